@@ -1,0 +1,187 @@
+// Package handlers is Handoff's HTTP edge: it authenticates and decodes
+// requests, calls the store or the bot, and maps domain error codes to HTTP
+// statuses in one place.
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/storage"
+)
+
+// LeadStore is what the intake API needs from storage.
+type LeadStore interface {
+	SaveLead(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (storage.SaveResult, error)
+	LeadByExternalID(ctx context.Context, externalID string) (*handoff.Lead, error)
+	Events(ctx context.Context, leadID int64) ([]handoff.Event, error)
+}
+
+// Pinger reports whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// API serves the intake API and the health endpoints.
+type API struct {
+	Store    LeadStore
+	DB       Pinger
+	Policy   handoff.Policy
+	Token    string           // HANDOFF_API_TOKEN; empty disables the API
+	Now      func() time.Time // clock; time.Now when nil
+	Logger   *slog.Logger
+	OnOutbox func() // called after a write that queued chat work; may be nil
+}
+
+// MaxBodyBytes bounds every request body of the API.
+const MaxBodyBytes = 1 << 20
+
+// Register adds the API's routes to mux.
+func (a *API) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET /readyz", a.readyz)
+	mux.Handle("POST /api/leads", a.authed(a.postLead))
+	mux.Handle("GET /api/leads/{external_id}", a.authed(a.getLead))
+}
+
+func (a *API) now() time.Time {
+	if a.Now != nil {
+		return a.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (a *API) logger() *slog.Logger {
+	if a.Logger != nil {
+		return a.Logger
+	}
+	return slog.Default()
+}
+
+func (a *API) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (a *API) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.DB.Ping(ctx); err != nil {
+		a.logger().WarnContext(ctx, "readyz: database unreachable", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "database unreachable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// errorBody is every error answer's JSON.
+type errorBody struct {
+	Error  string            `json:"error"`
+	Fields map[string]string `json:"fields,omitempty"`
+}
+
+// statusOf maps a domain error code to an HTTP status.
+func statusOf(code string) int {
+	switch code {
+	case handoff.EINVALID:
+		return http.StatusBadRequest
+	case handoff.ENOTFOUND:
+		return http.StatusNotFound
+	case handoff.ECONFLICT:
+		return http.StatusConflict
+	case handoff.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case handoff.EFORBIDDEN:
+		return http.StatusForbidden
+	}
+	return http.StatusInternalServerError
+}
+
+// writeError answers with err's status and message; internal errors are
+// logged and answered without detail.
+func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	code := handoff.ErrorCode(err)
+	status := statusOf(code)
+	if status == http.StatusInternalServerError {
+		logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, status, errorBody{Error: handoff.ErrorMessage(err), Fields: handoff.ErrorFields(err)})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+type ctxKey int
+
+const requestIDKey ctxKey = 0
+
+// RequestID returns the id the middleware gave the request, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// Middleware gives every request an id (X-Request-Id, kept when the caller
+// sent a sane one), recovers panics as 500s and logs each request once.
+func Middleware(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 64 {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				logger.ErrorContext(r.Context(), "panic", "request_id", id, "panic", p)
+				if !rec.wrote {
+					writeJSON(rec, http.StatusInternalServerError, errorBody{Error: "internal error"})
+				}
+			}
+			logger.InfoContext(r.Context(), "http", "request_id", id, "method", r.Method, "path", r.URL.Path,
+				"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wrote {
+		s.status, s.wrote = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	s.wrote = true
+	return s.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+var errNoToken = errors.New("intake is disabled: HANDOFF_API_TOKEN is not set")

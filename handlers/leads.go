@@ -1,0 +1,168 @@
+package handlers
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/handoff/handoff"
+)
+
+// authed checks the bearer token in constant time before calling next.
+func (a *API) authed(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.Token == "" {
+			writeJSON(w, http.StatusUnauthorized, errorBody{Error: errNoToken.Error()})
+			return
+		}
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(a.Token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="handoff"`)
+			writeJSON(w, http.StatusUnauthorized, errorBody{Error: "missing or wrong bearer token"})
+			return
+		}
+		next(w, r)
+	})
+}
+
+// decodeObject reads a JSON object body of at most MaxBodyBytes. It writes
+// the 4xx answer itself and returns false when the body is unacceptable.
+func decodeObject(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		writeJSON(w, http.StatusUnsupportedMediaType, errorBody{Error: "Content-Type must be application/json"})
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Error: fmt.Sprintf("body larger than %d bytes", MaxBodyBytes)})
+			return nil, false
+		}
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: "could not read body"})
+		return nil, false
+	}
+	var obj map[string]any
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	if err := dec.Decode(&obj); err != nil || obj == nil {
+		msg := "body must be one JSON object"
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			msg = fmt.Sprintf("invalid JSON at byte %d: %v", syn.Offset, syn)
+		}
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: msg})
+		return nil, false
+	}
+	if dec.More() {
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: "body must be one JSON object, not several"})
+		return nil, false
+	}
+	return obj, true
+}
+
+func (a *API) postLead(w http.ResponseWriter, r *http.Request) {
+	raw, ok := decodeObject(w, r)
+	if !ok {
+		return
+	}
+	in, err := handoff.ParseLeadInput(raw)
+	if err != nil {
+		writeError(w, r, a.logger(), err)
+		return
+	}
+	res, err := a.Store.SaveLead(r.Context(), in, a.Policy, a.now(), handoff.ActorAPI)
+	if err != nil {
+		writeError(w, r, a.logger(), err)
+		return
+	}
+	if len(res.Events) > 0 && a.OnOutbox != nil {
+		a.OnOutbox()
+	}
+	events, err := a.Store.Events(r.Context(), res.Lead.ID)
+	if err != nil {
+		writeError(w, r, a.logger(), err)
+		return
+	}
+	status := http.StatusOK
+	if res.Created {
+		status = http.StatusCreated
+		w.Header().Set("Location", "/api/leads/"+res.Lead.ExternalID)
+	}
+	writeJSON(w, status, NewLeadJSON(res.Lead, events))
+}
+
+func (a *API) getLead(w http.ResponseWriter, r *http.Request) {
+	lead, err := a.Store.LeadByExternalID(r.Context(), r.PathValue("external_id"))
+	if err != nil {
+		writeError(w, r, a.logger(), err)
+		return
+	}
+	events, err := a.Store.Events(r.Context(), lead.ID)
+	if err != nil {
+		writeError(w, r, a.logger(), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, NewLeadJSON(lead, events))
+}
+
+// LeadJSON is a lead as the API shows it.
+type LeadJSON struct {
+	ID            int64          `json:"id"`
+	ExternalID    string         `json:"external_id"`
+	Email         string         `json:"email,omitempty"`
+	Name          string         `json:"name,omitempty"`
+	Company       string         `json:"company,omitempty"`
+	Title         string         `json:"title,omitempty"`
+	Phone         string         `json:"phone,omitempty"`
+	Source        string         `json:"source,omitempty"`
+	Campaign      string         `json:"campaign,omitempty"`
+	Score         int            `json:"score"`
+	Stage         handoff.Stage  `json:"stage"`
+	Amount        float64        `json:"amount"`
+	Reason        string         `json:"reason,omitempty"`
+	Attributes    map[string]any `json:"attributes,omitempty"`
+	Owner         string         `json:"owner"`
+	OwnerPlatform string         `json:"owner_platform,omitempty"`
+	OwnerEmail    string         `json:"owner_email,omitempty"`
+	SQLAt         *time.Time     `json:"sql_at"`
+	ClaimedAt     *time.Time     `json:"claimed_at"`
+	ContactedAt   *time.Time     `json:"contacted_at"`
+	ClaimDueAt    *time.Time     `json:"claim_due_at"`
+	ContactDueAt  *time.Time     `json:"contact_due_at"`
+	SLABreached   bool           `json:"sla_breached"`
+	CreatedAt     time.Time      `json:"created_at"`
+	UpdatedAt     time.Time      `json:"updated_at"`
+	Events        []EventJSON    `json:"events"`
+}
+
+// EventJSON is one history entry as the API shows it.
+type EventJSON struct {
+	Kind    handoff.EventKind `json:"kind"`
+	Stage   handoff.Stage     `json:"stage"`
+	At      time.Time         `json:"at"`
+	Actor   string            `json:"actor"`
+	Details map[string]string `json:"details,omitempty"`
+}
+
+// NewLeadJSON renders a lead and its history for the API.
+func NewLeadJSON(l *handoff.Lead, events []handoff.Event) LeadJSON {
+	out := LeadJSON{
+		ID: l.ID, ExternalID: l.ExternalID, Email: l.Email, Name: l.Name, Company: l.Company, Title: l.Title,
+		Phone: l.Phone, Source: l.Source, Campaign: l.Campaign, Score: l.Score, Stage: l.Stage, Amount: l.Amount(),
+		Reason: l.Reason, Attributes: l.Attributes, Owner: l.Owner.UserID, OwnerPlatform: l.Owner.Platform,
+		OwnerEmail: l.Owner.Email, SQLAt: l.SQLAt, ClaimedAt: l.ClaimedAt, ContactedAt: l.ContactedAt,
+		ClaimDueAt: l.ClaimDueAt, ContactDueAt: l.ContactDueAt, SLABreached: l.SLABreached,
+		CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, Events: make([]EventJSON, len(events)),
+	}
+	for i, e := range events {
+		out.Events[i] = EventJSON{Kind: e.Kind, Stage: e.Stage, At: e.At, Actor: e.Actor, Details: e.Details}
+	}
+	return out
+}

@@ -1,0 +1,285 @@
+package handoff
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/mail"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// LeadInput is one validated lead record from intake (the API or a CSV row).
+// Empty strings and nil pointers mean "not given".
+type LeadInput struct {
+	ExternalID  string
+	Email       string
+	Name        string
+	Company     string
+	Title       string
+	Phone       string
+	Source      string
+	Campaign    string
+	Score       *int
+	Stage       Stage
+	AmountMinor *int64
+	Reason      string
+	OccurredAt  *time.Time
+	OwnerEmail  string
+	Attributes  map[string]any
+}
+
+// maxFieldLen bounds every text field of a lead.
+const maxFieldLen = 500
+
+// LeadFieldNames lists the intake fields with a meaning of their own; any
+// other field is kept as an attribute.
+var LeadFieldNames = []string{"external_id", "email", "name", "company", "title", "phone",
+	"source", "campaign", "score", "stage", "amount", "reason", "occurred_at", "owner_email"}
+
+// ParseLeadInput validates a decoded JSON object (or a CSV row as strings)
+// and returns the lead input, or an EINVALID error whose Fields name every bad
+// field.
+func ParseLeadInput(raw map[string]any) (LeadInput, error) {
+	var in LeadInput
+	bad := map[string]string{}
+	str := func(key string) string {
+		v, ok := raw[key]
+		if !ok || v == nil {
+			return ""
+		}
+		s, ok := v.(string)
+		if !ok {
+			bad[key] = "must be a string"
+			return ""
+		}
+		s = strings.TrimSpace(s)
+		if len(s) > maxFieldLen {
+			bad[key] = fmt.Sprintf("longer than %d characters", maxFieldLen)
+			return ""
+		}
+		return s
+	}
+	in.ExternalID = str("external_id")
+	if _, given := bad["external_id"]; !given && in.ExternalID == "" {
+		bad["external_id"] = "required"
+	}
+	in.Email = str("email")
+	in.Name = str("name")
+	in.Company = str("company")
+	in.Title = str("title")
+	in.Phone = str("phone")
+	in.Source = str("source")
+	in.Campaign = str("campaign")
+	in.Reason = str("reason")
+	in.OwnerEmail = str("owner_email")
+	for _, key := range []string{"email", "owner_email"} {
+		v := map[string]string{"email": in.Email, "owner_email": in.OwnerEmail}[key]
+		if v == "" {
+			continue
+		}
+		if addr, err := mail.ParseAddress(v); err != nil || addr.Address != v {
+			bad[key] = fmt.Sprintf("invalid email address %q", v)
+		}
+	}
+	in.Email = strings.ToLower(in.Email)
+	in.OwnerEmail = strings.ToLower(in.OwnerEmail)
+
+	if v, ok := raw["score"]; ok && v != nil && v != "" {
+		n, err := wholeNumber(v)
+		if err != nil {
+			bad["score"] = "must be an integer"
+		} else {
+			score := int(n)
+			in.Score = &score
+		}
+	}
+	if s := str("stage"); s != "" {
+		st, err := ParseStage(s)
+		if err != nil {
+			bad["stage"] = err.Error()
+		}
+		in.Stage = st
+	}
+	if v, ok := raw["amount"]; ok && v != nil && v != "" {
+		minor, err := parseAmount(v)
+		if err != nil {
+			bad["amount"] = err.Error()
+		} else {
+			in.AmountMinor = &minor
+		}
+	}
+	if s := str("occurred_at"); s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			bad["occurred_at"] = fmt.Sprintf("not an RFC 3339 time: %q", s)
+		} else {
+			in.OccurredAt = &t
+		}
+	}
+	if in.Stage == StageRecycled && in.Reason == "" {
+		bad["reason"] = "required when stage is recycled"
+	}
+	for k, v := range raw {
+		if isLeadField(k) {
+			continue
+		}
+		if in.Attributes == nil {
+			in.Attributes = map[string]any{}
+		}
+		in.Attributes[k] = v
+	}
+	if len(bad) > 0 {
+		return LeadInput{}, &Error{Code: EINVALID, Message: "invalid lead: " + describeFields(bad), Fields: bad}
+	}
+	return in, nil
+}
+
+func isLeadField(k string) bool {
+	for _, f := range LeadFieldNames {
+		if k == f {
+			return true
+		}
+	}
+	return false
+}
+
+func describeFields(bad map[string]string) string {
+	keys := make([]string, 0, len(bad))
+	for k := range bad {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ": " + bad[k]
+	}
+	return strings.Join(parts, "; ")
+}
+
+// wholeNumber accepts a JSON number (float64 or json.Number) or a numeric
+// string without a fraction.
+func wholeNumber(v any) (int64, error) {
+	switch n := v.(type) {
+	case float64:
+		if n != math.Trunc(n) || math.Abs(n) > 1e15 {
+			return 0, fmt.Errorf("not an integer")
+		}
+		return int64(n), nil
+	case json.Number:
+		return strconv.ParseInt(n.String(), 10, 64)
+	case string:
+		return strconv.ParseInt(strings.TrimSpace(n), 10, 64)
+	}
+	return 0, fmt.Errorf("not an integer")
+}
+
+// parseAmount turns a non-negative number with at most two decimals into
+// minor units.
+func parseAmount(v any) (int64, error) {
+	var s string
+	switch n := v.(type) {
+	case float64:
+		s = strconv.FormatFloat(n, 'f', -1, 64)
+	case json.Number:
+		s = n.String()
+	case string:
+		s = strings.ReplaceAll(strings.TrimSpace(n), " ", "")
+	default:
+		return 0, fmt.Errorf("must be a number")
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("must be a number")
+	}
+	if f < 0 {
+		return 0, fmt.Errorf("must not be negative")
+	}
+	if f > 1e13 {
+		return 0, fmt.Errorf("too large")
+	}
+	minor := math.Round(f * 100)
+	if math.Abs(minor-f*100) > 1e-6*math.Max(1, f) {
+		return 0, fmt.Errorf("at most two decimals")
+	}
+	return int64(minor), nil
+}
+
+// Apply merges the input into lead l (a new lead when l.ID is 0) at time now
+// and returns the events to record and whether anything changed. It returns
+// ECONFLICT for a backwards move and EINVALID for a recycle without reason.
+func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (changed bool, events []Event, err error) {
+	isNew := l.ID == 0 && l.Stage == ""
+	if isNew {
+		l.ExternalID = in.ExternalID
+		l.Reached = -1
+		changed = true
+	}
+	set := func(dst *string, v string) {
+		if v != "" && *dst != v {
+			*dst = v
+			changed = true
+		}
+	}
+	set(&l.Email, in.Email)
+	set(&l.Name, in.Name)
+	set(&l.Company, in.Company)
+	set(&l.Title, in.Title)
+	set(&l.Phone, in.Phone)
+	set(&l.Source, in.Source)
+	set(&l.Campaign, in.Campaign)
+	set(&l.Owner.Email, in.OwnerEmail)
+	if in.Score != nil && *in.Score != l.Score {
+		l.Score = *in.Score
+		changed = true
+	}
+	if in.AmountMinor != nil && *in.AmountMinor != l.AmountMinor {
+		l.AmountMinor = *in.AmountMinor
+		changed = true
+	}
+	for k, v := range in.Attributes {
+		if l.Attributes == nil {
+			l.Attributes = map[string]any{}
+		}
+		if old, ok := l.Attributes[k]; !ok || fmt.Sprint(old) != fmt.Sprint(v) {
+			l.Attributes[k] = v
+			changed = true
+		}
+	}
+
+	target := in.Stage
+	if target == "" {
+		target = l.Stage
+	}
+	if target == "" {
+		target = StageSQL
+	}
+	plan, err := PlanTransition(l.Stage, l.Reached, target)
+	if err != nil {
+		return false, nil, err
+	}
+	if plan.Changed {
+		if (target == StageLost || target == StageRecycled) && in.Reason != "" {
+			l.Reason = in.Reason
+		}
+		at := now
+		if in.OccurredAt != nil {
+			at = *in.OccurredAt
+		}
+		var details map[string]string
+		if in.Reason != "" {
+			details = map[string]string{"reason": in.Reason}
+		}
+		events = l.EnterStages(plan, at.UTC(), actor, details, policy)
+		changed = true
+	}
+	if changed {
+		if isNew {
+			l.CreatedAt = now
+		}
+		l.UpdatedAt = now
+	}
+	return changed, events, nil
+}

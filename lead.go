@@ -1,0 +1,129 @@
+package handoff
+
+import (
+	"time"
+)
+
+// Lead is one contact moving through the funnel.
+type Lead struct {
+	ID         int64
+	ExternalID string // the id in the marketing system; unique
+	Email      string
+	Name       string
+	Company    string
+	Title      string
+	Phone      string
+	Source     string
+	Campaign   string
+	Score      int
+	Stage      Stage
+	// Reached is the rank of the highest main-path stage ever entered (-1 for none).
+	Reached     int
+	AmountMinor int64  // deal value in minor units (øre, cents) when won
+	Reason      string // why lost or recycled
+	Attributes  map[string]any
+
+	Owner       Owner
+	SQLAt       *time.Time // when it last became an SQL
+	ClaimedAt   *time.Time
+	ContactedAt *time.Time
+	ClaimDueAt  *time.Time
+	// ContactDueAt is the SLA deadline for first contact.
+	ContactDueAt *time.Time
+	SLABreached  bool
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Owner is the sales rep who claimed a lead.
+type Owner struct {
+	Platform string // "slack", "teams" or "" when set by email only
+	UserID   string // the platform's user id
+	Email    string
+}
+
+// IsZero reports whether nobody owns the lead.
+func (o Owner) IsZero() bool { return o.UserID == "" && o.Email == "" }
+
+// EventKind says what an event records.
+type EventKind string
+
+// Event kinds.
+const (
+	EventStage      EventKind = "stage"      // the lead entered Event.Stage
+	EventBreach     EventKind = "breach"     // an SLA deadline passed
+	EventRelease    EventKind = "release"    // the owner gave the lead back
+	EventReassign   EventKind = "reassign"   // a manager moved it to another rep
+	EventReminder   EventKind = "reminder"   // the owner was reminded
+	EventEscalation EventKind = "escalation" // managers were told of a breach
+)
+
+// Actors that are not people.
+const (
+	ActorAPI    = "api"
+	ActorImport = "import"
+	ActorSystem = "system"
+)
+
+// Event is one immutable entry in a lead's history.
+type Event struct {
+	ID      int64
+	LeadID  int64
+	Kind    EventKind
+	Stage   Stage // for EventStage: the stage entered; otherwise the lead's stage then
+	At      time.Time
+	Actor   string
+	Details map[string]string
+}
+
+// Amount returns the deal value in major units (kroner, dollars).
+func (l *Lead) Amount() float64 { return float64(l.AmountMinor) / 100 }
+
+// EnterStages applies a planned transition to the lead at time at, updating
+// its timestamps and SLA deadlines under policy, and returns the events to
+// record. It is pure: the caller persists the lead and events together.
+func (l *Lead) EnterStages(t Transition, at time.Time, actor string, details map[string]string, policy Policy) []Event {
+	var events []Event
+	for _, st := range t.Entered {
+		switch st {
+		case StageSQL:
+			sqlAt := at
+			claimDue, contactDue := policy.ClaimDue(at), policy.ContactDue(at)
+			l.SQLAt, l.ClaimDueAt, l.ContactDueAt = &sqlAt, &claimDue, &contactDue
+			l.SLABreached = false
+			l.ClaimedAt, l.ContactedAt = nil, nil
+			if l.Stage == StageRecycled || l.Stage == StageLost {
+				l.Owner = Owner{}
+			}
+		case StageClaimed:
+			claimed := at
+			l.ClaimedAt = &claimed
+			if l.ClaimDueAt != nil && at.After(*l.ClaimDueAt) {
+				l.SLABreached = true
+			}
+		case StageContacted:
+			contacted := at
+			l.ContactedAt = &contacted
+			if l.ContactDueAt != nil && at.After(*l.ContactDueAt) {
+				l.SLABreached = true
+			}
+		case StageRecycled:
+			l.Owner = Owner{}
+		}
+		if r := st.Rank(); r > l.Reached {
+			l.Reached = r
+		}
+		ev := Event{LeadID: l.ID, Kind: EventStage, Stage: st, At: at, Actor: actor}
+		if st == t.Entered[len(t.Entered)-1] {
+			ev.Details = details
+		} else {
+			ev.Details = map[string]string{"implied": "true"}
+		}
+		events = append(events, ev)
+	}
+	if len(t.Entered) > 0 {
+		l.Stage = t.Entered[len(t.Entered)-1]
+	}
+	return events
+}

@@ -1,0 +1,102 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/handoff/handoff"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+func notFound(format string, args ...any) error {
+	return handoff.Errorf(handoff.ENOTFOUND, format, args...)
+}
+
+// ClaimLead makes owner the owner of lead id if it is still an unclaimed
+// SQL. The decision is one conditional UPDATE, so of any number of
+// concurrent claims exactly one wins. It returns the lead as it stands after
+// the attempt and whether this call won; a losing call changes nothing.
+func (s *Store) ClaimLead(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error) {
+	won := false
+	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		now := ms(now)
+		r := tx.Model(&leadRow{}).Where("id = ? AND stage = ?", id, handoff.StageSQL).Updates(map[string]any{
+			"stage":          handoff.StageClaimed,
+			"reached":        gorm.Expr("CASE WHEN reached < ? THEN ? ELSE reached END", handoff.StageClaimed.Rank(), handoff.StageClaimed.Rank()),
+			"owner_platform": owner.Platform,
+			"owner_user_id":  owner.UserID,
+			"owner_email":    owner.Email,
+			"claimed_ms":     now,
+			"sla_breached":   gorm.Expr("CASE WHEN claim_due_ms IS NOT NULL AND claim_due_ms < ? THEN ? ELSE sla_breached END", now, true),
+			"updated_ms":     now,
+		})
+		if r.Error != nil {
+			return r.Error
+		}
+		if r.RowsAffected == 0 {
+			return nil
+		}
+		won = true
+		ev := handoff.Event{Kind: handoff.EventStage, Stage: handoff.StageClaimed, At: fromMs(now), Actor: actor}
+		if _, err := insertEvents(tx, id, []handoff.Event{ev}); err != nil {
+			return err
+		}
+		return insertOutbox(tx, fromMs(now), OutboxMessage{Kind: OutboxRefreshLead, LeadID: id})
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("storage: claim lead %d: %w", id, err)
+	}
+	lead, err := s.Lead(ctx, id)
+	if err != nil {
+		return nil, false, fmt.Errorf("storage: claim lead %d: %w", id, err)
+	}
+	return lead, won, nil
+}
+
+// LeadChange is what a change to one lead writes besides the lead itself.
+type LeadChange struct {
+	Events []handoff.Event
+	Outbox []OutboxMessage
+}
+
+// UpdateLead loads lead id under a row lock, lets fn change it, and writes
+// the lead, fn's events and outbox messages in one transaction. When fn
+// returns an error nothing is written and the error is returned as is.
+func (s *Store) UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (LeadChange, error)) (*handoff.Lead, error) {
+	var lead *handoff.Lead
+	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var row leadRow
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&row).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return notFound("lead %d not found", id)
+		}
+		if err != nil {
+			return err
+		}
+		if lead, err = row.toLead(); err != nil {
+			return err
+		}
+		change, err := fn(lead)
+		if err != nil {
+			return err
+		}
+		lead.UpdatedAt = now
+		if err := s.writeLead(tx, lead, false); err != nil {
+			return err
+		}
+		if _, err := insertEvents(tx, id, change.Events); err != nil {
+			return err
+		}
+		return insertOutbox(tx, now, change.Outbox...)
+	})
+	if err != nil {
+		if handoff.ErrorCode(err) != handoff.EINTERNAL {
+			return nil, err
+		}
+		return nil, fmt.Errorf("storage: update lead %d: %w", id, err)
+	}
+	return lead, nil
+}

@@ -1,0 +1,80 @@
+package storage
+
+// Rows as stored. Times are Unix milliseconds (UTC), so that period and
+// duration arithmetic is the same integer SQL on SQLite and PostgreSQL.
+
+type leadRow struct {
+	ID            int64  `gorm:"primaryKey"`
+	ExternalID    string `gorm:"size:500;not null;uniqueIndex"`
+	Email         string `gorm:"size:500;index"`
+	Name          string `gorm:"size:500"`
+	Company       string `gorm:"size:500"`
+	Title         string `gorm:"size:500"`
+	Phone         string `gorm:"size:500"`
+	Source        string `gorm:"size:500;index"`
+	Campaign      string `gorm:"size:500"`
+	Score         int
+	Stage         string `gorm:"size:20;not null;index"`
+	Reached       int
+	AmountMinor   int64
+	Reason        string `gorm:"size:500"`
+	Attributes    string `gorm:"type:text"`
+	OwnerPlatform string `gorm:"size:20"`
+	OwnerUserID   string `gorm:"size:100;index"`
+	OwnerEmail    string `gorm:"size:500"`
+	SQLMs         *int64
+	ClaimedMs     *int64
+	ContactedMs   *int64
+	ClaimDueMs    *int64 `gorm:"index"`
+	ContactDueMs  *int64 `gorm:"index"`
+	SLABreached   bool   `gorm:"column:sla_breached"`
+	CreatedMs     int64  `gorm:"not null"`
+	UpdatedMs     int64  `gorm:"not null"`
+}
+
+func (leadRow) TableName() string { return "leads" }
+
+type eventRow struct {
+	ID      int64  `gorm:"primaryKey"`
+	LeadID  int64  `gorm:"not null;index"`
+	Kind    string `gorm:"size:20;not null;index:idx_events_kind_stage_at,priority:1"`
+	Stage   string `gorm:"size:20;not null;index:idx_events_kind_stage_at,priority:2"`
+	AtMs    int64  `gorm:"not null;index:idx_events_kind_stage_at,priority:3"`
+	Actor   string `gorm:"size:200"`
+	Details string `gorm:"type:text"`
+}
+
+func (eventRow) TableName() string { return "lead_events" }
+
+type outboxRow struct {
+	ID            int64  `gorm:"primaryKey"`
+	Kind          string `gorm:"size:40;not null"`
+	LeadID        int64  `gorm:"index"`
+	Platform      string `gorm:"size:20"`
+	Payload       string `gorm:"type:text"`
+	Status        string `gorm:"size:10;not null;index:idx_outbox_status_due,priority:1"`
+	DueMs         int64  `gorm:"not null;index:idx_outbox_status_due,priority:2"`
+	LockedUntilMs int64  `gorm:"not null;default:0"`
+	LockedBy      string `gorm:"size:100"`
+	Attempts      int    `gorm:"not null;default:0"`
+	LastError     string `gorm:"type:text"`
+	Result        string `gorm:"size:200"`
+	CreatedMs     int64  `gorm:"not null"`
+	DoneMs        *int64
+}
+
+func (outboxRow) TableName() string { return "outbox" }
+
+type chatPostRow struct {
+	ID        int64  `gorm:"primaryKey"`
+	LeadID    int64  `gorm:"not null;uniqueIndex:idx_posts_lead_platform,priority:1"`
+	Platform  string `gorm:"size:20;not null;uniqueIndex:idx_posts_lead_platform,priority:2"`
+	Channel   string `gorm:"size:300;not null"`
+	MessageID string `gorm:"size:300;not null"`
+	CreatedMs int64  `gorm:"not null"`
+	UpdatedMs int64  `gorm:"not null"`
+}
+
+func (chatPostRow) TableName() string { return "chat_posts" }
+
+var allModels = []any{&leadRow{}, &eventRow{}, &outboxRow{}, &chatPostRow{}}

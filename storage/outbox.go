@@ -1,0 +1,234 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Outbox statuses.
+const (
+	OutboxPending = "pending"
+	OutboxDone    = "done"
+	OutboxDead    = "dead" // gave up: a permanent error; kept for inspection
+)
+
+// OutboxMessage is one piece of chat work waiting to be sent.
+type OutboxMessage struct {
+	ID       int64
+	Kind     string
+	LeadID   int64
+	Platform string // "" when the kind fans out to every platform
+	Payload  string // kind-specific JSON
+	Due      time.Time
+	Attempts int
+	Created  time.Time
+}
+
+func insertOutbox(tx *gorm.DB, now time.Time, msgs ...OutboxMessage) error {
+	rows := make([]outboxRow, len(msgs))
+	for i, m := range msgs {
+		due := m.Due
+		if due.IsZero() {
+			due = now
+		}
+		rows[i] = outboxRow{Kind: m.Kind, LeadID: m.LeadID, Platform: m.Platform, Payload: m.Payload,
+			Status: OutboxPending, DueMs: ms(due), CreatedMs: ms(now)}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.Create(&rows).Error
+}
+
+// Enqueue adds messages to the outbox; a zero Due means now.
+func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs ...OutboxMessage) error {
+	if err := insertOutbox(s.write.WithContext(ctx), now, msgs...); err != nil {
+		return fmt.Errorf("storage: enqueue %d messages: %w", len(msgs), err)
+	}
+	return nil
+}
+
+// TakeOutbox leases up to limit due messages to worker for the lease
+// duration and returns them, oldest due first. A leased message is invisible
+// to other workers until the lease ends, so a crashed worker's messages are
+// retried by another. On PostgreSQL rows are taken with FOR UPDATE SKIP LOCKED.
+func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string) ([]OutboxMessage, error) {
+	var rows []outboxRow
+	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		q := tx.Model(&outboxRow{}).Select("id").
+			Where("status = ? AND due_ms <= ? AND locked_until_ms <= ?", OutboxPending, ms(now), ms(now)).
+			Order("due_ms, id").Limit(limit)
+		if s.dialect == DialectPostgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+		}
+		var ids []int64
+		if err := q.Find(&ids).Error; err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if err := tx.Model(&outboxRow{}).Where("id IN ?", ids).
+			Updates(map[string]any{"locked_until_ms": ms(now.Add(lease)), "locked_by": worker, "attempts": gorm.Expr("attempts + 1")}).Error; err != nil {
+			return err
+		}
+		return tx.Where("id IN ?", ids).Order("due_ms, id").Find(&rows).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: take outbox: %w", err)
+	}
+	out := make([]OutboxMessage, len(rows))
+	for i, r := range rows {
+		out[i] = OutboxMessage{ID: r.ID, Kind: r.Kind, LeadID: r.LeadID, Platform: r.Platform, Payload: r.Payload,
+			Due: fromMs(r.DueMs), Attempts: r.Attempts, Created: fromMs(r.CreatedMs)}
+	}
+	return out, nil
+}
+
+// CompleteOutbox marks a message done with the platform's result (a message
+// ts or activity id), in one transaction with any chat post it created, so a
+// message Slack acknowledged is never sent again.
+func (s *Store) CompleteOutbox(ctx context.Context, id int64, now time.Time, result string, posts ...ChatPost) error {
+	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, p := range posts {
+			if err := upsertPost(tx, p, now); err != nil {
+				return err
+			}
+		}
+		return tx.Model(&outboxRow{}).Where("id = ?", id).
+			Updates(map[string]any{"status": OutboxDone, "result": result, "done_ms": ms(now), "locked_until_ms": 0, "last_error": ""}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("storage: complete outbox %d: %w", id, err)
+	}
+	return nil
+}
+
+// RetryOutbox releases a message for another attempt at next, recording why
+// this one failed.
+func (s *Store) RetryOutbox(ctx context.Context, id int64, next time.Time, cause string) error {
+	err := s.write.WithContext(ctx).Model(&outboxRow{}).Where("id = ?", id).
+		Updates(map[string]any{"due_ms": ms(next), "locked_until_ms": 0, "last_error": cause}).Error
+	if err != nil {
+		return fmt.Errorf("storage: retry outbox %d: %w", id, err)
+	}
+	return nil
+}
+
+// FailOutbox gives up on a message after a permanent error.
+func (s *Store) FailOutbox(ctx context.Context, id int64, now time.Time, cause string) error {
+	err := s.write.WithContext(ctx).Model(&outboxRow{}).Where("id = ?", id).
+		Updates(map[string]any{"status": OutboxDead, "done_ms": ms(now), "locked_until_ms": 0, "last_error": cause}).Error
+	if err != nil {
+		return fmt.Errorf("storage: fail outbox %d: %w", id, err)
+	}
+	return nil
+}
+
+// NextOutboxDue returns when the earliest pending message becomes due (or its
+// lease ends), and false when the outbox is empty.
+func (s *Store) NextOutboxDue(ctx context.Context) (time.Time, bool, error) {
+	var row struct {
+		Due    *int64
+		Locked *int64
+	}
+	err := s.db.WithContext(ctx).Model(&outboxRow{}).
+		Select("MIN(CASE WHEN locked_until_ms > due_ms THEN locked_until_ms ELSE due_ms END) AS due").
+		Where("status = ?", OutboxPending).Scan(&row).Error
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("storage: next outbox due: %w", err)
+	}
+	if row.Due == nil {
+		return time.Time{}, false, nil
+	}
+	return fromMs(*row.Due), true, nil
+}
+
+// OutboxStats describes the pending outbox.
+type OutboxStats struct {
+	Pending int64
+	Dead    int64
+	Oldest  time.Time // creation time of the oldest pending message; zero when none
+}
+
+// OutboxStats counts pending and dead messages.
+func (s *Store) OutboxStats(ctx context.Context) (OutboxStats, error) {
+	var st OutboxStats
+	var row struct {
+		Pending int64
+		Oldest  *int64
+	}
+	db := s.db.WithContext(ctx).Model(&outboxRow{})
+	if err := db.Select("COUNT(*) AS pending, MIN(created_ms) AS oldest").Where("status = ?", OutboxPending).Scan(&row).Error; err != nil {
+		return st, fmt.Errorf("storage: outbox stats: %w", err)
+	}
+	st.Pending = row.Pending
+	if row.Oldest != nil {
+		st.Oldest = fromMs(*row.Oldest)
+	}
+	if err := s.db.WithContext(ctx).Model(&outboxRow{}).Where("status = ?", OutboxDead).Count(&st.Dead).Error; err != nil {
+		return st, fmt.Errorf("storage: outbox stats: %w", err)
+	}
+	return st, nil
+}
+
+// OutboxMessages lists messages of a lead, oldest first (for tests and the CLI).
+func (s *Store) OutboxMessages(ctx context.Context, leadID int64) ([]OutboxMessage, error) {
+	var rows []outboxRow
+	if err := s.db.WithContext(ctx).Where("lead_id = ?", leadID).Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("storage: outbox of lead %d: %w", leadID, err)
+	}
+	out := make([]OutboxMessage, len(rows))
+	for i, r := range rows {
+		out[i] = OutboxMessage{ID: r.ID, Kind: r.Kind, LeadID: r.LeadID, Platform: r.Platform, Payload: r.Payload,
+			Due: fromMs(r.DueMs), Attempts: r.Attempts, Created: fromMs(r.CreatedMs)}
+	}
+	return out, nil
+}
+
+// ChatPost is a lead's message in one platform's sales channel.
+type ChatPost struct {
+	LeadID    int64
+	Platform  string
+	Channel   string // Slack channel id, or Teams conversation id
+	MessageID string // Slack ts, or Teams activity id
+}
+
+func upsertPost(tx *gorm.DB, p ChatPost, now time.Time) error {
+	row := chatPostRow{LeadID: p.LeadID, Platform: p.Platform, Channel: p.Channel, MessageID: p.MessageID, CreatedMs: ms(now), UpdatedMs: ms(now)}
+	return tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "lead_id"}, {Name: "platform"}},
+		DoUpdates: clause.AssignmentColumns([]string{"channel", "message_id", "updated_ms"}),
+	}).Create(&row).Error
+}
+
+// ChatPosts returns the lead's posted messages, one per platform.
+func (s *Store) ChatPosts(ctx context.Context, leadID int64) ([]ChatPost, error) {
+	var rows []chatPostRow
+	if err := s.db.WithContext(ctx).Where("lead_id = ?", leadID).Order("platform").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("storage: chat posts of lead %d: %w", leadID, err)
+	}
+	out := make([]ChatPost, len(rows))
+	for i, r := range rows {
+		out[i] = ChatPost{LeadID: r.LeadID, Platform: r.Platform, Channel: r.Channel, MessageID: r.MessageID}
+	}
+	return out, nil
+}
+
+// LeadByPost finds the lead posted as message messageID on a platform, or ENOTFOUND.
+func (s *Store) LeadByPost(ctx context.Context, platform, messageID string) (int64, error) {
+	var row chatPostRow
+	err := s.db.WithContext(ctx).Where("platform = ? AND message_id = ?", platform, messageID).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return 0, notFound("post %s/%s", platform, messageID)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("storage: lead by post %s/%s: %w", platform, messageID, err)
+	}
+	return row.LeadID, nil
+}

@@ -1,0 +1,231 @@
+// Package storage keeps leads, their events and the outbox in SQLite or
+// PostgreSQL through GORM. It is the only package that knows SQL.
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialects a Store can run on.
+const (
+	DialectSQLite   = "sqlite"
+	DialectPostgres = "postgres"
+)
+
+// Store is the durable state of Handoff. Its methods are safe for concurrent use.
+type Store struct {
+	// db serves reads; write is the handle for transactions that write. On
+	// SQLite write holds a single connection so that writers queue in process
+	// instead of spinning on the file lock; on PostgreSQL both are the same pool.
+	db      *gorm.DB
+	write   *gorm.DB
+	dialect string
+}
+
+// Options tune Open. The zero value is fine.
+type Options struct {
+	Logger *slog.Logger
+	// MaxConns bounds the connection pool (default 16 on PostgreSQL, 8 readers on SQLite).
+	MaxConns int
+}
+
+// Open connects to the database named by url: a PostgreSQL URL
+// (postgres://…), a "sqlite:" or "file:" DSN, or a plain file path (the
+// default "handoff.db" when empty). It does not migrate; call Migrate.
+func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
+	gcfg := &gorm.Config{
+		Logger:         logger.Discard,
+		TranslateError: true,
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+	}
+	dialect, dsn, err := ParseURL(dbURL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{dialect: dialect}
+	switch dialect {
+	case DialectPostgres:
+		s.db, err = gorm.Open(postgres.Open(dsn), gcfg)
+		if err != nil {
+			return nil, fmt.Errorf("storage: open postgres: %w", err)
+		}
+		s.write = s.db
+		sqlDB, err := s.db.DB()
+		if err != nil {
+			return nil, fmt.Errorf("storage: open postgres: %w", err)
+		}
+		n := opts.MaxConns
+		if n <= 0 {
+			n = 16
+		}
+		sqlDB.SetMaxOpenConns(n)
+		sqlDB.SetMaxIdleConns(n)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	default:
+		if dir := filepath.Dir(sqlitePath(dsn)); dir != "" {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, fmt.Errorf("storage: create database directory: %w", err)
+			}
+		}
+		if s.db, err = gorm.Open(sqlite.Open(dsn), gcfg); err != nil {
+			return nil, fmt.Errorf("storage: open sqlite %s: %w", dsn, err)
+		}
+		if s.write, err = gorm.Open(sqlite.Open(dsn), gcfg); err != nil {
+			return nil, fmt.Errorf("storage: open sqlite %s: %w", dsn, err)
+		}
+		readers, err := s.db.DB()
+		if err != nil {
+			return nil, fmt.Errorf("storage: open sqlite: %w", err)
+		}
+		n := opts.MaxConns
+		if n <= 0 {
+			n = 8
+		}
+		readers.SetMaxOpenConns(n)
+		readers.SetMaxIdleConns(n)
+		writer, err := s.write.DB()
+		if err != nil {
+			return nil, fmt.Errorf("storage: open sqlite: %w", err)
+		}
+		writer.SetMaxOpenConns(1)
+		writer.SetMaxIdleConns(1)
+		writer.SetConnMaxLifetime(0)
+	}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// ParseURL maps a DATABASE_URL to a dialect and a driver DSN. SQLite DSNs
+// get WAL mode, a busy timeout, immediate write transactions, foreign keys
+// and synchronous=FULL, so a committed lead survives a crash or power loss.
+func ParseURL(dbURL string) (dialect, dsn string, err error) {
+	switch {
+	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
+		if _, err := url.Parse(dbURL); err != nil {
+			return "", "", fmt.Errorf("storage: DATABASE_URL: %w", err)
+		}
+		return DialectPostgres, dbURL, nil
+	case dbURL == "":
+		dbURL = "handoff.db"
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(dbURL, "sqlite://"), "sqlite:")
+	path = strings.TrimPrefix(path, "file:")
+	query := ""
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path, query = path[:i], path[i+1:]
+	}
+	if path == "" {
+		return "", "", errors.New("storage: DATABASE_URL: empty SQLite path")
+	}
+	values, err := url.ParseQuery(query)
+	if err != nil {
+		return "", "", fmt.Errorf("storage: DATABASE_URL: %w", err)
+	}
+	defaults := map[string]string{
+		"_journal_mode": "WAL",
+		"_busy_timeout": "10000",
+		"_txlock":       "immediate",
+		"_foreign_keys": "on",
+		"_synchronous":  "FULL",
+	}
+	for k, v := range defaults {
+		if values.Get(k) == "" {
+			values.Set(k, v)
+		}
+	}
+	return DialectSQLite, "file:" + path + "?" + values.Encode(), nil
+}
+
+func sqlitePath(dsn string) string {
+	p := strings.TrimPrefix(dsn, "file:")
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	return p
+}
+
+// Dialect returns DialectSQLite or DialectPostgres.
+func (s *Store) Dialect() string { return s.dialect }
+
+// Ping checks that the database answers; /readyz calls it.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("storage: ping: %w", err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("storage: ping: %w", err)
+	}
+	return nil
+}
+
+// Close releases the database connections.
+func (s *Store) Close() error {
+	var errs []error
+	for _, g := range []*gorm.DB{s.db, s.write} {
+		if g == nil {
+			continue
+		}
+		if sqlDB, err := g.DB(); err == nil {
+			errs = append(errs, sqlDB.Close())
+		}
+		if s.write == s.db {
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Migrate creates or updates the tables. It is safe to run on every start
+// and by several replicas at once on PostgreSQL (an advisory lock serialises them).
+func (s *Store) Migrate(ctx context.Context) error {
+	return s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.dialect == DialectPostgres {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrateLockKey).Error; err != nil {
+				return fmt.Errorf("storage: migrate lock: %w", err)
+			}
+		}
+		if err := tx.AutoMigrate(allModels...); err != nil {
+			return fmt.Errorf("storage: migrate: %w", err)
+		}
+		return nil
+	})
+}
+
+const migrateLockKey = 0x48414e44 // "HAND"
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func msPtr(t *time.Time) *int64 {
+	if t == nil {
+		return nil
+	}
+	v := t.UnixMilli()
+	return &v
+}
+
+func fromMs(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func fromMsPtr(v *int64) *time.Time {
+	if v == nil {
+		return nil
+	}
+	t := fromMs(*v)
+	return &t
+}
