@@ -81,12 +81,13 @@ func (b *BusinessHours) Add(start time.Time, d time.Duration, loc *time.Location
 	}
 	t := start.In(loc)
 	y, m, dd := t.Date()
-	// Valid hours have an open weekday, so at most 6 ordinary closed days
-	// plus every holiday can come in a row; more means something is off
-	// (e.g. every window swallowed by DST) and we stop rather than spin.
-	maxClosed := len(b.Holidays) + 7
+	// Valid hours have an open weekday, so a run of closed days is at most
+	// 6 ordinary ones, plus every holiday, plus a few weeks whose only window
+	// a DST change swallowed. A longer run means something is off, and we
+	// stop rather than spin.
+	maxClosed := len(b.Holidays) + 4*7
 	closed := 0
-	for i := 0; ; i++ {
+	for i, left := 0, d; ; i++ {
 		day := time.Date(y, m, dd+i, 12, 0, 0, 0, loc)
 		open, close, ok := b.window(day, loc)
 		if !ok {
@@ -102,11 +103,11 @@ func (b *BusinessHours) Add(start time.Time, d time.Duration, loc *time.Location
 		if !t.Before(close) {
 			continue
 		}
-		left := close.Sub(t)
-		if d <= left {
-			return t.Add(d)
+		avail := close.Sub(t)
+		if left <= avail {
+			return t.Add(left)
 		}
-		d -= left
+		left -= avail
 		t = close
 	}
 }

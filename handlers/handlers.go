@@ -47,8 +47,8 @@ const MaxBodyBytes = 1 << 20
 func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.HandleFunc("GET /readyz", a.readyz)
-	mux.Handle("POST /api/leads", a.authed(a.postLead))
-	mux.Handle("GET /api/leads/{external_id}", a.authed(a.getLead))
+	mux.Handle("POST /api/leads", RequireToken(a.Token, a.postLead))
+	mux.Handle("GET /api/leads/{external_id}", RequireToken(a.Token, a.getLead))
 }
 
 func (a *API) now() time.Time {

@@ -14,15 +14,17 @@ import (
 	"github.com/handoff/handoff"
 )
 
-// authed checks the bearer token in constant time before calling next.
-func (a *API) authed(next http.HandlerFunc) http.Handler {
+// RequireToken answers 401 unless the request carries "Authorization: Bearer
+// token" (compared in constant time), and otherwise calls next. An empty
+// token refuses every request.
+func RequireToken(token string, next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if a.Token == "" {
+		if token == "" {
 			writeJSON(w, http.StatusUnauthorized, errorBody{Error: errNoToken.Error()})
 			return
 		}
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(a.Token)) != 1 {
+		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="handoff"`)
 			writeJSON(w, http.StatusUnauthorized, errorBody{Error: "missing or wrong bearer token"})
 			return

@@ -51,35 +51,70 @@ func (s *Store) SaveLead(ctx context.Context, in handoff.LeadInput, policy hando
 func (s *Store) saveLeadOnce(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (SaveResult, error) {
 	var res SaveResult
 	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var row leadRow
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("external_id = ?", in.ExternalID).Take(&row).Error
-		lead := &handoff.Lead{}
-		switch {
-		case errors.Is(err, gorm.ErrRecordNotFound):
-		case err != nil:
-			return err
-		default:
-			if lead, err = row.toLead(); err != nil {
-				return err
-			}
-		}
-		changed, events, err := in.Apply(lead, now, actor, policy)
-		if err != nil {
-			return err
-		}
-		res = SaveResult{Lead: lead, Changed: changed, Created: lead.ID == 0}
-		if !changed {
-			return nil
-		}
-		if err := s.writeLead(tx, lead, res.Created); err != nil {
-			return err
-		}
-		if res.Events, err = insertEvents(tx, lead.ID, events); err != nil {
-			return err
-		}
-		return enqueueFor(tx, lead, events, now)
+		var err error
+		res, err = s.saveInTx(tx, in, policy, now, actor)
+		return err
 	})
 	return res, err
+}
+
+// saveInTx applies one input inside tx. A domain error (conflict, invalid)
+// is returned before anything is written.
+func (s *Store) saveInTx(tx *gorm.DB, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (SaveResult, error) {
+	var row leadRow
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("external_id = ?", in.ExternalID).Take(&row).Error
+	lead := &handoff.Lead{}
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+	case err != nil:
+		return SaveResult{}, err
+	default:
+		if lead, err = row.toLead(); err != nil {
+			return SaveResult{}, err
+		}
+	}
+	changed, events, err := in.Apply(lead, now, actor, policy)
+	if err != nil {
+		return SaveResult{}, err
+	}
+	res := SaveResult{Lead: lead, Changed: changed, Created: lead.ID == 0}
+	if !changed {
+		return res, nil
+	}
+	if err := s.writeLead(tx, lead, res.Created); err != nil {
+		return SaveResult{}, err
+	}
+	if res.Events, err = insertEvents(tx, lead.ID, events); err != nil {
+		return SaveResult{}, err
+	}
+	return res, enqueueFor(tx, lead, events, now)
+}
+
+// SaveLeads saves a batch of inputs in one transaction, for bulk imports.
+// Each input's domain error (a backwards move, say) is reported in errs at
+// its index and skips only that input; a database error fails the batch and
+// writes nothing.
+func (s *Store) SaveLeads(ctx context.Context, ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (results []SaveResult, errs []error, err error) {
+	for attempt := 0; ; attempt++ {
+		results, errs = make([]SaveResult, len(ins)), make([]error, len(ins))
+		err = s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			for i, in := range ins {
+				res, err := s.saveInTx(tx, in, policy, now, actor)
+				if err != nil && handoff.ErrorCode(err) == handoff.EINTERNAL {
+					return err
+				}
+				results[i], errs[i] = res, err
+			}
+			return nil
+		})
+		if errors.Is(err, errRaced) && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("storage: save %d leads: %w", len(ins), err)
+		}
+		return results, errs, nil
+	}
 }
 
 // writeLead inserts or updates the lead row, setting lead.ID on insert.
@@ -218,10 +253,10 @@ func (r leadRow) toLead() (*handoff.Lead, error) {
 		ID: r.ID, ExternalID: r.ExternalID, Email: r.Email, Name: r.Name, Company: r.Company,
 		Title: r.Title, Phone: r.Phone, Source: r.Source, Campaign: r.Campaign, Score: r.Score,
 		Stage: handoff.Stage(r.Stage), Reached: r.Reached, AmountMinor: r.AmountMinor, Reason: r.Reason,
-		Owner:       handoff.Owner{Platform: r.OwnerPlatform, UserID: r.OwnerUserID, Email: r.OwnerEmail},
-		SQLAt:       fromMsPtr(r.SQLMs), ClaimedAt: fromMsPtr(r.ClaimedMs), ContactedAt: fromMsPtr(r.ContactedMs),
-		ClaimDueAt:  fromMsPtr(r.ClaimDueMs), ContactDueAt: fromMsPtr(r.ContactDueMs), SLABreached: r.SLABreached,
-		CreatedAt:   fromMs(r.CreatedMs), UpdatedAt: fromMs(r.UpdatedMs),
+		Owner: handoff.Owner{Platform: r.OwnerPlatform, UserID: r.OwnerUserID, Email: r.OwnerEmail},
+		SQLAt: fromMsPtr(r.SQLMs), ClaimedAt: fromMsPtr(r.ClaimedMs), ContactedAt: fromMsPtr(r.ContactedMs),
+		ClaimDueAt: fromMsPtr(r.ClaimDueMs), ContactDueAt: fromMsPtr(r.ContactDueMs), SLABreached: r.SLABreached,
+		CreatedAt: fromMs(r.CreatedMs), UpdatedAt: fromMs(r.UpdatedMs),
 	}
 	if r.Attributes != "" {
 		if err := json.Unmarshal([]byte(r.Attributes), &l.Attributes); err != nil {

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/handoff/handoff/csvimport"
+)
+
+// maxListedRejections bounds how many rejected rows the summary lists.
+const maxListedRejections = 50
+
+func runImport(ctx context.Context, e env) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	batch := fs.Int("batch", 500, "rows per transaction")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := fs.Parse(e.args); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	if fs.NArg() != 1 {
+		return &exitError{code: 2, err: fmt.Errorf("usage: handoff import [--batch N] [--quiet] leads.csv (or - for standard input)")}
+	}
+	cfg, err := loadConfig(e)
+	if err != nil {
+		return err
+	}
+	var (
+		in   io.Reader = e.stdin
+		size int64
+	)
+	if name := fs.Arg(0); name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil {
+			size = st.Size()
+		}
+		in = f
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	im := &csvimport.Importer{Store: store, Policy: cfg.Policy, BatchSize: *batch}
+	bar := &progressBar{w: e.stderr, start: time.Now()}
+	if !*quiet && isTerminal(e.stderr) && size > 0 {
+		im.Progress = bar.update
+	}
+	start := time.Now()
+	sum, err := im.Import(ctx, in, size)
+	bar.finish()
+	printSummary(e.stdout, sum, time.Since(start))
+	if err != nil {
+		return err
+	}
+	if len(sum.Rejected) > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("%d of %d rows rejected", len(sum.Rejected), sum.Rows)}
+	}
+	return nil
+}
+
+func printSummary(w io.Writer, sum csvimport.Summary, took time.Duration) {
+	fmt.Fprintf(w, "%d rows in %s: %d new, %d updated, %d unchanged, %d rejected\n",
+		sum.Rows, took.Round(time.Millisecond), sum.Created, sum.Updated, sum.Unchanged, len(sum.Rejected))
+	for i, r := range sum.Rejected {
+		if i == maxListedRejections {
+			fmt.Fprintf(w, "  … and %d more\n", len(sum.Rejected)-i)
+			break
+		}
+		fmt.Fprintf(w, "  line %d: %s\n", r.Line, r.Reason)
+	}
+}
+
+// progressBar draws one self-overwriting line on a terminal.
+type progressBar struct {
+	w     io.Writer
+	start time.Time
+	drawn bool
+}
+
+func (p *progressBar) update(done, total int64) {
+	if total <= 0 {
+		return
+	}
+	frac := float64(done) / float64(total)
+	if frac > 1 {
+		frac = 1
+	}
+	const width = 30
+	filled := int(frac * width)
+	fmt.Fprintf(p.w, "\r[%s%s] %3.0f%%  %s", strings.Repeat("=", filled), strings.Repeat(" ", width-filled),
+		frac*100, time.Since(p.start).Round(100*time.Millisecond))
+	p.drawn = true
+}
+
+func (p *progressBar) finish() {
+	if p.drawn {
+		fmt.Fprintln(p.w)
+	}
+}

@@ -1,0 +1,127 @@
+// Command handoff runs the Handoff service and its tools: serve, import,
+// migrate, config check and version.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"sort"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// env is what every command gets from the process: arguments, environment
+// and output streams. Tests run commands with their own.
+type env struct {
+	args   []string
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, e env) error
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"serve":   {"run the HTTP server, the outbox worker and the scheduler", runServe},
+		"import":  {"import leads from a CSV file: handoff import leads.csv", runImport},
+		"migrate": {"create or update the database tables and exit", runMigrate},
+		"config":  {"validate the configuration: handoff config check [file]", runConfig},
+		"version": {"print the version", runVersion},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := env{args: os.Args[1:], getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	os.Exit(run(ctx, e))
+}
+
+// run dispatches to a subcommand and returns the process exit code.
+func run(ctx context.Context, e env) int {
+	if len(e.args) == 0 || e.args[0] == "help" || e.args[0] == "-h" || e.args[0] == "--help" {
+		usage(e.stdout)
+		return 0
+	}
+	cmd, ok := commands()[e.args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "handoff: unknown command %q\n\n", e.args[0])
+		usage(e.stderr)
+		return 2
+	}
+	e.args = e.args[1:]
+	if err := cmd.run(ctx, e); err != nil {
+		fmt.Fprintf(e.stderr, "handoff: %v\n", err)
+		return exitCode(err)
+	}
+	return 0
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Handoff keeps the sales and marketing SLA in Slack and Microsoft Teams.")
+	fmt.Fprintln(w, "\nUsage: handoff <command> [arguments]\n\nCommands:")
+	cmds := commands()
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\nConfiguration comes from the environment and handoff.yml; see README.md.")
+}
+
+// exitError carries a specific exit code.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func exitCode(err error) int {
+	if ee, ok := err.(*exitError); ok {
+		return ee.code
+	}
+	return 1
+}
+
+func runVersion(ctx context.Context, e env) error {
+	v := version
+	if info, ok := debug.ReadBuildInfo(); ok && v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		v = info.Main.Version
+	}
+	fmt.Fprintf(e.stdout, "handoff %s\n", v)
+	return nil
+}
+
+// newLogger logs JSON, or text when w is a terminal.
+func newLogger(w io.Writer) *slog.Logger {
+	if isTerminal(w) {
+		return slog.New(slog.NewTextHandler(w, nil))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

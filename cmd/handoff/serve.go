@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/handoff/handoff/config"
+	"github.com/handoff/handoff/handlers"
+	"github.com/handoff/handoff/storage"
+)
+
+// app is a wired Handoff: the store, the HTTP routes and the background
+// workers that serve needs.
+type app struct {
+	cfg     config.Config
+	store   *storage.Store
+	logger  *slog.Logger
+	mux     *http.ServeMux
+	workers []worker
+	now     func() time.Time
+	// wakeOutbox nudges the outbox worker after a write queued chat work.
+	wakeOutbox func()
+}
+
+// worker is a background loop that runs until its context ends.
+type worker struct {
+	name string
+	run  func(ctx context.Context) error
+}
+
+// newApp wires every part from the configuration; it is the table of
+// contents of the service.
+func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now func() time.Time) (*app, error) {
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, store: store, logger: logger, mux: http.NewServeMux(), now: now, wakeOutbox: func() {}}
+	if cfg.APIToken == "" {
+		logger.Warn("HANDOFF_API_TOKEN is not set: the intake API refuses every request")
+	}
+	api := &handlers.API{Store: store, DB: store, Policy: cfg.Policy, Token: cfg.APIToken, Now: now, Logger: logger,
+		OnOutbox: func() { a.wakeOutbox() }}
+	api.Register(a.mux)
+	return a, nil
+}
+
+func (a *app) Close() error { return a.store.Close() }
+
+// listenAndServe serves HTTP on ln and runs the workers until ctx ends, then
+// shuts down gracefully: in-flight requests finish (up to 25 s) and the
+// workers stop.
+func (a *app) listenAndServe(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           handlers.Middleware(a.logger, a.mux),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+	}
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	var wg sync.WaitGroup
+	for _, w := range a.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := w.run(workCtx); err != nil && !errors.Is(err, context.Canceled) {
+				a.logger.Error("worker stopped", "worker", w.name, "err", err)
+			}
+		}()
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	a.logger.Info("handoff serving", "addr", ln.Addr().String(), "database", a.store.Dialect())
+
+	var err error
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+		a.logger.Info("shutting down")
+		shutCtx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+		defer cancel()
+		err = srv.Shutdown(shutCtx)
+	}
+	stopWork()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func runServe(ctx context.Context, e env) error {
+	logger := newLogger(e.stderr)
+	cfg, err := loadConfig(e)
+	if err != nil {
+		return err
+	}
+	logger.Info("configuration", "config", cfg)
+	a, err := newApp(ctx, cfg, logger, func() time.Time { return time.Now().UTC() })
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	return a.listenAndServe(ctx, ln)
+}

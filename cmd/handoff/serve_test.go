@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+func testEnv(vars map[string]string, args ...string) (env, *bytes.Buffer, *bytes.Buffer) {
+	var out, errOut bytes.Buffer
+	return env{args: args, getenv: func(k string) string { return vars[k] }, stdin: strings.NewReader(""), stdout: &out, stderr: &errOut}, &out, &errOut
+}
+
+func TestServeAcceptsLeadsAndShutsDownGracefully(t *testing.T) {
+	for _, dialect := range storagetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			vars := map[string]string{"DATABASE_URL": storagetest.URL(t, dialect), "HANDOFF_API_TOKEN": "tok"}
+			cfg, err := loadConfig(env{getenv: func(k string) string { return vars[k] }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			a, err := newApp(ctx, cfg, newLogger(&bytes.Buffer{}), func() time.Time { return time.Now().UTC() })
+			if err != nil {
+				t.Fatal(err)
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- a.listenAndServe(ctx, ln) }()
+			base := "http://" + ln.Addr().String()
+
+			req, _ := http.NewRequest("POST", base+"/api/leads", strings.NewReader(`{"external_id":"e2e-1","company":"Acme"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer tok")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 201 {
+				t.Fatalf("POST /api/leads = %d", resp.StatusCode)
+			}
+			for _, path := range []string{"/healthz", "/readyz"} {
+				r, err := http.Get(base + path)
+				if err != nil || r.StatusCode != 200 {
+					t.Fatalf("GET %s = %v, %v", path, r, err)
+				}
+				r.Body.Close()
+			}
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("serve returned %v after shutdown", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("serve did not stop within 10 s of the signal")
+			}
+			a.Close()
+
+			s, err := storage.Open(context.Background(), vars["DATABASE_URL"], storage.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if _, err := s.LeadByExternalID(context.Background(), "e2e-1"); err != nil {
+				t.Fatalf("acknowledged lead lost after shutdown: %v", err)
+			}
+		})
+	}
+}
+
+func TestCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "h.db")
+	good := filepath.Join(dir, "good.yml")
+	bad := filepath.Join(dir, "bad.yml")
+	csvFile := filepath.Join(dir, "leads.csv")
+	os.WriteFile(good, []byte("timezone: Europe/Copenhagen\nsla:\n  contact_within: 48h\n"), 0o644)
+	os.WriteFile(bad, []byte("sla:\n  contact_within: 48 hours\n"), 0o644)
+	os.WriteFile(csvFile, []byte("external_id,email,stage\nc1,a@b.dk,sql\nc2,broken,sql\n"), 0o644)
+	tests := []struct {
+		name     string
+		vars     map[string]string
+		args     []string
+		wantCode int
+		wantOut  string
+	}{
+		{"Version", nil, []string{"version"}, 0, "handoff "},
+		{"Help", nil, []string{"help"}, 0, "Commands:"},
+		{"Unknown", nil, []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"ConfigCheckFile", nil, []string{"config", "check", good}, 0, "ok"},
+		{"ConfigCheckBadFile", nil, []string{"config", "check", bad}, 1, `sla.contact_within: invalid duration "48 hours"`},
+		{"ConfigCheckEnvFile", map[string]string{"HANDOFF_CONFIG": bad}, []string{"config", "check"}, 1, "sla.contact_within"},
+		{"Migrate", map[string]string{"DATABASE_URL": db}, []string{"migrate"}, 0, "migrated sqlite"},
+		{"ImportReportsRejects", map[string]string{"DATABASE_URL": db}, []string{"import", "--quiet", csvFile}, 1, "line 3: invalid lead: email"},
+		{"ImportNoFile", map[string]string{"DATABASE_URL": db}, []string{"import"}, 2, "usage: handoff import"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e, out, errOut := testEnv(tc.vars, tc.args...)
+			code := run(context.Background(), e)
+			all := out.String() + errOut.String()
+			if code != tc.wantCode || !strings.Contains(all, tc.wantOut) {
+				t.Fatalf("exit %d, output %q; want exit %d containing %q", code, all, tc.wantCode, tc.wantOut)
+			}
+		})
+	}
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/handoff/handoff/config"
+	"github.com/handoff/handoff/storage"
+)
+
+// loadConfig reads the configuration from the command's environment.
+func loadConfig(e env) (config.Config, error) {
+	cfg, err := config.Load(e.getenv)
+	if err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// openStore opens and migrates the configured database.
+func openStore(ctx context.Context, cfg config.Config) (*storage.Store, error) {
+	s, err := storage.Open(ctx, cfg.DatabaseURL, storage.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func runMigrate(ctx context.Context, e env) error {
+	cfg, err := loadConfig(e)
+	if err != nil {
+		return err
+	}
+	s, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	fmt.Fprintf(e.stdout, "migrated %s database\n", s.Dialect())
+	return nil
+}
+
+func runConfig(ctx context.Context, e env) error {
+	if len(e.args) == 0 || e.args[0] != "check" {
+		return &exitError{code: 2, err: fmt.Errorf("usage: handoff config check [file.yml]")}
+	}
+	if len(e.args) > 1 {
+		if _, err := config.LoadPolicyFile(e.args[1]); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%s: ok\n", e.args[1])
+		return nil
+	}
+	cfg, err := loadConfig(e)
+	if err != nil {
+		return err
+	}
+	source := cfg.ConfigFile
+	if source == "" {
+		source = "defaults (no handoff.yml)"
+	}
+	fmt.Fprintf(e.stdout, "configuration ok, agreement from %s\n", source)
+	red := cfg.Redacted()
+	for _, k := range sortedKeys(red) {
+		fmt.Fprintf(e.stdout, "  %-26s %s\n", k, red[k])
+	}
+	return nil
+}

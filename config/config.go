@@ -1,0 +1,388 @@
+// Package config loads Handoff's settings: process settings and secrets from
+// the environment, the SLA agreement from a YAML file. It validates all of
+// them at once and reports every problem, so a bad deployment fails at start
+// with a complete list rather than one error per restart.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/handoff/handoff"
+)
+
+// Defaults for settings read from the environment.
+const (
+	DefaultAddr              = ":8080"
+	DefaultDatabaseURL       = "handoff.db"
+	DefaultConfigFile        = "handoff.yml"
+	DefaultSlackAPIURL       = "https://slack.com/api/"
+	DefaultTeamsOpenIDURL    = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+	defaultTeamsTokenURLTmpl = "https://login.microsoftonline.com/%s/oauth2/v2.0/token"
+	defaultTeamsTenant       = "botframework.com"
+)
+
+// Config is everything Handoff needs to run.
+type Config struct {
+	// Addr is the HTTP listen address, host:port (HANDOFF_ADDR, default ":8080").
+	Addr string
+	// DatabaseURL is a SQLite path or sqlite:/file: URL, or a postgres:// or
+	// postgresql:// URL (DATABASE_URL, default "handoff.db"). May hold a
+	// password: never log it, use Redacted.
+	DatabaseURL string
+	// APIToken authenticates calls to the HTTP API (HANDOFF_API_TOKEN). Secret.
+	APIToken string
+	// Slack holds the Slack app settings.
+	Slack SlackConfig
+	// Teams holds the Microsoft Teams bot settings.
+	Teams TeamsConfig
+	// Policy is the SLA agreement from the YAML file, or the default one.
+	Policy handoff.Policy
+	// ConfigFile is the YAML path actually loaded, "" if none.
+	ConfigFile string
+}
+
+// SlackConfig holds the Slack app settings.
+type SlackConfig struct {
+	BotToken       string   // SLACK_BOT_TOKEN, xoxb-…; secret
+	SigningSecret  string   // SLACK_SIGNING_SECRET; secret
+	AppToken       string   // SLACK_APP_TOKEN, xapp-…, for Socket Mode; secret
+	APIURL         string   // SLACK_API_URL, default "https://slack.com/api/", always ends with "/"
+	SalesChannel   string   // SLACK_SALES_CHANNEL, channel id where SQLs are posted
+	ManagerChannel string   // SLACK_MANAGER_CHANNEL, channel id for escalations and digests
+	Managers       []string // SLACK_MANAGERS, comma-separated user ids
+	ManagerGroup   string   // SLACK_MANAGER_GROUP, user group id
+}
+
+// Enabled reports whether Slack is configured (a bot token is set).
+func (s SlackConfig) Enabled() bool { return s.BotToken != "" }
+
+// SocketMode reports whether Slack events arrive over Socket Mode (an app
+// token is set) rather than over HTTP.
+func (s SlackConfig) SocketMode() bool { return s.AppToken != "" }
+
+// TeamsConfig holds the Microsoft Teams (Bot Framework) settings.
+type TeamsConfig struct {
+	AppID             string   // TEAMS_APP_ID
+	AppPassword       string   // TEAMS_APP_PASSWORD; secret
+	TenantID          string   // TEAMS_TENANT_ID, for single-tenant bots
+	TokenURL          string   // TEAMS_TOKEN_URL, default from the tenant
+	OpenIDMetadataURL string   // TEAMS_OPENID_METADATA_URL
+	SalesChannel      string   // TEAMS_SALES_CHANNEL, conversation id
+	ManagerChannel    string   // TEAMS_MANAGER_CHANNEL, conversation id
+	Managers          []string // TEAMS_MANAGERS, comma-separated AAD object ids or emails
+}
+
+// Enabled reports whether Teams is configured (an app id is set).
+func (t TeamsConfig) Enabled() bool { return t.AppID != "" }
+
+// Load reads the environment through getenv (os.Getenv in production) and
+// the agreement file named by HANDOFF_CONFIG. Without HANDOFF_CONFIG it
+// loads "handoff.yml" from the working directory when that file exists and
+// uses handoff.DefaultPolicy otherwise; an explicit HANDOFF_CONFIG that does
+// not exist is an error.
+//
+// On failure it returns the zero Config and every problem found, in the
+// environment and in the file, joined with errors.Join (one per line).
+// Error messages never contain secrets.
+func Load(getenv func(string) string) (Config, error) {
+	env := func(key string) string { return strings.TrimSpace(getenv(key)) }
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("config: "+key+": "+format, args...))
+	}
+
+	c := Config{
+		Addr:        orDefault(env("HANDOFF_ADDR"), DefaultAddr),
+		DatabaseURL: orDefault(env("DATABASE_URL"), DefaultDatabaseURL),
+		APIToken:    env("HANDOFF_API_TOKEN"),
+		Slack: SlackConfig{
+			BotToken:       env("SLACK_BOT_TOKEN"),
+			SigningSecret:  env("SLACK_SIGNING_SECRET"),
+			AppToken:       env("SLACK_APP_TOKEN"),
+			APIURL:         orDefault(env("SLACK_API_URL"), DefaultSlackAPIURL),
+			SalesChannel:   env("SLACK_SALES_CHANNEL"),
+			ManagerChannel: env("SLACK_MANAGER_CHANNEL"),
+			Managers:       splitList(env("SLACK_MANAGERS")),
+			ManagerGroup:   env("SLACK_MANAGER_GROUP"),
+		},
+		Teams: TeamsConfig{
+			AppID:             env("TEAMS_APP_ID"),
+			AppPassword:       env("TEAMS_APP_PASSWORD"),
+			TenantID:          env("TEAMS_TENANT_ID"),
+			TokenURL:          env("TEAMS_TOKEN_URL"),
+			OpenIDMetadataURL: orDefault(env("TEAMS_OPENID_METADATA_URL"), DefaultTeamsOpenIDURL),
+			SalesChannel:      env("TEAMS_SALES_CHANNEL"),
+			ManagerChannel:    env("TEAMS_MANAGER_CHANNEL"),
+			Managers:          splitList(env("TEAMS_MANAGERS")),
+		},
+	}
+	if c.Teams.TokenURL == "" {
+		c.Teams.TokenURL = fmt.Sprintf(defaultTeamsTokenURLTmpl, orDefault(c.Teams.TenantID, defaultTeamsTenant))
+	}
+
+	if err := checkAddr(c.Addr); err != nil {
+		bad("HANDOFF_ADDR", "invalid address %q: %v", c.Addr, err)
+	}
+	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
+		bad("DATABASE_URL", "%v", err)
+	}
+	if err := checkHTTPURL(c.Slack.APIURL); err != nil {
+		bad("SLACK_API_URL", "invalid URL %q: %v", redactURL(c.Slack.APIURL), err)
+	} else if !strings.HasSuffix(c.Slack.APIURL, "/") {
+		c.Slack.APIURL += "/"
+	}
+	if err := checkHTTPURL(c.Teams.TokenURL); err != nil {
+		bad("TEAMS_TOKEN_URL", "invalid URL %q: %v", redactURL(c.Teams.TokenURL), err)
+	}
+	if err := checkHTTPURL(c.Teams.OpenIDMetadataURL); err != nil {
+		bad("TEAMS_OPENID_METADATA_URL", "invalid URL %q: %v", redactURL(c.Teams.OpenIDMetadataURL), err)
+	}
+
+	c.Policy = handoff.DefaultPolicy()
+	path, explicit := env("HANDOFF_CONFIG"), true
+	if path == "" {
+		path, explicit = DefaultConfigFile, false
+	}
+	switch _, err := os.Stat(path); {
+	case err == nil:
+		p, err := LoadPolicyFile(path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("config: in %s:\n%w", path, err))
+		} else {
+			c.Policy, c.ConfigFile = p, path
+		}
+	case explicit || !errors.Is(err, fs.ErrNotExist):
+		bad("HANDOFF_CONFIG", "%v", err)
+	}
+
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// DatabaseDialect returns "postgres" for a postgres:// or postgresql:// URL
+// and "sqlite" for anything else Load accepts.
+func (c Config) DatabaseDialect() string {
+	if s := scheme(c.DatabaseURL); s == "postgres" || s == "postgresql" {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// Redacted returns the effective settings for logging, keyed by environment
+// variable (and "policy.*" for the agreement). Secrets show only "(set)" or
+// "(unset)"; the database password and secret-looking query parameters are
+// masked. Nothing it returns is a secret.
+func (c Config) Redacted() map[string]string {
+	p := c.Policy
+	m := map[string]string{
+		"HANDOFF_ADDR":              c.Addr,
+		"DATABASE_URL":              redactURL(c.DatabaseURL),
+		"HANDOFF_API_TOKEN":         secret(c.APIToken),
+		"HANDOFF_CONFIG":            orDefault(c.ConfigFile, "(none, built-in agreement)"),
+		"SLACK_BOT_TOKEN":           secret(c.Slack.BotToken),
+		"SLACK_SIGNING_SECRET":      secret(c.Slack.SigningSecret),
+		"SLACK_APP_TOKEN":           secret(c.Slack.AppToken),
+		"SLACK_API_URL":             redactURL(c.Slack.APIURL),
+		"SLACK_SALES_CHANNEL":       c.Slack.SalesChannel,
+		"SLACK_MANAGER_CHANNEL":     c.Slack.ManagerChannel,
+		"SLACK_MANAGERS":            strings.Join(c.Slack.Managers, ","),
+		"SLACK_MANAGER_GROUP":       c.Slack.ManagerGroup,
+		"TEAMS_APP_ID":              c.Teams.AppID,
+		"TEAMS_APP_PASSWORD":        secret(c.Teams.AppPassword),
+		"TEAMS_TENANT_ID":           c.Teams.TenantID,
+		"TEAMS_TOKEN_URL":           redactURL(c.Teams.TokenURL),
+		"TEAMS_OPENID_METADATA_URL": redactURL(c.Teams.OpenIDMetadataURL),
+		"TEAMS_SALES_CHANNEL":       c.Teams.SalesChannel,
+		"TEAMS_MANAGER_CHANNEL":     c.Teams.ManagerChannel,
+		"TEAMS_MANAGERS":            strings.Join(c.Teams.Managers, ","),
+		"policy.timezone":           locationName(p),
+		"policy.claim_within":       p.ClaimWithin.String(),
+		"policy.contact_within":     p.ContactWithin.String(),
+		"policy.business_hours":     describeHours(p.BusinessHours),
+		"policy.remind_before":      fmt.Sprint(p.RemindBefore),
+		"policy.release_on_breach":  strconv.FormatBool(p.ReleaseOnBreach),
+		"policy.targets": fmt.Sprintf("%d SQLs, %d customers, avg %g %s per month",
+			p.Targets.SQLsPerMonth, p.Targets.CustomersPerMonth, p.Targets.AvgDealSize, p.Targets.Currency),
+		"policy.digest_schedule": p.DigestSchedule,
+	}
+	return m
+}
+
+// LogValue makes slog print the redacted settings, so logging a Config
+// directly never leaks a secret.
+func (c Config) LogValue() slog.Value {
+	m := c.Redacted()
+	attrs := make([]slog.Attr, 0, len(m))
+	for k, v := range m {
+		attrs = append(attrs, slog.String(k, v))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// String returns the redacted settings, so printing a Config with fmt never
+// leaks a secret.
+func (c Config) String() string { return fmt.Sprint(c.Redacted()) }
+
+// GoString is String, so %#v does not leak secrets either.
+func (c Config) GoString() string { return c.String() }
+
+// String hides the secrets of a SlackConfig printed on its own.
+func (s SlackConfig) String() string {
+	return fmt.Sprintf("{bot token %s, signing secret %s, app token %s, api %s, sales %s, managers %s %v %s}",
+		secret(s.BotToken), secret(s.SigningSecret), secret(s.AppToken), s.APIURL, s.SalesChannel, s.ManagerChannel, s.Managers, s.ManagerGroup)
+}
+
+// GoString is String, so %#v does not leak secrets either.
+func (s SlackConfig) GoString() string { return s.String() }
+
+// String hides the secret of a TeamsConfig printed on its own.
+func (t TeamsConfig) String() string {
+	return fmt.Sprintf("{app %s, password %s, tenant %s, token %s, openid %s, sales %s, managers %s %v}",
+		t.AppID, secret(t.AppPassword), t.TenantID, t.TokenURL, t.OpenIDMetadataURL, t.SalesChannel, t.ManagerChannel, t.Managers)
+}
+
+// GoString is String, so %#v does not leak secrets either.
+func (t TeamsConfig) GoString() string { return t.String() }
+
+var schemeRE = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9+.-]+):`)
+
+// scheme returns the lower-case URL scheme of s, or "" for a plain path
+// (including Windows drive letters such as C:\).
+func scheme(s string) string {
+	if m := schemeRE.FindStringSubmatch(s); m != nil {
+		return strings.ToLower(m[1])
+	}
+	return ""
+}
+
+// checkDatabaseURL accepts a file path, sqlite: and file: URLs, and
+// postgres:// or postgresql:// URLs. Its errors show the scheme, never the
+// whole URL, which may hold a password.
+func checkDatabaseURL(s string) error {
+	switch sc := scheme(s); sc {
+	case "", "sqlite", "sqlite3", "file":
+		return nil
+	case "postgres", "postgresql":
+		u, err := url.Parse(s)
+		if err != nil || !strings.HasPrefix(strings.ToLower(s), sc+"://") {
+			return fmt.Errorf("invalid %s URL %q, want %s://user:password@host:5432/dbname", sc, redactURL(s), sc)
+		}
+		if u.Host == "" {
+			return fmt.Errorf("invalid %s URL %q: missing host", sc, redactURL(s))
+		}
+		return nil
+	default:
+		return fmt.Errorf("unsupported scheme %q, want a file path, sqlite:, file:, postgres:// or postgresql://", sc)
+	}
+}
+
+// checkAddr accepts host:port with an empty or named host and a numeric port.
+func checkAddr(s string) error {
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("want host:port such as :8080")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number between 0 and 65535", port)
+	}
+	return nil
+}
+
+// checkHTTPURL accepts absolute http and https URLs.
+func checkHTTPURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return errors.New("not a URL")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return errors.New("want an absolute http:// or https:// URL")
+	}
+	if u.Host == "" {
+		return errors.New("missing host")
+	}
+	return nil
+}
+
+// redactURL masks the password and secret-looking query parameters of a
+// URL. Strings that are not URLs (file paths) are returned unchanged; ones
+// that fail to parse are hidden entirely.
+func redactURL(s string) string {
+	if scheme(s) == "" {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	q := u.Query()
+	changed := false
+	for k := range q {
+		lk := strings.ToLower(k)
+		if strings.Contains(lk, "pass") || strings.Contains(lk, "secret") || strings.Contains(lk, "token") || strings.Contains(lk, "key") {
+			q.Set(k, "xxxxx")
+			changed = true
+		}
+	}
+	if changed {
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+func secret(s string) string {
+	if s == "" {
+		return "(unset)"
+	}
+	return "(set)"
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// splitList splits a comma-separated list, trimming spaces and dropping
+// empty entries; it returns nil for an empty string.
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func locationName(p handoff.Policy) string {
+	if p.Location == nil {
+		return "UTC"
+	}
+	return p.Location.String()
+}
+
+func describeHours(b *handoff.BusinessHours) string {
+	if b == nil {
+		return "24/7"
+	}
+	var days []string
+	for d, open := range b.Days {
+		if open {
+			days = append(days, strings.ToLower(time.Weekday(d).String()[:3]))
+		}
+	}
+	return fmt.Sprintf("%s %s-%s, %d holidays", strings.Join(days, ","), hhmm(b.Start), hhmm(b.End), len(b.Holidays))
+}

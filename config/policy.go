@@ -1,0 +1,426 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // time zones work even on hosts without a zoneinfo database
+
+	"github.com/robfig/cron/v3"
+	"gopkg.in/yaml.v3"
+
+	"github.com/handoff/handoff"
+)
+
+// file is the YAML agreement file. Leaves are yaml.Node so that a value of
+// the wrong shape can be reported with its key path, and every problem in
+// the file is collected rather than stopping at the first.
+type file struct {
+	Timezone yaml.Node   `yaml:"timezone"`
+	SLA      *slaFile    `yaml:"sla"`
+	Digest   *digestFile `yaml:"digest"`
+}
+
+type digestFile struct {
+	Schedule yaml.Node `yaml:"schedule"`
+}
+
+type slaFile struct {
+	ClaimWithin     yaml.Node    `yaml:"claim_within"`
+	ContactWithin   yaml.Node    `yaml:"contact_within"`
+	BusinessHours   *hoursFile   `yaml:"business_hours"`
+	RemindBefore    yaml.Node    `yaml:"remind_before"`
+	ReleaseOnBreach yaml.Node    `yaml:"release_on_breach"`
+	Targets         *targetsFile `yaml:"targets"`
+}
+
+type hoursFile struct {
+	Days     yaml.Node `yaml:"days"`
+	Start    yaml.Node `yaml:"start"`
+	End      yaml.Node `yaml:"end"`
+	Holidays yaml.Node `yaml:"holidays"`
+}
+
+type targetsFile struct {
+	SQLsPerMonth      yaml.Node `yaml:"sqls_per_month"`
+	CustomersPerMonth yaml.Node `yaml:"customers_per_month"`
+	AvgDealSize       yaml.Node `yaml:"avg_deal_size"`
+	Currency          yaml.Node `yaml:"currency"`
+}
+
+// sectionPaths maps the Go types above to their key path, to turn yaml.v3's
+// "field x not found in type config.slaFile" into "unknown key sla.x".
+var sectionPaths = map[string]string{
+	"config.file":        "",
+	"config.slaFile":     "sla.",
+	"config.hoursFile":   "sla.business_hours.",
+	"config.targetsFile": "sla.targets.",
+	"config.digestFile":  "digest.",
+}
+
+var (
+	unknownFieldRE = regexp.MustCompile(`^line (\d+): field (\S+) not found in type (.+)$`)
+	clockRE        = regexp.MustCompile(`^(\d\d):(\d\d)$`)
+	currencyRE     = regexp.MustCompile(`^[A-Z]{3}$`)
+)
+
+// Default business hours used for keys left out of a business_hours section.
+var (
+	defaultDays  = []string{"mon", "tue", "wed", "thu", "fri"}
+	defaultStart = 8 * time.Hour
+	defaultEnd   = 17 * time.Hour
+)
+
+var weekdays = map[string]time.Weekday{
+	"sun": time.Sunday, "sunday": time.Sunday,
+	"mon": time.Monday, "monday": time.Monday,
+	"tue": time.Tuesday, "tuesday": time.Tuesday,
+	"wed": time.Wednesday, "wednesday": time.Wednesday,
+	"thu": time.Thursday, "thursday": time.Thursday,
+	"fri": time.Friday, "friday": time.Friday,
+	"sat": time.Saturday, "saturday": time.Saturday,
+}
+
+// LoadPolicyFile reads, parses and validates one YAML agreement file. On
+// failure it returns every problem found, joined with errors.Join (one per
+// line), or the error from reading the file.
+func LoadPolicyFile(path string) (handoff.Policy, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return handoff.Policy{}, fmt.Errorf("config: read agreement: %w", err)
+	}
+	return ParsePolicy(data)
+}
+
+// ParsePolicy parses and validates a YAML agreement. Keys left out take the
+// values of handoff.DefaultPolicy; a business_hours section without days,
+// start or end gets Mon-Fri, 08:00 and 17:00. On failure it returns the zero
+// Policy and every problem found, joined with errors.Join, each naming its
+// key path and the offending value.
+func ParsePolicy(data []byte) (handoff.Policy, error) {
+	var f file
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var errs []error
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return handoff.Policy{}, fmt.Errorf("config: %w", err)
+		}
+		// Type errors leave the rest of the document decoded: report them
+		// and keep validating.
+		for _, msg := range te.Errors {
+			errs = append(errs, decodeError(msg))
+		}
+	}
+	p, verrs := buildPolicy(&f)
+	errs = append(errs, verrs...)
+	if len(errs) == 0 {
+		// Safety net: the checks above cover every rule of Validate.
+		if err := p.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("config: %w", err))
+		}
+	}
+	if len(errs) > 0 {
+		return handoff.Policy{}, errors.Join(errs...)
+	}
+	return p, nil
+}
+
+// decodeError rewrites a yaml.v3 decode message so that it names the key.
+func decodeError(msg string) error {
+	if m := unknownFieldRE.FindStringSubmatch(msg); m != nil {
+		if prefix, ok := sectionPaths[m[3]]; ok {
+			return fmt.Errorf("config: line %s: unknown key %q", m[1], prefix+m[2])
+		}
+		return fmt.Errorf("config: line %s: unknown key %q", m[1], m[2])
+	}
+	msg = strings.ReplaceAll(msg, "config.slaFile", "the sla section")
+	msg = strings.ReplaceAll(msg, "config.hoursFile", "the sla.business_hours section")
+	msg = strings.ReplaceAll(msg, "config.targetsFile", "the sla.targets section")
+	msg = strings.ReplaceAll(msg, "config.digestFile", "the digest section")
+	msg = strings.ReplaceAll(msg, "config.file", "an agreement")
+	return fmt.Errorf("config: %s", msg)
+}
+
+// policyBuilder accumulates errors while reading the decoded file.
+type policyBuilder struct {
+	errs []error
+}
+
+func (b *policyBuilder) errorf(path, format string, args ...any) {
+	b.errs = append(b.errs, fmt.Errorf("config: "+path+": "+format, args...))
+}
+
+func buildPolicy(f *file) (handoff.Policy, []error) {
+	p := handoff.DefaultPolicy()
+	b := &policyBuilder{}
+
+	if s, ok := b.scalar("timezone", &f.Timezone); ok {
+		if loc, err := loadLocation(s); err != nil {
+			b.errorf("timezone", "unknown time zone %q", s)
+		} else {
+			p.Location = loc
+		}
+	}
+	if f.SLA != nil {
+		b.sla(&p, f.SLA)
+	}
+	if f.Digest != nil {
+		if s, ok := b.scalar("digest.schedule", &f.Digest.Schedule); ok {
+			if _, err := cron.ParseStandard(s); err != nil {
+				b.errorf("digest.schedule", "invalid cron %q: %v", s, err)
+			} else {
+				p.DigestSchedule = s
+			}
+		}
+	}
+	return p, b.errs
+}
+
+func (b *policyBuilder) sla(p *handoff.Policy, s *slaFile) {
+	if d, ok := b.duration("sla.claim_within", &s.ClaimWithin); ok {
+		p.ClaimWithin = d
+	}
+	contactOK := true
+	if v, set := b.scalar("sla.contact_within", &s.ContactWithin); set {
+		d, ok := b.parseDuration("sla.contact_within", v)
+		if ok {
+			p.ContactWithin = d
+		}
+		contactOK = ok
+	}
+	if p.ClaimWithin > p.ContactWithin && contactOK {
+		b.errorf("sla.claim_within", "%s must not exceed sla.contact_within (%s)", p.ClaimWithin, p.ContactWithin)
+	}
+	if s.BusinessHours != nil {
+		p.BusinessHours = b.hours(s.BusinessHours)
+	}
+	if items, ok := b.list("sla.remind_before", &s.RemindBefore); ok {
+		var rs []time.Duration
+		for i, v := range items {
+			path := fmt.Sprintf("sla.remind_before[%d]", i)
+			d, ok := b.parseDuration(path, v)
+			if !ok {
+				continue
+			}
+			if contactOK && d >= p.ContactWithin {
+				b.errorf(path, "%q must be less than sla.contact_within (%s)", v, p.ContactWithin)
+				continue
+			}
+			rs = append(rs, d)
+		}
+		slices.Sort(rs)
+		slices.Reverse(rs)
+		p.RemindBefore = slices.Compact(rs)
+	}
+	if v, ok := b.scalar("sla.release_on_breach", &s.ReleaseOnBreach); ok {
+		if r, err := strconv.ParseBool(v); err != nil {
+			b.errorf("sla.release_on_breach", "invalid boolean %q, want true or false", v)
+		} else {
+			p.ReleaseOnBreach = r
+		}
+	}
+	if s.Targets != nil {
+		b.targets(&p.Targets, s.Targets)
+	}
+}
+
+func (b *policyBuilder) hours(h *hoursFile) *handoff.BusinessHours {
+	bh := &handoff.BusinessHours{Start: defaultStart, End: defaultEnd}
+	days := defaultDays
+	if items, ok := b.list("sla.business_hours.days", &h.Days); ok {
+		days = items
+		if len(items) == 0 {
+			b.errorf("sla.business_hours.days", "no open days")
+		}
+	}
+	for _, d := range days {
+		wd, ok := weekdays[strings.ToLower(strings.TrimSpace(d))]
+		if !ok {
+			b.errorf("sla.business_hours.days", "unknown day %q, want mon, tue, wed, thu, fri, sat or sun", d)
+			continue
+		}
+		bh.Days[wd] = true
+	}
+	startOK, endOK := true, true
+	if v, ok := b.scalar("sla.business_hours.start", &h.Start); ok {
+		bh.Start, startOK = b.clock("sla.business_hours.start", v, false)
+	}
+	if v, ok := b.scalar("sla.business_hours.end", &h.End); ok {
+		bh.End, endOK = b.clock("sla.business_hours.end", v, true)
+	}
+	if startOK && endOK && bh.Start >= bh.End {
+		b.errorf("sla.business_hours", "start %q must be before end %q", hhmm(bh.Start), hhmm(bh.End))
+	}
+	if items, ok := b.list("sla.business_hours.holidays", &h.Holidays); ok {
+		bh.Holidays = make(map[string]bool, len(items))
+		for i, v := range items {
+			day, err := time.Parse("2006-01-02", v)
+			if err != nil {
+				b.errorf(fmt.Sprintf("sla.business_hours.holidays[%d]", i), "invalid date %q, want YYYY-MM-DD", v)
+				continue
+			}
+			bh.Holidays[day.Format("2006-01-02")] = true
+		}
+	}
+	return bh
+}
+
+func (b *policyBuilder) targets(t *handoff.Targets, f *targetsFile) {
+	if n, ok := b.count("sla.targets.sqls_per_month", &f.SQLsPerMonth); ok {
+		t.SQLsPerMonth = n
+	}
+	if n, ok := b.count("sla.targets.customers_per_month", &f.CustomersPerMonth); ok {
+		t.CustomersPerMonth = n
+	}
+	if v, ok := b.scalar("sla.targets.avg_deal_size", &f.AvgDealSize); ok {
+		x, err := strconv.ParseFloat(v, 64)
+		switch {
+		case err != nil || math.IsNaN(x) || math.IsInf(x, 0):
+			b.errorf("sla.targets.avg_deal_size", "invalid number %q", v)
+		case x < 0:
+			b.errorf("sla.targets.avg_deal_size", "must not be negative, got %q", v)
+		default:
+			t.AvgDealSize = x
+		}
+	}
+	if v, ok := b.scalar("sla.targets.currency", &f.Currency); ok {
+		if !currencyRE.MatchString(v) {
+			b.errorf("sla.targets.currency", "invalid currency %q, want 3 uppercase letters such as DKK", v)
+		} else {
+			t.Currency = v
+		}
+	}
+}
+
+// scalar returns the value of a scalar node, and false when the key is
+// absent or null. A node of another shape is reported.
+func (b *policyBuilder) scalar(path string, n *yaml.Node) (string, bool) {
+	if absent(n) {
+		return "", false
+	}
+	if n.Kind != yaml.ScalarNode {
+		b.errorf(path, "line %d: want a single value, got %s", n.Line, kindName(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+// list returns the values of a sequence of scalars, and false when the key
+// is absent or null. A node of another shape is reported.
+func (b *policyBuilder) list(path string, n *yaml.Node) ([]string, bool) {
+	if absent(n) {
+		return nil, false
+	}
+	if n.Kind != yaml.SequenceNode {
+		b.errorf(path, "line %d: want a list such as [a, b], got %s %q", n.Line, kindName(n), n.Value)
+		return nil, false
+	}
+	items := make([]string, 0, len(n.Content))
+	ok := true
+	for i, c := range n.Content {
+		if c.Kind != yaml.ScalarNode {
+			b.errorf(fmt.Sprintf("%s[%d]", path, i), "line %d: want a single value, got %s", c.Line, kindName(c))
+			ok = false
+			continue
+		}
+		items = append(items, c.Value)
+	}
+	return items, ok
+}
+
+// duration reads a positive Go duration.
+func (b *policyBuilder) duration(path string, n *yaml.Node) (time.Duration, bool) {
+	v, ok := b.scalar(path, n)
+	if !ok {
+		return 0, false
+	}
+	return b.parseDuration(path, v)
+}
+
+func (b *policyBuilder) parseDuration(path, v string) (time.Duration, bool) {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		b.errorf(path, "invalid duration %q, want Go syntax such as 90m or 48h", v)
+		return 0, false
+	}
+	if d <= 0 {
+		b.errorf(path, "duration %q must be greater than zero", v)
+		return 0, false
+	}
+	return d, true
+}
+
+// count reads a non-negative whole number.
+func (b *policyBuilder) count(path string, n *yaml.Node) (int, bool) {
+	v, ok := b.scalar(path, n)
+	if !ok {
+		return 0, false
+	}
+	x, err := strconv.Atoi(v)
+	if err != nil {
+		b.errorf(path, "invalid whole number %q", v)
+		return 0, false
+	}
+	if x < 0 {
+		b.errorf(path, "must not be negative, got %q", v)
+		return 0, false
+	}
+	return x, true
+}
+
+// clock reads "HH:MM" as a duration since midnight; "24:00" only when
+// allow24 (for a closing time).
+func (b *policyBuilder) clock(path, v string, allow24 bool) (time.Duration, bool) {
+	m := clockRE.FindStringSubmatch(v)
+	if m == nil {
+		b.errorf(path, "invalid time %q, want HH:MM", v)
+		return 0, false
+	}
+	h, _ := strconv.Atoi(m[1])
+	mi, _ := strconv.Atoi(m[2])
+	if mi > 59 || h > 24 || (h == 24 && (mi != 0 || !allow24)) {
+		b.errorf(path, "invalid time %q, want HH:MM between 00:00 and 23:59 (or 24:00 for end)", v)
+		return 0, false
+	}
+	return time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute, true
+}
+
+func hhmm(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
+
+// loadLocation accepts IANA names only: "" and "Local" would silently depend
+// on the host.
+func loadLocation(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("unknown time zone %q", name)
+	}
+	return time.LoadLocation(name)
+}
+
+func absent(n *yaml.Node) bool {
+	return n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.AliasNode:
+		return "an alias"
+	default:
+		return "a value"
+	}
+}

@@ -1,0 +1,254 @@
+// Package csvimport loads leads from CSV exports (Handoff's own field names,
+// or HubSpot's and Salesforce's column names) through the same validation
+// and store as the intake API, in batches.
+package csvimport
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/storage"
+)
+
+// Store is what an import needs from storage.
+type Store interface {
+	SaveLeads(ctx context.Context, ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) ([]storage.SaveResult, []error, error)
+}
+
+// Rejection is one row that was not imported.
+type Rejection struct {
+	Line   int
+	Reason string
+}
+
+// Summary counts what an import did.
+type Summary struct {
+	Rows      int
+	Created   int
+	Updated   int
+	Unchanged int
+	Rejected  []Rejection
+}
+
+// Importer reads CSV files into the store.
+type Importer struct {
+	Store     Store
+	Policy    handoff.Policy
+	Now       func() time.Time
+	BatchSize int                     // rows per transaction; default 500
+	Progress  func(done, total int64) // bytes read of total; may be nil
+}
+
+// Import reads a CSV with a header row from r (size bytes long, or 0 when
+// unknown) and saves every valid row. Bad rows are rejected with their line
+// number and reason and do not stop the import; an unreadable file or a
+// database error does, after the batches before it were committed.
+func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (Summary, error) {
+	var sum Summary
+	counter := &countingReader{r: r}
+	br := bufio.NewReaderSize(counter, 64<<10)
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
+		_, _ = br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = sniffDelimiter(br)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		return sum, fmt.Errorf("csvimport: read header: %w", err)
+	}
+	fields := make([]string, len(header))
+	hasID := false
+	for i, h := range header {
+		fields[i] = fieldFor(h)
+		hasID = hasID || fields[i] == "external_id"
+	}
+	if !hasID {
+		return sum, fmt.Errorf("csvimport: no external_id column (or Record ID / Lead ID) in header %q", strings.Join(header, ","))
+	}
+	batch := newBatch(im.batchSize())
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		var perr *csv.ParseError
+		if errors.As(err, &perr) {
+			sum.Rows++
+			sum.Rejected = append(sum.Rejected, Rejection{Line: perr.Line, Reason: perr.Err.Error()})
+			continue
+		}
+		if err != nil {
+			return sum, fmt.Errorf("csvimport: line %d: %w", line, err)
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // a blank line
+		}
+		sum.Rows++
+		if len(rec) != len(fields) {
+			sum.Rejected = append(sum.Rejected, Rejection{Line: line, Reason: fmt.Sprintf("%d columns, header has %d", len(rec), len(fields))})
+			continue
+		}
+		in, err := handoff.ParseLeadInput(rowToRaw(fields, rec, im.Policy.Location))
+		if err != nil {
+			sum.Rejected = append(sum.Rejected, Rejection{Line: line, Reason: handoff.ErrorMessage(err)})
+			continue
+		}
+		batch.add(line, in)
+		if batch.full() {
+			if err := im.flush(ctx, batch, &sum); err != nil {
+				return sum, err
+			}
+			if im.Progress != nil {
+				im.Progress(counter.n, size)
+			}
+		}
+	}
+	if err := im.flush(ctx, batch, &sum); err != nil {
+		return sum, err
+	}
+	if im.Progress != nil {
+		im.Progress(counter.n, size)
+	}
+	return sum, nil
+}
+
+func (im *Importer) batchSize() int {
+	if im.BatchSize > 0 {
+		return im.BatchSize
+	}
+	return 500
+}
+
+func (im *Importer) flush(ctx context.Context, b *batch, sum *Summary) error {
+	if len(b.inputs) == 0 {
+		return nil
+	}
+	now := time.Now
+	if im.Now != nil {
+		now = im.Now
+	}
+	results, errs, err := im.Store.SaveLeads(ctx, b.inputs, im.Policy, now().UTC(), handoff.ActorImport)
+	if err != nil {
+		return fmt.Errorf("csvimport: lines %d-%d: %w", b.lines[0], b.lines[len(b.lines)-1], err)
+	}
+	for i, res := range results {
+		switch {
+		case errs[i] != nil:
+			sum.Rejected = append(sum.Rejected, Rejection{Line: b.lines[i], Reason: handoff.ErrorMessage(errs[i])})
+		case res.Created:
+			sum.Created++
+		case res.Changed:
+			sum.Updated++
+		default:
+			sum.Unchanged++
+		}
+	}
+	b.reset()
+	return nil
+}
+
+// rowToRaw turns a CSV row into the intake's field map: first and last name
+// are joined, CRM stage values and dates are translated, empty cells dropped.
+func rowToRaw(fields, rec []string, loc *time.Location) map[string]any {
+	raw := make(map[string]any, len(fields))
+	var first, last string
+	for i, f := range fields {
+		v := strings.TrimSpace(rec[i])
+		if v == "" {
+			continue
+		}
+		switch f {
+		case "first_name":
+			first = v
+		case "last_name":
+			last = v
+		case "stage":
+			raw[f] = stageFor(v)
+		case "occurred_at":
+			raw[f] = normaliseTime(v, loc)
+		default:
+			if _, taken := raw[f]; !taken {
+				raw[f] = v
+			}
+		}
+	}
+	if _, ok := raw["name"]; !ok && (first != "" || last != "") {
+		raw["name"] = strings.TrimSpace(first + " " + last)
+	}
+	return raw
+}
+
+// timeLayouts are the date formats CRM exports use besides RFC 3339.
+var timeLayouts = []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02", "01/02/2006 15:04", "01/02/2006", "02-01-2006 15:04", "02.01.2006"}
+
+// normaliseTime returns v as RFC 3339 when it is in a known layout
+// (interpreted in loc), and v unchanged otherwise, for validation to name.
+func normaliseTime(v string, loc *time.Location) string {
+	if _, err := time.Parse(time.RFC3339, v); err == nil {
+		return v
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	for _, layout := range timeLayouts {
+		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
+			return t.Format(time.RFC3339)
+		}
+	}
+	return v
+}
+
+// sniffDelimiter picks ';' or tab over ',' when the header line has more of
+// them (Excel in Danish and German locales writes ';').
+func sniffDelimiter(br *bufio.Reader) rune {
+	peek, _ := br.Peek(4096)
+	if i := bytes.IndexByte(peek, '\n'); i >= 0 {
+		peek = peek[:i]
+	}
+	best, n := ',', bytes.Count(peek, []byte{','})
+	for _, d := range []rune{';', '\t'} {
+		if c := bytes.Count(peek, []byte(string(d))); c > n {
+			best, n = d, c
+		}
+	}
+	return best
+}
+
+type batch struct {
+	size   int
+	inputs []handoff.LeadInput
+	lines  []int
+}
+
+func newBatch(size int) *batch { return &batch{size: size} }
+
+func (b *batch) add(line int, in handoff.LeadInput) {
+	b.inputs = append(b.inputs, in)
+	b.lines = append(b.lines, line)
+}
+
+func (b *batch) full() bool { return len(b.inputs) >= b.size }
+
+func (b *batch) reset() { b.inputs, b.lines = b.inputs[:0], b.lines[:0] }
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
