@@ -84,7 +84,7 @@ func (s *Store) UpdateLead(ctx context.Context, id int64, now time.Time, fn func
 			return err
 		}
 		lead.UpdatedAt = now
-		if err := s.writeLead(tx, lead, false); err != nil {
+		if err := updateLeadRow(tx, lead); err != nil {
 			return err
 		}
 		if _, err := insertEvents(tx, id, change.Events); err != nil {

@@ -37,7 +37,13 @@ var errRaced = errors.New("storage: concurrent insert")
 // nothing. It returns ECONFLICT for a backwards stage move.
 func (s *Store) SaveLead(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (SaveResult, error) {
 	for attempt := 0; ; attempt++ {
-		res, err := s.saveLeadOnce(ctx, in, policy, now, actor)
+		var res SaveResult
+		var err error
+		if s.group != nil {
+			res, err = s.group.save(ctx, in, policy, now, actor)
+		} else {
+			res, err = s.saveLeadOnce(ctx, in, policy, now, actor)
+		}
 		if errors.Is(err, errRaced) && attempt < 3 {
 			continue
 		}
@@ -51,43 +57,14 @@ func (s *Store) SaveLead(ctx context.Context, in handoff.LeadInput, policy hando
 func (s *Store) saveLeadOnce(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (SaveResult, error) {
 	var res SaveResult
 	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
-		res, err = s.saveInTx(tx, in, policy, now, actor)
-		return err
+		results, errs, err := saveBatchInTx(tx, []saveItem{{in, policy, now, actor}})
+		if err != nil {
+			return err
+		}
+		res = results[0]
+		return errs[0]
 	})
 	return res, err
-}
-
-// saveInTx applies one input inside tx. A domain error (conflict, invalid)
-// is returned before anything is written.
-func (s *Store) saveInTx(tx *gorm.DB, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (SaveResult, error) {
-	var row leadRow
-	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("external_id = ?", in.ExternalID).Take(&row).Error
-	lead := &handoff.Lead{}
-	switch {
-	case errors.Is(err, gorm.ErrRecordNotFound):
-	case err != nil:
-		return SaveResult{}, err
-	default:
-		if lead, err = row.toLead(); err != nil {
-			return SaveResult{}, err
-		}
-	}
-	changed, events, err := in.Apply(lead, now, actor, policy)
-	if err != nil {
-		return SaveResult{}, err
-	}
-	res := SaveResult{Lead: lead, Changed: changed, Created: lead.ID == 0}
-	if !changed {
-		return res, nil
-	}
-	if err := s.writeLead(tx, lead, res.Created); err != nil {
-		return SaveResult{}, err
-	}
-	if res.Events, err = insertEvents(tx, lead.ID, events); err != nil {
-		return SaveResult{}, err
-	}
-	return res, enqueueFor(tx, lead, events, now)
 }
 
 // SaveLeads saves a batch of inputs in one transaction, for bulk imports.
@@ -95,17 +72,14 @@ func (s *Store) saveInTx(tx *gorm.DB, in handoff.LeadInput, policy handoff.Polic
 // its index and skips only that input; a database error fails the batch and
 // writes nothing.
 func (s *Store) SaveLeads(ctx context.Context, ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (results []SaveResult, errs []error, err error) {
+	items := make([]saveItem, len(ins))
+	for i, in := range ins {
+		items[i] = saveItem{in, policy, now, actor}
+	}
 	for attempt := 0; ; attempt++ {
-		results, errs = make([]SaveResult, len(ins)), make([]error, len(ins))
 		err = s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			for i, in := range ins {
-				res, err := s.saveInTx(tx, in, policy, now, actor)
-				if err != nil && handoff.ErrorCode(err) == handoff.EINTERNAL {
-					return err
-				}
-				results[i], errs[i] = res, err
-			}
-			return nil
+			results, errs, err = saveBatchInTx(tx, items)
+			return err
 		})
 		if errors.Is(err, errRaced) && attempt < 3 {
 			continue
@@ -117,39 +91,172 @@ func (s *Store) SaveLeads(ctx context.Context, ins []handoff.LeadInput, policy h
 	}
 }
 
-// writeLead inserts or updates the lead row, setting lead.ID on insert.
-func (s *Store) writeLead(tx *gorm.DB, lead *handoff.Lead, create bool) error {
+// saveItem is one intake input with the policy, time and actor it is saved under.
+type saveItem struct {
+	in     handoff.LeadInput
+	policy handoff.Policy
+	now    time.Time
+	actor  string
+}
+
+// saveBatchInTx applies the items in order inside tx with a constant number
+// of statements per batch: one locking SELECT of the known leads, one
+// multi-row INSERT of the new ones, an UPDATE per changed known lead, and
+// multi-row INSERTs of the events and outbox entries. An item's domain error
+// (conflict, invalid) is reported in errs and leaves that item unwritten; any
+// other error fails the batch.
+func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []SaveResult, errs []error, err error) {
+	ids := make([]string, 0, len(items))
+	for _, it := range items {
+		ids = append(ids, it.in.ExternalID)
+	}
+	var rows []leadRow
+	for start := 0; start < len(ids); start += 500 {
+		var chunk []leadRow
+		end := min(start+500, len(ids))
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("external_id IN ?", ids[start:end]).Order("external_id").Find(&chunk).Error; err != nil {
+			return nil, nil, err
+		}
+		rows = append(rows, chunk...)
+	}
+	leads := make(map[string]*handoff.Lead, len(items))
+	for _, r := range rows {
+		l, err := r.toLead()
+		if err != nil {
+			return nil, nil, err
+		}
+		leads[r.ExternalID] = l
+	}
+
+	results, errs = make([]SaveResult, len(items)), make([]error, len(items))
+	var (
+		created   []*handoff.Lead
+		updated   = map[*handoff.Lead]bool{}
+		eventsOf  = make([][]handoff.Event, len(items))
+		outboxFor = make([]string, len(items)) // outbox kind per item, "" for none
+	)
+	for i, it := range items {
+		lead, known := leads[it.in.ExternalID]
+		if !known {
+			lead = &handoff.Lead{}
+		}
+		// Apply to a copy so that an input rejected half-way leaves the lead as it was.
+		next := *lead
+		next.Attributes = cloneAttributes(lead.Attributes)
+		changed, events, err := it.in.Apply(&next, it.now, it.actor, it.policy)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		if !known && changed {
+			lead = &next
+			leads[it.in.ExternalID] = lead
+			created = append(created, lead)
+		} else if changed {
+			*lead = next
+			if lead.ID != 0 {
+				updated[lead] = true
+			}
+		}
+		results[i] = SaveResult{Lead: lead, Changed: changed, Created: !known && changed}
+		eventsOf[i] = events
+		outboxFor[i] = outboxKind(lead, events)
+	}
+
+	if len(created) > 0 {
+		newRows := make([]leadRow, len(created))
+		for i, l := range created {
+			if newRows[i], err = leadToRow(l); err != nil {
+				return nil, nil, err
+			}
+		}
+		r := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "external_id"}}, DoNothing: true}).CreateInBatches(&newRows, 200)
+		if r.Error != nil {
+			return nil, nil, r.Error
+		}
+		if r.RowsAffected != int64(len(newRows)) {
+			return nil, nil, errRaced
+		}
+		for i, l := range created {
+			l.ID = newRows[i].ID
+		}
+	}
+	for lead := range updated {
+		if err := updateLeadRow(tx, lead); err != nil {
+			return nil, nil, err
+		}
+	}
+
+	var eventRows []eventRow
+	var outbox []outboxRow
+	for i, it := range items {
+		lead := results[i].Lead
+		for _, e := range eventsOf[i] {
+			row, err := newEventRow(lead.ID, e)
+			if err != nil {
+				return nil, nil, err
+			}
+			eventRows = append(eventRows, row)
+		}
+		if outboxFor[i] != "" {
+			outbox = append(outbox, outboxRow{Kind: outboxFor[i], LeadID: lead.ID, Status: OutboxPending, DueMs: ms(it.now), CreatedMs: ms(it.now)})
+		}
+	}
+	if len(eventRows) > 0 {
+		if err := tx.CreateInBatches(&eventRows, 300).Error; err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(outbox) > 0 {
+		if err := tx.CreateInBatches(&outbox, 300).Error; err != nil {
+			return nil, nil, err
+		}
+	}
+	n := 0
+	for i := range items {
+		for j := range eventsOf[i] {
+			e := eventsOf[i][j]
+			e.ID, e.LeadID = eventRows[n].ID, eventRows[n].LeadID
+			results[i].Events = append(results[i].Events, e)
+			n++
+		}
+	}
+	return results, errs, nil
+}
+
+// updateLeadRow writes every column of a known lead.
+func updateLeadRow(tx *gorm.DB, lead *handoff.Lead) error {
 	row, err := leadToRow(lead)
 	if err != nil {
 		return err
 	}
-	if !create {
-		return tx.Model(&leadRow{}).Where("id = ?", row.ID).Select("*").Omit("id", "created_ms").Updates(&row).Error
-	}
-	r := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "external_id"}}, DoNothing: true}).Create(&row)
-	if r.Error != nil {
-		return r.Error
-	}
-	if r.RowsAffected == 0 {
-		return errRaced
-	}
-	lead.ID = row.ID
-	return nil
+	return tx.Model(&leadRow{}).Where("id = ?", row.ID).Select("*").Omit("id", "created_ms").Updates(&row).Error
 }
 
-// enqueueFor queues chat work caused by the events: an announcement when the
-// lead became an SQL, otherwise a refresh of its posted messages.
-func enqueueFor(tx *gorm.DB, lead *handoff.Lead, events []handoff.Event, now time.Time) error {
-	if len(events) == 0 || lead.SQLAt == nil {
+func cloneAttributes(m map[string]any) map[string]any {
+	if m == nil {
 		return nil
 	}
-	kind := OutboxRefreshLead
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// outboxKind says what chat work the events cause: an announcement when the
+// lead became an SQL, a refresh of its posted messages after any other
+// change of a lead that has been an SQL, and nothing otherwise.
+func outboxKind(lead *handoff.Lead, events []handoff.Event) string {
+	if len(events) == 0 || lead.SQLAt == nil {
+		return ""
+	}
 	for _, e := range events {
 		if e.Kind == handoff.EventStage && e.Stage == handoff.StageSQL {
-			kind = OutboxAnnounceLead
+			return OutboxAnnounceLead
 		}
 	}
-	return insertOutbox(tx, now, OutboxMessage{Kind: kind, LeadID: lead.ID})
+	return OutboxRefreshLead
 }
 
 func insertEvents(tx *gorm.DB, leadID int64, events []handoff.Event) ([]handoff.Event, error) {
@@ -158,15 +265,10 @@ func insertEvents(tx *gorm.DB, leadID int64, events []handoff.Event) ([]handoff.
 	}
 	rows := make([]eventRow, len(events))
 	for i, e := range events {
-		details := ""
-		if len(e.Details) > 0 {
-			b, err := json.Marshal(e.Details)
-			if err != nil {
-				return nil, err
-			}
-			details = string(b)
+		var err error
+		if rows[i], err = newEventRow(leadID, e); err != nil {
+			return nil, err
 		}
-		rows[i] = eventRow{LeadID: leadID, Kind: string(e.Kind), Stage: string(e.Stage), AtMs: ms(e.At), Actor: e.Actor, Details: details}
 	}
 	if err := tx.Create(&rows).Error; err != nil {
 		return nil, err
@@ -177,6 +279,18 @@ func insertEvents(tx *gorm.DB, leadID int64, events []handoff.Event) ([]handoff.
 		out[i] = e
 	}
 	return out, nil
+}
+
+func newEventRow(leadID int64, e handoff.Event) (eventRow, error) {
+	details := ""
+	if len(e.Details) > 0 {
+		b, err := json.Marshal(e.Details)
+		if err != nil {
+			return eventRow{}, fmt.Errorf("event details: %w", err)
+		}
+		details = string(b)
+	}
+	return eventRow{LeadID: leadID, Kind: string(e.Kind), Stage: string(e.Stage), AtMs: ms(e.At), Actor: e.Actor, Details: details}, nil
 }
 
 // LeadByExternalID returns the lead with that external id, or ENOTFOUND.

@@ -267,3 +267,49 @@ func TestOutboxLease(t *testing.T) {
 		}
 	})
 }
+
+func TestSaveLeadsBatch(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		ins := []handoff.LeadInput{
+			input(t, map[string]any{"external_id": "b1", "name": "First"}),
+			input(t, map[string]any{"external_id": "b1", "stage": "contacted"}),
+			input(t, map[string]any{"external_id": "b2", "stage": "mql"}),
+			input(t, map[string]any{"external_id": "b1", "stage": "mql", "name": "Backwards"}),
+			input(t, map[string]any{"external_id": "b2", "stage": "mql"}),
+		}
+		results, errs, err := s.SaveLeads(ctx, ins, handoff.DefaultPolicy(), t0, handoff.ActorImport)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for i, r := range results {
+			switch {
+			case errs[i] != nil:
+				got = append(got, handoff.ErrorCode(errs[i]))
+			case r.Created:
+				got = append(got, "created")
+			case r.Changed:
+				got = append(got, "updated")
+			default:
+				got = append(got, "unchanged")
+			}
+		}
+		if fmt.Sprint(got) != "[created updated created conflict unchanged]" {
+			t.Fatalf("results = %v", got)
+		}
+		b1, _ := s.LeadByExternalID(ctx, "b1")
+		events, _ := s.Events(ctx, b1.ID)
+		if b1.Stage != handoff.StageContacted || b1.Name != "First" || fmt.Sprint(stages(events)) != "[lead mql sql claimed contacted]" {
+			t.Fatalf("b1 = %s %q %v", b1.Stage, b1.Name, stages(events))
+		}
+		out, _ := s.OutboxMessages(ctx, b1.ID)
+		if len(out) != 2 || out[0].Kind != storage.OutboxAnnounceLead || out[1].Kind != storage.OutboxRefreshLead {
+			t.Fatalf("b1 outbox = %+v", out)
+		}
+		b2, _ := s.LeadByExternalID(ctx, "b2")
+		if out, _ := s.OutboxMessages(ctx, b2.ID); len(out) != 0 {
+			t.Fatalf("an MQL was queued for chat: %+v", out)
+		}
+	})
+}

@@ -33,6 +33,8 @@ type Store struct {
 	db      *gorm.DB
 	write   *gorm.DB
 	dialect string
+	// group batches concurrent intake saves into shared transactions on SQLite.
+	group *groupCommitter
 }
 
 // Options tune Open. The zero value is fine.
@@ -103,6 +105,7 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 		writer.SetMaxOpenConns(1)
 		writer.SetMaxIdleConns(1)
 		writer.SetConnMaxLifetime(0)
+		s.group = newGroupCommitter(s)
 	}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
@@ -177,6 +180,10 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close releases the database connections.
 func (s *Store) Close() error {
+	if s.group != nil {
+		s.group.stop()
+		s.group = nil
+	}
 	var errs []error
 	for _, g := range []*gorm.DB{s.db, s.write} {
 		if g == nil {
