@@ -31,6 +31,8 @@ type Lead struct {
 	// ContactDueAt is the SLA deadline for first contact.
 	ContactDueAt *time.Time
 	SLABreached  bool
+	// SLATimers says which reminders and escalations have fired.
+	SLATimers
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -93,6 +95,7 @@ func (l *Lead) EnterStages(t Transition, at time.Time, actor string, details map
 			l.SQLAt, l.ClaimDueAt, l.ContactDueAt = &sqlAt, &claimDue, &contactDue
 			l.SLABreached = false
 			l.ClaimedAt, l.ContactedAt = nil, nil
+			l.SLATimers = SLATimers{NextReminderAt: firstReminder(policy, at)}
 			if l.Stage == StageRecycled || l.Stage == StageLost {
 				l.Owner = Owner{}
 			}

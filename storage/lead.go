@@ -358,6 +358,7 @@ func leadToRow(l *handoff.Lead) (leadRow, error) {
 		Attributes: attrs, OwnerPlatform: l.Owner.Platform, OwnerUserID: l.Owner.UserID, OwnerEmail: l.Owner.Email,
 		SQLMs: msPtr(l.SQLAt), ClaimedMs: msPtr(l.ClaimedAt), ContactedMs: msPtr(l.ContactedAt),
 		ClaimDueMs: msPtr(l.ClaimDueAt), ContactDueMs: msPtr(l.ContactDueAt), SLABreached: l.SLABreached,
+		NextRemindMs: msPtr(l.NextReminderAt), ClaimEscMs: msPtr(l.ClaimEscalatedAt), ContactEscMs: msPtr(l.ContactEscalatedAt),
 		CreatedMs: ms(l.CreatedAt), UpdatedMs: ms(l.UpdatedAt),
 	}, nil
 }
@@ -370,6 +371,7 @@ func (r leadRow) toLead() (*handoff.Lead, error) {
 		Owner: handoff.Owner{Platform: r.OwnerPlatform, UserID: r.OwnerUserID, Email: r.OwnerEmail},
 		SQLAt: fromMsPtr(r.SQLMs), ClaimedAt: fromMsPtr(r.ClaimedMs), ContactedAt: fromMsPtr(r.ContactedMs),
 		ClaimDueAt: fromMsPtr(r.ClaimDueMs), ContactDueAt: fromMsPtr(r.ContactDueMs), SLABreached: r.SLABreached,
+		SLATimers: handoff.SLATimers{NextReminderAt: fromMsPtr(r.NextRemindMs), ClaimEscalatedAt: fromMsPtr(r.ClaimEscMs), ContactEscalatedAt: fromMsPtr(r.ContactEscMs)},
 		CreatedAt: fromMs(r.CreatedMs), UpdatedAt: fromMs(r.UpdatedMs),
 	}
 	if r.Attributes != "" {

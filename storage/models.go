@@ -28,6 +28,9 @@ type leadRow struct {
 	ClaimDueMs    *int64 `gorm:"index"`
 	ContactDueMs  *int64 `gorm:"index"`
 	SLABreached   bool   `gorm:"column:sla_breached"`
+	NextRemindMs  *int64 `gorm:"index"`
+	ClaimEscMs    *int64 `gorm:"column:claim_escalated_ms"`
+	ContactEscMs  *int64 `gorm:"column:contact_escalated_ms"`
 	CreatedMs     int64  `gorm:"not null"`
 	UpdatedMs     int64  `gorm:"not null"`
 }
@@ -77,4 +80,4 @@ type chatPostRow struct {
 
 func (chatPostRow) TableName() string { return "chat_posts" }
 
-var allModels = []any{&leadRow{}, &eventRow{}, &outboxRow{}, &chatPostRow{}}
+var allModels = []any{&leadRow{}, &eventRow{}, &outboxRow{}, &chatPostRow{}, &leaseRow{}, &scheduleRunRow{}}

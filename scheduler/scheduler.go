@@ -1,0 +1,235 @@
+// Package scheduler runs Handoff's clock: it fires SLA reminders and
+// escalations when they fall due and queues the weekly digest on its cron
+// schedule. Deadlines live in the database, so nothing is lost across
+// restarts; a lease makes exactly one replica run it.
+package scheduler
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/storage"
+)
+
+// Store is what the scheduler needs from storage.
+type Store interface {
+	AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
+	NextSLADue(ctx context.Context) (time.Time, bool, error)
+	FireSLA(ctx context.Context, now time.Time, policy handoff.Policy, limit int) ([]handoff.SLAAction, error)
+	LastRun(ctx context.Context, name string) (time.Time, bool, error)
+	StartSchedule(ctx context.Context, name string, at time.Time) error
+	FireSchedule(ctx context.Context, name string, due, now time.Time, msg storage.OutboxMessage) (bool, error)
+}
+
+// Names of the lease and the schedule in the database.
+const (
+	LeaseName  = "scheduler"
+	DigestName = "digest.weekly"
+)
+
+// Config configures a Scheduler.
+type Config struct {
+	Store  Store
+	Policy handoff.Policy
+	Now    func() time.Time // default time.Now
+	Logger *slog.Logger
+	// Holder names this replica in the lease (default host name + random suffix).
+	Holder string
+	// LeaseTTL is how long the lease lasts without renewal (default 15 s): a
+	// dead holder is replaced after at most this long.
+	LeaseTTL time.Duration
+	// OnQueued is called after the scheduler queued outbox messages, to wake the dispatcher.
+	OnQueued func()
+}
+
+// Scheduler fires due SLA timers and the weekly digest.
+type Scheduler struct {
+	cfg    Config
+	digest cron.Schedule
+	wake   chan struct{}
+}
+
+// New returns a scheduler, or an error when the digest schedule is not valid cron.
+func New(cfg Config) (*Scheduler, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.LeaseTTL <= 0 {
+		cfg.LeaseTTL = 15 * time.Second
+	}
+	if cfg.Holder == "" {
+		host, _ := os.Hostname()
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		cfg.Holder = host + "-" + hex.EncodeToString(b[:])
+	}
+	spec := cfg.Policy.DigestSchedule
+	if spec == "" {
+		spec = handoff.DefaultDigestSchedule
+	}
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return nil, fmt.Errorf("scheduler: digest schedule %q: %w", spec, err)
+	}
+	return &Scheduler{cfg: cfg, digest: sched, wake: make(chan struct{}, 1)}, nil
+}
+
+// Wake makes the scheduler look at the deadlines again now (a new lead may
+// have an earlier one than it is sleeping towards). It never blocks.
+func (s *Scheduler) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run keeps the clock until ctx ends. While another replica holds the lease
+// it only retries the lease.
+func (s *Scheduler) Run(ctx context.Context) error {
+	defer func() {
+		_ = s.cfg.Store.ReleaseLease(context.WithoutCancel(ctx), LeaseName, s.cfg.Holder)
+	}()
+	renew := s.cfg.LeaseTTL / 3
+	held := false
+	for {
+		now := s.cfg.Now()
+		ok, err := s.cfg.Store.AcquireLease(ctx, LeaseName, s.cfg.Holder, now, s.cfg.LeaseTTL)
+		if err != nil {
+			s.cfg.Logger.Warn("scheduler: lease", "err", err)
+		}
+		if ok != held {
+			s.cfg.Logger.Info("scheduler: lease", "held", ok, "holder", s.cfg.Holder)
+			held = ok
+		}
+		next := now.Add(renew)
+		if ok {
+			due, err := s.Tick(ctx)
+			if err != nil && ctx.Err() == nil {
+				s.cfg.Logger.Error("scheduler: tick", "err", err)
+				due = s.cfg.Now().Add(time.Second)
+			}
+			if !due.IsZero() && due.Before(next) {
+				next = due
+			}
+		}
+		if err := s.sleepUntil(ctx, next); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *Scheduler) sleepUntil(ctx context.Context, t time.Time) error {
+	d := t.Sub(s.cfg.Now())
+	if d < 0 {
+		d = 0
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.wake:
+	case <-timer.C:
+	}
+	return nil
+}
+
+// fireBatch bounds the leads handled per transaction.
+const fireBatch = 200
+
+// Tick fires everything due now and returns when the next thing falls due
+// (zero when nothing is pending). Run calls it; tests call it with a fixed clock.
+func (s *Scheduler) Tick(ctx context.Context) (time.Time, error) {
+	now := s.cfg.Now()
+	queued := 0
+	for {
+		fired, err := s.cfg.Store.FireSLA(ctx, now, s.cfg.Policy, fireBatch)
+		if err != nil {
+			return time.Time{}, err
+		}
+		queued += len(fired)
+		for _, a := range fired {
+			s.cfg.Logger.Info("scheduler: SLA", "action", a.Kind, "due", a.Due)
+		}
+		if len(fired) < fireBatch {
+			break
+		}
+	}
+	digestDue, fired, err := s.digestTick(ctx, now)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if fired {
+		queued++
+	}
+	if queued > 0 && s.cfg.OnQueued != nil {
+		s.cfg.OnQueued()
+	}
+	next := digestDue
+	if due, ok, err := s.cfg.Store.NextSLADue(ctx); err != nil {
+		return time.Time{}, err
+	} else if ok && due.Before(next) {
+		next = due
+	}
+	return next, nil
+}
+
+// digestTick queues the digest when its scheduled time has passed since the
+// last run, and returns the next scheduled time.
+func (s *Scheduler) digestTick(ctx context.Context, now time.Time) (time.Time, bool, error) {
+	loc := s.cfg.Policy.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	if err := s.cfg.Store.StartSchedule(ctx, DigestName, now); err != nil {
+		return time.Time{}, false, err
+	}
+	last, _, err := s.cfg.Store.LastRun(ctx, DigestName)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	due := s.digest.Next(last.In(loc))
+	if due.After(now) {
+		return due, false, nil
+	}
+	// Catch up only to the latest missed run: one digest, not one per missed week.
+	for n := s.digest.Next(due); !n.After(now); n = s.digest.Next(n) {
+		due = n
+	}
+	payload, err := json.Marshal(DigestFor(due, loc))
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	fired, err := s.cfg.Store.FireSchedule(ctx, DigestName, due, now, storage.OutboxMessage{Kind: storage.OutboxDigest, Payload: string(payload)})
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	if fired {
+		s.cfg.Logger.Info("scheduler: digest queued", "due", due)
+	}
+	return s.digest.Next(due), fired, nil
+}
+
+// DigestFor returns the week a digest sent at t reports on: the ISO week
+// (Monday to Monday, local midnight in loc) before the one containing t.
+func DigestFor(t time.Time, loc *time.Location) storage.DigestRequest {
+	local := t.In(loc)
+	weekday := (int(local.Weekday()) + 6) % 7 // Monday = 0
+	thisMonday := time.Date(local.Year(), local.Month(), local.Day()-weekday, 0, 0, 0, 0, loc)
+	start := time.Date(thisMonday.Year(), thisMonday.Month(), thisMonday.Day()-7, 0, 0, 0, 0, loc)
+	year, week := start.ISOWeek()
+	return storage.DigestRequest{Week: fmt.Sprintf("%d-W%02d", year, week), Start: start, End: thisMonday}
+}

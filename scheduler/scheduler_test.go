@@ -1,0 +1,229 @@
+package scheduler_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/scheduler"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+var t0 = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC) // a Friday
+
+type clock struct{ now time.Time }
+
+func (c *clock) Now() time.Time { return c.now }
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func policy() handoff.Policy {
+	p := handoff.DefaultPolicy()
+	p.RemindBefore = []time.Duration{12 * time.Hour, time.Hour}
+	p.Location, _ = time.LoadLocation("Europe/Copenhagen")
+	return p
+}
+
+func newScheduler(t *testing.T, s *storage.Store, c *clock, holder string) *scheduler.Scheduler {
+	t.Helper()
+	sch, err := scheduler.New(scheduler.Config{Store: s, Policy: policy(), Now: c.Now, Logger: quiet(), Holder: holder})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sch
+}
+
+func saveSQL(t *testing.T, s *storage.Store, ext string, at time.Time) *handoff.Lead {
+	t.Helper()
+	in, err := handoff.ParseLeadInput(map[string]any{"external_id": ext})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.SaveLead(context.Background(), in, policy(), at, handoff.ActorAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Lead
+}
+
+// kinds lists the lead's outbox messages of the SLA kinds.
+func slaOutbox(t *testing.T, s *storage.Store, leadID int64) []string {
+	t.Helper()
+	msgs, err := s.OutboxMessages(context.Background(), leadID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range msgs {
+		if m.Kind == storage.OutboxRemind || m.Kind == storage.OutboxEscalate {
+			var n storage.SLANotice
+			if err := json.Unmarshal([]byte(m.Payload), &n); err != nil {
+				t.Fatalf("payload %q: %v", m.Payload, err)
+			}
+			out = append(out, m.Kind+":"+string(n.Action))
+		}
+	}
+	return out
+}
+
+func TestSLATimersFireOnceAcrossRestarts(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		c := &clock{now: t0}
+		lead := saveSQL(t, s, "sla-1", t0)
+
+		sch := newScheduler(t, s, c, "a")
+		next, err := sch.Tick(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !next.Equal(t0.Add(2 * time.Hour)) {
+			t.Fatalf("next due = %v, want the claim deadline %v", next, t0.Add(2*time.Hour))
+		}
+
+		c.now = t0.Add(2*time.Hour + time.Second)
+		if _, err := sch.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// A restarted scheduler (a new instance on the same database) fires nothing again.
+		if _, err := newScheduler(t, s, c, "b").Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := slaOutbox(t, s, lead.ID); len(got) != 1 || got[0] != "sla.escalate:escalate_claim" {
+			t.Fatalf("after claim deadline: %v", got)
+		}
+		l, _ := s.Lead(ctx, lead.ID)
+		if !l.SLABreached {
+			t.Fatal("claim breach not recorded on the lead")
+		}
+
+		if _, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, c.now, "slack:U1"); err != nil || !won {
+			t.Fatalf("claim: %v %v", won, err)
+		}
+		for _, at := range []time.Duration{36 * time.Hour, 47 * time.Hour, 48 * time.Hour, 49 * time.Hour} {
+			c.now = t0.Add(at)
+			if _, err := sch.Tick(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := []string{"sla.escalate:escalate_claim", "sla.remind:remind", "sla.remind:remind", "sla.escalate:escalate_contact"}
+		got := slaOutbox(t, s, lead.ID)
+		if len(got) != len(want) {
+			t.Fatalf("outbox = %v, want %v", got, want)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("outbox = %v, want %v", got, want)
+			}
+		}
+		events, _ := s.Events(ctx, lead.ID)
+		count := map[handoff.EventKind]int{}
+		for _, e := range events {
+			count[e.Kind]++
+		}
+		if count[handoff.EventBreach] != 2 || count[handoff.EventReminder] != 2 {
+			t.Fatalf("event counts = %v", count)
+		}
+		if next, err := sch.Tick(ctx); err != nil || !next.Equal(nextDigest()) {
+			t.Fatalf("with nothing pending, next = %v (%v), want the next digest %v", next, err, nextDigest())
+		}
+	})
+}
+
+// nextDigest is the first Monday 08:00 Copenhagen after t0.
+func nextDigest() time.Time {
+	loc, _ := time.LoadLocation("Europe/Copenhagen")
+	return time.Date(2026, 11, 23, 8, 0, 0, 0, loc)
+}
+
+func TestLeaseOneHolder(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		ttl := 15 * time.Second
+		a, err := s.AcquireLease(ctx, "scheduler", "a", t0, ttl)
+		if err != nil || !a {
+			t.Fatalf("a: %v %v", a, err)
+		}
+		if b, _ := s.AcquireLease(ctx, "scheduler", "b", t0.Add(5*time.Second), ttl); b {
+			t.Fatal("b took a live lease")
+		}
+		if a, _ := s.AcquireLease(ctx, "scheduler", "a", t0.Add(5*time.Second), ttl); !a {
+			t.Fatal("a could not renew its lease")
+		}
+		if b, _ := s.AcquireLease(ctx, "scheduler", "b", t0.Add(21*time.Second), ttl); !b {
+			t.Fatal("b did not take over the expired lease")
+		}
+		if a, _ := s.AcquireLease(ctx, "scheduler", "a", t0.Add(22*time.Second), ttl); a {
+			t.Fatal("a took back b's live lease")
+		}
+	})
+}
+
+func TestDigestQueuedWeeklyOnce(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		c := &clock{now: t0}
+		sch := newScheduler(t, s, c, "a")
+		if _, err := sch.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		digests := func() []storage.DigestRequest {
+			msgs, err := s.OutboxMessages(ctx, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []storage.DigestRequest
+			for _, m := range msgs {
+				if m.Kind == storage.OutboxDigest {
+					var d storage.DigestRequest
+					json.Unmarshal([]byte(m.Payload), &d)
+					out = append(out, d)
+				}
+			}
+			return out
+		}
+		c.now = nextDigest().Add(-time.Second)
+		sch.Tick(ctx)
+		if n := len(digests()); n != 0 {
+			t.Fatalf("%d digests before the schedule", n)
+		}
+		c.now = nextDigest().Add(time.Second)
+		sch.Tick(ctx)
+		newScheduler(t, s, c, "b").Tick(ctx)
+		got := digests()
+		if len(got) != 1 || got[0].Week != "2026-W47" {
+			t.Fatalf("digests = %+v, want one for 2026-W47", got)
+		}
+		// Three weeks of downtime: one digest for the latest week, not three.
+		c.now = nextDigest().AddDate(0, 0, 21).Add(time.Hour)
+		sch.Tick(ctx)
+		got = digests()
+		if len(got) != 2 || got[1].Week != "2026-W50" {
+			t.Fatalf("after downtime digests = %+v, want a second for 2026-W50", got)
+		}
+	})
+}
+
+func TestDigestFor(t *testing.T) {
+	loc, _ := time.LoadLocation("Europe/Copenhagen")
+	tests := []struct {
+		at   time.Time
+		week string
+	}{
+		{time.Date(2026, 11, 23, 8, 0, 0, 0, loc), "2026-W47"},
+		{time.Date(2026, 11, 29, 23, 0, 0, 0, loc), "2026-W47"},
+		{time.Date(2027, 1, 4, 8, 0, 0, 0, loc), "2026-W53"},
+		{time.Date(2026, 3, 30, 8, 0, 0, 0, loc), "2026-W13"}, // the Monday after the spring DST change
+	}
+	for _, tc := range tests {
+		d := scheduler.DigestFor(tc.at, loc)
+		if d.Week != tc.week || d.End.Sub(d.Start) < 167*time.Hour || d.End.Sub(d.Start) > 169*time.Hour {
+			t.Errorf("DigestFor(%v) = %s %v–%v, want %s spanning a week", tc.at, d.Week, d.Start, d.End, tc.week)
+		}
+	}
+}

@@ -1,0 +1,121 @@
+package handoff
+
+import "time"
+
+// SLAActionKind names what the SLA clock does to a lead when a deadline passes.
+type SLAActionKind string
+
+// SLA actions.
+const (
+	// SLARemind privately reminds the owner that the contact deadline nears.
+	SLARemind SLAActionKind = "remind"
+	// SLAEscalateClaim tells managers that an SQL went unclaimed past its claim deadline.
+	SLAEscalateClaim SLAActionKind = "escalate_claim"
+	// SLAEscalateContact tells managers that an SQL was not contacted by its deadline.
+	SLAEscalateContact SLAActionKind = "escalate_contact"
+	// SLARelease returns a breached lead to the sales channel for a new claim
+	// (only with Policy.ReleaseOnBreach).
+	SLARelease SLAActionKind = "release"
+)
+
+// SLAAction is one thing the SLA clock decided at a tick.
+type SLAAction struct {
+	Kind SLAActionKind
+	// Due is the deadline or reminder time that passed.
+	Due time.Time
+	// Owner is the owner at the time of the action (empty when unclaimed).
+	Owner Owner
+}
+
+// SLATimers are the SLA clock's state on a lead: what has fired already,
+// so that nothing fires twice.
+type SLATimers struct {
+	NextReminderAt     *time.Time // the next reminder due; nil when none is left
+	ClaimEscalatedAt   *time.Time
+	ContactEscalatedAt *time.Time
+}
+
+// NextSLADue returns the earliest time at which TickSLA will act on the lead,
+// and false when nothing is pending.
+func (l *Lead) NextSLADue() (time.Time, bool) {
+	var next time.Time
+	consider := func(t *time.Time, applies bool) {
+		if t != nil && applies && (next.IsZero() || t.Before(next)) {
+			next = *t
+		}
+	}
+	consider(l.ClaimDueAt, l.Stage == StageSQL && l.ClaimEscalatedAt == nil)
+	consider(l.ContactDueAt, (l.Stage == StageSQL || l.Stage == StageClaimed) && l.ContactEscalatedAt == nil)
+	consider(l.NextReminderAt, l.Stage == StageClaimed)
+	return next, !next.IsZero()
+}
+
+// TickSLA advances the lead's SLA clock to now under policy: it records
+// escalations and the breach, moves the reminder on, and (with
+// ReleaseOnBreach) releases a claimed lead that missed its contact deadline.
+// It returns what happened, in order; an empty result means nothing was due.
+// It is pure and idempotent: a second call at the same time returns nothing.
+func (l *Lead) TickSLA(now time.Time, p Policy) []SLAAction {
+	var actions []SLAAction
+	if l.Stage == StageClaimed && l.NextReminderAt != nil && !now.Before(*l.NextReminderAt) {
+		due := *l.NextReminderAt
+		// Only the latest passed reminder is worth sending; older ones are stale.
+		l.NextReminderAt = nextReminder(p, l.SQLAt, now)
+		claimedFirst := l.ClaimedAt == nil || !due.Before(*l.ClaimedAt)
+		if claimedFirst && (l.ContactDueAt == nil || now.Before(*l.ContactDueAt)) {
+			actions = append(actions, SLAAction{Kind: SLARemind, Due: due, Owner: l.Owner})
+		}
+	}
+	if l.Stage == StageSQL && l.ClaimEscalatedAt == nil && l.ClaimDueAt != nil && !now.Before(*l.ClaimDueAt) {
+		at := now
+		l.ClaimEscalatedAt = &at
+		l.SLABreached = true
+		actions = append(actions, SLAAction{Kind: SLAEscalateClaim, Due: *l.ClaimDueAt})
+	}
+	if (l.Stage == StageSQL || l.Stage == StageClaimed) && l.ContactEscalatedAt == nil && l.ContactDueAt != nil && !now.Before(*l.ContactDueAt) {
+		at := now
+		l.ContactEscalatedAt = &at
+		l.SLABreached = true
+		l.NextReminderAt = nil
+		actions = append(actions, SLAAction{Kind: SLAEscalateContact, Due: *l.ContactDueAt, Owner: l.Owner})
+		if p.ReleaseOnBreach && l.Stage == StageClaimed {
+			actions = append(actions, SLAAction{Kind: SLARelease, Due: *l.ContactDueAt, Owner: l.Owner})
+			l.Stage = StageSQL
+			l.Owner = Owner{}
+			l.ClaimedAt = nil
+			// It is breached already: a new claim deadline would only repeat the alarm.
+			if l.ClaimEscalatedAt == nil {
+				l.ClaimEscalatedAt = &at
+			}
+		}
+	}
+	return actions
+}
+
+// nextReminder returns the first reminder for an SQL since sqlAt that falls
+// after now, or nil.
+func nextReminder(p Policy, sqlAt *time.Time, now time.Time) *time.Time {
+	if sqlAt == nil {
+		return nil
+	}
+	var next *time.Time
+	for _, r := range p.ContactReminders(*sqlAt) {
+		if r.After(now) && (next == nil || r.Before(*next)) {
+			r := r
+			next = &r
+		}
+	}
+	return next
+}
+
+// firstReminder returns the earliest reminder for an SQL since sqlAt.
+func firstReminder(p Policy, sqlAt time.Time) *time.Time {
+	var first *time.Time
+	for _, r := range p.ContactReminders(sqlAt) {
+		if first == nil || r.Before(*first) {
+			r := r
+			first = &r
+		}
+	}
+	return first
+}
