@@ -59,6 +59,7 @@ const (
 	EventReassign   EventKind = "reassign"   // a manager moved it to another rep
 	EventReminder   EventKind = "reminder"   // the owner was reminded
 	EventEscalation EventKind = "escalation" // managers were told of a breach
+	EventErased     EventKind = "erased"     // personal data was erased (GDPR)
 )
 
 // Actors that are not people.

@@ -3,6 +3,8 @@ package handoff
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -36,6 +38,9 @@ type Policy struct {
 	// DigestSchedule is a standard 5-field cron expression, read in Location,
 	// for the weekly SLA digest. Default "0 8 * * MON".
 	DigestSchedule string
+	// Retention is how long a lead's personal data (name, email, phone,
+	// attributes) is kept after its last change; 0 keeps it until erased by hand.
+	Retention time.Duration
 }
 
 // Targets are the monthly promises of the agreement. Zero means "no target".
@@ -190,4 +195,21 @@ func isCurrencyCode(s string) bool {
 		}
 	}
 	return true
+}
+
+// ParseRetention parses a retention period: Go duration syntax, or a whole
+// number of days such as "730d".
+func ParseRetention(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(strings.TrimSpace(s), "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("invalid retention %q", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("invalid retention %q", s)
+	}
+	return d, nil
 }

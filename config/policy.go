@@ -27,6 +27,12 @@ type file struct {
 	Timezone yaml.Node   `yaml:"timezone"`
 	SLA      *slaFile    `yaml:"sla"`
 	Digest   *digestFile `yaml:"digest"`
+	// Retention bounds how long personal data is kept.
+	Retention *retentionFile `yaml:"retention"`
+}
+
+type retentionFile struct {
+	PersonalData yaml.Node `yaml:"personal_data"`
 }
 
 type digestFile struct {
@@ -59,11 +65,12 @@ type targetsFile struct {
 // sectionPaths maps the Go types above to their key path, to turn yaml.v3's
 // "field x not found in type config.slaFile" into "unknown key sla.x".
 var sectionPaths = map[string]string{
-	"config.file":        "",
-	"config.slaFile":     "sla.",
-	"config.hoursFile":   "sla.business_hours.",
-	"config.targetsFile": "sla.targets.",
-	"config.digestFile":  "digest.",
+	"config.file":          "",
+	"config.slaFile":       "sla.",
+	"config.hoursFile":     "sla.business_hours.",
+	"config.targetsFile":   "sla.targets.",
+	"config.digestFile":    "digest.",
+	"config.retentionFile": "retention.",
 }
 
 var (
@@ -180,6 +187,15 @@ func buildPolicy(f *file) (handoff.Policy, []error) {
 				b.errorf("digest.schedule", "invalid cron %q: %v", s, err)
 			} else {
 				p.DigestSchedule = s
+			}
+		}
+	}
+	if f.Retention != nil {
+		if v, ok := b.scalar("retention.personal_data", &f.Retention.PersonalData); ok {
+			if d, err := handoff.ParseRetention(v); err != nil {
+				b.errorf("retention.personal_data", "invalid duration %q (use e.g. 730d or 17520h)", v)
+			} else {
+				p.Retention = d
 			}
 		}
 	}

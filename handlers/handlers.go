@@ -22,6 +22,7 @@ type LeadStore interface {
 	SaveLead(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (storage.SaveResult, error)
 	LeadByExternalID(ctx context.Context, externalID string) (*handoff.Lead, error)
 	Events(ctx context.Context, leadID int64) ([]handoff.Event, error)
+	ForgetLead(ctx context.Context, externalID string, now time.Time) error
 }
 
 // Pinger reports whether the database answers.
@@ -49,6 +50,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /readyz", a.readyz)
 	mux.Handle("POST /api/leads", RequireToken(a.Token, a.postLead))
 	mux.Handle("GET /api/leads/{external_id}", RequireToken(a.Token, a.getLead))
+	mux.Handle("DELETE /api/leads/{external_id}", RequireToken(a.Token, a.deleteLead))
 }
 
 func (a *API) now() time.Time {

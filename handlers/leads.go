@@ -114,6 +114,19 @@ func (a *API) getLead(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, NewLeadJSON(lead, events))
 }
 
+// deleteLead erases a lead's personal data (GDPR) and keeps its anonymous
+// history; 204 when done, 404 for an unknown lead.
+func (a *API) deleteLead(w http.ResponseWriter, r *http.Request) {
+	if err := a.Store.ForgetLead(r.Context(), r.PathValue("external_id"), a.now()); err != nil {
+		writeError(w, r, a.logger(), err)
+		return
+	}
+	if a.OnOutbox != nil {
+		a.OnOutbox()
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // LeadJSON is a lead as the API shows it.
 type LeadJSON struct {
 	ID            int64          `json:"id"`

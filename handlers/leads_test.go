@@ -229,3 +229,24 @@ func TestHealth(t *testing.T) {
 		t.Fatalf("readyz with closed database = %d, want 503", got.status)
 	}
 }
+
+func TestDeleteLead(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		srv := newServer(t, s)
+		if got := post(t, srv, `{"external_id":"gdpr-1","name":"Ann","email":"ann@acme.dk"}`); got.status != 201 {
+			t.Fatalf("post = %d", got.status)
+		}
+		if got := do(t, srv, "DELETE", "/api/leads/gdpr-1", "", "", ""); got.status != 401 {
+			t.Fatalf("delete without token = %d", got.status)
+		}
+		if got := do(t, srv, "DELETE", "/api/leads/gdpr-1", "", "Bearer "+token, ""); got.status != 204 {
+			t.Fatalf("delete = %d %v", got.status, got.body)
+		}
+		if got := do(t, srv, "GET", "/api/leads/gdpr-1", "", "Bearer "+token, ""); got.status != 404 {
+			t.Fatalf("get after delete = %d", got.status)
+		}
+		if got := do(t, srv, "DELETE", "/api/leads/gdpr-1", "", "Bearer "+token, ""); got.status != 404 {
+			t.Fatalf("second delete = %d", got.status)
+		}
+	})
+}

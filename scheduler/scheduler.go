@@ -29,12 +29,15 @@ type Store interface {
 	LastRun(ctx context.Context, name string) (time.Time, bool, error)
 	StartSchedule(ctx context.Context, name string, at time.Time) error
 	FireSchedule(ctx context.Context, name string, due, now time.Time, msg storage.OutboxMessage) (bool, error)
+	MarkRun(ctx context.Context, name string, at time.Time) error
+	PurgeExpired(ctx context.Context, cutoff, now time.Time) (int, error)
 }
 
 // Names of the lease and the schedule in the database.
 const (
 	LeaseName  = "scheduler"
 	DigestName = "digest.weekly"
+	PurgeName  = "retention.purge"
 )
 
 // Config configures a Scheduler.
@@ -175,6 +178,13 @@ func (s *Scheduler) Tick(ctx context.Context) (time.Time, error) {
 	if fired {
 		queued++
 	}
+	purgeDue, err := s.purgeTick(ctx, now)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !purgeDue.IsZero() && purgeDue.Before(digestDue) {
+		digestDue = purgeDue
+	}
 	if queued > 0 && s.cfg.OnQueued != nil {
 		s.cfg.OnQueued()
 	}
@@ -221,6 +231,33 @@ func (s *Scheduler) digestTick(ctx context.Context, now time.Time) (time.Time, b
 		s.cfg.Logger.Info("scheduler: digest queued", "due", due)
 	}
 	return s.digest.Next(due), fired, nil
+}
+
+// purgeEvery is how often personal data past its retention is erased.
+const purgeEvery = 24 * time.Hour
+
+// purgeTick erases personal data past the policy's retention once a day and
+// returns when it runs next (zero without a retention period).
+func (s *Scheduler) purgeTick(ctx context.Context, now time.Time) (time.Time, error) {
+	if s.cfg.Policy.Retention <= 0 {
+		return time.Time{}, nil
+	}
+	last, ran, err := s.cfg.Store.LastRun(ctx, PurgeName)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if ran && now.Sub(last) < purgeEvery {
+		return last.Add(purgeEvery), nil
+	}
+	n, err := s.cfg.Store.PurgeExpired(ctx, now.Add(-s.cfg.Policy.Retention), now)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if err := s.cfg.Store.MarkRun(ctx, PurgeName, now); err != nil {
+		return time.Time{}, err
+	}
+	s.cfg.Logger.Info("scheduler: retention purge", "erased", n, "retention", s.cfg.Policy.Retention)
+	return now.Add(purgeEvery), nil
 }
 
 // DigestFor returns the week a digest sent at t reports on: the ISO week

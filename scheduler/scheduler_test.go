@@ -227,3 +227,44 @@ func TestDigestFor(t *testing.T) {
 		}
 	}
 }
+
+func TestRetentionPurgeDaily(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		c := &clock{now: t0}
+		p := policy()
+		p.Retention = 30 * 24 * time.Hour
+		sch, err := scheduler.New(scheduler.Config{Store: s, Policy: p, Now: c.Now, Logger: quiet(), Holder: "a"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// An MQL has no SLA timers, so nothing but the purge touches it.
+		in, _ := handoff.ParseLeadInput(map[string]any{"external_id": "old", "stage": "mql", "name": "Ann"})
+		res, err := s.SaveLead(ctx, in, p, t0, handoff.ActorAPI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lead := res.Lead
+		c.now = t0.AddDate(0, 0, 29).Add(12 * time.Hour)
+		if _, err := sch.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if l, _ := s.Lead(ctx, lead.ID); l.ExternalID != "old" {
+			t.Fatalf("erased before its retention ended: %+v", l)
+		}
+		saveSQL(t, s, "fresh", t0.AddDate(0, 0, 29))
+		c.now = t0.AddDate(0, 0, 30).Add(time.Hour) // within a day of the last purge: no purge yet
+		sch.Tick(ctx)
+		if l, _ := s.Lead(ctx, lead.ID); l.ExternalID != "old" {
+			t.Fatal("purged twice within a day")
+		}
+		c.now = t0.AddDate(0, 0, 30).Add(13 * time.Hour)
+		sch.Tick(ctx)
+		if l, _ := s.Lead(ctx, lead.ID); l.ExternalID == "old" {
+			t.Fatal("not erased after its retention ended")
+		}
+		if _, err := s.LeadByExternalID(ctx, "fresh"); err != nil {
+			t.Fatalf("a fresh lead was erased: %v", err)
+		}
+	})
+}

@@ -91,3 +91,13 @@ func (s *Store) FireSchedule(ctx context.Context, name string, due, now time.Tim
 	}
 	return fired, nil
 }
+
+// MarkRun records at as the named schedule's last run.
+func (s *Store) MarkRun(ctx context.Context, name string, at time.Time) error {
+	err := s.write.WithContext(ctx).Exec(`INSERT INTO schedule_runs (name, last_ms) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET last_ms = excluded.last_ms`, name, ms(at)).Error
+	if err != nil {
+		return fmt.Errorf("storage: mark run of %s: %w", name, err)
+	}
+	return nil
+}

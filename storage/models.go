@@ -31,8 +31,9 @@ type leadRow struct {
 	NextRemindMs  *int64 `gorm:"index"`
 	ClaimEscMs    *int64 `gorm:"column:claim_escalated_ms"`
 	ContactEscMs  *int64 `gorm:"column:contact_escalated_ms"`
-	CreatedMs     int64  `gorm:"not null"`
-	UpdatedMs     int64  `gorm:"not null"`
+	ErasedMs      *int64
+	CreatedMs     int64 `gorm:"not null"`
+	UpdatedMs     int64 `gorm:"not null;index"`
 }
 
 func (leadRow) TableName() string { return "leads" }

@@ -37,6 +37,7 @@ func commands() map[string]command {
 		"serve":   {"run the HTTP server, the outbox worker and the scheduler", runServe},
 		"import":  {"import leads from a CSV file: handoff import leads.csv", runImport},
 		"migrate": {"create or update the database tables and exit", runMigrate},
+		"forget":  {"erase a person's data (GDPR): handoff forget --email x@y", runForget},
 		"config":  {"validate the configuration: handoff config check [file]", runConfig},
 		"version": {"print the version", runVersion},
 	}

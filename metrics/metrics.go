@@ -1,0 +1,217 @@
+// Package metrics defines Handoff's Prometheus metrics on a registry of its
+// own. Every method is safe on a nil *Metrics, so parts that are built
+// without metrics (tests, tools) need no stand-in.
+package metrics
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// OutboxStats is the outbox's state as the depth gauges report it.
+type OutboxStats struct {
+	Pending int64
+	Dead    int64
+	Oldest  time.Time // creation time of the oldest pending message; zero when none
+}
+
+// OutboxStatter reads the outbox's state at scrape time.
+type OutboxStatter func(ctx context.Context) (OutboxStats, error)
+
+// Metrics holds the collectors.
+type Metrics struct {
+	registry        *prometheus.Registry
+	leadsReceived   *prometheus.CounterVec
+	intakeSeconds   prometheus.Histogram
+	chatCalls       *prometheus.CounterVec
+	chatSeconds     *prometheus.HistogramVec
+	rateLimited     *prometheus.CounterVec
+	claimAckSeconds *prometheus.HistogramVec
+	slaBreaches     *prometheus.CounterVec
+	slaReminders    prometheus.Counter
+	schedulerLag    prometheus.Histogram
+	apiRateLimited  prometheus.Counter
+
+	mu      sync.Mutex
+	sources map[string]bool
+}
+
+// maxSources bounds the distinct `source` label values; later ones count as "other".
+const maxSources = 50
+
+// New registers every collector, plus Go and process collectors and the
+// outbox gauges read through stats (which may be nil).
+func New(stats OutboxStatter) *Metrics {
+	m := &Metrics{registry: prometheus.NewRegistry(), sources: map[string]bool{}}
+	m.leadsReceived = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "handoff_leads_received_total", Help: "Stages entered by leads through intake, by stage and source.",
+	}, []string{"stage", "source"})
+	m.intakeSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "handoff_intake_duration_seconds", Help: "Time to validate and commit one intake request.",
+		Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5},
+	})
+	m.chatCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "handoff_chat_calls_total", Help: "Calls to chat platforms by platform, method and outcome (ok, retry, rate_limited, permanent).",
+	}, []string{"platform", "method", "outcome"})
+	m.chatSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "handoff_chat_call_duration_seconds", Help: "Duration of calls to chat platforms.",
+	}, []string{"platform", "method"})
+	m.rateLimited = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "handoff_chat_rate_limited_total", Help: "HTTP 429 answers from chat platforms.",
+	}, []string{"platform", "method"})
+	m.claimAckSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "handoff_claim_ack_duration_seconds", Help: "Time from receiving a claim click to acknowledging it.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 3},
+	}, []string{"platform"})
+	m.slaBreaches = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "handoff_sla_breaches_total", Help: "SLA deadlines missed, by deadline (claim, contact).",
+	}, []string{"deadline"})
+	m.slaReminders = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "handoff_sla_reminders_total", Help: "Reminders queued for lead owners.",
+	})
+	m.schedulerLag = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "handoff_scheduler_lag_seconds", Help: "Delay between an SLA timer falling due and firing.",
+		Buckets: []float64{.01, .05, .1, .25, .5, 1, 2, 5, 10, 30, 60},
+	})
+	m.apiRateLimited = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "handoff_api_rate_limited_total", Help: "API requests refused with 429 by the per-token rate limit.",
+	})
+	m.registry.MustRegister(m.leadsReceived, m.intakeSeconds, m.chatCalls, m.chatSeconds, m.rateLimited,
+		m.claimAckSeconds, m.slaBreaches, m.slaReminders, m.schedulerLag, m.apiRateLimited,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if stats != nil {
+		m.registry.MustRegister(&outboxCollector{stats: stats})
+	}
+	return m
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
+}
+
+// LeadStage counts a stage entered through intake.
+func (m *Metrics) LeadStage(stage, source string) {
+	if m == nil {
+		return
+	}
+	m.leadsReceived.WithLabelValues(stage, m.sourceLabel(source)).Inc()
+}
+
+func (m *Metrics) sourceLabel(source string) string {
+	source = strings.ToLower(strings.TrimSpace(source))
+	if len(source) > 40 {
+		source = source[:40]
+	}
+	if source == "" {
+		return "unknown"
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sources[source] {
+		return source
+	}
+	if len(m.sources) >= maxSources {
+		return "other"
+	}
+	m.sources[source] = true
+	return source
+}
+
+// Intake records how long one intake request took.
+func (m *Metrics) Intake(d time.Duration) {
+	if m != nil {
+		m.intakeSeconds.Observe(d.Seconds())
+	}
+}
+
+// ChatCall records one call to a chat platform.
+func (m *Metrics) ChatCall(platform, method, outcome string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.chatCalls.WithLabelValues(platform, method, outcome).Inc()
+	m.chatSeconds.WithLabelValues(platform, method).Observe(d.Seconds())
+	if outcome == "rate_limited" {
+		m.rateLimited.WithLabelValues(platform, method).Inc()
+	}
+}
+
+// ClaimAck records how long acknowledging a claim click took.
+func (m *Metrics) ClaimAck(platform string, d time.Duration) {
+	if m != nil {
+		m.claimAckSeconds.WithLabelValues(platform).Observe(d.Seconds())
+	}
+}
+
+// SLABreach counts a missed deadline ("claim" or "contact").
+func (m *Metrics) SLABreach(deadline string) {
+	if m != nil {
+		m.slaBreaches.WithLabelValues(deadline).Inc()
+	}
+}
+
+// SLAReminder counts a queued reminder.
+func (m *Metrics) SLAReminder() {
+	if m != nil {
+		m.slaReminders.Inc()
+	}
+}
+
+// SchedulerLag records how late a timer fired.
+func (m *Metrics) SchedulerLag(d time.Duration) {
+	if m != nil {
+		m.schedulerLag.Observe(d.Seconds())
+	}
+}
+
+// APIRateLimited counts a request refused by the API rate limit.
+func (m *Metrics) APIRateLimited() {
+	if m != nil {
+		m.apiRateLimited.Inc()
+	}
+}
+
+// outboxCollector reads the outbox depth at scrape time.
+type outboxCollector struct {
+	stats OutboxStatter
+}
+
+var (
+	outboxPendingDesc = prometheus.NewDesc("handoff_outbox_pending", "Outbox messages waiting to be sent.", nil, nil)
+	outboxDeadDesc    = prometheus.NewDesc("handoff_outbox_dead", "Outbox messages given up after a permanent error.", nil, nil)
+	outboxOldestDesc  = prometheus.NewDesc("handoff_outbox_oldest_age_seconds", "Age of the oldest pending outbox message (0 when none).", nil, nil)
+	outboxUpDesc      = prometheus.NewDesc("handoff_outbox_stats_up", "1 when the outbox could be read at scrape time.", nil, nil)
+)
+
+func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- outboxPendingDesc
+	ch <- outboxDeadDesc
+	ch <- outboxOldestDesc
+	ch <- outboxUpDesc
+}
+
+func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	st, err := c.stats(ctx)
+	if err != nil {
+		ch <- prometheus.MustNewConstMetric(outboxUpDesc, prometheus.GaugeValue, 0)
+		return
+	}
+	age := 0.0
+	if !st.Oldest.IsZero() {
+		age = time.Since(st.Oldest).Seconds()
+	}
+	ch <- prometheus.MustNewConstMetric(outboxUpDesc, prometheus.GaugeValue, 1)
+	ch <- prometheus.MustNewConstMetric(outboxPendingDesc, prometheus.GaugeValue, float64(st.Pending))
+	ch <- prometheus.MustNewConstMetric(outboxDeadDesc, prometheus.GaugeValue, float64(st.Dead))
+	ch <- prometheus.MustNewConstMetric(outboxOldestDesc, prometheus.GaugeValue, age)
+}

@@ -1,0 +1,132 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/handoff/handoff"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// keptEventDetails are the event detail keys that hold no personal data and
+// survive an erasure.
+var keptEventDetails = map[string]bool{"implied": true, "deadline": true, "due": true, "late": true, "owner": true}
+
+// ForgetLead erases the personal data of the lead with that external id
+// (name, email, phone, title, reason, attributes, and free text in its
+// events) and replaces the external id with an anonymous one, keeping the
+// stage history so the funnel still adds up. Its chat messages are queued
+// for a refresh so they stop showing the data. It returns ENOTFOUND for an
+// unknown lead.
+func (s *Store) ForgetLead(ctx context.Context, externalID string, now time.Time) error {
+	lead, err := s.LeadByExternalID(ctx, externalID)
+	if err != nil {
+		return err
+	}
+	n, err := s.forget(ctx, []int64{lead.ID}, now)
+	if err != nil {
+		return fmt.Errorf("storage: forget lead %q: %w", externalID, err)
+	}
+	if n == 0 {
+		return notFound("lead %q not found", externalID)
+	}
+	return nil
+}
+
+// ForgetEmail erases every lead with that email address, as ForgetLead does,
+// and returns how many there were.
+func (s *Store) ForgetEmail(ctx context.Context, email string, now time.Time) (int, error) {
+	var ids []int64
+	if err := s.db.WithContext(ctx).Model(&leadRow{}).Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Pluck("id", &ids).Error; err != nil {
+		return 0, fmt.Errorf("storage: forget %s: %w", "email", err)
+	}
+	n, err := s.forget(ctx, ids, now)
+	if err != nil {
+		return 0, fmt.Errorf("storage: forget by email: %w", err)
+	}
+	return n, nil
+}
+
+// PurgeExpired erases the personal data of leads unchanged since before
+// cutoff (the retention period) and returns how many it erased.
+func (s *Store) PurgeExpired(ctx context.Context, cutoff, now time.Time) (int, error) {
+	total := 0
+	for {
+		var ids []int64
+		err := s.db.WithContext(ctx).Model(&leadRow{}).
+			Where("updated_ms < ? AND erased_ms IS NULL", ms(cutoff)).Order("id").Limit(500).Pluck("id", &ids).Error
+		if err != nil {
+			return total, fmt.Errorf("storage: purge: %w", err)
+		}
+		if len(ids) == 0 {
+			return total, nil
+		}
+		n, err := s.forget(ctx, ids, now)
+		if err != nil {
+			return total, fmt.Errorf("storage: purge: %w", err)
+		}
+		total += n
+		if n == 0 {
+			return total, nil
+		}
+	}
+}
+
+func (s *Store) forget(ctx context.Context, ids []int64, now time.Time) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	erased := 0
+	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var rows []leadRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := tx.Model(&leadRow{}).Where("id = ?", r.ID).Updates(map[string]any{
+				"external_id": fmt.Sprintf("erased-%d", r.ID),
+				"email":       "", "name": "", "phone": "", "title": "", "reason": "", "attributes": "",
+				"erased_ms": ms(now), "updated_ms": ms(now),
+			}).Error; err != nil {
+				return err
+			}
+			var events []eventRow
+			if err := tx.Where("lead_id = ? AND details <> ''", r.ID).Find(&events).Error; err != nil {
+				return err
+			}
+			for _, e := range events {
+				ev, err := e.toEvent()
+				if err != nil {
+					return err
+				}
+				kept := map[string]string{}
+				for k, v := range ev.Details {
+					if keptEventDetails[k] {
+						kept[k] = v
+					}
+				}
+				row, err := newEventRow(r.ID, handoff.Event{Details: kept})
+				if err != nil {
+					return err
+				}
+				if err := tx.Model(&eventRow{}).Where("id = ?", e.ID).Update("details", row.Details).Error; err != nil {
+					return err
+				}
+			}
+			if _, err := insertEvents(tx, r.ID, []handoff.Event{{Kind: handoff.EventErased, Stage: handoff.Stage(r.Stage), At: now, Actor: handoff.ActorSystem}}); err != nil {
+				return err
+			}
+			if r.SQLMs != nil {
+				if err := insertOutbox(tx, now, OutboxMessage{Kind: OutboxRefreshLead, LeadID: r.ID}); err != nil {
+					return err
+				}
+			}
+			erased++
+		}
+		return nil
+	})
+	return erased, err
+}
