@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -29,6 +30,8 @@ const (
 	DefaultTeamsOpenIDURL    = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 	defaultTeamsTokenURLTmpl = "https://login.microsoftonline.com/%s/oauth2/v2.0/token"
 	defaultTeamsTenant       = "botframework.com"
+	// DefaultAPIRateLimit is the default HANDOFF_API_RATE_LIMIT.
+	DefaultAPIRateLimit = 200
 )
 
 // Config is everything Handoff needs to run.
@@ -41,6 +44,9 @@ type Config struct {
 	DatabaseURL string
 	// APIToken authenticates calls to the HTTP API (HANDOFF_API_TOKEN). Secret.
 	APIToken string
+	// APIRateLimit is the requests per second each API token may make, with
+	// bursts of twice that (HANDOFF_API_RATE_LIMIT, default 200; 0 turns it off).
+	APIRateLimit float64
 	// Slack holds the Slack app settings.
 	Slack SlackConfig
 	// Teams holds the Microsoft Teams bot settings.
@@ -102,9 +108,10 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	c := Config{
-		Addr:        orDefault(env("HANDOFF_ADDR"), DefaultAddr),
-		DatabaseURL: orDefault(env("DATABASE_URL"), DefaultDatabaseURL),
-		APIToken:    env("HANDOFF_API_TOKEN"),
+		Addr:         orDefault(env("HANDOFF_ADDR"), DefaultAddr),
+		DatabaseURL:  orDefault(env("DATABASE_URL"), DefaultDatabaseURL),
+		APIToken:     env("HANDOFF_API_TOKEN"),
+		APIRateLimit: DefaultAPIRateLimit,
 		Slack: SlackConfig{
 			BotToken:       env("SLACK_BOT_TOKEN"),
 			SigningSecret:  env("SLACK_SIGNING_SECRET"),
@@ -130,6 +137,13 @@ func Load(getenv func(string) string) (Config, error) {
 		c.Teams.TokenURL = fmt.Sprintf(defaultTeamsTokenURLTmpl, orDefault(c.Teams.TenantID, defaultTeamsTenant))
 	}
 
+	if v := env("HANDOFF_API_RATE_LIMIT"); v != "" {
+		if n, err := strconv.ParseFloat(v, 64); err != nil || n < 0 || math.IsNaN(n) || math.IsInf(n, 0) {
+			bad("HANDOFF_API_RATE_LIMIT", "invalid rate %q: want requests per second, 0 for no limit", v)
+		} else {
+			c.APIRateLimit = n
+		}
+	}
 	if err := checkAddr(c.Addr); err != nil {
 		bad("HANDOFF_ADDR", "invalid address %q: %v", c.Addr, err)
 	}
@@ -188,6 +202,7 @@ func (c Config) Redacted() map[string]string {
 	p := c.Policy
 	m := map[string]string{
 		"HANDOFF_ADDR":              c.Addr,
+		"HANDOFF_API_RATE_LIMIT":    strconv.FormatFloat(c.APIRateLimit, 'g', -1, 64),
 		"DATABASE_URL":              redactURL(c.DatabaseURL),
 		"HANDOFF_API_TOKEN":         secret(c.APIToken),
 		"HANDOFF_CONFIG":            orDefault(c.ConfigFile, "(none, built-in agreement)"),

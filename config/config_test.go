@@ -485,3 +485,37 @@ func TestRedactedHidesSecrets(t *testing.T) {
 		t.Errorf("slog output lacks settings: %s", logged.String())
 	}
 }
+
+func TestAPIRateLimit(t *testing.T) {
+	tests := []struct {
+		value   string
+		want    float64
+		wantErr bool
+	}{
+		{"", DefaultAPIRateLimit, false},
+		{"0", 0, false},
+		{"12.5", 12.5, false},
+		{"-1", 0, true},
+		{"fast", 0, true},
+	}
+	for _, tc := range tests {
+		c, err := Load(func(k string) string {
+			if k == "HANDOFF_API_RATE_LIMIT" {
+				return tc.value
+			}
+			if k == "HANDOFF_CONFIG" {
+				return ""
+			}
+			return ""
+		})
+		if tc.wantErr {
+			if err == nil || !strings.Contains(err.Error(), "HANDOFF_API_RATE_LIMIT") {
+				t.Errorf("%q: err = %v, want one naming HANDOFF_API_RATE_LIMIT", tc.value, err)
+			}
+			continue
+		}
+		if err != nil || c.APIRateLimit != tc.want {
+			t.Errorf("%q: rate %v, err %v; want %v", tc.value, c.APIRateLimit, err, tc.want)
+		}
+	}
+}

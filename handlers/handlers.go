@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/metrics"
 	"github.com/handoff/handoff/storage"
 )
 
@@ -39,6 +40,10 @@ type API struct {
 	Now      func() time.Time // clock; time.Now when nil
 	Logger   *slog.Logger
 	OnOutbox func() // called after a write that queued chat work; may be nil
+	// Limit bounds each token's request rate; nil for none.
+	Limit *RateLimit
+	// Metrics records intake; may be nil.
+	Metrics *metrics.Metrics
 }
 
 // MaxBodyBytes bounds every request body of the API.
@@ -48,9 +53,9 @@ const MaxBodyBytes = 1 << 20
 func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.HandleFunc("GET /readyz", a.readyz)
-	mux.Handle("POST /api/leads", RequireToken(a.Token, a.postLead))
-	mux.Handle("GET /api/leads/{external_id}", RequireToken(a.Token, a.getLead))
-	mux.Handle("DELETE /api/leads/{external_id}", RequireToken(a.Token, a.deleteLead))
+	mux.Handle("POST /api/leads", a.Limit.Wrap(RequireToken(a.Token, a.postLead)))
+	mux.Handle("GET /api/leads/{external_id}", a.Limit.Wrap(RequireToken(a.Token, a.getLead)))
+	mux.Handle("DELETE /api/leads/{external_id}", a.Limit.Wrap(RequireToken(a.Token, a.deleteLead)))
 }
 
 func (a *API) now() time.Time {

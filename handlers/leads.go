@@ -70,6 +70,7 @@ func decodeObject(w http.ResponseWriter, r *http.Request) (map[string]any, bool)
 }
 
 func (a *API) postLead(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	raw, ok := decodeObject(w, r)
 	if !ok {
 		return
@@ -83,6 +84,12 @@ func (a *API) postLead(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeError(w, r, a.logger(), err)
 		return
+	}
+	a.Metrics.Intake(time.Since(start))
+	for _, e := range res.Events {
+		if e.Kind == handoff.EventStage {
+			a.Metrics.LeadStage(string(e.Stage), res.Lead.Source)
+		}
 	}
 	if len(res.Events) > 0 && a.OnOutbox != nil {
 		a.OnOutbox()

@@ -17,6 +17,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/metrics"
 	"github.com/handoff/handoff/storage"
 )
 
@@ -53,6 +54,8 @@ type Config struct {
 	LeaseTTL time.Duration
 	// OnQueued is called after the scheduler queued outbox messages, to wake the dispatcher.
 	OnQueued func()
+	// Metrics records breaches, reminders and lag; may be nil.
+	Metrics *metrics.Metrics
 }
 
 // Scheduler fires due SLA timers and the weekly digest.
@@ -166,6 +169,15 @@ func (s *Scheduler) Tick(ctx context.Context) (time.Time, error) {
 		queued += len(fired)
 		for _, a := range fired {
 			s.cfg.Logger.Info("scheduler: SLA", "action", a.Kind, "due", a.Due)
+			s.cfg.Metrics.SchedulerLag(now.Sub(a.Due))
+			switch a.Kind {
+			case handoff.SLARemind:
+				s.cfg.Metrics.SLAReminder()
+			case handoff.SLAEscalateClaim:
+				s.cfg.Metrics.SLABreach("claim")
+			case handoff.SLAEscalateContact:
+				s.cfg.Metrics.SLABreach("contact")
+			}
 		}
 		if len(fired) < fireBatch {
 			break

@@ -12,6 +12,8 @@ import (
 
 	"github.com/handoff/handoff/config"
 	"github.com/handoff/handoff/handlers"
+	"github.com/handoff/handoff/metrics"
+	"github.com/handoff/handoff/scheduler"
 	"github.com/handoff/handoff/storage"
 )
 
@@ -23,6 +25,7 @@ type app struct {
 	logger  *slog.Logger
 	mux     *http.ServeMux
 	workers []worker
+	metrics *metrics.Metrics
 	now     func() time.Time
 	// wakeOutbox nudges the outbox worker after a write queued chat work.
 	wakeOutbox func()
@@ -42,11 +45,28 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now fun
 		return nil, err
 	}
 	a := &app{cfg: cfg, store: store, logger: logger, mux: http.NewServeMux(), now: now, wakeOutbox: func() {}}
+	a.metrics = metrics.New(func(ctx context.Context) (metrics.OutboxStats, error) {
+		st, err := store.OutboxStats(ctx)
+		return metrics.OutboxStats(st), err
+	})
+	a.mux.Handle("GET /metrics", a.metrics.Handler())
+
+	sched, err := scheduler.New(scheduler.Config{Store: store, Policy: cfg.Policy, Now: now, Logger: logger,
+		Metrics: a.metrics, OnQueued: func() { a.wakeOutbox() }})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	a.workers = append(a.workers, worker{"scheduler", sched.Run})
+
 	if cfg.APIToken == "" {
 		logger.Warn("HANDOFF_API_TOKEN is not set: the intake API refuses every request")
 	}
 	api := &handlers.API{Store: store, DB: store, Policy: cfg.Policy, Token: cfg.APIToken, Now: now, Logger: logger,
-		OnOutbox: func() { a.wakeOutbox() }}
+		Metrics: a.metrics, OnOutbox: func() { a.wakeOutbox(); sched.Wake() }}
+	if cfg.APIRateLimit > 0 {
+		api.Limit = &handlers.RateLimit{Rate: cfg.APIRateLimit, Burst: int(2 * cfg.APIRateLimit), OnLimited: a.metrics.APIRateLimited}
+	}
 	api.Register(a.mux)
 	return a, nil
 }

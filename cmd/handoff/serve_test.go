@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -58,6 +59,17 @@ func TestServeAcceptsLeadsAndShutsDownGracefully(t *testing.T) {
 					t.Fatalf("GET %s = %v, %v", path, r, err)
 				}
 				r.Body.Close()
+			}
+			r, err := http.Get(base + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(r.Body)
+			r.Body.Close()
+			for _, want := range []string{`handoff_leads_received_total{source="unknown",stage="sql"} 1`, "handoff_outbox_pending 1", "handoff_intake_duration_seconds_count 1"} {
+				if !strings.Contains(string(body), want) {
+					t.Errorf("/metrics lacks %q", want)
+				}
 			}
 			cancel()
 			select {
