@@ -32,6 +32,7 @@ type Store interface {
 	FireSchedule(ctx context.Context, name string, due, now time.Time, msg storage.OutboxMessage) (bool, error)
 	MarkRun(ctx context.Context, name string, at time.Time) error
 	PurgeExpired(ctx context.Context, cutoff, now time.Time) (int, error)
+	PruneProcessed(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Names of the lease and the schedule in the database.
@@ -39,6 +40,8 @@ const (
 	LeaseName  = "scheduler"
 	DigestName = "digest.weekly"
 	PurgeName  = "retention.purge"
+	// MaintenanceName is the daily housekeeping run (pruning old Slack event ids).
+	MaintenanceName = "maintenance"
 )
 
 // Config configures a Scheduler.
@@ -245,30 +248,52 @@ func (s *Scheduler) digestTick(ctx context.Context, now time.Time) (time.Time, b
 	return s.digest.Next(due), fired, nil
 }
 
-// purgeEvery is how often personal data past its retention is erased.
+// purgeEvery is how often the daily jobs run.
 const purgeEvery = 24 * time.Hour
 
-// purgeTick erases personal data past the policy's retention once a day and
-// returns when it runs next (zero without a retention period).
+// dedupKeep is how long processed Slack event ids are remembered; Slack
+// retries an event for well under an hour.
+const dedupKeep = 72 * time.Hour
+
+// purgeTick runs the daily jobs that are due: erasing personal data past
+// the policy's retention, and pruning remembered event ids. It returns when
+// the next one is due.
 func (s *Scheduler) purgeTick(ctx context.Context, now time.Time) (time.Time, error) {
-	if s.cfg.Policy.Retention <= 0 {
-		return time.Time{}, nil
+	next, err := s.daily(ctx, now, MaintenanceName, func() error {
+		n, err := s.cfg.Store.PruneProcessed(ctx, now.Add(-dedupKeep))
+		s.cfg.Logger.Info("scheduler: pruned processed event ids", "pruned", n)
+		return err
+	})
+	if err != nil || s.cfg.Policy.Retention <= 0 {
+		return next, err
 	}
-	last, ran, err := s.cfg.Store.LastRun(ctx, PurgeName)
+	purgeNext, err := s.daily(ctx, now, PurgeName, func() error {
+		n, err := s.cfg.Store.PurgeExpired(ctx, now.Add(-s.cfg.Policy.Retention), now)
+		s.cfg.Logger.Info("scheduler: retention purge", "erased", n, "retention", s.cfg.Policy.Retention)
+		return err
+	})
+	if purgeNext.Before(next) {
+		next = purgeNext
+	}
+	return next, err
+}
+
+// daily runs job when the named daily job last ran a day or more ago (or
+// never) and returns when it is due next.
+func (s *Scheduler) daily(ctx context.Context, now time.Time, name string, job func() error) (time.Time, error) {
+	last, ran, err := s.cfg.Store.LastRun(ctx, name)
 	if err != nil {
 		return time.Time{}, err
 	}
 	if ran && now.Sub(last) < purgeEvery {
 		return last.Add(purgeEvery), nil
 	}
-	n, err := s.cfg.Store.PurgeExpired(ctx, now.Add(-s.cfg.Policy.Retention), now)
-	if err != nil {
+	if err := job(); err != nil {
 		return time.Time{}, err
 	}
-	if err := s.cfg.Store.MarkRun(ctx, PurgeName, now); err != nil {
+	if err := s.cfg.Store.MarkRun(ctx, name, now); err != nil {
 		return time.Time{}, err
 	}
-	s.cfg.Logger.Info("scheduler: retention purge", "erased", n, "retention", s.cfg.Policy.Retention)
 	return now.Add(purgeEvery), nil
 }
 

@@ -129,8 +129,13 @@ func TestSLATimersFireOnceAcrossRestarts(t *testing.T) {
 		if count[handoff.EventBreach] != 2 || count[handoff.EventReminder] != 2 {
 			t.Fatalf("event counts = %v", count)
 		}
-		if next, err := sch.Tick(ctx); err != nil || !next.Equal(nextDigest()) {
-			t.Fatalf("with nothing pending, next = %v (%v), want the next digest %v", next, err, nextDigest())
+		if _, pending, err := s.NextSLADue(ctx); err != nil || pending {
+			t.Fatalf("SLA timers still pending after the contact escalation (%v)", err)
+		}
+		// With no SLA timer left, the scheduler sleeps until its daily
+		// housekeeping (a day after the last, at +36 h) or the digest, whichever is first.
+		if next, err := sch.Tick(ctx); err != nil || !next.Equal(t0.Add(60*time.Hour)) {
+			t.Fatalf("with nothing pending, next = %v (%v), want the next daily run %v", next, err, t0.Add(60*time.Hour))
 		}
 	})
 }

@@ -10,6 +10,10 @@ import (
 	"sync"
 	"time"
 
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/handoff/handoff/bot"
+	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/config"
 	"github.com/handoff/handoff/handlers"
 	"github.com/handoff/handoff/metrics"
@@ -68,7 +72,55 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now fun
 		api.Limit = &handlers.RateLimit{Rate: cfg.APIRateLimit, Burst: int(2 * cfg.APIRateLimit), OnLimited: a.metrics.APIRateLimited}
 	}
 	api.Register(a.mux)
+
+	if err := a.wireChat(); err != nil {
+		store.Close()
+		return nil, err
+	}
 	return a, nil
+}
+
+// wireChat builds the bot, one outbox dispatcher for every enabled chat
+// platform, and each platform's endpoints.
+func (a *app) wireChat() error {
+	cfg, store := a.cfg, a.store
+	var targets []bot.Target
+	managers := map[string]bot.Managers{}
+	directory := map[string]bot.Directory{}
+	var slackAPI *slackapi.Client
+	var slackPlatform *slackbot.Platform
+	if cfg.Slack.Enabled() {
+		slackAPI = slackbot.NewClient(cfg.Slack.BotToken, cfg.Slack.AppToken, cfg.Slack.APIURL)
+		slackPlatform = slackbot.NewPlatform(slackAPI)
+		targets = append(targets, bot.Target{Platform: slackPlatform, SalesChannel: cfg.Slack.SalesChannel, ManagerChannel: cfg.Slack.ManagerChannel})
+		managers[slackbot.Name] = slackbot.NewManagers(slackAPI, cfg.Slack.Managers, cfg.Slack.ManagerGroup)
+		directory[slackbot.Name] = slackPlatform
+		if cfg.Slack.SalesChannel == "" {
+			a.logger.Warn("SLACK_SALES_CHANNEL is not set: new SQLs cannot be posted to Slack")
+		}
+	}
+	if len(targets) == 0 {
+		a.logger.Warn("no chat platform is configured (SLACK_BOT_TOKEN, TEAMS_APP_ID): leads are stored but not posted")
+		return nil
+	}
+	disp := bot.NewDispatcher(bot.DispatcherConfig{Store: store, Targets: targets, Policy: cfg.Policy, Now: a.now, Logger: a.logger})
+	a.wakeOutbox = disp.Wake
+	a.workers = append(a.workers, worker{"outbox", disp.Run})
+	b := bot.New(bot.Config{Store: store, Policy: cfg.Policy, Now: a.now, Logger: a.logger, Wake: disp.Wake,
+		Managers: managers, Directory: directory})
+
+	if slackAPI != nil {
+		slackApp := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: slackPlatform, Dedup: store, Now: a.now, Logger: a.logger})
+		if cfg.Slack.SocketMode() {
+			a.workers = append(a.workers, worker{"slack-socket-mode", slackbot.NewSocketMode(slackAPI, slackApp, a.logger).Run})
+		} else {
+			if cfg.Slack.SigningSecret == "" {
+				return fmt.Errorf("SLACK_SIGNING_SECRET is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)")
+			}
+			(&handlers.Slack{SigningSecret: cfg.Slack.SigningSecret, App: slackApp, Logger: a.logger}).Register(a.mux)
+		}
+	}
+	return nil
 }
 
 func (a *app) Close() error { return a.store.Close() }

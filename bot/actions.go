@@ -1,0 +1,450 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/storage"
+)
+
+// errUnchanged aborts an UpdateLead whose action was already done, so a
+// double click writes nothing.
+var errUnchanged = errors.New("bot: nothing to change")
+
+// permit decides whether the actor may change the lead; manager says
+// whether the actor is a manager. It returns EFORBIDDEN (or ECONFLICT) to
+// refuse, or errUnchanged when the action is already done.
+type permit func(l *handoff.Lead, a Actor, manager bool) error
+
+// ownerOrManager lets the owner and managers act on a claimed lead.
+func ownerOrManager(l *handoff.Lead, a Actor, manager bool) error {
+	if isOwner(l, a) || manager {
+		return nil
+	}
+	if l.Owner.IsZero() {
+		return handoff.Errorf(handoff.EFORBIDDEN, "Claim *%s* first.", Escape(leadTitle(l)))
+	}
+	return handoff.Errorf(handoff.EFORBIDDEN, "Only %s (the owner) or a sales manager can do that with *%s*.", ownerRef(l.Owner), Escape(leadTitle(l)))
+}
+
+// anyoneWhileUnclaimed lets anyone act on an unclaimed SQL, and the owner
+// and managers once it is claimed.
+func anyoneWhileUnclaimed(l *handoff.Lead, a Actor, manager bool) error {
+	if l.Stage == handoff.StageSQL && l.Owner.IsZero() {
+		return nil
+	}
+	return ownerOrManager(l, a, manager)
+}
+
+// managersOnly lets only managers act.
+func managersOnly(l *handoff.Lead, a Actor, manager bool) error {
+	if manager {
+		return nil
+	}
+	return handoff.Errorf(handoff.EFORBIDDEN, "Only a sales manager can reassign *%s*.", Escape(leadTitle(l)))
+}
+
+// update changes lead id for the actor under a row lock: allow decides who
+// may, apply makes the change and returns its events. Whether the actor is a
+// manager is asked only of non-owners, unless askManager. A refresh of the
+// lead's chat posts is queued in the same transaction. When apply returns no
+// events nothing is written and the current lead is returned.
+func (b *Bot) update(ctx context.Context, a Actor, id int64, allow permit, askManager bool, apply func(l *handoff.Lead, now time.Time) ([]handoff.Event, error)) (*handoff.Lead, error) {
+	now := b.now()
+	before, err := b.cfg.Store.Lead(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	// Ask the platform before the transaction, never while holding the lock.
+	manager := false
+	if askManager || !isOwner(before, a) {
+		if manager, err = b.isManager(ctx, a); err != nil {
+			return nil, err
+		}
+	}
+	lead, err := b.cfg.Store.UpdateLead(ctx, id, now, func(l *handoff.Lead) (storage.LeadChange, error) {
+		if err := allow(l, a, manager); err != nil {
+			return storage.LeadChange{}, err
+		}
+		events, err := apply(l, now)
+		if err != nil {
+			return storage.LeadChange{}, err
+		}
+		if len(events) == 0 {
+			return storage.LeadChange{}, errUnchanged
+		}
+		return storage.LeadChange{Events: events, Outbox: []storage.OutboxMessage{{Kind: storage.OutboxRefreshLead, LeadID: id}}}, nil
+	})
+	if errors.Is(err, errUnchanged) {
+		return before, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	b.wake()
+	return lead, nil
+}
+
+// moveTo moves an open lead along to target, returning the events; moving
+// to a main-path stage the lead has already passed is a no-op.
+func (b *Bot) moveTo(l *handoff.Lead, target handoff.Stage, now time.Time, a Actor, details map[string]string) ([]handoff.Event, error) {
+	if l.Stage == target || (target.OnMainPath() && l.Stage.OnMainPath() && l.Stage.Rank() > target.Rank() && l.Stage.Open()) {
+		return nil, nil
+	}
+	if !l.Stage.Open() {
+		return nil, handoff.Errorf(handoff.ECONFLICT, "*%s* is already %s.", Escape(leadTitle(l)), l.Stage)
+	}
+	plan, err := handoff.PlanTransition(l.Stage, l.Reached, target)
+	if err != nil {
+		return nil, err
+	}
+	return l.EnterStages(plan, now, a.String(), details, b.cfg.Policy), nil
+}
+
+// needsOwner refuses sales steps on a lead nobody owns.
+func needsOwner(l *handoff.Lead) error {
+	if l.Owner.IsZero() && l.Stage.Open() {
+		return handoff.Errorf(handoff.ECONFLICT, "Claim *%s* first.", Escape(leadTitle(l)))
+	}
+	return nil
+}
+
+// LogContact records the owner's first contact with lead id. Repeating it
+// changes nothing. Only the owner or a manager may; others get EFORBIDDEN.
+func (b *Bot) LogContact(ctx context.Context, a Actor, id int64) (*handoff.Lead, error) {
+	return b.update(ctx, a, id, ownerOrManager, false, func(l *handoff.Lead, now time.Time) ([]handoff.Event, error) {
+		if err := needsOwner(l); err != nil {
+			return nil, err
+		}
+		return b.moveTo(l, handoff.StageContacted, now, a, nil)
+	})
+}
+
+// Opportunity marks lead id as an opportunity. Only the owner or a manager
+// may; others get EFORBIDDEN.
+func (b *Bot) Opportunity(ctx context.Context, a Actor, id int64) (*handoff.Lead, error) {
+	return b.update(ctx, a, id, ownerOrManager, false, func(l *handoff.Lead, now time.Time) ([]handoff.Event, error) {
+		if err := needsOwner(l); err != nil {
+			return nil, err
+		}
+		return b.moveTo(l, handoff.StageOpportunity, now, a, nil)
+	})
+}
+
+// Won closes lead id as won with the deal value amountMinor (minor units).
+// Only the owner or a manager may; a closed lead gives ECONFLICT.
+func (b *Bot) Won(ctx context.Context, a Actor, id int64, amountMinor int64) (*handoff.Lead, error) {
+	if amountMinor < 0 {
+		return nil, &handoff.Error{Code: handoff.EINVALID, Message: "amount must not be negative", Fields: map[string]string{"amount": "must not be negative"}}
+	}
+	return b.update(ctx, a, id, ownerOrManager, false, func(l *handoff.Lead, now time.Time) ([]handoff.Event, error) {
+		if err := needsOwner(l); err != nil {
+			return nil, err
+		}
+		events, err := b.moveTo(l, handoff.StageWon, now, a, map[string]string{"amount_minor": strconv.FormatInt(amountMinor, 10)})
+		if len(events) > 0 {
+			l.AmountMinor = amountMinor
+		}
+		return events, err
+	})
+}
+
+// Lost closes lead id as lost, with an optional reason. Only the owner or a
+// manager may.
+func (b *Bot) Lost(ctx context.Context, a Actor, id int64, reason string) (*handoff.Lead, error) {
+	reason = strings.TrimSpace(reason)
+	return b.update(ctx, a, id, ownerOrManager, false, func(l *handoff.Lead, now time.Time) ([]handoff.Event, error) {
+		if err := needsOwner(l); err != nil {
+			return nil, err
+		}
+		events, err := b.moveTo(l, handoff.StageLost, now, a, reasonDetails(reason, false))
+		if len(events) > 0 {
+			l.Reason = reason
+		}
+		return events, err
+	})
+}
+
+// Recycle returns lead id to marketing for more nurturing; reason is
+// required (EINVALID without). Only the owner or a manager may.
+func (b *Bot) Recycle(ctx context.Context, a Actor, id int64, reason string) (*handoff.Lead, error) {
+	return b.recycle(ctx, a, id, reason, ownerOrManager, false)
+}
+
+// NotAFit returns a new SQL to marketing with a reason (required). Anyone
+// may while it is unclaimed; afterwards only the owner or a manager.
+func (b *Bot) NotAFit(ctx context.Context, a Actor, id int64, reason string) (*handoff.Lead, error) {
+	return b.recycle(ctx, a, id, reason, anyoneWhileUnclaimed, true)
+}
+
+func (b *Bot) recycle(ctx context.Context, a Actor, id int64, reason string, allow permit, notAFit bool) (*handoff.Lead, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, &handoff.Error{Code: handoff.EINVALID, Message: "a reason is required", Fields: map[string]string{"reason": "Tell marketing why."}}
+	}
+	return b.update(ctx, a, id, allow, false, func(l *handoff.Lead, now time.Time) ([]handoff.Event, error) {
+		events, err := b.moveTo(l, handoff.StageRecycled, now, a, reasonDetails(reason, notAFit))
+		if len(events) > 0 {
+			l.Reason = reason
+		}
+		return events, err
+	})
+}
+
+func reasonDetails(reason string, notAFit bool) map[string]string {
+	d := map[string]string{}
+	if reason != "" {
+		d["reason"] = reason
+	}
+	if notAFit {
+		d["not_a_fit"] = "true"
+	}
+	if len(d) == 0 {
+		return nil
+	}
+	return d
+}
+
+// Release gives a claimed lead back to the open pool, so another rep can
+// claim it; its SLA clock keeps running. Only the owner or a manager may;
+// after first contact it gives ECONFLICT (use Lost or Recycle). Releasing an
+// unclaimed lead changes nothing.
+func (b *Bot) Release(ctx context.Context, a Actor, id int64) (*handoff.Lead, error) {
+	allow := func(l *handoff.Lead, a Actor, manager bool) error {
+		if l.Stage == handoff.StageSQL && l.Owner.IsZero() {
+			return errUnchanged
+		}
+		return ownerOrManager(l, a, manager)
+	}
+	return b.update(ctx, a, id, allow, false, func(l *handoff.Lead, now time.Time) ([]handoff.Event, error) {
+		if l.Stage != handoff.StageClaimed {
+			return nil, handoff.Errorf(handoff.ECONFLICT, "*%s* is %s; after first contact use Lost or Recycle instead.", Escape(leadTitle(l)), l.Stage)
+		}
+		prev := l.Owner
+		l.Stage, l.Owner, l.ClaimedAt = handoff.StageSQL, handoff.Owner{}, nil
+		return []handoff.Event{{Kind: handoff.EventRelease, Stage: handoff.StageSQL, At: now, Actor: a.String(),
+			Details: map[string]string{"from": prev.Platform + ":" + prev.UserID}}}, nil
+	})
+}
+
+// Reassign makes the platform user to the owner of an open lead (claiming
+// it for them when unclaimed) and sends them the lead's details. Only
+// managers may; others get EFORBIDDEN.
+func (b *Bot) Reassign(ctx context.Context, a Actor, id int64, to string) (*handoff.Lead, error) {
+	to = strings.TrimSpace(to)
+	if to == "" {
+		return nil, &handoff.Error{Code: handoff.EINVALID, Message: "choose a rep", Fields: map[string]string{"owner": "Choose a rep."}}
+	}
+	owner := handoff.Owner{Platform: a.Platform, UserID: to, Email: b.email(ctx, a.Platform, to)}
+	changed := false
+	lead, err := b.update(ctx, a, id, managersOnly, true, func(l *handoff.Lead, now time.Time) ([]handoff.Event, error) {
+		if l.Owner.UserID == to && l.Owner.Platform == owner.Platform {
+			return nil, nil
+		}
+		prev := l.Owner
+		var events []handoff.Event
+		if l.Stage == handoff.StageSQL {
+			var err error
+			if events, err = b.moveTo(l, handoff.StageClaimed, now, a, nil); err != nil {
+				return nil, err
+			}
+		} else if !l.Stage.Open() {
+			return nil, handoff.Errorf(handoff.ECONFLICT, "*%s* is already %s.", Escape(leadTitle(l)), l.Stage)
+		}
+		l.Owner = owner
+		changed = true
+		return append(events, handoff.Event{Kind: handoff.EventReassign, Stage: l.Stage, At: now, Actor: a.String(),
+			Details: map[string]string{"from": prev.Platform + ":" + prev.UserID, "to": owner.Platform + ":" + to}}), nil
+	})
+	if err != nil || !changed {
+		return lead, err
+	}
+	if err := b.directMessage(ctx, a.Platform, to, id, OwnerDM(lead, b.now(), b.cfg.Policy)); err != nil {
+		b.logger.ErrorContext(ctx, "bot: queue owner DM", "lead", id, "err", err)
+	}
+	return lead, nil
+}
+
+// Result is what a click asks the platform to do next.
+type Result struct {
+	// Form, when set, must be shown to the actor (a Slack modal); its
+	// answers come back through Submit.
+	Form *Form
+}
+
+// Act runs the action of a clicked button (one of the Action constants)
+// on the lead whose id is value. Refusals and conflicts (someone else
+// claimed first, not the owner) are queued as private notices to the actor
+// and are not errors. It returns EINVALID for an unknown action or a bad
+// value, and other errors when the store fails.
+func (b *Bot) Act(ctx context.Context, a Actor, action, value string) (Result, error) {
+	id, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+	if err != nil || id <= 0 {
+		return Result{}, handoff.Errorf(handoff.EINVALID, "bad lead id %q", value)
+	}
+	switch action {
+	case ActionClaim:
+		err = b.Claim(ctx, a, id)
+	case ActionLogContact:
+		_, err = b.LogContact(ctx, a, id)
+	case ActionOpportunity:
+		_, err = b.Opportunity(ctx, a, id)
+	case ActionRelease:
+		_, err = b.Release(ctx, a, id)
+	case ActionNotAFit, ActionWon, ActionLost, ActionRecycle, ActionReassign:
+		var form *Form
+		if form, err = b.form(ctx, a, action, id); err == nil {
+			return Result{Form: form}, nil
+		}
+	default:
+		return Result{}, handoff.Errorf(handoff.EINVALID, "unknown action %q", action)
+	}
+	if err == nil || !isRefusal(err) {
+		return Result{}, err
+	}
+	if nerr := b.Notify(ctx, a, Notice(handoff.ErrorMessage(err))); nerr != nil {
+		return Result{}, nerr
+	}
+	return Result{}, nil
+}
+
+// isRefusal reports whether err is an answer for the user rather than a
+// failure.
+func isRefusal(err error) bool {
+	switch handoff.ErrorCode(err) {
+	case handoff.EFORBIDDEN, handoff.ECONFLICT, handoff.ENOTFOUND:
+		return true
+	}
+	return false
+}
+
+// formState is a Form's State: the lead and where the click happened.
+type formState struct {
+	Lead    int64  `json:"lead"`
+	Channel string `json:"channel,omitempty"`
+}
+
+// form checks that the actor may do action on lead id and returns the
+// form asking for its input.
+func (b *Bot) form(ctx context.Context, a Actor, action string, id int64) (*Form, error) {
+	l, err := b.cfg.Store.Lead(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	manager, err := b.isManager(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	allow := ownerOrManager
+	switch action {
+	case ActionNotAFit:
+		allow = anyoneWhileUnclaimed
+	case ActionReassign:
+		allow = managersOnly
+	}
+	if err := allow(l, a, manager); err != nil {
+		return nil, err
+	}
+	if !l.Stage.Open() {
+		return nil, handoff.Errorf(handoff.ECONFLICT, "*%s* is already %s.", Escape(leadTitle(l)), l.Stage)
+	}
+	state, err := encodeJSON(formState{Lead: id, Channel: a.Channel})
+	if err != nil {
+		return nil, err
+	}
+	title := leadTitle(l)
+	f := &Form{ID: action, State: state}
+	switch action {
+	case ActionNotAFit:
+		f.Title, f.Submit, f.Intro = "Not a fit", "Return it", "Send *"+Escape(title)+"* back to marketing."
+		f.Inputs = []Input{{ID: "reason", Label: "Why is it not a fit?", Kind: InputMultiline, Placeholder: "Wrong segment, no budget, student …"}}
+	case ActionWon:
+		f.Title, f.Submit, f.Intro = "Won", "Save", "🏆 Congratulations on *"+Escape(title)+"*!"
+		f.Inputs = []Input{{ID: "amount", Label: "Deal value (" + currency(b.cfg.Policy) + ")", Kind: InputNumber, Placeholder: "40000"}}
+	case ActionLost:
+		f.Title, f.Submit, f.Intro = "Lost", "Save", "Close *"+Escape(title)+"* as lost."
+		f.Inputs = []Input{{ID: "reason", Label: "Why was it lost?", Kind: InputMultiline, Optional: true}}
+	case ActionRecycle:
+		f.Title, f.Submit, f.Intro = "Recycle", "Return it", "Send *"+Escape(title)+"* back to marketing for more nurturing."
+		f.Inputs = []Input{{ID: "reason", Label: "Why is it not ready?", Kind: InputMultiline, Placeholder: "No project before Q3 …"}}
+	case ActionReassign:
+		f.Title, f.Submit, f.Intro = "Reassign", "Reassign", "Give *"+Escape(title)+"* to another rep."
+		f.Inputs = []Input{{ID: "owner", Label: "New owner", Kind: InputUser}}
+	}
+	return f, nil
+}
+
+// Submit completes the action of a submitted Form with the answers keyed by
+// Input.ID. It returns EINVALID with Fields keyed by input id for a bad
+// answer, and EFORBIDDEN or ECONFLICT when the action is refused (for the
+// platform to show on the form).
+func (b *Bot) Submit(ctx context.Context, a Actor, formID, state string, values map[string]string) error {
+	var st formState
+	if err := decodeJSON(state, &st); err != nil || st.Lead <= 0 {
+		return handoff.Errorf(handoff.EINVALID, "bad form state %q", state)
+	}
+	if a.Channel == "" {
+		a.Channel = st.Channel
+	}
+	var err error
+	switch formID {
+	case ActionNotAFit:
+		_, err = b.NotAFit(ctx, a, st.Lead, values["reason"])
+	case ActionRecycle:
+		_, err = b.Recycle(ctx, a, st.Lead, values["reason"])
+	case ActionLost:
+		_, err = b.Lost(ctx, a, st.Lead, values["reason"])
+	case ActionReassign:
+		_, err = b.Reassign(ctx, a, st.Lead, values["owner"])
+	case ActionWon:
+		var minor int64
+		if minor, err = ParseAmount(values["amount"]); err != nil {
+			return &handoff.Error{Code: handoff.EINVALID, Message: "invalid amount", Fields: map[string]string{"amount": err.Error()}}
+		}
+		_, err = b.Won(ctx, a, st.Lead, minor)
+	default:
+		return handoff.Errorf(handoff.EINVALID, "unknown form %q", formID)
+	}
+	return err
+}
+
+// ParseAmount reads a non-negative amount in major units with at most two
+// decimals ("40000", "40 000", "1250.5", "1250,50") and returns it in minor
+// units, or an error saying what is wrong.
+func ParseAmount(s string) (int64, error) {
+	s = strings.NewReplacer(" ", "", "\u00a0", "", "_", "").Replace(strings.TrimSpace(s))
+	if s == "" {
+		return 0, errors.New("Enter the deal value.")
+	}
+	if strings.Count(s, ",") == 1 && !strings.Contains(s, ".") {
+		s = strings.Replace(s, ",", ".", 1)
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("%q is not a number.", s)
+	}
+	if f < 0 {
+		return 0, errors.New("The amount must not be negative.")
+	}
+	if f > 1e13 {
+		return 0, errors.New("The amount is too large.")
+	}
+	minor := math.Round(f * 100)
+	if math.Abs(minor-f*100) > 1e-6*math.Max(1, f) {
+		return 0, errors.New("Use at most two decimals.")
+	}
+	return int64(minor), nil
+}
+
+func currency(p handoff.Policy) string {
+	if p.Targets.Currency == "" {
+		return handoff.DefaultCurrency
+	}
+	return p.Targets.Currency
+}

@@ -1,0 +1,202 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/storage"
+)
+
+// Store is what the flows need from storage; *storage.Store implements it.
+type Store interface {
+	// Lead returns the lead or an ENOTFOUND error.
+	Lead(ctx context.Context, id int64) (*handoff.Lead, error)
+	// ClaimLead makes owner the owner if the lead is still an unclaimed SQL,
+	// atomically, and queues the refresh of its chat posts.
+	ClaimLead(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error)
+	// UpdateLead changes the lead under a row lock, writing fn's events and
+	// outbox messages in the same transaction.
+	UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (storage.LeadChange, error)) (*handoff.Lead, error)
+	// Enqueue adds chat work to the outbox.
+	Enqueue(ctx context.Context, now time.Time, msgs ...storage.OutboxMessage) error
+}
+
+// Managers says who may act on any lead and reassign leads, per platform.
+type Managers interface {
+	// IsManager reports whether the platform user is a sales manager.
+	IsManager(ctx context.Context, userID string) (bool, error)
+}
+
+// Directory looks up a platform user's email, so a claimed lead's owner can
+// be matched with the CRM.
+type Directory interface {
+	// Email returns the user's email, or an error when it is unknown.
+	Email(ctx context.Context, userID string) (string, error)
+}
+
+// Config is what New needs. Store is required; the rest has defaults.
+type Config struct {
+	Store  Store
+	Policy handoff.Policy
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Managers and Directory are keyed by platform name; a platform without
+	// an entry has no managers and no email lookup.
+	Managers  map[string]Managers
+	Directory map[string]Directory
+	// Wake is called after the flows queued chat work (the Dispatcher's
+	// Wake); nil for none.
+	Wake   func()
+	Logger *slog.Logger
+}
+
+// Bot runs the lead flows for every platform. Its methods are safe for
+// concurrent use.
+type Bot struct {
+	cfg    Config
+	logger *slog.Logger
+
+	mu     sync.Mutex
+	emails map[string]string // platform:user → email, cached
+}
+
+// New returns a Bot over cfg.
+func New(cfg Config) *Bot {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Bot{cfg: cfg, logger: logger, emails: map[string]string{}}
+}
+
+// Actor is the platform user who clicked, submitted or typed something, and
+// where: the channel of the click and the platform's reply handle.
+type Actor struct {
+	Platform string
+	UserID   string
+	Channel  string // where private notices go; "" for a direct message
+	ReplyTo  string // an opaque reply handle (Slack response_url); may be ""
+}
+
+// String is the actor as recorded in events: "slack:U123".
+func (a Actor) String() string { return a.Platform + ":" + a.UserID }
+
+// Outbox kinds the bot adds to storage's.
+const (
+	// KindPrivate shows a message to one user in a channel.
+	KindPrivate = "chat.private"
+	// KindDirect sends a message to one user in a direct conversation.
+	KindDirect = "chat.direct"
+	// KindReply answers through a reply handle (a Slack response_url).
+	KindReply = "chat.reply"
+)
+
+// notice is the payload of KindPrivate, KindDirect and KindReply.
+type notice struct {
+	Channel string  `json:"channel,omitempty"`
+	User    string  `json:"user,omitempty"`
+	ReplyTo string  `json:"reply_to,omitempty"`
+	Message Message `json:"message"`
+}
+
+// Notify queues msg for the actor only: privately in the actor's channel,
+// or through the reply handle or a direct message when there is no channel.
+// It returns an error when the outbox cannot be written.
+func (b *Bot) Notify(ctx context.Context, a Actor, msg Message) error {
+	msg.Private = true
+	kind := KindPrivate
+	switch {
+	case a.Channel != "":
+	case a.ReplyTo != "":
+		kind = KindReply
+	default:
+		kind = KindDirect
+	}
+	return b.enqueueNotice(ctx, kind, a.Platform, notice{Channel: a.Channel, User: a.UserID, ReplyTo: a.ReplyTo, Message: msg})
+}
+
+// Reply queues msg as an answer through the actor's reply handle (a late
+// slash-command answer). Without a handle it falls back to Notify.
+func (b *Bot) Reply(ctx context.Context, a Actor, msg Message) error {
+	if a.ReplyTo == "" {
+		return b.Notify(ctx, a, msg)
+	}
+	msg.Private = true
+	return b.enqueueNotice(ctx, KindReply, a.Platform, notice{ReplyTo: a.ReplyTo, User: a.UserID, Message: msg})
+}
+
+// directMessage queues msg to userID on platform.
+func (b *Bot) directMessage(ctx context.Context, platform, userID string, leadID int64, msg Message) error {
+	return b.enqueueNotice(ctx, KindDirect, platform, notice{User: userID, Message: msg}, leadID)
+}
+
+func (b *Bot) enqueueNotice(ctx context.Context, kind, platform string, n notice, leadID ...int64) error {
+	payload, err := encodeJSON(n)
+	if err != nil {
+		return err
+	}
+	m := storage.OutboxMessage{Kind: kind, Platform: platform, Payload: payload}
+	if len(leadID) > 0 {
+		m.LeadID = leadID[0]
+	}
+	if err := b.cfg.Store.Enqueue(ctx, b.now(), m); err != nil {
+		return fmt.Errorf("bot: queue %s for %s:%s: %w", kind, platform, n.User, err)
+	}
+	b.wake()
+	return nil
+}
+
+func (b *Bot) now() time.Time { return b.cfg.Now().UTC() }
+
+func (b *Bot) wake() {
+	if b.cfg.Wake != nil {
+		b.cfg.Wake()
+	}
+}
+
+// isManager asks the actor's platform whether the actor is a manager.
+func (b *Bot) isManager(ctx context.Context, a Actor) (bool, error) {
+	m := b.cfg.Managers[a.Platform]
+	if m == nil {
+		return false, nil
+	}
+	ok, err := m.IsManager(ctx, a.UserID)
+	if err != nil {
+		return false, fmt.Errorf("bot: is %s a manager: %w", a, err)
+	}
+	return ok, nil
+}
+
+// email returns the platform user's email, or "" when it cannot be found
+// quickly; a claim never waits long for it.
+func (b *Bot) email(ctx context.Context, platform, userID string) string {
+	dir := b.cfg.Directory[platform]
+	if dir == nil {
+		return ""
+	}
+	key := platform + ":" + userID
+	b.mu.Lock()
+	email, ok := b.emails[key]
+	b.mu.Unlock()
+	if ok {
+		return email
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	email, err := dir.Email(ctx, userID)
+	if err != nil {
+		b.logger.WarnContext(ctx, "bot: email lookup failed", "platform", platform, "user", userID, "err", err)
+		return ""
+	}
+	b.mu.Lock()
+	b.emails[key] = email
+	b.mu.Unlock()
+	return email
+}

@@ -1,0 +1,55 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/handoff/handoff"
+)
+
+// Claim makes the actor the owner of lead id if it is still an unclaimed
+// SQL. The store decides atomically, so of any number of concurrent clicks
+// exactly one wins: the winner's claim refreshes the lead's chat posts and
+// sends the winner a direct message with the lead's details.
+//
+// A repeated click by the owner does nothing and returns nil. Anyone else
+// gets an ECONFLICT error naming the owner (or the lead's stage), which Act
+// turns into a private notice. Other errors are the store's.
+func (b *Bot) Claim(ctx context.Context, a Actor, id int64) error {
+	now := b.now()
+	// Most clicks of a race arrive after the winner: a read (no write lock)
+	// answers them, and only clicks on an unclaimed lead try the claim.
+	lead, err := b.cfg.Store.Lead(ctx, id)
+	if err != nil {
+		return fmt.Errorf("bot: claim lead %d for %s: %w", id, a, err)
+	}
+	won := false
+	if lead.Stage == handoff.StageSQL {
+		owner := handoff.Owner{Platform: a.Platform, UserID: a.UserID, Email: b.email(ctx, a.Platform, a.UserID)}
+		if lead, won, err = b.cfg.Store.ClaimLead(ctx, id, owner, now, a.String()); err != nil {
+			return fmt.Errorf("bot: claim lead %d for %s: %w", id, a, err)
+		}
+	}
+	if !won {
+		switch {
+		case isOwner(lead, a):
+			return nil
+		case !lead.Owner.IsZero() && lead.Stage.Open():
+			return handoff.Errorf(handoff.ECONFLICT, "Too late: %s already claimed *%s*.", ownerRef(lead.Owner), Escape(leadTitle(lead)))
+		default:
+			return handoff.Errorf(handoff.ECONFLICT, "*%s* is %s and can no longer be claimed.", Escape(leadTitle(lead)), lead.Stage)
+		}
+	}
+	b.wake() // ClaimLead queued the refresh
+	b.logger.InfoContext(ctx, "bot: lead claimed", "lead", id, "owner", a.String())
+	if err := b.directMessage(ctx, a.Platform, a.UserID, id, OwnerDM(lead, now, b.cfg.Policy)); err != nil {
+		// The claim stands; the owner still sees it in the channel.
+		b.logger.ErrorContext(ctx, "bot: queue owner DM", "lead", id, "err", err)
+	}
+	return nil
+}
+
+// isOwner reports whether the actor owns the lead.
+func isOwner(l *handoff.Lead, a Actor) bool {
+	return l.Owner.UserID != "" && l.Owner.UserID == a.UserID && (l.Owner.Platform == "" || l.Owner.Platform == a.Platform)
+}

@@ -1,0 +1,414 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	mrand "math/rand/v2"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/storage"
+)
+
+// Outbox is what the Dispatcher needs from storage; *storage.Store
+// implements it.
+type Outbox interface {
+	TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string) ([]storage.OutboxMessage, error)
+	CompleteOutbox(ctx context.Context, id int64, now time.Time, result string, posts ...storage.ChatPost) error
+	RetryOutbox(ctx context.Context, id int64, next time.Time, cause string) error
+	FailOutbox(ctx context.Context, id int64, now time.Time, cause string) error
+	NextOutboxDue(ctx context.Context) (time.Time, bool, error)
+	Enqueue(ctx context.Context, now time.Time, msgs ...storage.OutboxMessage) error
+	Lead(ctx context.Context, id int64) (*handoff.Lead, error)
+	ChatPosts(ctx context.Context, leadID int64) ([]storage.ChatPost, error)
+}
+
+// DispatcherConfig is what NewDispatcher needs. Store and Targets are
+// required; zero durations take the defaults named.
+type DispatcherConfig struct {
+	Store   Outbox
+	Targets []Target // one per enabled platform
+	Policy  handoff.Policy
+	Now     func() time.Time // clock; time.Now when nil
+	Logger  *slog.Logger
+	// Worker names this dispatcher in outbox leases; host-pid-random when "".
+	Worker string
+	// Batch is how many messages one round leases (default 20).
+	Batch int
+	// Lease is how long a leased message stays invisible to other workers
+	// (default 2 min); a crashed worker's messages come back after it.
+	Lease time.Duration
+	// CallTimeout bounds one platform call (default 20 s).
+	CallTimeout time.Duration
+	// BaseBackoff and MaxBackoff bound the exponential backoff after a
+	// transient failure (defaults 1 s and 5 min); jitter is added.
+	BaseBackoff, MaxBackoff time.Duration
+	// GiveUpAfter is how long after its creation a message that keeps
+	// failing transiently is given up (default 24 h).
+	GiveUpAfter time.Duration
+	// Idle is the longest the worker sleeps when nothing is due, as a safety
+	// net for messages queued by another process without Wake (default 30 s).
+	Idle time.Duration
+}
+
+// Dispatcher is the durable outbox worker: it leases due outbox messages,
+// delivers each through its platform, and completes, retries or fails it.
+// A message the platform acknowledged is completed in the same transaction
+// that stores the returned message id, so it is never sent twice.
+type Dispatcher struct {
+	cfg       DispatcherConfig
+	logger    *slog.Logger
+	platforms map[string]Target
+	wake      chan struct{}
+
+	mu    sync.Mutex
+	holds map[string]time.Time // "platform/op" → no calls before
+}
+
+// NewDispatcher returns a Dispatcher over cfg.
+func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&cfg.Lease, 2*time.Minute)
+	def(&cfg.CallTimeout, 20*time.Second)
+	def(&cfg.BaseBackoff, time.Second)
+	def(&cfg.MaxBackoff, 5*time.Minute)
+	def(&cfg.GiveUpAfter, 24*time.Hour)
+	def(&cfg.Idle, 30*time.Second)
+	if cfg.Batch <= 0 {
+		cfg.Batch = 20
+	}
+	if cfg.Worker == "" {
+		host, _ := os.Hostname()
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		cfg.Worker = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	d := &Dispatcher{cfg: cfg, logger: logger, platforms: map[string]Target{}, wake: make(chan struct{}, 1), holds: map[string]time.Time{}}
+	for _, t := range cfg.Targets {
+		d.platforms[t.Platform.Name()] = t
+	}
+	return d
+}
+
+// Wake makes a running dispatcher look at the outbox now. It never blocks.
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers outbox messages until ctx ends, then returns nil. It sleeps
+// until the next message is due or Wake is called, not on a fixed poll.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	failures := 0
+	for {
+		n, err := d.RunOnce(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		var wait time.Duration
+		switch {
+		case err != nil:
+			failures++
+			wait = d.backoff(failures)
+			d.logger.ErrorContext(ctx, "outbox: round failed", "err", err, "retry_in", wait)
+		case n >= d.cfg.Batch:
+			failures = 0
+			continue
+		default:
+			failures = 0
+			wait = d.untilNextDue(ctx)
+		}
+		if wait <= 0 {
+			continue
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil
+		case <-d.wake:
+			timer.Stop()
+		case <-timer.C:
+		}
+	}
+}
+
+// untilNextDue is how long to sleep before the next message is due,
+// at most Idle.
+func (d *Dispatcher) untilNextDue(ctx context.Context) time.Duration {
+	next, ok, err := d.cfg.Store.NextOutboxDue(ctx)
+	if err != nil {
+		d.logger.ErrorContext(ctx, "outbox: next due", "err", err)
+		return d.cfg.Idle
+	}
+	if !ok {
+		return d.cfg.Idle
+	}
+	wait := next.Sub(d.cfg.Now())
+	if wait <= 0 {
+		// Due but not taken (another worker holds it): do not spin.
+		return 50 * time.Millisecond
+	}
+	return min(wait, d.cfg.Idle)
+}
+
+// RunOnce leases the due messages and delivers them one by one. It returns
+// how many it handled, and an error only when the outbox cannot be read.
+func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
+	msgs, err := d.cfg.Store.TakeOutbox(ctx, d.cfg.Now().UTC(), d.cfg.Batch, d.cfg.Lease, d.cfg.Worker)
+	if err != nil {
+		return 0, fmt.Errorf("outbox: take: %w", err)
+	}
+	refreshed := map[string]bool{} // one refresh per lead and platform per round
+	for _, m := range msgs {
+		if ctx.Err() != nil {
+			break // the leases run out and another round retries them
+		}
+		d.handle(ctx, m, refreshed)
+	}
+	return len(msgs), nil
+}
+
+// handle delivers one message and records the outcome.
+func (d *Dispatcher) handle(ctx context.Context, m storage.OutboxMessage, refreshed map[string]bool) {
+	result, posts, err := d.deliver(ctx, m, refreshed)
+	// Record the outcome even when ctx ended meanwhile: a post the
+	// platform acknowledged must be marked sent.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	now := d.cfg.Now().UTC()
+	log := d.logger.With("outbox_id", m.ID, "kind", m.Kind, "lead", m.LeadID, "platform", m.Platform, "attempt", m.Attempts)
+	var ra *RetryAfterError
+	switch {
+	case err == nil:
+		if cerr := d.cfg.Store.CompleteOutbox(wctx, m.ID, now, result, posts...); cerr != nil {
+			log.ErrorContext(ctx, "outbox: delivered but not marked done; it may be sent again", "result", result, "err", cerr)
+		}
+		return
+	case errors.As(err, &ra):
+		after := max(ra.After, time.Second)
+		log.WarnContext(ctx, "outbox: rate limited", "retry_in", after, "err", err)
+		err = d.cfg.Store.RetryOutbox(wctx, m.ID, now.Add(after), err.Error())
+	case IsPermanent(err):
+		log.ErrorContext(ctx, "outbox: giving up", "err", err)
+		err = d.cfg.Store.FailOutbox(wctx, m.ID, now, err.Error())
+	case !m.Created.IsZero() && now.Sub(m.Created) > d.cfg.GiveUpAfter:
+		log.ErrorContext(ctx, "outbox: giving up after retrying too long", "since", m.Created, "err", err)
+		err = d.cfg.Store.FailOutbox(wctx, m.ID, now, err.Error())
+	default:
+		wait := d.backoff(m.Attempts)
+		log.WarnContext(ctx, "outbox: delivery failed", "retry_in", wait, "err", err)
+		err = d.cfg.Store.RetryOutbox(wctx, m.ID, now.Add(wait), err.Error())
+	}
+	if err != nil {
+		log.ErrorContext(ctx, "outbox: record failure", "err", err)
+	}
+}
+
+// backoff is the wait before attempt+1: exponential from BaseBackoff,
+// capped at MaxBackoff, with the upper half jittered.
+func (d *Dispatcher) backoff(attempt int) time.Duration {
+	wait := d.cfg.BaseBackoff
+	for i := 1; i < attempt && wait < d.cfg.MaxBackoff; i++ {
+		wait *= 2
+	}
+	wait = min(wait, d.cfg.MaxBackoff)
+	half := wait / 2
+	return half + time.Duration(mrand.Int64N(int64(half)+1))
+}
+
+// deliver does the work of one message and returns the result to store and
+// any chat post it created.
+func (d *Dispatcher) deliver(ctx context.Context, m storage.OutboxMessage, refreshed map[string]bool) (string, []storage.ChatPost, error) {
+	switch m.Kind {
+	case storage.OutboxAnnounceLead:
+		return d.announce(ctx, m)
+	case storage.OutboxRefreshLead:
+		return d.refresh(ctx, m, refreshed)
+	case KindPrivate, KindDirect, KindReply:
+		return d.notice(ctx, m)
+	case storage.OutboxRemind:
+		return d.remind(ctx, m)
+	case storage.OutboxEscalate:
+		return d.escalate(ctx, m)
+	}
+	return "", nil, Permanent(fmt.Errorf("unknown outbox kind %q", m.Kind))
+}
+
+// announce posts a lead to the sales channel of m.Platform, or fans out
+// one announcement per platform when m.Platform is "" and several are
+// enabled. A platform that already has the lead's post is skipped, so an
+// announcement is idempotent per platform.
+func (d *Dispatcher) announce(ctx context.Context, m storage.OutboxMessage) (string, []storage.ChatPost, error) {
+	if m.Platform == "" && len(d.cfg.Targets) > 1 {
+		var children []storage.OutboxMessage
+		for _, t := range d.cfg.Targets {
+			children = append(children, storage.OutboxMessage{Kind: m.Kind, LeadID: m.LeadID, Platform: t.Platform.Name()})
+		}
+		if err := d.cfg.Store.Enqueue(ctx, d.cfg.Now().UTC(), children...); err != nil {
+			return "", nil, err
+		}
+		return "fanned out", nil, nil
+	}
+	t, err := d.target(m.Platform)
+	if err != nil {
+		return "", nil, err
+	}
+	name := t.Platform.Name()
+	lead, err := d.cfg.Store.Lead(ctx, m.LeadID)
+	if err != nil {
+		return "", nil, notFoundIsPermanent(err)
+	}
+	posts, err := d.cfg.Store.ChatPosts(ctx, m.LeadID)
+	if err != nil {
+		return "", nil, err
+	}
+	for _, p := range posts {
+		if p.Platform == name {
+			return "already posted: " + p.MessageID, nil, nil
+		}
+	}
+	if !lead.Stage.Open() {
+		return "skipped: lead is " + string(lead.Stage), nil, nil
+	}
+	if t.SalesChannel == "" {
+		return "", nil, Permanent(fmt.Errorf("%s has no sales channel", name))
+	}
+	var id string
+	err = d.call(ctx, name, "post", func(ctx context.Context) (err error) {
+		id, err = t.Platform.Post(ctx, t.SalesChannel, LeadCard(lead, d.cfg.Now(), d.cfg.Policy))
+		return err
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("post lead %d to %s %s: %w", m.LeadID, name, t.SalesChannel, err)
+	}
+	return id, []storage.ChatPost{{LeadID: m.LeadID, Platform: name, Channel: t.SalesChannel, MessageID: id}}, nil
+}
+
+// refresh re-renders the lead and updates each of its chat posts (those of
+// m.Platform only, when set). Updating is idempotent, so a failed refresh
+// is simply retried whole.
+func (d *Dispatcher) refresh(ctx context.Context, m storage.OutboxMessage, refreshed map[string]bool) (string, []storage.ChatPost, error) {
+	key := fmt.Sprintf("%d/%s", m.LeadID, m.Platform)
+	if refreshed[key] {
+		return "coalesced", nil, nil
+	}
+	lead, err := d.cfg.Store.Lead(ctx, m.LeadID)
+	if err != nil {
+		return "", nil, notFoundIsPermanent(err)
+	}
+	posts, err := d.cfg.Store.ChatPosts(ctx, m.LeadID)
+	if err != nil {
+		return "", nil, err
+	}
+	updated := 0
+	for _, p := range posts {
+		t, ok := d.platforms[p.Platform]
+		if !ok || (m.Platform != "" && m.Platform != p.Platform) {
+			continue
+		}
+		card := LeadCard(lead, d.cfg.Now(), d.cfg.Policy)
+		err := d.call(ctx, p.Platform, "update", func(ctx context.Context) error {
+			return t.Platform.Update(ctx, p.Channel, p.MessageID, card)
+		})
+		if err != nil {
+			return "", nil, fmt.Errorf("update lead %d on %s %s/%s: %w", m.LeadID, p.Platform, p.Channel, p.MessageID, err)
+		}
+		updated++
+	}
+	refreshed[key] = true
+	return fmt.Sprintf("updated %d", updated), nil, nil
+}
+
+// notice delivers a private message, a direct message or a reply.
+func (d *Dispatcher) notice(ctx context.Context, m storage.OutboxMessage) (string, []storage.ChatPost, error) {
+	t, err := d.target(m.Platform)
+	if err != nil {
+		return "", nil, err
+	}
+	var n notice
+	if err := decodeJSON(m.Payload, &n); err != nil {
+		return "", nil, Permanent(err)
+	}
+	p := t.Platform
+	switch m.Kind {
+	case KindPrivate:
+		err = d.call(ctx, p.Name(), "private", func(ctx context.Context) error { return p.PostPrivate(ctx, n.Channel, n.User, n.Message) })
+	case KindDirect:
+		err = d.call(ctx, p.Name(), "direct", func(ctx context.Context) error { return p.DirectMessage(ctx, n.User, n.Message) })
+	default:
+		err = d.call(ctx, p.Name(), "reply", func(ctx context.Context) error { return p.Reply(ctx, n.ReplyTo, n.Message) })
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("%s to %s:%s: %w", m.Kind, p.Name(), n.User, err)
+	}
+	return "sent", nil, nil
+}
+
+// target returns the enabled platform named name (the only one when name
+// is ""), or a permanent error.
+func (d *Dispatcher) target(name string) (Target, error) {
+	if name == "" && len(d.cfg.Targets) == 1 {
+		return d.cfg.Targets[0], nil
+	}
+	t, ok := d.platforms[name]
+	if !ok {
+		return Target{}, Permanent(fmt.Errorf("platform %q is not enabled", name))
+	}
+	return t, nil
+}
+
+// errHeld explains a call not made because the platform asked us to wait.
+var errHeld = errors.New("held back after a rate limit")
+
+// call runs f, one call to a platform method, with a timeout, unless the
+// method is held back after a rate limit; a *RetryAfterError from f holds
+// back further calls to the same method until the wait is over.
+func (d *Dispatcher) call(ctx context.Context, platform, op string, f func(ctx context.Context) error) error {
+	key := platform + "/" + op
+	now := d.cfg.Now()
+	d.mu.Lock()
+	until := d.holds[key]
+	d.mu.Unlock()
+	if wait := until.Sub(now); wait > 0 {
+		return &RetryAfterError{After: wait, Err: errHeld}
+	}
+	cctx, cancel := context.WithTimeout(ctx, d.cfg.CallTimeout)
+	defer cancel()
+	err := f(cctx)
+	var ra *RetryAfterError
+	if errors.As(err, &ra) {
+		d.mu.Lock()
+		if next := now.Add(max(ra.After, time.Second)); next.After(d.holds[key]) {
+			d.holds[key] = next
+		}
+		d.mu.Unlock()
+	}
+	return err
+}
+
+func notFoundIsPermanent(err error) error {
+	if handoff.ErrorCode(err) == handoff.ENOTFOUND {
+		return Permanent(err)
+	}
+	return err
+}

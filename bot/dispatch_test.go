@@ -1,0 +1,319 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	slackbot "github.com/handoff/handoff/bot/slack"
+	"github.com/handoff/handoff/internal/fakeslack"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+const botToken = "xoxb-test"
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+type rig struct {
+	store *storage.Store
+	slack *fakeslack.Server
+	clock *clock
+	disp  *bot.Dispatcher
+}
+
+func newRig(t *testing.T, s *storage.Store) *rig {
+	t.Helper()
+	fake := fakeslack.New(botToken)
+	t.Cleanup(fake.Close)
+	r := &rig{store: s, slack: fake, clock: &clock{t: t0}}
+	r.disp = r.dispatcher("w1")
+	return r
+}
+
+func (r *rig) dispatcher(worker string) *bot.Dispatcher {
+	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", r.slack.APIURL()))
+	return bot.NewDispatcher(bot.DispatcherConfig{
+		Store: r.store, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}}, Policy: handoff.DefaultPolicy(),
+		Now: r.clock.Now, Logger: quiet(), Worker: worker, Lease: time.Minute,
+	})
+}
+
+// drain runs rounds until one finds nothing due now.
+func drain(t *testing.T, d *bot.Dispatcher) {
+	t.Helper()
+	for range 100 {
+		n, err := d.RunOnce(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+	t.Fatal("outbox never drained")
+}
+
+func postsOf(calls []fakeslack.Call, company string) int {
+	n := 0
+	for _, c := range calls {
+		if strings.Contains(c.Param("text"), company) {
+			n++
+		}
+	}
+	return n
+}
+
+func outboxStatus(t *testing.T, s *storage.Store) storage.OutboxStats {
+	t.Helper()
+	st, err := s.OutboxStats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestDispatchAnnounceOnce(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newRig(t, s)
+		l := saveLead(t, s, "once")
+		drain(t, r.disp)
+		posts, err := s.ChatPosts(context.Background(), l.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls := r.slack.Calls("chat.postMessage")
+		if len(calls) != 1 || len(posts) != 1 || posts[0].MessageID == "" || posts[0].Channel != "CSALES" {
+			t.Fatalf("calls = %d, posts = %+v; want one post stored with its ts", len(calls), posts)
+		}
+		if !strings.Contains(calls[0].Param("blocks"), bot.ActionClaim) {
+			t.Fatalf("posted blocks have no Claim button: %s", calls[0].Param("blocks"))
+		}
+		// A second announcement (a replayed intake) does not post again.
+		if err := s.Enqueue(context.Background(), r.clock.Now(), storage.OutboxMessage{Kind: storage.OutboxAnnounceLead, LeadID: l.ID}); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, r.disp)
+		if n := len(r.slack.Calls("chat.postMessage")); n != 1 {
+			t.Fatalf("posts after re-announce = %d, want 1", n)
+		}
+	})
+}
+
+func TestDispatchRateLimit(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newRig(t, s)
+		r.slack.FailNext("chat.postMessage", 1, http.StatusTooManyRequests, 7)
+		a, b := saveLead(t, s, "rl-a"), saveLead(t, s, "rl-b")
+		drain(t, r.disp)
+		// One call was made and refused; the second lead was held back
+		// rather than sent into the limit.
+		if n := len(r.slack.Calls("chat.postMessage")); n != 1 {
+			t.Fatalf("calls during the limit = %d, want 1", n)
+		}
+		r.clock.Advance(6 * time.Second)
+		drain(t, r.disp)
+		if n := len(r.slack.Calls("chat.postMessage")); n != 1 {
+			t.Fatalf("calls before Retry-After passed = %d, want 1", n)
+		}
+		r.clock.Advance(2 * time.Second)
+		drain(t, r.disp)
+		calls := r.slack.Calls("chat.postMessage")
+		if len(calls) != 3 || postsOf(calls[1:], a.Company) != 1 || postsOf(calls[1:], b.Company) != 1 {
+			t.Fatalf("after the wait: %d calls, want each lead posted once more", len(calls))
+		}
+		if st := outboxStatus(t, s); st.Pending != 0 || st.Dead != 0 {
+			t.Fatalf("outbox = %+v, want empty", st)
+		}
+	})
+}
+
+func TestDispatchOutageRecovery(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newRig(t, s)
+		r.slack.FailNext("chat.postMessage", 4, http.StatusServiceUnavailable, 0)
+		l := saveLead(t, s, "outage")
+		var waits []time.Duration
+		for i := 0; i < 10 && len(r.slack.Calls("chat.postMessage")) < 5; i++ {
+			drain(t, r.disp)
+			next, ok, err := s.NextOutboxDue(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				break
+			}
+			wait := next.Sub(r.clock.Now())
+			waits = append(waits, wait)
+			r.clock.Advance(wait)
+		}
+		drain(t, r.disp)
+		if postsOf(r.slack.Calls("chat.postMessage"), l.Company) != 5 {
+			t.Fatalf("calls = %d, want 4 failures and 1 success", len(r.slack.Calls("chat.postMessage")))
+		}
+		posts, _ := s.ChatPosts(context.Background(), l.ID)
+		if len(posts) != 1 {
+			t.Fatalf("posts = %+v, want 1", posts)
+		}
+		// Backoff grows (with jitter: each wait lies in [base/2, base]).
+		for i, w := range waits {
+			base := time.Second << i
+			if w < base/2 || w > base {
+				t.Errorf("wait %d = %s, want within [%s, %s]", i+1, w, base/2, base)
+			}
+		}
+	})
+}
+
+func TestDispatchPermanentFailure(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newRig(t, s)
+		r.slack.ChannelNotFound("CSALES")
+		saveLead(t, s, "gone")
+		drain(t, r.disp)
+		if st := outboxStatus(t, s); st.Pending != 0 || st.Dead != 1 {
+			t.Fatalf("outbox = %+v, want the message dead", st)
+		}
+		if n := len(r.slack.Calls("chat.postMessage")); n != 1 {
+			t.Fatalf("calls = %d, want 1 (no retries)", n)
+		}
+	})
+}
+
+func TestDispatchRestartMidQueue(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newRig(t, s)
+		var leads []*handoff.Lead
+		for i := range 6 {
+			leads = append(leads, saveLead(t, s, fmt.Sprintf("restart-%d", i)))
+		}
+		ctx := context.Background()
+		// Worker 1 leases two messages and dies before sending them.
+		if _, err := s.TakeOutbox(ctx, r.clock.Now(), 2, time.Minute, "dead-worker"); err != nil {
+			t.Fatal(err)
+		}
+		// Worker 2 handles what it can see, then stops.
+		first := r.dispatcher("w2")
+		if _, err := first.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(r.slack.Calls("chat.postMessage")); n != 4 {
+			t.Fatalf("posts by the first worker = %d, want 4", n)
+		}
+		// A new process on the same database, after the dead lease ran out.
+		r.clock.Advance(2 * time.Minute)
+		drain(t, r.dispatcher("w3"))
+		calls := r.slack.Calls("chat.postMessage")
+		for _, l := range leads {
+			if n := postsOf(calls, l.Company); n != 1 {
+				t.Errorf("%s posted %d times, want 1", l.Company, n)
+			}
+		}
+		if st := outboxStatus(t, s); st.Pending != 0 {
+			t.Fatalf("outbox = %+v, want empty", st)
+		}
+	})
+}
+
+func TestDispatchRefreshAndNotices(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newRig(t, s)
+		ctx := context.Background()
+		l := saveLead(t, s, "refresh")
+		drain(t, r.disp)
+		b := bot.New(bot.Config{Store: s, Policy: handoff.DefaultPolicy(), Now: r.clock.Now, Logger: quiet()})
+		for _, u := range []string{"UA", "UB"} {
+			if _, err := b.Act(ctx, actor(u), bot.ActionClaim, fmt.Sprint(l.ID)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		drain(t, r.disp)
+		updates := r.slack.Calls("chat.update")
+		posts, err := s.ChatPosts(ctx, l.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(updates) != 1 || updates[0].Param("ts") != posts[0].MessageID || updates[0].Param("channel") != "CSALES" {
+			t.Fatalf("updates = %+v, want 1 of the posted ts %s", updates, posts[0].MessageID)
+		}
+		if !strings.Contains(updates[0].Param("text"), "<@UA>") || !strings.Contains(updates[0].Param("blocks"), `Claimed by \u003c@UA\u003e`) {
+			t.Fatalf("update does not name the owner: %s", updates[0].Param("blocks"))
+		}
+		eph := r.slack.Calls("chat.postEphemeral")
+		if len(eph) != 1 || eph[0].Param("user") != "UB" || !strings.Contains(eph[0].Param("text"), "<@UA>") {
+			t.Fatalf("ephemerals = %+v, want one to UB naming UA", eph)
+		}
+		if open := r.slack.Calls("conversations.open"); len(open) != 1 || open[0].Param("users") != "UA" {
+			t.Fatalf("conversations.open = %+v, want one for UA", open)
+		}
+		if dm := postsTo(r.slack.Calls("chat.postMessage"), "DUA"); dm != 1 {
+			t.Fatalf("DMs to UA = %d, want 1", dm)
+		}
+	})
+}
+
+func postsTo(calls []fakeslack.Call, channel string) int {
+	n := 0
+	for _, c := range calls {
+		if c.Param("channel") == channel {
+			n++
+		}
+	}
+	return n
+}
+
+func TestDispatchRunWakesAndStops(t *testing.T) {
+	s := storagetest.Open(t, storage.DialectSQLite)
+	fake := fakeslack.New(botToken)
+	defer fake.Close()
+	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", fake.APIURL()))
+	d := bot.NewDispatcher(bot.DispatcherConfig{Store: s, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}},
+		Policy: handoff.DefaultPolicy(), Logger: quiet(), Idle: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	time.Sleep(50 * time.Millisecond) // Run is now asleep for up to Idle
+	score := 50
+	if _, err := s.SaveLead(context.Background(), handoff.LeadInput{ExternalID: "wake", Company: "Wake", Score: &score}, handoff.DefaultPolicy(), time.Now(), handoff.ActorAPI); err != nil {
+		t.Fatal(err)
+	}
+	d.Wake()
+	if calls := fake.Wait("chat.postMessage", 1, 5*time.Second); len(calls) != 1 {
+		t.Fatalf("posts after Wake = %d, want 1", len(calls))
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run = %v, want nil", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+}

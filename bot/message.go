@@ -1,0 +1,130 @@
+// Package bot holds Handoff's chat flows independent of any chat platform:
+// the messages a rep sees (built once, rendered per platform), the actions a
+// rep takes on a lead (claim, log contact, win …), and the durable outbox
+// worker that delivers every message through the platform that owns it.
+//
+// It knows the domain (package handoff) and the store's types, and nothing of
+// Slack or Teams: those live in their own packages (bot/slack) and implement
+// Platform.
+package bot
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Message is a platform-neutral chat message, built once by the card
+// builders and rendered by each platform (Block Kit, Adaptive Cards).
+//
+// Text uses a small markup every renderer understands: *bold*, user
+// mentions written as Mention(id) ("<@U123>"), and the entities &amp;,
+// &lt; and &gt; for literal &, < and >. Builders pass untrusted text
+// through Escape, so lead data can never forge a mention.
+type Message struct {
+	// Summary is the notification text (push notifications, screen readers,
+	// clients that cannot show cards), in the same markup as section text.
+	Summary string `json:"summary"`
+	// Header is a short title in plain text (no markup); "" for none.
+	Header   string    `json:"header,omitempty"`
+	Sections []Section `json:"sections,omitempty"`
+	// Context lines are small print under the sections (deadlines, hints).
+	Context []string `json:"context,omitempty"`
+	Buttons []Button `json:"buttons,omitempty"`
+	// Private messages are shown only to the user they are addressed to.
+	Private bool `json:"private,omitempty"`
+}
+
+// Section is a block of text and key/value fields.
+type Section struct {
+	Text   string  `json:"text,omitempty"`
+	Fields []Field `json:"fields,omitempty"`
+}
+
+// Field is one labelled value, shown in two columns where the platform can.
+type Field struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// ButtonStyle colours a button.
+type ButtonStyle string
+
+// Button styles; the zero value is the platform's default look.
+const (
+	StyleDefault ButtonStyle = ""
+	StylePrimary ButtonStyle = "primary"
+	StyleDanger  ButtonStyle = "danger"
+)
+
+// Button is a clickable action. A click comes back as ActionID and Value.
+type Button struct {
+	ActionID string      `json:"action_id"`
+	Value    string      `json:"value"`
+	Text     string      `json:"text"`
+	Style    ButtonStyle `json:"style,omitempty"`
+}
+
+// Form asks a user for input before an action is done (a Slack modal, a
+// Teams task module). The platform returns the answers keyed by Input.ID
+// together with ID and State.
+type Form struct {
+	ID     string  `json:"id"`     // the action that the answers complete
+	State  string  `json:"state"`  // opaque; returned unchanged on submit
+	Title  string  `json:"title"`  // short, plain text
+	Submit string  `json:"submit"` // the submit button's text
+	Intro  string  `json:"intro,omitempty"`
+	Inputs []Input `json:"inputs"`
+}
+
+// InputKind says what an Input asks for.
+type InputKind string
+
+// Input kinds.
+const (
+	InputText      InputKind = "text"      // one line of text
+	InputMultiline InputKind = "multiline" // a paragraph
+	InputNumber    InputKind = "number"    // a decimal number
+	InputUser      InputKind = "user"      // a user of the platform
+)
+
+// Input is one question of a Form.
+type Input struct {
+	ID          string    `json:"id"`
+	Label       string    `json:"label"`
+	Kind        InputKind `json:"kind"`
+	Placeholder string    `json:"placeholder,omitempty"`
+	Optional    bool      `json:"optional,omitempty"`
+}
+
+// Mention returns the markup that mentions a platform user in Message text.
+func Mention(userID string) string { return "<@" + userID + ">" }
+
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// Escape makes untrusted text safe to put into Message text: &, < and > are
+// written as entities, so the text cannot form a mention or a link.
+func Escape(s string) string { return escaper.Replace(s) }
+
+var unescaper = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
+
+// Unescape turns Message text back into plain text (entities decoded,
+// mentions left as they are); renderers that have no markup use it.
+func Unescape(s string) string { return unescaper.Replace(s) }
+
+// encodeJSON marshals v for an outbox payload.
+func encodeJSON(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("bot: encode payload: %w", err)
+	}
+	return string(b), nil
+}
+
+// decodeJSON unmarshals an outbox payload or form state.
+func decodeJSON(s string, v any) error {
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		return fmt.Errorf("bot: decode payload: %w", err)
+	}
+	return nil
+}

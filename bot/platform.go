@@ -1,0 +1,84 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Platform is what the bot needs from a chat platform (Slack, Teams). Every
+// method is called only by the Dispatcher, one outbox message at a time.
+//
+// Errors tell the Dispatcher what to do next: a *RetryAfterError means the
+// platform asked to wait; an error marked with Permanent will never succeed
+// and is not retried; anything else (5xx, network) is retried with backoff.
+type Platform interface {
+	// Name is the platform's short name ("slack", "teams"), stored with
+	// chat posts and outbox messages.
+	Name() string
+	// Post sends msg to channel and returns the new message's id (a Slack
+	// ts, a Teams activity id), with which Update can change it.
+	Post(ctx context.Context, channel string, msg Message) (messageID string, err error)
+	// Update replaces the message messageID in channel with msg.
+	Update(ctx context.Context, channel, messageID string, msg Message) error
+	// PostPrivate shows msg to userID only, in channel.
+	PostPrivate(ctx context.Context, channel, userID string, msg Message) error
+	// DirectMessage sends msg to userID in a one-to-one conversation.
+	DirectMessage(ctx context.Context, userID string, msg Message) error
+	// Reply answers privately through a reply handle that came with a
+	// command or click (a Slack response_url); it is opaque to the bot.
+	Reply(ctx context.Context, replyTo string, msg Message) error
+}
+
+// Target is one platform and its channels. Configuration decides the
+// channels per platform.
+type Target struct {
+	Platform Platform
+	// SalesChannel receives every new SQL.
+	SalesChannel string
+	// ManagerChannel receives escalations; "" for none.
+	ManagerChannel string
+}
+
+// RetryAfterError is returned by a Platform when the platform rate-limited
+// the call (HTTP 429) and said how long to wait. The Dispatcher makes no
+// further call to the same platform method until then.
+type RetryAfterError struct {
+	After time.Duration
+	Err   error // the platform's error, if any
+}
+
+// Error describes the wait.
+func (e *RetryAfterError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("rate limited, retry after %s: %v", e.After, e.Err)
+	}
+	return fmt.Sprintf("rate limited, retry after %s", e.After)
+}
+
+// Unwrap returns the platform's error.
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// permanentError marks an error that retrying cannot fix.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// Permanent marks err as one that will never succeed (an unknown channel, a
+// message the platform rejects), so the Dispatcher gives up at once. It
+// returns nil for a nil err.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &permanentError{err: err}
+}
+
+// IsPermanent reports whether err, or an error it wraps, was marked with
+// Permanent.
+func IsPermanent(err error) bool {
+	var p *permanentError
+	return errors.As(err, &p)
+}

@@ -1,0 +1,138 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/storage"
+)
+
+// ReminderCard is the private reminder to a lead's owner that its contact
+// deadline nears.
+func ReminderCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
+	left := ""
+	if l.ContactDueAt != nil {
+		left = FormatDuration(p.Between(now, *l.ContactDueAt))
+	}
+	text := fmt.Sprintf("⏰ Reminder: contact %s within *%s*.", personOrCompany(l), left)
+	return Message{
+		Summary:  "Reminder: contact " + Escape(leadTitle(l)) + " within " + left,
+		Header:   "⏰ Contact " + leadTitle(l) + " soon",
+		Sections: []Section{{Text: text, Fields: leadFields(l)}},
+		Context:  deadlineContext(l, now, p),
+		Buttons:  []Button{button(ActionLogContact, l, "📞 Log contact", StylePrimary)},
+		Private:  true,
+	}
+}
+
+// EscalationCard tells the managers' channel that a lead missed a deadline:
+// which lead, whose, which deadline and how late.
+func EscalationCard(l *handoff.Lead, n storage.SLANotice, now time.Time, p handoff.Policy) Message {
+	late := FormatDuration(p.Between(n.Due, now))
+	if now.Sub(n.Due) < time.Minute {
+		late = "just now"
+	} else {
+		late += " late"
+	}
+	var what string
+	switch n.Action {
+	case handoff.SLAEscalateClaim:
+		what = fmt.Sprintf("was not claimed within %s", FormatDuration(p.ClaimWithin))
+	default:
+		what = fmt.Sprintf("was not contacted within %s", FormatDuration(p.ContactWithin))
+	}
+	fields := []Field{
+		{Key: "Owner", Value: ownerRef(n.Owner)},
+		{Key: "Deadline", Value: clock(n.Due, now, p) + " (" + late + ")"},
+		{Key: "Stage", Value: string(l.Stage)},
+		{Key: "Score", Value: fmt.Sprint(l.Score)},
+	}
+	m := Message{
+		Summary:  "SLA breach: " + Escape(leadTitle(l)) + " " + what,
+		Header:   "🚨 SLA breach: " + leadTitle(l),
+		Sections: []Section{{Text: personOrCompany(l) + " " + what + ".", Fields: fields}},
+	}
+	if p.ReleaseOnBreach && n.Action == handoff.SLAEscalateContact && n.Owner.UserID != "" {
+		m.Context = append(m.Context, "The lead went back to the sales channel for a new claim.")
+	}
+	if l.Stage == handoff.StageSQL || l.Stage == handoff.StageClaimed {
+		m.Buttons = []Button{button(ActionReassign, l, "Reassign", StyleDefault)}
+	}
+	return m
+}
+
+func personOrCompany(l *handoff.Lead) string {
+	if l.Name != "" && l.Company != "" {
+		return "*" + Escape(l.Name) + "* (" + Escape(l.Company) + ")"
+	}
+	return "*" + Escape(leadTitle(l)) + "*"
+}
+
+// remind delivers a storage.OutboxRemind message: a direct message to the
+// owner, unless the lead moved on since it was queued.
+func (d *Dispatcher) remind(ctx context.Context, m storage.OutboxMessage) (string, []storage.ChatPost, error) {
+	lead, err := d.cfg.Store.Lead(ctx, m.LeadID)
+	if err != nil {
+		return "", nil, notFoundIsPermanent(err)
+	}
+	if lead.Stage != handoff.StageClaimed || lead.Owner.UserID == "" {
+		return "skipped: lead is " + string(lead.Stage), nil, nil
+	}
+	t, err := d.target(lead.Owner.Platform)
+	if err != nil {
+		return "", nil, err
+	}
+	card := ReminderCard(lead, d.cfg.Now(), d.cfg.Policy)
+	err = d.call(ctx, t.Platform.Name(), "direct", func(ctx context.Context) error {
+		return t.Platform.DirectMessage(ctx, lead.Owner.UserID, card)
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("remind %s about lead %d: %w", lead.Owner.UserID, lead.ID, err)
+	}
+	return "sent", nil, nil
+}
+
+// escalate delivers a storage.OutboxEscalate message to the managers'
+// channel of every platform that has one (one outbox message per platform,
+// so a failure on one is retried without repeating the other).
+func (d *Dispatcher) escalate(ctx context.Context, m storage.OutboxMessage) (string, []storage.ChatPost, error) {
+	if m.Platform == "" && len(d.cfg.Targets) > 1 {
+		var children []storage.OutboxMessage
+		for _, t := range d.cfg.Targets {
+			if t.ManagerChannel != "" {
+				children = append(children, storage.OutboxMessage{Kind: m.Kind, LeadID: m.LeadID, Platform: t.Platform.Name(), Payload: m.Payload})
+			}
+		}
+		if err := d.cfg.Store.Enqueue(ctx, d.cfg.Now().UTC(), children...); err != nil {
+			return "", nil, err
+		}
+		return fmt.Sprintf("fanned out to %d", len(children)), nil, nil
+	}
+	t, err := d.target(m.Platform)
+	if err != nil {
+		return "", nil, err
+	}
+	if t.ManagerChannel == "" {
+		return "skipped: no managers' channel", nil, nil
+	}
+	var n storage.SLANotice
+	if err := decodeJSON(m.Payload, &n); err != nil {
+		return "", nil, Permanent(err)
+	}
+	lead, err := d.cfg.Store.Lead(ctx, m.LeadID)
+	if err != nil {
+		return "", nil, notFoundIsPermanent(err)
+	}
+	card := EscalationCard(lead, n, d.cfg.Now(), d.cfg.Policy)
+	var id string
+	err = d.call(ctx, t.Platform.Name(), "post", func(ctx context.Context) (err error) {
+		id, err = t.Platform.Post(ctx, t.ManagerChannel, card)
+		return err
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("escalate lead %d to %s %s: %w", lead.ID, t.Platform.Name(), t.ManagerChannel, err)
+	}
+	return id, nil, nil
+}

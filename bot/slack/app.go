@@ -1,0 +1,274 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+)
+
+// Deduper remembers handled events; *storage.Store implements it.
+type Deduper interface {
+	// MarkProcessed records key from source and reports whether it is new.
+	MarkProcessed(ctx context.Context, source, key string, now time.Time) (bool, error)
+}
+
+// AppConfig is what NewApp needs. Bot, Platform and Dedup are required.
+type AppConfig struct {
+	Bot      *bot.Bot
+	Platform *Platform
+	// Answerer answers /funnel, /sla and /leads; bot.ComingSoon when nil.
+	Answerer bot.CommandAnswerer
+	Dedup    Deduper
+	Now      func() time.Time
+	Logger   *slog.Logger
+	// AnswerWithin is how long a command answer may take before the ack
+	// says "working on it" and the answer follows through response_url
+	// (default 2 s, inside Slack's 3 s).
+	AnswerWithin time.Duration
+}
+
+// App answers Slack's slash commands, interactions and events. The HTTP
+// handlers and the Socket Mode runner both call it, after verifying the
+// request; it returns the body of the acknowledgement (nil for an empty
+// one). Slow work goes to the outbox, so it answers well inside 3 s.
+type App struct {
+	cfg    AppConfig
+	logger *slog.Logger
+}
+
+// NewApp returns the App over cfg.
+func NewApp(cfg AppConfig) *App {
+	if cfg.Answerer == nil {
+		cfg.Answerer = bot.ComingSoon{}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.AnswerWithin <= 0 {
+		cfg.AnswerWithin = 2 * time.Second
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &App{cfg: cfg, logger: logger}
+}
+
+// commandResponse is a slash command's acknowledgement with a private answer.
+type commandResponse struct {
+	ResponseType string           `json:"response_type"`
+	Text         string           `json:"text"`
+	Blocks       []slackapi.Block `json:"blocks,omitempty"`
+}
+
+func private(m bot.Message) commandResponse {
+	return commandResponse{ResponseType: slackapi.ResponseTypeEphemeral, Text: summary(m), Blocks: RenderBlocks(m)}
+}
+
+// Command answers /funnel, /sla and /leads privately. An answer that takes
+// longer than AnswerWithin is acknowledged with "working on it" and sent
+// through response_url when ready. It never returns an error: failures are
+// answered to the user and logged.
+func (a *App) Command(ctx context.Context, cmd slackapi.SlashCommand) (any, error) {
+	name := strings.TrimPrefix(strings.TrimSpace(cmd.Command), "/")
+	known := false
+	for _, c := range bot.Commands {
+		known = known || c == name
+	}
+	if !known {
+		return private(bot.Notice("I don't know `/" + bot.Escape(name) + "`.")), nil
+	}
+	actor := bot.Actor{Platform: Name, UserID: cmd.UserID, Channel: cmd.ChannelID, ReplyTo: cmd.ResponseURL}
+	c := bot.Command{Platform: Name, Name: name, Text: strings.TrimSpace(cmd.Text), UserID: cmd.UserID, Channel: cmd.ChannelID}
+	type answer struct {
+		msg bot.Message
+		err error
+	}
+	done := make(chan answer, 1)
+	// The answer may outlive the request; it ends on its own deadline.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	go func() {
+		defer cancel()
+		msg, err := a.cfg.Answerer.Answer(actx, c)
+		done <- answer{msg, err}
+	}()
+	timer := time.NewTimer(a.cfg.AnswerWithin)
+	defer timer.Stop()
+	select {
+	case ans := <-done:
+		return private(a.commandAnswer(ctx, c, ans.msg, ans.err)), nil
+	case <-timer.C:
+	}
+	go func() {
+		ans := <-done
+		msg := a.commandAnswer(actx, c, ans.msg, ans.err)
+		if err := a.cfg.Bot.Reply(context.WithoutCancel(ctx), actor, msg); err != nil {
+			a.logger.ErrorContext(ctx, "slack: queue late command answer", "command", name, "err", err)
+		}
+	}()
+	return private(bot.Notice("⏳ Working on `/" + name + "` …")), nil
+}
+
+// commandAnswer turns an answerer's result into what the user sees.
+func (a *App) commandAnswer(ctx context.Context, c bot.Command, msg bot.Message, err error) bot.Message {
+	switch {
+	case err == nil:
+		return msg
+	case handoff.ErrorCode(err) == handoff.EINTERNAL:
+		a.logger.ErrorContext(ctx, "slack: command failed", "command", c.Name, "user", c.UserID, "err", err)
+		return bot.Notice("Sorry, `/" + c.Name + "` failed. Please try again.")
+	}
+	return bot.Notice(bot.Escape(handoff.ErrorMessage(err)))
+}
+
+// Interaction handles a button click (block_actions) or a modal submission
+// (view_submission). It returns EINVALID for a payload it cannot use, and
+// other errors when the store fails; refusals go to the user privately.
+func (a *App) Interaction(ctx context.Context, ic slackapi.InteractionCallback) (any, error) {
+	switch ic.Type {
+	case slackapi.InteractionTypeBlockActions:
+		return nil, a.click(ctx, ic)
+	case slackapi.InteractionTypeViewSubmission:
+		return a.submit(ctx, ic)
+	}
+	return nil, nil
+}
+
+func (a *App) click(ctx context.Context, ic slackapi.InteractionCallback) error {
+	if ic.User.ID == "" {
+		return handoff.Errorf(handoff.EINVALID, "interaction without a user")
+	}
+	channel := ic.Channel.ID
+	if channel == "" {
+		channel = ic.Container.ChannelID
+	}
+	actor := bot.Actor{Platform: Name, UserID: ic.User.ID, Channel: channel, ReplyTo: ic.ResponseURL}
+	for _, act := range ic.ActionCallback.BlockActions {
+		if act == nil || !strings.HasPrefix(act.ActionID, "lead.") {
+			continue
+		}
+		res, err := a.cfg.Bot.Act(ctx, actor, act.ActionID, act.Value)
+		if err != nil {
+			return err
+		}
+		if res.Form == nil {
+			continue
+		}
+		if err := a.cfg.Platform.OpenForm(ctx, ic.TriggerID, *res.Form); err != nil {
+			a.logger.ErrorContext(ctx, "slack: open form", "form", res.Form.ID, "user", ic.User.ID, "err", err)
+			if nerr := a.cfg.Bot.Notify(ctx, actor, bot.Notice("Sorry, the form could not be opened. Please try again.")); nerr != nil {
+				return nerr
+			}
+		}
+	}
+	return nil
+}
+
+// viewErrors is a view_submission answer that shows errors on the inputs.
+type viewErrors struct {
+	ResponseAction string            `json:"response_action"`
+	Errors         map[string]string `json:"errors"`
+}
+
+func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any, error) {
+	values := map[string]string{}
+	if ic.View.State != nil {
+		for _, block := range ic.View.State.Values {
+			for id, v := range block {
+				val := v.Value
+				if v.SelectedUser != "" {
+					val = v.SelectedUser
+				}
+				values[id] = val
+			}
+		}
+	}
+	actor := bot.Actor{Platform: Name, UserID: ic.User.ID}
+	err := a.cfg.Bot.Submit(ctx, actor, ic.View.CallbackID, ic.View.PrivateMetadata, values)
+	if err == nil {
+		return nil, nil
+	}
+	fields := handoff.ErrorFields(err)
+	code := handoff.ErrorCode(err)
+	if code == handoff.EINTERNAL || (code == handoff.EINVALID && len(fields) == 0) {
+		return nil, err
+	}
+	// Show the message on the form: on the named inputs, or the first one.
+	errs := map[string]string{}
+	for k, msg := range fields {
+		if _, ok := values[k]; ok {
+			errs[k] = msg
+		}
+	}
+	if len(errs) == 0 && len(values) > 0 {
+		keys := make([]string, 0, len(values))
+		for k := range values {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		errs[keys[0]] = strings.ReplaceAll(bot.Unescape(handoff.ErrorMessage(err)), "*", "")
+	}
+	if len(errs) == 0 {
+		return nil, err
+	}
+	return viewErrors{ResponseAction: "errors", Errors: errs}, nil
+}
+
+// eventEnvelope is the part of an Events API body Handoff reads.
+type eventEnvelope struct {
+	Type      string `json:"type"`
+	Challenge string `json:"challenge"`
+	EventID   string `json:"event_id"`
+	TeamID    string `json:"team_id"`
+	Event     struct {
+		Type string `json:"type"`
+	} `json:"event"`
+}
+
+// Event handles an Events API body: it answers url_verification with the
+// challenge, and handles each event_callback once, however often Slack
+// retries it (deduplicated by event_id). It returns EINVALID for a body
+// that is not an event.
+func (a *App) Event(ctx context.Context, body []byte) (any, error) {
+	var env eventEnvelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, handoff.Errorf(handoff.EINVALID, "event body is not JSON: %v", err)
+	}
+	switch env.Type {
+	case "url_verification":
+		if env.Challenge == "" {
+			return nil, handoff.Errorf(handoff.EINVALID, "url_verification without a challenge")
+		}
+		return map[string]string{"challenge": env.Challenge}, nil
+	case "event_callback":
+		if env.EventID == "" {
+			return nil, handoff.Errorf(handoff.EINVALID, "event_callback without an event_id")
+		}
+		first, err := a.cfg.Dedup.MarkProcessed(ctx, Name, env.EventID, a.cfg.Now().UTC())
+		if err != nil {
+			return nil, err
+		}
+		if !first {
+			a.logger.DebugContext(ctx, "slack: duplicate event ignored", "event_id", env.EventID)
+			return nil, nil
+		}
+		switch env.Event.Type {
+		case "app_uninstalled", "tokens_revoked":
+			a.logger.WarnContext(ctx, "slack: the app lost access to the workspace", "event", env.Event.Type, "team", env.TeamID)
+		default:
+			a.logger.InfoContext(ctx, "slack: event", "event", env.Event.Type, "event_id", env.EventID)
+		}
+		return nil, nil
+	case "":
+		return nil, handoff.Errorf(handoff.EINVALID, "event body without a type")
+	}
+	return nil, nil
+}

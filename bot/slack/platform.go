@@ -1,0 +1,164 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/handoff/handoff/bot"
+)
+
+// Name is the platform name stored with Slack posts and outbox messages.
+const Name = "slack"
+
+// NewClient returns a Web API client for the bot token. apiURL, when not
+// "", replaces https://slack.com/api/ (GovSlack, a proxy, a fake in tests);
+// a missing final "/" is added. appToken, when not "", is the xapp- token
+// Socket Mode needs. slack-go's own retries stay off: the outbox retries.
+func NewClient(botToken, appToken, apiURL string) *slackapi.Client {
+	opts := []slackapi.Option{slackapi.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second})}
+	if apiURL != "" {
+		if !strings.HasSuffix(apiURL, "/") {
+			apiURL += "/"
+		}
+		opts = append(opts, slackapi.OptionAPIURL(apiURL))
+	}
+	if appToken != "" {
+		opts = append(opts, slackapi.OptionAppLevelToken(appToken))
+	}
+	return slackapi.New(botToken, opts...)
+}
+
+// Platform is bot.Platform over the Slack Web API. It also opens modals
+// (OpenForm) and looks up emails (bot.Directory).
+type Platform struct {
+	api *slackapi.Client
+
+	mu  sync.Mutex
+	dms map[string]string // user → DM channel id
+}
+
+var (
+	_ bot.Platform  = (*Platform)(nil)
+	_ bot.Directory = (*Platform)(nil)
+)
+
+// NewPlatform returns the Slack platform over api.
+func NewPlatform(api *slackapi.Client) *Platform {
+	return &Platform{api: api, dms: map[string]string{}}
+}
+
+// Name returns "slack".
+func (p *Platform) Name() string { return Name }
+
+// Post sends msg with chat.postMessage and returns its ts.
+func (p *Platform) Post(ctx context.Context, channel string, msg bot.Message) (string, error) {
+	_, ts, err := p.api.PostMessageContext(ctx, channel, msgOptions(msg)...)
+	if err != nil {
+		return "", classify("chat.postMessage", err)
+	}
+	return ts, nil
+}
+
+// Update replaces the message ts in channel with chat.update.
+func (p *Platform) Update(ctx context.Context, channel, ts string, msg bot.Message) error {
+	_, _, _, err := p.api.UpdateMessageContext(ctx, channel, ts, msgOptions(msg)...)
+	return classify("chat.update", err)
+}
+
+// PostPrivate shows msg to userID only, with chat.postEphemeral.
+func (p *Platform) PostPrivate(ctx context.Context, channel, userID string, msg bot.Message) error {
+	_, err := p.api.PostEphemeralContext(ctx, channel, userID, msgOptions(msg)...)
+	return classify("chat.postEphemeral", err)
+}
+
+// DirectMessage opens (once) the DM with userID and posts msg there.
+func (p *Platform) DirectMessage(ctx context.Context, userID string, msg bot.Message) error {
+	p.mu.Lock()
+	channel := p.dms[userID]
+	p.mu.Unlock()
+	if channel == "" {
+		ch, _, _, err := p.api.OpenConversationContext(ctx, &slackapi.OpenConversationParameters{Users: []string{userID}})
+		if err != nil {
+			return classify("conversations.open", err)
+		}
+		channel = ch.ID
+		p.mu.Lock()
+		p.dms[userID] = channel
+		p.mu.Unlock()
+	}
+	if _, _, err := p.api.PostMessageContext(ctx, channel, msgOptions(msg)...); err != nil {
+		p.mu.Lock()
+		delete(p.dms, userID)
+		p.mu.Unlock()
+		return classify("chat.postMessage", err)
+	}
+	return nil
+}
+
+// Reply answers through a response_url, visible only to the user.
+func (p *Platform) Reply(ctx context.Context, responseURL string, msg bot.Message) error {
+	if responseURL == "" {
+		return bot.Permanent(errors.New("slack: reply without a response_url"))
+	}
+	opts := append(msgOptions(msg), slackapi.MsgOptionResponseURL(responseURL, slackapi.ResponseTypeEphemeral))
+	_, _, _, err := p.api.SendMessageContext(ctx, "", opts...)
+	return classify("response_url", err)
+}
+
+// OpenForm shows f as a modal with views.open. It must be called within 3 s
+// of the click that brought triggerID, so it is not queued in the outbox.
+func (p *Platform) OpenForm(ctx context.Context, triggerID string, f bot.Form) error {
+	_, err := p.api.OpenViewContext(ctx, triggerID, RenderModal(f))
+	return classify("views.open", err)
+}
+
+// Email returns the user's email from users.info (scope users:read.email).
+func (p *Platform) Email(ctx context.Context, userID string) (string, error) {
+	u, err := p.api.GetUserInfoContext(ctx, userID)
+	if err != nil {
+		return "", classify("users.info", err)
+	}
+	return u.Profile.Email, nil
+}
+
+// transient lists Slack error codes worth retrying. Auth errors are among
+// them: messages should survive until an admin fixes the token.
+var transient = map[string]bool{
+	"internal_error": true, "fatal_error": true, "service_unavailable": true, "request_timeout": true,
+	"ratelimited": true, "invalid_auth": true, "not_authed": true, "account_inactive": true,
+	"token_revoked": true, "token_expired": true, "team_added_to_org": true,
+}
+
+// classify turns a slack-go error into what the dispatcher understands: a
+// *bot.RetryAfterError for HTTP 429, a bot.Permanent error for a Slack error
+// retrying cannot fix (channel_not_found, invalid_blocks …) and for other
+// 4xx, and the error as is (retried with backoff) for 5xx and network errors.
+func classify(method string, err error) error {
+	if err == nil {
+		return nil
+	}
+	err = fmt.Errorf("slack %s: %w", method, err)
+	var rl *slackapi.RateLimitedError
+	if errors.As(err, &rl) {
+		return &bot.RetryAfterError{After: rl.RetryAfter, Err: err}
+	}
+	var se slackapi.SlackErrorResponse
+	if errors.As(err, &se) {
+		if transient[se.Err] {
+			return err
+		}
+		return bot.Permanent(err)
+	}
+	var sc slackapi.StatusCodeError
+	if errors.As(err, &sc) && sc.Code >= 400 && sc.Code < 500 && sc.Code != http.StatusTooManyRequests && sc.Code != http.StatusRequestTimeout {
+		return bot.Permanent(err)
+	}
+	return err
+}

@@ -1,0 +1,131 @@
+package slack_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff/bot"
+	slackbot "github.com/handoff/handoff/bot/slack"
+	"github.com/handoff/handoff/internal/fakeslack"
+)
+
+const token = "xoxb-test"
+
+func TestPlatformErrors(t *testing.T) {
+	fake := fakeslack.New(token)
+	defer fake.Close()
+	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL()))
+	wrong := slackbot.NewPlatform(slackbot.NewClient("xoxb-wrong", "", fake.APIURL()))
+	fake.ChannelNotFound("CGONE")
+	msg := bot.Notice("hello")
+	ctx := context.Background()
+	tests := []struct {
+		name          string
+		setup         func()
+		call          func() error
+		wantRetry     time.Duration
+		wantPermanent bool
+		wantErr       bool
+	}{
+		{"OK", nil, func() error { _, err := p.Post(ctx, "CSALES", msg); return err }, 0, false, false},
+		{"RateLimited", func() { fake.FailNext("chat.postMessage", 1, http.StatusTooManyRequests, 3) },
+			func() error { _, err := p.Post(ctx, "CSALES", msg); return err }, 3 * time.Second, false, true},
+		{"ServerError", func() { fake.FailNext("chat.update", 1, http.StatusBadGateway, 0) },
+			func() error { return p.Update(ctx, "CSALES", "1.2", msg) }, 0, false, true},
+		{"ChannelNotFound", nil, func() error { _, err := p.Post(ctx, "CGONE", msg); return err }, 0, true, true},
+		{"ClientError", func() { fake.FailNext("chat.postEphemeral", 1, http.StatusBadRequest, 0) },
+			func() error { return p.PostPrivate(ctx, "CSALES", "U1", msg) }, 0, true, true},
+		{"InvalidAuthIsRetried", nil, func() error { _, err := wrong.Post(ctx, "CSALES", msg); return err }, 0, false, true},
+		{"ReplyWithoutURL", nil, func() error { return p.Reply(ctx, "", msg) }, 0, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.setup != nil {
+				tt.setup()
+			}
+			err := tt.call()
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			var ra *bot.RetryAfterError
+			if got := errors.As(err, &ra); got != (tt.wantRetry > 0) || (got && ra.After != tt.wantRetry) {
+				t.Fatalf("err = %v, want retry after %s", err, tt.wantRetry)
+			}
+			if bot.IsPermanent(err) != tt.wantPermanent {
+				t.Fatalf("err = %v, permanent = %v, want %v", err, bot.IsPermanent(err), tt.wantPermanent)
+			}
+		})
+	}
+}
+
+func TestPlatformDirectMessageAndReply(t *testing.T) {
+	fake := fakeslack.New(token)
+	defer fake.Close()
+	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL()))
+	ctx := context.Background()
+	for range 2 {
+		if err := p.DirectMessage(ctx, "U7", bot.Notice("hi")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(fake.Calls("conversations.open")); n != 1 {
+		t.Fatalf("conversations.open calls = %d, want 1 (cached)", n)
+	}
+	posts := fake.Calls("chat.postMessage")
+	if len(posts) != 2 || posts[0].Param("channel") != "DU7" {
+		t.Fatalf("DM posts = %+v", posts)
+	}
+	if err := p.Reply(ctx, fake.ResponseURL("r1"), bot.Notice("answer")); err != nil {
+		t.Fatal(err)
+	}
+	if r := fake.Calls("response_url"); len(r) != 1 || r[0].Param("response_type") != "ephemeral" || r[0].Param("text") != "answer" {
+		t.Fatalf("response_url calls = %+v", r)
+	}
+	email, err := p.Email(ctx, "U7")
+	if err != nil || email != "u7@example.com" {
+		t.Fatalf("Email = %q, %v", email, err)
+	}
+}
+
+func TestManagers(t *testing.T) {
+	fake := fakeslack.New(token)
+	defer fake.Close()
+	fake.SetGroup("S1", "UG1", "UG2")
+	api := slackbot.NewClient(token, "", fake.APIURL())
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		users   []string
+		group   string
+		user    string
+		want    bool
+		wantErr bool
+	}{
+		{"Listed", []string{"UL"}, "", "UL", true, false},
+		{"NotListed", []string{"UL"}, "", "UX", false, false},
+		{"GroupMember", nil, "S1", "UG2", true, false},
+		{"NotGroupMember", []string{"UL"}, "S1", "UX", false, false},
+		{"UnknownGroup", nil, "S404", "UX", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := slackbot.NewManagers(api, tt.users, tt.group).IsManager(ctx, tt.user)
+			if got != tt.want || (err != nil) != tt.wantErr {
+				t.Fatalf("IsManager = %v, %v; want %v, error %v", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+	m := slackbot.NewManagers(api, nil, "S1")
+	for range 3 {
+		if _, err := m.IsManager(ctx, "UG1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(fake.Calls("usergroups.users.list")); n != 4 {
+		// 3 from the table (one per case with a group), 1 for the cached list.
+		t.Fatalf("usergroups.users.list calls = %d, want 4", n)
+	}
+}

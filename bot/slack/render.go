@@ -1,0 +1,172 @@
+// Package slack connects Handoff's bot to Slack with slack-go: it renders
+// bot messages and forms as Block Kit, implements bot.Platform over the Web
+// API, answers commands, clicks and events (App, shared by the HTTP handlers
+// and Socket Mode), and knows who the sales managers are.
+package slack
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/handoff/handoff/bot"
+)
+
+// Block Kit limits, in characters.
+const (
+	maxHeader      = 150
+	maxSectionText = 3000
+	maxFieldText   = 2000
+	maxFields      = 10
+	maxContext     = 10
+	maxButtonText  = 75
+	maxButtons     = 25
+	maxModalTitle  = 24
+	maxModalButton = 24
+	maxLabel       = 2000
+	maxPlaceholder = 150
+	maxSummary     = 4000
+)
+
+// ActionsBlockID is the block id of a card's buttons.
+const ActionsBlockID = "lead_actions"
+
+// RenderBlocks renders a message as Block Kit: a header block, a section
+// per section (fields in two columns, at most 10 per block), one context
+// block and one actions block. Texts longer than Slack allows are cut with
+// an ellipsis.
+func RenderBlocks(m bot.Message) []slackapi.Block {
+	var blocks []slackapi.Block
+	if m.Header != "" {
+		blocks = append(blocks, slackapi.NewHeaderBlock(
+			slackapi.NewTextBlockObject(slackapi.PlainTextType, cut(m.Header, maxHeader), true, false),
+			slackapi.HeaderBlockOptionBlockID("header")))
+	}
+	for i, s := range m.Sections {
+		var text *slackapi.TextBlockObject
+		if s.Text != "" {
+			text = mrkdwn(cut(s.Text, maxSectionText))
+		}
+		fields := make([]*slackapi.TextBlockObject, 0, len(s.Fields))
+		for _, f := range s.Fields {
+			fields = append(fields, mrkdwn(cut("*"+f.Key+"*\n"+f.Value, maxFieldText)))
+		}
+		for part := 0; part == 0 || len(fields) > 0; part++ {
+			n := min(len(fields), maxFields)
+			var chunk []*slackapi.TextBlockObject
+			if n > 0 {
+				chunk = fields[:n]
+			}
+			fields = fields[n:]
+			if text == nil && chunk == nil {
+				break
+			}
+			id := fmt.Sprintf("section_%d", i)
+			if part > 0 {
+				id = fmt.Sprintf("section_%d_%d", i, part)
+			}
+			blocks = append(blocks, slackapi.NewSectionBlock(text, chunk, nil, slackapi.SectionBlockOptionBlockID(id)))
+			text = nil
+		}
+	}
+	if len(m.Context) > 0 {
+		var elems []slackapi.MixedElement
+		for _, c := range m.Context[:min(len(m.Context), maxContext)] {
+			elems = append(elems, mrkdwn(cut(c, maxSectionText)))
+		}
+		blocks = append(blocks, slackapi.NewContextBlock("context", elems...))
+	}
+	if len(m.Buttons) > 0 {
+		var elems []slackapi.BlockElement
+		for _, b := range m.Buttons[:min(len(m.Buttons), maxButtons)] {
+			btn := slackapi.NewButtonBlockElement(b.ActionID, b.Value,
+				slackapi.NewTextBlockObject(slackapi.PlainTextType, cut(b.Text, maxButtonText), true, false))
+			switch b.Style {
+			case bot.StylePrimary:
+				btn = btn.WithStyle(slackapi.StylePrimary)
+			case bot.StyleDanger:
+				btn = btn.WithStyle(slackapi.StyleDanger)
+			}
+			elems = append(elems, btn)
+		}
+		blocks = append(blocks, slackapi.NewActionBlock(ActionsBlockID, elems...))
+	}
+	return blocks
+}
+
+// summary is the message's notification text.
+func summary(m bot.Message) string {
+	if m.Summary != "" {
+		return cut(m.Summary, maxSummary)
+	}
+	return cut(bot.Escape(m.Header), maxSummary)
+}
+
+// msgOptions are the chat.postMessage / chat.update options for m. The text
+// is sent unescaped: bot markup is already Slack mrkdwn.
+func msgOptions(m bot.Message) []slackapi.MsgOption {
+	return []slackapi.MsgOption{
+		slackapi.MsgOptionText(summary(m), false),
+		slackapi.MsgOptionBlocks(RenderBlocks(m)...),
+	}
+}
+
+// RenderModal renders a form as a modal view: an intro section and one input
+// block per input, whose block id and action id are the input's id.
+func RenderModal(f bot.Form) slackapi.ModalViewRequest {
+	v := slackapi.ModalViewRequest{
+		Type:            slackapi.VTModal,
+		Title:           plain(cut(f.Title, maxModalTitle)),
+		Submit:          plain(cut(orDefault(f.Submit, "Save"), maxModalButton)),
+		Close:           plain("Cancel"),
+		CallbackID:      f.ID,
+		PrivateMetadata: f.State,
+	}
+	if f.Intro != "" {
+		v.Blocks.BlockSet = append(v.Blocks.BlockSet, slackapi.NewSectionBlock(mrkdwn(cut(f.Intro, maxSectionText)), nil, nil, slackapi.SectionBlockOptionBlockID("intro")))
+	}
+	for _, in := range f.Inputs {
+		var ph *slackapi.TextBlockObject
+		if in.Placeholder != "" {
+			ph = plain(cut(in.Placeholder, maxPlaceholder))
+		}
+		var elem slackapi.BlockElement
+		switch in.Kind {
+		case bot.InputNumber:
+			elem = slackapi.NewNumberInputBlockElement(ph, in.ID, true)
+		case bot.InputUser:
+			elem = slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeUser, ph, in.ID)
+		default:
+			elem = slackapi.NewPlainTextInputBlockElement(ph, in.ID).WithMultiline(in.Kind == bot.InputMultiline)
+		}
+		block := slackapi.NewInputBlock(in.ID, plain(cut(in.Label, maxLabel)), nil, elem).WithOptional(in.Optional)
+		v.Blocks.BlockSet = append(v.Blocks.BlockSet, block)
+	}
+	return v
+}
+
+func mrkdwn(s string) *slackapi.TextBlockObject {
+	return slackapi.NewTextBlockObject(slackapi.MarkdownType, s, false, false)
+}
+
+func plain(s string) *slackapi.TextBlockObject {
+	return slackapi.NewTextBlockObject(slackapi.PlainTextType, s, true, false)
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// cut shortens s to at most n characters, ending with "…" when cut.
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}

@@ -1,0 +1,161 @@
+package slack_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+	_ "time/tzdata"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	slackbot "github.com/handoff/handoff/bot/slack"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func ptr(t time.Time) *time.Time { return &t }
+
+func policy(t *testing.T) handoff.Policy {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Copenhagen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := handoff.DefaultPolicy()
+	p.Location = loc
+	return p
+}
+
+// lead is a fixed lead in stage st, as the golden files show it.
+func lead(p handoff.Policy, st handoff.Stage) *handoff.Lead {
+	sqlAt := time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC) // Monday 12:00 in Copenhagen
+	l := &handoff.Lead{
+		ID: 42, ExternalID: "hs-42", Name: "Ann Jensen", Title: "IT manager", Company: "Acme A/S",
+		Email: "ann@acme.dk", Phone: "+45 12 34 56 78", Source: "webinar", Campaign: "Q4 ERP <beta>", Score: 82,
+		Stage: st, SQLAt: ptr(sqlAt), ClaimDueAt: ptr(p.ClaimDue(sqlAt)), ContactDueAt: ptr(p.ContactDue(sqlAt)),
+		CreatedAt: sqlAt, UpdatedAt: sqlAt.Add(26 * time.Hour),
+	}
+	if st != handoff.StageSQL && st != handoff.StageRecycled {
+		l.Owner = handoff.Owner{Platform: "slack", UserID: "U0REP42"}
+		l.ClaimedAt = ptr(sqlAt.Add(25 * time.Minute))
+	}
+	if st.Rank() >= handoff.StageContacted.Rank() || st == handoff.StageLost {
+		l.ContactedAt = ptr(sqlAt.Add(3 * time.Hour))
+	}
+	switch st {
+	case handoff.StageWon:
+		l.AmountMinor = 4_000_000
+	case handoff.StageLost:
+		l.Reason = "Chose a competitor"
+	case handoff.StageRecycled:
+		l.Reason = "No budget before Q3"
+	}
+	return l
+}
+
+// golden compares v, as indented JSON, with testdata/name.golden.json, or
+// rewrites the file with -update.
+func golden(t *testing.T, name string, v any) {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep <@U…> and &lt; readable in review
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	got := buf.Bytes()
+	path := filepath.Join("testdata", name+".golden.json")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (run go test -update and review the diff):\n%s", path, got)
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	p := policy(t)
+	now := time.Date(2026, 11, 23, 11, 45, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		msg  bot.Message
+	}{
+		{"new_lead", bot.LeadCard(lead(p, handoff.StageSQL), now, p)},
+		{"claimed", bot.LeadCard(lead(p, handoff.StageClaimed), now, p)},
+		{"contacted", bot.LeadCard(lead(p, handoff.StageContacted), now, p)},
+		{"opportunity", bot.LeadCard(lead(p, handoff.StageOpportunity), now, p)},
+		{"won", bot.LeadCard(lead(p, handoff.StageWon), now, p)},
+		{"lost", bot.LeadCard(lead(p, handoff.StageLost), now, p)},
+		{"recycled", bot.LeadCard(lead(p, handoff.StageRecycled), now, p)},
+		{"owner_dm", bot.OwnerDM(lead(p, handoff.StageClaimed), now, p)},
+		{"notice", bot.Notice("Too late: <@U0REP42> already claimed *Acme A/S*.")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			golden(t, tt.name, map[string]any{"blocks": slackbot.RenderBlocks(tt.msg)})
+		})
+	}
+}
+
+func TestRenderModalGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		form bot.Form
+	}{
+		{"modal_won", bot.Form{ID: bot.ActionWon, State: `{"lead":42}`, Title: "Won", Submit: "Save", Intro: "🏆 Congratulations on *Acme A/S*!",
+			Inputs: []bot.Input{{ID: "amount", Label: "Deal value (DKK)", Kind: bot.InputNumber, Placeholder: "40000"}}}},
+		{"modal_recycle", bot.Form{ID: bot.ActionRecycle, State: `{"lead":42}`, Title: "Recycle", Submit: "Return it",
+			Inputs: []bot.Input{{ID: "reason", Label: "Why is it not ready?", Kind: bot.InputMultiline}}}},
+		{"modal_reassign", bot.Form{ID: bot.ActionReassign, State: `{"lead":42}`, Title: "A title far longer than Slack allows", Submit: "Reassign",
+			Inputs: []bot.Input{{ID: "owner", Label: "New owner", Kind: bot.InputUser}, {ID: "note", Label: "Note", Kind: bot.InputText, Optional: true}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			golden(t, tt.name, slackbot.RenderModal(tt.form))
+		})
+	}
+}
+
+func TestRenderLimits(t *testing.T) {
+	long := string(bytes.Repeat([]byte("x"), 200))
+	var fields []bot.Field
+	for range 13 {
+		fields = append(fields, bot.Field{Key: "k", Value: "v"})
+	}
+	blocks := slackbot.RenderBlocks(bot.Message{Header: long, Sections: []bot.Section{{Text: "t", Fields: fields}}})
+	raw, err := json.Marshal(blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var decoded []struct {
+		Type string `json:"type"`
+		Text struct {
+			Text string `json:"text"`
+		} `json:"text"`
+		Fields []any `json:"fields"`
+	}
+	if err := json.Unmarshal(raw, &decoded); err != nil {
+		t.Fatal(err)
+	}
+	if len(decoded) != 3 {
+		t.Fatalf("blocks = %d, want header and two sections (10 + 3 fields)", len(decoded))
+	}
+	if n := len([]rune(decoded[0].Text.Text)); n != 150 {
+		t.Errorf("header length = %d, want 150", n)
+	}
+	if len(decoded[1].Fields) != 10 || len(decoded[2].Fields) != 3 {
+		t.Errorf("fields per section = %d, %d; want 10, 3", len(decoded[1].Fields), len(decoded[2].Fields))
+	}
+}

@@ -1,0 +1,157 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	mrand "math/rand/v2"
+	"sync"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/handoff/handoff"
+)
+
+// SocketMode receives commands, clicks and events over a Socket Mode
+// WebSocket instead of HTTP, and hands them to the same App. No public URL
+// is needed.
+type SocketMode struct {
+	client  *socketmode.Client
+	app     *App
+	logger  *slog.Logger
+	workers int
+}
+
+// NewSocketMode returns a runner over api, which must carry the app-level
+// token (NewClient with appToken). opts tune the socketmode client (for
+// example socketmode.OptionPingInterval).
+func NewSocketMode(api *slackapi.Client, app *App, logger *slog.Logger, opts ...socketmode.Option) *SocketMode {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &SocketMode{client: socketmode.New(api, opts...), app: app, logger: logger, workers: 32}
+}
+
+// Run connects and serves until ctx ends, then returns nil. slack-go's
+// RunContext returns on a fatal connect error (invalid_auth, network): Run
+// reconnects with capped, jittered backoff. Envelopes are drained from the
+// client continuously and handled concurrently, each acknowledged as soon as
+// the App answers, so acks never wait behind one another.
+func (s *SocketMode) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.drain(ctx)
+	}()
+	wait := time.Second
+	for {
+		started := time.Now()
+		err := s.client.RunContext(ctx)
+		if ctx.Err() != nil {
+			break
+		}
+		if time.Since(started) > time.Minute {
+			wait = time.Second // it ran for a while: start over
+		}
+		sleep := wait/2 + time.Duration(mrand.Int64N(int64(wait/2)+1))
+		s.logger.ErrorContext(ctx, "slack socket mode: disconnected", "err", err, "reconnect_in", sleep)
+		select {
+		case <-ctx.Done():
+		case <-time.After(sleep):
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wait = min(wait*2, time.Minute)
+	}
+	cancel()
+	wg.Wait()
+	return nil
+}
+
+// drain reads every event the client emits, so its 50-slot channel never
+// fills and stalls acks, and handles requests on up to s.workers goroutines.
+func (s *SocketMode) drain(ctx context.Context) {
+	sem := make(chan struct{}, s.workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		var evt socketmode.Event
+		select {
+		case <-ctx.Done():
+			return
+		case evt = <-s.client.Events:
+		}
+		switch evt.Type {
+		case socketmode.EventTypeConnecting, socketmode.EventTypeConnected, socketmode.EventTypeHello:
+			s.logger.DebugContext(ctx, "slack socket mode", "state", string(evt.Type))
+		case socketmode.EventTypeInvalidAuth, socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError,
+			socketmode.EventTypeErrorWriteFailed, socketmode.EventTypeErrorBadMessage:
+			s.logger.WarnContext(ctx, "slack socket mode", "state", string(evt.Type), "data", evt.Data)
+		case socketmode.EventTypeEventsAPI, socketmode.EventTypeInteractive, socketmode.EventTypeSlashCommand:
+			if evt.Request == nil {
+				continue
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				s.handle(ctx, evt.Type, *evt.Request)
+			}()
+		}
+	}
+}
+
+// handle passes one envelope to the App and acknowledges it with the App's
+// answer.
+func (s *SocketMode) handle(ctx context.Context, typ socketmode.EventType, req socketmode.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.logger.ErrorContext(ctx, "slack socket mode: panic", "type", string(typ), "panic", p)
+		}
+	}()
+	var (
+		answer any
+		err    error
+	)
+	switch typ {
+	case socketmode.EventTypeEventsAPI:
+		answer, err = s.app.Event(ctx, req.Payload)
+	case socketmode.EventTypeInteractive:
+		var ic slackapi.InteractionCallback
+		if err = json.Unmarshal(req.Payload, &ic); err == nil {
+			answer, err = s.app.Interaction(ctx, ic)
+		}
+	case socketmode.EventTypeSlashCommand:
+		var cmd slackapi.SlashCommand
+		if err = json.Unmarshal(req.Payload, &cmd); err == nil {
+			answer, err = s.app.Command(ctx, cmd)
+		}
+	}
+	if err != nil {
+		level := slog.LevelError
+		if handoff.ErrorCode(err) == handoff.EINVALID {
+			level = slog.LevelWarn
+		}
+		s.logger.Log(ctx, level, "slack socket mode: request failed", "type", string(typ), "envelope", req.EnvelopeID, "err", err)
+		answer = nil
+	}
+	if err := s.client.AckCtx(ctx, req.EnvelopeID, answer); err != nil {
+		s.logger.WarnContext(ctx, "slack socket mode: ack failed", "envelope", req.EnvelopeID, "err", err)
+		if answer != nil {
+			// Too big (acks are limited to 20 KB): at least acknowledge.
+			if err := s.client.AckCtx(ctx, req.EnvelopeID, nil); err != nil {
+				s.logger.WarnContext(ctx, "slack socket mode: empty ack failed", "envelope", req.EnvelopeID, "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/internal/fakeslack"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+const (
+	e2eToken   = "xoxb-e2e"
+	e2eSecret  = "e2e-signing-secret"
+	e2eSales   = "CSALES"
+	e2eManager = "CMGR"
+)
+
+// server is one running handoff serve in process.
+type server struct {
+	base string
+	stop func()
+}
+
+// startServer runs newApp + listenAndServe on a free port with the given
+// environment and stops it gracefully at stop.
+func startServer(t *testing.T, vars map[string]string) *server {
+	t.Helper()
+	cfg, err := loadConfig(env{getenv: func(k string) string { return vars[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := newApp(ctx, cfg, newLogger(&bytes.Buffer{}), func() time.Time { return time.Now().UTC() })
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.listenAndServe(ctx, ln) }()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		a.Close()
+	}
+	t.Cleanup(stop)
+	return &server{base: "http://" + ln.Addr().String(), stop: stop}
+}
+
+func (s *server) postLead(t *testing.T, body string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", s.base+"/api/leads", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer tok")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("POST /api/leads = %d", resp.StatusCode)
+	}
+}
+
+func (s *server) click(t *testing.T, slack *fakeslack.Server, user, ts, action, value string) {
+	t.Helper()
+	body := fakeslack.ClickPayload(user, e2eSales, ts, action, value, slack.ResponseURL(user))
+	resp, err := http.DefaultClient.Do(fakeslack.SignedRequest(s.base+"/slack/interactions", e2eSecret, time.Now(), body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("click %s = %d", action, resp.StatusCode)
+	}
+}
+
+// TestEndToEndSLAAcrossRestart runs the real server against a fake Slack
+// with second-scale SLA settings: a lead is posted, claimed with a signed
+// click, the server restarts before the deadline, and the new process
+// sends the reminder and the escalation on time, once each.
+func TestEndToEndSLAAcrossRestart(t *testing.T) {
+	for _, dialect := range storagetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			slack := fakeslack.New(e2eToken)
+			defer slack.Close()
+			policy := filepath.Join(t.TempDir(), "handoff.yml")
+			os.WriteFile(policy, []byte("sla:\n  claim_within: 3s\n  contact_within: 6s\n  remind_before: [3s]\n"), 0o644)
+			vars := map[string]string{
+				"DATABASE_URL": storagetest.URL(t, dialect), "HANDOFF_API_TOKEN": "tok", "HANDOFF_CONFIG": policy,
+				"SLACK_BOT_TOKEN": e2eToken, "SLACK_SIGNING_SECRET": e2eSecret, "SLACK_API_URL": slack.APIURL(),
+				"SLACK_SALES_CHANNEL": e2eSales, "SLACK_MANAGER_CHANNEL": e2eManager,
+			}
+			first := startServer(t, vars)
+			first.postLead(t, `{"external_id":"e2e-1","name":"Ann Berg","company":"Berg ApS","score":80}`)
+			var err error
+			posts := slack.Wait("chat.postMessage", 1, 5*time.Second)
+			if len(posts) != 1 || posts[0].Param("channel") != e2eSales || !strings.Contains(posts[0].Param("blocks"), "Claim") {
+				t.Fatalf("announcement = %+v", posts)
+			}
+			var ts string
+			for start := time.Now(); ts == "" && time.Since(start) < 5*time.Second; time.Sleep(20 * time.Millisecond) {
+				ts, err = storeTS(vars["DATABASE_URL"])
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			first.click(t, slack, "UANN", ts, bot.ActionClaim, "1")
+			if up := slack.Wait("chat.update", 1, 5*time.Second); len(up) != 1 || !strings.Contains(up[0].Param("text"), "<@UANN>") {
+				t.Fatalf("claimed card = %+v", up)
+			}
+			first.stop() // a restart between the claim and the deadlines
+			second := startServer(t, vars)
+			_ = second
+
+			// The reminder (3 s before the 6 s deadline) and the escalation
+			// come from the second process, on time.
+			var escalation fakeslack.Call
+			deadline := time.Now().Add(15 * time.Second)
+			for time.Now().Before(deadline) && escalation.Method == "" {
+				for _, c := range slack.Calls("chat.postMessage") {
+					if c.Param("channel") == e2eManager {
+						escalation = c
+					}
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if escalation.Method == "" {
+				t.Fatal("no escalation reached the managers' channel")
+			}
+			if !strings.Contains(escalation.Param("text"), "Berg ApS") {
+				t.Fatalf("escalation text = %q", escalation.Param("text"))
+			}
+			due, err := contactDue(vars["DATABASE_URL"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if late := escalation.At.Sub(due); late < 0 || late > 2*time.Second {
+				t.Fatalf("escalation posted %v after the deadline, want within 2 s", late)
+			}
+			time.Sleep(2 * time.Second) // nothing fires twice
+			var toManagers, reminders int
+			for _, c := range slack.Calls("chat.postMessage") {
+				switch {
+				case c.Param("channel") == e2eManager:
+					toManagers++
+				case strings.Contains(c.Param("text"), "Reminder"):
+					reminders++
+				}
+			}
+			if toManagers != 1 || reminders != 1 {
+				t.Fatalf("escalations = %d, reminders = %d; want 1 and 1", toManagers, reminders)
+			}
+		})
+	}
+}
+
+// storeTS reads the Slack ts stored for lead 1.
+func storeTS(dbURL string) (string, error) {
+	s, err := storage.Open(context.Background(), dbURL, storage.Options{})
+	if err != nil {
+		return "", err
+	}
+	defer s.Close()
+	posts, err := s.ChatPosts(context.Background(), 1)
+	if err != nil || len(posts) != 1 {
+		return "", fmt.Errorf("chat posts of lead 1: %v %v", posts, err)
+	}
+	return posts[0].MessageID, nil
+}
+
+// contactDue reads lead 1's contact deadline.
+func contactDue(dbURL string) (time.Time, error) {
+	s, err := storage.Open(context.Background(), dbURL, storage.Options{})
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer s.Close()
+	l, err := s.Lead(context.Background(), 1)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return *l.ContactDueAt, nil
+}

@@ -1,0 +1,141 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/slack-go/slack"
+
+	"github.com/handoff/handoff"
+)
+
+// SlackApp answers verified Slack requests; *bot/slack.App implements it
+// (and serves Socket Mode too). Each method returns the acknowledgement's
+// JSON body, nil for an empty 200, or an error: EINVALID for a malformed
+// payload (400), anything else 500.
+type SlackApp interface {
+	Command(ctx context.Context, cmd slack.SlashCommand) (any, error)
+	Interaction(ctx context.Context, ic slack.InteractionCallback) (any, error)
+	Event(ctx context.Context, body []byte) (any, error)
+}
+
+// Slack serves Slack's HTTP endpoints: slash commands, interactions and the
+// Events API. Every request must carry a valid v0 signature made with the
+// signing secret and a timestamp within 5 minutes; otherwise it is answered
+// 401 and nothing happens. A signed but malformed payload is answered 400.
+type Slack struct {
+	SigningSecret string // SLACK_SIGNING_SECRET; empty refuses every request
+	App           SlackApp
+	Logger        *slog.Logger
+}
+
+// Register adds POST /slack/commands, /slack/interactions and /slack/events
+// to mux.
+func (s *Slack) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /slack/commands", s.commands)
+	mux.HandleFunc("POST /slack/interactions", s.interactions)
+	mux.HandleFunc("POST /slack/events", s.events)
+}
+
+func (s *Slack) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}
+
+// verified reads the body while checking its signature. It writes the
+// 401/400/413 answer itself and returns false when the request must not be
+// handled.
+func (s *Slack) verified(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if s.SigningSecret == "" {
+		s.logger().WarnContext(r.Context(), "slack: request refused, SLACK_SIGNING_SECRET is not set", "path", r.URL.Path)
+		writeJSON(w, http.StatusUnauthorized, errorBody{Error: "Slack is not configured"})
+		return nil, false
+	}
+	sv, err := slack.NewSecretsVerifier(r.Header, s.SigningSecret)
+	if err != nil {
+		s.logger().WarnContext(r.Context(), "slack: bad signature headers", "path", r.URL.Path, "err", err)
+		writeJSON(w, http.StatusUnauthorized, errorBody{Error: "invalid or expired Slack signature"})
+		return nil, false
+	}
+	body, err := io.ReadAll(io.TeeReader(http.MaxBytesReader(w, r.Body, MaxBodyBytes), &sv))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Error: fmt.Sprintf("body larger than %d bytes", MaxBodyBytes)})
+			return nil, false
+		}
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: "could not read body"})
+		return nil, false
+	}
+	if err := sv.Ensure(); err != nil {
+		s.logger().WarnContext(r.Context(), "slack: signature mismatch", "path", r.URL.Path)
+		writeJSON(w, http.StatusUnauthorized, errorBody{Error: "invalid or expired Slack signature"})
+		return nil, false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, true
+}
+
+// answer writes the App's acknowledgement.
+func (s *Slack) answer(w http.ResponseWriter, r *http.Request, body any, err error) {
+	if err != nil {
+		if handoff.ErrorCode(err) == handoff.EINVALID {
+			s.logger().WarnContext(r.Context(), "slack: malformed payload", "path", r.URL.Path, "err", err)
+		}
+		writeError(w, r, s.logger(), err)
+		return
+	}
+	if body == nil {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+func (s *Slack) commands(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.verified(w, r); !ok {
+		return
+	}
+	cmd, err := slack.SlashCommandParse(r)
+	if err == nil && (cmd.Command == "" || cmd.UserID == "") {
+		err = errors.New("command or user_id missing")
+	}
+	if err != nil {
+		s.answer(w, r, nil, handoff.Errorf(handoff.EINVALID, "malformed slash command: %v", err))
+		return
+	}
+	body, err := s.App.Command(r.Context(), cmd)
+	s.answer(w, r, body, err)
+}
+
+func (s *Slack) interactions(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.verified(w, r); !ok {
+		return
+	}
+	ic, err := slack.InteractionCallbackParse(r)
+	if err == nil && ic.Type == "" {
+		err = errors.New("payload without a type")
+	}
+	if err != nil {
+		s.answer(w, r, nil, handoff.Errorf(handoff.EINVALID, "malformed interaction: %v", err))
+		return
+	}
+	body, err := s.App.Interaction(r.Context(), ic)
+	s.answer(w, r, body, err)
+}
+
+func (s *Slack) events(w http.ResponseWriter, r *http.Request) {
+	raw, ok := s.verified(w, r)
+	if !ok {
+		return
+	}
+	body, err := s.App.Event(r.Context(), raw)
+	s.answer(w, r, body, err)
+}

@@ -1,0 +1,405 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	slackbot "github.com/handoff/handoff/bot/slack"
+	"github.com/handoff/handoff/handlers"
+	"github.com/handoff/handoff/internal/fakeslack"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+const (
+	signingSecret = "8f742231b10e8888abcd99yyyzzz85a5"
+	slackToken    = "xoxb-test"
+	salesChannel  = "CSALES"
+)
+
+// slackRig is Handoff wired to a fake Slack: the store, the bot, the outbox
+// dispatcher, and the HTTP endpoints on a test server.
+type slackRig struct {
+	store *storage.Store
+	slack *fakeslack.Server
+	disp  *bot.Dispatcher
+	srv   *httptest.Server
+}
+
+func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *slackRig {
+	t.Helper()
+	fake := fakeslack.New(slackToken)
+	t.Cleanup(fake.Close)
+	fake.SetGroup("SMANAGERS", "UBOSS")
+	api := slackbot.NewClient(slackToken, "", fake.APIURL())
+	platform := slackbot.NewPlatform(api)
+	policy := handoff.DefaultPolicy()
+	disp := bot.NewDispatcher(bot.DispatcherConfig{Store: s, Targets: []bot.Target{{Platform: platform, SalesChannel: salesChannel}},
+		Policy: policy, Logger: discardLogger()})
+	b := bot.New(bot.Config{Store: s, Policy: policy, Logger: discardLogger(), Wake: disp.Wake,
+		Managers:  map[string]bot.Managers{slackbot.Name: slackbot.NewManagers(api, nil, "SMANAGERS")},
+		Directory: map[string]bot.Directory{slackbot.Name: platform}})
+	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Answerer: answerer, Dedup: s, Logger: discardLogger(), AnswerWithin: 200 * time.Millisecond})
+	mux := http.NewServeMux()
+	(&handlers.Slack{SigningSecret: signingSecret, App: app, Logger: discardLogger()}).Register(mux)
+	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
+	t.Cleanup(srv.Close)
+	return &slackRig{store: s, slack: fake, disp: disp, srv: srv}
+}
+
+// send posts body to path signed at ts with secret, and returns the status
+// and the body.
+func (r *slackRig) send(t testing.TB, path, secret string, ts time.Time, body string) (int, string) {
+	t.Helper()
+	req := fakeslack.SignedRequest(r.srv.URL+path, secret, ts, body)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(raw)
+}
+
+func (r *slackRig) click(t testing.TB, user, action string, leadID int64) (int, string) {
+	t.Helper()
+	return r.send(t, "/slack/interactions", signingSecret, time.Now(),
+		fakeslack.ClickPayload(user, salesChannel, "1700000000.000001", action, fmt.Sprint(leadID), r.slack.ResponseURL(user)))
+}
+
+// drain delivers everything due in the outbox.
+func (r *slackRig) drain(t testing.TB) {
+	t.Helper()
+	for range 100 {
+		n, err := r.disp.RunOnce(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+	t.Fatal("outbox never drained")
+}
+
+// announced saves a new SQL and posts it to the sales channel.
+func (r *slackRig) announced(t testing.TB, ext string) *handoff.Lead {
+	t.Helper()
+	score := 75
+	res, err := r.store.SaveLead(context.Background(), handoff.LeadInput{ExternalID: ext, Company: "Co " + ext, Name: "Bo", Score: &score},
+		handoff.DefaultPolicy(), time.Now().UTC(), handoff.ActorAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.drain(t)
+	return res.Lead
+}
+
+func (r *slackRig) lead(t testing.TB, id int64) *handoff.Lead {
+	t.Helper()
+	l, err := r.store.Lead(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func ephemeralsTo(calls []fakeslack.Call, user string) []string {
+	var out []string
+	for _, c := range calls {
+		if c.Param("user") == user {
+			out = append(out, c.Param("text"))
+		}
+	}
+	return out
+}
+
+func TestSlackClaimRace(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newSlackRig(t, s, nil)
+		l := r.announced(t, "race")
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if status, body := r.click(t, fmt.Sprintf("UREP%d", i), bot.ActionClaim, l.ID); status != http.StatusOK {
+					t.Errorf("click %d: %d %s", i, status, body)
+				}
+			}()
+		}
+		wg.Wait()
+		r.drain(t)
+		got := r.lead(t, l.ID)
+		owner := got.Owner.UserID
+		if got.Stage != handoff.StageClaimed || !strings.HasPrefix(owner, "UREP") || got.Owner.Email != strings.ToLower(owner)+"@example.com" {
+			t.Fatalf("lead = %s, owner %+v; want claimed by one rep with their email", got.Stage, got.Owner)
+		}
+		updates := r.slack.Calls("chat.update")
+		if len(updates) != 1 || !strings.Contains(updates[0].Param("text"), "<@"+owner+">") {
+			t.Fatalf("chat.update calls = %d (%v), want one naming <@%s>", len(updates), updates, owner)
+		}
+		if !strings.Contains(updates[0].Param("blocks"), bot.ActionLogContact) {
+			t.Fatal("updated card has no Log contact button")
+		}
+		eph := r.slack.Calls("chat.postEphemeral")
+		if len(eph) != 7 {
+			t.Fatalf("ephemerals = %d, want 7", len(eph))
+		}
+		for _, e := range eph {
+			if e.Param("user") == owner || !strings.Contains(e.Param("text"), "<@"+owner+">") {
+				t.Errorf("ephemeral to %s = %q, want a loser told the owner", e.Param("user"), e.Param("text"))
+			}
+		}
+		if dms := r.slack.Calls("conversations.open"); len(dms) != 1 || dms[0].Param("users") != owner {
+			t.Fatalf("DMs opened = %+v, want one to the owner", dms)
+		}
+		// The owner's double click is harmless.
+		if status, _ := r.click(t, owner, bot.ActionClaim, l.ID); status != http.StatusOK {
+			t.Fatalf("double click status = %d", status)
+		}
+		r.drain(t)
+		if len(r.slack.Calls("chat.update")) != 1 || len(r.slack.Calls("chat.postEphemeral")) != 7 {
+			t.Fatal("the owner's double click changed something")
+		}
+	})
+}
+
+func TestSlackPermissions(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newSlackRig(t, s, nil)
+		l := r.announced(t, "perm")
+		if status, _ := r.click(t, "UOWNER", bot.ActionClaim, l.ID); status != http.StatusOK {
+			t.Fatal(status)
+		}
+		r.drain(t)
+		tests := []struct {
+			name, user, action string
+			wantStage          handoff.Stage
+			wantRefusal        bool
+			wantModal          bool
+		}{
+			{"OtherRepLogContact", "UOTHER", bot.ActionLogContact, handoff.StageClaimed, true, false},
+			{"OtherRepRelease", "UOTHER", bot.ActionRelease, handoff.StageClaimed, true, false},
+			{"OtherRepWon", "UOTHER", bot.ActionWon, handoff.StageClaimed, true, false},
+			{"RepReassign", "UOWNER", bot.ActionReassign, handoff.StageClaimed, true, false},
+			{"ManagerReassign", "UBOSS", bot.ActionReassign, handoff.StageClaimed, false, true},
+			{"OwnerLogContact", "UOWNER", bot.ActionLogContact, handoff.StageContacted, false, false},
+			{"OwnerWon", "UOWNER", bot.ActionWon, handoff.StageContacted, false, true},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				eph, views := len(ephemeralsTo(r.slack.Calls("chat.postEphemeral"), tt.user)), len(r.slack.Calls("views.open"))
+				if status, body := r.click(t, tt.user, tt.action, l.ID); status != http.StatusOK {
+					t.Fatalf("status = %d %s", status, body)
+				}
+				r.drain(t)
+				if got := r.lead(t, l.ID); got.Stage != tt.wantStage || got.Owner.UserID != "UOWNER" {
+					t.Fatalf("lead = %s owned by %s, want %s owned by UOWNER", got.Stage, got.Owner.UserID, tt.wantStage)
+				}
+				refusals := ephemeralsTo(r.slack.Calls("chat.postEphemeral"), tt.user)[eph:]
+				if (len(refusals) > 0) != tt.wantRefusal {
+					t.Fatalf("private notices = %q, want refusal %v", refusals, tt.wantRefusal)
+				}
+				opened := r.slack.Calls("views.open")[views:]
+				if (len(opened) > 0) != tt.wantModal {
+					t.Fatalf("modals opened = %d, want %v", len(opened), tt.wantModal)
+				}
+				if tt.wantModal {
+					var view struct {
+						CallbackID string `json:"callback_id"`
+					}
+					raw, _ := json.Marshal(opened[0].JSON["view"])
+					if err := json.Unmarshal(raw, &view); err != nil || view.CallbackID != tt.action || opened[0].Param("trigger_id") != "trigger-"+tt.user {
+						t.Fatalf("views.open = %+v", opened[0].JSON)
+					}
+				}
+			})
+		}
+	})
+}
+
+func TestSlackModals(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newSlackRig(t, s, nil)
+		l := r.announced(t, "modal")
+		state := fmt.Sprintf(`{"lead":%d,"channel":%q}`, l.ID, salesChannel)
+		submit := func(user, form string, answers map[string]string) (int, string) {
+			return r.send(t, "/slack/interactions", signingSecret, time.Now(), fakeslack.SubmitPayload(user, form, state, answers))
+		}
+		// Not a fit: anyone may while it is unclaimed, but a reason is needed.
+		if status, body := submit("UREP", bot.ActionNotAFit, map[string]string{"reason": " "}); status != http.StatusOK || !strings.Contains(body, `"response_action": "errors"`) || !strings.Contains(body, `"reason"`) {
+			t.Fatalf("empty reason: %d %s, want errors on reason", status, body)
+		}
+		r.click(t, "UREP", bot.ActionClaim, l.ID)
+		r.click(t, "UREP", bot.ActionLogContact, l.ID)
+		// A manager reassigns; the new owner wins it.
+		if status, body := submit("UBOSS", bot.ActionReassign, map[string]string{"user:owner": "UNEW"}); status != http.StatusOK || body != "" {
+			t.Fatalf("reassign: %d %q", status, body)
+		}
+		if status, body := submit("UREP", bot.ActionWon, map[string]string{"amount": "1000"}); status != http.StatusOK || !strings.Contains(body, "errors") {
+			t.Fatalf("won by the former owner: %d %s, want errors", status, body)
+		}
+		if status, body := submit("UNEW", bot.ActionWon, map[string]string{"amount": "12,5x"}); !strings.Contains(body, `"amount"`) {
+			t.Fatalf("bad amount: %d %s, want errors on amount", status, body)
+		}
+		if status, body := submit("UNEW", bot.ActionWon, map[string]string{"amount": "40000"}); status != http.StatusOK || body != "" {
+			t.Fatalf("won: %d %q", status, body)
+		}
+		r.drain(t)
+		got := r.lead(t, l.ID)
+		if got.Stage != handoff.StageWon || got.AmountMinor != 4_000_000 || got.Owner.UserID != "UNEW" {
+			t.Fatalf("lead = %s %d owned by %s, want won 4000000 by UNEW", got.Stage, got.AmountMinor, got.Owner.UserID)
+		}
+		updates := r.slack.Calls("chat.update")
+		if last := updates[len(updates)-1]; !strings.Contains(last.Param("text"), "DKK 40,000") {
+			t.Fatalf("last card = %q, want the won amount", last.Param("text"))
+		}
+		if dms := r.slack.Calls("conversations.open"); len(dms) != 2 || dms[1].Param("users") != "UNEW" {
+			t.Fatalf("DMs opened = %+v, want the claimer and then the new owner", dms)
+		}
+	})
+}
+
+func TestSlackSignatures(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newSlackRig(t, s, nil)
+		l := r.announced(t, "sig")
+		click := fakeslack.ClickPayload("UREP", salesChannel, "1.1", bot.ActionClaim, fmt.Sprint(l.ID), "")
+		tests := []struct {
+			name       string
+			path       string
+			secret     string
+			ts         time.Time
+			body       string
+			tamper     func(*http.Request)
+			wantStatus int
+		}{
+			{"ForgedSecret", "/slack/interactions", "not-the-secret", time.Now(), click, nil, http.StatusUnauthorized},
+			{"Replayed", "/slack/interactions", signingSecret, time.Now().Add(-6 * time.Minute), click, nil, http.StatusUnauthorized},
+			{"FromTheFuture", "/slack/interactions", signingSecret, time.Now().Add(6 * time.Minute), click, nil, http.StatusUnauthorized},
+			{"NoSignature", "/slack/interactions", signingSecret, time.Now(), click, func(r *http.Request) { r.Header.Del("X-Slack-Signature") }, http.StatusUnauthorized},
+			{"BodyChanged", "/slack/commands", signingSecret, time.Now(), "command=%2Ffunnel&user_id=U1", func(r *http.Request) {
+				r.Body = io.NopCloser(strings.NewReader("command=%2Ffunnel&user_id=U2"))
+			}, http.StatusUnauthorized},
+			{"ForgedEvent", "/slack/events", "nope", time.Now(), `{"type":"url_verification","challenge":"x"}`, nil, http.StatusUnauthorized},
+			{"MalformedInteraction", "/slack/interactions", signingSecret, time.Now(), "payload=%7Bnot+json", nil, http.StatusBadRequest},
+			{"EmptyInteraction", "/slack/interactions", signingSecret, time.Now(), "", nil, http.StatusBadRequest},
+			{"MalformedCommand", "/slack/commands", signingSecret, time.Now(), "text=hi", nil, http.StatusBadRequest},
+			{"MalformedEvent", "/slack/events", signingSecret, time.Now(), `{"type":`, nil, http.StatusBadRequest},
+			{"EventWithoutID", "/slack/events", signingSecret, time.Now(), `{"type":"event_callback","event":{"type":"app_home_opened"}}`, nil, http.StatusBadRequest},
+			{"UnknownAction", "/slack/interactions", signingSecret, time.Now(), fakeslack.ClickPayload("UREP", salesChannel, "1.1", "lead.bogus", "1", ""), nil, http.StatusBadRequest},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				req := fakeslack.SignedRequest(r.srv.URL+tt.path, tt.secret, tt.ts, tt.body)
+				if tt.tamper != nil {
+					tt.tamper(req)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != tt.wantStatus {
+					t.Fatalf("status = %d, want %d", resp.StatusCode, tt.wantStatus)
+				}
+				r.drain(t)
+				if got := r.lead(t, l.ID); got.Stage != handoff.StageSQL || !got.Owner.IsZero() {
+					t.Fatalf("lead changed to %s owned by %+v", got.Stage, got.Owner)
+				}
+				if n := len(r.slack.Calls("chat.postEphemeral")) + len(r.slack.Calls("chat.update")); n != 0 {
+					t.Fatalf("Slack was called %d times", n)
+				}
+			})
+		}
+	})
+}
+
+func TestSlackEvents(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newSlackRig(t, s, nil)
+		status, body := r.send(t, "/slack/events", signingSecret, time.Now(), `{"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`)
+		if status != http.StatusOK || !strings.Contains(body, "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P") {
+			t.Fatalf("url_verification: %d %s", status, body)
+		}
+		event := `{"type":"event_callback","team_id":"T1","event_id":"Ev0PV52K21","event_time":1700000000,"event":{"type":"tokens_revoked"}}`
+		for i := range 3 { // Slack retries with the same event_id
+			if status, body := r.send(t, "/slack/events", signingSecret, time.Now(), event); status != http.StatusOK {
+				t.Fatalf("delivery %d: %d %s", i, status, body)
+			}
+		}
+		first, err := s.MarkProcessed(context.Background(), slackbot.Name, "Ev0PV52K21", time.Now())
+		if err != nil || first {
+			t.Fatalf("MarkProcessed after deliveries = %v, %v; want already processed", first, err)
+		}
+	})
+}
+
+// slowAnswerer answers after a delay.
+type slowAnswerer struct{ delay time.Duration }
+
+func (a slowAnswerer) Answer(ctx context.Context, cmd bot.Command) (bot.Message, error) {
+	select {
+	case <-time.After(a.delay):
+	case <-ctx.Done():
+		return bot.Message{}, ctx.Err()
+	}
+	if cmd.Text == "bad" {
+		return bot.Message{}, handoff.Errorf(handoff.EINVALID, "usage: /%s [month]", cmd.Name)
+	}
+	return bot.Notice("Funnel for " + bot.Escape(cmd.Text)), nil
+}
+
+func TestSlackCommands(t *testing.T) {
+	s := storagetest.Open(t, storage.DialectSQLite)
+	tests := []struct {
+		name     string
+		answerer bot.CommandAnswerer
+		command  string
+		text     string
+		want     string // in the ack
+		wantLate string // through response_url
+	}{
+		{"ComingSoon", nil, "/funnel", "month", "coming soon", ""},
+		{"Answered", slowAnswerer{0}, "/funnel", "month", "Funnel for month", ""},
+		{"UsageError", slowAnswerer{0}, "/sla", "bad", "usage: /sla [month]", ""},
+		{"Unknown", nil, "/nope", "", "I don't know", ""},
+		{"Slow", slowAnswerer{500 * time.Millisecond}, "/leads", "week", "Working on", "Funnel for week"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newSlackRig(t, s, tt.answerer)
+			start := time.Now()
+			status, body := r.send(t, "/slack/commands", signingSecret, time.Now(), fakeslack.CommandBody("U1", "C1", tt.command, tt.text, r.slack.ResponseURL("cmd")))
+			if status != http.StatusOK || !strings.Contains(body, tt.want) || !strings.Contains(body, `"response_type": "ephemeral"`) {
+				t.Fatalf("ack = %d %s, want ephemeral containing %q", status, body, tt.want)
+			}
+			if took := time.Since(start); took > 2*time.Second {
+				t.Fatalf("ack took %s", took)
+			}
+			if tt.wantLate == "" {
+				return
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for len(r.slack.Calls("response_url")) == 0 && time.Now().Before(deadline) {
+				r.drain(t)
+				time.Sleep(20 * time.Millisecond)
+			}
+			late := r.slack.Calls("response_url")
+			if len(late) != 1 || !strings.Contains(late[0].Param("text"), tt.wantLate) {
+				t.Fatalf("late answers = %+v, want one with %q", late, tt.wantLate)
+			}
+		})
+	}
+}

@@ -1,0 +1,330 @@
+// Package fakeslack is a stand-in for the Slack Web API for tests and the
+// demo: an HTTP server that speaks Slack's JSON for the methods Handoff
+// calls, checks the bot token, records every call, and can be told to
+// answer 429 (with Retry-After), 5xx or a Slack error. It also builds
+// inbound requests signed exactly as Slack signs them.
+package fakeslack
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Call is one request the fake received.
+type Call struct {
+	Method string     // "chat.postMessage", or "response_url" for a response URL
+	Form   url.Values // form parameters (for JSON bodies: top-level strings)
+	JSON   map[string]any
+	At     time.Time
+}
+
+// Param returns a parameter of the call, from the form or the JSON body.
+func (c Call) Param(name string) string {
+	if v := c.Form.Get(name); v != "" {
+		return v
+	}
+	if v, ok := c.JSON[name].(string); ok {
+		return v
+	}
+	return ""
+}
+
+// fault is a canned failure for the next call of a method.
+type fault struct {
+	status     int
+	retryAfter int // seconds, for 429
+}
+
+// Server is a running fake Slack Web API. Its methods are safe for
+// concurrent use.
+type Server struct {
+	srv   *httptest.Server
+	token string
+
+	mu          sync.Mutex
+	calls       []Call
+	faults      map[string][]fault
+	badChannels map[string]bool
+	groups      map[string][]string
+	seq         int64
+	latency     time.Duration
+	notify      chan struct{}
+}
+
+// New starts a fake that accepts the bot token token. Close it when done.
+func New(token string) *Server {
+	s := &Server{token: token, faults: map[string][]fault{}, badChannels: map[string]bool{}, groups: map[string][]string{}, notify: make(chan struct{}, 1)}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// Close stops the server.
+func (s *Server) Close() { s.srv.Close() }
+
+// APIURL is the base URL for slack.OptionAPIURL (it ends with "/").
+func (s *Server) APIURL() string { return s.srv.URL + "/api/" }
+
+// ResponseURL is a response_url that the fake records as method
+// "response_url".
+func (s *Server) ResponseURL(id string) string { return s.srv.URL + "/response/" + url.PathEscape(id) }
+
+// SetLatency delays every answer by d (to measure under realistic latency).
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
+}
+
+// FailNext makes the next n calls of method answer with HTTP status (429
+// with a Retry-After of retryAfter seconds, or a 5xx).
+func (s *Server) FailNext(method string, n, status, retryAfter int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.faults[method] = append(s.faults[method], fault{status: status, retryAfter: retryAfter})
+	}
+}
+
+// ChannelNotFound makes every post to channel fail with channel_not_found.
+func (s *Server) ChannelNotFound(channel string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.badChannels[channel] = true
+}
+
+// SetGroup sets the members of a user group for usergroups.users.list.
+func (s *Server) SetGroup(id string, users ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.groups[id] = users
+}
+
+// Calls returns the calls of method so far (every call for ""), in order.
+func (s *Server) Calls(method string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if method == "" || c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Wait waits until method has been called at least n times, or timeout,
+// and returns its calls.
+func (s *Server) Wait(method string, n int, timeout time.Duration) []Call {
+	deadline := time.Now().Add(timeout)
+	for {
+		calls := s.Calls(method)
+		if len(calls) >= n || time.Now().After(deadline) {
+			return calls
+		}
+		select {
+		case <-s.notify:
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	call := Call{At: time.Now(), Form: url.Values{}}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" {
+		_ = json.Unmarshal(body, &call.JSON)
+		for k, v := range call.JSON {
+			if s, ok := v.(string); ok {
+				call.Form.Set(k, s)
+			}
+		}
+	} else {
+		call.Form, _ = url.ParseQuery(string(body))
+	}
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/api/"):
+		call.Method = strings.TrimPrefix(r.URL.Path, "/api/")
+	case strings.HasPrefix(r.URL.Path, "/response/"):
+		call.Method = "response_url"
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	s.mu.Lock()
+	latency := s.latency
+	var f *fault
+	if q := s.faults[call.Method]; len(q) > 0 {
+		f = &q[0]
+		s.faults[call.Method] = q[1:]
+	}
+	s.mu.Unlock()
+	if latency > 0 {
+		time.Sleep(latency)
+	}
+	if f != nil {
+		s.record(call) // Slack saw it, but did nothing
+		if f.status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", strconv.Itoa(f.retryAfter))
+		}
+		http.Error(w, http.StatusText(f.status), f.status)
+		return
+	}
+	if call.Method != "response_url" {
+		token := call.Form.Get("token")
+		if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			token = bearer
+		}
+		if token != s.token {
+			s.record(call)
+			writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})
+			return
+		}
+	}
+	s.record(call)
+	writeJSON(w, s.answer(call))
+}
+
+func (s *Server) record(c Call) {
+	s.mu.Lock()
+	s.calls = append(s.calls, c)
+	s.mu.Unlock()
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+}
+
+// answer is the JSON answer of a successful call.
+func (s *Server) answer(c Call) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := c.Param("channel")
+	switch c.Method {
+	case "chat.postMessage", "chat.update", "chat.postEphemeral":
+		if s.badChannels[ch] {
+			return map[string]any{"ok": false, "error": "channel_not_found"}
+		}
+		ts := c.Param("ts")
+		if c.Method != "chat.update" {
+			s.seq++
+			ts = fmt.Sprintf("1700000000.%06d", s.seq)
+		}
+		if c.Method == "chat.postEphemeral" {
+			return map[string]any{"ok": true, "message_ts": ts}
+		}
+		return map[string]any{"ok": true, "channel": ch, "ts": ts, "message": map[string]any{"ts": ts, "text": c.Param("text")}}
+	case "conversations.open":
+		users := c.Param("users")
+		return map[string]any{"ok": true, "channel": map[string]any{"id": "D" + strings.Split(users, ",")[0]}}
+	case "users.info":
+		u := c.Param("user")
+		return map[string]any{"ok": true, "user": map[string]any{"id": u, "name": strings.ToLower(u), "profile": map[string]any{"email": strings.ToLower(u) + "@example.com"}}}
+	case "usergroups.users.list":
+		g, ok := s.groups[c.Param("usergroup")]
+		if !ok {
+			return map[string]any{"ok": false, "error": "no_such_subteam"}
+		}
+		return map[string]any{"ok": true, "users": g}
+	case "views.open":
+		s.seq++
+		return map[string]any{"ok": true, "view": map[string]any{"id": fmt.Sprintf("V%d", s.seq)}}
+	case "auth.test":
+		return map[string]any{"ok": true, "url": "https://fake.slack.com/", "team": "Fake", "user": "handoff", "team_id": "T0001", "user_id": "UBOT"}
+	case "response_url":
+		return map[string]any{"ok": true}
+	}
+	return map[string]any{"ok": false, "error": "unknown_method"}
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Sign returns the X-Slack-Signature Slack sends for body at timestamp ts:
+// "v0=" + hex(HMAC-SHA256(secret, "v0:{ts}:{body}")).
+func Sign(secret string, ts time.Time, body string) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "v0:%d:%s", ts.Unix(), body)
+	return "v0=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// SignedRequest builds a POST to target signed with secret at ts, as Slack
+// builds it (form-encoded unless body starts with "{").
+func SignedRequest(target, secret string, ts time.Time, body string) *http.Request {
+	req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(body))
+	if strings.HasPrefix(body, "{") {
+		req.Header.Set("Content-Type", "application/json")
+	} else {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.Header.Set("X-Slack-Request-Timestamp", strconv.FormatInt(ts.Unix(), 10))
+	req.Header.Set("X-Slack-Signature", Sign(secret, ts, body))
+	req.RequestURI = "" // usable with an http.Client too
+	return req
+}
+
+// ClickPayload is the form body of a block_actions interaction: user
+// clicked the button actionID with value on message ts in channel.
+func ClickPayload(user, channel, ts, actionID, value, responseURL string) string {
+	p := map[string]any{
+		"type":         "block_actions",
+		"user":         map[string]any{"id": user, "name": strings.ToLower(user)},
+		"api_app_id":   "A0001",
+		"team":         map[string]any{"id": "T0001"},
+		"container":    map[string]any{"type": "message", "message_ts": ts, "channel_id": channel},
+		"channel":      map[string]any{"id": channel},
+		"message":      map[string]any{"ts": ts},
+		"trigger_id":   "trigger-" + user,
+		"response_url": responseURL,
+		"actions": []any{map[string]any{
+			"type": "button", "action_id": actionID, "block_id": "lead_actions", "value": value,
+			"action_ts": "1700000000.000001",
+		}},
+	}
+	b, _ := json.Marshal(p)
+	return url.Values{"payload": {string(b)}}.Encode()
+}
+
+// SubmitPayload is the form body of a view_submission: user submitted the
+// modal callbackID with privateMetadata and the answers (block id = action
+// id = key; a key starting with "user:" is a users_select).
+func SubmitPayload(user, callbackID, privateMetadata string, answers map[string]string) string {
+	values := map[string]any{}
+	for k, v := range answers {
+		if id, ok := strings.CutPrefix(k, "user:"); ok {
+			values[id] = map[string]any{id: map[string]any{"type": "users_select", "selected_user": v}}
+			continue
+		}
+		values[k] = map[string]any{k: map[string]any{"type": "plain_text_input", "value": v}}
+	}
+	p := map[string]any{
+		"type": "view_submission",
+		"user": map[string]any{"id": user},
+		"team": map[string]any{"id": "T0001"},
+		"view": map[string]any{"id": "V1", "type": "modal", "callback_id": callbackID, "private_metadata": privateMetadata,
+			"state": map[string]any{"values": values}},
+	}
+	b, _ := json.Marshal(p)
+	return url.Values{"payload": {string(b)}}.Encode()
+}
+
+// CommandBody is the form body of a slash command.
+func CommandBody(user, channel, command, text, responseURL string) string {
+	return url.Values{
+		"command": {command}, "text": {text}, "user_id": {user}, "channel_id": {channel},
+		"team_id": {"T0001"}, "response_url": {responseURL}, "trigger_id": {"trigger-" + user},
+	}.Encode()
+}
