@@ -32,6 +32,8 @@ const (
 	defaultTeamsTenant       = "botframework.com"
 	// DefaultAPIRateLimit is the default HANDOFF_API_RATE_LIMIT.
 	DefaultAPIRateLimit = 200
+	// DefaultOutboxLease is the default HANDOFF_OUTBOX_LEASE.
+	DefaultOutboxLease = 2 * time.Minute
 )
 
 // Config is everything Handoff needs to run.
@@ -47,6 +49,10 @@ type Config struct {
 	// APIRateLimit is the requests per second each API token may make, with
 	// bursts of twice that (HANDOFF_API_RATE_LIMIT, default 200; 0 turns it off).
 	APIRateLimit float64
+	// OutboxLease is how long a replica may hold an outbox message it is
+	// sending before another replica takes it over (HANDOFF_OUTBOX_LEASE,
+	// default 2m).
+	OutboxLease time.Duration
 	// Slack holds the Slack app settings.
 	Slack SlackConfig
 	// Teams holds the Microsoft Teams bot settings.
@@ -112,6 +118,7 @@ func Load(getenv func(string) string) (Config, error) {
 		DatabaseURL:  orDefault(env("DATABASE_URL"), DefaultDatabaseURL),
 		APIToken:     env("HANDOFF_API_TOKEN"),
 		APIRateLimit: DefaultAPIRateLimit,
+		OutboxLease:  DefaultOutboxLease,
 		Slack: SlackConfig{
 			BotToken:       env("SLACK_BOT_TOKEN"),
 			SigningSecret:  env("SLACK_SIGNING_SECRET"),
@@ -142,6 +149,13 @@ func Load(getenv func(string) string) (Config, error) {
 			bad("HANDOFF_API_RATE_LIMIT", "invalid rate %q: want requests per second, 0 for no limit", v)
 		} else {
 			c.APIRateLimit = n
+		}
+	}
+	if v := env("HANDOFF_OUTBOX_LEASE"); v != "" {
+		if d, err := time.ParseDuration(v); err != nil || d < time.Second {
+			bad("HANDOFF_OUTBOX_LEASE", "invalid duration %q: want Go syntax of at least 1s, e.g. 2m", v)
+		} else {
+			c.OutboxLease = d
 		}
 	}
 	if err := checkAddr(c.Addr); err != nil {
@@ -203,6 +217,7 @@ func (c Config) Redacted() map[string]string {
 	m := map[string]string{
 		"HANDOFF_ADDR":              c.Addr,
 		"HANDOFF_API_RATE_LIMIT":    strconv.FormatFloat(c.APIRateLimit, 'g', -1, 64),
+		"HANDOFF_OUTBOX_LEASE":      c.OutboxLease.String(),
 		"DATABASE_URL":              redactURL(c.DatabaseURL),
 		"HANDOFF_API_TOKEN":         secret(c.APIToken),
 		"HANDOFF_CONFIG":            orDefault(c.ConfigFile, "(none, built-in agreement)"),

@@ -232,3 +232,15 @@ func (s *Store) LeadByPost(ctx context.Context, platform, messageID string) (int
 	}
 	return row.LeadID, nil
 }
+
+// ReleaseOutboxLeases makes every leased pending message available again at
+// once. Only a single-replica deployment (SQLite) may call it at start-up:
+// there the leases can only be a crashed predecessor's.
+func (s *Store) ReleaseOutboxLeases(ctx context.Context) (int64, error) {
+	r := s.write.WithContext(ctx).Model(&outboxRow{}).Where("status = ? AND locked_until_ms > 0", OutboxPending).
+		Updates(map[string]any{"locked_until_ms": 0, "locked_by": ""})
+	if r.Error != nil {
+		return 0, fmt.Errorf("storage: release outbox leases: %w", r.Error)
+	}
+	return r.RowsAffected, nil
+}

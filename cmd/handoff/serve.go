@@ -14,6 +14,7 @@ import (
 
 	"github.com/handoff/handoff/bot"
 	slackbot "github.com/handoff/handoff/bot/slack"
+	teamsbot "github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/config"
 	"github.com/handoff/handoff/handlers"
 	"github.com/handoff/handoff/metrics"
@@ -99,11 +100,34 @@ func (a *app) wireChat() error {
 			a.logger.Warn("SLACK_SALES_CHANNEL is not set: new SQLs cannot be posted to Slack")
 		}
 	}
+	var teamsPlatform *teamsbot.Platform
+	if cfg.Teams.Enabled() {
+		if cfg.Teams.AppPassword == "" {
+			return fmt.Errorf("TEAMS_APP_PASSWORD is required when TEAMS_APP_ID is set")
+		}
+		conn := teamsbot.NewConnector(cfg.Teams.AppID, cfg.Teams.AppPassword, cfg.Teams.TokenURL, nil)
+		teamsPlatform = teamsbot.NewPlatform(conn, store, cfg.Teams.TenantID)
+		targets = append(targets, bot.Target{Platform: teamsPlatform, SalesChannel: cfg.Teams.SalesChannel, ManagerChannel: cfg.Teams.ManagerChannel})
+		managers[teamsbot.Name] = teamsbot.NewManagers(teamsPlatform, cfg.Teams.Managers)
+		directory[teamsbot.Name] = teamsPlatform
+		if cfg.Teams.SalesChannel == "" {
+			a.logger.Warn("TEAMS_SALES_CHANNEL is not set: new SQLs cannot be posted to Teams")
+		}
+	}
 	if len(targets) == 0 {
 		a.logger.Warn("no chat platform is configured (SLACK_BOT_TOKEN, TEAMS_APP_ID): leads are stored but not posted")
 		return nil
 	}
-	disp := bot.NewDispatcher(bot.DispatcherConfig{Store: store, Targets: targets, Policy: cfg.Policy, Now: a.now, Logger: a.logger})
+	if store.Dialect() == storage.DialectSQLite {
+		// One replica only on SQLite: any lease left is a crashed predecessor's.
+		if n, err := store.ReleaseOutboxLeases(context.Background()); err != nil {
+			return err
+		} else if n > 0 {
+			a.logger.Info("released outbox messages leased by a previous run", "messages", n)
+		}
+	}
+	disp := bot.NewDispatcher(bot.DispatcherConfig{Store: store, Targets: targets, Policy: cfg.Policy, Now: a.now, Logger: a.logger,
+		Lease: cfg.OutboxLease})
 	a.wakeOutbox = disp.Wake
 	a.workers = append(a.workers, worker{"outbox", disp.Run})
 	b := bot.New(bot.Config{Store: store, Policy: cfg.Policy, Now: a.now, Logger: a.logger, Wake: disp.Wake,
@@ -119,6 +143,12 @@ func (a *app) wireChat() error {
 			}
 			(&handlers.Slack{SigningSecret: cfg.Slack.SigningSecret, App: slackApp, Logger: a.logger}).Register(a.mux)
 		}
+	}
+	if teamsPlatform != nil {
+		teamsApp := teamsbot.NewApp(teamsbot.AppConfig{Bot: b, Leads: store, Store: store, Platform: teamsPlatform,
+			Policy: cfg.Policy, Now: a.now, Logger: a.logger})
+		v := teamsbot.NewValidator(cfg.Teams.AppID, cfg.Teams.OpenIDMetadataURL, nil)
+		handlers.NewTeams(v, teamsApp, a.logger).Register(a.mux)
 	}
 	return nil
 }

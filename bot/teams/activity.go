@@ -1,0 +1,127 @@
+package teams
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+)
+
+// Activity is an inbound Bot Framework activity. It is schema.Activity
+// with the fields that the library types too narrowly kept as raw JSON:
+// Value (an Action.Submit's data may be any JSON, not only an object),
+// ChannelData (decoded by TeamsChannelData) and the timestamps (a malformed
+// one must not make the whole activity unreadable).
+type Activity struct {
+	schema.Activity
+	Value          json.RawMessage `json:"value,omitempty"`
+	ChannelData    json.RawMessage `json:"channelData,omitempty"`
+	Timestamp      json.RawMessage `json:"timestamp,omitempty"`
+	LocalTimestamp json.RawMessage `json:"localTimestamp,omitempty"`
+	Expiration     json.RawMessage `json:"expiration,omitempty"`
+}
+
+// DecodeActivity decodes an activity body. It returns an error for
+// anything but a JSON object with a type.
+func DecodeActivity(body []byte) (*Activity, error) {
+	var a Activity
+	if err := json.Unmarshal(body, &a); err != nil {
+		return nil, fmt.Errorf("teams: decode activity: %w", err)
+	}
+	if a.Type == "" {
+		return nil, errors.New("teams: activity has no type")
+	}
+	return &a, nil
+}
+
+// ChannelData is the Teams part of an activity's channelData.
+type ChannelData struct {
+	EventType string `json:"eventType"`
+	Tenant    struct {
+		ID string `json:"id"`
+	} `json:"tenant"`
+	Team struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"team"`
+	Channel struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"channel"`
+}
+
+// TeamsChannelData decodes the activity's channelData; anything unreadable
+// is left empty.
+func (a *Activity) TeamsChannelData() ChannelData {
+	var cd ChannelData
+	if len(a.ChannelData) > 0 {
+		_ = json.Unmarshal(a.ChannelData, &cd)
+	}
+	return cd
+}
+
+// TenantID is the activity's tenant: from channelData, else from the
+// conversation.
+func (a *Activity) TenantID() string {
+	if t := a.TeamsChannelData().Tenant.ID; t != "" {
+		return t
+	}
+	return a.Conversation.TenantID
+}
+
+// actionData is what a card action carries: {action, value} for a lead
+// button, plus form, state and in_* inputs for a form submission.
+type actionData map[string]any
+
+// str returns a data field as a string ("" when missing; numbers as
+// written).
+func (d actionData) str(key string) string {
+	switch v := d[key].(type) {
+	case string:
+		return v
+	case json.Number:
+		return v.String()
+	case float64:
+		return fmt.Sprint(v)
+	case bool:
+		return fmt.Sprint(v)
+	}
+	return ""
+}
+
+// decodeData decodes raw JSON that must be an object; any other JSON
+// (a string, a number, null) gives an error instead of a panic.
+func decodeData(raw json.RawMessage) (actionData, error) {
+	var d actionData
+	if err := json.Unmarshal(raw, &d); err != nil || d == nil {
+		return nil, fmt.Errorf("teams: card data is not an object: %s", snippet(raw))
+	}
+	return d, nil
+}
+
+// invokeData returns the data of an adaptiveCard/action invoke, whose value
+// is {"action": {"type": "Action.Execute", "verb": …, "data": {…}}}; the
+// verb fills in a missing data.action.
+func invokeData(raw json.RawMessage) (actionData, error) {
+	var v struct {
+		Action struct {
+			Verb string          `json:"verb"`
+			Data json.RawMessage `json:"data"`
+		} `json:"action"`
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, fmt.Errorf("teams: invoke value: %w", err)
+	}
+	d := actionData{}
+	if len(v.Action.Data) > 0 && string(v.Action.Data) != "null" {
+		var err error
+		if d, err = decodeData(v.Action.Data); err != nil {
+			return nil, err
+		}
+	}
+	if d.str("action") == "" && v.Action.Verb != "" {
+		d["action"] = v.Action.Verb
+	}
+	return d, nil
+}

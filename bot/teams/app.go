@@ -1,0 +1,354 @@
+package teams
+
+import (
+	"context"
+	"log/slog"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/storage"
+)
+
+// Leads reads a lead for the refreshed card of an invoke response;
+// *storage.Store implements it.
+type Leads interface {
+	Lead(ctx context.Context, id int64) (*handoff.Lead, error)
+}
+
+// AppConfig is what NewApp needs. Bot, Leads, Store and Platform are
+// required.
+type AppConfig struct {
+	Bot      *bot.Bot
+	Leads    Leads
+	Store    Store
+	Platform *Platform
+	Policy   handoff.Policy
+	// Answerer answers funnel, sla and leads; nil answers "not available
+	// yet".
+	Answerer bot.CommandAnswerer
+	Now      func() time.Time
+	Logger   *slog.Logger
+}
+
+// App handles authenticated Bot Framework activities: installation
+// (conversationUpdate, installationUpdate) stores conversation references;
+// Action.Execute clicks (invoke adaptiveCard/action) run the bot's flows and
+// are answered with the refreshed card or a form; Action.Submit clicks
+// (message with value) run them too and are answered through the outbox;
+// text messages are the commands funnel, sla, leads and help.
+type App struct {
+	cfg    AppConfig
+	logger *slog.Logger
+}
+
+// NewApp returns the App over cfg.
+func NewApp(cfg AppConfig) *App {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &App{cfg: cfg, logger: logger}
+}
+
+// InvokeResponse is the HTTP answer to an invoke activity: its body, sent
+// with HTTP 200 (the status Teams reads is the body's statusCode).
+type InvokeResponse struct {
+	StatusCode int    `json:"statusCode"`
+	Type       string `json:"type"`
+	Value      any    `json:"value"`
+}
+
+// errorValue is the value of an invoke error response.
+type errorValue struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func cardResponse(c Card) *InvokeResponse {
+	return &InvokeResponse{StatusCode: 200, Type: CardContentType, Value: c}
+}
+
+func errorResponse(status int, code, msg string) *InvokeResponse {
+	return &InvokeResponse{StatusCode: status, Type: "application/vnd.microsoft.error", Value: errorValue{Code: code, Message: msg}}
+}
+
+// Handle handles one authenticated activity. It returns the invoke response
+// to send as the HTTP body (nil for an empty 200), or an error: EINVALID
+// for an activity it cannot use (400), anything else when the store fails
+// (500, and Bot Framework retries).
+func (a *App) Handle(ctx context.Context, act *Activity) (*InvokeResponse, error) {
+	a.remember(ctx, act)
+	switch act.Type {
+	case schema.ConversationUpdate, "installationUpdate":
+		return nil, a.install(ctx, act)
+	case schema.Invoke:
+		if act.Name != "adaptiveCard/action" {
+			return errorResponse(400, "BadRequest", "unsupported invoke "+act.Name), nil
+		}
+		return a.invoke(ctx, act), nil
+	case schema.Message:
+		if len(act.Value) > 0 && string(act.Value) != "null" {
+			return nil, a.submitMessage(ctx, act)
+		}
+		return nil, a.command(ctx, act)
+	}
+	return nil, nil
+}
+
+// remember records the sender (name for mentions, personal chat for DMs).
+func (a *App) remember(ctx context.Context, act *Activity) {
+	if act.From.ID == "" || act.From.Role == "bot" || act.From.ID == act.Recipient.ID {
+		return
+	}
+	u := storage.TeamsUser{ID: act.From.ID, AADObjectID: act.From.AadObjectID, Name: act.From.Name,
+		TenantID: act.TenantID(), ServiceURL: act.ServiceURL}
+	if act.Conversation.ConversationType == "personal" {
+		u.DMConversationID = act.Conversation.ID
+	}
+	if err := a.cfg.Platform.RememberUser(ctx, u); err != nil {
+		a.logger.WarnContext(ctx, "teams: remember user", "user", act.From.ID, "err", err)
+	}
+}
+
+// install stores the conversation reference of a team (its General channel)
+// when the bot is added, and of channels created or renamed later.
+func (a *App) install(ctx context.Context, act *Activity) error {
+	cd := act.TeamsChannelData()
+	if act.Conversation.ConversationType == "personal" || act.Conversation.ID == "" || cd.Team.ID == "" {
+		return nil // a personal install: the user's chat is remembered
+	}
+	added := act.Type == "installationUpdate" && act.Action != "remove"
+	for _, m := range act.MembersAdded {
+		added = added || m.ID == act.Recipient.ID
+	}
+	ref := storage.TeamsConversation{ServiceURL: act.ServiceURL, TenantID: act.TenantID(), TeamID: cd.Team.ID,
+		TeamName: cd.Team.Name, BotID: act.Recipient.ID}
+	switch {
+	case added || cd.EventType == "teamRenamed":
+		ref.ConversationID = storage.TeamsBaseConversation(act.Conversation.ID)
+		ref.ChannelID = ref.ConversationID
+		if ref.ConversationID == cd.Team.ID {
+			ref.ChannelName = "General"
+		}
+	case (cd.EventType == "channelCreated" || cd.EventType == "channelRenamed" || cd.EventType == "channelRestored") && cd.Channel.ID != "":
+		ref.ConversationID, ref.ChannelID, ref.ChannelName = cd.Channel.ID, cd.Channel.ID, cd.Channel.Name
+	default:
+		return nil
+	}
+	if err := a.cfg.Store.SaveTeamsConversation(ctx, ref, a.cfg.Now().UTC()); err != nil {
+		return err
+	}
+	a.logger.InfoContext(ctx, "teams: conversation stored", "conversation", ref.ConversationID, "team", ref.TeamName, "channel", ref.ChannelName)
+	return nil
+}
+
+// actor is the user of an activity, in its conversation.
+func actor(act *Activity) bot.Actor {
+	return bot.Actor{Platform: Name, UserID: act.From.ID, Channel: storage.TeamsBaseConversation(act.Conversation.ID)}
+}
+
+// invoke answers an Action.Execute click with the card the clicking user
+// sees next: the lead's refreshed card, or a form. Failures are answered
+// as invoke errors, never as HTTP errors, so Teams shows them on the card.
+func (a *App) invoke(ctx context.Context, act *Activity) *InvokeResponse {
+	data, err := invokeData(act.Value)
+	if err != nil || act.From.ID == "" {
+		return errorResponse(400, "BadRequest", "this card action cannot be read")
+	}
+	card, err := a.run(ctx, actor(act), data)
+	if err != nil {
+		if code := handoff.ErrorCode(err); code == handoff.EINVALID {
+			return errorResponse(400, "BadRequest", handoff.ErrorMessage(err))
+		}
+		a.logger.ErrorContext(ctx, "teams: card action failed", "action", data.str("action"), "user", act.From.ID, "err", err)
+		return errorResponse(500, "InternalServerError", "Sorry, that did not work. Please try again.")
+	}
+	return cardResponse(card)
+}
+
+// run does what a card's data asks (a lead action, a form submission, or
+// showing the card) and returns the card the user should see next.
+func (a *App) run(ctx context.Context, who bot.Actor, data actionData) (Card, error) {
+	action, value := data.str("action"), data.str("value")
+	switch action {
+	case VerbShowCard:
+		return a.leadCard(ctx, value)
+	case VerbFormSubmit:
+		return a.submitForm(ctx, who, data)
+	}
+	res, err := a.cfg.Bot.Act(ctx, who, action, value)
+	if err != nil {
+		return Card{}, err
+	}
+	if res.Form != nil {
+		return RenderForm(*res.Form, value, "", nil), nil
+	}
+	return a.leadCard(ctx, value)
+}
+
+// submitForm completes a form; a refused or invalid submission shows the
+// form again with the problem.
+func (a *App) submitForm(ctx context.Context, who bot.Actor, data actionData) (Card, error) {
+	formID, state, value := data.str("form"), data.str("state"), data.str("value")
+	values := map[string]string{}
+	for k := range data {
+		if id, ok := strings.CutPrefix(k, FormInputPrefix); ok {
+			values[id] = strings.TrimSpace(data.str(k))
+		}
+	}
+	err := a.userInputs(ctx, formID, values)
+	if err == nil {
+		err = a.cfg.Bot.Submit(ctx, who, formID, state, values)
+	}
+	switch code := handoff.ErrorCode(err); {
+	case err == nil:
+		return a.leadCard(ctx, value)
+	case code == handoff.EINTERNAL:
+		return Card{}, err
+	case code == handoff.EINVALID && handoff.ErrorFields(err) == nil:
+		return Card{}, err // a bad form id or state: not the user's doing
+	}
+	// Ask again for the form (the lead may have moved on meanwhile).
+	res, aerr := a.cfg.Bot.Act(ctx, who, formID, value)
+	if aerr != nil || res.Form == nil {
+		if aerr != nil && handoff.ErrorCode(aerr) == handoff.EINTERNAL {
+			return Card{}, aerr
+		}
+		return a.leadCard(ctx, value)
+	}
+	problem := ""
+	if handoff.ErrorCode(err) != handoff.EINVALID {
+		problem = handoff.ErrorMessage(err)
+	}
+	return RenderForm(*res.Form, value, problem, handoff.ErrorFields(err)), nil
+}
+
+// userInputs turns a people picker's answer (an Entra object id) into the
+// Bot Framework user id the bot knows the rep by.
+func (a *App) userInputs(ctx context.Context, formID string, values map[string]string) error {
+	if formID != bot.ActionReassign || values["owner"] == "" {
+		return nil
+	}
+	id, err := a.cfg.Platform.UserID(ctx, values["owner"])
+	if err != nil {
+		if handoff.ErrorCode(err) == handoff.ENOTFOUND {
+			return &handoff.Error{Code: handoff.EINVALID, Message: "unknown user",
+				Fields: map[string]string{"owner": "This person has not used Handoff in Teams yet: ask them to say hi to the bot first."}}
+		}
+		return err
+	}
+	values["owner"] = id
+	return nil
+}
+
+// leadCard is the current card of the lead whose id is value.
+func (a *App) leadCard(ctx context.Context, value string) (Card, error) {
+	id, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+	if err != nil || id <= 0 {
+		return Card{}, handoff.Errorf(handoff.EINVALID, "bad lead id %q", value)
+	}
+	lead, err := a.cfg.Leads.Lead(ctx, id)
+	if err != nil {
+		return Card{}, err
+	}
+	return a.cfg.Platform.Render(ctx, bot.LeadCard(lead, a.cfg.Now(), a.cfg.Policy)), nil
+}
+
+// submitMessage handles an Action.Submit click (clients without Universal
+// Actions). The channel card is refreshed through the outbox; a form is
+// sent to the user's one-to-one chat, where it is submitted with
+// Action.Execute.
+func (a *App) submitMessage(ctx context.Context, act *Activity) error {
+	data, err := decodeData(act.Value)
+	if err != nil || act.From.ID == "" {
+		return handoff.Errorf(handoff.EINVALID, "this card action cannot be read")
+	}
+	who := actor(act)
+	card, err := a.run(ctx, who, data)
+	switch {
+	case handoff.ErrorCode(err) == handoff.EINVALID:
+		return a.cfg.Bot.Notify(ctx, who, bot.Notice(bot.Escape(handoff.ErrorMessage(err))))
+	case err != nil:
+		return err
+	}
+	if data.str("action") == VerbFormSubmit || !isForm(card) {
+		return nil // the outbox refreshes the channel card
+	}
+	if err := a.cfg.Platform.SendCard(ctx, who.UserID, card); err != nil {
+		a.logger.ErrorContext(ctx, "teams: send form", "user", who.UserID, "err", err)
+		return a.cfg.Bot.Notify(ctx, who, bot.Notice("Sorry, the form could not be opened. Please try again."))
+	}
+	return nil
+}
+
+// isForm reports whether a card is a rendered form.
+func isForm(c Card) bool {
+	for _, el := range c.Body {
+		if set, ok := el.(actionSet); ok && set.ID == "form_actions" {
+			return true
+		}
+	}
+	return false
+}
+
+// mentionTag matches the bot's own mention in a channel message.
+var mentionTag = regexp.MustCompile(`(?s)<at>.*?</at>`)
+
+// HelpText lists the commands.
+const HelpText = "*Handoff* hands new SQLs to sales: claim them on the cards in the sales channel.\n\n" +
+	"Commands (send them to me here, or mention me in a channel):\n" +
+	"• *funnel month* (or week, quarter, year): the marketing-to-sales funnel\n" +
+	"• *sla*: who is meeting the response times\n" +
+	"• *leads mine*: your open leads\n" +
+	"• *help*: this message\n\n" +
+	"Answers come to you privately, in this chat."
+
+// command answers a text message: funnel, sla, leads or help. Answers go
+// to the user's one-to-one chat through the outbox, so reports asked for
+// in a channel stay private.
+func (a *App) command(ctx context.Context, act *Activity) error {
+	if act.From.ID == "" {
+		return nil
+	}
+	text := strings.TrimSpace(mentionTag.ReplaceAllString(act.Text, " "))
+	name, rest, _ := strings.Cut(strings.Join(strings.Fields(text), " "), " ")
+	name = strings.ToLower(strings.TrimPrefix(name, "/"))
+	who := actor(act)
+	known := false
+	for _, c := range bot.Commands {
+		known = known || c == name
+	}
+	var msg bot.Message
+	switch {
+	case name == "" || name == "help" || name == "hi" || name == "hello":
+		msg = bot.Message{Summary: "Handoff help", Header: "Handoff", Sections: []bot.Section{{Text: HelpText}}, Private: true}
+	case !known:
+		msg = bot.Notice("I don't know *" + bot.Escape(name) + "*. Send *help* to see what I can do.")
+	case a.cfg.Answerer == nil:
+		msg = bot.Notice("*" + bot.Escape(name) + "* is not available yet.")
+	default:
+		c := bot.Command{Platform: Name, Name: name, Text: rest, UserID: act.From.ID, Channel: who.Channel}
+		actx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		ans, err := a.cfg.Answerer.Answer(actx, c)
+		cancel()
+		switch {
+		case err == nil:
+			msg = ans
+		case handoff.ErrorCode(err) == handoff.EINTERNAL:
+			a.logger.ErrorContext(ctx, "teams: command failed", "command", name, "user", act.From.ID, "err", err)
+			msg = bot.Notice("Sorry, *" + name + "* failed. Please try again.")
+		default:
+			msg = bot.Notice(bot.Escape(handoff.ErrorMessage(err)))
+		}
+	}
+	return a.cfg.Bot.Notify(ctx, who, msg)
+}

@@ -1,0 +1,161 @@
+package teams_test
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot/teams"
+	"github.com/handoff/handoff/bot/teams/teamstest"
+)
+
+func TestValidate(t *testing.T) {
+	bf := teamstest.New(t)
+	now := time.Now()
+	svc := bf.ServiceURL()
+	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil)
+	ctx := context.Background()
+	valid := func() map[string]any { return teamstest.Claims(teamstest.AppID, svc, now) }
+	with := func(k string, val any) map[string]any {
+		c := valid()
+		if val == nil {
+			delete(c, k)
+		} else {
+			c[k] = val
+		}
+		return c
+	}
+	other := teamstest.NewKey(t, "key-1") // same kid, different key
+	tests := []struct {
+		name       string
+		auth       string
+		channel    string
+		serviceURL string
+		want       string // error code, "" for OK
+	}{
+		{"OK", "Bearer " + teamstest.Sign(t, bf.Key(), valid()), "msteams", svc, ""},
+		{"OKWithinSkew", "Bearer " + teamstest.Sign(t, bf.Key(), with("exp", now.Add(-4*time.Minute).Unix())), "msteams", svc, ""},
+		{"OKAudienceList", "Bearer " + teamstest.Sign(t, bf.Key(), with("aud", []any{"x", teamstest.AppID})), "msteams", svc, ""},
+		{"Missing", "", "msteams", svc, handoff.EUNAUTHORIZED},
+		{"NotBearer", "Basic abc", "msteams", svc, handoff.EUNAUTHORIZED},
+		{"Garbage", "Bearer a.b", "msteams", svc, handoff.EUNAUTHORIZED},
+		{"Expired", "Bearer " + teamstest.Sign(t, bf.Key(), with("exp", now.Add(-6*time.Minute).Unix())), "msteams", svc, handoff.EUNAUTHORIZED},
+		{"NoExpiry", "Bearer " + teamstest.Sign(t, bf.Key(), with("exp", nil)), "msteams", svc, handoff.EUNAUTHORIZED},
+		{"ExpiryNotANumber", "Bearer " + teamstest.Sign(t, bf.Key(), with("exp", "tomorrow")), "msteams", svc, handoff.EUNAUTHORIZED},
+		{"NotYetValid", "Bearer " + teamstest.Sign(t, bf.Key(), with("nbf", now.Add(10*time.Minute).Unix())), "msteams", svc, handoff.EUNAUTHORIZED},
+		{"WrongIssuer", "Bearer " + teamstest.Sign(t, bf.Key(), with("iss", "https://sts.windows.net/x/")), "msteams", svc, handoff.EUNAUTHORIZED},
+		{"IssuerNotAString", "Bearer " + teamstest.Sign(t, bf.Key(), with("iss", 42)), "msteams", svc, handoff.EUNAUTHORIZED},
+		{"BadSignature", "Bearer " + teamstest.Sign(t, other, valid()), "msteams", svc, handoff.EUNAUTHORIZED},
+		{"WrongAudience", "Bearer " + teamstest.Sign(t, bf.Key(), with("aud", "another-bot")), "msteams", svc, handoff.EFORBIDDEN},
+		{"AudienceNotAString", "Bearer " + teamstest.Sign(t, bf.Key(), with("aud", map[string]any{"a": 1})), "msteams", svc, handoff.EFORBIDDEN},
+		{"NotEndorsed", "Bearer " + teamstest.Sign(t, bf.Key(), valid()), "webchat", svc, handoff.EFORBIDDEN},
+		{"WrongServiceURL", "Bearer " + teamstest.Sign(t, bf.Key(), valid()), "msteams", "https://evil.example/", handoff.EFORBIDDEN},
+		{"NoServiceURLClaim", "Bearer " + teamstest.Sign(t, bf.Key(), with("serviceurl", nil)), "msteams", svc, handoff.EFORBIDDEN},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := v.Validate(ctx, tt.auth, tt.channel, tt.serviceURL)
+			if got := handoff.ErrorCode(err); got != tt.want {
+				t.Fatalf("Validate: code %q (%v), want %q", got, err, tt.want)
+			}
+		})
+	}
+	if n := bf.KeyFetches(); n != 1 {
+		t.Errorf("JWKS fetched %d times, want once (cached)", n)
+	}
+}
+
+func TestValidateEmptyAppIDRefusesAll(t *testing.T) {
+	bf := teamstest.New(t)
+	v := teams.NewValidator("", bf.MetadataURL(), nil)
+	for _, aud := range []string{"", teamstest.AppID} {
+		tok := teamstest.Sign(t, bf.Key(), teamstest.Claims(aud, bf.ServiceURL(), time.Now()))
+		if _, err := v.Validate(context.Background(), "Bearer "+tok, "msteams", bf.ServiceURL()); err == nil {
+			t.Fatalf("aud %q accepted with an empty app id", aud)
+		}
+	}
+}
+
+func TestValidateKeyRotation(t *testing.T) {
+	bf := teamstest.New(t)
+	now := time.Now()
+	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil)
+	v.MinRefetch = time.Hour
+	ctx := context.Background()
+	check := func(k teamstest.Key) error {
+		_, err := v.Validate(ctx, "Bearer "+teamstest.Sign(t, k, teamstest.Claims(teamstest.AppID, bf.ServiceURL(), v.Now())), "msteams", bf.ServiceURL())
+		return err
+	}
+	if err := check(bf.Key()); err != nil {
+		t.Fatal(err)
+	}
+	// An unknown key that the metadata does not publish: one refetch at
+	// most per MinRefetch, and refused.
+	stranger := teamstest.NewKey(t, "stranger")
+	for range 3 {
+		if err := check(stranger); handoff.ErrorCode(err) != handoff.EUNAUTHORIZED {
+			t.Fatalf("unknown key: %v, want EUNAUTHORIZED", err)
+		}
+	}
+	if n := bf.KeyFetches(); n != 1 {
+		t.Fatalf("JWKS fetched %d times within MinRefetch, want 1", n)
+	}
+	// After MinRefetch, a rotated key is fetched and accepted.
+	v.Now = func() time.Time { return now.Add(2 * time.Hour) }
+	rotated := bf.Rotate(t, "key-2")
+	if err := check(rotated); err != nil {
+		t.Fatalf("rotated key: %v", err)
+	}
+	if n := bf.KeyFetches(); n != 2 {
+		t.Fatalf("JWKS fetched %d times, want 2", n)
+	}
+	// After KeyTTL the keys are fetched again.
+	v.Now = func() time.Time { return now.Add(6 * 24 * time.Hour) }
+	if err := check(rotated); err != nil {
+		t.Fatal(err)
+	}
+	if n := bf.KeyFetches(); n != 3 {
+		t.Fatalf("JWKS fetched %d times after the TTL, want 3", n)
+	}
+}
+
+func TestValidateConcurrent(t *testing.T) {
+	bf := teamstest.New(t)
+	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), &http.Client{Timeout: 5 * time.Second})
+	tok := "Bearer " + teamstest.Sign(t, bf.Key(), teamstest.Claims(teamstest.AppID, bf.ServiceURL(), time.Now()))
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := v.Validate(context.Background(), tok, "msteams", bf.ServiceURL())
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := bf.KeyFetches(); n != 1 {
+		t.Errorf("JWKS fetched %d times by concurrent requests, want 1", n)
+	}
+}
+
+func TestValidateMetadataDown(t *testing.T) {
+	v := teams.NewValidator(teamstest.AppID, "http://127.0.0.1:1/openid", nil)
+	_, err := v.Validate(context.Background(), "Bearer a.b.c", "msteams", "x")
+	if err == nil {
+		t.Fatal("accepted without keys")
+	}
+	_, err = v.Validate(context.Background(), "Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.e30.c2ln", "msteams", "x")
+	if code := handoff.ErrorCode(err); code != handoff.EINTERNAL {
+		t.Fatalf("metadata unreachable: code %q (%v), want an internal error", code, err)
+	}
+}

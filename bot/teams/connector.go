@@ -1,0 +1,396 @@
+package teams
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/handoff/handoff/bot"
+)
+
+// Outbound auth facts.
+const (
+	// Scope is the client-credentials scope of Bot Connector tokens.
+	Scope = "https://api.botframework.com/.default"
+	// legacyTenant is the token tenant of (deprecated) multi-tenant bots.
+	legacyTenant = "botframework.com"
+)
+
+// TokenURL returns the client-credentials token endpoint of the tenant: the
+// bot's own tenant for a single-tenant bot, "botframework.com" (the legacy
+// multi-tenant registration) when tenantID is "".
+func TokenURL(tenantID string) string {
+	if tenantID == "" {
+		tenantID = legacyTenant
+	}
+	return "https://login.microsoftonline.com/" + url.PathEscape(tenantID) + "/oauth2/v2.0/token"
+}
+
+// Connector is a Bot Connector REST client: it gets and caches the bot's
+// access token and sends, creates and updates activities. Every call has a
+// timeout. Errors are classified for the outbox: *bot.RetryAfterError for
+// 429, bot.Permanent for 400/403/404 and other client errors, and plain
+// (retried) errors for 401, 408, 412, 5xx and network failures. It is safe
+// for concurrent use.
+type Connector struct {
+	appID, password string
+	tokenURL        string
+	client          *http.Client
+	// Timeout bounds each HTTP call (15 s by default); Now is the clock.
+	Timeout time.Duration
+	Now     func() time.Time
+
+	mu      sync.Mutex // held while fetching, so one fetch serves all
+	token   string
+	expires time.Time
+}
+
+// NewConnector returns a Connector for the bot appID and its client secret,
+// getting tokens from tokenURL (see TokenURL), over client (a new client
+// when nil).
+func NewConnector(appID, password, tokenURL string, client *http.Client) *Connector {
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
+	if tokenURL == "" {
+		tokenURL = TokenURL("")
+	}
+	return &Connector{appID: appID, password: password, tokenURL: tokenURL, client: client, Timeout: 15 * time.Second, Now: time.Now}
+}
+
+// AppID returns the bot's app id.
+func (c *Connector) AppID() string { return c.appID }
+
+// accessToken returns a cached token, or fetches one. A failed or empty
+// answer is never cached, so the next call tries again.
+func (c *Connector) accessToken(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.token != "" && c.Now().Before(c.expires) {
+		return c.token, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
+	defer cancel()
+	form := url.Values{
+		"grant_type":    {"client_credentials"},
+		"client_id":     {c.appID},
+		"client_secret": {c.password},
+		"scope":         {Scope},
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokenURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", fmt.Errorf("teams token: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("teams token: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode == http.StatusTooManyRequests {
+		return "", &bot.RetryAfterError{After: retryAfter(resp.Header, c.Now()), Err: fmt.Errorf("teams token: HTTP 429")}
+	}
+	if resp.StatusCode != http.StatusOK {
+		// Bad credentials too are retried: messages should survive until
+		// an admin fixes the secret.
+		return "", fmt.Errorf("teams token: HTTP %d: %s", resp.StatusCode, snippet(body))
+	}
+	var tok struct {
+		AccessToken string          `json:"access_token"`
+		ExpiresIn   json.RawMessage `json:"expires_in"`
+	}
+	if err := json.Unmarshal(body, &tok); err != nil || tok.AccessToken == "" {
+		return "", fmt.Errorf("teams token: answer has no access_token")
+	}
+	life, _ := strconv.ParseFloat(strings.Trim(string(tok.ExpiresIn), `"`), 64)
+	if life <= 0 {
+		life = 3600
+	}
+	// Renew 5 minutes early, or at half-life for short-lived tokens.
+	ttl := time.Duration(life) * time.Second
+	ttl -= min(5*time.Minute, ttl/2)
+	c.token, c.expires = tok.AccessToken, c.Now().Add(ttl)
+	return c.token, nil
+}
+
+// forgetToken drops the cached token after the service refused it.
+func (c *Connector) forgetToken(token string) {
+	c.mu.Lock()
+	if c.token == token {
+		c.token = ""
+	}
+	c.mu.Unlock()
+}
+
+// SendActivity posts a to the conversation and returns the new activity's
+// id (empty when the service returns none).
+func (c *Connector) SendActivity(ctx context.Context, serviceURL, conversationID string, a schema.Activity) (string, error) {
+	body, err := encodeActivity(a, c.Now())
+	if err != nil {
+		return "", bot.Permanent(err)
+	}
+	var res schema.ResourceResponse
+	path := "v3/conversations/" + url.PathEscape(conversationID) + "/activities"
+	if err := c.do(ctx, http.MethodPost, serviceURL, path, body, &res); err != nil {
+		return "", err
+	}
+	return res.ID, nil
+}
+
+// UpdateActivity replaces activity activityID of the conversation with a.
+func (c *Connector) UpdateActivity(ctx context.Context, serviceURL, conversationID, activityID string, a schema.Activity) error {
+	a.ID = activityID
+	body, err := encodeActivity(a, c.Now())
+	if err != nil {
+		return bot.Permanent(err)
+	}
+	path := "v3/conversations/" + url.PathEscape(conversationID) + "/activities/" + url.PathEscape(activityID)
+	return c.do(ctx, http.MethodPut, serviceURL, path, body, nil)
+}
+
+// CreateConversation creates a conversation: a new thread in a channel
+// (ChannelData {"channel":{"id":…}} with an Activity) or a one-to-one chat
+// (Members [{ID: user}], TenantID). It returns the new conversation's id
+// and, when an activity was sent with it, that activity's id.
+func (c *Connector) CreateConversation(ctx context.Context, serviceURL string, p schema.ConversationParameters) (schema.ConversationResourceResponse, error) {
+	var res schema.ConversationResourceResponse
+	body, err := encodeConversationParameters(p, c.Now())
+	if err != nil {
+		return res, bot.Permanent(err)
+	}
+	err = c.do(ctx, http.MethodPost, serviceURL, "v3/conversations", body, &res)
+	return res, err
+}
+
+// Member is a conversation member as Teams describes it.
+type Member struct {
+	ID                string `json:"id"`
+	Name              string `json:"name"`
+	AADObjectID       string `json:"aadObjectId"`
+	Email             string `json:"email"`
+	UserPrincipalName string `json:"userPrincipalName"`
+}
+
+// ConversationMember returns one member of a conversation (with email and
+// UPN in Teams).
+func (c *Connector) ConversationMember(ctx context.Context, serviceURL, conversationID, userID string) (Member, error) {
+	var m Member
+	path := "v3/conversations/" + url.PathEscape(conversationID) + "/members/" + url.PathEscape(userID)
+	err := c.do(ctx, http.MethodGet, serviceURL, path, nil, &m)
+	return m, err
+}
+
+// do makes one authenticated call and decodes a JSON answer into out
+// (when not nil).
+func (c *Connector) do(ctx context.Context, method, serviceURL, path string, body []byte, out any) error {
+	op := method + " " + path
+	if serviceURL == "" {
+		return bot.Permanent(fmt.Errorf("teams %s: no service URL", op))
+	}
+	if !strings.HasSuffix(serviceURL, "/") {
+		serviceURL += "/"
+	}
+	token, err := c.accessToken(ctx)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
+	defer cancel()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, serviceURL+path, rd)
+	if err != nil {
+		return bot.Permanent(fmt.Errorf("teams %s: %w", op, err))
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("teams %s: %w", op, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return fmt.Errorf("teams %s: read answer: %w", op, err)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if out != nil && len(bytes.TrimSpace(raw)) > 0 {
+			if err := json.Unmarshal(raw, out); err != nil {
+				return fmt.Errorf("teams %s: decode answer: %w", op, err)
+			}
+		}
+		return nil
+	}
+	err = &StatusError{Op: op, Code: resp.StatusCode, Body: snippet(raw)}
+	switch code := resp.StatusCode; {
+	case code == http.StatusTooManyRequests:
+		return &bot.RetryAfterError{After: retryAfter(resp.Header, c.Now()), Err: err}
+	case code == http.StatusUnauthorized:
+		c.forgetToken(token)
+		return err
+	case code == http.StatusRequestTimeout, code == http.StatusPreconditionFailed, code >= 500:
+		return err
+	default:
+		return bot.Permanent(err)
+	}
+}
+
+// StatusError is a Bot Connector answer other than 2xx.
+type StatusError struct {
+	Op   string
+	Code int
+	Body string // the start of the answer, for the log
+}
+
+// Error names the call, the status and the answer.
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("teams %s: HTTP %d: %s", e.Op, e.Code, e.Body)
+}
+
+// retryAfter reads Retry-After (seconds or an HTTP date); without one it
+// waits 1–3 s, jittered so that many senders do not come back together.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
+		if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
+			return time.Duration(s * float64(time.Second))
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			return max(t.Sub(now), 0)
+		}
+	}
+	return time.Second + time.Duration(mrand.Int64N(int64(2*time.Second)))
+}
+
+// snippet returns the start of an answer body for an error message.
+func snippet(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+// zeroTime is how encoding/json writes a zero time.Time.
+const zeroTime = `"0001-01-01T00:00:00Z"`
+
+// encodeActivity writes a as JSON without the zero values that
+// schema.Activity would otherwise send (zero timestamps and expiration,
+// empty objects), stamping the timestamp with now.
+func encodeActivity(a schema.Activity, now time.Time) ([]byte, error) {
+	m, err := activityFields(a, now)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(m)
+}
+
+func activityFields(a schema.Activity, now time.Time) (map[string]json.RawMessage, error) {
+	if a.Timestamp.IsZero() {
+		a.Timestamp = now.UTC()
+	}
+	raw, err := json.Marshal(a)
+	if err != nil {
+		return nil, fmt.Errorf("teams: encode activity: %w", err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("teams: encode activity: %w", err)
+	}
+	for k, v := range m {
+		switch k {
+		case "attachments", "channelData", "value", "entities":
+			continue // content is sent as given
+		}
+		if pruned, keep := prune(v); keep {
+			m[k] = pruned
+		} else {
+			delete(m, k)
+		}
+	}
+	return m, nil
+}
+
+// prune drops what schema types send for unset fields: zero times, empty
+// strings, nulls and objects that are empty once pruned. It reports false
+// when nothing is left of v.
+func prune(v json.RawMessage) (json.RawMessage, bool) {
+	switch s := string(bytes.TrimSpace(v)); {
+	case s == zeroTime, s == "null", s == `""`, s == "{}":
+		return nil, false
+	case !strings.HasPrefix(s, "{"):
+		return v, true
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(v, &obj); err != nil {
+		return v, true
+	}
+	for k, child := range obj {
+		if pruned, keep := prune(child); keep {
+			obj[k] = pruned
+		} else {
+			delete(obj, k)
+		}
+	}
+	if len(obj) == 0 {
+		return nil, false
+	}
+	out, err := json.Marshal(obj)
+	if err != nil {
+		return v, true
+	}
+	return out, true
+}
+
+// encodeConversationParameters writes p as JSON, its activity cleaned like
+// encodeActivity's and left out when empty.
+func encodeConversationParameters(p schema.ConversationParameters, now time.Time) ([]byte, error) {
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("teams: encode conversation: %w", err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("teams: encode conversation: %w", err)
+	}
+	delete(m, "activity")
+	if p.Activity.Type != "" {
+		act, err := activityFields(p.Activity, now)
+		if err != nil {
+			return nil, err
+		}
+		if m["activity"], err = json.Marshal(act); err != nil {
+			return nil, fmt.Errorf("teams: encode conversation: %w", err)
+		}
+	}
+	for k, v := range m {
+		if k == "channelData" {
+			continue
+		}
+		if pruned, keep := prune(v); keep {
+			m[k] = pruned
+		} else {
+			delete(m, k)
+		}
+	}
+	if p.IsGroup {
+		m["isGroup"] = json.RawMessage("true")
+	}
+	return json.Marshal(m)
+}

@@ -1,0 +1,186 @@
+package teams_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/teams"
+	"github.com/handoff/handoff/bot/teams/teamstest"
+)
+
+func newConnector(bf *teamstest.Server) *teams.Connector {
+	return teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil)
+}
+
+func TestConnectorSendKeepsActivityID(t *testing.T) {
+	bf := teamstest.New(t)
+	c := newConnector(bf)
+	ctx := context.Background()
+	id, err := c.SendActivity(ctx, bf.ServiceURL(), "19:abc@thread.tacv2;messageid=7", schema.Activity{Type: schema.Message, Text: "hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id == "" {
+		t.Fatal("no activity id returned")
+	}
+	if _, err := c.SendActivity(ctx, bf.ServiceURL(), "19:abc@thread.tacv2", schema.Activity{Type: schema.Message, Text: "again"}); err != nil {
+		t.Fatal(err)
+	}
+	calls := bf.Calls()
+	if len(calls) != 2 || calls[0].ConversationID != "19:abc@thread.tacv2;messageid=7" {
+		t.Fatalf("calls = %+v", calls)
+	}
+	if bf.TokenCalls() != 1 {
+		t.Errorf("token fetched %d times, want 1 (cached)", bf.TokenCalls())
+	}
+	body := calls[0].Body
+	if ts, _ := body["timestamp"].(string); ts == "" || strings.HasPrefix(ts, "0001-") {
+		t.Errorf("timestamp = %q, want a real time", ts)
+	}
+	for _, k := range []string{"localTimestamp", "expiration", "relatesTo", "from", "semanticAction", "suggestedActions"} {
+		if _, ok := body[k]; ok {
+			t.Errorf("outbound activity carries empty %s: %v", k, body[k])
+		}
+	}
+}
+
+func TestConnectorRateLimited(t *testing.T) {
+	bf := teamstest.New(t)
+	c := newConnector(bf)
+	bf.RateLimit(1, "7")
+	_, err := c.SendActivity(context.Background(), bf.ServiceURL(), "19:x", schema.Activity{Type: schema.Message})
+	var ra *bot.RetryAfterError
+	if !errors.As(err, &ra) || ra.After != 7*time.Second {
+		t.Fatalf("err = %v, want RetryAfterError of 7s", err)
+	}
+	if bot.IsPermanent(err) {
+		t.Fatal("429 marked permanent")
+	}
+	if _, err := c.SendActivity(context.Background(), bf.ServiceURL(), "19:x", schema.Activity{Type: schema.Message}); err != nil {
+		t.Fatalf("after the wait: %v", err)
+	}
+}
+
+func TestConnectorTokenFailureNotCached(t *testing.T) {
+	bf := teamstest.New(t)
+	c := newConnector(bf)
+	bf.FailToken(1)
+	_, err := c.SendActivity(context.Background(), bf.ServiceURL(), "19:x", schema.Activity{Type: schema.Message})
+	if err == nil || bot.IsPermanent(err) {
+		t.Fatalf("token failure: %v, want a retryable error", err)
+	}
+	if _, err := c.SendActivity(context.Background(), bf.ServiceURL(), "19:x", schema.Activity{Type: schema.Message}); err != nil {
+		t.Fatalf("after the token endpoint recovered: %v", err)
+	}
+	if n := bf.TokenCalls(); n != 2 {
+		t.Fatalf("token calls = %d, want 2 (the failure was not cached)", n)
+	}
+}
+
+func TestConnectorClassifiesStatuses(t *testing.T) {
+	bf := teamstest.New(t)
+	var status atomic.Int64
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(int(status.Load()))
+		_, _ = w.Write([]byte(`{"error":{"code":"x"}}`))
+	}))
+	t.Cleanup(svc.Close)
+	c := newConnector(bf)
+	tests := []struct {
+		status    int
+		permanent bool
+	}{
+		{400, true}, {403, true}, {404, true}, {401, false}, {412, false}, {500, false}, {502, false}, {504, false},
+	}
+	for _, tt := range tests {
+		status.Store(int64(tt.status))
+		err := c.UpdateActivity(context.Background(), svc.URL, "19:x", "1", schema.Activity{Type: schema.Message})
+		if err == nil || bot.IsPermanent(err) != tt.permanent {
+			t.Errorf("HTTP %d: err = %v, permanent = %v, want %v", tt.status, err, bot.IsPermanent(err), tt.permanent)
+		}
+	}
+	// Network failure: retryable, no panic.
+	svc.Close()
+	if err := c.UpdateActivity(context.Background(), svc.URL, "19:x", "1", schema.Activity{Type: schema.Message}); err == nil || bot.IsPermanent(err) {
+		t.Errorf("network error: %v, want retryable", err)
+	}
+}
+
+func TestConnectorTimeout(t *testing.T) {
+	bf := teamstest.New(t)
+	block := make(chan struct{})
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-block:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(block); svc.Close() })
+	c := newConnector(bf)
+	c.Timeout = 200 * time.Millisecond
+	start := time.Now()
+	_, err := c.SendActivity(context.Background(), svc.URL, "19:x", schema.Activity{Type: schema.Message})
+	if err == nil || time.Since(start) > 5*time.Second {
+		t.Fatalf("err = %v after %s, want a timeout", err, time.Since(start))
+	}
+}
+
+func TestCreateConversationWire(t *testing.T) {
+	bf := teamstest.New(t)
+	c := newConnector(bf)
+	res, err := c.CreateConversation(context.Background(), bf.ServiceURL(), schema.ConversationParameters{
+		IsGroup:     true,
+		Activity:    schema.Activity{Type: schema.Message, Summary: "s"},
+		ChannelData: map[string]interface{}{"channel": map[string]string{"id": "19:sales@thread.tacv2"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ActivityID == "" || !strings.HasPrefix(res.ID, "19:sales@thread.tacv2;messageid=") {
+		t.Fatalf("result = %+v", res)
+	}
+	raw, _ := json.Marshal(bf.Calls()[0].Body)
+	for _, bad := range []string{`"0001-01-01`, `"bot":{}`, `"members"`} {
+		if strings.Contains(string(raw), bad) {
+			t.Errorf("create body contains %s: %s", bad, raw)
+		}
+	}
+	if !strings.Contains(string(raw), `"isGroup":true`) {
+		t.Errorf("isGroup missing: %s", raw)
+	}
+}
+
+func TestTokenURL(t *testing.T) {
+	if got := teams.TokenURL("contoso-tenant"); got != "https://login.microsoftonline.com/contoso-tenant/oauth2/v2.0/token" {
+		t.Errorf("TokenURL = %s", got)
+	}
+	if got := teams.TokenURL(""); !strings.Contains(got, "/botframework.com/") {
+		t.Errorf("TokenURL() = %s", got)
+	}
+}
+
+func TestDecodeActivityValue(t *testing.T) {
+	for _, body := range []string{
+		`{"type":"message","value":"just a string"}`,
+		`{"type":"message","value":42,"timestamp":"not a time"}`,
+		`{"type":"message","value":[1,2]}`,
+		`{"type":"invoke","name":"adaptiveCard/action","value":{"action":{"verb":"lead.claim","data":"x"}}}`,
+	} {
+		if _, err := teams.DecodeActivity([]byte(body)); err != nil {
+			t.Errorf("DecodeActivity(%s): %v", body, err)
+		}
+	}
+	if _, err := teams.DecodeActivity([]byte(`[1]`)); err == nil {
+		t.Error("a JSON array decoded as an activity")
+	}
+}

@@ -1,0 +1,367 @@
+// Package teams connects Handoff's bot to Microsoft Teams through the Bot
+// Framework. It uses msbotbuilder-go only for its schema types and owns the
+// rest, closing the library's gaps: inbound JWT validation (Validator), the
+// outbound Bot Connector client (Connector), Adaptive Card rendering,
+// bot.Platform over stored conversation references (Platform), and the
+// handling of activities (App, served by handlers.Teams).
+package teams
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/handoff/handoff/bot"
+)
+
+// Adaptive Card facts.
+const (
+	// CardContentType is the attachment and invoke-response type of a card.
+	CardContentType = "application/vnd.microsoft.card.adaptive"
+	// CardVersion is the schema version of rendered cards; Action.Execute
+	// (Universal Actions) needs 1.4 or later.
+	CardVersion = "1.5"
+	cardSchema  = "http://adaptivecards.io/schemas/adaptive-card.json"
+	maxText     = 4000
+	maxTitle    = 120
+)
+
+// Verbs of the card actions that are not bot actions.
+const (
+	// VerbFormSubmit submits a rendered bot.Form.
+	VerbFormSubmit = "form.submit"
+	// VerbShowCard answers with the lead's current card (a form's Cancel).
+	VerbShowCard = "card.show"
+)
+
+// Card is an Adaptive Card.
+type Card struct {
+	Type         string      `json:"type"`
+	Schema       string      `json:"$schema"`
+	Version      string      `json:"version"`
+	FallbackText string      `json:"fallbackText,omitempty"`
+	Body         []any       `json:"body"`
+	MSTeams      cardMSTeams `json:"msteams"`
+}
+
+type cardMSTeams struct {
+	Width    string    `json:"width,omitempty"`
+	Entities []mention `json:"entities,omitempty"`
+}
+
+// mention is a Teams mention entity; its Text appears in a TextBlock.
+type mention struct {
+	Type      string    `json:"type"`
+	Text      string    `json:"text"`
+	Mentioned mentioned `json:"mentioned"`
+}
+
+type mentioned struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type textBlock struct {
+	Type     string `json:"type"`
+	ID       string `json:"id,omitempty"`
+	Text     string `json:"text"`
+	Wrap     bool   `json:"wrap"`
+	Size     string `json:"size,omitempty"`
+	Weight   string `json:"weight,omitempty"`
+	Color    string `json:"color,omitempty"`
+	IsSubtle bool   `json:"isSubtle,omitempty"`
+	Spacing  string `json:"spacing,omitempty"`
+}
+
+type factSet struct {
+	Type  string `json:"type"`
+	Facts []fact `json:"facts"`
+}
+
+type fact struct {
+	Title string `json:"title"`
+	Value string `json:"value"`
+}
+
+type actionSet struct {
+	Type    string   `json:"type"`
+	ID      string   `json:"id,omitempty"`
+	Actions []action `json:"actions"`
+}
+
+// action is an Action.Execute (with an Action.Submit fallback for clients
+// without Universal Actions) or the fallback itself.
+type action struct {
+	Type  string         `json:"type"`
+	Title string         `json:"title"`
+	Verb  string         `json:"verb,omitempty"`
+	Data  map[string]any `json:"data"`
+	Style string         `json:"style,omitempty"`
+	// AssociatedInputs "none" sends no input values and skips their
+	// validation (a form's Cancel).
+	AssociatedInputs string  `json:"associatedInputs,omitempty"`
+	Fallback         *action `json:"fallback,omitempty"`
+}
+
+type input struct {
+	Type         string         `json:"type"`
+	ID           string         `json:"id"`
+	Label        string         `json:"label"`
+	Placeholder  string         `json:"placeholder,omitempty"`
+	IsMultiline  bool           `json:"isMultiline,omitempty"`
+	IsRequired   bool           `json:"isRequired,omitempty"`
+	ErrorMessage string         `json:"errorMessage,omitempty"`
+	Min          *float64       `json:"min,omitempty"`
+	Choices      []any          `json:"choices,omitempty"`
+	ChoicesData  map[string]any `json:"choices.data,omitempty"`
+}
+
+// Names returns the display name of a Teams user id, and false when it is
+// not known (the mention is then written as plain text).
+type Names func(userID string) (string, bool)
+
+// renderer turns bot markup into Adaptive Card markdown and collects the
+// mentions it wrote.
+type renderer struct {
+	names    Names
+	mentions []mention
+}
+
+// RenderCard renders a message as an Adaptive Card: the header as a bold
+// TextBlock, each section's text as a TextBlock and its fields as a
+// FactSet, the context lines as small subtle TextBlocks, and the buttons as
+// an ActionSet of Action.Execute actions (verb and data {action, value}),
+// each with an Action.Submit fallback carrying the same data. Mentions of
+// users that names knows become Teams mentions.
+func RenderCard(m bot.Message, names Names) Card {
+	r := &renderer{names: names}
+	c := newCard(fallbackText(m, names))
+	if m.Header != "" {
+		c.Body = append(c.Body, textBlock{Type: "TextBlock", ID: "header", Text: r.plain(cut(m.Header, maxTitle)), Wrap: true, Size: "Medium", Weight: "Bolder"})
+	}
+	for _, s := range m.Sections {
+		if s.Text != "" {
+			c.Body = append(c.Body, textBlock{Type: "TextBlock", Text: r.markdown(cut(s.Text, maxText)), Wrap: true})
+		}
+		if len(s.Fields) > 0 {
+			fs := factSet{Type: "FactSet"}
+			for _, f := range s.Fields {
+				fs.Facts = append(fs.Facts, fact{Title: r.markdown(f.Key), Value: r.markdown(cut(f.Value, maxText))})
+			}
+			c.Body = append(c.Body, fs)
+		}
+	}
+	for i, line := range m.Context {
+		tb := textBlock{Type: "TextBlock", Text: r.markdown(cut(line, maxText)), Wrap: true, Size: "Small", IsSubtle: true}
+		if i == 0 {
+			tb.Spacing = "Medium"
+		}
+		c.Body = append(c.Body, tb)
+	}
+	if len(m.Buttons) > 0 {
+		set := actionSet{Type: "ActionSet", ID: "lead_actions"}
+		for _, b := range m.Buttons {
+			set.Actions = append(set.Actions, executeAction(cut(b.Text, maxTitle), b.ActionID, map[string]any{"action": b.ActionID, "value": b.Value}, style(b.Style)))
+		}
+		c.Body = append(c.Body, set)
+	}
+	c.MSTeams.Entities = r.mentions
+	return c
+}
+
+// RenderForm renders a form as a card that replaces the clicked card for
+// the user who clicked: the intro, one input per question (ids prefixed
+// with "in_"), an optional error line, and Submit (verb VerbFormSubmit,
+// data {action, form, state, value}) and Cancel (VerbShowCard) actions.
+// leadID is the value of the click, so Cancel and Submit can show the
+// lead's card again. fieldErrs (keyed by input id) and problem describe a
+// refused submission.
+func RenderForm(f bot.Form, leadID string, problem string, fieldErrs map[string]string) Card {
+	r := &renderer{}
+	c := newCard(bot.Unescape(f.Title))
+	c.Body = append(c.Body, textBlock{Type: "TextBlock", ID: "header", Text: cut(f.Title, maxTitle), Wrap: true, Size: "Medium", Weight: "Bolder"})
+	if f.Intro != "" {
+		c.Body = append(c.Body, textBlock{Type: "TextBlock", Text: r.markdown(cut(f.Intro, maxText)), Wrap: true})
+	}
+	if problem != "" {
+		c.Body = append(c.Body, textBlock{Type: "TextBlock", ID: "problem", Text: r.markdown(cut(problem, maxText)), Wrap: true, Color: "Attention"})
+	}
+	for _, in := range f.Inputs {
+		el := input{ID: FormInputPrefix + in.ID, Label: cut(in.Label, maxTitle), Placeholder: in.Placeholder, IsRequired: !in.Optional}
+		switch in.Kind {
+		case bot.InputNumber:
+			zero := 0.0
+			el.Type, el.Min = "Input.Number", &zero
+		case bot.InputUser:
+			// The people picker answers with the user's Entra object id.
+			el.Type = "Input.ChoiceSet"
+			el.Choices = []any{}
+			el.ChoicesData = map[string]any{"type": "Data.Query", "dataset": "graph.microsoft.com/users"}
+		default:
+			el.Type, el.IsMultiline = "Input.Text", in.Kind == bot.InputMultiline
+		}
+		if msg := fieldErrs[in.ID]; msg != "" {
+			el.ErrorMessage = msg
+			c.Body = append(c.Body, el, textBlock{Type: "TextBlock", Text: r.markdown(msg), Wrap: true, Color: "Attention", Size: "Small", Spacing: "None"})
+			continue
+		}
+		if el.IsRequired {
+			el.ErrorMessage = "Required."
+		}
+		c.Body = append(c.Body, el)
+	}
+	submit := executeAction(orDefault(f.Submit, "Save"), VerbFormSubmit,
+		map[string]any{"action": VerbFormSubmit, "form": f.ID, "state": f.State, "value": leadID}, "positive")
+	cancel := executeAction("Cancel", VerbShowCard, map[string]any{"action": VerbShowCard, "value": leadID}, "")
+	cancel.AssociatedInputs, cancel.Fallback.AssociatedInputs = "none", "none"
+	c.Body = append(c.Body, actionSet{Type: "ActionSet", ID: "form_actions", Actions: []action{submit, cancel}})
+	return c
+}
+
+// FormInputPrefix prefixes a form input's id in the card, so that input
+// values cannot collide with the action's own data keys.
+const FormInputPrefix = "in_"
+
+func newCard(fallback string) Card {
+	return Card{Type: "AdaptiveCard", Schema: cardSchema, Version: CardVersion, FallbackText: fallback, Body: []any{}, MSTeams: cardMSTeams{Width: "Full"}}
+}
+
+func executeAction(title, verb string, data map[string]any, style string) action {
+	return action{Type: "Action.Execute", Title: title, Verb: verb, Data: data, Style: style,
+		Fallback: &action{Type: "Action.Submit", Title: title, Data: data, Style: style}}
+}
+
+func style(s bot.ButtonStyle) string {
+	switch s {
+	case bot.StylePrimary:
+		return "positive"
+	case bot.StyleDanger:
+		return "destructive"
+	}
+	return ""
+}
+
+// fallbackText is the message's notification text as plain text.
+func fallbackText(m bot.Message, names Names) string {
+	s := m.Summary
+	if s == "" {
+		s = bot.Escape(m.Header)
+	}
+	return cut(plainText(s, names), maxText)
+}
+
+// plainText drops bot markup: bold stars, and mentions become names.
+func plainText(s string, names Names) string {
+	var b strings.Builder
+	for _, seg := range splitMentions(s) {
+		if seg.user != "" {
+			b.WriteString(nameOf(seg.user, names))
+			continue
+		}
+		b.WriteString(bot.Unescape(strings.ReplaceAll(seg.text, "*", "")))
+	}
+	return b.String()
+}
+
+// plain renders a plain-text header (no markup, but mentions).
+func (r *renderer) plain(s string) string {
+	return r.convert(bot.Escape(s), false)
+}
+
+// markdown renders bot markup as Adaptive Card markdown: *bold* becomes
+// **bold**, <@id> a Teams mention, and entities literal characters.
+func (r *renderer) markdown(s string) string { return r.convert(s, true) }
+
+func (r *renderer) convert(s string, bold bool) string {
+	var b strings.Builder
+	for _, seg := range splitMentions(s) {
+		if seg.user != "" {
+			b.WriteString(r.mention(seg.user))
+			continue
+		}
+		text := seg.text
+		if bold {
+			text = strings.ReplaceAll(text, "*", "**")
+		}
+		b.WriteString(bot.Unescape(text))
+	}
+	return b.String()
+}
+
+// mention writes a mention of userID: "<at>Name</at>" with an entity when
+// the name is known, else plain text.
+func (r *renderer) mention(userID string) string {
+	name, ok := "", false
+	if r.names != nil {
+		name, ok = r.names(userID)
+	}
+	if !ok || name == "" {
+		return nameOf(userID, nil)
+	}
+	text := "<at>" + name + "</at>"
+	for _, m := range r.mentions {
+		if m.Mentioned.ID == userID {
+			return m.Text
+		}
+	}
+	r.mentions = append(r.mentions, mention{Type: "mention", Text: text, Mentioned: mentioned{ID: userID, Name: name}})
+	return text
+}
+
+// nameOf is a user's display name, or a description when unknown.
+func nameOf(userID string, names Names) string {
+	if names != nil {
+		if name, ok := names(userID); ok && name != "" {
+			return name
+		}
+	}
+	if strings.HasPrefix(userID, "29:") || strings.HasPrefix(userID, "8:orgid:") {
+		return "a Teams user"
+	}
+	return "a Slack user" // owned on another platform
+}
+
+// segment is literal text or a mention.
+type segment struct {
+	text string
+	user string
+}
+
+// splitMentions cuts s at the mentions written by bot.Mention.
+func splitMentions(s string) []segment {
+	var out []segment
+	for {
+		i := strings.Index(s, "<@")
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(s[i:], '>')
+		if j < 0 {
+			break
+		}
+		if i > 0 {
+			out = append(out, segment{text: s[:i]})
+		}
+		out = append(out, segment{user: s[i+2 : i+j]})
+		s = s[i+j+1:]
+	}
+	if s != "" {
+		out = append(out, segment{text: s})
+	}
+	return out
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// cut shortens s to at most n characters, ending with "…" when cut.
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}

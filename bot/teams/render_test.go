@@ -1,0 +1,166 @@
+package teams_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	_ "time/tzdata"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/teams"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func ptr(t time.Time) *time.Time { return &t }
+
+func policy(t *testing.T) handoff.Policy {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Copenhagen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := handoff.DefaultPolicy()
+	p.Location = loc
+	return p
+}
+
+const repID = "29:1rep-teams-id"
+
+// lead is a fixed lead in stage st, owned in Teams once claimed.
+func lead(p handoff.Policy, st handoff.Stage) *handoff.Lead {
+	sqlAt := time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC) // Monday 12:00 in Copenhagen
+	l := &handoff.Lead{
+		ID: 42, ExternalID: "hs-42", Name: "Ann Jensen", Title: "IT manager", Company: "Acme A/S",
+		Email: "ann@acme.dk", Phone: "+45 12 34 56 78", Source: "webinar", Campaign: "Q4 ERP <beta>", Score: 82,
+		Stage: st, SQLAt: ptr(sqlAt), ClaimDueAt: ptr(p.ClaimDue(sqlAt)), ContactDueAt: ptr(p.ContactDue(sqlAt)),
+		CreatedAt: sqlAt, UpdatedAt: sqlAt.Add(26 * time.Hour),
+	}
+	if st != handoff.StageSQL && st != handoff.StageRecycled {
+		l.Owner = handoff.Owner{Platform: "teams", UserID: repID}
+		l.ClaimedAt = ptr(sqlAt.Add(25 * time.Minute))
+	}
+	if st.Rank() >= handoff.StageContacted.Rank() || st == handoff.StageLost {
+		l.ContactedAt = ptr(sqlAt.Add(3 * time.Hour))
+	}
+	switch st {
+	case handoff.StageWon:
+		l.AmountMinor = 4_000_000
+	case handoff.StageLost:
+		l.Reason = "Chose a competitor"
+	case handoff.StageRecycled:
+		l.Reason = "No budget before Q3"
+	}
+	return l
+}
+
+func names(id string) (string, bool) {
+	if id == repID {
+		return "Rita Rep", true
+	}
+	return "", false
+}
+
+// golden compares v, as indented JSON, with testdata/name.golden.json, or
+// rewrites the file with -update.
+func golden(t *testing.T, name string, v any) {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	got := buf.Bytes()
+	path := filepath.Join("testdata", name+".golden.json")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (run go test -update and review the diff):\n%s", path, got)
+	}
+}
+
+func TestRenderCardGolden(t *testing.T) {
+	p := policy(t)
+	now := time.Date(2026, 11, 23, 11, 45, 0, 0, time.UTC)
+	slackOwned := lead(p, handoff.StageClaimed)
+	slackOwned.Owner = handoff.Owner{Platform: "slack", UserID: "U0REP42"}
+	tests := []struct {
+		name string
+		msg  bot.Message
+	}{
+		{"new_lead", bot.LeadCard(lead(p, handoff.StageSQL), now, p)},
+		{"claimed", bot.LeadCard(lead(p, handoff.StageClaimed), now, p)},
+		{"claimed_in_slack", bot.LeadCard(slackOwned, now, p)},
+		{"contacted", bot.LeadCard(lead(p, handoff.StageContacted), now, p)},
+		{"opportunity", bot.LeadCard(lead(p, handoff.StageOpportunity), now, p)},
+		{"won", bot.LeadCard(lead(p, handoff.StageWon), now, p)},
+		{"lost", bot.LeadCard(lead(p, handoff.StageLost), now, p)},
+		{"recycled", bot.LeadCard(lead(p, handoff.StageRecycled), now, p)},
+		{"owner_dm", bot.OwnerDM(lead(p, handoff.StageClaimed), now, p)},
+		{"notice", bot.Notice("Too late: " + bot.Mention(repID) + " already claimed *Acme A/S*.")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			golden(t, tt.name, teams.RenderCard(tt.msg, names))
+		})
+	}
+}
+
+func TestRenderFormGolden(t *testing.T) {
+	tests := []struct {
+		name    string
+		form    bot.Form
+		problem string
+		fields  map[string]string
+	}{
+		{"form_won", bot.Form{ID: bot.ActionWon, State: `{"lead":42}`, Title: "Won", Submit: "Save", Intro: "🏆 Congratulations on *Acme A/S*!",
+			Inputs: []bot.Input{{ID: "amount", Label: "Deal value (DKK)", Kind: bot.InputNumber, Placeholder: "40000"}}}, "", map[string]string{"amount": "Use at most two decimals."}},
+		{"form_recycle", bot.Form{ID: bot.ActionRecycle, State: `{"lead":42}`, Title: "Recycle", Submit: "Return it",
+			Inputs: []bot.Input{{ID: "reason", Label: "Why is it not ready?", Kind: bot.InputMultiline}}}, "", nil},
+		{"form_reassign", bot.Form{ID: bot.ActionReassign, State: `{"lead":42}`, Title: "Reassign", Submit: "Reassign",
+			Inputs: []bot.Input{{ID: "owner", Label: "New owner", Kind: bot.InputUser}, {ID: "note", Label: "Note", Kind: bot.InputText, Optional: true}}},
+			"Only a sales manager can reassign *Acme A/S*.", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			golden(t, tt.name, teams.RenderForm(tt.form, "42", tt.problem, tt.fields))
+		})
+	}
+}
+
+func TestRenderMarkup(t *testing.T) {
+	msg := bot.Message{Summary: "x", Sections: []bot.Section{{Text: "*Bold* &lt;at&gt;fake&lt;/at&gt; by " + bot.Mention(repID) + " and " + bot.Mention(repID)}}}
+	raw, err := json.Marshal(teams.RenderCard(msg, names))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(raw)
+	if !strings.Contains(s, `**Bold**`) {
+		t.Errorf("bold not converted: %s", s)
+	}
+	if n := strings.Count(s, `"type":"mention"`); n != 1 {
+		t.Errorf("mention entities = %d, want 1 (deduplicated): %s", n, s)
+	}
+	if !strings.Contains(s, `\u003cat\u003eRita Rep\u003c/at\u003e`) {
+		t.Errorf("mention text missing: %s", s)
+	}
+}

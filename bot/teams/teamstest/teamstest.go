@@ -1,0 +1,310 @@
+// Package teamstest is a stand-in for the Bot Framework for tests: one
+// HTTP server that publishes OpenID metadata and a JWKS (with endorsements)
+// for a test RSA key, issues client-credentials tokens, and speaks the Bot
+// Connector's REST API for the calls Handoff makes, recording each. It can
+// be told to answer 429 with Retry-After, to fail the token endpoint, and
+// to rotate its signing key. It also signs inbound tokens as the Bot
+// Connector service does.
+package teamstest
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Test credentials.
+const (
+	AppID     = "00000000-0000-0000-0000-00000000b07"
+	AppSecret = "test-secret"
+	Issuer    = "https://api.botframework.com"
+)
+
+// Call is one Bot Connector request the fake received.
+type Call struct {
+	Method         string // POST, PUT, GET
+	Op             string // "create", "send", "update", "member"
+	ConversationID string
+	ActivityID     string
+	Body           map[string]any
+}
+
+// Key is a signing key with its JWKS id.
+type Key struct {
+	ID   string
+	Priv *rsa.PrivateKey
+}
+
+// Server is the fake Bot Framework.
+type Server struct {
+	*httptest.Server
+
+	mu           sync.Mutex
+	keys         []Key
+	endorsements []string
+	calls        []Call
+	tokens       map[string]bool
+	tokenCalls   int
+	keyFetches   int
+	failToken    int
+	rateLimit    int
+	retryAfter   string
+	nextID       int
+}
+
+// New starts a fake with one signing key endorsed for "msteams"; it is
+// closed when the test ends.
+func New(tb testing.TB) *Server {
+	tb.Helper()
+	s := &Server{tokens: map[string]bool{}, endorsements: []string{"msteams"}}
+	s.keys = []Key{NewKey(tb, "key-1")}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// NewKey generates a 2048-bit RSA key named id.
+func NewKey(tb testing.TB, id string) Key {
+	tb.Helper()
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return Key{ID: id, Priv: priv}
+}
+
+// MetadataURL is the OpenID metadata URL (TEAMS_OPENID_METADATA_URL).
+func (s *Server) MetadataURL() string { return s.URL + "/openid" }
+
+// TokenURL is the token endpoint (TEAMS_TOKEN_URL).
+func (s *Server) TokenURL() string { return s.URL + "/token" }
+
+// ServiceURL is the Bot Connector base URL activities name as serviceUrl.
+func (s *Server) ServiceURL() string { return s.URL + "/" }
+
+// Key returns the current signing key.
+func (s *Server) Key() Key {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.keys[0]
+}
+
+// Rotate replaces the published keys with a new one and returns it.
+func (s *Server) Rotate(tb testing.TB, id string) Key {
+	k := NewKey(tb, id)
+	s.mu.Lock()
+	s.keys = []Key{k}
+	s.mu.Unlock()
+	return k
+}
+
+// SetEndorsements changes the channels the published keys are endorsed for.
+func (s *Server) SetEndorsements(e ...string) {
+	s.mu.Lock()
+	s.endorsements = e
+	s.mu.Unlock()
+}
+
+// FailToken makes the next n token requests fail with HTTP 500.
+func (s *Server) FailToken(n int) {
+	s.mu.Lock()
+	s.failToken = n
+	s.mu.Unlock()
+}
+
+// RateLimit makes the next n connector calls answer 429 with Retry-After.
+func (s *Server) RateLimit(n int, retryAfter string) {
+	s.mu.Lock()
+	s.rateLimit, s.retryAfter = n, retryAfter
+	s.mu.Unlock()
+}
+
+// Calls returns the connector calls received so far.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
+}
+
+// TokenCalls counts token requests, KeyFetches JWKS requests.
+func (s *Server) TokenCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokenCalls
+}
+
+// KeyFetches counts JWKS requests.
+func (s *Server) KeyFetches() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.keyFetches
+}
+
+// Claims returns valid claims for an activity to appID from serviceURL.
+func Claims(appID, serviceURL string, now time.Time) map[string]any {
+	return map[string]any{
+		"iss":        Issuer,
+		"aud":        appID,
+		"serviceurl": serviceURL,
+		"nbf":        now.Add(-time.Minute).Unix(),
+		"exp":        now.Add(time.Hour).Unix(),
+		"iat":        now.Add(-time.Minute).Unix(),
+	}
+}
+
+// Sign returns a compact RS256 JWT of claims signed with k.
+func Sign(tb testing.TB, k Key, claims map[string]any) string {
+	tb.Helper()
+	enc := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	signing := enc(map[string]string{"alg": "RS256", "typ": "JWT", "kid": k.ID, "x5t": k.ID}) + "." + enc(claims)
+	digest := sha256.Sum256([]byte(signing))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, k.Priv, crypto.SHA256, digest[:])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return signing + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/openid":
+		writeJSON(w, 200, map[string]any{"issuer": Issuer, "jwks_uri": s.URL + "/keys", "id_token_signing_alg_values_supported": []string{"RS256"}})
+	case r.Method == http.MethodGet && r.URL.Path == "/keys":
+		s.jwks(w)
+	case r.Method == http.MethodPost && r.URL.Path == "/token":
+		s.token(w, r)
+	case strings.HasPrefix(r.URL.Path, "/v3/conversations"):
+		s.connector(w, r)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (s *Server) jwks(w http.ResponseWriter) {
+	s.mu.Lock()
+	s.keyFetches++
+	var keys []map[string]any
+	for _, k := range s.keys {
+		pub := k.Priv.PublicKey
+		keys = append(keys, map[string]any{
+			"kty": "RSA", "use": "sig", "kid": k.ID,
+			"n":            base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+			"e":            base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
+			"endorsements": s.endorsements,
+		})
+	}
+	s.mu.Unlock()
+	writeJSON(w, 200, map[string]any{"keys": keys})
+}
+
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokenCalls++
+	if s.failToken > 0 {
+		s.failToken--
+		writeJSON(w, 500, map[string]string{"error": "temporarily_unavailable"})
+		return
+	}
+	if r.Form.Get("grant_type") != "client_credentials" || r.Form.Get("client_id") != AppID ||
+		r.Form.Get("client_secret") != AppSecret || r.Form.Get("scope") != "https://api.botframework.com/.default" {
+		writeJSON(w, 401, map[string]string{"error": "invalid_client"})
+		return
+	}
+	tok := fmt.Sprintf("access-%d", s.tokenCalls)
+	s.tokens[tok] = true
+	writeJSON(w, 200, map[string]any{"token_type": "Bearer", "expires_in": 3599, "access_token": tok})
+}
+
+// connector serves v3/conversations, …/activities and …/members.
+func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
+	var segs []string
+	for _, p := range strings.Split(strings.Trim(r.URL.EscapedPath(), "/"), "/") {
+		u, err := url.PathUnescape(p)
+		if err != nil {
+			http.Error(w, "bad path", 400)
+			return
+		}
+		segs = append(segs, u)
+	}
+	// segs: v3 conversations [id [activities|members [id]]]
+	var body map[string]any
+	if r.Body != nil {
+		raw, _ := io.ReadAll(r.Body)
+		_ = json.Unmarshal(raw, &body)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")] {
+		writeJSON(w, 401, map[string]any{"error": map[string]string{"code": "Unauthorized"}})
+		return
+	}
+	if s.rateLimit > 0 {
+		s.rateLimit--
+		w.Header().Set("Retry-After", s.retryAfter)
+		writeJSON(w, 429, map[string]any{"error": map[string]string{"code": "TooManyRequests"}})
+		return
+	}
+	s.nextID++
+	id := strconv.Itoa(1000 + s.nextID)
+	c := Call{Method: r.Method, Body: body}
+	switch {
+	case len(segs) == 2 && r.Method == http.MethodPost:
+		c.Op = "create"
+		conv := "a:dm-" + id
+		if ch, ok := body["channelData"].(map[string]any); ok {
+			if channel, ok := ch["channel"].(map[string]any); ok {
+				conv = fmt.Sprint(channel["id"]) + ";messageid=" + id
+			}
+		}
+		c.ConversationID = conv
+		res := map[string]any{"id": conv}
+		if _, ok := body["activity"]; ok {
+			c.ActivityID = id
+			res["activityId"] = id
+		}
+		s.calls = append(s.calls, c)
+		writeJSON(w, 201, res)
+	case len(segs) == 4 && segs[3] == "activities" && r.Method == http.MethodPost:
+		c.Op, c.ConversationID, c.ActivityID = "send", segs[2], id
+		s.calls = append(s.calls, c)
+		writeJSON(w, 200, map[string]any{"id": id})
+	case len(segs) == 5 && segs[3] == "activities" && r.Method == http.MethodPut:
+		c.Op, c.ConversationID, c.ActivityID = "update", segs[2], segs[4]
+		s.calls = append(s.calls, c)
+		writeJSON(w, 200, map[string]any{"id": segs[4]})
+	case len(segs) == 5 && segs[3] == "members" && r.Method == http.MethodGet:
+		c.Op, c.ConversationID = "member", segs[2]
+		s.calls = append(s.calls, c)
+		writeJSON(w, 200, map[string]any{"id": segs[4], "name": "Member", "email": "Rep@Example.com", "userPrincipalName": "rep@example.com"})
+	default:
+		writeJSON(w, 404, map[string]any{"error": map[string]string{"code": "NotFound"}})
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,106 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot/teams"
+)
+
+// TeamsValidator checks the Bot Framework token of an activity;
+// *bot/teams.Validator implements it. It returns EUNAUTHORIZED or
+// EFORBIDDEN for a token to refuse, other errors when it cannot tell.
+type TeamsValidator interface {
+	Validate(ctx context.Context, authorization, channelID, serviceURL string) (*teams.Claims, error)
+}
+
+// TeamsApp handles an authenticated activity; *bot/teams.App implements
+// it. It returns an invoke response to send as the body (nil for an empty
+// 200), or an error: EINVALID (400) or anything else (500).
+type TeamsApp interface {
+	Handle(ctx context.Context, act *teams.Activity) (*teams.InvokeResponse, error)
+}
+
+// Teams serves the Bot Framework messaging endpoint. Every activity must
+// carry a valid Bot Framework token: a missing or invalid one is answered
+// 401, one for another bot, channel or service URL 403, and nothing
+// happens.
+type Teams struct {
+	Validator TeamsValidator
+	App       TeamsApp
+	Logger    *slog.Logger
+}
+
+// NewTeams returns the Teams endpoint over a validator and an app.
+func NewTeams(v TeamsValidator, app TeamsApp, logger *slog.Logger) *Teams {
+	return &Teams{Validator: v, App: app, Logger: logger}
+}
+
+// Register adds POST /api/messages to mux.
+func (t *Teams) Register(mux *http.ServeMux) {
+	mux.Handle("POST /api/messages", t)
+}
+
+func (t *Teams) logger() *slog.Logger {
+	if t.Logger != nil {
+		return t.Logger
+	}
+	return slog.Default()
+}
+
+// ServeHTTP authenticates, decodes and handles one activity.
+func (t *Teams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	auth := r.Header.Get("Authorization")
+	if strings.TrimSpace(auth) == "" {
+		writeJSON(w, http.StatusUnauthorized, errorBody{Error: "missing Bot Framework token"})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Error: fmt.Sprintf("body larger than %d bytes", MaxBodyBytes)})
+			return
+		}
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: "could not read body"})
+		return
+	}
+	act, derr := teams.DecodeActivity(body)
+	channelID, serviceURL := "", ""
+	if derr == nil {
+		channelID, serviceURL = act.ChannelID, act.ServiceURL
+	}
+	// Authenticate before saying anything about the body.
+	if _, err := t.Validator.Validate(ctx, auth, channelID, serviceURL); err != nil {
+		switch handoff.ErrorCode(err) {
+		case handoff.EUNAUTHORIZED, handoff.EFORBIDDEN:
+			t.logger().WarnContext(ctx, "teams: activity refused", "request_id", RequestID(ctx), "err", err)
+			writeError(w, r, t.logger(), err)
+		default:
+			t.logger().ErrorContext(ctx, "teams: cannot check token", "request_id", RequestID(ctx), "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: "cannot check the token now"})
+		}
+		return
+	}
+	if derr != nil {
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: "malformed activity"})
+		return
+	}
+	res, err := t.App.Handle(ctx, act)
+	if err != nil {
+		writeError(w, r, t.logger(), err)
+		return
+	}
+	if res == nil {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}

@@ -1,0 +1,600 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/teams"
+	"github.com/handoff/handoff/bot/teams/teamstest"
+	"github.com/handoff/handoff/handlers"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+const (
+	teamID    = "19:general@thread.tacv2"
+	salesID   = "19:sales@thread.tacv2"
+	tenantID  = "tenant-1"
+	botID     = "28:" + teamstest.AppID
+	ritaID    = "29:rita"
+	bobID     = "29:bob"
+	managerID = "29:boss"
+)
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// teamsEnv is Handoff's Teams side over a real store, wired as in
+// production, against the fake Bot Framework.
+type teamsEnv struct {
+	t         *testing.T
+	srv       *httptest.Server
+	bf        *teamstest.Server
+	store     *storage.Store
+	bot       *bot.Bot
+	disp      *bot.Dispatcher
+	validator *teams.Validator
+	clock     *clock
+	policy    handoff.Policy
+}
+
+func newTeamsEnv(t *testing.T, s *storage.Store, answerer bot.CommandAnswerer) *teamsEnv {
+	t.Helper()
+	bf := teamstest.New(t)
+	clk := &clock{t: time.Now().UTC()}
+	policy := handoff.DefaultPolicy()
+	conn := teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil)
+	platform := teams.NewPlatform(conn, s, tenantID)
+	b := bot.New(bot.Config{Store: s, Policy: policy, Now: clk.Now, Logger: discardLogger(),
+		Managers:  map[string]bot.Managers{teams.Name: teams.NewManagers(platform, []string{managerID})},
+		Directory: map[string]bot.Directory{teams.Name: platform}})
+	disp := bot.NewDispatcher(bot.DispatcherConfig{Store: s, Policy: policy, Now: clk.Now, Logger: discardLogger(),
+		Targets: []bot.Target{{Platform: platform, SalesChannel: "Sales"}}, BaseBackoff: time.Second, MaxBackoff: 2 * time.Second})
+	app := teams.NewApp(teams.AppConfig{Bot: b, Leads: s, Store: s, Platform: platform, Policy: policy, Answerer: answerer, Now: clk.Now, Logger: discardLogger()})
+	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil)
+	v.MinRefetch = 0
+	mux := http.NewServeMux()
+	handlers.NewTeams(v, app, discardLogger()).Register(mux)
+	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
+	t.Cleanup(srv.Close)
+	return &teamsEnv{t: t, srv: srv, bf: bf, store: s, bot: b, disp: disp, validator: v, clock: clk, policy: policy}
+}
+
+// token is a valid Bot Framework token for the fake's service URL.
+func (e *teamsEnv) token() string {
+	return teamstest.Sign(e.t, e.bf.Key(), teamstest.Claims(teamstest.AppID, e.bf.ServiceURL(), time.Now()))
+}
+
+// post sends an activity with the token ("" for none) and returns the
+// status and body.
+func (e *teamsEnv) post(activity map[string]any, token string) (int, []byte) {
+	e.t.Helper()
+	raw, err := json.Marshal(activity)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", e.srv.URL+"/api/messages", bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, body
+}
+
+// activity is a Teams activity from user in conversation.
+func (e *teamsEnv) activity(typ, user, name, conversation string) map[string]any {
+	convType := "channel"
+	if strings.HasPrefix(conversation, "a:") {
+		convType = "personal"
+	}
+	return map[string]any{
+		"type": typ, "id": "act-1", "channelId": "msteams", "serviceUrl": e.bf.ServiceURL(),
+		"timestamp":    time.Now().UTC().Format(time.RFC3339Nano),
+		"from":         map[string]any{"id": user, "name": name, "aadObjectId": "aad-" + strings.TrimPrefix(user, "29:")},
+		"recipient":    map[string]any{"id": botID, "name": "Handoff"},
+		"conversation": map[string]any{"id": conversation, "conversationType": convType, "tenantId": tenantID, "isGroup": convType == "channel"},
+		"channelData":  map[string]any{"tenant": map[string]any{"id": tenantID}, "team": map[string]any{"id": teamID, "name": "Sales Team"}},
+	}
+}
+
+func (e *teamsEnv) installActivity() map[string]any {
+	a := e.activity("conversationUpdate", "29:admin", "Admin", teamID)
+	a["membersAdded"] = []any{map[string]any{"id": botID}}
+	a["channelData"].(map[string]any)["eventType"] = "teamMemberAdded"
+	return a
+}
+
+func (e *teamsEnv) channelCreated() map[string]any {
+	a := e.activity("conversationUpdate", "29:admin", "Admin", teamID)
+	cd := a["channelData"].(map[string]any)
+	cd["eventType"], cd["channel"] = "channelCreated", map[string]any{"id": salesID, "name": "Sales"}
+	return a
+}
+
+// install adds the app to the team and creates the Sales channel.
+func (e *teamsEnv) install() {
+	e.t.Helper()
+	for _, a := range []map[string]any{e.installActivity(), e.channelCreated()} {
+		if status, body := e.post(a, e.token()); status != 200 {
+			e.t.Fatalf("install: %d %s", status, body)
+		}
+	}
+}
+
+// invoke clicks an Action.Execute with data and returns the invoke response.
+func (e *teamsEnv) invoke(user, name string, data map[string]any) teamsInvokeResponse {
+	e.t.Helper()
+	a := e.activity("invoke", user, name, salesID+";messageid=1001")
+	a["name"] = "adaptiveCard/action"
+	a["value"] = map[string]any{"action": map[string]any{"type": "Action.Execute", "verb": data["action"], "data": data}, "trigger": "manual"}
+	status, body := e.post(a, e.token())
+	if status != 200 {
+		e.t.Fatalf("invoke %v: HTTP %d %s", data, status, body)
+	}
+	var res teamsInvokeResponse
+	if err := json.Unmarshal(body, &res); err != nil {
+		e.t.Fatalf("invoke answer %s: %v", body, err)
+	}
+	res.raw = string(body)
+	return res
+}
+
+type teamsInvokeResponse struct {
+	StatusCode int             `json:"statusCode"`
+	Type       string          `json:"type"`
+	Value      json.RawMessage `json:"value"`
+	raw        string
+}
+
+// newSQL stores a new SQL and returns its id.
+func (e *teamsEnv) newSQL(ext string) int64 {
+	e.t.Helper()
+	in, err := handoff.ParseLeadInput(map[string]any{"external_id": ext, "name": "Ann Jensen", "company": "Acme " + ext, "email": ext + "@acme.dk", "stage": "sql", "score": 80.0})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	res, err := e.store.SaveLead(context.Background(), in, e.policy, e.clock.Now(), handoff.ActorAPI)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return res.Lead.ID
+}
+
+// deliver runs the dispatcher once.
+func (e *teamsEnv) deliver() {
+	e.t.Helper()
+	if _, err := e.disp.RunOnce(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *teamsEnv) lead(id int64) *handoff.Lead {
+	e.t.Helper()
+	l, err := e.store.Lead(context.Background(), id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return l
+}
+
+// callsOf returns the connector calls of one kind.
+func callsOf(bf *teamstest.Server, op string) []teamstest.Call {
+	var out []teamstest.Call
+	for _, c := range bf.Calls() {
+		if c.Op == op {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func cardText(c teamstest.Call) string {
+	raw, _ := json.Marshal(c.Body)
+	return string(raw)
+}
+
+func TestTeamsAuth(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		e := newTeamsEnv(t, s, nil)
+		now := time.Now()
+		claims := func(mod func(c map[string]any)) string {
+			c := teamstest.Claims(teamstest.AppID, e.bf.ServiceURL(), now)
+			mod(c)
+			return teamstest.Sign(t, e.bf.Key(), c)
+		}
+		stranger := teamstest.NewKey(t, "stranger")
+		tests := []struct {
+			name     string
+			token    string
+			activity func(a map[string]any)
+			want     int
+		}{
+			{"Missing", "", nil, 401},
+			{"Garbage", "not-a-jwt", nil, 401},
+			{"Expired", claims(func(c map[string]any) { c["exp"] = now.Add(-10 * time.Minute).Unix() }), nil, 401},
+			{"WrongIssuer", claims(func(c map[string]any) { c["iss"] = "https://login.microsoftonline.com/x/v2.0" }), nil, 401},
+			{"UnknownKey", teamstest.Sign(t, stranger, teamstest.Claims(teamstest.AppID, e.bf.ServiceURL(), now)), nil, 401},
+			{"WrongAudience", claims(func(c map[string]any) { c["aud"] = "someone-else" }), nil, 403},
+			{"WrongServiceURL", claims(func(c map[string]any) { c["serviceurl"] = "https://smba.example/evil/" }), nil, 403},
+			{"ActivityServiceURLSwapped", e.token(), func(a map[string]any) { a["serviceUrl"] = "https://evil.example/" }, 403},
+			{"NotEndorsedForChannel", e.token(), func(a map[string]any) { a["channelId"] = "webchat" }, 403},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				a := e.installActivity()
+				if tt.activity != nil {
+					tt.activity(a)
+				}
+				status, body := e.post(a, tt.token)
+				if status != tt.want {
+					t.Fatalf("status = %d (%s), want %d", status, body, tt.want)
+				}
+				if _, err := s.LatestTeamsConversation(context.Background()); handoff.ErrorCode(err) != handoff.ENOTFOUND {
+					t.Fatalf("a refused activity changed the store: %v", err)
+				}
+			})
+		}
+
+		t.Run("RotatedKeyIsFetched", func(t *testing.T) {
+			k := e.bf.Rotate(t, "key-2")
+			tok := teamstest.Sign(t, k, teamstest.Claims(teamstest.AppID, e.bf.ServiceURL(), now))
+			if status, body := e.post(e.installActivity(), tok); status != 200 {
+				t.Fatalf("status = %d (%s), want 200 after refetching the keys", status, body)
+			}
+			ref, err := s.TeamsConversation(context.Background(), teamID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ref.ServiceURL != e.bf.ServiceURL() || ref.TenantID != tenantID || ref.TeamName != "Sales Team" || ref.BotID != botID || ref.ChannelName != "General" {
+				t.Fatalf("stored reference = %+v", ref)
+			}
+		})
+
+		t.Run("BodyTooLarge", func(t *testing.T) {
+			a := e.installActivity()
+			a["text"] = strings.Repeat("x", handlers.MaxBodyBytes)
+			if status, _ := e.post(a, e.token()); status != http.StatusRequestEntityTooLarge {
+				t.Fatalf("status = %d, want 413", status)
+			}
+		})
+	})
+}
+
+func TestTeamsLeadFlow(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		e := newTeamsEnv(t, s, nil)
+		ctx := context.Background()
+		e.install()
+		if ref, err := s.TeamsConversation(ctx, "Sales Team/Sales"); err != nil || ref.ConversationID != salesID {
+			t.Fatalf("Sales channel = %+v, %v", ref, err)
+		}
+
+		id := e.newSQL("t1")
+		e.deliver()
+		creates := callsOf(e.bf, "create")
+		if len(creates) != 1 {
+			t.Fatalf("create calls = %d, want 1 (the lead's thread)", len(creates))
+		}
+		post := creates[0]
+		if ch := post.Body["channelData"].(map[string]any)["channel"].(map[string]any)["id"]; ch != salesID {
+			t.Fatalf("posted to channel %v, want %s", ch, salesID)
+		}
+		if !strings.Contains(cardText(post), `"contentType":"application/vnd.microsoft.card.adaptive"`) || !strings.Contains(cardText(post), "New SQL: Acme t1") {
+			t.Fatalf("post is not the lead card: %s", cardText(post))
+		}
+		posts, err := s.ChatPosts(ctx, id)
+		if err != nil || len(posts) != 1 || posts[0].Platform != teams.Name || posts[0].MessageID != post.ActivityID {
+			t.Fatalf("chat posts = %+v, %v; want the activity id %s", posts, err, post.ActivityID)
+		}
+
+		// Rita claims with Action.Execute: the answer is the refreshed card.
+		res := e.invoke(ritaID, "Rita Rep", map[string]any{"action": bot.ActionClaim, "value": fmt.Sprint(id)})
+		if res.StatusCode != 200 || res.Type != teams.CardContentType || !strings.Contains(res.raw, `Claimed by \u003cat\u003eRita Rep\u003c/at\u003e`) {
+			t.Fatalf("claim answer = %s", res.raw)
+		}
+		l := e.lead(id)
+		if l.Stage != handoff.StageClaimed || l.Owner.Platform != teams.Name || l.Owner.UserID != ritaID || l.Owner.Email != "rep@example.com" {
+			t.Fatalf("lead after claim = %+v", l)
+		}
+
+		// Bob is too late: his card names Rita, and he is told privately.
+		res = e.invoke(bobID, "Bob", map[string]any{"action": bot.ActionClaim, "value": fmt.Sprint(id)})
+		if !strings.Contains(res.raw, "Rita Rep") {
+			t.Fatalf("late claim answer = %s", res.raw)
+		}
+		if l := e.lead(id); l.Owner.UserID != ritaID {
+			t.Fatalf("owner = %+v after a late claim", l.Owner)
+		}
+
+		e.deliver()
+		updates := callsOf(e.bf, "update")
+		if len(updates) != 1 || updates[0].ActivityID != post.ActivityID || updates[0].ConversationID != salesID+";messageid="+post.ActivityID {
+			t.Fatalf("updates = %+v, want the posted card", updates)
+		}
+		if !strings.Contains(cardText(updates[0]), "Rita Rep") {
+			t.Fatalf("updated card does not name the owner: %s", cardText(updates[0]))
+		}
+		// One-to-one chats: Rita's DM with the lead, Bob's notice.
+		var dmTo []string
+		for _, c := range callsOf(e.bf, "create") {
+			if m, ok := c.Body["members"].([]any); ok {
+				dmTo = append(dmTo, fmt.Sprint(m[0].(map[string]any)["id"]))
+				if c.Body["tenantId"] != tenantID {
+					t.Errorf("1:1 chat without the tenant: %v", c.Body)
+				}
+			}
+		}
+		if strings.Join(dmTo, ",") != ritaID+","+bobID && strings.Join(dmTo, ",") != bobID+","+ritaID {
+			t.Fatalf("1:1 chats created for %v, want Rita and Bob", dmTo)
+		}
+		var sawTooLate, sawDM bool
+		for _, c := range callsOf(e.bf, "send") {
+			sawTooLate = sawTooLate || strings.Contains(cardText(c), "Too late")
+			sawDM = sawDM || strings.Contains(cardText(c), "You claimed Acme t1")
+		}
+		if !sawTooLate || !sawDM {
+			t.Fatalf("sends: too late %v, owner DM %v: %+v", sawTooLate, sawDM, callsOf(e.bf, "send"))
+		}
+
+		// Log contact, then Won through its form.
+		e.invoke(ritaID, "Rita Rep", map[string]any{"action": bot.ActionLogContact, "value": fmt.Sprint(id)})
+		form := e.invoke(ritaID, "Rita Rep", map[string]any{"action": bot.ActionWon, "value": fmt.Sprint(id)})
+		if !strings.Contains(form.raw, "Input.Number") || !strings.Contains(form.raw, teams.VerbFormSubmit) {
+			t.Fatalf("won form = %s", form.raw)
+		}
+		var card struct {
+			Body []struct {
+				Type    string `json:"type"`
+				Actions []struct {
+					Data map[string]any `json:"data"`
+				} `json:"actions"`
+			} `json:"body"`
+		}
+		if err := json.Unmarshal(form.Value, &card); err != nil {
+			t.Fatal(err)
+		}
+		submit := card.Body[len(card.Body)-1].Actions[0].Data
+		bad := map[string]any{"in_amount": "12.345"}
+		for k, v := range submit {
+			bad[k] = v
+		}
+		again := e.invoke(ritaID, "Rita Rep", bad)
+		if !strings.Contains(again.raw, "Use at most two decimals") {
+			t.Fatalf("invalid amount answer = %s", again.raw)
+		}
+		submit["in_amount"] = "40000"
+		done := e.invoke(ritaID, "Rita Rep", submit)
+		if !strings.Contains(done.raw, "Won: Acme t1") {
+			t.Fatalf("won answer = %s", done.raw)
+		}
+		if l := e.lead(id); l.Stage != handoff.StageWon || l.AmountMinor != 4_000_000 {
+			t.Fatalf("lead = %s %d, want won 4000000", l.Stage, l.AmountMinor)
+		}
+	})
+}
+
+func TestTeamsClaimedInSlackCannotBeClaimedInTeams(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		e := newTeamsEnv(t, s, nil)
+		e.install()
+		id := e.newSQL("t2")
+		if err := e.bot.Claim(context.Background(), bot.Actor{Platform: "slack", UserID: "U0SLACK"}, id); err != nil {
+			t.Fatal(err)
+		}
+		res := e.invoke(ritaID, "Rita Rep", map[string]any{"action": bot.ActionClaim, "value": fmt.Sprint(id)})
+		if res.StatusCode != 200 || !strings.Contains(res.raw, "Claimed by a Slack user") {
+			t.Fatalf("answer = %s", res.raw)
+		}
+		if l := e.lead(id); l.Owner.Platform != "slack" || l.Owner.UserID != "U0SLACK" {
+			t.Fatalf("owner = %+v, want the Slack rep", l.Owner)
+		}
+	})
+}
+
+func TestTeamsConcurrentClaims(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		e := newTeamsEnv(t, s, nil)
+		e.install()
+		id := e.newSQL("t3")
+		var wg sync.WaitGroup
+		for i := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				e.invoke(fmt.Sprintf("29:rep%d", i), fmt.Sprintf("Rep %d", i), map[string]any{"action": bot.ActionClaim, "value": fmt.Sprint(id)})
+			}()
+		}
+		wg.Wait()
+		events, err := s.Events(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		claims := 0
+		for _, ev := range events {
+			if ev.Kind == handoff.EventStage && ev.Stage == handoff.StageClaimed {
+				claims++
+			}
+		}
+		if claims != 1 {
+			t.Fatalf("claimed events = %d, want exactly 1", claims)
+		}
+	})
+}
+
+func TestTeamsDeliveryRetries(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		e := newTeamsEnv(t, s, nil)
+		e.install()
+
+		t.Run("RateLimitedThenPosted", func(t *testing.T) {
+			e.bf.RateLimit(1, "3")
+			id := e.newSQL("r1")
+			e.deliver()
+			if posts, _ := s.ChatPosts(context.Background(), id); len(posts) != 0 {
+				t.Fatalf("posted despite 429: %+v", posts)
+			}
+			e.clock.Add(2 * time.Second)
+			e.deliver()
+			if posts, _ := s.ChatPosts(context.Background(), id); len(posts) != 0 {
+				t.Fatal("retried before Retry-After")
+			}
+			e.clock.Add(2 * time.Second)
+			e.deliver()
+			posts, _ := s.ChatPosts(context.Background(), id)
+			if len(posts) != 1 || posts[0].MessageID == "" {
+				t.Fatalf("after Retry-After: posts = %+v", posts)
+			}
+		})
+
+		t.Run("TokenFailureRetriedNotCached", func(t *testing.T) {
+			before := e.bf.TokenCalls()
+			e.bf.FailToken(1)
+			// Force a fresh token: a new connector, as after a restart.
+			conn := teams.NewConnector(teamstest.AppID, teamstest.AppSecret, e.bf.TokenURL(), nil)
+			platform := teams.NewPlatform(conn, s, tenantID)
+			disp := bot.NewDispatcher(bot.DispatcherConfig{Store: s, Policy: e.policy, Now: e.clock.Now, Logger: discardLogger(),
+				Targets: []bot.Target{{Platform: platform, SalesChannel: "Sales"}}, BaseBackoff: time.Second, MaxBackoff: 2 * time.Second})
+			id := e.newSQL("r2")
+			if _, err := disp.RunOnce(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if posts, _ := s.ChatPosts(context.Background(), id); len(posts) != 0 {
+				t.Fatal("posted without a token")
+			}
+			e.clock.Add(3 * time.Second)
+			if _, err := disp.RunOnce(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if posts, _ := s.ChatPosts(context.Background(), id); len(posts) != 1 {
+				t.Fatalf("posts after the token endpoint recovered = %+v", posts)
+			}
+			if n := e.bf.TokenCalls() - before; n != 2 {
+				t.Fatalf("token calls = %d, want 2 (the failure was retried, not cached)", n)
+			}
+		})
+	})
+}
+
+type fixedAnswerer struct{}
+
+func (fixedAnswerer) Answer(ctx context.Context, cmd bot.Command) (bot.Message, error) {
+	if cmd.Text == "bad" {
+		return bot.Message{}, handoff.Errorf(handoff.EINVALID, "Usage: funnel week|month")
+	}
+	return bot.Notice("*" + cmd.Name + "* " + cmd.Text + " for " + bot.Mention(cmd.UserID)), nil
+}
+
+func TestTeamsMessages(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		e := newTeamsEnv(t, s, fixedAnswerer{})
+		e.install()
+		personal := "a:rita-personal"
+		say := func(text string) string {
+			t.Helper()
+			a := e.activity("message", ritaID, "Rita Rep", personal)
+			a["text"] = text
+			if status, body := e.post(a, e.token()); status != 200 {
+				t.Fatalf("%q: HTTP %d %s", text, status, body)
+			}
+			before := len(callsOf(e.bf, "send"))
+			e.deliver()
+			sends := callsOf(e.bf, "send")
+			if len(sends) != before+1 {
+				t.Fatalf("%q: %d answers, want 1", text, len(sends)-before)
+			}
+			if sends[len(sends)-1].ConversationID != personal {
+				t.Fatalf("%q answered in %s, want the personal chat", text, sends[len(sends)-1].ConversationID)
+			}
+			return cardText(sends[len(sends)-1])
+		}
+		if got := say("help"); !strings.Contains(got, "funnel month") {
+			t.Errorf("help = %s", got)
+		}
+		if got := say("<at>Handoff</at> funnel month"); !strings.Contains(got, "**funnel** month for") || !strings.Contains(got, "Rita Rep") {
+			t.Errorf("funnel month = %s", got)
+		}
+		if got := say("funnel bad"); !strings.Contains(got, "Usage: funnel") {
+			t.Errorf("funnel bad = %s", got)
+		}
+		if got := say("dance"); !strings.Contains(got, "I don't know") {
+			t.Errorf("unknown = %s", got)
+		}
+		if len(callsOf(e.bf, "create")) != 0 {
+			t.Error("a 1:1 chat was created although the personal chat is known")
+		}
+
+		t.Run("NoAnswerer", func(t *testing.T) {
+			e2 := newTeamsEnv(t, s, nil)
+			a := e2.activity("message", ritaID, "Rita Rep", personal)
+			a["text"] = "sla"
+			if status, _ := e2.post(a, e2.token()); status != 200 {
+				t.Fatal(status)
+			}
+			e2.deliver()
+			sends := callsOf(e2.bf, "send")
+			if len(sends) != 1 || !strings.Contains(cardText(sends[0]), "not available yet") {
+				t.Fatalf("sends = %+v", sends)
+			}
+		})
+
+		t.Run("ActionSubmitClaims", func(t *testing.T) {
+			id := e.newSQL("m1")
+			a := e.activity("message", bobID, "Bob", salesID+";messageid=99")
+			a["replyToId"] = "99"
+			a["value"] = map[string]any{"action": bot.ActionClaim, "value": fmt.Sprint(id)}
+			if status, body := e.post(a, e.token()); status != 200 || len(body) != 0 {
+				t.Fatalf("submit: %d %s", status, body)
+			}
+			if l := e.lead(id); l.Owner.UserID != bobID {
+				t.Fatalf("owner = %+v", l.Owner)
+			}
+		})
+
+		t.Run("NonObjectValue", func(t *testing.T) {
+			a := e.activity("message", bobID, "Bob", salesID)
+			a["value"] = "just text"
+			if status, _ := e.post(a, e.token()); status != 400 {
+				t.Fatalf("status = %d, want 400", status)
+			}
+			inv := e.activity("invoke", bobID, "Bob", salesID)
+			inv["name"] = "adaptiveCard/action"
+			inv["value"] = map[string]any{"action": map[string]any{"verb": "lead.claim", "data": 17}}
+			status, body := e.post(inv, e.token())
+			if status != 200 || !strings.Contains(string(body), `"statusCode": 400`) {
+				t.Fatalf("invoke with non-object data: %d %s", status, body)
+			}
+		})
+	})
+}

@@ -1,0 +1,227 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/handoff/handoff"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// TeamsConversation is a stored Bot Framework conversation reference: where
+// a Teams channel (or a team's General channel) can be reached proactively.
+type TeamsConversation struct {
+	// ConversationID is the channel's conversation id ("19:…@thread.tacv2"),
+	// without any ";messageid=" suffix.
+	ConversationID string
+	ServiceURL     string
+	TenantID       string
+	ChannelID      string
+	ChannelName    string
+	TeamID         string
+	TeamName       string
+	BotID          string // the bot's id in the conversation ("28:<app id>")
+	Updated        time.Time
+}
+
+type teamsConversationRow struct {
+	ID             int64  `gorm:"primaryKey"`
+	ConversationID string `gorm:"size:300;not null;uniqueIndex"`
+	ServiceURL     string `gorm:"size:500;not null"`
+	TenantID       string `gorm:"size:100"`
+	ChannelID      string `gorm:"size:300"`
+	ChannelName    string `gorm:"size:300;index"`
+	TeamID         string `gorm:"size:300;index"`
+	TeamName       string `gorm:"size:300"`
+	BotID          string `gorm:"size:300"`
+	UpdatedMs      int64  `gorm:"not null"`
+}
+
+func (teamsConversationRow) TableName() string { return "teams_conversations" }
+
+func (r teamsConversationRow) conversation() TeamsConversation {
+	return TeamsConversation{ConversationID: r.ConversationID, ServiceURL: r.ServiceURL, TenantID: r.TenantID,
+		ChannelID: r.ChannelID, ChannelName: r.ChannelName, TeamID: r.TeamID, TeamName: r.TeamName, BotID: r.BotID,
+		Updated: fromMs(r.UpdatedMs)}
+}
+
+// TeamsUser is a Teams user the bot has seen in an authenticated activity.
+type TeamsUser struct {
+	ID          string // the Bot Framework user id ("29:…")
+	AADObjectID string
+	Name        string
+	TenantID    string
+	ServiceURL  string
+	// DMConversationID is the bot's one-to-one conversation with the user,
+	// once known.
+	DMConversationID string
+	Updated          time.Time
+}
+
+type teamsUserRow struct {
+	ID               int64  `gorm:"primaryKey"`
+	UserID           string `gorm:"size:300;not null;uniqueIndex"`
+	AADObjectID      string `gorm:"column:aad_object_id;size:100;index"`
+	Name             string `gorm:"size:300"`
+	TenantID         string `gorm:"size:100"`
+	ServiceURL       string `gorm:"size:500"`
+	DMConversationID string `gorm:"column:dm_conversation_id;size:300"`
+	UpdatedMs        int64  `gorm:"not null"`
+}
+
+func (teamsUserRow) TableName() string { return "teams_users" }
+
+func (r teamsUserRow) user() TeamsUser {
+	return TeamsUser{ID: r.UserID, AADObjectID: r.AADObjectID, Name: r.Name, TenantID: r.TenantID,
+		ServiceURL: r.ServiceURL, DMConversationID: r.DMConversationID, Updated: fromMs(r.UpdatedMs)}
+}
+
+// upsertColumns returns the columns to update on conflict: updated_ms and
+// every column whose new value is not empty, so a partial reference (an
+// event that names no channel) never erases what is known.
+func upsertColumns(values map[string]string) []string {
+	cols := []string{"updated_ms"}
+	for col, v := range values {
+		if v != "" {
+			cols = append(cols, col)
+		}
+	}
+	return cols
+}
+
+// SaveTeamsConversation stores or updates the conversation reference keyed
+// by c.ConversationID (a ";messageid=" suffix is dropped). Empty fields keep
+// their stored values. It returns EINVALID without a conversation id or
+// service URL, and a wrapped error when the write fails.
+func (s *Store) SaveTeamsConversation(ctx context.Context, c TeamsConversation, now time.Time) error {
+	c.ConversationID = TeamsBaseConversation(c.ConversationID)
+	if c.ConversationID == "" || c.ServiceURL == "" {
+		return teamsInvalid("teams conversation needs an id and a service URL")
+	}
+	row := teamsConversationRow{ConversationID: c.ConversationID, ServiceURL: c.ServiceURL, TenantID: c.TenantID,
+		ChannelID: c.ChannelID, ChannelName: c.ChannelName, TeamID: c.TeamID, TeamName: c.TeamName, BotID: c.BotID,
+		UpdatedMs: ms(now)}
+	cols := upsertColumns(map[string]string{"service_url": c.ServiceURL, "tenant_id": c.TenantID, "channel_id": c.ChannelID,
+		"channel_name": c.ChannelName, "team_id": c.TeamID, "team_name": c.TeamName, "bot_id": c.BotID})
+	err := s.write.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "conversation_id"}},
+		DoUpdates: clause.AssignmentColumns(cols),
+	}).Create(&row).Error
+	if err != nil {
+		return fmt.Errorf("storage: save teams conversation %s: %w", c.ConversationID, err)
+	}
+	return nil
+}
+
+// TeamsConversation finds a stored conversation reference by conversation
+// id (a ";messageid=" suffix is ignored), by channel name, or by
+// "team/channel" name (names case-insensitive; "General" names a team's
+// first channel, whose id is the team's). It returns ENOTFOUND when none
+// matches, and the most recently updated one when a name is ambiguous.
+func (s *Store) TeamsConversation(ctx context.Context, idOrName string) (TeamsConversation, error) {
+	key := strings.TrimSpace(idOrName)
+	if key == "" {
+		return TeamsConversation{}, notFound("teams conversation %q", idOrName)
+	}
+	db := s.db.WithContext(ctx)
+	var row teamsConversationRow
+	err := db.Where("conversation_id = ?", TeamsBaseConversation(key)).Take(&row).Error
+	if err == nil {
+		return row.conversation(), nil
+	}
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return TeamsConversation{}, fmt.Errorf("storage: teams conversation %q: %w", idOrName, err)
+	}
+	team, channel := "", strings.TrimPrefix(key, "#")
+	if i := strings.LastIndexByte(channel, '/'); i >= 0 {
+		team, channel = strings.TrimSpace(channel[:i]), strings.TrimSpace(channel[i+1:])
+	}
+	q := db.Model(&teamsConversationRow{})
+	if strings.EqualFold(channel, "general") {
+		q = q.Where("LOWER(channel_name) = ? OR (conversation_id = team_id AND channel_name = '')", strings.ToLower(channel))
+	} else {
+		q = q.Where("LOWER(channel_name) = ?", strings.ToLower(channel))
+	}
+	if team != "" {
+		q = q.Where("LOWER(team_name) = ?", strings.ToLower(team))
+	}
+	err = q.Order("updated_ms DESC, id DESC").Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return TeamsConversation{}, notFound("Teams channel %q is not known: install the app in its team first", idOrName)
+	}
+	if err != nil {
+		return TeamsConversation{}, fmt.Errorf("storage: teams conversation %q: %w", idOrName, err)
+	}
+	return row.conversation(), nil
+}
+
+// LatestTeamsConversation returns the most recently updated conversation
+// reference (whose service URL and tenant reach other channels of the same
+// tenant), or ENOTFOUND when the app was never installed.
+func (s *Store) LatestTeamsConversation(ctx context.Context) (TeamsConversation, error) {
+	var row teamsConversationRow
+	err := s.db.WithContext(ctx).Order("updated_ms DESC, id DESC").Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return TeamsConversation{}, notFound("no Teams conversation is stored: install the app in a team first")
+	}
+	if err != nil {
+		return TeamsConversation{}, fmt.Errorf("storage: latest teams conversation: %w", err)
+	}
+	return row.conversation(), nil
+}
+
+// SaveTeamsUser stores or updates the user keyed by u.ID; empty fields keep
+// their stored values. It returns EINVALID without an id, and a wrapped
+// error when the write fails.
+func (s *Store) SaveTeamsUser(ctx context.Context, u TeamsUser, now time.Time) error {
+	if u.ID == "" {
+		return teamsInvalid("teams user needs an id")
+	}
+	row := teamsUserRow{UserID: u.ID, AADObjectID: u.AADObjectID, Name: u.Name, TenantID: u.TenantID,
+		ServiceURL: u.ServiceURL, DMConversationID: u.DMConversationID, UpdatedMs: ms(now)}
+	cols := upsertColumns(map[string]string{"aad_object_id": u.AADObjectID, "name": u.Name, "tenant_id": u.TenantID,
+		"service_url": u.ServiceURL, "dm_conversation_id": u.DMConversationID})
+	err := s.write.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "user_id"}},
+		DoUpdates: clause.AssignmentColumns(cols),
+	}).Create(&row).Error
+	if err != nil {
+		return fmt.Errorf("storage: save teams user %s: %w", u.ID, err)
+	}
+	return nil
+}
+
+// TeamsUser finds a user by Bot Framework id or, failing that, by Entra
+// (AAD) object id. It returns ENOTFOUND when the bot never saw the user.
+func (s *Store) TeamsUser(ctx context.Context, id string) (TeamsUser, error) {
+	if id == "" {
+		return TeamsUser{}, notFound("teams user %q", id)
+	}
+	var row teamsUserRow
+	err := s.db.WithContext(ctx).Where("user_id = ?", id).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		err = s.db.WithContext(ctx).Where("aad_object_id = ?", id).Order("updated_ms DESC, id DESC").Take(&row).Error
+	}
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return TeamsUser{}, notFound("Teams user %s has not talked to Handoff yet", id)
+	}
+	if err != nil {
+		return TeamsUser{}, fmt.Errorf("storage: teams user %s: %w", id, err)
+	}
+	return row.user(), nil
+}
+
+func teamsInvalid(msg string) error { return handoff.Errorf(handoff.EINVALID, "%s", msg) }
+
+// TeamsBaseConversation strips the ";messageid=…" suffix that Teams adds to
+// the conversation id of a channel thread.
+func TeamsBaseConversation(id string) string {
+	if i := strings.Index(id, ";messageid="); i >= 0 {
+		return id[:i]
+	}
+	return id
+}
