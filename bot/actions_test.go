@@ -110,7 +110,7 @@ func TestClaimRace(t *testing.T) {
 				}
 				continue
 			}
-			if len(n) != 1 || !strings.Contains(n[0], "<@"+got.Owner.UserID+">") {
+			if len(n) != 1 || !strings.Contains(n[0], "<@slack:"+got.Owner.UserID+"|") {
 				t.Errorf("loser %s notices = %q, want one naming the owner", u, n)
 			}
 			losers++

@@ -258,6 +258,12 @@ func deadlineContext(l *handoff.Lead, now time.Time, p handoff.Policy) []string 
 // else the email, else "nobody".
 func ownerRef(o handoff.Owner) string {
 	switch {
+	case o.UserID != "" && o.Platform != "":
+		label := o.Email
+		if label == "" {
+			label = "a " + strings.ToUpper(o.Platform[:1]) + o.Platform[1:] + " user"
+		}
+		return MentionOn(o.Platform, o.UserID, label)
 	case o.UserID != "":
 		return Mention(o.UserID)
 	case o.Email != "":

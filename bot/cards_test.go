@@ -67,9 +67,9 @@ func TestLeadCardByStage(t *testing.T) {
 		wantText    string
 	}{
 		{handoff.StageSQL, []string{bot.ActionClaim, bot.ActionNotAFit}, "Ann Jensen"},
-		{handoff.StageClaimed, []string{bot.ActionLogContact, bot.ActionRelease, bot.ActionReassign}, "Claimed by <@U42>"},
-		{handoff.StageContacted, []string{bot.ActionOpportunity, bot.ActionWon, bot.ActionLost, bot.ActionRecycle, bot.ActionReassign}, "Contacted by <@U42>"},
-		{handoff.StageOpportunity, []string{bot.ActionWon, bot.ActionLost, bot.ActionRecycle, bot.ActionReassign}, "Opportunity worked by <@U42>"},
+		{handoff.StageClaimed, []string{bot.ActionLogContact, bot.ActionRelease, bot.ActionReassign}, "Claimed by <@slack:U42|"},
+		{handoff.StageContacted, []string{bot.ActionOpportunity, bot.ActionWon, bot.ActionLost, bot.ActionRecycle, bot.ActionReassign}, "Contacted by <@slack:U42|"},
+		{handoff.StageOpportunity, []string{bot.ActionWon, bot.ActionLost, bot.ActionRecycle, bot.ActionReassign}, "Opportunity worked by <@slack:U42|"},
 		{handoff.StageWon, nil, "DKK 40,000"},
 		{handoff.StageLost, nil, "went elsewhere"},
 		{handoff.StageRecycled, nil, "no budget"},

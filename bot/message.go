@@ -100,6 +100,78 @@ type Input struct {
 // Mention returns the markup that mentions a platform user in Message text.
 func Mention(userID string) string { return "<@" + userID + ">" }
 
+// MentionOn returns the markup that mentions userID of platform, with label
+// (an email or name, plain text) for renderers of other platforms, which
+// cannot mention that user: "<@slack:U123|ann@acme.dk>".
+func MentionOn(platform, userID, label string) string {
+	return "<@" + platform + ":" + userID + "|" + Escape(strings.NewReplacer("|", " ", ">", " ").Replace(label)) + ">"
+}
+
+// MentionRef is one mention parsed from Message text.
+type MentionRef struct {
+	Platform string // "" for a Mention without platform
+	UserID   string
+	Label    string // Message text (entities escaped); "" when none
+}
+
+// TextPart is a run of Message text, or one mention in it.
+type TextPart struct {
+	Text    string      // literal Message text when Mention is nil
+	Mention *MentionRef // the mention, or nil
+}
+
+// SplitMentions cuts Message text into literal runs and mentions.
+func SplitMentions(s string) []TextPart {
+	var out []TextPart
+	for {
+		i := strings.Index(s, "<@")
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(s[i:], '>')
+		if j < 0 {
+			break
+		}
+		if i > 0 {
+			out = append(out, TextPart{Text: s[:i]})
+		}
+		m := parseMention(s[i+2 : i+j])
+		out = append(out, TextPart{Mention: &m})
+		s = s[i+j+1:]
+	}
+	if s != "" {
+		out = append(out, TextPart{Text: s})
+	}
+	return out
+}
+
+// RewriteMentions returns s with every mention replaced by what f returns
+// for it; the rest of s is left as it is.
+func RewriteMentions(s string, f func(MentionRef) string) string {
+	var b strings.Builder
+	for _, p := range SplitMentions(s) {
+		if p.Mention != nil {
+			b.WriteString(f(*p.Mention))
+		} else {
+			b.WriteString(p.Text)
+		}
+	}
+	return b.String()
+}
+
+// parseMention reads the inside of "<@…>": "U123", or "slack:U123|label".
+func parseMention(inner string) MentionRef {
+	var m MentionRef
+	if k := strings.IndexByte(inner, '|'); k >= 0 {
+		inner, m.Label = inner[:k], inner[k+1:]
+	}
+	if k := strings.IndexByte(inner, ':'); k > 0 && (inner[:k] == "slack" || inner[:k] == "teams") {
+		m.Platform, inner = inner[:k], inner[k+1:]
+	}
+	m.UserID = inner
+	return m
+}
+
 var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // Escape makes untrusted text safe to put into Message text: &, < and > are

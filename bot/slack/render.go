@@ -99,7 +99,7 @@ func RenderBlocks(m bot.Message) []slackapi.Block {
 // summary is the message's notification text.
 func summary(m bot.Message) string {
 	if m.Summary != "" {
-		return cut(m.Summary, maxSummary)
+		return cut(slackMentions(m.Summary), maxSummary)
 	}
 	return cut(bot.Escape(m.Header), maxSummary)
 }
@@ -148,7 +148,21 @@ func RenderModal(f bot.Form) slackapi.ModalViewRequest {
 }
 
 func mrkdwn(s string) *slackapi.TextBlockObject {
-	return slackapi.NewTextBlockObject(slackapi.MarkdownType, s, false, false)
+	return slackapi.NewTextBlockObject(slackapi.MarkdownType, slackMentions(s), false, false)
+}
+
+// slackMentions writes mentions of Slack users as Slack mentions, and
+// mentions of other platforms' users as their label.
+func slackMentions(s string) string {
+	return bot.RewriteMentions(s, func(m bot.MentionRef) string {
+		if m.Platform == "" || m.Platform == Name {
+			return "<@" + m.UserID + ">"
+		}
+		if m.Label != "" {
+			return m.Label
+		}
+		return "a " + m.Platform + " user"
+	})
 }
 
 func plain(s string) *slackapi.TextBlockObject {

@@ -326,26 +326,23 @@ type segment struct {
 	user string
 }
 
-// splitMentions cuts s at the mentions written by bot.Mention.
+// splitMentions cuts s at the mentions written by bot.Mention and
+// bot.MentionOn. A mention of another platform's user becomes its label.
 func splitMentions(s string) []segment {
 	var out []segment
-	for {
-		i := strings.Index(s, "<@")
-		if i < 0 {
-			break
+	for _, p := range bot.SplitMentions(s) {
+		switch m := p.Mention; {
+		case m == nil:
+			out = append(out, segment{text: p.Text})
+		case m.Platform != "" && m.Platform != Name:
+			label := m.Label
+			if label == "" {
+				label = "a " + m.Platform + " user"
+			}
+			out = append(out, segment{text: label})
+		default:
+			out = append(out, segment{user: m.UserID})
 		}
-		j := strings.IndexByte(s[i:], '>')
-		if j < 0 {
-			break
-		}
-		if i > 0 {
-			out = append(out, segment{text: s[:i]})
-		}
-		out = append(out, segment{user: s[i+2 : i+j]})
-		s = s[i+j+1:]
-	}
-	if s != "" {
-		out = append(out, segment{text: s})
 	}
 	return out
 }
