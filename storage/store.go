@@ -211,7 +211,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		if err := tx.AutoMigrate(allModels...); err != nil {
 			return fmt.Errorf("storage: migrate: %w", err)
 		}
-		return nil
+		return createKPIIndexes(tx)
 	})
 }
 

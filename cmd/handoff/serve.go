@@ -73,6 +73,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now fun
 		api.Limit = &handlers.RateLimit{Rate: cfg.APIRateLimit, Burst: int(2 * cfg.APIRateLimit), OnLimited: a.metrics.APIRateLimited}
 	}
 	api.Register(a.mux)
+	(&handlers.FunnelAPI{Store: store, Policy: cfg.Policy, Token: cfg.APIToken, Now: now, Logger: logger}).Register(a.mux)
 
 	if err := a.wireChat(); err != nil {
 		store.Close()

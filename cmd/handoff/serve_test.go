@@ -118,6 +118,8 @@ func TestCommands(t *testing.T) {
 		{"ConfigCheckEnvFile", map[string]string{"HANDOFF_CONFIG": bad}, []string{"config", "check"}, 1, "sla.contact_within"},
 		{"Migrate", map[string]string{"DATABASE_URL": db}, []string{"migrate"}, 0, "migrated sqlite"},
 		{"ImportReportsRejects", map[string]string{"DATABASE_URL": db}, []string{"import", "--quiet", csvFile}, 1, "line 3: invalid lead: email"},
+		{"FunnelJSON", map[string]string{"DATABASE_URL": db}, []string{"funnel", "--period", "month", "--format", "json"}, 0, `"sqls": 1`},
+		{"FunnelBadPeriod", map[string]string{"DATABASE_URL": db}, []string{"funnel", "--period", "someday"}, 1, "someday"},
 		{"ImportNoFile", map[string]string{"DATABASE_URL": db}, []string{"import"}, 2, "usage: handoff import"},
 	}
 	for _, tc := range tests {

@@ -1,0 +1,22 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/handoff/handoff/report"
+)
+
+// runFunnel prints the funnel KPIs for a period on the terminal.
+func runFunnel(ctx context.Context, e env) error {
+	cfg, err := loadConfig(e)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return report.RunFunnelCommand(ctx, e.args, store, cfg.Policy, time.Now(), e.stdout)
+}

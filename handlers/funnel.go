@@ -1,0 +1,136 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/handoff/handoff"
+)
+
+// FunnelStore is what the funnel and traffic API needs from storage.
+type FunnelStore interface {
+	FunnelCounts(ctx context.Context, f handoff.FunnelFilter) (handoff.FunnelCounts, error)
+	SaveTraffic(ctx context.Context, day handoff.TrafficDay, now time.Time) error
+}
+
+// FunnelAPI serves the KPI endpoints: GET /api/funnel and POST /api/traffic,
+// both behind the bearer token.
+type FunnelAPI struct {
+	Store  FunnelStore
+	Policy handoff.Policy   // Location and Targets are used
+	Token  string           // HANDOFF_API_TOKEN; empty disables the endpoints
+	Now    func() time.Time // clock; time.Now when nil
+	Logger *slog.Logger     // slog.Default when nil
+}
+
+// Register adds the funnel API's routes to mux.
+func (a *FunnelAPI) Register(mux *http.ServeMux) {
+	mux.Handle("GET /api/funnel", RequireToken(a.Token, a.getFunnel))
+	mux.Handle("POST /api/traffic", RequireToken(a.Token, a.postTraffic))
+}
+
+func (a *FunnelAPI) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+func (a *FunnelAPI) logger() *slog.Logger {
+	if a.Logger != nil {
+		return a.Logger
+	}
+	return slog.Default()
+}
+
+// maxFilterLen bounds the source and owner query parameters.
+const maxFilterLen = 500
+
+// getFunnel answers GET /api/funnel?period=…&source=…&owner=… with the
+// Funnel as JSON. The period defaults to the current month; a bad parameter
+// is a 400 whose fields name it.
+func (a *FunnelAPI) getFunnel(w http.ResponseWriter, r *http.Request) {
+	f, err := a.funnelFilter(r)
+	if err != nil {
+		writeError(w, r, a.logger(), err)
+		return
+	}
+	counts, err := a.Store.FunnelCounts(r.Context(), f)
+	if err != nil {
+		writeError(w, r, a.logger(), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, handoff.NewFunnel(f, counts, a.Policy))
+}
+
+func (a *FunnelAPI) funnelFilter(r *http.Request) (handoff.FunnelFilter, error) {
+	q := r.URL.Query()
+	bad := map[string]string{}
+	for key, vals := range q {
+		switch key {
+		case "period", "source", "owner":
+			if len(vals) > 1 {
+				bad[key] = "given more than once"
+			}
+		default:
+			bad[key] = "unknown parameter; use period, source or owner"
+		}
+	}
+	now := a.now()
+	f := handoff.FunnelFilter{Now: now, Source: strings.TrimSpace(q.Get("source")), Owner: strings.TrimSpace(q.Get("owner"))}
+	for key, v := range map[string]string{"source": f.Source, "owner": f.Owner} {
+		if len(v) > maxFilterLen {
+			bad[key] = fmt.Sprintf("longer than %d characters", maxFilterLen)
+		}
+	}
+	period := q.Get("period")
+	if strings.TrimSpace(period) == "" {
+		period = handoff.DefaultPeriod
+	}
+	p, err := handoff.ParsePeriod(period, now, a.Policy.Location)
+	if err != nil {
+		for k, v := range handoff.ErrorFields(err) {
+			bad[k] = v
+		}
+	}
+	f.Period = p
+	if len(bad) > 0 {
+		return handoff.FunnelFilter{}, invalidQuery("invalid funnel query", bad)
+	}
+	return f, nil
+}
+
+// postTraffic records a day's website visits: {"date": "2026-11-20",
+// "visits": 1830, "source": "organic"}. Posting the same date and source
+// again replaces the count. It answers 200 with the stored day.
+func (a *FunnelAPI) postTraffic(w http.ResponseWriter, r *http.Request) {
+	raw, ok := decodeObject(w, r)
+	if !ok {
+		return
+	}
+	day, err := handoff.ParseTrafficDay(raw)
+	if err != nil {
+		writeError(w, r, a.logger(), err)
+		return
+	}
+	if err := a.Store.SaveTraffic(r.Context(), day, a.now()); err != nil {
+		writeError(w, r, a.logger(), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, day)
+}
+
+// invalidQuery returns an EINVALID error whose message lists the bad fields.
+func invalidQuery(what string, bad map[string]string) error {
+	parts := make([]string, 0, len(bad))
+	for _, k := range slices.Sorted(maps.Keys(bad)) {
+		parts = append(parts, k+": "+bad[k])
+	}
+	return &handoff.Error{Code: handoff.EINVALID, Message: what + ": " + strings.Join(parts, "; "), Fields: bad}
+}

@@ -1,0 +1,213 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/handlers"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+const funnelToken = "funnel-token"
+
+// funnelClock is Friday 20 November 2026, 10:00 in Copenhagen.
+var funnelClock = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+
+func newFunnelServer(t *testing.T, s *storage.Store) *httptest.Server {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Copenhagen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := handoff.DefaultPolicy()
+	policy.Location = loc
+	policy.Targets = handoff.Targets{SQLsPerMonth: 20, CustomersPerMonth: 5, AvgDealSize: 40000, Currency: "DKK"}
+	api := &handlers.FunnelAPI{Store: s, Policy: policy, Token: funnelToken, Now: func() time.Time { return funnelClock },
+		Logger: discardLogger()}
+	mux := http.NewServeMux()
+	api.Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// funnelCall sends a request with the bearer token (unless auth is false)
+// and decodes the JSON answer.
+func funnelCall(t *testing.T, srv *httptest.Server, method, path, body string, auth bool) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if auth {
+		req.Header.Set("Authorization", "Bearer "+funnelToken)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("%s %s: answer is not a JSON object: %s", method, path, raw)
+	}
+	return resp.StatusCode, m
+}
+
+func seedFunnel(t *testing.T, s *storage.Store) {
+	t.Helper()
+	for _, raw := range []map[string]any{
+		{"external_id": "f-1", "source": "organic", "occurred_at": "2026-11-02T09:00:00Z"},                  // SQL in November
+		{"external_id": "f-2", "source": "paid", "stage": "mql", "occurred_at": "2026-11-03T09:00:00Z"},     // MQL in November
+		{"external_id": "f-3", "source": "paid", "stage": "lead", "occurred_at": "2026-10-31T22:59:00Z"},    // October, local
+		{"external_id": "f-4", "stage": "won", "amount": 40000.0, "occurred_at": "2026-11-10T12:00:00Z"},    // won in November
+		{"external_id": "f-5", "source": "organic", "stage": "lead", "occurred_at": "2026-11-30T22:59:59Z"}, // last second of November
+	} {
+		in, err := handoff.ParseLeadInput(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SaveLead(context.Background(), in, handoff.DefaultPolicy(), funnelClock, handoff.ActorAPI); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestFunnelAPI(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		seedFunnel(t, s)
+		srv := newFunnelServer(t, s)
+
+		t.Run("Month", func(t *testing.T) {
+			status, body := funnelCall(t, srv, "GET", "/api/funnel?period=2026-11", "", true)
+			if status != http.StatusOK {
+				t.Fatalf("status %d: %v", status, body)
+			}
+			// f-1, f-2, f-4 and f-5 entered lead in November; f-1 and f-4 became SQLs.
+			for key, want := range map[string]float64{"leads": 4, "mqls": 3, "sqls": 2, "won": 1, "revenue": 40000, "lead_to_mql": 0.75} {
+				if body[key] != want {
+					t.Errorf("%s = %v, want %v", key, body[key], want)
+				}
+			}
+			period := body["period"].(map[string]any)
+			if period["label"] != "2026-11" || period["start"] != "2026-11-01T00:00:00+01:00" || period["end"] != "2026-12-01T00:00:00+01:00" {
+				t.Errorf("period = %v", period)
+			}
+			if body["opportunity_to_won"] != 1.0 || body["sla"] == nil || body["targets"] == nil {
+				t.Errorf("body = %v", body)
+			}
+			if _, ok := body["visits"]; ok {
+				t.Errorf("visits present without traffic: %v", body["visits"])
+			}
+		})
+
+		t.Run("DefaultsToThisMonth", func(t *testing.T) {
+			status, body := funnelCall(t, srv, "GET", "/api/funnel", "", true)
+			if status != http.StatusOK || body["period"].(map[string]any)["label"] != "2026-11" || body["leads"] != 4.0 {
+				t.Fatalf("status %d: %v", status, body)
+			}
+		})
+
+		t.Run("Filters", func(t *testing.T) {
+			status, body := funnelCall(t, srv, "GET", "/api/funnel?period=month&source=organic", "", true)
+			if status != http.StatusOK || body["leads"] != 2.0 || body["source"] != "organic" {
+				t.Fatalf("status %d: %v", status, body)
+			}
+			status, body = funnelCall(t, srv, "GET", "/api/funnel?period=month&owner=nobody%40example.com", "", true)
+			if status != http.StatusOK || body["leads"] != 0.0 || body["lead_to_mql"] != nil {
+				t.Fatalf("status %d: %v", status, body)
+			}
+		})
+
+		t.Run("EmptyYearHasNulls", func(t *testing.T) {
+			status, body := funnelCall(t, srv, "GET", "/api/funnel?period=2025", "", true)
+			if status != http.StatusOK || body["leads"] != 0.0 || body["sql_to_won"] != nil || body["avg_deal_size"] != nil {
+				t.Fatalf("status %d: %v", status, body)
+			}
+		})
+
+		t.Run("BadInput", func(t *testing.T) {
+			for _, tc := range []struct {
+				query, field string
+			}{
+				{"period=2026-13", "period"},
+				{"period=next-month", "period"},
+				{"periode=month", "periode"},
+				{"period=month&period=week", "period"},
+				{"source=" + strings.Repeat("s", 501), "source"},
+			} {
+				status, body := funnelCall(t, srv, "GET", "/api/funnel?"+tc.query, "", true)
+				fields, _ := body["fields"].(map[string]any)
+				if status != http.StatusBadRequest || fields[tc.field] == nil {
+					t.Errorf("?%s: status %d, body %v; want 400 naming %s", tc.query, status, body, tc.field)
+				}
+			}
+			_, body := funnelCall(t, srv, "GET", "/api/funnel?period=fortnight", "", true)
+			if msg, _ := body["error"].(string); !strings.Contains(msg, "last-month") || !strings.Contains(msg, "2026-W47") {
+				t.Errorf("error %q does not list the accepted periods", msg)
+			}
+		})
+
+		t.Run("NeedsToken", func(t *testing.T) {
+			if status, _ := funnelCall(t, srv, "GET", "/api/funnel", "", false); status != http.StatusUnauthorized {
+				t.Errorf("funnel without token: %d, want 401", status)
+			}
+			if status, _ := funnelCall(t, srv, "POST", "/api/traffic", `{"date":"2026-11-20","visits":1}`, false); status != http.StatusUnauthorized {
+				t.Errorf("traffic without token: %d, want 401", status)
+			}
+		})
+
+		t.Run("Traffic", func(t *testing.T) {
+			body := `{"date": "2026-11-20", "visits": 1830, "source": "organic"}`
+			for range 2 { // idempotent
+				status, got := funnelCall(t, srv, "POST", "/api/traffic", body, true)
+				if status != http.StatusOK || got["visits"] != 1830.0 || got["date"] != "2026-11-20" || got["source"] != "organic" {
+					t.Fatalf("status %d: %v", status, got)
+				}
+			}
+			if status, _ := funnelCall(t, srv, "POST", "/api/traffic", `{"date": "2026-11-21", "visits": 170}`, true); status != http.StatusOK {
+				t.Fatalf("status %d", status)
+			}
+			_, f := funnelCall(t, srv, "GET", "/api/funnel?period=month", "", true)
+			if f["visits"] != 2000.0 || f["visit_to_lead"] != 0.002 {
+				t.Errorf("visits %v visit_to_lead %v, want 2000 and 0.002", f["visits"], f["visit_to_lead"])
+			}
+			_, f = funnelCall(t, srv, "GET", "/api/funnel?period=month&source=organic", "", true)
+			if f["visits"] != 1830.0 {
+				t.Errorf("organic visits %v, want 1830", f["visits"])
+			}
+		})
+
+		t.Run("BadTraffic", func(t *testing.T) {
+			for body, field := range map[string]string{
+				`{"visits": 10}`:                                   "date",
+				`{"date": "2026-11-31", "visits": 10}`:             "date",
+				`{"date": "2026-11-20", "visits": -3}`:             "visits",
+				`{"date": "2026-11-20", "visits": "many"}`:         "visits",
+				`{"date": "2026-11-20", "visits": 1, "source": 5}`: "source",
+			} {
+				status, got := funnelCall(t, srv, "POST", "/api/traffic", body, true)
+				fields, _ := got["fields"].(map[string]any)
+				if status != http.StatusBadRequest || fields[field] == nil {
+					t.Errorf("%s: status %d, body %v; want 400 naming %s", body, status, got, field)
+				}
+			}
+			status, _ := funnelCall(t, srv, "POST", "/api/traffic", `[1, 2]`, true)
+			if status != http.StatusBadRequest {
+				t.Errorf("array body: status %d, want 400", status)
+			}
+		})
+	})
+}

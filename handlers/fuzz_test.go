@@ -1,0 +1,45 @@
+package handlers_test
+
+import (
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// FuzzSlackInteraction sends signed interaction payloads of arbitrary JSON
+// to the real handler: it must answer 200 or 400, never panic or 500.
+func FuzzSlackInteraction(f *testing.F) {
+	f.Add(`{"type":"block_actions","user":{"id":"U1"},"actions":[{"action_id":"lead.claim","value":"1"}]}`)
+	f.Add(`{"type":"view_submission","user":{"id":"U1"},"view":{"callback_id":"lead.won","private_metadata":"{}"}}`)
+	f.Add(`{"type":"block_actions","actions":[]}`)
+	f.Add(`{"type":"shortcut"}`)
+	f.Add(`[]`)
+	s := storagetest.Open(f, storage.DialectSQLite)
+	r := newSlackRig(f, s, nil)
+	f.Fuzz(func(t *testing.T, payload string) {
+		status, body := r.send(t, "/slack/interactions", signingSecret, time.Now(), url.Values{"payload": {payload}}.Encode())
+		if status != 200 && status != 400 {
+			t.Fatalf("payload %q: status %d %s", payload, status, body)
+		}
+	})
+}
+
+// FuzzSlackCommand sends signed slash commands with arbitrary text.
+func FuzzSlackCommand(f *testing.F) {
+	f.Add("/funnel", "month")
+	f.Add("/leads", "mine")
+	f.Add("/sla", "")
+	f.Add("/nope", "\x00")
+	s := storagetest.Open(f, storage.DialectSQLite)
+	r := newSlackRig(f, s, nil)
+	f.Fuzz(func(t *testing.T, command, text string) {
+		body := url.Values{"command": {command}, "text": {text}, "user_id": {"U1"}, "channel_id": {"C1"}, "response_url": {r.slack.ResponseURL("f")}}.Encode()
+		status, out := r.send(t, "/slack/commands", signingSecret, time.Now(), body)
+		if status != 200 && status != 400 {
+			t.Fatalf("command %q %q: status %d %s", command, text, status, out)
+		}
+	})
+}

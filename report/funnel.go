@@ -1,0 +1,245 @@
+// Package report renders the funnel for the terminal, for scripts and for
+// spreadsheets: a readable table, the API's JSON, and one CSV row per
+// period. It also runs the `handoff funnel` command.
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/handoff/handoff"
+)
+
+// Formats lists the output formats, the first being the default.
+var Formats = []string{"table", "json", "csv"}
+
+// Write renders f in format ("table", "json" or "csv") to w. It returns an
+// EINVALID error for an unknown format and the writer's error otherwise.
+func Write(w io.Writer, f handoff.Funnel, format string) error {
+	switch format {
+	case "table":
+		return WriteTable(w, f)
+	case "json":
+		return WriteJSON(w, f)
+	case "csv":
+		return WriteCSV(w, f, true)
+	}
+	msg := fmt.Sprintf("unknown format %q; use %s", format, strings.Join(Formats, ", "))
+	return &handoff.Error{Code: handoff.EINVALID, Message: msg, Fields: map[string]string{"format": msg}}
+}
+
+// WriteJSON writes f as indented JSON, exactly as GET /api/funnel answers.
+func WriteJSON(w io.Writer, f handoff.Funnel) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(f)
+}
+
+// CSVHeader is the header row of WriteCSV.
+var CSVHeader = []string{"period", "start", "end", "source", "owner", "currency", "visits",
+	"leads", "mqls", "sqls", "claimed", "contacted", "opportunities", "won", "lost", "recycled",
+	"revenue", "avg_deal_size", "visit_to_lead", "lead_to_mql", "mql_to_sql", "sql_to_claimed",
+	"claimed_to_contacted", "contacted_to_opportunity", "opportunity_to_won", "sql_to_won",
+	"median_seconds_to_claim", "median_seconds_to_contact", "time_to_first_order",
+	"sla_due", "sla_met", "sla_breached", "sla_pending", "sla_compliance",
+	"target_sqls", "expected_sqls", "target_customers", "expected_customers", "target_avg_deal_size"}
+
+// WriteCSV writes f as one CSV row, after CSVHeader when header is true, so
+// that a monthly cron job can append a row per period to one file. Unknown
+// values (a rate with nothing to divide by, traffic never reported, a
+// target not agreed) are empty cells.
+func WriteCSV(w io.Writer, f handoff.Funnel, header bool) error {
+	num := func(v int64) string { return strconv.FormatInt(v, 10) }
+	flt := func(v *float64) string {
+		if v == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*v, 'f', -1, 64)
+	}
+	target := func(t *handoff.TargetActual) (string, string) {
+		if t == nil {
+			return "", ""
+		}
+		return flt(&t.Target), flt(&t.Expected)
+	}
+	visits := ""
+	if f.Visits != nil {
+		visits = num(*f.Visits)
+	}
+	tSQL, eSQL := target(f.Targets.SQLs)
+	tCust, eCust := target(f.Targets.Customers)
+	tAvg, _ := target(f.Targets.AvgDealSize)
+	c := f.Conversion
+	row := []string{f.Period.Label, f.Period.Start.Format(dateLayout), f.Period.LastDay().Format(dateLayout),
+		f.Source, f.Owner, f.Currency, visits,
+		num(f.Leads), num(f.MQLs), num(f.SQLs), num(f.Claimed), num(f.Contacted), num(f.Opportunities),
+		num(f.Won), num(f.Lost), num(f.Recycled),
+		flt(&f.Revenue), flt(f.AvgDealSize), flt(f.VisitToLead), flt(c.LeadToMQL), flt(c.MQLToSQL), flt(c.SQLToClaimed),
+		flt(c.ClaimedToContacted), flt(c.ContactedToOpportunity), flt(c.OpportunityToWon), flt(c.SQLToWon),
+		flt(f.MedianSecondsToClaim), flt(f.MedianSecondsToContact), flt(f.TimeToFirstOrder),
+		num(f.SLA.Due), num(f.SLA.Met), num(f.SLA.Breached), num(f.SLA.Pending), flt(f.SLA.Compliance),
+		tSQL, eSQL, tCust, eCust, tAvg}
+	cw := csv.NewWriter(w)
+	if header {
+		if err := cw.Write(CSVHeader); err != nil {
+			return err
+		}
+	}
+	if err := cw.Write(row); err != nil {
+		return err
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+const dateLayout = "2006-01-02"
+
+// WriteTable writes f as a table for people: the funnel with the conversion
+// from the stage before, money, medians as durations, the SLA and the
+// targets with an on-track or behind mark. Unknown values show as "–".
+func WriteTable(w io.Writer, f handoff.Funnel) error {
+	var b strings.Builder
+	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+
+	line("Funnel %s: %s to %s (%s)", f.Period.Label, f.Period.Start.Format(dateLayout),
+		f.Period.LastDay().Format(dateLayout), f.Period.Start.Location())
+	if f.Source != "" {
+		line("Source: %s", f.Source)
+	}
+	if f.Owner != "" {
+		line("Owner: %s", f.Owner)
+	}
+	line("")
+	line("%-24s %12s  %s", "Stage", "Count", "Conversion")
+	if f.Visits != nil {
+		line("%-24s %12s", "Visits", thousands(*f.Visits))
+	}
+	c := f.Conversion
+	stage := func(name string, n int64, rate *float64, of string) {
+		if of == "" || (of == "visits" && f.Visits == nil) {
+			line("%-24s %12s", name, thousands(n))
+			return
+		}
+		line("%-24s %12s  %s of %s", name, thousands(n), percent(rate), of)
+	}
+	stage("Leads", f.Leads, f.VisitToLead, "visits")
+	stage("MQLs", f.MQLs, c.LeadToMQL, "leads")
+	stage("SQLs", f.SQLs, c.MQLToSQL, "MQLs")
+	stage("Claimed", f.Claimed, c.SQLToClaimed, "SQLs")
+	stage("Contacted", f.Contacted, c.ClaimedToContacted, "claimed")
+	stage("Opportunities", f.Opportunities, c.ContactedToOpportunity, "contacted")
+	stage("Won", f.Won, c.OpportunityToWon, "opportunities")
+	stage("Lost", f.Lost, nil, "")
+	stage("Recycled", f.Recycled, nil, "")
+	line("%-24s %12s  %s", "SQL to won", "", percent(c.SQLToWon))
+	line("")
+	line("%-24s %s", "Revenue", money(&f.Revenue, f.Currency))
+	line("%-24s %s", "Average deal size", money(f.AvgDealSize, f.Currency))
+	line("%-24s %s", "Median time to claim", duration(f.MedianSecondsToClaim))
+	line("%-24s %s", "Median time to contact", duration(f.MedianSecondsToContact))
+	line("%-24s %s", "Time to first order", duration(f.TimeToFirstOrder))
+	line("")
+	s := f.SLA
+	line("SLA, first contact on time: %s compliance", percent(s.Compliance))
+	line("  %s due, %s met, %s breached, %s pending", thousands(s.Due), thousands(s.Met), thousands(s.Breached), thousands(s.Pending))
+
+	t := f.Targets
+	if t.SQLs != nil || t.Customers != nil || t.AvgDealSize != nil {
+		line("")
+		line("%-24s %12s %12s %12s  %s", "Targets", "Target", "Due by now", "Actual", "Status")
+		target := func(name string, ta *handoff.TargetActual, format func(*float64) string) {
+			if ta == nil {
+				return
+			}
+			status := "behind"
+			if ta.OnTrack {
+				status = "on track"
+			}
+			line("%-24s %12s %12s %12s  %s", name, format(&ta.Target), format(&ta.Expected), format(ta.Actual), status)
+		}
+		count := func(v *float64) string {
+			if v == nil {
+				return "–"
+			}
+			return strconv.FormatFloat(*v, 'f', -1, 64)
+		}
+		whole := func(v *float64) string { return money(v, "") }
+		target("SQLs (marketing)", t.SQLs, count)
+		target("Customers (sales)", t.Customers, count)
+		target("Avg deal size (sales)", t.AvgDealSize, whole)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// thousands formats n with comma thousands separators.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var out []byte
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
+}
+
+// money formats a major-unit amount with thousands separators and two
+// decimals (none when whole and currency is ""), then the currency.
+func money(v *float64, currency string) string {
+	if v == nil {
+		return "–"
+	}
+	cents := int64(math.Round(*v * 100))
+	s := thousands(cents / 100)
+	if frac := cents % 100; currency != "" || frac != 0 {
+		s += fmt.Sprintf(".%02d", abs(frac))
+	}
+	if currency != "" {
+		s += " " + currency
+	}
+	return s
+}
+
+func abs(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+func percent(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return strconv.FormatFloat(*v*100, 'f', 1, 64) + "%"
+}
+
+// duration renders seconds as the two largest units: "45s", "12m 5s",
+// "3h 20m", "4d 6h".
+func duration(sec *float64) string {
+	if sec == nil {
+		return "–"
+	}
+	s := int64(math.Round(*sec))
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%ds", s)
+	case s < 3600:
+		return fmt.Sprintf("%dm %ds", s/60, s%60)
+	case s < 86400:
+		return fmt.Sprintf("%dh %dm", s/3600, s%3600/60)
+	}
+	return fmt.Sprintf("%dd %dh", s/86400, s%86400/3600)
+}

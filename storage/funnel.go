@@ -1,0 +1,474 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/handoff/handoff"
+	"gorm.io/gorm"
+)
+
+// The funnel, SLA and lead-list queries. Every number is an SQL aggregate
+// over an index range; nothing loads all leads or events into memory.
+
+// kpiIndexes are the indexes the KPI queries need beyond those declared on
+// the models: covering indexes, so that counting reads an index alone, and
+// partial expression indexes ordered by the time an SQL waited, so that a
+// median over many rows walks an index instead of sorting. The same DDL runs
+// on SQLite and PostgreSQL.
+var kpiIndexes = []string{
+	// Leads entering a stage in a period: a range, for short periods.
+	"CREATE INDEX IF NOT EXISTS idx_events_kpi_range ON lead_events (kind, stage, at_ms, lead_id)",
+	// The same ordered by lead: distinct leads without sorting, for long
+	// periods; also finds a lead's first touch.
+	"CREATE INDEX IF NOT EXISTS idx_events_kpi_lead ON lead_events (kind, stage, lead_id, at_ms)",
+	"CREATE INDEX IF NOT EXISTS idx_leads_kpi_claimed ON leads (claimed_ms, sql_ms)",
+	"CREATE INDEX IF NOT EXISTS idx_leads_kpi_contacted ON leads (contacted_ms, sql_ms)",
+	"CREATE INDEX IF NOT EXISTS idx_leads_kpi_due ON leads (contact_due_ms, contacted_ms)",
+	"CREATE INDEX IF NOT EXISTS idx_leads_kpi_claim_wait ON leads ((claimed_ms - sql_ms), claimed_ms) WHERE claimed_ms > sql_ms",
+	"CREATE INDEX IF NOT EXISTS idx_leads_kpi_contact_wait ON leads ((contacted_ms - sql_ms), contacted_ms) WHERE contacted_ms > sql_ms",
+}
+
+// createKPIIndexes creates the KPI indexes that do not exist yet; Migrate
+// calls it inside its transaction.
+func createKPIIndexes(tx *gorm.DB) error {
+	for _, ddl := range kpiIndexes {
+		if err := tx.Exec(ddl).Error; err != nil {
+			return fmt.Errorf("storage: migrate kpi indexes: %w", err)
+		}
+	}
+	return nil
+}
+
+// leadCond returns the SQL condition on leads alias l for the funnel's
+// source and owner filters ("" when there are none) and its arguments.
+func leadCond(source, owner string) (string, []any) {
+	var parts []string
+	var args []any
+	if source != "" {
+		parts = append(parts, "l.source = ?")
+		args = append(args, source)
+	}
+	if owner != "" {
+		parts = append(parts, "(l.owner_user_id = ? OR LOWER(l.owner_email) = ?)")
+		args = append(args, owner, strings.ToLower(owner))
+	}
+	return strings.Join(parts, " AND "), args
+}
+
+// countedStages are the stages FunnelCounts counts by distinct lead; won is
+// counted with the revenue.
+var countedStages = []handoff.Stage{handoff.StageLead, handoff.StageMQL, handoff.StageSQL, handoff.StageClaimed,
+	handoff.StageContacted, handoff.StageOpportunity, handoff.StageLost, handoff.StageRecycled}
+
+// FunnelCounts computes the raw funnel aggregates for f: distinct leads
+// entering each stage in [f.Period.Start, f.Period.End), the count and
+// revenue of the won, the medians, the SLA outcome of the SQLs whose contact
+// deadline falls in the period (pending relative to f.Now) and the visits
+// recorded for it. The independent queries run concurrently on the read
+// pool. It returns a wrapped error when a query fails.
+func (s *Store) FunnelCounts(ctx context.Context, f handoff.FunnelFilter) (handoff.FunnelCounts, error) {
+	var c handoff.FunnelCounts
+	from, to := ms(f.Period.Start), ms(f.Period.End)
+	cond, condArgs := leadCond(f.Source, f.Owner)
+	andCond := ""
+	if cond != "" {
+		andCond = " AND " + cond
+	}
+	withCond := func(args ...any) []any { return append(args, condArgs...) }
+	db := s.db.WithContext(ctx)
+	stageKind := string(handoff.EventStage)
+
+	countHint, err := s.stageCountHint(ctx, f, cond != "")
+	if err != nil {
+		return handoff.FunnelCounts{}, fmt.Errorf("storage: funnel %s: %w", f.Period.Label, err)
+	}
+	eventsFrom := "FROM lead_events e" + countHint
+	if cond != "" {
+		eventsFrom = "FROM lead_events e JOIN leads l ON l.id = e.lead_id"
+	}
+	dsts := map[handoff.Stage]*int64{
+		handoff.StageLead: &c.Leads, handoff.StageMQL: &c.MQLs, handoff.StageSQL: &c.SQLs,
+		handoff.StageClaimed: &c.Claimed, handoff.StageContacted: &c.Contacted,
+		handoff.StageOpportunity: &c.Opportunities, handoff.StageLost: &c.Lost,
+		handoff.StageRecycled: &c.Recycled,
+	}
+	var tasks []func() error
+	for _, st := range countedStages {
+		dst := dsts[st]
+		tasks = append(tasks, func() error {
+			q := "SELECT COUNT(*) FROM (SELECT DISTINCT e.lead_id " + eventsFrom +
+				" WHERE e.kind = ? AND e.stage = ? AND e.at_ms >= ? AND e.at_ms < ?" + andCond + ") d"
+			if err := db.Raw(q, withCond(stageKind, string(st), from, to)...).Row().Scan(dst); err != nil {
+				return fmt.Errorf("count %s: %w", st, err)
+			}
+			return nil
+		})
+	}
+
+	wonSub := "SELECT e.lead_id FROM lead_events e WHERE e.kind = ? AND e.stage = ? AND e.at_ms >= ? AND e.at_ms < ?"
+	wonArgs := []any{stageKind, string(handoff.StageWon), from, to}
+	tasks = append(tasks, func() error {
+		q := "SELECT COUNT(*), COALESCE(SUM(l.amount_minor), 0) FROM leads l WHERE l.id IN (" + wonSub + ")" + andCond
+		if err := db.Raw(q, withCond(wonArgs...)...).Row().Scan(&c.Won, &c.RevenueMinor); err != nil {
+			return fmt.Errorf("revenue: %w", err)
+		}
+		return nil
+	})
+
+	// A claim or contact at the very millisecond the lead became an SQL was
+	// implied by a later stage (an import), not done by a rep: it is left
+	// out of the medians, as are nonsensical negative durations. They
+	// measure the lead's latest SQL cycle.
+	tasks = append(tasks, func() (err error) {
+		c.MedianClaimMs, err = s.median(ctx, medianQuery{
+			expr: "l.claimed_ms - l.sql_ms", from: "leads l", walkIndex: "idx_leads_kpi_claim_wait",
+			where: "l.claimed_ms >= ? AND l.claimed_ms < ? AND l.claimed_ms > l.sql_ms" + andCond,
+			args:  withCond(from, to),
+		})
+		if err != nil {
+			return fmt.Errorf("median time to claim: %w", err)
+		}
+		return nil
+	}, func() (err error) {
+		c.MedianContactMs, err = s.median(ctx, medianQuery{
+			expr: "l.contacted_ms - l.sql_ms", from: "leads l", walkIndex: "idx_leads_kpi_contact_wait",
+			where: "l.contacted_ms >= ? AND l.contacted_ms < ? AND l.contacted_ms > l.sql_ms" + andCond,
+			args:  withCond(from, to),
+		})
+		if err != nil {
+			return fmt.Errorf("median time to contact: %w", err)
+		}
+		return nil
+	}, func() (err error) {
+		// First touch is when the lead first became a lead; the join
+		// leaves out a lead without a lead event, and runs as one index
+		// probe per won lead.
+		won := "(SELECT MIN(e.at_ms) - MIN(t.at_ms) AS d " + strings.TrimSuffix(eventsFrom, countHint) +
+			" JOIN lead_events t ON t.lead_id = e.lead_id AND t.kind = ? AND t.stage = ?" +
+			" WHERE e.kind = ? AND e.stage = ? AND e.at_ms >= ? AND e.at_ms < ?" + andCond + " GROUP BY e.lead_id) w"
+		c.MedianFirstOrderMs, err = s.median(ctx, medianQuery{
+			expr: "w.d", from: won, where: "TRUE",
+			args: append([]any{stageKind, string(handoff.StageLead)}, withCond(wonArgs...)...),
+		})
+		if err != nil {
+			return fmt.Errorf("median time to first order: %w", err)
+		}
+		return nil
+	})
+
+	tasks = append(tasks, func() error {
+		q := "SELECT COUNT(*)," +
+			" COALESCE(SUM(CASE WHEN l.contacted_ms <= l.contact_due_ms THEN 1 ELSE 0 END), 0)," +
+			" COALESCE(SUM(CASE WHEN l.contacted_ms > l.contact_due_ms OR (l.contacted_ms IS NULL AND l.contact_due_ms < ?) THEN 1 ELSE 0 END), 0)" +
+			" FROM leads l WHERE l.contact_due_ms >= ? AND l.contact_due_ms < ?" + andCond
+		if err := db.Raw(q, withCond(ms(f.Now), from, to)...).Row().Scan(&c.SLADue, &c.SLAMet, &c.SLABreached); err != nil {
+			return fmt.Errorf("sla: %w", err)
+		}
+		c.SLAPending = c.SLADue - c.SLAMet - c.SLABreached
+		return nil
+	}, func() (err error) {
+		if f.Owner != "" {
+			return nil // traffic has no owner
+		}
+		c.Visits, err = s.visits(ctx, f.Period, f.Source)
+		return err
+	})
+
+	if err := parallel(tasks...); err != nil {
+		return handoff.FunnelCounts{}, fmt.Errorf("storage: funnel %s: %w", f.Period.Label, err)
+	}
+	return c, nil
+}
+
+// longPeriodShare is the share of the event history above which SQLite
+// counts distinct leads by walking the by-lead index (no sorting, but every
+// event of the stage is read) rather than the period's range of the by-time
+// index (only the period is read, but each lead goes through a temporary
+// B-tree, some 15 times slower per event).
+var longPeriodShare = 0.05
+
+// stageCountHint returns the SQLite index hint for the stage counts of f:
+// the by-lead index when the period covers a large share of the event
+// history, the by-time index otherwise. PostgreSQL's planner needs no hint,
+// and neither do filtered counts, which join leads anyway.
+func (s *Store) stageCountHint(ctx context.Context, f handoff.FunnelFilter, filtered bool) (string, error) {
+	if s.dialect != DialectSQLite || filtered {
+		return "", nil
+	}
+	var first sql.NullInt64
+	err := s.db.WithContext(ctx).Raw("SELECT MIN(at_ms) FROM lead_events WHERE kind = ? AND stage = ?",
+		string(handoff.EventStage), string(handoff.StageLead)).Row().Scan(&first)
+	if err != nil {
+		return "", fmt.Errorf("history start: %w", err)
+	}
+	now := ms(f.Now)
+	if !first.Valid || now <= first.Int64 {
+		return " INDEXED BY idx_events_kpi_range", nil
+	}
+	lo, hi := max(ms(f.Period.Start), first.Int64), min(ms(f.Period.End), now)
+	if float64(hi-lo) >= longPeriodShare*float64(now-first.Int64) {
+		return " INDEXED BY idx_events_kpi_lead", nil
+	}
+	return " INDEXED BY idx_events_kpi_range", nil
+}
+
+// parallel runs fns concurrently, as many at a time as there are CPUs
+// (more only make the queries fight over them), and returns the first error.
+func parallel(fns ...func() error) error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+	for i, fn := range fns {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs[i] = fn()
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// medianQuery names the values "SELECT expr FROM from WHERE where" whose
+// median is wanted.
+type medianQuery struct {
+	expr, from, where string
+	args              []any
+	// walkIndex, when set, is a SQLite index ordered by expr (and covering
+	// the where clause), used instead of sorting when many rows match.
+	walkIndex string
+}
+
+// medianSortLimit is how many values SQLite sorts for a median before it
+// walks medianQuery.walkIndex instead.
+var medianSortLimit int64 = 50_000
+
+// median returns the median of the values (the mean of the two middle ones
+// for an even count), or nil when there are none. PostgreSQL computes it
+// with percentile_cont; SQLite reads the middle of the ordered values with
+// LIMIT and OFFSET.
+func (s *Store) median(ctx context.Context, m medianQuery) (*float64, error) {
+	db := s.db.WithContext(ctx)
+	values := "SELECT " + m.expr + " AS d FROM " + m.from + " WHERE " + m.where
+	var q string
+	var args []any
+	switch {
+	case s.dialect == DialectPostgres:
+		q = "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v.d) FROM (" + values + ") v"
+		args = m.args
+	case m.walkIndex == "":
+		q = "WITH v AS MATERIALIZED (" + values + ")" +
+			" SELECT AVG(d) FROM (SELECT d FROM v ORDER BY d" +
+			" LIMIT 2 - (SELECT COUNT(*) FROM v) % 2 OFFSET ((SELECT COUNT(*) FROM v) - 1) / 2)"
+		args = m.args
+	default:
+		var n int64
+		if err := db.Raw("SELECT COUNT(*) FROM "+m.from+" WHERE "+m.where, m.args...).Row().Scan(&n); err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, nil
+		}
+		from := m.from
+		if n > medianSortLimit {
+			from += " INDEXED BY " + m.walkIndex
+		}
+		q = "SELECT AVG(d) FROM (SELECT " + m.expr + " AS d FROM " + from + " WHERE " + m.where +
+			" ORDER BY " + m.expr + " LIMIT ? OFFSET ?) v"
+		args = append(append([]any{}, m.args...), 2-n%2, (n-1)/2)
+	}
+	var med sql.NullFloat64
+	if err := db.Raw(q, args...).Row().Scan(&med); err != nil {
+		return nil, err
+	}
+	if !med.Valid {
+		return nil, nil
+	}
+	return &med.Float64, nil
+}
+
+// OpenSQLs are the SQLs sales still has to act on at one moment, split into
+// three disjoint groups. Each list holds at most the limit asked for; the
+// totals count them all.
+type OpenSQLs struct {
+	// Unclaimed are SQLs nobody has claimed yet, within their deadlines,
+	// soonest claim deadline first.
+	Unclaimed []*handoff.Lead
+	// Waiting are claimed SQLs not yet contacted whose contact deadline is
+	// still ahead, soonest deadline first.
+	Waiting []*handoff.Lead
+	// Breached are unclaimed or uncontacted SQLs past their claim or contact
+	// deadline (or already flagged as breached), most overdue first.
+	Breached []*handoff.Lead
+
+	UnclaimedTotal, WaitingTotal, BreachedTotal int64
+}
+
+// DefaultListLimit caps lead lists when the caller asks for no limit.
+const DefaultListLimit = 50
+
+// breachedSQL is true for an open SQL (stage sql or claimed) whose claim or
+// contact deadline has passed, or that is flagged as breached. Arguments:
+// true, maxInt64, now, maxInt64, now.
+const breachedSQL = "(l.sla_breached = ? OR COALESCE(l.contact_due_ms, ?) < ? OR (l.stage = 'sql' AND COALESCE(l.claim_due_ms, ?) < ?))"
+
+// OpenSQLs returns the open SQLs at now: unclaimed, claimed but not yet
+// contacted with time left, and breached, each list capped at limit
+// (DefaultListLimit when limit <= 0). It returns a wrapped error when a
+// query fails.
+func (s *Store) OpenSQLs(ctx context.Context, now time.Time, limit int) (OpenSQLs, error) {
+	if limit <= 0 {
+		limit = DefaultListLimit
+	}
+	n := ms(now)
+	bArgs := []any{true, int64(math.MaxInt64), n, int64(math.MaxInt64), n}
+	db := s.db.WithContext(ctx)
+	var out OpenSQLs
+
+	var totals []struct {
+		Grp string
+		N   int64
+	}
+	q := "SELECT CASE WHEN " + breachedSQL + " THEN 'breached' WHEN l.stage = 'sql' THEN 'unclaimed' ELSE 'waiting' END AS grp, COUNT(*) AS n" +
+		" FROM leads l WHERE l.stage IN ('sql', 'claimed') GROUP BY 1"
+	if err := db.Raw(q, bArgs...).Scan(&totals).Error; err != nil {
+		return OpenSQLs{}, fmt.Errorf("storage: open sqls: %w", err)
+	}
+	for _, t := range totals {
+		switch t.Grp {
+		case "breached":
+			out.BreachedTotal = t.N
+		case "unclaimed":
+			out.UnclaimedTotal = t.N
+		case "waiting":
+			out.WaitingTotal = t.N
+		}
+	}
+
+	lists := []struct {
+		dst   *[]*handoff.Lead
+		where string
+		order string
+	}{
+		{&out.Unclaimed, "l.stage = 'sql' AND NOT " + breachedSQL, "l.claim_due_ms, l.id"},
+		{&out.Waiting, "l.stage = 'claimed' AND NOT " + breachedSQL, "l.contact_due_ms, l.id"},
+		{&out.Breached, "l.stage IN ('sql', 'claimed') AND " + breachedSQL, "l.contact_due_ms, l.id"},
+	}
+	for _, li := range lists {
+		var rows []leadRow
+		err := db.Table("leads AS l").Where(li.where, bArgs...).Order(li.order).Limit(limit).Find(&rows).Error
+		if err != nil {
+			return OpenSQLs{}, fmt.Errorf("storage: open sqls: %w", err)
+		}
+		leads, err := rowsToLeads(rows)
+		if err != nil {
+			return OpenSQLs{}, fmt.Errorf("storage: open sqls: %w", err)
+		}
+		*li.dst = leads
+	}
+	return out, nil
+}
+
+// RepSLA is how one sales rep kept the contact promise over a period: the
+// SLA outcome of the SQLs they own whose contact deadline fell in it. The
+// zero Owner collects the SQLs nobody claimed.
+type RepSLA struct {
+	Owner handoff.Owner
+	handoff.SLAStats
+}
+
+// SLAByRep returns each owner's SLA outcome for the SQLs whose contact
+// deadline falls in period (pending relative to now), most breaches first,
+// then by owner. It returns a wrapped error when the query fails.
+func (s *Store) SLAByRep(ctx context.Context, period handoff.Period, now time.Time) ([]RepSLA, error) {
+	var rows []struct {
+		OwnerPlatform, OwnerUserID, OwnerEmail string
+		Due, Met, Breached                     int64
+	}
+	q := "SELECT COALESCE(l.owner_platform, '') AS owner_platform, COALESCE(l.owner_user_id, '') AS owner_user_id," +
+		" COALESCE(l.owner_email, '') AS owner_email, COUNT(*) AS due," +
+		" SUM(CASE WHEN l.contacted_ms <= l.contact_due_ms THEN 1 ELSE 0 END) AS met," +
+		" SUM(CASE WHEN l.contacted_ms > l.contact_due_ms OR (l.contacted_ms IS NULL AND l.contact_due_ms < ?) THEN 1 ELSE 0 END) AS breached" +
+		" FROM leads l WHERE l.contact_due_ms >= ? AND l.contact_due_ms < ?" +
+		" GROUP BY 1, 2, 3"
+	if err := s.db.WithContext(ctx).Raw(q, ms(now), ms(period.Start), ms(period.End)).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("storage: sla by rep %s: %w", period.Label, err)
+	}
+	out := make([]RepSLA, len(rows))
+	for i, r := range rows {
+		out[i] = RepSLA{
+			Owner: handoff.Owner{Platform: r.OwnerPlatform, UserID: r.OwnerUserID, Email: r.OwnerEmail},
+			SLAStats: handoff.SLAStats{Due: r.Due, Met: r.Met, Breached: r.Breached, Pending: r.Due - r.Met - r.Breached,
+				Compliance: handoff.Rate(r.Met, r.Met+r.Breached)},
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Breached != b.Breached {
+			return a.Breached > b.Breached
+		}
+		if a.Owner.UserID != b.Owner.UserID {
+			return a.Owner.UserID < b.Owner.UserID
+		}
+		return a.Owner.Email < b.Owner.Email
+	})
+	return out, nil
+}
+
+// OpenLeads returns the open leads (SQL, claimed, contacted or opportunity)
+// owned by owner, a platform user id or an email ("" means every open
+// lead): those still awaiting first contact first, by contact deadline, then
+// the rest by id. At most limit are returned (DefaultListLimit when
+// limit <= 0). It returns a wrapped error when the query fails.
+func (s *Store) OpenLeads(ctx context.Context, owner string, limit int) ([]*handoff.Lead, error) {
+	if limit <= 0 {
+		limit = DefaultListLimit
+	}
+	var open []string
+	for _, st := range handoff.AllStages {
+		if st.Open() {
+			open = append(open, string(st))
+		}
+	}
+	db := s.db.WithContext(ctx).Table("leads AS l").Where("l.stage IN ?", open)
+	if cond, args := leadCond("", owner); cond != "" {
+		db = db.Where(cond, args...)
+	}
+	var rows []leadRow
+	err := db.Order("CASE WHEN l.contacted_ms IS NULL THEN 0 ELSE 1 END").
+		Order(fmt.Sprintf("COALESCE(l.contact_due_ms, %d)", int64(math.MaxInt64))).Order("l.id").
+		Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("storage: open leads of %q: %w", owner, err)
+	}
+	leads, err := rowsToLeads(rows)
+	if err != nil {
+		return nil, fmt.Errorf("storage: open leads of %q: %w", owner, err)
+	}
+	return leads, nil
+}
+
+func rowsToLeads(rows []leadRow) ([]*handoff.Lead, error) {
+	out := make([]*handoff.Lead, len(rows))
+	for i, r := range rows {
+		l, err := r.toLead()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = l
+	}
+	return out, nil
+}
