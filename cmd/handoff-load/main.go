@@ -1,0 +1,278 @@
+// Command handoff-load replays a realistic mix of Handoff traffic (lead
+// intake, claim clicks signed as Slack signs them, /api/funnel) against a
+// running server and prints throughput and p50/p99 latency per operation.
+//
+//	handoff-load fake-slack                    # a stand-in Slack for the server to post to
+//	handoff-load run -url http://127.0.0.1:8080 -token T -slack-secret S
+//
+// It only sends to the URL it is given, stops by itself after -duration or
+// -requests, and is meant for servers on this machine.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/handoff/handoff/internal/fakeslack"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "handoff-load:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: handoff-load fake-slack | run [flags]")
+	}
+	switch args[0] {
+	case "fake-slack":
+		fs := flag.NewFlagSet("fake-slack", flag.ContinueOnError)
+		token := fs.String("token", "xoxb-load", "the bot token the stand-in accepts")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		fake := fakeslack.New(*token)
+		defer fake.Close()
+		fmt.Fprintf(out, "SLACK_API_URL=%s SLACK_BOT_TOKEN=%s\n", fake.APIURL(), *token)
+		<-ctx.Done()
+		return nil
+	case "run":
+		cfg, err := parseRun(args[1:])
+		if err != nil {
+			return err
+		}
+		res := cfg.load(ctx)
+		res.print(out, cfg)
+		return nil
+	}
+	return fmt.Errorf("unknown subcommand %q", args[0])
+}
+
+// runConfig is what `run` does.
+type runConfig struct {
+	url, token, secret, channel string
+	clients                     int
+	duration                    time.Duration
+	requests                    int64
+	mix                         map[string]int
+}
+
+func parseRun(args []string) (*runConfig, error) {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	c := &runConfig{}
+	fs.StringVar(&c.url, "url", "http://127.0.0.1:8080", "the server's base URL")
+	fs.StringVar(&c.token, "token", os.Getenv("HANDOFF_API_TOKEN"), "HANDOFF_API_TOKEN of the server")
+	fs.StringVar(&c.secret, "slack-secret", os.Getenv("SLACK_SIGNING_SECRET"), "SLACK_SIGNING_SECRET of the server (claims are skipped without it)")
+	fs.StringVar(&c.channel, "channel", "CSALES", "the sales channel id the clicks come from")
+	fs.IntVar(&c.clients, "clients", 8, "concurrent clients")
+	fs.DurationVar(&c.duration, "duration", 20*time.Second, "how long to run")
+	fs.Int64Var(&c.requests, "requests", 100_000, "stop after this many requests")
+	mix := fs.String("mix", "intake=70,claim=20,funnel=10", "relative weights of the operations")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	c.mix = map[string]int{}
+	for _, part := range strings.Split(*mix, ",") {
+		name, w, ok := strings.Cut(part, "=")
+		n, err := strconv.Atoi(w)
+		if !ok || err != nil || n < 0 || (name != "intake" && name != "claim" && name != "funnel") {
+			return nil, fmt.Errorf("-mix: bad part %q (want intake=N,claim=N,funnel=N)", part)
+		}
+		c.mix[name] = n
+	}
+	if c.secret == "" {
+		c.mix["claim"] = 0
+	}
+	if c.mix["intake"]+c.mix["claim"]+c.mix["funnel"] == 0 {
+		return nil, errors.New("-mix: all weights are zero")
+	}
+	return c, nil
+}
+
+// results collects latencies and errors per operation.
+type results struct {
+	mu      sync.Mutex
+	lat     map[string][]time.Duration
+	errs    map[string]int
+	elapsed time.Duration
+}
+
+func (r *results) add(op string, d time.Duration, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		r.errs[op]++
+		return
+	}
+	r.lat[op] = append(r.lat[op], d)
+}
+
+func (c *runConfig) load(ctx context.Context) *results {
+	ctx, cancel := context.WithTimeout(ctx, c.duration)
+	defer cancel()
+	res := &results{lat: map[string][]time.Duration{}, errs: map[string]int{}}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: c.clients}}
+	var (
+		sent  atomic.Int64
+		seq   atomic.Int64
+		mu    sync.Mutex
+		leads []int64 // ids created in this run and not claimed yet
+		wg    sync.WaitGroup
+	)
+	runID := strconv.FormatInt(time.Now().UnixNano(), 36)
+	total := c.mix["intake"] + c.mix["claim"] + c.mix["funnel"]
+	start := time.Now()
+	for w := 0; w < c.clients; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), uint64(start.UnixNano())))
+			for ctx.Err() == nil && sent.Add(1) <= c.requests {
+				pick := rng.IntN(total)
+				op := "intake"
+				switch {
+				case pick < c.mix["intake"]:
+				case pick < c.mix["intake"]+c.mix["claim"]:
+					op = "claim"
+				default:
+					op = "funnel"
+				}
+				if op == "claim" {
+					mu.Lock()
+					if len(leads) == 0 {
+						op = "intake"
+					}
+					mu.Unlock()
+				}
+				t0 := time.Now()
+				var err error
+				switch op {
+				case "intake":
+					var id int64
+					id, err = c.intake(ctx, client, fmt.Sprintf("load-%s-%d", runID, seq.Add(1)), rng)
+					if err == nil {
+						mu.Lock()
+						leads = append(leads, id)
+						mu.Unlock()
+					}
+				case "claim":
+					mu.Lock()
+					i := rng.IntN(len(leads))
+					id := leads[i]
+					leads[i] = leads[len(leads)-1]
+					leads = leads[:len(leads)-1]
+					mu.Unlock()
+					err = c.claim(ctx, client, id, fmt.Sprintf("ULOAD%d", rng.IntN(20)))
+				case "funnel":
+					err = c.get(ctx, client, "/api/funnel?period=month")
+				}
+				if ctx.Err() != nil {
+					return
+				}
+				res.add(op, time.Since(t0), err)
+			}
+		}(w)
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	return res
+}
+
+var titles = []string{"IT-chef", "CFO", "Head of Sales", "Indkøbschef", "CTO", "Marketing Manager"}
+var sources = []string{"web", "linkedin", "webinar", "partner", "organic"}
+
+func (c *runConfig) intake(ctx context.Context, client *http.Client, ext string, rng *rand.Rand) (int64, error) {
+	body := fmt.Sprintf(`{"external_id":%q,"name":"Load Person","email":"%s@example.com","company":"Load Co %s","title":%q,"source":%q,"score":%d}`,
+		ext, ext, ext, titles[rng.IntN(len(titles))], sources[rng.IntN(len(sources))], 40+rng.IntN(60))
+	req, _ := http.NewRequestWithContext(ctx, "POST", c.url+"/api/leads", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		return 0, fmt.Errorf("intake: status %d", resp.StatusCode)
+	}
+	var lead struct {
+		ID int64 `json:"id"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&lead); err != nil {
+		return 0, fmt.Errorf("intake: %w", err)
+	}
+	return lead.ID, nil
+}
+
+func (c *runConfig) claim(ctx context.Context, client *http.Client, leadID int64, user string) error {
+	body := fakeslack.ClickPayload(user, c.channel, "1700000000.000100", "lead.claim", strconv.FormatInt(leadID, 10), "")
+	req := fakeslack.SignedRequest(c.url+"/slack/interactions", c.secret, time.Now(), body).WithContext(ctx)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("claim: status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+func (c *runConfig) get(ctx context.Context, client *http.Client, path string) error {
+	req, _ := http.NewRequestWithContext(ctx, "GET", c.url+path, nil)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: status %d", path, resp.StatusCode)
+	}
+	return nil
+}
+
+func (r *results) print(w io.Writer, c *runConfig) {
+	fmt.Fprintf(w, "%d clients for %s against %s\n", c.clients, r.elapsed.Round(time.Millisecond), c.url)
+	fmt.Fprintf(w, "%-8s %9s %7s %10s %9s %9s\n", "op", "requests", "errors", "per sec", "p50 ms", "p99 ms")
+	var all int
+	for _, op := range []string{"intake", "claim", "funnel"} {
+		lat := r.lat[op]
+		if len(lat) == 0 && r.errs[op] == 0 {
+			continue
+		}
+		all += len(lat)
+		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+		fmt.Fprintf(w, "%-8s %9d %7d %10.0f %9.2f %9.2f\n", op, len(lat), r.errs[op], float64(len(lat))/r.elapsed.Seconds(), pct(lat, 0.50), pct(lat, 0.99))
+	}
+	fmt.Fprintf(w, "%-8s %9d %7s %10.0f\n", "total", all, "", float64(all)/r.elapsed.Seconds())
+}
+
+func pct(sorted []time.Duration, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return float64(sorted[int(p*float64(len(sorted)-1))].Microseconds()) / 1000
+}

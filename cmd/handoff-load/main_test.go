@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff/internal/fakeslack"
+)
+
+func TestParseRun(t *testing.T) {
+	tests := []struct {
+		args    []string
+		wantErr bool
+		claims  int
+	}{
+		{[]string{"-slack-secret", "s"}, false, 20},
+		{[]string{}, false, 0}, // no secret: no claims
+		{[]string{"-mix", "intake=1,bogus=2"}, true, 0},
+		{[]string{"-mix", "intake=0,claim=0,funnel=0"}, true, 0},
+	}
+	for _, tc := range tests {
+		t.Setenv("SLACK_SIGNING_SECRET", "")
+		c, err := parseRun(tc.args)
+		if (err != nil) != tc.wantErr {
+			t.Fatalf("%v: err = %v", tc.args, err)
+		}
+		if err == nil && c.mix["claim"] != tc.claims {
+			t.Fatalf("%v: claim weight %d, want %d", tc.args, c.mix["claim"], tc.claims)
+		}
+	}
+}
+
+// TestLoadAgainstRealServer builds handoff, runs it against a fake Slack,
+// and replays two seconds of the mix: every operation must succeed.
+func TestLoadAgainstRealServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the server")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "handoff")
+	if out, err := exec.Command("go", "build", "-o", bin, "../handoff").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	slack := fakeslack.New("xoxb-load")
+	defer slack.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "HANDOFF_ADDR="+addr, "DATABASE_URL="+filepath.Join(dir, "h.db"), "HANDOFF_API_TOKEN=tok",
+		"HANDOFF_API_RATE_LIMIT=0", "SLACK_BOT_TOKEN=xoxb-load", "SLACK_SIGNING_SECRET=sec", "SLACK_API_URL="+slack.APIURL(),
+		"SLACK_SALES_CHANNEL=CSALES", "HANDOFF_CONFIG="+os.DevNull)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	base := "http://" + addr
+	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get(base + "/readyz"); err == nil && resp.StatusCode == 200 {
+			resp.Body.Close()
+			break
+		}
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("server not ready:\n%s", logs.String())
+		}
+	}
+	var out bytes.Buffer
+	err = run(context.Background(), []string{"run", "-url", base, "-token", "tok", "-slack-secret", "sec", "-duration", "2s", "-clients", "4"}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range []string{"intake", "claim", "funnel"} {
+		m := regexp.MustCompile(`(?m)^` + op + `\s+(\d+)\s+(\d+)`).FindStringSubmatch(out.String())
+		if m == nil {
+			t.Fatalf("no %s line in:\n%s", op, out.String())
+		}
+		if n, _ := strconv.Atoi(m[1]); n == 0 {
+			t.Errorf("%s: no successful requests:\n%s", op, out.String())
+		}
+		if e, _ := strconv.Atoi(m[2]); e != 0 {
+			t.Errorf("%s: %d errors:\n%s\n%s", op, e, out.String(), logs.String())
+		}
+	}
+}
