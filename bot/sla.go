@@ -39,9 +39,9 @@ func EscalationCard(l *handoff.Lead, n storage.SLANotice, now time.Time, p hando
 	var what string
 	switch n.Action {
 	case handoff.SLAEscalateClaim:
-		what = fmt.Sprintf("was not claimed within %s", FormatDuration(p.ClaimWithin))
+		what = "was not claimed within " + agreedTime(p.ClaimWithin, p)
 	default:
-		what = fmt.Sprintf("was not contacted within %s", FormatDuration(p.ContactWithin))
+		what = "was not contacted within " + agreedTime(p.ContactWithin, p)
 	}
 	fields := []Field{
 		{Key: "Owner", Value: ownerRef(n.Owner)},
@@ -61,6 +61,18 @@ func EscalationCard(l *handoff.Lead, n storage.SLANotice, now time.Time, p hando
 		m.Buttons = []Button{button(ActionReassign, l, "Reassign", StyleDefault)}
 	}
 	return m
+}
+
+// agreedTime writes a duration of the agreement as the agreement counts
+// it: "48 business hours" with business hours, "2 d" around the clock.
+func agreedTime(d time.Duration, p handoff.Policy) string {
+	if p.BusinessHours == nil {
+		return FormatDuration(d)
+	}
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%d business hours", int(d/time.Hour))
+	}
+	return FormatDuration(d) + " of business time"
 }
 
 func personOrCompany(l *handoff.Lead) string {

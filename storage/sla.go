@@ -82,13 +82,23 @@ func (s *Store) FireSLA(ctx context.Context, now time.Time, policy handoff.Polic
 			}
 			var events []handoff.Event
 			var outbox []OutboxMessage
+			refresh := false
 			for _, a := range actions {
 				ev, msg, err := slaRecord(lead, stage, a, now)
 				if err != nil {
 					return err
 				}
 				events = append(events, ev)
+				if msg.Kind == OutboxRefreshLead {
+					refresh = true
+					continue
+				}
 				outbox = append(outbox, msg)
+				refresh = refresh || msg.Kind == OutboxEscalate
+			}
+			if refresh {
+				// The channel card shows the breach (or the release) too.
+				outbox = append(outbox, OutboxMessage{Kind: OutboxRefreshLead, LeadID: lead.ID})
 			}
 			if _, err := insertEvents(tx, lead.ID, events); err != nil {
 				return err

@@ -35,6 +35,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"serve":   {"run the HTTP server, the outbox worker and the scheduler", runServe},
+		"demo":    {"replay a week of leads against a stand-in Slack: no account needed", runDemo},
 		"import":  {"import leads from a CSV file: handoff import leads.csv", runImport},
 		"migrate": {"create or update the database tables and exit", runMigrate},
 		"forget":  {"erase a person's data (GDPR): handoff forget --email x@y", runForget},

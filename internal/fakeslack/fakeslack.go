@@ -28,6 +28,8 @@ type Call struct {
 	Form   url.Values // form parameters (for JSON bodies: top-level strings)
 	JSON   map[string]any
 	At     time.Time
+	Path   string // the request path: /api/{method} or /response/{id}
+	TS     string // the message ts the fake answered (chat.* methods)
 }
 
 // Param returns a parameter of the call, from the form or the JSON body.
@@ -142,7 +144,7 @@ func (s *Server) Wait(method string, n int, timeout time.Duration) []Call {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	call := Call{At: time.Now(), Form: url.Values{}}
+	call := Call{At: time.Now(), Form: url.Values{}, Path: r.URL.Path}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" {
 		_ = json.Unmarshal(body, &call.JSON)
 		for k, v := range call.JSON {
@@ -192,8 +194,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	ans := s.answer(call)
+	call.TS, _ = ans["ts"].(string)
+	if call.TS == "" {
+		call.TS, _ = ans["message_ts"].(string)
+	}
 	s.record(call)
-	writeJSON(w, s.answer(call))
+	writeJSON(w, ans)
 }
 
 func (s *Server) record(c Call) {

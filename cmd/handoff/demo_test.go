@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff/bot"
+)
+
+// demoSection returns the text under the "═══ " heading containing title,
+// up to the next heading.
+func demoSection(t *testing.T, out, title string) string {
+	t.Helper()
+	for _, part := range strings.Split(out, "═══ ")[1:] {
+		if heading, body, _ := strings.Cut(part, "\n"); strings.Contains(heading, title) {
+			return body
+		}
+	}
+	t.Fatalf("no section %q in the output:\n%s", title, out)
+	return ""
+}
+
+// demoCards splits a section into its cards, keyed by company (the end of
+// the card's first line, after the ": ").
+func demoCards(section string) map[string]string {
+	cards := map[string]string{}
+	for _, c := range strings.Split(strings.TrimSpace(section), "\n\n") {
+		head, _, _ := strings.Cut(strings.TrimSpace(c), "\n")
+		head, _, _ = strings.Cut(head, "  (updated")
+		if _, company, ok := strings.Cut(head, ": "); ok {
+			cards[company] = c
+		}
+	}
+	return cards
+}
+
+var repMention = regexp.MustCompile(`@(Mette|Jonas|Sofie|Anders)\b`)
+
+func mentioned(card string) map[string]bool {
+	reps := map[string]bool{}
+	for _, m := range repMention.FindAllStringSubmatch(card, -1) {
+		reps[m[1]] = true
+	}
+	return reps
+}
+
+func TestDemo(t *testing.T) {
+	leads, steps := demoScript()
+	company := map[string]string{}
+	for _, l := range leads {
+		company[l.key] = l.company
+	}
+	// What the script does, lead by lead.
+	acts := map[string][]string{}
+	var wonTotal int64
+	wins := 0
+	for _, s := range steps {
+		acts[s.lead] = append(acts[s.lead], s.act)
+		if s.act == actWon {
+			wonTotal += int64(s.amount)
+			wins++
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	start := time.Now()
+	e, stdout, stderr := testEnv(nil, "demo")
+	if code := run(ctx, e); code != 0 {
+		t.Fatalf("handoff demo exited %d: %s\n%s", code, stderr, stdout)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("the demo took %v, want under 20 s", d)
+	}
+	out := stdout.String()
+
+	channel := demoCards(demoSection(t, out, "#sales-leads: what the channel shows"))
+	if len(channel) != len(leads) {
+		t.Errorf("the channel shows %d messages, want one per lead (%d)", len(channel), len(leads))
+	}
+	owned := 0
+	for _, l := range leads {
+		card, ok := channel[l.company]
+		if !ok {
+			t.Errorf("%s is not in the channel", l.company)
+			continue
+		}
+		claimed, recycled := false, false
+		for _, a := range acts[l.key] {
+			claimed = claimed || a == actClaim || a == actRace
+			recycled = recycled || a == actRecycle
+		}
+		if claimed && !recycled {
+			owned++
+			if reps := mentioned(card); len(reps) != 1 {
+				t.Errorf("the card of %s names %d reps, want exactly one owner:\n%s", l.company, len(reps), card)
+			}
+		}
+	}
+	if owned == 0 {
+		t.Fatal("the script claims no lead")
+	}
+
+	// The race: one winner on the card, one private "too late" for the other.
+	race := regexp.MustCompile(`⚡ (\w+) and (\w+) click Claim on (.+) at the same moment: (\w+) wins`).FindStringSubmatch(out)
+	if race == nil {
+		t.Fatal("no claim race in the output")
+	}
+	winner, loser := race[4], race[1]
+	if loser == winner {
+		loser = race[2]
+	}
+	if winner != race[1] && winner != race[2] {
+		t.Fatalf("race winner %q clicked nowhere", winner)
+	}
+	if reps := mentioned(channel[race[3]]); len(reps) != 1 || !reps[winner] {
+		t.Errorf("raced card names %v, want only %s:\n%s", reps, winner, channel[race[3]])
+	}
+	notices := demoSection(t, out, "private notices")
+	if n := strings.Count(notices, "Too late"); n != 1 {
+		t.Errorf("%d 'too late' notices, want 1:\n%s", n, notices)
+	}
+	if want := "only @" + loser + " sees: Too late: @" + winner + " already claimed " + race[3]; !strings.Contains(notices, want) {
+		t.Errorf("notices lack %q:\n%s", want, notices)
+	}
+
+	// The escalations: the lead nobody touched and the one only claimed.
+	managers := demoSection(t, out, "#sales-managers")
+	escalated := 0
+	for _, l := range leads {
+		a := acts[l.key]
+		if len(a) == 0 || (len(a) == 1 && a[0] == actClaim) {
+			escalated++
+			if !strings.Contains(managers, "SLA breach: "+l.company) {
+				t.Errorf("no escalation of %s in the managers' channel:\n%s", l.company, managers)
+			}
+		}
+	}
+	if escalated != 2 || strings.Count(managers, "SLA breach") != escalated {
+		t.Errorf("%d escalations in the managers' channel, want %d:\n%s", strings.Count(managers, "SLA breach"), escalated, managers)
+	}
+	if !strings.Contains(demoSection(t, out, "Direct messages"), "2 SLA reminders") {
+		t.Error("the claimed-but-not-contacted lead's owner did not get the 12 h and 1 h reminders")
+	}
+
+	// The won amounts on the cards add up to what the script won.
+	var total int64
+	amounts := regexp.MustCompile(`Amount: DKK ([\d,]+)`).FindAllStringSubmatch(strings.Join(mapValues(channel), "\n"), -1)
+	for _, m := range amounts {
+		n, _ := strconv.ParseInt(strings.ReplaceAll(m[1], ",", ""), 10, 64)
+		total += n
+	}
+	if len(amounts) != wins || total != wonTotal {
+		t.Errorf("cards show %d wins worth DKK %d, the script won %d worth DKK %d", len(amounts), total, wins, wonTotal)
+	}
+	if want := fmt.Sprintf("%d deals, %s in total", wins, bot.FormatAmount(wonTotal*100, "DKK")); !strings.Contains(out, want) {
+		t.Errorf("summary lacks the won total:\n%s", demoSection(t, out, "Summary"))
+	}
+
+	funnel := demoSection(t, out, "/funnel month")
+	if strings.TrimSpace(funnel) == "" || !strings.Contains(funnel, "funnel") && !strings.Contains(funnel, "Funnel") {
+		t.Errorf("the /funnel answer is empty or off topic: %q", funnel)
+	}
+}
+
+func mapValues(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+func TestDemoQuietKeep(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	e, stdout, stderr := testEnv(nil, "demo", "--quiet", "--keep")
+	if code := run(ctx, e); code != 0 {
+		t.Fatalf("handoff demo --quiet --keep exited %d: %s", code, stderr)
+	}
+	out := stdout.String()
+	for _, want := range []string{"Summary of the week", "/funnel month", "The demo's database is kept: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, unwanted := range []string{"📥 New SQL", "what the channel shows"} {
+		if strings.Contains(out, unwanted) {
+			t.Errorf("--quiet output has %q", unwanted)
+		}
+	}
+	db := regexp.MustCompile(`kept: (\S+handoff\.db)`).FindStringSubmatch(out)
+	if db == nil {
+		t.Fatalf("no database path in %q", out)
+	}
+	defer os.RemoveAll(filepath.Dir(db[1]))
+	if _, err := os.Stat(db[1]); err != nil {
+		t.Errorf("--keep did not keep the database: %v", err)
+	}
+}
+
+func TestDemoUsage(t *testing.T) {
+	e, _, stderr := testEnv(nil, "demo", "--frobnicate")
+	if code := run(context.Background(), e); code != 2 {
+		t.Fatalf("exit %d, want 2: %s", code, stderr)
+	}
+}
+
+func TestDemoMonday(t *testing.T) {
+	loc, err := time.LoadLocation("Europe/Copenhagen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ now, want string }{
+		{"2026-11-23T19:50:00Z", "2026-11-16T08:00:00+01:00"}, // a Monday evening
+		{"2026-11-22T23:30:00Z", "2026-11-16T08:00:00+01:00"}, // Monday 00:30 in Copenhagen, Sunday in UTC
+		{"2026-04-01T10:00:00Z", "2026-03-23T08:00:00+01:00"}, // the week before the DST change
+	} {
+		now, _ := time.Parse(time.RFC3339, tc.now)
+		if got := demoMonday(now, loc).Format(time.RFC3339); got != tc.want {
+			t.Errorf("demoMonday(%s) = %s, want %s", tc.now, got, tc.want)
+		}
+	}
+}
