@@ -240,6 +240,7 @@ func TestParsePolicyExampleFile(t *testing.T) {
 		ReleaseOnBreach: false,
 		Targets:         handoff.Targets{SQLsPerMonth: 20, CustomersPerMonth: 5, AvgDealSize: 40000, Currency: "DKK"},
 		DigestSchedule:  "0 8 * * MON",
+		Retention:       730 * 24 * time.Hour,
 	}
 	if p.Location.String() != want.Location.String() {
 		t.Errorf("Location = %v, want %v", p.Location, want.Location)

@@ -81,7 +81,6 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (Summar
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		var perr *csv.ParseError
 		if errors.As(err, &perr) {
 			sum.Rows++
@@ -89,8 +88,9 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (Summar
 			continue
 		}
 		if err != nil {
-			return sum, fmt.Errorf("csvimport: line %d: %w", line, err)
+			return sum, fmt.Errorf("csvimport: after line %d: %w", sum.Rows+1, err)
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // a blank line
 		}
