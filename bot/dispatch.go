@@ -55,6 +55,9 @@ type DispatcherConfig struct {
 	// Idle is the longest the worker sleeps when nothing is due, as a safety
 	// net for messages queued by another process without Wake (default 30 s).
 	Idle time.Duration
+	// OnCall observes every platform call: its method, outcome ("ok",
+	// "rate_limited", "permanent", "retry") and duration. May be nil.
+	OnCall func(platform, method, outcome string, d time.Duration)
 }
 
 // Dispatcher is the durable outbox worker: it leases due outbox messages,
@@ -394,7 +397,11 @@ func (d *Dispatcher) call(ctx context.Context, platform, op string, f func(ctx c
 	}
 	cctx, cancel := context.WithTimeout(ctx, d.cfg.CallTimeout)
 	defer cancel()
+	start := time.Now()
 	err := f(cctx)
+	if d.cfg.OnCall != nil {
+		d.cfg.OnCall(platform, op, callOutcome(err), time.Since(start))
+	}
 	var ra *RetryAfterError
 	if errors.As(err, &ra) {
 		d.mu.Lock()
@@ -404,6 +411,20 @@ func (d *Dispatcher) call(ctx context.Context, platform, op string, f func(ctx c
 		d.mu.Unlock()
 	}
 	return err
+}
+
+// callOutcome names how a platform call ended, for metrics.
+func callOutcome(err error) string {
+	var ra *RetryAfterError
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &ra):
+		return "rate_limited"
+	case IsPermanent(err):
+		return "permanent"
+	}
+	return "retry"
 }
 
 func notFoundIsPermanent(err error) error {

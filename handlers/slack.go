@@ -8,10 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/metrics"
 )
 
 // SlackApp answers verified Slack requests; *bot/slack.App implements it
@@ -32,6 +35,8 @@ type Slack struct {
 	SigningSecret string // SLACK_SIGNING_SECRET; empty refuses every request
 	App           SlackApp
 	Logger        *slog.Logger
+	// Metrics records how long claim clicks take to acknowledge; may be nil.
+	Metrics *metrics.Metrics
 }
 
 // Register adds POST /slack/commands, /slack/interactions and /slack/events
@@ -116,6 +121,7 @@ func (s *Slack) commands(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Slack) interactions(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	if _, ok := s.verified(w, r); !ok {
 		return
 	}
@@ -129,6 +135,9 @@ func (s *Slack) interactions(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := s.App.Interaction(r.Context(), ic)
 	s.answer(w, r, body, err)
+	if len(ic.ActionCallback.BlockActions) > 0 && ic.ActionCallback.BlockActions[0].ActionID == bot.ActionClaim {
+		s.Metrics.ClaimAck("slack", time.Since(start))
+	}
 }
 
 func (s *Slack) events(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -129,9 +130,10 @@ func TestEndToEndSLAAcrossRestart(t *testing.T) {
 			if up := slack.Wait("chat.update", 1, 5*time.Second); len(up) != 1 || !strings.Contains(up[0].Param("text"), "<@UANN>") {
 				t.Fatalf("claimed card = %+v", up)
 			}
+			first.metricsContain(t, `handoff_claim_ack_duration_seconds_count{platform="slack"} 1`,
+				`handoff_chat_calls_total{method="post",outcome="ok",platform="slack"} 1`)
 			first.stop() // a restart between the claim and the deadlines
 			second := startServer(t, vars)
-			_ = second
 
 			// The reminder (3 s before the 6 s deadline) and the escalation
 			// come from the second process, on time.
@@ -171,7 +173,24 @@ func TestEndToEndSLAAcrossRestart(t *testing.T) {
 			if toManagers != 1 || reminders != 1 {
 				t.Fatalf("escalations = %d, reminders = %d; want 1 and 1", toManagers, reminders)
 			}
+			second.metricsContain(t, `handoff_sla_breaches_total{deadline="contact"} 1`, `handoff_sla_reminders_total 1`)
 		})
+	}
+}
+
+// metricsContain fails unless /metrics has every line in want.
+func (s *server) metricsContain(t *testing.T, want ...string) {
+	t.Helper()
+	resp, err := http.Get(s.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, w := range want {
+		if !strings.Contains(string(body), w) {
+			t.Errorf("/metrics lacks %q", w)
+		}
 	}
 }
 

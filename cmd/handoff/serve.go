@@ -128,7 +128,7 @@ func (a *app) wireChat() error {
 		}
 	}
 	disp := bot.NewDispatcher(bot.DispatcherConfig{Store: store, Targets: targets, Policy: cfg.Policy, Now: a.now, Logger: a.logger,
-		Lease: cfg.OutboxLease})
+		Lease: cfg.OutboxLease, OnCall: a.metrics.ChatCall})
 	a.wakeOutbox = disp.Wake
 	a.workers = append(a.workers, worker{"outbox", disp.Run})
 	b := bot.New(bot.Config{Store: store, Policy: cfg.Policy, Now: a.now, Logger: a.logger, Wake: disp.Wake,
@@ -142,7 +142,7 @@ func (a *app) wireChat() error {
 			if cfg.Slack.SigningSecret == "" {
 				return fmt.Errorf("SLACK_SIGNING_SECRET is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)")
 			}
-			(&handlers.Slack{SigningSecret: cfg.Slack.SigningSecret, App: slackApp, Logger: a.logger}).Register(a.mux)
+			(&handlers.Slack{SigningSecret: cfg.Slack.SigningSecret, App: slackApp, Logger: a.logger, Metrics: a.metrics}).Register(a.mux)
 		}
 	}
 	if teamsPlatform != nil {
