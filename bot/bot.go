@@ -123,12 +123,13 @@ func (b *Bot) Notify(ctx context.Context, a Actor, msg Message) error {
 }
 
 // Reply queues msg as an answer through the actor's reply handle (a late
-// slash-command answer). Without a handle it falls back to Notify.
+// slash-command answer), shared with the channel when msg is not Private
+// (a report asked for with `public`). Without a handle it falls back to
+// Notify, which is always private.
 func (b *Bot) Reply(ctx context.Context, a Actor, msg Message) error {
 	if a.ReplyTo == "" {
 		return b.Notify(ctx, a, msg)
 	}
-	msg.Private = true
 	return b.enqueueNotice(ctx, KindReply, a.Platform, notice{ReplyTo: a.ReplyTo, User: a.UserID, Message: msg})
 }
 

@@ -253,6 +253,8 @@ func (d *Dispatcher) deliver(ctx context.Context, m storage.OutboxMessage, refre
 		return d.remind(ctx, m)
 	case storage.OutboxEscalate:
 		return d.escalate(ctx, m)
+	case storage.OutboxDigest:
+		return d.digest(ctx, m)
 	}
 	return "", nil, Permanent(fmt.Errorf("unknown outbox kind %q", m.Kind))
 }

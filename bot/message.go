@@ -31,6 +31,10 @@ type Message struct {
 	// Context lines are small print under the sections (deadlines, hints).
 	Context []string `json:"context,omitempty"`
 	Buttons []Button `json:"buttons,omitempty"`
+	// Tables and Charts are shown after the sections and before the
+	// context lines, tables first.
+	Tables []Table `json:"tables,omitempty"`
+	Charts []Chart `json:"charts,omitempty"`
 	// Private messages are shown only to the user they are addressed to.
 	Private bool `json:"private,omitempty"`
 }
@@ -45,6 +49,54 @@ type Section struct {
 type Field struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`
+}
+
+// Table is a grid of values with a header row. Renderers that cannot show
+// it natively fall back to aligned text.
+type Table struct {
+	// Title is a short caption in plain text (no markup).
+	Title string `json:"title"`
+	// Columns are the header cells, plain text.
+	Columns []string `json:"columns"`
+	// Rows are the data rows, each as long as Columns; cells are in Message
+	// markup (mentions allowed, as written by Mention and MentionOn).
+	Rows [][]string `json:"rows"`
+	// Numeric marks the columns that hold numbers, so that renderers align
+	// them right (and Slack sorts them numerically); missing entries are
+	// false.
+	Numeric []bool `json:"numeric,omitempty"`
+}
+
+// IsNumeric reports whether column col holds numbers.
+func (t Table) IsNumeric(col int) bool { return col >= 0 && col < len(t.Numeric) && t.Numeric[col] }
+
+// ChartKind says how a Chart is drawn.
+type ChartKind string
+
+// Chart kinds.
+const (
+	ChartBar  ChartKind = "bar"
+	ChartLine ChartKind = "line"
+)
+
+// Chart is a small bar or line chart: one value per category in each
+// series. Renderers without charts show it as a table or text bars.
+type Chart struct {
+	Kind  ChartKind `json:"kind"`
+	Title string    `json:"title"` // plain text
+	// Categories label the x axis, left to right.
+	Categories []string `json:"categories"`
+	Series     []Series `json:"series"`
+	// Unit is appended to values where they are written out ("%"); "" for
+	// plain counts.
+	Unit string `json:"unit,omitempty"`
+}
+
+// Series is one named line or set of bars; Values has one value per
+// Chart.Categories entry.
+type Series struct {
+	Name   string    `json:"name"`
+	Values []float64 `json:"values"`
 }
 
 // ButtonStyle colours a button.

@@ -94,10 +94,12 @@ func (a *API) postLead(w http.ResponseWriter, r *http.Request) {
 	if len(res.Events) > 0 && a.OnOutbox != nil {
 		a.OnOutbox()
 	}
-	events, err := a.Store.Events(r.Context(), res.Lead.ID)
-	if err != nil {
-		writeError(w, r, a.logger(), err)
-		return
+	events := res.Events // a new lead's whole history
+	if !res.Created {
+		if events, err = a.Store.Events(r.Context(), res.Lead.ID); err != nil {
+			writeError(w, r, a.logger(), err)
+			return
+		}
 	}
 	status := http.StatusOK
 	if res.Created {

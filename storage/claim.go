@@ -21,7 +21,7 @@ func notFound(format string, args ...any) error {
 // the attempt and whether this call won; a losing call changes nothing.
 func (s *Store) ClaimLead(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error) {
 	won := false
-	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
 		now := ms(now)
 		r := tx.Model(&leadRow{}).Where("id = ? AND stage = ?", id, handoff.StageSQL).Updates(map[string]any{
 			"stage":          handoff.StageClaimed,
@@ -67,7 +67,7 @@ type LeadChange struct {
 // returns an error nothing is written and the error is returned as is.
 func (s *Store) UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (LeadChange, error)) (*handoff.Lead, error) {
 	var lead *handoff.Lead
-	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var row leadRow
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&row).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -24,11 +25,16 @@ func (processedEventRow) TableName() string { return "processed_events" }
 // A unique key decides, so of concurrent deliveries exactly one is first.
 func (s *Store) MarkProcessed(ctx context.Context, source, key string, now time.Time) (bool, error) {
 	row := processedEventRow{Source: source, Key: key, CreatedMs: ms(now)}
-	r := s.write.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
-	if r.Error != nil {
-		return false, fmt.Errorf("storage: mark %s event %q processed: %w", source, key, r.Error)
+	first := false
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		r := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		first = r.RowsAffected == 1
+		return r.Error
+	})
+	if err != nil {
+		return false, fmt.Errorf("storage: mark %s event %q processed: %w", source, key, err)
 	}
-	return r.RowsAffected == 1, nil
+	return first, nil
 }
 
 // PruneProcessed forgets events recorded before before (platforms stop

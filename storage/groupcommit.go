@@ -2,42 +2,38 @@ package storage
 
 import (
 	"context"
-	"time"
+	"errors"
+	"fmt"
 
-	"github.com/handoff/handoff"
 	"gorm.io/gorm"
 )
 
-// maxGroup bounds how many intake saves share one SQLite transaction.
-const maxGroup = 64
+// maxGroup bounds how many write transactions share one SQLite commit.
+const maxGroup = 128
 
-// saveRequest is one SaveLead waiting for the group committer.
-type saveRequest struct {
-	ctx    context.Context
-	in     handoff.LeadInput
-	policy handoff.Policy
-	now    time.Time
-	actor  string
-	reply  chan saveReply
+// writeJob is one write transaction waiting for the group committer:
+// either a function, or a lead to save (saves are merged into one batch
+// with a single lookup of the known leads).
+type writeJob struct {
+	fn   func(tx *gorm.DB) error
+	save *saveItem
+	res  *SaveResult // where a save's result goes
+	done chan error
 }
 
-type saveReply struct {
-	res SaveResult
-	err error
-}
-
-// groupCommitter gives SQLite group commit: concurrent SaveLead calls queue
-// here and one goroutine saves whatever is waiting in a single transaction,
-// so many leads share one fsync. Every caller still returns only after its
-// lead is committed.
+// groupCommitter gives SQLite group commit: concurrent write transactions
+// queue here, and one goroutine runs whatever is waiting inside a single
+// database transaction, each job under its own savepoint, so many writes
+// share one fsync. A job that fails is rolled back to its savepoint alone;
+// every caller returns only after its own work is committed (or undone).
 type groupCommitter struct {
-	store *Store
-	queue chan saveRequest
+	db    *gorm.DB
+	queue chan writeJob
 	done  chan struct{}
 }
 
-func newGroupCommitter(s *Store) *groupCommitter {
-	g := &groupCommitter{store: s, queue: make(chan saveRequest, maxGroup), done: make(chan struct{})}
+func newGroupCommitter(db *gorm.DB) *groupCommitter {
+	g := &groupCommitter{db: db, queue: make(chan writeJob, maxGroup), done: make(chan struct{})}
 	go g.loop()
 	return g
 }
@@ -47,30 +43,41 @@ func (g *groupCommitter) stop() {
 	<-g.done
 }
 
-func (g *groupCommitter) save(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (SaveResult, error) {
-	req := saveRequest{ctx: ctx, in: in, policy: policy, now: now, actor: actor, reply: make(chan saveReply, 1)}
+// run queues fn and waits for its outcome. ctx bounds only the wait for a
+// place in the queue: once queued, the job runs to its end.
+func (g *groupCommitter) run(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return g.enqueue(ctx, writeJob{fn: fn, done: make(chan error, 1)})
+}
+
+// saveLead queues one intake save and waits for its result.
+func (g *groupCommitter) saveLead(ctx context.Context, item saveItem) (SaveResult, error) {
+	var res SaveResult
+	err := g.enqueue(ctx, writeJob{save: &item, res: &res, done: make(chan error, 1)})
+	return res, err
+}
+
+func (g *groupCommitter) enqueue(ctx context.Context, job writeJob) error {
 	select {
-	case g.queue <- req:
+	case g.queue <- job:
 	case <-ctx.Done():
-		return SaveResult{}, ctx.Err()
+		return ctx.Err()
 	}
-	r := <-req.reply
-	return r.res, r.err
+	return <-job.done
 }
 
 func (g *groupCommitter) loop() {
 	defer close(g.done)
-	group := make([]saveRequest, 0, maxGroup)
+	group := make([]writeJob, 0, maxGroup)
 	for first := range g.queue {
 		group = append(group[:0], first)
 	drain:
 		for len(group) < maxGroup {
 			select {
-			case req, ok := <-g.queue:
+			case job, ok := <-g.queue:
 				if !ok {
 					break drain
 				}
-				group = append(group, req)
+				group = append(group, job)
 			default:
 				break drain
 			}
@@ -79,32 +86,115 @@ func (g *groupCommitter) loop() {
 	}
 }
 
-// commit saves the group in one transaction. If the transaction itself
-// fails, each request is retried alone so one bad apple cannot fail the rest.
-func (g *groupCommitter) commit(group []saveRequest) {
-	items := make([]saveItem, len(group))
-	for i, req := range group {
-		items[i] = saveItem{req.in, req.policy, req.now, req.actor}
-	}
-	var (
-		results []SaveResult
-		errs    []error
-	)
-	err := g.store.write.WithContext(context.WithoutCancel(group[0].ctx)).Transaction(func(tx *gorm.DB) error {
-		var err error
-		results, errs, err = saveBatchInTx(tx, items)
-		return err
+// commit runs the group in one transaction. If the transaction itself
+// fails (not a job), each job is run again alone so that one cannot fail
+// the others.
+func (g *groupCommitter) commit(group []writeJob) {
+	errs := make([]error, len(group))
+	err := g.db.Transaction(func(tx *gorm.DB) error {
+		if err := saveJobs(tx, group, errs); err != nil {
+			return err
+		}
+		for i, job := range group {
+			if job.save != nil {
+				continue
+			}
+			sp := fmt.Sprintf("job%d", i)
+			if err := tx.SavePoint(sp).Error; err != nil {
+				return err
+			}
+			if errs[i] = safely(job.fn, tx); errs[i] != nil {
+				if err := tx.RollbackTo(sp).Error; err != nil {
+					return err
+				}
+			}
+			if err := tx.Exec("RELEASE SAVEPOINT " + sp).Error; err != nil {
+				return err
+			}
+		}
+		return nil
 	})
-	for i, req := range group {
-		if err != nil && len(group) > 1 {
-			res, err := g.store.saveLeadOnce(req.ctx, req.in, req.policy, req.now, req.actor)
-			req.reply <- saveReply{res, err}
-			continue
+	for i, job := range group {
+		switch {
+		case err != nil && len(group) > 1, errors.Is(errs[i], errRetryAlone):
+			job.done <- g.db.Transaction(job.alone())
+		case err != nil:
+			job.done <- err
+		default:
+			job.done <- errs[i]
 		}
-		if err != nil {
-			req.reply <- saveReply{err: err}
-			continue
-		}
-		req.reply <- saveReply{results[i], errs[i]}
 	}
+}
+
+// saveJobs saves every lead of the group in one batch under a savepoint,
+// filling each save job's result and domain error. A batch that fails as a
+// whole is rolled back and its jobs are marked to run alone.
+func saveJobs(tx *gorm.DB, group []writeJob, errs []error) error {
+	var idx []int
+	var items []saveItem
+	for i, job := range group {
+		if job.save != nil {
+			idx = append(idx, i)
+			items = append(items, *job.save)
+		}
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	if err := tx.SavePoint("saves").Error; err != nil {
+		return err
+	}
+	results, itemErrs, err := saveBatchInTx(tx, items)
+	if err != nil {
+		if rbErr := tx.RollbackTo("saves").Error; rbErr != nil {
+			return rbErr
+		}
+		for _, i := range idx {
+			errs[i] = errRetryAlone
+		}
+	} else {
+		for k, i := range idx {
+			*group[i].res, errs[i] = results[k], itemErrs[k]
+		}
+	}
+	return tx.Exec("RELEASE SAVEPOINT saves").Error
+}
+
+// errRetryAlone marks a save whose batch failed; it is run again alone.
+var errRetryAlone = errors.New("storage: batch failed")
+
+// alone returns the job as a function for a transaction of its own.
+func (job writeJob) alone() func(tx *gorm.DB) error {
+	if job.save == nil {
+		return job.fn
+	}
+	return func(tx *gorm.DB) error {
+		results, errs, err := saveBatchInTx(tx, []saveItem{*job.save})
+		if err != nil {
+			return err
+		}
+		*job.res = results[0]
+		return errs[0]
+	}
+}
+
+// safely runs fn, turning a panic into an error so that one job cannot
+// stop the committer.
+func safely(fn func(tx *gorm.DB) error, tx *gorm.DB) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("storage: write job panicked: %v", p)
+		}
+	}()
+	return fn(tx)
+}
+
+// tx runs fn in a write transaction: through the group committer on
+// SQLite, directly on PostgreSQL (which commits concurrent transactions in
+// parallel). fn's error rolls back fn's writes and is returned as is.
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if s.group != nil {
+		return s.group.run(ctx, fn)
+	}
+	return s.write.WithContext(ctx).Transaction(fn)
 }

@@ -37,13 +37,7 @@ var errRaced = errors.New("storage: concurrent insert")
 // nothing. It returns ECONFLICT for a backwards stage move.
 func (s *Store) SaveLead(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (SaveResult, error) {
 	for attempt := 0; ; attempt++ {
-		var res SaveResult
-		var err error
-		if s.group != nil {
-			res, err = s.group.save(ctx, in, policy, now, actor)
-		} else {
-			res, err = s.saveLeadOnce(ctx, in, policy, now, actor)
-		}
+		res, err := s.saveLeadOnce(ctx, in, policy, now, actor)
 		if errors.Is(err, errRaced) && attempt < 3 {
 			continue
 		}
@@ -55,8 +49,11 @@ func (s *Store) SaveLead(ctx context.Context, in handoff.LeadInput, policy hando
 }
 
 func (s *Store) saveLeadOnce(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (SaveResult, error) {
+	if s.group != nil {
+		return s.group.saveLead(ctx, saveItem{in, policy, now, actor})
+	}
 	var res SaveResult
-	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
 		results, errs, err := saveBatchInTx(tx, []saveItem{{in, policy, now, actor}})
 		if err != nil {
 			return err
@@ -77,7 +74,7 @@ func (s *Store) SaveLeads(ctx context.Context, ins []handoff.LeadInput, policy h
 		items[i] = saveItem{in, policy, now, actor}
 	}
 	for attempt := 0; ; attempt++ {
-		err = s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err = s.tx(ctx, func(tx *gorm.DB) error {
 			results, errs, err = saveBatchInTx(tx, items)
 			return err
 		})

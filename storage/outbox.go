@@ -47,7 +47,7 @@ func insertOutbox(tx *gorm.DB, now time.Time, msgs ...OutboxMessage) error {
 
 // Enqueue adds messages to the outbox; a zero Due means now.
 func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs ...OutboxMessage) error {
-	if err := insertOutbox(s.write.WithContext(ctx), now, msgs...); err != nil {
+	if err := s.tx(ctx, func(tx *gorm.DB) error { return insertOutbox(tx, now, msgs...) }); err != nil {
 		return fmt.Errorf("storage: enqueue %d messages: %w", len(msgs), err)
 	}
 	return nil
@@ -59,7 +59,7 @@ func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs ...OutboxMessag
 // retried by another. On PostgreSQL rows are taken with FOR UPDATE SKIP LOCKED.
 func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string) ([]OutboxMessage, error) {
 	var rows []outboxRow
-	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
 		q := tx.Model(&outboxRow{}).Select("id").
 			Where("status = ? AND due_ms <= ? AND locked_until_ms <= ?", OutboxPending, ms(now), ms(now)).
 			Order("due_ms, id").Limit(limit)
@@ -94,7 +94,7 @@ func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease 
 // ts or activity id), in one transaction with any chat post it created, so a
 // message Slack acknowledged is never sent again.
 func (s *Store) CompleteOutbox(ctx context.Context, id int64, now time.Time, result string, posts ...ChatPost) error {
-	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
 		for _, p := range posts {
 			if err := upsertPost(tx, p, now); err != nil {
 				return err
@@ -112,8 +112,10 @@ func (s *Store) CompleteOutbox(ctx context.Context, id int64, now time.Time, res
 // RetryOutbox releases a message for another attempt at next, recording why
 // this one failed.
 func (s *Store) RetryOutbox(ctx context.Context, id int64, next time.Time, cause string) error {
-	err := s.write.WithContext(ctx).Model(&outboxRow{}).Where("id = ?", id).
-		Updates(map[string]any{"due_ms": ms(next), "locked_until_ms": 0, "last_error": cause}).Error
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		return tx.Model(&outboxRow{}).Where("id = ?", id).
+			Updates(map[string]any{"due_ms": ms(next), "locked_until_ms": 0, "last_error": cause}).Error
+	})
 	if err != nil {
 		return fmt.Errorf("storage: retry outbox %d: %w", id, err)
 	}
@@ -122,8 +124,10 @@ func (s *Store) RetryOutbox(ctx context.Context, id int64, next time.Time, cause
 
 // FailOutbox gives up on a message after a permanent error.
 func (s *Store) FailOutbox(ctx context.Context, id int64, now time.Time, cause string) error {
-	err := s.write.WithContext(ctx).Model(&outboxRow{}).Where("id = ?", id).
-		Updates(map[string]any{"status": OutboxDead, "done_ms": ms(now), "locked_until_ms": 0, "last_error": cause}).Error
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		return tx.Model(&outboxRow{}).Where("id = ?", id).
+			Updates(map[string]any{"status": OutboxDead, "done_ms": ms(now), "locked_until_ms": 0, "last_error": cause}).Error
+	})
 	if err != nil {
 		return fmt.Errorf("storage: fail outbox %d: %w", id, err)
 	}

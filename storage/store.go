@@ -33,7 +33,7 @@ type Store struct {
 	db      *gorm.DB
 	write   *gorm.DB
 	dialect string
-	// group batches concurrent intake saves into shared transactions on SQLite.
+	// group batches concurrent write transactions into shared commits on SQLite.
 	group *groupCommitter
 }
 
@@ -105,7 +105,7 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 		writer.SetMaxOpenConns(1)
 		writer.SetMaxIdleConns(1)
 		writer.SetConnMaxLifetime(0)
-		s.group = newGroupCommitter(s)
+		s.group = newGroupCommitter(s.write)
 	}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()

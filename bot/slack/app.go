@@ -73,7 +73,18 @@ func private(m bot.Message) commandResponse {
 	return commandResponse{ResponseType: slackapi.ResponseTypeEphemeral, Text: summary(m), Blocks: RenderBlocks(m)}
 }
 
-// Command answers /funnel, /sla and /leads privately. An answer that takes
+// respond is a slash command's acknowledgement with the answer: private,
+// or shared in the channel (in_channel) when m is not Private.
+func respond(m bot.Message) commandResponse {
+	r := private(m)
+	if !m.Private {
+		r.ResponseType = slackapi.ResponseTypeInChannel
+	}
+	return r
+}
+
+// Command answers /funnel, /sla and /leads, privately unless the answer
+// is not Private (shared in the channel). An answer that takes
 // longer than AnswerWithin is acknowledged with "working on it" and sent
 // through response_url when ready. It never returns an error: failures are
 // answered to the user and logged.
@@ -104,7 +115,7 @@ func (a *App) Command(ctx context.Context, cmd slackapi.SlashCommand) (any, erro
 	defer timer.Stop()
 	select {
 	case ans := <-done:
-		return private(a.commandAnswer(ctx, c, ans.msg, ans.err)), nil
+		return respond(a.commandAnswer(ctx, c, ans.msg, ans.err)), nil
 	case <-timer.C:
 	}
 	go func() {

@@ -59,7 +59,11 @@ func (p *Platform) Name() string { return Name }
 
 // Post sends msg with chat.postMessage and returns its ts.
 func (p *Platform) Post(ctx context.Context, channel string, msg bot.Message) (string, error) {
-	_, ts, err := p.api.PostMessageContext(ctx, channel, msgOptions(msg)...)
+	var ts string
+	err := withClassic(msg, func(opts []slackapi.MsgOption) (err error) {
+		_, ts, err = p.api.PostMessageContext(ctx, channel, opts...)
+		return err
+	})
 	if err != nil {
 		return "", classify("chat.postMessage", err)
 	}
@@ -74,7 +78,10 @@ func (p *Platform) Update(ctx context.Context, channel, ts string, msg bot.Messa
 
 // PostPrivate shows msg to userID only, with chat.postEphemeral.
 func (p *Platform) PostPrivate(ctx context.Context, channel, userID string, msg bot.Message) error {
-	_, err := p.api.PostEphemeralContext(ctx, channel, userID, msgOptions(msg)...)
+	err := withClassic(msg, func(opts []slackapi.MsgOption) error {
+		_, err := p.api.PostEphemeralContext(ctx, channel, userID, opts...)
+		return err
+	})
 	return classify("chat.postEphemeral", err)
 }
 
@@ -102,14 +109,35 @@ func (p *Platform) DirectMessage(ctx context.Context, userID string, msg bot.Mes
 	return nil
 }
 
-// Reply answers through a response_url, visible only to the user.
+// Reply answers through a response_url, visible only to the user unless
+// msg is not Private (a report shared with `public`).
 func (p *Platform) Reply(ctx context.Context, responseURL string, msg bot.Message) error {
 	if responseURL == "" {
 		return bot.Permanent(errors.New("slack: reply without a response_url"))
 	}
-	opts := append(msgOptions(msg), slackapi.MsgOptionResponseURL(responseURL, slackapi.ResponseTypeEphemeral))
-	_, _, _, err := p.api.SendMessageContext(ctx, "", opts...)
+	responseType := slackapi.ResponseTypeEphemeral
+	if !msg.Private {
+		responseType = slackapi.ResponseTypeInChannel
+	}
+	err := withClassic(msg, func(opts []slackapi.MsgOption) error {
+		opts = append(opts, slackapi.MsgOptionResponseURL(responseURL, responseType))
+		_, _, _, err := p.api.SendMessageContext(ctx, "", opts...)
+		return err
+	})
 	return classify("response_url", err)
+}
+
+// withClassic calls send with msg's options and, when Slack refuses the
+// blocks of a message with tables or charts (invalid_blocks, e.g. a
+// workspace without the data_table and data_visualization blocks), once
+// more with them rendered as text.
+func withClassic(msg bot.Message, send func(opts []slackapi.MsgOption) error) error {
+	err := send(msgOptions(msg))
+	var se slackapi.SlackErrorResponse
+	if err == nil || (len(msg.Tables) == 0 && len(msg.Charts) == 0) || !errors.As(err, &se) || se.Err != "invalid_blocks" {
+		return err
+	}
+	return send([]slackapi.MsgOption{slackapi.MsgOptionText(summary(msg), false), slackapi.MsgOptionBlocks(RenderClassicBlocks(msg)...)})
 }
 
 // OpenForm shows f as a modal with views.open. It must be called within 3 s

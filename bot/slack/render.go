@@ -37,7 +37,14 @@ const ActionsBlockID = "lead_actions"
 // per section (fields in two columns, at most 10 per block), one context
 // block and one actions block. Texts longer than Slack allows are cut with
 // an ellipsis.
-func RenderBlocks(m bot.Message) []slackapi.Block {
+func RenderBlocks(m bot.Message) []slackapi.Block { return renderBlocks(m, true) }
+
+// RenderClassicBlocks renders m like RenderBlocks, but tables and charts
+// as preformatted text in section blocks, for clients and workspaces that
+// refuse the data_table and data_visualization blocks.
+func RenderClassicBlocks(m bot.Message) []slackapi.Block { return renderBlocks(m, false) }
+
+func renderBlocks(m bot.Message, native bool) []slackapi.Block {
 	var blocks []slackapi.Block
 	if m.Header != "" {
 		blocks = append(blocks, slackapi.NewHeaderBlock(
@@ -70,6 +77,13 @@ func RenderBlocks(m bot.Message) []slackapi.Block {
 			blocks = append(blocks, slackapi.NewSectionBlock(text, chunk, nil, slackapi.SectionBlockOptionBlockID(id)))
 			text = nil
 		}
+	}
+	budget := maxTableChars // shared by every table of the message
+	for i, t := range m.Tables {
+		blocks = append(blocks, tableBlock(i, t, native, &budget))
+	}
+	for i, c := range m.Charts {
+		blocks = append(blocks, chartBlock(i, c, native))
 	}
 	if len(m.Context) > 0 {
 		var elems []slackapi.MixedElement

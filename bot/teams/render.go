@@ -128,7 +128,8 @@ type renderer struct {
 
 // RenderCard renders a message as an Adaptive Card: the header as a bold
 // TextBlock, each section's text as a TextBlock and its fields as a
-// FactSet, the context lines as small subtle TextBlocks, and the buttons as
+// FactSet, tables as Table elements and charts as tables with text bars
+// (each after a bold title), the context lines as small subtle TextBlocks, and the buttons as
 // an ActionSet of Action.Execute actions (verb and data {action, value}),
 // each with an Action.Submit fallback carrying the same data. Mentions of
 // users that names knows become Teams mentions.
@@ -149,6 +150,12 @@ func RenderCard(m bot.Message, names Names) Card {
 			}
 			c.Body = append(c.Body, fs)
 		}
+	}
+	for _, t := range m.Tables {
+		c.Body = append(c.Body, r.table(t)...)
+	}
+	for _, ch := range m.Charts {
+		c.Body = append(c.Body, r.chart(ch)...)
 	}
 	for i, line := range m.Context {
 		tb := textBlock{Type: "TextBlock", Text: r.markdown(cut(line, maxText)), Wrap: true, Size: "Small", IsSubtle: true}

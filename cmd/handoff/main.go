@@ -39,6 +39,7 @@ func commands() map[string]command {
 		"import":  {"import leads from a CSV file: handoff import leads.csv", runImport},
 		"migrate": {"create or update the database tables and exit", runMigrate},
 		"forget":  {"erase a person's data (GDPR): handoff forget --email x@y", runForget},
+		"digest":  {"the weekly SLA digest: handoff digest --week 2026-W47 --print (or queue it for the managers' channel)", runDigest},
 		"funnel":  {"print the funnel KPIs: handoff funnel --period last-month --format table|json|csv", runFunnel},
 		"config":  {"validate the configuration: handoff config check [file]", runConfig},
 		"version": {"print the version", runVersion},

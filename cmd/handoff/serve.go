@@ -134,8 +134,9 @@ func (a *app) wireChat() error {
 	b := bot.New(bot.Config{Store: store, Policy: cfg.Policy, Now: a.now, Logger: a.logger, Wake: disp.Wake,
 		Managers: managers, Directory: directory})
 
+	reports := &bot.Reports{Store: store, Policy: cfg.Policy, Now: a.now}
 	if slackAPI != nil {
-		slackApp := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: slackPlatform, Dedup: store, Now: a.now, Logger: a.logger})
+		slackApp := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: slackPlatform, Answerer: reports, Dedup: store, Now: a.now, Logger: a.logger})
 		if cfg.Slack.SocketMode() {
 			a.workers = append(a.workers, worker{"slack-socket-mode", slackbot.NewSocketMode(slackAPI, slackApp, a.logger).Run})
 		} else {
@@ -147,7 +148,7 @@ func (a *app) wireChat() error {
 	}
 	if teamsPlatform != nil {
 		teamsApp := teamsbot.NewApp(teamsbot.AppConfig{Bot: b, Leads: store, Store: store, Platform: teamsPlatform,
-			Policy: cfg.Policy, Now: a.now, Logger: a.logger})
+			Policy: cfg.Policy, Answerer: reports, Now: a.now, Logger: a.logger})
 		v := teamsbot.NewValidator(cfg.Teams.AppID, cfg.Teams.OpenIDMetadataURL, nil)
 		handlers.NewTeams(v, teamsApp, a.logger).Register(a.mux)
 	}

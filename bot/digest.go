@@ -1,0 +1,213 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/storage"
+)
+
+// DigestStore is what the weekly digest reads; *storage.Store implements it.
+type DigestStore interface {
+	FunnelCounts(ctx context.Context, f handoff.FunnelFilter) (handoff.FunnelCounts, error)
+	RepActivity(ctx context.Context, period handoff.Period, now time.Time) ([]storage.RepActivity, error)
+	OpenSQLs(ctx context.Context, now time.Time, limit int) (storage.OpenSQLs, error)
+	Trend(ctx context.Context, periods []handoff.Period, now time.Time) ([]storage.TrendPoint, error)
+}
+
+// DigestTrendWeeks is how many weeks the digest's trend covers, the
+// reported week last.
+const DigestTrendWeeks = 8
+
+// digestBreachLimit caps the open breaches the digest lists.
+const digestBreachLimit = 10
+
+// BuildDigest builds the weekly SLA digest for the managers for the week
+// in req (its Start and End; when they are zero, its ISO week label), as
+// seen at now: SLA compliance (contacted in time of those due), median
+// times to claim and contact, a table per rep, the open breaches,
+// marketing's SQLs and sales' customers against the agreement pro rata,
+// and the last 8 weeks' trend as charts. It returns an EINVALID error for a
+// request without a week and a wrapped error when the store fails.
+func BuildDigest(ctx context.Context, store DigestStore, policy handoff.Policy, req storage.DigestRequest, now time.Time) (Message, error) {
+	week, err := digestWeek(req, now, policy)
+	if err != nil {
+		return Message{}, err
+	}
+	filter := handoff.FunnelFilter{Period: week, Now: now}
+	counts, err := store.FunnelCounts(ctx, filter)
+	if err != nil {
+		return Message{}, fmt.Errorf("bot: digest %s: %w", week.Label, err)
+	}
+	funnel := handoff.NewFunnel(filter, counts, policy)
+	reps, err := store.RepActivity(ctx, week, now)
+	if err != nil {
+		return Message{}, fmt.Errorf("bot: digest %s: %w", week.Label, err)
+	}
+	open, err := store.OpenSQLs(ctx, now, digestBreachLimit)
+	if err != nil {
+		return Message{}, fmt.Errorf("bot: digest %s: %w", week.Label, err)
+	}
+	weeks := make([]handoff.Period, DigestTrendWeeks)
+	for i := range weeks {
+		back := DigestTrendWeeks - 1 - i
+		y, m, d := week.Start.Date()
+		weeks[i], err = handoff.ParsePeriod("week", time.Date(y, m, d-7*back, 12, 0, 0, 0, week.Start.Location()), week.Start.Location())
+		if err != nil {
+			return Message{}, fmt.Errorf("bot: digest %s: %w", week.Label, err)
+		}
+	}
+	trend, err := store.Trend(ctx, weeks, now)
+	if err != nil {
+		return Message{}, fmt.Errorf("bot: digest %s: %w", week.Label, err)
+	}
+	return DigestMessage(funnel, reps, open, trend, now, policy), nil
+}
+
+// digestWeek is the period of a digest request.
+func digestWeek(req storage.DigestRequest, now time.Time, p handoff.Policy) (handoff.Period, error) {
+	if !req.Start.IsZero() && req.End.After(req.Start) {
+		loc := p.Location
+		if loc == nil {
+			loc = time.UTC
+		}
+		label := req.Week
+		if label == "" {
+			y, w := req.Start.In(loc).ISOWeek()
+			label = fmt.Sprintf("%04d-W%02d", y, w)
+		}
+		return handoff.Period{Label: label, Start: req.Start.In(loc), End: req.End.In(loc)}, nil
+	}
+	if req.Week == "" {
+		return handoff.Period{}, handoff.Errorf(handoff.EINVALID, "digest request names no week")
+	}
+	return handoff.ParsePeriod(req.Week, now, p.Location)
+}
+
+// DigestMessage lays out the weekly digest from its numbers: f is the
+// funnel of the week, reps what each rep did in it, open the SQLs open now
+// and trend the last weeks, the reported one last.
+func DigestMessage(f handoff.Funnel, reps []storage.RepActivity, open storage.OpenSQLs, trend []storage.TrendPoint, now time.Time, p handoff.Policy) Message {
+	fields := []Field{
+		{Key: "Contacted in time", Value: slaText(f.SLA)},
+		{Key: "Open breaches now", Value: breachedMark(open.BreachedTotal)},
+		{Key: "Median time to claim", Value: secondsOrDash(f.MedianSecondsToClaim)},
+		{Key: "Median time to contact", Value: secondsOrDash(f.MedianSecondsToContact)},
+		{Key: "Marketing: SQLs delivered", Value: targetText(f.SQLs, f.Targets.SQLs)},
+		{Key: "Sales: customers won", Value: targetText(f.Won, f.Targets.Customers) + " · " + FormatAmount(int64(math.Round(f.Revenue*100)), f.Currency)},
+	}
+	m := Message{
+		Summary: fmt.Sprintf("SLA digest %s: %s contacted in time, %d open breaches, %d SQLs, %d won",
+			f.Period.Label, pct(f.SLA.Compliance), open.BreachedTotal, f.SQLs, f.Won),
+		Header:   "📬 Weekly SLA digest · " + f.Period.Label,
+		Sections: []Section{{Text: periodSpan(f.Period, p), Fields: fields}},
+	}
+	perRep := Table{Title: "Per rep", Columns: []string{"Rep", "Claimed", "Contacted", "In time", "Breaches", "Median to contact"},
+		Numeric: []bool{false, true, true, true, true, false}}
+	for _, r := range reps {
+		name := ownerRef(r.Owner)
+		if r.Owner.IsZero() {
+			name = "nobody (never claimed)"
+		}
+		var med *float64
+		if r.MedianContactMs != nil {
+			s := *r.MedianContactMs / 1000
+			med = &s
+		}
+		perRep.Rows = append(perRep.Rows, []string{name, count(r.Claimed), count(r.Contacted),
+			fmt.Sprintf("%d of %d", r.Met, r.Met+r.Breached), count(r.Breached), secondsOrDash(med)})
+	}
+	m.Tables = append(m.Tables, perRep, breachTable(open, now, p))
+
+	if len(trend) > 0 {
+		volume := Chart{Kind: ChartBar, Title: fmt.Sprintf("SQLs and customers won, last %d weeks", len(trend)),
+			Series: []Series{{Name: "SQLs"}, {Name: "Won"}}}
+		sla := Chart{Kind: ChartLine, Title: fmt.Sprintf("Contacted in time, last %d weeks", len(trend)), Unit: "%",
+			Series: []Series{{Name: "In time %"}}}
+		for _, t := range trend {
+			label := t.Period.Label
+			if _, w, ok := strings.Cut(label, "-"); ok {
+				label = w // "W47"
+			}
+			volume.Categories = append(volume.Categories, label)
+			sla.Categories = append(sla.Categories, label)
+			volume.Series[0].Values = append(volume.Series[0].Values, float64(t.SQLs))
+			volume.Series[1].Values = append(volume.Series[1].Values, float64(t.Won))
+			in := 0.0
+			if t.Compliance != nil {
+				in = math.Round(*t.Compliance * 100)
+			}
+			sla.Series[0].Values = append(sla.Series[0].Values, in)
+		}
+		m.Charts = []Chart{volume, sla}
+	}
+	m.Context = append(m.Context, "In time: contacted by the deadline, of the SQLs whose contact deadline fell in the week. "+
+		"Targets are the monthly ones, pro rata for the week. Times are "+zoneName(p)+".")
+	return m
+}
+
+// targetText writes an actual against its pro-rata target: "4 of 4.67 ⚠️".
+func targetText(actual int64, t *handoff.TargetActual) string {
+	if t == nil {
+		return count(actual) + " (no target)"
+	}
+	mark := "✅"
+	if !t.OnTrack {
+		mark = "⚠️"
+	}
+	return fmt.Sprintf("%s of %s %s", count(actual), trimFloat(t.Expected), mark)
+}
+
+// digest delivers a storage.OutboxDigest message to the managers' channel
+// of every platform that has one (one outbox message per platform, so a
+// failure on one is retried without repeating the other). The store must
+// implement DigestStore (*storage.Store does).
+func (d *Dispatcher) digest(ctx context.Context, m storage.OutboxMessage) (string, []storage.ChatPost, error) {
+	if m.Platform == "" && len(d.cfg.Targets) > 1 {
+		var children []storage.OutboxMessage
+		for _, t := range d.cfg.Targets {
+			if t.ManagerChannel != "" {
+				children = append(children, storage.OutboxMessage{Kind: m.Kind, Platform: t.Platform.Name(), Payload: m.Payload})
+			}
+		}
+		if err := d.cfg.Store.Enqueue(ctx, d.cfg.Now().UTC(), children...); err != nil {
+			return "", nil, err
+		}
+		return fmt.Sprintf("fanned out to %d", len(children)), nil, nil
+	}
+	t, err := d.target(m.Platform)
+	if err != nil {
+		return "", nil, err
+	}
+	if t.ManagerChannel == "" {
+		return "skipped: no managers' channel", nil, nil
+	}
+	store, ok := d.cfg.Store.(DigestStore)
+	if !ok {
+		return "", nil, Permanent(fmt.Errorf("the outbox store cannot build digests"))
+	}
+	var req storage.DigestRequest
+	if err := decodeJSON(m.Payload, &req); err != nil {
+		return "", nil, Permanent(err)
+	}
+	msg, err := BuildDigest(ctx, store, d.cfg.Policy, req, d.cfg.Now())
+	if err != nil {
+		if handoff.ErrorCode(err) == handoff.EINVALID {
+			return "", nil, Permanent(err)
+		}
+		return "", nil, err
+	}
+	var id string
+	err = d.call(ctx, t.Platform.Name(), "post", func(ctx context.Context) (err error) {
+		id, err = t.Platform.Post(ctx, t.ManagerChannel, msg)
+		return err
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("digest %s to %s %s: %w", req.Week, t.Platform.Name(), t.ManagerChannel, err)
+	}
+	return id, nil, nil
+}

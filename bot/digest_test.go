@@ -1,0 +1,172 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	slackbot "github.com/handoff/handoff/bot/slack"
+	"github.com/handoff/handoff/internal/fakeslack"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// w45 is ISO week 45 of 2026 in Copenhagen: Mon 2 Nov to Mon 9 Nov local,
+// [1 Nov 23:00Z, 8 Nov 23:00Z).
+func w45(t *testing.T, p handoff.Policy) storage.DigestRequest {
+	t.Helper()
+	week, err := handoff.ParsePeriod("2026-W45", reportNow, p.Location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return storage.DigestRequest{Week: week.Label, Start: week.Start, End: week.End}
+}
+
+func TestBuildDigest(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		p := buildReportLog(t, s)
+		m, err := bot.BuildDigest(context.Background(), s, p, w45(t, p), reportNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Header != "📬 Weekly SLA digest · 2026-W45" || m.Private {
+			t.Errorf("header = %q, private = %v", m.Header, m.Private)
+		}
+		// In week 45: acme and berg became SQLs, were claimed (1 h, 3 h)
+		// and contacted (4 h, 72 h); acme's deadline was met, berg's
+		// breached; acme was won for DKK 60,000. The week is 7/30 of
+		// November: 4.67 SQLs and 1.17 customers were due.
+		for key, want := range map[string]string{
+			"Contacted in time":         "50% (1 of 2)",
+			"Open breaches now":         "⚠️ 1", // gorm
+			"Median time to claim":      "2 h",
+			"Median time to contact":    "1 d 14 h",
+			"Marketing: SQLs delivered": "2 of 4.67 ⚠️",
+			"Sales: customers won":      "1 of 1.17 ⚠️ · DKK 60,000",
+		} {
+			if got := fieldOf(t, m, key); got != want {
+				t.Errorf("%s = %q, want %q", key, got, want)
+			}
+		}
+		wantRows(t, tableOf(t, m, "Per rep"), [][]string{
+			{rep2Ref, "1", "1", "0 of 1", "1", "3 d"},
+			{rep1Ref, "1", "1", "1 of 1", "0", "4 h"},
+		})
+		wantRows(t, tableOf(t, m, "Breached"), [][]string{{"Gorm &amp; Co (gorm)", "unclaimed", "contact by Thu 12 Nov 01:00", "8 d 9 h"}})
+		if len(m.Charts) != 2 {
+			t.Fatalf("charts = %+v, want volume and SLA trends", m.Charts)
+		}
+		volume, sla := m.Charts[0], m.Charts[1]
+		wantCats := []string{"W38", "W39", "W40", "W41", "W42", "W43", "W44", "W45"}
+		if !reflect.DeepEqual(volume.Categories, wantCats) || !reflect.DeepEqual(sla.Categories, wantCats) {
+			t.Errorf("categories = %q / %q, want %q", volume.Categories, sla.Categories, wantCats)
+		}
+		if got := volume.Series[0].Values; !reflect.DeepEqual(got, []float64{0, 0, 0, 0, 0, 0, 0, 2}) {
+			t.Errorf("SQL trend = %v", got)
+		}
+		if got := volume.Series[1].Values; !reflect.DeepEqual(got, []float64{0, 0, 0, 0, 0, 0, 0, 1}) {
+			t.Errorf("won trend = %v", got)
+		}
+		if got := sla.Series[0].Values; !reflect.DeepEqual(got, []float64{0, 0, 0, 0, 0, 0, 0, 50}) {
+			t.Errorf("in-time trend = %v", got)
+		}
+	})
+}
+
+func TestBuildDigestTrendCountsEachWeek(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		p := buildReportLog(t, s)
+		// Week 47 (16–22 Nov): dansk and fyn became SQLs; their contact
+		// deadlines (21 and 22 Nov) are still ahead at now, so pending.
+		// Week 46 (9–15 Nov): gorm's SQL (10 Nov) and its breach (12 Nov).
+		week, err := handoff.ParsePeriod("2026-W47", reportNow, p.Location)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := bot.BuildDigest(context.Background(), s, p, storage.DigestRequest{Week: week.Label}, reportNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Charts[0].Series[0].Values[5:]; !reflect.DeepEqual(got, []float64{2, 1, 2}) {
+			t.Errorf("SQLs in W45–W47 = %v, want [2 1 2]", got)
+		}
+		if got := m.Charts[1].Series[0].Values[5:]; !reflect.DeepEqual(got, []float64{50, 0, 0}) {
+			t.Errorf("in time in W45–W47 = %v, want [50 0 0]", got)
+		}
+		if got := fieldOf(t, m, "Contacted in time"); got != "– · 2 pending" {
+			t.Errorf("W47 SLA = %q, want only pending", got)
+		}
+	})
+}
+
+// recorder is a bot.Platform that records posts.
+type recorder struct {
+	mu    sync.Mutex
+	name  string
+	posts map[string][]bot.Message
+}
+
+func (r *recorder) Name() string { return r.name }
+func (r *recorder) Post(ctx context.Context, channel string, msg bot.Message) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.posts == nil {
+		r.posts = map[string][]bot.Message{}
+	}
+	r.posts[channel] = append(r.posts[channel], msg)
+	return "id-1", nil
+}
+func (r *recorder) Update(context.Context, string, string, bot.Message) error      { return nil }
+func (r *recorder) PostPrivate(context.Context, string, string, bot.Message) error { return nil }
+func (r *recorder) DirectMessage(context.Context, string, bot.Message) error       { return nil }
+func (r *recorder) Reply(context.Context, string, bot.Message) error               { return nil }
+
+func TestDispatchDigestToEveryManagersChannel(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		p := buildReportLog(t, s)
+		fake := fakeslack.New(botToken)
+		t.Cleanup(fake.Close)
+		teams := &recorder{name: "teams"}
+		disp := bot.NewDispatcher(bot.DispatcherConfig{
+			Store: s, Policy: p, Now: func() time.Time { return reportNow }, Logger: quiet(),
+			Targets: []bot.Target{
+				{Platform: slackbot.NewPlatform(slackbot.NewClient(botToken, "", fake.APIURL())), SalesChannel: "CSALES", ManagerChannel: "CMANAGERS"},
+				{Platform: teams, SalesChannel: "19:sales", ManagerChannel: "19:managers"},
+			},
+		})
+		drain(t, disp) // the leads' own announcements
+		before := len(fake.Calls("chat.postMessage"))
+		payload, _ := json.Marshal(w45(t, p))
+		if err := s.Enqueue(context.Background(), reportNow, storage.OutboxMessage{Kind: storage.OutboxDigest, Payload: string(payload)}); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, disp)
+		var digests []fakeslack.Call
+		for _, c := range fake.Calls("chat.postMessage")[before:] {
+			if c.Param("channel") == "CMANAGERS" {
+				digests = append(digests, c)
+			}
+		}
+		if len(digests) != 1 {
+			t.Fatalf("slack digests = %d, want 1", len(digests))
+		}
+		blocks := digests[0].Param("blocks")
+		for _, want := range []string{`"data_table"`, `"data_visualization"`, "2026-W45"} {
+			if !strings.Contains(blocks, want) {
+				t.Errorf("slack digest blocks lack %s: %s", want, blocks)
+			}
+		}
+		if got := teams.posts["19:managers"]; len(got) != 1 || got[0].Header != "📬 Weekly SLA digest · 2026-W45" {
+			t.Errorf("teams digests = %+v, want one", got)
+		}
+		if st := outboxStatus(t, s); st.Dead != 0 || st.Pending != 0 {
+			t.Errorf("outbox = %+v, want everything sent", st)
+		}
+	})
+}

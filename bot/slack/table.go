@@ -1,0 +1,196 @@
+package slack
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/text"
+)
+
+// Limits of the data_table and data_visualization blocks.
+const (
+	maxTableRows     = 100 // data rows, besides the header
+	maxTableColumns  = 20
+	maxTablePage     = 20     // rows shown before paging
+	maxTableChars    = 10_000 // across all cells of all tables of a message
+	maxCaption       = 150
+	maxChartTitle    = 50
+	maxChartLabel    = 20 // categories and series names
+	maxChartSeries   = 6
+	maxChartPoints   = 20
+	maxPreformatted  = maxSectionText - 300 // room for the title, fences and entities
+	tableBlockPrefix = "table_"
+	chartBlockPrefix = "chart_"
+)
+
+// tableBlock renders t as a native data_table block: a raw_text header,
+// raw_number cells for numeric columns, rich_text cells where a Slack user
+// is mentioned and raw_text otherwise; rows beyond Slack's limit are left
+// out, and so are the rows that would take the message's tables past
+// Slack's 10,000 characters (budget is what is left, and is reduced). An
+// empty or too wide table, one whose first row does not fit the budget, or
+// native false, becomes preformatted text.
+func tableBlock(i int, t bot.Table, native bool, budget *int) slackapi.Block {
+	id := fmt.Sprintf("%s%d", tableBlockPrefix, i)
+	classic := func() slackapi.Block {
+		return preformatted(id, t.Title, text.Table(bot.Table{Columns: t.Columns, Rows: t.Rows, Numeric: t.Numeric}), len(t.Rows) == 0)
+	}
+	if !native || len(t.Rows) == 0 || len(t.Columns) == 0 || len(t.Columns) > maxTableColumns {
+		return classic()
+	}
+	used := 0
+	for _, c := range t.Columns {
+		used += utf8.RuneCountInString(orDefault(c, " "))
+	}
+	fit := 0
+	for _, r := range t.Rows[:min(len(t.Rows), maxTableRows)] {
+		n := 0
+		for j := range t.Columns {
+			if j < len(r) {
+				n += max(1, utf8.RuneCountInString(r[j]))
+			} else {
+				n++
+			}
+		}
+		if used+n > *budget {
+			break
+		}
+		used += n
+		fit++
+	}
+	if fit == 0 {
+		return classic()
+	}
+	*budget -= used
+	caption := t.Title
+	if caption == "" {
+		caption = "Table"
+	}
+	b := slackapi.NewDataTableBlock(cut(caption, maxCaption), slackapi.DataTableBlockOptionBlockID(id))
+	header := make([]slackapi.DataTableCell, len(t.Columns))
+	for j, c := range t.Columns {
+		header[j] = slackapi.NewDataTableRawTextCell(orDefault(c, " "))
+	}
+	b.AddRow(header...)
+	rows := t.Rows[:fit]
+	for _, r := range rows {
+		cells := make([]slackapi.DataTableCell, len(t.Columns))
+		for j := range t.Columns {
+			v := ""
+			if j < len(r) {
+				v = r[j]
+			}
+			cells[j] = tableCell(v, t.IsNumeric(j))
+		}
+		b.AddRow(cells...)
+	}
+	return b.WithPageSize(min(len(rows), maxTablePage))
+}
+
+// tableCell renders one cell of Message markup.
+func tableCell(v string, numeric bool) slackapi.DataTableCell {
+	plain := strings.ReplaceAll(bot.Unescape(slackMentions(v)), "*", "")
+	if numeric {
+		if n, ok := parseNumber(plain); ok {
+			return slackapi.NewDataTableRawNumberCell(n).WithText(plain)
+		}
+	}
+	parts := bot.SplitMentions(v)
+	hasUser := false
+	for _, p := range parts {
+		hasUser = hasUser || (p.Mention != nil && (p.Mention.Platform == "" || p.Mention.Platform == Name))
+	}
+	if !hasUser {
+		return slackapi.NewDataTableRawTextCell(orDefault(plain, "–"))
+	}
+	var elems []slackapi.RichTextSectionElement
+	for _, p := range parts {
+		switch m := p.Mention; {
+		case m == nil:
+			elems = append(elems, slackapi.NewRichTextSectionTextElement(bot.Unescape(strings.ReplaceAll(p.Text, "*", "")), nil))
+		case m.Platform == "" || m.Platform == Name:
+			elems = append(elems, slackapi.NewRichTextSectionUserElement(m.UserID, nil))
+		default:
+			elems = append(elems, slackapi.NewRichTextSectionTextElement(bot.Unescape(orDefault(m.Label, "a "+m.Platform+" user")), nil))
+		}
+	}
+	return slackapi.NewDataTableRichTextCell(slackapi.NewRichTextSection(elems...))
+}
+
+// parseNumber reads a displayed number such as "1,250", "83%", "-2.5" or
+// "DKK 40,000"; false when the text is not one number.
+func parseNumber(s string) (float64, bool) {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, ' '); i >= 0 && strings.Trim(s[:i], "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == "" {
+		s = s[i+1:] // a currency code
+	}
+	s = strings.TrimSuffix(s, "%")
+	s = strings.ReplaceAll(s, ",", "")
+	n, err := strconv.ParseFloat(s, 64)
+	return n, err == nil
+}
+
+// chartBlock renders c as a native data_visualization block, or as
+// preformatted text bars when native is false or the chart does not fit
+// Slack's limits (labels are cut to 20 characters, at most 6 series and the
+// last 20 categories are kept).
+func chartBlock(i int, c bot.Chart, native bool) slackapi.Block {
+	id := fmt.Sprintf("%s%d", chartBlockPrefix, i)
+	fallback := func() slackapi.Block {
+		body := text.Chart(bot.Chart{Kind: c.Kind, Categories: c.Categories, Series: c.Series, Unit: c.Unit})
+		return preformatted(id, c.Title, body, len(c.Categories) == 0 || len(c.Series) == 0)
+	}
+	if !native || len(c.Categories) == 0 || len(c.Series) == 0 {
+		return fallback()
+	}
+	first := max(0, len(c.Categories)-maxChartPoints)
+	cats := make([]string, 0, len(c.Categories)-first)
+	for _, cat := range c.Categories[first:] {
+		cats = append(cats, cut(orDefault(cat, "–"), maxChartLabel))
+	}
+	axis := slackapi.NewDataVisualizationAxisConfig(cats...)
+	if c.Unit != "" {
+		axis = axis.WithYLabel(c.Unit)
+	}
+	var series []slackapi.DataVisualizationDataSeries
+	for _, s := range c.Series[:min(len(c.Series), maxChartSeries)] {
+		points := make([]slackapi.DataVisualizationDataPoint, len(cats))
+		for j, cat := range cats {
+			v := 0.0
+			if first+j < len(s.Values) {
+				v = s.Values[first+j]
+			}
+			points[j] = slackapi.NewDataVisualizationDataPoint(cat, v)
+		}
+		series = append(series, slackapi.NewDataVisualizationDataSeries(cut(orDefault(s.Name, "Value"), maxChartLabel), points...))
+	}
+	var chart slackapi.DataVisualizationChart = slackapi.NewDataVisualizationBarChart(axis, series...)
+	if c.Kind == bot.ChartLine {
+		chart = slackapi.NewDataVisualizationLineChart(axis, series...)
+	}
+	block := slackapi.NewDataVisualizationBlock(cut(orDefault(c.Title, "Chart"), maxChartTitle), chart, slackapi.DataVisualizationBlockOptionBlockID(id))
+	if err := block.Validate(); err != nil {
+		return fallback() // e.g. two labels equal once cut
+	}
+	return block
+}
+
+// preformatted is a section with a bold title and body in a code block,
+// or "None." when empty.
+func preformatted(id, title, body string, empty bool) slackapi.Block {
+	s := ""
+	if title != "" {
+		s = "*" + bot.Escape(title) + "*\n"
+	}
+	if empty {
+		s += "None."
+	} else {
+		s += "```\n" + bot.Escape(cut(strings.TrimRight(body, "\n"), maxPreformatted)) + "\n```"
+	}
+	return slackapi.NewSectionBlock(slackapi.NewTextBlockObject(slackapi.MarkdownType, s, false, false), nil, nil, slackapi.SectionBlockOptionBlockID(id))
+}

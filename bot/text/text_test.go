@@ -1,0 +1,72 @@
+package text_test
+
+import (
+	"testing"
+
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/text"
+)
+
+func TestRender(t *testing.T) {
+	m := bot.Message{
+		Summary:  "ignored when there is a body",
+		Header:   "📊 Funnel 2026-11",
+		Sections: []bot.Section{{Text: "*Acme* &amp; co, owned by " + bot.MentionOn("slack", "U1", "rep1@acme.dk"), Fields: []bot.Field{{Key: "Revenue", Value: "DKK 60,000"}, {Key: "SLA", Value: "83%"}}}},
+		Tables: []bot.Table{
+			{Title: "Funnel", Columns: []string{"Stage", "Count", "Status"}, Numeric: []bool{false, true, false},
+				Rows: [][]string{{"Leads", "1,250", "✅ ok"}, {"SQLs", "12", "⚠️ behind"}, {bot.Mention("U2"), "3", ""}}},
+			{Title: "Breached (0)", Columns: []string{"Lead"}},
+		},
+		Charts: []bot.Chart{{Kind: bot.ChartBar, Title: "Trend", Categories: []string{"W46", "W47"},
+			Series: []bot.Series{{Name: "SQLs", Values: []float64{10, 5}}, {Name: "In time", Values: []float64{0, 66.5}}}, Unit: ""}},
+		Context: []string{"⏱ Claim by Tue 14:00"},
+		Buttons: []bot.Button{{Text: "✋ Claim"}, {Text: "Not a fit"}},
+	}
+	want := `📊 Funnel 2026-11
+═════════════════
+
+Acme & co, owned by rep1@acme.dk
+  Revenue  DKK 60,000
+  SLA      83%
+
+Funnel
+  Stage  Count  Status
+  ─────  ─────  ─────────
+  Leads  1,250  ✅ ok
+  SQLs      12  ⚠️ behind
+  @U2        3
+
+Breached (0)
+  (none)
+
+Trend
+  SQLs
+  W46  ██████████████████████████████ 10
+  W47  ███████████████ 5
+  In time
+  W46  0
+  W47  ██████████████████████████████ 66.5
+
+⏱ Claim by Tue 14:00
+
+[✋ Claim] [Not a fit]
+`
+	if got := text.Render(m); got != want {
+		t.Errorf("Render:\n%s\nwant:\n%s", got, want)
+	}
+	names := text.Options{Names: func(platform, id string) (string, bool) { return map[string]string{"U2": "Mette"}[id], id == "U2" }}
+	if got := names.Plain(bot.Mention("U2") + " &lt;3"); got != "@Mette <3" {
+		t.Errorf("Plain = %q", got)
+	}
+	if got := text.Render(bot.Message{Summary: "*Only* a summary"}); got != "Only a summary\n" {
+		t.Errorf("summary-only = %q", got)
+	}
+}
+
+func TestWidth(t *testing.T) {
+	for s, want := range map[string]int{"abc": 3, "✅": 2, "⚠️": 2, "📊 x": 4, "æøå": 3, "─": 1} {
+		if got := text.Width(s); got != want {
+			t.Errorf("Width(%q) = %d, want %d", s, got, want)
+		}
+	}
+}

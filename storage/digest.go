@@ -1,0 +1,188 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/handoff/handoff"
+)
+
+// The weekly digest's queries: what each rep did in a period, and the
+// trend over consecutive periods. Both are SQL aggregates over index ranges.
+
+// RepActivity is what one sales rep did in a period: SQLs claimed and
+// contacted in it (by the leads' latest claim and first contact), the SLA
+// outcome of the SQLs whose contact deadline fell in it, and the median
+// time from SQL to first contact of those contacted in it. The zero Owner
+// collects the SQLs nobody claimed.
+type RepActivity struct {
+	Owner     handoff.Owner
+	Claimed   int64
+	Contacted int64
+	handoff.SLAStats
+	// MedianContactMs is nil when the rep contacted nobody in the period
+	// (first contacts at the very moment of the SQL, implied by an import,
+	// are left out, as in the funnel).
+	MedianContactMs *float64
+}
+
+// RepActivity returns each owner's activity in period (pending relative to
+// now), most breaches first, then by owner. It returns a wrapped error when
+// a query fails.
+func (s *Store) RepActivity(ctx context.Context, period handoff.Period, now time.Time) ([]RepActivity, error) {
+	from, to := ms(period.Start), ms(period.End)
+	owner := "COALESCE(l.owner_platform, ''), COALESCE(l.owner_user_id, ''), COALESCE(l.owner_email, '')"
+	var rows []struct {
+		OwnerPlatform, OwnerUserID, OwnerEmail string
+		Claimed, Contacted, Due, Met, Breached int64
+	}
+	q := "SELECT COALESCE(l.owner_platform, '') AS owner_platform, COALESCE(l.owner_user_id, '') AS owner_user_id," +
+		" COALESCE(l.owner_email, '') AS owner_email," +
+		" SUM(CASE WHEN l.claimed_ms >= @from AND l.claimed_ms < @to THEN 1 ELSE 0 END) AS claimed," +
+		" SUM(CASE WHEN l.contacted_ms >= @from AND l.contacted_ms < @to THEN 1 ELSE 0 END) AS contacted," +
+		" SUM(CASE WHEN l.contact_due_ms >= @from AND l.contact_due_ms < @to THEN 1 ELSE 0 END) AS due," +
+		" SUM(CASE WHEN l.contact_due_ms >= @from AND l.contact_due_ms < @to AND l.contacted_ms <= l.contact_due_ms THEN 1 ELSE 0 END) AS met," +
+		" SUM(CASE WHEN l.contact_due_ms >= @from AND l.contact_due_ms < @to AND (l.contacted_ms > l.contact_due_ms" +
+		" OR (l.contacted_ms IS NULL AND l.contact_due_ms < @now)) THEN 1 ELSE 0 END) AS breached" +
+		" FROM leads l WHERE (l.claimed_ms >= @from AND l.claimed_ms < @to) OR (l.contacted_ms >= @from AND l.contacted_ms < @to)" +
+		" OR (l.contact_due_ms >= @from AND l.contact_due_ms < @to)" +
+		" GROUP BY " + owner
+	db := s.db.WithContext(ctx)
+	args := map[string]any{"from": from, "to": to, "now": ms(now)}
+	if err := db.Raw(q, args).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("storage: rep activity %s: %w", period.Label, err)
+	}
+
+	// The median per owner: the middle one or two of each owner's ordered
+	// waits, picked with window functions (SQLite and PostgreSQL alike).
+	var meds []struct {
+		OwnerPlatform, OwnerUserID, OwnerEmail string
+		Median                                 sql.NullFloat64
+	}
+	mq := "SELECT owner_platform, owner_user_id, owner_email, AVG(d) AS median FROM (" +
+		"SELECT COALESCE(l.owner_platform, '') AS owner_platform, COALESCE(l.owner_user_id, '') AS owner_user_id," +
+		" COALESCE(l.owner_email, '') AS owner_email, l.contacted_ms - l.sql_ms AS d," +
+		" ROW_NUMBER() OVER (PARTITION BY " + owner + " ORDER BY l.contacted_ms - l.sql_ms) AS rn," +
+		" COUNT(*) OVER (PARTITION BY " + owner + ") AS n" +
+		" FROM leads l WHERE l.contacted_ms >= @from AND l.contacted_ms < @to AND l.contacted_ms > l.sql_ms) v" +
+		" WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2 GROUP BY owner_platform, owner_user_id, owner_email"
+	if err := db.Raw(mq, args).Scan(&meds).Error; err != nil {
+		return nil, fmt.Errorf("storage: rep activity %s: median: %w", period.Label, err)
+	}
+	median := map[string]float64{}
+	key := func(p, u, e string) string { return strings.Join([]string{p, u, e}, "\x00") }
+	for _, m := range meds {
+		if m.Median.Valid {
+			median[key(m.OwnerPlatform, m.OwnerUserID, m.OwnerEmail)] = m.Median.Float64
+		}
+	}
+
+	out := make([]RepActivity, len(rows))
+	for i, r := range rows {
+		a := RepActivity{
+			Owner:   handoff.Owner{Platform: r.OwnerPlatform, UserID: r.OwnerUserID, Email: r.OwnerEmail},
+			Claimed: r.Claimed, Contacted: r.Contacted,
+			SLAStats: handoff.SLAStats{Due: r.Due, Met: r.Met, Breached: r.Breached, Pending: r.Due - r.Met - r.Breached,
+				Compliance: handoff.Rate(r.Met, r.Met+r.Breached)},
+		}
+		if m, ok := median[key(r.OwnerPlatform, r.OwnerUserID, r.OwnerEmail)]; ok {
+			a.MedianContactMs = &m
+		}
+		out[i] = a
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Breached != b.Breached {
+			return a.Breached > b.Breached
+		}
+		if a.Owner.UserID != b.Owner.UserID {
+			return a.Owner.UserID < b.Owner.UserID
+		}
+		return a.Owner.Email < b.Owner.Email
+	})
+	return out, nil
+}
+
+// TrendPoint is one period of a trend: the SQLs and customers won in it
+// (distinct leads entering the stage) and the SLA outcome of the SQLs
+// whose contact deadline fell in it.
+type TrendPoint struct {
+	Period handoff.Period
+	SQLs   int64
+	Won    int64
+	handoff.SLAStats
+}
+
+// Trend returns one TrendPoint per period, in order, with pending relative
+// to now. The periods must be consecutive (each ending where the next
+// starts), such as the last eight ISO weeks. It returns a wrapped error when
+// a query fails, and nil for no periods.
+func (s *Store) Trend(ctx context.Context, periods []handoff.Period, now time.Time) ([]TrendPoint, error) {
+	if len(periods) == 0 {
+		return nil, nil
+	}
+	out := make([]TrendPoint, len(periods))
+	for i, p := range periods {
+		out[i].Period = p
+		if i > 0 && !p.Start.Equal(periods[i-1].End) {
+			return nil, fmt.Errorf("storage: trend: period %s does not follow %s", p.Label, periods[i-1].Label)
+		}
+	}
+	from, to := ms(periods[0].Start), ms(periods[len(periods)-1].End)
+	// bucket numbers a time column by the period it falls in.
+	bucket := func(col string) (string, []any) {
+		var b strings.Builder
+		var args []any
+		b.WriteString("CASE")
+		for i, p := range periods {
+			b.WriteString(fmt.Sprintf(" WHEN %s < ? THEN %d", col, i))
+			args = append(args, ms(p.End))
+		}
+		b.WriteString(" END")
+		return b.String(), args
+	}
+	db := s.db.WithContext(ctx)
+	stageKind := string(handoff.EventStage)
+	for _, st := range []handoff.Stage{handoff.StageSQL, handoff.StageWon} {
+		expr, args := bucket("e.at_ms")
+		var rows []struct{ B, N int64 }
+		q := "SELECT b, COUNT(DISTINCT lead_id) AS n FROM (SELECT " + expr + " AS b, e.lead_id FROM lead_events e" +
+			" WHERE e.kind = ? AND e.stage = ? AND e.at_ms >= ? AND e.at_ms < ?) v GROUP BY b"
+		args = append(args, stageKind, string(st), from, to)
+		if err := db.Raw(q, args...).Scan(&rows).Error; err != nil {
+			return nil, fmt.Errorf("storage: trend %s: %w", st, err)
+		}
+		for _, r := range rows {
+			if r.B < 0 || int(r.B) >= len(out) {
+				continue
+			}
+			if st == handoff.StageSQL {
+				out[r.B].SQLs = r.N
+			} else {
+				out[r.B].Won = r.N
+			}
+		}
+	}
+	expr, args := bucket("l.contact_due_ms")
+	var rows []struct{ B, Due, Met, Breached int64 }
+	q := "SELECT " + expr + " AS b, COUNT(*) AS due," +
+		" SUM(CASE WHEN l.contacted_ms <= l.contact_due_ms THEN 1 ELSE 0 END) AS met," +
+		" SUM(CASE WHEN l.contacted_ms > l.contact_due_ms OR (l.contacted_ms IS NULL AND l.contact_due_ms < ?) THEN 1 ELSE 0 END) AS breached" +
+		" FROM leads l WHERE l.contact_due_ms >= ? AND l.contact_due_ms < ? GROUP BY 1"
+	args = append(args, ms(now), from, to)
+	if err := db.Raw(q, args...).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("storage: trend sla: %w", err)
+	}
+	for _, r := range rows {
+		if r.B < 0 || int(r.B) >= len(out) {
+			continue
+		}
+		out[r.B].SLAStats = handoff.SLAStats{Due: r.Due, Met: r.Met, Breached: r.Breached, Pending: r.Due - r.Met - r.Breached,
+			Compliance: handoff.Rate(r.Met, r.Met+r.Breached)}
+	}
+	return out, nil
+}
