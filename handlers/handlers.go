@@ -158,12 +158,12 @@ func Middleware(logger *slog.Logger, next http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				logger.ErrorContext(r.Context(), "panic", "request_id", id, "panic", p)
+				logger.ErrorContext(r.Context(), "panic", "panic", p)
 				if !rec.wrote {
 					writeJSON(rec, http.StatusInternalServerError, errorBody{Error: "internal error"})
 				}
 			}
-			logger.InfoContext(r.Context(), "http", "request_id", id, "method", r.Method, "path", r.URL.Path,
+			logger.InfoContext(r.Context(), "http", "method", r.Method, "path", r.URL.Path,
 				"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
 		}()
 		next.ServeHTTP(rec, r)

@@ -12,6 +12,8 @@ import (
 	"runtime/debug"
 	"sort"
 	"syscall"
+
+	"github.com/handoff/handoff/handlers"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -113,12 +115,13 @@ func runVersion(ctx context.Context, e env) error {
 	return nil
 }
 
-// newLogger logs JSON, or text when w is a terminal.
+// newLogger logs JSON, or text when w is a terminal, with the request id
+// on every line logged during a request.
 func newLogger(w io.Writer) *slog.Logger {
 	if isTerminal(w) {
-		return slog.New(slog.NewTextHandler(w, nil))
+		return slog.New(handlers.ContextHandler{Handler: slog.NewTextHandler(w, nil)})
 	}
-	return slog.New(slog.NewJSONHandler(w, nil))
+	return slog.New(handlers.ContextHandler{Handler: slog.NewJSONHandler(w, nil)})
 }
 
 func isTerminal(w io.Writer) bool {

@@ -157,12 +157,16 @@ func (a *app) wireChat() error {
 
 func (a *app) Close() error { return a.store.Close() }
 
+// requestTimeout bounds the work of one request; the server's write
+// timeout is longer so the timeout answer still reaches the client.
+const requestTimeout = 20 * time.Second
+
 // listenAndServe serves HTTP on ln and runs the workers until ctx ends, then
 // shuts down gracefully: in-flight requests finish (up to 25 s) and the
 // workers stop.
 func (a *app) listenAndServe(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler:           handlers.Middleware(a.logger, a.mux),
+		Handler:           handlers.Middleware(a.logger, http.TimeoutHandler(a.mux, requestTimeout, `{"error": "request timed out"}`)),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,

@@ -1,0 +1,39 @@
+package handlers_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/handoff/handoff/handlers"
+)
+
+// TestRequestIDOnEveryLine: a line logged inside a handler with the
+// request's context and the access line both carry the request id.
+func TestRequestIDOnEveryLine(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(handlers.ContextHandler{Handler: slog.NewJSONHandler(&buf, nil)})
+	h := handlers.Middleware(logger, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		logger.With("part", "inner").InfoContext(r.Context(), "working")
+	}))
+	req := httptest.NewRequest("GET", "/x", nil)
+	req.Header.Set("X-Request-Id", "req-42")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("lines = %q", lines)
+	}
+	for _, l := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec["request_id"] != "req-42" {
+			t.Errorf("line without the request id: %s", l)
+		}
+	}
+}
