@@ -34,6 +34,10 @@ var kpiIndexes = []string{
 	"CREATE INDEX IF NOT EXISTS idx_leads_kpi_due ON leads (contact_due_ms, contacted_ms)",
 	"CREATE INDEX IF NOT EXISTS idx_leads_kpi_claim_wait ON leads ((claimed_ms - sql_ms), claimed_ms) WHERE claimed_ms > sql_ms",
 	"CREATE INDEX IF NOT EXISTS idx_leads_kpi_contact_wait ON leads ((contacted_ms - sql_ms), contacted_ms) WHERE contacted_ms > sql_ms",
+	// Earlier versions' indexes that the ones above make redundant: every
+	// index costs each intake write.
+	"DROP INDEX IF EXISTS idx_events_kind_stage_at",
+	"DROP INDEX IF EXISTS idx_leads_contact_due_ms",
 }
 
 // createKPIIndexes creates the KPI indexes that do not exist yet; Migrate

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -199,26 +200,50 @@ func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []SaveResult, errs []
 			outbox = append(outbox, outboxRow{Kind: outboxFor[i], LeadID: lead.ID, Status: OutboxPending, DueMs: ms(it.now), CreatedMs: ms(it.now)})
 		}
 	}
-	if len(eventRows) > 0 {
-		if err := tx.CreateInBatches(&eventRows, 300).Error; err != nil {
-			return nil, nil, err
-		}
+	if err := insertRows(tx, "lead_events", []string{"lead_id", "kind", "stage", "at_ms", "actor", "details"}, len(eventRows), func(i int) []any {
+		r := eventRows[i]
+		return []any{r.LeadID, r.Kind, r.Stage, r.AtMs, r.Actor, r.Details}
+	}); err != nil {
+		return nil, nil, err
 	}
-	if len(outbox) > 0 {
-		if err := tx.CreateInBatches(&outbox, 300).Error; err != nil {
-			return nil, nil, err
-		}
+	if err := insertRows(tx, "outbox", []string{"kind", "lead_id", "platform", "payload", "status", "due_ms", "locked_until_ms", "attempts", "created_ms"}, len(outbox), func(i int) []any {
+		r := outbox[i]
+		return []any{r.Kind, r.LeadID, r.Platform, r.Payload, r.Status, r.DueMs, 0, 0, r.CreatedMs}
+	}); err != nil {
+		return nil, nil, err
 	}
+	// Events saved in a batch are returned without their row ids.
 	n := 0
 	for i := range items {
 		for j := range eventsOf[i] {
 			e := eventsOf[i][j]
-			e.ID, e.LeadID = eventRows[n].ID, eventRows[n].LeadID
+			e.LeadID = eventRows[n].LeadID
 			results[i].Events = append(results[i].Events, e)
 			n++
 		}
 	}
 	return results, errs, nil
+}
+
+// insertRows inserts n rows into table with multi-row INSERT statements of
+// at most 200 rows: plain SQL, the same on SQLite and PostgreSQL, without
+// reading ids back.
+func insertRows(tx *gorm.DB, table string, cols []string, n int, row func(i int) []any) error {
+	placeholders := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	for start := 0; start < n; start += 200 {
+		end := min(start+200, n)
+		values := make([]string, 0, end-start)
+		args := make([]any, 0, (end-start)*len(cols))
+		for i := start; i < end; i++ {
+			values = append(values, placeholders)
+			args = append(args, row(i)...)
+		}
+		q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " + strings.Join(values, ", ")
+		if err := tx.Exec(q, args...).Error; err != nil {
+			return fmt.Errorf("insert into %s: %w", table, err)
+		}
+	}
+	return nil
 }
 
 // updateLeadRow writes every column of a known lead.

@@ -26,7 +26,7 @@ type leadRow struct {
 	ClaimedMs     *int64
 	ContactedMs   *int64
 	ClaimDueMs    *int64 `gorm:"index"`
-	ContactDueMs  *int64 `gorm:"index"`
+	ContactDueMs  *int64 // indexed with contacted_ms in createKPIIndexes
 	SLABreached   bool   `gorm:"column:sla_breached"`
 	NextRemindMs  *int64 `gorm:"index"`
 	ClaimEscMs    *int64 `gorm:"column:claim_escalated_ms"`
@@ -41,9 +41,9 @@ func (leadRow) TableName() string { return "leads" }
 type eventRow struct {
 	ID      int64  `gorm:"primaryKey"`
 	LeadID  int64  `gorm:"not null;index"`
-	Kind    string `gorm:"size:20;not null;index:idx_events_kind_stage_at,priority:1"`
-	Stage   string `gorm:"size:20;not null;index:idx_events_kind_stage_at,priority:2"`
-	AtMs    int64  `gorm:"not null;index:idx_events_kind_stage_at,priority:3"`
+	Kind    string `gorm:"size:20;not null"` // indexed with stage and at_ms in createKPIIndexes
+	Stage   string `gorm:"size:20;not null"`
+	AtMs    int64  `gorm:"not null"`
 	Actor   string `gorm:"size:200"`
 	Details string `gorm:"type:text"`
 }
