@@ -116,6 +116,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	for {
 		now := s.cfg.Now()
 		ok, err := s.cfg.Store.AcquireLease(ctx, LeaseName, s.cfg.Holder, now, s.cfg.LeaseTTL)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if err != nil {
 			s.cfg.Logger.Warn("scheduler: lease", "err", err)
 		}
