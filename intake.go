@@ -176,19 +176,28 @@ func wholeNumber(v any) (int64, error) {
 	return 0, fmt.Errorf("not an integer")
 }
 
-// parseAmount turns a non-negative number with at most two decimals into
-// minor units.
+// parseAmount turns a JSON number or a numeric string into minor units
+// (see ParseAmount).
 func parseAmount(v any) (int64, error) {
-	var s string
 	switch n := v.(type) {
 	case float64:
-		s = strconv.FormatFloat(n, 'f', -1, 64)
+		return ParseAmount(strconv.FormatFloat(n, 'f', -1, 64))
 	case json.Number:
-		s = n.String()
+		return ParseAmount(n.String())
 	case string:
-		s = strings.ReplaceAll(strings.TrimSpace(n), " ", "")
-	default:
-		return 0, fmt.Errorf("must be a number")
+		return ParseAmount(n)
+	}
+	return 0, fmt.Errorf("must be a number")
+}
+
+// ParseAmount reads a non-negative amount in major units with at most two
+// decimals ("40000", "40 000", "1250.5", Danish "1250,50") and returns it in
+// minor units, or an error saying what is wrong ("must be a number", "must
+// not be negative", "too large", "at most two decimals").
+func ParseAmount(s string) (int64, error) {
+	s = strings.NewReplacer(" ", "", "\u00a0", "", "_", "").Replace(strings.TrimSpace(s))
+	if strings.Count(s, ",") == 1 && !strings.Contains(s, ".") {
+		s = strings.Replace(s, ",", ".", 1)
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {

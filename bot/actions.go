@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -414,32 +413,18 @@ func (b *Bot) Submit(ctx context.Context, a Actor, formID, state string, values 
 	return err
 }
 
-// ParseAmount reads a non-negative amount in major units with at most two
-// decimals ("40000", "40 000", "1250.5", "1250,50") and returns it in minor
-// units, or an error saying what is wrong.
+// ParseAmount reads the deal value typed into a form (see
+// handoff.ParseAmount) and returns it in minor units, or a sentence to show
+// the user.
 func ParseAmount(s string) (int64, error) {
-	s = strings.NewReplacer(" ", "", "\u00a0", "", "_", "").Replace(strings.TrimSpace(s))
-	if s == "" {
+	if strings.TrimSpace(s) == "" {
 		return 0, errors.New("Enter the deal value.")
 	}
-	if strings.Count(s, ",") == 1 && !strings.Contains(s, ".") {
-		s = strings.Replace(s, ",", ".", 1)
+	minor, err := handoff.ParseAmount(s)
+	if err != nil {
+		return 0, fmt.Errorf("The amount: %v.", err)
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("%q is not a number.", s)
-	}
-	if f < 0 {
-		return 0, errors.New("The amount must not be negative.")
-	}
-	if f > 1e13 {
-		return 0, errors.New("The amount is too large.")
-	}
-	minor := math.Round(f * 100)
-	if math.Abs(minor-f*100) > 1e-6*math.Max(1, f) {
-		return 0, errors.New("Use at most two decimals.")
-	}
-	return int64(minor), nil
+	return minor, nil
 }
 
 func currency(p handoff.Policy) string {

@@ -168,16 +168,7 @@ func targetText(actual int64, t *handoff.TargetActual) string {
 // implement DigestStore (*storage.Store does).
 func (d *Dispatcher) digest(ctx context.Context, m storage.OutboxMessage) (string, []storage.ChatPost, error) {
 	if m.Platform == "" && len(d.cfg.Targets) > 1 {
-		var children []storage.OutboxMessage
-		for _, t := range d.cfg.Targets {
-			if t.ManagerChannel != "" {
-				children = append(children, storage.OutboxMessage{Kind: m.Kind, Platform: t.Platform.Name(), Payload: m.Payload})
-			}
-		}
-		if err := d.cfg.Store.Enqueue(ctx, d.cfg.Now().UTC(), children...); err != nil {
-			return "", nil, err
-		}
-		return fmt.Sprintf("fanned out to %d", len(children)), nil, nil
+		return d.fanOutToManagers(ctx, m)
 	}
 	t, err := d.target(m.Platform)
 	if err != nil {

@@ -106,21 +106,28 @@ func (d *Dispatcher) remind(ctx context.Context, m storage.OutboxMessage) (strin
 	return "sent", nil, nil
 }
 
+// fanOutToManagers replaces a message meant for every platform's managers'
+// channel with one copy per platform that has one, so that a failure on one
+// platform is retried without repeating the others.
+func (d *Dispatcher) fanOutToManagers(ctx context.Context, m storage.OutboxMessage) (string, []storage.ChatPost, error) {
+	var children []storage.OutboxMessage
+	for _, t := range d.cfg.Targets {
+		if t.ManagerChannel != "" {
+			children = append(children, storage.OutboxMessage{Kind: m.Kind, LeadID: m.LeadID, Platform: t.Platform.Name(), Payload: m.Payload})
+		}
+	}
+	if err := d.cfg.Store.Enqueue(ctx, d.cfg.Now().UTC(), children...); err != nil {
+		return "", nil, err
+	}
+	return fmt.Sprintf("fanned out to %d", len(children)), nil, nil
+}
+
 // escalate delivers a storage.OutboxEscalate message to the managers'
 // channel of every platform that has one (one outbox message per platform,
 // so a failure on one is retried without repeating the other).
 func (d *Dispatcher) escalate(ctx context.Context, m storage.OutboxMessage) (string, []storage.ChatPost, error) {
 	if m.Platform == "" && len(d.cfg.Targets) > 1 {
-		var children []storage.OutboxMessage
-		for _, t := range d.cfg.Targets {
-			if t.ManagerChannel != "" {
-				children = append(children, storage.OutboxMessage{Kind: m.Kind, LeadID: m.LeadID, Platform: t.Platform.Name(), Payload: m.Payload})
-			}
-		}
-		if err := d.cfg.Store.Enqueue(ctx, d.cfg.Now().UTC(), children...); err != nil {
-			return "", nil, err
-		}
-		return fmt.Sprintf("fanned out to %d", len(children)), nil, nil
+		return d.fanOutToManagers(ctx, m)
 	}
 	t, err := d.target(m.Platform)
 	if err != nil {

@@ -81,10 +81,10 @@ func (t *Teams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, err := t.Validator.Validate(ctx, auth, channelID, serviceURL); err != nil {
 		switch handoff.ErrorCode(err) {
 		case handoff.EUNAUTHORIZED, handoff.EFORBIDDEN:
-			t.logger().WarnContext(ctx, "teams: activity refused", "request_id", RequestID(ctx), "err", err)
+			t.logger().WarnContext(ctx, "teams: activity refused", "err", err)
 			writeError(w, r, t.logger(), err)
 		default:
-			t.logger().ErrorContext(ctx, "teams: cannot check token", "request_id", RequestID(ctx), "err", err)
+			t.logger().ErrorContext(ctx, "teams: cannot check token", "err", err)
 			writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: "cannot check the token now"})
 		}
 		return

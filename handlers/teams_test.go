@@ -391,7 +391,7 @@ func TestTeamsLeadFlow(t *testing.T) {
 			bad[k] = v
 		}
 		again := e.invoke(ritaID, "Rita Rep", bad)
-		if !strings.Contains(again.raw, "Use at most two decimals") {
+		if !strings.Contains(again.raw, "at most two decimals") {
 			t.Fatalf("invalid amount answer = %s", again.raw)
 		}
 		submit["in_amount"] = "40000"

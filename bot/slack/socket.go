@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	mrand "math/rand/v2"
+	"net/http"
 	"sync"
 	"time"
 
@@ -120,8 +121,9 @@ func (s *SocketMode) handle(ctx context.Context, typ socketmode.EventType, req s
 		}
 	}()
 	var (
-		answer any
-		err    error
+		answer      any
+		err         error
+		responseURL string // a slash command's
 	)
 	switch typ {
 	case socketmode.EventTypeEventsAPI:
@@ -135,6 +137,7 @@ func (s *SocketMode) handle(ctx context.Context, typ socketmode.EventType, req s
 		var cmd slackapi.SlashCommand
 		if err = json.Unmarshal(req.Payload, &cmd); err == nil {
 			answer, err = s.app.Command(ctx, cmd)
+			responseURL = cmd.ResponseURL
 		}
 	}
 	if err != nil {
@@ -147,11 +150,25 @@ func (s *SocketMode) handle(ctx context.Context, typ socketmode.EventType, req s
 	}
 	if err := s.client.AckCtx(ctx, req.EnvelopeID, answer); err != nil {
 		s.logger.WarnContext(ctx, "slack socket mode: ack failed", "envelope", req.EnvelopeID, "err", err)
-		if answer != nil {
-			// Too big (acks are limited to 20 KB): at least acknowledge.
+		if answer != nil && ctx.Err() == nil {
+			// Too big (acks are limited to 20 KB): at least acknowledge,
+			// and send a command's answer through its response_url.
 			if err := s.client.AckCtx(ctx, req.EnvelopeID, nil); err != nil {
 				s.logger.WarnContext(ctx, "slack socket mode: empty ack failed", "envelope", req.EnvelopeID, "err", err)
+			}
+			if r, ok := answer.(commandResponse); ok && responseURL != "" {
+				msg := &slackapi.WebhookMessage{ResponseType: r.ResponseType, Text: r.Text}
+				if len(r.Blocks) > 0 {
+					msg.Blocks = &slackapi.Blocks{BlockSet: r.Blocks}
+				}
+				if err := slackapi.PostWebhookCustomHTTPContext(ctx, responseURL, responseClient, msg); err != nil {
+					s.logger.ErrorContext(ctx, "slack socket mode: answer through response_url", "envelope", req.EnvelopeID, "err", err)
+				}
 			}
 		}
 	}
 }
+
+// responseClient posts answers too big for an acknowledgement to their
+// response_url.
+var responseClient = &http.Client{Timeout: 10 * time.Second}

@@ -133,7 +133,7 @@ func TestRenderFormGolden(t *testing.T) {
 		fields  map[string]string
 	}{
 		{"form_won", bot.Form{ID: bot.ActionWon, State: `{"lead":42}`, Title: "Won", Submit: "Save", Intro: "🏆 Congratulations on *Acme A/S*!",
-			Inputs: []bot.Input{{ID: "amount", Label: "Deal value (DKK)", Kind: bot.InputNumber, Placeholder: "40000"}}}, "", map[string]string{"amount": "Use at most two decimals."}},
+			Inputs: []bot.Input{{ID: "amount", Label: "Deal value (DKK)", Kind: bot.InputNumber, Placeholder: "40000"}}}, "", map[string]string{"amount": "The amount: at most two decimals."}},
 		{"form_recycle", bot.Form{ID: bot.ActionRecycle, State: `{"lead":42}`, Title: "Recycle", Submit: "Return it",
 			Inputs: []bot.Input{{ID: "reason", Label: "Why is it not ready?", Kind: bot.InputMultiline}}}, "", nil},
 		{"form_reassign", bot.Form{ID: bot.ActionReassign, State: `{"lead":42}`, Title: "Reassign", Submit: "Reassign",

@@ -5,6 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"time"
+
+	"github.com/handoff/handoff/config"
+	"github.com/handoff/handoff/storage"
 )
 
 // runForget erases a person's data: handoff forget --email x@y, or
@@ -20,27 +23,20 @@ func runForget(ctx context.Context, e env) error {
 	if (*email == "") == (*externalID == "") {
 		return &exitError{code: 2, err: fmt.Errorf("usage: handoff forget --email x@y | --external-id ID")}
 	}
-	cfg, err := loadConfig(e)
-	if err != nil {
-		return err
-	}
-	store, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	now := time.Now().UTC()
-	if *externalID != "" {
-		if err := store.ForgetLead(ctx, *externalID, now); err != nil {
+	return withStore(ctx, e, func(_ config.Config, store *storage.Store) error {
+		now := time.Now().UTC()
+		if *externalID != "" {
+			if err := store.ForgetLead(ctx, *externalID, now); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "erased lead %s\n", *externalID)
+			return nil
+		}
+		n, err := store.ForgetEmail(ctx, *email, now)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "erased lead %s\n", *externalID)
+		fmt.Fprintf(e.stdout, "erased %d lead(s) with email %s\n", n, *email)
 		return nil
-	}
-	n, err := store.ForgetEmail(ctx, *email, now)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "erased %d lead(s) with email %s\n", n, *email)
-	return nil
+	})
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -25,63 +23,24 @@ func TestServeAcceptsLeadsAndShutsDownGracefully(t *testing.T) {
 	for _, dialect := range storagetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			vars := map[string]string{"DATABASE_URL": storagetest.URL(t, dialect), "HANDOFF_API_TOKEN": "tok"}
-			cfg, err := loadConfig(env{getenv: func(k string) string { return vars[k] }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			a, err := newApp(ctx, cfg, newLogger(&bytes.Buffer{}), func() time.Time { return time.Now().UTC() })
-			if err != nil {
-				t.Fatal(err)
-			}
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- a.listenAndServe(ctx, ln) }()
-			base := "http://" + ln.Addr().String()
-
-			req, _ := http.NewRequest("POST", base+"/api/leads", strings.NewReader(`{"external_id":"e2e-1","company":"Acme"}`))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer tok")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != 201 {
-				t.Fatalf("POST /api/leads = %d", resp.StatusCode)
-			}
+			srv := startServer(t, vars)
+			srv.postLead(t, `{"external_id":"e2e-1","company":"Acme"}`)
 			for _, path := range []string{"/healthz", "/readyz"} {
-				r, err := http.Get(base + path)
+				r, err := http.Get(srv.base + path)
 				if err != nil || r.StatusCode != 200 {
 					t.Fatalf("GET %s = %v, %v", path, r, err)
 				}
 				r.Body.Close()
 			}
-			r, err := http.Get(base + "/metrics")
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(r.Body)
-			r.Body.Close()
-			for _, want := range []string{`handoff_leads_received_total{source="unknown",stage="sql"} 1`, "handoff_outbox_pending 1", "handoff_intake_duration_seconds_count 1"} {
-				if !strings.Contains(string(body), want) {
-					t.Errorf("/metrics lacks %q", want)
-				}
-			}
-			cancel()
+			srv.metricsContain(t, `handoff_leads_received_total{source="unknown",stage="sql"} 1`, "handoff_outbox_pending 1",
+				"handoff_intake_duration_seconds_count 1")
+			stopped := make(chan struct{})
+			go func() { srv.stop(); close(stopped) }()
 			select {
-			case err := <-done:
-				if err != nil {
-					t.Fatalf("serve returned %v after shutdown", err)
-				}
+			case <-stopped:
 			case <-time.After(10 * time.Second):
 				t.Fatal("serve did not stop within 10 s of the signal")
 			}
-			a.Close()
-
 			s, err := storage.Open(context.Background(), vars["DATABASE_URL"], storage.Options{})
 			if err != nil {
 				t.Fatal(err)

@@ -30,6 +30,21 @@ func openStore(ctx context.Context, cfg config.Config) (*storage.Store, error) {
 	return s, nil
 }
 
+// withStore loads the configuration, opens and migrates the store, runs f
+// and closes the store.
+func withStore(ctx context.Context, e env, f func(cfg config.Config, store *storage.Store) error) error {
+	cfg, err := loadConfig(e)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return f(cfg, store)
+}
+
 func runMigrate(ctx context.Context, e env) error {
 	cfg, err := loadConfig(e)
 	if err != nil {

@@ -63,6 +63,8 @@ type Server struct {
 	seq         int64
 	latency     time.Duration
 	notify      chan struct{}
+
+	socket socketMode // Socket Mode (socket.go)
 }
 
 // New starts a fake that accepts the bot token token. Close it when done.
@@ -73,7 +75,10 @@ func New(token string) *Server {
 }
 
 // Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
+func (s *Server) Close() {
+	s.closeSockets() // hijacked: the test server no longer tracks them
+	s.srv.Close()
+}
 
 // APIURL is the base URL for slack.OptionAPIURL (it ends with "/").
 func (s *Server) APIURL() string { return s.srv.URL + "/api/" }
@@ -160,6 +165,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		call.Method = strings.TrimPrefix(r.URL.Path, "/api/")
 	case strings.HasPrefix(r.URL.Path, "/response/"):
 		call.Method = "response_url"
+	case r.URL.Path == socketPath:
+		s.serveSocket(w, r)
+		return
 	default:
 		http.NotFound(w, r)
 		return
@@ -181,6 +189,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", strconv.Itoa(f.retryAfter))
 		}
 		http.Error(w, http.StatusText(f.status), f.status)
+		return
+	}
+	if call.Method == "apps.connections.open" {
+		s.openConnection(w, r, call) // with the app-level token
 		return
 	}
 	if call.Method != "response_url" {

@@ -1,0 +1,514 @@
+package slack_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	slackbot "github.com/handoff/handoff/bot/slack"
+	"github.com/handoff/handoff/internal/fakeslack"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+const (
+	appToken     = "xapp-1-A0001-1-test"
+	salesChannel = "CSALES"
+	ackWithin    = 3 * time.Second // Slack's limit
+)
+
+// lockedBuffer is a log destination safe for concurrent writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// socketRig is Handoff wired to a fake Slack over Socket Mode: the store,
+// the bot, the outbox dispatcher and the Socket Mode runner.
+type socketRig struct {
+	store  *storage.Store
+	slack  *fakeslack.Server
+	disp   *bot.Dispatcher
+	runner *slackbot.SocketMode
+	log    *lockedBuffer
+
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// newSocketRig builds the rig; the runner connects with appTok.
+func newSocketRig(t *testing.T, s *storage.Store, appTok string, opts ...socketmode.Option) *socketRig {
+	t.Helper()
+	fake := fakeslack.New(token)
+	t.Cleanup(fake.Close)
+	fake.EnableSocketMode(appToken)
+	api := slackbot.NewClient(token, appTok, fake.APIURL())
+	platform := slackbot.NewPlatform(api)
+	policy := handoff.DefaultPolicy()
+	quiet := slog.New(slog.DiscardHandler)
+	disp := bot.NewDispatcher(bot.DispatcherConfig{Store: s, Targets: []bot.Target{{Platform: platform, SalesChannel: salesChannel}},
+		Policy: policy, Logger: quiet})
+	b := bot.New(bot.Config{Store: s, Policy: policy, Logger: quiet, Wake: disp.Wake,
+		Managers:  map[string]bot.Managers{slackbot.Name: slackbot.NewManagers(api, nil, "SMANAGERS")},
+		Directory: map[string]bot.Directory{slackbot.Name: platform}})
+	answerer := slowWhenAsked{&bot.Reports{Store: s, Policy: policy}}
+	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Answerer: answerer, Dedup: s, Logger: quiet,
+		AnswerWithin: 200 * time.Millisecond})
+	logs := &lockedBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return &socketRig{store: s, slack: fake, disp: disp, runner: slackbot.NewSocketMode(api, app, logger, opts...), log: logs}
+}
+
+// start runs the runner until the test ends (or stop).
+func (r *socketRig) start(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel, r.done = cancel, make(chan error, 1)
+	go func() { r.done <- r.runner.Run(ctx) }()
+	t.Cleanup(func() { r.stop(t) })
+}
+
+// stop cancels the runner and returns how long Run took to return; it
+// fails the test if Run does not return nil within 2 s.
+func (r *socketRig) stop(t *testing.T) time.Duration {
+	t.Helper()
+	if r.cancel == nil {
+		return 0
+	}
+	start := time.Now()
+	r.cancel()
+	r.cancel = nil
+	select {
+	case err := <-r.done:
+		if err != nil {
+			t.Errorf("Run = %v, want nil after cancel", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Error("Run did not return within 2 s of cancel")
+	}
+	return time.Since(start)
+}
+
+// exited reports whether Run has returned (without consuming its result
+// for stop when it has not).
+func (r *socketRig) exited() bool {
+	select {
+	case err := <-r.done:
+		r.done <- err
+		return true
+	default:
+		return false
+	}
+}
+
+// drain delivers everything due in the outbox.
+func (r *socketRig) drain(t *testing.T) {
+	t.Helper()
+	for range 100 {
+		n, err := r.disp.RunOnce(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+	t.Fatal("outbox never drained")
+}
+
+// announced saves a new SQL through the store and posts it.
+func (r *socketRig) announced(t *testing.T, ext string) *handoff.Lead {
+	t.Helper()
+	score := 75
+	res, err := r.store.SaveLead(context.Background(), handoff.LeadInput{ExternalID: ext, Company: "Co " + ext, Name: "Bo", Score: &score},
+		handoff.DefaultPolicy(), time.Now().UTC(), handoff.ActorAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.drain(t)
+	return res.Lead
+}
+
+func (r *socketRig) lead(t *testing.T, id int64) *handoff.Lead {
+	t.Helper()
+	l, err := r.store.Lead(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// conn waits for the n-th Socket Mode connection.
+func (r *socketRig) conn(t *testing.T, n int) *fakeslack.SocketConn {
+	t.Helper()
+	c := r.slack.WaitSocket(n, 5*time.Second)
+	if c == nil {
+		t.Fatalf("no Socket Mode connection #%d within 5 s (apps.connections.open calls: %d); log:\n%s",
+			n, len(r.slack.Calls("apps.connections.open")), r.log.String())
+	}
+	return c
+}
+
+// acked waits for n acknowledgements of id, each within Slack's 3 s, and
+// returns them.
+func (r *socketRig) acked(t *testing.T, id string, n int) []fakeslack.SocketAck {
+	t.Helper()
+	acks := r.slack.WaitSocketAcks(id, n, ackWithin+time.Second)
+	if len(acks) < n {
+		t.Fatalf("envelope %s acknowledged %d times, want %d; log:\n%s", id, len(acks), n, r.log.String())
+	}
+	for _, a := range acks {
+		if a.Latency <= 0 || a.Latency > ackWithin {
+			t.Fatalf("envelope %s acknowledged after %s, want within %s", id, a.Latency, ackWithin)
+		}
+	}
+	return acks
+}
+
+// claim clicks Claim on l as user over c, and returns the envelope id.
+func (r *socketRig) claim(t *testing.T, c *fakeslack.SocketConn, user string, l *handoff.Lead) string {
+	t.Helper()
+	id, err := c.Interactive(fakeslack.ClickPayload(user, salesChannel, "1700000000.000001", bot.ActionClaim, fmt.Sprint(l.ID), r.slack.ResponseURL(user)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// claimedBy checks that l is claimed by user and that its card was updated
+// exactly once to say so.
+func (r *socketRig) claimedBy(t *testing.T, l *handoff.Lead, user string) {
+	t.Helper()
+	got := r.lead(t, l.ID)
+	if got.Stage != handoff.StageClaimed || got.Owner.UserID != user || got.Owner.Platform != slackbot.Name {
+		t.Fatalf("lead %d = %s owned by %+v, want claimed by %s", l.ID, got.Stage, got.Owner, user)
+	}
+	var updates int
+	for _, c := range r.slack.Calls("chat.update") {
+		if strings.Contains(c.Param("text"), "<@"+user+">") && strings.Contains(c.Param("text"), "Co "+l.ExternalID) {
+			updates++
+		}
+	}
+	if updates != 1 {
+		t.Fatalf("card of lead %d updated %d times naming <@%s>, want once; updates: %+v", l.ID, updates, user, r.slack.Calls("chat.update"))
+	}
+}
+
+// slowWhenAsked answers "slow …" after 500 ms (past AnswerWithin) and
+// "long-history" with a 100-row table (a lead's long history: an answer
+// over Socket Mode's 20 KB acknowledgement limit); the reports answer the
+// rest.
+type slowWhenAsked struct{ bot.CommandAnswerer }
+
+func (a slowWhenAsked) Answer(ctx context.Context, cmd bot.Command) (bot.Message, error) {
+	if rest, ok := strings.CutPrefix(cmd.Text, "slow "); ok {
+		time.Sleep(500 * time.Millisecond)
+		cmd.Text = rest
+	}
+	if cmd.Text == "long-history" {
+		table := bot.Table{Title: "History", Columns: []string{"When", "What", "Who", "Stage"}}
+		for i := range 100 {
+			table.Rows = append(table.Rows, []string{fmt.Sprintf("2026-11-%02d 12:%02d", 1+i%28, i%60), "contact logged", fmt.Sprintf("<@U%05d>", i), "contacted"})
+		}
+		return bot.Message{Summary: "History of hs-7 (100 events)", Header: "hs-7", Tables: []bot.Table{table}, Private: true}, nil
+	}
+	return a.CommandAnswerer.Answer(ctx, cmd)
+}
+
+// TestSocketModeClaim: the runner opens a connection with the app-level
+// token, is greeted, and handles a Claim click delivered twice (a retry):
+// both deliveries are acknowledged within 3 s and the lead is claimed once.
+func TestSocketModeClaim(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newSocketRig(t, s, appToken)
+		l := r.announced(t, "sock-claim")
+		r.start(t)
+		c := r.conn(t, 1)
+		if opens := r.slack.Calls("apps.connections.open"); len(opens) != 1 {
+			t.Fatalf("apps.connections.open calls = %d, want 1", len(opens))
+		}
+		deadline := time.Now().Add(2 * time.Second)
+		for !strings.Contains(r.log.String(), "state=hello") && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if !strings.Contains(r.log.String(), "state=hello") {
+			t.Fatalf("the runner never saw hello; log:\n%s", r.log.String())
+		}
+
+		id := r.claim(t, c, "UREP", l)
+		if err := c.Redeliver(id); err != nil { // Slack retries; both are in flight at once
+			t.Fatal(err)
+		}
+		for _, a := range r.acked(t, id, 2) {
+			if a.Payload != nil || a.Conn != 1 {
+				t.Fatalf("ack = %+v, want an empty ack on connection 1", a)
+			}
+		}
+		r.drain(t)
+		r.claimedBy(t, l, "UREP")
+		got := r.lead(t, l.ID)
+		if got.Owner.Email != "urep@example.com" {
+			t.Fatalf("owner email = %q, want urep@example.com", got.Owner.Email)
+		}
+		if eph := r.slack.Calls("chat.postEphemeral"); len(eph) != 0 {
+			t.Fatalf("private notices = %+v, want none for the owner's own retry", eph)
+		}
+		if dms := r.slack.Calls("conversations.open"); len(dms) != 1 || dms[0].Param("users") != "UREP" {
+			t.Fatalf("DMs opened = %+v, want one to UREP", dms)
+		}
+		if len(r.slack.SocketConns()) != 1 {
+			t.Fatalf("connections = %d, want 1", len(r.slack.SocketConns()))
+		}
+	})
+}
+
+// TestSocketModeCommandsAndEvents: a slash command is answered in its
+// acknowledgement, a slow one is acknowledged at once and answered through
+// response_url, and a retried event is acknowledged each time but handled
+// once.
+func TestSocketModeCommandsAndEvents(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newSocketRig(t, s, appToken)
+		r.start(t)
+		c := r.conn(t, 1)
+
+		id, err := c.SlashCommand(fakeslack.CommandBody("U1", "C1", "/funnel", "help", r.slack.ResponseURL("help")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ack := r.acked(t, id, 1)[0]
+		var answer struct {
+			ResponseType string           `json:"response_type"`
+			Text         string           `json:"text"`
+			Blocks       []map[string]any `json:"blocks"`
+		}
+		if err := json.Unmarshal(ack.Payload, &answer); err != nil {
+			t.Fatalf("ack payload %s: %v", ack.Payload, err)
+		}
+		if answer.ResponseType != "ephemeral" || !strings.Contains(answer.Text, "How to use /funnel") || !strings.Contains(string(ack.Payload), "/funnel [period] [source] [public]") {
+			t.Fatalf("ack payload = %s, want the private /funnel help", ack.Payload)
+		}
+
+		id, err = c.SlashCommand(fakeslack.CommandBody("U1", "C1", "/funnel", "slow help", r.slack.ResponseURL("slow")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ack := r.acked(t, id, 1)[0]; !strings.Contains(string(ack.Payload), "Working on") || ack.Latency > time.Second {
+			t.Fatalf("slow command ack = %s after %s, want a quick \"Working on\"", ack.Payload, ack.Latency)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for len(r.slack.Responses("slow")) == 0 && time.Now().Before(deadline) {
+			r.drain(t)
+			time.Sleep(20 * time.Millisecond)
+		}
+		if late := r.slack.Responses("slow"); len(late) != 1 || !strings.Contains(late[0].Text, "How to use /funnel") {
+			t.Fatalf("late answers = %+v, want the /funnel help through response_url", late)
+		}
+		if len(r.slack.Responses("help")) != 0 {
+			t.Fatal("the quick answer also went through response_url")
+		}
+
+		// An answer too big for an acknowledgement (20 KB) still reaches the
+		// user, through response_url.
+		id, err = c.SlashCommand(fakeslack.CommandBody("U1", "C1", "/leads", "long-history", r.slack.ResponseURL("big")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ack := r.acked(t, id, 1)[0]; len(ack.Payload) >= 20*1024 {
+			t.Fatalf("ack of %d bytes, over Slack's 20 KB", len(ack.Payload))
+		}
+		if !strings.Contains(r.log.String(), "20480-byte") {
+			t.Fatalf("the answer fitted in an acknowledgement; the test needs a bigger one. log:\n%s", r.log.String())
+		}
+		deadline = time.Now().Add(5 * time.Second)
+		for len(r.slack.Responses("big")) == 0 && time.Now().Before(deadline) {
+			r.drain(t)
+			time.Sleep(20 * time.Millisecond)
+		}
+		if big := r.slack.Responses("big"); len(big) != 1 || !strings.Contains(big[0].Text, "History of hs-7") || !strings.Contains(fmt.Sprint(big[0].Blocks), "U00099") {
+			t.Fatalf("answers through response_url = %+v, want the whole history", big)
+		}
+
+		event := `{"type":"event_callback","team_id":"T0001","api_app_id":"A0001","event_id":"Ev0SOCKET1","event_time":1700000000,"event":{"type":"tokens_revoked","tokens":{"bot":["UBOT"]}}}`
+		id, err = c.EventsAPI(event)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Redeliver(id); err != nil {
+			t.Fatal(err)
+		}
+		r.acked(t, id, 2)
+		first, err := s.MarkProcessed(context.Background(), slackbot.Name, "Ev0SOCKET1", time.Now())
+		if err != nil || first {
+			t.Fatalf("MarkProcessed after deliveries = %v, %v; want already processed", first, err)
+		}
+	})
+}
+
+// TestSocketModeReconnects: after a disconnect request and after the
+// socket drops, the runner asks apps.connections.open for a new URL and
+// goes on handling clicks; an envelope redelivered on the new connection
+// is acknowledged again and changes nothing.
+func TestSocketModeReconnects(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newSocketRig(t, s, appToken)
+		l1, l2, l3 := r.announced(t, "sock-1"), r.announced(t, "sock-2"), r.announced(t, "sock-3")
+		r.start(t)
+
+		c1 := r.conn(t, 1)
+		id1 := r.claim(t, c1, "UANN", l1)
+		r.acked(t, id1, 1)
+		if err := c1.Disconnect("refresh_requested"); err != nil {
+			t.Fatal(err)
+		}
+		c2 := r.conn(t, 2)
+		select {
+		case <-c1.Done():
+		case <-time.After(2 * time.Second):
+			t.Fatal("the runner kept the old connection open after disconnect")
+		}
+		if opens := r.slack.Calls("apps.connections.open"); len(opens) != 2 {
+			t.Fatalf("apps.connections.open calls = %d, want 2 (a new URL per connection)", len(opens))
+		}
+		if err := c2.Redeliver(id1); err != nil {
+			t.Fatal(err)
+		}
+		id2 := r.claim(t, c2, "UBEN", l2)
+		r.acked(t, id2, 1)
+		if acks := r.acked(t, id1, 2); acks[1].Conn != 2 {
+			t.Fatalf("redelivered envelope acknowledged on connection %d, want 2", acks[1].Conn)
+		}
+
+		c2.Drop() // no disconnect message, no close frame
+		c3 := r.conn(t, 3)
+		id3 := r.claim(t, c3, "UCAT", l3)
+		if acks := r.acked(t, id3, 1); acks[0].Conn != 3 {
+			t.Fatalf("ack on connection %d, want 3", acks[0].Conn)
+		}
+		if opens := r.slack.Calls("apps.connections.open"); len(opens) != 3 {
+			t.Fatalf("apps.connections.open calls = %d, want 3", len(opens))
+		}
+		r.drain(t)
+		r.claimedBy(t, l1, "UANN")
+		r.claimedBy(t, l2, "UBEN")
+		r.claimedBy(t, l3, "UCAT")
+		if n := len(r.slack.Calls("chat.update")); n != 3 {
+			t.Fatalf("chat.update calls = %d, want 3", n)
+		}
+		if r.exited() {
+			t.Fatal("Run returned")
+		}
+	})
+}
+
+// TestSocketModeInvalidAuth: apps.connections.open answering invalid_auth
+// is fatal to slack-go's RunContext; the runner retries with growing,
+// jittered waits instead of exiting, connects once the token works, and
+// stops promptly when cancelled.
+func TestSocketModeInvalidAuth(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newSocketRig(t, s, appToken)
+		l := r.announced(t, "sock-auth")
+		r.slack.RefuseConnections(2)
+		r.start(t)
+		c := r.conn(t, 1)
+		opens := r.slack.Calls("apps.connections.open")
+		if len(opens) != 3 {
+			t.Fatalf("apps.connections.open calls = %d, want 3 (two refused)", len(opens))
+		}
+		gap1, gap2 := opens[1].At.Sub(opens[0].At), opens[2].At.Sub(opens[1].At)
+		if gap1 < 400*time.Millisecond || gap2 < 900*time.Millisecond {
+			t.Fatalf("retries after %s and %s, want a backoff (≥ 0.5 s, then ≥ 1 s)", gap1, gap2)
+		}
+		if !strings.Contains(r.log.String(), "invalid_auth") {
+			t.Fatalf("the refusal was not logged:\n%s", r.log.String())
+		}
+		id := r.claim(t, c, "UREP", l)
+		r.acked(t, id, 1)
+		r.drain(t)
+		r.claimedBy(t, l, "UREP")
+		if took := r.stop(t); took > time.Second {
+			t.Fatalf("Run took %s to stop", took)
+		}
+		select {
+		case <-c.Done():
+		case <-time.After(2 * time.Second):
+			t.Fatal("the connection stayed open after Run returned")
+		}
+	})
+}
+
+// TestSocketModeStopsWhileRefused: with a token Slack always refuses, the
+// runner keeps retrying (it never returns by itself) and returns nil at
+// once when cancelled in the middle of a wait.
+func TestSocketModeStopsWhileRefused(t *testing.T) {
+	s := storagetest.Open(t, storage.DialectSQLite)
+	r := newSocketRig(t, s, "xapp-1-A0001-1-revoked")
+	r.start(t)
+	if opens := r.slack.Wait("apps.connections.open", 2, 3*time.Second); len(opens) < 2 {
+		t.Fatalf("apps.connections.open calls = %d, want a retry", len(opens))
+	}
+	time.Sleep(100 * time.Millisecond) // now waiting (≥ 1 s) to retry again
+	if r.exited() {
+		t.Fatal("Run returned on invalid_auth")
+	}
+	if took := r.stop(t); took > 500*time.Millisecond {
+		t.Fatalf("Run took %s to stop while waiting to retry", took)
+	}
+	if n := len(r.slack.SocketConns()); n != 0 {
+		t.Fatalf("connections = %d with a refused token", n)
+	}
+}
+
+// TestSocketModeSilentConnection: a connection Slack stops pinging is
+// replaced after the ping interval; a pinged one is kept.
+func TestSocketModeSilentConnection(t *testing.T) {
+	s := storagetest.Open(t, storage.DialectSQLite)
+	t.Run("Pinged", func(t *testing.T) {
+		r := newSocketRig(t, s, appToken, socketmode.OptionPingInterval(300*time.Millisecond))
+		r.slack.SetSocketPing(50 * time.Millisecond)
+		r.start(t)
+		r.conn(t, 1)
+		time.Sleep(time.Second)
+		if n := len(r.slack.SocketConns()); n != 1 {
+			t.Fatalf("connections = %d, want the pinged one kept", n)
+		}
+	})
+	t.Run("Silent", func(t *testing.T) {
+		r := newSocketRig(t, s, appToken, socketmode.OptionPingInterval(300*time.Millisecond))
+		r.slack.SetSocketPing(-1)
+		r.start(t)
+		c1 := r.conn(t, 1)
+		r.conn(t, 2)
+		select {
+		case <-c1.Done():
+		case <-time.After(2 * time.Second):
+			t.Fatal("the silent connection was not closed")
+		}
+		if opens := r.slack.Calls("apps.connections.open"); len(opens) < 2 {
+			t.Fatalf("apps.connections.open calls = %d, want a new URL", len(opens))
+		}
+	})
+}
