@@ -27,12 +27,14 @@ type FunnelAPI struct {
 	Token  string           // HANDOFF_API_TOKEN; empty disables the endpoints
 	Now    func() time.Time // clock; time.Now when nil
 	Logger *slog.Logger     // slog.Default when nil
+	// Limit bounds each token's request rate (shared with the intake API); nil for none.
+	Limit *RateLimit
 }
 
 // Register adds the funnel API's routes to mux.
 func (a *FunnelAPI) Register(mux *http.ServeMux) {
-	mux.Handle("GET /api/funnel", RequireToken(a.Token, a.getFunnel))
-	mux.Handle("POST /api/traffic", RequireToken(a.Token, a.postTraffic))
+	mux.Handle("GET /api/funnel", a.Limit.Wrap(RequireToken(a.Token, a.getFunnel)))
+	mux.Handle("POST /api/traffic", a.Limit.Wrap(RequireToken(a.Token, a.postTraffic)))
 }
 
 func (a *FunnelAPI) now() time.Time {

@@ -8,9 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/teams"
+	"github.com/handoff/handoff/metrics"
 )
 
 // TeamsValidator checks the Bot Framework token of an activity;
@@ -35,6 +38,8 @@ type Teams struct {
 	Validator TeamsValidator
 	App       TeamsApp
 	Logger    *slog.Logger
+	// Metrics records how long claim clicks take to answer; may be nil.
+	Metrics *metrics.Metrics
 }
 
 // NewTeams returns the Teams endpoint over a validator and an app.
@@ -56,6 +61,7 @@ func (t *Teams) logger() *slog.Logger {
 
 // ServeHTTP authenticates, decodes and handles one activity.
 func (t *Teams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	ctx := r.Context()
 	auth := r.Header.Get("Authorization")
 	if strings.TrimSpace(auth) == "" {
@@ -94,6 +100,9 @@ func (t *Teams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := t.App.Handle(ctx, act)
+	if act.ActionID() == bot.ActionClaim {
+		defer func() { t.Metrics.ClaimAck("teams", time.Since(start)) }()
+	}
 	if err != nil {
 		writeError(w, r, t.logger(), err)
 		return

@@ -125,3 +125,20 @@ func invokeData(raw json.RawMessage) (actionData, error) {
 	}
 	return d, nil
 }
+
+// ActionID returns the card action a click carries (an adaptiveCard/action
+// invoke, or an Action.Submit message), or "" for anything else.
+func (a *Activity) ActionID() string {
+	var d actionData
+	var err error
+	switch {
+	case a.Type == "invoke" && a.Name == "adaptiveCard/action":
+		d, err = invokeData(a.Value)
+	case a.Type == "message" && len(a.Value) > 0:
+		d, err = decodeData(a.Value)
+	}
+	if err != nil || d == nil {
+		return ""
+	}
+	return d.str("action")
+}

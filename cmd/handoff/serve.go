@@ -73,7 +73,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now fun
 		api.Limit = &handlers.RateLimit{Rate: cfg.APIRateLimit, Burst: int(2 * cfg.APIRateLimit), OnLimited: a.metrics.APIRateLimited}
 	}
 	api.Register(a.mux)
-	(&handlers.FunnelAPI{Store: store, Policy: cfg.Policy, Token: cfg.APIToken, Now: now, Logger: logger}).Register(a.mux)
+	(&handlers.FunnelAPI{Store: store, Policy: cfg.Policy, Token: cfg.APIToken, Now: now, Logger: logger, Limit: api.Limit}).Register(a.mux)
 
 	if err := a.wireChat(); err != nil {
 		store.Close()
@@ -150,7 +150,9 @@ func (a *app) wireChat() error {
 		teamsApp := teamsbot.NewApp(teamsbot.AppConfig{Bot: b, Leads: store, Store: store, Platform: teamsPlatform,
 			Policy: cfg.Policy, Answerer: reports, Now: a.now, Logger: a.logger})
 		v := teamsbot.NewValidator(cfg.Teams.AppID, cfg.Teams.OpenIDMetadataURL, nil)
-		handlers.NewTeams(v, teamsApp, a.logger).Register(a.mux)
+		th := handlers.NewTeams(v, teamsApp, a.logger)
+		th.Metrics = a.metrics
+		th.Register(a.mux)
 	}
 	return nil
 }

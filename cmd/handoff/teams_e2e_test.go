@@ -439,7 +439,7 @@ func TestTeamsEndToEnd(t *testing.T) {
 				t.Fatalf("the claimed lead was escalated for its claim %d times", n)
 			}
 			e.srv.metricsContain(t, `handoff_sla_breaches_total{deadline="claim"} 1`, `handoff_sla_breaches_total{deadline="contact"} 2`,
-				`handoff_chat_calls_total{method="post",outcome="ok",platform="teams"}`)
+				`handoff_chat_calls_total{method="post",outcome="ok",platform="teams"}`, `handoff_claim_ack_duration_seconds_count{platform="teams"} 1`)
 		})
 	}
 }
