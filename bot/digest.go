@@ -163,42 +163,25 @@ func targetText(actual int64, t *handoff.TargetActual) string {
 }
 
 // digest delivers a storage.OutboxDigest message to the managers' channel
-// of every platform that has one (one outbox message per platform, so a
-// failure on one is retried without repeating the other). The store must
-// implement DigestStore (*storage.Store does).
+// of every platform that has one. The store must implement DigestStore
+// (*storage.Store does).
 func (d *Dispatcher) digest(ctx context.Context, m storage.OutboxMessage) (string, []storage.ChatPost, error) {
-	if m.Platform == "" && len(d.cfg.Targets) > 1 {
-		return d.fanOutToManagers(ctx, m)
-	}
-	t, err := d.target(m.Platform)
-	if err != nil {
-		return "", nil, err
-	}
-	if t.ManagerChannel == "" {
-		return "skipped: no managers' channel", nil, nil
-	}
-	store, ok := d.cfg.Store.(DigestStore)
-	if !ok {
-		return "", nil, Permanent(fmt.Errorf("the outbox store cannot build digests"))
-	}
-	var req storage.DigestRequest
-	if err := decodeJSON(m.Payload, &req); err != nil {
-		return "", nil, Permanent(err)
-	}
-	msg, err := BuildDigest(ctx, store, d.cfg.Policy, req, d.cfg.Now())
-	if err != nil {
-		if handoff.ErrorCode(err) == handoff.EINVALID {
-			return "", nil, Permanent(err)
+	return d.postToManagers(ctx, m, func() (Message, error) {
+		store, ok := d.cfg.Store.(DigestStore)
+		if !ok {
+			return Message{}, Permanent(fmt.Errorf("the outbox store cannot build digests"))
 		}
-		return "", nil, err
-	}
-	var id string
-	err = d.call(ctx, t.Platform.Name(), "post", func(ctx context.Context) (err error) {
-		id, err = t.Platform.Post(ctx, t.ManagerChannel, msg)
-		return err
+		var req storage.DigestRequest
+		if err := decodeJSON(m.Payload, &req); err != nil {
+			return Message{}, Permanent(err)
+		}
+		msg, err := BuildDigest(ctx, store, d.cfg.Policy, req, d.cfg.Now())
+		if handoff.ErrorCode(err) == handoff.EINVALID {
+			return Message{}, Permanent(err)
+		}
+		if err != nil {
+			return Message{}, fmt.Errorf("digest %s: %w", req.Week, err)
+		}
+		return msg, nil
 	})
-	if err != nil {
-		return "", nil, fmt.Errorf("digest %s to %s %s: %w", req.Week, t.Platform.Name(), t.ManagerChannel, err)
-	}
-	return id, nil, nil
 }

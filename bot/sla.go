@@ -123,9 +123,27 @@ func (d *Dispatcher) fanOutToManagers(ctx context.Context, m storage.OutboxMessa
 }
 
 // escalate delivers a storage.OutboxEscalate message to the managers'
-// channel of every platform that has one (one outbox message per platform,
-// so a failure on one is retried without repeating the other).
+// channel of every platform that has one.
 func (d *Dispatcher) escalate(ctx context.Context, m storage.OutboxMessage) (string, []storage.ChatPost, error) {
+	return d.postToManagers(ctx, m, func() (Message, error) {
+		var n storage.SLANotice
+		if err := decodeJSON(m.Payload, &n); err != nil {
+			return Message{}, Permanent(err)
+		}
+		lead, err := d.cfg.Store.Lead(ctx, m.LeadID)
+		if err != nil {
+			return Message{}, notFoundIsPermanent(err)
+		}
+		return EscalationCard(lead, n, d.cfg.Now(), d.cfg.Policy), nil
+	})
+}
+
+// postToManagers posts the message build returns to the managers' channel
+// of m.Platform. A message meant for every platform (m.Platform "" with
+// several enabled) is first split into one per platform that has a
+// managers' channel, so that a failure on one is retried without repeating
+// the others; a platform without one is skipped.
+func (d *Dispatcher) postToManagers(ctx context.Context, m storage.OutboxMessage, build func() (Message, error)) (string, []storage.ChatPost, error) {
 	if m.Platform == "" && len(d.cfg.Targets) > 1 {
 		return d.fanOutToManagers(ctx, m)
 	}
@@ -136,22 +154,17 @@ func (d *Dispatcher) escalate(ctx context.Context, m storage.OutboxMessage) (str
 	if t.ManagerChannel == "" {
 		return "skipped: no managers' channel", nil, nil
 	}
-	var n storage.SLANotice
-	if err := decodeJSON(m.Payload, &n); err != nil {
-		return "", nil, Permanent(err)
-	}
-	lead, err := d.cfg.Store.Lead(ctx, m.LeadID)
+	msg, err := build()
 	if err != nil {
-		return "", nil, notFoundIsPermanent(err)
+		return "", nil, err
 	}
-	card := EscalationCard(lead, n, d.cfg.Now(), d.cfg.Policy)
 	var id string
 	err = d.call(ctx, t.Platform.Name(), "post", func(ctx context.Context) (err error) {
-		id, err = t.Platform.Post(ctx, t.ManagerChannel, card)
+		id, err = t.Platform.Post(ctx, t.ManagerChannel, msg)
 		return err
 	})
 	if err != nil {
-		return "", nil, fmt.Errorf("escalate lead %d to %s %s: %w", lead.ID, t.Platform.Name(), t.ManagerChannel, err)
+		return "", nil, fmt.Errorf("%s %d to %s %s: %w", m.Kind, m.ID, t.Platform.Name(), t.ManagerChannel, err)
 	}
 	return id, nil, nil
 }
