@@ -96,6 +96,9 @@ const (
 	KindDirect = "chat.direct"
 	// KindReply answers through a reply handle (a Slack response_url).
 	KindReply = "chat.reply"
+	// KindShare posts a message for everyone in a channel (a report the
+	// asker chose to share).
+	KindShare = "chat.share"
 )
 
 // notice is the payload of KindPrivate, KindDirect and KindReply.
@@ -131,6 +134,16 @@ func (b *Bot) Reply(ctx context.Context, a Actor, msg Message) error {
 		return b.Notify(ctx, a, msg)
 	}
 	return b.enqueueNotice(ctx, KindReply, a.Platform, notice{ReplyTo: a.ReplyTo, User: a.UserID, Message: msg})
+}
+
+// Share queues msg for everyone in the actor's channel; without a channel
+// it falls back to Notify.
+func (b *Bot) Share(ctx context.Context, a Actor, msg Message) error {
+	if a.Channel == "" {
+		return b.Notify(ctx, a, msg)
+	}
+	msg.Private = false
+	return b.enqueueNotice(ctx, KindShare, a.Platform, notice{Channel: a.Channel, User: a.UserID, Message: msg})
 }
 
 // directMessage queues msg to userID on platform.

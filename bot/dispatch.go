@@ -247,7 +247,7 @@ func (d *Dispatcher) deliver(ctx context.Context, m storage.OutboxMessage, refre
 		return d.announce(ctx, m)
 	case storage.OutboxRefreshLead:
 		return d.refresh(ctx, m, refreshed)
-	case KindPrivate, KindDirect, KindReply:
+	case KindPrivate, KindDirect, KindReply, KindShare:
 		return d.notice(ctx, m)
 	case storage.OutboxRemind:
 		return d.remind(ctx, m)
@@ -360,6 +360,11 @@ func (d *Dispatcher) notice(ctx context.Context, m storage.OutboxMessage) (strin
 		err = d.call(ctx, p.Name(), "private", func(ctx context.Context) error { return p.PostPrivate(ctx, n.Channel, n.User, n.Message) })
 	case KindDirect:
 		err = d.call(ctx, p.Name(), "direct", func(ctx context.Context) error { return p.DirectMessage(ctx, n.User, n.Message) })
+	case KindShare:
+		err = d.call(ctx, p.Name(), "post", func(ctx context.Context) error {
+			_, err := p.Post(ctx, n.Channel, n.Message)
+			return err
+		})
 	default:
 		err = d.call(ctx, p.Name(), "reply", func(ctx context.Context) error { return p.Reply(ctx, n.ReplyTo, n.Message) })
 	}

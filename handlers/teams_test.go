@@ -513,7 +513,9 @@ func (fixedAnswerer) Answer(ctx context.Context, cmd bot.Command) (bot.Message, 
 	if cmd.Text == "bad" {
 		return bot.Message{}, handoff.Errorf(handoff.EINVALID, "Usage: funnel week|month")
 	}
-	return bot.Notice("*" + cmd.Name + "* " + cmd.Text + " for " + bot.Mention(cmd.UserID)), nil
+	msg := bot.Notice("*" + cmd.Name + "* " + cmd.Text + " for " + bot.Mention(cmd.UserID))
+	msg.Private = !strings.HasSuffix(cmd.Text, "public")
+	return msg, nil
 }
 
 func TestTeamsMessages(t *testing.T) {
@@ -554,6 +556,28 @@ func TestTeamsMessages(t *testing.T) {
 		if len(callsOf(e.bf, "create")) != 0 {
 			t.Error("a 1:1 chat was created although the personal chat is known")
 		}
+
+		t.Run("PublicInChannel", func(t *testing.T) {
+			ask := func(text string) []teamstest.Call {
+				t.Helper()
+				a := e.activity("message", ritaID, "Rita Rep", salesID+";messageid=77")
+				a["text"] = "<at>Handoff</at> " + text
+				if status, body := e.post(a, e.token()); status != 200 {
+					t.Fatalf("%q: HTTP %d %s", text, status, body)
+				}
+				before := len(e.bf.Calls())
+				e.deliver()
+				return e.bf.Calls()[before:]
+			}
+			shared := ask("funnel month public")
+			if len(shared) != 1 || shared[0].Op != "create" || !strings.Contains(cardText(shared[0]), salesID) || !strings.Contains(cardText(shared[0]), "month public for") {
+				t.Fatalf("shared answer calls = %+v, want one new thread in the sales channel", shared)
+			}
+			private := ask("funnel month")
+			if len(private) != 1 || private[0].ConversationID != personal {
+				t.Fatalf("private answer calls = %+v, want one in Rita's personal chat", private)
+			}
+		})
 
 		t.Run("NoAnswerer", func(t *testing.T) {
 			e2 := newTeamsEnv(t, s, nil)

@@ -310,11 +310,12 @@ const HelpText = "*Handoff* hands new SQLs to sales: claim them on the cards in 
 	"• *sla*: who is meeting the response times\n" +
 	"• *leads mine*: your open leads\n" +
 	"• *help*: this message\n\n" +
-	"Answers come to you privately, in this chat."
+	"Answers come to you privately, in this chat; add *public* (e.g. *funnel month public*) to share one in the channel."
 
 // command answers a text message: funnel, sla, leads or help. Answers go
 // to the user's one-to-one chat through the outbox, so reports asked for
-// in a channel stay private.
+// in a channel stay private, unless the answer is meant to be shared
+// ("funnel month public" in a channel).
 func (a *App) command(ctx context.Context, act *Activity) error {
 	if act.From.ID == "" {
 		return nil
@@ -349,6 +350,9 @@ func (a *App) command(ctx context.Context, act *Activity) error {
 		default:
 			msg = bot.Notice(bot.Escape(handoff.ErrorMessage(err)))
 		}
+	}
+	if !msg.Private && act.Conversation.ConversationType == "channel" {
+		return a.cfg.Bot.Share(ctx, who, msg)
 	}
 	return a.cfg.Bot.Notify(ctx, who, msg)
 }
