@@ -36,15 +36,16 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"run the HTTP server, the outbox worker and the scheduler", runServe},
-		"demo":    {"replay a week of leads against a stand-in Slack: no account needed", runDemo},
-		"import":  {"import leads from a CSV file: handoff import leads.csv", runImport},
-		"migrate": {"create or update the database tables and exit", runMigrate},
-		"forget":  {"erase a person's data (GDPR): handoff forget --email x@y", runForget},
-		"digest":  {"the weekly SLA digest: handoff digest --week 2026-W47 --print (or queue it for the managers' channel)", runDigest},
-		"funnel":  {"print the funnel KPIs: handoff funnel --period last-month --format table|json|csv", runFunnel},
-		"config":  {"validate the configuration: handoff config check [file]", runConfig},
-		"version": {"print the version", runVersion},
+		"serve":         {"run the HTTP server, the outbox worker and the scheduler", runServe},
+		"demo":          {"replay a week of leads against a stand-in Slack: no account needed", runDemo},
+		"import":        {"import leads from a CSV file: handoff import leads.csv", runImport},
+		"migrate":       {"create or update the database tables and exit", runMigrate},
+		"forget":        {"erase a person's data (GDPR): handoff forget --email x@y", runForget},
+		"digest":        {"the weekly SLA digest: handoff digest --week 2026-W47 --print (or queue it for the managers' channel)", runDigest},
+		"funnel":        {"print the funnel KPIs: handoff funnel --period last-month --format table|json|csv", runFunnel},
+		"config":        {"validate the configuration: handoff config check [file]", runConfig},
+		"version":       {"print the version", runVersion},
+		"teams-package": {"build the Teams app package to upload: handoff teams-package --host handoff.example.com", runTeamsPackage},
 	}
 }
 
