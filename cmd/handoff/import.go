@@ -98,8 +98,9 @@ func (p *progressBar) update(done, total int64) {
 	}
 	const width = 30
 	filled := int(frac * width)
-	fmt.Fprintf(p.w, "\r[%s%s] %3.0f%%  %s", strings.Repeat("=", filled), strings.Repeat(" ", width-filled),
-		frac*100, time.Since(p.start).Round(100*time.Millisecond))
+	// \x1b[K clears what a longer earlier line left behind.
+	fmt.Fprintf(p.w, "\r[%s%s] %3.0f%%  %5.1fs\x1b[K", strings.Repeat("=", filled), strings.Repeat(" ", width-filled),
+		frac*100, time.Since(p.start).Seconds())
 	p.drawn = true
 }
 

@@ -94,3 +94,16 @@ func TestCommands(t *testing.T) {
 		})
 	}
 }
+
+func TestProgressBar(t *testing.T) {
+	var out bytes.Buffer
+	bar := &progressBar{w: &out, start: time.Now()}
+	bar.update(50, 200)
+	bar.update(200, 200)
+	bar.finish()
+	lines := strings.Split(out.String(), "\r")
+	if len(lines) != 3 || !strings.HasPrefix(lines[1], "[=======       ") || !strings.Contains(lines[1], " 25%") ||
+		!strings.Contains(lines[2], "100%") || !strings.HasSuffix(out.String(), "\x1b[K\n") {
+		t.Fatalf("progress output %q", out.String())
+	}
+}
