@@ -76,6 +76,14 @@ func (s *Store) SaveLeads(ctx context.Context, ins []handoff.LeadInput, policy h
 	}
 	for attempt := 0; ; attempt++ {
 		err = s.tx(ctx, func(tx *gorm.DB) error {
+			if s.dialect == DialectPostgres {
+				// A table that grows fast inside one import has no fresh
+				// statistics: keep the planner on the external_id index
+				// rather than scanning the whole table for every batch.
+				if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
+					return err
+				}
+			}
 			results, errs, err = saveBatchInTx(tx, items)
 			return err
 		})
