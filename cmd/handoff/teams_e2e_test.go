@@ -373,7 +373,7 @@ func TestTeamsEndToEnd(t *testing.T) {
 				t.Fatalf("lead after the claim = %s %+v", l.Stage, l.Owner)
 			}
 			// The channel card is replaced in place, and Rita gets the lead.
-			updates := e.waitCalls("card update", 1, 5*time.Second, func(c teamstest.Call) bool { return c.Op == "update" })
+			e.waitCalls("card update", 1, 5*time.Second, func(c teamstest.Call) bool { return c.Op == "update" })
 			e.waitCalls("owner DM", 1, 5*time.Second, sentContaining("You claimed Berg ApS"))
 
 			// The second lead stays unclaimed (step 4).
@@ -396,7 +396,7 @@ func TestTeamsEndToEnd(t *testing.T) {
 			if txt := jsonText(notice[0].Body); !strings.Contains(txt, "Rita Rep") || !strings.Contains(notice[0].ConversationID, "a:dm-") {
 				t.Fatalf("too-late notice = %s in %s", txt, notice[0].ConversationID)
 			}
-			updates = e.calls(func(c teamstest.Call) bool { return c.Op == "update" })
+			updates := e.calls(func(c teamstest.Call) bool { return c.Op == "update" })
 			for _, u := range updates {
 				if u.Method != http.MethodPut || u.ActivityID != post.ActivityID || u.ConversationID != teamsSalesID+";messageid="+post.ActivityID {
 					t.Fatalf("update = %s %s/%s, want PUT of the posted card %s", u.Method, u.ConversationID, u.ActivityID, post.ActivityID)
