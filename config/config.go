@@ -183,11 +183,15 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	switch _, err := os.Stat(path); {
 	case err == nil:
-		p, err := LoadPolicyFile(path)
+		p, ch, err := LoadFile(path)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("config: in %s:\n%w", path, err))
 		} else {
 			c.Policy, c.ConfigFile = p, path
+			c.Slack.SalesChannel = orDefault(c.Slack.SalesChannel, ch.SlackSales)
+			c.Slack.ManagerChannel = orDefault(c.Slack.ManagerChannel, ch.SlackManagers)
+			c.Teams.SalesChannel = orDefault(c.Teams.SalesChannel, ch.TeamsSales)
+			c.Teams.ManagerChannel = orDefault(c.Teams.ManagerChannel, ch.TeamsManagers)
 		}
 	case explicit || !errors.Is(err, fs.ErrNotExist):
 		bad("HANDOFF_CONFIG", "%v", err)

@@ -520,3 +520,35 @@ func TestAPIRateLimit(t *testing.T) {
 		}
 	}
 }
+
+func TestChannelsFromFileAndEnvironment(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "handoff.yml")
+	os.WriteFile(path, []byte("channels:\n  slack:\n    sales: CSALES\n    managers: CMGR\n  teams:\n    sales: Sales Team/Sales\n"), 0o644)
+	tests := []struct {
+		name                           string
+		env                            map[string]string
+		slackSales, slackMgr, teamsSal string
+	}{
+		{"FromFile", nil, "CSALES", "CMGR", "Sales Team/Sales"},
+		{"EnvironmentWins", map[string]string{"SLACK_SALES_CHANNEL": "COTHER", "TEAMS_SALES_CHANNEL": "19:abc"}, "COTHER", "CMGR", "19:abc"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(func(k string) string {
+				if k == "HANDOFF_CONFIG" {
+					return path
+				}
+				return tc.env[k]
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Slack.SalesChannel != tc.slackSales || c.Slack.ManagerChannel != tc.slackMgr || c.Teams.SalesChannel != tc.teamsSal {
+				t.Fatalf("channels = %q %q %q", c.Slack.SalesChannel, c.Slack.ManagerChannel, c.Teams.SalesChannel)
+			}
+		})
+	}
+	if _, err := ParsePolicy([]byte("channels:\n  slack:\n    sale: C1\n")); err == nil || !strings.Contains(err.Error(), "channels.slack.sale") {
+		t.Fatalf("unknown channel key: err = %v", err)
+	}
+}

@@ -29,6 +29,31 @@ type file struct {
 	Digest   *digestFile `yaml:"digest"`
 	// Retention bounds how long personal data is kept.
 	Retention *retentionFile `yaml:"retention"`
+	// Channels name where leads and escalations go, per platform.
+	Channels *channelsFile `yaml:"channels"`
+}
+
+type channelsFile struct {
+	Slack *slackChannelsFile `yaml:"slack"`
+	Teams *teamsChannelsFile `yaml:"teams"`
+}
+
+type slackChannelsFile struct {
+	Sales    yaml.Node `yaml:"sales"`
+	Managers yaml.Node `yaml:"managers"`
+}
+
+type teamsChannelsFile struct {
+	Sales    yaml.Node `yaml:"sales"`
+	Managers yaml.Node `yaml:"managers"`
+}
+
+// Channels are the chat channels the agreement file names. The
+// environment's SLACK_SALES_CHANNEL, SLACK_MANAGER_CHANNEL,
+// TEAMS_SALES_CHANNEL and TEAMS_MANAGER_CHANNEL take precedence.
+type Channels struct {
+	SlackSales, SlackManagers string
+	TeamsSales, TeamsManagers string
 }
 
 type retentionFile struct {
@@ -65,12 +90,15 @@ type targetsFile struct {
 // sectionPaths maps the Go types above to their key path, to turn yaml.v3's
 // "field x not found in type config.slaFile" into "unknown key sla.x".
 var sectionPaths = map[string]string{
-	"config.file":          "",
-	"config.slaFile":       "sla.",
-	"config.hoursFile":     "sla.business_hours.",
-	"config.targetsFile":   "sla.targets.",
-	"config.digestFile":    "digest.",
-	"config.retentionFile": "retention.",
+	"config.file":              "",
+	"config.slaFile":           "sla.",
+	"config.hoursFile":         "sla.business_hours.",
+	"config.targetsFile":       "sla.targets.",
+	"config.digestFile":        "digest.",
+	"config.retentionFile":     "retention.",
+	"config.channelsFile":      "channels.",
+	"config.slackChannelsFile": "channels.slack.",
+	"config.teamsChannelsFile": "channels.teams.",
 }
 
 var (
@@ -100,11 +128,17 @@ var weekdays = map[string]time.Weekday{
 // failure it returns every problem found, joined with errors.Join (one per
 // line), or the error from reading the file.
 func LoadPolicyFile(path string) (handoff.Policy, error) {
+	p, _, err := LoadFile(path)
+	return p, err
+}
+
+// LoadFile reads an agreement file: the policy and the channels it names.
+func LoadFile(path string) (handoff.Policy, Channels, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return handoff.Policy{}, fmt.Errorf("config: read agreement: %w", err)
+		return handoff.Policy{}, Channels{}, fmt.Errorf("config: read agreement: %w", err)
 	}
-	return ParsePolicy(data)
+	return ParseFile(data)
 }
 
 // ParsePolicy parses and validates a YAML agreement. Keys left out take the
@@ -113,6 +147,13 @@ func LoadPolicyFile(path string) (handoff.Policy, error) {
 // Policy and every problem found, joined with errors.Join, each naming its
 // key path and the offending value.
 func ParsePolicy(data []byte) (handoff.Policy, error) {
+	p, _, err := ParseFile(data)
+	return p, err
+}
+
+// ParseFile parses and validates a YAML agreement file as ParsePolicy
+// does, and also returns the channels its channels section names.
+func ParseFile(data []byte) (handoff.Policy, Channels, error) {
 	var f file
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -120,7 +161,7 @@ func ParsePolicy(data []byte) (handoff.Policy, error) {
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
-			return handoff.Policy{}, fmt.Errorf("config: %w", err)
+			return handoff.Policy{}, Channels{}, fmt.Errorf("config: %w", err)
 		}
 		// Type errors leave the rest of the document decoded: report them
 		// and keep validating.
@@ -130,6 +171,9 @@ func ParsePolicy(data []byte) (handoff.Policy, error) {
 	}
 	p, verrs := buildPolicy(&f)
 	errs = append(errs, verrs...)
+	b := &policyBuilder{}
+	ch := b.channels(f.Channels)
+	errs = append(errs, b.errs...)
 	if len(errs) == 0 {
 		// Safety net: the checks above cover every rule of Validate.
 		if err := p.Validate(); err != nil {
@@ -137,9 +181,26 @@ func ParsePolicy(data []byte) (handoff.Policy, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return handoff.Policy{}, errors.Join(errs...)
+		return handoff.Policy{}, Channels{}, errors.Join(errs...)
 	}
-	return p, nil
+	return p, ch, nil
+}
+
+// channels reads the channels section.
+func (b *policyBuilder) channels(f *channelsFile) Channels {
+	var ch Channels
+	if f == nil {
+		return ch
+	}
+	if f.Slack != nil {
+		ch.SlackSales, _ = b.scalar("channels.slack.sales", &f.Slack.Sales)
+		ch.SlackManagers, _ = b.scalar("channels.slack.managers", &f.Slack.Managers)
+	}
+	if f.Teams != nil {
+		ch.TeamsSales, _ = b.scalar("channels.teams.sales", &f.Teams.Sales)
+		ch.TeamsManagers, _ = b.scalar("channels.teams.managers", &f.Teams.Managers)
+	}
+	return ch
 }
 
 // decodeError rewrites a yaml.v3 decode message so that it names the key.
