@@ -99,6 +99,9 @@ const (
 	// KindShare posts a message for everyone in a channel (a report the
 	// asker chose to share).
 	KindShare = "chat.share"
+	// KindOwnerEmail looks up a new owner's email after the claim was
+	// acknowledged and records it on the lead.
+	KindOwnerEmail = "owner.email"
 )
 
 // notice is the payload of KindPrivate, KindDirect and KindReply.
@@ -195,11 +198,7 @@ func (b *Bot) email(ctx context.Context, platform, userID string) string {
 	if dir == nil {
 		return ""
 	}
-	key := platform + ":" + userID
-	b.mu.Lock()
-	email, ok := b.emails[key]
-	b.mu.Unlock()
-	if ok {
+	if email, ok := b.cachedEmail(platform, userID); ok {
 		return email
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
@@ -209,8 +208,21 @@ func (b *Bot) email(ctx context.Context, platform, userID string) string {
 		b.logger.WarnContext(ctx, "bot: email lookup failed", "platform", platform, "user", userID, "err", err)
 		return ""
 	}
-	b.mu.Lock()
-	b.emails[key] = email
-	b.mu.Unlock()
+	b.rememberEmail(platform, userID, email)
 	return email
+}
+
+// cachedEmail returns a user's email when an earlier lookup found it.
+func (b *Bot) cachedEmail(platform, userID string) (string, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	email, ok := b.emails[platform+":"+userID]
+	return email, ok
+}
+
+// rememberEmail caches a user's email.
+func (b *Bot) rememberEmail(platform, userID, email string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.emails[platform+":"+userID] = email
 }

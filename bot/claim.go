@@ -24,8 +24,11 @@ func (b *Bot) Claim(ctx context.Context, a Actor, id int64) error {
 		return fmt.Errorf("bot: claim lead %d for %s: %w", id, a, err)
 	}
 	won := false
+	// Looking the email up is a platform call: unless an earlier lookup
+	// knows it, it is done after the acknowledgement, through the outbox.
+	email, known := b.cachedEmail(a.Platform, a.UserID)
 	if lead.Stage == handoff.StageSQL {
-		owner := handoff.Owner{Platform: a.Platform, UserID: a.UserID, Email: b.email(ctx, a.Platform, a.UserID)}
+		owner := handoff.Owner{Platform: a.Platform, UserID: a.UserID, Email: email}
 		if lead, won, err = b.cfg.Store.ClaimLead(ctx, id, owner, now, a.String()); err != nil {
 			return fmt.Errorf("bot: claim lead %d for %s: %w", id, a, err)
 		}
@@ -42,6 +45,11 @@ func (b *Bot) Claim(ctx context.Context, a Actor, id int64) error {
 	}
 	b.wake() // ClaimLead queued the refresh
 	b.logger.InfoContext(ctx, "bot: lead claimed", "lead", id, "owner", a.String())
+	if !known && b.cfg.Directory[a.Platform] != nil {
+		if err := b.enqueueNotice(ctx, KindOwnerEmail, a.Platform, notice{User: a.UserID}, id); err != nil {
+			b.logger.ErrorContext(ctx, "bot: queue owner email lookup", "lead", id, "err", err)
+		}
+	}
 	if err := b.directMessage(ctx, a.Platform, a.UserID, id, OwnerDM(lead, now, b.cfg.Policy)); err != nil {
 		// The claim stands; the owner still sees it in the channel.
 		b.logger.ErrorContext(ctx, "bot: queue owner DM", "lead", id, "err", err)

@@ -27,6 +27,7 @@ type Outbox interface {
 	Enqueue(ctx context.Context, now time.Time, msgs ...storage.OutboxMessage) error
 	Lead(ctx context.Context, id int64) (*handoff.Lead, error)
 	ChatPosts(ctx context.Context, leadID int64) ([]storage.ChatPost, error)
+	UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (storage.LeadChange, error)) (*handoff.Lead, error)
 }
 
 // DispatcherConfig is what NewDispatcher needs. Store and Targets are
@@ -249,6 +250,8 @@ func (d *Dispatcher) deliver(ctx context.Context, m storage.OutboxMessage, refre
 		return d.refresh(ctx, m, refreshed)
 	case KindPrivate, KindDirect, KindReply, KindShare:
 		return d.notice(ctx, m)
+	case KindOwnerEmail:
+		return d.ownerEmail(ctx, m)
 	case storage.OutboxRemind:
 		return d.remind(ctx, m)
 	case storage.OutboxEscalate:
@@ -372,6 +375,50 @@ func (d *Dispatcher) notice(ctx context.Context, m storage.OutboxMessage) (strin
 		return "", nil, fmt.Errorf("%s to %s:%s: %w", m.Kind, p.Name(), n.User, err)
 	}
 	return "sent", nil, nil
+}
+
+// ownerEmail delivers a KindOwnerEmail message: it asks the platform for
+// the new owner's email and records it on the lead while that user still
+// owns it. The other platforms' cards, which name the owner by email, are
+// refreshed; the owner's own platform mentions them and needs no update.
+func (d *Dispatcher) ownerEmail(ctx context.Context, m storage.OutboxMessage) (string, []storage.ChatPost, error) {
+	t, err := d.target(m.Platform)
+	if err != nil {
+		return "", nil, err
+	}
+	dir, ok := t.Platform.(Directory)
+	if !ok {
+		return "skipped: no directory", nil, nil
+	}
+	var n notice
+	if err := decodeJSON(m.Payload, &n); err != nil {
+		return "", nil, Permanent(err)
+	}
+	var email string
+	err = d.call(ctx, t.Platform.Name(), "email", func(ctx context.Context) (err error) {
+		email, err = dir.Email(ctx, n.User)
+		return err
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("email of %s:%s: %w", m.Platform, n.User, err)
+	}
+	_, err = d.cfg.Store.UpdateLead(ctx, m.LeadID, d.cfg.Now().UTC(), func(l *handoff.Lead) (storage.LeadChange, error) {
+		var change storage.LeadChange
+		if l.Owner.Platform != m.Platform || l.Owner.UserID != n.User || l.Owner.Email == email {
+			return change, nil
+		}
+		l.Owner.Email = email
+		for _, other := range d.cfg.Targets {
+			if name := other.Platform.Name(); name != m.Platform {
+				change.Outbox = append(change.Outbox, storage.OutboxMessage{Kind: storage.OutboxRefreshLead, LeadID: l.ID, Platform: name})
+			}
+		}
+		return change, nil
+	})
+	if err != nil {
+		return "", nil, notFoundIsPermanent(err)
+	}
+	return "recorded", nil, nil
 }
 
 // target returns the enabled platform named name (the only one when name

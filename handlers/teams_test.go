@@ -324,6 +324,7 @@ func TestTeamsLeadFlow(t *testing.T) {
 		if res.StatusCode != 200 || res.Type != teams.CardContentType || !strings.Contains(res.raw, `Claimed by \u003cat\u003eRita Rep\u003c/at\u003e`) {
 			t.Fatalf("claim answer = %s", res.raw)
 		}
+		e.deliver() // the owner's email is looked up after the acknowledgement
 		l := e.lead(id)
 		if l.Stage != handoff.StageClaimed || l.Owner.Platform != teams.Name || l.Owner.UserID != ritaID || l.Owner.Email != "rep@example.com" {
 			t.Fatalf("lead after claim = %+v", l)

@@ -219,6 +219,20 @@ func (e *teamsE2E) lead(id int64) *handoff.Lead {
 
 // waitCalls polls the fake until n connector calls match, or fails after
 // timeout; it returns the matching calls.
+// waitOwnerEmail waits (up to 5 s) until the lead's owner email, looked up
+// after the claim was acknowledged, is recorded, and returns the lead.
+func (e *teamsE2E) waitOwnerEmail(id int64, email string) *handoff.Lead {
+	e.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		l := e.lead(id)
+		if l.Owner.Email == email || time.Now().After(deadline) {
+			return l
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func (e *teamsE2E) waitCalls(what string, n int, timeout time.Duration, match func(teamstest.Call) bool) []teamstest.Call {
 	e.t.Helper()
 	var got []teamstest.Call
@@ -368,7 +382,7 @@ func TestTeamsEndToEnd(t *testing.T) {
 			if !strings.Contains(got, "Claimed by <at>Rita Rep</at>") {
 				t.Fatalf("claim answer = %s", got)
 			}
-			l := e.lead(1)
+			l := e.waitOwnerEmail(1, "rep@example.com")
 			if l.Stage != handoff.StageClaimed || l.Owner.Platform != teams.Name || l.Owner.UserID != teamsRita || l.Owner.Email != "rep@example.com" {
 				t.Fatalf("lead after the claim = %s %+v", l.Stage, l.Owner)
 			}
@@ -471,7 +485,7 @@ func TestTeamsAndSlackEndToEnd(t *testing.T) {
 			}
 			ts := e.chatPost(1, "slack")
 			e.srv.click(t, slack, "UANN", ts, bot.ActionClaim, "1")
-			if l := e.lead(1); l.Owner.Platform != "slack" || l.Owner.UserID != "UANN" || l.Owner.Email != "uann@example.com" {
+			if l := e.waitOwnerEmail(1, "uann@example.com"); l.Owner.Platform != "slack" || l.Owner.UserID != "UANN" || l.Owner.Email != "uann@example.com" {
 				t.Fatalf("owner after the Slack claim = %+v", l.Owner)
 			}
 			got := e.invoke(teamsRita, "Rita Rep", teamsPost.ActivityID, bot.ActionClaim, 1)
@@ -504,12 +518,14 @@ func TestTeamsAndSlackEndToEnd(t *testing.T) {
 			if !strings.Contains(got, "Claimed by <at>Rita Rep</at>") {
 				t.Fatalf("Teams claim answer = %s", got)
 			}
+			e.waitOwnerEmail(2, "rep@example.com") // looked up after the acknowledgement
 			e.srv.click(t, slack, "UBOB", ts2, bot.ActionClaim, "2")
 			if l := e.lead(2); l.Owner.Platform != teams.Name || l.Owner.UserID != teamsRita {
 				t.Fatalf("owner after the late Slack claim = %+v", l.Owner)
 			}
 			var slackCard string
-			for deadline := time.Now().Add(5 * time.Second); slackCard == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			// The first refresh may still say "a Teams user"; the email's arrival refreshes it again.
+			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(slackCard, "rep@example.com") && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 				for _, c := range slack.Calls("chat.update") {
 					if c.Param("ts") == ts2 {
 						slackCard = c.Param("text") + c.Param("blocks")
