@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
+	goldenfile "github.com/handoff/handoff/internal/golden"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +13,6 @@ import (
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/report"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // reportNow is Friday 20 November 2026, 10:00 in Copenhagen.
 var reportNow = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
@@ -54,25 +50,8 @@ func funnelFor(t *testing.T, period, source, owner string, c handoff.FunnelCount
 	return handoff.NewFunnel(f, c, policy)
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report/ -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test ./report/ -update rewrites it)\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
+// golden compares with a golden file in testdata/ (go test -update rewrites it).
+func golden(t *testing.T, name string, got []byte) { t.Helper(); goldenfile.File(t, name, got) }
 
 func TestWriteTable(t *testing.T) {
 	cases := []struct {

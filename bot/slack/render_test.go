@@ -3,9 +3,7 @@ package slack_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
+	goldenfile "github.com/handoff/handoff/internal/golden"
 	"testing"
 	"time"
 	_ "time/tzdata"
@@ -14,8 +12,6 @@ import (
 	"github.com/handoff/handoff/bot"
 	slackbot "github.com/handoff/handoff/bot/slack"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func ptr(t time.Time) *time.Time { return &t }
 
@@ -57,33 +53,8 @@ func lead(p handoff.Policy, st handoff.Stage) *handoff.Lead {
 	return l
 }
 
-// golden compares v, as indented JSON, with testdata/name.golden.json, or
-// rewrites the file with -update.
-func golden(t *testing.T, name string, v any) {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // keep <@U…> and &lt; readable in review
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	got := buf.Bytes()
-	path := filepath.Join("testdata", name+".golden.json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run go test -update and review the diff):\n%s", path, got)
-	}
-}
+// golden compares with a golden file in testdata/ (go test -update rewrites it).
+func golden(t *testing.T, name string, v any) { t.Helper(); goldenfile.JSON(t, name, v) }
 
 func TestRenderGolden(t *testing.T) {
 	p := policy(t)

@@ -1,11 +1,8 @@
 package teams_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
+	goldenfile "github.com/handoff/handoff/internal/golden"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +12,6 @@ import (
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/teams"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func ptr(t time.Time) *time.Time { return &t }
 
@@ -67,36 +62,8 @@ func names(id string) (string, bool) {
 	return "", false
 }
 
-// golden compares v, as indented JSON, with testdata/name.golden.json, or
-// rewrites the file with -update.
-func golden(t *testing.T, name string, v any) {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	got := buf.Bytes()
-	path := filepath.Join("testdata", name+".golden.json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run go test -update and review the diff):\n%s", path, got)
-	}
-}
+// golden compares with a golden file in testdata/ (go test -update rewrites it).
+func golden(t *testing.T, name string, v any) { t.Helper(); goldenfile.JSON(t, name, v) }
 
 func TestRenderCardGolden(t *testing.T) {
 	p := policy(t)
