@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
-	"github.com/handoff/handoff/storage"
 )
 
 // errUnchanged aborts an UpdateLead whose action was already done, so a
@@ -67,18 +66,18 @@ func (b *Bot) update(ctx context.Context, a Actor, id int64, allow permit, askMa
 			return nil, err
 		}
 	}
-	lead, err := b.cfg.Store.UpdateLead(ctx, id, now, func(l *handoff.Lead) (storage.LeadChange, error) {
+	lead, err := b.cfg.Store.UpdateLead(ctx, id, now, func(l *handoff.Lead) (handoff.LeadChange, error) {
 		if err := allow(l, a, manager); err != nil {
-			return storage.LeadChange{}, err
+			return handoff.LeadChange{}, err
 		}
 		events, err := apply(l, now)
 		if err != nil {
-			return storage.LeadChange{}, err
+			return handoff.LeadChange{}, err
 		}
 		if len(events) == 0 {
-			return storage.LeadChange{}, errUnchanged
+			return handoff.LeadChange{}, errUnchanged
 		}
-		return storage.LeadChange{Events: events, Outbox: []storage.OutboxMessage{{Kind: storage.OutboxRefreshLead, LeadID: id}}}, nil
+		return handoff.LeadChange{Events: events, Outbox: []handoff.OutboxMessage{{Kind: handoff.OutboxRefreshLead, LeadID: id}}}, nil
 	})
 	if errors.Is(err, errUnchanged) {
 		return before, nil

@@ -100,12 +100,12 @@ func TestClaimRace(t *testing.T) {
 		losers := 0
 		for i := range 8 {
 			u := fmt.Sprintf("U%d", i)
-			n := notices(t, s, lead.ID, bot.KindPrivate, u)
+			n := notices(t, s, lead.ID, handoff.OutboxPrivate, u)
 			if u == got.Owner.UserID {
 				if len(n) != 0 {
 					t.Errorf("owner got notices %q", n)
 				}
-				if dm := notices(t, s, lead.ID, bot.KindDirect, u); len(dm) != 1 {
+				if dm := notices(t, s, lead.ID, handoff.OutboxDirect, u); len(dm) != 1 {
 					t.Errorf("owner DMs = %q, want 1", dm)
 				}
 				continue
@@ -122,7 +122,7 @@ func TestClaimRace(t *testing.T) {
 		if _, err := b.Act(context.Background(), actor(got.Owner.UserID), bot.ActionClaim, fmt.Sprint(lead.ID)); err != nil {
 			t.Fatal(err)
 		}
-		if n := notices(t, s, lead.ID, bot.KindPrivate, got.Owner.UserID); len(n) != 0 {
+		if n := notices(t, s, lead.ID, handoff.OutboxPrivate, got.Owner.UserID); len(n) != 0 {
 			t.Fatalf("owner double click gave notices %q", n)
 		}
 	})
@@ -308,7 +308,7 @@ func TestActOpensForms(t *testing.T) {
 					t.Fatalf("form = %+v, want form %v", res.Form, tt.wantForm)
 				}
 				if res.Form == nil {
-					if n := notices(t, s, l.ID, bot.KindPrivate, tt.user); len(n) == 0 {
+					if n := notices(t, s, l.ID, handoff.OutboxPrivate, tt.user); len(n) == 0 {
 						t.Fatal("refusal without a private notice")
 					}
 					return

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
-	"github.com/handoff/handoff/storage"
 )
 
 // Store is what the flows need from storage; *storage.Store implements it.
@@ -20,9 +19,9 @@ type Store interface {
 	ClaimLead(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error)
 	// UpdateLead changes the lead under a row lock, writing fn's events and
 	// outbox messages in the same transaction.
-	UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (storage.LeadChange, error)) (*handoff.Lead, error)
+	UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (handoff.LeadChange, error)) (*handoff.Lead, error)
 	// Enqueue adds chat work to the outbox.
-	Enqueue(ctx context.Context, now time.Time, msgs ...storage.OutboxMessage) error
+	Enqueue(ctx context.Context, now time.Time, msgs ...handoff.OutboxMessage) error
 }
 
 // Managers says who may act on any lead and reassign leads, per platform.
@@ -88,23 +87,7 @@ type Actor struct {
 // String is the actor as recorded in events: "slack:U123".
 func (a Actor) String() string { return a.Platform + ":" + a.UserID }
 
-// Outbox kinds the bot adds to storage's.
-const (
-	// KindPrivate shows a message to one user in a channel.
-	KindPrivate = "chat.private"
-	// KindDirect sends a message to one user in a direct conversation.
-	KindDirect = "chat.direct"
-	// KindReply answers through a reply handle (a Slack response_url).
-	KindReply = "chat.reply"
-	// KindShare posts a message for everyone in a channel (a report the
-	// asker chose to share).
-	KindShare = "chat.share"
-	// KindOwnerEmail looks up a new owner's email after the claim was
-	// acknowledged and records it on the lead.
-	KindOwnerEmail = "owner.email"
-)
-
-// notice is the payload of KindPrivate, KindDirect and KindReply.
+// notice is the payload of OutboxPrivate, OutboxDirect, OutboxReply and OutboxShare messages.
 type notice struct {
 	Channel string  `json:"channel,omitempty"`
 	User    string  `json:"user,omitempty"`
@@ -117,13 +100,13 @@ type notice struct {
 // It returns an error when the outbox cannot be written.
 func (b *Bot) Notify(ctx context.Context, a Actor, msg Message) error {
 	msg.Private = true
-	kind := KindPrivate
+	kind := handoff.OutboxPrivate
 	switch {
 	case a.Channel != "":
 	case a.ReplyTo != "":
-		kind = KindReply
+		kind = handoff.OutboxReply
 	default:
-		kind = KindDirect
+		kind = handoff.OutboxDirect
 	}
 	return b.enqueueNotice(ctx, kind, a.Platform, notice{Channel: a.Channel, User: a.UserID, ReplyTo: a.ReplyTo, Message: msg})
 }
@@ -136,7 +119,7 @@ func (b *Bot) Reply(ctx context.Context, a Actor, msg Message) error {
 	if a.ReplyTo == "" {
 		return b.Notify(ctx, a, msg)
 	}
-	return b.enqueueNotice(ctx, KindReply, a.Platform, notice{ReplyTo: a.ReplyTo, User: a.UserID, Message: msg})
+	return b.enqueueNotice(ctx, handoff.OutboxReply, a.Platform, notice{ReplyTo: a.ReplyTo, User: a.UserID, Message: msg})
 }
 
 // Share queues msg for everyone in the actor's channel; without a channel
@@ -146,12 +129,12 @@ func (b *Bot) Share(ctx context.Context, a Actor, msg Message) error {
 		return b.Notify(ctx, a, msg)
 	}
 	msg.Private = false
-	return b.enqueueNotice(ctx, KindShare, a.Platform, notice{Channel: a.Channel, User: a.UserID, Message: msg})
+	return b.enqueueNotice(ctx, handoff.OutboxShare, a.Platform, notice{Channel: a.Channel, User: a.UserID, Message: msg})
 }
 
 // directMessage queues msg to userID on platform.
 func (b *Bot) directMessage(ctx context.Context, platform, userID string, leadID int64, msg Message) error {
-	return b.enqueueNotice(ctx, KindDirect, platform, notice{User: userID, Message: msg}, leadID)
+	return b.enqueueNotice(ctx, handoff.OutboxDirect, platform, notice{User: userID, Message: msg}, leadID)
 }
 
 func (b *Bot) enqueueNotice(ctx context.Context, kind, platform string, n notice, leadID ...int64) error {
@@ -159,7 +142,7 @@ func (b *Bot) enqueueNotice(ctx context.Context, kind, platform string, n notice
 	if err != nil {
 		return err
 	}
-	m := storage.OutboxMessage{Kind: kind, Platform: platform, Payload: payload}
+	m := handoff.OutboxMessage{Kind: kind, Platform: platform, Payload: payload}
 	if len(leadID) > 0 {
 		m.LeadID = leadID[0]
 	}

@@ -8,15 +8,14 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
-	"github.com/handoff/handoff/storage"
 )
 
 // DigestStore is what the weekly digest reads; *storage.Store implements it.
 type DigestStore interface {
 	FunnelCounts(ctx context.Context, f handoff.FunnelFilter) (handoff.FunnelCounts, error)
-	RepActivity(ctx context.Context, period handoff.Period, now time.Time) ([]storage.RepActivity, error)
-	OpenSQLs(ctx context.Context, now time.Time, limit int) (storage.OpenSQLs, error)
-	Trend(ctx context.Context, periods []handoff.Period, now time.Time) ([]storage.TrendPoint, error)
+	RepActivity(ctx context.Context, period handoff.Period, now time.Time) ([]handoff.RepActivity, error)
+	OpenSQLs(ctx context.Context, now time.Time, limit int) (handoff.OpenSQLs, error)
+	Trend(ctx context.Context, periods []handoff.Period, now time.Time) ([]handoff.TrendPoint, error)
 }
 
 // DigestTrendWeeks is how many weeks the digest's trend covers, the
@@ -33,7 +32,7 @@ const digestBreachLimit = 10
 // marketing's SQLs and sales' customers against the agreement pro rata,
 // and the last 8 weeks' trend as charts. It returns an EINVALID error for a
 // request without a week and a wrapped error when the store fails.
-func BuildDigest(ctx context.Context, store DigestStore, policy handoff.Policy, req storage.DigestRequest, now time.Time) (Message, error) {
+func BuildDigest(ctx context.Context, store DigestStore, policy handoff.Policy, req handoff.DigestRequest, now time.Time) (Message, error) {
 	week, err := digestWeek(req, now, policy)
 	if err != nil {
 		return Message{}, err
@@ -69,7 +68,7 @@ func BuildDigest(ctx context.Context, store DigestStore, policy handoff.Policy, 
 }
 
 // digestWeek is the period of a digest request.
-func digestWeek(req storage.DigestRequest, now time.Time, p handoff.Policy) (handoff.Period, error) {
+func digestWeek(req handoff.DigestRequest, now time.Time, p handoff.Policy) (handoff.Period, error) {
 	if !req.Start.IsZero() && req.End.After(req.Start) {
 		loc := p.Location
 		if loc == nil {
@@ -91,7 +90,7 @@ func digestWeek(req storage.DigestRequest, now time.Time, p handoff.Policy) (han
 // DigestMessage lays out the weekly digest from its numbers: f is the
 // funnel of the week, reps what each rep did in it, open the SQLs open now
 // and trend the last weeks, the reported one last.
-func DigestMessage(f handoff.Funnel, reps []storage.RepActivity, open storage.OpenSQLs, trend []storage.TrendPoint, now time.Time, p handoff.Policy) Message {
+func DigestMessage(f handoff.Funnel, reps []handoff.RepActivity, open handoff.OpenSQLs, trend []handoff.TrendPoint, now time.Time, p handoff.Policy) Message {
 	fields := []Field{
 		{Key: "Contacted in time", Value: slaText(f.SLA)},
 		{Key: "Open breaches now", Value: breachedMark(open.BreachedTotal)},
@@ -162,16 +161,16 @@ func targetText(actual int64, t *handoff.TargetActual) string {
 	return fmt.Sprintf("%s of %s %s", count(actual), trimFloat(t.Expected), mark)
 }
 
-// digest delivers a storage.OutboxDigest message to the managers' channel
+// digest delivers a handoff.OutboxDigest message to the managers' channel
 // of every platform that has one. The store must implement DigestStore
 // (*storage.Store does).
-func (d *Dispatcher) digest(ctx context.Context, m storage.OutboxMessage) (string, []storage.ChatPost, error) {
+func (d *Dispatcher) digest(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
 	return d.postToManagers(ctx, m, func() (Message, error) {
 		store, ok := d.cfg.Store.(DigestStore)
 		if !ok {
 			return Message{}, Permanent(fmt.Errorf("the outbox store cannot build digests"))
 		}
-		var req storage.DigestRequest
+		var req handoff.DigestRequest
 		if err := decodeJSON(m.Payload, &req); err != nil {
 			return Message{}, Permanent(err)
 		}

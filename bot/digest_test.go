@@ -19,13 +19,13 @@ import (
 
 // w45 is ISO week 45 of 2026 in Copenhagen: Mon 2 Nov to Mon 9 Nov local,
 // [1 Nov 23:00Z, 8 Nov 23:00Z).
-func w45(t *testing.T, p handoff.Policy) storage.DigestRequest {
+func w45(t *testing.T, p handoff.Policy) handoff.DigestRequest {
 	t.Helper()
 	week, err := handoff.ParsePeriod("2026-W45", reportNow, p.Location)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return storage.DigestRequest{Week: week.Label, Start: week.Start, End: week.End}
+	return handoff.DigestRequest{Week: week.Label, Start: week.Start, End: week.End}
 }
 
 func TestBuildDigest(t *testing.T) {
@@ -89,7 +89,7 @@ func TestBuildDigestTrendCountsEachWeek(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := bot.BuildDigest(context.Background(), s, p, storage.DigestRequest{Week: week.Label}, reportNow)
+		m, err := bot.BuildDigest(context.Background(), s, p, handoff.DigestRequest{Week: week.Label}, reportNow)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +143,7 @@ func TestDispatchDigestToEveryManagersChannel(t *testing.T) {
 		drain(t, disp) // the leads' own announcements
 		before := len(fake.Calls("chat.postMessage"))
 		payload, _ := json.Marshal(w45(t, p))
-		if err := s.Enqueue(context.Background(), reportNow, storage.OutboxMessage{Kind: storage.OutboxDigest, Payload: string(payload)}); err != nil {
+		if err := s.Enqueue(context.Background(), reportNow, handoff.OutboxMessage{Kind: handoff.OutboxDigest, Payload: string(payload)}); err != nil {
 			t.Fatal(err)
 		}
 		drain(t, disp)

@@ -13,21 +13,20 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
-	"github.com/handoff/handoff/storage"
 )
 
 // Outbox is what the Dispatcher needs from storage; *storage.Store
 // implements it.
 type Outbox interface {
-	TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string) ([]storage.OutboxMessage, error)
-	CompleteOutbox(ctx context.Context, id int64, now time.Time, result string, posts ...storage.ChatPost) error
+	TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string) ([]handoff.OutboxMessage, error)
+	CompleteOutbox(ctx context.Context, id int64, now time.Time, result string, posts ...handoff.ChatPost) error
 	RetryOutbox(ctx context.Context, id int64, next time.Time, cause string) error
 	FailOutbox(ctx context.Context, id int64, now time.Time, cause string) error
 	NextOutboxDue(ctx context.Context) (time.Time, bool, error)
-	Enqueue(ctx context.Context, now time.Time, msgs ...storage.OutboxMessage) error
+	Enqueue(ctx context.Context, now time.Time, msgs ...handoff.OutboxMessage) error
 	Lead(ctx context.Context, id int64) (*handoff.Lead, error)
-	ChatPosts(ctx context.Context, leadID int64) ([]storage.ChatPost, error)
-	UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (storage.LeadChange, error)) (*handoff.Lead, error)
+	ChatPosts(ctx context.Context, leadID int64) ([]handoff.ChatPost, error)
+	UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (handoff.LeadChange, error)) (*handoff.Lead, error)
 }
 
 // DispatcherConfig is what NewDispatcher needs. Store and Targets are
@@ -193,7 +192,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 }
 
 // handle delivers one message and records the outcome.
-func (d *Dispatcher) handle(ctx context.Context, m storage.OutboxMessage, refreshed map[string]bool) {
+func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, refreshed map[string]bool) {
 	result, posts, err := d.deliver(ctx, m, refreshed)
 	// Record the outcome even when ctx ended meanwhile: a post the
 	// platform acknowledged must be marked sent.
@@ -242,21 +241,21 @@ func (d *Dispatcher) backoff(attempt int) time.Duration {
 
 // deliver does the work of one message and returns the result to store and
 // any chat post it created.
-func (d *Dispatcher) deliver(ctx context.Context, m storage.OutboxMessage, refreshed map[string]bool) (string, []storage.ChatPost, error) {
+func (d *Dispatcher) deliver(ctx context.Context, m handoff.OutboxMessage, refreshed map[string]bool) (string, []handoff.ChatPost, error) {
 	switch m.Kind {
-	case storage.OutboxAnnounceLead:
+	case handoff.OutboxAnnounceLead:
 		return d.announce(ctx, m)
-	case storage.OutboxRefreshLead:
+	case handoff.OutboxRefreshLead:
 		return d.refresh(ctx, m, refreshed)
-	case KindPrivate, KindDirect, KindReply, KindShare:
+	case handoff.OutboxPrivate, handoff.OutboxDirect, handoff.OutboxReply, handoff.OutboxShare:
 		return d.notice(ctx, m)
-	case KindOwnerEmail:
+	case handoff.OutboxOwnerEmail:
 		return d.ownerEmail(ctx, m)
-	case storage.OutboxRemind:
+	case handoff.OutboxRemind:
 		return d.remind(ctx, m)
-	case storage.OutboxEscalate:
+	case handoff.OutboxEscalate:
 		return d.escalate(ctx, m)
-	case storage.OutboxDigest:
+	case handoff.OutboxDigest:
 		return d.digest(ctx, m)
 	}
 	return "", nil, Permanent(fmt.Errorf("unknown outbox kind %q", m.Kind))
@@ -266,11 +265,11 @@ func (d *Dispatcher) deliver(ctx context.Context, m storage.OutboxMessage, refre
 // one announcement per platform when m.Platform is "" and several are
 // enabled. A platform that already has the lead's post is skipped, so an
 // announcement is idempotent per platform.
-func (d *Dispatcher) announce(ctx context.Context, m storage.OutboxMessage) (string, []storage.ChatPost, error) {
+func (d *Dispatcher) announce(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
 	if m.Platform == "" && len(d.cfg.Targets) > 1 {
-		var children []storage.OutboxMessage
+		var children []handoff.OutboxMessage
 		for _, t := range d.cfg.Targets {
-			children = append(children, storage.OutboxMessage{Kind: m.Kind, LeadID: m.LeadID, Platform: t.Platform.Name()})
+			children = append(children, handoff.OutboxMessage{Kind: m.Kind, LeadID: m.LeadID, Platform: t.Platform.Name()})
 		}
 		if err := d.cfg.Store.Enqueue(ctx, d.cfg.Now().UTC(), children...); err != nil {
 			return "", nil, err
@@ -309,13 +308,13 @@ func (d *Dispatcher) announce(ctx context.Context, m storage.OutboxMessage) (str
 	if err != nil {
 		return "", nil, fmt.Errorf("post lead %d to %s %s: %w", m.LeadID, name, t.SalesChannel, err)
 	}
-	return id, []storage.ChatPost{{LeadID: m.LeadID, Platform: name, Channel: t.SalesChannel, MessageID: id}}, nil
+	return id, []handoff.ChatPost{{LeadID: m.LeadID, Platform: name, Channel: t.SalesChannel, MessageID: id}}, nil
 }
 
 // refresh re-renders the lead and updates each of its chat posts (those of
 // m.Platform only, when set). Updating is idempotent, so a failed refresh
 // is simply retried whole.
-func (d *Dispatcher) refresh(ctx context.Context, m storage.OutboxMessage, refreshed map[string]bool) (string, []storage.ChatPost, error) {
+func (d *Dispatcher) refresh(ctx context.Context, m handoff.OutboxMessage, refreshed map[string]bool) (string, []handoff.ChatPost, error) {
 	key := fmt.Sprintf("%d/%s", m.LeadID, m.Platform)
 	if refreshed[key] {
 		return "coalesced", nil, nil
@@ -348,7 +347,7 @@ func (d *Dispatcher) refresh(ctx context.Context, m storage.OutboxMessage, refre
 }
 
 // notice delivers a private message, a direct message or a reply.
-func (d *Dispatcher) notice(ctx context.Context, m storage.OutboxMessage) (string, []storage.ChatPost, error) {
+func (d *Dispatcher) notice(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
 	t, err := d.target(m.Platform)
 	if err != nil {
 		return "", nil, err
@@ -359,11 +358,11 @@ func (d *Dispatcher) notice(ctx context.Context, m storage.OutboxMessage) (strin
 	}
 	p := t.Platform
 	switch m.Kind {
-	case KindPrivate:
+	case handoff.OutboxPrivate:
 		err = d.call(ctx, p.Name(), "private", func(ctx context.Context) error { return p.PostPrivate(ctx, n.Channel, n.User, n.Message) })
-	case KindDirect:
+	case handoff.OutboxDirect:
 		err = d.call(ctx, p.Name(), "direct", func(ctx context.Context) error { return p.DirectMessage(ctx, n.User, n.Message) })
-	case KindShare:
+	case handoff.OutboxShare:
 		err = d.call(ctx, p.Name(), "post", func(ctx context.Context) error {
 			_, err := p.Post(ctx, n.Channel, n.Message)
 			return err
@@ -377,11 +376,11 @@ func (d *Dispatcher) notice(ctx context.Context, m storage.OutboxMessage) (strin
 	return "sent", nil, nil
 }
 
-// ownerEmail delivers a KindOwnerEmail message: it asks the platform for
+// ownerEmail delivers a handoff.OutboxOwnerEmail message: it asks the platform for
 // the new owner's email and records it on the lead while that user still
 // owns it. The other platforms' cards, which name the owner by email, are
 // refreshed; the owner's own platform mentions them and needs no update.
-func (d *Dispatcher) ownerEmail(ctx context.Context, m storage.OutboxMessage) (string, []storage.ChatPost, error) {
+func (d *Dispatcher) ownerEmail(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
 	t, err := d.target(m.Platform)
 	if err != nil {
 		return "", nil, err
@@ -402,15 +401,15 @@ func (d *Dispatcher) ownerEmail(ctx context.Context, m storage.OutboxMessage) (s
 	if err != nil {
 		return "", nil, fmt.Errorf("email of %s:%s: %w", m.Platform, n.User, err)
 	}
-	_, err = d.cfg.Store.UpdateLead(ctx, m.LeadID, d.cfg.Now().UTC(), func(l *handoff.Lead) (storage.LeadChange, error) {
-		var change storage.LeadChange
+	_, err = d.cfg.Store.UpdateLead(ctx, m.LeadID, d.cfg.Now().UTC(), func(l *handoff.Lead) (handoff.LeadChange, error) {
+		var change handoff.LeadChange
 		if l.Owner.Platform != m.Platform || l.Owner.UserID != n.User || l.Owner.Email == email {
 			return change, nil
 		}
 		l.Owner.Email = email
 		for _, other := range d.cfg.Targets {
 			if name := other.Platform.Name(); name != m.Platform {
-				change.Outbox = append(change.Outbox, storage.OutboxMessage{Kind: storage.OutboxRefreshLead, LeadID: l.ID, Platform: name})
+				change.Outbox = append(change.Outbox, handoff.OutboxMessage{Kind: handoff.OutboxRefreshLead, LeadID: l.ID, Platform: name})
 			}
 		}
 		return change, nil

@@ -116,7 +116,7 @@ func TestDispatchAnnounceOnce(t *testing.T) {
 			t.Fatalf("posted blocks have no Claim button: %s", calls[0].Param("blocks"))
 		}
 		// A second announcement (a replayed intake) does not post again.
-		if err := s.Enqueue(context.Background(), r.clock.Now(), storage.OutboxMessage{Kind: storage.OutboxAnnounceLead, LeadID: l.ID}); err != nil {
+		if err := s.Enqueue(context.Background(), r.clock.Now(), handoff.OutboxMessage{Kind: handoff.OutboxAnnounceLead, LeadID: l.ID}); err != nil {
 			t.Fatal(err)
 		}
 		drain(t, r.disp)

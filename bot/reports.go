@@ -10,15 +10,14 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
-	"github.com/handoff/handoff/storage"
 )
 
 // ReportStore is what the reporting commands read; *storage.Store
 // implements it.
 type ReportStore interface {
 	FunnelCounts(ctx context.Context, f handoff.FunnelFilter) (handoff.FunnelCounts, error)
-	OpenSQLs(ctx context.Context, now time.Time, limit int) (storage.OpenSQLs, error)
-	SLAByRep(ctx context.Context, period handoff.Period, now time.Time) ([]storage.RepSLA, error)
+	OpenSQLs(ctx context.Context, now time.Time, limit int) (handoff.OpenSQLs, error)
+	SLAByRep(ctx context.Context, period handoff.Period, now time.Time) ([]handoff.RepSLA, error)
 	OpenLeads(ctx context.Context, owner string, limit int) ([]*handoff.Lead, error)
 	LeadByExternalID(ctx context.Context, externalID string) (*handoff.Lead, error)
 	Events(ctx context.Context, leadID int64) ([]handoff.Event, error)
@@ -257,7 +256,7 @@ func (r *Reports) sla(ctx context.Context, args []string) (Message, error) {
 // deadline), the claimed ones awaiting contact (owner, deadline, time
 // left), the breached ones, and the compliance per rep in month. It is
 // private.
-func SLAMessage(open storage.OpenSQLs, reps []storage.RepSLA, month handoff.Period, now time.Time, p handoff.Policy) Message {
+func SLAMessage(open handoff.OpenSQLs, reps []handoff.RepSLA, month handoff.Period, now time.Time, p handoff.Policy) Message {
 	m := Message{
 		Summary: fmt.Sprintf("SLA now: %d unclaimed, %d awaiting first contact, %d breached", open.UnclaimedTotal, open.WaitingTotal, open.BreachedTotal),
 		Header:  "⏱ SLA right now",
@@ -292,7 +291,7 @@ func SLAMessage(open storage.OpenSQLs, reps []storage.RepSLA, month handoff.Peri
 
 // breachTable lists the breached open SQLs: which deadline was missed and
 // how late.
-func breachTable(open storage.OpenSQLs, now time.Time, p handoff.Policy) Table {
+func breachTable(open handoff.OpenSQLs, now time.Time, p handoff.Policy) Table {
 	t := Table{Title: fmt.Sprintf("Breached (%d)", open.BreachedTotal), Columns: []string{"Lead", "Owner", "Missed", "Late by"}}
 	for _, l := range open.Breached {
 		missed, late := "claimed late", "–"
@@ -312,7 +311,7 @@ func breachTable(open storage.OpenSQLs, now time.Time, p handoff.Policy) Table {
 }
 
 // repTable is the SLA compliance per rep over a period.
-func repTable(reps []storage.RepSLA, period handoff.Period) Table {
+func repTable(reps []handoff.RepSLA, period handoff.Period) Table {
 	t := Table{Title: "Compliance per rep, " + period.Label, Columns: []string{"Rep", "Due", "In time", "Breached", "Pending", "Compliance"},
 		Numeric: []bool{false, true, true, true, true, true}}
 	for _, rp := range reps {

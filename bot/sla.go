@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
-	"github.com/handoff/handoff/storage"
 )
 
 // ReminderCard is the private reminder to a lead's owner that its contact
@@ -29,7 +28,7 @@ func ReminderCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 
 // EscalationCard tells the managers' channel that a lead missed a deadline:
 // which lead, whose, which deadline and how late.
-func EscalationCard(l *handoff.Lead, n storage.SLANotice, now time.Time, p handoff.Policy) Message {
+func EscalationCard(l *handoff.Lead, n handoff.SLANotice, now time.Time, p handoff.Policy) Message {
 	late := FormatDuration(p.Between(n.Due, now))
 	if now.Sub(n.Due) < time.Minute {
 		late = "just now"
@@ -82,9 +81,9 @@ func personOrCompany(l *handoff.Lead) string {
 	return "*" + Escape(leadTitle(l)) + "*"
 }
 
-// remind delivers a storage.OutboxRemind message: a direct message to the
+// remind delivers a handoff.OutboxRemind message: a direct message to the
 // owner, unless the lead moved on since it was queued.
-func (d *Dispatcher) remind(ctx context.Context, m storage.OutboxMessage) (string, []storage.ChatPost, error) {
+func (d *Dispatcher) remind(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
 	lead, err := d.cfg.Store.Lead(ctx, m.LeadID)
 	if err != nil {
 		return "", nil, notFoundIsPermanent(err)
@@ -109,11 +108,11 @@ func (d *Dispatcher) remind(ctx context.Context, m storage.OutboxMessage) (strin
 // fanOutToManagers replaces a message meant for every platform's managers'
 // channel with one copy per platform that has one, so that a failure on one
 // platform is retried without repeating the others.
-func (d *Dispatcher) fanOutToManagers(ctx context.Context, m storage.OutboxMessage) (string, []storage.ChatPost, error) {
-	var children []storage.OutboxMessage
+func (d *Dispatcher) fanOutToManagers(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
+	var children []handoff.OutboxMessage
 	for _, t := range d.cfg.Targets {
 		if t.ManagerChannel != "" {
-			children = append(children, storage.OutboxMessage{Kind: m.Kind, LeadID: m.LeadID, Platform: t.Platform.Name(), Payload: m.Payload})
+			children = append(children, handoff.OutboxMessage{Kind: m.Kind, LeadID: m.LeadID, Platform: t.Platform.Name(), Payload: m.Payload})
 		}
 	}
 	if err := d.cfg.Store.Enqueue(ctx, d.cfg.Now().UTC(), children...); err != nil {
@@ -122,11 +121,11 @@ func (d *Dispatcher) fanOutToManagers(ctx context.Context, m storage.OutboxMessa
 	return fmt.Sprintf("fanned out to %d", len(children)), nil, nil
 }
 
-// escalate delivers a storage.OutboxEscalate message to the managers'
+// escalate delivers a handoff.OutboxEscalate message to the managers'
 // channel of every platform that has one.
-func (d *Dispatcher) escalate(ctx context.Context, m storage.OutboxMessage) (string, []storage.ChatPost, error) {
+func (d *Dispatcher) escalate(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
 	return d.postToManagers(ctx, m, func() (Message, error) {
-		var n storage.SLANotice
+		var n handoff.SLANotice
 		if err := decodeJSON(m.Payload, &n); err != nil {
 			return Message{}, Permanent(err)
 		}
@@ -143,7 +142,7 @@ func (d *Dispatcher) escalate(ctx context.Context, m storage.OutboxMessage) (str
 // several enabled) is first split into one per platform that has a
 // managers' channel, so that a failure on one is retried without repeating
 // the others; a platform without one is skipped.
-func (d *Dispatcher) postToManagers(ctx context.Context, m storage.OutboxMessage, build func() (Message, error)) (string, []storage.ChatPost, error) {
+func (d *Dispatcher) postToManagers(ctx context.Context, m handoff.OutboxMessage, build func() (Message, error)) (string, []handoff.ChatPost, error) {
 	if m.Platform == "" && len(d.cfg.Targets) > 1 {
 		return d.fanOutToManagers(ctx, m)
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
-	"github.com/handoff/handoff/storage"
 )
 
 func TestEscalationCardStatesTheAgreement(t *testing.T) {
@@ -31,7 +30,7 @@ func TestEscalationCardStatesTheAgreement(t *testing.T) {
 			p := handoff.DefaultPolicy()
 			p.BusinessHours = tc.hours
 			l := &handoff.Lead{ID: 1, Company: "Berg ApS", Stage: handoff.StageClaimed}
-			m := bot.EscalationCard(l, storage.SLANotice{Action: tc.action, Due: due, Owner: handoff.Owner{Platform: "slack", UserID: "U1"}}, due.Add(30*time.Minute), p)
+			m := bot.EscalationCard(l, handoff.SLANotice{Action: tc.action, Due: due, Owner: handoff.Owner{Platform: "slack", UserID: "U1"}}, due.Add(30*time.Minute), p)
 			text := m.Sections[0].Text
 			if !strings.Contains(text, tc.want) {
 				t.Fatalf("text %q does not contain %q", text, tc.want)

@@ -15,12 +15,11 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
-	"github.com/handoff/handoff/storage"
 )
 
 // Store is what an import needs from storage.
 type Store interface {
-	SaveLeads(ctx context.Context, ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) ([]storage.SaveResult, []error, error)
+	SaveLeads(ctx context.Context, ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) ([]handoff.SaveResult, []error, error)
 }
 
 // Rejection is one row that was not imported.

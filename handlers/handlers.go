@@ -15,12 +15,11 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/metrics"
-	"github.com/handoff/handoff/storage"
 )
 
 // LeadStore is what the intake API needs from storage.
 type LeadStore interface {
-	SaveLead(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (storage.SaveResult, error)
+	SaveLead(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (handoff.SaveResult, error)
 	LeadByExternalID(ctx context.Context, externalID string) (*handoff.Lead, error)
 	Events(ctx context.Context, leadID int64) ([]handoff.Event, error)
 	ForgetLead(ctx context.Context, externalID string, now time.Time) error

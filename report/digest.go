@@ -13,14 +13,13 @@ import (
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/text"
-	"github.com/handoff/handoff/storage"
 )
 
 // DigestStore is what the digest command needs from storage;
 // *storage.Store implements it.
 type DigestStore interface {
 	bot.DigestStore
-	Enqueue(ctx context.Context, now time.Time, msgs ...storage.OutboxMessage) error
+	Enqueue(ctx context.Context, now time.Time, msgs ...handoff.OutboxMessage) error
 }
 
 const digestUsage = `Usage: handoff digest [--week W] [--print]
@@ -38,7 +37,7 @@ Flags:
 // RunDigestCommand runs `handoff digest` with args (the arguments after
 // "digest"): for --week (default last-week, else "week" or an ISO week
 // such as 2026-W47, in policy's time zone) it either renders the digest as
-// text to stdout (--print) or queues it as a storage.OutboxDigest message,
+// text to stdout (--print) or queues it as a handoff.OutboxDigest message,
 // which the running server's dispatcher posts to every managers' channel.
 // -h prints the usage to stdout and returns nil. A bad flag or week returns
 // an EINVALID error; a store failure is returned wrapped.
@@ -63,7 +62,7 @@ func RunDigestCommand(ctx context.Context, args []string, store DigestStore, pol
 	if err != nil || !strings.Contains(p.Label, "-W") {
 		return handoff.Errorf(handoff.EINVALID, "digest: %q is not a week; use last-week, week or an ISO week such as 2026-W47", *week)
 	}
-	req := storage.DigestRequest{Week: p.Label, Start: p.Start, End: p.End}
+	req := handoff.DigestRequest{Week: p.Label, Start: p.Start, End: p.End}
 	if *toTerminal {
 		msg, err := bot.BuildDigest(ctx, store, policy, req, now)
 		if err != nil {
@@ -76,7 +75,7 @@ func RunDigestCommand(ctx context.Context, args []string, store DigestStore, pol
 	if err != nil {
 		return fmt.Errorf("digest: %w", err)
 	}
-	if err := store.Enqueue(ctx, now.UTC(), storage.OutboxMessage{Kind: storage.OutboxDigest, Payload: string(payload)}); err != nil {
+	if err := store.Enqueue(ctx, now.UTC(), handoff.OutboxMessage{Kind: handoff.OutboxDigest, Payload: string(payload)}); err != nil {
 		return fmt.Errorf("digest: queue %s: %w", p.Label, err)
 	}
 	_, err = fmt.Fprintf(stdout, "Queued the SLA digest for %s; the running server posts it to the managers' channels.\n", p.Label)

@@ -63,10 +63,10 @@ func TestRunDigestCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var queued []storage.DigestRequest
+		var queued []handoff.DigestRequest
 		for _, m := range msgs {
-			if m.Kind == storage.OutboxDigest {
-				var req storage.DigestRequest
+			if m.Kind == handoff.OutboxDigest {
+				var req handoff.DigestRequest
 				if err := json.Unmarshal([]byte(m.Payload), &req); err != nil {
 					t.Fatal(err)
 				}

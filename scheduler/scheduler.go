@@ -18,7 +18,6 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/metrics"
-	"github.com/handoff/handoff/storage"
 )
 
 // Store is what the scheduler needs from storage.
@@ -29,7 +28,7 @@ type Store interface {
 	FireSLA(ctx context.Context, now time.Time, policy handoff.Policy, limit int) ([]handoff.SLAAction, error)
 	LastRun(ctx context.Context, name string) (time.Time, bool, error)
 	StartSchedule(ctx context.Context, name string, at time.Time) error
-	FireSchedule(ctx context.Context, name string, due, now time.Time, msg storage.OutboxMessage) (bool, error)
+	FireSchedule(ctx context.Context, name string, due, now time.Time, msg handoff.OutboxMessage) (bool, error)
 	MarkRun(ctx context.Context, name string, at time.Time) error
 	PurgeExpired(ctx context.Context, cutoff, now time.Time) (int, error)
 	PruneProcessed(ctx context.Context, before time.Time) (int64, error)
@@ -241,7 +240,7 @@ func (s *Scheduler) digestTick(ctx context.Context, now time.Time) (time.Time, b
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	fired, err := s.cfg.Store.FireSchedule(ctx, DigestName, due, now, storage.OutboxMessage{Kind: storage.OutboxDigest, Payload: string(payload)})
+	fired, err := s.cfg.Store.FireSchedule(ctx, DigestName, due, now, handoff.OutboxMessage{Kind: handoff.OutboxDigest, Payload: string(payload)})
 	if err != nil {
 		return time.Time{}, false, err
 	}
@@ -302,11 +301,11 @@ func (s *Scheduler) daily(ctx context.Context, now time.Time, name string, job f
 
 // DigestFor returns the week a digest sent at t reports on: the ISO week
 // (Monday to Monday, local midnight in loc) before the one containing t.
-func DigestFor(t time.Time, loc *time.Location) storage.DigestRequest {
+func DigestFor(t time.Time, loc *time.Location) handoff.DigestRequest {
 	local := t.In(loc)
 	weekday := (int(local.Weekday()) + 6) % 7 // Monday = 0
 	thisMonday := time.Date(local.Year(), local.Month(), local.Day()-weekday, 0, 0, 0, 0, loc)
 	start := time.Date(thisMonday.Year(), thisMonday.Month(), thisMonday.Day()-7, 0, 0, 0, 0, loc)
 	year, week := start.ISOWeek()
-	return storage.DigestRequest{Week: fmt.Sprintf("%d-W%02d", year, week), Start: start, End: thisMonday}
+	return handoff.DigestRequest{Week: fmt.Sprintf("%d-W%02d", year, week), Start: start, End: thisMonday}
 }

@@ -60,8 +60,8 @@ func slaOutbox(t *testing.T, s *storage.Store, leadID int64) []string {
 	}
 	var out []string
 	for _, m := range msgs {
-		if m.Kind == storage.OutboxRemind || m.Kind == storage.OutboxEscalate {
-			var n storage.SLANotice
+		if m.Kind == handoff.OutboxRemind || m.Kind == handoff.OutboxEscalate {
+			var n handoff.SLANotice
 			if err := json.Unmarshal([]byte(m.Payload), &n); err != nil {
 				t.Fatalf("payload %q: %v", m.Payload, err)
 			}
@@ -177,15 +177,15 @@ func TestDigestQueuedWeeklyOnce(t *testing.T) {
 		if _, err := sch.Tick(ctx); err != nil {
 			t.Fatal(err)
 		}
-		digests := func() []storage.DigestRequest {
+		digests := func() []handoff.DigestRequest {
 			msgs, err := s.OutboxMessages(ctx, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var out []storage.DigestRequest
+			var out []handoff.DigestRequest
 			for _, m := range msgs {
-				if m.Kind == storage.OutboxDigest {
-					var d storage.DigestRequest
+				if m.Kind == handoff.OutboxDigest {
+					var d handoff.DigestRequest
 					json.Unmarshal([]byte(m.Payload), &d)
 					out = append(out, d)
 				}

@@ -44,7 +44,7 @@ func (s *Store) ClaimLead(ctx context.Context, id int64, owner handoff.Owner, no
 		if _, err := insertEvents(tx, id, []handoff.Event{ev}); err != nil {
 			return err
 		}
-		return insertOutbox(tx, fromMs(now), OutboxMessage{Kind: OutboxRefreshLead, LeadID: id})
+		return insertOutbox(tx, fromMs(now), handoff.OutboxMessage{Kind: handoff.OutboxRefreshLead, LeadID: id})
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("storage: claim lead %d: %w", id, err)
@@ -56,16 +56,10 @@ func (s *Store) ClaimLead(ctx context.Context, id int64, owner handoff.Owner, no
 	return lead, won, nil
 }
 
-// LeadChange is what a change to one lead writes besides the lead itself.
-type LeadChange struct {
-	Events []handoff.Event
-	Outbox []OutboxMessage
-}
-
 // UpdateLead loads lead id under a row lock, lets fn change it, and writes
 // the lead, fn's events and outbox messages in one transaction. When fn
 // returns an error nothing is written and the error is returned as is.
-func (s *Store) UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (LeadChange, error)) (*handoff.Lead, error) {
+func (s *Store) UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (handoff.LeadChange, error)) (*handoff.Lead, error) {
 	var lead *handoff.Lead
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var row leadRow

@@ -14,26 +14,10 @@ import (
 // The weekly digest's queries: what each rep did in a period, and the
 // trend over consecutive periods. Both are SQL aggregates over index ranges.
 
-// RepActivity is what one sales rep did in a period: SQLs claimed and
-// contacted in it (by the leads' latest claim and first contact), the SLA
-// outcome of the SQLs whose contact deadline fell in it, and the median
-// time from SQL to first contact of those contacted in it. The zero Owner
-// collects the SQLs nobody claimed.
-type RepActivity struct {
-	Owner     handoff.Owner
-	Claimed   int64
-	Contacted int64
-	handoff.SLAStats
-	// MedianContactMs is nil when the rep contacted nobody in the period
-	// (first contacts at the very moment of the SQL, implied by an import,
-	// are left out, as in the funnel).
-	MedianContactMs *float64
-}
-
-// RepActivity returns each owner's activity in period (pending relative to
+// handoff.RepActivity returns each owner's activity in period (pending relative to
 // now), most breaches first, then by owner. It returns a wrapped error when
 // a query fails.
-func (s *Store) RepActivity(ctx context.Context, period handoff.Period, now time.Time) ([]RepActivity, error) {
+func (s *Store) RepActivity(ctx context.Context, period handoff.Period, now time.Time) ([]handoff.RepActivity, error) {
 	from, to := ms(period.Start), ms(period.End)
 	owner := "COALESCE(l.owner_platform, ''), COALESCE(l.owner_user_id, ''), COALESCE(l.owner_email, '')"
 	var rows []struct {
@@ -81,9 +65,9 @@ func (s *Store) RepActivity(ctx context.Context, period handoff.Period, now time
 		}
 	}
 
-	out := make([]RepActivity, len(rows))
+	out := make([]handoff.RepActivity, len(rows))
 	for i, r := range rows {
-		a := RepActivity{
+		a := handoff.RepActivity{
 			Owner:   handoff.Owner{Platform: r.OwnerPlatform, UserID: r.OwnerUserID, Email: r.OwnerEmail},
 			Claimed: r.Claimed, Contacted: r.Contacted,
 			SLAStats: handoff.SLAStats{Due: r.Due, Met: r.Met, Breached: r.Breached, Pending: r.Due - r.Met - r.Breached,
@@ -107,25 +91,15 @@ func (s *Store) RepActivity(ctx context.Context, period handoff.Period, now time
 	return out, nil
 }
 
-// TrendPoint is one period of a trend: the SQLs and customers won in it
-// (distinct leads entering the stage) and the SLA outcome of the SQLs
-// whose contact deadline fell in it.
-type TrendPoint struct {
-	Period handoff.Period
-	SQLs   int64
-	Won    int64
-	handoff.SLAStats
-}
-
-// Trend returns one TrendPoint per period, in order, with pending relative
+// Trend returns one handoff.TrendPoint per period, in order, with pending relative
 // to now. The periods must be consecutive (each ending where the next
 // starts), such as the last eight ISO weeks. It returns a wrapped error when
 // a query fails, and nil for no periods.
-func (s *Store) Trend(ctx context.Context, periods []handoff.Period, now time.Time) ([]TrendPoint, error) {
+func (s *Store) Trend(ctx context.Context, periods []handoff.Period, now time.Time) ([]handoff.TrendPoint, error) {
 	if len(periods) == 0 {
 		return nil, nil
 	}
-	out := make([]TrendPoint, len(periods))
+	out := make([]handoff.TrendPoint, len(periods))
 	for i, p := range periods {
 		out[i].Period = p
 		if i > 0 && !p.Start.Equal(periods[i-1].End) {

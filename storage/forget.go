@@ -120,7 +120,7 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time) (int, er
 				return err
 			}
 			if r.SQLMs != nil {
-				if err := insertOutbox(tx, now, OutboxMessage{Kind: OutboxRefreshLead, LeadID: r.ID}); err != nil {
+				if err := insertOutbox(tx, now, handoff.OutboxMessage{Kind: handoff.OutboxRefreshLead, LeadID: r.ID}); err != nil {
 					return err
 				}
 			}

@@ -304,23 +304,6 @@ func (s *Store) median(ctx context.Context, m medianQuery) (*float64, error) {
 	return &med.Float64, nil
 }
 
-// OpenSQLs are the SQLs sales still has to act on at one moment, split into
-// three disjoint groups. Each list holds at most the limit asked for; the
-// totals count them all.
-type OpenSQLs struct {
-	// Unclaimed are SQLs nobody has claimed yet, within their deadlines,
-	// soonest claim deadline first.
-	Unclaimed []*handoff.Lead
-	// Waiting are claimed SQLs not yet contacted whose contact deadline is
-	// still ahead, soonest deadline first.
-	Waiting []*handoff.Lead
-	// Breached are unclaimed or uncontacted SQLs past their claim or contact
-	// deadline (or already flagged as breached), most overdue first.
-	Breached []*handoff.Lead
-
-	UnclaimedTotal, WaitingTotal, BreachedTotal int64
-}
-
 // DefaultListLimit caps lead lists when the caller asks for no limit.
 const DefaultListLimit = 50
 
@@ -329,18 +312,18 @@ const DefaultListLimit = 50
 // true, maxInt64, now, maxInt64, now.
 const breachedSQL = "(l.sla_breached = ? OR COALESCE(l.contact_due_ms, ?) < ? OR (l.stage = 'sql' AND COALESCE(l.claim_due_ms, ?) < ?))"
 
-// OpenSQLs returns the open SQLs at now: unclaimed, claimed but not yet
+// handoff.OpenSQLs returns the open SQLs at now: unclaimed, claimed but not yet
 // contacted with time left, and breached, each list capped at limit
 // (DefaultListLimit when limit <= 0). It returns a wrapped error when a
 // query fails.
-func (s *Store) OpenSQLs(ctx context.Context, now time.Time, limit int) (OpenSQLs, error) {
+func (s *Store) OpenSQLs(ctx context.Context, now time.Time, limit int) (handoff.OpenSQLs, error) {
 	if limit <= 0 {
 		limit = DefaultListLimit
 	}
 	n := ms(now)
 	bArgs := []any{true, int64(math.MaxInt64), n, int64(math.MaxInt64), n}
 	db := s.db.WithContext(ctx)
-	var out OpenSQLs
+	var out handoff.OpenSQLs
 
 	var totals []struct {
 		Grp string
@@ -349,7 +332,7 @@ func (s *Store) OpenSQLs(ctx context.Context, now time.Time, limit int) (OpenSQL
 	q := "SELECT CASE WHEN " + breachedSQL + " THEN 'breached' WHEN l.stage = 'sql' THEN 'unclaimed' ELSE 'waiting' END AS grp, COUNT(*) AS n" +
 		" FROM leads l WHERE l.stage IN ('sql', 'claimed') GROUP BY 1"
 	if err := db.Raw(q, bArgs...).Scan(&totals).Error; err != nil {
-		return OpenSQLs{}, fmt.Errorf("storage: open sqls: %w", err)
+		return handoff.OpenSQLs{}, fmt.Errorf("storage: open sqls: %w", err)
 	}
 	for _, t := range totals {
 		switch t.Grp {
@@ -375,29 +358,21 @@ func (s *Store) OpenSQLs(ctx context.Context, now time.Time, limit int) (OpenSQL
 		var rows []leadRow
 		err := db.Table("leads AS l").Where(li.where, bArgs...).Order(li.order).Limit(limit).Find(&rows).Error
 		if err != nil {
-			return OpenSQLs{}, fmt.Errorf("storage: open sqls: %w", err)
+			return handoff.OpenSQLs{}, fmt.Errorf("storage: open sqls: %w", err)
 		}
 		leads, err := rowsToLeads(rows)
 		if err != nil {
-			return OpenSQLs{}, fmt.Errorf("storage: open sqls: %w", err)
+			return handoff.OpenSQLs{}, fmt.Errorf("storage: open sqls: %w", err)
 		}
 		*li.dst = leads
 	}
 	return out, nil
 }
 
-// RepSLA is how one sales rep kept the contact promise over a period: the
-// SLA outcome of the SQLs they own whose contact deadline fell in it. The
-// zero Owner collects the SQLs nobody claimed.
-type RepSLA struct {
-	Owner handoff.Owner
-	handoff.SLAStats
-}
-
 // SLAByRep returns each owner's SLA outcome for the SQLs whose contact
 // deadline falls in period (pending relative to now), most breaches first,
 // then by owner. It returns a wrapped error when the query fails.
-func (s *Store) SLAByRep(ctx context.Context, period handoff.Period, now time.Time) ([]RepSLA, error) {
+func (s *Store) SLAByRep(ctx context.Context, period handoff.Period, now time.Time) ([]handoff.RepSLA, error) {
 	var rows []struct {
 		OwnerPlatform, OwnerUserID, OwnerEmail string
 		Due, Met, Breached                     int64
@@ -411,9 +386,9 @@ func (s *Store) SLAByRep(ctx context.Context, period handoff.Period, now time.Ti
 	if err := s.db.WithContext(ctx).Raw(q, ms(now), ms(period.Start), ms(period.End)).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("storage: sla by rep %s: %w", period.Label, err)
 	}
-	out := make([]RepSLA, len(rows))
+	out := make([]handoff.RepSLA, len(rows))
 	for i, r := range rows {
-		out[i] = RepSLA{
+		out[i] = handoff.RepSLA{
 			Owner: handoff.Owner{Platform: r.OwnerPlatform, UserID: r.OwnerUserID, Email: r.OwnerEmail},
 			SLAStats: handoff.SLAStats{Due: r.Due, Met: r.Met, Breached: r.Breached, Pending: r.Due - r.Met - r.Breached,
 				Compliance: handoff.Rate(r.Met, r.Met+r.Breached)},

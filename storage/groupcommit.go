@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/handoff/handoff"
+
 	"gorm.io/gorm"
 )
 
@@ -17,7 +19,7 @@ const maxGroup = 128
 type writeJob struct {
 	fn   func(tx *gorm.DB) error
 	save *saveItem
-	res  *SaveResult // where a save's result goes
+	res  *handoff.SaveResult // where a save's result goes
 	done chan error
 }
 
@@ -50,8 +52,8 @@ func (g *groupCommitter) run(ctx context.Context, fn func(tx *gorm.DB) error) er
 }
 
 // saveLead queues one intake save and waits for its result.
-func (g *groupCommitter) saveLead(ctx context.Context, item saveItem) (SaveResult, error) {
-	var res SaveResult
+func (g *groupCommitter) saveLead(ctx context.Context, item saveItem) (handoff.SaveResult, error) {
+	var res handoff.SaveResult
 	err := g.enqueue(ctx, writeJob{save: &item, res: &res, done: make(chan error, 1)})
 	return res, err
 }

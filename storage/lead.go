@@ -13,22 +13,6 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// Outbox kinds written by the store itself.
-const (
-	// OutboxAnnounceLead posts a new SQL to the sales channels.
-	OutboxAnnounceLead = "lead.announce"
-	// OutboxRefreshLead re-renders a lead's posted chat messages after a change.
-	OutboxRefreshLead = "lead.refresh"
-)
-
-// SaveResult is the outcome of SaveLead.
-type SaveResult struct {
-	Lead    *handoff.Lead
-	Created bool // a new lead was stored
-	Changed bool // anything was written
-	Events  []handoff.Event
-}
-
 // errRaced means a concurrent writer inserted the same external id first.
 var errRaced = errors.New("storage: concurrent insert")
 
@@ -36,24 +20,24 @@ var errRaced = errors.New("storage: concurrent insert")
 // transaction: the lead row, its new events and, when it becomes an SQL, the
 // outbox entry that announces it in chat. Repeating the same input changes
 // nothing. It returns ECONFLICT for a backwards stage move.
-func (s *Store) SaveLead(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (SaveResult, error) {
+func (s *Store) SaveLead(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (handoff.SaveResult, error) {
 	for attempt := 0; ; attempt++ {
 		res, err := s.saveLeadOnce(ctx, in, policy, now, actor)
 		if errors.Is(err, errRaced) && attempt < 3 {
 			continue
 		}
 		if err != nil {
-			return SaveResult{}, fmt.Errorf("storage: save lead %q: %w", in.ExternalID, err)
+			return handoff.SaveResult{}, fmt.Errorf("storage: save lead %q: %w", in.ExternalID, err)
 		}
 		return res, nil
 	}
 }
 
-func (s *Store) saveLeadOnce(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (SaveResult, error) {
+func (s *Store) saveLeadOnce(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (handoff.SaveResult, error) {
 	if s.group != nil {
 		return s.group.saveLead(ctx, saveItem{in, policy, now, actor})
 	}
-	var res SaveResult
+	var res handoff.SaveResult
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		results, errs, err := saveBatchInTx(tx, []saveItem{{in, policy, now, actor}})
 		if err != nil {
@@ -69,7 +53,7 @@ func (s *Store) saveLeadOnce(ctx context.Context, in handoff.LeadInput, policy h
 // Each input's domain error (a backwards move, say) is reported in errs at
 // its index and skips only that input; a database error fails the batch and
 // writes nothing.
-func (s *Store) SaveLeads(ctx context.Context, ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (results []SaveResult, errs []error, err error) {
+func (s *Store) SaveLeads(ctx context.Context, ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (results []handoff.SaveResult, errs []error, err error) {
 	items := make([]saveItem, len(ins))
 	for i, in := range ins {
 		items[i] = saveItem{in, policy, now, actor}
@@ -111,7 +95,7 @@ type saveItem struct {
 // multi-row INSERTs of the events and outbox entries. An item's domain error
 // (conflict, invalid) is reported in errs and leaves that item unwritten; any
 // other error fails the batch.
-func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []SaveResult, errs []error, err error) {
+func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []handoff.SaveResult, errs []error, err error) {
 	ids := make([]string, 0, len(items))
 	for _, it := range items {
 		ids = append(ids, it.in.ExternalID)
@@ -134,7 +118,7 @@ func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []SaveResult, errs []
 		leads[r.ExternalID] = l
 	}
 
-	results, errs = make([]SaveResult, len(items)), make([]error, len(items))
+	results, errs = make([]handoff.SaveResult, len(items)), make([]error, len(items))
 	var (
 		created   []*handoff.Lead
 		updated   = map[*handoff.Lead]bool{}
@@ -164,7 +148,7 @@ func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []SaveResult, errs []
 				updated[lead] = true
 			}
 		}
-		results[i] = SaveResult{Lead: lead, Changed: changed, Created: !known && changed}
+		results[i] = handoff.SaveResult{Lead: lead, Changed: changed, Created: !known && changed}
 		eventsOf[i] = events
 		outboxFor[i] = outboxKind(lead, events)
 	}
@@ -283,10 +267,10 @@ func outboxKind(lead *handoff.Lead, events []handoff.Event) string {
 	}
 	for _, e := range events {
 		if e.Kind == handoff.EventStage && e.Stage == handoff.StageSQL {
-			return OutboxAnnounceLead
+			return handoff.OutboxAnnounceLead
 		}
 	}
-	return OutboxRefreshLead
+	return handoff.OutboxRefreshLead
 }
 
 func insertEvents(tx *gorm.DB, leadID int64, events []handoff.Event) ([]handoff.Event, error) {

@@ -65,7 +65,7 @@ func TestSaveLead(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(out) != 1 || out[0].Kind != storage.OutboxAnnounceLead {
+			if len(out) != 1 || out[0].Kind != handoff.OutboxAnnounceLead {
 				t.Fatalf("outbox = %+v, want one announcement", out)
 			}
 		})
@@ -124,7 +124,7 @@ func TestSaveLead(t *testing.T) {
 				t.Fatalf("lead = reason %q sql_at %v", got.Reason, got.SQLAt)
 			}
 			out, _ := s.OutboxMessages(ctx, got.ID)
-			if len(out) != 3 || out[0].Kind != storage.OutboxAnnounceLead || out[2].Kind != storage.OutboxAnnounceLead {
+			if len(out) != 3 || out[0].Kind != handoff.OutboxAnnounceLead || out[2].Kind != handoff.OutboxAnnounceLead {
 				t.Fatalf("outbox kinds = %+v, want announce, refresh, announce", out)
 			}
 		})
@@ -239,7 +239,7 @@ func TestClaimAfterDueIsBreach(t *testing.T) {
 func TestOutboxLease(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
-		if err := s.Enqueue(ctx, t0, storage.OutboxMessage{Kind: "x"}, storage.OutboxMessage{Kind: "y", Due: t0.Add(time.Hour)}); err != nil {
+		if err := s.Enqueue(ctx, t0, handoff.OutboxMessage{Kind: "x"}, handoff.OutboxMessage{Kind: "y", Due: t0.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.TakeOutbox(ctx, t0, 10, time.Minute, "w1")
@@ -254,7 +254,7 @@ func TestOutboxLease(t *testing.T) {
 		if len(expired) != 1 || expired[0].Attempts != 2 {
 			t.Fatalf("after lease end = %+v; want x again", expired)
 		}
-		if err := s.CompleteOutbox(ctx, got[0].ID, t0, "ts1", storage.ChatPost{LeadID: 7, Platform: "slack", Channel: "C1", MessageID: "ts1"}); err != nil {
+		if err := s.CompleteOutbox(ctx, got[0].ID, t0, "ts1", handoff.ChatPost{LeadID: 7, Platform: "slack", Channel: "C1", MessageID: "ts1"}); err != nil {
 			t.Fatal(err)
 		}
 		next, ok, err := s.NextOutboxDue(ctx)
@@ -304,7 +304,7 @@ func TestSaveLeadsBatch(t *testing.T) {
 			t.Fatalf("b1 = %s %q %v", b1.Stage, b1.Name, stages(events))
 		}
 		out, _ := s.OutboxMessages(ctx, b1.ID)
-		if len(out) != 2 || out[0].Kind != storage.OutboxAnnounceLead || out[1].Kind != storage.OutboxRefreshLead {
+		if len(out) != 2 || out[0].Kind != handoff.OutboxAnnounceLead || out[1].Kind != handoff.OutboxRefreshLead {
 			t.Fatalf("b1 outbox = %+v", out)
 		}
 		b2, _ := s.LeadByExternalID(ctx, "b2")

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/handoff/handoff"
+
 	"gorm.io/gorm"
 )
 
@@ -73,7 +75,7 @@ func (s *Store) StartSchedule(ctx context.Context, name string, at time.Time) er
 // FireSchedule marks the named schedule's run due at due as done and queues
 // msg, in one transaction, unless that run (or a later one) already fired.
 // It returns whether this call fired it.
-func (s *Store) FireSchedule(ctx context.Context, name string, due, now time.Time, msg OutboxMessage) (bool, error) {
+func (s *Store) FireSchedule(ctx context.Context, name string, due, now time.Time, msg handoff.OutboxMessage) (bool, error) {
 	fired := false
 	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		r := tx.Exec(`UPDATE schedule_runs SET last_ms = ? WHERE name = ? AND last_ms < ?`, ms(due), name, ms(due))

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/handoff/handoff"
+
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -17,19 +19,7 @@ const (
 	OutboxDead    = "dead" // gave up: a permanent error; kept for inspection
 )
 
-// OutboxMessage is one piece of chat work waiting to be sent.
-type OutboxMessage struct {
-	ID       int64
-	Kind     string
-	LeadID   int64
-	Platform string // "" when the kind fans out to every platform
-	Payload  string // kind-specific JSON
-	Due      time.Time
-	Attempts int
-	Created  time.Time
-}
-
-func insertOutbox(tx *gorm.DB, now time.Time, msgs ...OutboxMessage) error {
+func insertOutbox(tx *gorm.DB, now time.Time, msgs ...handoff.OutboxMessage) error {
 	rows := make([]outboxRow, len(msgs))
 	for i, m := range msgs {
 		due := m.Due
@@ -46,7 +36,7 @@ func insertOutbox(tx *gorm.DB, now time.Time, msgs ...OutboxMessage) error {
 }
 
 // Enqueue adds messages to the outbox; a zero Due means now.
-func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs ...OutboxMessage) error {
+func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs ...handoff.OutboxMessage) error {
 	if err := s.tx(ctx, func(tx *gorm.DB) error { return insertOutbox(tx, now, msgs...) }); err != nil {
 		return fmt.Errorf("storage: enqueue %d messages: %w", len(msgs), err)
 	}
@@ -57,7 +47,7 @@ func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs ...OutboxMessag
 // duration and returns them, oldest due first. A leased message is invisible
 // to other workers until the lease ends, so a crashed worker's messages are
 // retried by another. On PostgreSQL rows are taken with FOR UPDATE SKIP LOCKED.
-func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string) ([]OutboxMessage, error) {
+func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string) ([]handoff.OutboxMessage, error) {
 	var rows []outboxRow
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		q := tx.Model(&outboxRow{}).Select("id").
@@ -82,9 +72,9 @@ func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease 
 	if err != nil {
 		return nil, fmt.Errorf("storage: take outbox: %w", err)
 	}
-	out := make([]OutboxMessage, len(rows))
+	out := make([]handoff.OutboxMessage, len(rows))
 	for i, r := range rows {
-		out[i] = OutboxMessage{ID: r.ID, Kind: r.Kind, LeadID: r.LeadID, Platform: r.Platform, Payload: r.Payload,
+		out[i] = handoff.OutboxMessage{ID: r.ID, Kind: r.Kind, LeadID: r.LeadID, Platform: r.Platform, Payload: r.Payload,
 			Due: fromMs(r.DueMs), Attempts: r.Attempts, Created: fromMs(r.CreatedMs)}
 	}
 	return out, nil
@@ -93,7 +83,7 @@ func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease 
 // CompleteOutbox marks a message done with the platform's result (a message
 // ts or activity id), in one transaction with any chat post it created, so a
 // message Slack acknowledged is never sent again.
-func (s *Store) CompleteOutbox(ctx context.Context, id int64, now time.Time, result string, posts ...ChatPost) error {
+func (s *Store) CompleteOutbox(ctx context.Context, id int64, now time.Time, result string, posts ...handoff.ChatPost) error {
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		for _, p := range posts {
 			if err := upsertPost(tx, p, now); err != nil {
@@ -182,28 +172,20 @@ func (s *Store) OutboxStats(ctx context.Context) (OutboxStats, error) {
 }
 
 // OutboxMessages lists messages of a lead, oldest first (for tests and the CLI).
-func (s *Store) OutboxMessages(ctx context.Context, leadID int64) ([]OutboxMessage, error) {
+func (s *Store) OutboxMessages(ctx context.Context, leadID int64) ([]handoff.OutboxMessage, error) {
 	var rows []outboxRow
 	if err := s.db.WithContext(ctx).Where("lead_id = ?", leadID).Order("id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("storage: outbox of lead %d: %w", leadID, err)
 	}
-	out := make([]OutboxMessage, len(rows))
+	out := make([]handoff.OutboxMessage, len(rows))
 	for i, r := range rows {
-		out[i] = OutboxMessage{ID: r.ID, Kind: r.Kind, LeadID: r.LeadID, Platform: r.Platform, Payload: r.Payload,
+		out[i] = handoff.OutboxMessage{ID: r.ID, Kind: r.Kind, LeadID: r.LeadID, Platform: r.Platform, Payload: r.Payload,
 			Due: fromMs(r.DueMs), Attempts: r.Attempts, Created: fromMs(r.CreatedMs)}
 	}
 	return out, nil
 }
 
-// ChatPost is a lead's message in one platform's sales channel.
-type ChatPost struct {
-	LeadID    int64
-	Platform  string
-	Channel   string // Slack channel id, or Teams conversation id
-	MessageID string // Slack ts, or Teams activity id
-}
-
-func upsertPost(tx *gorm.DB, p ChatPost, now time.Time) error {
+func upsertPost(tx *gorm.DB, p handoff.ChatPost, now time.Time) error {
 	row := chatPostRow{LeadID: p.LeadID, Platform: p.Platform, Channel: p.Channel, MessageID: p.MessageID, CreatedMs: ms(now), UpdatedMs: ms(now)}
 	return tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "lead_id"}, {Name: "platform"}},
@@ -212,14 +194,14 @@ func upsertPost(tx *gorm.DB, p ChatPost, now time.Time) error {
 }
 
 // ChatPosts returns the lead's posted messages, one per platform.
-func (s *Store) ChatPosts(ctx context.Context, leadID int64) ([]ChatPost, error) {
+func (s *Store) ChatPosts(ctx context.Context, leadID int64) ([]handoff.ChatPost, error) {
 	var rows []chatPostRow
 	if err := s.db.WithContext(ctx).Where("lead_id = ?", leadID).Order("platform").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("storage: chat posts of lead %d: %w", leadID, err)
 	}
-	out := make([]ChatPost, len(rows))
+	out := make([]handoff.ChatPost, len(rows))
 	for i, r := range rows {
-		out[i] = ChatPost{LeadID: r.LeadID, Platform: r.Platform, Channel: r.Channel, MessageID: r.MessageID}
+		out[i] = handoff.ChatPost{LeadID: r.LeadID, Platform: r.Platform, Channel: r.Channel, MessageID: r.MessageID}
 	}
 	return out, nil
 }

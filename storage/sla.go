@@ -11,22 +11,6 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// Outbox kinds written by the SLA clock.
-const (
-	// OutboxRemind privately reminds a lead's owner of the contact deadline.
-	OutboxRemind = "sla.remind"
-	// OutboxEscalate tells the managers' channel of a breach.
-	OutboxEscalate = "sla.escalate"
-)
-
-// SLANotice is the payload of OutboxRemind and OutboxEscalate messages.
-type SLANotice struct {
-	Action handoff.SLAActionKind `json:"action"`
-	Due    time.Time             `json:"due"`
-	At     time.Time             `json:"at"`
-	Owner  handoff.Owner         `json:"owner"`
-}
-
 // dueSLAWhere selects leads on which the SLA clock has something to do at ?.
 const dueSLAWhere = `(stage = 'sql' AND claim_escalated_ms IS NULL AND claim_due_ms <= @now)
 	OR (stage IN ('sql', 'claimed') AND contact_escalated_ms IS NULL AND contact_due_ms <= @now)
@@ -81,7 +65,7 @@ func (s *Store) FireSLA(ctx context.Context, now time.Time, policy handoff.Polic
 				return err
 			}
 			var events []handoff.Event
-			var outbox []OutboxMessage
+			var outbox []handoff.OutboxMessage
 			refresh := false
 			for _, a := range actions {
 				ev, msg, err := slaRecord(lead, stage, a, now)
@@ -89,16 +73,16 @@ func (s *Store) FireSLA(ctx context.Context, now time.Time, policy handoff.Polic
 					return err
 				}
 				events = append(events, ev)
-				if msg.Kind == OutboxRefreshLead {
+				if msg.Kind == handoff.OutboxRefreshLead {
 					refresh = true
 					continue
 				}
 				outbox = append(outbox, msg)
-				refresh = refresh || msg.Kind == OutboxEscalate
+				refresh = refresh || msg.Kind == handoff.OutboxEscalate
 			}
 			if refresh {
 				// The channel card shows the breach (or the release) too.
-				outbox = append(outbox, OutboxMessage{Kind: OutboxRefreshLead, LeadID: lead.ID})
+				outbox = append(outbox, handoff.OutboxMessage{Kind: handoff.OutboxRefreshLead, LeadID: lead.ID})
 			}
 			if _, err := insertEvents(tx, lead.ID, events); err != nil {
 				return err
@@ -117,46 +101,35 @@ func (s *Store) FireSLA(ctx context.Context, now time.Time, policy handoff.Polic
 }
 
 // slaRecord turns one SLA action into its event and outbox message.
-func slaRecord(lead *handoff.Lead, stage handoff.Stage, a handoff.SLAAction, now time.Time) (handoff.Event, OutboxMessage, error) {
+func slaRecord(lead *handoff.Lead, stage handoff.Stage, a handoff.SLAAction, now time.Time) (handoff.Event, handoff.OutboxMessage, error) {
 	late := now.Sub(a.Due).Round(time.Second)
 	details := map[string]string{"due": a.Due.UTC().Format(time.RFC3339)}
 	if a.Owner.UserID != "" || a.Owner.Email != "" {
 		details["owner"] = a.Owner.Platform + ":" + a.Owner.UserID
 	}
 	ev := handoff.Event{LeadID: lead.ID, Stage: stage, At: now, Actor: handoff.ActorSystem, Details: details}
-	msg := OutboxMessage{LeadID: lead.ID}
+	msg := handoff.OutboxMessage{LeadID: lead.ID}
 	switch a.Kind {
 	case handoff.SLARemind:
 		ev.Kind = handoff.EventReminder
-		msg.Kind, msg.Platform = OutboxRemind, a.Owner.Platform
+		msg.Kind, msg.Platform = handoff.OutboxRemind, a.Owner.Platform
 	case handoff.SLAEscalateClaim, handoff.SLAEscalateContact:
 		ev.Kind = handoff.EventBreach
 		details["deadline"] = map[handoff.SLAActionKind]string{handoff.SLAEscalateClaim: "claim", handoff.SLAEscalateContact: "contact"}[a.Kind]
 		details["late"] = late.String()
-		msg.Kind = OutboxEscalate
+		msg.Kind = handoff.OutboxEscalate
 	case handoff.SLARelease:
 		ev.Kind, ev.Stage = handoff.EventRelease, handoff.StageSQL
 		details["reason"] = "contact deadline missed"
-		msg.Kind = OutboxRefreshLead
+		msg.Kind = handoff.OutboxRefreshLead
 		return ev, msg, nil
 	default:
 		return ev, msg, fmt.Errorf("unknown SLA action %q", a.Kind)
 	}
-	payload, err := json.Marshal(SLANotice{Action: a.Kind, Due: a.Due.UTC(), At: now.UTC(), Owner: a.Owner})
+	payload, err := json.Marshal(handoff.SLANotice{Action: a.Kind, Due: a.Due.UTC(), At: now.UTC(), Owner: a.Owner})
 	if err != nil {
 		return ev, msg, err
 	}
 	msg.Payload = string(payload)
 	return ev, msg, nil
-}
-
-// OutboxDigest sends the weekly SLA digest to the managers' channel; its
-// payload is a DigestRequest.
-const OutboxDigest = "digest.weekly"
-
-// DigestRequest is the payload of an OutboxDigest message: the week to report.
-type DigestRequest struct {
-	Week  string    `json:"week"` // ISO week, e.g. "2026-W47"
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
 }

@@ -12,22 +12,6 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// TeamsConversation is a stored Bot Framework conversation reference: where
-// a Teams channel (or a team's General channel) can be reached proactively.
-type TeamsConversation struct {
-	// ConversationID is the channel's conversation id ("19:…@thread.tacv2"),
-	// without any ";messageid=" suffix.
-	ConversationID string
-	ServiceURL     string
-	TenantID       string
-	ChannelID      string
-	ChannelName    string
-	TeamID         string
-	TeamName       string
-	BotID          string // the bot's id in the conversation ("28:<app id>")
-	Updated        time.Time
-}
-
 type teamsConversationRow struct {
 	ID             int64  `gorm:"primaryKey"`
 	ConversationID string `gorm:"size:300;not null;uniqueIndex"`
@@ -43,23 +27,10 @@ type teamsConversationRow struct {
 
 func (teamsConversationRow) TableName() string { return "teams_conversations" }
 
-func (r teamsConversationRow) conversation() TeamsConversation {
-	return TeamsConversation{ConversationID: r.ConversationID, ServiceURL: r.ServiceURL, TenantID: r.TenantID,
+func (r teamsConversationRow) conversation() handoff.TeamsConversation {
+	return handoff.TeamsConversation{ConversationID: r.ConversationID, ServiceURL: r.ServiceURL, TenantID: r.TenantID,
 		ChannelID: r.ChannelID, ChannelName: r.ChannelName, TeamID: r.TeamID, TeamName: r.TeamName, BotID: r.BotID,
 		Updated: fromMs(r.UpdatedMs)}
-}
-
-// TeamsUser is a Teams user the bot has seen in an authenticated activity.
-type TeamsUser struct {
-	ID          string // the Bot Framework user id ("29:…")
-	AADObjectID string
-	Name        string
-	TenantID    string
-	ServiceURL  string
-	// DMConversationID is the bot's one-to-one conversation with the user,
-	// once known.
-	DMConversationID string
-	Updated          time.Time
 }
 
 type teamsUserRow struct {
@@ -75,8 +46,8 @@ type teamsUserRow struct {
 
 func (teamsUserRow) TableName() string { return "teams_users" }
 
-func (r teamsUserRow) user() TeamsUser {
-	return TeamsUser{ID: r.UserID, AADObjectID: r.AADObjectID, Name: r.Name, TenantID: r.TenantID,
+func (r teamsUserRow) user() handoff.TeamsUser {
+	return handoff.TeamsUser{ID: r.UserID, AADObjectID: r.AADObjectID, Name: r.Name, TenantID: r.TenantID,
 		ServiceURL: r.ServiceURL, DMConversationID: r.DMConversationID, Updated: fromMs(r.UpdatedMs)}
 }
 
@@ -97,8 +68,8 @@ func upsertColumns(values map[string]string) []string {
 // by c.ConversationID (a ";messageid=" suffix is dropped). Empty fields keep
 // their stored values. It returns EINVALID without a conversation id or
 // service URL, and a wrapped error when the write fails.
-func (s *Store) SaveTeamsConversation(ctx context.Context, c TeamsConversation, now time.Time) error {
-	c.ConversationID = TeamsBaseConversation(c.ConversationID)
+func (s *Store) SaveTeamsConversation(ctx context.Context, c handoff.TeamsConversation, now time.Time) error {
+	c.ConversationID = handoff.TeamsBaseConversation(c.ConversationID)
 	if c.ConversationID == "" || c.ServiceURL == "" {
 		return teamsInvalid("teams conversation needs an id and a service URL")
 	}
@@ -117,24 +88,24 @@ func (s *Store) SaveTeamsConversation(ctx context.Context, c TeamsConversation, 
 	return nil
 }
 
-// TeamsConversation finds a stored conversation reference by conversation
+// handoff.TeamsConversation finds a stored conversation reference by conversation
 // id (a ";messageid=" suffix is ignored), by channel name, or by
 // "team/channel" name (names case-insensitive; "General" names a team's
 // first channel, whose id is the team's). It returns ENOTFOUND when none
 // matches, and the most recently updated one when a name is ambiguous.
-func (s *Store) TeamsConversation(ctx context.Context, idOrName string) (TeamsConversation, error) {
+func (s *Store) TeamsConversation(ctx context.Context, idOrName string) (handoff.TeamsConversation, error) {
 	key := strings.TrimSpace(idOrName)
 	if key == "" {
-		return TeamsConversation{}, notFound("teams conversation %q", idOrName)
+		return handoff.TeamsConversation{}, notFound("teams conversation %q", idOrName)
 	}
 	db := s.db.WithContext(ctx)
 	var row teamsConversationRow
-	err := db.Where("conversation_id = ?", TeamsBaseConversation(key)).Take(&row).Error
+	err := db.Where("conversation_id = ?", handoff.TeamsBaseConversation(key)).Take(&row).Error
 	if err == nil {
 		return row.conversation(), nil
 	}
 	if !errors.Is(err, gorm.ErrRecordNotFound) {
-		return TeamsConversation{}, fmt.Errorf("storage: teams conversation %q: %w", idOrName, err)
+		return handoff.TeamsConversation{}, fmt.Errorf("storage: teams conversation %q: %w", idOrName, err)
 	}
 	team, channel := "", strings.TrimPrefix(key, "#")
 	if i := strings.LastIndexByte(channel, '/'); i >= 0 {
@@ -151,10 +122,10 @@ func (s *Store) TeamsConversation(ctx context.Context, idOrName string) (TeamsCo
 	}
 	err = q.Order("updated_ms DESC, id DESC").Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return TeamsConversation{}, notFound("Teams channel %q is not known: install the app in its team first", idOrName)
+		return handoff.TeamsConversation{}, notFound("Teams channel %q is not known: install the app in its team first", idOrName)
 	}
 	if err != nil {
-		return TeamsConversation{}, fmt.Errorf("storage: teams conversation %q: %w", idOrName, err)
+		return handoff.TeamsConversation{}, fmt.Errorf("storage: teams conversation %q: %w", idOrName, err)
 	}
 	return row.conversation(), nil
 }
@@ -162,14 +133,14 @@ func (s *Store) TeamsConversation(ctx context.Context, idOrName string) (TeamsCo
 // LatestTeamsConversation returns the most recently updated conversation
 // reference (whose service URL and tenant reach other channels of the same
 // tenant), or ENOTFOUND when the app was never installed.
-func (s *Store) LatestTeamsConversation(ctx context.Context) (TeamsConversation, error) {
+func (s *Store) LatestTeamsConversation(ctx context.Context) (handoff.TeamsConversation, error) {
 	var row teamsConversationRow
 	err := s.db.WithContext(ctx).Order("updated_ms DESC, id DESC").Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return TeamsConversation{}, notFound("no Teams conversation is stored: install the app in a team first")
+		return handoff.TeamsConversation{}, notFound("no Teams conversation is stored: install the app in a team first")
 	}
 	if err != nil {
-		return TeamsConversation{}, fmt.Errorf("storage: latest teams conversation: %w", err)
+		return handoff.TeamsConversation{}, fmt.Errorf("storage: latest teams conversation: %w", err)
 	}
 	return row.conversation(), nil
 }
@@ -177,7 +148,7 @@ func (s *Store) LatestTeamsConversation(ctx context.Context) (TeamsConversation,
 // SaveTeamsUser stores or updates the user keyed by u.ID; empty fields keep
 // their stored values. It returns EINVALID without an id, and a wrapped
 // error when the write fails.
-func (s *Store) SaveTeamsUser(ctx context.Context, u TeamsUser, now time.Time) error {
+func (s *Store) SaveTeamsUser(ctx context.Context, u handoff.TeamsUser, now time.Time) error {
 	if u.ID == "" {
 		return teamsInvalid("teams user needs an id")
 	}
@@ -195,11 +166,11 @@ func (s *Store) SaveTeamsUser(ctx context.Context, u TeamsUser, now time.Time) e
 	return nil
 }
 
-// TeamsUser finds a user by Bot Framework id or, failing that, by Entra
+// handoff.TeamsUser finds a user by Bot Framework id or, failing that, by Entra
 // (AAD) object id. It returns ENOTFOUND when the bot never saw the user.
-func (s *Store) TeamsUser(ctx context.Context, id string) (TeamsUser, error) {
+func (s *Store) TeamsUser(ctx context.Context, id string) (handoff.TeamsUser, error) {
 	if id == "" {
-		return TeamsUser{}, notFound("teams user %q", id)
+		return handoff.TeamsUser{}, notFound("teams user %q", id)
 	}
 	var row teamsUserRow
 	err := s.db.WithContext(ctx).Where("user_id = ?", id).Take(&row).Error
@@ -207,21 +178,12 @@ func (s *Store) TeamsUser(ctx context.Context, id string) (TeamsUser, error) {
 		err = s.db.WithContext(ctx).Where("aad_object_id = ?", id).Order("updated_ms DESC, id DESC").Take(&row).Error
 	}
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return TeamsUser{}, notFound("Teams user %s has not talked to Handoff yet", id)
+		return handoff.TeamsUser{}, notFound("Teams user %s has not talked to Handoff yet", id)
 	}
 	if err != nil {
-		return TeamsUser{}, fmt.Errorf("storage: teams user %s: %w", id, err)
+		return handoff.TeamsUser{}, fmt.Errorf("storage: teams user %s: %w", id, err)
 	}
 	return row.user(), nil
 }
 
 func teamsInvalid(msg string) error { return handoff.Errorf(handoff.EINVALID, "%s", msg) }
-
-// TeamsBaseConversation strips the ";messageid=…" suffix that Teams adds to
-// the conversation id of a channel thread.
-func TeamsBaseConversation(id string) string {
-	if i := strings.Index(id, ";messageid="); i >= 0 {
-		return id[:i]
-	}
-	return id
-}

@@ -12,11 +12,11 @@ import (
 func TestTeamsConversations(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
-		general := storage.TeamsConversation{ConversationID: "19:team@thread.tacv2", ServiceURL: "https://smba.example/emea/", TenantID: "t1",
+		general := handoff.TeamsConversation{ConversationID: "19:team@thread.tacv2", ServiceURL: "https://smba.example/emea/", TenantID: "t1",
 			ChannelID: "19:team@thread.tacv2", ChannelName: "General", TeamID: "19:team@thread.tacv2", TeamName: "Sales Team", BotID: "28:bot"}
-		sales := storage.TeamsConversation{ConversationID: "19:sales@thread.tacv2", ServiceURL: "https://smba.example/emea/", TenantID: "t1",
+		sales := handoff.TeamsConversation{ConversationID: "19:sales@thread.tacv2", ServiceURL: "https://smba.example/emea/", TenantID: "t1",
 			ChannelID: "19:sales@thread.tacv2", ChannelName: "Sales", TeamID: "19:team@thread.tacv2", TeamName: "Sales Team"}
-		for _, c := range []storage.TeamsConversation{general, sales} {
+		for _, c := range []handoff.TeamsConversation{general, sales} {
 			if err := s.SaveTeamsConversation(ctx, c, t0); err != nil {
 				t.Fatal(err)
 			}
@@ -44,7 +44,7 @@ func TestTeamsConversations(t *testing.T) {
 
 		t.Run("UpsertKeepsKnownFields", func(t *testing.T) {
 			later := t0.Add(1e9)
-			if err := s.SaveTeamsConversation(ctx, storage.TeamsConversation{ConversationID: sales.ConversationID + ";messageid=9", ServiceURL: "https://smba.example/amer/"}, later); err != nil {
+			if err := s.SaveTeamsConversation(ctx, handoff.TeamsConversation{ConversationID: sales.ConversationID + ";messageid=9", ServiceURL: "https://smba.example/amer/"}, later); err != nil {
 				t.Fatal(err)
 			}
 			got, err := s.TeamsConversation(ctx, "Sales")
@@ -61,7 +61,7 @@ func TestTeamsConversations(t *testing.T) {
 		})
 
 		t.Run("Invalid", func(t *testing.T) {
-			if err := s.SaveTeamsConversation(ctx, storage.TeamsConversation{ConversationID: "19:x"}, t0); handoff.ErrorCode(err) != handoff.EINVALID {
+			if err := s.SaveTeamsConversation(ctx, handoff.TeamsConversation{ConversationID: "19:x"}, t0); handoff.ErrorCode(err) != handoff.EINVALID {
 				t.Fatalf("without service URL: %v", err)
 			}
 		})
@@ -74,10 +74,10 @@ func TestTeamsUsers(t *testing.T) {
 		if _, err := s.TeamsUser(ctx, "29:rita"); handoff.ErrorCode(err) != handoff.ENOTFOUND {
 			t.Fatalf("unknown user: %v", err)
 		}
-		if err := s.SaveTeamsUser(ctx, storage.TeamsUser{ID: "29:rita", AADObjectID: "aad-rita", Name: "Rita", TenantID: "t1", ServiceURL: "https://smba.example/"}, t0); err != nil {
+		if err := s.SaveTeamsUser(ctx, handoff.TeamsUser{ID: "29:rita", AADObjectID: "aad-rita", Name: "Rita", TenantID: "t1", ServiceURL: "https://smba.example/"}, t0); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SaveTeamsUser(ctx, storage.TeamsUser{ID: "29:rita", DMConversationID: "a:dm"}, t0); err != nil {
+		if err := s.SaveTeamsUser(ctx, handoff.TeamsUser{ID: "29:rita", DMConversationID: "a:dm"}, t0); err != nil {
 			t.Fatal(err)
 		}
 		for _, key := range []string{"29:rita", "aad-rita"} {
@@ -86,7 +86,7 @@ func TestTeamsUsers(t *testing.T) {
 				t.Errorf("TeamsUser(%q) = %+v, %v", key, u, err)
 			}
 		}
-		if err := s.SaveTeamsUser(ctx, storage.TeamsUser{}, t0); handoff.ErrorCode(err) != handoff.EINVALID {
+		if err := s.SaveTeamsUser(ctx, handoff.TeamsUser{}, t0); handoff.ErrorCode(err) != handoff.EINVALID {
 			t.Fatalf("user without id: %v", err)
 		}
 	})

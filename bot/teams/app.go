@@ -12,7 +12,6 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
-	"github.com/handoff/handoff/storage"
 )
 
 // Leads reads a lead for the refreshed card of an invoke response;
@@ -109,7 +108,7 @@ func (a *App) remember(ctx context.Context, act *Activity) {
 	if act.From.ID == "" || act.From.Role == "bot" || act.From.ID == act.Recipient.ID {
 		return
 	}
-	u := storage.TeamsUser{ID: act.From.ID, AADObjectID: act.From.AadObjectID, Name: act.From.Name,
+	u := handoff.TeamsUser{ID: act.From.ID, AADObjectID: act.From.AadObjectID, Name: act.From.Name,
 		TenantID: act.TenantID(), ServiceURL: act.ServiceURL}
 	if act.Conversation.ConversationType == "personal" {
 		u.DMConversationID = act.Conversation.ID
@@ -130,11 +129,11 @@ func (a *App) install(ctx context.Context, act *Activity) error {
 	for _, m := range act.MembersAdded {
 		added = added || m.ID == act.Recipient.ID
 	}
-	ref := storage.TeamsConversation{ServiceURL: act.ServiceURL, TenantID: act.TenantID(), TeamID: cd.Team.ID,
+	ref := handoff.TeamsConversation{ServiceURL: act.ServiceURL, TenantID: act.TenantID(), TeamID: cd.Team.ID,
 		TeamName: cd.Team.Name, BotID: act.Recipient.ID}
 	switch {
 	case added || cd.EventType == "teamRenamed":
-		ref.ConversationID = storage.TeamsBaseConversation(act.Conversation.ID)
+		ref.ConversationID = handoff.TeamsBaseConversation(act.Conversation.ID)
 		ref.ChannelID = ref.ConversationID
 		if ref.ConversationID == cd.Team.ID {
 			ref.ChannelName = "General"
@@ -153,7 +152,7 @@ func (a *App) install(ctx context.Context, act *Activity) error {
 
 // actor is the user of an activity, in its conversation.
 func actor(act *Activity) bot.Actor {
-	return bot.Actor{Platform: Name, UserID: act.From.ID, Channel: storage.TeamsBaseConversation(act.Conversation.ID)}
+	return bot.Actor{Platform: Name, UserID: act.From.ID, Channel: handoff.TeamsBaseConversation(act.Conversation.ID)}
 }
 
 // invoke answers an Action.Execute click with the card the clicking user

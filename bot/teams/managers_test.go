@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/bot/teams/teamstest"
 	"github.com/handoff/handoff/storage"
@@ -15,10 +16,10 @@ func TestManagers(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		bf := teamstest.New(t)
 		ctx := context.Background()
-		if err := s.SaveTeamsConversation(ctx, storage.TeamsConversation{ConversationID: "19:g@thread.tacv2", ServiceURL: bf.ServiceURL(), TenantID: "t1"}, time.Now()); err != nil {
+		if err := s.SaveTeamsConversation(ctx, handoff.TeamsConversation{ConversationID: "19:g@thread.tacv2", ServiceURL: bf.ServiceURL(), TenantID: "t1"}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SaveTeamsUser(ctx, storage.TeamsUser{ID: "29:aad", AADObjectID: "AAD-BOSS"}, time.Now()); err != nil {
+		if err := s.SaveTeamsUser(ctx, handoff.TeamsUser{ID: "29:aad", AADObjectID: "AAD-BOSS"}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil), s, "t1")

@@ -12,7 +12,6 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
-	"github.com/handoff/handoff/storage"
 )
 
 // Name is the platform name stored with Teams posts and outbox messages.
@@ -25,11 +24,11 @@ const DefaultServiceURL = "https://smba.trafficmanager.net/teams/"
 // Store is what the Teams platform needs from storage; *storage.Store
 // implements it.
 type Store interface {
-	SaveTeamsConversation(ctx context.Context, c storage.TeamsConversation, now time.Time) error
-	TeamsConversation(ctx context.Context, idOrName string) (storage.TeamsConversation, error)
-	LatestTeamsConversation(ctx context.Context) (storage.TeamsConversation, error)
-	SaveTeamsUser(ctx context.Context, u storage.TeamsUser, now time.Time) error
-	TeamsUser(ctx context.Context, id string) (storage.TeamsUser, error)
+	SaveTeamsConversation(ctx context.Context, c handoff.TeamsConversation, now time.Time) error
+	TeamsConversation(ctx context.Context, idOrName string) (handoff.TeamsConversation, error)
+	LatestTeamsConversation(ctx context.Context) (handoff.TeamsConversation, error)
+	SaveTeamsUser(ctx context.Context, u handoff.TeamsUser, now time.Time) error
+	TeamsUser(ctx context.Context, id string) (handoff.TeamsUser, error)
 }
 
 // Platform is bot.Platform over the Bot Connector. Channels are Teams
@@ -47,7 +46,7 @@ type Platform struct {
 	Now func() time.Time
 
 	mu    sync.Mutex
-	users map[string]storage.TeamsUser // cache of what the store holds
+	users map[string]handoff.TeamsUser // cache of what the store holds
 }
 
 var (
@@ -59,7 +58,7 @@ var (
 // references from store; tenantID (TEAMS_TENANT_ID) is the tenant of
 // one-to-one conversations when a user's own is not stored.
 func NewPlatform(conn *Connector, store Store, tenantID string) *Platform {
-	return &Platform{conn: conn, store: store, tenantID: tenantID, Now: time.Now, users: map[string]storage.TeamsUser{}}
+	return &Platform{conn: conn, store: store, tenantID: tenantID, Now: time.Now, users: map[string]handoff.TeamsUser{}}
 }
 
 // Name returns "teams".
@@ -183,7 +182,7 @@ func (p *Platform) Email(ctx context.Context, userID string) (string, error) {
 // RememberUser records a user seen in an authenticated activity (name,
 // Entra id, tenant, service URL and, from a personal chat, the chat's id),
 // writing to the store only when something changed.
-func (p *Platform) RememberUser(ctx context.Context, u storage.TeamsUser) error {
+func (p *Platform) RememberUser(ctx context.Context, u handoff.TeamsUser) error {
 	if u.ID == "" {
 		return nil
 	}
@@ -217,7 +216,7 @@ func (p *Platform) RememberUser(ctx context.Context, u storage.TeamsUser) error 
 
 // user returns what is known of userID (by Bot Framework id or Entra id),
 // from the cache or the store.
-func (p *Platform) user(ctx context.Context, userID string) (storage.TeamsUser, error) {
+func (p *Platform) user(ctx context.Context, userID string) (handoff.TeamsUser, error) {
 	p.mu.Lock()
 	u, ok := p.users[userID]
 	p.mu.Unlock()
@@ -226,7 +225,7 @@ func (p *Platform) user(ctx context.Context, userID string) (storage.TeamsUser, 
 	}
 	u, err := p.store.TeamsUser(ctx, userID)
 	if err != nil {
-		return storage.TeamsUser{ID: userID}, err
+		return handoff.TeamsUser{ID: userID}, err
 	}
 	p.mu.Lock()
 	p.users[u.ID] = u
@@ -262,7 +261,7 @@ func (p *Platform) Render(ctx context.Context, msg bot.Message) Card {
 // channel id ("19:…") that was never stored is reached with the service
 // URL and tenant of the latest stored reference. An unknown channel is a
 // transient error: it works once the app is installed.
-func (p *Platform) resolve(ctx context.Context, channel string) (storage.TeamsConversation, error) {
+func (p *Platform) resolve(ctx context.Context, channel string) (handoff.TeamsConversation, error) {
 	ref, err := p.store.TeamsConversation(ctx, channel)
 	if err == nil {
 		return ref, nil
@@ -273,7 +272,7 @@ func (p *Platform) resolve(ctx context.Context, channel string) (storage.TeamsCo
 	if strings.HasPrefix(channel, "19:") {
 		latest, lerr := p.store.LatestTeamsConversation(ctx)
 		if lerr == nil {
-			base := storage.TeamsBaseConversation(channel)
+			base := handoff.TeamsBaseConversation(channel)
 			latest.ConversationID, latest.ChannelID, latest.ChannelName = base, base, ""
 			return latest, nil
 		}
@@ -312,7 +311,7 @@ func (p *Platform) directConversation(ctx context.Context, userID string) (servi
 	}
 	// Remembering is best effort: without it the chat is looked up again
 	// next time (Teams returns the same one).
-	_ = p.RememberUser(ctx, storage.TeamsUser{ID: u.ID, ServiceURL: serviceURL, TenantID: tenant, DMConversationID: res.ID})
+	_ = p.RememberUser(ctx, handoff.TeamsUser{ID: u.ID, ServiceURL: serviceURL, TenantID: tenant, DMConversationID: res.ID})
 	return serviceURL, res.ID, nil
 }
 

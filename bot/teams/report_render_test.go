@@ -10,7 +10,6 @@ import (
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/teams"
-	"github.com/handoff/handoff/storage"
 )
 
 func TestRenderReportGolden(t *testing.T) {
@@ -66,24 +65,24 @@ func reportMessages(t *testing.T, p handoff.Policy, owner handoff.Owner) map[str
 	breached.ID, breached.ExternalID, breached.Company = 7, "hs-7", "Berg & Co"
 	late := now.Add(-50 * time.Hour)
 	breached.SQLAt, breached.ClaimDueAt, breached.ContactDueAt = &late, ptr(p.ClaimDue(late)), ptr(p.ContactDue(late))
-	open := storage.OpenSQLs{Unclaimed: []*handoff.Lead{sql}, Waiting: []*handoff.Lead{claimed}, Breached: []*handoff.Lead{breached},
+	open := handoff.OpenSQLs{Unclaimed: []*handoff.Lead{sql}, Waiting: []*handoff.Lead{claimed}, Breached: []*handoff.Lead{breached},
 		UnclaimedTotal: 1, WaitingTotal: 1, BreachedTotal: 1}
-	reps := []storage.RepSLA{
+	reps := []handoff.RepSLA{
 		{Owner: owner, SLAStats: handoff.SLAStats{Due: 5, Met: 4, Breached: 1, Compliance: f64(0.8)}},
 		{SLAStats: handoff.SLAStats{Due: 2, Met: 0, Breached: 1, Pending: 1, Compliance: f64(0)}},
 	}
 
 	weekFunnel := handoff.NewFunnel(handoff.FunnelFilter{Period: week, Now: now}, handoff.FunnelCounts{SQLs: 4, Won: 1, RevenueMinor: 4_500_000,
 		MedianClaimMs: f64(30 * 60 * 1000), MedianContactMs: f64(4 * 3600 * 1000), SLADue: 5, SLAMet: 4, SLABreached: 1}, p)
-	activity := []storage.RepActivity{
+	activity := []handoff.RepActivity{
 		{Owner: owner, Claimed: 3, Contacted: 3, SLAStats: handoff.SLAStats{Due: 3, Met: 2, Breached: 1}, MedianContactMs: f64(5 * 3600 * 1000)},
 		{Owner: handoff.Owner{Email: "bo@acme.dk"}, Claimed: 1, Contacted: 1, SLAStats: handoff.SLAStats{Due: 2, Met: 2}, MedianContactMs: f64(2 * 3600 * 1000)},
 	}
-	var trend []storage.TrendPoint
+	var trend []handoff.TrendPoint
 	for i, n := range []int64{3, 5, 4, 6, 2, 5, 7, 4} {
 		start := week.Start.AddDate(0, 0, 7*(i-7))
 		y, w := start.ISOWeek()
-		trend = append(trend, storage.TrendPoint{Period: handoff.Period{Label: fmt.Sprintf("%d-W%02d", y, w), Start: start, End: start.AddDate(0, 0, 7)},
+		trend = append(trend, handoff.TrendPoint{Period: handoff.Period{Label: fmt.Sprintf("%d-W%02d", y, w), Start: start, End: start.AddDate(0, 0, 7)},
 			SQLs: n, Won: n / 3, SLAStats: handoff.SLAStats{Compliance: f64(float64(60+5*i) / 100)}})
 	}
 	events := []handoff.Event{

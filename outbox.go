@@ -1,0 +1,75 @@
+package handoff
+
+import "time"
+
+// The kinds of chat work a change can queue in the outbox, declared once
+// here. The string values are stored with each message; never change them.
+const (
+	// OutboxAnnounceLead posts a new SQL to the sales channels.
+	OutboxAnnounceLead = "lead.announce"
+	// OutboxRefreshLead re-renders a lead's posted chat messages after a change.
+	OutboxRefreshLead = "lead.refresh"
+	// OutboxRemind privately reminds a lead's owner of the contact deadline;
+	// its payload is an SLANotice.
+	OutboxRemind = "sla.remind"
+	// OutboxEscalate tells the managers' channel of a breach; its payload is
+	// an SLANotice.
+	OutboxEscalate = "sla.escalate"
+	// OutboxDigest sends the weekly SLA digest to the managers' channel; its
+	// payload is a DigestRequest.
+	OutboxDigest = "digest.weekly"
+	// OutboxPrivate shows a message to one user in a channel.
+	OutboxPrivate = "chat.private"
+	// OutboxDirect sends a message to one user in a direct conversation.
+	OutboxDirect = "chat.direct"
+	// OutboxReply answers through a reply handle (a Slack response_url).
+	OutboxReply = "chat.reply"
+	// OutboxShare posts a message for everyone in a channel (a report the
+	// asker chose to share).
+	OutboxShare = "chat.share"
+	// OutboxOwnerEmail looks up a new owner's email after the claim was
+	// acknowledged and records it on the lead.
+	OutboxOwnerEmail = "owner.email"
+)
+
+// OutboxMessage is one piece of chat work waiting to be sent.
+type OutboxMessage struct {
+	ID       int64
+	Kind     string // one of the Outbox kinds above
+	LeadID   int64
+	Platform string // "" when the kind fans out to every platform
+	Payload  string // kind-specific JSON
+	Due      time.Time
+	Attempts int
+	Created  time.Time
+}
+
+// LeadChange is what a change to one lead writes besides the lead itself:
+// its events and the chat work they cause, saved in one transaction.
+type LeadChange struct {
+	Events []Event
+	Outbox []OutboxMessage
+}
+
+// SLANotice is the payload of OutboxRemind and OutboxEscalate messages.
+type SLANotice struct {
+	Action SLAActionKind `json:"action"`
+	Due    time.Time     `json:"due"`
+	At     time.Time     `json:"at"`
+	Owner  Owner         `json:"owner"`
+}
+
+// DigestRequest is the payload of an OutboxDigest message: the week to report.
+type DigestRequest struct {
+	Week  string    `json:"week"` // ISO week, e.g. "2026-W47"
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// SaveResult is the outcome of saving one intake input.
+type SaveResult struct {
+	Lead    *Lead
+	Created bool // a new lead was stored
+	Changed bool // anything was written
+	Events  []Event
+}
