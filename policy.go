@@ -41,6 +41,14 @@ type Policy struct {
 	// Retention is how long a lead's personal data (name, email, phone,
 	// attributes) is kept after its last change; 0 keeps it until erased by hand.
 	Retention time.Duration
+	// ExcuseSystemDelay moves an SQL's claim deadline later by the time
+	// Handoff took to show its card in chat (see ExcusedClaimDue).
+	ExcuseSystemDelay bool
+	// Reasons are the reasons a rep picks from when returning a lead as not
+	// a fit, losing or recycling it; empty means DefaultReasons.
+	Reasons []string
+	// Scoring is the agreed lead scoring; nil leaves the sender's score.
+	Scoring *Scoring
 }
 
 // Targets are the monthly promises of the agreement. Zero means "no target".

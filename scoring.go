@@ -1,0 +1,360 @@
+package handoff
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Scoring is the lead scoring both departments agreed on: explicit points
+// for who the lead is, implicit points for what the lead did, and the
+// thresholds at which a lead becomes an MQL and an SQL. A nil *Scoring
+// means the agreement has no scoring and the sender's score stands.
+type Scoring struct {
+	// MQLAt and SQLAt are the thresholds: a score at or above SQLAt makes an
+	// SQL, at or above MQLAt an MQL. 0 < MQLAt <= SQLAt.
+	MQLAt, SQLAt int
+	Explicit     []ExplicitRule
+	Implicit     []ImplicitRule
+	// Decay is the age past which an activity stops counting; 0 means
+	// activities never stop counting.
+	Decay time.Duration
+}
+
+// ExplicitRule gives points for what a lead states about itself: a field
+// (title, company, name, email, phone, source, campaign, or any attribute)
+// whose text matches a pattern, or whose number is at least a bound.
+// Exactly one of Matches and AtLeast is set.
+type ExplicitRule struct {
+	Field   string
+	Matches *regexp.Regexp
+	AtLeast *float64
+	Points  int
+}
+
+// ImplicitRule gives points for each activity of a type (optionally only
+// those whose URL matches), up to Max in total (0: no cap).
+type ImplicitRule struct {
+	Activity   string
+	URLMatches *regexp.Regexp
+	Points     int
+	Max        int
+}
+
+// Activity is one thing a lead did that marketing automation tracked: a
+// page view, a download, a demo request. ID, when the sender gives one,
+// makes posting it again harmless.
+type Activity struct {
+	ID         string    `json:"id,omitempty"`
+	Type       string    `json:"type"`
+	URL        string    `json:"url,omitempty"`
+	OccurredAt time.Time `json:"occurred_at"`
+}
+
+// ScoreLine is one rule's part in a score: the rule as the agreement
+// states it, what matched, and the points it gives now (0 when nothing
+// matched or everything matching has decayed).
+type ScoreLine struct {
+	Rule   string `json:"rule"`
+	Points int    `json:"points"`
+	// Matched is the field's value (explicit) or how many activities
+	// counted (implicit), empty when nothing matched.
+	Matched string `json:"matched,omitempty"`
+	// Capped is true when the rule's Max cut its points.
+	Capped bool `json:"capped,omitempty"`
+}
+
+// ScoreExplained is a computed score with one line per rule, in the
+// agreement's order (explicit rules first).
+type ScoreExplained struct {
+	Score int         `json:"score"`
+	Lines []ScoreLine `json:"rules"`
+}
+
+// String describes the rule as the agreement states it.
+func (r ExplicitRule) String() string {
+	if r.Matches != nil {
+		return fmt.Sprintf("%s matches %s", r.Field, r.Matches)
+	}
+	if r.AtLeast != nil {
+		return fmt.Sprintf("%s at least %s", r.Field, strconv.FormatFloat(*r.AtLeast, 'f', -1, 64))
+	}
+	return r.Field
+}
+
+// String describes the rule as the agreement states it.
+func (r ImplicitRule) String() string {
+	s := r.Activity
+	if r.URLMatches != nil {
+		s += " " + r.URLMatches.String()
+	}
+	if r.Max > 0 {
+		s += fmt.Sprintf(" (max %d)", r.Max)
+	}
+	return s
+}
+
+// LeadField returns the text of one of the lead's fields for scoring: a
+// named field or an attribute, and false when the lead has no such value.
+func (l *Lead) LeadField(name string) (string, bool) {
+	var v string
+	switch name {
+	case "title":
+		v = l.Title
+	case "company":
+		v = l.Company
+	case "name":
+		v = l.Name
+	case "email":
+		v = l.Email
+	case "phone":
+		v = l.Phone
+	case "source":
+		v = l.Source
+	case "campaign":
+		v = l.Campaign
+	default:
+		a, ok := l.Attributes[name]
+		if !ok || a == nil {
+			return "", false
+		}
+		switch x := a.(type) {
+		case string:
+			v = x
+		case float64:
+			v = strconv.FormatFloat(x, 'f', -1, 64)
+		case json.Number:
+			v = x.String()
+		default:
+			v = fmt.Sprint(x)
+		}
+	}
+	v = strings.TrimSpace(v)
+	return v, v != ""
+}
+
+// Score computes the lead's score at now from its fields and activities:
+// each explicit rule whose field matches gives its points once; each
+// implicit rule gives its points per matching activity not older than
+// Decay (and not after now), capped at Max. It is pure.
+func (s *Scoring) Score(l *Lead, activities []Activity, now time.Time) ScoreExplained {
+	var out ScoreExplained
+	if s == nil {
+		return out
+	}
+	for _, r := range s.Explicit {
+		line := ScoreLine{Rule: r.String()}
+		if v, ok := l.LeadField(r.Field); ok && r.matches(v) {
+			line.Points, line.Matched = r.Points, v
+		}
+		out.Lines = append(out.Lines, line)
+	}
+	for _, r := range s.Implicit {
+		line := ScoreLine{Rule: r.String()}
+		n := 0
+		for _, a := range activities {
+			if a.Type == r.Activity && s.counts(a, now) && (r.URLMatches == nil || r.URLMatches.MatchString(a.URL)) {
+				n++
+			}
+		}
+		if n > 0 {
+			line.Points, line.Matched = n*r.Points, fmt.Sprintf("%d×", n)
+			if r.Max > 0 && line.Points > r.Max {
+				line.Points, line.Capped = r.Max, true
+			}
+		}
+		out.Lines = append(out.Lines, line)
+	}
+	for _, line := range out.Lines {
+		out.Score += line.Points
+	}
+	return out
+}
+
+// counts reports whether activity a still counts at now.
+func (s *Scoring) counts(a Activity, now time.Time) bool {
+	if a.OccurredAt.After(now) {
+		return false
+	}
+	return s.Decay <= 0 || now.Sub(a.OccurredAt) < s.Decay
+}
+
+func (r ExplicitRule) matches(v string) bool {
+	if r.Matches != nil {
+		return r.Matches.MatchString(v)
+	}
+	if r.AtLeast != nil {
+		f, err := strconv.ParseFloat(strings.ReplaceAll(v, " ", ""), 64)
+		return err == nil && f >= *r.AtLeast
+	}
+	return false
+}
+
+// Top returns up to n lines that gave points, most points first (ties in
+// the agreement's order).
+func (e ScoreExplained) Top(n int) []ScoreLine {
+	var out []ScoreLine
+	for _, l := range e.Lines {
+		if l.Points != 0 {
+			out = append(out, l)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b ScoreLine) int { return cmp.Compare(b.Points, a.Points) })
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// Summary is one line of the top three reasons, for a card:
+// "title matches … +30 · demo_request +40".
+func (e ScoreExplained) Summary() string {
+	var parts []string
+	for _, l := range e.Top(3) {
+		p := fmt.Sprintf("%s %+d", l.Rule, l.Points)
+		if l.Matched != "" {
+			p = fmt.Sprintf("%s (%s) %+d", l.Rule, l.Matched, l.Points)
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// StageFor returns the stage a score earns: SQL at or above SQLAt, MQL at
+// or above MQLAt, and "" below both.
+func (s *Scoring) StageFor(score int) Stage {
+	switch {
+	case s == nil:
+		return ""
+	case score >= s.SQLAt:
+		return StageSQL
+	case score >= s.MQLAt:
+		return StageMQL
+	}
+	return ""
+}
+
+// Promotion returns the stage a lead in stage from, with highest main-path
+// rank reached, moves to because of its score, and false when the score
+// moves it nowhere. Scoring only ever moves a lead forward along the main
+// path before SQL: a lead already at or past the stage the score earns
+// (including one that was there before), or off the main path (lost,
+// recycled: marketing nurtures those and sends them back itself), stays.
+// A lower score (decay) therefore never moves a lead back.
+func (s *Scoring) Promotion(from Stage, reached int, score int) (Stage, bool) {
+	to := s.StageFor(score)
+	if to == "" || (from != "" && !from.OnMainPath()) {
+		return "", false
+	}
+	if from.Rank() >= to.Rank() || reached >= to.Rank() {
+		return "", false
+	}
+	return to, true
+}
+
+// ScoredLead is a lead with its activities, for a what-if evaluation.
+type ScoredLead struct {
+	Lead       *Lead
+	Activities []Activity
+}
+
+// WhatIfResult counts how many leads would have become MQLs and SQLs.
+type WhatIfResult struct {
+	Leads int `json:"leads"`
+	MQLs  int `json:"mqls"`
+	SQLs  int `json:"sqls"`
+}
+
+// WhatIf replays each lead's history under s up to now: the score is taken
+// when the lead arrived (its CreatedAt) and after each activity, with the
+// decay as it stood then; a lead counts as an SQL (MQL) when any of those
+// scores reached SQLAt (MQLAt). It answers "how many of these leads would
+// have become SQLs under these rules?" and is pure.
+func (s *Scoring) WhatIf(leads []ScoredLead, now time.Time) WhatIfResult {
+	res := WhatIfResult{Leads: len(leads)}
+	for _, sl := range leads {
+		best := s.peakScore(sl, now)
+		switch s.StageFor(best) {
+		case StageSQL:
+			res.SQLs++
+			res.MQLs++
+		case StageMQL:
+			res.MQLs++
+		}
+	}
+	return res
+}
+
+// peakScore is the highest score the lead had at any moment up to now.
+func (s *Scoring) peakScore(sl ScoredLead, now time.Time) int {
+	moments := []time.Time{sl.Lead.CreatedAt}
+	for _, a := range sl.Activities {
+		if !a.OccurredAt.After(now) {
+			moments = append(moments, a.OccurredAt)
+		}
+	}
+	best := 0
+	for i, m := range moments {
+		if m.After(now) {
+			continue
+		}
+		if sc := s.Score(sl.Lead, sl.Activities, m).Score; i == 0 || sc > best {
+			best = sc
+		}
+	}
+	return best
+}
+
+// Validate reports every rule the scoring breaks, keyed by its place in
+// the agreement ("mql_at", "explicit[1].points"), or nil when it is usable.
+func (s *Scoring) Validate() map[string]string {
+	bad := map[string]string{}
+	if s == nil {
+		return nil
+	}
+	if s.MQLAt <= 0 {
+		bad["mql_at"] = fmt.Sprintf("must be positive, got %d", s.MQLAt)
+	}
+	if s.SQLAt <= 0 {
+		bad["sql_at"] = fmt.Sprintf("must be positive, got %d", s.SQLAt)
+	}
+	if s.MQLAt > s.SQLAt {
+		bad["mql_at"] = fmt.Sprintf("%d must not exceed sql_at (%d)", s.MQLAt, s.SQLAt)
+	}
+	if s.Decay < 0 {
+		bad["decay"] = fmt.Sprintf("must not be negative, got %s", s.Decay)
+	}
+	for i, r := range s.Explicit {
+		key := fmt.Sprintf("explicit[%d].", i)
+		if strings.TrimSpace(r.Field) == "" {
+			bad[key+"field"] = "required"
+		}
+		if (r.Matches == nil) == (r.AtLeast == nil) {
+			bad[key+"matches"] = "exactly one of matches and at_least is required"
+		}
+		if r.Points < 0 {
+			bad[key+"points"] = fmt.Sprintf("must not be negative, got %d", r.Points)
+		}
+	}
+	for i, r := range s.Implicit {
+		key := fmt.Sprintf("implicit[%d].", i)
+		if strings.TrimSpace(r.Activity) == "" {
+			bad[key+"activity"] = "required"
+		}
+		if r.Points < 0 {
+			bad[key+"points"] = fmt.Sprintf("must not be negative, got %d", r.Points)
+		}
+		if r.Max < 0 {
+			bad[key+"max"] = fmt.Sprintf("must not be negative, got %d", r.Max)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return bad
+}
