@@ -102,23 +102,10 @@ func (r ImplicitRule) String() string {
 // LeadField returns the text of one of the lead's fields for scoring: a
 // named field or an attribute, and false when the lead has no such value.
 func (l *Lead) LeadField(name string) (string, bool) {
-	var v string
-	switch name {
-	case "title":
-		v = l.Title
-	case "company":
-		v = l.Company
-	case "name":
-		v = l.Name
-	case "email":
-		v = l.Email
-	case "phone":
-		v = l.Phone
-	case "source":
-		v = l.Source
-	case "campaign":
-		v = l.Campaign
-	default:
+	named := map[string]string{"title": l.Title, "company": l.Company, "name": l.Name, "email": l.Email,
+		"phone": l.Phone, "source": l.Source, "campaign": l.Campaign}
+	v, ok := named[name]
+	if !ok {
 		a, ok := l.Attributes[name]
 		if !ok || a == nil {
 			return "", false
