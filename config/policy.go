@@ -14,8 +14,8 @@ import (
 	"time"
 	_ "time/tzdata" // time zones work even on hosts without a zoneinfo database
 
-	"github.com/robfig/cron/v3"
-	"gopkg.in/yaml.v3"
+	cron "github.com/netresearch/go-cron"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/handoff/handoff"
 )

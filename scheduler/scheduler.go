@@ -14,7 +14,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/robfig/cron/v3"
+	cron "github.com/netresearch/go-cron"
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/metrics"
@@ -228,12 +228,12 @@ func (s *Scheduler) digestTick(ctx context.Context, now time.Time) (time.Time, b
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	due := s.digest.Next(last.In(loc))
+	due := s.nextDigest(last.In(loc))
 	if due.After(now) {
 		return due, false, nil
 	}
 	// Catch up only to the latest missed run: one digest, not one per missed week.
-	for n := s.digest.Next(due); !n.After(now); n = s.digest.Next(n) {
+	for n := s.nextDigest(due); !n.After(now); n = s.nextDigest(n) {
 		due = n
 	}
 	payload, err := json.Marshal(DigestFor(due, loc))
@@ -247,7 +247,26 @@ func (s *Scheduler) digestTick(ctx context.Context, now time.Time) (time.Time, b
 	if fired {
 		s.cfg.Logger.Info("scheduler: digest queued", "due", due)
 	}
-	return s.digest.Next(due), fired, nil
+	return s.nextDigest(due), fired, nil
+}
+
+// nextDigest is the digest's next scheduled time after t (in the policy's
+// location). The cron library runs a time skipped by spring-forward right
+// after the jump, but runs a wall-clock time that fall-back repeats twice;
+// the repeat is skipped here so the digest goes out once.
+func (s *Scheduler) nextDigest(t time.Time) time.Time {
+	n := s.digest.Next(t)
+	if sameWallClock(n, t.In(n.Location())) {
+		n = s.digest.Next(n)
+	}
+	return n
+}
+
+// sameWallClock reports whether a and b show the same date and minute.
+func sameWallClock(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd && a.Hour() == b.Hour() && a.Minute() == b.Minute()
 }
 
 // purgeEvery is how often the daily jobs run.

@@ -273,3 +273,81 @@ func TestRetentionPurgeDaily(t *testing.T) {
 		}
 	})
 }
+
+// TestDigestAcrossDST checks that the digest goes out exactly once, at the
+// expected instant, in the weeks clocks change in Copenhagen: a schedule in
+// the hour that spring-forward skips runs at the same wall-clock offset
+// after the jump (robfig/cron skipped it for a week), and one in the hour
+// that fall-back repeats runs once.
+func TestDigestAcrossDST(t *testing.T) {
+	cph, err := time.LoadLocation("Europe/Copenhagen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	utc := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, time.UTC) }
+	tests := []struct {
+		name     string
+		schedule string
+		start    time.Time // the scheduler first runs here
+		due      time.Time // the digest must go out exactly then
+		repeat   time.Time // no second digest by then
+		next     time.Time // the following one goes out then
+	}{
+		{"normal Monday", "0 8 * * MON", utc(2026, 11, 20, 9, 0), utc(2026, 11, 23, 7, 0), utc(2026, 11, 29, 7, 0), utc(2026, 11, 30, 7, 0)},
+		{"Monday after spring-forward", "0 8 * * MON", utc(2027, 3, 26, 9, 0), utc(2027, 3, 29, 6, 0), utc(2027, 4, 4, 6, 0), utc(2027, 4, 5, 6, 0)},
+		{"Monday after fall-back", "0 8 * * MON", utc(2026, 10, 23, 9, 0), utc(2026, 10, 26, 7, 0), utc(2026, 11, 1, 7, 0), utc(2026, 11, 2, 7, 0)},
+		// 02:30 does not exist on 28 March 2027; it runs at 03:30 CEST.
+		{"02:30 on the spring-forward day", "30 2 * * SUN", utc(2027, 3, 26, 9, 0), utc(2027, 3, 28, 1, 30), utc(2027, 4, 3, 1, 30), utc(2027, 4, 4, 0, 30)},
+		// 02:30 happens twice on 25 October 2026: once is enough.
+		{"02:30 on the fall-back day", "30 2 * * SUN", utc(2026, 10, 23, 9, 0), utc(2026, 10, 25, 0, 30), utc(2026, 10, 25, 1, 31), utc(2026, 11, 1, 1, 30)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+				ctx := context.Background()
+				p := policy()
+				p.Location = cph
+				p.DigestSchedule = tc.schedule
+				c := &clock{now: tc.start}
+				sch, err := scheduler.New(scheduler.Config{Store: s, Policy: p, Now: c.Now, Logger: quiet(), Holder: "a"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				count := func(at time.Time) int {
+					t.Helper()
+					c.now = at
+					if _, err := sch.Tick(ctx); err != nil {
+						t.Fatal(err)
+					}
+					msgs, err := s.OutboxMessages(ctx, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					n := 0
+					for _, m := range msgs {
+						if m.Kind == storage.OutboxDigest {
+							n++
+						}
+					}
+					return n
+				}
+				steps := []struct {
+					at   time.Time
+					want int
+				}{
+					{tc.start, 0},
+					{tc.due.Add(-time.Second), 0},
+					{tc.due, 1},
+					{tc.repeat, 1},
+					{tc.next.Add(-time.Second), 1},
+					{tc.next, 2},
+				}
+				for _, st := range steps {
+					if got := count(st.at); got != st.want {
+						t.Fatalf("at %v (%v): %d digests queued, want %d", st.at.In(cph), st.at, got, st.want)
+					}
+				}
+			})
+		})
+	}
+}
