@@ -1,0 +1,62 @@
+package handoff
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Explain says in words what d decided and why, for `/leads why`. name
+// renders a rep (a mention or an email); times are shown in loc.
+func (d RouteDecision) Explain(name func(RepRef) string, loc *time.Location) string {
+	loc = locOrUTC(loc)
+	var b strings.Builder
+	at := d.At.In(loc).Format("Mon 02 Jan 15:04")
+	switch {
+	case d.OpenToChannel:
+		fmt.Fprintf(&b, "%s: opened to the whole channel (offer rounds used up)", at)
+	case d.Waiting:
+		fmt.Fprintf(&b, "%s: nobody available, waiting", at)
+	default:
+		fmt.Fprintf(&b, "%s: offered to %s until %s", at, name(d.Offered), d.OfferUntil.In(loc).Format("15:04"))
+		if d.SameAccount {
+			b.WriteString(" (same account)")
+		}
+	}
+	var skipped []string
+	for _, c := range d.Candidates {
+		if !c.Available() {
+			skipped = append(skipped, name(c.Rep)+" "+c.describe(loc))
+		}
+	}
+	if len(skipped) > 0 {
+		b.WriteString(". Skipped: " + strings.Join(skipped, "; "))
+	}
+	return b.String()
+}
+
+// describe words the reason a rep was skipped.
+func (a Availability) describe(loc *time.Location) string {
+	switch a.Skip {
+	case SkipAway:
+		s := "away"
+		if !a.Until.IsZero() {
+			s += " until " + a.Until.In(loc).Format("Mon 02 Jan")
+		}
+		if a.Detail != "" {
+			s += " (" + a.Detail + ")"
+		}
+		return s
+	case SkipOutsideHours:
+		return "outside hours (back " + a.Until.In(loc).Format("Mon 15:04") + ")"
+	case SkipAtCapacity:
+		return "at capacity"
+	case SkipPassed:
+		return "passed"
+	case SkipTimedOut:
+		return "did not answer in time"
+	case SkipDeactivated:
+		return "deactivated"
+	}
+	return string(a.Skip)
+}
