@@ -325,7 +325,7 @@ func TestDigestAcrossDST(t *testing.T) {
 					}
 					n := 0
 					for _, m := range msgs {
-						if m.Kind == storage.OutboxDigest {
+						if m.Kind == handoff.OutboxDigest {
 							n++
 						}
 					}
