@@ -57,6 +57,8 @@ type Config struct {
 	Slack SlackConfig
 	// Teams holds the Microsoft Teams bot settings.
 	Teams TeamsConfig
+	// CRM holds the HubSpot and Salesforce connector settings.
+	CRM CRMConfig
 	// Policy is the SLA agreement from the YAML file, or the default one.
 	Policy handoff.Policy
 	// ConfigFile is the YAML path actually loaded, "" if none.
@@ -140,6 +142,7 @@ func Load(getenv func(string) string) (Config, error) {
 			Managers:          splitList(env("TEAMS_MANAGERS")),
 		},
 	}
+	c.CRM = loadCRM(env, bad)
 	if c.Teams.TokenURL == "" {
 		c.Teams.TokenURL = fmt.Sprintf(defaultTeamsTokenURLTmpl, orDefault(c.Teams.TenantID, defaultTeamsTenant))
 	}
@@ -251,6 +254,7 @@ func (c Config) Redacted() map[string]string {
 			p.Targets.SQLsPerMonth, p.Targets.CustomersPerMonth, p.Targets.AvgDealSize, p.Targets.Currency),
 		"policy.digest_schedule": p.DigestSchedule,
 	}
+	c.CRM.redacted(m)
 	return m
 }
 

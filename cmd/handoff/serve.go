@@ -17,6 +17,7 @@ import (
 	teamsbot "github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/config"
 	"github.com/handoff/handoff/handlers"
+	"github.com/handoff/handoff/hubspot"
 	"github.com/handoff/handoff/metrics"
 	"github.com/handoff/handoff/scheduler"
 	"github.com/handoff/handoff/storage"
@@ -74,6 +75,8 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now fun
 	}
 	api.Register(a.mux)
 	(&handlers.FunnelAPI{Store: store, Policy: cfg.Policy, Token: cfg.APIToken, Now: now, Logger: logger, Limit: api.Limit}).Register(a.mux)
+	(&hubspot.Handler{Secret: cfg.CRM.HubSpotSecret, PublicURL: cfg.CRM.PublicURL, Store: store, Policy: cfg.Policy,
+		Now: now, Logger: logger, OnSaved: api.OnOutbox}).Register(a.mux)
 
 	if err := a.wireChat(); err != nil {
 		store.Close()

@@ -1,0 +1,69 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// CRMConfig holds the settings of the CRM connectors.
+type CRMConfig struct {
+	// PublicURL is the server's URL as the outside calls it
+	// (HANDOFF_PUBLIC_URL, e.g. https://handoff.example.com); HubSpot's
+	// signature covers it.
+	PublicURL string
+	// HubSpotSecret is the HubSpot app's client secret
+	// (HUBSPOT_CLIENT_SECRET); empty refuses every HubSpot webhook. Secret.
+	HubSpotSecret string
+	// SalesforceOrgID is the only Salesforce org whose Outbound Messages are
+	// accepted (SALESFORCE_ORG_ID, 15 or 18 characters).
+	SalesforceOrgID string
+	// SalesforceToken must be the token query parameter of every Outbound
+	// Message (SALESFORCE_OUTBOUND_TOKEN). Secret.
+	SalesforceToken string
+}
+
+// String hides the secrets of a CRMConfig printed on its own.
+func (c CRMConfig) String() string {
+	return fmt.Sprintf("{public url %s, hubspot secret %s, salesforce org %s, salesforce token %s}",
+		c.PublicURL, secret(c.HubSpotSecret), c.SalesforceOrgID, secret(c.SalesforceToken))
+}
+
+// GoString is String, so %#v does not leak secrets either.
+func (c CRMConfig) GoString() string { return c.String() }
+
+var salesforceIDRE = regexp.MustCompile(`^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$`)
+
+// loadCRM reads the connector settings through env, reporting problems to bad.
+func loadCRM(env func(string) string, bad func(key, format string, args ...any)) CRMConfig {
+	c := CRMConfig{
+		PublicURL:       strings.TrimRight(env("HANDOFF_PUBLIC_URL"), "/"),
+		HubSpotSecret:   env("HUBSPOT_CLIENT_SECRET"),
+		SalesforceOrgID: env("SALESFORCE_ORG_ID"),
+		SalesforceToken: env("SALESFORCE_OUTBOUND_TOKEN"),
+	}
+	if c.PublicURL != "" {
+		if err := checkHTTPURL(c.PublicURL); err != nil {
+			bad("HANDOFF_PUBLIC_URL", "invalid URL %q: %v", redactURL(c.PublicURL), err)
+		} else if strings.ContainsAny(strings.SplitN(c.PublicURL, "://", 2)[1], "?#") {
+			bad("HANDOFF_PUBLIC_URL", "%q: want scheme and host only, e.g. https://handoff.example.com", redactURL(c.PublicURL))
+		}
+	}
+	if c.SalesforceOrgID != "" && !salesforceIDRE.MatchString(c.SalesforceOrgID) {
+		bad("SALESFORCE_ORG_ID", "%q is not a Salesforce id (15 or 18 letters and digits, e.g. 00D5g000004XyZq)", c.SalesforceOrgID)
+	}
+	if c.SalesforceOrgID != "" && c.SalesforceToken == "" {
+		bad("SALESFORCE_OUTBOUND_TOKEN", "required when SALESFORCE_ORG_ID is set: Outbound Messages carry no signature")
+	}
+	if c.SalesforceToken != "" && len(c.SalesforceToken) < 16 {
+		bad("SALESFORCE_OUTBOUND_TOKEN", "too short: use at least 16 random characters")
+	}
+	return c
+}
+
+func (c CRMConfig) redacted(m map[string]string) {
+	m["HANDOFF_PUBLIC_URL"] = c.PublicURL
+	m["HUBSPOT_CLIENT_SECRET"] = secret(c.HubSpotSecret)
+	m["SALESFORCE_ORG_ID"] = c.SalesforceOrgID
+	m["SALESFORCE_OUTBOUND_TOKEN"] = secret(c.SalesforceToken)
+}

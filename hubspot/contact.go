@@ -1,0 +1,220 @@
+// Package hubspot receives contacts from a HubSpot workflow's "Send a
+// webhook" action at POST /hooks/hubspot: it verifies HubSpot's request
+// signature v3, reads both body shapes HubSpot sends (the classic contact
+// record and a flat body of chosen properties, alone or in an array) and
+// saves each contact as a lead through the intake's validation.
+package hubspot
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/handoff/handoff"
+)
+
+// Actor is recorded on the events a HubSpot webhook causes.
+const Actor = "hubspot"
+
+// lifecycleStages maps HubSpot lifecycle stages (internal values or labels,
+// normalised) to Handoff stages, the same as the CSV import.
+var lifecycleStages = map[string]handoff.Stage{
+	"subscriber": handoff.StageLead, "lead": handoff.StageLead,
+	"marketingqualifiedlead": handoff.StageMQL, "salesqualifiedlead": handoff.StageSQL,
+	"opportunity": handoff.StageOpportunity, "customer": handoff.StageWon, "evangelist": handoff.StageWon,
+	"other": handoff.StageRecycled,
+}
+
+// otherReason is the reason recorded when HubSpot moves a contact to "other".
+const otherReason = "HubSpot lifecycle stage set to other"
+
+// properties maps HubSpot contact properties to intake fields.
+var properties = map[string]string{
+	"email": "email", "company": "company", "jobtitle": "title", "phone": "phone",
+	"hs_analytics_source": "source", "hubspotscore": "score",
+}
+
+// propertyOf names the HubSpot property behind an intake field, for errors.
+func propertyOf(field string) string {
+	switch field {
+	case "external_id":
+		return "hs_object_id"
+	case "name":
+		return "firstname"
+	case "stage", "reason":
+		return "lifecyclestage"
+	}
+	for p, f := range properties {
+		if f == field {
+			return p
+		}
+	}
+	return field
+}
+
+// ParseBody reads a webhook body: one contact (classic record or flat
+// properties) or an array of them. It returns one lead input per contact, or
+// an EINVALID error naming every bad property (prefixed with "[i]." in an
+// array), in which case nothing may be stored.
+func ParseBody(body []byte) ([]handoff.LeadInput, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, handoff.Errorf(handoff.EINVALID, "body is not JSON: %v", err)
+	}
+	if dec.More() {
+		return nil, handoff.Errorf(handoff.EINVALID, "body must be one JSON value")
+	}
+	var records []any
+	prefix := func(int) string { return "" }
+	switch x := v.(type) {
+	case map[string]any:
+		records = []any{x}
+	case []any:
+		if len(x) == 0 {
+			return nil, handoff.Errorf(handoff.EINVALID, "body is an empty array")
+		}
+		records = x
+		prefix = func(i int) string { return fmt.Sprintf("[%d].", i) }
+	default:
+		return nil, handoff.Errorf(handoff.EINVALID, "body must be a contact object or an array of them")
+	}
+	out := make([]handoff.LeadInput, 0, len(records))
+	bad := map[string]string{}
+	for i, rec := range records {
+		obj, ok := rec.(map[string]any)
+		if !ok {
+			bad[strings.TrimSuffix(prefix(i), ".")] = "must be a contact object"
+			continue
+		}
+		in, err := parseContact(obj)
+		if err != nil {
+			for f, why := range handoff.ErrorFields(err) {
+				bad[prefix(i)+f] = why
+			}
+			continue
+		}
+		out = append(out, in)
+	}
+	if len(bad) > 0 {
+		return nil, &handoff.Error{Code: handoff.EINVALID, Message: "invalid HubSpot contact: " + describe(bad), Fields: bad}
+	}
+	return out, nil
+}
+
+// parseContact maps one contact to a lead input.
+func parseContact(obj map[string]any) (handoff.LeadInput, error) {
+	props, id := flatten(obj)
+	bad := map[string]string{}
+	raw := map[string]any{}
+	if id == "" {
+		bad["hs_object_id"] = "required (or vid): the contact's record id"
+	}
+	raw["external_id"] = id
+	if name := strings.TrimSpace(props["firstname"] + " " + props["lastname"]); name != "" {
+		raw["name"] = name
+	}
+	for p, f := range properties {
+		if v := props[p]; v != "" {
+			raw[f] = v
+		}
+	}
+	if v := props["lifecyclestage"]; v != "" {
+		st, ok := lifecycleStages[normalise(v)]
+		if !ok {
+			bad["lifecyclestage"] = fmt.Sprintf("unknown lifecycle stage %q", v)
+		}
+		raw["stage"] = string(st)
+		if st == handoff.StageRecycled {
+			raw["reason"] = otherReason
+		}
+	}
+	if len(bad) > 0 {
+		return handoff.LeadInput{}, &handoff.Error{Code: handoff.EINVALID, Message: describe(bad), Fields: bad}
+	}
+	in, err := handoff.ParseLeadInput(raw)
+	if err != nil {
+		for f, why := range handoff.ErrorFields(err) {
+			bad[propertyOf(f)] = why
+		}
+		return handoff.LeadInput{}, &handoff.Error{Code: handoff.EINVALID, Message: describe(bad), Fields: bad}
+	}
+	return in, nil
+}
+
+// flatten returns a contact's properties as strings and its record id, for
+// either body shape: the classic record ({"vid": 101, "properties":
+// {"email": {"value": …}}}) or chosen properties ({"hs_object_id": "101",
+// "email": …}).
+func flatten(obj map[string]any) (props map[string]string, id string) {
+	props = map[string]string{}
+	if classic, ok := obj["properties"].(map[string]any); ok {
+		for name, p := range classic {
+			if m, ok := p.(map[string]any); ok {
+				props[name] = scalar(m["value"])
+			}
+		}
+	} else {
+		for name, v := range obj {
+			props[name] = scalar(v)
+		}
+	}
+	// The record id the CSV export calls "Record ID": hs_object_id, which
+	// for a merged contact is the canonical vid.
+	for _, key := range []string{"hs_object_id", "canonical-vid", "vid", "objectId"} {
+		if v := props[key]; v != "" {
+			return props, v
+		}
+		if v := scalar(obj[key]); v != "" {
+			return props, v
+		}
+	}
+	return props, ""
+}
+
+// scalar renders a JSON scalar as HubSpot shows it in an export; objects and
+// arrays are ignored.
+func scalar(v any) string {
+	switch x := v.(type) {
+	case string:
+		return strings.TrimSpace(x)
+	case json.Number:
+		if f, err := strconv.ParseFloat(x.String(), 64); err == nil && f == float64(int64(f)) {
+			return strconv.FormatInt(int64(f), 10)
+		}
+		return x.String()
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return ""
+}
+
+// normalise keeps letters and digits, lower-cased, so "Marketing Qualified
+// Lead" and "marketingqualifiedlead" meet.
+func normalise(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func describe(bad map[string]string) string {
+	keys := make([]string, 0, len(bad))
+	for k := range bad {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ": " + bad[k]
+	}
+	return strings.Join(parts, "; ")
+}
