@@ -59,6 +59,9 @@ type Config struct {
 	Teams TeamsConfig
 	// CRM holds the HubSpot and Salesforce connector settings.
 	CRM CRMConfig
+	// Webhooks are the endpoints of outgoing webhooks, from the agreement
+	// file with their secrets from the environment.
+	Webhooks []WebhookEndpoint
 	// Policy is the SLA agreement from the YAML file, or the default one.
 	Policy handoff.Policy
 	// ConfigFile is the YAML path actually loaded, "" if none.
@@ -143,6 +146,7 @@ func Load(getenv func(string) string) (Config, error) {
 		},
 	}
 	c.CRM = loadCRM(env, bad)
+	c.CRM.SalesforceStatus = DefaultSalesforceStatus()
 	if c.Teams.TokenURL == "" {
 		c.Teams.TokenURL = fmt.Sprintf(defaultTeamsTokenURLTmpl, orDefault(c.Teams.TenantID, defaultTeamsTenant))
 	}
@@ -191,6 +195,8 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("config: in %s:\n%w", path, err))
 		} else {
 			c.Policy, c.ConfigFile = p, path
+			c.CRM.SalesforceStatus = ch.SalesforceStatus
+			c.Webhooks = webhookEndpoints(ch.Webhooks, env, bad)
 			c.Slack.SalesChannel = orDefault(c.Slack.SalesChannel, ch.SlackSales)
 			c.Slack.ManagerChannel = orDefault(c.Slack.ManagerChannel, ch.SlackManagers)
 			c.Teams.SalesChannel = orDefault(c.Teams.SalesChannel, ch.TeamsSales)
@@ -255,6 +261,7 @@ func (c Config) Redacted() map[string]string {
 		"policy.digest_schedule": p.DigestSchedule,
 	}
 	c.CRM.redacted(m)
+	m["webhooks"] = fmt.Sprint(c.Webhooks)
 	return m
 }
 

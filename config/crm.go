@@ -1,9 +1,12 @@
 package config
 
 import (
+	"encoding/base64"
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/handoff/handoff"
 )
 
 // CRMConfig holds the settings of the CRM connectors.
@@ -21,6 +24,9 @@ type CRMConfig struct {
 	// SalesforceToken must be the token query parameter of every Outbound
 	// Message (SALESFORCE_OUTBOUND_TOKEN). Secret.
 	SalesforceToken string
+	// SalesforceStatus maps Lead Status values to stages (the agreement's
+	// salesforce.status over the standard picklist's defaults).
+	SalesforceStatus map[string]handoff.Stage
 }
 
 // String hides the secrets of a CRMConfig printed on its own.
@@ -66,4 +72,56 @@ func (c CRMConfig) redacted(m map[string]string) {
 	m["HUBSPOT_CLIENT_SECRET"] = secret(c.HubSpotSecret)
 	m["SALESFORCE_ORG_ID"] = c.SalesforceOrgID
 	m["SALESFORCE_OUTBOUND_TOKEN"] = secret(c.SalesforceToken)
+	m["salesforce.status"] = fmt.Sprint(c.SalesforceStatus)
+}
+
+// WebhookEndpoint is one configured receiver of outgoing webhooks.
+type WebhookEndpoint struct {
+	URL    string
+	Events []handoff.WebhookEvent
+	// Secret is the whsec_ secret its messages are signed with. Secret.
+	Secret string
+}
+
+// String hides the secret.
+func (w WebhookEndpoint) String() string {
+	return fmt.Sprintf("{%s %v secret %s}", redactURL(w.URL), w.Events, secret(w.Secret))
+}
+
+// GoString is String, so %#v does not leak secrets either.
+func (w WebhookEndpoint) GoString() string { return w.String() }
+
+// webhookEndpoints resolves each webhook's secret from the environment: the
+// variable its secret_env names, else HANDOFF_WEBHOOK_SECRET.
+func webhookEndpoints(hooks []Webhook, env func(string) string, bad func(key, format string, args ...any)) []WebhookEndpoint {
+	var out []WebhookEndpoint
+	for i, h := range hooks {
+		key := orDefault(h.SecretEnv, "HANDOFF_WEBHOOK_SECRET")
+		sec := env(key)
+		switch err := CheckWebhookSecret(sec); {
+		case sec == "":
+			bad(key, "required by webhooks[%d] (%s): a whsec_… secret", i, redactURL(h.URL))
+		case err != nil:
+			bad(key, "%v", err)
+		}
+		out = append(out, WebhookEndpoint{URL: h.URL, Events: h.Events, Secret: sec})
+	}
+	return out
+}
+
+// CheckWebhookSecret accepts a Standard Webhooks secret: "whsec_" followed
+// by base64 of at least 24 bytes.
+func CheckWebhookSecret(s string) error {
+	rest, ok := strings.CutPrefix(s, "whsec_")
+	if !ok {
+		return fmt.Errorf("webhook secret must start with whsec_")
+	}
+	key, err := base64.StdEncoding.DecodeString(rest)
+	if err != nil {
+		return fmt.Errorf("webhook secret: the part after whsec_ is not base64")
+	}
+	if len(key) < 24 {
+		return fmt.Errorf("webhook secret: %d bytes is too short, use at least 24 random bytes", len(key))
+	}
+	return nil
 }

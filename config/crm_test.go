@@ -30,3 +30,61 @@ func TestLoadCRM(t *testing.T) {
 		}
 	}
 }
+
+func TestAgreementConnectors(t *testing.T) {
+	_, ag, err := ParseFile([]byte(`
+salesforce:
+  status:
+    "Nurturing": recycled
+    "Open - Not Contacted": mql
+webhooks:
+  - url: https://crm.example.com/hooks/handoff
+    events: [lead.claimed, lead.stage_changed]
+  - url: https://bi.example.com/in
+    events: ["*"]
+    secret_env: BI_WEBHOOK_SECRET
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ag.SalesforceStatus["Nurturing"] != "recycled" || ag.SalesforceStatus["Open - Not Contacted"] != "mql" || ag.SalesforceStatus["Working - Contacted"] != "contacted" {
+		t.Errorf("status table = %v", ag.SalesforceStatus)
+	}
+	if len(ag.Webhooks) != 2 || len(ag.Webhooks[0].Events) != 2 || len(ag.Webhooks[1].Events) != 8 || ag.Webhooks[1].SecretEnv != "BI_WEBHOOK_SECRET" {
+		t.Errorf("webhooks = %+v", ag.Webhooks)
+	}
+
+	_, _, err = ParseFile([]byte(`
+salesforce:
+  status: {"Open - Not Contacted": banana}
+webhooks:
+  - url: ftp://x
+    events: [lead.claimed, lead.exploded]
+  - events: [lead.claimed]
+    colour: blue
+`))
+	for _, want := range []string{`salesforce.status["Open - Not Contacted"]`, "webhooks[0].url", "lead.exploded", "webhooks[1].url", "colour"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not name %s", err, want)
+		}
+	}
+}
+
+func TestWebhookSecretsFromEnvironment(t *testing.T) {
+	dir := inEmptyDir(t)
+	writeFile(t, dir+"/handoff.yml", "webhooks:\n  - url: https://crm.example.com/in\n    events: [lead.claimed]\n  - url: https://bi.example.com/in\n    events: [lead.erased]\n    secret_env: BI_SECRET\n")
+	good := "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	c, err := Load(envOf(map[string]string{"HANDOFF_WEBHOOK_SECRET": good, "BI_SECRET": good}))
+	if err != nil || len(c.Webhooks) != 2 || c.Webhooks[1].Secret != good {
+		t.Fatalf("Load = %v, %v", c.Webhooks, err)
+	}
+	if strings.Contains(c.String(), good) || strings.Contains(c.Webhooks[0].String(), good) {
+		t.Fatal("a webhook secret is printed")
+	}
+	_, err = Load(envOf(map[string]string{"HANDOFF_WEBHOOK_SECRET": "not-whsec", "BI_SECRET": ""}))
+	for _, want := range []string{"HANDOFF_WEBHOOK_SECRET: webhook secret must start with whsec_", "BI_SECRET: required"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not say %q", err, want)
+		}
+	}
+}

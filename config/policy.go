@@ -31,6 +31,10 @@ type file struct {
 	Retention *retentionFile `yaml:"retention"`
 	// Channels name where leads and escalations go, per platform.
 	Channels *channelsFile `yaml:"channels"`
+	// Salesforce maps Lead Status values to stages.
+	Salesforce *salesforceFile `yaml:"salesforce"`
+	// Webhooks are the endpoints of outgoing webhooks.
+	Webhooks yaml.Node `yaml:"webhooks"`
 }
 
 type channelsFile struct {
@@ -99,6 +103,8 @@ var sectionPaths = map[string]string{
 	"config.channelsFile":      "channels.",
 	"config.slackChannelsFile": "channels.slack.",
 	"config.teamsChannelsFile": "channels.teams.",
+	"config.salesforceFile":    "salesforce.",
+	"config.webhookFile":       "webhooks[].",
 }
 
 var (
@@ -132,11 +138,11 @@ func LoadPolicyFile(path string) (handoff.Policy, error) {
 	return p, err
 }
 
-// LoadFile reads an agreement file: the policy and the channels it names.
-func LoadFile(path string) (handoff.Policy, Channels, error) {
+// LoadFile reads an agreement file: the policy and the rest of the agreement.
+func LoadFile(path string) (handoff.Policy, Agreement, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return handoff.Policy{}, Channels{}, fmt.Errorf("config: read agreement: %w", err)
+		return handoff.Policy{}, Agreement{}, fmt.Errorf("config: read agreement: %w", err)
 	}
 	return ParseFile(data)
 }
@@ -152,8 +158,9 @@ func ParsePolicy(data []byte) (handoff.Policy, error) {
 }
 
 // ParseFile parses and validates a YAML agreement file as ParsePolicy
-// does, and also returns the channels its channels section names.
-func ParseFile(data []byte) (handoff.Policy, Channels, error) {
+// does, and also returns the rest of the agreement: channels, the
+// Salesforce status table and webhooks.
+func ParseFile(data []byte) (handoff.Policy, Agreement, error) {
 	var f file
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -161,7 +168,7 @@ func ParseFile(data []byte) (handoff.Policy, Channels, error) {
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
-			return handoff.Policy{}, Channels{}, fmt.Errorf("config: %w", err)
+			return handoff.Policy{}, Agreement{}, fmt.Errorf("config: %w", err)
 		}
 		// Type errors leave the rest of the document decoded: report them
 		// and keep validating.
@@ -172,7 +179,7 @@ func ParseFile(data []byte) (handoff.Policy, Channels, error) {
 	p, verrs := buildPolicy(&f)
 	errs = append(errs, verrs...)
 	b := &policyBuilder{}
-	ch := b.channels(f.Channels)
+	ag := Agreement{Channels: b.channels(f.Channels), SalesforceStatus: b.salesforce(f.Salesforce), Webhooks: b.webhooks(&f.Webhooks)}
 	errs = append(errs, b.errs...)
 	if len(errs) == 0 {
 		// Safety net: the checks above cover every rule of Validate.
@@ -181,9 +188,9 @@ func ParseFile(data []byte) (handoff.Policy, Channels, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return handoff.Policy{}, Channels{}, errors.Join(errs...)
+		return handoff.Policy{}, Agreement{}, errors.Join(errs...)
 	}
-	return p, ch, nil
+	return p, ag, nil
 }
 
 // channels reads the channels section.

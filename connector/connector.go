@@ -1,32 +1,26 @@
 // Package connector holds what the CRM connectors (hubspot, salesforce)
-// share: the store they save leads through and the rule that a CRM whose
-// stage is behind Handoff's still updates the lead's fields.
+// share: the rule that a CRM whose stage is behind Handoff's still updates
+// the lead's other fields.
 package connector
 
 import (
-	"context"
-	"time"
-
 	"github.com/handoff/handoff"
-	"github.com/handoff/handoff/storage"
 )
 
-// Store is what a connector needs from storage.
-type Store interface {
-	SaveLead(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (storage.SaveResult, error)
-}
+// SaveFunc stores one lead input.
+type SaveFunc func(in handoff.LeadInput) (handoff.SaveResult, error)
 
-// Save stores one lead from a CRM. A CRM often lags behind chat (the lead
-// was claimed in Slack while the CRM still says "SQL"), so a stage that
-// would move the lead backwards is not an error here: the other fields are
-// saved and the stage Handoff already has is kept, and kept reports that.
+// Save stores one lead from a CRM through save. A CRM often lags behind chat
+// (the lead was claimed in Slack while the CRM still says "SQL"), so a stage
+// that would move the lead backwards is not an error here: the other fields
+// are saved, the stage Handoff already has is kept, and kept reports that.
 // Any other error is returned as it is.
-func Save(ctx context.Context, store Store, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (res storage.SaveResult, kept bool, err error) {
-	res, err = store.SaveLead(ctx, in, policy, now, actor)
+func Save(save SaveFunc, in handoff.LeadInput) (res handoff.SaveResult, kept bool, err error) {
+	res, err = save(in)
 	if handoff.ErrorCode(err) != handoff.ECONFLICT || in.Stage == "" {
 		return res, false, err
 	}
 	in.Stage, in.Reason, in.OccurredAt = "", "", nil
-	res, err = store.SaveLead(ctx, in, policy, now, actor)
+	res, err = save(in)
 	return res, err == nil, err
 }

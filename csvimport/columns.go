@@ -10,7 +10,7 @@ import (
 // rest are the column names of HubSpot contact and Salesforce lead exports.
 var columnAliases = map[string]string{
 	"externalid": "external_id", "recordid": "external_id", "contactid": "external_id",
-	"leadid": "external_id", "id": "external_id", "hubspotid": "external_id",
+	"leadid": salesforceID, "id": "external_id", "hubspotid": "external_id",
 	"email": "email", "emailaddress": "email",
 	"name": "name", "fullname": "name", "contactname": "name",
 	"firstname": "first_name", "lastname": "last_name",
@@ -27,6 +27,11 @@ var columnAliases = map[string]string{
 	"lastmodifieddate": "occurred_at", "becameasalesqualifiedleaddate": "occurred_at",
 	"owneremail": "owner_email", "contactowneremail": "owner_email", "leadowneremail": "owner_email",
 }
+
+// salesforceID is the field of a Salesforce "Lead ID" column: the external
+// id, in the 18-character form the Outbound Messages use, so that a report
+// export (15 characters) and the webhook meet on one lead.
+const salesforceID = "salesforce_id"
 
 // stageAliases maps CRM stage and status values (normalised) to Handoff stages.
 var stageAliases = map[string]string{

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/salesforce"
 )
 
 // Store is what an import needs from storage.
@@ -69,7 +70,7 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (Summar
 	hasID := false
 	for i, h := range header {
 		fields[i] = fieldFor(h)
-		hasID = hasID || fields[i] == "external_id"
+		hasID = hasID || fields[i] == "external_id" || fields[i] == salesforceID
 	}
 	if !hasID {
 		return sum, fmt.Errorf("csvimport: no external_id column (or Record ID / Lead ID) in header %q", strings.Join(header, ","))
@@ -176,6 +177,11 @@ func rowToRaw(fields, rec []string, loc *time.Location) map[string]any {
 			raw[f] = stageFor(v)
 		case "occurred_at":
 			raw[f] = normaliseTime(v, loc)
+		case salesforceID:
+			if id, err := salesforce.ID18(v); err == nil {
+				v = id
+			}
+			raw["external_id"] = v
 		default:
 			if _, taken := raw[f]; !taken {
 				raw[f] = v

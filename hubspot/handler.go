@@ -1,6 +1,7 @@
 package hubspot
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -26,7 +27,7 @@ type Handler struct {
 	// PublicURL is the server's URL as HubSpot calls it
 	// (HANDOFF_PUBLIC_URL), used to rebuild the signed URI behind a proxy.
 	PublicURL string
-	Store     connector.Store
+	Store     Store
 	Policy    handoff.Policy
 	Now       func() time.Time // time.Now when nil
 	Logger    *slog.Logger     // slog.Default when nil
@@ -36,6 +37,11 @@ type Handler struct {
 
 // Register adds the route to mux.
 func (h *Handler) Register(mux *http.ServeMux) { mux.Handle("POST "+Path, h) }
+
+// Store is what the webhook needs from storage.
+type Store interface {
+	SaveLead(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (handoff.SaveResult, error)
+}
 
 // Result is one stored contact in the answer.
 type Result struct {
@@ -91,7 +97,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var out answer
 	changed := false
 	for _, in := range inputs {
-		res, kept, err := connector.Save(r.Context(), h.Store, in, h.Policy, now().UTC(), Actor)
+		at := now().UTC()
+		res, kept, err := connector.Save(func(in handoff.LeadInput) (handoff.SaveResult, error) {
+			return h.Store.SaveLead(r.Context(), in, h.Policy, at, Actor)
+		}, in)
 		if err != nil {
 			if handoff.ErrorCode(err) == handoff.EINVALID {
 				reply(w, http.StatusBadRequest, answer{Error: handoff.ErrorMessage(err), Fields: handoff.ErrorFields(err)})

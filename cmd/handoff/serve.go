@@ -19,6 +19,7 @@ import (
 	"github.com/handoff/handoff/handlers"
 	"github.com/handoff/handoff/hubspot"
 	"github.com/handoff/handoff/metrics"
+	"github.com/handoff/handoff/salesforce"
 	"github.com/handoff/handoff/scheduler"
 	"github.com/handoff/handoff/storage"
 )
@@ -77,6 +78,8 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now fun
 	(&handlers.FunnelAPI{Store: store, Policy: cfg.Policy, Token: cfg.APIToken, Now: now, Logger: logger, Limit: api.Limit}).Register(a.mux)
 	(&hubspot.Handler{Secret: cfg.CRM.HubSpotSecret, PublicURL: cfg.CRM.PublicURL, Store: store, Policy: cfg.Policy,
 		Now: now, Logger: logger, OnSaved: api.OnOutbox}).Register(a.mux)
+	(&salesforce.Handler{OrgID: cfg.CRM.SalesforceOrgID, Token: cfg.CRM.SalesforceToken, Status: cfg.CRM.SalesforceStatus,
+		Store: store, Policy: cfg.Policy, Now: now, Logger: logger, OnSaved: api.OnOutbox}).Register(a.mux)
 
 	if err := a.wireChat(); err != nil {
 		store.Close()

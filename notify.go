@@ -1,0 +1,67 @@
+package handoff
+
+import "fmt"
+
+// WebhookEvent is the type of an event Handoff tells other systems about
+// through outgoing webhooks.
+type WebhookEvent string
+
+// Webhook event types.
+const (
+	WebhookAnnounced    WebhookEvent = "lead.announced"     // the lead became an SQL and is offered to sales
+	WebhookClaimed      WebhookEvent = "lead.claimed"       // a rep claimed it (or a manager reassigned it)
+	WebhookReleased     WebhookEvent = "lead.released"      // the owner gave it back
+	WebhookContacted    WebhookEvent = "lead.contacted"     // the owner logged first contact
+	WebhookStageChanged WebhookEvent = "lead.stage_changed" // opportunity, won (with amount), lost or recycled (with reason)
+	WebhookReminded     WebhookEvent = "sla.reminded"       // the owner was reminded of a deadline
+	WebhookBreached     WebhookEvent = "sla.breached"       // an SLA deadline passed
+	WebhookErased       WebhookEvent = "lead.erased"        // the lead's personal data was erased
+	// WebhookTest is sent by "handoff webhooks test" only.
+	WebhookTest WebhookEvent = "webhook.test"
+)
+
+// WebhookEvents lists the event types an endpoint can subscribe to.
+var WebhookEvents = []WebhookEvent{WebhookAnnounced, WebhookClaimed, WebhookReleased, WebhookContacted,
+	WebhookStageChanged, WebhookReminded, WebhookBreached, WebhookErased}
+
+// ParseWebhookEvent returns the subscribable event type named s, or an error.
+func ParseWebhookEvent(s string) (WebhookEvent, error) {
+	for _, e := range WebhookEvents {
+		if string(e) == s {
+			return e, nil
+		}
+	}
+	return "", fmt.Errorf("unknown webhook event %q", s)
+}
+
+// WebhookEventOf says which webhook event a lead event is, if any. Stages a
+// transition only implied (entered on the way to a later one) are not told.
+func WebhookEventOf(e Event) (WebhookEvent, bool) {
+	if e.Details["implied"] == "true" {
+		return "", false
+	}
+	switch e.Kind {
+	case EventStage:
+		switch e.Stage {
+		case StageSQL:
+			return WebhookAnnounced, true
+		case StageClaimed:
+			return WebhookClaimed, true
+		case StageContacted:
+			return WebhookContacted, true
+		case StageOpportunity, StageWon, StageLost, StageRecycled:
+			return WebhookStageChanged, true
+		}
+	case EventReassign:
+		return WebhookClaimed, true
+	case EventRelease:
+		return WebhookReleased, true
+	case EventReminder:
+		return WebhookReminded, true
+	case EventBreach:
+		return WebhookBreached, true
+	case EventErased:
+		return WebhookErased, true
+	}
+	return "", false
+}

@@ -1,0 +1,130 @@
+package salesforce
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/connector"
+)
+
+// Path is where the Outbound Message is sent.
+const Path = "/hooks/salesforce"
+
+// MaxBodyBytes bounds a message: 100 notifications of many fields.
+const MaxBodyBytes = 4 << 20
+
+// Store is what the endpoint needs from storage.
+type Store interface {
+	SaveLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor, source string, version time.Time) (handoff.SaveResult, bool, error)
+}
+
+// Handler serves POST /hooks/salesforce.
+type Handler struct {
+	// OrgID is the only org accepted (SALESFORCE_ORG_ID, either form).
+	OrgID string
+	// Token must equal the request's token query parameter
+	// (SALESFORCE_OUTBOUND_TOKEN); empty refuses every request.
+	Token string
+	// Status maps Lead Status values to stages.
+	Status map[string]handoff.Stage
+	Store  Store
+	Policy handoff.Policy
+	Now    func() time.Time // time.Now when nil
+	Logger *slog.Logger     // slog.Default when nil
+	// OnSaved is called after a message changed a lead; may be nil.
+	OnSaved func()
+}
+
+// Register adds the route to mux.
+func (h *Handler) Register(mux *http.ServeMux) { mux.Handle("POST "+Path, h) }
+
+// ServeHTTP acknowledges a message only once every notification in it is
+// stored (or was already: a repeated notification or an older state of a
+// record changes nothing). A wrong token or org, a body that is not an
+// Outbound Message on Lead, or a notification that cannot be a lead gets a
+// SOAP fault and nothing is stored; a database failure gets a fault too,
+// and Salesforce sends the message again.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	logger := h.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	refuse := func(code, reason string) {
+		logger.WarnContext(r.Context(), "salesforce: refused outbound message", "reason", reason)
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError) // SOAP 1.1 sends every fault with 500
+		_, _ = w.Write(fault(code, reason))
+	}
+	if h.Token == "" || h.OrgID == "" {
+		refuse("soapenv:Client", "Salesforce is not configured: set SALESFORCE_ORG_ID and SALESFORCE_OUTBOUND_TOKEN")
+		return
+	}
+	if subtle.ConstantTimeCompare([]byte(r.URL.Query().Get("token")), []byte(h.Token)) != 1 {
+		refuse("soapenv:Client", "missing or wrong token in the endpoint URL")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			refuse("soapenv:Client", "message larger than 4 MiB")
+			return
+		}
+		refuse("soapenv:Client", "could not read the message")
+		return
+	}
+	msg, err := Parse(body)
+	if err != nil {
+		refuse("soapenv:Client", err.Error())
+		return
+	}
+	if !SameOrg(msg.OrganizationID, h.OrgID) {
+		refuse("soapenv:Client", "OrganizationId "+msg.OrganizationID+" is not the configured org")
+		return
+	}
+	updates, err := Updates(msg, h.Status)
+	if err != nil {
+		refuse("soapenv:Client", handoff.ErrorMessage(err))
+		return
+	}
+	now := time.Now
+	if h.Now != nil {
+		now = h.Now
+	}
+	changed := false
+	defer func() {
+		if changed && h.OnSaved != nil {
+			h.OnSaved()
+		}
+	}()
+	for _, u := range updates {
+		at := now().UTC()
+		var stale bool
+		res, _, err := connector.Save(func(in handoff.LeadInput) (handoff.SaveResult, error) {
+			res, s, err := h.Store.SaveLeadVersion(r.Context(), in, h.Policy, at, Actor, Actor, u.Modified)
+			stale = s
+			return res, err
+		}, u.Input)
+		if err != nil {
+			logger.ErrorContext(r.Context(), "salesforce: save lead", "notification", u.NotificationID, "lead", u.Input.ExternalID, "err", err)
+			if handoff.ErrorCode(err) == handoff.EINVALID {
+				refuse("soapenv:Client", "notification "+u.NotificationID+": "+handoff.ErrorMessage(err))
+				return
+			}
+			refuse("soapenv:Server", "could not store notification "+u.NotificationID+"; send again later")
+			return
+		}
+		if stale {
+			logger.InfoContext(r.Context(), "salesforce: older or repeated state ignored", "notification", u.NotificationID, "lead", u.Input.ExternalID)
+		}
+		changed = changed || res.Changed
+	}
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	_, _ = io.WriteString(w, ack)
+}

@@ -1,0 +1,109 @@
+package salesforce
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/handoff/handoff"
+)
+
+// Actor is recorded on the events an Outbound Message causes.
+const Actor = "salesforce"
+
+// fieldOf maps intake fields back to the Lead fields they came from, for errors.
+var fieldOf = map[string]string{
+	"external_id": "Id", "name": "LastName", "company": "Company", "title": "Title", "email": "Email",
+	"phone": "Phone", "source": "LeadSource", "stage": "Status", "reason": "Status",
+}
+
+// Update is one notification read as a lead input, with the record's
+// last-modified time that orders it among others for the same lead.
+type Update struct {
+	NotificationID string
+	Input          handoff.LeadInput
+	Modified       time.Time
+}
+
+// Updates maps every notification of m to a lead update through the status
+// table (Lead Status → stage). It returns an EINVALID error naming every
+// bad field (as "notification <Id>: <Field>") when any cannot be a lead, so
+// that nothing is stored.
+func Updates(m Message, status map[string]handoff.Stage) ([]Update, error) {
+	bad := map[string]string{}
+	out := make([]Update, 0, len(m.Notifications))
+	for _, n := range m.Notifications {
+		u, fields := update(n, status)
+		for f, why := range fields {
+			bad["notification "+n.ID+": "+f] = why
+		}
+		if len(fields) == 0 {
+			out = append(out, u)
+		}
+	}
+	if len(bad) > 0 {
+		keys := make([]string, 0, len(bad))
+		for k := range bad {
+			keys = append(keys, k+": "+bad[k])
+		}
+		sort.Strings(keys)
+		return nil, &handoff.Error{Code: handoff.EINVALID, Message: strings.Join(keys, "; "), Fields: bad}
+	}
+	return out, nil
+}
+
+func update(n Notification, status map[string]handoff.Stage) (Update, map[string]string) {
+	bad := map[string]string{}
+	if n.Type != "Lead" {
+		bad["sObject"] = fmt.Sprintf("type %q: only Lead is accepted", n.Type)
+		return Update{}, bad
+	}
+	f := n.Fields
+	raw := map[string]any{}
+	if id, err := ID18(f["Id"]); err != nil {
+		bad["Id"] = err.Error()
+	} else {
+		raw["external_id"] = id
+	}
+	if name := strings.TrimSpace(f["FirstName"] + " " + f["LastName"]); name != "" {
+		raw["name"] = name
+	}
+	for sf, in := range map[string]string{"Company": "company", "Title": "title", "Email": "email", "Phone": "phone", "LeadSource": "source"} {
+		if v := f[sf]; v != "" {
+			raw[in] = v
+		}
+	}
+	if v := f["Rating"]; v != "" {
+		raw["rating"] = v
+	}
+	if v := f["Status"]; v != "" {
+		st, ok := status[v]
+		if !ok {
+			bad["Status"] = fmt.Sprintf("%q is not in the agreement's salesforce.status table", v)
+		}
+		raw["stage"] = string(st)
+		if st == handoff.StageLost || st == handoff.StageRecycled {
+			raw["reason"] = "Salesforce status: " + v
+		}
+	}
+	modified, err := n.Modified()
+	if err != nil {
+		bad["LastModifiedDate"] = err.Error()
+	}
+	if len(bad) > 0 {
+		return Update{}, bad
+	}
+	in, err := handoff.ParseLeadInput(raw)
+	if err != nil {
+		for k, why := range handoff.ErrorFields(err) {
+			name, ok := fieldOf[k]
+			if !ok {
+				name = k
+			}
+			bad[name] = why
+		}
+		return Update{}, bad
+	}
+	return Update{NotificationID: n.ID, Input: in, Modified: modified}, nil
+}
