@@ -62,3 +62,9 @@ func ErrorFields(err error) map[string]string {
 	}
 	return nil
 }
+
+// Invalid returns an EINVALID error for the bad fields (name → why), its
+// message what followed by every field in name order.
+func Invalid(what string, fields map[string]string) *Error {
+	return &Error{Code: EINVALID, Message: what + ": " + describeFields(fields), Fields: fields}
+}

@@ -9,10 +9,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/handoff/handoff"
 )
@@ -102,7 +100,7 @@ func ParseBody(body []byte) ([]handoff.LeadInput, error) {
 		out = append(out, in)
 	}
 	if len(bad) > 0 {
-		return nil, &handoff.Error{Code: handoff.EINVALID, Message: "invalid HubSpot contact: " + describe(bad), Fields: bad}
+		return nil, handoff.Invalid("invalid HubSpot contact", bad)
 	}
 	return out, nil
 }
@@ -125,7 +123,8 @@ func parseContact(obj map[string]any) (handoff.LeadInput, error) {
 		}
 	}
 	if v := props["lifecyclestage"]; v != "" {
-		st, ok := lifecycleStages[normalise(v)]
+		// Internal values, or labels such as "Marketing Qualified Lead".
+		st, ok := lifecycleStages[strings.ToLower(strings.Join(strings.Fields(v), ""))]
 		if !ok {
 			bad["lifecyclestage"] = fmt.Sprintf("unknown lifecycle stage %q", v)
 		}
@@ -135,14 +134,14 @@ func parseContact(obj map[string]any) (handoff.LeadInput, error) {
 		}
 	}
 	if len(bad) > 0 {
-		return handoff.LeadInput{}, &handoff.Error{Code: handoff.EINVALID, Message: describe(bad), Fields: bad}
+		return handoff.LeadInput{}, handoff.Invalid("invalid HubSpot contact", bad)
 	}
 	in, err := handoff.ParseLeadInput(raw)
 	if err != nil {
 		for f, why := range handoff.ErrorFields(err) {
 			bad[propertyOf(f)] = why
 		}
-		return handoff.LeadInput{}, &handoff.Error{Code: handoff.EINVALID, Message: describe(bad), Fields: bad}
+		return handoff.LeadInput{}, handoff.Invalid("invalid HubSpot contact", bad)
 	}
 	return in, nil
 }
@@ -192,29 +191,4 @@ func scalar(v any) string {
 		return strconv.FormatBool(x)
 	}
 	return ""
-}
-
-// normalise keeps letters and digits, lower-cased, so "Marketing Qualified
-// Lead" and "marketingqualifiedlead" meet.
-func normalise(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-func describe(bad map[string]string) string {
-	keys := make([]string, 0, len(bad))
-	for k := range bad {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + ": " + bad[k]
-	}
-	return strings.Join(parts, "; ")
 }

@@ -2,7 +2,6 @@ package salesforce
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -43,12 +42,7 @@ func Updates(m Message, status map[string]handoff.Stage) ([]Update, error) {
 		}
 	}
 	if len(bad) > 0 {
-		keys := make([]string, 0, len(bad))
-		for k := range bad {
-			keys = append(keys, k+": "+bad[k])
-		}
-		sort.Strings(keys)
-		return nil, &handoff.Error{Code: handoff.EINVALID, Message: strings.Join(keys, "; "), Fields: bad}
+		return nil, handoff.Invalid("invalid Outbound Message", bad)
 	}
 	return out, nil
 }
