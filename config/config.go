@@ -32,6 +32,12 @@ const (
 	defaultTeamsTenant       = "botframework.com"
 	// DefaultAPIRateLimit is the default HANDOFF_API_RATE_LIMIT.
 	DefaultAPIRateLimit = 200
+	// DefaultMetricsAddr is the default HANDOFF_METRICS_ADDR: the loopback
+	// interface only, off the public port.
+	DefaultMetricsAddr = "127.0.0.1:9090"
+	// MetricsOff is the HANDOFF_METRICS_ADDR that serves no separate
+	// metrics listener.
+	MetricsOff = "off"
 	// DefaultOutboxLease is the default HANDOFF_OUTBOX_LEASE.
 	DefaultOutboxLease = 2 * time.Minute
 )
@@ -49,6 +55,10 @@ type Config struct {
 	// APIRateLimit is the requests per second each API token may make, with
 	// bursts of twice that (HANDOFF_API_RATE_LIMIT, default 200; 0 turns it off).
 	APIRateLimit float64
+	// MetricsAddr is where /metrics is served without a token, host:port
+	// (HANDOFF_METRICS_ADDR, default "127.0.0.1:9090"; "off" for nowhere).
+	// On the public Addr, /metrics needs the API token.
+	MetricsAddr string
 	// OutboxLease is how long a replica may hold an outbox message it is
 	// sending before another replica takes it over (HANDOFF_OUTBOX_LEASE,
 	// default 2m).
@@ -91,7 +101,8 @@ func (s SlackConfig) SocketMode() bool { return s.AppToken != "" }
 type TeamsConfig struct {
 	AppID             string   // TEAMS_APP_ID
 	AppPassword       string   // TEAMS_APP_PASSWORD; secret
-	TenantID          string   // TEAMS_TENANT_ID, for single-tenant bots
+	TenantID          string   // TEAMS_TENANT_ID, our tenant: activities from others are refused
+	AllowedTenants    []string // TEAMS_ALLOWED_TENANTS, comma-separated further tenants to accept
 	TokenURL          string   // TEAMS_TOKEN_URL, default from the tenant
 	OpenIDMetadataURL string   // TEAMS_OPENID_METADATA_URL
 	SalesChannel      string   // TEAMS_SALES_CHANNEL, conversation id
@@ -101,6 +112,16 @@ type TeamsConfig struct {
 
 // Enabled reports whether Teams is configured (an app id is set).
 func (t TeamsConfig) Enabled() bool { return t.AppID != "" }
+
+// Tenants returns every tenant whose activities are accepted: TenantID and
+// AllowedTenants.
+func (t TeamsConfig) Tenants() []string {
+	var out []string
+	if t.TenantID != "" {
+		out = append(out, t.TenantID)
+	}
+	return append(out, t.AllowedTenants...)
+}
 
 // Load reads the environment through getenv (os.Getenv in production) and
 // the agreement file named by HANDOFF_CONFIG. Without HANDOFF_CONFIG it
@@ -120,6 +141,7 @@ func Load(getenv func(string) string) (Config, error) {
 
 	c := Config{
 		Addr:         orDefault(env("HANDOFF_ADDR"), DefaultAddr),
+		MetricsAddr:  orDefault(env("HANDOFF_METRICS_ADDR"), DefaultMetricsAddr),
 		DatabaseURL:  orDefault(env("DATABASE_URL"), DefaultDatabaseURL),
 		APIToken:     env("HANDOFF_API_TOKEN"),
 		APIRateLimit: DefaultAPIRateLimit,
@@ -138,6 +160,7 @@ func Load(getenv func(string) string) (Config, error) {
 			AppID:             env("TEAMS_APP_ID"),
 			AppPassword:       env("TEAMS_APP_PASSWORD"),
 			TenantID:          env("TEAMS_TENANT_ID"),
+			AllowedTenants:    splitList(env("TEAMS_ALLOWED_TENANTS")),
 			TokenURL:          env("TEAMS_TOKEN_URL"),
 			OpenIDMetadataURL: orDefault(env("TEAMS_OPENID_METADATA_URL"), DefaultTeamsOpenIDURL),
 			SalesChannel:      env("TEAMS_SALES_CHANNEL"),
@@ -168,6 +191,11 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := checkAddr(c.Addr); err != nil {
 		bad("HANDOFF_ADDR", "invalid address %q: %v", c.Addr, err)
 	}
+	if c.MetricsAddr != MetricsOff {
+		if err := checkAddr(c.MetricsAddr); err != nil {
+			bad("HANDOFF_METRICS_ADDR", "invalid address %q: %v (or %q for no metrics listener)", c.MetricsAddr, err, MetricsOff)
+		}
+	}
 	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
 		bad("DATABASE_URL", "%v", err)
 	}
@@ -181,6 +209,10 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if err := checkHTTPURL(c.Teams.OpenIDMetadataURL); err != nil {
 		bad("TEAMS_OPENID_METADATA_URL", "invalid URL %q: %v", redactURL(c.Teams.OpenIDMetadataURL), err)
+	}
+	if c.Teams.Enabled() && len(c.Teams.Tenants()) == 0 {
+		bad("TEAMS_TENANT_ID", "required when TEAMS_APP_ID is set: only activities from this tenant are accepted "+
+			"(to accept several tenants, list them in TEAMS_ALLOWED_TENANTS)")
 	}
 
 	c.Policy = handoff.DefaultPolicy()
@@ -229,6 +261,7 @@ func (c Config) Redacted() map[string]string {
 	p := c.Policy
 	m := map[string]string{
 		"HANDOFF_ADDR":              c.Addr,
+		"HANDOFF_METRICS_ADDR":      c.MetricsAddr,
 		"HANDOFF_API_RATE_LIMIT":    strconv.FormatFloat(c.APIRateLimit, 'g', -1, 64),
 		"HANDOFF_OUTBOX_LEASE":      c.OutboxLease.String(),
 		"DATABASE_URL":              redactURL(c.DatabaseURL),
@@ -245,6 +278,7 @@ func (c Config) Redacted() map[string]string {
 		"TEAMS_APP_ID":              c.Teams.AppID,
 		"TEAMS_APP_PASSWORD":        secret(c.Teams.AppPassword),
 		"TEAMS_TENANT_ID":           c.Teams.TenantID,
+		"TEAMS_ALLOWED_TENANTS":     strings.Join(c.Teams.AllowedTenants, ","),
 		"TEAMS_TOKEN_URL":           redactURL(c.Teams.TokenURL),
 		"TEAMS_OPENID_METADATA_URL": redactURL(c.Teams.OpenIDMetadataURL),
 		"TEAMS_SALES_CHANNEL":       c.Teams.SalesChannel,

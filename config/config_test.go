@@ -441,9 +441,10 @@ func TestRedactedHidesSecrets(t *testing.T) {
 		"TEAMS_APP_PASSWORD":   "SECRET5",
 	}
 	env := map[string]string{
-		"DATABASE_URL":  "postgres://handoff:SECRET6@db:5432/handoff?sslmode=require&password=SECRET7",
-		"TEAMS_APP_ID":  "app-id",
-		"SLACK_API_URL": "https://slack.com/api/",
+		"DATABASE_URL":    "postgres://handoff:SECRET6@db:5432/handoff?sslmode=require&password=SECRET7",
+		"TEAMS_APP_ID":    "app-id",
+		"TEAMS_TENANT_ID": "tenant-1",
+		"SLACK_API_URL":   "https://slack.com/api/",
 	}
 	for k, v := range secrets {
 		env[k] = v
@@ -550,5 +551,74 @@ func TestChannelsFromFileAndEnvironment(t *testing.T) {
 	}
 	if _, err := ParsePolicy([]byte("channels:\n  slack:\n    sale: C1\n")); err == nil || !strings.Contains(err.Error(), "channels.slack.sale") {
 		t.Fatalf("unknown channel key: err = %v", err)
+	}
+}
+
+func TestTeamsTenants(t *testing.T) {
+	teams := map[string]string{"TEAMS_APP_ID": "app-id", "TEAMS_APP_PASSWORD": "pw"}
+	with := func(extra map[string]string) map[string]string {
+		m := map[string]string{}
+		for k, v := range teams {
+			m[k] = v
+		}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    []string // Tenants()
+		wantErr string
+	}{
+		{"no tenant is refused", with(nil), nil, "TEAMS_TENANT_ID: required when TEAMS_APP_ID is set"},
+		{"our tenant", with(map[string]string{"TEAMS_TENANT_ID": "t-ours"}), []string{"t-ours"}, ""},
+		{"several tenants listed", with(map[string]string{"TEAMS_ALLOWED_TENANTS": "t-a, t-b"}), []string{"t-a", "t-b"}, ""},
+		{"ours and others", with(map[string]string{"TEAMS_TENANT_ID": "t-ours", "TEAMS_ALLOWED_TENANTS": "t-b"}), []string{"t-ours", "t-b"}, ""},
+		{"teams off needs none", map[string]string{}, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inEmptyDir(t)
+			c, err := Load(envOf(tt.env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "TEAMS_ALLOWED_TENANTS") {
+					t.Fatalf("Load() error = %v, want %q naming TEAMS_ALLOWED_TENANTS", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Load() error: %v", err)
+			}
+			if got := c.Teams.Tenants(); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Tenants() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMetricsAddr(t *testing.T) {
+	tests := []struct{ value, want, wantErr string }{
+		{"", DefaultMetricsAddr, ""},
+		{"0.0.0.0:9100", "0.0.0.0:9100", ""},
+		{"off", MetricsOff, ""},
+		{"9100", "", "HANDOFF_METRICS_ADDR"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			inEmptyDir(t)
+			c, err := Load(envOf(map[string]string{"HANDOFF_METRICS_ADDR": tt.value}))
+			switch {
+			case tt.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Load() error = %v, want one naming %s", err, tt.wantErr)
+				}
+			case err != nil:
+				t.Fatalf("Load() error: %v", err)
+			case c.MetricsAddr != tt.want:
+				t.Errorf("MetricsAddr = %q, want %q", c.MetricsAddr, tt.want)
+			}
+		})
 	}
 }

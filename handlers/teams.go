@@ -33,18 +33,24 @@ type TeamsApp interface {
 // Teams serves the Bot Framework messaging endpoint. Every activity must
 // carry a valid Bot Framework token: a missing or invalid one is answered
 // 401, one for another bot, channel or service URL 403, and nothing
-// happens.
+// happens. A valid activity from a tenant not in Tenants, or from a
+// channel other than Microsoft Teams, is answered 403 and nothing happens
+// either: nothing of it is stored.
 type Teams struct {
 	Validator TeamsValidator
 	App       TeamsApp
-	Logger    *slog.Logger
+	// Tenants are the Microsoft 365 tenants whose activities are handled
+	// (TEAMS_TENANT_ID and TEAMS_ALLOWED_TENANTS); empty refuses every one.
+	Tenants []string
+	Logger  *slog.Logger
 	// Metrics records how long claim clicks take to answer; may be nil.
 	Metrics *metrics.Metrics
 }
 
-// NewTeams returns the Teams endpoint over a validator and an app.
-func NewTeams(v TeamsValidator, app TeamsApp, logger *slog.Logger) *Teams {
-	return &Teams{Validator: v, App: app, Logger: logger}
+// NewTeams returns the Teams endpoint over a validator and an app,
+// accepting activities from tenants only.
+func NewTeams(v TeamsValidator, app TeamsApp, tenants []string, logger *slog.Logger) *Teams {
+	return &Teams{Validator: v, App: app, Tenants: tenants, Logger: logger}
 }
 
 // Register adds POST /api/messages to mux.
@@ -97,6 +103,11 @@ func (t *Teams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if derr != nil {
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: "malformed activity"})
+		return
+	}
+	if err := act.CheckOrigin(t.Tenants); err != nil {
+		t.logger().WarnContext(ctx, "teams: activity refused", "err", err)
+		writeError(w, r, t.logger(), err)
 		return
 	}
 	res, err := t.App.Handle(ctx, act)

@@ -80,7 +80,7 @@ func newTeamsEnv(t *testing.T, s *storage.Store, answerer bot.CommandAnswerer) *
 	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil)
 	v.MinRefetch = 0
 	mux := http.NewServeMux()
-	handlers.NewTeams(v, app, discardLogger()).Register(mux)
+	handlers.NewTeams(v, app, []string{tenantID}, discardLogger()).Register(mux)
 	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
 	t.Cleanup(srv.Close)
 	return &teamsEnv{t: t, srv: srv, bf: bf, store: s, bot: b, disp: disp, validator: v, clock: clk, policy: policy}

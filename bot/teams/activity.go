@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/handoff/handoff"
 )
 
 // Activity is an inbound Bot Framework activity. It is schema.Activity
@@ -141,4 +144,29 @@ func (a *Activity) ActionID() string {
 		return ""
 	}
 	return d.str("action")
+}
+
+// ChannelTeams is the channelId of every activity from Microsoft Teams.
+const ChannelTeams = "msteams"
+
+// CheckOrigin refuses an activity that did not come from Microsoft Teams
+// in one of tenants (compared case-insensitively): another Bot Framework
+// channel (Web Chat, the emulator …), a tenant that is not ours, or an
+// activity naming two different tenants. It returns an EFORBIDDEN error
+// saying why; no tenant at all is refused too.
+func (a *Activity) CheckOrigin(tenants []string) error {
+	if a.ChannelID != ChannelTeams {
+		return handoff.Errorf(handoff.EFORBIDDEN, "teams: activities from channel %q are not accepted, only from %q", a.ChannelID, ChannelTeams)
+	}
+	fromData, fromConv := a.TeamsChannelData().Tenant.ID, a.Conversation.TenantID
+	if fromData != "" && fromConv != "" && !strings.EqualFold(fromData, fromConv) {
+		return handoff.Errorf(handoff.EFORBIDDEN, "teams: activity names two tenants (%q and %q)", fromData, fromConv)
+	}
+	tenant := a.TenantID()
+	for _, t := range tenants {
+		if tenant != "" && strings.EqualFold(strings.TrimSpace(t), tenant) {
+			return nil
+		}
+	}
+	return handoff.Errorf(handoff.EFORBIDDEN, "teams: activities from tenant %q are not accepted", tenant)
 }

@@ -215,7 +215,8 @@ func audienceMatches(aud any, appID string) bool {
 
 // key returns the signing key kid, fetching the keys when the cache is
 // empty or stale, or when kid is unknown and no fetch happened within
-// MinRefetch. An unknown kid is EUNAUTHORIZED.
+// MinRefetch. The fetch runs to its end (with its own timeout) even when
+// ctx is cancelled. An unknown kid is EUNAUTHORIZED.
 func (v *Validator) key(ctx context.Context, kid string) (signingKey, error) {
 	v.mu.RLock()
 	k, ok := v.keys[kid]
@@ -237,7 +238,9 @@ func (v *Validator) key(ctx context.Context, kid string) (signingKey, error) {
 		return k, nil
 	}
 	if !fresh || !recent {
-		err := v.fetch(ctx)
+		// Detached from the request: a client that hangs up must not
+		// cancel the fetch, or key rotation could be held off for ever.
+		err := v.fetch(context.WithoutCancel(ctx))
 		switch {
 		case err != nil && !haveKeys:
 			return signingKey{}, err

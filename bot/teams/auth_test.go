@@ -2,7 +2,9 @@ package teams_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -157,5 +159,50 @@ func TestValidateMetadataDown(t *testing.T) {
 	_, err = v.Validate(context.Background(), "Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.e30.c2ln", "msteams", "x")
 	if code := handoff.ErrorCode(err); code != handoff.EINTERNAL {
 		t.Fatalf("metadata unreachable: code %q (%v), want an internal error", code, err)
+	}
+}
+
+// TestKeyFetchOutlivesTheRequest drops the request that caused a key fetch
+// while the OpenID metadata is still on its way: the fetch goes on, the
+// keys are cached, and the next request needs no fetch of its own.
+func TestKeyFetchOutlivesTheRequest(t *testing.T) {
+	bf := teamstest.New(t)
+	started, release := make(chan struct{}, 1), make(chan struct{})
+	var mu sync.Mutex
+	metadataCalls := 0
+	meta := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		metadataCalls++
+		mu.Unlock()
+		select {
+		case started <- struct{}{}:
+		default:
+		}
+		<-release
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"issuer": %q, "jwks_uri": %q}`, teamstest.Issuer, bf.URL+"/keys")
+	}))
+	t.Cleanup(meta.Close)
+	v := teams.NewValidator(teamstest.AppID, meta.URL, nil)
+	auth := "Bearer " + teamstest.Sign(t, bf.Key(), teamstest.Claims(teamstest.AppID, bf.ServiceURL(), time.Now()))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := v.Validate(ctx, auth, "msteams", bf.ServiceURL())
+		done <- err
+	}()
+	<-started
+	cancel() // the client hangs up while the keys are being fetched
+	close(release)
+	<-done
+	if _, err := v.Validate(context.Background(), auth, "msteams", bf.ServiceURL()); err != nil {
+		t.Fatalf("Validate after the dropped request: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if metadataCalls != 1 || bf.KeyFetches() != 1 {
+		t.Fatalf("metadata fetched %d times, keys %d times; want the dropped request's fetch to finish and serve both (1, 1)",
+			metadataCalls, bf.KeyFetches())
 	}
 }

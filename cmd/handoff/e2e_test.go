@@ -28,8 +28,9 @@ const (
 
 // server is one running handoff serve in process.
 type server struct {
-	base string
-	stop func()
+	base    string
+	metrics string // the HANDOFF_METRICS_ADDR listener's base URL
+	stop    func()
 }
 
 // startServer runs newApp + listenAndServe on a free port with the given
@@ -50,6 +51,11 @@ func startServer(t *testing.T, vars map[string]string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.serveMetrics(mln)
 	done := make(chan error, 1)
 	go func() { done <- a.listenAndServe(ctx, ln) }()
 	stopped := false
@@ -65,7 +71,7 @@ func startServer(t *testing.T, vars map[string]string) *server {
 		a.Close()
 	}
 	t.Cleanup(stop)
-	return &server{base: "http://" + ln.Addr().String(), stop: stop}
+	return &server{base: "http://" + ln.Addr().String(), metrics: "http://" + mln.Addr().String(), stop: stop}
 }
 
 func (s *server) postLead(t *testing.T, body string) {
@@ -178,10 +184,11 @@ func TestEndToEndSLAAcrossRestart(t *testing.T) {
 	}
 }
 
-// metricsContain fails unless /metrics has every line in want.
+// metricsContain fails unless /metrics on the metrics listener has every
+// line in want.
 func (s *server) metricsContain(t *testing.T, want ...string) {
 	t.Helper()
-	resp, err := http.Get(s.base + "/metrics")
+	resp, err := http.Get(s.metrics + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

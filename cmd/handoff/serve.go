@@ -56,7 +56,9 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now fun
 		st, err := store.OutboxStats(ctx)
 		return metrics.OutboxStats(st), err
 	})
-	a.mux.Handle("GET /metrics", a.metrics.Handler())
+	// On the public port the metrics need the API token; serveMetrics
+	// serves them openly on HANDOFF_METRICS_ADDR.
+	a.mux.Handle("GET /metrics", handlers.RequireToken(cfg.APIToken, a.metrics.Handler().ServeHTTP))
 
 	sched, err := scheduler.New(scheduler.Config{Store: store, Policy: cfg.Policy, Now: now, Logger: logger,
 		Metrics: a.metrics, OnQueued: func() { a.wakeOutbox() }})
@@ -156,7 +158,7 @@ func (a *app) wireChat() error {
 		teamsApp := teamsbot.NewApp(teamsbot.AppConfig{Bot: b, Leads: store, Store: store, Platform: teamsPlatform,
 			Policy: cfg.Policy, Answerer: reports, Now: a.now, Logger: a.logger})
 		v := teamsbot.NewValidator(cfg.Teams.AppID, cfg.Teams.OpenIDMetadataURL, nil)
-		th := handlers.NewTeams(v, teamsApp, a.logger)
+		th := handlers.NewTeams(v, teamsApp, cfg.Teams.Tenants(), a.logger)
 		th.Metrics = a.metrics
 		th.Register(a.mux)
 	}
@@ -164,6 +166,26 @@ func (a *app) wireChat() error {
 }
 
 func (a *app) Close() error { return a.store.Close() }
+
+// serveMetrics adds a worker serving /metrics without a token on ln (the
+// HANDOFF_METRICS_ADDR listener, off the public port).
+func (a *app) serveMetrics(ln net.Listener) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.metrics.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn)}
+	a.workers = append(a.workers, worker{"metrics", func(ctx context.Context) error {
+		go func() {
+			<-ctx.Done()
+			_ = srv.Close()
+		}()
+		a.logger.Info("metrics serving", "addr", ln.Addr().String())
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}})
+}
 
 // requestTimeout bounds the work of one request; the server's write
 // timeout is longer so the timeout answer still reaches the client.
@@ -226,6 +248,13 @@ func runServe(ctx context.Context, e env) error {
 		return err
 	}
 	defer a.Close()
+	if cfg.MetricsAddr != config.MetricsOff {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s (HANDOFF_METRICS_ADDR): %w", cfg.MetricsAddr, err)
+		}
+		a.serveMetrics(mln)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)

@@ -34,6 +34,24 @@ func TestServeAcceptsLeadsAndShutsDownGracefully(t *testing.T) {
 			}
 			srv.metricsContain(t, `handoff_leads_received_total{source="unknown",stage="sql"} 1`, "handoff_outbox_pending 1",
 				"handoff_intake_duration_seconds_count 1")
+			// On the public port /metrics needs the API token.
+			for _, tc := range []struct {
+				token string
+				want  int
+			}{{"", 401}, {"wrong", 401}, {"tok", 200}} {
+				req, _ := http.NewRequest("GET", srv.base+"/metrics", nil)
+				if tc.token != "" {
+					req.Header.Set("Authorization", "Bearer "+tc.token)
+				}
+				r, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.Body.Close()
+				if r.StatusCode != tc.want {
+					t.Errorf("public GET /metrics with token %q = %d, want %d", tc.token, r.StatusCode, tc.want)
+				}
+			}
 			stopped := make(chan struct{})
 			go func() { srv.stop(); close(stopped) }()
 			select {
