@@ -3,27 +3,23 @@ package slack
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/internal/cache"
 )
 
 // Managers knows the Slack users who are sales managers: a configured list
 // of user ids and/or the members of a user group (usergroups.users.list,
-// scope usergroups:read), cached for TTL.
+// scope usergroups:read), cached for 5 minutes. The group is read outside
+// any lock: while Slack is slow, clicks are answered from the last list
+// read, and only the very first lookup waits (at most cache.DefaultWait).
 type Managers struct {
-	api   *slackapi.Client
-	users map[string]bool
-	group string
-	ttl   time.Duration
-	now   func() time.Time
-
-	mu      sync.Mutex
-	members map[string]bool
-	fetched time.Time
+	users   map[string]bool
+	group   string
+	members *cache.Cache[map[string]bool]
 }
 
 var _ bot.Managers = (*Managers)(nil)
@@ -31,14 +27,28 @@ var _ bot.Managers = (*Managers)(nil)
 // NewManagers returns the managers named by userIDs and, when groupID is not
 // "", the members of that user group, refreshed every 5 minutes.
 func NewManagers(api *slackapi.Client, userIDs []string, groupID string) *Managers {
-	m := &Managers{api: api, users: map[string]bool{}, group: groupID, ttl: 5 * time.Minute, now: time.Now}
+	m := &Managers{users: map[string]bool{}, group: groupID}
 	for _, u := range userIDs {
 		if u != "" {
 			m.users[u] = true
 		}
 	}
+	m.members = cache.New(5*time.Minute, func(ctx context.Context, group string) (map[string]bool, error) {
+		users, err := api.GetUserGroupMembersContext(ctx, group)
+		if err != nil {
+			return nil, fmt.Errorf("slack: members of user group %s: %w", group, err)
+		}
+		set := make(map[string]bool, len(users))
+		for _, u := range users {
+			set[u] = true
+		}
+		return set, nil
+	})
 	return m
 }
+
+// SetClock replaces the clock of the group's cache (tests).
+func (m *Managers) SetClock(now func() time.Time) { m.members.Now = now }
 
 // IsManager reports whether userID is a manager. When the user group cannot
 // be read it answers from the last list it read, or returns the error when
@@ -50,21 +60,9 @@ func (m *Managers) IsManager(ctx context.Context, userID string) (bool, error) {
 	if m.group == "" {
 		return false, nil
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.members == nil || m.now().Sub(m.fetched) > m.ttl {
-		users, err := m.api.GetUserGroupMembersContext(ctx, m.group)
-		if err != nil {
-			if m.members == nil {
-				return false, fmt.Errorf("slack: members of user group %s: %w", m.group, err)
-			}
-		} else {
-			m.members = map[string]bool{}
-			for _, u := range users {
-				m.members[u] = true
-			}
-		}
-		m.fetched = m.now()
+	members, err := m.members.Get(ctx, m.group)
+	if err != nil {
+		return false, err
 	}
-	return m.members[userID], nil
+	return members[userID], nil
 }

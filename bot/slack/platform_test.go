@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -127,5 +128,53 @@ func TestManagers(t *testing.T) {
 	if n := len(fake.Calls("usergroups.users.list")); n != 4 {
 		// 3 from the table (one per case with a group), 1 for the cached list.
 		t.Fatalf("usergroups.users.list calls = %d, want 4", n)
+	}
+}
+
+// TestManagersDoNotWaitOnAStalledSlack lets the user group's list go
+// stale and makes Slack hang: clicks keep being answered from the last
+// list instead of queueing behind the hanging call.
+func TestManagersDoNotWaitOnAStalledSlack(t *testing.T) {
+	fake := fakeslack.New(token)
+	defer fake.Close()
+	fake.SetGroup("S1", "UBOSS")
+	m := slackbot.NewManagers(slackbot.NewClient(token, "", fake.APIURL()), nil, "S1")
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	m.SetClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+	ctx := context.Background()
+	if ok, err := m.IsManager(ctx, "UBOSS"); !ok || err != nil {
+		t.Fatalf("IsManager(UBOSS) = %v, %v", ok, err)
+	}
+	mu.Lock()
+	now = now.Add(time.Hour) // the list is stale
+	mu.Unlock()
+	arrived, release := fake.Stall("usergroups.users.list")
+	defer release()
+	first := make(chan error, 1)
+	go func() { _, err := m.IsManager(ctx, "UBOSS"); first <- err }() // starts the refresh
+	<-arrived                                                        // Slack now hangs on it
+	type answer struct {
+		user string
+		ok   bool
+		err  error
+	}
+	answers := make(chan answer, 2)
+	for _, u := range []string{"URITA", "UBOSS"} {
+		go func() { ok, err := m.IsManager(ctx, u); answers <- answer{u, ok, err} }()
+	}
+	for range 2 {
+		select {
+		case a := <-answers:
+			if a.err != nil || a.ok != (a.user == "UBOSS") {
+				t.Fatalf("IsManager(%s) = %v, %v during the stall", a.user, a.ok, a.err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("IsManager waited on the hanging usergroups.users.list call")
+		}
+	}
+	release()
+	if err := <-first; err != nil {
+		t.Fatal(err)
 	}
 }

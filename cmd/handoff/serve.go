@@ -142,7 +142,7 @@ func (a *app) wireChat() error {
 	b := bot.New(bot.Config{Store: store, Policy: cfg.Policy, Now: a.now, Logger: a.logger, Wake: disp.Wake,
 		Managers: managers, Directory: directory})
 
-	reports := &bot.Reports{Store: store, Policy: cfg.Policy, Now: a.now}
+	reports := bot.NewCommandLimit(&bot.Reports{Store: store, Policy: cfg.Policy, Now: a.now})
 	if slackAPI != nil {
 		slackApp := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: slackPlatform, Answerer: reports, Dedup: store, Now: a.now, Logger: a.logger})
 		if cfg.Slack.SocketMode() {

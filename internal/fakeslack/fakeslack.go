@@ -63,13 +63,15 @@ type Server struct {
 	seq         int64
 	latency     time.Duration
 	notify      chan struct{}
+	stalls      map[string]*stall
 
 	socket socketMode // Socket Mode (socket.go)
 }
 
 // New starts a fake that accepts the bot token token. Close it when done.
 func New(token string) *Server {
-	s := &Server{token: token, faults: map[string][]fault{}, badChannels: map[string]bool{}, groups: map[string][]string{}, notify: make(chan struct{}, 1)}
+	s := &Server{token: token, faults: map[string][]fault{}, badChannels: map[string]bool{}, groups: map[string][]string{},
+		notify: make(chan struct{}, 1), stalls: map[string]*stall{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -101,6 +103,30 @@ func (s *Server) FailNext(method string, n, status, retryAfter int) {
 	defer s.mu.Unlock()
 	for range n {
 		s.faults[method] = append(s.faults[method], fault{status: status, retryAfter: retryAfter})
+	}
+}
+
+// stall holds calls of one method until released.
+type stall struct {
+	arrived chan string // each held call's method, as it arrives
+	release chan struct{}
+}
+
+// Stall holds every call of method until release is called (a Slack that
+// hangs). Each held call is announced on arrived as it comes in.
+func (s *Server) Stall(method string) (arrived <-chan string, release func()) {
+	st := &stall{arrived: make(chan string, 64), release: make(chan struct{})}
+	s.mu.Lock()
+	s.stalls[method] = st
+	s.mu.Unlock()
+	var once sync.Once
+	return st.arrived, func() {
+		once.Do(func() {
+			s.mu.Lock()
+			delete(s.stalls, method)
+			s.mu.Unlock()
+			close(st.release)
+		})
 	}
 }
 
@@ -179,9 +205,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		f = &q[0]
 		s.faults[call.Method] = q[1:]
 	}
+	st := s.stalls[call.Method]
 	s.mu.Unlock()
 	if latency > 0 {
 		time.Sleep(latency)
+	}
+	if st != nil {
+		select {
+		case st.arrived <- call.Method:
+		default:
+		}
+		<-st.release
 	}
 	if f != nil {
 		s.record(call) // Slack saw it, but did nothing

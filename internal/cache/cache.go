@@ -1,0 +1,111 @@
+// Package cache keeps answers of slow outside services (a chat platform's
+// member lists, user profiles) for a while, so that a request never waits
+// on a service that already answered recently, and never holds a lock
+// while the service is asked.
+package cache
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// Defaults of a Cache.
+const (
+	DefaultWait         = 2 * time.Second
+	DefaultFetchTimeout = 10 * time.Second
+)
+
+// Cache holds one value per key, fetched by a function. A fresh value is
+// returned at once. A stale one is returned at once too, while one fetch
+// (per key, however many callers) refreshes it in the background. Only a
+// key never fetched makes the caller wait, for at most Wait. Fetches run
+// detached from the caller's context, with their own FetchTimeout, so a
+// caller that gives up does not cancel the fetch for the others. Its
+// methods are safe for concurrent use.
+type Cache[V any] struct {
+	fetch func(ctx context.Context, key string) (V, error)
+	ttl   time.Duration
+	// Wait bounds how long Get waits for a key's first value (DefaultWait);
+	// FetchTimeout bounds one fetch (DefaultFetchTimeout); Now is the
+	// clock (time.Now). Set them before the first Get.
+	Wait         time.Duration
+	FetchTimeout time.Duration
+	Now          func() time.Time
+
+	flight  singleflight.Group
+	mu      sync.Mutex
+	entries map[string]entry[V]
+}
+
+type entry[V any] struct {
+	value   V
+	fetched time.Time // when the value was fetched, or a refresh last failed
+}
+
+// New returns a cache whose values are fresh for ttl after fetch returned
+// them.
+func New[V any](ttl time.Duration, fetch func(ctx context.Context, key string) (V, error)) *Cache[V] {
+	return &Cache[V]{fetch: fetch, ttl: ttl, Wait: DefaultWait, FetchTimeout: DefaultFetchTimeout, Now: time.Now,
+		entries: map[string]entry[V]{}}
+}
+
+// Get returns key's value: the cached one when there is one (refreshing it
+// in the background when older than the TTL), else the result of a fetch.
+// It returns the fetch's error, ctx's error, or an error saying the
+// service did not answer within Wait, only when no value was ever fetched.
+func (c *Cache[V]) Get(ctx context.Context, key string) (V, error) {
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	c.mu.Unlock()
+	if ok {
+		if c.Now().Sub(e.fetched) >= c.ttl {
+			c.flight.DoChan(key, func() (any, error) { return c.refresh(key) })
+		}
+		return e.value, nil
+	}
+	ch := c.flight.DoChan(key, func() (any, error) { return c.refresh(key) })
+	timer := time.NewTimer(c.Wait)
+	defer timer.Stop()
+	var zero V
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return zero, res.Err
+		}
+		return res.Val.(V), nil
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	case <-timer.C:
+		return zero, fmt.Errorf("cache: no answer for %q within %v", key, c.Wait)
+	}
+}
+
+// refresh fetches key and stores the value. A failed fetch keeps the old
+// value (and waits a TTL before trying again) and returns the error.
+func (c *Cache[V]) refresh(key string) (any, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.FetchTimeout)
+	defer cancel()
+	v, err := c.fetch(ctx, key)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		if old, ok := c.entries[key]; ok {
+			old.fetched = c.Now()
+			c.entries[key] = old
+		}
+		return v, err
+	}
+	c.entries[key] = entry[V]{value: v, fetched: c.Now()}
+	return v, nil
+}
+
+// Forget drops key, so the next Get fetches it.
+func (c *Cache[V]) Forget(key string) {
+	c.mu.Lock()
+	delete(c.entries, key)
+	c.mu.Unlock()
+}

@@ -1,0 +1,104 @@
+package cache_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff/internal/cache"
+)
+
+// source is a fetch function that counts calls and can be stalled.
+type source struct {
+	mu      sync.Mutex
+	calls   int
+	value   string
+	err     error
+	stall   chan struct{} // while not nil, fetches wait for it to close
+	arrived chan struct{}
+}
+
+func (s *source) fetch(ctx context.Context, key string) (string, error) {
+	s.mu.Lock()
+	s.calls++
+	stall, arrived, v, err := s.stall, s.arrived, s.value, s.err
+	s.mu.Unlock()
+	if arrived != nil {
+		arrived <- struct{}{}
+	}
+	if stall != nil {
+		<-stall
+	}
+	return key + "=" + v, err
+}
+
+func (s *source) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls
+}
+
+func TestCache(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+
+	t.Run("FreshValueIsNotFetchedAgain", func(t *testing.T) {
+		src := &source{value: "1"}
+		c := cache.New(time.Minute, src.fetch)
+		c.Now = clock
+		for range 3 {
+			if v, err := c.Get(ctx, "k"); err != nil || v != "k=1" {
+				t.Fatalf("Get = %q, %v", v, err)
+			}
+		}
+		if src.count() != 1 {
+			t.Fatalf("fetches = %d, want 1", src.count())
+		}
+	})
+
+	t.Run("FirstFetchErrorIsReturned", func(t *testing.T) {
+		src := &source{err: errors.New("down")}
+		c := cache.New(time.Minute, src.fetch)
+		if _, err := c.Get(ctx, "k"); err == nil {
+			t.Fatal("Get succeeded with a failing source")
+		}
+	})
+
+	t.Run("StaleValueIsServedWhileTheSourceStalls", func(t *testing.T) {
+		src := &source{value: "old"}
+		at := now
+		c := cache.New(time.Minute, src.fetch)
+		c.Now = func() time.Time { return at }
+		if _, err := c.Get(ctx, "k"); err != nil {
+			t.Fatal(err)
+		}
+		at = at.Add(2 * time.Minute)
+		release := make(chan struct{})
+		src.mu.Lock()
+		src.stall, src.arrived, src.value = release, make(chan struct{}, 4), "new"
+		src.mu.Unlock()
+		for range 3 { // callers never wait on the stalled refresh
+			if v, err := c.Get(ctx, "k"); err != nil || v != "k=old" {
+				t.Fatalf("Get during a stalled refresh = %q, %v; want the stale value", v, err)
+			}
+		}
+		<-src.arrived
+		close(release)
+		if src.count() != 2 {
+			t.Fatalf("fetches = %d, want 2 (one refresh for every stale caller)", src.count())
+		}
+	})
+
+	t.Run("FirstValueWaitIsBounded", func(t *testing.T) {
+		src := &source{stall: make(chan struct{})}
+		defer close(src.stall)
+		c := cache.New(time.Minute, src.fetch)
+		c.Wait = time.Millisecond
+		if _, err := c.Get(ctx, "k"); err == nil {
+			t.Fatal("Get of a never-fetched key on a stalled source succeeded")
+		}
+	})
+}
