@@ -45,7 +45,7 @@ func (l *CommandLimit) Answer(ctx context.Context, cmd Command) (Message, error)
 	if l.Now != nil {
 		now = l.Now()
 	}
-	if !l.limiter(cmd.Platform + ":" + cmd.UserID).AllowN(now, 1) {
+	if !l.limiter(cmd.Platform+":"+cmd.UserID).AllowN(now, 1) {
 		return Message{}, handoff.Errorf(handoff.EFORBIDDEN, "You are asking faster than I can answer. Please wait a little and try again.")
 	}
 	return l.Next.Answer(ctx, cmd)

@@ -153,7 +153,7 @@ func TestManagersDoNotWaitOnAStalledSlack(t *testing.T) {
 	defer release()
 	first := make(chan error, 1)
 	go func() { _, err := m.IsManager(ctx, "UBOSS"); first <- err }() // starts the refresh
-	<-arrived                                                        // Slack now hangs on it
+	<-arrived                                                         // Slack now hangs on it
 	type answer struct {
 		user string
 		ok   bool
