@@ -59,7 +59,7 @@ func TestLoadAgainstRealServer(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(), "HANDOFF_ADDR="+addr, "DATABASE_URL="+filepath.Join(dir, "h.db"), "HANDOFF_API_TOKEN=tok",
+	cmd.Env = append(os.Environ(), "HANDOFF_ADDR="+addr, "HANDOFF_METRICS_ADDR=off", "DATABASE_URL="+filepath.Join(dir, "h.db"), "HANDOFF_API_TOKEN=tok",
 		"HANDOFF_API_RATE_LIMIT=0", "SLACK_BOT_TOKEN=xoxb-load", "SLACK_SIGNING_SECRET=sec", "SLACK_API_URL="+slack.APIURL(),
 		"SLACK_SALES_CHANNEL=CSALES", "HANDOFF_CONFIG="+os.DevNull)
 	var logs bytes.Buffer

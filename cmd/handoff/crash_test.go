@@ -70,7 +70,7 @@ func startProcess(t *testing.T, vars map[string]string) *process {
 	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(handoffBinary(t), "serve")
-	cmd.Env = append(os.Environ(), "HANDOFF_ADDR="+addr)
+	cmd.Env = append(os.Environ(), "HANDOFF_ADDR="+addr, "HANDOFF_METRICS_ADDR=off")
 	for k, v := range vars {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
