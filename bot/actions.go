@@ -77,7 +77,7 @@ func (b *Bot) update(ctx context.Context, a Actor, id int64, allow permit, askMa
 		if len(events) == 0 {
 			return handoff.LeadChange{}, errUnchanged
 		}
-		return handoff.LeadChange{Events: events, Outbox: []handoff.OutboxMessage{{Kind: handoff.OutboxRefreshLead, LeadID: id}}}, nil
+		return handoff.NewChange(l, events), nil
 	})
 	if errors.Is(err, errUnchanged) {
 		return before, nil
@@ -85,7 +85,6 @@ func (b *Bot) update(ctx context.Context, a Actor, id int64, allow permit, askMa
 	if err != nil {
 		return nil, err
 	}
-	b.wake()
 	return lead, nil
 }
 

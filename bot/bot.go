@@ -47,10 +47,7 @@ type Config struct {
 	// an entry has no managers and no email lookup.
 	Managers  map[string]Managers
 	Directory map[string]Directory
-	// Wake is called after the flows queued chat work (the Dispatcher's
-	// Wake); nil for none.
-	Wake   func()
-	Logger *slog.Logger
+	Logger    *slog.Logger
 }
 
 // Bot runs the lead flows for every platform. Its methods are safe for
@@ -87,8 +84,10 @@ type Actor struct {
 // String is the actor as recorded in events: "slack:U123".
 func (a Actor) String() string { return a.Platform + ":" + a.UserID }
 
-// notice is the payload of OutboxPrivate, OutboxDirect, OutboxReply and OutboxShare messages.
-type notice struct {
+// Envelope is the payload of the OutboxPrivate, OutboxDirect, OutboxReply,
+// OutboxShare and OutboxOwnerEmail messages: who gets the message, where,
+// and the message itself.
+type Envelope struct {
 	Channel string  `json:"channel,omitempty"`
 	User    string  `json:"user,omitempty"`
 	ReplyTo string  `json:"reply_to,omitempty"`
@@ -108,7 +107,7 @@ func (b *Bot) Notify(ctx context.Context, a Actor, msg Message) error {
 	default:
 		kind = handoff.OutboxDirect
 	}
-	return b.enqueueNotice(ctx, kind, a.Platform, notice{Channel: a.Channel, User: a.UserID, ReplyTo: a.ReplyTo, Message: msg})
+	return b.enqueueNotice(ctx, kind, a.Platform, Envelope{Channel: a.Channel, User: a.UserID, ReplyTo: a.ReplyTo, Message: msg})
 }
 
 // Reply queues msg as an answer through the actor's reply handle (a late
@@ -119,7 +118,7 @@ func (b *Bot) Reply(ctx context.Context, a Actor, msg Message) error {
 	if a.ReplyTo == "" {
 		return b.Notify(ctx, a, msg)
 	}
-	return b.enqueueNotice(ctx, handoff.OutboxReply, a.Platform, notice{ReplyTo: a.ReplyTo, User: a.UserID, Message: msg})
+	return b.enqueueNotice(ctx, handoff.OutboxReply, a.Platform, Envelope{ReplyTo: a.ReplyTo, User: a.UserID, Message: msg})
 }
 
 // Share queues msg for everyone in the actor's channel; without a channel
@@ -129,15 +128,15 @@ func (b *Bot) Share(ctx context.Context, a Actor, msg Message) error {
 		return b.Notify(ctx, a, msg)
 	}
 	msg.Private = false
-	return b.enqueueNotice(ctx, handoff.OutboxShare, a.Platform, notice{Channel: a.Channel, User: a.UserID, Message: msg})
+	return b.enqueueNotice(ctx, handoff.OutboxShare, a.Platform, Envelope{Channel: a.Channel, User: a.UserID, Message: msg})
 }
 
 // directMessage queues msg to userID on platform.
 func (b *Bot) directMessage(ctx context.Context, platform, userID string, leadID int64, msg Message) error {
-	return b.enqueueNotice(ctx, handoff.OutboxDirect, platform, notice{User: userID, Message: msg}, leadID)
+	return b.enqueueNotice(ctx, handoff.OutboxDirect, platform, Envelope{User: userID, Message: msg}, leadID)
 }
 
-func (b *Bot) enqueueNotice(ctx context.Context, kind, platform string, n notice, leadID ...int64) error {
+func (b *Bot) enqueueNotice(ctx context.Context, kind, platform string, n Envelope, leadID ...int64) error {
 	payload, err := encodeJSON(n)
 	if err != nil {
 		return err
@@ -149,17 +148,10 @@ func (b *Bot) enqueueNotice(ctx context.Context, kind, platform string, n notice
 	if err := b.cfg.Store.Enqueue(ctx, b.now(), m); err != nil {
 		return fmt.Errorf("bot: queue %s for %s:%s: %w", kind, platform, n.User, err)
 	}
-	b.wake()
 	return nil
 }
 
 func (b *Bot) now() time.Time { return b.cfg.Now().UTC() }
-
-func (b *Bot) wake() {
-	if b.cfg.Wake != nil {
-		b.cfg.Wake()
-	}
-}
 
 // isManager asks the actor's platform whether the actor is a manager.
 func (b *Bot) isManager(ctx context.Context, a Actor) (bool, error) {

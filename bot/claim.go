@@ -43,10 +43,9 @@ func (b *Bot) Claim(ctx context.Context, a Actor, id int64) error {
 			return handoff.Errorf(handoff.ECONFLICT, "*%s* is %s and can no longer be claimed.", Escape(leadTitle(lead)), lead.Stage)
 		}
 	}
-	b.wake() // ClaimLead queued the refresh
 	b.logger.InfoContext(ctx, "bot: lead claimed", "lead", id, "owner", a.String())
 	if !known && b.cfg.Directory[a.Platform] != nil {
-		if err := b.enqueueNotice(ctx, handoff.OutboxOwnerEmail, a.Platform, notice{User: a.UserID}, id); err != nil {
+		if err := b.enqueueNotice(ctx, handoff.OutboxOwnerEmail, a.Platform, Envelope{User: a.UserID}, id); err != nil {
 			b.logger.ErrorContext(ctx, "bot: queue owner email lookup", "lead", id, "err", err)
 		}
 	}

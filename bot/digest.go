@@ -160,27 +160,3 @@ func targetText(actual int64, t *handoff.TargetActual) string {
 	}
 	return fmt.Sprintf("%s of %s %s", count(actual), trimFloat(t.Expected), mark)
 }
-
-// digest delivers a handoff.OutboxDigest message to the managers' channel
-// of every platform that has one. The store must implement DigestStore
-// (*storage.Store does).
-func (d *Dispatcher) digest(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
-	return d.postToManagers(ctx, m, func() (Message, error) {
-		store, ok := d.cfg.Store.(DigestStore)
-		if !ok {
-			return Message{}, Permanent(fmt.Errorf("the outbox store cannot build digests"))
-		}
-		var req handoff.DigestRequest
-		if err := decodeJSON(m.Payload, &req); err != nil {
-			return Message{}, Permanent(err)
-		}
-		msg, err := BuildDigest(ctx, store, d.cfg.Policy, req, d.cfg.Now())
-		if handoff.ErrorCode(err) == handoff.EINVALID {
-			return Message{}, Permanent(err)
-		}
-		if err != nil {
-			return Message{}, fmt.Errorf("digest %s: %w", req.Week, err)
-		}
-		return msg, nil
-	})
-}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/outbox"
 	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/internal/fakeslack"
 	"github.com/handoff/handoff/storage"
@@ -105,6 +106,23 @@ func TestBuildDigestTrendCountsEachWeek(t *testing.T) {
 	})
 }
 
+const botToken = "xoxb-test"
+
+// drain runs dispatcher rounds until one finds nothing due now.
+func drain(t *testing.T, d *outbox.Dispatcher) {
+	t.Helper()
+	for range 100 {
+		n, err := d.RunOnce(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+	t.Fatal("outbox never drained")
+}
+
 // recorder is a bot.Platform that records posts.
 type recorder struct {
 	mu    sync.Mutex
@@ -133,7 +151,7 @@ func TestDispatchDigestToEveryManagersChannel(t *testing.T) {
 		fake := fakeslack.New(botToken)
 		t.Cleanup(fake.Close)
 		teams := &recorder{name: "teams"}
-		disp := bot.NewDispatcher(bot.DispatcherConfig{
+		disp := outbox.New(outbox.Config{
 			Store: s, Policy: p, Now: func() time.Time { return reportNow }, Logger: quiet(),
 			Targets: []bot.Target{
 				{Platform: slackbot.NewPlatform(slackbot.NewClient(botToken, "", fake.APIURL())), SalesChannel: "CSALES", ManagerChannel: "CMANAGERS"},
@@ -165,7 +183,7 @@ func TestDispatchDigestToEveryManagersChannel(t *testing.T) {
 		if got := teams.posts["19:managers"]; len(got) != 1 || got[0].Header != "📬 Weekly SLA digest · 2026-W45" {
 			t.Errorf("teams digests = %+v, want one", got)
 		}
-		if st := outboxStatus(t, s); st.Dead != 0 || st.Pending != 0 {
+		if st, err := s.OutboxStats(context.Background()); err != nil || st.Dead != 0 || st.Pending != 0 {
 			t.Errorf("outbox = %+v, want everything sent", st)
 		}
 	})

@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"context"
 	"fmt"
 	"time"
 
@@ -79,91 +78,4 @@ func personOrCompany(l *handoff.Lead) string {
 		return "*" + Escape(l.Name) + "* (" + Escape(l.Company) + ")"
 	}
 	return "*" + Escape(leadTitle(l)) + "*"
-}
-
-// remind delivers a handoff.OutboxRemind message: a direct message to the
-// owner, unless the lead moved on since it was queued.
-func (d *Dispatcher) remind(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
-	lead, err := d.cfg.Store.Lead(ctx, m.LeadID)
-	if err != nil {
-		return "", nil, notFoundIsPermanent(err)
-	}
-	if lead.Stage != handoff.StageClaimed || lead.Owner.UserID == "" {
-		return "skipped: lead is " + string(lead.Stage), nil, nil
-	}
-	t, err := d.target(lead.Owner.Platform)
-	if err != nil {
-		return "", nil, err
-	}
-	card := ReminderCard(lead, d.cfg.Now(), d.cfg.Policy)
-	err = d.call(ctx, t.Platform.Name(), "direct", func(ctx context.Context) error {
-		return t.Platform.DirectMessage(ctx, lead.Owner.UserID, card)
-	})
-	if err != nil {
-		return "", nil, fmt.Errorf("remind %s about lead %d: %w", lead.Owner.UserID, lead.ID, err)
-	}
-	return "sent", nil, nil
-}
-
-// fanOutToManagers replaces a message meant for every platform's managers'
-// channel with one copy per platform that has one, so that a failure on one
-// platform is retried without repeating the others.
-func (d *Dispatcher) fanOutToManagers(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
-	var children []handoff.OutboxMessage
-	for _, t := range d.cfg.Targets {
-		if t.ManagerChannel != "" {
-			children = append(children, handoff.OutboxMessage{Kind: m.Kind, LeadID: m.LeadID, Platform: t.Platform.Name(), Payload: m.Payload})
-		}
-	}
-	if err := d.cfg.Store.Enqueue(ctx, d.cfg.Now().UTC(), children...); err != nil {
-		return "", nil, err
-	}
-	return fmt.Sprintf("fanned out to %d", len(children)), nil, nil
-}
-
-// escalate delivers a handoff.OutboxEscalate message to the managers'
-// channel of every platform that has one.
-func (d *Dispatcher) escalate(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
-	return d.postToManagers(ctx, m, func() (Message, error) {
-		var n handoff.SLANotice
-		if err := decodeJSON(m.Payload, &n); err != nil {
-			return Message{}, Permanent(err)
-		}
-		lead, err := d.cfg.Store.Lead(ctx, m.LeadID)
-		if err != nil {
-			return Message{}, notFoundIsPermanent(err)
-		}
-		return EscalationCard(lead, n, d.cfg.Now(), d.cfg.Policy), nil
-	})
-}
-
-// postToManagers posts the message build returns to the managers' channel
-// of m.Platform. A message meant for every platform (m.Platform "" with
-// several enabled) is first split into one per platform that has a
-// managers' channel, so that a failure on one is retried without repeating
-// the others; a platform without one is skipped.
-func (d *Dispatcher) postToManagers(ctx context.Context, m handoff.OutboxMessage, build func() (Message, error)) (string, []handoff.ChatPost, error) {
-	if m.Platform == "" && len(d.cfg.Targets) > 1 {
-		return d.fanOutToManagers(ctx, m)
-	}
-	t, err := d.target(m.Platform)
-	if err != nil {
-		return "", nil, err
-	}
-	if t.ManagerChannel == "" {
-		return "skipped: no managers' channel", nil, nil
-	}
-	msg, err := build()
-	if err != nil {
-		return "", nil, err
-	}
-	var id string
-	err = d.call(ctx, t.Platform.Name(), "post", func(ctx context.Context) (err error) {
-		id, err = t.Platform.Post(ctx, t.ManagerChannel, msg)
-		return err
-	})
-	if err != nil {
-		return "", nil, fmt.Errorf("%s %d to %s %s: %w", m.Kind, m.ID, t.Platform.Name(), t.ManagerChannel, err)
-	}
-	return id, nil, nil
 }

@@ -32,13 +32,12 @@ type Pinger interface {
 
 // API serves the intake API and the health endpoints.
 type API struct {
-	Store    LeadStore
-	DB       Pinger
-	Policy   handoff.Policy
-	Token    string           // HANDOFF_API_TOKEN; empty disables the API
-	Now      func() time.Time // clock; time.Now when nil
-	Logger   *slog.Logger
-	OnOutbox func() // called after a write that queued chat work; may be nil
+	Store  LeadStore
+	DB     Pinger
+	Policy handoff.Policy
+	Token  string           // HANDOFF_API_TOKEN; empty disables the API
+	Now    func() time.Time // clock; time.Now when nil
+	Logger *slog.Logger
 	// Limit bounds each token's request rate; nil for none.
 	Limit *RateLimit
 	// Metrics records intake; may be nil.

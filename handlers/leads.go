@@ -91,9 +91,6 @@ func (a *API) postLead(w http.ResponseWriter, r *http.Request) {
 			a.Metrics.LeadStage(string(e.Stage), res.Lead.Source)
 		}
 	}
-	if len(res.Events) > 0 && a.OnOutbox != nil {
-		a.OnOutbox()
-	}
 	events := res.Events // a new lead's whole history
 	if !res.Created {
 		if events, err = a.Store.Events(r.Context(), res.Lead.ID); err != nil {
@@ -129,9 +126,6 @@ func (a *API) deleteLead(w http.ResponseWriter, r *http.Request) {
 	if err := a.Store.ForgetLead(r.Context(), r.PathValue("external_id"), a.now()); err != nil {
 		writeError(w, r, a.logger(), err)
 		return
-	}
-	if a.OnOutbox != nil {
-		a.OnOutbox()
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

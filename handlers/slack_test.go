@@ -14,6 +14,7 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/outbox"
 	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/handlers"
 	"github.com/handoff/handoff/internal/fakeslack"
@@ -32,7 +33,7 @@ const (
 type slackRig struct {
 	store *storage.Store
 	slack *fakeslack.Server
-	disp  *bot.Dispatcher
+	disp  *outbox.Dispatcher
 	srv   *httptest.Server
 }
 
@@ -44,9 +45,10 @@ func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *
 	api := slackbot.NewClient(slackToken, "", fake.APIURL())
 	platform := slackbot.NewPlatform(api)
 	policy := handoff.DefaultPolicy()
-	disp := bot.NewDispatcher(bot.DispatcherConfig{Store: s, Targets: []bot.Target{{Platform: platform, SalesChannel: salesChannel}},
+	disp := outbox.New(outbox.Config{Store: s, Targets: []bot.Target{{Platform: platform, SalesChannel: salesChannel}},
 		Policy: policy, Logger: discardLogger()})
-	b := bot.New(bot.Config{Store: s, Policy: policy, Logger: discardLogger(), Wake: disp.Wake,
+	s.OnQueued(disp.Wake)
+	b := bot.New(bot.Config{Store: s, Policy: policy, Logger: discardLogger(),
 		Managers:  map[string]bot.Managers{slackbot.Name: slackbot.NewManagers(api, nil, "SMANAGERS")},
 		Directory: map[string]bot.Directory{slackbot.Name: platform}})
 	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Answerer: answerer, Dedup: s, Logger: discardLogger(), AnswerWithin: 200 * time.Millisecond})

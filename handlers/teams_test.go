@@ -15,6 +15,7 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/outbox"
 	"github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/bot/teams/teamstest"
 	"github.com/handoff/handoff/handlers"
@@ -58,7 +59,7 @@ type teamsEnv struct {
 	bf        *teamstest.Server
 	store     *storage.Store
 	bot       *bot.Bot
-	disp      *bot.Dispatcher
+	disp      *outbox.Dispatcher
 	validator *teams.Validator
 	clock     *clock
 	policy    handoff.Policy
@@ -74,7 +75,7 @@ func newTeamsEnv(t *testing.T, s *storage.Store, answerer bot.CommandAnswerer) *
 	b := bot.New(bot.Config{Store: s, Policy: policy, Now: clk.Now, Logger: discardLogger(),
 		Managers:  map[string]bot.Managers{teams.Name: teams.NewManagers(platform, []string{managerID})},
 		Directory: map[string]bot.Directory{teams.Name: platform}})
-	disp := bot.NewDispatcher(bot.DispatcherConfig{Store: s, Policy: policy, Now: clk.Now, Logger: discardLogger(),
+	disp := outbox.New(outbox.Config{Store: s, Policy: policy, Now: clk.Now, Logger: discardLogger(),
 		Targets: []bot.Target{{Platform: platform, SalesChannel: "Sales"}}, BaseBackoff: time.Second, MaxBackoff: 2 * time.Second})
 	app := teams.NewApp(teams.AppConfig{Bot: b, Leads: s, Store: s, Platform: platform, Policy: policy, Answerer: answerer, Now: clk.Now, Logger: discardLogger()})
 	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil)
@@ -485,7 +486,7 @@ func TestTeamsDeliveryRetries(t *testing.T) {
 			// Force a fresh token: a new connector, as after a restart.
 			conn := teams.NewConnector(teamstest.AppID, teamstest.AppSecret, e.bf.TokenURL(), nil)
 			platform := teams.NewPlatform(conn, s, tenantID)
-			disp := bot.NewDispatcher(bot.DispatcherConfig{Store: s, Policy: e.policy, Now: e.clock.Now, Logger: discardLogger(),
+			disp := outbox.New(outbox.Config{Store: s, Policy: e.policy, Now: e.clock.Now, Logger: discardLogger(),
 				Targets: []bot.Target{{Platform: platform, SalesChannel: "Sales"}}, BaseBackoff: time.Second, MaxBackoff: 2 * time.Second})
 			id := e.newSQL("r2")
 			if _, err := disp.RunOnce(context.Background()); err != nil {

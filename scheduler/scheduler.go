@@ -54,8 +54,6 @@ type Config struct {
 	// LeaseTTL is how long the lease lasts without renewal (default 15 s): a
 	// dead holder is replaced after at most this long.
 	LeaseTTL time.Duration
-	// OnQueued is called after the scheduler queued outbox messages, to wake the dispatcher.
-	OnQueued func()
 	// Metrics records breaches, reminders and lag; may be nil.
 	Metrics *metrics.Metrics
 }
@@ -165,13 +163,11 @@ const fireBatch = 200
 // (zero when nothing is pending). Run calls it; tests call it with a fixed clock.
 func (s *Scheduler) Tick(ctx context.Context) (time.Time, error) {
 	now := s.cfg.Now()
-	queued := 0
 	for {
 		fired, err := s.cfg.Store.FireSLA(ctx, now, s.cfg.Policy, fireBatch)
 		if err != nil {
 			return time.Time{}, err
 		}
-		queued += len(fired)
 		for _, a := range fired {
 			s.cfg.Logger.Info("scheduler: SLA", "action", a.Kind, "due", a.Due)
 			s.cfg.Metrics.SchedulerLag(now.Sub(a.Due))
@@ -188,12 +184,9 @@ func (s *Scheduler) Tick(ctx context.Context) (time.Time, error) {
 			break
 		}
 	}
-	digestDue, fired, err := s.digestTick(ctx, now)
+	digestDue, err := s.digestTick(ctx, now)
 	if err != nil {
 		return time.Time{}, err
-	}
-	if fired {
-		queued++
 	}
 	purgeDue, err := s.purgeTick(ctx, now)
 	if err != nil {
@@ -201,9 +194,6 @@ func (s *Scheduler) Tick(ctx context.Context) (time.Time, error) {
 	}
 	if !purgeDue.IsZero() && purgeDue.Before(digestDue) {
 		digestDue = purgeDue
-	}
-	if queued > 0 && s.cfg.OnQueued != nil {
-		s.cfg.OnQueued()
 	}
 	next := digestDue
 	if due, ok, err := s.cfg.Store.NextSLADue(ctx); err != nil {
@@ -216,21 +206,21 @@ func (s *Scheduler) Tick(ctx context.Context) (time.Time, error) {
 
 // digestTick queues the digest when its scheduled time has passed since the
 // last run, and returns the next scheduled time.
-func (s *Scheduler) digestTick(ctx context.Context, now time.Time) (time.Time, bool, error) {
+func (s *Scheduler) digestTick(ctx context.Context, now time.Time) (time.Time, error) {
 	loc := s.cfg.Policy.Location
 	if loc == nil {
 		loc = time.UTC
 	}
 	if err := s.cfg.Store.StartSchedule(ctx, DigestName, now); err != nil {
-		return time.Time{}, false, err
+		return time.Time{}, err
 	}
 	last, _, err := s.cfg.Store.LastRun(ctx, DigestName)
 	if err != nil {
-		return time.Time{}, false, err
+		return time.Time{}, err
 	}
 	due := s.nextDigest(last.In(loc))
 	if due.After(now) {
-		return due, false, nil
+		return due, nil
 	}
 	// Catch up only to the latest missed run: one digest, not one per missed week.
 	for n := s.nextDigest(due); !n.After(now); n = s.nextDigest(n) {
@@ -238,16 +228,16 @@ func (s *Scheduler) digestTick(ctx context.Context, now time.Time) (time.Time, b
 	}
 	payload, err := json.Marshal(DigestFor(due, loc))
 	if err != nil {
-		return time.Time{}, false, err
+		return time.Time{}, err
 	}
 	fired, err := s.cfg.Store.FireSchedule(ctx, DigestName, due, now, handoff.OutboxMessage{Kind: handoff.OutboxDigest, Payload: string(payload)})
 	if err != nil {
-		return time.Time{}, false, err
+		return time.Time{}, err
 	}
 	if fired {
 		s.cfg.Logger.Info("scheduler: digest queued", "due", due)
 	}
-	return s.nextDigest(due), fired, nil
+	return s.nextDigest(due), nil
 }
 
 // nextDigest is the digest's next scheduled time after t (in the policy's

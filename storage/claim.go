@@ -16,44 +16,73 @@ func notFound(format string, args ...any) error {
 }
 
 // ClaimLead makes owner the owner of lead id if it is still an unclaimed
-// SQL. The decision is one conditional UPDATE, so of any number of
-// concurrent claims exactly one wins. It returns the lead as it stands after
-// the attempt and whether this call won; a losing call changes nothing.
+// SQL. The domain decides the change (Lead.Claim); the store writes it as
+// one conditional UPDATE, so of any number of concurrent claims exactly one
+// wins. It returns the lead as it stands after the attempt and whether this
+// call won; a losing call changes nothing.
 func (s *Store) ClaimLead(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error) {
+	at := fromMs(ms(now)) // the precision the database keeps
+	var lead *handoff.Lead
 	won := false
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		now := ms(now)
-		r := tx.Model(&leadRow{}).Where("id = ? AND stage = ?", id, handoff.StageSQL).Updates(map[string]any{
-			"stage":          handoff.StageClaimed,
-			"reached":        gorm.Expr("CASE WHEN reached < ? THEN ? ELSE reached END", handoff.StageClaimed.Rank(), handoff.StageClaimed.Rank()),
-			"owner_platform": owner.Platform,
-			"owner_user_id":  owner.UserID,
-			"owner_email":    owner.Email,
-			"claimed_ms":     now,
-			"sla_breached":   gorm.Expr("CASE WHEN claim_due_ms IS NOT NULL AND claim_due_ms < ? THEN ? ELSE sla_breached END", now, true),
-			"updated_ms":     now,
-		})
+		lead, won = nil, false
+		var row leadRow
+		err := tx.Where("id = ?", id).Take(&row).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		claimed, err := row.toLead()
+		if err != nil {
+			return err
+		}
+		change, ok := claimed.Claim(owner, at, actor)
+		if !ok {
+			return nil
+		}
+		r := tx.Model(&leadRow{}).Where("id = ? AND stage = ?", id, handoff.StageSQL).Updates(claimColumns(owner, at))
 		if r.Error != nil {
 			return r.Error
 		}
 		if r.RowsAffected == 0 {
-			return nil
+			return nil // a concurrent claim won
 		}
-		won = true
-		ev := handoff.Event{Kind: handoff.EventStage, Stage: handoff.StageClaimed, At: fromMs(now), Actor: actor}
-		if _, err := insertEvents(tx, id, []handoff.Event{ev}); err != nil {
+		lead, won = claimed, true
+		if _, err := insertEvents(tx, id, change.Events); err != nil {
 			return err
 		}
-		return insertOutbox(tx, fromMs(now), handoff.OutboxMessage{Kind: handoff.OutboxRefreshLead, LeadID: id})
+		return insertOutbox(tx, at, change.Outbox...)
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("storage: claim lead %d: %w", id, err)
 	}
-	lead, err := s.Lead(ctx, id)
-	if err != nil {
+	if won {
+		s.queued(1)
+		return lead, true, nil
+	}
+	if lead, err = s.Lead(ctx, id); err != nil {
 		return nil, false, fmt.Errorf("storage: claim lead %d: %w", id, err)
 	}
-	return lead, won, nil
+	return lead, false, nil
+}
+
+// claimColumns is Lead.Claim written as the columns of one UPDATE of an
+// unclaimed SQL, so that the database decides races. Storage's rule test
+// checks that both give the same lead.
+func claimColumns(owner handoff.Owner, at time.Time) map[string]any {
+	now := ms(at)
+	return map[string]any{
+		"stage":          handoff.StageClaimed,
+		"reached":        gorm.Expr("CASE WHEN reached < ? THEN ? ELSE reached END", handoff.StageClaimed.Rank(), handoff.StageClaimed.Rank()),
+		"owner_platform": owner.Platform,
+		"owner_user_id":  owner.UserID,
+		"owner_email":    owner.Email,
+		"claimed_ms":     now,
+		"sla_breached":   gorm.Expr("CASE WHEN claim_due_ms IS NOT NULL AND claim_due_ms < ? THEN ? ELSE sla_breached END", now, true),
+		"updated_ms":     now,
+	}
 }
 
 // UpdateLead loads lead id under a row lock, lets fn change it, and writes
@@ -61,6 +90,7 @@ func (s *Store) ClaimLead(ctx context.Context, id int64, owner handoff.Owner, no
 // returns an error nothing is written and the error is returned as is.
 func (s *Store) UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (handoff.LeadChange, error)) (*handoff.Lead, error) {
 	var lead *handoff.Lead
+	queued := 0
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var row leadRow
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&row).Error
@@ -84,6 +114,7 @@ func (s *Store) UpdateLead(ctx context.Context, id int64, now time.Time, fn func
 		if _, err := insertEvents(tx, id, change.Events); err != nil {
 			return err
 		}
+		queued = len(change.Outbox)
 		return insertOutbox(tx, now, change.Outbox...)
 	})
 	if err != nil {
@@ -92,5 +123,6 @@ func (s *Store) UpdateLead(ctx context.Context, id int64, now time.Time, fn func
 		}
 		return nil, fmt.Errorf("storage: update lead %d: %w", id, err)
 	}
+	s.queued(queued)
 	return lead, nil
 }

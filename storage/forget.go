@@ -79,7 +79,7 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time) (int, er
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	erased := 0
+	erased, queued := 0, 0
 	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var rows []leadRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id IN ?", ids).Find(&rows).Error; err != nil {
@@ -116,17 +116,22 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time) (int, er
 					return err
 				}
 			}
-			if _, err := insertEvents(tx, r.ID, []handoff.Event{{Kind: handoff.EventErased, Stage: handoff.Stage(r.Stage), At: now, Actor: handoff.ActorSystem}}); err != nil {
+			// A posted lead's card is re-rendered without the personal data.
+			lead := &handoff.Lead{ID: r.ID, SQLAt: fromMsPtr(r.SQLMs)}
+			change := handoff.NewChange(lead, []handoff.Event{{Kind: handoff.EventErased, Stage: handoff.Stage(r.Stage), At: now, Actor: handoff.ActorSystem}})
+			if _, err := insertEvents(tx, r.ID, change.Events); err != nil {
 				return err
 			}
-			if r.SQLMs != nil {
-				if err := insertOutbox(tx, now, handoff.OutboxMessage{Kind: handoff.OutboxRefreshLead, LeadID: r.ID}); err != nil {
-					return err
-				}
+			if err := insertOutbox(tx, now, change.Outbox...); err != nil {
+				return err
 			}
+			queued += len(change.Outbox)
 			erased++
 		}
 		return nil
 	})
+	if err == nil {
+		s.queued(queued)
+	}
 	return erased, err
 }

@@ -29,6 +29,7 @@ func (s *Store) SaveLead(ctx context.Context, in handoff.LeadInput, policy hando
 		if err != nil {
 			return handoff.SaveResult{}, fmt.Errorf("storage: save lead %q: %w", in.ExternalID, err)
 		}
+		s.queued(queuedBy(res))
 		return res, nil
 	}
 }
@@ -77,6 +78,7 @@ func (s *Store) SaveLeads(ctx context.Context, ins []handoff.LeadInput, policy h
 		if err != nil {
 			return nil, nil, fmt.Errorf("storage: save %d leads: %w", len(ins), err)
 		}
+		s.queued(queuedBy(results...))
 		return results, errs, nil
 	}
 }
@@ -123,7 +125,7 @@ func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []handoff.SaveResult,
 		created   []*handoff.Lead
 		updated   = map[*handoff.Lead]bool{}
 		eventsOf  = make([][]handoff.Event, len(items))
-		outboxFor = make([]string, len(items)) // outbox kind per item, "" for none
+		outboxFor = make([][]handoff.OutboxMessage, len(items)) // the chat work per item
 	)
 	for i, it := range items {
 		lead, known := leads[it.in.ExternalID]
@@ -150,7 +152,7 @@ func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []handoff.SaveResult,
 		}
 		results[i] = handoff.SaveResult{Lead: lead, Changed: changed, Created: !known && changed}
 		eventsOf[i] = events
-		outboxFor[i] = outboxKind(lead, events)
+		outboxFor[i] = handoff.NewChange(lead, events).Outbox
 	}
 
 	if len(created) > 0 {
@@ -188,8 +190,9 @@ func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []handoff.SaveResult,
 			}
 			eventRows = append(eventRows, row)
 		}
-		if outboxFor[i] != "" {
-			outbox = append(outbox, outboxRow{Kind: outboxFor[i], LeadID: lead.ID, Status: OutboxPending, DueMs: ms(it.now), CreatedMs: ms(it.now)})
+		for _, m := range outboxFor[i] {
+			outbox = append(outbox, outboxRow{Kind: m.Kind, LeadID: lead.ID, Platform: m.Platform, Payload: m.Payload,
+				Status: OutboxPending, DueMs: ms(it.now), CreatedMs: ms(it.now)})
 		}
 	}
 	if err := insertRows(tx, "lead_events", []string{"lead_id", "kind", "stage", "at_ms", "actor", "details"}, len(eventRows), func(i int) []any {
@@ -256,21 +259,6 @@ func cloneAttributes(m map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
-}
-
-// outboxKind says what chat work the events cause: an announcement when the
-// lead became an SQL, a refresh of its posted messages after any other
-// change of a lead that has been an SQL, and nothing otherwise.
-func outboxKind(lead *handoff.Lead, events []handoff.Event) string {
-	if len(events) == 0 || lead.SQLAt == nil {
-		return ""
-	}
-	for _, e := range events {
-		if e.Kind == handoff.EventStage && e.Stage == handoff.StageSQL {
-			return handoff.OutboxAnnounceLead
-		}
-	}
-	return handoff.OutboxRefreshLead
 }
 
 func insertEvents(tx *gorm.DB, leadID int64, events []handoff.Event) ([]handoff.Event, error) {

@@ -91,6 +91,9 @@ func (s *Store) FireSchedule(ctx context.Context, name string, due, now time.Tim
 	if err != nil {
 		return false, fmt.Errorf("storage: fire schedule %s: %w", name, err)
 	}
+	if fired {
+		s.queued(1)
+	}
 	return fired, nil
 }
 

@@ -40,6 +40,7 @@ func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs ...handoff.Outb
 	if err := s.tx(ctx, func(tx *gorm.DB) error { return insertOutbox(tx, now, msgs...) }); err != nil {
 		return fmt.Errorf("storage: enqueue %d messages: %w", len(msgs), err)
 	}
+	s.queued(len(msgs))
 	return nil
 }
 

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -41,6 +40,7 @@ func (s *Store) NextSLADue(ctx context.Context) (time.Time, bool, error) {
 // replicas. It returns the actions taken.
 func (s *Store) FireSLA(ctx context.Context, now time.Time, policy handoff.Policy, limit int) ([]handoff.SLAAction, error) {
 	var fired []handoff.SLAAction
+	queued := 0
 	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		q := tx.Where(dueSLAWhere, map[string]any{"now": ms(now)}).Order("id").Limit(limit)
 		if s.dialect == DialectPostgres {
@@ -55,8 +55,10 @@ func (s *Store) FireSLA(ctx context.Context, now time.Time, policy handoff.Polic
 			if err != nil {
 				return err
 			}
-			stage := lead.Stage
-			actions := lead.TickSLA(now, policy)
+			change, actions, err := lead.FireSLA(now, policy)
+			if err != nil {
+				return err
+			}
 			if len(actions) == 0 {
 				continue
 			}
@@ -64,32 +66,13 @@ func (s *Store) FireSLA(ctx context.Context, now time.Time, policy handoff.Polic
 			if err := updateLeadRow(tx, lead); err != nil {
 				return err
 			}
-			var events []handoff.Event
-			var outbox []handoff.OutboxMessage
-			refresh := false
-			for _, a := range actions {
-				ev, msg, err := slaRecord(lead, stage, a, now)
-				if err != nil {
-					return err
-				}
-				events = append(events, ev)
-				if msg.Kind == handoff.OutboxRefreshLead {
-					refresh = true
-					continue
-				}
-				outbox = append(outbox, msg)
-				refresh = refresh || msg.Kind == handoff.OutboxEscalate
-			}
-			if refresh {
-				// The channel card shows the breach (or the release) too.
-				outbox = append(outbox, handoff.OutboxMessage{Kind: handoff.OutboxRefreshLead, LeadID: lead.ID})
-			}
-			if _, err := insertEvents(tx, lead.ID, events); err != nil {
+			if _, err := insertEvents(tx, lead.ID, change.Events); err != nil {
 				return err
 			}
-			if err := insertOutbox(tx, now, outbox...); err != nil {
+			if err := insertOutbox(tx, now, change.Outbox...); err != nil {
 				return err
 			}
+			queued += len(change.Outbox)
 			fired = append(fired, actions...)
 		}
 		return nil
@@ -97,39 +80,6 @@ func (s *Store) FireSLA(ctx context.Context, now time.Time, policy handoff.Polic
 	if err != nil {
 		return nil, fmt.Errorf("storage: fire SLA timers: %w", err)
 	}
+	s.queued(queued)
 	return fired, nil
-}
-
-// slaRecord turns one SLA action into its event and outbox message.
-func slaRecord(lead *handoff.Lead, stage handoff.Stage, a handoff.SLAAction, now time.Time) (handoff.Event, handoff.OutboxMessage, error) {
-	late := now.Sub(a.Due).Round(time.Second)
-	details := map[string]string{"due": a.Due.UTC().Format(time.RFC3339)}
-	if a.Owner.UserID != "" || a.Owner.Email != "" {
-		details["owner"] = a.Owner.Platform + ":" + a.Owner.UserID
-	}
-	ev := handoff.Event{LeadID: lead.ID, Stage: stage, At: now, Actor: handoff.ActorSystem, Details: details}
-	msg := handoff.OutboxMessage{LeadID: lead.ID}
-	switch a.Kind {
-	case handoff.SLARemind:
-		ev.Kind = handoff.EventReminder
-		msg.Kind, msg.Platform = handoff.OutboxRemind, a.Owner.Platform
-	case handoff.SLAEscalateClaim, handoff.SLAEscalateContact:
-		ev.Kind = handoff.EventBreach
-		details["deadline"] = map[handoff.SLAActionKind]string{handoff.SLAEscalateClaim: "claim", handoff.SLAEscalateContact: "contact"}[a.Kind]
-		details["late"] = late.String()
-		msg.Kind = handoff.OutboxEscalate
-	case handoff.SLARelease:
-		ev.Kind, ev.Stage = handoff.EventRelease, handoff.StageSQL
-		details["reason"] = "contact deadline missed"
-		msg.Kind = handoff.OutboxRefreshLead
-		return ev, msg, nil
-	default:
-		return ev, msg, fmt.Errorf("unknown SLA action %q", a.Kind)
-	}
-	payload, err := json.Marshal(handoff.SLANotice{Action: a.Kind, Due: a.Due.UTC(), At: now.UTC(), Owner: a.Owner})
-	if err != nil {
-		return ev, msg, err
-	}
-	msg.Payload = string(payload)
-	return ev, msg, nil
 }

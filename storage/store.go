@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -35,6 +36,8 @@ type Store struct {
 	dialect string
 	// group batches concurrent write transactions into shared commits on SQLite.
 	group *groupCommitter
+	// onQueued is the hook called after outbox messages were committed.
+	onQueued atomic.Pointer[func()]
 }
 
 // Options tune Open. The zero value is fine.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/outbox"
 	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/internal/fakeslack"
 	"github.com/handoff/handoff/storage"
@@ -50,7 +51,7 @@ func (b *lockedBuffer) String() string {
 type socketRig struct {
 	store  *storage.Store
 	slack  *fakeslack.Server
-	disp   *bot.Dispatcher
+	disp   *outbox.Dispatcher
 	runner *slackbot.SocketMode
 	log    *lockedBuffer
 
@@ -68,9 +69,10 @@ func newSocketRig(t *testing.T, s *storage.Store, appTok string, opts ...socketm
 	platform := slackbot.NewPlatform(api)
 	policy := handoff.DefaultPolicy()
 	quiet := slog.New(slog.DiscardHandler)
-	disp := bot.NewDispatcher(bot.DispatcherConfig{Store: s, Targets: []bot.Target{{Platform: platform, SalesChannel: salesChannel}},
+	disp := outbox.New(outbox.Config{Store: s, Targets: []bot.Target{{Platform: platform, SalesChannel: salesChannel}},
 		Policy: policy, Logger: quiet})
-	b := bot.New(bot.Config{Store: s, Policy: policy, Logger: quiet, Wake: disp.Wake,
+	s.OnQueued(disp.Wake)
+	b := bot.New(bot.Config{Store: s, Policy: policy, Logger: quiet,
 		Managers:  map[string]bot.Managers{slackbot.Name: slackbot.NewManagers(api, nil, "SMANAGERS")},
 		Directory: map[string]bot.Directory{slackbot.Name: platform}})
 	answerer := slowWhenAsked{&bot.Reports{Store: s, Policy: policy}}

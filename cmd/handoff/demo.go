@@ -379,7 +379,7 @@ func startDemo(ctx context.Context, dir string, logs io.Writer, now time.Time, o
 	// second replica would: FireSLA fires each action exactly once whoever
 	// ticks.
 	sched, err := scheduler.New(scheduler.Config{Store: a.store, Policy: cfg.Policy, Now: clock.Now, Logger: logger,
-		Holder: "handoff-demo", Metrics: a.metrics, OnQueued: func() { a.wakeOutbox() }})
+		Holder: "handoff-demo", Metrics: a.metrics})
 	if err != nil {
 		cancel()
 		a.Close()

@@ -13,6 +13,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/outbox"
 	slackbot "github.com/handoff/handoff/bot/slack"
 	teamsbot "github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/config"
@@ -34,8 +35,8 @@ type app struct {
 	workers []worker
 	metrics *metrics.Metrics
 	now     func() time.Time
-	// wakeOutbox nudges the outbox worker after a write queued chat work.
-	wakeOutbox func()
+	sched   *scheduler.Scheduler
+	outbox  *outbox.Dispatcher // nil without a chat platform
 }
 
 // worker is a background loop that runs until its context ends.
@@ -51,7 +52,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now fun
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, store: store, logger: logger, mux: http.NewServeMux(), now: now, wakeOutbox: func() {}}
+	a := &app{cfg: cfg, store: store, logger: logger, mux: http.NewServeMux(), now: now}
 	a.metrics = metrics.New(func(ctx context.Context) (metrics.OutboxStats, error) {
 		st, err := store.OutboxStats(ctx)
 		return metrics.OutboxStats(st), err
@@ -60,19 +61,19 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now fun
 	// serves them openly on HANDOFF_METRICS_ADDR.
 	a.mux.Handle("GET /metrics", handlers.RequireToken(cfg.APIToken, a.metrics.Handler().ServeHTTP))
 
-	sched, err := scheduler.New(scheduler.Config{Store: store, Policy: cfg.Policy, Now: now, Logger: logger,
-		Metrics: a.metrics, OnQueued: func() { a.wakeOutbox() }})
+	sched, err := scheduler.New(scheduler.Config{Store: store, Policy: cfg.Policy, Now: now, Logger: logger, Metrics: a.metrics})
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
+	a.sched = sched
 	a.workers = append(a.workers, worker{"scheduler", sched.Run})
 
 	if cfg.APIToken == "" {
 		logger.Warn("HANDOFF_API_TOKEN is not set: the intake API refuses every request")
 	}
 	api := &handlers.API{Store: store, DB: store, Policy: cfg.Policy, Token: cfg.APIToken, Now: now, Logger: logger,
-		Metrics: a.metrics, OnOutbox: func() { a.wakeOutbox(); sched.Wake() }}
+		Metrics: a.metrics}
 	if cfg.APIRateLimit > 0 {
 		api.Limit = &handlers.RateLimit{Rate: cfg.APIRateLimit, Burst: int(2 * cfg.APIRateLimit), OnLimited: a.metrics.APIRateLimited}
 	}
@@ -87,7 +88,22 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now fun
 		store.Close()
 		return nil, err
 	}
+	store.OnQueued(a.queued)
 	return a, nil
+}
+
+// queued is the store's one OnQueued hook: chat work was committed, so the
+// outbox worker delivers it now and the SLA clock looks at the new deadlines.
+func (a *app) queued() {
+	a.wakeOutbox()
+	a.sched.Wake()
+}
+
+// wakeOutbox makes the outbox worker, if any, look at the outbox now.
+func (a *app) wakeOutbox() {
+	if a.outbox != nil {
+		a.outbox.Wake()
+	}
 }
 
 // wireChat builds the bot, one outbox dispatcher for every enabled chat
@@ -135,11 +151,11 @@ func (a *app) wireChat() error {
 			a.logger.Info("released outbox messages leased by a previous run", "messages", n)
 		}
 	}
-	disp := bot.NewDispatcher(bot.DispatcherConfig{Store: store, Targets: targets, Policy: cfg.Policy, Now: a.now, Logger: a.logger,
+	disp := outbox.New(outbox.Config{Store: store, Targets: targets, Policy: cfg.Policy, Now: a.now, Logger: a.logger,
 		Lease: cfg.OutboxLease, OnCall: a.metrics.ChatCall})
-	a.wakeOutbox = disp.Wake
+	a.outbox = disp
 	a.workers = append(a.workers, worker{"outbox", disp.Run})
-	b := bot.New(bot.Config{Store: store, Policy: cfg.Policy, Now: a.now, Logger: a.logger, Wake: disp.Wake,
+	b := bot.New(bot.Config{Store: store, Policy: cfg.Policy, Now: a.now, Logger: a.logger,
 		Managers: managers, Directory: directory})
 
 	reports := bot.NewCommandLimit(&bot.Reports{Store: store, Policy: cfg.Policy, Now: a.now})

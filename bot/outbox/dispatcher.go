@@ -1,9 +1,14 @@
-package bot
+// Package outbox is the durable outbox worker: it leases the chat work the
+// flows, the intake and the SLA clock queued (handoff.Outbox* kinds),
+// delivers each message through its platform, and completes, retries or
+// gives it up.
+package outbox
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,11 +18,12 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
 )
 
-// Outbox is what the Dispatcher needs from storage; *storage.Store
+// Store is what the Dispatcher needs from storage; *storage.Store
 // implements it.
-type Outbox interface {
+type Store interface {
 	TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string) ([]handoff.OutboxMessage, error)
 	CompleteOutbox(ctx context.Context, id int64, now time.Time, result string, posts ...handoff.ChatPost) error
 	RetryOutbox(ctx context.Context, id int64, next time.Time, cause string) error
@@ -29,11 +35,11 @@ type Outbox interface {
 	UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (handoff.LeadChange, error)) (*handoff.Lead, error)
 }
 
-// DispatcherConfig is what NewDispatcher needs. Store and Targets are
+// Config is what New needs. Store and Targets are
 // required; zero durations take the defaults named.
-type DispatcherConfig struct {
-	Store   Outbox
-	Targets []Target // one per enabled platform
+type Config struct {
+	Store   Store
+	Targets []bot.Target // one per enabled platform
 	Policy  handoff.Policy
 	Now     func() time.Time // clock; time.Now when nil
 	Logger  *slog.Logger
@@ -65,17 +71,17 @@ type DispatcherConfig struct {
 // A message the platform acknowledged is completed in the same transaction
 // that stores the returned message id, so it is never sent twice.
 type Dispatcher struct {
-	cfg       DispatcherConfig
+	cfg       Config
 	logger    *slog.Logger
-	platforms map[string]Target
+	platforms map[string]bot.Target
 	wake      chan struct{}
 
 	mu    sync.Mutex
 	holds map[string]time.Time // "platform/op" → no calls before
 }
 
-// NewDispatcher returns a Dispatcher over cfg.
-func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
+// New returns a Dispatcher over cfg.
+func New(cfg Config) *Dispatcher {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -103,7 +109,7 @@ func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	d := &Dispatcher{cfg: cfg, logger: logger, platforms: map[string]Target{}, wake: make(chan struct{}, 1), holds: map[string]time.Time{}}
+	d := &Dispatcher{cfg: cfg, logger: logger, platforms: map[string]bot.Target{}, wake: make(chan struct{}, 1), holds: map[string]time.Time{}}
 	for _, t := range cfg.Targets {
 		d.platforms[t.Platform.Name()] = t
 	}
@@ -200,7 +206,7 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, refres
 	defer cancel()
 	now := d.cfg.Now().UTC()
 	log := d.logger.With("outbox_id", m.ID, "kind", m.Kind, "lead", m.LeadID, "platform", m.Platform, "attempt", m.Attempts)
-	var ra *RetryAfterError
+	var ra *bot.RetryAfterError
 	switch {
 	case err == nil:
 		if cerr := d.cfg.Store.CompleteOutbox(wctx, m.ID, now, result, posts...); cerr != nil {
@@ -211,7 +217,7 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, refres
 		after := max(ra.After, time.Second)
 		log.WarnContext(ctx, "outbox: rate limited", "retry_in", after, "err", err)
 		err = d.cfg.Store.RetryOutbox(wctx, m.ID, now.Add(after), err.Error())
-	case IsPermanent(err):
+	case bot.IsPermanent(err):
 		log.ErrorContext(ctx, "outbox: giving up", "err", err)
 		err = d.cfg.Store.FailOutbox(wctx, m.ID, now, err.Error())
 	case !m.Created.IsZero() && now.Sub(m.Created) > d.cfg.GiveUpAfter:
@@ -239,205 +245,11 @@ func (d *Dispatcher) backoff(attempt int) time.Duration {
 	return half + time.Duration(mrand.Int64N(int64(half)+1))
 }
 
-// deliver does the work of one message and returns the result to store and
-// any chat post it created.
-func (d *Dispatcher) deliver(ctx context.Context, m handoff.OutboxMessage, refreshed map[string]bool) (string, []handoff.ChatPost, error) {
-	switch m.Kind {
-	case handoff.OutboxAnnounceLead:
-		return d.announce(ctx, m)
-	case handoff.OutboxRefreshLead:
-		return d.refresh(ctx, m, refreshed)
-	case handoff.OutboxPrivate, handoff.OutboxDirect, handoff.OutboxReply, handoff.OutboxShare:
-		return d.notice(ctx, m)
-	case handoff.OutboxOwnerEmail:
-		return d.ownerEmail(ctx, m)
-	case handoff.OutboxRemind:
-		return d.remind(ctx, m)
-	case handoff.OutboxEscalate:
-		return d.escalate(ctx, m)
-	case handoff.OutboxDigest:
-		return d.digest(ctx, m)
-	}
-	return "", nil, Permanent(fmt.Errorf("unknown outbox kind %q", m.Kind))
-}
-
-// announce posts a lead to the sales channel of m.Platform, or fans out
-// one announcement per platform when m.Platform is "" and several are
-// enabled. A platform that already has the lead's post is skipped, so an
-// announcement is idempotent per platform.
-func (d *Dispatcher) announce(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
-	if m.Platform == "" && len(d.cfg.Targets) > 1 {
-		var children []handoff.OutboxMessage
-		for _, t := range d.cfg.Targets {
-			children = append(children, handoff.OutboxMessage{Kind: m.Kind, LeadID: m.LeadID, Platform: t.Platform.Name()})
-		}
-		if err := d.cfg.Store.Enqueue(ctx, d.cfg.Now().UTC(), children...); err != nil {
-			return "", nil, err
-		}
-		return "fanned out", nil, nil
-	}
-	t, err := d.target(m.Platform)
-	if err != nil {
-		return "", nil, err
-	}
-	name := t.Platform.Name()
-	lead, err := d.cfg.Store.Lead(ctx, m.LeadID)
-	if err != nil {
-		return "", nil, notFoundIsPermanent(err)
-	}
-	posts, err := d.cfg.Store.ChatPosts(ctx, m.LeadID)
-	if err != nil {
-		return "", nil, err
-	}
-	for _, p := range posts {
-		if p.Platform == name {
-			return "already posted: " + p.MessageID, nil, nil
-		}
-	}
-	if !lead.Stage.Open() {
-		return "skipped: lead is " + string(lead.Stage), nil, nil
-	}
-	if t.SalesChannel == "" {
-		return "", nil, Permanent(fmt.Errorf("%s has no sales channel", name))
-	}
-	var id string
-	err = d.call(ctx, name, "post", func(ctx context.Context) (err error) {
-		id, err = t.Platform.Post(ctx, t.SalesChannel, LeadCard(lead, d.cfg.Now(), d.cfg.Policy))
-		return err
-	})
-	if err != nil {
-		return "", nil, fmt.Errorf("post lead %d to %s %s: %w", m.LeadID, name, t.SalesChannel, err)
-	}
-	return id, []handoff.ChatPost{{LeadID: m.LeadID, Platform: name, Channel: t.SalesChannel, MessageID: id}}, nil
-}
-
-// refresh re-renders the lead and updates each of its chat posts (those of
-// m.Platform only, when set). Updating is idempotent, so a failed refresh
-// is simply retried whole.
-func (d *Dispatcher) refresh(ctx context.Context, m handoff.OutboxMessage, refreshed map[string]bool) (string, []handoff.ChatPost, error) {
-	key := fmt.Sprintf("%d/%s", m.LeadID, m.Platform)
-	if refreshed[key] {
-		return "coalesced", nil, nil
-	}
-	lead, err := d.cfg.Store.Lead(ctx, m.LeadID)
-	if err != nil {
-		return "", nil, notFoundIsPermanent(err)
-	}
-	posts, err := d.cfg.Store.ChatPosts(ctx, m.LeadID)
-	if err != nil {
-		return "", nil, err
-	}
-	updated := 0
-	for _, p := range posts {
-		t, ok := d.platforms[p.Platform]
-		if !ok || (m.Platform != "" && m.Platform != p.Platform) {
-			continue
-		}
-		card := LeadCard(lead, d.cfg.Now(), d.cfg.Policy)
-		err := d.call(ctx, p.Platform, "update", func(ctx context.Context) error {
-			return t.Platform.Update(ctx, p.Channel, p.MessageID, card)
-		})
-		if err != nil {
-			return "", nil, fmt.Errorf("update lead %d on %s %s/%s: %w", m.LeadID, p.Platform, p.Channel, p.MessageID, err)
-		}
-		updated++
-	}
-	refreshed[key] = true
-	return fmt.Sprintf("updated %d", updated), nil, nil
-}
-
-// notice delivers a private message, a direct message or a reply.
-func (d *Dispatcher) notice(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
-	t, err := d.target(m.Platform)
-	if err != nil {
-		return "", nil, err
-	}
-	var n notice
-	if err := decodeJSON(m.Payload, &n); err != nil {
-		return "", nil, Permanent(err)
-	}
-	p := t.Platform
-	switch m.Kind {
-	case handoff.OutboxPrivate:
-		err = d.call(ctx, p.Name(), "private", func(ctx context.Context) error { return p.PostPrivate(ctx, n.Channel, n.User, n.Message) })
-	case handoff.OutboxDirect:
-		err = d.call(ctx, p.Name(), "direct", func(ctx context.Context) error { return p.DirectMessage(ctx, n.User, n.Message) })
-	case handoff.OutboxShare:
-		err = d.call(ctx, p.Name(), "post", func(ctx context.Context) error {
-			_, err := p.Post(ctx, n.Channel, n.Message)
-			return err
-		})
-	default:
-		err = d.call(ctx, p.Name(), "reply", func(ctx context.Context) error { return p.Reply(ctx, n.ReplyTo, n.Message) })
-	}
-	if err != nil {
-		return "", nil, fmt.Errorf("%s to %s:%s: %w", m.Kind, p.Name(), n.User, err)
-	}
-	return "sent", nil, nil
-}
-
-// ownerEmail delivers a handoff.OutboxOwnerEmail message: it asks the platform for
-// the new owner's email and records it on the lead while that user still
-// owns it. The other platforms' cards, which name the owner by email, are
-// refreshed; the owner's own platform mentions them and needs no update.
-func (d *Dispatcher) ownerEmail(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
-	t, err := d.target(m.Platform)
-	if err != nil {
-		return "", nil, err
-	}
-	dir, ok := t.Platform.(Directory)
-	if !ok {
-		return "skipped: no directory", nil, nil
-	}
-	var n notice
-	if err := decodeJSON(m.Payload, &n); err != nil {
-		return "", nil, Permanent(err)
-	}
-	var email string
-	err = d.call(ctx, t.Platform.Name(), "email", func(ctx context.Context) (err error) {
-		email, err = dir.Email(ctx, n.User)
-		return err
-	})
-	if err != nil {
-		return "", nil, fmt.Errorf("email of %s:%s: %w", m.Platform, n.User, err)
-	}
-	_, err = d.cfg.Store.UpdateLead(ctx, m.LeadID, d.cfg.Now().UTC(), func(l *handoff.Lead) (handoff.LeadChange, error) {
-		var change handoff.LeadChange
-		if l.Owner.Platform != m.Platform || l.Owner.UserID != n.User || l.Owner.Email == email {
-			return change, nil
-		}
-		l.Owner.Email = email
-		for _, other := range d.cfg.Targets {
-			if name := other.Platform.Name(); name != m.Platform {
-				change.Outbox = append(change.Outbox, handoff.OutboxMessage{Kind: handoff.OutboxRefreshLead, LeadID: l.ID, Platform: name})
-			}
-		}
-		return change, nil
-	})
-	if err != nil {
-		return "", nil, notFoundIsPermanent(err)
-	}
-	return "recorded", nil, nil
-}
-
-// target returns the enabled platform named name (the only one when name
-// is ""), or a permanent error.
-func (d *Dispatcher) target(name string) (Target, error) {
-	if name == "" && len(d.cfg.Targets) == 1 {
-		return d.cfg.Targets[0], nil
-	}
-	t, ok := d.platforms[name]
-	if !ok {
-		return Target{}, Permanent(fmt.Errorf("platform %q is not enabled", name))
-	}
-	return t, nil
-}
-
 // errHeld explains a call not made because the platform asked us to wait.
 var errHeld = errors.New("held back after a rate limit")
 
 // call runs f, one call to a platform method, with a timeout, unless the
-// method is held back after a rate limit; a *RetryAfterError from f holds
+// method is held back after a rate limit; a *bot.RetryAfterError from f holds
 // back further calls to the same method until the wait is over.
 func (d *Dispatcher) call(ctx context.Context, platform, op string, f func(ctx context.Context) error) error {
 	key := platform + "/" + op
@@ -446,7 +258,7 @@ func (d *Dispatcher) call(ctx context.Context, platform, op string, f func(ctx c
 	until := d.holds[key]
 	d.mu.Unlock()
 	if wait := until.Sub(now); wait > 0 {
-		return &RetryAfterError{After: wait, Err: errHeld}
+		return &bot.RetryAfterError{After: wait, Err: errHeld}
 	}
 	cctx, cancel := context.WithTimeout(ctx, d.cfg.CallTimeout)
 	defer cancel()
@@ -455,7 +267,7 @@ func (d *Dispatcher) call(ctx context.Context, platform, op string, f func(ctx c
 	if d.cfg.OnCall != nil {
 		d.cfg.OnCall(platform, op, callOutcome(err), time.Since(start))
 	}
-	var ra *RetryAfterError
+	var ra *bot.RetryAfterError
 	if errors.As(err, &ra) {
 		d.mu.Lock()
 		if next := now.Add(max(ra.After, time.Second)); next.After(d.holds[key]) {
@@ -468,13 +280,13 @@ func (d *Dispatcher) call(ctx context.Context, platform, op string, f func(ctx c
 
 // callOutcome names how a platform call ended, for metrics.
 func callOutcome(err error) string {
-	var ra *RetryAfterError
+	var ra *bot.RetryAfterError
 	switch {
 	case err == nil:
 		return "ok"
 	case errors.As(err, &ra):
 		return "rate_limited"
-	case IsPermanent(err):
+	case bot.IsPermanent(err):
 		return "permanent"
 	}
 	return "retry"
@@ -482,7 +294,15 @@ func callOutcome(err error) string {
 
 func notFoundIsPermanent(err error) error {
 	if handoff.ErrorCode(err) == handoff.ENOTFOUND {
-		return Permanent(err)
+		return bot.Permanent(err)
 	}
 	return err
+}
+
+// decodePayload unmarshals an outbox payload.
+func decodePayload(s string, v any) error {
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		return fmt.Errorf("outbox: decode payload: %w", err)
+	}
+	return nil
 }

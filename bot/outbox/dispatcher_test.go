@@ -1,4 +1,4 @@
-package bot_test
+package outbox_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/outbox"
 	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/internal/fakeslack"
 	"github.com/handoff/handoff/storage"
@@ -39,13 +40,31 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+// saveLead stores a new SQL, which queues its announcement.
+func saveLead(t *testing.T, s *storage.Store, ext string) *handoff.Lead {
+	t.Helper()
+	score := 80
+	res, err := s.SaveLead(context.Background(), handoff.LeadInput{ExternalID: ext, Company: "Acme " + ext, Name: "Ann", Score: &score},
+		handoff.DefaultPolicy(), t0, handoff.ActorAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Lead
+}
+
+func actor(user string) bot.Actor {
+	return bot.Actor{Platform: "slack", UserID: user, Channel: "CSALES"}
+}
+
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 type rig struct {
 	store *storage.Store
 	slack *fakeslack.Server
 	clock *clock
-	disp  *bot.Dispatcher
+	disp  *outbox.Dispatcher
 }
 
 func newRig(t *testing.T, s *storage.Store) *rig {
@@ -57,16 +76,16 @@ func newRig(t *testing.T, s *storage.Store) *rig {
 	return r
 }
 
-func (r *rig) dispatcher(worker string) *bot.Dispatcher {
+func (r *rig) dispatcher(worker string) *outbox.Dispatcher {
 	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", r.slack.APIURL()))
-	return bot.NewDispatcher(bot.DispatcherConfig{
+	return outbox.New(outbox.Config{
 		Store: r.store, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}}, Policy: handoff.DefaultPolicy(),
 		Now: r.clock.Now, Logger: quiet(), Worker: worker, Lease: time.Minute,
 	})
 }
 
 // drain runs rounds until one finds nothing due now.
-func drain(t *testing.T, d *bot.Dispatcher) {
+func drain(t *testing.T, d *outbox.Dispatcher) {
 	t.Helper()
 	for range 100 {
 		n, err := d.RunOnce(context.Background())
@@ -293,7 +312,7 @@ func TestDispatchRunWakesAndStops(t *testing.T) {
 	fake := fakeslack.New(botToken)
 	defer fake.Close()
 	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", fake.APIURL()))
-	d := bot.NewDispatcher(bot.DispatcherConfig{Store: s, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}},
+	d := outbox.New(outbox.Config{Store: s, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}},
 		Policy: handoff.DefaultPolicy(), Logger: quiet(), Idle: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -1,0 +1,118 @@
+package handoff
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// This file decides the chat work a change to a lead causes. Every change
+// (intake, a claim, a click in chat, the SLA clock, an erasure) goes through
+// one of these functions, and the store saves the lead, the events and the
+// outbox messages they return in one transaction.
+
+// NewChange returns the events of a change to l together with the chat work
+// they cause: an announcement when the lead became an SQL, a refresh of its
+// posted messages after any other change of a lead that has been an SQL,
+// and nothing otherwise (no events, or a lead that never reached the sales
+// channel).
+func NewChange(l *Lead, events []Event) LeadChange {
+	change := LeadChange{Events: events}
+	if len(events) == 0 || l.SQLAt == nil {
+		return change
+	}
+	kind := OutboxRefreshLead
+	for _, e := range events {
+		if e.Kind == EventStage && e.Stage == StageSQL {
+			kind = OutboxAnnounceLead
+			break
+		}
+	}
+	change.Outbox = []OutboxMessage{{Kind: kind, LeadID: l.ID}}
+	return change
+}
+
+// Claim makes owner the owner of l at now if it is an unclaimed SQL, and
+// returns the change: the claimed stage event and the refresh of its chat
+// posts. It returns false and changes nothing for any other lead. The
+// store's ClaimLead repeats the state change as one conditional SQL UPDATE,
+// so that of concurrent claims exactly one wins; storage's rule test runs
+// both on the same cases.
+func (l *Lead) Claim(owner Owner, now time.Time, actor string) (LeadChange, bool) {
+	if l.Stage != StageSQL {
+		return LeadChange{}, false
+	}
+	plan, err := PlanTransition(l.Stage, l.Reached, StageClaimed)
+	if err != nil {
+		return LeadChange{}, false
+	}
+	events := l.EnterStages(plan, now, actor, nil, Policy{})
+	l.Owner = owner
+	l.UpdatedAt = now
+	return NewChange(l, events), true
+}
+
+// FireSLA ticks the lead's SLA clock at now (see TickSLA) and returns the
+// change: a reminder, breach or release event per action, the owner's
+// reminder and the managers' escalation messages, and a refresh of the
+// channel card when it shows a breach or a release. It returns the actions
+// taken; an empty change means nothing was due.
+func (l *Lead) FireSLA(now time.Time, p Policy) (LeadChange, []SLAAction, error) {
+	stage := l.Stage
+	actions := l.TickSLA(now, p)
+	var change LeadChange
+	refresh := false
+	for _, a := range actions {
+		ev, msg, err := slaRecord(l, stage, a, now)
+		if err != nil {
+			return LeadChange{}, nil, err
+		}
+		change.Events = append(change.Events, ev)
+		if msg.Kind == OutboxRefreshLead {
+			refresh = true
+			continue
+		}
+		change.Outbox = append(change.Outbox, msg)
+		refresh = refresh || msg.Kind == OutboxEscalate
+	}
+	if refresh {
+		// The channel card shows the breach (or the release) too.
+		change.Outbox = append(change.Outbox, OutboxMessage{Kind: OutboxRefreshLead, LeadID: l.ID})
+	}
+	return change, actions, nil
+}
+
+// slaRecord turns one SLA action on lead (at stage before the tick) into
+// its event and outbox message.
+func slaRecord(lead *Lead, stage Stage, a SLAAction, now time.Time) (Event, OutboxMessage, error) {
+	late := now.Sub(a.Due).Round(time.Second)
+	details := map[string]string{"due": a.Due.UTC().Format(time.RFC3339)}
+	if a.Owner.UserID != "" || a.Owner.Email != "" {
+		details["owner"] = a.Owner.Platform + ":" + a.Owner.UserID
+	}
+	ev := Event{LeadID: lead.ID, Stage: stage, At: now, Actor: ActorSystem, Details: details}
+	msg := OutboxMessage{LeadID: lead.ID}
+	switch a.Kind {
+	case SLARemind:
+		ev.Kind = EventReminder
+		msg.Kind, msg.Platform = OutboxRemind, a.Owner.Platform
+	case SLAEscalateClaim, SLAEscalateContact:
+		ev.Kind = EventBreach
+		details["deadline"] = map[SLAActionKind]string{SLAEscalateClaim: "claim", SLAEscalateContact: "contact"}[a.Kind]
+		details["late"] = late.String()
+		msg.Kind = OutboxEscalate
+	case SLARelease:
+		ev.Kind, ev.Stage = EventRelease, StageSQL
+		details["reason"] = "contact deadline missed"
+		msg.Kind = OutboxRefreshLead
+		return ev, msg, nil
+	default:
+		return ev, msg, fmt.Errorf("unknown SLA action %q", a.Kind)
+	}
+	payload, err := json.Marshal(SLANotice{Action: a.Kind, Due: a.Due.UTC(), At: now.UTC(), Owner: a.Owner})
+	if err != nil {
+		return ev, msg, err
+	}
+	msg.Payload = string(payload)
+	return ev, msg, nil
+}

@@ -1,0 +1,73 @@
+package handoff
+
+import (
+	"testing"
+	"time"
+)
+
+func TestNewChange(t *testing.T) {
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	stage := func(s Stage) Event { return Event{Kind: EventStage, Stage: s, At: at} }
+	tests := []struct {
+		name   string
+		sqlAt  *time.Time
+		events []Event
+		want   string // the outbox kind, "" for none
+	}{
+		{"NoEvents", &at, nil, ""},
+		{"NeverAnSQL", nil, []Event{stage(StageMQL)}, ""},
+		{"BecameAnSQL", &at, []Event{stage(StageLead), stage(StageMQL), stage(StageSQL)}, OutboxAnnounceLead},
+		{"ChangedAfterwards", &at, []Event{stage(StageContacted)}, OutboxRefreshLead},
+		{"Released", &at, []Event{{Kind: EventRelease, Stage: StageSQL, At: at}}, OutboxRefreshLead},
+		{"Erased", &at, []Event{{Kind: EventErased, Stage: StageClaimed, At: at}}, OutboxRefreshLead},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l := &Lead{ID: 7, SQLAt: tc.sqlAt}
+			c := NewChange(l, tc.events)
+			if len(c.Events) != len(tc.events) {
+				t.Fatalf("events = %d, want %d", len(c.Events), len(tc.events))
+			}
+			got := ""
+			if len(c.Outbox) > 1 {
+				t.Fatalf("outbox = %+v, want at most one message", c.Outbox)
+			}
+			if len(c.Outbox) == 1 {
+				got = c.Outbox[0].Kind
+				if c.Outbox[0].LeadID != 7 {
+					t.Errorf("outbox lead = %d, want 7", c.Outbox[0].LeadID)
+				}
+			}
+			if got != tc.want {
+				t.Errorf("outbox kind = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestLeadClaim(t *testing.T) {
+	sqlAt := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	owner := Owner{Platform: "slack", UserID: "U1"}
+	for _, st := range AllStages {
+		t.Run(string(st), func(t *testing.T) {
+			due := sqlAt.Add(2 * time.Hour)
+			l := &Lead{ID: 3, Stage: st, Reached: StageSQL.Rank(), SQLAt: &sqlAt, ClaimDueAt: &due}
+			change, ok := l.Claim(owner, sqlAt.Add(3*time.Hour), "slack:U1")
+			if ok != (st == StageSQL) {
+				t.Fatalf("Claim of a %s lead won = %v", st, ok)
+			}
+			if !ok {
+				if l.Stage != st || !l.Owner.IsZero() || len(change.Events) != 0 {
+					t.Fatalf("a lost claim changed the lead: %+v %+v", l, change)
+				}
+				return
+			}
+			if l.Stage != StageClaimed || l.Owner != owner || !l.SLABreached || l.Reached != StageClaimed.Rank() {
+				t.Fatalf("claimed lead = %+v", l)
+			}
+			if len(change.Events) != 1 || change.Events[0].Stage != StageClaimed || len(change.Outbox) != 1 || change.Outbox[0].Kind != OutboxRefreshLead {
+				t.Fatalf("change = %+v", change)
+			}
+		})
+	}
+}
