@@ -31,8 +31,6 @@ type Handler struct {
 	Policy    handoff.Policy
 	Now       func() time.Time // time.Now when nil
 	Logger    *slog.Logger     // slog.Default when nil
-	// OnSaved is called after a request changed a lead; may be nil.
-	OnSaved func()
 }
 
 // Register adds the route to mux.
@@ -95,7 +93,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var out answer
-	changed := false
 	for _, in := range inputs {
 		at := now().UTC()
 		res, kept, err := connector.Save(func(in handoff.LeadInput) (handoff.SaveResult, error) {
@@ -107,19 +104,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			logger.ErrorContext(r.Context(), "hubspot: save contact", "external_id", in.ExternalID, "err", err)
-			if changed && h.OnSaved != nil {
-				h.OnSaved()
-			}
 			reply(w, http.StatusInternalServerError, answer{Error: "could not store the contact; retry later"})
 			return
 		}
-		changed = changed || res.Changed
 		out.Leads = append(out.Leads, Result{ExternalID: res.Lead.ExternalID, Stage: res.Lead.Stage, Created: res.Created, StageKept: kept})
 	}
 	out.Stored = len(out.Leads)
-	if changed && h.OnSaved != nil {
-		h.OnSaved()
-	}
 	reply(w, http.StatusOK, out)
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -53,16 +54,16 @@ const flatContact = `{"hs_object_id": 202, "firstname": "Bo", "lastname": "Holm"
 
 type server struct {
 	*httptest.Server
-	saved int
+	saved atomic.Int64 // the store's OnQueued calls: chat work committed
 }
 
 func newServer(t *testing.T, s *storage.Store, publicURL string) *server {
 	t.Helper()
 	srv := &server{}
+	s.OnQueued(func() { srv.saved.Add(1) })
 	mux := http.NewServeMux()
 	(&hubspot.Handler{Secret: secret, PublicURL: publicURL, Store: s, Policy: handoff.DefaultPolicy(),
-		Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		OnSaved: func() { srv.saved++ }}).Register(mux)
+		Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Register(mux)
 	srv.Server = httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
@@ -182,8 +183,8 @@ func TestWebhookRefusesAndStoresNothing(t *testing.T) {
 				}
 			})
 		}
-		if n := countLeads(t, s, "101", "9", "10"); n != 0 || srv.saved != 0 {
-			t.Fatalf("%d leads stored, %d wake-ups after refused requests", n, srv.saved)
+		if n := countLeads(t, s, "101", "9", "10"); n != 0 || srv.saved.Load() != 0 {
+			t.Fatalf("%d leads stored, %d wake-ups after refused requests", n, srv.saved.Load())
 		}
 	})
 }

@@ -37,8 +37,6 @@ type Handler struct {
 	Policy handoff.Policy
 	Now    func() time.Time // time.Now when nil
 	Logger *slog.Logger     // slog.Default when nil
-	// OnSaved is called after a message changed a lead; may be nil.
-	OnSaved func()
 }
 
 // Register adds the route to mux.
@@ -97,16 +95,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.Now != nil {
 		now = h.Now
 	}
-	changed := false
-	defer func() {
-		if changed && h.OnSaved != nil {
-			h.OnSaved()
-		}
-	}()
 	for _, u := range updates {
 		at := now().UTC()
 		var stale bool
-		res, _, err := connector.Save(func(in handoff.LeadInput) (handoff.SaveResult, error) {
+		_, _, err := connector.Save(func(in handoff.LeadInput) (handoff.SaveResult, error) {
 			res, s, err := h.Store.SaveLeadVersion(r.Context(), in, h.Policy, at, Actor, Actor, u.Modified)
 			stale = s
 			return res, err
@@ -123,7 +115,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if stale {
 			logger.InfoContext(r.Context(), "salesforce: older or repeated state ignored", "notification", u.NotificationID, "lead", u.Input.ExternalID)
 		}
-		changed = changed || res.Changed
 	}
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	_, _ = io.WriteString(w, ack)

@@ -61,5 +61,6 @@ func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, polic
 	if err != nil {
 		return handoff.SaveResult{}, false, fmt.Errorf("storage: save %s lead %q: %w", source, in.ExternalID, err)
 	}
+	s.queued(queuedBy(res))
 	return res, false, nil
 }

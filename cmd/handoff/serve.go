@@ -80,9 +80,9 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now fun
 	api.Register(a.mux)
 	(&handlers.FunnelAPI{Store: store, Policy: cfg.Policy, Token: cfg.APIToken, Now: now, Logger: logger, Limit: api.Limit}).Register(a.mux)
 	(&hubspot.Handler{Secret: cfg.CRM.HubSpotSecret, PublicURL: cfg.CRM.PublicURL, Store: store, Policy: cfg.Policy,
-		Now: now, Logger: logger, OnSaved: api.OnOutbox}).Register(a.mux)
+		Now: now, Logger: logger}).Register(a.mux)
 	(&salesforce.Handler{OrgID: cfg.CRM.SalesforceOrgID, Token: cfg.CRM.SalesforceToken, Status: cfg.CRM.SalesforceStatus,
-		Store: store, Policy: cfg.Policy, Now: now, Logger: logger, OnSaved: api.OnOutbox}).Register(a.mux)
+		Store: store, Policy: cfg.Policy, Now: now, Logger: logger}).Register(a.mux)
 
 	if err := a.wireChat(); err != nil {
 		store.Close()
