@@ -26,9 +26,9 @@ func ownerOrManager(l *handoff.Lead, a Actor, manager bool) error {
 		return nil
 	}
 	if l.Owner.IsZero() {
-		return handoff.Errorf(handoff.EFORBIDDEN, "Claim *%s* first.", Escape(leadTitle(l)))
+		return handoff.Errorf(handoff.EFORBIDDEN, "Claim *%s* first.", Escape(LeadTitle(l)))
 	}
-	return handoff.Errorf(handoff.EFORBIDDEN, "Only %s (the owner) or a sales manager can do that with *%s*.", ownerRef(l.Owner), Escape(leadTitle(l)))
+	return handoff.Errorf(handoff.EFORBIDDEN, "Only %s (the owner) or a sales manager can do that with *%s*.", OwnerRef(l.Owner), Escape(LeadTitle(l)))
 }
 
 // anyoneWhileUnclaimed lets anyone act on an unclaimed SQL, and the owner
@@ -45,7 +45,7 @@ func managersOnly(l *handoff.Lead, a Actor, manager bool) error {
 	if manager {
 		return nil
 	}
-	return handoff.Errorf(handoff.EFORBIDDEN, "Only a sales manager can reassign *%s*.", Escape(leadTitle(l)))
+	return handoff.Errorf(handoff.EFORBIDDEN, "Only a sales manager can reassign *%s*.", Escape(LeadTitle(l)))
 }
 
 // update changes lead id for the actor under a row lock: allow decides who
@@ -95,7 +95,7 @@ func (b *Bot) moveTo(l *handoff.Lead, target handoff.Stage, now time.Time, a Act
 		return nil, nil
 	}
 	if !l.Stage.Open() {
-		return nil, handoff.Errorf(handoff.ECONFLICT, "*%s* is already %s.", Escape(leadTitle(l)), l.Stage)
+		return nil, handoff.Errorf(handoff.ECONFLICT, "*%s* is already %s.", Escape(LeadTitle(l)), l.Stage)
 	}
 	plan, err := handoff.PlanTransition(l.Stage, l.Reached, target)
 	if err != nil {
@@ -107,7 +107,7 @@ func (b *Bot) moveTo(l *handoff.Lead, target handoff.Stage, now time.Time, a Act
 // needsOwner refuses sales steps on a lead nobody owns.
 func needsOwner(l *handoff.Lead) error {
 	if l.Owner.IsZero() && l.Stage.Open() {
-		return handoff.Errorf(handoff.ECONFLICT, "Claim *%s* first.", Escape(leadTitle(l)))
+		return handoff.Errorf(handoff.ECONFLICT, "Claim *%s* first.", Escape(LeadTitle(l)))
 	}
 	return nil
 }
@@ -221,7 +221,7 @@ func (b *Bot) Release(ctx context.Context, a Actor, id int64) (*handoff.Lead, er
 	}
 	return b.update(ctx, a, id, allow, false, func(l *handoff.Lead, now time.Time) ([]handoff.Event, error) {
 		if l.Stage != handoff.StageClaimed {
-			return nil, handoff.Errorf(handoff.ECONFLICT, "*%s* is %s; after first contact use Lost or Recycle instead.", Escape(leadTitle(l)), l.Stage)
+			return nil, handoff.Errorf(handoff.ECONFLICT, "*%s* is %s; after first contact use Lost or Recycle instead.", Escape(LeadTitle(l)), l.Stage)
 		}
 		prev := l.Owner
 		l.Stage, l.Owner, l.ClaimedAt = handoff.StageSQL, handoff.Owner{}, nil
@@ -252,7 +252,7 @@ func (b *Bot) Reassign(ctx context.Context, a Actor, id int64, to string) (*hand
 				return nil, err
 			}
 		} else if !l.Stage.Open() {
-			return nil, handoff.Errorf(handoff.ECONFLICT, "*%s* is already %s.", Escape(leadTitle(l)), l.Stage)
+			return nil, handoff.Errorf(handoff.ECONFLICT, "*%s* is already %s.", Escape(LeadTitle(l)), l.Stage)
 		}
 		l.Owner = owner
 		changed = true
@@ -349,13 +349,13 @@ func (b *Bot) form(ctx context.Context, a Actor, action string, id int64) (*Form
 		return nil, err
 	}
 	if !l.Stage.Open() {
-		return nil, handoff.Errorf(handoff.ECONFLICT, "*%s* is already %s.", Escape(leadTitle(l)), l.Stage)
+		return nil, handoff.Errorf(handoff.ECONFLICT, "*%s* is already %s.", Escape(LeadTitle(l)), l.Stage)
 	}
 	state, err := encodeJSON(formState{Lead: id, Channel: a.Channel})
 	if err != nil {
 		return nil, err
 	}
-	title := leadTitle(l)
+	title := LeadTitle(l)
 	f := &Form{ID: action, State: state}
 	switch action {
 	case ActionNotAFit:

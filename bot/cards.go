@@ -43,11 +43,11 @@ func LeadCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 // Not a fit buttons.
 func NewLeadCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 	m := Message{
-		Summary:  "New SQL: " + Escape(leadTitle(l)),
-		Header:   "🆕 New SQL: " + leadTitle(l),
-		Sections: []Section{{Text: personLine(l), Fields: leadFields(l)}},
+		Summary:  "New SQL: " + Escape(LeadTitle(l)),
+		Header:   "🆕 New SQL: " + LeadTitle(l),
+		Sections: []Section{{Text: PersonLine(l), Fields: LeadFields(l)}},
 	}
-	if sla := slaLine(l, now, p); sla != "" {
+	if sla := SLALine(l, now, p); sla != "" {
 		m.Context = append(m.Context, sla)
 	}
 	m.Buttons = []Button{
@@ -60,15 +60,15 @@ func NewLeadCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 // ClaimedCard is the card of a claimed lead: the owner named, the contact
 // deadline, and the Log contact, Release and Reassign buttons.
 func ClaimedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
-	text := "Claimed by " + ownerRef(l.Owner)
+	text := "Claimed by " + OwnerRef(l.Owner)
 	if l.ClaimedAt != nil {
-		text += " · " + clock(*l.ClaimedAt, now, p)
+		text += " · " + Clock(*l.ClaimedAt, now, p)
 	}
 	m := Message{
-		Summary:  fmt.Sprintf("%s was claimed by %s", Escape(leadTitle(l)), ownerRef(l.Owner)),
-		Header:   "✋ Claimed: " + leadTitle(l),
-		Sections: []Section{{Text: personLine(l), Fields: leadFields(l)}, {Text: text}},
-		Context:  deadlineContext(l, now, p),
+		Summary:  fmt.Sprintf("%s was claimed by %s", Escape(LeadTitle(l)), OwnerRef(l.Owner)),
+		Header:   "✋ Claimed: " + LeadTitle(l),
+		Sections: []Section{{Text: PersonLine(l), Fields: LeadFields(l)}, {Text: text}},
+		Context:  DeadlineContext(l, now, p),
 	}
 	m.Buttons = []Button{
 		button(ActionLogContact, l, "📞 Log contact", StylePrimary),
@@ -82,19 +82,19 @@ func ClaimedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 // made contact and when, and the Opportunity (until reached), Won, Lost,
 // Recycle and Reassign buttons.
 func ContactedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
-	text := "Contacted by " + ownerRef(l.Owner)
+	text := "Contacted by " + OwnerRef(l.Owner)
 	if l.ContactedAt != nil {
-		text += " · " + clock(*l.ContactedAt, now, p)
+		text += " · " + Clock(*l.ContactedAt, now, p)
 	}
-	header := "📞 Contacted: " + leadTitle(l)
+	header := "📞 Contacted: " + LeadTitle(l)
 	if l.Stage == handoff.StageOpportunity {
-		header = "💡 Opportunity: " + leadTitle(l)
-		text = "Opportunity worked by " + ownerRef(l.Owner)
+		header = "💡 Opportunity: " + LeadTitle(l)
+		text = "Opportunity worked by " + OwnerRef(l.Owner)
 	}
 	m := Message{
-		Summary:  fmt.Sprintf("%s: %s", Escape(leadTitle(l)), l.Stage),
+		Summary:  fmt.Sprintf("%s: %s", Escape(LeadTitle(l)), l.Stage),
 		Header:   header,
-		Sections: []Section{{Text: personLine(l), Fields: leadFields(l)}, {Text: text}},
+		Sections: []Section{{Text: PersonLine(l), Fields: LeadFields(l)}, {Text: text}},
 	}
 	if l.SLABreached {
 		m.Context = append(m.Context, "⚠️ The SLA was breached for this lead.")
@@ -120,24 +120,24 @@ func ClosedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 	case handoff.StageWon:
 		amount := FormatAmount(l.AmountMinor, p.Targets.Currency)
 		m = Message{
-			Summary:  fmt.Sprintf("%s was won: %s", Escape(leadTitle(l)), amount),
-			Header:   "🏆 Won: " + leadTitle(l),
-			Sections: []Section{{Text: personLine(l)}, {Fields: []Field{{Key: "Won by", Value: ownerRef(l.Owner)}, {Key: "Amount", Value: amount}}}},
+			Summary:  fmt.Sprintf("%s was won: %s", Escape(LeadTitle(l)), amount),
+			Header:   "🏆 Won: " + LeadTitle(l),
+			Sections: []Section{{Text: PersonLine(l)}, {Fields: []Field{{Key: "Won by", Value: OwnerRef(l.Owner)}, {Key: "Amount", Value: amount}}}},
 		}
 	case handoff.StageLost:
 		m = Message{
-			Summary:  Escape(leadTitle(l)) + " was lost",
-			Header:   "Lost: " + leadTitle(l),
-			Sections: []Section{{Text: personLine(l)}, {Fields: []Field{{Key: "Owner", Value: ownerRef(l.Owner)}, {Key: "Reason", Value: orDash(l.Reason)}}}},
+			Summary:  Escape(LeadTitle(l)) + " was lost",
+			Header:   "Lost: " + LeadTitle(l),
+			Sections: []Section{{Text: PersonLine(l)}, {Fields: []Field{{Key: "Owner", Value: OwnerRef(l.Owner)}, {Key: "Reason", Value: OrDash(l.Reason)}}}},
 		}
 	default:
 		m = Message{
-			Summary:  Escape(leadTitle(l)) + " went back to marketing",
-			Header:   "♻️ Back to marketing: " + leadTitle(l),
-			Sections: []Section{{Text: personLine(l)}, {Fields: []Field{{Key: "Reason", Value: orDash(l.Reason)}}}},
+			Summary:  Escape(LeadTitle(l)) + " went back to marketing",
+			Header:   "♻️ Back to marketing: " + LeadTitle(l),
+			Sections: []Section{{Text: PersonLine(l)}, {Fields: []Field{{Key: "Reason", Value: OrDash(l.Reason)}}}},
 		}
 	}
-	m.Context = []string{"Closed " + clock(l.UpdatedAt, now, p)}
+	m.Context = []string{"Closed " + Clock(l.UpdatedAt, now, p)}
 	return m
 }
 
@@ -145,20 +145,20 @@ func ClosedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 // contact detail, the contact deadline and a Log contact button.
 func OwnerDM(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 	fields := []Field{
-		{Key: "Name", Value: orDash(Escape(l.Name))},
-		{Key: "Title", Value: orDash(Escape(l.Title))},
-		{Key: "Company", Value: orDash(Escape(l.Company))},
-		{Key: "Email", Value: orDash(Escape(l.Email))},
-		{Key: "Phone", Value: orDash(Escape(l.Phone))},
+		{Key: "Name", Value: OrDash(Escape(l.Name))},
+		{Key: "Title", Value: OrDash(Escape(l.Title))},
+		{Key: "Company", Value: OrDash(Escape(l.Company))},
+		{Key: "Email", Value: OrDash(Escape(l.Email))},
+		{Key: "Phone", Value: OrDash(Escape(l.Phone))},
 		{Key: "Score", Value: strconv.Itoa(l.Score)},
-		{Key: "Source", Value: orDash(Escape(l.Source))},
-		{Key: "Campaign", Value: orDash(Escape(l.Campaign))},
+		{Key: "Source", Value: OrDash(Escape(l.Source))},
+		{Key: "Campaign", Value: OrDash(Escape(l.Campaign))},
 	}
 	return Message{
-		Summary:  "You claimed " + Escape(leadTitle(l)),
-		Header:   "You claimed " + leadTitle(l),
+		Summary:  "You claimed " + Escape(LeadTitle(l)),
+		Header:   "You claimed " + LeadTitle(l),
 		Sections: []Section{{Fields: fields}},
-		Context:  deadlineContext(l, now, p),
+		Context:  DeadlineContext(l, now, p),
 		Buttons:  []Button{button(ActionLogContact, l, "📞 Log contact", StylePrimary)},
 	}
 }
@@ -172,9 +172,9 @@ func button(action string, l *handoff.Lead, text string, style ButtonStyle) Butt
 	return Button{ActionID: action, Value: strconv.FormatInt(l.ID, 10), Text: text, Style: style}
 }
 
-// leadTitle is the plain-text name of the lead: its company, else its
+// LeadTitle is the plain-text name of the lead: its company, else its
 // person, else its external id.
-func leadTitle(l *handoff.Lead) string {
+func LeadTitle(l *handoff.Lead) string {
 	for _, s := range []string{l.Company, l.Name, l.ExternalID} {
 		if s != "" {
 			return s
@@ -183,7 +183,9 @@ func leadTitle(l *handoff.Lead) string {
 	return fmt.Sprintf("lead %d", l.ID)
 }
 
-func personLine(l *handoff.Lead) string {
+// PersonLine names the lead's person in bold with their title and company,
+// as a card's text shows them.
+func PersonLine(l *handoff.Lead) string {
 	name := l.Name
 	if name == "" {
 		name = l.Email
@@ -201,7 +203,8 @@ func personLine(l *handoff.Lead) string {
 	return line
 }
 
-func leadFields(l *handoff.Lead) []Field {
+// LeadFields are the lead's key facts as card fields.
+func LeadFields(l *handoff.Lead) []Field {
 	src := Escape(l.Source)
 	if l.Campaign != "" {
 		if src != "" {
@@ -210,26 +213,26 @@ func leadFields(l *handoff.Lead) []Field {
 		src += Escape(l.Campaign)
 	}
 	return []Field{
-		{Key: "Company", Value: orDash(Escape(l.Company))},
-		{Key: "Source / campaign", Value: orDash(src)},
+		{Key: "Company", Value: OrDash(Escape(l.Company))},
+		{Key: "Source / campaign", Value: OrDash(src)},
 		{Key: "Score", Value: strconv.Itoa(l.Score)},
 	}
 }
 
-// slaLine states the claim and contact deadlines of a new SQL, e.g.
+// SLALine states the claim and contact deadlines of a new SQL, e.g.
 // "⏱ Claim within 2 h (by 11:00) · contact by Tue 14:00".
-func slaLine(l *handoff.Lead, now time.Time, p handoff.Policy) string {
+func SLALine(l *handoff.Lead, now time.Time, p handoff.Policy) string {
 	var parts []string
 	if l.ClaimDueAt != nil {
 		left := p.Between(now, *l.ClaimDueAt)
 		if left > 0 {
-			parts = append(parts, fmt.Sprintf("Claim within %s (by %s)", FormatDuration(left), clock(*l.ClaimDueAt, now, p)))
+			parts = append(parts, fmt.Sprintf("Claim within %s (by %s)", FormatDuration(left), Clock(*l.ClaimDueAt, now, p)))
 		} else {
 			parts = append(parts, fmt.Sprintf("Claim overdue by %s", FormatDuration(-left)))
 		}
 	}
 	if l.ContactDueAt != nil {
-		parts = append(parts, "contact by "+clock(*l.ContactDueAt, now, p))
+		parts = append(parts, "contact by "+Clock(*l.ContactDueAt, now, p))
 	}
 	if len(parts) == 0 {
 		return ""
@@ -237,15 +240,15 @@ func slaLine(l *handoff.Lead, now time.Time, p handoff.Policy) string {
 	return "⏱ " + strings.Join(parts, " · ")
 }
 
-// deadlineContext states the contact deadline of a claimed lead.
-func deadlineContext(l *handoff.Lead, now time.Time, p handoff.Policy) []string {
+// DeadlineContext states the contact deadline of a claimed lead.
+func DeadlineContext(l *handoff.Lead, now time.Time, p handoff.Policy) []string {
 	var out []string
 	if l.ContactDueAt != nil {
 		left := p.Between(now, *l.ContactDueAt)
 		if left > 0 {
-			out = append(out, fmt.Sprintf("⏱ Contact by %s (%s left)", clock(*l.ContactDueAt, now, p), FormatDuration(left)))
+			out = append(out, fmt.Sprintf("⏱ Contact by %s (%s left)", Clock(*l.ContactDueAt, now, p), FormatDuration(left)))
 		} else {
-			out = append(out, fmt.Sprintf("⚠️ Contact was due %s", clock(*l.ContactDueAt, now, p)))
+			out = append(out, fmt.Sprintf("⚠️ Contact was due %s", Clock(*l.ContactDueAt, now, p)))
 		}
 	}
 	if l.SLABreached {
@@ -254,9 +257,9 @@ func deadlineContext(l *handoff.Lead, now time.Time, p handoff.Policy) []string 
 	return out
 }
 
-// ownerRef names a lead's owner: a mention when the platform user is known,
+// OwnerRef names a lead's owner: a mention when the platform user is known,
 // else the email, else "nobody".
-func ownerRef(o handoff.Owner) string {
+func OwnerRef(o handoff.Owner) string {
 	switch {
 	case o.UserID != "" && o.Platform != "":
 		label := o.Email
@@ -272,16 +275,17 @@ func ownerRef(o handoff.Owner) string {
 	return "nobody"
 }
 
-func orDash(s string) string {
+// OrDash is s, or "–" when s is empty.
+func OrDash(s string) string {
 	if s == "" {
 		return "–"
 	}
 	return s
 }
 
-// clock formats t as wall clock in the policy's zone: "Tue 14:00" within a
+// Clock formats t as wall clock in the policy's zone: "Tue 14:00" within a
 // week of now, "Tue 2 Dec 14:00" further away.
-func clock(t, now time.Time, p handoff.Policy) string {
+func Clock(t, now time.Time, p handoff.Policy) string {
 	loc := p.Location
 	if loc == nil {
 		loc = time.UTC

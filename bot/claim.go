@@ -38,9 +38,9 @@ func (b *Bot) Claim(ctx context.Context, a Actor, id int64) error {
 		case isOwner(lead, a):
 			return nil
 		case !lead.Owner.IsZero() && lead.Stage.Open():
-			return handoff.Errorf(handoff.ECONFLICT, "Too late: %s already claimed *%s*.", ownerRef(lead.Owner), Escape(leadTitle(lead)))
+			return handoff.Errorf(handoff.ECONFLICT, "Too late: %s already claimed *%s*.", OwnerRef(lead.Owner), Escape(LeadTitle(lead)))
 		default:
-			return handoff.Errorf(handoff.ECONFLICT, "*%s* is %s and can no longer be claimed.", Escape(leadTitle(lead)), lead.Stage)
+			return handoff.Errorf(handoff.ECONFLICT, "*%s* is %s and can no longer be claimed.", Escape(LeadTitle(lead)), lead.Stage)
 		}
 	}
 	b.logger.InfoContext(ctx, "bot: lead claimed", "lead", id, "owner", a.String())

@@ -16,10 +16,10 @@ func ReminderCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 	}
 	text := fmt.Sprintf("⏰ Reminder: contact %s within *%s*.", personOrCompany(l), left)
 	return Message{
-		Summary:  "Reminder: contact " + Escape(leadTitle(l)) + " within " + left,
-		Header:   "⏰ Contact " + leadTitle(l) + " soon",
-		Sections: []Section{{Text: text, Fields: leadFields(l)}},
-		Context:  deadlineContext(l, now, p),
+		Summary:  "Reminder: contact " + Escape(LeadTitle(l)) + " within " + left,
+		Header:   "⏰ Contact " + LeadTitle(l) + " soon",
+		Sections: []Section{{Text: text, Fields: LeadFields(l)}},
+		Context:  DeadlineContext(l, now, p),
 		Buttons:  []Button{button(ActionLogContact, l, "📞 Log contact", StylePrimary)},
 		Private:  true,
 	}
@@ -42,14 +42,14 @@ func EscalationCard(l *handoff.Lead, n handoff.SLANotice, now time.Time, p hando
 		what = "was not contacted within " + agreedTime(p.ContactWithin, p)
 	}
 	fields := []Field{
-		{Key: "Owner", Value: ownerRef(n.Owner)},
-		{Key: "Deadline", Value: clock(n.Due, now, p) + " (" + late + ")"},
+		{Key: "Owner", Value: OwnerRef(n.Owner)},
+		{Key: "Deadline", Value: Clock(n.Due, now, p) + " (" + late + ")"},
 		{Key: "Stage", Value: string(l.Stage)},
 		{Key: "Score", Value: fmt.Sprint(l.Score)},
 	}
 	m := Message{
-		Summary:  "SLA breach: " + Escape(leadTitle(l)) + " " + what,
-		Header:   "🚨 SLA breach: " + leadTitle(l),
+		Summary:  "SLA breach: " + Escape(LeadTitle(l)) + " " + what,
+		Header:   "🚨 SLA breach: " + LeadTitle(l),
 		Sections: []Section{{Text: personOrCompany(l) + " " + what + ".", Fields: fields}},
 	}
 	if p.ReleaseOnBreach && n.Action == handoff.SLAEscalateContact && n.Owner.UserID != "" {
@@ -77,5 +77,5 @@ func personOrCompany(l *handoff.Lead) string {
 	if l.Name != "" && l.Company != "" {
 		return "*" + Escape(l.Name) + "* (" + Escape(l.Company) + ")"
 	}
-	return "*" + Escape(leadTitle(l)) + "*"
+	return "*" + Escape(LeadTitle(l)) + "*"
 }

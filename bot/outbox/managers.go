@@ -6,6 +6,7 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/report"
 )
 
 // remind delivers a handoff.OutboxRemind message: a direct message to the
@@ -96,11 +97,11 @@ func (d *Dispatcher) postToManagers(ctx context.Context, m handoff.OutboxMessage
 }
 
 // digest delivers a handoff.OutboxDigest message to the managers' channel
-// of every platform that has one. The store must implement bot.DigestStore
+// of every platform that has one. The store must implement report.DigestStore
 // (*storage.Store does).
 func (d *Dispatcher) digest(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
 	return d.postToManagers(ctx, m, func() (bot.Message, error) {
-		store, ok := d.cfg.Store.(bot.DigestStore)
+		store, ok := d.cfg.Store.(report.DigestStore)
 		if !ok {
 			return bot.Message{}, bot.Permanent(fmt.Errorf("the outbox store cannot build digests"))
 		}
@@ -108,7 +109,7 @@ func (d *Dispatcher) digest(ctx context.Context, m handoff.OutboxMessage) (strin
 		if err := decodePayload(m.Payload, &req); err != nil {
 			return bot.Message{}, bot.Permanent(err)
 		}
-		msg, err := bot.BuildDigest(ctx, store, d.cfg.Policy, req, d.cfg.Now())
+		msg, err := report.BuildDigest(ctx, store, d.cfg.Policy, req, d.cfg.Now())
 		if handoff.ErrorCode(err) == handoff.EINVALID {
 			return bot.Message{}, bot.Permanent(err)
 		}

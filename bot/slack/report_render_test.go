@@ -11,6 +11,7 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/report"
 	slackbot "github.com/handoff/handoff/bot/slack"
 )
 
@@ -140,10 +141,10 @@ func reportMessages(t *testing.T, p handoff.Policy, owner handoff.Owner) map[str
 		{Kind: handoff.EventReminder, Stage: handoff.StageClaimed, At: claimed.ClaimedAt.Add(time.Hour), Actor: handoff.ActorSystem},
 	}
 	return map[string]bot.Message{
-		"report_funnel":  bot.FunnelMessage(funnel, now, p),
-		"report_sla":     bot.SLAMessage(open, reps, month, now, p),
-		"report_digest":  bot.DigestMessage(weekFunnel, activity, open, trend, now, p),
-		"report_history": bot.HistoryMessage(claimed, events, now, p),
-		"report_empty":   bot.LeadsMessage("Your open leads", nil, false, now, p),
+		"report_funnel":  report.FunnelMessage(funnel, now, p),
+		"report_sla":     report.SLAMessage(open, reps, month, now, p),
+		"report_digest":  report.DigestMessage(weekFunnel, activity, open, trend, now, p),
+		"report_history": report.HistoryMessage(claimed, events, now, p),
+		"report_empty":   report.LeadsMessage("Your open leads", nil, false, now, p),
 	}
 }

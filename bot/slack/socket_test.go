@@ -16,6 +16,7 @@ import (
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/outbox"
+	"github.com/handoff/handoff/bot/report"
 	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/internal/fakeslack"
 	"github.com/handoff/handoff/storage"
@@ -75,7 +76,7 @@ func newSocketRig(t *testing.T, s *storage.Store, appTok string, opts ...socketm
 	b := bot.New(bot.Config{Store: s, Policy: policy, Logger: quiet,
 		Managers:  map[string]bot.Managers{slackbot.Name: slackbot.NewManagers(api, nil, "SMANAGERS")},
 		Directory: map[string]bot.Directory{slackbot.Name: platform}})
-	answerer := slowWhenAsked{&bot.Reports{Store: s, Policy: policy}}
+	answerer := slowWhenAsked{&report.Reports{Store: s, Policy: policy}}
 	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Answerer: answerer, Dedup: s, Logger: quiet,
 		AnswerWithin: 200 * time.Millisecond})
 	logs := &lockedBuffer{}

@@ -9,7 +9,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/handoff/handoff/bot"
-	"github.com/handoff/handoff/bot/text"
+	"github.com/handoff/handoff/bot/report"
 )
 
 // Limits of the data_table and data_visualization blocks.
@@ -38,7 +38,7 @@ const (
 func tableBlock(i int, t bot.Table, native bool, budget *int) slackapi.Block {
 	id := fmt.Sprintf("%s%d", tableBlockPrefix, i)
 	classic := func() slackapi.Block {
-		return preformatted(id, t.Title, text.Table(bot.Table{Columns: t.Columns, Rows: t.Rows, Numeric: t.Numeric}), len(t.Rows) == 0)
+		return preformatted(id, t.Title, report.Table(bot.Table{Columns: t.Columns, Rows: t.Rows, Numeric: t.Numeric}), len(t.Rows) == 0)
 	}
 	if !native || len(t.Rows) == 0 || len(t.Columns) == 0 || len(t.Columns) > maxTableColumns {
 		return classic()
@@ -142,7 +142,7 @@ func parseNumber(s string) (float64, bool) {
 func chartBlock(i int, c bot.Chart, native bool) slackapi.Block {
 	id := fmt.Sprintf("%s%d", chartBlockPrefix, i)
 	fallback := func() slackapi.Block {
-		body := text.Chart(bot.Chart{Kind: c.Kind, Categories: c.Categories, Series: c.Series, Unit: c.Unit})
+		body := report.Chart(bot.Chart{Kind: c.Kind, Categories: c.Categories, Series: c.Series, Unit: c.Unit})
 		return preformatted(id, c.Title, body, len(c.Categories) == 0 || len(c.Series) == 0)
 	}
 	if !native || len(c.Categories) == 0 || len(c.Series) == 0 {

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/handoff/handoff/bot"
-	"github.com/handoff/handoff/bot/text"
+	"github.com/handoff/handoff/bot/report"
 )
 
 // table is an Adaptive Card Table element (schema 1.5).
@@ -99,7 +99,7 @@ func (r *renderer) chart(c bot.Chart) []any {
 			if i < len(s.Values) {
 				v = s.Values[i]
 			}
-			row = append(row, text.Number(v, c.Unit))
+			row = append(row, report.Number(v, c.Unit))
 		}
 		if single {
 			bar := " "

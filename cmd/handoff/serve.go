@@ -14,6 +14,7 @@ import (
 
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/outbox"
+	"github.com/handoff/handoff/bot/report"
 	slackbot "github.com/handoff/handoff/bot/slack"
 	teamsbot "github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/config"
@@ -158,7 +159,7 @@ func (a *app) wireChat() error {
 	b := bot.New(bot.Config{Store: store, Policy: cfg.Policy, Now: a.now, Logger: a.logger,
 		Managers: managers, Directory: directory})
 
-	reports := bot.NewCommandLimit(&bot.Reports{Store: store, Policy: cfg.Policy, Now: a.now})
+	reports := bot.NewCommandLimit(&report.Reports{Store: store, Policy: cfg.Policy, Now: a.now})
 	if slackAPI != nil {
 		slackApp := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: slackPlatform, Answerer: reports, Dedup: store, Now: a.now, Logger: a.logger})
 		if cfg.Slack.SocketMode() {

@@ -1,10 +1,10 @@
-package text_test
+package report_test
 
 import (
 	"testing"
 
 	"github.com/handoff/handoff/bot"
-	"github.com/handoff/handoff/bot/text"
+	"github.com/handoff/handoff/bot/report"
 )
 
 func TestRender(t *testing.T) {
@@ -51,21 +51,21 @@ Trend
 
 [✋ Claim] [Not a fit]
 `
-	if got := text.Render(m); got != want {
+	if got := report.Render(m); got != want {
 		t.Errorf("Render:\n%s\nwant:\n%s", got, want)
 	}
-	names := text.Options{Names: func(platform, id string) (string, bool) { return map[string]string{"U2": "Mette"}[id], id == "U2" }}
+	names := report.Options{Names: func(platform, id string) (string, bool) { return map[string]string{"U2": "Mette"}[id], id == "U2" }}
 	if got := names.Plain(bot.Mention("U2") + " &lt;3"); got != "@Mette <3" {
 		t.Errorf("Plain = %q", got)
 	}
-	if got := text.Render(bot.Message{Summary: "*Only* a summary"}); got != "Only a summary\n" {
+	if got := report.Render(bot.Message{Summary: "*Only* a summary"}); got != "Only a summary\n" {
 		t.Errorf("summary-only = %q", got)
 	}
 }
 
 func TestWidth(t *testing.T) {
 	for s, want := range map[string]int{"abc": 3, "✅": 2, "⚠️": 2, "📊 x": 4, "æøå": 3, "─": 1} {
-		if got := text.Width(s); got != want {
+		if got := report.Width(s); got != want {
 			t.Errorf("Width(%q) = %d, want %d", s, got, want)
 		}
 	}

@@ -1,4 +1,4 @@
-package bot_test
+package report_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/report"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -108,11 +109,11 @@ func buildReportLog(t *testing.T, s *storage.Store) handoff.Policy {
 	return l.p
 }
 
-func reports(s *storage.Store, p handoff.Policy) *bot.Reports {
-	return &bot.Reports{Store: s, Policy: p, Now: func() time.Time { return reportNow }}
+func reports(s *storage.Store, p handoff.Policy) *report.Reports {
+	return &report.Reports{Store: s, Policy: p, Now: func() time.Time { return reportNow }}
 }
 
-func ask(t *testing.T, r *bot.Reports, name, text string) bot.Message {
+func ask(t *testing.T, r *report.Reports, name, text string) bot.Message {
 	t.Helper()
 	m, err := r.Answer(context.Background(), bot.Command{Platform: "slack", Name: name, Text: text, UserID: "U1", Channel: "CMKT"})
 	if err != nil {

@@ -1,8 +1,10 @@
-// Package text renders bot messages as plain text for a terminal: the
-// header underlined, sections and fields, tables with aligned columns,
-// charts as bars of █ characters, context lines and buttons as [Claim].
-// `handoff digest --print` and the demo use it.
-package text
+// The terminal renderer: bot messages as plain text, the header
+// underlined, sections and fields, tables with aligned columns, charts as
+// bars of █ characters, context lines and buttons as [Claim]. `handoff
+// digest --print` uses it; the Slack and Teams renderers use its tables,
+// charts and numbers where a platform has no native block.
+
+package report
 
 import (
 	"math"
@@ -84,7 +86,7 @@ func (o Options) Render(m bot.Message) string {
 	return strings.Join(blocks, "\n\n") + "\n"
 }
 
-// Plain turns Message markup into plain text: bold stars dropped, entities
+// Plain turns bot.Message markup into plain text: bold stars dropped, entities
 // decoded, mentions written as names.
 func (o Options) Plain(s string) string {
 	var b strings.Builder

@@ -1,4 +1,4 @@
-package bot
+package report
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
 )
 
 // DigestStore is what the weekly digest reads; *storage.Store implements it.
@@ -32,24 +33,24 @@ const digestBreachLimit = 10
 // marketing's SQLs and sales' customers against the agreement pro rata,
 // and the last 8 weeks' trend as charts. It returns an EINVALID error for a
 // request without a week and a wrapped error when the store fails.
-func BuildDigest(ctx context.Context, store DigestStore, policy handoff.Policy, req handoff.DigestRequest, now time.Time) (Message, error) {
+func BuildDigest(ctx context.Context, store DigestStore, policy handoff.Policy, req handoff.DigestRequest, now time.Time) (bot.Message, error) {
 	week, err := digestWeek(req, now, policy)
 	if err != nil {
-		return Message{}, err
+		return bot.Message{}, err
 	}
 	filter := handoff.FunnelFilter{Period: week, Now: now}
 	counts, err := store.FunnelCounts(ctx, filter)
 	if err != nil {
-		return Message{}, fmt.Errorf("bot: digest %s: %w", week.Label, err)
+		return bot.Message{}, fmt.Errorf("bot: digest %s: %w", week.Label, err)
 	}
 	funnel := handoff.NewFunnel(filter, counts, policy)
 	reps, err := store.RepActivity(ctx, week, now)
 	if err != nil {
-		return Message{}, fmt.Errorf("bot: digest %s: %w", week.Label, err)
+		return bot.Message{}, fmt.Errorf("bot: digest %s: %w", week.Label, err)
 	}
 	open, err := store.OpenSQLs(ctx, now, digestBreachLimit)
 	if err != nil {
-		return Message{}, fmt.Errorf("bot: digest %s: %w", week.Label, err)
+		return bot.Message{}, fmt.Errorf("bot: digest %s: %w", week.Label, err)
 	}
 	weeks := make([]handoff.Period, DigestTrendWeeks)
 	for i := range weeks {
@@ -57,12 +58,12 @@ func BuildDigest(ctx context.Context, store DigestStore, policy handoff.Policy, 
 		y, m, d := week.Start.Date()
 		weeks[i], err = handoff.ParsePeriod("week", time.Date(y, m, d-7*back, 12, 0, 0, 0, week.Start.Location()), week.Start.Location())
 		if err != nil {
-			return Message{}, fmt.Errorf("bot: digest %s: %w", week.Label, err)
+			return bot.Message{}, fmt.Errorf("bot: digest %s: %w", week.Label, err)
 		}
 	}
 	trend, err := store.Trend(ctx, weeks, now)
 	if err != nil {
-		return Message{}, fmt.Errorf("bot: digest %s: %w", week.Label, err)
+		return bot.Message{}, fmt.Errorf("bot: digest %s: %w", week.Label, err)
 	}
 	return DigestMessage(funnel, reps, open, trend, now, policy), nil
 }
@@ -90,25 +91,25 @@ func digestWeek(req handoff.DigestRequest, now time.Time, p handoff.Policy) (han
 // DigestMessage lays out the weekly digest from its numbers: f is the
 // funnel of the week, reps what each rep did in it, open the SQLs open now
 // and trend the last weeks, the reported one last.
-func DigestMessage(f handoff.Funnel, reps []handoff.RepActivity, open handoff.OpenSQLs, trend []handoff.TrendPoint, now time.Time, p handoff.Policy) Message {
-	fields := []Field{
+func DigestMessage(f handoff.Funnel, reps []handoff.RepActivity, open handoff.OpenSQLs, trend []handoff.TrendPoint, now time.Time, p handoff.Policy) bot.Message {
+	fields := []bot.Field{
 		{Key: "Contacted in time", Value: slaText(f.SLA)},
 		{Key: "Open breaches now", Value: breachedMark(open.BreachedTotal)},
 		{Key: "Median time to claim", Value: secondsOrDash(f.MedianSecondsToClaim)},
 		{Key: "Median time to contact", Value: secondsOrDash(f.MedianSecondsToContact)},
 		{Key: "Marketing: SQLs delivered", Value: targetText(f.SQLs, f.Targets.SQLs)},
-		{Key: "Sales: customers won", Value: targetText(f.Won, f.Targets.Customers) + " · " + FormatAmount(int64(math.Round(f.Revenue*100)), f.Currency)},
+		{Key: "Sales: customers won", Value: targetText(f.Won, f.Targets.Customers) + " · " + bot.FormatAmount(int64(math.Round(f.Revenue*100)), f.Currency)},
 	}
-	m := Message{
+	m := bot.Message{
 		Summary: fmt.Sprintf("SLA digest %s: %s contacted in time, %d open breaches, %d SQLs, %d won",
 			f.Period.Label, pct(f.SLA.Compliance), open.BreachedTotal, f.SQLs, f.Won),
 		Header:   "📬 Weekly SLA digest · " + f.Period.Label,
-		Sections: []Section{{Text: periodSpan(f.Period, p), Fields: fields}},
+		Sections: []bot.Section{{Text: periodSpan(f.Period, p), Fields: fields}},
 	}
-	perRep := Table{Title: "Per rep", Columns: []string{"Rep", "Claimed", "Contacted", "In time", "Breaches", "Median to contact"},
+	perRep := bot.Table{Title: "Per rep", Columns: []string{"Rep", "Claimed", "Contacted", "In time", "Breaches", "Median to contact"},
 		Numeric: []bool{false, true, true, true, true, false}}
 	for _, r := range reps {
-		name := ownerRef(r.Owner)
+		name := bot.OwnerRef(r.Owner)
 		if r.Owner.IsZero() {
 			name = "nobody (never claimed)"
 		}
@@ -123,10 +124,10 @@ func DigestMessage(f handoff.Funnel, reps []handoff.RepActivity, open handoff.Op
 	m.Tables = append(m.Tables, perRep, breachTable(open, now, p))
 
 	if len(trend) > 0 {
-		volume := Chart{Kind: ChartBar, Title: fmt.Sprintf("SQLs and customers won, last %d weeks", len(trend)),
-			Series: []Series{{Name: "SQLs"}, {Name: "Won"}}}
-		sla := Chart{Kind: ChartLine, Title: fmt.Sprintf("Contacted in time, last %d weeks", len(trend)), Unit: "%",
-			Series: []Series{{Name: "In time %"}}}
+		volume := bot.Chart{Kind: bot.ChartBar, Title: fmt.Sprintf("SQLs and customers won, last %d weeks", len(trend)),
+			Series: []bot.Series{{Name: "SQLs"}, {Name: "Won"}}}
+		sla := bot.Chart{Kind: bot.ChartLine, Title: fmt.Sprintf("Contacted in time, last %d weeks", len(trend)), Unit: "%",
+			Series: []bot.Series{{Name: "In time %"}}}
 		for _, t := range trend {
 			label := t.Period.Label
 			if _, w, ok := strings.Cut(label, "-"); ok {
@@ -142,7 +143,7 @@ func DigestMessage(f handoff.Funnel, reps []handoff.RepActivity, open handoff.Op
 			}
 			sla.Series[0].Values = append(sla.Series[0].Values, in)
 		}
-		m.Charts = []Chart{volume, sla}
+		m.Charts = []bot.Chart{volume, sla}
 	}
 	m.Context = append(m.Context, "In time: contacted by the deadline, of the SQLs whose contact deadline fell in the week. "+
 		"Targets are the monthly ones, pro rata for the week. Times are "+zoneName(p)+".")

@@ -1,6 +1,6 @@
-// Package report renders the funnel for the terminal, for scripts and for
-// spreadsheets: a readable table, the API's JSON, and one CSV row per
-// period. It also runs the `handoff funnel` command.
+// The funnel for the terminal, for scripts and for spreadsheets (`handoff
+// funnel`): a readable table, the API's JSON, and one CSV row per period.
+
 package report
 
 import (
@@ -117,15 +117,15 @@ func WriteTable(w io.Writer, f handoff.Funnel) error {
 	line("")
 	line("%-24s %12s  %s", "Stage", "Count", "Conversion")
 	if f.Visits != nil {
-		line("%-24s %12s", "Visits", thousands(*f.Visits))
+		line("%-24s %12s", "Visits", count(*f.Visits))
 	}
 	c := f.Conversion
 	stage := func(name string, n int64, rate *float64, of string) {
 		if of == "" || (of == "visits" && f.Visits == nil) {
-			line("%-24s %12s", name, thousands(n))
+			line("%-24s %12s", name, count(n))
 			return
 		}
-		line("%-24s %12s  %s of %s", name, thousands(n), percent(rate), of)
+		line("%-24s %12s  %s of %s", name, count(n), percent(rate), of)
 	}
 	stage("Leads", f.Leads, f.VisitToLead, "visits")
 	stage("MQLs", f.MQLs, c.LeadToMQL, "leads")
@@ -146,7 +146,7 @@ func WriteTable(w io.Writer, f handoff.Funnel) error {
 	line("")
 	s := f.SLA
 	line("SLA, first contact on time: %s compliance", percent(s.Compliance))
-	line("  %s due, %s met, %s breached, %s pending", thousands(s.Due), thousands(s.Met), thousands(s.Breached), thousands(s.Pending))
+	line("  %s due, %s met, %s breached, %s pending", count(s.Due), count(s.Met), count(s.Breached), count(s.Pending))
 
 	t := f.Targets
 	if t.SQLs != nil || t.Customers != nil || t.AvgDealSize != nil {
@@ -177,24 +177,6 @@ func WriteTable(w io.Writer, f handoff.Funnel) error {
 	return err
 }
 
-// thousands formats n with comma thousands separators.
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var out []byte
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	if neg {
-		return "-" + string(out)
-	}
-	return string(out)
-}
-
 // money formats a major-unit amount with thousands separators and two
 // decimals (none when whole and currency is ""), then the currency.
 func money(v *float64, currency string) string {
@@ -202,7 +184,7 @@ func money(v *float64, currency string) string {
 		return "–"
 	}
 	cents := int64(math.Round(*v * 100))
-	s := thousands(cents / 100)
+	s := count(cents / 100)
 	if frac := cents % 100; currency != "" || frac != 0 {
 		s += fmt.Sprintf(".%02d", abs(frac))
 	}

@@ -1,8 +1,10 @@
-package bot_test
+package report_test
 
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"reflect"
 	"strings"
 	"sync"
@@ -12,6 +14,7 @@ import (
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/outbox"
+	"github.com/handoff/handoff/bot/report"
 	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/internal/fakeslack"
 	"github.com/handoff/handoff/storage"
@@ -32,7 +35,7 @@ func w45(t *testing.T, p handoff.Policy) handoff.DigestRequest {
 func TestBuildDigest(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		p := buildReportLog(t, s)
-		m, err := bot.BuildDigest(context.Background(), s, p, w45(t, p), reportNow)
+		m, err := report.BuildDigest(context.Background(), s, p, w45(t, p), reportNow)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +93,7 @@ func TestBuildDigestTrendCountsEachWeek(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := bot.BuildDigest(context.Background(), s, p, handoff.DigestRequest{Week: week.Label}, reportNow)
+		m, err := report.BuildDigest(context.Background(), s, p, handoff.DigestRequest{Week: week.Label}, reportNow)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,6 +110,8 @@ func TestBuildDigestTrendCountsEachWeek(t *testing.T) {
 }
 
 const botToken = "xoxb-test"
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // drain runs dispatcher rounds until one finds nothing due now.
 func drain(t *testing.T, d *outbox.Dispatcher) {

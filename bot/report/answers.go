@@ -1,0 +1,183 @@
+// Package report answers the reporting commands (/funnel, /sla, /leads),
+// builds the weekly SLA digest as platform-neutral bot messages, and renders
+// messages and the funnel for the terminal, for scripts and spreadsheets.
+package report
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+)
+
+// ReportStore is what the reporting commands read; *storage.Store
+// implements it.
+type ReportStore interface {
+	FunnelCounts(ctx context.Context, f handoff.FunnelFilter) (handoff.FunnelCounts, error)
+	OpenSQLs(ctx context.Context, now time.Time, limit int) (handoff.OpenSQLs, error)
+	SLAByRep(ctx context.Context, period handoff.Period, now time.Time) ([]handoff.RepSLA, error)
+	OpenLeads(ctx context.Context, owner string, limit int) ([]*handoff.Lead, error)
+	LeadByExternalID(ctx context.Context, externalID string) (*handoff.Lead, error)
+	Events(ctx context.Context, leadID int64) ([]handoff.Event, error)
+}
+
+// Reports answers /funnel, /sla and /leads from the store. Store and
+// Policy are required; Now defaults to time.Now.
+type Reports struct {
+	Store  ReportStore
+	Policy handoff.Policy
+	Now    func() time.Time
+}
+
+var _ bot.CommandAnswerer = (*Reports)(nil)
+
+// reportListLimit caps the leads listed in one answer.
+const reportListLimit = 20
+
+// Answer answers one reporting command. Answers are private unless
+// /funnel is asked with `public`. Bad arguments return an EINVALID error
+// whose message corrects the user (the platform shows it privately); an
+// unknown lead is ENOTFOUND; a store failure is returned wrapped (EINTERNAL).
+func (r *Reports) Answer(ctx context.Context, cmd bot.Command) (bot.Message, error) {
+	args := strings.Fields(strings.ToLower(cmd.Text))
+	switch cmd.Name {
+	case "funnel":
+		return r.funnel(ctx, args)
+	case "sla":
+		return r.sla(ctx, args)
+	case "leads":
+		return r.leads(ctx, cmd, strings.Fields(cmd.Text))
+	}
+	return bot.Message{}, handoff.Errorf(handoff.EINVALID, "I don't know `/%s`. Try `/funnel`, `/sla` or `/leads`.", cmd.Name)
+}
+
+func (r *Reports) now() time.Time {
+	if r.Now == nil {
+		return time.Now()
+	}
+	return r.Now()
+}
+
+// looksLikePeriod matches words that were probably meant as a period: ones
+// with a digit, or that start like a relative period.
+var looksLikePeriod = regexp.MustCompile(`[0-9]|^(last|this|prev|cur|week|month|quarter|year|w[0-9]|q[0-9])`)
+
+// funnel answers /funnel [period] [source] [public] | help.
+func (r *Reports) funnel(ctx context.Context, args []string) (bot.Message, error) {
+	now := r.now()
+	var period *handoff.Period
+	source, public := "", false
+	for _, a := range args {
+		switch a {
+		case "help", "-h", "--help", "?":
+			return FunnelHelp(), nil
+		case "public", "share":
+			public = true
+			continue
+		}
+		a = strings.TrimPrefix(a, "source=")
+		if p, err := handoff.ParsePeriod(a, now, r.Policy.Location); err == nil {
+			if period != nil {
+				return bot.Message{}, funnelUsage(fmt.Sprintf("You gave two periods (`%s` and `%s`); pick one.", period.Label, a))
+			}
+			period = &p
+			continue
+		}
+		if looksLikePeriod.MatchString(a) {
+			return bot.Message{}, funnelUsage(fmt.Sprintf("I don't know the period `%s`.", a))
+		}
+		if source != "" {
+			return bot.Message{}, funnelUsage(fmt.Sprintf("I can only filter on one source, but got `%s` and `%s`.", source, a))
+		}
+		source = a
+	}
+	if period == nil {
+		p, err := handoff.ParsePeriod(handoff.DefaultPeriod, now, r.Policy.Location)
+		if err != nil {
+			return bot.Message{}, fmt.Errorf("bot: funnel: %w", err)
+		}
+		period = &p
+	}
+	filter := handoff.FunnelFilter{Period: *period, Source: source, Now: now}
+	counts, err := r.Store.FunnelCounts(ctx, filter)
+	if err != nil {
+		return bot.Message{}, fmt.Errorf("bot: funnel %s: %w", period.Label, err)
+	}
+	m := FunnelMessage(handoff.NewFunnel(filter, counts, r.Policy), now, r.Policy)
+	m.Private = !public
+	return m, nil
+}
+
+func funnelUsage(problem string) error {
+	return handoff.Errorf(handoff.EINVALID, "%s Use `/funnel [period] [source] [public]`, where the period is %s. "+
+		"Example: `/funnel last-month webinar`. More: `/funnel help`.", problem, handoff.PeriodForms)
+}
+
+// sla answers /sla: the open SQLs now, and this month's compliance per rep.
+func (r *Reports) sla(ctx context.Context, args []string) (bot.Message, error) {
+	if len(args) > 0 {
+		if args[0] == "help" {
+			return bot.Notice("*/sla* shows the open SQLs right now (unclaimed, claimed but not contacted, breached) and this month's compliance per rep."), nil
+		}
+		return bot.Message{}, handoff.Errorf(handoff.EINVALID, "`/sla` takes no arguments. For other periods use `/funnel <period>`.")
+	}
+	now := r.now()
+	open, err := r.Store.OpenSQLs(ctx, now, reportListLimit)
+	if err != nil {
+		return bot.Message{}, fmt.Errorf("bot: sla: %w", err)
+	}
+	month, err := handoff.ParsePeriod("month", now, r.Policy.Location)
+	if err != nil {
+		return bot.Message{}, fmt.Errorf("bot: sla: %w", err)
+	}
+	reps, err := r.Store.SLAByRep(ctx, month, now)
+	if err != nil {
+		return bot.Message{}, fmt.Errorf("bot: sla: %w", err)
+	}
+	return SLAMessage(open, reps, month, now, r.Policy), nil
+}
+
+// leads answers /leads [mine|open|<external_id>].
+func (r *Reports) leads(ctx context.Context, cmd bot.Command, args []string) (bot.Message, error) {
+	arg := "mine"
+	switch len(args) {
+	case 0:
+	case 1:
+		arg = args[0]
+	default:
+		return bot.Message{}, handoff.Errorf(handoff.EINVALID, "Use `/leads`, `/leads open` or `/leads <lead id>` (one id, as in the CRM).")
+	}
+	now := r.now()
+	switch strings.ToLower(arg) {
+	case "help":
+		return bot.Notice("*/leads* lists your open leads with their deadlines; *`/leads open`* lists every open lead; *`/leads <lead id>`* shows one lead's history."), nil
+	case "mine", "my":
+		leads, err := r.Store.OpenLeads(ctx, cmd.UserID, reportListLimit)
+		if err != nil {
+			return bot.Message{}, fmt.Errorf("bot: leads of %s: %w", cmd.UserID, err)
+		}
+		return LeadsMessage("Your open leads", leads, false, now, r.Policy), nil
+	case "open", "all":
+		leads, err := r.Store.OpenLeads(ctx, "", reportListLimit)
+		if err != nil {
+			return bot.Message{}, fmt.Errorf("bot: open leads: %w", err)
+		}
+		return LeadsMessage("Open leads", leads, true, now, r.Policy), nil
+	}
+	lead, err := r.Store.LeadByExternalID(ctx, arg)
+	if handoff.ErrorCode(err) == handoff.ENOTFOUND {
+		return bot.Message{}, handoff.Errorf(handoff.ENOTFOUND, "I found no lead with the id `%s`. Use the id from the CRM, as shown by `/leads open`.", arg)
+	}
+	if err != nil {
+		return bot.Message{}, fmt.Errorf("bot: lead %q: %w", arg, err)
+	}
+	events, err := r.Store.Events(ctx, lead.ID)
+	if err != nil {
+		return bot.Message{}, fmt.Errorf("bot: history of lead %q: %w", arg, err)
+	}
+	return HistoryMessage(lead, events, now, r.Policy), nil
+}

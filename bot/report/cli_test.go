@@ -1,0 +1,97 @@
+package report_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	goldenfile "github.com/handoff/handoff/internal/golden"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot/report"
+)
+
+func f64(v float64) *float64 { return &v }
+func i64(v int64) *int64     { return &v }
+
+// octoberCounts is a full month with traffic, every stage and every median.
+var octoberCounts = handoff.FunnelCounts{
+	Leads: 1320, MQLs: 610, SQLs: 23, Claimed: 22, Contacted: 21, Opportunities: 11, Won: 6, Lost: 4, Recycled: 3,
+	RevenueMinor: 25_350_050, MedianClaimMs: f64(2_730_500), MedianContactMs: f64(19_800_000), MedianFirstOrderMs: f64(3_110_400_000),
+	SLADue: 24, SLAMet: 21, SLABreached: 2, SLAPending: 1, Visits: i64(48_210),
+}
+
+func funnelFor(t *testing.T, period, source, owner string, c handoff.FunnelCounts) handoff.Funnel {
+	t.Helper()
+	policy := reportPolicy(t)
+	p, err := handoff.ParsePeriod(period, reportNow, policy.Location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := handoff.FunnelFilter{Period: p, Source: source, Owner: owner, Now: reportNow}
+	return handoff.NewFunnel(f, c, policy)
+}
+
+// golden compares with a golden file in testdata/ (go test -update rewrites it).
+func golden(t *testing.T, name string, got []byte) { t.Helper(); goldenfile.File(t, name, got) }
+
+func TestWriteTable(t *testing.T) {
+	cases := []struct {
+		name string
+		f    handoff.Funnel
+	}{
+		{"last_month", funnelFor(t, "last-month", "", "", octoberCounts)},
+		{"week_in_progress", funnelFor(t, "week", "", "", handoff.FunnelCounts{
+			Leads: 250, MQLs: 120, SQLs: 3, Claimed: 3, Contacted: 2, Won: 1, RevenueMinor: 3_200_000,
+			MedianClaimMs: f64(40_000), MedianContactMs: f64(3_600_000), MedianFirstOrderMs: f64(0),
+			SLADue: 3, SLAMet: 1, SLAPending: 2})},
+		{"empty_year", funnelFor(t, "2025", "", "", handoff.FunnelCounts{})},
+		{"filtered", funnelFor(t, "2026-Q4", "organic", "rep1@example.com", handoff.FunnelCounts{
+			Leads: 12, MQLs: 5, SQLs: 2, Claimed: 2, Contacted: 1, SLADue: 2, SLAMet: 1, SLABreached: 1})},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := report.WriteTable(&b, tc.f); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tc.name+".txt", b.Bytes())
+		})
+	}
+}
+
+func TestWriteCSV(t *testing.T) {
+	var b bytes.Buffer
+	if err := report.WriteCSV(&b, funnelFor(t, "last-month", "", "", octoberCounts), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.WriteCSV(&b, funnelFor(t, "2025", "", "", handoff.FunnelCounts{}), false); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "funnel.csv", b.Bytes())
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("got %d lines, want header and two rows", len(lines))
+	}
+	for i, l := range lines {
+		if n := strings.Count(l, ",") + 1; n != len(report.CSVHeader) {
+			t.Errorf("line %d has %d cells, want %d", i, n, len(report.CSVHeader))
+		}
+	}
+}
+
+func TestWriteJSONMatchesTheAPI(t *testing.T) {
+	f := funnelFor(t, "last-month", "", "", octoberCounts)
+	var b bytes.Buffer
+	if err := report.Write(&b, f, "json"); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.MarshalIndent(f, "", "  ")
+	if strings.TrimSpace(b.String()) != string(want) {
+		t.Errorf("JSON = %s\nwant %s", b.String(), want)
+	}
+	if err := report.Write(&b, f, "xml"); handoff.ErrorCode(err) != handoff.EINVALID {
+		t.Errorf("format xml: %v, want EINVALID", err)
+	}
+}

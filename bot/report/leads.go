@@ -1,0 +1,171 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+)
+
+// LeadsMessage lists open leads with their next deadline; withOwner adds
+// an owner column. It is private.
+func LeadsMessage(title string, leads []*handoff.Lead, withOwner bool, now time.Time, p handoff.Policy) bot.Message {
+	t := bot.Table{Title: fmt.Sprintf("%s (%d)", title, len(leads)), Columns: []string{"Lead", "Stage", "Next deadline"}}
+	if withOwner {
+		t.Columns = []string{"Lead", "Stage", "Owner", "Next deadline"}
+	}
+	for _, l := range leads {
+		row := []string{leadRef(l), string(l.Stage)}
+		if withOwner {
+			owner := bot.OwnerRef(l.Owner)
+			if l.Stage == handoff.StageSQL {
+				owner = "unclaimed"
+			}
+			row = append(row, owner)
+		}
+		t.Rows = append(t.Rows, append(row, nextDeadline(l, now, p)))
+	}
+	m := bot.Message{
+		Summary: fmt.Sprintf("%s: %d", title, len(leads)),
+		Header:  "📋 " + title,
+		Tables:  []bot.Table{t},
+		Private: true,
+	}
+	if len(leads) == reportListLimit {
+		m.Context = append(m.Context, fmt.Sprintf("Showing the first %d, most urgent first.", reportListLimit))
+	}
+	m.Context = append(m.Context, "`/leads <lead id>` shows a lead's history. Times are "+zoneName(p)+".")
+	return m
+}
+
+// nextDeadline is what the lead's owner must do next, and by when.
+func nextDeadline(l *handoff.Lead, now time.Time, p handoff.Policy) string {
+	due, what := l.ContactDueAt, "contact"
+	switch {
+	case l.Stage == handoff.StageSQL && l.ClaimDueAt != nil:
+		due, what = l.ClaimDueAt, "claim"
+	case l.ContactedAt != nil || due == nil:
+		return "–"
+	}
+	left := p.Between(now, *due)
+	if left <= 0 {
+		return fmt.Sprintf("⚠️ %s overdue by %s", what, bot.FormatDuration(-left))
+	}
+	return fmt.Sprintf("%s by %s (%s left)", what, bot.Clock(*due, now, p), bot.FormatDuration(left))
+}
+
+// HistoryMessage is one lead's card details and its events in order, in
+// the policy's time zone. It is private.
+func HistoryMessage(l *handoff.Lead, events []handoff.Event, now time.Time, p handoff.Policy) bot.Message {
+	fields := append(bot.LeadFields(l), bot.Field{Key: "Stage", Value: string(l.Stage)}, bot.Field{Key: "Owner", Value: bot.OwnerRef(l.Owner)})
+	if l.Stage == handoff.StageWon {
+		fields = append(fields, bot.Field{Key: "Amount", Value: bot.FormatAmount(l.AmountMinor, p.Targets.Currency)})
+	}
+	t := bot.Table{Title: fmt.Sprintf("History (%d events)", len(events)), Columns: []string{"When", "What", "Who"}}
+	for _, e := range events {
+		t.Rows = append(t.Rows, []string{localTime(e.At, p), describeEvent(e, p), actorRef(e.Actor)})
+	}
+	m := bot.Message{
+		Summary:  "History of " + bot.Escape(bot.LeadTitle(l)),
+		Header:   "📜 " + bot.LeadTitle(l) + " (" + l.ExternalID + ")",
+		Sections: []bot.Section{{Text: bot.PersonLine(l), Fields: fields}},
+		Tables:   []bot.Table{t},
+		Private:  true,
+	}
+	switch {
+	case l.Stage == handoff.StageClaimed:
+		m.Context = bot.DeadlineContext(l, now, p)
+	case l.Stage == handoff.StageSQL:
+		if line := bot.SLALine(l, now, p); line != "" {
+			m.Context = append(m.Context, line)
+		}
+		fallthrough
+	case l.SLABreached:
+		if l.SLABreached {
+			m.Context = append(m.Context, "⚠️ The SLA was breached for this lead.")
+		}
+	}
+	m.Context = append(m.Context, "Times are "+zoneName(p)+".")
+	return m
+}
+
+// describeEvent says what an event recorded, in a few words.
+func describeEvent(e handoff.Event, p handoff.Policy) string {
+	d := e.Details
+	var s string
+	switch e.Kind {
+	case handoff.EventStage:
+		s = "→ " + string(e.Stage)
+		if d["implied"] == "true" {
+			s += " (implied)"
+		}
+	case handoff.EventBreach:
+		s = "🚨 SLA breach"
+		if d["deadline"] != "" {
+			s += ": " + d["deadline"] + " deadline"
+		}
+	case handoff.EventRelease:
+		s = "Released"
+	case handoff.EventReassign:
+		s = "Reassigned"
+		if d["to"] != "" {
+			s += " to " + actorRef(d["to"])
+		}
+	case handoff.EventReminder:
+		s = "Reminder sent"
+	case handoff.EventEscalation:
+		s = "Escalated to managers"
+	case handoff.EventErased:
+		s = "Personal data erased"
+	default:
+		s = string(e.Kind)
+	}
+	if v := d["reason"]; v != "" {
+		s += " · " + bot.Escape(v)
+	}
+	return s
+}
+
+// actorRef names who did something: a mention for a chat user, else the
+// actor as recorded (api, import, system).
+func actorRef(actor string) string {
+	if platform, id, ok := strings.Cut(actor, ":"); ok && (platform == "slack" || platform == "teams") && id != "" {
+		return bot.MentionOn(platform, id, "")
+	}
+	return bot.OrDash(bot.Escape(actor))
+}
+
+// leadRef names a lead in a table: its title and external id.
+func leadRef(l *handoff.Lead) string {
+	if l.ExternalID == "" || l.ExternalID == bot.LeadTitle(l) {
+		return bot.Escape(bot.LeadTitle(l))
+	}
+	return bot.Escape(bot.LeadTitle(l) + " (" + l.ExternalID + ")")
+}
+
+func age(l *handoff.Lead, now time.Time) string {
+	if l.SQLAt == nil {
+		return "–"
+	}
+	return bot.FormatDuration(now.Sub(*l.SQLAt))
+}
+
+func clockOrDash(t *time.Time, now time.Time, p handoff.Policy) string {
+	if t == nil {
+		return "–"
+	}
+	return bot.Clock(*t, now, p)
+}
+
+func leftOrDash(due *time.Time, now time.Time, p handoff.Policy) string {
+	if due == nil {
+		return "–"
+	}
+	left := p.Between(now, *due)
+	if left <= 0 {
+		return "⚠️ overdue"
+	}
+	return bot.FormatDuration(left)
+}

@@ -1,0 +1,81 @@
+package report
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+)
+
+// SLAMessage is the /sla answer: tables of the unclaimed SQLs (age, claim
+// deadline), the claimed ones awaiting contact (owner, deadline, time
+// left), the breached ones, and the compliance per rep in month. It is
+// private.
+func SLAMessage(open handoff.OpenSQLs, reps []handoff.RepSLA, month handoff.Period, now time.Time, p handoff.Policy) bot.Message {
+	m := bot.Message{
+		Summary: fmt.Sprintf("SLA now: %d unclaimed, %d awaiting first contact, %d breached", open.UnclaimedTotal, open.WaitingTotal, open.BreachedTotal),
+		Header:  "⏱ SLA right now",
+		Sections: []bot.Section{{Fields: []bot.Field{
+			{Key: "Unclaimed", Value: count(open.UnclaimedTotal)},
+			{Key: "Awaiting first contact", Value: count(open.WaitingTotal)},
+			{Key: "Breached", Value: breachedMark(open.BreachedTotal)},
+		}}},
+		Private: true,
+	}
+	unclaimed := bot.Table{Title: fmt.Sprintf("Unclaimed (%d)", open.UnclaimedTotal), Columns: []string{"Lead", "Waiting", "Claim by", "Time left"}}
+	for _, l := range open.Unclaimed {
+		unclaimed.Rows = append(unclaimed.Rows, []string{leadRef(l), age(l, now), clockOrDash(l.ClaimDueAt, now, p), leftOrDash(l.ClaimDueAt, now, p)})
+	}
+	waiting := bot.Table{Title: fmt.Sprintf("Claimed, not yet contacted (%d)", open.WaitingTotal), Columns: []string{"Lead", "Owner", "Contact by", "Time left"}}
+	for _, l := range open.Waiting {
+		waiting.Rows = append(waiting.Rows, []string{leadRef(l), bot.OwnerRef(l.Owner), clockOrDash(l.ContactDueAt, now, p), leftOrDash(l.ContactDueAt, now, p)})
+	}
+	m.Tables = append(m.Tables, unclaimed, waiting, breachTable(open, now, p), repTable(reps, month))
+	for _, lt := range []struct {
+		what   string
+		listed int
+		total  int64
+	}{{"unclaimed", len(open.Unclaimed), open.UnclaimedTotal}, {"waiting", len(open.Waiting), open.WaitingTotal}, {"breached", len(open.Breached), open.BreachedTotal}} {
+		if int64(lt.listed) < lt.total {
+			m.Context = append(m.Context, fmt.Sprintf("Showing %d of %d %s SQLs.", lt.listed, lt.total, lt.what))
+		}
+	}
+	m.Context = append(m.Context, "Times are "+zoneName(p)+"; time left counts "+clockKind(p)+".")
+	return m
+}
+
+// breachTable lists the breached open SQLs: which deadline was missed and
+// how late.
+func breachTable(open handoff.OpenSQLs, now time.Time, p handoff.Policy) bot.Table {
+	t := bot.Table{Title: fmt.Sprintf("Breached (%d)", open.BreachedTotal), Columns: []string{"Lead", "Owner", "Missed", "Late by"}}
+	for _, l := range open.Breached {
+		missed, late := "claimed late", "–"
+		switch {
+		case l.ContactDueAt != nil && now.After(*l.ContactDueAt):
+			missed, late = "contact by "+bot.Clock(*l.ContactDueAt, now, p), bot.FormatDuration(p.Between(*l.ContactDueAt, now))
+		case l.Stage == handoff.StageSQL && l.ClaimDueAt != nil && now.After(*l.ClaimDueAt):
+			missed, late = "claim by "+bot.Clock(*l.ClaimDueAt, now, p), bot.FormatDuration(p.Between(*l.ClaimDueAt, now))
+		}
+		owner := bot.OwnerRef(l.Owner)
+		if l.Stage == handoff.StageSQL {
+			owner = "unclaimed"
+		}
+		t.Rows = append(t.Rows, []string{leadRef(l), owner, missed, late})
+	}
+	return t
+}
+
+// repTable is the SLA compliance per rep over a period.
+func repTable(reps []handoff.RepSLA, period handoff.Period) bot.Table {
+	t := bot.Table{Title: "Compliance per rep, " + period.Label, Columns: []string{"Rep", "Due", "In time", "Breached", "Pending", "Compliance"},
+		Numeric: []bool{false, true, true, true, true, true}}
+	for _, rp := range reps {
+		name := bot.OwnerRef(rp.Owner)
+		if rp.Owner.IsZero() {
+			name = "nobody (never claimed)"
+		}
+		t.Rows = append(t.Rows, []string{name, count(rp.Due), count(rp.Met), count(rp.Breached), count(rp.Pending), pct(rp.Compliance)})
+	}
+	return t
+}

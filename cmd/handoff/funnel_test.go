@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// reportNow is Friday 20 November 2026, 10:00 in Copenhagen.
+var reportNow = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+
+// reportPolicy is the agreement of bot/report's tests: Copenhagen, with
+// targets in DKK.
+func reportPolicy(t *testing.T) handoff.Policy {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Copenhagen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := handoff.DefaultPolicy()
+	p.Location = loc
+	p.Targets = handoff.Targets{SQLsPerMonth: 20, CustomersPerMonth: 5, AvgDealSize: 40000, Currency: "DKK"}
+	return p
+}
+
+// octoberCounts is bot/report's full month, whose table is its golden
+// file last_month.txt.
+var octoberCounts = handoff.FunnelCounts{
+	Leads: 1320, MQLs: 610, SQLs: 23, Claimed: 22, Contacted: 21, Opportunities: 11, Won: 6, Lost: 4, Recycled: 3,
+	RevenueMinor: 25_350_050, MedianClaimMs: f64(2_730_500), MedianContactMs: f64(19_800_000), MedianFirstOrderMs: f64(3_110_400_000),
+	SLADue: 24, SLAMet: 21, SLABreached: 2, SLAPending: 1, Visits: i64(48_210),
+}
+
+func f64(v float64) *float64 { return &v }
+func i64(v int64) *int64     { return &v }
+
+// fakeCounter is the store at the edge of the command: it records the
+// filter it was asked for and answers fixed counts.
+type fakeCounter struct {
+	got    handoff.FunnelFilter
+	counts handoff.FunnelCounts
+	err    error
+}
+
+func (f *fakeCounter) FunnelCounts(ctx context.Context, filter handoff.FunnelFilter) (handoff.FunnelCounts, error) {
+	f.got = filter
+	return f.counts, f.err
+}
+
+func TestFunnelCommand(t *testing.T) {
+	ctx := context.Background()
+	policy := reportPolicy(t)
+
+	t.Run("TableIsTheDefault", func(t *testing.T) {
+		store := &fakeCounter{counts: octoberCounts}
+		var out bytes.Buffer
+		if err := funnelCommand(ctx, []string{"--period", "last-month"}, store, policy, reportNow, &out); err != nil {
+			t.Fatal(err)
+		}
+		if store.got.Period.Label != "2026-10" || !store.got.Now.Equal(reportNow) {
+			t.Errorf("filter = %+v", store.got)
+		}
+		// The same table as report.WriteTable's golden file.
+		want, err := os.ReadFile("../../bot/report/testdata/last_month.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out.Bytes(), want) {
+			t.Errorf("table = %s, want %s", out.Bytes(), want)
+		}
+	})
+
+	t.Run("DefaultPeriodIsThisMonth", func(t *testing.T) {
+		store := &fakeCounter{}
+		if err := funnelCommand(ctx, nil, store, policy, reportNow, &bytes.Buffer{}); err != nil {
+			t.Fatal(err)
+		}
+		if store.got.Period.Label != "2026-11" {
+			t.Errorf("period = %s, want 2026-11", store.got.Period.Label)
+		}
+	})
+
+	t.Run("FiltersAndCSVWithoutHeader", func(t *testing.T) {
+		store := &fakeCounter{counts: octoberCounts}
+		var out bytes.Buffer
+		args := []string{"-period=2026-W47", "-source", "organic", "--owner", "U1", "--format", "csv", "--header=false"}
+		if err := funnelCommand(ctx, args, store, policy, reportNow, &out); err != nil {
+			t.Fatal(err)
+		}
+		if store.got.Source != "organic" || store.got.Owner != "U1" || store.got.Period.Label != "2026-W47" {
+			t.Errorf("filter = %+v", store.got)
+		}
+		if !strings.HasPrefix(out.String(), "2026-W47,2026-11-16,2026-11-22,organic,U1,DKK,") || strings.Count(out.String(), "\n") != 1 {
+			t.Errorf("csv = %q", out.String())
+		}
+	})
+
+	t.Run("JSON", func(t *testing.T) {
+		var out bytes.Buffer
+		if err := funnelCommand(ctx, []string{"--format", "json"}, &fakeCounter{}, policy, reportNow, &out); err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(out.Bytes(), &m); err != nil || m["leads"] != 0.0 || m["lead_to_mql"] != nil {
+			t.Errorf("json = %s (%v)", out.String(), err)
+		}
+	})
+
+	t.Run("Help", func(t *testing.T) {
+		var out bytes.Buffer
+		if err := funnelCommand(ctx, []string{"-h"}, &fakeCounter{}, policy, reportNow, &out); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), "Usage: handoff funnel") || !strings.Contains(out.String(), "-period") {
+			t.Errorf("help = %s", out.String())
+		}
+	})
+
+	t.Run("BadInput", func(t *testing.T) {
+		for _, args := range [][]string{
+			{"--period", "fortnight"},
+			{"--format", "xlsx"},
+			{"--colour"},
+			{"month"},
+		} {
+			var out bytes.Buffer
+			err := funnelCommand(ctx, args, &fakeCounter{}, policy, reportNow, &out)
+			if handoff.ErrorCode(err) != handoff.EINVALID {
+				t.Errorf("%v: error %v, want EINVALID", args, err)
+			}
+			if out.Len() != 0 {
+				t.Errorf("%v wrote %q", args, out.String())
+			}
+		}
+		err := funnelCommand(ctx, []string{"--period", "fortnight"}, &fakeCounter{}, policy, reportNow, &bytes.Buffer{})
+		if !strings.Contains(err.Error(), "last-month") {
+			t.Errorf("error %q does not list the periods", err)
+		}
+	})
+
+	t.Run("StoreFailure", func(t *testing.T) {
+		boom := errors.New("database is gone")
+		err := funnelCommand(ctx, nil, &fakeCounter{err: boom}, policy, reportNow, &bytes.Buffer{})
+		if !errors.Is(err, boom) {
+			t.Errorf("error %v, want it to wrap the store's", err)
+		}
+	})
+}
+
+func TestDigestCommand(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		p := handoff.DefaultPolicy()
+		p.Targets = handoff.Targets{SQLsPerMonth: 20, Currency: "DKK"}
+		// One SQL in week 47 (UTC), claimed after 30 min and contacted
+		// after 3 h, within its 48 h deadline (Wed 18 Nov 10:00Z).
+		sqlAt := time.Date(2026, 11, 16, 10, 0, 0, 0, time.UTC)
+		res, err := s.SaveLead(ctx, handoff.LeadInput{ExternalID: "d1", Company: "Delta ApS", Stage: handoff.StageSQL, OccurredAt: &sqlAt}, p, sqlAt, handoff.ActorAPI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.ClaimLead(ctx, res.Lead.ID, handoff.Owner{Platform: "slack", UserID: "U1", Email: "ann@delta.dk"}, sqlAt.Add(30*time.Minute), "slack:U1"); err != nil {
+			t.Fatal(err)
+		}
+		contacted := sqlAt.Add(3 * time.Hour)
+		if _, err := s.SaveLead(ctx, handoff.LeadInput{ExternalID: "d1", Stage: handoff.StageContacted, OccurredAt: &contacted}, p, contacted, handoff.ActorAPI); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC) // Wednesday of week 48
+
+		var out bytes.Buffer
+		if err := digestCommand(ctx, []string{"--print"}, s, p, now, &out); err != nil {
+			t.Fatal(err)
+		}
+		got := out.String()
+		// Last week is 2026-W47, 7/30 of November: 4.67 SQLs were due.
+		for _, want := range []string{
+			"📬 Weekly SLA digest · 2026-W47",
+			"Contacted in time          100% (1 of 1)",
+			"Median time to claim       30 min",
+			"Median time to contact     3 h",
+			"Marketing: SQLs delivered  1 of 4.67 ⚠️",
+			"ann@delta.dk        1          1   1 of 1         0  3 h",
+			"W47  ██████████████████████████████ 1",
+		} {
+			if !strings.Contains(got, want) {
+				t.Errorf("digest lacks %q:\n%s", want, got)
+			}
+		}
+
+		out.Reset()
+		if err := digestCommand(ctx, []string{"--week", "2026-W46"}, s, p, now, &out); err != nil {
+			t.Fatal(err)
+		}
+		msgs, err := s.TakeOutbox(ctx, now.Add(time.Second), 50, time.Minute, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var queued []handoff.DigestRequest
+		for _, m := range msgs {
+			if m.Kind == handoff.OutboxDigest {
+				var req handoff.DigestRequest
+				if err := json.Unmarshal([]byte(m.Payload), &req); err != nil {
+					t.Fatal(err)
+				}
+				queued = append(queued, req)
+			}
+		}
+		if len(queued) != 1 || queued[0].Week != "2026-W46" || !queued[0].Start.Equal(time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("queued = %+v, want one digest for 2026-W46", queued)
+		}
+
+		for _, args := range [][]string{{"--week", "2026-11"}, {"--week", "2026-W60"}, {"extra"}} {
+			if err := digestCommand(ctx, args, s, p, now, &out); handoff.ErrorCode(err) != handoff.EINVALID {
+				t.Errorf("%v: err = %v, want EINVALID", args, err)
+			}
+		}
+	})
+}
