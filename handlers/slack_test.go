@@ -51,7 +51,8 @@ func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *
 	b := bot.New(bot.Config{Store: s, Policy: policy, Logger: discardLogger(),
 		Managers:  map[string]bot.Managers{slackbot.Name: slackbot.NewManagers(api, nil, "SMANAGERS")},
 		Directory: map[string]bot.Directory{slackbot.Name: platform}})
-	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Answerer: answerer, Dedup: s, Logger: discardLogger(), AnswerWithin: 200 * time.Millisecond})
+	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: slackbot.NewWorkspace(api), Answerer: answerer,
+		Dedup: s, Logger: discardLogger(), AnswerWithin: 200 * time.Millisecond})
 	mux := http.NewServeMux()
 	(&handlers.Slack{SigningSecret: signingSecret, App: app, Logger: discardLogger()}).Register(mux)
 	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
@@ -335,7 +336,7 @@ func TestSlackEvents(t *testing.T) {
 		if status != http.StatusOK || !strings.Contains(body, "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P") {
 			t.Fatalf("url_verification: %d %s", status, body)
 		}
-		event := `{"type":"event_callback","team_id":"T1","event_id":"Ev0PV52K21","event_time":1700000000,"event":{"type":"tokens_revoked"}}`
+		event := `{"type":"event_callback","team_id":"T0001","event_id":"Ev0PV52K21","event_time":1700000000,"event":{"type":"tokens_revoked"}}`
 		for i := range 3 { // Slack retries with the same event_id
 			if status, body := r.send(t, "/slack/events", signingSecret, time.Now(), event); status != http.StatusOK {
 				t.Fatalf("delivery %d: %d %s", i, status, body)

@@ -20,10 +20,14 @@ type Deduper interface {
 	MarkProcessed(ctx context.Context, source, key string, now time.Time) (bool, error)
 }
 
-// AppConfig is what NewApp needs. Bot, Platform and Dedup are required.
+// AppConfig is what NewApp needs. Bot, Platform, Workspace and Dedup are
+// required.
 type AppConfig struct {
 	Bot      *bot.Bot
 	Platform *Platform
+	// Workspace says whom Handoff acts for: full members of the bot
+	// token's workspace. Everyone else is refused privately.
+	Workspace *Workspace
 	// Answerer answers /funnel, /sla and /leads; bot.ComingSoon when nil.
 	Answerer bot.CommandAnswerer
 	Dedup    Deduper
@@ -38,7 +42,11 @@ type AppConfig struct {
 // App answers Slack's slash commands, interactions and events. The HTTP
 // handlers and the Socket Mode runner both call it, after verifying the
 // request; it returns the body of the acknowledgement (nil for an empty
-// one). Slow work goes to the outbox, so it answers well inside 3 s.
+// one). Slow work goes to the outbox, so it answers well inside 3 s. It
+// acts only for full members of the bot token's workspace: commands,
+// clicks and form submissions of anyone else (another workspace, a Slack
+// Connect user, a guest) are refused privately and change nothing, and
+// events of another workspace are ignored.
 type App struct {
 	cfg    AppConfig
 	logger *slog.Logger
@@ -97,6 +105,9 @@ func (a *App) Command(ctx context.Context, cmd slackapi.SlashCommand) (any, erro
 	if !known {
 		return private(bot.Notice("I don't know `/" + bot.Escape(name) + "`.")), nil
 	}
+	if err := a.cfg.Workspace.Check(ctx, cmd.TeamID, "", cmd.UserID); err != nil {
+		return private(a.refusal(ctx, err)), nil
+	}
 	actor := bot.Actor{Platform: Name, UserID: cmd.UserID, Channel: cmd.ChannelID, ReplyTo: cmd.ResponseURL}
 	c := bot.Command{Platform: Name, Name: name, Text: strings.TrimSpace(cmd.Text), UserID: cmd.UserID, Channel: cmd.ChannelID}
 	type answer struct {
@@ -126,6 +137,17 @@ func (a *App) Command(ctx context.Context, cmd slackapi.SlashCommand) (any, erro
 		}
 	}()
 	return private(bot.Notice("⏳ Working on `/" + name + "` …")), nil
+}
+
+// refusal is the private answer to a request from someone Handoff does
+// not act for, or whose membership could not be checked.
+func (a *App) refusal(ctx context.Context, err error) bot.Message {
+	if handoff.ErrorCode(err) == handoff.EFORBIDDEN {
+		a.logger.WarnContext(ctx, "slack: request refused", "err", err)
+		return bot.Notice(handoff.ErrorMessage(err))
+	}
+	a.logger.ErrorContext(ctx, "slack: cannot check the user's membership", "err", err)
+	return bot.Notice("Sorry, I could not check your Slack account just now. Please try again.")
 }
 
 // commandAnswer turns an answerer's result into what the user sees.
@@ -162,6 +184,9 @@ func (a *App) click(ctx context.Context, ic slackapi.InteractionCallback) error 
 		channel = ic.Container.ChannelID
 	}
 	actor := bot.Actor{Platform: Name, UserID: ic.User.ID, Channel: channel, ReplyTo: ic.ResponseURL}
+	if err := a.cfg.Workspace.Check(ctx, ic.Team.ID, ic.User.TeamID, ic.User.ID); err != nil {
+		return a.cfg.Bot.Notify(ctx, actor, a.refusal(ctx, err))
+	}
 	for _, act := range ic.ActionCallback.BlockActions {
 		if act == nil || !strings.HasPrefix(act.ActionID, "lead.") {
 			continue
@@ -203,7 +228,10 @@ func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any,
 		}
 	}
 	actor := bot.Actor{Platform: Name, UserID: ic.User.ID}
-	err := a.cfg.Bot.Submit(ctx, actor, ic.View.CallbackID, ic.View.PrivateMetadata, values)
+	err := a.cfg.Workspace.Check(ctx, ic.Team.ID, ic.User.TeamID, ic.User.ID)
+	if err == nil {
+		err = a.cfg.Bot.Submit(ctx, actor, ic.View.CallbackID, ic.View.PrivateMetadata, values)
+	}
 	if err == nil {
 		return nil, nil
 	}
@@ -262,6 +290,14 @@ func (a *App) Event(ctx context.Context, body []byte) (any, error) {
 	case "event_callback":
 		if env.EventID == "" {
 			return nil, handoff.Errorf(handoff.EINVALID, "event_callback without an event_id")
+		}
+		ours, err := a.cfg.Workspace.TeamID(ctx)
+		if err != nil {
+			return nil, err // Slack retries
+		}
+		if env.TeamID != ours {
+			a.logger.WarnContext(ctx, "slack: event of another workspace ignored", "team", env.TeamID, "event_id", env.EventID)
+			return nil, nil
 		}
 		first, err := a.cfg.Dedup.MarkProcessed(ctx, Name, env.EventID, a.cfg.Now().UTC())
 		if err != nil {

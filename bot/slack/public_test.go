@@ -23,9 +23,12 @@ func (shareable) Answer(ctx context.Context, cmd bot.Command) (bot.Message, erro
 }
 
 func TestCommandPublicAnswerIsInChannel(t *testing.T) {
-	app := slackbot.NewApp(slackbot.AppConfig{Answerer: shareable{}})
+	fake := fakeslack.New(token)
+	t.Cleanup(fake.Close)
+	ws := slackbot.NewWorkspace(slackbot.NewClient(token, "", fake.APIURL()))
+	app := slackbot.NewApp(slackbot.AppConfig{Answerer: shareable{}, Workspace: ws})
 	for text, want := range map[string]string{"month": `"response_type":"ephemeral"`, "month public": `"response_type":"in_channel"`} {
-		ack, err := app.Command(context.Background(), slackapi.SlashCommand{Command: "/funnel", Text: text, UserID: "U1", ChannelID: "C1"})
+		ack, err := app.Command(context.Background(), slackapi.SlashCommand{Command: "/funnel", Text: text, TeamID: "T0001", UserID: "U1", ChannelID: "C1"})
 		if err != nil {
 			t.Fatal(err)
 		}

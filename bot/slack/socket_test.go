@@ -77,7 +77,7 @@ func newSocketRig(t *testing.T, s *storage.Store, appTok string, opts ...socketm
 		Managers:  map[string]bot.Managers{slackbot.Name: slackbot.NewManagers(api, nil, "SMANAGERS")},
 		Directory: map[string]bot.Directory{slackbot.Name: platform}})
 	answerer := slowWhenAsked{&report.Reports{Store: s, Policy: policy}}
-	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Answerer: answerer, Dedup: s, Logger: quiet,
+	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: slackbot.NewWorkspace(api), Answerer: answerer, Dedup: s, Logger: quiet,
 		AnswerWithin: 200 * time.Millisecond})
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -161,7 +161,12 @@ func (a *app) wireChat() error {
 
 	reports := bot.NewCommandLimit(&report.Reports{Store: store, Policy: cfg.Policy, Now: a.now})
 	if slackAPI != nil {
-		slackApp := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: slackPlatform, Answerer: reports, Dedup: store, Now: a.now, Logger: a.logger})
+		workspace := slackbot.NewWorkspace(slackAPI)
+		if _, err := workspace.TeamID(context.Background()); err != nil {
+			a.logger.Warn("slack: cannot tell the bot token's workspace yet (auth.test); Slack requests are refused until it answers", "err", err)
+		}
+		slackApp := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: slackPlatform, Workspace: workspace, Answerer: reports,
+			Dedup: store, Now: a.now, Logger: a.logger})
 		if cfg.Slack.SocketMode() {
 			a.workers = append(a.workers, worker{"slack-socket-mode", slackbot.NewSocketMode(slackAPI, slackApp, a.logger).Run})
 		} else {

@@ -6,6 +6,7 @@
 package fakeslack
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -64,6 +65,8 @@ type Server struct {
 	latency     time.Duration
 	notify      chan struct{}
 	stalls      map[string]*stall
+	users       map[string]User
+	members     map[string][]string
 
 	socket socketMode // Socket Mode (socket.go)
 }
@@ -71,7 +74,8 @@ type Server struct {
 // New starts a fake that accepts the bot token token. Close it when done.
 func New(token string) *Server {
 	s := &Server{token: token, faults: map[string][]fault{}, badChannels: map[string]bool{}, groups: map[string][]string{},
-		notify: make(chan struct{}, 1), stalls: map[string]*stall{}}
+		notify: make(chan struct{}, 1), stalls: map[string]*stall{},
+		users: map[string]User{}, members: map[string][]string{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -135,6 +139,33 @@ func (s *Server) ChannelNotFound(channel string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.badChannels[channel] = true
+}
+
+// TeamID is the fake workspace: auth.test's team_id, and the team of every
+// user and of the payloads this package builds.
+const TeamID = "T0001"
+
+// User is what users.info says of a user beyond the defaults (a full
+// member of TeamID).
+type User struct {
+	TeamID          string // "" for TeamID
+	Restricted      bool   // a multi-channel guest
+	UltraRestricted bool   // a single-channel guest
+	Stranger        bool   // an external user seen through Slack Connect
+}
+
+// SetUser sets what users.info answers for id.
+func (s *Server) SetUser(id string, u User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[id] = u
+}
+
+// SetMembers sets the members of channel for conversations.members.
+func (s *Server) SetMembers(channel string, users ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.members[channel] = users
 }
 
 // SetGroup sets the members of a user group for usergroups.users.list.
@@ -283,7 +314,16 @@ func (s *Server) answer(c Call) map[string]any {
 		return map[string]any{"ok": true, "channel": map[string]any{"id": "D" + strings.Split(users, ",")[0]}}
 	case "users.info":
 		u := c.Param("user")
-		return map[string]any{"ok": true, "user": map[string]any{"id": u, "name": strings.ToLower(u), "profile": map[string]any{"email": strings.ToLower(u) + "@example.com"}}}
+		info := s.users[u]
+		return map[string]any{"ok": true, "user": map[string]any{"id": u, "name": strings.ToLower(u), "team_id": cmp.Or(info.TeamID, TeamID),
+			"is_restricted": info.Restricted, "is_ultra_restricted": info.UltraRestricted, "is_stranger": info.Stranger,
+			"profile": map[string]any{"email": strings.ToLower(u) + "@example.com"}}}
+	case "conversations.members":
+		m, ok := s.members[ch]
+		if !ok {
+			return map[string]any{"ok": false, "error": "channel_not_found"}
+		}
+		return map[string]any{"ok": true, "members": m, "response_metadata": map[string]any{"next_cursor": ""}}
 	case "usergroups.users.list":
 		g, ok := s.groups[c.Param("usergroup")]
 		if !ok {
@@ -294,7 +334,7 @@ func (s *Server) answer(c Call) map[string]any {
 		s.seq++
 		return map[string]any{"ok": true, "view": map[string]any{"id": fmt.Sprintf("V%d", s.seq)}}
 	case "auth.test":
-		return map[string]any{"ok": true, "url": "https://fake.slack.com/", "team": "Fake", "user": "handoff", "team_id": "T0001", "user_id": "UBOT"}
+		return map[string]any{"ok": true, "url": "https://fake.slack.com/", "team": "Fake", "user": "handoff", "team_id": TeamID, "user_id": "UBOT"}
 	case "response_url":
 		return map[string]any{"ok": true}
 	}
@@ -336,7 +376,7 @@ func ClickPayload(user, channel, ts, actionID, value, responseURL string) string
 		"type":         "block_actions",
 		"user":         map[string]any{"id": user, "name": strings.ToLower(user)},
 		"api_app_id":   "A0001",
-		"team":         map[string]any{"id": "T0001"},
+		"team":         map[string]any{"id": TeamID},
 		"container":    map[string]any{"type": "message", "message_ts": ts, "channel_id": channel},
 		"channel":      map[string]any{"id": channel},
 		"message":      map[string]any{"ts": ts},
@@ -366,7 +406,7 @@ func SubmitPayload(user, callbackID, privateMetadata string, answers map[string]
 	p := map[string]any{
 		"type": "view_submission",
 		"user": map[string]any{"id": user},
-		"team": map[string]any{"id": "T0001"},
+		"team": map[string]any{"id": TeamID},
 		"view": map[string]any{"id": "V1", "type": "modal", "callback_id": callbackID, "private_metadata": privateMetadata,
 			"state": map[string]any{"values": values}},
 	}
@@ -378,6 +418,6 @@ func SubmitPayload(user, callbackID, privateMetadata string, answers map[string]
 func CommandBody(user, channel, command, text, responseURL string) string {
 	return url.Values{
 		"command": {command}, "text": {text}, "user_id": {user}, "channel_id": {channel},
-		"team_id": {"T0001"}, "response_url": {responseURL}, "trigger_id": {"trigger-" + user},
+		"team_id": {TeamID}, "response_url": {responseURL}, "trigger_id": {"trigger-" + user},
 	}.Encode()
 }

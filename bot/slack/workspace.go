@@ -1,0 +1,91 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/internal/cache"
+)
+
+// NotAMember is the private answer to anyone Handoff does not act for.
+const NotAMember = "Sorry, Handoff works only for full members of this Slack workspace: it did nothing."
+
+// Workspace knows the Slack workspace the bot token belongs to (auth.test,
+// asked once and kept) and whether a user is a full member of it
+// (users.info, cached for 10 minutes): not a user of another workspace
+// (Slack Connect, a shared channel) and not a guest (is_restricted,
+// is_ultra_restricted). Its methods are safe for concurrent use.
+type Workspace struct {
+	team  *cache.Cache[string]
+	users *cache.Cache[slackapi.User]
+}
+
+// NewWorkspace returns the workspace of api's bot token.
+func NewWorkspace(api *slackapi.Client) *Workspace {
+	return &Workspace{
+		// The token's workspace does not change while the process runs.
+		team: cache.New(time.Duration(1<<63-1), func(ctx context.Context, _ string) (string, error) {
+			res, err := api.AuthTestContext(ctx)
+			if err != nil {
+				return "", fmt.Errorf("slack: auth.test: %w", err)
+			}
+			if res.TeamID == "" {
+				return "", fmt.Errorf("slack: auth.test names no team")
+			}
+			return res.TeamID, nil
+		}),
+		users: cache.New(10*time.Minute, func(ctx context.Context, user string) (slackapi.User, error) {
+			u, err := api.GetUserInfoContext(ctx, user)
+			if err != nil {
+				return slackapi.User{}, fmt.Errorf("slack: users.info %s: %w", user, err)
+			}
+			return *u, nil
+		}),
+	}
+}
+
+// TeamID returns the id of the bot token's workspace, asking auth.test the
+// first time.
+func (w *Workspace) TeamID(ctx context.Context) (string, error) {
+	return w.team.Get(ctx, "")
+}
+
+// Check returns nil when userID, who sent a request naming teamID (and,
+// when Slack says, userTeamID as the user's own workspace), is a full
+// member of our workspace. Anyone else gets an EFORBIDDEN error whose
+// message (NotAMember) can be shown to them; an error of another code
+// means the workspace or the user could not be looked up.
+func (w *Workspace) Check(ctx context.Context, teamID, userTeamID, userID string) error {
+	ours, err := w.TeamID(ctx)
+	if err != nil {
+		return err
+	}
+	refuse := func(why string, args ...any) error {
+		return fmt.Errorf("slack: "+why+": %w", append(args, handoff.Errorf(handoff.EFORBIDDEN, "%s", NotAMember))...)
+	}
+	switch {
+	case teamID != ours:
+		return refuse("request from workspace %q, ours is %q", teamID, ours)
+	case userTeamID != "" && userTeamID != ours:
+		return refuse("user %s belongs to workspace %q", userID, userTeamID)
+	case userID == "":
+		return refuse("request names no user")
+	}
+	u, err := w.users.Get(ctx, userID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case u.TeamID != "" && u.TeamID != ours, u.IsStranger:
+		return refuse("user %s is external (workspace %q)", userID, u.TeamID)
+	case u.IsRestricted || u.IsUltraRestricted:
+		return refuse("user %s is a guest", userID)
+	case u.Deleted || u.IsBot:
+		return refuse("user %s is deactivated or a bot", userID)
+	}
+	return nil
+}
