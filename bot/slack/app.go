@@ -228,10 +228,14 @@ func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any,
 		}
 	}
 	actor := bot.Actor{Platform: Name, UserID: ic.User.ID}
-	err := a.cfg.Workspace.Check(ctx, ic.Team.ID, ic.User.TeamID, ic.User.ID)
-	if err == nil {
-		err = a.cfg.Bot.Submit(ctx, actor, ic.View.CallbackID, ic.View.PrivateMetadata, values)
+	if err := a.cfg.Workspace.Check(ctx, ic.Team.ID, ic.User.TeamID, ic.User.ID); err != nil {
+		refusal := a.refusal(ctx, err)
+		if k := firstInput(values); k != "" {
+			return viewErrors{ResponseAction: "errors", Errors: map[string]string{k: formText(refusal.Summary)}}, nil
+		}
+		return nil, a.cfg.Bot.Notify(ctx, actor, refusal)
 	}
+	err := a.cfg.Bot.Submit(ctx, actor, ic.View.CallbackID, ic.View.PrivateMetadata, values)
 	if err == nil {
 		return nil, nil
 	}
@@ -247,18 +251,32 @@ func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any,
 			errs[k] = msg
 		}
 	}
-	if len(errs) == 0 && len(values) > 0 {
-		keys := make([]string, 0, len(values))
-		for k := range values {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		errs[keys[0]] = strings.ReplaceAll(bot.Unescape(handoff.ErrorMessage(err)), "*", "")
+	if k := firstInput(values); len(errs) == 0 && k != "" {
+		errs[k] = formText(handoff.ErrorMessage(err))
 	}
 	if len(errs) == 0 {
 		return nil, err
 	}
 	return viewErrors{ResponseAction: "errors", Errors: errs}, nil
+}
+
+// firstInput is the form input an error without a field is shown on: the
+// first by id, or "" for a form without inputs.
+func firstInput(values map[string]string) string {
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if len(keys) == 0 {
+		return ""
+	}
+	return keys[0]
+}
+
+// formText is a message as plain text for a form's error line.
+func formText(msg string) string {
+	return strings.ReplaceAll(bot.Unescape(msg), "*", "")
 }
 
 // eventEnvelope is the part of an Events API body Handoff reads.
