@@ -44,8 +44,11 @@ const (
 
 // Config is everything Handoff needs to run.
 type Config struct {
-	// Addr is the HTTP listen address, host:port (HANDOFF_ADDR, default ":8080").
+	// Addr is the HTTP listen address, host:port (HANDOFF_ADDR, else ":$PORT"
+	// when PORT is set, else ":8080").
 	Addr string
+	// LogLevel is the least level logged (HANDOFF_LOG_LEVEL, default info).
+	LogLevel slog.Level
 	// DatabaseURL is a SQLite path or sqlite:/file: URL, or a postgres:// or
 	// postgresql:// URL (DATABASE_URL, default "handoff.db"). May hold a
 	// password: never log it, use Redacted.
@@ -123,7 +126,8 @@ func (t TeamsConfig) Tenants() []string {
 	return append(out, t.AllowedTenants...)
 }
 
-// Load reads the environment through getenv (os.Getenv in production) and
+// Load reads the environment through getenv (os.Getenv in production),
+// each secret from its _FILE variant when that is set (see SecretVars), and
 // the agreement file named by HANDOFF_CONFIG. Without HANDOFF_CONFIG it
 // loads "handoff.yml" from the working directory when that file exists and
 // uses handoff.DefaultPolicy otherwise; an explicit HANDOFF_CONFIG that does
@@ -133,14 +137,16 @@ func (t TeamsConfig) Tenants() []string {
 // environment and in the file, joined with errors.Join (one per line).
 // Error messages never contain secrets.
 func Load(getenv func(string) string) (Config, error) {
-	env := func(key string) string { return strings.TrimSpace(getenv(key)) }
 	var errs []error
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("config: "+key+": "+format, args...))
 	}
+	getenv = withSecretFiles(getenv, bad)
+	env := func(key string) string { return strings.TrimSpace(getenv(key)) }
 
+	addr, addrFrom := ListenAddr(getenv)
 	c := Config{
-		Addr:         orDefault(env("HANDOFF_ADDR"), DefaultAddr),
+		Addr:         addr,
 		MetricsAddr:  orDefault(env("HANDOFF_METRICS_ADDR"), DefaultMetricsAddr),
 		DatabaseURL:  orDefault(env("DATABASE_URL"), DefaultDatabaseURL),
 		APIToken:     env("HANDOFF_API_TOKEN"),
@@ -189,7 +195,12 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	if err := checkAddr(c.Addr); err != nil {
-		bad("HANDOFF_ADDR", "invalid address %q: %v", c.Addr, err)
+		bad(orDefault(addrFrom, "HANDOFF_ADDR"), "invalid address %q: %v", c.Addr, err)
+	}
+	if l, err := parseLogLevel(env("HANDOFF_LOG_LEVEL")); err != nil {
+		bad("HANDOFF_LOG_LEVEL", "%v", err)
+	} else {
+		c.LogLevel = l
 	}
 	if c.MetricsAddr != MetricsOff {
 		if err := checkAddr(c.MetricsAddr); err != nil {
@@ -262,6 +273,7 @@ func (c Config) Redacted() map[string]string {
 	m := map[string]string{
 		"HANDOFF_ADDR":              c.Addr,
 		"HANDOFF_METRICS_ADDR":      c.MetricsAddr,
+		"HANDOFF_LOG_LEVEL":         c.LogLevel.String(),
 		"HANDOFF_API_RATE_LIMIT":    strconv.FormatFloat(c.APIRateLimit, 'g', -1, 64),
 		"HANDOFF_OUTBOX_LEASE":      c.OutboxLease.String(),
 		"DATABASE_URL":              redactURL(c.DatabaseURL),

@@ -28,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/handoff/handoff/config"
 	"github.com/handoff/handoff/internal/fakeslack"
 )
 
@@ -78,11 +79,15 @@ type runConfig struct {
 }
 
 func parseRun(args []string) (*runConfig, error) {
+	getenv, err := config.SecretEnv(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	c := &runConfig{}
 	fs.StringVar(&c.url, "url", "http://127.0.0.1:8080", "the server's base URL")
-	fs.StringVar(&c.token, "token", os.Getenv("HANDOFF_API_TOKEN"), "HANDOFF_API_TOKEN of the server")
-	fs.StringVar(&c.secret, "slack-secret", os.Getenv("SLACK_SIGNING_SECRET"), "SLACK_SIGNING_SECRET of the server (claims are skipped without it)")
+	fs.StringVar(&c.token, "token", getenv("HANDOFF_API_TOKEN"), "HANDOFF_API_TOKEN of the server (or HANDOFF_API_TOKEN_FILE)")
+	fs.StringVar(&c.secret, "slack-secret", getenv("SLACK_SIGNING_SECRET"), "SLACK_SIGNING_SECRET of the server (claims are skipped without it)")
 	fs.StringVar(&c.channel, "channel", "CSALES", "the sales channel id the clicks come from")
 	fs.IntVar(&c.clients, "clients", 8, "concurrent clients")
 	fs.DurationVar(&c.duration, "duration", 20*time.Second, "how long to run")

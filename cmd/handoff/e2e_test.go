@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -42,7 +43,7 @@ func startServer(t *testing.T, vars map[string]string) *server {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := newApp(ctx, cfg, newLogger(&bytes.Buffer{}), func() time.Time { return time.Now().UTC() })
+	a, err := newApp(ctx, cfg, newLogger(&bytes.Buffer{}, slog.LevelInfo), func() time.Time { return time.Now().UTC() })
 	if err != nil {
 		cancel()
 		t.Fatal(err)

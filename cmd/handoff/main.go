@@ -116,13 +116,14 @@ func runVersion(ctx context.Context, e env) error {
 	return nil
 }
 
-// newLogger logs JSON, or text when w is a terminal, with the request id
-// on every line logged during a request.
-func newLogger(w io.Writer) *slog.Logger {
+// newLogger logs JSON, or text when w is a terminal, from level up, with
+// the request id on every line logged during a request.
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if isTerminal(w) {
-		return slog.New(handlers.ContextHandler{Handler: slog.NewTextHandler(w, nil)})
+		return slog.New(handlers.ContextHandler{Handler: slog.NewTextHandler(w, opts)})
 	}
-	return slog.New(handlers.ContextHandler{Handler: slog.NewJSONHandler(w, nil)})
+	return slog.New(handlers.ContextHandler{Handler: slog.NewJSONHandler(w, opts)})
 }
 
 func isTerminal(w io.Writer) bool {

@@ -259,11 +259,11 @@ func (a *app) listenAndServe(ctx context.Context, ln net.Listener) error {
 }
 
 func runServe(ctx context.Context, e env) error {
-	logger := newLogger(e.stderr)
 	cfg, err := loadConfig(e)
 	if err != nil {
 		return err
 	}
+	logger := newLogger(e.stderr, cfg.LogLevel)
 	logger.Info("configuration", "config", cfg)
 	a, err := newApp(ctx, cfg, logger, func() time.Time { return time.Now().UTC() })
 	if err != nil {
