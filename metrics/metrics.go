@@ -38,6 +38,7 @@ type Metrics struct {
 	slaReminders    prometheus.Counter
 	schedulerLag    prometheus.Histogram
 	apiRateLimited  prometheus.Counter
+	http            httpMetrics
 
 	mu      sync.Mutex
 	sources map[string]bool
@@ -49,7 +50,7 @@ const maxSources = 50
 // New registers every collector, plus Go and process collectors and the
 // outbox gauges read through stats (which may be nil).
 func New(stats OutboxStatter) *Metrics {
-	m := &Metrics{registry: prometheus.NewRegistry(), sources: map[string]bool{}}
+	m := &Metrics{registry: prometheus.NewRegistry(), sources: map[string]bool{}, http: newHTTPMetrics()}
 	m.leadsReceived = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "handoff_leads_received_total", Help: "Stages entered by leads through intake, by stage and source.",
 	}, []string{"stage", "source"})
@@ -86,6 +87,7 @@ func New(stats OutboxStatter) *Metrics {
 	m.registry.MustRegister(m.leadsReceived, m.intakeSeconds, m.chatCalls, m.chatSeconds, m.rateLimited,
 		m.claimAckSeconds, m.slaBreaches, m.slaReminders, m.schedulerLag, m.apiRateLimited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registry.MustRegister(m.http.collectors()...)
 	if stats != nil {
 		m.registry.MustRegister(&outboxCollector{stats: stats})
 	}

@@ -187,7 +187,7 @@ func TestEndToEndSLAAcrossRestart(t *testing.T) {
 
 // metricsContain fails unless /metrics on the metrics listener has every
 // line in want.
-func (s *server) metricsContain(t *testing.T, want ...string) {
+func (s *server) metricsContain(t *testing.T, want ...string) string {
 	t.Helper()
 	resp, err := http.Get(s.metrics + "/metrics")
 	if err != nil {
@@ -200,6 +200,7 @@ func (s *server) metricsContain(t *testing.T, want ...string) {
 			t.Errorf("/metrics lacks %q", w)
 		}
 	}
+	return string(body)
 }
 
 // storeTS reads the Slack ts stored for lead 1.

@@ -45,6 +45,7 @@ func commands() map[string]command {
 		"funnel":        {"print the funnel KPIs: handoff funnel --period last-month --format table|json|csv", runFunnel},
 		"config":        {"validate the configuration: handoff config check [file]", runConfig},
 		"version":       {"print the version", runVersion},
+		"healthcheck":   {"exit 0 when the server on HANDOFF_ADDR/PORT answers /healthz (for container health checks)", runHealthcheck},
 		"teams-package": {"build the Teams app package to upload: handoff teams-package --host handoff.example.com", runTeamsPackage},
 	}
 }
@@ -108,12 +109,17 @@ func exitCode(err error) int {
 }
 
 func runVersion(ctx context.Context, e env) error {
-	v := version
-	if info, ok := debug.ReadBuildInfo(); ok && v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		v = info.Main.Version
-	}
-	fmt.Fprintf(e.stdout, "handoff %s\n", v)
+	fmt.Fprintf(e.stdout, "handoff %s\n", buildVersion())
 	return nil
+}
+
+// buildVersion is the version set at build time, else the module version
+// the Go toolchain recorded, else "dev".
+func buildVersion() string {
+	if info, ok := debug.ReadBuildInfo(); ok && version == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return version
 }
 
 // newLogger logs JSON, or text when w is a terminal, from level up, with

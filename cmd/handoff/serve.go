@@ -58,6 +58,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now fun
 		st, err := store.OutboxStats(ctx)
 		return metrics.OutboxStats(st), err
 	})
+	a.metrics.SetBuildInfo(buildVersion())
 	// On the public port the metrics need the API token; serveMetrics
 	// serves them openly on HANDOFF_METRICS_ADDR.
 	a.mux.Handle("GET /metrics", handlers.RequireToken(cfg.APIToken, a.metrics.Handler().ServeHTTP))
@@ -218,7 +219,8 @@ const requestTimeout = 20 * time.Second
 // workers stop.
 func (a *app) listenAndServe(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler:           handlers.Middleware(a.logger, http.TimeoutHandler(a.mux, requestTimeout, `{"error": "request timed out"}`)),
+		Handler: handlers.Instrument(a.mux, a.metrics,
+			handlers.Middleware(a.logger, http.TimeoutHandler(a.mux, requestTimeout, `{"error": "request timed out"}`))),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,

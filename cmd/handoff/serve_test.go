@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,6 +18,12 @@ import (
 func testEnv(vars map[string]string, args ...string) (env, *bytes.Buffer, *bytes.Buffer) {
 	var out, errOut bytes.Buffer
 	return env{args: args, getenv: func(k string) string { return vars[k] }, stdin: strings.NewReader(""), stdout: &out, stderr: &errOut}, &out, &errOut
+}
+
+// mustEnv is testEnv without the output buffers.
+func mustEnv(vars map[string]string, args ...string) env {
+	e, _, _ := testEnv(vars, args...)
+	return e
 }
 
 func TestServeAcceptsLeadsAndShutsDownGracefully(t *testing.T) {
@@ -52,6 +59,30 @@ func TestServeAcceptsLeadsAndShutsDownGracefully(t *testing.T) {
 					t.Errorf("public GET /metrics with token %q = %d, want %d", tc.token, r.StatusCode, tc.want)
 				}
 			}
+			// Per-route metrics are labelled with the route pattern, never the raw path.
+			for _, path := range []string{"/api/leads/e2e-1", "/api/leads/nobody", "/no/such/page"} {
+				r, err := http.Get(srv.base + path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.Body.Close()
+			}
+			body := srv.metricsContain(t, `handoff_http_requests_total{method="POST",route="POST /api/leads",status="2xx"} 1`,
+				`handoff_http_requests_total{method="GET",route="GET /api/leads/{external_id}",status="4xx"} 2`,
+				`handoff_http_requests_total{method="GET",route="unmatched",status="4xx"} 1`,
+				`handoff_http_requests_total{method="GET",route="GET /healthz",status="2xx"} 1`,
+				`handoff_http_request_duration_seconds_count{method="POST",route="POST /api/leads"} 1`,
+				`handoff_build_info{goversion="go`)
+			for _, raw := range []string{"e2e-1", "nobody", "/no/such/page"} {
+				if strings.Contains(body, raw) {
+					t.Errorf("/metrics carries the raw path %q", raw)
+				}
+			}
+			// The container health check asks the same server.
+			_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.base, "http://"))
+			if code := run(context.Background(), mustEnv(map[string]string{"PORT": port}, "healthcheck")); code != 0 {
+				t.Fatalf("healthcheck of a running server: exit %d", code)
+			}
 			stopped := make(chan struct{})
 			go func() { srv.stop(); close(stopped) }()
 			select {
@@ -66,6 +97,9 @@ func TestServeAcceptsLeadsAndShutsDownGracefully(t *testing.T) {
 			defer s.Close()
 			if _, err := s.LeadByExternalID(context.Background(), "e2e-1"); err != nil {
 				t.Fatalf("acknowledged lead lost after shutdown: %v", err)
+			}
+			if code := run(context.Background(), mustEnv(map[string]string{"PORT": port}, "healthcheck")); code != 1 {
+				t.Fatalf("healthcheck of a stopped server: exit %d, want 1", code)
 			}
 		})
 	}
