@@ -278,23 +278,18 @@ type demo struct {
 	race     string            // the race's outcome, for the summary
 }
 
-func runDemo(ctx context.Context, e env) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+// demoFlags declares `handoff demo`'s flags.
+func demoFlags(fs *flag.FlagSet, _ env) runFunc {
 	keep := fs.Bool("keep", false, "keep the demo database and print its path")
 	quiet := fs.Bool("quiet", false, "print only the summary and the /funnel answer")
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: handoff demo [--keep] [--quiet]\n\nRuns the real server against a stand-in Slack and replays a week of leads.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(e.args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &exitError{code: 2, err: err}
-	}
-	if fs.NArg() > 0 {
-		return &exitError{code: 2, err: fmt.Errorf("usage: handoff demo [--keep] [--quiet]")}
+	return func(ctx context.Context, e env) error { return runDemo(ctx, e, *keep, *quiet) }
+}
+
+// runDemo runs the scripted week; keep leaves the database behind, quiet
+// prints only the summary.
+func runDemo(ctx context.Context, e env, keep, quiet bool) error {
+	if len(e.args) > 0 {
+		return usageError("unexpected argument %q", e.args[0])
 	}
 
 	dir, err := os.MkdirTemp("", "handoff-demo-")
@@ -302,12 +297,12 @@ func runDemo(ctx context.Context, e env) error {
 		return err
 	}
 	defer func() {
-		if !*keep {
+		if !keep {
 			os.RemoveAll(dir)
 		}
 	}()
 	logs := &lockedBuffer{}
-	d, stop, err := startDemo(ctx, dir, logs, time.Now(), e.stdout, *quiet)
+	d, stop, err := startDemo(ctx, dir, logs, time.Now(), e.stdout, quiet)
 	if err != nil {
 		return err
 	}
@@ -319,7 +314,7 @@ func runDemo(ctx context.Context, e env) error {
 		fmt.Fprintf(e.stderr, "the server's last log lines:\n%s\n", logs.tail(15))
 		return fmt.Errorf("demo: %w", err)
 	}
-	if *keep {
+	if keep {
 		fmt.Fprintf(e.stdout, "\nThe demo's database is kept: %s\n(its clock is the demo week's; inspect it with sqlite3, or DATABASE_URL=%s handoff serve)\n",
 			filepath.Join(dir, "handoff.db"), filepath.Join(dir, "handoff.db"))
 	}

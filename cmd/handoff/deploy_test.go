@@ -118,7 +118,7 @@ func TestComposeFile(t *testing.T) {
 	if want := []string{"CMD", imageBinary, "healthcheck"}; !slices.Equal(h.Healthcheck.Test, want) {
 		t.Errorf("handoff healthcheck = %q, want %q", h.Healthcheck.Test, want)
 	}
-	if len(h.Command) == 0 || commands()[h.Command[0]].run == nil {
+	if len(h.Command) == 0 || commands()[h.Command[0]].flags == nil {
 		t.Errorf("handoff command %q is not a handoff subcommand", h.Command)
 	}
 	documented := documentedVars(t)

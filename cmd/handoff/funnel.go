@@ -18,10 +18,15 @@ import (
 )
 
 // The reporting commands: `handoff funnel` and `handoff digest` parse their
-// flags here and leave the numbers and the rendering to bot/report.
+// flags here (with the shared parseArgs, so flags may follow arguments) and
+// leave the numbers and the rendering to bot/report. Their -h needs no
+// database, so it is answered before the store is opened.
 
 // runFunnel prints the funnel KPIs for a period on the terminal.
 func runFunnel(ctx context.Context, e env) error {
+	if wantsHelp(e.args) { // the usage needs no database
+		return funnelCommand(ctx, e.args, nil, handoff.Policy{}, time.Now(), e.stdout)
+	}
 	return withStore(ctx, e, func(cfg config.Config, store *storage.Store) error {
 		return funnelCommand(ctx, e.args, store, cfg.Policy, time.Now(), e.stdout)
 	})
@@ -29,6 +34,9 @@ func runFunnel(ctx context.Context, e env) error {
 
 // runDigest prints the weekly SLA digest, or queues it for the managers.
 func runDigest(ctx context.Context, e env) error {
+	if wantsHelp(e.args) { // the usage needs no database
+		return digestCommand(ctx, e.args, nil, handoff.Policy{}, time.Now(), e.stdout)
+	}
 	return withStore(ctx, e, func(cfg config.Config, store *storage.Store) error {
 		return digestCommand(ctx, e.args, store, cfg.Policy, time.Now(), e.stdout)
 	})
@@ -70,15 +78,16 @@ func funnelCommand(ctx context.Context, args []string, store funnelStore, policy
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
 	}
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage()
 			return nil
 		}
 		return handoff.Errorf(handoff.EINVALID, "funnel: %v (see handoff funnel -h)", err)
 	}
-	if fs.NArg() > 0 {
-		return handoff.Errorf(handoff.EINVALID, "funnel: unexpected argument %q (see handoff funnel -h)", fs.Arg(0))
+	if len(rest) > 0 {
+		return handoff.Errorf(handoff.EINVALID, "funnel: unexpected argument %q (see handoff funnel -h)", rest[0])
 	}
 	if !slices.Contains(report.Formats, *format) {
 		return handoff.Errorf(handoff.EINVALID, "funnel: unknown format %q; use %s", *format, strings.Join(report.Formats, ", "))
@@ -130,7 +139,8 @@ func digestCommand(ctx context.Context, args []string, store digestStore, policy
 	fs.SetOutput(io.Discard)
 	week := fs.String("week", "last-week", "the ISO week: last-week, week or 2026-W47")
 	toTerminal := fs.Bool("print", false, "write the digest to the terminal instead of sending it")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, digestUsage)
 			fs.SetOutput(stdout)
@@ -139,8 +149,8 @@ func digestCommand(ctx context.Context, args []string, store digestStore, policy
 		}
 		return handoff.Errorf(handoff.EINVALID, "digest: %v (see handoff digest -h)", err)
 	}
-	if fs.NArg() > 0 {
-		return handoff.Errorf(handoff.EINVALID, "digest: unexpected argument %q (see handoff digest -h)", fs.Arg(0))
+	if len(rest) > 0 {
+		return handoff.Errorf(handoff.EINVALID, "digest: unexpected argument %q (see handoff digest -h)", rest[0])
 	}
 	p, err := handoff.ParsePeriod(*week, now, policy.Location)
 	if err != nil || !strings.Contains(p.Label, "-W") {

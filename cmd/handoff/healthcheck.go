@@ -11,18 +11,21 @@ import (
 	"github.com/handoff/handoff/config"
 )
 
+// healthcheckFlags declares `handoff healthcheck`'s flags.
+func healthcheckFlags(fs *flag.FlagSet, _ env) runFunc {
+	url := fs.String("url", "", "the URL to ask (default http://127.0.0.1:PORT/healthz from HANDOFF_ADDR or PORT)")
+	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")
+	return func(ctx context.Context, e env) error { return runHealthcheck(ctx, e, *url, *timeout) }
+}
+
 // runHealthcheck asks a running server's /healthz and exits 0 when it
 // answers 200: the container HEALTHCHECK, since slim images have no curl.
 // The address comes from HANDOFF_ADDR or PORT as serve reads them.
-func runHealthcheck(ctx context.Context, e env) error {
-	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	url := fs.String("url", "", "the URL to ask (default http://127.0.0.1:PORT/healthz from HANDOFF_ADDR or PORT)")
-	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")
-	if err := fs.Parse(e.args); err != nil {
-		return &exitError{code: 2, err: err}
+func runHealthcheck(ctx context.Context, e env, url string, timeout time.Duration) error {
+	if len(e.args) > 0 {
+		return usageError("unexpected argument %q", e.args[0])
 	}
-	if *url == "" {
+	if url == "" {
 		addr, _ := config.ListenAddr(e.getenv)
 		host, port, err := net.SplitHostPort(addr)
 		if err != nil {
@@ -31,11 +34,11 @@ func runHealthcheck(ctx context.Context, e env) error {
 		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 			host = "127.0.0.1"
 		}
-		*url = "http://" + net.JoinHostPort(host, port) + "/healthz"
+		url = "http://" + net.JoinHostPort(host, port) + "/healthz"
 	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("healthcheck: %w", err)}
 	}
@@ -45,8 +48,8 @@ func runHealthcheck(ctx context.Context, e env) error {
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("healthcheck: %s answered %s", *url, resp.Status)
+		return fmt.Errorf("healthcheck: %s answered %s", url, resp.Status)
 	}
-	fmt.Fprintf(e.stdout, "ok: %s\n", *url)
+	fmt.Fprintf(e.stdout, "ok: %s\n", url)
 	return nil
 }

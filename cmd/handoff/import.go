@@ -15,16 +15,17 @@ import (
 // maxListedRejections bounds how many rejected rows the summary lists.
 const maxListedRejections = 50
 
-func runImport(ctx context.Context, e env) error {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+// importFlags declares `handoff import`'s flags.
+func importFlags(fs *flag.FlagSet, _ env) runFunc {
 	batch := fs.Int("batch", 500, "rows per transaction")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	if err := fs.Parse(e.args); err != nil {
-		return &exitError{code: 2, err: err}
-	}
-	if fs.NArg() != 1 {
-		return &exitError{code: 2, err: fmt.Errorf("usage: handoff import [--batch N] [--quiet] leads.csv (or - for standard input)")}
+	return func(ctx context.Context, e env) error { return runImport(ctx, e, *batch, *quiet) }
+}
+
+// runImport imports the CSV file named in e.args ("-" for standard input).
+func runImport(ctx context.Context, e env, batch int, quiet bool) error {
+	if len(e.args) != 1 {
+		return usageError("want one CSV file, or - for standard input")
 	}
 	cfg, err := loadConfig(e)
 	if err != nil {
@@ -34,7 +35,7 @@ func runImport(ctx context.Context, e env) error {
 		in   io.Reader = e.stdin
 		size int64
 	)
-	if name := fs.Arg(0); name != "-" {
+	if name := e.args[0]; name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
 			return err
@@ -51,9 +52,9 @@ func runImport(ctx context.Context, e env) error {
 	}
 	defer store.Close()
 
-	im := &csvimport.Importer{Store: store, Policy: cfg.Policy, BatchSize: *batch}
+	im := &csvimport.Importer{Store: store, Policy: cfg.Policy, BatchSize: batch}
 	bar := &progressBar{w: e.stderr, start: time.Now()}
-	if !*quiet && isTerminal(e.stderr) && size > 0 {
+	if !quiet && isTerminal(e.stderr) && size > 0 {
 		im.Progress = bar.update
 	}
 	start := time.Now()

@@ -29,24 +29,30 @@ type env struct {
 	stderr io.Writer
 }
 
-type command struct {
-	summary string
-	run     func(ctx context.Context, e env) error
-}
-
+// commands is the table of subcommands; flags.go parses their flags.
 func commands() map[string]command {
 	return map[string]command{
-		"serve":         {"run the HTTP server, the outbox worker and the scheduler", runServe},
-		"demo":          {"replay a week of leads against a stand-in Slack: no account needed", runDemo},
-		"import":        {"import leads from a CSV file: handoff import leads.csv", runImport},
-		"migrate":       {"create or update the database tables and exit", runMigrate},
-		"forget":        {"erase a person's data (GDPR): handoff forget --email x@y", runForget},
-		"digest":        {"the weekly SLA digest: handoff digest --week 2026-W47 --print (or queue it for the managers' channel)", runDigest},
-		"funnel":        {"print the funnel KPIs: handoff funnel --period last-month --format table|json|csv", runFunnel},
-		"config":        {"validate the configuration: handoff config check [file]", runConfig},
-		"version":       {"print the version", runVersion},
-		"healthcheck":   {"exit 0 when the server on HANDOFF_ADDR/PORT answers /healthz (for container health checks)", runHealthcheck},
-		"teams-package": {"build the Teams app package to upload: handoff teams-package --host handoff.example.com", runTeamsPackage},
+		"serve": {summary: "run the HTTP server, the outbox worker and the scheduler",
+			usage: "handoff serve\n\nRuns the HTTP server, the outbox worker and the SLA scheduler until SIGTERM.\nSettings come from the environment and handoff.yml (see README.md).", flags: noFlags(runServe)},
+		"demo": {summary: "replay a week of leads against a stand-in Slack: no account needed",
+			usage: "handoff demo [--keep] [--quiet]\n\nRuns the real server against a stand-in Slack and replays a week of leads.", flags: demoFlags},
+		"import": {summary: "import leads from a CSV file: handoff import leads.csv",
+			usage: "handoff import [--batch N] [--quiet] leads.csv|-\n\nImports a CSV export (Handoff, HubSpot or Salesforce columns); - reads standard input.\nExits 1 when any row was rejected.", flags: importFlags},
+		"migrate": {summary: "create or update the database tables and exit",
+			usage: "handoff migrate\n\nCreates or updates the tables of DATABASE_URL and exits.", flags: noFlags(runMigrate)},
+		"forget": {summary: "erase a person's data (GDPR): handoff forget --email x@y",
+			usage: "handoff forget --email x@y | --external-id ID\n\nErases a person's data, keeping the anonymous stage history.", flags: forgetFlags},
+		"digest": {summary: "the weekly SLA digest: handoff digest --week 2026-W47 --print (or queue it for the managers' channel)",
+			raw: runDigest},
+		"funnel": {summary: "print the funnel KPIs: handoff funnel --period last-month --format table|json|csv",
+			raw: runFunnel},
+		"config": {summary: "validate the configuration: handoff config check [file]",
+			usage: "handoff config check [file.yml]\n\nValidates the configuration (environment and agreement), or one agreement file,\nand lists every problem at once.", flags: argsOnly(runConfig)},
+		"version": {summary: "print the version", usage: "handoff version", flags: noFlags(runVersion)},
+		"healthcheck": {summary: "exit 0 when the server on HANDOFF_ADDR/PORT answers /healthz (for container health checks)",
+			usage: "handoff healthcheck [--url URL] [--timeout D]\n\nAsks a running server's /healthz (on HANDOFF_ADDR or PORT) and exits 0 when it answers 200.", flags: healthcheckFlags},
+		"teams-package": {summary: "build the Teams app package to upload: handoff teams-package --host handoff.example.com",
+			usage: "handoff teams-package --host handoff.example.com [--app-id GUID] [-o handoff-teams.zip]\n\nWrites the Teams app package (manifest and icons) to upload in Teams.", flags: teamsPackageFlags},
 	}
 }
 
@@ -63,18 +69,15 @@ func run(ctx context.Context, e env) int {
 		usage(e.stdout)
 		return 0
 	}
-	cmd, ok := commands()[e.args[0]]
+	name := e.args[0]
+	cmd, ok := commands()[name]
 	if !ok {
 		fmt.Fprintf(e.stderr, "handoff: unknown command %q\n\n", e.args[0])
 		usage(e.stderr)
 		return 2
 	}
 	e.args = e.args[1:]
-	if err := cmd.run(ctx, e); err != nil {
-		fmt.Fprintf(e.stderr, "handoff: %v\n", err)
-		return exitCode(err)
-	}
-	return 0
+	return runCommand(ctx, name, cmd, e)
 }
 
 func usage(w io.Writer) {

@@ -61,7 +61,7 @@ func runMigrate(ctx context.Context, e env) error {
 
 func runConfig(ctx context.Context, e env) error {
 	if len(e.args) == 0 || e.args[0] != "check" {
-		return &exitError{code: 2, err: fmt.Errorf("usage: handoff config check [file.yml]")}
+		return usageError("want: config check [file.yml]")
 	}
 	if len(e.args) > 1 {
 		if _, err := config.LoadPolicyFile(e.args[1]); err != nil {
