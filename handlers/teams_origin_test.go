@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/handoff/handoff"
@@ -64,5 +65,43 @@ func TestTeamsRefusesForeignOrigins(t *testing.T) {
 				t.Fatalf("status = %d (%s), want 200", status, body)
 			}
 		})
+	})
+}
+
+// TestTeamsChannelNamePinned: the sales channel is configured by name
+// ("Sales"). Once cards went there, renaming it and adding a channel of
+// that name elsewhere in the tenant does not redirect the cards.
+func TestTeamsChannelNamePinned(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		e := newTeamsEnv(t, s, nil)
+		e.install()
+		postedTo := func() []string {
+			var out []string
+			for _, c := range callsOf(e.bf, "create") {
+				if c.ActivityID != "" {
+					out = append(out, c.ConversationID)
+				}
+			}
+			return out
+		}
+		e.newSQL("pin-1")
+		e.deliver()
+		event := func(eventType, teamID, team, channelID, channel string) {
+			t.Helper()
+			a := e.activity("conversationUpdate", "29:admin", "Admin", teamID)
+			cd := a["channelData"].(map[string]any)
+			cd["eventType"], cd["team"], cd["channel"] = eventType, map[string]any{"id": teamID, "name": team}, map[string]any{"id": channelID, "name": channel}
+			if status, body := e.post(a, e.token()); status != 200 {
+				t.Fatalf("%s: %d %s", eventType, status, body)
+			}
+		}
+		event("channelRenamed", teamID, "Sales Team", salesID, "Leads")
+		event("channelCreated", "19:partners@thread.tacv2", "Partners", "19:partner-sales@thread.tacv2", "Sales")
+		e.newSQL("pin-2")
+		e.deliver()
+		got := postedTo()
+		if len(got) != 2 || !strings.HasPrefix(got[0], salesID+";") || !strings.HasPrefix(got[1], salesID+";") {
+			t.Fatalf("cards posted to %q, want both in %s", got, salesID)
+		}
 	})
 }

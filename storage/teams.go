@@ -88,11 +88,13 @@ func (s *Store) SaveTeamsConversation(ctx context.Context, c handoff.TeamsConver
 	return nil
 }
 
-// handoff.TeamsConversation finds a stored conversation reference by conversation
+// TeamsConversation finds a stored conversation reference by conversation
 // id (a ";messageid=" suffix is ignored), by channel name, or by
 // "team/channel" name (names case-insensitive; "General" names a team's
-// first channel, whose id is the team's). It returns ENOTFOUND when none
-// matches, and the most recently updated one when a name is ambiguous.
+// first channel, whose id is the team's). A pinned name (PinTeamsChannel)
+// is the conversation it was pinned to, whatever that channel is called
+// now. It returns ENOTFOUND when none matches, and ECONFLICT naming the
+// candidates when an unpinned name matches several channels.
 func (s *Store) TeamsConversation(ctx context.Context, idOrName string) (handoff.TeamsConversation, error) {
 	key := strings.TrimSpace(idOrName)
 	if key == "" {
@@ -107,25 +109,15 @@ func (s *Store) TeamsConversation(ctx context.Context, idOrName string) (handoff
 	if !errors.Is(err, gorm.ErrRecordNotFound) {
 		return handoff.TeamsConversation{}, fmt.Errorf("storage: teams conversation %q: %w", idOrName, err)
 	}
-	team, channel := "", strings.TrimPrefix(key, "#")
-	if i := strings.LastIndexByte(channel, '/'); i >= 0 {
-		team, channel = strings.TrimSpace(channel[:i]), strings.TrimSpace(channel[i+1:])
+	if id, err := s.teamsPin(ctx, s.db, key); err != nil || id != "" {
+		if err != nil {
+			return handoff.TeamsConversation{}, err
+		}
+		return s.TeamsConversation(ctx, id)
 	}
-	q := db.Model(&teamsConversationRow{})
-	if strings.EqualFold(channel, "general") {
-		q = q.Where("LOWER(channel_name) = ? OR (conversation_id = team_id AND channel_name = '')", strings.ToLower(channel))
-	} else {
-		q = q.Where("LOWER(channel_name) = ?", strings.ToLower(channel))
-	}
-	if team != "" {
-		q = q.Where("LOWER(team_name) = ?", strings.ToLower(team))
-	}
-	err = q.Order("updated_ms DESC, id DESC").Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return handoff.TeamsConversation{}, notFound("Teams channel %q is not known: install the app in its team first", idOrName)
-	}
+	row, err = uniqueTeamsChannel(ctx, s.db, key)
 	if err != nil {
-		return handoff.TeamsConversation{}, fmt.Errorf("storage: teams conversation %q: %w", idOrName, err)
+		return handoff.TeamsConversation{}, err
 	}
 	return row.conversation(), nil
 }

@@ -26,6 +26,7 @@ const DefaultServiceURL = "https://smba.trafficmanager.net/teams/"
 type Store interface {
 	SaveTeamsConversation(ctx context.Context, c handoff.TeamsConversation, now time.Time) error
 	TeamsConversation(ctx context.Context, idOrName string) (handoff.TeamsConversation, error)
+	PinTeamsChannel(ctx context.Context, name string, now time.Time) (handoff.TeamsConversation, error)
 	LatestTeamsConversation(ctx context.Context) (handoff.TeamsConversation, error)
 	SaveTeamsUser(ctx context.Context, u handoff.TeamsUser, now time.Time) error
 	TeamsUser(ctx context.Context, id string) (handoff.TeamsUser, error)
@@ -258,11 +259,14 @@ func (p *Platform) Render(ctx context.Context, msg bot.Message) Card {
 }
 
 // resolve finds the conversation reference of a channel id or name. A
-// channel id ("19:…") that was never stored is reached with the service
-// URL and tenant of the latest stored reference. An unknown channel is a
-// transient error: it works once the app is installed.
+// name is resolved once and pinned to its conversation id, so renames are
+// followed and a newer channel of the same name never takes over; an
+// ambiguous name is an ECONFLICT error naming the candidates. A channel id
+// ("19:…") that was never stored is reached with the service URL and
+// tenant of the latest stored reference. An unknown channel is a transient
+// error: it works once the app is installed.
 func (p *Platform) resolve(ctx context.Context, channel string) (handoff.TeamsConversation, error) {
-	ref, err := p.store.TeamsConversation(ctx, channel)
+	ref, err := p.store.PinTeamsChannel(ctx, channel, p.Now().UTC())
 	if err == nil {
 		return ref, nil
 	}
@@ -278,6 +282,23 @@ func (p *Platform) resolve(ctx context.Context, channel string) (handoff.TeamsCo
 		}
 	}
 	return ref, fmt.Errorf("teams: channel %q: %w", channel, err)
+}
+
+// PinChannels resolves and pins the channels named in the configuration
+// (ids are left as they are). A name no stored channel has yet is fine (it
+// is pinned when the app is installed and the name first used); an
+// ambiguous one is returned as an ECONFLICT error naming the candidates.
+func (p *Platform) PinChannels(ctx context.Context, channels ...string) error {
+	for _, ch := range channels {
+		if ch == "" {
+			continue
+		}
+		_, err := p.store.PinTeamsChannel(ctx, ch, p.Now().UTC())
+		if err != nil && handoff.ErrorCode(err) != handoff.ENOTFOUND {
+			return fmt.Errorf("teams: channel %q: %w", ch, err)
+		}
+	}
+	return nil
 }
 
 // directConversation returns the service URL and id of the one-to-one chat

@@ -134,6 +134,9 @@ func (a *app) wireChat() error {
 		}
 		conn := teamsbot.NewConnector(cfg.Teams.AppID, cfg.Teams.AppPassword, cfg.Teams.TokenURL, nil)
 		teamsPlatform = teamsbot.NewPlatform(conn, store, cfg.Teams.TenantID)
+		if err := teamsPlatform.PinChannels(context.Background(), cfg.Teams.SalesChannel, cfg.Teams.ManagerChannel); err != nil {
+			return fmt.Errorf("TEAMS_SALES_CHANNEL/TEAMS_MANAGER_CHANNEL: %w", err)
+		}
 		targets = append(targets, bot.Target{Platform: teamsPlatform, SalesChannel: cfg.Teams.SalesChannel, ManagerChannel: cfg.Teams.ManagerChannel})
 		managers[teamsbot.Name] = teamsbot.NewManagers(teamsPlatform, cfg.Teams.Managers)
 		directory[teamsbot.Name] = teamsPlatform

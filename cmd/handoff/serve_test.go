@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -158,5 +159,46 @@ func TestProgressBar(t *testing.T) {
 	if len(lines) != 3 || !strings.HasPrefix(lines[1], "[=======       ") || !strings.Contains(lines[1], " 25%") ||
 		!strings.Contains(lines[2], "100%") || !strings.HasSuffix(out.String(), "\x1b[K\n") {
 		t.Fatalf("progress output %q", out.String())
+	}
+}
+
+// TestServeRefusesAnAmbiguousTeamsChannel: a channel name that two stored
+// channels share stops start-up with an error naming both.
+func TestServeRefusesAnAmbiguousTeamsChannel(t *testing.T) {
+	for _, dialect := range storagetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			dbURL := storagetest.URL(t, dialect)
+			ctx := context.Background()
+			s, err := storage.Open(ctx, dbURL, storage.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range []string{"19:ours@thread.tacv2", "19:theirs@thread.tacv2"} {
+				c := handoff.TeamsConversation{ConversationID: id, ServiceURL: "https://smba.example/", ChannelName: "Sales", TeamName: strings.TrimSuffix(id[3:], "@thread.tacv2")}
+				if err := s.SaveTeamsConversation(ctx, c, time.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s.Close()
+			vars := map[string]string{"DATABASE_URL": dbURL, "TEAMS_APP_ID": "app", "TEAMS_APP_PASSWORD": "pw", "TEAMS_TENANT_ID": "t1",
+				"TEAMS_SALES_CHANNEL": "Sales", "HANDOFF_CONFIG": os.DevNull}
+			cfg, err := loadConfig(env{getenv: func(k string) string { return vars[k] }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := newApp(ctx, cfg, newLogger(&bytes.Buffer{}), time.Now)
+			if err == nil {
+				a.Close()
+				t.Fatal("newApp started with an ambiguous TEAMS_SALES_CHANNEL")
+			}
+			for _, want := range []string{"TEAMS_SALES_CHANNEL", "19:ours@thread.tacv2", "19:theirs@thread.tacv2"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not name %s", err, want)
+				}
+			}
+		})
 	}
 }
