@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -189,7 +190,7 @@ func TestServeRefusesAnAmbiguousTeamsChannel(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			a, err := newApp(ctx, cfg, newLogger(&bytes.Buffer{}), time.Now)
+			a, err := newApp(ctx, cfg, newLogger(&bytes.Buffer{}, slog.LevelInfo), time.Now)
 			if err == nil {
 				a.Close()
 				t.Fatal("newApp started with an ambiguous TEAMS_SALES_CHANNEL")
