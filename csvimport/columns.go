@@ -7,20 +7,28 @@ import (
 
 // columnAliases maps a normalised CSV header (lower case, letters and digits
 // only) to a lead field. Handoff's own field names map to themselves; the
-// rest are the column names of HubSpot contact and Salesforce lead exports.
+// rest are the column names of HubSpot contact exports and Salesforce lead
+// exports (report labels and API names), which write them as labels or as
+// internal names.
 var columnAliases = map[string]string{
 	"externalid": "external_id", "recordid": "external_id", "contactid": "external_id",
-	"leadid": salesforceID, "id": "external_id", "hubspotid": "external_id",
+	"leadid": salesforceID, "id": "external_id", "hubspotid": "external_id", "hsobjectid": "external_id",
 	"email": "email", "emailaddress": "email",
 	"name": "name", "fullname": "name", "contactname": "name",
 	"firstname": "first_name", "lastname": "last_name",
-	"company": "company", "companyname": "company", "account": "company", "accountname": "company", "organization": "company",
+	"company": "company", "companyname": "company", "account": "company", "accountname": "company",
+	"companyaccount": "company", "organization": "company",
 	"title": "title", "jobtitle": "title",
 	"phone": "phone", "phonenumber": "phone", "mobilephone": "phone", "mobilephonenumber": "phone",
 	"source": "source", "leadsource": "source", "originalsource": "source", "latestsource": "source",
+	"hsanalyticssource": "source",
 	"campaign": "campaign", "campaignname": "campaign", "firstcampaign": "campaign", "utmcampaign": "campaign",
-	"score": "score", "hubspotscore": "score", "leadscore": "score", "rating": "score",
-	"stage": "stage", "lifecyclestage": "stage", "leadstatus": "stage", "status": "stage",
+	"score": "score", "hubspotscore": "score", "leadscore": "score",
+	// Salesforce's Rating (Hot, Warm, Cold) is a judgement, not a number:
+	// it is kept as the attribute "rating".
+	"rating": "rating",
+	"stage": "stage", "lifecyclestage": "stage",
+	"leadstatus": leadStatus, "status": leadStatus, "hsleadstatus": leadStatus,
 	"amount": "amount", "dealamount": "amount", "revenue": "amount",
 	"reason": "reason", "lostreason": "reason", "closedlostreason": "reason", "recycledreason": "reason",
 	"occurredat": "occurred_at", "createdate": "occurred_at", "createddate": "occurred_at",
@@ -33,17 +41,34 @@ var columnAliases = map[string]string{
 // export (15 characters) and the webhook meet on one lead.
 const salesforceID = "salesforce_id"
 
-// stageAliases maps CRM stage and status values (normalised) to Handoff stages.
+// leadStatus is the field of a CRM "Lead Status" column (HubSpot's
+// hs_lead_status, Salesforce's Status). It is kept as the attribute
+// "lead_status"; it sets the stage only in a row without a stage (HubSpot's
+// Lifecycle Stage decides there) and only for the Salesforce statuses in
+// leadStatusStages. HubSpot's lead statuses (NEW, IN_PROGRESS,
+// ATTEMPTED_TO_CONTACT, …) describe sales' work on a contact, not its stage.
+const leadStatus = "lead_status"
+
+// stageAliases maps the values of a stage column (HubSpot lifecycle stages,
+// as labels or internal values, and common spellings; normalised) to
+// Handoff stages.
 var stageAliases = map[string]string{
-	// HubSpot lifecycle stages.
-	"subscriber": "lead", "marketingqualifiedlead": "mql", "salesqualifiedlead": "sql",
-	"customer": "won", "evangelist": "won", "other": "lead",
-	// Salesforce lead statuses.
-	"opennotcontacted": "sql", "workingcontacted": "contacted", "closedconverted": "opportunity",
-	"closednotconverted": "lost", "closedwon": "won", "closedlost": "lost",
+	// HubSpot lifecycle stages: "Marketing Qualified Lead" and
+	// "marketingqualifiedlead" normalise alike.
+	"subscriber": "lead", "lead": "lead", "marketingqualifiedlead": "mql", "salesqualifiedlead": "sql",
+	"opportunity": "opportunity", "customer": "won", "evangelist": "won", "other": "lead",
+	// Opportunity outcomes.
+	"closedwon": "won", "closedlost": "lost",
 	// Common spellings.
 	"marketingqualified": "mql", "salesqualified": "sql", "new": "sql", "open": "sql",
 	"contacted": "contacted", "qualified": "sql", "unqualified": "recycled", "nurture": "recycled",
+}
+
+// leadStatusStages maps Salesforce's standard lead statuses (normalised) to
+// Handoff stages.
+var leadStatusStages = map[string]string{
+	"opennotcontacted": "sql", "workingcontacted": "contacted",
+	"closedconverted": "opportunity", "closednotconverted": "lost",
 }
 
 func normalise(s string) string {
@@ -72,4 +97,11 @@ func stageFor(v string) string {
 		return s
 	}
 	return v
+}
+
+// statusStage maps a lead status to a Handoff stage, when it is one of the
+// Salesforce statuses Handoff knows.
+func statusStage(v string) (string, bool) {
+	s, ok := leadStatusStages[normalise(v)]
+	return s, ok
 }

@@ -160,9 +160,10 @@ func (im *Importer) flush(ctx context.Context, b *batch, sum *Summary) error {
 
 // rowToRaw turns a CSV row into the intake's field map: first and last name
 // are joined, CRM stage values and dates are translated, empty cells dropped.
+// Where two columns give one field, the first non-empty one wins.
 func rowToRaw(fields, rec []string, loc *time.Location) map[string]any {
 	raw := make(map[string]any, len(fields))
-	var first, last string
+	var first, last, fromStatus string
 	for i, f := range fields {
 		v := strings.TrimSpace(rec[i])
 		if v == "" {
@@ -174,7 +175,16 @@ func rowToRaw(fields, rec []string, loc *time.Location) map[string]any {
 		case "last_name":
 			last = v
 		case "stage":
-			raw[f] = stageFor(v)
+			if _, taken := raw[f]; !taken {
+				raw[f] = stageFor(v)
+			}
+		case leadStatus:
+			if _, taken := raw[f]; !taken {
+				raw[f] = v
+				if st, ok := statusStage(v); ok {
+					fromStatus = st
+				}
+			}
 		case "occurred_at":
 			raw[f] = normaliseTime(v, loc)
 		case salesforceID:
@@ -187,6 +197,9 @@ func rowToRaw(fields, rec []string, loc *time.Location) map[string]any {
 				raw[f] = v
 			}
 		}
+	}
+	if _, ok := raw["stage"]; !ok && fromStatus != "" {
+		raw["stage"] = fromStatus
 	}
 	if _, ok := raw["name"]; !ok && (first != "" || last != "") {
 		raw["name"] = strings.TrimSpace(first + " " + last)
