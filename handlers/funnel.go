@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot/report"
 )
 
 // FunnelStore is what the funnel and traffic API needs from storage.
@@ -54,11 +56,13 @@ func (a *FunnelAPI) logger() *slog.Logger {
 // maxFilterLen bounds the source and owner query parameters.
 const maxFilterLen = 500
 
-// getFunnel answers GET /api/funnel?period=…&source=…&owner=… with the
-// Funnel as JSON. The period defaults to the current month; a bad parameter
+// getFunnel answers GET /api/funnel?period=…&source=…&owner=…&format=… with
+// the Funnel as JSON (the default) or, with format=csv, as the same CSV
+// (header and one row) that `handoff funnel --format csv` prints, for
+// spreadsheets. The period defaults to the current month; a bad parameter
 // is a 400 whose fields name it.
 func (a *FunnelAPI) getFunnel(w http.ResponseWriter, r *http.Request) {
-	f, err := a.funnelFilter(r)
+	f, format, err := a.funnelFilter(r)
 	if err != nil {
 		writeError(w, r, a.logger(), err)
 		return
@@ -68,21 +72,45 @@ func (a *FunnelAPI) getFunnel(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, a.logger(), err)
 		return
 	}
-	writeJSON(w, http.StatusOK, handoff.NewFunnel(f, counts, a.Policy))
+	funnel := handoff.NewFunnel(f, counts, a.Policy)
+	if format == "json" {
+		writeJSON(w, http.StatusOK, funnel)
+		return
+	}
+	var buf bytes.Buffer
+	if err := report.WriteCSV(&buf, funnel, true); err != nil {
+		writeError(w, r, a.logger(), err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="funnel-%s.csv"`, funnel.Period.Label))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
 }
 
-func (a *FunnelAPI) funnelFilter(r *http.Request) (handoff.FunnelFilter, error) {
+// funnelFormats are the answers GET /api/funnel can give.
+var funnelFormats = []string{"json", "csv"}
+
+// funnelFilter reads the query: the filter, and the format (json or csv).
+func (a *FunnelAPI) funnelFilter(r *http.Request) (handoff.FunnelFilter, string, error) {
 	q := r.URL.Query()
 	bad := map[string]string{}
 	for key, vals := range q {
 		switch key {
-		case "period", "source", "owner":
+		case "period", "source", "owner", "format":
 			if len(vals) > 1 {
 				bad[key] = "given more than once"
 			}
 		default:
-			bad[key] = "unknown parameter; use period, source or owner"
+			bad[key] = "unknown parameter; use period, source, owner or format"
 		}
+	}
+	format := strings.ToLower(strings.TrimSpace(q.Get("format")))
+	if format == "" {
+		format = funnelFormats[0]
+	}
+	if !slices.Contains(funnelFormats, format) && bad["format"] == "" {
+		bad["format"] = fmt.Sprintf("unknown format %q; use %s", q.Get("format"), strings.Join(funnelFormats, " or "))
 	}
 	now := a.now()
 	f := handoff.FunnelFilter{Now: now, Source: strings.TrimSpace(q.Get("source")), Owner: strings.TrimSpace(q.Get("owner"))}
@@ -103,9 +131,9 @@ func (a *FunnelAPI) funnelFilter(r *http.Request) (handoff.FunnelFilter, error) 
 	}
 	f.Period = p
 	if len(bad) > 0 {
-		return handoff.FunnelFilter{}, invalidQuery("invalid funnel query", bad)
+		return handoff.FunnelFilter{}, "", invalidQuery("invalid funnel query", bad)
 	}
-	return f, nil
+	return f, format, nil
 }
 
 // postTraffic records a day's website visits: {"date": "2026-11-20",

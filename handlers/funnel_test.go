@@ -1,16 +1,21 @@
 package handlers_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot/report"
 	"github.com/handoff/handoff/handlers"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
@@ -113,6 +118,39 @@ func TestFunnelAPI(t *testing.T) {
 			}
 		})
 
+		t.Run("CSV", func(t *testing.T) {
+			req, _ := http.NewRequest("GET", srv.URL+"/api/funnel?period=2026-11&source=organic&format=csv", nil)
+			req.Header.Set("Authorization", "Bearer "+funnelToken)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" ||
+				resp.Header.Get("Content-Disposition") != `attachment; filename="funnel-2026-11.csv"` {
+				t.Fatalf("status %d, headers %v: %s", resp.StatusCode, resp.Header, raw)
+			}
+			rows, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
+			if err != nil || len(rows) != 2 || !slices.Equal(rows[0], report.CSVHeader) {
+				t.Fatalf("csv = %q (%v), want the CLI's header and one row", raw, err)
+			}
+			got := map[string]string{}
+			for i, h := range rows[0] {
+				got[h] = rows[1][i]
+			}
+			// The JSON answer for the same query, cell by cell.
+			_, body := funnelCall(t, srv, "GET", "/api/funnel?period=2026-11&source=organic", "", true)
+			for _, key := range []string{"leads", "mqls", "sqls", "won"} {
+				if want := fmt.Sprint(body[key]); got[key] != want {
+					t.Errorf("csv %s = %q, JSON says %s", key, got[key], want)
+				}
+			}
+			if got["source"] != "organic" || got["leads"] != "2" {
+				t.Errorf("csv row = %v", got)
+			}
+		})
+
 		t.Run("DefaultsToThisMonth", func(t *testing.T) {
 			status, body := funnelCall(t, srv, "GET", "/api/funnel", "", true)
 			if status != http.StatusOK || body["period"].(map[string]any)["label"] != "2026-11" || body["leads"] != 4.0 {
@@ -147,6 +185,8 @@ func TestFunnelAPI(t *testing.T) {
 				{"periode=month", "periode"},
 				{"period=month&period=week", "period"},
 				{"source=" + strings.Repeat("s", 501), "source"},
+				{"format=xlsx", "format"},
+				{"format=csv&format=json", "format"},
 			} {
 				status, body := funnelCall(t, srv, "GET", "/api/funnel?"+tc.query, "", true)
 				fields, _ := body["fields"].(map[string]any)
