@@ -22,12 +22,12 @@ var columnAliases = map[string]string{
 	"phone": "phone", "phonenumber": "phone", "mobilephone": "phone", "mobilephonenumber": "phone",
 	"source": "source", "leadsource": "source", "originalsource": "source", "latestsource": "source",
 	"hsanalyticssource": "source",
-	"campaign": "campaign", "campaignname": "campaign", "firstcampaign": "campaign", "utmcampaign": "campaign",
+	"campaign":          "campaign", "campaignname": "campaign", "firstcampaign": "campaign", "utmcampaign": "campaign",
 	"score": "score", "hubspotscore": "score", "leadscore": "score",
 	// Salesforce's Rating (Hot, Warm, Cold) is a judgement, not a number:
 	// it is kept as the attribute "rating".
 	"rating": "rating",
-	"stage": "stage", "lifecyclestage": "stage",
+	"stage":  "stage", "lifecyclestage": "stage",
 	"leadstatus": leadStatus, "status": leadStatus, "hsleadstatus": leadStatus,
 	"amount": "amount", "dealamount": "amount", "revenue": "amount",
 	"reason": "reason", "lostreason": "reason", "closedlostreason": "reason", "recycledreason": "reason",
