@@ -48,6 +48,17 @@ func newFunnelServer(t *testing.T, s *storage.Store) *httptest.Server {
 // and decodes the JSON answer.
 func funnelCall(t *testing.T, srv *httptest.Server, method, path, body string, auth bool) (int, map[string]any) {
 	t.Helper()
+	resp, raw := funnelRaw(t, srv, method, path, body, auth)
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("%s %s: answer is not a JSON object: %s", method, path, raw)
+	}
+	return resp.StatusCode, m
+}
+
+// funnelRaw sends a request as funnelCall does and returns the answer as is.
+func funnelRaw(t *testing.T, srv *httptest.Server, method, path, body string, auth bool) (*http.Response, []byte) {
+	t.Helper()
 	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -64,11 +75,7 @@ func funnelCall(t *testing.T, srv *httptest.Server, method, path, body string, a
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatalf("%s %s: answer is not a JSON object: %s", method, path, raw)
-	}
-	return resp.StatusCode, m
+	return resp, raw
 }
 
 func seedFunnel(t *testing.T, s *storage.Store) {
@@ -119,14 +126,7 @@ func TestFunnelAPI(t *testing.T) {
 		})
 
 		t.Run("CSV", func(t *testing.T) {
-			req, _ := http.NewRequest("GET", srv.URL+"/api/funnel?period=2026-11&source=organic&format=csv", nil)
-			req.Header.Set("Authorization", "Bearer "+funnelToken)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			raw, _ := io.ReadAll(resp.Body)
+			resp, raw := funnelRaw(t, srv, "GET", "/api/funnel?period=2026-11&source=organic&format=csv", "", true)
 			if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" ||
 				resp.Header.Get("Content-Disposition") != `attachment; filename="funnel-2026-11.csv"` {
 				t.Fatalf("status %d, headers %v: %s", resp.StatusCode, resp.Header, raw)
