@@ -235,3 +235,37 @@ func TestSystemdUnit(t *testing.T) {
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out.String())
 	}
 }
+
+// TestReadmeNamesEveryDependency fails when a module go.mod requires
+// directly is not explained in the README's dependency table.
+func TestReadmeNamesEveryDependency(t *testing.T) {
+	readme := readRepoFile(t, "README.md")
+	start := strings.Index(readme, "## Dependencies")
+	if start < 0 {
+		t.Fatal("README has no Dependencies section")
+	}
+	table := readme[start:]
+	if end := strings.Index(table[3:], "\n## "); end > 0 {
+		table = table[:end+3]
+	}
+	direct := 0
+	inRequire := false
+	for _, line := range strings.Split(readRepoFile(t, "go.mod"), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "require (":
+			inRequire = true
+		case line == ")":
+			inRequire = false
+		case inRequire && line != "" && !strings.Contains(line, "// indirect"):
+			module := strings.Fields(line)[0]
+			direct++
+			if !strings.Contains(table, "`"+module+"`") {
+				t.Errorf("go.mod requires %s, which the README's dependency table does not explain", module)
+			}
+		}
+	}
+	if direct == 0 {
+		t.Fatal("found no direct requirement in go.mod")
+	}
+}
