@@ -269,8 +269,8 @@ func ParseTrafficDay(raw map[string]any) (TrafficDay, error) {
 	case nil:
 	case string:
 		t.Source = strings.TrimSpace(v)
-		if len(t.Source) > maxFieldLen {
-			bad["source"] = fmt.Sprintf("longer than %d characters", maxFieldLen)
+		if p := CheckText(t.Source, MaxFieldLen); p != "" {
+			bad["source"] = p
 		}
 	default:
 		bad["source"] = "must be a string"

@@ -31,18 +31,17 @@ type LeadInput struct {
 	Attributes  map[string]any
 }
 
-// maxFieldLen bounds every text field of a lead.
-const maxFieldLen = 500
-
 // LeadFieldNames lists the intake fields with a meaning of their own; any
 // other field is kept as an attribute.
 var LeadFieldNames = []string{"external_id", "email", "name", "company", "title", "phone",
 	"source", "campaign", "score", "stage", "amount", "reason", "occurred_at", "owner_email"}
 
 // ParseLeadInput validates a decoded JSON object (or a CSV row as strings)
-// and returns the lead input, or an EINVALID error whose Fields name every bad
-// field.
-func ParseLeadInput(raw map[string]any) (LeadInput, error) {
+// received at now and returns the lead input, or an EINVALID error whose
+// Fields name every bad field. Text fields must pass CheckText (and only
+// reason keeps its line breaks, see SingleLine), attributes stay within
+// the limits, and occurred_at must pass CheckOccurredAt.
+func ParseLeadInput(raw map[string]any, now time.Time) (LeadInput, error) {
 	var in LeadInput
 	bad := map[string]string{}
 	str := func(key string) string {
@@ -56,9 +55,12 @@ func ParseLeadInput(raw map[string]any) (LeadInput, error) {
 			return ""
 		}
 		s = strings.TrimSpace(s)
-		if len(s) > maxFieldLen {
-			bad[key] = fmt.Sprintf("longer than %d characters", maxFieldLen)
+		if p := CheckText(s, MaxFieldLen); p != "" {
+			bad[key] = p
 			return ""
+		}
+		if key != "reason" {
+			s = SingleLine(s)
 		}
 		return s
 	}
@@ -115,6 +117,8 @@ func ParseLeadInput(raw map[string]any) (LeadInput, error) {
 		t, err := time.Parse(time.RFC3339, s)
 		if err != nil {
 			bad["occurred_at"] = fmt.Sprintf("not an RFC 3339 time: %q", s)
+		} else if p := CheckOccurredAt(t, now); p != "" {
+			bad["occurred_at"] = p
 		} else {
 			in.OccurredAt = &t
 		}
@@ -131,6 +135,7 @@ func ParseLeadInput(raw map[string]any) (LeadInput, error) {
 		}
 		in.Attributes[k] = v
 	}
+	checkAttributes(in.Attributes, bad)
 	if len(bad) > 0 {
 		return LeadInput{}, &Error{Code: EINVALID, Message: "invalid lead: " + describeFields(bad), Fields: bad}
 	}

@@ -24,7 +24,7 @@ func TestParseLeadInputAmount(t *testing.T) {
 		{true, 0, true},
 	}
 	for _, tc := range tests {
-		in, err := handoff.ParseLeadInput(map[string]any{"external_id": "x", "amount": tc.raw})
+		in, err := handoff.ParseLeadInput(map[string]any{"external_id": "x", "amount": tc.raw}, time.Now())
 		if tc.wantErr {
 			if handoff.ErrorFields(err)["amount"] == "" {
 				t.Errorf("amount %v: err = %v, want a field error", tc.raw, err)
@@ -41,14 +41,14 @@ func TestApplySetsDeadlinesAndBreach(t *testing.T) {
 	policy := handoff.DefaultPolicy()
 	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	lead := &handoff.Lead{}
-	in, _ := handoff.ParseLeadInput(map[string]any{"external_id": "x"})
+	in, _ := handoff.ParseLeadInput(map[string]any{"external_id": "x"}, t0)
 	if _, _, err := in.Apply(lead, t0, handoff.ActorAPI, policy); err != nil {
 		t.Fatal(err)
 	}
 	if !lead.ClaimDueAt.Equal(t0.Add(policy.ClaimWithin)) || !lead.ContactDueAt.Equal(t0.Add(policy.ContactWithin)) {
 		t.Fatalf("deadlines = %v, %v", lead.ClaimDueAt, lead.ContactDueAt)
 	}
-	late, _ := handoff.ParseLeadInput(map[string]any{"external_id": "x", "stage": "contacted", "occurred_at": t0.Add(49 * time.Hour).Format(time.RFC3339)})
+	late, _ := handoff.ParseLeadInput(map[string]any{"external_id": "x", "stage": "contacted", "occurred_at": t0.Add(49 * time.Hour).Format(time.RFC3339)}, t0.Add(50*time.Hour))
 	_, events, err := late.Apply(lead, t0.Add(50*time.Hour), handoff.ActorAPI, policy)
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +71,7 @@ func FuzzParseLeadInput(f *testing.F) {
 		if json.Unmarshal([]byte(body), &raw) != nil {
 			return
 		}
-		in, err := handoff.ParseLeadInput(raw)
+		in, err := handoff.ParseLeadInput(raw, time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC))
 		if err != nil {
 			if handoff.ErrorCode(err) != handoff.EINVALID || len(handoff.ErrorFields(err)) == 0 {
 				t.Fatalf("rejection without field errors: %v", err)

@@ -18,7 +18,7 @@ func slaPolicy(release bool) handoff.Policy {
 // sqlLead returns a lead that became an SQL at t0 under p.
 func sqlLead(t *testing.T, p handoff.Policy, t0 time.Time) *handoff.Lead {
 	t.Helper()
-	in, err := handoff.ParseLeadInput(map[string]any{"external_id": "x"})
+	in, err := handoff.ParseLeadInput(map[string]any{"external_id": "x"}, t0)
 	if err != nil {
 		t.Fatal(err)
 	}

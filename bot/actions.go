@@ -155,7 +155,10 @@ func (b *Bot) Won(ctx context.Context, a Actor, id int64, amountMinor int64) (*h
 // Lost closes lead id as lost, with an optional reason. Only the owner or a
 // manager may.
 func (b *Bot) Lost(ctx context.Context, a Actor, id int64, reason string) (*handoff.Lead, error) {
-	reason = strings.TrimSpace(reason)
+	reason, err := checkReason(reason)
+	if err != nil {
+		return nil, err
+	}
 	return b.update(ctx, a, id, ownerOrManager, false, func(l *handoff.Lead, now time.Time) ([]handoff.Event, error) {
 		if err := needsOwner(l); err != nil {
 			return nil, err
@@ -181,7 +184,10 @@ func (b *Bot) NotAFit(ctx context.Context, a Actor, id int64, reason string) (*h
 }
 
 func (b *Bot) recycle(ctx context.Context, a Actor, id int64, reason string, allow permit, notAFit bool) (*handoff.Lead, error) {
-	reason = strings.TrimSpace(reason)
+	reason, err := checkReason(reason)
+	if err != nil {
+		return nil, err
+	}
 	if reason == "" {
 		return nil, &handoff.Error{Code: handoff.EINVALID, Message: "a reason is required", Fields: map[string]string{"reason": "Tell marketing why."}}
 	}
@@ -192,6 +198,17 @@ func (b *Bot) recycle(ctx context.Context, a Actor, id int64, reason string, all
 		}
 		return events, err
 	})
+}
+
+// checkReason trims a reason typed into a form and applies the intake's
+// text rule to it (handoff.CheckText), so a reason from chat is stored like
+// one from the API; EINVALID naming "reason" when it breaks the rule.
+func checkReason(reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	if p := handoff.CheckText(reason, handoff.MaxFieldLen); p != "" {
+		return "", &handoff.Error{Code: handoff.EINVALID, Message: "invalid reason: " + p, Fields: map[string]string{"reason": strings.ToUpper(p[:1]) + p[1:] + "."}}
+	}
+	return reason, nil
 }
 
 func reasonDetails(reason string, notAFit bool) map[string]string {

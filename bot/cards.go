@@ -128,13 +128,13 @@ func ClosedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 		m = Message{
 			Summary:  Escape(LeadTitle(l)) + " was lost",
 			Header:   "Lost: " + LeadTitle(l),
-			Sections: []Section{{Text: PersonLine(l)}, {Fields: []Field{{Key: "Owner", Value: OwnerRef(l.Owner)}, {Key: "Reason", Value: OrDash(l.Reason)}}}},
+			Sections: []Section{{Text: PersonLine(l)}, {Fields: []Field{{Key: "Owner", Value: OwnerRef(l.Owner)}, {Key: "Reason", Value: OrDash(Escape(l.Reason))}}}},
 		}
 	default:
 		m = Message{
 			Summary:  Escape(LeadTitle(l)) + " went back to marketing",
 			Header:   "♻️ Back to marketing: " + LeadTitle(l),
-			Sections: []Section{{Text: PersonLine(l)}, {Fields: []Field{{Key: "Reason", Value: OrDash(l.Reason)}}}},
+			Sections: []Section{{Text: PersonLine(l)}, {Fields: []Field{{Key: "Reason", Value: OrDash(Escape(l.Reason))}}}},
 		}
 	}
 	m.Context = []string{"Closed " + Clock(l.UpdatedAt, now, p)}

@@ -12,15 +12,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Message is a platform-neutral chat message, built once by the card
 // builders and rendered by each platform (Block Kit, Adaptive Cards).
 //
 // Text uses a small markup every renderer understands: *bold*, user
-// mentions written as Mention(id) ("<@U123>"), and the entities &amp;,
-// &lt; and &gt; for literal &, < and >. Builders pass untrusted text
-// through Escape, so lead data can never forge a mention.
+// mentions written as Mention(id) ("<@U123>"), and entities (&amp;, &lt;,
+// &gt;, &#42; …) for literal characters. Builders pass untrusted text
+// through Escape, so lead data can never forge a mention, a link or
+// formatting on any platform.
 type Message struct {
 	// Summary is the notification text (push notifications, screen readers,
 	// clients that cannot show cards), in the same markup as section text.
@@ -224,17 +226,81 @@ func parseMention(inner string) MentionRef {
 	return m
 }
 
-var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+// literals are the characters Escape writes as entities: the markup's own
+// (&, <, >) and every character a platform reads as formatting or as part
+// of a link (* _ ~ ` for Slack's mrkdwn; [ ] for Markdown links in Teams).
+var literals = [...]struct{ char, entity string }{
+	{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"},
+	{"*", "&#42;"}, {"_", "&#95;"}, {"~", "&#126;"}, {"`", "&#96;"}, {"[", "&#91;"}, {"]", "&#93;"},
+}
 
-// Escape makes untrusted text safe to put into Message text: &, < and > are
-// written as entities, so the text cannot form a mention or a link.
+var escaper = func() *strings.Replacer {
+	var pairs []string
+	for _, l := range literals {
+		pairs = append(pairs, l.char, l.entity)
+	}
+	return strings.NewReplacer(pairs...)
+}()
+
+// Escape makes untrusted text safe to put into Message text: the markup's
+// characters and every character a platform could read as formatting or a
+// link are written as entities, so data can never form a mention, a link or
+// bold text. Each renderer turns the entities into literal characters the
+// way its platform needs (MapEntities).
 func Escape(s string) string { return escaper.Replace(s) }
 
-var unescaper = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
+// MapEntities returns Message text s with every entity Escape writes
+// replaced by lit(char, before, after): char is the character it stands
+// for, before and after the characters around it once decoded (0 at either
+// end). Renderers use it to write data literally for their platform.
+func MapEntities(s string, lit func(char string, before, after rune) string) string {
+	if !strings.Contains(s, "&") {
+		return s
+	}
+	var b strings.Builder
+	prev := rune(0)
+	for i := 0; i < len(s); {
+		if char, n := entityAt(s[i:]); n > 0 {
+			next := rune(0)
+			if rest := s[i+n:]; rest != "" {
+				if c, m := entityAt(rest); m > 0 {
+					next, _ = utf8.DecodeRuneInString(c)
+				} else {
+					next, _ = utf8.DecodeRuneInString(rest)
+				}
+			}
+			b.WriteString(lit(char, prev, next))
+			prev, _ = utf8.DecodeRuneInString(char)
+			i += n
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		b.WriteString(s[i : i+size])
+		prev = r
+		i += size
+	}
+	return b.String()
+}
+
+// entityAt returns the character of the entity s starts with and its
+// length, or "", 0.
+func entityAt(s string) (string, int) {
+	if s == "" || s[0] != '&' {
+		return "", 0
+	}
+	for _, l := range literals {
+		if strings.HasPrefix(s, l.entity) {
+			return l.char, len(l.entity)
+		}
+	}
+	return "", 0
+}
 
 // Unescape turns Message text back into plain text (entities decoded,
 // mentions left as they are); renderers that have no markup use it.
-func Unescape(s string) string { return unescaper.Replace(s) }
+func Unescape(s string) string {
+	return MapEntities(s, func(char string, _, _ rune) string { return char })
+}
 
 // encodeJSON marshals v for an outbox payload.
 func encodeJSON(v any) (string, error) {

@@ -251,7 +251,7 @@ func buildPolicy(f *file) (handoff.Policy, []error) {
 	}
 	if f.Digest != nil {
 		if s, ok := b.scalar("digest.schedule", &f.Digest.Schedule); ok {
-			if _, err := cron.ParseStandard(s); err != nil {
+			if err := checkCron(s); err != nil {
 				b.errorf("digest.schedule", "invalid cron %q: %v", s, err)
 			} else {
 				p.DigestSchedule = s
@@ -507,4 +507,22 @@ func kindName(n *yaml.Node) string {
 	default:
 		return "a value"
 	}
+}
+
+// checkCron validates a digest schedule: standard five-field cron or a
+// descriptor (@weekly). A TZ= or CRON_TZ= prefix is refused, since the
+// agreement's timezone applies to every schedule (and the cron library
+// panics on some of them); a panic in the parser becomes an error too.
+func checkCron(spec string) (err error) {
+	upper := strings.ToUpper(strings.TrimSpace(spec))
+	if strings.HasPrefix(upper, "TZ=") || strings.HasPrefix(upper, "CRON_TZ=") {
+		return errors.New("no TZ= or CRON_TZ= prefix: the schedule runs in the agreement's timezone (set timezone: instead)")
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("cannot be parsed (%v)", p)
+		}
+	}()
+	_, err = cron.ParseStandard(spec)
+	return err
 }

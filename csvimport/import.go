@@ -99,7 +99,7 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (Summar
 			sum.Rejected = append(sum.Rejected, Rejection{Line: line, Reason: fmt.Sprintf("%d columns, header has %d", len(rec), len(fields))})
 			continue
 		}
-		in, err := handoff.ParseLeadInput(rowToRaw(fields, rec, im.Policy.Location))
+		in, err := handoff.ParseLeadInput(rowToRaw(fields, rec, im.Policy.Location), im.now())
 		if err != nil {
 			sum.Rejected = append(sum.Rejected, Rejection{Line: line, Reason: handoff.ErrorMessage(err)})
 			continue
@@ -130,15 +130,19 @@ func (im *Importer) batchSize() int {
 	return 500
 }
 
+// now is the importer's clock, in UTC.
+func (im *Importer) now() time.Time {
+	if im.Now != nil {
+		return im.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
 func (im *Importer) flush(ctx context.Context, b *batch, sum *Summary) error {
 	if len(b.inputs) == 0 {
 		return nil
 	}
-	now := time.Now
-	if im.Now != nil {
-		now = im.Now
-	}
-	results, errs, err := im.Store.SaveLeads(ctx, b.inputs, im.Policy, now().UTC(), handoff.ActorImport)
+	results, errs, err := im.Store.SaveLeads(ctx, b.inputs, im.Policy, im.now(), handoff.ActorImport)
 	if err != nil {
 		return fmt.Errorf("csvimport: lines %d-%d: %w", b.lines[0], b.lines[len(b.lines)-1], err)
 	}

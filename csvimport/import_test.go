@@ -87,6 +87,24 @@ func TestImport(t *testing.T) {
 				},
 			},
 			{
+				// Each bad row is refused with its line; the rows around it are imported.
+				name: "BadTimesAndControlCharactersPerRow",
+				csv: "external_id,name,company,occurred_at\n" +
+					"t1,Ann,Acme,2026-11-19T10:00:00Z\n" +
+					"t2,Bo,Beta,0000-01-01T00:00:00+23:00\n" +
+					"t3,Cy,Gamma,1999-12-31\n" +
+					"t4,Di,Delta,2026-11-20 10:06\n" + // 09:06 UTC: 6 minutes ahead
+					"t5,Ed\x00Eng,Eng,\n" +
+					"t6,Fi,\x1b[31mRed,\n" +
+					"t7,Gu,\"Holm\nA/S\",2026-11-20 10:04\n",
+				created: 2, rejected: "[3:occurred_at 4:occurred_at 5:occurred_at 6:name 7:company]",
+				check: func(t *testing.T) {
+					if l, err := s.LeadByExternalID(ctx, "t7"); err != nil || l.Company != "Holm A/S" {
+						t.Fatalf("t7 = %+v, %v", l, err)
+					}
+				},
+			},
+			{
 				name: "UpdatesAndConflictsAfterMultilineField",
 				csv: "external_id,stage,name\n" +
 					"h1,contacted,\"Ann\nBerg\"\n" +
@@ -103,7 +121,7 @@ func TestImport(t *testing.T) {
 				var rej []string
 				for _, r := range sum.Rejected {
 					reason := r.Reason
-					for _, f := range []string{"email", "score", "stage"} {
+					for _, f := range []string{"email", "score", "stage", "occurred_at", "name", "company"} {
 						if strings.HasPrefix(reason, "invalid lead: "+f+":") {
 							reason = f
 						}

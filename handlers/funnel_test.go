@@ -87,7 +87,8 @@ func seedFunnel(t *testing.T, s *storage.Store) {
 		{"external_id": "f-4", "stage": "won", "amount": 40000.0, "occurred_at": "2026-11-10T12:00:00Z"},    // won in November
 		{"external_id": "f-5", "source": "organic", "stage": "lead", "occurred_at": "2026-11-30T22:59:59Z"}, // last second of November
 	} {
-		in, err := handoff.ParseLeadInput(raw)
+		at, _ := time.Parse(time.RFC3339, raw["occurred_at"].(string))
+		in, err := handoff.ParseLeadInput(raw, at)
 		if err != nil {
 			t.Fatal(err)
 		}

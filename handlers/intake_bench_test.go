@@ -64,7 +64,7 @@ func BenchmarkIntakeDirect(b *testing.B) {
 			policy := handoff.DefaultPolicy()
 			runClients(b, func(i int64) error {
 				in, err := handoff.ParseLeadInput(map[string]any{"external_id": fmt.Sprintf("bench-%d", i),
-					"email": fmt.Sprintf("lead%d@example.com", i), "name": "Lead", "company": "Company", "score": 50.0})
+					"email": fmt.Sprintf("lead%d@example.com", i), "name": "Lead", "company": "Company", "score": 50.0}, time.Now())
 				if err != nil {
 					return err
 				}

@@ -75,7 +75,7 @@ func (a *API) postLead(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	in, err := handoff.ParseLeadInput(raw)
+	in, err := handoff.ParseLeadInput(raw, a.now())
 	if err != nil {
 		writeError(w, r, a.logger(), err)
 		return

@@ -9,11 +9,13 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/handlers"
+	"github.com/handoff/handoff/metrics"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -247,6 +249,108 @@ func TestDeleteLead(t *testing.T) {
 		}
 		if got := do(t, srv, "DELETE", "/api/leads/gdpr-1", "", "Bearer "+token, ""); got.status != 404 {
 			t.Fatalf("second delete = %d", got.status)
+		}
+	})
+}
+
+// TestPostLeadRefusesWhatCannotBeStored sends what broke the service
+// before: impossible times, control characters and unbounded data. Each is a
+// 400 naming the field, nothing is stored, and the same on both databases.
+func TestPostLeadRefusesWhatCannotBeStored(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		srv := newServer(t, s)
+		manyAttrs := `{"external_id":"r-many"`
+		for i := range handoff.MaxAttributes + 1 {
+			manyAttrs += fmt.Sprintf(`,"attr_%d":"v"`, i)
+		}
+		manyAttrs += "}"
+		tests := []struct {
+			name, body, field string
+		}{
+			{"YearZero", `{"external_id":"r-year0","occurred_at":"0000-01-01T00:00:00+23:00"}`, "occurred_at"},
+			{"Before2000", `{"external_id":"r-1999","occurred_at":"1999-12-31T23:59:59Z"}`, "occurred_at"},
+			{"Future", `{"external_id":"r-future","occurred_at":"` + now.Add(6*time.Minute).Format(time.RFC3339) + `"}`, "occurred_at"},
+			{"NUL", `{"external_id":"r-nul","name":"Ann\u0000Berg"}`, "name"},
+			{"Escape", `{"external_id":"r-esc","company":"\u001b[2JAcme"}`, "company"},
+			{"NULInReason", `{"external_id":"r-reason","stage":"recycled","reason":"no\u0000budget"}`, "reason"},
+			{"NULInExternalID", `{"external_id":"r-\u0000"}`, "external_id"},
+			{"LongName", `{"external_id":"r-long","name":"` + strings.Repeat("æ", handoff.MaxFieldLen+1) + `"}`, "name"},
+			{"ManyAttributes", manyAttrs, "attributes"},
+			{"LongAttribute", `{"external_id":"r-attr","utm_term":"` + strings.Repeat("x", handoff.MaxAttributeLen+1) + `"}`, "utm_term"},
+			{"NULInAttribute", `{"external_id":"r-attrnul","utm_term":"a\u0000"}`, "utm_term"},
+			{"NULInNestedAttribute", `{"external_id":"r-nested","crm":{"tags":["ok","b\u0000d"]}}`, "crm"},
+			{"NULInAttributeName", `{"external_id":"r-attrname","a\u0000b":"x"}`, "attributes"},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				got := post(t, srv, tc.body)
+				fields, _ := got.body["fields"].(map[string]any)
+				if got.status != http.StatusBadRequest || fields[tc.field] == nil {
+					t.Fatalf("status %d, body %v; want 400 naming %q", got.status, got.body, tc.field)
+				}
+				var raw map[string]any
+				_ = json.Unmarshal([]byte(tc.body), &raw)
+				ext, _ := raw["external_id"].(string)
+				if strings.ContainsRune(ext, 0) {
+					return // PostgreSQL cannot even be asked for it
+				}
+				if _, err := s.LeadByExternalID(t.Context(), ext); handoff.ErrorCode(err) != handoff.ENOTFOUND {
+					t.Fatalf("refused lead %q was stored (err=%v)", ext, err)
+				}
+			})
+		}
+		// At the bounds: allowed.
+		for _, body := range []string{
+			`{"external_id":"ok-skew","occurred_at":"` + now.Add(4*time.Minute).Format(time.RFC3339) + `"}`,
+			`{"external_id":"ok-2000","stage":"lead","occurred_at":"2000-01-01T00:00:00Z"}`,
+			`{"external_id":"ok-long","name":"` + strings.Repeat("æ", handoff.MaxFieldLen) + `","note":"line 1\nline 2\ttab"}`,
+			`{"external_id":"ok-lines","name":"Ann\r\n Berg","stage":"recycled","reason":"no budget\nbefore Q3"}`,
+		} {
+			if got := post(t, srv, body); got.status != http.StatusCreated {
+				t.Errorf("%s: status %d, body %v; want 201", body[:40], got.status, got.body)
+			}
+		}
+		// A name's line break is folded into a space; a reason keeps its own.
+		if l, err := s.LeadByExternalID(t.Context(), "ok-lines"); err != nil || l.Name != "Ann Berg" || l.Reason != "no budget\nbefore Q3" {
+			t.Fatalf("ok-lines = %+v, %v", l, err)
+		}
+	})
+}
+
+// TestPostLeadMetricsNeverChangeTheAnswer posts a Danish source whose 40th
+// byte falls inside "ø": the label is cut on a character boundary, the lead
+// is created (201), the outbox is woken and the counter is scraped.
+func TestPostLeadMetricsNeverChangeTheAnswer(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		m := metrics.New(nil)
+		var woken atomic.Int32
+		s.OnQueued(func() { woken.Add(1) })
+		mux := http.NewServeMux()
+		api := &handlers.API{Store: s, DB: s, Policy: handoff.DefaultPolicy(), Token: token, Now: func() time.Time { return now },
+			Metrics: m}
+		api.Register(mux)
+		mux.Handle("GET /metrics", m.Handler())
+		srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
+		t.Cleanup(srv.Close)
+
+		source := strings.Repeat("a", 39) + "øresund-kampagne" // bytes 40-41 are "ø"
+		body, _ := json.Marshal(map[string]any{"external_id": "dk-1", "source": source})
+		got := post(t, srv, string(body))
+		if got.status != http.StatusCreated {
+			t.Fatalf("status %d, body %v; want 201", got.status, got.body)
+		}
+		if n := woken.Load(); n != 1 {
+			t.Fatalf("outbox woken %d times, want 1", n)
+		}
+		resp, err := http.Get(srv.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		scraped, _ := io.ReadAll(resp.Body)
+		want := `handoff_leads_received_total{source="` + strings.Repeat("a", 39) + `",stage="sql"} 1`
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(scraped), want) {
+			t.Fatalf("metrics (%d) lack %s:\n%s", resp.StatusCode, want, scraped)
 		}
 	})
 }

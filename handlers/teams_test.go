@@ -182,7 +182,7 @@ type teamsInvokeResponse struct {
 // newSQL stores a new SQL and returns its id.
 func (e *teamsEnv) newSQL(ext string) int64 {
 	e.t.Helper()
-	in, err := handoff.ParseLeadInput(map[string]any{"external_id": ext, "name": "Ann Jensen", "company": "Acme " + ext, "email": ext + "@acme.dk", "stage": "sql", "score": 80.0})
+	in, err := handoff.ParseLeadInput(map[string]any{"external_id": ext, "name": "Ann Jensen", "company": "Acme " + ext, "email": ext + "@acme.dk", "stage": "sql", "score": 80.0}, e.clock.Now())
 	if err != nil {
 		e.t.Fatal(err)
 	}

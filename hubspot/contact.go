@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/handoff/handoff"
 )
@@ -57,8 +58,8 @@ func propertyOf(field string) string {
 // ParseBody reads a webhook body: one contact (classic record or flat
 // properties) or an array of them. It returns one lead input per contact, or
 // an EINVALID error naming every bad property (prefixed with "[i]." in an
-// array), in which case nothing may be stored.
-func ParseBody(body []byte) ([]handoff.LeadInput, error) {
+// array), in which case nothing may be stored. now is when it arrived.
+func ParseBody(body []byte, now time.Time) ([]handoff.LeadInput, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
@@ -90,7 +91,7 @@ func ParseBody(body []byte) ([]handoff.LeadInput, error) {
 			bad[strings.TrimSuffix(prefix(i), ".")] = "must be a contact object"
 			continue
 		}
-		in, err := parseContact(obj)
+		in, err := parseContact(obj, now)
 		if err != nil {
 			for f, why := range handoff.ErrorFields(err) {
 				bad[prefix(i)+f] = why
@@ -106,7 +107,7 @@ func ParseBody(body []byte) ([]handoff.LeadInput, error) {
 }
 
 // parseContact maps one contact to a lead input.
-func parseContact(obj map[string]any) (handoff.LeadInput, error) {
+func parseContact(obj map[string]any, now time.Time) (handoff.LeadInput, error) {
 	props, id := flatten(obj)
 	bad := map[string]string{}
 	raw := map[string]any{}
@@ -136,7 +137,7 @@ func parseContact(obj map[string]any) (handoff.LeadInput, error) {
 	if len(bad) > 0 {
 		return handoff.LeadInput{}, handoff.Invalid("invalid HubSpot contact", bad)
 	}
-	in, err := handoff.ParseLeadInput(raw)
+	in, err := handoff.ParseLeadInput(raw, now)
 	if err != nil {
 		for f, why := range handoff.ErrorFields(err) {
 			bad[propertyOf(f)] = why

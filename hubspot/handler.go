@@ -87,7 +87,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusUnauthorized, answer{Error: "signature refused: " + err.Error()})
 		return
 	}
-	inputs, err := ParseBody(body)
+	inputs, err := ParseBody(body, now().UTC())
 	if err != nil {
 		reply(w, http.StatusBadRequest, answer{Error: handoff.ErrorMessage(err), Fields: handoff.ErrorFields(err)})
 		return

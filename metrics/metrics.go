@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -39,6 +40,8 @@ type Metrics struct {
 	schedulerLag    prometheus.Histogram
 	apiRateLimited  prometheus.Counter
 	http            httpMetrics
+	parked          *prometheus.CounterVec
+	panics          *prometheus.CounterVec
 
 	mu      sync.Mutex
 	sources map[string]bool
@@ -84,8 +87,14 @@ func New(stats OutboxStatter) *Metrics {
 	m.apiRateLimited = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "handoff_api_rate_limited_total", Help: "API requests refused with 429 by the per-token rate limit.",
 	})
+	m.parked = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "handoff_parked_total", Help: "Records set aside because they could not be processed (leads by the scheduler, messages by the outbox), by worker.",
+	}, []string{"worker"})
+	m.panics = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "handoff_worker_panics_total", Help: "Panics recovered in background workers, by worker.",
+	}, []string{"worker"})
 	m.registry.MustRegister(m.leadsReceived, m.intakeSeconds, m.chatCalls, m.chatSeconds, m.rateLimited,
-		m.claimAckSeconds, m.slaBreaches, m.slaReminders, m.schedulerLag, m.apiRateLimited,
+		m.claimAckSeconds, m.slaBreaches, m.slaReminders, m.schedulerLag, m.apiRateLimited, m.parked, m.panics,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.registry.MustRegister(m.http.collectors()...)
 	if stats != nil {
@@ -99,18 +108,31 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
 }
 
-// LeadStage counts a stage entered through intake.
+// LeadStage counts a stage entered through intake. A label Prometheus
+// refuses is not counted: metrics never change what a caller is answered.
 func (m *Metrics) LeadStage(stage, source string) {
 	if m == nil {
 		return
 	}
-	m.leadsReceived.WithLabelValues(stage, m.sourceLabel(source)).Inc()
+	if c, err := m.leadsReceived.GetMetricWithLabelValues(stage, m.sourceLabel(source)); err == nil {
+		c.Inc()
+	}
 }
 
+// maxSourceLabel bounds a source label, in bytes.
+const maxSourceLabel = 40
+
+// sourceLabel is the label for a lead's source: lower case, valid UTF-8,
+// at most maxSourceLabel bytes cut on a character boundary, "unknown" when
+// empty, "other" past maxSources distinct values.
 func (m *Metrics) sourceLabel(source string) string {
-	source = strings.ToLower(strings.TrimSpace(source))
-	if len(source) > 40 {
-		source = source[:40]
+	source = strings.ToValidUTF8(strings.ToLower(strings.TrimSpace(source)), "")
+	if len(source) > maxSourceLabel {
+		cut := maxSourceLabel
+		for cut > 0 && !utf8.RuneStart(source[cut]) {
+			cut--
+		}
+		source = source[:cut]
 	}
 	if source == "" {
 		return "unknown"
@@ -178,6 +200,21 @@ func (m *Metrics) SchedulerLag(d time.Duration) {
 func (m *Metrics) APIRateLimited() {
 	if m != nil {
 		m.apiRateLimited.Inc()
+	}
+}
+
+// Parked counts a record a worker ("scheduler", "outbox") set aside because
+// it could not be processed.
+func (m *Metrics) Parked(worker string) {
+	if m != nil {
+		m.parked.WithLabelValues(worker).Inc()
+	}
+}
+
+// WorkerPanic counts a panic recovered in a background worker.
+func (m *Metrics) WorkerPanic(worker string) {
+	if m != nil {
+		m.panics.WithLabelValues(worker).Inc()
 	}
 }
 

@@ -86,14 +86,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse("soapenv:Client", "OrganizationId "+msg.OrganizationID+" is not the configured org")
 		return
 	}
-	updates, err := Updates(msg, h.Status)
-	if err != nil {
-		refuse("soapenv:Client", handoff.ErrorMessage(err))
-		return
-	}
 	now := time.Now
 	if h.Now != nil {
 		now = h.Now
+	}
+	updates, err := Updates(msg, h.Status, now().UTC())
+	if err != nil {
+		refuse("soapenv:Client", handoff.ErrorMessage(err))
+		return
 	}
 	for _, u := range updates {
 		at := now().UTC()

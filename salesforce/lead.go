@@ -26,14 +26,14 @@ type Update struct {
 }
 
 // Updates maps every notification of m to a lead update through the status
-// table (Lead Status → stage). It returns an EINVALID error naming every
+// table (Lead Status → stage), validated as received at now. It returns an EINVALID error naming every
 // bad field (as "notification <Id>: <Field>") when any cannot be a lead, so
 // that nothing is stored.
-func Updates(m Message, status map[string]handoff.Stage) ([]Update, error) {
+func Updates(m Message, status map[string]handoff.Stage, now time.Time) ([]Update, error) {
 	bad := map[string]string{}
 	out := make([]Update, 0, len(m.Notifications))
 	for _, n := range m.Notifications {
-		u, fields := update(n, status)
+		u, fields := update(n, status, now)
 		for f, why := range fields {
 			bad["notification "+n.ID+": "+f] = why
 		}
@@ -47,7 +47,7 @@ func Updates(m Message, status map[string]handoff.Stage) ([]Update, error) {
 	return out, nil
 }
 
-func update(n Notification, status map[string]handoff.Stage) (Update, map[string]string) {
+func update(n Notification, status map[string]handoff.Stage, now time.Time) (Update, map[string]string) {
 	bad := map[string]string{}
 	if n.Type != "Lead" {
 		bad["sObject"] = fmt.Sprintf("type %q: only Lead is accepted", n.Type)
@@ -88,7 +88,7 @@ func update(n Notification, status map[string]handoff.Stage) (Update, map[string
 	if len(bad) > 0 {
 		return Update{}, bad
 	}
-	in, err := handoff.ParseLeadInput(raw)
+	in, err := handoff.ParseLeadInput(raw, now)
 	if err != nil {
 		for k, why := range handoff.ErrorFields(err) {
 			name, ok := fieldOf[k]

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -25,7 +26,7 @@ type Store interface {
 	AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
 	NextSLADue(ctx context.Context) (time.Time, bool, error)
-	FireSLA(ctx context.Context, now time.Time, policy handoff.Policy, limit int) ([]handoff.SLAAction, error)
+	FireSLA(ctx context.Context, now time.Time, policy handoff.Policy, limit int) ([]handoff.SLAAction, []handoff.Parked, error)
 	LastRun(ctx context.Context, name string) (time.Time, bool, error)
 	StartSchedule(ctx context.Context, name string, at time.Time) error
 	FireSchedule(ctx context.Context, name string, due, now time.Time, msg handoff.OutboxMessage) (bool, error)
@@ -125,7 +126,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		}
 		next := now.Add(renew)
 		if ok {
-			due, err := s.Tick(ctx)
+			due, err := s.safeTick(ctx)
 			if err != nil && ctx.Err() == nil {
 				s.cfg.Logger.Error("scheduler: tick", "err", err)
 				due = s.cfg.Now().Add(time.Second)
@@ -156,17 +157,55 @@ func (s *Scheduler) sleepUntil(ctx context.Context, t time.Time) error {
 	return nil
 }
 
+// safeTick runs Tick, turning a panic into an error (logged and counted
+// like a worker panic) so that the clock keeps running for every other
+// lead and job: Run retries a second later.
+func (s *Scheduler) safeTick(ctx context.Context) (due time.Time, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.cfg.Metrics.WorkerPanic("scheduler")
+			err = fmt.Errorf("scheduler: tick panicked: %v", p)
+		}
+	}()
+	return s.Tick(ctx)
+}
+
 // fireBatch bounds the leads handled per transaction.
 const fireBatch = 200
 
 // Tick fires everything due now and returns when the next thing falls due
 // (zero when nothing is pending). Run calls it; tests call it with a fixed clock.
+// The SLA timers, the digest and the daily jobs run independently: one
+// failing does not hold off the others, and a lead that cannot be processed
+// is parked (logged and counted) while the others' timers fire.
 func (s *Scheduler) Tick(ctx context.Context) (time.Time, error) {
 	now := s.cfg.Now()
+	slaErr := s.slaTick(ctx, now)
+	next, digestErr := s.digestTick(ctx, now)
+	purgeDue, purgeErr := s.purgeTick(ctx, now)
+	if !purgeDue.IsZero() && (next.IsZero() || purgeDue.Before(next)) {
+		next = purgeDue
+	}
+	due, ok, dueErr := s.cfg.Store.NextSLADue(ctx)
+	if ok && (next.IsZero() || due.Before(next)) {
+		next = due
+	}
+	if err := errors.Join(slaErr, digestErr, purgeErr, dueErr); err != nil {
+		return time.Time{}, err
+	}
+	return next, nil
+}
+
+// slaTick fires the due SLA timers in batches.
+func (s *Scheduler) slaTick(ctx context.Context, now time.Time) error {
 	for {
-		fired, err := s.cfg.Store.FireSLA(ctx, now, s.cfg.Policy, fireBatch)
+		fired, parked, err := s.cfg.Store.FireSLA(ctx, now, s.cfg.Policy, fireBatch)
 		if err != nil {
-			return time.Time{}, err
+			return err
+		}
+		for _, p := range parked {
+			s.cfg.Logger.Error("scheduler: lead parked: its SLA timers are skipped until it changes", "lead", p.ID, "cause", p.Cause)
+			s.cfg.Metrics.Parked("scheduler")
 		}
 		for _, a := range fired {
 			s.cfg.Logger.Info("scheduler: SLA", "action", a.Kind, "due", a.Due)
@@ -180,28 +219,10 @@ func (s *Scheduler) Tick(ctx context.Context) (time.Time, error) {
 				s.cfg.Metrics.SLABreach("contact")
 			}
 		}
-		if len(fired) < fireBatch {
-			break
+		if len(fired)+len(parked) < fireBatch {
+			return nil
 		}
 	}
-	digestDue, err := s.digestTick(ctx, now)
-	if err != nil {
-		return time.Time{}, err
-	}
-	purgeDue, err := s.purgeTick(ctx, now)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if !purgeDue.IsZero() && purgeDue.Before(digestDue) {
-		digestDue = purgeDue
-	}
-	next := digestDue
-	if due, ok, err := s.cfg.Store.NextSLADue(ctx); err != nil {
-		return time.Time{}, err
-	} else if ok && due.Before(next) {
-		next = due
-	}
-	return next, nil
 }
 
 // digestTick queues the digest when its scheduled time has passed since the

@@ -40,7 +40,7 @@ func newScheduler(t *testing.T, s *storage.Store, c *clock, holder string) *sche
 
 func saveSQL(t *testing.T, s *storage.Store, ext string, at time.Time) *handoff.Lead {
 	t.Helper()
-	in, err := handoff.ParseLeadInput(map[string]any{"external_id": ext})
+	in, err := handoff.ParseLeadInput(map[string]any{"external_id": ext}, at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func TestRetentionPurgeDaily(t *testing.T) {
 			t.Fatal(err)
 		}
 		// An MQL has no SLA timers, so nothing but the purge touches it.
-		in, _ := handoff.ParseLeadInput(map[string]any{"external_id": "old", "stage": "mql", "name": "Ann"})
+		in, _ := handoff.ParseLeadInput(map[string]any{"external_id": "old", "stage": "mql", "name": "Ann"}, t0)
 		res, err := s.SaveLead(ctx, in, p, t0, handoff.ActorAPI)
 		if err != nil {
 			t.Fatal(err)

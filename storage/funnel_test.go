@@ -68,7 +68,7 @@ func (l funnelLog) move(id, stage, at string, extra map[string]any) {
 	for k, v := range extra {
 		raw[k] = v
 	}
-	in, err := handoff.ParseLeadInput(raw)
+	in, err := handoff.ParseLeadInput(raw, utc(l.t, at))
 	if err != nil {
 		l.t.Fatalf("ParseLeadInput(%v): %v", raw, err)
 	}

@@ -93,7 +93,12 @@ func (g *groupCommitter) loop() {
 // the others.
 func (g *groupCommitter) commit(group []writeJob) {
 	errs := make([]error, len(group))
-	err := g.db.Transaction(func(tx *gorm.DB) error {
+	err := g.db.Transaction(func(tx *gorm.DB) (err error) {
+		defer func() {
+			if p := recover(); p != nil { // each job runs again alone, under safely
+				err = fmt.Errorf("storage: group commit panicked: %v", p)
+			}
+		}()
 		if err := saveJobs(tx, group, errs); err != nil {
 			return err
 		}
@@ -119,7 +124,7 @@ func (g *groupCommitter) commit(group []writeJob) {
 	for i, job := range group {
 		switch {
 		case err != nil && len(group) > 1, errors.Is(errs[i], errRetryAlone):
-			job.done <- g.db.Transaction(job.alone())
+			job.done <- g.db.Transaction(func(tx *gorm.DB) error { return safely(job.alone(), tx) })
 		case err != nil:
 			job.done <- err
 		default:

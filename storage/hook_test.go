@@ -55,7 +55,7 @@ func TestOnQueued(t *testing.T) {
 				return s.Enqueue(ctx, t0, handoff.OutboxMessage{Kind: handoff.OutboxDirect, Platform: "slack", Payload: "{}"})
 			}, 1},
 			{"the SLA clock's escalation", func() error {
-				_, err := s.FireSLA(ctx, t0.Add(72*time.Hour), policy, 10)
+				_, _, err := s.FireSLA(ctx, t0.Add(72*time.Hour), policy, 10)
 				return err
 			}, 1},
 			{"an erasure refreshes the posted card", func() error {

@@ -338,7 +338,7 @@ func (r eventRow) toEvent() (handoff.Event, error) {
 	e := handoff.Event{ID: r.ID, LeadID: r.LeadID, Kind: handoff.EventKind(r.Kind), Stage: handoff.Stage(r.Stage), At: fromMs(r.AtMs), Actor: r.Actor}
 	if r.Details != "" {
 		if err := json.Unmarshal([]byte(r.Details), &e.Details); err != nil {
-			return e, fmt.Errorf("event %d details: %w", r.ID, err)
+			return e, fmt.Errorf("%w: event %d details: %v", handoff.ErrCorrupt, r.ID, err)
 		}
 	}
 	return e, nil
@@ -378,7 +378,7 @@ func (r leadRow) toLead() (*handoff.Lead, error) {
 	}
 	if r.Attributes != "" {
 		if err := json.Unmarshal([]byte(r.Attributes), &l.Attributes); err != nil {
-			return nil, fmt.Errorf("storage: lead %d attributes: %w", r.ID, err)
+			return nil, fmt.Errorf("storage: %w: lead %d attributes: %v", handoff.ErrCorrupt, r.ID, err)
 		}
 	}
 	return l, nil

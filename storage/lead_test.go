@@ -16,7 +16,7 @@ var t0 = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 
 func input(t *testing.T, raw map[string]any) handoff.LeadInput {
 	t.Helper()
-	in, err := handoff.ParseLeadInput(raw)
+	in, err := handoff.ParseLeadInput(raw, t0)
 	if err != nil {
 		t.Fatalf("ParseLeadInput(%v): %v", raw, err)
 	}

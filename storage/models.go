@@ -32,8 +32,13 @@ type leadRow struct {
 	ClaimEscMs    *int64 `gorm:"column:claim_escalated_ms"`
 	ContactEscMs  *int64 `gorm:"column:contact_escalated_ms"`
 	ErasedMs      *int64
-	CreatedMs     int64 `gorm:"not null"`
-	UpdatedMs     int64 `gorm:"not null;index"`
+	// ParkedMs is set when the SLA clock could not process the lead (see
+	// FireSLA); its timers are skipped until the lead changes (any update
+	// rewrites the row and clears it, giving the lead another chance).
+	ParkedMs    *int64
+	ParkedError string `gorm:"type:text"`
+	CreatedMs   int64  `gorm:"not null"`
+	UpdatedMs   int64  `gorm:"not null;index"`
 }
 
 func (leadRow) TableName() string { return "leads" }

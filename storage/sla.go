@@ -10,19 +10,20 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// dueSLAWhere selects leads on which the SLA clock has something to do at ?.
-const dueSLAWhere = `(stage = 'sql' AND claim_escalated_ms IS NULL AND claim_due_ms <= @now)
+// dueSLAWhere selects leads on which the SLA clock has something to do at
+// @now; parked leads are skipped.
+const dueSLAWhere = `parked_ms IS NULL AND ((stage = 'sql' AND claim_escalated_ms IS NULL AND claim_due_ms <= @now)
 	OR (stage IN ('sql', 'claimed') AND contact_escalated_ms IS NULL AND contact_due_ms <= @now)
-	OR (stage = 'claimed' AND next_remind_ms <= @now)`
+	OR (stage = 'claimed' AND next_remind_ms <= @now))`
 
 // NextSLADue returns the earliest SLA deadline or reminder still to act on,
 // and false when none is pending. The scheduler sleeps until then.
 func (s *Store) NextSLADue(ctx context.Context) (time.Time, bool, error) {
 	var next struct{ Due *int64 }
 	err := s.db.WithContext(ctx).Raw(`SELECT MIN(due) AS due FROM (
-		SELECT MIN(claim_due_ms) AS due FROM leads WHERE stage = 'sql' AND claim_escalated_ms IS NULL
-		UNION ALL SELECT MIN(contact_due_ms) FROM leads WHERE stage IN ('sql', 'claimed') AND contact_escalated_ms IS NULL
-		UNION ALL SELECT MIN(next_remind_ms) FROM leads WHERE stage = 'claimed'
+		SELECT MIN(claim_due_ms) AS due FROM leads WHERE stage = 'sql' AND claim_escalated_ms IS NULL AND parked_ms IS NULL
+		UNION ALL SELECT MIN(contact_due_ms) FROM leads WHERE stage IN ('sql', 'claimed') AND contact_escalated_ms IS NULL AND parked_ms IS NULL
+		UNION ALL SELECT MIN(next_remind_ms) FROM leads WHERE stage = 'claimed' AND parked_ms IS NULL
 	) d`).Scan(&next).Error
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("storage: next SLA due: %w", err)
@@ -37,11 +38,19 @@ func (s *Store) NextSLADue(ctx context.Context) (time.Time, bool, error) {
 // breaches, reminders and releases as events, queues the reminder and
 // escalation messages, and marks what fired, all in one transaction, so a
 // reminder or escalation is queued exactly once even across restarts and
-// replicas. It returns the actions taken.
-func (s *Store) FireSLA(ctx context.Context, now time.Time, policy handoff.Policy, limit int) ([]handoff.SLAAction, error) {
-	var fired []handoff.SLAAction
-	queued := 0
+// replicas. It returns the actions taken, and the leads it parked: a lead
+// whose clock cannot be processed (an error or a panic, e.g. data an older
+// version stored) is set aside with the cause, its writes undone, and
+// skipped from then on until it changes, while every other lead's timers
+// fire. The error is for the database failing, never for one lead.
+func (s *Store) FireSLA(ctx context.Context, now time.Time, policy handoff.Policy, limit int) ([]handoff.SLAAction, []handoff.Parked, error) {
+	var (
+		fired  []handoff.SLAAction
+		parked []handoff.Parked
+		queued int
+	)
 	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		fired, parked, queued = nil, nil, 0 // a retried transaction starts over
 		q := tx.Where(dueSLAWhere, map[string]any{"now": ms(now)}).Order("id").Limit(limit)
 		if s.dialect == DialectPostgres {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
@@ -51,35 +60,58 @@ func (s *Store) FireSLA(ctx context.Context, now time.Time, policy handoff.Polic
 			return err
 		}
 		for _, row := range rows {
-			lead, err := row.toLead()
-			if err != nil {
+			var (
+				actions []handoff.SLAAction
+				n       int
+			)
+			err := isolate(ctx, tx, func(tx *gorm.DB) (err error) {
+				actions, n, err = fireLeadSLA(tx, row, now, policy)
 				return err
+			})
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
-			change, actions, err := lead.FireSLA(now, policy)
 			if err != nil {
-				return err
-			}
-			if len(actions) == 0 {
+				p := handoff.Parked{ID: row.ID, Cause: err.Error()}
+				if err := tx.Model(&leadRow{}).Where("id = ?", row.ID).
+					Updates(map[string]any{"parked_ms": ms(now), "parked_error": p.Cause}).Error; err != nil {
+					return fmt.Errorf("park lead %d: %w", row.ID, err)
+				}
+				parked = append(parked, p)
 				continue
 			}
-			lead.UpdatedAt = now
-			if err := updateLeadRow(tx, lead); err != nil {
-				return err
-			}
-			if _, err := insertEvents(tx, lead.ID, change.Events); err != nil {
-				return err
-			}
-			if err := insertOutbox(tx, now, change.Outbox...); err != nil {
-				return err
-			}
-			queued += len(change.Outbox)
 			fired = append(fired, actions...)
+			queued += n
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("storage: fire SLA timers: %w", err)
+		return nil, nil, fmt.Errorf("storage: fire SLA timers: %w", err)
 	}
 	s.queued(queued)
-	return fired, nil
+	return fired, parked, nil
+}
+
+// fireLeadSLA ticks one lead's SLA clock in tx and returns what it did and
+// how many messages it queued.
+func fireLeadSLA(tx *gorm.DB, row leadRow, now time.Time, policy handoff.Policy) ([]handoff.SLAAction, int, error) {
+	lead, err := row.toLead()
+	if err != nil {
+		return nil, 0, err
+	}
+	change, actions, err := lead.FireSLA(now, policy)
+	if err != nil || len(actions) == 0 {
+		return nil, 0, err
+	}
+	lead.UpdatedAt = now
+	if err := updateLeadRow(tx, lead); err != nil {
+		return nil, 0, err
+	}
+	if _, err := insertEvents(tx, lead.ID, change.Events); err != nil {
+		return nil, 0, err
+	}
+	if err := insertOutbox(tx, now, change.Outbox...); err != nil {
+		return nil, 0, err
+	}
+	return actions, len(change.Outbox), nil
 }

@@ -64,6 +64,10 @@ type Config struct {
 	// OnCall observes every platform call: its method, outcome ("ok",
 	// "rate_limited", "permanent", "retry") and duration. May be nil.
 	OnCall func(platform, method, outcome string, d time.Duration)
+	// OnParked observes every message set aside (dead) because it cannot
+	// be delivered: a permanent error, a panic, or retrying too long. May
+	// be nil.
+	OnParked func(kind string)
 }
 
 // Dispatcher is the durable outbox worker: it leases due outbox messages,
@@ -197,9 +201,12 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	return len(msgs), nil
 }
 
-// handle delivers one message and records the outcome.
+// handle delivers one message and records the outcome. A message that
+// cannot be delivered (a permanent error, a panic while building or
+// rendering it, stored data that does not decode) is parked: marked dead,
+// logged and counted, so the others go on and no replica retries it.
 func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, refreshed map[string]bool) {
-	result, posts, err := d.deliver(ctx, m, refreshed)
+	result, posts, err := d.safeDeliver(ctx, m, refreshed)
 	// Record the outcome even when ctx ended meanwhile: a post the
 	// platform acknowledged must be marked sent.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -219,10 +226,10 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, refres
 		err = d.cfg.Store.RetryOutbox(wctx, m.ID, now.Add(after), err.Error())
 	case bot.IsPermanent(err):
 		log.ErrorContext(ctx, "outbox: giving up", "err", err)
-		err = d.cfg.Store.FailOutbox(wctx, m.ID, now, err.Error())
+		err = d.park(wctx, m, now, err)
 	case !m.Created.IsZero() && now.Sub(m.Created) > d.cfg.GiveUpAfter:
 		log.ErrorContext(ctx, "outbox: giving up after retrying too long", "since", m.Created, "err", err)
-		err = d.cfg.Store.FailOutbox(wctx, m.ID, now, err.Error())
+		err = d.park(wctx, m, now, err)
 	default:
 		wait := d.backoff(m.Attempts)
 		log.WarnContext(ctx, "outbox: delivery failed", "retry_in", wait, "err", err)
@@ -231,6 +238,29 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, refres
 	if err != nil {
 		log.ErrorContext(ctx, "outbox: record failure", "err", err)
 	}
+}
+
+// safeDeliver is deliver with a panic turned into a permanent error, and
+// stored data that does not decode treated as permanent too.
+func (d *Dispatcher) safeDeliver(ctx context.Context, m handoff.OutboxMessage, refreshed map[string]bool) (result string, posts []handoff.ChatPost, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			result, posts, err = "", nil, bot.Permanent(fmt.Errorf("panic: %v", p))
+		}
+	}()
+	result, posts, err = d.deliver(ctx, m, refreshed)
+	if errors.Is(err, handoff.ErrCorrupt) {
+		err = bot.Permanent(err)
+	}
+	return result, posts, err
+}
+
+// park marks m dead with the cause and reports it.
+func (d *Dispatcher) park(ctx context.Context, m handoff.OutboxMessage, now time.Time, cause error) error {
+	if d.cfg.OnParked != nil {
+		d.cfg.OnParked(m.Kind)
+	}
+	return d.cfg.Store.FailOutbox(ctx, m.ID, now, cause.Error())
 }
 
 // backoff is the wait before attempt+1: exponential from BaseBackoff,

@@ -52,7 +52,8 @@ var CSVHeader = []string{"period", "start", "end", "source", "owner", "currency"
 // WriteCSV writes f as one CSV row, after CSVHeader when header is true, so
 // that a monthly cron job can append a row per period to one file. Unknown
 // values (a rate with nothing to divide by, traffic never reported, a
-// target not agreed) are empty cells.
+// target not agreed) are empty cells. Text cells are neutralised against
+// formula injection (csvText); the numbers are Handoff's own and stay numbers.
 func WriteCSV(w io.Writer, f handoff.Funnel, header bool) error {
 	num := func(v int64) string { return strconv.FormatInt(v, 10) }
 	flt := func(v *float64) string {
@@ -75,8 +76,8 @@ func WriteCSV(w io.Writer, f handoff.Funnel, header bool) error {
 	tCust, eCust := target(f.Targets.Customers)
 	tAvg, _ := target(f.Targets.AvgDealSize)
 	c := f.Conversion
-	row := []string{f.Period.Label, f.Period.Start.Format(dateLayout), f.Period.LastDay().Format(dateLayout),
-		f.Source, f.Owner, f.Currency, visits,
+	row := []string{csvText(f.Period.Label), f.Period.Start.Format(dateLayout), f.Period.LastDay().Format(dateLayout),
+		csvText(f.Source), csvText(f.Owner), csvText(f.Currency), visits,
 		num(f.Leads), num(f.MQLs), num(f.SQLs), num(f.Claimed), num(f.Contacted), num(f.Opportunities),
 		num(f.Won), num(f.Lost), num(f.Recycled),
 		flt(&f.Revenue), flt(f.AvgDealSize), flt(f.VisitToLead), flt(c.LeadToMQL), flt(c.MQLToSQL), flt(c.SQLToClaimed),
@@ -95,6 +96,17 @@ func WriteCSV(w io.Writer, f handoff.Funnel, header bool) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvText makes a text cell safe to open in a spreadsheet: a cell that
+// begins with =, +, -, @, a tab or a carriage return would be read as a
+// formula, so it is prefixed with an apostrophe, which spreadsheets show as
+// text and do not display.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 const dateLayout = "2006-01-02"

@@ -2,7 +2,10 @@ package report_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -93,5 +96,28 @@ func TestWriteJSONMatchesTheAPI(t *testing.T) {
 	}
 	if err := report.Write(&b, f, "xml"); handoff.ErrorCode(err) != handoff.EINVALID {
 		t.Errorf("format xml: %v, want EINVALID", err)
+	}
+}
+
+// TestWriteCSVNeutralisesFormulas filters by a source and an owner that a
+// spreadsheet would run as formulas: the text cells start with an
+// apostrophe, the numbers stay numbers.
+func TestWriteCSVNeutralisesFormulas(t *testing.T) {
+	for _, hostile := range []string{"=HYPERLINK(\"https://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"} {
+		var b bytes.Buffer
+		if err := report.WriteCSV(&b, funnelFor(t, "last-month", hostile, hostile, octoberCounts), false); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := csv.NewReader(&b).Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		source, owner, leads := rec[slices.Index(report.CSVHeader, "source")], rec[slices.Index(report.CSVHeader, "owner")], rec[slices.Index(report.CSVHeader, "leads")]
+		if source != "'"+hostile || owner != "'"+hostile {
+			t.Errorf("%q: source %q owner %q, want an apostrophe first", hostile, source, owner)
+		}
+		if _, err := strconv.Atoi(leads); err != nil {
+			t.Errorf("%q: leads cell %q is no longer a number", hostile, leads)
+		}
 	}
 }

@@ -66,11 +66,11 @@ func (l reportLog) move(ext, stage, at string, extra map[string]any) {
 	for k, v := range extra {
 		raw[k] = v
 	}
-	in, err := handoff.ParseLeadInput(raw)
+	when, _ := time.Parse(time.RFC3339, at)
+	in, err := handoff.ParseLeadInput(raw, when)
 	if err != nil {
 		l.t.Fatalf("ParseLeadInput(%v): %v", raw, err)
 	}
-	when, _ := time.Parse(time.RFC3339, at)
 	if _, err := l.s.SaveLead(context.Background(), in, l.p, when, handoff.ActorAPI); err != nil {
 		l.t.Fatalf("SaveLead %s %s: %v", ext, stage, err)
 	}

@@ -7,9 +7,11 @@
 package report
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/handoff/handoff/bot"
@@ -81,9 +83,47 @@ func (o Options) Render(m bot.Message) string {
 		blocks = append(blocks, strings.Join(buttons, " "))
 	}
 	if len(blocks) == 0 {
-		return o.Plain(m.Summary) + "\n"
+		return Printable(o.Plain(m.Summary)) + "\n"
 	}
-	return strings.Join(blocks, "\n\n") + "\n"
+	return Printable(strings.Join(blocks, "\n\n")) + "\n"
+}
+
+// Printable returns s safe to write to a terminal: every control character
+// but line feed and tab, and every byte that is not UTF-8, is written as a
+// visible escape (\x1b, \u009b), so data can never send the terminal a
+// control sequence.
+func Printable(s string) string {
+	clean := utf8.ValidString(s)
+	for _, r := range s {
+		if unprintable(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case unprintable(r) && r < 0x80:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		case unprintable(r):
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// unprintable reports whether r must not reach a terminal as it is.
+func unprintable(r rune) bool {
+	return r != '\n' && r != '\t' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029')
 }
 
 // Plain turns bot.Message markup into plain text: bold stars dropped, entities

@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/handoff/handoff/bot"
@@ -67,6 +68,27 @@ func TestWidth(t *testing.T) {
 	for s, want := range map[string]int{"abc": 3, "✅": 2, "⚠️": 2, "📊 x": 4, "æøå": 3, "─": 1} {
 		if got := report.Width(s); got != want {
 			t.Errorf("Width(%q) = %d, want %d", s, got, want)
+		}
+	}
+}
+
+// TestRenderNeverWritesControlSequences renders data holding an escape
+// sequence, a C1 control, a NUL and a broken byte: the terminal gets visible
+// escapes instead.
+func TestRenderNeverWritesControlSequences(t *testing.T) {
+	m := bot.Message{
+		Header:   "Lead \x1b]0;pwned\x07",
+		Sections: []bot.Section{{Text: bot.Escape("Ann \x1b[2J\u009b31m\x00\xff"), Fields: []bot.Field{{Key: "Reason", Value: bot.Escape("line 1\nline\r2")}}}},
+	}
+	got := report.Render(m)
+	for _, c := range []string{"\x1b", "\x07", "\u009b", "\x00", "\xff", "\r"} {
+		if strings.Contains(got, c) {
+			t.Fatalf("output holds %q:\n%q", c, got)
+		}
+	}
+	for _, want := range []string{`Lead \x1b]0;pwned\x07`, `Ann \x1b[2J\u009b31m\x00\xff`, "line 1\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"sort"
 	"strings"
@@ -119,8 +120,14 @@ func (a *App) Command(ctx context.Context, cmd slackapi.SlashCommand) (any, erro
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	go func() {
 		defer cancel()
-		msg, err := a.cfg.Answerer.Answer(actx, c)
-		done <- answer{msg, err}
+		var ans answer
+		defer func() {
+			if p := recover(); p != nil { // a report that panics is an error answer, not a crash
+				ans = answer{err: fmt.Errorf("slack: /%s panicked: %v", name, p)}
+			}
+			done <- ans
+		}()
+		ans.msg, ans.err = a.cfg.Answerer.Answer(actx, c)
 	}()
 	timer := time.NewTimer(a.cfg.AnswerWithin)
 	defer timer.Stop()
@@ -130,6 +137,11 @@ func (a *App) Command(ctx context.Context, cmd slackapi.SlashCommand) (any, erro
 	case <-timer.C:
 	}
 	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				a.logger.ErrorContext(ctx, "slack: late command answer panicked", "command", name, "panic", p)
+			}
+		}()
 		ans := <-done
 		msg := a.commandAnswer(actx, c, ans.msg, ans.err)
 		if err := a.cfg.Bot.Reply(context.WithoutCancel(ctx), actor, msg); err != nil {

@@ -7,6 +7,7 @@ package slack
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	slackapi "github.com/slack-go/slack"
@@ -113,9 +114,9 @@ func renderBlocks(m bot.Message, native bool) []slackapi.Block {
 // summary is the message's notification text.
 func summary(m bot.Message) string {
 	if m.Summary != "" {
-		return cut(slackMentions(m.Summary), maxSummary)
+		return cut(slackText(m.Summary), maxSummary)
 	}
-	return cut(bot.Escape(m.Header), maxSummary)
+	return cut(slackText(bot.Escape(m.Header)), maxSummary)
 }
 
 // msgOptions are the chat.postMessage / chat.update options for m. The text
@@ -162,8 +163,48 @@ func RenderModal(f bot.Form) slackapi.ModalViewRequest {
 }
 
 func mrkdwn(s string) *slackapi.TextBlockObject {
-	return slackapi.NewTextBlockObject(slackapi.MarkdownType, slackMentions(s), false, false)
+	return slackapi.NewTextBlockObject(slackapi.MarkdownType, slackText(s), false, false)
 }
+
+// slackText renders Message text as Slack mrkdwn: mentions as Slack
+// mentions (slackMentions), and data written literally (slackLiteral).
+func slackText(s string) string { return slackLiteral(slackMentions(s)) }
+
+// slackLiteral is Slack's one escaping function for data: it turns the
+// entities of escaped text into characters Slack shows as they are. &, <
+// and > stay entities (Slack's own escaping), so data never becomes a
+// mention, a channel-wide alert or a link. Slack's mrkdwn has no escape
+// for * _ ~ and `, so where one could open or close formatting (next to a
+// space, punctuation or the end) it is written as a look-alike (∗ ˍ ∼ ˋ);
+// inside a word (ann_berg@acme.dk) it stays, as Slack formats nothing
+// there. Inside ``` blocks everything is literal already.
+func slackLiteral(s string) string {
+	parts := strings.Split(s, "```")
+	for i, p := range parts {
+		inCode := i%2 == 1
+		parts[i] = bot.MapEntities(p, func(char string, before, after rune) string {
+			switch char {
+			case "&":
+				return "&amp;"
+			case "<":
+				return "&lt;"
+			case ">":
+				return "&gt;"
+			}
+			alike, ok := slackLookalikes[char]
+			if !ok || inCode || (isWordChar(before) && isWordChar(after)) {
+				return char
+			}
+			return alike
+		})
+	}
+	return strings.Join(parts, "```")
+}
+
+// slackLookalikes stand in for mrkdwn's formatting characters in data.
+var slackLookalikes = map[string]string{"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"}
+
+func isWordChar(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // slackMentions writes mentions of Slack users as Slack mentions, and
 // mentions of other platforms' users as their label.

@@ -47,7 +47,9 @@ func (s *SocketMode) Run(ctx context.Context) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		s.drain(ctx)
+		for ctx.Err() == nil && s.drainRecovered(ctx) {
+			// drain panicked: keep draining, or acks would stall
+		}
 	}()
 	wait := time.Second
 	for {
@@ -73,6 +75,18 @@ func (s *SocketMode) Run(ctx context.Context) error {
 	cancel()
 	wg.Wait()
 	return nil
+}
+
+// drainRecovered runs drain and reports whether it panicked (logged).
+func (s *SocketMode) drainRecovered(ctx context.Context) (panicked bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.logger.ErrorContext(ctx, "slack socket mode: drain panicked", "panic", p)
+			panicked = true
+		}
+	}()
+	s.drain(ctx)
+	return false
 }
 
 // drain reads every event the client emits, so its 50-slot channel never

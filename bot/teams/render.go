@@ -289,9 +289,23 @@ func (r *renderer) convert(s string, bold bool) string {
 		if bold {
 			text = strings.ReplaceAll(text, "*", "**")
 		}
-		b.WriteString(bot.Unescape(text))
+		b.WriteString(teamsLiteral(text))
 	}
 	return b.String()
+}
+
+// teamsLiteral is Teams' one escaping function for data: it turns the
+// entities of escaped text into characters that Adaptive Card markdown
+// shows as they are, backslash-escaping those that would make a link or
+// emphasis (* _ ~ ` [ ]), so a name like "[Open in CRM](https://x)" or
+// "*urgent*" is shown, not followed or formatted.
+func teamsLiteral(s string) string {
+	return bot.MapEntities(s, func(char string, _, _ rune) string {
+		if strings.ContainsAny(char, "*_~`[]") {
+			return `\` + char
+		}
+		return char
+	})
 }
 
 // mention writes a mention of userID: "<at>Name</at>" with an entity when

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/handoff/handoff/bot/report"
 	"github.com/handoff/handoff/csvimport"
 )
 
@@ -78,7 +79,7 @@ func printSummary(w io.Writer, sum csvimport.Summary, took time.Duration) {
 			fmt.Fprintf(w, "  … and %d more\n", len(sum.Rejected)-i)
 			break
 		}
-		fmt.Fprintf(w, "  line %d: %s\n", r.Line, r.Reason)
+		fmt.Fprintf(w, "  line %d: %s\n", r.Line, report.Printable(r.Reason))
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -157,7 +158,7 @@ func (a *app) wireChat() error {
 		}
 	}
 	disp := outbox.New(outbox.Config{Store: store, Targets: targets, Policy: cfg.Policy, Now: a.now, Logger: a.logger,
-		Lease: cfg.OutboxLease, OnCall: a.metrics.ChatCall})
+		Lease: cfg.OutboxLease, OnCall: a.metrics.ChatCall, OnParked: func(string) { a.metrics.Parked("outbox") }})
 	a.outbox = disp
 	a.workers = append(a.workers, worker{"outbox", disp.Run})
 	b := bot.New(bot.Config{Store: store, Policy: cfg.Policy, Now: a.now, Logger: a.logger,
@@ -237,9 +238,7 @@ func (a *app) listenAndServe(ctx context.Context, ln net.Listener) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := w.run(workCtx); err != nil && !errors.Is(err, context.Canceled) {
-				a.logger.Error("worker stopped", "worker", w.name, "err", err)
-			}
+			a.runWorker(workCtx, w)
 		}()
 	}
 	served := make(chan error, 1)
@@ -261,6 +260,40 @@ func (a *app) listenAndServe(ctx context.Context, ln net.Listener) error {
 		err = nil
 	}
 	return err
+}
+
+// runWorker runs w until ctx ends. A panic that escapes the worker's own
+// per-record recovery is logged with its stack and counted, and the worker
+// starts again after a pause, so no background goroutine can take the
+// process (and with it every replica that reads the same data) down.
+func (a *app) runWorker(ctx context.Context, w worker) {
+	for {
+		err, panicked, stack := runRecovered(ctx, w.run)
+		if panicked == nil {
+			if err != nil && !errors.Is(err, context.Canceled) {
+				a.logger.Error("worker stopped", "worker", w.name, "err", err)
+			}
+			return
+		}
+		a.metrics.WorkerPanic(w.name)
+		a.logger.Error("worker panicked; restarting it", "worker", w.name, "panic", panicked, "stack", stack)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// runRecovered calls run and returns its error, or the value and stack of
+// its panic.
+func runRecovered(ctx context.Context, run func(context.Context) error) (err error, panicked any, stack string) {
+	defer func() {
+		if panicked = recover(); panicked != nil {
+			stack = string(debug.Stack())
+		}
+	}()
+	return run(ctx), nil, ""
 }
 
 func runServe(ctx context.Context, e env) error {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/metrics"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -116,6 +118,10 @@ func TestCommands(t *testing.T) {
 	os.WriteFile(good, []byte("timezone: Europe/Copenhagen\nsla:\n  contact_within: 48h\n"), 0o644)
 	os.WriteFile(bad, []byte("sla:\n  contact_within: 48 hours\n"), 0o644)
 	os.WriteFile(csvFile, []byte("external_id,email,stage\nc1,a@b.dk,sql\nc2,broken,sql\n"), 0o644)
+	hostileCSV := filepath.Join(dir, "hostile.csv")
+	os.WriteFile(hostileCSV, []byte("external_id,name,stage\nh1,\x1b[2JAnn,sql\nh2,Bo,\x1b]0;x\x07\n"), 0o644)
+	tzConfig := filepath.Join(dir, "tz.yml")
+	os.WriteFile(tzConfig, []byte("timezone: Europe/Copenhagen\ndigest:\n  schedule: \"TZ=Europe/Copenhagen\"\n"), 0o644)
 	tests := []struct {
 		name     string
 		vars     map[string]string
@@ -129,9 +135,11 @@ func TestCommands(t *testing.T) {
 		{"ConfigCheckFile", nil, []string{"config", "check", good}, 0, "ok"},
 		{"ConfigCheckBadFile", nil, []string{"config", "check", bad}, 1, `sla.contact_within: invalid duration "48 hours"`},
 		{"ConfigCheckEnvFile", map[string]string{"HANDOFF_CONFIG": bad}, []string{"config", "check"}, 1, "sla.contact_within"},
+		{"ConfigCheckCronTZ", nil, []string{"config", "check", tzConfig}, 1, `digest.schedule: invalid cron "TZ=Europe/Copenhagen": no TZ= or CRON_TZ= prefix`},
 		{"Migrate", map[string]string{"DATABASE_URL": db}, []string{"migrate"}, 0, "migrated sqlite"},
 		{"ImportReportsRejects", map[string]string{"DATABASE_URL": db}, []string{"import", "--quiet", csvFile}, 1, "line 3: invalid lead: email"},
 		{"ImportFlagAfterFile", map[string]string{"DATABASE_URL": db}, []string{"import", csvFile, "--quiet"}, 1, "1 unchanged, 1 rejected"},
+		{"ImportReportIsPrintable", map[string]string{"DATABASE_URL": db}, []string{"import", "--quiet", hostileCSV}, 1, "line 2: invalid lead: name: contains the control character U+001B"},
 		{"FunnelJSON", map[string]string{"DATABASE_URL": db}, []string{"funnel", "--period", "month", "--format", "json"}, 0, `"sqls": 1`},
 		{"FunnelBadPeriod", map[string]string{"DATABASE_URL": db}, []string{"funnel", "--period", "someday"}, 1, "someday"},
 		{"TeamsPackage", map[string]string{"TEAMS_APP_ID": "00000000-1111-2222-3333-444444444444"}, []string{"teams-package", "--host", "handoff.acme.dk", "-o", filepath.Join(dir, "t.zip")}, 0, "wrote"},
@@ -143,7 +151,7 @@ func TestCommands(t *testing.T) {
 			e, out, errOut := testEnv(tc.vars, tc.args...)
 			code := run(context.Background(), e)
 			all := out.String() + errOut.String()
-			if code != tc.wantCode || !strings.Contains(all, tc.wantOut) {
+			if code != tc.wantCode || !strings.Contains(all, tc.wantOut) || strings.ContainsAny(all, "\x00\x07\x1b") {
 				t.Fatalf("exit %d, output %q; want exit %d containing %q", code, all, tc.wantCode, tc.wantOut)
 			}
 		})
@@ -201,5 +209,37 @@ func TestServeRefusesAnAmbiguousTeamsChannel(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWorkerPanicRestartsIt runs a worker that panics on its first run: the
+// panic is logged with its stack and counted, and the worker runs again
+// instead of taking the process down.
+func TestWorkerPanicRestartsIt(t *testing.T) {
+	var logs bytes.Buffer
+	m := metrics.New(nil)
+	a := &app{logger: slog.New(slog.NewTextHandler(&logs, nil)), metrics: m}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	runs := 0
+	a.runWorker(ctx, worker{"outbox", func(ctx context.Context) error {
+		runs++
+		if runs == 1 {
+			var msgs map[string]int
+			msgs["boom"]++ // a nil map: a real runtime panic
+		}
+		cancel()
+		return ctx.Err()
+	}})
+	if runs != 2 {
+		t.Fatalf("worker ran %d times, want 2 (restarted after its panic)", runs)
+	}
+	if !strings.Contains(logs.String(), "worker panicked") || !strings.Contains(logs.String(), "assignment to entry in nil map") {
+		t.Fatalf("log = %s", logs.String())
+	}
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), `handoff_worker_panics_total{worker="outbox"} 1`) {
+		t.Fatal("worker panic not counted in /metrics")
 	}
 }

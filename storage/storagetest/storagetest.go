@@ -81,6 +81,33 @@ func Open(tb testing.TB, dialect string) *storage.Store {
 	return s
 }
 
+// OpenRaw returns a migrated store like Open, and a database/sql handle
+// of its own on the same database, for tests that must plant rows the code
+// never writes (data an older version stored, a corrupted column). Both
+// are closed when the test ends.
+func OpenRaw(tb testing.TB, dialect string) (*storage.Store, *sql.DB) {
+	tb.Helper()
+	u := URL(tb, dialect)
+	s, err := storage.Open(context.Background(), u, storage.Options{})
+	if err != nil {
+		tb.Fatalf("storagetest: open %s: %v", dialect, err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	if err := s.Migrate(context.Background()); err != nil {
+		tb.Fatalf("storagetest: migrate %s: %v", dialect, err)
+	}
+	driver := "pgx"
+	if dialect == storage.DialectSQLite {
+		driver = "sqlite3"
+	}
+	raw, err := sql.Open(driver, u)
+	if err != nil {
+		tb.Fatalf("storagetest: open raw %s: %v", dialect, err)
+	}
+	tb.Cleanup(func() { raw.Close() })
+	return s, raw
+}
+
 // Each runs f as a subtest once per dialect.
 func Each(t *testing.T, f func(t *testing.T, s *storage.Store)) {
 	t.Helper()

@@ -1,0 +1,187 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/report"
+	slackbot "github.com/handoff/handoff/bot/slack"
+	"github.com/handoff/handoff/bot/teams"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// hostile is a lead as a web form can send it: every field tries to become
+// a mention, a link or formatting in chat.
+var hostile = map[string]any{
+	"external_id": "hostile-1",
+	"name":        "<!channel> *Ann* _Berg_",
+	"company":     "[Open in CRM](https://x)",
+	"title":       "~CEO~ `rm -rf`",
+	"email":       "ann_berg@acme.dk",
+	"source":      "<@U0BOSS>",
+	"campaign":    "<https://evil.example|Q4>",
+}
+
+// live lists what must never appear in text a platform parses (Slack
+// mrkdwn, Teams markdown): the hostile data as markup it would act on.
+// Teams markdown takes a backslash escape, so escaped pairs are removed
+// before looking.
+var live = map[string][]string{
+	"slack": {"<!channel>", "<https://evil.example|", "<@U0BOSS>", "*Ann*", "_Berg_", "~CEO~", "`rm"},
+	"teams": {"[Open in CRM](https://x)", "*Ann*", "_Berg_", "~CEO~", "`rm"},
+}
+
+// markupTexts returns the strings of a rendered message that its platform
+// reads as markup: Slack's mrkdwn text objects, Teams' TextBlocks and facts.
+func markupTexts(t *testing.T, v any) []string {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tree any
+	if err := json.Unmarshal(raw, &tree); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	var walk func(any)
+	walk = func(n any) {
+		switch n := n.(type) {
+		case map[string]any:
+			if n["type"] == "mrkdwn" || n["type"] == "TextBlock" {
+				out = append(out, fmt.Sprint(n["text"]))
+			}
+			if title, ok := n["title"].(string); ok {
+				if value, ok := n["value"].(string); ok {
+					out = append(out, title, value) // a Teams fact
+				}
+			}
+			for _, c := range n {
+				walk(c)
+			}
+		case []any:
+			for _, c := range n {
+				walk(c)
+			}
+		}
+	}
+	walk(tree)
+	return out
+}
+
+var backslashPair = regexp.MustCompile(`\\.`)
+
+// TestEveryMessageEscapesData builds every message that shows lead data
+// (the cards of each stage, the owner's DM, reminder, escalation, history,
+// lists, SLA report, digest and the forms' previews) for a lead whose
+// every field is hostile, with a hostile reason, and renders each for Slack
+// and Teams: no mention, link or formatting comes from the data, while the
+// text is still there to read.
+func TestEveryMessageEscapesData(t *testing.T) {
+	s := storagetest.Open(t, storage.DialectSQLite)
+	ctx := context.Background()
+	b := newBot(s)
+	p := handoff.DefaultPolicy()
+	in, err := handoff.ParseLeadInput(hostile, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.SaveLead(ctx, in, p, t0, handoff.ActorAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.Lead.ID
+	msgs := map[string]bot.Message{}
+	forms := map[string]bot.Form{}
+	lead := func() *handoff.Lead {
+		l, err := s.Lead(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	now := t0.Add(3 * 24 * time.Hour)
+	msgs["new"] = bot.LeadCard(lead(), now, p)
+	for _, action := range []string{bot.ActionNotAFit} {
+		r, err := b.Act(ctx, actor("UOWN"), action, fmt.Sprint(id))
+		if err != nil || r.Form == nil {
+			t.Fatalf("%s: form %+v, %v", action, r.Form, err)
+		}
+		forms[action] = *r.Form
+	}
+	if err := b.Claim(ctx, actor("UOWN"), id); err != nil {
+		t.Fatal(err)
+	}
+	msgs["claimed"] = bot.LeadCard(lead(), now, p)
+	msgs["owner_dm"] = bot.OwnerDM(lead(), now, p)
+	msgs["reminder"] = bot.ReminderCard(lead(), now, p)
+	msgs["escalation"] = bot.EscalationCard(lead(), handoff.SLANotice{Action: handoff.SLAEscalateContact, Due: t0, At: now}, now, p)
+	for _, action := range []string{bot.ActionWon, bot.ActionLost, bot.ActionRecycle, bot.ActionReassign} {
+		r, err := b.Act(ctx, actor("UBOSS"), action, fmt.Sprint(id))
+		if err != nil || r.Form == nil {
+			t.Fatalf("%s: form %+v, %v", action, r.Form, err)
+		}
+		forms[action] = *r.Form
+	}
+	if _, err := b.Recycle(ctx, actor("UOWN"), id, "<https://evil.example|Signed contract.pdf> *now*"); err != nil {
+		t.Fatal(err)
+	}
+	l := lead()
+	msgs["recycled"] = bot.LeadCard(l, now, p)
+	events, err := s.Events(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs["history"] = report.HistoryMessage(l, events, now, p)
+	msgs["leads"] = report.LeadsMessage("Open leads", []*handoff.Lead{l}, true, now, p)
+	open := handoff.OpenSQLs{Unclaimed: []*handoff.Lead{l}, Waiting: []*handoff.Lead{l}, Breached: []*handoff.Lead{l}}
+	msgs["sla"] = report.SLAMessage(open, nil, handoff.Period{Label: "2026-11", Start: t0, End: now}, now, p)
+	msgs["digest"] = report.DigestMessage(handoff.Funnel{}, nil, open, nil, now, p)
+
+	render := map[string]func(bot.Message) any{
+		"slack": func(m bot.Message) any { return slackbot.RenderBlocks(m) },
+		"teams": func(m bot.Message) any { return teams.RenderCard(m, nil) },
+	}
+	renderForm := map[string]func(bot.Form) any{
+		"slack": func(f bot.Form) any { return slackbot.RenderModal(f) },
+		"teams": func(f bot.Form) any { return teams.RenderForm(f, fmt.Sprint(id), "", nil) },
+	}
+	for platform, forbidden := range live {
+		check := func(name string, v any) {
+			texts := markupTexts(t, v)
+			if len(texts) == 0 {
+				t.Fatalf("%s %s: no markup text found", platform, name)
+			}
+			all := strings.Join(texts, "\n")
+			if platform == "teams" {
+				all = backslashPair.ReplaceAllString(all, "")
+			}
+			for _, f := range forbidden {
+				if strings.Contains(all, f) {
+					t.Errorf("%s %s shows %q live:\n%s", platform, name, f, all)
+				}
+			}
+		}
+		for name, m := range msgs {
+			check(name, render[platform](m))
+		}
+		for name, f := range forms {
+			check("form "+name, renderForm[platform](f))
+		}
+	}
+	// The words are all still there to read, on the terminal too.
+	plain := report.Render(msgs["recycled"])
+	for _, want := range []string{"[Open in CRM](https://x)", "<https://evil.example|Signed contract.pdf> *now*"} {
+		if !strings.Contains(plain, want) {
+			t.Errorf("terminal rendering lacks %q:\n%s", want, plain)
+		}
+	}
+}

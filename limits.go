@@ -1,0 +1,139 @@
+package handoff
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits on what a sender can store. Over a limit is an EINVALID error
+// naming the field; the README lists them under "What the service refuses".
+const (
+	// MaxFieldLen bounds every text field of a lead and every reason, in characters.
+	MaxFieldLen = 500
+	// MaxAttributes bounds the number of custom attributes of one lead.
+	MaxAttributes = 50
+	// MaxAttributeNameLen bounds an attribute's name, in characters.
+	MaxAttributeNameLen = 100
+	// MaxAttributeLen bounds an attribute's value, in characters: the text
+	// of a string, the JSON form of anything else.
+	MaxAttributeLen = 2000
+)
+
+// EarliestOccurredAt is the earliest time an intake may date a stage
+// change; earlier times are typos or placeholders, never CRM history.
+var EarliestOccurredAt = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// MaxClockSkew is how far in the future a sender's clock may be.
+const MaxClockSkew = 5 * time.Minute
+
+// CheckOccurredAt returns what is wrong with t as the time a stage change
+// happened, judged at now, or "" when nothing is: before 2000-01-01 or more
+// than MaxClockSkew in the future. Deadlines computed from such a time would
+// stop the SLA clock for everyone.
+func CheckOccurredAt(t, now time.Time) string {
+	switch {
+	case t.Before(EarliestOccurredAt):
+		return "before 2000-01-01"
+	case t.After(now.Add(MaxClockSkew)):
+		return "more than 5 minutes in the future"
+	}
+	return ""
+}
+
+// CheckText returns what is wrong with s as a text field of at most max
+// characters, or "" when nothing is: not valid UTF-8, a control character
+// (NUL, escape sequences; line breaks and tabs are allowed), or longer than
+// max. The same rule holds on every path in (API, CSV, chat forms), so both
+// databases store the same text.
+func CheckText(s string, max int) string {
+	if !utf8.ValidString(s) {
+		return "not valid UTF-8"
+	}
+	n := 0
+	for _, r := range s {
+		n++
+		if r != '\t' && r != '\n' && r != '\r' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029') {
+			return fmt.Sprintf("contains the control character %U", r)
+		}
+	}
+	if n > max {
+		return fmt.Sprintf("longer than %d characters", max)
+	}
+	return ""
+}
+
+// SingleLine returns s with every run of white space that holds a line
+// break or a tab folded into one space: names and companies from CRM
+// exports sometimes span lines, cards and tables show them on one.
+func SingleLine(s string) string {
+	if !strings.ContainsAny(s, "\t\n\r") {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// checkAttributes returns the problems of custom attributes keyed by the
+// field to name: "attributes" for the count, else the attribute's name.
+func checkAttributes(attrs map[string]any, bad map[string]string) {
+	if len(attrs) > MaxAttributes {
+		bad["attributes"] = fmt.Sprintf("more than %d attributes", MaxAttributes)
+		return
+	}
+	for k, v := range attrs {
+		if p := CheckText(k, MaxAttributeNameLen); p != "" {
+			bad["attributes"] = "attribute name: " + p
+			continue
+		}
+		if p := checkAttributeValue(v); p != "" {
+			bad[k] = p
+		}
+	}
+}
+
+// checkAttributeValue checks one attribute value: a string as multiline
+// text, anything else by its JSON form, whose strings must be clean too.
+func checkAttributeValue(v any) string {
+	if s, ok := v.(string); ok {
+		return CheckText(s, MaxAttributeLen)
+	}
+	if p := checkNestedStrings(v); p != "" {
+		return p
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "not a JSON value"
+	}
+	if utf8.RuneCount(b) > MaxAttributeLen {
+		return fmt.Sprintf("longer than %d characters", MaxAttributeLen)
+	}
+	return ""
+}
+
+// checkNestedStrings applies CheckText to every key and string inside a
+// JSON list or object.
+func checkNestedStrings(v any) string {
+	switch v := v.(type) {
+	case string:
+		return CheckText(v, MaxAttributeLen)
+	case []any:
+		for _, e := range v {
+			if p := checkNestedStrings(e); p != "" {
+				return p
+			}
+		}
+	case map[string]any:
+		for k, e := range v {
+			if p := CheckText(k, MaxAttributeNameLen); p != "" {
+				return p
+			}
+			if p := checkNestedStrings(e); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}

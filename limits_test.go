@@ -1,0 +1,67 @@
+package handoff_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+)
+
+func TestCheckOccurredAt(t *testing.T) {
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	year0, _ := time.Parse(time.RFC3339, "0000-01-01T00:00:00+23:00")
+	tests := []struct {
+		name string
+		at   time.Time
+		ok   bool
+	}{
+		{"Now", now, true},
+		{"FiveMinutesAhead", now.Add(5 * time.Minute), true},
+		{"JustOverFiveMinutes", now.Add(5*time.Minute + time.Second), false},
+		{"Year2000", time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), true},
+		{"Before2000", time.Date(1999, 12, 31, 23, 59, 59, 0, time.UTC), false},
+		{"YearZeroEastOfUTC", year0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := handoff.CheckOccurredAt(tc.at, now); (got == "") != tc.ok {
+				t.Fatalf("CheckOccurredAt(%v) = %q, want ok=%v", tc.at, got, tc.ok)
+			}
+		})
+	}
+}
+
+func TestCheckText(t *testing.T) {
+	tests := []struct {
+		name, s, want string
+	}{
+		{"Plain", "Ærø Å/S", ""},
+		{"LinesAndTabs", "a\nb\r\n\tc", ""},
+		{"NUL", "a\x00b", "U+0000"},
+		{"Escape", "\x1b[2J", "U+001B"},
+		{"DEL", "a\x7f", "U+007F"},
+		{"C1", "a\u009b", "U+009B"},
+		{"LineSeparator", "a\u2028b", "U+2028"},
+		{"BrokenUTF8", "a\xffb", "not valid UTF-8"},
+		{"AtMax", strings.Repeat("ø", 10), ""},
+		{"OverMax", strings.Repeat("ø", 11), "longer than 10 characters"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := handoff.CheckText(tc.s, 10)
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Fatalf("CheckText(%q) = %q, want %q", tc.s, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSingleLine(t *testing.T) {
+	if got := handoff.SingleLine("Holm\r\n  A/S\tDK"); got != "Holm A/S DK" {
+		t.Fatalf("SingleLine = %q", got)
+	}
+	if got := handoff.SingleLine("Ann  Berg"); got != "Ann  Berg" {
+		t.Fatalf("SingleLine changed a line without breaks: %q", got)
+	}
+}
