@@ -57,7 +57,9 @@ func TestTeamsChannelPins(t *testing.T) {
 			save(channel("19:impostor@thread.tacv2", "Sales", "19:team@thread.tacv2", "Sales Team"), t0.Add(2*time.Minute))
 			for _, get := range []func() (handoff.TeamsConversation, error){
 				func() (handoff.TeamsConversation, error) { return s.TeamsConversation(ctx, "sales team/sales") },
-				func() (handoff.TeamsConversation, error) { return s.PinTeamsChannel(ctx, "Sales Team/Sales", t0.Add(time.Hour)) },
+				func() (handoff.TeamsConversation, error) {
+					return s.PinTeamsChannel(ctx, "Sales Team/Sales", t0.Add(time.Hour))
+				},
 			} {
 				got, err := get()
 				if err != nil || got.ConversationID != "19:sales@thread.tacv2" || got.ChannelName != "Leads" {
