@@ -8,9 +8,11 @@ import (
 	"strings"
 )
 
-// SecretVars are the variables that hold secrets. Each may instead be given
+// SecretVars are the fixed variables that hold secrets; a webhook's
+// secret_env names one more. Every variable Load reads may instead be given
 // as the same name with a _FILE suffix naming a file that holds the value
-// (Docker and Kubernetes secrets, systemd credentials).
+// (Docker and Kubernetes secrets, systemd credentials); these are the ones
+// it is meant for.
 var SecretVars = []string{
 	"HANDOFF_API_TOKEN",
 	"DATABASE_URL", // may carry the database password
@@ -18,48 +20,51 @@ var SecretVars = []string{
 	"SLACK_SIGNING_SECRET",
 	"SLACK_APP_TOKEN",
 	"TEAMS_APP_PASSWORD",
+	"HUBSPOT_CLIENT_SECRET",
+	"SALESFORCE_OUTBOUND_TOKEN",
+	"HANDOFF_WEBHOOK_SECRET",
 }
 
-// withSecretFiles returns a getenv that answers each secret variable from
-// its _FILE variant when that is set: the file's content without its
-// trailing line break. Both forms set, or an unreadable file, is an error,
-// reported through bad; the error names the variable and the path, never
-// the content.
+// withSecretFiles returns a getenv that answers a variable X from the file
+// that X_FILE names, when X_FILE is set: the file's content without its
+// trailing line break. X and X_FILE both set, or an unreadable file, is an
+// error reported through bad (once per variable); the error names the
+// variable and the path, never the content.
 func withSecretFiles(getenv func(string) string, bad func(key, format string, args ...any)) func(string) string {
-	fromFile := map[string]string{}
-	for _, key := range SecretVars {
-		path := strings.TrimSpace(getenv(key + "_FILE"))
-		if path == "" {
-			continue
-		}
-		if strings.TrimSpace(getenv(key)) != "" {
-			bad(key+"_FILE", "both %s and %s_FILE are set; set one", key, key)
-			continue
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			bad(key+"_FILE", "%v", err)
-			continue
-		}
-		fromFile[key] = strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
-	}
+	seen := map[string]string{}
 	return func(key string) string {
-		if v, ok := fromFile[key]; ok {
+		if v, ok := seen[key]; ok {
 			return v
 		}
-		return getenv(key)
+		v := getenv(key)
+		if path := strings.TrimSpace(getenv(key + "_FILE")); path != "" {
+			switch b, err := os.ReadFile(path); {
+			case strings.TrimSpace(v) != "":
+				bad(key+"_FILE", "both %s and %s_FILE are set; set one", key, key)
+			case err != nil:
+				bad(key+"_FILE", "%v", err)
+			default:
+				v = strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+			}
+		}
+		seen[key] = v
+		return v
 	}
 }
 
-// SecretEnv returns getenv with every secret variable answered from its
-// _FILE variant when that is set, as Load does, for tools that read a few
-// variables themselves.
-func SecretEnv(getenv func(string) string) (func(string) string, error) {
+// SecretEnv reads the named variables as Load does, each from its _FILE
+// variant when that is set, for tools that read a few variables
+// themselves; it returns a getenv over them.
+func SecretEnv(getenv func(string) string, keys ...string) (func(string) string, error) {
 	var errs []error
 	wrapped := withSecretFiles(getenv, func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("config: "+key+": "+format, args...))
 	})
-	return wrapped, errors.Join(errs...)
+	vals := map[string]string{}
+	for _, k := range keys {
+		vals[k] = wrapped(k)
+	}
+	return func(k string) string { return vals[k] }, errors.Join(errs...)
 }
 
 // ListenAddr returns the HTTP listen address and the variable it came from:

@@ -13,20 +13,27 @@ import (
 func TestSecretFiles(t *testing.T) {
 	value := func(c Config, key string) string {
 		return map[string]string{
-			"HANDOFF_API_TOKEN":    c.APIToken,
-			"DATABASE_URL":         c.DatabaseURL,
-			"SLACK_BOT_TOKEN":      c.Slack.BotToken,
-			"SLACK_SIGNING_SECRET": c.Slack.SigningSecret,
-			"SLACK_APP_TOKEN":      c.Slack.AppToken,
-			"TEAMS_APP_PASSWORD":   c.Teams.AppPassword,
+			"HANDOFF_API_TOKEN":         c.APIToken,
+			"DATABASE_URL":              c.DatabaseURL,
+			"SLACK_BOT_TOKEN":           c.Slack.BotToken,
+			"SLACK_SIGNING_SECRET":      c.Slack.SigningSecret,
+			"SLACK_APP_TOKEN":           c.Slack.AppToken,
+			"TEAMS_APP_PASSWORD":        c.Teams.AppPassword,
+			"HUBSPOT_CLIENT_SECRET":     c.CRM.HubSpotSecret,
+			"SALESFORCE_OUTBOUND_TOKEN": c.CRM.SalesforceToken,
+			"HANDOFF_WEBHOOK_SECRET":    webhookSecret(c),
 		}[key]
 	}
 	for _, key := range SecretVars {
 		t.Run(key, func(t *testing.T) {
 			dir := inEmptyDir(t)
-			want := "postgres://handoff:s3cr%20t@db:5432/handoff"
-			if key != "DATABASE_URL" {
-				want = "xoxb-s3cret " + strings.ToLower(key)
+			want := "xoxb-s3cret " + strings.ToLower(key)
+			switch key {
+			case "DATABASE_URL":
+				want = "postgres://handoff:s3cr%20t@db:5432/handoff"
+			case "HANDOFF_WEBHOOK_SECRET":
+				want = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" // s3cr is checked below; this one must be valid
+				writeFile(t, filepath.Join(dir, "handoff.yml"), "webhooks:\n  - url: https://crm.example.com/in\n    events: [lead.claimed]\n")
 			}
 			for _, ending := range []string{"", "\n", "\r\n"} {
 				path := filepath.Join(dir, "secret")
@@ -44,7 +51,7 @@ func TestSecretFiles(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), key+"_FILE") || !strings.Contains(err.Error(), "both") {
 				t.Errorf("both %s and %s_FILE set: err = %v, want an error naming both", key, key, err)
 			}
-			if err != nil && strings.Contains(err.Error(), "s3cr") {
+			if err != nil && (strings.Contains(err.Error(), "s3cr") || strings.Contains(err.Error(), "MfKQ9r8")) {
 				t.Errorf("error %q leaks the secret", err)
 			}
 
@@ -114,5 +121,26 @@ func TestLogLevel(t *testing.T) {
 		if err != nil || c.LogLevel != tt.want {
 			t.Errorf("HANDOFF_LOG_LEVEL=%q: level %v (%v), want %v", tt.value, c.LogLevel, err, tt.want)
 		}
+	}
+}
+
+// webhookSecret is the secret of the first webhook, "" when none.
+func webhookSecret(c Config) string {
+	if len(c.Webhooks) == 0 {
+		return ""
+	}
+	return c.Webhooks[0].Secret
+}
+
+// TestWebhookSecretEnvFile checks that a webhook's own secret_env variable
+// has a _FILE variant too.
+func TestWebhookSecretEnvFile(t *testing.T) {
+	dir := inEmptyDir(t)
+	writeFile(t, filepath.Join(dir, "handoff.yml"), "webhooks:\n  - url: https://bi.example.com/in\n    events: [lead.erased]\n    secret_env: BI_SECRET\n")
+	good := "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	writeFile(t, filepath.Join(dir, "bi"), good+"\n")
+	c, err := Load(envOf(map[string]string{"BI_SECRET_FILE": filepath.Join(dir, "bi")}))
+	if err != nil || webhookSecret(c) != good {
+		t.Fatalf("BI_SECRET_FILE: secret %q, %v", webhookSecret(c), err)
 	}
 }

@@ -3,6 +3,8 @@ package csvimport
 import (
 	"strings"
 	"unicode"
+
+	"github.com/handoff/handoff"
 )
 
 // columnAliases maps a normalised CSV header (lower case, letters and digits
@@ -44,9 +46,10 @@ const salesforceID = "salesforce_id"
 // leadStatus is the field of a CRM "Lead Status" column (HubSpot's
 // hs_lead_status, Salesforce's Status). It is kept as the attribute
 // "lead_status"; it sets the stage only in a row without a stage (HubSpot's
-// Lifecycle Stage decides there) and only for the Salesforce statuses in
-// leadStatusStages. HubSpot's lead statuses (NEW, IN_PROGRESS,
-// ATTEMPTED_TO_CONTACT, …) describe sales' work on a contact, not its stage.
+// Lifecycle Stage decides there) and only for the statuses in the
+// Importer's LeadStatus table (Salesforce's, as the connector maps them).
+// HubSpot's lead statuses (NEW, IN_PROGRESS, ATTEMPTED_TO_CONTACT, …)
+// describe sales' work on a contact, not its stage.
 const leadStatus = "lead_status"
 
 // stageAliases maps the values of a stage column (HubSpot lifecycle stages,
@@ -62,13 +65,6 @@ var stageAliases = map[string]string{
 	// Common spellings.
 	"marketingqualified": "mql", "salesqualified": "sql", "new": "sql", "open": "sql",
 	"contacted": "contacted", "qualified": "sql", "unqualified": "recycled", "nurture": "recycled",
-}
-
-// leadStatusStages maps Salesforce's standard lead statuses (normalised) to
-// Handoff stages.
-var leadStatusStages = map[string]string{
-	"opennotcontacted": "sql", "workingcontacted": "contacted",
-	"closedconverted": "opportunity", "closednotconverted": "lost",
 }
 
 func normalise(s string) string {
@@ -99,9 +95,15 @@ func stageFor(v string) string {
 	return v
 }
 
-// statusStage maps a lead status to a Handoff stage, when it is one of the
-// Salesforce statuses Handoff knows.
-func statusStage(v string) (string, bool) {
-	s, ok := leadStatusStages[normalise(v)]
-	return s, ok
+// statusTable returns a lookup of lead status values, compared without
+// case, spaces and punctuation.
+func statusTable(table map[string]handoff.Stage) func(string) (string, bool) {
+	norm := make(map[string]string, len(table))
+	for k, v := range table {
+		norm[normalise(k)] = string(v)
+	}
+	return func(v string) (string, bool) {
+		st, ok := norm[normalise(v)]
+		return st, ok
+	}
 }

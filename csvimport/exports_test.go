@@ -107,3 +107,29 @@ func TestRealExports(t *testing.T) {
 		}
 	})
 }
+
+// TestLeadStatusTableFromAgreement checks that the import maps Lead Status
+// through the same table as the Salesforce connector, the agreement's
+// salesforce.status included.
+func TestLeadStatusTableFromAgreement(t *testing.T) {
+	s := storagetest.Open(t, storage.DialectSQLite)
+	im := importer(s)
+	im.LeadStatus = map[string]handoff.Stage{"Open - Not Contacted": handoff.StageSQL, "Nurturing": handoff.StageMQL}
+	b, err := os.ReadFile(filepath.Join("testdata", "salesforce_leads_report.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := im.Import(context.Background(), bytes.NewReader(b), 0); err != nil || sum.Created != 5 {
+		t.Fatalf("summary %+v, %v", sum, err)
+	}
+	for id15, want := range map[string]handoff.Stage{
+		"00Q5e00000AbC05": handoff.StageMQL, // mapped by the agreement
+		"00Q5e00000AbC02": handoff.StageSQL, // "Working - Contacted" is not in this table: an attribute only
+	} {
+		id, _ := salesforce.ID18(id15)
+		l, err := s.LeadByExternalID(context.Background(), id)
+		if err != nil || l.Stage != want {
+			t.Errorf("%s: %v (%v), want stage %s", id15, l, err, want)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/config"
 	"github.com/handoff/handoff/salesforce"
 )
 
@@ -45,6 +46,10 @@ type Importer struct {
 	Now       func() time.Time
 	BatchSize int                     // rows per transaction; default 500
 	Progress  func(done, total int64) // bytes read of total; may be nil
+	// LeadStatus maps Lead Status values to stages, as the Salesforce
+	// connector does (the agreement's salesforce.status); nil is
+	// config.DefaultSalesforceStatus. Other statuses stay attributes.
+	LeadStatus map[string]handoff.Stage
 }
 
 // Import reads a CSV with a header row from r (size bytes long, or 0 when
@@ -75,6 +80,11 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (Summar
 	if !hasID {
 		return sum, fmt.Errorf("csvimport: no external_id column (or Record ID / Lead ID) in header %q", strings.Join(header, ","))
 	}
+	table := im.LeadStatus
+	if table == nil {
+		table = config.DefaultSalesforceStatus()
+	}
+	statusStage := statusTable(table)
 	batch := newBatch(im.batchSize())
 	for {
 		rec, err := cr.Read()
@@ -99,7 +109,7 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (Summar
 			sum.Rejected = append(sum.Rejected, Rejection{Line: line, Reason: fmt.Sprintf("%d columns, header has %d", len(rec), len(fields))})
 			continue
 		}
-		in, err := handoff.ParseLeadInput(rowToRaw(fields, rec, im.Policy.Location), im.now())
+		in, err := handoff.ParseLeadInput(rowToRaw(fields, rec, im.Policy.Location, statusStage), im.now())
 		if err != nil {
 			sum.Rejected = append(sum.Rejected, Rejection{Line: line, Reason: handoff.ErrorMessage(err)})
 			continue
@@ -164,8 +174,9 @@ func (im *Importer) flush(ctx context.Context, b *batch, sum *Summary) error {
 
 // rowToRaw turns a CSV row into the intake's field map: first and last name
 // are joined, CRM stage values and dates are translated, empty cells dropped.
-// Where two columns give one field, the first non-empty one wins.
-func rowToRaw(fields, rec []string, loc *time.Location) map[string]any {
+// Where two columns give one field, the first non-empty one wins. A lead
+// status sets the stage through statusStage when the row has none.
+func rowToRaw(fields, rec []string, loc *time.Location, statusStage func(string) (string, bool)) map[string]any {
 	raw := make(map[string]any, len(fields))
 	var first, last, fromStatus string
 	for i, f := range fields {

@@ -79,7 +79,7 @@ type runConfig struct {
 }
 
 func parseRun(args []string) (*runConfig, error) {
-	getenv, err := config.SecretEnv(os.Getenv)
+	getenv, err := config.SecretEnv(os.Getenv, "HANDOFF_API_TOKEN", "SLACK_SIGNING_SECRET")
 	if err != nil {
 		return nil, err
 	}

@@ -53,7 +53,7 @@ func runImport(ctx context.Context, e env, batch int, quiet bool) error {
 	}
 	defer store.Close()
 
-	im := &csvimport.Importer{Store: store, Policy: cfg.Policy, BatchSize: batch}
+	im := &csvimport.Importer{Store: store, Policy: cfg.Policy, BatchSize: batch, LeadStatus: cfg.CRM.SalesforceStatus}
 	bar := &progressBar{w: e.stderr, start: time.Now()}
 	if !quiet && isTerminal(e.stderr) && size > 0 {
 		im.Progress = bar.update
