@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -99,7 +100,11 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time) (int, er
 			}
 			for _, e := range events {
 				ev, err := e.toEvent()
-				if err != nil {
+				if errors.Is(err, handoff.ErrCorrupt) {
+					// Details that cannot be read cannot be sorted either:
+					// they are erased whole, and the purge goes on.
+					ev = handoff.Event{}
+				} else if err != nil {
 					return err
 				}
 				kept := map[string]string{}

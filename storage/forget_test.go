@@ -81,3 +81,39 @@ func TestPurgeExpired(t *testing.T) {
 		}
 	})
 }
+
+// TestPurgeErasesACorruptRecord plants event details that no longer decode
+// (written by an older version) on an expired lead: the daily purge still
+// erases it and every other expired lead, instead of failing for all of
+// them every day.
+func TestPurgeErasesACorruptRecord(t *testing.T) {
+	for _, dialect := range storagetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			s, raw := storagetest.OpenRaw(t, dialect)
+			policy := handoff.DefaultPolicy()
+			var ids []int64
+			for _, ext := range []string{"corrupt", "fine"} {
+				res, err := s.SaveLead(ctx, input(t, map[string]any{"external_id": ext, "name": "Ann", "stage": "recycled", "reason": "Ann is on leave"}), policy, t0, handoff.ActorAPI)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, res.Lead.ID)
+			}
+			if _, err := raw.Exec(fmt.Sprintf(`UPDATE lead_events SET details = '{"reason": "Ann is' WHERE lead_id = %d AND details <> ''`, ids[0])); err != nil {
+				t.Fatal(err)
+			}
+			n, err := s.PurgeExpired(ctx, t0.AddDate(0, 0, 5), t0.AddDate(0, 0, 20))
+			if err != nil || n != 2 {
+				t.Fatalf("purge = %d, %v; want both leads erased", n, err)
+			}
+			var left int
+			if err := raw.QueryRow(`SELECT COUNT(*) FROM lead_events WHERE details LIKE '%Ann%'`).Scan(&left); err != nil {
+				t.Fatal(err)
+			}
+			if left != 0 {
+				t.Fatalf("%d events still hold the reason", left)
+			}
+		})
+	}
+}
