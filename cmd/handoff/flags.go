@@ -16,9 +16,6 @@ type command struct {
 	// flags declares the command's flags on fs and returns what to run once
 	// they are parsed; it finds its positional arguments in e.args.
 	flags func(fs *flag.FlagSet, e env) runFunc
-	// raw, instead of flags, runs a command that parses its own arguments
-	// (-h included).
-	raw runFunc
 }
 
 // runFunc runs a command after its flags are parsed.
@@ -45,9 +42,6 @@ func argsOnly(run runFunc) func(*flag.FlagSet, env) runFunc {
 // its usage to stdout and exits 0 without running it; a bad flag prints the
 // error and the usage to stderr and exits 2.
 func runCommand(ctx context.Context, name string, cmd command, e env) int {
-	if cmd.raw != nil {
-		return finish(cmd.raw(ctx, e), e)
-	}
 	fs := flag.NewFlagSet("handoff "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // usage is printed below, on the right stream
 	run := cmd.flags(fs, e)
@@ -111,20 +105,6 @@ func printUsage(w io.Writer, cmd command, fs *flag.FlagSet) {
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
 	}
-}
-
-// wantsHelp reports whether args ask for help (-h, -help or --help before
-// any "--"), for commands that parse their own flags.
-func wantsHelp(args []string) bool {
-	for _, a := range args {
-		switch a {
-		case "--":
-			return false
-		case "-h", "-help", "--help":
-			return true
-		}
-	}
-	return false
 }
 
 // usageError is a wrong use of a command (exit 2), with its synopsis.

@@ -93,7 +93,7 @@ func TestBadUseExitsTwo(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "--bogus"}, {"serve", "extra"}, {"migrate", "now"}, {"version", "-v"},
 		{"import", "leads.csv", "--bogus"}, {"forget"}, {"teams-package"}, {"healthcheck", "--timeout", "soon"},
-		{"demo", "--bogus"},
+		{"demo", "--bogus"}, {"funnel", "--colour"}, {"funnel", "month"}, {"digest", "extra"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			dir := t.TempDir()

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,29 +16,43 @@ import (
 	"github.com/handoff/handoff/storage"
 )
 
-// The reporting commands: `handoff funnel` and `handoff digest` parse their
-// flags here (with the shared parseArgs, so flags may follow arguments) and
-// leave the numbers and the rendering to bot/report. Their -h needs no
-// database, so it is answered before the store is opened.
+// The reporting commands: `handoff funnel` and `handoff digest` declare
+// their flags here for the command table and leave the numbers and the
+// rendering to bot/report.
 
-// runFunnel prints the funnel KPIs for a period on the terminal.
-func runFunnel(ctx context.Context, e env) error {
-	if wantsHelp(e.args) { // the usage needs no database
-		return funnelCommand(ctx, e.args, nil, handoff.Policy{}, time.Now(), e.stdout)
-	}
-	return withStore(ctx, e, func(cfg config.Config, store *storage.Store) error {
-		return funnelCommand(ctx, e.args, store, cfg.Policy, time.Now(), e.stdout)
-	})
+const funnelUsage = `handoff funnel [--period P] [--source S] [--owner O] [--format table|json|csv] [--header=false]
+
+Prints the funnel KPIs for a period in the agreement's time zone.
+
+Periods: ` + handoff.PeriodForms + `.
+The default is month (the current one).`
+
+// funnelOptions are `handoff funnel`'s flags.
+type funnelOptions struct {
+	period, source, owner, format string
+	header                        bool
 }
 
-// runDigest prints the weekly SLA digest, or queues it for the managers.
-func runDigest(ctx context.Context, e env) error {
-	if wantsHelp(e.args) { // the usage needs no database
-		return digestCommand(ctx, e.args, nil, handoff.Policy{}, time.Now(), e.stdout)
+func (o *funnelOptions) declare(fs *flag.FlagSet) {
+	fs.StringVar(&o.period, "period", handoff.DefaultPeriod, "the period: week, month, last-month, 2026-11, 2026-Q4, 2026-W47, 2026, …")
+	fs.StringVar(&o.source, "source", "", "only leads from this source")
+	fs.StringVar(&o.owner, "owner", "", "only leads owned by this rep (platform user id or email)")
+	fs.StringVar(&o.format, "format", report.Formats[0], "output format: "+strings.Join(report.Formats, ", "))
+	fs.BoolVar(&o.header, "header", true, "with --format csv, write the header row")
+}
+
+// funnelFlags is `handoff funnel` in the command table.
+func funnelFlags(fs *flag.FlagSet, _ env) runFunc {
+	var o funnelOptions
+	o.declare(fs)
+	return func(ctx context.Context, e env) error {
+		if len(e.args) > 0 {
+			return usageError("unexpected argument %q", e.args[0])
+		}
+		return withStore(ctx, e, func(cfg config.Config, store *storage.Store) error {
+			return o.run(ctx, store, cfg.Policy, time.Now(), e.stdout)
+		})
 	}
-	return withStore(ctx, e, func(cfg config.Config, store *storage.Store) error {
-		return digestCommand(ctx, e.args, store, cfg.Policy, time.Now(), e.stdout)
-	})
 }
 
 // funnelStore is what the funnel command needs from storage.
@@ -47,65 +60,29 @@ type funnelStore interface {
 	FunnelCounts(ctx context.Context, f handoff.FunnelFilter) (handoff.FunnelCounts, error)
 }
 
-const funnelUsage = `Usage: handoff funnel [--period P] [--source S] [--owner O] [--format table|json|csv] [--header=false]
-
-Prints the funnel KPIs for a period in the agreement's time zone.
-
-Periods: ` + handoff.PeriodForms + `.
-The default is month (the current one).
-
-Flags:
-`
-
-// funnelCommand runs `handoff funnel` with args (the arguments after
-// "funnel"): it computes the funnel for --period (default month) in
-// policy's time zone as of now, optionally for one --source or --owner
-// (platform user id or email), and writes it to stdout as a table, JSON or
-// CSV (--format; --header=false leaves out the CSV header, for appending).
-// -h prints the usage to stdout and returns nil. A bad flag, period or format
-// returns an EINVALID error; a store failure is returned wrapped.
-func funnelCommand(ctx context.Context, args []string, store funnelStore, policy handoff.Policy, now time.Time, stdout io.Writer) error {
-	fs := flag.NewFlagSet("funnel", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	period := fs.String("period", handoff.DefaultPeriod, "the period: week, month, last-month, 2026-11, 2026-Q4, 2026-W47, 2026, …")
-	source := fs.String("source", "", "only leads from this source")
-	owner := fs.String("owner", "", "only leads owned by this rep (platform user id or email)")
-	format := fs.String("format", report.Formats[0], "output format: "+strings.Join(report.Formats, ", "))
-	header := fs.Bool("header", true, "with --format csv, write the header row")
-	usage := func() {
-		fmt.Fprint(stdout, funnelUsage)
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
+// run computes the funnel for the period (in policy's time zone as of
+// now), optionally for one source or owner (platform user id or email),
+// and writes it to stdout as a table, JSON or CSV (without the header row
+// when header is false, for appending). A bad period or format returns an
+// EINVALID error; a store failure is returned wrapped.
+func (o funnelOptions) run(ctx context.Context, store funnelStore, policy handoff.Policy, now time.Time, stdout io.Writer) error {
+	if !slices.Contains(report.Formats, o.format) {
+		return handoff.Errorf(handoff.EINVALID, "funnel: unknown format %q; use %s", o.format, strings.Join(report.Formats, ", "))
 	}
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			usage()
-			return nil
-		}
-		return handoff.Errorf(handoff.EINVALID, "funnel: %v (see handoff funnel -h)", err)
-	}
-	if len(rest) > 0 {
-		return handoff.Errorf(handoff.EINVALID, "funnel: unexpected argument %q (see handoff funnel -h)", rest[0])
-	}
-	if !slices.Contains(report.Formats, *format) {
-		return handoff.Errorf(handoff.EINVALID, "funnel: unknown format %q; use %s", *format, strings.Join(report.Formats, ", "))
-	}
-	p, err := handoff.ParsePeriod(*period, now, policy.Location)
+	p, err := handoff.ParsePeriod(o.period, now, policy.Location)
 	if err != nil {
 		return fmt.Errorf("funnel: %w", err)
 	}
-	filter := handoff.FunnelFilter{Period: p, Source: strings.TrimSpace(*source), Owner: strings.TrimSpace(*owner), Now: now}
+	filter := handoff.FunnelFilter{Period: p, Source: strings.TrimSpace(o.source), Owner: strings.TrimSpace(o.owner), Now: now}
 	counts, err := store.FunnelCounts(ctx, filter)
 	if err != nil {
 		return fmt.Errorf("funnel: %w", err)
 	}
 	f := handoff.NewFunnel(filter, counts, policy)
-	if *format == "csv" {
-		return report.WriteCSV(stdout, f, *header)
+	if o.format == "csv" {
+		return report.WriteCSV(stdout, f, o.header)
 	}
-	return report.Write(stdout, f, *format)
+	return report.Write(stdout, f, o.format)
 }
 
 // digestStore is what the digest command needs from storage;
@@ -115,49 +92,52 @@ type digestStore interface {
 	Enqueue(ctx context.Context, now time.Time, msgs ...handoff.OutboxMessage) error
 }
 
-const digestUsage = `Usage: handoff digest [--week W] [--print]
+const digestUsage = `handoff digest [--week W] [--print]
 
 Builds the weekly SLA digest for an ISO week in the agreement's time zone.
 With --print it is written to the terminal; without, it is queued for the
 running server, which posts it to the managers' channels.
 
 Weeks: last-week (the default), week (the current one, so far) or an ISO
-week such as 2026-W47.
+week such as 2026-W47.`
 
-Flags:
-`
+// digestOptions are `handoff digest`'s flags.
+type digestOptions struct {
+	week       string
+	toTerminal bool
+}
 
-// digestCommand runs `handoff digest` with args (the arguments after
-// "digest"): for --week (default last-week, else "week" or an ISO week
-// such as 2026-W47, in policy's time zone) it either renders the digest as
-// text to stdout (--print) or queues it as a handoff.OutboxDigest message,
-// which the running server's dispatcher posts to every managers' channel.
-// -h prints the usage to stdout and returns nil. A bad flag or week returns
-// an EINVALID error; a store failure is returned wrapped.
-func digestCommand(ctx context.Context, args []string, store digestStore, policy handoff.Policy, now time.Time, stdout io.Writer) error {
-	fs := flag.NewFlagSet("digest", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	week := fs.String("week", "last-week", "the ISO week: last-week, week or 2026-W47")
-	toTerminal := fs.Bool("print", false, "write the digest to the terminal instead of sending it")
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, digestUsage)
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return nil
+func (o *digestOptions) declare(fs *flag.FlagSet) {
+	fs.StringVar(&o.week, "week", "last-week", "the ISO week: last-week, week or 2026-W47")
+	fs.BoolVar(&o.toTerminal, "print", false, "write the digest to the terminal instead of sending it")
+}
+
+// digestFlags is `handoff digest` in the command table.
+func digestFlags(fs *flag.FlagSet, _ env) runFunc {
+	var o digestOptions
+	o.declare(fs)
+	return func(ctx context.Context, e env) error {
+		if len(e.args) > 0 {
+			return usageError("unexpected argument %q", e.args[0])
 		}
-		return handoff.Errorf(handoff.EINVALID, "digest: %v (see handoff digest -h)", err)
+		return withStore(ctx, e, func(cfg config.Config, store *storage.Store) error {
+			return o.run(ctx, store, cfg.Policy, time.Now(), e.stdout)
+		})
 	}
-	if len(rest) > 0 {
-		return handoff.Errorf(handoff.EINVALID, "digest: unexpected argument %q (see handoff digest -h)", rest[0])
-	}
-	p, err := handoff.ParsePeriod(*week, now, policy.Location)
+}
+
+// run builds the digest of the week (last-week, week or an ISO week such
+// as 2026-W47, in policy's time zone) and either renders it as text to
+// stdout or queues it as a handoff.OutboxDigest message, which the running
+// server's dispatcher posts to every managers' channel. A bad week returns
+// an EINVALID error; a store failure is returned wrapped.
+func (o digestOptions) run(ctx context.Context, store digestStore, policy handoff.Policy, now time.Time, stdout io.Writer) error {
+	p, err := handoff.ParsePeriod(o.week, now, policy.Location)
 	if err != nil || !strings.Contains(p.Label, "-W") {
-		return handoff.Errorf(handoff.EINVALID, "digest: %q is not a week; use last-week, week or an ISO week such as 2026-W47", *week)
+		return handoff.Errorf(handoff.EINVALID, "digest: %q is not a week; use last-week, week or an ISO week such as 2026-W47", o.week)
 	}
 	req := handoff.DigestRequest{Week: p.Label, Start: p.Start, End: p.End}
-	if *toTerminal {
+	if o.toTerminal {
 		msg, err := report.BuildDigest(ctx, store, policy, req, now)
 		if err != nil {
 			return fmt.Errorf("digest: %w", err)
