@@ -45,12 +45,20 @@ func (o *funnelOptions) declare(fs *flag.FlagSet) {
 func funnelFlags(fs *flag.FlagSet, _ env) runFunc {
 	var o funnelOptions
 	o.declare(fs)
+	return withReportStore(func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error {
+		return o.run(ctx, s, p, time.Now(), w)
+	})
+}
+
+// withReportStore is a reporting command that takes no arguments: it runs
+// report on the configured store and agreement.
+func withReportStore(report func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error) runFunc {
 	return func(ctx context.Context, e env) error {
 		if len(e.args) > 0 {
 			return usageError("unexpected argument %q", e.args[0])
 		}
 		return withStore(ctx, e, func(cfg config.Config, store *storage.Store) error {
-			return o.run(ctx, store, cfg.Policy, time.Now(), e.stdout)
+			return report(ctx, store, cfg.Policy, e.stdout)
 		})
 	}
 }
@@ -116,14 +124,9 @@ func (o *digestOptions) declare(fs *flag.FlagSet) {
 func digestFlags(fs *flag.FlagSet, _ env) runFunc {
 	var o digestOptions
 	o.declare(fs)
-	return func(ctx context.Context, e env) error {
-		if len(e.args) > 0 {
-			return usageError("unexpected argument %q", e.args[0])
-		}
-		return withStore(ctx, e, func(cfg config.Config, store *storage.Store) error {
-			return o.run(ctx, store, cfg.Policy, time.Now(), e.stdout)
-		})
-	}
+	return withReportStore(func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error {
+		return o.run(ctx, s, p, time.Now(), w)
+	})
 }
 
 // run builds the digest of the week (last-week, week or an ISO week such

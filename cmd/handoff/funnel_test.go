@@ -58,27 +58,28 @@ func (f *fakeCounter) FunnelCounts(ctx context.Context, filter handoff.FunnelFil
 	return f.counts, f.err
 }
 
-// funnelCommand parses args as the command table does and runs `handoff
-// funnel` against store.
-func funnelCommand(ctx context.Context, args []string, store funnelStore, policy handoff.Policy, now time.Time, out io.Writer) error {
-	var o funnelOptions
-	fs := flag.NewFlagSet("funnel", flag.ContinueOnError)
+// parseInto parses args onto o's flags as the command table does.
+func parseInto(o interface{ declare(*flag.FlagSet) }, args []string) error {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	o.declare(fs)
-	if _, err := parseArgs(fs, args); err != nil {
+	_, err := parseArgs(fs, args)
+	return err
+}
+
+// funnelCommand runs `handoff funnel` with args against store.
+func funnelCommand(ctx context.Context, args []string, store funnelStore, policy handoff.Policy, now time.Time, out io.Writer) error {
+	var o funnelOptions
+	if err := parseInto(&o, args); err != nil {
 		return err
 	}
 	return o.run(ctx, store, policy, now, out)
 }
 
-// digestCommand parses args as the command table does and runs `handoff
-// digest` against store.
+// digestCommand runs `handoff digest` with args against store.
 func digestCommand(ctx context.Context, args []string, store digestStore, policy handoff.Policy, now time.Time, out io.Writer) error {
 	var o digestOptions
-	fs := flag.NewFlagSet("digest", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	o.declare(fs)
-	if _, err := parseArgs(fs, args); err != nil {
+	if err := parseInto(&o, args); err != nil {
 		return err
 	}
 	return o.run(ctx, store, policy, now, out)
