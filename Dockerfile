@@ -18,10 +18,11 @@ COPY --from=build /out/handoff /usr/local/bin/handoff
 COPY --from=build --chown=65532:65532 /out/data /data
 USER 65532:65532
 WORKDIR /data
-# Metrics listen on every interface of the container (not published by
-# default): Prometheus scrapes them over the container network.
+# The server listens on :8080, or on $PORT where the platform sets it
+# (HANDOFF_ADDR is left unset so PORT can apply). Metrics listen on every
+# interface of the container (not published by default): Prometheus
+# scrapes them over the container network.
 ENV DATABASE_URL=/data/handoff.db \
-    HANDOFF_ADDR=:8080 \
     HANDOFF_METRICS_ADDR=:9090
 VOLUME ["/data"]
 EXPOSE 8080 9090
