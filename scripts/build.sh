@@ -16,7 +16,9 @@ fi
 # cgo for the SQLite driver (mattn/go-sqlite3 compiles SQLite in); the
 # binary links glibc dynamically, so the runtime image needs glibc.
 export CGO_ENABLED=1
-go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o "$OUT" ./cmd/handoff
+# -buildvcs=auto records the git revision (handoff_build_info) where .git is
+# present, whatever GOFLAGS says, and skips it quietly where it is not.
+go build -trimpath -buildvcs=auto -ldflags "-s -w -X main.version=${VERSION}" -o "$OUT" ./cmd/handoff
 
 # The built binary must start and answer: its version, and the health check
 # subcommand's usage (the image's HEALTHCHECK runs it).
