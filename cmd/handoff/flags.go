@@ -95,6 +95,7 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// printUsage writes the command's usage and, when it has any, its flags.
 func printUsage(w io.Writer, cmd command, fs *flag.FlagSet) {
 	fmt.Fprintln(w, "usage: "+strings.TrimSpace(cmd.usage))
 	hasFlags := false
@@ -107,7 +108,8 @@ func printUsage(w io.Writer, cmd command, fs *flag.FlagSet) {
 	}
 }
 
-// usageError is a wrong use of a command (exit 2), with its synopsis.
+// usageError is a wrong use of a command: exit 2, and runCommand prints
+// the command's usage after the message.
 func usageError(format string, args ...any) error {
 	return &exitError{code: 2, err: fmt.Errorf(format, args...)}
 }

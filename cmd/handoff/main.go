@@ -1,5 +1,6 @@
-// Command handoff runs the Handoff service and its tools: serve, import,
-// migrate, config check and version.
+// Command handoff runs the Handoff service and its tools: serve, demo,
+// import, migrate, forget, funnel, digest, config check, healthcheck,
+// teams-package and version (the table in commands).
 package main
 
 import (
