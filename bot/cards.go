@@ -168,6 +168,22 @@ func Notice(text string) Message {
 	return Message{Summary: text, Sections: []Section{{Text: text}}, Private: true}
 }
 
+// ErrorNotice is the private notice that tells a user why their request
+// was refused. A domain error's message may be Message markup (escaped data,
+// *bold*, `code`, mentions) or plain text with data from the request in it,
+// so it is shown as plain text: markup dropped, mentions by their label,
+// then escaped once. Nothing in it can format, link or mention, and nothing
+// is escaped twice.
+func ErrorNotice(err error) Message {
+	msg := RewriteMentions(handoff.ErrorMessage(err), func(m MentionRef) string {
+		if m.Label != "" {
+			return m.Label
+		}
+		return "@" + m.UserID
+	})
+	return Notice(Escape(Unescape(strings.NewReplacer("*", "", "`", "").Replace(msg))))
+}
+
 func button(action string, l *handoff.Lead, text string, style ButtonStyle) Button {
 	return Button{ActionID: action, Value: strconv.FormatInt(l.ID, 10), Text: text, Style: style}
 }

@@ -185,3 +185,22 @@ func TestEveryMessageEscapesData(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorNoticeIsPlainText shows refusals as plain text: a message in
+// Message markup loses its markup without double escaping, and raw request
+// data in a decoder's message cannot mention anyone.
+func TestErrorNoticeIsPlainText(t *testing.T) {
+	tests := []struct{ err, want string }{
+		{"*" + bot.Escape("Smith & Sons <x>") + "* is already won.", "Smith &amp; Sons &lt;x&gt; is already won."},
+		{"Too late: " + bot.MentionOn("teams", "29:x", "rita@acme.dk") + " already claimed *Acme*.", "Too late: rita@acme.dk already claimed Acme."},
+		{`bad lead id "<!channel>"`, `bad lead id "&lt;!channel&gt;"`},
+		{"I don't know `/frob`.", "I don't know /frob."},
+	}
+	for _, tc := range tests {
+		m := bot.ErrorNotice(handoff.Errorf(handoff.EINVALID, "%s", tc.err))
+		texts := markupTexts(t, slackbot.RenderBlocks(m))
+		if len(texts) != 1 || texts[0] != tc.want {
+			t.Errorf("ErrorNotice(%q) renders %q, want %q", tc.err, texts, tc.want)
+		}
+	}
+}

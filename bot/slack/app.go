@@ -171,7 +171,7 @@ func (a *App) commandAnswer(ctx context.Context, c bot.Command, msg bot.Message,
 		a.logger.ErrorContext(ctx, "slack: command failed", "command", c.Name, "user", c.UserID, "err", err)
 		return bot.Notice("Sorry, `/" + c.Name + "` failed. Please try again.")
 	}
-	return bot.Notice(bot.Escape(handoff.ErrorMessage(err)))
+	return bot.ErrorNotice(err)
 }
 
 // Interaction handles a button click (block_actions) or a modal submission

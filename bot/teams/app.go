@@ -275,7 +275,7 @@ func (a *App) submitMessage(ctx context.Context, act *Activity) error {
 	card, err := a.run(ctx, who, data)
 	switch {
 	case handoff.ErrorCode(err) == handoff.EINVALID:
-		return a.cfg.Bot.Notify(ctx, who, bot.Notice(bot.Escape(handoff.ErrorMessage(err))))
+		return a.cfg.Bot.Notify(ctx, who, bot.ErrorNotice(err))
 	case err != nil:
 		return err
 	}
@@ -347,7 +347,7 @@ func (a *App) command(ctx context.Context, act *Activity) error {
 			a.logger.ErrorContext(ctx, "teams: command failed", "command", name, "user", act.From.ID, "err", err)
 			msg = bot.Notice("Sorry, *" + name + "* failed. Please try again.")
 		default:
-			msg = bot.Notice(bot.Escape(handoff.ErrorMessage(err)))
+			msg = bot.ErrorNotice(err)
 		}
 	}
 	if !msg.Private && act.Conversation.ConversationType == "channel" {
