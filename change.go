@@ -36,8 +36,8 @@ func NewChange(l *Lead, events []Event) LeadChange {
 // returns the change: the claimed stage event and the refresh of its chat
 // posts. It returns false and changes nothing for any other lead. The
 // store's ClaimLead repeats the state change as one conditional SQL UPDATE,
-// so that of concurrent claims exactly one wins; storage's rule test runs
-// both on the same cases.
+// so that of concurrent claims exactly one wins; storage's
+// TestRulesWrittenTwiceAgree runs both on the same cases.
 func (l *Lead) Claim(owner Owner, now time.Time, actor string) (LeadChange, bool) {
 	if l.Stage != StageSQL {
 		return LeadChange{}, false

@@ -36,7 +36,9 @@ type SLATimers struct {
 }
 
 // NextSLADue returns the earliest time at which TickSLA will act on the lead,
-// and false when nothing is pending.
+// and false when nothing is pending. The store repeats this rule in SQL to
+// find due leads by index; storage's TestRulesWrittenTwiceAgree runs both on
+// the same cases.
 func (l *Lead) NextSLADue() (time.Time, bool) {
 	var next time.Time
 	consider := func(t *time.Time, applies bool) {

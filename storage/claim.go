@@ -69,8 +69,8 @@ func (s *Store) ClaimLead(ctx context.Context, id int64, owner handoff.Owner, no
 }
 
 // claimColumns is Lead.Claim written as the columns of one UPDATE of an
-// unclaimed SQL, so that the database decides races. Storage's rule test
-// checks that both give the same lead.
+// unclaimed SQL, so that the database decides races.
+// TestRulesWrittenTwiceAgree checks that both give the same lead.
 func claimColumns(owner handoff.Owner, at time.Time) map[string]any {
 	now := ms(at)
 	return map[string]any{

@@ -11,13 +11,16 @@ import (
 )
 
 // dueSLAWhere selects leads on which the SLA clock has something to do at
-// @now; parked leads are skipped.
+// @now: Lead.NextSLADue written in SQL, so that due leads are found by
+// index; parked leads are skipped. TestRulesWrittenTwiceAgree runs both on
+// the same cases.
 const dueSLAWhere = `parked_ms IS NULL AND ((stage = 'sql' AND claim_escalated_ms IS NULL AND claim_due_ms <= @now)
 	OR (stage IN ('sql', 'claimed') AND contact_escalated_ms IS NULL AND contact_due_ms <= @now)
 	OR (stage = 'claimed' AND next_remind_ms <= @now))`
 
 // NextSLADue returns the earliest SLA deadline or reminder still to act on,
-// and false when none is pending. The scheduler sleeps until then.
+// and false when none is pending (the minimum of Lead.NextSLADue over all
+// leads, in SQL). The scheduler sleeps until then.
 func (s *Store) NextSLADue(ctx context.Context) (time.Time, bool, error) {
 	var next struct{ Due *int64 }
 	err := s.db.WithContext(ctx).Raw(`SELECT MIN(due) AS due FROM (

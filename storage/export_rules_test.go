@@ -1,0 +1,39 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"github.com/handoff/handoff"
+)
+
+// PutOnlyLead empties the leads table and stores l as it is, every column,
+// returning its id: a test puts a lead in any state the rules can meet.
+func (s *Store) PutOnlyLead(ctx context.Context, l *handoff.Lead) (int64, error) {
+	if err := s.write.WithContext(ctx).Exec("DELETE FROM leads").Error; err != nil {
+		return 0, err
+	}
+	row, err := leadToRow(l)
+	if err != nil {
+		return 0, err
+	}
+	row.ID = 0
+	if err := s.write.WithContext(ctx).Create(&row).Error; err != nil {
+		return 0, err
+	}
+	return row.ID, nil
+}
+
+// ClaimSQL runs the claim's conditional UPDATE alone on lead id at at and
+// reports whether it changed the lead.
+func (s *Store) ClaimSQL(ctx context.Context, id int64, owner handoff.Owner, at time.Time) (bool, error) {
+	r := s.write.WithContext(ctx).Model(&leadRow{}).Where("id = ? AND stage = ?", id, handoff.StageSQL).Updates(claimColumns(owner, at))
+	return r.RowsAffected == 1, r.Error
+}
+
+// SLADueSQL reports whether the SLA clock's SQL selects lead id as due at now.
+func (s *Store) SLADueSQL(ctx context.Context, id int64, now time.Time) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&leadRow{}).Where("id = ?", id).Where(dueSLAWhere, map[string]any{"now": ms(now)}).Count(&n).Error
+	return n == 1, err
+}

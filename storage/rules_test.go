@@ -1,0 +1,177 @@
+package storage_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// The claim and the SLA clock's due rules are written twice: in Go in the
+// domain (Lead.Claim, Lead.NextSLADue), and in SQL here, so that the
+// database decides claim races and finds due leads by index. These tests run
+// both on the same cases, on SQLite and PostgreSQL.
+
+// ruleLead is a lead in a state the rules can meet.
+type ruleLead struct {
+	stage                handoff.Stage
+	reached              handoff.Stage
+	claimDue, contactDue *time.Time
+	nextRemind           *time.Time
+	claimEsc, contactEsc *time.Time
+	breached             bool
+}
+
+func (c ruleLead) lead(name string, sqlAt time.Time) *handoff.Lead {
+	return &handoff.Lead{
+		ExternalID: name, Company: name, Stage: c.stage, Reached: c.reached.Rank(), SQLAt: &sqlAt,
+		ClaimDueAt: c.claimDue, ContactDueAt: c.contactDue, SLABreached: c.breached,
+		SLATimers: handoff.SLATimers{NextReminderAt: c.nextRemind, ClaimEscalatedAt: c.claimEsc, ContactEscalatedAt: c.contactEsc},
+		CreatedAt: sqlAt, UpdatedAt: sqlAt,
+	}
+}
+
+// TestRulesWrittenTwiceAgree runs each rule written in Go and in SQL on
+// the same cases and compares the outcomes.
+func TestRulesWrittenTwiceAgree(t *testing.T) {
+	t.Run("Claim", claimRuleAgrees)
+	t.Run("SLADue", slaDueRuleAgrees)
+}
+
+// claimRuleAgrees checks Lead.Claim against the claim's conditional UPDATE.
+func claimRuleAgrees(t *testing.T) {
+	sqlAt := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	at := sqlAt.Add(2 * time.Hour)
+	before, same, after := at.Add(-time.Millisecond), at, at.Add(time.Millisecond)
+	var cases []ruleLead
+	for _, st := range handoff.AllStages {
+		cases = append(cases, ruleLead{stage: st, reached: st, claimDue: &after})
+	}
+	for _, reached := range []handoff.Stage{handoff.StageSQL, handoff.StageClaimed, handoff.StageOpportunity, handoff.StageWon} {
+		for _, due := range []*time.Time{nil, &before, &same, &after} {
+			for _, breached := range []bool{false, true} {
+				cases = append(cases, ruleLead{stage: handoff.StageSQL, reached: reached, claimDue: due, breached: breached})
+			}
+		}
+	}
+	owner := handoff.Owner{Platform: "teams", UserID: "29:rita", Email: "rita@example.com"}
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		for i, c := range cases {
+			name := fmt.Sprintf("%s-reached-%s-due-%s-breached-%v", c.stage, c.reached, dueName(c.claimDue, at), c.breached)
+			t.Run(name, func(t *testing.T) {
+				id, err := s.PutOnlyLead(ctx, c.lead(fmt.Sprint("claim-", i), sqlAt))
+				if err != nil {
+					t.Fatal(err)
+				}
+				stored, err := s.Lead(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				goLead := *stored
+				_, goWon := goLead.Claim(owner, at, "teams:29:rita")
+				sqlWon, err := s.ClaimSQL(ctx, id, owner, at)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sqlLead, err := s.Lead(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if goWon != sqlWon {
+					t.Fatalf("won: Go %v, SQL %v", goWon, sqlWon)
+				}
+				if !goWon {
+					goLead = *stored // a lost claim changes nothing, in either
+				}
+				if got, want := ruleState(sqlLead), ruleState(&goLead); got != want {
+					t.Errorf("after the claim\nSQL %s\nGo  %s", got, want)
+				}
+			})
+		}
+	})
+}
+
+// ruleState is what the claim may change, written for comparison.
+func ruleState(l *handoff.Lead) string {
+	claimed := "nil"
+	if l.ClaimedAt != nil {
+		claimed = l.ClaimedAt.UTC().Format(time.RFC3339Nano)
+	}
+	return fmt.Sprintf("stage=%s reached=%d owner=%+v claimed=%s breached=%v updated=%s",
+		l.Stage, l.Reached, l.Owner, claimed, l.SLABreached, l.UpdatedAt.UTC().Format(time.RFC3339Nano))
+}
+
+// slaDueRuleAgrees checks Lead.NextSLADue against the SQL that selects the
+// leads due at now and the earliest deadline pending.
+func slaDueRuleAgrees(t *testing.T) {
+	sqlAt := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	now := sqlAt.Add(10 * time.Hour)
+	before, same, after := now.Add(-time.Minute), now, now.Add(time.Minute)
+	times := []*time.Time{nil, &before, &same, &after}
+	var cases []ruleLead
+	// The stages the clock acts on, and one it has left behind.
+	for _, st := range []handoff.Stage{handoff.StageSQL, handoff.StageClaimed, handoff.StageContacted} {
+		for _, claimDue := range times {
+			for _, contactDue := range times {
+				for _, remind := range times {
+					for _, esc := range []int{0, 1, 2, 3} { // none, claim, contact, both escalated
+						c := ruleLead{stage: st, reached: st, claimDue: claimDue, contactDue: contactDue, nextRemind: remind}
+						if esc&1 != 0 {
+							c.claimEsc = &before
+						}
+						if esc&2 != 0 {
+							c.contactEsc = &before
+						}
+						cases = append(cases, c)
+					}
+				}
+			}
+		}
+	}
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		for i, c := range cases {
+			l := c.lead(fmt.Sprint("sla-", i), sqlAt)
+			id, err := s.PutOnlyLead(ctx, l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			goNext, goPending := l.NextSLADue()
+			goDue := goPending && !goNext.After(now)
+			sqlDue, err := s.SLADueSQL(ctx, id, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sqlNext, sqlPending, err := s.NextSLADue(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := fmt.Sprintf("%s claim=%s contact=%s remind=%s claimEsc=%v contactEsc=%v", c.stage,
+				dueName(c.claimDue, now), dueName(c.contactDue, now), dueName(c.nextRemind, now), c.claimEsc != nil, c.contactEsc != nil)
+			if sqlDue != goDue {
+				t.Errorf("%s: due at now: SQL %v, Go %v", name, sqlDue, goDue)
+			}
+			if sqlPending != goPending || (goPending && !sqlNext.Equal(goNext)) {
+				t.Errorf("%s: next due: SQL %v %v, Go %v %v", name, sqlNext, sqlPending, goNext, goPending)
+			}
+		}
+	})
+}
+
+// dueName writes a case's time relative to the moment of the rule.
+func dueName(t *time.Time, at time.Time) string {
+	switch {
+	case t == nil:
+		return "none"
+	case t.Before(at):
+		return "passed"
+	case t.Equal(at):
+		return "now"
+	}
+	return "ahead"
+}
