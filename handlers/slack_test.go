@@ -16,8 +16,8 @@ import (
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/outbox"
 	slackbot "github.com/handoff/handoff/bot/slack"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/handlers"
-	"github.com/handoff/handoff/internal/fakeslack"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -32,14 +32,14 @@ const (
 // dispatcher, and the HTTP endpoints on a test server.
 type slackRig struct {
 	store *storage.Store
-	slack *fakeslack.Server
+	slack *slacktest.Server
 	disp  *outbox.Dispatcher
 	srv   *httptest.Server
 }
 
 func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *slackRig {
 	t.Helper()
-	fake := fakeslack.New(slackToken)
+	fake := slacktest.New(slackToken)
 	t.Cleanup(fake.Close)
 	fake.SetGroup("SMANAGERS", "UBOSS")
 	api := slackbot.NewClient(slackToken, "", fake.APIURL())
@@ -64,7 +64,7 @@ func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *
 // and the body.
 func (r *slackRig) send(t testing.TB, path, secret string, ts time.Time, body string) (int, string) {
 	t.Helper()
-	req := fakeslack.SignedRequest(r.srv.URL+path, secret, ts, body)
+	req := slacktest.SignedRequest(r.srv.URL+path, secret, ts, body)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +77,7 @@ func (r *slackRig) send(t testing.TB, path, secret string, ts time.Time, body st
 func (r *slackRig) click(t testing.TB, user, action string, leadID int64) (int, string) {
 	t.Helper()
 	return r.send(t, "/slack/interactions", signingSecret, time.Now(),
-		fakeslack.ClickPayload(user, salesChannel, "1700000000.000001", action, fmt.Sprint(leadID), r.slack.ResponseURL(user)))
+		slacktest.ClickPayload(user, salesChannel, "1700000000.000001", action, fmt.Sprint(leadID), r.slack.ResponseURL(user)))
 }
 
 // drain delivers everything due in the outbox.
@@ -117,7 +117,7 @@ func (r *slackRig) lead(t testing.TB, id int64) *handoff.Lead {
 	return l
 }
 
-func ephemeralsTo(calls []fakeslack.Call, user string) []string {
+func ephemeralsTo(calls []slacktest.Call, user string) []string {
 	var out []string
 	for _, c := range calls {
 		if c.Param("user") == user {
@@ -238,7 +238,7 @@ func TestSlackModals(t *testing.T) {
 		l := r.announced(t, "modal")
 		state := fmt.Sprintf(`{"lead":%d,"channel":%q}`, l.ID, salesChannel)
 		submit := func(user, form string, answers map[string]string) (int, string) {
-			return r.send(t, "/slack/interactions", signingSecret, time.Now(), fakeslack.SubmitPayload(user, form, state, answers))
+			return r.send(t, "/slack/interactions", signingSecret, time.Now(), slacktest.SubmitPayload(user, form, state, answers))
 		}
 		// Not a fit: anyone may while it is unclaimed, but a reason is needed.
 		if status, body := submit("UREP", bot.ActionNotAFit, map[string]string{"reason": " "}); status != http.StatusOK || !strings.Contains(body, `"response_action": "errors"`) || !strings.Contains(body, `"reason"`) {
@@ -278,7 +278,7 @@ func TestSlackSignatures(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		r := newSlackRig(t, s, nil)
 		l := r.announced(t, "sig")
-		click := fakeslack.ClickPayload("UREP", salesChannel, "1.1", bot.ActionClaim, fmt.Sprint(l.ID), "")
+		click := slacktest.ClickPayload("UREP", salesChannel, "1.1", bot.ActionClaim, fmt.Sprint(l.ID), "")
 		tests := []struct {
 			name       string
 			path       string
@@ -301,11 +301,11 @@ func TestSlackSignatures(t *testing.T) {
 			{"MalformedCommand", "/slack/commands", signingSecret, time.Now(), "text=hi", nil, http.StatusBadRequest},
 			{"MalformedEvent", "/slack/events", signingSecret, time.Now(), `{"type":`, nil, http.StatusBadRequest},
 			{"EventWithoutID", "/slack/events", signingSecret, time.Now(), `{"type":"event_callback","event":{"type":"app_home_opened"}}`, nil, http.StatusBadRequest},
-			{"UnknownAction", "/slack/interactions", signingSecret, time.Now(), fakeslack.ClickPayload("UREP", salesChannel, "1.1", "lead.bogus", "1", ""), nil, http.StatusBadRequest},
+			{"UnknownAction", "/slack/interactions", signingSecret, time.Now(), slacktest.ClickPayload("UREP", salesChannel, "1.1", "lead.bogus", "1", ""), nil, http.StatusBadRequest},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				req := fakeslack.SignedRequest(r.srv.URL+tt.path, tt.secret, tt.ts, tt.body)
+				req := slacktest.SignedRequest(r.srv.URL+tt.path, tt.secret, tt.ts, tt.body)
 				if tt.tamper != nil {
 					tt.tamper(req)
 				}
@@ -384,7 +384,7 @@ func TestSlackCommands(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newSlackRig(t, s, tt.answerer)
 			start := time.Now()
-			status, body := r.send(t, "/slack/commands", signingSecret, time.Now(), fakeslack.CommandBody("U1", "C1", tt.command, tt.text, r.slack.ResponseURL("cmd")))
+			status, body := r.send(t, "/slack/commands", signingSecret, time.Now(), slacktest.CommandBody("U1", "C1", tt.command, tt.text, r.slack.ResponseURL("cmd")))
 			if status != http.StatusOK || !strings.Contains(body, tt.want) || !strings.Contains(body, `"response_type": "ephemeral"`) {
 				t.Fatalf("ack = %d %s, want ephemeral containing %q", status, body, tt.want)
 			}

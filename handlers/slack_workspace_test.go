@@ -13,7 +13,7 @@ import (
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	slackbot "github.com/handoff/handoff/bot/slack"
-	"github.com/handoff/handoff/internal/fakeslack"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -54,12 +54,12 @@ func TestSlackActsOnlyForOurWorkspace(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		answers := &countingAnswerer{}
 		r := newSlackRig(t, s, answers)
-		r.slack.SetUser("UGUEST", fakeslack.User{Restricted: true})
-		r.slack.SetUser("USINGLE", fakeslack.User{UltraRestricted: true})
-		r.slack.SetUser("UEXT", fakeslack.User{TeamID: "T0THEM", Stranger: true})
+		r.slack.SetUser("UGUEST", slacktest.User{Restricted: true})
+		r.slack.SetUser("USINGLE", slacktest.User{UltraRestricted: true})
+		r.slack.SetUser("UEXT", slacktest.User{TeamID: "T0THEM", Stranger: true})
 		l := r.announced(t, "ws")
 		click := func(user string) string {
-			return fakeslack.ClickPayload(user, salesChannel, "1700000000.000001", bot.ActionClaim, fmt.Sprint(l.ID), r.slack.ResponseURL(user))
+			return slacktest.ClickPayload(user, salesChannel, "1700000000.000001", bot.ActionClaim, fmt.Sprint(l.ID), r.slack.ResponseURL(user))
 		}
 		tests := []struct {
 			name string
@@ -67,7 +67,7 @@ func TestSlackActsOnlyForOurWorkspace(t *testing.T) {
 			body string // a click
 		}{
 			{"OtherWorkspace", "UOTHER", fromTeams(t, click("UOTHER"), "T0THEM", "")},
-			{"SlackConnectUser", "UCONNECT", fromTeams(t, click("UCONNECT"), fakeslack.TeamID, "T0THEM")},
+			{"SlackConnectUser", "UCONNECT", fromTeams(t, click("UCONNECT"), slacktest.TeamID, "T0THEM")},
 			{"ExternalByProfile", "UEXT", click("UEXT")},
 			{"Guest", "UGUEST", click("UGUEST")},
 			{"SingleChannelGuest", "USINGLE", click("USINGLE")},
@@ -88,11 +88,11 @@ func TestSlackActsOnlyForOurWorkspace(t *testing.T) {
 		}
 		t.Run("Commands", func(t *testing.T) {
 			bodies := map[string]string{
-				"UOTHER": strings.Replace(fakeslack.CommandBody("UOTHER", salesChannel, "/funnel", "month", r.slack.ResponseURL("c1")),
-					"team_id="+fakeslack.TeamID, "team_id=T0THEM", 1),
-				"UGUEST":  fakeslack.CommandBody("UGUEST", salesChannel, "/funnel", "month", r.slack.ResponseURL("c2")),
-				"USINGLE": fakeslack.CommandBody("USINGLE", salesChannel, "/leads", "open", r.slack.ResponseURL("c3")),
-				"UEXT":    fakeslack.CommandBody("UEXT", salesChannel, "/sla", "", r.slack.ResponseURL("c4")),
+				"UOTHER": strings.Replace(slacktest.CommandBody("UOTHER", salesChannel, "/funnel", "month", r.slack.ResponseURL("c1")),
+					"team_id="+slacktest.TeamID, "team_id=T0THEM", 1),
+				"UGUEST":  slacktest.CommandBody("UGUEST", salesChannel, "/funnel", "month", r.slack.ResponseURL("c2")),
+				"USINGLE": slacktest.CommandBody("USINGLE", salesChannel, "/leads", "open", r.slack.ResponseURL("c3")),
+				"UEXT":    slacktest.CommandBody("UEXT", salesChannel, "/sla", "", r.slack.ResponseURL("c4")),
 			}
 			for user, body := range bodies {
 				status, ack := r.send(t, "/slack/commands", signingSecret, time.Now(), body)
@@ -106,7 +106,7 @@ func TestSlackActsOnlyForOurWorkspace(t *testing.T) {
 		})
 		t.Run("FormSubmission", func(t *testing.T) {
 			state := fmt.Sprintf(`{"lead":%d,"channel":%q}`, l.ID, salesChannel)
-			body := fakeslack.SubmitPayload("USINGLE", bot.ActionNotAFit, state, map[string]string{"reason": "spam"})
+			body := slacktest.SubmitPayload("USINGLE", bot.ActionNotAFit, state, map[string]string{"reason": "spam"})
 			status, ack := r.send(t, "/slack/interactions", signingSecret, time.Now(), body)
 			if status != http.StatusOK || !strings.Contains(ack, "only for full members") {
 				t.Fatalf("submission: %d %s, want the refusal on the form", status, ack)

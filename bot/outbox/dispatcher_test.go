@@ -15,7 +15,7 @@ import (
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/outbox"
 	slackbot "github.com/handoff/handoff/bot/slack"
-	"github.com/handoff/handoff/internal/fakeslack"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -62,14 +62,14 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 
 type rig struct {
 	store *storage.Store
-	slack *fakeslack.Server
+	slack *slacktest.Server
 	clock *clock
 	disp  *outbox.Dispatcher
 }
 
 func newRig(t *testing.T, s *storage.Store) *rig {
 	t.Helper()
-	fake := fakeslack.New(botToken)
+	fake := slacktest.New(botToken)
 	t.Cleanup(fake.Close)
 	r := &rig{store: s, slack: fake, clock: &clock{t: t0}}
 	r.disp = r.dispatcher("w1")
@@ -99,7 +99,7 @@ func drain(t *testing.T, d *outbox.Dispatcher) {
 	t.Fatal("outbox never drained")
 }
 
-func postsOf(calls []fakeslack.Call, company string) int {
+func postsOf(calls []slacktest.Call, company string) int {
 	n := 0
 	for _, c := range calls {
 		if strings.Contains(c.Param("text"), company) {
@@ -297,7 +297,7 @@ func TestDispatchRefreshAndNotices(t *testing.T) {
 	})
 }
 
-func postsTo(calls []fakeslack.Call, channel string) int {
+func postsTo(calls []slacktest.Call, channel string) int {
 	n := 0
 	for _, c := range calls {
 		if c.Param("channel") == channel {
@@ -309,7 +309,7 @@ func postsTo(calls []fakeslack.Call, channel string) int {
 
 func TestDispatchRunWakesAndStops(t *testing.T) {
 	s := storagetest.Open(t, storage.DialectSQLite)
-	fake := fakeslack.New(botToken)
+	fake := slacktest.New(botToken)
 	defer fake.Close()
 	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", fake.APIURL()))
 	d := outbox.New(outbox.Config{Store: s, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}},

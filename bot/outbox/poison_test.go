@@ -12,7 +12,7 @@ import (
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/outbox"
 	slackbot "github.com/handoff/handoff/bot/slack"
-	"github.com/handoff/handoff/internal/fakeslack"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
@@ -38,7 +38,7 @@ func TestPoisonedMessagesAreParked(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
 			s, raw := storagetest.OpenRaw(t, dialect)
-			fake := fakeslack.New(botToken)
+			fake := slacktest.New(botToken)
 			t.Cleanup(fake.Close)
 			corrupt := saveLead(t, s, "corrupt")
 			bomb := saveLead(t, s, "💣")

@@ -16,7 +16,7 @@ import (
 	"github.com/handoff/handoff/bot/outbox"
 	"github.com/handoff/handoff/bot/report"
 	slackbot "github.com/handoff/handoff/bot/slack"
-	"github.com/handoff/handoff/internal/fakeslack"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -153,7 +153,7 @@ func (r *recorder) Reply(context.Context, string, bot.Message) error            
 func TestDispatchDigestToEveryManagersChannel(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		p := buildReportLog(t, s)
-		fake := fakeslack.New(botToken)
+		fake := slacktest.New(botToken)
 		t.Cleanup(fake.Close)
 		teams := &recorder{name: "teams"}
 		disp := outbox.New(outbox.Config{
@@ -170,7 +170,7 @@ func TestDispatchDigestToEveryManagersChannel(t *testing.T) {
 			t.Fatal(err)
 		}
 		drain(t, disp)
-		var digests []fakeslack.Call
+		var digests []slacktest.Call
 		for _, c := range fake.Calls("chat.postMessage")[before:] {
 			if c.Param("channel") == "CMANAGERS" {
 				digests = append(digests, c)

@@ -10,13 +10,13 @@ import (
 
 	"github.com/handoff/handoff/bot"
 	slackbot "github.com/handoff/handoff/bot/slack"
-	"github.com/handoff/handoff/internal/fakeslack"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 )
 
 const token = "xoxb-test"
 
 func TestPlatformErrors(t *testing.T) {
-	fake := fakeslack.New(token)
+	fake := slacktest.New(token)
 	defer fake.Close()
 	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL()))
 	wrong := slackbot.NewPlatform(slackbot.NewClient("xoxb-wrong", "", fake.APIURL()))
@@ -63,7 +63,7 @@ func TestPlatformErrors(t *testing.T) {
 }
 
 func TestPlatformDirectMessageAndReply(t *testing.T) {
-	fake := fakeslack.New(token)
+	fake := slacktest.New(token)
 	defer fake.Close()
 	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL()))
 	ctx := context.Background()
@@ -92,7 +92,7 @@ func TestPlatformDirectMessageAndReply(t *testing.T) {
 }
 
 func TestManagers(t *testing.T) {
-	fake := fakeslack.New(token)
+	fake := slacktest.New(token)
 	defer fake.Close()
 	fake.SetGroup("S1", "UG1", "UG2")
 	api := slackbot.NewClient(token, "", fake.APIURL())
@@ -135,7 +135,7 @@ func TestManagers(t *testing.T) {
 // stale and makes Slack hang: clicks keep being answered from the last
 // list instead of queueing behind the hanging call.
 func TestManagersDoNotWaitOnAStalledSlack(t *testing.T) {
-	fake := fakeslack.New(token)
+	fake := slacktest.New(token)
 	defer fake.Close()
 	fake.SetGroup("S1", "UBOSS")
 	m := slackbot.NewManagers(slackbot.NewClient(token, "", fake.APIURL()), nil, "S1")

@@ -10,7 +10,7 @@ import (
 
 	"github.com/handoff/handoff/bot"
 	slackbot "github.com/handoff/handoff/bot/slack"
-	"github.com/handoff/handoff/internal/fakeslack"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 )
 
 // shareable answers public when asked to, else privately.
@@ -23,7 +23,7 @@ func (shareable) Answer(ctx context.Context, cmd bot.Command) (bot.Message, erro
 }
 
 func TestCommandPublicAnswerIsInChannel(t *testing.T) {
-	fake := fakeslack.New(token)
+	fake := slacktest.New(token)
 	t.Cleanup(fake.Close)
 	ws := slackbot.NewWorkspace(slackbot.NewClient(token, "", fake.APIURL()))
 	app := slackbot.NewApp(slackbot.AppConfig{Answerer: shareable{}, Workspace: ws})
@@ -40,7 +40,7 @@ func TestCommandPublicAnswerIsInChannel(t *testing.T) {
 }
 
 func TestReplyPublicIsInChannel(t *testing.T) {
-	fake := fakeslack.New(token)
+	fake := slacktest.New(token)
 	t.Cleanup(fake.Close)
 	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL()))
 	msg := bot.Notice("shared")

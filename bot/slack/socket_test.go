@@ -18,7 +18,7 @@ import (
 	"github.com/handoff/handoff/bot/outbox"
 	"github.com/handoff/handoff/bot/report"
 	slackbot "github.com/handoff/handoff/bot/slack"
-	"github.com/handoff/handoff/internal/fakeslack"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -51,7 +51,7 @@ func (b *lockedBuffer) String() string {
 // the bot, the outbox dispatcher and the Socket Mode runner.
 type socketRig struct {
 	store  *storage.Store
-	slack  *fakeslack.Server
+	slack  *slacktest.Server
 	disp   *outbox.Dispatcher
 	runner *slackbot.SocketMode
 	log    *lockedBuffer
@@ -63,7 +63,7 @@ type socketRig struct {
 // newSocketRig builds the rig; the runner connects with appTok.
 func newSocketRig(t *testing.T, s *storage.Store, appTok string, opts ...socketmode.Option) *socketRig {
 	t.Helper()
-	fake := fakeslack.New(token)
+	fake := slacktest.New(token)
 	t.Cleanup(fake.Close)
 	fake.EnableSocketMode(appToken)
 	api := slackbot.NewClient(token, appTok, fake.APIURL())
@@ -164,7 +164,7 @@ func (r *socketRig) lead(t *testing.T, id int64) *handoff.Lead {
 }
 
 // conn waits for the n-th Socket Mode connection.
-func (r *socketRig) conn(t *testing.T, n int) *fakeslack.SocketConn {
+func (r *socketRig) conn(t *testing.T, n int) *slacktest.SocketConn {
 	t.Helper()
 	c := r.slack.WaitSocket(n, 5*time.Second)
 	if c == nil {
@@ -176,7 +176,7 @@ func (r *socketRig) conn(t *testing.T, n int) *fakeslack.SocketConn {
 
 // acked waits for n acknowledgements of id, each within Slack's 3 s, and
 // returns them.
-func (r *socketRig) acked(t *testing.T, id string, n int) []fakeslack.SocketAck {
+func (r *socketRig) acked(t *testing.T, id string, n int) []slacktest.SocketAck {
 	t.Helper()
 	acks := r.slack.WaitSocketAcks(id, n, ackWithin+time.Second)
 	if len(acks) < n {
@@ -191,9 +191,9 @@ func (r *socketRig) acked(t *testing.T, id string, n int) []fakeslack.SocketAck 
 }
 
 // claim clicks Claim on l as user over c, and returns the envelope id.
-func (r *socketRig) claim(t *testing.T, c *fakeslack.SocketConn, user string, l *handoff.Lead) string {
+func (r *socketRig) claim(t *testing.T, c *slacktest.SocketConn, user string, l *handoff.Lead) string {
 	t.Helper()
-	id, err := c.Interactive(fakeslack.ClickPayload(user, salesChannel, "1700000000.000001", bot.ActionClaim, fmt.Sprint(l.ID), r.slack.ResponseURL(user)))
+	id, err := c.Interactive(slacktest.ClickPayload(user, salesChannel, "1700000000.000001", bot.ActionClaim, fmt.Sprint(l.ID), r.slack.ResponseURL(user)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +297,7 @@ func TestSocketModeCommandsAndEvents(t *testing.T) {
 		r.start(t)
 		c := r.conn(t, 1)
 
-		id, err := c.SlashCommand(fakeslack.CommandBody("U1", "C1", "/funnel", "help", r.slack.ResponseURL("help")))
+		id, err := c.SlashCommand(slacktest.CommandBody("U1", "C1", "/funnel", "help", r.slack.ResponseURL("help")))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -314,7 +314,7 @@ func TestSocketModeCommandsAndEvents(t *testing.T) {
 			t.Fatalf("ack payload = %s, want the private /funnel help", ack.Payload)
 		}
 
-		id, err = c.SlashCommand(fakeslack.CommandBody("U1", "C1", "/funnel", "slow help", r.slack.ResponseURL("slow")))
+		id, err = c.SlashCommand(slacktest.CommandBody("U1", "C1", "/funnel", "slow help", r.slack.ResponseURL("slow")))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -335,7 +335,7 @@ func TestSocketModeCommandsAndEvents(t *testing.T) {
 
 		// An answer too big for an acknowledgement (20 KB) still reaches the
 		// user, through response_url.
-		id, err = c.SlashCommand(fakeslack.CommandBody("U1", "C1", "/leads", "long-history", r.slack.ResponseURL("big")))
+		id, err = c.SlashCommand(slacktest.CommandBody("U1", "C1", "/leads", "long-history", r.slack.ResponseURL("big")))
 		if err != nil {
 			t.Fatal(err)
 		}

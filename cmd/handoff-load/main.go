@@ -28,8 +28,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/config"
-	"github.com/handoff/handoff/internal/fakeslack"
 )
 
 func main() {
@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		fake := fakeslack.New(*token)
+		fake := slacktest.New(*token)
 		defer fake.Close()
 		fmt.Fprintf(out, "SLACK_API_URL=%s SLACK_BOT_TOKEN=%s\n", fake.APIURL(), *token)
 		<-ctx.Done()
@@ -230,8 +230,8 @@ func (c *runConfig) intake(ctx context.Context, client *http.Client, ext string,
 }
 
 func (c *runConfig) claim(ctx context.Context, client *http.Client, leadID int64, user string) error {
-	body := fakeslack.ClickPayload(user, c.channel, "1700000000.000100", "lead.claim", strconv.FormatInt(leadID, 10), "")
-	req := fakeslack.SignedRequest(c.url+"/slack/interactions", c.secret, time.Now(), body).WithContext(ctx)
+	body := slacktest.ClickPayload(user, c.channel, "1700000000.000100", "lead.claim", strconv.FormatInt(leadID, 10), "")
+	req := slacktest.SignedRequest(c.url+"/slack/interactions", c.secret, time.Now(), body).WithContext(ctx)
 	resp, err := client.Do(req)
 	if err != nil {
 		return err

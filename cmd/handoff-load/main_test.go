@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/handoff/handoff/internal/fakeslack"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 )
 
 func TestParseRun(t *testing.T) {
@@ -50,7 +50,7 @@ func TestLoadAgainstRealServer(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "../handoff").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	slack := fakeslack.New("xoxb-load")
+	slack := slacktest.New("xoxb-load")
 	defer slack.Close()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/handoff/handoff/internal/fakeslack"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -130,7 +130,7 @@ func postUntilAcked(bases func() []string, body string, deadline time.Time) bool
 var crashCompany = regexp.MustCompile(`Crash Co (\d+)`)
 
 // postsPerLead counts the sales-channel posts of each "Crash Co N".
-func postsPerLead(slack *fakeslack.Server) map[string]int {
+func postsPerLead(slack *slacktest.Server) map[string]int {
 	count := map[string]int{}
 	for _, c := range slack.Calls("chat.postMessage") {
 		if c.Param("channel") != e2eSales {
@@ -182,7 +182,7 @@ func burst(t *testing.T, n int, bases func() []string, during func()) []string {
 }
 
 // waitPosted waits until every id has at least one post; it returns the counts.
-func waitPosted(t *testing.T, slack *fakeslack.Server, ids []string, within time.Duration) map[string]int {
+func waitPosted(t *testing.T, slack *slacktest.Server, ids []string, within time.Duration) map[string]int {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
@@ -237,7 +237,7 @@ func checkExactlyOnce(t *testing.T, dbURL string, ids []string, count map[string
 	t.Logf("%d leads acknowledged, %d posted twice, outbox pending %d, dead %d", len(ids), reposted, st.Pending, st.Dead)
 }
 
-func chatVars(slack *fakeslack.Server, dbURL string) map[string]string {
+func chatVars(slack *slacktest.Server, dbURL string) map[string]string {
 	return map[string]string{
 		"DATABASE_URL": dbURL, "HANDOFF_API_TOKEN": "tok", "HANDOFF_API_RATE_LIMIT": "0",
 		"SLACK_BOT_TOKEN": e2eToken, "SLACK_SIGNING_SECRET": e2eSecret, "SLACK_API_URL": slack.APIURL(),
@@ -252,7 +252,7 @@ func TestCrashDuringBurst(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills real processes")
 	}
-	slack := fakeslack.New(e2eToken)
+	slack := slacktest.New(e2eToken)
 	defer slack.Close()
 	slack.SetLatency(2 * time.Millisecond)
 	dbURL := storagetest.URL(t, storage.DialectSQLite)
@@ -289,7 +289,7 @@ func TestTwoReplicasOnPostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills real processes")
 	}
-	slack := fakeslack.New(e2eToken)
+	slack := slacktest.New(e2eToken)
 	defer slack.Close()
 	slack.SetLatency(2 * time.Millisecond)
 	dbURL := storagetest.URL(t, storage.DialectPostgres)
@@ -350,8 +350,8 @@ func TestTwoReplicasOnPostgres(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			body := fakeslack.ClickPayload(fmt.Sprintf("UREP%d", i), e2eSales, posts[0].MessageID, "lead.claim", fmt.Sprint(lead.ID), slack.ResponseURL("x"))
-			resp, err := http.DefaultClient.Do(fakeslack.SignedRequest(base+"/slack/interactions", e2eSecret, time.Now(), body))
+			body := slacktest.ClickPayload(fmt.Sprintf("UREP%d", i), e2eSales, posts[0].MessageID, "lead.claim", fmt.Sprint(lead.ID), slack.ResponseURL("x"))
+			resp, err := http.DefaultClient.Do(slacktest.SignedRequest(base+"/slack/interactions", e2eSecret, time.Now(), body))
 			if err != nil {
 				t.Error(err)
 				return

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff/bot"
-	"github.com/handoff/handoff/internal/fakeslack"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -90,10 +90,10 @@ func (s *server) postLead(t *testing.T, body string) {
 	}
 }
 
-func (s *server) click(t *testing.T, slack *fakeslack.Server, user, ts, action, value string) {
+func (s *server) click(t *testing.T, slack *slacktest.Server, user, ts, action, value string) {
 	t.Helper()
-	body := fakeslack.ClickPayload(user, e2eSales, ts, action, value, slack.ResponseURL(user))
-	resp, err := http.DefaultClient.Do(fakeslack.SignedRequest(s.base+"/slack/interactions", e2eSecret, time.Now(), body))
+	body := slacktest.ClickPayload(user, e2eSales, ts, action, value, slack.ResponseURL(user))
+	resp, err := http.DefaultClient.Do(slacktest.SignedRequest(s.base+"/slack/interactions", e2eSecret, time.Now(), body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func (s *server) click(t *testing.T, slack *fakeslack.Server, user, ts, action, 
 func TestEndToEndSLAAcrossRestart(t *testing.T) {
 	for _, dialect := range storagetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
-			slack := fakeslack.New(e2eToken)
+			slack := slacktest.New(e2eToken)
 			defer slack.Close()
 			policy := filepath.Join(t.TempDir(), "handoff.yml")
 			os.WriteFile(policy, []byte("sla:\n  claim_within: 3s\n  contact_within: 6s\n  remind_before: [3s]\n"), 0o644)
@@ -144,7 +144,7 @@ func TestEndToEndSLAAcrossRestart(t *testing.T) {
 
 			// The reminder (3 s before the 6 s deadline) and the escalation
 			// come from the second process, on time.
-			var escalation fakeslack.Call
+			var escalation slacktest.Call
 			deadline := time.Now().Add(15 * time.Second)
 			for time.Now().Before(deadline) && escalation.Method == "" {
 				for _, c := range slack.Calls("chat.postMessage") {

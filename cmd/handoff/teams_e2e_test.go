@@ -15,9 +15,9 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/bot/teams/teamstest"
-	"github.com/handoff/handoff/internal/fakeslack"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -473,7 +473,7 @@ func TestTeamsAndSlackEndToEnd(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			t.Parallel()
 			bf := teamstest.New(t)
-			slack := fakeslack.New(e2eToken)
+			slack := slacktest.New(e2eToken)
 			defer slack.Close()
 			vars := teamsVars(t, dialect, bf)
 			vars["HANDOFF_CONFIG"] = teamsPolicy(t, "1h", "2h") // no deadline falls during the test

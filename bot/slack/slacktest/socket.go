@@ -1,4 +1,4 @@
-package fakeslack
+package slacktest
 
 import (
 	"encoding/json"
@@ -300,7 +300,7 @@ func (c *SocketConn) Disconnect(reason string) error {
 func (c *SocketConn) Interactive(form string) (string, error) {
 	v, err := url.ParseQuery(form)
 	if err != nil || v.Get("payload") == "" {
-		return "", fmt.Errorf("fakeslack: not an interaction form body: %q", form)
+		return "", fmt.Errorf("slacktest: not an interaction form body: %q", form)
 	}
 	return c.Send("interactive", json.RawMessage(v.Get("payload")), false)
 }
@@ -311,7 +311,7 @@ func (c *SocketConn) Interactive(form string) (string, error) {
 func (c *SocketConn) SlashCommand(form string) (string, error) {
 	v, err := url.ParseQuery(form)
 	if err != nil {
-		return "", fmt.Errorf("fakeslack: not a command form body: %v", err)
+		return "", fmt.Errorf("slacktest: not a command form body: %v", err)
 	}
 	p := map[string]string{"token": "deprecated-verification-token", "api_app_id": "A0001", "is_enterprise_install": "false"}
 	for k := range v {
@@ -351,7 +351,7 @@ func (c *SocketConn) Redeliver(envelopeID string) error {
 	}
 	m.mu.Unlock()
 	if !ok {
-		return fmt.Errorf("fakeslack: no envelope %q", envelopeID)
+		return fmt.Errorf("slacktest: no envelope %q", envelopeID)
 	}
 	return c.sendEnvelope(env)
 }

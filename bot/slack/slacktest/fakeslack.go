@@ -1,9 +1,9 @@
-// Package fakeslack is a stand-in for the Slack Web API for tests and the
+// Package slacktest is a stand-in for the Slack Web API for tests and the
 // demo: an HTTP server that speaks Slack's JSON for the methods Handoff
 // calls, checks the bot token, records every call, and can be told to
 // answer 429 (with Retry-After), 5xx or a Slack error. It also builds
 // inbound requests signed exactly as Slack signs them.
-package fakeslack
+package slacktest
 
 import (
 	"cmp"

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/handoff/handoff/bot/outbox"
+	"github.com/handoff/handoff/config"
+	"github.com/handoff/handoff/handlers"
+	"github.com/handoff/handoff/hubspot"
+	"github.com/handoff/handoff/metrics"
+	"github.com/handoff/handoff/salesforce"
+	"github.com/handoff/handoff/scheduler"
+	"github.com/handoff/handoff/storage"
+)
+
+// app is a wired Handoff: the store, the HTTP routes and the background
+// workers. serve, the demo and the end-to-end tests all build it with newApp.
+type app struct {
+	cfg     config.Config
+	store   *storage.Store
+	logger  *slog.Logger
+	mux     *http.ServeMux
+	workers []worker
+	metrics *metrics.Metrics
+	now     func() time.Time
+	sched   *scheduler.Scheduler
+	outbox  *outbox.Dispatcher // nil without a chat platform
+}
+
+// worker is a background loop that runs until its context ends.
+type worker struct {
+	name string
+	run  func(ctx context.Context) error
+}
+
+// newApp wires every part from the configuration; it is the table of
+// contents of the service.
+func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now func() time.Time) (*app, error) {
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, store: store, logger: logger, mux: http.NewServeMux(), now: now}
+	a.wireMetrics()
+	for _, wire := range []func() error{
+		a.wireScheduler,  // SLA timers, the digest, retention
+		a.wireAPI,        // intake, leads, funnel, traffic
+		a.wireConnectors, // HubSpot and Salesforce webhooks
+		a.wireChat,       // the bot, the outbox worker, Slack and Teams
+	} {
+		if err := wire(); err != nil {
+			store.Close()
+			return nil, err
+		}
+	}
+	store.OnQueued(a.queued)
+	return a, nil
+}
+
+// queued is the store's one OnQueued hook: chat work was committed, so the
+// outbox worker delivers it now and the SLA clock looks at the new deadlines.
+func (a *app) queued() {
+	a.wakeOutbox()
+	a.sched.Wake()
+}
+
+// wakeOutbox makes the outbox worker, if any, look at the outbox now.
+func (a *app) wakeOutbox() {
+	if a.outbox != nil {
+		a.outbox.Wake()
+	}
+}
+
+// Close releases the store.
+func (a *app) Close() error { return a.store.Close() }
+
+// wireMetrics creates the Prometheus metrics. On the public port they need
+// the API token; serveMetrics serves them openly on HANDOFF_METRICS_ADDR.
+func (a *app) wireMetrics() {
+	a.metrics = metrics.New(func(ctx context.Context) (metrics.OutboxStats, error) {
+		st, err := a.store.OutboxStats(ctx)
+		return metrics.OutboxStats(st), err
+	})
+	a.metrics.SetBuildInfo(buildVersion())
+	a.mux.Handle("GET /metrics", handlers.RequireToken(a.cfg.APIToken, a.metrics.Handler().ServeHTTP))
+}
+
+// wireScheduler adds the scheduler, which keeps the SLA clock and the
+// digest schedule under a lease.
+func (a *app) wireScheduler() error {
+	sched, err := scheduler.New(scheduler.Config{Store: a.store, Policy: a.cfg.Policy, Now: a.now, Logger: a.logger, Metrics: a.metrics})
+	if err != nil {
+		return err
+	}
+	a.sched = sched
+	a.workers = append(a.workers, worker{"scheduler", sched.Run})
+	return nil
+}
+
+// wireAPI registers the intake, lead, funnel and traffic endpoints.
+func (a *app) wireAPI() error {
+	cfg := a.cfg
+	if cfg.APIToken == "" {
+		a.logger.Warn("HANDOFF_API_TOKEN is not set: the intake API refuses every request")
+	}
+	api := &handlers.API{Store: a.store, DB: a.store, Policy: cfg.Policy, Token: cfg.APIToken, Now: a.now, Logger: a.logger,
+		Metrics: a.metrics}
+	if cfg.APIRateLimit > 0 {
+		api.Limit = &handlers.RateLimit{Rate: cfg.APIRateLimit, Burst: int(2 * cfg.APIRateLimit), OnLimited: a.metrics.APIRateLimited}
+	}
+	api.Register(a.mux)
+	(&handlers.FunnelAPI{Store: a.store, Policy: cfg.Policy, Token: cfg.APIToken, Now: a.now, Logger: a.logger, Limit: api.Limit}).Register(a.mux)
+	return nil
+}
+
+// wireConnectors registers the CRMs' inbound webhooks.
+func (a *app) wireConnectors() error {
+	cfg := a.cfg
+	(&hubspot.Handler{Secret: cfg.CRM.HubSpotSecret, PublicURL: cfg.CRM.PublicURL, Store: a.store, Policy: cfg.Policy,
+		Now: a.now, Logger: a.logger}).Register(a.mux)
+	(&salesforce.Handler{OrgID: cfg.CRM.SalesforceOrgID, Token: cfg.CRM.SalesforceToken, Status: cfg.CRM.SalesforceStatus,
+		Store: a.store, Policy: cfg.Policy, Now: a.now, Logger: a.logger}).Register(a.mux)
+	return nil
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/outbox"
+	"github.com/handoff/handoff/bot/report"
+	slackbot "github.com/handoff/handoff/bot/slack"
+	teamsbot "github.com/handoff/handoff/bot/teams"
+	"github.com/handoff/handoff/handlers"
+	"github.com/handoff/handoff/storage"
+)
+
+// chat is what wireChat gathers from the enabled platforms before it
+// builds the bot.
+type chat struct {
+	targets   []bot.Target
+	managers  map[string]bot.Managers
+	directory map[string]bot.Directory
+	slackAPI  *slackapi.Client
+	slack     *slackbot.Platform
+	teams     *teamsbot.Platform
+}
+
+// wireChat builds the bot, one outbox dispatcher for every enabled chat
+// platform, and each platform's endpoints.
+func (a *app) wireChat() error {
+	c := chat{managers: map[string]bot.Managers{}, directory: map[string]bot.Directory{}}
+	a.slackPlatform(&c)
+	if err := a.teamsPlatform(&c); err != nil {
+		return err
+	}
+	if len(c.targets) == 0 {
+		a.logger.Warn("no chat platform is configured (SLACK_BOT_TOKEN, TEAMS_APP_ID): leads are stored but not posted")
+		return nil
+	}
+	if err := a.wireOutbox(c.targets); err != nil {
+		return err
+	}
+	b := bot.New(bot.Config{Store: a.store, Policy: a.cfg.Policy, Now: a.now, Logger: a.logger,
+		Managers: c.managers, Directory: c.directory})
+	reports := bot.NewCommandLimit(&report.Reports{Store: a.store, Policy: a.cfg.Policy, Now: a.now})
+	if err := a.wireSlackApp(c, b, reports); err != nil {
+		return err
+	}
+	a.wireTeamsApp(c, b, reports)
+	return nil
+}
+
+// slackPlatform adds Slack when it is configured.
+func (a *app) slackPlatform(c *chat) {
+	cfg := a.cfg.Slack
+	if !cfg.Enabled() {
+		return
+	}
+	c.slackAPI = slackbot.NewClient(cfg.BotToken, cfg.AppToken, cfg.APIURL)
+	c.slack = slackbot.NewPlatform(c.slackAPI)
+	c.targets = append(c.targets, bot.Target{Platform: c.slack, SalesChannel: cfg.SalesChannel, ManagerChannel: cfg.ManagerChannel})
+	c.managers[slackbot.Name] = slackbot.NewManagers(c.slackAPI, cfg.Managers, cfg.ManagerGroup)
+	c.directory[slackbot.Name] = c.slack
+	if cfg.SalesChannel == "" {
+		a.logger.Warn("SLACK_SALES_CHANNEL is not set: new SQLs cannot be posted to Slack")
+	}
+}
+
+// teamsPlatform adds Microsoft Teams when it is configured.
+func (a *app) teamsPlatform(c *chat) error {
+	cfg := a.cfg.Teams
+	if !cfg.Enabled() {
+		return nil
+	}
+	if cfg.AppPassword == "" {
+		return fmt.Errorf("TEAMS_APP_PASSWORD is required when TEAMS_APP_ID is set")
+	}
+	conn := teamsbot.NewConnector(cfg.AppID, cfg.AppPassword, cfg.TokenURL, nil)
+	c.teams = teamsbot.NewPlatform(conn, a.store, cfg.TenantID)
+	if err := c.teams.PinChannels(context.Background(), cfg.SalesChannel, cfg.ManagerChannel); err != nil {
+		return fmt.Errorf("TEAMS_SALES_CHANNEL/TEAMS_MANAGER_CHANNEL: %w", err)
+	}
+	c.targets = append(c.targets, bot.Target{Platform: c.teams, SalesChannel: cfg.SalesChannel, ManagerChannel: cfg.ManagerChannel})
+	c.managers[teamsbot.Name] = teamsbot.NewManagers(c.teams, cfg.Managers)
+	c.directory[teamsbot.Name] = c.teams
+	if cfg.SalesChannel == "" {
+		a.logger.Warn("TEAMS_SALES_CHANNEL is not set: new SQLs cannot be posted to Teams")
+	}
+	return nil
+}
+
+// wireOutbox adds the outbox worker that delivers chat work to targets.
+func (a *app) wireOutbox(targets []bot.Target) error {
+	if a.store.Dialect() == storage.DialectSQLite {
+		// One replica only on SQLite: any lease left is a crashed predecessor's.
+		if n, err := a.store.ReleaseOutboxLeases(context.Background()); err != nil {
+			return err
+		} else if n > 0 {
+			a.logger.Info("released outbox messages leased by a previous run", "messages", n)
+		}
+	}
+	a.outbox = outbox.New(outbox.Config{Store: a.store, Targets: targets, Policy: a.cfg.Policy, Now: a.now, Logger: a.logger,
+		Lease: a.cfg.OutboxLease, OnCall: a.metrics.ChatCall, OnParked: func(string) { a.metrics.Parked("outbox") }})
+	a.workers = append(a.workers, worker{"outbox", a.outbox.Run})
+	return nil
+}
+
+// wireSlackApp connects Slack's clicks, forms and commands to the bot,
+// over Socket Mode or signed HTTP requests.
+func (a *app) wireSlackApp(c chat, b *bot.Bot, reports bot.CommandAnswerer) error {
+	if c.slackAPI == nil {
+		return nil
+	}
+	cfg := a.cfg.Slack
+	workspace := slackbot.NewWorkspace(c.slackAPI)
+	if _, err := workspace.TeamID(context.Background()); err != nil {
+		a.logger.Warn("slack: cannot tell the bot token's workspace yet (auth.test); Slack requests are refused until it answers", "err", err)
+	}
+	slackApp := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: c.slack, Workspace: workspace, Answerer: reports,
+		Dedup: a.store, Now: a.now, Logger: a.logger})
+	if cfg.SocketMode() {
+		a.workers = append(a.workers, worker{"slack-socket-mode", slackbot.NewSocketMode(c.slackAPI, slackApp, a.logger).Run})
+		return nil
+	}
+	if cfg.SigningSecret == "" {
+		return fmt.Errorf("SLACK_SIGNING_SECRET is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)")
+	}
+	(&handlers.Slack{SigningSecret: cfg.SigningSecret, App: slackApp, Logger: a.logger, Metrics: a.metrics}).Register(a.mux)
+	return nil
+}
+
+// wireTeamsApp connects Bot Framework activities to the bot.
+func (a *app) wireTeamsApp(c chat, b *bot.Bot, reports bot.CommandAnswerer) {
+	if c.teams == nil {
+		return
+	}
+	cfg := a.cfg.Teams
+	teamsApp := teamsbot.NewApp(teamsbot.AppConfig{Bot: b, Leads: a.store, Store: a.store, Platform: c.teams,
+		Policy: a.cfg.Policy, Answerer: reports, Now: a.now, Logger: a.logger})
+	v := teamsbot.NewValidator(cfg.AppID, cfg.OpenIDMetadataURL, nil)
+	th := handlers.NewTeams(v, teamsApp, cfg.Tenants(), a.logger)
+	th.Metrics = a.metrics
+	th.Register(a.mux)
+}

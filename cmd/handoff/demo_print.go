@@ -1,0 +1,236 @@
+// What the demo prints: the narration of the week and, at the end, the
+// channels, the direct messages, the summary and the /funnel answer.
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/slack/slacktest"
+)
+
+func (d *demo) intro(n int) {
+	p := d.policy
+	hours := func(t time.Duration) string { return strconv.FormatFloat(t.Hours(), 'f', -1, 64) + " h" }
+	var remind []string
+	for _, r := range p.RemindBefore {
+		remind = append(remind, hours(r))
+	}
+	_, week := d.monday.ISOWeek()
+	d.printf("Handoff demo: the real server (%s) against a stand-in Slack, on a throw-away SQLite database.\n", d.base)
+	d.printf("Agreement: claim within %s, contact within %s of business time (%s, %s); reminders %s before the deadline.\n",
+		hours(p.ClaimWithin), hours(p.ContactWithin), describeBusinessHours(p.BusinessHours), p.Location, strings.Join(remind, " and "))
+	d.printf("Targets per month: %d SQLs, %d customers, %s average deal.\n", p.Targets.SQLsPerMonth, p.Targets.CustomersPerMonth,
+		bot.FormatAmount(int64(p.Targets.AvgDealSize*100), p.Targets.Currency))
+	var reps []string
+	for _, r := range demoReps {
+		reps = append(reps, r.Name)
+	}
+	d.printf("People: reps %s; sales manager %s; %s from marketing.\n", strings.Join(reps, ", "), demoManager.Name, demoMarketer.Name)
+	d.printf("Replaying week %d (%s to %s): %d SQLs arrive through POST /api/leads, reps click in %s with signed requests.\n\n",
+		week, d.monday.Format("Mon 2 Jan"), d.at(4, "17:00").Format("Mon 2 Jan 2006"), n, demoChannelNames[demoSales])
+}
+
+// describeBusinessHours writes "Mon–Fri 08:00–17:00".
+func describeBusinessHours(b *handoff.BusinessHours) string {
+	if b == nil {
+		return "round the clock"
+	}
+	var days []string
+	for i := range 7 {
+		if wd := time.Weekday((i + 1) % 7); b.Days[wd] {
+			days = append(days, wd.String()[:3])
+		}
+	}
+	clock := func(t time.Duration) string { return fmt.Sprintf("%02d:%02d", int(t.Hours()), int(t.Minutes())%60) }
+	span := strings.Join(days, ", ")
+	if strings.Join(days, ",") == "Mon,Tue,Wed,Thu,Fri" {
+		span = "Mon–Fri"
+	}
+	return span + " " + clock(b.Start) + "–" + clock(b.End)
+}
+
+// narrate prints what the fake received since the last call that people
+// would notice: posts to the managers' channel, reminders and private
+// notices. With a heading, the lines are put under it and the time.
+func (d *demo) narrate(heading string) {
+	calls := d.slack.Calls("")
+	var lines []string
+	for _, c := range calls[d.reported:] {
+		if c.TS == "" {
+			continue
+		}
+		text := d.plain(c.Param("text"))
+		ch := c.Param("channel")
+		switch {
+		case c.Method == "chat.postMessage" && ch == demoManagers:
+			lines = append(lines, "→ "+demoChannelNames[ch]+": "+text)
+		case c.Method == "chat.postMessage" && strings.HasPrefix(ch, "D") && strings.Contains(text, "Reminder"):
+			lines = append(lines, "→ DM to "+d.mention(strings.TrimPrefix(ch, "D"))+": "+text)
+		case c.Method == "chat.postEphemeral":
+			lines = append(lines, "→ only "+d.mention(c.Param("user"))+" sees: "+text)
+		}
+	}
+	d.reported = len(calls)
+	if len(lines) == 0 {
+		return
+	}
+	if heading != "" {
+		d.printf("%s  %s\n", d.when(d.clock.Now()), heading)
+	}
+	for _, l := range lines {
+		d.printf("%18s%s\n", "", l)
+	}
+}
+
+// mention is a user's @name.
+func (d *demo) mention(id string) string {
+	if n, ok := d.names[id]; ok {
+		return "@" + n
+	}
+	return "@" + id
+}
+
+var (
+	mentionRE = regexp.MustCompile(`<@([A-Z0-9]+)(?:\|[^>]*)?>`)
+	linkRE    = regexp.MustCompile(`<([^<>|]+)\|([^<>]+)>`)
+)
+
+// plain turns Slack mrkdwn into plain text: mentions become @names, links
+// their labels, bold marks go.
+func (d *demo) plain(s string) string {
+	s = mentionRE.ReplaceAllStringFunc(s, func(m string) string { return d.mention(mentionRE.FindStringSubmatch(m)[1]) })
+	s = linkRE.ReplaceAllString(s, "$2")
+	s = strings.ReplaceAll(s, "*", "")
+	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+}
+
+// card prints a message's lines: the first as a heading, the rest under it.
+func (d *demo) card(m slacktest.Message, note string) {
+	lines := m.Lines()
+	for i, l := range lines {
+		l = d.plain(l)
+		switch {
+		case i == 0 && note != "":
+			fmt.Fprintf(d.out, "  %s  %s\n", l, note)
+		case i == 0:
+			fmt.Fprintf(d.out, "  %s\n", l)
+		default:
+			fmt.Fprintf(d.out, "      %s\n", l)
+		}
+	}
+	fmt.Fprintln(d.out)
+}
+
+func (d *demo) printChannel() {
+	msgs := d.slack.Messages(demoSales)
+	fmt.Fprintf(d.out, "\n═══ %s: what the channel shows now (%d messages, each in its final state) ═══\n\n", demoChannelNames[demoSales], len(msgs))
+	for _, m := range msgs {
+		note := ""
+		if m.Updates > 0 {
+			note = fmt.Sprintf("(updated %d×)", m.Updates)
+		}
+		d.card(m, note)
+	}
+}
+
+func (d *demo) printManagers() {
+	msgs := d.slack.Messages(demoManagers)
+	fmt.Fprintf(d.out, "═══ %s: what the managers received (%d messages) ═══\n\n", demoChannelNames[demoManagers], len(msgs))
+	for _, m := range msgs {
+		d.card(m, "")
+	}
+}
+
+func (d *demo) printDirect() {
+	var claims, reminders, other int
+	var reminderLines []string
+	for _, ch := range d.slack.Channels() {
+		if !strings.HasPrefix(ch, "D") {
+			continue
+		}
+		for _, m := range d.slack.Messages(ch) {
+			text := d.plain(m.Text)
+			switch {
+			case strings.Contains(text, "Reminder"):
+				reminders++
+				reminderLines = append(reminderLines, d.mention(strings.TrimPrefix(ch, "D"))+": "+text)
+			case strings.HasPrefix(text, "You claimed"):
+				claims++
+			default:
+				other++
+			}
+		}
+	}
+	fmt.Fprintf(d.out, "═══ Direct messages and private notices ═══\n\n")
+	fmt.Fprintf(d.out, "  %d direct messages: %d claim confirmations with the lead's details, %d SLA reminders, %d other\n",
+		claims+reminders+other, claims, reminders, other)
+	for _, l := range reminderLines {
+		fmt.Fprintf(d.out, "      ⏰ %s\n", l)
+	}
+	notices := d.slack.Ephemeral()
+	fmt.Fprintf(d.out, "  %d private notices in %s:\n", len(notices), demoChannelNames[demoSales])
+	for _, m := range notices {
+		fmt.Fprintf(d.out, "      only %s sees: %s\n", d.mention(m.User), d.plain(m.Text))
+	}
+	fmt.Fprintln(d.out)
+}
+
+// printSummary counts the week from the database.
+func (d *demo) printSummary(ctx context.Context) error {
+	stages := map[handoff.Stage]int{}
+	var wonMinor int64
+	perRep := map[string]int{}
+	for _, rep := range d.claimed {
+		perRep[rep]++
+	}
+	for _, key := range d.order {
+		l, err := d.app.store.Lead(ctx, d.leads[key].id)
+		if err != nil {
+			return err
+		}
+		stages[l.Stage]++
+		if l.Stage == handoff.StageWon {
+			wonMinor += l.AmountMinor
+		}
+	}
+	escalations := 0
+	for _, m := range d.slack.Messages(demoManagers) {
+		if strings.Contains(m.Text, "SLA breach") {
+			escalations++
+		}
+	}
+	cur := d.policy.Targets.Currency
+	claimed := 0
+	var reps []string
+	for _, r := range demoReps {
+		claimed += perRep[r.Name]
+		reps = append(reps, fmt.Sprintf("%s %d", r.Name, perRep[r.Name]))
+	}
+	fmt.Fprintf(d.out, "═══ Summary of the week ═══\n\n")
+	fmt.Fprintf(d.out, "  SQLs posted:       %d (marketing's target: %d a month)\n", len(d.order), d.policy.Targets.SQLsPerMonth)
+	fmt.Fprintf(d.out, "  Claimed:           %d (%s); still unclaimed: %d\n", claimed, strings.Join(reps, ", "), stages[handoff.StageSQL])
+	fmt.Fprintf(d.out, "  Where they stand:  %d claimed, not contacted · %d contacted · %d opportunities\n",
+		stages[handoff.StageClaimed], stages[handoff.StageContacted], stages[handoff.StageOpportunity])
+	fmt.Fprintf(d.out, "  Won:               %d deals, %s in total (sales' target: %d customers a month)\n",
+		stages[handoff.StageWon], bot.FormatAmount(wonMinor, cur), d.policy.Targets.CustomersPerMonth)
+	fmt.Fprintf(d.out, "  Lost:              %d · back to marketing: %d\n", stages[handoff.StageLost], stages[handoff.StageRecycled])
+	fmt.Fprintf(d.out, "  SLA escalations:   %d to %s\n", escalations, demoChannelNames[demoManagers])
+	if d.race != "" {
+		fmt.Fprintf(d.out, "  Claim race:        %s\n", d.race)
+	}
+	fmt.Fprintln(d.out)
+	return nil
+}
+
+func (d *demo) printFunnel(m slacktest.Message) {
+	fmt.Fprintf(d.out, "═══ /funnel month, asked by %s from marketing in %s ═══\n\n", demoMarketer.Name, demoChannelNames[demoAskedIn])
+	d.card(m, "")
+}
