@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -443,8 +444,5 @@ func ParseAmount(s string) (int64, error) {
 }
 
 func currency(p handoff.Policy) string {
-	if p.Targets.Currency == "" {
-		return handoff.DefaultCurrency
-	}
-	return p.Targets.Currency
+	return cmp.Or(p.Targets.Currency, handoff.DefaultCurrency)
 }

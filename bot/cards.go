@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -202,14 +203,7 @@ func LeadTitle(l *handoff.Lead) string {
 // PersonLine names the lead's person in bold with their title and company,
 // as a card's text shows them.
 func PersonLine(l *handoff.Lead) string {
-	name := l.Name
-	if name == "" {
-		name = l.Email
-	}
-	if name == "" {
-		name = "Unknown person"
-	}
-	line := "*" + Escape(name) + "*"
+	line := "*" + Escape(cmp.Or(l.Name, l.Email, "Unknown person")) + "*"
 	if l.Title != "" {
 		line += ", " + Escape(l.Title)
 	}
@@ -292,12 +286,7 @@ func OwnerRef(o handoff.Owner) string {
 }
 
 // OrDash is s, or "–" when s is empty.
-func OrDash(s string) string {
-	if s == "" {
-		return "–"
-	}
-	return s
-}
+func OrDash(s string) string { return cmp.Or(s, "–") }
 
 // Clock formats t as wall clock in the policy's zone: "Tue 14:00" within a
 // week of now, "Tue 2 Dec 14:00" further away.
@@ -337,9 +326,7 @@ func FormatDuration(d time.Duration) string {
 // FormatAmount writes an amount in minor units with its currency code and
 // thousands separators: "DKK 40,000", "DKK 1,250.50".
 func FormatAmount(minor int64, currency string) string {
-	if currency == "" {
-		currency = handoff.DefaultCurrency
-	}
+	currency = cmp.Or(currency, handoff.DefaultCurrency)
 	sign := ""
 	if minor < 0 {
 		sign, minor = "-", -minor

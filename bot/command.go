@@ -22,12 +22,3 @@ type CommandAnswerer interface {
 
 // Commands lists the slash commands Handoff registers, without the slash.
 var Commands = []string{"funnel", "sla", "leads"}
-
-// ComingSoon is the CommandAnswerer used until the reports exist: it
-// answers every command privately with "coming soon".
-type ComingSoon struct{}
-
-// Answer says that the command is not there yet; it never fails.
-func (ComingSoon) Answer(ctx context.Context, cmd Command) (Message, error) {
-	return Notice("`/" + Escape(cmd.Name) + "` is coming soon."), nil
-}

@@ -9,9 +9,12 @@ import (
 	"github.com/handoff/handoff"
 )
 
-// Agreement is what an agreement file says besides the policy: the chat
-// channels, the Salesforce status table and the outgoing webhooks.
+// Agreement is what the agreement file (handoff.yml) says: the SLA policy
+// and targets both departments promised, the chat channels, the Salesforce
+// status table and the outgoing webhooks. LoadAgreement reads it.
 type Agreement struct {
+	// Policy is the SLA rules and targets, as the domain uses them.
+	Policy handoff.Policy
 	Channels
 	// SalesforceStatus maps Salesforce Lead Status values to stages: the
 	// standard picklist's defaults, with the file's salesforce.status over them.
@@ -50,7 +53,7 @@ type webhookFile struct {
 }
 
 // salesforce reads the salesforce section.
-func (b *policyBuilder) salesforce(f *salesforceFile) map[string]handoff.Stage {
+func (b *agreementBuilder) salesforce(f *salesforceFile) map[string]handoff.Stage {
 	table := DefaultSalesforceStatus()
 	if f == nil || absent(&f.Status) {
 		return table
@@ -77,7 +80,7 @@ func (b *policyBuilder) salesforce(f *salesforceFile) map[string]handoff.Stage {
 }
 
 // webhooks reads the webhooks list.
-func (b *policyBuilder) webhooks(n *yaml.Node) []Webhook {
+func (b *agreementBuilder) webhooks(n *yaml.Node) []Webhook {
 	if absent(n) {
 		return nil
 	}

@@ -5,6 +5,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -147,8 +148,8 @@ func Load(getenv func(string) string) (Config, error) {
 	addr, addrFrom := ListenAddr(getenv)
 	c := Config{
 		Addr:         addr,
-		MetricsAddr:  orDefault(env("HANDOFF_METRICS_ADDR"), DefaultMetricsAddr),
-		DatabaseURL:  orDefault(env("DATABASE_URL"), DefaultDatabaseURL),
+		MetricsAddr:  cmp.Or(env("HANDOFF_METRICS_ADDR"), DefaultMetricsAddr),
+		DatabaseURL:  cmp.Or(env("DATABASE_URL"), DefaultDatabaseURL),
 		APIToken:     env("HANDOFF_API_TOKEN"),
 		APIRateLimit: DefaultAPIRateLimit,
 		OutboxLease:  DefaultOutboxLease,
@@ -156,7 +157,7 @@ func Load(getenv func(string) string) (Config, error) {
 			BotToken:       env("SLACK_BOT_TOKEN"),
 			SigningSecret:  env("SLACK_SIGNING_SECRET"),
 			AppToken:       env("SLACK_APP_TOKEN"),
-			APIURL:         orDefault(env("SLACK_API_URL"), DefaultSlackAPIURL),
+			APIURL:         cmp.Or(env("SLACK_API_URL"), DefaultSlackAPIURL),
 			SalesChannel:   env("SLACK_SALES_CHANNEL"),
 			ManagerChannel: env("SLACK_MANAGER_CHANNEL"),
 			Managers:       splitList(env("SLACK_MANAGERS")),
@@ -168,7 +169,7 @@ func Load(getenv func(string) string) (Config, error) {
 			TenantID:          env("TEAMS_TENANT_ID"),
 			AllowedTenants:    splitList(env("TEAMS_ALLOWED_TENANTS")),
 			TokenURL:          env("TEAMS_TOKEN_URL"),
-			OpenIDMetadataURL: orDefault(env("TEAMS_OPENID_METADATA_URL"), DefaultTeamsOpenIDURL),
+			OpenIDMetadataURL: cmp.Or(env("TEAMS_OPENID_METADATA_URL"), DefaultTeamsOpenIDURL),
 			SalesChannel:      env("TEAMS_SALES_CHANNEL"),
 			ManagerChannel:    env("TEAMS_MANAGER_CHANNEL"),
 			Managers:          splitList(env("TEAMS_MANAGERS")),
@@ -177,7 +178,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.CRM = loadCRM(env, bad)
 	c.CRM.SalesforceStatus = DefaultSalesforceStatus()
 	if c.Teams.TokenURL == "" {
-		c.Teams.TokenURL = fmt.Sprintf(defaultTeamsTokenURLTmpl, orDefault(c.Teams.TenantID, defaultTeamsTenant))
+		c.Teams.TokenURL = fmt.Sprintf(defaultTeamsTokenURLTmpl, cmp.Or(c.Teams.TenantID, defaultTeamsTenant))
 	}
 
 	if v := env("HANDOFF_API_RATE_LIMIT"); v != "" {
@@ -195,7 +196,7 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	if err := checkAddr(c.Addr); err != nil {
-		bad(orDefault(addrFrom, "HANDOFF_ADDR"), "invalid address %q: %v", c.Addr, err)
+		bad(cmp.Or(addrFrom, "HANDOFF_ADDR"), "invalid address %q: %v", c.Addr, err)
 	}
 	if l, err := parseLogLevel(env("HANDOFF_LOG_LEVEL")); err != nil {
 		bad("HANDOFF_LOG_LEVEL", "%v", err)
@@ -233,17 +234,17 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	switch _, err := os.Stat(path); {
 	case err == nil:
-		p, ch, err := LoadFile(path)
+		ch, err := LoadAgreement(path)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("config: in %s:\n%w", path, err))
 		} else {
-			c.Policy, c.ConfigFile = p, path
+			c.Policy, c.ConfigFile = ch.Policy, path
 			c.CRM.SalesforceStatus = ch.SalesforceStatus
 			c.Webhooks = webhookEndpoints(ch.Webhooks, env, bad)
-			c.Slack.SalesChannel = orDefault(c.Slack.SalesChannel, ch.SlackSales)
-			c.Slack.ManagerChannel = orDefault(c.Slack.ManagerChannel, ch.SlackManagers)
-			c.Teams.SalesChannel = orDefault(c.Teams.SalesChannel, ch.TeamsSales)
-			c.Teams.ManagerChannel = orDefault(c.Teams.ManagerChannel, ch.TeamsManagers)
+			c.Slack.SalesChannel = cmp.Or(c.Slack.SalesChannel, ch.SlackSales)
+			c.Slack.ManagerChannel = cmp.Or(c.Slack.ManagerChannel, ch.SlackManagers)
+			c.Teams.SalesChannel = cmp.Or(c.Teams.SalesChannel, ch.TeamsSales)
+			c.Teams.ManagerChannel = cmp.Or(c.Teams.ManagerChannel, ch.TeamsManagers)
 		}
 	case explicit || !errors.Is(err, fs.ErrNotExist):
 		bad("HANDOFF_CONFIG", "%v", err)
@@ -278,7 +279,7 @@ func (c Config) Redacted() map[string]string {
 		"HANDOFF_OUTBOX_LEASE":      c.OutboxLease.String(),
 		"DATABASE_URL":              redactURL(c.DatabaseURL),
 		"HANDOFF_API_TOKEN":         secret(c.APIToken),
-		"HANDOFF_CONFIG":            orDefault(c.ConfigFile, "(none, built-in agreement)"),
+		"HANDOFF_CONFIG":            cmp.Or(c.ConfigFile, "(none, built-in agreement)"),
 		"SLACK_BOT_TOKEN":           secret(c.Slack.BotToken),
 		"SLACK_SIGNING_SECRET":      secret(c.Slack.SigningSecret),
 		"SLACK_APP_TOKEN":           secret(c.Slack.AppToken),
@@ -437,13 +438,6 @@ func secret(s string) string {
 		return "(unset)"
 	}
 	return "(set)"
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // splitList splits a comma-separated list, trimming spaces and dropping

@@ -218,10 +218,11 @@ func TestLoadConfigFile(t *testing.T) {
 }
 
 func TestParsePolicyExampleFile(t *testing.T) {
-	p, err := LoadPolicyFile(filepath.Join("..", "handoff.example.yml"))
+	ag, err := LoadAgreement(filepath.Join("..", "handoff.example.yml"))
 	if err != nil {
-		t.Fatalf("LoadPolicyFile(handoff.example.yml) error: %v", err)
+		t.Fatalf("LoadAgreement(handoff.example.yml) error: %v", err)
 	}
+	p := ag.Policy
 	cph, err := time.LoadLocation("Europe/Copenhagen")
 	if err != nil {
 		t.Fatal(err)
@@ -249,6 +250,12 @@ func TestParsePolicyExampleFile(t *testing.T) {
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("policy =\n%+v\nwant\n%+v\nhours %+v", p, want, *p.BusinessHours)
 	}
+}
+
+// parsePolicy is the policy of ParseAgreement.
+func parsePolicy(data []byte) (handoff.Policy, error) {
+	ag, err := ParseAgreement(data)
+	return ag.Policy, err
 }
 
 func TestParsePolicy(t *testing.T) {
@@ -308,7 +315,7 @@ func TestParsePolicy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := ParsePolicy([]byte(tt.yaml))
+			p, err := parsePolicy([]byte(tt.yaml))
 			if err != nil {
 				t.Fatalf("ParsePolicy error: %v", err)
 			}
@@ -368,7 +375,7 @@ func TestParsePolicyErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := ParsePolicy([]byte(tt.yaml))
+			p, err := parsePolicy([]byte(tt.yaml))
 			if err == nil {
 				t.Fatalf("ParsePolicy succeeded with %+v, want an error", p)
 			}
@@ -401,7 +408,7 @@ sla:
 digest:
   schedule: sometimes
 `
-	_, err := ParsePolicy([]byte(yaml))
+	_, err := parsePolicy([]byte(yaml))
 	if err == nil {
 		t.Fatal("ParsePolicy succeeded, want errors")
 	}
@@ -552,7 +559,7 @@ func TestChannelsFromFileAndEnvironment(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ParsePolicy([]byte("channels:\n  slack:\n    sale: C1\n")); err == nil || !strings.Contains(err.Error(), "channels.slack.sale") {
+	if _, err := parsePolicy([]byte("channels:\n  slack:\n    sale: C1\n")); err == nil || !strings.Contains(err.Error(), "channels.slack.sale") {
 		t.Fatalf("unknown channel key: err = %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"regexp"
@@ -96,7 +97,7 @@ func (w WebhookEndpoint) GoString() string { return w.String() }
 func webhookEndpoints(hooks []Webhook, env func(string) string, bad func(key, format string, args ...any)) []WebhookEndpoint {
 	var out []WebhookEndpoint
 	for i, h := range hooks {
-		key := orDefault(h.SecretEnv, "HANDOFF_WEBHOOK_SECRET")
+		key := cmp.Or(h.SecretEnv, "HANDOFF_WEBHOOK_SECRET")
 		sec := env(key)
 		switch err := CheckWebhookSecret(sec); {
 		case sec == "":

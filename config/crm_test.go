@@ -32,7 +32,7 @@ func TestLoadCRM(t *testing.T) {
 }
 
 func TestAgreementConnectors(t *testing.T) {
-	_, ag, err := ParseFile([]byte(`
+	ag, err := ParseAgreement([]byte(`
 salesforce:
   status:
     "Nurturing": recycled
@@ -54,7 +54,7 @@ webhooks:
 		t.Errorf("webhooks = %+v", ag.Webhooks)
 	}
 
-	_, _, err = ParseFile([]byte(`
+	_, err = ParseAgreement([]byte(`
 salesforce:
   status: {"Open - Not Contacted": banana}
 webhooks:

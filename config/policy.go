@@ -20,10 +20,10 @@ import (
 	"github.com/handoff/handoff"
 )
 
-// file is the YAML agreement file. Leaves are yaml.Node so that a value of
+// agreementFile is the YAML agreement file. Leaves are yaml.Node so that a value of
 // the wrong shape can be reported with its key path, and every problem in
 // the file is collected rather than stopping at the first.
-type file struct {
+type agreementFile struct {
 	Timezone yaml.Node   `yaml:"timezone"`
 	SLA      *slaFile    `yaml:"sla"`
 	Digest   *digestFile `yaml:"digest"`
@@ -94,7 +94,7 @@ type targetsFile struct {
 // sectionPaths maps the Go types above to their key path, to turn yaml.v3's
 // "field x not found in type config.slaFile" into "unknown key sla.x".
 var sectionPaths = map[string]string{
-	"config.file":              "",
+	"config.agreementFile":     "",
 	"config.slaFile":           "sla.",
 	"config.hoursFile":         "sla.business_hours.",
 	"config.targetsFile":       "sla.targets.",
@@ -130,45 +130,32 @@ var weekdays = map[string]time.Weekday{
 	"sat": time.Saturday, "saturday": time.Saturday,
 }
 
-// LoadPolicyFile reads, parses and validates one YAML agreement file. On
-// failure it returns every problem found, joined with errors.Join (one per
-// line), or the error from reading the file.
-func LoadPolicyFile(path string) (handoff.Policy, error) {
-	p, _, err := LoadFile(path)
-	return p, err
-}
-
-// LoadFile reads an agreement file: the policy and the rest of the agreement.
-func LoadFile(path string) (handoff.Policy, Agreement, error) {
+// LoadAgreement reads, parses and validates one YAML agreement file (see
+// ParseAgreement). It returns the error from reading the file, or every
+// problem found, joined with errors.Join (one per line).
+func LoadAgreement(path string) (Agreement, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return handoff.Policy{}, Agreement{}, fmt.Errorf("config: read agreement: %w", err)
+		return Agreement{}, fmt.Errorf("config: read agreement: %w", err)
 	}
-	return ParseFile(data)
+	return ParseAgreement(data)
 }
 
-// ParsePolicy parses and validates a YAML agreement. Keys left out take the
-// values of handoff.DefaultPolicy; a business_hours section without days,
-// start or end gets Mon-Fri, 08:00 and 17:00. On failure it returns the zero
-// Policy and every problem found, joined with errors.Join, each naming its
-// key path and the offending value.
-func ParsePolicy(data []byte) (handoff.Policy, error) {
-	p, _, err := ParseFile(data)
-	return p, err
-}
-
-// ParseFile parses and validates a YAML agreement file as ParsePolicy
-// does, and also returns the rest of the agreement: channels, the
-// Salesforce status table and webhooks.
-func ParseFile(data []byte) (handoff.Policy, Agreement, error) {
-	var f file
+// ParseAgreement parses and validates a YAML agreement: the SLA policy and
+// targets, and the channels, the Salesforce status table and webhooks.
+// Policy keys left out take the values of handoff.DefaultPolicy; a
+// business_hours section without days, start or end gets Mon-Fri, 08:00 and
+// 17:00. On failure it returns the zero Agreement and every problem found,
+// joined with errors.Join, each naming its key path and the offending value.
+func ParseAgreement(data []byte) (Agreement, error) {
+	var f agreementFile
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var errs []error
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
-			return handoff.Policy{}, Agreement{}, fmt.Errorf("config: %w", err)
+			return Agreement{}, fmt.Errorf("config: %w", err)
 		}
 		// Type errors leave the rest of the document decoded: report them
 		// and keep validating.
@@ -178,8 +165,8 @@ func ParseFile(data []byte) (handoff.Policy, Agreement, error) {
 	}
 	p, verrs := buildPolicy(&f)
 	errs = append(errs, verrs...)
-	b := &policyBuilder{}
-	ag := Agreement{Channels: b.channels(f.Channels), SalesforceStatus: b.salesforce(f.Salesforce), Webhooks: b.webhooks(&f.Webhooks)}
+	b := &agreementBuilder{}
+	ag := Agreement{Policy: p, Channels: b.channels(f.Channels), SalesforceStatus: b.salesforce(f.Salesforce), Webhooks: b.webhooks(&f.Webhooks)}
 	errs = append(errs, b.errs...)
 	if len(errs) == 0 {
 		// Safety net: the checks above cover every rule of Validate.
@@ -188,13 +175,13 @@ func ParseFile(data []byte) (handoff.Policy, Agreement, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return handoff.Policy{}, Agreement{}, errors.Join(errs...)
+		return Agreement{}, errors.Join(errs...)
 	}
-	return p, ag, nil
+	return ag, nil
 }
 
 // channels reads the channels section.
-func (b *policyBuilder) channels(f *channelsFile) Channels {
+func (b *agreementBuilder) channels(f *channelsFile) Channels {
 	var ch Channels
 	if f == nil {
 		return ch
@@ -222,22 +209,22 @@ func decodeError(msg string) error {
 	msg = strings.ReplaceAll(msg, "config.hoursFile", "the sla.business_hours section")
 	msg = strings.ReplaceAll(msg, "config.targetsFile", "the sla.targets section")
 	msg = strings.ReplaceAll(msg, "config.digestFile", "the digest section")
-	msg = strings.ReplaceAll(msg, "config.file", "an agreement")
+	msg = strings.ReplaceAll(msg, "config.agreementFile", "an agreement")
 	return fmt.Errorf("config: %s", msg)
 }
 
-// policyBuilder accumulates errors while reading the decoded file.
-type policyBuilder struct {
+// agreementBuilder accumulates errors while reading the decoded file.
+type agreementBuilder struct {
 	errs []error
 }
 
-func (b *policyBuilder) errorf(path, format string, args ...any) {
+func (b *agreementBuilder) errorf(path, format string, args ...any) {
 	b.errs = append(b.errs, fmt.Errorf("config: "+path+": "+format, args...))
 }
 
-func buildPolicy(f *file) (handoff.Policy, []error) {
+func buildPolicy(f *agreementFile) (handoff.Policy, []error) {
 	p := handoff.DefaultPolicy()
-	b := &policyBuilder{}
+	b := &agreementBuilder{}
 
 	if s, ok := b.scalar("timezone", &f.Timezone); ok {
 		if loc, err := loadLocation(s); err != nil {
@@ -270,7 +257,7 @@ func buildPolicy(f *file) (handoff.Policy, []error) {
 	return p, b.errs
 }
 
-func (b *policyBuilder) sla(p *handoff.Policy, s *slaFile) {
+func (b *agreementBuilder) sla(p *handoff.Policy, s *slaFile) {
 	if d, ok := b.duration("sla.claim_within", &s.ClaimWithin); ok {
 		p.ClaimWithin = d
 	}
@@ -318,7 +305,7 @@ func (b *policyBuilder) sla(p *handoff.Policy, s *slaFile) {
 	}
 }
 
-func (b *policyBuilder) hours(h *hoursFile) *handoff.BusinessHours {
+func (b *agreementBuilder) hours(h *hoursFile) *handoff.BusinessHours {
 	bh := &handoff.BusinessHours{Start: defaultStart, End: defaultEnd}
 	days := defaultDays
 	if items, ok := b.list("sla.business_hours.days", &h.Days); ok {
@@ -359,7 +346,7 @@ func (b *policyBuilder) hours(h *hoursFile) *handoff.BusinessHours {
 	return bh
 }
 
-func (b *policyBuilder) targets(t *handoff.Targets, f *targetsFile) {
+func (b *agreementBuilder) targets(t *handoff.Targets, f *targetsFile) {
 	if n, ok := b.count("sla.targets.sqls_per_month", &f.SQLsPerMonth); ok {
 		t.SQLsPerMonth = n
 	}
@@ -388,7 +375,7 @@ func (b *policyBuilder) targets(t *handoff.Targets, f *targetsFile) {
 
 // scalar returns the value of a scalar node, and false when the key is
 // absent or null. A node of another shape is reported.
-func (b *policyBuilder) scalar(path string, n *yaml.Node) (string, bool) {
+func (b *agreementBuilder) scalar(path string, n *yaml.Node) (string, bool) {
 	if absent(n) {
 		return "", false
 	}
@@ -401,7 +388,7 @@ func (b *policyBuilder) scalar(path string, n *yaml.Node) (string, bool) {
 
 // list returns the values of a sequence of scalars, and false when the key
 // is absent or null. A node of another shape is reported.
-func (b *policyBuilder) list(path string, n *yaml.Node) ([]string, bool) {
+func (b *agreementBuilder) list(path string, n *yaml.Node) ([]string, bool) {
 	if absent(n) {
 		return nil, false
 	}
@@ -423,7 +410,7 @@ func (b *policyBuilder) list(path string, n *yaml.Node) ([]string, bool) {
 }
 
 // duration reads a positive Go duration.
-func (b *policyBuilder) duration(path string, n *yaml.Node) (time.Duration, bool) {
+func (b *agreementBuilder) duration(path string, n *yaml.Node) (time.Duration, bool) {
 	v, ok := b.scalar(path, n)
 	if !ok {
 		return 0, false
@@ -431,7 +418,7 @@ func (b *policyBuilder) duration(path string, n *yaml.Node) (time.Duration, bool
 	return b.parseDuration(path, v)
 }
 
-func (b *policyBuilder) parseDuration(path, v string) (time.Duration, bool) {
+func (b *agreementBuilder) parseDuration(path, v string) (time.Duration, bool) {
 	d, err := time.ParseDuration(v)
 	if err != nil {
 		b.errorf(path, "invalid duration %q, want Go syntax such as 90m or 48h", v)
@@ -445,7 +432,7 @@ func (b *policyBuilder) parseDuration(path, v string) (time.Duration, bool) {
 }
 
 // count reads a non-negative whole number.
-func (b *policyBuilder) count(path string, n *yaml.Node) (int, bool) {
+func (b *agreementBuilder) count(path string, n *yaml.Node) (int, bool) {
 	v, ok := b.scalar(path, n)
 	if !ok {
 		return 0, false
@@ -464,7 +451,7 @@ func (b *policyBuilder) count(path string, n *yaml.Node) (int, bool) {
 
 // clock reads "HH:MM" as a duration since midnight; "24:00" only when
 // allow24 (for a closing time).
-func (b *policyBuilder) clock(path, v string, allow24 bool) (time.Duration, bool) {
+func (b *agreementBuilder) clock(path, v string, allow24 bool) (time.Duration, bool) {
 	m := clockRE.FindStringSubmatch(v)
 	if m == nil {
 		b.errorf(path, "invalid time %q, want HH:MM", v)

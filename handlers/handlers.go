@@ -9,6 +9,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -46,6 +48,27 @@ type API struct {
 
 // MaxBodyBytes bounds every request body of the API.
 const MaxBodyBytes = 1 << 20
+
+// readBody reads r's body, at most MaxBodyBytes, copying what it reads to
+// tee when tee is not nil (a signature check). When the body is too large
+// or cannot be read it answers 413 or 400 itself and returns false.
+func readBody(w http.ResponseWriter, r *http.Request, tee io.Writer) ([]byte, bool) {
+	var src io.Reader = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	if tee != nil {
+		src = io.TeeReader(src, tee)
+	}
+	body, err := io.ReadAll(src)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Error: fmt.Sprintf("body larger than %d bytes", MaxBodyBytes)})
+			return nil, false
+		}
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: "could not read body"})
+		return nil, false
+	}
+	return body, true
+}
 
 // Register adds the API's routes to mux.
 func (a *API) Register(mux *http.ServeMux) {

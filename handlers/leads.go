@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -41,14 +40,8 @@ func decodeObject(w http.ResponseWriter, r *http.Request) (map[string]any, bool)
 		writeJSON(w, http.StatusUnsupportedMediaType, errorBody{Error: "Content-Type must be application/json"})
 		return nil, false
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Error: fmt.Sprintf("body larger than %d bytes", MaxBodyBytes)})
-			return nil, false
-		}
-		writeJSON(w, http.StatusBadRequest, errorBody{Error: "could not read body"})
+	body, ok := readBody(w, r, nil)
+	if !ok {
 		return nil, false
 	}
 	var obj map[string]any

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,7 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/handoff/handoff"
-	"github.com/handoff/handoff/bot"
+	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/metrics"
 )
 
@@ -69,14 +68,8 @@ func (s *Slack) verified(w http.ResponseWriter, r *http.Request) ([]byte, bool) 
 		writeJSON(w, http.StatusUnauthorized, errorBody{Error: "invalid or expired Slack signature"})
 		return nil, false
 	}
-	body, err := io.ReadAll(io.TeeReader(http.MaxBytesReader(w, r.Body, MaxBodyBytes), &sv))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Error: fmt.Sprintf("body larger than %d bytes", MaxBodyBytes)})
-			return nil, false
-		}
-		writeJSON(w, http.StatusBadRequest, errorBody{Error: "could not read body"})
+	body, ok := readBody(w, r, &sv)
+	if !ok {
 		return nil, false
 	}
 	if err := sv.Ensure(); err != nil {
@@ -135,7 +128,7 @@ func (s *Slack) interactions(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := s.App.Interaction(r.Context(), ic)
 	s.answer(w, r, body, err)
-	if len(ic.ActionCallback.BlockActions) > 0 && ic.ActionCallback.BlockActions[0].ActionID == bot.ActionClaim {
+	if slackbot.IsClaim(ic) {
 		s.Metrics.ClaimAck("slack", time.Since(start))
 	}
 }

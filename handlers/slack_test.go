@@ -374,7 +374,7 @@ func TestSlackCommands(t *testing.T) {
 		want     string // in the ack
 		wantLate string // through response_url
 	}{
-		{"ComingSoon", nil, "/funnel", "month", "coming soon", ""},
+		{"NoAnswerer", nil, "/funnel", "month", "is not available yet", ""},
 		{"Answered", slowAnswerer{0}, "/funnel", "month", "Funnel for month", ""},
 		{"UsageError", slowAnswerer{0}, "/sla", "bad", "usage: /sla [month]", ""},
 		{"Unknown", nil, "/nope", "", "I don't know", ""},

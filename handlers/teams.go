@@ -2,9 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -74,14 +71,8 @@ func (t *Teams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, errorBody{Error: "missing Bot Framework token"})
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Error: fmt.Sprintf("body larger than %d bytes", MaxBodyBytes)})
-			return
-		}
-		writeJSON(w, http.StatusBadRequest, errorBody{Error: "could not read body"})
+	body, ok := readBody(w, r, nil)
+	if !ok {
 		return
 	}
 	act, derr := teams.DecodeActivity(body)

@@ -5,6 +5,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -83,10 +84,7 @@ func New(cfg Config) (*Scheduler, error) {
 		_, _ = rand.Read(b[:])
 		cfg.Holder = host + "-" + hex.EncodeToString(b[:])
 	}
-	spec := cfg.Policy.DigestSchedule
-	if spec == "" {
-		spec = handoff.DefaultDigestSchedule
-	}
+	spec := cmp.Or(cfg.Policy.DigestSchedule, handoff.DefaultDigestSchedule)
 	sched, err := cron.ParseStandard(spec)
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: digest schedule %q: %w", spec, err)

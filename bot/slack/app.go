@@ -29,7 +29,7 @@ type AppConfig struct {
 	// Workspace says whom Handoff acts for: full members of the bot
 	// token's workspace. Everyone else is refused privately.
 	Workspace *Workspace
-	// Answerer answers /funnel, /sla and /leads; bot.ComingSoon when nil.
+	// Answerer answers /funnel, /sla and /leads; nil answers "not available yet".
 	Answerer bot.CommandAnswerer
 	Dedup    Deduper
 	Now      func() time.Time
@@ -55,9 +55,6 @@ type App struct {
 
 // NewApp returns the App over cfg.
 func NewApp(cfg AppConfig) *App {
-	if cfg.Answerer == nil {
-		cfg.Answerer = bot.ComingSoon{}
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -108,6 +105,9 @@ func (a *App) Command(ctx context.Context, cmd slackapi.SlashCommand) (any, erro
 	}
 	if err := a.cfg.Workspace.Check(ctx, cmd.TeamID, "", cmd.UserID); err != nil {
 		return private(a.refusal(ctx, err)), nil
+	}
+	if a.cfg.Answerer == nil {
+		return private(bot.Notice("`/" + bot.Escape(name) + "` is not available yet.")), nil
 	}
 	actor := bot.Actor{Platform: Name, UserID: cmd.UserID, Channel: cmd.ChannelID, ReplyTo: cmd.ResponseURL}
 	c := bot.Command{Platform: Name, Name: name, Text: strings.TrimSpace(cmd.Text), UserID: cmd.UserID, Channel: cmd.ChannelID}
@@ -348,4 +348,11 @@ func (a *App) Event(ctx context.Context, body []byte) (any, error) {
 		return nil, handoff.Errorf(handoff.EINVALID, "event body without a type")
 	}
 	return nil, nil
+}
+
+// IsClaim reports whether ic is a click on a lead's Claim button, whose
+// acknowledgement latency is measured (over HTTP and Socket Mode alike).
+func IsClaim(ic slackapi.InteractionCallback) bool {
+	actions := ic.ActionCallback.BlockActions
+	return len(actions) > 0 && actions[0].ActionID == bot.ActionClaim
 }

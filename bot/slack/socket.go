@@ -23,6 +23,10 @@ type SocketMode struct {
 	app     *App
 	logger  *slog.Logger
 	workers int
+	// OnClaimAck, when set, observes how long each Claim click took from
+	// its envelope's arrival to its acknowledgement (the claim latency that
+	// handlers.Slack measures for HTTP). Set it before Run.
+	OnClaimAck func(d time.Duration)
 }
 
 // NewSocketMode returns a runner over api, which must carry the app-level
@@ -129,6 +133,7 @@ func (s *SocketMode) drain(ctx context.Context) {
 // handle passes one envelope to the App and acknowledges it with the App's
 // answer.
 func (s *SocketMode) handle(ctx context.Context, typ socketmode.EventType, req socketmode.Request) {
+	start := time.Now()
 	defer func() {
 		if p := recover(); p != nil {
 			s.logger.ErrorContext(ctx, "slack socket mode: panic", "type", string(typ), "panic", p)
@@ -146,6 +151,9 @@ func (s *SocketMode) handle(ctx context.Context, typ socketmode.EventType, req s
 		var ic slackapi.InteractionCallback
 		if err = json.Unmarshal(req.Payload, &ic); err == nil {
 			answer, err = s.app.Interaction(ctx, ic)
+			if IsClaim(ic) && s.OnClaimAck != nil {
+				defer func() { s.OnClaimAck(time.Since(start)) }()
+			}
 		}
 	case socketmode.EventTypeSlashCommand:
 		var cmd slackapi.SlashCommand

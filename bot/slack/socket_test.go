@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -246,6 +247,8 @@ func (a slowWhenAsked) Answer(ctx context.Context, cmd bot.Command) (bot.Message
 func TestSocketModeClaim(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		r := newSocketRig(t, s, appToken)
+		var claimAcks atomic.Int64 // the claim latency metric's observations
+		r.runner.OnClaimAck = func(time.Duration) { claimAcks.Add(1) }
 		l := r.announced(t, "sock-claim")
 		r.start(t)
 		c := r.conn(t, 1)
@@ -268,6 +271,13 @@ func TestSocketModeClaim(t *testing.T) {
 			if a.Payload != nil || a.Conn != 1 {
 				t.Fatalf("ack = %+v, want an empty ack on connection 1", a)
 			}
+		}
+		// Both acknowledgements are measured, as over HTTP.
+		for deadline := time.Now().Add(5 * time.Second); claimAcks.Load() < 2 && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n := claimAcks.Load(); n != 2 {
+			t.Fatalf("claim acknowledgements measured = %d, want 2", n)
 		}
 		r.drain(t)
 		r.claimedBy(t, l, "UREP")

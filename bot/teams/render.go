@@ -7,6 +7,7 @@
 package teams
 
 import (
+	"cmp"
 	"strings"
 	"unicode/utf8"
 
@@ -249,11 +250,7 @@ func style(s bot.ButtonStyle) string {
 
 // fallbackText is the message's notification text as plain text.
 func fallbackText(m bot.Message, names Names) string {
-	s := m.Summary
-	if s == "" {
-		s = bot.Escape(m.Header)
-	}
-	return cut(plainText(s, names), maxText)
+	return cut(plainText(cmp.Or(m.Summary, bot.Escape(m.Header)), names), maxText)
 }
 
 // plainText drops bot markup: bold stars, and mentions become names.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -120,7 +121,9 @@ func (a *app) wireSlackApp(c chat, b *bot.Bot, reports bot.CommandAnswerer) erro
 	slackApp := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: c.slack, Workspace: workspace, Answerer: reports,
 		Dedup: a.store, Now: a.now, Logger: a.logger})
 	if cfg.SocketMode() {
-		a.workers = append(a.workers, worker{"slack-socket-mode", slackbot.NewSocketMode(c.slackAPI, slackApp, a.logger).Run})
+		socket := slackbot.NewSocketMode(c.slackAPI, slackApp, a.logger)
+		socket.OnClaimAck = func(d time.Duration) { a.metrics.ClaimAck(slackbot.Name, d) }
+		a.workers = append(a.workers, worker{"slack-socket-mode", socket.Run})
 		return nil
 	}
 	if cfg.SigningSecret == "" {

@@ -64,7 +64,7 @@ func runConfig(ctx context.Context, e env) error {
 		return usageError("want: config check [file.yml]")
 	}
 	if len(e.args) > 1 {
-		if _, err := config.LoadPolicyFile(e.args[1]); err != nil {
+		if _, err := config.LoadAgreement(e.args[1]); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "%s: ok\n", e.args[1])

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 
-	teamsapp "github.com/handoff/handoff/teams"
+	"github.com/handoff/handoff/teamsapp"
 )
 
 // teamsPackageFlags declares `handoff teams-package`'s flags.
