@@ -52,6 +52,26 @@ func (l *Lead) Claim(owner Owner, now time.Time, actor string) (LeadChange, bool
 	return NewChange(l, events), true
 }
 
+// RecordOwnerEmail records owner's email, looked up on owner's platform
+// after the claim was acknowledged, while that user still owns l, and
+// returns the change: a refresh of the lead's cards on the other platforms
+// of platforms, which name the owner by email (the owner's own platform
+// mentions them). It returns no change when the lead changed hands or
+// already has the email.
+func (l *Lead) RecordOwnerEmail(owner Owner, platforms []string) LeadChange {
+	var change LeadChange
+	if l.Owner.Platform != owner.Platform || l.Owner.UserID != owner.UserID || l.Owner.Email == owner.Email {
+		return change
+	}
+	l.Owner.Email = owner.Email
+	for _, p := range platforms {
+		if p != owner.Platform {
+			change.Outbox = append(change.Outbox, OutboxMessage{Kind: OutboxRefreshLead, LeadID: l.ID, Platform: p})
+		}
+	}
+	return change
+}
+
 // FireSLA ticks the lead's SLA clock at now (see TickSLA) and returns the
 // change: a reminder, breach or release event per action, the owner's
 // reminder and the managers' escalation messages, and a refresh of the

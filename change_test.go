@@ -1,6 +1,7 @@
 package handoff
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -67,6 +68,42 @@ func TestLeadClaim(t *testing.T) {
 			}
 			if len(change.Events) != 1 || change.Events[0].Stage != StageClaimed || len(change.Outbox) != 1 || change.Outbox[0].Kind != OutboxRefreshLead {
 				t.Fatalf("change = %+v", change)
+			}
+		})
+	}
+}
+
+func TestRecordOwnerEmail(t *testing.T) {
+	owner := Owner{Platform: "slack", UserID: "U1"}
+	both := []string{"slack", "teams"}
+	tests := []struct {
+		name      string
+		has       Owner
+		email     string
+		wantEmail string
+		refresh   []string // platforms whose cards are refreshed
+	}{
+		{"StillTheOwner", owner, "ann@example.com", "ann@example.com", []string{"teams"}},
+		{"AlreadyKnown", Owner{Platform: "slack", UserID: "U1", Email: "ann@example.com"}, "ann@example.com", "ann@example.com", nil},
+		{"ChangedHands", Owner{Platform: "slack", UserID: "U2"}, "ann@example.com", "", nil},
+		{"SameUserIDOtherPlatform", Owner{Platform: "teams", UserID: "U1"}, "ann@example.com", "", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l := &Lead{ID: 4, Owner: tc.has}
+			c := l.RecordOwnerEmail(Owner{Platform: owner.Platform, UserID: owner.UserID, Email: tc.email}, both)
+			if l.Owner.Email != tc.wantEmail {
+				t.Errorf("owner email = %q, want %q", l.Owner.Email, tc.wantEmail)
+			}
+			var got []string
+			for _, m := range c.Outbox {
+				if m.Kind != OutboxRefreshLead || m.LeadID != 4 {
+					t.Errorf("outbox message %+v, want a refresh of lead 4", m)
+				}
+				got = append(got, m.Platform)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.refresh) {
+				t.Errorf("refreshed on %v, want %v", got, tc.refresh)
 			}
 		})
 	}

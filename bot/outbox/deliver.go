@@ -170,18 +170,12 @@ func (d *Dispatcher) ownerEmail(ctx context.Context, m handoff.OutboxMessage) (s
 	if err != nil {
 		return "", nil, fmt.Errorf("email of %s:%s: %w", m.Platform, n.User, err)
 	}
+	var platforms []string
+	for _, t := range d.cfg.Targets {
+		platforms = append(platforms, t.Platform.Name())
+	}
 	_, err = d.cfg.Store.UpdateLead(ctx, m.LeadID, d.cfg.Now().UTC(), func(l *handoff.Lead) (handoff.LeadChange, error) {
-		var change handoff.LeadChange
-		if l.Owner.Platform != m.Platform || l.Owner.UserID != n.User || l.Owner.Email == email {
-			return change, nil
-		}
-		l.Owner.Email = email
-		for _, other := range d.cfg.Targets {
-			if name := other.Platform.Name(); name != m.Platform {
-				change.Outbox = append(change.Outbox, handoff.OutboxMessage{Kind: handoff.OutboxRefreshLead, LeadID: l.ID, Platform: name})
-			}
-		}
-		return change, nil
+		return l.RecordOwnerEmail(handoff.Owner{Platform: m.Platform, UserID: n.User, Email: email}, platforms), nil
 	})
 	if err != nil {
 		return "", nil, notFoundIsPermanent(err)
