@@ -419,7 +419,7 @@ func TestTeamsEndToEnd(t *testing.T) {
 					continue
 				}
 				if u.Method != http.MethodPut || u.ActivityID != post.ActivityID || u.ConversationID != teamsSalesID+";messageid="+post.ActivityID {
-					t.Fatalf("update = %s %s/%s, want PUT of the posted card %s", u.Method, u.ConversationID, u.ActivityID, post.ActivityID)
+					t.Fatalf("update = %s %s/%s, want PUT of the posted card %s (second %s)", u.Method, u.ConversationID, u.ActivityID, post.ActivityID, second.ActivityID)
 				}
 				updates = append(updates, u)
 			}
