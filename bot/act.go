@@ -1,0 +1,176 @@
+// Clicks and forms: Act dispatches a clicked button to its flow, or
+// answers with the form that asks for the flow's input; Submit completes it.
+
+package bot
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/handoff/handoff"
+)
+
+// Result is what a click asks the platform to do next.
+type Result struct {
+	// Form, when set, must be shown to the actor (a Slack modal); its
+	// answers come back through Submit.
+	Form *Form
+}
+
+// Act runs the action of a clicked button (one of the Action constants)
+// on the lead whose id is value. Refusals and conflicts (someone else
+// claimed first, not the owner) are queued as private notices to the actor
+// and are not errors. It returns EINVALID for an unknown action or a bad
+// value, and other errors when the store fails.
+func (b *Bot) Act(ctx context.Context, a Actor, action, value string) (Result, error) {
+	id, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+	if err != nil || id <= 0 {
+		return Result{}, handoff.Errorf(handoff.EINVALID, "bad lead id %q", value)
+	}
+	switch action {
+	case ActionClaim:
+		err = b.Claim(ctx, a, id)
+	case ActionLogContact:
+		_, err = b.LogContact(ctx, a, id)
+	case ActionOpportunity:
+		_, err = b.Opportunity(ctx, a, id)
+	case ActionRelease:
+		_, err = b.Release(ctx, a, id)
+	case ActionNotAFit, ActionWon, ActionLost, ActionRecycle, ActionReassign:
+		var form *Form
+		if form, err = b.form(ctx, a, action, id); err == nil {
+			return Result{Form: form}, nil
+		}
+	default:
+		return Result{}, handoff.Errorf(handoff.EINVALID, "unknown action %q", action)
+	}
+	if err == nil || !isRefusal(err) {
+		return Result{}, err
+	}
+	if nerr := b.Notify(ctx, a, Notice(handoff.ErrorMessage(err))); nerr != nil {
+		return Result{}, nerr
+	}
+	return Result{}, nil
+}
+
+// isRefusal reports whether err is an answer for the user rather than a
+// failure.
+func isRefusal(err error) bool {
+	switch handoff.ErrorCode(err) {
+	case handoff.EFORBIDDEN, handoff.ECONFLICT, handoff.ENOTFOUND:
+		return true
+	}
+	return false
+}
+
+// formState is a Form's State: the lead and where the click happened.
+type formState struct {
+	Lead    int64  `json:"lead"`
+	Channel string `json:"channel,omitempty"`
+}
+
+// form checks that the actor may do action on lead id and returns the
+// form asking for its input.
+func (b *Bot) form(ctx context.Context, a Actor, action string, id int64) (*Form, error) {
+	l, err := b.cfg.Store.Lead(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	manager, err := b.isManager(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	allow := ownerOrManager
+	switch action {
+	case ActionNotAFit:
+		allow = anyoneWhileUnclaimed
+	case ActionReassign:
+		allow = managersOnly
+	}
+	if err := allow(l, a, manager); err != nil {
+		return nil, err
+	}
+	if !l.Stage.Open() {
+		return nil, handoff.Errorf(handoff.ECONFLICT, "*%s* is already %s.", Escape(LeadTitle(l)), l.Stage)
+	}
+	state, err := encodeJSON(formState{Lead: id, Channel: a.Channel})
+	if err != nil {
+		return nil, err
+	}
+	title := LeadTitle(l)
+	f := &Form{ID: action, State: state}
+	switch action {
+	case ActionNotAFit:
+		f.Title, f.Submit, f.Intro = "Not a fit", "Return it", "Send *"+Escape(title)+"* back to marketing."
+		f.Inputs = []Input{{ID: "reason", Label: "Why is it not a fit?", Kind: InputMultiline, Placeholder: "Wrong segment, no budget, student …"}}
+	case ActionWon:
+		f.Title, f.Submit, f.Intro = "Won", "Save", "🏆 Congratulations on *"+Escape(title)+"*!"
+		f.Inputs = []Input{{ID: "amount", Label: "Deal value (" + currency(b.cfg.Policy) + ")", Kind: InputNumber, Placeholder: "40000"}}
+	case ActionLost:
+		f.Title, f.Submit, f.Intro = "Lost", "Save", "Close *"+Escape(title)+"* as lost."
+		f.Inputs = []Input{{ID: "reason", Label: "Why was it lost?", Kind: InputMultiline, Optional: true}}
+	case ActionRecycle:
+		f.Title, f.Submit, f.Intro = "Recycle", "Return it", "Send *"+Escape(title)+"* back to marketing for more nurturing."
+		f.Inputs = []Input{{ID: "reason", Label: "Why is it not ready?", Kind: InputMultiline, Placeholder: "No project before Q3 …"}}
+	case ActionReassign:
+		f.Title, f.Submit, f.Intro = "Reassign", "Reassign", "Give *"+Escape(title)+"* to another rep."
+		f.Inputs = []Input{{ID: "owner", Label: "New owner", Kind: InputUser}}
+	}
+	return f, nil
+}
+
+// Submit completes the action of a submitted Form with the answers keyed by
+// Input.ID. It returns EINVALID with Fields keyed by input id for a bad
+// answer, and EFORBIDDEN or ECONFLICT when the action is refused (for the
+// platform to show on the form).
+func (b *Bot) Submit(ctx context.Context, a Actor, formID, state string, values map[string]string) error {
+	var st formState
+	if err := decodeJSON(state, &st); err != nil || st.Lead <= 0 {
+		return handoff.Errorf(handoff.EINVALID, "bad form state %q", state)
+	}
+	if a.Channel == "" {
+		a.Channel = st.Channel
+	}
+	var err error
+	switch formID {
+	case ActionNotAFit:
+		_, err = b.NotAFit(ctx, a, st.Lead, values["reason"])
+	case ActionRecycle:
+		_, err = b.Recycle(ctx, a, st.Lead, values["reason"])
+	case ActionLost:
+		_, err = b.Lost(ctx, a, st.Lead, values["reason"])
+	case ActionReassign:
+		_, err = b.Reassign(ctx, a, st.Lead, values["owner"])
+	case ActionWon:
+		var minor int64
+		if minor, err = ParseAmount(values["amount"]); err != nil {
+			return &handoff.Error{Code: handoff.EINVALID, Message: "invalid amount", Fields: map[string]string{"amount": err.Error()}}
+		}
+		_, err = b.Won(ctx, a, st.Lead, minor)
+	default:
+		return handoff.Errorf(handoff.EINVALID, "unknown form %q", formID)
+	}
+	return err
+}
+
+// ParseAmount reads the deal value typed into a form (see
+// handoff.ParseAmount) and returns it in minor units, or a sentence to show
+// the user.
+func ParseAmount(s string) (int64, error) {
+	if strings.TrimSpace(s) == "" {
+		return 0, errors.New("Enter the deal value.")
+	}
+	minor, err := handoff.ParseAmount(s)
+	if err != nil {
+		return 0, fmt.Errorf("The amount: %v.", err)
+	}
+	return minor, nil
+}
+
+func currency(p handoff.Policy) string {
+	return cmp.Or(p.Targets.Currency, handoff.DefaultCurrency)
+}
