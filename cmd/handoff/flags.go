@@ -84,7 +84,7 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 			return nil, err
 		}
 		rest := fs.Args()
-		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" && !(n > 1 && takesValue(fs, args[n-2])) {
 			return append(positional, rest...), nil
 		}
 		if len(rest) == 0 {
@@ -93,6 +93,22 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 		positional = append(positional, rest[0])
 		args = rest[1:]
 	}
+}
+
+// takesValue reports whether tok is a flag of fs that reads the next
+// argument as its value (so a "--" after it is that value, not the end of
+// the flags).
+func takesValue(fs *flag.FlagSet, tok string) bool {
+	name, ok := strings.CutPrefix(tok, "-")
+	if !ok || strings.Contains(name, "=") {
+		return false
+	}
+	f := fs.Lookup(strings.TrimPrefix(name, "-"))
+	if f == nil {
+		return false
+	}
+	b, isBool := f.Value.(interface{ IsBoolFlag() bool })
+	return !isBool || !b.IsBoolFlag()
 }
 
 // printUsage writes the command's usage and, when it has any, its flags.

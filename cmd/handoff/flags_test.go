@@ -57,22 +57,26 @@ func TestFlagsAfterArguments(t *testing.T) {
 		wantQuiet bool
 		wantBatch int
 		wantErr   string
+		wantName  string
 	}{
-		{[]string{"leads.csv"}, []string{"leads.csv"}, false, 500, ""},
-		{[]string{"--quiet", "leads.csv"}, []string{"leads.csv"}, true, 500, ""},
-		{[]string{"leads.csv", "--quiet"}, []string{"leads.csv"}, true, 500, ""},
-		{[]string{"leads.csv", "--batch", "10", "--quiet"}, []string{"leads.csv"}, true, 10, ""},
-		{[]string{"a.csv", "-batch=7", "b.csv"}, []string{"a.csv", "b.csv"}, false, 7, ""},
-		{[]string{"-", "--quiet"}, []string{"-"}, true, 500, ""},
-		{[]string{"--quiet", "--", "--batch", "x.csv"}, []string{"--batch", "x.csv"}, true, 500, ""},
-		{[]string{"leads.csv", "--loud"}, nil, false, 0, "flag provided but not defined: -loud"},
-		{[]string{"leads.csv", "--batch"}, nil, false, 0, "flag needs an argument"},
+		{[]string{"leads.csv"}, []string{"leads.csv"}, false, 500, "", ""},
+		{[]string{"--quiet", "leads.csv"}, []string{"leads.csv"}, true, 500, "", ""},
+		{[]string{"leads.csv", "--quiet"}, []string{"leads.csv"}, true, 500, "", ""},
+		{[]string{"leads.csv", "--batch", "10", "--quiet"}, []string{"leads.csv"}, true, 10, "", ""},
+		{[]string{"a.csv", "-batch=7", "b.csv"}, []string{"a.csv", "b.csv"}, false, 7, "", ""},
+		{[]string{"-", "--quiet"}, []string{"-"}, true, 500, "", ""},
+		{[]string{"--quiet", "--", "--batch", "x.csv"}, []string{"--batch", "x.csv"}, true, 500, "", ""},
+		{[]string{"--name", "--", "a.csv", "--quiet"}, []string{"a.csv"}, true, 500, "", "--"},
+		{[]string{"-name=x", "--", "--quiet"}, []string{"--quiet"}, false, 500, "", "x"},
+		{[]string{"leads.csv", "--loud"}, nil, false, 0, "flag provided but not defined: -loud", ""},
+		{[]string{"leads.csv", "--batch"}, nil, false, 0, "flag needs an argument", ""},
 	}
 	for _, tc := range tests {
 		fs := flag.NewFlagSet("t", flag.ContinueOnError)
 		fs.SetOutput(new(strings.Builder))
 		quiet := fs.Bool("quiet", false, "")
 		batch := fs.Int("batch", 500, "")
+		name := fs.String("name", "", "")
 		got, err := parseArgs(fs, tc.args)
 		if tc.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
@@ -80,9 +84,9 @@ func TestFlagsAfterArguments(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || !slices.Equal(got, tc.wantArgs) || *quiet != tc.wantQuiet || *batch != tc.wantBatch {
-			t.Errorf("parseArgs(%q) = %q quiet=%v batch=%d (%v), want %q quiet=%v batch=%d",
-				tc.args, got, *quiet, *batch, err, tc.wantArgs, tc.wantQuiet, tc.wantBatch)
+		if err != nil || !slices.Equal(got, tc.wantArgs) || *quiet != tc.wantQuiet || *batch != tc.wantBatch || *name != tc.wantName {
+			t.Errorf("parseArgs(%q) = %q quiet=%v batch=%d name=%q (%v), want %q quiet=%v batch=%d name=%q",
+				tc.args, got, *quiet, *batch, *name, err, tc.wantArgs, tc.wantQuiet, tc.wantBatch, tc.wantName)
 		}
 	}
 }
