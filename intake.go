@@ -38,9 +38,10 @@ var LeadFieldNames = []string{"external_id", "email", "name", "company", "title"
 
 // ParseLeadInput validates a decoded JSON object (or a CSV row as strings)
 // received at now and returns the lead input, or an EINVALID error whose
-// Fields name every bad field. Text fields must pass CheckText (and only
-// reason keeps its line breaks, see SingleLine), attributes stay within
-// the limits, and occurred_at must pass CheckOccurredAt.
+// Fields name every bad field. Text fields must pass CheckText (reason
+// keeps its line breaks, external_id may have none, the others are folded
+// onto one line by SingleLine), attributes stay within the limits, and
+// occurred_at must pass CheckOccurredAt.
 func ParseLeadInput(raw map[string]any, now time.Time) (LeadInput, error) {
 	var in LeadInput
 	bad := map[string]string{}
@@ -59,7 +60,14 @@ func ParseLeadInput(raw map[string]any, now time.Time) (LeadInput, error) {
 			bad[key] = p
 			return ""
 		}
-		if key != "reason" {
+		switch key {
+		case "reason":
+		case "external_id": // the idempotency key is kept exactly as sent
+			if strings.ContainsAny(s, "\t\n\r") {
+				bad[key] = "contains a line break or tab"
+				return ""
+			}
+		default:
 			s = SingleLine(s)
 		}
 		return s

@@ -274,6 +274,7 @@ func TestPostLeadRefusesWhatCannotBeStored(t *testing.T) {
 			{"Escape", `{"external_id":"r-esc","company":"\u001b[2JAcme"}`, "company"},
 			{"NULInReason", `{"external_id":"r-reason","stage":"recycled","reason":"no\u0000budget"}`, "reason"},
 			{"NULInExternalID", `{"external_id":"r-\u0000"}`, "external_id"},
+			{"TabInExternalID", `{"external_id":"r-tab\tx"}`, "external_id"},
 			{"LongName", `{"external_id":"r-long","name":"` + strings.Repeat("æ", handoff.MaxFieldLen+1) + `"}`, "name"},
 			{"ManyAttributes", manyAttrs, "attributes"},
 			{"LongAttribute", `{"external_id":"r-attr","utm_term":"` + strings.Repeat("x", handoff.MaxAttributeLen+1) + `"}`, "utm_term"},
