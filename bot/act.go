@@ -22,14 +22,18 @@ type Result struct {
 }
 
 // Act runs the action of a clicked button (one of the Action constants)
-// on the lead whose id is value. Refusals and conflicts (someone else
-// claimed first, not the owner) are queued as private notices to the actor
-// and are not errors. It returns EINVALID for an unknown action or a bad
+// on the lead whose id is value, for actors who may see leads (ReadsLeads).
+// Refusals and conflicts (not in the sales channel, someone else claimed
+// first, not the owner) are queued as private notices to the actor and are
+// not errors. It returns EINVALID for an unknown action or a bad
 // value, and other errors when the store fails.
 func (b *Bot) Act(ctx context.Context, a Actor, action, value string) (Result, error) {
 	id, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
 	if err != nil || id <= 0 {
 		return Result{}, handoff.Errorf(handoff.EINVALID, "bad lead id %q", value)
+	}
+	if err := b.ReadsLeads(ctx, a); err != nil {
+		return b.refuse(ctx, a, err)
 	}
 	switch action {
 	case ActionClaim:
@@ -48,6 +52,12 @@ func (b *Bot) Act(ctx context.Context, a Actor, action, value string) (Result, e
 	default:
 		return Result{}, handoff.Errorf(handoff.EINVALID, "unknown action %q", action)
 	}
+	return b.refuse(ctx, a, err)
+}
+
+// refuse queues a refusal (see isRefusal) as a private notice to the
+// actor and returns no error; any other error is returned as it is.
+func (b *Bot) refuse(ctx context.Context, a Actor, err error) (Result, error) {
 	if err == nil || !isRefusal(err) {
 		return Result{}, err
 	}
@@ -125,8 +135,8 @@ func (b *Bot) form(ctx context.Context, a Actor, action string, id int64) (*Form
 
 // Submit completes the action of a submitted Form with the answers keyed by
 // Input.ID. It returns EINVALID with Fields keyed by input id for a bad
-// answer, and EFORBIDDEN or ECONFLICT when the action is refused (for the
-// platform to show on the form).
+// answer, and EFORBIDDEN or ECONFLICT when the action is refused (not in
+// the sales channel, not the owner: for the platform to show on the form).
 func (b *Bot) Submit(ctx context.Context, a Actor, formID, state string, values map[string]string) error {
 	var st formState
 	if err := decodeJSON(state, &st); err != nil || st.Lead <= 0 {
@@ -134,6 +144,9 @@ func (b *Bot) Submit(ctx context.Context, a Actor, formID, state string, values 
 	}
 	if a.Channel == "" {
 		a.Channel = st.Channel
+	}
+	if err := b.ReadsLeads(ctx, a); err != nil {
+		return err
 	}
 	var err error
 	switch formID {

@@ -28,10 +28,20 @@ func (m managerList) IsManager(ctx context.Context, userID string) (bool, error)
 	return m[userID], nil
 }
 
+// outsiders is a bot.SalesMembers in whose sales channel everyone is but
+// the listed users.
+type outsiders map[string]bool
+
+func (o outsiders) IsSalesMember(ctx context.Context, userID string) (bool, error) {
+	return !o[userID], nil
+}
+
 func newBot(s *storage.Store) *bot.Bot {
 	return bot.New(bot.Config{
 		Store: s, Policy: handoff.DefaultPolicy(), Now: func() time.Time { return t0.Add(time.Hour) },
-		Managers: map[string]bot.Managers{"slack": managerList{"UBOSS": true}}, Logger: quiet(),
+		Managers:     map[string]bot.Managers{"slack": managerList{"UBOSS": true, "UHEAD": true}},
+		SalesMembers: map[string]bot.SalesMembers{"slack": outsiders{"UMKT": true, "UHEAD": true}},
+		Logger:       quiet(),
 	})
 }
 
@@ -355,6 +365,56 @@ func TestActOpensForms(t *testing.T) {
 		}
 		if _, err := b.Act(ctx, actor("UOWN"), bot.ActionClaim, "x"); handoff.ErrorCode(err) != handoff.EINVALID {
 			t.Fatalf("bad value: err = %v, want EINVALID", err)
+		}
+	})
+}
+
+// TestLeadsOnlyForTheSalesChannelAndManagers: someone outside the sales
+// channel cannot claim (and so get the contact details), open a form or
+// submit one; they are told privately. A manager outside the channel can.
+func TestLeadsOnlyForTheSalesChannelAndManagers(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		b := newBot(s)
+		l := saveLead(t, s, "access")
+		for _, action := range []string{bot.ActionClaim, bot.ActionNotAFit} {
+			res, err := b.Act(ctx, actor("UMKT"), action, fmt.Sprint(l.ID))
+			if err != nil || res.Form != nil {
+				t.Fatalf("%s by an outsider = %+v, %v; want a private refusal", action, res, err)
+			}
+		}
+		state := fmt.Sprintf(`{"lead":%d}`, l.ID)
+		if err := b.Submit(ctx, actor("UMKT"), bot.ActionNotAFit, state, map[string]string{"reason": "spam"}); handoff.ErrorCode(err) != handoff.EFORBIDDEN {
+			t.Fatalf("form by an outsider: %v, want EFORBIDDEN", err)
+		}
+		got, err := s.Lead(ctx, l.ID)
+		if err != nil || got.Stage != handoff.StageSQL || !got.Owner.IsZero() {
+			t.Fatalf("an outsider changed the lead: %+v, %v", got, err)
+		}
+		msgs, err := s.OutboxMessages(ctx, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refusals := 0
+		for _, m := range msgs {
+			if strings.Contains(m.Payload, "UMKT") && strings.Contains(m.Payload, "only for members of the sales channel") {
+				refusals++
+			}
+			if strings.Contains(m.Payload, "UMKT") && strings.Contains(m.Payload, "You claimed") {
+				t.Fatalf("an outsider was sent the lead's details: %s", m.Payload)
+			}
+		}
+		if refusals != 2 {
+			t.Fatalf("private refusals to the outsider = %d, want 2", refusals)
+		}
+		if _, err := b.Act(ctx, actor("UHEAD"), bot.ActionClaim, fmt.Sprint(l.ID)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Act(ctx, actor("UHEAD"), bot.ActionLogContact, fmt.Sprint(l.ID)); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Lead(ctx, l.ID); got.Stage != handoff.StageContacted {
+			t.Fatalf("a manager outside the channel: stage %s, want contacted", got.Stage)
 		}
 	})
 }

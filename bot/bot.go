@@ -47,7 +47,11 @@ type Config struct {
 	// an entry has no managers and no email lookup.
 	Managers  map[string]Managers
 	Directory map[string]Directory
-	Logger    *slog.Logger
+	// SalesMembers, keyed by platform name, says who is in the platform's
+	// sales channel: they (and managers) may see leads' personal data. A
+	// platform without an entry shows it to managers only.
+	SalesMembers map[string]SalesMembers
+	Logger       *slog.Logger
 }
 
 // Bot runs the lead flows for every platform. Its methods are safe for

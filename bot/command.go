@@ -11,6 +11,10 @@ type Command struct {
 	Text     string // what followed the command
 	UserID   string
 	Channel  string
+	// SeesLeads says that the user may see leads' personal data (see
+	// Bot.ReadsLeads and Bot.Readers); without it, commands answer with
+	// aggregates only.
+	SeesLeads bool
 }
 
 // CommandAnswerer answers the reporting commands. Answers are private to

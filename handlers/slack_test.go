@@ -42,6 +42,11 @@ func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *
 	fake := slacktest.New(slackToken)
 	t.Cleanup(fake.Close)
 	fake.SetGroup("SMANAGERS", "UBOSS")
+	sales := []string{"UREP", "UOWNER", "UNEW", "U1"}
+	for i := range 1000 {
+		sales = append(sales, fmt.Sprintf("UREP%d", i), fmt.Sprintf("UREP%03d", i))
+	}
+	fake.SetMembers(salesChannel, sales...)
 	api := slackbot.NewClient(slackToken, "", fake.APIURL())
 	platform := slackbot.NewPlatform(api)
 	policy := handoff.DefaultPolicy()
@@ -49,8 +54,12 @@ func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *
 		Policy: policy, Logger: discardLogger()})
 	s.OnQueued(disp.Wake)
 	b := bot.New(bot.Config{Store: s, Policy: policy, Logger: discardLogger(),
-		Managers:  map[string]bot.Managers{slackbot.Name: slackbot.NewManagers(api, nil, "SMANAGERS")},
-		Directory: map[string]bot.Directory{slackbot.Name: platform}})
+		Managers:     map[string]bot.Managers{slackbot.Name: slackbot.NewManagers(api, nil, "SMANAGERS")},
+		Directory:    map[string]bot.Directory{slackbot.Name: platform},
+		SalesMembers: map[string]bot.SalesMembers{slackbot.Name: slackbot.NewSalesMembers(api, salesChannel)}})
+	if answerer != nil {
+		answerer = b.Readers(answerer)
+	}
 	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: slackbot.NewWorkspace(api), Answerer: answerer,
 		Dedup: s, Logger: discardLogger(), AnswerWithin: 200 * time.Millisecond})
 	mux := http.NewServeMux()

@@ -74,9 +74,13 @@ func newTeamsEnv(t *testing.T, s *storage.Store, answerer bot.CommandAnswerer) *
 	platform := teams.NewPlatform(conn, s, tenantID)
 	b := bot.New(bot.Config{Store: s, Policy: policy, Now: clk.Now, Logger: discardLogger(),
 		Managers:  map[string]bot.Managers{teams.Name: teams.NewManagers(platform, []string{managerID})},
-		Directory: map[string]bot.Directory{teams.Name: platform}})
+		Directory:    map[string]bot.Directory{teams.Name: platform},
+		SalesMembers: map[string]bot.SalesMembers{teams.Name: teams.NewSalesMembers(platform, "Sales")}})
 	disp := outbox.New(outbox.Config{Store: s, Policy: policy, Now: clk.Now, Logger: discardLogger(),
 		Targets: []bot.Target{{Platform: platform, SalesChannel: "Sales"}}, BaseBackoff: time.Second, MaxBackoff: 2 * time.Second})
+	if answerer != nil {
+		answerer = b.Readers(answerer)
+	}
 	app := teams.NewApp(teams.AppConfig{Bot: b, Leads: s, Store: s, Platform: platform, Policy: policy, Answerer: answerer, Now: clk.Now, Logger: discardLogger()})
 	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil)
 	v.MinRefetch = 0

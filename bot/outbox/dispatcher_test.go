@@ -266,7 +266,8 @@ func TestDispatchRefreshAndNotices(t *testing.T) {
 		ctx := context.Background()
 		l := saveLead(t, s, "refresh")
 		drain(t, r.disp)
-		b := bot.New(bot.Config{Store: s, Policy: handoff.DefaultPolicy(), Now: r.clock.Now, Logger: quiet()})
+		b := bot.New(bot.Config{Store: s, Policy: handoff.DefaultPolicy(), Now: r.clock.Now, Logger: quiet(),
+			Managers: map[string]bot.Managers{"slack": bothManagers{}}})
 		for _, u := range []string{"UA", "UB"} {
 			if _, err := b.Act(ctx, actor(u), bot.ActionClaim, fmt.Sprint(l.ID)); err != nil {
 				t.Fatal(err)
@@ -336,3 +337,9 @@ func TestDispatchRunWakesAndStops(t *testing.T) {
 		t.Fatal("Run did not return after cancel")
 	}
 }
+
+// bothManagers is a bot.Managers for whom every user is a manager (and so
+// may act on any lead).
+type bothManagers struct{}
+
+func (bothManagers) IsManager(ctx context.Context, userID string) (bool, error) { return true, nil }

@@ -39,7 +39,9 @@ var _ bot.CommandAnswerer = (*Reports)(nil)
 const reportListLimit = 20
 
 // Answer answers one reporting command. Answers are private unless
-// /funnel is asked with `public`. Bad arguments return an EINVALID error
+// /funnel is asked with `public`. Leads' personal data is shown only when
+// cmd.SeesLeads: otherwise /leads is refused (EFORBIDDEN, politely) and
+// /sla shows the totals only. Bad arguments return an EINVALID error
 // whose message corrects the user (the platform shows it privately); an
 // unknown lead is ENOTFOUND; a store failure is returned wrapped (EINTERNAL).
 func (r *Reports) Answer(ctx context.Context, cmd bot.Command) (bot.Message, error) {
@@ -48,8 +50,11 @@ func (r *Reports) Answer(ctx context.Context, cmd bot.Command) (bot.Message, err
 	case "funnel":
 		return r.funnel(ctx, args)
 	case "sla":
-		return r.sla(ctx, args)
+		return r.sla(ctx, cmd, args)
 	case "leads":
+		if !cmd.SeesLeads && !strings.EqualFold(strings.TrimSpace(cmd.Text), "help") {
+			return bot.Message{}, handoff.Errorf(handoff.EFORBIDDEN, "%s", bot.NotALeadReader)
+		}
 		return r.leads(ctx, cmd, strings.Fields(cmd.Text))
 	}
 	return bot.Message{}, handoff.Errorf(handoff.EINVALID, "I don't know `/%s`. Try `/funnel`, `/sla` or `/leads`.", cmd.Name)
@@ -118,7 +123,7 @@ func funnelUsage(problem string) error {
 }
 
 // sla answers /sla: the open SQLs now, and this month's compliance per rep.
-func (r *Reports) sla(ctx context.Context, args []string) (bot.Message, error) {
+func (r *Reports) sla(ctx context.Context, cmd bot.Command, args []string) (bot.Message, error) {
 	if len(args) > 0 {
 		if args[0] == "help" {
 			return bot.Notice("*/sla* shows the open SQLs right now (unclaimed, claimed but not contacted, breached) and this month's compliance per rep."), nil
@@ -137,6 +142,9 @@ func (r *Reports) sla(ctx context.Context, args []string) (bot.Message, error) {
 	reps, err := r.Store.SLAByRep(ctx, month, now)
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("bot: sla: %w", err)
+	}
+	if !cmd.SeesLeads {
+		return SLATotalsMessage(open, reps, month, now, r.Policy), nil
 	}
 	return SLAMessage(open, reps, month, now, r.Policy), nil
 }

@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -115,7 +116,7 @@ func reports(s *storage.Store, p handoff.Policy) *report.Reports {
 
 func ask(t *testing.T, r *report.Reports, name, text string) bot.Message {
 	t.Helper()
-	m, err := r.Answer(context.Background(), bot.Command{Platform: "slack", Name: name, Text: text, UserID: "U1", Channel: "CMKT"})
+	m, err := r.Answer(context.Background(), bot.Command{Platform: "slack", Name: name, Text: text, UserID: "U1", Channel: "CMKT", SeesLeads: true})
 	if err != nil {
 		t.Fatalf("/%s %s: %v", name, text, err)
 	}
@@ -297,9 +298,44 @@ func TestReportsLeads(t *testing.T) {
 			t.Errorf("history:\n got %q\nwant %q", what, want)
 		}
 
-		_, err := r.Answer(context.Background(), bot.Command{Name: "leads", Text: "nope", UserID: "U1"})
+		_, err := r.Answer(context.Background(), bot.Command{Name: "leads", Text: "nope", UserID: "U1", SeesLeads: true})
 		if handoff.ErrorCode(err) != handoff.ENOTFOUND || !strings.Contains(handoff.ErrorMessage(err), "`nope`") {
 			t.Errorf("unknown lead: err = %v, want ENOTFOUND naming it", err)
+		}
+	})
+}
+
+// TestReportsWithoutLeadAccess: someone outside the sales channel gets
+// /funnel and the /sla totals, but no lead: /leads in every form is
+// refused politely and /sla names none.
+func TestReportsWithoutLeadAccess(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		p := buildReportLog(t, s)
+		r := reports(s, p)
+		ctx := context.Background()
+		outsider := func(name, text string) (bot.Message, error) {
+			return r.Answer(ctx, bot.Command{Platform: "slack", Name: name, Text: text, UserID: "UMKT", Channel: "CMKT"})
+		}
+		for _, text := range []string{"", "mine", "open", "acme", "nope"} {
+			if _, err := outsider("leads", text); handoff.ErrorCode(err) != handoff.EFORBIDDEN || !strings.Contains(handoff.ErrorMessage(err), "sales channel") {
+				t.Errorf("/leads %s by an outsider: %v, want a polite refusal", text, err)
+			}
+		}
+		if _, err := outsider("funnel", "month"); err != nil {
+			t.Errorf("/funnel month by an outsider: %v", err)
+		}
+		m, err := outsider("sla", "")
+		if err != nil {
+			t.Fatalf("/sla by an outsider: %v", err)
+		}
+		if fieldOf(t, m, "Unclaimed") != "1" || fieldOf(t, m, "Breached") != "⚠️ 1" {
+			t.Errorf("/sla totals = %+v", m.Sections)
+		}
+		raw := fmt.Sprintf("%+v", m)
+		for _, company := range []string{"Fyn Fisk", "Dansk Data", "Gorm", "fyn", "dansk"} {
+			if strings.Contains(raw, company) {
+				t.Errorf("/sla for an outsider shows the lead %q: %s", company, raw)
+			}
 		}
 	})
 }

@@ -45,6 +45,16 @@ func SLAMessage(open handoff.OpenSQLs, reps []handoff.RepSLA, month handoff.Peri
 	return m
 }
 
+// SLATotalsMessage is the /sla answer for someone who may not see leads'
+// personal data: the totals right now and this month's compliance per rep,
+// without any lead. It is private.
+func SLATotalsMessage(open handoff.OpenSQLs, reps []handoff.RepSLA, month handoff.Period, now time.Time, p handoff.Policy) bot.Message {
+	m := SLAMessage(open, reps, month, now, p)
+	m.Tables = []bot.Table{repTable(reps, month)}
+	m.Context = []string{"Which leads these are is shown to the sales channel's members and sales managers."}
+	return m
+}
+
 // breachTable lists the breached open SQLs: which deadline was missed and
 // how late.
 func breachTable(open handoff.OpenSQLs, now time.Time, p handoff.Policy) bot.Table {

@@ -67,6 +67,7 @@ func newSocketRig(t *testing.T, s *storage.Store, appTok string, opts ...socketm
 	fake := slacktest.New(token)
 	t.Cleanup(fake.Close)
 	fake.EnableSocketMode(appToken)
+	fake.SetMembers(salesChannel, "UANN", "UBEN", "UCAT", "UREP", "U1", "U00099")
 	api := slackbot.NewClient(token, appTok, fake.APIURL())
 	platform := slackbot.NewPlatform(api)
 	policy := handoff.DefaultPolicy()
@@ -75,8 +76,9 @@ func newSocketRig(t *testing.T, s *storage.Store, appTok string, opts ...socketm
 		Policy: policy, Logger: quiet})
 	s.OnQueued(disp.Wake)
 	b := bot.New(bot.Config{Store: s, Policy: policy, Logger: quiet,
-		Managers:  map[string]bot.Managers{slackbot.Name: slackbot.NewManagers(api, nil, "SMANAGERS")},
-		Directory: map[string]bot.Directory{slackbot.Name: platform}})
+		Managers:     map[string]bot.Managers{slackbot.Name: slackbot.NewManagers(api, nil, "SMANAGERS")},
+		Directory:    map[string]bot.Directory{slackbot.Name: platform},
+		SalesMembers: map[string]bot.SalesMembers{slackbot.Name: slackbot.NewSalesMembers(api, salesChannel)}})
 	answerer := slowWhenAsked{&report.Reports{Store: s, Policy: policy}}
 	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: slackbot.NewWorkspace(api), Answerer: answerer, Dedup: s, Logger: quiet,
 		AnswerWithin: 200 * time.Millisecond})

@@ -165,8 +165,11 @@ func (a *App) invoke(ctx context.Context, act *Activity) *InvokeResponse {
 	}
 	card, err := a.run(ctx, actor(act), data)
 	if err != nil {
-		if code := handoff.ErrorCode(err); code == handoff.EINVALID {
+		switch handoff.ErrorCode(err) {
+		case handoff.EINVALID:
 			return errorResponse(400, "BadRequest", handoff.ErrorMessage(err))
+		case handoff.EFORBIDDEN:
+			return errorResponse(403, "Forbidden", handoff.ErrorMessage(err))
 		}
 		a.logger.ErrorContext(ctx, "teams: card action failed", "action", data.str("action"), "user", act.From.ID, "err", err)
 		return errorResponse(500, "InternalServerError", "Sorry, that did not work. Please try again.")
@@ -180,6 +183,9 @@ func (a *App) run(ctx context.Context, who bot.Actor, data actionData) (Card, er
 	action, value := data.str("action"), data.str("value")
 	switch action {
 	case VerbShowCard:
+		if err := a.cfg.Bot.ReadsLeads(ctx, who); err != nil {
+			return Card{}, err
+		}
 		return a.leadCard(ctx, value)
 	case VerbFormSubmit:
 		return a.submitForm(ctx, who, data)
@@ -274,7 +280,7 @@ func (a *App) submitMessage(ctx context.Context, act *Activity) error {
 	who := actor(act)
 	card, err := a.run(ctx, who, data)
 	switch {
-	case handoff.ErrorCode(err) == handoff.EINVALID:
+	case handoff.ErrorCode(err) == handoff.EINVALID, handoff.ErrorCode(err) == handoff.EFORBIDDEN:
 		return a.cfg.Bot.Notify(ctx, who, bot.ErrorNotice(err))
 	case err != nil:
 		return err

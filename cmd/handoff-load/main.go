@@ -49,11 +49,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	case "fake-slack":
 		fs := flag.NewFlagSet("fake-slack", flag.ContinueOnError)
 		token := fs.String("token", "xoxb-load", "the bot token the stand-in accepts")
+		channel := fs.String("channel", "CSALES", "the sales channel; the load's clickers (ULOAD0 … ULOAD19) are its members")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
 		fake := slacktest.New(*token)
 		defer fake.Close()
+		var members []string
+		for i := range 20 {
+			members = append(members, fmt.Sprintf("ULOAD%d", i))
+		}
+		fake.SetMembers(*channel, members...)
 		fmt.Fprintf(out, "SLACK_API_URL=%s SLACK_BOT_TOKEN=%s\n", fake.APIURL(), *token)
 		<-ctx.Done()
 		return nil

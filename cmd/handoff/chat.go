@@ -22,6 +22,7 @@ type chat struct {
 	targets   []bot.Target
 	managers  map[string]bot.Managers
 	directory map[string]bot.Directory
+	sales     map[string]bot.SalesMembers
 	slackAPI  *slackapi.Client
 	slack     *slackbot.Platform
 	teams     *teamsbot.Platform
@@ -30,7 +31,7 @@ type chat struct {
 // wireChat builds the bot, one outbox dispatcher for every enabled chat
 // platform, and each platform's endpoints.
 func (a *app) wireChat() error {
-	c := chat{managers: map[string]bot.Managers{}, directory: map[string]bot.Directory{}}
+	c := chat{managers: map[string]bot.Managers{}, directory: map[string]bot.Directory{}, sales: map[string]bot.SalesMembers{}}
 	a.slackPlatform(&c)
 	if err := a.teamsPlatform(&c); err != nil {
 		return err
@@ -43,8 +44,8 @@ func (a *app) wireChat() error {
 		return err
 	}
 	b := bot.New(bot.Config{Store: a.store, Policy: a.cfg.Policy, Now: a.now, Logger: a.logger,
-		Managers: c.managers, Directory: c.directory})
-	reports := bot.NewCommandLimit(&report.Reports{Store: a.store, Policy: a.cfg.Policy, Now: a.now})
+		Managers: c.managers, Directory: c.directory, SalesMembers: c.sales})
+	reports := bot.NewCommandLimit(b.Readers(&report.Reports{Store: a.store, Policy: a.cfg.Policy, Now: a.now}))
 	if err := a.wireSlackApp(c, b, reports); err != nil {
 		return err
 	}
@@ -63,6 +64,7 @@ func (a *app) slackPlatform(c *chat) {
 	c.targets = append(c.targets, bot.Target{Platform: c.slack, SalesChannel: cfg.SalesChannel, ManagerChannel: cfg.ManagerChannel})
 	c.managers[slackbot.Name] = slackbot.NewManagers(c.slackAPI, cfg.Managers, cfg.ManagerGroup)
 	c.directory[slackbot.Name] = c.slack
+	c.sales[slackbot.Name] = slackbot.NewSalesMembers(c.slackAPI, cfg.SalesChannel)
 	if cfg.SalesChannel == "" {
 		a.logger.Warn("SLACK_SALES_CHANNEL is not set: new SQLs cannot be posted to Slack")
 	}
@@ -85,6 +87,7 @@ func (a *app) teamsPlatform(c *chat) error {
 	c.targets = append(c.targets, bot.Target{Platform: c.teams, SalesChannel: cfg.SalesChannel, ManagerChannel: cfg.ManagerChannel})
 	c.managers[teamsbot.Name] = teamsbot.NewManagers(c.teams, cfg.Managers)
 	c.directory[teamsbot.Name] = c.teams
+	c.sales[teamsbot.Name] = teamsbot.NewSalesMembers(c.teams, cfg.SalesChannel)
 	if cfg.SalesChannel == "" {
 		a.logger.Warn("TEAMS_SALES_CHANNEL is not set: new SQLs cannot be posted to Teams")
 	}

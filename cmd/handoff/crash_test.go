@@ -292,6 +292,7 @@ func TestTwoReplicasOnPostgres(t *testing.T) {
 	slack := slacktest.New(e2eToken)
 	defer slack.Close()
 	slack.SetLatency(2 * time.Millisecond)
+	slack.SetMembers(e2eSales, "UREP0", "UREP1", "UREP2", "UREP3")
 	dbURL := storagetest.URL(t, storage.DialectPostgres)
 	vars := chatVars(slack, dbURL)
 	vars["HANDOFF_OUTBOX_LEASE"] = "3s"

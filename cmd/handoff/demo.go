@@ -150,6 +150,11 @@ func startDemo(ctx context.Context, dir string, logs io.Writer, now time.Time, o
 		return nil, nil, err
 	}
 	slack := slacktest.New(demoBotToken)
+	var sales []string // the reps are in the sales channel; the marketer is not
+	for _, r := range demoReps {
+		sales = append(sales, r.ID)
+	}
+	slack.SetMembers(demoSales, sales...)
 	vars := map[string]string{
 		"DATABASE_URL":          filepath.Join(dir, "handoff.db"),
 		"HANDOFF_API_TOKEN":     demoAPIToken,

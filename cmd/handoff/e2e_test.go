@@ -111,6 +111,7 @@ func TestEndToEndSLAAcrossRestart(t *testing.T) {
 	for _, dialect := range storagetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			slack := slacktest.New(e2eToken)
+			slack.SetMembers(e2eSales, "UANN")
 			defer slack.Close()
 			policy := filepath.Join(t.TempDir(), "handoff.yml")
 			os.WriteFile(policy, []byte("sla:\n  claim_within: 3s\n  contact_within: 6s\n  remind_before: [3s]\n"), 0o644)

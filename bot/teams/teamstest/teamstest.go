@@ -64,6 +64,7 @@ type Server struct {
 	rateLimit    int
 	retryAfter   string
 	nextID       int
+	members      map[string]map[string]bool // conversation → its only members, when set
 }
 
 // New starts a fake with one signing key endorsed for "msteams"; it is
@@ -117,6 +118,22 @@ func (s *Server) SetEndorsements(e ...string) {
 	s.mu.Lock()
 	s.endorsements = e
 	s.mu.Unlock()
+}
+
+// SetMembers makes ids the only members of conversation (a team or a
+// channel): the members API answers 404 for anyone else. A conversation
+// without members set has everyone as a member.
+func (s *Server) SetMembers(conversation string, ids ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.members == nil {
+		s.members = map[string]map[string]bool{}
+	}
+	set := map[string]bool{}
+	for _, id := range ids {
+		set[id] = true
+	}
+	s.members[conversation] = set
 }
 
 // FailToken makes the next n token requests fail with HTTP 500.
@@ -297,6 +314,10 @@ func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
 	case len(segs) == 5 && segs[3] == "members" && r.Method == http.MethodGet:
 		c.Op, c.ConversationID = "member", segs[2]
 		s.calls = append(s.calls, c)
+		if set, ok := s.members[segs[2]]; ok && !set[segs[4]] {
+			writeJSON(w, 404, map[string]any{"error": map[string]string{"code": "MemberNotFoundInConversation"}})
+			return
+		}
 		writeJSON(w, 200, map[string]any{"id": segs[4], "name": "Member", "email": "Rep@Example.com", "userPrincipalName": "rep@example.com"})
 	default:
 		writeJSON(w, 404, map[string]any{"error": map[string]string{"code": "NotFound"}})

@@ -1,0 +1,64 @@
+package teams
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/internal/cache"
+)
+
+// SalesMembers knows who belongs to the team of the Teams sales channel
+// (the Bot Connector's conversation members API, asked per user and cached
+// for 5 minutes): they may see leads' personal data. Every member of a
+// team can open its standard channels.
+type SalesMembers struct {
+	platform *Platform
+	channel  string
+	members  *cache.Cache[bool]
+}
+
+var _ bot.SalesMembers = (*SalesMembers)(nil)
+
+// NewSalesMembers returns the members of the team of channel
+// (TEAMS_SALES_CHANNEL, a name or an id); an empty channel has none.
+func NewSalesMembers(p *Platform, channel string) *SalesMembers {
+	m := &SalesMembers{platform: p, channel: channel}
+	m.members = cache.New(5*time.Minute, m.lookup)
+	return m
+}
+
+// IsSalesMember reports whether userID is a member of the sales channel's
+// team. It returns an error when the channel is not known yet or the Bot
+// Connector cannot be asked.
+func (m *SalesMembers) IsSalesMember(ctx context.Context, userID string) (bool, error) {
+	if m.channel == "" || userID == "" {
+		return false, nil
+	}
+	return m.members.Get(ctx, userID)
+}
+
+// lookup asks the Bot Connector whether userID is a member of the team;
+// "not found" means no.
+func (m *SalesMembers) lookup(ctx context.Context, userID string) (bool, error) {
+	ref, err := m.platform.resolve(ctx, m.channel)
+	if err != nil {
+		return false, err
+	}
+	team := ref.TeamID
+	if team == "" {
+		team = ref.ConversationID
+	}
+	_, err = m.platform.conn.ConversationMember(ctx, ref.ServiceURL, team, userID)
+	var se *StatusError
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &se) && se.Code == http.StatusNotFound:
+		return false, nil
+	}
+	return false, fmt.Errorf("teams: is %s in team %s: %w", userID, team, err)
+}
