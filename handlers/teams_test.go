@@ -73,7 +73,7 @@ func newTeamsEnv(t *testing.T, s *storage.Store, answerer bot.CommandAnswerer) *
 	conn := teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil)
 	platform := teams.NewPlatform(conn, s, tenantID)
 	b := bot.New(bot.Config{Store: s, Policy: policy, Now: clk.Now, Logger: discardLogger(),
-		Managers:  map[string]bot.Managers{teams.Name: teams.NewManagers(platform, []string{managerID})},
+		Managers:     map[string]bot.Managers{teams.Name: teams.NewManagers(platform, []string{managerID})},
 		Directory:    map[string]bot.Directory{teams.Name: platform},
 		SalesMembers: map[string]bot.SalesMembers{teams.Name: teams.NewSalesMembers(platform, "Sales")}})
 	disp := outbox.New(outbox.Config{Store: s, Policy: policy, Now: clk.Now, Logger: discardLogger(),

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -52,6 +53,11 @@ func TestLoadAgainstRealServer(t *testing.T) {
 	}
 	slack := slacktest.New("xoxb-load")
 	defer slack.Close()
+	var reps []string // the load's clickers are in the sales channel
+	for i := range 20 {
+		reps = append(reps, fmt.Sprintf("ULOAD%d", i))
+	}
+	slack.SetMembers("CSALES", reps...)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
