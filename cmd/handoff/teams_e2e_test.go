@@ -475,6 +475,7 @@ func TestTeamsAndSlackEndToEnd(t *testing.T) {
 			bf := teamstest.New(t)
 			slack := slacktest.New(e2eToken)
 			defer slack.Close()
+			slack.SetMembers(e2eSales, "UANN", "UBOB")
 			vars := teamsVars(t, dialect, bf)
 			vars["HANDOFF_CONFIG"] = teamsPolicy(t, "1h", "2h") // no deadline falls during the test
 			for k, v := range map[string]string{"SLACK_BOT_TOKEN": e2eToken, "SLACK_SIGNING_SECRET": e2eSecret, "SLACK_API_URL": slack.APIURL(),
