@@ -80,21 +80,7 @@ func TestTeamsWhoSeesWhat(t *testing.T) {
 		if res := e.invoke(ritaID, "Rita", show); res.StatusCode != 200 || !strings.Contains(res.raw, "Acme who") {
 			t.Fatalf("card by id for a team member = %s", res.raw)
 		}
-		say := func(user, text string) string {
-			t.Helper()
-			a := e.activity("message", user, "Someone", "a:"+user)
-			a["text"] = text
-			if status, body := e.post(a, e.token()); status != 200 {
-				t.Fatalf("%q: HTTP %d %s", text, status, body)
-			}
-			before := len(callsOf(e.bf, "send"))
-			e.deliver()
-			sends := callsOf(e.bf, "send")
-			if len(sends) != before+1 {
-				t.Fatalf("%q: %d answers, want 1", text, len(sends)-before)
-			}
-			return cardText(sends[len(sends)-1])
-		}
+		say := func(user, text string) string { return e.say(user, "Someone", "a:"+user, text) }
 		if got := say(bobID, "leads open"); !strings.Contains(got, "only for members of the sales channel") || strings.Contains(got, "Acme who") {
 			t.Errorf("leads open by an outsider = %s", got)
 		}

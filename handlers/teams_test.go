@@ -214,6 +214,27 @@ func (e *teamsEnv) lead(id int64) *handoff.Lead {
 	return l
 }
 
+// say sends text from user in their personal chat with the bot, delivers
+// the outbox and returns the one answer, which must come to that chat.
+func (e *teamsEnv) say(user, name, personal, text string) string {
+	e.t.Helper()
+	a := e.activity("message", user, name, personal)
+	a["text"] = text
+	if status, body := e.post(a, e.token()); status != 200 {
+		e.t.Fatalf("%q: HTTP %d %s", text, status, body)
+	}
+	before := len(callsOf(e.bf, "send"))
+	e.deliver()
+	sends := callsOf(e.bf, "send")
+	if len(sends) != before+1 {
+		e.t.Fatalf("%q: %d answers, want 1", text, len(sends)-before)
+	}
+	if sends[len(sends)-1].ConversationID != personal {
+		e.t.Fatalf("%q answered in %s, want the personal chat", text, sends[len(sends)-1].ConversationID)
+	}
+	return cardText(sends[len(sends)-1])
+}
+
 // callsOf returns the connector calls of one kind.
 func callsOf(bf *teamstest.Server, op string) []teamstest.Call {
 	var out []teamstest.Call
@@ -529,24 +550,7 @@ func TestTeamsMessages(t *testing.T) {
 		e := newTeamsEnv(t, s, fixedAnswerer{})
 		e.install()
 		personal := "a:rita-personal"
-		say := func(text string) string {
-			t.Helper()
-			a := e.activity("message", ritaID, "Rita Rep", personal)
-			a["text"] = text
-			if status, body := e.post(a, e.token()); status != 200 {
-				t.Fatalf("%q: HTTP %d %s", text, status, body)
-			}
-			before := len(callsOf(e.bf, "send"))
-			e.deliver()
-			sends := callsOf(e.bf, "send")
-			if len(sends) != before+1 {
-				t.Fatalf("%q: %d answers, want 1", text, len(sends)-before)
-			}
-			if sends[len(sends)-1].ConversationID != personal {
-				t.Fatalf("%q answered in %s, want the personal chat", text, sends[len(sends)-1].ConversationID)
-			}
-			return cardText(sends[len(sends)-1])
-		}
+		say := func(text string) string { return e.say(ritaID, "Rita Rep", personal, text) }
 		if got := say("help"); !strings.Contains(got, "funnel month") {
 			t.Errorf("help = %s", got)
 		}
