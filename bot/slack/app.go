@@ -156,7 +156,7 @@ func (a *App) Command(ctx context.Context, cmd slackapi.SlashCommand) (any, erro
 func (a *App) refusal(ctx context.Context, err error) bot.Message {
 	if handoff.ErrorCode(err) == handoff.EFORBIDDEN {
 		a.logger.WarnContext(ctx, "slack: request refused", "err", err)
-		return bot.Notice(handoff.ErrorMessage(err))
+		return bot.ErrorNotice(err)
 	}
 	a.logger.ErrorContext(ctx, "slack: cannot check the user's membership", "err", err)
 	return bot.Notice("Sorry, I could not check your Slack account just now. Please try again.")
