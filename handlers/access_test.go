@@ -10,8 +10,8 @@ import (
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/report"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/bot/teams"
-	"github.com/handoff/handoff/internal/fakeslack"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -25,7 +25,7 @@ func TestSlackWhoSeesWhat(t *testing.T) {
 		l := r.announced(t, "who")
 		command := func(user, name, text string) string {
 			t.Helper()
-			status, ack := r.send(t, "/slack/commands", signingSecret, time.Now(), fakeslack.CommandBody(user, "CMKT", name, text, r.slack.ResponseURL(user)))
+			status, ack := r.send(t, "/slack/commands", signingSecret, time.Now(), slacktest.CommandBody(user, "CMKT", name, text, r.slack.ResponseURL(user)))
 			if status != http.StatusOK {
 				t.Fatalf("%s %s by %s: %d %s", name, text, user, status, ack)
 			}
