@@ -41,6 +41,7 @@ type Call struct {
 	ConversationID string
 	ActivityID     string
 	Body           map[string]any
+	At             time.Time // when the fake received the call
 }
 
 // Key is a signing key with its JWKS id.
@@ -285,7 +286,7 @@ func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
 	}
 	s.nextID++
 	id := strconv.Itoa(1000 + s.nextID)
-	c := Call{Method: r.Method, Body: body}
+	c := Call{Method: r.Method, Body: body, At: time.Now()}
 	switch {
 	case len(segs) == 2 && r.Method == http.MethodPost:
 		c.Op = "create"
