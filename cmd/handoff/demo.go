@@ -243,7 +243,10 @@ func (d *demo) printf(format string, args ...any) {
 
 // play runs the script and prints what Slack shows.
 func (d *demo) play(ctx context.Context) error {
-	leads, steps := demoScript()
+	leads, steps, err := demoScript()
+	if err != nil {
+		return err
+	}
 	type timed struct {
 		t    time.Time
 		lead *demoLead

@@ -52,7 +52,10 @@ func mentioned(card string) map[string]bool {
 }
 
 func TestDemo(t *testing.T) {
-	leads, steps := demoScript()
+	leads, steps, err := demoScript()
+	if err != nil {
+		t.Fatal(err)
+	}
 	company := map[string]string{}
 	for _, l := range leads {
 		company[l.key] = l.company
@@ -226,6 +229,47 @@ func TestDemoMonday(t *testing.T) {
 		now, _ := time.Parse(time.RFC3339, tc.now)
 		if got := demoMonday(now, loc).Format(time.RFC3339); got != tc.want {
 			t.Errorf("demoMonday(%s) = %s, want %s", tc.now, got, tc.want)
+		}
+	}
+}
+
+func TestParseDemoScript(t *testing.T) {
+	const lead = "lead 0 08:12 hs-1 | Nordlys Energi A/S | Camilla Holm | IT-chef | web | Pricing page | 86\n"
+	leads, steps, err := parseDemoScript("# a comment\n\n" + lead +
+		"0 08:31 race hs-1 rep=Mette rival=Jonas\n3 09:30 won hs-1 amount=62500\n4 10:00 lost hs-1 reason=On price; sorry.\n4 17:00 wait reason=The office closes.\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLead := demoLead{0, "08:12", "hs-1", "Nordlys Energi A/S", "Camilla Holm", "IT-chef", "web", "Pricing page", 86}
+	if len(leads) != 1 || leads[0] != wantLead {
+		t.Fatalf("leads = %+v, want %+v", leads, wantLead)
+	}
+	want := []demoStep{
+		{day: 0, at: "08:31", act: actRace, lead: "hs-1", rep: "Mette", rival: "Jonas"},
+		{day: 3, at: "09:30", act: actWon, lead: "hs-1", amount: 62500},
+		{day: 4, at: "10:00", act: actLost, lead: "hs-1", reason: "On price; sorry."},
+		{day: 4, at: "17:00", act: actWait, reason: "The office closes."},
+	}
+	if len(steps) != len(want) {
+		t.Fatalf("steps = %+v, want %+v", steps, want)
+	}
+	for i := range want {
+		if steps[i] != want[i] {
+			t.Errorf("step %d = %+v, want %+v", i, steps[i], want[i])
+		}
+	}
+	for _, bad := range []string{
+		"lead 0 08:12 hs-2 | too | few\n",
+		"lead 0 08:12 hs-2 | A | B | C | D | E | many\n",
+		lead + "0 09:00 dance hs-1\n",
+		lead + "0 09:00 claim hs-9 rep=Mette\n",
+		lead + "0 09:00 claim hs-1 rep=Nobody\n",
+		lead + "0 09:00 claim\n",
+		lead + "0 09:00 won hs-1 amount=lots\n",
+		lead + "0 09:00 wait hs-1\n",
+	} {
+		if _, _, err := parseDemoScript(bad); err == nil || !strings.Contains(err.Error(), "demo script line") {
+			t.Errorf("%q: error %v, want one naming the line", bad, err)
 		}
 	}
 }
