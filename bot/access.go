@@ -25,21 +25,26 @@ const NotALeadReader = "Sorry, lead details are only for members of the sales ch
 // error with NotALeadReader; other errors mean the platform could not
 // tell.
 func (b *Bot) ReadsLeads(ctx context.Context, a Actor) error {
+	var memberErr error
 	if sm := b.cfg.SalesMembers[a.Platform]; sm != nil {
 		ok, err := sm.IsSalesMember(ctx, a.UserID)
-		if err != nil {
-			return fmt.Errorf("bot: is %s in the sales channel: %w", a, err)
-		}
-		if ok {
+		if err == nil && ok {
 			return nil
+		}
+		if err != nil {
+			// A manager may still be told apart (the sales channel may
+			// not be known yet).
+			memberErr = fmt.Errorf("bot: is %s in the sales channel: %w", a, err)
 		}
 	}
 	manager, err := b.isManager(ctx, a)
-	if err != nil {
+	switch {
+	case err != nil:
 		return err
-	}
-	if manager {
+	case manager:
 		return nil
+	case memberErr != nil:
+		return memberErr
 	}
 	return handoff.Errorf(handoff.EFORBIDDEN, "%s", NotALeadReader)
 }
