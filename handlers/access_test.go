@@ -92,3 +92,35 @@ func TestTeamsWhoSeesWhat(t *testing.T) {
 		}
 	})
 }
+
+// TestSlackCommandsLimitedPerUser: signed slash commands of one user beyond
+// the burst are refused privately without running the report; another
+// user is still answered.
+func TestSlackCommandsLimitedPerUser(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		reports := &countingAnswerer{}
+		r := newSlackRig(t, s, bot.NewCommandLimit(reports))
+		ask := func(user string) string {
+			t.Helper()
+			status, ack := r.send(t, "/slack/commands", signingSecret, time.Now(), slacktest.CommandBody(user, salesChannel, "/funnel", "year", r.slack.ResponseURL(user)))
+			if status != http.StatusOK {
+				t.Fatalf("/funnel by %s: %d %s", user, status, ack)
+			}
+			return ack
+		}
+		for range bot.DefaultCommandBurst {
+			if ack := ask("UREP"); !strings.Contains(ack, "the report") {
+				t.Fatalf("within the burst: %s", ack)
+			}
+		}
+		if ack := ask("UREP"); !strings.Contains(ack, "faster than I can answer") || !strings.Contains(ack, `"ephemeral"`) {
+			t.Fatalf("over the burst: %s, want a private refusal", ack)
+		}
+		if ack := ask("UOWNER"); !strings.Contains(ack, "the report") {
+			t.Fatalf("another user: %s", ack)
+		}
+		if reports.n != bot.DefaultCommandBurst+1 {
+			t.Fatalf("reports run = %d, want %d", reports.n, bot.DefaultCommandBurst+1)
+		}
+	})
+}
