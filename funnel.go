@@ -29,7 +29,8 @@ type FunnelCounts struct {
 	MedianClaimMs      *float64 // SQL → claim, for leads claimed in the period
 	MedianContactMs    *float64 // SQL → first contact, for leads contacted in the period
 	MedianFirstOrderMs *float64 // first touch → won, for leads won in the period
-	// SLA outcome for SQLs whose contact deadline falls in the period.
+	// SLA outcome of the SQLs settled in the period, and the pending SQLs
+	// of the period (see SettleSLA).
 	SLADue, SLAMet, SLABreached, SLAPending int64
 	// Visits is the website traffic recorded for the period, nil when none was.
 	Visits *int64
@@ -94,10 +95,12 @@ type Conversion struct {
 	SQLToWon               *float64 `json:"sql_to_won"`
 }
 
-// SLAStats is how sales kept the contact promise for the SQLs whose contact
-// deadline falls in a period: Met were contacted by the deadline, Breached
-// were contacted late or not at all with the deadline passed, Pending are
-// not yet due. Compliance is Met / (Met + Breached), nil when nothing is decided.
+// SLAStats is how sales kept the contact promise over a period, by the one
+// definition (SettleSLA, SLAComplianceDefinition): Met were contacted by
+// the deadline, the contact in the period; Breached had their deadline
+// pass in the period without contact in time; Pending became SQLs in the
+// period and are not settled yet. Due is their sum. Compliance is
+// Met / (Met + Breached), nil when nothing is settled.
 type SLAStats struct {
 	Due        int64    `json:"due"`
 	Met        int64    `json:"met"`

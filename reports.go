@@ -20,7 +20,7 @@ type OpenSQLs struct {
 }
 
 // RepSLA is how one sales rep kept the contact promise over a period: the
-// SLA outcome of the SQLs they own whose contact deadline fell in it. The
+// SLA outcome (SLAStats) of the SQLs they own, in that period. The
 // zero Owner collects the SQLs nobody claimed.
 type RepSLA struct {
 	Owner Owner
@@ -29,7 +29,7 @@ type RepSLA struct {
 
 // RepActivity is what one sales rep did in a period: SQLs claimed and
 // contacted in it (by the leads' latest claim and first contact), the SLA
-// outcome of the SQLs whose contact deadline fell in it, and the median
+// outcome (SLAStats) of their SQLs in it, and the median
 // time from SQL to first contact of those contacted in it. The zero Owner
 // collects the SQLs nobody claimed.
 type RepActivity struct {
@@ -44,8 +44,7 @@ type RepActivity struct {
 }
 
 // TrendPoint is one period of a trend: the SQLs and customers won in it
-// (distinct leads entering the stage) and the SLA outcome of the SQLs
-// whose contact deadline fell in it.
+// (distinct leads entering the stage) and the SLA outcome (SLAStats) in it.
 type TrendPoint struct {
 	Period Period
 	SQLs   int64

@@ -14,26 +14,22 @@ import (
 // The weekly digest's queries: what each rep did in a period, and the
 // trend over consecutive periods. Both are SQL aggregates over index ranges.
 
-// handoff.RepActivity returns each owner's activity in period (pending relative to
+// RepActivity returns each owner's activity in period (pending relative to
 // now), most breaches first, then by owner. It returns a wrapped error when
 // a query fails.
 func (s *Store) RepActivity(ctx context.Context, period handoff.Period, now time.Time) ([]handoff.RepActivity, error) {
 	from, to := ms(period.Start), ms(period.End)
 	owner := "COALESCE(l.owner_platform, ''), COALESCE(l.owner_user_id, ''), COALESCE(l.owner_email, '')"
 	var rows []struct {
-		OwnerPlatform, OwnerUserID, OwnerEmail string
-		Claimed, Contacted, Due, Met, Breached int64
+		OwnerPlatform, OwnerUserID, OwnerEmail     string
+		Claimed, Contacted, Met, Breached, Pending int64
 	}
 	q := "SELECT COALESCE(l.owner_platform, '') AS owner_platform, COALESCE(l.owner_user_id, '') AS owner_user_id," +
 		" COALESCE(l.owner_email, '') AS owner_email," +
 		" SUM(CASE WHEN l.claimed_ms >= @from AND l.claimed_ms < @to THEN 1 ELSE 0 END) AS claimed," +
 		" SUM(CASE WHEN l.contacted_ms >= @from AND l.contacted_ms < @to THEN 1 ELSE 0 END) AS contacted," +
-		" SUM(CASE WHEN l.contact_due_ms >= @from AND l.contact_due_ms < @to THEN 1 ELSE 0 END) AS due," +
-		" SUM(CASE WHEN l.contact_due_ms >= @from AND l.contact_due_ms < @to AND l.contacted_ms <= l.contact_due_ms THEN 1 ELSE 0 END) AS met," +
-		" SUM(CASE WHEN l.contact_due_ms >= @from AND l.contact_due_ms < @to AND (l.contacted_ms > l.contact_due_ms" +
-		" OR (l.contacted_ms IS NULL AND l.contact_due_ms < @now)) THEN 1 ELSE 0 END) AS breached" +
-		" FROM leads l WHERE (l.claimed_ms >= @from AND l.claimed_ms < @to) OR (l.contacted_ms >= @from AND l.contacted_ms < @to)" +
-		" OR (l.contact_due_ms >= @from AND l.contact_due_ms < @to)" +
+		" " + slaSums +
+		" FROM leads l WHERE (l.claimed_ms >= @from AND l.claimed_ms < @to) OR " + slaCandidates +
 		" GROUP BY " + owner
 	db := s.db.WithContext(ctx)
 	args := map[string]any{"from": from, "to": to, "now": ms(now)}
@@ -70,8 +66,7 @@ func (s *Store) RepActivity(ctx context.Context, period handoff.Period, now time
 		a := handoff.RepActivity{
 			Owner:   handoff.Owner{Platform: r.OwnerPlatform, UserID: r.OwnerUserID, Email: r.OwnerEmail},
 			Claimed: r.Claimed, Contacted: r.Contacted,
-			SLAStats: handoff.SLAStats{Due: r.Due, Met: r.Met, Breached: r.Breached, Pending: r.Due - r.Met - r.Breached,
-				Compliance: handoff.Rate(r.Met, r.Met+r.Breached)},
+			SLAStats: handoff.NewSLAStats(r.Met, r.Breached, r.Pending),
 		}
 		if m, ok := median[key(r.OwnerPlatform, r.OwnerUserID, r.OwnerEmail)]; ok {
 			a.MedianContactMs = &m
@@ -107,27 +102,25 @@ func (s *Store) Trend(ctx context.Context, periods []handoff.Period, now time.Ti
 		}
 	}
 	from, to := ms(periods[0].Start), ms(periods[len(periods)-1].End)
-	// bucket numbers a time column by the period it falls in.
-	bucket := func(col string) (string, []any) {
+	// bucket numbers a time expression by the period it falls in (NULL
+	// for NULL); the bounds are our own integers, written inline.
+	bucket := func(expr string) string {
 		var b strings.Builder
-		var args []any
 		b.WriteString("CASE")
 		for i, p := range periods {
-			b.WriteString(fmt.Sprintf(" WHEN %s < ? THEN %d", col, i))
-			args = append(args, ms(p.End))
+			fmt.Fprintf(&b, " WHEN (%s) < %d THEN %d", expr, ms(p.End), i)
 		}
 		b.WriteString(" END")
-		return b.String(), args
+		return b.String()
 	}
 	db := s.db.WithContext(ctx)
 	stageKind := string(handoff.EventStage)
 	for _, st := range []handoff.Stage{handoff.StageSQL, handoff.StageWon} {
-		expr, args := bucket("e.at_ms")
+		expr := bucket("e.at_ms")
 		var rows []struct{ B, N int64 }
 		q := "SELECT b, COUNT(DISTINCT lead_id) AS n FROM (SELECT " + expr + " AS b, e.lead_id FROM lead_events e" +
 			" WHERE e.kind = ? AND e.stage = ? AND e.at_ms >= ? AND e.at_ms < ?) v GROUP BY b"
-		args = append(args, stageKind, string(st), from, to)
-		if err := db.Raw(q, args...).Scan(&rows).Error; err != nil {
+		if err := db.Raw(q, stageKind, string(st), from, to).Scan(&rows).Error; err != nil {
 			return nil, fmt.Errorf("storage: trend %s: %w", st, err)
 		}
 		for _, r := range rows {
@@ -141,22 +134,28 @@ func (s *Store) Trend(ctx context.Context, periods []handoff.Period, now time.Ti
 			}
 		}
 	}
-	expr, args := bucket("l.contact_due_ms")
-	var rows []struct{ B, Due, Met, Breached int64 }
-	q := "SELECT " + expr + " AS b, COUNT(*) AS due," +
-		" SUM(CASE WHEN l.contacted_ms <= l.contact_due_ms THEN 1 ELSE 0 END) AS met," +
-		" SUM(CASE WHEN l.contacted_ms > l.contact_due_ms OR (l.contacted_ms IS NULL AND l.contact_due_ms < ?) THEN 1 ELSE 0 END) AS breached" +
-		" FROM leads l WHERE l.contact_due_ms >= ? AND l.contact_due_ms < ? GROUP BY 1"
-	args = append(args, ms(now), from, to)
-	if err := db.Raw(q, args...).Scan(&rows).Error; err != nil {
+	// The SLA: settled leads by the period they were settled in, pending
+	// ones by the period they became an SQL in (handoff.CountSLA).
+	var rows []struct{ B, P, Met, Breached, Pending int64 }
+	q := "SELECT COALESCE(" + bucket(slaSettledMs) + ", -1) AS b," +
+		" CASE WHEN (" + slaSettledMs + ") IS NULL THEN COALESCE(" + bucket("l.sql_ms") + ", -1) ELSE -1 END AS p," +
+		" " + slaSums + " FROM leads l WHERE " + slaCandidates + " GROUP BY 1, 2"
+	named := map[string]any{"from": from, "to": to, "now": ms(now)}
+	if err := db.Raw(q, named).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("storage: trend sla: %w", err)
 	}
+	sla := make([][3]int64, len(out))
 	for _, r := range rows {
-		if r.B < 0 || int(r.B) >= len(out) {
-			continue
+		if r.B >= 0 && int(r.B) < len(out) {
+			sla[r.B][0] += r.Met
+			sla[r.B][1] += r.Breached
 		}
-		out[r.B].SLAStats = handoff.SLAStats{Due: r.Due, Met: r.Met, Breached: r.Breached, Pending: r.Due - r.Met - r.Breached,
-			Compliance: handoff.Rate(r.Met, r.Met+r.Breached)}
+		if r.P >= 0 && int(r.P) < len(out) {
+			sla[r.P][2] += r.Pending
+		}
+	}
+	for i, c := range sla {
+		out[i].SLAStats = handoff.NewSLAStats(c[0], c[1], c[2])
 	}
 	return out, nil
 }

@@ -67,6 +67,21 @@ func leadCond(source, owner string) (string, []any) {
 	return strings.Join(parts, " AND "), args
 }
 
+// leadCondNamed is leadCond with named parameters (@source, @owner,
+// @owner_email), added to args: " AND …", or "" without filters.
+func leadCondNamed(source, owner string, args map[string]any) string {
+	var cond string
+	if source != "" {
+		cond += " AND l.source = @source"
+		args["source"] = source
+	}
+	if owner != "" {
+		cond += " AND (l.owner_user_id = @owner OR LOWER(l.owner_email) = @owner_email)"
+		args["owner"], args["owner_email"] = owner, strings.ToLower(owner)
+	}
+	return cond
+}
+
 // countedStages are the stages FunnelCounts counts by distinct lead; won is
 // counted with the revenue.
 var countedStages = []handoff.Stage{handoff.StageLead, handoff.StageMQL, handoff.StageSQL, handoff.StageClaimed,
@@ -74,8 +89,8 @@ var countedStages = []handoff.Stage{handoff.StageLead, handoff.StageMQL, handoff
 
 // FunnelCounts computes the raw funnel aggregates for f: distinct leads
 // entering each stage in [f.Period.Start, f.Period.End), the count and
-// revenue of the won, the medians, the SLA outcome of the SQLs whose contact
-// deadline falls in the period (pending relative to f.Now) and the visits
+// revenue of the won, the medians, the SLA outcome of the period as seen at
+// f.Now (handoff.SettleSLA, in SQL in compliance.go) and the visits
 // recorded for it. The independent queries run concurrently on the read
 // pool. It returns a wrapped error when a query fails.
 func (s *Store) FunnelCounts(ctx context.Context, f handoff.FunnelFilter) (handoff.FunnelCounts, error) {
@@ -169,14 +184,12 @@ func (s *Store) FunnelCounts(ctx context.Context, f handoff.FunnelFilter) (hando
 	})
 
 	tasks = append(tasks, func() error {
-		q := "SELECT COUNT(*)," +
-			" COALESCE(SUM(CASE WHEN l.contacted_ms <= l.contact_due_ms THEN 1 ELSE 0 END), 0)," +
-			" COALESCE(SUM(CASE WHEN l.contacted_ms > l.contact_due_ms OR (l.contacted_ms IS NULL AND l.contact_due_ms < ?) THEN 1 ELSE 0 END), 0)" +
-			" FROM leads l WHERE l.contact_due_ms >= ? AND l.contact_due_ms < ?" + andCond
-		if err := db.Raw(q, withCond(ms(f.Now), from, to)...).Row().Scan(&c.SLADue, &c.SLAMet, &c.SLABreached); err != nil {
+		named := map[string]any{"from": from, "to": to, "now": ms(f.Now)}
+		q := "SELECT " + slaSums + " FROM leads l WHERE " + slaCandidates + leadCondNamed(f.Source, f.Owner, named)
+		if err := db.Raw(q, named).Row().Scan(&c.SLAMet, &c.SLABreached, &c.SLAPending); err != nil {
 			return fmt.Errorf("sla: %w", err)
 		}
-		c.SLAPending = c.SLADue - c.SLAMet - c.SLABreached
+		c.SLADue = c.SLAMet + c.SLABreached + c.SLAPending
 		return nil
 	}, func() (err error) {
 		if f.Owner != "" {
@@ -369,30 +382,30 @@ func (s *Store) OpenSQLs(ctx context.Context, now time.Time, limit int) (handoff
 	return out, nil
 }
 
-// SLAByRep returns each owner's SLA outcome for the SQLs whose contact
-// deadline falls in period (pending relative to now), most breaches first,
+// SLAByRep returns each owner's SLA outcome for the SQLs settled in period
+// (pending relative to now; see handoff.SettleSLA), most breaches first,
 // then by owner. It returns a wrapped error when the query fails.
 func (s *Store) SLAByRep(ctx context.Context, period handoff.Period, now time.Time) ([]handoff.RepSLA, error) {
 	var rows []struct {
 		OwnerPlatform, OwnerUserID, OwnerEmail string
-		Due, Met, Breached                     int64
+		Met, Breached, Pending                 int64
 	}
 	q := "SELECT COALESCE(l.owner_platform, '') AS owner_platform, COALESCE(l.owner_user_id, '') AS owner_user_id," +
-		" COALESCE(l.owner_email, '') AS owner_email, COUNT(*) AS due," +
-		" SUM(CASE WHEN l.contacted_ms <= l.contact_due_ms THEN 1 ELSE 0 END) AS met," +
-		" SUM(CASE WHEN l.contacted_ms > l.contact_due_ms OR (l.contacted_ms IS NULL AND l.contact_due_ms < ?) THEN 1 ELSE 0 END) AS breached" +
-		" FROM leads l WHERE l.contact_due_ms >= ? AND l.contact_due_ms < ?" +
-		" GROUP BY 1, 2, 3"
-	if err := s.db.WithContext(ctx).Raw(q, ms(now), ms(period.Start), ms(period.End)).Scan(&rows).Error; err != nil {
+		" COALESCE(l.owner_email, '') AS owner_email, " + slaSums +
+		" FROM leads l WHERE " + slaCandidates + " GROUP BY 1, 2, 3"
+	args := map[string]any{"from": ms(period.Start), "to": ms(period.End), "now": ms(now)}
+	if err := s.db.WithContext(ctx).Raw(q, args).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("storage: sla by rep %s: %w", period.Label, err)
 	}
-	out := make([]handoff.RepSLA, len(rows))
-	for i, r := range rows {
-		out[i] = handoff.RepSLA{
-			Owner: handoff.Owner{Platform: r.OwnerPlatform, UserID: r.OwnerUserID, Email: r.OwnerEmail},
-			SLAStats: handoff.SLAStats{Due: r.Due, Met: r.Met, Breached: r.Breached, Pending: r.Due - r.Met - r.Breached,
-				Compliance: handoff.Rate(r.Met, r.Met+r.Breached)},
+	out := make([]handoff.RepSLA, 0, len(rows))
+	for _, r := range rows {
+		if r.Met+r.Breached+r.Pending == 0 {
+			continue
 		}
+		out = append(out, handoff.RepSLA{
+			Owner:    handoff.Owner{Platform: r.OwnerPlatform, UserID: r.OwnerUserID, Email: r.OwnerEmail},
+			SLAStats: handoff.NewSLAStats(r.Met, r.Breached, r.Pending),
+		})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]

@@ -199,9 +199,11 @@ func TestFunnelCounts(t *testing.T) {
 				contactSec: fl(136800),
 				// Won: E 0 s and C 1,047,600 s.
 				orderSec: fl(523800),
-				// Due in November: C, D, E, F, G, H, J, K. Met C, E, J;
-				// breached D, G, H; pending F, K.
-				sla:    handoff.SLAStats{Due: 8, Met: 3, Breached: 3, Pending: 2, Compliance: fl(0.5)},
+				// Settled in November (handoff.SettleSLA): met C (Nov 3)
+				// and E (Nov 12); breached D (due Nov 7), G (Nov 12), H
+				// (Nov 8). Pending, SQLs of November not yet settled: F, I
+				// (due in December) and K. J was met on October 31.
+				sla:    handoff.SLAStats{Due: 8, Met: 2, Breached: 3, Pending: 3, Compliance: fl(0.4)},
 				visits: in(190), visitToLead: fl(0.0474), // 9 / (100 + 40 + 50)
 			},
 		}, {
@@ -211,6 +213,8 @@ func TestFunnelCounts(t *testing.T) {
 				rates: handoff.Conversion{LeadToMQL: fl(0.5), MQLToSQL: fl(1), SQLToClaimed: fl(1),
 					ClaimedToContacted: fl(1), ContactedToOpportunity: fl(0), SQLToWon: fl(0)},
 				claimSec: fl(3600), contactSec: fl(86400),
+				// J was contacted in time on October 31, its deadline in November.
+				sla:    handoff.SLAStats{Due: 1, Met: 1, Compliance: fl(1)},
 				visits: in(7), visitToLead: fl(0.2857),
 			},
 		}, {
@@ -234,8 +238,8 @@ func TestFunnelCounts(t *testing.T) {
 				rates: handoff.Conversion{LeadToMQL: fl(1), MQLToSQL: fl(1), SQLToClaimed: fl(1),
 					ClaimedToContacted: fl(0.5), ContactedToOpportunity: fl(1), OpportunityToWon: fl(1), SQLToWon: fl(0.5)},
 				claimSec: fl(2700), contactSec: fl(14400), orderSec: fl(1047600),
-				// C met, F pending, and J (October's SQL, due November 1) met.
-				sla: handoff.SLAStats{Due: 3, Met: 2, Pending: 1, Compliance: fl(1)},
+				// C met, F pending (J was met in October).
+				sla: handoff.SLAStats{Due: 2, Met: 1, Pending: 1, Compliance: fl(1)},
 			},
 		}, {
 			name: "OwnerByEmailIgnoresCase", period: "2026-11", owner: "REP2@example.com",
@@ -487,12 +491,13 @@ func TestSLAByRep(t *testing.T) {
 			lines = append(lines, fmt.Sprintf("%s/%s due=%d met=%d breached=%d pending=%d compliance=%s",
 				r.Owner.UserID, r.Owner.Email, r.Due, r.Met, r.Breached, r.Pending, fmtFloat(r.Compliance)))
 		}
-		// Nobody's: E met, G and H breached, K pending. rep2: D breached.
-		// rep1: C and J met, F pending.
+		// Settled in November. Nobody's: E met, G and H breached, I and K
+		// pending. rep2: D breached. rep1: C met, F pending (J was met in
+		// October).
 		want := []string{
-			"/ due=4 met=1 breached=2 pending=1 compliance=0.3333",
+			"/ due=5 met=1 breached=2 pending=2 compliance=0.3333",
 			"U2/rep2@example.com due=1 met=0 breached=1 pending=0 compliance=0",
-			"U1/rep1@example.com due=3 met=2 breached=0 pending=1 compliance=1",
+			"U1/rep1@example.com due=2 met=1 breached=0 pending=1 compliance=1",
 		}
 		if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 			t.Errorf("SLAByRep =\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))

@@ -159,6 +159,7 @@ func WriteTable(w io.Writer, f handoff.Funnel) error {
 	s := f.SLA
 	line("SLA, first contact on time: %s compliance", percent(s.Compliance))
 	line("  %s due, %s met, %s breached, %s pending", count(s.Due), count(s.Met), count(s.Breached), count(s.Pending))
+	line("  %s", handoff.SLAComplianceDefinition)
 
 	t := f.Targets
 	if t.SQLs != nil || t.Customers != nil || t.AvgDealSize != nil {

@@ -145,7 +145,7 @@ func DigestMessage(f handoff.Funnel, reps []handoff.RepActivity, open handoff.Op
 		}
 		m.Charts = []bot.Chart{volume, sla}
 	}
-	m.Context = append(m.Context, "In time: contacted by the deadline, of the SQLs whose contact deadline fell in the week. "+
+	m.Context = append(m.Context, handoff.SLAComplianceDefinition,
 		"Targets are the monthly ones, pro rata for the week. Times are "+zoneName(p)+".")
 	return m
 }

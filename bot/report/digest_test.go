@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -190,6 +191,75 @@ func TestDispatchDigestToEveryManagersChannel(t *testing.T) {
 		}
 		if st, err := s.OutboxStats(context.Background()); err != nil || st.Dead != 0 || st.Pending != 0 {
 			t.Errorf("outbox = %+v, want everything sent", st)
+		}
+	})
+}
+
+// TestDigestAndFunnelAgree is the "one set of numbers" check: a week whose
+// SQLs were all contacted in time, their deadlines falling next week. The
+// digest, /funnel for that week and the terminal rendering of the digest
+// show the same compliance, with its definition, and name every rep.
+func TestDigestAndFunnelAgree(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		l := reportLog{t: t, s: s, p: reportPolicy(t)}
+		// Week 47 (Mon 16 – Mon 23 Nov, Copenhagen). Four SQLs on Friday
+		// and Saturday, due 48 h later (Sunday to Monday, next week), all
+		// contacted within hours; one on Sunday not contacted yet.
+		teamsRep := handoff.Owner{Platform: "teams", UserID: "29:rita", Email: "rita@example.com"}
+		for _, c := range []struct {
+			ext, sql, claimed, contacted string
+			rep                          handoff.Owner
+		}{
+			{"w1", "2026-11-20T09:00:00Z", "2026-11-20T09:10:00Z", "2026-11-20T10:00:00Z", rep1},
+			{"w2", "2026-11-20T15:00:00Z", "2026-11-20T15:30:00Z", "2026-11-20T18:00:00Z", rep2},
+			{"w3", "2026-11-21T08:00:00Z", "2026-11-21T08:20:00Z", "2026-11-21T12:00:00Z", teamsRep},
+			{"w4", "2026-11-21T20:00:00Z", "2026-11-21T20:30:00Z", "2026-11-22T09:00:00Z", rep1},
+			{"w5", "2026-11-22T12:00:00Z", "", "", handoff.Owner{}},
+		} {
+			l.move(c.ext, "sql", c.sql, map[string]any{"company": "Co " + c.ext})
+			if c.claimed != "" {
+				l.claim(c.ext, c.rep, c.claimed)
+				l.move(c.ext, "contacted", c.contacted, nil)
+			}
+		}
+		now := time.Date(2026, 11, 23, 7, 0, 0, 0, time.UTC) // Monday 08:00 in Copenhagen
+		week, err := handoff.ParsePeriod("2026-W47", now, l.p.Location)
+		if err != nil {
+			t.Fatal(err)
+		}
+		digest, err := report.BuildDigest(context.Background(), s, l.p, handoff.DigestRequest{Week: week.Label, Start: week.Start, End: week.End}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &report.Reports{Store: s, Policy: l.p, Now: func() time.Time { return now }}
+		funnel := ask(t, r, "funnel", "2026-W47")
+		want := "100% (4 of 4) · 1 pending"
+		if got := fieldOf(t, digest, "Contacted in time"); got != want {
+			t.Errorf("digest: contacted in time = %q, want %q", got, want)
+		}
+		if got := fieldOf(t, funnel, "SLA: contacted in time"); got != want {
+			t.Errorf("/funnel: contacted in time = %q, want %q", got, want)
+		}
+		for name, m := range map[string]bot.Message{"digest": digest, "/funnel": funnel} {
+			if !slices.Contains(m.Context, handoff.SLAComplianceDefinition) {
+				t.Errorf("%s does not state the definition: %q", name, m.Context)
+			}
+		}
+		terminal := report.Render(digest)
+		for _, name := range []string{"rep1@example.com", "rep2@example.com", "rita@example.com", "nobody (never claimed)"} {
+			if !strings.Contains(terminal, name) {
+				t.Errorf("terminal digest lacks rep %q:\n%s", name, terminal)
+			}
+		}
+		var row string
+		for _, line := range strings.Split(terminal, "\n") {
+			if strings.Contains(line, "rep1@example.com") {
+				row = strings.Join(strings.Fields(line), " ")
+			}
+		}
+		// w1 after 1 h and w4 after 13 h: a median of 7 h.
+		if want := "rep1@example.com 2 2 2 of 2 0 7 h"; row != want {
+			t.Errorf("terminal digest: rep1's row = %q, want %q", row, want)
 		}
 	})
 }

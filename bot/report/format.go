@@ -60,7 +60,7 @@ func clockKind(p handoff.Policy) string {
 func slaText(s handoff.SLAStats) string {
 	decided := s.Met + s.Breached
 	if decided == 0 && s.Pending == 0 {
-		return "– (nothing due)"
+		return "– (nothing settled)"
 	}
 	if decided == 0 {
 		return fmt.Sprintf("– · %d pending", s.Pending)

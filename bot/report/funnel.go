@@ -82,7 +82,8 @@ func FunnelMessage(f handoff.Funnel, now time.Time, p handoff.Policy) bot.Messag
 		m.Tables = append(m.Tables, t)
 	}
 	m.Charts = []bot.Chart{chart}
-	m.Context = append(m.Context, fmt.Sprintf("Counts are leads that entered each stage in the period; conversion is from the stage above. SQL → won: %s.", pct(c.SQLToWon)))
+	m.Context = append(m.Context, fmt.Sprintf("Counts are leads that entered each stage in the period; conversion is from the stage above. SQL → won: %s.", pct(c.SQLToWon)),
+		handoff.SLAComplianceDefinition)
 	if f.Source != "" {
 		if f.Leads+f.SQLs+f.Won == 0 {
 			m.Context = append(m.Context, "No leads came from `"+bot.Escape(f.Source)+"` in this period: is the source spelled as in the CRM?")

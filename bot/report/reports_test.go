@@ -217,7 +217,7 @@ func TestReportsFunnel(t *testing.T) {
 
 		t.Run("LastMonthIsEmpty", func(t *testing.T) {
 			m := ask(t, r, "funnel", "last-month")
-			if m.Header != "📊 Funnel 2026-10" || fieldOf(t, m, "Average deal size") != "–" || fieldOf(t, m, "SLA: contacted in time") != "– (nothing due)" {
+			if m.Header != "📊 Funnel 2026-10" || fieldOf(t, m, "Average deal size") != "–" || fieldOf(t, m, "SLA: contacted in time") != "– (nothing settled)" {
 				t.Errorf("empty October = %q / %q / %q", m.Header, fieldOf(t, m, "Average deal size"), fieldOf(t, m, "SLA: contacted in time"))
 			}
 		})
