@@ -3,6 +3,8 @@ package handoff
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -184,6 +186,10 @@ func (p Policy) Validate() error {
 	}
 	if !isCurrencyCode(t.Currency) {
 		errs = append(errs, fmt.Errorf("policy: currency %q is not a 3-letter uppercase code", t.Currency))
+	}
+	bad := p.Scoring.Validate()
+	for _, k := range slices.Sorted(maps.Keys(bad)) {
+		errs = append(errs, fmt.Errorf("policy: scoring.%s: %s", k, bad[k]))
 	}
 	if p.DigestSchedule == "" {
 		errs = append(errs, errors.New("policy: digest schedule is empty"))

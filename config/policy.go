@@ -35,6 +35,9 @@ type agreementFile struct {
 	Salesforce *salesforceFile `yaml:"salesforce"`
 	// Webhooks are the endpoints of outgoing webhooks.
 	Webhooks yaml.Node `yaml:"webhooks"`
+	// Scoring is the agreed lead scoring; Reasons the reasons to pick from.
+	Scoring *scoringFile `yaml:"scoring"`
+	Reasons yaml.Node    `yaml:"reasons"`
 }
 
 type channelsFile struct {
@@ -69,12 +72,14 @@ type digestFile struct {
 }
 
 type slaFile struct {
-	ClaimWithin     yaml.Node    `yaml:"claim_within"`
-	ContactWithin   yaml.Node    `yaml:"contact_within"`
-	BusinessHours   *hoursFile   `yaml:"business_hours"`
-	RemindBefore    yaml.Node    `yaml:"remind_before"`
-	ReleaseOnBreach yaml.Node    `yaml:"release_on_breach"`
-	Targets         *targetsFile `yaml:"targets"`
+	ClaimWithin     yaml.Node  `yaml:"claim_within"`
+	ContactWithin   yaml.Node  `yaml:"contact_within"`
+	BusinessHours   *hoursFile `yaml:"business_hours"`
+	RemindBefore    yaml.Node  `yaml:"remind_before"`
+	ReleaseOnBreach yaml.Node  `yaml:"release_on_breach"`
+	// ExcuseSystemDelay moves claim deadlines by the time chat was late.
+	ExcuseSystemDelay yaml.Node    `yaml:"excuse_system_delay"`
+	Targets           *targetsFile `yaml:"targets"`
 }
 
 type hoursFile struct {
@@ -105,6 +110,9 @@ var sectionPaths = map[string]string{
 	"config.teamsChannelsFile": "channels.teams.",
 	"config.salesforceFile":    "salesforce.",
 	"config.webhookFile":       "webhooks[].",
+	"config.scoringFile":       "scoring.",
+	"config.explicitFile":      "scoring.explicit[].",
+	"config.implicitFile":      "scoring.implicit[].",
 }
 
 var (
@@ -245,6 +253,10 @@ func buildPolicy(f *agreementFile) (handoff.Policy, []error) {
 			}
 		}
 	}
+	if f.Scoring != nil {
+		p.Scoring = b.scoring(f.Scoring)
+	}
+	p.Reasons = b.reasons(&f.Reasons)
 	if f.Retention != nil {
 		if v, ok := b.scalar("retention.personal_data", &f.Retention.PersonalData); ok {
 			if d, err := handoff.ParseRetention(v); err != nil {
@@ -293,13 +305,8 @@ func (b *agreementBuilder) sla(p *handoff.Policy, s *slaFile) {
 		slices.Reverse(rs)
 		p.RemindBefore = slices.Compact(rs)
 	}
-	if v, ok := b.scalar("sla.release_on_breach", &s.ReleaseOnBreach); ok {
-		if r, err := strconv.ParseBool(v); err != nil {
-			b.errorf("sla.release_on_breach", "invalid boolean %q, want true or false", v)
-		} else {
-			p.ReleaseOnBreach = r
-		}
-	}
+	p.ReleaseOnBreach = b.boolean("sla.release_on_breach", &s.ReleaseOnBreach)
+	p.ExcuseSystemDelay = b.boolean("sla.excuse_system_delay", &s.ExcuseSystemDelay)
 	if s.Targets != nil {
 		b.targets(&p.Targets, s.Targets)
 	}
@@ -407,6 +414,19 @@ func (b *agreementBuilder) list(path string, n *yaml.Node) ([]string, bool) {
 		items = append(items, c.Value)
 	}
 	return items, ok
+}
+
+// boolean reads true or false; false when absent or invalid (reported).
+func (b *policyBuilder) boolean(path string, n *yaml.Node) bool {
+	v, ok := b.scalar(path, n)
+	if !ok {
+		return false
+	}
+	r, err := strconv.ParseBool(v)
+	if err != nil {
+		b.errorf(path, "invalid boolean %q, want true or false", v)
+	}
+	return r
 }
 
 // duration reads a positive Go duration.
