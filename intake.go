@@ -230,7 +230,9 @@ func ParseAmount(s string) (int64, error) {
 }
 
 // Apply merges the input into lead l (a new lead when l.ID is 0) at time now
-// and returns the events to record and whether anything changed. It returns
+// and returns the events to record and whether anything changed. With
+// policy.Scoring a posted score is kept as the attribute source_score and a
+// new lead without a stage starts as a lead; the caller then calls Rescore. It returns
 // ECONFLICT for a backwards move and EINVALID for a recycle without reason.
 func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (changed bool, events []Event, err error) {
 	isNew := l.ID == 0 && l.Stage == ""
@@ -253,7 +255,16 @@ func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (
 	set(&l.Source, in.Source)
 	set(&l.Campaign, in.Campaign)
 	set(&l.Owner.Email, in.OwnerEmail)
-	if in.Score != nil && *in.Score != l.Score {
+	if in.Score != nil && policy.Scoring != nil {
+		// The agreement's scoring decides the score; the sender's is kept.
+		if old, ok := l.Attributes[SourceScoreAttribute]; !ok || fmt.Sprint(old) != strconv.Itoa(*in.Score) {
+			if l.Attributes == nil {
+				l.Attributes = map[string]any{}
+			}
+			l.Attributes[SourceScoreAttribute] = float64(*in.Score)
+			changed = true
+		}
+	} else if in.Score != nil && *in.Score != l.Score {
 		l.Score = *in.Score
 		changed = true
 	}
@@ -276,7 +287,11 @@ func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (
 		target = l.Stage
 	}
 	if target == "" {
+		// A new lead is an SQL unless the agreement's scoring decides.
 		target = StageSQL
+		if policy.Scoring != nil {
+			target = StageLead
+		}
 	}
 	plan, err := PlanTransition(l.Stage, l.Reached, target)
 	if err != nil {

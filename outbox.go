@@ -73,3 +73,14 @@ type SaveResult struct {
 	Changed bool // anything was written
 	Events  []Event
 }
+
+// ActivityResult is the outcome of posting activities for a lead: the lead
+// after its score was recomputed, how many activities were new (a repeated
+// id is not), the stage events scoring caused and the score explained.
+type ActivityResult struct {
+	Lead  *Lead
+	Added int
+	// Events are the stage moves scoring made (empty when none).
+	Events []Event
+	Score  ScoreExplained
+}

@@ -25,6 +25,8 @@ type LeadStore interface {
 	LeadByExternalID(ctx context.Context, externalID string) (*handoff.Lead, error)
 	Events(ctx context.Context, leadID int64) ([]handoff.Event, error)
 	ForgetLead(ctx context.Context, externalID string, now time.Time) error
+	SaveActivities(ctx context.Context, externalID string, acts []handoff.Activity, policy handoff.Policy, now time.Time) (handoff.ActivityResult, error)
+	Activities(ctx context.Context, leadID int64, scoring *handoff.Scoring, now time.Time) ([]handoff.Activity, error)
 }
 
 // Pinger reports whether the database answers.
@@ -77,6 +79,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("POST /api/leads", a.Limit.Wrap(RequireToken(a.Token, a.postLead)))
 	mux.Handle("GET /api/leads/{external_id}", a.Limit.Wrap(RequireToken(a.Token, a.getLead)))
 	mux.Handle("DELETE /api/leads/{external_id}", a.Limit.Wrap(RequireToken(a.Token, a.deleteLead)))
+	mux.Handle("POST /api/leads/{external_id}/activities", a.Limit.Wrap(RequireToken(a.Token, a.postActivities)))
 }
 
 func (a *API) now() time.Time {

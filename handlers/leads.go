@@ -35,6 +35,22 @@ func RequireToken(token string, next http.HandlerFunc) http.Handler {
 // decodeObject reads a JSON object body of at most MaxBodyBytes. It writes
 // the 4xx answer itself and returns false when the body is unacceptable.
 func decodeObject(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
+	v, ok := decodeBody(w, r, "one JSON object")
+	if !ok {
+		return nil, false
+	}
+	obj, isObj := v.(map[string]any)
+	if !isObj || obj == nil {
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: "body must be one JSON object"})
+		return nil, false
+	}
+	return obj, true
+}
+
+// decodeBody reads one JSON value (want describes it for errors) of at
+// most MaxBodyBytes, numbers as float64. It writes the 4xx answer itself
+// and returns false when the body is unacceptable.
+func decodeBody(w http.ResponseWriter, r *http.Request, want string) (any, bool) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 		writeJSON(w, http.StatusUnsupportedMediaType, errorBody{Error: "Content-Type must be application/json"})
@@ -44,10 +60,10 @@ func decodeObject(w http.ResponseWriter, r *http.Request) (map[string]any, bool)
 	if !ok {
 		return nil, false
 	}
-	var obj map[string]any
+	var obj any
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	if err := dec.Decode(&obj); err != nil || obj == nil {
-		msg := "body must be one JSON object"
+		msg := "body must be " + want
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
 			msg = fmt.Sprintf("invalid JSON at byte %d: %v", syn.Offset, syn)
@@ -56,7 +72,7 @@ func decodeObject(w http.ResponseWriter, r *http.Request) (map[string]any, bool)
 		return nil, false
 	}
 	if dec.More() {
-		writeJSON(w, http.StatusBadRequest, errorBody{Error: "body must be one JSON object, not several"})
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: "body must be " + want + ", not several"})
 		return nil, false
 	}
 	return obj, true
@@ -110,7 +126,12 @@ func (a *API) getLead(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, a.logger(), err)
 		return
 	}
-	writeJSON(w, http.StatusOK, NewLeadJSON(lead, events))
+	out := NewLeadJSON(lead, events)
+	if out.ScoreExplained, err = a.explain(r, lead); err != nil {
+		writeError(w, r, a.logger(), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // deleteLead erases a lead's personal data (GDPR) and keeps its anonymous
@@ -151,6 +172,9 @@ type LeadJSON struct {
 	CreatedAt     time.Time      `json:"created_at"`
 	UpdatedAt     time.Time      `json:"updated_at"`
 	Events        []EventJSON    `json:"events"`
+	// ScoreExplained is the score now under the agreement's scoring, each
+	// rule with its points; absent without scoring.
+	ScoreExplained *handoff.ScoreExplained `json:"score_explained,omitempty"`
 }
 
 // EventJSON is one history entry as the API shows it.

@@ -121,6 +121,10 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time) (int, er
 					return err
 				}
 			}
+			// What the person did on the website goes too.
+			if err := tx.Where("lead_id = ?", r.ID).Delete(&activityRow{}).Error; err != nil {
+				return err
+			}
 			// A posted lead's card is re-rendered without the personal data.
 			lead := &handoff.Lead{ID: r.ID, SQLAt: fromMsPtr(r.SQLMs)}
 			change := handoff.NewChange(lead, []handoff.Event{{Kind: handoff.EventErased, Stage: handoff.Stage(r.Stage), At: now, Actor: handoff.ActorSystem}})

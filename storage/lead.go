@@ -120,6 +120,11 @@ func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []handoff.SaveResult,
 		leads[r.ExternalID] = l
 	}
 
+	activities, err := scoringActivities(tx, items, leads)
+	if err != nil {
+		return nil, nil, err
+	}
+
 	results, errs = make([]handoff.SaveResult, len(items)), make([]error, len(items))
 	var (
 		created   []*handoff.Lead
@@ -139,6 +144,9 @@ func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []handoff.SaveResult,
 		if err != nil {
 			errs[i] = err
 			continue
+		}
+		if _, rescored, more := next.Rescore(activities[next.ID], it.now, it.policy); rescored {
+			changed, events = true, append(events, more.Events...)
 		}
 		if !known && changed {
 			lead = &next
@@ -218,6 +226,27 @@ func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []handoff.SaveResult,
 		}
 	}
 	return results, errs, nil
+}
+
+// scoringActivities returns the activities that count now of the known
+// leads in a batch whose agreement has scoring, by lead id (nil without
+// scoring): one query per batch.
+func scoringActivities(tx *gorm.DB, items []saveItem, leads map[string]*handoff.Lead) (map[int64][]handoff.Activity, error) {
+	var scoring *handoff.Scoring
+	var now time.Time
+	for _, it := range items {
+		if it.policy.Scoring != nil {
+			scoring, now = it.policy.Scoring, it.now
+		}
+	}
+	if scoring == nil || len(leads) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, 0, len(leads))
+	for _, l := range leads {
+		ids = append(ids, l.ID)
+	}
+	return activitiesOf(tx, ids, scoring, now)
 }
 
 // insertRows inserts n rows into table with multi-row INSERT statements of

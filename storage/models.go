@@ -86,4 +86,4 @@ type chatPostRow struct {
 
 func (chatPostRow) TableName() string { return "chat_posts" }
 
-var allModels = []any{&leadRow{}, &eventRow{}, &outboxRow{}, &chatPostRow{}, &leaseRow{}, &scheduleRunRow{}, &trafficRow{}, &processedEventRow{}, &teamsConversationRow{}, &teamsUserRow{}, &teamsPinRow{}, &crmVersionRow{}}
+var allModels = []any{&leadRow{}, &eventRow{}, &outboxRow{}, &chatPostRow{}, &leaseRow{}, &scheduleRunRow{}, &trafficRow{}, &processedEventRow{}, &teamsConversationRow{}, &teamsUserRow{}, &teamsPinRow{}, &crmVersionRow{}, &activityRow{}}

@@ -1,0 +1,162 @@
+package handoff
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Limits of the activities intake.
+const (
+	// MaxActivitiesPerRequest bounds one POST of activities.
+	MaxActivitiesPerRequest = 1000
+	maxActivityTypeLen      = 100
+	maxActivityURLLen       = 2000
+	// activityFutureSkew is how far in the future an activity may be dated
+	// (clocks differ); activityMaxAge how far in the past.
+	activityFutureSkew = 5 * time.Minute
+	activityMaxAge     = 5 * 365 * 24 * time.Hour
+)
+
+// ActorScoring is the actor of stage moves made by lead scoring.
+const ActorScoring = "scoring"
+
+// SourceScoreAttribute keeps the score a sender posted when the agreement
+// has its own scoring.
+const SourceScoreAttribute = "source_score"
+
+// ParseActivities validates a decoded JSON body of activities: one object
+// or an array of them, each {"type", "url", "occurred_at", "id"}, at now.
+// type is required (letters, digits, _ - . :, at most 100); url at most
+// 2,000 characters; occurred_at RFC 3339, no more than 5 minutes ahead of
+// now nor 5 years back (default now); id optional (at most 500), making a
+// repeat harmless. Text must not hold control characters. It returns an
+// EINVALID error whose Fields name every bad field ("[2].occurred_at").
+func ParseActivities(body any, now time.Time) ([]Activity, error) {
+	var items []any
+	switch v := body.(type) {
+	case map[string]any:
+		items = []any{v}
+	case []any:
+		items = v
+	default:
+		return nil, &Error{Code: EINVALID, Message: "invalid activities: want an object or an array of objects",
+			Fields: map[string]string{"body": "want an object or an array of objects"}}
+	}
+	bad := map[string]string{}
+	if len(items) == 0 {
+		bad["body"] = "no activities"
+	}
+	if len(items) > MaxActivitiesPerRequest {
+		bad["body"] = fmt.Sprintf("more than %d activities", MaxActivitiesPerRequest)
+		items = nil
+	}
+	out := make([]Activity, 0, len(items))
+	seen := map[string]bool{}
+	for i, it := range items {
+		prefix := ""
+		if _, isArray := body.([]any); isArray {
+			prefix = "[" + strconv.Itoa(i) + "]."
+		}
+		raw, ok := it.(map[string]any)
+		if !ok {
+			bad[strings.TrimSuffix(prefix, ".")] = "must be an object"
+			continue
+		}
+		a := Activity{OccurredAt: now.UTC()}
+		str := func(key string, limit int) string {
+			v, ok := raw[key]
+			if !ok || v == nil {
+				return ""
+			}
+			s, ok := v.(string)
+			switch {
+			case !ok:
+				bad[prefix+key] = "must be a string"
+			case len(s) > limit:
+				bad[prefix+key] = fmt.Sprintf("longer than %d characters", limit)
+			case strings.IndexFunc(s, unicode.IsControl) >= 0:
+				bad[prefix+key] = "must not contain control characters"
+			default:
+				return strings.TrimSpace(s)
+			}
+			return ""
+		}
+		a.Type = str("type", maxActivityTypeLen)
+		if _, given := bad[prefix+"type"]; !given {
+			if a.Type == "" {
+				bad[prefix+"type"] = "required"
+			} else if strings.IndexFunc(a.Type, notActivityTypeRune) >= 0 {
+				bad[prefix+"type"] = fmt.Sprintf("%q: use letters, digits, _ - . :", a.Type)
+			}
+		}
+		a.URL = str("url", maxActivityURLLen)
+		a.ID = str("id", maxFieldLen)
+		if a.ID != "" {
+			if seen[a.ID] {
+				bad[prefix+"id"] = fmt.Sprintf("%q appears twice in the request", a.ID)
+			}
+			seen[a.ID] = true
+		}
+		if s := str("occurred_at", 64); s != "" {
+			t, err := time.Parse(time.RFC3339, s)
+			switch {
+			case err != nil:
+				bad[prefix+"occurred_at"] = fmt.Sprintf("not an RFC 3339 time: %q", s)
+			case t.After(now.Add(activityFutureSkew)):
+				bad[prefix+"occurred_at"] = fmt.Sprintf("%s is in the future", s)
+			case t.Before(now.Add(-activityMaxAge)):
+				bad[prefix+"occurred_at"] = fmt.Sprintf("%s is more than 5 years ago", s)
+			default:
+				a.OccurredAt = t.UTC()
+			}
+		}
+		for k := range raw {
+			if k != "type" && k != "url" && k != "occurred_at" && k != "id" {
+				bad[prefix+k] = "unknown field"
+			}
+		}
+		out = append(out, a)
+	}
+	if len(bad) > 0 {
+		return nil, &Error{Code: EINVALID, Message: "invalid activities: " + describeFields(bad), Fields: bad}
+	}
+	return out, nil
+}
+
+func notActivityTypeRune(r rune) bool {
+	return !(unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("_-.:", r))
+}
+
+// Rescore recomputes the lead's score at now from its fields and
+// activities under policy.Scoring, and moves it forward when the score
+// crossed mql_at or sql_at (actor ActorScoring, the score in the event's
+// details). It returns the explanation, whether the lead changed and the
+// change to record: the stage events and their chat work (NewChange), or,
+// when only the score of a lead in chat changed, a refresh of its cards.
+// Without scoring it does nothing. It never moves a lead back (see
+// Scoring.Promotion) and is pure.
+func (l *Lead) Rescore(activities []Activity, now time.Time, policy Policy) (ScoreExplained, bool, LeadChange) {
+	s := policy.Scoring
+	if s == nil {
+		return ScoreExplained{}, false, LeadChange{}
+	}
+	expl := s.Score(l, activities, now)
+	changed := expl.Score != l.Score
+	l.Score = expl.Score
+	var events []Event
+	if to, ok := s.Promotion(l.Stage, l.Reached, expl.Score); ok {
+		if plan, err := PlanTransition(l.Stage, l.Reached, to); err == nil && plan.Changed {
+			details := map[string]string{"score": strconv.Itoa(expl.Score), "reasons": expl.Summary()}
+			events = l.EnterStages(plan, now.UTC(), ActorScoring, details, policy)
+			changed = true
+		}
+	}
+	change := NewChange(l, events)
+	if changed && len(change.Outbox) == 0 && l.SQLAt != nil {
+		change.Outbox = []OutboxMessage{{Kind: OutboxRefreshLead, LeadID: l.ID}} // the card shows the score
+	}
+	return expl, changed, change
+}

@@ -1,0 +1,70 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/handoff/handoff"
+)
+
+// postActivities records what a lead did (one activity or an array),
+// idempotent by each activity's optional id. With scoring in the agreement
+// the lead's score is recomputed and the lead moved forward when it
+// crossed a threshold. 200 with the lead, its score explained and how many
+// activities were new; 400 naming every bad field; 404 for an unknown lead.
+func (a *API) postActivities(w http.ResponseWriter, r *http.Request) {
+	body, ok := decodeBody(w, r, "a JSON object or an array of objects")
+	if !ok {
+		return
+	}
+	now := a.now()
+	acts, err := handoff.ParseActivities(body, now)
+	if err != nil {
+		writeError(w, r, a.logger(), err)
+		return
+	}
+	res, err := a.Store.SaveActivities(r.Context(), r.PathValue("external_id"), acts, a.Policy, now)
+	if err != nil {
+		writeError(w, r, a.logger(), err)
+		return
+	}
+	for _, e := range res.Events {
+		if e.Kind == handoff.EventStage {
+			a.Metrics.LeadStage(string(e.Stage), res.Lead.Source)
+		}
+	}
+	events, err := a.Store.Events(r.Context(), res.Lead.ID)
+	if err != nil {
+		writeError(w, r, a.logger(), err)
+		return
+	}
+	out := ActivitiesJSON{Added: res.Added, Lead: NewLeadJSON(res.Lead, events)}
+	if a.Policy.Scoring != nil {
+		if out.Lead.ScoreExplained, err = a.explain(r, res.Lead); err != nil {
+			writeError(w, r, a.logger(), err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// ActivitiesJSON answers a POST of activities.
+type ActivitiesJSON struct {
+	Added int      `json:"added"`
+	Lead  LeadJSON `json:"lead"`
+}
+
+// explain computes the lead's score now under the agreement's scoring,
+// rule by rule; nil without scoring.
+func (a *API) explain(r *http.Request, l *handoff.Lead) (*handoff.ScoreExplained, error) {
+	s := a.Policy.Scoring
+	if s == nil {
+		return nil, nil
+	}
+	now := a.now()
+	acts, err := a.Store.Activities(r.Context(), l.ID, s, now)
+	if err != nil {
+		return nil, err
+	}
+	e := s.Score(l, acts, now)
+	return &e, nil
+}

@@ -1,0 +1,130 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/handoff/handoff"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// activityRow is one tracked activity of a lead. ExtID is the sender's
+// optional id, unique per lead, so that posting it again adds nothing;
+// NULL when the sender gave none.
+type activityRow struct {
+	ID         int64   `gorm:"primaryKey"`
+	LeadID     int64   `gorm:"not null;index:idx_activities_lead_time,priority:1;uniqueIndex:idx_activities_lead_ext,priority:1"`
+	ExtID      *string `gorm:"size:500;uniqueIndex:idx_activities_lead_ext,priority:2"`
+	Type       string  `gorm:"size:100;not null"`
+	URL        string  `gorm:"size:2000"`
+	OccurredMs int64   `gorm:"not null;index:idx_activities_lead_time,priority:2"`
+	CreatedMs  int64   `gorm:"not null"`
+}
+
+func (activityRow) TableName() string { return "lead_activities" }
+
+// SaveActivities records activities of the lead with that external id and,
+// with scoring in the agreement, recomputes its score and moves it forward
+// when it crossed a threshold, in one transaction: the activities, the
+// lead, its events and, for a new SQL, its announcement (or a refresh of
+// its cards when its score changed). An activity whose id the lead already
+// has is left out. It returns ENOTFOUND for an unknown lead.
+func (s *Store) SaveActivities(ctx context.Context, externalID string, acts []handoff.Activity, policy handoff.Policy, now time.Time) (handoff.ActivityResult, error) {
+	var res handoff.ActivityResult
+	queued := 0
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var row leadRow
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("external_id = ?", externalID).Take(&row).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return handoff.Errorf(handoff.ENOTFOUND, "lead %q not found", externalID)
+		}
+		if err != nil {
+			return err
+		}
+		lead, err := row.toLead()
+		if err != nil {
+			return err
+		}
+		rows := make([]activityRow, len(acts))
+		for i, a := range acts {
+			rows[i] = activityRow{LeadID: lead.ID, Type: a.Type, URL: a.URL, OccurredMs: ms(a.OccurredAt), CreatedMs: ms(now)}
+			if a.ID != "" {
+				id := a.ID
+				rows[i].ExtID = &id
+			}
+		}
+		r := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&rows, 200)
+		if r.Error != nil {
+			return r.Error
+		}
+		res.Added = int(r.RowsAffected)
+		res.Lead = lead
+		if policy.Scoring == nil || res.Added == 0 {
+			return nil
+		}
+		scored, err := activitiesOf(tx, []int64{lead.ID}, policy.Scoring, now)
+		if err != nil {
+			return err
+		}
+		expl, changed, change := lead.Rescore(scored[lead.ID], now, policy)
+		res.Score = expl
+		if !changed {
+			return nil
+		}
+		lead.UpdatedAt = now
+		if err := updateLeadRow(tx, lead); err != nil {
+			return err
+		}
+		if res.Events, err = insertEvents(tx, lead.ID, change.Events); err != nil {
+			return err
+		}
+		queued = len(change.Outbox)
+		return insertOutbox(tx, now, change.Outbox...)
+	})
+	if err != nil {
+		return handoff.ActivityResult{}, fmt.Errorf("storage: activities of %q: %w", externalID, err)
+	}
+	s.queued(queued)
+	return res, nil
+}
+
+// Activities returns the lead's activities that count for scoring at now
+// (those within the decay; all without scoring or decay), oldest first.
+func (s *Store) Activities(ctx context.Context, leadID int64, scoring *handoff.Scoring, now time.Time) ([]handoff.Activity, error) {
+	acts, err := activitiesOf(s.db.WithContext(ctx), []int64{leadID}, scoring, now)
+	if err != nil {
+		return nil, fmt.Errorf("storage: activities of lead %d: %w", leadID, err)
+	}
+	return acts[leadID], nil
+}
+
+// activitiesOf reads the activities of leads by lead id, oldest first,
+// leaving out those decayed at now.
+func activitiesOf(db *gorm.DB, leadIDs []int64, scoring *handoff.Scoring, now time.Time) (map[int64][]handoff.Activity, error) {
+	out := make(map[int64][]handoff.Activity, len(leadIDs))
+	for start := 0; start < len(leadIDs); start += 500 {
+		q := db.Where("lead_id IN ?", leadIDs[start:min(start+500, len(leadIDs))])
+		if scoring != nil && scoring.Decay > 0 {
+			q = q.Where("occurred_ms > ?", ms(now.Add(-scoring.Decay)))
+		}
+		var rows []activityRow
+		if err := q.Order("occurred_ms, id").Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("activities: %w", err)
+		}
+		for _, r := range rows {
+			out[r.LeadID] = append(out[r.LeadID], r.toActivity())
+		}
+	}
+	return out, nil
+}
+
+func (r activityRow) toActivity() handoff.Activity {
+	a := handoff.Activity{Type: r.Type, URL: r.URL, OccurredAt: fromMs(r.OccurredMs)}
+	if r.ExtID != nil {
+		a.ID = *r.ExtID
+	}
+	return a
+}
