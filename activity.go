@@ -144,8 +144,8 @@ func (l *Lead) Rescore(activities []Activity, now time.Time, policy Policy) (Sco
 		return ScoreExplained{}, false, LeadChange{}
 	}
 	expl := s.Score(l, activities, now)
-	changed := expl.Score != l.Score
-	l.Score = expl.Score
+	changed := expl.Score != l.Score || expl.Summary() != l.ScoreReasons
+	l.Score, l.ScoreReasons = expl.Score, expl.Summary()
 	var events []Event
 	if to, ok := s.Promotion(l.Stage, l.Reached, expl.Score); ok {
 		if plan, err := PlanTransition(l.Stage, l.Reached, to); err == nil && plan.Changed {

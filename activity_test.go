@@ -23,7 +23,7 @@ func TestRescore(t *testing.T) {
 	}{
 		{"lead to SQL through MQL", handoff.Lead{Stage: handoff.StageLead, Reached: 0, Title: "CTO"}, demo, 70, handoff.StageSQL, "mql sql", true},
 		{"lead to MQL", handoff.Lead{Stage: handoff.StageLead, Reached: 0}, demo, 40, handoff.StageMQL, "mql", true},
-		{"MQL stays below", handoff.Lead{Stage: handoff.StageMQL, Reached: 1, Score: 40}, demo, 40, handoff.StageMQL, "", false},
+		{"MQL stays below", handoff.Lead{Stage: handoff.StageMQL, Reached: 1, Score: 40, ScoreReasons: "demo_request ×1 +40"}, demo, 40, handoff.StageMQL, "", false},
 		{"score falls, stage stays", handoff.Lead{Stage: handoff.StageSQL, Reached: 2, Score: 90}, nil, 0, handoff.StageSQL, "", true},
 		{"claimed stays claimed", handoff.Lead{Stage: handoff.StageClaimed, Reached: 3, Title: "CIO"}, demo, 70, handoff.StageClaimed, "", true},
 	} {

@@ -16,7 +16,10 @@ type Lead struct {
 	Source     string
 	Campaign   string
 	Score      int
-	Stage      Stage
+	// ScoreReasons is the one line of the score's top reasons under the
+	// agreement's scoring, as of the lead's last change ("" without).
+	ScoreReasons string
+	Stage        Stage
 	// Reached is the rank of the highest main-path stage ever entered (-1 for none).
 	Reached     int
 	AmountMinor int64  // deal value in minor units (øre, cents) when won

@@ -67,6 +67,9 @@ type ScoreLine struct {
 	Matched string `json:"matched,omitempty"`
 	// Capped is true when the rule's Max cut its points.
 	Capped bool `json:"capped,omitempty"`
+	// Label is a short description of what gave the points, for a card:
+	// "title: CTO", "page_view /pricing ×2".
+	Label string `json:"label,omitempty"`
 }
 
 // ScoreExplained is a computed score with one line per rule, in the
@@ -137,7 +140,7 @@ func (s *Scoring) Score(l *Lead, activities []Activity, now time.Time) ScoreExpl
 	for _, r := range s.Explicit {
 		line := ScoreLine{Rule: r.String()}
 		if v, ok := l.LeadField(r.Field); ok && r.matches(v) {
-			line.Points, line.Matched = r.Points, v
+			line.Points, line.Matched, line.Label = r.Points, v, r.Field+": "+v
 		}
 		out.Lines = append(out.Lines, line)
 	}
@@ -151,6 +154,11 @@ func (s *Scoring) Score(l *Lead, activities []Activity, now time.Time) ScoreExpl
 		}
 		if n > 0 {
 			line.Points, line.Matched = n*r.Points, fmt.Sprintf("%d×", n)
+			line.Label = r.Activity
+			if r.URLMatches != nil {
+				line.Label += " " + r.URLMatches.String()
+			}
+			line.Label += fmt.Sprintf(" ×%d", n)
 			if r.Max > 0 && line.Points > r.Max {
 				line.Points, line.Capped = r.Max, true
 			}
@@ -199,15 +207,11 @@ func (e ScoreExplained) Top(n int) []ScoreLine {
 }
 
 // Summary is one line of the top three reasons, for a card:
-// "title matches … +30 · demo_request +40".
+// "demo_request ×1 +40 · title: CTO +30 · company_size: 80 +15".
 func (e ScoreExplained) Summary() string {
 	var parts []string
 	for _, l := range e.Top(3) {
-		p := fmt.Sprintf("%s %+d", l.Rule, l.Points)
-		if l.Matched != "" {
-			p = fmt.Sprintf("%s (%s) %+d", l.Rule, l.Matched, l.Points)
-		}
-		parts = append(parts, p)
+		parts = append(parts, fmt.Sprintf("%s %+d", l.Label, l.Points))
 	}
 	return strings.Join(parts, " · ")
 }

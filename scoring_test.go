@@ -106,7 +106,7 @@ func TestScoreExplainedSummary(t *testing.T) {
 	l := handoff.Lead{Title: "CTO", Attributes: map[string]any{"company_size": 80.0}}
 	acts := []handoff.Activity{{Type: "demo_request", OccurredAt: now}, {Type: "email_open", OccurredAt: now}}
 	got := issueScoring().Score(&l, acts, now)
-	want := `demo_request (1×) +40 · title matches (?i)\b(it-chef|cto|cio|it manager)\b (CTO) +30 · company_size at least 50 (80) +15`
+	want := `demo_request ×1 +40 · title: CTO +30 · company_size: 80 +15`
 	if s := got.Summary(); s != want {
 		t.Errorf("summary =\n%s\nwant\n%s", s, want)
 	}

@@ -225,8 +225,17 @@ func LeadFields(l *handoff.Lead) []Field {
 	return []Field{
 		{Key: "Company", Value: OrDash(Escape(l.Company))},
 		{Key: "Source / campaign", Value: OrDash(src)},
-		{Key: "Score", Value: strconv.Itoa(l.Score)},
+		{Key: "Score", Value: scoreText(l)},
 	}
+}
+
+// scoreText is the score with the one line of its top reasons when the
+// agreement's scoring computed it: "70 (page_view /pricing ×2 +40 · title: CTO +30)".
+func scoreText(l *handoff.Lead) string {
+	if l.ScoreReasons == "" {
+		return strconv.Itoa(l.Score)
+	}
+	return fmt.Sprintf("%d (%s)", l.Score, Escape(l.ScoreReasons))
 }
 
 // SLALine states the claim and contact deadlines of a new SQL, e.g.

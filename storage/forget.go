@@ -89,7 +89,7 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time) (int, er
 		for _, r := range rows {
 			if err := tx.Model(&leadRow{}).Where("id = ?", r.ID).Updates(map[string]any{
 				"external_id": fmt.Sprintf("erased-%d", r.ID),
-				"email":       "", "name": "", "phone": "", "title": "", "reason": "", "attributes": "",
+				"email":       "", "name": "", "phone": "", "title": "", "reason": "", "attributes": "", "score_reasons": "",
 				"erased_ms": ms(now), "updated_ms": ms(now),
 			}).Error; err != nil {
 				return err

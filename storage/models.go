@@ -14,6 +14,7 @@ type leadRow struct {
 	Source        string `gorm:"size:500;index"`
 	Campaign      string `gorm:"size:500"`
 	Score         int
+	ScoreReasons  string `gorm:"size:1000"`
 	Stage         string `gorm:"size:20;not null;index"`
 	Reached       int
 	AmountMinor   int64

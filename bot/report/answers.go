@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ type ReportStore interface {
 	OpenLeads(ctx context.Context, owner string, limit int) ([]*handoff.Lead, error)
 	LeadByExternalID(ctx context.Context, externalID string) (*handoff.Lead, error)
 	Events(ctx context.Context, leadID int64) ([]handoff.Event, error)
+	Activities(ctx context.Context, leadID int64, scoring *handoff.Scoring, now time.Time) ([]handoff.Activity, error)
 }
 
 // Reports answers /funnel, /sla and /leads from the store. Store and
@@ -187,5 +189,28 @@ func (r *Reports) leads(ctx context.Context, cmd bot.Command, args []string) (bo
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("bot: history of lead %q: %w", arg, err)
 	}
-	return HistoryMessage(lead, events, now, r.Policy), nil
+	m := HistoryMessage(lead, events, now, r.Policy)
+	if s := r.Policy.Scoring; s != nil {
+		acts, err := r.Store.Activities(ctx, lead.ID, s, now)
+		if err != nil {
+			return bot.Message{}, fmt.Errorf("report: activities of lead %q: %w", arg, err)
+		}
+		m.Tables = append([]bot.Table{ScoreTable(s.Score(lead, acts, now), s)}, m.Tables...)
+	}
+	return m, nil
+}
+
+// ScoreTable explains a score under the agreement's scoring: each rule,
+// what matched and its points, and the thresholds.
+func ScoreTable(e handoff.ScoreExplained, s *handoff.Scoring) bot.Table {
+	t := bot.Table{Title: fmt.Sprintf("Score %d (MQL at %d, SQL at %d)", e.Score, s.MQLAt, s.SQLAt),
+		Columns: []string{"Rule", "Matched", "Points"}, Numeric: []bool{false, false, true}}
+	for _, l := range e.Lines {
+		matched := bot.OrDash(bot.Escape(l.Matched))
+		if l.Capped {
+			matched += " (capped)"
+		}
+		t.Rows = append(t.Rows, []string{bot.Escape(l.Rule), matched, strconv.Itoa(l.Points)})
+	}
+	return t
 }

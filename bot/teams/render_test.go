@@ -29,6 +29,12 @@ func policy(t *testing.T) handoff.Policy {
 const repID = "29:1rep-teams-id"
 
 // lead is a fixed lead in stage st, owned in Teams once claimed.
+// scored gives l the score and top reasons the agreement's scoring computed.
+func scored(l *handoff.Lead) *handoff.Lead {
+	l.Score, l.ScoreReasons = 70, "page_view /pricing ×2 +40 · title: IT manager +30"
+	return l
+}
+
 func lead(p handoff.Policy, st handoff.Stage) *handoff.Lead {
 	sqlAt := time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC) // Monday 12:00 in Copenhagen
 	l := &handoff.Lead{
@@ -75,6 +81,7 @@ func TestRenderCardGolden(t *testing.T) {
 		msg  bot.Message
 	}{
 		{"new_lead", bot.LeadCard(lead(p, handoff.StageSQL), now, p)},
+		{"new_lead_scored", bot.LeadCard(scored(lead(p, handoff.StageSQL)), now, p)},
 		{"claimed", bot.LeadCard(lead(p, handoff.StageClaimed), now, p)},
 		{"claimed_in_slack", bot.LeadCard(slackOwned, now, p)},
 		{"contacted", bot.LeadCard(lead(p, handoff.StageContacted), now, p)},
