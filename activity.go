@@ -14,10 +14,6 @@ const (
 	MaxActivitiesPerRequest = 1000
 	maxActivityTypeLen      = 100
 	maxActivityURLLen       = 2000
-	// activityFutureSkew is how far in the future an activity may be dated
-	// (clocks differ); activityMaxAge how far in the past.
-	activityFutureSkew = 5 * time.Minute
-	activityMaxAge     = 5 * 365 * 24 * time.Hour
 )
 
 // ActorScoring is the actor of stage moves made by lead scoring.
@@ -30,10 +26,11 @@ const SourceScoreAttribute = "source_score"
 // ParseActivities validates a decoded JSON body of activities: one object
 // or an array of them, each {"type", "url", "occurred_at", "id"}, at now.
 // type is required (letters, digits, _ - . :, at most 100); url at most
-// 2,000 characters; occurred_at RFC 3339, no more than 5 minutes ahead of
-// now nor 5 years back (default now); id optional (at most 500), making a
-// repeat harmless. Text must not hold control characters. It returns an
-// EINVALID error whose Fields name every bad field ("[2].occurred_at").
+// 2,000 characters; occurred_at RFC 3339 and within the intake's bounds
+// (CheckOccurredAt; default now); id optional (at most MaxFieldLen), making
+// a repeat harmless. Text must pass CheckText, as the intake's does. It
+// returns an EINVALID error whose Fields name every bad field
+// ("[2].occurred_at").
 func ParseActivities(body any, now time.Time) ([]Activity, error) {
 	var items []any
 	switch v := body.(type) {
@@ -72,17 +69,15 @@ func ParseActivities(body any, now time.Time) ([]Activity, error) {
 				return ""
 			}
 			s, ok := v.(string)
-			switch {
-			case !ok:
+			if !ok {
 				bad[prefix+key] = "must be a string"
-			case len(s) > limit:
-				bad[prefix+key] = fmt.Sprintf("longer than %d characters", limit)
-			case strings.IndexFunc(s, unicode.IsControl) >= 0:
-				bad[prefix+key] = "must not contain control characters"
-			default:
-				return strings.TrimSpace(s)
+				return ""
 			}
-			return ""
+			if p := CheckText(s, limit); p != "" {
+				bad[prefix+key] = p
+				return ""
+			}
+			return strings.TrimSpace(s)
 		}
 		a.Type = str("type", maxActivityTypeLen)
 		if _, given := bad[prefix+"type"]; !given {
@@ -93,7 +88,7 @@ func ParseActivities(body any, now time.Time) ([]Activity, error) {
 			}
 		}
 		a.URL = str("url", maxActivityURLLen)
-		a.ID = str("id", maxFieldLen)
+		a.ID = str("id", MaxFieldLen)
 		if a.ID != "" {
 			if seen[a.ID] {
 				bad[prefix+"id"] = fmt.Sprintf("%q appears twice in the request", a.ID)
@@ -102,14 +97,11 @@ func ParseActivities(body any, now time.Time) ([]Activity, error) {
 		}
 		if s := str("occurred_at", 64); s != "" {
 			t, err := time.Parse(time.RFC3339, s)
-			switch {
-			case err != nil:
+			if err != nil {
 				bad[prefix+"occurred_at"] = fmt.Sprintf("not an RFC 3339 time: %q", s)
-			case t.After(now.Add(activityFutureSkew)):
-				bad[prefix+"occurred_at"] = fmt.Sprintf("%s is in the future", s)
-			case t.Before(now.Add(-activityMaxAge)):
-				bad[prefix+"occurred_at"] = fmt.Sprintf("%s is more than 5 years ago", s)
-			default:
+			} else if p := CheckOccurredAt(t, now); p != "" {
+				bad[prefix+"occurred_at"] = p
+			} else {
 				a.OccurredAt = t.UTC()
 			}
 		}

@@ -128,3 +128,35 @@ func (r activityRow) toActivity() handoff.Activity {
 	}
 	return a
 }
+
+// ScoredLeads returns the leads that arrived in period (entered the lead
+// stage in it, as the funnel counts them) with all their activities, for a
+// what-if evaluation of scoring rules.
+func (s *Store) ScoredLeads(ctx context.Context, period handoff.Period) ([]handoff.ScoredLead, error) {
+	db := s.db.WithContext(ctx)
+	var ids []int64
+	err := db.Raw("SELECT DISTINCT e.lead_id FROM lead_events e WHERE e.kind = ? AND e.stage = ? AND e.at_ms >= ? AND e.at_ms < ? ORDER BY 1",
+		string(handoff.EventStage), string(handoff.StageLead), ms(period.Start), ms(period.End)).Scan(&ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("storage: leads of %s: %w", period.Label, err)
+	}
+	acts, err := activitiesOf(db, ids, nil, time.Time{})
+	if err != nil {
+		return nil, fmt.Errorf("storage: leads of %s: %w", period.Label, err)
+	}
+	out := make([]handoff.ScoredLead, 0, len(ids))
+	for start := 0; start < len(ids); start += 500 {
+		var rows []leadRow
+		if err := db.Where("id IN ?", ids[start:min(start+500, len(ids))]).Order("id").Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("storage: leads of %s: %w", period.Label, err)
+		}
+		for _, r := range rows {
+			l, err := r.toLead()
+			if err != nil {
+				return nil, fmt.Errorf("storage: leads of %s: %w", period.Label, err)
+			}
+			out = append(out, handoff.ScoredLead{Lead: l, Activities: acts[l.ID]})
+		}
+	}
+	return out, nil
+}

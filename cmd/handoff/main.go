@@ -47,6 +47,8 @@ func commands() map[string]command {
 			usage: digestUsage, flags: digestFlags},
 		"funnel": {summary: "print the funnel KPIs: handoff funnel --period last-month --format table|json|csv",
 			usage: funnelUsage, flags: funnelFlags},
+		"score": {summary: "explain a lead's score, or try other scoring rules: handoff score --explain ID | --what-if agreement.yml",
+			usage: scoreUsage, flags: scoreFlags},
 		"config": {summary: "validate the configuration: handoff config check [file]",
 			usage: "handoff config check [file.yml]\n\nValidates the configuration (environment and agreement), or one agreement file,\nand lists every problem at once.", flags: argsOnly(runConfig)},
 		"version": {summary: "print the version", usage: "handoff version", flags: noFlags(runVersion)},
