@@ -307,7 +307,8 @@ func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (
 		}
 		var details map[string]string
 		if in.Reason != "" {
-			details = map[string]string{"reason": in.Reason}
+			details = policy.ReasonDetails(in.Reason, "", false)
+			details["reason"] = in.Reason // the sender's words, whatever category they count under
 		}
 		events = l.EnterStages(plan, at.UTC(), actor, details, policy)
 		changed = true

@@ -1,6 +1,9 @@
 package handoff
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Marketing's side of the funnel: what the SQLs of each source and
 // campaign became, how conversion depends on the speed of first contact,
@@ -119,4 +122,48 @@ func (p Policy) ReasonList() []string {
 		return DefaultReasons
 	}
 	return p.Reasons
+}
+
+// ReasonCode returns the agreement's reason that text names (ignoring case
+// and surrounding space), "other" for any other text, and "" for none: the
+// category a free-text reason from the API counts under.
+func (p Policy) ReasonCode(text string) string {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return ""
+	}
+	for _, r := range p.ReasonList() {
+		if strings.EqualFold(r, text) {
+			return r
+		}
+	}
+	return "other"
+}
+
+// ReasonDetails are the details of an event that returns, loses or
+// recycles a lead: the reason (its code from the agreement's list, see
+// ReasonCode) as reason_code, the text as reason (the code with the note
+// after it when a note is given), and not_a_fit for a lead sales returned
+// as not a fit. Nil when there is nothing to record.
+func (p Policy) ReasonDetails(reason, note string, notAFit bool) map[string]string {
+	d := map[string]string{}
+	if code := p.ReasonCode(reason); code != "" {
+		d["reason_code"] = code
+		d["reason"] = strings.TrimSpace(reason)
+	}
+	if note = strings.TrimSpace(note); note != "" {
+		d["note"] = note
+		if d["reason"] != "" {
+			d["reason"] += ": " + note
+		} else {
+			d["reason"] = note
+		}
+	}
+	if notAFit {
+		d["not_a_fit"] = "true"
+	}
+	if len(d) == 0 {
+		return nil
+	}
+	return d
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -116,21 +117,29 @@ func (b *Bot) form(ctx context.Context, a Actor, action string, id int64) (*Form
 	switch action {
 	case ActionNotAFit:
 		f.Title, f.Submit, f.Intro = "Not a fit", "Return it", "Send *"+Escape(title)+"* back to marketing."
-		f.Inputs = []Input{{ID: "reason", Label: "Why is it not a fit?", Kind: InputMultiline, Placeholder: "Wrong segment, no budget, student …"}}
+		f.Inputs = b.reasonInputs("Why is it not a fit?")
 	case ActionWon:
 		f.Title, f.Submit, f.Intro = "Won", "Save", "🏆 Congratulations on *"+Escape(title)+"*!"
 		f.Inputs = []Input{{ID: "amount", Label: "Deal value (" + currency(b.cfg.Policy) + ")", Kind: InputNumber, Placeholder: "40000"}}
 	case ActionLost:
 		f.Title, f.Submit, f.Intro = "Lost", "Save", "Close *"+Escape(title)+"* as lost."
-		f.Inputs = []Input{{ID: "reason", Label: "Why was it lost?", Kind: InputMultiline, Optional: true}}
+		f.Inputs = b.reasonInputs("Why was it lost?")
 	case ActionRecycle:
 		f.Title, f.Submit, f.Intro = "Recycle", "Return it", "Send *"+Escape(title)+"* back to marketing for more nurturing."
-		f.Inputs = []Input{{ID: "reason", Label: "Why is it not ready?", Kind: InputMultiline, Placeholder: "No project before Q3 …"}}
+		f.Inputs = b.reasonInputs("Why is it not ready?")
 	case ActionReassign:
 		f.Title, f.Submit, f.Intro = "Reassign", "Reassign", "Give *"+Escape(title)+"* to another rep."
 		f.Inputs = []Input{{ID: "owner", Label: "New owner", Kind: InputUser}}
 	}
 	return f, nil
+}
+
+// reasonInputs ask for a reason from the agreement's list and an optional note.
+func (b *Bot) reasonInputs(question string) []Input {
+	return []Input{
+		{ID: "reason", Label: question, Kind: InputChoice, Options: b.cfg.Policy.ReasonList(), Placeholder: "Pick a reason"},
+		{ID: "note", Label: "Anything marketing should know?", Kind: InputMultiline, Optional: true},
+	}
 }
 
 // Submit completes the action of a submitted Form with the answers keyed by
@@ -150,12 +159,19 @@ func (b *Bot) Submit(ctx context.Context, a Actor, formID, state string, values 
 	}
 	var err error
 	switch formID {
-	case ActionNotAFit:
-		_, err = b.NotAFit(ctx, a, st.Lead, values["reason"])
-	case ActionRecycle:
-		_, err = b.Recycle(ctx, a, st.Lead, values["reason"])
-	case ActionLost:
-		_, err = b.Lost(ctx, a, st.Lead, values["reason"])
+	case ActionNotAFit, ActionRecycle, ActionLost:
+		reason := strings.TrimSpace(values["reason"])
+		if !slices.Contains(b.cfg.Policy.ReasonList(), reason) {
+			return &handoff.Error{Code: handoff.EINVALID, Message: "pick a reason", Fields: map[string]string{"reason": "Pick a reason from the list."}}
+		}
+		switch formID {
+		case ActionNotAFit:
+			_, err = b.recycle(ctx, a, st.Lead, reason, values["note"], anyoneWhileUnclaimed, true)
+		case ActionRecycle:
+			_, err = b.recycle(ctx, a, st.Lead, reason, values["note"], ownerOrManager, false)
+		default:
+			_, err = b.lost(ctx, a, st.Lead, reason, values["note"])
+		}
 	case ActionReassign:
 		_, err = b.Reassign(ctx, a, st.Lead, values["owner"])
 	case ActionWon:

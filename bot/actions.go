@@ -154,17 +154,22 @@ func (b *Bot) Won(ctx context.Context, a Actor, id int64, amountMinor int64) (*h
 // Lost closes lead id as lost, with an optional reason. Only the owner or a
 // manager may.
 func (b *Bot) Lost(ctx context.Context, a Actor, id int64, reason string) (*handoff.Lead, error) {
-	reason, err := checkReason(reason)
+	return b.lost(ctx, a, id, reason, "")
+}
+
+func (b *Bot) lost(ctx context.Context, a Actor, id int64, reason, note string) (*handoff.Lead, error) {
+	reason, note, err := checkReason(reason, note)
 	if err != nil {
 		return nil, err
 	}
+	details := b.cfg.Policy.ReasonDetails(reason, note, false)
 	return b.update(ctx, a, id, ownerOrManager, false, func(l *handoff.Lead, now time.Time) ([]handoff.Event, error) {
 		if err := needsOwner(l); err != nil {
 			return nil, err
 		}
-		events, err := b.moveTo(l, handoff.StageLost, now, a, reasonDetails(reason, false))
+		events, err := b.moveTo(l, handoff.StageLost, now, a, details)
 		if len(events) > 0 {
-			l.Reason = reason
+			l.Reason = details["reason"]
 		}
 		return events, err
 	})
@@ -173,55 +178,55 @@ func (b *Bot) Lost(ctx context.Context, a Actor, id int64, reason string) (*hand
 // Recycle returns lead id to marketing for more nurturing; reason is
 // required (EINVALID without). Only the owner or a manager may.
 func (b *Bot) Recycle(ctx context.Context, a Actor, id int64, reason string) (*handoff.Lead, error) {
-	return b.recycle(ctx, a, id, reason, ownerOrManager, false)
+	return b.recycle(ctx, a, id, reason, "", ownerOrManager, false)
 }
 
 // NotAFit returns a new SQL to marketing with a reason (required). Anyone
 // may while it is unclaimed; afterwards only the owner or a manager.
 func (b *Bot) NotAFit(ctx context.Context, a Actor, id int64, reason string) (*handoff.Lead, error) {
-	return b.recycle(ctx, a, id, reason, anyoneWhileUnclaimed, true)
+	return b.recycle(ctx, a, id, reason, "", anyoneWhileUnclaimed, true)
 }
 
-func (b *Bot) recycle(ctx context.Context, a Actor, id int64, reason string, allow permit, notAFit bool) (*handoff.Lead, error) {
-	reason, err := checkReason(reason)
+func (b *Bot) recycle(ctx context.Context, a Actor, id int64, reason, note string, allow permit, notAFit bool) (*handoff.Lead, error) {
+	reason, note, err := checkReason(reason, note)
 	if err != nil {
 		return nil, err
 	}
 	if reason == "" {
 		return nil, &handoff.Error{Code: handoff.EINVALID, Message: "a reason is required", Fields: map[string]string{"reason": "Tell marketing why."}}
 	}
+	details := b.cfg.Policy.ReasonDetails(reason, note, notAFit)
 	return b.update(ctx, a, id, allow, false, func(l *handoff.Lead, now time.Time) ([]handoff.Event, error) {
-		events, err := b.moveTo(l, handoff.StageRecycled, now, a, reasonDetails(reason, notAFit))
+		events, err := b.moveTo(l, handoff.StageRecycled, now, a, details)
 		if len(events) > 0 {
-			l.Reason = reason
+			l.Reason = details["reason"]
 		}
 		return events, err
 	})
 }
 
-// checkReason trims a reason typed into a form and applies the intake's
-// text rule to it (handoff.CheckText), so a reason from chat is stored like
-// one from the API; EINVALID naming "reason" when it breaks the rule.
-func checkReason(reason string) (string, error) {
-	reason = strings.TrimSpace(reason)
-	if p := handoff.CheckText(reason, handoff.MaxFieldLen); p != "" {
-		return "", &handoff.Error{Code: handoff.EINVALID, Message: "invalid reason: " + p, Fields: map[string]string{"reason": strings.ToUpper(p[:1]) + p[1:] + "."}}
+// checkReason trims a reason and a note typed into a form and applies the
+// intake's text rule to them (handoff.CheckText), so a reason from chat is
+// stored like one from the API; EINVALID naming "reason" or "note" when
+// one breaks the rule.
+func checkReason(reason, note string) (string, string, error) {
+	bad := map[string]string{}
+	check := func(field, s string) string {
+		s = strings.TrimSpace(s)
+		if p := handoff.CheckText(s, handoff.MaxFieldLen); p != "" {
+			bad[field] = strings.ToUpper(p[:1]) + p[1:] + "."
+		}
+		return s
 	}
-	return reason, nil
-}
-
-func reasonDetails(reason string, notAFit bool) map[string]string {
-	d := map[string]string{}
-	if reason != "" {
-		d["reason"] = reason
+	reason, note = check("reason", reason), check("note", note)
+	if len(bad) > 0 {
+		msg := bad["reason"]
+		if msg == "" {
+			msg = bad["note"]
+		}
+		return "", "", &handoff.Error{Code: handoff.EINVALID, Message: "invalid reason: " + msg, Fields: bad}
 	}
-	if notAFit {
-		d["not_a_fit"] = "true"
-	}
-	if len(d) == 0 {
-		return nil
-	}
-	return d
+	return reason, note, nil
 }
 
 // Release gives a claimed lead back to the open pool, so another rep can

@@ -292,9 +292,10 @@ func TestWonKeepsAmountAndLostReason(t *testing.T) {
 	})
 }
 
-// TestFormReasonsFollowTheIntakeRule submits reasons from a chat form that
-// the intake API would refuse: each is refused on the reason input, the lead
-// is unchanged, and the same on both databases.
+// TestFormReasonsFollowTheIntakeRule submits notes under a reason from a
+// chat form that the intake API would refuse: each is refused on the note
+// input, the lead is unchanged, and the same on both databases. A reason
+// not on the agreement's list is refused on the reason input.
 func TestFormReasonsFollowTheIntakeRule(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
@@ -303,7 +304,11 @@ func TestFormReasonsFollowTheIntakeRule(t *testing.T) {
 		state := fmt.Sprintf(`{"lead":%d}`, l.ID)
 		for _, reason := range []string{"no\x00budget", "\x1b[31mred", strings.Repeat("x", handoff.MaxFieldLen+1), "bad \xff byte"} {
 			for _, form := range []string{bot.ActionNotAFit, bot.ActionLost} {
-				err := b.Submit(ctx, actor("UBOSS"), form, state, map[string]string{"reason": reason})
+				err := b.Submit(ctx, actor("UBOSS"), form, state, map[string]string{"reason": "no budget", "note": reason})
+				if handoff.ErrorCode(err) != handoff.EINVALID || handoff.ErrorFields(err)["note"] == "" {
+					t.Fatalf("%s with note %q: err = %v, want EINVALID on note", form, reason, err)
+				}
+				err = b.Submit(ctx, actor("UBOSS"), form, state, map[string]string{"reason": reason})
 				if handoff.ErrorCode(err) != handoff.EINVALID || handoff.ErrorFields(err)["reason"] == "" {
 					t.Fatalf("%s with reason %q: err = %v, want EINVALID on reason", form, reason, err)
 				}
@@ -313,8 +318,8 @@ func TestFormReasonsFollowTheIntakeRule(t *testing.T) {
 		if err != nil || got.Stage != handoff.StageSQL || got.Reason != "" {
 			t.Fatalf("lead = %+v, %v; want an unchanged SQL", got, err)
 		}
-		// A reason over several lines is fine.
-		if err := b.Submit(ctx, actor("UBOSS"), bot.ActionNotAFit, state, map[string]string{"reason": "Wrong segment.\nNo budget."}); err != nil {
+		// A note over several lines is fine.
+		if err := b.Submit(ctx, actor("UBOSS"), bot.ActionNotAFit, state, map[string]string{"reason": "outside our segment", "note": "Wrong segment.\nNo budget."}); err != nil {
 			t.Fatal(err)
 		}
 	})

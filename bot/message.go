@@ -140,6 +140,7 @@ const (
 	InputMultiline InputKind = "multiline" // a paragraph
 	InputNumber    InputKind = "number"    // a decimal number
 	InputUser      InputKind = "user"      // a user of the platform
+	InputChoice    InputKind = "choice"    // one of Input.Options
 )
 
 // Input is one question of a Form.
@@ -149,6 +150,8 @@ type Input struct {
 	Kind        InputKind `json:"kind"`
 	Placeholder string    `json:"placeholder,omitempty"`
 	Optional    bool      `json:"optional,omitempty"`
+	// Options are the choices of an InputChoice, in order.
+	Options []string `json:"options,omitempty"`
 }
 
 // Mention returns the markup that mentions a platform user in Message text.

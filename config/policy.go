@@ -417,7 +417,7 @@ func (b *agreementBuilder) list(path string, n *yaml.Node) ([]string, bool) {
 }
 
 // boolean reads true or false; false when absent or invalid (reported).
-func (b *policyBuilder) boolean(path string, n *yaml.Node) bool {
+func (b *agreementBuilder) boolean(path string, n *yaml.Node) bool {
 	v, ok := b.scalar(path, n)
 	if !ok {
 		return false

@@ -41,7 +41,7 @@ type implicitFile struct {
 // scoring reads the scoring section; every problem is reported with its
 // key path (a bad regular expression, negative points, mql_at above
 // sql_at, a rule with neither matches nor at_least …).
-func (b *policyBuilder) scoring(f *scoringFile) *handoff.Scoring {
+func (b *agreementBuilder) scoring(f *scoringFile) *handoff.Scoring {
 	s := &handoff.Scoring{}
 	s.MQLAt, _ = b.integer("scoring.mql_at", &f.MQLAt)
 	s.SQLAt, _ = b.integer("scoring.sql_at", &f.SQLAt)
@@ -93,7 +93,7 @@ func (b *policyBuilder) scoring(f *scoringFile) *handoff.Scoring {
 }
 
 // reasons reads the reasons list: non-empty, distinct entries.
-func (b *policyBuilder) reasons(n *yaml.Node) []string {
+func (b *agreementBuilder) reasons(n *yaml.Node) []string {
 	items, ok := b.list("reasons", n)
 	if !ok {
 		return nil
@@ -122,7 +122,7 @@ func (b *policyBuilder) reasons(n *yaml.Node) []string {
 
 // regexp compiles a regular expression (Go RE2 syntax); nil when absent
 // or invalid, the latter reported.
-func (b *policyBuilder) regexp(path string, n *yaml.Node) *regexp.Regexp {
+func (b *agreementBuilder) regexp(path string, n *yaml.Node) *regexp.Regexp {
 	v, ok := b.scalar(path, n)
 	if !ok {
 		return nil
@@ -136,7 +136,7 @@ func (b *policyBuilder) regexp(path string, n *yaml.Node) *regexp.Regexp {
 }
 
 // integer reads a whole number of either sign (the caller checks the range).
-func (b *policyBuilder) integer(path string, n *yaml.Node) (int, bool) {
+func (b *agreementBuilder) integer(path string, n *yaml.Node) (int, bool) {
 	v, ok := b.scalar(path, n)
 	if !ok {
 		return 0, false
@@ -150,7 +150,7 @@ func (b *policyBuilder) integer(path string, n *yaml.Node) (int, bool) {
 }
 
 // reported says whether a problem was already reported for path.
-func (b *policyBuilder) reported(path string) bool {
+func (b *agreementBuilder) reported(path string) bool {
 	for _, err := range b.errs {
 		if strings.HasPrefix(err.Error(), "config: "+path+":") {
 			return true

@@ -25,7 +25,8 @@ sla:
 `
 
 func TestParseScoringAndReasons(t *testing.T) {
-	p, err := ParsePolicy([]byte(issueScoringYAML))
+	a, err := ParseAgreement([]byte(issueScoringYAML))
+	p := a.Policy
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +49,8 @@ func TestParseScoringAndReasons(t *testing.T) {
 	if !p.ExcuseSystemDelay {
 		t.Error("excuse_system_delay not read")
 	}
-	def, err := ParsePolicy(nil)
+	defA, err := ParseAgreement(nil)
+	def := defA.Policy
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +78,7 @@ reasons: [no budget, No budget, ""]
 sla:
   excuse_system_delay: sometimes
 `
-	_, err := ParsePolicy([]byte(yaml))
+	_, err := ParseAgreement([]byte(yaml))
 	if err == nil {
 		t.Fatal("ParsePolicy succeeded, want errors")
 	}
@@ -102,7 +104,7 @@ sla:
 	if lines := strings.Split(err.Error(), "\n"); len(lines) != len(want) {
 		t.Errorf("got %d lines, want one per problem (%d):\n%v", len(lines), len(want), err)
 	}
-	if _, err := ParsePolicy([]byte("scoring:\n  mql_at: 40\n  sql_at: 70\n  explicit:\n    - {field: title, matchs: x, points: 1}\n")); err == nil ||
+	if _, err := ParseAgreement([]byte("scoring:\n  mql_at: 40\n  sql_at: 70\n  explicit:\n    - {field: title, matchs: x, points: 1}\n")); err == nil ||
 		!strings.Contains(err.Error(), `unknown key "scoring.explicit[].matchs"`) {
 		t.Errorf("misspelt rule key: %v", err)
 	}

@@ -253,6 +253,27 @@ func TestSlackModals(t *testing.T) {
 		if status, body := submit("UREP", bot.ActionNotAFit, map[string]string{"reason": " "}); status != http.StatusOK || !strings.Contains(body, `"response_action": "errors"`) || !strings.Contains(body, `"reason"`) {
 			t.Fatalf("empty reason: %d %s, want errors on reason", status, body)
 		}
+		// The reason must come from the agreement's list.
+		if status, body := submit("UREP", bot.ActionNotAFit, map[string]string{"select:reason": "too cheap"}); status != http.StatusOK || !strings.Contains(body, "Pick a reason from the list.") {
+			t.Fatalf("reason not in the list: %d %s, want errors on reason", status, body)
+		}
+		// Another lead goes back with a reason from the list and a note.
+		other := r.announced(t, "modal-2")
+		otherState := fmt.Sprintf(`{"lead":%d,"channel":%q}`, other.ID, salesChannel)
+		answers := map[string]string{"select:reason": "outside our segment", "note": "A three-person workshop"}
+		if status, body := r.send(t, "/slack/interactions", signingSecret, time.Now(), slacktest.SubmitPayload("UREP", bot.ActionNotAFit, otherState, answers)); status != http.StatusOK || body != "" {
+			t.Fatalf("not a fit: %d %q", status, body)
+		}
+		if got := r.lead(t, other.ID); got.Stage != handoff.StageRecycled || got.Reason != "outside our segment: A three-person workshop" {
+			t.Fatalf("returned lead = %s %q", got.Stage, got.Reason)
+		}
+		events, err := s.Events(context.Background(), other.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := events[len(events)-1].Details; d["reason_code"] != "outside our segment" || d["not_a_fit"] != "true" || d["note"] != "A three-person workshop" {
+			t.Fatalf("not-a-fit event details = %v", d)
+		}
 		r.click(t, "UREP", bot.ActionClaim, l.ID)
 		r.click(t, "UREP", bot.ActionLogContact, l.ID)
 		// A manager reassigns; the new owner wins it.

@@ -232,6 +232,9 @@ func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any,
 		for _, block := range ic.View.State.Values {
 			for id, v := range block {
 				val := v.Value
+				if v.SelectedOption.Value != "" {
+					val = v.SelectedOption.Value
+				}
 				if v.SelectedUser != "" {
 					val = v.SelectedUser
 				}

@@ -28,7 +28,11 @@ const (
 	maxModalButton = 24
 	maxLabel       = 2000
 	maxPlaceholder = 150
-	maxSummary     = 4000
+	// Static select limits: 100 options, 75 characters of text and 150 of value.
+	maxSelectOptions = 100
+	maxOptionText    = 75
+	maxOptionValue   = 150
+	maxSummary       = 4000
 )
 
 // ActionsBlockID is the block id of a card's buttons.
@@ -153,6 +157,12 @@ func RenderModal(f bot.Form) slackapi.ModalViewRequest {
 			elem = slackapi.NewNumberInputBlockElement(ph, in.ID, true)
 		case bot.InputUser:
 			elem = slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeUser, ph, in.ID)
+		case bot.InputChoice:
+			opts := make([]*slackapi.OptionBlockObject, 0, len(in.Options))
+			for _, o := range in.Options[:min(len(in.Options), maxSelectOptions)] {
+				opts = append(opts, slackapi.NewOptionBlockObject(cut(o, maxOptionValue), plain(cut(o, maxOptionText)), nil))
+			}
+			elem = slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, ph, in.ID, opts...)
 		default:
 			elem = slackapi.NewPlainTextInputBlockElement(ph, in.ID).WithMultiline(in.Kind == bot.InputMultiline)
 		}

@@ -114,6 +114,7 @@ type input struct {
 	Min          *float64       `json:"min,omitempty"`
 	Choices      []any          `json:"choices,omitempty"`
 	ChoicesData  map[string]any `json:"choices.data,omitempty"`
+	Style        string         `json:"style,omitempty"`
 }
 
 // Names returns the display name of a Teams user id, and false when it is
@@ -199,6 +200,13 @@ func RenderForm(f bot.Form, leadID string, problem string, fieldErrs map[string]
 		case bot.InputNumber:
 			zero := 0.0
 			el.Type, el.Min = "Input.Number", &zero
+		case bot.InputChoice:
+			el.Type, el.Style = "Input.ChoiceSet", "compact"
+			choices := make([]any, len(in.Options))
+			for i, o := range in.Options {
+				choices[i] = map[string]string{"title": o, "value": o}
+			}
+			el.Choices = choices
 		case bot.InputUser:
 			// The people picker answers with the user's Entra object id.
 			el.Type = "Input.ChoiceSet"

@@ -43,8 +43,14 @@ func scoreFlags(fs *flag.FlagSet, _ env) runFunc {
 	var o scoreOptions
 	o.declare(fs)
 	return withReportStore(func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error {
-		return o.run(ctx, s, p, config.LoadPolicyFile, time.Now(), w)
+		return o.run(ctx, s, p, loadAgreementPolicy, time.Now(), w)
 	})
+}
+
+// loadAgreementPolicy reads the policy of an agreement file.
+func loadAgreementPolicy(path string) (handoff.Policy, error) {
+	a, err := config.LoadAgreement(path)
+	return a.Policy, err
 }
 
 // run explains a lead's score (--explain) or replays the period's leads

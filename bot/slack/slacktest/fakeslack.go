@@ -393,12 +393,18 @@ func ClickPayload(user, channel, ts, actionID, value, responseURL string) string
 
 // SubmitPayload is the form body of a view_submission: user submitted the
 // modal callbackID with privateMetadata and the answers (block id = action
-// id = key; a key starting with "user:" is a users_select).
+// id = key; a key starting with "user:" is a users_select, one starting
+// with "select:" a static_select pick, any other a plain text input).
 func SubmitPayload(user, callbackID, privateMetadata string, answers map[string]string) string {
 	values := map[string]any{}
 	for k, v := range answers {
 		if id, ok := strings.CutPrefix(k, "user:"); ok {
 			values[id] = map[string]any{id: map[string]any{"type": "users_select", "selected_user": v}}
+			continue
+		}
+		if id, ok := strings.CutPrefix(k, "select:"); ok {
+			values[id] = map[string]any{id: map[string]any{"type": "static_select",
+				"selected_option": map[string]any{"value": v, "text": map[string]any{"type": "plain_text", "text": v}}}}
 			continue
 		}
 		values[k] = map[string]any{k: map[string]any{"type": "plain_text_input", "value": v}}
