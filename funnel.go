@@ -34,6 +34,23 @@ type FunnelCounts struct {
 	SLADue, SLAMet, SLABreached, SLAPending int64
 	// Visits is the website traffic recorded for the period, nil when none was.
 	Visits *int64
+	// Marketing's side: per source and campaign (revenue in minor units,
+	// converted by NewFunnel), speed to lead by bucket (counts only), and
+	// the medians of the system's and the rep's part of the wait for a
+	// claim, in milliseconds.
+	ByCampaign          []CampaignCounts
+	SpeedToLead         map[string]SpeedToLead
+	MedianSystemDelayMs *float64
+	MedianRepDelayMs    *float64
+}
+
+// CampaignCounts are the store's raw numbers for one source and campaign;
+// NewFunnel turns them into a CampaignResult.
+type CampaignCounts struct {
+	Source, Campaign                      string
+	SQLs, Claimed, NotAFit, Recycled, Won int64
+	RevenueMinor                          int64
+	TopReasons                            []ReasonCount
 }
 
 // Funnel is the answer to "what did our leads become?" for one period: the
@@ -79,6 +96,14 @@ type Funnel struct {
 
 	SLA     SLAStats      `json:"sla"`
 	Targets FunnelTargets `json:"targets"`
+
+	// ByCampaign is what each source and campaign's SQLs became in the
+	// period, most SQLs first; SpeedToLead the conversion of the leads
+	// first contacted in the period by how fast that was; Delays whose part
+	// of the wait for a claim was the system's and whose the rep's.
+	ByCampaign  []CampaignResult `json:"by_campaign"`
+	SpeedToLead []SpeedToLead    `json:"speed_to_lead"`
+	Delays      Delays           `json:"delays"`
 }
 
 // Conversion holds the rates between consecutive stages: the number
@@ -160,6 +185,17 @@ func NewFunnel(f FunnelFilter, c FunnelCounts, p Policy) Funnel {
 		SLA: SLAStats{Due: c.SLADue, Met: c.SLAMet, Breached: c.SLABreached, Pending: c.SLAPending,
 			Compliance: Rate(c.SLAMet, c.SLAMet+c.SLABreached)},
 	}
+	out.ByCampaign = make([]CampaignResult, len(c.ByCampaign))
+	for i, cc := range c.ByCampaign {
+		reasons := cc.TopReasons
+		if reasons == nil {
+			reasons = []ReasonCount{}
+		}
+		out.ByCampaign[i] = CampaignResult{Source: cc.Source, Campaign: cc.Campaign, SQLs: cc.SQLs, Claimed: cc.Claimed,
+			NotAFit: cc.NotAFit, Recycled: cc.Recycled, Won: cc.Won, Revenue: float64(cc.RevenueMinor) / 100, TopReasons: reasons}
+	}
+	out.SpeedToLead = NewSpeedToLead(c.SpeedToLead)
+	out.Delays = Delays{MedianSystemSeconds: msToSeconds(c.MedianSystemDelayMs), MedianRepSeconds: msToSeconds(c.MedianRepDelayMs)}
 	if c.Visits != nil {
 		v := *c.Visits
 		out.Visits = &v

@@ -47,10 +47,10 @@ func TestNewFunnelEmptyPeriodHasNullsNotNaN(t *testing.T) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	wantKeys := []string{"avg_deal_size", "claimed", "claimed_to_contacted", "contacted", "contacted_to_opportunity",
-		"currency", "lead_to_mql", "leads", "lost", "median_seconds_to_claim", "median_seconds_to_contact",
+	wantKeys := []string{"avg_deal_size", "by_campaign", "claimed", "claimed_to_contacted", "contacted", "contacted_to_opportunity",
+		"currency", "delays", "lead_to_mql", "leads", "lost", "median_seconds_to_claim", "median_seconds_to_contact",
 		"mql_to_sql", "mqls", "opportunities", "opportunity_to_won", "period", "recycled", "revenue", "sla",
-		"sql_to_claimed", "sql_to_won", "sqls", "targets", "time_to_first_order", "won"}
+		"speed_to_lead", "sql_to_claimed", "sql_to_won", "sqls", "targets", "time_to_first_order", "won"}
 	if got := slices.Sorted(maps.Keys(m)); strings.Join(got, " ") != strings.Join(wantKeys, " ") {
 		t.Errorf("keys = %v\nwant   %v", got, wantKeys)
 	}

@@ -31,6 +31,9 @@ type Lead struct {
 	ClaimedAt   *time.Time
 	ContactedAt *time.Time
 	ClaimDueAt  *time.Time
+	// ShownAt is when the lead's card was first shown in chat; before
+	// SQLAt it belongs to an earlier SQL cycle.
+	ShownAt *time.Time
 	// ContactDueAt is the SLA deadline for first contact.
 	ContactDueAt *time.Time
 	SLABreached  bool

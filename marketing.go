@@ -111,6 +111,24 @@ func (p Policy) ExcusedClaimDue(sqlAt, shownAt time.Time) time.Time {
 	return due
 }
 
+// CardShown records that the lead's card was shown in chat at at, the end
+// of the system's part of the wait for a claim. Only the first showing of
+// an SQL cycle counts; with ExcuseSystemDelay an unclaimed SQL's claim
+// deadline then moves by the system's delay (ExcusedClaimDue). It returns
+// false when nothing changed.
+func (l *Lead) CardShown(at time.Time, p Policy) bool {
+	if l.SQLAt == nil || (l.ShownAt != nil && !l.ShownAt.Before(*l.SQLAt)) {
+		return false
+	}
+	shown := at
+	l.ShownAt = &shown
+	if p.ExcuseSystemDelay && l.Stage == StageSQL && l.ClaimEscalatedAt == nil {
+		due := p.ExcusedClaimDue(*l.SQLAt, at)
+		l.ClaimDueAt = &due
+	}
+	return true
+}
+
 // DefaultReasons are the reasons a lead can be returned, lost or recycled
 // for when the agreement lists none.
 var DefaultReasons = []string{"not reachable", "wrong contact data", "no need", "no budget", "bad timing",

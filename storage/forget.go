@@ -14,7 +14,8 @@ import (
 
 // keptEventDetails are the event detail keys that hold no personal data and
 // survive an erasure.
-var keptEventDetails = map[string]bool{"implied": true, "deadline": true, "due": true, "late": true, "owner": true}
+var keptEventDetails = map[string]bool{"implied": true, "deadline": true, "due": true, "late": true, "owner": true,
+	"reason_code": true, "not_a_fit": true, "score": true}
 
 // ForgetLead erases the personal data of the lead with that external id
 // (name, email, phone, title, reason, attributes, and free text in its

@@ -192,6 +192,15 @@ func (s *Store) FunnelCounts(ctx context.Context, f handoff.FunnelFilter) (hando
 		c.SLADue = c.SLAMet + c.SLABreached + c.SLAPending
 		return nil
 	}, func() (err error) {
+		c.ByCampaign, err = s.campaignCounts(ctx, f, cond, condArgs)
+		return err
+	}, func() (err error) {
+		c.SpeedToLead, err = s.speedToLead(ctx, f, cond, condArgs)
+		return err
+	}, func() (err error) {
+		c.MedianSystemDelayMs, c.MedianRepDelayMs, err = s.claimDelays(ctx, f, cond, condArgs)
+		return err
+	}, func() (err error) {
 		if f.Owner != "" {
 			return nil // traffic has no owner
 		}

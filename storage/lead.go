@@ -203,9 +203,9 @@ func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []handoff.SaveResult,
 				Status: OutboxPending, DueMs: ms(it.now), CreatedMs: ms(it.now)})
 		}
 	}
-	if err := insertRows(tx, "lead_events", []string{"lead_id", "kind", "stage", "at_ms", "actor", "details"}, len(eventRows), func(i int) []any {
+	if err := insertRows(tx, "lead_events", []string{"lead_id", "kind", "stage", "at_ms", "actor", "details", "reason_code", "not_a_fit"}, len(eventRows), func(i int) []any {
 		r := eventRows[i]
-		return []any{r.LeadID, r.Kind, r.Stage, r.AtMs, r.Actor, r.Details}
+		return []any{r.LeadID, r.Kind, r.Stage, r.AtMs, r.Actor, r.Details, r.ReasonCode, r.NotAFit}
 	}); err != nil {
 		return nil, nil, err
 	}
@@ -321,7 +321,8 @@ func newEventRow(leadID int64, e handoff.Event) (eventRow, error) {
 		}
 		details = string(b)
 	}
-	return eventRow{LeadID: leadID, Kind: string(e.Kind), Stage: string(e.Stage), AtMs: ms(e.At), Actor: e.Actor, Details: details}, nil
+	return eventRow{LeadID: leadID, Kind: string(e.Kind), Stage: string(e.Stage), AtMs: ms(e.At), Actor: e.Actor, Details: details,
+		ReasonCode: e.Details["reason_code"], NotAFit: e.Details["not_a_fit"] == "true"}, nil
 }
 
 // LeadByExternalID returns the lead with that external id, or ENOTFOUND.
@@ -388,7 +389,7 @@ func leadToRow(l *handoff.Lead) (leadRow, error) {
 		ScoreReasons: l.ScoreReasons, Stage: string(l.Stage), Reached: l.Reached, AmountMinor: l.AmountMinor, Reason: l.Reason,
 		Attributes: attrs, OwnerPlatform: l.Owner.Platform, OwnerUserID: l.Owner.UserID, OwnerEmail: l.Owner.Email,
 		SQLMs: msPtr(l.SQLAt), ClaimedMs: msPtr(l.ClaimedAt), ContactedMs: msPtr(l.ContactedAt),
-		ClaimDueMs: msPtr(l.ClaimDueAt), ContactDueMs: msPtr(l.ContactDueAt), SLABreached: l.SLABreached,
+		ClaimDueMs: msPtr(l.ClaimDueAt), ShownMs: msPtr(l.ShownAt), ContactDueMs: msPtr(l.ContactDueAt), SLABreached: l.SLABreached,
 		NextRemindMs: msPtr(l.NextReminderAt), ClaimEscMs: msPtr(l.ClaimEscalatedAt), ContactEscMs: msPtr(l.ContactEscalatedAt),
 		CreatedMs: ms(l.CreatedAt), UpdatedMs: ms(l.UpdatedAt),
 	}, nil
@@ -401,7 +402,7 @@ func (r leadRow) toLead() (*handoff.Lead, error) {
 		ScoreReasons: r.ScoreReasons, Stage: handoff.Stage(r.Stage), Reached: r.Reached, AmountMinor: r.AmountMinor, Reason: r.Reason,
 		Owner: handoff.Owner{Platform: r.OwnerPlatform, UserID: r.OwnerUserID, Email: r.OwnerEmail},
 		SQLAt: fromMsPtr(r.SQLMs), ClaimedAt: fromMsPtr(r.ClaimedMs), ContactedAt: fromMsPtr(r.ContactedMs),
-		ClaimDueAt: fromMsPtr(r.ClaimDueMs), ContactDueAt: fromMsPtr(r.ContactDueMs), SLABreached: r.SLABreached,
+		ClaimDueAt: fromMsPtr(r.ClaimDueMs), ShownAt: fromMsPtr(r.ShownMs), ContactDueAt: fromMsPtr(r.ContactDueMs), SLABreached: r.SLABreached,
 		SLATimers: handoff.SLATimers{NextReminderAt: fromMsPtr(r.NextRemindMs), ClaimEscalatedAt: fromMsPtr(r.ClaimEscMs), ContactEscalatedAt: fromMsPtr(r.ContactEscMs)},
 		CreatedAt: fromMs(r.CreatedMs), UpdatedAt: fromMs(r.UpdatedMs),
 	}

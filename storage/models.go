@@ -27,12 +27,15 @@ type leadRow struct {
 	ClaimedMs     *int64
 	ContactedMs   *int64
 	ClaimDueMs    *int64 `gorm:"index"`
-	ContactDueMs  *int64 // indexed with contacted_ms in createKPIIndexes
-	SLABreached   bool   `gorm:"column:sla_breached"`
-	NextRemindMs  *int64 `gorm:"index"`
-	ClaimEscMs    *int64 `gorm:"column:claim_escalated_ms"`
-	ContactEscMs  *int64 `gorm:"column:contact_escalated_ms"`
-	ErasedMs      *int64
+	// ShownMs is when the lead's card was first shown in chat in its
+	// latest SQL cycle (the system's part of the wait ends there).
+	ShownMs      *int64
+	ContactDueMs *int64 // indexed with contacted_ms in createKPIIndexes
+	SLABreached  bool   `gorm:"column:sla_breached"`
+	NextRemindMs *int64 `gorm:"index"`
+	ClaimEscMs   *int64 `gorm:"column:claim_escalated_ms"`
+	ContactEscMs *int64 `gorm:"column:contact_escalated_ms"`
+	ErasedMs     *int64
 	// ParkedMs is set when the SLA clock could not process the lead (see
 	// FireSLA); its timers are skipped until the lead changes (any update
 	// rewrites the row and clears it, giving the lead another chance).
@@ -52,6 +55,10 @@ type eventRow struct {
 	AtMs    int64  `gorm:"not null"`
 	Actor   string `gorm:"size:200"`
 	Details string `gorm:"type:text"`
+	// ReasonCode and NotAFit repeat the details' reason_code and not_a_fit
+	// as columns, for the funnel's per-campaign aggregates.
+	ReasonCode string `gorm:"size:100;not null;default:''"`
+	NotAFit    bool   `gorm:"not null;default:false"`
 }
 
 func (eventRow) TableName() string { return "lead_events" }

@@ -201,6 +201,24 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	return len(msgs), nil
 }
 
+// errShownBefore leaves a lead whose card was shown before unchanged.
+var errShownBefore = handoff.Errorf(handoff.ECONFLICT, "card shown before")
+
+// cardShown records when a new SQL's card was first shown in chat (the end
+// of the system's delay; with sla.excuse_system_delay its claim deadline
+// moves by that delay). A failure is logged: the post itself stands.
+func (d *Dispatcher) cardShown(ctx context.Context, leadID int64, now time.Time, log *slog.Logger) {
+	_, err := d.cfg.Store.UpdateLead(ctx, leadID, now, func(l *handoff.Lead) (handoff.LeadChange, error) {
+		if !l.CardShown(now, d.cfg.Policy) {
+			return handoff.LeadChange{}, errShownBefore
+		}
+		return handoff.LeadChange{}, nil
+	})
+	if err != nil && !errors.Is(err, errShownBefore) {
+		log.ErrorContext(ctx, "outbox: card shown but not recorded", "err", err)
+	}
+}
+
 // handle delivers one message and records the outcome. A message that
 // cannot be delivered (a permanent error, a panic while building or
 // rendering it, stored data that does not decode) is parked: marked dead,
@@ -218,6 +236,9 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, refres
 	case err == nil:
 		if cerr := d.cfg.Store.CompleteOutbox(wctx, m.ID, now, result, posts...); cerr != nil {
 			log.ErrorContext(ctx, "outbox: delivered but not marked done; it may be sent again", "result", result, "err", cerr)
+		}
+		if m.Kind == handoff.OutboxAnnounceLead && len(posts) > 0 {
+			d.cardShown(wctx, m.LeadID, now, log)
 		}
 		return
 	case errors.As(err, &ra):

@@ -16,32 +16,32 @@ import (
 	"sync"
 	"time"
 
+	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/bot/slack/slacktest"
 )
 
 func (d *demo) postLead(ctx context.Context, l demoLead) error {
-	body, _ := json.Marshal(map[string]any{
+	lead := map[string]any{
 		"external_id": l.key, "company": l.company, "name": l.name, "title": l.title,
-		"email": demoEmail(l), "phone": demoPhone(l), "source": l.source, "campaign": l.campaign, "score": l.score,
-	})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.base+"/api/leads", bytes.NewReader(body))
-	if err != nil {
-		return err
+		"email": demoEmail(l), "phone": demoPhone(l), "source": l.source, "campaign": l.campaign,
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+demoAPIToken)
-	resp, err := d.client.Do(req)
-	if err != nil {
-		return err
+	if l.visits == nil { // marketing automation sends an SQL with its own score
+		lead["stage"], lead["score"] = "sql", l.score
 	}
-	defer resp.Body.Close()
 	var got struct {
-		ID int64 `json:"id"`
+		ID    int64  `json:"id"`
+		Stage string `json:"stage"`
+		Score int    `json:"score"`
 	}
-	if resp.StatusCode != http.StatusCreated || json.NewDecoder(resp.Body).Decode(&got) != nil || got.ID == 0 {
-		return fmt.Errorf("POST /api/leads %s answered %s", l.key, resp.Status)
+	if err := d.api(ctx, "/api/leads", lead, http.StatusCreated, &got); err != nil {
+		return err
+	}
+	if l.visits != nil {
+		if err := d.scoreLead(ctx, l, got.Score); err != nil {
+			return err
+		}
 	}
 	if err := d.settle(ctx); err != nil {
 		return err
@@ -61,8 +61,64 @@ func (d *demo) postLead(ctx context.Context, l demoLead) error {
 	}
 	d.leads[l.key] = st
 	d.order = append(d.order, l.key)
-	d.printf("%s  📥 New SQL: %s, %s (%s) · %s / %s · score %d\n", d.when(d.clock.Now()), l.company, l.name, l.title, l.source, l.campaign, l.score)
+	if l.visits == nil {
+		d.printf("%s  📥 New SQL: %s, %s (%s) · %s / %s · score %d\n", d.when(d.clock.Now()), l.company, l.name, l.title, l.source, l.campaign, l.score)
+	}
 	return nil
+}
+
+// scoreLead posts a website lead's page views; the agreement's scoring
+// makes it an SQL, and the demo prints the score's explanation.
+func (d *demo) scoreLead(ctx context.Context, l demoLead, arrived int) error {
+	now := d.clock.Now()
+	d.printf("%s  🌐 New lead from the website: %s, %s (%s) · score %d, below mql_at\n", d.when(now), l.company, l.name, l.title, arrived)
+	var views []map[string]any
+	for i, u := range l.visits {
+		views = append(views, map[string]any{"id": fmt.Sprintf("%s-pv-%d", l.key, i), "type": "page_view", "url": u,
+			"occurred_at": now.Add(time.Duration(i-len(l.visits)) * time.Minute).UTC().Format(time.RFC3339)})
+	}
+	var got struct {
+		Lead struct {
+			Stage          string                  `json:"stage"`
+			ScoreExplained *handoff.ScoreExplained `json:"score_explained"`
+		} `json:"lead"`
+	}
+	if err := d.api(ctx, "/api/leads/"+l.key+"/activities", views, http.StatusOK, &got); err != nil {
+		return err
+	}
+	e := got.Lead.ScoreExplained
+	if e == nil || got.Lead.Stage != string(handoff.StageSQL) {
+		return fmt.Errorf("%s was not scored into an SQL: %+v", l.key, got.Lead)
+	}
+	d.printf("%s  📈 %d page views later the agreement's scoring makes it an SQL: score %d (sql_at %d)\n", d.when(now), len(l.visits), e.Score, d.policy.Scoring.SQLAt)
+	for _, line := range e.Lines {
+		d.printf("%18s%-52s %+4d  %s\n", "", line.Rule, line.Points, line.Matched)
+	}
+	return nil
+}
+
+// api posts body as JSON to the server's path and decodes the answer into
+// out, expecting status want.
+func (d *demo) api(ctx context.Context, path string, body any, want int, out any) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.base+path, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+demoAPIToken)
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != want {
+		return fmt.Errorf("POST %s answered %s", path, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
 }
 
 // demoEmail makes "camilla.holm@nordlysenergi.dk" of a lead.
@@ -135,13 +191,13 @@ func (d *demo) do(ctx context.Context, s demoStep) error {
 		return d.form(ctx, user, bot.ActionWon, l, map[string]string{"amount": strconv.Itoa(s.amount)})
 	case actLost:
 		d.printf("%s  ✖  %s closes %s as lost: %q\n", now, rep, l.company, s.reason)
-		return d.form(ctx, user, bot.ActionLost, l, map[string]string{"reason": s.reason})
+		return d.form(ctx, user, bot.ActionLost, l, map[string]string{"select:reason": s.code, "note": s.reason})
 	case actRecycle:
 		d.printf("%s  ♻️  %s recycles %s back to marketing: %q\n", now, rep, l.company, s.reason)
-		return d.form(ctx, user, bot.ActionRecycle, l, map[string]string{"reason": s.reason})
+		return d.form(ctx, user, bot.ActionRecycle, l, map[string]string{"select:reason": s.code, "note": s.reason})
 	case actNotAFit:
 		d.printf("%s  ↩️  %s returns %s to marketing as not a fit: %q\n", now, rep, l.company, s.reason)
-		return d.form(ctx, user, bot.ActionNotAFit, l, map[string]string{"reason": s.reason})
+		return d.form(ctx, user, bot.ActionNotAFit, l, map[string]string{"select:reason": s.code, "note": s.reason})
 	}
 	return fmt.Errorf("unknown step %q", s.act)
 }

@@ -12,7 +12,9 @@ import (
 )
 
 // demoAgreement is the agreement of handoff.example.yml, less its holidays,
-// so that every week the demo replays has five working days.
+// so that every week the demo replays has five working days, with lead
+// scoring: the marketing automation's own score (kept as source_score)
+// counts as one of its rules.
 const demoAgreement = `timezone: Europe/Copenhagen
 sla:
   claim_within: 2h
@@ -30,6 +32,16 @@ sla:
     currency: DKK
 digest:
   schedule: "0 8 * * MON"
+scoring:
+  mql_at: 40
+  sql_at: 70
+  explicit:
+    - {field: title, matches: "(?i)\\b(it-chef|cto|cio|it manager)\\b", points: 30}
+    - {field: source_score, at_least: 70, points: 40}
+  implicit:
+    - {activity: page_view, url_matches: "/pricing", points: 20, max: 40}
+    - {activity: demo_request, points: 40}
+  decay: 30d
 `
 
 // The demo's stand-in workspace.
@@ -60,6 +72,9 @@ type demoLead struct {
 	at                                          string
 	key, company, name, title, source, campaign string
 	score                                       int
+	// visits, when set, makes a website lead that arrives without a stage
+	// or score and is scored into an SQL by these page views.
+	visits []string
 }
 
 // Actions of the demo script.
@@ -86,6 +101,9 @@ type demoStep struct {
 	rival  string
 	amount int // actWon: the deal value in DKK
 	reason string
+	// code is the reason picked from the agreement's list (not a fit,
+	// lost, recycle); reason is then the note typed under it.
+	code string
 }
 
 // demoWeek is the script of the week: 25 SQLs from Danish B2B companies
@@ -153,7 +171,9 @@ func parseDemoScript(text string) ([]demoLead, []demoStep, error) {
 	return leads, steps, nil
 }
 
-// parseDemoLead reads "DAY HH:MM KEY | COMPANY | NAME | TITLE | SOURCE | CAMPAIGN | SCORE".
+// parseDemoLead reads "DAY HH:MM KEY | COMPANY | NAME | TITLE | SOURCE |
+// CAMPAIGN | SCORE", or "… | visits URL …" for a website lead that the
+// agreement's scoring makes an SQL.
 func parseDemoLead(s string) (demoLead, error) {
 	cols := strings.Split(s, "|")
 	if len(cols) != 7 {
@@ -170,16 +190,21 @@ func parseDemoLead(s string) (demoLead, error) {
 	if err != nil {
 		return demoLead{}, fmt.Errorf("day: %v", err)
 	}
-	score, err := strconv.Atoi(cols[6])
-	if err != nil {
+	l := demoLead{day: day, at: head[1], key: head[2], company: cols[1], name: cols[2], title: cols[3],
+		source: cols[4], campaign: cols[5]}
+	if urls, ok := strings.CutPrefix(cols[6], "visits "); ok {
+		l.visits = strings.Fields(urls)
+		return l, nil
+	}
+	if l.score, err = strconv.Atoi(cols[6]); err != nil {
 		return demoLead{}, fmt.Errorf("score: %v", err)
 	}
-	return demoLead{day: day, at: head[1], key: head[2], company: cols[1], name: cols[2], title: cols[3],
-		source: cols[4], campaign: cols[5], score: score}, nil
+	return l, nil
 }
 
 // parseDemoStep reads "DAY HH:MM ACT [LEAD] [rep=NAME] [rival=NAME]
-// [amount=DKK] [reason=TEXT to the end of the line]".
+// [amount=DKK] [code=REASON_FROM_THE_LIST] [reason=TEXT to the end of the
+// line]"; underscores in code stand for spaces.
 func parseDemoStep(s string) (demoStep, error) {
 	var st demoStep
 	s, st.reason, _ = strings.Cut(s, "reason=")
@@ -202,6 +227,8 @@ func parseDemoStep(s string) (demoStep, error) {
 			st.rep = value
 		case key == "rival":
 			st.rival = value
+		case key == "code":
+			st.code = strings.ReplaceAll(value, "_", " ")
 		case key == "amount":
 			if st.amount, err = strconv.Atoi(value); err != nil {
 				return st, fmt.Errorf("amount: %v", err)

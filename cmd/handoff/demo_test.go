@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -236,18 +237,18 @@ func TestDemoMonday(t *testing.T) {
 func TestParseDemoScript(t *testing.T) {
 	const lead = "lead 0 08:12 hs-1 | Nordlys Energi A/S | Camilla Holm | IT-chef | web | Pricing page | 86\n"
 	leads, steps, err := parseDemoScript("# a comment\n\n" + lead +
-		"0 08:31 race hs-1 rep=Mette rival=Jonas\n3 09:30 won hs-1 amount=62500\n4 10:00 lost hs-1 reason=On price; sorry.\n4 17:00 wait reason=The office closes.\n")
+		"0 08:31 race hs-1 rep=Mette rival=Jonas\n3 09:30 won hs-1 amount=62500\n4 10:00 lost hs-1 code=chose_a_competitor reason=On price; sorry.\n4 17:00 wait reason=The office closes.\n")
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantLead := demoLead{0, "08:12", "hs-1", "Nordlys Energi A/S", "Camilla Holm", "IT-chef", "web", "Pricing page", 86}
-	if len(leads) != 1 || leads[0] != wantLead {
+	wantLead := demoLead{0, "08:12", "hs-1", "Nordlys Energi A/S", "Camilla Holm", "IT-chef", "web", "Pricing page", 86, nil}
+	if len(leads) != 1 || !reflect.DeepEqual(leads[0], wantLead) {
 		t.Fatalf("leads = %+v, want %+v", leads, wantLead)
 	}
 	want := []demoStep{
 		{day: 0, at: "08:31", act: actRace, lead: "hs-1", rep: "Mette", rival: "Jonas"},
 		{day: 3, at: "09:30", act: actWon, lead: "hs-1", amount: 62500},
-		{day: 4, at: "10:00", act: actLost, lead: "hs-1", reason: "On price; sorry."},
+		{day: 4, at: "10:00", act: actLost, lead: "hs-1", code: "chose a competitor", reason: "On price; sorry."},
 		{day: 4, at: "17:00", act: actWait, reason: "The office closes."},
 	}
 	if len(steps) != len(want) {

@@ -1,0 +1,161 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/handoff/handoff"
+)
+
+// Marketing's side of the funnel: per source and campaign, speed to lead
+// and whose delay. SQL aggregates like the rest of the funnel.
+
+// topReasonsPerCampaign is how many reasons each campaign lists.
+const topReasonsPerCampaign = 3
+
+// campaignCounts fills c.ByCampaign for the period: per source and
+// campaign, the distinct leads entering sql, claimed, recycled (and of
+// those, returned as not a fit) and won in the period, the revenue of the
+// won, and the most given reasons of the lost and recycled, most SQLs
+// first. cond narrows the leads (alias l) as in FunnelCounts.
+func (s *Store) campaignCounts(ctx context.Context, f handoff.FunnelFilter, cond string, condArgs []any) ([]handoff.CampaignCounts, error) {
+	db := s.db.WithContext(ctx)
+	from, to := ms(f.Period.Start), ms(f.Period.End)
+	stageKind := string(handoff.EventStage)
+	and := ""
+	if cond != "" {
+		and = " AND " + cond
+	}
+	var rows []struct {
+		Source, Campaign                      string
+		Sqls, Claimed, NotAFit, Recycled, Won int64 // Sqls: GORM names SQLs "sq_ls"
+	}
+	q := "SELECT COALESCE(l.source, '') AS source, COALESCE(l.campaign, '') AS campaign," +
+		" COUNT(DISTINCT CASE WHEN e.stage = 'sql' THEN e.lead_id END) AS sqls," +
+		" COUNT(DISTINCT CASE WHEN e.stage = 'claimed' THEN e.lead_id END) AS claimed," +
+		" COUNT(DISTINCT CASE WHEN e.stage = 'recycled' AND e.not_a_fit THEN e.lead_id END) AS not_a_fit," +
+		" COUNT(DISTINCT CASE WHEN e.stage = 'recycled' THEN e.lead_id END) AS recycled," +
+		" COUNT(DISTINCT CASE WHEN e.stage = 'won' THEN e.lead_id END) AS won" +
+		" FROM lead_events e JOIN leads l ON l.id = e.lead_id" +
+		" WHERE e.kind = ? AND e.stage IN ('sql', 'claimed', 'recycled', 'won') AND e.at_ms >= ? AND e.at_ms < ?" + and +
+		" GROUP BY 1, 2"
+	if err := db.Raw(q, append([]any{stageKind, from, to}, condArgs...)...).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("by campaign: %w", err)
+	}
+	key := func(src, camp string) string { return src + "\x00" + camp }
+	out := make([]handoff.CampaignCounts, len(rows))
+	at := make(map[string]int, len(rows))
+	for i, r := range rows {
+		out[i] = handoff.CampaignCounts{Source: r.Source, Campaign: r.Campaign, SQLs: r.Sqls, Claimed: r.Claimed,
+			NotAFit: r.NotAFit, Recycled: r.Recycled, Won: r.Won}
+		at[key(r.Source, r.Campaign)] = i
+	}
+
+	var revenue []struct {
+		Source, Campaign string
+		Minor            int64
+	}
+	q = "SELECT COALESCE(l.source, '') AS source, COALESCE(l.campaign, '') AS campaign, COALESCE(SUM(l.amount_minor), 0) AS minor" +
+		" FROM leads l WHERE l.id IN (SELECT e.lead_id FROM lead_events e WHERE e.kind = ? AND e.stage = ? AND e.at_ms >= ? AND e.at_ms < ?)" + and +
+		" GROUP BY 1, 2"
+	if err := db.Raw(q, append([]any{stageKind, string(handoff.StageWon), from, to}, condArgs...)...).Scan(&revenue).Error; err != nil {
+		return nil, fmt.Errorf("by campaign revenue: %w", err)
+	}
+	for _, r := range revenue {
+		if i, ok := at[key(r.Source, r.Campaign)]; ok {
+			out[i].RevenueMinor = r.Minor
+		}
+	}
+
+	var reasons []struct {
+		Source, Campaign, ReasonCode string
+		N                            int64
+	}
+	q = "SELECT COALESCE(l.source, '') AS source, COALESCE(l.campaign, '') AS campaign, e.reason_code, COUNT(DISTINCT e.lead_id) AS n" +
+		" FROM lead_events e JOIN leads l ON l.id = e.lead_id" +
+		" WHERE e.kind = ? AND e.stage IN ('lost', 'recycled') AND e.at_ms >= ? AND e.at_ms < ? AND e.reason_code <> ''" + and +
+		" GROUP BY 1, 2, 3"
+	if err := db.Raw(q, append([]any{stageKind, from, to}, condArgs...)...).Scan(&reasons).Error; err != nil {
+		return nil, fmt.Errorf("by campaign reasons: %w", err)
+	}
+	for _, r := range reasons {
+		i, ok := at[key(r.Source, r.Campaign)]
+		if !ok { // only lost in the period: a campaign of its own
+			out = append(out, handoff.CampaignCounts{Source: r.Source, Campaign: r.Campaign})
+			i = len(out) - 1
+			at[key(r.Source, r.Campaign)] = i
+		}
+		out[i].TopReasons = append(out[i].TopReasons, handoff.ReasonCount{Reason: r.ReasonCode, Count: r.N})
+	}
+	for i := range out {
+		rs := out[i].TopReasons
+		sort.Slice(rs, func(a, b int) bool {
+			if rs[a].Count != rs[b].Count {
+				return rs[a].Count > rs[b].Count
+			}
+			return rs[a].Reason < rs[b].Reason
+		})
+		out[i].TopReasons = rs[:min(len(rs), topReasonsPerCampaign)]
+	}
+	sort.Slice(out, func(a, b int) bool {
+		if out[a].SQLs != out[b].SQLs {
+			return out[a].SQLs > out[b].SQLs
+		}
+		return key(out[a].Source, out[a].Campaign) < key(out[b].Source, out[b].Campaign)
+	})
+	return out, nil
+}
+
+// speedToLead counts the leads first contacted in the period (not at the
+// very moment they became SQLs: those were implied by an import) by how
+// long that took, with how many of them reached opportunity and won.
+func (s *Store) speedToLead(ctx context.Context, f handoff.FunnelFilter, cond string, condArgs []any) (map[string]handoff.SpeedToLead, error) {
+	and := ""
+	if cond != "" {
+		and = " AND " + cond
+	}
+	var b strings.Builder
+	b.WriteString("CASE")
+	for i, bound := range []int64{5 * 60_000, 3_600_000, 4 * 3_600_000, 24 * 3_600_000} {
+		fmt.Fprintf(&b, " WHEN l.contacted_ms - l.sql_ms < %d THEN %d", bound, i)
+	}
+	b.WriteString(" ELSE 4 END")
+	var rows []struct{ B, Contacted, Opps, Won int64 }
+	q := "SELECT " + b.String() + " AS b, COUNT(*) AS contacted," +
+		" SUM(CASE WHEN l.reached >= ? THEN 1 ELSE 0 END) AS opps, SUM(CASE WHEN l.reached >= ? THEN 1 ELSE 0 END) AS won" +
+		" FROM leads l WHERE l.contacted_ms >= ? AND l.contacted_ms < ? AND l.contacted_ms > l.sql_ms" + and + " GROUP BY 1"
+	args := append([]any{handoff.StageOpportunity.Rank(), handoff.StageWon.Rank(), ms(f.Period.Start), ms(f.Period.End)}, condArgs...)
+	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("speed to lead: %w", err)
+	}
+	out := make(map[string]handoff.SpeedToLead, len(rows))
+	for _, r := range rows {
+		if r.B >= 0 && int(r.B) < len(handoff.SpeedBuckets) {
+			out[handoff.SpeedBuckets[r.B]] = handoff.SpeedToLead{Contacted: r.Contacted, Opportunities: r.Opps, Won: r.Won}
+		}
+	}
+	return out, nil
+}
+
+// claimDelays returns the medians of the system's and the rep's part of
+// the wait for a claim (handoff.SplitClaimDelay in SQL), over the leads
+// claimed in the period whose card was shown in their latest SQL cycle.
+func (s *Store) claimDelays(ctx context.Context, f handoff.FunnelFilter, cond string, condArgs []any) (system, rep *float64, err error) {
+	and := ""
+	if cond != "" {
+		and = " AND " + cond
+	}
+	// shown, clamped between becoming an SQL and the claim.
+	shown := "(CASE WHEN l.shown_ms < l.sql_ms THEN l.sql_ms WHEN l.shown_ms > l.claimed_ms THEN l.claimed_ms ELSE l.shown_ms END)"
+	where := "l.claimed_ms >= ? AND l.claimed_ms < ? AND l.claimed_ms > l.sql_ms AND l.shown_ms IS NOT NULL" + and
+	args := append([]any{ms(f.Period.Start), ms(f.Period.End)}, condArgs...)
+	if system, err = s.median(ctx, medianQuery{expr: shown + " - l.sql_ms", from: "leads l", where: where, args: args}); err != nil {
+		return nil, nil, fmt.Errorf("system delay: %w", err)
+	}
+	if rep, err = s.median(ctx, medianQuery{expr: "l.claimed_ms - " + shown, from: "leads l", where: where, args: args}); err != nil {
+		return nil, nil, fmt.Errorf("rep delay: %w", err)
+	}
+	return system, rep, nil
+}
