@@ -145,6 +145,11 @@ func DigestMessage(f handoff.Funnel, reps []handoff.RepActivity, open handoff.Op
 		}
 		m.Charts = []bot.Chart{volume, sla}
 	}
+	mFields, mTables, mCharts, mContext := marketingSection(f)
+	m.Sections[0].Fields = append(m.Sections[0].Fields, mFields...)
+	m.Tables = append(m.Tables, mTables...)
+	m.Charts = append(m.Charts, mCharts...)
+	m.Context = append(m.Context, mContext...)
 	m.Context = append(m.Context, handoff.SLAComplianceDefinition,
 		"Targets are the monthly ones, pro rata for the week. Times are "+zoneName(p)+".")
 	return m

@@ -64,8 +64,12 @@ func TestBuildDigest(t *testing.T) {
 			{rep1Ref, "1", "1", "1 of 1", "0", "4 h"},
 		})
 		wantRows(t, tableOf(t, m, "Breached"), [][]string{{"Gorm &amp; Co (gorm)", "unclaimed", "contact by Thu 12 Nov 01:00", "8 d 9 h"}})
-		if len(m.Charts) != 2 {
-			t.Fatalf("charts = %+v, want volume and SLA trends", m.Charts)
+		if len(m.Charts) != 3 {
+			t.Fatalf("charts = %+v, want volume and SLA trends and speed to lead", m.Charts)
+		}
+		// acme, contacted after 4 h, was won; berg, after 72 h, lost.
+		if speed := m.Charts[2]; speed.Title != "Won by speed of first contact" || !reflect.DeepEqual(speed.Series[0].Values, []float64{0, 0, 0, 100, 0}) {
+			t.Errorf("speed chart = %+v", speed)
 		}
 		volume, sla := m.Charts[0], m.Charts[1]
 		wantCats := []string{"W38", "W39", "W40", "W41", "W42", "W43", "W44", "W45"}

@@ -82,6 +82,11 @@ func FunnelMessage(f handoff.Funnel, now time.Time, p handoff.Policy) bot.Messag
 		m.Tables = append(m.Tables, t)
 	}
 	m.Charts = []bot.Chart{chart}
+	mFields, mTables, mCharts, mContext := marketingSection(f)
+	m.Sections[0].Fields = append(m.Sections[0].Fields, mFields...)
+	m.Tables = append(m.Tables, mTables...)
+	m.Charts = append(m.Charts, mCharts...)
+	m.Context = append(m.Context, mContext...)
 	m.Context = append(m.Context, fmt.Sprintf("Counts are leads that entered each stage in the period; conversion is from the stage above. SQL → won: %s.", pct(c.SQLToWon)),
 		handoff.SLAComplianceDefinition)
 	if f.Source != "" {

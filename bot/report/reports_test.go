@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -195,8 +196,18 @@ func TestReportsFunnel(t *testing.T) {
 				{"Sales: customers won", "5", "3.24", "1", "⚠️ behind"},
 				{"Sales: average deal size", "DKK 40,000", "DKK 40,000", "DKK 60,000", "✅ on track"},
 			})
-			if len(m.Charts) != 1 || !reflect.DeepEqual(m.Charts[0].Series[0].Values, []float64{6, 6, 5, 3, 2, 1, 1}) {
-				t.Errorf("charts = %+v, want the funnel as bars", m.Charts)
+			if len(m.Charts) != 2 || !reflect.DeepEqual(m.Charts[0].Series[0].Values, []float64{6, 6, 5, 3, 2, 1, 1}) ||
+				!reflect.DeepEqual(m.Charts[1].Series[0].Values, []float64{0, 0, 0, 100, 0}) {
+				t.Errorf("charts = %+v, want the funnel as bars and won by speed of first contact", m.Charts)
+			}
+			// Marketing's side: acme (webinar) won; berg lost for "No
+			// budget" (a reason of the list); dansk, fyn and gorm open.
+			wantRows(t, tableOf(t, m, "Marketing: SQLs by source and campaign"), [][]string{
+				{"(no source)", "4", "2", "0", "0", "0", "DKK 0", "no budget (1)"},
+				{"webinar", "1", "1", "0", "0", "1", "DKK 60,000", "–"},
+			})
+			if !slices.Contains(m.Context, "Leads contacted within an hour won – (of 0), after a day 0% (of 1).") {
+				t.Errorf("context = %q, want the speed-to-lead sentence", m.Context)
 			}
 		})
 

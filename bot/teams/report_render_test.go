@@ -57,7 +57,8 @@ func reportMessages(t *testing.T, p handoff.Policy, owner handoff.Owner) map[str
 	visits := int64(1830)
 	counts := handoff.FunnelCounts{Leads: 40, MQLs: 25, SQLs: 12, Claimed: 11, Contacted: 9, Opportunities: 5, Won: 3, Lost: 2, Recycled: 1,
 		RevenueMinor: 13_500_000, MedianClaimMs: f64(45 * 60 * 1000), MedianContactMs: f64(5.5 * 3600 * 1000),
-		SLADue: 10, SLAMet: 8, SLABreached: 1, SLAPending: 1, Visits: &visits}
+		SLADue: 10, SLAMet: 8, SLABreached: 1, SLAPending: 1, Visits: &visits,
+		ByCampaign: marketingCampaigns, SpeedToLead: marketingSpeed, MedianSystemDelayMs: f64(40 * 1000), MedianRepDelayMs: f64(25 * 60 * 1000)}
 	funnel := handoff.NewFunnel(handoff.FunnelFilter{Period: month, Now: now}, counts, p)
 
 	sql, claimed := lead(p, handoff.StageSQL), lead(p, handoff.StageClaimed)
@@ -74,7 +75,8 @@ func reportMessages(t *testing.T, p handoff.Policy, owner handoff.Owner) map[str
 	}
 
 	weekFunnel := handoff.NewFunnel(handoff.FunnelFilter{Period: week, Now: now}, handoff.FunnelCounts{SQLs: 4, Won: 1, RevenueMinor: 4_500_000,
-		MedianClaimMs: f64(30 * 60 * 1000), MedianContactMs: f64(4 * 3600 * 1000), SLADue: 5, SLAMet: 4, SLABreached: 1}, p)
+		MedianClaimMs: f64(30 * 60 * 1000), MedianContactMs: f64(4 * 3600 * 1000), SLADue: 5, SLAMet: 4, SLABreached: 1,
+		ByCampaign: marketingCampaigns[:1], SpeedToLead: marketingSpeed, MedianSystemDelayMs: f64(12 * 60 * 1000), MedianRepDelayMs: f64(18 * 60 * 1000)}, p)
 	activity := []handoff.RepActivity{
 		{Owner: owner, Claimed: 3, Contacted: 3, SLAStats: handoff.SLAStats{Due: 3, Met: 2, Breached: 1}, MedianContactMs: f64(5 * 3600 * 1000)},
 		{Owner: handoff.Owner{Email: "bo@acme.dk"}, Claimed: 1, Contacted: 1, SLAStats: handoff.SLAStats{Due: 2, Met: 2}, MedianContactMs: f64(2 * 3600 * 1000)},
@@ -99,3 +101,17 @@ func reportMessages(t *testing.T, p handoff.Policy, owner handoff.Owner) map[str
 		"report_empty":   report.LeadsMessage("Your open leads", nil, false, now, p),
 	}
 }
+
+// Marketing's side of the funnel in the report fixtures: two campaigns
+// with reasons, and speed to lead in every bucket.
+var (
+	marketingCampaigns = []handoff.CampaignCounts{
+		{Source: "webinar", Campaign: "Q4 ERP", SQLs: 8, Claimed: 7, NotAFit: 1, Recycled: 2, Won: 2, RevenueMinor: 9_000_000,
+			TopReasons: []handoff.ReasonCount{{Reason: "no budget", Count: 2}, {Reason: "outside our segment", Count: 1}}},
+		{Source: "paid", SQLs: 4, Claimed: 4, Won: 1, RevenueMinor: 4_500_000},
+	}
+	marketingSpeed = map[string]handoff.SpeedToLead{
+		"<5m": {Contacted: 4, Opportunities: 3, Won: 2}, "5m-1h": {Contacted: 9, Opportunities: 4, Won: 2},
+		"1h-4h": {Contacted: 6, Opportunities: 2, Won: 1}, "4h-24h": {Contacted: 5, Opportunities: 1, Won: 1}, ">24h": {Contacted: 11, Won: 1},
+	}
+)
