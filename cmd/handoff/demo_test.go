@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -133,6 +133,27 @@ func TestDemo(t *testing.T) {
 	}
 	if want := "only @" + loser + " sees: Too late: @" + winner + " already claimed " + race[3]; !strings.Contains(notices, want) {
 		t.Errorf("notices lack %q:\n%s", want, notices)
+	}
+
+	// The website lead scored into an SQL, with its explanation, and the
+	// digest's marketing section with every rep named.
+	for _, want := range []string{"makes it an SQL: score 70 (sql_at 70)", "page_view /pricing (max 40)", "+40  2×"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the demo does not show %q", want)
+		}
+	}
+	digest := demoSection(t, out, "#sales-managers")
+	for _, want := range []string{"Marketing: SQLs by source and campaign", "Won by speed of first contact", "Wait for a claim (median)"} {
+		if !strings.Contains(digest, want) {
+			t.Errorf("the digest lacks %q", want)
+		}
+	}
+	perRep := digest[strings.Index(digest, "Per rep:"):]
+	perRep = perRep[:strings.Index(perRep, "Breached")]
+	for _, r := range demoReps {
+		if !strings.Contains(perRep, "@"+r.Name) {
+			t.Errorf("the digest's per-rep table does not name %s:\n%s", r.Name, perRep)
+		}
 	}
 
 	// The escalations: the lead nobody touched and the one only claimed.

@@ -241,14 +241,26 @@ func chartLines(b map[string]any) []string {
 	return lines
 }
 
-// textOf returns the text of a text object (or of an element holding one).
+// textOf returns the text of a text object (or of an element holding
+// one); in rich text, a user element is written "<@U123>" as in mrkdwn.
 func textOf(v any) string {
 	m, ok := v.(map[string]any)
 	if !ok {
 		return ""
 	}
+	if m["type"] == "user" {
+		id, _ := m["user_id"].(string)
+		return "<@" + id + ">"
+	}
 	if t, ok := m["text"].(string); ok {
 		return t
+	}
+	if elems := list(m["elements"]); len(elems) > 0 {
+		var b strings.Builder
+		for _, e := range elems {
+			b.WriteString(textOf(e))
+		}
+		return b.String()
 	}
 	return textOf(m["text"])
 }
