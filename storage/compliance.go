@@ -20,6 +20,9 @@ const (
 	// contacted, due and due-ahead index ranges.
 	slaCandidates = "((l.contacted_ms >= @from AND l.contacted_ms < @to) OR (l.contact_due_ms >= @from AND l.contact_due_ms < @to)" +
 		" OR (l.contact_due_ms > @now AND l.sql_ms >= @from AND l.sql_ms < @to))"
+	// Each count alone reads one covering index range; slaSums and
+	// slaCandidates count all three at once, grouped.
+	//
 	// slaSums is the SELECT list of the three counts: met, breached, pending.
 	slaSums = "COALESCE(SUM(CASE WHEN " + slaMetIn + " THEN 1 ELSE 0 END), 0) AS met," +
 		" COALESCE(SUM(CASE WHEN " + slaBreachedIn + " THEN 1 ELSE 0 END), 0) AS breached," +
