@@ -34,8 +34,12 @@ var kpiIndexes = []string{
 	"CREATE INDEX IF NOT EXISTS idx_leads_kpi_contacted_v2 ON leads (contacted_ms, sql_ms, contact_due_ms, reached)",
 	// Deadlines in a period: the SLA's breached and pending (covering).
 	"CREATE INDEX IF NOT EXISTS idx_leads_kpi_due_v2 ON leads (contact_due_ms, contacted_ms, sql_ms)",
-	// A lead's source and campaign by id, for the per-campaign counts.
-	"CREATE INDEX IF NOT EXISTS idx_leads_kpi_campaign ON leads (id, source, campaign)",
+	// A lead's source, campaign and deal value by id, for the revenue and
+	// the per-campaign counts.
+	"CREATE INDEX IF NOT EXISTS idx_leads_kpi_campaign ON leads (id, source, campaign, amount_minor)",
+	// The events that carry a reason (lost, recycled, not a fit): few, so
+	// a partial index.
+	"CREATE INDEX IF NOT EXISTS idx_events_kpi_reason ON lead_events (at_ms, kind, stage, lead_id, reason_code, not_a_fit) WHERE reason_code <> ''",
 	// Claims whose card was shown, for whose delay.
 	"CREATE INDEX IF NOT EXISTS idx_leads_kpi_shown ON leads (claimed_ms, sql_ms, shown_ms) WHERE shown_ms IS NOT NULL",
 	"CREATE INDEX IF NOT EXISTS idx_leads_kpi_claim_wait ON leads ((claimed_ms - sql_ms), claimed_ms) WHERE claimed_ms > sql_ms",

@@ -30,12 +30,11 @@ func (s *Store) campaignCounts(ctx context.Context, f handoff.FunnelFilter, cond
 	}
 	var rows []struct {
 		Source, Campaign                      string
-		Sqls, Claimed, NotAFit, Recycled, Won int64 // Sqls: GORM names SQLs "sq_ls"
+		Sqls, Claimed, Recycled, Won int64 // Sqls: GORM names SQLs "sq_ls"
 	}
 	q := "SELECT COALESCE(l.source, '') AS source, COALESCE(l.campaign, '') AS campaign," +
 		" COUNT(DISTINCT CASE WHEN e.stage = 'sql' THEN e.lead_id END) AS sqls," +
 		" COUNT(DISTINCT CASE WHEN e.stage = 'claimed' THEN e.lead_id END) AS claimed," +
-		" COUNT(DISTINCT CASE WHEN e.stage = 'recycled' AND e.not_a_fit THEN e.lead_id END) AS not_a_fit," +
 		" COUNT(DISTINCT CASE WHEN e.stage = 'recycled' THEN e.lead_id END) AS recycled," +
 		" COUNT(DISTINCT CASE WHEN e.stage = 'won' THEN e.lead_id END) AS won" +
 		" FROM lead_events e JOIN leads l ON l.id = e.lead_id" +
@@ -49,7 +48,7 @@ func (s *Store) campaignCounts(ctx context.Context, f handoff.FunnelFilter, cond
 	at := make(map[string]int, len(rows))
 	for i, r := range rows {
 		out[i] = handoff.CampaignCounts{Source: r.Source, Campaign: r.Campaign, SQLs: r.Sqls, Claimed: r.Claimed,
-			NotAFit: r.NotAFit, Recycled: r.Recycled, Won: r.Won}
+			Recycled: r.Recycled, Won: r.Won}
 		at[key(r.Source, r.Campaign)] = i
 	}
 
@@ -69,13 +68,20 @@ func (s *Store) campaignCounts(ctx context.Context, f handoff.FunnelFilter, cond
 		}
 	}
 
+	reasonHint := ""
+	if s.dialect == DialectSQLite {
+		reasonHint = " INDEXED BY idx_events_kpi_reason" // SQLite's planner prefers the wide range index
+	}
+	// Returns and losses carry a reason (a not-a-fit always does), so
+	// both come from the small index of events with a reason.
 	var reasons []struct {
 		Source, Campaign, ReasonCode string
-		N                            int64
+		N, NotAFit                   int64
 	}
-	q = "SELECT COALESCE(l.source, '') AS source, COALESCE(l.campaign, '') AS campaign, e.reason_code, COUNT(DISTINCT e.lead_id) AS n" +
-		" FROM lead_events e JOIN leads l ON l.id = e.lead_id" +
-		" WHERE e.kind = ? AND e.stage IN ('lost', 'recycled') AND e.at_ms >= ? AND e.at_ms < ? AND e.reason_code <> ''" + and +
+	q = "SELECT COALESCE(l.source, '') AS source, COALESCE(l.campaign, '') AS campaign, e.reason_code, COUNT(DISTINCT e.lead_id) AS n," +
+		" COUNT(DISTINCT CASE WHEN e.stage = 'recycled' AND e.not_a_fit THEN e.lead_id END) AS not_a_fit" +
+		" FROM lead_events e" + reasonHint + " JOIN leads l ON l.id = e.lead_id" +
+		" WHERE e.reason_code <> '' AND e.kind = ? AND e.stage IN ('lost', 'recycled') AND e.at_ms >= ? AND e.at_ms < ?" + and +
 		" GROUP BY 1, 2, 3"
 	if err := db.Raw(q, append([]any{stageKind, from, to}, condArgs...)...).Scan(&reasons).Error; err != nil {
 		return nil, fmt.Errorf("by campaign reasons: %w", err)
@@ -88,6 +94,7 @@ func (s *Store) campaignCounts(ctx context.Context, f handoff.FunnelFilter, cond
 			at[key(r.Source, r.Campaign)] = i
 		}
 		out[i].TopReasons = append(out[i].TopReasons, handoff.ReasonCount{Reason: r.ReasonCode, Count: r.N})
+		out[i].NotAFit += r.NotAFit // one reason per return: the sum counts each lead once
 	}
 	for i := range out {
 		rs := out[i].TopReasons
