@@ -29,7 +29,7 @@ func (s *Store) campaignCounts(ctx context.Context, f handoff.FunnelFilter, cond
 		and = " AND " + cond
 	}
 	var rows []struct {
-		Source, Campaign                      string
+		Source, Campaign             string
 		Sqls, Claimed, Recycled, Won int64 // Sqls: GORM names SQLs "sq_ls"
 	}
 	q := "SELECT COALESCE(l.source, '') AS source, COALESCE(l.campaign, '') AS campaign," +
