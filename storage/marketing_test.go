@@ -34,6 +34,21 @@ func TestMarketingKPIs(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// K goes back to marketing as not a fit, for "no need".
+		k, err := s.LeadByExternalID(ctx, "K")
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := utc(t, "2026-11-20T08:50:00Z")
+		if _, err := s.UpdateLead(ctx, k.ID, at, func(l *handoff.Lead) (handoff.LeadChange, error) {
+			plan, err := handoff.PlanTransition(l.Stage, l.Reached, handoff.StageRecycled)
+			if err != nil {
+				return handoff.LeadChange{}, err
+			}
+			return handoff.NewChange(l, l.EnterStages(plan, at, "slack:U9", policy.ReasonDetails("no need", "", true), policy)), nil
+		}); err != nil {
+			t.Fatal(err)
+		}
 		p, err := handoff.ParsePeriod("2026-11", funnelNow, copenhagen(t))
 		if err != nil {
 			t.Fatal(err)
@@ -47,11 +62,11 @@ func TestMarketingKPIs(t *testing.T) {
 		// Per source and campaign, most SQLs first:
 		//   "" : F, G, H, I, K became SQLs (H twice, counted once); F was
 		//        claimed; H recycled ("not ready": not in the list, so
-		//        "other").
+		//        "other"); K returned as not a fit for "no need".
 		//   organic: D and E (E imported as won: every stage implied);
 		//        D lost for "no budget"; E won for 10,000.
 		//   paid: C, claimed and won for 40,000.
-		want := `[{"source":"","campaign":"","sqls":5,"claimed":1,"not_a_fit":0,"recycled":1,"won":0,"revenue":0,"top_reasons":[{"reason":"other","count":1}]},` +
+		want := `[{"source":"","campaign":"","sqls":5,"claimed":1,"not_a_fit":1,"recycled":2,"won":0,"revenue":0,"top_reasons":[{"reason":"no need","count":1},{"reason":"other","count":1}]},` +
 			`{"source":"organic","campaign":"","sqls":2,"claimed":2,"not_a_fit":0,"recycled":0,"won":1,"revenue":10000,"top_reasons":[{"reason":"no budget","count":1}]},` +
 			`{"source":"paid","campaign":"","sqls":1,"claimed":1,"not_a_fit":0,"recycled":0,"won":1,"revenue":40000,"top_reasons":[]}]`
 		if b, _ := json.Marshal(got.ByCampaign); string(b) != want {
