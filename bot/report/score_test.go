@@ -41,15 +41,15 @@ func TestLeadScoredIntoSQLIsExplained(t *testing.T) {
 			t.Fatalf("lead = %s %d", res.Lead.Stage, res.Lead.Score)
 		}
 		card := bot.LeadCard(res.Lead, reportNow, p)
-		if got := fieldOf(t, card, "Score"); got != "70 (page_view /pricing ×3 +40 · title: CTO +30)" {
+		if got := fieldOf(t, card, "Score"); got != "70 ("+bot.Escape("page_view /pricing ×3 +40 · title: CTO +30")+")" {
 			t.Errorf("card score = %q", got)
 		}
 		m := ask(t, &report.Reports{Store: s, Policy: p, Now: func() time.Time { return reportNow }}, "leads", "sc")
 		tb := tableOf(t, m, "Score 70 (MQL at 40, SQL at 70)")
 		wantRows(t, tb, [][]string{
 			{`title matches (?i)\bcto\b`, "CTO", "30"},
-			{"page_view /pricing (max 40)", "3× (capped)", "40"},
-			{"demo_request", "–", "0"},
+			{bot.Escape("page_view /pricing (max 40)"), "3× (capped)", "40"},
+			{bot.Escape("demo_request"), "–", "0"},
 		})
 		history := tableOf(t, m, "History")
 		var byScoring []string
