@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -44,6 +45,9 @@ func BenchmarkIntakeHTTP(b *testing.B) {
 				if err != nil {
 					return err
 				}
+				// Read to the end so the client keeps the connection: an
+				// unread body closes it, and every lead would dial anew.
+				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode != 201 {
 					return fmt.Errorf("status %d", resp.StatusCode)
