@@ -54,8 +54,12 @@ type Config struct {
 	// postgresql:// URL (DATABASE_URL, default "handoff.db"). May hold a
 	// password: never log it, use Redacted.
 	DatabaseURL string
-	// APIToken authenticates calls to the HTTP API (HANDOFF_API_TOKEN). Secret.
+	// APIToken authenticates calls to the HTTP API (HANDOFF_API_TOKEN), as
+	// a write token named "api". Secret.
 	APIToken string
+	// APITokens are the named tokens of HANDOFF_API_TOKENS, each read or
+	// write. Secret.
+	APITokens []APIToken
 	// APIRateLimit is the requests per second each API token may make, with
 	// bursts of twice that (HANDOFF_API_RATE_LIMIT, default 200; 0 turns it off).
 	APIRateLimit float64
@@ -176,6 +180,7 @@ func Load(getenv func(string) string) (Config, error) {
 		},
 	}
 	c.CRM = loadCRM(env, bad)
+	c.APITokens = parseAPITokens(env("HANDOFF_API_TOKENS"), c.APIToken, bad)
 	c.CRM.SalesforceStatus = DefaultSalesforceStatus()
 	if c.Teams.TokenURL == "" {
 		c.Teams.TokenURL = fmt.Sprintf(defaultTeamsTokenURLTmpl, cmp.Or(c.Teams.TenantID, defaultTeamsTenant))
@@ -308,6 +313,7 @@ func (c Config) Redacted() map[string]string {
 		"policy.digest_schedule": p.DigestSchedule,
 	}
 	c.CRM.redacted(m)
+	m["HANDOFF_API_TOKENS"] = describeTokens(c.APITokens)
 	m["webhooks"] = fmt.Sprint(c.Webhooks)
 	return m
 }

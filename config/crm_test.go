@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -86,5 +87,30 @@ func TestWebhookSecretsFromEnvironment(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not say %q", err, want)
 		}
+	}
+}
+
+func TestAPITokens(t *testing.T) {
+	inEmptyDir(t)
+	c, err := Load(envOf(map[string]string{"HANDOFF_API_TOKEN": "single-secret", "HANDOFF_API_TOKENS": "marketing=m:s:e:c:write, bi=b=secret:read"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []APIToken{{"marketing", "m:s:e:c", "write"}, {"bi", "b=secret", "read"}}
+	if fmt.Sprintf("%#v", c.APITokens) != fmt.Sprintf("%#v", want) || c.APITokens[0].Secret != "m:s:e:c" || c.APITokens[1].Secret != "b=secret" {
+		t.Fatalf("tokens = %v", c.APITokens)
+	}
+	if r := c.Redacted()["HANDOFF_API_TOKENS"]; strings.Contains(r, "secret") || !strings.Contains(r, "bi:read") {
+		t.Fatalf("redacted = %q", r)
+	}
+	_, err = Load(envOf(map[string]string{"HANDOFF_API_TOKEN": "single-secret",
+		"HANDOFF_API_TOKENS": "api=x:write,Bad Name=y:read,bi=z:admin,nothing,dup=single-secret:read"}))
+	for _, want := range []string{"entry 1: name \"api\" is used twice", "entry 2: name", "scope \"admin\"", "entry 4: want name=secret", "entry 5 (dup): the same secret"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not say %q", err, want)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "single-secret") {
+		t.Error("an error shows a secret")
 	}
 }

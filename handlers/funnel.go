@@ -26,7 +26,8 @@ type FunnelStore interface {
 type FunnelAPI struct {
 	Store  FunnelStore
 	Policy handoff.Policy   // Location and Targets are used
-	Token  string           // HANDOFF_API_TOKEN; empty disables the endpoints
+	Token  string           // HANDOFF_API_TOKEN, a write token named "api"
+	Tokens []Token          // HANDOFF_API_TOKENS; with Token empty too, the endpoints are disabled
 	Now    func() time.Time // clock; time.Now when nil
 	Logger *slog.Logger     // slog.Default when nil
 	// Limit bounds each token's request rate (shared with the intake API); nil for none.
@@ -35,8 +36,9 @@ type FunnelAPI struct {
 
 // Register adds the funnel API's routes to mux.
 func (a *FunnelAPI) Register(mux *http.ServeMux) {
-	mux.Handle("GET /api/funnel", a.Limit.Wrap(RequireToken(a.Token, a.getFunnel)))
-	mux.Handle("POST /api/traffic", a.Limit.Wrap(RequireToken(a.Token, a.postTraffic)))
+	g := &Guard{Tokens: Tokens(a.Token, a.Tokens), Limit: a.Limit}
+	mux.Handle("GET /api/funnel", g.Require(ScopeRead, a.getFunnel))
+	mux.Handle("POST /api/traffic", g.Require(ScopeWrite, a.postTraffic))
 }
 
 func (a *FunnelAPI) now() time.Time {

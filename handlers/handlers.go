@@ -39,7 +39,8 @@ type API struct {
 	Store  LeadStore
 	DB     Pinger
 	Policy handoff.Policy
-	Token  string           // HANDOFF_API_TOKEN; empty disables the API
+	Token  string           // HANDOFF_API_TOKEN, a write token named "api"
+	Tokens []Token          // HANDOFF_API_TOKENS; with Token empty too, the API is disabled
 	Now    func() time.Time // clock; time.Now when nil
 	Logger *slog.Logger
 	// Limit bounds each token's request rate; nil for none.
@@ -76,10 +77,11 @@ func readBody(w http.ResponseWriter, r *http.Request, tee io.Writer) ([]byte, bo
 func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.HandleFunc("GET /readyz", a.readyz)
-	mux.Handle("POST /api/leads", a.Limit.Wrap(RequireToken(a.Token, a.postLead)))
-	mux.Handle("GET /api/leads/{external_id}", a.Limit.Wrap(RequireToken(a.Token, a.getLead)))
-	mux.Handle("DELETE /api/leads/{external_id}", a.Limit.Wrap(RequireToken(a.Token, a.deleteLead)))
-	mux.Handle("POST /api/leads/{external_id}/activities", a.Limit.Wrap(RequireToken(a.Token, a.postActivities)))
+	g := &Guard{Tokens: Tokens(a.Token, a.Tokens), Limit: a.Limit}
+	mux.Handle("POST /api/leads", g.Require(ScopeWrite, a.postLead))
+	mux.Handle("GET /api/leads/{external_id}", g.Require(ScopeRead, a.getLead))
+	mux.Handle("DELETE /api/leads/{external_id}", g.Require(ScopeWrite, a.deleteLead))
+	mux.Handle("POST /api/leads/{external_id}/activities", g.Require(ScopeWrite, a.postActivities))
 }
 
 func (a *API) now() time.Time {
@@ -215,4 +217,4 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-var errNoToken = errors.New("intake is disabled: HANDOFF_API_TOKEN is not set")
+var errNoToken = errors.New("the API is disabled: neither HANDOFF_API_TOKEN nor HANDOFF_API_TOKENS is set")

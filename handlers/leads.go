@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,25 +11,6 @@ import (
 
 	"github.com/handoff/handoff"
 )
-
-// RequireToken answers 401 unless the request carries "Authorization: Bearer
-// token" (compared in constant time), and otherwise calls next. An empty
-// token refuses every request.
-func RequireToken(token string, next http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if token == "" {
-			writeJSON(w, http.StatusUnauthorized, errorBody{Error: errNoToken.Error()})
-			return
-		}
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="handoff"`)
-			writeJSON(w, http.StatusUnauthorized, errorBody{Error: "missing or wrong bearer token"})
-			return
-		}
-		next(w, r)
-	})
-}
 
 // decodeObject reads a JSON object body of at most MaxBodyBytes. It writes
 // the 4xx answer itself and returns false when the body is unacceptable.
@@ -89,7 +69,7 @@ func (a *API) postLead(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, a.logger(), err)
 		return
 	}
-	res, err := a.Store.SaveLead(r.Context(), in, a.Policy, a.now(), handoff.ActorAPI)
+	res, err := a.Store.SaveLead(r.Context(), in, a.Policy, a.now(), TokenName(r.Context()))
 	if err != nil {
 		writeError(w, r, a.logger(), err)
 		return

@@ -355,3 +355,29 @@ func TestPostLeadMetricsNeverChangeTheAnswer(t *testing.T) {
 		}
 	})
 }
+
+// A named write token's name is the actor of what it changed; a read token
+// cannot write.
+func TestNamedTokens(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		mux := http.NewServeMux()
+		(&handlers.API{Store: s, DB: s, Policy: handoff.DefaultPolicy(), Now: func() time.Time { return now },
+			Tokens: []handlers.Token{{Name: "marketing", Secret: "m-secret-1", Scope: handlers.ScopeWrite}, {Name: "bi", Secret: "b-secret-1", Scope: handlers.ScopeRead}}}).Register(mux)
+		srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
+		defer srv.Close()
+		if a := do(t, srv, "POST", "/api/leads", "application/json", "Bearer b-secret-1", `{"external_id":"n1"}`); a.status != 403 {
+			t.Fatalf("read token wrote: %d %v", a.status, a.body)
+		}
+		if a := do(t, srv, "DELETE", "/api/leads/n1", "", "Bearer b-secret-1", ""); a.status != 403 {
+			t.Fatalf("read token erased: %d", a.status)
+		}
+		if a := do(t, srv, "POST", "/api/leads", "application/json", "Bearer m-secret-1", `{"external_id":"n1","stage":"sql"}`); a.status != 201 {
+			t.Fatalf("write token: %d %v", a.status, a.body)
+		}
+		a := do(t, srv, "GET", "/api/leads/n1", "", "Bearer b-secret-1", "")
+		events, _ := a.body["events"].([]any)
+		if a.status != 200 || len(events) == 0 || events[len(events)-1].(map[string]any)["actor"] != "marketing" {
+			t.Fatalf("read token GET: %d %v", a.status, a.body)
+		}
+	})
+}

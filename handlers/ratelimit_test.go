@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -9,37 +10,106 @@ import (
 	"github.com/handoff/handoff/handlers"
 )
 
-func TestRateLimit(t *testing.T) {
-	limited := 0
-	rl := &handlers.RateLimit{Rate: 1, Burst: 3, OnLimited: func() { limited++ }}
-	h := rl.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
-	call := func(auth string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("POST", "/api/leads", nil)
+var guardTokens = []handlers.Token{
+	{Name: "marketing", Secret: "m-secret", Scope: handlers.ScopeWrite},
+	{Name: "bi", Secret: "b-secret", Scope: handlers.ScopeRead},
+}
+
+func guarded(g *handlers.Guard, scope handlers.Scope) http.Handler {
+	return g.Require(scope, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Actor", handlers.TokenName(r.Context()))
+		w.WriteHeader(204)
+	})
+}
+
+func call(h http.Handler, auth, addr string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest("POST", "/api/leads", nil)
+	if auth != "" {
 		req.Header.Set("Authorization", auth)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec
 	}
+	req.RemoteAddr = addr
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestRateLimitPerToken(t *testing.T) {
+	limited := 0
+	g := &handlers.Guard{Tokens: guardTokens, Limit: &handlers.RateLimit{Rate: 1, Burst: 3, OnLimited: func() { limited++ }}}
+	h := guarded(g, handlers.ScopeRead)
 	for i := 0; i < 3; i++ {
-		if got := call("Bearer a").Code; got != 204 {
+		if got := call(h, "Bearer m-secret", "10.0.0.1:1000").Code; got != 204 {
 			t.Fatalf("request %d within burst = %d", i, got)
 		}
 	}
-	rec := call("Bearer a")
+	// Over the burst, from another address too: the limit is the token's.
+	rec := call(h, "Bearer m-secret", "10.0.0.2:1000")
 	if rec.Code != 429 {
 		t.Fatalf("request over the burst = %d, want 429", rec.Code)
 	}
 	if s, err := strconv.Atoi(rec.Header().Get("Retry-After")); err != nil || s < 1 {
 		t.Fatalf("Retry-After = %q", rec.Header().Get("Retry-After"))
 	}
-	if got := call("Bearer b").Code; got != 204 {
+	if got := call(h, "Bearer b-secret", "10.0.0.1:1000").Code; got != 204 {
 		t.Fatalf("another token shares the limit: %d", got)
 	}
 	if limited != 1 {
 		t.Fatalf("OnLimited called %d times, want 1", limited)
 	}
-	var off *handlers.RateLimit
-	if got := off.Wrap(http.NotFoundHandler()); got == nil {
-		t.Fatal("nil limit wrapped to nil")
+}
+
+// A wrong bearer value is checked before any limit: forging a new value per
+// request gives no fresh limit, and failures are limited per address
+// without touching the real tokens' limits.
+func TestRateLimitUnauthenticatedPerAddress(t *testing.T) {
+	g := &handlers.Guard{Tokens: guardTokens, Limit: &handlers.RateLimit{Rate: 1, Burst: 3}}
+	h := guarded(g, handlers.ScopeRead)
+	for i := 0; i < handlers.FailBurst; i++ {
+		if got := call(h, fmt.Sprintf("Bearer forged-%d", i), "203.0.113.9:4000").Code; got != 401 {
+			t.Fatalf("forged attempt %d = %d, want 401", i, got)
+		}
+	}
+	if got := call(h, "Bearer forged-next", "203.0.113.9:4001").Code; got != 429 {
+		t.Fatalf("attempt over the address's limit = %d, want 429", got)
+	}
+	if got := call(h, "", "203.0.113.9:4002").Code; got != 429 {
+		t.Fatalf("no token over the address's limit = %d, want 429", got)
+	}
+	if got := call(h, "Bearer forged-x", "198.51.100.1:4000").Code; got != 401 {
+		t.Fatalf("another address = %d, want 401", got)
+	}
+	// Sending a real token's name as the bearer value does not spend its limit.
+	for i := 0; i < 5; i++ {
+		call(h, "Bearer marketing", "198.51.100.2:4000")
+	}
+	if got := call(h, "Bearer m-secret", "198.51.100.3:4000").Code; got != 204 {
+		t.Fatalf("the real token after forged attempts = %d, want 204", got)
+	}
+}
+
+func TestTokenScopes(t *testing.T) {
+	g := &handlers.Guard{Tokens: handlers.Tokens("single", guardTokens)}
+	tests := []struct {
+		scope     handlers.Scope
+		auth      string
+		want      int
+		wantActor string
+	}{
+		{handlers.ScopeWrite, "Bearer m-secret", 204, "marketing"},
+		{handlers.ScopeWrite, "Bearer b-secret", 403, ""},
+		{handlers.ScopeRead, "Bearer b-secret", 204, "bi"},
+		{handlers.ScopeWrite, "Bearer single", 204, "api"},
+		{handlers.ScopeRead, "Bearer m-secret ", 204, "marketing"},
+		{handlers.ScopeRead, "Basic m-secret", 401, ""},
+		{handlers.ScopeRead, "Bearer m-secre", 401, ""},
+	}
+	for _, tt := range tests {
+		rec := call(guarded(g, tt.scope), tt.auth, "10.0.0.1:1")
+		if rec.Code != tt.want || rec.Header().Get("X-Actor") != tt.wantActor {
+			t.Errorf("%s with %q = %d actor %q, want %d actor %q", tt.scope, tt.auth, rec.Code, rec.Header().Get("X-Actor"), tt.want, tt.wantActor)
+		}
+	}
+	if got := call(guarded(&handlers.Guard{}, handlers.ScopeRead), "Bearer ", "10.0.0.1:1").Code; got != 401 {
+		t.Errorf("no tokens configured = %d, want 401", got)
 	}
 }

@@ -28,6 +28,7 @@ type app struct {
 	now     func() time.Time
 	sched   *scheduler.Scheduler
 	outbox  *outbox.Dispatcher // nil without a chat platform
+	guard   *handlers.Guard    // the API's tokens and rate limit
 }
 
 // worker is a background loop that runs until its context ends.
@@ -85,7 +86,23 @@ func (a *app) wireMetrics() {
 		return metrics.OutboxStats(st), err
 	})
 	a.metrics.SetBuildInfo(buildVersion())
-	a.mux.Handle("GET /metrics", handlers.RequireToken(a.cfg.APIToken, a.metrics.Handler().ServeHTTP))
+	a.guard = newGuard(a.cfg, a.metrics.APIRateLimited)
+	a.mux.Handle("GET /metrics", a.guard.Require(handlers.ScopeRead, a.metrics.Handler().ServeHTTP))
+}
+
+// newGuard is the API's authentication: HANDOFF_API_TOKEN (a write token
+// named "api") and the named tokens of HANDOFF_API_TOKENS, each limited to
+// HANDOFF_API_RATE_LIMIT.
+func newGuard(cfg config.Config, onLimited func()) *handlers.Guard {
+	named := make([]handlers.Token, len(cfg.APITokens))
+	for i, t := range cfg.APITokens {
+		named[i] = handlers.Token{Name: t.Name, Secret: t.Secret, Scope: handlers.Scope(t.Scope)}
+	}
+	g := &handlers.Guard{Tokens: handlers.Tokens(cfg.APIToken, named)}
+	if cfg.APIRateLimit > 0 {
+		g.Limit = &handlers.RateLimit{Rate: cfg.APIRateLimit, Burst: int(2 * cfg.APIRateLimit), OnLimited: onLimited}
+	}
+	return g
 }
 
 // wireScheduler adds the scheduler, which keeps the SLA clock and the
@@ -103,16 +120,13 @@ func (a *app) wireScheduler() error {
 // wireAPI registers the intake, lead, funnel and traffic endpoints.
 func (a *app) wireAPI() error {
 	cfg := a.cfg
-	if cfg.APIToken == "" {
-		a.logger.Warn("HANDOFF_API_TOKEN is not set: the intake API refuses every request")
+	if len(a.guard.Tokens) == 0 {
+		a.logger.Warn("neither HANDOFF_API_TOKEN nor HANDOFF_API_TOKENS is set: the API refuses every request")
 	}
-	api := &handlers.API{Store: a.store, DB: a.store, Policy: cfg.Policy, Token: cfg.APIToken, Now: a.now, Logger: a.logger,
-		Metrics: a.metrics}
-	if cfg.APIRateLimit > 0 {
-		api.Limit = &handlers.RateLimit{Rate: cfg.APIRateLimit, Burst: int(2 * cfg.APIRateLimit), OnLimited: a.metrics.APIRateLimited}
-	}
+	api := &handlers.API{Store: a.store, DB: a.store, Policy: cfg.Policy, Tokens: a.guard.Tokens, Now: a.now, Logger: a.logger,
+		Metrics: a.metrics, Limit: a.guard.Limit}
 	api.Register(a.mux)
-	(&handlers.FunnelAPI{Store: a.store, Policy: cfg.Policy, Token: cfg.APIToken, Now: a.now, Logger: a.logger, Limit: api.Limit}).Register(a.mux)
+	(&handlers.FunnelAPI{Store: a.store, Policy: cfg.Policy, Tokens: a.guard.Tokens, Now: a.now, Logger: a.logger, Limit: a.guard.Limit}).Register(a.mux)
 	return nil
 }
 

@@ -1,0 +1,69 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/handoff/handoff"
+)
+
+// APIToken is one named token of HANDOFF_API_TOKENS.
+type APIToken struct {
+	Name   string
+	Secret string // secret
+	Scope  string // "read" or "write"
+}
+
+// String hides the secret.
+func (t APIToken) String() string { return t.Name + ":" + t.Scope }
+
+// GoString is String, so %#v does not leak secrets either.
+func (t APIToken) GoString() string { return t.String() }
+
+var tokenNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,39}$`)
+
+// parseAPITokens reads HANDOFF_API_TOKENS, "name=secret:scope" entries
+// separated by commas (marketing=…:write,bi=…:read). A name is recorded as
+// the actor of its token's changes, so it must be unique, and not "api"
+// when HANDOFF_API_TOKEN is set. Errors never show a secret.
+func parseAPITokens(v, single string, bad func(key, format string, args ...any)) []APIToken {
+	var out []APIToken
+	names, secrets := map[string]bool{}, map[string]bool{}
+	if single != "" {
+		names[handoff.ActorAPI], secrets[single] = true, true
+	}
+	for i, entry := range splitList(v) {
+		name, rest, ok := strings.Cut(entry, "=")
+		j := strings.LastIndexByte(rest, ':')
+		if !ok || j < 0 {
+			bad("HANDOFF_API_TOKENS", "entry %d: want name=secret:read or name=secret:write", i+1)
+			continue
+		}
+		t := APIToken{Name: strings.TrimSpace(name), Secret: rest[:j], Scope: strings.TrimSpace(rest[j+1:])}
+		switch {
+		case !tokenNameRE.MatchString(t.Name):
+			bad("HANDOFF_API_TOKENS", "entry %d: name %q: want lower-case letters, digits, '-', '_' or '.'", i+1, t.Name)
+		case t.Scope != "read" && t.Scope != "write":
+			bad("HANDOFF_API_TOKENS", "entry %d (%s): scope %q: want read or write", i+1, t.Name, t.Scope)
+		case t.Secret == "":
+			bad("HANDOFF_API_TOKENS", "entry %d (%s): empty secret", i+1, t.Name)
+		case names[t.Name]:
+			bad("HANDOFF_API_TOKENS", "entry %d: name %q is used twice (\"api\" is HANDOFF_API_TOKEN's)", i+1, t.Name)
+		case secrets[t.Secret]:
+			bad("HANDOFF_API_TOKENS", "entry %d (%s): the same secret as another token", i+1, t.Name)
+		default:
+			names[t.Name], secrets[t.Secret] = true, true
+			out = append(out, t)
+			continue
+		}
+	}
+	return out
+}
+
+func describeTokens(ts []APIToken) string {
+	if len(ts) == 0 {
+		return "(unset)"
+	}
+	return fmt.Sprint(ts)
+}

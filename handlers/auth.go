@@ -1,0 +1,114 @@
+package handlers
+
+import (
+	"context"
+	"crypto/subtle"
+	"net/http"
+	"strings"
+
+	"github.com/handoff/handoff"
+)
+
+// Scope is what an API token may do.
+type Scope string
+
+// Token scopes: a read token may only GET; a write token may do everything.
+const (
+	ScopeRead  Scope = "read"
+	ScopeWrite Scope = "write"
+)
+
+// Token is one named API token. Its name is recorded as the actor of the
+// changes it makes.
+type Token struct {
+	Name   string
+	Secret string
+	Scope  Scope
+}
+
+// Allows reports whether the token may use an endpoint that needs scope.
+func (t Token) Allows(scope Scope) bool { return t.Scope == ScopeWrite || t.Scope == scope }
+
+// Tokens are the API's tokens: HANDOFF_API_TOKENS, and HANDOFF_API_TOKEN as
+// a write token named "api".
+func Tokens(single string, named []Token) []Token {
+	out := append([]Token(nil), named...)
+	if single != "" {
+		out = append(out, Token{Name: handoff.ActorAPI, Secret: single, Scope: ScopeWrite})
+	}
+	return out
+}
+
+// match returns the token whose secret is got. Every secret is compared, in
+// constant time, so the time taken says nothing about which one came close.
+func match(tokens []Token, got string) (Token, bool) {
+	var found Token
+	ok := 0
+	for _, t := range tokens {
+		if subtle.ConstantTimeCompare([]byte(got), []byte(t.Secret)) == 1 {
+			found, ok = t, 1
+		}
+	}
+	return found, ok == 1
+}
+
+type tokenKey struct{}
+
+// TokenName returns the name of the token the request was authenticated
+// with, or handoff.ActorAPI when there is none.
+func TokenName(ctx context.Context) string {
+	if t, ok := ctx.Value(tokenKey{}).(Token); ok {
+		return t.Name
+	}
+	return handoff.ActorAPI
+}
+
+// Guard authenticates API requests and bounds their rate.
+type Guard struct {
+	Tokens []Token
+	// Limit bounds each token's rate, and each client address's rate of
+	// failed attempts; nil for no limit.
+	Limit *RateLimit
+}
+
+// Require answers 401 unless the request carries "Authorization: Bearer
+// <secret>" of a known token, 403 when that token's scope does not allow
+// scope, and 429 over the rate; otherwise it calls next with the token in
+// the request's context. The token is checked before any limit: a valid
+// token is limited per token name, a missing or wrong one per client
+// address, so forged bearer values cannot mint fresh limits.
+func (g *Guard) Require(scope Scope, next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, hasBearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		tok, ok := match(g.Tokens, strings.TrimSpace(got))
+		if !hasBearer || !ok {
+			if g.Limit.refuse(w, "addr:"+clientHost(r)) {
+				return
+			}
+			w.Header().Set("WWW-Authenticate", `Bearer realm="handoff"`)
+			msg := "missing or wrong bearer token"
+			if len(g.Tokens) == 0 {
+				msg = errNoToken.Error()
+			}
+			writeJSON(w, http.StatusUnauthorized, errorBody{Error: msg})
+			return
+		}
+		if g.Limit.refuse(w, "token:"+tok.Name) {
+			return
+		}
+		if !tok.Allows(scope) {
+			writeJSON(w, http.StatusForbidden, errorBody{Error: "token " + tok.Name + " may only read"})
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, tok)))
+	})
+}
+
+// clientHost is the request's remote address without the port.
+func clientHost(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i >= 0 {
+		host = host[:i]
+	}
+	return host
+}
