@@ -1,6 +1,9 @@
 package handoff
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // WebhookEvent is the type of an event Handoff tells other systems about
 // through outgoing webhooks.
@@ -64,4 +67,39 @@ func WebhookEventOf(e Event) (WebhookEvent, bool) {
 		return WebhookErased, true
 	}
 	return "", false
+}
+
+// OutboxWebhook delivers one event to one webhook endpoint; its Platform
+// is the endpoint's key and its payload a WebhookNotice. It has a lane of
+// its own, so a slow endpoint never delays chat.
+const OutboxWebhook = "webhook"
+
+// WebhookRoute says which events an endpoint, named by Key, is told.
+type WebhookRoute struct {
+	Key    string
+	Events []WebhookEvent
+}
+
+// Wants reports whether the route subscribes to ev.
+func (r WebhookRoute) Wants(ev WebhookEvent) bool {
+	for _, e := range r.Events {
+		if e == ev {
+			return true
+		}
+	}
+	return false
+}
+
+// WebhookNotice is the payload of an OutboxWebhook message: the event as it
+// happened. The lead itself is read when the message is delivered, so an
+// erased lead is never sent with its personal data.
+type WebhookNotice struct {
+	// ID is the webhook-id: unique per event and endpoint, the same on
+	// every retry.
+	ID      string            `json:"id"`
+	Type    WebhookEvent      `json:"type"`
+	At      time.Time         `json:"at"`
+	Actor   string            `json:"actor"`
+	Stage   Stage             `json:"stage"`
+	Details map[string]string `json:"details,omitempty"`
 }

@@ -44,7 +44,7 @@ func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, polic
 		if ms(version) <= cur.VersionMs {
 			return errStale
 		}
-		results, errs, err := saveBatchInTx(tx, []saveItem{{in, policy, now, actor}})
+		results, errs, err := saveBatchInTx(tx, []saveItem{{in, policy, now, actor, s.hooks}})
 		if err != nil {
 			return err
 		}

@@ -129,7 +129,7 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time) (int, er
 			// A posted lead's card is re-rendered without the personal data.
 			lead := &handoff.Lead{ID: r.ID, SQLAt: fromMsPtr(r.SQLMs)}
 			change := handoff.NewChange(lead, []handoff.Event{{Kind: handoff.EventErased, Stage: handoff.Stage(r.Stage), At: now, Actor: handoff.ActorSystem}})
-			if _, err := insertEvents(tx, r.ID, change.Events); err != nil {
+			if _, err := s.insertEvents(tx, r.ID, change.Events, now); err != nil {
 				return err
 			}
 			if err := insertOutbox(tx, now, change.Outbox...); err != nil {

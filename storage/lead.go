@@ -36,11 +36,11 @@ func (s *Store) SaveLead(ctx context.Context, in handoff.LeadInput, policy hando
 
 func (s *Store) saveLeadOnce(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (handoff.SaveResult, error) {
 	if s.group != nil {
-		return s.group.saveLead(ctx, saveItem{in, policy, now, actor})
+		return s.group.saveLead(ctx, saveItem{in, policy, now, actor, s.hooks})
 	}
 	var res handoff.SaveResult
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		results, errs, err := saveBatchInTx(tx, []saveItem{{in, policy, now, actor}})
+		results, errs, err := saveBatchInTx(tx, []saveItem{{in, policy, now, actor, s.hooks}})
 		if err != nil {
 			return err
 		}
@@ -57,7 +57,7 @@ func (s *Store) saveLeadOnce(ctx context.Context, in handoff.LeadInput, policy h
 func (s *Store) SaveLeads(ctx context.Context, ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (results []handoff.SaveResult, errs []error, err error) {
 	items := make([]saveItem, len(ins))
 	for i, in := range ins {
-		items[i] = saveItem{in, policy, now, actor}
+		items[i] = saveItem{in, policy, now, actor, s.hooks}
 	}
 	for attempt := 0; ; attempt++ {
 		err = s.tx(ctx, func(tx *gorm.DB) error {
@@ -89,6 +89,7 @@ type saveItem struct {
 	policy handoff.Policy
 	now    time.Time
 	actor  string
+	hooks  []handoff.WebhookRoute
 }
 
 // saveBatchInTx applies the items in order inside tx with a constant number
@@ -202,6 +203,11 @@ func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []handoff.SaveResult,
 			outbox = append(outbox, outboxRow{Kind: m.Kind, LeadID: lead.ID, Platform: m.Platform, Payload: m.Payload,
 				Status: OutboxPending, DueMs: ms(it.now), CreatedMs: ms(it.now)})
 		}
+		hooks, err := webhookMessages(it.hooks, lead.ID, eventsOf[i], it.now)
+		if err != nil {
+			return nil, nil, err
+		}
+		outbox = append(outbox, hooks...)
 	}
 	if err := insertRows(tx, "lead_events", []string{"lead_id", "kind", "stage", "at_ms", "actor", "details", "reason_code", "not_a_fit"}, len(eventRows), func(i int) []any {
 		r := eventRows[i]
@@ -290,7 +296,9 @@ func cloneAttributes(m map[string]any) map[string]any {
 	return out
 }
 
-func insertEvents(tx *gorm.DB, leadID int64, events []handoff.Event) ([]handoff.Event, error) {
+// insertEvents records a lead's events, and queues the webhook messages
+// they cause, in tx.
+func (s *Store) insertEvents(tx *gorm.DB, leadID int64, events []handoff.Event, now time.Time) ([]handoff.Event, error) {
 	if len(events) == 0 {
 		return nil, nil
 	}
@@ -303,6 +311,15 @@ func insertEvents(tx *gorm.DB, leadID int64, events []handoff.Event) ([]handoff.
 	}
 	if err := tx.Create(&rows).Error; err != nil {
 		return nil, err
+	}
+	hooks, err := webhookMessages(s.hooks, leadID, events, now)
+	if err != nil {
+		return nil, err
+	}
+	if len(hooks) > 0 {
+		if err := tx.Create(&hooks).Error; err != nil {
+			return nil, err
+		}
 	}
 	out := make([]handoff.Event, len(events))
 	for i, e := range events {

@@ -53,7 +53,7 @@ func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease 
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		q := tx.Model(&outboxRow{}).Select("id").
 			Where("status = ? AND due_ms <= ? AND locked_until_ms <= ?", OutboxPending, ms(now), ms(now)).
-			Order("due_ms, id").Limit(limit)
+			Where("kind <> ?", handoff.OutboxWebhook).Order("due_ms, id").Limit(limit)
 		if s.dialect == DialectPostgres {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
 		}
@@ -134,7 +134,7 @@ func (s *Store) NextOutboxDue(ctx context.Context) (time.Time, bool, error) {
 	}
 	err := s.db.WithContext(ctx).Model(&outboxRow{}).
 		Select("MIN(CASE WHEN locked_until_ms > due_ms THEN locked_until_ms ELSE due_ms END) AS due").
-		Where("status = ?", OutboxPending).Scan(&row).Error
+		Where("status = ? AND kind <> ?", OutboxPending, handoff.OutboxWebhook).Scan(&row).Error
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("storage: next outbox due: %w", err)
 	}

@@ -68,7 +68,7 @@ func (s *Store) FireSLA(ctx context.Context, now time.Time, policy handoff.Polic
 				n       int
 			)
 			err := isolate(ctx, tx, func(tx *gorm.DB) (err error) {
-				actions, n, err = fireLeadSLA(tx, row, now, policy)
+				actions, n, err = s.fireLeadSLA(tx, row, now, policy)
 				return err
 			})
 			if ctx.Err() != nil {
@@ -97,7 +97,7 @@ func (s *Store) FireSLA(ctx context.Context, now time.Time, policy handoff.Polic
 
 // fireLeadSLA ticks one lead's SLA clock in tx and returns what it did and
 // how many messages it queued.
-func fireLeadSLA(tx *gorm.DB, row leadRow, now time.Time, policy handoff.Policy) ([]handoff.SLAAction, int, error) {
+func (s *Store) fireLeadSLA(tx *gorm.DB, row leadRow, now time.Time, policy handoff.Policy) ([]handoff.SLAAction, int, error) {
 	lead, err := row.toLead()
 	if err != nil {
 		return nil, 0, err
@@ -110,7 +110,7 @@ func fireLeadSLA(tx *gorm.DB, row leadRow, now time.Time, policy handoff.Policy)
 	if err := updateLeadRow(tx, lead); err != nil {
 		return nil, 0, err
 	}
-	if _, err := insertEvents(tx, lead.ID, change.Events); err != nil {
+	if _, err := s.insertEvents(tx, lead.ID, change.Events, now); err != nil {
 		return nil, 0, err
 	}
 	if err := insertOutbox(tx, now, change.Outbox...); err != nil {

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/handoff/handoff"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -38,6 +39,8 @@ type Store struct {
 	group *groupCommitter
 	// onQueued is the hook called after outbox messages were committed.
 	onQueued atomic.Pointer[func()]
+	// hooks route lead events to webhook endpoints (RouteWebhooks).
+	hooks []handoff.WebhookRoute
 }
 
 // Options tune Open. The zero value is fine.

@@ -14,6 +14,7 @@ import (
 	"github.com/handoff/handoff/salesforce"
 	"github.com/handoff/handoff/scheduler"
 	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/webhook"
 )
 
 // app is a wired Handoff: the store, the HTTP routes and the background
@@ -29,6 +30,7 @@ type app struct {
 	sched   *scheduler.Scheduler
 	outbox  *outbox.Dispatcher // nil without a chat platform
 	guard   *handlers.Guard    // the API's tokens and rate limit
+	hooks   *webhook.Sender    // nil without webhooks
 }
 
 // worker is a background loop that runs until its context ends.
@@ -50,6 +52,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now fun
 		a.wireScheduler,  // SLA timers, the digest, retention
 		a.wireAPI,        // intake, leads, funnel, traffic
 		a.wireConnectors, // HubSpot and Salesforce webhooks
+		a.wireWebhooks,   // outgoing webhooks' delivery lane
 		a.wireChat,       // the bot, the outbox worker, Slack and Teams
 	} {
 		if err := wire(); err != nil {
@@ -66,6 +69,9 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now fun
 func (a *app) queued() {
 	a.wakeOutbox()
 	a.sched.Wake()
+	if a.hooks != nil {
+		a.hooks.Wake()
+	}
 }
 
 // wakeOutbox makes the outbox worker, if any, look at the outbox now.
@@ -138,4 +144,26 @@ func (a *app) wireConnectors() error {
 	(&salesforce.Handler{OrgID: cfg.CRM.SalesforceOrgID, Token: cfg.CRM.SalesforceToken, Status: cfg.CRM.SalesforceStatus,
 		Store: a.store, Policy: cfg.Policy, Now: a.now, Logger: a.logger}).Register(a.mux)
 	return nil
+}
+
+// wireWebhooks routes lead events to the agreement's webhook endpoints and
+// adds their delivery lane, apart from chat's.
+func (a *app) wireWebhooks() error {
+	if len(a.cfg.Webhooks) == 0 {
+		return nil
+	}
+	eps := webhookEndpoints(a.cfg)
+	a.store.RouteWebhooks(webhook.Routes(eps))
+	a.hooks = &webhook.Sender{Store: a.store, Endpoints: eps, Now: a.now, Logger: a.logger, Lease: a.cfg.OutboxLease}
+	a.workers = append(a.workers, worker{"webhooks", a.hooks.Run})
+	return nil
+}
+
+// webhookEndpoints converts the configured endpoints.
+func webhookEndpoints(cfg config.Config) []webhook.Endpoint {
+	eps := make([]webhook.Endpoint, len(cfg.Webhooks))
+	for i, w := range cfg.Webhooks {
+		eps[i] = webhook.Endpoint{URL: w.URL, Secret: w.Secret, Events: w.Events}
+	}
+	return eps
 }

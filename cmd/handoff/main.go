@@ -52,6 +52,8 @@ func commands() map[string]command {
 		"config": {summary: "validate the configuration: handoff config check [file]",
 			usage: "handoff config check [file.yml]\n\nValidates the configuration (environment and agreement), or one agreement file,\nand lists every problem at once.", flags: argsOnly(runConfig)},
 		"version": {summary: "print the version", usage: "handoff version", flags: noFlags(runVersion)},
+		"webhooks": {summary: "send a signed test event to the agreement's webhooks: handoff webhooks test",
+			usage: "handoff webhooks test [--url URL]\n\nSends a signed webhook.test event to every webhook of the agreement (or the one\nwith URL) and prints each answer; exits 1 when one did not answer 2xx.", flags: webhooksFlags},
 		"healthcheck": {summary: "exit 0 when the server on HANDOFF_ADDR/PORT answers /healthz (for container health checks)",
 			usage: "handoff healthcheck [--url URL] [--timeout D]\n\nAsks a running server's /healthz (on HANDOFF_ADDR or PORT) and exits 0 when it answers 200.", flags: healthcheckFlags},
 		"teams-package": {summary: "build the Teams app package to upload: handoff teams-package --host handoff.example.com",

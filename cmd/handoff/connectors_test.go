@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff/internal/webhooktest"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+const testWebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+func writeAgreement(t *testing.T, urls ...string) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("webhooks:\n")
+	for _, u := range urls {
+		b.WriteString("  - url: " + u + "\n    events: [\"*\"]\n")
+	}
+	path := filepath.Join(t.TempDir(), "handoff.yml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestWebhooksTestCommand(t *testing.T) {
+	ok := webhooktest.New(t, testWebhookSecret, time.Now)
+	broken := webhooktest.New(t, testWebhookSecret, time.Now, 500)
+	vars := map[string]string{"HANDOFF_WEBHOOK_SECRET": testWebhookSecret, "HANDOFF_CONFIG": writeAgreement(t, ok.URL+"/in")}
+	e, out, errOut := testEnv(vars, "webhooks", "test")
+	if code := run(context.Background(), e); code != 0 || !strings.Contains(out.String(), "HTTP 204") {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	if got, bad, _ := ok.Got(); len(got) != 1 || bad != 0 || got[0].Body["type"] != "webhook.test" {
+		t.Fatalf("receiver got %v (%d bad signatures)", got, bad)
+	}
+	vars["HANDOFF_CONFIG"] = writeAgreement(t, ok.URL+"/in", broken.URL+"/in")
+	e, out, errOut = testEnv(vars, "webhooks", "test")
+	if code := run(context.Background(), e); code != 1 || !strings.Contains(out.String(), "HTTP 500") || !strings.Contains(errOut.String(), "1 of 2 endpoints") {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+}
+
+// A contact sent by a HubSpot workflow reaches the real server, and its
+// announcement reaches the agreement's webhook endpoint, signed.
+func TestHubSpotToWebhookEndToEnd(t *testing.T) {
+	for _, dialect := range storagetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			rcv := webhooktest.New(t, testWebhookSecret, time.Now)
+			vars := map[string]string{"DATABASE_URL": storagetest.URL(t, dialect), "HUBSPOT_CLIENT_SECRET": "hs-secret",
+				"HANDOFF_WEBHOOK_SECRET": testWebhookSecret, "HANDOFF_CONFIG": writeAgreement(t, rcv.URL+"/in")}
+			srv := startServer(t, vars)
+			body := `{"hs_object_id":"e2e-hs-1","firstname":"Ann","lastname":"Berg","email":"ann@berg.dk","lifecyclestage":"salesqualifiedlead"}`
+			ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
+			mac := hmac.New(sha256.New, []byte("hs-secret"))
+			mac.Write([]byte("POST" + srv.base + "/hooks/hubspot" + body + ts))
+			req, _ := http.NewRequest("POST", srv.base+"/hooks/hubspot", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-HubSpot-Request-Timestamp", ts)
+			req.Header.Set("X-HubSpot-Signature-v3", base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil || resp.StatusCode != 200 {
+				t.Fatalf("POST /hooks/hubspot = %v, %v", resp, err)
+			}
+			resp.Body.Close()
+			got := rcv.Wait(1, 20*time.Second)
+			if len(got) != 1 || got[0].Body["type"] != "lead.announced" {
+				t.Fatalf("webhook receiver got %+v", got)
+			}
+			lead := got[0].Body["data"].(map[string]any)["lead"].(map[string]any)
+			if lead["external_id"] != "e2e-hs-1" || lead["name"] != "Ann Berg" || got[0].Body["data"].(map[string]any)["actor"] != "hubspot" {
+				t.Fatalf("announced %v", got[0].Body)
+			}
+		})
+	}
+}

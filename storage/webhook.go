@@ -1,0 +1,106 @@
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/handoff/handoff"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// RouteWebhooks sets which events are queued for which webhook endpoint.
+// Call it once, before the store is used; with no routes no webhook
+// message is ever queued.
+func (s *Store) RouteWebhooks(routes []handoff.WebhookRoute) { s.hooks = routes }
+
+// webhookMessages returns the outbox messages that tell the routed
+// endpoints about a lead's new events, in event order.
+func webhookMessages(routes []handoff.WebhookRoute, leadID int64, events []handoff.Event, now time.Time) ([]outboxRow, error) {
+	if len(routes) == 0 {
+		return nil, nil
+	}
+	var out []outboxRow
+	for _, e := range events {
+		ev, ok := handoff.WebhookEventOf(e)
+		if !ok {
+			continue
+		}
+		for _, r := range routes {
+			if !r.Wants(ev) {
+				continue
+			}
+			var id [16]byte
+			_, _ = rand.Read(id[:])
+			payload, err := json.Marshal(handoff.WebhookNotice{ID: "msg_" + hex.EncodeToString(id[:]), Type: ev, At: e.At,
+				Actor: e.Actor, Stage: e.Stage, Details: e.Details})
+			if err != nil {
+				return nil, fmt.Errorf("webhook payload: %w", err)
+			}
+			out = append(out, outboxRow{Kind: handoff.OutboxWebhook, LeadID: leadID, Platform: r.Key, Payload: string(payload),
+				Status: OutboxPending, DueMs: ms(now), CreatedMs: ms(now)})
+		}
+	}
+	return out, nil
+}
+
+// queueHead keeps, of the pending webhook messages, only the first of each
+// lead and endpoint: a lead's events reach an endpoint in order.
+const queueHead = `NOT EXISTS (SELECT 1 FROM outbox p WHERE p.kind = outbox.kind AND p.status = outbox.status
+	AND p.lead_id = outbox.lead_id AND p.platform = outbox.platform AND p.id < outbox.id)`
+
+// TakeWebhooks leases up to limit due webhook messages, each the oldest
+// pending message of its lead and endpoint, as TakeOutbox does for chat.
+func (s *Store) TakeWebhooks(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string) ([]handoff.OutboxMessage, error) {
+	var rows []outboxRow
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		q := tx.Model(&outboxRow{}).Select("id").
+			Where("status = ? AND kind = ? AND due_ms <= ? AND locked_until_ms <= ?", OutboxPending, handoff.OutboxWebhook, ms(now), ms(now)).
+			Where(queueHead).Order("due_ms, id").Limit(limit)
+		if s.dialect == DialectPostgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+		}
+		var ids []int64
+		if err := q.Find(&ids).Error; err != nil || len(ids) == 0 {
+			return err
+		}
+		if err := tx.Model(&outboxRow{}).Where("id IN ?", ids).
+			Updates(map[string]any{"locked_until_ms": ms(now.Add(lease)), "locked_by": worker, "attempts": gorm.Expr("attempts + 1")}).Error; err != nil {
+			return err
+		}
+		return tx.Where("id IN ?", ids).Order("due_ms, id").Find(&rows).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: take webhooks: %w", err)
+	}
+	out := make([]handoff.OutboxMessage, len(rows))
+	for i, r := range rows {
+		out[i] = r.message()
+	}
+	return out, nil
+}
+
+// NextWebhookDue returns when the first webhook message that may be sent
+// next becomes due (or its lease ends), and false when there is none.
+func (s *Store) NextWebhookDue(ctx context.Context) (time.Time, bool, error) {
+	var row struct{ Due *int64 }
+	err := s.db.WithContext(ctx).Model(&outboxRow{}).
+		Select("MIN(CASE WHEN locked_until_ms > due_ms THEN locked_until_ms ELSE due_ms END) AS due").
+		Where("status = ? AND kind = ?", OutboxPending, handoff.OutboxWebhook).Where(queueHead).Scan(&row).Error
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("storage: next webhook due: %w", err)
+	}
+	if row.Due == nil {
+		return time.Time{}, false, nil
+	}
+	return fromMs(*row.Due), true, nil
+}
+
+func (r outboxRow) message() handoff.OutboxMessage {
+	return handoff.OutboxMessage{ID: r.ID, Kind: r.Kind, LeadID: r.LeadID, Platform: r.Platform, Payload: r.Payload,
+		Due: fromMs(r.DueMs), Attempts: r.Attempts, Created: fromMs(r.CreatedMs)}
+}

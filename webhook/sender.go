@@ -1,0 +1,226 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/handlers"
+)
+
+// Store is what delivery needs from storage.
+type Store interface {
+	TakeWebhooks(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string) ([]handoff.OutboxMessage, error)
+	NextWebhookDue(ctx context.Context) (time.Time, bool, error)
+	CompleteOutbox(ctx context.Context, id int64, now time.Time, result string, posts ...handoff.ChatPost) error
+	RetryOutbox(ctx context.Context, id int64, next time.Time, cause string) error
+	FailOutbox(ctx context.Context, id int64, now time.Time, cause string) error
+	Lead(ctx context.Context, id int64) (*handoff.Lead, error)
+	Events(ctx context.Context, leadID int64) ([]handoff.Event, error)
+}
+
+// GiveUpAfter is how long a message is retried before it is dead.
+const GiveUpAfter = 24 * time.Hour
+
+// Sender delivers webhook messages from the outbox.
+type Sender struct {
+	Store     Store
+	Endpoints []Endpoint
+	Client    *http.Client     // default: 10 s timeout
+	Now       func() time.Time // time.Now when nil
+	Logger    *slog.Logger     // slog.Default when nil
+	Lease     time.Duration    // how long a message is held while sent; default 1 min
+	Worker    string           // names this replica's leases
+	Batch     int              // messages per round, default 32
+
+	once sync.Once
+	wake chan struct{}
+}
+
+func (s *Sender) init() {
+	s.once.Do(func() {
+		s.wake = make(chan struct{}, 1)
+		if s.Client == nil {
+			s.Client = &http.Client{Timeout: 10 * time.Second}
+		}
+		if s.Now == nil {
+			s.Now = time.Now
+		}
+		if s.Logger == nil {
+			s.Logger = slog.Default()
+		}
+		if s.Lease <= 0 {
+			s.Lease = time.Minute
+		}
+		if s.Batch <= 0 {
+			s.Batch = 32
+		}
+		if s.Worker == "" {
+			s.Worker = fmt.Sprintf("webhooks-%d", rand.Int64())
+		}
+	})
+}
+
+// Wake makes Run look for new messages now.
+func (s *Sender) Wake() {
+	s.init()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx ends.
+func (s *Sender) Run(ctx context.Context) error {
+	s.init()
+	for {
+		n, err := s.RunOnce(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := time.Minute
+		switch {
+		case err != nil:
+			s.Logger.ErrorContext(ctx, "webhooks: round failed", "err", err)
+			wait = 5 * time.Second
+		case n >= s.Batch:
+			continue
+		default:
+			if next, ok, err := s.Store.NextWebhookDue(ctx); err == nil && ok {
+				wait = min(wait, max(0, next.Sub(s.Now())))
+			}
+		}
+		if wait <= 0 {
+			continue
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil
+		case <-s.wake:
+			timer.Stop()
+		case <-timer.C:
+		}
+	}
+}
+
+// RunOnce takes the due messages and delivers them, each lead and endpoint
+// in parallel, and returns how many it took.
+func (s *Sender) RunOnce(ctx context.Context) (int, error) {
+	s.init()
+	msgs, err := s.Store.TakeWebhooks(ctx, s.Now().UTC(), s.Batch, s.Lease, s.Worker)
+	if err != nil {
+		return 0, err
+	}
+	var wg sync.WaitGroup
+	for _, m := range msgs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.handle(ctx, m)
+		}()
+	}
+	wg.Wait()
+	return len(msgs), nil
+}
+
+// errPermanent marks a failure no retry can mend.
+var errPermanent = errors.New("permanent")
+
+// handle delivers one message and records the outcome.
+func (s *Sender) handle(ctx context.Context, m handoff.OutboxMessage) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.record(ctx, m, "", fmt.Errorf("%w: panic: %v", errPermanent, p), 0)
+		}
+	}()
+	answer, err := s.deliver(ctx, m)
+	result := ""
+	switch {
+	case err != nil:
+	case answer.Status >= 200 && answer.Status < 300:
+		result = fmt.Sprintf("HTTP %d", answer.Status)
+	case answer.Status == http.StatusTooManyRequests || answer.Status >= 500:
+		err = fmt.Errorf("HTTP %d: %.200s", answer.Status, answer.Body)
+	default:
+		err = fmt.Errorf("%w: HTTP %d: %.200s", errPermanent, answer.Status, answer.Body)
+	}
+	s.record(ctx, m, result, err, answer.RetryAfter)
+}
+
+// record stores the outcome even when ctx ended meanwhile.
+func (s *Sender) record(ctx context.Context, m handoff.OutboxMessage, result string, err error, retryAfter time.Duration) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	now := s.Now().UTC()
+	var rerr error
+	switch {
+	case err == nil:
+		rerr = s.Store.CompleteOutbox(wctx, m.ID, now, result)
+	case errors.Is(err, errPermanent):
+		s.Logger.WarnContext(ctx, "webhooks: message dead", "id", m.ID, "endpoint", m.Platform, "err", err)
+		rerr = s.Store.FailOutbox(wctx, m.ID, now, err.Error())
+	default:
+		next := now.Add(max(retryAfter, backoff(m.Attempts)))
+		if next.Sub(m.Created) > GiveUpAfter {
+			s.Logger.WarnContext(ctx, "webhooks: message dead after 24 h", "id", m.ID, "endpoint", m.Platform, "err", err)
+			rerr = s.Store.FailOutbox(wctx, m.ID, now, "gave up after 24 h: "+err.Error())
+			break
+		}
+		s.Logger.InfoContext(ctx, "webhooks: retry", "id", m.ID, "endpoint", m.Platform, "err", err, "at", next)
+		rerr = s.Store.RetryOutbox(wctx, m.ID, next, err.Error())
+	}
+	if rerr != nil {
+		s.Logger.ErrorContext(ctx, "webhooks: record outcome", "id", m.ID, "err", rerr)
+	}
+}
+
+// backoff is the wait after the n-th failed attempt: 10 s doubling to at
+// most an hour, with up to 20% jitter.
+func backoff(attempts int) time.Duration {
+	d := 10 * time.Second << min(max(attempts-1, 0), 9)
+	d = min(d, time.Hour)
+	return d + time.Duration(rand.Int64N(int64(d/5)+1))
+}
+
+// deliver renders and posts one message.
+func (s *Sender) deliver(ctx context.Context, m handoff.OutboxMessage) (Answer, error) {
+	var ep *Endpoint
+	for i := range s.Endpoints {
+		if Key(s.Endpoints[i].URL) == m.Platform {
+			ep = &s.Endpoints[i]
+		}
+	}
+	if ep == nil {
+		return Answer{}, fmt.Errorf("%w: endpoint %s is no longer in the agreement", errPermanent, m.Platform)
+	}
+	var n handoff.WebhookNotice
+	if err := json.Unmarshal([]byte(m.Payload), &n); err != nil {
+		return Answer{}, fmt.Errorf("%w: payload: %v", errPermanent, err)
+	}
+	lead, err := s.Store.Lead(ctx, m.LeadID)
+	if err != nil {
+		if handoff.ErrorCode(err) == handoff.ENOTFOUND {
+			return Answer{}, fmt.Errorf("%w: %v", errPermanent, err)
+		}
+		return Answer{}, err
+	}
+	events, err := s.Store.Events(ctx, lead.ID)
+	if err != nil {
+		return Answer{}, err
+	}
+	body, err := json.Marshal(Body{Type: n.Type, Timestamp: n.At.UTC(),
+		Data: EventData{Lead: handlers.NewLeadJSON(lead, events), Actor: n.Actor, Stage: n.Stage, Details: n.Details}})
+	if err != nil {
+		return Answer{}, fmt.Errorf("%w: render: %v", errPermanent, err)
+	}
+	return Post(ctx, s.Client, *ep, n.ID, s.Now(), body)
+}
