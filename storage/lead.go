@@ -203,11 +203,13 @@ func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []handoff.SaveResult,
 			outbox = append(outbox, outboxRow{Kind: m.Kind, LeadID: lead.ID, Platform: m.Platform, Payload: m.Payload,
 				Status: OutboxPending, DueMs: ms(it.now), CreatedMs: ms(it.now)})
 		}
-		hooks, err := webhookMessages(it.hooks, lead.ID, eventsOf[i], it.now)
-		if err != nil {
-			return nil, nil, err
+		if len(eventsOf[i]) > 0 {
+			hooks, err := webhookMessages(it.hooks, lead.ID, eventsOf[i], it.now)
+			if err != nil {
+				return nil, nil, err
+			}
+			outbox = append(outbox, hooks...)
 		}
-		outbox = append(outbox, hooks...)
 	}
 	if err := insertRows(tx, "lead_events", []string{"lead_id", "kind", "stage", "at_ms", "actor", "details", "reason_code", "not_a_fit"}, len(eventRows), func(i int) []any {
 		r := eventRows[i]

@@ -132,6 +132,7 @@ func (a *app) wireAPI() error {
 	api := &handlers.API{Store: a.store, DB: a.store, Policy: cfg.Policy, Tokens: a.guard.Tokens, Now: a.now, Logger: a.logger,
 		Metrics: a.metrics, Limit: a.guard.Limit}
 	api.Register(a.mux)
+	handlers.RegisterOpenAPI(a.mux)
 	(&handlers.FunnelAPI{Store: a.store, Policy: cfg.Policy, Tokens: a.guard.Tokens, Now: a.now, Logger: a.logger, Limit: a.guard.Limit}).Register(a.mux)
 	return nil
 }

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+	verrors "github.com/pb33f/libopenapi-validator/errors"
+
+	"github.com/handoff/handoff/handlers"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// The OpenAPI description stays true: every answer the running server gives
+// to these real requests, errors included, matches it (status documented,
+// body valid against its schema), and the requests that succeed match it too.
+func TestOpenAPIDescribesTheRunningServer(t *testing.T) {
+	doc, err := libopenapi.NewDocument(handlers.OpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, errs := validator.NewValidator(doc)
+	if len(errs) > 0 {
+		t.Fatalf("validator: %v", errs)
+	}
+	if ok, verrs := v.ValidateDocument(); !ok {
+		for _, e := range verrs {
+			t.Errorf("openapi.json: %s: %s", e.Message, e.Reason)
+		}
+		t.FailNow()
+	}
+	vars := map[string]string{"DATABASE_URL": storagetest.URL(t, "sqlite"), "HANDOFF_API_TOKEN": "tok",
+		"HANDOFF_API_TOKENS": "bi=read-secret:read", "HUBSPOT_CLIENT_SECRET": "hs-secret"}
+	srv := startServer(t, vars)
+
+	hubspotBody := `{"hs_object_id":"oa-hs","email":"bo@holm.dk","lifecyclestage":"salesqualifiedlead"}`
+	ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	mac := hmac.New(sha256.New, []byte("hs-secret"))
+	mac.Write([]byte("POST" + srv.base + "/hooks/hubspot" + hubspotBody + ts))
+	hubspotSig := base64.StdEncoding.EncodeToString(mac.Sum(nil))
+
+	type call struct {
+		method, path, auth, contentType, body string
+		headers                               map[string]string
+		want                                  int
+	}
+	json, bearer, reader := "application/json", "Bearer tok", "Bearer read-secret"
+	calls := []call{
+		{method: "GET", path: "/healthz", want: 200},
+		{method: "GET", path: "/readyz", want: 200},
+		{method: "GET", path: "/api/openapi.json", want: 200},
+		{method: "POST", path: "/api/leads", auth: bearer, contentType: json, body: `{"external_id":"oa-1","name":"Ann Berg","email":"ann@berg.dk","score":80,"utm_medium":"cpc"}`, want: 201},
+		{method: "POST", path: "/api/leads", auth: bearer, contentType: json, body: `{"external_id":"oa-1","stage":"claimed","owner_email":"rep@acme.dk"}`, want: 200},
+		{method: "POST", path: "/api/leads", auth: bearer, contentType: json, body: `{"external_id":"oa-1","stage":"mql"}`, want: 409},
+		{method: "POST", path: "/api/leads", auth: bearer, contentType: json, body: `{"stage":"banana"}`, want: 400},
+		{method: "POST", path: "/api/leads", auth: bearer, contentType: "text/plain", body: `x`, want: 415},
+		{method: "POST", path: "/api/leads", contentType: json, body: `{"external_id":"oa-2"}`, want: 401},
+		{method: "POST", path: "/api/leads", auth: reader, contentType: json, body: `{"external_id":"oa-2"}`, want: 403},
+		{method: "GET", path: "/api/leads/oa-1", auth: reader, want: 200},
+		{method: "GET", path: "/api/leads/nobody", auth: reader, want: 404},
+		{method: "GET", path: "/api/funnel?period=month", auth: reader, want: 200},
+		{method: "GET", path: "/api/funnel?period=someday", auth: reader, want: 400},
+		{method: "POST", path: "/api/traffic", auth: bearer, contentType: json, body: `{"date":"2026-11-20","visits":1830,"source":"organic"}`, want: 200},
+		{method: "GET", path: "/metrics", auth: reader, want: 200},
+		{method: "POST", path: "/hooks/hubspot", contentType: json, body: hubspotBody,
+			headers: map[string]string{"X-HubSpot-Request-Timestamp": ts, "X-HubSpot-Signature-v3": hubspotSig}, want: 200},
+		{method: "POST", path: "/hooks/hubspot", contentType: json, body: hubspotBody,
+			headers: map[string]string{"X-HubSpot-Request-Timestamp": ts, "X-HubSpot-Signature-v3": "forged"}, want: 401},
+		{method: "POST", path: "/hooks/salesforce?token=x", contentType: "text/xml", body: `<x/>`, want: 500},
+		{method: "DELETE", path: "/api/leads/oa-1", auth: bearer, want: 204},
+	}
+	for _, c := range calls {
+		t.Run(c.method+" "+c.path, func(t *testing.T) {
+			req, _ := http.NewRequest(c.method, srv.base+c.path, strings.NewReader(c.body))
+			if c.contentType != "" {
+				req.Header.Set("Content-Type", c.contentType)
+			}
+			if c.auth != "" {
+				req.Header.Set("Authorization", c.auth)
+			}
+			for k, val := range c.headers {
+				req.Header.Set(k, val)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != c.want {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, c.want, body)
+			}
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			check := func(what string, ok bool, verrs []*verrors.ValidationError) {
+				if ok {
+					return
+				}
+				for _, e := range verrs {
+					t.Errorf("%s does not match openapi.json: %s: %s %v", what, e.Message, e.Reason, e.SchemaValidationErrors)
+				}
+			}
+			vreq, _ := http.NewRequest(c.method, srv.base+c.path, strings.NewReader(c.body))
+			vreq.Header = req.Header.Clone()
+			ok, verrs := v.ValidateHttpResponse(vreq, resp)
+			check("answer", ok, verrs)
+			if c.want < 300 {
+				vreq, _ = http.NewRequest(c.method, srv.base+c.path, strings.NewReader(c.body))
+				vreq.Header = req.Header.Clone()
+				ok, verrs = v.ValidateHttpRequest(vreq)
+				check("request", ok, verrs)
+			}
+		})
+	}
+}
