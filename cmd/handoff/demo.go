@@ -74,6 +74,7 @@ type demo struct {
 	quiet  bool
 	clock  *virtualClock
 	slack  *slacktest.Server
+	crm    *demoCRM
 	app    *app
 	sched  *scheduler.Scheduler
 	policy handoff.Policy
@@ -145,8 +146,14 @@ func demoMonday(now time.Time, loc *time.Location) time.Time {
 // startDemo starts the fake Slack and the real server on 127.0.0.1:0 over a
 // database in dir. stop shuts both down.
 func startDemo(ctx context.Context, dir string, logs io.Writer, now time.Time, out io.Writer, quiet bool) (*demo, func() error, error) {
+	clock := &virtualClock{}
+	crm, err := newDemoCRM(clock.Now)
+	if err != nil {
+		return nil, nil, err
+	}
 	policyFile := filepath.Join(dir, "handoff.yml")
-	if err := os.WriteFile(policyFile, []byte(demoAgreement), 0o644); err != nil {
+	if err := os.WriteFile(policyFile, []byte(demoAgreement+demoCRMAgreement(crm.srv.URL)), 0o644); err != nil {
+		crm.Close()
 		return nil, nil, err
 	}
 	slack := slacktest.New(demoBotToken)
@@ -156,15 +163,17 @@ func startDemo(ctx context.Context, dir string, logs io.Writer, now time.Time, o
 	}
 	slack.SetMembers(demoSales, sales...)
 	vars := map[string]string{
-		"DATABASE_URL":          filepath.Join(dir, "handoff.db"),
-		"HANDOFF_API_TOKEN":     demoAPIToken,
-		"HANDOFF_CONFIG":        policyFile,
-		"SLACK_BOT_TOKEN":       demoBotToken,
-		"SLACK_SIGNING_SECRET":  demoSecret,
-		"SLACK_API_URL":         slack.APIURL(),
-		"SLACK_SALES_CHANNEL":   demoSales,
-		"SLACK_MANAGER_CHANNEL": demoManagers,
-		"SLACK_MANAGERS":        demoManager.ID,
+		"DATABASE_URL":           filepath.Join(dir, "handoff.db"),
+		"HANDOFF_API_TOKEN":      demoAPIToken,
+		"HANDOFF_CONFIG":         policyFile,
+		"SLACK_BOT_TOKEN":        demoBotToken,
+		"SLACK_SIGNING_SECRET":   demoSecret,
+		"SLACK_API_URL":          slack.APIURL(),
+		"SLACK_SALES_CHANNEL":    demoSales,
+		"SLACK_MANAGER_CHANNEL":  demoManagers,
+		"SLACK_MANAGERS":         demoManager.ID,
+		"HUBSPOT_CLIENT_SECRET":  demoHubSpotSecret,
+		"HANDOFF_WEBHOOK_SECRET": demoWebhookSecret,
 	}
 	cfg, err := config.Load(func(k string) string { return vars[k] })
 	if err != nil {
@@ -176,7 +185,7 @@ func startDemo(ctx context.Context, dir string, logs io.Writer, now time.Time, o
 		loc = time.UTC
 	}
 	monday := demoMonday(now, loc)
-	clock := &virtualClock{t: monday}
+	clock.Set(monday)
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 
 	srvCtx, cancel := context.WithCancel(ctx)
@@ -212,10 +221,11 @@ func startDemo(ctx context.Context, dir string, logs io.Writer, now time.Time, o
 		err := <-done
 		a.Close()
 		slack.Close()
+		crm.Close()
 		return err
 	}
 	d := &demo{
-		out: out, quiet: quiet, clock: clock, slack: slack, app: a, sched: sched, policy: cfg.Policy,
+		out: out, quiet: quiet, clock: clock, slack: slack, crm: crm, app: a, sched: sched, policy: cfg.Policy,
 		base: "http://" + ln.Addr().String(), client: &http.Client{Timeout: 15 * time.Second}, monday: monday,
 		leads: map[string]*demoLeadState{}, names: map[string]string{}, ids: map[string]string{}, claimed: map[string]string{},
 	}
@@ -337,6 +347,9 @@ func (d *demo) settle(ctx context.Context) error {
 			return fmt.Errorf("%d chat messages still unsent after 10 s", st.Pending)
 		}
 		d.app.wakeOutbox()
+		if d.app.hooks != nil {
+			d.app.hooks.Wake()
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

@@ -23,6 +23,13 @@ import (
 )
 
 func (d *demo) postLead(ctx context.Context, l demoLead) error {
+	if l.key == demoFromHubSpot && l.visits == nil {
+		id, err := d.postFromHubSpot(ctx, l)
+		if err != nil {
+			return err
+		}
+		return d.posted(ctx, l, id, " from HubSpot (signed workflow webhook)")
+	}
 	lead := map[string]any{
 		"external_id": l.key, "company": l.company, "name": l.name, "title": l.title,
 		"email": demoEmail(l), "phone": demoPhone(l), "source": l.source, "campaign": l.campaign,
@@ -43,14 +50,20 @@ func (d *demo) postLead(ctx context.Context, l demoLead) error {
 			return err
 		}
 	}
+	return d.posted(ctx, l, got.ID, "")
+}
+
+// posted records a lead that arrived (from where, when not the API) once
+// its card is in the sales channel.
+func (d *demo) posted(ctx context.Context, l demoLead, id int64, from string) error {
 	if err := d.settle(ctx); err != nil {
 		return err
 	}
-	posts, err := d.app.store.ChatPosts(ctx, got.ID)
+	posts, err := d.app.store.ChatPosts(ctx, id)
 	if err != nil {
 		return err
 	}
-	st := &demoLeadState{demoLead: l, id: got.ID}
+	st := &demoLeadState{demoLead: l, id: id}
 	for _, p := range posts {
 		if p.Platform == slackbot.Name {
 			st.ts = p.MessageID
@@ -62,7 +75,7 @@ func (d *demo) postLead(ctx context.Context, l demoLead) error {
 	d.leads[l.key] = st
 	d.order = append(d.order, l.key)
 	if l.visits == nil {
-		d.printf("%s  📥 New SQL: %s, %s (%s) · %s / %s · score %d\n", d.when(d.clock.Now()), l.company, l.name, l.title, l.source, l.campaign, l.score)
+		d.printf("%s  📥 New SQL%s: %s, %s (%s) · %s / %s · score %d\n", d.when(d.clock.Now()), from, l.company, l.name, l.title, l.source, l.campaign, l.score)
 	}
 	return nil
 }

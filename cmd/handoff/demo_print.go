@@ -79,6 +79,7 @@ func (d *demo) narrate(heading string) {
 		}
 	}
 	d.reported = len(calls)
+	lines = append(lines, d.narrateCRM()...)
 	if len(lines) == 0 {
 		return
 	}
@@ -226,6 +227,8 @@ func (d *demo) printSummary(ctx context.Context) error {
 	if d.race != "" {
 		fmt.Fprintf(d.out, "  Claim race:        %s\n", d.race)
 	}
+	hooks, bad := d.crm.counts()
+	fmt.Fprintf(d.out, "  CRM:               1 lead from HubSpot (signed webhook); %d webhooks to the CRM, %d with a bad signature\n", hooks, bad)
 	fmt.Fprintln(d.out)
 	return nil
 }

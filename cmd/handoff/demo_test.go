@@ -84,6 +84,15 @@ func TestDemo(t *testing.T) {
 		t.Errorf("the demo took %v, want under 20 s", d)
 	}
 	out := stdout.String()
+	// A lead arrives from HubSpot through a signed webhook, and its claim
+	// reaches the stand-in CRM's webhook receiver, signed.
+	for _, want := range []string{"New SQL from HubSpot (signed workflow webhook): Nordlys Energi A/S",
+		"HubSpot learns by webhook: lead.claimed Nordlys Energi A/S (claimed) by @Mette, signature verified",
+		", 0 with a bad signature"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the demo does not show %q", want)
+		}
+	}
 
 	channel := demoCards(demoSection(t, out, "#sales-leads: what the channel shows"))
 	if len(channel) != len(leads) {
