@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -378,6 +379,14 @@ func TestNamedTokens(t *testing.T) {
 		events, _ := a.body["events"].([]any)
 		if a.status != 200 || len(events) == 0 || events[len(events)-1].(map[string]any)["actor"] != "marketing" {
 			t.Fatalf("read token GET: %d %v", a.status, a.body)
+		}
+		if a := do(t, srv, "DELETE", "/api/leads/n1", "", "Bearer m-secret-1", ""); a.status != 204 {
+			t.Fatalf("write token erase: %d", a.status)
+		}
+		l, _ := s.Lead(context.Background(), int64(a.body["id"].(float64)))
+		events2, _ := s.Events(context.Background(), l.ID)
+		if last := events2[len(events2)-1]; last.Kind != handoff.EventErased || last.Actor != "marketing" {
+			t.Fatalf("erase recorded as %+v, want by marketing", last)
 		}
 	})
 }

@@ -24,11 +24,17 @@ var keptEventDetails = map[string]bool{"implied": true, "deadline": true, "due":
 // for a refresh so they stop showing the data. It returns ENOTFOUND for an
 // unknown lead.
 func (s *Store) ForgetLead(ctx context.Context, externalID string, now time.Time) error {
+	return s.ForgetLeadAs(ctx, externalID, now, handoff.ActorSystem)
+}
+
+// ForgetLeadAs is ForgetLead recording actor (an API token's name, say) as
+// who erased the lead.
+func (s *Store) ForgetLeadAs(ctx context.Context, externalID string, now time.Time, actor string) error {
 	lead, err := s.LeadByExternalID(ctx, externalID)
 	if err != nil {
 		return err
 	}
-	n, err := s.forget(ctx, []int64{lead.ID}, now)
+	n, err := s.forget(ctx, []int64{lead.ID}, now, actor)
 	if err != nil {
 		return fmt.Errorf("storage: forget lead %q: %w", externalID, err)
 	}
@@ -45,7 +51,7 @@ func (s *Store) ForgetEmail(ctx context.Context, email string, now time.Time) (i
 	if err := s.db.WithContext(ctx).Model(&leadRow{}).Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Pluck("id", &ids).Error; err != nil {
 		return 0, fmt.Errorf("storage: forget %s: %w", "email", err)
 	}
-	n, err := s.forget(ctx, ids, now)
+	n, err := s.forget(ctx, ids, now, handoff.ActorSystem)
 	if err != nil {
 		return 0, fmt.Errorf("storage: forget by email: %w", err)
 	}
@@ -66,7 +72,7 @@ func (s *Store) PurgeExpired(ctx context.Context, cutoff, now time.Time) (int, e
 		if len(ids) == 0 {
 			return total, nil
 		}
-		n, err := s.forget(ctx, ids, now)
+		n, err := s.forget(ctx, ids, now, handoff.ActorSystem)
 		if err != nil {
 			return total, fmt.Errorf("storage: purge: %w", err)
 		}
@@ -77,7 +83,7 @@ func (s *Store) PurgeExpired(ctx context.Context, cutoff, now time.Time) (int, e
 	}
 }
 
-func (s *Store) forget(ctx context.Context, ids []int64, now time.Time) (int, error) {
+func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor string) (int, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
@@ -128,7 +134,7 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time) (int, er
 			}
 			// A posted lead's card is re-rendered without the personal data.
 			lead := &handoff.Lead{ID: r.ID, SQLAt: fromMsPtr(r.SQLMs)}
-			change := handoff.NewChange(lead, []handoff.Event{{Kind: handoff.EventErased, Stage: handoff.Stage(r.Stage), At: now, Actor: handoff.ActorSystem}})
+			change := handoff.NewChange(lead, []handoff.Event{{Kind: handoff.EventErased, Stage: handoff.Stage(r.Stage), At: now, Actor: actor}})
 			if _, err := s.insertEvents(tx, r.ID, change.Events, now); err != nil {
 				return err
 			}
