@@ -13,6 +13,7 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/handlers"
+	"github.com/handoff/handoff/internal/sleep"
 )
 
 // Store is what delivery needs from storage.
@@ -100,14 +101,8 @@ func (s *Sender) Run(ctx context.Context) error {
 		if wait <= 0 {
 			continue
 		}
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
+		if !sleep.Until(ctx, wait, s.wake) {
 			return nil
-		case <-s.wake:
-			timer.Stop()
-		case <-timer.C:
 		}
 	}
 }

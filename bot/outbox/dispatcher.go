@@ -19,6 +19,7 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/internal/sleep"
 )
 
 // Store is what the Dispatcher needs from storage; *storage.Store
@@ -153,14 +154,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		if wait <= 0 {
 			continue
 		}
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
+		if !sleep.Until(ctx, wait, d.wake) {
 			return nil
-		case <-d.wake:
-			timer.Stop()
-		case <-timer.C:
 		}
 	}
 }
