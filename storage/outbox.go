@@ -49,20 +49,27 @@ func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs ...handoff.Outb
 // to other workers until the lease ends, so a crashed worker's messages are
 // retried by another. On PostgreSQL rows are taken with FOR UPDATE SKIP LOCKED.
 func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string) ([]handoff.OutboxMessage, error) {
+	msgs, err := s.take(ctx, now, limit, lease, worker, func(q *gorm.DB) *gorm.DB { return q.Where("kind <> ?", handoff.OutboxWebhook) })
+	if err != nil {
+		return nil, fmt.Errorf("storage: take outbox: %w", err)
+	}
+	return msgs, nil
+}
+
+// take leases up to limit due pending messages that scope keeps, oldest
+// due first, as TakeOutbox describes.
+func (s *Store) take(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string, scope func(*gorm.DB) *gorm.DB) ([]handoff.OutboxMessage, error) {
 	var rows []outboxRow
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		q := tx.Model(&outboxRow{}).Select("id").
-			Where("status = ? AND due_ms <= ? AND locked_until_ms <= ?", OutboxPending, ms(now), ms(now)).
-			Where("kind <> ?", handoff.OutboxWebhook).Order("due_ms, id").Limit(limit)
+		q := scope(tx.Model(&outboxRow{}).Select("id").
+			Where("status = ? AND due_ms <= ? AND locked_until_ms <= ?", OutboxPending, ms(now), ms(now))).
+			Order("due_ms, id").Limit(limit)
 		if s.dialect == DialectPostgres {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
 		}
 		var ids []int64
-		if err := q.Find(&ids).Error; err != nil {
+		if err := q.Find(&ids).Error; err != nil || len(ids) == 0 {
 			return err
-		}
-		if len(ids) == 0 {
-			return nil
 		}
 		if err := tx.Model(&outboxRow{}).Where("id IN ?", ids).
 			Updates(map[string]any{"locked_until_ms": ms(now.Add(lease)), "locked_by": worker, "attempts": gorm.Expr("attempts + 1")}).Error; err != nil {
@@ -71,12 +78,11 @@ func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease 
 		return tx.Where("id IN ?", ids).Order("due_ms, id").Find(&rows).Error
 	})
 	if err != nil {
-		return nil, fmt.Errorf("storage: take outbox: %w", err)
+		return nil, err
 	}
 	out := make([]handoff.OutboxMessage, len(rows))
 	for i, r := range rows {
-		out[i] = handoff.OutboxMessage{ID: r.ID, Kind: r.Kind, LeadID: r.LeadID, Platform: r.Platform, Payload: r.Payload,
-			Due: fromMs(r.DueMs), Attempts: r.Attempts, Created: fromMs(r.CreatedMs)}
+		out[i] = r.message()
 	}
 	return out, nil
 }

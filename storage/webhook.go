@@ -10,7 +10,6 @@ import (
 
 	"github.com/handoff/handoff"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // RouteWebhooks sets which events are queued for which webhook endpoint.
@@ -56,32 +55,13 @@ const queueHead = `NOT EXISTS (SELECT 1 FROM outbox p WHERE p.kind = outbox.kind
 // TakeWebhooks leases up to limit due webhook messages, each the oldest
 // pending message of its lead and endpoint, as TakeOutbox does for chat.
 func (s *Store) TakeWebhooks(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string) ([]handoff.OutboxMessage, error) {
-	var rows []outboxRow
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		q := tx.Model(&outboxRow{}).Select("id").
-			Where("status = ? AND kind = ? AND due_ms <= ? AND locked_until_ms <= ?", OutboxPending, handoff.OutboxWebhook, ms(now), ms(now)).
-			Where(queueHead).Order("due_ms, id").Limit(limit)
-		if s.dialect == DialectPostgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
-		}
-		var ids []int64
-		if err := q.Find(&ids).Error; err != nil || len(ids) == 0 {
-			return err
-		}
-		if err := tx.Model(&outboxRow{}).Where("id IN ?", ids).
-			Updates(map[string]any{"locked_until_ms": ms(now.Add(lease)), "locked_by": worker, "attempts": gorm.Expr("attempts + 1")}).Error; err != nil {
-			return err
-		}
-		return tx.Where("id IN ?", ids).Order("due_ms, id").Find(&rows).Error
+	msgs, err := s.take(ctx, now, limit, lease, worker, func(q *gorm.DB) *gorm.DB {
+		return q.Where("kind = ?", handoff.OutboxWebhook).Where(queueHead)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("storage: take webhooks: %w", err)
 	}
-	out := make([]handoff.OutboxMessage, len(rows))
-	for i, r := range rows {
-		out[i] = r.message()
-	}
-	return out, nil
+	return msgs, nil
 }
 
 // NextWebhookDue returns when the first webhook message that may be sent
