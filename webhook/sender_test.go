@@ -42,7 +42,7 @@ func setup(t *testing.T, s *storage.Store, events []handoff.WebhookEvent, script
 }
 
 func newLead(t *testing.T, s *storage.Store, id string, now time.Time) *handoff.Lead {
-	in, err := handoff.ParseLeadInput(map[string]any{"external_id": id, "name": "Ann Berg", "email": "ann@berg.dk"})
+	in, err := handoff.ParseLeadInput(map[string]any{"external_id": id, "name": "Ann Berg", "email": "ann@berg.dk"}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
