@@ -79,10 +79,10 @@ func (r *Reports) funnel(ctx context.Context, args []string) (bot.Message, error
 	var period *handoff.Period
 	source, public := "", false
 	for _, a := range args {
-		switch a {
-		case "help", "-h", "--help", "?":
+		switch {
+		case isHelp(a):
 			return FunnelHelp(), nil
-		case "public", "share":
+		case a == "public" || a == "share":
 			public = true
 			continue
 		}
@@ -124,34 +124,56 @@ func funnelUsage(problem string) error {
 		"Example: `/funnel last-month webinar`. More: `/funnel help`.", problem, handoff.PeriodForms)
 }
 
-// sla answers /sla: the open SQLs now, and this month's compliance per rep.
+// sla answers /sla [period]: the open SQLs now, and the compliance per rep
+// in the period (this month by default).
 func (r *Reports) sla(ctx context.Context, cmd bot.Command, args []string) (bot.Message, error) {
-	if len(args) > 0 {
-		if args[0] == "help" {
-			return bot.Notice("*/sla* shows the open SQLs right now (unclaimed, claimed but not contacted, breached) and this month's compliance per rep."), nil
-		}
-		return bot.Message{}, handoff.Errorf(handoff.EINVALID, "`/sla` takes no arguments. For other periods use `/funnel <period>`.")
-	}
 	now := r.now()
+	arg := handoff.DefaultPeriod
+	switch {
+	case len(args) > 1:
+		return bot.Message{}, slaUsage(fmt.Sprintf("I can show one period, but got `%s`.", strings.Join(args, " ")))
+	case len(args) == 1 && isHelp(args[0]):
+		return SLAHelp(), nil
+	case len(args) == 1:
+		arg = args[0]
+	}
+	period, err := handoff.ParsePeriod(arg, now, r.Policy.Location)
+	if err != nil {
+		return bot.Message{}, slaUsage(fmt.Sprintf("I don't know the period `%s`.", arg))
+	}
 	open, err := r.Store.OpenSQLs(ctx, now, reportListLimit)
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("bot: sla: %w", err)
 	}
-	month, err := handoff.ParsePeriod("month", now, r.Policy.Location)
+	reps, err := r.Store.SLAByRep(ctx, period, now)
 	if err != nil {
-		return bot.Message{}, fmt.Errorf("bot: sla: %w", err)
-	}
-	reps, err := r.Store.SLAByRep(ctx, month, now)
-	if err != nil {
-		return bot.Message{}, fmt.Errorf("bot: sla: %w", err)
+		return bot.Message{}, fmt.Errorf("bot: sla %s: %w", period.Label, err)
 	}
 	if !cmd.SeesLeads {
-		return SLATotalsMessage(open, reps, month, now, r.Policy), nil
+		return SLATotalsMessage(open, reps, period, now, r.Policy), nil
 	}
-	return SLAMessage(open, reps, month, now, r.Policy), nil
+	return SLAMessage(open, reps, period, now, r.Policy), nil
 }
 
-// leads answers /leads [mine|open|<external_id>].
+func slaUsage(problem string) error {
+	return handoff.Errorf(handoff.EINVALID, "%s Use `/sla [period]`, where the period is %s. Example: `/sla last-month`.",
+		problem, handoff.PeriodForms)
+}
+
+// isHelp reports whether a command argument asks for help.
+func isHelp(arg string) bool {
+	switch arg {
+	case "help", "-h", "--help", "?":
+		return true
+	}
+	return false
+}
+
+// leadsUsage is the correction for a /leads with bad arguments.
+const leadsUsage = "Use `/leads [mine|open|breached|<lead id>]`: your open leads, all open leads, the breached ones, " +
+	"or one lead's history (the id as in the CRM)."
+
+// leads answers /leads [mine|open|breached|<external_id>].
 func (r *Reports) leads(ctx context.Context, cmd bot.Command, args []string) (bot.Message, error) {
 	arg := "mine"
 	switch len(args) {
@@ -159,12 +181,14 @@ func (r *Reports) leads(ctx context.Context, cmd bot.Command, args []string) (bo
 	case 1:
 		arg = args[0]
 	default:
-		return bot.Message{}, handoff.Errorf(handoff.EINVALID, "Use `/leads`, `/leads open` or `/leads <lead id>` (one id, as in the CRM).")
+		return bot.Message{}, handoff.Errorf(handoff.EINVALID, "%s", leadsUsage)
+	}
+	if isHelp(strings.ToLower(arg)) {
+		return bot.Notice("*/leads* lists your open leads with their deadlines; *`/leads open`* lists every open lead; " +
+			"*`/leads breached`* the open SQLs past a deadline; *`/leads <lead id>`* shows one lead's history."), nil
 	}
 	now := r.now()
 	switch strings.ToLower(arg) {
-	case "help":
-		return bot.Notice("*/leads* lists your open leads with their deadlines; *`/leads open`* lists every open lead; *`/leads <lead id>`* shows one lead's history."), nil
 	case "mine", "my":
 		leads, err := r.Store.OpenLeads(ctx, cmd.UserID, reportListLimit)
 		if err != nil {
@@ -177,10 +201,16 @@ func (r *Reports) leads(ctx context.Context, cmd bot.Command, args []string) (bo
 			return bot.Message{}, fmt.Errorf("bot: open leads: %w", err)
 		}
 		return LeadsMessage("Open leads", leads, true, now, r.Policy), nil
+	case "breached", "late", "overdue":
+		open, err := r.Store.OpenSQLs(ctx, now, reportListLimit)
+		if err != nil {
+			return bot.Message{}, fmt.Errorf("bot: breached leads: %w", err)
+		}
+		return BreachedMessage(open, now, r.Policy), nil
 	}
 	lead, err := r.Store.LeadByExternalID(ctx, arg)
 	if handoff.ErrorCode(err) == handoff.ENOTFOUND {
-		return bot.Message{}, handoff.Errorf(handoff.ENOTFOUND, "I found no lead with the id `%s`. Use the id from the CRM, as shown by `/leads open`.", arg)
+		return bot.Message{}, handoff.Errorf(handoff.ENOTFOUND, "I found no lead with the id `%s`. Use the id from the CRM, as shown by `/leads open`. %s", arg, leadsUsage)
 	}
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("bot: lead %q: %w", arg, err)

@@ -271,6 +271,27 @@ func TestReportsSLA(t *testing.T) {
 		if fieldOf(t, m, "Breached") != "⚠️ 1" {
 			t.Errorf("breached = %q", fieldOf(t, m, "Breached"))
 		}
+
+		// Another period changes only the compliance per rep: October had
+		// no deadlines; the week of 2 Nov had acme's (met) and berg's
+		// (breached).
+		r := reports(s, p)
+		wantRows(t, tableOf(t, ask(t, r, "sla", "last-month"), "Compliance per rep, 2026-10"), nil)
+		week := ask(t, r, "sla", "2026-W45")
+		wantRows(t, tableOf(t, week, "Compliance per rep, 2026-W45"), [][]string{
+			{rep2Ref, "1", "0", "1", "0", "0%"},
+			{rep1Ref, "1", "1", "0", "0", "100%"},
+		})
+		wantRows(t, tableOf(t, week, "Breached"), [][]string{{"Gorm &amp; Co (gorm)", "unclaimed", "contact by Thu 12 Nov 01:00", "8 d 9 h"}})
+		if m := ask(t, r, "sla", "help"); !strings.Contains(m.Sections[0].Text, "/sla [period]") {
+			t.Errorf("/sla help = %+v", m)
+		}
+		for _, text := range []string{"2026-13", "month week", "webinar"} {
+			_, err := r.Answer(context.Background(), bot.Command{Name: "sla", Text: text, UserID: "U1"})
+			if handoff.ErrorCode(err) != handoff.EINVALID || !strings.Contains(handoff.ErrorMessage(err), "/sla [period]") {
+				t.Errorf("/sla %s: err = %v, want EINVALID with the usage", text, err)
+			}
+		}
 	})
 }
 
@@ -287,6 +308,12 @@ func TestReportsLeads(t *testing.T) {
 			{"Dansk Data (dansk)", "claimed", rep1Ref, "contact by Sat 13:00 (1 d 3 h left)"},
 			{"Fyn Fisk (fyn)", "sql", "unclaimed", "claim by Fri 11:30 (1 h 30 min left)"},
 		})
+
+		breached := ask(t, r, "leads", "breached")
+		if breached.Header != "🚨 Breached leads" || !breached.Private {
+			t.Errorf("/leads breached header = %q, private = %v", breached.Header, breached.Private)
+		}
+		wantRows(t, tableOf(t, breached, "Breached (1)"), [][]string{{"Gorm &amp; Co (gorm)", "unclaimed", "contact by Thu 12 Nov 01:00", "8 d 9 h"}})
 
 		m := ask(t, r, "leads", "acme")
 		if m.Header != "📜 Acme A/S (acme)" {

@@ -10,9 +10,9 @@ import (
 
 // SLAMessage is the /sla answer: tables of the unclaimed SQLs (age, claim
 // deadline), the claimed ones awaiting contact (owner, deadline, time
-// left), the breached ones, and the compliance per rep in month. It is
+// left), the breached ones, and the compliance per rep in period. It is
 // private.
-func SLAMessage(open handoff.OpenSQLs, reps []handoff.RepSLA, month handoff.Period, now time.Time, p handoff.Policy) bot.Message {
+func SLAMessage(open handoff.OpenSQLs, reps []handoff.RepSLA, period handoff.Period, now time.Time, p handoff.Policy) bot.Message {
 	m := bot.Message{
 		Summary: fmt.Sprintf("SLA now: %d unclaimed, %d awaiting first contact, %d breached", open.UnclaimedTotal, open.WaitingTotal, open.BreachedTotal),
 		Header:  "⏱ SLA right now",
@@ -31,7 +31,7 @@ func SLAMessage(open handoff.OpenSQLs, reps []handoff.RepSLA, month handoff.Peri
 	for _, l := range open.Waiting {
 		waiting.Rows = append(waiting.Rows, []string{leadRef(l), bot.OwnerRef(l.Owner), clockOrDash(l.ContactDueAt, now, p), leftOrDash(l.ContactDueAt, now, p)})
 	}
-	m.Tables = append(m.Tables, unclaimed, waiting, breachTable(open, now, p), repTable(reps, month))
+	m.Tables = append(m.Tables, unclaimed, waiting, breachTable(open, now, p), repTable(reps, period))
 	for _, lt := range []struct {
 		what   string
 		listed int
@@ -46,12 +46,39 @@ func SLAMessage(open handoff.OpenSQLs, reps []handoff.RepSLA, month handoff.Peri
 }
 
 // SLATotalsMessage is the /sla answer for someone who may not see leads'
-// personal data: the totals right now and this month's compliance per rep,
+// personal data: the totals right now and the compliance per rep in period,
 // without any lead. It is private.
-func SLATotalsMessage(open handoff.OpenSQLs, reps []handoff.RepSLA, month handoff.Period, now time.Time, p handoff.Policy) bot.Message {
-	m := SLAMessage(open, reps, month, now, p)
-	m.Tables = []bot.Table{repTable(reps, month)}
+func SLATotalsMessage(open handoff.OpenSQLs, reps []handoff.RepSLA, period handoff.Period, now time.Time, p handoff.Policy) bot.Message {
+	m := SLAMessage(open, reps, period, now, p)
+	m.Tables = []bot.Table{repTable(reps, period)}
 	m.Context = []string{"Which leads these are is shown to the sales channel's members and sales managers."}
+	return m
+}
+
+// SLAHelp is the answer to `/sla help`.
+func SLAHelp() bot.Message {
+	return bot.Notice("*/sla [period]* shows the open SQLs right now (unclaimed, claimed but not contacted, breached) " +
+		"and each rep's compliance in the period: " + bot.Escape(handoff.PeriodForms) + ". Default: month. " +
+		"Example: `/sla last-month`.")
+}
+
+// BreachedMessage is the /leads breached answer: the open SQLs past their
+// claim or contact deadline, most overdue first, with who owns them and
+// how late they are. It is private.
+func BreachedMessage(open handoff.OpenSQLs, now time.Time, p handoff.Policy) bot.Message {
+	m := bot.Message{
+		Summary: fmt.Sprintf("Breached leads: %d", open.BreachedTotal),
+		Header:  "🚨 Breached leads",
+		Tables:  []bot.Table{breachTable(open, now, p)},
+		Private: true,
+	}
+	if open.BreachedTotal == 0 {
+		m.Sections = []bot.Section{{Text: "✅ No open SQL is past its claim or contact deadline."}}
+	}
+	if int64(len(open.Breached)) < open.BreachedTotal {
+		m.Context = append(m.Context, fmt.Sprintf("Showing %d of %d breached SQLs.", len(open.Breached), open.BreachedTotal))
+	}
+	m.Context = append(m.Context, "`/sla` for the whole picture. Times are "+zoneName(p)+"; lateness counts "+clockKind(p)+".")
 	return m
 }
 

@@ -311,10 +311,11 @@ var mentionTag = regexp.MustCompile(`(?s)<at>.*?</at>`)
 // HelpText lists the commands.
 const HelpText = "*Handoff* hands new SQLs to sales: claim them on the cards in the sales channel.\n\n" +
 	"Commands (send them to me here, or mention me in a channel):\n" +
-	"• *funnel month* (or week, quarter, year): the marketing-to-sales funnel\n" +
-	"• *sla*: who is meeting the response times\n" +
-	"• *leads mine*: your open leads\n" +
+	"• *funnel [period] [source] [public]*: the marketing-to-sales funnel, e.g. *funnel last-month webinar*\n" +
+	"• *sla [period]*: the open SQLs now and who met the response times, e.g. *sla last-month*\n" +
+	"• *leads [mine|open|breached|<lead id>]*: your open leads, all open leads, the breached ones, or one lead's history\n" +
 	"• *help*: this message\n\n" +
+	"A period is " + handoff.PeriodForms + ".\n\n" +
 	"Answers come to you privately, in this chat; add *public* (e.g. *funnel month public*) to share one in the channel."
 
 // command answers a text message: funnel, sla, leads or help. Answers go

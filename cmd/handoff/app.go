@@ -51,6 +51,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now fun
 	for _, wire := range []func() error{
 		a.wireScheduler,  // SLA timers, the digest, retention
 		a.wireAPI,        // intake, leads, funnel, traffic
+		a.wirePages,      // /about, /privacy, /terms
 		a.wireConnectors, // HubSpot and Salesforce webhooks
 		a.wireWebhooks,   // outgoing webhooks' delivery lane
 		a.wireChat,       // the bot, the outbox worker, Slack and Teams
@@ -109,6 +110,12 @@ func newGuard(cfg config.Config, onLimited func()) *handlers.Guard {
 		g.Limit = &handlers.RateLimit{Rate: cfg.APIRateLimit, Burst: int(2 * cfg.APIRateLimit), OnLimited: onLimited}
 	}
 	return g
+}
+
+// wirePages serves the public pages the Teams app package links to.
+func (a *app) wirePages() error {
+	(&handlers.Pages{Retention: a.cfg.Policy.Retention, Logger: a.logger}).Register(a.mux)
+	return nil
 }
 
 // wireScheduler adds the scheduler, which keeps the SLA clock and the

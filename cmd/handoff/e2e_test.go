@@ -42,6 +42,17 @@ type server struct {
 // environment and stops it gracefully at stop.
 func startServer(t *testing.T, vars map[string]string) *server {
 	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startServerOn(t, vars, ln, "http://")
+}
+
+// startServerOn is startServer on the listener ln, whose URLs start with
+// scheme ("http://", or "https://" for a TLS listener).
+func startServerOn(t *testing.T, vars map[string]string, ln net.Listener, scheme string) *server {
+	t.Helper()
 	cfg, err := loadConfig(env{getenv: func(k string) string { return vars[k] }})
 	if err != nil {
 		t.Fatal(err)
@@ -50,10 +61,7 @@ func startServer(t *testing.T, vars map[string]string) *server {
 	a, err := newApp(ctx, cfg, newLogger(&bytes.Buffer{}, slog.LevelInfo), func() time.Time { return time.Now().UTC() })
 	if err != nil {
 		cancel()
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+		ln.Close()
 		t.Fatal(err)
 	}
 	mln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -76,7 +84,7 @@ func startServer(t *testing.T, vars map[string]string) *server {
 		a.Close()
 	}
 	t.Cleanup(stop)
-	return &server{base: "http://" + ln.Addr().String(), metrics: "http://" + mln.Addr().String(), stop: stop}
+	return &server{base: scheme + ln.Addr().String(), metrics: "http://" + mln.Addr().String(), stop: stop}
 }
 
 func (s *server) postLead(t *testing.T, body string) {
