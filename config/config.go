@@ -24,13 +24,10 @@ import (
 
 // Defaults for settings read from the environment.
 const (
-	DefaultAddr              = ":8080"
-	DefaultDatabaseURL       = "handoff.db"
-	DefaultConfigFile        = "handoff.yml"
-	DefaultSlackAPIURL       = "https://slack.com/api/"
-	DefaultTeamsOpenIDURL    = "https://login.botframework.com/v1/.well-known/openidconfiguration"
-	defaultTeamsTokenURLTmpl = "https://login.microsoftonline.com/%s/oauth2/v2.0/token"
-	defaultTeamsTenant       = "botframework.com"
+	DefaultAddr        = ":8080"
+	DefaultDatabaseURL = "handoff.db"
+	DefaultConfigFile  = "handoff.yml"
+	DefaultSlackAPIURL = "https://slack.com/api/"
 	// DefaultAPIRateLimit is the default HANDOFF_API_RATE_LIMIT.
 	DefaultAPIRateLimit = 200
 	// DefaultMetricsAddr is the default HANDOFF_METRICS_ADDR: the loopback
@@ -111,8 +108,11 @@ type TeamsConfig struct {
 	AppPassword       string   // TEAMS_APP_PASSWORD; secret
 	TenantID          string   // TEAMS_TENANT_ID, our tenant: activities from others are refused
 	AllowedTenants    []string // TEAMS_ALLOWED_TENANTS, comma-separated further tenants to accept
-	TokenURL          string   // TEAMS_TOKEN_URL, default from the tenant
+	Cloud             string   // TEAMS_CLOUD: public, usgov, usgovdod or china; sets the four below
+	TokenURL          string   // TEAMS_TOKEN_URL, default from the cloud and the tenant
 	OpenIDMetadataURL string   // TEAMS_OPENID_METADATA_URL
+	TokenIssuer       string   // TEAMS_TOKEN_ISSUER, the iss of inbound tokens
+	TokenScope        string   // TEAMS_TOKEN_SCOPE, the scope of outbound tokens
 	SalesChannel      string   // TEAMS_SALES_CHANNEL, conversation id
 	ManagerChannel    string   // TEAMS_MANAGER_CHANNEL, conversation id
 	Managers          []string // TEAMS_MANAGERS, comma-separated AAD object ids or emails
@@ -168,23 +168,19 @@ func Load(getenv func(string) string) (Config, error) {
 			ManagerGroup:   env("SLACK_MANAGER_GROUP"),
 		},
 		Teams: TeamsConfig{
-			AppID:             env("TEAMS_APP_ID"),
-			AppPassword:       env("TEAMS_APP_PASSWORD"),
-			TenantID:          env("TEAMS_TENANT_ID"),
-			AllowedTenants:    splitList(env("TEAMS_ALLOWED_TENANTS")),
-			TokenURL:          env("TEAMS_TOKEN_URL"),
-			OpenIDMetadataURL: cmp.Or(env("TEAMS_OPENID_METADATA_URL"), DefaultTeamsOpenIDURL),
-			SalesChannel:      env("TEAMS_SALES_CHANNEL"),
-			ManagerChannel:    env("TEAMS_MANAGER_CHANNEL"),
-			Managers:          splitList(env("TEAMS_MANAGERS")),
+			AppID:          env("TEAMS_APP_ID"),
+			AppPassword:    env("TEAMS_APP_PASSWORD"),
+			TenantID:       env("TEAMS_TENANT_ID"),
+			AllowedTenants: splitList(env("TEAMS_ALLOWED_TENANTS")),
+			SalesChannel:   env("TEAMS_SALES_CHANNEL"),
+			ManagerChannel: env("TEAMS_MANAGER_CHANNEL"),
+			Managers:       splitList(env("TEAMS_MANAGERS")),
 		},
 	}
 	c.CRM = loadCRM(env, bad)
 	c.APITokens = parseAPITokens(env("HANDOFF_API_TOKENS"), c.APIToken, bad)
 	c.CRM.SalesforceStatus = DefaultSalesforceStatus()
-	if c.Teams.TokenURL == "" {
-		c.Teams.TokenURL = fmt.Sprintf(defaultTeamsTokenURLTmpl, cmp.Or(c.Teams.TenantID, defaultTeamsTenant))
-	}
+	resolveTeamsCloud(env, &c.Teams, bad)
 
 	if v := env("HANDOFF_API_RATE_LIMIT"); v != "" {
 		if n, err := strconv.ParseFloat(v, 64); err != nil || n < 0 || math.IsNaN(n) || math.IsInf(n, 0) {
@@ -220,12 +216,6 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("SLACK_API_URL", "invalid URL %q: %v", redactURL(c.Slack.APIURL), err)
 	} else if !strings.HasSuffix(c.Slack.APIURL, "/") {
 		c.Slack.APIURL += "/"
-	}
-	if err := checkHTTPURL(c.Teams.TokenURL); err != nil {
-		bad("TEAMS_TOKEN_URL", "invalid URL %q: %v", redactURL(c.Teams.TokenURL), err)
-	}
-	if err := checkHTTPURL(c.Teams.OpenIDMetadataURL); err != nil {
-		bad("TEAMS_OPENID_METADATA_URL", "invalid URL %q: %v", redactURL(c.Teams.OpenIDMetadataURL), err)
 	}
 	if c.Teams.Enabled() && len(c.Teams.Tenants()) == 0 {
 		bad("TEAMS_TENANT_ID", "required when TEAMS_APP_ID is set: only activities from this tenant are accepted "+
@@ -297,8 +287,11 @@ func (c Config) Redacted() map[string]string {
 		"TEAMS_APP_PASSWORD":        secret(c.Teams.AppPassword),
 		"TEAMS_TENANT_ID":           c.Teams.TenantID,
 		"TEAMS_ALLOWED_TENANTS":     strings.Join(c.Teams.AllowedTenants, ","),
+		"TEAMS_CLOUD":               c.Teams.Cloud,
 		"TEAMS_TOKEN_URL":           redactURL(c.Teams.TokenURL),
 		"TEAMS_OPENID_METADATA_URL": redactURL(c.Teams.OpenIDMetadataURL),
+		"TEAMS_TOKEN_ISSUER":        c.Teams.TokenIssuer,
+		"TEAMS_TOKEN_SCOPE":         c.Teams.TokenScope,
 		"TEAMS_SALES_CHANNEL":       c.Teams.SalesChannel,
 		"TEAMS_MANAGER_CHANNEL":     c.Teams.ManagerChannel,
 		"TEAMS_MANAGERS":            strings.Join(c.Teams.Managers, ","),
@@ -347,8 +340,8 @@ func (s SlackConfig) GoString() string { return s.String() }
 
 // String hides the secret of a TeamsConfig printed on its own.
 func (t TeamsConfig) String() string {
-	return fmt.Sprintf("{app %s, password %s, tenant %s, token %s, openid %s, sales %s, managers %s %v}",
-		t.AppID, secret(t.AppPassword), t.TenantID, t.TokenURL, t.OpenIDMetadataURL, t.SalesChannel, t.ManagerChannel, t.Managers)
+	return fmt.Sprintf("{app %s, password %s, tenant %s, cloud %s, token %s, openid %s, issuer %s, scope %s, sales %s, managers %s %v}",
+		t.AppID, secret(t.AppPassword), t.TenantID, t.Cloud, t.TokenURL, t.OpenIDMetadataURL, t.TokenIssuer, t.TokenScope, t.SalesChannel, t.ManagerChannel, t.Managers)
 }
 
 // GoString is String, so %#v does not leak secrets either.

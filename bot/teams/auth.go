@@ -26,7 +26,8 @@ const (
 	// DefaultOpenIDMetadataURL is where the Bot Connector service publishes
 	// the keys that sign the tokens it sends to bots.
 	DefaultOpenIDMetadataURL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
-	// Issuer is the iss of every token the Bot Connector service sends.
+	// Issuer is the iss of every token the Bot Connector service of the
+	// public cloud sends; sovereign clouds have their own (Validator.Issuer).
 	Issuer = "https://api.botframework.com"
 	// clockSkew is the leeway on exp and nbf.
 	clockSkew = 5 * time.Minute
@@ -49,9 +50,13 @@ type Validator struct {
 	appID       string
 	metadataURL string
 	client      *http.Client
-	// Now is the clock (time.Now by default); KeyTTL is how long fetched
-	// keys are trusted (5 days); MinRefetch rate-limits fetches caused by
-	// unknown key ids (1 minute). Set them before the first Validate.
+	// Issuer is the iss every token must carry (the public cloud's Issuer
+	// by default; e.g. https://api.botframework.us in US Government
+	// clouds). Now is the clock (time.Now by default); KeyTTL is how long
+	// fetched keys are trusted (5 days); MinRefetch rate-limits fetches
+	// caused by unknown key ids (1 minute). Set them before the first
+	// Validate.
+	Issuer     string
 	Now        func() time.Time
 	KeyTTL     time.Duration
 	MinRefetch time.Duration
@@ -81,7 +86,7 @@ func NewValidator(appID, metadataURL string, client *http.Client) *Validator {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
 	return &Validator{appID: appID, metadataURL: metadataURL, client: client,
-		Now: time.Now, KeyTTL: 5 * 24 * time.Hour, MinRefetch: time.Minute}
+		Issuer: Issuer, Now: time.Now, KeyTTL: 5 * 24 * time.Hour, MinRefetch: time.Minute}
 }
 
 // unauthorized and forbidden are the two ways a token fails: 401 for a
@@ -143,7 +148,7 @@ func (v *Validator) Validate(ctx context.Context, authorization, channelID, serv
 	if err := decodeSegment(parts[1], &claims); err != nil {
 		return nil, unauthorized("malformed token claims")
 	}
-	if iss := stringClaim(claims, "iss"); iss != Issuer {
+	if iss := stringClaim(claims, "iss"); iss != v.Issuer {
 		return nil, unauthorized("unexpected issuer %q", iss)
 	}
 	now := v.Now()

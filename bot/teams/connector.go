@@ -21,7 +21,8 @@ import (
 
 // Outbound auth facts.
 const (
-	// Scope is the client-credentials scope of Bot Connector tokens.
+	// Scope is the client-credentials scope of Bot Connector tokens in the
+	// public cloud; sovereign clouds have their own (Connector.Scope).
 	Scope = "https://api.botframework.com/.default"
 	// legacyTenant is the token tenant of (deprecated) multi-tenant bots.
 	legacyTenant = "botframework.com"
@@ -47,7 +48,11 @@ type Connector struct {
 	appID, password string
 	tokenURL        string
 	client          *http.Client
-	// Timeout bounds each HTTP call (15 s by default); Now is the clock.
+	// Scope is asked for in token requests (the public cloud's Scope by
+	// default; e.g. https://api.botframework.us/.default in US Government
+	// clouds). Timeout bounds each HTTP call (15 s by default); Now is the
+	// clock. Set them before the first call.
+	Scope   string
 	Timeout time.Duration
 	Now     func() time.Time
 
@@ -66,7 +71,7 @@ func NewConnector(appID, password, tokenURL string, client *http.Client) *Connec
 	if tokenURL == "" {
 		tokenURL = TokenURL("")
 	}
-	return &Connector{appID: appID, password: password, tokenURL: tokenURL, client: client, Timeout: 15 * time.Second, Now: time.Now}
+	return &Connector{appID: appID, password: password, tokenURL: tokenURL, client: client, Scope: Scope, Timeout: 15 * time.Second, Now: time.Now}
 }
 
 // AppID returns the bot's app id.
@@ -86,7 +91,7 @@ func (c *Connector) accessToken(ctx context.Context) (string, error) {
 		"grant_type":    {"client_credentials"},
 		"client_id":     {c.appID},
 		"client_secret": {c.password},
-		"scope":         {Scope},
+		"scope":         {c.Scope},
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokenURL, strings.NewReader(form.Encode()))
 	if err != nil {

@@ -80,6 +80,7 @@ func (a *app) teamsPlatform(c *chat) error {
 		return fmt.Errorf("TEAMS_APP_PASSWORD is required when TEAMS_APP_ID is set")
 	}
 	conn := teamsbot.NewConnector(cfg.AppID, cfg.AppPassword, cfg.TokenURL, nil)
+	conn.Scope = cfg.TokenScope
 	c.teams = teamsbot.NewPlatform(conn, a.store, cfg.TenantID)
 	if err := c.teams.PinChannels(context.Background(), cfg.SalesChannel, cfg.ManagerChannel); err != nil {
 		return fmt.Errorf("TEAMS_SALES_CHANNEL/TEAMS_MANAGER_CHANNEL: %w", err)
@@ -145,6 +146,7 @@ func (a *app) wireTeamsApp(c chat, b *bot.Bot, reports bot.CommandAnswerer) {
 	teamsApp := teamsbot.NewApp(teamsbot.AppConfig{Bot: b, Leads: a.store, Store: a.store, Platform: c.teams,
 		Policy: a.cfg.Policy, Answerer: reports, Now: a.now, Logger: a.logger})
 	v := teamsbot.NewValidator(cfg.AppID, cfg.OpenIDMetadataURL, nil)
+	v.Issuer = cfg.TokenIssuer
 	th := handlers.NewTeams(v, teamsApp, cfg.Tenants(), a.logger)
 	th.Metrics = a.metrics
 	th.Register(a.mux)

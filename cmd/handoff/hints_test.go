@@ -14,10 +14,10 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/bot/teams/teamstest"
-	"github.com/handoff/handoff/internal/fakeslack"
 	"github.com/handoff/handoff/storage/storagetest"
-	teamsapp "github.com/handoff/handoff/teams"
+	"github.com/handoff/handoff/teamsapp"
 )
 
 // The words of a usage hint that stand for a value, and the values the hint
@@ -198,7 +198,7 @@ func TestUsageHintsWork(t *testing.T) {
 	for _, dialect := range storagetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			bf := teamstest.New(t)
-			slack := fakeslack.New(e2eToken)
+			slack := slacktest.New(e2eToken)
 			defer slack.Close()
 			vars := teamsVars(t, dialect, bf)
 			vars["HANDOFF_CONFIG"] = teamsPolicy(t, "1h", "2h")
@@ -239,11 +239,11 @@ func TestUsageHintsWork(t *testing.T) {
 // slackCommand sends a signed slash command to the server and returns the
 // answer's text and blocks, and whether it is shown to the whole channel.
 // A slow answer is acknowledged first and arrives through response_url.
-func slackCommand(t *testing.T, srv *server, slack *fakeslack.Server, command, args string) (string, bool) {
+func slackCommand(t *testing.T, srv *server, slack *slacktest.Server, command, args string) (string, bool) {
 	t.Helper()
 	user := fmt.Sprintf("UHINT%d", time.Now().UnixNano())
-	body := fakeslack.CommandBody(user, e2eSales, "/"+command, args, slack.ResponseURL(user))
-	resp, err := http.DefaultClient.Do(fakeslack.SignedRequest(srv.base+"/slack/commands", e2eSecret, time.Now(), body))
+	body := slacktest.CommandBody(user, e2eSales, "/"+command, args, slack.ResponseURL(user))
+	resp, err := http.DefaultClient.Do(slacktest.SignedRequest(srv.base+"/slack/commands", e2eSecret, time.Now(), body))
 	if err != nil {
 		t.Fatal(err)
 	}

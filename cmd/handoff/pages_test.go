@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/handoff/handoff/storage/storagetest"
-	teamsapp "github.com/handoff/handoff/teams"
+	"github.com/handoff/handoff/teamsapp"
 )
 
 // TestTeamsManifestLinksResolve builds the Teams app package's manifest for

@@ -32,6 +32,8 @@ const (
 	AppID     = "00000000-0000-0000-0000-00000000b07"
 	AppSecret = "test-secret"
 	Issuer    = "https://api.botframework.com"
+	// Scope is the token scope the fake accepts unless SetScope changes it.
+	Scope = "https://api.botframework.com/.default"
 )
 
 // Call is one Bot Connector request the fake received.
@@ -66,13 +68,14 @@ type Server struct {
 	retryAfter   string
 	nextID       int
 	members      map[string]map[string]bool // conversation → its only members, when set
+	scope        string
 }
 
 // New starts a fake with one signing key endorsed for "msteams"; it is
 // closed when the test ends.
 func New(tb testing.TB) *Server {
 	tb.Helper()
-	s := &Server{tokens: map[string]bool{}, endorsements: []string{"msteams"}}
+	s := &Server{tokens: map[string]bool{}, endorsements: []string{"msteams"}, scope: Scope}
 	s.keys = []Key{NewKey(tb, "key-1")}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	tb.Cleanup(s.Close)
@@ -112,6 +115,14 @@ func (s *Server) Rotate(tb testing.TB, id string) Key {
 	s.keys = []Key{k}
 	s.mu.Unlock()
 	return k
+}
+
+// SetScope makes the token endpoint accept only scope (as a sovereign
+// cloud's does), refusing the public cloud's.
+func (s *Server) SetScope(scope string) {
+	s.mu.Lock()
+	s.scope = scope
+	s.mu.Unlock()
 }
 
 // SetEndorsements changes the channels the published keys are endorsed for.
@@ -246,7 +257,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Form.Get("grant_type") != "client_credentials" || r.Form.Get("client_id") != AppID ||
-		r.Form.Get("client_secret") != AppSecret || r.Form.Get("scope") != "https://api.botframework.com/.default" {
+		r.Form.Get("client_secret") != AppSecret || r.Form.Get("scope") != s.scope {
 		writeJSON(w, 401, map[string]string{"error": "invalid_client"})
 		return
 	}
