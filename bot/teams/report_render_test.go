@@ -115,3 +115,47 @@ var (
 		"1h-4h": {Contacted: 6, Opportunities: 2, Won: 1}, "4h-24h": {Contacted: 5, Opportunities: 1, Won: 1}, ">24h": {Contacted: 11, Won: 1},
 	}
 )
+
+// TestRenderNativeCharts: a one-series bar chart becomes Chart.VerticalBar,
+// several series Chart.VerticalBar.Grouped, a line Chart.Line; each keeps
+// the chart as a table in its fallback.
+func TestRenderNativeCharts(t *testing.T) {
+	bars := bot.Chart{Kind: bot.ChartBar, Title: "Funnel", Categories: []string{"Leads", "SQLs"}, Series: []bot.Series{{Name: "Leads", Values: []float64{40, 12}}}}
+	grouped := bot.Chart{Kind: bot.ChartBar, Title: "Volume", Categories: []string{"W46", "W47"},
+		Series: []bot.Series{{Name: "SQLs", Values: []float64{7, 4}}, {Name: "Won", Values: []float64{2, 1}}}}
+	line := bot.Chart{Kind: bot.ChartLine, Title: "In time", Unit: "%", Categories: []string{"W46", "W47"}, Series: []bot.Series{{Name: "In time %", Values: []float64{90, 95}}}}
+	raw, err := json.Marshal(teams.RenderCard(bot.Message{Summary: "charts", Charts: []bot.Chart{bars, grouped, line}}, names))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var card struct {
+		Body []struct {
+			Type     string          `json:"type"`
+			Data     json.RawMessage `json:"data"`
+			Fallback struct {
+				Type  string           `json:"type"`
+				Items []map[string]any `json:"items"`
+			} `json:"fallback"`
+		} `json:"body"`
+	}
+	if err := json.Unmarshal(raw, &card); err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ typ, data string }{
+		{"Chart.VerticalBar", `[{"x":"Leads","y":40},{"x":"SQLs","y":12}]`},
+		{"Chart.VerticalBar.Grouped", `[{"legend":"SQLs","values":[{"x":"W46","y":7},{"x":"W47","y":4}]},{"legend":"Won","values":[{"x":"W46","y":2},{"x":"W47","y":1}]}]`},
+		{"Chart.Line", `[{"legend":"In time %","values":[{"x":"W46","y":90},{"x":"W47","y":95}]}]`},
+	}
+	if len(card.Body) != len(want) {
+		t.Fatalf("body has %d elements, want %d: %s", len(card.Body), len(want), raw)
+	}
+	for i, w := range want {
+		el := card.Body[i]
+		if el.Type != w.typ || string(el.Data) != w.data {
+			t.Errorf("chart %d = %s %s, want %s %s", i, el.Type, el.Data, w.typ, w.data)
+		}
+		if el.Fallback.Type != "Container" || len(el.Fallback.Items) != 2 || el.Fallback.Items[1]["type"] != "Table" {
+			t.Errorf("chart %d fallback = %+v, want the chart as a table", i, el.Fallback)
+		}
+	}
+}

@@ -76,9 +76,63 @@ func (r *renderer) table(t bot.Table) []any {
 	return append(out, el)
 }
 
-// chart renders c as a table: a row per category, a column per series
-// and, for a single series, a column of text bars.
+// chartElement is a Teams chart: Chart.VerticalBar (one series),
+// Chart.VerticalBar.Grouped (several) or Chart.Line, with the chart as a
+// table for clients without charts as its fallback.
+type chartElement struct {
+	Type          string `json:"type"`
+	Title         string `json:"title,omitempty"`
+	ColorSet      string `json:"colorSet,omitempty"`
+	ShowBarValues bool   `json:"showBarValues,omitempty"`
+	Data          any    `json:"data"`
+	Fallback      any    `json:"fallback,omitempty"`
+	Spacing       string `json:"spacing,omitempty"`
+}
+
+// chartPoint is one value: a bar, or a point of a line.
+type chartPoint struct {
+	X string  `json:"x"`
+	Y float64 `json:"y"`
+}
+
+// chartSeries is one named series of a grouped bar or a line chart.
+type chartSeries struct {
+	Legend string       `json:"legend"`
+	Values []chartPoint `json:"values"`
+}
+
+// container groups elements, here the fallback of a chart.
+type container struct {
+	Type  string `json:"type"`
+	Items []any  `json:"items"`
+}
+
+// chart renders c as a native Teams chart whose fallback is the chart as a
+// table (chartTable), for clients that cannot draw charts.
 func (r *renderer) chart(c bot.Chart) []any {
+	el := chartElement{Title: r.plain(cut(c.Title, maxTitle)), ColorSet: "categorical", Spacing: "Medium",
+		Fallback: container{Type: "Container", Items: r.chartTable(c)}}
+	series := make([]chartSeries, len(c.Series))
+	for i, s := range c.Series {
+		series[i].Legend = r.plain(cut(orDefault(s.Name, "Value"), maxTitle))
+		for j, cat := range c.Categories {
+			series[i].Values = append(series[i].Values, chartPoint{X: r.plain(cut(orDefault(cat, "–"), maxTitle)), Y: value(s.Values, j)})
+		}
+	}
+	switch {
+	case c.Kind == bot.ChartLine:
+		el.Type, el.Data = "Chart.Line", series
+	case len(series) == 1:
+		el.Type, el.Data, el.ShowBarValues = "Chart.VerticalBar", series[0].Values, true
+	default:
+		el.Type, el.Data = "Chart.VerticalBar.Grouped", series
+	}
+	return []any{el}
+}
+
+// chartTable renders c as a table: a row per category, a column per series
+// and, for a single series, a column of text bars.
+func (r *renderer) chartTable(c bot.Chart) []any {
 	t := bot.Table{Title: c.Title, Columns: []string{""}, Numeric: []bool{false}}
 	for _, s := range c.Series {
 		t.Columns = append(t.Columns, s.Name)
