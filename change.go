@@ -90,6 +90,9 @@ func (l *Lead) FireSLA(now time.Time, p Policy) (LeadChange, []SLAAction, error)
 		change.Events = append(change.Events, ev)
 		if msg.Kind == OutboxRefreshLead {
 			refresh = true
+			if home := HomeRefresh(a.Owner); home != nil && a.Kind == SLARelease {
+				change.Outbox = append(change.Outbox, *home) // the released lead leaves its owner's home
+			}
 			continue
 		}
 		change.Outbox = append(change.Outbox, msg)

@@ -1,6 +1,9 @@
 package handoff
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // The kinds of chat work a change can queue in the outbox, declared once
 // here. The string values are stored with each message; never change them.
@@ -30,7 +33,26 @@ const (
 	// OutboxOwnerEmail looks up a new owner's email after the claim was
 	// acknowledged and records it on the lead.
 	OutboxOwnerEmail = "owner.email"
+	// OutboxHome republishes one user's home (Slack's App Home tab): their
+	// open leads, their week and, for managers, the team's breaches. Its
+	// payload is a HomeRequest; platforms without a home skip it.
+	OutboxHome = "home.publish"
 )
+
+// HomeRequest is the payload of an OutboxHome message: whose home.
+type HomeRequest struct {
+	User string `json:"user"`
+}
+
+// HomeRefresh is the outbox message that republishes the home of the
+// lead's owner o; nil when o is nobody on a chat platform.
+func HomeRefresh(o Owner) *OutboxMessage {
+	if o.Platform == "" || o.UserID == "" {
+		return nil
+	}
+	payload, _ := json.Marshal(HomeRequest{User: o.UserID}) // a struct of one string always encodes
+	return &OutboxMessage{Kind: OutboxHome, Platform: o.Platform, Payload: string(payload)}
+}
 
 // OutboxMessage is one piece of chat work waiting to be sent.
 type OutboxMessage struct {

@@ -50,7 +50,8 @@ func managersOnly(l *handoff.Lead, a Actor, manager bool) error {
 // update changes lead id for the actor under a row lock: allow decides who
 // may, apply makes the change and returns its events. Whether the actor is a
 // manager is asked only of non-owners, unless askManager. A refresh of the
-// lead's chat posts is queued in the same transaction. When apply returns no
+// lead's chat posts is queued in the same transaction (and, when the owner
+// changed, of the previous owner's home). When apply returns no
 // events nothing is written and the current lead is returned.
 func (b *Bot) update(ctx context.Context, a Actor, id int64, allow permit, askManager bool, apply func(l *handoff.Lead, now time.Time) ([]handoff.Event, error)) (*handoff.Lead, error) {
 	now := b.now()
@@ -69,6 +70,7 @@ func (b *Bot) update(ctx context.Context, a Actor, id int64, allow permit, askMa
 		if err := allow(l, a, manager); err != nil {
 			return handoff.LeadChange{}, err
 		}
+		prev := l.Owner
 		events, err := apply(l, now)
 		if err != nil {
 			return handoff.LeadChange{}, err
@@ -76,7 +78,13 @@ func (b *Bot) update(ctx context.Context, a Actor, id int64, allow permit, askMa
 		if len(events) == 0 {
 			return handoff.LeadChange{}, errUnchanged
 		}
-		return handoff.NewChange(l, events), nil
+		change := handoff.NewChange(l, events)
+		// The refresh republishes the new owner's home; a previous owner's
+		// home loses the lead.
+		if home := handoff.HomeRefresh(prev); home != nil && prev != l.Owner {
+			change.Outbox = append(change.Outbox, *home)
+		}
+		return change, nil
 	})
 	if errors.Is(err, errUnchanged) {
 		return before, nil

@@ -31,6 +31,17 @@ type Platform interface {
 	Reply(ctx context.Context, replyTo string, msg Message) error
 }
 
+// HomePublisher is a Platform with a per-user home (Slack's App Home tab).
+type HomePublisher interface {
+	// PublishHome shows h as userID's home, replacing what was there.
+	PublishHome(ctx context.Context, userID string, h Home) error
+}
+
+// HomeBuilder builds a user's home; *Homes implements it.
+type HomeBuilder interface {
+	Home(ctx context.Context, platform, userID string) (Home, error)
+}
+
 // Target is one platform and its channels. Configuration decides the
 // channels per platform.
 type Target struct {

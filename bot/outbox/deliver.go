@@ -26,6 +26,8 @@ func (d *Dispatcher) deliver(ctx context.Context, m handoff.OutboxMessage, refre
 		return d.escalate(ctx, m)
 	case handoff.OutboxDigest:
 		return d.digest(ctx, m)
+	case handoff.OutboxHome:
+		return d.home(ctx, m, refreshed)
 	}
 	return "", nil, bot.Permanent(fmt.Errorf("unknown outbox kind %q", m.Kind))
 }
@@ -112,6 +114,9 @@ func (d *Dispatcher) refresh(ctx context.Context, m handoff.OutboxMessage, refre
 		updated++
 	}
 	refreshed[key] = true
+	if err := d.enqueueHome(ctx, lead.Owner); err != nil {
+		return "", nil, err
+	}
 	return fmt.Sprintf("updated %d", updated), nil, nil
 }
 

@@ -69,6 +69,9 @@ type Config struct {
 	// be delivered: a permanent error, a panic, or retrying too long. May
 	// be nil.
 	OnParked func(kind string)
+	// Homes builds the homes that platforms with one (bot.HomePublisher)
+	// show; nil leaves homes unpublished.
+	Homes bot.HomeBuilder
 }
 
 // Dispatcher is the durable outbox worker: it leases due outbox messages,

@@ -302,12 +302,15 @@ type eventEnvelope struct {
 	TeamID    string `json:"team_id"`
 	Event     struct {
 		Type string `json:"type"`
+		User string `json:"user"`
+		Tab  string `json:"tab"`
 	} `json:"event"`
 }
 
 // Event handles an Events API body: it answers url_verification with the
 // challenge, and handles each event_callback once, however often Slack
-// retries it (deduplicated by event_id). It returns EINVALID for a body
+// retries it (deduplicated by event_id): app_home_opened on the Home tab
+// queues the publishing of the user's home. It returns EINVALID for a body
 // that is not an event.
 func (a *App) Event(ctx context.Context, body []byte) (any, error) {
 	var env eventEnvelope
@@ -341,6 +344,11 @@ func (a *App) Event(ctx context.Context, body []byte) (any, error) {
 			return nil, nil
 		}
 		switch env.Event.Type {
+		case "app_home_opened":
+			if env.Event.Tab != "home" || env.Event.User == "" {
+				return nil, nil // the Messages or About tab
+			}
+			return nil, a.cfg.Bot.RefreshHome(ctx, Name, env.Event.User)
 		case "app_uninstalled", "tokens_revoked":
 			a.logger.WarnContext(ctx, "slack: the app lost access to the workspace", "event", env.Event.Type, "team", env.TeamID)
 		default:

@@ -42,19 +42,21 @@ const ActionsBlockID = "lead_actions"
 // per section (fields in two columns, at most 10 per block), one context
 // block and one actions block. Texts longer than Slack allows are cut with
 // an ellipsis.
-func RenderBlocks(m bot.Message) []slackapi.Block { return renderBlocks(m, true) }
+func RenderBlocks(m bot.Message) []slackapi.Block { return renderBlocks(m, true, "") }
 
 // RenderClassicBlocks renders m like RenderBlocks, but tables and charts
 // as preformatted text in section blocks, for clients and workspaces that
 // refuse the data_table and data_visualization blocks.
-func RenderClassicBlocks(m bot.Message) []slackapi.Block { return renderBlocks(m, false) }
+func RenderClassicBlocks(m bot.Message) []slackapi.Block { return renderBlocks(m, false, "") }
 
-func renderBlocks(m bot.Message, native bool) []slackapi.Block {
+// renderBlocks renders m, with native tables and charts or as text, each
+// block id prefixed with prefix (for several messages in one view).
+func renderBlocks(m bot.Message, native bool, prefix string) []slackapi.Block {
 	var blocks []slackapi.Block
 	if m.Header != "" {
 		blocks = append(blocks, slackapi.NewHeaderBlock(
 			slackapi.NewTextBlockObject(slackapi.PlainTextType, cut(m.Header, maxHeader), true, false),
-			slackapi.HeaderBlockOptionBlockID("header")))
+			slackapi.HeaderBlockOptionBlockID(prefix+"header")))
 	}
 	for i, s := range m.Sections {
 		var text *slackapi.TextBlockObject
@@ -75,9 +77,9 @@ func renderBlocks(m bot.Message, native bool) []slackapi.Block {
 			if text == nil && chunk == nil {
 				break
 			}
-			id := fmt.Sprintf("section_%d", i)
+			id := fmt.Sprintf("%ssection_%d", prefix, i)
 			if part > 0 {
-				id = fmt.Sprintf("section_%d_%d", i, part)
+				id = fmt.Sprintf("%ssection_%d_%d", prefix, i, part)
 			}
 			blocks = append(blocks, slackapi.NewSectionBlock(text, chunk, nil, slackapi.SectionBlockOptionBlockID(id)))
 			text = nil
@@ -85,17 +87,17 @@ func renderBlocks(m bot.Message, native bool) []slackapi.Block {
 	}
 	budget := maxTableChars // shared by every table of the message
 	for i, t := range m.Tables {
-		blocks = append(blocks, tableBlock(i, t, native, &budget))
+		blocks = append(blocks, tableBlock(prefix, i, t, native, &budget))
 	}
 	for i, c := range m.Charts {
-		blocks = append(blocks, chartBlock(i, c, native))
+		blocks = append(blocks, chartBlock(prefix, i, c, native))
 	}
 	if len(m.Context) > 0 {
 		var elems []slackapi.MixedElement
 		for _, c := range m.Context[:min(len(m.Context), maxContext)] {
 			elems = append(elems, mrkdwn(cut(c, maxSectionText)))
 		}
-		blocks = append(blocks, slackapi.NewContextBlock("context", elems...))
+		blocks = append(blocks, slackapi.NewContextBlock(prefix+"context", elems...))
 	}
 	if len(m.Buttons) > 0 {
 		var elems []slackapi.BlockElement
@@ -110,7 +112,7 @@ func renderBlocks(m bot.Message, native bool) []slackapi.Block {
 			}
 			elems = append(elems, btn)
 		}
-		blocks = append(blocks, slackapi.NewActionBlock(ActionsBlockID, elems...))
+		blocks = append(blocks, slackapi.NewActionBlock(prefix+ActionsBlockID, elems...))
 	}
 	return blocks
 }

@@ -35,8 +35,8 @@ const (
 // Slack's 10,000 characters (budget is what is left, and is reduced). An
 // empty or too wide table, one whose first row does not fit the budget, or
 // native false, becomes preformatted text.
-func tableBlock(i int, t bot.Table, native bool, budget *int) slackapi.Block {
-	id := fmt.Sprintf("%s%d", tableBlockPrefix, i)
+func tableBlock(prefix string, i int, t bot.Table, native bool, budget *int) slackapi.Block {
+	id := fmt.Sprintf("%s%s%d", prefix, tableBlockPrefix, i)
 	classic := func() slackapi.Block {
 		return preformatted(id, t.Title, report.Table(bot.Table{Columns: t.Columns, Rows: t.Rows, Numeric: t.Numeric}), len(t.Rows) == 0)
 	}
@@ -139,8 +139,8 @@ func parseNumber(s string) (float64, bool) {
 // preformatted text bars when native is false or the chart does not fit
 // Slack's limits (labels are cut to 20 characters, at most 6 series and the
 // last 20 categories are kept).
-func chartBlock(i int, c bot.Chart, native bool) slackapi.Block {
-	id := fmt.Sprintf("%s%d", chartBlockPrefix, i)
+func chartBlock(prefix string, i int, c bot.Chart, native bool) slackapi.Block {
+	id := fmt.Sprintf("%s%s%d", prefix, chartBlockPrefix, i)
 	fallback := func() slackapi.Block {
 		body := report.Chart(bot.Chart{Kind: c.Kind, Categories: c.Categories, Series: c.Series, Unit: c.Unit})
 		return preformatted(id, c.Title, body, len(c.Categories) == 0 || len(c.Series) == 0)

@@ -40,7 +40,7 @@ func (a *app) wireChat() error {
 		a.logger.Warn("no chat platform is configured (SLACK_BOT_TOKEN, TEAMS_APP_ID): leads are stored but not posted")
 		return nil
 	}
-	if err := a.wireOutbox(c.targets); err != nil {
+	if err := a.wireOutbox(c.targets, c.managers); err != nil {
 		return err
 	}
 	b := bot.New(bot.Config{Store: a.store, Policy: a.cfg.Policy, Now: a.now, Logger: a.logger,
@@ -95,8 +95,9 @@ func (a *app) teamsPlatform(c *chat) error {
 	return nil
 }
 
-// wireOutbox adds the outbox worker that delivers chat work to targets.
-func (a *app) wireOutbox(targets []bot.Target) error {
+// wireOutbox adds the outbox worker that delivers chat work to targets and
+// publishes homes (managers see the team's breaches in theirs).
+func (a *app) wireOutbox(targets []bot.Target, managers map[string]bot.Managers) error {
 	if a.store.Dialect() == storage.DialectSQLite {
 		// One replica only on SQLite: any lease left is a crashed predecessor's.
 		if n, err := a.store.ReleaseOutboxLeases(context.Background()); err != nil {
@@ -106,7 +107,8 @@ func (a *app) wireOutbox(targets []bot.Target) error {
 		}
 	}
 	a.outbox = outbox.New(outbox.Config{Store: a.store, Targets: targets, Policy: a.cfg.Policy, Now: a.now, Logger: a.logger,
-		Lease: a.cfg.OutboxLease, OnCall: a.metrics.ChatCall, OnParked: func(string) { a.metrics.Parked("outbox") }})
+		Lease: a.cfg.OutboxLease, OnCall: a.metrics.ChatCall, OnParked: func(string) { a.metrics.Parked("outbox") },
+		Homes: &report.Homes{Store: a.store, Policy: a.cfg.Policy, Managers: managers, Now: a.now}})
 	a.workers = append(a.workers, worker{"outbox", a.outbox.Run})
 	return nil
 }

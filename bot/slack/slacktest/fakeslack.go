@@ -330,6 +330,9 @@ func (s *Server) answer(c Call) map[string]any {
 			return map[string]any{"ok": false, "error": "no_such_subteam"}
 		}
 		return map[string]any{"ok": true, "users": g}
+	case "views.publish":
+		s.seq++
+		return map[string]any{"ok": true, "view": map[string]any{"id": fmt.Sprintf("V%d", s.seq), "type": "home"}}
 	case "views.open":
 		s.seq++
 		return map[string]any{"ok": true, "view": map[string]any{"id": fmt.Sprintf("V%d", s.seq)}}

@@ -1,0 +1,97 @@
+package slack_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// webAPIScopes are the bot scopes each slack-go call in this package needs
+// (Slack's method documentation); nil for none. A call missing here fails
+// TestManifestAsksForTheScopesUsed until its scopes are written down.
+var webAPIScopes = map[string][]string{
+	"PostMessageContext":           {"chat:write"},                     // chat.postMessage: cards, escalations, DMs
+	"UpdateMessageContext":         {"chat:write"},                     // chat.update: cards
+	"PostEphemeralContext":         {"chat:write"},                     // chat.postEphemeral: private notices in a channel
+	"OpenConversationContext":      {"im:write"},                       // conversations.open: the owner's DM
+	"GetUserInfoContext":           {"users:read", "users:read.email"}, // users.info with the email
+	"GetUserGroupMembersContext":   {"usergroups:read"},                // usergroups.users.list: SLACK_MANAGER_GROUP
+	"OpenViewContext":              nil,                                // views.open: forms
+	"PublishViewContext":           nil,                                // views.publish: the Home tab
+	"SendMessageContext":           nil,                                // only to a response_url
+	"PostWebhookCustomHTTPContext": nil,                                // a response_url, in Socket Mode
+	"RunContext":                   nil,                                // Socket Mode: the app-level token's connections:write
+}
+
+// slackCall matches a call on the slack-go client (p.api, m.api), the
+// Socket Mode client (s.client) or the slack-go package itself.
+var slackCall = regexp.MustCompile(`(?:\bapi|\bclient|\bslackapi)\.([A-Z]\w*)\(`)
+
+// TestManifestAsksForTheScopesUsed reads every slack-go call in this
+// package's code and manifest.yml's bot scopes: the manifest must ask for
+// exactly the scopes those calls need, plus commands for the slash
+// commands, and no more (no chat:write.public: the bot is invited).
+func TestManifestAsksForTheScopesUsed(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	need := map[string]bool{"commands": true}
+	called := map[string]bool{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range slackCall.FindAllStringSubmatch(string(src), -1) {
+			name := m[1]
+			if !strings.HasSuffix(name, "Context") || strings.HasPrefix(name, "New") {
+				continue // constructors and block builders call no API
+			}
+			scopes, ok := webAPIScopes[name]
+			if !ok {
+				t.Errorf("%s calls %s, whose scopes are not in webAPIScopes", f, name)
+			}
+			called[name] = true
+			for _, s := range scopes {
+				need[s] = true
+			}
+		}
+	}
+	if len(called) < 5 {
+		t.Fatalf("found only %v: the scan is broken", called)
+	}
+	raw, err := os.ReadFile("../../manifest.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		OAuth struct {
+			Scopes struct {
+				Bot []string `yaml:"bot"`
+			} `yaml:"scopes"`
+		} `yaml:"oauth_config"`
+	}
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for s := range need {
+		want = append(want, s)
+	}
+	got := slices.Clone(m.OAuth.Scopes.Bot)
+	sort.Strings(want)
+	sort.Strings(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("manifest.yml asks for the bot scopes %v; the code needs %v", got, want)
+	}
+}
