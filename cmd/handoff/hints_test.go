@@ -175,7 +175,7 @@ func hintAnswer(command, args string) (want string, public bool) {
 }
 
 // refusals are phrases of corrections and errors, never of a report.
-var refusals = []string{"Use `", "I don't know", "Sorry", "takes no arguments", "I found no", "Working on"}
+var refusals = []string{"Use `", "I don't know", "Sorry", "takes no arguments", "I found no", "Working on", "faster than I can answer"}
 
 func refused(text string) bool {
 	return slices.ContainsFunc(refusals, func(r string) bool { return strings.Contains(text, r) })
@@ -236,8 +236,9 @@ func TestUsageHintsWork(t *testing.T) {
 	}
 }
 
-// slackCommand sends a signed slash command to the server and returns the
-// answer's text and blocks, and whether it is shown to the whole channel.
+// slackCommand sends a signed slash command from a new user (each within
+// the per-user command rate) to the server and returns the answer's text
+// and blocks, and whether it is shown to the whole channel.
 // A slow answer is acknowledged first and arrives through response_url.
 func slackCommand(t *testing.T, srv *server, slack *slacktest.Server, command, args string) (string, bool) {
 	t.Helper()
@@ -274,13 +275,14 @@ func slackCommand(t *testing.T, srv *server, slack *slacktest.Server, command, a
 	return "", false
 }
 
-// teamsCommand sends text to the bot from a user in the sales channel and
-// returns the bot's answer: a new post in the channel (shared) or a
-// message in the user's chat with the bot.
+// teamsCommand sends text to the bot from a new user (each within the
+// per-user command rate) in the sales channel and returns the bot's
+// answer: a new post in the channel (shared) or a message in the user's
+// chat with the bot.
 func (e *teamsE2E) teamsCommand(text string) (string, bool) {
 	e.t.Helper()
 	before := len(e.bf.Calls())
-	a := e.activity("message", teamsRita, "Rita Rep", teamsSalesID+";messageid=1")
+	a := e.activity("message", fmt.Sprintf("29:hint-%d", time.Now().UnixNano()), "Hint User", teamsSalesID+";messageid=1")
 	a["text"] = "<at>Handoff</at> " + text
 	if status, body := e.post(a, e.token()); status != 200 {
 		e.t.Fatalf("%s: HTTP %d %s", text, status, body)
