@@ -108,3 +108,31 @@ func TestRecordOwnerEmail(t *testing.T) {
 		})
 	}
 }
+
+// A release on breach takes the lead out of its owner's home as well as
+// refreshing its card; escalations without a release leave homes alone.
+func TestFireSLAReleaseRefreshesTheOwnersHome(t *testing.T) {
+	sqlAt := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	p := DefaultPolicy()
+	for _, release := range []bool{false, true} {
+		p.ReleaseOnBreach = release
+		due := p.ContactDue(sqlAt)
+		l := &Lead{ID: 7, Stage: StageClaimed, SQLAt: &sqlAt, ContactDueAt: &due, Owner: Owner{Platform: "slack", UserID: "U1"}}
+		change, _, err := l.FireSLA(due.Add(time.Minute), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		homes := 0
+		for _, m := range change.Outbox {
+			if m.Kind == OutboxHome {
+				homes++
+				if m.Platform != "slack" || m.Payload != `{"user":"U1"}` {
+					t.Errorf("home message = %+v", m)
+				}
+			}
+		}
+		if want := map[bool]int{false: 0, true: 1}[release]; homes != want {
+			t.Errorf("release %v: %d home messages in %+v, want %d", release, homes, change.Outbox, want)
+		}
+	}
+}
