@@ -348,6 +348,13 @@ func (a *App) Event(ctx context.Context, body []byte) (any, error) {
 			if env.Event.Tab != "home" || env.Event.User == "" {
 				return nil, nil // the Messages or About tab
 			}
+			if err := a.cfg.Workspace.Check(ctx, env.TeamID, "", env.Event.User); err != nil {
+				if handoff.ErrorCode(err) == handoff.EFORBIDDEN {
+					a.logger.WarnContext(ctx, "slack: home of a non-member not published", "err", err)
+					return nil, nil
+				}
+				return nil, err
+			}
 			return nil, a.cfg.Bot.RefreshHome(ctx, Name, env.Event.User)
 		case "app_uninstalled", "tokens_revoked":
 			a.logger.WarnContext(ctx, "slack: the app lost access to the workspace", "event", env.Event.Type, "team", env.TeamID)

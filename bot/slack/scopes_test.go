@@ -22,6 +22,7 @@ var webAPIScopes = map[string][]string{
 	"OpenConversationContext":      {"im:write"},                       // conversations.open: the owner's DM
 	"GetUserInfoContext":           {"users:read", "users:read.email"}, // users.info with the email
 	"GetUserGroupMembersContext":   {"usergroups:read"},                // usergroups.users.list: SLACK_MANAGER_GROUP
+	"AuthTestContext":              nil,                                // auth.test: the bot token's workspace
 	"OpenViewContext":              nil,                                // views.open: forms
 	"PublishViewContext":           nil,                                // views.publish: the Home tab
 	"SendMessageContext":           nil,                                // only to a response_url
