@@ -16,18 +16,19 @@ import (
 // (Slack's method documentation); nil for none. A call missing here fails
 // TestManifestAsksForTheScopesUsed until its scopes are written down.
 var webAPIScopes = map[string][]string{
-	"PostMessageContext":           {"chat:write"},                     // chat.postMessage: cards, escalations, DMs
-	"UpdateMessageContext":         {"chat:write"},                     // chat.update: cards
-	"PostEphemeralContext":         {"chat:write"},                     // chat.postEphemeral: private notices in a channel
-	"OpenConversationContext":      {"im:write"},                       // conversations.open: the owner's DM
-	"GetUserInfoContext":           {"users:read", "users:read.email"}, // users.info with the email
-	"GetUserGroupMembersContext":   {"usergroups:read"},                // usergroups.users.list: SLACK_MANAGER_GROUP
-	"AuthTestContext":              nil,                                // auth.test: the bot token's workspace
-	"OpenViewContext":              nil,                                // views.open: forms
-	"PublishViewContext":           nil,                                // views.publish: the Home tab
-	"SendMessageContext":           nil,                                // only to a response_url
-	"PostWebhookCustomHTTPContext": nil,                                // a response_url, in Socket Mode
-	"RunContext":                   nil,                                // Socket Mode: the app-level token's connections:write
+	"PostMessageContext":            {"chat:write"},                     // chat.postMessage: cards, escalations, DMs
+	"UpdateMessageContext":          {"chat:write"},                     // chat.update: cards
+	"PostEphemeralContext":          {"chat:write"},                     // chat.postEphemeral: private notices in a channel
+	"OpenConversationContext":       {"im:write"},                       // conversations.open: the owner's DM
+	"GetUserInfoContext":            {"users:read", "users:read.email"}, // users.info with the email
+	"GetUserGroupMembersContext":    {"usergroups:read"},                // usergroups.users.list: SLACK_MANAGER_GROUP
+	"AuthTestContext":               nil,                                // auth.test: the bot token's workspace
+	"GetUsersInConversationContext": {"channels:read", "groups:read"},   // conversations.members: who may see leads (a public or private sales channel)
+	"OpenViewContext":               nil,                                // views.open: forms
+	"PublishViewContext":            nil,                                // views.publish: the Home tab
+	"SendMessageContext":            nil,                                // only to a response_url
+	"PostWebhookCustomHTTPContext":  nil,                                // a response_url, in Socket Mode
+	"RunContext":                    nil,                                // Socket Mode: the app-level token's connections:write
 }
 
 // slackCall matches a call on the slack-go client (p.api, m.api), the

@@ -213,13 +213,21 @@ func TestUsageHintsWork(t *testing.T) {
 			e.srv.postLead(t, fmt.Sprintf(`{"external_id":"hint-late","company":"Late Hint ApS","source":"webinar","occurred_at":%q}`,
 				time.Now().Add(-72*time.Hour).UTC().Format(time.RFC3339)))
 			e.srv.postLead(t, `{"external_id":"hint-acme","company":"Acme Hint A/S","source":"webinar"}`)
+			// The askers are members of the sales channel, so they may see leads.
+			askers := []string{"UREP"}
+			for i := range 200 {
+				askers = append(askers, fmt.Sprintf("UHINT%d", i))
+			}
+			slack.SetMembers(e2eSales, askers...)
+			asker := 0
 			e.srv.click(t, slack, "UREP", e.chatPost(2, "slack"), "lead.claim", "2")
 
 			for _, command := range []string{"funnel", "sla", "leads"} {
 				for _, args := range expandHint(t, slackForms[command]) {
 					want, public := hintAnswer(command, args)
 					t.Run("slack/"+command+" "+args, func(t *testing.T) {
-						text, shared := slackCommand(t, e.srv, slack, command, args)
+						asker++
+						text, shared := slackCommand(t, e.srv, slack, askers[asker], command, args)
 						if refused(text) || !strings.Contains(text, want) || shared != public {
 							t.Errorf("/%s %s answered (shared %v, want %v):\n%s\nwant a report with %q", command, args, shared, public, text, want)
 						}
@@ -240,9 +248,8 @@ func TestUsageHintsWork(t *testing.T) {
 // the per-user command rate) to the server and returns the answer's text
 // and blocks, and whether it is shown to the whole channel.
 // A slow answer is acknowledged first and arrives through response_url.
-func slackCommand(t *testing.T, srv *server, slack *slacktest.Server, command, args string) (string, bool) {
+func slackCommand(t *testing.T, srv *server, slack *slacktest.Server, user, command, args string) (string, bool) {
 	t.Helper()
-	user := fmt.Sprintf("UHINT%d", time.Now().UnixNano())
 	body := slacktest.CommandBody(user, e2eSales, "/"+command, args, slack.ResponseURL(user))
 	resp, err := http.DefaultClient.Do(slacktest.SignedRequest(srv.base+"/slack/commands", e2eSecret, time.Now(), body))
 	if err != nil {

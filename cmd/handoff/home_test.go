@@ -60,6 +60,7 @@ func TestAppHome(t *testing.T) {
 				"SLACK_BOT_TOKEN": e2eToken, "SLACK_SIGNING_SECRET": e2eSecret, "SLACK_API_URL": slack.APIURL(),
 				"SLACK_SALES_CHANNEL": e2eSales, "SLACK_MANAGER_CHANNEL": e2eManager, "SLACK_MANAGERS": "UMGR",
 			}
+			slack.SetMembers(e2eSales, "UREP", "UMGR")
 			srv := startServer(t, vars)
 
 			srv.openHome(t, "UREP")
