@@ -12,10 +12,11 @@ import (
 // outbox messages they return in one transaction.
 
 // NewChange returns the events of a change to l together with the chat work
-// they cause: an announcement when the lead became an SQL, a refresh of its
-// posted messages after any other change of a lead that has been an SQL,
-// and nothing otherwise (no events, or a lead that never reached the sales
-// channel).
+// they cause: an announcement when the lead became an SQL, an update of
+// every message that showed it to the erased view when it was erased, a
+// refresh of its posted messages after any other change of a lead that has
+// been an SQL, and nothing otherwise (no events, or a lead that never
+// reached the sales channel).
 func NewChange(l *Lead, events []Event) LeadChange {
 	change := LeadChange{Events: events}
 	if len(events) == 0 || l.SQLAt == nil {
@@ -23,6 +24,10 @@ func NewChange(l *Lead, events []Event) LeadChange {
 	}
 	kind := OutboxRefreshLead
 	for _, e := range events {
+		if e.Kind == EventErased {
+			kind = OutboxEraseLead
+			break
+		}
 		if e.Kind == EventStage && e.Stage == StageSQL {
 			kind = OutboxAnnounceLead
 			break

@@ -20,7 +20,8 @@ func TestNewChange(t *testing.T) {
 		{"BecameAnSQL", &at, []Event{stage(StageLead), stage(StageMQL), stage(StageSQL)}, OutboxAnnounceLead},
 		{"ChangedAfterwards", &at, []Event{stage(StageContacted)}, OutboxRefreshLead},
 		{"Released", &at, []Event{{Kind: EventRelease, Stage: StageSQL, At: at}}, OutboxRefreshLead},
-		{"Erased", &at, []Event{{Kind: EventErased, Stage: StageClaimed, At: at}}, OutboxRefreshLead},
+		{"Erased", &at, []Event{{Kind: EventErased, Stage: StageClaimed, At: at}}, OutboxEraseLead},
+		{"ErasedNeverAnSQL", nil, []Event{{Kind: EventErased, Stage: StageMQL, At: at}}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,13 +5,36 @@ import (
 	"time"
 )
 
-// ChatPost is a lead's message in one platform's sales channel.
+// ChatPost is a message the bot posted that shows a lead: its card in one
+// platform's sales channel (Kind ""), or another message kept so that
+// erasing the lead can update it (Kind PostDirect, PostReminder …).
 type ChatPost struct {
 	LeadID    int64
 	Platform  string
 	Channel   string // Slack channel id, or Teams conversation id
 	MessageID string // Slack ts, or Teams activity id
+	// Kind is "" for the lead's card in the sales channel; a lead has one
+	// card per platform.
+	Kind string
+	// SQLAt is, for a card, when the lead had become the SQL it announces
+	// (nil for cards stored before this was recorded).
+	SQLAt *time.Time
 }
+
+// Kinds of chat posts besides the card.
+const (
+	// PostEarlierCard is a card replaced by a newer announcement of the
+	// same lead (it came back as an SQL).
+	PostEarlierCard = "card.earlier"
+	// PostDirect is a direct message about the lead (the owner's contact
+	// details).
+	PostDirect = "direct"
+	// PostReminder is a reminder to the lead's owner.
+	PostReminder = "reminder"
+	// PostManagers is a post about the lead in the managers' channel (an
+	// escalation).
+	PostManagers = "managers"
+)
 
 // TeamsConversation is a stored Bot Framework conversation reference: where
 // a Teams channel (or a team's General channel) can be reached proactively.

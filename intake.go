@@ -91,7 +91,9 @@ func ParseLeadInput(raw map[string]any, now time.Time) (LeadInput, error) {
 			continue
 		}
 		if addr, err := mail.ParseAddress(v); err != nil || addr.Address != v {
-			bad[key] = fmt.Sprintf("invalid email address %q", v)
+			// The value is not echoed: error reports (the import's
+			// rejected rows, logs) must not copy personal data.
+			bad[key] = "invalid email address"
 		}
 	}
 	in.Email = strings.ToLower(in.Email)

@@ -37,6 +37,9 @@ const (
 	// open leads, their week and, for managers, the team's breaches. Its
 	// payload is a HomeRequest; platforms without a home skip it.
 	OutboxHome = "home.publish"
+	// OutboxEraseLead updates every chat message that showed a lead to the
+	// erased view after its personal data was erased.
+	OutboxEraseLead = "lead.erase"
 )
 
 // HomeRequest is the payload of an OutboxHome message: whose home.
@@ -64,6 +67,13 @@ type OutboxMessage struct {
 	Due      time.Time
 	Attempts int
 	Created  time.Time
+	// LeasedBy is the worker holding the message's lease, as the outbox
+	// leased it; with Attempts it identifies the lease.
+	LeasedBy string
+	// Status and LastError say where the message stands and why its last
+	// attempt failed (for listings of dead messages).
+	Status    string
+	LastError string
 }
 
 // LeadChange is what a change to one lead writes besides the lead itself:

@@ -164,6 +164,13 @@ func OwnerDM(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 	}
 }
 
+// ErasedCard replaces every message that showed a lead whose personal data
+// was erased, other than its card (which shows the anonymous lead).
+func ErasedCard() Message {
+	text := "🔒 This lead's personal data was erased."
+	return Message{Summary: text, Sections: []Section{{Text: text}}}
+}
+
 // Notice is a short private message to one user.
 func Notice(text string) Message {
 	return Message{Summary: text, Sections: []Section{{Text: text}}, Private: true}

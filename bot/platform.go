@@ -24,8 +24,9 @@ type Platform interface {
 	Update(ctx context.Context, channel, messageID string, msg Message) error
 	// PostPrivate shows msg to userID only, in channel.
 	PostPrivate(ctx context.Context, channel, userID string, msg Message) error
-	// DirectMessage sends msg to userID in a one-to-one conversation.
-	DirectMessage(ctx context.Context, userID string, msg Message) error
+	// DirectMessage sends msg to userID in a one-to-one conversation and
+	// returns where it is and its id, with which Update can change it.
+	DirectMessage(ctx context.Context, userID string, msg Message) (channel, messageID string, err error)
 	// Reply answers privately through a reply handle that came with a
 	// command or click (a Slack response_url); it is opaque to the bot.
 	Reply(ctx context.Context, replyTo string, msg Message) error

@@ -147,3 +147,31 @@ func TestImportNeedsIDColumn(t *testing.T) {
 		t.Fatalf("err = %v, want one naming external_id", err)
 	}
 }
+
+// The rejected-row report names the bad field without copying a personal
+// value into it (reports are printed, logged and mailed around).
+func TestImportRejectsWithoutEchoingEmails(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		bad := []string{"ann.berg@@acme.dk", "Ann Berg <ann.berg@acme.dk>", "bo.holm-at-holm.dk"}
+		csv := "external_id,email,owner_email\n" +
+			"e1," + bad[0] + ",\n" +
+			"e2,\"" + bad[1] + "\",\n" +
+			"e3,ok@holm.dk," + bad[2] + "\n"
+		sum, err := importer(s).Import(context.Background(), strings.NewReader(csv), int64(len(csv)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sum.Rejected) != 3 {
+			t.Fatalf("rejected = %+v, want 3", sum.Rejected)
+		}
+		for i, r := range sum.Rejected {
+			field := "email"
+			if i == 2 {
+				field = "owner_email"
+			}
+			if !strings.Contains(r.Reason, field+": invalid email address") || strings.Contains(r.Reason, "@") || strings.Contains(r.Reason, "holm") {
+				t.Errorf("line %d: reason %q, want one naming %s without its value", r.Line, r.Reason, field)
+			}
+		}
+	})
+}

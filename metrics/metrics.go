@@ -225,7 +225,7 @@ type outboxCollector struct {
 
 var (
 	outboxPendingDesc = prometheus.NewDesc("handoff_outbox_pending", "Outbox messages waiting to be sent.", nil, nil)
-	outboxDeadDesc    = prometheus.NewDesc("handoff_outbox_dead", "Outbox messages given up after a permanent error.", nil, nil)
+	outboxDeadDesc    = prometheus.NewDesc("handoff_outbox_dead", "Outbox messages given up (a permanent error, or failing past the give-up deadline); see handoff outbox list.", nil, nil)
 	outboxOldestDesc  = prometheus.NewDesc("handoff_outbox_oldest_age_seconds", "Age of the oldest pending outbox message (0 when none).", nil, nil)
 	outboxUpDesc      = prometheus.NewDesc("handoff_outbox_stats_up", "1 when the outbox could be read at scrape time.", nil, nil)
 )

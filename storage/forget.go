@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -18,11 +19,12 @@ var keptEventDetails = map[string]bool{"implied": true, "deadline": true, "due":
 	"reason_code": true, "not_a_fit": true, "score": true}
 
 // ForgetLead erases the personal data of the lead with that external id
-// (name, email, phone, title, reason, attributes, and free text in its
-// events) and replaces the external id with an anonymous one, keeping the
-// stage history so the funnel still adds up. Its chat messages are queued
-// for a refresh so they stop showing the data. It returns ENOTFOUND for an
-// unknown lead.
+// (name, email, phone, company, title, reason, attributes, and free text in
+// its events) and replaces the external id with an anonymous one, keeping
+// the stage history so the funnel still adds up. Queued chat messages that
+// carry the data are dropped and sent ones keep no copy (see
+// scrubOutbox); every chat message that showed the lead is queued for an
+// update to the erased view. It returns ENOTFOUND for an unknown lead.
 func (s *Store) ForgetLead(ctx context.Context, externalID string, now time.Time) error {
 	return s.ForgetLeadAs(ctx, externalID, now, handoff.ActorSystem)
 }
@@ -96,7 +98,7 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 		for _, r := range rows {
 			if err := tx.Model(&leadRow{}).Where("id = ?", r.ID).Updates(map[string]any{
 				"external_id": fmt.Sprintf("erased-%d", r.ID),
-				"email":       "", "name": "", "phone": "", "title": "", "reason": "", "attributes": "", "score_reasons": "",
+				"email":       "", "name": "", "phone": "", "company": "", "title": "", "reason": "", "attributes": "", "score_reasons": "",
 				"erased_ms": ms(now), "updated_ms": ms(now),
 			}).Error; err != nil {
 				return err
@@ -132,10 +134,14 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 			if err := tx.Where("lead_id = ?", r.ID).Delete(&activityRow{}).Error; err != nil {
 				return err
 			}
-			// A posted lead's card is re-rendered without the personal data.
+			// Every chat message that showed a posted lead is updated to
+			// the erased view.
 			lead := &handoff.Lead{ID: r.ID, SQLAt: fromMsPtr(r.SQLMs)}
 			change := handoff.NewChange(lead, []handoff.Event{{Kind: handoff.EventErased, Stage: handoff.Stage(r.Stage), At: now, Actor: actor}})
 			if _, err := s.insertEvents(tx, r.ID, change.Events, now); err != nil {
+				return err
+			}
+			if err := scrubOutbox(tx, r, now); err != nil {
 				return err
 			}
 			if err := insertOutbox(tx, now, change.Outbox...); err != nil {
@@ -151,3 +157,46 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 	}
 	return erased, err
 }
+
+// renderedAtSend are the outbox kinds the store itself queues: their
+// payloads hold no personal data, since their messages are rendered from
+// the lead when they are sent. Every other kind carries a rendered message.
+var renderedAtSend = []string{handoff.OutboxAnnounceLead, handoff.OutboxRefreshLead, handoff.OutboxEraseLead, handoff.OutboxRemind, handoff.OutboxEscalate, handoff.OutboxDigest}
+
+// scrubOutbox removes lead r's personal data from the outbox: messages
+// that carry a rendered message about it (those of the lead, and any other
+// whose payload holds its name, email, phone or company, such as a lead
+// list) are dropped when not yet sent and lose their payload when sent.
+func scrubOutbox(tx *gorm.DB, r leadRow, now time.Time) error {
+	cond, args := "lead_id = ?", []any{r.ID}
+	for _, s := range []string{r.Name, r.Email, r.Phone, r.Company} {
+		if len([]rune(s)) < 3 {
+			continue // too short to tell the person from other text
+		}
+		for _, form := range textForms(s) {
+			cond += ` OR payload LIKE ? ESCAPE '\'`
+			args = append(args, "%"+likeEscaper.Replace(form)+"%")
+		}
+	}
+	rendered := tx.Model(&outboxRow{}).Where("kind NOT IN ?", renderedAtSend).Where("("+cond+")", args...)
+	if err := rendered.Session(&gorm.Session{}).Where("status <> ?", OutboxDone).Updates(map[string]any{
+		"status": OutboxDone, "result": "dropped: personal data erased", "payload": "", "last_error": "",
+		"done_ms": ms(now), "locked_until_ms": 0,
+	}).Error; err != nil {
+		return err
+	}
+	return tx.Model(&outboxRow{}).Where("status = ? AND payload <> ''", OutboxDone).Where("("+cond+")", args...).Update("payload", "").Error
+}
+
+// textForms are the ways s can appear in a JSON payload: as it is, and
+// JSON-escaped.
+func textForms(s string) []string {
+	b, err := json.Marshal(s)
+	if err != nil || string(b[1:len(b)-1]) == s {
+		return []string{s}
+	}
+	return []string{s, string(b[1 : len(b)-1])}
+}
+
+// likeEscaper escapes the LIKE wildcards with a backslash.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)

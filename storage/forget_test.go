@@ -2,7 +2,9 @@ package storage_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,10 +39,10 @@ func TestForget(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if after.Name != "" || after.Email != "" || after.Phone != "" || after.Reason != "" || after.Attributes != nil {
+		if after.Name != "" || after.Email != "" || after.Phone != "" || after.Company != "" || after.Reason != "" || after.Attributes != nil {
 			t.Fatalf("personal data left: %+v", after)
 		}
-		if after.Company != "Acme" || after.Stage != handoff.StageRecycled {
+		if after.Stage != handoff.StageRecycled {
 			t.Fatalf("non-personal data lost: %+v", after)
 		}
 		events, _ := s.Events(ctx, before.ID)
@@ -116,4 +118,99 @@ func TestPurgeErasesACorruptRecord(t *testing.T) {
 			}
 		})
 	}
+}
+
+// After an erase no column of any table holds the person's name, email,
+// phone, company or other data: not the lead, its events and attributes,
+// nor outbox payloads pending, dead or sent, of the lead or of a lead list
+// that named it. Queued messages of the store's own kinds (rendered when
+// sent) stay queued; rendered ones are dropped.
+func TestForgetLeavesNoTrace(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		policy := handoff.DefaultPolicy()
+		person := []string{"Annika Bergström", "annika@bergstrom-consult.dk", "+45 2233 4455", "Bergström Consult ApS", "linkedin.com/in/annika-b", "Annika asked to wait until January"}
+		for _, raw := range []map[string]any{
+			{"external_id": "gdpr-1", "name": person[0], "email": person[1], "phone": person[2], "company": person[3], "title": "CEO", "profile": person[4]},
+			{"external_id": "gdpr-1", "stage": "recycled", "reason": person[5]},
+			{"external_id": "gdpr-1", "stage": "sql"},
+			{"external_id": "other", "name": "Bo Holm", "company": "Holm A/S"},
+		} {
+			if _, err := s.SaveLead(ctx, input(t, raw), policy, t0, handoff.ActorAPI); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lead, _ := s.LeadByExternalID(ctx, "gdpr-1")
+		payload := func(texts ...string) string {
+			b, _ := json.Marshal(map[string]any{"user": "UA", "message": map[string]any{"summary": strings.Join(texts, " · ")}})
+			return string(b)
+		}
+		for _, m := range []handoff.OutboxMessage{
+			{Kind: "chat.direct", LeadID: lead.ID, Payload: payload(person[:4]...)},             // will be sent
+			{Kind: "chat.direct", LeadID: lead.ID, Payload: payload(person[0], person[2])},      // will be dead
+			{Kind: "chat.private", LeadID: lead.ID, Payload: payload("Too late: " + person[3])}, // pending
+			{Kind: "chat.reply", Payload: payload("Open leads: "+person[3], "Holm A/S")},        // pending lead list
+			{Kind: "chat.reply", Payload: payload("Open leads: " + person[0])},                  // sent lead list
+			{Kind: "chat.reply", Payload: payload("Open leads: Holm A/S")},                      // someone else's
+			{Kind: handoff.OutboxRemind, LeadID: lead.ID, Payload: `{"action":"remind"}`, Due: t0.Add(time.Hour)},
+		} {
+			if err := s.Enqueue(ctx, t0, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		taken, err := s.TakeOutbox(ctx, t0, 100, time.Minute, "w")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range taken {
+			switch {
+			case m.Kind == "chat.direct" && strings.Contains(m.Payload, person[1]),
+				m.Kind == "chat.reply" && strings.Contains(m.Payload, "Open leads: "+person[0]):
+				err = s.CompleteOutbox(ctx, m, t0, "sent")
+			case m.Kind == "chat.direct":
+				err = s.FailOutbox(ctx, m, t0, "user_not_found")
+			default:
+				err = s.RetryOutbox(ctx, m, t0, "later")
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, p := range person {
+			if found, err := s.FindText(ctx, p); err != nil || len(found) == 0 {
+				t.Fatalf("before the erase %q is in %v (%v); the scan finds nothing", p, found, err)
+			}
+		}
+
+		if err := s.ForgetLead(ctx, "gdpr-1", t0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range person {
+			found, err := s.FindText(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(found) > 0 {
+				t.Errorf("after the erase %q is still in %v", p, found)
+			}
+		}
+		if found, _ := s.FindText(ctx, "Holm A/S"); fmt.Sprint(found) != "[leads.company outbox.payload]" {
+			t.Errorf("another lead's data = %v, want it kept", found)
+		}
+		msgs, _ := s.OutboxMessages(ctx, lead.ID)
+		var kinds []string
+		for _, m := range msgs {
+			kinds = append(kinds, m.Kind+":"+m.Status)
+		}
+		if fmt.Sprint(kinds) != "[lead.announce:pending lead.refresh:pending lead.announce:pending chat.direct:done chat.direct:done chat.private:done sla.remind:pending lead.erase:pending]" {
+			t.Errorf("lead's outbox after the erase = %v", kinds)
+		}
+		if st, _ := s.OutboxStats(ctx); st.Dead != 0 {
+			t.Errorf("dead after the erase = %d, want the dead message dropped", st.Dead)
+		}
+		events, _ := s.Events(ctx, lead.ID)
+		if len(events) != 6 || events[3].Stage != handoff.StageRecycled || events[5].Kind != handoff.EventErased {
+			t.Errorf("history = %+v, want the anonymous stages kept", events)
+		}
+	})
 }

@@ -254,7 +254,7 @@ func TestOutboxLease(t *testing.T) {
 		if len(expired) != 1 || expired[0].Attempts != 2 {
 			t.Fatalf("after lease end = %+v; want x again", expired)
 		}
-		if err := s.CompleteOutbox(ctx, got[0].ID, t0, "ts1", handoff.ChatPost{LeadID: 7, Platform: "slack", Channel: "C1", MessageID: "ts1"}); err != nil {
+		if err := s.CompleteOutbox(ctx, expired[0], t0, "ts1", handoff.ChatPost{LeadID: 7, Platform: "slack", Channel: "C1", MessageID: "ts1"}); err != nil {
 			t.Fatal(err)
 		}
 		next, ok, err := s.NextOutboxDue(ctx)

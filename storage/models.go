@@ -88,10 +88,29 @@ type chatPostRow struct {
 	Platform  string `gorm:"size:20;not null;uniqueIndex:idx_posts_lead_platform,priority:2"`
 	Channel   string `gorm:"size:300;not null"`
 	MessageID string `gorm:"size:300;not null"`
+	// SQLMs is when the lead had become the SQL this card announces; NULL
+	// for cards posted before it was recorded.
+	SQLMs     *int64 `gorm:"column:sql_ms"`
 	CreatedMs int64  `gorm:"not null"`
 	UpdatedMs int64  `gorm:"not null"`
 }
 
 func (chatPostRow) TableName() string { return "chat_posts" }
 
-var allModels = []any{&leadRow{}, &eventRow{}, &outboxRow{}, &chatPostRow{}, &leaseRow{}, &scheduleRunRow{}, &trafficRow{}, &processedEventRow{}, &teamsConversationRow{}, &teamsUserRow{}, &teamsPinRow{}, &crmVersionRow{}, &activityRow{}}
+// leadMessageRow is a chat message that showed a lead other than its
+// current card: an earlier card (the lead came back as an SQL and was
+// announced anew), the owner's direct message, a reminder, an escalation.
+// Erasing the lead updates each of them.
+type leadMessageRow struct {
+	ID        int64  `gorm:"primaryKey"`
+	LeadID    int64  `gorm:"not null;index"`
+	Kind      string `gorm:"size:40;not null"`
+	Platform  string `gorm:"size:20;not null"`
+	Channel   string `gorm:"size:300;not null"`
+	MessageID string `gorm:"size:300;not null"`
+	CreatedMs int64  `gorm:"not null"`
+}
+
+func (leadMessageRow) TableName() string { return "lead_messages" }
+
+var allModels = []any{&leadRow{}, &eventRow{}, &outboxRow{}, &chatPostRow{}, &leadMessageRow{}, &leaseRow{}, &scheduleRunRow{}, &trafficRow{}, &processedEventRow{}, &teamsConversationRow{}, &teamsUserRow{}, &teamsPinRow{}, &crmVersionRow{}, &activityRow{}}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
-
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -80,53 +79,98 @@ func (s *Store) take(ctx context.Context, now time.Time, limit int, lease time.D
 	if err != nil {
 		return nil, err
 	}
+	return outboxMessages(rows), nil
+}
+
+func outboxMessages(rows []outboxRow) []handoff.OutboxMessage {
 	out := make([]handoff.OutboxMessage, len(rows))
 	for i, r := range rows {
 		out[i] = r.message()
 	}
-	return out, nil
+	return out
 }
 
-// CompleteOutbox marks a message done with the platform's result (a message
-// ts or activity id), in one transaction with any chat post it created, so a
-// message Slack acknowledged is never sent again.
-func (s *Store) CompleteOutbox(ctx context.Context, id int64, now time.Time, result string, posts ...handoff.ChatPost) error {
+// held selects message m's row if m's lease still holds it: the row is
+// pending and no worker has taken it since (each take counts an attempt).
+func held(tx *gorm.DB, m handoff.OutboxMessage) *gorm.DB {
+	return tx.Model(&outboxRow{}).Where("id = ? AND status = ? AND locked_by = ? AND attempts = ?", m.ID, OutboxPending, m.LeasedBy, m.Attempts)
+}
+
+// updateHeld applies values to m's row as its lease holder, or returns
+// ECONFLICT when another worker has taken the message since (or it is no
+// longer pending), changing nothing.
+func updateHeld(tx *gorm.DB, m handoff.OutboxMessage, values map[string]any) error {
+	r := held(tx, m).Updates(values)
+	if r.Error != nil {
+		return r.Error
+	}
+	if r.RowsAffected == 0 {
+		return handoff.Errorf(handoff.ECONFLICT, "outbox message %d is no longer leased to %s (attempt %d)", m.ID, m.LeasedBy, m.Attempts)
+	}
+	return nil
+}
+
+// RenewOutbox extends the lease on m, as TakeOutbox leased it, until
+// until. It returns ECONFLICT when the lease was lost: another worker took
+// the message after the lease ran out, or it was completed.
+func (s *Store) RenewOutbox(ctx context.Context, m handoff.OutboxMessage, until time.Time) error {
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		return updateHeld(tx, m, map[string]any{"locked_until_ms": ms(until)})
+	})
+	if err != nil {
+		return fmt.Errorf("storage: renew outbox %d: %w", m.ID, err)
+	}
+	return nil
+}
+
+// CompleteOutbox marks message m done with the platform's result (a
+// message ts or activity id), in one transaction with any chat post it
+// created, so a message Slack acknowledged is never sent again. Only the
+// holder of m's lease completes it: when another worker has taken the
+// message since, it returns ECONFLICT and changes nothing.
+func (s *Store) CompleteOutbox(ctx context.Context, m handoff.OutboxMessage, now time.Time, result string, posts ...handoff.ChatPost) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		// A sent message keeps no payload: it may hold personal data
+		// that is no longer needed.
+		if err := updateHeld(tx, m, map[string]any{"status": OutboxDone, "result": result, "done_ms": ms(now), "locked_until_ms": 0, "last_error": "", "payload": ""}); err != nil {
+			return err
+		}
 		for _, p := range posts {
 			if err := upsertPost(tx, p, now); err != nil {
 				return err
 			}
 		}
-		return tx.Model(&outboxRow{}).Where("id = ?", id).
-			Updates(map[string]any{"status": OutboxDone, "result": result, "done_ms": ms(now), "locked_until_ms": 0, "last_error": ""}).Error
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("storage: complete outbox %d: %w", id, err)
+		return fmt.Errorf("storage: complete outbox %d: %w", m.ID, err)
 	}
 	return nil
 }
 
-// RetryOutbox releases a message for another attempt at next, recording why
-// this one failed.
-func (s *Store) RetryOutbox(ctx context.Context, id int64, next time.Time, cause string) error {
+// RetryOutbox releases message m for another attempt at next, recording
+// why this one failed. Like CompleteOutbox it acts only as m's lease
+// holder, and returns ECONFLICT otherwise.
+func (s *Store) RetryOutbox(ctx context.Context, m handoff.OutboxMessage, next time.Time, cause string) error {
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		return tx.Model(&outboxRow{}).Where("id = ?", id).
-			Updates(map[string]any{"due_ms": ms(next), "locked_until_ms": 0, "last_error": cause}).Error
+		return updateHeld(tx, m, map[string]any{"due_ms": ms(next), "locked_until_ms": 0, "last_error": cause})
 	})
 	if err != nil {
-		return fmt.Errorf("storage: retry outbox %d: %w", id, err)
+		return fmt.Errorf("storage: retry outbox %d: %w", m.ID, err)
 	}
 	return nil
 }
 
-// FailOutbox gives up on a message after a permanent error.
-func (s *Store) FailOutbox(ctx context.Context, id int64, now time.Time, cause string) error {
+// FailOutbox gives up on message m (a permanent error, or retried past the
+// deadline): it becomes dead, kept for `handoff outbox list`. Like
+// CompleteOutbox it acts only as m's lease holder, and returns ECONFLICT
+// otherwise.
+func (s *Store) FailOutbox(ctx context.Context, m handoff.OutboxMessage, now time.Time, cause string) error {
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		return tx.Model(&outboxRow{}).Where("id = ?", id).
-			Updates(map[string]any{"status": OutboxDead, "done_ms": ms(now), "locked_until_ms": 0, "last_error": cause}).Error
+		return updateHeld(tx, m, map[string]any{"status": OutboxDead, "done_ms": ms(now), "locked_until_ms": 0, "last_error": cause})
 	})
 	if err != nil {
-		return fmt.Errorf("storage: fail outbox %d: %w", id, err)
+		return fmt.Errorf("storage: fail outbox %d: %w", m.ID, err)
 	}
 	return nil
 }
@@ -184,23 +228,35 @@ func (s *Store) OutboxMessages(ctx context.Context, leadID int64) ([]handoff.Out
 	if err := s.db.WithContext(ctx).Where("lead_id = ?", leadID).Order("id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("storage: outbox of lead %d: %w", leadID, err)
 	}
-	out := make([]handoff.OutboxMessage, len(rows))
-	for i, r := range rows {
-		out[i] = handoff.OutboxMessage{ID: r.ID, Kind: r.Kind, LeadID: r.LeadID, Platform: r.Platform, Payload: r.Payload,
-			Due: fromMs(r.DueMs), Attempts: r.Attempts, Created: fromMs(r.CreatedMs)}
-	}
-	return out, nil
+	return outboxMessages(rows), nil
 }
 
+// upsertPost stores p. A card replaces the lead's card on its platform; the
+// card it replaces is kept as a handoff.PostEarlierCard. Any other kind is added.
 func upsertPost(tx *gorm.DB, p handoff.ChatPost, now time.Time) error {
-	row := chatPostRow{LeadID: p.LeadID, Platform: p.Platform, Channel: p.Channel, MessageID: p.MessageID, CreatedMs: ms(now), UpdatedMs: ms(now)}
+	if p.Kind != "" {
+		return tx.Create(&leadMessageRow{LeadID: p.LeadID, Kind: p.Kind, Platform: p.Platform, Channel: p.Channel, MessageID: p.MessageID, CreatedMs: ms(now)}).Error
+	}
+	var old []chatPostRow
+	if err := tx.Where("lead_id = ? AND platform = ?", p.LeadID, p.Platform).Find(&old).Error; err != nil {
+		return err
+	}
+	for _, o := range old {
+		if o.MessageID != p.MessageID || o.Channel != p.Channel {
+			earlier := leadMessageRow{LeadID: o.LeadID, Kind: handoff.PostEarlierCard, Platform: o.Platform, Channel: o.Channel, MessageID: o.MessageID, CreatedMs: ms(now)}
+			if err := tx.Create(&earlier).Error; err != nil {
+				return err
+			}
+		}
+	}
+	row := chatPostRow{LeadID: p.LeadID, Platform: p.Platform, Channel: p.Channel, MessageID: p.MessageID, SQLMs: msPtr(p.SQLAt), CreatedMs: ms(now), UpdatedMs: ms(now)}
 	return tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "lead_id"}, {Name: "platform"}},
-		DoUpdates: clause.AssignmentColumns([]string{"channel", "message_id", "updated_ms"}),
+		DoUpdates: clause.AssignmentColumns([]string{"channel", "message_id", "sql_ms", "updated_ms"}),
 	}).Create(&row).Error
 }
 
-// ChatPosts returns the lead's posted messages, one per platform.
+// ChatPosts returns the lead's cards, one per platform.
 func (s *Store) ChatPosts(ctx context.Context, leadID int64) ([]handoff.ChatPost, error) {
 	var rows []chatPostRow
 	if err := s.db.WithContext(ctx).Where("lead_id = ?", leadID).Order("platform").Find(&rows).Error; err != nil {
@@ -208,7 +264,21 @@ func (s *Store) ChatPosts(ctx context.Context, leadID int64) ([]handoff.ChatPost
 	}
 	out := make([]handoff.ChatPost, len(rows))
 	for i, r := range rows {
-		out[i] = handoff.ChatPost{LeadID: r.LeadID, Platform: r.Platform, Channel: r.Channel, MessageID: r.MessageID}
+		out[i] = handoff.ChatPost{LeadID: r.LeadID, Platform: r.Platform, Channel: r.Channel, MessageID: r.MessageID, SQLAt: fromMsPtr(r.SQLMs)}
+	}
+	return out, nil
+}
+
+// LeadMessages returns the lead's other chat posts (earlier cards, direct
+// messages, reminders, escalations), oldest first.
+func (s *Store) LeadMessages(ctx context.Context, leadID int64) ([]handoff.ChatPost, error) {
+	var rows []leadMessageRow
+	if err := s.db.WithContext(ctx).Where("lead_id = ?", leadID).Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("storage: chat messages of lead %d: %w", leadID, err)
+	}
+	out := make([]handoff.ChatPost, len(rows))
+	for i, r := range rows {
+		out[i] = handoff.ChatPost{LeadID: r.LeadID, Platform: r.Platform, Channel: r.Channel, MessageID: r.MessageID, Kind: r.Kind}
 	}
 	return out, nil
 }

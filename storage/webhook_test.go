@@ -58,7 +58,7 @@ func TestWebhooksQueuedWithTheirEvents(t *testing.T) {
 					t.Fatalf("payload %q: %v", m.Payload, err)
 				}
 				got = append(got, m.Platform+" "+string(n.Type)+" "+n.Actor)
-				if err := s.CompleteOutbox(ctx, m.ID, t0.Add(time.Hour), "HTTP 200"); err != nil {
+				if err := s.CompleteOutbox(ctx, m, t0.Add(time.Hour), "HTTP 200"); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -94,7 +94,7 @@ func TestWebhookQueueWaitsForItsHead(t *testing.T) {
 			t.Fatalf("took %d", len(msgs))
 		}
 		// The announcement fails and waits 10 minutes; the claim waits behind it.
-		if err := s.RetryOutbox(ctx, msgs[0].ID, t0.Add(10*time.Minute), "HTTP 503"); err != nil {
+		if err := s.RetryOutbox(ctx, msgs[0], t0.Add(10*time.Minute), "HTTP 503"); err != nil {
 			t.Fatal(err)
 		}
 		if more, _ := s.TakeWebhooks(ctx, t0.Add(5*time.Minute), 10, time.Minute, "hooks"); len(more) != 0 {

@@ -20,9 +20,9 @@ import (
 type Store interface {
 	TakeWebhooks(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string) ([]handoff.OutboxMessage, error)
 	NextWebhookDue(ctx context.Context) (time.Time, bool, error)
-	CompleteOutbox(ctx context.Context, id int64, now time.Time, result string, posts ...handoff.ChatPost) error
-	RetryOutbox(ctx context.Context, id int64, next time.Time, cause string) error
-	FailOutbox(ctx context.Context, id int64, now time.Time, cause string) error
+	CompleteOutbox(ctx context.Context, m handoff.OutboxMessage, now time.Time, result string, posts ...handoff.ChatPost) error
+	RetryOutbox(ctx context.Context, m handoff.OutboxMessage, next time.Time, cause string) error
+	FailOutbox(ctx context.Context, m handoff.OutboxMessage, now time.Time, cause string) error
 	Lead(ctx context.Context, id int64) (*handoff.Lead, error)
 	Events(ctx context.Context, leadID int64) ([]handoff.Event, error)
 }
@@ -159,19 +159,19 @@ func (s *Sender) record(ctx context.Context, m handoff.OutboxMessage, result str
 	var rerr error
 	switch {
 	case err == nil:
-		rerr = s.Store.CompleteOutbox(wctx, m.ID, now, result)
+		rerr = s.Store.CompleteOutbox(wctx, m, now, result)
 	case errors.Is(err, errPermanent):
 		s.Logger.WarnContext(ctx, "webhooks: message dead", "id", m.ID, "endpoint", m.Platform, "err", err)
-		rerr = s.Store.FailOutbox(wctx, m.ID, now, err.Error())
+		rerr = s.Store.FailOutbox(wctx, m, now, err.Error())
 	default:
 		next := now.Add(max(retryAfter, backoff(m.Attempts)))
 		if next.Sub(m.Created) > GiveUpAfter {
 			s.Logger.WarnContext(ctx, "webhooks: message dead after 24 h", "id", m.ID, "endpoint", m.Platform, "err", err)
-			rerr = s.Store.FailOutbox(wctx, m.ID, now, "gave up after 24 h: "+err.Error())
+			rerr = s.Store.FailOutbox(wctx, m, now, "gave up after 24 h: "+err.Error())
 			break
 		}
 		s.Logger.InfoContext(ctx, "webhooks: retry", "id", m.ID, "endpoint", m.Platform, "err", err, "at", next)
-		rerr = s.Store.RetryOutbox(wctx, m.ID, next, err.Error())
+		rerr = s.Store.RetryOutbox(wctx, m, next, err.Error())
 	}
 	if rerr != nil {
 		s.Logger.ErrorContext(ctx, "webhooks: record outcome", "id", m.ID, "err", rerr)

@@ -16,6 +16,8 @@ func (d *Dispatcher) deliver(ctx context.Context, m handoff.OutboxMessage, refre
 		return d.announce(ctx, m)
 	case handoff.OutboxRefreshLead:
 		return d.refresh(ctx, m, refreshed)
+	case handoff.OutboxEraseLead:
+		return d.erase(ctx, m)
 	case handoff.OutboxPrivate, handoff.OutboxDirect, handoff.OutboxReply, handoff.OutboxShare:
 		return d.notice(ctx, m)
 	case handoff.OutboxOwnerEmail:
@@ -34,8 +36,9 @@ func (d *Dispatcher) deliver(ctx context.Context, m handoff.OutboxMessage, refre
 
 // announce posts a lead to the sales channel of m.Platform, or fans out
 // one announcement per platform when m.Platform is "" and several are
-// enabled. A platform that already has the lead's post is skipped, so an
-// announcement is idempotent per platform.
+// enabled. A platform that already has a card announcing the lead's
+// latest SQL time is skipped, so an announcement is idempotent per
+// platform and SQL time.
 func (d *Dispatcher) announce(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
 	if m.Platform == "" && len(d.cfg.Targets) > 1 {
 		var children []handoff.OutboxMessage
@@ -52,16 +55,12 @@ func (d *Dispatcher) announce(ctx context.Context, m handoff.OutboxMessage) (str
 		return "", nil, err
 	}
 	name := t.Platform.Name()
-	lead, err := d.cfg.Store.Lead(ctx, m.LeadID)
-	if err != nil {
-		return "", nil, notFoundIsPermanent(err)
-	}
-	posts, err := d.cfg.Store.ChatPosts(ctx, m.LeadID)
+	lead, posts, err := d.leadAndCards(ctx, m.LeadID)
 	if err != nil {
 		return "", nil, err
 	}
 	for _, p := range posts {
-		if p.Platform == name {
+		if p.Platform == name && announced(p, lead) {
 			return "already posted: " + p.MessageID, nil, nil
 		}
 	}
@@ -79,7 +78,31 @@ func (d *Dispatcher) announce(ctx context.Context, m handoff.OutboxMessage) (str
 	if err != nil {
 		return "", nil, fmt.Errorf("post lead %d to %s %s: %w", m.LeadID, name, t.SalesChannel, err)
 	}
-	return id, []handoff.ChatPost{{LeadID: m.LeadID, Platform: name, Channel: t.SalesChannel, MessageID: id}}, nil
+	return id, []handoff.ChatPost{{LeadID: m.LeadID, Platform: name, Channel: t.SalesChannel, MessageID: id, SQLAt: lead.SQLAt}}, nil
+}
+
+// announced reports whether card p announces the lead's latest time as an
+// SQL. A lead that left sales (recycled, lost) and came back as an SQL is
+// announced anew: a new card where new leads appear, with Claim, rather
+// than an edit of a card reps have long scrolled past; its earlier card is
+// kept as it was. Cards stored before their SQL time was recorded count as
+// announcing the current one.
+func announced(p handoff.ChatPost, l *handoff.Lead) bool {
+	return p.SQLAt == nil || l.SQLAt == nil || !p.SQLAt.Before(*l.SQLAt)
+}
+
+// leadAndCards reads lead id and its cards; an unknown lead is a
+// permanent error.
+func (d *Dispatcher) leadAndCards(ctx context.Context, id int64) (*handoff.Lead, []handoff.ChatPost, error) {
+	lead, err := d.cfg.Store.Lead(ctx, id)
+	if err != nil {
+		return nil, nil, notFoundIsPermanent(err)
+	}
+	cards, err := d.cfg.Store.ChatPosts(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return lead, cards, nil
 }
 
 // refresh re-renders the lead and updates each of its chat posts (those of
@@ -90,11 +113,7 @@ func (d *Dispatcher) refresh(ctx context.Context, m handoff.OutboxMessage, refre
 	if refreshed[key] {
 		return "coalesced", nil, nil
 	}
-	lead, err := d.cfg.Store.Lead(ctx, m.LeadID)
-	if err != nil {
-		return "", nil, notFoundIsPermanent(err)
-	}
-	posts, err := d.cfg.Store.ChatPosts(ctx, m.LeadID)
+	lead, posts, err := d.leadAndCards(ctx, m.LeadID)
 	if err != nil {
 		return "", nil, err
 	}
@@ -120,6 +139,46 @@ func (d *Dispatcher) refresh(ctx context.Context, m handoff.OutboxMessage, refre
 	return fmt.Sprintf("updated %d", updated), nil, nil
 }
 
+// erase updates every chat message that showed an erased lead: its cards
+// are re-rendered from the anonymous lead, and its other messages (earlier
+// cards, direct messages, reminders, escalations) replaced by
+// bot.ErasedCard. A message the platform no longer has is skipped; any
+// other failure retries the whole update, which is idempotent.
+func (d *Dispatcher) erase(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
+	lead, cards, err := d.leadAndCards(ctx, m.LeadID)
+	if err != nil {
+		return "", nil, err
+	}
+	others, err := d.cfg.Store.LeadMessages(ctx, m.LeadID)
+	if err != nil {
+		return "", nil, err
+	}
+	now := d.cfg.Now()
+	updated, gone := 0, 0
+	for i, p := range append(cards, others...) {
+		t, ok := d.platforms[p.Platform]
+		if !ok {
+			continue
+		}
+		msg := bot.ErasedCard()
+		if i < len(cards) {
+			msg = bot.LeadCard(lead, now, d.cfg.Policy)
+		}
+		err := d.call(ctx, p.Platform, "update", func(ctx context.Context) error {
+			return t.Platform.Update(ctx, p.Channel, p.MessageID, msg)
+		})
+		switch {
+		case bot.IsPermanent(err):
+			gone++
+		case err != nil:
+			return "", nil, fmt.Errorf("erase lead %d on %s %s/%s: %w", m.LeadID, p.Platform, p.Channel, p.MessageID, err)
+		default:
+			updated++
+		}
+	}
+	return fmt.Sprintf("updated %d, gone %d", updated, gone), nil, nil
+}
+
 // notice delivers a private message, a direct message or a reply.
 func (d *Dispatcher) notice(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
 	t, err := d.target(m.Platform)
@@ -131,11 +190,16 @@ func (d *Dispatcher) notice(ctx context.Context, m handoff.OutboxMessage) (strin
 		return "", nil, bot.Permanent(err)
 	}
 	p := t.Platform
+	var shown []handoff.ChatPost // a direct message about a lead, kept for its erasure
 	switch m.Kind {
 	case handoff.OutboxPrivate:
 		err = d.call(ctx, p.Name(), "private", func(ctx context.Context) error { return p.PostPrivate(ctx, n.Channel, n.User, n.Message) })
 	case handoff.OutboxDirect:
-		err = d.call(ctx, p.Name(), "direct", func(ctx context.Context) error { return p.DirectMessage(ctx, n.User, n.Message) })
+		err = d.call(ctx, p.Name(), "direct", func(ctx context.Context) error {
+			channel, id, err := p.DirectMessage(ctx, n.User, n.Message)
+			shown = leadMessage(m.LeadID, p.Name(), handoff.PostDirect, channel, id)
+			return err
+		})
 	case handoff.OutboxShare:
 		err = d.call(ctx, p.Name(), "post", func(ctx context.Context) error {
 			_, err := p.Post(ctx, n.Channel, n.Message)
@@ -147,7 +211,17 @@ func (d *Dispatcher) notice(ctx context.Context, m handoff.OutboxMessage) (strin
 	if err != nil {
 		return "", nil, fmt.Errorf("%s to %s:%s: %w", m.Kind, p.Name(), n.User, err)
 	}
-	return "sent", nil, nil
+	return "sent", shown, nil
+}
+
+// leadMessage records a message of kind that showed lead leadID, posted
+// on platform as messageID in channel, so that erasing the lead can update
+// it; nil when there is no lead or the platform returned no id.
+func leadMessage(leadID int64, platform, kind, channel, messageID string) []handoff.ChatPost {
+	if leadID == 0 || messageID == "" {
+		return nil
+	}
+	return []handoff.ChatPost{{LeadID: leadID, Kind: kind, Platform: platform, Channel: channel, MessageID: messageID}}
 }
 
 // ownerEmail delivers a handoff.OutboxOwnerEmail message: it asks the platform for

@@ -26,13 +26,15 @@ import (
 // implements it.
 type Store interface {
 	TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string) ([]handoff.OutboxMessage, error)
-	CompleteOutbox(ctx context.Context, id int64, now time.Time, result string, posts ...handoff.ChatPost) error
-	RetryOutbox(ctx context.Context, id int64, next time.Time, cause string) error
-	FailOutbox(ctx context.Context, id int64, now time.Time, cause string) error
+	RenewOutbox(ctx context.Context, m handoff.OutboxMessage, until time.Time) error
+	CompleteOutbox(ctx context.Context, m handoff.OutboxMessage, now time.Time, result string, posts ...handoff.ChatPost) error
+	RetryOutbox(ctx context.Context, m handoff.OutboxMessage, next time.Time, cause string) error
+	FailOutbox(ctx context.Context, m handoff.OutboxMessage, now time.Time, cause string) error
 	NextOutboxDue(ctx context.Context) (time.Time, bool, error)
 	Enqueue(ctx context.Context, now time.Time, msgs ...handoff.OutboxMessage) error
 	Lead(ctx context.Context, id int64) (*handoff.Lead, error)
 	ChatPosts(ctx context.Context, leadID int64) ([]handoff.ChatPost, error)
+	LeadMessages(ctx context.Context, leadID int64) ([]handoff.ChatPost, error)
 	UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (handoff.LeadChange, error)) (*handoff.Lead, error)
 }
 
@@ -49,7 +51,9 @@ type Config struct {
 	// Batch is how many messages one round leases (default 20).
 	Batch int
 	// Lease is how long a leased message stays invisible to other workers
-	// (default 2 min); a crashed worker's messages come back after it.
+	// (default 2 min); a crashed worker's messages come back after it. The
+	// lease of the message being sent is renewed when its turn comes and
+	// every third of Lease while it is sent, so it outlives its calls.
 	Lease time.Duration
 	// CallTimeout bounds one platform call (default 20 s).
 	CallTimeout time.Duration
@@ -57,7 +61,8 @@ type Config struct {
 	// transient failure (defaults 1 s and 5 min); jitter is added.
 	BaseBackoff, MaxBackoff time.Duration
 	// GiveUpAfter is how long after its creation a message that keeps
-	// failing transiently is given up (default 24 h).
+	// failing transiently (errors, 5xx, rate limits) is given up (default
+	// 24 h).
 	GiveUpAfter time.Duration
 	// Idle is the longest the worker sleeps when nothing is due, as a safety
 	// net for messages queued by another process without Wake (default 30 s).
@@ -77,7 +82,9 @@ type Config struct {
 // Dispatcher is the durable outbox worker: it leases due outbox messages,
 // delivers each through its platform, and completes, retries or fails it.
 // A message the platform acknowledged is completed in the same transaction
-// that stores the returned message id, so it is never sent twice.
+// that stores the returned message id, so it is never sent twice. Every
+// outcome is recorded only while this worker still holds the message's
+// lease; a worker that lost it (to another replica) records nothing.
 type Dispatcher struct {
 	cfg       Config
 	logger    *slog.Logger
@@ -217,42 +224,54 @@ func (d *Dispatcher) cardShown(ctx context.Context, leadID int64, now time.Time,
 	}
 }
 
-// handle delivers one message and records the outcome. A message that
-// cannot be delivered (a permanent error, a panic while building or
-// rendering it, stored data that does not decode) is parked: marked dead,
-// logged and counted, so the others go on and no replica retries it.
+// handle delivers one message and records the outcome, as long as this
+// worker holds its lease: the lease is renewed first (a message whose
+// lease another worker took while earlier ones were sent is left to that
+// worker) and kept alive while the message is sent. A message that cannot
+// be delivered (a permanent error, a panic while building or rendering it,
+// stored data that does not decode, or failing past the give-up deadline)
+// is parked: marked dead, logged and counted, so the others go on and no
+// replica retries it.
 func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, refreshed map[string]bool) {
-	result, posts, err := d.safeDeliver(ctx, m, refreshed)
+	log := d.logger.With("outbox_id", m.ID, "kind", m.Kind, "lead", m.LeadID, "platform", m.Platform, "attempt", m.Attempts)
+	if err := d.cfg.Store.RenewOutbox(ctx, m, d.cfg.Now().UTC().Add(d.cfg.Lease)); err != nil {
+		log.WarnContext(ctx, "outbox: lease lost before sending; left to its new holder", "err", err)
+		return
+	}
+	mctx, release := d.keepLease(ctx, m, log)
+	result, posts, err := d.safeDeliver(mctx, m, refreshed)
+	release()
 	// Record the outcome even when ctx ended meanwhile: a post the
 	// platform acknowledged must be marked sent.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	now := d.cfg.Now().UTC()
-	log := d.logger.With("outbox_id", m.ID, "kind", m.Kind, "lead", m.LeadID, "platform", m.Platform, "attempt", m.Attempts)
 	var ra *bot.RetryAfterError
 	switch {
 	case err == nil:
-		if cerr := d.cfg.Store.CompleteOutbox(wctx, m.ID, now, result, posts...); cerr != nil {
+		if cerr := d.cfg.Store.CompleteOutbox(wctx, m, now, result, posts...); cerr != nil {
 			log.ErrorContext(ctx, "outbox: delivered but not marked done; it may be sent again", "result", result, "err", cerr)
 		}
 		if m.Kind == handoff.OutboxAnnounceLead && len(posts) > 0 {
 			d.cardShown(wctx, m.LeadID, now, log)
 		}
 		return
-	case errors.As(err, &ra):
-		after := max(ra.After, time.Second)
-		log.WarnContext(ctx, "outbox: rate limited", "retry_in", after, "err", err)
-		err = d.cfg.Store.RetryOutbox(wctx, m.ID, now.Add(after), err.Error())
 	case bot.IsPermanent(err):
 		log.ErrorContext(ctx, "outbox: giving up", "err", err)
 		err = d.park(wctx, m, now, err)
 	case !m.Created.IsZero() && now.Sub(m.Created) > d.cfg.GiveUpAfter:
+		// Every transient failure, a rate limit included, ends here
+		// once the message is older than the deadline.
 		log.ErrorContext(ctx, "outbox: giving up after retrying too long", "since", m.Created, "err", err)
 		err = d.park(wctx, m, now, err)
+	case errors.As(err, &ra):
+		after := max(ra.After, time.Second)
+		log.WarnContext(ctx, "outbox: rate limited", "retry_in", after, "err", err)
+		err = d.cfg.Store.RetryOutbox(wctx, m, now.Add(after), err.Error())
 	default:
 		wait := d.backoff(m.Attempts)
 		log.WarnContext(ctx, "outbox: delivery failed", "retry_in", wait, "err", err)
-		err = d.cfg.Store.RetryOutbox(wctx, m.ID, now.Add(wait), err.Error())
+		err = d.cfg.Store.RetryOutbox(wctx, m, now.Add(wait), err.Error())
 	}
 	if err != nil {
 		log.ErrorContext(ctx, "outbox: record failure", "err", err)
@@ -279,7 +298,40 @@ func (d *Dispatcher) park(ctx context.Context, m handoff.OutboxMessage, now time
 	if d.cfg.OnParked != nil {
 		d.cfg.OnParked(m.Kind)
 	}
-	return d.cfg.Store.FailOutbox(ctx, m.ID, now, cause.Error())
+	return d.cfg.Store.FailOutbox(ctx, m, now, cause.Error())
+}
+
+// keepLease renews m's lease every third of Lease until release is
+// called. The returned context ends when the lease is lost to another
+// worker, so that no further call is made for m.
+func (d *Dispatcher) keepLease(ctx context.Context, m handoff.OutboxMessage, log *slog.Logger) (context.Context, func()) {
+	mctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(max(d.cfg.Lease/3, time.Millisecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-mctx.Done():
+				return
+			case <-tick.C:
+			}
+			err := d.cfg.Store.RenewOutbox(mctx, m, d.cfg.Now().UTC().Add(d.cfg.Lease))
+			switch {
+			case handoff.ErrorCode(err) == handoff.ECONFLICT:
+				log.WarnContext(ctx, "outbox: lease lost while sending", "err", err)
+				cancel()
+				return
+			case err != nil && mctx.Err() == nil:
+				log.WarnContext(ctx, "outbox: renew lease", "err", err)
+			}
+		}
+	}()
+	return mctx, func() {
+		cancel()
+		<-done
+	}
 }
 
 // backoff is the wait before attempt+1: exponential from BaseBackoff,

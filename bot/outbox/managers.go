@@ -24,13 +24,15 @@ func (d *Dispatcher) remind(ctx context.Context, m handoff.OutboxMessage) (strin
 		return "", nil, err
 	}
 	card := bot.ReminderCard(lead, d.cfg.Now(), d.cfg.Policy)
-	err = d.call(ctx, t.Platform.Name(), "direct", func(ctx context.Context) error {
-		return t.Platform.DirectMessage(ctx, lead.Owner.UserID, card)
+	var channel, id string
+	err = d.call(ctx, t.Platform.Name(), "direct", func(ctx context.Context) (err error) {
+		channel, id, err = t.Platform.DirectMessage(ctx, lead.Owner.UserID, card)
+		return err
 	})
 	if err != nil {
 		return "", nil, fmt.Errorf("remind %s about lead %d: %w", lead.Owner.UserID, lead.ID, err)
 	}
-	return "sent", nil, nil
+	return "sent", leadMessage(lead.ID, t.Platform.Name(), handoff.PostReminder, channel, id), nil
 }
 
 // fanOutToManagers replaces a message meant for every platform's managers'
@@ -93,7 +95,7 @@ func (d *Dispatcher) postToManagers(ctx context.Context, m handoff.OutboxMessage
 	if err != nil {
 		return "", nil, fmt.Errorf("%s %d to %s %s: %w", m.Kind, m.ID, t.Platform.Name(), t.ManagerChannel, err)
 	}
-	return id, nil, nil
+	return id, leadMessage(m.LeadID, t.Platform.Name(), handoff.PostManagers, t.ManagerChannel, id), nil
 }
 
 // digest delivers a handoff.OutboxDigest message to the managers' channel

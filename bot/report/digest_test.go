@@ -152,8 +152,10 @@ func (r *recorder) Post(ctx context.Context, channel string, msg bot.Message) (s
 }
 func (r *recorder) Update(context.Context, string, string, bot.Message) error      { return nil }
 func (r *recorder) PostPrivate(context.Context, string, string, bot.Message) error { return nil }
-func (r *recorder) DirectMessage(context.Context, string, bot.Message) error       { return nil }
-func (r *recorder) Reply(context.Context, string, bot.Message) error               { return nil }
+func (r *recorder) DirectMessage(context.Context, string, bot.Message) (string, string, error) {
+	return "", "", nil
+}
+func (r *recorder) Reply(context.Context, string, bot.Message) error { return nil }
 
 func TestDispatchDigestToEveryManagersChannel(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {

@@ -85,28 +85,33 @@ func (p *Platform) PostPrivate(ctx context.Context, channel, userID string, msg 
 	return classify("chat.postEphemeral", err)
 }
 
-// DirectMessage opens (once) the DM with userID and posts msg there.
-func (p *Platform) DirectMessage(ctx context.Context, userID string, msg bot.Message) error {
+// DirectMessage opens (once) the DM with userID, posts msg there and
+// returns the DM's channel id and the message's ts.
+func (p *Platform) DirectMessage(ctx context.Context, userID string, msg bot.Message) (string, string, error) {
 	p.mu.Lock()
 	channel := p.dms[userID]
 	p.mu.Unlock()
 	if channel == "" {
 		ch, _, _, err := p.api.OpenConversationContext(ctx, &slackapi.OpenConversationParameters{Users: []string{userID}})
 		if err != nil {
-			return classify("conversations.open", err)
+			return "", "", classify("conversations.open", err)
 		}
 		channel = ch.ID
 		p.mu.Lock()
 		p.dms[userID] = channel
 		p.mu.Unlock()
 	}
-	if _, _, err := p.api.PostMessageContext(ctx, channel, msgOptions(msg)...); err != nil {
+	posted, ts, err := p.api.PostMessageContext(ctx, channel, msgOptions(msg)...)
+	if err != nil {
 		p.mu.Lock()
 		delete(p.dms, userID)
 		p.mu.Unlock()
-		return classify("chat.postMessage", err)
+		return "", "", classify("chat.postMessage", err)
 	}
-	return nil
+	if posted != "" {
+		channel = posted
+	}
+	return channel, ts, nil
 }
 
 // Reply answers through a response_url, visible only to the user unless

@@ -68,8 +68,9 @@ func TestPlatformDirectMessageAndReply(t *testing.T) {
 	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL()))
 	ctx := context.Background()
 	for range 2 {
-		if err := p.DirectMessage(ctx, "U7", bot.Notice("hi")); err != nil {
-			t.Fatal(err)
+		channel, ts, err := p.DirectMessage(ctx, "U7", bot.Notice("hi"))
+		if err != nil || channel != "DU7" || ts == "" {
+			t.Fatalf("DirectMessage = %q, %q, %v; want the DM channel and a ts", channel, ts, err)
 		}
 	}
 	if n := len(fake.Calls("conversations.open")); n != 1 {

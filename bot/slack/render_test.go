@@ -78,6 +78,7 @@ func TestRenderGolden(t *testing.T) {
 		{"lost", bot.LeadCard(lead(p, handoff.StageLost), now, p)},
 		{"recycled", bot.LeadCard(lead(p, handoff.StageRecycled), now, p)},
 		{"owner_dm", bot.OwnerDM(lead(p, handoff.StageClaimed), now, p)},
+		{"erased", bot.ErasedCard()},
 		{"notice", bot.Notice("Too late: <@U0REP42> already claimed *Acme A/S*.")},
 	}
 	for _, tt := range tests {

@@ -108,8 +108,17 @@ func (p *Platform) Post(ctx context.Context, channel string, msg bot.Message) (s
 	return id, nil
 }
 
-// Update replaces the card messageID in channel with msg.
+// Update replaces the card messageID in channel with msg. A channel that
+// is a user id ("29:…", as DirectMessage returns it) names the one-to-one
+// chat with that user.
 func (p *Platform) Update(ctx context.Context, channel, messageID string, msg bot.Message) error {
+	if strings.HasPrefix(channel, "29:") {
+		serviceURL, conversation, err := p.directConversation(ctx, channel)
+		if err != nil {
+			return err
+		}
+		return p.conn.UpdateActivity(ctx, serviceURL, conversation, messageID, p.cardActivity(RenderCard(msg, p.names(ctx))))
+	}
 	ref, err := p.resolve(ctx, channel)
 	if err != nil {
 		return err
@@ -125,23 +134,30 @@ func (p *Platform) Update(ctx context.Context, channel, messageID string, msg bo
 // PostPrivate sends msg to userID's one-to-one chat with the bot: Teams
 // cannot show a message to one member of a channel.
 func (p *Platform) PostPrivate(ctx context.Context, channel, userID string, msg bot.Message) error {
-	return p.DirectMessage(ctx, userID, msg)
+	_, err := p.sendCard(ctx, userID, RenderCard(msg, p.names(ctx)))
+	return err
 }
 
 // DirectMessage sends msg to the one-to-one chat with userID, creating the
-// chat (and remembering it) when the bot has none.
-func (p *Platform) DirectMessage(ctx context.Context, userID string, msg bot.Message) error {
-	return p.SendCard(ctx, userID, RenderCard(msg, p.names(ctx)))
+// chat (and remembering it) when the bot has none. It returns the user id
+// as the channel (Update finds the chat by it) and the activity id.
+func (p *Platform) DirectMessage(ctx context.Context, userID string, msg bot.Message) (string, string, error) {
+	id, err := p.sendCard(ctx, userID, RenderCard(msg, p.names(ctx)))
+	return userID, id, err
 }
 
 // SendCard sends card to the one-to-one chat with userID.
 func (p *Platform) SendCard(ctx context.Context, userID string, card Card) error {
+	_, err := p.sendCard(ctx, userID, card)
+	return err
+}
+
+func (p *Platform) sendCard(ctx context.Context, userID string, card Card) (string, error) {
 	serviceURL, conversation, err := p.directConversation(ctx, userID)
 	if err != nil {
-		return err
+		return "", err
 	}
-	_, err = p.conn.SendActivity(ctx, serviceURL, conversation, p.cardActivity(card))
-	return err
+	return p.conn.SendActivity(ctx, serviceURL, conversation, p.cardActivity(card))
 }
 
 // Reply sends msg to the conversation named by replyTo (a conversation id

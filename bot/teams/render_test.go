@@ -90,6 +90,7 @@ func TestRenderCardGolden(t *testing.T) {
 		{"lost", bot.LeadCard(lead(p, handoff.StageLost), now, p)},
 		{"recycled", bot.LeadCard(lead(p, handoff.StageRecycled), now, p)},
 		{"owner_dm", bot.OwnerDM(lead(p, handoff.StageClaimed), now, p)},
+		{"erased", bot.ErasedCard()},
 		{"notice", bot.Notice("Too late: " + bot.Mention(repID) + " already claimed *Acme A/S*.")},
 	}
 	for _, tt := range tests {

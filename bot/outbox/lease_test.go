@@ -1,0 +1,131 @@
+package outbox_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/outbox"
+	slackbot "github.com/handoff/handoff/bot/slack"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// slowSlack is a proxy in front of the rig's fake Slack that runs onPost
+// before passing on each chat.postMessage: a slow Slack whose slowness is
+// told by the test clock, so the test does not depend on timing.
+func slowSlack(t *testing.T, r *rig, onPost func()) string {
+	t.Helper()
+	target, err := url.Parse(r.slack.APIURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	target.Path = ""
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if strings.HasSuffix(req.URL.Path, "/chat.postMessage") {
+			onPost()
+		}
+		proxy.ServeHTTP(w, req)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/api/"
+}
+
+func dispatcherAt(r *rig, apiURL, worker string, lease time.Duration) *outbox.Dispatcher {
+	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", apiURL))
+	return outbox.New(outbox.Config{
+		Store: r.store, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}}, Policy: handoff.DefaultPolicy(),
+		Now: r.clock.Now, Logger: quiet(), Worker: worker, Lease: lease,
+	})
+}
+
+// Two replicas share one outbox; the first leases a batch and sends it
+// through a Slack so slow that the batch outlives the lease. The second
+// takes over what the first has not reached, and nothing is sent twice.
+func TestDispatchTwoReplicasSlowSlack(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newRig(t, s)
+		var leads []*handoff.Lead
+		for i := range 8 {
+			leads = append(leads, saveLead(t, s, fmt.Sprintf("replica-%d", i)))
+		}
+		const lease = 2 * time.Minute
+		second := r.dispatcher("replica-2")
+		var mu sync.Mutex
+		posts := 0
+		first := dispatcherAt(r, slowSlack(t, r, func() {
+			mu.Lock()
+			defer mu.Unlock()
+			posts++
+			r.clock.Advance(lease / 2) // each call takes half a lease
+			if posts == 2 {
+				// The batch's lease has run out: the other replica
+				// looks at the outbox while this call is in flight.
+				drain(t, second)
+			}
+		}), "replica-1", lease)
+		if _, err := first.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, first)
+		drain(t, second)
+		calls := r.slack.Calls("chat.postMessage")
+		for _, l := range leads {
+			if n := postsOf(calls, l.Company); n != 1 {
+				t.Errorf("%s posted %d times, want 1", l.Company, n)
+			}
+		}
+		if posts < 2 || posts == len(leads) {
+			t.Fatalf("the first replica sent %d of %d: the test did not split the batch", posts, len(leads))
+		}
+		if st := outboxStatus(t, s); st.Pending != 0 || st.Dead != 0 {
+			t.Fatalf("outbox = %+v, want every message done", st)
+		}
+	})
+}
+
+// A message Slack rate-limits for ever is given up at the deadline like
+// any other failing message, and counted dead.
+func TestDispatchRateLimitedForeverDies(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newRig(t, s)
+		r.slack.FailNext("chat.postMessage", 1000, http.StatusTooManyRequests, 3600)
+		l := saveLead(t, s, "limited")
+		ctx := context.Background()
+		for range 60 {
+			drain(t, r.disp)
+			next, ok, err := s.NextOutboxDue(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				break
+			}
+			r.clock.Advance(next.Sub(r.clock.Now()))
+		}
+		msgs, err := s.OutboxMessages(ctx, l.ID)
+		if err != nil || len(msgs) != 1 {
+			t.Fatalf("outbox = %+v, %v", msgs, err)
+		}
+		m := msgs[0]
+		if m.Status != storage.OutboxDead || !strings.Contains(m.LastError, "rate limited") {
+			t.Fatalf("after %s of 429s the message is %s (%s), want dead", r.clock.Now().Sub(t0), m.Status, m.LastError)
+		}
+		if age := r.clock.Now().Sub(m.Created); age < 24*time.Hour || age > 26*time.Hour {
+			t.Fatalf("given up after %s, want just past the 24 h deadline", age)
+		}
+		if st := outboxStatus(t, s); st.Dead != 1 {
+			t.Fatalf("dead = %d, want 1", st.Dead)
+		}
+	})
+}

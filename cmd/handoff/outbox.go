@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/config"
+	"github.com/handoff/handoff/storage"
+)
+
+const outboxUsage = `Usage: handoff outbox <list|retry|drop> [arguments]
+
+Chat messages the outbox gave up on (a permanent error, or still failing
+after the give-up deadline) are dead: kept, not sent.
+
+  handoff outbox list [--format table|json] [--limit N]   list dead messages, oldest first
+  handoff outbox retry ID... | --all                      queue dead messages again, with a new deadline
+  handoff outbox drop ID... | --all                       delete dead messages
+
+The metric handoff_outbox_dead counts them.
+`
+
+// runOutbox lists, retries or drops dead outbox messages.
+func runOutbox(ctx context.Context, e env) error {
+	if len(e.args) == 0 || isHelp(e.args[0]) {
+		w := e.stderr
+		if len(e.args) > 0 {
+			w = e.stdout
+		}
+		fmt.Fprint(w, outboxUsage)
+		if len(e.args) == 0 {
+			return &exitError{code: 2, err: errors.New("outbox: a subcommand is required")}
+		}
+		return nil
+	}
+	sub, args := e.args[0], e.args[1:]
+	fs := flag.NewFlagSet("outbox "+sub, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var format *string
+	var limit *int
+	var all *bool
+	switch sub {
+	case "list":
+		format = fs.String("format", "table", "table or json")
+		limit = fs.Int("limit", 0, "at most this many (0: all)")
+	case "retry", "drop":
+		all = fs.Bool("all", false, "every dead message")
+	default:
+		fmt.Fprint(e.stderr, outboxUsage)
+		return &exitError{code: 2, err: fmt.Errorf("outbox: unknown subcommand %q", sub)}
+	}
+	positional, err := parseArgs(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(e.stdout, outboxUsage)
+			return nil
+		}
+		return &exitError{code: 2, err: fmt.Errorf("outbox %s: %w", sub, err)}
+	}
+	if sub == "list" {
+		if len(positional) > 0 {
+			return &exitError{code: 2, err: fmt.Errorf("outbox list: unexpected argument %q", positional[0])}
+		}
+		if *format != "table" && *format != "json" {
+			return &exitError{code: 2, err: fmt.Errorf("outbox list: --format must be table or json, not %q", *format)}
+		}
+		return withStore(ctx, e, func(_ config.Config, store *storage.Store) error {
+			dead, err := store.DeadOutbox(ctx, *limit)
+			if err != nil {
+				return err
+			}
+			return printDead(e.stdout, dead, *format)
+		})
+	}
+	ids, err := parseIDs(positional)
+	if err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("outbox %s: %w", sub, err)}
+	}
+	if (len(ids) == 0) != *all {
+		return &exitError{code: 2, err: fmt.Errorf("usage: handoff outbox %s ID... | --all", sub)}
+	}
+	return withStore(ctx, e, func(_ config.Config, store *storage.Store) error {
+		var n int64
+		var err error
+		verb := "queued again"
+		if sub == "retry" {
+			n, err = store.RetryDeadOutbox(ctx, time.Now().UTC(), ids...)
+		} else {
+			verb = "dropped"
+			n, err = store.DropDeadOutbox(ctx, ids...)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%d dead message(s) %s\n", n, verb)
+		if len(ids) > 0 && n != int64(len(ids)) {
+			return fmt.Errorf("outbox %s: %d of the %d ids are not dead messages", sub, int64(len(ids))-n, len(ids))
+		}
+		return nil
+	})
+}
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "--help" || arg == "help" }
+
+func parseIDs(args []string) ([]int64, error) {
+	ids := make([]int64, 0, len(args))
+	for _, a := range args {
+		id, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, fmt.Errorf("not a message id: %q", a)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// deadJSON is one dead message as `outbox list --format json` prints it.
+type deadJSON struct {
+	ID        int64     `json:"id"`
+	Kind      string    `json:"kind"`
+	LeadID    int64     `json:"lead_id,omitempty"`
+	Platform  string    `json:"platform,omitempty"`
+	Attempts  int       `json:"attempts"`
+	Created   time.Time `json:"created"`
+	LastError string    `json:"last_error"`
+}
+
+func printDead(w io.Writer, dead []handoff.OutboxMessage, format string) error {
+	if format == "json" {
+		out := make([]deadJSON, len(dead))
+		for i, m := range dead {
+			out[i] = deadJSON{ID: m.ID, Kind: m.Kind, LeadID: m.LeadID, Platform: m.Platform, Attempts: m.Attempts, Created: m.Created, LastError: m.LastError}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	if len(dead) == 0 {
+		_, err := fmt.Fprintln(w, "no dead messages")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tKIND\tLEAD\tPLATFORM\tATTEMPTS\tCREATED\tLAST ERROR")
+	for _, m := range dead {
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%d\t%s\t%s\n", m.ID, m.Kind, m.LeadID, m.Platform, m.Attempts,
+			m.Created.Format(time.RFC3339), oneLine(m.LastError, 100))
+	}
+	return tw.Flush()
+}
+
+// oneLine makes s safe to print in a table: control characters become
+// spaces, and it is cut to at most n runes.
+func oneLine(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}

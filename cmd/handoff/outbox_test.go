@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+func TestOutboxCommands(t *testing.T) {
+	for _, dialect := range storagetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			vars := map[string]string{"DATABASE_URL": storagetest.URL(t, dialect)}
+			store, err := storage.Open(ctx, vars["DATABASE_URL"], storage.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			if err := store.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().UTC()
+			if err := store.Enqueue(ctx, now, handoff.OutboxMessage{Kind: "lead.announce", LeadID: 41, Platform: "slack"},
+				handoff.OutboxMessage{Kind: "sla.escalate", LeadID: 42, Platform: "teams"},
+				handoff.OutboxMessage{Kind: "lead.refresh", LeadID: 43, Platform: "slack"}); err != nil {
+				t.Fatal(err)
+			}
+			taken, err := store.TakeOutbox(ctx, now, 3, time.Minute, "test")
+			if err != nil || len(taken) != 3 {
+				t.Fatalf("take = %+v, %v", taken, err)
+			}
+			for _, m := range taken[:2] {
+				if err := store.FailOutbox(ctx, m, now, "slack chat.postMessage: channel_not_found\nline two"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			a, b := taken[0].ID, taken[1].ID
+			srv := startServer(t, vars)
+			srv.metricsContain(t, "handoff_outbox_dead 2")
+			srv.stop()
+			steps := []struct {
+				args     []string
+				wantCode int
+				want     []string
+			}{
+				{[]string{"outbox", "-h"}, 0, []string{"handoff outbox <list|retry|drop>", "handoff_outbox_dead"}},
+				{[]string{"outbox", "retry", "-h"}, 0, []string{"retry ID... | --all"}},
+				{[]string{"outbox"}, 2, []string{"a subcommand is required"}},
+				{[]string{"outbox", "resend"}, 2, []string{`unknown subcommand "resend"`}},
+				{[]string{"outbox", "retry"}, 2, []string{"usage: handoff outbox retry"}},
+				{[]string{"outbox", "drop", "x1"}, 2, []string{`not a message id: "x1"`}},
+				{[]string{"outbox", "list", "dead"}, 2, []string{`unexpected argument "dead"`}},
+				{[]string{"outbox", "list"}, 0, []string{"LAST ERROR", "lead.announce  41", "sla.escalate", "channel_not_found line two"}},
+				{[]string{"outbox", "list", "--format", "json"}, 0, []string{fmt.Sprintf(`"id": %d`, b), `"kind": "sla.escalate"`}},
+				{[]string{"outbox", "retry", fmt.Sprint(a), "--format=x", fmt.Sprint(taken[2].ID)}, 2, []string{"flag provided but not defined"}},
+				{[]string{"outbox", "retry", fmt.Sprint(a), fmt.Sprint(taken[2].ID)}, 1, []string{"1 dead message(s) queued again", "1 of the 2 ids are not dead"}},
+				{[]string{"outbox", "drop", "--all"}, 0, []string{"1 dead message(s) dropped"}},
+				{[]string{"outbox", "list"}, 0, []string{"no dead messages"}},
+			}
+			for _, st := range steps {
+				e, out, errOut := testEnv(vars, st.args...)
+				code := run(ctx, e)
+				all := out.String() + errOut.String()
+				for _, w := range st.want {
+					if code != st.wantCode || !strings.Contains(all, w) {
+						t.Fatalf("%v: exit %d, output %q; want exit %d containing %q", st.args, code, all, st.wantCode, w)
+					}
+				}
+			}
+			msgs, err := store.OutboxMessages(ctx, 41)
+			if err != nil || len(msgs) != 1 || msgs[0].Status != storage.OutboxPending || msgs[0].Attempts != 0 {
+				t.Fatalf("retried message = %+v, %v; want pending again", msgs, err)
+			}
+			if msgs, _ := store.OutboxMessages(ctx, 42); len(msgs) != 0 {
+				t.Fatalf("dropped message still there: %+v", msgs)
+			}
+		})
+	}
+}

@@ -1,0 +1,71 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/handoff/handoff"
+	"gorm.io/gorm"
+)
+
+// DeadOutbox lists the dead outbox messages (given up after a permanent
+// error or after retrying past the deadline), oldest first, at most limit
+// of them (all when limit <= 0).
+func (s *Store) DeadOutbox(ctx context.Context, limit int) ([]handoff.OutboxMessage, error) {
+	var rows []outboxRow
+	q := s.db.WithContext(ctx).Where("status = ?", OutboxDead).Order("id")
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("storage: list dead outbox: %w", err)
+	}
+	return outboxMessages(rows), nil
+}
+
+// deadRows selects the dead messages with the given ids, or every dead
+// message when ids is empty.
+func deadRows(tx *gorm.DB, ids []int64) *gorm.DB {
+	q := tx.Model(&outboxRow{}).Where("status = ?", OutboxDead)
+	if len(ids) > 0 {
+		q = q.Where("id IN ?", ids)
+	}
+	return q
+}
+
+// RetryDeadOutbox queues dead messages again, due at now, with a fresh
+// count of attempts and a new give-up period from now: those with the
+// given ids, or every dead message when ids is empty. Messages that are
+// not dead are left alone. It returns how many it queued.
+func (s *Store) RetryDeadOutbox(ctx context.Context, now time.Time, ids ...int64) (int64, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		r := deadRows(tx, ids).Updates(map[string]any{
+			"status": OutboxPending, "due_ms": ms(now), "created_ms": ms(now), "done_ms": nil,
+			"locked_until_ms": 0, "locked_by": "", "attempts": 0,
+		})
+		n = r.RowsAffected
+		return r.Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("storage: retry dead outbox: %w", err)
+	}
+	return n, nil
+}
+
+// DropDeadOutbox deletes dead messages: those with the given ids, or every
+// dead message when ids is empty. Messages that are not dead are left
+// alone. It returns how many it deleted.
+func (s *Store) DropDeadOutbox(ctx context.Context, ids ...int64) (int64, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		r := deadRows(tx, ids).Delete(&outboxRow{})
+		n = r.RowsAffected
+		return r.Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("storage: drop dead outbox: %w", err)
+	}
+	return n, nil
+}

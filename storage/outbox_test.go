@@ -1,0 +1,106 @@
+package storage_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// A worker whose lease ran out and whose message another worker took can
+// neither complete, retry, fail nor renew it: only the holder can.
+func TestOutboxStaleHolder(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		if err := s.Enqueue(ctx, t0, handoff.OutboxMessage{Kind: "x", LeadID: 7}); err != nil {
+			t.Fatal(err)
+		}
+		stale, err := s.TakeOutbox(ctx, t0, 1, time.Minute, "w1")
+		if err != nil || len(stale) != 1 {
+			t.Fatalf("take = %+v, %v", stale, err)
+		}
+		if err := s.RenewOutbox(ctx, stale[0], t0.Add(2*time.Minute)); err != nil {
+			t.Fatalf("holder cannot renew: %v", err)
+		}
+		if again, _ := s.TakeOutbox(ctx, t0.Add(90*time.Second), 1, time.Minute, "w2"); len(again) != 0 {
+			t.Fatalf("renewed lease taken by another worker: %+v", again)
+		}
+		fresh, err := s.TakeOutbox(ctx, t0.Add(3*time.Minute), 1, time.Minute, "w2")
+		if err != nil || len(fresh) != 1 || fresh[0].LeasedBy != "w2" {
+			t.Fatalf("take after the lease = %+v, %v", fresh, err)
+		}
+		post := handoff.ChatPost{LeadID: 7, Platform: "slack", Channel: "C1", MessageID: "stale-ts"}
+		for name, op := range map[string]func() error{
+			"complete": func() error { return s.CompleteOutbox(ctx, stale[0], t0, "stale-ts", post) },
+			"retry":    func() error { return s.RetryOutbox(ctx, stale[0], t0.Add(time.Hour), "stale") },
+			"fail":     func() error { return s.FailOutbox(ctx, stale[0], t0, "stale") },
+			"renew":    func() error { return s.RenewOutbox(ctx, stale[0], t0.Add(time.Hour)) },
+		} {
+			if err := op(); handoff.ErrorCode(err) != handoff.ECONFLICT {
+				t.Errorf("stale %s = %v, want ECONFLICT", name, err)
+			}
+		}
+		if posts, _ := s.ChatPosts(ctx, 7); len(posts) != 0 {
+			t.Fatalf("stale completion stored a post: %+v", posts)
+		}
+		msgs, _ := s.OutboxMessages(ctx, 7)
+		if len(msgs) != 1 || msgs[0].Status != storage.OutboxPending || msgs[0].LeasedBy != "w2" || msgs[0].LastError != "" {
+			t.Fatalf("after stale calls = %+v, want untouched and held by w2", msgs)
+		}
+		if err := s.CompleteOutbox(ctx, fresh[0], t0, "ts", post); err != nil {
+			t.Fatalf("holder cannot complete: %v", err)
+		}
+		if err := s.CompleteOutbox(ctx, fresh[0], t0, "ts", post); handoff.ErrorCode(err) != handoff.ECONFLICT {
+			t.Fatalf("second completion = %v, want ECONFLICT", err)
+		}
+	})
+}
+
+func TestOutboxDead(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		if err := s.Enqueue(ctx, t0, handoff.OutboxMessage{Kind: "a"}, handoff.OutboxMessage{Kind: "b"}, handoff.OutboxMessage{Kind: "c"}); err != nil {
+			t.Fatal(err)
+		}
+		taken, err := s.TakeOutbox(ctx, t0, 3, time.Minute, "w")
+		if err != nil || len(taken) != 3 {
+			t.Fatalf("take = %+v, %v", taken, err)
+		}
+		for _, m := range taken[:2] {
+			if err := s.FailOutbox(ctx, m, t0, "channel_not_found"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		dead, err := s.DeadOutbox(ctx, 0)
+		if err != nil || len(dead) != 2 || dead[0].Kind != "a" || dead[0].LastError != "channel_not_found" || dead[0].Status != storage.OutboxDead {
+			t.Fatalf("dead = %+v, %v", dead, err)
+		}
+		if st, _ := s.OutboxStats(ctx); st.Dead != 2 || st.Pending != 1 {
+			t.Fatalf("stats = %+v, want 2 dead, 1 pending", st)
+		}
+		// Retrying or dropping a message that is not dead does nothing.
+		if n, err := s.RetryDeadOutbox(ctx, t0, taken[2].ID); err != nil || n != 0 {
+			t.Fatalf("retry of a pending message = %d, %v", n, err)
+		}
+		if err := s.CompleteOutbox(ctx, taken[2], t0, "sent"); err != nil {
+			t.Fatal(err)
+		}
+		later := t0.Add(48 * time.Hour)
+		if n, err := s.RetryDeadOutbox(ctx, later, dead[0].ID); err != nil || n != 1 {
+			t.Fatalf("retry = %d, %v", n, err)
+		}
+		again, err := s.TakeOutbox(ctx, later, 5, time.Minute, "w")
+		if err != nil || len(again) != 1 || again[0].ID != dead[0].ID || again[0].Attempts != 1 || !again[0].Created.Equal(later) {
+			t.Fatalf("take after retry = %+v, %v; want a fresh attempt of %d", again, err, dead[0].ID)
+		}
+		if n, err := s.DropDeadOutbox(ctx); err != nil || n != 1 {
+			t.Fatalf("drop all = %d, %v; want the one still dead", n, err)
+		}
+		if st, _ := s.OutboxStats(ctx); st.Dead != 0 {
+			t.Fatalf("dead after drop = %d", st.Dead)
+		}
+	})
+}
