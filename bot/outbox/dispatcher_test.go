@@ -178,20 +178,7 @@ func TestDispatchOutageRecovery(t *testing.T) {
 		r := newRig(t, s)
 		r.slack.FailNext("chat.postMessage", 4, http.StatusServiceUnavailable, 0)
 		l := saveLead(t, s, "outage")
-		var waits []time.Duration
-		for i := 0; i < 10 && len(r.slack.Calls("chat.postMessage")) < 5; i++ {
-			drain(t, r.disp)
-			next, ok, err := s.NextOutboxDue(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !ok {
-				break
-			}
-			wait := next.Sub(r.clock.Now())
-			waits = append(waits, wait)
-			r.clock.Advance(wait)
-		}
+		waits := r.throughRetries(t, r.disp, 10, func() bool { return len(r.slack.Calls("chat.postMessage")) >= 5 })
 		drain(t, r.disp)
 		if postsOf(r.slack.Calls("chat.postMessage"), l.Company) != 5 {
 			t.Fatalf("calls = %d, want 4 failures and 1 success", len(r.slack.Calls("chat.postMessage")))

@@ -94,6 +94,28 @@ func TestDispatchTwoReplicasSlowSlack(t *testing.T) {
 	})
 }
 
+// throughRetries runs d and moves the clock on to the next due message,
+// at most rounds times, until the outbox is empty or done reports true,
+// and returns the waits.
+func (r *rig) throughRetries(t *testing.T, d *outbox.Dispatcher, rounds int, done func() bool) []time.Duration {
+	t.Helper()
+	var waits []time.Duration
+	for i := 0; i < rounds && !done(); i++ {
+		drain(t, d)
+		next, ok, err := r.store.NextOutboxDue(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		wait := next.Sub(r.clock.Now())
+		waits = append(waits, wait)
+		r.clock.Advance(wait)
+	}
+	return waits
+}
+
 // A message Slack rate-limits for ever is given up at the deadline like
 // any other failing message, and counted dead.
 func TestDispatchRateLimitedForeverDies(t *testing.T) {
@@ -102,17 +124,7 @@ func TestDispatchRateLimitedForeverDies(t *testing.T) {
 		r.slack.FailNext("chat.postMessage", 1000, http.StatusTooManyRequests, 3600)
 		l := saveLead(t, s, "limited")
 		ctx := context.Background()
-		for range 60 {
-			drain(t, r.disp)
-			next, ok, err := s.NextOutboxDue(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !ok {
-				break
-			}
-			r.clock.Advance(next.Sub(r.clock.Now()))
-		}
+		r.throughRetries(t, r.disp, 60, func() bool { return false })
 		msgs, err := s.OutboxMessages(ctx, l.ID)
 		if err != nil || len(msgs) != 1 {
 			t.Fatalf("outbox = %+v, %v", msgs, err)
