@@ -192,7 +192,8 @@ func (d *Dispatcher) untilNextDue(ctx context.Context) time.Duration {
 // RunOnce leases the due messages and delivers them one by one. It returns
 // how many it handled, and an error only when the outbox cannot be read.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
-	msgs, err := d.cfg.Store.TakeOutbox(ctx, d.cfg.Now().UTC(), d.cfg.Batch, d.cfg.Lease, d.cfg.Worker)
+	taken := d.cfg.Now().UTC()
+	msgs, err := d.cfg.Store.TakeOutbox(ctx, taken, d.cfg.Batch, d.cfg.Lease, d.cfg.Worker)
 	if err != nil {
 		return 0, fmt.Errorf("outbox: take: %w", err)
 	}
@@ -201,7 +202,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		if ctx.Err() != nil {
 			break // the leases run out and another round retries them
 		}
-		d.handle(ctx, m, refreshed)
+		d.handle(ctx, m, taken.Add(d.cfg.Lease), refreshed)
 	}
 	return len(msgs), nil
 }
@@ -224,19 +225,22 @@ func (d *Dispatcher) cardShown(ctx context.Context, leadID int64, now time.Time,
 	}
 }
 
-// handle delivers one message and records the outcome, as long as this
-// worker holds its lease: the lease is renewed first (a message whose
-// lease another worker took while earlier ones were sent is left to that
-// worker) and kept alive while the message is sent. A message that cannot
+// handle delivers one message, leased until leased, and records the
+// outcome, as long as this worker holds its lease: a lease with less than
+// half of Lease (or a call's timeout) left is renewed first (a message
+// whose lease another worker took while earlier ones were sent is left to
+// that worker), and the lease is kept alive while the message is sent. A message that cannot
 // be delivered (a permanent error, a panic while building or rendering it,
 // stored data that does not decode, or failing past the give-up deadline)
 // is parked: marked dead, logged and counted, so the others go on and no
 // replica retries it.
-func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, refreshed map[string]bool) {
+func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased time.Time, refreshed map[string]bool) {
 	log := d.logger.With("outbox_id", m.ID, "kind", m.Kind, "lead", m.LeadID, "platform", m.Platform, "attempt", m.Attempts)
-	if err := d.cfg.Store.RenewOutbox(ctx, m, d.cfg.Now().UTC().Add(d.cfg.Lease)); err != nil {
-		log.WarnContext(ctx, "outbox: lease lost before sending; left to its new holder", "err", err)
-		return
+	if now := d.cfg.Now().UTC(); leased.Sub(now) <= max(d.cfg.Lease/2, d.cfg.CallTimeout) {
+		if err := d.cfg.Store.RenewOutbox(ctx, m, now.Add(d.cfg.Lease)); err != nil {
+			log.WarnContext(ctx, "outbox: lease lost before sending; left to its new holder", "err", err)
+			return
+		}
 	}
 	mctx, release := d.keepLease(ctx, m, log)
 	result, posts, err := d.safeDeliver(mctx, m, refreshed)
