@@ -44,7 +44,7 @@ func commands() map[string]command {
 		"forget": {summary: "erase a person's data (GDPR): handoff forget --email x@y",
 			usage: "handoff forget --email x@y | --external-id ID\n\nErases a person's data, keeping the anonymous stage history.", flags: forgetFlags},
 		"outbox": {summary: "list, retry or drop chat messages given up on: handoff outbox list|retry|drop",
-			raw: runOutbox},
+			usage: outboxUsage, flags: outboxFlags},
 		"digest": {summary: "the weekly SLA digest: handoff digest --week 2026-W47 --print (or queue it for the managers' channel)",
 			usage: digestUsage, flags: digestFlags},
 		"funnel": {summary: "print the funnel KPIs: handoff funnel --period last-month --format table|json|csv",

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,99 +17,79 @@ import (
 	"github.com/handoff/handoff/storage"
 )
 
-const outboxUsage = `Usage: handoff outbox <list|retry|drop> [arguments]
+const outboxUsage = `handoff outbox list [--format table|json] [--limit N]
+       handoff outbox retry ID... | --all
+       handoff outbox drop ID... | --all
 
 Chat messages the outbox gave up on (a permanent error, or still failing
-after the give-up deadline) are dead: kept, not sent.
+after the give-up deadline) are dead: kept, not sent. list shows them,
+oldest first, with their last error; retry queues them again with a new
+give-up deadline; drop deletes them. The metric handoff_outbox_dead
+counts them.`
 
-  handoff outbox list [--format table|json] [--limit N]   list dead messages, oldest first
-  handoff outbox retry ID... | --all                      queue dead messages again, with a new deadline
-  handoff outbox drop ID... | --all                       delete dead messages
-
-The metric handoff_outbox_dead counts them.
-`
-
-// runOutbox lists, retries or drops dead outbox messages.
-func runOutbox(ctx context.Context, e env) error {
-	if len(e.args) == 0 || isHelp(e.args[0]) {
-		w := e.stderr
-		if len(e.args) > 0 {
-			w = e.stdout
-		}
-		fmt.Fprint(w, outboxUsage)
+// outboxFlags declares `handoff outbox`'s flags; its first argument is
+// the subcommand (list, retry or drop), the others message ids.
+func outboxFlags(fs *flag.FlagSet, _ env) runFunc {
+	format := fs.String("format", "table", "list: table or json")
+	limit := fs.Int("limit", 0, "list: at most this many (0: all)")
+	all := fs.Bool("all", false, "retry, drop: every dead message")
+	return func(ctx context.Context, e env) error {
 		if len(e.args) == 0 {
-			return &exitError{code: 2, err: errors.New("outbox: a subcommand is required")}
+			return usageError("give list, retry or drop")
 		}
-		return nil
-	}
-	sub, args := e.args[0], e.args[1:]
-	fs := flag.NewFlagSet("outbox "+sub, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var format *string
-	var limit *int
-	var all *bool
-	switch sub {
-	case "list":
-		format = fs.String("format", "table", "table or json")
-		limit = fs.Int("limit", 0, "at most this many (0: all)")
-	case "retry", "drop":
-		all = fs.Bool("all", false, "every dead message")
-	default:
-		fmt.Fprint(e.stderr, outboxUsage)
-		return &exitError{code: 2, err: fmt.Errorf("outbox: unknown subcommand %q", sub)}
-	}
-	positional, err := parseArgs(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(e.stdout, outboxUsage)
-			return nil
-		}
-		return &exitError{code: 2, err: fmt.Errorf("outbox %s: %w", sub, err)}
-	}
-	if sub == "list" {
-		if len(positional) > 0 {
-			return &exitError{code: 2, err: fmt.Errorf("outbox list: unexpected argument %q", positional[0])}
-		}
-		if *format != "table" && *format != "json" {
-			return &exitError{code: 2, err: fmt.Errorf("outbox list: --format must be table or json, not %q", *format)}
-		}
-		return withStore(ctx, e, func(_ config.Config, store *storage.Store) error {
-			dead, err := store.DeadOutbox(ctx, *limit)
-			if err != nil {
-				return err
+		sub, args := e.args[0], e.args[1:]
+		switch sub {
+		case "list":
+			if len(args) > 0 {
+				return usageError("outbox list: unexpected argument %q", args[0])
 			}
-			return printDead(e.stdout, dead, *format)
-		})
-	}
-	ids, err := parseIDs(positional)
-	if err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("outbox %s: %w", sub, err)}
-	}
-	if (len(ids) == 0) != *all {
-		return &exitError{code: 2, err: fmt.Errorf("usage: handoff outbox %s ID... | --all", sub)}
-	}
-	return withStore(ctx, e, func(_ config.Config, store *storage.Store) error {
-		var n int64
-		var err error
-		verb := "queued again"
-		if sub == "retry" {
-			n, err = store.RetryDeadOutbox(ctx, time.Now().UTC(), ids...)
-		} else {
-			verb = "dropped"
-			n, err = store.DropDeadOutbox(ctx, ids...)
+			if *format != "table" && *format != "json" {
+				return usageError("outbox list: --format must be table or json, not %q", *format)
+			}
+			return withStore(ctx, e, func(_ config.Config, store *storage.Store) error {
+				dead, err := store.DeadOutbox(ctx, *limit)
+				if err != nil {
+					return err
+				}
+				return printDead(e.stdout, dead, *format)
+			})
+		case "retry", "drop":
+			ids, err := parseIDs(args)
+			if err != nil {
+				return usageError("outbox %s: %v", sub, err)
+			}
+			if (len(ids) == 0) != *all {
+				return usageError("outbox %s: give message ids or --all", sub)
+			}
+			return withStore(ctx, e, func(_ config.Config, store *storage.Store) error {
+				return settleDead(ctx, e.stdout, store, sub, ids)
+			})
 		}
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "%d dead message(s) %s\n", n, verb)
-		if len(ids) > 0 && n != int64(len(ids)) {
-			return fmt.Errorf("outbox %s: %d of the %d ids are not dead messages", sub, int64(len(ids))-n, len(ids))
-		}
-		return nil
-	})
+		return usageError("outbox: unknown subcommand %q", sub)
+	}
 }
 
-func isHelp(arg string) bool { return arg == "-h" || arg == "--help" || arg == "help" }
+// settleDead retries or drops the dead messages ids (every one when ids
+// is empty) and says how many; ids that are not dead messages are an error.
+func settleDead(ctx context.Context, w io.Writer, store *storage.Store, sub string, ids []int64) error {
+	var n int64
+	var err error
+	verb := "queued again"
+	if sub == "retry" {
+		n, err = store.RetryDeadOutbox(ctx, time.Now().UTC(), ids...)
+	} else {
+		verb = "dropped"
+		n, err = store.DropDeadOutbox(ctx, ids...)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%d dead message(s) %s\n", n, verb)
+	if len(ids) > 0 && n != int64(len(ids)) {
+		return fmt.Errorf("outbox %s: %d of the %d ids are not dead messages", sub, int64(len(ids))-n, len(ids))
+	}
+	return nil
+}
 
 func parseIDs(args []string) ([]int64, error) {
 	ids := make([]int64, 0, len(args))

@@ -49,16 +49,17 @@ func TestOutboxCommands(t *testing.T) {
 				wantCode int
 				want     []string
 			}{
-				{[]string{"outbox", "-h"}, 0, []string{"handoff outbox <list|retry|drop>", "handoff_outbox_dead"}},
+				{[]string{"outbox", "-h"}, 0, []string{"handoff outbox list [--format", "handoff_outbox_dead", "-all"}},
 				{[]string{"outbox", "retry", "-h"}, 0, []string{"retry ID... | --all"}},
-				{[]string{"outbox"}, 2, []string{"a subcommand is required"}},
+				{[]string{"outbox"}, 2, []string{"give list, retry or drop", "usage: handoff outbox"}},
 				{[]string{"outbox", "resend"}, 2, []string{`unknown subcommand "resend"`}},
-				{[]string{"outbox", "retry"}, 2, []string{"usage: handoff outbox retry"}},
+				{[]string{"outbox", "retry"}, 2, []string{"give message ids or --all"}},
 				{[]string{"outbox", "drop", "x1"}, 2, []string{`not a message id: "x1"`}},
 				{[]string{"outbox", "list", "dead"}, 2, []string{`unexpected argument "dead"`}},
+				{[]string{"outbox", "list", "--format", "xml"}, 2, []string{"--format must be table or json"}},
+				{[]string{"outbox", "retry", "1", "--bogus"}, 2, []string{"flag provided but not defined"}},
 				{[]string{"outbox", "list"}, 0, []string{"LAST ERROR", "lead.announce  41", "sla.escalate", "channel_not_found line two"}},
 				{[]string{"outbox", "list", "--format", "json"}, 0, []string{fmt.Sprintf(`"id": %d`, b), `"kind": "sla.escalate"`}},
-				{[]string{"outbox", "retry", fmt.Sprint(a), "--format=x", fmt.Sprint(taken[2].ID)}, 2, []string{"flag provided but not defined"}},
 				{[]string{"outbox", "retry", fmt.Sprint(a), fmt.Sprint(taken[2].ID)}, 1, []string{"1 dead message(s) queued again", "1 of the 2 ids are not dead"}},
 				{[]string{"outbox", "drop", "--all"}, 0, []string{"1 dead message(s) dropped"}},
 				{[]string{"outbox", "list"}, 0, []string{"no dead messages"}},
