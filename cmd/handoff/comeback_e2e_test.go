@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/bot/teams/teamstest"
-	"github.com/handoff/handoff/internal/fakeslack"
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
@@ -39,7 +39,7 @@ func TestEndToEndLeadComesBack(t *testing.T) {
 	for _, dialect := range storagetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			bf := teamstest.New(t)
-			slack := fakeslack.New(e2eToken)
+			slack := slacktest.New(e2eToken)
 			defer slack.Close()
 			vars := teamsVars(t, dialect, bf)
 			vars["HANDOFF_CONFIG"] = teamsPolicy(t, "1h", "2h")
@@ -70,7 +70,7 @@ func TestEndToEndLeadComesBack(t *testing.T) {
 			if len(teamsCards) != 2 || !strings.Contains(jsonText(teamsCards[1].Body), bot.ActionClaim) {
 				t.Fatalf("Teams sales channel got %d cards, want a second one with Claim", len(teamsCards))
 			}
-			var slackCards []fakeslack.Call
+			var slackCards []slacktest.Call
 			for deadline := time.Now().Add(5 * time.Second); len(slackCards) < 2 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 				slackCards = slackCards[:0]
 				for _, c := range slack.Calls("chat.postMessage") {
