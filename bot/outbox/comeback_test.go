@@ -20,7 +20,8 @@ func TestDispatchLeadComesBack(t *testing.T) {
 		ctx := context.Background()
 		r := newRig(t, s)
 		policy := handoff.DefaultPolicy()
-		b := bot.New(bot.Config{Store: s, Policy: policy, Now: r.clock.Now, Logger: quiet()})
+		b := bot.New(bot.Config{Store: s, Policy: policy, Now: r.clock.Now, Logger: quiet(),
+			Managers: map[string]bot.Managers{"slack": bothManagers{}}})
 		l := saveLead(t, s, "back")
 		drain(t, r.disp)
 		if _, err := b.Act(ctx, actor("UA"), bot.ActionClaim, fmt.Sprint(l.ID)); err != nil {

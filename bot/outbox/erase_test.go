@@ -64,7 +64,8 @@ func TestEraseUpdatesEveryChatMessage(t *testing.T) {
 			Store: s, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES", ManagerChannel: "CMGR"}}, Policy: policy,
 			Now: r.clock.Now, Logger: quiet(), Worker: "w", Lease: time.Minute,
 		})
-		b := bot.New(bot.Config{Store: s, Policy: policy, Now: r.clock.Now, Logger: quiet()})
+		b := bot.New(bot.Config{Store: s, Policy: policy, Now: r.clock.Now, Logger: quiet(),
+			Managers: map[string]bot.Managers{"slack": bothManagers{}}})
 		person := []string{"Annika Bergström", "annika@bergstrom-consult.dk", "+45 2233 4455", "Bergström Consult ApS", "annika-b-77"}
 		score := 90
 		res, err := s.SaveLead(ctx, handoff.LeadInput{ExternalID: "gdpr-chat", Name: person[0], Email: person[1], Phone: person[2],

@@ -47,6 +47,7 @@ func TestEndToEndLeadComesBack(t *testing.T) {
 				"SLACK_SALES_CHANNEL": e2eSales, "SLACK_MANAGER_CHANNEL": e2eManager} {
 				vars[k] = v
 			}
+			slack.SetMembers(e2eSales, "UANN", "UBOB")
 			e := startTeams(t, bf, vars)
 			e.install()
 
