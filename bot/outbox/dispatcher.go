@@ -229,11 +229,11 @@ func (d *Dispatcher) cardShown(ctx context.Context, leadID int64, now time.Time,
 // outcome, as long as this worker holds its lease: a lease with less than
 // half of Lease (or a call's timeout) left is renewed first (a message
 // whose lease another worker took while earlier ones were sent is left to
-// that worker), and the lease is kept alive while the message is sent. A message that cannot
-// be delivered (a permanent error, a panic while building or rendering it,
-// stored data that does not decode, or failing past the give-up deadline)
-// is parked: marked dead, logged and counted, so the others go on and no
-// replica retries it.
+// that worker), and the lease is kept alive while the message is sent. A
+// message that cannot be delivered (a permanent error, a panic while
+// building or rendering it, stored data that does not decode, or failing
+// past the give-up deadline) is parked: marked dead, logged and counted,
+// so the others go on and no replica retries it.
 func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased time.Time, refreshed map[string]bool) {
 	log := d.logger.With("outbox_id", m.ID, "kind", m.Kind, "lead", m.LeadID, "platform", m.Platform, "attempt", m.Attempts)
 	if now := d.cfg.Now().UTC(); leased.Sub(now) <= max(d.cfg.Lease/2, d.cfg.CallTimeout) {
