@@ -161,7 +161,9 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 // renderedAtSend are the outbox kinds the store itself queues: their
 // payloads hold no personal data, since their messages are rendered from
 // the lead when they are sent. Every other kind carries a rendered message.
-var renderedAtSend = []string{handoff.OutboxAnnounceLead, handoff.OutboxRefreshLead, handoff.OutboxEraseLead, handoff.OutboxRemind, handoff.OutboxEscalate, handoff.OutboxDigest}
+// Webhook messages (their own lane, delivered to the CRM's endpoints in
+// order per lead) are left to that lane.
+var renderedAtSend = []string{handoff.OutboxAnnounceLead, handoff.OutboxRefreshLead, handoff.OutboxEraseLead, handoff.OutboxRemind, handoff.OutboxEscalate, handoff.OutboxDigest, handoff.OutboxWebhook}
 
 // scrubOutbox removes lead r's personal data from the outbox: messages
 // that carry a rendered message about it (those of the lead, and any other
