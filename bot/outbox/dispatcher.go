@@ -139,8 +139,9 @@ func (d *Dispatcher) Wake() {
 	}
 }
 
-// Run delivers outbox messages until ctx ends, then returns nil. It sleeps
-// until the next message is due or Wake is called, not on a fixed poll.
+// Run delivers outbox messages until ctx ends, then returns nil once the
+// message being sent (if any) is finished and recorded. It sleeps until the
+// next message is due or Wake is called, not on a fixed poll.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	failures := 0
 	for {
@@ -242,7 +243,10 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 			return
 		}
 	}
-	mctx, release := d.keepLease(ctx, m, log)
+	// A message being sent when ctx ends is finished (each call has its
+	// timeout): a call cut off after the platform took it would leave a
+	// posted card marked unsent, to be posted again by the next replica.
+	mctx, release := d.keepLease(context.WithoutCancel(ctx), m, log)
 	result, posts, err := d.safeDeliver(mctx, m, refreshed)
 	release()
 	// Record the outcome even when ctx ended meanwhile: a post the

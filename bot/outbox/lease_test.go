@@ -141,3 +141,25 @@ func TestDispatchRateLimitedForeverDies(t *testing.T) {
 		}
 	})
 }
+
+// A replica that stops while Slack is answering a post finishes that one
+// call and records it: cancelling the call would leave a card Slack posted
+// marked unsent, and the next replica would post it a second time.
+func TestDispatchStopMidSendRecordsThePost(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newRig(t, s)
+		l := saveLead(t, s, "stop-mid-send")
+		ctx, stop := context.WithCancel(context.Background())
+		d := dispatcherAt(r, slowSlack(t, r, stop), "replica-1", time.Minute)
+		if _, err := d.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, r.dispatcher("replica-2"))
+		if n := postsOf(r.slack.Calls("chat.postMessage"), l.Company); n != 1 {
+			t.Fatalf("%s posted %d times, want 1", l.Company, n)
+		}
+		if st := outboxStatus(t, s); st.Pending != 0 || st.Dead != 0 {
+			t.Fatalf("outbox = %+v, want the post recorded as done", st)
+		}
+	})
+}
