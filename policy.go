@@ -51,6 +51,9 @@ type Policy struct {
 	Reasons []string
 	// Scoring is the agreed lead scoring; nil leaves the sender's score.
 	Scoring *Scoring
+	// Routing says how a new SQL finds its owner; the zero Routing is
+	// claim mode (first click in the channel wins).
+	Routing Routing
 }
 
 // Targets are the monthly promises of the agreement. Zero means "no target".
@@ -193,6 +196,9 @@ func (p Policy) Validate() error {
 	}
 	if p.DigestSchedule == "" {
 		errs = append(errs, errors.New("policy: digest schedule is empty"))
+	}
+	if err := p.Routing.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("policy: %w", err))
 	}
 	return errors.Join(errs...)
 }

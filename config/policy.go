@@ -38,6 +38,8 @@ type agreementFile struct {
 	// Scoring is the agreed lead scoring; Reasons the reasons to pick from.
 	Scoring *scoringFile `yaml:"scoring"`
 	Reasons yaml.Node    `yaml:"reasons"`
+	// Routing says how a new SQL finds its owner (see routing.go).
+	Routing *routingFile `yaml:"routing"`
 }
 
 type channelsFile struct {
@@ -113,6 +115,9 @@ var sectionPaths = map[string]string{
 	"config.scoringFile":       "scoring.",
 	"config.explicitFile":      "scoring.explicit[].",
 	"config.implicitFile":      "scoring.implicit[].",
+	"config.routingFile":       "routing.",
+	"config.repFile":           "routing.reps[].",
+	"config.repHoursFile":      "routing.reps[].hours.",
 }
 
 var (
@@ -257,6 +262,9 @@ func buildPolicy(f *agreementFile) (handoff.Policy, []error) {
 		p.Scoring = b.scoring(f.Scoring)
 	}
 	p.Reasons = b.reasons(&f.Reasons)
+	if f.Routing != nil {
+		p.Routing = b.routing(f.Routing)
+	}
 	if f.Retention != nil {
 		if v, ok := b.scalar("retention.personal_data", &f.Retention.PersonalData); ok {
 			if d, err := handoff.ParseRetention(v); err != nil {
@@ -285,7 +293,7 @@ func (b *agreementBuilder) sla(p *handoff.Policy, s *slaFile) {
 		b.errorf("sla.claim_within", "%s must not exceed sla.contact_within (%s)", p.ClaimWithin, p.ContactWithin)
 	}
 	if s.BusinessHours != nil {
-		p.BusinessHours = b.hours(s.BusinessHours)
+		p.BusinessHours = b.hours("sla.business_hours", s.BusinessHours)
 	}
 	if items, ok := b.list("sla.remind_before", &s.RemindBefore); ok {
 		var rs []time.Duration
@@ -312,39 +320,41 @@ func (b *agreementBuilder) sla(p *handoff.Policy, s *slaFile) {
 	}
 }
 
-func (b *agreementBuilder) hours(h *hoursFile) *handoff.BusinessHours {
+// hours reads a business_hours section at path; keys left out take Mon-Fri
+// 08:00-17:00.
+func (b *agreementBuilder) hours(path string, h *hoursFile) *handoff.BusinessHours {
 	bh := &handoff.BusinessHours{Start: defaultStart, End: defaultEnd}
 	days := defaultDays
-	if items, ok := b.list("sla.business_hours.days", &h.Days); ok {
+	if items, ok := b.list(path+".days", &h.Days); ok {
 		days = items
 		if len(items) == 0 {
-			b.errorf("sla.business_hours.days", "no open days")
+			b.errorf(path+".days", "no open days")
 		}
 	}
 	for _, d := range days {
 		wd, ok := weekdays[strings.ToLower(strings.TrimSpace(d))]
 		if !ok {
-			b.errorf("sla.business_hours.days", "unknown day %q, want mon, tue, wed, thu, fri, sat or sun", d)
+			b.errorf(path+".days", "unknown day %q, want mon, tue, wed, thu, fri, sat or sun", d)
 			continue
 		}
 		bh.Days[wd] = true
 	}
 	startOK, endOK := true, true
-	if v, ok := b.scalar("sla.business_hours.start", &h.Start); ok {
-		bh.Start, startOK = b.clock("sla.business_hours.start", v, false)
+	if v, ok := b.scalar(path+".start", &h.Start); ok {
+		bh.Start, startOK = b.clock(path+".start", v, false)
 	}
-	if v, ok := b.scalar("sla.business_hours.end", &h.End); ok {
-		bh.End, endOK = b.clock("sla.business_hours.end", v, true)
+	if v, ok := b.scalar(path+".end", &h.End); ok {
+		bh.End, endOK = b.clock(path+".end", v, true)
 	}
 	if startOK && endOK && bh.Start >= bh.End {
-		b.errorf("sla.business_hours", "start %q must be before end %q", hhmm(bh.Start), hhmm(bh.End))
+		b.errorf(path, "start %q must be before end %q", hhmm(bh.Start), hhmm(bh.End))
 	}
-	if items, ok := b.list("sla.business_hours.holidays", &h.Holidays); ok {
+	if items, ok := b.list(path+".holidays", &h.Holidays); ok {
 		bh.Holidays = make(map[string]bool, len(items))
 		for i, v := range items {
 			day, err := time.Parse("2006-01-02", v)
 			if err != nil {
-				b.errorf(fmt.Sprintf("sla.business_hours.holidays[%d]", i), "invalid date %q, want YYYY-MM-DD", v)
+				b.errorf(fmt.Sprintf("%s.holidays[%d]", path, i), "invalid date %q, want YYYY-MM-DD", v)
 				continue
 			}
 			bh.Holidays[day.Format("2006-01-02")] = true
