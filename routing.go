@@ -174,9 +174,18 @@ type Away struct {
 	Until time.Time
 	// Reason is the rep's own words, or the Slack status text.
 	Reason string
-	// Source is "command" (set with /away) or "slack_status".
+	// Source is AwayByCommand (set with /away) or AwayBySlackStatus.
 	Source string
+	// SetBy is who set it: the actor ("slack:U…"), the rep or a manager;
+	// "slack" for a status.
+	SetBy string
 }
+
+// Sources of an Away.
+const (
+	AwayByCommand     = "command"
+	AwayBySlackStatus = "slack_status"
+)
 
 // Active reports whether the rep is away at now.
 func (a *Away) Active(now time.Time) bool {
@@ -196,5 +205,5 @@ func AwayFromSlackStatus(emoji, text string, expiration, now time.Time) *Away {
 	if !expiration.IsZero() && !now.Before(expiration) {
 		return nil
 	}
-	return &Away{Until: expiration, Reason: text, Source: "slack_status"}
+	return &Away{Until: expiration, Reason: text, Source: AwayBySlackStatus, SetBy: "slack"}
 }
