@@ -27,7 +27,7 @@ func FuzzImport(f *testing.F) {
 		if err != nil {
 			return // no header or no id column: refused whole
 		}
-		if got := sum.Created + sum.Updated + sum.Unchanged + len(sum.Rejected); got != sum.Rows {
+		if got := sum.Created + sum.Updated + sum.Unchanged + sum.RejectedRows; got != sum.Rows {
 			t.Fatalf("%d rows, but %d counted: %+v", sum.Rows, got, sum)
 		}
 	})

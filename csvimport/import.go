@@ -30,13 +30,34 @@ type Rejection struct {
 	Reason string
 }
 
-// Summary counts what an import did.
+// Summary counts what an import did. Its size does not grow with the file:
+// only the first rejected rows are kept.
 type Summary struct {
 	Rows      int
 	Created   int
 	Updated   int
 	Unchanged int
-	Rejected  []Rejection
+	// RejectedRows counts every rejected row; Rejected holds the first
+	// Importer.MaxRejections of them, in file order.
+	RejectedRows int
+	Rejected     []Rejection
+}
+
+// DefaultMaxRejections is how many rejected rows a Summary keeps by default.
+const DefaultMaxRejections = 1000
+
+func (im *Importer) reject(sum *Summary, r Rejection) {
+	sum.RejectedRows++
+	keep := im.MaxRejections
+	if keep == 0 {
+		keep = DefaultMaxRejections
+	}
+	if len(sum.Rejected) < keep {
+		sum.Rejected = append(sum.Rejected, r)
+	}
+	if im.OnReject != nil {
+		im.OnReject(r)
+	}
 }
 
 // Importer reads CSV files into the store.
@@ -50,6 +71,11 @@ type Importer struct {
 	// connector does (the agreement's salesforce.status); nil is
 	// config.DefaultSalesforceStatus. Other statuses stay attributes.
 	LeadStatus map[string]handoff.Stage
+	// MaxRejections bounds the rejected rows the Summary keeps (default
+	// DefaultMaxRejections; negative keeps none); OnReject, when set, sees
+	// every one as it happens, so that a report of them all can be streamed.
+	MaxRejections int
+	OnReject      func(Rejection)
 }
 
 // Import reads a CSV with a header row from r (size bytes long, or 0 when
@@ -94,7 +120,7 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (Summar
 		var perr *csv.ParseError
 		if errors.As(err, &perr) {
 			sum.Rows++
-			sum.Rejected = append(sum.Rejected, Rejection{Line: perr.Line, Reason: perr.Err.Error()})
+			im.reject(&sum, Rejection{Line: perr.Line, Reason: perr.Err.Error()})
 			continue
 		}
 		if err != nil {
@@ -106,12 +132,12 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (Summar
 		}
 		sum.Rows++
 		if len(rec) != len(fields) {
-			sum.Rejected = append(sum.Rejected, Rejection{Line: line, Reason: fmt.Sprintf("%d columns, header has %d", len(rec), len(fields))})
+			im.reject(&sum, Rejection{Line: line, Reason: fmt.Sprintf("%d columns, header has %d", len(rec), len(fields))})
 			continue
 		}
 		in, err := handoff.ParseLeadInput(rowToRaw(fields, rec, im.Policy.Location, statusStage), im.now())
 		if err != nil {
-			sum.Rejected = append(sum.Rejected, Rejection{Line: line, Reason: handoff.ErrorMessage(err)})
+			im.reject(&sum, Rejection{Line: line, Reason: handoff.ErrorMessage(err)})
 			continue
 		}
 		batch.add(line, in)
@@ -159,7 +185,7 @@ func (im *Importer) flush(ctx context.Context, b *batch, sum *Summary) error {
 	for i, res := range results {
 		switch {
 		case errs[i] != nil:
-			sum.Rejected = append(sum.Rejected, Rejection{Line: b.lines[i], Reason: handoff.ErrorMessage(errs[i])})
+			im.reject(sum, Rejection{Line: b.lines[i], Reason: handoff.ErrorMessage(errs[i])})
 		case res.Created:
 			sum.Created++
 		case res.Changed:

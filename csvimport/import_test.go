@@ -175,3 +175,39 @@ func TestImportRejectsWithoutEchoingEmails(t *testing.T) {
 		}
 	})
 }
+
+// TestImportKeepsFirstRejections checks that the summary of a file with
+// many bad rows stays bounded: every rejected row is counted and handed to
+// OnReject, and only the first MaxRejections are kept.
+func TestImportKeepsFirstRejections(t *testing.T) {
+	s := storagetest.Open(t, storage.DialectSQLite)
+	var b strings.Builder
+	b.WriteString("external_id,email\n")
+	for i := range 7 {
+		fmt.Fprintf(&b, "r%d,not-an-email\n", i)
+	}
+	b.WriteString("ok,ok@acme.dk\n")
+	for _, keep := range []int{3, -1} {
+		t.Run(fmt.Sprint("keep", keep), func(t *testing.T) {
+			im := importer(s)
+			im.MaxRejections = keep
+			var seen []int
+			im.OnReject = func(r csvimport.Rejection) { seen = append(seen, r.Line) }
+			sum, err := im.Import(context.Background(), strings.NewReader(b.String()), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Rows != 8 || sum.RejectedRows != 7 || len(seen) != 7 {
+				t.Fatalf("rows %d, rejected %d, seen %v: want 8, 7 and all 7", sum.Rows, sum.RejectedRows, seen)
+			}
+			want := []int{2, 3, 4}[:max(keep, 0)]
+			var got []int
+			for _, r := range sum.Rejected {
+				got = append(got, r.Line)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("kept lines %v, want %v", got, want)
+			}
+		})
+	}
+}

@@ -34,6 +34,6 @@ func (s *Store) ClaimSQL(ctx context.Context, id int64, owner handoff.Owner, at 
 // SLADueSQL reports whether the SLA clock's SQL selects lead id as due at now.
 func (s *Store) SLADueSQL(ctx context.Context, id int64, now time.Time) (bool, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Model(&leadRow{}).Where("id = ?", id).Where(dueSLAWhere, map[string]any{"now": ms(now)}).Count(&n).Error
+	err := s.db.WithContext(ctx).Model(&leadRow{}).Where("id = ?", id).Where("id IN ("+dueSLAIDs(s.dialect)+")", map[string]any{"now": ms(now), "limit": 1 << 30}).Count(&n).Error
 	return n == 1, err
 }

@@ -10,24 +10,63 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// dueSLAWhere selects leads on which the SLA clock has something to do at
-// @now: Lead.NextSLADue written in SQL, so that due leads are found by
-// index; parked leads are skipped. TestRulesWrittenTwiceAgree runs both on
-// the same cases.
-const dueSLAWhere = `parked_ms IS NULL AND ((stage = 'sql' AND claim_escalated_ms IS NULL AND claim_due_ms <= @now)
-	OR (stage IN ('sql', 'claimed') AND contact_escalated_ms IS NULL AND contact_due_ms <= @now)
-	OR (stage = 'claimed' AND next_remind_ms <= @now))`
+// The SLA clock's three timers, each pending on a lead while its condition
+// holds: Lead.NextSLADue written in SQL. Each has a partial index of the
+// pending leads ordered by due time (slaIndexes), so that finding the next
+// due time or the due leads reads only the index entries due, never every
+// open lead. A query must repeat the condition word for word for the
+// databases to use the partial index. TestRulesWrittenTwiceAgree runs the
+// Go and the SQL rule on the same cases.
+const (
+	claimPending   = "stage = 'sql' AND claim_escalated_ms IS NULL AND parked_ms IS NULL"
+	contactPending = "stage IN ('sql', 'claimed') AND contact_escalated_ms IS NULL AND parked_ms IS NULL"
+	remindPending  = "stage = 'claimed' AND parked_ms IS NULL"
+)
+
+// slaIndexes are the partial indexes of pending timers. They hold only open
+// leads, so they stay small however many leads are closed.
+var slaIndexes = []string{
+	"CREATE INDEX IF NOT EXISTS idx_leads_sla_claim ON leads (claim_due_ms) WHERE " + claimPending,
+	"CREATE INDEX IF NOT EXISTS idx_leads_sla_contact ON leads (contact_due_ms) WHERE " + contactPending,
+	"CREATE INDEX IF NOT EXISTS idx_leads_sla_remind ON leads (next_remind_ms) WHERE " + remindPending,
+}
+
+// dueSLAIDs selects the ids of up to @limit leads per timer on which the SLA
+// clock has something to do at @now, earliest due first: three index range
+// reads, however many leads are open.
+func dueSLAIDs(dialect string) string {
+	return `SELECT id FROM (SELECT id FROM leads` + slaHint(dialect, "claim") + ` WHERE ` + claimPending + ` AND claim_due_ms <= @now ORDER BY claim_due_ms LIMIT @limit) c
+	UNION SELECT id FROM (SELECT id FROM leads` + slaHint(dialect, "contact") + ` WHERE ` + contactPending + ` AND contact_due_ms <= @now ORDER BY contact_due_ms LIMIT @limit) t
+	UNION SELECT id FROM (SELECT id FROM leads` + slaHint(dialect, "remind") + ` WHERE ` + remindPending + ` AND next_remind_ms <= @now ORDER BY next_remind_ms LIMIT @limit) r`
+}
+
+// nextSLADue is the earliest due time of the three timers: the first entry
+// of each partial index.
+func nextSLADue(dialect string) string {
+	return `SELECT MIN(due) AS due FROM (
+	SELECT MIN(claim_due_ms) AS due FROM leads` + slaHint(dialect, "claim") + ` WHERE ` + claimPending + `
+	UNION ALL SELECT MIN(contact_due_ms) FROM leads` + slaHint(dialect, "contact") + ` WHERE ` + contactPending + `
+	UNION ALL SELECT MIN(next_remind_ms) FROM leads` + slaHint(dialect, "remind") + ` WHERE ` + remindPending + `
+) d`
+}
+
+// slaHint names the timer's partial index on SQLite, whose planner without
+// statistics prefers the index on stage: every open lead. PostgreSQL
+// picks the partial index by itself.
+func slaHint(dialect, timer string) string {
+	if dialect == DialectPostgres {
+		return ""
+	}
+	return " INDEXED BY idx_leads_sla_" + timer
+}
 
 // NextSLADue returns the earliest SLA deadline or reminder still to act on,
 // and false when none is pending (the minimum of Lead.NextSLADue over all
-// leads, in SQL). The scheduler sleeps until then.
+// leads, in SQL). The scheduler
+// sleeps until then.
 func (s *Store) NextSLADue(ctx context.Context) (time.Time, bool, error) {
 	var next struct{ Due *int64 }
-	err := s.db.WithContext(ctx).Raw(`SELECT MIN(due) AS due FROM (
-		SELECT MIN(claim_due_ms) AS due FROM leads WHERE stage = 'sql' AND claim_escalated_ms IS NULL AND parked_ms IS NULL
-		UNION ALL SELECT MIN(contact_due_ms) FROM leads WHERE stage IN ('sql', 'claimed') AND contact_escalated_ms IS NULL AND parked_ms IS NULL
-		UNION ALL SELECT MIN(next_remind_ms) FROM leads WHERE stage = 'claimed' AND parked_ms IS NULL
-	) d`).Scan(&next).Error
+	err := s.db.WithContext(ctx).Raw(nextSLADue(s.dialect)).Scan(&next).Error
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("storage: next SLA due: %w", err)
 	}
@@ -54,7 +93,7 @@ func (s *Store) FireSLA(ctx context.Context, now time.Time, policy handoff.Polic
 	)
 	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		fired, parked, queued = nil, nil, 0 // a retried transaction starts over
-		q := tx.Where(dueSLAWhere, map[string]any{"now": ms(now)}).Order("id").Limit(limit)
+		q := tx.Where("id IN ("+dueSLAIDs(s.dialect)+")", map[string]any{"now": ms(now), "limit": limit}).Order("id").Limit(limit)
 		if s.dialect == DialectPostgres {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
 		}

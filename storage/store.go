@@ -217,7 +217,15 @@ func (s *Store) Migrate(ctx context.Context) error {
 		if err := tx.AutoMigrate(allModels...); err != nil {
 			return fmt.Errorf("storage: migrate: %w", err)
 		}
-		return createKPIIndexes(tx)
+		if err := createKPIIndexes(tx); err != nil {
+			return err
+		}
+		for _, ddl := range slaIndexes {
+			if err := tx.Exec(ddl).Error; err != nil {
+				return fmt.Errorf("storage: migrate SLA indexes: %w", err)
+			}
+		}
+		return nil
 	})
 }
 

@@ -53,7 +53,8 @@ func runImport(ctx context.Context, e env, batch int, quiet bool) error {
 	}
 	defer store.Close()
 
-	im := &csvimport.Importer{Store: store, Policy: cfg.Policy, BatchSize: batch, LeadStatus: cfg.CRM.SalesforceStatus}
+	im := &csvimport.Importer{Store: store, Policy: cfg.Policy, BatchSize: batch, LeadStatus: cfg.CRM.SalesforceStatus,
+		MaxRejections: maxListedRejections}
 	bar := &progressBar{w: e.stderr, start: time.Now()}
 	if !quiet && isTerminal(e.stderr) && size > 0 {
 		im.Progress = bar.update
@@ -65,21 +66,20 @@ func runImport(ctx context.Context, e env, batch int, quiet bool) error {
 	if err != nil {
 		return err
 	}
-	if len(sum.Rejected) > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("%d of %d rows rejected", len(sum.Rejected), sum.Rows)}
+	if sum.RejectedRows > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("%d of %d rows rejected", sum.RejectedRows, sum.Rows)}
 	}
 	return nil
 }
 
 func printSummary(w io.Writer, sum csvimport.Summary, took time.Duration) {
 	fmt.Fprintf(w, "%d rows in %s: %d new, %d updated, %d unchanged, %d rejected\n",
-		sum.Rows, took.Round(time.Millisecond), sum.Created, sum.Updated, sum.Unchanged, len(sum.Rejected))
-	for i, r := range sum.Rejected {
-		if i == maxListedRejections {
-			fmt.Fprintf(w, "  … and %d more\n", len(sum.Rejected)-i)
-			break
-		}
+		sum.Rows, took.Round(time.Millisecond), sum.Created, sum.Updated, sum.Unchanged, sum.RejectedRows)
+	for _, r := range sum.Rejected {
 		fmt.Fprintf(w, "  line %d: %s\n", r.Line, report.Printable(r.Reason))
+	}
+	if more := sum.RejectedRows - len(sum.Rejected); more > 0 {
+		fmt.Fprintf(w, "  … and %d more\n", more)
 	}
 }
 
