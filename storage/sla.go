@@ -41,13 +41,17 @@ func dueSLAIDs(dialect string) string {
 }
 
 // nextSLADue is the earliest due time of the three timers: the first entry
-// of each partial index.
+// of each partial index. Each is read with ORDER BY and LIMIT 1 rather than
+// MIN, which PostgreSQL answers by reading the whole index when its
+// statistics are stale (after a large import).
 func nextSLADue(dialect string) string {
-	return `SELECT MIN(due) AS due FROM (
-	SELECT MIN(claim_due_ms) AS due FROM leads` + slaHint(dialect, "claim") + ` WHERE ` + claimPending + `
-	UNION ALL SELECT MIN(contact_due_ms) FROM leads` + slaHint(dialect, "contact") + ` WHERE ` + contactPending + `
-	UNION ALL SELECT MIN(next_remind_ms) FROM leads` + slaHint(dialect, "remind") + ` WHERE ` + remindPending + `
-) d`
+	first := func(col, timer, pending string) string {
+		return `SELECT due FROM (SELECT ` + col + ` AS due FROM leads` + slaHint(dialect, timer) + ` WHERE ` + pending +
+			` AND ` + col + ` IS NOT NULL ORDER BY ` + col + ` LIMIT 1) ` + timer[:1]
+	}
+	return `SELECT MIN(due) AS due FROM (` + first("claim_due_ms", "claim", claimPending) +
+		` UNION ALL ` + first("contact_due_ms", "contact", contactPending) +
+		` UNION ALL ` + first("next_remind_ms", "remind", remindPending) + `) d`
 }
 
 // slaHint names the timer's partial index on SQLite, whose planner without

@@ -28,6 +28,11 @@ func TestSLAQueriesReadPendingIndexes(t *testing.T) {
 					t.Errorf("%s: plan does not use %s:\n%s", name, idx, plan)
 				}
 			}
+			// PostgreSQL answers MIN by reading the whole index when its
+			// statistics are stale: each timer's first entry is read with a limit.
+			if s.Dialect() == storage.DialectPostgres && name == "next due" && strings.Count(next, "Limit") < 3 {
+				t.Errorf("%s: plan reads each index without a limit:\n%s", name, plan)
+			}
 			// SQLite says "SCAN leads" and PostgreSQL "Seq Scan on leads" for a full read.
 			if regexp.MustCompile(`(?i)(^|\s)SCAN leads\b|Seq Scan on leads`).MatchString(plan) {
 				t.Errorf("%s: plan reads the whole leads table:\n%s", name, plan)
