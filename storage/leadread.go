@@ -1,0 +1,103 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/handoff/handoff"
+	"gorm.io/gorm"
+)
+
+// Reading leads and their events, and converting between the rows and the
+// domain's values.
+
+// LeadByExternalID returns the lead with that external id, or ENOTFOUND.
+func (s *Store) LeadByExternalID(ctx context.Context, externalID string) (*handoff.Lead, error) {
+	return s.findLead(ctx, "external_id = ?", externalID)
+}
+
+// Lead returns the lead with that id, or ENOTFOUND.
+func (s *Store) Lead(ctx context.Context, id int64) (*handoff.Lead, error) {
+	return s.findLead(ctx, "id = ?", id)
+}
+
+func (s *Store) findLead(ctx context.Context, where string, arg any) (*handoff.Lead, error) {
+	var row leadRow
+	err := s.db.WithContext(ctx).Where(where, arg).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, handoff.Errorf(handoff.ENOTFOUND, "lead %v not found", arg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: find lead %v: %w", arg, err)
+	}
+	return row.toLead()
+}
+
+// Events returns a lead's history, oldest first.
+func (s *Store) Events(ctx context.Context, leadID int64) ([]handoff.Event, error) {
+	var rows []eventRow
+	if err := s.db.WithContext(ctx).Where("lead_id = ?", leadID).Order("at_ms, id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("storage: events of lead %d: %w", leadID, err)
+	}
+	out := make([]handoff.Event, len(rows))
+	for i, r := range rows {
+		e, err := r.toEvent()
+		if err != nil {
+			return nil, fmt.Errorf("storage: events of lead %d: %w", leadID, err)
+		}
+		out[i] = e
+	}
+	return out, nil
+}
+
+func (r eventRow) toEvent() (handoff.Event, error) {
+	e := handoff.Event{ID: r.ID, LeadID: r.LeadID, Kind: handoff.EventKind(r.Kind), Stage: handoff.Stage(r.Stage), At: fromMs(r.AtMs), Actor: r.Actor}
+	if r.Details != "" {
+		if err := json.Unmarshal([]byte(r.Details), &e.Details); err != nil {
+			return e, fmt.Errorf("%w: event %d details: %v", handoff.ErrCorrupt, r.ID, err)
+		}
+	}
+	return e, nil
+}
+
+func leadToRow(l *handoff.Lead) (leadRow, error) {
+	attrs := ""
+	if len(l.Attributes) > 0 {
+		b, err := json.Marshal(l.Attributes)
+		if err != nil {
+			return leadRow{}, fmt.Errorf("attributes: %w", err)
+		}
+		attrs = string(b)
+	}
+	return leadRow{
+		ID: l.ID, ExternalID: l.ExternalID, Email: l.Email, Name: l.Name, Company: l.Company,
+		Title: l.Title, Phone: l.Phone, Source: l.Source, Campaign: l.Campaign, Score: l.Score,
+		ScoreReasons: l.ScoreReasons, Stage: string(l.Stage), Reached: l.Reached, AmountMinor: l.AmountMinor, Reason: l.Reason,
+		Attributes: attrs, OwnerPlatform: l.Owner.Platform, OwnerUserID: l.Owner.UserID, OwnerEmail: l.Owner.Email,
+		SQLMs: msPtr(l.SQLAt), ClaimedMs: msPtr(l.ClaimedAt), ContactedMs: msPtr(l.ContactedAt),
+		ClaimDueMs: msPtr(l.ClaimDueAt), ShownMs: msPtr(l.ShownAt), ContactDueMs: msPtr(l.ContactDueAt), SLABreached: l.SLABreached,
+		NextRemindMs: msPtr(l.NextReminderAt), ClaimEscMs: msPtr(l.ClaimEscalatedAt), ContactEscMs: msPtr(l.ContactEscalatedAt),
+		CreatedMs: ms(l.CreatedAt), UpdatedMs: ms(l.UpdatedAt),
+	}, nil
+}
+
+func (r leadRow) toLead() (*handoff.Lead, error) {
+	l := &handoff.Lead{
+		ID: r.ID, ExternalID: r.ExternalID, Email: r.Email, Name: r.Name, Company: r.Company,
+		Title: r.Title, Phone: r.Phone, Source: r.Source, Campaign: r.Campaign, Score: r.Score,
+		ScoreReasons: r.ScoreReasons, Stage: handoff.Stage(r.Stage), Reached: r.Reached, AmountMinor: r.AmountMinor, Reason: r.Reason,
+		Owner: handoff.Owner{Platform: r.OwnerPlatform, UserID: r.OwnerUserID, Email: r.OwnerEmail},
+		SQLAt: fromMsPtr(r.SQLMs), ClaimedAt: fromMsPtr(r.ClaimedMs), ContactedAt: fromMsPtr(r.ContactedMs),
+		ClaimDueAt: fromMsPtr(r.ClaimDueMs), ShownAt: fromMsPtr(r.ShownMs), ContactDueAt: fromMsPtr(r.ContactDueMs), SLABreached: r.SLABreached,
+		SLATimers: handoff.SLATimers{NextReminderAt: fromMsPtr(r.NextRemindMs), ClaimEscalatedAt: fromMsPtr(r.ClaimEscMs), ContactEscalatedAt: fromMsPtr(r.ContactEscMs)},
+		CreatedAt: fromMs(r.CreatedMs), UpdatedAt: fromMs(r.UpdatedMs),
+	}
+	if r.Attributes != "" {
+		if err := json.Unmarshal([]byte(r.Attributes), &l.Attributes); err != nil {
+			return nil, fmt.Errorf("storage: %w: lead %d attributes: %v", handoff.ErrCorrupt, r.ID, err)
+		}
+	}
+	return l, nil
+}
