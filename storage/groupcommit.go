@@ -148,21 +148,34 @@ func saveJobs(tx *gorm.DB, group []writeJob, errs []error) error {
 	if len(items) == 0 {
 		return nil
 	}
-	if err := tx.SavePoint("saves").Error; err != nil {
-		return err
+	// A group of saves alone (intake's usual case) needs no savepoint: if
+	// the batch fails, the whole transaction is rolled back and every job
+	// runs again alone, as it would after rolling back to the savepoint.
+	// Savepoints are not free: each journals every page the batch changes.
+	onlySaves := len(items) == len(group)
+	if !onlySaves {
+		if err := tx.SavePoint("saves").Error; err != nil {
+			return err
+		}
 	}
 	results, itemErrs, err := saveBatchInTx(tx, items)
 	if err != nil {
-		if rbErr := tx.RollbackTo("saves").Error; rbErr != nil {
-			return rbErr
-		}
 		for _, i := range idx {
 			errs[i] = errRetryAlone
+		}
+		if onlySaves {
+			return fmt.Errorf("storage: save batch: %w", err)
+		}
+		if rbErr := tx.RollbackTo("saves").Error; rbErr != nil {
+			return rbErr
 		}
 	} else {
 		for k, i := range idx {
 			*group[i].res, errs[i] = results[k], itemErrs[k]
 		}
+	}
+	if onlySaves {
+		return nil
 	}
 	return tx.Exec("RELEASE SAVEPOINT saves").Error
 }

@@ -4,6 +4,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/mattn/go-sqlite3"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -91,7 +93,7 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 		if s.db, err = gorm.Open(sqlite.Open(dsn), gcfg); err != nil {
 			return nil, fmt.Errorf("storage: open sqlite %s: %w", dsn, err)
 		}
-		if s.write, err = gorm.Open(sqlite.Open(dsn), gcfg); err != nil {
+		if s.write, err = gorm.Open(sqlite.New(sqlite.Config{DriverName: writerDriver, DSN: dsn}), gcfg); err != nil {
 			return nil, fmt.Errorf("storage: open sqlite %s: %w", dsn, err)
 		}
 		readers, err := s.db.DB()
@@ -152,6 +154,9 @@ func ParseURL(dbURL string) (dialect, dsn string, err error) {
 		"_txlock":       "immediate",
 		"_foreign_keys": "on",
 		"_synchronous":  "FULL",
+		// Each connection keeps its recent statements prepared: intake
+		// runs the same few statements for every group it commits.
+		"_stmt_cache_size": "64",
 	}
 	for k, v := range defaults {
 		if values.Get(k) == "" {
@@ -159,6 +164,24 @@ func ParseURL(dbURL string) (dialect, dsn string, err error) {
 		}
 	}
 	return DialectSQLite, "file:" + path + "?" + values.Encode(), nil
+}
+
+// writerDriver is the SQLite driver of the single writer connection: it
+// keeps temporary files in memory (PRAGMA temp_store = MEMORY). Inside a
+// write transaction every statement and savepoint journals the pages it
+// changes, and SQLite spills such journals over 64 KiB to a temporary file:
+// with the default, a group commit of intake paid tens of write(2) calls
+// to that file per lead. The readers keep the default so that a large sort
+// in a report may still spill to disk.
+const writerDriver = "sqlite3_handoff_writer"
+
+func init() {
+	sql.Register(writerDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		if _, err := c.Exec("PRAGMA temp_store = MEMORY", nil); err != nil {
+			return fmt.Errorf("storage: sqlite temp_store: %w", err)
+		}
+		return nil
+	}})
 }
 
 func sqlitePath(dsn string) string {
