@@ -76,6 +76,20 @@ type OutboxMessage struct {
 	LastError string
 }
 
+// OutboxOutcome is how one attempt at a leased message ended, as the
+// outbox worker records it: sent (Result, and the chat posts it created),
+// released for another attempt at Retry, or given up (Dead). Cause says
+// why an attempt failed.
+type OutboxOutcome struct {
+	Message OutboxMessage
+	At      time.Time // when the attempt ended
+	Result  string
+	Posts   []ChatPost
+	Retry   time.Time // non-zero: try again then
+	Dead    bool
+	Cause   string
+}
+
 // LeadChange is what a change to one lead writes besides the lead itself:
 // its events and the chat work they cause, saved in one transaction.
 type LeadChange struct {

@@ -141,18 +141,27 @@ func (b *Bot) directMessage(ctx context.Context, platform, userID string, leadID
 }
 
 func (b *Bot) enqueueNotice(ctx context.Context, kind, platform string, n Envelope, leadID ...int64) error {
-	payload, err := encodeJSON(n)
+	m, err := noticeMessage(kind, platform, n, leadID...)
 	if err != nil {
 		return err
-	}
-	m := handoff.OutboxMessage{Kind: kind, Platform: platform, Payload: payload}
-	if len(leadID) > 0 {
-		m.LeadID = leadID[0]
 	}
 	if err := b.cfg.Store.Enqueue(ctx, b.now(), m); err != nil {
 		return fmt.Errorf("bot: queue %s for %s:%s: %w", kind, platform, n.User, err)
 	}
 	return nil
+}
+
+// noticeMessage is the outbox message of kind that carries n.
+func noticeMessage(kind, platform string, n Envelope, leadID ...int64) (handoff.OutboxMessage, error) {
+	payload, err := encodeJSON(n)
+	if err != nil {
+		return handoff.OutboxMessage{}, err
+	}
+	m := handoff.OutboxMessage{Kind: kind, Platform: platform, Payload: payload}
+	if len(leadID) > 0 {
+		m.LeadID = leadID[0]
+	}
+	return m, nil
 }
 
 func (b *Bot) now() time.Time { return b.cfg.Now().UTC() }

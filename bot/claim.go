@@ -44,14 +44,30 @@ func (b *Bot) Claim(ctx context.Context, a Actor, id int64) error {
 		}
 	}
 	b.logger.InfoContext(ctx, "bot: lead claimed", "lead", id, "owner", a.String())
-	if !known && b.cfg.Directory[a.Platform] != nil {
-		if err := b.enqueueNotice(ctx, handoff.OutboxOwnerEmail, a.Platform, Envelope{User: a.UserID}, id); err != nil {
-			b.logger.ErrorContext(ctx, "bot: queue owner email lookup", "lead", id, "err", err)
-		}
-	}
-	if err := b.directMessage(ctx, a.Platform, a.UserID, id, OwnerDM(lead, now, b.cfg.Policy)); err != nil {
+	if err := b.welcomeOwner(ctx, a, id, OwnerDM(lead, now, b.cfg.Policy), !known); err != nil {
 		// The claim stands; the owner still sees it in the channel.
 		b.logger.ErrorContext(ctx, "bot: queue owner DM", "lead", id, "err", err)
+	}
+	return nil
+}
+
+// welcomeOwner queues, in one commit, the new owner's direct message and,
+// when lookUp and the platform has a directory, the lookup of their email.
+func (b *Bot) welcomeOwner(ctx context.Context, a Actor, id int64, dm Message, lookUp bool) error {
+	var msgs []handoff.OutboxMessage
+	if lookUp && b.cfg.Directory[a.Platform] != nil {
+		m, err := noticeMessage(handoff.OutboxOwnerEmail, a.Platform, Envelope{User: a.UserID}, id)
+		if err != nil {
+			return err
+		}
+		msgs = append(msgs, m)
+	}
+	m, err := noticeMessage(handoff.OutboxDirect, a.Platform, Envelope{User: a.UserID, Message: dm}, id)
+	if err != nil {
+		return err
+	}
+	if err := b.cfg.Store.Enqueue(ctx, b.now(), append(msgs, m)...); err != nil {
+		return fmt.Errorf("bot: queue welcome of %s to lead %d: %w", a, id, err)
 	}
 	return nil
 }

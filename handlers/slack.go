@@ -13,6 +13,7 @@ import (
 
 	"github.com/handoff/handoff"
 	slackbot "github.com/handoff/handoff/bot/slack"
+	"github.com/handoff/handoff/internal/busy"
 	"github.com/handoff/handoff/metrics"
 )
 
@@ -36,6 +37,10 @@ type Slack struct {
 	Logger        *slog.Logger
 	// Metrics records how long claim clicks take to acknowledge; may be nil.
 	Metrics *metrics.Metrics
+	// Interactive counts the clicks and commands being acknowledged, so
+	// background work (the outbox) steps aside while someone waits; may be
+	// nil.
+	Interactive *busy.Gate
 }
 
 // Register adds POST /slack/commands, /slack/interactions and /slack/events
@@ -98,6 +103,7 @@ func (s *Slack) answer(w http.ResponseWriter, r *http.Request, body any, err err
 }
 
 func (s *Slack) commands(w http.ResponseWriter, r *http.Request) {
+	defer s.Interactive.Enter()()
 	if _, ok := s.verified(w, r); !ok {
 		return
 	}
@@ -115,6 +121,7 @@ func (s *Slack) commands(w http.ResponseWriter, r *http.Request) {
 
 func (s *Slack) interactions(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	defer s.Interactive.Enter()()
 	if _, ok := s.verified(w, r); !ok {
 		return
 	}

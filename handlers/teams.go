@@ -10,6 +10,7 @@ import (
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/teams"
+	"github.com/handoff/handoff/internal/busy"
 	"github.com/handoff/handoff/metrics"
 )
 
@@ -42,6 +43,9 @@ type Teams struct {
 	Logger  *slog.Logger
 	// Metrics records how long claim clicks take to answer; may be nil.
 	Metrics *metrics.Metrics
+	// Interactive counts the activities being answered, so background work
+	// steps aside while someone waits; may be nil.
+	Interactive *busy.Gate
 }
 
 // NewTeams returns the Teams endpoint over a validator and an app,
@@ -65,6 +69,7 @@ func (t *Teams) logger() *slog.Logger {
 // ServeHTTP authenticates, decodes and handles one activity.
 func (t *Teams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	defer t.Interactive.Enter()()
 	ctx := r.Context()
 	auth := r.Header.Get("Authorization")
 	if strings.TrimSpace(auth) == "" {

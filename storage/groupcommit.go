@@ -14,13 +14,15 @@ import (
 const maxGroup = 128
 
 // writeJob is one write transaction waiting for the group committer:
-// either a function, or a lead to save (saves are merged into one batch
-// with a single lookup of the known leads).
+// a function, a lead to save (saves are merged into one batch with a
+// single lookup of the known leads), or outbox rows to insert (merged into
+// one INSERT).
 type writeJob struct {
-	fn   func(tx *gorm.DB) error
-	save *saveItem
-	res  *handoff.SaveResult // where a save's result goes
-	done chan error
+	fn     func(tx *gorm.DB) error
+	save   *saveItem
+	res    *handoff.SaveResult // where a save's result goes
+	outbox []outboxRow
+	done   chan error
 }
 
 // groupCommitter gives SQLite group commit: concurrent write transactions
@@ -56,6 +58,11 @@ func (g *groupCommitter) saveLead(ctx context.Context, item saveItem) (handoff.S
 	var res handoff.SaveResult
 	err := g.enqueue(ctx, writeJob{save: &item, res: &res, done: make(chan error, 1)})
 	return res, err
+}
+
+// insertOutbox queues the insert of outbox rows and waits for its commit.
+func (g *groupCommitter) insertOutbox(ctx context.Context, rows []outboxRow) error {
+	return g.enqueue(ctx, writeJob{outbox: rows, done: make(chan error, 1)})
 }
 
 func (g *groupCommitter) enqueue(ctx context.Context, job writeJob) error {
@@ -102,8 +109,11 @@ func (g *groupCommitter) commit(group []writeJob) {
 		if err := saveJobs(tx, group, errs); err != nil {
 			return err
 		}
+		if err := outboxJobs(tx, group, errs); err != nil {
+			return err
+		}
 		for i, job := range group {
-			if job.save != nil {
+			if job.fn == nil {
 				continue
 			}
 			sp := fmt.Sprintf("job%d", i)
@@ -148,36 +158,65 @@ func saveJobs(tx *gorm.DB, group []writeJob, errs []error) error {
 	if len(items) == 0 {
 		return nil
 	}
-	// A group of saves alone (intake's usual case) needs no savepoint: if
-	// the batch fails, the whole transaction is rolled back and every job
-	// runs again alone, as it would after rolling back to the savepoint.
-	// Savepoints are not free: each journals every page the batch changes.
-	onlySaves := len(items) == len(group)
-	if !onlySaves {
-		if err := tx.SavePoint("saves").Error; err != nil {
+	return inBatch(tx, "saves", len(idx) == len(group), idx, errs, func() error {
+		results, itemErrs, err := saveBatchInTx(tx, items)
+		if err != nil {
 			return err
 		}
-	}
-	results, itemErrs, err := saveBatchInTx(tx, items)
-	if err != nil {
-		for _, i := range idx {
-			errs[i] = errRetryAlone
-		}
-		if onlySaves {
-			return fmt.Errorf("storage: save batch: %w", err)
-		}
-		if rbErr := tx.RollbackTo("saves").Error; rbErr != nil {
-			return rbErr
-		}
-	} else {
 		for k, i := range idx {
 			*group[i].res, errs[i] = results[k], itemErrs[k]
 		}
+		return nil
+	})
+}
+
+// outboxJobs inserts the outbox rows of every outbox job of the group in
+// one statement under a savepoint. A batch that fails is rolled back and
+// its jobs are marked to run alone.
+func outboxJobs(tx *gorm.DB, group []writeJob, errs []error) error {
+	var idx []int
+	var rows []outboxRow
+	for i, job := range group {
+		if job.outbox != nil {
+			idx = append(idx, i)
+			rows = append(rows, job.outbox...)
+		}
 	}
-	if onlySaves {
+	if len(rows) == 0 {
 		return nil
 	}
-	return tx.Exec("RELEASE SAVEPOINT saves").Error
+	return inBatch(tx, "outbox", len(idx) == len(group), idx, errs, func() error { return tx.Create(&rows).Error })
+}
+
+// inBatch runs fn, the merged work of the jobs idx, under savepoint name.
+// When fn fails its writes are rolled back and those jobs are marked to
+// run alone; an error is returned only when the savepoint itself fails.
+// A batch that is the whole group (intake's usual case) needs no
+// savepoint: if it fails, the whole transaction is rolled back (inBatch
+// returns the error) and every job runs again alone, as it would after
+// rolling back to the savepoint. Savepoints are not free: each journals
+// every page the batch changes.
+func inBatch(tx *gorm.DB, name string, whole bool, idx []int, errs []error, fn func() error) error {
+	if !whole {
+		if err := tx.SavePoint(name).Error; err != nil {
+			return err
+		}
+	}
+	if err := fn(); err != nil {
+		for _, i := range idx {
+			errs[i] = errRetryAlone
+		}
+		if whole {
+			return fmt.Errorf("storage: %s batch: %w", name, err)
+		}
+		if rbErr := tx.RollbackTo(name).Error; rbErr != nil {
+			return rbErr
+		}
+	}
+	if whole {
+		return nil
+	}
+	return tx.Exec("RELEASE SAVEPOINT " + name).Error
 }
 
 // errRetryAlone marks a save whose batch failed; it is run again alone.
@@ -185,6 +224,9 @@ var errRetryAlone = errors.New("storage: batch failed")
 
 // alone returns the job as a function for a transaction of its own.
 func (job writeJob) alone() func(tx *gorm.DB) error {
+	if job.outbox != nil {
+		return func(tx *gorm.DB) error { return tx.Create(&job.outbox).Error }
+	}
 	if job.save == nil {
 		return job.fn
 	}

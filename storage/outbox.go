@@ -19,6 +19,15 @@ const (
 )
 
 func insertOutbox(tx *gorm.DB, now time.Time, msgs ...handoff.OutboxMessage) error {
+	rows := outboxRows(now, msgs)
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.Create(&rows).Error
+}
+
+// outboxRows are msgs as new pending rows queued at now.
+func outboxRows(now time.Time, msgs []handoff.OutboxMessage) []outboxRow {
 	rows := make([]outboxRow, len(msgs))
 	for i, m := range msgs {
 		due := m.Due
@@ -28,15 +37,22 @@ func insertOutbox(tx *gorm.DB, now time.Time, msgs ...handoff.OutboxMessage) err
 		rows[i] = outboxRow{Kind: m.Kind, LeadID: m.LeadID, Platform: m.Platform, Payload: m.Payload,
 			Status: OutboxPending, DueMs: ms(due), CreatedMs: ms(now)}
 	}
-	if len(rows) == 0 {
-		return nil
-	}
-	return tx.Create(&rows).Error
+	return rows
 }
 
-// Enqueue adds messages to the outbox; a zero Due means now.
+// Enqueue adds messages to the outbox; a zero Due means now. Concurrent
+// calls share one INSERT and one commit (group commit, on PostgreSQL too:
+// a burst of clicks each queueing a notice waits for one commit, not for
+// its own); each returns once its messages are committed.
 func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs ...handoff.OutboxMessage) error {
-	if err := s.tx(ctx, func(tx *gorm.DB) error { return insertOutbox(tx, now, msgs...) }); err != nil {
+	if len(msgs) == 0 {
+		return nil
+	}
+	insert := func() error { return s.tx(ctx, func(tx *gorm.DB) error { return insertOutbox(tx, now, msgs...) }) }
+	if g := s.enqueuer; g != nil { // nil once closed
+		insert = func() error { return g.insertOutbox(ctx, outboxRows(now, msgs)) }
+	}
+	if err := insert(); err != nil {
 		return fmt.Errorf("storage: enqueue %d messages: %w", len(msgs), err)
 	}
 	s.queued(len(msgs))
@@ -129,36 +145,14 @@ func (s *Store) RenewOutbox(ctx context.Context, m handoff.OutboxMessage, until 
 // holder of m's lease completes it: when another worker has taken the
 // message since, it returns ECONFLICT and changes nothing.
 func (s *Store) CompleteOutbox(ctx context.Context, m handoff.OutboxMessage, now time.Time, result string, posts ...handoff.ChatPost) error {
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		// A sent message keeps no payload: it may hold personal data
-		// that is no longer needed.
-		if err := updateHeld(tx, m, map[string]any{"status": OutboxDone, "result": result, "done_ms": ms(now), "locked_until_ms": 0, "last_error": "", "payload": ""}); err != nil {
-			return err
-		}
-		for _, p := range posts {
-			if err := upsertPost(tx, p, now); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("storage: complete outbox %d: %w", m.ID, err)
-	}
-	return nil
+	return s.RecordOutbox(ctx, handoff.OutboxOutcome{Message: m, At: now, Result: result, Posts: posts})[0]
 }
 
 // RetryOutbox releases message m for another attempt at next, recording
 // why this one failed. Like CompleteOutbox it acts only as m's lease
 // holder, and returns ECONFLICT otherwise.
 func (s *Store) RetryOutbox(ctx context.Context, m handoff.OutboxMessage, next time.Time, cause string) error {
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		return updateHeld(tx, m, map[string]any{"due_ms": ms(next), "locked_until_ms": 0, "last_error": cause})
-	})
-	if err != nil {
-		return fmt.Errorf("storage: retry outbox %d: %w", m.ID, err)
-	}
-	return nil
+	return s.RecordOutbox(ctx, handoff.OutboxOutcome{Message: m, Retry: next, Cause: cause})[0]
 }
 
 // FailOutbox gives up on message m (a permanent error, or retried past the
@@ -166,11 +160,60 @@ func (s *Store) RetryOutbox(ctx context.Context, m handoff.OutboxMessage, next t
 // CompleteOutbox it acts only as m's lease holder, and returns ECONFLICT
 // otherwise.
 func (s *Store) FailOutbox(ctx context.Context, m handoff.OutboxMessage, now time.Time, cause string) error {
+	return s.RecordOutbox(ctx, handoff.OutboxOutcome{Message: m, At: now, Dead: true, Cause: cause})[0]
+}
+
+// RecordOutbox records the outcomes of several leased messages in one
+// transaction (one commit for a round's bookkeeping) and returns one error
+// per outcome: each is recorded as CompleteOutbox, RetryOutbox or
+// FailOutbox would, only while its worker still holds the message's lease
+// (ECONFLICT otherwise, that outcome alone unrecorded). Should the shared
+// transaction fail, each outcome is recorded again on its own, so that one
+// cannot undo the others.
+func (s *Store) RecordOutbox(ctx context.Context, outcomes ...handoff.OutboxOutcome) []error {
+	errs := make([]error, len(outcomes))
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		return updateHeld(tx, m, map[string]any{"status": OutboxDead, "done_ms": ms(now), "locked_until_ms": 0, "last_error": cause})
+		for i, o := range outcomes {
+			errs[i] = recordOutcome(tx, o)
+			if errs[i] != nil && handoff.ErrorCode(errs[i]) != handoff.ECONFLICT {
+				return errs[i]
+			}
+		}
+		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("storage: fail outbox %d: %w", m.ID, err)
+	if err != nil && len(outcomes) > 1 {
+		for i, o := range outcomes {
+			errs[i] = s.tx(ctx, func(tx *gorm.DB) error { return recordOutcome(tx, o) })
+		}
+	} else if err != nil {
+		errs[0] = err
+	}
+	for i, o := range outcomes {
+		if errs[i] != nil {
+			errs[i] = fmt.Errorf("storage: record outbox %d: %w", o.Message.ID, errs[i])
+		}
+	}
+	return errs
+}
+
+// recordOutcome writes one outcome as the holder of its message's lease.
+func recordOutcome(tx *gorm.DB, o handoff.OutboxOutcome) error {
+	m := o.Message
+	switch {
+	case o.Dead:
+		return updateHeld(tx, m, map[string]any{"status": OutboxDead, "done_ms": ms(o.At), "locked_until_ms": 0, "last_error": o.Cause})
+	case !o.Retry.IsZero():
+		return updateHeld(tx, m, map[string]any{"due_ms": ms(o.Retry), "locked_until_ms": 0, "last_error": o.Cause})
+	}
+	// A sent message keeps no payload: it may hold personal data that is
+	// no longer needed.
+	if err := updateHeld(tx, m, map[string]any{"status": OutboxDone, "result": o.Result, "done_ms": ms(o.At), "locked_until_ms": 0, "last_error": "", "payload": ""}); err != nil {
+		return err
+	}
+	for _, p := range o.Posts {
+		if err := upsertPost(tx, p, o.At); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -39,6 +39,9 @@ type Store struct {
 	dialect string
 	// group batches concurrent write transactions into shared commits on SQLite.
 	group *groupCommitter
+	// enqueuer batches concurrent Enqueue calls into shared commits: group
+	// on SQLite, a committer of its own on PostgreSQL.
+	enqueuer *groupCommitter
 	// onQueued is the hook called after outbox messages were committed.
 	onQueued atomic.Pointer[func()]
 	// hooks route lead events to webhook endpoints (RouteWebhooks).
@@ -84,6 +87,7 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 		sqlDB.SetMaxOpenConns(n)
 		sqlDB.SetMaxIdleConns(n)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		s.enqueuer = newGroupCommitter(s.write)
 	default:
 		if dir := filepath.Dir(sqlitePath(dsn)); dir != "" {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -114,6 +118,7 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 		writer.SetMaxIdleConns(1)
 		writer.SetConnMaxLifetime(0)
 		s.group = newGroupCommitter(s.write)
+		s.enqueuer = s.group
 	}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
@@ -209,6 +214,10 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close releases the database connections.
 func (s *Store) Close() error {
+	if s.enqueuer != nil && s.enqueuer != s.group {
+		s.enqueuer.stop()
+	}
+	s.enqueuer = nil
 	if s.group != nil {
 		s.group.stop()
 		s.group = nil

@@ -19,6 +19,7 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/internal/busy"
 	"github.com/handoff/handoff/internal/sleep"
 )
 
@@ -28,8 +29,7 @@ type Store interface {
 	TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string) ([]handoff.OutboxMessage, error)
 	RenewOutbox(ctx context.Context, m handoff.OutboxMessage, until time.Time) error
 	CompleteOutbox(ctx context.Context, m handoff.OutboxMessage, now time.Time, result string, posts ...handoff.ChatPost) error
-	RetryOutbox(ctx context.Context, m handoff.OutboxMessage, next time.Time, cause string) error
-	FailOutbox(ctx context.Context, m handoff.OutboxMessage, now time.Time, cause string) error
+	RecordOutbox(ctx context.Context, outcomes ...handoff.OutboxOutcome) []error
 	NextOutboxDue(ctx context.Context) (time.Time, bool, error)
 	Enqueue(ctx context.Context, now time.Time, msgs ...handoff.OutboxMessage) error
 	Lead(ctx context.Context, id int64) (*handoff.Lead, error)
@@ -77,6 +77,14 @@ type Config struct {
 	// Homes builds the homes that platforms with one (bot.HomePublisher)
 	// show; nil leaves homes unpublished.
 	Homes bot.HomeBuilder
+	// Interactive counts the requests people are waiting on (claim clicks,
+	// commands). While any is in flight the worker takes no new batch and
+	// starts no next message, so that acknowledgements do not queue behind
+	// its database writes and platform calls; it holds back at most Yield
+	// per round (default 250 ms), so a steady stream of requests slows the
+	// outbox down but cannot stop it. Nil never holds back.
+	Interactive *busy.Gate
+	Yield       time.Duration
 }
 
 // Dispatcher is the durable outbox worker: it leases due outbox messages,
@@ -111,6 +119,7 @@ func New(cfg Config) *Dispatcher {
 	def(&cfg.MaxBackoff, 5*time.Minute)
 	def(&cfg.GiveUpAfter, 24*time.Hour)
 	def(&cfg.Idle, 30*time.Second)
+	def(&cfg.Yield, 250*time.Millisecond)
 	if cfg.Batch <= 0 {
 		cfg.Batch = 20
 	}
@@ -190,24 +199,6 @@ func (d *Dispatcher) untilNextDue(ctx context.Context) time.Duration {
 	return min(wait, d.cfg.Idle)
 }
 
-// RunOnce leases the due messages and delivers them one by one. It returns
-// how many it handled, and an error only when the outbox cannot be read.
-func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
-	taken := d.cfg.Now().UTC()
-	msgs, err := d.cfg.Store.TakeOutbox(ctx, taken, d.cfg.Batch, d.cfg.Lease, d.cfg.Worker)
-	if err != nil {
-		return 0, fmt.Errorf("outbox: take: %w", err)
-	}
-	refreshed := map[string]bool{} // one refresh per lead and platform per round
-	for _, m := range msgs {
-		if ctx.Err() != nil {
-			break // the leases run out and another round retries them
-		}
-		d.handle(ctx, m, taken.Add(d.cfg.Lease), refreshed)
-	}
-	return len(msgs), nil
-}
-
 // errShownBefore leaves a lead whose card was shown before unchanged.
 var errShownBefore = handoff.Errorf(handoff.ECONFLICT, "card shown before")
 
@@ -226,21 +217,21 @@ func (d *Dispatcher) cardShown(ctx context.Context, leadID int64, now time.Time,
 	}
 }
 
-// handle delivers one message, leased until leased, and records the
-// outcome, as long as this worker holds its lease: a lease with less than
-// half of Lease (or a call's timeout) left is renewed first (a message
-// whose lease another worker took while earlier ones were sent is left to
-// that worker), and the lease is kept alive while the message is sent. A
-// message that cannot be delivered (a permanent error, a panic while
-// building or rendering it, stored data that does not decode, or failing
-// past the give-up deadline) is parked: marked dead, logged and counted,
-// so the others go on and no replica retries it.
-func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased time.Time, refreshed map[string]bool) {
+// handle delivers one message, leased until leased, and returns the
+// outcome to record, as long as this worker holds its lease: a lease with
+// less than half of Lease (or a call's timeout) left is renewed first (a
+// message whose lease another worker took while earlier ones were sent is
+// left to that worker: no outcome), and the lease is kept alive while the
+// message is sent. A message that cannot be delivered (a permanent error,
+// a panic while building or rendering it, stored data that does not
+// decode, or failing past the give-up deadline) is parked: marked dead,
+// logged and counted, so the others go on and no replica retries it.
+func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased time.Time, refreshed map[string]bool) (handoff.OutboxOutcome, bool) {
 	log := d.logger.With("outbox_id", m.ID, "kind", m.Kind, "lead", m.LeadID, "platform", m.Platform, "attempt", m.Attempts)
-	if now := d.cfg.Now().UTC(); leased.Sub(now) <= max(d.cfg.Lease/2, d.cfg.CallTimeout) {
-		if err := d.cfg.Store.RenewOutbox(ctx, m, now.Add(d.cfg.Lease)); err != nil {
+	if d.leaseShort(leased) {
+		if err := d.cfg.Store.RenewOutbox(ctx, m, d.cfg.Now().UTC().Add(d.cfg.Lease)); err != nil {
 			log.WarnContext(ctx, "outbox: lease lost before sending; left to its new holder", "err", err)
-			return
+			return handoff.OutboxOutcome{}, false
 		}
 	}
 	// A message being sent when ctx ends is finished (each call has its
@@ -249,41 +240,34 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 	mctx, release := d.keepLease(context.WithoutCancel(ctx), m, log)
 	result, posts, err := d.safeDeliver(mctx, m, refreshed)
 	release()
-	// Record the outcome even when ctx ended meanwhile: a post the
-	// platform acknowledged must be marked sent.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
 	now := d.cfg.Now().UTC()
+	o := handoff.OutboxOutcome{Message: m, At: now}
 	var ra *bot.RetryAfterError
 	switch {
 	case err == nil:
-		if cerr := d.cfg.Store.CompleteOutbox(wctx, m, now, result, posts...); cerr != nil {
-			log.ErrorContext(ctx, "outbox: delivered but not marked done; it may be sent again", "result", result, "err", cerr)
-		}
-		if m.Kind == handoff.OutboxAnnounceLead && len(posts) > 0 {
-			d.cardShown(wctx, m.LeadID, now, log)
-		}
-		return
+		o.Result, o.Posts = result, posts
+		return o, true
 	case bot.IsPermanent(err):
 		log.ErrorContext(ctx, "outbox: giving up", "err", err)
-		err = d.park(wctx, m, now, err)
+		d.park(m)
+		o.Dead = true
 	case !m.Created.IsZero() && now.Sub(m.Created) > d.cfg.GiveUpAfter:
 		// Every transient failure, a rate limit included, ends here
 		// once the message is older than the deadline.
 		log.ErrorContext(ctx, "outbox: giving up after retrying too long", "since", m.Created, "err", err)
-		err = d.park(wctx, m, now, err)
+		d.park(m)
+		o.Dead = true
 	case errors.As(err, &ra):
 		after := max(ra.After, time.Second)
 		log.WarnContext(ctx, "outbox: rate limited", "retry_in", after, "err", err)
-		err = d.cfg.Store.RetryOutbox(wctx, m, now.Add(after), err.Error())
+		o.Retry = now.Add(after)
 	default:
 		wait := d.backoff(m.Attempts)
 		log.WarnContext(ctx, "outbox: delivery failed", "retry_in", wait, "err", err)
-		err = d.cfg.Store.RetryOutbox(wctx, m, now.Add(wait), err.Error())
+		o.Retry = now.Add(wait)
 	}
-	if err != nil {
-		log.ErrorContext(ctx, "outbox: record failure", "err", err)
-	}
+	o.Cause = err.Error()
+	return o, true
 }
 
 // safeDeliver is deliver with a panic turned into a permanent error, and
@@ -301,12 +285,11 @@ func (d *Dispatcher) safeDeliver(ctx context.Context, m handoff.OutboxMessage, r
 	return result, posts, err
 }
 
-// park marks m dead with the cause and reports it.
-func (d *Dispatcher) park(ctx context.Context, m handoff.OutboxMessage, now time.Time, cause error) error {
+// park reports m set aside; its outcome marks it dead.
+func (d *Dispatcher) park(m handoff.OutboxMessage) {
 	if d.cfg.OnParked != nil {
 		d.cfg.OnParked(m.Kind)
 	}
-	return d.cfg.Store.FailOutbox(ctx, m, now, cause.Error())
 }
 
 // keepLease renews m's lease every third of Lease until release is

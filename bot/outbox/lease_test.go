@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -25,20 +22,11 @@ import (
 // told by the test clock, so the test does not depend on timing.
 func slowSlack(t *testing.T, r *rig, onPost func()) string {
 	t.Helper()
-	target, err := url.Parse(r.slack.APIURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	target.Path = ""
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if strings.HasSuffix(req.URL.Path, "/chat.postMessage") {
+	return hookedSlack(t, r, func(method string) {
+		if method == "chat.postMessage" {
 			onPost()
 		}
-		proxy.ServeHTTP(w, req)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL + "/api/"
+	})
 }
 
 func dispatcherAt(r *rig, apiURL, worker string, lease time.Duration) *outbox.Dispatcher {

@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/internal/busy"
 )
 
 // SocketMode receives commands, clicks and events over a Socket Mode
@@ -27,6 +28,10 @@ type SocketMode struct {
 	// its envelope's arrival to its acknowledgement (the claim latency that
 	// handlers.Slack measures for HTTP). Set it before Run.
 	OnClaimAck func(d time.Duration)
+	// Interactive, when set, counts the envelopes being handled, so
+	// background work (the outbox) steps aside until they are
+	// acknowledged. Set it before Run.
+	Interactive *busy.Gate
 }
 
 // NewSocketMode returns a runner over api, which must carry the app-level
@@ -134,6 +139,7 @@ func (s *SocketMode) drain(ctx context.Context) {
 // answer.
 func (s *SocketMode) handle(ctx context.Context, typ socketmode.EventType, req socketmode.Request) {
 	start := time.Now()
+	defer s.Interactive.Enter()()
 	defer func() {
 		if p := recover(); p != nil {
 			s.logger.ErrorContext(ctx, "slack socket mode: panic", "type", string(typ), "panic", p)

@@ -4,6 +4,7 @@
 //
 //	handoff-load fake-slack                    # a stand-in Slack for the server to post to
 //	handoff-load run -url http://127.0.0.1:8080 -token T -slack-secret S
+//	handoff-load burst -url http://127.0.0.1:8080 -token T -slack-secret S -leads 200 -clicks 200
 //
 // It only sends to the URL it is given, stops by itself after -duration or
 // -requests, and is meant for servers on this machine.
@@ -43,7 +44,7 @@ func main() {
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: handoff-load fake-slack | run [flags]")
+		return errors.New("usage: handoff-load fake-slack | run [flags] | burst [flags]")
 	}
 	switch args[0] {
 	case "fake-slack":
@@ -71,6 +72,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		res := cfg.load(ctx)
 		res.print(out, cfg)
 		return nil
+	case "burst":
+		cfg, err := parseBurst(args[1:])
+		if err != nil {
+			return err
+		}
+		lat, errs, took, err := cfg.burst(ctx)
+		if err != nil {
+			return err
+		}
+		cfg.print(out, lat, errs, took)
+		return nil
 	}
 	return fmt.Errorf("unknown subcommand %q", args[0])
 }
@@ -91,10 +103,7 @@ func parseRun(args []string) (*runConfig, error) {
 	}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	c := &runConfig{}
-	fs.StringVar(&c.url, "url", "http://127.0.0.1:8080", "the server's base URL")
-	fs.StringVar(&c.token, "token", getenv("HANDOFF_API_TOKEN"), "HANDOFF_API_TOKEN of the server (or HANDOFF_API_TOKEN_FILE)")
-	fs.StringVar(&c.secret, "slack-secret", getenv("SLACK_SIGNING_SECRET"), "SLACK_SIGNING_SECRET of the server (claims are skipped without it)")
-	fs.StringVar(&c.channel, "channel", "CSALES", "the sales channel id the clicks come from")
+	c.serverFlags(fs, getenv, "SLACK_SIGNING_SECRET of the server (claims are skipped without it)")
 	fs.IntVar(&c.clients, "clients", 8, "concurrent clients")
 	fs.DurationVar(&c.duration, "duration", 20*time.Second, "how long to run")
 	fs.Int64Var(&c.requests, "requests", 100_000, "stop after this many requests")
@@ -118,6 +127,14 @@ func parseRun(args []string) (*runConfig, error) {
 		return nil, errors.New("-mix: all weights are zero")
 	}
 	return c, nil
+}
+
+// serverFlags declares the flags that name the server and its secrets.
+func (c *runConfig) serverFlags(fs *flag.FlagSet, getenv func(string) string, secretUsage string) {
+	fs.StringVar(&c.url, "url", "http://127.0.0.1:8080", "the server's base URL")
+	fs.StringVar(&c.token, "token", getenv("HANDOFF_API_TOKEN"), "HANDOFF_API_TOKEN of the server (or HANDOFF_API_TOKEN_FILE)")
+	fs.StringVar(&c.secret, "slack-secret", getenv("SLACK_SIGNING_SECRET"), secretUsage)
+	fs.StringVar(&c.channel, "channel", "CSALES", "the sales channel id the clicks come from")
 }
 
 // results collects latencies and errors per operation.

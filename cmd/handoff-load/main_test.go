@@ -101,4 +101,14 @@ func TestLoadAgainstRealServer(t *testing.T) {
 			t.Errorf("%s: %d errors:\n%s\n%s", op, e, out.String(), logs.String())
 		}
 	}
+
+	// A burst: 8 concurrent clicks on 4 new leads (4 win, 4 lose), twice.
+	out.Reset()
+	err = run(context.Background(), []string{"burst", "-url", base, "-token", "tok", "-slack-secret", "sec", "-leads", "4", "-clicks", "8", "-rounds", "2"}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := regexp.MustCompile(`(?m)^claim\s+(\d+)\s+(\d+)`).FindStringSubmatch(out.String()); m == nil || m[1] != "16" || m[2] != "0" {
+		t.Fatalf("burst: want 16 acknowledged clicks and no errors:\n%s\n%s", out.String(), logs.String())
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/handoff/handoff/config"
 	"github.com/handoff/handoff/handlers"
 	"github.com/handoff/handoff/hubspot"
+	"github.com/handoff/handoff/internal/busy"
 	"github.com/handoff/handoff/metrics"
 	"github.com/handoff/handoff/salesforce"
 	"github.com/handoff/handoff/scheduler"
@@ -31,6 +32,10 @@ type app struct {
 	outbox  *outbox.Dispatcher // nil without a chat platform
 	guard   *handlers.Guard    // the API's tokens and rate limit
 	hooks   *webhook.Sender    // nil without webhooks
+	// interactive counts the chat requests people are waiting on (clicks,
+	// commands, Teams activities); the outbox steps aside while any is
+	// in flight.
+	interactive busy.Gate
 }
 
 // worker is a background loop that runs until its context ends.

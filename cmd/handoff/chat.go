@@ -108,7 +108,8 @@ func (a *app) wireOutbox(targets []bot.Target, managers map[string]bot.Managers)
 	}
 	a.outbox = outbox.New(outbox.Config{Store: a.store, Targets: targets, Policy: a.cfg.Policy, Now: a.now, Logger: a.logger,
 		Lease: a.cfg.OutboxLease, OnCall: a.metrics.ChatCall, OnParked: func(string) { a.metrics.Parked("outbox") },
-		Homes: &report.Homes{Store: a.store, Policy: a.cfg.Policy, Managers: managers, Now: a.now}})
+		Interactive: &a.interactive,
+		Homes:       &report.Homes{Store: a.store, Policy: a.cfg.Policy, Managers: managers, Now: a.now}})
 	a.workers = append(a.workers, worker{"outbox", a.outbox.Run})
 	return nil
 }
@@ -129,13 +130,15 @@ func (a *app) wireSlackApp(c chat, b *bot.Bot, reports bot.CommandAnswerer) erro
 	if cfg.SocketMode() {
 		socket := slackbot.NewSocketMode(c.slackAPI, slackApp, a.logger)
 		socket.OnClaimAck = func(d time.Duration) { a.metrics.ClaimAck(slackbot.Name, d) }
+		socket.Interactive = &a.interactive
 		a.workers = append(a.workers, worker{"slack-socket-mode", socket.Run})
 		return nil
 	}
 	if cfg.SigningSecret == "" {
 		return fmt.Errorf("SLACK_SIGNING_SECRET is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)")
 	}
-	(&handlers.Slack{SigningSecret: cfg.SigningSecret, App: slackApp, Logger: a.logger, Metrics: a.metrics}).Register(a.mux)
+	(&handlers.Slack{SigningSecret: cfg.SigningSecret, App: slackApp, Logger: a.logger, Metrics: a.metrics,
+		Interactive: &a.interactive}).Register(a.mux)
 	return nil
 }
 
@@ -151,5 +154,6 @@ func (a *app) wireTeamsApp(c chat, b *bot.Bot, reports bot.CommandAnswerer) {
 	v.Issuer = cfg.TokenIssuer
 	th := handlers.NewTeams(v, teamsApp, cfg.Tenants(), a.logger)
 	th.Metrics = a.metrics
+	th.Interactive = &a.interactive
 	th.Register(a.mux)
 }

@@ -1,0 +1,94 @@
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/handoff/handoff"
+)
+
+// RunOnce leases the due messages and delivers them one by one. It returns
+// how many it handled, and an error only when the outbox cannot be read.
+//
+// The round's bookkeeping is batched: outcomes are recorded together, in
+// one transaction, when the round ends. An outcome that created chat posts
+// (a card, a direct message) is recorded at once with those before it, so
+// that a message the platform acknowledged with an id is stored before the
+// next is sent; so are all outcomes once half the lease has run, before
+// it could lapse. A crash can therefore repeat at most one round's notices
+// and card updates (updates are idempotent), never a card.
+func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
+	budget := d.cfg.Yield
+	d.yield(ctx, &budget)
+	taken := d.cfg.Now().UTC()
+	msgs, err := d.cfg.Store.TakeOutbox(ctx, taken, d.cfg.Batch, d.cfg.Lease, d.cfg.Worker)
+	if err != nil {
+		return 0, fmt.Errorf("outbox: take: %w", err)
+	}
+	leased := taken.Add(d.cfg.Lease)
+	refreshed := map[string]bool{} // one refresh per lead and platform per round
+	var pending []handoff.OutboxOutcome
+	for _, m := range msgs {
+		if ctx.Err() != nil {
+			break // the leases run out and another round retries them
+		}
+		d.yield(ctx, &budget)
+		if d.leaseShort(leased) {
+			pending = d.record(ctx, pending)
+		}
+		o, ok := d.handle(ctx, m, leased, refreshed)
+		if !ok {
+			continue
+		}
+		pending = append(pending, o)
+		if len(o.Posts) > 0 {
+			pending = d.record(ctx, pending)
+		}
+	}
+	d.record(ctx, pending)
+	return len(msgs), nil
+}
+
+// yield waits while interactive requests are in flight, out of the
+// round's budget.
+func (d *Dispatcher) yield(ctx context.Context, budget *time.Duration) {
+	if *budget <= 0 || d.cfg.Interactive.InFlight() == 0 {
+		return
+	}
+	start := time.Now()
+	d.cfg.Interactive.Wait(ctx, *budget)
+	*budget -= time.Since(start)
+}
+
+// leaseShort reports whether a lease that ends at leased has less than
+// half of Lease (or a call's timeout) left.
+func (d *Dispatcher) leaseShort(leased time.Time) bool {
+	return leased.Sub(d.cfg.Now().UTC()) <= max(d.cfg.Lease/2, d.cfg.CallTimeout)
+}
+
+// record writes the outcomes in one transaction, logs those that could
+// not be recorded, records when new cards were shown, and returns
+// outcomes emptied for reuse. It records even when ctx has ended: a post
+// the platform acknowledged must be marked sent.
+func (d *Dispatcher) record(ctx context.Context, outcomes []handoff.OutboxOutcome) []handoff.OutboxOutcome {
+	if len(outcomes) == 0 {
+		return outcomes
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	for i, err := range d.cfg.Store.RecordOutbox(wctx, outcomes...) {
+		o := outcomes[i]
+		m := o.Message
+		log := d.logger.With("outbox_id", m.ID, "kind", m.Kind, "lead", m.LeadID, "platform", m.Platform, "attempt", m.Attempts)
+		switch {
+		case err != nil && !o.Dead && o.Retry.IsZero():
+			log.ErrorContext(ctx, "outbox: delivered but not marked done; it may be sent again", "result", o.Result, "err", err)
+		case err != nil:
+			log.ErrorContext(ctx, "outbox: record failure", "err", err)
+		case m.Kind == handoff.OutboxAnnounceLead && len(o.Posts) > 0:
+			d.cardShown(wctx, m.LeadID, o.At, log)
+		}
+	}
+	return outcomes[:0]
+}
