@@ -78,7 +78,7 @@ func (s *Store) SaveActivities(ctx context.Context, externalID string, acts []ha
 		if err := updateLeadRow(tx, lead); err != nil {
 			return err
 		}
-		if res.Events, err = s.insertEvents(tx, lead.ID, change.Events, now); err != nil {
+		if res.Events, err = s.insertEvents(tx, lead.ID, leadKeys(lead), change.Events, now); err != nil {
 			return err
 		}
 		queued = len(change.Outbox)

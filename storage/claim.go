@@ -50,7 +50,7 @@ func (s *Store) ClaimLead(ctx context.Context, id int64, owner handoff.Owner, no
 			return nil // a concurrent claim won
 		}
 		lead, won = claimed, true
-		if _, err := s.insertEvents(tx, id, change.Events, at); err != nil {
+		if _, err := s.insertEvents(tx, id, leadKeys(claimed), change.Events, at); err != nil {
 			return err
 		}
 		return insertOutbox(tx, at, change.Outbox...)
@@ -111,7 +111,13 @@ func (s *Store) UpdateLead(ctx context.Context, id int64, now time.Time, fn func
 		if err := updateLeadRow(tx, lead); err != nil {
 			return err
 		}
-		if _, err := s.insertEvents(tx, id, change.Events, now); err != nil {
+		if before, after := rowKeys(row), leadKeys(lead); before != after {
+			// The lead's history moves to its new source, campaign or value.
+			if err := updateRollup(tx, []leadRollup{{id: id, old: &before, new: after}}); err != nil {
+				return err
+			}
+		}
+		if _, err := s.insertEvents(tx, id, leadKeys(lead), change.Events, now); err != nil {
 			return err
 		}
 		queued = len(change.Outbox)

@@ -1,5 +1,14 @@
 package storage
 
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/handoff/handoff"
+	"gorm.io/gorm"
+)
+
 // SetKPIPlan forces the SQLite plans of the funnel queries for a test: the
 // share of history above which stage counts walk the by-lead index, and the
 // number of values above which a median walks its index instead of sorting.
@@ -8,4 +17,58 @@ func SetKPIPlan(share float64, medianSortUpTo int64) (restore func()) {
 	oldShare, oldLimit := longPeriodShare, medianSortLimit
 	longPeriodShare, medianSortLimit = share, medianSortUpTo
 	return func() { longPeriodShare, medianSortLimit = oldShare, oldLimit }
+}
+
+// FunnelCountsFromEvents is FunnelCounts with every stage count read from
+// the event log, never from the rollup: the reference the rollup is
+// tested against.
+func (s *Store) FunnelCountsFromEvents(ctx context.Context, f handoff.FunnelFilter) (handoff.FunnelCounts, error) {
+	return s.funnelCounts(ctx, f, false)
+}
+
+// RollupRows returns the funnel rollup as lines of text, sorted: the day
+// rows summed over shards (those not zero) and the re-entries.
+func (s *Store) RollupRows(ctx context.Context) ([]string, error) {
+	var out []string
+	var days []struct {
+		Day                     int64
+		Stage, Source, Campaign string
+		N, Amount               int64
+	}
+	err := s.db.WithContext(ctx).Raw("SELECT day, stage, source, campaign, SUM(n) AS n, SUM(amount_minor) AS amount" +
+		" FROM funnel_days GROUP BY 1, 2, 3, 4").Scan(&days).Error
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range days {
+		if d.N != 0 || d.Amount != 0 {
+			out = append(out, fmt.Sprintf("day %d %s %q %q: %d, %d", d.Day, d.Stage, d.Source, d.Campaign, d.N, d.Amount))
+		}
+	}
+	var re []struct {
+		LeadID       int64
+		Stage        string
+		AtMs, PrevMs int64
+	}
+	if err := s.db.WithContext(ctx).Raw("SELECT lead_id, stage, at_ms, prev_ms FROM funnel_reentries").Scan(&re).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range re {
+		out = append(out, fmt.Sprintf("reentry %d %s %d after %d", r.LeadID, r.Stage, r.AtMs, r.PrevMs))
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// RebuildRollup drops the funnel rollup and fills it again from the event
+// log, as the migration does for a database that predates it.
+func (s *Store) RebuildRollup(ctx context.Context) error {
+	return s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, table := range []string{"funnel_days", "funnel_reentries"} {
+			if err := tx.Exec("DROP TABLE " + table).Error; err != nil {
+				return err
+			}
+		}
+		return migrateRollup(tx, s.dialect)
+	})
 }

@@ -138,7 +138,7 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 			// the erased view.
 			lead := &handoff.Lead{ID: r.ID, SQLAt: fromMsPtr(r.SQLMs)}
 			change := handoff.NewChange(lead, []handoff.Event{{Kind: handoff.EventErased, Stage: handoff.Stage(r.Stage), At: now, Actor: actor}})
-			if _, err := s.insertEvents(tx, r.ID, change.Events, now); err != nil {
+			if _, err := s.insertEvents(tx, r.ID, rowKeys(r), change.Events, now); err != nil {
 				return err
 			}
 			if err := scrubOutbox(tx, r, now); err != nil {

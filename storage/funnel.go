@@ -2,13 +2,10 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -104,8 +101,16 @@ var countedStages = []handoff.Stage{handoff.StageLead, handoff.StageMQL, handoff
 // revenue of the won, the medians, the SLA outcome of the period as seen at
 // f.Now (handoff.SettleSLA, in SQL in compliance.go) and the visits
 // recorded for it. The independent queries run concurrently on the read
-// pool. It returns a wrapped error when a query fails.
+// pool. Stage counts come from the daily rollup where it can answer
+// (rollupStages), from the event log otherwise. It returns a wrapped error
+// when a query fails.
 func (s *Store) FunnelCounts(ctx context.Context, f handoff.FunnelFilter) (handoff.FunnelCounts, error) {
+	return s.funnelCounts(ctx, f, true)
+}
+
+// funnelCounts is FunnelCounts, with the rollup or (useRollup false) all
+// from the event log: the reference the rollup is tested against.
+func (s *Store) funnelCounts(ctx context.Context, f handoff.FunnelFilter, useRollup bool) (handoff.FunnelCounts, error) {
 	var c handoff.FunnelCounts
 	from, to := ms(f.Period.Start), ms(f.Period.End)
 	cond, condArgs := leadCond(f.Source, f.Owner)
@@ -117,42 +122,22 @@ func (s *Store) FunnelCounts(ctx context.Context, f handoff.FunnelFilter) (hando
 	db := s.db.WithContext(ctx)
 	stageKind := string(handoff.EventStage)
 
-	countHint, err := s.stageCountHint(ctx, f, cond != "")
-	if err != nil {
-		return handoff.FunnelCounts{}, fmt.Errorf("storage: funnel %s: %w", f.Period.Label, err)
-	}
-	eventsFrom := "FROM lead_events e" + countHint
-	if cond != "" {
-		eventsFrom = "FROM lead_events e JOIN leads l ON l.id = e.lead_id"
-	}
-	dsts := map[handoff.Stage]*int64{
-		handoff.StageLead: &c.Leads, handoff.StageMQL: &c.MQLs, handoff.StageSQL: &c.SQLs,
-		handoff.StageClaimed: &c.Claimed, handoff.StageContacted: &c.Contacted,
-		handoff.StageOpportunity: &c.Opportunities, handoff.StageLost: &c.Lost,
-		handoff.StageRecycled: &c.Recycled,
+	var groups []stageGroup
+	rolled := false
+	if useRollup {
+		var err error
+		if groups, rolled, err = s.rollupStages(ctx, f); err != nil {
+			return handoff.FunnelCounts{}, fmt.Errorf("storage: funnel %s: %w", f.Period.Label, err)
+		}
 	}
 	var tasks []func() error
-	for _, st := range countedStages {
-		dst := dsts[st]
-		tasks = append(tasks, func() error {
-			q := "SELECT COUNT(*) FROM (SELECT DISTINCT e.lead_id " + eventsFrom +
-				" WHERE e.kind = ? AND e.stage = ? AND e.at_ms >= ? AND e.at_ms < ?" + andCond + ") d"
-			if err := db.Raw(q, withCond(stageKind, string(st), from, to)...).Row().Scan(dst); err != nil {
-				return fmt.Errorf("count %s: %w", st, err)
-			}
-			return nil
-		})
+	var err error
+	if rolled {
+		fillStages(&c, groups)
+	} else if tasks, err = s.eventStageCounts(ctx, f, &c); err != nil {
+		return handoff.FunnelCounts{}, fmt.Errorf("storage: funnel %s: %w", f.Period.Label, err)
 	}
-
-	wonSub := "SELECT e.lead_id FROM lead_events e WHERE e.kind = ? AND e.stage = ? AND e.at_ms >= ? AND e.at_ms < ?"
 	wonArgs := []any{stageKind, string(handoff.StageWon), from, to}
-	tasks = append(tasks, func() error {
-		q := "SELECT COUNT(*), COALESCE(SUM(l.amount_minor), 0) FROM leads l WHERE l.id IN (" + wonSub + ")" + andCond
-		if err := db.Raw(q, withCond(wonArgs...)...).Row().Scan(&c.Won, &c.RevenueMinor); err != nil {
-			return fmt.Errorf("revenue: %w", err)
-		}
-		return nil
-	})
 
 	// A claim or contact at the very millisecond the lead became an SQL was
 	// implied by a later stage (an import), not done by a rep: it is left
@@ -182,7 +167,11 @@ func (s *Store) FunnelCounts(ctx context.Context, f handoff.FunnelFilter) (hando
 		// First touch is when the lead first became a lead; the join
 		// leaves out a lead without a lead event, and runs as one index
 		// probe per won lead.
-		won := "(SELECT MIN(e.at_ms) - MIN(t.at_ms) AS d " + strings.TrimSuffix(eventsFrom, countHint) +
+		eventsFrom := "FROM lead_events e"
+		if cond != "" {
+			eventsFrom += " JOIN leads l ON l.id = e.lead_id"
+		}
+		won := "(SELECT MIN(e.at_ms) - MIN(t.at_ms) AS d " + eventsFrom +
 			" JOIN lead_events t ON t.lead_id = e.lead_id AND t.kind = ? AND t.stage = ?" +
 			" WHERE e.kind = ? AND e.stage = ? AND e.at_ms >= ? AND e.at_ms < ?" + andCond + " GROUP BY e.lead_id) w"
 		c.MedianFirstOrderMs, err = s.median(ctx, medianQuery{
@@ -207,7 +196,7 @@ func (s *Store) FunnelCounts(ctx context.Context, f handoff.FunnelFilter) (hando
 		c.SLADue = c.SLAMet + c.SLABreached + c.SLAPending
 		return nil
 	}, func() (err error) {
-		c.ByCampaign, err = s.campaignCounts(ctx, f, cond, condArgs)
+		c.ByCampaign, err = s.campaignCounts(ctx, f, cond, condArgs, groups, rolled)
 		return err
 	}, func() (err error) {
 		c.SpeedToLead, err = s.speedToLead(ctx, f, cond, condArgs)
@@ -227,118 +216,6 @@ func (s *Store) FunnelCounts(ctx context.Context, f handoff.FunnelFilter) (hando
 		return handoff.FunnelCounts{}, fmt.Errorf("storage: funnel %s: %w", f.Period.Label, err)
 	}
 	return c, nil
-}
-
-// longPeriodShare is the share of the event history above which SQLite
-// counts distinct leads by walking the by-lead index (no sorting, but every
-// event of the stage is read) rather than the period's range of the by-time
-// index (only the period is read, but each lead goes through a temporary
-// B-tree, some 15 times slower per event).
-var longPeriodShare = 0.05
-
-// stageCountHint returns the SQLite index hint for the stage counts of f:
-// the by-lead index when the period covers a large share of the event
-// history, the by-time index otherwise. PostgreSQL's planner needs no hint,
-// and neither do filtered counts, which join leads anyway.
-func (s *Store) stageCountHint(ctx context.Context, f handoff.FunnelFilter, filtered bool) (string, error) {
-	if s.dialect != DialectSQLite || filtered {
-		return "", nil
-	}
-	var first sql.NullInt64
-	err := s.db.WithContext(ctx).Raw("SELECT MIN(at_ms) FROM lead_events WHERE kind = ? AND stage = ?",
-		string(handoff.EventStage), string(handoff.StageLead)).Row().Scan(&first)
-	if err != nil {
-		return "", fmt.Errorf("history start: %w", err)
-	}
-	now := ms(f.Now)
-	if !first.Valid || now <= first.Int64 {
-		return " INDEXED BY idx_events_kpi_range", nil
-	}
-	lo, hi := max(ms(f.Period.Start), first.Int64), min(ms(f.Period.End), now)
-	if float64(hi-lo) >= longPeriodShare*float64(now-first.Int64) {
-		return " INDEXED BY idx_events_kpi_lead", nil
-	}
-	return " INDEXED BY idx_events_kpi_range", nil
-}
-
-// parallel runs fns concurrently, as many at a time as there are CPUs
-// (more only make the queries fight over them), and returns the first error.
-func parallel(fns ...func() error) error {
-	errs := make([]error, len(fns))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
-	for i, fn := range fns {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			errs[i] = fn()
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// medianQuery names the values "SELECT expr FROM from WHERE where" whose
-// median is wanted.
-type medianQuery struct {
-	expr, from, where string
-	args              []any
-	// walkIndex, when set, is a SQLite index ordered by expr (and covering
-	// the where clause), used instead of sorting when many rows match.
-	walkIndex string
-}
-
-// medianSortLimit is how many values SQLite sorts for a median before it
-// walks medianQuery.walkIndex instead.
-var medianSortLimit int64 = 50_000
-
-// median returns the median of the values (the mean of the two middle ones
-// for an even count), or nil when there are none. PostgreSQL computes it
-// with percentile_cont; SQLite reads the middle of the ordered values with
-// LIMIT and OFFSET.
-func (s *Store) median(ctx context.Context, m medianQuery) (*float64, error) {
-	db := s.db.WithContext(ctx)
-	values := "SELECT " + m.expr + " AS d FROM " + m.from + " WHERE " + m.where
-	var q string
-	var args []any
-	switch {
-	case s.dialect == DialectPostgres:
-		q = "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v.d) FROM (" + values + ") v"
-		args = m.args
-	case m.walkIndex == "":
-		q = "WITH v AS MATERIALIZED (" + values + ")" +
-			" SELECT AVG(d) FROM (SELECT d FROM v ORDER BY d" +
-			" LIMIT 2 - (SELECT COUNT(*) FROM v) % 2 OFFSET ((SELECT COUNT(*) FROM v) - 1) / 2)"
-		args = m.args
-	default:
-		var n int64
-		if err := db.Raw("SELECT COUNT(*) FROM "+m.from+" WHERE "+m.where, m.args...).Row().Scan(&n); err != nil {
-			return nil, err
-		}
-		if n == 0 {
-			return nil, nil
-		}
-		from := m.from
-		if n > medianSortLimit {
-			from += " INDEXED BY " + m.walkIndex
-		}
-		q = "SELECT AVG(d) FROM (SELECT " + m.expr + " AS d FROM " + from + " WHERE " + m.where +
-			" ORDER BY " + m.expr + " LIMIT ? OFFSET ?) v"
-		args = append(append([]any{}, m.args...), 2-n%2, (n-1)/2)
-	}
-	var med sql.NullFloat64
-	if err := db.Raw(q, args...).Row().Scan(&med); err != nil {
-		return nil, err
-	}
-	if !med.Valid {
-		return nil, nil
-	}
-	return &med.Float64, nil
 }
 
 // DefaultListLimit caps lead lists when the caller asks for no limit.

@@ -199,6 +199,14 @@ func buildFixture(b *testing.B, dialect, dbURL string, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// The bulk load bypasses the store: the funnel's rollup is dropped so
+	// that the next Migrate fills it from the events (as for a database
+	// that predates it).
+	for _, table := range []string{"funnel_days", "funnel_reentries"} {
+		if _, err := tx.Exec("DROP TABLE IF EXISTS " + table); err != nil {
+			b.Fatal(err)
+		}
+	}
 	const batch = 1000
 	leadSQL := &strings.Builder{}
 	eventSQL := &strings.Builder{}
@@ -266,8 +274,11 @@ func buildFixture(b *testing.B, dialect, dbURL string, n int) {
 		b.Fatal(err)
 	}
 	if dialect == storage.DialectSQLite {
-		if _, err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-			b.Fatal(err)
+		// Everything into the one file before it is renamed: a rename
+		// leaves a write-ahead log behind, and the data with it.
+		var mode string
+		if err := db.QueryRow("PRAGMA journal_mode=DELETE").Scan(&mode); err != nil || mode != "delete" {
+			b.Fatalf("sqlite fixture: journal mode %q: %v", mode, err)
 		}
 	}
 	b.Logf("built %s fixture: %d leads, %d events in %s", dialect, n, events, time.Since(start).Round(time.Millisecond))

@@ -190,14 +190,27 @@ func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []handoff.SaveResult,
 
 	var eventRows []eventRow
 	var outbox []outboxRow
+	oldKeys := make(map[int64]rollupKeys, len(rows))
+	for _, r := range rows {
+		oldKeys[r.ID] = rowKeys(r)
+	}
+	rollups := make([]leadRollup, 0, len(items))
 	for i, it := range items {
 		lead := results[i].Lead
+		first := len(eventRows)
 		for _, e := range eventsOf[i] {
 			row, err := newEventRow(lead.ID, e)
 			if err != nil {
 				return nil, nil, err
 			}
 			eventRows = append(eventRows, row)
+		}
+		if lead != nil && results[i].Changed {
+			r := leadRollup{id: lead.ID, new: leadKeys(lead), events: eventRows[first:]}
+			if k, ok := oldKeys[lead.ID]; ok {
+				r.old = &k
+			}
+			rollups = append(rollups, r)
 		}
 		for _, m := range outboxFor[i] {
 			outbox = append(outbox, outboxRow{Kind: m.Kind, LeadID: lead.ID, Platform: m.Platform, Payload: m.Payload,
@@ -210,6 +223,9 @@ func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []handoff.SaveResult,
 			}
 			outbox = append(outbox, hooks...)
 		}
+	}
+	if err := updateRollup(tx, rollups); err != nil {
+		return nil, nil, err
 	}
 	if err := insertRows(tx, "lead_events", []string{"lead_id", "kind", "stage", "at_ms", "actor", "details", "reason_code", "not_a_fit"}, len(eventRows), func(i int) []any {
 		r := eventRows[i]
@@ -298,9 +314,10 @@ func cloneAttributes(m map[string]any) map[string]any {
 	return out
 }
 
-// insertEvents records a lead's events, and queues the webhook messages
-// they cause, in tx.
-func (s *Store) insertEvents(tx *gorm.DB, leadID int64, events []handoff.Event, now time.Time) ([]handoff.Event, error) {
+// insertEvents records a lead's events (keys: the lead's, unchanged by
+// them), counts them in the funnel's rollup and queues the webhook
+// messages they cause, in tx.
+func (s *Store) insertEvents(tx *gorm.DB, leadID int64, keys rollupKeys, events []handoff.Event, now time.Time) ([]handoff.Event, error) {
 	if len(events) == 0 {
 		return nil, nil
 	}
@@ -310,6 +327,9 @@ func (s *Store) insertEvents(tx *gorm.DB, leadID int64, events []handoff.Event, 
 		if rows[i], err = newEventRow(leadID, e); err != nil {
 			return nil, err
 		}
+	}
+	if err := updateRollup(tx, []leadRollup{{id: leadID, old: &keys, new: keys, events: rows}}); err != nil {
+		return nil, err
 	}
 	if err := tx.Create(&rows).Error; err != nil {
 		return nil, err

@@ -19,8 +19,9 @@ const topReasonsPerCampaign = 3
 // campaign, the distinct leads entering sql, claimed, recycled (and of
 // those, returned as not a fit) and won in the period, the revenue of the
 // won, and the most given reasons of the lost and recycled, most SQLs
-// first. cond narrows the leads (alias l) as in FunnelCounts.
-func (s *Store) campaignCounts(ctx context.Context, f handoff.FunnelFilter, cond string, condArgs []any) ([]handoff.CampaignCounts, error) {
+// first. cond narrows the leads (alias l) as in FunnelCounts. With rolled,
+// the counts are the rollup's groups; otherwise they come from the events.
+func (s *Store) campaignCounts(ctx context.Context, f handoff.FunnelFilter, cond string, condArgs []any, groups []stageGroup, rolled bool) ([]handoff.CampaignCounts, error) {
 	db := s.db.WithContext(ctx)
 	from, to := ms(f.Period.Start), ms(f.Period.End)
 	stageKind := string(handoff.EventStage)
@@ -28,43 +29,36 @@ func (s *Store) campaignCounts(ctx context.Context, f handoff.FunnelFilter, cond
 	if cond != "" {
 		and = " AND " + cond
 	}
-	var rows []struct {
-		Source, Campaign             string
-		Sqls, Claimed, Recycled, Won int64 // Sqls: GORM names SQLs "sq_ls"
-	}
-	q := "SELECT COALESCE(l.source, '') AS source, COALESCE(l.campaign, '') AS campaign," +
-		" COUNT(DISTINCT CASE WHEN e.stage = 'sql' THEN e.lead_id END) AS sqls," +
-		" COUNT(DISTINCT CASE WHEN e.stage = 'claimed' THEN e.lead_id END) AS claimed," +
-		" COUNT(DISTINCT CASE WHEN e.stage = 'recycled' THEN e.lead_id END) AS recycled," +
-		" COUNT(DISTINCT CASE WHEN e.stage = 'won' THEN e.lead_id END) AS won" +
-		" FROM lead_events e JOIN leads l ON l.id = e.lead_id" +
-		" WHERE e.kind = ? AND e.stage IN ('sql', 'claimed', 'recycled', 'won') AND e.at_ms >= ? AND e.at_ms < ?" + and +
-		" GROUP BY 1, 2"
-	if err := db.Raw(q, append([]any{stageKind, from, to}, condArgs...)...).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("by campaign: %w", err)
-	}
 	key := func(src, camp string) string { return src + "\x00" + camp }
-	out := make([]handoff.CampaignCounts, len(rows))
-	at := make(map[string]int, len(rows))
-	for i, r := range rows {
-		out[i] = handoff.CampaignCounts{Source: r.Source, Campaign: r.Campaign, SQLs: r.Sqls, Claimed: r.Claimed,
-			Recycled: r.Recycled, Won: r.Won}
-		at[key(r.Source, r.Campaign)] = i
-	}
-
-	var revenue []struct {
-		Source, Campaign string
-		Minor            int64
-	}
-	q = "SELECT COALESCE(l.source, '') AS source, COALESCE(l.campaign, '') AS campaign, COALESCE(SUM(l.amount_minor), 0) AS minor" +
-		" FROM leads l WHERE l.id IN (SELECT e.lead_id FROM lead_events e WHERE e.kind = ? AND e.stage = ? AND e.at_ms >= ? AND e.at_ms < ?)" + and +
-		" GROUP BY 1, 2"
-	if err := db.Raw(q, append([]any{stageKind, string(handoff.StageWon), from, to}, condArgs...)...).Scan(&revenue).Error; err != nil {
-		return nil, fmt.Errorf("by campaign revenue: %w", err)
-	}
-	for _, r := range revenue {
-		if i, ok := at[key(r.Source, r.Campaign)]; ok {
-			out[i].RevenueMinor = r.Minor
+	var out []handoff.CampaignCounts
+	at := map[string]int{}
+	if rolled {
+		out = campaignsOf(groups)
+		for i, c := range out {
+			at[key(c.Source, c.Campaign)] = i
+		}
+	} else {
+		var err error
+		if out, err = s.eventCampaignCounts(ctx, f, and, condArgs); err != nil {
+			return nil, err
+		}
+		for i, c := range out {
+			at[key(c.Source, c.Campaign)] = i
+		}
+		var revenue []struct {
+			Source, Campaign string
+			Minor            int64
+		}
+		q := "SELECT COALESCE(l.source, '') AS source, COALESCE(l.campaign, '') AS campaign, COALESCE(SUM(l.amount_minor), 0) AS minor" +
+			" FROM leads l WHERE l.id IN (SELECT e.lead_id FROM lead_events e WHERE e.kind = ? AND e.stage = ? AND e.at_ms >= ? AND e.at_ms < ?)" + and +
+			" GROUP BY 1, 2"
+		if err := db.Raw(q, append([]any{stageKind, string(handoff.StageWon), from, to}, condArgs...)...).Scan(&revenue).Error; err != nil {
+			return nil, fmt.Errorf("by campaign revenue: %w", err)
+		}
+		for _, r := range revenue {
+			if i, ok := at[key(r.Source, r.Campaign)]; ok {
+				out[i].RevenueMinor = r.Minor
+			}
 		}
 	}
 
@@ -78,7 +72,7 @@ func (s *Store) campaignCounts(ctx context.Context, f handoff.FunnelFilter, cond
 		Source, Campaign, ReasonCode string
 		N, NotAFit                   int64
 	}
-	q = "SELECT COALESCE(l.source, '') AS source, COALESCE(l.campaign, '') AS campaign, e.reason_code, COUNT(DISTINCT e.lead_id) AS n," +
+	q := "SELECT COALESCE(l.source, '') AS source, COALESCE(l.campaign, '') AS campaign, e.reason_code, COUNT(DISTINCT e.lead_id) AS n," +
 		" COUNT(DISTINCT CASE WHEN e.stage = 'recycled' AND e.not_a_fit THEN e.lead_id END) AS not_a_fit" +
 		" FROM lead_events e" + reasonHint + " JOIN leads l ON l.id = e.lead_id" +
 		" WHERE e.reason_code <> '' AND e.kind = ? AND e.stage IN ('lost', 'recycled') AND e.at_ms >= ? AND e.at_ms < ?" + and +
@@ -113,6 +107,75 @@ func (s *Store) campaignCounts(ctx context.Context, f handoff.FunnelFilter, cond
 		return key(out[a].Source, out[a].Campaign) < key(out[b].Source, out[b].Campaign)
 	})
 	return out, nil
+}
+
+// eventCampaignCounts counts per source and campaign, from the events,
+// the distinct leads entering sql, claimed, recycled and won in f's period
+// (and narrows the leads with " AND cond").
+func (s *Store) eventCampaignCounts(ctx context.Context, f handoff.FunnelFilter, and string, condArgs []any) ([]handoff.CampaignCounts, error) {
+	var rows []struct {
+		Source, Campaign             string
+		Sqls, Claimed, Recycled, Won int64 // Sqls: GORM names SQLs "sq_ls"
+	}
+	q := "SELECT COALESCE(l.source, '') AS source, COALESCE(l.campaign, '') AS campaign," +
+		" COUNT(DISTINCT CASE WHEN e.stage = 'sql' THEN e.lead_id END) AS sqls," +
+		" COUNT(DISTINCT CASE WHEN e.stage = 'claimed' THEN e.lead_id END) AS claimed," +
+		" COUNT(DISTINCT CASE WHEN e.stage = 'recycled' THEN e.lead_id END) AS recycled," +
+		" COUNT(DISTINCT CASE WHEN e.stage = 'won' THEN e.lead_id END) AS won" +
+		" FROM lead_events e JOIN leads l ON l.id = e.lead_id" +
+		" WHERE e.kind = ? AND e.stage IN ('sql', 'claimed', 'recycled', 'won') AND e.at_ms >= ? AND e.at_ms < ?" + and +
+		" GROUP BY 1, 2"
+	args := append([]any{string(handoff.EventStage), ms(f.Period.Start), ms(f.Period.End)}, condArgs...)
+	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("by campaign: %w", err)
+	}
+	out := make([]handoff.CampaignCounts, len(rows))
+	for i, r := range rows {
+		out[i] = handoff.CampaignCounts{Source: r.Source, Campaign: r.Campaign, SQLs: r.Sqls, Claimed: r.Claimed,
+			Recycled: r.Recycled, Won: r.Won}
+	}
+	return out, nil
+}
+
+// campaignsOf are the per-campaign counts and revenue of the rollup's
+// groups: the campaigns with a lead entering sql, claimed, recycled or won.
+func campaignsOf(groups []stageGroup) []handoff.CampaignCounts {
+	type key struct{ source, campaign string }
+	byKey := map[key]*handoff.CampaignCounts{}
+	var order []key
+	for _, g := range groups {
+		var dst *int64
+		k := key{g.Source, g.Campaign}
+		c := byKey[k]
+		if c == nil {
+			c = &handoff.CampaignCounts{Source: g.Source, Campaign: g.Campaign}
+		}
+		switch handoff.Stage(g.Stage) {
+		case handoff.StageSQL:
+			dst = &c.SQLs
+		case handoff.StageClaimed:
+			dst = &c.Claimed
+		case handoff.StageRecycled:
+			dst = &c.Recycled
+		case handoff.StageWon:
+			dst = &c.Won
+			c.RevenueMinor += g.Amount
+		default:
+			continue
+		}
+		*dst += g.N
+		if byKey[k] == nil {
+			byKey[k] = c
+			order = append(order, k)
+		}
+	}
+	out := make([]handoff.CampaignCounts, 0, len(order))
+	for _, k := range order {
+		if c := byKey[k]; c.SQLs+c.Claimed+c.Recycled+c.Won > 0 {
+			out = append(out, *c)
+		}
+	}
+	return out
 }
 
 // speedToLead counts the leads first contacted in the period (not at the

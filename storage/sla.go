@@ -153,7 +153,7 @@ func (s *Store) fireLeadSLA(tx *gorm.DB, row leadRow, now time.Time, policy hand
 	if err := updateLeadRow(tx, lead); err != nil {
 		return nil, 0, err
 	}
-	if _, err := s.insertEvents(tx, lead.ID, change.Events, now); err != nil {
+	if _, err := s.insertEvents(tx, lead.ID, leadKeys(lead), change.Events, now); err != nil {
 		return nil, 0, err
 	}
 	if err := insertOutbox(tx, now, change.Outbox...); err != nil {

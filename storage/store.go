@@ -257,7 +257,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 				return fmt.Errorf("storage: migrate SLA indexes: %w", err)
 			}
 		}
-		return nil
+		return migrateRollup(tx, s.dialect)
 	})
 }
 

@@ -1,0 +1,315 @@
+package storage
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/handoff/handoff"
+	"gorm.io/gorm"
+)
+
+// The funnel's daily rollup, kept in the same transaction as the stage
+// events it sums, so that a long period's stage counts read a few thousand
+// rows instead of millions of events.
+//
+// "Leads entering stage S in [A, B)" counts each lead once. For one lead
+// and stage, with its stage events at t1 <= t2 <= … <= tk, the lead counts
+// exactly when one i has ti in [A, B) and either i = 1 or t(i-1) < A: the
+// first of its events inside the period. So
+//
+//	count = first entries (i = 1) in [A, B) + re-entries (i > 1) in [A, B) whose previous entry is before A
+//
+// and both terms add up over any split of [A, B). funnel_days counts the
+// first entries per UTC day, source and campaign (and sums the deal value
+// of the first won entries); funnel_reentries holds every later entry with
+// its predecessor, exactly (few: a lead recycled and coming back). A
+// period's partial days at either end are read from the events themselves
+// (all entries there, minus the re-entries there). See rollupFunnel.
+
+// dayMs is one rollup bucket: a UTC day.
+const dayMs = 24 * 60 * 60 * 1000
+
+// dayOf is the UTC day number of a time in Unix milliseconds.
+func dayOf(atMs int64) int64 {
+	d := atMs / dayMs
+	if atMs%dayMs < 0 {
+		d--
+	}
+	return d
+}
+
+// rollupShards spreads each day's rollup rows over this many rows on
+// PostgreSQL (by lead id), so that concurrent transactions, such as a
+// burst of claims, seldom wait for each other's row lock. SQLite has one
+// writer and keeps one row.
+const rollupShards = 8
+
+func shardOf(dialect string, leadID int64) int64 {
+	if dialect != DialectPostgres {
+		return 0
+	}
+	return leadID % rollupShards
+}
+
+// rollupDDL creates the rollup's tables; the same DDL runs on SQLite and
+// PostgreSQL.
+var rollupDDL = []string{
+	"CREATE TABLE funnel_days (day BIGINT NOT NULL, stage VARCHAR(20) NOT NULL, source VARCHAR(500) NOT NULL," +
+		" campaign VARCHAR(500) NOT NULL, shard INTEGER NOT NULL, n BIGINT NOT NULL, amount_minor BIGINT NOT NULL," +
+		" PRIMARY KEY (day, stage, source, campaign, shard))",
+	"CREATE TABLE funnel_reentries (lead_id BIGINT NOT NULL, stage VARCHAR(20) NOT NULL, at_ms BIGINT NOT NULL, prev_ms BIGINT NOT NULL)",
+	"CREATE INDEX idx_funnel_reentries_at ON funnel_reentries (at_ms, stage, prev_ms, lead_id)",
+	"CREATE INDEX idx_funnel_reentries_lead ON funnel_reentries (lead_id, stage)",
+}
+
+// migrateRollup creates the rollup's tables when they are missing and fills
+// them from the event log; Migrate calls it inside its transaction.
+func migrateRollup(tx *gorm.DB, dialect string) error {
+	if tx.Migrator().HasTable("funnel_days") {
+		return nil
+	}
+	for _, ddl := range rollupDDL {
+		if err := tx.Exec(ddl).Error; err != nil {
+			return fmt.Errorf("storage: migrate rollup: %w", err)
+		}
+	}
+	if err := backfillRollup(tx, dialect); err != nil {
+		return fmt.Errorf("storage: backfill rollup: %w", err)
+	}
+	return nil
+}
+
+// backfillRollup computes the rollup from the event log with two
+// statements: the first entry of each lead and stage, and every later one
+// with its predecessor (a window function).
+func backfillRollup(tx *gorm.DB, dialect string) error {
+	day := "CASE WHEN f.first_ms >= 0 THEN f.first_ms / %[1]d ELSE (f.first_ms - %[1]d + 1) / %[1]d END"
+	shard := "0"
+	if dialect == DialectPostgres {
+		shard = fmt.Sprintf("(f.lead_id %% %d)", rollupShards)
+	}
+	q := "INSERT INTO funnel_days (day, stage, source, campaign, shard, n, amount_minor)" +
+		" SELECT " + fmt.Sprintf(day, dayMs) + ", f.stage, COALESCE(l.source, ''), COALESCE(l.campaign, ''), " + shard + "," +
+		" COUNT(*), COALESCE(SUM(CASE WHEN f.stage = ? THEN l.amount_minor ELSE 0 END), 0)" +
+		" FROM (SELECT e.lead_id, e.stage, MIN(e.at_ms) AS first_ms FROM lead_events e WHERE e.kind = ? GROUP BY e.lead_id, e.stage) f" +
+		" JOIN leads l ON l.id = f.lead_id GROUP BY 1, 2, 3, 4, 5"
+	if err := tx.Exec(q, string(handoff.StageWon), string(handoff.EventStage)).Error; err != nil {
+		return err
+	}
+	q = "INSERT INTO funnel_reentries (lead_id, stage, at_ms, prev_ms)" +
+		" SELECT lead_id, stage, at_ms, prev_ms FROM (SELECT e.lead_id, e.stage, e.at_ms," +
+		" LAG(e.at_ms) OVER (PARTITION BY e.lead_id, e.stage ORDER BY e.at_ms) AS prev_ms" +
+		" FROM lead_events e WHERE e.kind = ?) r WHERE prev_ms IS NOT NULL"
+	return tx.Exec(q, string(handoff.EventStage)).Error
+}
+
+// rollupKeys are the lead's columns its rollup rows are keyed by or sum.
+type rollupKeys struct {
+	source, campaign string
+	amount           int64
+}
+
+func leadKeys(l *handoff.Lead) rollupKeys {
+	return rollupKeys{source: l.Source, campaign: l.Campaign, amount: l.AmountMinor}
+}
+
+func rowKeys(r leadRow) rollupKeys {
+	return rollupKeys{source: r.Source, campaign: r.Campaign, amount: r.AmountMinor}
+}
+
+// leadRollup is what one transaction does to one lead: its keys before
+// (nil for a lead created in it, which has no events yet) and after, and
+// the events it records (only stage events count).
+type leadRollup struct {
+	id       int64
+	old      *rollupKeys
+	new      rollupKeys
+	events   []eventRow
+	stageSet bool // whether events holds a stage event
+}
+
+// dayKey is a funnel_days row.
+type dayKey struct {
+	day                     int64
+	stage, source, campaign string
+	shard                   int64
+}
+
+type dayDelta struct{ n, amount int64 }
+
+type reentry struct{ at, prev int64 }
+
+// updateRollup brings the rollup up to date with changes, before their
+// events are inserted: one read of the earlier stage events of the known
+// leads that gained a stage event or moved to other keys, one upsert
+// statement for the day rows, and inserts of any re-entries.
+func updateRollup(tx *gorm.DB, changes []leadRollup) error {
+	dialect := tx.Dialector.Name()
+	merged := map[int64]*leadRollup{}
+	var order []int64
+	var known []int64
+	for _, c := range changes {
+		for _, e := range c.events {
+			if e.Kind == string(handoff.EventStage) {
+				c.stageSet = true
+				break
+			}
+		}
+		if m, ok := merged[c.id]; ok { // the same lead twice in a batch
+			m.new = c.new
+			m.events = append(m.events, c.events...)
+			m.stageSet = m.stageSet || c.stageSet
+			continue
+		}
+		c.events = slices.Clone(c.events)
+		merged[c.id] = &c
+		order = append(order, c.id)
+	}
+	var affected []*leadRollup
+	for _, id := range order {
+		c := merged[id]
+		if !c.stageSet && (c.old == nil || *c.old == c.new) {
+			continue
+		}
+		affected = append(affected, c)
+		if c.old != nil {
+			known = append(known, c.id)
+		}
+	}
+	if len(affected) == 0 {
+		return nil
+	}
+	history := map[int64]map[string][]int64{}
+	for start := 0; start < len(known); start += 500 {
+		var rows []struct {
+			LeadID int64
+			Stage  string
+			AtMs   int64
+		}
+		err := tx.Raw("SELECT lead_id, stage, at_ms FROM lead_events WHERE lead_id IN ? AND kind = ?",
+			known[start:min(start+500, len(known))], string(handoff.EventStage)).Scan(&rows).Error
+		if err != nil {
+			return fmt.Errorf("rollup: history: %w", err)
+		}
+		for _, r := range rows {
+			if history[r.LeadID] == nil {
+				history[r.LeadID] = map[string][]int64{}
+			}
+			history[r.LeadID][r.Stage] = append(history[r.LeadID][r.Stage], r.AtMs)
+		}
+	}
+
+	deltas := map[dayKey]dayDelta{}
+	add := func(id int64, k rollupKeys, stage string, at, sign int64) {
+		key := dayKey{day: dayOf(at), stage: stage, source: k.source, campaign: k.campaign, shard: shardOf(dialect, id)}
+		d := deltas[key]
+		d.n += sign
+		if stage == string(handoff.StageWon) {
+			d.amount += sign * k.amount
+		}
+		deltas[key] = d
+	}
+	type leadStage struct {
+		id    int64
+		stage string
+	}
+	var cleared []leadStage
+	type reentryRow struct {
+		leadStage
+		reentry
+	}
+	var added []reentryRow
+	for _, c := range affected {
+		before := history[c.id]
+		after := map[string][]int64{}
+		for st, ts := range before {
+			after[st] = slices.Clone(ts)
+		}
+		for _, e := range c.events {
+			if e.Kind == string(handoff.EventStage) {
+				after[e.Stage] = append(after[e.Stage], e.AtMs)
+			}
+		}
+		for st, ts := range after {
+			old := slices.Clone(before[st])
+			slices.Sort(old)
+			slices.Sort(ts)
+			if c.old != nil && len(old) > 0 {
+				add(c.id, *c.old, st, old[0], -1)
+			}
+			add(c.id, c.new, st, ts[0], +1)
+			oldR, newR := reentries(old), reentries(ts)
+			if len(oldR) > 0 && !slices.Equal(oldR, newR[:min(len(oldR), len(newR))]) {
+				cleared = append(cleared, leadStage{c.id, st})
+				oldR = nil
+			}
+			for _, r := range newR[len(oldR):] {
+				added = append(added, reentryRow{leadStage{c.id, st}, r})
+			}
+		}
+	}
+
+	keys := make([]dayKey, 0, len(deltas))
+	for k, d := range deltas {
+		if d != (dayDelta{}) {
+			keys = append(keys, k)
+		}
+	}
+	// One order for every transaction, so that two never wait for each
+	// other's rows in opposite orders.
+	slices.SortFunc(keys, func(a, b dayKey) int {
+		if c := cmp.Compare(a.day, b.day); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.shard, b.shard); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.stage, b.stage); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.source, b.source); c != 0 {
+			return c
+		}
+		return strings.Compare(a.campaign, b.campaign)
+	})
+	for start := 0; start < len(keys); start += 100 {
+		chunk := keys[start:min(start+100, len(keys))]
+		values := make([]string, len(chunk))
+		args := make([]any, 0, 7*len(chunk))
+		for i, k := range chunk {
+			values[i] = "(?, ?, ?, ?, ?, ?, ?)"
+			d := deltas[k]
+			args = append(args, k.day, k.stage, k.source, k.campaign, k.shard, d.n, d.amount)
+		}
+		q := "INSERT INTO funnel_days (day, stage, source, campaign, shard, n, amount_minor) VALUES " + strings.Join(values, ", ") +
+			" ON CONFLICT (day, stage, source, campaign, shard) DO UPDATE SET n = funnel_days.n + excluded.n," +
+			" amount_minor = funnel_days.amount_minor + excluded.amount_minor"
+		if err := tx.Exec(q, args...).Error; err != nil {
+			return fmt.Errorf("rollup: days: %w", err)
+		}
+	}
+	for _, ls := range cleared {
+		if err := tx.Exec("DELETE FROM funnel_reentries WHERE lead_id = ? AND stage = ?", ls.id, ls.stage).Error; err != nil {
+			return fmt.Errorf("rollup: reentries: %w", err)
+		}
+	}
+	if err := insertRows(tx, "funnel_reentries", []string{"lead_id", "stage", "at_ms", "prev_ms"}, len(added), func(i int) []any {
+		r := added[i]
+		return []any{r.id, r.stage, r.at, r.prev}
+	}); err != nil {
+		return fmt.Errorf("rollup: %w", err)
+	}
+	return nil
+}
+
+// reentries are the entries after the first of sorted times, each with its
+// predecessor.
+func reentries(sorted []int64) []reentry {
+	var out []reentry
+	for i := 1; i < len(sorted); i++ {
+		out = append(out, reentry{at: sorted[i], prev: sorted[i-1]})
+	}
+	return out
+}
