@@ -56,6 +56,22 @@ func (s *Store) RollupRows(ctx context.Context) ([]string, error) {
 	for _, r := range re {
 		out = append(out, fmt.Sprintf("reentry %d %s %d after %d", r.LeadID, r.Stage, r.AtMs, r.PrevMs))
 	}
+	var won []struct {
+		LeadID, AtMs         int64
+		PrevMs, FirstTouchMs *int64
+	}
+	if err := s.db.WithContext(ctx).Raw("SELECT lead_id, at_ms, prev_ms, first_touch_ms FROM funnel_won").Scan(&won).Error; err != nil {
+		return nil, err
+	}
+	str := func(v *int64) string {
+		if v == nil {
+			return "-"
+		}
+		return fmt.Sprint(*v)
+	}
+	for _, w := range won {
+		out = append(out, fmt.Sprintf("won %d %d after %s, first touch %s", w.LeadID, w.AtMs, str(w.PrevMs), str(w.FirstTouchMs)))
+	}
 	sort.Strings(out)
 	return out, nil
 }
@@ -64,7 +80,7 @@ func (s *Store) RollupRows(ctx context.Context) ([]string, error) {
 // log, as the migration does for a database that predates it.
 func (s *Store) RebuildRollup(ctx context.Context) error {
 	return s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, table := range []string{"funnel_days", "funnel_reentries"} {
+		for _, table := range []string{"funnel_days", "funnel_reentries", "funnel_won"} {
 			if err := tx.Exec("DROP TABLE " + table).Error; err != nil {
 				return err
 			}

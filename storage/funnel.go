@@ -91,6 +91,27 @@ func leadCondNamed(source, owner string, args map[string]any) string {
 	return cond
 }
 
+// funnelArgs are what the funnel's queries for one filter share: the
+// period in Unix milliseconds, and the condition on leads (alias l) for
+// the source and owner filters with its arguments.
+type funnelArgs struct {
+	from, to      int64
+	cond, andCond string // andCond is " AND cond", or ""
+	condArgs      []any
+}
+
+func newFunnelArgs(f handoff.FunnelFilter) funnelArgs {
+	a := funnelArgs{from: ms(f.Period.Start), to: ms(f.Period.End)}
+	a.cond, a.condArgs = leadCond(f.Source, f.Owner)
+	if a.cond != "" {
+		a.andCond = " AND " + a.cond
+	}
+	return a
+}
+
+// with returns args followed by the condition's arguments.
+func (a funnelArgs) with(args ...any) []any { return append(args, a.condArgs...) }
+
 // countedStages are the stages FunnelCounts counts by distinct lead; won is
 // counted with the revenue.
 var countedStages = []handoff.Stage{handoff.StageLead, handoff.StageMQL, handoff.StageSQL, handoff.StageClaimed,
@@ -112,13 +133,8 @@ func (s *Store) FunnelCounts(ctx context.Context, f handoff.FunnelFilter) (hando
 // from the event log: the reference the rollup is tested against.
 func (s *Store) funnelCounts(ctx context.Context, f handoff.FunnelFilter, useRollup bool) (handoff.FunnelCounts, error) {
 	var c handoff.FunnelCounts
-	from, to := ms(f.Period.Start), ms(f.Period.End)
-	cond, condArgs := leadCond(f.Source, f.Owner)
-	andCond := ""
-	if cond != "" {
-		andCond = " AND " + cond
-	}
-	withCond := func(args ...any) []any { return append(args, condArgs...) }
+	a := newFunnelArgs(f)
+	from, to, cond, condArgs, andCond, withCond := a.from, a.to, a.cond, a.condArgs, a.andCond, a.with
 	db := s.db.WithContext(ctx)
 	stageKind := string(handoff.EventStage)
 
@@ -134,7 +150,7 @@ func (s *Store) funnelCounts(ctx context.Context, f handoff.FunnelFilter, useRol
 	var err error
 	if rolled {
 		fillStages(&c, groups)
-	} else if tasks, err = s.eventStageCounts(ctx, f, &c); err != nil {
+	} else if tasks, err = s.eventStageCounts(ctx, f, a, &c); err != nil {
 		return handoff.FunnelCounts{}, fmt.Errorf("storage: funnel %s: %w", f.Period.Label, err)
 	}
 	wonArgs := []any{stageKind, string(handoff.StageWon), from, to}
@@ -170,6 +186,10 @@ func (s *Store) funnelCounts(ctx context.Context, f handoff.FunnelFilter, useRol
 		eventsFrom := "FROM lead_events e"
 		if cond != "" {
 			eventsFrom += " JOIN leads l ON l.id = e.lead_id"
+		}
+		if useRollup {
+			c.MedianFirstOrderMs, err = s.medianFirstOrder(ctx, a)
+			return err
 		}
 		won := "(SELECT MIN(e.at_ms) - MIN(t.at_ms) AS d " + eventsFrom +
 			" JOIN lead_events t ON t.lead_id = e.lead_id AND t.kind = ? AND t.stage = ?" +

@@ -12,15 +12,9 @@ import (
 // cannot answer (funnel_rollup.go), and the reference it is tested against.
 
 // eventStageCounts returns the queries that fill c's stage counts, won and
-// revenue for f from the events.
-func (s *Store) eventStageCounts(ctx context.Context, f handoff.FunnelFilter, c *handoff.FunnelCounts) ([]func() error, error) {
-	from, to := ms(f.Period.Start), ms(f.Period.End)
-	cond, condArgs := leadCond(f.Source, f.Owner)
-	andCond := ""
-	if cond != "" {
-		andCond = " AND " + cond
-	}
-	withCond := func(args ...any) []any { return append(args, condArgs...) }
+// revenue for f (a: its query arguments) from the events.
+func (s *Store) eventStageCounts(ctx context.Context, f handoff.FunnelFilter, a funnelArgs, c *handoff.FunnelCounts) ([]func() error, error) {
+	from, to, cond, andCond, withCond := a.from, a.to, a.cond, a.andCond, a.with
 	db := s.db.WithContext(ctx)
 	stageKind := string(handoff.EventStage)
 

@@ -100,3 +100,22 @@ func (s *Store) rollupStages(ctx context.Context, f handoff.FunnelFilter) (group
 	collect(rows)
 	return groups, true, nil
 }
+
+// medianFirstOrder is the median time from first touch to won over the
+// leads won in the period, from funnel_won: each lead's first entry into
+// won in the period is the one whose predecessor is before the period.
+func (s *Store) medianFirstOrder(ctx context.Context, a funnelArgs) (*float64, error) {
+	from := "funnel_won w"
+	if a.cond != "" {
+		from += " JOIN leads l ON l.id = w.lead_id"
+	}
+	med, err := s.median(ctx, medianQuery{
+		expr: "w.at_ms - w.first_touch_ms", from: from,
+		where: "w.at_ms >= ? AND w.at_ms < ? AND (w.prev_ms IS NULL OR w.prev_ms < ?) AND w.first_touch_ms IS NOT NULL" + a.andCond,
+		args:  a.with(a.from, a.to, a.from),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("median time to first order: %w", err)
+	}
+	return med, nil
+}

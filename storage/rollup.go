@@ -64,19 +64,42 @@ var rollupDDL = []string{
 	"CREATE INDEX idx_funnel_reentries_lead ON funnel_reentries (lead_id, stage)",
 }
 
+// wonDDL creates funnel_won: every entry into won with its predecessor
+// (NULL for the first) and the lead's first touch (its first lead event,
+// NULL without one), for the median time to first order.
+var wonDDL = []string{
+	"CREATE TABLE funnel_won (lead_id BIGINT NOT NULL, at_ms BIGINT NOT NULL, prev_ms BIGINT, first_touch_ms BIGINT)",
+	"CREATE INDEX idx_funnel_won_at ON funnel_won (at_ms, prev_ms, first_touch_ms, lead_id)",
+	"CREATE INDEX idx_funnel_won_lead ON funnel_won (lead_id)",
+}
+
 // migrateRollup creates the rollup's tables when they are missing and fills
 // them from the event log; Migrate calls it inside its transaction.
 func migrateRollup(tx *gorm.DB, dialect string) error {
-	if tx.Migrator().HasTable("funnel_days") {
-		return nil
-	}
-	for _, ddl := range rollupDDL {
-		if err := tx.Exec(ddl).Error; err != nil {
-			return fmt.Errorf("storage: migrate rollup: %w", err)
+	if !tx.Migrator().HasTable("funnel_days") {
+		for _, ddl := range rollupDDL {
+			if err := tx.Exec(ddl).Error; err != nil {
+				return fmt.Errorf("storage: migrate rollup: %w", err)
+			}
+		}
+		if err := backfillRollup(tx, dialect); err != nil {
+			return fmt.Errorf("storage: backfill rollup: %w", err)
 		}
 	}
-	if err := backfillRollup(tx, dialect); err != nil {
-		return fmt.Errorf("storage: backfill rollup: %w", err)
+	if !tx.Migrator().HasTable("funnel_won") {
+		for _, ddl := range wonDDL {
+			if err := tx.Exec(ddl).Error; err != nil {
+				return fmt.Errorf("storage: migrate rollup: %w", err)
+			}
+		}
+		q := "INSERT INTO funnel_won (lead_id, at_ms, prev_ms, first_touch_ms)" +
+			" SELECT w.lead_id, w.at_ms, w.prev_ms, (SELECT MIN(t.at_ms) FROM lead_events t WHERE t.lead_id = w.lead_id AND t.kind = ? AND t.stage = ?)" +
+			" FROM (SELECT e.lead_id, e.at_ms, LAG(e.at_ms) OVER (PARTITION BY e.lead_id ORDER BY e.at_ms) AS prev_ms" +
+			" FROM lead_events e WHERE e.kind = ? AND e.stage = ?) w"
+		stage := string(handoff.EventStage)
+		if err := tx.Exec(q, stage, string(handoff.StageLead), stage, string(handoff.StageWon)).Error; err != nil {
+			return fmt.Errorf("storage: backfill rollup: %w", err)
+		}
 	}
 	return nil
 }
@@ -216,6 +239,8 @@ func updateRollup(tx *gorm.DB, changes []leadRollup) error {
 		stage string
 	}
 	var cleared []leadStage
+	var wonOf []int64 // leads whose funnel_won rows are written anew
+	var wonRows [][]any
 	type reentryRow struct {
 		leadStage
 		reentry
@@ -230,6 +255,26 @@ func updateRollup(tx *gorm.DB, changes []leadRollup) error {
 		for _, e := range c.events {
 			if e.Kind == string(handoff.EventStage) {
 				after[e.Stage] = append(after[e.Stage], e.AtMs)
+			}
+		}
+		won, lead := string(handoff.StageWon), string(handoff.StageLead)
+		// after is before and the new events: a length tells a change.
+		if len(after[won]) > 0 && (len(after[won]) != len(before[won]) || len(after[lead]) != len(before[lead])) {
+			if c.old != nil {
+				wonOf = append(wonOf, c.id)
+			}
+			ts := slices.Clone(after[won])
+			slices.Sort(ts)
+			var touch any
+			if len(after[lead]) > 0 {
+				touch = slices.Min(after[lead])
+			}
+			for i, t := range ts {
+				var prev any
+				if i > 0 {
+					prev = ts[i-1]
+				}
+				wonRows = append(wonRows, []any{c.id, t, prev, touch})
 			}
 		}
 		for st, ts := range after {
@@ -294,6 +339,16 @@ func updateRollup(tx *gorm.DB, changes []leadRollup) error {
 		if err := tx.Exec("DELETE FROM funnel_reentries WHERE lead_id = ? AND stage = ?", ls.id, ls.stage).Error; err != nil {
 			return fmt.Errorf("rollup: reentries: %w", err)
 		}
+	}
+	for start := 0; start < len(wonOf); start += 500 {
+		if err := tx.Exec("DELETE FROM funnel_won WHERE lead_id IN ?", wonOf[start:min(start+500, len(wonOf))]).Error; err != nil {
+			return fmt.Errorf("rollup: won: %w", err)
+		}
+	}
+	if err := insertRows(tx, "funnel_won", []string{"lead_id", "at_ms", "prev_ms", "first_touch_ms"}, len(wonRows), func(i int) []any {
+		return wonRows[i]
+	}); err != nil {
+		return fmt.Errorf("rollup: %w", err)
 	}
 	if err := insertRows(tx, "funnel_reentries", []string{"lead_id", "stage", "at_ms", "prev_ms"}, len(added), func(i int) []any {
 		r := added[i]
