@@ -42,9 +42,9 @@ func dayOf(atMs int64) int64 {
 
 // rollupShards spreads each day's rollup rows over this many rows on
 // PostgreSQL (by lead id), so that concurrent transactions, such as a
-// burst of claims, seldom wait for each other's row lock. SQLite has one
-// writer and keeps one row.
-const rollupShards = 8
+// burst of claims, seldom wait for each other's row lock; every shard is
+// more rows for a report to add up. SQLite has one writer and keeps one row.
+const rollupShards = 4
 
 func shardOf(dialect string, leadID int64) int64 {
 	if dialect != DialectPostgres {
@@ -97,7 +97,11 @@ func migrateRollup(tx *gorm.DB, dialect string) error {
 			" FROM (SELECT e.lead_id, e.at_ms, LAG(e.at_ms) OVER (PARTITION BY e.lead_id ORDER BY e.at_ms) AS prev_ms" +
 			" FROM lead_events e WHERE e.kind = ? AND e.stage = ?) w"
 		stage := string(handoff.EventStage)
-		if err := tx.Exec(q, stage, string(handoff.StageLead), stage, string(handoff.StageWon)).Error; err != nil {
+		err := tx.Exec(q, stage, string(handoff.StageLead), stage, string(handoff.StageWon)).Error
+		if err == nil {
+			err = analyze(tx, "funnel_won")
+		}
+		if err != nil {
 			return fmt.Errorf("storage: backfill rollup: %w", err)
 		}
 	}
@@ -125,7 +129,22 @@ func backfillRollup(tx *gorm.DB, dialect string) error {
 		" SELECT lead_id, stage, at_ms, prev_ms FROM (SELECT e.lead_id, e.stage, e.at_ms," +
 		" LAG(e.at_ms) OVER (PARTITION BY e.lead_id, e.stage ORDER BY e.at_ms) AS prev_ms" +
 		" FROM lead_events e WHERE e.kind = ?) r WHERE prev_ms IS NOT NULL"
-	return tx.Exec(q, string(handoff.EventStage)).Error
+	if err := tx.Exec(q, string(handoff.EventStage)).Error; err != nil {
+		return err
+	}
+	return analyze(tx, "funnel_days", "funnel_reentries")
+}
+
+// analyze gives the planner statistics of tables just filled (PostgreSQL
+// otherwise plans for an empty table and sorts on disk until autovacuum
+// gets to it).
+func analyze(tx *gorm.DB, tables ...string) error {
+	for _, t := range tables {
+		if err := tx.Exec("ANALYZE " + t).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // rollupKeys are the lead's columns its rollup rows are keyed by or sum.
