@@ -28,6 +28,10 @@ type SocketMode struct {
 	// its envelope's arrival to its acknowledgement (the claim latency that
 	// handlers.Slack measures for HTTP). Set it before Run.
 	OnClaimAck func(d time.Duration)
+	// Backoff is the first wait before reconnecting after a failed
+	// connection (default 1 s); each further failure doubles it, up to a
+	// minute, with the upper half jittered. Set it before Run.
+	Backoff time.Duration
 	// Interactive, when set, counts the envelopes being handled, so
 	// background work (the outbox) steps aside until they are
 	// acknowledged. Set it before Run.
@@ -60,7 +64,11 @@ func (s *SocketMode) Run(ctx context.Context) error {
 			// drain panicked: keep draining, or acks would stall
 		}
 	}()
-	wait := time.Second
+	first := s.Backoff
+	if first <= 0 {
+		first = time.Second
+	}
+	wait := first
 	for {
 		started := time.Now()
 		err := s.client.RunContext(ctx)
@@ -68,7 +76,7 @@ func (s *SocketMode) Run(ctx context.Context) error {
 			break
 		}
 		if time.Since(started) > time.Minute {
-			wait = time.Second // it ran for a while: start over
+			wait = first // it ran for a while: start over
 		}
 		sleep := wait/2 + time.Duration(mrand.Int64N(int64(wait/2)+1))
 		s.logger.ErrorContext(ctx, "slack socket mode: disconnected", "err", err, "reconnect_in", sleep)
@@ -79,7 +87,7 @@ func (s *SocketMode) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			break
 		}
-		wait = min(wait*2, time.Minute)
+		wait = min(wait*2, max(first, time.Minute))
 	}
 	cancel()
 	wg.Wait()

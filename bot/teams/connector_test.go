@@ -128,10 +128,9 @@ func TestConnectorTimeout(t *testing.T) {
 	t.Cleanup(func() { close(block); svc.Close() })
 	c := newConnector(bf)
 	c.Timeout = 200 * time.Millisecond
-	start := time.Now()
 	_, err := c.SendActivity(context.Background(), svc.URL, "19:x", schema.Activity{Type: schema.Message})
-	if err == nil || time.Since(start) > 5*time.Second {
-		t.Fatalf("err = %v after %s, want a timeout", err, time.Since(start))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the call's timeout", err)
 	}
 }
 

@@ -80,7 +80,7 @@ func TestLoadAgainstRealServer(t *testing.T) {
 			resp.Body.Close()
 			break
 		}
-		if time.Since(start) > 20*time.Second {
+		if time.Since(start) > time.Minute { // patience for a loaded machine, not a speed
 			t.Fatalf("server not ready:\n%s", logs.String())
 		}
 	}
