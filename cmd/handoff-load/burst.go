@@ -60,12 +60,13 @@ func (c *burstConfig) burst(ctx context.Context) (lat []time.Duration, errs int,
 	// server would have them.
 	c.together(c.clicks, func(int) { _ = run.get(ctx, client, "/healthz") })
 	runID := strconv.FormatInt(time.Now().UnixNano(), 36)
-	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
+	seed := uint64(time.Now().UnixNano())
 	var mu sync.Mutex
 	for round := range c.rounds {
 		ids := make([]int64, c.leads)
 		var ierr error
 		c.together(8, func(w int) {
+			rng := rand.New(rand.NewPCG(uint64(w), seed)) // one per client: a Rand is not safe for concurrent use
 			for i := w; i < c.leads; i += 8 {
 				id, err := run.intake(ctx, client, fmt.Sprintf("burst-%s-%d-%d", runID, round, i), rng)
 				mu.Lock()
