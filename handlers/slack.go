@@ -103,10 +103,10 @@ func (s *Slack) answer(w http.ResponseWriter, r *http.Request, body any, err err
 }
 
 func (s *Slack) commands(w http.ResponseWriter, r *http.Request) {
-	defer s.Interactive.Enter()()
 	if _, ok := s.verified(w, r); !ok {
 		return
 	}
+	defer s.Interactive.Enter()() // only signed requests hold the outbox back
 	cmd, err := slack.SlashCommandParse(r)
 	if err == nil && (cmd.Command == "" || cmd.UserID == "") {
 		err = errors.New("command or user_id missing")
@@ -121,10 +121,10 @@ func (s *Slack) commands(w http.ResponseWriter, r *http.Request) {
 
 func (s *Slack) interactions(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	defer s.Interactive.Enter()()
 	if _, ok := s.verified(w, r); !ok {
 		return
 	}
+	defer s.Interactive.Enter()() // only signed requests hold the outbox back
 	ic, err := slack.InteractionCallbackParse(r)
 	if err == nil && ic.Type == "" {
 		err = errors.New("payload without a type")

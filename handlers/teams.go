@@ -69,7 +69,6 @@ func (t *Teams) logger() *slog.Logger {
 // ServeHTTP authenticates, decodes and handles one activity.
 func (t *Teams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	defer t.Interactive.Enter()()
 	ctx := r.Context()
 	auth := r.Header.Get("Authorization")
 	if strings.TrimSpace(auth) == "" {
@@ -106,6 +105,7 @@ func (t *Teams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, t.logger(), err)
 		return
 	}
+	defer t.Interactive.Enter()() // only authenticated activities hold the outbox back
 	res, err := t.App.Handle(ctx, act)
 	if act.ActionID() == bot.ActionClaim {
 		defer func() { t.Metrics.ClaimAck("teams", time.Since(start)) }()
