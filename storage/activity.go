@@ -78,6 +78,9 @@ func (s *Store) SaveActivities(ctx context.Context, externalID string, acts []ha
 		if err := updateLeadRow(tx, lead); err != nil {
 			return err
 		}
+		if err := rollupLeadChange(tx, row, lead); err != nil {
+			return err
+		}
 		if res.Events, err = s.insertEvents(tx, lead.ID, leadKeys(lead), change.Events, now); err != nil {
 			return err
 		}

@@ -111,11 +111,8 @@ func (s *Store) UpdateLead(ctx context.Context, id int64, now time.Time, fn func
 		if err := updateLeadRow(tx, lead); err != nil {
 			return err
 		}
-		if before, after := rowKeys(row), leadKeys(lead); before != after {
-			// The lead's history moves to its new source, campaign or value.
-			if err := updateRollup(tx, []leadRollup{{id: id, old: &before, new: after}}); err != nil {
-				return err
-			}
+		if err := rollupLeadChange(tx, row, lead); err != nil {
+			return err
 		}
 		if _, err := s.insertEvents(tx, id, leadKeys(lead), change.Events, now); err != nil {
 			return err

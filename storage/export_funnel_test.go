@@ -45,6 +45,21 @@ func (s *Store) RollupRows(ctx context.Context) ([]string, error) {
 			out = append(out, fmt.Sprintf("day %d %s %q %q: %d, %d", d.Day, d.Stage, d.Source, d.Campaign, d.N, d.Amount))
 		}
 	}
+	var leadDays []struct {
+		Day          int64
+		Kind, Source string
+		N, Opps, Won int64
+	}
+	err = s.db.WithContext(ctx).Raw("SELECT day, kind, source, SUM(n) AS n, SUM(opps) AS opps, SUM(won) AS won" +
+		" FROM funnel_lead_days GROUP BY 1, 2, 3").Scan(&leadDays).Error
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range leadDays {
+		if d.N != 0 || d.Opps != 0 || d.Won != 0 {
+			out = append(out, fmt.Sprintf("lead day %d %s %q: %d, %d, %d", d.Day, d.Kind, d.Source, d.N, d.Opps, d.Won))
+		}
+	}
 	var re []struct {
 		LeadID       int64
 		Stage        string
@@ -80,7 +95,7 @@ func (s *Store) RollupRows(ctx context.Context) ([]string, error) {
 // log, as the migration does for a database that predates it.
 func (s *Store) RebuildRollup(ctx context.Context) error {
 	return s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, table := range []string{"funnel_days", "funnel_reentries", "funnel_won"} {
+		for _, table := range []string{"funnel_days", "funnel_reentries", "funnel_won", "funnel_lead_days"} {
 			if err := tx.Exec("DROP TABLE " + table).Error; err != nil {
 				return err
 			}

@@ -205,21 +205,26 @@ func (s *Store) funnelCounts(ctx context.Context, f handoff.FunnelFilter, useRol
 	})
 
 	tasks = append(tasks, func() error {
+		if useRollup {
+			r, ok, err := s.rollupSLA(ctx, f)
+			if err != nil || ok {
+				c.SLAMet, c.SLABreached, c.SLAPending, c.SLADue, c.SpeedToLead = r.SLAMet, r.SLABreached, r.SLAPending, r.SLADue, r.SpeedToLead
+				return err
+			}
+		}
 		named := map[string]any{"from": from, "to": to, "now": ms(f.Now)}
-		cond := leadCondNamed(f.Source, f.Owner, named)
-		q := "SELECT (SELECT COUNT(*) FROM leads l WHERE " + slaMetIn + cond + ")," +
-			" (SELECT COUNT(*) FROM leads l WHERE " + slaBreachedIn + cond + ")," +
-			" (SELECT COUNT(*) FROM leads l WHERE " + slaPendingIn + cond + ")"
+		andNamed := leadCondNamed(f.Source, f.Owner, named)
+		q := "SELECT (SELECT COUNT(*) FROM leads l WHERE " + slaMetIn + andNamed + ")," +
+			" (SELECT COUNT(*) FROM leads l WHERE " + slaBreachedIn + andNamed + ")," +
+			" (SELECT COUNT(*) FROM leads l WHERE " + slaPendingIn + andNamed + ")"
 		if err := db.Raw(q, named).Row().Scan(&c.SLAMet, &c.SLABreached, &c.SLAPending); err != nil {
 			return fmt.Errorf("sla: %w", err)
 		}
 		c.SLADue = c.SLAMet + c.SLABreached + c.SLAPending
-		return nil
-	}, func() (err error) {
-		c.ByCampaign, err = s.campaignCounts(ctx, f, cond, condArgs, groups, rolled)
+		c.SpeedToLead, err = s.speedToLead(ctx, f, cond, condArgs)
 		return err
 	}, func() (err error) {
-		c.SpeedToLead, err = s.speedToLead(ctx, f, cond, condArgs)
+		c.ByCampaign, err = s.campaignCounts(ctx, f, cond, condArgs, groups, rolled)
 		return err
 	}, func() (err error) {
 		c.MedianSystemDelayMs, c.MedianRepDelayMs, err = s.claimDelays(ctx, f, cond, condArgs)

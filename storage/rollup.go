@@ -86,6 +86,9 @@ func migrateRollup(tx *gorm.DB, dialect string) error {
 			return fmt.Errorf("storage: backfill rollup: %w", err)
 		}
 	}
+	if err := migrateLeadDays(tx, dialect); err != nil {
+		return err
+	}
 	if !tx.Migrator().HasTable("funnel_won") {
 		for _, ddl := range wonDDL {
 			if err := tx.Exec(ddl).Error; err != nil {
@@ -151,14 +154,22 @@ func analyze(tx *gorm.DB, tables ...string) error {
 type rollupKeys struct {
 	source, campaign string
 	amount           int64
+	facts            leadFacts // for funnel_lead_days (rollup_leads.go)
+}
+
+// eventKeys are the keys the lead's stage history is counted under.
+func (k rollupKeys) eventKeys() rollupKeys {
+	return rollupKeys{source: k.source, campaign: k.campaign, amount: k.amount}
 }
 
 func leadKeys(l *handoff.Lead) rollupKeys {
-	return rollupKeys{source: l.Source, campaign: l.Campaign, amount: l.AmountMinor}
+	return rollupKeys{source: l.Source, campaign: l.Campaign, amount: l.AmountMinor,
+		facts: newLeadFacts(msPtr(l.SQLAt), msPtr(l.ContactedAt), msPtr(l.ContactDueAt), l.Reached)}
 }
 
 func rowKeys(r leadRow) rollupKeys {
-	return rollupKeys{source: r.Source, campaign: r.Campaign, amount: r.AmountMinor}
+	return rollupKeys{source: r.Source, campaign: r.Campaign, amount: r.AmountMinor,
+		facts: newLeadFacts(r.SQLMs, r.ContactedMs, r.ContactDueMs, r.Reached)}
 }
 
 // leadRollup is what one transaction does to one lead: its keys before
@@ -209,10 +220,13 @@ func updateRollup(tx *gorm.DB, changes []leadRollup) error {
 		merged[c.id] = &c
 		order = append(order, c.id)
 	}
+	if err := updateLeadDays(tx, dialect, merged, order); err != nil {
+		return err
+	}
 	var affected []*leadRollup
 	for _, id := range order {
 		c := merged[id]
-		if !c.stageSet && (c.old == nil || *c.old == c.new) {
+		if !c.stageSet && (c.old == nil || c.old.eventKeys() == c.new.eventKeys()) {
 			continue
 		}
 		affected = append(affected, c)

@@ -153,6 +153,9 @@ func (s *Store) fireLeadSLA(tx *gorm.DB, row leadRow, now time.Time, policy hand
 	if err := updateLeadRow(tx, lead); err != nil {
 		return nil, 0, err
 	}
+	if err := rollupLeadChange(tx, row, lead); err != nil {
+		return nil, 0, err
+	}
 	if _, err := s.insertEvents(tx, lead.ID, leadKeys(lead), change.Events, now); err != nil {
 		return nil, 0, err
 	}
