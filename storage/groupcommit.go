@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/handoff/handoff"
 
@@ -30,21 +31,30 @@ type writeJob struct {
 // database transaction, each job under its own savepoint, so many writes
 // share one fsync. A job that fails is rolled back to its savepoint alone;
 // every caller returns only after its own work is committed (or undone).
+//
+// On PostgreSQL, where other writes commit in parallel on their own, only
+// intake saves and outbox inserts queue here (a committer each). Intake's
+// has several workers taking groups from one queue, so that one group's
+// commit does not hold up the next.
 type groupCommitter struct {
 	db    *gorm.DB
 	queue chan writeJob
-	done  chan struct{}
+	wg    sync.WaitGroup
 }
 
-func newGroupCommitter(db *gorm.DB) *groupCommitter {
-	g := &groupCommitter{db: db, queue: make(chan writeJob, maxGroup), done: make(chan struct{})}
-	go g.loop()
+// newGroupCommitter starts workers goroutines committing groups from one queue.
+func newGroupCommitter(db *gorm.DB, workers int) *groupCommitter {
+	g := &groupCommitter{db: db, queue: make(chan writeJob, maxGroup)}
+	for range workers {
+		g.wg.Add(1)
+		go g.loop()
+	}
 	return g
 }
 
 func (g *groupCommitter) stop() {
 	close(g.queue)
-	<-g.done
+	g.wg.Wait()
 }
 
 // run queues fn and waits for its outcome. ctx bounds only the wait for a
@@ -75,7 +85,7 @@ func (g *groupCommitter) enqueue(ctx context.Context, job writeJob) error {
 }
 
 func (g *groupCommitter) loop() {
-	defer close(g.done)
+	defer g.wg.Done()
 	group := make([]writeJob, 0, maxGroup)
 	for first := range g.queue {
 		group = append(group[:0], first)

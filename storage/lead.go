@@ -35,8 +35,8 @@ func (s *Store) SaveLead(ctx context.Context, in handoff.LeadInput, policy hando
 }
 
 func (s *Store) saveLeadOnce(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (handoff.SaveResult, error) {
-	if s.group != nil {
-		return s.group.saveLead(ctx, saveItem{in, policy, now, actor, s.hooks})
+	if s.intake != nil {
+		return s.intake.saveLead(ctx, saveItem{in, policy, now, actor, s.hooks})
 	}
 	var res handoff.SaveResult
 	err := s.tx(ctx, func(tx *gorm.DB) error {

@@ -313,3 +313,53 @@ func TestSaveLeadsBatch(t *testing.T) {
 		}
 	})
 }
+
+// Concurrent writers whose leads overlap, each in another order, share
+// groups (and on PostgreSQL two committers): every lead is created once,
+// with its events and announcement once.
+func TestSaveLeadConcurrentOverlapping(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		const writers, leads = 8, 12
+		var wg sync.WaitGroup
+		created := make(chan string, writers*leads)
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for k := range leads {
+					id := fmt.Sprintf("overlap-%d", (k+w*5)%leads)
+					if w%2 == 1 {
+						id = fmt.Sprintf("overlap-%d", (leads-1-k+w)%leads)
+					}
+					res, err := s.SaveLead(ctx, input(t, map[string]any{"external_id": id, "company": "Acme"}), handoff.DefaultPolicy(), t0, handoff.ActorAPI)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if res.Created {
+						created <- id
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(created)
+		seen := map[string]int{}
+		for id := range created {
+			seen[id]++
+		}
+		for k := range leads {
+			id := fmt.Sprintf("overlap-%d", k)
+			lead, err := s.LeadByExternalID(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			events, _ := s.Events(ctx, lead.ID)
+			out, _ := s.OutboxMessages(ctx, lead.ID)
+			if seen[id] != 1 || len(events) != 3 || len(out) != 1 {
+				t.Errorf("%s: created %d times, %d events, %d outbox; want 1, 3, 1", id, seen[id], len(events), len(out))
+			}
+		}
+	})
+}

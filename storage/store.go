@@ -42,11 +42,17 @@ type Store struct {
 	// enqueuer batches concurrent Enqueue calls into shared commits: group
 	// on SQLite, a committer of its own on PostgreSQL.
 	enqueuer *groupCommitter
+	// intake batches concurrent SaveLead calls into shared transactions:
+	// group on SQLite, a committer of its own on PostgreSQL.
+	intake *groupCommitter
 	// onQueued is the hook called after outbox messages were committed.
 	onQueued atomic.Pointer[func()]
 	// hooks route lead events to webhook endpoints (RouteWebhooks).
 	hooks []handoff.WebhookRoute
 }
+
+// pgIntakeWorkers is how many intake groups commit at once on PostgreSQL.
+const pgIntakeWorkers = 2
 
 // Options tune Open. The zero value is fine.
 type Options struct {
@@ -87,7 +93,8 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 		sqlDB.SetMaxOpenConns(n)
 		sqlDB.SetMaxIdleConns(n)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-		s.enqueuer = newGroupCommitter(s.write)
+		s.enqueuer = newGroupCommitter(s.write, 1)
+		s.intake = newGroupCommitter(s.write, pgIntakeWorkers)
 	default:
 		if dir := filepath.Dir(sqlitePath(dsn)); dir != "" {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -117,8 +124,9 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 		writer.SetMaxOpenConns(1)
 		writer.SetMaxIdleConns(1)
 		writer.SetConnMaxLifetime(0)
-		s.group = newGroupCommitter(s.write)
+		s.group = newGroupCommitter(s.write, 1)
 		s.enqueuer = s.group
+		s.intake = s.group
 	}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
@@ -214,10 +222,12 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close releases the database connections.
 func (s *Store) Close() error {
-	if s.enqueuer != nil && s.enqueuer != s.group {
-		s.enqueuer.stop()
+	for _, g := range []*groupCommitter{s.enqueuer, s.intake} {
+		if g != nil && g != s.group {
+			g.stop()
+		}
 	}
-	s.enqueuer = nil
+	s.enqueuer, s.intake = nil, nil
 	if s.group != nil {
 		s.group.stop()
 		s.group = nil
