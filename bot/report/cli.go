@@ -1,5 +1,6 @@
 // The funnel for the terminal, for scripts and for spreadsheets (`handoff
-// funnel`): a readable table, the API's JSON, and one CSV row per period.
+// funnel`): a message for the terminal renderer (Render), the API's JSON,
+// and one CSV row per period.
 
 package report
 
@@ -13,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
 )
 
 // Formats lists the output formats, the first being the default.
@@ -23,7 +25,8 @@ var Formats = []string{"table", "json", "csv"}
 func Write(w io.Writer, f handoff.Funnel, format string) error {
 	switch format {
 	case "table":
-		return WriteTable(w, f)
+		_, err := io.WriteString(w, Render(FunnelReport(f)))
+		return err
 	case "json":
 		return WriteJSON(w, f)
 	case "csv":
@@ -111,33 +114,49 @@ func csvText(s string) string {
 
 const dateLayout = "2006-01-02"
 
-// WriteTable writes f as a table for people: the funnel with the conversion
-// from the stage before, money, medians as durations, the SLA and the
+// FunnelReport is `handoff funnel`'s answer for people, as a message for
+// the terminal renderer: the period, the money and the median times, the
+// SLA, the funnel with the conversion from the stage before, and the
 // targets with an on-track or behind mark. Unknown values show as "–".
-func WriteTable(w io.Writer, f handoff.Funnel) error {
-	var b strings.Builder
-	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-
-	line("Funnel %s: %s to %s (%s)", f.Period.Label, f.Period.Start.Format(dateLayout),
-		f.Period.LastDay().Format(dateLayout), f.Period.Start.Location())
+func FunnelReport(f handoff.Funnel) bot.Message {
+	m := bot.Message{
+		Summary: bot.Escape(fmt.Sprintf("Funnel %s", f.Period.Label)),
+		Header: fmt.Sprintf("Funnel %s: %s to %s (%s)", f.Period.Label, f.Period.Start.Format(dateLayout),
+			f.Period.LastDay().Format(dateLayout), f.Period.Start.Location()),
+	}
+	var filter []bot.Field
 	if f.Source != "" {
-		line("Source: %s", f.Source)
+		filter = append(filter, bot.Field{Key: "Source", Value: bot.Escape(f.Source)})
 	}
 	if f.Owner != "" {
-		line("Owner: %s", f.Owner)
+		filter = append(filter, bot.Field{Key: "Owner", Value: bot.Escape(f.Owner)})
 	}
-	line("")
-	line("%-24s %12s  %s", "Stage", "Count", "Conversion")
+	if len(filter) > 0 {
+		m.Sections = append(m.Sections, bot.Section{Fields: filter})
+	}
+	s := f.SLA
+	m.Sections = append(m.Sections,
+		bot.Section{Fields: []bot.Field{
+			{Key: "Revenue", Value: money(&f.Revenue, f.Currency)},
+			{Key: "Average deal size", Value: money(f.AvgDealSize, f.Currency)},
+			{Key: "Median time to claim", Value: duration(f.MedianSecondsToClaim)},
+			{Key: "Median time to contact", Value: duration(f.MedianSecondsToContact)},
+			{Key: "Time to first order", Value: duration(f.TimeToFirstOrder)},
+		}},
+		bot.Section{Text: fmt.Sprintf("SLA, first contact on time: %s compliance\n  %s due, %s met, %s breached, %s pending",
+			percent(s.Compliance), count(s.Due), count(s.Met), count(s.Breached), count(s.Pending))})
+
+	stages := bot.Table{Columns: []string{"Stage", "Count", "Conversion"}, Numeric: []bool{false, true, false}}
 	if f.Visits != nil {
-		line("%-24s %12s", "Visits", count(*f.Visits))
+		stages.Rows = append(stages.Rows, []string{"Visits", count(*f.Visits), ""})
 	}
 	c := f.Conversion
 	stage := func(name string, n int64, rate *float64, of string) {
-		if of == "" || (of == "visits" && f.Visits == nil) {
-			line("%-24s %12s", name, count(n))
-			return
+		conv := ""
+		if of != "" && (of != "visits" || f.Visits != nil) {
+			conv = percent(rate) + " of " + of
 		}
-		line("%-24s %12s  %s of %s", name, count(n), percent(rate), of)
+		stages.Rows = append(stages.Rows, []string{name, count(n), conv})
 	}
 	stage("Leads", f.Leads, f.VisitToLead, "visits")
 	stage("MQLs", f.MQLs, c.LeadToMQL, "leads")
@@ -148,46 +167,36 @@ func WriteTable(w io.Writer, f handoff.Funnel) error {
 	stage("Won", f.Won, c.OpportunityToWon, "opportunities")
 	stage("Lost", f.Lost, nil, "")
 	stage("Recycled", f.Recycled, nil, "")
-	line("%-24s %12s  %s", "SQL to won", "", percent(c.SQLToWon))
-	line("")
-	line("%-24s %s", "Revenue", money(&f.Revenue, f.Currency))
-	line("%-24s %s", "Average deal size", money(f.AvgDealSize, f.Currency))
-	line("%-24s %s", "Median time to claim", duration(f.MedianSecondsToClaim))
-	line("%-24s %s", "Median time to contact", duration(f.MedianSecondsToContact))
-	line("%-24s %s", "Time to first order", duration(f.TimeToFirstOrder))
-	line("")
-	s := f.SLA
-	line("SLA, first contact on time: %s compliance", percent(s.Compliance))
-	line("  %s due, %s met, %s breached, %s pending", count(s.Due), count(s.Met), count(s.Breached), count(s.Pending))
-	line("  %s", handoff.SLAComplianceDefinition)
+	stages.Rows = append(stages.Rows, []string{"SQL to won", "", percent(c.SQLToWon)})
+	m.Tables = append(m.Tables, stages)
 
 	t := f.Targets
-	if t.SQLs != nil || t.Customers != nil || t.AvgDealSize != nil {
-		line("")
-		line("%-24s %12s %12s %12s  %s", "Targets", "Target", "Due by now", "Actual", "Status")
-		target := func(name string, ta *handoff.TargetActual, format func(*float64) string) {
-			if ta == nil {
-				return
-			}
-			status := "behind"
-			if ta.OnTrack {
-				status = "on track"
-			}
-			line("%-24s %12s %12s %12s  %s", name, format(&ta.Target), format(&ta.Expected), format(ta.Actual), status)
+	targets := bot.Table{Columns: []string{"Targets", "Target", "Due by now", "Actual", "Status"}, Numeric: []bool{false, true, true, true, false}}
+	target := func(name string, ta *handoff.TargetActual, format func(*float64) string) {
+		if ta == nil {
+			return
 		}
-		count := func(v *float64) string {
-			if v == nil {
-				return "–"
-			}
-			return strconv.FormatFloat(*v, 'f', -1, 64)
+		status := "behind"
+		if ta.OnTrack {
+			status = "on track"
 		}
-		whole := func(v *float64) string { return money(v, "") }
-		target("SQLs (marketing)", t.SQLs, count)
-		target("Customers (sales)", t.Customers, count)
-		target("Avg deal size (sales)", t.AvgDealSize, whole)
+		targets.Rows = append(targets.Rows, []string{name, format(&ta.Target), format(&ta.Expected), format(ta.Actual), status})
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	number := func(v *float64) string {
+		if v == nil {
+			return "–"
+		}
+		return strconv.FormatFloat(*v, 'f', -1, 64)
+	}
+	whole := func(v *float64) string { return money(v, "") }
+	target("SQLs (marketing)", t.SQLs, number)
+	target("Customers (sales)", t.Customers, number)
+	target("Avg deal size (sales)", t.AvgDealSize, whole)
+	if len(targets.Rows) > 0 {
+		m.Tables = append(m.Tables, targets)
+	}
+	m.Context = []string{handoff.SLAComplianceDefinition}
+	return m
 }
 
 // money formats a major-unit amount with thousands separators and two

@@ -39,7 +39,9 @@ func funnelFor(t *testing.T, period, source, owner string, c handoff.FunnelCount
 // golden compares with a golden file in testdata/ (go test -update rewrites it).
 func golden(t *testing.T, name string, got []byte) { t.Helper(); goldenfile.File(t, name, got) }
 
-func TestWriteTable(t *testing.T) {
+// TestFunnelReport renders `handoff funnel`'s table through the terminal
+// renderer.
+func TestFunnelReport(t *testing.T) {
 	cases := []struct {
 		name string
 		f    handoff.Funnel
@@ -56,8 +58,11 @@ func TestWriteTable(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
-			if err := report.WriteTable(&b, tc.f); err != nil {
+			if err := report.Write(&b, tc.f, "table"); err != nil {
 				t.Fatal(err)
+			}
+			if got := report.Render(report.FunnelReport(tc.f)); got != b.String() {
+				t.Errorf("Write(table) is not Render(FunnelReport):\n%s\nwant:\n%s", b.String(), got)
 			}
 			golden(t, tc.name+".txt", b.Bytes())
 		})
@@ -118,6 +123,28 @@ func TestWriteCSVNeutralisesFormulas(t *testing.T) {
 		}
 		if _, err := strconv.Atoi(leads); err != nil {
 			t.Errorf("%q: leads cell %q is no longer a number", hostile, leads)
+		}
+	}
+}
+
+// TestFunnelReportPrintsFiltersLiterally: a source or owner holding markup,
+// entities or a terminal escape sequence is shown as typed, never sent to
+// the terminal as a control sequence.
+func TestFunnelReportPrintsFiltersLiterally(t *testing.T) {
+	f := funnelFor(t, "2026-Q4", "*web* <a> &amp; \x1b]0;pwned\x07", "rep\u009b31m_1", handoff.FunnelCounts{})
+	var b bytes.Buffer
+	if err := report.Write(&b, f, "table"); err != nil {
+		t.Fatal(err)
+	}
+	got := b.String()
+	for _, c := range []string{"\x1b", "\x07", "\u009b"} {
+		if strings.Contains(got, c) {
+			t.Fatalf("output holds %q:\n%q", c, got)
+		}
+	}
+	for _, want := range []string{`Source  *web* <a> &amp; \x1b]0;pwned\x07`, `Owner   rep\u009b31m_1`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
 		}
 	}
 }

@@ -1,8 +1,9 @@
 // The terminal renderer: bot messages as plain text, the header
 // underlined, sections and fields, tables with aligned columns, charts as
-// bars of █ characters, context lines and buttons as [Claim]. `handoff
-// digest --print` uses it; the Slack and Teams renderers use its tables,
-// charts and numbers where a platform has no native block.
+// bars of █ characters, context lines and buttons as [Claim]. It is the one
+// terminal renderer: `handoff digest --print`, `handoff funnel` (through
+// FunnelReport) and the demo use it; the Slack and Teams renderers use its
+// tables, charts and numbers where a platform has no native block.
 
 package report
 

@@ -98,7 +98,7 @@ func TestFunnelCommand(t *testing.T) {
 		if store.got.Period.Label != "2026-10" || !store.got.Now.Equal(reportNow) {
 			t.Errorf("filter = %+v", store.got)
 		}
-		// The same table as report.WriteTable's golden file.
+		// The same text as report.FunnelReport's golden file.
 		want, err := os.ReadFile("../../bot/report/testdata/last_month.txt")
 		if err != nil {
 			t.Fatal(err)
