@@ -6,13 +6,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/report"
 	"github.com/handoff/handoff/bot/slack/slacktest"
 )
 
@@ -99,33 +99,36 @@ func (d *demo) mention(id string) string {
 	return "@" + id
 }
 
-var (
-	mentionRE = regexp.MustCompile(`<@([A-Z0-9]+)(?:\|[^>]*)?>`)
-	linkRE    = regexp.MustCompile(`<([^<>|]+)\|([^<>]+)>`)
-)
-
-// plain turns Slack mrkdwn into plain text: mentions become @names, links
-// their labels, bold marks go.
-func (d *demo) plain(s string) string {
-	s = mentionRE.ReplaceAllStringFunc(s, func(m string) string { return d.mention(mentionRE.FindStringSubmatch(m)[1]) })
-	s = linkRE.ReplaceAllString(s, "$2")
-	s = strings.ReplaceAll(s, "*", "")
-	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+// terminal is the terminal renderer with the demo's people as @names.
+func (d *demo) terminal() report.Options {
+	return report.Options{Names: func(_, id string) (string, bool) {
+		n, ok := d.names[id]
+		return n, ok
+	}}
 }
 
-// card prints a message's lines: the first as a heading, the rest under it.
+// plain turns a message's Slack text (bot markup: mentions, entities, bold
+// marks) into one printable line of plain text, as the terminal renderer does.
+func (d *demo) plain(s string) string { return report.Printable(d.terminal().Plain(s)) }
+
+// card prints what the stand-in Slack shows of a message through the
+// terminal renderer, without its blank lines: the first line (the header)
+// as a heading with note, the rest under it.
 func (d *demo) card(m slacktest.Message, note string) {
-	lines := m.Lines()
-	for i, l := range lines {
-		l = d.plain(l)
+	text := d.terminal().Render(m.Neutral())
+	first := true
+	for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
 		switch {
-		case i == 0 && note != "":
+		case strings.TrimSpace(l) == "":
+			continue
+		case first && note != "":
 			fmt.Fprintf(d.out, "  %s  %s\n", l, note)
-		case i == 0:
+		case first:
 			fmt.Fprintf(d.out, "  %s\n", l)
 		default:
 			fmt.Fprintf(d.out, "      %s\n", l)
 		}
+		first = false
 	}
 	fmt.Fprintln(d.out)
 }

@@ -155,7 +155,7 @@ func TestDemo(t *testing.T) {
 			t.Errorf("the digest lacks %q", want)
 		}
 	}
-	perRep := digest[strings.Index(digest, "Per rep:"):]
+	perRep := digest[strings.Index(digest, "Per rep\n"):]
 	perRep = perRep[:strings.Index(perRep, "Breached")]
 	for _, r := range demoReps {
 		if !strings.Contains(perRep, "@"+r.Name) {
@@ -184,7 +184,7 @@ func TestDemo(t *testing.T) {
 
 	// The won amounts on the cards add up to what the script won.
 	var total int64
-	amounts := regexp.MustCompile(`Amount: DKK ([\d,]+)`).FindAllStringSubmatch(strings.Join(mapValues(channel), "\n"), -1)
+	amounts := regexp.MustCompile(`Amount +DKK ([\d,]+)`).FindAllStringSubmatch(strings.Join(mapValues(channel), "\n"), -1)
 	for _, m := range amounts {
 		n, _ := strconv.ParseInt(strings.ReplaceAll(m[1], ",", ""), 10, 64)
 		total += n

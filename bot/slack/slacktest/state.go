@@ -2,11 +2,9 @@ package slacktest
 
 import (
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Message is a message as Slack would show it now, rebuilt from the calls
@@ -117,129 +115,6 @@ func blockMaps(raw []any) []map[string]any {
 
 // fieldRE matches a section field written as "*Key*\nValue".
 var fieldRE = regexp.MustCompile(`(?s)^\*([^*\n]+)\*\n(.*)$`)
-
-// Lines renders the message as text, one line per line of Block Kit: the
-// header, each section's text and its fields ("Key: Value · …"), each
-// context element, and the buttons as "[Claim] [Not a fit]". Mrkdwn is
-// left as it is. A message without blocks is its fallback text.
-func (m Message) Lines() []string {
-	if len(m.Blocks) == 0 {
-		if m.Text == "" {
-			return nil
-		}
-		return strings.Split(m.Text, "\n")
-	}
-	var lines []string
-	for _, b := range m.Blocks {
-		switch b["type"] {
-		case "header":
-			lines = append(lines, textOf(b["text"]))
-		case "section":
-			if t := textOf(b["text"]); t != "" {
-				lines = append(lines, strings.Split(t, "\n")...)
-			}
-			var fields []string
-			for _, f := range list(b["fields"]) {
-				t := textOf(f)
-				if sub := fieldRE.FindStringSubmatch(t); sub != nil {
-					t = sub[1] + ": " + strings.ReplaceAll(sub[2], "\n", " ")
-				}
-				fields = append(fields, strings.ReplaceAll(t, "\n", " "))
-			}
-			if len(fields) > 0 {
-				lines = append(lines, strings.Join(fields, " · "))
-			}
-		case "context":
-			for _, e := range list(b["elements"]) {
-				if t := textOf(e); t != "" {
-					lines = append(lines, t)
-				}
-			}
-		case "actions":
-			var buttons []string
-			for _, e := range list(b["elements"]) {
-				if em, ok := e.(map[string]any); ok && em["type"] == "button" {
-					buttons = append(buttons, "["+textOf(em["text"])+"]")
-				}
-			}
-			if len(buttons) > 0 {
-				lines = append(lines, strings.Join(buttons, " "))
-			}
-		case "divider":
-			lines = append(lines, "---")
-		case "data_table":
-			lines = append(lines, tableLines(b)...)
-		case "data_visualization":
-			lines = append(lines, chartLines(b)...)
-		}
-	}
-	return lines
-}
-
-// tableLines renders a data_table block as aligned columns under its caption.
-func tableLines(b map[string]any) []string {
-	var rows [][]string
-	var widths []int
-	for _, r := range list(b["rows"]) {
-		var row []string
-		for i, c := range list(r) {
-			t := textOf(c)
-			row = append(row, t)
-			if i >= len(widths) {
-				widths = append(widths, 0)
-			}
-			widths[i] = max(widths[i], utf8.RuneCountInString(t))
-		}
-		rows = append(rows, row)
-	}
-	var lines []string
-	if c, _ := b["caption"].(string); c != "" {
-		lines = append(lines, c+":")
-	}
-	for _, row := range rows {
-		var cells []string
-		for i, t := range row {
-			cells = append(cells, t+strings.Repeat(" ", widths[i]-utf8.RuneCountInString(t)))
-		}
-		lines = append(lines, "  "+strings.TrimRight(strings.Join(cells, "  "), " "))
-	}
-	return lines
-}
-
-// chartLines renders a data_visualization bar or line chart as text bars.
-func chartLines(b map[string]any) []string {
-	chart, _ := b["chart"].(map[string]any)
-	var lines []string
-	if t, _ := b["title"].(string); t != "" {
-		lines = append(lines, t+" (chart):")
-	}
-	for _, series := range list(chart["series"]) {
-		sm, _ := series.(map[string]any)
-		points := list(sm["data"])
-		top, width := 0.0, 0
-		for _, p := range points {
-			pm, _ := p.(map[string]any)
-			v, _ := pm["value"].(float64)
-			top = max(top, v)
-			l, _ := pm["label"].(string)
-			width = max(width, utf8.RuneCountInString(l))
-		}
-		if name, _ := sm["name"].(string); name != "" && len(list(chart["series"])) > 1 {
-			lines = append(lines, "  "+name)
-		}
-		for _, p := range points {
-			pm, _ := p.(map[string]any)
-			v, _ := pm["value"].(float64)
-			l, _ := pm["label"].(string)
-			n := 0
-			if top > 0 {
-				n = int(v / top * 30)
-			}
-			lines = append(lines, fmt.Sprintf("  %s%s %s %g", l, strings.Repeat(" ", width-utf8.RuneCountInString(l)), strings.Repeat("█", n), v))
-		}
-	}
-	return lines
-}
 
 // textOf returns the text of a text object (or of an element holding
 // one); in rich text, a user element is written "<@U123>" as in mrkdwn.
