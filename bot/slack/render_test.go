@@ -11,52 +11,19 @@ import (
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	slackbot "github.com/handoff/handoff/bot/slack"
+	"github.com/handoff/handoff/internal/fixtures"
 )
 
-func ptr(t time.Time) *time.Time { return &t }
-
-func policy(t *testing.T) handoff.Policy {
-	t.Helper()
-	loc, err := time.LoadLocation("Europe/Copenhagen")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := handoff.DefaultPolicy()
-	p.Location = loc
-	return p
-}
-
-// lead is a fixed lead in stage st, as the golden files show it.
-// scored gives l the score and top reasons the agreement's scoring computed.
-func scored(l *handoff.Lead) *handoff.Lead {
-	l.Score, l.ScoreReasons = 70, "page_view /pricing ×2 +40 · title: IT manager +30"
-	return l
-}
+// policy, ptr, scored and lead are the shared fixtures; lead is owned
+// in Slack once claimed.
+var (
+	policy = fixtures.Policy
+	ptr    = fixtures.Ptr
+	scored = fixtures.Scored
+)
 
 func lead(p handoff.Policy, st handoff.Stage) *handoff.Lead {
-	sqlAt := time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC) // Monday 12:00 in Copenhagen
-	l := &handoff.Lead{
-		ID: 42, ExternalID: "hs-42", Name: "Ann Jensen", Title: "IT manager", Company: "Acme A/S",
-		Email: "ann@acme.dk", Phone: "+45 12 34 56 78", Source: "webinar", Campaign: "Q4 ERP <beta>", Score: 82,
-		Stage: st, SQLAt: ptr(sqlAt), ClaimDueAt: ptr(p.ClaimDue(sqlAt)), ContactDueAt: ptr(p.ContactDue(sqlAt)),
-		CreatedAt: sqlAt, UpdatedAt: sqlAt.Add(26 * time.Hour),
-	}
-	if st != handoff.StageSQL && st != handoff.StageRecycled {
-		l.Owner = handoff.Owner{Platform: "slack", UserID: "U0REP42"}
-		l.ClaimedAt = ptr(sqlAt.Add(25 * time.Minute))
-	}
-	if st.Rank() >= handoff.StageContacted.Rank() || st == handoff.StageLost {
-		l.ContactedAt = ptr(sqlAt.Add(3 * time.Hour))
-	}
-	switch st {
-	case handoff.StageWon:
-		l.AmountMinor = 4_000_000
-	case handoff.StageLost:
-		l.Reason = "Chose a competitor"
-	case handoff.StageRecycled:
-		l.Reason = "No budget before Q3"
-	}
-	return l
+	return fixtures.OwnedLead(p, st, handoff.Owner{Platform: "slack", UserID: "U0REP42"})
 }
 
 // golden compares with a golden file in testdata/ (go test -update rewrites it).
