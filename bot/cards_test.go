@@ -8,18 +8,11 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/internal/fixtures"
 )
 
-func copenhagen(t *testing.T) handoff.Policy {
-	t.Helper()
-	loc, err := time.LoadLocation("Europe/Copenhagen")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := handoff.DefaultPolicy()
-	p.Location = loc
-	return p
-}
+// copenhagen is the default agreement in Copenhagen.
+var copenhagen = fixtures.Policy
 
 func ptr(t time.Time) *time.Time { return &t }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot/report"
 	"github.com/handoff/handoff/handlers"
+	"github.com/handoff/handoff/internal/fixtures"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -28,14 +29,7 @@ var funnelClock = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 
 func newFunnelServer(t *testing.T, s *storage.Store) *httptest.Server {
 	t.Helper()
-	loc, err := time.LoadLocation("Europe/Copenhagen")
-	if err != nil {
-		t.Fatal(err)
-	}
-	policy := handoff.DefaultPolicy()
-	policy.Location = loc
-	policy.Targets = handoff.Targets{SQLsPerMonth: 20, CustomersPerMonth: 5, AvgDealSize: 40000, Currency: "DKK"}
-	api := &handlers.FunnelAPI{Store: s, Policy: policy, Token: funnelToken, Now: func() time.Time { return funnelClock },
+	api := &handlers.FunnelAPI{Store: s, Policy: fixtures.ReportPolicy(t), Token: funnelToken, Now: func() time.Time { return funnelClock },
 		Logger: discardLogger()}
 	mux := http.NewServeMux()
 	api.Register(mux)

@@ -12,6 +12,7 @@ import (
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/report"
+	"github.com/handoff/handoff/internal/fixtures"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -44,17 +45,8 @@ var (
 	rep2Ref   = bot.MentionOn("slack", "U2", "rep2@example.com")
 )
 
-func reportPolicy(t *testing.T) handoff.Policy {
-	t.Helper()
-	loc, err := time.LoadLocation("Europe/Copenhagen")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := handoff.DefaultPolicy()
-	p.Location = loc
-	p.Targets = handoff.Targets{SQLsPerMonth: 20, CustomersPerMonth: 5, AvgDealSize: 40000, Currency: "DKK"}
-	return p
-}
+// reportPolicy is Copenhagen with targets in DKK.
+var reportPolicy = fixtures.ReportPolicy
 
 type reportLog struct {
 	t *testing.T

@@ -3,7 +3,6 @@ package slack_test
 import (
 	"bytes"
 	"encoding/json"
-	goldenfile "github.com/handoff/handoff/internal/golden"
 	"testing"
 	"time"
 	_ "time/tzdata"
@@ -12,6 +11,7 @@ import (
 	"github.com/handoff/handoff/bot"
 	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/internal/fixtures"
+	goldenfile "github.com/handoff/handoff/internal/golden"
 )
 
 // policy, ptr, scored and lead are the shared fixtures; lead is owned

@@ -2,7 +2,6 @@ package teams_test
 
 import (
 	"encoding/json"
-	goldenfile "github.com/handoff/handoff/internal/golden"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/internal/fixtures"
+	goldenfile "github.com/handoff/handoff/internal/golden"
 )
 
 // policy, ptr, scored and lead are the shared fixtures; lead is owned

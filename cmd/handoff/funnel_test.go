@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/internal/fixtures"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -22,17 +23,7 @@ var reportNow = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 
 // reportPolicy is the agreement of bot/report's tests: Copenhagen, with
 // targets in DKK.
-func reportPolicy(t *testing.T) handoff.Policy {
-	t.Helper()
-	loc, err := time.LoadLocation("Europe/Copenhagen")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := handoff.DefaultPolicy()
-	p.Location = loc
-	p.Targets = handoff.Targets{SQLsPerMonth: 20, CustomersPerMonth: 5, AvgDealSize: 40000, Currency: "DKK"}
-	return p
-}
+var reportPolicy = fixtures.ReportPolicy
 
 // octoberCounts is bot/report's full month, whose table is its golden
 // file last_month.txt.
