@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -13,13 +11,18 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/internal/testkit"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
-var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-
-func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+// t0, quiet, saveLead and actor are the shared rig pieces.
+var (
+	t0       = testkit.T0
+	quiet    = testkit.Quiet
+	saveLead = testkit.SaveSQL
+	actor    = testkit.SlackActor
+)
 
 // managerList is a bot.Managers with a fixed list.
 type managerList map[string]bool
@@ -43,21 +46,6 @@ func newBot(s *storage.Store) *bot.Bot {
 		SalesMembers: map[string]bot.SalesMembers{"slack": outsiders{"UMKT": true, "UHEAD": true}},
 		Logger:       quiet(),
 	})
-}
-
-func saveLead(t *testing.T, s *storage.Store, ext string) *handoff.Lead {
-	t.Helper()
-	score := 80
-	res, err := s.SaveLead(context.Background(), handoff.LeadInput{ExternalID: ext, Company: "Acme " + ext, Name: "Ann", Score: &score},
-		handoff.DefaultPolicy(), t0, handoff.ActorAPI)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.Lead
-}
-
-func actor(user string) bot.Actor {
-	return bot.Actor{Platform: "slack", UserID: user, Channel: "CSALES"}
 }
 
 // notices returns the private notices queued for a user, in order.

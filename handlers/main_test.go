@@ -1,8 +1,8 @@
 package handlers_test
 
 import (
-	"io"
-	"log/slog"
+	"github.com/handoff/handoff/internal/testkit"
 )
 
-func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+// discardLogger writes nothing.
+var discardLogger = testkit.Quiet

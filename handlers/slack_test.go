@@ -18,6 +18,7 @@ import (
 	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/handlers"
+	"github.com/handoff/handoff/internal/testkit"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -92,16 +93,7 @@ func (r *slackRig) click(t testing.TB, user, action string, leadID int64) (int, 
 // drain delivers everything due in the outbox.
 func (r *slackRig) drain(t testing.TB) {
 	t.Helper()
-	for range 100 {
-		n, err := r.disp.RunOnce(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			return
-		}
-	}
-	t.Fatal("outbox never drained")
+	testkit.Drain(t, r.disp)
 }
 
 // announced saves a new SQL and posts it to the sales channel.

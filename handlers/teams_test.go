@@ -19,6 +19,7 @@ import (
 	"github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/bot/teams/teamstest"
 	"github.com/handoff/handoff/handlers"
+	"github.com/handoff/handoff/internal/testkit"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -33,24 +34,6 @@ const (
 	managerID = "29:boss"
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // teamsEnv is Handoff's Teams side over a real store, wired as in
 // production, against the fake Bot Framework.
 type teamsEnv struct {
@@ -61,14 +44,14 @@ type teamsEnv struct {
 	bot       *bot.Bot
 	disp      *outbox.Dispatcher
 	validator *teams.Validator
-	clock     *clock
+	clock     *testkit.Clock
 	policy    handoff.Policy
 }
 
 func newTeamsEnv(t *testing.T, s *storage.Store, answerer bot.CommandAnswerer) *teamsEnv {
 	t.Helper()
 	bf := teamstest.New(t)
-	clk := &clock{t: time.Now().UTC()}
+	clk := testkit.NewClock(time.Now().UTC())
 	policy := handoff.DefaultPolicy()
 	conn := teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil)
 	platform := teams.NewPlatform(conn, s, tenantID)
@@ -492,12 +475,12 @@ func TestTeamsDeliveryRetries(t *testing.T) {
 			if posts, _ := s.ChatPosts(context.Background(), id); len(posts) != 0 {
 				t.Fatalf("posted despite 429: %+v", posts)
 			}
-			e.clock.Add(2 * time.Second)
+			e.clock.Advance(2 * time.Second)
 			e.deliver()
 			if posts, _ := s.ChatPosts(context.Background(), id); len(posts) != 0 {
 				t.Fatal("retried before Retry-After")
 			}
-			e.clock.Add(2 * time.Second)
+			e.clock.Advance(2 * time.Second)
 			e.deliver()
 			posts, _ := s.ChatPosts(context.Background(), id)
 			if len(posts) != 1 || posts[0].MessageID == "" {
@@ -520,7 +503,7 @@ func TestTeamsDeliveryRetries(t *testing.T) {
 			if posts, _ := s.ChatPosts(context.Background(), id); len(posts) != 0 {
 				t.Fatal("posted without a token")
 			}
-			e.clock.Add(3 * time.Second)
+			e.clock.Advance(3 * time.Second)
 			if _, err := disp.RunOnce(context.Background()); err != nil {
 				t.Fatal(err)
 			}

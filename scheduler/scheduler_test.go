@@ -3,12 +3,11 @@ package scheduler_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/internal/testkit"
 	"github.com/handoff/handoff/scheduler"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
@@ -20,7 +19,8 @@ type clock struct{ now time.Time }
 
 func (c *clock) Now() time.Time { return c.now }
 
-func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+// quiet writes nothing.
+var quiet = testkit.Quiet
 
 func policy() handoff.Policy {
 	p := handoff.DefaultPolicy()

@@ -3,11 +3,8 @@ package outbox_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,54 +13,26 @@ import (
 	"github.com/handoff/handoff/bot/outbox"
 	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/bot/slack/slacktest"
+	"github.com/handoff/handoff/internal/testkit"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
 const botToken = "xoxb-test"
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-
-// saveLead stores a new SQL, which queues its announcement.
-func saveLead(t *testing.T, s *storage.Store, ext string) *handoff.Lead {
-	t.Helper()
-	score := 80
-	res, err := s.SaveLead(context.Background(), handoff.LeadInput{ExternalID: ext, Company: "Acme " + ext, Name: "Ann", Score: &score},
-		handoff.DefaultPolicy(), t0, handoff.ActorAPI)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.Lead
-}
-
-func actor(user string) bot.Actor {
-	return bot.Actor{Platform: "slack", UserID: user, Channel: "CSALES"}
-}
-
-func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+// t0, quiet, saveLead, actor and drain are the shared rig pieces.
+var (
+	t0       = testkit.T0
+	quiet    = testkit.Quiet
+	saveLead = testkit.SaveSQL
+	actor    = testkit.SlackActor
+	drain    = testkit.Drain
+)
 
 type rig struct {
 	store *storage.Store
 	slack *slacktest.Server
-	clock *clock
+	clock *testkit.Clock
 	disp  *outbox.Dispatcher
 }
 
@@ -71,7 +40,7 @@ func newRig(t *testing.T, s *storage.Store) *rig {
 	t.Helper()
 	fake := slacktest.New(botToken)
 	t.Cleanup(fake.Close)
-	r := &rig{store: s, slack: fake, clock: &clock{t: t0}}
+	r := &rig{store: s, slack: fake, clock: testkit.NewClock(t0)}
 	r.disp = r.dispatcher("w1")
 	return r
 }
@@ -82,21 +51,6 @@ func (r *rig) dispatcher(worker string) *outbox.Dispatcher {
 		Store: r.store, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}}, Policy: handoff.DefaultPolicy(),
 		Now: r.clock.Now, Logger: quiet(), Worker: worker, Lease: time.Minute,
 	})
-}
-
-// drain runs rounds until one finds nothing due now.
-func drain(t *testing.T, d *outbox.Dispatcher) {
-	t.Helper()
-	for range 100 {
-		n, err := d.RunOnce(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			return
-		}
-	}
-	t.Fatal("outbox never drained")
 }
 
 func postsOf(calls []slacktest.Call, company string) int {

@@ -3,8 +3,6 @@ package report_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"reflect"
 	"slices"
 	"strings"
@@ -18,6 +16,7 @@ import (
 	"github.com/handoff/handoff/bot/report"
 	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/bot/slack/slacktest"
+	"github.com/handoff/handoff/internal/testkit"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -116,22 +115,11 @@ func TestBuildDigestTrendCountsEachWeek(t *testing.T) {
 
 const botToken = "xoxb-test"
 
-func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
-// drain runs dispatcher rounds until one finds nothing due now.
-func drain(t *testing.T, d *outbox.Dispatcher) {
-	t.Helper()
-	for range 100 {
-		n, err := d.RunOnce(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			return
-		}
-	}
-	t.Fatal("outbox never drained")
-}
+// quiet and drain are the shared rig pieces.
+var (
+	quiet = testkit.Quiet
+	drain = testkit.Drain
+)
 
 // recorder is a bot.Platform that records posts.
 type recorder struct {

@@ -21,6 +21,7 @@ import (
 	"github.com/handoff/handoff/bot/report"
 	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/bot/slack/slacktest"
+	"github.com/handoff/handoff/internal/testkit"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -145,16 +146,7 @@ func (r *socketRig) exited() bool {
 // drain delivers everything due in the outbox.
 func (r *socketRig) drain(t *testing.T) {
 	t.Helper()
-	for range 100 {
-		n, err := r.disp.RunOnce(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			return
-		}
-	}
-	t.Fatal("outbox never drained")
+	testkit.Drain(t, r.disp)
 }
 
 // announced saves a new SQL through the store and posts it.
