@@ -10,6 +10,7 @@ import (
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/report"
 	slackbot "github.com/handoff/handoff/bot/slack"
+	"github.com/handoff/handoff/internal/fixtures"
 )
 
 // homes are the App Home views the golden files show: a rep with two open
@@ -17,7 +18,7 @@ import (
 // and a new rep with nothing yet.
 func homes(t *testing.T) map[string]bot.Home {
 	t.Helper()
-	p := policy(t)
+	p := fixtures.Policy(t)
 	now := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC) // Tuesday 10:30 in Copenhagen
 	week, err := handoff.ParsePeriod("week", now, p.Location)
 	if err != nil {

@@ -9,12 +9,13 @@ import (
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	slackbot "github.com/handoff/handoff/bot/slack"
+	"github.com/handoff/handoff/internal/fixtures"
 )
 
 // TestCrossPlatformOwner: a lead claimed in Teams shows its owner in Slack
 // by email, never as a broken Slack mention; a Slack owner is a mention.
 func TestCrossPlatformOwner(t *testing.T) {
-	p := policy(t)
+	p := fixtures.Policy(t)
 	tests := []struct {
 		owner   handoff.Owner
 		want    string

@@ -15,7 +15,7 @@ import (
 )
 
 func TestRenderReportGolden(t *testing.T) {
-	p := policy(t)
+	p := fixtures.Policy(t)
 	for name, msg := range fixtures.ReportMessages(t, p, handoff.Owner{Platform: "slack", UserID: "U0REP42"}) {
 		t.Run(name, func(t *testing.T) {
 			blocks := slackbot.RenderBlocks(msg)

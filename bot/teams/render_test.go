@@ -14,14 +14,7 @@ import (
 	goldenfile "github.com/handoff/handoff/internal/golden"
 )
 
-// policy, ptr, scored and lead are the shared fixtures; lead is owned
-// in Teams once claimed.
-var (
-	policy = fixtures.Policy
-	ptr    = fixtures.Ptr
-	scored = fixtures.Scored
-)
-
+// lead is the shared fixture lead in stage st, owned in Teams once claimed.
 func lead(p handoff.Policy, st handoff.Stage) *handoff.Lead {
 	return fixtures.OwnedLead(p, st, handoff.Owner{Platform: "teams", UserID: repID})
 }
@@ -39,7 +32,7 @@ func names(id string) (string, bool) {
 func golden(t *testing.T, name string, v any) { t.Helper(); goldenfile.JSON(t, name, v) }
 
 func TestRenderCardGolden(t *testing.T) {
-	p := policy(t)
+	p := fixtures.Policy(t)
 	now := time.Date(2026, 11, 23, 11, 45, 0, 0, time.UTC)
 	slackOwned := lead(p, handoff.StageClaimed)
 	slackOwned.Owner = handoff.Owner{Platform: "slack", UserID: "U0REP42"}
@@ -48,7 +41,7 @@ func TestRenderCardGolden(t *testing.T) {
 		msg  bot.Message
 	}{
 		{"new_lead", bot.LeadCard(lead(p, handoff.StageSQL), now, p)},
-		{"new_lead_scored", bot.LeadCard(scored(lead(p, handoff.StageSQL)), now, p)},
+		{"new_lead_scored", bot.LeadCard(fixtures.Scored(lead(p, handoff.StageSQL)), now, p)},
 		{"claimed", bot.LeadCard(lead(p, handoff.StageClaimed), now, p)},
 		{"claimed_in_slack", bot.LeadCard(slackOwned, now, p)},
 		{"contacted", bot.LeadCard(lead(p, handoff.StageContacted), now, p)},
@@ -116,7 +109,7 @@ func hostileLead(p handoff.Policy, st handoff.Stage) *handoff.Lead {
 // TestRenderHostileGolden shows in golden files how hostile lead data is
 // rendered: as text to read, never as a mention, link or formatting.
 func TestRenderHostileGolden(t *testing.T) {
-	p := policy(t)
+	p := fixtures.Policy(t)
 	now := time.Date(2026, 11, 23, 11, 45, 0, 0, time.UTC)
 	for _, tt := range []struct {
 		name string

@@ -12,7 +12,7 @@ import (
 )
 
 func TestRenderReportGolden(t *testing.T) {
-	p := policy(t)
+	p := fixtures.Policy(t)
 	for name, msg := range fixtures.ReportMessages(t, p, handoff.Owner{Platform: "teams", UserID: repID}) {
 		t.Run(name, func(t *testing.T) {
 			golden(t, name, teams.RenderCard(msg, names))
