@@ -23,27 +23,9 @@ func lead(p handoff.Policy, st handoff.Stage) *handoff.Lead {
 func golden(t *testing.T, name string, v any) { t.Helper(); goldenfile.JSON(t, name, v) }
 
 func TestRenderGolden(t *testing.T) {
-	p := fixtures.Policy(t)
-	now := time.Date(2026, 11, 23, 11, 45, 0, 0, time.UTC)
-	tests := []struct {
-		name string
-		msg  bot.Message
-	}{
-		{"new_lead", bot.LeadCard(lead(p, handoff.StageSQL), now, p)},
-		{"new_lead_scored", bot.LeadCard(fixtures.Scored(lead(p, handoff.StageSQL)), now, p)},
-		{"claimed", bot.LeadCard(lead(p, handoff.StageClaimed), now, p)},
-		{"contacted", bot.LeadCard(lead(p, handoff.StageContacted), now, p)},
-		{"opportunity", bot.LeadCard(lead(p, handoff.StageOpportunity), now, p)},
-		{"won", bot.LeadCard(lead(p, handoff.StageWon), now, p)},
-		{"lost", bot.LeadCard(lead(p, handoff.StageLost), now, p)},
-		{"recycled", bot.LeadCard(lead(p, handoff.StageRecycled), now, p)},
-		{"owner_dm", bot.OwnerDM(lead(p, handoff.StageClaimed), now, p)},
-		{"erased", bot.ErasedCard()},
-		{"notice", bot.Notice("Too late: <@U0REP42> already claimed *Acme A/S*.")},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			golden(t, tt.name, map[string]any{"blocks": slackbot.RenderBlocks(tt.msg)})
+	for _, tt := range fixtures.Cards(fixtures.Policy(t), handoff.Owner{Platform: "slack", UserID: "U0REP42"}) {
+		t.Run(tt.Name, func(t *testing.T) {
+			golden(t, tt.Name, map[string]any{"blocks": slackbot.RenderBlocks(tt.Msg)})
 		})
 	}
 }

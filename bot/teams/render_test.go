@@ -33,29 +33,13 @@ func golden(t *testing.T, name string, v any) { t.Helper(); goldenfile.JSON(t, n
 
 func TestRenderCardGolden(t *testing.T) {
 	p := fixtures.Policy(t)
-	now := time.Date(2026, 11, 23, 11, 45, 0, 0, time.UTC)
 	slackOwned := lead(p, handoff.StageClaimed)
 	slackOwned.Owner = handoff.Owner{Platform: "slack", UserID: "U0REP42"}
-	tests := []struct {
-		name string
-		msg  bot.Message
-	}{
-		{"new_lead", bot.LeadCard(lead(p, handoff.StageSQL), now, p)},
-		{"new_lead_scored", bot.LeadCard(fixtures.Scored(lead(p, handoff.StageSQL)), now, p)},
-		{"claimed", bot.LeadCard(lead(p, handoff.StageClaimed), now, p)},
-		{"claimed_in_slack", bot.LeadCard(slackOwned, now, p)},
-		{"contacted", bot.LeadCard(lead(p, handoff.StageContacted), now, p)},
-		{"opportunity", bot.LeadCard(lead(p, handoff.StageOpportunity), now, p)},
-		{"won", bot.LeadCard(lead(p, handoff.StageWon), now, p)},
-		{"lost", bot.LeadCard(lead(p, handoff.StageLost), now, p)},
-		{"recycled", bot.LeadCard(lead(p, handoff.StageRecycled), now, p)},
-		{"owner_dm", bot.OwnerDM(lead(p, handoff.StageClaimed), now, p)},
-		{"erased", bot.ErasedCard()},
-		{"notice", bot.Notice("Too late: " + bot.Mention(repID) + " already claimed *Acme A/S*.")},
-	}
+	tests := append(fixtures.Cards(p, handoff.Owner{Platform: "teams", UserID: repID}),
+		fixtures.Case{Name: "claimed_in_slack", Msg: bot.LeadCard(slackOwned, fixtures.Now, p)})
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			golden(t, tt.name, teams.RenderCard(tt.msg, names))
+		t.Run(tt.Name, func(t *testing.T) {
+			golden(t, tt.Name, teams.RenderCard(tt.Msg, names))
 		})
 	}
 }
