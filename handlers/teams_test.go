@@ -1,11 +1,9 @@
 package handlers_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -79,57 +77,26 @@ func (e *teamsEnv) token() string {
 	return teamstest.Sign(e.t, e.bf.Key(), teamstest.Claims(teamstest.AppID, e.bf.ServiceURL(), time.Now()))
 }
 
+// team is the Teams team the test's activities come from.
+func (e *teamsEnv) team() teamstest.Team {
+	return teamstest.Team{Tenant: tenantID, ID: teamID, Name: "Sales Team", BotID: botID, ServiceURL: e.bf.ServiceURL()}
+}
+
 // post sends an activity with the token ("" for none) and returns the
 // status and body.
 func (e *teamsEnv) post(activity map[string]any, token string) (int, []byte) {
 	e.t.Helper()
-	raw, err := json.Marshal(activity)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req, _ := http.NewRequest("POST", e.srv.URL+"/api/messages", bytes.NewReader(raw))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, body
+	return teamstest.Post(e.t, e.srv.URL, activity, token)
 }
 
 // activity is a Teams activity from user in conversation.
 func (e *teamsEnv) activity(typ, user, name, conversation string) map[string]any {
-	convType := "channel"
-	if strings.HasPrefix(conversation, "a:") {
-		convType = "personal"
-	}
-	return map[string]any{
-		"type": typ, "id": "act-1", "channelId": "msteams", "serviceUrl": e.bf.ServiceURL(),
-		"timestamp":    time.Now().UTC().Format(time.RFC3339Nano),
-		"from":         map[string]any{"id": user, "name": name, "aadObjectId": "aad-" + strings.TrimPrefix(user, "29:")},
-		"recipient":    map[string]any{"id": botID, "name": "Handoff"},
-		"conversation": map[string]any{"id": conversation, "conversationType": convType, "tenantId": tenantID, "isGroup": convType == "channel"},
-		"channelData":  map[string]any{"tenant": map[string]any{"id": tenantID}, "team": map[string]any{"id": teamID, "name": "Sales Team"}},
-	}
+	return e.team().Activity(typ, user, name, conversation)
 }
 
-func (e *teamsEnv) installActivity() map[string]any {
-	a := e.activity("conversationUpdate", "29:admin", "Admin", teamID)
-	a["membersAdded"] = []any{map[string]any{"id": botID}}
-	a["channelData"].(map[string]any)["eventType"] = "teamMemberAdded"
-	return a
-}
+func (e *teamsEnv) installActivity() map[string]any { return e.team().Installed() }
 
-func (e *teamsEnv) channelCreated() map[string]any {
-	a := e.activity("conversationUpdate", "29:admin", "Admin", teamID)
-	cd := a["channelData"].(map[string]any)
-	cd["eventType"], cd["channel"] = "channelCreated", map[string]any{"id": salesID, "name": "Sales"}
-	return a
-}
+func (e *teamsEnv) channelCreated() map[string]any { return e.team().ChannelCreated(salesID, "Sales") }
 
 // install adds the app to the team and creates the Sales channel.
 func (e *teamsEnv) install() {

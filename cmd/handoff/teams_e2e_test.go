@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -105,54 +104,30 @@ func (e *teamsE2E) forged(mod func(map[string]any)) string {
 	return teamstest.Sign(e.t, e.bf.Key(), c)
 }
 
+// team is the Teams team the activities come from.
+func (e *teamsE2E) team() teamstest.Team {
+	return teamstest.Team{Tenant: teamsTenant, ID: teamsTeamID, Name: teamsTeamName, BotID: teamsBotID, ServiceURL: e.bf.ServiceURL()}
+}
+
 // activity is a Teams activity from user in conversation.
 func (e *teamsE2E) activity(typ, user, name, conversation string) map[string]any {
-	return map[string]any{
-		"type": typ, "id": fmt.Sprintf("act-%d", time.Now().UnixNano()), "channelId": "msteams", "serviceUrl": e.bf.ServiceURL(),
-		"timestamp":    time.Now().UTC().Format(time.RFC3339Nano),
-		"from":         map[string]any{"id": user, "name": name, "aadObjectId": "aad-" + strings.TrimPrefix(user, "29:")},
-		"recipient":    map[string]any{"id": teamsBotID, "name": "Handoff"},
-		"conversation": map[string]any{"id": conversation, "conversationType": "channel", "tenantId": teamsTenant, "isGroup": true},
-		"channelData":  map[string]any{"tenant": map[string]any{"id": teamsTenant}, "team": map[string]any{"id": teamsTeamID, "name": teamsTeamName}},
-	}
+	return e.team().Activity(typ, user, name, conversation)
 }
 
 // post sends an activity to POST /api/messages with token ("" for none).
 func (e *teamsE2E) post(activity map[string]any, token string) (int, string) {
 	e.t.Helper()
-	raw, err := json.Marshal(activity)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req, _ := http.NewRequest("POST", e.srv.base+"/api/messages", bytes.NewReader(raw))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	status, body := teamstest.Post(e.t, e.srv.base, activity, token)
+	return status, string(body)
 }
 
 // installActivity is the conversationUpdate Teams sends when the app is
 // added to the team (in its General channel).
-func (e *teamsE2E) installActivity() map[string]any {
-	a := e.activity("conversationUpdate", "29:admin", "Admin", teamsTeamID)
-	a["membersAdded"] = []any{map[string]any{"id": teamsBotID}}
-	a["channelData"].(map[string]any)["eventType"] = "teamMemberAdded"
-	return a
-}
+func (e *teamsE2E) installActivity() map[string]any { return e.team().Installed() }
 
 // channelCreated is the conversationUpdate for a new channel of the team.
 func (e *teamsE2E) channelCreated(id, name string) map[string]any {
-	a := e.activity("conversationUpdate", "29:admin", "Admin", teamsTeamID)
-	cd := a["channelData"].(map[string]any)
-	cd["eventType"], cd["channel"] = "channelCreated", map[string]any{"id": id, "name": name}
-	return a
+	return e.team().ChannelCreated(id, name)
 }
 
 // install adds the app to the team and creates the Sales and Managers

@@ -1,0 +1,87 @@
+package teamstest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Team is the Teams team that activities come from, as the Bot Framework
+// sends them to the bot's endpoint.
+type Team struct {
+	Tenant     string // the tenant id
+	ID, Name   string // the team's id (its General channel) and name
+	BotID      string // the bot's id, "28:" + AppID
+	ServiceURL string // the fake's ServiceURL
+}
+
+var activityIDs atomic.Int64
+
+// Activity is an activity of type typ from user (display name name) in
+// conversation: a personal chat when conversation starts with "a:", else a
+// channel of the team. Each activity has a new id.
+func (tm Team) Activity(typ, user, name, conversation string) map[string]any {
+	convType := "channel"
+	if strings.HasPrefix(conversation, "a:") {
+		convType = "personal"
+	}
+	return map[string]any{
+		"type": typ, "id": fmt.Sprintf("act-%d", activityIDs.Add(1)), "channelId": "msteams", "serviceUrl": tm.ServiceURL,
+		"timestamp":    time.Now().UTC().Format(time.RFC3339Nano),
+		"from":         map[string]any{"id": user, "name": name, "aadObjectId": "aad-" + strings.TrimPrefix(user, "29:")},
+		"recipient":    map[string]any{"id": tm.BotID, "name": "Handoff"},
+		"conversation": map[string]any{"id": conversation, "conversationType": convType, "tenantId": tm.Tenant, "isGroup": convType == "channel"},
+		"channelData":  map[string]any{"tenant": map[string]any{"id": tm.Tenant}, "team": map[string]any{"id": tm.ID, "name": tm.Name}},
+	}
+}
+
+// Installed is the conversationUpdate Teams sends when the app is added to
+// the team (in its General channel).
+func (tm Team) Installed() map[string]any {
+	a := tm.Activity("conversationUpdate", "29:admin", "Admin", tm.ID)
+	a["membersAdded"] = []any{map[string]any{"id": tm.BotID}}
+	a["channelData"].(map[string]any)["eventType"] = "teamMemberAdded"
+	return a
+}
+
+// ChannelCreated is the conversationUpdate for a new channel of the team.
+func (tm Team) ChannelCreated(id, name string) map[string]any {
+	a := tm.Activity("conversationUpdate", "29:admin", "Admin", tm.ID)
+	cd := a["channelData"].(map[string]any)
+	cd["eventType"], cd["channel"] = "channelCreated", map[string]any{"id": id, "name": name}
+	return a
+}
+
+// Post sends activity to base's POST /api/messages with token ("" for
+// none) and returns the status and the body.
+func Post(tb testing.TB, base string, activity map[string]any, token string) (int, []byte) {
+	tb.Helper()
+	raw, err := json.Marshal(activity)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req, err := http.NewRequest("POST", base+"/api/messages", bytes.NewReader(raw))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return resp.StatusCode, body
+}
