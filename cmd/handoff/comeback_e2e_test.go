@@ -41,12 +41,7 @@ func TestEndToEndLeadComesBack(t *testing.T) {
 			bf := teamstest.New(t)
 			slack := slacktest.New(e2eToken)
 			defer slack.Close()
-			vars := teamsVars(t, dialect, bf)
-			vars["HANDOFF_CONFIG"] = teamsPolicy(t, "1h", "2h")
-			for k, v := range map[string]string{"SLACK_BOT_TOKEN": e2eToken, "SLACK_SIGNING_SECRET": e2eSecret, "SLACK_API_URL": slack.APIURL(),
-				"SLACK_SALES_CHANNEL": e2eSales, "SLACK_MANAGER_CHANNEL": e2eManager} {
-				vars[k] = v
-			}
+			vars := slackAndTeamsVars(t, dialect, bf, slack)
 			slack.SetMembers(e2eSales, "UANN", "UBOB")
 			e := startTeams(t, bf, vars)
 			e.install()

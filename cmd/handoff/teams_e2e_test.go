@@ -55,6 +55,20 @@ func teamsPolicy(t *testing.T, claimWithin, contactWithin string) string {
 	return path
 }
 
+// slackAndTeamsVars are the settings of a server on both platforms, the
+// stand-ins slack and bf, under an agreement of 1 h to claim and 2 h to
+// contact.
+func slackAndTeamsVars(t *testing.T, dialect string, bf *teamstest.Server, slack *slacktest.Server) map[string]string {
+	t.Helper()
+	vars := teamsVars(t, dialect, bf)
+	vars["HANDOFF_CONFIG"] = teamsPolicy(t, "1h", "2h")
+	for k, v := range map[string]string{"SLACK_BOT_TOKEN": e2eToken, "SLACK_SIGNING_SECRET": e2eSecret, "SLACK_API_URL": slack.APIURL(),
+		"SLACK_SALES_CHANNEL": e2eSales, "SLACK_MANAGER_CHANNEL": e2eManager} {
+		vars[k] = v
+	}
+	return vars
+}
+
 // teamsVars is the environment of a server with Teams wired to bf and a
 // second-scale agreement (claim within 2 s, contact within 4 s). The
 // sales channel is named as an admin would ("team/channel"); the managers'
