@@ -3,9 +3,14 @@ package report_test
 import (
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/report"
+	"github.com/handoff/handoff/internal/fixtures"
+	goldenfile "github.com/handoff/handoff/internal/golden"
 )
 
 func TestRender(t *testing.T) {
@@ -90,5 +95,37 @@ func TestRenderNeverWritesControlSequences(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("output lacks %q:\n%s", want, got)
 		}
+	}
+}
+
+// TestRenderGoldenFiles renders on the terminal what the Slack and Teams
+// golden files show (the lead cards, the report answers) and the cards of
+// a lead with hostile data (markup, control characters, a broken byte), with names for mentions: golden files in
+// testdata/terminal_*.txt, with no control character but line feeds.
+func TestRenderGoldenFiles(t *testing.T) {
+	p := fixtures.Policy(t)
+	owner := handoff.Owner{Platform: "slack", UserID: "U0REP42"}
+	names := report.Options{Names: func(_, id string) (string, bool) { return "Rita Rep", id == owner.UserID }}
+	cases := fixtures.Cards(p, owner)
+	for name, m := range fixtures.ReportMessages(t, p, owner) {
+		cases = append(cases, fixtures.Case{Name: name, Msg: m})
+	}
+	for _, st := range []handoff.Stage{handoff.StageSQL, handoff.StageRecycled} {
+		l := goldenfile.Hostile(fixtures.OwnedLead(p, st, owner))
+		cases = append(cases, fixtures.Case{Name: "hostile_" + string(st), Msg: bot.LeadCard(l, fixtures.Now, p)})
+	}
+	control := fixtures.OwnedLead(p, handoff.StageClaimed, owner)
+	control.Name, control.Company = "Ann \x1b]0;pwned\x07\u009b31m\x00\xff", "Acme\r\nA/S"
+	cases = append(cases, fixtures.Case{Name: "hostile_control", Msg: bot.LeadCard(control, fixtures.Now, p)})
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			got := names.Render(c.Msg)
+			for _, r := range got {
+				if r != '\n' && (unicode.IsControl(r) || r == utf8.RuneError) {
+					t.Fatalf("output holds control character %U:\n%q", r, got)
+				}
+			}
+			golden(t, "terminal_"+c.Name+".txt", []byte(got))
+		})
 	}
 }
