@@ -40,6 +40,9 @@ const (
 	// OutboxEraseLead updates every chat message that showed a lead to the
 	// erased view after its personal data was erased.
 	OutboxEraseLead = "lead.erase"
+	// OutboxManagersNote posts a note to every platform's managers'
+	// channel (a rep was deactivated …); its payload is a bot Envelope.
+	OutboxManagersNote = "managers.note"
 )
 
 // HomeRequest is the payload of an OutboxHome message: whose home.

@@ -252,10 +252,7 @@ func (b *Bot) Release(ctx context.Context, a Actor, id int64) (*handoff.Lead, er
 		if l.Stage != handoff.StageClaimed {
 			return nil, handoff.Errorf(handoff.ECONFLICT, "*%s* is %s; after first contact use Lost or Recycle instead.", Escape(LeadTitle(l)), l.Stage)
 		}
-		prev := l.Owner
-		l.Stage, l.Owner, l.ClaimedAt = handoff.StageSQL, handoff.Owner{}, nil
-		return []handoff.Event{{Kind: handoff.EventRelease, Stage: handoff.StageSQL, At: now, Actor: a.String(),
-			Details: map[string]string{"from": prev.Platform + ":" + prev.UserID}}}, nil
+		return l.Release(now, a.String(), nil), nil
 	})
 }
 

@@ -52,6 +52,12 @@ type Config struct {
 	// platform without an entry shows it to managers only.
 	SalesMembers map[string]SalesMembers
 	Logger       *slog.Logger
+	// Reps keeps the reps' time off and deactivation (/away, /back, Slack
+	// statuses and deactivated accounts); nil turns those off.
+	Reps RepStore
+	// RepBack, when set, is called after a rep said /back (key is the
+	// rep's routing key), so waiting leads can be offered at once.
+	RepBack func(ctx context.Context, key string)
 }
 
 // Bot runs the lead flows for every platform. Its methods are safe for

@@ -4,7 +4,8 @@ import (
 	"context"
 )
 
-// Command is a slash command (/funnel, /sla, /leads) typed by a user.
+// Command is a slash command (/funnel, /sla, /leads, /away, /back,
+// /routing) typed by a user.
 type Command struct {
 	Platform string
 	Name     string // without the slash: "funnel"
@@ -25,4 +26,4 @@ type CommandAnswerer interface {
 }
 
 // Commands lists the slash commands Handoff registers, without the slash.
-var Commands = []string{"funnel", "sla", "leads"}
+var Commands = []string{"funnel", "sla", "leads", "away", "back", "routing"}

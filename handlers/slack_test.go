@@ -54,7 +54,7 @@ func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *
 	disp := outbox.New(outbox.Config{Store: s, Targets: []bot.Target{{Platform: platform, SalesChannel: salesChannel}},
 		Policy: policy, Logger: discardLogger()})
 	s.OnQueued(disp.Wake)
-	b := bot.New(bot.Config{Store: s, Policy: policy, Logger: discardLogger(),
+	b := bot.New(bot.Config{Store: s, Reps: s, Policy: policy, Logger: discardLogger(),
 		Managers:     map[string]bot.Managers{slackbot.Name: slackbot.NewManagers(api, nil, "SMANAGERS")},
 		Directory:    map[string]bot.Directory{slackbot.Name: platform},
 		SalesMembers: map[string]bot.SalesMembers{slackbot.Name: slackbot.NewSalesMembers(api, salesChannel)}})

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -46,7 +45,9 @@ func (r repStateRow) away() *handoff.Away {
 }
 
 // SetAway records that the rep with key is away as a says (a.Until zero:
-// until they are back), replacing any earlier time off. It returns
+// until they are back), replacing any earlier time off, except that time
+// off from a Slack status (a.Source AwayBySlackStatus) never replaces a
+// running /away. It returns
 // EINVALID without a key, and a wrapped error when the write fails.
 func (s *Store) SetAway(ctx context.Context, key string, a handoff.Away, now time.Time) error {
 	if key == "" {
@@ -57,11 +58,18 @@ func (s *Store) SetAway(ctx context.Context, key string, a handoff.Away, now tim
 	if !a.Until.IsZero() {
 		row.AwayUntilMs = ptr(ms(a.Until))
 	}
-	err := s.write.WithContext(ctx).Clauses(clause.OnConflict{
+	upsert := clause.OnConflict{
 		Columns: []clause.Column{{Name: "rep_key"}},
 		DoUpdates: clause.AssignmentColumns([]string{"away_since_ms", "away_until_ms", "away_reason", "away_source",
 			"away_set_by", "updated_ms"}),
-	}).Create(&row).Error
+	}
+	if a.Source == handoff.AwayBySlackStatus {
+		// A status never replaces time off set with /away that still runs.
+		upsert.Where = clause.Where{Exprs: []clause.Expression{clause.Expr{
+			SQL:  "NOT (rep_states.away_source = ? AND rep_states.away_since_ms IS NOT NULL AND (rep_states.away_until_ms IS NULL OR rep_states.away_until_ms > ?))",
+			Vars: []any{handoff.AwayByCommand, ms(now)}}}}
+	}
+	err := s.write.WithContext(ctx).Clauses(upsert).Create(&row).Error
 	if err != nil {
 		return fmt.Errorf("storage: set away %s: %w", key, err)
 	}
@@ -117,8 +125,8 @@ func (s *Store) SetDeactivated(ctx context.Context, key string, deactivated bool
 // owns an open lead, keyed by handoff.RepRef.Key: time off (also when it
 // has expired; Away.Active tells), deactivation, and OpenLeads, the leads
 // the rep owns that are not settled (claimed, contacted or opportunity).
-// A Teams owner is counted under both keys a rep may be configured with,
-// "teams:<Entra object id>" and "teams:<email>" (lowercase). Credit is
+// A Teams owner is counted under every key a rep may be configured with
+// (see teamsRepKeys): "teams:" and their Entra object id or email. Credit is
 // left zero: fairness balances are kept with the offers.
 func (s *Store) RepStates(ctx context.Context) (map[string]handoff.RepState, error) {
 	db := s.db.WithContext(ctx)
@@ -131,29 +139,31 @@ func (s *Store) RepStates(ctx context.Context) (map[string]handoff.RepState, err
 		out[r.RepKey] = handoff.RepState{Away: r.away(), Deactivated: r.Deactivated}
 	}
 	var open []struct {
-		OwnerPlatform, OwnerUserID, OwnerEmail, AADObjectID string
-		N                                                   int
+		OwnerPlatform, OwnerUserID string
+		N                          int
 	}
-	err := db.Table("leads").
-		Select("leads.owner_platform, leads.owner_user_id, leads.owner_email, COALESCE(tu.aad_object_id, '') AS aad_object_id, COUNT(*) AS n").
-		Joins("LEFT JOIN teams_users tu ON tu.user_id = leads.owner_user_id AND leads.owner_platform = ?", "teams").
-		Where("leads.stage IN ? AND leads.owner_user_id <> ''", openOwnedStages()).
-		Group("leads.owner_platform, leads.owner_user_id, leads.owner_email, tu.aad_object_id").
-		Scan(&open).Error
+	err := db.Table("leads").Select("owner_platform, owner_user_id, COUNT(*) AS n").
+		Where("stage IN ? AND owner_user_id <> ''", openOwnedStages()).
+		Group("owner_platform, owner_user_id").Scan(&open).Error
 	if err != nil {
 		return nil, fmt.Errorf("storage: rep open leads: %w", err)
+	}
+	var teamsIDs []string
+	for _, o := range open {
+		if o.OwnerPlatform == "teams" {
+			teamsIDs = append(teamsIDs, o.OwnerUserID)
+		}
+	}
+	teamsKeys, err := teamsRepKeys(db, teamsIDs)
+	if err != nil {
+		return nil, err
 	}
 	for _, o := range open {
 		keys := []string{o.OwnerPlatform + ":" + o.OwnerUserID}
 		if o.OwnerPlatform == "teams" {
-			keys = nil
-			for _, id := range []string{o.OwnerUserID, o.AADObjectID, o.OwnerEmail} {
-				if id != "" {
-					keys = append(keys, "teams:"+strings.ToLower(id))
-				}
-			}
+			keys = teamsKeys[o.OwnerUserID]
 		}
-		for _, k := range dedupe(keys) {
+		for _, k := range keys {
 			st := out[k]
 			st.OpenLeads += o.N
 			out[k] = st
@@ -168,18 +178,6 @@ func openOwnedStages() []string {
 	for _, st := range handoff.AllStages {
 		if st.Open() && st != handoff.StageSQL {
 			out = append(out, string(st))
-		}
-	}
-	return out
-}
-
-func dedupe(keys []string) []string {
-	seen := map[string]bool{}
-	out := keys[:0]
-	for _, k := range keys {
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, k)
 		}
 	}
 	return out

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -59,6 +60,9 @@ func TestRepStates(t *testing.T) {
 		if changed, err := s.SetDeactivated(ctx, "slack:U0000003", true, t0.Add(time.Hour)); err != nil || changed {
 			t.Fatalf("deactivate again: changed=%v err=%v, want no change", changed, err)
 		}
+
+		// A Slack status never replaces a running /away.
+		mustSetAway("slack:U0000001", handoff.Away{Reason: "Vacationing", Source: handoff.AwayBySlackStatus, SetBy: "slack"})
 
 		got, err := s.RepStates(ctx)
 		if err != nil {
@@ -125,6 +129,44 @@ func TestRepStates(t *testing.T) {
 			got, err := s.RepStates(ctx)
 			if err != nil || got["slack:U0000003"].Deactivated {
 				t.Fatalf("after reactivating: %+v, %v", got["slack:U0000003"], err)
+			}
+		})
+
+		t.Run("StatusReplacesAnEndedAway", func(t *testing.T) {
+			if err := s.SetAway(ctx, "slack:U0000005", handoff.Away{Until: t0.Add(time.Hour), Source: handoff.AwayByCommand}, t0); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SetAway(ctx, "slack:U0000005", handoff.Away{Reason: "OOO", Source: handoff.AwayBySlackStatus}, t0.Add(2*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.RepStates(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a := got["slack:U0000005"].Away; a == nil || a.Source != handoff.AwayBySlackStatus || a.Reason != "OOO" {
+				t.Fatalf("away = %+v, want the status after the /away ended", a)
+			}
+		})
+
+		t.Run("ReceivedLeads", func(t *testing.T) {
+			week, err := handoff.ParsePeriod("week", t0, time.UTC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.ReceivedLeads(ctx, week)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]int{"slack:U0000001": 3, "teams:29:ann": 1, "teams:ann@berg.dk": 1, "teams:0f3a6e1c-8d2b-4c55-9a11-2b3c4d5e6f70": 1}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("received this week = %v, want %v", got, want)
+			}
+			lastWeek, err := handoff.ParsePeriod("last-week", t0, time.UTC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := s.ReceivedLeads(ctx, lastWeek); err != nil || len(got) != 0 {
+				t.Errorf("received last week = %v, %v; want none", got, err)
 			}
 		})
 

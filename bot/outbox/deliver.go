@@ -30,6 +30,8 @@ func (d *Dispatcher) deliver(ctx context.Context, m handoff.OutboxMessage, refre
 		return d.digest(ctx, m)
 	case handoff.OutboxHome:
 		return d.home(ctx, m, refreshed)
+	case handoff.OutboxManagersNote:
+		return d.managersNote(ctx, m)
 	}
 	return "", nil, bot.Permanent(fmt.Errorf("unknown outbox kind %q", m.Kind))
 }

@@ -121,3 +121,15 @@ func (d *Dispatcher) digest(ctx context.Context, m handoff.OutboxMessage) (strin
 		return msg, nil
 	})
 }
+
+// managersNote delivers a handoff.OutboxManagersNote message (its payload a
+// bot.Envelope) to the managers' channel of every platform that has one.
+func (d *Dispatcher) managersNote(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
+	return d.postToManagers(ctx, m, func() (bot.Message, error) {
+		var n bot.Envelope
+		if err := decodePayload(m.Payload, &n); err != nil {
+			return bot.Message{}, bot.Permanent(err)
+		}
+		return n.Message, nil
+	})
+}

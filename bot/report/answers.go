@@ -1,4 +1,5 @@
-// Package report answers the reporting commands (/funnel, /sla, /leads),
+// Package report answers the reporting commands (/funnel, /sla, /leads,
+// /routing),
 // builds the weekly SLA digest as platform-neutral bot messages, and renders
 // messages and the funnel for the terminal, for scripts and spreadsheets.
 package report
@@ -25,9 +26,10 @@ type ReportStore interface {
 	LeadByExternalID(ctx context.Context, externalID string) (*handoff.Lead, error)
 	Events(ctx context.Context, leadID int64) ([]handoff.Event, error)
 	Activities(ctx context.Context, leadID int64, scoring *handoff.Scoring, now time.Time) ([]handoff.Activity, error)
+	RoutingStore
 }
 
-// Reports answers /funnel, /sla and /leads from the store. Store and
+// Reports answers /funnel, /sla, /leads and /routing from the store. Store and
 // Policy are required; Now defaults to time.Now.
 type Reports struct {
 	Store  ReportStore
@@ -58,6 +60,8 @@ func (r *Reports) Answer(ctx context.Context, cmd bot.Command) (bot.Message, err
 			return bot.Message{}, handoff.Errorf(handoff.EFORBIDDEN, "%s", bot.NotALeadReader)
 		}
 		return r.leads(ctx, cmd, strings.Fields(cmd.Text))
+	case "routing":
+		return r.routing(ctx, args)
 	}
 	return bot.Message{}, handoff.Errorf(handoff.EINVALID, "I don't know `/%s`. Try `/funnel`, `/sla` or `/leads`.", cmd.Name)
 }

@@ -314,11 +314,14 @@ const HelpText = "*Handoff* hands new SQLs to sales: claim them on the cards in 
 	"• *funnel [period] [source] [public]*: the marketing-to-sales funnel, e.g. *funnel last-month webinar*\n" +
 	"• *sla [period]*: the open SQLs now and who met the response times, e.g. *sla last-month*\n" +
 	"• *leads [mine|open|breached|<lead id>]*: your open leads, all open leads, the breached ones, or one lead's history\n" +
+	"• *away [until YYYY-MM-DD] [reason]* and *back*: your time off, when no leads are offered to you (a manager names the rep first by email)\n" +
+	"• *routing*: each rep's weight, who can be offered leads now, and the leads received this week against the fair share\n" +
 	"• *help*: this message\n\n" +
 	"A period is " + handoff.PeriodForms + ".\n\n" +
 	"Answers come to you privately, in this chat; add *public* (e.g. *funnel month public*) to share one in the channel."
 
-// command answers a text message: funnel, sla, leads or help. Answers go
+// command answers a text message: funnel, sla, leads, away, back,
+// routing or help. Answers go
 // to the user's one-to-one chat through the outbox, so reports asked for
 // in a channel stay private, unless the answer is meant to be shared
 // ("funnel month public" in a channel).

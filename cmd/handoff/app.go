@@ -146,6 +146,7 @@ func (a *app) wireAPI() error {
 	api.Register(a.mux)
 	handlers.RegisterOpenAPI(a.mux)
 	(&handlers.FunnelAPI{Store: a.store, Policy: cfg.Policy, Tokens: a.guard.Tokens, Now: a.now, Logger: a.logger, Limit: a.guard.Limit}).Register(a.mux)
+	(&handlers.RoutingAPI{Store: a.store, Policy: cfg.Policy, Guard: a.guard, Now: a.now, Logger: a.logger}).Register(a.mux)
 	return nil
 }
 

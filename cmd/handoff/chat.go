@@ -44,8 +44,8 @@ func (a *app) wireChat() error {
 		return err
 	}
 	b := bot.New(bot.Config{Store: a.store, Policy: a.cfg.Policy, Now: a.now, Logger: a.logger,
-		Managers: c.managers, Directory: c.directory, SalesMembers: c.sales})
-	reports := bot.NewCommandLimit(b.Readers(&report.Reports{Store: a.store, Policy: a.cfg.Policy, Now: a.now}))
+		Managers: c.managers, Directory: c.directory, SalesMembers: c.sales, Reps: a.store})
+	reports := bot.NewCommandLimit(b.RepCommands(b.Readers(&report.Reports{Store: a.store, Policy: a.cfg.Policy, Now: a.now})))
 	if err := a.wireSlackApp(c, b, reports); err != nil {
 		return err
 	}

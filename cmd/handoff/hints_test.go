@@ -14,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/bot/teams/teamstest"
 	"github.com/handoff/handoff/storage/storagetest"
@@ -27,6 +28,9 @@ var hintValues = map[string][]string{
 		"2026-11", "2026-Q4", "2026-W47", "2026"},
 	"source":    {"webinar"},
 	"<lead id>": {"hint-acme"},
+	// A date a month ahead, so that the form stays in the future.
+	"until YYYY-MM-DD": {"until " + time.Now().AddDate(0, 1, 0).Format("2006-01-02")},
+	"reason":           {"parental leave"},
 }
 
 // expandHint turns a usage hint such as "[period] [source] [public]" into
@@ -162,6 +166,12 @@ func hintAnswer(command, args string) (want string, public bool) {
 		return "Funnel", public
 	case "sla":
 		return "SLA right now", public
+	case "away":
+		return "You are away", public
+	case "back":
+		return "leads are offered to you", public
+	case "routing":
+		return "Routing", public
 	}
 	switch args {
 	case "", "mine":
@@ -192,8 +202,8 @@ func TestUsageHintsWork(t *testing.T) {
 	if !reflect.DeepEqual(slackForms, teamsForms) {
 		t.Errorf("Slack's hints %q differ from Teams' commands %q", slackForms, teamsForms)
 	}
-	if len(slackForms) != 3 {
-		t.Fatalf("manifest.yml has hints for %v, want funnel, sla and leads", slackForms)
+	if len(slackForms) != len(bot.Commands) {
+		t.Fatalf("manifest.yml has hints for %v, want %v", slackForms, bot.Commands)
 	}
 	for _, dialect := range storagetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
@@ -217,7 +227,7 @@ func TestUsageHintsWork(t *testing.T) {
 			asker := 0
 			e.srv.click(t, slack, "UREP", e.chatPost(2, "slack"), "lead.claim", "2")
 
-			for _, command := range []string{"funnel", "sla", "leads"} {
+			for _, command := range bot.Commands {
 				for _, args := range expandHint(t, slackForms[command]) {
 					want, public := hintAnswer(command, args)
 					t.Run("slack/"+command+" "+args, func(t *testing.T) {

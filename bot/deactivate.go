@@ -1,0 +1,127 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/handoff/handoff"
+)
+
+// RepChange is what a platform says changed about one of its users.
+type RepChange struct {
+	Platform, UserID string
+	// Deleted says the account was deactivated.
+	Deleted bool
+	// Away is the time off the user's status reads as (see
+	// handoff.AwayFromSlackStatus); nil when it reads as none.
+	Away *handoff.Away
+}
+
+// RepChanged records a change of a platform user: their status as time off
+// (source slack_status: it never replaces an /away, and ends when the
+// status does) and their deactivation. A newly deactivated user leaves the
+// rotation; their claimed leads go back to the sales channel with Claim,
+// and the managers are told which leads went back and which (past first
+// contact) still name them as owner.
+func (b *Bot) RepChanged(ctx context.Context, c RepChange) error {
+	if b.cfg.Reps == nil || c.UserID == "" {
+		return nil
+	}
+	key := c.Platform + ":" + c.UserID
+	now := b.now()
+	if c.Away != nil {
+		if err := b.cfg.Reps.SetAway(ctx, key, *c.Away, now); err != nil {
+			return fmt.Errorf("bot: status of %s: %w", key, err)
+		}
+	} else if _, err := b.cfg.Reps.ClearAway(ctx, key, handoff.AwayBySlackStatus, now); err != nil {
+		return fmt.Errorf("bot: status of %s: %w", key, err)
+	}
+	changed, err := b.cfg.Reps.SetDeactivated(ctx, key, c.Deleted, now)
+	if err != nil || !changed || !c.Deleted {
+		return err
+	}
+	return b.returnLeads(ctx, c.Platform, c.UserID)
+}
+
+// returnLeads gives a deactivated user's claimed leads back to the sales
+// channel and tells the managers.
+func (b *Bot) returnLeads(ctx context.Context, platform, userID string) error {
+	leads, err := b.cfg.Reps.OpenLeads(ctx, userID, 500)
+	if err != nil {
+		return fmt.Errorf("bot: open leads of %s:%s: %w", platform, userID, err)
+	}
+	var returned, kept []*handoff.Lead
+	for _, l := range leads {
+		if l.Owner.Platform != platform || l.Owner.UserID != userID {
+			continue // an email match of another platform's user
+		}
+		if l.Stage != handoff.StageClaimed {
+			kept = append(kept, l)
+			continue
+		}
+		lead, err := b.cfg.Store.UpdateLead(ctx, l.ID, b.now(), func(l *handoff.Lead) (handoff.LeadChange, error) {
+			events := l.Release(b.now(), handoff.ActorSystem, map[string]string{"reason": "deactivated"})
+			if len(events) == 0 {
+				return handoff.LeadChange{}, errUnchanged
+			}
+			return handoff.NewChange(l, events), nil
+		})
+		switch {
+		case err == nil:
+			returned = append(returned, lead)
+		case errors.Is(err, errUnchanged):
+		default:
+			return fmt.Errorf("bot: return lead %d of %s:%s: %w", l.ID, platform, userID, err)
+		}
+	}
+	_, inRotation := b.cfg.Policy.Routing.Rep(platform + ":" + userID)
+	if !inRotation && len(returned) == 0 && len(kept) == 0 {
+		return nil
+	}
+	msg := DeactivatedNote(handoff.RepRef{Platform: platform, ID: userID}, inRotation, returned, kept)
+	payload, err := json.Marshal(Envelope{Message: msg})
+	if err != nil {
+		return fmt.Errorf("bot: managers' note: %w", err)
+	}
+	return b.cfg.Store.Enqueue(ctx, b.now(), handoff.OutboxMessage{Kind: handoff.OutboxManagersNote, Payload: string(payload)})
+}
+
+// DeactivatedNote tells the managers that a user was deactivated: whether
+// they left the rotation, which of their leads went back to the sales
+// channel, and which still name them as owner (past first contact: a
+// manager reassigns them).
+func DeactivatedNote(rep handoff.RepRef, inRotation bool, returned, kept []*handoff.Lead) Message {
+	name := RepName(rep)
+	text := "👋 " + name + " was deactivated"
+	if inRotation {
+		text += " and left the routing rotation"
+	}
+	text += "."
+	m := Message{Summary: "A rep was deactivated: " + name, Header: "Rep deactivated"}
+	m.Sections = append(m.Sections, Section{Text: text})
+	list := func(ls []*handoff.Lead) string {
+		var parts []string
+		for _, l := range ls {
+			parts = append(parts, "• *"+Escape(LeadTitle(l))+"* ("+Escape(l.ExternalID)+")")
+		}
+		return strings.Join(parts, "\n")
+	}
+	if len(returned) > 0 {
+		m.Sections = append(m.Sections, Section{Text: fmt.Sprintf("%s back in the sales channel with Claim:\n%s", leadCount(len(returned)), list(returned))})
+	}
+	if len(kept) > 0 {
+		m.Sections = append(m.Sections, Section{Text: fmt.Sprintf("%s past first contact still %s them as owner; reassign from the card:\n%s",
+			leadCount(len(kept)), map[bool]string{true: "names", false: "name"}[len(kept) == 1], list(kept))})
+	}
+	return m
+}
+
+func leadCount(n int) string {
+	if n == 1 {
+		return "1 lead"
+	}
+	return fmt.Sprintf("%d leads", n)
+}
