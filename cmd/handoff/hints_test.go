@@ -226,6 +226,10 @@ func TestUsageHintsWork(t *testing.T) {
 			slack.SetMembers(e2eSales, askers...)
 			asker := 0
 			e.srv.click(t, slack, "UREP", e.chatPost(2, "slack"), "lead.claim", "2")
+			// Both leads' Teams cards are out before the first command, so
+			// that a late announcement is never taken for an answer.
+			e.chatPost(1, "teams")
+			e.chatPost(2, "teams")
 
 			for _, command := range bot.Commands {
 				for _, args := range expandHint(t, slackForms[command]) {
