@@ -3,6 +3,7 @@ package storage
 import (
 	"cmp"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 
@@ -41,16 +42,20 @@ func dayOf(atMs int64) int64 {
 }
 
 // rollupShards spreads each day's rollup rows over this many rows on
-// PostgreSQL (by lead id), so that concurrent transactions, such as a
-// burst of claims, seldom wait for each other's row lock; every shard is
-// more rows for a report to add up. SQLite has one writer and keeps one row.
+// PostgreSQL, one chosen at random per transaction (a transaction of a
+// group commit holds many leads), so that concurrent transactions, such as
+// two committers or a burst of claims, seldom wait for each other's row
+// lock; every shard is more rows for a report to add up. The rows of a
+// day add up over its shards, whichever shard counted a lead. SQLite has
+// one writer and keeps one row.
 const rollupShards = 4
 
-func shardOf(dialect string, leadID int64) int64 {
+// txShard is the shard a transaction writes its rollup rows to.
+func txShard(dialect string) int64 {
 	if dialect != DialectPostgres {
 		return 0
 	}
-	return leadID % rollupShards
+	return rand.Int64N(rollupShards)
 }
 
 // rollupDDL creates the rollup's tables; the same DDL runs on SQLite and
@@ -199,7 +204,7 @@ type reentry struct{ at, prev int64 }
 // leads that gained a stage event or moved to other keys, one upsert
 // statement for the day rows, and inserts of any re-entries.
 func updateRollup(tx *gorm.DB, changes []leadRollup) error {
-	dialect := tx.Dialector.Name()
+	shard := txShard(tx.Dialector.Name())
 	merged := map[int64]*leadRollup{}
 	var order []int64
 	var known []int64
@@ -220,7 +225,7 @@ func updateRollup(tx *gorm.DB, changes []leadRollup) error {
 		merged[c.id] = &c
 		order = append(order, c.id)
 	}
-	if err := updateLeadDays(tx, dialect, merged, order); err != nil {
+	if err := updateLeadDays(tx, shard, merged, order); err != nil {
 		return err
 	}
 	var affected []*leadRollup
@@ -259,7 +264,7 @@ func updateRollup(tx *gorm.DB, changes []leadRollup) error {
 
 	deltas := map[dayKey]dayDelta{}
 	add := func(id int64, k rollupKeys, stage string, at, sign int64) {
-		key := dayKey{day: dayOf(at), stage: stage, source: k.source, campaign: k.campaign, shard: shardOf(dialect, id)}
+		key := dayKey{day: dayOf(at), stage: stage, source: k.source, campaign: k.campaign, shard: shard}
 		d := deltas[key]
 		d.n += sign
 		if stage == string(handoff.StageWon) {

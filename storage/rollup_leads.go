@@ -53,9 +53,9 @@ type leadDayKey struct {
 type leadDayDelta struct{ n, opps, won int64 }
 
 // contributions adds the lead's rows, times sign, to deltas.
-func (f leadFacts) contributions(dialect string, id int64, source string, sign int64, deltas map[leadDayKey]leadDayDelta) {
+func (f leadFacts) contributions(shard int64, source string, sign int64, deltas map[leadDayKey]leadDayDelta) {
 	add := func(at int64, kind string, opps, won bool) {
-		k := leadDayKey{day: dayOf(at), kind: kind, source: source, shard: shardOf(dialect, id)}
+		k := leadDayKey{day: dayOf(at), kind: kind, source: source, shard: shard}
 		d := deltas[k]
 		d.n += sign
 		if opps {
@@ -98,8 +98,8 @@ func rollupLeadChange(tx *gorm.DB, row leadRow, lead *handoff.Lead) error {
 }
 
 // updateLeadDays writes the changes of the leads' facts and sources to
-// funnel_lead_days: one upsert statement.
-func updateLeadDays(tx *gorm.DB, dialect string, merged map[int64]*leadRollup, order []int64) error {
+// funnel_lead_days (in shard): one upsert statement.
+func updateLeadDays(tx *gorm.DB, shard int64, merged map[int64]*leadRollup, order []int64) error {
 	deltas := map[leadDayKey]leadDayDelta{}
 	for _, id := range order {
 		c := merged[id]
@@ -107,9 +107,9 @@ func updateLeadDays(tx *gorm.DB, dialect string, merged map[int64]*leadRollup, o
 			if c.old.facts == c.new.facts && c.old.source == c.new.source {
 				continue
 			}
-			c.old.facts.contributions(dialect, id, c.old.source, -1, deltas)
+			c.old.facts.contributions(shard, c.old.source, -1, deltas)
 		}
-		c.new.facts.contributions(dialect, id, c.new.source, +1, deltas)
+		c.new.facts.contributions(shard, c.new.source, +1, deltas)
 	}
 	keys := make([]leadDayKey, 0, len(deltas))
 	for k, d := range deltas {
