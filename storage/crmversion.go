@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -44,6 +45,9 @@ func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, polic
 		if ms(version) <= cur.VersionMs {
 			return errStale
 		}
+		if stale, err := staleAfterErasure(tx, source, in.ExternalID, version); err != nil || stale {
+			return cmp.Or(err, errStale)
+		}
 		results, errs, err := saveBatchInTx(tx, []saveItem{{in, policy, now, actor, s.hooks}})
 		if err != nil {
 			return err
@@ -63,4 +67,29 @@ func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, polic
 	}
 	s.queued(queuedBy(res))
 	return res, false, nil
+}
+
+// staleAfterErasure reports whether version is not newer than the one the
+// CRM had sent of an erased lead's record (kept under its keyed hash), so
+// that a retried or replayed old delivery cannot bring an erased person
+// back. A newer version is a change the CRM made after the erasure: it is
+// saved as a new lead, and the hashed version is dropped (the record's id
+// is stored plainly again with the new lead).
+func staleAfterErasure(tx *gorm.DB, source, externalID string, version time.Time) (bool, error) {
+	key, err := eraseKey(tx, false)
+	if err != nil || key == nil {
+		return false, err
+	}
+	var old crmVersionRow
+	err = tx.Where("source = ? AND external_id = ?", source, erasedHash(key, "crm:"+source, externalID)).Take(&old).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if ms(version) <= old.VersionMs {
+		return true, nil
+	}
+	return false, tx.Delete(&crmVersionRow{}, old.ID).Error
 }

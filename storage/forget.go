@@ -91,6 +91,10 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 	}
 	erased, queued := 0, 0
 	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		key, err := eraseKey(tx, true)
+		if err != nil {
+			return err
+		}
 		var rows []leadRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id IN ?", ids).Find(&rows).Error; err != nil {
 			return err
@@ -99,8 +103,11 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 			if err := tx.Model(&leadRow{}).Where("id = ?", r.ID).Updates(map[string]any{
 				"external_id": fmt.Sprintf("erased-%d", r.ID),
 				"email":       "", "name": "", "phone": "", "company": "", "title": "", "reason": "", "attributes": "", "score_reasons": "",
-				"erased_ms": ms(now), "updated_ms": ms(now),
+				"erased_ms": ms(now), "updated_ms": ms(now), "erased_key": erasedHash(key, "lead", r.ExternalID),
 			}).Error; err != nil {
+				return err
+			}
+			if err := eraseCRMVersions(tx, key, r.ExternalID); err != nil {
 				return err
 			}
 			var events []eventRow

@@ -300,7 +300,7 @@ func updateLeadRow(tx *gorm.DB, lead *handoff.Lead) error {
 	if err != nil {
 		return err
 	}
-	return tx.Model(&leadRow{}).Where("id = ?", row.ID).Select("*").Omit("id", "created_ms", "erased_ms").Updates(&row).Error
+	return tx.Model(&leadRow{}).Where("id = ?", row.ID).Select("*").Omit("id", "created_ms", "erased_ms", "erased_key").Updates(&row).Error
 }
 
 func cloneAttributes(m map[string]any) map[string]any {

@@ -36,6 +36,9 @@ type leadRow struct {
 	ClaimEscMs   *int64 `gorm:"column:claim_escalated_ms"`
 	ContactEscMs *int64 `gorm:"column:contact_escalated_ms"`
 	ErasedMs     *int64
+	// ErasedKey is the keyed hash of an erased lead's external id (see
+	// secretRow), by which the erased view is found.
+	ErasedKey string `gorm:"size:64;index"`
 	// ParkedMs is set when the SLA clock could not process the lead (see
 	// FireSLA); its timers are skipped until the lead changes (any update
 	// rewrites the row and clears it, giving the lead another chance).
@@ -113,4 +116,4 @@ type leadMessageRow struct {
 
 func (leadMessageRow) TableName() string { return "lead_messages" }
 
-var allModels = []any{&leadRow{}, &eventRow{}, &outboxRow{}, &chatPostRow{}, &leadMessageRow{}, &leaseRow{}, &scheduleRunRow{}, &trafficRow{}, &processedEventRow{}, &teamsConversationRow{}, &teamsUserRow{}, &teamsPinRow{}, &crmVersionRow{}, &activityRow{}}
+var allModels = []any{&leadRow{}, &eventRow{}, &outboxRow{}, &chatPostRow{}, &leadMessageRow{}, &leaseRow{}, &scheduleRunRow{}, &trafficRow{}, &processedEventRow{}, &teamsConversationRow{}, &teamsUserRow{}, &teamsPinRow{}, &crmVersionRow{}, &activityRow{}, &secretRow{}}

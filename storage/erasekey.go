@@ -1,0 +1,121 @@
+package storage
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/handoff/handoff"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// secretRow is a named secret the database keeps for itself. The only one
+// is the erase key: a random key, made at the first erasure, with which
+// an erased lead's external id (and a CRM record's id in crm_versions) is
+// kept as a keyed hash. The hash lets Handoff recognise the id when it is
+// asked for again (GET shows the erased view, a CRM's re-sent old record
+// stays stale) without storing the id itself.
+type secretRow struct {
+	Name  string `gorm:"primaryKey;size:40"`
+	Value string `gorm:"size:200;not null"`
+}
+
+func (secretRow) TableName() string { return "secrets" }
+
+const eraseKeyName = "erase"
+
+// eraseKey returns the database's erase key; with create, it makes one
+// when there is none yet. Without create and without a key it returns nil
+// (nothing was ever erased).
+func eraseKey(tx *gorm.DB, create bool) ([]byte, error) {
+	if create {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return nil, fmt.Errorf("erase key: %w", err)
+		}
+		row := secretRow{Name: eraseKeyName, Value: hex.EncodeToString(b)}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+			return nil, fmt.Errorf("erase key: %w", err)
+		}
+	}
+	var row secretRow
+	err := tx.Where("name = ?", eraseKeyName).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("erase key: %w", err)
+	}
+	key, err := hex.DecodeString(row.Value)
+	if err != nil {
+		return nil, fmt.Errorf("erase key: %w", err)
+	}
+	return key, nil
+}
+
+// erasedHash is the keyed hash an erased id is kept as: "erased-" and 32
+// hex digits of HMAC-SHA256 over kind and id.
+func erasedHash(key []byte, kind, id string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(kind + "\x00" + id))
+	return "erased-" + hex.EncodeToString(m.Sum(nil))[:32]
+}
+
+// ErasedLeadByExternalID returns the erased lead that had externalID (its
+// anonymous view: stage history, no personal data), the latest when the
+// id was erased more than once, or ENOTFOUND.
+func (s *Store) ErasedLeadByExternalID(ctx context.Context, externalID string) (*handoff.Lead, error) {
+	key, err := eraseKey(s.db.WithContext(ctx), false)
+	if err != nil {
+		return nil, fmt.Errorf("storage: erased lead: %w", err)
+	}
+	if key == nil {
+		return nil, handoff.Errorf(handoff.ENOTFOUND, "lead %q not found", externalID)
+	}
+	var row leadRow
+	err = s.db.WithContext(ctx).Where("erased_key = ?", erasedHash(key, "lead", externalID)).Order("id DESC").Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, handoff.Errorf(handoff.ENOTFOUND, "lead %q not found", externalID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: erased lead: %w", err)
+	}
+	return row.toLead()
+}
+
+// eraseCRMVersions keeps the CRM versions of an erased lead's record under
+// the keyed hash of its id, so a CRM that re-sends the record as it was (a
+// retry, a replay) is still refused as stale, while the id itself is gone.
+// A newer version of the record is a new lead (see SaveLeadVersion).
+func eraseCRMVersions(tx *gorm.DB, key []byte, externalID string) error {
+	var rows []crmVersionRow
+	if err := tx.Where("external_id = ?", externalID).Find(&rows).Error; err != nil {
+		return err
+	}
+	for _, r := range rows {
+		hashed := erasedHash(key, "crm:"+r.Source, externalID)
+		var old crmVersionRow
+		err := tx.Where("source = ? AND external_id = ?", r.Source, hashed).Take(&old).Error
+		switch {
+		case err == nil:
+			if old.VersionMs > r.VersionMs {
+				r.VersionMs = old.VersionMs
+			}
+			if err := tx.Delete(&crmVersionRow{}, old.ID).Error; err != nil {
+				return err
+			}
+		case !errors.Is(err, gorm.ErrRecordNotFound):
+			return err
+		}
+		if err := tx.Model(&crmVersionRow{}).Where("id = ?", r.ID).
+			Updates(map[string]any{"external_id": hashed, "version_ms": r.VersionMs}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
