@@ -23,6 +23,9 @@ import (
 type LeadStore interface {
 	SaveLead(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (handoff.SaveResult, error)
 	LeadByExternalID(ctx context.Context, externalID string) (*handoff.Lead, error)
+	// ErasedLeadByExternalID finds the anonymous view of an erased lead by
+	// the external id it had.
+	ErasedLeadByExternalID(ctx context.Context, externalID string) (*handoff.Lead, error)
 	Events(ctx context.Context, leadID int64) ([]handoff.Event, error)
 	ForgetLeadAs(ctx context.Context, externalID string, now time.Time, actor string) error
 	SaveActivities(ctx context.Context, externalID string, acts []handoff.Activity, policy handoff.Policy, now time.Time) (handoff.ActivityResult, error)

@@ -95,8 +95,14 @@ func (a *API) postLead(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, NewLeadJSON(res.Lead, events))
 }
 
+// getLead answers a lead with its history; for an erased lead, asked by
+// the external id it had, its anonymous view (no personal data, the stage
+// history ending in "erased").
 func (a *API) getLead(w http.ResponseWriter, r *http.Request) {
 	lead, err := a.Store.LeadByExternalID(r.Context(), r.PathValue("external_id"))
+	if handoff.ErrorCode(err) == handoff.ENOTFOUND {
+		lead, err = a.Store.ErasedLeadByExternalID(r.Context(), r.PathValue("external_id"))
+	}
 	if err != nil {
 		writeError(w, r, a.logger(), err)
 		return

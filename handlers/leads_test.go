@@ -233,23 +233,62 @@ func TestHealth(t *testing.T) {
 	}
 }
 
+// TestDeleteLead erases a lead over HTTP: only a write token may, an
+// unknown lead is a 404, and afterwards GET by the old id shows the
+// anonymous view while no table holds any of the person's data.
 func TestDeleteLead(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
-		srv := newServer(t, s)
-		if got := post(t, srv, `{"external_id":"gdpr-1","name":"Ann","email":"ann@acme.dk"}`); got.status != 201 {
-			t.Fatalf("post = %d", got.status)
+		mux := http.NewServeMux()
+		(&handlers.API{Store: s, DB: s, Policy: handoff.DefaultPolicy(), Now: func() time.Time { return now },
+			Tokens: []handlers.Token{{Name: "crm", Secret: "w-secret-1", Scope: handlers.ScopeWrite}, {Name: "bi", Secret: "r-secret-1", Scope: handlers.ScopeRead}}}).Register(mux)
+		srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
+		defer srv.Close()
+		const write, read = "Bearer w-secret-1", "Bearer r-secret-1"
+		personal := []string{"gdpr-ext-1", "Ann Berg", "ann.berg@acme.dk", "+45 1234 5678", "Acme Holding", "Head of IT", "ann-berg-li", "Ann wants a call"}
+		body := `{"external_id":"gdpr-ext-1","name":"Ann Berg","email":"ann.berg@acme.dk","phone":"+45 1234 5678","company":"Acme Holding","title":"Head of IT","linkedin":"ann-berg-li","source":"webinar"}`
+		if got := do(t, srv, "POST", "/api/leads", "application/json", write, body); got.status != 201 {
+			t.Fatalf("post = %d %v", got.status, got.body)
 		}
-		if got := do(t, srv, "DELETE", "/api/leads/gdpr-1", "", "", ""); got.status != 401 {
-			t.Fatalf("delete without token = %d", got.status)
+		if got := do(t, srv, "POST", "/api/leads", "application/json", write, `{"external_id":"gdpr-ext-1","stage":"recycled","reason":"Ann wants a call"}`); got.status != 200 {
+			t.Fatalf("recycle = %d %v", got.status, got.body)
 		}
-		if got := do(t, srv, "DELETE", "/api/leads/gdpr-1", "", "Bearer "+token, ""); got.status != 204 {
-			t.Fatalf("delete = %d %v", got.status, got.body)
+		for _, tc := range []struct {
+			name, path, auth string
+			want             int
+		}{
+			{"NoToken", "/api/leads/gdpr-ext-1", "", 401},
+			{"WrongToken", "/api/leads/gdpr-ext-1", "Bearer nope", 401},
+			{"ReadToken", "/api/leads/gdpr-ext-1", read, 403},
+			{"Unknown", "/api/leads/nobody", write, 404},
+			{"Erase", "/api/leads/gdpr-ext-1", write, 204},
+			{"Again", "/api/leads/gdpr-ext-1", write, 404},
+		} {
+			if got := do(t, srv, "DELETE", tc.path, "", tc.auth, ""); got.status != tc.want {
+				t.Fatalf("%s: DELETE %s = %d %v, want %d", tc.name, tc.path, got.status, got.body, tc.want)
+			}
 		}
-		if got := do(t, srv, "GET", "/api/leads/gdpr-1", "", "Bearer "+token, ""); got.status != 404 {
-			t.Fatalf("get after delete = %d", got.status)
+		got := do(t, srv, "GET", "/api/leads/gdpr-ext-1", "", read, "")
+		if got.status != 200 {
+			t.Fatalf("GET after erasure = %d %v, want the erased view", got.status, got.body)
 		}
-		if got := do(t, srv, "DELETE", "/api/leads/gdpr-1", "", "Bearer "+token, ""); got.status != 404 {
-			t.Fatalf("second delete = %d", got.status)
+		ext, _ := got.body["external_id"].(string)
+		events, _ := got.body["events"].([]any)
+		if !strings.HasPrefix(ext, "erased-") || got.body["stage"] != "recycled" || len(events) == 0 ||
+			events[len(events)-1].(map[string]any)["kind"] != "erased" || events[len(events)-1].(map[string]any)["actor"] != "crm" {
+			t.Fatalf("erased view = %v", got.body)
+		}
+		raw, _ := json.Marshal(got.body)
+		for _, p := range personal {
+			if strings.Contains(string(raw), p) {
+				t.Errorf("the erased view shows %q: %s", p, raw)
+			}
+			found, err := s.FindText(context.Background(), p)
+			if err != nil || len(found) > 0 {
+				t.Errorf("%q is still stored in %v (%v)", p, found, err)
+			}
+		}
+		if got := do(t, srv, "GET", "/api/leads/nobody", "", read, ""); got.status != 404 {
+			t.Fatalf("GET unknown = %d", got.status)
 		}
 	})
 }
