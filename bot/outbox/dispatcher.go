@@ -85,6 +85,10 @@ type Config struct {
 	// outbox down but cannot stop it. Nil never holds back.
 	Interactive *busy.Gate
 	Yield       time.Duration
+	// Ticker starts the ticker that paces the lease renewals of a message
+	// being sent (every third of Lease) and returns its channel and its
+	// stop function; a time.Ticker when nil. Tests tick it themselves.
+	Ticker func(every time.Duration) (<-chan time.Time, func())
 }
 
 // Dispatcher is the durable outbox worker: it leases due outbox messages,
@@ -120,6 +124,12 @@ func New(cfg Config) *Dispatcher {
 	def(&cfg.GiveUpAfter, 24*time.Hour)
 	def(&cfg.Idle, 30*time.Second)
 	def(&cfg.Yield, 250*time.Millisecond)
+	if cfg.Ticker == nil {
+		cfg.Ticker = func(every time.Duration) (<-chan time.Time, func()) {
+			t := time.NewTicker(every)
+			return t.C, t.Stop
+		}
+	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = 20
 	}
@@ -300,13 +310,13 @@ func (d *Dispatcher) keepLease(ctx context.Context, m handoff.OutboxMessage, log
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		tick := time.NewTicker(max(d.cfg.Lease/3, time.Millisecond))
-		defer tick.Stop()
+		tick, stop := d.cfg.Ticker(max(d.cfg.Lease/3, time.Millisecond))
+		defer stop()
 		for {
 			select {
 			case <-mctx.Done():
 				return
-			case <-tick.C:
+			case <-tick:
 			}
 			err := d.cfg.Store.RenewOutbox(mctx, m, d.cfg.Now().UTC().Add(d.cfg.Lease))
 			switch {

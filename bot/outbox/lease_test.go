@@ -151,3 +151,78 @@ func TestDispatchStopMidSendRecordsThePost(t *testing.T) {
 		}
 	})
 }
+
+// renewSpy is the store, telling the test of every lease renewal.
+type renewSpy struct {
+	outbox.Store
+	renewed chan error
+}
+
+func (s renewSpy) RenewOutbox(ctx context.Context, m handoff.OutboxMessage, until time.Time) error {
+	err := s.Store.RenewOutbox(ctx, m, until)
+	s.renewed <- err
+	return err
+}
+
+// While one slow send runs for one and a half leases, the dispatcher
+// renews the message's lease every third of a lease (ticked by the test),
+// so another replica looking at the outbox mid-send cannot take it, and
+// the card is posted once.
+func TestDispatchRenewsLeaseDuringSlowSend(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newRig(t, s)
+		l := saveLead(t, s, "slow-send")
+		const lease = 2 * time.Minute
+		ticks := make(chan time.Time)
+		var period time.Duration
+		spy := renewSpy{Store: s, renewed: make(chan error)}
+		second := r.dispatcher("replica-2")
+		onPost := func() {
+			for i := range 3 {
+				r.clock.Advance(lease / 2)
+				select {
+				case ticks <- r.clock.Now():
+				case <-time.After(time.Minute):
+					t.Errorf("tick %d: the dispatcher does not tick its lease renewal", i)
+					return
+				}
+				select {
+				case err := <-spy.renewed:
+					if err != nil {
+						t.Errorf("renewal %d: %v", i, err)
+						return
+					}
+				case <-time.After(time.Minute):
+					t.Errorf("tick %d: no renewal", i)
+					return
+				}
+				// The lease taken at the start has run out by now; the
+				// other replica looks at the outbox.
+				if n, err := second.RunOnce(context.Background()); err != nil || n != 0 {
+					t.Errorf("after %d renewals, the other replica took %d messages (%v)", i+1, n, err)
+				}
+			}
+		}
+		p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", slowSlack(t, r, onPost)))
+		first := outbox.New(outbox.Config{
+			Store: spy, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}}, Policy: handoff.DefaultPolicy(),
+			Now: r.clock.Now, Logger: quiet(), Worker: "replica-1", Lease: lease,
+			Ticker: func(every time.Duration) (<-chan time.Time, func()) {
+				period = every
+				return ticks, func() {}
+			},
+		})
+		if n, err := first.RunOnce(context.Background()); err != nil || n != 1 {
+			t.Fatalf("RunOnce = %d, %v", n, err)
+		}
+		if period != lease/3 {
+			t.Errorf("renewal period = %s, want a third of the lease (%s)", period, lease/3)
+		}
+		if n := postsOf(r.slack.Calls("chat.postMessage"), l.Company); n != 1 {
+			t.Fatalf("card posted %d times, want 1", n)
+		}
+		if st := outboxStatus(t, s); st.Pending != 0 || st.Dead != 0 {
+			t.Fatalf("outbox = %+v, want the message done by its holder", st)
+		}
+	})
+}
