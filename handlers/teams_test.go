@@ -48,9 +48,14 @@ type teamsEnv struct {
 
 func newTeamsEnv(t *testing.T, s *storage.Store, answerer bot.CommandAnswerer) *teamsEnv {
 	t.Helper()
+	return newTeamsEnvWith(t, s, answerer, handoff.DefaultPolicy())
+}
+
+// newTeamsEnvWith is newTeamsEnv under the agreement's policy.
+func newTeamsEnvWith(t *testing.T, s *storage.Store, answerer bot.CommandAnswerer, policy handoff.Policy) *teamsEnv {
+	t.Helper()
 	bf := teamstest.New(t)
 	clk := testkit.NewClock(time.Now().UTC())
-	policy := handoff.DefaultPolicy()
 	conn := teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil)
 	platform := teams.NewPlatform(conn, s, tenantID)
 	b := bot.New(bot.Config{Store: s, Policy: policy, Now: clk.Now, Logger: discardLogger(),
