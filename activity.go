@@ -128,14 +128,17 @@ func notActivityTypeRune(r rune) bool {
 // details). It returns the explanation, whether the lead changed and the
 // change to record: the stage events and their chat work (NewChange), or,
 // when only the score of a lead in chat changed, a refresh of its cards.
-// Without scoring it does nothing. It never moves a lead back (see
-// Scoring.Promotion) and is pure.
+// It also sets NextDecayAt, when the score next changes with time alone
+// (a change of that alone does not count as a change). Without scoring it
+// does nothing. It never moves a lead back (see Scoring.Promotion) and is
+// pure.
 func (l *Lead) Rescore(activities []Activity, now time.Time, policy Policy) (ScoreExplained, bool, LeadChange) {
 	s := policy.Scoring
 	if s == nil {
 		return ScoreExplained{}, false, LeadChange{}
 	}
 	expl := s.Score(l, activities, now)
+	l.NextDecayAt = s.NextDecay(activities, now)
 	changed := expl.Score != l.Score || expl.Summary() != l.ScoreReasons
 	l.Score, l.ScoreReasons = expl.Score, expl.Summary()
 	var events []Event

@@ -19,7 +19,11 @@ type Lead struct {
 	// ScoreReasons is the one line of the score's top reasons under the
 	// agreement's scoring, as of the lead's last change ("" without).
 	ScoreReasons string
-	Stage        Stage
+	// NextDecayAt is when the score next changes with time alone (an
+	// activity starts or stops counting, see Scoring.NextDecay); nil when
+	// it never does.
+	NextDecayAt *time.Time
+	Stage       Stage
 	// Reached is the rank of the highest main-path stage ever entered (-1 for none).
 	Reached     int
 	AmountMinor int64  // deal value in minor units (øre, cents) when won

@@ -171,6 +171,41 @@ func (s *Scoring) Score(l *Lead, activities []Activity, now time.Time) ScoreExpl
 	return out
 }
 
+// NextDecay returns the first time after now at which the score of a lead
+// with these activities changes by time alone: when an activity some
+// implicit rule gives points for stops counting (Decay after it occurred),
+// or starts counting (a time a few minutes ahead, as the intake allows).
+// Nil when no such time comes. It is pure.
+func (s *Scoring) NextDecay(activities []Activity, now time.Time) *time.Time {
+	var next *time.Time
+	for _, a := range activities {
+		if !s.scores(a) {
+			continue
+		}
+		at := a.OccurredAt
+		if !at.After(now) {
+			if s.Decay <= 0 || !s.counts(a, now) {
+				continue
+			}
+			at = at.Add(s.Decay)
+		}
+		if next == nil || at.Before(*next) {
+			next = &at
+		}
+	}
+	return next
+}
+
+// scores reports whether some implicit rule gives points for a.
+func (s *Scoring) scores(a Activity) bool {
+	for _, r := range s.Implicit {
+		if a.Type == r.Activity && (r.URLMatches == nil || r.URLMatches.MatchString(a.URL)) {
+			return true
+		}
+	}
+	return false
+}
+
 // counts reports whether activity a still counts at now.
 func (s *Scoring) counts(a Activity, now time.Time) bool {
 	if a.OccurredAt.After(now) {

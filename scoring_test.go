@@ -205,3 +205,58 @@ func TestScoringValidate(t *testing.T) {
 		t.Errorf("problems = %v, want 5", bad)
 	}
 }
+
+// NextDecay is the first time after now at which time alone changes the
+// score: an activity a rule scores stops counting, or a slightly future
+// one starts to.
+func TestScoringNextDecay(t *testing.T) {
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	act := func(typ, url string, at time.Time) handoff.Activity {
+		return handoff.Activity{Type: typ, URL: url, OccurredAt: at}
+	}
+	noDecay := issueScoring()
+	noDecay.Decay = 0
+	tests := []struct {
+		name    string
+		scoring *handoff.Scoring
+		acts    []handoff.Activity
+		want    time.Time // zero: none
+	}{
+		{"NoActivities", issueScoring(), nil, time.Time{}},
+		{"OldestCountingDecaysFirst", issueScoring(), []handoff.Activity{
+			act("demo_request", "", now.Add(-2*day)), act("page_view", "/pricing", now.Add(-10*day)), act("email_open", "", now.Add(-day)),
+		}, now.Add(20 * day)},
+		{"AlreadyDecayedIsPast", issueScoring(), []handoff.Activity{
+			act("demo_request", "", now.Add(-40*day)), act("email_open", "", now.Add(-3*day)),
+		}, now.Add(27 * day)},
+		{"ExactlyAtDecayHasStopped", issueScoring(), []handoff.Activity{act("demo_request", "", now.Add(-30*day))}, time.Time{}},
+		{"UnscoredActivityIgnored", issueScoring(), []handoff.Activity{
+			act("page_view", "/blog", now.Add(-29*day)), act("webinar", "", now.Add(-29*day)), act("demo_request", "", now.Add(-5*day)),
+		}, now.Add(25 * day)},
+		{"FutureStartsCounting", issueScoring(), []handoff.Activity{
+			act("demo_request", "", now.Add(-5*day)), act("email_open", "", now.Add(3*time.Minute)),
+		}, now.Add(3 * time.Minute)},
+		{"NoDecayNeverChanges", noDecay, []handoff.Activity{act("demo_request", "", now.Add(-400*day))}, time.Time{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := tc.scoring.NextDecay(tc.acts, now)
+			switch {
+			case tc.want.IsZero() && got != nil:
+				t.Fatalf("NextDecay = %s, want none", got)
+			case !tc.want.IsZero() && (got == nil || !got.Equal(tc.want)):
+				t.Fatalf("NextDecay = %v, want %s", got, tc.want)
+			}
+			if got != nil {
+				// Just before the boundary the score is as now; at it, it changes.
+				l := &handoff.Lead{}
+				before := tc.scoring.Score(l, tc.acts, got.Add(-time.Millisecond)).Score
+				at := tc.scoring.Score(l, tc.acts, *got).Score
+				if before != tc.scoring.Score(l, tc.acts, now).Score || before == at {
+					t.Fatalf("score %d just before %s and %d at it: the boundary is not where the score changes", before, got, at)
+				}
+			}
+		})
+	}
+}

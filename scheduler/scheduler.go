@@ -1,7 +1,8 @@
 // Package scheduler runs Handoff's clock: it fires SLA reminders and
-// escalations when they fall due and queues the weekly digest on its cron
-// schedule. Deadlines live in the database, so nothing is lost across
-// restarts; a lease makes exactly one replica run it.
+// escalations when they fall due, rescores leads whose score decays, and
+// queues the weekly digest on its cron schedule. Deadlines live in the
+// database, so nothing is lost across restarts; a lease makes exactly one
+// replica run it.
 package scheduler
 
 import (
@@ -28,6 +29,8 @@ type Store interface {
 	ReleaseLease(ctx context.Context, name, holder string) error
 	NextSLADue(ctx context.Context) (time.Time, bool, error)
 	FireSLA(ctx context.Context, now time.Time, policy handoff.Policy, limit int) ([]handoff.SLAAction, []handoff.Parked, error)
+	NextDecayDue(ctx context.Context) (time.Time, bool, error)
+	RescoreDecayed(ctx context.Context, now time.Time, policy handoff.Policy, limit int) (int, []handoff.Parked, error)
 	LastRun(ctx context.Context, name string) (time.Time, bool, error)
 	StartSchedule(ctx context.Context, name string, at time.Time) error
 	FireSchedule(ctx context.Context, name string, due, now time.Time, msg handoff.OutboxMessage) (bool, error)
@@ -171,7 +174,8 @@ func (s *Scheduler) safeTick(ctx context.Context) (due time.Time, err error) {
 // fireBatch bounds the leads handled per transaction.
 const fireBatch = 200
 
-// Tick fires everything due now and returns when the next thing falls due
+// Tick fires everything due now (SLA timers, decayed scores, the digest,
+// the daily jobs) and returns when the next thing falls due
 // (zero when nothing is pending). Run calls it; tests call it with a fixed clock.
 // The SLA timers, the digest and the daily jobs run independently: one
 // failing does not hold off the others, and a lead that cannot be processed
@@ -179,6 +183,7 @@ const fireBatch = 200
 func (s *Scheduler) Tick(ctx context.Context) (time.Time, error) {
 	now := s.cfg.Now()
 	slaErr := s.slaTick(ctx, now)
+	decayErr := s.decayTick(ctx, now)
 	next, digestErr := s.digestTick(ctx, now)
 	purgeDue, purgeErr := s.purgeTick(ctx, now)
 	if !purgeDue.IsZero() && (next.IsZero() || purgeDue.Before(next)) {
@@ -188,7 +193,11 @@ func (s *Scheduler) Tick(ctx context.Context) (time.Time, error) {
 	if ok && (next.IsZero() || due.Before(next)) {
 		next = due
 	}
-	if err := errors.Join(slaErr, digestErr, purgeErr, dueErr); err != nil {
+	decay, ok, decayDueErr := s.cfg.Store.NextDecayDue(ctx)
+	if ok && (next.IsZero() || decay.Before(next)) {
+		next = decay
+	}
+	if err := errors.Join(slaErr, decayErr, digestErr, purgeErr, dueErr, decayDueErr); err != nil {
 		return time.Time{}, err
 	}
 	return next, nil
@@ -218,6 +227,25 @@ func (s *Scheduler) slaTick(ctx context.Context, now time.Time) error {
 			}
 		}
 		if len(fired)+len(parked) < fireBatch {
+			return nil
+		}
+	}
+}
+
+// decayTick rescores, in batches, the leads whose score changes now by
+// time alone (an activity stopped counting): their stored score, its
+// explanation and their cards follow without the lead changing.
+func (s *Scheduler) decayTick(ctx context.Context, now time.Time) error {
+	for {
+		seen, parked, err := s.cfg.Store.RescoreDecayed(ctx, now, s.cfg.Policy, fireBatch)
+		if err != nil {
+			return err
+		}
+		for _, p := range parked {
+			s.cfg.Logger.Error("scheduler: lead could not be rescored: its decay is skipped until it changes", "lead", p.ID, "cause", p.Cause)
+			s.cfg.Metrics.Parked("scheduler")
+		}
+		if seen < fireBatch {
 			return nil
 		}
 	}

@@ -72,7 +72,8 @@ func (s *Store) SaveActivities(ctx context.Context, externalID string, acts []ha
 		expl, changed, change := lead.Rescore(scored[lead.ID], now, policy)
 		res.Score = expl
 		if !changed {
-			return nil
+			// The score stands, but when it next decays may have moved.
+			return tx.Model(&leadRow{}).Where("id = ?", lead.ID).Update("next_decay_ms", msPtr(lead.NextDecayAt)).Error
 		}
 		lead.UpdatedAt = now
 		if err := updateLeadRow(tx, lead); err != nil {

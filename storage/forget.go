@@ -102,7 +102,7 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 		for _, r := range rows {
 			if err := tx.Model(&leadRow{}).Where("id = ?", r.ID).Updates(map[string]any{
 				"external_id": fmt.Sprintf("erased-%d", r.ID),
-				"email":       "", "name": "", "phone": "", "company": "", "title": "", "reason": "", "attributes": "", "score_reasons": "",
+				"email":       "", "name": "", "phone": "", "company": "", "title": "", "reason": "", "attributes": "", "score_reasons": "", "next_decay_ms": nil,
 				"erased_ms": ms(now), "updated_ms": ms(now), "erased_key": erasedHash(key, "lead", r.ExternalID),
 			}).Error; err != nil {
 				return err

@@ -4,17 +4,19 @@ package storage
 // duration arithmetic is the same integer SQL on SQLite and PostgreSQL.
 
 type leadRow struct {
-	ID            int64  `gorm:"primaryKey"`
-	ExternalID    string `gorm:"size:500;not null;uniqueIndex"`
-	Email         string `gorm:"size:500;index"`
-	Name          string `gorm:"size:500"`
-	Company       string `gorm:"size:500"`
-	Title         string `gorm:"size:500"`
-	Phone         string `gorm:"size:500"`
-	Source        string `gorm:"size:500;index"`
-	Campaign      string `gorm:"size:500"`
-	Score         int
-	ScoreReasons  string `gorm:"size:1000"`
+	ID           int64  `gorm:"primaryKey"`
+	ExternalID   string `gorm:"size:500;not null;uniqueIndex"`
+	Email        string `gorm:"size:500;index"`
+	Name         string `gorm:"size:500"`
+	Company      string `gorm:"size:500"`
+	Title        string `gorm:"size:500"`
+	Phone        string `gorm:"size:500"`
+	Source       string `gorm:"size:500;index"`
+	Campaign     string `gorm:"size:500"`
+	Score        int
+	ScoreReasons string `gorm:"size:1000"`
+	// NextDecayMs is Lead.NextDecayAt: the scheduler rescores the lead then.
+	NextDecayMs   *int64 `gorm:"index"`
 	Stage         string `gorm:"size:20;not null;index"`
 	Reached       int
 	AmountMinor   int64
