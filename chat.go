@@ -19,6 +19,9 @@ type ChatPost struct {
 	// SQLAt is, for a card, when the lead had become the SQL it announces
 	// (nil for cards stored before this was recorded).
 	SQLAt *time.Time
+	// ExpiresAt is, for a message that can be replaced only for a while
+	// (a Slack response_url answer, PostReply), when that ends.
+	ExpiresAt *time.Time
 }
 
 // Kinds of chat posts besides the card.
@@ -34,6 +37,14 @@ const (
 	// PostManagers is a post about the lead in the managers' channel (an
 	// escalation).
 	PostManagers = "managers"
+	// PostPrivate is a private notice or command answer that showed the
+	// lead, in the user's one-to-one chat with the bot (Teams): updated by
+	// its id like a direct message.
+	PostPrivate = "private"
+	// PostReply is a private command answer that showed the lead, shown
+	// through a Slack response_url (MessageID): it can be replaced through
+	// that URL until ExpiresAt (30 minutes, at most 5 uses), never after.
+	PostReply = "reply"
 )
 
 // TeamsConversation is a stored Bot Framework conversation reference: where

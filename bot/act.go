@@ -53,16 +53,19 @@ func (b *Bot) Act(ctx context.Context, a Actor, action, value string) (Result, e
 	default:
 		return Result{}, handoff.Errorf(handoff.EINVALID, "unknown action %q", action)
 	}
-	return b.refuse(ctx, a, err)
+	return b.refuse(ctx, a, err, id)
 }
 
 // refuse queues a refusal (see isRefusal) as a private notice to the
-// actor and returns no error; any other error is returned as it is.
-func (b *Bot) refuse(ctx context.Context, a Actor, err error) (Result, error) {
+// actor and returns no error; any other error is returned as it is. The
+// notice may name the leads (a "too late" names the lead claimed).
+func (b *Bot) refuse(ctx context.Context, a Actor, err error, leads ...int64) (Result, error) {
 	if err == nil || !isRefusal(err) {
 		return Result{}, err
 	}
-	if nerr := b.Notify(ctx, a, Notice(handoff.ErrorMessage(err))); nerr != nil {
+	msg := Notice(handoff.ErrorMessage(err))
+	msg.Leads = leads
+	if nerr := b.Notify(ctx, a, msg); nerr != nil {
 		return Result{}, nerr
 	}
 	return Result{}, nil

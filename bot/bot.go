@@ -22,6 +22,9 @@ type Store interface {
 	UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (handoff.LeadChange, error)) (*handoff.Lead, error)
 	// Enqueue adds chat work to the outbox.
 	Enqueue(ctx context.Context, now time.Time, msgs ...handoff.OutboxMessage) error
+	// SaveLeadMessages records messages that showed leads, sent outside
+	// the outbox, so that erasing a lead can update them.
+	SaveLeadMessages(ctx context.Context, now time.Time, posts ...handoff.ChatPost) error
 }
 
 // Managers says who may act on any lead and reassign leads, per platform.
@@ -139,6 +142,18 @@ func (b *Bot) Share(ctx context.Context, a Actor, msg Message) error {
 	}
 	msg.Private = false
 	return b.enqueueNotice(ctx, handoff.OutboxShare, a.Platform, Envelope{Channel: a.Channel, User: a.UserID, Message: msg})
+}
+
+// RecordShown records an answer that showed leads and was sent outside the
+// outbox (a Slack command answered in its HTTP response; see Shown).
+func (b *Bot) RecordShown(ctx context.Context, posts []handoff.ChatPost) error {
+	if len(posts) == 0 {
+		return nil
+	}
+	if err := b.cfg.Store.SaveLeadMessages(ctx, b.now(), posts...); err != nil {
+		return fmt.Errorf("bot: record shown answer: %w", err)
+	}
+	return nil
 }
 
 // directMessage queues msg to userID on platform.

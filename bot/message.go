@@ -12,7 +12,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
+
+	"github.com/handoff/handoff"
 )
 
 // Message is a platform-neutral chat message, built once by the card
@@ -39,6 +42,36 @@ type Message struct {
 	Charts []Chart `json:"charts,omitempty"`
 	// Private messages are shown only to the user they are addressed to.
 	Private bool `json:"private,omitempty"`
+	// Leads are the ids of the leads whose personal data the message
+	// shows (a lead's history, a list of leads), so that erasing one of
+	// them can replace the message where the platform allows (see Shown).
+	Leads []int64 `json:"leads,omitempty"`
+}
+
+// LeadIDs returns the ids of leads, for Message.Leads.
+func LeadIDs(leads ...[]*handoff.Lead) []int64 {
+	var ids []int64
+	for _, list := range leads {
+		for _, l := range list {
+			ids = append(ids, l.ID)
+		}
+	}
+	return ids
+}
+
+// Shown are the records of a message shown on platform as messageID in
+// channel, one per lead it shows (Message.Leads), of kind (a
+// handoff.PostPrivate, PostReply …) and replaceable until expires (nil
+// for no end); nil when it shows no lead or has no id.
+func Shown(msg Message, kind, platform, channel, messageID string, expires *time.Time) []handoff.ChatPost {
+	if messageID == "" {
+		return nil
+	}
+	var out []handoff.ChatPost
+	for _, id := range msg.Leads {
+		out = append(out, handoff.ChatPost{LeadID: id, Kind: kind, Platform: platform, Channel: channel, MessageID: messageID, ExpiresAt: expires})
+	}
+	return out
 }
 
 // Section is a block of text and key/value fields.

@@ -32,6 +32,25 @@ type Platform interface {
 	Reply(ctx context.Context, replyTo string, msg Message) error
 }
 
+// ReplyReplacer is a Platform whose answers through a reply handle can be
+// replaced for a while afterwards (Slack's response_url: 30 minutes, at
+// most 5 uses), so that erasing a lead can replace an answer that showed it.
+type ReplyReplacer interface {
+	// ReplaceReply replaces the answer sent through replyTo with msg.
+	ReplaceReply(ctx context.Context, replyTo string, msg Message) error
+	// ReplyLifetime is how long after the handle was issued it can be used.
+	ReplyLifetime() time.Duration
+}
+
+// PrivateMessenger is a Platform whose private notices are messages with
+// an id that Update can change (Teams: in the user's one-to-one chat with
+// the bot), so that erasing a lead can update a notice that showed it.
+type PrivateMessenger interface {
+	// PostPrivateMessage shows msg to userID only and returns where it is
+	// and its id.
+	PostPrivateMessage(ctx context.Context, channel, userID string, msg Message) (string, string, error)
+}
+
 // HomePublisher is a Platform with a per-user home (Slack's App Home tab).
 type HomePublisher interface {
 	// PublishHome shows h as userID's home, replacing what was there.

@@ -114,6 +114,8 @@ type leadMessageRow struct {
 	Channel   string `gorm:"size:300;not null"`
 	MessageID string `gorm:"size:300;not null"`
 	CreatedMs int64  `gorm:"not null"`
+	// ExpiresMs is ChatPost.ExpiresAt.
+	ExpiresMs *int64
 }
 
 func (leadMessageRow) TableName() string { return "lead_messages" }

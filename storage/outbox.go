@@ -278,7 +278,7 @@ func (s *Store) OutboxMessages(ctx context.Context, leadID int64) ([]handoff.Out
 // card it replaces is kept as a handoff.PostEarlierCard. Any other kind is added.
 func upsertPost(tx *gorm.DB, p handoff.ChatPost, now time.Time) error {
 	if p.Kind != "" {
-		return tx.Create(&leadMessageRow{LeadID: p.LeadID, Kind: p.Kind, Platform: p.Platform, Channel: p.Channel, MessageID: p.MessageID, CreatedMs: ms(now)}).Error
+		return tx.Create(&leadMessageRow{LeadID: p.LeadID, Kind: p.Kind, Platform: p.Platform, Channel: p.Channel, MessageID: p.MessageID, CreatedMs: ms(now), ExpiresMs: msPtr(p.ExpiresAt)}).Error
 	}
 	var old []chatPostRow
 	if err := tx.Where("lead_id = ? AND platform = ?", p.LeadID, p.Platform).Find(&old).Error; err != nil {
@@ -321,9 +321,34 @@ func (s *Store) LeadMessages(ctx context.Context, leadID int64) ([]handoff.ChatP
 	}
 	out := make([]handoff.ChatPost, len(rows))
 	for i, r := range rows {
-		out[i] = handoff.ChatPost{LeadID: r.LeadID, Platform: r.Platform, Channel: r.Channel, MessageID: r.MessageID, Kind: r.Kind}
+		out[i] = handoff.ChatPost{LeadID: r.LeadID, Platform: r.Platform, Channel: r.Channel, MessageID: r.MessageID, Kind: r.Kind, ExpiresAt: fromMsPtr(r.ExpiresMs)}
 	}
 	return out, nil
+}
+
+// SaveLeadMessages records chat messages that showed leads outside the
+// outbox (a Slack command answered at once, in the HTTP response), so that
+// erasing a lead can update them. A post of a lead not stored is skipped.
+func (s *Store) SaveLeadMessages(ctx context.Context, now time.Time, posts ...handoff.ChatPost) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		for _, p := range posts {
+			var n int64
+			if err := tx.Model(&leadRow{}).Where("id = ? AND erased_ms IS NULL", p.LeadID).Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 || p.Kind == "" {
+				continue
+			}
+			if err := upsertPost(tx, p, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("storage: save lead messages: %w", err)
+	}
+	return nil
 }
 
 // LeadByPost finds the lead posted as message messageID on a platform, or ENOTFOUND.

@@ -143,9 +143,12 @@ func (d *Dispatcher) refresh(ctx context.Context, m handoff.OutboxMessage, refre
 
 // erase updates every chat message that showed an erased lead: its cards
 // are re-rendered from the anonymous lead, and its other messages (earlier
-// cards, direct messages, reminders, escalations) replaced by
-// bot.ErasedCard. A message the platform no longer has is skipped; any
-// other failure retries the whole update, which is idempotent.
+// cards, direct messages, reminders, escalations, private notices and
+// answers) replaced by bot.ErasedCard; an answer shown through a reply
+// handle (a Slack response_url) is replaced through it while the handle
+// lasts, and counted as expired after. A message the platform no longer
+// has (or a handle it no longer accepts) is skipped; any other failure
+// retries the whole update, which is idempotent.
 func (d *Dispatcher) erase(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
 	lead, cards, err := d.leadAndCards(ctx, m.LeadID)
 	if err != nil {
@@ -156,7 +159,7 @@ func (d *Dispatcher) erase(ctx context.Context, m handoff.OutboxMessage) (string
 		return "", nil, err
 	}
 	now := d.cfg.Now()
-	updated, gone := 0, 0
+	updated, gone, expired := 0, 0, 0
 	for i, p := range append(cards, others...) {
 		t, ok := d.platforms[p.Platform]
 		if !ok {
@@ -166,19 +169,30 @@ func (d *Dispatcher) erase(ctx context.Context, m handoff.OutboxMessage) (string
 		if i < len(cards) {
 			msg = bot.LeadCard(lead, now, d.cfg.Policy)
 		}
-		err := d.call(ctx, p.Platform, "update", func(ctx context.Context) error {
-			return t.Platform.Update(ctx, p.Channel, p.MessageID, msg)
-		})
+		update := func(ctx context.Context) error { return t.Platform.Update(ctx, p.Channel, p.MessageID, msg) }
+		if p.Kind == handoff.PostReply {
+			rr, ok := t.Platform.(bot.ReplyReplacer)
+			if !ok || p.ExpiresAt == nil || !now.Before(*p.ExpiresAt) {
+				expired++
+				continue
+			}
+			update = func(ctx context.Context) error { return rr.ReplaceReply(ctx, p.MessageID, msg) }
+		}
+		err := d.call(ctx, p.Platform, "update", update)
 		switch {
 		case bot.IsPermanent(err):
 			gone++
 		case err != nil:
-			return "", nil, fmt.Errorf("erase lead %d on %s %s/%s: %w", m.LeadID, p.Platform, p.Channel, p.MessageID, err)
+			where := p.Channel + "/" + p.MessageID
+			if p.Kind == handoff.PostReply {
+				where = "a response_url" // a capability, not for logs
+			}
+			return "", nil, fmt.Errorf("erase lead %d on %s %s: %w", m.LeadID, p.Platform, where, err)
 		default:
 			updated++
 		}
 	}
-	return fmt.Sprintf("updated %d, gone %d", updated, gone), nil, nil
+	return fmt.Sprintf("updated %d, gone %d, expired %d", updated, gone, expired), nil, nil
 }
 
 // notice delivers a private message, a direct message or a reply.
@@ -192,9 +206,18 @@ func (d *Dispatcher) notice(ctx context.Context, m handoff.OutboxMessage) (strin
 		return "", nil, bot.Permanent(err)
 	}
 	p := t.Platform
-	var shown []handoff.ChatPost // a direct message about a lead, kept for its erasure
+	var shown []handoff.ChatPost // a message about a lead, kept for its erasure
+	pm, updatable := p.(bot.PrivateMessenger)
 	switch m.Kind {
 	case handoff.OutboxPrivate:
+		if updatable && len(n.Message.Leads) > 0 {
+			err = d.call(ctx, p.Name(), "private", func(ctx context.Context) error {
+				channel, id, err := pm.PostPrivateMessage(ctx, n.Channel, n.User, n.Message)
+				shown = bot.Shown(n.Message, handoff.PostPrivate, p.Name(), channel, id, nil)
+				return err
+			})
+			break
+		}
 		err = d.call(ctx, p.Name(), "private", func(ctx context.Context) error { return p.PostPrivate(ctx, n.Channel, n.User, n.Message) })
 	case handoff.OutboxDirect:
 		err = d.call(ctx, p.Name(), "direct", func(ctx context.Context) error {
@@ -209,6 +232,11 @@ func (d *Dispatcher) notice(ctx context.Context, m handoff.OutboxMessage) (strin
 		})
 	default:
 		err = d.call(ctx, p.Name(), "reply", func(ctx context.Context) error { return p.Reply(ctx, n.ReplyTo, n.Message) })
+		if rr, ok := p.(bot.ReplyReplacer); ok && err == nil {
+			// The handle was issued with the command, before the answer was queued.
+			expires := m.Created.Add(rr.ReplyLifetime())
+			shown = bot.Shown(n.Message, handoff.PostReply, p.Name(), "", n.ReplyTo, &expires)
+		}
 	}
 	if err != nil {
 		return "", nil, fmt.Errorf("%s to %s:%s: %w", m.Kind, p.Name(), n.User, err)

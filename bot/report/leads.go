@@ -32,6 +32,7 @@ func LeadsMessage(title string, leads []*handoff.Lead, withOwner bool, now time.
 		Header:  "📋 " + title,
 		Tables:  []bot.Table{t},
 		Private: true,
+		Leads:   bot.LeadIDs(leads),
 	}
 	if len(leads) == reportListLimit {
 		m.Context = append(m.Context, fmt.Sprintf("Showing the first %d, most urgent first.", reportListLimit))
@@ -73,6 +74,7 @@ func HistoryMessage(l *handoff.Lead, events []handoff.Event, now time.Time, p ha
 		Sections: []bot.Section{{Text: bot.PersonLine(l), Fields: fields}},
 		Tables:   []bot.Table{t},
 		Private:  true,
+		Leads:    []int64{l.ID},
 	}
 	switch {
 	case l.Stage == handoff.StageClaimed:

@@ -22,6 +22,7 @@ func SLAMessage(open handoff.OpenSQLs, reps []handoff.RepSLA, period handoff.Per
 			{Key: "Breached", Value: breachedMark(open.BreachedTotal)},
 		}}},
 		Private: true,
+		Leads:   bot.LeadIDs(open.Unclaimed, open.Waiting, open.Breached),
 	}
 	unclaimed := bot.Table{Title: fmt.Sprintf("Unclaimed (%d)", open.UnclaimedTotal), Columns: []string{"Lead", "Waiting", "Claim by", "Time left"}}
 	for _, l := range open.Unclaimed {
@@ -71,6 +72,7 @@ func BreachedMessage(open handoff.OpenSQLs, now time.Time, p handoff.Policy) bot
 		Header:  "🚨 Breached leads",
 		Tables:  []bot.Table{breachTable(open, now, p)},
 		Private: true,
+		Leads:   bot.LeadIDs(open.Breached),
 	}
 	if open.BreachedTotal == 0 {
 		m.Sections = []bot.Section{{Text: "✅ No open SQL is past its claim or contact deadline."}}

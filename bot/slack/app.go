@@ -133,7 +133,9 @@ func (a *App) Command(ctx context.Context, cmd slackapi.SlashCommand) (any, erro
 	defer timer.Stop()
 	select {
 	case ans := <-done:
-		return respond(a.commandAnswer(ctx, c, ans.msg, ans.err)), nil
+		msg := a.commandAnswer(ctx, c, ans.msg, ans.err)
+		a.recordShown(ctx, msg, cmd.ResponseURL)
+		return respond(msg), nil
 	case <-timer.C:
 	}
 	go func() {
@@ -149,6 +151,17 @@ func (a *App) Command(ctx context.Context, cmd slackapi.SlashCommand) (any, erro
 		}
 	}()
 	return private(bot.Notice("⏳ Working on `/" + name + "` …")), nil
+}
+
+// recordShown records an answer given in the HTTP response that showed
+// leads, with its response_url, so that erasing one of them replaces the
+// answer while Slack accepts the URL. A failure is logged: the answer
+// stands.
+func (a *App) recordShown(ctx context.Context, msg bot.Message, responseURL string) {
+	expires := a.cfg.Now().UTC().Add(ResponseURLLifetime)
+	if err := a.cfg.Bot.RecordShown(context.WithoutCancel(ctx), bot.Shown(msg, handoff.PostReply, Name, "", responseURL, &expires)); err != nil {
+		a.logger.ErrorContext(ctx, "slack: record a command answer that showed leads", "err", err)
+	}
 }
 
 // refusal is the private answer to a request from someone Handoff does

@@ -45,8 +45,9 @@ type Platform struct {
 }
 
 var (
-	_ bot.Platform  = (*Platform)(nil)
-	_ bot.Directory = (*Platform)(nil)
+	_ bot.Platform      = (*Platform)(nil)
+	_ bot.Directory     = (*Platform)(nil)
+	_ bot.ReplyReplacer = (*Platform)(nil)
 )
 
 // NewPlatform returns the Slack platform over api.
@@ -131,6 +132,21 @@ func (p *Platform) Reply(ctx context.Context, responseURL string, msg bot.Messag
 	})
 	return classify("response_url", err)
 }
+
+// ResponseURLLifetime is how long Slack accepts posts to a response_url
+// (at most 5 of them).
+const ResponseURLLifetime = 30 * time.Minute
+
+// ReplaceReply replaces the private answer sent through responseURL with
+// msg (replace_original), while Slack still accepts the URL.
+func (p *Platform) ReplaceReply(ctx context.Context, responseURL string, msg bot.Message) error {
+	opts := append(msgOptions(msg), slackapi.MsgOptionResponseURL(responseURL, slackapi.ResponseTypeEphemeral), slackapi.MsgOptionReplaceOriginal(responseURL))
+	_, _, _, err := p.api.SendMessageContext(ctx, "", opts...)
+	return classify("response_url", err)
+}
+
+// ReplyLifetime is ResponseURLLifetime.
+func (p *Platform) ReplyLifetime() time.Duration { return ResponseURLLifetime }
 
 // withClassic calls send with msg's options and, when Slack refuses the
 // blocks of a message with tables or charts (invalid_blocks, e.g. a

@@ -51,8 +51,9 @@ type Platform struct {
 }
 
 var (
-	_ bot.Platform  = (*Platform)(nil)
-	_ bot.Directory = (*Platform)(nil)
+	_ bot.Platform         = (*Platform)(nil)
+	_ bot.Directory        = (*Platform)(nil)
+	_ bot.PrivateMessenger = (*Platform)(nil)
 )
 
 // NewPlatform returns the Teams platform sending through conn, with
@@ -136,6 +137,13 @@ func (p *Platform) Update(ctx context.Context, channel, messageID string, msg bo
 func (p *Platform) PostPrivate(ctx context.Context, channel, userID string, msg bot.Message) error {
 	_, err := p.sendCard(ctx, userID, RenderCard(msg, p.names(ctx)))
 	return err
+}
+
+// PostPrivateMessage is PostPrivate returning where the notice is (the
+// user id, as for DirectMessage) and its activity id, with which Update
+// can change it.
+func (p *Platform) PostPrivateMessage(ctx context.Context, channel, userID string, msg bot.Message) (string, string, error) {
+	return p.DirectMessage(ctx, userID, msg)
 }
 
 // DirectMessage sends msg to the one-to-one chat with userID, creating the

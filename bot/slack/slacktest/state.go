@@ -17,6 +17,9 @@ type Message struct {
 	Blocks  []map[string]any
 	Posted  time.Time // when it was first posted
 	Updates int       // how many chat.update calls replaced it since
+	// ReplaceOriginal is set on a response_url post that replaces the
+	// answer given before through the same URL.
+	ReplaceOriginal bool
 }
 
 // Messages returns what channel shows now: every message posted to it with
@@ -86,6 +89,7 @@ func (s *Server) Responses(id string) []Message {
 
 func messageOf(c Call) Message {
 	m := Message{Channel: c.Param("channel"), TS: c.TS, User: c.Param("user"), Text: c.Param("text"), Posted: c.At}
+	m.ReplaceOriginal, _ = c.JSON["replace_original"].(bool)
 	m.Blocks = DecodeBlocks(c.Param("blocks"))
 	if raw, ok := c.JSON["blocks"].([]any); ok && m.Blocks == nil {
 		m.Blocks = blockMaps(raw)
