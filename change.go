@@ -30,6 +30,9 @@ func NewChange(l *Lead, events []Event) LeadChange {
 		}
 		if e.Kind == EventStage && e.Stage == StageSQL {
 			kind = OutboxAnnounceLead
+			if l.Offer != nil && l.Offer.State == OfferPending {
+				kind = OutboxRouteLead // routing announces it once it decided
+			}
 			break
 		}
 	}
@@ -54,7 +57,10 @@ func (l *Lead) Claim(owner Owner, now time.Time, actor string) (LeadChange, bool
 	events := l.EnterStages(plan, now, actor, nil, Policy{})
 	l.Owner = owner
 	l.UpdatedAt = now
-	return NewChange(l, events), true
+	offer := l.closeOffer()
+	change := NewChange(l, events)
+	change.Outbox = append(change.Outbox, offer...)
+	return change, true
 }
 
 // RecordOwnerEmail records owner's email, looked up on owner's platform

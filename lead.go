@@ -43,6 +43,9 @@ type Lead struct {
 	SLABreached  bool
 	// SLATimers says which reminders and escalations have fired.
 	SLATimers
+	// Offer is the lead's routing state under round-robin routing; nil
+	// under claim routing.
+	Offer *Offer
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -107,6 +110,7 @@ func (l *Lead) EnterStages(t Transition, at time.Time, actor string, details map
 			l.SLABreached = false
 			l.ClaimedAt, l.ContactedAt = nil, nil
 			l.SLATimers = SLATimers{NextReminderAt: firstReminder(policy, at)}
+			l.startRouting(policy.Routing, at)
 			if l.Stage == StageRecycled || l.Stage == StageLost {
 				l.Owner = Owner{}
 			}

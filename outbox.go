@@ -37,6 +37,13 @@ const (
 	// open leads, their week and, for managers, the team's breaches. Its
 	// payload is a HomeRequest; platforms without a home skip it.
 	OutboxHome = "home.publish"
+	// OutboxRouteLead routes a new SQL under round-robin routing: the
+	// store decides whom to offer it to and queues its announcement.
+	OutboxRouteLead = "lead.route"
+	// OutboxOffer sends or updates one rep's direct message about an offer
+	// of a lead (Accept / Pass, or how the offer ended); its payload is an
+	// OfferNotice.
+	OutboxOffer = "lead.offer"
 	// OutboxEraseLead updates every chat message that showed a lead to the
 	// erased view after its personal data was erased.
 	OutboxEraseLead = "lead.erase"

@@ -42,7 +42,9 @@ func (s *Store) ClaimLead(ctx context.Context, id int64, owner handoff.Owner, no
 		if !ok {
 			return nil
 		}
-		r := tx.Model(&leadRow{}).Where("id = ? AND stage = ?", id, handoff.StageSQL).Updates(claimColumns(owner, at))
+		// The routing step count must not have moved since the read: an offer
+		// that moved on meanwhile is not claimed by a click on the old one.
+		r := tx.Model(&leadRow{}).Where("id = ? AND stage = ? AND offer_seq = ?", id, handoff.StageSQL, row.OfferSeq).Updates(claimColumns(owner, at))
 		if r.Error != nil {
 			return r.Error
 		}
@@ -82,6 +84,8 @@ func claimColumns(owner handoff.Owner, at time.Time) map[string]any {
 		"claimed_ms":     now,
 		"sla_breached":   gorm.Expr("CASE WHEN claim_due_ms IS NOT NULL AND claim_due_ms < ? THEN ? ELSE sla_breached END", now, true),
 		"updated_ms":     now,
+		"offer_state":    gorm.Expr("CASE WHEN offer_state = '' THEN '' ELSE ? END", handoff.OfferClaimed),
+		"offer_due_ms":   nil,
 	}
 }
 
@@ -92,17 +96,11 @@ func (s *Store) UpdateLead(ctx context.Context, id int64, now time.Time, fn func
 	var lead *handoff.Lead
 	queued := 0
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		var row leadRow
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&row).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return notFound("lead %d not found", id)
-		}
+		row, l, err := lockLead(tx, id)
 		if err != nil {
 			return err
 		}
-		if lead, err = row.toLead(); err != nil {
-			return err
-		}
+		lead = l
 		change, err := fn(lead)
 		if err != nil {
 			return err
@@ -128,4 +126,18 @@ func (s *Store) UpdateLead(ctx context.Context, id int64, now time.Time, fn func
 	}
 	s.queued(queued)
 	return lead, nil
+}
+
+// lockLead reads lead id under a row lock in tx, or returns ENOTFOUND.
+func lockLead(tx *gorm.DB, id int64) (leadRow, *handoff.Lead, error) {
+	var row leadRow
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return row, nil, notFound("lead %d not found", id)
+	}
+	if err != nil {
+		return row, nil, err
+	}
+	lead, err := row.toLead()
+	return row, lead, err
 }

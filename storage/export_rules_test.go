@@ -27,7 +27,11 @@ func (s *Store) PutOnlyLead(ctx context.Context, l *handoff.Lead) (int64, error)
 // ClaimSQL runs the claim's conditional UPDATE alone on lead id at at and
 // reports whether it changed the lead.
 func (s *Store) ClaimSQL(ctx context.Context, id int64, owner handoff.Owner, at time.Time) (bool, error) {
-	r := s.write.WithContext(ctx).Model(&leadRow{}).Where("id = ? AND stage = ?", id, handoff.StageSQL).Updates(claimColumns(owner, at))
+	var seq int
+	if err := s.db.WithContext(ctx).Model(&leadRow{}).Where("id = ?", id).Pluck("offer_seq", &seq).Error; err != nil {
+		return false, err
+	}
+	r := s.write.WithContext(ctx).Model(&leadRow{}).Where("id = ? AND stage = ? AND offer_seq = ?", id, handoff.StageSQL, seq).Updates(claimColumns(owner, at))
 	return r.RowsAffected == 1, r.Error
 }
 

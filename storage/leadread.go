@@ -71,7 +71,7 @@ func leadToRow(l *handoff.Lead) (leadRow, error) {
 		}
 		attrs = string(b)
 	}
-	return leadRow{
+	row := leadRow{
 		ID: l.ID, ExternalID: l.ExternalID, Email: l.Email, Name: l.Name, Company: l.Company,
 		Title: l.Title, Phone: l.Phone, Source: l.Source, Campaign: l.Campaign, Score: l.Score,
 		ScoreReasons: l.ScoreReasons, NextDecayMs: msPtr(l.NextDecayAt), Stage: string(l.Stage), Reached: l.Reached, AmountMinor: l.AmountMinor, Reason: l.Reason,
@@ -80,7 +80,11 @@ func leadToRow(l *handoff.Lead) (leadRow, error) {
 		ClaimDueMs: msPtr(l.ClaimDueAt), ShownMs: msPtr(l.ShownAt), ContactDueMs: msPtr(l.ContactDueAt), SLABreached: l.SLABreached,
 		NextRemindMs: msPtr(l.NextReminderAt), ClaimEscMs: msPtr(l.ClaimEscalatedAt), ContactEscMs: msPtr(l.ContactEscalatedAt),
 		CreatedMs: ms(l.CreatedAt), UpdatedMs: ms(l.UpdatedAt),
-	}, nil
+	}
+	if err := row.setOffer(l.Offer); err != nil {
+		return leadRow{}, err
+	}
+	return row, nil
 }
 
 func (r leadRow) toLead() (*handoff.Lead, error) {
@@ -99,5 +103,10 @@ func (r leadRow) toLead() (*handoff.Lead, error) {
 			return nil, fmt.Errorf("storage: %w: lead %d attributes: %v", handoff.ErrCorrupt, r.ID, err)
 		}
 	}
+	offer, err := r.offer()
+	if err != nil {
+		return nil, fmt.Errorf("storage: %w: lead %d offer: %v", handoff.ErrCorrupt, r.ID, err)
+	}
+	l.Offer = offer
 	return l, nil
 }

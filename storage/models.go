@@ -46,8 +46,19 @@ type leadRow struct {
 	// rewrites the row and clears it, giving the lead another chance).
 	ParkedMs    *int64
 	ParkedError string `gorm:"type:text"`
-	CreatedMs   int64  `gorm:"not null"`
-	UpdatedMs   int64  `gorm:"not null;index"`
+	// The offer columns keep handoff.Offer (round-robin routing): its
+	// state, the offered rep's key, when routing next looks at the lead
+	// (indexed, so the scheduler finds due offers without a scan), the
+	// routing step count the conditional write compares, the reps tried
+	// and the current offer's credits as JSON.
+	OfferState   string `gorm:"size:20;not null;default:''"`
+	OfferRep     string `gorm:"size:300;not null;default:''"`
+	OfferDueMs   *int64 `gorm:"index"`
+	OfferSeq     int    `gorm:"not null;default:0"`
+	OfferTried   string `gorm:"type:text"`
+	OfferCredits string `gorm:"type:text"`
+	CreatedMs    int64  `gorm:"not null"`
+	UpdatedMs    int64  `gorm:"not null;index"`
 }
 
 func (leadRow) TableName() string { return "leads" }

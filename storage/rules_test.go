@@ -24,6 +24,7 @@ type ruleLead struct {
 	nextRemind           *time.Time
 	claimEsc, contactEsc *time.Time
 	breached             bool
+	offer                *handoff.Offer
 }
 
 func (c ruleLead) lead(name string, sqlAt time.Time) *handoff.Lead {
@@ -31,7 +32,7 @@ func (c ruleLead) lead(name string, sqlAt time.Time) *handoff.Lead {
 		ExternalID: name, Company: name, Stage: c.stage, Reached: c.reached.Rank(), SQLAt: &sqlAt,
 		ClaimDueAt: c.claimDue, ContactDueAt: c.contactDue, SLABreached: c.breached,
 		SLATimers: handoff.SLATimers{NextReminderAt: c.nextRemind, ClaimEscalatedAt: c.claimEsc, ContactEscalatedAt: c.contactEsc},
-		CreatedAt: sqlAt, UpdatedAt: sqlAt,
+		CreatedAt: sqlAt, UpdatedAt: sqlAt, Offer: c.offer.Clone(),
 	}
 }
 
@@ -40,6 +41,7 @@ func (c ruleLead) lead(name string, sqlAt time.Time) *handoff.Lead {
 func TestRulesWrittenTwiceAgree(t *testing.T) {
 	t.Run("Claim", claimRuleAgrees)
 	t.Run("SLADue", slaDueRuleAgrees)
+	t.Run("RouteDue", routeDueRuleAgrees)
 }
 
 // claimRuleAgrees checks Lead.Claim against the claim's conditional UPDATE.
@@ -58,11 +60,14 @@ func claimRuleAgrees(t *testing.T) {
 			}
 		}
 	}
+	for _, o := range ruleOffers(at) {
+		cases = append(cases, ruleLead{stage: handoff.StageSQL, reached: handoff.StageSQL, claimDue: &after, offer: o})
+	}
 	owner := handoff.Owner{Platform: "teams", UserID: "29:rita", Email: "rita@example.com"}
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
 		for i, c := range cases {
-			name := fmt.Sprintf("%s-reached-%s-due-%s-breached-%v", c.stage, c.reached, dueName(c.claimDue, at), c.breached)
+			name := fmt.Sprintf("%s-reached-%s-due-%s-breached-%v-offer-%s", c.stage, c.reached, dueName(c.claimDue, at), c.breached, offerName(c.offer, at))
 			t.Run(name, func(t *testing.T) {
 				id, err := s.PutOnlyLead(ctx, c.lead(fmt.Sprint("claim-", i), sqlAt))
 				if err != nil {
@@ -102,8 +107,82 @@ func ruleState(l *handoff.Lead) string {
 	if l.ClaimedAt != nil {
 		claimed = l.ClaimedAt.UTC().Format(time.RFC3339Nano)
 	}
-	return fmt.Sprintf("stage=%s reached=%d owner=%+v claimed=%s breached=%v updated=%s",
-		l.Stage, l.Reached, l.Owner, claimed, l.SLABreached, l.UpdatedAt.UTC().Format(time.RFC3339Nano))
+	offer := "nil"
+	if l.Offer != nil {
+		offer = fmt.Sprintf("%s rep=%s until=%s seq=%d", l.Offer.State, l.Offer.Rep.Key(), l.Offer.Until.UTC().Format(time.RFC3339Nano), l.Offer.Seq)
+	}
+	return fmt.Sprintf("stage=%s reached=%d owner=%+v claimed=%s breached=%v updated=%s offer=%s",
+		l.Stage, l.Reached, l.Owner, claimed, l.SLABreached, l.UpdatedAt.UTC().Format(time.RFC3339Nano), offer)
+}
+
+// ruleOffers are the routing states a lead can be in around at: none, and
+// each state with its next look passed, now or ahead (none once open or
+// claimed).
+func ruleOffers(at time.Time) []*handoff.Offer {
+	out := []*handoff.Offer{nil}
+	rep := handoff.RepRef{Platform: "slack", ID: "U0123ABC"}
+	for _, st := range []handoff.OfferState{handoff.OfferPending, handoff.OfferOffered, handoff.OfferWaiting} {
+		for _, until := range []time.Time{at.Add(-time.Minute), at, at.Add(time.Minute)} {
+			o := &handoff.Offer{State: st, Until: until, Seq: 3}
+			if st == handoff.OfferOffered {
+				o.Rep = rep
+			}
+			out = append(out, o)
+		}
+	}
+	return append(out, &handoff.Offer{State: handoff.OfferOpen, Seq: 2}, &handoff.Offer{State: handoff.OfferClaimed, Rep: rep, Seq: 1})
+}
+
+func offerName(o *handoff.Offer, at time.Time) string {
+	if o == nil {
+		return "none"
+	}
+	if o.Until.IsZero() {
+		return string(o.State)
+	}
+	return string(o.State) + "-" + dueName(&o.Until, at)
+}
+
+// routeDueRuleAgrees checks Lead.RouteDue against the SQL that finds the
+// leads with a routing step due (DueRoutes, NextRouteDue).
+func routeDueRuleAgrees(t *testing.T) {
+	sqlAt := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	now := sqlAt.Add(time.Hour)
+	var cases []ruleLead
+	for _, st := range []handoff.Stage{handoff.StageSQL, handoff.StageClaimed, handoff.StageLost} {
+		for _, o := range ruleOffers(now) {
+			cases = append(cases, ruleLead{stage: st, reached: st, offer: o})
+		}
+	}
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		for i, c := range cases {
+			l := c.lead(fmt.Sprint("route-", i), sqlAt)
+			id, err := s.PutOnlyLead(ctx, l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := fmt.Sprintf("%s offer=%s", c.stage, offerName(c.offer, now))
+			ids, err := s.DueRoutes(ctx, now, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sqlDue, goDue := len(ids) == 1 && ids[0] == id, l.RouteDue(now); sqlDue != goDue {
+				t.Errorf("%s: due at now: SQL %v, Go %v", name, sqlDue, goDue)
+			}
+			goNext, goPending := time.Time{}, false
+			if l.Offer != nil && !l.Offer.Until.IsZero() && l.Stage == handoff.StageSQL {
+				goNext, goPending = l.Offer.Until, true
+			}
+			sqlNext, sqlPending, err := s.NextRouteDue(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sqlPending != goPending || goPending && !sqlNext.Equal(goNext) {
+				t.Errorf("%s: next due: SQL %v %v, Go %v %v", name, sqlNext, sqlPending, goNext, goPending)
+			}
+		}
+	})
 }
 
 // slaDueRuleAgrees checks Lead.NextSLADue against the SQL that selects the
