@@ -37,8 +37,13 @@ func (b *Bot) Act(ctx context.Context, a Actor, action, value string) (Result, e
 		return b.refuse(ctx, a, err)
 	}
 	switch action {
-	case ActionClaim:
+	case ActionClaim, ActionAccept:
 		err = b.Claim(ctx, a, id)
+	case ActionPass:
+		var form *Form
+		if form, err = b.passForm(ctx, a, id); err == nil {
+			return Result{Form: form}, nil
+		}
 	case ActionLogContact:
 		_, err = b.LogContact(ctx, a, id)
 	case ActionOpportunity:
@@ -177,6 +182,8 @@ func (b *Bot) Submit(ctx context.Context, a Actor, formID, state string, values 
 		}
 	case ActionReassign:
 		_, err = b.Reassign(ctx, a, st.Lead, values["owner"])
+	case ActionPass:
+		err = b.Pass(ctx, a, st.Lead, values["reason"])
 	case ActionWon:
 		var minor int64
 		if minor, err = ParseAmount(values["amount"]); err != nil {

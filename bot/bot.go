@@ -25,6 +25,14 @@ type Store interface {
 	// SaveLeadMessages records messages that showed leads, sent outside
 	// the outbox, so that erasing a lead can update them.
 	SaveLeadMessages(ctx context.Context, now time.Time, posts ...handoff.ChatPost) error
+	// RouteLead takes one routing step of the lead (round-robin routing).
+	RouteLead(ctx context.Context, id int64, req handoff.RouteRequest, now time.Time) (*handoff.Lead, handoff.RouteDecision, bool, error)
+}
+
+// UserIDs resolves a user named another way (a Teams Entra object id) to
+// the platform user id clicks come with.
+type UserIDs interface {
+	UserID(ctx context.Context, id string) (string, error)
 }
 
 // Managers says who may act on any lead and reassign leads, per platform.
@@ -54,6 +62,12 @@ type Config struct {
 	// sales channel: they (and managers) may see leads' personal data. A
 	// platform without an entry shows it to managers only.
 	SalesMembers map[string]SalesMembers
+	// Users, keyed by platform name, resolves the reps of the routing
+	// agreement named other than by user id; may be nil.
+	Users map[string]UserIDs
+	// RouteRequest returns the routing agreement and the reps' states now;
+	// nil routes by Policy.Routing with every rep in the zero state.
+	RouteRequest func(ctx context.Context) (handoff.RouteRequest, error)
 	Logger       *slog.Logger
 	// Reps keeps the reps' time off and deactivation (/away, /back, Slack
 	// statuses and deactivated accounts); nil turns those off.

@@ -48,6 +48,10 @@ func NewLeadCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 		Header:   "🆕 New SQL: " + LeadTitle(l),
 		Sections: []Section{{Text: PersonLine(l), Fields: LeadFields(l)}},
 	}
+	if offer := offerLines(l, now, p); len(offer) > 0 {
+		m.Sections = append(m.Sections, Section{Text: offer[0]})
+		m.Context = append(m.Context, offer[1:]...)
+	}
 	if sla := SLALine(l, now, p); sla != "" {
 		m.Context = append(m.Context, sla)
 	}

@@ -23,6 +23,9 @@ func (b *Bot) Claim(ctx context.Context, a Actor, id int64) error {
 	if err != nil {
 		return fmt.Errorf("bot: claim lead %d for %s: %w", id, a, err)
 	}
+	if err := b.offeredElsewhere(ctx, a, lead); err != nil {
+		return err
+	}
 	won := false
 	// Looking the email up is a platform call: unless an earlier lookup
 	// knows it, it is done after the acknowledgement, through the outbox.

@@ -61,6 +61,11 @@ type Config struct {
 	LeaseTTL time.Duration
 	// Metrics records breaches, reminders and lag; may be nil.
 	Metrics *metrics.Metrics
+	// Routes finds the routing steps that fall due (offers that run out,
+	// waiting leads, new SQLs under round-robin routing) and Route takes
+	// one; both nil without routing.
+	Routes RouteClock
+	Route  func(ctx context.Context, leadID int64) error
 }
 
 // Scheduler fires due SLA timers and the weekly digest.
@@ -189,6 +194,10 @@ func (s *Scheduler) Tick(ctx context.Context) (time.Time, error) {
 	if !purgeDue.IsZero() && (next.IsZero() || purgeDue.Before(next)) {
 		next = purgeDue
 	}
+	routeDue, routeErr := s.routeTick(ctx, now)
+	if !routeDue.IsZero() && (next.IsZero() || routeDue.Before(next)) {
+		next = routeDue
+	}
 	due, ok, dueErr := s.cfg.Store.NextSLADue(ctx)
 	if ok && (next.IsZero() || due.Before(next)) {
 		next = due
@@ -197,7 +206,7 @@ func (s *Scheduler) Tick(ctx context.Context) (time.Time, error) {
 	if ok && (next.IsZero() || decay.Before(next)) {
 		next = decay
 	}
-	if err := errors.Join(slaErr, decayErr, digestErr, purgeErr, dueErr, decayDueErr); err != nil {
+	if err := errors.Join(slaErr, decayErr, digestErr, purgeErr, routeErr, dueErr, decayDueErr); err != nil {
 		return time.Time{}, err
 	}
 	return next, nil

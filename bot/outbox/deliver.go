@@ -32,6 +32,10 @@ func (d *Dispatcher) deliver(ctx context.Context, m handoff.OutboxMessage, refre
 		return d.home(ctx, m, refreshed)
 	case handoff.OutboxManagersNote:
 		return d.managersNote(ctx, m)
+	case handoff.OutboxRouteLead:
+		return d.route(ctx, m)
+	case handoff.OutboxOffer:
+		return d.offer(ctx, m)
 	}
 	return "", nil, bot.Permanent(fmt.Errorf("unknown outbox kind %q", m.Kind))
 }

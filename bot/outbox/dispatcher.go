@@ -74,6 +74,10 @@ type Config struct {
 	// be delivered: a permanent error, a panic, or retrying too long. May
 	// be nil.
 	OnParked func(kind string)
+	// Route takes the routing step due for a lead (handoff.OutboxRouteLead
+	// messages, see bot.Bot.Route); nil leaves those messages to the
+	// scheduler, which finds due routing steps by itself.
+	Route func(ctx context.Context, leadID int64) error
 	// Homes builds the homes that platforms with one (bot.HomePublisher)
 	// show; nil leaves homes unpublished.
 	Homes bot.HomeBuilder

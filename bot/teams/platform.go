@@ -113,7 +113,7 @@ func (p *Platform) Post(ctx context.Context, channel string, msg bot.Message) (s
 // is a user id ("29:…", as DirectMessage returns it) names the one-to-one
 // chat with that user.
 func (p *Platform) Update(ctx context.Context, channel, messageID string, msg bot.Message) error {
-	if strings.HasPrefix(channel, "29:") {
+	if isDirect(channel) {
 		serviceURL, conversation, err := p.directConversation(ctx, channel)
 		if err != nil {
 			return err
@@ -150,8 +150,17 @@ func (p *Platform) PostPrivateMessage(ctx context.Context, channel, userID strin
 // chat (and remembering it) when the bot has none. It returns the user id
 // as the channel (Update finds the chat by it) and the activity id.
 func (p *Platform) DirectMessage(ctx context.Context, userID string, msg bot.Message) (string, string, error) {
+	if u, err := p.user(ctx, userID); err == nil && u.ID != "" {
+		userID = u.ID // a user named by Entra object id (a rep of the routing agreement)
+	}
 	id, err := p.sendCard(ctx, userID, RenderCard(msg, p.names(ctx)))
 	return userID, id, err
+}
+
+// isDirect reports whether channel names a user's one-to-one chat: a Bot
+// Framework user id, or an Entra object id.
+func isDirect(channel string) bool {
+	return strings.HasPrefix(channel, "29:") || len(channel) == 36 && strings.Count(channel, "-") == 4 && !strings.ContainsAny(channel, ":@ ")
 }
 
 // SendCard sends card to the one-to-one chat with userID.

@@ -56,6 +56,8 @@ func TestRenderFormGolden(t *testing.T) {
 		{"form_recycle", bot.Form{ID: bot.ActionRecycle, State: `{"lead":42}`, Title: "Recycle", Submit: "Return it",
 			Inputs: []bot.Input{{ID: "reason", Label: "Why is it not ready?", Kind: bot.InputChoice, Options: handoff.DefaultReasons, Placeholder: "Pick a reason"},
 				{ID: "note", Label: "Anything marketing should know?", Kind: bot.InputMultiline, Optional: true}}}, "", nil},
+		{"form_pass", bot.Form{ID: bot.ActionPass, State: `{"lead":42}`, Title: "Pass", Submit: "Pass", Intro: "Pass *Acme A/S* on to the next rep.",
+			Inputs: []bot.Input{{ID: "reason", Label: "Why? (optional)", Kind: bot.InputMultiline, Optional: true}}}, "", nil},
 		{"form_reassign", bot.Form{ID: bot.ActionReassign, State: `{"lead":42}`, Title: "Reassign", Submit: "Reassign",
 			Inputs: []bot.Input{{ID: "owner", Label: "New owner", Kind: bot.InputUser}, {ID: "note", Label: "Note", Kind: bot.InputText, Optional: true}}},
 			"Only a sales manager can reassign *Acme A/S*.", nil},

@@ -126,7 +126,8 @@ func (a *app) wirePages() error {
 // wireScheduler adds the scheduler, which keeps the SLA clock and the
 // digest schedule under a lease.
 func (a *app) wireScheduler() error {
-	sched, err := scheduler.New(scheduler.Config{Store: a.store, Policy: a.cfg.Policy, Now: a.now, Logger: a.logger, Metrics: a.metrics})
+	sched, err := scheduler.New(scheduler.Config{Store: a.store, Policy: a.cfg.Policy, Now: a.now, Logger: a.logger, Metrics: a.metrics,
+		Routes: a.store, Route: a.routeLead})
 	if err != nil {
 		return err
 	}

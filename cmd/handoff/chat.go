@@ -23,6 +23,7 @@ type chat struct {
 	managers  map[string]bot.Managers
 	directory map[string]bot.Directory
 	sales     map[string]bot.SalesMembers
+	users     map[string]bot.UserIDs
 	slackAPI  *slackapi.Client
 	slack     *slackbot.Platform
 	teams     *teamsbot.Platform
@@ -31,7 +32,7 @@ type chat struct {
 // wireChat builds the bot, one outbox dispatcher for every enabled chat
 // platform, and each platform's endpoints.
 func (a *app) wireChat() error {
-	c := chat{managers: map[string]bot.Managers{}, directory: map[string]bot.Directory{}, sales: map[string]bot.SalesMembers{}}
+	c := chat{managers: map[string]bot.Managers{}, directory: map[string]bot.Directory{}, sales: map[string]bot.SalesMembers{}, users: map[string]bot.UserIDs{}}
 	a.slackPlatform(&c)
 	if err := a.teamsPlatform(&c); err != nil {
 		return err
@@ -44,7 +45,8 @@ func (a *app) wireChat() error {
 		return err
 	}
 	b := bot.New(bot.Config{Store: a.store, Policy: a.cfg.Policy, Now: a.now, Logger: a.logger,
-		Managers: c.managers, Directory: c.directory, SalesMembers: c.sales, Reps: a.store})
+		Managers: c.managers, Directory: c.directory, SalesMembers: c.sales, Reps: a.store, Users: c.users, RouteRequest: a.routeRequest,
+		RepBack: a.repBack})
 	reports := bot.NewCommandLimit(b.RepCommands(b.Readers(&report.Reports{Store: a.store, Policy: a.cfg.Policy, Now: a.now})))
 	if err := a.wireSlackApp(c, b, reports); err != nil {
 		return err
@@ -88,6 +90,7 @@ func (a *app) teamsPlatform(c *chat) error {
 	c.targets = append(c.targets, bot.Target{Platform: c.teams, SalesChannel: cfg.SalesChannel, ManagerChannel: cfg.ManagerChannel})
 	c.managers[teamsbot.Name] = teamsbot.NewManagers(c.teams, cfg.Managers)
 	c.directory[teamsbot.Name] = c.teams
+	c.users[teamsbot.Name] = c.teams
 	c.sales[teamsbot.Name] = teamsbot.NewSalesMembers(c.teams, cfg.SalesChannel)
 	if cfg.SalesChannel == "" {
 		a.logger.Warn("TEAMS_SALES_CHANNEL is not set: new SQLs cannot be posted to Teams")
@@ -108,8 +111,8 @@ func (a *app) wireOutbox(targets []bot.Target, managers map[string]bot.Managers)
 	}
 	a.outbox = outbox.New(outbox.Config{Store: a.store, Targets: targets, Policy: a.cfg.Policy, Now: a.now, Logger: a.logger,
 		Lease: a.cfg.OutboxLease, OnCall: a.metrics.ChatCall, OnParked: func(string) { a.metrics.Parked("outbox") },
-		Interactive: &a.interactive,
-		Homes:       &report.Homes{Store: a.store, Policy: a.cfg.Policy, Managers: managers, Now: a.now}})
+		Interactive: &a.interactive, Route: a.routeLead,
+		Homes: &report.Homes{Store: a.store, Policy: a.cfg.Policy, Managers: managers, Now: a.now}})
 	a.workers = append(a.workers, worker{"outbox", a.outbox.Run})
 	return nil
 }

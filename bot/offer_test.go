@@ -1,0 +1,66 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// While a lead is offered to one rep only that rep or a manager may take
+// it; anyone else, and a Pass by anyone but the offered rep, is refused
+// with a private notice and changes nothing.
+func TestOfferWhoMayTakeIt(t *testing.T) {
+	routing := handoff.Routing{Mode: handoff.RouteRoundRobin, OfferFor: 15 * time.Minute, OfferRounds: 2, Reps: []handoff.Rep{
+		{Ref: handoff.RepRef{Platform: "slack", ID: "UANN"}, Weight: 1}, {Ref: handoff.RepRef{Platform: "slack", ID: "UBO"}, Weight: 1}}}
+	policy := handoff.DefaultPolicy()
+	policy.Routing = routing
+	tests := []struct {
+		name, user, action string
+		wantOwner          string // "" when the lead stays offered
+		wantNotice         string
+	}{
+		{"another rep claims", "UCY", bot.ActionClaim, "", "is offered to"},
+		{"another rep accepts from an old message", "UBO", bot.ActionAccept, "", "is offered to"},
+		{"another rep passes", "UBO", bot.ActionPass, "", "has ended"},
+		{"a manager claims", "UBOSS", bot.ActionClaim, "UBOSS", ""},
+		{"the offered rep accepts", "UANN", bot.ActionAccept, "UANN", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+				ctx := context.Background()
+				res, err := s.SaveLead(ctx, handoff.LeadInput{ExternalID: "offer", Company: "Acme", Stage: handoff.StageSQL}, policy, t0, handoff.ActorAPI)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b := bot.New(bot.Config{Store: s, Policy: policy, Now: func() time.Time { return t0.Add(time.Minute) }, Logger: quiet(),
+					Managers:     map[string]bot.Managers{"slack": managerList{"UBOSS": true}},
+					SalesMembers: map[string]bot.SalesMembers{"slack": outsiders{}}})
+				if err := b.Route(ctx, res.Lead.ID); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := b.Act(ctx, actor(tt.user), tt.action, fmt.Sprint(res.Lead.ID)); err != nil {
+					t.Fatal(err)
+				}
+				l, err := s.Lead(ctx, res.Lead.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if l.Owner.UserID != tt.wantOwner || (tt.wantOwner == "") != l.Offer.OfferedTo(handoff.RepRef{Platform: "slack", ID: "UANN"}) {
+					t.Errorf("owner %q, offer %+v; want owner %q", l.Owner.UserID, l.Offer, tt.wantOwner)
+				}
+				got := strings.Join(notices(t, s, l.ID, handoff.OutboxPrivate, tt.user), "\n")
+				if tt.wantNotice == "" && got != "" || !strings.Contains(got, tt.wantNotice) {
+					t.Errorf("notices %q, want %q", got, tt.wantNotice)
+				}
+			})
+		})
+	}
+}
