@@ -1,6 +1,7 @@
 package teams
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -191,101 +192,6 @@ func (p *Platform) Reply(ctx context.Context, replyTo string, msg bot.Message) e
 	return err
 }
 
-// Email returns the user's email (or UPN) from the conversation members
-// API, asked through the user's one-to-one chat or a stored channel.
-func (p *Platform) Email(ctx context.Context, userID string) (string, error) {
-	u, _ := p.user(ctx, userID)
-	serviceURL, conversation := u.ServiceURL, u.DMConversationID
-	if conversation == "" || serviceURL == "" {
-		ref, err := p.store.LatestTeamsConversation(ctx)
-		if err != nil {
-			return "", err
-		}
-		serviceURL, conversation = ref.ServiceURL, ref.ConversationID
-	}
-	m, err := p.conn.ConversationMember(ctx, serviceURL, conversation, userID)
-	if err != nil {
-		return "", err
-	}
-	if m.Email != "" {
-		return strings.ToLower(m.Email), nil
-	}
-	return strings.ToLower(m.UserPrincipalName), nil
-}
-
-// RememberUser records a user seen in an authenticated activity (name,
-// Entra id, tenant, service URL and, from a personal chat, the chat's id),
-// writing to the store only when something changed.
-func (p *Platform) RememberUser(ctx context.Context, u handoff.TeamsUser) error {
-	if u.ID == "" {
-		return nil
-	}
-	p.mu.Lock()
-	old, ok := p.users[u.ID]
-	p.mu.Unlock()
-	merged := old
-	for _, f := range []struct {
-		dst *string
-		v   string
-	}{
-		{&merged.AADObjectID, u.AADObjectID}, {&merged.Name, u.Name}, {&merged.TenantID, u.TenantID},
-		{&merged.ServiceURL, u.ServiceURL}, {&merged.DMConversationID, u.DMConversationID},
-	} {
-		if f.v != "" {
-			*f.dst = f.v
-		}
-	}
-	merged.ID = u.ID
-	if ok && merged == old {
-		return nil
-	}
-	if err := p.store.SaveTeamsUser(ctx, u, p.Now()); err != nil {
-		return err
-	}
-	p.mu.Lock()
-	p.users[u.ID] = merged
-	p.mu.Unlock()
-	return nil
-}
-
-// user returns what is known of userID (by Bot Framework id or Entra id),
-// from the cache or the store.
-func (p *Platform) user(ctx context.Context, userID string) (handoff.TeamsUser, error) {
-	p.mu.Lock()
-	u, ok := p.users[userID]
-	p.mu.Unlock()
-	if ok {
-		return u, nil
-	}
-	u, err := p.store.TeamsUser(ctx, userID)
-	if err != nil {
-		return handoff.TeamsUser{ID: userID}, err
-	}
-	p.mu.Lock()
-	p.users[u.ID] = u
-	p.mu.Unlock()
-	return u, nil
-}
-
-// UserID returns the Bot Framework id of a user named by Bot Framework id
-// or Entra object id (as the people picker answers), or ENOTFOUND when the
-// user never talked to the bot.
-func (p *Platform) UserID(ctx context.Context, id string) (string, error) {
-	u, err := p.user(ctx, id)
-	if err != nil {
-		return "", err
-	}
-	return u.ID, nil
-}
-
-// names looks display names up for mentions.
-func (p *Platform) names(ctx context.Context) Names {
-	return func(userID string) (string, bool) {
-		u, err := p.user(ctx, userID)
-		return u.Name, err == nil && u.Name != ""
-	}
-}
-
 // Render renders msg as a card with the display names the platform knows.
 func (p *Platform) Render(ctx context.Context, msg bot.Message) Card {
 	return RenderCard(msg, p.names(ctx))
@@ -347,10 +253,10 @@ func (p *Platform) directConversation(ctx context.Context, userID string) (servi
 	serviceURL, tenant := u.ServiceURL, u.TenantID
 	if serviceURL == "" || tenant == "" {
 		if ref, err := p.store.LatestTeamsConversation(ctx); err == nil {
-			serviceURL, tenant = cmpOr(serviceURL, ref.ServiceURL), cmpOr(tenant, ref.TenantID)
+			serviceURL, tenant = cmp.Or(serviceURL, ref.ServiceURL), cmp.Or(tenant, ref.TenantID)
 		}
 	}
-	serviceURL, tenant = cmpOr(serviceURL, DefaultServiceURL), cmpOr(tenant, p.tenantID)
+	serviceURL, tenant = cmp.Or(serviceURL, DefaultServiceURL), cmp.Or(tenant, p.tenantID)
 	res, err := p.conn.CreateConversation(ctx, serviceURL, schema.ConversationParameters{
 		Bot:         schema.ChannelAccount{ID: "28:" + p.conn.AppID()},
 		Members:     []schema.ChannelAccount{{ID: u.ID}},
@@ -377,71 +283,4 @@ func (p *Platform) cardActivity(card Card) schema.Activity {
 		Summary:     card.FallbackText,
 		Attachments: []schema.Attachment{{ContentType: CardContentType, Content: card}},
 	}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
-// Managers knows the Teams users who are sales managers: configured Bot
-// Framework user ids, Entra object ids or emails.
-type Managers struct {
-	ids      map[string]bool
-	emails   bool // some entries are emails
-	platform *Platform
-
-	mu     sync.Mutex
-	lookup map[string]string // user → email, once found
-}
-
-var _ bot.Managers = (*Managers)(nil)
-
-// NewManagers returns the managers named by ids (TEAMS_MANAGERS), matched
-// case-insensitively against a user's Bot Framework id, Entra object id and
-// (for entries with an "@") email.
-func NewManagers(platform *Platform, ids []string) *Managers {
-	m := &Managers{ids: map[string]bool{}, platform: platform, lookup: map[string]string{}}
-	for _, id := range ids {
-		if id = strings.ToLower(strings.TrimSpace(id)); id != "" {
-			m.ids[id] = true
-			m.emails = m.emails || strings.Contains(id, "@")
-		}
-	}
-	return m
-}
-
-// IsManager reports whether userID is a manager. It returns an error only
-// when the user's email is needed and cannot be looked up.
-func (m *Managers) IsManager(ctx context.Context, userID string) (bool, error) {
-	if m.ids[strings.ToLower(userID)] {
-		return true, nil
-	}
-	if m.platform == nil || len(m.ids) == 0 {
-		return false, nil
-	}
-	u, err := m.platform.user(ctx, userID)
-	if err != nil && handoff.ErrorCode(err) != handoff.ENOTFOUND {
-		return false, err
-	}
-	if u.AADObjectID != "" && m.ids[strings.ToLower(u.AADObjectID)] {
-		return true, nil
-	}
-	if !m.emails {
-		return false, nil
-	}
-	m.mu.Lock()
-	email, ok := m.lookup[userID]
-	m.mu.Unlock()
-	if !ok {
-		if email, err = m.platform.Email(ctx, userID); err != nil {
-			return false, fmt.Errorf("teams: email of %s: %w", userID, err)
-		}
-		m.mu.Lock()
-		m.lookup[userID] = email
-		m.mu.Unlock()
-	}
-	return email != "" && m.ids[strings.ToLower(email)], nil
 }
