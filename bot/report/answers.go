@@ -174,12 +174,15 @@ func isHelp(arg string) bool {
 }
 
 // leadsUsage is the correction for a /leads with bad arguments.
-const leadsUsage = "Use `/leads [mine|open|breached|<lead id>]`: your open leads, all open leads, the breached ones, " +
-	"or one lead's history (the id as in the CRM)."
+const leadsUsage = "Use `/leads [mine|open|breached|<lead id>|why <lead id>]`: your open leads, all open leads, the breached ones, " +
+	"one lead's history (the id as in the CRM) or how it was routed."
 
 // leads answers /leads [mine|open|breached|<external_id>].
 func (r *Reports) leads(ctx context.Context, cmd bot.Command, args []string) (bot.Message, error) {
 	arg := "mine"
+	if len(args) == 2 && strings.EqualFold(args[0], "why") {
+		return r.why(ctx, args[1])
+	}
 	switch len(args) {
 	case 0:
 	case 1:
@@ -189,7 +192,7 @@ func (r *Reports) leads(ctx context.Context, cmd bot.Command, args []string) (bo
 	}
 	if isHelp(strings.ToLower(arg)) {
 		return bot.Notice("*/leads* lists your open leads with their deadlines; *`/leads open`* lists every open lead; " +
-			"*`/leads breached`* the open SQLs past a deadline; *`/leads <lead id>`* shows one lead's history."), nil
+			"*`/leads breached`* the open SQLs past a deadline; *`/leads <lead id>`* shows one lead's history; *`/leads why <lead id>`* every routing decision for it."), nil
 	}
 	now := r.now()
 	switch strings.ToLower(arg) {
@@ -212,16 +215,9 @@ func (r *Reports) leads(ctx context.Context, cmd bot.Command, args []string) (bo
 		}
 		return BreachedMessage(open, now, r.Policy), nil
 	}
-	lead, err := r.Store.LeadByExternalID(ctx, arg)
-	if handoff.ErrorCode(err) == handoff.ENOTFOUND {
-		return bot.Message{}, handoff.Errorf(handoff.ENOTFOUND, "I found no lead with the id `%s`. Use the id from the CRM, as shown by `/leads open`. %s", arg, leadsUsage)
-	}
+	lead, events, err := r.leadEvents(ctx, arg)
 	if err != nil {
-		return bot.Message{}, fmt.Errorf("bot: lead %q: %w", arg, err)
-	}
-	events, err := r.Store.Events(ctx, lead.ID)
-	if err != nil {
-		return bot.Message{}, fmt.Errorf("bot: history of lead %q: %w", arg, err)
+		return bot.Message{}, err
 	}
 	m := HistoryMessage(lead, events, now, r.Policy)
 	if s := r.Policy.Scoring; s != nil {
@@ -232,6 +228,32 @@ func (r *Reports) leads(ctx context.Context, cmd bot.Command, args []string) (bo
 		m.Tables = append([]bot.Table{ScoreTable(s.Score(lead, acts, now), s)}, m.Tables...)
 	}
 	return m, nil
+}
+
+// leadEvents loads a lead by its external id and its events; an unknown
+// id is ENOTFOUND with a correction.
+func (r *Reports) leadEvents(ctx context.Context, arg string) (*handoff.Lead, []handoff.Event, error) {
+	lead, err := r.Store.LeadByExternalID(ctx, arg)
+	if handoff.ErrorCode(err) == handoff.ENOTFOUND {
+		return nil, nil, handoff.Errorf(handoff.ENOTFOUND, "I found no lead with the id `%s`. Use the id from the CRM, as shown by `/leads open`. %s", arg, leadsUsage)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("bot: lead %q: %w", arg, err)
+	}
+	events, err := r.Store.Events(ctx, lead.ID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bot: history of lead %q: %w", arg, err)
+	}
+	return lead, events, nil
+}
+
+// why answers /leads why <external_id>: the lead's routing decisions.
+func (r *Reports) why(ctx context.Context, arg string) (bot.Message, error) {
+	lead, events, err := r.leadEvents(ctx, arg)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	return WhyMessage(lead, events, r.Policy), nil
 }
 
 // ScoreTable explains a score under the agreement's scoring: each rule,

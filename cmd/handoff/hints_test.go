@@ -28,6 +28,8 @@ var hintValues = map[string][]string{
 		"2026-11", "2026-Q4", "2026-W47", "2026"},
 	"source":    {"webinar"},
 	"<lead id>": {"hint-acme"},
+	// The routing of a lead: a word and an id within one alternative.
+	"why <lead id>": {"why hint-acme"},
 	// A date a month ahead, so that the form stays in the future.
 	"until YYYY-MM-DD": {"until " + time.Now().AddDate(0, 1, 0).Format("2006-01-02")},
 	"reason":           {"parental leave"},
@@ -80,13 +82,13 @@ func expandHint(t *testing.T, hint string) []string {
 
 func TestExpandHint(t *testing.T) {
 	for hint, want := range map[string][]string{
-		"":                               {""},
-		"[mine|open]":                    {"", "mine", "open"},
-		"[source] [public]":              {"", "public", "webinar", "webinar public"},
-		"[mine|<lead id>]":               {"", "mine", "hint-acme"},
-		"help":                           {"help"},
-		"[period] [source] [public]":     nil, // counted below
-		"[mine|open|breached|<lead id>]": {"", "mine", "open", "breached", "hint-acme"},
+		"":                           {""},
+		"[mine|open]":                {"", "mine", "open"},
+		"[source] [public]":          {"", "public", "webinar", "webinar public"},
+		"[mine|<lead id>]":           {"", "mine", "hint-acme"},
+		"help":                       {"help"},
+		"[period] [source] [public]": nil, // counted below
+		"[mine|open|breached|<lead id>|why <lead id>]": {"", "mine", "open", "breached", "hint-acme", "why hint-acme"},
 	} {
 		got := expandHint(t, hint)
 		if want == nil {
@@ -180,6 +182,8 @@ func hintAnswer(command, args string) (want string, public bool) {
 		return "Open leads", public
 	case "breached":
 		return "Breached leads", public
+	case "why hint-acme":
+		return "Routing of Acme Hint A/S (hint-acme)", public
 	}
 	return "Acme Hint A/S (hint-acme)", public
 }

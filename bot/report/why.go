@@ -1,0 +1,77 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+)
+
+// WhyMessage answers `/leads why <id>`: every routing decision for the lead
+// in words, one line per step (whom it was offered to, or why nobody, and
+// who was skipped and why), then the accept or claim if any. A lead with no
+// routing decision was not routed: the first click won. It is private.
+func WhyMessage(l *handoff.Lead, events []handoff.Event, p handoff.Policy) bot.Message {
+	var steps []string
+	offered := "" // the rep key the last routing step offered the lead to
+	for _, e := range events {
+		switch {
+		case e.Kind == handoff.EventRouted:
+			steps = append(steps, routedLine(e, p))
+			offered = e.Details["offered"]
+		case e.Kind == handoff.EventStage && e.Stage == handoff.StageClaimed:
+			verb := "claimed by"
+			if offered != "" && offered == e.Actor {
+				verb = "accepted by"
+			}
+			steps = append(steps, fmt.Sprintf("%s: %s %s", localTime(e.At, p), verb, actorRef(e.Actor)))
+		}
+	}
+	m := bot.Message{
+		Summary: "Routing of " + bot.Escape(bot.LeadTitle(l)),
+		Header:  "🧭 Routing of " + bot.LeadTitle(l) + " (" + l.ExternalID + ")",
+		Private: true,
+		Leads:   []int64{l.ID},
+	}
+	routed := false
+	for _, e := range events {
+		routed = routed || e.Kind == handoff.EventRouted
+	}
+	if !routed {
+		m.Sections = append(m.Sections, bot.Section{Text: "Not routed: first click wins (claim mode)."})
+	}
+	for _, s := range steps {
+		m.Sections = append(m.Sections, bot.Section{Text: s})
+	}
+	m.Context = append(m.Context, "Times are "+zoneName(p)+".")
+	return m
+}
+
+// routedLine words one routed event: how the previous offer ended, then
+// the decision.
+func routedLine(e handoff.Event, p handoff.Policy) string {
+	var d handoff.RouteDecision
+	if err := json.Unmarshal([]byte(e.Details["decision"]), &d); err != nil || d.At.IsZero() {
+		return localTime(e.At, p) + ": routed (decision not readable)"
+	}
+	for i := range d.Candidates { // an away reason is the rep's own words
+		d.Candidates[i].Detail = bot.Escape(d.Candidates[i].Detail)
+	}
+	s := d.Explain(bot.RepName, p.Location)
+	if ended := e.Details["ended"]; ended != "" {
+		rep := handoff.ParseRepKey(ended)
+		how := "did not answer in time"
+		if handoff.SkipReason(e.Details["ending"]) == handoff.SkipPassed {
+			how = "passed"
+		}
+		if r := e.Details["reason"]; r != "" {
+			how += " (" + bot.Escape(r) + ")"
+		}
+		if at, rest, ok := strings.Cut(s, ": "); ok {
+			s = at + ": " + bot.RepName(rep) + " " + how + "; " + rest
+		}
+	}
+	return s
+}
