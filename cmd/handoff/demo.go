@@ -115,13 +115,16 @@ func runDemo(ctx context.Context, e env, keep, quiet bool) error {
 		}
 	}()
 	logs := &lockedBuffer{}
-	d, stop, err := startDemo(ctx, dir, logs, time.Now(), e.stdout, quiet)
+	d, stop, err := startDemo(ctx, dir, logs, time.Now(), e.stdout, quiet, "")
 	if err != nil {
 		return err
 	}
 	err = d.play(ctx)
 	if serr := stop(); err == nil && serr != nil {
 		err = serr
+	}
+	if err == nil && !quiet {
+		err = runRoutingScene(ctx, filepath.Join(dir, "routing"), logs, e.stdout)
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "the server's last log lines:\n%s\n", logs.tail(15))
@@ -144,15 +147,16 @@ func demoMonday(now time.Time, loc *time.Location) time.Time {
 }
 
 // startDemo starts the fake Slack and the real server on 127.0.0.1:0 over a
-// database in dir. stop shuts both down.
-func startDemo(ctx context.Context, dir string, logs io.Writer, now time.Time, out io.Writer, quiet bool) (*demo, func() error, error) {
+// database in dir, with extra appended to the demo agreement. stop shuts
+// both down.
+func startDemo(ctx context.Context, dir string, logs io.Writer, now time.Time, out io.Writer, quiet bool, extra string) (*demo, func() error, error) {
 	clock := &virtualClock{}
 	crm, err := newDemoCRM(clock.Now)
 	if err != nil {
 		return nil, nil, err
 	}
 	policyFile := filepath.Join(dir, "handoff.yml")
-	if err := os.WriteFile(policyFile, []byte(demoAgreement+demoCRMAgreement(crm.srv.URL)), 0o644); err != nil {
+	if err := os.WriteFile(policyFile, []byte(demoAgreement+demoCRMAgreement(crm.srv.URL)+extra), 0o644); err != nil {
 		crm.Close()
 		return nil, nil, err
 	}
@@ -200,7 +204,7 @@ func startDemo(ctx context.Context, dir string, logs io.Writer, now time.Time, o
 	// second replica would: FireSLA fires each action exactly once whoever
 	// ticks.
 	sched, err := scheduler.New(scheduler.Config{Store: a.store, Policy: cfg.Policy, Now: clock.Now, Logger: logger,
-		Holder: "handoff-demo", Metrics: a.metrics})
+		Holder: "handoff-demo", Metrics: a.metrics, Routes: a.store, Route: a.routeLead})
 	if err != nil {
 		cancel()
 		a.Close()

@@ -60,7 +60,7 @@ var demoChannelNames = map[string]string{demoSales: "#sales-leads", demoManagers
 type demoPerson struct{ Name, ID string }
 
 var (
-	demoReps     = []demoPerson{{"Mette", "UMETTE"}, {"Jonas", "UJONAS"}, {"Sofie", "USOFIE"}, {"Anders", "UANDERS"}}
+	demoReps     = []demoPerson{{"Mette", "UMETTE1"}, {"Jonas", "UJONAS1"}, {"Sofie", "USOFIE1"}, {"Anders", "UANDERS"}}
 	demoManager  = demoPerson{"Louise", "ULOUISE"} // sales manager
 	demoMarketer = demoPerson{"Ida", "UIDA"}       // marketing, asks /funnel
 )

@@ -200,6 +200,29 @@ func TestDemo(t *testing.T) {
 	if strings.TrimSpace(funnel) == "" || !strings.Contains(funnel, "funnel") && !strings.Contains(funnel, "Funnel") {
 		t.Errorf("the /funnel answer is empty or off topic: %q", funnel)
 	}
+
+	// The routing scene, in order: offered to Mette (DM and card), a pass
+	// with a reason, offered to Jonas, his offer runs out, the lead opens
+	// to the channel, Sofie claims it.
+	routing := demoSection(t, out, "Routing: ")
+	rest := routing
+	for _, want := range []string{
+		"📨 Offered to Mette", "🎯 Offered to you: " + demoRoutedLead.company, "[✅ Accept] [Pass]",
+		"🎯 Offered to @Mette until Mon 09:15",
+		`🙅 Mette clicks Pass: "I'm in Aarhus with a customer all day"`,
+		"📨 Offered to Jonas", "🎯 Offered to you: " + demoRoutedLead.company, "🎯 Offered to @Jonas until Mon 09:19",
+		"09:20  📣 After two offers the lead is open to the whole channel", "[✋ Claim] [Not a fit]",
+		"✋ Sofie claims it", "Claimed by @Sofie",
+	} {
+		i := strings.Index(rest, want)
+		if i < 0 {
+			t.Fatalf("the routing scene lacks %q (in this order):\n%s", want, routing)
+		}
+		rest = rest[i+len(want):]
+	}
+	if open := routing[strings.Index(routing, "📣"):strings.Index(routing, "✋ Sofie")]; strings.Contains(open, "Offered to") {
+		t.Errorf("the lead open to the channel still shows an offer:\n%s", open)
+	}
 }
 
 func mapValues(m map[string]string) []string {
