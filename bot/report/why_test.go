@@ -14,7 +14,8 @@ import (
 
 // TestLeadsWhy: `/leads why <id>` words every routing step stored for a
 // lead (the offer, the pass with its reason, the opening to the channel,
-// then the claim); a lead that was never routed says the first click won;
+// then the claim; an away rep skipped with their escaped words, then the
+// offered rep's accept); a lead that was never routed says the first click won;
 // an unknown id is a clear ENOTFOUND; someone outside the sales channel is
 // refused politely.
 func TestLeadsWhy(t *testing.T) {
@@ -61,6 +62,32 @@ func TestLeadsWhy(t *testing.T) {
 		}
 		if !m.Private || m.Header != "🧭 Routing of Ørsted Ure (rr-1)" || strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("why rr-1: private=%v header %q\n got %q\nwant %q", m.Private, m.Header, got, want)
+		}
+
+		// The offered rep claiming is an accept.
+		res, err = s.SaveLead(ctx, handoff.LeadInput{ExternalID: "rr-2", Company: "Bo Bryg", Stage: handoff.StageSQL}, rp, at, handoff.ActorAPI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := steps[0]
+		d.States = map[string]handoff.RepState{ann.Key(): {Away: &handoff.Away{Until: at.AddDate(0, 0, 2), Reason: "<b>ski</b>"}}}
+		if _, _, stepped, err := s.RouteLead(ctx, res.Lead.ID, d, at); err != nil || !stepped {
+			t.Fatalf("rr-2: stepped=%v err=%v", stepped, err)
+		}
+		if _, won, err := s.ClaimLead(ctx, res.Lead.ID, rep2, at.Add(5*time.Minute), "slack:U2"); err != nil || !won {
+			t.Fatalf("rr-2 claim: won=%v err=%v", won, err)
+		}
+		m = ask(t, r, "leads", "why rr-2")
+		got = nil
+		for _, sec := range m.Sections {
+			got = append(got, sec.Text)
+		}
+		want = []string{
+			"Fri 20 Nov 09:00: offered to " + u2 + " until 09:15. Skipped: " + u1 + " away until Sun 22 Nov (&lt;b&gt;ski&lt;/b&gt;)",
+			"Fri 20 Nov 2026 09:05: accepted by " + bot.MentionOn("slack", "U2", ""),
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("why rr-2:\n got %q\nwant %q", got, want)
 		}
 
 		m = ask(t, r, "leads", "WHY dansk")
