@@ -315,11 +315,17 @@ func (d *demo) noteOwner(ctx context.Context, l *demoLeadState) error {
 }
 
 // askFunnel sends /funnel month as a signed slash command from marketing
-// and returns the answer: the acknowledgement's, or the one that follows
-// through response_url when the acknowledgement says it is working on it.
+// and returns the answer.
 func (d *demo) askFunnel(ctx context.Context) (slacktest.Message, error) {
-	const responseID = "funnel"
-	body := slacktest.CommandBody(demoMarketer.ID, demoAskedIn, "/funnel", "month", d.slack.ResponseURL(responseID))
+	return d.ask(ctx, demoMarketer.ID, demoAskedIn, "/funnel", "month")
+}
+
+// ask sends a signed slash command from user in channel and returns the
+// answer: the acknowledgement's, or the one that follows through
+// response_url when the acknowledgement says it is working on it.
+func (d *demo) ask(ctx context.Context, user, channel, command, text string) (slacktest.Message, error) {
+	responseID := strings.TrimPrefix(command, "/") + " " + text
+	body := slacktest.CommandBody(user, channel, command, text, d.slack.ResponseURL(responseID))
 	raw, err := d.send(ctx, "/slack/commands", body)
 	if err != nil {
 		return slacktest.Message{}, err

@@ -29,7 +29,7 @@ var demoRoutedLead = demoLead{key: "hs-4201", company: "Kalundborg Kemi A/S", na
 
 // runRoutingScene plays the routing scene on a fresh server whose
 // agreement routes by round robin: an offer, a pass with a reason, an offer
-// that runs out, the lead open to the channel, a claim.
+// that runs out, the lead open to the channel, a claim, and /leads why.
 func runRoutingScene(ctx context.Context, dir string, logs io.Writer, out io.Writer) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -95,6 +95,13 @@ func (d *demo) routingScene(ctx context.Context) error {
 		return err
 	}
 	d.card(d.channelCard(st), "")
+
+	why, err := d.ask(ctx, d.ids["Sofie"], demoSales, "/leads", "why "+l.key)
+	if err != nil {
+		return err
+	}
+	d.printf("%s  ❓ Sofie asks /leads why %s (only she sees the answer):\n", d.when(d.clock.Now()), l.key)
+	d.card(why, "")
 	return nil
 }
 

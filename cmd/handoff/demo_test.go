@@ -203,7 +203,7 @@ func TestDemo(t *testing.T) {
 
 	// The routing scene, in order: offered to Mette (DM and card), a pass
 	// with a reason, offered to Jonas, his offer runs out, the lead opens
-	// to the channel, Sofie claims it.
+	// to the channel, Sofie claims it and asks /leads why.
 	routing := demoSection(t, out, "Routing: ")
 	rest := routing
 	for _, want := range []string{
@@ -213,6 +213,9 @@ func TestDemo(t *testing.T) {
 		"📨 Offered to Jonas", "🎯 Offered to you: " + demoRoutedLead.company, "🎯 Offered to @Jonas until Mon 09:19",
 		"09:20  📣 After two offers the lead is open to the whole channel", "[✋ Claim] [Not a fit]",
 		"✋ Sofie claims it", "Claimed by @Sofie",
+		"❓ Sofie asks /leads why " + demoRoutedLead.key, "🧭 Routing of " + demoRoutedLead.company,
+		"offered to @Mette until 09:15", "@Mette passed (I'm in Aarhus with a customer all day); offered to @Jonas until 09:19",
+		"@Jonas did not answer in time; opened to the whole channel", "claimed by @Sofie",
 	} {
 		i := strings.Index(rest, want)
 		if i < 0 {
