@@ -1,0 +1,146 @@
+package handoff
+
+import (
+	"sort"
+	"time"
+)
+
+// This file measures routing over a period: per rep, the offers received and
+// how they ended, and how long an accepted offer waited, kept apart from
+// claim-to-contact so a slow accept shows as the rep's and a lead nobody
+// could take (opened to the channel) as the team's.
+
+// RoutedStep is one routed event as the routing measure reads it.
+type RoutedStep struct {
+	LeadID int64
+	At     time.Time
+	// Offered is the rep the lead was offered to; zero when none.
+	Offered RepRef
+	// Ended is the rep whose previous offer this step ended, with Ending.
+	Ended  RepRef
+	Ending SkipReason
+	// Opened is set when the step opened the lead to the channel.
+	Opened bool
+}
+
+// RoutedClaim is one claim of a lead: when and by whom (the rep key the
+// claim event records as its actor).
+type RoutedClaim struct {
+	LeadID int64
+	At     time.Time
+	Actor  string
+}
+
+// RoutingRepStats is one rep's offers in a period.
+type RoutingRepStats struct {
+	Rep                                 RepRef
+	Offered, Accepted, Passed, TimedOut int64
+	MedianOfferToAccept                 time.Duration
+}
+
+// RoutingStats is routing measured over a period: per rep (ordered by rep
+// key), and the leads opened to the channel after all offer rounds.
+type RoutingStats struct {
+	PerRep          []RoutingRepStats
+	OpenedToChannel int64
+}
+
+// Empty reports whether routing did nothing in the period.
+func (s RoutingStats) Empty() bool { return len(s.PerRep) == 0 && s.OpenedToChannel == 0 }
+
+// MeasureRouting counts steps and claims of one period. An offer is accepted
+// when the next claim of the lead after it is by the offered rep, with no
+// routing step in between; the time from the offer to that claim is the
+// rep's offer-to-accept time.
+func MeasureRouting(steps []RoutedStep, claims []RoutedClaim) RoutingStats {
+	type offer struct {
+		rep RepRef
+		at  time.Time
+	}
+	type repAcc struct {
+		st    RoutingRepStats
+		waits []time.Duration
+	}
+	reps := map[string]*repAcc{}
+	get := func(r RepRef) *repAcc {
+		a := reps[r.Key()]
+		if a == nil {
+			a = &repAcc{st: RoutingRepStats{Rep: r}}
+			reps[r.Key()] = a
+		}
+		return a
+	}
+	type item struct {
+		at    time.Time
+		step  *RoutedStep
+		claim *RoutedClaim
+	}
+	byLead := map[int64][]item{}
+	var out RoutingStats
+	for i := range steps {
+		s := &steps[i]
+		byLead[s.LeadID] = append(byLead[s.LeadID], item{at: s.At, step: s})
+	}
+	for i := range claims {
+		c := &claims[i]
+		byLead[c.LeadID] = append(byLead[c.LeadID], item{at: c.At, claim: c})
+	}
+	for _, items := range byLead {
+		sort.SliceStable(items, func(i, j int) bool { return items[i].at.Before(items[j].at) })
+		var current *offer
+		for _, it := range items {
+			if c := it.claim; c != nil {
+				if current != nil && current.rep.Key() == c.Actor {
+					a := get(current.rep)
+					a.st.Accepted++
+					a.waits = append(a.waits, c.At.Sub(current.at))
+				}
+				current = nil
+				continue
+			}
+			s := it.step
+			if !s.Ended.IsZero() {
+				a := get(s.Ended)
+				switch s.Ending {
+				case SkipPassed:
+					a.st.Passed++
+				case SkipTimedOut:
+					a.st.TimedOut++
+				}
+			}
+			current = nil
+			if s.Opened {
+				out.OpenedToChannel++
+			}
+			if !s.Offered.IsZero() {
+				get(s.Offered).st.Offered++
+				current = &offer{rep: s.Offered, at: s.At}
+			}
+		}
+	}
+	keys := make([]string, 0, len(reps))
+	for k := range reps {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		a := reps[k]
+		a.st.MedianOfferToAccept = medianDuration(a.waits)
+		out.PerRep = append(out.PerRep, a.st)
+	}
+	return out
+}
+
+// medianDuration is the median of ds (the mean of the middle two for an
+// even count), zero for none.
+func medianDuration(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	n := len(ds)
+	if n%2 == 1 {
+		return ds[n/2]
+	}
+	return (ds[n/2-1] + ds[n/2]) / 2
+}

@@ -1,0 +1,52 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/handoff/handoff"
+)
+
+// RoutingStats measures routing over [from, to): the routed events and the
+// claims in the period, each read by a range of the KPI index (kind, stage,
+// at_ms), counted by handoff.MeasureRouting. An offer made before from and
+// accepted in the period is not counted.
+func (s *Store) RoutingStats(ctx context.Context, from, to time.Time) (handoff.RoutingStats, error) {
+	db := s.db.WithContext(ctx)
+	q := "SELECT lead_id, at_ms, actor, details FROM lead_events WHERE kind = ? AND stage = ? AND at_ms >= ? AND at_ms < ?"
+	var routed, claimed []eventRow
+	if err := db.Raw(q, string(handoff.EventRouted), string(handoff.StageSQL), ms(from), ms(to)).Scan(&routed).Error; err != nil {
+		return handoff.RoutingStats{}, fmt.Errorf("storage: routing stats: routed events: %w", err)
+	}
+	if len(routed) == 0 {
+		return handoff.RoutingStats{}, nil
+	}
+	if err := db.Raw(q, string(handoff.EventStage), string(handoff.StageClaimed), ms(from), ms(to)).Scan(&claimed).Error; err != nil {
+		return handoff.RoutingStats{}, fmt.Errorf("storage: routing stats: claims: %w", err)
+	}
+	steps := make([]handoff.RoutedStep, 0, len(routed))
+	for _, r := range routed {
+		var d map[string]string
+		if r.Details != "" {
+			if err := json.Unmarshal([]byte(r.Details), &d); err != nil {
+				return handoff.RoutingStats{}, fmt.Errorf("storage: routing stats: lead %d details: %w", r.LeadID, err)
+			}
+		}
+		st := handoff.RoutedStep{LeadID: r.LeadID, At: fromMs(r.AtMs), Opened: d["state"] == string(handoff.OfferOpen),
+			Ending: handoff.SkipReason(d["ending"])}
+		if k := d["offered"]; k != "" {
+			st.Offered = handoff.ParseRepKey(k)
+		}
+		if k := d["ended"]; k != "" {
+			st.Ended = handoff.ParseRepKey(k)
+		}
+		steps = append(steps, st)
+	}
+	claims := make([]handoff.RoutedClaim, len(claimed))
+	for i, r := range claimed {
+		claims[i] = handoff.RoutedClaim{LeadID: r.LeadID, At: fromMs(r.AtMs), Actor: r.Actor}
+	}
+	return handoff.MeasureRouting(steps, claims), nil
+}
