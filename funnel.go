@@ -42,6 +42,9 @@ type FunnelCounts struct {
 	SpeedToLead         map[string]SpeedToLead
 	MedianSystemDelayMs *float64
 	MedianRepDelayMs    *float64
+	// Routing is round-robin routing in the period, team-wide (not
+	// filtered by source or owner); empty without a routed event.
+	Routing RoutingStats
 }
 
 // CampaignCounts are the store's raw numbers for one source and campaign;
@@ -96,6 +99,10 @@ type Funnel struct {
 
 	SLA     SLAStats      `json:"sla"`
 	Targets FunnelTargets `json:"targets"`
+
+	// Routing appears only when round-robin routing produced events in the
+	// period (see FunnelRouting).
+	Routing *FunnelRouting `json:"routing,omitempty"`
 
 	// ByCampaign is what each source and campaign's SQLs became in the
 	// period, most SQLs first; SpeedToLead the conversion of the leads
@@ -208,6 +215,7 @@ func NewFunnel(f FunnelFilter, c FunnelCounts, p Policy) Funnel {
 	if f.Source == "" && f.Owner == "" {
 		out.Targets = funnelTargets(f, out, p.Targets)
 	}
+	out.Routing = NewFunnelRouting(c.Routing)
 	return out
 }
 

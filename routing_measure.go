@@ -144,3 +144,40 @@ func medianDuration(ds []time.Duration) time.Duration {
 	}
 	return (ds[n/2-1] + ds[n/2]) / 2
 }
+
+// FunnelRouting is routing in the funnel: per rep, the offers received and
+// how they ended, and the median seconds from an offer to the rep's claim
+// (apart from claim-to-contact, so a slow accept shows as the rep's);
+// OpenedToChannel counts the leads nobody could take (the team's).
+type FunnelRouting struct {
+	PerRep          []FunnelRepRouting `json:"per_rep"`
+	OpenedToChannel int64              `json:"opened_to_channel"`
+}
+
+// FunnelRepRouting is one rep's line of FunnelRouting; Rep is the rep key
+// ("slack:U123" or "teams:ann@example.com").
+type FunnelRepRouting struct {
+	Rep                        string   `json:"rep"`
+	Offered                    int64    `json:"offered"`
+	Accepted                   int64    `json:"accepted"`
+	Passed                     int64    `json:"passed"`
+	TimedOut                   int64    `json:"timed_out"`
+	MedianOfferToAcceptSeconds *float64 `json:"median_offer_to_accept_seconds"`
+}
+
+// NewFunnelRouting is s as the funnel shows it; nil when routing did
+// nothing in the period.
+func NewFunnelRouting(s RoutingStats) *FunnelRouting {
+	if s.Empty() {
+		return nil
+	}
+	out := &FunnelRouting{PerRep: make([]FunnelRepRouting, len(s.PerRep)), OpenedToChannel: s.OpenedToChannel}
+	for i, r := range s.PerRep {
+		out.PerRep[i] = FunnelRepRouting{Rep: r.Rep.Key(), Offered: r.Offered, Accepted: r.Accepted, Passed: r.Passed, TimedOut: r.TimedOut}
+		if r.Accepted > 0 {
+			sec := r.MedianOfferToAccept.Seconds()
+			out.PerRep[i].MedianOfferToAcceptSeconds = &sec
+		}
+	}
+	return out
+}

@@ -235,6 +235,9 @@ func (s *Store) funnelCounts(ctx context.Context, f handoff.FunnelFilter, useRol
 		}
 		c.Visits, err = s.visits(ctx, f.Period, f.Source)
 		return err
+	}, func() (err error) {
+		c.Routing, err = s.routingStats(ctx, from, to)
+		return err
 	})
 
 	if err := parallel(tasks...); err != nil {

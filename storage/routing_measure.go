@@ -14,16 +14,21 @@ import (
 // at_ms), counted by handoff.MeasureRouting. An offer made before from and
 // accepted in the period is not counted.
 func (s *Store) RoutingStats(ctx context.Context, from, to time.Time) (handoff.RoutingStats, error) {
+	return s.routingStats(ctx, ms(from), ms(to))
+}
+
+// routingStats is RoutingStats over [from, to) in milliseconds.
+func (s *Store) routingStats(ctx context.Context, from, to int64) (handoff.RoutingStats, error) {
 	db := s.db.WithContext(ctx)
 	q := "SELECT lead_id, at_ms, actor, details FROM lead_events WHERE kind = ? AND stage = ? AND at_ms >= ? AND at_ms < ?"
 	var routed, claimed []eventRow
-	if err := db.Raw(q, string(handoff.EventRouted), string(handoff.StageSQL), ms(from), ms(to)).Scan(&routed).Error; err != nil {
+	if err := db.Raw(q, string(handoff.EventRouted), string(handoff.StageSQL), from, to).Scan(&routed).Error; err != nil {
 		return handoff.RoutingStats{}, fmt.Errorf("storage: routing stats: routed events: %w", err)
 	}
 	if len(routed) == 0 {
 		return handoff.RoutingStats{}, nil
 	}
-	if err := db.Raw(q, string(handoff.EventStage), string(handoff.StageClaimed), ms(from), ms(to)).Scan(&claimed).Error; err != nil {
+	if err := db.Raw(q, string(handoff.EventStage), string(handoff.StageClaimed), from, to).Scan(&claimed).Error; err != nil {
 		return handoff.RoutingStats{}, fmt.Errorf("storage: routing stats: claims: %w", err)
 	}
 	steps := make([]handoff.RoutedStep, 0, len(routed))
