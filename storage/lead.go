@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -277,6 +278,22 @@ func scoringActivities(tx *gorm.DB, items []saveItem, leads map[string]*handoff.
 // at most 200 rows: plain SQL, the same on SQLite and PostgreSQL, without
 // reading ids back.
 func insertRows(tx *gorm.DB, table string, cols []string, n int, row func(i int) []any) error {
+	return insertRowsThen(tx, table, cols, "", n, row)
+}
+
+// addRows is insertRows for counters: a row whose key columns exist already
+// has its sum columns added to the stored ones.
+func addRows(tx *gorm.DB, table string, keys, sums []string, n int, row func(i int) []any) error {
+	set := make([]string, len(sums))
+	for i, c := range sums {
+		set[i] = c + " = " + table + "." + c + " + excluded." + c
+	}
+	then := " ON CONFLICT (" + strings.Join(keys, ", ") + ") DO UPDATE SET " + strings.Join(set, ", ")
+	return insertRowsThen(tx, table, append(slices.Clip(keys), sums...), then, n, row)
+}
+
+// insertRowsThen is insertRows with then appended to each statement.
+func insertRowsThen(tx *gorm.DB, table string, cols []string, then string, n int, row func(i int) []any) error {
 	placeholders := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
 	for start := 0; start < n; start += 200 {
 		end := min(start+200, n)
@@ -286,7 +303,7 @@ func insertRows(tx *gorm.DB, table string, cols []string, n int, row func(i int)
 			values = append(values, placeholders)
 			args = append(args, row(i)...)
 		}
-		q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " + strings.Join(values, ", ")
+		q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " + strings.Join(values, ", ") + then
 		if err := tx.Exec(q, args...).Error; err != nil {
 			return fmt.Errorf("insert into %s: %w", table, err)
 		}

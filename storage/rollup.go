@@ -357,21 +357,12 @@ func updateRollup(tx *gorm.DB, changes []leadRollup) error {
 		}
 		return strings.Compare(a.campaign, b.campaign)
 	})
-	for start := 0; start < len(keys); start += 100 {
-		chunk := keys[start:min(start+100, len(keys))]
-		values := make([]string, len(chunk))
-		args := make([]any, 0, 7*len(chunk))
-		for i, k := range chunk {
-			values[i] = "(?, ?, ?, ?, ?, ?, ?)"
-			d := deltas[k]
-			args = append(args, k.day, k.stage, k.source, k.campaign, k.shard, d.n, d.amount)
-		}
-		q := "INSERT INTO funnel_days (day, stage, source, campaign, shard, n, amount_minor) VALUES " + strings.Join(values, ", ") +
-			" ON CONFLICT (day, stage, source, campaign, shard) DO UPDATE SET n = funnel_days.n + excluded.n," +
-			" amount_minor = funnel_days.amount_minor + excluded.amount_minor"
-		if err := tx.Exec(q, args...).Error; err != nil {
-			return fmt.Errorf("rollup: days: %w", err)
-		}
+	err := addRows(tx, "funnel_days", []string{"day", "stage", "source", "campaign", "shard"}, []string{"n", "amount_minor"}, len(keys), func(i int) []any {
+		k, d := keys[i], deltas[keys[i]]
+		return []any{k.day, k.stage, k.source, k.campaign, k.shard, d.n, d.amount}
+	})
+	if err != nil {
+		return fmt.Errorf("rollup: days: %w", err)
 	}
 	for _, ls := range cleared {
 		if err := tx.Exec("DELETE FROM funnel_reentries WHERE lead_id = ? AND stage = ?", ls.id, ls.stage).Error; err != nil {

@@ -120,21 +120,12 @@ func updateLeadDays(tx *gorm.DB, shard int64, merged map[int64]*leadRollup, orde
 	slices.SortFunc(keys, func(a, b leadDayKey) int {
 		return cmp.Or(cmp.Compare(a.day, b.day), cmp.Compare(a.shard, b.shard), strings.Compare(a.kind, b.kind), strings.Compare(a.source, b.source))
 	})
-	for start := 0; start < len(keys); start += 100 {
-		chunk := keys[start:min(start+100, len(keys))]
-		values := make([]string, len(chunk))
-		args := make([]any, 0, 7*len(chunk))
-		for i, k := range chunk {
-			values[i] = "(?, ?, ?, ?, ?, ?, ?)"
-			d := deltas[k]
-			args = append(args, k.day, k.kind, k.source, k.shard, d.n, d.opps, d.won)
-		}
-		q := "INSERT INTO funnel_lead_days (day, kind, source, shard, n, opps, won) VALUES " + strings.Join(values, ", ") +
-			" ON CONFLICT (day, kind, source, shard) DO UPDATE SET n = funnel_lead_days.n + excluded.n," +
-			" opps = funnel_lead_days.opps + excluded.opps, won = funnel_lead_days.won + excluded.won"
-		if err := tx.Exec(q, args...).Error; err != nil {
-			return fmt.Errorf("rollup: lead days: %w", err)
-		}
+	err := addRows(tx, "funnel_lead_days", []string{"day", "kind", "source", "shard"}, []string{"n", "opps", "won"}, len(keys), func(i int) []any {
+		k, d := keys[i], deltas[keys[i]]
+		return []any{k.day, k.kind, k.source, k.shard, d.n, d.opps, d.won}
+	})
+	if err != nil {
+		return fmt.Errorf("rollup: lead days: %w", err)
 	}
 	return nil
 }
