@@ -63,6 +63,14 @@ type Offer struct {
 	Seq int
 }
 
+// Step is the lead's routing step count (Seq), 0 when it was never routed.
+func (o *Offer) Step() int {
+	if o == nil {
+		return 0
+	}
+	return o.Seq
+}
+
 // Offered reports whether the lead is offered to a rep right now.
 func (o *Offer) Offered() bool { return o != nil && o.State == OfferOffered }
 

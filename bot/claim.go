@@ -30,9 +30,12 @@ func (b *Bot) Claim(ctx context.Context, a Actor, id int64) error {
 	// Looking the email up is a platform call: unless an earlier lookup
 	// knows it, it is done after the acknowledgement, through the outbox.
 	email, known := b.cachedEmail(a.Platform, a.UserID)
+	// The claim holds only at the routing step the check above read: an
+	// offer that timed out or was passed on meanwhile is not taken.
+	step := lead.Offer.Step()
 	if lead.Stage == handoff.StageSQL {
 		owner := handoff.Owner{Platform: a.Platform, UserID: a.UserID, Email: email}
-		if lead, won, err = b.cfg.Store.ClaimLead(ctx, id, owner, now, a.String()); err != nil {
+		if lead, won, err = b.cfg.Store.ClaimLeadAtStep(ctx, id, step, owner, now, a.String()); err != nil {
 			return fmt.Errorf("bot: claim lead %d for %s: %w", id, a, err)
 		}
 	}
@@ -40,6 +43,8 @@ func (b *Bot) Claim(ctx context.Context, a Actor, id int64) error {
 		switch {
 		case isOwner(lead, a):
 			return nil
+		case lead.Stage == handoff.StageSQL && lead.Offer.Step() != step:
+			return b.movedOn(lead)
 		case !lead.Owner.IsZero() && lead.Stage.Open():
 			return handoff.Errorf(handoff.ECONFLICT, "Too late: %s already claimed *%s*.", OwnerRef(lead.Owner), Escape(LeadTitle(lead)))
 		default:
@@ -52,6 +57,16 @@ func (b *Bot) Claim(ctx context.Context, a Actor, id int64) error {
 		b.logger.ErrorContext(ctx, "bot: queue owner DM", "lead", id, "err", err)
 	}
 	return nil
+}
+
+// movedOn is the refusal of a claim checked against an offer that moved on
+// (timed out, passed, opened) before the claim was written.
+func (b *Bot) movedOn(l *handoff.Lead) error {
+	now := "Claim it again if you still want it."
+	if l.Offer.Offered() {
+		now = fmt.Sprintf("It is offered to %s until %s now.", RepRef(l.Offer.Rep), Clock(l.Offer.Until, b.now(), b.cfg.Policy))
+	}
+	return handoff.Errorf(handoff.ECONFLICT, "Sorry, the offer of *%s* moved on before your click arrived, so it is not yours. %s", Escape(LeadTitle(l)), now)
 }
 
 // welcomeOwner queues, in one commit, the new owner's direct message and,

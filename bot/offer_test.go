@@ -64,3 +64,71 @@ func TestOfferWhoMayTakeIt(t *testing.T) {
 		})
 	}
 }
+
+// interleaved is the store with a step run right after the first read of
+// a lead: what lands between a click's permission check and its claim.
+type interleaved struct {
+	*storage.Store
+	between func()
+}
+
+func (s *interleaved) Lead(ctx context.Context, id int64) (*handoff.Lead, error) {
+	l, err := s.Store.Lead(ctx, id)
+	if f := s.between; f != nil {
+		s.between = nil
+		f()
+	}
+	return l, err
+}
+
+// An Accept checked against an offer that the scheduler then times out
+// and passes on to the next rep is refused with a notice that the offer
+// moved on; the next rep's offer stays as it was.
+func TestAcceptAfterOfferMovedOn(t *testing.T) {
+	ann, bo := handoff.RepRef{Platform: "slack", ID: "UANN"}, handoff.RepRef{Platform: "slack", ID: "UBO"}
+	policy := handoff.DefaultPolicy()
+	policy.Routing = handoff.Routing{Mode: handoff.RouteRoundRobin, OfferFor: 15 * time.Minute, OfferRounds: 2,
+		Reps: []handoff.Rep{{Ref: ann, Weight: 1}, {Ref: bo, Weight: 1}}}
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		res, err := s.SaveLead(ctx, handoff.LeadInput{ExternalID: "moved", Company: "Acme", Stage: handoff.StageSQL}, policy, t0, handoff.ActorAPI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := res.Lead.ID
+		now := t0
+		store := &interleaved{Store: s}
+		b := bot.New(bot.Config{Store: store, Policy: policy, Now: func() time.Time { return now }, Logger: quiet(),
+			SalesMembers: map[string]bot.SalesMembers{"slack": outsiders{}}})
+		if err := b.Route(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		offered, err := s.Lead(ctx, id)
+		if err != nil || !offered.Offer.OfferedTo(ann) {
+			t.Fatalf("first offer %+v, %v; want it to %v", offered.Offer, err, ann)
+		}
+		// The scheduler times Ann's offer out between her click's check
+		// and its claim.
+		store.between = func() {
+			now = offered.Offer.Until
+			if err := b.Route(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			now = offered.Offer.Until.Add(-time.Second)
+		}
+		passed := offered.Offer.Until.Add(policy.Routing.OfferFor)
+		if _, err := b.Act(ctx, actor("UANN"), bot.ActionAccept, fmt.Sprint(id)); err != nil {
+			t.Fatal(err)
+		}
+		l, err := s.Lead(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !l.Owner.IsZero() || l.Stage != handoff.StageSQL || !l.Offer.OfferedTo(bo) || !l.Offer.Until.Equal(passed) || l.Offer.Step() != offered.Offer.Step()+1 {
+			t.Errorf("after the late Accept: owner %+v, stage %s, offer %+v; want it still offered to %v until %v", l.Owner, l.Stage, l.Offer, bo, passed)
+		}
+		if got := strings.Join(notices(t, s, id, handoff.OutboxPrivate, "UANN"), "\n"); !strings.Contains(got, "moved on") || !strings.Contains(got, "UBO") {
+			t.Errorf("Ann's notices %q, want that the offer moved on to Bo", got)
+		}
+	})
+}

@@ -21,6 +21,22 @@ func notFound(format string, args ...any) error {
 // wins. It returns the lead as it stands after the attempt and whether this
 // call won; a losing call changes nothing.
 func (s *Store) ClaimLead(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error) {
+	return s.claimLead(ctx, id, anyStep, owner, now, actor)
+}
+
+// ClaimLeadAtStep is ClaimLead for a claim allowed on an earlier read of
+// the lead: it also loses when the lead's routing step count
+// (handoff.Offer.Step) is no longer step, so a click checked against an
+// offer that has since timed out or been passed on changes nothing.
+func (s *Store) ClaimLeadAtStep(ctx context.Context, id int64, step int, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error) {
+	return s.claimLead(ctx, id, step, owner, now, actor)
+}
+
+// anyStep is claimLead's step for a claim at whatever routing step the
+// lead is at.
+const anyStep = -1
+
+func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error) {
 	at := fromMs(ms(now)) // the precision the database keeps
 	var lead *handoff.Lead
 	won := false
@@ -42,9 +58,14 @@ func (s *Store) ClaimLead(ctx context.Context, id int64, owner handoff.Owner, no
 		if !ok {
 			return nil
 		}
-		// The routing step count must not have moved since the read: an offer
-		// that moved on meanwhile is not claimed by a click on the old one.
-		r := tx.Model(&leadRow{}).Where("id = ? AND stage = ? AND offer_seq = ?", id, handoff.StageSQL, row.OfferSeq).Updates(claimColumns(owner, at))
+		// The routing step count must not have moved since the read (the
+		// caller's, or else this one): an offer that moved on meanwhile is not
+		// claimed by a click on the old one.
+		seq := step
+		if seq == anyStep {
+			seq = row.OfferSeq
+		}
+		r := tx.Model(&leadRow{}).Where("id = ? AND stage = ? AND offer_seq = ?", id, handoff.StageSQL, seq).Updates(claimColumns(owner, at))
 		if r.Error != nil {
 			return r.Error
 		}

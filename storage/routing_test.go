@@ -195,6 +195,43 @@ func TestRouteLeadAccept(t *testing.T) {
 	})
 }
 
+// A claim at the routing step read before the offer timed out and went
+// to the next rep changes nothing, and the next rep's offer stays; a claim
+// at the current step wins.
+func TestClaimLeadAtStepAfterOfferMovedOn(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+		lead := saveSQL(t, s, "rr-moved", "Acme", at)
+		req := handoff.RouteRequest{Routing: roundRobin()}
+		first, d, _, err := s.RouteLead(ctx, lead.ID, req, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clicker := handoff.Owner{Platform: "slack", UserID: d.Offered.ID}
+		step := first.Offer.Step() // the click's check reads the offer
+		moved, d2, stepped, err := s.RouteLead(ctx, lead.ID, req, first.Offer.Until)
+		if err != nil || !stepped || d2.Offered == d.Offered {
+			t.Fatalf("timeout: stepped %v, offered %v, err %v", stepped, d2.Offered, err)
+		}
+		before := len(outboxKinds(t, s, lead.ID))
+		got, won, err := s.ClaimLeadAtStep(ctx, lead.ID, step, clicker, at.Add(time.Minute), d.Offered.Key())
+		if err != nil || won {
+			t.Fatalf("late claim: won %v, err %v; want a loss", won, err)
+		}
+		if !got.Owner.IsZero() || !got.Offer.OfferedTo(d2.Offered) || !got.Offer.Until.Equal(moved.Offer.Until) || got.Offer.Step() != moved.Offer.Step() {
+			t.Errorf("after the late claim: owner %+v, offer %+v; want the offer to %v until %v", got.Owner, got.Offer, d2.Offered, moved.Offer.Until)
+		}
+		if kinds := outboxKinds(t, s, lead.ID)[before:]; len(kinds) != 0 {
+			t.Errorf("the late claim queued %v", kinds)
+		}
+		next := handoff.Owner{Platform: "slack", UserID: d2.Offered.ID}
+		if _, won, err := s.ClaimLeadAtStep(ctx, lead.ID, moved.Offer.Step(), next, at.Add(2*time.Minute), d2.Offered.Key()); err != nil || !won {
+			t.Errorf("claim at the current step: won %v, err %v", won, err)
+		}
+	})
+}
+
 // A lead of an account a rep already owns goes to that rep first, and
 // nobody available makes it wait until the first rep's hours open.
 func TestRouteLeadAccountOwnerAndWaiting(t *testing.T) {
