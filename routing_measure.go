@@ -21,6 +21,8 @@ type RoutedStep struct {
 	Ending SkipReason
 	// Opened is set when the step opened the lead to the channel.
 	Opened bool
+	// Waiting is set when nobody was available and the lead waits.
+	Waiting bool
 }
 
 // RoutedClaim is one claim of a lead: when and by whom (the rep key the
@@ -39,14 +41,18 @@ type RoutingRepStats struct {
 }
 
 // RoutingStats is routing measured over a period: per rep (ordered by rep
-// key), and the leads opened to the channel after all offer rounds.
+// key), the leads opened to the channel after all offer rounds, and the
+// leads that waited because nobody was available (each lead once).
 type RoutingStats struct {
 	PerRep          []RoutingRepStats
 	OpenedToChannel int64
+	Waited          int64
 }
 
 // Empty reports whether routing did nothing in the period.
-func (s RoutingStats) Empty() bool { return len(s.PerRep) == 0 && s.OpenedToChannel == 0 }
+func (s RoutingStats) Empty() bool {
+	return len(s.PerRep) == 0 && s.OpenedToChannel == 0 && s.Waited == 0
+}
 
 // MeasureRouting counts steps and claims of one period. An offer is accepted
 // when the next claim of the lead after it is by the offered rep, with no
@@ -88,6 +94,7 @@ func MeasureRouting(steps []RoutedStep, claims []RoutedClaim) RoutingStats {
 	for _, items := range byLead {
 		sort.SliceStable(items, func(i, j int) bool { return items[i].at.Before(items[j].at) })
 		var current *offer
+		waited := false
 		for _, it := range items {
 			if c := it.claim; c != nil {
 				if current != nil && current.rep.Key() == c.Actor {
@@ -111,6 +118,10 @@ func MeasureRouting(steps []RoutedStep, claims []RoutedClaim) RoutingStats {
 			current = nil
 			if s.Opened {
 				out.OpenedToChannel++
+			}
+			if s.Waiting && !waited {
+				waited = true
+				out.Waited++
 			}
 			if !s.Offered.IsZero() {
 				get(s.Offered).st.Offered++
@@ -148,10 +159,12 @@ func medianDuration(ds []time.Duration) time.Duration {
 // FunnelRouting is routing in the funnel: per rep, the offers received and
 // how they ended, and the median seconds from an offer to the rep's claim
 // (apart from claim-to-contact, so a slow accept shows as the rep's);
-// OpenedToChannel counts the leads nobody could take (the team's).
+// OpenedToChannel counts the leads nobody accepted and Waited those that
+// waited because nobody was available (the team's).
 type FunnelRouting struct {
 	PerRep          []FunnelRepRouting `json:"per_rep"`
 	OpenedToChannel int64              `json:"opened_to_channel"`
+	Waited          int64              `json:"waited"`
 }
 
 // FunnelRepRouting is one rep's line of FunnelRouting; Rep is the rep key
@@ -171,7 +184,7 @@ func NewFunnelRouting(s RoutingStats) *FunnelRouting {
 	if s.Empty() {
 		return nil
 	}
-	out := &FunnelRouting{PerRep: make([]FunnelRepRouting, len(s.PerRep)), OpenedToChannel: s.OpenedToChannel}
+	out := &FunnelRouting{PerRep: make([]FunnelRepRouting, len(s.PerRep)), OpenedToChannel: s.OpenedToChannel, Waited: s.Waited}
 	for i, r := range s.PerRep {
 		out.PerRep[i] = FunnelRepRouting{Rep: r.Rep.Key(), Offered: r.Offered, Accepted: r.Accepted, Passed: r.Passed, TimedOut: r.TimedOut}
 		if r.Accepted > 0 {

@@ -38,11 +38,16 @@ func TestMeasureRouting(t *testing.T) {
 			[]RoutedStep{offer(1, 10*time.Minute, ann)},
 			[]RoutedClaim{claim(1, 0, ann)},
 			RoutingStats{PerRep: []RoutingRepStats{{Rep: ann, Offered: 1}}}},
+		{"a lead that waits twice is one waited lead; a waiting step accepts nothing",
+			[]RoutedStep{{LeadID: 1, At: at, Waiting: true}, {LeadID: 1, At: at.Add(5 * time.Minute), Waiting: true},
+				offer(1, 10*time.Minute, ann), {LeadID: 2, At: at, Waiting: true}},
+			[]RoutedClaim{claim(1, 12*time.Minute, ann), claim(2, time.Minute, bo)},
+			RoutingStats{Waited: 2, PerRep: []RoutingRepStats{{Rep: ann, Offered: 1, Accepted: 1, MedianOfferToAccept: 2 * time.Minute}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := MeasureRouting(tt.steps, tt.claims)
-			if got.OpenedToChannel != tt.want.OpenedToChannel || len(got.PerRep) != len(tt.want.PerRep) {
+			if got.OpenedToChannel != tt.want.OpenedToChannel || got.Waited != tt.want.Waited || len(got.PerRep) != len(tt.want.PerRep) {
 				t.Fatalf("got %+v, want %+v", got, tt.want)
 			}
 			for i := range got.PerRep {

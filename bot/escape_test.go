@@ -145,6 +145,10 @@ func TestEveryMessageEscapesData(t *testing.T) {
 	open := handoff.OpenSQLs{Unclaimed: []*handoff.Lead{l}, Waiting: []*handoff.Lead{l}, Breached: []*handoff.Lead{l}}
 	msgs["sla"] = report.SLAMessage(open, nil, handoff.Period{Label: "2026-11", Start: t0, End: now}, now, p)
 	msgs["digest"] = report.DigestMessage(handoff.Funnel{}, nil, open, nil, now, p)
+	// A rep as the agreement may name them in Teams, and routing per rep.
+	hostileRep := handoff.RepRef{Platform: "teams", ID: fmt.Sprint(hostile["company"])}
+	routed := handoff.FunnelCounts{Routing: handoff.RoutingStats{PerRep: []handoff.RoutingRepStats{{Rep: hostileRep, Offered: 1, Passed: 1}}}}
+	msgs["funnel_routing"] = report.FunnelMessage(handoff.NewFunnel(handoff.FunnelFilter{Period: handoff.Period{Label: "2026-11", Start: t0, End: now}, Now: now}, routed, p), now, p)
 
 	render := map[string]func(bot.Message) any{
 		"slack": func(m bot.Message) any { return slackbot.RenderBlocks(m) },

@@ -40,7 +40,7 @@ func (s *Store) routingStats(ctx context.Context, from, to int64) (handoff.Routi
 			}
 		}
 		st := handoff.RoutedStep{LeadID: r.LeadID, At: fromMs(r.AtMs), Opened: d["state"] == string(handoff.OfferOpen),
-			Ending: handoff.SkipReason(d["ending"])}
+			Waiting: d["state"] == string(handoff.OfferWaiting), Ending: handoff.SkipReason(d["ending"])}
 		if k := d["offered"]; k != "" {
 			st.Offered = handoff.ParseRepKey(k)
 		}

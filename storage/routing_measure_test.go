@@ -12,7 +12,8 @@ import (
 
 // Routing measured over a period: one lead passed by Ann, timed out by Bo
 // and opened to the channel, then claimed by a third rep (no accept); one
-// lead offered to Bo, who accepts after 3 minutes; a lead routed outside the
+// lead offered to Bo, who accepts after 3 minutes; a lead that waits twice
+// while everyone is away counts once as waited; a lead routed outside the
 // period does not count.
 func TestRoutingStats(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
@@ -53,6 +54,12 @@ func TestRoutingStats(t *testing.T) {
 		taker := lead.Offer.Rep
 		claim(accepted.ID, taker, at.Add(23*time.Minute))
 
+		away := req
+		away.States = map[string]handoff.RepState{repAnn.Key(): {Away: &handoff.Away{}}, repBo.Key(): {Away: &handoff.Away{}}}
+		waiting := saveSQL(t, s, "m-4", "Delta", at.Add(30*time.Minute))
+		route(waiting.ID, away, at.Add(30*time.Minute))
+		route(waiting.ID, away, at.Add(40*time.Minute))
+
 		late := saveSQL(t, s, "m-3", "Gamma", at.Add(2*time.Hour))
 		route(late.ID, req, at.Add(2*time.Hour))
 
@@ -69,8 +76,8 @@ func TestRoutingStats(t *testing.T) {
 		w.Accepted++
 		w.MedianOfferToAccept = 3 * time.Minute
 		want[taker.Key()] = w
-		if got.OpenedToChannel != 1 || len(got.PerRep) != 2 {
-			t.Fatalf("stats = %+v, want 1 opened and 2 reps", got)
+		if got.OpenedToChannel != 1 || got.Waited != 1 || len(got.PerRep) != 2 {
+			t.Fatalf("stats = %+v, want 1 opened, 1 waited and 2 reps", got)
 		}
 		for _, r := range got.PerRep {
 			if r != want[r.Rep.Key()] {

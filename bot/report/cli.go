@@ -116,8 +116,9 @@ const dateLayout = "2006-01-02"
 
 // FunnelReport is `handoff funnel`'s answer for people, as a message for
 // the terminal renderer: the period, the money and the median times, the
-// SLA, the funnel with the conversion from the stage before, and the
-// targets with an on-track or behind mark. Unknown values show as "–".
+// SLA, the funnel with the conversion from the stage before, the targets
+// with an on-track or behind mark, and routing per rep when leads were
+// routed in the period. Unknown values show as "–".
 func FunnelReport(f handoff.Funnel) bot.Message {
 	m := bot.Message{
 		Summary: bot.Escape(fmt.Sprintf("Funnel %s", f.Period.Label)),
@@ -196,6 +197,12 @@ func FunnelReport(f handoff.Funnel) bot.Message {
 		m.Tables = append(m.Tables, targets)
 	}
 	m.Context = []string{handoff.SLAComplianceDefinition}
+	if f.Routing != nil {
+		team, routed := routedFigures(f.Routing, nil, duration)
+		m.Sections = append(m.Sections, bot.Section{Fields: []bot.Field{team}})
+		m.Tables = append(m.Tables, routed)
+		m.Context = append(m.Context, routedContext(f.Period.Label, false))
+	}
 	return m
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/handoff/handoff/internal/fixtures"
 	goldenfile "github.com/handoff/handoff/internal/golden"
 
 	"github.com/handoff/handoff"
@@ -54,6 +55,9 @@ func TestFunnelReport(t *testing.T) {
 		{"empty_year", funnelFor(t, "2025", "", "", handoff.FunnelCounts{})},
 		{"filtered", funnelFor(t, "2026-Q4", "organic", "rep1@example.com", handoff.FunnelCounts{
 			Leads: 12, MQLs: 5, SQLs: 2, Claimed: 2, Contacted: 1, SLADue: 2, SLAMet: 1, SLABreached: 1})},
+		{"routed_week", funnelFor(t, "week", "", "", handoff.FunnelCounts{
+			Leads: 40, MQLs: 12, SQLs: 6, Claimed: 5, Contacted: 4, MedianClaimMs: f64(600_000), MedianContactMs: f64(7_200_000),
+			SLADue: 4, SLAMet: 4, Routing: fixtures.Routed})},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

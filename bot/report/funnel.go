@@ -24,7 +24,8 @@ func FunnelHelp() bot.Message {
 // FunnelMessage is the /funnel answer for f as seen at now: the funnel
 // table with conversion rates, revenue and deal size, median times to
 // claim and contact, SLA compliance, the targets of both departments with
-// an on-track mark, and a funnel chart. It is private.
+// an on-track mark, a funnel chart, and routing per rep when leads were
+// routed in the period. It is private.
 func FunnelMessage(f handoff.Funnel, now time.Time, p handoff.Policy) bot.Message {
 	title := "Funnel " + f.Period.Label
 	if f.Source != "" {
@@ -89,6 +90,12 @@ func FunnelMessage(f handoff.Funnel, now time.Time, p handoff.Policy) bot.Messag
 	m.Context = append(m.Context, mContext...)
 	m.Context = append(m.Context, fmt.Sprintf("Counts are leads that entered each stage in the period; conversion is from the stage above. SQL → won: %s.", pct(c.SQLToWon)),
 		handoff.SLAComplianceDefinition)
+	if f.Routing != nil {
+		team, t := routedFigures(f.Routing, nil, secondsOrDash)
+		m.Sections[0].Fields = append(m.Sections[0].Fields, team)
+		m.Tables = append(m.Tables, t)
+		m.Context = append(m.Context, routedContext(f.Period.Label, false))
+	}
 	if f.Source != "" {
 		if f.Leads+f.SQLs+f.Won == 0 {
 			m.Context = append(m.Context, "No leads came from `"+bot.Escape(f.Source)+"` in this period: is the source spelled as in the CRM?")

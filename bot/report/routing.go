@@ -48,16 +48,11 @@ func RoutingMessage(o handoff.RoutingOverview, p handoff.Policy) bot.Message {
 		} else {
 			now = "⏸ " + bot.Escape(now)
 		}
-		share := "–"
-		if o.Received > 0 {
-			share = pct(&rep.Share)
-		}
 		t.Rows = append(t.Rows, []string{bot.RepName(rep.Rep.Ref), fmt.Sprint(rep.Rep.Weight), now,
-			fmt.Sprint(rep.OpenLeads), fmt.Sprint(rep.Received), share, pct(&rep.WeightShare)})
+			fmt.Sprint(rep.OpenLeads), fmt.Sprint(rep.Received), receivedShare(o, rep), pct(&rep.WeightShare)})
 	}
 	m.Tables = []bot.Table{t}
-	m.Context = []string{"Received: leads claimed or accepted in " + o.Period.Label + ". Fair share: the rep's weight over everyone's. " +
-		"Times are " + zoneName(p) + "."}
+	m.Context = []string{receivedWords(o.Period.Label) + " Times are " + zoneName(p) + "."}
 	return m
 }
 

@@ -242,3 +242,68 @@ func TestDigestCommand(t *testing.T) {
 		}
 	})
 }
+
+// `handoff funnel` on a store with a routed week: one rep passes a lead,
+// lets one run out, accepts one after 3 minutes and is away while a fourth
+// waits. The table shows the rep's routing and the team's line apart from
+// claim-to-contact; a week without routing shows none.
+func TestFunnelCommandRouting(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		ann := handoff.RepRef{Platform: "slack", ID: "U0ANN0001"}
+		policy := reportPolicy(t)
+		policy.Routing = handoff.Routing{Mode: handoff.RouteRoundRobin, OfferFor: 15 * time.Minute, OfferRounds: 1,
+			Reps: []handoff.Rep{{Ref: ann, Weight: 1}}}
+		at := time.Date(2026, 11, 17, 9, 0, 0, 0, time.UTC) // Tuesday of 2026-W47
+		step := func(id string, r handoff.RouteRequest, when time.Time) int64 {
+			t.Helper()
+			l, err := s.LeadByExternalID(ctx, id)
+			if err != nil {
+				res, err := s.SaveLead(ctx, handoff.LeadInput{ExternalID: id, Company: id, Email: "x@" + id + ".example", Stage: handoff.StageSQL},
+					policy, when, handoff.ActorAPI)
+				if err != nil {
+					t.Fatal(err)
+				}
+				l = res.Lead
+			}
+			r.Routing = policy.Routing
+			if _, _, ok, err := s.RouteLead(ctx, l.ID, r, when); err != nil || !ok {
+				t.Fatalf("route %s: %v %v", id, ok, err)
+			}
+			return l.ID
+		}
+		step("passed", handoff.RouteRequest{}, at)
+		step("passed", handoff.RouteRequest{Pass: ann, Reason: "on a call"}, at.Add(time.Minute))
+		step("ran-out", handoff.RouteRequest{}, at)
+		step("ran-out", handoff.RouteRequest{}, at.Add(16*time.Minute))
+		accepted := step("accepted", handoff.RouteRequest{}, at.Add(time.Hour))
+		if _, won, err := s.ClaimLead(ctx, accepted, handoff.Owner{Platform: ann.Platform, UserID: ann.ID}, at.Add(time.Hour+3*time.Minute), ann.Key()); err != nil || !won {
+			t.Fatalf("accept: %v %v", won, err)
+		}
+		step("waits", handoff.RouteRequest{States: map[string]handoff.RepState{ann.Key(): {Away: &handoff.Away{}}}}, at.Add(2*time.Hour))
+
+		var out bytes.Buffer
+		if err := funnelCommand(ctx, []string{"--period", "2026-W47"}, s, policy, reportNow, &out); err != nil {
+			t.Fatal(err)
+		}
+		got := out.String()
+		for _, want := range []string{
+			"Leads nobody could take  2 opened to the channel (nobody accepted) · 1 waited (nobody available)",
+			"Rep        Offers  Accepted  Passed  Timed out  Median offer to accept",
+			"U0ANN0001       3         1       1          1  3m 0s",
+			"Median time to contact  –", // claim-to-contact stays apart
+		} {
+			if !strings.Contains(got, want) {
+				t.Errorf("funnel lacks %q:\n%s", want, got)
+			}
+		}
+
+		out.Reset()
+		if err := funnelCommand(ctx, []string{"--period", "2026-W46"}, s, policy, reportNow, &out); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(out.String(), "Routing") || strings.Contains(out.String(), "nobody could take") {
+			t.Errorf("a week without routing shows routing:\n%s", out.String())
+		}
+	})
+}
