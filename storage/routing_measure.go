@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/handoff/handoff"
 )
@@ -32,6 +35,7 @@ func (s *Store) routingStats(ctx context.Context, from, to int64) (handoff.Routi
 		return handoff.RoutingStats{}, fmt.Errorf("storage: routing stats: claims: %w", err)
 	}
 	steps := make([]handoff.RoutedStep, 0, len(routed))
+	offered := map[int64]map[string]string{} // lead → lowercase offered rep key → the key
 	for _, r := range routed {
 		var d map[string]string
 		if r.Details != "" {
@@ -43,15 +47,51 @@ func (s *Store) routingStats(ctx context.Context, from, to int64) (handoff.Routi
 			Waiting: d["state"] == string(handoff.OfferWaiting), Ending: handoff.SkipReason(d["ending"])}
 		if k := d["offered"]; k != "" {
 			st.Offered = handoff.ParseRepKey(k)
+			if offered[r.LeadID] == nil {
+				offered[r.LeadID] = map[string]string{}
+			}
+			offered[r.LeadID][strings.ToLower(k)] = k
 		}
 		if k := d["ended"]; k != "" {
 			st.Ended = handoff.ParseRepKey(k)
 		}
 		steps = append(steps, st)
 	}
-	claims := make([]handoff.RoutedClaim, len(claimed))
-	for i, r := range claimed {
-		claims[i] = handoff.RoutedClaim{LeadID: r.LeadID, At: fromMs(r.AtMs), Actor: r.Actor}
+	claims, err := routedClaims(db, claimed, offered)
+	if err != nil {
+		return handoff.RoutingStats{}, err
 	}
 	return handoff.MeasureRouting(steps, claims), nil
+}
+
+// routedClaims are the claim events as the routing measure reads them. A
+// Teams claim's actor is the Bot Framework user ("teams:29:…") while the
+// rep may be offered under their Entra object id or email: the actor
+// becomes the key the lead was offered under when it names the same user
+// (teamsRepKeys, as ReceivedLeads counts them).
+func routedClaims(db *gorm.DB, claimed []eventRow, offered map[int64]map[string]string) ([]handoff.RoutedClaim, error) {
+	var teamsIDs []string
+	for _, r := range claimed {
+		if id, ok := strings.CutPrefix(r.Actor, "teams:"); ok {
+			teamsIDs = append(teamsIDs, id)
+		}
+	}
+	keys, err := teamsRepKeys(db, teamsIDs)
+	if err != nil {
+		return nil, fmt.Errorf("storage: routing stats: %w", err)
+	}
+	claims := make([]handoff.RoutedClaim, len(claimed))
+	for i, r := range claimed {
+		actor := r.Actor
+		if id, ok := strings.CutPrefix(r.Actor, "teams:"); ok {
+			for _, k := range keys[id] {
+				if key, ok := offered[r.LeadID][k]; ok {
+					actor = key
+					break
+				}
+			}
+		}
+		claims[i] = handoff.RoutedClaim{LeadID: r.LeadID, At: fromMs(r.AtMs), Actor: actor}
+	}
+	return claims, nil
 }

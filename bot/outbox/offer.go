@@ -51,7 +51,7 @@ func (d *Dispatcher) offer(ctx context.Context, m handoff.OutboxMessage) (string
 		return "", nil, err
 	}
 	p, kind := t.Platform, offerPostKind(n.Rep)
-	msg := bot.OfferDM(lead, n.Rep, d.cfg.Now(), d.cfg.Policy)
+	msg := bot.OfferDM(lead, ownerAs(ctx, p, lead, n.Rep), d.cfg.Now(), d.cfg.Policy)
 	for _, s := range sent {
 		if s.Kind != kind || s.Platform != p.Name() {
 			continue
@@ -77,4 +77,18 @@ func (d *Dispatcher) offer(ctx context.Context, m handoff.OutboxMessage) (string
 		return "", nil, fmt.Errorf("offer lead %d to %s: %w", m.LeadID, n.Rep.Key(), err)
 	}
 	return "sent", shown, nil
+}
+
+// ownerAs returns rep named as the lead's owner when the platform resolves
+// rep's id (a Teams Entra object id or email) to the owner's user id, so
+// the rep who accepted sees "Accepted" rather than "Taken"; else rep.
+func ownerAs(ctx context.Context, p bot.Platform, lead *handoff.Lead, rep handoff.RepRef) handoff.RepRef {
+	u, ok := p.(bot.UserIDs)
+	if !ok || lead.Owner.Platform != rep.Platform || lead.Owner.UserID == "" || lead.Owner.UserID == rep.ID {
+		return rep
+	}
+	if id, err := u.UserID(ctx, rep.ID); err == nil && id == lead.Owner.UserID {
+		return handoff.RepRef{Platform: rep.Platform, ID: lead.Owner.UserID}
+	}
+	return rep
 }

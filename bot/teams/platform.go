@@ -270,8 +270,13 @@ func (p *Platform) directConversation(ctx context.Context, userID string) (servi
 		return "", "", errors.New("teams: create conversation returned no id")
 	}
 	// Remembering is best effort: without it the chat is looked up again
-	// next time (Teams returns the same one).
-	_ = p.RememberUser(ctx, handoff.TeamsUser{ID: u.ID, ServiceURL: serviceURL, TenantID: tenant, DMConversationID: res.ID})
+	// next time (Teams returns the same one). A user known only by Entra
+	// object id is not remembered under it: their Bot Framework id arrives
+	// with their first activity, and a record keyed by the Entra id would
+	// hide it (their clicks would not be recognised as theirs).
+	if !handoff.IsEntraID(u.ID) {
+		_ = p.RememberUser(ctx, handoff.TeamsUser{ID: u.ID, ServiceURL: serviceURL, TenantID: tenant, DMConversationID: res.ID})
+	}
 	return serviceURL, res.ID, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 )
 
@@ -340,7 +341,7 @@ func nameOf(userID string, names Names) string {
 			return name
 		}
 	}
-	if strings.HasPrefix(userID, "29:") || strings.HasPrefix(userID, "8:orgid:") {
+	if strings.HasPrefix(userID, "29:") || strings.HasPrefix(userID, "8:orgid:") || handoff.IsEntraID(userID) {
 		return "a Teams user"
 	}
 	return "a Slack user" // owned on another platform

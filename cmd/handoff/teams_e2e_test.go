@@ -178,9 +178,18 @@ func (e *teamsE2E) invokeActivity(user, name, activityID, action string, lead in
 // (checked to be a card) as text, with <, > and & unescaped.
 func (e *teamsE2E) invoke(user, name, activityID, action string, lead int64) string {
 	e.t.Helper()
-	status, body := e.post(e.invokeActivity(user, name, activityID, action, lead), e.token())
+	return e.invokeCard(e.invokeActivity(user, name, activityID, action, lead))
+}
+
+// invokeCard sends the invoke activity a, signed, and returns the invoke
+// response (checked to be a card) as text.
+func (e *teamsE2E) invokeCard(a map[string]any) string {
+	e.t.Helper()
+	from, _ := a["from"].(map[string]any)
+	user, action := from["id"], a["value"]
+	status, body := e.post(a, e.token())
 	if status != 200 {
-		e.t.Fatalf("invoke %s by %s: HTTP %d %s", action, user, status, body)
+		e.t.Fatalf("invoke %v by %s: HTTP %d %s", action, user, status, body)
 	}
 	var res struct {
 		StatusCode int    `json:"statusCode"`
@@ -191,7 +200,7 @@ func (e *teamsE2E) invoke(user, name, activityID, action string, lead int64) str
 		e.t.Fatalf("invoke answer %s: %v", body, err)
 	}
 	if res.StatusCode != 200 || res.Type != teams.CardContentType {
-		e.t.Fatalf("invoke %s by %s answered %s, want a card", action, user, body)
+		e.t.Fatalf("invoke %v by %s answered %s, want a card", action, user, body)
 	}
 	return jsonText(res.Value)
 }
