@@ -6,8 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,11 +24,7 @@ func writeAgreement(t *testing.T, urls ...string) string {
 	for _, u := range urls {
 		b.WriteString("  - url: " + u + "\n    events: [\"*\"]\n")
 	}
-	path := filepath.Join(t.TempDir(), "handoff.yml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return agreementFile(t, b.String())
 }
 
 func TestWebhooksTestCommand(t *testing.T) {

@@ -16,6 +16,8 @@ import (
 	validator "github.com/pb33f/libopenapi-validator"
 	verrors "github.com/pb33f/libopenapi-validator/errors"
 
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/handlers"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -38,9 +40,16 @@ func TestOpenAPIDescribesTheRunningServer(t *testing.T) {
 		}
 		t.FailNow()
 	}
+	slack := slacktest.New(e2eToken)
+	defer slack.Close()
+	slack.SetMembers(e2eSales, rrAnn, rrBo)
 	vars := map[string]string{"DATABASE_URL": storagetest.URL(t, "sqlite"), "HANDOFF_API_TOKEN": "tok",
-		"HANDOFF_API_TOKENS": "bi=read-secret:read", "HUBSPOT_CLIENT_SECRET": "hs-secret"}
+		"HANDOFF_API_TOKENS": "bi=read-secret:read", "HUBSPOT_CLIENT_SECRET": "hs-secret",
+		"HANDOFF_CONFIG":  routingPolicy(t, "slack: "+rrAnn, "slack: "+rrBo),
+		"SLACK_BOT_TOKEN": e2eToken, "SLACK_SIGNING_SECRET": e2eSecret, "SLACK_API_URL": slack.APIURL(),
+		"SLACK_SALES_CHANNEL": e2eSales, "SLACK_MANAGER_CHANNEL": e2eManager}
 	srv := startServer(t, vars)
+	routeForOpenAPI(t, srv, slack)
 
 	hubspotBody := `{"hs_object_id":"oa-hs","email":"bo@holm.dk","lifecyclestage":"salesqualifiedlead"}`
 	ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
@@ -123,4 +132,29 @@ func TestOpenAPIDescribesTheRunningServer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// routeForOpenAPI gives the funnel and the routing overview their routing
+// parts: a lead offered to Ann and accepted with a signed click (an
+// offer, an accept and its time), and Bo away until a date with a reason
+// (a rep who is not available, and why).
+func routeForOpenAPI(t *testing.T, srv *server, slack *slacktest.Server) {
+	t.Helper()
+	srv.postLead(t, `{"external_id":"oa-routed","name":"Dorte Holm","company":"Holm ApS","score":80}`)
+	dm := waitSlackMessage(t, slack, "D"+rrAnn, "Offered to you", bot.ActionAccept)
+	srv.clickIn(t, slack, rrAnn, "D"+rrAnn, dm.TS, bot.ActionAccept, "1")
+	srv.waitJSON(t, "/api/leads/oa-routed", func(l map[string]any) bool { return l["stage"] == "claimed" })
+	srv.slackSend(t, "/slack/commands", slacktest.CommandBody(rrBo, e2eSales, "/away", "until 2099-12-24 Ski trip", slack.ResponseURL("away")))
+	srv.waitJSON(t, "/api/routing", func(o map[string]any) bool {
+		for _, r := range o["reps"].([]any) {
+			if r := r.(map[string]any); r["rep"] == "slack:"+rrBo && r["skip"] == "away" {
+				return true
+			}
+		}
+		return false
+	})
+	srv.waitJSON(t, "/api/funnel?period=month", func(f map[string]any) bool {
+		r, _ := f["routing"].(map[string]any)
+		return r != nil && strings.Contains(jsonText(r), `"accepted":1`)
+	})
 }

@@ -34,8 +34,15 @@ func routingPolicy(t *testing.T, reps ...string) string {
 	for _, r := range reps {
 		b.WriteString("    - " + r + "\n")
 	}
+	return agreementFile(t, b.String())
+}
+
+// agreementFile writes text as an agreement file (handoff.yml) in a
+// temporary directory and returns its path.
+func agreementFile(t *testing.T, text string) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "handoff.yml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path
