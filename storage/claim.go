@@ -19,7 +19,9 @@ func notFound(format string, args ...any) error {
 // SQL. The domain decides the change (Lead.Claim); the store writes it as
 // one conditional UPDATE, so of any number of concurrent claims exactly one
 // wins. It returns the lead as it stands after the attempt and whether this
-// call won; a losing call changes nothing.
+// call won; a losing call changes nothing. On PostgreSQL the claim is one
+// statement after one read when nothing else writes the lead meanwhile
+// (claimOneStatement), a transaction otherwise.
 func (s *Store) ClaimLead(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error) {
 	return s.claimLead(ctx, id, anyStep, owner, now, actor)
 }
@@ -38,6 +40,18 @@ const anyStep = -1
 
 func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error) {
 	at := fromMs(ms(now)) // the precision the database keeps
+	if s.dialect == DialectPostgres && !s.claimInTx {
+		lead, won, done, err := s.claimOneStatement(ctx, id, step, owner, at, actor)
+		if err != nil {
+			return nil, false, fmt.Errorf("storage: claim lead %d: %w", id, err)
+		}
+		if done {
+			if won {
+				s.queued(1)
+			}
+			return lead, won, nil
+		}
+	}
 	var lead *handoff.Lead
 	won := false
 	err := s.tx(ctx, func(tx *gorm.DB) error {

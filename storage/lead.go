@@ -228,10 +228,7 @@ func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []handoff.SaveResult,
 	if err := updateRollup(tx, rollups); err != nil {
 		return nil, nil, err
 	}
-	if err := insertRows(tx, "lead_events", []string{"lead_id", "kind", "stage", "at_ms", "actor", "details", "reason_code", "not_a_fit"}, len(eventRows), func(i int) []any {
-		r := eventRows[i]
-		return []any{r.LeadID, r.Kind, r.Stage, r.AtMs, r.Actor, r.Details, r.ReasonCode, r.NotAFit}
-	}); err != nil {
+	if err := execWrites(tx, []tableWrite{eventsWrite(eventRows)}); err != nil {
 		return nil, nil, err
 	}
 	if err := insertRows(tx, "outbox", []string{"kind", "lead_id", "platform", "payload", "status", "due_ms", "locked_until_ms", "attempts", "created_ms"}, len(outbox), func(i int) []any {
@@ -284,23 +281,33 @@ func insertRows(tx *gorm.DB, table string, cols []string, n int, row func(i int)
 // addRows is insertRows for counters: a row whose key columns exist already
 // has its sum columns added to the stored ones.
 func addRows(tx *gorm.DB, table string, keys, sums []string, n int, row func(i int) []any) error {
+	return insertRowsThen(tx, table, append(slices.Clip(keys), sums...), onConflictAdd(table, keys, sums), n, row)
+}
+
+// onConflictAdd is the clause of an INSERT into table that adds the sums of
+// a row whose keys exist already to the stored ones.
+func onConflictAdd(table string, keys, sums []string) string {
 	set := make([]string, len(sums))
 	for i, c := range sums {
 		set[i] = c + " = " + table + "." + c + " + excluded." + c
 	}
-	then := " ON CONFLICT (" + strings.Join(keys, ", ") + ") DO UPDATE SET " + strings.Join(set, ", ")
-	return insertRowsThen(tx, table, append(slices.Clip(keys), sums...), then, n, row)
+	return " ON CONFLICT (" + strings.Join(keys, ", ") + ") DO UPDATE SET " + strings.Join(set, ", ")
+}
+
+// placeholders is n comma-separated bind variables.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
 // insertRowsThen is insertRows with then appended to each statement.
 func insertRowsThen(tx *gorm.DB, table string, cols []string, then string, n int, row func(i int) []any) error {
-	placeholders := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	values1 := "(" + placeholders(len(cols)) + ")"
 	for start := 0; start < n; start += 200 {
 		end := min(start+200, n)
 		values := make([]string, 0, end-start)
 		args := make([]any, 0, (end-start)*len(cols))
 		for i := start; i < end; i++ {
-			values = append(values, placeholders)
+			values = append(values, values1)
 			args = append(args, row(i)...)
 		}
 		q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " + strings.Join(values, ", ") + then

@@ -201,13 +201,30 @@ type reentry struct{ at, prev int64 }
 
 // updateRollup brings the rollup up to date with changes, before their
 // events are inserted: one read of the earlier stage events of the known
-// leads that gained a stage event or moved to other keys, one upsert
-// statement for the day rows, and inserts of any re-entries.
+// leads that gained a stage event or moved to other keys, then the writes
+// of rollupChanges.writes (one upsert statement for the day rows, inserts
+// of any re-entries).
 func updateRollup(tx *gorm.DB, changes []leadRollup) error {
-	shard := txShard(tx.Dialector.Name())
-	merged := map[int64]*leadRollup{}
-	var order []int64
-	var known []int64
+	r := mergeRollups(changes)
+	history, err := stageHistory(tx, r.known())
+	if err != nil {
+		return err
+	}
+	return execWrites(tx, r.writes(txShard(tx.Dialector.Name()), history))
+}
+
+// rollupChanges are one transaction's leadRollups, one per lead.
+type rollupChanges struct {
+	merged   map[int64]*leadRollup
+	order    []int64
+	affected []*leadRollup // the leads whose stage history counts anew
+}
+
+// mergeRollups merges changes of the same lead and finds the leads whose
+// stage history counts anew: those that gained a stage event or moved to
+// other keys.
+func mergeRollups(changes []leadRollup) rollupChanges {
+	r := rollupChanges{merged: map[int64]*leadRollup{}}
 	for _, c := range changes {
 		for _, e := range c.events {
 			if e.Kind == string(handoff.EventStage) {
@@ -215,53 +232,76 @@ func updateRollup(tx *gorm.DB, changes []leadRollup) error {
 				break
 			}
 		}
-		if m, ok := merged[c.id]; ok { // the same lead twice in a batch
+		if m, ok := r.merged[c.id]; ok { // the same lead twice in a batch
 			m.new = c.new
 			m.events = append(m.events, c.events...)
 			m.stageSet = m.stageSet || c.stageSet
 			continue
 		}
 		c.events = slices.Clone(c.events)
-		merged[c.id] = &c
-		order = append(order, c.id)
+		r.merged[c.id] = &c
+		r.order = append(r.order, c.id)
 	}
-	if err := updateLeadDays(tx, shard, merged, order); err != nil {
-		return err
-	}
-	var affected []*leadRollup
-	for _, id := range order {
-		c := merged[id]
-		if !c.stageSet && (c.old == nil || c.old.eventKeys() == c.new.eventKeys()) {
-			continue
+	for _, id := range r.order {
+		c := r.merged[id]
+		if c.stageSet || (c.old != nil && c.old.eventKeys() != c.new.eventKeys()) {
+			r.affected = append(r.affected, c)
 		}
-		affected = append(affected, c)
+	}
+	return r
+}
+
+// known are the affected leads that existed before the transaction: their
+// earlier stage events count.
+func (r rollupChanges) known() []int64 {
+	var ids []int64
+	for _, c := range r.affected {
 		if c.old != nil {
-			known = append(known, c.id)
+			ids = append(ids, c.id)
 		}
 	}
-	if len(affected) == 0 {
-		return nil
-	}
-	history := map[int64]map[string][]int64{}
-	for start := 0; start < len(known); start += 500 {
+	return ids
+}
+
+// stageHistory reads the stage events of leads ids: lead, stage, times.
+func stageHistory(tx *gorm.DB, ids []int64) (stageTimes, error) {
+	history := stageTimes{}
+	for start := 0; start < len(ids); start += 500 {
 		var rows []struct {
 			LeadID int64
 			Stage  string
 			AtMs   int64
 		}
 		err := tx.Raw("SELECT lead_id, stage, at_ms FROM lead_events WHERE lead_id IN ? AND kind = ?",
-			known[start:min(start+500, len(known))], string(handoff.EventStage)).Scan(&rows).Error
+			ids[start:min(start+500, len(ids))], string(handoff.EventStage)).Scan(&rows).Error
 		if err != nil {
-			return fmt.Errorf("rollup: history: %w", err)
+			return nil, fmt.Errorf("rollup: history: %w", err)
 		}
 		for _, r := range rows {
-			if history[r.LeadID] == nil {
-				history[r.LeadID] = map[string][]int64{}
-			}
-			history[r.LeadID][r.Stage] = append(history[r.LeadID][r.Stage], r.AtMs)
+			history.add(r.LeadID, r.Stage, r.AtMs)
 		}
 	}
+	return history, nil
+}
 
+// stageTimes are leads' stage events: lead, stage, times.
+type stageTimes map[int64]map[string][]int64
+
+func (h stageTimes) add(id int64, stage string, at int64) {
+	if h[id] == nil {
+		h[id] = map[string][]int64{}
+	}
+	h[id][stage] = append(h[id][stage], at)
+}
+
+// writes are the rollup's writes for the changes, given the earlier stage
+// events of the known leads (history), in shard: the lead days, one
+// upsert of the day rows, and the re-entries and won rows.
+func (r rollupChanges) writes(shard int64, history stageTimes) []tableWrite {
+	ws := []tableWrite{leadDaysWrite(shard, r.merged, r.order)}
+	if len(r.affected) == 0 {
+		return ws
+	}
 	deltas := map[dayKey]dayDelta{}
 	add := func(id int64, k rollupKeys, stage string, at, sign int64) {
 		key := dayKey{day: dayOf(at), stage: stage, source: k.source, campaign: k.campaign, shard: shard}
@@ -279,12 +319,8 @@ func updateRollup(tx *gorm.DB, changes []leadRollup) error {
 	var cleared []leadStage
 	var wonOf []int64 // leads whose funnel_won rows are written anew
 	var wonRows [][]any
-	type reentryRow struct {
-		leadStage
-		reentry
-	}
-	var added []reentryRow
-	for _, c := range affected {
+	var added [][]any // funnel_reentries rows
+	for _, c := range r.affected {
 		before := history[c.id]
 		after := map[string][]int64{}
 		for st, ts := range before {
@@ -329,7 +365,7 @@ func updateRollup(tx *gorm.DB, changes []leadRollup) error {
 				oldR = nil
 			}
 			for _, r := range newR[len(oldR):] {
-				added = append(added, reentryRow{leadStage{c.id, st}, r})
+				added = append(added, []any{c.id, st, r.at, r.prev})
 			}
 		}
 	}
@@ -343,49 +379,24 @@ func updateRollup(tx *gorm.DB, changes []leadRollup) error {
 	// One order for every transaction, so that two never wait for each
 	// other's rows in opposite orders.
 	slices.SortFunc(keys, func(a, b dayKey) int {
-		if c := cmp.Compare(a.day, b.day); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.shard, b.shard); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.stage, b.stage); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.source, b.source); c != 0 {
-			return c
-		}
-		return strings.Compare(a.campaign, b.campaign)
+		return cmp.Or(cmp.Compare(a.day, b.day), cmp.Compare(a.shard, b.shard), strings.Compare(a.stage, b.stage),
+			strings.Compare(a.source, b.source), strings.Compare(a.campaign, b.campaign))
 	})
-	err := addRows(tx, "funnel_days", []string{"day", "stage", "source", "campaign", "shard"}, []string{"n", "amount_minor"}, len(keys), func(i int) []any {
-		k, d := keys[i], deltas[keys[i]]
-		return []any{k.day, k.stage, k.source, k.campaign, k.shard, d.n, d.amount}
-	})
-	if err != nil {
-		return fmt.Errorf("rollup: days: %w", err)
+	days := tableWrite{what: "rollup: days", table: "funnel_days", cols: []string{"day", "stage", "source", "campaign", "shard"}, sums: []string{"n", "amount_minor"}}
+	for _, k := range keys {
+		d := deltas[k]
+		days.rows = append(days.rows, []any{k.day, k.stage, k.source, k.campaign, k.shard, d.n, d.amount})
 	}
+	ws = append(ws, days)
 	for _, ls := range cleared {
-		if err := tx.Exec("DELETE FROM funnel_reentries WHERE lead_id = ? AND stage = ?", ls.id, ls.stage).Error; err != nil {
-			return fmt.Errorf("rollup: reentries: %w", err)
-		}
+		ws = append(ws, tableWrite{what: "rollup: reentries", sql: "DELETE FROM funnel_reentries WHERE lead_id = ? AND stage = ?", args: []any{ls.id, ls.stage}})
 	}
 	for start := 0; start < len(wonOf); start += 500 {
-		if err := tx.Exec("DELETE FROM funnel_won WHERE lead_id IN ?", wonOf[start:min(start+500, len(wonOf))]).Error; err != nil {
-			return fmt.Errorf("rollup: won: %w", err)
-		}
+		ws = append(ws, tableWrite{what: "rollup: won", sql: "DELETE FROM funnel_won WHERE lead_id IN ?", args: []any{wonOf[start:min(start+500, len(wonOf))]}})
 	}
-	if err := insertRows(tx, "funnel_won", []string{"lead_id", "at_ms", "prev_ms", "first_touch_ms"}, len(wonRows), func(i int) []any {
-		return wonRows[i]
-	}); err != nil {
-		return fmt.Errorf("rollup: %w", err)
-	}
-	if err := insertRows(tx, "funnel_reentries", []string{"lead_id", "stage", "at_ms", "prev_ms"}, len(added), func(i int) []any {
-		r := added[i]
-		return []any{r.id, r.stage, r.at, r.prev}
-	}); err != nil {
-		return fmt.Errorf("rollup: %w", err)
-	}
-	return nil
+	return append(ws,
+		tableWrite{what: "rollup", table: "funnel_won", cols: []string{"lead_id", "at_ms", "prev_ms", "first_touch_ms"}, rows: wonRows},
+		tableWrite{what: "rollup", table: "funnel_reentries", cols: []string{"lead_id", "stage", "at_ms", "prev_ms"}, rows: added})
 }
 
 // reentries are the entries after the first of sorted times, each with its

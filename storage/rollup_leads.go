@@ -97,9 +97,9 @@ func rollupLeadChange(tx *gorm.DB, row leadRow, lead *handoff.Lead) error {
 	return updateRollup(tx, []leadRollup{{id: lead.ID, old: &before, new: after}})
 }
 
-// updateLeadDays writes the changes of the leads' facts and sources to
+// leadDaysWrite is the changes of the leads' facts and sources to
 // funnel_lead_days (in shard): one upsert statement.
-func updateLeadDays(tx *gorm.DB, shard int64, merged map[int64]*leadRollup, order []int64) error {
+func leadDaysWrite(shard int64, merged map[int64]*leadRollup, order []int64) tableWrite {
 	deltas := map[leadDayKey]leadDayDelta{}
 	for _, id := range order {
 		c := merged[id]
@@ -120,14 +120,12 @@ func updateLeadDays(tx *gorm.DB, shard int64, merged map[int64]*leadRollup, orde
 	slices.SortFunc(keys, func(a, b leadDayKey) int {
 		return cmp.Or(cmp.Compare(a.day, b.day), cmp.Compare(a.shard, b.shard), strings.Compare(a.kind, b.kind), strings.Compare(a.source, b.source))
 	})
-	err := addRows(tx, "funnel_lead_days", []string{"day", "kind", "source", "shard"}, []string{"n", "opps", "won"}, len(keys), func(i int) []any {
-		k, d := keys[i], deltas[keys[i]]
-		return []any{k.day, k.kind, k.source, k.shard, d.n, d.opps, d.won}
-	})
-	if err != nil {
-		return fmt.Errorf("rollup: lead days: %w", err)
+	w := tableWrite{what: "rollup: lead days", table: "funnel_lead_days", cols: []string{"day", "kind", "source", "shard"}, sums: []string{"n", "opps", "won"}}
+	for _, k := range keys {
+		d := deltas[k]
+		w.rows = append(w.rows, []any{k.day, k.kind, k.source, k.shard, d.n, d.opps, d.won})
 	}
-	return nil
+	return w
 }
 
 // migrateLeadDays creates funnel_lead_days when it is missing and fills it

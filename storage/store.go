@@ -49,6 +49,9 @@ type Store struct {
 	onQueued atomic.Pointer[func()]
 	// hooks route lead events to webhook endpoints (RouteWebhooks).
 	hooks []handoff.WebhookRoute
+	// claimInTx makes ClaimLead claim in a transaction on PostgreSQL too,
+	// for tests comparing it with claimOneStatement.
+	claimInTx bool
 }
 
 // pgIntakeWorkers is how many intake groups commit at once on PostgreSQL.

@@ -1,0 +1,178 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/handoff/handoff"
+	"gorm.io/gorm/clause"
+)
+
+// claimOneStatement is ClaimLead on PostgreSQL in two round trips and one
+// commit, without a transaction held open across them: a click's claim
+// otherwise waited on nine.
+//
+// It reads the lead with its row version (xmin) and its stage history,
+// decides the claim as the transaction does (Lead.Claim, the rollup), and
+// writes it with one statement: the conditional UPDATE, which also
+// requires the row version read, and, only when that UPDATE changed the
+// lead, the inserts of its events, rollup rows and outbox messages, in the
+// transaction's order. A statement is atomic, and a row whose version has
+// not moved is the row the claim was decided on, so what is written is
+// what the transaction writes (TestClaimPathsWriteTheSame). Every
+// transaction that adds stage events to a lead also updates its row, so
+// the history read cannot have changed under an unchanged version.
+//
+// done is false when this path cannot decide: the lead is missing, its
+// version moved between the two statements (nothing was written), or the
+// rollup would delete rows. ClaimLead then claims in a transaction.
+func (s *Store) claimOneStatement(ctx context.Context, id int64, step int, owner handoff.Owner, at time.Time, actor string) (lead *handoff.Lead, won, done bool, err error) {
+	var read struct {
+		Row          leadRow `gorm:"embedded"`
+		RowVersion   string
+		StageHistory *string
+	}
+	// Rows and ScanRows, not Scan: gorm's Scan writes out every statement
+	// with its values for a logger, even the one that discards it.
+	rows, err := s.write.WithContext(ctx).Raw("SELECT leads.*, leads.xmin::text AS row_version, (SELECT json_agg(json_build_object('stage', e.stage, 'at', e.at_ms))"+
+		" FROM lead_events e WHERE e.lead_id = leads.id AND e.kind = ?) AS stage_history FROM leads WHERE leads.id = ?",
+		string(handoff.EventStage), id).Rows()
+	if err != nil {
+		return nil, false, false, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return nil, false, false, rows.Err()
+	}
+	if err := s.write.ScanRows(rows, &read); err != nil {
+		return nil, false, false, err
+	}
+	if err := rows.Close(); err != nil {
+		return nil, false, false, err
+	}
+	lead, err = read.Row.toLead()
+	if err != nil {
+		return nil, false, false, err
+	}
+	if step != anyStep && read.Row.OfferSeq != step {
+		return lead, false, true, nil // the offer the click saw moved on
+	}
+	change, ok := lead.Claim(owner, at, actor)
+	if !ok {
+		return lead, false, true, nil // a claim read has no change
+	}
+	history := stageTimes{}
+	if read.StageHistory != nil {
+		var events []struct {
+			Stage string `json:"stage"`
+			At    int64  `json:"at"`
+		}
+		if err := json.Unmarshal([]byte(*read.StageHistory), &events); err != nil {
+			return nil, false, false, fmt.Errorf("stage history: %w", err)
+		}
+		for _, e := range events {
+			history.add(id, e.Stage, e.At)
+		}
+	}
+	ws, err := s.claimWrites(id, leadKeys(lead), change, at, history)
+	if err != nil {
+		return nil, false, false, err
+	}
+	q, args, ok := claimStatement(owner, at, id, read.Row.OfferSeq, read.RowVersion, ws)
+	if !ok {
+		return nil, false, false, nil
+	}
+	var n int64
+	if err := s.write.ConnPool.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return nil, false, false, err
+	}
+	return lead, n == 1, n == 1, nil
+}
+
+// claimWrites are the inserts of a won claim of lead id after its
+// conditional UPDATE, in the order the transaction runs them: the rollup
+// (updateRollup, counted from history), the events, their webhook
+// messages and change's outbox messages.
+func (s *Store) claimWrites(id int64, keys rollupKeys, change handoff.LeadChange, at time.Time, history stageTimes) ([]tableWrite, error) {
+	var ws []tableWrite
+	if len(change.Events) > 0 {
+		rows := make([]eventRow, len(change.Events))
+		for i, e := range change.Events {
+			var err error
+			if rows[i], err = newEventRow(id, e); err != nil {
+				return nil, err
+			}
+		}
+		ws = mergeRollups([]leadRollup{{id: id, old: &keys, new: keys, events: rows}}).writes(txShard(DialectPostgres), history)
+		hooks, err := webhookMessages(s.hooks, id, change.Events, at)
+		if err != nil {
+			return nil, err
+		}
+		ws = append(ws, eventsWrite(rows), outboxWrite(hooks))
+	}
+	return append(ws, outboxWrite(outboxRows(at, change.Outbox))), nil
+}
+
+// claimStatement is the claim's conditional UPDATE of lead id (at routing
+// step seq and row version version) followed by ws, one row an INSERT,
+// each run only when the one before it wrote its row: one statement, with
+// PostgreSQL's numbered bind variables, returning 1 when the claim won, 0
+// when it changed nothing. ok is false when ws holds a statement other
+// than rows to insert.
+func claimStatement(owner handoff.Owner, at time.Time, id int64, seq int, version string, ws []tableWrite) (q string, args []any, ok bool) {
+	var b strings.Builder
+	// add writes sql with each ? numbered, and its vars.
+	add := func(sql string, vars ...any) {
+		for {
+			i := strings.IndexByte(sql, '?')
+			if i < 0 {
+				break
+			}
+			args = append(args, vars[0])
+			vars = vars[1:]
+			b.WriteString(sql[:i] + "$" + strconv.Itoa(len(args)))
+			sql = sql[i+1:]
+		}
+		b.WriteString(sql)
+	}
+	cols := claimColumns(owner, at)
+	b.WriteString("WITH w0 AS (UPDATE leads SET ")
+	for i, name := range slices.Sorted(maps.Keys(cols)) {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if e, isExpr := cols[name].(clause.Expr); isExpr {
+			add(name+" = "+e.SQL, e.Vars...)
+			continue
+		}
+		add(name+" = ?", cols[name])
+	}
+	add(" WHERE id = ? AND stage = ? AND offer_seq = ? AND xmin::text = ? RETURNING id)", id, string(handoff.StageSQL), seq, version)
+	n := 0
+	for _, w := range ws {
+		if w.sql != "" {
+			return "", nil, false
+		}
+		then := ""
+		if len(w.sums) > 0 {
+			then = onConflictAdd(w.table, w.cols, w.sums)
+		}
+		names := strings.Join(append(slices.Clip(w.cols), w.sums...), ", ")
+		for _, row := range w.rows {
+			// SELECT, not VALUES: PostgreSQL types a bind variable of a
+			// SELECT list by the column it is inserted into.
+			fmt.Fprintf(&b, ", w%d AS (INSERT INTO %s (%s) SELECT ", n+1, w.table, names)
+			add(placeholders(len(row)), row...)
+			fmt.Fprintf(&b, " WHERE EXISTS (SELECT 1 FROM w%d)%s RETURNING 1)", n, then)
+			n++
+		}
+	}
+	b.WriteString(" SELECT count(*) FROM w0")
+	return b.String(), args, true
+}

@@ -1,0 +1,63 @@
+package storage
+
+import (
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+// tableWrite is one write of a transaction kept as data, so that it can be
+// run as it is (execWrites) or folded into one statement with others
+// (claim_pg.go): rows to insert into table, added to the stored sums of a
+// row with the same key columns when sums is set (addRows); or, when sql
+// is set, that statement (a DELETE) with its args.
+type tableWrite struct {
+	what  string // names the write in errors
+	table string
+	cols  []string // the key columns, for rows with sums
+	sums  []string
+	rows  [][]any // values of cols, then sums
+	sql   string
+	args  []any
+}
+
+// execWrites runs ws in order in tx.
+func execWrites(tx *gorm.DB, ws []tableWrite) error {
+	for _, w := range ws {
+		var err error
+		row := func(i int) []any { return w.rows[i] }
+		switch {
+		case w.sql != "":
+			err = tx.Exec(w.sql, w.args...).Error
+		case len(w.sums) > 0:
+			err = addRows(tx, w.table, w.cols, w.sums, len(w.rows), row)
+		default:
+			err = insertRows(tx, w.table, w.cols, len(w.rows), row)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", w.what, err)
+		}
+	}
+	return nil
+}
+
+// eventsWrite inserts event rows (without reading their ids back).
+func eventsWrite(rows []eventRow) tableWrite {
+	w := tableWrite{what: "events", table: "lead_events", cols: []string{"lead_id", "kind", "stage", "at_ms", "actor", "details", "reason_code", "not_a_fit"}}
+	for _, r := range rows {
+		w.rows = append(w.rows, []any{r.LeadID, r.Kind, r.Stage, r.AtMs, r.Actor, r.Details, r.ReasonCode, r.NotAFit})
+	}
+	return w
+}
+
+// outboxWrite inserts outbox rows, every column as tx.Create(&rows) writes
+// it (without reading their ids back).
+func outboxWrite(rows []outboxRow) tableWrite {
+	w := tableWrite{what: "outbox", table: "outbox", cols: []string{"kind", "lead_id", "platform", "payload", "status", "due_ms",
+		"locked_until_ms", "locked_by", "attempts", "last_error", "result", "created_ms", "done_ms"}}
+	for _, r := range rows {
+		w.rows = append(w.rows, []any{r.Kind, r.LeadID, r.Platform, r.Payload, r.Status, r.DueMs,
+			r.LockedUntilMs, r.LockedBy, r.Attempts, r.LastError, r.Result, r.CreatedMs, r.DoneMs})
+	}
+	return w
+}
