@@ -144,11 +144,15 @@ func TestEveryMessageEscapesData(t *testing.T) {
 	msgs["leads"] = report.LeadsMessage("Open leads", []*handoff.Lead{l}, true, now, p)
 	open := handoff.OpenSQLs{Unclaimed: []*handoff.Lead{l}, Waiting: []*handoff.Lead{l}, Breached: []*handoff.Lead{l}}
 	msgs["sla"] = report.SLAMessage(open, nil, handoff.Period{Label: "2026-11", Start: t0, End: now}, now, p)
-	msgs["digest"] = report.DigestMessage(handoff.Funnel{}, nil, open, nil, now, p)
+	msgs["digest"] = report.DigestMessage(handoff.Funnel{}, nil, open, nil, nil, now, p)
 	// A rep as the agreement may name them in Teams, and routing per rep.
 	hostileRep := handoff.RepRef{Platform: "teams", ID: fmt.Sprint(hostile["company"])}
 	routed := handoff.FunnelCounts{Routing: handoff.RoutingStats{PerRep: []handoff.RoutingRepStats{{Rep: hostileRep, Offered: 1, Passed: 1}}}}
-	msgs["funnel_routing"] = report.FunnelMessage(handoff.NewFunnel(handoff.FunnelFilter{Period: handoff.Period{Label: "2026-11", Start: t0, End: now}, Now: now}, routed, p), now, p)
+	routedFunnel := handoff.NewFunnel(handoff.FunnelFilter{Period: handoff.Period{Label: "2026-11", Start: t0, End: now}, Now: now}, routed, p)
+	msgs["funnel_routing"] = report.FunnelMessage(routedFunnel, now, p)
+	rotation := handoff.Routing{Mode: handoff.RouteRoundRobin, Reps: []handoff.Rep{{Ref: hostileRep, Weight: 1}}}.
+		Overview(nil, map[string]int{hostileRep.Key(): 1}, routedFunnel.Period, now, nil)
+	msgs["digest_routing"] = report.DigestMessage(routedFunnel, nil, open, nil, &rotation, now, p)
 
 	render := map[string]func(bot.Message) any{
 		"slack": func(m bot.Message) any { return slackbot.RenderBlocks(m) },

@@ -17,6 +17,7 @@ type DigestStore interface {
 	RepActivity(ctx context.Context, period handoff.Period, now time.Time) ([]handoff.RepActivity, error)
 	OpenSQLs(ctx context.Context, now time.Time, limit int) (handoff.OpenSQLs, error)
 	Trend(ctx context.Context, periods []handoff.Period, now time.Time) ([]handoff.TrendPoint, error)
+	ReceivedLeads(ctx context.Context, period handoff.Period) (map[string]int, error)
 }
 
 // DigestTrendWeeks is how many weeks the digest's trend covers, the
@@ -31,8 +32,10 @@ const digestBreachLimit = 10
 // seen at now: SLA compliance (contacted in time of those due), median
 // times to claim and contact, a table per rep, the open breaches,
 // marketing's SQLs and sales' customers against the agreement pro rata,
-// and the last 8 weeks' trend as charts. It returns an EINVALID error for a
-// request without a week and a wrapped error when the store fails.
+// the last 8 weeks' trend as charts, and, under round-robin routing or when
+// leads were routed in the week, routing per rep. It returns an EINVALID
+// error for a request without a week and a wrapped error when the store
+// fails.
 func BuildDigest(ctx context.Context, store DigestStore, policy handoff.Policy, req handoff.DigestRequest, now time.Time) (bot.Message, error) {
 	week, err := digestWeek(req, now, policy)
 	if err != nil {
@@ -65,7 +68,16 @@ func BuildDigest(ctx context.Context, store DigestStore, policy handoff.Policy, 
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("bot: digest %s: %w", week.Label, err)
 	}
-	return DigestMessage(funnel, reps, open, trend, now, policy), nil
+	var routing *handoff.RoutingOverview
+	if policy.Routing.Mode == handoff.RouteRoundRobin || funnel.Routing != nil {
+		received, err := store.ReceivedLeads(ctx, week)
+		if err != nil {
+			return bot.Message{}, fmt.Errorf("bot: digest %s: %w", week.Label, err)
+		}
+		o := policy.Routing.Overview(nil, received, week, now, policy.Location)
+		routing = &o
+	}
+	return DigestMessage(funnel, reps, open, trend, routing, now, policy), nil
 }
 
 // digestWeek is the period of a digest request.
@@ -89,9 +101,12 @@ func digestWeek(req handoff.DigestRequest, now time.Time, p handoff.Policy) (han
 }
 
 // DigestMessage lays out the weekly digest from its numbers: f is the
-// funnel of the week, reps what each rep did in it, open the SQLs open now
-// and trend the last weeks, the reported one last.
-func DigestMessage(f handoff.Funnel, reps []handoff.RepActivity, open handoff.OpenSQLs, trend []handoff.TrendPoint, now time.Time, p handoff.Policy) bot.Message {
+// funnel of the week, reps what each rep did in it, open the SQLs open now,
+// trend the last weeks, the reported one last, and routing the leads the
+// rotation's reps received in the week against their fair share; with
+// routing nil the digest has no routing section.
+func DigestMessage(f handoff.Funnel, reps []handoff.RepActivity, open handoff.OpenSQLs, trend []handoff.TrendPoint,
+	routing *handoff.RoutingOverview, now time.Time, p handoff.Policy) bot.Message {
 	fields := []bot.Field{
 		{Key: "Contacted in time", Value: slaText(f.SLA)},
 		{Key: "Open breaches now", Value: breachedMark(open.BreachedTotal)},
@@ -122,6 +137,11 @@ func DigestMessage(f handoff.Funnel, reps []handoff.RepActivity, open handoff.Op
 			fmt.Sprintf("%d of %d", r.Met, r.Met+r.Breached), count(r.Breached), secondsOrDash(med)})
 	}
 	m.Tables = append(m.Tables, perRep, breachTable(open, now, p))
+	if routing != nil {
+		team, t := routedFigures(f.Routing, routing, secondsOrDash)
+		m.Sections[0].Fields = append(m.Sections[0].Fields, team)
+		m.Tables = append(m.Tables, t)
+	}
 
 	if len(trend) > 0 {
 		volume := bot.Chart{Kind: bot.ChartBar, Title: fmt.Sprintf("SQLs and customers won, last %d weeks", len(trend)),
@@ -152,6 +172,9 @@ func DigestMessage(f handoff.Funnel, reps []handoff.RepActivity, open handoff.Op
 	m.Context = append(m.Context, mContext...)
 	m.Context = append(m.Context, handoff.SLAComplianceDefinition,
 		"Targets are the monthly ones, pro rata for the week. Times are "+zoneName(p)+".")
+	if routing != nil {
+		m.Context = append(m.Context, routedContext(f.Period.Label, true))
+	}
 	return m
 }
 
