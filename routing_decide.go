@@ -15,6 +15,10 @@ const (
 	SkipPassed       SkipReason = "passed"
 	SkipTimedOut     SkipReason = "timed_out"
 	SkipDeactivated  SkipReason = "deactivated"
+	// SkipUnreachable: the rep's chat account cannot be found (a Teams rep
+	// named by an email no member of the sales channel's team has), so an
+	// offer would reach nobody.
+	SkipUnreachable SkipReason = "unreachable"
 )
 
 // RepState is what changes about a rep over time.
@@ -25,6 +29,8 @@ type RepState struct {
 	OpenLeads int
 	// Deactivated is set when the rep's chat account was deactivated.
 	Deactivated bool
+	// Unreachable, when set, says why no direct message can reach the rep.
+	Unreachable string
 	// Credit is the rep's fairness balance (see Routing.Decide).
 	Credit int64
 }
@@ -46,8 +52,9 @@ func (a Availability) Available() bool { return a.Skip == "" }
 
 // Availability returns whether rep, in state st, can be offered a lead at
 // now. Hours are read in the rep's own time zone, else in loc (the
-// agreement's). Checks run in order: deactivated, away, outside hours, at
-// capacity, so the recorded reason is the one that lasts longest.
+// agreement's). Checks run in order: deactivated, unreachable, away,
+// outside hours, at capacity, so the recorded reason is the one that lasts
+// longest.
 func (r Routing) Availability(rep Rep, st RepState, now time.Time, loc *time.Location) Availability {
 	a := Availability{Rep: rep.Ref}
 	repLoc := rep.Location
@@ -57,6 +64,8 @@ func (r Routing) Availability(rep Rep, st RepState, now time.Time, loc *time.Loc
 	switch {
 	case st.Deactivated:
 		a.Skip = SkipDeactivated
+	case st.Unreachable != "":
+		a.Skip, a.Detail = SkipUnreachable, st.Unreachable
 	case st.Away.Active(now):
 		a.Skip, a.Until, a.Detail = SkipAway, st.Away.Until, st.Away.Reason
 	case rep.Hours != nil && !rep.Hours.IsOpen(now, repLoc):

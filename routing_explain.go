@@ -57,6 +57,8 @@ func (a Availability) describe(loc *time.Location) string {
 		return "did not answer in time"
 	case SkipDeactivated:
 		return "deactivated"
+	case SkipUnreachable:
+		return "cannot be reached (" + a.Detail + ")"
 	}
 	return string(a.Skip)
 }

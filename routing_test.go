@@ -112,6 +112,7 @@ func TestRoutingAvailability(t *testing.T) {
 		{"at capacity", rep, RepState{OpenLeads: 3}, "2026-03-30T08:00:00Z", SkipAtCapacity, ""},
 		{"under capacity", rep, RepState{OpenLeads: 2}, "2026-03-30T08:00:00Z", "", ""},
 		{"deactivated wins", rep, RepState{Deactivated: true, OpenLeads: 9}, "2026-03-30T08:00:00Z", SkipDeactivated, ""},
+		{"unreachable before away", rep, RepState{Unreachable: "no such email", Away: &Away{}}, "2026-03-30T08:00:00Z", SkipUnreachable, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -46,6 +46,10 @@ type Platform struct {
 	tenantID string
 	// Now is the clock (time.Now by default).
 	Now func() time.Time
+	// Roster, when set, finds the users named by email or Entra object id
+	// who never talked to the bot among the members of the sales channel's
+	// team (the reps of the routing agreement).
+	Roster *Roster
 
 	mu    sync.Mutex
 	users map[string]handoff.TeamsUser // cache of what the store holds
@@ -151,8 +155,14 @@ func (p *Platform) PostPrivateMessage(ctx context.Context, channel, userID strin
 // chat (and remembering it) when the bot has none. It returns the user id
 // as the channel (Update finds the chat by it) and the activity id.
 func (p *Platform) DirectMessage(ctx context.Context, userID string, msg bot.Message) (string, string, error) {
-	if u, err := p.user(ctx, userID); err == nil && u.ID != "" {
-		userID = u.ID // a user named by Entra object id (a rep of the routing agreement)
+	u, err := p.user(ctx, userID)
+	switch {
+	case err == nil && u.ID != "":
+		userID = u.ID // a user named by Entra object id or email (a rep of the routing agreement)
+	case strings.Contains(userID, "@") && handoff.ErrorCode(err) == handoff.ENOTFOUND:
+		return "", "", bot.Permanent(fmt.Errorf("teams: direct message to %s: %w", userID, err))
+	case strings.Contains(userID, "@"):
+		return "", "", fmt.Errorf("teams: direct message to %s: %w", userID, err)
 	}
 	id, err := p.sendCard(ctx, userID, RenderCard(msg, p.names(ctx)))
 	return userID, id, err

@@ -74,6 +74,9 @@ func (p *Platform) user(ctx context.Context, userID string) (handoff.TeamsUser, 
 		return u, nil
 	}
 	u, err := p.store.TeamsUser(ctx, userID)
+	if handoff.ErrorCode(err) == handoff.ENOTFOUND && p.Roster != nil && (strings.Contains(userID, "@") || handoff.IsEntraID(userID)) {
+		return p.rosterUser(ctx, userID, err)
+	}
 	if err != nil {
 		return handoff.TeamsUser{ID: userID}, err
 	}
@@ -100,4 +103,23 @@ func (p *Platform) names(ctx context.Context) Names {
 		u, err := p.user(ctx, userID)
 		return u.Name, err == nil && u.Name != ""
 	}
+}
+
+// rosterUser finds a user named by email or Entra object id who never
+// talked to the bot among the sales team's members, and remembers them
+// (their Bot Framework id, Entra id and name). notFound is returned when
+// no member matches.
+func (p *Platform) rosterUser(ctx context.Context, id string, notFound error) (handoff.TeamsUser, error) {
+	m, err := p.Roster.Find(ctx, id)
+	switch {
+	case handoff.ErrorCode(err) == handoff.ENOTFOUND:
+		return handoff.TeamsUser{ID: id}, notFound
+	case err != nil:
+		return handoff.TeamsUser{ID: id}, err
+	}
+	u := handoff.TeamsUser{ID: m.ID, AADObjectID: m.AADObjectID, Name: m.Name}
+	if err := p.RememberUser(ctx, u); err != nil {
+		return handoff.TeamsUser{ID: id}, err
+	}
+	return p.user(ctx, m.ID)
 }

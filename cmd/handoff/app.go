@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff/bot/outbox"
+	teamsbot "github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/config"
 	"github.com/handoff/handoff/handlers"
 	"github.com/handoff/handoff/hubspot"
@@ -32,6 +33,7 @@ type app struct {
 	outbox  *outbox.Dispatcher // nil without a chat platform
 	guard   *handlers.Guard    // the API's tokens and rate limit
 	hooks   *webhook.Sender    // nil without webhooks
+	roster  *teamsbot.Roster   // the Teams sales team's members; nil without Teams
 	// interactive counts the chat requests people are waiting on (clicks,
 	// commands, Teams activities); the outbox steps aside while any is
 	// in flight.
@@ -147,7 +149,7 @@ func (a *app) wireAPI() error {
 	api.Register(a.mux)
 	handlers.RegisterOpenAPI(a.mux)
 	(&handlers.FunnelAPI{Store: a.store, Policy: cfg.Policy, Tokens: a.guard.Tokens, Now: a.now, Logger: a.logger, Limit: a.guard.Limit}).Register(a.mux)
-	(&handlers.RoutingAPI{Store: a.store, Policy: cfg.Policy, Guard: a.guard, Now: a.now, Logger: a.logger}).Register(a.mux)
+	(&handlers.RoutingAPI{Store: routingView{a.store, a.repStates}, Policy: cfg.Policy, Guard: a.guard, Now: a.now, Logger: a.logger}).Register(a.mux)
 	return nil
 }
 

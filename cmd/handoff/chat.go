@@ -47,7 +47,7 @@ func (a *app) wireChat() error {
 	b := bot.New(bot.Config{Store: a.store, Policy: a.cfg.Policy, Now: a.now, Logger: a.logger,
 		Managers: c.managers, Directory: c.directory, SalesMembers: c.sales, Reps: a.store, Users: c.users, RouteRequest: a.routeRequest,
 		RepBack: a.repBack})
-	reports := bot.NewCommandLimit(b.RepCommands(b.Readers(&report.Reports{Store: a.store, Policy: a.cfg.Policy, Now: a.now})))
+	reports := bot.NewCommandLimit(b.RepCommands(b.Readers(&report.Reports{Store: routingView{a.store, a.repStates}, Policy: a.cfg.Policy, Now: a.now})))
 	if err := a.wireSlackApp(c, b, reports); err != nil {
 		return err
 	}
@@ -84,6 +84,8 @@ func (a *app) teamsPlatform(c *chat) error {
 	conn := teamsbot.NewConnector(cfg.AppID, cfg.AppPassword, cfg.TokenURL, nil)
 	conn.Scope = cfg.TokenScope
 	c.teams = teamsbot.NewPlatform(conn, a.store, cfg.TenantID)
+	c.teams.Roster = teamsbot.NewRoster(c.teams, cfg.SalesChannel)
+	a.roster = c.teams.Roster
 	if err := c.teams.PinChannels(context.Background(), cfg.SalesChannel, cfg.ManagerChannel); err != nil {
 		return fmt.Errorf("TEAMS_SALES_CHANNEL/TEAMS_MANAGER_CHANNEL: %w", err)
 	}

@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/handoff/handoff"
+	teamsbot "github.com/handoff/handoff/bot/teams"
+	"github.com/handoff/handoff/storage"
 )
 
 // routeRequest is the routing agreement with the reps' states now, for
@@ -14,12 +17,54 @@ func (a *app) routeRequest(ctx context.Context) (handoff.RouteRequest, error) {
 	if req.Routing.Mode != handoff.RouteRoundRobin {
 		return req, nil
 	}
-	states, err := a.store.RepStates(ctx)
+	states, err := a.repStates(ctx)
 	if err != nil {
 		return req, err
 	}
 	req.States = states
 	return req, nil
+}
+
+// repStates are the reps' states now (storage.RepStates), with each Teams
+// rep named by an email that no member of the sales channel's team has
+// marked unreachable: routing skips them, with the reason, instead of
+// offering them a lead whose direct message reaches nobody. When Teams
+// cannot be asked the rep stays available (the offer's message is retried).
+func (a *app) repStates(ctx context.Context) (map[string]handoff.RepState, error) {
+	states, err := a.store.RepStates(ctx)
+	if err != nil || a.roster == nil {
+		return states, err
+	}
+	for _, rep := range a.cfg.Policy.Routing.Reps {
+		if rep.Ref.Platform != teamsbot.Name || !strings.Contains(rep.Ref.ID, "@") {
+			continue
+		}
+		_, err := a.roster.Find(ctx, rep.Ref.ID)
+		switch {
+		case handoff.ErrorCode(err) == handoff.ENOTFOUND:
+			if states == nil {
+				states = map[string]handoff.RepState{}
+			}
+			st := states[rep.Ref.Key()]
+			st.Unreachable = "no member of the Teams sales channel's team has this email"
+			states[rep.Ref.Key()] = st
+		case err != nil:
+			a.logger.WarnContext(ctx, "routing: cannot look a Teams rep up", "rep", rep.Ref.Key(), "err", err)
+		}
+	}
+	return states, nil
+}
+
+// routingView is the store with the reps' states as routing sees them
+// (app.repStates), for /routing and GET /api/routing.
+type routingView struct {
+	*storage.Store
+	states func(ctx context.Context) (map[string]handoff.RepState, error)
+}
+
+// RepStates returns the reps' states as routing sees them.
+func (v routingView) RepStates(ctx context.Context) (map[string]handoff.RepState, error) {
+	return v.states(ctx)
 }
 
 // routeLead takes the routing step due for lead id: the outbox runs it for

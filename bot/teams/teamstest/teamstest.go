@@ -68,6 +68,8 @@ type Server struct {
 	retryAfter   string
 	nextID       int
 	members      map[string]map[string]bool // conversation → its only members, when set
+	roster       map[string][]Member        // conversation → its members' details, when set
+	maxPage      int
 	scope        string
 }
 
@@ -266,7 +268,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, map[string]any{"token_type": "Bearer", "expires_in": 3599, "access_token": tok})
 }
 
-// connector serves v3/conversations, …/activities and …/members.
+// connector serves v3/conversations, …/activities, …/members and
+// …/pagedmembers.
 func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
 	var segs []string
 	for _, p := range strings.Split(strings.Trim(r.URL.EscapedPath(), "/"), "/") {
@@ -323,9 +326,21 @@ func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
 		c.Op, c.ConversationID, c.ActivityID = "update", segs[2], segs[4]
 		s.calls = append(s.calls, c)
 		writeJSON(w, 200, map[string]any{"id": segs[4]})
+	case len(segs) == 4 && segs[3] == "pagedmembers" && r.Method == http.MethodGet:
+		c.Op, c.ConversationID = "members", segs[2]
+		s.calls = append(s.calls, c)
+		s.pagedMembers(w, segs[2], r.URL.Query())
 	case len(segs) == 5 && segs[3] == "members" && r.Method == http.MethodGet:
 		c.Op, c.ConversationID = "member", segs[2]
 		s.calls = append(s.calls, c)
+		if m, found := s.rosterMember(segs[2], segs[4]); found {
+			writeJSON(w, 200, m)
+			return
+		}
+		if _, ok := s.roster[segs[2]]; ok {
+			writeJSON(w, 404, map[string]any{"error": map[string]string{"code": "MemberNotFoundInConversation"}})
+			return
+		}
 		if set, ok := s.members[segs[2]]; ok && !set[segs[4]] {
 			writeJSON(w, 404, map[string]any{"error": map[string]string{"code": "MemberNotFoundInConversation"}})
 			return

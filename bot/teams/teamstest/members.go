@@ -1,0 +1,94 @@
+package teamstest
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Member is a member of a team as the Bot Connector's members API
+// describes them.
+type Member struct {
+	ID                string `json:"id"` // the Bot Framework user id, "29:…"
+	Name              string `json:"name"`
+	AADObjectID       string `json:"aadObjectId"`
+	Email             string `json:"email"`
+	UserPrincipalName string `json:"userPrincipalName"`
+}
+
+// SetRoster makes members the only members of conversation (a team): the
+// paged members API lists them, and the single member API finds them by
+// Bot Framework id, Entra object id, email or user principal name (as
+// Teams does) and answers 404 for anyone else.
+func (s *Server) SetRoster(conversation string, members ...Member) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.roster == nil {
+		s.roster = map[string][]Member{}
+	}
+	s.roster[conversation] = append([]Member(nil), members...)
+}
+
+// rosterMember finds a member by any of their ids in conversation's
+// roster, or, for a conversation without one (a channel, a chat), in any
+// roster: Teams describes a user the same way in every conversation.
+func (s *Server) rosterMember(conversation, id string) (Member, bool) {
+	rosters := s.roster
+	if r, ok := s.roster[conversation]; ok {
+		rosters = map[string][]Member{conversation: r}
+	}
+	for _, r := range rosters {
+		if m, ok := findMember(r, id); ok {
+			return m, true
+		}
+	}
+	return Member{}, false
+}
+
+func findMember(members []Member, id string) (Member, bool) {
+	for _, m := range members {
+		for _, v := range []string{m.ID, m.AADObjectID, m.Email, m.UserPrincipalName} {
+			if v != "" && strings.EqualFold(v, id) {
+				return m, true
+			}
+		}
+	}
+	return Member{}, false
+}
+
+// pagedMembers answers GET v3/conversations/{id}/pagedmembers: the
+// conversation's roster, pageSize at a time, the continuation token being
+// the next index.
+func (s *Server) pagedMembers(w http.ResponseWriter, conversation string, q url.Values) {
+	all := s.roster[conversation]
+	size, _ := strconv.Atoi(q.Get("pageSize"))
+	if size <= 0 || size > s.pageSize() {
+		size = s.pageSize()
+	}
+	from, _ := strconv.Atoi(q.Get("continuationToken"))
+	from = min(max(from, 0), len(all))
+	to := min(from+size, len(all))
+	res := map[string]any{"members": append([]Member{}, all[from:to]...)}
+	if to < len(all) {
+		res["continuationToken"] = strconv.Itoa(to)
+	}
+	writeJSON(w, 200, res)
+}
+
+// pageSize is the most members one page holds: 500 as in Teams, or what
+// SetPageSize set.
+func (s *Server) pageSize() int {
+	if s.maxPage > 0 {
+		return s.maxPage
+	}
+	return 500
+}
+
+// SetPageSize makes the paged members API answer at most n members a
+// page, to test paging.
+func (s *Server) SetPageSize(n int) {
+	s.mu.Lock()
+	s.maxPage = n
+	s.mu.Unlock()
+}
