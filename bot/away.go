@@ -134,7 +134,11 @@ func (b *Bot) repRequest(ctx context.Context, cmd Command, withUntil bool) (away
 	}
 	req := awayRequest{Self: true}
 	if len(words) > 0 {
-		if key, ok := repKeyOf(cmd.Platform, words[0]); ok {
+		key, ok, err := b.namedRepKey(ctx, cmd.Platform, words[0])
+		if err != nil {
+			return awayRequest{}, err
+		}
+		if ok {
 			req.Key, words = key, words[1:]
 		}
 	}
@@ -198,7 +202,7 @@ func awayUsage(cmd Command, problem string) error {
 	}
 	if cmd.Platform == "teams" {
 		return handoff.Errorf(handoff.EINVALID, "%sUse *away [until 2026-12-24 [13:00]] [reason]* and *back* when you return. "+
-			"A manager can name the rep first by email: *away ann@example.com until 2026-12-24 parental leave*.", problem)
+			"A manager can name the rep first by @mention, display name or email: *away ann@example.com until 2026-12-24 parental leave*.", problem)
 	}
 	return handoff.Errorf(handoff.EINVALID, "%sUse `/away [until 2026-12-24 [13:00]] [reason]` and `/back` when you return. "+
 		"A manager can name the rep first: `/away @ann until 2026-12-24 parental leave`.", problem)
@@ -219,6 +223,20 @@ func repKeyOf(platform, word string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// namedRepKey reads a named rep: repKeyOf's forms, and in Teams a Bot
+// Framework user id ("29:…", as the Teams app writes a rep named by
+// @mention or display name), whose key RepKey finds.
+func (b *Bot) namedRepKey(ctx context.Context, platform, word string) (string, bool, error) {
+	if key, ok := repKeyOf(platform, word); ok {
+		return key, true, nil
+	}
+	if platform == "teams" && strings.HasPrefix(word, "29:") {
+		key, err := b.RepKey(ctx, platform, word)
+		return key, err == nil, err
+	}
+	return "", false, nil
 }
 
 // RepKey returns the routing key of a platform user: "slack:U…"; in Teams

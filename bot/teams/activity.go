@@ -18,8 +18,11 @@ import (
 // one must not make the whole activity unreadable).
 type Activity struct {
 	schema.Activity
-	Value          json.RawMessage `json:"value,omitempty"`
-	ChannelData    json.RawMessage `json:"channelData,omitempty"`
+	Value       json.RawMessage `json:"value,omitempty"`
+	ChannelData json.RawMessage `json:"channelData,omitempty"`
+	// Entities are kept raw: the library's Entity has only a type, and
+	// mentions (Mentions) need their text and the user mentioned.
+	Entities       json.RawMessage `json:"entities,omitempty"`
 	Timestamp      json.RawMessage `json:"timestamp,omitempty"`
 	LocalTimestamp json.RawMessage `json:"localTimestamp,omitempty"`
 	Expiration     json.RawMessage `json:"expiration,omitempty"`

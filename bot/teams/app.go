@@ -314,7 +314,7 @@ const HelpText = "*Handoff* hands new SQLs to sales: claim them on the cards in 
 	"• *funnel [period] [source] [public]*: the marketing-to-sales funnel, e.g. *funnel last-month webinar*\n" +
 	"• *sla [period]*: the open SQLs now and who met the response times, e.g. *sla last-month*\n" +
 	"• *leads [mine|open|breached|<lead id>|why <lead id>]*: your open leads, all open leads, the breached ones, one lead's history, or how it was routed\n" +
-	"• *away [until YYYY-MM-DD] [reason]* and *back*: your time off, when no leads are offered to you (a manager names the rep first by email)\n" +
+	"• *away [until YYYY-MM-DD] [reason]* and *back*: your time off, when no leads are offered to you (a manager names the rep first: @mention, name or email)\n" +
 	"• *routing*: each rep's weight, who can be offered leads now, and the leads received this week against the fair share\n" +
 	"• *help*: this message\n\n" +
 	"A period is " + handoff.PeriodForms + ".\n\n" +
@@ -337,6 +337,10 @@ func (a *App) command(ctx context.Context, act *Activity) error {
 	for _, c := range bot.Commands {
 		known = known || c == name
 	}
+	var named error
+	if known && repNamingCommand(name) {
+		rest, named = a.namedRep(ctx, act)
+	}
 	var msg bot.Message
 	switch {
 	case name == "" || name == "help" || name == "hi" || name == "hello":
@@ -345,6 +349,8 @@ func (a *App) command(ctx context.Context, act *Activity) error {
 		msg = bot.Notice("I don't know *" + bot.Escape(name) + "*. Send *help* to see what I can do.")
 	case a.cfg.Answerer == nil:
 		msg = bot.Notice("*" + bot.Escape(name) + "* is not available yet.")
+	case named != nil:
+		msg = bot.ErrorNotice(named)
 	default:
 		c := bot.Command{Platform: Name, Name: name, Text: rest, UserID: act.From.ID, Channel: who.Channel}
 		actx, cancel := context.WithTimeout(ctx, 20*time.Second)

@@ -44,15 +44,11 @@ func (m *SalesMembers) IsSalesMember(ctx context.Context, userID string) (bool, 
 // lookup asks the Bot Connector whether userID is a member of the team;
 // "not found" means no.
 func (m *SalesMembers) lookup(ctx context.Context, userID string) (bool, error) {
-	ref, err := m.platform.resolve(ctx, m.channel)
+	serviceURL, team, err := m.platform.teamOf(ctx, m.channel)
 	if err != nil {
 		return false, err
 	}
-	team := ref.TeamID
-	if team == "" {
-		team = ref.ConversationID
-	}
-	_, err = m.platform.conn.ConversationMember(ctx, ref.ServiceURL, team, userID)
+	_, err = m.platform.conn.ConversationMember(ctx, serviceURL, team, userID)
 	var se *StatusError
 	switch {
 	case err == nil:
@@ -61,4 +57,17 @@ func (m *SalesMembers) lookup(ctx context.Context, userID string) (bool, error) 
 		return false, nil
 	}
 	return false, fmt.Errorf("teams: is %s in team %s: %w", userID, team, err)
+}
+
+// teamOf returns the service URL and the team id (its General channel's
+// conversation) of channel, a channel name or id.
+func (p *Platform) teamOf(ctx context.Context, channel string) (serviceURL, team string, err error) {
+	ref, err := p.resolve(ctx, channel)
+	if err != nil {
+		return "", "", err
+	}
+	if ref.TeamID != "" {
+		return ref.ServiceURL, ref.TeamID, nil
+	}
+	return ref.ServiceURL, ref.ConversationID, nil
 }

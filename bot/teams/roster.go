@@ -43,15 +43,11 @@ func (r *Roster) Members(ctx context.Context) ([]Member, error) {
 }
 
 func (r *Roster) fetch(ctx context.Context, _ string) ([]Member, error) {
-	ref, err := r.platform.resolve(ctx, r.channel)
+	serviceURL, team, err := r.platform.teamOf(ctx, r.channel)
 	if err != nil {
 		return nil, err
 	}
-	team := ref.TeamID
-	if team == "" {
-		team = ref.ConversationID
-	}
-	m, err := r.platform.conn.ConversationMembers(ctx, ref.ServiceURL, team)
+	m, err := r.platform.conn.ConversationMembers(ctx, serviceURL, team)
 	if err != nil {
 		return nil, fmt.Errorf("teams: members of team %s: %w", team, err)
 	}

@@ -71,3 +71,71 @@ func TestRoutingEndToEndTeamsRepByEmail(t *testing.T) {
 		})
 	}
 }
+
+// command sends a signed message activity from the manager: text in
+// conversation (a channel, or "a:…" for the manager's chat with the bot)
+// with entities, as Teams sends a message that mentions people.
+func (e *teamsE2E) command(conversation, text string, entities ...map[string]any) {
+	e.t.Helper()
+	a := e.activity("message", rosterMgr.ID, rosterMgr.Name, conversation)
+	a["from"].(map[string]any)["aadObjectId"] = rosterMgr.AADObjectID
+	a["text"] = text
+	if len(entities) > 0 {
+		list := make([]any, len(entities))
+		for i, en := range entities {
+			list[i] = en
+		}
+		a["entities"] = list
+	}
+	if status, body := e.post(a, e.token()); status != 200 {
+		e.t.Fatalf("command %q: HTTP %d %s", text, status, body)
+	}
+}
+
+// mentionOf is the mention entity Teams adds for "<at>name</at>" in a message.
+func mentionOf(id, name string) map[string]any {
+	return map[string]any{"type": "mention", "text": "<at>" + name + "</at>", "mentioned": map[string]any{"id": id, "name": name}}
+}
+
+// TestTeamsManagerNamesRepByMentionOrName: a manager sets a rep's time off
+// in Teams by @mentioning them in a channel (the activity's mention
+// entities) or by their display name in a chat with the bot, when the name
+// is unique among the team's members; a name two members share is refused
+// with a hint; back by mention ends it.
+func TestTeamsManagerNamesRepByMentionOrName(t *testing.T) {
+	bf := teamstest.New(t)
+	bf.SetRoster(teamsTeamID, rosterMgr, rosterCarl1, rosterCarl2, rosterBo, rosterAnn)
+	vars := teamsVars(t, "sqlite", bf)
+	vars["HANDOFF_CONFIG"] = routingPolicy(t, "teams: ann.berg@example.com", "teams: "+rosterBo.AADObjectID, "teams: "+rosterCarl1.AADObjectID)
+	vars["TEAMS_MANAGERS"] = rosterMgr.AADObjectID
+	e := startTeams(t, bf, vars)
+	e.install()
+	away := func(rep string) map[string]any {
+		t.Helper()
+		return e.srv.waitJSON(t, "/api/routing", func(o map[string]any) bool { return repRow(t, o["reps"], rep)["skip"] == "away" })
+	}
+
+	// In the sales channel, mentioning the bot and Ann.
+	e.command(teamsSalesID, "<at>Handoff</at> away <at>Ann Berg</at> until 2099-12-24 parental leave",
+		mentionOf(teamsBotID, "Handoff"), mentionOf(rosterAnn.ID, rosterAnn.Name))
+	if ann := repRow(t, away("teams:ann.berg@example.com")["reps"], "teams:ann.berg@example.com"); ann["detail"] != "parental leave" {
+		t.Fatalf("Ann after the mention = %s", jsonText(ann))
+	}
+	// In the manager's chat with the bot, by display name.
+	e.command("a:mgr-chat", "away bo holm until 2099-12-24 skiing")
+	if bo := repRow(t, away("teams:" + rosterBo.AADObjectID)["reps"], "teams:"+rosterBo.AADObjectID); bo["detail"] != "skiing" {
+		t.Fatalf("Bo after naming him = %s", jsonText(bo))
+	}
+	// A name two members share names nobody.
+	e.command("a:mgr-chat", "away Carl Dahl until 2099-12-24")
+	e.waitCalls("ambiguous name", 1, e2ePatience, sentContaining("2 members of the team are called Carl Dahl"))
+	_, o := e.srv.apiCall(t, "GET", "/api/routing", "")
+	if carl := repRow(t, o["reps"], "teams:"+rosterCarl1.AADObjectID); carl["available"] != true {
+		t.Fatalf("Carl after an ambiguous name = %s", jsonText(carl))
+	}
+	// back, by mention.
+	e.command("a:mgr-chat", "back <at>Ann Berg</at>", mentionOf(rosterAnn.ID, rosterAnn.Name))
+	e.srv.waitJSON(t, "/api/routing", func(o map[string]any) bool {
+		return repRow(t, o["reps"], "teams:ann.berg@example.com")["available"] == true
+	})
+}
