@@ -14,10 +14,11 @@ import (
 type Store interface {
 	// Lead returns the lead or an ENOTFOUND error.
 	Lead(ctx context.Context, id int64) (*handoff.Lead, error)
-	// ClaimLeadAtStep makes owner the owner if the lead is still an
-	// unclaimed SQL at routing step step (handoff.Offer.Step), atomically,
-	// and queues the refresh of its chat posts.
-	ClaimLeadAtStep(ctx context.Context, id int64, step int, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error)
+	// ClaimLeadIf reads the lead and, if allow accepts it, makes owner the
+	// owner if it is still an unclaimed SQL at the routing step allow read
+	// (handoff.Offer.Step), atomically, and queues the refresh of its chat
+	// posts. allow's error is returned as it is.
+	ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string, allow func(*handoff.Lead) error) (*handoff.Lead, bool, error)
 	// UpdateLead changes the lead under a row lock, writing fn's events and
 	// outbox messages in the same transaction.
 	UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (handoff.LeadChange, error)) (*handoff.Lead, error)

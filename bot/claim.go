@@ -17,27 +17,25 @@ import (
 // turns into a private notice. Other errors are the store's.
 func (b *Bot) Claim(ctx context.Context, a Actor, id int64) error {
 	now := b.now()
-	// Most clicks of a race arrive after the winner: a read (no write lock)
-	// answers them, and only clicks on an unclaimed lead try the claim.
-	lead, err := b.cfg.Store.Lead(ctx, id)
-	if err != nil {
-		return fmt.Errorf("bot: claim lead %d for %s: %w", id, a, err)
-	}
-	if err := b.offeredElsewhere(ctx, a, lead); err != nil {
-		return err
-	}
-	won := false
 	// Looking the email up is a platform call: unless an earlier lookup
 	// knows it, it is done after the acknowledgement, through the outbox.
 	email, known := b.cachedEmail(a.Platform, a.UserID)
-	// The claim holds only at the routing step the check above read: an
-	// offer that timed out or was passed on meanwhile is not taken.
-	step := lead.Offer.Step()
-	if lead.Stage == handoff.StageSQL {
-		owner := handoff.Owner{Platform: a.Platform, UserID: a.UserID, Email: email}
-		if lead, won, err = b.cfg.Store.ClaimLeadAtStep(ctx, id, step, owner, now, a.String()); err != nil {
-			return fmt.Errorf("bot: claim lead %d for %s: %w", id, a, err)
-		}
+	owner := handoff.Owner{Platform: a.Platform, UserID: a.UserID, Email: email}
+	// The store reads the lead, lets offeredElsewhere check it, and claims
+	// it at the routing step that check read: an offer that timed out or
+	// was passed on meanwhile is not taken. Most clicks of a race arrive
+	// after the winner: the read answers them without a write.
+	step := 0
+	var refused error
+	lead, won, err := b.cfg.Store.ClaimLeadIf(ctx, id, owner, now, a.String(), func(l *handoff.Lead) error {
+		step, refused = l.Offer.Step(), b.offeredElsewhere(ctx, a, l)
+		return refused
+	})
+	if refused != nil {
+		return refused
+	}
+	if err != nil {
+		return fmt.Errorf("bot: claim lead %d for %s: %w", id, a, err)
 	}
 	if !won {
 		switch {

@@ -65,20 +65,22 @@ func TestOfferWhoMayTakeIt(t *testing.T) {
 	}
 }
 
-// interleaved is the store with a step run right after the first read of
-// a lead: what lands between a click's permission check and its claim.
+// interleaved is the store with a step run right after a claim's
+// permission check: what lands between the check and the claim.
 type interleaved struct {
 	*storage.Store
 	between func()
 }
 
-func (s *interleaved) Lead(ctx context.Context, id int64) (*handoff.Lead, error) {
-	l, err := s.Store.Lead(ctx, id)
-	if f := s.between; f != nil {
-		s.between = nil
-		f()
-	}
-	return l, err
+func (s *interleaved) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string, allow func(*handoff.Lead) error) (*handoff.Lead, bool, error) {
+	return s.Store.ClaimLeadIf(ctx, id, owner, now, actor, func(l *handoff.Lead) error {
+		err := allow(l)
+		if f := s.between; f != nil {
+			s.between = nil
+			f()
+		}
+		return err
+	})
 }
 
 // An Accept checked against an offer that the scheduler then times out

@@ -34,6 +34,48 @@ func (s *Store) ClaimLeadAtStep(ctx context.Context, id int64, step int, owner h
 	return s.claimLead(ctx, id, step, owner, now, actor)
 }
 
+// ClaimLeadIf is ClaimLeadAtStep for a claim that allow must accept: it
+// reads the lead, asks allow (outside any transaction: it may ask a chat
+// platform), and claims at the routing step allow read, so that an offer
+// that moved on meanwhile is not taken. allow's error is returned as it is,
+// with the lead read; a lead that is not an SQL is returned without a
+// write. On PostgreSQL that read is the claim's own (claimOneStatement).
+func (s *Store) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string, allow func(*handoff.Lead) error) (*handoff.Lead, bool, error) {
+	var refused error
+	step := anyStep
+	check := func(l *handoff.Lead) bool {
+		step, refused = l.Offer.Step(), allow(l)
+		return refused == nil
+	}
+	if s.dialect == DialectPostgres && !s.claimInTx {
+		lead, won, done, err := s.claimOneStatement(ctx, id, anyStep, check, owner, fromMs(ms(now)), actor)
+		switch {
+		case err != nil:
+			return nil, false, fmt.Errorf("storage: claim lead %d: %w", id, err)
+		case refused != nil:
+			return lead, false, refused
+		case done:
+			if won {
+				s.queued(1)
+			}
+			return lead, won, nil
+		case step != anyStep: // allowed, but the lead was written meanwhile
+			return s.claimLead(ctx, id, step, owner, now, actor)
+		}
+	}
+	lead, err := s.Lead(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	if !check(lead) {
+		return lead, false, refused
+	}
+	if lead.Stage != handoff.StageSQL {
+		return lead, false, nil
+	}
+	return s.claimLead(ctx, id, step, owner, now, actor)
+}
+
 // anyStep is claimLead's step for a claim at whatever routing step the
 // lead is at.
 const anyStep = -1
@@ -41,7 +83,7 @@ const anyStep = -1
 func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error) {
 	at := fromMs(ms(now)) // the precision the database keeps
 	if s.dialect == DialectPostgres && !s.claimInTx {
-		lead, won, done, err := s.claimOneStatement(ctx, id, step, owner, at, actor)
+		lead, won, done, err := s.claimOneStatement(ctx, id, step, nil, owner, at, actor)
 		if err != nil {
 			return nil, false, fmt.Errorf("storage: claim lead %d: %w", id, err)
 		}

@@ -32,7 +32,9 @@ import (
 // done is false when this path cannot decide: the lead is missing, its
 // version moved between the two statements (nothing was written), or the
 // rollup would delete rows. ClaimLead then claims in a transaction.
-func (s *Store) claimOneStatement(ctx context.Context, id int64, step int, owner handoff.Owner, at time.Time, actor string) (lead *handoff.Lead, won, done bool, err error) {
+// When allow is set it is asked about the lead read (before the claim
+// changes it), and a lead it refuses is returned unclaimed, done.
+func (s *Store) claimOneStatement(ctx context.Context, id int64, step int, allow func(*handoff.Lead) bool, owner handoff.Owner, at time.Time, actor string) (lead *handoff.Lead, won, done bool, err error) {
 	var read struct {
 		Row          leadRow `gorm:"embedded"`
 		RowVersion   string
@@ -59,6 +61,9 @@ func (s *Store) claimOneStatement(ctx context.Context, id int64, step int, owner
 	lead, err = read.Row.toLead()
 	if err != nil {
 		return nil, false, false, err
+	}
+	if allow != nil && !allow(lead) {
+		return lead, false, true, nil
 	}
 	if step != anyStep && read.Row.OfferSeq != step {
 		return lead, false, true, nil // the offer the click saw moved on
