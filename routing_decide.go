@@ -96,6 +96,8 @@ type RouteInput struct {
 type TriedOffer struct {
 	Rep    RepRef
 	Ending SkipReason
+	// Reason is the rep's reason to pass, if they gave one.
+	Reason string `json:",omitempty"`
 }
 
 // RouteDecision is one routing step of one lead: whom it was offered to,

@@ -35,6 +35,18 @@ func (d RouteDecision) Explain(name func(RepRef) string, loc *time.Location) str
 	return b.String()
 }
 
+// Explain says in words how the offer ended, as `/leads why` and the
+// channel card of a lead open to everyone say it: "<rep> passed
+// (<reason>)" or "<rep> did not answer in time". name renders the rep; the
+// reason is shown as it is (escape it first for chat).
+func (t TriedOffer) Explain(name func(RepRef) string) string {
+	s := name(t.Rep) + " " + Availability{Skip: t.Ending}.describe(time.UTC)
+	if t.Reason != "" {
+		s += " (" + t.Reason + ")"
+	}
+	return s
+}
+
 // describe words the reason a rep was skipped.
 func (a Availability) describe(loc *time.Location) string {
 	switch a.Skip {

@@ -140,7 +140,7 @@ func (l *Lead) RouteStep(r Routing, in RouteInput, ending SkipReason, reason str
 			ending = SkipTimedOut
 		}
 		previous = o.Rep
-		o.Tried = append(o.Tried, TriedOffer{Rep: o.Rep, Ending: ending})
+		o.Tried = append(o.Tried, TriedOffer{Rep: o.Rep, Ending: ending, Reason: reason})
 		for k, v := range (RouteDecision{Credits: o.Credits}).Refund() {
 			credits[k] += v
 		}

@@ -177,9 +177,9 @@ func TestRoutingDecide(t *testing.T) {
 		{"highest balance plus weight first", RouteInput{}, "slack:U0000ANN", false, false, false, nil},
 		{"balances decide", RouteInput{States: map[string]RepState{"slack:U0000ANN": {Credit: -3}}}, "slack:U0000BOB", false, false, false, nil},
 		{"tie goes to the first listed", RouteInput{States: map[string]RepState{"slack:U0000ANN": {Credit: -1}}}, "slack:U0000ANN", false, false, false, nil},
-		{"a rep who passed is not offered again", RouteInput{Tried: []TriedOffer{{ann.Ref, SkipPassed}}}, "slack:U0000BOB", false, false, false,
+		{"a rep who passed is not offered again", RouteInput{Tried: []TriedOffer{{Rep: ann.Ref, Ending: SkipPassed}}}, "slack:U0000BOB", false, false, false,
 			map[string]SkipReason{"slack:U0000ANN": SkipPassed}},
-		{"rounds used up open to the channel", RouteInput{Tried: []TriedOffer{{ann.Ref, SkipPassed}, {bob.Ref, SkipTimedOut}}}, "", true, false, false, nil},
+		{"rounds used up open to the channel", RouteInput{Tried: []TriedOffer{{Rep: ann.Ref, Ending: SkipPassed}, {Rep: bob.Ref, Ending: SkipTimedOut}}}, "", true, false, false, nil},
 		{"account owner first", RouteInput{AccountOwner: "slack:U0000CAT"}, "slack:U0000CAT", false, false, true, nil},
 		{"unavailable account owner falls back to the rotation", RouteInput{AccountOwner: "slack:U0000CAT",
 			States: map[string]RepState{"slack:U0000CAT": {Away: &Away{}}}}, "slack:U0000ANN", false, false, false,
@@ -288,7 +288,7 @@ func TestRouteDecisionExplain(t *testing.T) {
 		{Ref: RepRef{Platform: "slack", ID: "U0000BOB"}, Weight: 1, Hours: hours},
 		slackRep("U0000CAT", 1), slackRep("U0000DAN", 1), slackRep("U0000EVE", 1)}}
 	d := r.Decide(RouteInput{Now: now, Location: cph, AccountOwner: "slack:U0000EVE",
-		Tried: []TriedOffer{{RepRef{Platform: "slack", ID: "U0000DAN"}, SkipPassed}},
+		Tried: []TriedOffer{{Rep: RepRef{Platform: "slack", ID: "U0000DAN"}, Ending: SkipPassed}},
 		States: map[string]RepState{
 			"slack:U0000ANN": {Away: &Away{Until: time.Date(2026, 12, 24, 0, 0, 0, 0, cph), Reason: "parental leave"}},
 			"slack:U0000CAT": {OpenLeads: 1},
@@ -377,7 +377,7 @@ func TestRoutingSimulatedMonth(t *testing.T) {
 			apply(states, d.Credits)
 			if ending := []SkipReason{"", "", "", "", "", "", "", "", SkipPassed, SkipTimedOut}[rnd.IntN(10)]; ending != "" {
 				apply(states, d.Refund())
-				tried = append(tried, TriedOffer{d.Offered, ending})
+				tried = append(tried, TriedOffer{Rep: d.Offered, Ending: ending})
 				now = now.Add(time.Minute)
 				continue
 			}

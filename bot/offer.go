@@ -27,8 +27,9 @@ func RepRef(r handoff.RepRef) string {
 }
 
 // offerLines are the lines of the channel card of an unclaimed SQL under
-// round-robin routing: whom it is offered to until when, or that it waits
-// for an available rep; none under claim routing or once open.
+// round-robin routing: whom it is offered to until when, that it waits for
+// an available rep, or, once open to everyone, who was offered it and how
+// each offer ended (as `/leads why` words it); none under claim routing.
 func offerLines(l *handoff.Lead, now time.Time, p handoff.Policy) []string {
 	switch {
 	case l.Offer.Offered():
@@ -38,6 +39,13 @@ func offerLines(l *handoff.Lead, now time.Time, p handoff.Policy) []string {
 		return []string{"⏳ Waiting for an available rep; anyone can claim it meanwhile."}
 	case l.Offer != nil && l.Offer.State == handoff.OfferPending:
 		return []string{"⏳ Finding a rep…"}
+	case l.Offer != nil && l.Offer.State == handoff.OfferOpen && len(l.Offer.Tried) > 0:
+		tried := make([]string, len(l.Offer.Tried))
+		for i, t := range l.Offer.Tried {
+			t.Reason = Escape(t.Reason)
+			tried[i] = t.Explain(RepRef)
+		}
+		return []string{"📣 Open to everyone: " + strings.Join(tried, "; ") + "."}
 	}
 	return nil
 }

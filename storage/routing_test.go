@@ -133,7 +133,7 @@ func TestRouteLeadOfferPassTimeoutOpen(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tried := final.Offer.Tried; len(tried) != 2 || tried[0] != (handoff.TriedOffer{Rep: repAnn, Ending: handoff.SkipPassed}) ||
+		if tried := final.Offer.Tried; len(tried) != 2 || tried[0] != (handoff.TriedOffer{Rep: repAnn, Ending: handoff.SkipPassed, Reason: "on a call"}) ||
 			tried[1] != (handoff.TriedOffer{Rep: repBo, Ending: handoff.SkipTimedOut}) {
 			t.Errorf("tried = %+v", tried)
 		}

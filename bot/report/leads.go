@@ -121,6 +121,8 @@ func describeEvent(e handoff.Event, p handoff.Policy) string {
 		s = "Escalated to managers"
 	case handoff.EventErased:
 		s = "Personal data erased"
+	case handoff.EventRouted:
+		return routedEvent(e, p)
 	default:
 		s = string(e.Kind)
 	}

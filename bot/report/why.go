@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
@@ -60,18 +61,58 @@ func routedLine(e handoff.Event, p handoff.Policy) string {
 		d.Candidates[i].Detail = bot.Escape(d.Candidates[i].Detail)
 	}
 	s := d.Explain(bot.RepName, p.Location)
-	if ended := e.Details["ended"]; ended != "" {
-		rep := handoff.ParseRepKey(ended)
-		how := "did not answer in time"
-		if handoff.SkipReason(e.Details["ending"]) == handoff.SkipPassed {
-			how = "passed"
-		}
-		if r := e.Details["reason"]; r != "" {
-			how += " (" + bot.Escape(r) + ")"
-		}
+	if ended, ok := endedOffer(e); ok {
 		if at, rest, ok := strings.Cut(s, ": "); ok {
-			s = at + ": " + bot.RepName(rep) + " " + how + "; " + rest
+			s = at + ": " + ended.Explain(bot.RepName) + "; " + rest
 		}
 	}
 	return s
+}
+
+// endedOffer is the offer a routed event ended, with its reason escaped,
+// if it ended one.
+func endedOffer(e handoff.Event) (handoff.TriedOffer, bool) {
+	ended := e.Details["ended"]
+	if ended == "" {
+		return handoff.TriedOffer{}, false
+	}
+	t := handoff.TriedOffer{Rep: handoff.ParseRepKey(ended), Ending: handoff.SkipTimedOut, Reason: bot.Escape(e.Details["reason"])}
+	if handoff.SkipReason(e.Details["ending"]) == handoff.SkipPassed {
+		t.Ending = handoff.SkipPassed
+	}
+	return t, true
+}
+
+// routedEvent words a routed event for a lead's history: how the previous
+// offer ended, then what routing did.
+func routedEvent(e handoff.Event, p handoff.Policy) string {
+	var parts []string
+	if t, ok := endedOffer(e); ok {
+		if t.Ending == handoff.SkipPassed {
+			parts = append(parts, "Passed by "+bot.RepName(t.Rep))
+			if t.Reason != "" {
+				parts[0] += ": " + t.Reason
+			}
+		} else {
+			parts = append(parts, "Offer to "+bot.RepName(t.Rep)+" timed out")
+		}
+	}
+	var d handoff.RouteDecision
+	err := json.Unmarshal([]byte(e.Details["decision"]), &d)
+	switch {
+	case err != nil || d.At.IsZero():
+		parts = append(parts, "routed")
+	case d.OpenToChannel:
+		parts = append(parts, "opened to the channel")
+	case d.Waiting:
+		parts = append(parts, "waiting for an available rep")
+	default:
+		loc := p.Location
+		if loc == nil {
+			loc = time.UTC
+		}
+		parts = append(parts, "offered to "+bot.RepName(d.Offered)+" until "+d.OfferUntil.In(loc).Format("15:04"))
+	}
+	s := strings.Join(parts, "; ")
+	return strings.ToUpper(s[:1]) + s[1:]
 }
