@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,7 +30,8 @@ var demoRoutedLead = demoLead{key: "hs-4201", company: "Kalundborg Kemi A/S", na
 
 // runRoutingScene plays the routing scene on a fresh server whose
 // agreement routes by round robin: an offer, a pass with a reason, an offer
-// that runs out, the lead open to the channel, a claim, and /leads why.
+// that runs out, the lead open to the channel, a claim, /leads why, and a
+// second lead whose offer is accepted.
 func runRoutingScene(ctx context.Context, dir string, logs io.Writer, out io.Writer) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -102,6 +104,60 @@ func (d *demo) routingScene(ctx context.Context) error {
 	}
 	d.printf("%s  ❓ Sofie asks /leads why %s (only she sees the answer):\n", d.when(d.clock.Now()), l.key)
 	d.card(why, "")
+	return d.acceptScene(ctx)
+}
+
+// demoAcceptedLead is the routing scene's second lead, which the offered
+// rep accepts.
+var demoAcceptedLead = demoLead{key: "hs-4202", company: "Vejle Værktøj ApS", name: "Kasper Holm", title: "Indkøbschef",
+	source: "web", campaign: "Demo request", score: 91, day: 0, at: "09:40"}
+
+// acceptScene plays a second lead of the routing scene: offered to a rep,
+// who clicks Accept in the DM; the DM and the channel card then show whose
+// it is.
+func (d *demo) acceptScene(ctx context.Context) error {
+	l := demoAcceptedLead
+	if err := d.advanceTo(ctx, d.at(l.day, l.at)); err != nil {
+		return err
+	}
+	if err := d.postLead(ctx, l); err != nil {
+		return err
+	}
+	st := d.leads[l.key]
+	lead, err := d.app.store.Lead(ctx, st.id)
+	if err != nil {
+		return err
+	}
+	if !lead.Offer.Offered() {
+		return fmt.Errorf("%s: not offered to a rep (%+v)", l.company, lead.Offer)
+	}
+	rep := d.names[lead.Offer.Rep.ID]
+	if err := d.showOffer(st, rep); err != nil {
+		return err
+	}
+
+	if err := d.advanceTo(ctx, d.clock.Now().Add(2*time.Minute)); err != nil {
+		return err
+	}
+	dm := "D" + d.ids[rep]
+	offer := d.slack.Messages(dm)
+	offerTS := offer[len(offer)-1].TS
+	d.printf("%s  ✅ %s clicks Accept in the DM\n", d.when(d.clock.Now()), rep)
+	body := slacktest.ClickPayload(d.ids[rep], dm, offerTS, bot.ActionAccept, strconv.FormatInt(st.id, 10), d.slack.ResponseURL(d.ids[rep]))
+	if _, err := d.send(ctx, "/slack/interactions", body); err != nil {
+		return err
+	}
+	if err := d.settle(ctx); err != nil {
+		return err
+	}
+	for _, m := range d.slack.Messages(dm) {
+		if m.TS == offerTS {
+			d.printf("   %s's offer DM becomes:\n", rep)
+			d.card(m, "")
+		}
+	}
+	d.printf("   and the card in %s:\n", demoChannelNames[demoSales])
+	d.card(d.channelCard(st), "")
 	return nil
 }
 

@@ -203,7 +203,8 @@ func TestDemo(t *testing.T) {
 
 	// The routing scene, in order: offered to Mette (DM and card), a pass
 	// with a reason, offered to Jonas, his offer runs out, the lead opens
-	// to the channel, Sofie claims it and asks /leads why.
+	// to the channel naming both, Sofie claims it and asks /leads why; a
+	// second lead is offered to Mette, who accepts it from her DM.
 	routing := demoSection(t, out, "Routing: ")
 	rest := routing
 	for _, want := range []string{
@@ -211,11 +212,15 @@ func TestDemo(t *testing.T) {
 		"🎯 Offered to @Mette until Mon 09:15",
 		`🙅 Mette clicks Pass: "I'm in Aarhus with a customer all day"`,
 		"📨 Offered to Jonas", "🎯 Offered to you: " + demoRoutedLead.company, "🎯 Offered to @Jonas until Mon 09:19",
-		"09:20  📣 After two offers the lead is open to the whole channel", "[✋ Claim] [Not a fit]",
+		"09:20  📣 After two offers the lead is open to the whole channel",
+		"📣 Open to everyone: @Mette passed (I'm in Aarhus with a customer all day); @Jonas did not answer in time.", "[✋ Claim] [Not a fit]",
 		"✋ Sofie claims it", "Claimed by @Sofie",
 		"❓ Sofie asks /leads why " + demoRoutedLead.key, "🧭 Routing of " + demoRoutedLead.company,
 		"offered to @Mette until 09:15", "@Mette passed (I'm in Aarhus with a customer all day); offered to @Jonas until 09:19",
 		"@Jonas did not answer in time; opened to the whole channel", "claimed by @Sofie",
+		"📨 Offered to Mette", "🎯 Offered to you: " + demoAcceptedLead.company, "🎯 Offered to @Mette until Mon 09:55",
+		"✅ Mette clicks Accept in the DM", "Mette's offer DM becomes:", "✅ Accepted: " + demoAcceptedLead.company,
+		"Claimed by @Mette · Mon 09:42",
 	} {
 		i := strings.Index(rest, want)
 		if i < 0 {
