@@ -36,6 +36,9 @@ type slackRig struct {
 	slack *slacktest.Server
 	disp  *outbox.Dispatcher
 	srv   *httptest.Server
+	// answerDue ends the App's AnswerWithin when the test sends on it; it
+	// never ends otherwise.
+	answerDue chan time.Time
 }
 
 func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *slackRig {
@@ -61,13 +64,14 @@ func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *
 	if answerer != nil {
 		answerer = b.Readers(answerer)
 	}
+	answerDue := make(chan time.Time, 1)
 	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: slackbot.NewWorkspace(api), Answerer: answerer,
-		Dedup: s, Logger: discardLogger(), AnswerWithin: 200 * time.Millisecond})
+		Dedup: s, Logger: discardLogger(), AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
 	mux := http.NewServeMux()
 	(&handlers.Slack{SigningSecret: signingSecret, App: app, Logger: discardLogger()}).Register(mux)
 	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
 	t.Cleanup(srv.Close)
-	return &slackRig{store: s, slack: fake, disp: disp, srv: srv}
+	return &slackRig{store: s, slack: fake, disp: disp, srv: srv, answerDue: answerDue}
 }
 
 // send posts body to path signed at ts with secret, and returns the status
@@ -408,6 +412,9 @@ func TestSlackCommands(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newSlackRig(t, s, tt.answerer)
+			if tt.wantLate != "" {
+				r.answerDue <- time.Now() // AnswerWithin ends before the answer comes
+			}
 			status, body := r.send(t, "/slack/commands", signingSecret, time.Now(), slacktest.CommandBody("U1", "C1", tt.command, tt.text, r.slack.ResponseURL("cmd")))
 			if status != http.StatusOK || !strings.Contains(body, tt.want) || !strings.Contains(body, `"response_type": "ephemeral"`) {
 				t.Fatalf("ack = %d %s, want ephemeral containing %q", status, body, tt.want)

@@ -249,17 +249,35 @@ func postsTo(calls []slacktest.Call, channel string) int {
 	return n
 }
 
+// sleepingStore tells when the dispatcher asks when the next message is
+// due: what Run does last before it sleeps.
+type sleepingStore struct {
+	*storage.Store
+	asked chan struct{}
+}
+
+func (s sleepingStore) NextOutboxDue(ctx context.Context) (time.Time, bool, error) {
+	defer func() {
+		select {
+		case s.asked <- struct{}{}:
+		default: // the test has not taken the last one yet
+		}
+	}()
+	return s.Store.NextOutboxDue(ctx)
+}
+
 func TestDispatchRunWakesAndStops(t *testing.T) {
 	s := storagetest.Open(t, storage.DialectSQLite)
 	fake := slacktest.New(botToken)
 	defer fake.Close()
 	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", fake.APIURL()))
-	d := outbox.New(outbox.Config{Store: s, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}},
+	asked := make(chan struct{}, 1)
+	d := outbox.New(outbox.Config{Store: sleepingStore{s, asked}, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}},
 		Policy: handoff.DefaultPolicy(), Logger: quiet(), Idle: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
-	time.Sleep(50 * time.Millisecond) // Run is now asleep for up to Idle
+	<-asked // Run found nothing due and sleeps for up to Idle (an hour) unless woken
 	score := 50
 	if _, err := s.SaveLead(context.Background(), handoff.LeadInput{ExternalID: "wake", Company: "Wake", Score: &score}, handoff.DefaultPolicy(), time.Now(), handoff.ActorAPI); err != nil {
 		t.Fatal(err)

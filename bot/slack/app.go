@@ -38,6 +38,10 @@ type AppConfig struct {
 	// says "working on it" and the answer follows through response_url
 	// (default 2 s, inside Slack's 3 s).
 	AnswerWithin time.Duration
+	// AnswerTimer starts the timer that ends AnswerWithin and returns its
+	// channel and its stop function; a time.Timer when nil. Tests fire it
+	// themselves.
+	AnswerTimer func(d time.Duration) (<-chan time.Time, func())
 }
 
 // App answers Slack's slash commands, interactions and events. The HTTP
@@ -60,6 +64,12 @@ func NewApp(cfg AppConfig) *App {
 	}
 	if cfg.AnswerWithin <= 0 {
 		cfg.AnswerWithin = 2 * time.Second
+	}
+	if cfg.AnswerTimer == nil {
+		cfg.AnswerTimer = func(d time.Duration) (<-chan time.Time, func()) {
+			t := time.NewTimer(d)
+			return t.C, func() { t.Stop() }
+		}
 	}
 	logger := cfg.Logger
 	if logger == nil {
@@ -129,14 +139,14 @@ func (a *App) Command(ctx context.Context, cmd slackapi.SlashCommand) (any, erro
 		}()
 		ans.msg, ans.err = a.cfg.Answerer.Answer(actx, c)
 	}()
-	timer := time.NewTimer(a.cfg.AnswerWithin)
-	defer timer.Stop()
+	expired, stop := a.cfg.AnswerTimer(a.cfg.AnswerWithin)
+	defer stop()
 	select {
 	case ans := <-done:
 		msg := a.commandAnswer(ctx, c, ans.msg, ans.err)
 		a.recordShown(ctx, msg, cmd.ResponseURL)
 		return respond(msg), nil
-	case <-timer.C:
+	case <-expired:
 	}
 	go func() {
 		defer func() {

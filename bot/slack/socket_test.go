@@ -58,6 +58,10 @@ type socketRig struct {
 	disp   *outbox.Dispatcher
 	runner *slackbot.SocketMode
 	log    *lockedBuffer
+	// answerDue ends the App's AnswerWithin when the test sends on it (it
+	// never ends otherwise); release lets a "slow …" command's answer go.
+	answerDue chan time.Time
+	release   chan struct{}
 
 	cancel context.CancelFunc
 	done   chan error
@@ -81,12 +85,14 @@ func newSocketRig(t *testing.T, s *storage.Store, appTok string, opts ...socketm
 		Managers:     map[string]bot.Managers{slackbot.Name: slackbot.NewManagers(api, nil, "SMANAGERS")},
 		Directory:    map[string]bot.Directory{slackbot.Name: platform},
 		SalesMembers: map[string]bot.SalesMembers{slackbot.Name: slackbot.NewSalesMembers(api, salesChannel)}})
-	answerer := slowWhenAsked{&report.Reports{Store: s, Policy: policy}}
+	answerDue, release := make(chan time.Time, 1), make(chan struct{})
+	answerer := slowWhenAsked{&report.Reports{Store: s, Policy: policy}, release}
 	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: slackbot.NewWorkspace(api), Answerer: answerer, Dedup: s, Logger: quiet,
-		AnswerWithin: 200 * time.Millisecond})
+		AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	return &socketRig{store: s, slack: fake, disp: disp, runner: slackbot.NewSocketMode(api, app, logger, opts...), log: logs}
+	return &socketRig{store: s, slack: fake, disp: disp, runner: slackbot.NewSocketMode(api, app, logger, opts...), log: logs,
+		answerDue: answerDue, release: release}
 }
 
 // start runs the runner until the test ends (or stop).
@@ -229,15 +235,22 @@ func (r *socketRig) claimedBy(t *testing.T, l *handoff.Lead, user string) {
 	}
 }
 
-// slowWhenAsked answers "slow …" after 500 ms (past AnswerWithin) and
-// "long-history" with a 100-row table (a lead's long history: an answer
-// over Socket Mode's 20 KB acknowledgement limit); the reports answer the
-// rest.
-type slowWhenAsked struct{ bot.CommandAnswerer }
+// slowWhenAsked answers "slow …" once release is closed (after its
+// acknowledgement) and "long-history" with a 100-row table (a lead's long
+// history: an answer over Socket Mode's 20 KB acknowledgement limit); the
+// reports answer the rest.
+type slowWhenAsked struct {
+	bot.CommandAnswerer
+	release chan struct{}
+}
 
 func (a slowWhenAsked) Answer(ctx context.Context, cmd bot.Command) (bot.Message, error) {
 	if rest, ok := strings.CutPrefix(cmd.Text, "slow "); ok {
-		time.Sleep(500 * time.Millisecond)
+		select {
+		case <-a.release:
+		case <-ctx.Done():
+			return bot.Message{}, ctx.Err()
+		}
 		cmd.Text = rest
 	}
 	if cmd.Text == "long-history" {
@@ -333,6 +346,7 @@ func TestSocketModeCommandsAndEvents(t *testing.T) {
 			t.Fatalf("ack payload = %s, want the private /funnel help", ack.Payload)
 		}
 
+		r.answerDue <- time.Now() // AnswerWithin ends before the answer comes
 		id, err = c.SlashCommand(slacktest.CommandBody("U1", "C1", "/funnel", "slow help", r.slack.ResponseURL("slow")))
 		if err != nil {
 			t.Fatal(err)
@@ -340,7 +354,8 @@ func TestSocketModeCommandsAndEvents(t *testing.T) {
 		if ack := r.acked(t, id, 1)[0]; !strings.Contains(string(ack.Payload), "Working on") {
 			t.Fatalf("slow command ack = %s after %s, want \"Working on\"", ack.Payload, ack.Latency)
 		}
-		deadline := time.Now().Add(5 * time.Second)
+		close(r.release)
+		deadline := time.Now().Add(ackPatience)
 		for len(r.slack.Responses("slow")) == 0 && time.Now().Before(deadline) {
 			r.drain(t)
 			time.Sleep(20 * time.Millisecond)
@@ -364,7 +379,7 @@ func TestSocketModeCommandsAndEvents(t *testing.T) {
 		if !strings.Contains(r.log.String(), "20480-byte") {
 			t.Fatalf("the answer fitted in an acknowledgement; the test needs a bigger one. log:\n%s", r.log.String())
 		}
-		deadline = time.Now().Add(5 * time.Second)
+		deadline = time.Now().Add(ackPatience)
 		for len(r.slack.Responses("big")) == 0 && time.Now().Before(deadline) {
 			r.drain(t)
 			time.Sleep(20 * time.Millisecond)
@@ -514,8 +529,19 @@ func TestSocketModeSilentConnection(t *testing.T) {
 		r := newSocketRig(t, s, appToken, socketmode.OptionPingInterval(300*time.Millisecond))
 		r.slack.SetSocketPing(50 * time.Millisecond)
 		r.start(t)
-		r.conn(t, 1)
-		time.Sleep(time.Second)
+		c := r.conn(t, 1)
+		// The fake's ticker sends its 20th PING no sooner than 1 s after
+		// connecting, past three ping intervals; the runner answered them
+		// all on the first connection.
+		const pings = 20
+		if n := c.WaitPongs(pings, ackPatience); n < pings {
+			t.Fatalf("PINGs answered = %d, want %d", n, pings)
+		}
+		select {
+		case <-c.Done():
+			t.Fatal("the pinged connection was closed")
+		default:
+		}
 		if n := len(r.slack.SocketConns()); n != 1 {
 			t.Fatalf("connections = %d, want the pinged one kept", n)
 		}

@@ -235,6 +235,13 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &SocketConn{s: s, ws: ws, done: make(chan struct{})}
+	ws.SetPongHandler(func(string) error {
+		m.mu.Lock()
+		c.pongs++
+		m.notifyLocked()
+		m.mu.Unlock()
+		return nil
+	})
 	hello := map[string]any{
 		"type": "hello", "num_connections": 1,
 		"debug_info":      map[string]any{"host": "fakeslack", "build_number": 1, "approximate_connection_time": 18060},
@@ -271,10 +278,29 @@ type SocketConn struct {
 	wmu  sync.Mutex
 	once sync.Once
 	done chan struct{}
+
+	pongs int // PINGs the app answered; under s.socket.mu
 }
 
 // Done is closed when the connection has ended (either side closed it).
 func (c *SocketConn) Done() <-chan struct{} { return c.done }
+
+// WaitPongs waits until the app has answered n of the fake's WebSocket
+// PINGs on c (an answer means the app saw the PING), c has ended, or
+// timeout, and returns how many it answered.
+func (c *SocketConn) WaitPongs(n int, timeout time.Duration) int {
+	var got int
+	c.s.waitSocket(timeout, func(*socketMode) bool {
+		got = c.pongs
+		select {
+		case <-c.done:
+			return true
+		default:
+			return got >= n
+		}
+	})
+	return got
+}
 
 // Drop closes the connection abruptly, without a close frame.
 func (c *SocketConn) Drop() {
