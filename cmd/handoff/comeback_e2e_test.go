@@ -67,7 +67,7 @@ func TestEndToEndLeadComesBack(t *testing.T) {
 				t.Fatalf("Teams sales channel got %d cards, want a second one with Claim", len(teamsCards))
 			}
 			var slackCards []slacktest.Call
-			for deadline := time.Now().Add(5 * time.Second); len(slackCards) < 2 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			for deadline := time.Now().Add(e2ePatience); len(slackCards) < 2 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 				slackCards = slackCards[:0]
 				for _, c := range slack.Calls("chat.postMessage") {
 					if c.Param("channel") == e2eSales {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -10,10 +11,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/storage"
@@ -186,7 +189,12 @@ func TestEndToEndSLAAcrossRestart(t *testing.T) {
 			}
 			// How late depends on the machine's load: logged, not asserted.
 			t.Logf("escalation posted %v after the contact deadline", escalation.At.Sub(due))
-			time.Sleep(2 * time.Second) // nothing fires twice
+			db, err := storage.Open(context.Background(), vars["DATABASE_URL"], storage.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			settled(t, db, slaPosts, 1) // nothing left to fire: a second escalation or reminder would be posted by now
 			var toManagers, reminders int
 			for _, c := range slack.Calls("chat.postMessage") {
 				switch {
@@ -235,6 +243,37 @@ func storeTS(dbURL string) (string, error) {
 	}
 	return posts[0].MessageID, nil
 }
+
+// settled waits until the server (sharing s's database) has nothing left
+// to post of kinds for leads: no SLA timer is pending (when kinds are the
+// SLA clock's, whose timers queue them) and none of the leads' messages of
+// kinds is pending in the outbox. From then on no more of them is posted
+// without new input, so counting them needs no quiet period.
+func settled(t *testing.T, s *storage.Store, kinds []string, leads ...int64) {
+	t.Helper()
+	ctx := context.Background()
+	sla := slices.Contains(kinds, handoff.OutboxRemind) || slices.Contains(kinds, handoff.OutboxEscalate)
+	for deadline := time.Now().Add(e2ePatience); ; time.Sleep(20 * time.Millisecond) {
+		_, timer, err := s.NextSLADue(ctx)
+		done := !sla || !timer
+		for _, id := range leads {
+			msgs, merr := s.OutboxMessages(ctx, id)
+			err = cmp.Or(err, merr)
+			for _, m := range msgs {
+				done = done && !(m.Status == storage.OutboxPending && slices.Contains(kinds, m.Kind))
+			}
+		}
+		if err == nil && done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%v of leads %v still to post (SLA timer pending: %v; %v)", kinds, leads, timer, err)
+		}
+	}
+}
+
+// slaPosts are the outbox kinds the SLA clock queues.
+var slaPosts = []string{handoff.OutboxRemind, handoff.OutboxEscalate}
 
 // contactDue reads lead 1's contact deadline.
 func contactDue(dbURL string) (time.Time, error) {

@@ -31,7 +31,7 @@ func (s *server) openHome(t *testing.T, user string) {
 // JSON text.
 func homeOf(t *testing.T, slack *slacktest.Server, user string, n int) string {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(e2ePatience); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		var views []string
 		for _, c := range slack.Calls("views.publish") {
 			if c.Param("user_id") == user {

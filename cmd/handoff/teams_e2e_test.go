@@ -358,13 +358,20 @@ func TestTeamsEndToEnd(t *testing.T) {
 
 			// 5. A forged claim changes nothing and calls nothing.
 			before := len(bf.Calls())
+			queued, err := e.store.OutboxMessages(ctx, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
 			claim := e.invokeActivity(teamsBob, "Bob", post.ActivityID, bot.ActionClaim, 1)
 			for _, f := range forgedTokens {
 				if status, body := e.post(claim, f.token); status != f.want {
 					t.Fatalf("claim with %s token: HTTP %d %s, want %d", f.name, status, body, f.want)
 				}
 			}
-			time.Sleep(100 * time.Millisecond) // room for a wrongly queued refresh
+			// A refused activity queues nothing before it is answered.
+			if after, err := e.store.OutboxMessages(ctx, 1); err != nil || len(after) != len(queued) {
+				t.Fatalf("forged claims queued %d outbox messages (%v)", len(after)-len(queued), err)
+			}
 			if l := e.lead(1); l.Stage != handoff.StageSQL || !l.Owner.IsZero() {
 				t.Fatalf("a forged claim changed the lead: %s %+v", l.Stage, l.Owner)
 			}
@@ -445,7 +452,7 @@ func TestTeamsEndToEnd(t *testing.T) {
 				return postedTo(teamsManagerID)(c) && strings.Contains(jsonText(c.Body), "was not contacted")
 			}
 			e.waitCalls("contact escalations", 2, time.Until(contactDue)+e2ePatience, isContactBreach)
-			time.Sleep(500 * time.Millisecond)
+			settled(t, e.store, slaPosts, 1, 2)
 			if n := len(e.calls(isClaimBreach)); n != 1 {
 				t.Fatalf("claim escalations of lead 2 = %d, want 1", n)
 			}
@@ -572,7 +579,7 @@ func TestTeamsEndToEndRateLimited(t *testing.T) {
 	// That the retry waits for Retry-After is TestDispatchRateLimit's, on
 	// a test clock; here: refused once, then posted once.
 	e.waitCalls("announcement after 429", 1, e2ePatience, postedTo(teamsSalesID))
-	time.Sleep(300 * time.Millisecond)
+	settled(t, e.store, []string{handoff.OutboxAnnounceLead}, 1)
 	if n := len(e.calls(postedTo(teamsSalesID))); n != 1 {
 		t.Fatalf("lead posted %d times, want 1", n)
 	}
