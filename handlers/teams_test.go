@@ -41,6 +41,7 @@ type teamsEnv struct {
 	store     *storage.Store
 	bot       *bot.Bot
 	disp      *outbox.Dispatcher
+	platform  *teams.Platform
 	validator *teams.Validator
 	clock     *testkit.Clock
 	policy    handoff.Policy
@@ -74,7 +75,7 @@ func newTeamsEnvWith(t *testing.T, s *storage.Store, answerer bot.CommandAnswere
 	handlers.NewTeams(v, app, []string{tenantID}, discardLogger()).Register(mux)
 	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
 	t.Cleanup(srv.Close)
-	return &teamsEnv{t: t, srv: srv, bf: bf, store: s, bot: b, disp: disp, validator: v, clock: clk, policy: policy}
+	return &teamsEnv{t: t, srv: srv, bf: bf, store: s, bot: b, disp: disp, platform: platform, validator: v, clock: clk, policy: policy}
 }
 
 // token is a valid Bot Framework token for the fake's service URL.
