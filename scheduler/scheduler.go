@@ -37,6 +37,7 @@ type Store interface {
 	MarkRun(ctx context.Context, name string, at time.Time) error
 	PurgeExpired(ctx context.Context, cutoff, now time.Time) (int, error)
 	PruneProcessed(ctx context.Context, before time.Time) (int64, error)
+	PruneExpiredReplies(ctx context.Context, now time.Time) (int64, error)
 }
 
 // Names of the lease and the schedule in the database.
@@ -44,7 +45,8 @@ const (
 	LeaseName  = "scheduler"
 	DigestName = "digest.weekly"
 	PurgeName  = "retention.purge"
-	// MaintenanceName is the daily housekeeping run (pruning old Slack event ids).
+	// MaintenanceName is the daily housekeeping run (pruning old Slack event
+	// ids and expired Slack response_urls).
 	MaintenanceName = "maintenance"
 )
 
@@ -323,12 +325,18 @@ const purgeEvery = 24 * time.Hour
 const dedupKeep = 72 * time.Hour
 
 // purgeTick runs the daily jobs that are due: erasing personal data past
-// the policy's retention, and pruning remembered event ids. It returns when
-// the next one is due.
+// the policy's retention, pruning remembered event ids and the command
+// answers whose response_url has expired. It returns when the next one is
+// due.
 func (s *Scheduler) purgeTick(ctx context.Context, now time.Time) (time.Time, error) {
 	next, err := s.daily(ctx, now, MaintenanceName, func() error {
 		n, err := s.cfg.Store.PruneProcessed(ctx, now.Add(-dedupKeep))
 		s.cfg.Logger.Info("scheduler: pruned processed event ids", "pruned", n)
+		if err != nil {
+			return err
+		}
+		n, err = s.cfg.Store.PruneExpiredReplies(ctx, now)
+		s.cfg.Logger.Info("scheduler: pruned expired command answers", "pruned", n)
 		return err
 	})
 	if err != nil || s.cfg.Policy.Retention <= 0 {

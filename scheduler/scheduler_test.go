@@ -274,6 +274,39 @@ func TestRetentionPurgeDaily(t *testing.T) {
 	})
 }
 
+// The daily maintenance forgets command answers whose response_url has
+// expired (erase can no longer replace them) and keeps those still valid.
+func TestMaintenancePrunesExpiredReplies(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		c := &clock{now: t0}
+		lead := saveSQL(t, s, "answered", t0)
+		reply := func(url string, expires time.Time) handoff.ChatPost {
+			return handoff.ChatPost{LeadID: lead.ID, Kind: handoff.PostReply, Platform: "slack", MessageID: url, ExpiresAt: &expires}
+		}
+		if err := s.SaveLeadMessages(ctx, t0, reply("https://hooks.slack.test/a", t0.Add(30*time.Minute)), reply("https://hooks.slack.test/b", t0.Add(2*time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+		c.now = t0.Add(time.Hour)
+		if _, err := newScheduler(t, s, c, "a").Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		left, err := s.LeadMessages(ctx, lead.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var urls []string
+		for _, m := range left {
+			if m.Kind == handoff.PostReply {
+				urls = append(urls, m.MessageID)
+			}
+		}
+		if len(urls) != 1 || urls[0] != "https://hooks.slack.test/b" {
+			t.Fatalf("stored answers after maintenance = %v, want only the unexpired one", urls)
+		}
+	})
+}
+
 // TestDigestAcrossDST checks that the digest goes out exactly once, at the
 // expected instant, in the weeks clocks change in Copenhagen: a schedule in
 // the hour that spring-forward skips runs at the same wall-clock offset

@@ -351,6 +351,17 @@ func (s *Store) SaveLeadMessages(ctx context.Context, now time.Time, posts ...ha
 	return nil
 }
 
+// PruneExpiredReplies forgets the command answers that showed leads whose
+// reply handle (a Slack response_url) has expired at now: erasing can no
+// longer replace them. It returns how many it removed.
+func (s *Store) PruneExpiredReplies(ctx context.Context, now time.Time) (int64, error) {
+	r := s.write.WithContext(ctx).Where("kind = ? AND expires_ms <= ?", handoff.PostReply, ms(now)).Delete(&leadMessageRow{})
+	if r.Error != nil {
+		return 0, fmt.Errorf("storage: prune expired replies: %w", r.Error)
+	}
+	return r.RowsAffected, nil
+}
+
 // LeadByPost finds the lead posted as message messageID on a platform, or ENOTFOUND.
 func (s *Store) LeadByPost(ctx context.Context, platform, messageID string) (int64, error) {
 	var row chatPostRow

@@ -104,3 +104,40 @@ func TestOutboxDead(t *testing.T) {
 		}
 	})
 }
+
+// Command answers whose response_url has expired are pruned; answers still
+// replaceable, and the lead's other messages, stay.
+func TestPruneExpiredReplies(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		res, err := s.SaveLead(ctx, handoff.LeadInput{ExternalID: "reply-1", Company: "Reply"}, handoff.DefaultPolicy(), t0, handoff.ActorAPI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := res.Lead.ID
+		at := func(d time.Duration) *time.Time { x := t0.Add(d); return &x }
+		posts := []handoff.ChatPost{
+			{LeadID: id, Kind: handoff.PostReply, Platform: "slack", MessageID: "https://hooks.slack.test/old", ExpiresAt: at(30 * time.Minute)},
+			{LeadID: id, Kind: handoff.PostReply, Platform: "slack", MessageID: "https://hooks.slack.test/now", ExpiresAt: at(time.Hour)},
+			{LeadID: id, Kind: handoff.PostReply, Platform: "slack", MessageID: "https://hooks.slack.test/new", ExpiresAt: at(90 * time.Minute)},
+			{LeadID: id, Kind: handoff.PostPrivate, Platform: "teams", Channel: "a:rep", MessageID: "1700000000001"},
+		}
+		if err := s.SaveLeadMessages(ctx, t0, posts...); err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.PruneExpiredReplies(ctx, t0.Add(time.Hour))
+		if err != nil || n != 2 {
+			t.Fatalf("pruned = %d, %v; want 2 (expired before and at now)", n, err)
+		}
+		left, err := s.LeadMessages(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(left) != 2 || left[0].MessageID != "https://hooks.slack.test/new" || left[1].Kind != handoff.PostPrivate {
+			t.Fatalf("left = %+v, want the unexpired reply and the private notice", left)
+		}
+		if n, err := s.PruneExpiredReplies(ctx, t0.Add(time.Hour)); err != nil || n != 0 {
+			t.Fatalf("pruned again = %d, %v; want 0", n, err)
+		}
+	})
+}
