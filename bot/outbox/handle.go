@@ -1,0 +1,129 @@
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+)
+
+// handle delivers one message, leased until leased, and returns the
+// outcome to record, as long as this worker holds its lease: a lease with
+// less than half of Lease (or a call's timeout) left is renewed first (a
+// message whose lease another worker took while earlier ones were sent is
+// left to that worker: no outcome), and the lease is kept alive while the
+// message is sent. A message that cannot be delivered (a permanent error,
+// a panic while building or rendering it, stored data that does not
+// decode, or failing past the give-up deadline) is parked: marked dead,
+// logged and counted, so the others go on and no replica retries it.
+func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased time.Time, refreshed map[string]bool) (handoff.OutboxOutcome, bool) {
+	log := d.logger.With("outbox_id", m.ID, "kind", m.Kind, "lead", m.LeadID, "platform", m.Platform, "attempt", m.Attempts)
+	if d.leaseShort(leased) {
+		if err := d.cfg.Store.RenewOutbox(ctx, m, d.cfg.Now().UTC().Add(d.cfg.Lease)); err != nil {
+			log.WarnContext(ctx, "outbox: lease lost before sending; left to its new holder", "err", err)
+			return handoff.OutboxOutcome{}, false
+		}
+	}
+	// A message being sent when ctx ends is finished (each call has its
+	// timeout): a call cut off after the platform took it would leave a
+	// posted card marked unsent, to be posted again by the next replica.
+	mctx, release := d.keepLease(context.WithoutCancel(ctx), m, log)
+	result, posts, err := d.safeDeliver(mctx, m, refreshed)
+	release()
+	now := d.cfg.Now().UTC()
+	o := handoff.OutboxOutcome{Message: m, At: now}
+	var ra *bot.RetryAfterError
+	switch {
+	case err == nil:
+		o.Result, o.Posts = result, posts
+		return o, true
+	case bot.IsPermanent(err):
+		log.ErrorContext(ctx, "outbox: giving up", "err", err)
+		d.park(m)
+		o.Dead = true
+	case !m.Created.IsZero() && now.Sub(m.Created) > d.cfg.GiveUpAfter:
+		// Every transient failure, a rate limit included, ends here
+		// once the message is older than the deadline.
+		log.ErrorContext(ctx, "outbox: giving up after retrying too long", "since", m.Created, "err", err)
+		d.park(m)
+		o.Dead = true
+	case errors.As(err, &ra):
+		after := max(ra.After, time.Second)
+		log.WarnContext(ctx, "outbox: rate limited", "retry_in", after, "err", err)
+		o.Retry = now.Add(after)
+	default:
+		wait := d.backoff(m.Attempts)
+		log.WarnContext(ctx, "outbox: delivery failed", "retry_in", wait, "err", err)
+		o.Retry = now.Add(wait)
+	}
+	o.Cause = err.Error()
+	return o, true
+}
+
+// safeDeliver is deliver with a panic turned into a permanent error, and
+// stored data that does not decode treated as permanent too.
+func (d *Dispatcher) safeDeliver(ctx context.Context, m handoff.OutboxMessage, refreshed map[string]bool) (result string, posts []handoff.ChatPost, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			result, posts, err = "", nil, bot.Permanent(fmt.Errorf("panic: %v", p))
+		}
+	}()
+	result, posts, err = d.deliver(ctx, m, refreshed)
+	if errors.Is(err, handoff.ErrCorrupt) {
+		err = bot.Permanent(err)
+	}
+	return result, posts, err
+}
+
+// park reports m set aside; its outcome marks it dead.
+func (d *Dispatcher) park(m handoff.OutboxMessage) {
+	if d.cfg.OnParked != nil {
+		d.cfg.OnParked(m.Kind)
+	}
+}
+
+// keepLease renews m's lease every third of Lease until release is
+// called. The returned context ends when the lease is lost to another
+// worker, so that no further call is made for m.
+func (d *Dispatcher) keepLease(ctx context.Context, m handoff.OutboxMessage, log *slog.Logger) (context.Context, func()) {
+	mctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick, stop := d.cfg.Ticker(max(d.cfg.Lease/3, time.Millisecond))
+		defer stop()
+		for {
+			select {
+			case <-mctx.Done():
+				return
+			case <-tick:
+			}
+			err := d.cfg.Store.RenewOutbox(mctx, m, d.cfg.Now().UTC().Add(d.cfg.Lease))
+			switch {
+			case handoff.ErrorCode(err) == handoff.ECONFLICT:
+				log.WarnContext(ctx, "outbox: lease lost while sending", "err", err)
+				cancel()
+				return
+			case err != nil && mctx.Err() == nil:
+				log.WarnContext(ctx, "outbox: renew lease", "err", err)
+			}
+		}
+	}()
+	return mctx, func() {
+		cancel()
+		<-done
+	}
+}
+
+// decodePayload unmarshals an outbox payload.
+func decodePayload(s string, v any) error {
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		return fmt.Errorf("outbox: decode payload: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+)
+
+// commandResponse is a slash command's acknowledgement with a private answer.
+type commandResponse struct {
+	ResponseType string           `json:"response_type"`
+	Text         string           `json:"text"`
+	Blocks       []slackapi.Block `json:"blocks,omitempty"`
+}
+
+func private(m bot.Message) commandResponse {
+	return commandResponse{ResponseType: slackapi.ResponseTypeEphemeral, Text: summary(m), Blocks: RenderBlocks(m)}
+}
+
+// respond is a slash command's acknowledgement with the answer: private,
+// or shared in the channel (in_channel) when m is not Private.
+func respond(m bot.Message) commandResponse {
+	r := private(m)
+	if !m.Private {
+		r.ResponseType = slackapi.ResponseTypeInChannel
+	}
+	return r
+}
+
+// Command answers /funnel, /sla and /leads, privately unless the answer
+// is not Private (shared in the channel). An answer that takes
+// longer than AnswerWithin is acknowledged with "working on it" and sent
+// through response_url when ready. It never returns an error: failures are
+// answered to the user and logged.
+func (a *App) Command(ctx context.Context, cmd slackapi.SlashCommand) (any, error) {
+	name := strings.TrimPrefix(strings.TrimSpace(cmd.Command), "/")
+	known := false
+	for _, c := range bot.Commands {
+		known = known || c == name
+	}
+	if !known {
+		return private(bot.Notice("I don't know `/" + bot.Escape(name) + "`.")), nil
+	}
+	if err := a.cfg.Workspace.Check(ctx, cmd.TeamID, "", cmd.UserID); err != nil {
+		return private(a.refusal(ctx, err)), nil
+	}
+	if a.cfg.Answerer == nil {
+		return private(bot.Notice("`/" + bot.Escape(name) + "` is not available yet.")), nil
+	}
+	actor := bot.Actor{Platform: Name, UserID: cmd.UserID, Channel: cmd.ChannelID, ReplyTo: cmd.ResponseURL}
+	c := bot.Command{Platform: Name, Name: name, Text: strings.TrimSpace(cmd.Text), UserID: cmd.UserID, Channel: cmd.ChannelID}
+	type answer struct {
+		msg bot.Message
+		err error
+	}
+	done := make(chan answer, 1)
+	// The answer may outlive the request; it ends on its own deadline.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	go func() {
+		defer cancel()
+		var ans answer
+		defer func() {
+			if p := recover(); p != nil { // a report that panics is an error answer, not a crash
+				ans = answer{err: fmt.Errorf("slack: /%s panicked: %v", name, p)}
+			}
+			done <- ans
+		}()
+		ans.msg, ans.err = a.cfg.Answerer.Answer(actx, c)
+	}()
+	expired, stop := a.cfg.AnswerTimer(a.cfg.AnswerWithin)
+	defer stop()
+	select {
+	case ans := <-done:
+		msg := a.commandAnswer(ctx, c, ans.msg, ans.err)
+		a.recordShown(ctx, msg, cmd.ResponseURL)
+		return respond(msg), nil
+	case <-expired:
+	}
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				a.logger.ErrorContext(ctx, "slack: late command answer panicked", "command", name, "panic", p)
+			}
+		}()
+		ans := <-done
+		msg := a.commandAnswer(actx, c, ans.msg, ans.err)
+		if err := a.cfg.Bot.Reply(context.WithoutCancel(ctx), actor, msg); err != nil {
+			a.logger.ErrorContext(ctx, "slack: queue late command answer", "command", name, "err", err)
+		}
+	}()
+	return private(bot.Notice("⏳ Working on `/" + name + "` …")), nil
+}
+
+// recordShown records an answer given in the HTTP response that showed
+// leads, with its response_url, so that erasing one of them replaces the
+// answer while Slack accepts the URL. A failure is logged: the answer
+// stands.
+func (a *App) recordShown(ctx context.Context, msg bot.Message, responseURL string) {
+	expires := a.cfg.Now().UTC().Add(ResponseURLLifetime)
+	if err := a.cfg.Bot.RecordShown(context.WithoutCancel(ctx), bot.Shown(msg, handoff.PostReply, Name, "", responseURL, &expires)); err != nil {
+		a.logger.ErrorContext(ctx, "slack: record a command answer that showed leads", "err", err)
+	}
+}
+
+// refusal is the private answer to a request from someone Handoff does
+// not act for, or whose membership could not be checked.
+func (a *App) refusal(ctx context.Context, err error) bot.Message {
+	if handoff.ErrorCode(err) == handoff.EFORBIDDEN {
+		a.logger.WarnContext(ctx, "slack: request refused", "err", err)
+		return bot.ErrorNotice(err)
+	}
+	a.logger.ErrorContext(ctx, "slack: cannot check the user's membership", "err", err)
+	return bot.Notice("Sorry, I could not check your Slack account just now. Please try again.")
+}
+
+// commandAnswer turns an answerer's result into what the user sees.
+func (a *App) commandAnswer(ctx context.Context, c bot.Command, msg bot.Message, err error) bot.Message {
+	switch {
+	case err == nil:
+		return msg
+	case handoff.ErrorCode(err) == handoff.EINTERNAL:
+		a.logger.ErrorContext(ctx, "slack: command failed", "command", c.Name, "user", c.UserID, "err", err)
+		return bot.Notice("Sorry, `/" + c.Name + "` failed. Please try again.")
+	}
+	return bot.ErrorNotice(err)
+}

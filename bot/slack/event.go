@@ -1,0 +1,132 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+)
+
+// eventEnvelope is the part of an Events API body Handoff reads.
+type eventEnvelope struct {
+	Type      string `json:"type"`
+	Challenge string `json:"challenge"`
+	EventID   string `json:"event_id"`
+	TeamID    string `json:"team_id"`
+	Event     struct {
+		Type string `json:"type"`
+		// User is a user id, or for user_change the user object.
+		User json.RawMessage `json:"user"`
+		Tab  string          `json:"tab"`
+	} `json:"event"`
+}
+
+// userID is the event's user id; "" when the event names none.
+func (e eventEnvelope) userID() string {
+	var id string
+	if json.Unmarshal(e.Event.User, &id) != nil {
+		return ""
+	}
+	return id
+}
+
+// changedUser is the user object of a user_change event.
+type changedUser struct {
+	ID      string `json:"id"`
+	TeamID  string `json:"team_id"`
+	Deleted bool   `json:"deleted"`
+	IsBot   bool   `json:"is_bot"`
+	Profile struct {
+		StatusText       string `json:"status_text"`
+		StatusEmoji      string `json:"status_emoji"`
+		StatusExpiration int64  `json:"status_expiration"`
+	} `json:"profile"`
+}
+
+// userChanged handles user_change: a status that reads as out of office
+// marks the rep away until it expires, and a deactivated account leaves
+// the rotation with its claimed leads returned to the channel (see
+// bot.Bot.RepChanged). Users of other workspaces and bots are ignored.
+func (a *App) userChanged(ctx context.Context, env eventEnvelope) error {
+	var u changedUser
+	if err := json.Unmarshal(env.Event.User, &u); err != nil || u.ID == "" {
+		return handoff.Errorf(handoff.EINVALID, "user_change without a user")
+	}
+	if u.IsBot || (u.TeamID != "" && u.TeamID != env.TeamID) {
+		return nil
+	}
+	now := a.cfg.Now().UTC()
+	var expires time.Time
+	if u.Profile.StatusExpiration > 0 {
+		expires = time.Unix(u.Profile.StatusExpiration, 0).UTC()
+	}
+	away := handoff.AwayFromSlackStatus(u.Profile.StatusEmoji, u.Profile.StatusText, expires, now)
+	return a.cfg.Bot.RepChanged(ctx, bot.RepChange{Platform: Name, UserID: u.ID, Deleted: u.Deleted, Away: away})
+}
+
+// Event handles an Events API body: it answers url_verification with the
+// challenge, and handles each event_callback once, however often Slack
+// retries it (deduplicated by event_id): app_home_opened on the Home tab
+// queues the publishing of the user's home; user_change records a rep's
+// out-of-office status and deactivation. It returns EINVALID for a body
+// that is not an event.
+func (a *App) Event(ctx context.Context, body []byte) (any, error) {
+	var env eventEnvelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, handoff.Errorf(handoff.EINVALID, "event body is not JSON: %v", err)
+	}
+	switch env.Type {
+	case "url_verification":
+		if env.Challenge == "" {
+			return nil, handoff.Errorf(handoff.EINVALID, "url_verification without a challenge")
+		}
+		return map[string]string{"challenge": env.Challenge}, nil
+	case "event_callback":
+		if env.EventID == "" {
+			return nil, handoff.Errorf(handoff.EINVALID, "event_callback without an event_id")
+		}
+		ours, err := a.cfg.Workspace.TeamID(ctx)
+		if err != nil {
+			return nil, err // Slack retries
+		}
+		if env.TeamID != ours {
+			a.logger.WarnContext(ctx, "slack: event of another workspace ignored", "team", env.TeamID, "event_id", env.EventID)
+			return nil, nil
+		}
+		first, err := a.cfg.Dedup.MarkProcessed(ctx, Name, env.EventID, a.cfg.Now().UTC())
+		if err != nil {
+			return nil, err
+		}
+		if !first {
+			a.logger.DebugContext(ctx, "slack: duplicate event ignored", "event_id", env.EventID)
+			return nil, nil
+		}
+		switch env.Event.Type {
+		case "app_home_opened":
+			user := env.userID()
+			if env.Event.Tab != "home" || user == "" {
+				return nil, nil // the Messages or About tab
+			}
+			if err := a.cfg.Workspace.Check(ctx, env.TeamID, "", user); err != nil {
+				if handoff.ErrorCode(err) == handoff.EFORBIDDEN {
+					a.logger.WarnContext(ctx, "slack: home of a non-member not published", "err", err)
+					return nil, nil
+				}
+				return nil, err
+			}
+			return nil, a.cfg.Bot.RefreshHome(ctx, Name, user)
+		case "user_change":
+			return nil, a.userChanged(ctx, env)
+		case "app_uninstalled", "tokens_revoked":
+			a.logger.WarnContext(ctx, "slack: the app lost access to the workspace", "event", env.Event.Type, "team", env.TeamID)
+		default:
+			a.logger.InfoContext(ctx, "slack: event", "event", env.Event.Type, "event_id", env.EventID)
+		}
+		return nil, nil
+	case "":
+		return nil, handoff.Errorf(handoff.EINVALID, "event body without a type")
+	}
+	return nil, nil
+}

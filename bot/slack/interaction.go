@@ -1,0 +1,139 @@
+package slack
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+)
+
+// Interaction handles a button click (block_actions) or a modal submission
+// (view_submission). It returns EINVALID for a payload it cannot use, and
+// other errors when the store fails; refusals go to the user privately.
+func (a *App) Interaction(ctx context.Context, ic slackapi.InteractionCallback) (any, error) {
+	switch ic.Type {
+	case slackapi.InteractionTypeBlockActions:
+		return nil, a.click(ctx, ic)
+	case slackapi.InteractionTypeViewSubmission:
+		return a.submit(ctx, ic)
+	}
+	return nil, nil
+}
+
+func (a *App) click(ctx context.Context, ic slackapi.InteractionCallback) error {
+	if ic.User.ID == "" {
+		return handoff.Errorf(handoff.EINVALID, "interaction without a user")
+	}
+	channel := ic.Channel.ID
+	if channel == "" {
+		channel = ic.Container.ChannelID
+	}
+	actor := bot.Actor{Platform: Name, UserID: ic.User.ID, Channel: channel, ReplyTo: ic.ResponseURL}
+	if err := a.cfg.Workspace.Check(ctx, ic.Team.ID, ic.User.TeamID, ic.User.ID); err != nil {
+		return a.cfg.Bot.Notify(ctx, actor, a.refusal(ctx, err))
+	}
+	for _, act := range ic.ActionCallback.BlockActions {
+		if act == nil || !strings.HasPrefix(act.ActionID, "lead.") {
+			continue
+		}
+		res, err := a.cfg.Bot.Act(ctx, actor, act.ActionID, act.Value)
+		if err != nil {
+			return err
+		}
+		if res.Form == nil {
+			continue
+		}
+		if err := a.cfg.Platform.OpenForm(ctx, ic.TriggerID, *res.Form); err != nil {
+			a.logger.ErrorContext(ctx, "slack: open form", "form", res.Form.ID, "user", ic.User.ID, "err", err)
+			if nerr := a.cfg.Bot.Notify(ctx, actor, bot.Notice("Sorry, the form could not be opened. Please try again.")); nerr != nil {
+				return nerr
+			}
+		}
+	}
+	return nil
+}
+
+// viewErrors is a view_submission answer that shows errors on the inputs.
+type viewErrors struct {
+	ResponseAction string            `json:"response_action"`
+	Errors         map[string]string `json:"errors"`
+}
+
+func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any, error) {
+	values := map[string]string{}
+	if ic.View.State != nil {
+		for _, block := range ic.View.State.Values {
+			for id, v := range block {
+				val := v.Value
+				if v.SelectedOption.Value != "" {
+					val = v.SelectedOption.Value
+				}
+				if v.SelectedUser != "" {
+					val = v.SelectedUser
+				}
+				values[id] = val
+			}
+		}
+	}
+	actor := bot.Actor{Platform: Name, UserID: ic.User.ID}
+	if err := a.cfg.Workspace.Check(ctx, ic.Team.ID, ic.User.TeamID, ic.User.ID); err != nil {
+		refusal := a.refusal(ctx, err)
+		if k := firstInput(values); k != "" {
+			return viewErrors{ResponseAction: "errors", Errors: map[string]string{k: formText(refusal.Summary)}}, nil
+		}
+		return nil, a.cfg.Bot.Notify(ctx, actor, refusal)
+	}
+	err := a.cfg.Bot.Submit(ctx, actor, ic.View.CallbackID, ic.View.PrivateMetadata, values)
+	if err == nil {
+		return nil, nil
+	}
+	fields := handoff.ErrorFields(err)
+	code := handoff.ErrorCode(err)
+	if code == handoff.EINTERNAL || (code == handoff.EINVALID && len(fields) == 0) {
+		return nil, err
+	}
+	// Show the message on the form: on the named inputs, or the first one.
+	errs := map[string]string{}
+	for k, msg := range fields {
+		if _, ok := values[k]; ok {
+			errs[k] = msg
+		}
+	}
+	if k := firstInput(values); len(errs) == 0 && k != "" {
+		errs[k] = formText(handoff.ErrorMessage(err))
+	}
+	if len(errs) == 0 {
+		return nil, err
+	}
+	return viewErrors{ResponseAction: "errors", Errors: errs}, nil
+}
+
+// firstInput is the form input an error without a field is shown on: the
+// first by id, or "" for a form without inputs.
+func firstInput(values map[string]string) string {
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if len(keys) == 0 {
+		return ""
+	}
+	return keys[0]
+}
+
+// formText is a message as plain text for a form's error line.
+func formText(msg string) string {
+	return strings.ReplaceAll(bot.Unescape(msg), "*", "")
+}
+
+// IsClaim reports whether ic is a click on a lead's Claim button, whose
+// acknowledgement latency is measured (over HTTP and Socket Mode alike).
+func IsClaim(ic slackapi.InteractionCallback) bool {
+	actions := ic.ActionCallback.BlockActions
+	return len(actions) > 0 && actions[0].ActionID == bot.ActionClaim
+}
