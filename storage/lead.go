@@ -5,13 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/handoff/handoff"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // errRaced means a concurrent writer inserted the same external id first.
@@ -104,14 +101,9 @@ func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []handoff.SaveResult,
 	for _, it := range items {
 		ids = append(ids, it.in.ExternalID)
 	}
-	var rows []leadRow
-	for start := 0; start < len(ids); start += 500 {
-		var chunk []leadRow
-		end := min(start+500, len(ids))
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("external_id IN ?", ids[start:end]).Order("external_id").Find(&chunk).Error; err != nil {
-			return nil, nil, err
-		}
-		rows = append(rows, chunk...)
+	rows, err := selectLeadRows(tx, ids)
+	if err != nil {
+		return nil, nil, err
 	}
 	leads := make(map[string]*handoff.Lead, len(items))
 	for _, r := range rows {
@@ -172,12 +164,8 @@ func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []handoff.SaveResult,
 				return nil, nil, err
 			}
 		}
-		r := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "external_id"}}, DoNothing: true}).CreateInBatches(&newRows, 200)
-		if r.Error != nil {
-			return nil, nil, r.Error
-		}
-		if r.RowsAffected != int64(len(newRows)) {
-			return nil, nil, errRaced
+		if err := insertLeadRows(tx, newRows); err != nil {
+			return nil, nil, err
 		}
 		for i, l := range created {
 			l.ID = newRows[i].ID
@@ -269,53 +257,6 @@ func scoringActivities(tx *gorm.DB, items []saveItem, leads map[string]*handoff.
 		ids = append(ids, l.ID)
 	}
 	return activitiesOf(tx, ids, scoring, now)
-}
-
-// insertRows inserts n rows into table with multi-row INSERT statements of
-// at most 200 rows: plain SQL, the same on SQLite and PostgreSQL, without
-// reading ids back.
-func insertRows(tx *gorm.DB, table string, cols []string, n int, row func(i int) []any) error {
-	return insertRowsThen(tx, table, cols, "", n, row)
-}
-
-// addRows is insertRows for counters: a row whose key columns exist already
-// has its sum columns added to the stored ones.
-func addRows(tx *gorm.DB, table string, keys, sums []string, n int, row func(i int) []any) error {
-	return insertRowsThen(tx, table, append(slices.Clip(keys), sums...), onConflictAdd(table, keys, sums), n, row)
-}
-
-// onConflictAdd is the clause of an INSERT into table that adds the sums of
-// a row whose keys exist already to the stored ones.
-func onConflictAdd(table string, keys, sums []string) string {
-	set := make([]string, len(sums))
-	for i, c := range sums {
-		set[i] = c + " = " + table + "." + c + " + excluded." + c
-	}
-	return " ON CONFLICT (" + strings.Join(keys, ", ") + ") DO UPDATE SET " + strings.Join(set, ", ")
-}
-
-// placeholders is n comma-separated bind variables.
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
-
-// insertRowsThen is insertRows with then appended to each statement.
-func insertRowsThen(tx *gorm.DB, table string, cols []string, then string, n int, row func(i int) []any) error {
-	values1 := "(" + placeholders(len(cols)) + ")"
-	for start := 0; start < n; start += 200 {
-		end := min(start+200, n)
-		values := make([]string, 0, end-start)
-		args := make([]any, 0, (end-start)*len(cols))
-		for i := start; i < end; i++ {
-			values = append(values, values1)
-			args = append(args, row(i)...)
-		}
-		q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " + strings.Join(values, ", ") + then
-		if err := tx.Exec(q, args...).Error; err != nil {
-			return fmt.Errorf("insert into %s: %w", table, err)
-		}
-	}
-	return nil
 }
 
 // updateLeadRow writes every column of a known lead.

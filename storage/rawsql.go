@@ -1,0 +1,210 @@
+package storage
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// Intake's multi-row statements, written as SQL with explicit columns and
+// run on the transaction's connection as they are: GORM's reflection and
+// statement building cost as much CPU as SQLite's executing them.
+
+// leadColumns are the columns of leads in leadRow.fields' order after id.
+var leadColumns = []string{"external_id", "email", "name", "company", "title", "phone", "source", "campaign",
+	"score", "score_reasons", "next_decay_ms", "stage", "reached", "amount_minor", "reason", "attributes",
+	"owner_platform", "owner_user_id", "owner_email", "sql_ms", "claimed_ms", "contacted_ms", "claim_due_ms",
+	"shown_ms", "contact_due_ms", "sla_breached", "next_remind_ms", "claim_escalated_ms", "contact_escalated_ms",
+	"erased_ms", "erased_key", "parked_ms", "parked_error", "offer_state", "offer_rep", "offer_due_ms", "offer_seq",
+	"offer_tried", "offer_credits", "created_ms", "updated_ms"}
+
+// fields returns pointers to the row's fields: id, then leadColumns.
+func (r *leadRow) fields() []any {
+	return []any{&r.ID, &r.ExternalID, &r.Email, &r.Name, &r.Company, &r.Title, &r.Phone, &r.Source, &r.Campaign,
+		&r.Score, &r.ScoreReasons, &r.NextDecayMs, &r.Stage, &r.Reached, &r.AmountMinor, &r.Reason, &r.Attributes,
+		&r.OwnerPlatform, &r.OwnerUserID, &r.OwnerEmail, &r.SQLMs, &r.ClaimedMs, &r.ContactedMs, &r.ClaimDueMs,
+		&r.ShownMs, &r.ContactDueMs, &r.SLABreached, &r.NextRemindMs, &r.ClaimEscMs, &r.ContactEscMs,
+		&r.ErasedMs, &r.ErasedKey, &r.ParkedMs, &r.ParkedError, &r.OfferState, &r.OfferRep, &r.OfferDueMs, &r.OfferSeq,
+		&r.OfferTried, &r.OfferCredits, &r.CreatedMs, &r.UpdatedMs}
+}
+
+// deref is the value a field pointer of leadRow.fields points to.
+func deref(p any) any {
+	switch p := p.(type) {
+	case *string:
+		return *p
+	case *int64:
+		return *p
+	case *int:
+		return *p
+	case *bool:
+		return *p
+	case **int64:
+		if *p == nil {
+			return nil
+		}
+		return **p
+	}
+	panic(fmt.Sprintf("storage: leadRow field of type %T", p))
+}
+
+// selectLeadRows reads the leads with these external ids, ordered by
+// external id; on PostgreSQL it locks them (FOR UPDATE) until tx ends.
+func selectLeadRows(tx *gorm.DB, externalIDs []string) ([]leadRow, error) {
+	var out []leadRow
+	for start := 0; start < len(externalIDs); start += 500 {
+		ids := externalIDs[start:min(start+500, len(externalIDs))]
+		q := "SELECT id, " + strings.Join(leadColumns, ", ") + " FROM leads WHERE external_id IN " +
+			rowValues(tx, 1, len(ids)) + " ORDER BY external_id"
+		if tx.Dialector.Name() == DialectPostgres {
+			q += " FOR UPDATE"
+		}
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			args[i] = id
+		}
+		rows, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("select leads: %w", err)
+		}
+		for rows.Next() {
+			var r leadRow
+			if err := rows.Scan(r.fields()...); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("select leads: %w", err)
+			}
+			out = append(out, r)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("select leads: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("select leads: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// insertLeadRows inserts new leads and sets their ids. A row whose
+// external id exists already is skipped: then it returns errRaced.
+func insertLeadRows(tx *gorm.DB, rows []leadRow) error {
+	byExternalID := make(map[string]*leadRow, len(rows))
+	for i := range rows {
+		byExternalID[rows[i].ExternalID] = &rows[i]
+	}
+	inserted := 0
+	for start := 0; start < len(rows); start += 200 {
+		chunk := rows[start:min(start+200, len(rows))]
+		args := make([]any, 0, len(chunk)*len(leadColumns))
+		for i := range chunk {
+			for _, p := range chunk[i].fields()[1:] {
+				args = append(args, deref(p))
+			}
+		}
+		q := "INSERT INTO leads (" + strings.Join(leadColumns, ", ") + ") VALUES " + rowValues(tx, len(chunk), len(leadColumns)) +
+			" ON CONFLICT (external_id) DO NOTHING RETURNING id, external_id"
+		res, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, q, args...)
+		if err != nil {
+			return fmt.Errorf("insert into leads: %w", err)
+		}
+		for res.Next() {
+			var id int64
+			var externalID string
+			if err := res.Scan(&id, &externalID); err != nil {
+				res.Close()
+				return fmt.Errorf("insert into leads: %w", err)
+			}
+			if r := byExternalID[externalID]; r != nil {
+				r.ID = id
+				inserted++
+			}
+		}
+		if err := res.Close(); err != nil {
+			return fmt.Errorf("insert into leads: %w", err)
+		}
+		if err := res.Err(); err != nil {
+			return fmt.Errorf("insert into leads: %w", err)
+		}
+	}
+	if inserted != len(rows) {
+		return errRaced
+	}
+	return nil
+}
+
+// insertRows inserts n rows into table with multi-row INSERT statements of
+// at most 200 rows: plain SQL, the same on SQLite and PostgreSQL, without
+// reading ids back.
+func insertRows(tx *gorm.DB, table string, cols []string, n int, row func(i int) []any) error {
+	return insertRowsThen(tx, table, cols, "", n, row)
+}
+
+// addRows is insertRows for counters: a row whose key columns exist already
+// has its sum columns added to the stored ones.
+func addRows(tx *gorm.DB, table string, keys, sums []string, n int, row func(i int) []any) error {
+	return insertRowsThen(tx, table, append(slices.Clip(keys), sums...), onConflictAdd(table, keys, sums), n, row)
+}
+
+// onConflictAdd is the clause of an INSERT into table that adds the sums of
+// a row whose keys exist already to the stored ones.
+func onConflictAdd(table string, keys, sums []string) string {
+	set := make([]string, len(sums))
+	for i, c := range sums {
+		set[i] = c + " = " + table + "." + c + " + excluded." + c
+	}
+	return " ON CONFLICT (" + strings.Join(keys, ", ") + ") DO UPDATE SET " + strings.Join(set, ", ")
+}
+
+// placeholders is n comma-separated bind variables, for statements run
+// through GORM (which numbers them on PostgreSQL).
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// insertRowsThen is insertRows with then appended to each statement.
+func insertRowsThen(tx *gorm.DB, table string, cols []string, then string, n int, row func(i int) []any) error {
+	for start := 0; start < n; start += 200 {
+		end := min(start+200, n)
+		args := make([]any, 0, (end-start)*len(cols))
+		for i := start; i < end; i++ {
+			args = append(args, row(i)...)
+		}
+		q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " + rowValues(tx, end-start, len(cols)) + then
+		if _, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, q, args...); err != nil {
+			return fmt.Errorf("insert into %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// rowValues returns rows parenthesised lists of cols placeholders in tx's
+// dialect: "(?, ?), (?, ?)" on SQLite, "($1, $2), ($3, $4)" on PostgreSQL.
+func rowValues(tx *gorm.DB, rows, cols int) string {
+	pg := tx.Dialector.Name() == DialectPostgres
+	var b strings.Builder
+	b.Grow(rows * cols * 5)
+	n := 0
+	for r := range rows {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			n++
+			if pg {
+				b.WriteByte('$')
+				b.WriteString(strconv.Itoa(n))
+			} else {
+				b.WriteByte('?')
+			}
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
