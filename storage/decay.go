@@ -10,12 +10,16 @@ import (
 	"gorm.io/gorm/clause"
 )
 
+// nextDecayDueSQL reads the first entry of idx_leads_next_decay_set (see
+// sparseIndexes): the index holds only the leads whose score decays.
+const nextDecayDueSQL = `SELECT MIN(next_decay_ms) AS due FROM leads WHERE next_decay_ms IS NOT NULL`
+
 // NextDecayDue returns the earliest time a lead's score changes by time
 // alone (Lead.NextDecayAt, found by index), and false when none will.
 // The scheduler wakes then to rescore it.
 func (s *Store) NextDecayDue(ctx context.Context) (time.Time, bool, error) {
 	var next struct{ Due *int64 }
-	if err := s.db.WithContext(ctx).Raw(`SELECT MIN(next_decay_ms) AS due FROM leads`).Scan(&next).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(nextDecayDueSQL).Scan(&next).Error; err != nil {
 		return time.Time{}, false, fmt.Errorf("storage: next decay due: %w", err)
 	}
 	if next.Due == nil {

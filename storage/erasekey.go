@@ -66,6 +66,11 @@ func erasedHash(key []byte, kind, id string) string {
 	return "erased-" + hex.EncodeToString(m.Sum(nil))[:32]
 }
 
+// erasedKeyWhere finds a lead by its erased key. idx_leads_erased_key_set
+// holds only the erased leads (see sparseIndexes); an equality with a bound
+// value does not tell the databases the key is not empty, so it says so.
+const erasedKeyWhere = "erased_key = ? AND erased_key <> ''"
+
 // ErasedLeadByExternalID returns the erased lead that had externalID (its
 // anonymous view: stage history, no personal data), the latest when the
 // id was erased more than once, or ENOTFOUND.
@@ -78,7 +83,7 @@ func (s *Store) ErasedLeadByExternalID(ctx context.Context, externalID string) (
 		return nil, handoff.Errorf(handoff.ENOTFOUND, "lead %q not found", externalID)
 	}
 	var row leadRow
-	err = s.db.WithContext(ctx).Where("erased_key = ?", erasedHash(key, "lead", externalID)).Order("id DESC").Take(&row).Error
+	err = s.db.WithContext(ctx).Where(erasedKeyWhere, erasedHash(key, "lead", externalID)).Order("id DESC").Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, handoff.Errorf(handoff.ENOTFOUND, "lead %q not found", externalID)
 	}

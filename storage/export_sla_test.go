@@ -9,10 +9,19 @@ import (
 )
 
 // ExplainSLA returns the database's plans for the SLA clock's two queries
-// (the due leads at now, the next due time), one line per plan step. On
-// PostgreSQL sequential scans are priced out, as a table grown past a few
-// pages would price them: an empty test table is cheapest to scan.
+// (the due leads at now, the next due time), one line per plan step.
 func (s *Store) ExplainSLA(ctx context.Context, now time.Time) (due, next string, err error) {
+	if due, err = s.Explain(ctx, "SELECT * FROM leads WHERE id IN ("+dueSLAIDs(s.dialect)+") ORDER BY id LIMIT 200", map[string]any{"now": ms(now), "limit": 200}); err != nil {
+		return "", "", err
+	}
+	next, err = s.Explain(ctx, nextSLADue(s.dialect))
+	return due, next, err
+}
+
+// Explain returns the database's plan for query, one line per plan step.
+// On PostgreSQL sequential scans are priced out, as a table grown past a
+// few pages would price them: an empty test table is cheapest to scan.
+func (s *Store) Explain(ctx context.Context, query string, args ...any) (plan string, err error) {
 	explain := "EXPLAIN QUERY PLAN "
 	if s.dialect == DialectPostgres {
 		explain = "EXPLAIN "
@@ -23,44 +32,62 @@ func (s *Store) ExplainSLA(ctx context.Context, now time.Time) (due, next string
 				return err
 			}
 		}
-		plan := func(query string, args ...any) (string, error) {
-			rows, err := tx.Raw(explain+query, args...).Rows()
-			if err != nil {
-				return "", err
-			}
-			defer rows.Close()
-			cols, err := rows.Columns()
-			if err != nil {
-				return "", err
-			}
-			var lines []string
-			for rows.Next() {
-				vals := make([]any, len(cols))
-				ptrs := make([]any, len(cols))
-				for i := range vals {
-					ptrs[i] = &vals[i]
-				}
-				if err := rows.Scan(ptrs...); err != nil {
-					return "", err
-				}
-				var parts []string
-				for _, v := range vals {
-					switch v := v.(type) {
-					case string:
-						parts = append(parts, v)
-					case []byte:
-						parts = append(parts, string(v))
-					}
-				}
-				lines = append(lines, strings.Join(parts, " "))
-			}
-			return strings.Join(lines, "\n"), rows.Err()
-		}
-		if due, err = plan("SELECT * FROM leads WHERE id IN ("+dueSLAIDs(s.dialect)+") ORDER BY id LIMIT 200", map[string]any{"now": ms(now), "limit": 200}); err != nil {
+		rows, err := tx.Raw(explain+query, args...).Rows()
+		if err != nil {
 			return err
 		}
-		next, err = plan(nextSLADue(s.dialect))
-		return err
+		defer rows.Close()
+		cols, err := rows.Columns()
+		if err != nil {
+			return err
+		}
+		var lines []string
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				return err
+			}
+			var parts []string
+			for _, v := range vals {
+				switch v := v.(type) {
+				case string:
+					parts = append(parts, v)
+				case []byte:
+					parts = append(parts, string(v))
+				}
+			}
+			lines = append(lines, strings.Join(parts, " "))
+		}
+		plan = strings.Join(lines, "\n")
+		return rows.Err()
 	})
-	return due, next, err
+	return plan, err
 }
+
+// LeadIndexes returns the names of the indexes on leads.
+func (s *Store) LeadIndexes(ctx context.Context) ([]string, error) {
+	q := "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'leads' ORDER BY name"
+	if s.dialect == DialectPostgres {
+		q = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'leads' ORDER BY indexname"
+	}
+	var names []string
+	err := s.db.WithContext(ctx).Raw(q).Scan(&names).Error
+	return names, err
+}
+
+// Exec runs a statement on the writer, for tests that set up an old schema.
+func (s *Store) Exec(ctx context.Context, query string) error {
+	return s.write.WithContext(ctx).Exec(query).Error
+}
+
+// NextDecayDueSQL, ErasedKeyWhere and TeamsOwnersWhere are the queries
+// of NextDecayDue, ErasedLeadByExternalID and the Teams reps' keys.
+const (
+	NextDecayDueSQL  = nextDecayDueSQL
+	ErasedKeyWhere   = erasedKeyWhere
+	TeamsOwnersWhere = teamsOwnersWhere
+)

@@ -26,9 +26,12 @@ var kpiIndexes = []string{
 	// The same ordered by lead: distinct leads without sorting, for long
 	// periods; also finds a lead's first touch.
 	"CREATE INDEX IF NOT EXISTS idx_events_kpi_lead ON lead_events (kind, stage, lead_id, at_ms)",
-	"CREATE INDEX IF NOT EXISTS idx_leads_kpi_claimed ON leads (claimed_ms, sql_ms)",
-	// First contacts in a period: the SLA's met, speed to lead (covering).
-	"CREATE INDEX IF NOT EXISTS idx_leads_kpi_contacted_v2 ON leads (contacted_ms, sql_ms, contact_due_ms, reached)",
+	// Claims and first contacts in a period (the SLA's met, speed to lead;
+	// covering), of the leads that have one: a new lead is in neither.
+	// Every query reading them compares claimed_ms or contacted_ms with a
+	// value or a column, which implies IS NOT NULL to both databases.
+	"CREATE INDEX IF NOT EXISTS idx_leads_kpi_claimed_set ON leads (claimed_ms, sql_ms) WHERE claimed_ms IS NOT NULL",
+	"CREATE INDEX IF NOT EXISTS idx_leads_kpi_contacted_set ON leads (contacted_ms, sql_ms, contact_due_ms, reached) WHERE contacted_ms IS NOT NULL",
 	// Deadlines in a period: the SLA's breached and pending (covering).
 	"CREATE INDEX IF NOT EXISTS idx_leads_kpi_due_v2 ON leads (contact_due_ms, contacted_ms, sql_ms)",
 	// A lead's source, campaign and deal value by id, for the revenue and
@@ -47,6 +50,8 @@ var kpiIndexes = []string{
 	"DROP INDEX IF EXISTS idx_leads_contact_due_ms",
 	"DROP INDEX IF EXISTS idx_leads_kpi_contacted",
 	"DROP INDEX IF EXISTS idx_leads_kpi_due",
+	"DROP INDEX IF EXISTS idx_leads_kpi_claimed",
+	"DROP INDEX IF EXISTS idx_leads_kpi_contacted_v2",
 }
 
 // createKPIIndexes creates the KPI indexes that do not exist yet; Migrate

@@ -16,14 +16,14 @@ type leadRow struct {
 	Score        int
 	ScoreReasons string `gorm:"size:1000"`
 	// NextDecayMs is Lead.NextDecayAt: the scheduler rescores the lead then.
-	NextDecayMs   *int64 `gorm:"index"`
+	NextDecayMs   *int64 // indexed where set, in sparseIndexes
 	Stage         string `gorm:"size:20;not null;index"`
 	Reached       int
 	AmountMinor   int64
 	Reason        string `gorm:"size:500"`
 	Attributes    string `gorm:"type:text"`
 	OwnerPlatform string `gorm:"size:20"`
-	OwnerUserID   string `gorm:"size:100;index"`
+	OwnerUserID   string `gorm:"size:100"` // indexed where set, in sparseIndexes
 	OwnerEmail    string `gorm:"size:500"`
 	SQLMs         *int64
 	ClaimedMs     *int64
@@ -34,13 +34,13 @@ type leadRow struct {
 	ShownMs      *int64
 	ContactDueMs *int64 // indexed with contacted_ms in createKPIIndexes
 	SLABreached  bool   `gorm:"column:sla_breached"`
-	NextRemindMs *int64 `gorm:"index"`
+	NextRemindMs *int64 // indexed in slaIndexes
 	ClaimEscMs   *int64 `gorm:"column:claim_escalated_ms"`
 	ContactEscMs *int64 `gorm:"column:contact_escalated_ms"`
 	ErasedMs     *int64
 	// ErasedKey is the keyed hash of an erased lead's external id (see
 	// secretRow), by which the erased view is found.
-	ErasedKey string `gorm:"size:64;index"`
+	ErasedKey string `gorm:"size:64"` // indexed where set, in sparseIndexes
 	// ParkedMs is set when the SLA clock could not process the lead (see
 	// FireSLA); its timers are skipped until the lead changes (any update
 	// rewrites the row and clears it, giving the lead another chance).
@@ -53,7 +53,7 @@ type leadRow struct {
 	// and the current offer's credits as JSON.
 	OfferState   string `gorm:"size:20;not null;default:''"`
 	OfferRep     string `gorm:"size:300;not null;default:''"`
-	OfferDueMs   *int64 `gorm:"index"`
+	OfferDueMs   *int64 // indexed where set, in sparseIndexes
 	OfferSeq     int    `gorm:"not null;default:0"`
 	OfferTried   string `gorm:"type:text"`
 	OfferCredits string `gorm:"type:text"`
@@ -130,5 +130,26 @@ type leadMessageRow struct {
 }
 
 func (leadMessageRow) TableName() string { return "lead_messages" }
+
+// sparseIndexes index columns that a new lead leaves NULL or empty only
+// where they are set, so that saving a new lead writes none of them (each
+// index a lead is in costs every intake commit a page). A query reading
+// one must say the column is set: a comparison with a value (offer_due_ms
+// <= ?) implies IS NOT NULL to both databases, an equality with a bound
+// value does not imply that it is not empty (see erasedKeyWhere,
+// teamsOwnersWhere).
+// next_remind_ms is read through idx_leads_sla_remind alone. Earlier
+// versions indexed each column whole: Migrate drops those.
+var sparseIndexes = []string{
+	"DROP INDEX IF EXISTS idx_leads_next_decay_ms",
+	"CREATE INDEX IF NOT EXISTS idx_leads_next_decay_set ON leads (next_decay_ms) WHERE next_decay_ms IS NOT NULL",
+	"DROP INDEX IF EXISTS idx_leads_offer_due_ms",
+	"CREATE INDEX IF NOT EXISTS idx_leads_offer_due_set ON leads (offer_due_ms) WHERE offer_due_ms IS NOT NULL",
+	"DROP INDEX IF EXISTS idx_leads_erased_key",
+	"CREATE INDEX IF NOT EXISTS idx_leads_erased_key_set ON leads (erased_key) WHERE erased_key <> ''",
+	"DROP INDEX IF EXISTS idx_leads_owner_user_id",
+	"CREATE INDEX IF NOT EXISTS idx_leads_owner_set ON leads (owner_user_id) WHERE owner_user_id <> ''",
+	"DROP INDEX IF EXISTS idx_leads_next_remind_ms",
+}
 
 var allModels = []any{&leadRow{}, &eventRow{}, &outboxRow{}, &chatPostRow{}, &leadMessageRow{}, &leaseRow{}, &scheduleRunRow{}, &trafficRow{}, &processedEventRow{}, &teamsConversationRow{}, &teamsUserRow{}, &teamsPinRow{}, &crmVersionRow{}, &activityRow{}, &secretRow{}}

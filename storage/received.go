@@ -51,6 +51,10 @@ func (s *Store) ReceivedLeads(ctx context.Context, period handoff.Period) (map[s
 	return out, nil
 }
 
+// teamsOwnersWhere finds the leads owned by some of the Teams users: it
+// says owner_user_id is set for idx_leads_owner_set (see sparseIndexes).
+const teamsOwnersWhere = "owner_platform = ? AND owner_user_id IN ? AND owner_user_id <> '' AND owner_email <> ''"
+
 // teamsRepKeys returns, for each Teams (Bot Framework) user id, the keys a
 // rep of the rotation may be configured with: "teams:" and the lowercase
 // user id, Entra object id, and the email their leads were recorded with.
@@ -65,7 +69,7 @@ func teamsRepKeys(db *gorm.DB, ids []string) (map[string][]string, error) {
 	}
 	var emails []struct{ OwnerUserID, OwnerEmail string }
 	err := db.Table("leads").Select("DISTINCT owner_user_id, owner_email").
-		Where("owner_platform = ? AND owner_user_id IN ? AND owner_email <> ''", "teams", ids).Scan(&emails).Error
+		Where(teamsOwnersWhere, "teams", ids).Scan(&emails).Error
 	if err != nil {
 		return nil, fmt.Errorf("storage: teams rep emails: %w", err)
 	}

@@ -270,6 +270,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 				return fmt.Errorf("storage: migrate SLA indexes: %w", err)
 			}
 		}
+		for _, ddl := range sparseIndexes {
+			if err := tx.Exec(ddl).Error; err != nil {
+				return fmt.Errorf("storage: migrate sparse indexes: %w", err)
+			}
+		}
 		return migrateRollup(tx, s.dialect)
 	})
 }
