@@ -2,6 +2,7 @@ package handoff
 
 import (
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -23,6 +24,8 @@ type RoutedStep struct {
 	Opened bool
 	// Waiting is set when nobody was available and the lead waits.
 	Waiting bool
+	// Available are the reps who could be offered the lead at this step.
+	Available []RepRef
 }
 
 // RoutedClaim is one claim of a lead: when and by whom (the rep key the
@@ -47,6 +50,10 @@ type RoutingStats struct {
 	PerRep          []RoutingRepStats
 	OpenedToChannel int64
 	Waited          int64
+	// Pools holds, for each lead first offered in the period, the reps
+	// who were available when it was: what its fair share is counted over
+	// (Routing.FairShares).
+	Pools [][]RepRef
 }
 
 // Empty reports whether routing did nothing in the period.
@@ -94,7 +101,7 @@ func MeasureRouting(steps []RoutedStep, claims []RoutedClaim) RoutingStats {
 	for _, items := range byLead {
 		sort.SliceStable(items, func(i, j int) bool { return items[i].at.Before(items[j].at) })
 		var current *offer
-		waited := false
+		waited, pooled := false, false
 		for _, it := range items {
 			if c := it.claim; c != nil {
 				if current != nil && current.rep.Key() == c.Actor {
@@ -124,6 +131,10 @@ func MeasureRouting(steps []RoutedStep, claims []RoutedClaim) RoutingStats {
 				out.Waited++
 			}
 			if !s.Offered.IsZero() {
+				if !pooled && s.Ended.IsZero() && len(s.Available) > 0 {
+					pooled = true
+					out.Pools = append(out.Pools, s.Available)
+				}
 				get(s.Offered).st.Offered++
 				current = &offer{rep: s.Offered, at: s.At}
 			}
@@ -134,10 +145,61 @@ func MeasureRouting(steps []RoutedStep, claims []RoutedClaim) RoutingStats {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	sort.Slice(out.Pools, func(i, j int) bool { return poolKey(out.Pools[i]) < poolKey(out.Pools[j]) })
 	for _, k := range keys {
 		a := reps[k]
 		a.st.MedianOfferToAccept = medianDuration(a.waits)
 		out.PerRep = append(out.PerRep, a.st)
+	}
+	return out
+}
+
+// poolKey orders pools, so that MeasureRouting's answer does not depend
+// on map order.
+func poolKey(pool []RepRef) string {
+	keys := make([]string, len(pool))
+	for i, r := range pool {
+		keys[i] = r.Key()
+	}
+	return strings.Join(keys, ",")
+}
+
+// FairShares is each rotation rep's fair share of the leads offered in a
+// period, counted as the fairness rule counts it: only over the time the
+// rep was available. Each lead of pools (RoutingStats.Pools) adds to each
+// rep available at its first offer the rep's weight over the weights of
+// the reps available then; the sums are divided by the number of leads.
+// A rep away all week has a fair share of 0, and a rep back midweek the
+// share of the leads offered since. It returns nil for no leads, whose
+// fair share is the weight share alone (RepOverview.WeightShare).
+func (r Routing) FairShares(pools [][]RepRef) map[string]float64 {
+	r = r.WithDefaults()
+	weight := map[string]int{}
+	for _, rep := range r.Reps {
+		weight[rep.Ref.Key()] = rep.Weight
+	}
+	out := map[string]float64{}
+	counted := 0
+	for _, pool := range pools {
+		total := 0
+		for _, rep := range pool {
+			total += weight[rep.Key()]
+		}
+		if total == 0 {
+			continue // nobody of today's rotation was available
+		}
+		counted++
+		for _, rep := range pool {
+			if w := weight[rep.Key()]; w > 0 {
+				out[rep.Key()] += float64(w) / float64(total)
+			}
+		}
+	}
+	if counted == 0 {
+		return nil
+	}
+	for k := range out {
+		out[k] /= float64(counted)
 	}
 	return out
 }

@@ -58,3 +58,72 @@ func TestMeasureRouting(t *testing.T) {
 		})
 	}
 }
+
+func TestMeasureRoutingPools(t *testing.T) {
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	ann, bo := RepRef{Platform: "slack", ID: "A"}, RepRef{Platform: "slack", ID: "B"}
+	steps := []RoutedStep{
+		{LeadID: 1, At: at, Offered: ann, Available: []RepRef{ann, bo}},
+		// the next offer of lead 1 (after a pass) is not its first
+		{LeadID: 1, At: at.Add(time.Minute), Offered: bo, Ended: ann, Ending: SkipPassed, Available: []RepRef{bo}},
+		// lead 2 waited, then was first offered when only Bo was available
+		{LeadID: 2, At: at, Waiting: true},
+		{LeadID: 2, At: at.Add(time.Hour), Offered: bo, Available: []RepRef{bo}},
+		// lead 3's first offer was before the period: its pass is no pool
+		{LeadID: 3, At: at, Offered: ann, Ended: bo, Ending: SkipTimedOut, Available: []RepRef{ann}},
+	}
+	got := MeasureRouting(steps, nil).Pools
+	want := [][]RepRef{{ann, bo}, {bo}}
+	if len(got) != len(want) || poolKey(got[0]) != poolKey(want[0]) || poolKey(got[1]) != poolKey(want[1]) {
+		t.Fatalf("pools = %v, want %v", got, want)
+	}
+}
+
+func TestFairShares(t *testing.T) {
+	ann, bo, cy := RepRef{Platform: "slack", ID: "A"}, RepRef{Platform: "slack", ID: "B"}, RepRef{Platform: "slack", ID: "C"}
+	r := Routing{Mode: RouteRoundRobin, Reps: []Rep{{Ref: ann, Weight: 2}, {Ref: bo, Weight: 1}, {Ref: cy}}}
+	gone := RepRef{Platform: "slack", ID: "GONE"}
+	tests := []struct {
+		name  string
+		pools [][]RepRef
+		want  map[string]float64
+	}{
+		{"no lead offered: none (the weight share stands)", nil, nil},
+		{"everyone available: the weight shares", [][]RepRef{{ann, bo, cy}},
+			map[string]float64{ann.Key(): 0.5, bo.Key(): 0.25, cy.Key(): 0.25}},
+		{"Ann away for half the leads: her share of the other half only",
+			[][]RepRef{{ann, bo}, {ann, bo}, {bo}, {bo}},
+			map[string]float64{ann.Key(): (2.0 / 3 * 2) / 4, bo.Key(): (1.0/3*2 + 2) / 4}},
+		{"Cy away all week: 0 (absent)", [][]RepRef{{ann, bo}},
+			map[string]float64{ann.Key(): 2.0 / 3, bo.Key(): 1.0 / 3}},
+		{"a rep no longer in the rotation neither counts nor dilutes", [][]RepRef{{gone}, {bo, gone}},
+			map[string]float64{bo.Key(): 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := r.FairShares(tt.pools)
+			if (got == nil) != (tt.want == nil) || len(got) != len(tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+			for k, w := range tt.want {
+				if d := got[k] - w; d > 1e-9 || d < -1e-9 {
+					t.Errorf("%s: got %.4f, want %.4f", k, got[k], w)
+				}
+			}
+		})
+	}
+}
+
+func TestWithFairShares(t *testing.T) {
+	ann, bo := RepRef{Platform: "slack", ID: "A"}, RepRef{Platform: "slack", ID: "B"}
+	r := Routing{Mode: RouteRoundRobin, Reps: []Rep{{Ref: ann}, {Ref: bo}}}
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	o := r.Overview(nil, nil, Period{}, now, time.UTC)
+	if o.Reps[0].FairShare != 0.5 || o.WithFairShares(nil).Reps[0].FairShare != 0.5 {
+		t.Fatalf("without shares the fair share is the weight share: %+v", o.Reps)
+	}
+	got := o.WithFairShares(map[string]float64{bo.Key(): 1})
+	if got.Reps[0].FairShare != 0 || got.Reps[1].FairShare != 1 || o.Reps[1].FairShare != 0.5 {
+		t.Fatalf("with shares: %+v (the original must not change: %+v)", got.Reps, o.Reps)
+	}
+}

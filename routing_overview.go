@@ -28,6 +28,26 @@ type RepOverview struct {
 	// Share is Received over all the rotation received (0 when nobody
 	// received any); WeightShare is the rep's weight over the rotation's.
 	Share, WeightShare float64
+	// FairShare is the rep's fair share of the period's leads, counted
+	// only over the time the rep was available (Routing.FairShares); it is
+	// WeightShare until WithFairShares counts it.
+	FairShare float64
+}
+
+// WithFairShares is o with each rep's FairShare counted from shares
+// (Routing.FairShares); with nil shares (no lead offered) it stays the
+// weight share.
+func (o RoutingOverview) WithFairShares(shares map[string]float64) RoutingOverview {
+	if shares == nil {
+		return o
+	}
+	reps := make([]RepOverview, len(o.Reps))
+	for i, rep := range o.Reps {
+		rep.FairShare = shares[rep.Rep.Ref.Key()]
+		reps[i] = rep
+	}
+	o.Reps = reps
+	return o
 }
 
 // Overview builds the RoutingOverview at now from the reps' states and
@@ -51,6 +71,7 @@ func (r Routing) Overview(states map[string]RepState, received map[string]int, p
 		if weights > 0 {
 			line.WeightShare = float64(rep.Weight) / float64(weights)
 		}
+		line.FairShare = line.WeightShare
 		o.Reps = append(o.Reps, line)
 	}
 	return o

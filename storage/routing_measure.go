@@ -55,6 +55,17 @@ func (s *Store) routingStats(ctx context.Context, from, to int64) (handoff.Routi
 		if k := d["ended"]; k != "" {
 			st.Ended = handoff.ParseRepKey(k)
 		}
+		if raw := d["decision"]; raw != "" && !st.Offered.IsZero() && st.Ended.IsZero() {
+			var decision handoff.RouteDecision
+			if err := json.Unmarshal([]byte(raw), &decision); err != nil {
+				return handoff.RoutingStats{}, fmt.Errorf("storage: routing stats: lead %d decision: %w", r.LeadID, err)
+			}
+			for _, c := range decision.Candidates {
+				if c.Available() {
+					st.Available = append(st.Available, c.Rep)
+				}
+			}
+		}
 		steps = append(steps, st)
 	}
 	claims, err := routedClaims(db, claimed, offered)

@@ -74,7 +74,8 @@ func BuildDigest(ctx context.Context, store DigestStore, policy handoff.Policy, 
 		if err != nil {
 			return bot.Message{}, fmt.Errorf("bot: digest %s: %w", week.Label, err)
 		}
-		o := policy.Routing.Overview(nil, received, week, now, policy.Location)
+		o := policy.Routing.Overview(nil, received, week, now, policy.Location).
+			WithFairShares(policy.Routing.FairShares(counts.Routing.Pools))
 		routing = &o
 	}
 	return DigestMessage(funnel, reps, open, trend, routing, now, policy), nil

@@ -87,6 +87,13 @@ func TestBuildDigestRouting(t *testing.T) {
 		step(ranOut, handoff.RouteRequest{}, at.Add(time.Hour+32*time.Minute), handoff.RepRef{}) // open to the channel
 		claim(ranOut, ann, at.Add(2*time.Hour))
 
+		// Ann is away when this one is first offered: Bo's alone to take,
+		// so it counts to Bo's fair share only.
+		annAway := map[string]handoff.RepState{ann.Key(): {Away: &handoff.Away{}}}
+		boOnly := save("bo-only")
+		step(boOnly, handoff.RouteRequest{States: annAway}, at.Add(150*time.Minute), bo)
+		claim(boOnly, bo, at.Add(154*time.Minute))
+
 		away := map[string]handoff.RepState{ann.Key(): {Away: &handoff.Away{}}, bo.Key(): {Away: &handoff.Away{}}}
 		step(save("waits"), handoff.RouteRequest{States: away}, at.Add(3*time.Hour), handoff.RepRef{})
 
@@ -104,17 +111,19 @@ func TestBuildDigestRouting(t *testing.T) {
 			}
 			annName, boName := bot.RepName(ann), bot.RepName(bo)
 			if name == "round robin" {
-				// Received: one lead each; fair share by weight, 2 to 1.
+				// Fair share by weight (2 to 1) over the two leads offered
+				// while both were available, and all of the one Ann was
+				// away for: Ann (⅔+⅔)/3 = 44 %, Bo (⅓+⅓+1)/3 = 56 %.
 				wantRows(t, tableOf(t, m, "Routing per rep"), [][]string{
-					{annName, "1", "50%", "67%", "2", "0", "1", "1", "–"},
-					{boName, "1", "50%", "33%", "2", "1", "0", "1", "4 min"},
+					{annName, "1", "33%", "44%", "2", "0", "1", "1", "–"},
+					{boName, "2", "67%", "56%", "3", "2", "0", "1", "4 min"},
 				})
 				continue
 			}
 			// Claim mode names no rotation: the reps that were offered leads.
 			wantRows(t, tableOf(t, m, "Routing per rep"), [][]string{
 				{annName, "–", "–", "–", "2", "0", "1", "1", "–"},
-				{boName, "–", "–", "–", "2", "1", "0", "1", "4 min"},
+				{boName, "–", "–", "–", "3", "2", "0", "1", "4 min"},
 			})
 		}
 	})

@@ -39,7 +39,7 @@ func routedFigures(r *handoff.FunnelRouting, o *handoff.RoutingOverview, median 
 	if o != nil {
 		for _, rep := range o.Reps {
 			key := rep.Rep.Ref.Key()
-			row := []string{bot.RepName(rep.Rep.Ref), fmt.Sprint(rep.Received), receivedShare(*o, rep), pct(&rep.WeightShare)}
+			row := []string{bot.RepName(rep.Rep.Ref), fmt.Sprint(rep.Received), receivedShare(*o, rep), pct(&rep.FairShare)}
 			t.Rows = append(t.Rows, append(row, offers(key)...))
 		}
 	}
@@ -65,13 +65,15 @@ func receivedShare(o handoff.RoutingOverview, rep handoff.RepOverview) string {
 	return pct(&rep.Share)
 }
 
-// routedContext explains the routing figures; received adds /routing's
-// words for the leads received and the fair share.
+// routedContext explains the routing figures; received adds what the
+// digest's Received and Fair share count.
 func routedContext(period string, received bool) string {
 	s := "Routing: offers made in " + period + " and how they ended; offer to accept runs from the offer to the rep's claim, " +
 		"apart from claim-to-contact. Counted for the whole team."
 	if received {
-		s += " " + receivedWords(period)
+		s += " Received: leads claimed or accepted in " + period + ". Fair share: of the leads first offered in " + period +
+			", the rep's weight over the weights of the reps available at each offer, so time away does not count against a rep" +
+			" (the weight share when no lead was offered)."
 	}
 	return s
 }
