@@ -2,7 +2,6 @@ package handoff
 
 import (
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -52,7 +51,7 @@ type RoutingStats struct {
 	Waited          int64
 	// Pools holds, for each lead first offered in the period, the reps
 	// who were available when it was: what its fair share is counted over
-	// (Routing.FairShares).
+	// (Routing.FairShares). Their order is not defined.
 	Pools [][]RepRef
 }
 
@@ -145,23 +144,12 @@ func MeasureRouting(steps []RoutedStep, claims []RoutedClaim) RoutingStats {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	sort.Slice(out.Pools, func(i, j int) bool { return poolKey(out.Pools[i]) < poolKey(out.Pools[j]) })
 	for _, k := range keys {
 		a := reps[k]
 		a.st.MedianOfferToAccept = medianDuration(a.waits)
 		out.PerRep = append(out.PerRep, a.st)
 	}
 	return out
-}
-
-// poolKey orders pools, so that MeasureRouting's answer does not depend
-// on map order.
-func poolKey(pool []RepRef) string {
-	keys := make([]string, len(pool))
-	for i, r := range pool {
-		keys[i] = r.Key()
-	}
-	return strings.Join(keys, ",")
 }
 
 // FairShares is each rotation rep's fair share of the leads offered in a
