@@ -32,20 +32,8 @@ func TestClaimPathsWriteTheSame(t *testing.T) {
 			for _, p := range []claimPath{tx, one} {
 				p.history()
 			}
-			for _, table := range []string{"leads", "lead_events", "outbox"} {
-				if got, want := dumpTable(t, rawFast, table), dumpTable(t, rawTx, table); !slices.Equal(got, want) {
-					t.Errorf("%s differs:\none statement %q\ntransaction   %q", table, got, want)
-				}
-			}
-			ctx := context.Background()
-			got, err := fast.RollupRows(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := inTx.RollupRows(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			sameRows(t, rawFast, rawTx)
+			got, want := rollupRows(t, fast), rollupRows(t, inTx)
 			if !slices.Equal(got, want) {
 				t.Errorf("rollup differs:\none statement %q\ntransaction   %q", got, want)
 			}
@@ -157,6 +145,18 @@ func (p claimPath) history() {
 			update(c.lead, at.Add(time.Minute), func(l *handoff.Lead) handoff.LeadChange {
 				return handoff.LeadChange{Events: l.Release(at.Add(time.Minute), "slack:"+c.user, nil)}
 			})
+		}
+	}
+}
+
+// sameRows reports the rows of leads, lead_events and outbox that differ
+// between the database written in one statement and the one written in
+// transactions.
+func sameRows(t *testing.T, oneStatement, inTx *sql.DB) {
+	t.Helper()
+	for _, table := range []string{"leads", "lead_events", "outbox"} {
+		if got, want := dumpTable(t, oneStatement, table), dumpTable(t, inTx, table); !slices.Equal(got, want) {
+			t.Errorf("%s differs:\none statement %q\ntransaction   %q", table, got, want)
 		}
 	}
 }

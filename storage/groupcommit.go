@@ -40,14 +40,19 @@ type groupCommitter struct {
 	db    *gorm.DB
 	queue chan writeJob
 	wg    sync.WaitGroup
+	// oneStatement saves a group of new leads in one statement
+	// (saveOneStatement, PostgreSQL), each worker to a rollup shard of its own.
+	oneStatement bool
+	ids          leadIDs // for oneStatement
 }
 
-// newGroupCommitter starts workers goroutines committing groups from one queue.
-func newGroupCommitter(db *gorm.DB, workers int) *groupCommitter {
-	g := &groupCommitter{db: db, queue: make(chan writeJob, maxGroup)}
-	for range workers {
+// newGroupCommitter starts workers goroutines committing groups from one
+// queue; oneStatement is for PostgreSQL's intake (groupCommitter).
+func newGroupCommitter(db *gorm.DB, workers int, oneStatement bool) *groupCommitter {
+	g := &groupCommitter{db: db, queue: make(chan writeJob, maxGroup), oneStatement: oneStatement}
+	for w := range workers {
 		g.wg.Add(1)
-		go g.loop()
+		go g.loop(int64(w) % rollupShards)
 	}
 	return g
 }
@@ -84,7 +89,8 @@ func (g *groupCommitter) enqueue(ctx context.Context, job writeJob) error {
 	return <-job.done
 }
 
-func (g *groupCommitter) loop() {
+// loop commits groups; shard is the worker's rollup shard (oneStatement).
+func (g *groupCommitter) loop(shard int64) {
 	defer g.wg.Done()
 	group := make([]writeJob, 0, maxGroup)
 	for first := range g.queue {
@@ -101,8 +107,33 @@ func (g *groupCommitter) loop() {
 				break drain
 			}
 		}
-		g.commit(group)
+		if !g.oneStatement || !g.commitOneStatement(group, shard) {
+			g.commit(group)
+		}
 	}
+}
+
+// commitOneStatement saves a group of saves only with saveOneStatement and
+// reports whether it did; if not, nothing was written.
+func (g *groupCommitter) commitOneStatement(group []writeJob, shard int64) bool {
+	items := make([]saveItem, len(group))
+	for i, job := range group {
+		if job.save == nil {
+			return false
+		}
+		items[i] = *job.save
+	}
+	ctx := context.Background()
+	newIDs := func(n int) ([]int64, error) { return g.ids.take(ctx, g.db, n) }
+	results, errs, done, err := saveOneStatement(ctx, g.db, items, shard, newIDs)
+	if err != nil || !done {
+		return false
+	}
+	for i, job := range group {
+		*job.res = results[i]
+		job.done <- errs[i]
+	}
+	return true
 }
 
 // commit runs the group in one transaction. If the transaction itself

@@ -97,35 +97,99 @@ type saveItem struct {
 // (conflict, invalid) is reported in errs and leaves that item unwritten; any
 // other error fails the batch.
 func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []handoff.SaveResult, errs []error, err error) {
-	ids := make([]string, 0, len(items))
-	for _, it := range items {
-		ids = append(ids, it.in.ExternalID)
-	}
-	rows, err := selectLeadRows(tx, ids)
+	rows, err := selectLeadRows(tx, externalIDs(items), true)
 	if err != nil {
 		return nil, nil, err
 	}
-	leads := make(map[string]*handoff.Lead, len(items))
-	for _, r := range rows {
-		l, err := r.toLead()
-		if err != nil {
-			return nil, nil, err
-		}
-		leads[r.ExternalID] = l
+	leads, err := leadsByExternalID(rows)
+	if err != nil {
+		return nil, nil, err
 	}
-
 	activities, err := scoringActivities(tx, items, leads)
 	if err != nil {
 		return nil, nil, err
 	}
+	b := decideSaves(items, leads, activities)
+	if len(b.created) > 0 {
+		newRows, err := leadRows(b.created)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := insertLeadRows(tx, newRows); err != nil {
+			return nil, nil, err
+		}
+		for i, l := range b.created {
+			l.ID = newRows[i].ID
+		}
+	}
+	for lead := range b.updated {
+		if err := updateLeadRow(tx, lead); err != nil {
+			return nil, nil, err
+		}
+	}
+	events, rollups, outbox, err := b.rowsToWrite(rows)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := updateRollup(tx, rollups); err != nil {
+		return nil, nil, err
+	}
+	if err := execWrites(tx, []tableWrite{eventsWrite(events), intakeOutboxWrite(outbox)}); err != nil {
+		return nil, nil, err
+	}
+	return b.done(events), b.errs, nil
+}
 
-	results, errs = make([]handoff.SaveResult, len(items)), make([]error, len(items))
-	var (
-		created   []*handoff.Lead
-		updated   = map[*handoff.Lead]bool{}
-		eventsOf  = make([][]handoff.Event, len(items))
-		outboxFor = make([][]handoff.OutboxMessage, len(items)) // the chat work per item
-	)
+func externalIDs(items []saveItem) []string {
+	ids := make([]string, 0, len(items))
+	for _, it := range items {
+		ids = append(ids, it.in.ExternalID)
+	}
+	return ids
+}
+
+// leadsByExternalID turns the known leads' rows into leads.
+func leadsByExternalID(rows []leadRow) (map[string]*handoff.Lead, error) {
+	leads := make(map[string]*handoff.Lead, len(rows))
+	for _, r := range rows {
+		l, err := r.toLead()
+		if err != nil {
+			return nil, err
+		}
+		leads[r.ExternalID] = l
+	}
+	return leads, nil
+}
+
+// leadRows are the rows of leads.
+func leadRows(leads []*handoff.Lead) ([]leadRow, error) {
+	rows := make([]leadRow, len(leads))
+	for i, l := range leads {
+		var err error
+		if rows[i], err = leadToRow(l); err != nil {
+			return nil, err
+		}
+	}
+	return rows, nil
+}
+
+// saveBatch is what saving a batch decided, before it is written.
+type saveBatch struct {
+	items     []saveItem
+	results   []handoff.SaveResult
+	errs      []error
+	created   []*handoff.Lead // new leads, without ids until inserted
+	updated   map[*handoff.Lead]bool
+	eventsOf  [][]handoff.Event
+	outboxFor [][]handoff.OutboxMessage // the chat work per item
+}
+
+// decideSaves applies the items in order to the known leads (by external
+// id; leads created by earlier items are added) and to their activities
+// that count for scoring.
+func decideSaves(items []saveItem, leads map[string]*handoff.Lead, activities map[int64][]handoff.Activity) *saveBatch {
+	b := &saveBatch{items: items, results: make([]handoff.SaveResult, len(items)), errs: make([]error, len(items)),
+		updated: map[*handoff.Lead]bool{}, eventsOf: make([][]handoff.Event, len(items)), outboxFor: make([][]handoff.OutboxMessage, len(items))}
 	for i, it := range items {
 		lead, known := leads[it.in.ExternalID]
 		if !known {
@@ -136,7 +200,7 @@ func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []handoff.SaveResult,
 		next.Attributes = cloneAttributes(lead.Attributes)
 		changed, events, err := it.in.Apply(&next, it.now, it.actor, it.policy)
 		if err != nil {
-			errs[i] = err
+			b.errs[i] = err
 			continue
 		}
 		if _, rescored, more := next.Rescore(activities[next.ID], it.now, it.policy); rescored {
@@ -145,97 +209,74 @@ func saveBatchInTx(tx *gorm.DB, items []saveItem) (results []handoff.SaveResult,
 		if !known && changed {
 			lead = &next
 			leads[it.in.ExternalID] = lead
-			created = append(created, lead)
+			b.created = append(b.created, lead)
 		} else if changed {
 			*lead = next
 			if lead.ID != 0 {
-				updated[lead] = true
+				b.updated[lead] = true
 			}
 		}
-		results[i] = handoff.SaveResult{Lead: lead, Changed: changed, Created: !known && changed}
-		eventsOf[i] = events
-		outboxFor[i] = handoff.NewChange(lead, events).Outbox
+		b.results[i] = handoff.SaveResult{Lead: lead, Changed: changed, Created: !known && changed}
+		b.eventsOf[i] = events
+		b.outboxFor[i] = handoff.NewChange(lead, events).Outbox
 	}
+	return b
+}
 
-	if len(created) > 0 {
-		newRows := make([]leadRow, len(created))
-		for i, l := range created {
-			if newRows[i], err = leadToRow(l); err != nil {
-				return nil, nil, err
-			}
-		}
-		if err := insertLeadRows(tx, newRows); err != nil {
-			return nil, nil, err
-		}
-		for i, l := range created {
-			l.ID = newRows[i].ID
-		}
-	}
-	for lead := range updated {
-		if err := updateLeadRow(tx, lead); err != nil {
-			return nil, nil, err
-		}
-	}
-
-	var eventRows []eventRow
-	var outbox []outboxRow
+// rowsToWrite are the batch's event rows, rollup changes and outbox rows
+// (webhook ones too), once every lead has its id; rows are the known
+// leads as read.
+func (b *saveBatch) rowsToWrite(rows []leadRow) (events []eventRow, rollups []leadRollup, outbox []outboxRow, err error) {
 	oldKeys := make(map[int64]rollupKeys, len(rows))
 	for _, r := range rows {
 		oldKeys[r.ID] = rowKeys(r)
 	}
-	rollups := make([]leadRollup, 0, len(items))
-	for i, it := range items {
-		lead := results[i].Lead
-		first := len(eventRows)
-		for _, e := range eventsOf[i] {
+	rollups = make([]leadRollup, 0, len(b.items))
+	for i, it := range b.items {
+		lead := b.results[i].Lead
+		first := len(events)
+		for _, e := range b.eventsOf[i] {
 			row, err := newEventRow(lead.ID, e)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
-			eventRows = append(eventRows, row)
+			events = append(events, row)
 		}
-		if lead != nil && results[i].Changed {
-			r := leadRollup{id: lead.ID, new: leadKeys(lead), events: eventRows[first:]}
+		if lead != nil && b.results[i].Changed {
+			r := leadRollup{id: lead.ID, new: leadKeys(lead), events: events[first:]}
 			if k, ok := oldKeys[lead.ID]; ok {
 				r.old = &k
 			}
 			rollups = append(rollups, r)
 		}
-		for _, m := range outboxFor[i] {
+		for _, m := range b.outboxFor[i] {
 			outbox = append(outbox, outboxRow{Kind: m.Kind, LeadID: lead.ID, Platform: m.Platform, Payload: m.Payload,
 				Status: OutboxPending, DueMs: ms(it.now), CreatedMs: ms(it.now)})
 		}
-		if len(eventsOf[i]) > 0 {
-			hooks, err := webhookMessages(it.hooks, lead.ID, eventsOf[i], it.now)
+		if len(b.eventsOf[i]) > 0 {
+			hooks, err := webhookMessages(it.hooks, lead.ID, b.eventsOf[i], it.now)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			outbox = append(outbox, hooks...)
 		}
 	}
-	if err := updateRollup(tx, rollups); err != nil {
-		return nil, nil, err
-	}
-	if err := execWrites(tx, []tableWrite{eventsWrite(eventRows)}); err != nil {
-		return nil, nil, err
-	}
-	if err := insertRows(tx, "outbox", []string{"kind", "lead_id", "platform", "payload", "status", "due_ms", "locked_until_ms", "attempts", "created_ms"}, len(outbox), func(i int) []any {
-		r := outbox[i]
-		return []any{r.Kind, r.LeadID, r.Platform, r.Payload, r.Status, r.DueMs, 0, 0, r.CreatedMs}
-	}); err != nil {
-		return nil, nil, err
-	}
+	return events, rollups, outbox, nil
+}
+
+// done is the batch's results once events were written.
+func (b *saveBatch) done(events []eventRow) []handoff.SaveResult {
 	// Events saved in a batch are returned without their row ids.
 	n := 0
-	for i := range items {
-		for j := range eventsOf[i] {
-			e := eventsOf[i][j]
-			e.LeadID = eventRows[n].LeadID
-			results[i].Events = append(results[i].Events, e)
+	for i := range b.items {
+		for j := range b.eventsOf[i] {
+			e := b.eventsOf[i][j]
+			e.LeadID = events[n].LeadID
+			b.results[i].Events = append(b.results[i].Events, e)
 			n++
 		}
 	}
-	return results, errs, nil
+	return b.results
 }
 
 // scoringActivities returns the activities that count now of the known

@@ -52,14 +52,15 @@ func deref(p any) any {
 }
 
 // selectLeadRows reads the leads with these external ids, ordered by
-// external id; on PostgreSQL it locks them (FOR UPDATE) until tx ends.
-func selectLeadRows(tx *gorm.DB, externalIDs []string) ([]leadRow, error) {
+// external id; with lock, on PostgreSQL, it locks them (FOR UPDATE) until
+// tx ends.
+func selectLeadRows(tx *gorm.DB, externalIDs []string, lock bool) ([]leadRow, error) {
 	var out []leadRow
 	for start := 0; start < len(externalIDs); start += 500 {
 		ids := externalIDs[start:min(start+500, len(externalIDs))]
 		q := "SELECT id, " + strings.Join(leadColumns, ", ") + " FROM leads WHERE external_id IN " +
 			rowValues(tx, 1, len(ids)) + " ORDER BY external_id"
-		if tx.Dialector.Name() == DialectPostgres {
+		if lock && tx.Dialector.Name() == DialectPostgres {
 			q += " FOR UPDATE"
 		}
 		args := make([]any, len(ids))

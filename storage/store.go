@@ -96,8 +96,8 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 		sqlDB.SetMaxOpenConns(n)
 		sqlDB.SetMaxIdleConns(n)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-		s.enqueuer = newGroupCommitter(s.write, 1)
-		s.intake = newGroupCommitter(s.write, pgIntakeWorkers)
+		s.enqueuer = newGroupCommitter(s.write, 1, false)
+		s.intake = newGroupCommitter(s.write, pgIntakeWorkers, true)
 	default:
 		if dir := filepath.Dir(sqlitePath(dsn)); dir != "" {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -127,7 +127,7 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 		writer.SetMaxOpenConns(1)
 		writer.SetMaxIdleConns(1)
 		writer.SetConnMaxLifetime(0)
-		s.group = newGroupCommitter(s.write, 1)
+		s.group = newGroupCommitter(s.write, 1, false)
 		s.enqueuer = s.group
 		s.intake = s.group
 	}

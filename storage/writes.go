@@ -61,3 +61,13 @@ func outboxWrite(rows []outboxRow) tableWrite {
 	}
 	return w
 }
+
+// intakeOutboxWrite inserts intake's outbox rows: the columns a new
+// message sets, the others left to their defaults.
+func intakeOutboxWrite(rows []outboxRow) tableWrite {
+	w := tableWrite{what: "outbox", table: "outbox", cols: []string{"kind", "lead_id", "platform", "payload", "status", "due_ms", "locked_until_ms", "attempts", "created_ms"}}
+	for _, r := range rows {
+		w.rows = append(w.rows, []any{r.Kind, r.LeadID, r.Platform, r.Payload, r.Status, r.DueMs, 0, 0, r.CreatedMs})
+	}
+	return w
+}

@@ -1,0 +1,214 @@
+package storage
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/handoff/handoff"
+	"github.com/jackc/pgx/v5"
+	"gorm.io/gorm"
+)
+
+// saveOneStatement is a group of intake saves on PostgreSQL in two round
+// trips and one commit, when every lead of the group is new (the usual
+// case): the transaction otherwise waits on eight (BEGIN, the locking
+// SELECT, the inserts of leads, the two rollup upserts, events and outbox,
+// COMMIT).
+//
+// The first statement looks the group's leads up, unlocked: when none is
+// known, the group is decided as the transaction decides it with no known
+// lead (decideSaves), the new leads take ids from newIDs, and every row it
+// writes, leads with their ids included, is inserted by one statement of
+// data-modifying WITH queries in the transaction's order, committed on its
+// own: a statement is atomic. Its rollup rows go to shard, so that the
+// intake workers, each with a shard of its own, do not wait for each
+// other's row locks.
+//
+// done is false when this path cannot decide: a lead is known, or the
+// statement failed, as it does when another writer inserted one of the
+// external ids in between (the unique index on external_id). Nothing was
+// written then, and the group is saved in a transaction.
+func saveOneStatement(ctx context.Context, db *gorm.DB, items []saveItem, shard int64, newIDs func(n int) ([]int64, error)) (results []handoff.SaveResult, errs []error, done bool, err error) {
+	if known, err := anyLeadKnown(ctx, db, externalIDs(items)); err != nil || known {
+		return nil, nil, false, err
+	}
+	b := decideSaves(items, map[string]*handoff.Lead{}, nil)
+	ids, err := newIDs(len(b.created))
+	if err != nil {
+		return nil, nil, false, err
+	}
+	for i, l := range b.created {
+		l.ID = ids[i]
+	}
+	newRows, err := leadRows(b.created)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	events, rollups, outbox, err := b.rowsToWrite(nil)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	ws := append([]tableWrite{leadsWrite(newRows)}, mergeRollups(rollups).writes(shard, stageTimes{})...)
+	ws = append(ws, eventsWrite(events), intakeOutboxWrite(outbox))
+	q, args, ok := writesStatement(ws)
+	if !ok {
+		return nil, nil, false, nil
+	}
+	if q != "" {
+		if _, err := db.Statement.ConnPool.ExecContext(ctx, q, args...); err != nil {
+			return nil, nil, false, nil // the transaction tells a race from a failure
+		}
+	}
+	return b.done(events), b.errs, true, nil
+}
+
+// anyLeadKnown reports whether a lead has one of the external ids. The
+// statement is planned for each group (pgx.QueryExecModeExec): a plan kept
+// from when the table was small scans all of it.
+func anyLeadKnown(ctx context.Context, db *gorm.DB, externalIDs []string) (bool, error) {
+	args := make([]any, 0, len(externalIDs)+1)
+	args = append(args, pgx.QueryExecModeExec)
+	for _, id := range externalIDs {
+		args = append(args, id)
+	}
+	var n int
+	err := db.Statement.ConnPool.QueryRowContext(ctx, "SELECT count(*) FROM leads WHERE external_id IN ("+numbered(1, len(externalIDs))+")", args...).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("known leads: %w", err)
+	}
+	return n > 0, nil
+}
+
+// leadIDs hands out lead ids taken from the leads' sequence a block at a
+// time, so that a group of new leads does not wait on the sequence.
+type leadIDs struct {
+	block     int // ids taken at a time; maxGroup when 0
+	mu        sync.Mutex
+	seq       string // the sequence, an SQL literal, once found
+	next, end int64  // the ids [next, end) are taken and unused
+}
+
+// take returns n new lead ids, in ascending order.
+func (p *leadIDs) take(ctx context.Context, db *gorm.DB, n int) ([]int64, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ids := make([]int64, 0, n)
+	for len(ids) < n {
+		if p.next == p.end {
+			if err := p.reserve(ctx, db); err != nil {
+				return nil, err
+			}
+		}
+		ids = append(ids, p.next)
+		p.next++
+	}
+	return ids, nil
+}
+
+// reserve takes the next block of ids from the sequence: consecutive ones
+// when no one else takes ids meanwhile, else as many blocks as it gets.
+func (p *leadIDs) reserve(ctx context.Context, db *gorm.DB) error {
+	if p.seq == "" {
+		var name string
+		if err := db.Statement.ConnPool.QueryRowContext(ctx, "SELECT pg_get_serial_sequence('leads', 'id')").Scan(&name); err != nil {
+			return fmt.Errorf("lead id sequence: %w", err)
+		}
+		p.seq = "'" + strings.ReplaceAll(name, "'", "''") + "'::regclass"
+	}
+	rows, err := db.Statement.ConnPool.QueryContext(ctx, "SELECT nextval("+p.seq+") FROM generate_series(1, "+strconv.Itoa(cmp.Or(p.block, maxGroup))+")")
+	if err != nil {
+		return fmt.Errorf("lead ids: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("lead ids: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("lead ids: %w", err)
+	}
+	slices.Sort(ids)
+	// Keep the longest run of consecutive ids at the start.
+	end := 1
+	for end < len(ids) && ids[end] == ids[end-1]+1 {
+		end++
+	}
+	p.next, p.end = ids[0], ids[0]+int64(end)
+	return nil
+}
+
+// leadsWrite inserts new leads with their ids.
+func leadsWrite(rows []leadRow) tableWrite {
+	w := tableWrite{what: "leads", table: "leads", cols: append([]string{"id"}, leadColumns...)}
+	for i := range rows {
+		fields := rows[i].fields()
+		row := make([]any, len(fields))
+		for j, p := range fields {
+			row[j] = deref(p)
+		}
+		w.rows = append(w.rows, row)
+	}
+	return w
+}
+
+// writesStatement folds ws, inserts only, into one statement: a
+// data-modifying WITH query for each, run in order, with PostgreSQL's
+// numbered bind variables. q is empty when ws write no row; ok is false
+// when ws hold a statement other than rows to insert.
+func writesStatement(ws []tableWrite) (q string, args []any, ok bool) {
+	var b strings.Builder
+	n := 0
+	for _, w := range ws {
+		if w.sql != "" {
+			return "", nil, false
+		}
+		if len(w.rows) == 0 {
+			continue
+		}
+		if n == 0 {
+			b.WriteString("WITH ")
+		} else {
+			b.WriteString(", ")
+		}
+		cols := append(slices.Clip(w.cols), w.sums...)
+		fmt.Fprintf(&b, "w%d AS (INSERT INTO %s (%s) VALUES ", n, w.table, strings.Join(cols, ", "))
+		for i, row := range w.rows {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(" + numbered(len(args)+1, len(row)) + ")")
+			args = append(args, row...)
+		}
+		if len(w.sums) > 0 {
+			b.WriteString(onConflictAdd(w.table, w.cols, w.sums))
+		}
+		b.WriteString(")")
+		n++
+	}
+	if n == 0 {
+		return "", nil, true
+	}
+	b.WriteString(" SELECT 1")
+	return b.String(), args, true
+}
+
+// numbered is n comma-separated PostgreSQL bind variables from $first.
+func numbered(first, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(first+i))
+	}
+	return b.String()
+}
