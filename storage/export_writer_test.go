@@ -9,3 +9,14 @@ func (s *Store) WriterPragma(ctx context.Context, name string) (string, error) {
 	err := s.write.WithContext(ctx).Raw("PRAGMA " + name).Row().Scan(&v)
 	return v, err
 }
+
+// CheckpointEvery is how many writer commits pass between background checkpoints.
+const CheckpointEvery = checkpointEvery
+
+// OpenNotifyingCheckpoints opens an SQLite store like Open and returns a
+// channel that receives a value after each background checkpoint.
+func OpenNotifyingCheckpoints(ctx context.Context, dbURL string) (*Store, <-chan struct{}, error) {
+	ran := make(chan struct{}, 1)
+	s, err := Open(ctx, dbURL, Options{checkpointRan: ran})
+	return s, ran, err
+}

@@ -44,6 +44,8 @@ type groupCommitter struct {
 	// (saveOneStatement, PostgreSQL), each worker to a rollup shard of its own.
 	oneStatement bool
 	ids          leadIDs // for oneStatement
+	// after, when set, is called by the (single) worker after each group.
+	after func()
 }
 
 // newGroupCommitter starts workers goroutines committing groups from one
@@ -109,6 +111,9 @@ func (g *groupCommitter) loop(shard int64) {
 		}
 		if !g.oneStatement || !g.commitOneStatement(group, shard) {
 			g.commit(group)
+		}
+		if g.after != nil {
+			g.after()
 		}
 	}
 }

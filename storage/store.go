@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -39,6 +40,9 @@ type Store struct {
 	dialect string
 	// group batches concurrent write transactions into shared commits on SQLite.
 	group *groupCommitter
+	// checkpoint copies SQLite's WAL into the database file off the
+	// writer's path, every checkpointEvery commits of group.
+	checkpoint *checkpointer
 	// enqueuer batches concurrent Enqueue calls into shared commits: group
 	// on SQLite, a committer of its own on PostgreSQL.
 	enqueuer *groupCommitter
@@ -62,6 +66,8 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxConns bounds the connection pool (default 16 on PostgreSQL, 8 readers on SQLite).
 	MaxConns int
+	// checkpointRan receives a value after each background checkpoint (tests).
+	checkpointRan chan<- struct{}
 }
 
 // Open connects to the database named by url: a PostgreSQL URL
@@ -127,7 +133,9 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 		writer.SetMaxOpenConns(1)
 		writer.SetMaxIdleConns(1)
 		writer.SetConnMaxLifetime(0)
+		s.checkpoint = newCheckpointer(readers, opts.checkpointRan)
 		s.group = newGroupCommitter(s.write, 1, false)
+		s.group.after = s.checkpoint.committed
 		s.enqueuer = s.group
 		s.intake = s.group
 	}
@@ -183,6 +191,7 @@ func ParseURL(dbURL string) (dialect, dsn string, err error) {
 }
 
 // writerDriver is the SQLite driver of the single writer connection: it
+// checkpoints the WAL only past walBackstop pages (checkpoint.go) and
 // keeps temporary files in memory (PRAGMA temp_store = MEMORY). Inside a
 // write transaction every statement and savepoint journals the pages it
 // changes, and SQLite spills such journals over 64 KiB to a temporary file:
@@ -195,6 +204,9 @@ func init() {
 	sql.Register(writerDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
 		if _, err := c.Exec("PRAGMA temp_store = MEMORY", nil); err != nil {
 			return fmt.Errorf("storage: sqlite temp_store: %w", err)
+		}
+		if _, err := c.Exec("PRAGMA wal_autocheckpoint = "+strconv.Itoa(walBackstop), nil); err != nil {
+			return fmt.Errorf("storage: sqlite wal_autocheckpoint: %w", err)
 		}
 		return nil
 	}})
@@ -234,6 +246,10 @@ func (s *Store) Close() error {
 	if s.group != nil {
 		s.group.stop()
 		s.group = nil
+	}
+	if s.checkpoint != nil {
+		s.checkpoint.stop()
+		s.checkpoint = nil
 	}
 	var errs []error
 	for _, g := range []*gorm.DB{s.db, s.write} {
