@@ -151,10 +151,22 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	writeJSONIndent(w, status, v, "  ")
+}
+
+// writeCompactJSON is writeJSON on one line, for answers that machines
+// read at volume (intake), without the indenting pass.
+func writeCompactJSON(w http.ResponseWriter, status int, v any) {
+	writeJSONIndent(w, status, v, "")
+}
+
+func writeJSONIndent(w http.ResponseWriter, status int, v any, indent string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	if indent != "" {
+		enc.SetIndent("", indent)
+	}
 	_ = enc.Encode(v)
 }
 

@@ -92,7 +92,7 @@ func (a *API) postLead(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusCreated
 		w.Header().Set("Location", "/api/leads/"+res.Lead.ExternalID)
 	}
-	writeJSON(w, status, NewLeadJSON(res.Lead, events))
+	writeCompactJSON(w, status, NewLeadJSON(res.Lead, events))
 }
 
 // getLead answers a lead with its history; for an erased lead, asked by

@@ -429,3 +429,34 @@ func TestNamedTokens(t *testing.T) {
 		}
 	})
 }
+
+// POST /api/leads answers the lead on one line (intake's answers are read
+// by machines, at volume); GET keeps the indented answer people read.
+func TestPostLeadAnswersOneLine(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		srv := newServer(t, s)
+		for _, tc := range []struct{ method, path, body string }{
+			{"POST", "/api/leads", `{"external_id":"one-line","company":"Acme","stage":"sql"}`},
+			{"POST", "/api/leads", `{"external_id":"one-line","company":"Acme","stage":"sql"}`}, // unchanged: 200
+		} {
+			req, err := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode/100 != 2 {
+				t.Fatalf("%s %s = %d %s", tc.method, tc.path, resp.StatusCode, raw)
+			}
+			if lines := strings.Count(string(raw), "\n"); lines != 1 || !json.Valid(raw) {
+				t.Errorf("%s %s answered %d lines, want one JSON line: %s", tc.method, tc.path, lines, raw)
+			}
+		}
+	})
+}
