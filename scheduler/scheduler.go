@@ -20,6 +20,7 @@ import (
 	cron "github.com/netresearch/go-cron"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/internal/busy"
 	"github.com/handoff/handoff/metrics"
 )
 
@@ -68,6 +69,14 @@ type Config struct {
 	// one; both nil without routing.
 	Routes RouteClock
 	Route  func(ctx context.Context, leadID int64) error
+	// Interactive counts the requests people are waiting on (claim clicks,
+	// commands); a tick waits while any is in flight, for at most Yield, so
+	// that a burst of clicks, each of which wakes the clock, meets one tick
+	// after it instead of one per commit. nil never waits.
+	Interactive *busy.Gate
+	// Yield bounds that wait (default 250 ms): timers fire at most that
+	// much later.
+	Yield time.Duration
 }
 
 // Scheduler fires due SLA timers and the weekly digest.
@@ -88,6 +97,9 @@ func New(cfg Config) (*Scheduler, error) {
 	if cfg.LeaseTTL <= 0 {
 		cfg.LeaseTTL = 15 * time.Second
 	}
+	if cfg.Yield <= 0 {
+		cfg.Yield = 250 * time.Millisecond
+	}
 	if cfg.Holder == "" {
 		host, _ := os.Hostname()
 		var b [4]byte
@@ -100,82 +112,6 @@ func New(cfg Config) (*Scheduler, error) {
 		return nil, fmt.Errorf("scheduler: digest schedule %q: %w", spec, err)
 	}
 	return &Scheduler{cfg: cfg, digest: sched, wake: make(chan struct{}, 1)}, nil
-}
-
-// Wake makes the scheduler look at the deadlines again now (a new lead may
-// have an earlier one than it is sleeping towards). It never blocks.
-func (s *Scheduler) Wake() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
-
-// Run keeps the clock until ctx ends. While another replica holds the lease
-// it only retries the lease.
-func (s *Scheduler) Run(ctx context.Context) error {
-	defer func() {
-		_ = s.cfg.Store.ReleaseLease(context.WithoutCancel(ctx), LeaseName, s.cfg.Holder)
-	}()
-	renew := s.cfg.LeaseTTL / 3
-	held := false
-	for {
-		now := s.cfg.Now()
-		ok, err := s.cfg.Store.AcquireLease(ctx, LeaseName, s.cfg.Holder, now, s.cfg.LeaseTTL)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err != nil {
-			s.cfg.Logger.Warn("scheduler: lease", "err", err)
-		}
-		if ok != held {
-			s.cfg.Logger.Info("scheduler: lease", "held", ok, "holder", s.cfg.Holder)
-			held = ok
-		}
-		next := now.Add(renew)
-		if ok {
-			due, err := s.safeTick(ctx)
-			if err != nil && ctx.Err() == nil {
-				s.cfg.Logger.Error("scheduler: tick", "err", err)
-				due = s.cfg.Now().Add(time.Second)
-			}
-			if !due.IsZero() && due.Before(next) {
-				next = due
-			}
-		}
-		if err := s.sleepUntil(ctx, next); err != nil {
-			return err
-		}
-	}
-}
-
-func (s *Scheduler) sleepUntil(ctx context.Context, t time.Time) error {
-	d := t.Sub(s.cfg.Now())
-	if d < 0 {
-		d = 0
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-s.wake:
-	case <-timer.C:
-	}
-	return nil
-}
-
-// safeTick runs Tick, turning a panic into an error (logged and counted
-// like a worker panic) so that the clock keeps running for every other
-// lead and job: Run retries a second later.
-func (s *Scheduler) safeTick(ctx context.Context) (due time.Time, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			s.cfg.Metrics.WorkerPanic("scheduler")
-			err = fmt.Errorf("scheduler: tick panicked: %v", p)
-		}
-	}()
-	return s.Tick(ctx)
 }
 
 // fireBatch bounds the leads handled per transaction.

@@ -16,7 +16,7 @@ if [ "$DB" = sqlite ]; then rm -f fresh.db*; URL=$W/fresh.db; else
 SLACK_SIGNING_SECRET=sec SLACK_SALES_CHANNEL=CSALES HANDOFF_API_TOKEN=tok HANDOFF_API_RATE_LIMIT=0 \
  HANDOFF_ADDR=127.0.0.1:$PORT HANDOFF_CONFIG=/dev/null DATABASE_URL=$URL $BIN/$SRV serve > serve.log 2>&1 &
 SV=$!
-for i in $(seq 50); do curl -s -o /dev/null 127.0.0.1:$PORT/healthz && break; sleep 0.2; done
+for i in $(seq 300); do curl -s -o /dev/null 127.0.0.1:$PORT/healthz && break; sleep 0.2; done
 cpu() { awk '{print $14+$15}' /proc/$1/stat 2>/dev/null || echo 0; }
 pgcpu() { local t=0; for p in $(pgrep -f "postgres: .*postgres $DBN "); do t=$((t+$(cpu $p))); done; echo $t; }
 [ -n "$PPROF_ADDR" ] && { curl -s -o ${PPROF_OUT:-prof.pprof} "$PPROF_ADDR/debug/pprof/profile?seconds=${PPROF_SECONDS:-5}" >/dev/null 2>&1 & }

@@ -35,8 +35,8 @@ type app struct {
 	hooks   *webhook.Sender    // nil without webhooks
 	roster  *teamsbot.Roster   // the Teams sales team's members; nil without Teams
 	// interactive counts the chat requests people are waiting on (clicks,
-	// commands, Teams activities); the outbox steps aside while any is
-	// in flight.
+	// commands, Teams activities); the outbox and the scheduler step aside
+	// while any is in flight.
 	interactive busy.Gate
 }
 
@@ -129,7 +129,7 @@ func (a *app) wirePages() error {
 // digest schedule under a lease.
 func (a *app) wireScheduler() error {
 	sched, err := scheduler.New(scheduler.Config{Store: a.store, Policy: a.cfg.Policy, Now: a.now, Logger: a.logger, Metrics: a.metrics,
-		Routes: a.store, Route: a.routeLead})
+		Routes: a.store, Route: a.routeLead, Interactive: &a.interactive})
 	if err != nil {
 		return err
 	}
