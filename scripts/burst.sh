@@ -14,7 +14,7 @@ DBN=burst_$PORT
 if [ "$DB" = sqlite ]; then rm -f fresh.db*; URL=$W/fresh.db; else
   psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS $DBN" -c "CREATE DATABASE $DBN" ${PGLOG:+-c "ALTER DATABASE $DBN SET log_statement='all'"} >/dev/null; URL="postgres://postgres@127.0.0.1:5432/$DBN?sslmode=disable"; fi
 SLACK_SIGNING_SECRET=sec SLACK_SALES_CHANNEL=CSALES HANDOFF_API_TOKEN=tok HANDOFF_API_RATE_LIMIT=0 \
- HANDOFF_ADDR=127.0.0.1:$PORT HANDOFF_CONFIG=/dev/null DATABASE_URL=$URL $BIN/$SRV serve > serve.log 2>&1 &
+ HANDOFF_ADDR=127.0.0.1:$PORT HANDOFF_METRICS_ADDR=off HANDOFF_CONFIG=/dev/null DATABASE_URL=$URL $BIN/$SRV serve > serve.log 2>&1 &
 SV=$!
 for i in $(seq 300); do curl -s -o /dev/null 127.0.0.1:$PORT/healthz && break; sleep 0.2; done
 cpu() { awk '{print $14+$15}' /proc/$1/stat 2>/dev/null || echo 0; }
