@@ -2,7 +2,9 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -35,37 +37,18 @@ import (
 // When allow is set it is asked about the lead read (before the claim
 // changes it), and a lead it refuses is returned unclaimed, done.
 func (s *Store) claimOneStatement(ctx context.Context, id int64, step int, allow func(*handoff.Lead) bool, owner handoff.Owner, at time.Time, actor string) (lead *handoff.Lead, won, done bool, err error) {
-	var read struct {
-		Row          leadRow `gorm:"embedded"`
-		RowVersion   string
-		StageHistory *string
-	}
-	// Rows and ScanRows, not Scan: gorm's Scan writes out every statement
-	// with its values for a logger, even the one that discards it.
-	rows, err := s.write.WithContext(ctx).Raw("SELECT leads.*, leads.xmin::text AS row_version, (SELECT json_agg(json_build_object('stage', e.stage, 'at', e.at_ms))"+
-		" FROM lead_events e WHERE e.lead_id = leads.id AND e.kind = ?) AS stage_history FROM leads WHERE leads.id = ?",
-		string(handoff.EventStage), id).Rows()
-	if err != nil {
+	read, found, err := s.claimRead(ctx, id)
+	if err != nil || !found {
 		return nil, false, false, err
 	}
-	defer rows.Close()
-	if !rows.Next() {
-		return nil, false, false, rows.Err()
-	}
-	if err := s.write.ScanRows(rows, &read); err != nil {
-		return nil, false, false, err
-	}
-	if err := rows.Close(); err != nil {
-		return nil, false, false, err
-	}
-	lead, err = read.Row.toLead()
+	lead, err = read.row.toLead()
 	if err != nil {
 		return nil, false, false, err
 	}
 	if allow != nil && !allow(lead) {
 		return lead, false, true, nil
 	}
-	if step != anyStep && read.Row.OfferSeq != step {
+	if step != anyStep && read.row.OfferSeq != step {
 		return lead, false, true, nil // the offer the click saw moved on
 	}
 	change, ok := lead.Claim(owner, at, actor)
@@ -73,12 +56,12 @@ func (s *Store) claimOneStatement(ctx context.Context, id int64, step int, allow
 		return lead, false, true, nil // a claim read has no change
 	}
 	history := stageTimes{}
-	if read.StageHistory != nil {
+	if read.stageHistory != nil {
 		var events []struct {
 			Stage string `json:"stage"`
 			At    int64  `json:"at"`
 		}
-		if err := json.Unmarshal([]byte(*read.StageHistory), &events); err != nil {
+		if err := json.Unmarshal([]byte(*read.stageHistory), &events); err != nil {
 			return nil, false, false, fmt.Errorf("stage history: %w", err)
 		}
 		for _, e := range events {
@@ -89,7 +72,7 @@ func (s *Store) claimOneStatement(ctx context.Context, id int64, step int, allow
 	if err != nil {
 		return nil, false, false, err
 	}
-	q, args, ok := claimStatement(owner, at, id, read.Row.OfferSeq, read.RowVersion, ws)
+	q, args, ok := claimStatement(owner, at, id, read.row.OfferSeq, read.rowVersion, ws)
 	if !ok {
 		return nil, false, false, nil
 	}
@@ -98,6 +81,43 @@ func (s *Store) claimOneStatement(ctx context.Context, id int64, step int, allow
 		return nil, false, false, err
 	}
 	return lead, n == 1, n == 1, nil
+}
+
+// claimReadSQL reads a lead for claimOneStatement: its columns (a text
+// column a database of an earlier version left NULL reads as empty), its row
+// version and its stage events as JSON.
+var claimReadSQL = func() string {
+	var r leadRow
+	cols := []string{"id"}
+	for i, f := range r.fields()[1:] {
+		if _, text := f.(*string); text {
+			cols = append(cols, "COALESCE("+leadColumns[i]+", '')")
+			continue
+		}
+		cols = append(cols, leadColumns[i])
+	}
+	return "SELECT " + strings.Join(cols, ", ") + ", xmin::text," +
+		" (SELECT json_agg(json_build_object('stage', e.stage, 'at', e.at_ms)) FROM lead_events e WHERE e.lead_id = leads.id AND e.kind = $1)" +
+		" FROM leads WHERE id = $2"
+}()
+
+// claimedRead is a lead as claimOneStatement read it.
+type claimedRead struct {
+	row          leadRow
+	rowVersion   string
+	stageHistory *string
+}
+
+// claimRead reads lead id for claimOneStatement, scanning into the row's
+// fields without GORM's reflection; found is false when there is no such
+// lead.
+func (s *Store) claimRead(ctx context.Context, id int64) (read claimedRead, found bool, err error) {
+	dest := append(read.row.fields(), &read.rowVersion, &read.stageHistory)
+	err = s.write.ConnPool.QueryRowContext(ctx, claimReadSQL, string(handoff.EventStage), id).Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return read, false, nil
+	}
+	return read, err == nil, err
 }
 
 // claimWrites are the inserts of a won claim of lead id after its
