@@ -28,7 +28,7 @@ type leadRow struct {
 	SQLMs         *int64
 	ClaimedMs     *int64
 	ContactedMs   *int64
-	ClaimDueMs    *int64 `gorm:"index"`
+	ClaimDueMs    *int64 // read through idx_leads_sla_claim
 	// ShownMs is when the lead's card was first shown in chat in its
 	// latest SQL cycle (the system's part of the wait ends there).
 	ShownMs      *int64
@@ -138,8 +138,11 @@ func (leadMessageRow) TableName() string { return "lead_messages" }
 // <= ?) implies IS NOT NULL to both databases, an equality with a bound
 // value does not imply that it is not empty (see erasedKeyWhere,
 // teamsOwnersWhere).
-// next_remind_ms is read through idx_leads_sla_remind alone. Earlier
-// versions indexed each column whole: Migrate drops those.
+// next_remind_ms is read through idx_leads_sla_remind_set alone.
+// claim_due_ms is read through idx_leads_sla_claim; its whole index served
+// no query (the open SQLs' list reads by stage) and cost every new lead
+// and every claim an entry.
+// Earlier versions indexed each column whole: Migrate drops those.
 var sparseIndexes = []string{
 	"DROP INDEX IF EXISTS idx_leads_next_decay_ms",
 	"CREATE INDEX IF NOT EXISTS idx_leads_next_decay_set ON leads (next_decay_ms) WHERE next_decay_ms IS NOT NULL",
@@ -150,6 +153,7 @@ var sparseIndexes = []string{
 	"DROP INDEX IF EXISTS idx_leads_owner_user_id",
 	"CREATE INDEX IF NOT EXISTS idx_leads_owner_set ON leads (owner_user_id) WHERE owner_user_id <> ''",
 	"DROP INDEX IF EXISTS idx_leads_next_remind_ms",
+	"DROP INDEX IF EXISTS idx_leads_claim_due_ms",
 }
 
 var allModels = []any{&leadRow{}, &eventRow{}, &outboxRow{}, &chatPostRow{}, &leadMessageRow{}, &leaseRow{}, &scheduleRunRow{}, &trafficRow{}, &processedEventRow{}, &teamsConversationRow{}, &teamsUserRow{}, &teamsPinRow{}, &crmVersionRow{}, &activityRow{}, &secretRow{}}

@@ -20,16 +20,23 @@ import (
 const (
 	claimPending   = "stage = 'sql' AND claim_escalated_ms IS NULL AND parked_ms IS NULL"
 	contactPending = "stage IN ('sql', 'claimed') AND contact_escalated_ms IS NULL AND parked_ms IS NULL"
-	remindPending  = "stage = 'claimed' AND parked_ms IS NULL"
+	remindPending  = "stage = 'claimed' AND parked_ms IS NULL AND next_remind_ms IS NOT NULL"
 )
 
 // slaIndexes are the partial indexes of pending timers. They hold only open
-// leads, so they stay small however many leads are closed.
+// leads, so they stay small however many leads are closed. The reminders'
+// holds only the claimed leads with a reminder to come, so that a claim
+// without one writes no entry; earlier versions' idx_leads_sla_remind held
+// every claimed lead.
 var slaIndexes = []string{
 	"CREATE INDEX IF NOT EXISTS idx_leads_sla_claim ON leads (claim_due_ms) WHERE " + claimPending,
 	"CREATE INDEX IF NOT EXISTS idx_leads_sla_contact ON leads (contact_due_ms) WHERE " + contactPending,
-	"CREATE INDEX IF NOT EXISTS idx_leads_sla_remind ON leads (next_remind_ms) WHERE " + remindPending,
+	"DROP INDEX IF EXISTS idx_leads_sla_remind",
+	"CREATE INDEX IF NOT EXISTS idx_leads_sla_remind_set ON leads (next_remind_ms) WHERE " + remindPending,
 }
+
+// slaIndex names each timer's partial index.
+var slaIndex = map[string]string{"claim": "idx_leads_sla_claim", "contact": "idx_leads_sla_contact", "remind": "idx_leads_sla_remind_set"}
 
 // dueSLAIDs selects the ids of up to @limit leads per timer on which the SLA
 // clock has something to do at @now, earliest due first: three index range
@@ -61,7 +68,7 @@ func slaHint(dialect, timer string) string {
 	if dialect == DialectPostgres {
 		return ""
 	}
-	return " INDEXED BY idx_leads_sla_" + timer
+	return " INDEXED BY " + slaIndex[timer]
 }
 
 // NextSLADue returns the earliest SLA deadline or reminder still to act on,

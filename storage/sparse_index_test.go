@@ -48,7 +48,8 @@ func TestSparseIndexesServeTheirQueries(t *testing.T) {
 func TestMigrateMakesIndexesSparse(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
-		sparse := []string{"idx_leads_erased_key_set", "idx_leads_kpi_claimed_set", "idx_leads_kpi_contacted_set", "idx_leads_next_decay_set", "idx_leads_offer_due_set", "idx_leads_owner_set"}
+		sparse := []string{"idx_leads_erased_key_set", "idx_leads_kpi_claimed_set", "idx_leads_kpi_contacted_set", "idx_leads_next_decay_set", "idx_leads_offer_due_set", "idx_leads_owner_set",
+			"idx_leads_sla_remind_set"}
 		whole := map[string]string{
 			"idx_leads_next_decay_ms":    "next_decay_ms",
 			"idx_leads_offer_due_ms":     "offer_due_ms",
@@ -57,6 +58,8 @@ func TestMigrateMakesIndexesSparse(t *testing.T) {
 			"idx_leads_next_remind_ms":   "next_remind_ms",
 			"idx_leads_kpi_claimed":      "claimed_ms, sql_ms",
 			"idx_leads_kpi_contacted_v2": "contacted_ms, sql_ms, contact_due_ms, reached",
+			"idx_leads_sla_remind":       "next_remind_ms",
+			"idx_leads_claim_due_ms":     "claim_due_ms",
 		}
 		for _, name := range sparse { // the schema as the earlier version left it
 			if err := s.Exec(ctx, "DROP INDEX "+name); err != nil {
