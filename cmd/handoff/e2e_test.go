@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,29 +40,73 @@ type server struct {
 	base    string
 	metrics string // the HANDOFF_METRICS_ADDR listener's base URL
 	stop    func()
+	app     *app
+	clock   *testClock
+}
+
+// testClock is the end-to-end servers' time: the wall clock plus the time
+// the test has skipped. Deadlines, offers and timers of an hour or more
+// never fall due during a test by themselves, however slow the machine;
+// a test makes them due by skipping to them (server.skipTo). Only tests
+// build an app on a testClock: serve passes newApp the wall clock, and no
+// setting changes that.
+type testClock struct {
+	mu      sync.Mutex
+	skipped time.Duration
+}
+
+// Now is the wall clock moved on by what was skipped, in UTC.
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().UTC().Add(c.skipped)
+}
+
+// skipTo moves the clock on to at least t.
+func (c *testClock) skipTo(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d := t.Sub(time.Now().UTC().Add(c.skipped)); d > 0 {
+		c.skipped += d
+	}
+}
+
+// skipTo moves the server's clock on to t and wakes its workers, as a
+// commit does, so that what falls due by t is done without waiting for
+// the next timer in real time.
+func (s *server) skipTo(t time.Time) {
+	s.clock.skipTo(t)
+	s.app.queued()
 }
 
 // startServer runs newApp + listenAndServe on a free port with the given
-// environment and stops it gracefully at stop.
+// environment, on a new testClock, and stops it gracefully at stop.
 func startServer(t *testing.T, vars map[string]string) *server {
+	t.Helper()
+	return startServerAt(t, vars, &testClock{})
+}
+
+// startServerAt is startServer on clock, such as an earlier server's after
+// a restart.
+func startServerAt(t *testing.T, vars map[string]string, clock *testClock) *server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return startServerOn(t, vars, ln, "http://")
+	return startServerOn(t, vars, ln, "http://", clock)
 }
 
-// startServerOn is startServer on the listener ln, whose URLs start with
+// startServerOn is startServerAt on the listener ln, whose URLs start with
 // scheme ("http://", or "https://" for a TLS listener).
-func startServerOn(t *testing.T, vars map[string]string, ln net.Listener, scheme string) *server {
+func startServerOn(t *testing.T, vars map[string]string, ln net.Listener, scheme string, clock *testClock) *server {
 	t.Helper()
 	cfg, err := loadConfig(env{getenv: func(k string) string { return vars[k] }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := newApp(ctx, cfg, newLogger(&bytes.Buffer{}, slog.LevelInfo), func() time.Time { return time.Now().UTC() })
+	a, err := newApp(ctx, cfg, newLogger(&bytes.Buffer{}, slog.LevelInfo), clock.Now)
 	if err != nil {
 		cancel()
 		ln.Close()
@@ -87,7 +132,7 @@ func startServerOn(t *testing.T, vars map[string]string, ln net.Listener, scheme
 		a.Close()
 	}
 	t.Cleanup(stop)
-	return &server{base: scheme + ln.Addr().String(), metrics: "http://" + mln.Addr().String(), stop: stop}
+	return &server{base: scheme + ln.Addr().String(), metrics: "http://" + mln.Addr().String(), stop: stop, app: a, clock: clock}
 }
 
 func (s *server) postLead(t *testing.T, body string) {
@@ -118,10 +163,11 @@ func (s *server) click(t *testing.T, slack *slacktest.Server, user, ts, action, 
 	}
 }
 
-// TestEndToEndSLAAcrossRestart runs the real server against a fake Slack
-// with second-scale SLA settings: a lead is posted, claimed with a signed
-// click, the server restarts before the deadline, and the new process
-// sends the reminder and the escalation on time, once each.
+// TestEndToEndSLAAcrossRestart runs the real server against a fake Slack:
+// a lead is posted, claimed with a signed click, the server restarts, and
+// the new process sends the reminder when the test clock reaches it (and
+// not the escalation), then the escalation when it reaches the contact
+// deadline, once each.
 func TestEndToEndSLAAcrossRestart(t *testing.T) {
 	for _, dialect := range storagetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
@@ -129,7 +175,7 @@ func TestEndToEndSLAAcrossRestart(t *testing.T) {
 			slack.SetMembers(e2eSales, "UANN")
 			defer slack.Close()
 			policy := filepath.Join(t.TempDir(), "handoff.yml")
-			os.WriteFile(policy, []byte("sla:\n  claim_within: 3s\n  contact_within: 15s\n  remind_before: [12s]\n"), 0o644)
+			os.WriteFile(policy, []byte("sla:\n  claim_within: 1h\n  contact_within: 4h\n  remind_before: [1h]\n"), 0o644)
 			vars := map[string]string{
 				"DATABASE_URL": storagetest.URL(t, dialect), "HANDOFF_API_TOKEN": "tok", "HANDOFF_CONFIG": policy,
 				"SLACK_BOT_TOKEN": e2eToken, "SLACK_SIGNING_SECRET": e2eSecret, "SLACK_API_URL": slack.APIURL(),
@@ -156,56 +202,46 @@ func TestEndToEndSLAAcrossRestart(t *testing.T) {
 			first.metricsContain(t, `handoff_claim_ack_duration_seconds_count{platform="slack"} 1`,
 				`handoff_chat_calls_total{method="post",outcome="ok",platform="slack"} 1`)
 			first.stop() // a restart between the claim and the deadlines
-			second := startServer(t, vars)
-
-			// The reminder (due 3 s after the SQL, 12 s before the 15 s
-			// contact deadline) and the escalation come from either process,
-			// the escalation not before the deadline. The wide gap between
-			// them is what keeps the test independent of the machine's
-			// speed: a restart slower than the gap would make the second
-			// process rightly skip a reminder whose deadline has passed.
-			var escalation slacktest.Call
-			deadline := time.Now().Add(e2ePatience)
-			for time.Now().Before(deadline) && escalation.Method == "" {
-				for _, c := range slack.Calls("chat.postMessage") {
-					if c.Param("channel") == e2eManager {
-						escalation = c
-					}
-				}
-				time.Sleep(50 * time.Millisecond)
-			}
-			if escalation.Method == "" {
-				t.Fatal("no escalation reached the managers' channel")
-			}
-			if !strings.Contains(escalation.Param("text"), "Berg ApS") {
-				t.Fatalf("escalation text = %q", escalation.Param("text"))
-			}
-			due, err := contactDue(vars["DATABASE_URL"])
-			if err != nil {
-				t.Fatal(err)
-			}
-			if escalation.At.Before(due) {
-				t.Fatalf("escalation posted at %v, before the contact deadline %v", escalation.At, due)
-			}
-			// How late depends on the machine's load: logged, not asserted.
-			t.Logf("escalation posted %v after the contact deadline", escalation.At.Sub(due))
+			second := startServerAt(t, vars, first.clock)
 			db, err := storage.Open(context.Background(), vars["DATABASE_URL"], storage.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			settled(t, db, slaPosts, 1) // nothing left to fire: a second escalation or reminder would be posted by now
-			var toManagers, reminders int
-			for _, c := range slack.Calls("chat.postMessage") {
-				switch {
-				case c.Param("channel") == e2eManager:
-					toManagers++
-				case strings.Contains(c.Param("text"), "Reminder"):
-					reminders++
+			due := *lead1(t, db).ContactDueAt
+			countSLA := func() (escalations, reminders int) {
+				for _, c := range slack.Calls("chat.postMessage") {
+					switch {
+					case c.Param("channel") == e2eManager:
+						escalations++
+					case strings.Contains(c.Param("text"), "Reminder"):
+						reminders++
+					}
 				}
+				return escalations, reminders
 			}
-			if toManagers != 1 || reminders != 1 {
-				t.Fatalf("escalations = %d, reminders = %d; want 1 and 1", toManagers, reminders)
+
+			// The reminder, an hour before the contact deadline: the
+			// second process sends it, and the deadline's timer stays
+			// pending.
+			second.skipTo(due.Add(-time.Hour))
+			waitSlackMessage(t, slack, "DUANN", "Reminder", "Berg ApS")
+			if next, pending, err := db.NextSLADue(context.Background()); err != nil || !pending || !next.Equal(due) {
+				t.Fatalf("after the reminder the next SLA timer is %v (pending %v, %v), want the contact deadline %v", next, pending, err, due)
+			}
+			if esc, rem := countSLA(); esc != 0 || rem != 1 {
+				t.Fatalf("at the reminder: escalations = %d, reminders = %d; want 0 and 1", esc, rem)
+			}
+
+			// The escalation, at the contact deadline.
+			second.skipTo(due)
+			escalation := waitSlackMessage(t, slack, e2eManager, "Berg ApS")
+			if !strings.Contains(escalation.Text, "was not contacted") {
+				t.Fatalf("escalation = %q", escalation.Text)
+			}
+			settled(t, db, slaPosts, 1) // nothing left to fire: no timer pending, nothing queued
+			if esc, rem := countSLA(); esc != 1 || rem != 1 {
+				t.Fatalf("escalations = %d, reminders = %d; want 1 and 1", esc, rem)
 			}
 			second.metricsContain(t, `handoff_sla_breaches_total{deadline="contact"} 1`, `handoff_sla_reminders_total 1`)
 		})
@@ -275,16 +311,12 @@ func settled(t *testing.T, s *storage.Store, kinds []string, leads ...int64) {
 // slaPosts are the outbox kinds the SLA clock queues.
 var slaPosts = []string{handoff.OutboxRemind, handoff.OutboxEscalate}
 
-// contactDue reads lead 1's contact deadline.
-func contactDue(dbURL string) (time.Time, error) {
-	s, err := storage.Open(context.Background(), dbURL, storage.Options{})
-	if err != nil {
-		return time.Time{}, err
-	}
-	defer s.Close()
+// lead1 reads lead 1.
+func lead1(t *testing.T, s *storage.Store) *handoff.Lead {
+	t.Helper()
 	l, err := s.Lead(context.Background(), 1)
 	if err != nil {
-		return time.Time{}, err
+		t.Fatal(err)
 	}
-	return *l.ContactDueAt, nil
+	return l
 }

@@ -25,7 +25,7 @@ func TestTeamsManifestLinksResolve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := startServerOn(t, map[string]string{"DATABASE_URL": storagetest.URL(t, "sqlite")}, tls.NewListener(ln, tlsConfig), "https://")
+	srv := startServerOn(t, map[string]string{"DATABASE_URL": storagetest.URL(t, "sqlite")}, tls.NewListener(ln, tlsConfig), "https://", &testClock{})
 
 	host := strings.TrimPrefix(srv.base, "https://")
 	data, err := teamsapp.Manifest("00000000-1111-2222-3333-444444444444", host)

@@ -69,13 +69,14 @@ func slackAndTeamsVars(t *testing.T, dialect string, bf *teamstest.Server, slack
 	return vars
 }
 
-// teamsVars is the environment of a server with Teams wired to bf and a
-// second-scale agreement (claim within 2 s, contact within 4 s). The
+// teamsVars is the environment of a server with Teams wired to bf and an
+// agreement of 1 h to claim and 2 h to contact, which fall due only when a
+// test skips its clock to them. The
 // sales channel is named as an admin would ("team/channel"); the managers'
 // channel by its conversation id.
 func teamsVars(t *testing.T, dialect string, bf *teamstest.Server) map[string]string {
 	return map[string]string{
-		"DATABASE_URL": storagetest.URL(t, dialect), "HANDOFF_API_TOKEN": "tok", "HANDOFF_CONFIG": teamsPolicy(t, "2s", "4s"),
+		"DATABASE_URL": storagetest.URL(t, dialect), "HANDOFF_API_TOKEN": "tok", "HANDOFF_CONFIG": teamsPolicy(t, "1h", "2h"),
 		"TEAMS_APP_ID": teamstest.AppID, "TEAMS_APP_PASSWORD": teamstest.AppSecret, "TEAMS_TENANT_ID": teamsTenant,
 		"TEAMS_TOKEN_URL": bf.TokenURL(), "TEAMS_OPENID_METADATA_URL": bf.MetadataURL(),
 		"TEAMS_SALES_CHANNEL": teamsTeamName + "/Sales", "TEAMS_MANAGER_CHANNEL": teamsManagerID,
@@ -100,7 +101,7 @@ func startTeams(t *testing.T, bf *teamstest.Server, vars map[string]string) *tea
 func (e *teamsE2E) restart() {
 	e.t.Helper()
 	e.srv.stop()
-	e.srv = startServer(e.t, e.vars)
+	e.srv = startServerAt(e.t, e.vars, e.srv.clock)
 }
 
 // claims are valid Bot Connector claims for the fake's service URL.
@@ -307,7 +308,7 @@ func (e *teamsE2E) chatPost(lead int64, platform string) string {
 // Framework, on each database: installation, a lead posted as an Adaptive
 // Card, refused forged tokens, a won and a lost Action.Execute claim, the
 // channel card updated in place, and an unclaimed lead escalated to the
-// managers' channel on time, once.
+// managers' channel once, when the test clock reaches its deadline.
 func TestTeamsEndToEnd(t *testing.T) {
 	for _, dialect := range storagetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
@@ -415,14 +416,10 @@ func TestTeamsEndToEnd(t *testing.T) {
 			if txt := jsonText(notice[0].Body); !strings.Contains(txt, "Rita Rep") || !strings.Contains(notice[0].ConversationID, "a:dm-") {
 				t.Fatalf("too-late notice = %s in %s", txt, notice[0].ConversationID)
 			}
-			// Every update replaces a posted card in place. The second lead's
-			// card is updated too once its 2 s claim deadline passes (step 4),
-			// which a slow machine reaches before this point.
+			// Every update replaces the claimed card in place; the
+			// second lead's card is not updated before its deadline.
 			var updates []teamstest.Call
 			for _, u := range e.calls(func(c teamstest.Call) bool { return c.Op == "update" }) {
-				if u.ActivityID == second.ActivityID && u.Method == http.MethodPut && u.ConversationID == teamsSalesID+";messageid="+second.ActivityID {
-					continue
-				}
 				if u.Method != http.MethodPut || u.ActivityID != post.ActivityID || u.ConversationID != teamsSalesID+";messageid="+post.ActivityID {
 					t.Fatalf("update = %s %s/%s, want PUT of the posted card %s (second %s)", u.Method, u.ConversationID, u.ActivityID, post.ActivityID, second.ActivityID)
 				}
@@ -433,25 +430,32 @@ func TestTeamsEndToEnd(t *testing.T) {
 			}
 
 			// 4. The unclaimed lead is escalated to the managers' channel
-			// once, not before its claim deadline. How late depends on the
-			// machine's load, so it is logged, not asserted.
+			// once its claim deadline comes on the test clock, and its
+			// card is updated in place.
 			due := *e.lead(2).ClaimDueAt
 			isClaimBreach := func(c teamstest.Call) bool {
 				txt := jsonText(c.Body)
 				return postedTo(teamsManagerID)(c) && strings.Contains(txt, "Dahl A/S") && strings.Contains(txt, "was not claimed")
 			}
-			escalation := e.waitCalls("claim escalation", 1, time.Until(due)+e2ePatience, isClaimBreach)[0]
-			if escalation.At.Before(due) {
-				t.Fatalf("claim escalation at %v, before the claim deadline %v", escalation.At, due)
-			}
-			t.Logf("claim escalation posted %v after the claim deadline", escalation.At.Sub(due))
-			// Wait past both leads' contact deadlines (4 s): each is
-			// escalated for contact once, and the claim breach is not repeated.
-			contactDue := *e.lead(2).ContactDueAt
 			isContactBreach := func(c teamstest.Call) bool {
 				return postedTo(teamsManagerID)(c) && strings.Contains(jsonText(c.Body), "was not contacted")
 			}
-			e.waitCalls("contact escalations", 2, time.Until(contactDue)+e2ePatience, isContactBreach)
+			e.srv.skipTo(due)
+			e.waitCalls("claim escalation", 1, e2ePatience, isClaimBreach)
+			e.waitCalls("second card's update", 1, e2ePatience, func(c teamstest.Call) bool {
+				return c.Op == "update" && c.ActivityID == second.ActivityID && c.ConversationID == teamsSalesID+";messageid="+second.ActivityID
+			})
+			if n := len(e.calls(isContactBreach)); n != 0 {
+				t.Fatalf("%d contact escalations before the contact deadlines", n)
+			}
+			// Past both leads' contact deadlines: each is escalated for
+			// contact once, and the claim breach is not repeated.
+			contactDue := *e.lead(2).ContactDueAt
+			if first := *e.lead(1).ContactDueAt; first.After(contactDue) {
+				contactDue = first
+			}
+			e.srv.skipTo(contactDue)
+			e.waitCalls("contact escalations", 2, e2ePatience, isContactBreach)
 			settled(t, e.store, slaPosts, 1, 2)
 			if n := len(e.calls(isClaimBreach)); n != 1 {
 				t.Fatalf("claim escalations of lead 2 = %d, want 1", n)
