@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"os"
@@ -10,9 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/bot/teams/teamstest"
+	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
@@ -23,10 +26,10 @@ const (
 	rrCarl = "UCARLROUTE"
 )
 
-// routingPolicy writes an agreement with deadlines no test reaches and a
-// round-robin rotation of reps ("slack: U…" or "teams: …"), each offer
-// lasting 15 minutes (no test waits for one to run out: that path runs on
-// a test clock in bot's and the demo's tests).
+// routingPolicy writes an agreement with a round-robin rotation of reps
+// ("slack: U…" or "teams: …"), each offer lasting 15 minutes, two offers
+// before the lead opens to the channel, and deadlines of an hour or more:
+// none runs out unless the test skips its clock to it.
 func routingPolicy(t *testing.T, reps ...string) string {
 	t.Helper()
 	var b strings.Builder
@@ -129,6 +132,23 @@ func repRow(t *testing.T, rows any, rep string) map[string]any {
 	return nil
 }
 
+// startSlackRouting starts a server on dialect under round-robin routing
+// of Ann, Bo and Carl (routingPolicy) against a new stand-in Slack, and
+// returns them with the server's environment.
+func startSlackRouting(t *testing.T, dialect string) (*server, *slacktest.Server, map[string]string) {
+	t.Helper()
+	slack := slacktest.New(e2eToken)
+	t.Cleanup(slack.Close)
+	slack.SetMembers(e2eSales, rrAnn, rrBo, rrCarl)
+	vars := map[string]string{
+		"DATABASE_URL": storagetest.URL(t, dialect), "HANDOFF_API_TOKEN": "tok",
+		"HANDOFF_CONFIG":  routingPolicy(t, "slack: "+rrAnn, "slack: "+rrBo, "slack: "+rrCarl),
+		"SLACK_BOT_TOKEN": e2eToken, "SLACK_SIGNING_SECRET": e2eSecret, "SLACK_API_URL": slack.APIURL(),
+		"SLACK_SALES_CHANNEL": e2eSales, "SLACK_MANAGER_CHANNEL": e2eManager,
+	}
+	return startServer(t, vars), slack, vars
+}
+
 // TestRoutingEndToEndSlack runs the real server under round-robin routing
 // against the stand-in Slack, on each database: a new SQL is offered to
 // the first rep by DM with Accept and Pass (the channel card names them,
@@ -140,15 +160,7 @@ func TestRoutingEndToEndSlack(t *testing.T) {
 	for _, dialect := range storagetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			t.Parallel()
-			slack := slacktest.New(e2eToken)
-			defer slack.Close()
-			slack.SetMembers(e2eSales, rrAnn, rrBo, rrCarl)
-			srv := startServer(t, map[string]string{
-				"DATABASE_URL": storagetest.URL(t, dialect), "HANDOFF_API_TOKEN": "tok",
-				"HANDOFF_CONFIG":  routingPolicy(t, "slack: "+rrAnn, "slack: "+rrBo, "slack: "+rrCarl),
-				"SLACK_BOT_TOKEN": e2eToken, "SLACK_SIGNING_SECRET": e2eSecret, "SLACK_API_URL": slack.APIURL(),
-				"SLACK_SALES_CHANNEL": e2eSales, "SLACK_MANAGER_CHANNEL": e2eManager,
-			})
+			srv, slack, _ := startSlackRouting(t, dialect)
 			srv.postLead(t, `{"external_id":"rr-1","name":"Dorte Holm","company":"Holm ApS","email":"dorte@holm.dk","score":80}`)
 
 			// 1. Ann, first in the rotation, is offered the lead by DM; the
@@ -248,6 +260,81 @@ func TestRoutingEndToEndSlack(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRoutingOfferRunsOutEndToEnd runs the real server under round-robin
+// routing against the stand-in Slack, on each database: nobody answers
+// an offer, so when the test clock passes its end the next rep is
+// offered the lead, and after the second the lead opens to the channel,
+// where a rep who was never offered it claims it.
+func TestRoutingOfferRunsOutEndToEnd(t *testing.T) {
+	for _, dialect := range storagetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			srv, slack, vars := startSlackRouting(t, dialect)
+			db, err := storage.Open(context.Background(), vars["DATABASE_URL"], storage.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			srv.postLead(t, `{"external_id":"rr-out","name":"Dorte Holm","company":"Holm ApS","score":80}`)
+
+			// 1. Ann is offered the lead; until her offer ends, nobody else is.
+			waitSlackMessage(t, slack, "D"+rrAnn, "Offered to you", "Holm ApS")
+			waitSlackMessage(t, slack, e2eSales, "Offered to <@"+rrAnn+">")
+			settled(t, db, routingPosts, 1)
+			annUntil := offeredUntil(t, db, rrAnn)
+			if dms := slack.Messages("D" + rrBo); len(dms) != 0 {
+				t.Fatalf("Bo got a DM while Ann's offer ran: %+v", dms)
+			}
+
+			// 2. Ann's offer runs out: Bo is offered it, Ann's DM says so.
+			srv.skipTo(annUntil)
+			waitSlackMessage(t, slack, "D"+rrBo, "Offered to you", bot.ActionAccept, bot.ActionPass)
+			waitSlackMessage(t, slack, "D"+rrAnn, "Offer ran out")
+			waitSlackMessage(t, slack, e2eSales, "Offered to <@"+rrBo+">")
+			settled(t, db, routingPosts, 1)
+			boUntil := offeredUntil(t, db, rrBo)
+			if !boUntil.After(annUntil) {
+				t.Fatalf("Bo's offer ends %v, not after Ann's %v", boUntil, annUntil)
+			}
+
+			// 3. Bo's runs out too: after two offers the lead is open to
+			// the channel, and Carl, never offered it, claims it there.
+			srv.skipTo(boUntil)
+			card := waitSlackMessage(t, slack, e2eSales, "Open to everyone", "did not answer in time")
+			waitSlackMessage(t, slack, "D"+rrBo, "Offer ran out")
+			if dms := slack.Messages("D" + rrCarl); len(dms) != 0 {
+				t.Fatalf("Carl was offered the lead after offer_rounds: %+v", dms)
+			}
+			settled(t, db, routingPosts, 1)
+			l := lead1(t, db)
+			if l.Offer == nil || l.Offer.State != handoff.OfferOpen || len(l.Offer.Tried) != 2 ||
+				l.Offer.Tried[0].Rep.ID != rrAnn || l.Offer.Tried[0].Ending != handoff.SkipTimedOut ||
+				l.Offer.Tried[1].Rep.ID != rrBo || l.Offer.Tried[1].Ending != handoff.SkipTimedOut {
+				t.Fatalf("lead 1's offer after two ran out = %+v, want open after Ann's and Bo's timed out", l.Offer)
+			}
+			srv.clickIn(t, slack, rrCarl, e2eSales, card.TS, bot.ActionClaim, "1")
+			lead := srv.waitJSON(t, "/api/leads/rr-out", func(l map[string]any) bool { return l["stage"] == "claimed" })
+			if lead["owner"] != rrCarl {
+				t.Fatalf("lead after Carl's claim = %s", jsonText(lead))
+			}
+		})
+	}
+}
+
+// routingPosts are the outbox kinds a routing step queues.
+var routingPosts = []string{handoff.OutboxRouteLead, handoff.OutboxOffer, handoff.OutboxAnnounceLead, handoff.OutboxRefreshLead}
+
+// offeredUntil reads when lead 1's offer to rep (a Slack user) ends, and
+// fails unless it is offered to them.
+func offeredUntil(t *testing.T, db *storage.Store, rep string) time.Time {
+	t.Helper()
+	l := lead1(t, db)
+	if l.Offer == nil || !l.Offer.Offered() || l.Offer.Rep.ID != rep {
+		t.Fatalf("lead 1's offer = %+v, want one to %s", l.Offer, rep)
+	}
+	return l.Offer.Until
 }
 
 // The Teams reps of the routing rotation, named in the agreement by Entra
