@@ -283,7 +283,7 @@ func TestDispatchRunWakesAndStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Wake()
-	if calls := fake.Wait("chat.postMessage", 1, 5*time.Second); len(calls) != 1 {
+	if calls := fake.Wait("chat.postMessage", 1, 30*time.Second); len(calls) != 1 {
 		t.Fatalf("posts after Wake = %d, want 1", len(calls))
 	}
 	cancel()
@@ -292,7 +292,7 @@ func TestDispatchRunWakesAndStops(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Run = %v, want nil", err)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second): // a bound on a failing test, far below Idle
 		t.Fatal("Run did not return after cancel")
 	}
 }

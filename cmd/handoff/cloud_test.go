@@ -3,7 +3,6 @@ package main
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/bot/teams/teamstest"
@@ -35,7 +34,7 @@ func TestTeamsSovereignCloud(t *testing.T) {
 		}
 	}
 	e.srv.postLead(t, `{"external_id":"gov-1","company":"Agency Supply","score":80}`)
-	post := e.waitCalls("announcement", 1, 10*time.Second, postedTo(teamsSalesID))[0]
+	post := e.waitCalls("announcement", 1, e2ePatience, postedTo(teamsSalesID))[0]
 	if !strings.Contains(jsonText(post.Body), "Agency Supply") || !strings.Contains(jsonText(post.Body), teams.CardContentType) {
 		t.Fatalf("announcement = %s", jsonText(post.Body))
 	}

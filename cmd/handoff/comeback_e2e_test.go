@@ -47,8 +47,8 @@ func TestEndToEndLeadComesBack(t *testing.T) {
 			e.install()
 
 			e.srv.postLead(t, `{"external_id":"b-1","name":"Ann Berg","company":"Berg ApS","score":80}`)
-			e.waitCalls("Teams announcement", 1, 5*time.Second, postedTo(teamsSalesID))
-			slack.Wait("chat.postMessage", 1, 5*time.Second)
+			e.waitCalls("Teams announcement", 1, e2ePatience, postedTo(teamsSalesID))
+			slack.Wait("chat.postMessage", 1, e2ePatience)
 			firstTS := e.chatPost(1, "slack")
 			e.srv.click(t, slack, "UANN", firstTS, bot.ActionClaim, "1")
 			if l := e.waitOwnerEmail(1, "uann@example.com"); l.Owner.UserID != "UANN" {
@@ -62,7 +62,7 @@ func TestEndToEndLeadComesBack(t *testing.T) {
 			if code, _ := e.srv.apiCall(t, "POST", "/api/leads", `{"external_id":"b-1","stage":"sql"}`); code != 200 {
 				t.Fatalf("back as SQL = %d", code)
 			}
-			teamsCards := e.waitCalls("second Teams announcement", 2, 5*time.Second, postedTo(teamsSalesID))
+			teamsCards := e.waitCalls("second Teams announcement", 2, e2ePatience, postedTo(teamsSalesID))
 			if len(teamsCards) != 2 || !strings.Contains(jsonText(teamsCards[1].Body), bot.ActionClaim) {
 				t.Fatalf("Teams sales channel got %d cards, want a second one with Claim", len(teamsCards))
 			}

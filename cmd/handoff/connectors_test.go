@@ -67,7 +67,7 @@ func TestHubSpotToWebhookEndToEnd(t *testing.T) {
 				t.Fatalf("POST /hooks/hubspot = %v, %v", resp, err)
 			}
 			resp.Body.Close()
-			got := rcv.Wait(1, 20*time.Second)
+			got := rcv.Wait(1, e2ePatience)
 			if len(got) != 1 || got[0].Body["type"] != "lead.announced" {
 				t.Fatalf("webhook receiver got %+v", got)
 			}

@@ -71,7 +71,7 @@ func TestAppHome(t *testing.T) {
 			srv.postLead(t, `{"external_id":"home-1","company":"Acme Home A/S","name":"Ann Berg","score":80}`)
 			srv.postLead(t, fmt.Sprintf(`{"external_id":"home-late","company":"Late Home ApS","occurred_at":%q}`,
 				time.Now().Add(-3*time.Hour).UTC().Format(time.RFC3339)))
-			posts := slack.Wait("chat.postMessage", 2, 5*time.Second)
+			posts := slack.Wait("chat.postMessage", 2, e2ePatience)
 			ts := ""
 			for _, p := range posts {
 				if strings.Contains(p.Param("text"), "Acme Home") {

@@ -91,8 +91,8 @@ func TestServeAcceptsLeadsAndShutsDownGracefully(t *testing.T) {
 			go func() { srv.stop(); close(stopped) }()
 			select {
 			case <-stopped:
-			case <-time.After(10 * time.Second):
-				t.Fatal("serve did not stop within 10 s of the signal")
+			case <-time.After(e2ePatience):
+				t.Fatalf("serve did not stop within %v of the signal", e2ePatience)
 			}
 			s, err := storage.Open(context.Background(), vars["DATABASE_URL"], storage.Options{})
 			if err != nil {
