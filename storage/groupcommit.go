@@ -33,9 +33,8 @@ type writeJob struct {
 // every caller returns only after its own work is committed (or undone).
 //
 // On PostgreSQL, where other writes commit in parallel on their own, only
-// intake saves and outbox inserts queue here (a committer each). Intake's
-// has several workers taking groups from one queue, so that one group's
-// commit does not hold up the next.
+// intake saves and outbox inserts queue here (a committer each), with
+// pgIntakeWorkers workers taking intake's groups from one queue.
 type groupCommitter struct {
 	db    *gorm.DB
 	queue chan writeJob
