@@ -91,3 +91,6 @@ const (
 	ErasedKeyWhere   = erasedKeyWhere
 	TeamsOwnersWhere = teamsOwnersWhere
 )
+
+// StageHistorySQL is the rollup's read of some leads' stage events.
+func (s *Store) StageHistorySQL() string { return stageHistorySQL(s.dialect) }

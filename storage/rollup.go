@@ -169,13 +169,14 @@ func (r rollupChanges) known() []int64 {
 // stageHistory reads the stage events of leads ids: lead, stage, times.
 func stageHistory(tx *gorm.DB, ids []int64) (stageTimes, error) {
 	history := stageTimes{}
+	q := stageHistorySQL(tx.Dialector.Name())
 	for start := 0; start < len(ids); start += 500 {
 		var rows []struct {
 			LeadID int64
 			Stage  string
 			AtMs   int64
 		}
-		err := tx.Raw("SELECT lead_id, stage, at_ms FROM lead_events WHERE lead_id IN ? AND kind = ?",
+		err := tx.Raw(q,
 			ids[start:min(start+500, len(ids))], string(handoff.EventStage)).Scan(&rows).Error
 		if err != nil {
 			return nil, fmt.Errorf("rollup: history: %w", err)
@@ -185,6 +186,18 @@ func stageHistory(tx *gorm.DB, ids []int64) (stageTimes, error) {
 		}
 	}
 	return history, nil
+}
+
+// stageHistorySQL reads the stage events of some leads by the lead index.
+// SQLite's planner, without statistics, prefers the KPI index's kind
+// prefix, which holds every stage event of the database: a claim or an
+// update of one lead then read them all.
+func stageHistorySQL(dialect string) string {
+	hint := ""
+	if dialect == DialectSQLite {
+		hint = " INDEXED BY idx_lead_events_lead_id"
+	}
+	return "SELECT lead_id, stage, at_ms FROM lead_events" + hint + " WHERE lead_id IN ? AND kind = ?"
 }
 
 // stageTimes are leads' stage events: lead, stage, times.

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -252,5 +253,24 @@ func TestRollupBackdatedEvents(t *testing.T) {
 			}
 		}
 		checkRebuild(t, s)
+	})
+}
+
+// A write to a few leads reads their stage history by the lead index, not
+// every stage event of the database through the KPI indexes' kind prefix.
+// SQLite's planner has no statistics to tell them apart; PostgreSQL's
+// judges by its statistics, which an empty test table does not have.
+func TestStageHistoryReadsByLead(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		if s.Dialect() != storage.DialectSQLite {
+			t.Skip("PostgreSQL plans by statistics")
+		}
+		plan, err := s.Explain(context.Background(), s.StageHistorySQL(), []int64{1, 2, 3}, string(handoff.EventStage))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(plan, "idx_lead_events_lead_id") {
+			t.Errorf("plan does not read by idx_lead_events_lead_id:\n%s", plan)
+		}
 	})
 }
