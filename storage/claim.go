@@ -21,7 +21,8 @@ func notFound(format string, args ...any) error {
 // wins. It returns the lead as it stands after the attempt and whether this
 // call won; a losing call changes nothing. On PostgreSQL the claim is one
 // statement after one read when nothing else writes the lead meanwhile
-// (claimOneStatement), a transaction otherwise.
+// (claimOneStatement), a transaction otherwise; on SQLite concurrent
+// claims share one batch in the writer (claimJobs).
 func (s *Store) ClaimLead(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error) {
 	return s.claimLead(ctx, id, anyStep, owner, now, actor)
 }
@@ -94,6 +95,9 @@ func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff
 			return lead, won, nil
 		}
 	}
+	if s.group != nil && !s.claimInTx {
+		return s.claimInBatch(ctx, &claimItem{id: id, step: step, owner: owner, at: at, actor: actor, hooks: s.hooks})
+	}
 	var lead *handoff.Lead
 	won := false
 	err := s.tx(ctx, func(tx *gorm.DB) error {
@@ -143,6 +147,23 @@ func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff
 	}
 	if lead, err = s.Lead(ctx, id); err != nil {
 		return nil, false, fmt.Errorf("storage: claim lead %d: %w", id, err)
+	}
+	return lead, false, nil
+}
+
+// claimInBatch is claimLead on SQLite: the claim joins the group
+// committer's batch of claims (claimJobs).
+func (s *Store) claimInBatch(ctx context.Context, item *claimItem) (*handoff.Lead, bool, error) {
+	if err := s.group.claim(ctx, item); err != nil {
+		return nil, false, fmt.Errorf("storage: claim lead %d: %w", item.id, err)
+	}
+	if item.won {
+		s.queued(1)
+		return item.lead, true, nil
+	}
+	lead, err := s.Lead(ctx, item.id)
+	if err != nil {
+		return nil, false, fmt.Errorf("storage: claim lead %d: %w", item.id, err)
 	}
 	return lead, false, nil
 }

@@ -7,8 +7,8 @@ import (
 	"github.com/handoff/handoff"
 )
 
-// ClaimInTransaction makes ClaimLead claim in a transaction on PostgreSQL
-// too, as it does on SQLite.
+// ClaimInTransaction makes ClaimLead claim in a transaction of its own:
+// not in one statement on PostgreSQL, not in a batch of claims on SQLite.
 func (s *Store) ClaimInTransaction() { s.claimInTx = true }
 
 // ClaimOneStatement runs ClaimLead's one-statement path (PostgreSQL) alone;
@@ -16,4 +16,36 @@ func (s *Store) ClaimInTransaction() { s.claimInTx = true }
 // step is the routing step the claim holds at, -1 for any (ClaimLead).
 func (s *Store) ClaimOneStatement(ctx context.Context, id int64, step int, owner handoff.Owner, now time.Time, actor string) (lead *handoff.Lead, won, done bool, err error) {
 	return s.claimOneStatement(ctx, id, step, nil, owner, fromMs(ms(now)), actor)
+}
+
+// BatchClaim is one claim of ClaimBatch; Step is the routing step it
+// holds at, -1 for any.
+type BatchClaim struct {
+	ID    int64
+	Step  int
+	Owner handoff.Owner
+}
+
+// BatchOutcome is a claim's outcome in ClaimBatch.
+type BatchOutcome struct {
+	Lead *handoff.Lead
+	Won  bool
+	Err  error
+}
+
+// ClaimBatch runs claims at now as one group of the group committer, as
+// SQLite's writer runs claims that wait together, and returns each one's
+// outcome.
+func (s *Store) ClaimBatch(claims []BatchClaim, now time.Time) []BatchOutcome {
+	group := make([]writeJob, len(claims))
+	for i, c := range claims {
+		group[i] = writeJob{claim: &claimItem{id: c.ID, step: c.Step, owner: c.Owner, at: fromMs(ms(now)), actor: c.Owner.Platform + ":" + c.Owner.UserID, hooks: s.hooks},
+			done: make(chan error, 1)}
+	}
+	(&groupCommitter{db: s.write}).commit(group)
+	out := make([]BatchOutcome, len(claims))
+	for i, job := range group {
+		out[i] = BatchOutcome{Lead: job.claim.lead, Won: job.claim.won, Err: <-job.done}
+	}
+	return out
 }

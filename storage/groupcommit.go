@@ -16,13 +16,14 @@ const maxGroup = 128
 
 // writeJob is one write transaction waiting for the group committer:
 // a function, a lead to save (saves are merged into one batch with a
-// single lookup of the known leads), or outbox rows to insert (merged into
-// one INSERT).
+// single lookup of the known leads), outbox rows to insert (merged into
+// one INSERT), or a claim (claims are merged into one batch, claimJobs).
 type writeJob struct {
 	fn     func(tx *gorm.DB) error
 	save   *saveItem
 	res    *handoff.SaveResult // where a save's result goes
 	outbox []outboxRow
+	claim  *claimItem
 	done   chan error
 }
 
@@ -157,6 +158,9 @@ func (g *groupCommitter) commit(group []writeJob) {
 		if err := outboxJobs(tx, group, errs); err != nil {
 			return err
 		}
+		if err := claimJobs(tx, group, errs); err != nil {
+			return err
+		}
 		for i, job := range group {
 			if job.fn == nil {
 				continue
@@ -271,6 +275,15 @@ var errRetryAlone = errors.New("storage: batch failed")
 func (job writeJob) alone() func(tx *gorm.DB) error {
 	if job.outbox != nil {
 		return func(tx *gorm.DB) error { return tx.Create(&job.outbox).Error }
+	}
+	if job.claim != nil {
+		return func(tx *gorm.DB) error {
+			errs, err := claimBatchInTx(tx, []*claimItem{job.claim})
+			if err != nil {
+				return err
+			}
+			return errs[0]
+		}
 	}
 	if job.save == nil {
 		return job.fn

@@ -53,8 +53,8 @@ type Store struct {
 	onQueued atomic.Pointer[func()]
 	// hooks route lead events to webhook endpoints (RouteWebhooks).
 	hooks []handoff.WebhookRoute
-	// claimInTx makes ClaimLead claim in a transaction on PostgreSQL too,
-	// for tests comparing it with claimOneStatement.
+	// claimInTx makes ClaimLead claim in a transaction of its own (not
+	// claimOneStatement, not claimJobs), for tests comparing the paths.
 	claimInTx bool
 }
 

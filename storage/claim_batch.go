@@ -1,0 +1,137 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"github.com/handoff/handoff"
+	"gorm.io/gorm"
+)
+
+// claimItem is one claim waiting for SQLite's group committer, and its
+// outcome: the lead as the claim left it (nil when there is no such lead)
+// and whether it won.
+type claimItem struct {
+	id    int64
+	step  int // the routing step the claim holds at, or anyStep
+	owner handoff.Owner
+	at    time.Time
+	actor string
+	hooks []handoff.WebhookRoute
+
+	lead *handoff.Lead
+	won  bool
+}
+
+// claim queues one claim and waits for its outcome.
+func (g *groupCommitter) claim(ctx context.Context, item *claimItem) error {
+	return g.enqueue(ctx, writeJob{claim: item, done: make(chan error, 1)})
+}
+
+// claimJobs runs every claim of the group as one batch: one read of the
+// leads, a conditional UPDATE per claim, and the won claims' rollup,
+// events and outbox messages written together, without a savepoint per
+// claim. A claim's own failure (a lead row that does not decode) is its
+// error alone; a batch that fails as a whole is rolled back and its claims
+// run again alone, as inBatch does for saves.
+func claimJobs(tx *gorm.DB, group []writeJob, errs []error) error {
+	var idx []int
+	var items []*claimItem
+	for i, job := range group {
+		if job.claim != nil {
+			idx = append(idx, i)
+			items = append(items, job.claim)
+		}
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	return inBatch(tx, "claims", len(idx) == len(group), idx, errs, func() error {
+		itemErrs, err := claimBatchInTx(tx, items)
+		if err != nil {
+			return err
+		}
+		for k, i := range idx {
+			errs[i] = itemErrs[k]
+		}
+		return nil
+	})
+}
+
+// claimBatchInTx claims items in order in tx, filling each item's outcome;
+// of several claims of one lead the first that can wins. The returned
+// error is the batch's; errs are the items' own.
+func claimBatchInTx(tx *gorm.DB, items []*claimItem) (errs []error, err error) {
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		it.lead, it.won = nil, false
+		ids[i] = it.id
+	}
+	var rows []leadRow
+	for start := 0; start < len(ids); start += 500 {
+		var part []leadRow
+		if err := tx.Where("id IN ?", ids[start:min(start+500, len(ids))]).Find(&part).Error; err != nil {
+			return nil, err
+		}
+		rows = append(rows, part...)
+	}
+	byID := make(map[int64]*leadRow, len(rows))
+	for i := range rows {
+		byID[rows[i].ID] = &rows[i]
+	}
+	errs = make([]error, len(items))
+	claimed := map[int64]bool{} // leads won earlier in the batch
+	var rollups []leadRollup
+	var events []eventRow
+	var outbox []outboxRow
+	for i, it := range items {
+		row := byID[it.id]
+		if row == nil || claimed[it.id] {
+			continue // no such lead, or a claim before this one won it
+		}
+		lead, err := row.toLead()
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		change, ok := lead.Claim(it.owner, it.at, it.actor)
+		if !ok {
+			continue
+		}
+		seq := it.step
+		if seq == anyStep {
+			seq = row.OfferSeq
+		}
+		r := tx.Model(&leadRow{}).Where("id = ? AND stage = ? AND offer_seq = ?", it.id, handoff.StageSQL, seq).Updates(claimColumns(it.owner, it.at))
+		if r.Error != nil {
+			return nil, r.Error
+		}
+		if r.RowsAffected == 0 {
+			continue
+		}
+		claimed[it.id] = true
+		it.lead, it.won = lead, true
+		evs := make([]eventRow, len(change.Events))
+		for k, e := range change.Events {
+			if evs[k], err = newEventRow(it.id, e); err != nil {
+				return nil, err
+			}
+		}
+		keys := leadKeys(lead)
+		rollups = append(rollups, leadRollup{id: it.id, old: &keys, new: keys, events: evs})
+		events = append(events, evs...)
+		hooks, err := webhookMessages(it.hooks, it.id, change.Events, it.at)
+		if err != nil {
+			return nil, err
+		}
+		outbox = append(outbox, hooks...)
+		outbox = append(outbox, outboxRows(it.at, change.Outbox)...)
+	}
+	if len(rollups) == 0 {
+		return errs, nil
+	}
+	if err := updateRollup(tx, rollups); err != nil {
+		return nil, err
+	}
+	return errs, execWrites(tx, []tableWrite{eventsWrite(events), outboxWrite(outbox)})
+}

@@ -1,0 +1,97 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// Claims that wait together for SQLite's writer are run as one batch:
+// each claim's outcome is its own, the first claim of a lead wins it, and
+// a lead that cannot be read fails only its own claim.
+func TestClaimBatchOutcomesAreEachClaims(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		ids := map[string]int64{}
+		for _, ext := range []string{"a", "corrupt", "c", "stale"} {
+			res, err := s.SaveLead(ctx, input(t, map[string]any{"external_id": ext}), handoff.DefaultPolicy(), t0, handoff.ActorAPI)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[ext] = res.Lead.ID
+		}
+		if err := s.Exec(ctx, fmt.Sprintf("UPDATE leads SET attributes = 'not json' WHERE id = %d", ids["corrupt"])); err != nil {
+			t.Fatal(err)
+		}
+		rep := func(u string) handoff.Owner { return handoff.Owner{Platform: "slack", UserID: u} }
+		claims := []storage.BatchClaim{
+			{ID: ids["a"], Step: -1, Owner: rep("U1")},
+			{ID: ids["a"], Step: -1, Owner: rep("U2")},
+			{ID: ids["corrupt"], Step: -1, Owner: rep("U3")},
+			{ID: ids["c"], Step: -1, Owner: rep("U4")},
+			{ID: ids["stale"], Step: 5, Owner: rep("U5")}, // an offer that moved on
+			{ID: 1 << 40, Step: -1, Owner: rep("U6")},     // no such lead
+		}
+		want := []struct {
+			won   bool
+			owner string // of the lead returned, "-" for none
+			err   error
+		}{
+			{true, "U1", nil},
+			{false, "-", nil}, // the lead as read: ClaimLead reads it again
+			{false, "-", handoff.ErrCorrupt},
+			{true, "U4", nil},
+			{false, "-", nil},
+			{false, "-", nil},
+		}
+		got := s.ClaimBatch(claims, t0.Add(time.Minute))
+		for i, w := range want {
+			g := got[i]
+			owner := "-"
+			if g.Lead != nil {
+				owner = g.Lead.Owner.UserID
+			}
+			if g.Won != w.won || owner != w.owner || !errors.Is(g.Err, w.err) || (w.err == nil && g.Err != nil) {
+				t.Errorf("claim %d: won %v, owner %s, err %v; want %v, %s, %v", i, g.Won, owner, g.Err, w.won, w.owner, w.err)
+			}
+		}
+		for ext, owner := range map[string]string{"a": "U1", "c": "U4", "stale": ""} {
+			lead, err := s.Lead(ctx, ids[ext])
+			if err != nil {
+				t.Fatal(err)
+			}
+			events, err := s.Events(ctx, lead.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			claimed := 0
+			for _, e := range events {
+				if e.Stage == handoff.StageClaimed {
+					claimed++
+				}
+			}
+			if lead.Owner.UserID != owner || (owner == "") != (claimed == 0) || claimed > 1 {
+				t.Errorf("lead %s: owner %q, %d claimed events; want %q", ext, lead.Owner.UserID, claimed, owner)
+			}
+			out, err := s.OutboxMessages(ctx, lead.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			refresh := 0
+			for _, m := range out {
+				if m.Kind == handoff.OutboxRefreshLead {
+					refresh++
+				}
+			}
+			if (owner != "") != (refresh == 1) {
+				t.Errorf("lead %s: %d lead.refresh messages", ext, refresh)
+			}
+		}
+	})
+}
