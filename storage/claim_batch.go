@@ -2,10 +2,14 @@ package storage
 
 import (
 	"context"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/handoff/handoff"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // claimItem is one claim waiting for SQLite's group committer, and its
@@ -67,13 +71,9 @@ func claimBatchInTx(tx *gorm.DB, items []*claimItem) (errs []error, err error) {
 		it.lead, it.won = nil, false
 		ids[i] = it.id
 	}
-	var rows []leadRow
-	for start := 0; start < len(ids); start += 500 {
-		var part []leadRow
-		if err := tx.Where("id IN ?", ids[start:min(start+500, len(ids))]).Find(&part).Error; err != nil {
-			return nil, err
-		}
-		rows = append(rows, part...)
+	rows, err := selectLeadRowsByID(tx, ids)
+	if err != nil {
+		return nil, err
 	}
 	byID := make(map[int64]*leadRow, len(rows))
 	for i := range rows {
@@ -102,7 +102,8 @@ func claimBatchInTx(tx *gorm.DB, items []*claimItem) (errs []error, err error) {
 		if seq == anyStep {
 			seq = row.OfferSeq
 		}
-		r := tx.Model(&leadRow{}).Where("id = ? AND stage = ? AND offer_seq = ?", it.id, handoff.StageSQL, seq).Updates(claimColumns(it.owner, it.at))
+		q, args := claimUpdate(it.owner, it.at, it.id, seq)
+		r := tx.Exec(q, args...)
 		if r.Error != nil {
 			return nil, r.Error
 		}
@@ -134,4 +135,28 @@ func claimBatchInTx(tx *gorm.DB, items []*claimItem) (errs []error, err error) {
 		return nil, err
 	}
 	return errs, execWrites(tx, []tableWrite{eventsWrite(events), outboxWrite(outbox)})
+}
+
+// claimUpdate is the claim's conditional UPDATE of lead id at routing step
+// seq (claimColumns), written out as SQL with its args: without GORM's
+// reflection over a map of columns.
+func claimUpdate(owner handoff.Owner, at time.Time, id int64, seq int) (string, []any) {
+	cols := claimColumns(owner, at)
+	var b strings.Builder
+	var args []any
+	b.WriteString("UPDATE leads SET ")
+	for i, name := range slices.Sorted(maps.Keys(cols)) {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if e, isExpr := cols[name].(clause.Expr); isExpr {
+			b.WriteString(name + " = " + e.SQL)
+			args = append(args, e.Vars...)
+			continue
+		}
+		b.WriteString(name + " = ?")
+		args = append(args, cols[name])
+	}
+	b.WriteString(" WHERE id = ? AND stage = ? AND offer_seq = ?")
+	return b.String(), append(args, id, string(handoff.StageSQL), seq)
 }

@@ -58,33 +58,60 @@ func selectLeadRows(tx *gorm.DB, externalIDs []string, lock bool) ([]leadRow, er
 	var out []leadRow
 	for start := 0; start < len(externalIDs); start += 500 {
 		ids := externalIDs[start:min(start+500, len(externalIDs))]
-		q := "SELECT id, " + strings.Join(leadColumns, ", ") + " FROM leads WHERE external_id IN " +
-			rowValues(tx, 1, len(ids)) + " ORDER BY external_id"
+		then := " ORDER BY external_id"
 		if lock && tx.Dialector.Name() == DialectPostgres {
-			q += " FOR UPDATE"
+			then += " FOR UPDATE"
 		}
 		args := make([]any, len(ids))
 		for i, id := range ids {
 			args[i] = id
 		}
-		rows, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, q, args...)
-		if err != nil {
+		var err error
+		if out, err = queryLeadRows(tx, out, "external_id IN "+rowValues(tx, 1, len(ids))+then, args); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// selectLeadRowsByID reads the leads with these ids, in no order.
+func selectLeadRowsByID(tx *gorm.DB, ids []int64) ([]leadRow, error) {
+	var out []leadRow
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(start+500, len(ids))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		var err error
+		if out, err = queryLeadRows(tx, out, "id IN "+rowValues(tx, 1, len(part)), args); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// queryLeadRows appends to out the leads that where (with the dialect's
+// bind variables, and what follows the condition) selects with args.
+func queryLeadRows(tx *gorm.DB, out []leadRow, where string, args []any) ([]leadRow, error) {
+	q := "SELECT id, " + strings.Join(leadColumns, ", ") + " FROM leads WHERE " + where
+	rows, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("select leads: %w", err)
+	}
+	for rows.Next() {
+		var r leadRow
+		if err := rows.Scan(r.fields()...); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("select leads: %w", err)
 		}
-		for rows.Next() {
-			var r leadRow
-			if err := rows.Scan(r.fields()...); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("select leads: %w", err)
-			}
-			out = append(out, r)
-		}
-		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("select leads: %w", err)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("select leads: %w", err)
-		}
+		out = append(out, r)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("select leads: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("select leads: %w", err)
 	}
 	return out, nil
 }
