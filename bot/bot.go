@@ -17,8 +17,9 @@ type Store interface {
 	// ClaimLeadIf reads the lead and, if allow accepts it, makes owner the
 	// owner if it is still an unclaimed SQL at the routing step allow read
 	// (handoff.Offer.Step), atomically, and queues the refresh of its chat
-	// posts. allow's error is returned as it is.
-	ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string, allow func(*handoff.Lead) error) (*handoff.Lead, bool, error)
+	// posts and welcome's messages for the claimed lead (welcome may be
+	// nil) in the claim's commit. allow's error is returned as it is.
+	ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string, allow func(*handoff.Lead) error, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error)
 	// UpdateLead changes the lead under a row lock, writing fn's events and
 	// outbox messages in the same transaction.
 	UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (handoff.LeadChange, error)) (*handoff.Lead, error)

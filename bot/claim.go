@@ -27,10 +27,19 @@ func (b *Bot) Claim(ctx context.Context, a Actor, id int64) error {
 	// after the winner: the read answers them without a write.
 	step := 0
 	var refused error
+	// The new owner's direct message (and the lookup of their email) is
+	// queued in the claim's commit.
+	welcome := func(l *handoff.Lead) []handoff.OutboxMessage {
+		msgs, err := b.welcomeOwner(a, id, OwnerDM(l, now, b.cfg.Policy), !known)
+		if err != nil { // the claim stands; the owner still sees it in the channel
+			b.logger.ErrorContext(ctx, "bot: queue owner DM", "lead", id, "err", err)
+		}
+		return msgs
+	}
 	lead, won, err := b.cfg.Store.ClaimLeadIf(ctx, id, owner, now, a.String(), func(l *handoff.Lead) error {
 		step, refused = l.Offer.Step(), b.offeredElsewhere(ctx, a, l)
 		return refused
-	})
+	}, welcome)
 	if refused != nil {
 		return refused
 	}
@@ -50,10 +59,6 @@ func (b *Bot) Claim(ctx context.Context, a Actor, id int64) error {
 		}
 	}
 	b.logger.InfoContext(ctx, "bot: lead claimed", "lead", id, "owner", a.String())
-	if err := b.welcomeOwner(ctx, a, id, OwnerDM(lead, now, b.cfg.Policy), !known); err != nil {
-		// The claim stands; the owner still sees it in the channel.
-		b.logger.ErrorContext(ctx, "bot: queue owner DM", "lead", id, "err", err)
-	}
 	return nil
 }
 
@@ -67,25 +72,22 @@ func (b *Bot) movedOn(l *handoff.Lead) error {
 	return handoff.Errorf(handoff.ECONFLICT, "Sorry, the offer of *%s* moved on before your click arrived, so it is not yours. %s", Escape(LeadTitle(l)), now)
 }
 
-// welcomeOwner queues, in one commit, the new owner's direct message and,
-// when lookUp and the platform has a directory, the lookup of their email.
-func (b *Bot) welcomeOwner(ctx context.Context, a Actor, id int64, dm Message, lookUp bool) error {
+// welcomeOwner returns the new owner's direct message and, when lookUp
+// and the platform has a directory, the lookup of their email.
+func (b *Bot) welcomeOwner(a Actor, id int64, dm Message, lookUp bool) ([]handoff.OutboxMessage, error) {
 	var msgs []handoff.OutboxMessage
 	if lookUp && b.cfg.Directory[a.Platform] != nil {
 		m, err := noticeMessage(handoff.OutboxOwnerEmail, a.Platform, Envelope{User: a.UserID}, id)
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("bot: welcome of %s to lead %d: %w", a, id, err)
 		}
 		msgs = append(msgs, m)
 	}
 	m, err := noticeMessage(handoff.OutboxDirect, a.Platform, Envelope{User: a.UserID, Message: dm}, id)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("bot: welcome of %s to lead %d: %w", a, id, err)
 	}
-	if err := b.cfg.Store.Enqueue(ctx, b.now(), append(msgs, m)...); err != nil {
-		return fmt.Errorf("bot: queue welcome of %s to lead %d: %w", a, id, err)
-	}
-	return nil
+	return append(msgs, m), nil
 }
 
 // isOwner reports whether the actor owns the lead.

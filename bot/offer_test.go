@@ -72,7 +72,7 @@ type interleaved struct {
 	between func()
 }
 
-func (s *interleaved) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string, allow func(*handoff.Lead) error) (*handoff.Lead, bool, error) {
+func (s *interleaved) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string, allow func(*handoff.Lead) error, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error) {
 	return s.Store.ClaimLeadIf(ctx, id, owner, now, actor, func(l *handoff.Lead) error {
 		err := allow(l)
 		if f := s.between; f != nil {
@@ -80,7 +80,7 @@ func (s *interleaved) ClaimLeadIf(ctx context.Context, id int64, owner handoff.O
 			f()
 		}
 		return err
-	})
+	}, welcome)
 }
 
 // An Accept checked against an offer that the scheduler then times out

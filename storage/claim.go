@@ -24,7 +24,7 @@ func notFound(format string, args ...any) error {
 // (claimOneStatement), a transaction otherwise; on SQLite concurrent
 // claims share one batch in the writer (claimJobs).
 func (s *Store) ClaimLead(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error) {
-	return s.claimLead(ctx, id, anyStep, owner, now, actor)
+	return s.claimLead(ctx, id, anyStep, owner, now, actor, nil)
 }
 
 // ClaimLeadAtStep is ClaimLead for a claim allowed on an earlier read of
@@ -32,7 +32,7 @@ func (s *Store) ClaimLead(ctx context.Context, id int64, owner handoff.Owner, no
 // (handoff.Offer.Step) is no longer step, so a click checked against an
 // offer that has since timed out or been passed on changes nothing.
 func (s *Store) ClaimLeadAtStep(ctx context.Context, id int64, step int, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error) {
-	return s.claimLead(ctx, id, step, owner, now, actor)
+	return s.claimLead(ctx, id, step, owner, now, actor, nil)
 }
 
 // ClaimLeadIf is ClaimLeadAtStep for a claim that allow must accept: it
@@ -41,7 +41,12 @@ func (s *Store) ClaimLeadAtStep(ctx context.Context, id int64, step int, owner h
 // that moved on meanwhile is not taken. allow's error is returned as it is,
 // with the lead read; a lead that is not an SQL is returned without a
 // write. On PostgreSQL that read is the claim's own (claimOneStatement).
-func (s *Store) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string, allow func(*handoff.Lead) error) (*handoff.Lead, bool, error) {
+// When the claim wins, the messages welcome returns for the claimed lead
+// (the new owner's direct message) are queued in the claim's commit;
+// welcome may be nil. On SQLite welcome and the domain's decision run on
+// that read, outside the writer, and are used when the writer finds the
+// lead unchanged.
+func (s *Store) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string, allow func(*handoff.Lead) error, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error) {
 	var refused error
 	step := anyStep
 	check := func(l *handoff.Lead) bool {
@@ -49,7 +54,7 @@ func (s *Store) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, 
 		return refused == nil
 	}
 	if s.dialect == DialectPostgres && !s.claimInTx {
-		lead, won, done, err := s.claimOneStatement(ctx, id, anyStep, check, owner, fromMs(ms(now)), actor)
+		lead, won, done, err := s.claimOneStatement(ctx, id, anyStep, check, welcome, owner, fromMs(ms(now)), actor)
 		switch {
 		case err != nil:
 			return nil, false, fmt.Errorf("storage: claim lead %d: %w", id, err)
@@ -61,10 +66,14 @@ func (s *Store) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, 
 			}
 			return lead, won, nil
 		case step != anyStep: // allowed, but the lead was written meanwhile
-			return s.claimLead(ctx, id, step, owner, now, actor)
+			return s.claimLead(ctx, id, step, owner, now, actor, welcome)
 		}
 	}
-	lead, err := s.Lead(ctx, id)
+	row, err := s.findLeadRow(ctx, "id", id)
+	if err != nil {
+		return nil, false, err
+	}
+	lead, err := row.toLead()
 	if err != nil {
 		return nil, false, err
 	}
@@ -74,17 +83,28 @@ func (s *Store) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, 
 	if lead.Stage != handoff.StageSQL {
 		return lead, false, nil
 	}
-	return s.claimLead(ctx, id, step, owner, now, actor)
+	if s.group == nil || s.claimInTx {
+		return s.claimLead(ctx, id, step, owner, now, actor, welcome)
+	}
+	at := fromMs(ms(now))
+	item := &claimItem{id: id, step: step, owner: owner, at: at, actor: actor, hooks: s.hooks, welcome: welcome, read: &row}
+	if change, ok := lead.Claim(owner, at, actor); ok {
+		item.readClaim = &readClaim{lead: lead, change: change}
+		if welcome != nil {
+			item.readClaim.change.Outbox = append(item.readClaim.change.Outbox, welcome(lead)...)
+		}
+	}
+	return s.claimInBatch(ctx, item)
 }
 
 // anyStep is claimLead's step for a claim at whatever routing step the
 // lead is at.
 const anyStep = -1
 
-func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error) {
+func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff.Owner, now time.Time, actor string, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error) {
 	at := fromMs(ms(now)) // the precision the database keeps
 	if s.dialect == DialectPostgres && !s.claimInTx {
-		lead, won, done, err := s.claimOneStatement(ctx, id, step, nil, owner, at, actor)
+		lead, won, done, err := s.claimOneStatement(ctx, id, step, nil, welcome, owner, at, actor)
 		if err != nil {
 			return nil, false, fmt.Errorf("storage: claim lead %d: %w", id, err)
 		}
@@ -96,7 +116,7 @@ func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff
 		}
 	}
 	if s.group != nil && !s.claimInTx {
-		return s.claimInBatch(ctx, &claimItem{id: id, step: step, owner: owner, at: at, actor: actor, hooks: s.hooks})
+		return s.claimInBatch(ctx, &claimItem{id: id, step: step, owner: owner, at: at, actor: actor, hooks: s.hooks, welcome: welcome})
 	}
 	var lead *handoff.Lead
 	won := false
@@ -117,6 +137,9 @@ func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff
 		change, ok := claimed.Claim(owner, at, actor)
 		if !ok {
 			return nil
+		}
+		if welcome != nil {
+			change.Outbox = append(change.Outbox, welcome(claimed)...)
 		}
 		// The routing step count must not have moved since the read (the
 		// caller's, or else this one): an offer that moved on meanwhile is not

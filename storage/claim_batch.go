@@ -16,15 +16,28 @@ import (
 // outcome: the lead as the claim left it (nil when there is no such lead)
 // and whether it won.
 type claimItem struct {
-	id    int64
-	step  int // the routing step the claim holds at, or anyStep
-	owner handoff.Owner
-	at    time.Time
-	actor string
-	hooks []handoff.WebhookRoute
+	id      int64
+	step    int // the routing step the claim holds at, or anyStep
+	owner   handoff.Owner
+	at      time.Time
+	actor   string
+	hooks   []handoff.WebhookRoute
+	welcome func(*handoff.Lead) []handoff.OutboxMessage // messages for the claimed lead, or nil
+	// read is the lead's row as read before the claim was queued, and
+	// readClaim the claim decided on it (with welcome's messages), used
+	// when the writer finds the row unchanged; either may be nil.
+	read      *leadRow
+	readClaim *readClaim
 
 	lead *handoff.Lead
 	won  bool
+}
+
+// readClaim is a claim decided outside the writer: the claimed lead and
+// its change.
+type readClaim struct {
+	lead   *handoff.Lead
+	change handoff.LeadChange
 }
 
 // claim queues one claim and waits for its outcome.
@@ -89,12 +102,11 @@ func claimBatchInTx(tx *gorm.DB, items []*claimItem) (errs []error, err error) {
 		if row == nil || claimed[it.id] {
 			continue // no such lead, or a claim before this one won it
 		}
-		lead, err := row.toLead()
+		lead, change, ok, err := it.decide(row)
 		if err != nil {
 			errs[i] = err
 			continue
 		}
-		change, ok := lead.Claim(it.owner, it.at, it.actor)
 		if !ok {
 			continue
 		}
@@ -135,6 +147,33 @@ func claimBatchInTx(tx *gorm.DB, items []*claimItem) (errs []error, err error) {
 		return nil, err
 	}
 	return errs, execWrites(tx, []tableWrite{eventsWrite(events), outboxWrite(outbox)})
+}
+
+// decide is the claim of the lead whose row the writer read: the one
+// decided before the claim was queued when the row has not changed since,
+// else decided now. ok is false when the lead cannot be claimed.
+func (it *claimItem) decide(row *leadRow) (lead *handoff.Lead, change handoff.LeadChange, ok bool, err error) {
+	if it.readClaim != nil && sameLeadRow(it.read, row) {
+		return it.readClaim.lead, it.readClaim.change, true, nil
+	}
+	if lead, err = row.toLead(); err != nil {
+		return nil, change, false, err
+	}
+	if change, ok = lead.Claim(it.owner, it.at, it.actor); ok && it.welcome != nil {
+		change.Outbox = append(change.Outbox, it.welcome(lead)...)
+	}
+	return lead, change, ok, nil
+}
+
+// sameLeadRow reports whether two rows of leads hold the same values.
+func sameLeadRow(a, b *leadRow) bool {
+	fa, fb := a.fields(), b.fields()
+	for i := range fa {
+		if deref(fa[i]) != deref(fb[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // claimUpdate is the claim's conditional UPDATE of lead id at routing step

@@ -95,3 +95,56 @@ func TestClaimBatchOutcomesAreEachClaims(t *testing.T) {
 		}
 	})
 }
+
+// ClaimLeadIf queues welcome's messages in the claim's commit, for the
+// lead as the claim left it, also when the lead changed between the read
+// that allow checked and the claim; a losing click queues none.
+func TestClaimLeadIfQueuesWelcome(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		welcome := func(l *handoff.Lead) []handoff.OutboxMessage {
+			return []handoff.OutboxMessage{{Kind: handoff.OutboxDirect, LeadID: l.ID, Platform: "slack", Payload: l.Name + "/" + l.Owner.UserID}}
+		}
+		for _, changed := range []bool{false, true} {
+			res, err := s.SaveLead(ctx, input(t, map[string]any{"external_id": fmt.Sprint("welcome-", changed), "name": "Ada"}), handoff.DefaultPolicy(), t0, handoff.ActorAPI)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := res.Lead.ID
+			allow := func(*handoff.Lead) error {
+				if !changed {
+					return nil
+				}
+				changed = false // once
+				_, err := s.UpdateLead(ctx, id, t0.Add(time.Second), func(l *handoff.Lead) (handoff.LeadChange, error) {
+					l.Name = "Grace"
+					return handoff.LeadChange{}, nil
+				})
+				return err
+			}
+			want := "Ada/U1"
+			if changed {
+				want = "Grace/U1"
+			}
+			for _, u := range []string{"U1", "U2"} {
+				_, won, err := s.ClaimLeadIf(ctx, id, handoff.Owner{Platform: "slack", UserID: u}, t0.Add(time.Minute), "slack:"+u, allow, welcome)
+				if err != nil || won != (u == "U1") {
+					t.Fatalf("claim by %s: won %v, err %v", u, won, err)
+				}
+			}
+			msgs, err := s.OutboxMessages(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, m := range msgs {
+				if m.Kind == handoff.OutboxDirect {
+					got = append(got, m.Payload)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint([]string{want}) {
+				t.Errorf("welcome messages %q; want [%s]", got, want)
+			}
+		}
+	})
+}

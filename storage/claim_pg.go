@@ -35,8 +35,9 @@ import (
 // version moved between the two statements (nothing was written), or the
 // rollup would delete rows. ClaimLead then claims in a transaction.
 // When allow is set it is asked about the lead read (before the claim
-// changes it), and a lead it refuses is returned unclaimed, done.
-func (s *Store) claimOneStatement(ctx context.Context, id int64, step int, allow func(*handoff.Lead) bool, owner handoff.Owner, at time.Time, actor string) (lead *handoff.Lead, won, done bool, err error) {
+// changes it), and a lead it refuses is returned unclaimed, done; welcome's
+// messages for the claimed lead are inserted with the claim's.
+func (s *Store) claimOneStatement(ctx context.Context, id int64, step int, allow func(*handoff.Lead) bool, welcome func(*handoff.Lead) []handoff.OutboxMessage, owner handoff.Owner, at time.Time, actor string) (lead *handoff.Lead, won, done bool, err error) {
 	read, found, err := s.claimRead(ctx, id)
 	if err != nil || !found {
 		return nil, false, false, err
@@ -54,6 +55,9 @@ func (s *Store) claimOneStatement(ctx context.Context, id int64, step int, allow
 	change, ok := lead.Claim(owner, at, actor)
 	if !ok {
 		return lead, false, true, nil // a claim read has no change
+	}
+	if welcome != nil {
+		change.Outbox = append(change.Outbox, welcome(lead)...)
 	}
 	history := stageTimes{}
 	if read.stageHistory != nil {

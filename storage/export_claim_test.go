@@ -15,7 +15,7 @@ func (s *Store) ClaimInTransaction() { s.claimInTx = true }
 // done reports whether it decided the claim.
 // step is the routing step the claim holds at, -1 for any (ClaimLead).
 func (s *Store) ClaimOneStatement(ctx context.Context, id int64, step int, owner handoff.Owner, now time.Time, actor string) (lead *handoff.Lead, won, done bool, err error) {
-	return s.claimOneStatement(ctx, id, step, nil, owner, fromMs(ms(now)), actor)
+	return s.claimOneStatement(ctx, id, step, nil, nil, owner, fromMs(ms(now)), actor)
 }
 
 // BatchClaim is one claim of ClaimBatch; Step is the routing step it

@@ -21,19 +21,27 @@ func (s *Store) Lead(ctx context.Context, id int64) (*handoff.Lead, error) {
 	return s.findLead(ctx, "id", id)
 }
 
-// findLead reads the lead whose column col is arg, through hand-written
-// SQL (a click reads its lead twice: GORM's reflection cost more than the
-// read).
 func (s *Store) findLead(ctx context.Context, col string, arg any) (*handoff.Lead, error) {
+	row, err := s.findLeadRow(ctx, col, arg)
+	if err != nil {
+		return nil, err
+	}
+	return row.toLead()
+}
+
+// findLeadRow reads the row of the lead whose column col is arg, through
+// hand-written SQL (a click reads its lead twice: GORM's reflection cost
+// more than the read), or returns ENOTFOUND.
+func (s *Store) findLeadRow(ctx context.Context, col string, arg any) (leadRow, error) {
 	db := s.db.WithContext(ctx)
 	rows, err := queryLeadRows(db, nil, col+" = "+rowValues(db, 1, 1)+" LIMIT 1", []any{arg})
 	if err != nil {
-		return nil, fmt.Errorf("storage: find lead %v: %w", arg, err)
+		return leadRow{}, fmt.Errorf("storage: find lead %v: %w", arg, err)
 	}
 	if len(rows) == 0 {
-		return nil, handoff.Errorf(handoff.ENOTFOUND, "lead %v not found", arg)
+		return leadRow{}, handoff.Errorf(handoff.ENOTFOUND, "lead %v not found", arg)
 	}
-	return rows[0].toLead()
+	return rows[0], nil
 }
 
 // Events returns a lead's history, oldest first.
