@@ -28,7 +28,8 @@ import (
 // leads, HANDOFF_BENCH_SLA_BURST (default 3,000) have their claim deadline in
 // the first minute (5–65 s), so that many escalations come due while it
 // runs; then nothing is due for HANDOFF_BENCH_SLA_IDLE (default 30 s), and
-// the CPU the process spends in that time is scaled to an hour. Run it with
+// the CPU the process spends in that time is scaled to an hour. The routing
+// clock is wired as handoff serve wires it. Run it with
 //
 //	HANDOFF_BENCH_SLA_LEADS=100000 go test ./scheduler/ -run '^$' -bench Timers -benchtime 1x -timeout 30m
 //
@@ -98,7 +99,10 @@ func benchTimersOnce(b *testing.B, dialect string, n, burst int, idle time.Durat
 	var start time.Time
 	clock := func() time.Time { return w0.Add(time.Since(start)) }
 	rec.now = clock
-	sch, err := scheduler.New(scheduler.Config{Store: rec, Policy: p, Now: clock, Logger: quiet()})
+	// The routing clock is asked on every tick, as in handoff serve; no
+	// lead has a routing step, so Route is never called.
+	sch, err := scheduler.New(scheduler.Config{Store: rec, Policy: p, Now: clock, Logger: quiet(),
+		Routes: s, Route: func(context.Context, int64) error { return nil }})
 	if err != nil {
 		b.Fatal(err)
 	}

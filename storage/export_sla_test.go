@@ -94,3 +94,13 @@ const (
 
 // StageHistorySQL is the rollup's read of some leads' stage events.
 func (s *Store) StageHistorySQL() string { return stageHistorySQL(s.dialect) }
+
+// ExplainRouting returns the plans of the routing clock's queries: the due
+// steps at now and the next due time.
+func (s *Store) ExplainRouting(ctx context.Context, now time.Time) (due, next string, err error) {
+	if due, err = s.Explain(ctx, dueRoutes(s.dialect), ms(now), 200); err != nil {
+		return "", "", err
+	}
+	next, err = s.Explain(ctx, nextRouteDue(s.dialect))
+	return due, next, err
+}

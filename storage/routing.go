@@ -260,7 +260,7 @@ func accountOwner(tx *gorm.DB, lead *handoff.Lead, r handoff.Routing) (string, e
 // false when there is none.
 func (s *Store) NextRouteDue(ctx context.Context) (time.Time, bool, error) {
 	var next struct{ Due *int64 }
-	err := s.db.WithContext(ctx).Raw(`SELECT MIN(offer_due_ms) AS due FROM leads WHERE offer_due_ms IS NOT NULL AND stage = 'sql'`).Scan(&next).Error
+	err := s.db.WithContext(ctx).Raw(nextRouteDue(s.dialect)).Scan(&next).Error
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("storage: next route due: %w", err)
 	}
@@ -274,12 +274,34 @@ func (s *Store) NextRouteDue(ctx context.Context) (time.Time, bool, error) {
 // now, soonest first, found by index.
 func (s *Store) DueRoutes(ctx context.Context, now time.Time, limit int) ([]int64, error) {
 	var ids []int64
-	err := s.db.WithContext(ctx).Model(&leadRow{}).Where("offer_due_ms <= ? AND stage = ?", ms(now), handoff.StageSQL).
-		Order("offer_due_ms, id").Limit(limit).Pluck("id", &ids).Error
+	err := s.db.WithContext(ctx).Raw(dueRoutes(s.dialect), ms(now), limit).Scan(&ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("storage: due routes: %w", err)
 	}
 	return ids, nil
+}
+
+// nextRouteDue reads the first entry of the partial index of routing steps
+// with ORDER BY and LIMIT 1 rather than MIN, as nextSLADue does.
+func nextRouteDue(dialect string) string {
+	return "SELECT offer_due_ms AS due FROM leads" + routeHint(dialect) +
+		" WHERE offer_due_ms IS NOT NULL AND stage = 'sql' ORDER BY offer_due_ms LIMIT 1"
+}
+
+// dueRoutes reads the due entries of the partial index of routing steps.
+func dueRoutes(dialect string) string {
+	return "SELECT id FROM leads" + routeHint(dialect) +
+		" WHERE offer_due_ms <= ? AND stage = 'sql' ORDER BY offer_due_ms, id LIMIT ?"
+}
+
+// routeHint names the partial index of routing steps on SQLite, whose
+// planner without statistics prefers the index on stage: every open SQL,
+// on every tick of the scheduler.
+func routeHint(dialect string) string {
+	if dialect == DialectPostgres {
+		return ""
+	}
+	return " INDEXED BY idx_leads_offer_due_set"
 }
 
 // WakeWaiting makes every waiting lead due for routing at now, for when a
