@@ -142,12 +142,16 @@ func (leadMessageRow) TableName() string { return "lead_messages" }
 // claim_due_ms is read through idx_leads_sla_claim; its whole index served
 // no query (the open SQLs' list reads by stage) and cost every new lead
 // and every claim an entry.
-// Earlier versions indexed each column whole: Migrate drops those.
+// Earlier versions indexed each column whole: Migrate drops those. The
+// routing clock's index holds only open SQLs, as its queries ask (stage =
+// 'sql' literally): with the stage outside the index, PostgreSQL with stale
+// statistics read every open SQL through the index on stage instead.
 var sparseIndexes = []string{
 	"DROP INDEX IF EXISTS idx_leads_next_decay_ms",
 	"CREATE INDEX IF NOT EXISTS idx_leads_next_decay_set ON leads (next_decay_ms) WHERE next_decay_ms IS NOT NULL",
 	"DROP INDEX IF EXISTS idx_leads_offer_due_ms",
-	"CREATE INDEX IF NOT EXISTS idx_leads_offer_due_set ON leads (offer_due_ms) WHERE offer_due_ms IS NOT NULL",
+	"DROP INDEX IF EXISTS idx_leads_offer_due_set",
+	"CREATE INDEX IF NOT EXISTS idx_leads_route_due ON leads (offer_due_ms) WHERE offer_due_ms IS NOT NULL AND stage = 'sql'",
 	"DROP INDEX IF EXISTS idx_leads_erased_key",
 	"CREATE INDEX IF NOT EXISTS idx_leads_erased_key_set ON leads (erased_key) WHERE erased_key <> ''",
 	"DROP INDEX IF EXISTS idx_leads_owner_user_id",

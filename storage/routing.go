@@ -282,7 +282,9 @@ func (s *Store) DueRoutes(ctx context.Context, now time.Time, limit int) ([]int6
 }
 
 // nextRouteDue reads the first entry of the partial index of routing steps
-// with ORDER BY and LIMIT 1 rather than MIN, as nextSLADue does.
+// (idx_leads_route_due) with ORDER BY and LIMIT 1 rather than MIN, as
+// nextSLADue does. Both queries say stage = 'sql' as a literal, as the
+// index's predicate does, so that both databases can use it.
 func nextRouteDue(dialect string) string {
 	return "SELECT offer_due_ms AS due FROM leads" + routeHint(dialect) +
 		" WHERE offer_due_ms IS NOT NULL AND stage = 'sql' ORDER BY offer_due_ms LIMIT 1"
@@ -296,12 +298,13 @@ func dueRoutes(dialect string) string {
 
 // routeHint names the partial index of routing steps on SQLite, whose
 // planner without statistics prefers the index on stage: every open SQL,
-// on every tick of the scheduler.
+// on every tick of the scheduler. PostgreSQL picks it by itself, since its
+// predicate holds the query's stage = 'sql'.
 func routeHint(dialect string) string {
 	if dialect == DialectPostgres {
 		return ""
 	}
-	return " INDEXED BY idx_leads_offer_due_set"
+	return " INDEXED BY idx_leads_route_due"
 }
 
 // WakeWaiting makes every waiting lead due for routing at now, for when a

@@ -48,11 +48,12 @@ func TestSparseIndexesServeTheirQueries(t *testing.T) {
 func TestMigrateMakesIndexesSparse(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
-		sparse := []string{"idx_leads_erased_key_set", "idx_leads_kpi_claimed_set", "idx_leads_kpi_contacted_set", "idx_leads_next_decay_set", "idx_leads_offer_due_set", "idx_leads_owner_set",
+		sparse := []string{"idx_leads_erased_key_set", "idx_leads_kpi_claimed_set", "idx_leads_kpi_contacted_set", "idx_leads_next_decay_set", "idx_leads_route_due", "idx_leads_owner_set",
 			"idx_leads_sla_remind_set"}
 		whole := map[string]string{
 			"idx_leads_next_decay_ms":    "next_decay_ms",
 			"idx_leads_offer_due_ms":     "offer_due_ms",
+			"idx_leads_offer_due_set":    "offer_due_ms",
 			"idx_leads_erased_key":       "erased_key",
 			"idx_leads_owner_user_id":    "owner_user_id",
 			"idx_leads_next_remind_ms":   "next_remind_ms",
