@@ -13,50 +13,44 @@ import (
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
-// TestSLAQueriesReadPendingIndexes checks that finding the due leads and
-// the next due time reads the partial indexes of pending timers, not every
-// lead: the scheduler runs both on every tick.
-func TestSLAQueriesReadPendingIndexes(t *testing.T) {
+// TestClockQueriesReadPendingIndexes checks that the scheduler's clocks,
+// which it asks on every tick, find the due leads and the next due time in
+// the partial indexes of pending timers (SLA) and routing steps, not in
+// every lead or every open SQL (the index on stage).
+func TestClockQueriesReadPendingIndexes(t *testing.T) {
+	ctx := context.Background()
+	clocks := []struct {
+		name    string
+		explain func(*storage.Store) (due, next string, err error)
+		indexes []string
+	}{
+		{"SLA", func(s *storage.Store) (string, string, error) { return s.ExplainSLA(ctx, t0) },
+			[]string{"idx_leads_sla_claim", "idx_leads_sla_contact", "idx_leads_sla_remind_set"}},
+		{"routing", func(s *storage.Store) (string, string, error) { return s.ExplainRouting(ctx, t0) },
+			[]string{"idx_leads_route_due"}},
+	}
+	// SQLite says "SCAN leads" and PostgreSQL "Seq Scan on leads" for a full read.
+	fullRead := regexp.MustCompile(`(?i)(^|\s)SCAN leads\b|Seq Scan on leads|idx_leads_stage`)
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
-		due, next, err := s.ExplainSLA(context.Background(), t0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for name, plan := range map[string]string{"due leads": due, "next due": next} {
-			for _, idx := range []string{"idx_leads_sla_claim", "idx_leads_sla_contact", "idx_leads_sla_remind"} {
-				if !strings.Contains(plan, idx) {
-					t.Errorf("%s: plan does not use %s:\n%s", name, idx, plan)
+		for _, c := range clocks {
+			due, next, err := c.explain(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, plan := range map[string]string{"due": due, "next due": next} {
+				for _, idx := range c.indexes {
+					if !strings.Contains(plan, idx) {
+						t.Errorf("%s %s: plan does not use %s:\n%s", c.name, name, idx, plan)
+					}
 				}
-			}
-			// PostgreSQL answers MIN by reading the whole index when its
-			// statistics are stale: each timer's first entry is read with a limit.
-			if s.Dialect() == storage.DialectPostgres && name == "next due" && strings.Count(next, "Limit") < 3 {
-				t.Errorf("%s: plan reads each index without a limit:\n%s", name, plan)
-			}
-			// SQLite says "SCAN leads" and PostgreSQL "Seq Scan on leads" for a full read.
-			if regexp.MustCompile(`(?i)(^|\s)SCAN leads\b|Seq Scan on leads`).MatchString(plan) {
-				t.Errorf("%s: plan reads the whole leads table:\n%s", name, plan)
-			}
-		}
-	})
-}
-
-// TestRoutingQueriesReadPendingIndex checks that the routing clock, which
-// the scheduler asks on every tick, reads only the leads with a routing step
-// pending (the partial index idx_leads_route_due), not every open SQL
-// through the index on stage.
-func TestRoutingQueriesReadPendingIndex(t *testing.T) {
-	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
-		due, next, err := s.ExplainRouting(context.Background(), t0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for name, plan := range map[string]string{"due steps": due, "next due": next} {
-			if !strings.Contains(plan, "idx_leads_route_due") {
-				t.Errorf("%s: plan does not use idx_leads_route_due:\n%s", name, plan)
-			}
-			if strings.Contains(plan, "idx_leads_stage") || regexp.MustCompile(`(?i)(^|\s)SCAN leads\b|Seq Scan on leads`).MatchString(plan) {
-				t.Errorf("%s: plan reads every open SQL:\n%s", name, plan)
+				// PostgreSQL answers MIN by reading the whole index when its
+				// statistics are stale: each index's first entry is read with a limit.
+				if s.Dialect() == storage.DialectPostgres && name == "next due" && strings.Count(next, "Limit") < len(c.indexes) {
+					t.Errorf("%s %s: plan reads an index without a limit:\n%s", c.name, name, plan)
+				}
+				if fullRead.MatchString(plan) {
+					t.Errorf("%s %s: plan reads every lead or every open SQL:\n%s", c.name, name, plan)
+				}
 			}
 		}
 	})
