@@ -523,17 +523,23 @@ func TestSocketModeStopsWhileRefused(t *testing.T) {
 
 // TestSocketModeSilentConnection: a connection Slack stops pinging is
 // replaced after the ping interval; a pinged one is kept.
+//
+// The ping interval is timed by slack-go's own ticker, on the wall clock,
+// which no test can move: the pinged connection is pinged 40 times per
+// interval, so only a stall of most of an interval (2 s) could close it.
 func TestSocketModeSilentConnection(t *testing.T) {
 	s := storagetest.Open(t, storage.DialectSQLite)
+	const interval, ping = 2 * time.Second, 50 * time.Millisecond
 	t.Run("Pinged", func(t *testing.T) {
-		r := newSocketRig(t, s, appToken, socketmode.OptionPingInterval(300*time.Millisecond))
-		r.slack.SetSocketPing(50 * time.Millisecond)
+		t.Parallel()
+		r := newSocketRig(t, s, appToken, socketmode.OptionPingInterval(interval))
+		r.slack.SetSocketPing(ping)
 		r.start(t)
 		c := r.conn(t, 1)
-		// The fake's ticker sends its 20th PING no sooner than 1 s after
-		// connecting, past three ping intervals; the runner answered them
+		// The fake's ticker sends its 100th PING no sooner than 5 s after
+		// connecting, past two ping intervals; the runner answered them
 		// all on the first connection.
-		const pings = 20
+		const pings = int(5 * time.Second / ping)
 		if n := c.WaitPongs(pings, ackPatience); n < pings {
 			t.Fatalf("PINGs answered = %d, want %d", n, pings)
 		}
@@ -547,7 +553,8 @@ func TestSocketModeSilentConnection(t *testing.T) {
 		}
 	})
 	t.Run("Silent", func(t *testing.T) {
-		r := newSocketRig(t, s, appToken, socketmode.OptionPingInterval(300*time.Millisecond))
+		t.Parallel()
+		r := newSocketRig(t, s, appToken, socketmode.OptionPingInterval(interval))
 		r.slack.SetSocketPing(-1)
 		r.start(t)
 		c1 := r.conn(t, 1)

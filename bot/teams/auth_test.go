@@ -126,7 +126,7 @@ func TestValidateKeyRotation(t *testing.T) {
 
 func TestValidateConcurrent(t *testing.T) {
 	bf := teamstest.New(t)
-	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), &http.Client{Timeout: 5 * time.Second})
+	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), &http.Client{Timeout: 30 * time.Second}) // a bound on a failing test
 	tok := "Bearer " + teamstest.Sign(t, bf.Key(), teamstest.Claims(teamstest.AppID, bf.ServiceURL(), time.Now()))
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)

@@ -54,7 +54,7 @@ func parseBurst(args []string) (*burstConfig, error) {
 // burst runs the rounds and returns the clicks' acknowledgement latencies
 // and how long the bursts took in all.
 func (c *burstConfig) burst(ctx context.Context) (lat []time.Duration, errs int, took time.Duration, err error) {
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: c.clicks}}
+	client := &http.Client{Timeout: c.timeout, Transport: &http.Transport{MaxIdleConnsPerHost: c.clicks}}
 	run := &c.runConfig
 	// Dial the clicks' connections before the first burst, as a warm
 	// server would have them.

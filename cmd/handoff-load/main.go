@@ -92,6 +92,7 @@ type runConfig struct {
 	url, token, secret, channel string
 	clients                     int
 	duration                    time.Duration
+	timeout                     time.Duration // of one request
 	requests                    int64
 	mix                         map[string]int
 }
@@ -135,6 +136,7 @@ func (c *runConfig) serverFlags(fs *flag.FlagSet, getenv func(string) string, se
 	fs.StringVar(&c.token, "token", getenv("HANDOFF_API_TOKEN"), "HANDOFF_API_TOKEN of the server (or HANDOFF_API_TOKEN_FILE)")
 	fs.StringVar(&c.secret, "slack-secret", getenv("SLACK_SIGNING_SECRET"), secretUsage)
 	fs.StringVar(&c.channel, "channel", "CSALES", "the sales channel id the clicks come from")
+	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, "how long one request may take before it counts as an error")
 }
 
 // results collects latencies and errors per operation.
@@ -159,7 +161,7 @@ func (c *runConfig) load(ctx context.Context) *results {
 	ctx, cancel := context.WithTimeout(ctx, c.duration)
 	defer cancel()
 	res := &results{lat: map[string][]time.Duration{}, errs: map[string]int{}}
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: c.clients}}
+	client := &http.Client{Timeout: c.timeout, Transport: &http.Transport{MaxIdleConnsPerHost: c.clients}}
 	var (
 		sent  atomic.Int64
 		seq   atomic.Int64

@@ -41,7 +41,9 @@ func TestParseRun(t *testing.T) {
 }
 
 // TestLoadAgainstRealServer builds handoff, runs it against a fake Slack,
-// and replays two seconds of the mix: every operation must succeed.
+// and replays 300 requests of the mix: every operation must succeed. The
+// run ends by count, not by time, and a request may take 2 minutes, so a
+// loaded machine sends the same mix more slowly instead of failing.
 func TestLoadAgainstRealServer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the server")
@@ -85,7 +87,8 @@ func TestLoadAgainstRealServer(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	err = run(context.Background(), []string{"run", "-url", base, "-token", "tok", "-slack-secret", "sec", "-duration", "2s", "-clients", "4"}, &out)
+	err = run(context.Background(), []string{"run", "-url", base, "-token", "tok", "-slack-secret", "sec",
+		"-requests", "300", "-duration", "10m", "-timeout", "2m", "-clients", "4"}, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +107,7 @@ func TestLoadAgainstRealServer(t *testing.T) {
 
 	// A burst: 8 concurrent clicks on 4 new leads (4 win, 4 lose), twice.
 	out.Reset()
-	err = run(context.Background(), []string{"burst", "-url", base, "-token", "tok", "-slack-secret", "sec", "-leads", "4", "-clicks", "8", "-rounds", "2"}, &out)
+	err = run(context.Background(), []string{"burst", "-url", base, "-token", "tok", "-slack-secret", "sec", "-leads", "4", "-clicks", "8", "-rounds", "2", "-timeout", "2m"}, &out)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,6 +80,7 @@ type demo struct {
 	policy handoff.Policy
 	base   string
 	client *http.Client
+	waits  demoWaits
 	monday time.Time // 08:00 local on the demo week's Monday
 
 	leads    map[string]*demoLeadState
@@ -91,16 +92,29 @@ type demo struct {
 	race     string            // the race's outcome, for the summary
 }
 
-// demoFlags declares `handoff demo`'s flags.
-func demoFlags(fs *flag.FlagSet, _ env) runFunc {
-	keep := fs.Bool("keep", false, "keep the demo database and print its path")
-	quiet := fs.Bool("quiet", false, "print only the summary and the /funnel answer")
-	return func(ctx context.Context, e env) error { return runDemo(ctx, e, *keep, *quiet) }
+// demoWaits bound how long the demo waits for the server's work: for the
+// outbox to send what is queued (settle), for a command's late answer
+// (answer), for one request (request). handoff demo gives up on a stuck
+// server after cliDemoWaits; the tests wait longer, so that a loaded
+// machine slows them down instead of failing them.
+type demoWaits struct{ settle, answer, request time.Duration }
+
+// cliDemoWaits are handoff demo's waits.
+var cliDemoWaits = demoWaits{settle: 10 * time.Second, answer: 15 * time.Second, request: 15 * time.Second}
+
+// demoFlags declares `handoff demo`'s flags; the demo waits for the server
+// as waits says.
+func demoFlags(waits demoWaits) func(*flag.FlagSet, env) runFunc {
+	return func(fs *flag.FlagSet, _ env) runFunc {
+		keep := fs.Bool("keep", false, "keep the demo database and print its path")
+		quiet := fs.Bool("quiet", false, "print only the summary and the /funnel answer")
+		return func(ctx context.Context, e env) error { return runDemo(ctx, e, *keep, *quiet, waits) }
+	}
 }
 
 // runDemo runs the scripted week; keep leaves the database behind, quiet
 // prints only the summary.
-func runDemo(ctx context.Context, e env, keep, quiet bool) error {
+func runDemo(ctx context.Context, e env, keep, quiet bool, waits demoWaits) error {
 	if len(e.args) > 0 {
 		return usageError("unexpected argument %q", e.args[0])
 	}
@@ -115,7 +129,7 @@ func runDemo(ctx context.Context, e env, keep, quiet bool) error {
 		}
 	}()
 	logs := &lockedBuffer{}
-	d, stop, err := startDemo(ctx, dir, logs, time.Now(), e.stdout, quiet, "")
+	d, stop, err := startDemo(ctx, dir, logs, time.Now(), e.stdout, quiet, "", waits)
 	if err != nil {
 		return err
 	}
@@ -124,7 +138,7 @@ func runDemo(ctx context.Context, e env, keep, quiet bool) error {
 		err = serr
 	}
 	if err == nil && !quiet {
-		err = runRoutingScene(ctx, filepath.Join(dir, "routing"), logs, e.stdout)
+		err = runRoutingScene(ctx, filepath.Join(dir, "routing"), logs, e.stdout, waits)
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "the server's last log lines:\n%s\n", logs.tail(15))
@@ -147,9 +161,9 @@ func demoMonday(now time.Time, loc *time.Location) time.Time {
 }
 
 // startDemo starts the fake Slack and the real server on 127.0.0.1:0 over a
-// database in dir, with extra appended to the demo agreement. stop shuts
-// both down.
-func startDemo(ctx context.Context, dir string, logs io.Writer, now time.Time, out io.Writer, quiet bool, extra string) (*demo, func() error, error) {
+// database in dir, with extra appended to the demo agreement, waiting for
+// the server as waits says. stop shuts both down.
+func startDemo(ctx context.Context, dir string, logs io.Writer, now time.Time, out io.Writer, quiet bool, extra string, waits demoWaits) (*demo, func() error, error) {
 	clock := &virtualClock{}
 	crm, err := newDemoCRM(clock.Now)
 	if err != nil {
@@ -230,7 +244,7 @@ func startDemo(ctx context.Context, dir string, logs io.Writer, now time.Time, o
 	}
 	d := &demo{
 		out: out, quiet: quiet, clock: clock, slack: slack, crm: crm, app: a, sched: sched, policy: cfg.Policy,
-		base: "http://" + ln.Addr().String(), client: &http.Client{Timeout: 15 * time.Second}, monday: monday,
+		base: "http://" + ln.Addr().String(), client: &http.Client{Timeout: waits.request}, waits: waits, monday: monday,
 		leads: map[string]*demoLeadState{}, names: map[string]string{}, ids: map[string]string{}, claimed: map[string]string{},
 	}
 	for _, p := range append([]demoPerson{demoManager, demoMarketer}, demoReps...) {
@@ -338,7 +352,7 @@ func (d *demo) advanceTo(ctx context.Context, t time.Time) error {
 
 // settle waits until the outbox worker has sent everything queued.
 func (d *demo) settle(ctx context.Context) error {
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(d.waits.settle)
 	for {
 		st, err := d.app.store.OutboxStats(ctx)
 		if err != nil {
@@ -348,7 +362,7 @@ func (d *demo) settle(ctx context.Context) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%d chat messages still unsent after 10 s", st.Pending)
+			return fmt.Errorf("%d chat messages still unsent after %s", st.Pending, d.waits.settle)
 		}
 		d.app.wakeOutbox()
 		if d.app.hooks != nil {

@@ -339,7 +339,7 @@ func (d *demo) ask(ctx context.Context, user, channel, command, text string) (sl
 		msg = slacktest.Message{Text: ack.Text, Blocks: slacktest.DecodeBlocks(string(ack.Blocks))}
 	}
 	working := len(raw) == 0 || strings.Contains(msg.Text, "Working on")
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(d.waits.answer)
 	for {
 		if err := d.settle(ctx); err != nil {
 			return msg, err

@@ -32,11 +32,11 @@ var demoRoutedLead = demoLead{key: "hs-4201", company: "Kalundborg Kemi A/S", na
 // agreement routes by round robin: an offer, a pass with a reason, an offer
 // that runs out, the lead open to the channel, a claim, /leads why, and a
 // second lead whose offer is accepted.
-func runRoutingScene(ctx context.Context, dir string, logs io.Writer, out io.Writer) error {
+func runRoutingScene(ctx context.Context, dir string, logs io.Writer, out io.Writer, waits demoWaits) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	d, stop, err := startDemo(ctx, dir, logs, time.Now(), out, false, demoRouting)
+	d, stop, err := startDemo(ctx, dir, logs, time.Now(), out, false, demoRouting, waits)
 	if err != nil {
 		return err
 	}

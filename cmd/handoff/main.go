@@ -36,7 +36,7 @@ func commands() map[string]command {
 		"serve": {summary: "run the HTTP server, the outbox worker and the scheduler",
 			usage: "handoff serve\n\nRuns the HTTP server, the outbox worker and the SLA scheduler until SIGTERM.\nSettings come from the environment and handoff.yml (see README.md).", flags: noFlags(runServe)},
 		"demo": {summary: "replay a week of leads against a stand-in Slack: no account needed",
-			usage: "handoff demo [--keep] [--quiet]\n\nRuns the real server against a stand-in Slack and replays a week of leads.", flags: demoFlags},
+			usage: "handoff demo [--keep] [--quiet]\n\nRuns the real server against a stand-in Slack and replays a week of leads.", flags: demoFlags(cliDemoWaits)},
 		"import": {summary: "import leads from a CSV file: handoff import leads.csv",
 			usage: "handoff import [--batch N] [--quiet] leads.csv|-\n\nImports a CSV export (Handoff, HubSpot or Salesforce columns); - reads standard input.\nExits 1 when any row was rejected.", flags: importFlags},
 		"migrate": {summary: "create or update the database tables and exit",

@@ -216,10 +216,9 @@ func (e *teamsE2E) lead(id int64) *handoff.Lead {
 	return l
 }
 
-// waitCalls polls the fake until n connector calls match, or fails after
-// timeout; it returns the matching calls.
-// waitOwnerEmail waits (up to 5 s) until the lead's owner email, looked up
-// after the claim was acknowledged, is recorded, and returns the lead.
+// waitOwnerEmail waits (up to e2ePatience) until the lead's owner email,
+// looked up after the claim was acknowledged, is recorded, and returns the
+// lead.
 func (e *teamsE2E) waitOwnerEmail(id int64, email string) *handoff.Lead {
 	e.t.Helper()
 	deadline := time.Now().Add(e2ePatience)
@@ -232,6 +231,8 @@ func (e *teamsE2E) waitOwnerEmail(id int64, email string) *handoff.Lead {
 	}
 }
 
+// waitCalls polls the fake until n connector calls match, or fails after
+// timeout; it returns the matching calls.
 func (e *teamsE2E) waitCalls(what string, n int, timeout time.Duration, match func(teamstest.Call) bool) []teamstest.Call {
 	e.t.Helper()
 	var got []teamstest.Call
