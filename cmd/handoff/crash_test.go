@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -78,17 +79,26 @@ func TestMain(m *testing.M) {
 
 // serveClockedChild is handoff serve on a testClock: configured from the
 // environment as serve is, it serves until its standard input ends (the
-// test ended or died). Each line read there is a duration its clock skips,
-// after which its workers are woken, as server.skipTo does in process. A
-// test that SIGKILLs a replica runs replicas so, and makes the dead one's
-// leases run out by skipping a survivor's clock past them instead of
-// waiting for them in real time.
+// test ended or died). Each line read there is a duration its clock skips:
+// the first before it starts, each later one at once, after which its
+// workers are woken, as server.skipTo does in process. A test that SIGKILLs
+// a replica runs replicas so, and makes the dead one's leases run out by
+// skipping a survivor's clock past them instead of waiting for them in
+// real time.
 func serveClockedChild() error {
 	cfg, err := loadConfig(env{getenv: os.Getenv})
 	if err != nil {
 		return err
 	}
-	clock := &testClock{}
+	lines := bufio.NewScanner(os.Stdin)
+	if !lines.Scan() {
+		return errors.New("no first skip on standard input")
+	}
+	first, err := time.ParseDuration(lines.Text())
+	if err != nil {
+		return err
+	}
+	clock := &testClock{skipped: first}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	a, err := newApp(ctx, cfg, newLogger(os.Stderr, cfg.LogLevel), clock.Now)
@@ -102,7 +112,6 @@ func serveClockedChild() error {
 	}
 	go func() {
 		defer cancel()
-		lines := bufio.NewScanner(os.Stdin)
 		for lines.Scan() {
 			d, err := time.ParseDuration(lines.Text())
 			if err != nil {
@@ -130,22 +139,25 @@ func freeAddr(t *testing.T) string {
 // /readyz answers.
 func startProcess(t *testing.T, vars map[string]string) *process {
 	t.Helper()
-	return startChild(t, exec.Command(handoffBinary(t), "serve"), vars, false)
+	return startChild(t, exec.Command(handoffBinary(t), "serve"), vars, false, 0)
 }
 
-// startClockedProcess runs serve on a test clock in a child process (this
-// test binary, serveClockedChild) with vars, and waits until /readyz
-// answers; process.skip moves its clock.
-func startClockedProcess(t *testing.T, vars map[string]string) *process {
+// startClockedProcess runs serve in a child process (this test binary,
+// serveClockedChild) with vars, on a test clock that starts skipped ahead
+// of the wall clock, and waits until /readyz answers; process.skip moves
+// its clock on. Replicas that run together must agree on the time to
+// within much less than a lease.
+func startClockedProcess(t *testing.T, vars map[string]string, skipped time.Duration) *process {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(cmd.Env, clockedChild+"=serve")
-	return startChild(t, cmd, vars, true)
+	return startChild(t, cmd, vars, true, skipped)
 }
 
-// startChild starts cmd with vars added to its environment (and a pipe to
-// its standard input when clocked) and waits until /readyz answers.
-func startChild(t *testing.T, cmd *exec.Cmd, vars map[string]string, clocked bool) *process {
+// startChild starts cmd with vars added to its environment and waits until
+// /readyz answers. When clocked, cmd is serveClockedChild, told its clock's
+// first skip on its standard input.
+func startChild(t *testing.T, cmd *exec.Cmd, vars map[string]string, clocked bool, skipped time.Duration) *process {
 	t.Helper()
 	addr := freeAddr(t)
 	cmd.Env = append(append(os.Environ(), cmd.Env...), "HANDOFF_ADDR="+addr, "HANDOFF_METRICS_ADDR=off")
@@ -167,6 +179,9 @@ func startChild(t *testing.T, cmd *exec.Cmd, vars map[string]string, clocked boo
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.kill() })
+	if clocked {
+		p.skip(t, skipped)
+	}
 	for start := time.Now(); time.Since(start) < e2ePatience; time.Sleep(50 * time.Millisecond) {
 		if resp, err := http.Get(p.base + "/readyz"); err == nil {
 			resp.Body.Close()
@@ -393,7 +408,7 @@ func TestTwoReplicasOnPostgres(t *testing.T) {
 	const lease = 2 * time.Minute
 	vars["HANDOFF_OUTBOX_LEASE"] = lease.String()
 
-	a, b := startClockedProcess(t, vars), startClockedProcess(t, vars)
+	a, b := startClockedProcess(t, vars, 0), startClockedProcess(t, vars, 0)
 	var mu sync.Mutex
 	live := []string{a.base, b.base}
 	bases := func() []string {
@@ -413,7 +428,8 @@ func TestTwoReplicasOnPostgres(t *testing.T) {
 	// Every lease the killed replica took ends before now plus a lease on
 	// its clock, the wall clock: the survivor's clock skips past that, and
 	// it takes over the killed replica's messages.
-	b.skip(t, lease+time.Minute)
+	const skipped = lease + time.Minute
+	b.skip(t, skipped)
 	count := waitPosted(t, slack, ids, 60*time.Second)
 	checkExactlyOnce(t, dbURL, ids, count, 3)
 
@@ -437,7 +453,7 @@ func TestTwoReplicasOnPostgres(t *testing.T) {
 	}
 
 	// A claim clicked on two replicas at once has one winner.
-	c := startClockedProcess(t, vars)
+	c := startClockedProcess(t, vars, skipped) // on b's time
 	lead, err := s.LeadByExternalID(context.Background(), "crash-0")
 	if err != nil {
 		t.Fatal(err)
