@@ -156,6 +156,9 @@ func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff
 			return nil // a concurrent claim won
 		}
 		lead, won = claimed, true
+		if err := rollupLeadChange(tx, row, claimed); err != nil { // its claim's wait
+			return err
+		}
 		if _, err := s.insertEvents(tx, id, leadKeys(claimed), change.Events, at); err != nil {
 			return err
 		}

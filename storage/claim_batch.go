@@ -130,8 +130,8 @@ func claimBatchInTx(tx *gorm.DB, items []*claimItem) (errs []error, err error) {
 				return nil, err
 			}
 		}
-		keys := leadKeys(lead)
-		rollups = append(rollups, leadRollup{id: it.id, old: &keys, new: keys, events: evs})
+		before := rowKeys(*row) // unclaimed: the claim adds its wait
+		rollups = append(rollups, leadRollup{id: it.id, old: &before, new: leadKeys(lead), events: evs})
 		events = append(events, evs...)
 		hooks, err := webhookMessages(it.hooks, it.id, change.Events, it.at)
 		if err != nil {

@@ -72,7 +72,7 @@ func (s *Store) claimOneStatement(ctx context.Context, id int64, step int, allow
 			history.add(id, e.Stage, e.At)
 		}
 	}
-	ws, err := s.claimWrites(id, leadKeys(lead), change, at, history)
+	ws, err := s.claimWrites(id, rowKeys(read.row), leadKeys(lead), change, at, history)
 	if err != nil {
 		return nil, false, false, err
 	}
@@ -126,19 +126,19 @@ func (s *Store) claimRead(ctx context.Context, id int64) (read claimedRead, foun
 
 // claimWrites are the inserts of a won claim of lead id after its
 // conditional UPDATE, in the order the transaction runs them: the rollup
-// (updateRollup, counted from history), the events, their webhook
-// messages and change's outbox messages.
-func (s *Store) claimWrites(id int64, keys rollupKeys, change handoff.LeadChange, at time.Time, history stageTimes) ([]tableWrite, error) {
-	var ws []tableWrite
-	if len(change.Events) > 0 {
-		rows := make([]eventRow, len(change.Events))
-		for i, e := range change.Events {
-			var err error
-			if rows[i], err = newEventRow(id, e); err != nil {
-				return nil, err
-			}
+// (updateRollup, counted from history, the lead's keys before and after
+// the claim), the events, their webhook messages and change's outbox
+// messages.
+func (s *Store) claimWrites(id int64, before, after rollupKeys, change handoff.LeadChange, at time.Time, history stageTimes) ([]tableWrite, error) {
+	rows := make([]eventRow, len(change.Events))
+	for i, e := range change.Events {
+		var err error
+		if rows[i], err = newEventRow(id, e); err != nil {
+			return nil, err
 		}
-		ws = mergeRollups([]leadRollup{{id: id, old: &keys, new: keys, events: rows}}).writes(txShard(DialectPostgres), history)
+	}
+	ws := mergeRollups([]leadRollup{{id: id, old: &before, new: after, events: rows}}).writes(txShard(DialectPostgres), history)
+	if len(change.Events) > 0 {
 		hooks, err := webhookMessages(s.hooks, id, change.Events, at)
 		if err != nil {
 			return nil, err

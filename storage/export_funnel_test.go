@@ -27,7 +27,8 @@ func (s *Store) FunnelCountsFromEvents(ctx context.Context, f handoff.FunnelFilt
 }
 
 // RollupRows returns the funnel rollup as lines of text, sorted: the day
-// rows summed over shards (those not zero) and the re-entries.
+// rows summed over shards (those not zero), the lead days, the waits, the
+// re-entries and the won entries.
 func (s *Store) RollupRows(ctx context.Context) ([]string, error) {
 	var out []string
 	var days []struct {
@@ -58,6 +59,19 @@ func (s *Store) RollupRows(ctx context.Context) ([]string, error) {
 	for _, d := range leadDays {
 		if d.N != 0 || d.Opps != 0 || d.Won != 0 {
 			out = append(out, fmt.Sprintf("lead day %d %s %q: %d, %d, %d", d.Day, d.Kind, d.Source, d.N, d.Opps, d.Won))
+		}
+	}
+	var waits []struct {
+		Kind           string
+		Day, Bucket, N int64
+	}
+	err = s.db.WithContext(ctx).Raw("SELECT kind, day, bucket, SUM(n) AS n FROM funnel_waits GROUP BY 1, 2, 3").Scan(&waits).Error
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range waits {
+		if w.N != 0 {
+			out = append(out, fmt.Sprintf("waits %s day %d bucket %d: %d", w.Kind, w.Day, w.Bucket, w.N))
 		}
 	}
 	var re []struct {
@@ -95,7 +109,7 @@ func (s *Store) RollupRows(ctx context.Context) ([]string, error) {
 // log, as the migration does for a database that predates it.
 func (s *Store) RebuildRollup(ctx context.Context) error {
 	return s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, table := range []string{"funnel_days", "funnel_reentries", "funnel_won", "funnel_lead_days"} {
+		for _, table := range []string{"funnel_days", "funnel_reentries", "funnel_won", "funnel_lead_days", "funnel_waits"} {
 			if err := tx.Exec("DROP TABLE " + table).Error; err != nil {
 				return err
 			}

@@ -207,7 +207,7 @@ func buildFixture(b *testing.B, dialect, dbURL string, n int) {
 	// The bulk load bypasses the store: the funnel's rollup is dropped so
 	// that the next Migrate fills it from the events (as for a database
 	// that predates it).
-	for _, table := range []string{"funnel_days", "funnel_reentries", "funnel_won", "funnel_lead_days"} {
+	for _, table := range []string{"funnel_days", "funnel_reentries", "funnel_won", "funnel_lead_days", "funnel_waits"} {
 		if _, err := tx.Exec("DROP TABLE IF EXISTS " + table); err != nil {
 			b.Fatal(err)
 		}

@@ -62,7 +62,7 @@ func txShard(dialect string) int64 {
 type rollupKeys struct {
 	source, campaign string
 	amount           int64
-	facts            leadFacts // for funnel_lead_days (rollup_leads.go)
+	facts            leadFacts // for funnel_lead_days and funnel_waits (rollup_leads.go)
 }
 
 // eventKeys are the keys the lead's stage history is counted under.
@@ -72,12 +72,12 @@ func (k rollupKeys) eventKeys() rollupKeys {
 
 func leadKeys(l *handoff.Lead) rollupKeys {
 	return rollupKeys{source: l.Source, campaign: l.Campaign, amount: l.AmountMinor,
-		facts: newLeadFacts(msPtr(l.SQLAt), msPtr(l.ContactedAt), msPtr(l.ContactDueAt), l.Reached)}
+		facts: newLeadFacts(msPtr(l.SQLAt), msPtr(l.ClaimedAt), msPtr(l.ContactedAt), msPtr(l.ContactDueAt), l.Reached)}
 }
 
 func rowKeys(r leadRow) rollupKeys {
 	return rollupKeys{source: r.Source, campaign: r.Campaign, amount: r.AmountMinor,
-		facts: newLeadFacts(r.SQLMs, r.ContactedMs, r.ContactDueMs, r.Reached)}
+		facts: newLeadFacts(r.SQLMs, r.ClaimedMs, r.ContactedMs, r.ContactDueMs, r.Reached)}
 }
 
 // leadRollup is what one transaction does to one lead: its keys before
@@ -214,7 +214,7 @@ func (h stageTimes) add(id int64, stage string, at int64) {
 // events of the known leads (history), in shard: the lead days, one
 // upsert of the day rows, and the re-entries and won rows.
 func (r rollupChanges) writes(shard int64, history stageTimes) []tableWrite {
-	ws := []tableWrite{leadDaysWrite(shard, r.merged, r.order)}
+	ws := leadDaysWrites(shard, r.merged, r.order)
 	if len(r.affected) == 0 {
 		return ws
 	}

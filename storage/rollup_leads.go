@@ -24,20 +24,21 @@ import (
 // noTime stands for a time the lead does not have.
 const noTime = math.MinInt64
 
-// leadFacts are the lead's columns funnel_lead_days depends on.
+// leadFacts are the lead's columns funnel_lead_days and funnel_waits
+// (rollup_waits.go) depend on.
 type leadFacts struct {
-	sql, contacted, due int64 // noTime when NULL
-	reached             int
+	sql, claimed, contacted, due int64 // noTime when NULL
+	reached                      int
 }
 
-func newLeadFacts(sql, contacted, due *int64, reached int) leadFacts {
+func newLeadFacts(sql, claimed, contacted, due *int64, reached int) leadFacts {
 	v := func(p *int64) int64 {
 		if p == nil {
 			return noTime
 		}
 		return *p
 	}
-	return leadFacts{sql: v(sql), contacted: v(contacted), due: v(due), reached: reached}
+	return leadFacts{sql: v(sql), claimed: v(claimed), contacted: v(contacted), due: v(due), reached: reached}
 }
 
 // speedBounds are the upper bounds of handoff.SpeedBuckets but the last,
@@ -97,10 +98,11 @@ func rollupLeadChange(tx *gorm.DB, row leadRow, lead *handoff.Lead) error {
 	return updateRollup(tx, []leadRollup{{id: lead.ID, old: &before, new: after}})
 }
 
-// leadDaysWrite is the changes of the leads' facts and sources to
-// funnel_lead_days (in shard): one upsert statement.
-func leadDaysWrite(shard int64, merged map[int64]*leadRollup, order []int64) tableWrite {
+// leadDaysWrites are the changes of the leads' facts and sources to
+// funnel_lead_days and funnel_waits (in shard): one upsert statement each.
+func leadDaysWrites(shard int64, merged map[int64]*leadRollup, order []int64) []tableWrite {
 	deltas := map[leadDayKey]leadDayDelta{}
+	waits := map[waitKey]int64{}
 	for _, id := range order {
 		c := merged[id]
 		if c.old != nil {
@@ -108,8 +110,10 @@ func leadDaysWrite(shard int64, merged map[int64]*leadRollup, order []int64) tab
 				continue
 			}
 			c.old.facts.contributions(shard, c.old.source, -1, deltas)
+			c.old.facts.waits(shard, -1, waits)
 		}
 		c.new.facts.contributions(shard, c.new.source, +1, deltas)
+		c.new.facts.waits(shard, +1, waits)
 	}
 	keys := make([]leadDayKey, 0, len(deltas))
 	for k, d := range deltas {
@@ -125,7 +129,7 @@ func leadDaysWrite(shard int64, merged map[int64]*leadRollup, order []int64) tab
 		d := deltas[k]
 		w.rows = append(w.rows, []any{k.day, k.kind, k.source, k.shard, d.n, d.opps, d.won})
 	}
-	return w
+	return []tableWrite{w, waitsWrite(waits)}
 }
 
 // migrateLeadDays creates funnel_lead_days when it is missing and fills it

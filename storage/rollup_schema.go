@@ -43,6 +43,9 @@ func migrateRollup(tx *gorm.DB, dialect string) error {
 	if err := migrateLeadDays(tx, dialect); err != nil {
 		return err
 	}
+	if err := migrateWaits(tx, dialect); err != nil {
+		return err
+	}
 	if !tx.Migrator().HasTable("funnel_won") {
 		for _, ddl := range wonDDL {
 			if err := tx.Exec(ddl).Error; err != nil {

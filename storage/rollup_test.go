@@ -18,7 +18,8 @@ import (
 // The funnel's daily rollup must give exactly the numbers the event log
 // gives. Random histories go through every write path (batched intake with
 // back-dated and rejected inputs, claims, updates that move a lead to
-// another source, campaign or deal value, back-dated stage events, erasure);
+// another source, campaign or deal value or other times of claim and
+// contact, back-dated stage events, erasure);
 // after each step the funnel of random periods (whole local days in several
 // time zones, odd bounds, with and without filters) is compared with the
 // funnel recomputed from the events, and at the end the rollup kept by the
@@ -144,7 +145,7 @@ func (h *rollupHistory) step() {
 		if _, _, err := h.s.ClaimLead(ctx, lead.ID, owner, h.now, "slack:"+owner.UserID); err != nil {
 			h.t.Fatal(err)
 		}
-	case op < 9: // an update: other keys, and maybe a back-dated stage event
+	case op < 9: // an update: other keys and times, and maybe a back-dated stage event
 		lead, err := h.s.LeadByExternalID(ctx, h.externalID())
 		if err != nil {
 			return
@@ -152,6 +153,15 @@ func (h *rollupHistory) step() {
 		_, err = h.s.UpdateLead(ctx, lead.ID, h.now, func(l *handoff.Lead) (handoff.LeadChange, error) {
 			l.Source, l.Campaign = h.pick(rollupSources), h.pick(rollupCampaigns)
 			l.AmountMinor = int64(h.rng.IntN(100_000))
+			// Other times of claim and contact, for the medians' waits.
+			if h.rng.IntN(3) == 0 {
+				at := h.at()
+				l.ClaimedAt = &at
+			}
+			if h.rng.IntN(2) == 0 {
+				at := h.at()
+				l.ContactedAt = &at
+			}
 			var change handoff.LeadChange
 			if h.rng.IntN(2) == 0 {
 				st := handoff.AllStages[h.rng.IntN(len(handoff.AllStages))]
@@ -209,9 +219,22 @@ func (h *rollupHistory) compare(step string, f handoff.FunnelFilter) {
 		h.t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got, want) {
-		h.t.Fatalf("%s, %s to %s (source %q, owner %q):\nrollup %+v\nevents %+v", step, f.Period.Start, f.Period.End,
-			f.Source, f.Owner, got, want)
+		h.t.Fatalf("%s, %s to %s (source %q, owner %q):\nrollup %+v\nevents %+v\nmedians to claim, contact, first order: rollup %s, events %s", step, f.Period.Start, f.Period.End,
+			f.Source, f.Owner, got, want, medians(got), medians(want))
 	}
+}
+
+// medians shows c's medians (pointers in %+v).
+func medians(c handoff.FunnelCounts) string {
+	var out []string
+	for _, m := range []*float64{c.MedianClaimMs, c.MedianContactMs, c.MedianFirstOrderMs} {
+		if m == nil {
+			out = append(out, "none")
+			continue
+		}
+		out = append(out, fmt.Sprint(*m))
+	}
+	return strings.Join(out, ", ")
 }
 
 // TestRollupBackdatedEvents records stage events out of order on one lead
