@@ -195,16 +195,28 @@ func (s *Store) rollupSLA(ctx context.Context, f handoff.FunnelFilter) (c handof
 	if f.Source != "" {
 		srcCond, srcArgs = " AND source = ?", []any{f.Source}
 	}
-	// days sums kind's rows of the whole days in [fromDay, toDay).
-	days := func(kind string, fromDay, toDay int64) (d leadDayDelta, err error) {
-		if fromDay >= toDay {
-			return d, nil
-		}
-		q := "SELECT COALESCE(SUM(n), 0), COALESCE(SUM(opps), 0), COALESCE(SUM(won), 0) FROM funnel_lead_days" +
-			" WHERE kind " + kind + " AND day >= ? AND day < ?" + srcCond
-		err = db.Raw(q, append([]any{fromDay, toDay}, srcArgs...)...).Row().Scan(&d.n, &d.opps, &d.won)
-		return d, err
+	// The whole days' rows, one read for every kind: the deadlines not
+	// met (unmet) only up to dueEnd (see below).
+	due := min(to, ms(f.Now)+1)
+	dueEnd := max(firstDay, dayOf(due))
+	var rows []struct {
+		Kind                 string
+		N, Opps, Won, UnmetN int64
 	}
+	q := "SELECT kind, SUM(n) AS n, SUM(opps) AS opps, SUM(won) AS won, SUM(CASE WHEN day < ? THEN n ELSE 0 END) AS unmet_n" +
+		" FROM funnel_lead_days WHERE day >= ? AND day < ?" + srcCond + " GROUP BY kind"
+	if err := db.Raw(q, append([]any{dueEnd, firstDay, endDay}, srcArgs...)...).Scan(&rows).Error; err != nil {
+		return c, false, fmt.Errorf("rollup lead days: %w", err)
+	}
+	days := map[string]leadDayDelta{}
+	var unmetN int64
+	for _, r := range rows {
+		days[r.Kind] = leadDayDelta{n: r.N, opps: r.Opps, won: r.Won}
+		if r.Kind == "unmet" {
+			unmetN = r.UnmetN
+		}
+	}
+
 	// count counts the leads matching where with its time in [lo, hi).
 	count := func(where, col string, lo, hi int64) (n int64, err error) {
 		if lo >= hi {
@@ -220,11 +232,7 @@ func (s *Store) rollupSLA(ctx context.Context, f handoff.FunnelFilter) (c handof
 	}
 	headEnd, tailStart := firstDay*dayMs, endDay*dayMs
 
-	met, err := days("= 'met'", firstDay, endDay)
-	if err != nil {
-		return c, false, fmt.Errorf("sla met: %w", err)
-	}
-	c.SLAMet = met.n
+	c.SLAMet = days["met"].n
 	for _, part := range [][2]int64{{from, headEnd}, {tailStart, to}} {
 		n, err := count("l.contacted_ms <= l.contact_due_ms", "l.contacted_ms", part[0], part[1])
 		if err != nil {
@@ -233,14 +241,8 @@ func (s *Store) rollupSLA(ctx context.Context, f handoff.FunnelFilter) (c handof
 		c.SLAMet += n
 	}
 
-	// Breached: deadlines not met in [from, min(to, now + 1 ms)).
-	due := min(to, ms(f.Now)+1)
-	dueEnd := max(firstDay, dayOf(due))
-	unmet, err := days("= 'unmet'", firstDay, dueEnd)
-	if err != nil {
-		return c, false, fmt.Errorf("sla breached: %w", err)
-	}
-	c.SLABreached = unmet.n
+	// Breached: deadlines not met in [from, due = min(to, now + 1 ms)).
+	c.SLABreached = unmetN
 	for _, part := range [][2]int64{{from, min(headEnd, due)}, {max(dueEnd*dayMs, from), due}} {
 		n, err := count(slaNotMet, "l.contact_due_ms", part[0], part[1])
 		if err != nil {
@@ -255,11 +257,7 @@ func (s *Store) rollupSLA(ctx context.Context, f handoff.FunnelFilter) (c handof
 
 	c.SpeedToLead = map[string]handoff.SpeedToLead{}
 	for i, bucket := range handoff.SpeedBuckets {
-		d, err := days(fmt.Sprintf("= 'speed%d'", i), firstDay, endDay)
-		if err != nil {
-			return c, false, fmt.Errorf("speed to lead: %w", err)
-		}
-		if d.n != 0 {
+		if d := days[fmt.Sprintf("speed%d", i)]; d.n != 0 {
 			c.SpeedToLead[bucket] = handoff.SpeedToLead{Contacted: d.n, Opportunities: d.opps, Won: d.won}
 		}
 	}
