@@ -156,10 +156,8 @@ func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff
 			return nil // a concurrent claim won
 		}
 		lead, won = claimed, true
-		if err := rollupLeadChange(tx, row, claimed); err != nil { // its claim's wait
-			return err
-		}
-		if _, err := s.insertEvents(tx, id, leadKeys(claimed), change.Events, at); err != nil {
+		// The lead before the claim and after: the claim adds its wait.
+		if _, err := s.insertChangeEvents(tx, id, rowKeys(row), leadKeys(claimed), change.Events, at); err != nil {
 			return err
 		}
 		return insertOutbox(tx, at, change.Outbox...)

@@ -324,8 +324,18 @@ func cloneAttributes(m map[string]any) map[string]any {
 // them), counts them in the funnel's rollup and queues the webhook
 // messages they cause, in tx.
 func (s *Store) insertEvents(tx *gorm.DB, leadID int64, keys rollupKeys, events []handoff.Event, now time.Time) ([]handoff.Event, error) {
+	return s.insertChangeEvents(tx, leadID, keys, keys, events, now)
+}
+
+// insertChangeEvents is insertEvents for a change that also moved the
+// lead's rollup keys from before to after (a claim's time): one update of
+// the rollup for both.
+func (s *Store) insertChangeEvents(tx *gorm.DB, leadID int64, before, after rollupKeys, events []handoff.Event, now time.Time) ([]handoff.Event, error) {
 	if len(events) == 0 {
-		return nil, nil
+		if before == after {
+			return nil, nil
+		}
+		return nil, updateRollup(tx, []leadRollup{{id: leadID, old: &before, new: after}})
 	}
 	rows := make([]eventRow, len(events))
 	for i, e := range events {
@@ -334,7 +344,7 @@ func (s *Store) insertEvents(tx *gorm.DB, leadID int64, keys rollupKeys, events 
 			return nil, err
 		}
 	}
-	if err := updateRollup(tx, []leadRollup{{id: leadID, old: &keys, new: keys, events: rows}}); err != nil {
+	if err := updateRollup(tx, []leadRollup{{id: leadID, old: &before, new: after, events: rows}}); err != nil {
 		return nil, err
 	}
 	if err := tx.Create(&rows).Error; err != nil {
