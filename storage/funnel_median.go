@@ -35,8 +35,10 @@ type medianQuery struct {
 	expr, from, where string
 	args              []any
 	// walkIndex, when set, is a SQLite index ordered by expr (and covering
-	// the where clause), used instead of sorting when many rows match.
+	// the where clause), used instead of sorting when many rows match:
+	// more than walkAbove, or medianSortLimit when that is 0.
 	walkIndex string
+	walkAbove int64
 }
 
 // medianSortLimit is how many values SQLite sorts for a median before it
@@ -69,8 +71,11 @@ func (s *Store) median(ctx context.Context, m medianQuery) (*float64, error) {
 		if n == 0 {
 			return nil, nil
 		}
-		from := m.from
-		if n > medianSortLimit {
+		from, limit := m.from, m.walkAbove
+		if limit == 0 {
+			limit = medianSortLimit
+		}
+		if n > limit {
 			from += " INDEXED BY " + m.walkIndex
 		}
 		q = "SELECT AVG(d) FROM (SELECT " + m.expr + " AS d FROM " + from + " WHERE " + m.where +

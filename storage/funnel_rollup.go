@@ -104,16 +104,22 @@ func (s *Store) rollupStages(ctx context.Context, f handoff.FunnelFilter) (group
 // medianFirstOrder is the median time from first touch to won over the
 // leads won in the period, from funnel_won: each lead's first entry into
 // won in the period is the one whose predecessor is before the period.
+// Without a filter SQLite walks funnel_won's index ordered by that time
+// once the period holds a tenth of medianSortLimit: the walk reads about
+// half of funnel_won (one row per won entry, a few per cent of the leads),
+// sorting reads only the period's rows but sorts them.
 func (s *Store) medianFirstOrder(ctx context.Context, a funnelArgs) (*float64, error) {
-	from := "funnel_won w"
-	if a.cond != "" {
-		from += " JOIN leads l ON l.id = w.lead_id"
-	}
-	med, err := s.median(ctx, medianQuery{
-		expr: "w.at_ms - w.first_touch_ms", from: from,
+	m := medianQuery{
+		expr: "w.at_ms - w.first_touch_ms", from: "funnel_won w",
 		where: "w.at_ms >= ? AND w.at_ms < ? AND (w.prev_ms IS NULL OR w.prev_ms < ?) AND w.first_touch_ms IS NOT NULL" + a.andCond,
 		args:  a.with(a.from, a.to, a.from),
-	})
+	}
+	if a.cond != "" {
+		m.from += " JOIN leads l ON l.id = w.lead_id"
+	} else {
+		m.walkIndex, m.walkAbove = "idx_funnel_won_wait", medianSortLimit/10
+	}
+	med, err := s.median(ctx, m)
 	if err != nil {
 		return nil, fmt.Errorf("median time to first order: %w", err)
 	}

@@ -65,8 +65,14 @@ func migrateRollup(tx *gorm.DB, dialect string) error {
 			return fmt.Errorf("storage: backfill rollup: %w", err)
 		}
 	}
+	// The time to first order in order, for its median (medianFirstOrder).
+	if err := tx.Exec(wonWaitIndex).Error; err != nil {
+		return fmt.Errorf("storage: migrate rollup: %w", err)
+	}
 	return nil
 }
+
+const wonWaitIndex = "CREATE INDEX IF NOT EXISTS idx_funnel_won_wait ON funnel_won ((at_ms - first_touch_ms), at_ms, prev_ms) WHERE first_touch_ms IS NOT NULL"
 
 // backfillRollup computes the rollup from the event log with two
 // statements: the first entry of each lead and stage, and every later one
