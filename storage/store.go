@@ -139,6 +139,7 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 		s.checkpoint = newCheckpointer(readers, opts.checkpointRan)
 		s.group = newGroupCommitter(s.write, 1, false)
 		s.group.after = s.checkpoint.committed
+		s.group.gather, s.group.gatherMax = saveGather, saveGatherMax
 		s.enqueuer = s.group
 		s.intake = s.group
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/handoff/handoff"
 
@@ -82,6 +83,87 @@ func TestSQLiteCheckpointsInBackground(t *testing.T) {
 	for _, id := range []string{"ckpt-0", fmt.Sprintf("ckpt-%d", n-1)} {
 		if _, err := s.LeadByExternalID(ctx, id); err != nil {
 			t.Errorf("after reopening: %s: %v", id, err)
+		}
+	}
+}
+
+// Once SQLite's writer has committed a group of several saves, a save it
+// takes alone waits for the next one (gatherSaves): concurrent clients
+// answered together come back one after the other, and the first of them
+// no longer pays a commit of its own.
+func TestSQLiteSavesGatherAfterAGroup(t *testing.T) {
+	r := newGatherRig(t, time.Hour)
+	c := r.save("gather-c")
+	<-r.took
+	d := r.save("gather-d")
+	if size := <-r.took; size != 2 {
+		t.Errorf("a save arriving after the writer took one alone, after a group of three, made a group of %d, want 2 (the first one's)", size)
+	}
+	r.s.HoldWriter(r.ctx)() // another write ends the wait
+	r.wait(c, d)
+}
+
+// A write other than a save (a claim, an outbox message) ends the writer's
+// wait for more saves: it commits with the saves gathered so far.
+func TestSQLiteGatherEndsOnOtherWrite(t *testing.T) {
+	r := newGatherRig(t, 20*time.Second)
+	c := r.save("end-c") // taken alone after a group of three: the writer waits for two more saves
+	<-r.took
+	held := make(chan func(), 1)
+	go func() { held <- r.s.HoldWriter(r.ctx) }()
+	select {
+	case release := <-held:
+		release()
+	case <-time.After(10 * time.Second): // half the wait for saves
+		go func() { (<-held)() }()
+		t.Fatal("a write queued behind a gathering save did not run: the writer kept waiting for saves")
+	}
+	r.wait(c)
+}
+
+// gatherRig is an SQLite store whose writer gathers saves with the given
+// gap and has just committed a group of three saves.
+type gatherRig struct {
+	t    *testing.T
+	ctx  context.Context
+	s    *storage.Store
+	took chan int // the writer's group sizes as it takes and grows them
+}
+
+func newGatherRig(t *testing.T, gap time.Duration) *gatherRig {
+	r := &gatherRig{t: t, ctx: context.Background(), s: storagetest.Open(t, storage.DialectSQLite), took: make(chan int, 16)}
+	r.s.GatherSaves(gap, func(size int) { r.took <- size })
+	// The saves queue while a write holds the writer.
+	release := r.s.HoldWriter(r.ctx)
+	<-r.took
+	saves := []<-chan error{r.save("rig-a"), r.save("rig-b"), r.save("rig-c")}
+	for r.s.QueuedWrites() < len(saves) {
+		time.Sleep(time.Millisecond)
+	}
+	release()
+	if size := <-r.took; size != len(saves) {
+		t.Fatalf("the queued saves were taken as a group of %d, want %d", size, len(saves))
+	}
+	r.wait(saves...)
+	return r
+}
+
+// save saves a new lead in a goroutine of its own.
+func (r *gatherRig) save(id string) <-chan error {
+	in := input(r.t, map[string]any{"external_id": id, "email": id + "@example.com", "score": 80.0})
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.s.SaveLead(r.ctx, in, handoff.DefaultPolicy(), t0, handoff.ActorAPI)
+		done <- err
+	}()
+	return done
+}
+
+func (r *gatherRig) wait(dones ...<-chan error) {
+	r.t.Helper()
+	for _, d := range dones {
+		if err := <-d; err != nil {
+			r.t.Fatal(err)
 		}
 	}
 }
