@@ -32,8 +32,9 @@ import (
 // the history read cannot have changed under an unchanged version.
 //
 // done is false when this path cannot decide: the lead is missing, its
-// version moved between the two statements (nothing was written), or the
-// rollup would delete rows. ClaimLead then claims in a transaction.
+// version moved between the two statements (nothing was written), the
+// rollup would delete rows, or the routing rollup would need to know a
+// Teams claimer's other keys (teamsRepKeys). ClaimLead then claims in a transaction.
 // When allow is set it is asked about the lead read (before the claim
 // changes it), and a lead it refuses is returned unclaimed, done; welcome's
 // messages for the claimed lead are inserted with the claim's.
@@ -76,6 +77,11 @@ func (s *Store) claimOneStatement(ctx context.Context, id int64, step int, allow
 	if err != nil {
 		return nil, false, false, err
 	}
+	routing, ok, err := claimRoutingWrites(id, read.routingHistory, ws)
+	if err != nil || !ok {
+		return nil, false, false, err
+	}
+	ws = append(routing, ws...)
 	q, args, ok := claimStatement(owner, at, id, read.row.OfferSeq, read.rowVersion, ws)
 	if !ok {
 		return nil, false, false, nil
@@ -89,7 +95,8 @@ func (s *Store) claimOneStatement(ctx context.Context, id int64, step int, allow
 
 // claimReadSQL reads a lead for claimOneStatement: its columns (a text
 // column a database of an earlier version left NULL reads as empty), its row
-// version and its stage events as JSON.
+// version, its stage events and its routing items (routed steps and claims)
+// as JSON.
 var claimReadSQL = func() string {
 	var r leadRow
 	cols := []string{"id"}
@@ -101,7 +108,9 @@ var claimReadSQL = func() string {
 		cols = append(cols, leadColumns[i])
 	}
 	return "SELECT " + strings.Join(cols, ", ") + ", xmin::text," +
-		" (SELECT json_agg(json_build_object('stage', e.stage, 'at', e.at_ms)) FROM lead_events e WHERE e.lead_id = leads.id AND e.kind = $1)" +
+		" (SELECT json_agg(json_build_object('stage', e.stage, 'at', e.at_ms)) FROM lead_events e WHERE e.lead_id = leads.id AND e.kind = $1)," +
+		" (SELECT json_agg(json_build_object('id', e.id, 'kind', e.kind, 'stage', e.stage, 'at', e.at_ms, 'actor', e.actor, 'details', e.details))" +
+		" FROM lead_events e WHERE e.lead_id = leads.id AND ((e.kind = $3 AND e.stage = $4) OR (e.kind = $1 AND e.stage = $5)))" +
 		" FROM leads WHERE id = $2"
 }()
 
@@ -110,14 +119,17 @@ type claimedRead struct {
 	row          leadRow
 	rowVersion   string
 	stageHistory *string
+	// routingHistory holds its routed steps and claims as JSON.
+	routingHistory *string
 }
 
 // claimRead reads lead id for claimOneStatement, scanning into the row's
 // fields without GORM's reflection; found is false when there is no such
 // lead.
 func (s *Store) claimRead(ctx context.Context, id int64) (read claimedRead, found bool, err error) {
-	dest := append(read.row.fields(), &read.rowVersion, &read.stageHistory)
-	err = s.write.ConnPool.QueryRowContext(ctx, claimReadSQL, string(handoff.EventStage), id).Scan(dest...)
+	dest := append(read.row.fields(), &read.rowVersion, &read.stageHistory, &read.routingHistory)
+	err = s.write.ConnPool.QueryRowContext(ctx, claimReadSQL, string(handoff.EventStage), id,
+		string(handoff.EventRouted), string(handoff.StageSQL), string(handoff.StageClaimed)).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return read, false, nil
 	}
@@ -204,4 +216,56 @@ func claimStatement(owner handoff.Owner, at time.Time, id int64, seq int, versio
 	}
 	b.WriteString(" SELECT count(*) FROM w0")
 	return b.String(), args, true
+}
+
+// claimRoutingWrites are the routing rollup's writes of a claim whose other
+// writes are ws, from the lead's routing items read as JSON (history): ok
+// is false when a claim of the lead is by a Teams user, whose other keys
+// only the transaction reads (teamsRepKeys).
+func claimRoutingWrites(id int64, history *string, ws []tableWrite) (routing []tableWrite, ok bool, err error) {
+	var events []eventRow
+	for _, w := range ws {
+		if w.table == "lead_events" {
+			for _, row := range w.rows {
+				events = append(events, eventRow{LeadID: id, Kind: row[1].(string), Stage: row[2].(string), AtMs: row[3].(int64),
+					Actor: row[4].(string), Details: row[5].(string)})
+			}
+		}
+	}
+	var items []routingItem
+	if history != nil {
+		var stored []struct {
+			ID                          int64
+			Kind, Stage, Actor, Details string
+			At                          int64
+		}
+		if err := json.Unmarshal([]byte(*history), &stored); err != nil {
+			return nil, false, fmt.Errorf("routing history: %w", err)
+		}
+		for _, e := range stored {
+			it, err := routingItemOf(eventRow{ID: e.ID, LeadID: id, Kind: e.Kind, Stage: e.Stage, AtMs: e.At, Actor: e.Actor, Details: e.Details}, e.ID)
+			if err != nil {
+				return nil, false, err
+			}
+			items = append(items, it)
+		}
+	}
+	r := mergeRollups([]leadRollup{{id: id, old: &rollupKeys{}, events: events}})
+	changed, _ := r.routingChanged()
+	if len(changed) == 0 {
+		return nil, true, nil
+	}
+	for _, e := range events {
+		if strings.HasPrefix(e.Actor, "teams:") && isRoutingEvent(e.Kind, e.Stage) {
+			return nil, false, nil
+		}
+	}
+	if len(teamsActors(items)) > 0 {
+		return nil, false, nil
+	}
+	changes, err := r.routingLeadChanges(changed, map[int64][]routingItem{id: items}, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	return routingWrites(txShard(DialectPostgres), changes), true, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/handoff/handoff"
 	"gorm.io/gorm"
@@ -23,7 +25,70 @@ func SetKPIPlan(share float64, medianSortUpTo int64) (restore func()) {
 // the event log, never from the rollup: the reference the rollup is
 // tested against.
 func (s *Store) FunnelCountsFromEvents(ctx context.Context, f handoff.FunnelFilter) (handoff.FunnelCounts, error) {
-	return s.funnelCounts(ctx, f, false)
+	c, err := s.funnelCounts(ctx, f, false)
+	if err != nil {
+		return c, err
+	}
+	c.Routing, err = s.RoutingStatsFromEvents(ctx, f.Period.Start, f.Period.End)
+	return c, err
+}
+
+// RoutingStatsFromEvents is RoutingStats measured from the event log, never
+// from the routing rollup: every routed event and claim of the period,
+// decoded and counted by handoff.MeasureRouting. The reference the rollup
+// is tested against.
+func (s *Store) RoutingStatsFromEvents(ctx context.Context, start, end time.Time) (handoff.RoutingStats, error) {
+	db := s.db.WithContext(ctx)
+	q := "SELECT id, lead_id, at_ms, actor, details FROM lead_events WHERE kind = ? AND stage = ? AND at_ms >= ? AND at_ms < ? ORDER BY id"
+	var routed, claimed []eventRow
+	if err := db.Raw(q, string(handoff.EventRouted), string(handoff.StageSQL), ms(start), ms(end)).Scan(&routed).Error; err != nil {
+		return handoff.RoutingStats{}, err
+	}
+	if len(routed) == 0 {
+		return handoff.RoutingStats{}, nil
+	}
+	if err := db.Raw(q, string(handoff.EventStage), string(handoff.StageClaimed), ms(start), ms(end)).Scan(&claimed).Error; err != nil {
+		return handoff.RoutingStats{}, err
+	}
+	steps := make([]handoff.RoutedStep, 0, len(routed))
+	offered := map[int64]map[string]string{} // lead → lowercase offered rep key → the key
+	for _, r := range routed {
+		st, err := decodeRoutedStep(r)
+		if err != nil {
+			return handoff.RoutingStats{}, err
+		}
+		if k := st.Offered.Key(); !st.Offered.IsZero() {
+			if offered[r.LeadID] == nil {
+				offered[r.LeadID] = map[string]string{}
+			}
+			offered[r.LeadID][strings.ToLower(k)] = k
+		}
+		steps = append(steps, st)
+	}
+	var teamsIDs []string
+	for _, r := range claimed {
+		if id, ok := strings.CutPrefix(r.Actor, "teams:"); ok {
+			teamsIDs = append(teamsIDs, id)
+		}
+	}
+	keys, err := teamsRepKeys(db, teamsIDs)
+	if err != nil {
+		return handoff.RoutingStats{}, err
+	}
+	claims := make([]handoff.RoutedClaim, len(claimed))
+	for i, r := range claimed {
+		actor := r.Actor
+		if id, ok := strings.CutPrefix(r.Actor, "teams:"); ok {
+			for _, k := range keys[id] {
+				if key, ok := offered[r.LeadID][k]; ok {
+					actor = key
+					break
+				}
+			}
+		}
+		claims[i] = handoff.RoutedClaim{LeadID: r.LeadID, At: fromMs(r.AtMs), Actor: actor}
+	}
+	return handoff.MeasureRouting(steps, claims), nil
 }
 
 // RollupRows returns the funnel rollup as lines of text, sorted: the day
@@ -101,6 +166,31 @@ func (s *Store) RollupRows(ctx context.Context) ([]string, error) {
 	for _, w := range won {
 		out = append(out, fmt.Sprintf("won %d %d after %s, first touch %s", w.LeadID, w.AtMs, str(w.PrevMs), str(w.FirstTouchMs)))
 	}
+	var routing []struct {
+		Day, PrevDay, Bucket, N int64
+		Kind, Rep, Pool         string
+	}
+	err = s.db.WithContext(ctx).Raw("SELECT day, prev_day, kind, rep, pool, bucket, SUM(n) AS n FROM routing_days GROUP BY 1, 2, 3, 4, 5, 6").Scan(&routing).Error
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range routing {
+		if d.N != 0 {
+			out = append(out, fmt.Sprintf("routing day %d after %d %s %q %q %d: %d", d.Day, d.PrevDay, d.Kind, d.Rep, d.Pool, d.Bucket, d.N))
+		}
+	}
+	var facts []struct {
+		LeadID, AtMs, DelayMs, Bucket int64
+		PrevMs                        *int64
+		Kind, Rep, Pool               string
+	}
+	err = s.db.WithContext(ctx).Raw("SELECT lead_id, kind, at_ms, prev_ms, rep, pool, delay_ms, bucket FROM routing_facts").Scan(&facts).Error
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range facts {
+		out = append(out, fmt.Sprintf("routing fact %d %s %d after %s %q %q %d %d", f.LeadID, f.Kind, f.AtMs, str(f.PrevMs), f.Rep, f.Pool, f.DelayMs, f.Bucket))
+	}
 	sort.Strings(out)
 	return out, nil
 }
@@ -109,7 +199,7 @@ func (s *Store) RollupRows(ctx context.Context) ([]string, error) {
 // log, as the migration does for a database that predates it.
 func (s *Store) RebuildRollup(ctx context.Context) error {
 	return s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, table := range []string{"funnel_days", "funnel_reentries", "funnel_won", "funnel_lead_days", "funnel_waits"} {
+		for _, table := range []string{"funnel_days", "funnel_reentries", "funnel_won", "funnel_lead_days", "funnel_waits", "routing_days", "routing_facts"} {
 			if err := tx.Exec("DROP TABLE " + table).Error; err != nil {
 				return err
 			}

@@ -137,6 +137,9 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 					return err
 				}
 			}
+			if err := refreshRoutingRollup(tx, []int64{r.ID}); err != nil {
+				return err
+			}
 			// What the person did on the website goes too.
 			if err := tx.Where("lead_id = ?", r.ID).Delete(&activityRow{}).Error; err != nil {
 				return err

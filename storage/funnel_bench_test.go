@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -36,8 +37,9 @@ import (
 // Plain `go test` never builds the fixture: benchmarks only run with -bench.
 
 // benchFixtureVersion changes whenever the generated data changes, so a
-// stale cache is never reused.
-const benchFixtureVersion = 1
+// stale cache is never reused. Version 2 routes every SQL (routed events:
+// an offer to a rep, who mostly accepts, else passes or lets it run out).
+const benchFixtureVersion = 2
 
 // benchNow is the clock of the benchmark: late November, so "year" covers
 // almost all of 2026.
@@ -207,7 +209,7 @@ func buildFixture(b *testing.B, dialect, dbURL string, n int) {
 	// The bulk load bypasses the store: the funnel's rollup is dropped so
 	// that the next Migrate fills it from the events (as for a database
 	// that predates it).
-	for _, table := range []string{"funnel_days", "funnel_reentries", "funnel_won", "funnel_lead_days", "funnel_waits"} {
+	for _, table := range []string{"funnel_days", "funnel_reentries", "funnel_won", "funnel_lead_days", "funnel_waits", "routing_days", "routing_facts"} {
 		if _, err := tx.Exec("DROP TABLE IF EXISTS " + table); err != nil {
 			b.Fatal(err)
 		}
@@ -254,7 +256,13 @@ func buildFixture(b *testing.B, dialect, dbURL string, n int) {
 			} else {
 				eventSQL.WriteByte(',')
 			}
-			fmt.Fprintf(eventSQL, "(%d,'stage','%s',%d,'import','')", l.id, e.stage, e.at)
+			kind, actor := "stage", "import"
+			if e.kind != "" {
+				kind, actor = string(e.kind), e.actor
+			} else if e.actor != "" {
+				actor = e.actor
+			}
+			fmt.Fprintf(eventSQL, "(%d,'%s','%s',%d,'%s','%s')", l.id, kind, e.stage, e.at, actor, strings.ReplaceAll(e.details, "'", "''"))
 			eventRows++
 			events++
 		}
@@ -308,6 +316,9 @@ func sqlInt(v *int64) string {
 type benchEvent struct {
 	stage handoff.Stage
 	at    int64
+	// kind is empty for a stage event; actor empty for "import".
+	kind           handoff.EventKind
+	actor, details string
 }
 
 type benchLeadRow struct {
@@ -331,8 +342,9 @@ var benchSources = []string{"organic", "organic", "paid", "paid", "referral", "e
 // Nothing happens after benchNow.
 func benchLead(rng *rand.Rand, id int64) benchLeadRow {
 	const (
-		hour = int64(time.Hour / time.Millisecond)
-		day  = 24 * hour
+		minute = int64(time.Minute / time.Millisecond)
+		hour   = 60 * minute
+		day    = 24 * hour
 	)
 	nowMs := benchNow.UnixMilli()
 	t := nowMs - rng.Int64N(benchSpan.Milliseconds())
@@ -341,7 +353,7 @@ func benchLead(rng *rand.Rand, id int64) benchLeadRow {
 		if at > nowMs {
 			return false
 		}
-		l.events = append(l.events, benchEvent{st, at})
+		l.events = append(l.events, benchEvent{stage: st, at: at})
 		l.stage = string(st)
 		if r := st.Rank(); r > l.reached {
 			l.reached = r
@@ -368,8 +380,19 @@ func benchLead(rng *rand.Rand, id int64) benchLeadRow {
 	if rng.Float64() >= 0.5 || !enterSQL(t+rng.Int64N(7*day)) {
 		return l
 	}
+	sqlAt := t
+	offerAt := sqlAt + 5_000 + rng.Int64N(55_000)
+	offered := rng.IntN(20)
+	if offerAt > nowMs {
+		return l
+	}
+	l.routed(offerAt, benchOffer(offerAt, offered, -1, ""))
 	if rng.Float64() >= 0.9 {
-		// Never claimed: half are recycled, and some of those come back.
+		// Never claimed: the offer runs out and the lead opens to the
+		// channel; half are recycled, and some of those come back.
+		if end := offerAt + 15*minute; end <= nowMs {
+			l.routed(end, benchOpen(end, offered))
+		}
 		if rng.Float64() < 0.5 && enter(handoff.StageRecycled, t+rng.Int64N(5*day)+day) {
 			l.reason = "not ready"
 			if rng.Float64() < 0.3 {
@@ -378,11 +401,25 @@ func benchLead(rng *rand.Rand, id int64) benchLeadRow {
 		}
 		return l
 	}
-	rep := rng.IntN(20)
-	claimAt := t + rng.Int64N(3*hour)
+	// Three in four accept the first offer within its 15 minutes; the
+	// others pass or let it run out, and the next rep offered accepts.
+	rep, claimAt := offered, offerAt+rng.Int64N(15*minute)
+	if rng.Float64() >= 0.75 {
+		rep = (offered + 1 + rng.IntN(19)) % 20
+		ending, next := string(handoff.SkipTimedOut), offerAt+15*minute
+		if rng.Float64() < 0.5 {
+			ending, next = string(handoff.SkipPassed), offerAt+rng.Int64N(15*minute)
+		}
+		if next > nowMs {
+			return l
+		}
+		l.routed(next, benchOffer(next, rep, offered, ending))
+		claimAt = next + rng.Int64N(15*minute)
+	}
 	if !enter(handoff.StageClaimed, claimAt) {
 		return l
 	}
+	l.events[len(l.events)-1].actor = fmt.Sprintf("slack:U%04d", rep)
 	l.claimedMs = ptr(claimAt)
 	l.platform, l.userID, l.ownerEmail = "slack", fmt.Sprintf("U%04d", rep), fmt.Sprintf("rep%d@example.com", rep)
 	l.breached = claimAt > *l.claimDueMs
@@ -420,4 +457,49 @@ func benchLead(rng *rand.Rand, id int64) benchLeadRow {
 		}
 	}
 	return l
+}
+
+// routed records a routed event of the lead's SQL at at with details.
+func (l *benchLeadRow) routed(at int64, details string) {
+	l.events = append(l.events, benchEvent{stage: handoff.StageSQL, at: at, kind: handoff.EventRouted, actor: handoff.ActorSystem, details: details})
+}
+
+// benchOffer is the details of an offer of a lead to rep r at at, as
+// fixtures.WhyEvents' first offer (rep 1 away, a Teams rep off hours),
+// ending the offer to rep ended (-1 for none) with ending.
+func benchOffer(at int64, r, ended int, ending string) string {
+	now := time.UnixMilli(at).UTC()
+	rep := handoff.RepRef{Platform: "slack", ID: fmt.Sprintf("U%04d", r)}
+	away := handoff.Availability{Rep: handoff.RepRef{Platform: "slack", ID: "U0001"}, Skip: handoff.SkipAway, Until: now.AddDate(0, 0, 3), Detail: "Skiing <3"}
+	hours := handoff.Availability{Rep: handoff.RepRef{Platform: "teams", ID: "eva@berg.dk"}, Skip: handoff.SkipOutsideHours, Until: now.Add(4 * time.Hour)}
+	d := handoff.RouteDecision{At: now, Offered: rep, OfferUntil: now.Add(15 * time.Minute), SameAccount: true,
+		Candidates: []handoff.Availability{{Rep: rep}, away, hours}}
+	details := map[string]string{"offered": rep.Key(), "state": string(handoff.OfferOffered)}
+	if ended >= 0 {
+		details["ended"], details["ending"] = fmt.Sprintf("slack:U%04d", ended), ending
+		if ending == string(handoff.SkipPassed) {
+			details["reason"] = "on a *call*"
+		}
+	}
+	return benchDetails(d, details)
+}
+
+// benchOpen is the details of the lead opened to the channel at at when
+// rep r's offer ran out.
+func benchOpen(at int64, r int) string {
+	d := handoff.RouteDecision{At: time.UnixMilli(at).UTC(), OpenToChannel: true}
+	return benchDetails(d, map[string]string{"ended": fmt.Sprintf("slack:U%04d", r), "ending": string(handoff.SkipTimedOut), "state": string(handoff.OfferOpen)})
+}
+
+func benchDetails(d handoff.RouteDecision, details map[string]string) string {
+	raw, err := json.Marshal(d)
+	if err != nil {
+		panic(err)
+	}
+	details["decision"] = string(raw)
+	out, err := json.Marshal(details)
+	if err != nil {
+		panic(err)
+	}
+	return string(out)
 }

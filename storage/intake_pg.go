@@ -53,7 +53,13 @@ func saveOneStatement(ctx context.Context, db *gorm.DB, items []saveItem, shard 
 	if err != nil {
 		return nil, nil, false, err
 	}
-	ws := append([]tableWrite{leadsWrite(newRows)}, mergeRollups(rollups).writes(shard, stageTimes{})...)
+	r := mergeRollups(rollups)
+	routing, ok, err := newLeadsRoutingWrites(r, shard)
+	if err != nil || !ok {
+		return nil, nil, false, err
+	}
+	ws := append([]tableWrite{leadsWrite(newRows)}, r.writes(shard, stageTimes{})...)
+	ws = append(ws, routing...)
 	ws = append(ws, eventsWrite(events), intakeOutboxWrite(outbox))
 	q, args, ok := writesStatement(ws)
 	if !ok {

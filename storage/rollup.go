@@ -106,14 +106,18 @@ type reentry struct{ at, prev int64 }
 // events are inserted: one read of the earlier stage events of the known
 // leads that gained a stage event or moved to other keys, then the writes
 // of rollupChanges.writes (one upsert statement for the day rows, inserts
-// of any re-entries).
+// of any re-entries), and the routing rollup's (updateRoutingRollup).
 func updateRollup(tx *gorm.DB, changes []leadRollup) error {
 	r := mergeRollups(changes)
 	history, err := stageHistory(tx, r.known())
 	if err != nil {
 		return err
 	}
-	return execWrites(tx, r.writes(txShard(tx.Dialector.Name()), history))
+	shard := txShard(tx.Dialector.Name())
+	if err := execWrites(tx, r.writes(shard, history)); err != nil {
+		return err
+	}
+	return updateRoutingRollup(tx, r, shard)
 }
 
 // rollupChanges are one transaction's leadRollups, one per lead.

@@ -46,6 +46,9 @@ func migrateRollup(tx *gorm.DB, dialect string) error {
 	if err := migrateWaits(tx, dialect); err != nil {
 		return err
 	}
+	if err := migrateRoutingRollup(tx); err != nil {
+		return err
+	}
 	if !tx.Migrator().HasTable("funnel_won") {
 		for _, ddl := range wonDDL {
 			if err := tx.Exec(ddl).Error; err != nil {

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -110,7 +111,22 @@ func (h *rollupHistory) step() {
 	ctx := context.Background()
 	h.now = h.now.Add(time.Duration(h.rng.Int64N(int64(20 * time.Hour))))
 	policy := handoff.DefaultPolicy()
-	switch op := h.rng.IntN(10); {
+	switch op := h.rng.IntN(13); {
+	case op >= 10: // routing steps, some back-dated, some claims by the rep offered
+		lead, err := h.s.LeadByExternalID(ctx, h.externalID())
+		if err != nil {
+			return
+		}
+		_, err = h.s.UpdateLead(ctx, lead.ID, h.now, func(l *handoff.Lead) (handoff.LeadChange, error) {
+			var change handoff.LeadChange
+			for range 1 + h.rng.IntN(3) {
+				change.Events = append(change.Events, h.routingEvent())
+			}
+			return change, nil
+		})
+		if err != nil {
+			h.t.Fatal(err)
+		}
 	case op < 5: // a batch of intake, some inputs back-dated, some rejected
 		var ins []handoff.LeadInput
 		for range 1 + h.rng.IntN(6) {
@@ -168,7 +184,7 @@ func (h *rollupHistory) step() {
 				if h.rng.IntN(2) == 0 { // the stages of the time to first order
 					st = []handoff.Stage{handoff.StageLead, handoff.StageWon}[h.rng.IntN(2)]
 				}
-				change.Events = append(change.Events, handoff.Event{Kind: handoff.EventStage, Stage: st, At: h.at(), Actor: "test"})
+				change.Events = append(change.Events, handoff.Event{Kind: handoff.EventStage, Stage: st, At: h.at(), Actor: h.pick(rollupActors)})
 			}
 			return change, nil
 		})
@@ -180,6 +196,56 @@ func (h *rollupHistory) step() {
 			h.t.Fatal(err)
 		}
 	}
+}
+
+// rollupReps are the reps of the random routing; rollupActors the actors
+// of the random stage events (a claim by a rep accepts the rep's offer).
+var (
+	rollupReps   = []handoff.RepRef{{Platform: "slack", ID: "U1"}, {Platform: "slack", ID: "U2"}, {Platform: "teams", ID: "ann@example.com"}}
+	rollupActors = []string{"test", "slack:U1", "slack:U2"}
+)
+
+// routingEvent is a random routing step of an SQL, now or back-dated: an
+// offer with the reps available (some ending the offer before it), a lead
+// opened to the channel or waiting, and sometimes a claim, mostly by a rep.
+func (h *rollupHistory) routingEvent() handoff.Event {
+	at := h.now
+	if h.rng.IntN(3) == 0 {
+		at = h.at()
+	}
+	if h.rng.IntN(4) == 0 {
+		return handoff.Event{Kind: handoff.EventStage, Stage: handoff.StageClaimed, At: at, Actor: h.pick(rollupActors)}
+	}
+	rep := func() handoff.RepRef { return rollupReps[h.rng.IntN(len(rollupReps))] }
+	d := handoff.RouteDecision{At: at}
+	details := map[string]string{}
+	switch h.rng.IntN(4) {
+	case 0:
+		details["state"] = string(handoff.OfferOpen)
+		d.OpenToChannel = true
+	case 1:
+		details["state"] = string(handoff.OfferWaiting)
+	default:
+		d.Offered = rep()
+		details["offered"] = d.Offered.Key()
+		for _, r := range rollupReps {
+			var skip handoff.SkipReason
+			if h.rng.IntN(3) == 0 {
+				skip = handoff.SkipAway
+			}
+			d.Candidates = append(d.Candidates, handoff.Availability{Rep: r, Skip: skip})
+		}
+	}
+	if h.rng.IntN(3) == 0 {
+		details["ended"] = rep().Key()
+		details["ending"] = h.pick([]string{string(handoff.SkipPassed), string(handoff.SkipTimedOut), string(handoff.SkipDeactivated)})
+	}
+	raw, err := json.Marshal(d)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	details["decision"] = string(raw)
+	return handoff.Event{Kind: handoff.EventRouted, Stage: handoff.StageSQL, At: at, Actor: handoff.ActorSystem, Details: details}
 }
 
 // period is a random period ending by now: whole local days of loc
@@ -218,6 +284,7 @@ func (h *rollupHistory) compare(step string, f handoff.FunnelFilter) {
 	if err != nil {
 		h.t.Fatal(err)
 	}
+	got.Routing.Pools, want.Routing.Pools = sortedPools(got.Routing.Pools), sortedPools(want.Routing.Pools)
 	if !reflect.DeepEqual(got, want) {
 		h.t.Fatalf("%s, %s to %s (source %q, owner %q):\nrollup %+v\nevents %+v\nmedians to claim, contact, first order: rollup %s, events %s", step, f.Period.Start, f.Period.End,
 			f.Source, f.Owner, got, want, medians(got), medians(want))
@@ -235,6 +302,13 @@ func medians(c handoff.FunnelCounts) string {
 		out = append(out, fmt.Sprint(*m))
 	}
 	return strings.Join(out, ", ")
+}
+
+// sortedPools are routing pools in one order (RoutingStats.Pools has none).
+func sortedPools(pools [][]handoff.RepRef) [][]handoff.RepRef {
+	pools = slices.Clone(pools)
+	slices.SortFunc(pools, func(a, b []handoff.RepRef) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+	return pools
 }
 
 // TestRollupBackdatedEvents records stage events out of order on one lead
@@ -275,6 +349,53 @@ func TestRollupBackdatedEvents(t *testing.T) {
 					Period: handoff.Period{Label: "days", Start: day(p[0]), End: day(p[1])}, Now: h.now})
 			}
 		}
+		// Routing out of order: an offer accepted, then an offer recorded
+		// between them (the claim no longer accepts it); an offer on a
+		// day's last minute accepted on the next; waits on two days;
+		// then the erasure, which empties the routed events' details.
+		u1, u2 := handoff.RepRef{Platform: "slack", ID: "U1"}, handoff.RepRef{Platform: "slack", ID: "U2"}
+		offer := func(rep handoff.RepRef, at time.Time) handoff.Event {
+			d := handoff.RouteDecision{At: at, Offered: rep, Candidates: []handoff.Availability{{Rep: u1}, {Rep: u2}}}
+			raw, err := json.Marshal(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return handoff.Event{Kind: handoff.EventRouted, Stage: handoff.StageSQL, At: at, Actor: handoff.ActorSystem,
+				Details: map[string]string{"offered": rep.Key(), "decision": string(raw)}}
+		}
+		claim := func(rep handoff.RepRef, at time.Time) handoff.Event {
+			return handoff.Event{Kind: handoff.EventStage, Stage: handoff.StageClaimed, At: at, Actor: rep.Key()}
+		}
+		wait := handoff.Event{Kind: handoff.EventRouted, Stage: handoff.StageSQL, At: day(5), Actor: handoff.ActorSystem,
+			Details: map[string]string{"state": string(handoff.OfferWaiting)}}
+		wait2 := wait
+		wait2.At = day(15).Add(time.Hour)
+		for i, e := range []handoff.Event{
+			offer(u1, day(12).Add(10*time.Hour)), claim(u1, day(12).Add(10*time.Hour+5*time.Minute)),
+			offer(u2, day(12).Add(10*time.Hour+3*time.Minute)),
+			offer(u2, day(12).Add(-time.Minute)), claim(u2, day(12).Add(time.Minute)),
+			claim(u1, day(12).Add(-time.Minute)), // the same instant as the offer: after it
+			wait, wait2,
+		} {
+			_, err := s.UpdateLead(ctx, lead.ID, h.now, func(l *handoff.Lead) (handoff.LeadChange, error) {
+				return handoff.LeadChange{Events: []handoff.Event{e}}, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range [][2]int{{1, 28}, {12, 28}, {11, 13}, {5, 16}, {6, 16}, {13, 16}} {
+				h.compare(fmt.Sprintf("after routing step %d", i), handoff.FunnelFilter{
+					Period: handoff.Period{Label: "days", Start: day(p[0]), End: day(p[1])}, Now: h.now})
+				// And bounds inside a day, around the minutes.
+				h.compare(fmt.Sprintf("after routing step %d", i), handoff.FunnelFilter{
+					Period: handoff.Period{Label: "odd", Start: day(p[0]).Add(-90 * time.Second), End: day(p[1]).Add(10*time.Hour + 4*time.Minute)}, Now: h.now})
+			}
+		}
+		checkRebuild(t, s)
+		if err := s.ForgetLead(ctx, "X", h.now); err != nil {
+			t.Fatal(err)
+		}
+		h.compare("after the erasure", handoff.FunnelFilter{Period: handoff.Period{Label: "days", Start: day(1), End: day(28)}, Now: h.now})
 		checkRebuild(t, s)
 	})
 }

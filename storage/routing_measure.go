@@ -2,107 +2,216 @@ package storage
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
-
-	"gorm.io/gorm"
 
 	"github.com/handoff/handoff"
 )
 
-// RoutingStats measures routing over [from, to): the routed events and the
-// claims in the period, each read by a range of the KPI index (kind, stage,
-// at_ms), counted by handoff.MeasureRouting. An offer made before from and
-// accepted in the period is not counted.
+// RoutingStats measures routing over [from, to) as handoff.MeasureRouting
+// counts the routed events and the claims of the period, from the routing
+// rollup (rollup_routing.go). An offer made before from and accepted in
+// the period is not counted.
 func (s *Store) RoutingStats(ctx context.Context, from, to time.Time) (handoff.RoutingStats, error) {
 	return s.routingStats(ctx, ms(from), ms(to))
 }
 
-// routingStats is RoutingStats over [from, to) in milliseconds.
-func (s *Store) routingStats(ctx context.Context, from, to int64) (handoff.RoutingStats, error) {
-	db := s.db.WithContext(ctx)
-	q := "SELECT lead_id, at_ms, actor, details FROM lead_events WHERE kind = ? AND stage = ? AND at_ms >= ? AND at_ms < ?"
-	var routed, claimed []eventRow
-	if err := db.Raw(q, string(handoff.EventRouted), string(handoff.StageSQL), from, to).Scan(&routed).Error; err != nil {
-		return handoff.RoutingStats{}, fmt.Errorf("storage: routing stats: routed events: %w", err)
-	}
-	if len(routed) == 0 {
-		return handoff.RoutingStats{}, nil
-	}
-	if err := db.Raw(q, string(handoff.EventStage), string(handoff.StageClaimed), from, to).Scan(&claimed).Error; err != nil {
-		return handoff.RoutingStats{}, fmt.Errorf("storage: routing stats: claims: %w", err)
-	}
-	steps := make([]handoff.RoutedStep, 0, len(routed))
-	offered := map[int64]map[string]string{} // lead → lowercase offered rep key → the key
-	for _, r := range routed {
-		var d map[string]string
-		if r.Details != "" {
-			if err := json.Unmarshal([]byte(r.Details), &d); err != nil {
-				return handoff.RoutingStats{}, fmt.Errorf("storage: routing stats: lead %d details: %w", r.LeadID, err)
-			}
-		}
-		st := handoff.RoutedStep{LeadID: r.LeadID, At: fromMs(r.AtMs), Opened: d["state"] == string(handoff.OfferOpen),
-			Waiting: d["state"] == string(handoff.OfferWaiting), Ending: handoff.SkipReason(d["ending"])}
-		if k := d["offered"]; k != "" {
-			st.Offered = handoff.ParseRepKey(k)
-			if offered[r.LeadID] == nil {
-				offered[r.LeadID] = map[string]string{}
-			}
-			offered[r.LeadID][strings.ToLower(k)] = k
-		}
-		if k := d["ended"]; k != "" {
-			st.Ended = handoff.ParseRepKey(k)
-		}
-		if raw := d["decision"]; raw != "" && !st.Offered.IsZero() && st.Ended.IsZero() {
-			var decision handoff.RouteDecision
-			if err := json.Unmarshal([]byte(raw), &decision); err != nil {
-				return handoff.RoutingStats{}, fmt.Errorf("storage: routing stats: lead %d decision: %w", r.LeadID, err)
-			}
-			for _, c := range decision.Candidates {
-				if c.Available() {
-					st.Available = append(st.Available, c.Rep)
-				}
-			}
-		}
-		steps = append(steps, st)
-	}
-	claims, err := routedClaims(db, claimed, offered)
-	if err != nil {
-		return handoff.RoutingStats{}, err
-	}
-	return handoff.MeasureRouting(steps, claims), nil
+// routingCount is a number of routing facts of one kind, rep, pool and
+// delay bucket.
+type routingCount struct {
+	Kind, Rep, Pool string
+	Bucket, N       int64
 }
 
-// routedClaims are the claim events as the routing measure reads them. A
-// Teams claim's actor is the Bot Framework user ("teams:29:…") while the
-// rep may be offered under their Entra object id or email: the actor
-// becomes the key the lead was offered under when it names the same user
-// (teamsRepKeys, as ReceivedLeads counts them).
-func routedClaims(db *gorm.DB, claimed []eventRow, offered map[int64]map[string]string) ([]handoff.RoutedClaim, error) {
-	var teamsIDs []string
-	for _, r := range claimed {
-		if id, ok := strings.CutPrefix(r.Actor, "teams:"); ok {
-			teamsIDs = append(teamsIDs, id)
+// routingStats is RoutingStats over [from, to) in milliseconds: the whole
+// UTC days from routing_days, the partial days at either end from
+// routing_facts, and each rep's median offer-to-accept time from the exact
+// delays of the bucket that holds it.
+func (s *Store) routingStats(ctx context.Context, from, to int64) (handoff.RoutingStats, error) {
+	db := s.db.WithContext(ctx)
+	acc := routingAcc{reps: map[string]*routingRepAcc{}, pools: map[string]int64{}}
+	read := func(what, q string, sign func(kind string) int64, args ...any) error {
+		var rows []routingCount
+		if err := db.Raw(q, args...).Scan(&rows).Error; err != nil {
+			return fmt.Errorf("storage: routing stats: %s: %w", what, err)
 		}
+		for _, r := range rows {
+			acc.add(r, sign(r.Kind))
+		}
+		return nil
 	}
-	keys, err := teamsRepKeys(db, teamsIDs)
-	if err != nil {
-		return nil, fmt.Errorf("storage: routing stats: %w", err)
-	}
-	claims := make([]handoff.RoutedClaim, len(claimed))
-	for i, r := range claimed {
-		actor := r.Actor
-		if id, ok := strings.CutPrefix(r.Actor, "teams:"); ok {
-			for _, k := range keys[id] {
-				if key, ok := offered[r.LeadID][k]; ok {
-					actor = key
-					break
+	plus := func(string) int64 { return 1 }
+	firstDay, endDay := dayOf(from+dayMs-1), dayOf(to) // the whole days [firstDay, endDay)
+	parts := [][2]int64{{from, to}}
+	if firstDay < endDay {
+		headEnd, tailStart := firstDay*dayMs, endDay*dayMs
+		parts = [][2]int64{{from, headEnd}, {tailStart, to}}
+		// An accept counts when its offer is in the period, a wait or a
+		// pool when the lead's previous one is before it.
+		q := "SELECT kind, rep, pool, bucket, SUM(n) AS n FROM routing_days WHERE day >= ? AND day < ?" +
+			" AND NOT (kind = ? AND prev_day < ?) AND NOT (kind IN ? AND prev_day >= ?) GROUP BY kind, rep, pool, bucket HAVING SUM(n) <> 0"
+		if err := read("days", q, plus, firstDay, endDay, factAccept, firstDay, []string{factWait, factPool}, firstDay); err != nil {
+			return handoff.RoutingStats{}, err
+		}
+		// The whole days took a predecessor in the partial first day for
+		// one before the period: accepts it left out, waits and pools it
+		// counted.
+		if from < headEnd {
+			q := "SELECT kind, rep, pool, bucket, COUNT(*) AS n FROM routing_facts WHERE prev_ms >= ? AND prev_ms < ?" +
+				" AND at_ms >= ? AND at_ms < ? GROUP BY kind, rep, pool, bucket"
+			sign := func(kind string) int64 {
+				if kind == factAccept {
+					return 1
 				}
+				return -1
+			}
+			if err := read("first day", q, sign, from, headEnd, headEnd, tailStart); err != nil {
+				return handoff.RoutingStats{}, err
 			}
 		}
-		claims[i] = handoff.RoutedClaim{LeadID: r.LeadID, At: fromMs(r.AtMs), Actor: actor}
 	}
-	return claims, nil
+	for _, part := range parts {
+		if part[0] >= part[1] {
+			continue
+		}
+		q := "SELECT kind, rep, pool, bucket, COUNT(*) AS n FROM routing_facts WHERE at_ms >= ? AND at_ms < ?" +
+			" AND (prev_ms IS NULL OR (kind = ? AND prev_ms >= ?) OR (kind <> ? AND prev_ms < ?)) GROUP BY kind, rep, pool, bucket"
+		if err := read("partial days", q, plus, part[0], part[1], factAccept, from, factAccept, from); err != nil {
+			return handoff.RoutingStats{}, err
+		}
+	}
+	out := acc.stats()
+	for i := range out.PerRep {
+		r := &out.PerRep[i]
+		if r.Accepted == 0 {
+			continue
+		}
+		med, err := s.medianOfferToAccept(ctx, r.Rep.Key(), acc.reps[r.Rep.Key()].buckets, r.Accepted, from, to)
+		if err != nil {
+			return handoff.RoutingStats{}, err
+		}
+		r.MedianOfferToAccept = med
+	}
+	return out, nil
+}
+
+// medianOfferToAccept is the median delay of rep's n accepts in [from,
+// to), whose counts per delay bucket are buckets: the one or two middle
+// values are read from the bucket that holds them.
+func (s *Store) medianOfferToAccept(ctx context.Context, rep string, buckets map[int64]int64, n, from, to int64) (time.Duration, error) {
+	ranks := []int64{n / 2}
+	if n%2 == 0 {
+		ranks = []int64{n/2 - 1, n / 2}
+	}
+	hint := ""
+	if s.dialect == DialectSQLite {
+		hint = " INDEXED BY idx_routing_facts_delay"
+	}
+	q := "SELECT delay_ms FROM routing_facts" + hint + " WHERE kind = ? AND rep = ? AND bucket = ?" +
+		" AND at_ms >= ? AND at_ms < ? AND prev_ms >= ? ORDER BY delay_ms LIMIT ? OFFSET ?"
+	order := slices.Sorted(maps.Keys(buckets))
+	var values []int64
+	for len(values) < len(ranks) {
+		rank, found, below := ranks[len(values)], false, int64(0)
+		for _, b := range order {
+			if rank >= below+buckets[b] {
+				below += buckets[b]
+				continue
+			}
+			limit := int64(len(ranks) - len(values))
+			if rank+limit > below+buckets[b] {
+				limit = 1 // the next rank is in a later bucket
+			}
+			var got []int64
+			if err := s.db.WithContext(ctx).Raw(q, factAccept, rep, b, from, to, from, limit, rank-below).Scan(&got).Error; err != nil {
+				return 0, fmt.Errorf("storage: routing stats: median of %s: %w", rep, err)
+			}
+			if int64(len(got)) != limit {
+				return 0, fmt.Errorf("storage: routing stats: median of %s: bucket %d holds %d values past %d, want %d", rep, b, len(got), rank-below, limit)
+			}
+			values, found = append(values, got...), true
+			break
+		}
+		if !found {
+			return 0, fmt.Errorf("storage: routing stats: median of %s: rank %d of %d not in the buckets", rep, rank, n)
+		}
+	}
+	var sum time.Duration
+	for _, v := range values {
+		sum += time.Duration(v) * time.Millisecond
+	}
+	return sum / time.Duration(len(values)), nil
+}
+
+// routingAcc adds up routing counts of a period.
+type routingAcc struct {
+	reps           map[string]*routingRepAcc
+	opened, waited int64
+	pools          map[string]int64
+}
+
+type routingRepAcc struct {
+	offered, accepted, passed, timedOut, ended int64
+	buckets                                    map[int64]int64 // accepts per delay bucket
+}
+
+func (a *routingAcc) add(c routingCount, sign int64) {
+	n := sign * c.N
+	switch c.Kind {
+	case factOpened:
+		a.opened += n
+		return
+	case factWait:
+		a.waited += n
+		return
+	case factPool:
+		a.pools[c.Pool] += n
+		return
+	}
+	r := a.reps[c.Rep]
+	if r == nil {
+		r = &routingRepAcc{buckets: map[int64]int64{}}
+		a.reps[c.Rep] = r
+	}
+	switch c.Kind {
+	case factOffer:
+		r.offered += n
+	case factAccept:
+		r.accepted += n
+		r.buckets[c.Bucket] += n
+	case factPassed:
+		r.passed += n
+	case factTimedOut:
+		r.timedOut += n
+	case factEnded:
+		r.ended += n
+	}
+}
+
+// stats are the counts as MeasureRouting gives them, without the medians:
+// every rep offered a lead or whose offer ended in the period, by key.
+func (a *routingAcc) stats() handoff.RoutingStats {
+	out := handoff.RoutingStats{OpenedToChannel: a.opened, Waited: a.waited}
+	for _, key := range slices.Sorted(maps.Keys(a.reps)) {
+		r := a.reps[key]
+		if r.offered+r.accepted+r.passed+r.timedOut+r.ended == 0 {
+			continue
+		}
+		out.PerRep = append(out.PerRep, handoff.RoutingRepStats{Rep: handoff.ParseRepKey(key),
+			Offered: r.offered, Accepted: r.accepted, Passed: r.passed, TimedOut: r.timedOut})
+	}
+	for pool, n := range a.pools {
+		keys := strings.Split(pool, poolSep)
+		reps := make([]handoff.RepRef, len(keys))
+		for i, k := range keys {
+			reps[i] = handoff.ParseRepKey(k)
+		}
+		for range n {
+			out.Pools = append(out.Pools, reps)
+		}
+	}
+	return out
 }
