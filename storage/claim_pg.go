@@ -255,12 +255,7 @@ func claimRoutingWrites(id int64, history *string, ws []tableWrite) (routing []t
 	if len(changed) == 0 {
 		return nil, true, nil
 	}
-	for _, e := range events {
-		if strings.HasPrefix(e.Actor, "teams:") && isRoutingEvent(e.Kind, e.Stage) {
-			return nil, false, nil
-		}
-	}
-	if len(teamsActors(items)) > 0 {
+	if len(teamsClaimers(events)) > 0 || len(teamsActors(items)) > 0 {
 		return nil, false, nil
 	}
 	changes, err := r.routingLeadChanges(changed, map[int64][]routingItem{id: items}, nil)

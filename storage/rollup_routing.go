@@ -410,6 +410,35 @@ func routingHistory(tx *gorm.DB, ids []int64) (map[int64][]routingItem, error) {
 	return out, nil
 }
 
+// teamsClaimers are the Bot Framework user ids of the Teams claims among
+// events.
+func teamsClaimers(events []eventRow) []string {
+	var ids []string
+	for _, e := range events {
+		if id, ok := strings.CutPrefix(e.Actor, "teams:"); ok && e.Kind == string(handoff.EventStage) && e.Stage == string(handoff.StageClaimed) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// routingHistoryKeys reads the routing items of leads ids and the other
+// keys of their Teams claimers and of actors (teamsRepKeys).
+func routingHistoryKeys(tx *gorm.DB, ids []int64, actors []string) (map[int64][]routingItem, map[string][]string, error) {
+	history, err := routingHistory(tx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, id := range ids {
+		actors = append(actors, teamsActors(history[id])...)
+	}
+	teamsKeys, err := teamsRepKeys(tx, actors)
+	if err != nil {
+		return nil, nil, fmt.Errorf("rollup: routing: %w", err)
+	}
+	return history, teamsKeys, nil
+}
+
 // updateRoutingRollup is updateRollup's part for routing: the routing
 // items of the known leads that gained one are read, and the facts they
 // gained or lost written, in shard.
@@ -418,22 +447,13 @@ func updateRoutingRollup(tx *gorm.DB, r rollupChanges, shard int64) error {
 	if len(changed) == 0 {
 		return nil
 	}
-	history, err := routingHistory(tx, known)
-	if err != nil {
-		return err
-	}
 	var actors []string
 	for _, id := range changed {
-		actors = append(actors, teamsActors(history[id])...)
-		for _, e := range r.merged[id].events {
-			if id, ok := strings.CutPrefix(e.Actor, "teams:"); ok && isRoutingEvent(e.Kind, e.Stage) && e.Kind == string(handoff.EventStage) {
-				actors = append(actors, id)
-			}
-		}
+		actors = append(actors, teamsClaimers(r.merged[id].events)...)
 	}
-	teamsKeys, err := teamsRepKeys(tx, actors)
+	history, teamsKeys, err := routingHistoryKeys(tx, known, actors)
 	if err != nil {
-		return fmt.Errorf("rollup: routing: %w", err)
+		return err
 	}
 	changes, err := r.routingLeadChanges(changed, history, teamsKeys)
 	if err != nil {
@@ -448,10 +468,8 @@ func updateRoutingRollup(tx *gorm.DB, r rollupChanges, shard int64) error {
 func newLeadsRoutingWrites(r rollupChanges, shard int64) (ws []tableWrite, ok bool, err error) {
 	changed, _ := r.routingChanged()
 	for _, id := range changed {
-		for _, e := range r.merged[id].events {
-			if strings.HasPrefix(e.Actor, "teams:") && e.Kind == string(handoff.EventStage) && isRoutingEvent(e.Kind, e.Stage) {
-				return nil, false, nil
-			}
+		if len(teamsClaimers(r.merged[id].events)) > 0 {
+			return nil, false, nil
 		}
 	}
 	changes, err := r.routingLeadChanges(changed, nil, nil)
@@ -495,17 +513,9 @@ func refreshRoutingRollup(tx *gorm.DB, ids []int64) error {
 		}
 		before[k.LeadID] = append(before[k.LeadID], f)
 	}
-	history, err := routingHistory(tx, changed)
+	history, teamsKeys, err := routingHistoryKeys(tx, changed, nil)
 	if err != nil {
 		return err
-	}
-	var actors []string
-	for _, id := range changed {
-		actors = append(actors, teamsActors(history[id])...)
-	}
-	teamsKeys, err := teamsRepKeys(tx, actors)
-	if err != nil {
-		return fmt.Errorf("rollup: routing: %w", err)
 	}
 	changes := make([]routingLeadChange, len(changed))
 	for i, id := range changed {

@@ -158,7 +158,10 @@ func (h *rollupHistory) step() {
 			return
 		}
 		owner := handoff.Owner{Platform: "slack", UserID: h.pick([]string{"U1", "U2"})}
-		if _, _, err := h.s.ClaimLead(ctx, lead.ID, owner, h.now, "slack:"+owner.UserID); err != nil {
+		if h.rng.IntN(4) == 0 { // a Teams rep, offered by email (routing counts the claim as theirs)
+			owner = handoff.Owner{Platform: "teams", UserID: "29:ann", Email: "ann@example.com"}
+		}
+		if _, _, err := h.s.ClaimLead(ctx, lead.ID, owner, h.now, owner.Platform+":"+owner.UserID); err != nil {
 			h.t.Fatal(err)
 		}
 	case op < 9: // an update: other keys and times, and maybe a back-dated stage event
@@ -391,6 +394,25 @@ func TestRollupBackdatedEvents(t *testing.T) {
 					Period: handoff.Period{Label: "odd", Start: day(p[0]).Add(-90 * time.Second), End: day(p[1]).Add(10*time.Hour + 4*time.Minute)}, Now: h.now})
 			}
 		}
+		// A Teams rep offered by email claims as their Bot Framework user:
+		// the claim accepts the offer (the lead's owner gives the email).
+		ann := handoff.RepRef{Platform: "teams", ID: "ann@example.com"}
+		_, err = s.UpdateLead(ctx, lead.ID, h.now, func(l *handoff.Lead) (handoff.LeadChange, error) {
+			l.Owner = handoff.Owner{Platform: "teams", UserID: "29:ann", Email: "ann@example.com"}
+			return handoff.LeadChange{Events: []handoff.Event{offer(ann, day(20).Add(time.Hour)),
+				{Kind: handoff.EventStage, Stage: handoff.StageClaimed, At: day(20).Add(time.Hour + 2*time.Minute), Actor: "teams:29:ann"}}}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.RoutingStats(ctx, day(20), day(21))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.PerRep) != 1 || got.PerRep[0].Rep != ann || got.PerRep[0].Accepted != 1 || got.PerRep[0].MedianOfferToAccept != 2*time.Minute {
+			t.Errorf("Teams rep's day: %+v, want ann's offer accepted in 2m", got.PerRep)
+		}
+		h.compare("after the Teams claim", handoff.FunnelFilter{Period: handoff.Period{Label: "days", Start: day(1), End: day(28)}, Now: h.now})
 		checkRebuild(t, s)
 		if err := s.ForgetLead(ctx, "X", h.now); err != nil {
 			t.Fatal(err)
