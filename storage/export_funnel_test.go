@@ -166,18 +166,29 @@ func (s *Store) RollupRows(ctx context.Context) ([]string, error) {
 	for _, w := range won {
 		out = append(out, fmt.Sprintf("won %d %d after %s, first touch %s", w.LeadID, w.AtMs, str(w.PrevMs), str(w.FirstTouchMs)))
 	}
-	var routing []struct {
-		Day, PrevDay, Bucket, N int64
-		Kind, Rep, Pool         string
-	}
-	err = s.db.WithContext(ctx).Raw("SELECT day, prev_day, kind, rep, pool, bucket, SUM(n) AS n FROM routing_days GROUP BY 1, 2, 3, 4, 5, 6").Scan(&routing).Error
+	cols := strings.Join(routingDayCols, "), SUM(")
+	rows, err := s.db.WithContext(ctx).Raw("SELECT day, prev_day, rep, pool, SUM(" + cols + ") FROM routing_days GROUP BY 1, 2, 3, 4").Rows()
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range routing {
-		if d.N != 0 {
-			out = append(out, fmt.Sprintf("routing day %d after %d %s %q %q %d: %d", d.Day, d.PrevDay, d.Kind, d.Rep, d.Pool, d.Bucket, d.N))
+	defer rows.Close()
+	for rows.Next() {
+		var day, prevDay int64
+		var rep, pool string
+		var counts routingDayCounts
+		dest := []any{&day, &prevDay, &rep, &pool}
+		for i := range counts {
+			dest = append(dest, &counts[i])
 		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		if counts != (routingDayCounts{}) {
+			out = append(out, fmt.Sprintf("routing day %d after %d %q %q: %v", day, prevDay, rep, pool, counts))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
 	var facts []struct {
 		LeadID, AtMs, DelayMs, Bucket int64

@@ -69,16 +69,14 @@ type routingFact struct {
 	delay   int64  // an accept's offer-to-accept milliseconds
 }
 
-// delayBucket is the half-octave of quarter seconds an offer-to-accept
-// delay of ms milliseconds falls in.
+// delayBuckets is the number of offer-to-accept delay buckets: octaves of
+// whole seconds, the last open-ended (from 2^22 s, 48 days).
+const delayBuckets = 24
+
+// delayBucket is the bucket an offer-to-accept delay of ms milliseconds
+// falls in: 0 under a second, b for [2^(b-1), 2^b) seconds.
 func delayBucket(ms int64) int64 {
-	q := uint64(max(ms, 0)/250) + 1
-	n := bits.Len64(q)
-	b := int64(2 * n)
-	if n >= 2 && q&(1<<(n-2)) != 0 {
-		b++
-	}
-	return b
+	return int64(min(bits.Len64(uint64(max(ms, 0)/1000)), delayBuckets-1))
 }
 
 // routingItem is a routed step or a claim of a lead as the routing measure
@@ -232,22 +230,73 @@ func compareBool(a, b bool) int {
 	return -1
 }
 
-// routingDayKey is a routing_days row.
+// routingDayKey is a routing_days row: a rep's facts (rep set, pool
+// empty) or the team's (rep empty) of a UTC day, whose predecessor was on
+// prevDay (accepts, waits, pools) or none (noPrevDay).
 type routingDayKey struct {
-	day, prevDay    int64
-	kind, rep, pool string
-	bucket, shard   int64
+	day, prevDay int64
+	rep, pool    string
+	shard        int64
 }
 
-func (f routingFact) dayKey(shard int64) routingDayKey {
-	k := routingDayKey{day: dayOf(f.at), prevDay: noPrevDay, kind: f.kind, rep: f.rep, pool: f.pool, shard: shard}
+// routingDayCols are the counts of a routing_days row: a rep's offers and
+// how they ended, the team's openings, waits and pools, and a rep's
+// accepts per delay bucket (h0, h1, …).
+var routingDayCols = func() []string {
+	cols := []string{"offered", "passed", "timed_out", "ended", "opened", "waited", "pooled"}
+	for b := range delayBuckets {
+		cols = append(cols, fmt.Sprintf("h%d", b))
+	}
+	return cols
+}()
+
+// routingDayCounts are the counts of a routing_days row, as routingDayCols.
+type routingDayCounts [7 + delayBuckets]int64
+
+// routingColumn is the index in routingDayCols of the count of fact kind
+// (for an accept, of its delay bucket).
+var routingColumn = map[string]int{factOffer: 0, factPassed: 1, factTimedOut: 2, factEnded: 3, factOpened: 4, factWait: 5, factPool: 6, factAccept: 7}
+
+// count adds sign times f to the counts of its routing_days row in shard.
+func (f routingFact) count(days map[routingDayKey]*routingDayCounts, shard, sign int64) {
+	k := routingDayKey{day: dayOf(f.at), prevDay: noPrevDay, rep: f.rep, pool: f.pool, shard: shard}
 	if f.hasPrev {
 		k.prevDay = dayOf(f.prev)
 	}
-	if f.kind == factAccept {
-		k.bucket = delayBucket(f.delay)
+	c := days[k]
+	if c == nil {
+		c = &routingDayCounts{}
+		days[k] = c
 	}
-	return k
+	col := routingColumn[f.kind]
+	if f.kind == factAccept {
+		col += int(delayBucket(f.delay))
+	}
+	c[col] += sign
+}
+
+// routingDaysWrite upserts the counts of days, in one order for every
+// transaction (as for funnel_days).
+func routingDaysWrite(days map[routingDayKey]*routingDayCounts) tableWrite {
+	keys := make([]routingDayKey, 0, len(days))
+	for k, c := range days {
+		if *c != (routingDayCounts{}) {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b routingDayKey) int {
+		return cmp.Or(cmp.Compare(a.day, b.day), cmp.Compare(a.shard, b.shard), strings.Compare(a.rep, b.rep),
+			strings.Compare(a.pool, b.pool), cmp.Compare(a.prevDay, b.prevDay))
+	})
+	w := tableWrite{what: "rollup: routing days", table: "routing_days", cols: []string{"day", "prev_day", "rep", "pool", "shard"}, sums: routingDayCols}
+	for _, k := range keys {
+		row := []any{k.day, k.prevDay, k.rep, k.pool, k.shard}
+		for _, n := range days[k] {
+			row = append(row, n)
+		}
+		w.rows = append(w.rows, row)
+	}
+	return w
 }
 
 // factRow is f's routing_facts row of lead id.
@@ -275,18 +324,18 @@ type routingLeadChange struct {
 // shard: the facts that a lead gained inserted (or, when it lost any, its
 // facts deleted and written anew) and one upsert of the day rows.
 func routingWrites(shard int64, changes []routingLeadChange) []tableWrite {
-	deltas := map[routingDayKey]int64{}
+	days := map[routingDayKey]*routingDayCounts{}
 	facts := tableWrite{what: "rollup: routing facts", table: "routing_facts", cols: routingFactCols}
 	var cleared []int64
 	for _, c := range changes {
 		have := map[routingFact]int{}
 		for _, f := range c.before {
 			have[f]++
-			deltas[f.dayKey(shard)]--
+			f.count(days, shard, -1)
 		}
 		var added []routingFact
 		for _, f := range c.after {
-			deltas[f.dayKey(shard)]++
+			f.count(days, shard, +1)
 			if have[f] > 0 {
 				have[f]--
 			} else {
@@ -309,26 +358,13 @@ func routingWrites(shard int64, changes []routingLeadChange) []tableWrite {
 	if len(cleared) > 0 {
 		ws = append(ws, tableWrite{what: "rollup: routing facts", sql: "DELETE FROM routing_facts WHERE lead_id IN ?", args: []any{cleared}})
 	}
-	keys := make([]routingDayKey, 0, len(deltas))
-	for k, n := range deltas {
-		if n != 0 {
-			keys = append(keys, k)
-		}
+	if w := routingDaysWrite(days); len(w.rows) > 0 {
+		ws = append(ws, w)
 	}
-	if len(keys) == 0 && len(facts.rows) == 0 {
-		return ws
+	if len(facts.rows) > 0 {
+		ws = append(ws, facts)
 	}
-	// One order for every transaction, as for funnel_days.
-	slices.SortFunc(keys, func(a, b routingDayKey) int {
-		return cmp.Or(cmp.Compare(a.day, b.day), cmp.Compare(a.shard, b.shard), strings.Compare(a.kind, b.kind),
-			strings.Compare(a.rep, b.rep), strings.Compare(a.pool, b.pool), cmp.Compare(a.bucket, b.bucket), cmp.Compare(a.prevDay, b.prevDay))
-	})
-	days := tableWrite{what: "rollup: routing days", table: "routing_days",
-		cols: []string{"day", "prev_day", "kind", "rep", "pool", "bucket", "shard"}, sums: []string{"n"}}
-	for _, k := range keys {
-		days.rows = append(days.rows, []any{k.day, k.prevDay, k.kind, k.rep, k.pool, k.bucket, k.shard, deltas[k]})
-	}
-	return append(ws, days, facts)
+	return ws
 }
 
 // routingChanged are the leads of r that gained a routed step or a claim,

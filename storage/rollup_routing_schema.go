@@ -3,6 +3,7 @@ package storage
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"gorm.io/gorm"
 )
@@ -10,9 +11,9 @@ import (
 // routingDDL creates the routing rollup's tables (rollup_routing.go); the
 // same DDL runs on SQLite and PostgreSQL.
 var routingDDL = []string{
-	"CREATE TABLE routing_days (day BIGINT NOT NULL, prev_day BIGINT NOT NULL, kind VARCHAR(20) NOT NULL, rep VARCHAR(500) NOT NULL," +
-		" pool TEXT NOT NULL, bucket INTEGER NOT NULL, shard INTEGER NOT NULL, n BIGINT NOT NULL," +
-		" PRIMARY KEY (day, kind, rep, pool, bucket, prev_day, shard))",
+	"CREATE TABLE routing_days (day BIGINT NOT NULL, prev_day BIGINT NOT NULL, rep VARCHAR(500) NOT NULL, pool TEXT NOT NULL," +
+		" shard INTEGER NOT NULL, " + strings.Join(routingDayCols, " BIGINT NOT NULL, ") + " BIGINT NOT NULL," +
+		" PRIMARY KEY (day, rep, pool, prev_day, shard))",
 	"CREATE TABLE routing_facts (lead_id BIGINT NOT NULL, kind VARCHAR(20) NOT NULL, at_ms BIGINT NOT NULL, prev_ms BIGINT," +
 		" rep VARCHAR(500) NOT NULL, pool TEXT NOT NULL, delay_ms BIGINT NOT NULL, bucket INTEGER NOT NULL)",
 	"CREATE INDEX idx_routing_facts_at ON routing_facts (at_ms)",
@@ -51,7 +52,7 @@ func backfillRouting(tx *gorm.DB) error {
 	}
 	q := "SELECT id, lead_id, kind, stage, at_ms, actor, details FROM lead_events" +
 		" WHERE ((kind = ? AND stage = ?) OR (kind = ? AND stage = ?)) AND lead_id >= ? AND lead_id < ?"
-	days := map[routingDayKey]int64{}
+	days := map[routingDayKey]*routingDayCounts{}
 	const span = 20_000
 	for start := int64(0); start <= *maxID; start += span {
 		var rows []eventRow
@@ -89,17 +90,12 @@ func backfillRouting(tx *gorm.DB) error {
 			}
 			for _, f := range leadRoutingFacts(items[id], teamsKeys) {
 				facts = append(facts, f.row(id))
-				days[f.dayKey(0)]++
+				f.count(days, 0, 1)
 			}
 		}
 		if err := insertRows(tx, "routing_facts", routingFactCols, len(facts), func(i int) []any { return facts[i] }); err != nil {
 			return err
 		}
 	}
-	rows := make([][]any, 0, len(days))
-	for k, n := range days {
-		rows = append(rows, []any{k.day, k.prevDay, k.kind, k.rep, k.pool, k.bucket, k.shard, n})
-	}
-	return insertRows(tx, "routing_days", []string{"day", "prev_day", "kind", "rep", "pool", "bucket", "shard", "n"},
-		len(rows), func(i int) []any { return rows[i] })
+	return execWrites(tx, []tableWrite{routingDaysWrite(days)})
 }

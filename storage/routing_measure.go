@@ -49,11 +49,7 @@ func (s *Store) routingStats(ctx context.Context, from, to int64) (handoff.Routi
 	if firstDay < endDay {
 		headEnd, tailStart := firstDay*dayMs, endDay*dayMs
 		parts = [][2]int64{{from, headEnd}, {tailStart, to}}
-		// An accept counts when its offer is in the period, a wait or a
-		// pool when the lead's previous one is before it.
-		q := "SELECT kind, rep, pool, bucket, SUM(n) AS n FROM routing_days WHERE day >= ? AND day < ?" +
-			" AND NOT (kind = ? AND prev_day < ?) AND NOT (kind IN ? AND prev_day >= ?) GROUP BY kind, rep, pool, bucket HAVING SUM(n) <> 0"
-		if err := read("days", q, plus, firstDay, endDay, factAccept, firstDay, []string{factWait, factPool}, firstDay); err != nil {
+		if err := s.routingDays(ctx, &acc, firstDay, endDay); err != nil {
 			return handoff.RoutingStats{}, err
 		}
 		// The whole days took a predecessor in the partial first day for
@@ -96,6 +92,55 @@ func (s *Store) routingStats(ctx context.Context, from, to int64) (handoff.Routi
 		r.MedianOfferToAccept = med
 	}
 	return out, nil
+}
+
+// routingDays adds the counts of the whole days [firstDay, endDay) to acc:
+// an accept counts when its offer is in the period, a wait or a pool when
+// the lead's previous one is before it.
+func (s *Store) routingDays(ctx context.Context, acc *routingAcc, firstDay, endDay int64) error {
+	sums := make([]string, len(routingDayCols))
+	for i, c := range routingDayCols {
+		switch {
+		case i >= routingColumn[factAccept]:
+			sums[i] = "SUM(CASE WHEN prev_day >= @first THEN " + c + " ELSE 0 END)"
+		case i == routingColumn[factWait] || i == routingColumn[factPool]:
+			sums[i] = "SUM(CASE WHEN prev_day < @first THEN " + c + " ELSE 0 END)"
+		default:
+			sums[i] = "SUM(" + c + ")"
+		}
+	}
+	q := "SELECT rep, pool, " + strings.Join(sums, ", ") + " FROM routing_days WHERE day >= @first AND day < @end GROUP BY rep, pool"
+	rows, err := s.db.WithContext(ctx).Raw(q, map[string]any{"first": firstDay, "end": endDay}).Rows()
+	if err != nil {
+		return fmt.Errorf("storage: routing stats: days: %w", err)
+	}
+	defer rows.Close()
+	var rep, pool string
+	var counts routingDayCounts
+	dest := []any{&rep, &pool}
+	for i := range counts {
+		dest = append(dest, &counts[i])
+	}
+	kinds := make([]string, len(routingDayCols))
+	for kind, col := range routingColumn {
+		kinds[col] = kind
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("storage: routing stats: days: %w", err)
+		}
+		for col, n := range counts {
+			if n == 0 {
+				continue
+			}
+			c := routingCount{Kind: kinds[min(col, routingColumn[factAccept])], Rep: rep, Pool: pool, N: n}
+			if c.Kind == factAccept {
+				c.Bucket = int64(col - routingColumn[factAccept])
+			}
+			acc.add(c, 1)
+		}
+	}
+	return rows.Err()
 }
 
 // medianOfferToAccept is the median delay of rep's n accepts in [from,
