@@ -232,7 +232,8 @@ func compareBool(a, b bool) int {
 
 // routingDayKey is a routing_days row: a rep's facts (rep set, pool
 // empty) or the team's (rep empty) of a UTC day, whose predecessor was on
-// prevDay (accepts, waits, pools) or none (noPrevDay).
+// prevDay (accepts, waits, pools), or none or on the same day (noPrevDay;
+// see routingFact.count), so that a day has mostly one row per rep.
 type routingDayKey struct {
 	day, prevDay int64
 	rep, pool    string
@@ -261,7 +262,16 @@ var routingColumn = map[string]int{factOffer: 0, factPassed: 1, factTimedOut: 2,
 func (f routingFact) count(days map[routingDayKey]*routingDayCounts, shard, sign int64) {
 	k := routingDayKey{day: dayOf(f.at), prevDay: noPrevDay, rep: f.rep, pool: f.pool, shard: shard}
 	if f.hasPrev {
-		k.prevDay = dayOf(f.prev)
+		switch prevDay := dayOf(f.prev); {
+		case prevDay != k.day:
+			k.prevDay = prevDay
+		case f.kind != factAccept:
+			// A wait or pool after another of the same day counts in no
+			// period of whole days (partial days read routing_facts).
+			return
+		}
+		// An accept of an offer of the same day counts with its day, in
+		// the day's row without a predecessor.
 	}
 	c := days[k]
 	if c == nil {

@@ -95,14 +95,14 @@ func (s *Store) routingStats(ctx context.Context, from, to int64) (handoff.Routi
 }
 
 // routingDays adds the counts of the whole days [firstDay, endDay) to acc:
-// an accept counts when its offer is in the period, a wait or a pool when
-// the lead's previous one is before it.
+// an accept counts when its offer is in the period (or on its day), a wait
+// or a pool when the lead's previous one is before it (or there is none).
 func (s *Store) routingDays(ctx context.Context, acc *routingAcc, firstDay, endDay int64) error {
 	sums := make([]string, len(routingDayCols))
 	for i, c := range routingDayCols {
 		switch {
 		case i >= routingColumn[factAccept]:
-			sums[i] = "SUM(CASE WHEN prev_day >= @first THEN " + c + " ELSE 0 END)"
+			sums[i] = "SUM(CASE WHEN prev_day >= @first OR prev_day = @none THEN " + c + " ELSE 0 END)"
 		case i == routingColumn[factWait] || i == routingColumn[factPool]:
 			sums[i] = "SUM(CASE WHEN prev_day < @first THEN " + c + " ELSE 0 END)"
 		default:
@@ -110,7 +110,7 @@ func (s *Store) routingDays(ctx context.Context, acc *routingAcc, firstDay, endD
 		}
 	}
 	q := "SELECT rep, pool, " + strings.Join(sums, ", ") + " FROM routing_days WHERE day >= @first AND day < @end GROUP BY rep, pool"
-	rows, err := s.db.WithContext(ctx).Raw(q, map[string]any{"first": firstDay, "end": endDay}).Rows()
+	rows, err := s.db.WithContext(ctx).Raw(q, map[string]any{"first": firstDay, "end": endDay, "none": noPrevDay}).Rows()
 	if err != nil {
 		return fmt.Errorf("storage: routing stats: days: %w", err)
 	}
@@ -247,6 +247,13 @@ func (a *routingAcc) stats() handoff.RoutingStats {
 		}
 		out.PerRep = append(out.PerRep, handoff.RoutingRepStats{Rep: handoff.ParseRepKey(key),
 			Offered: r.offered, Accepted: r.accepted, Passed: r.passed, TimedOut: r.timedOut})
+	}
+	total := int64(0)
+	for _, n := range a.pools {
+		total += n
+	}
+	if total > 0 {
+		out.Pools = make([][]handoff.RepRef, 0, total)
 	}
 	for pool, n := range a.pools {
 		keys := strings.Split(pool, poolSep)
