@@ -39,7 +39,7 @@ func (s *Store) FunnelCountsFromEvents(ctx context.Context, f handoff.FunnelFilt
 // is tested against.
 func (s *Store) RoutingStatsFromEvents(ctx context.Context, start, end time.Time) (handoff.RoutingStats, error) {
 	db := s.db.WithContext(ctx)
-	q := "SELECT id, lead_id, at_ms, actor, details FROM lead_events WHERE kind = ? AND stage = ? AND at_ms >= ? AND at_ms < ? ORDER BY id"
+	q := "SELECT id, lead_id, kind, stage, at_ms, actor, details FROM lead_events WHERE kind = ? AND stage = ? AND at_ms >= ? AND at_ms < ? ORDER BY id"
 	var routed, claimed []eventRow
 	if err := db.Raw(q, string(handoff.EventRouted), string(handoff.StageSQL), ms(start), ms(end)).Scan(&routed).Error; err != nil {
 		return handoff.RoutingStats{}, err
@@ -65,13 +65,7 @@ func (s *Store) RoutingStatsFromEvents(ctx context.Context, start, end time.Time
 		}
 		steps = append(steps, st)
 	}
-	var teamsIDs []string
-	for _, r := range claimed {
-		if id, ok := strings.CutPrefix(r.Actor, "teams:"); ok {
-			teamsIDs = append(teamsIDs, id)
-		}
-	}
-	keys, err := teamsRepKeys(db, teamsIDs)
+	keys, err := teamsRepKeys(db, teamsClaimers(claimed))
 	if err != nil {
 		return handoff.RoutingStats{}, err
 	}
