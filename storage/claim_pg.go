@@ -61,23 +61,30 @@ func (s *Store) claimOneStatement(ctx context.Context, id int64, step int, allow
 		change.Outbox = append(change.Outbox, welcome(lead)...)
 	}
 	history := stageTimes{}
+	var routed []eventRow // the lead's routed steps and claims
 	if read.stageHistory != nil {
 		var events []struct {
-			Stage string `json:"stage"`
-			At    int64  `json:"at"`
+			ID                          int64
+			Kind, Stage, Actor, Details string
+			At                          int64
 		}
 		if err := json.Unmarshal([]byte(*read.stageHistory), &events); err != nil {
 			return nil, false, false, fmt.Errorf("stage history: %w", err)
 		}
 		for _, e := range events {
-			history.add(id, e.Stage, e.At)
+			if e.Kind == string(handoff.EventStage) {
+				history.add(id, e.Stage, e.At)
+			}
+			if isRoutingEvent(e.Kind, e.Stage) {
+				routed = append(routed, eventRow{ID: e.ID, LeadID: id, Kind: e.Kind, Stage: e.Stage, AtMs: e.At, Actor: e.Actor, Details: e.Details})
+			}
 		}
 	}
 	ws, err := s.claimWrites(id, rowKeys(read.row), leadKeys(lead), change, at, history)
 	if err != nil {
 		return nil, false, false, err
 	}
-	routing, ok, err := claimRoutingWrites(id, read.routingHistory, ws)
+	routing, ok, err := claimRoutingWrites(id, routed, ws)
 	if err != nil || !ok {
 		return nil, false, false, err
 	}
@@ -108,26 +115,26 @@ var claimReadSQL = func() string {
 		cols = append(cols, leadColumns[i])
 	}
 	return "SELECT " + strings.Join(cols, ", ") + ", xmin::text," +
-		" (SELECT json_agg(json_build_object('stage', e.stage, 'at', e.at_ms)) FROM lead_events e WHERE e.lead_id = leads.id AND e.kind = $1)," +
-		" (SELECT json_agg(json_build_object('id', e.id, 'kind', e.kind, 'stage', e.stage, 'at', e.at_ms, 'actor', e.actor, 'details', e.details))" +
-		" FROM lead_events e WHERE e.lead_id = leads.id AND ((e.kind = $3 AND e.stage = $4) OR (e.kind = $1 AND e.stage = $5)))" +
+		" (SELECT json_agg(json_build_object('id', e.id, 'kind', e.kind, 'stage', e.stage, 'at', e.at_ms," +
+		" 'actor', CASE WHEN e.kind = $3 OR e.stage = $5 THEN e.actor END, 'details', CASE WHEN e.kind = $3 THEN e.details END))" +
+		" FROM lead_events e WHERE e.lead_id = leads.id AND (e.kind = $1 OR (e.kind = $3 AND e.stage = $4)))" +
 		" FROM leads WHERE id = $2"
 }()
 
 // claimedRead is a lead as claimOneStatement read it.
 type claimedRead struct {
-	row          leadRow
-	rowVersion   string
+	row        leadRow
+	rowVersion string
+	// stageHistory holds its stage events and routed steps as JSON (with
+	// the actors of claims and the details of routed steps).
 	stageHistory *string
-	// routingHistory holds its routed steps and claims as JSON.
-	routingHistory *string
 }
 
 // claimRead reads lead id for claimOneStatement, scanning into the row's
 // fields without GORM's reflection; found is false when there is no such
 // lead.
 func (s *Store) claimRead(ctx context.Context, id int64) (read claimedRead, found bool, err error) {
-	dest := append(read.row.fields(), &read.rowVersion, &read.stageHistory, &read.routingHistory)
+	dest := append(read.row.fields(), &read.rowVersion, &read.stageHistory)
 	err = s.write.ConnPool.QueryRowContext(ctx, claimReadSQL, string(handoff.EventStage), id,
 		string(handoff.EventRouted), string(handoff.StageSQL), string(handoff.StageClaimed)).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -219,10 +226,10 @@ func claimStatement(owner handoff.Owner, at time.Time, id int64, seq int, versio
 }
 
 // claimRoutingWrites are the routing rollup's writes of a claim whose other
-// writes are ws, from the lead's routing items read as JSON (history): ok
+// writes are ws, from the lead's routed steps and claims (history): ok
 // is false when a claim of the lead is by a Teams user, whose other keys
 // only the transaction reads (teamsRepKeys).
-func claimRoutingWrites(id int64, history *string, ws []tableWrite) (routing []tableWrite, ok bool, err error) {
+func claimRoutingWrites(id int64, history []eventRow, ws []tableWrite) (routing []tableWrite, ok bool, err error) {
 	var events []eventRow
 	for _, w := range ws {
 		if w.table == "lead_events" {
@@ -232,23 +239,16 @@ func claimRoutingWrites(id int64, history *string, ws []tableWrite) (routing []t
 			}
 		}
 	}
-	var items []routingItem
-	if history != nil {
-		var stored []struct {
-			ID                          int64
-			Kind, Stage, Actor, Details string
-			At                          int64
+	if !slices.ContainsFunc(append(slices.Clip(history), events...), func(e eventRow) bool { return e.Kind == string(handoff.EventRouted) }) {
+		return nil, true, nil // claims alone count nothing
+	}
+	items := make([]routingItem, 0, len(history))
+	for _, e := range history {
+		it, err := routingItemOf(e, e.ID)
+		if err != nil {
+			return nil, false, err
 		}
-		if err := json.Unmarshal([]byte(*history), &stored); err != nil {
-			return nil, false, fmt.Errorf("routing history: %w", err)
-		}
-		for _, e := range stored {
-			it, err := routingItemOf(eventRow{ID: e.ID, LeadID: id, Kind: e.Kind, Stage: e.Stage, AtMs: e.At, Actor: e.Actor, Details: e.Details}, e.ID)
-			if err != nil {
-				return nil, false, err
-			}
-			items = append(items, it)
-		}
+		items = append(items, it)
 	}
 	r := mergeRollups([]leadRollup{{id: id, old: &rollupKeys{}, events: events}})
 	changed, _ := r.routingChanged()

@@ -440,3 +440,53 @@ func TestStageHistoryReadsByLead(t *testing.T) {
 		}
 	})
 }
+
+// TestRoutingRollupClaim claims a routed SQL by the rep offered it, on each
+// database's usual claim path (PostgreSQL's one statement): the routing
+// rollup counts the accept as the event log does.
+func TestRoutingRollupClaim(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+		in, err := handoff.ParseLeadInput(map[string]any{"external_id": "R", "stage": "sql"}, now.Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SaveLead(ctx, in, handoff.DefaultPolicy(), now.Add(-time.Hour), handoff.ActorAPI); err != nil {
+			t.Fatal(err)
+		}
+		lead, err := s.LeadByExternalID(ctx, "R")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u1 := handoff.RepRef{Platform: "slack", ID: "U1"}
+		offerAt := now.Add(-5 * time.Minute)
+		raw, err := json.Marshal(handoff.RouteDecision{At: offerAt, Offered: u1, Candidates: []handoff.Availability{{Rep: u1}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.UpdateLead(ctx, lead.ID, offerAt, func(l *handoff.Lead) (handoff.LeadChange, error) {
+			return handoff.LeadChange{Events: []handoff.Event{{Kind: handoff.EventRouted, Stage: handoff.StageSQL, At: offerAt,
+				Actor: handoff.ActorSystem, Details: map[string]string{"offered": u1.Key(), "decision": string(raw)}}}}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, now, u1.Key()); err != nil || !won {
+			t.Fatalf("claim: won %v, %v", won, err)
+		}
+		from, to := now.Add(-24*time.Hour), now.Add(time.Hour)
+		got, err := s.RoutingStats(ctx, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := s.RoutingStatsFromEvents(ctx, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.PerRep) != 1 || got.PerRep[0].Accepted != 1 || got.PerRep[0].MedianOfferToAccept != 5*time.Minute || !reflect.DeepEqual(got, want) {
+			t.Errorf("routing after the claim:\nrollup %+v\nevents %+v", got, want)
+		}
+		checkRebuild(t, s)
+	})
+}
