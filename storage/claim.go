@@ -19,10 +19,9 @@ func notFound(format string, args ...any) error {
 // SQL. The domain decides the change (Lead.Claim); the store writes it as
 // one conditional UPDATE, so of any number of concurrent claims exactly one
 // wins. It returns the lead as it stands after the attempt and whether this
-// call won; a losing call changes nothing. On PostgreSQL the claim is one
-// statement after one read when nothing else writes the lead meanwhile
-// (claimOneStatement), a transaction otherwise; on SQLite concurrent
-// claims share one batch in the writer (claimJobs).
+// call won; a losing call changes nothing. Concurrent claims share one
+// batch, one transaction and one commit (claimJobs): in SQLite's writer,
+// and in a committer of claims of their own on PostgreSQL.
 func (s *Store) ClaimLead(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error) {
 	return s.claimLead(ctx, id, anyStep, owner, now, actor, nil)
 }
@@ -40,34 +39,17 @@ func (s *Store) ClaimLeadAtStep(ctx context.Context, id int64, step int, owner h
 // platform), and claims at the routing step allow read, so that an offer
 // that moved on meanwhile is not taken. allow's error is returned as it is,
 // with the lead read; a lead that is not an SQL is returned without a
-// write. On PostgreSQL that read is the claim's own (claimOneStatement).
-// When the claim wins, the messages welcome returns for the claimed lead
-// (the new owner's direct message) are queued in the claim's commit;
-// welcome may be nil. On SQLite welcome and the domain's decision run on
-// that read, outside the writer, and are used when the writer finds the
-// lead unchanged.
+// write. When the claim wins, the messages welcome returns for the
+// claimed lead (the new owner's direct message) are queued in the claim's
+// commit; welcome may be nil. welcome and the domain's decision run on
+// that read, outside the batch, and are used when the batch finds the lead
+// unchanged.
 func (s *Store) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string, allow func(*handoff.Lead) error, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error) {
 	var refused error
 	step := anyStep
 	check := func(l *handoff.Lead) bool {
 		step, refused = l.Offer.Step(), allow(l)
 		return refused == nil
-	}
-	if s.dialect == DialectPostgres && !s.claimInTx {
-		lead, won, done, err := s.claimOneStatement(ctx, id, anyStep, check, welcome, owner, fromMs(ms(now)), actor)
-		switch {
-		case err != nil:
-			return nil, false, fmt.Errorf("storage: claim lead %d: %w", id, err)
-		case refused != nil:
-			return lead, false, refused
-		case done:
-			if won {
-				s.queued(1)
-			}
-			return lead, won, nil
-		case step != anyStep: // allowed, but the lead was written meanwhile
-			return s.claimLead(ctx, id, step, owner, now, actor, welcome)
-		}
 	}
 	row, err := s.findLeadRow(ctx, "id", id)
 	if err != nil {
@@ -83,7 +65,7 @@ func (s *Store) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, 
 	if lead.Stage != handoff.StageSQL {
 		return lead, false, nil
 	}
-	if s.group == nil || s.claimInTx {
+	if s.claims == nil || s.claimInTx {
 		return s.claimLead(ctx, id, step, owner, now, actor, welcome)
 	}
 	at := fromMs(ms(now))
@@ -103,19 +85,7 @@ const anyStep = -1
 
 func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff.Owner, now time.Time, actor string, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error) {
 	at := fromMs(ms(now)) // the precision the database keeps
-	if s.dialect == DialectPostgres && !s.claimInTx {
-		lead, won, done, err := s.claimOneStatement(ctx, id, step, nil, welcome, owner, at, actor)
-		if err != nil {
-			return nil, false, fmt.Errorf("storage: claim lead %d: %w", id, err)
-		}
-		if done {
-			if won {
-				s.queued(1)
-			}
-			return lead, won, nil
-		}
-	}
-	if s.group != nil && !s.claimInTx {
+	if s.claims != nil && !s.claimInTx {
 		return s.claimInBatch(ctx, &claimItem{id: id, step: step, owner: owner, at: at, actor: actor, hooks: s.hooks, welcome: welcome})
 	}
 	var lead *handoff.Lead
@@ -175,10 +145,9 @@ func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff
 	return lead, false, nil
 }
 
-// claimInBatch is claimLead on SQLite: the claim joins the group
-// committer's batch of claims (claimJobs).
+// claimInBatch claims in the claims committer's batch (claimJobs).
 func (s *Store) claimInBatch(ctx context.Context, item *claimItem) (*handoff.Lead, bool, error) {
-	if err := s.group.claim(ctx, item); err != nil {
+	if err := s.claims.claim(ctx, item); err != nil {
 		return nil, false, fmt.Errorf("storage: claim lead %d: %w", item.id, err)
 	}
 	if item.won {

@@ -12,7 +12,7 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// claimItem is one claim waiting for SQLite's group committer, and its
+// claimItem is one claim waiting for the committer of claims, and its
 // outcome: the lead as the claim left it (nil when there is no such lead)
 // and whether it won.
 type claimItem struct {
@@ -84,7 +84,7 @@ func claimBatchInTx(tx *gorm.DB, items []*claimItem) (errs []error, err error) {
 		it.lead, it.won = nil, false
 		ids[i] = it.id
 	}
-	rows, err := selectLeadRowsByID(tx, ids)
+	rows, err := lockLeadRowsByID(tx, ids)
 	if err != nil {
 		return nil, err
 	}

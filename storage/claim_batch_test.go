@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -147,4 +149,67 @@ func TestClaimLeadIfQueuesWelcome(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Two replicas on one PostgreSQL database, each batching the claims that
+// wait together, racing on the same leads: every lead has exactly one
+// winner, one claimed event and one welcome message, whichever batches
+// the clicks met in.
+func TestClaimBatchesAcrossReplicas(t *testing.T) {
+	ctx := context.Background()
+	stores := replicas(t, 2)
+	var ins []handoff.LeadInput
+	for i := range 40 {
+		ins = append(ins, input(t, map[string]any{"external_id": fmt.Sprint("replica-", i)}))
+	}
+	res, _, err := stores[0].SaveLeads(ctx, ins, handoff.DefaultPolicy(), t0, handoff.ActorAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	welcome := func(l *handoff.Lead) []handoff.OutboxMessage {
+		return []handoff.OutboxMessage{{Kind: handoff.OutboxDirect, LeadID: l.ID, Platform: "slack", Payload: l.Owner.UserID}}
+	}
+	allow := func(*handoff.Lead) error { return nil }
+	wins := make([]atomic.Int32, len(res))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for c := range 4 {
+		for i, r := range res {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				user := fmt.Sprint("U", c)
+				_, won, err := stores[c%2].ClaimLeadIf(ctx, r.Lead.ID, handoff.Owner{Platform: "slack", UserID: user}, t0.Add(time.Minute), "slack:"+user, allow, welcome)
+				if err != nil {
+					t.Error(err)
+				}
+				if won {
+					wins[i].Add(1)
+				}
+			}()
+		}
+	}
+	close(start)
+	wg.Wait()
+	for i, r := range res {
+		lead, err := stores[1].Lead(ctx, r.Lead.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		claimed := claimedEvents(t, stores[1], r.Lead.ID)
+		msgs, err := stores[1].OutboxMessages(ctx, r.Lead.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dms []string
+		for _, m := range msgs {
+			if m.Kind == handoff.OutboxDirect {
+				dms = append(dms, m.Payload)
+			}
+		}
+		if n := wins[i].Load(); n != 1 || claimed != 1 || len(dms) != 1 || dms[0] != lead.Owner.UserID {
+			t.Errorf("lead %d: %d winners, %d claimed events, welcome messages %q for owner %q; want one each, to the owner", i, n, claimed, dms, lead.Owner.UserID)
+		}
+	}
 }

@@ -19,18 +19,15 @@ import (
 
 // BenchmarkClaimLead claims 200 new SQLs at once per iteration, each by
 // its own goroutine, and reports the CPU each claim cost this process and
-// (PostgreSQL) the server's backends, and the claims' p99 latency. On
-// PostgreSQL it runs both paths: "transaction" (as on SQLite) and the one
-// statement ClaimLead uses there.
+// (PostgreSQL) the server's backends, and the claims' p99 latency, on both
+// paths: "transaction" (each claim its own) and "batch" (the claims that
+// wait together share one, as ClaimLead's do).
 //
 //	go test ./storage -run '^$' -bench ClaimLead -benchtime 10x
 func BenchmarkClaimLead(b *testing.B) {
 	for _, d := range storagetest.Dialects {
 		for _, inTx := range []bool{true, false} {
-			if d == storage.DialectSQLite && !inTx {
-				continue
-			}
-			name := d + "/one-statement"
+			name := d + "/batch"
 			if inTx {
 				name = d + "/transaction"
 			}

@@ -18,9 +18,8 @@ import (
 )
 
 // TestClaimPathsWriteTheSame runs the same claims on two stores, one
-// claiming in a transaction, the other as ClaimLeadIf does (in one
-// statement on PostgreSQL, in the writer's batch of claims on SQLite), and
-// compares every row they wrote: leads, events, outbox
+// claiming in a transaction, the other as ClaimLeadIf does (in a batch of
+// claims), and compares every row they wrote: leads, events, outbox
 // messages (webhook ones too) and the funnel's rollup.
 func TestClaimPathsWriteTheSame(t *testing.T) {
 	for _, d := range storagetest.Dialects {
@@ -29,14 +28,14 @@ func TestClaimPathsWriteTheSame(t *testing.T) {
 			inTx.ClaimInTransaction()
 			fast, rawFast := storagetest.OpenRaw(t, d)
 			tx := claimPath{t: t, s: inTx}
-			one := claimPath{t: t, s: fast, oneStatement: d == storage.DialectPostgres}
-			for _, p := range []claimPath{tx, one} {
+			batch := claimPath{t: t, s: fast}
+			for _, p := range []claimPath{tx, batch} {
 				p.history()
 			}
 			sameRows(t, rawFast, rawTx)
 			got, want := rollupRows(t, fast), rollupRows(t, inTx)
 			if !slices.Equal(got, want) {
-				t.Errorf("rollup differs:\none statement %q\ntransaction   %q", got, want)
+				t.Errorf("rollup differs:\nbatch       %q\ntransaction %q", got, want)
 			}
 			if !slices.ContainsFunc(want, func(r string) bool { return strings.HasPrefix(r, "reentry") }) {
 				t.Errorf("no re-entry in the rollup %q: the history misses a case", want)
@@ -45,13 +44,10 @@ func TestClaimPathsWriteTheSame(t *testing.T) {
 	}
 }
 
-// claimPath writes the same history through one store; oneStatement claims
-// with ClaimOneStatement, which must decide every claim but the one whose
-// rollup deletes rows.
+// claimPath writes the same history through one store.
 type claimPath struct {
-	t            *testing.T
-	s            *storage.Store
-	oneStatement bool
+	t *testing.T
+	s *storage.Store
 }
 
 var claimT0 = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
@@ -105,38 +101,30 @@ func (p claimPath) history() {
 		lead     int
 		user     string
 		after    time.Duration
-		decides  bool // ClaimOneStatement decides it
 		won      bool
 		released bool // released again after
 		step     int  // the routing step the claim holds at (ClaimLeadAtStep), -1 for any
 	}{
-		{lead: 0, user: "U1", after: time.Minute, decides: true, won: true},
-		{lead: 1, user: "U2", after: 3 * time.Hour, decides: true, won: true}, // after the claim's deadline
-		{lead: 0, user: "U2", after: 2 * time.Minute, decides: true},          // too late
-		{lead: 2, user: "U1", after: 5 * time.Minute, decides: true, won: true, released: true},
-		{lead: 2, user: "U3", after: 15 * time.Minute, decides: true, won: true}, // claimed again
-		{lead: 3, user: "U4", after: 20 * time.Minute, decides: true, won: true}, // the offered rep
-		{lead: 4, user: "U1", after: 25 * time.Minute, decides: true, won: true}, // before a later claimed event
-		{lead: 5, user: "U1", after: 25 * time.Minute, won: true},                // before two: re-entries rewritten
-		{lead: 6, user: "U5", after: 30 * time.Minute, decides: true, won: true}, // a back-dated SQL with a deal value
-		{lead: 7, user: "U4", after: 30 * time.Minute, decides: true, step: 1},   // the offer moved on
-		{lead: 7, user: "U4", after: 31 * time.Minute, decides: true, won: true, step: 2},
+		{lead: 0, user: "U1", after: time.Minute, won: true},
+		{lead: 1, user: "U2", after: 3 * time.Hour, won: true}, // after the claim's deadline
+		{lead: 0, user: "U2", after: 2 * time.Minute},          // too late
+		{lead: 2, user: "U1", after: 5 * time.Minute, won: true, released: true},
+		{lead: 2, user: "U3", after: 15 * time.Minute, won: true}, // claimed again
+		{lead: 3, user: "U4", after: 20 * time.Minute, won: true}, // the offered rep
+		{lead: 4, user: "U1", after: 25 * time.Minute, won: true}, // before a later claimed event
+		{lead: 5, user: "U1", after: 25 * time.Minute, won: true}, // before two: re-entries rewritten
+		{lead: 6, user: "U5", after: 30 * time.Minute, won: true}, // a back-dated SQL with a deal value
+		{lead: 7, user: "U4", after: 30 * time.Minute, step: 1},   // the offer moved on
+		{lead: 7, user: "U4", after: 31 * time.Minute, won: true, step: 2},
 	} {
 		if c.step == 0 {
 			c.step = -1
 		}
 		owner := handoff.Owner{Platform: "slack", UserID: c.user}
 		at := claimT0.Add(c.after)
-		var won, done bool
-		if p.oneStatement {
-			_, won, done, err = p.s.ClaimOneStatement(ctx, id(c.lead), c.step, owner, at, "slack:"+c.user)
-			if err != nil || done != c.decides {
-				t.Fatalf("one statement: claim of p%d by %s: done %v, err %v; want done %v", c.lead, c.user, done, err, c.decides)
-			}
-		}
+		var won bool
 		switch {
-		case done:
-		case c.step == -1: // as a click claims: decided on ClaimLeadIf's read on SQLite
+		case c.step == -1: // as a click claims: decided on ClaimLeadIf's read
 			if _, won, err = p.s.ClaimLeadIf(ctx, id(c.lead), owner, at, "slack:"+c.user, func(*handoff.Lead) error { return nil }, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -157,13 +145,13 @@ func (p claimPath) history() {
 }
 
 // sameRows reports the rows of leads, lead_events and outbox that differ
-// between the database written in one statement and the one written in
+// between the database written in batches and the one written in
 // transactions.
-func sameRows(t *testing.T, oneStatement, inTx *sql.DB) {
+func sameRows(t *testing.T, batch, inTx *sql.DB) {
 	t.Helper()
 	for _, table := range []string{"leads", "lead_events", "outbox"} {
-		if got, want := dumpTable(t, oneStatement, table), dumpTable(t, inTx, table); !slices.Equal(got, want) {
-			t.Errorf("%s differs:\none statement %q\ntransaction   %q", table, got, want)
+		if got, want := dumpTable(t, batch, table), dumpTable(t, inTx, table); !slices.Equal(got, want) {
+			t.Errorf("%s differs:\nbatch       %q\ntransaction %q", table, got, want)
 		}
 	}
 }
@@ -269,20 +257,26 @@ func TestClaimRaceWithUpdates(t *testing.T) {
 		}
 		wg.Wait()
 		for i, r := range res {
-			events, err := s.Events(ctx, r.Lead.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			claimed := 0
-			for _, e := range events {
-				if e.Kind == handoff.EventStage && e.Stage == handoff.StageClaimed {
-					claimed++
-				}
-			}
-			if n := wins[i].Load(); n != 1 || claimed != 1 {
+			if n, claimed := wins[i].Load(), claimedEvents(t, s, r.Lead.ID); n != 1 || claimed != 1 {
 				t.Errorf("lead r%d: %d winners, %d claimed events; want 1 and 1", i, n, claimed)
 			}
 		}
 		checkRebuild(t, s)
 	})
+}
+
+// claimedEvents counts the claimed stage events of lead id.
+func claimedEvents(t *testing.T, s *storage.Store, id int64) int {
+	t.Helper()
+	events, err := s.Events(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimed := 0
+	for _, e := range events {
+		if e.Kind == handoff.EventStage && e.Stage == handoff.StageClaimed {
+			claimed++
+		}
+	}
+	return claimed
 }

@@ -1,22 +1,14 @@
 package storage
 
 import (
-	"context"
 	"time"
 
 	"github.com/handoff/handoff"
 )
 
-// ClaimInTransaction makes ClaimLead claim in a transaction of its own:
-// not in one statement on PostgreSQL, not in a batch of claims on SQLite.
+// ClaimInTransaction makes ClaimLead claim in a transaction of its own,
+// not in a batch of claims.
 func (s *Store) ClaimInTransaction() { s.claimInTx = true }
-
-// ClaimOneStatement runs ClaimLead's one-statement path (PostgreSQL) alone;
-// done reports whether it decided the claim.
-// step is the routing step the claim holds at, -1 for any (ClaimLead).
-func (s *Store) ClaimOneStatement(ctx context.Context, id int64, step int, owner handoff.Owner, now time.Time, actor string) (lead *handoff.Lead, won, done bool, err error) {
-	return s.claimOneStatement(ctx, id, step, nil, nil, owner, fromMs(ms(now)), actor)
-}
 
 // BatchClaim is one claim of ClaimBatch; Step is the routing step it
 // holds at, -1 for any.
@@ -34,8 +26,8 @@ type BatchOutcome struct {
 }
 
 // ClaimBatch runs claims at now as one group of the group committer, as
-// SQLite's writer runs claims that wait together, and returns each one's
-// outcome.
+// the committer of claims runs claims that wait together, and returns each
+// one's outcome.
 func (s *Store) ClaimBatch(claims []BatchClaim, now time.Time) []BatchOutcome {
 	group := make([]writeJob, len(claims))
 	for i, c := range claims {

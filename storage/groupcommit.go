@@ -46,7 +46,7 @@ type writeJob struct {
 // every caller returns only after its own work is committed (or undone).
 //
 // On PostgreSQL, where other writes commit in parallel on their own, only
-// intake saves and outbox inserts queue here (a committer each), with
+// intake saves, outbox inserts and claims queue here (a committer each), with
 // pgIntakeWorkers workers taking intake's groups from one queue.
 type groupCommitter struct {
 	db    *gorm.DB

@@ -74,8 +74,18 @@ func selectLeadRows(tx *gorm.DB, externalIDs []string, lock bool) ([]leadRow, er
 	return out, nil
 }
 
-// selectLeadRowsByID reads the leads with these ids, in no order.
-func selectLeadRowsByID(tx *gorm.DB, ids []int64) ([]leadRow, error) {
+// lockLeadRowsByID reads the leads with these ids, in no order; on
+// PostgreSQL it locks them (FOR UPDATE) in the order of their ids, so that
+// two transactions locking some of the same leads never wait for each
+// other in opposite orders.
+func lockLeadRowsByID(tx *gorm.DB, ids []int64) ([]leadRow, error) {
+	then := ""
+	if tx.Dialector.Name() == DialectPostgres {
+		ids = slices.Clone(ids)
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+		then = " ORDER BY id FOR UPDATE"
+	}
 	var out []leadRow
 	for start := 0; start < len(ids); start += 500 {
 		part := ids[start:min(start+500, len(ids))]
@@ -84,17 +94,32 @@ func selectLeadRowsByID(tx *gorm.DB, ids []int64) ([]leadRow, error) {
 			args[i] = id
 		}
 		var err error
-		if out, err = queryLeadRows(tx, out, "id IN "+rowValues(tx, 1, len(part)), args); err != nil {
+		if out, err = queryLeadRows(tx, out, "id IN "+rowValues(tx, 1, len(part))+then, args); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
+// selectLeadsSQL selects the columns of leadRow.fields from leads; a text
+// column a database of an earlier version left NULL reads as empty.
+var selectLeadsSQL = func() string {
+	var r leadRow
+	cols := []string{"id"}
+	for i, f := range r.fields()[1:] {
+		if _, text := f.(*string); text {
+			cols = append(cols, "COALESCE("+leadColumns[i]+", '')")
+			continue
+		}
+		cols = append(cols, leadColumns[i])
+	}
+	return "SELECT " + strings.Join(cols, ", ") + " FROM leads WHERE "
+}()
+
 // queryLeadRows appends to out the leads that where (with the dialect's
 // bind variables, and what follows the condition) selects with args.
 func queryLeadRows(tx *gorm.DB, out []leadRow, where string, args []any) ([]leadRow, error) {
-	q := "SELECT id, " + strings.Join(leadColumns, ", ") + " FROM leads WHERE " + where
+	q := selectLeadsSQL + where
 	rows, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("select leads: %w", err)

@@ -273,23 +273,31 @@ func TestRouteLeadAccountOwnerAndWaiting(t *testing.T) {
 	})
 }
 
-// Two replicas on one PostgreSQL database racing to route the same lead:
-// exactly one routing step is taken and the lead is offered to one rep.
-func TestRouteLeadRaceAcrossReplicas(t *testing.T) {
-	ctx := context.Background()
+// replicas opens n migrated stores on one new PostgreSQL database, as n
+// replicas of the server would, closed when the test ends.
+func replicas(t *testing.T, n int) []*storage.Store {
+	t.Helper()
 	url := storagetest.URL(t, storage.DialectPostgres)
 	var stores []*storage.Store
-	for range 2 {
-		s, err := storage.Open(ctx, url, storage.Options{})
+	for range n {
+		s, err := storage.Open(context.Background(), url, storage.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.Close() })
-		if err := s.Migrate(ctx); err != nil {
+		if err := s.Migrate(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		stores = append(stores, s)
 	}
+	return stores
+}
+
+// Two replicas on one PostgreSQL database racing to route the same lead:
+// exactly one routing step is taken and the lead is offered to one rep.
+func TestRouteLeadRaceAcrossReplicas(t *testing.T) {
+	ctx := context.Background()
+	stores := replicas(t, 2)
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	for round := range 5 {
 		lead := saveSQL(t, stores[0], "race-"+string(rune('a'+round)), "Race", at)

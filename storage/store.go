@@ -49,12 +49,15 @@ type Store struct {
 	// intake batches concurrent SaveLead calls into shared transactions:
 	// group on SQLite, a committer of its own on PostgreSQL.
 	intake *groupCommitter
+	// claims batches concurrent claims (claimJobs): group on SQLite, a
+	// committer of its own on PostgreSQL.
+	claims *groupCommitter
 	// onQueued is the hook called after outbox messages were committed.
 	onQueued atomic.Pointer[func()]
 	// hooks route lead events to webhook endpoints (RouteWebhooks).
 	hooks []handoff.WebhookRoute
 	// claimInTx makes ClaimLead claim in a transaction of its own (not
-	// claimOneStatement, not claimJobs), for tests comparing the paths.
+	// in claimJobs' batch), for tests comparing the paths.
 	claimInTx bool
 }
 
@@ -107,6 +110,7 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		s.enqueuer = newGroupCommitter(s.write, 1, false)
 		s.intake = newGroupCommitter(s.write, pgIntakeWorkers, true)
+		s.claims = newGroupCommitter(s.write, 1, false)
 	default:
 		if dir := filepath.Dir(sqlitePath(dsn)); dir != "" {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -142,6 +146,7 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 		s.group.gather, s.group.gatherMax = saveGather, saveGatherMax
 		s.enqueuer = s.group
 		s.intake = s.group
+		s.claims = s.group
 	}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
@@ -241,12 +246,12 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close releases the database connections.
 func (s *Store) Close() error {
-	for _, g := range []*groupCommitter{s.enqueuer, s.intake} {
+	for _, g := range []*groupCommitter{s.enqueuer, s.intake, s.claims} {
 		if g != nil && g != s.group {
 			g.stop()
 		}
 	}
-	s.enqueuer, s.intake = nil, nil
+	s.enqueuer, s.intake, s.claims = nil, nil, nil
 	if s.group != nil {
 		s.group.stop()
 		s.group = nil

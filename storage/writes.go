@@ -8,7 +8,7 @@ import (
 
 // tableWrite is one write of a transaction kept as data, so that it can be
 // run as it is (execWrites) or folded into one statement with others
-// (claim_pg.go): rows to insert into table, added to the stored sums of a
+// (intake_pg.go): rows to insert into table, added to the stored sums of a
 // row with the same key columns when sums is set (addRows); or, when sql
 // is set, that statement (a DELETE) with its args.
 type tableWrite struct {
