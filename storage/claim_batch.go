@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -114,12 +115,15 @@ func claimBatchInTx(tx *gorm.DB, items []*claimItem) (errs []error, err error) {
 		if seq == anyStep {
 			seq = row.OfferSeq
 		}
-		q, args := claimUpdate(it.owner, it.at, it.id, seq)
-		r := tx.Exec(q, args...)
-		if r.Error != nil {
-			return nil, r.Error
+		q, args := claimUpdate(tx.Dialector.Name(), it.owner, it.at, it.id, seq)
+		r, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, q, args...)
+		if err != nil {
+			return nil, err
 		}
-		if r.RowsAffected == 0 {
+		if n, err := r.RowsAffected(); err != nil || n == 0 {
+			if err != nil {
+				return nil, err
+			}
 			continue
 		}
 		claimed[it.id] = true
@@ -177,25 +181,54 @@ func sameLeadRow(a, b *leadRow) bool {
 }
 
 // claimUpdate is the claim's conditional UPDATE of lead id at routing step
-// seq (claimColumns), written out as SQL with its args: without GORM's
-// reflection over a map of columns.
-func claimUpdate(owner handoff.Owner, at time.Time, id int64, seq int) (string, []any) {
+// seq (claimColumns) in dialect, with its args: the statement is the same
+// for every claim (claimUpdateSQL), so only the args are built per claim.
+func claimUpdate(dialect string, owner handoff.Owner, at time.Time, id int64, seq int) (string, []any) {
 	cols := claimColumns(owner, at)
+	args := make([]any, 0, claimUpdateArgs)
+	for _, name := range claimUpdateCols {
+		if e, isExpr := cols[name].(clause.Expr); isExpr {
+			args = append(args, e.Vars...)
+			continue
+		}
+		args = append(args, cols[name])
+	}
+	q := claimUpdateSQL
+	if dialect == DialectPostgres {
+		q = claimUpdatePG
+	}
+	return q, append(args, id, string(handoff.StageSQL), seq)
+}
+
+// claimUpdateSQL is claimUpdate's statement with SQLite's bind variables
+// and claimUpdatePG with PostgreSQL's, setting claimUpdateCols (the
+// columns of claimColumns in name order); claimUpdateArgs is how many args
+// it takes.
+var claimUpdateSQL, claimUpdatePG, claimUpdateCols, claimUpdateArgs = func() (string, string, []string, int) {
+	cols := claimColumns(handoff.Owner{}, time.Time{})
+	names := slices.Sorted(maps.Keys(cols))
 	var b strings.Builder
-	var args []any
 	b.WriteString("UPDATE leads SET ")
-	for i, name := range slices.Sorted(maps.Keys(cols)) {
+	for i, name := range names {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		if e, isExpr := cols[name].(clause.Expr); isExpr {
 			b.WriteString(name + " = " + e.SQL)
-			args = append(args, e.Vars...)
 			continue
 		}
 		b.WriteString(name + " = ?")
-		args = append(args, cols[name])
 	}
 	b.WriteString(" WHERE id = ? AND stage = ? AND offer_seq = ?")
-	return b.String(), append(args, id, string(handoff.StageSQL), seq)
-}
+	q := b.String()
+	var pg strings.Builder
+	n := 0
+	for _, part := range strings.SplitAfter(q, "?") {
+		if strings.HasSuffix(part, "?") {
+			n++
+			part = strings.TrimSuffix(part, "?") + "$" + strconv.Itoa(n)
+		}
+		pg.WriteString(part)
+	}
+	return q, pg.String(), names, n
+}()
