@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -45,6 +46,15 @@ func (s *Store) ClaimLeadAtStep(ctx context.Context, id int64, step int, owner h
 // that read, outside the batch, and are used when the batch finds the lead
 // unchanged.
 func (s *Store) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string, allow func(*handoff.Lead) error, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error) {
+	// A click waits for this process's claim of the lead in flight, if
+	// any, and then reads it: a click that loses to it reads the claimed
+	// lead and neither renders the welcome it would never send nor joins
+	// a batch. Clicks of other replicas are decided by the database.
+	done, err := s.claiming.wait(ctx, id)
+	if err != nil {
+		return nil, false, fmt.Errorf("storage: claim lead %d: %w", id, err)
+	}
+	defer done()
 	var refused error
 	step := anyStep
 	check := func(l *handoff.Lead) bool {
@@ -77,6 +87,42 @@ func (s *Store) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, 
 		}
 	}
 	return s.claimInBatch(ctx, item)
+}
+
+// claimsInFlight are the leads a ClaimLeadIf of this process is claiming,
+// each with a channel closed when that claim has its outcome.
+type claimsInFlight struct {
+	mu    sync.Mutex
+	leads map[int64]chan struct{}
+}
+
+// wait returns once no other claim of lead id is in flight, marking this
+// one in flight until done is called; or ctx's error.
+func (c *claimsInFlight) wait(ctx context.Context, id int64) (done func(), err error) {
+	for {
+		c.mu.Lock()
+		busy, ok := c.leads[id]
+		if !ok {
+			if c.leads == nil {
+				c.leads = map[int64]chan struct{}{}
+			}
+			mine := make(chan struct{})
+			c.leads[id] = mine
+			c.mu.Unlock()
+			return func() {
+				c.mu.Lock()
+				delete(c.leads, id)
+				c.mu.Unlock()
+				close(mine)
+			}, nil
+		}
+		c.mu.Unlock()
+		select {
+		case <-busy:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 }
 
 // anyStep is claimLead's step for a claim at whatever routing step the

@@ -213,3 +213,45 @@ func TestClaimBatchesAcrossReplicas(t *testing.T) {
 		}
 	}
 }
+
+// Clicks racing on one lead in one process render the welcome once, the
+// winner's: the others wait for its claim and read the claimed lead.
+func TestLosingClicksRenderNoWelcome(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		for round := range 5 {
+			res, err := s.SaveLead(ctx, input(t, map[string]any{"external_id": fmt.Sprint("renders-", round)}), handoff.DefaultPolicy(), t0, handoff.ActorAPI)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rendered, wins atomic.Int32
+			welcome := func(l *handoff.Lead) []handoff.OutboxMessage {
+				rendered.Add(1)
+				return []handoff.OutboxMessage{{Kind: handoff.OutboxDirect, LeadID: l.ID, Platform: "slack", Payload: l.Owner.UserID}}
+			}
+			allow := func(*handoff.Lead) error { return nil }
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for c := range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					user := fmt.Sprint("U", c)
+					lead, won, err := s.ClaimLeadIf(ctx, res.Lead.ID, handoff.Owner{Platform: "slack", UserID: user}, t0.Add(time.Minute), "slack:"+user, allow, welcome)
+					if err != nil || lead.Stage != handoff.StageClaimed {
+						t.Errorf("claim by %s: %v, %v", user, lead, err)
+					}
+					if won {
+						wins.Add(1)
+					}
+				}()
+			}
+			close(start)
+			wg.Wait()
+			if wins.Load() != 1 || rendered.Load() != 1 {
+				t.Errorf("round %d: %d winners, welcome rendered %d times; want 1 and 1", round, wins.Load(), rendered.Load())
+			}
+		}
+	})
+}

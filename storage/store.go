@@ -56,6 +56,8 @@ type Store struct {
 	onQueued atomic.Pointer[func()]
 	// hooks route lead events to webhook endpoints (RouteWebhooks).
 	hooks []handoff.WebhookRoute
+	// claiming are the leads ClaimLeadIf is claiming (claimsInFlight).
+	claiming claimsInFlight
 	// claimInTx makes ClaimLead claim in a transaction of its own (not
 	// in claimJobs' batch), for tests comparing the paths.
 	claimInTx bool
