@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -16,11 +17,11 @@ import (
 )
 
 // serveMetrics adds a worker serving /metrics without a token on ln (the
-// HANDOFF_METRICS_ADDR listener, off the public port).
+// HANDOFF_METRICS_ADDR listener, off the public port), and the profiles of
+// net/http/pprof when ln listens on a loopback address only.
 func (a *app) serveMetrics(ln net.Listener) {
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", a.metrics.Handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second,
+	// A CPU profile or trace answers after its seconds (30 by default).
+	srv := &http.Server{Handler: a.metricsMux(ln.Addr()), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 90 * time.Second,
 		ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn)}
 	a.workers = append(a.workers, worker{"metrics", func(ctx context.Context) error {
 		go func() {
@@ -33,6 +34,23 @@ func (a *app) serveMetrics(ln net.Listener) {
 		}
 		return nil
 	}})
+}
+
+// metricsMux serves GET /metrics and, when addr is a loopback address,
+// /debug/pprof/: the running server's profiles for someone on its machine,
+// never on the public port, nor where the metrics listener is reachable
+// from other machines (the container's ":9090").
+func (a *app) metricsMux(addr net.Addr) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.metrics.Handler())
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	return mux
 }
 
 // requestTimeout bounds the work of one request; the server's write

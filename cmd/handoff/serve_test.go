@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -241,5 +242,47 @@ func TestWorkerPanicRestartsIt(t *testing.T) {
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	if !strings.Contains(rec.Body.String(), `handoff_worker_panics_total{worker="outbox"} 1`) {
 		t.Fatal("worker panic not counted in /metrics")
+	}
+}
+
+// The profiles of net/http/pprof are served on a loopback metrics
+// listener only: never on the public port (with or without the API
+// token), nor on a metrics listener that other machines reach.
+func TestPprofOnLoopbackMetricsOnly(t *testing.T) {
+	srv := startServer(t, map[string]string{"DATABASE_URL": storagetest.URL(t, storage.DialectSQLite), "HANDOFF_API_TOKEN": "tok"})
+	get := func(url, token string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", url, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		r, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Body.Close()
+		body, _ := io.ReadAll(r.Body)
+		return r.StatusCode, string(body)
+	}
+	const index = "Types of profiles available"
+	if code, body := get(srv.metrics+"/debug/pprof/", ""); code != 200 || !strings.Contains(body, index) {
+		t.Errorf("metrics GET /debug/pprof/ = %d %.80q, want the profiles' index", code, body)
+	}
+	if code, body := get(srv.metrics+"/debug/pprof/goroutine?debug=1", ""); code != 200 || !strings.Contains(body, "goroutine profile") {
+		t.Errorf("metrics GET /debug/pprof/goroutine = %d %.80q", code, body)
+	}
+	for _, path := range []string{"/debug/pprof/", "/debug/pprof/goroutine?debug=1", "/debug/pprof/cmdline"} {
+		for _, token := range []string{"", "tok"} {
+			if code, body := get(srv.base+path, token); code == 200 || strings.Contains(body, index) || strings.Contains(body, "goroutine") {
+				t.Errorf("public GET %s (token %q) = %d %.80q, want no profile", path, token, code, body)
+			}
+		}
+	}
+	for _, addr := range []*net.TCPAddr{{IP: net.IPv4zero, Port: 9090}, {IP: net.IPv6unspecified, Port: 9090}, {IP: net.ParseIP("10.0.0.7"), Port: 9090}} {
+		rec := httptest.NewRecorder()
+		srv.app.metricsMux(addr).ServeHTTP(rec, httptest.NewRequest("GET", "/debug/pprof/", nil))
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("metrics on %v: GET /debug/pprof/ = %d, want 404", addr, rec.Code)
+		}
 	}
 }
