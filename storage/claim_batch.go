@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,7 +48,7 @@ func (g *groupCommitter) claim(ctx context.Context, item *claimItem) error {
 }
 
 // claimJobs runs every claim of the group as one batch: one read of the
-// leads, a conditional UPDATE per claim, and the won claims' rollup,
+// leads, a conditional UPDATE per claim (claimUpdates), and the won claims' rollup,
 // events and outbox messages written together, without a savepoint per
 // claim. A claim's own failure (a lead row that does not decode) is its
 // error alone; a batch that fails as a whole is rolled back and its claims
@@ -94,14 +95,18 @@ func claimBatchInTx(tx *gorm.DB, items []*claimItem) (errs []error, err error) {
 		byID[rows[i].ID] = &rows[i]
 	}
 	errs = make([]error, len(items))
-	claimed := map[int64]bool{} // leads won earlier in the batch
-	var rollups []leadRollup
-	var events []eventRow
-	var outbox []outboxRow
+	// Each lead's first claim that can win it is written; the lead is read
+	// in this transaction (locked on PostgreSQL, by the one writer on
+	// SQLite), so its UPDATE finds the row as read.
+	var chosen []claimUpdate
+	taken := map[int64]bool{}
 	for i, it := range items {
 		row := byID[it.id]
-		if row == nil || claimed[it.id] {
-			continue // no such lead, or a claim before this one won it
+		if row == nil || taken[it.id] {
+			continue // no such lead, or a claim before this one takes it
+		}
+		if it.step != anyStep && it.step != row.OfferSeq {
+			continue // the offer the click saw moved on
 		}
 		lead, change, ok, err := it.decide(row)
 		if err != nil {
@@ -111,22 +116,21 @@ func claimBatchInTx(tx *gorm.DB, items []*claimItem) (errs []error, err error) {
 		if !ok {
 			continue
 		}
-		seq := it.step
-		if seq == anyStep {
-			seq = row.OfferSeq
-		}
-		q, args := claimUpdate(tx.Dialector.Name(), it.owner, it.at, it.id, seq)
-		r, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, q, args...)
-		if err != nil {
-			return nil, err
-		}
-		if n, err := r.RowsAffected(); err != nil || n == 0 {
-			if err != nil {
-				return nil, err
-			}
+		taken[it.id] = true
+		chosen = append(chosen, claimUpdate{item: it, row: row, lead: lead, change: change, seq: row.OfferSeq})
+	}
+	won, err := claimUpdates(tx, chosen)
+	if err != nil {
+		return nil, err
+	}
+	var rollups []leadRollup
+	var events []eventRow
+	var outbox []outboxRow
+	for _, c := range chosen {
+		it, lead, change := c.item, c.lead, c.change
+		if !won[it.id] {
 			continue
 		}
-		claimed[it.id] = true
 		it.lead, it.won = lead, true
 		evs := make([]eventRow, len(change.Events))
 		for k, e := range change.Events {
@@ -134,7 +138,7 @@ func claimBatchInTx(tx *gorm.DB, items []*claimItem) (errs []error, err error) {
 				return nil, err
 			}
 		}
-		before := rowKeys(*row) // unclaimed: the claim adds its wait
+		before := rowKeys(*c.row) // unclaimed: the claim adds its wait
 		rollups = append(rollups, leadRollup{id: it.id, old: &before, new: leadKeys(lead), events: evs})
 		events = append(events, evs...)
 		hooks, err := webhookMessages(it.hooks, it.id, change.Events, it.at)
@@ -180,11 +184,63 @@ func sameLeadRow(a, b *leadRow) bool {
 	return true
 }
 
-// claimUpdate is the claim's conditional UPDATE of lead id at routing step
-// seq (claimColumns) in dialect, with its args: the statement is the same
-// for every claim (claimUpdateSQL), so only the args are built per claim.
-func claimUpdate(dialect string, owner handoff.Owner, at time.Time, id int64, seq int) (string, []any) {
-	cols := claimColumns(owner, at)
+// claimUpdate is a claim a batch writes: its item, the lead's row as
+// read, the claimed lead and its change, at routing step seq.
+type claimUpdate struct {
+	item   *claimItem
+	row    *leadRow // as read, unclaimed
+	lead   *handoff.Lead
+	change handoff.LeadChange
+	seq    int
+}
+
+// claimUpdates writes the conditional UPDATE of each claim (claimColumns)
+// and returns the leads it changed: on SQLite one statement a claim, on
+// PostgreSQL one statement for all, the claims' values in a VALUES list.
+// The statement's text is built once (claimUpdateSQL); only the args are
+// built per claim.
+func claimUpdates(tx *gorm.DB, claims []claimUpdate) (map[int64]bool, error) {
+	won := make(map[int64]bool, len(claims))
+	if len(claims) == 0 {
+		return won, nil
+	}
+	ctx, db := tx.Statement.Context, tx.Statement.ConnPool
+	if tx.Dialector.Name() != DialectPostgres {
+		for _, c := range claims {
+			r, err := db.ExecContext(ctx, claimUpdateSQL, c.args()...)
+			if err != nil {
+				return nil, err
+			}
+			if n, err := r.RowsAffected(); err != nil {
+				return nil, err
+			} else if n > 0 {
+				won[c.item.id] = true
+			}
+		}
+		return won, nil
+	}
+	args := make([]any, 0, len(claims)*claimUpdateArgs)
+	for _, c := range claims {
+		args = append(args, c.args()...)
+	}
+	rows, err := db.QueryContext(ctx, claimUpdatesPG(len(claims)), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		won[id] = true
+	}
+	return won, rows.Err()
+}
+
+// args are the claim's args of claimUpdateSQL.
+func (c claimUpdate) args() []any {
+	cols := claimColumns(c.item.owner, c.item.at)
 	args := make([]any, 0, claimUpdateArgs)
 	for _, name := range claimUpdateCols {
 		if e, isExpr := cols[name].(clause.Expr); isExpr {
@@ -193,18 +249,60 @@ func claimUpdate(dialect string, owner handoff.Owner, at time.Time, id int64, se
 		}
 		args = append(args, cols[name])
 	}
-	q := claimUpdateSQL
-	if dialect == DialectPostgres {
-		q = claimUpdatePG
-	}
-	return q, append(args, id, string(handoff.StageSQL), seq)
+	return append(args, c.item.id, string(handoff.StageSQL), c.seq)
 }
 
-// claimUpdateSQL is claimUpdate's statement with SQLite's bind variables
-// and claimUpdatePG with PostgreSQL's, setting claimUpdateCols (the
-// columns of claimColumns in name order); claimUpdateArgs is how many args
-// it takes.
-var claimUpdateSQL, claimUpdatePG, claimUpdateCols, claimUpdateArgs = func() (string, string, []string, int) {
+// claimUpdatesPG is claimUpdateSQL for n claims in one PostgreSQL
+// statement: each bind variable of claimUpdateSQL becomes a column of a
+// VALUES list of n rows, typed by its Go type, and the statement returns
+// the ids of the leads it changed.
+func claimUpdatesPG(n int) string {
+	var b strings.Builder
+	b.WriteString("UPDATE leads SET ")
+	k := 0
+	for _, part := range strings.SplitAfter(strings.TrimPrefix(claimUpdateSQL, "UPDATE leads SET "), "?") {
+		if strings.HasSuffix(part, "?") {
+			k++
+			part = strings.TrimSuffix(part, "?") + "v.a" + strconv.Itoa(k)
+		}
+		b.WriteString(strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(part, " WHERE id", " WHERE leads.id"), "AND stage", "AND leads.stage"), "AND offer_seq", "AND leads.offer_seq"))
+	}
+	b.WriteString(" RETURNING leads.id")
+	q := b.String()
+	i := strings.Index(q, " WHERE ")
+	var v strings.Builder
+	v.WriteString(" FROM (VALUES ")
+	p := 0
+	for r := range n {
+		if r > 0 {
+			v.WriteString(", ")
+		}
+		v.WriteByte('(')
+		for c := range claimUpdateArgs {
+			if c > 0 {
+				v.WriteString(", ")
+			}
+			p++
+			v.WriteString("$" + strconv.Itoa(p) + "::" + claimUpdateTypes[c])
+		}
+		v.WriteByte(')')
+	}
+	v.WriteString(") AS v(")
+	for c := range claimUpdateArgs {
+		if c > 0 {
+			v.WriteString(", ")
+		}
+		v.WriteString("a" + strconv.Itoa(c+1))
+	}
+	v.WriteString(")")
+	return q[:i] + v.String() + q[i:]
+}
+
+// claimUpdateSQL is a claim's conditional UPDATE (claimUpdate.args), with
+// SQLite's bind variables, setting claimUpdateCols (the columns of
+// claimColumns in name order); claimUpdateArgs is how many args it takes,
+// claimUpdateTypes their PostgreSQL types.
+var claimUpdateSQL, claimUpdateCols, claimUpdateArgs, claimUpdateTypes = func() (string, []string, int, []string) {
 	cols := claimColumns(handoff.Owner{}, time.Time{})
 	names := slices.Sorted(maps.Keys(cols))
 	var b strings.Builder
@@ -220,15 +318,24 @@ var claimUpdateSQL, claimUpdatePG, claimUpdateCols, claimUpdateArgs = func() (st
 		b.WriteString(name + " = ?")
 	}
 	b.WriteString(" WHERE id = ? AND stage = ? AND offer_seq = ?")
-	q := b.String()
-	var pg strings.Builder
-	n := 0
-	for _, part := range strings.SplitAfter(q, "?") {
-		if strings.HasSuffix(part, "?") {
-			n++
-			part = strings.TrimSuffix(part, "?") + "$" + strconv.Itoa(n)
+	var args []any
+	for _, name := range names {
+		if e, isExpr := cols[name].(clause.Expr); isExpr {
+			args = append(args, e.Vars...)
+			continue
 		}
-		pg.WriteString(part)
+		args = append(args, cols[name])
 	}
-	return q, pg.String(), names, n
+	var types []string
+	for _, a := range append(args, int64(0), "", 0) { // and id, stage, offer_seq
+		switch k := reflect.ValueOf(a).Kind(); {
+		case k == reflect.String:
+			types = append(types, "text")
+		case k == reflect.Bool:
+			types = append(types, "boolean")
+		default: // the numbers, and offer_due_ms's NULL
+			types = append(types, "bigint")
+		}
+	}
+	return b.String(), names, len(types), types
 }()
