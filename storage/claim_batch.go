@@ -2,11 +2,13 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -255,58 +257,52 @@ func (c claimUpdate) args() []any {
 // claimUpdatesPG is claimUpdateSQL for n claims in one PostgreSQL
 // statement: each bind variable of claimUpdateSQL becomes a column of a
 // VALUES list of n rows, typed by its Go type, and the statement returns
-// the ids of the leads it changed.
+// the ids of the leads it changed. Its text is built once for each n.
 func claimUpdatesPG(n int) string {
+	if q, ok := claimUpdatesPGText.Load(n); ok {
+		return q.(string)
+	}
 	var b strings.Builder
 	b.WriteString("UPDATE leads SET ")
 	k := 0
-	for _, part := range strings.SplitAfter(strings.TrimPrefix(claimUpdateSQL, "UPDATE leads SET "), "?") {
+	for _, part := range strings.SplitAfter(claimUpdateSet, "?") {
 		if strings.HasSuffix(part, "?") {
 			k++
 			part = strings.TrimSuffix(part, "?") + "v.a" + strconv.Itoa(k)
 		}
-		b.WriteString(strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(part, " WHERE id", " WHERE leads.id"), "AND stage", "AND leads.stage"), "AND offer_seq", "AND leads.offer_seq"))
+		b.WriteString(part)
 	}
-	b.WriteString(" RETURNING leads.id")
-	q := b.String()
-	i := strings.Index(q, " WHERE ")
-	var v strings.Builder
-	v.WriteString(" FROM (VALUES ")
-	p := 0
-	for r := range n {
-		if r > 0 {
-			v.WriteString(", ")
-		}
-		v.WriteByte('(')
-		for c := range claimUpdateArgs {
-			if c > 0 {
-				v.WriteString(", ")
-			}
-			p++
-			v.WriteString("$" + strconv.Itoa(p) + "::" + claimUpdateTypes[c])
-		}
-		v.WriteByte(')')
-	}
-	v.WriteString(") AS v(")
+	b.WriteString(" FROM (VALUES ")
+	writeValues(&b, n, claimUpdateArgs, func(b *strings.Builder, p, c int) {
+		b.WriteString("$" + strconv.Itoa(p) + "::" + claimUpdateTypes[c])
+	})
+	b.WriteString(") AS v(")
 	for c := range claimUpdateArgs {
 		if c > 0 {
-			v.WriteString(", ")
+			b.WriteString(", ")
 		}
-		v.WriteString("a" + strconv.Itoa(c+1))
+		b.WriteString("a" + strconv.Itoa(c+1))
 	}
-	v.WriteString(")")
-	return q[:i] + v.String() + q[i:]
+	// The WHERE's three args are the last three of each row.
+	fmt.Fprintf(&b, ") WHERE leads.id = v.a%d AND leads.stage = v.a%d AND leads.offer_seq = v.a%d RETURNING leads.id",
+		claimUpdateArgs-2, claimUpdateArgs-1, claimUpdateArgs)
+	q, _ := claimUpdatesPGText.LoadOrStore(n, b.String())
+	return q.(string)
 }
 
+// claimUpdatesPGText holds claimUpdatesPG's statements by their number of
+// claims (at most maxGroup).
+var claimUpdatesPGText sync.Map
+
 // claimUpdateSQL is a claim's conditional UPDATE (claimUpdate.args), with
-// SQLite's bind variables, setting claimUpdateCols (the columns of
-// claimColumns in name order); claimUpdateArgs is how many args it takes,
-// claimUpdateTypes their PostgreSQL types.
-var claimUpdateSQL, claimUpdateCols, claimUpdateArgs, claimUpdateTypes = func() (string, []string, int, []string) {
+// SQLite's bind variables; claimUpdateSet is its list of assignments, of
+// claimUpdateCols (the columns of claimColumns in name order);
+// claimUpdateArgs is how many args it takes, claimUpdateTypes their
+// PostgreSQL types.
+var claimUpdateSQL, claimUpdateSet, claimUpdateCols, claimUpdateArgs, claimUpdateTypes = func() (string, string, []string, int, []string) {
 	cols := claimColumns(handoff.Owner{}, time.Time{})
 	names := slices.Sorted(maps.Keys(cols))
 	var b strings.Builder
-	b.WriteString("UPDATE leads SET ")
 	for i, name := range names {
 		if i > 0 {
 			b.WriteString(", ")
@@ -317,7 +313,7 @@ var claimUpdateSQL, claimUpdateCols, claimUpdateArgs, claimUpdateTypes = func() 
 		}
 		b.WriteString(name + " = ?")
 	}
-	b.WriteString(" WHERE id = ? AND stage = ? AND offer_seq = ?")
+	set := b.String()
 	var args []any
 	for _, name := range names {
 		if e, isExpr := cols[name].(clause.Expr); isExpr {
@@ -337,5 +333,5 @@ var claimUpdateSQL, claimUpdateCols, claimUpdateArgs, claimUpdateTypes = func() 
 			types = append(types, "bigint")
 		}
 	}
-	return b.String(), names, len(types), types
+	return "UPDATE leads SET " + set + " WHERE id = ? AND stage = ? AND offer_seq = ?", set, names, len(types), types
 }()

@@ -236,9 +236,22 @@ func insertRowsThen(tx *gorm.DB, table string, cols []string, then string, n int
 // rowValues returns rows parenthesised lists of cols placeholders in tx's
 // dialect: "(?, ?), (?, ?)" on SQLite, "($1, $2), ($3, $4)" on PostgreSQL.
 func rowValues(tx *gorm.DB, rows, cols int) string {
-	pg := tx.Dialector.Name() == DialectPostgres
 	var b strings.Builder
 	b.Grow(rows * cols * 5)
+	if tx.Dialector.Name() != DialectPostgres {
+		writeValues(&b, rows, cols, func(b *strings.Builder, _, _ int) { b.WriteByte('?') })
+		return b.String()
+	}
+	writeValues(&b, rows, cols, func(b *strings.Builder, n, _ int) {
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(n))
+	})
+	return b.String()
+}
+
+// writeValues writes rows parenthesised lists of cols bind variables to
+// b, each written by bind with its number (from 1) and its column.
+func writeValues(b *strings.Builder, rows, cols int, bind func(b *strings.Builder, n, col int)) {
 	n := 0
 	for r := range rows {
 		if r > 0 {
@@ -250,14 +263,8 @@ func rowValues(tx *gorm.DB, rows, cols int) string {
 				b.WriteString(", ")
 			}
 			n++
-			if pg {
-				b.WriteByte('$')
-				b.WriteString(strconv.Itoa(n))
-			} else {
-				b.WriteByte('?')
-			}
+			bind(b, n, c)
 		}
 		b.WriteByte(')')
 	}
-	return b.String()
 }
