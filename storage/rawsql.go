@@ -53,14 +53,27 @@ func deref(p any) any {
 
 // selectLeadRows reads the leads with these external ids, ordered by
 // external id; with lock, on PostgreSQL, it locks them (FOR UPDATE) until
-// tx ends.
+// tx ends, in the order of their ids as lockLeadRowsByID does (a batch of
+// claims locks so), and returns them in that order.
 func selectLeadRows(tx *gorm.DB, externalIDs []string, lock bool) ([]leadRow, error) {
+	if lock && tx.Dialector.Name() == DialectPostgres && len(externalIDs) > 500 {
+		// Read in parts, so lock all at once by id afterwards.
+		rows, err := selectLeadRows(tx, externalIDs, false)
+		if err != nil || len(rows) == 0 {
+			return rows, err
+		}
+		ids := make([]int64, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
+		}
+		return lockLeadRowsByID(tx, ids)
+	}
 	var out []leadRow
 	for start := 0; start < len(externalIDs); start += 500 {
 		ids := externalIDs[start:min(start+500, len(externalIDs))]
 		then := " ORDER BY external_id"
 		if lock && tx.Dialector.Name() == DialectPostgres {
-			then += " FOR UPDATE"
+			then = " ORDER BY id FOR UPDATE"
 		}
 		args := make([]any, len(ids))
 		for i, id := range ids {

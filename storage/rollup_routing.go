@@ -149,7 +149,8 @@ func teamsActors(items []routingItem) []string {
 // leadRoutingFacts are the facts of one lead's routing items, in time
 // order, as MeasureRouting counts them. A Teams claim's actor is the key
 // the lead was offered under when it names the same user (teamsKeys, from
-// teamsRepKeys): see routedClaims.
+// teamsRepKeys, read when the claim is written: a Teams user's email
+// learnt only after the claim does not make it an accept).
 func leadRoutingFacts(items []routingItem, teamsKeys map[string][]string) []routingFact {
 	items = slices.Clone(items)
 	slices.SortFunc(items, func(a, b routingItem) int {
