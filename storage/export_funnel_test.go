@@ -212,3 +212,8 @@ func (s *Store) RebuildRollup(ctx context.Context) error {
 		return migrateRollup(tx, s.dialect)
 	})
 }
+
+// SetBetweenMedianReads runs f between a rolled-up median's read of its
+// histogram and its read of the middle bucket (rollupMedianWait), with the
+// wait's kind ("claim", "contact").
+func (s *Store) SetBetweenMedianReads(f func(kind string)) { s.betweenMedianReads = f }

@@ -148,29 +148,38 @@ func waitsRolled(f handoff.FunnelFilter) bool {
 // rollupMedianWait is the median wait of kind w over f's period from
 // funnel_waits (see above), as median computes it from the leads; f must
 // be one waitsRolled answers for.
-func (s *Store) rollupMedianWait(ctx context.Context, f handoff.FunnelFilter, w waitKind) (*float64, error) {
+// Its reads share one snapshot (readSnapshot): a wait that a claim or an
+// erasure moves between them would otherwise leave the middle bucket
+// holding other values than the histogram counted.
+func (s *Store) rollupMedianWait(ctx context.Context, f handoff.FunnelFilter, w waitKind) (median *float64, err error) {
 	from, to := ms(f.Period.Start), ms(f.Period.End)
 	firstDay, endDay := dayOf(from+dayMs-1), dayOf(to)
-	var rows []struct{ Bucket, N int64 }
-	// One kind at a time: grouped by kind too, SQLite sorts the rows.
-	err := s.db.WithContext(ctx).Raw("SELECT bucket, SUM(n) AS n FROM funnel_waits WHERE kind = ? AND day >= ? AND day < ? GROUP BY bucket",
-		w.kind, firstDay, endDay).Scan(&rows).Error
-	if err != nil {
-		return nil, err
-	}
-	counts := make(map[int64]int64, len(rows))
-	for _, r := range rows {
-		counts[r.Bucket] += r.N
-	}
-	return s.medianWait(ctx, w, counts, from, to, firstDay, endDay)
+	err = s.readSnapshot(ctx, func(db *gorm.DB) error {
+		var rows []struct{ Bucket, N int64 }
+		// One kind at a time: grouped by kind too, SQLite sorts the rows.
+		err := db.Raw("SELECT bucket, SUM(n) AS n FROM funnel_waits WHERE kind = ? AND day >= ? AND day < ? GROUP BY bucket",
+			w.kind, firstDay, endDay).Scan(&rows).Error
+		if err != nil {
+			return err
+		}
+		counts := make(map[int64]int64, len(rows))
+		for _, r := range rows {
+			counts[r.Bucket] += r.N
+		}
+		if s.betweenMedianReads != nil {
+			s.betweenMedianReads(w.kind)
+		}
+		median, err = s.medianWait(db, w, counts, from, to, firstDay, endDay)
+		return err
+	})
+	return median, err
 }
 
 // medianWait is the median wait of kind w in [from, to), given the
 // histogram of its whole days [firstDay, endDay): the waits of the partial
 // days at either end are added from the leads, then the middle ones read
 // from the bucket(s) that hold them.
-func (s *Store) medianWait(ctx context.Context, w waitKind, counts map[int64]int64, from, to, firstDay, endDay int64) (*float64, error) {
-	db := s.db.WithContext(ctx)
+func (s *Store) medianWait(db *gorm.DB, w waitKind, counts map[int64]int64, from, to, firstDay, endDay int64) (*float64, error) {
 	wait := "l." + w.col + " - l.sql_ms"
 	for _, part := range [][2]int64{{from, firstDay * dayMs}, {endDay * dayMs, to}} {
 		if part[0] >= part[1] {
