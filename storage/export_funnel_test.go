@@ -215,5 +215,6 @@ func (s *Store) RebuildRollup(ctx context.Context) error {
 
 // SetBetweenMedianReads runs f between a rolled-up median's read of its
 // histogram and its read of the middle bucket (rollupMedianWait), with the
-// wait's kind ("claim", "contact").
+// wait's kind ("claim", "contact"), or "routing" between the routing
+// counts and the offer-to-accept medians (routingStats).
 func (s *Store) SetBetweenMedianReads(f func(kind string)) { s.betweenMedianReads = f }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"gorm.io/gorm"
 )
 
 // RoutingStats measures routing over [from, to) as handoff.MeasureRouting
@@ -30,8 +31,17 @@ type routingCount struct {
 // UTC days from routing_days, the partial days at either end from
 // routing_facts, and each rep's median offer-to-accept time from the exact
 // delays of the bucket that holds it.
-func (s *Store) routingStats(ctx context.Context, from, to int64) (handoff.RoutingStats, error) {
-	db := s.db.WithContext(ctx)
+func (s *Store) routingStats(ctx context.Context, from, to int64) (stats handoff.RoutingStats, err error) {
+	// One snapshot for the counts and the medians' bucket reads.
+	err = s.readSnapshot(ctx, func(db *gorm.DB) error {
+		stats, err = s.routingStatsOn(db, from, to)
+		return err
+	})
+	return stats, err
+}
+
+// routingStatsOn is routingStats read through db.
+func (s *Store) routingStatsOn(db *gorm.DB, from, to int64) (handoff.RoutingStats, error) {
 	acc := routingAcc{reps: map[string]*routingRepAcc{}, pools: map[string]int64{}}
 	read := func(what, q string, sign func(kind string) int64, args ...any) error {
 		var rows []routingCount
@@ -49,7 +59,7 @@ func (s *Store) routingStats(ctx context.Context, from, to int64) (handoff.Routi
 	if firstDay < endDay {
 		headEnd, tailStart := firstDay*dayMs, endDay*dayMs
 		parts = [][2]int64{{from, headEnd}, {tailStart, to}}
-		if err := s.routingDays(ctx, &acc, firstDay, endDay); err != nil {
+		if err := s.routingDays(db, &acc, firstDay, endDay); err != nil {
 			return handoff.RoutingStats{}, err
 		}
 		// The whole days took a predecessor in the partial first day for
@@ -80,12 +90,15 @@ func (s *Store) routingStats(ctx context.Context, from, to int64) (handoff.Routi
 		}
 	}
 	out := acc.stats()
+	if s.betweenMedianReads != nil {
+		s.betweenMedianReads("routing")
+	}
 	for i := range out.PerRep {
 		r := &out.PerRep[i]
 		if r.Accepted == 0 {
 			continue
 		}
-		med, err := s.medianOfferToAccept(ctx, r.Rep.Key(), acc.reps[r.Rep.Key()].buckets, r.Accepted, from, to)
+		med, err := s.medianOfferToAccept(db, r.Rep.Key(), acc.reps[r.Rep.Key()].buckets, r.Accepted, from, to)
 		if err != nil {
 			return handoff.RoutingStats{}, err
 		}
@@ -97,7 +110,7 @@ func (s *Store) routingStats(ctx context.Context, from, to int64) (handoff.Routi
 // routingDays adds the counts of the whole days [firstDay, endDay) to acc:
 // an accept counts when its offer is in the period (or on its day), a wait
 // or a pool when the lead's previous one is before it (or there is none).
-func (s *Store) routingDays(ctx context.Context, acc *routingAcc, firstDay, endDay int64) error {
+func (s *Store) routingDays(db *gorm.DB, acc *routingAcc, firstDay, endDay int64) error {
 	sums := make([]string, len(routingDayCols))
 	for i, c := range routingDayCols {
 		switch {
@@ -110,7 +123,7 @@ func (s *Store) routingDays(ctx context.Context, acc *routingAcc, firstDay, endD
 		}
 	}
 	q := "SELECT rep, pool, " + strings.Join(sums, ", ") + " FROM routing_days WHERE day >= @first AND day < @end GROUP BY rep, pool"
-	rows, err := s.db.WithContext(ctx).Raw(q, map[string]any{"first": firstDay, "end": endDay, "none": noPrevDay}).Rows()
+	rows, err := db.Raw(q, map[string]any{"first": firstDay, "end": endDay, "none": noPrevDay}).Rows()
 	if err != nil {
 		return fmt.Errorf("storage: routing stats: days: %w", err)
 	}
@@ -146,7 +159,7 @@ func (s *Store) routingDays(ctx context.Context, acc *routingAcc, firstDay, endD
 // medianOfferToAccept is the median delay of rep's n accepts in [from,
 // to), whose counts per delay bucket are buckets: the one or two middle
 // values are read from the bucket that holds them.
-func (s *Store) medianOfferToAccept(ctx context.Context, rep string, buckets map[int64]int64, n, from, to int64) (time.Duration, error) {
+func (s *Store) medianOfferToAccept(db *gorm.DB, rep string, buckets map[int64]int64, n, from, to int64) (time.Duration, error) {
 	ranks := []int64{n / 2}
 	if n%2 == 0 {
 		ranks = []int64{n/2 - 1, n / 2}
@@ -171,7 +184,7 @@ func (s *Store) medianOfferToAccept(ctx context.Context, rep string, buckets map
 				limit = 1 // the next rank is in a later bucket
 			}
 			var got []int64
-			if err := s.db.WithContext(ctx).Raw(q, factAccept, rep, b, from, to, from, limit, rank-below).Scan(&got).Error; err != nil {
+			if err := db.Raw(q, factAccept, rep, b, from, to, from, limit, rank-below).Scan(&got).Error; err != nil {
 				return 0, fmt.Errorf("storage: routing stats: median of %s: %w", rep, err)
 			}
 			if int64(len(got)) != limit {

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/storage"
@@ -67,4 +68,47 @@ func fmtMs(m *float64) any {
 		return "none"
 	}
 	return *m
+}
+
+// The routing measure reads its counts and then each rep's median
+// offer-to-accept from the bucket that holds it, on one snapshot too: Ann
+// accepted one offer after 180 s; an accept after 179 s (the same delay
+// bucket) committed between the reads would otherwise be read as her
+// median.
+func TestRoutingStatsReadOneSnapshot(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+		annOnly := handoff.RouteRequest{Routing: handoff.Routing{Mode: handoff.RouteRoundRobin, OfferFor: 15 * time.Minute, OfferRounds: 2,
+			Reps: []handoff.Rep{{Ref: repAnn, Weight: 1}}}}
+		accept := func(ext string, when time.Time, after time.Duration) {
+			lead := saveSQL(t, s, ext, "Acme "+ext, when)
+			if _, _, ok, err := s.RouteLead(ctx, lead.ID, annOnly, when); err != nil || !ok {
+				t.Fatalf("route %s: stepped %v, %v", ext, ok, err)
+			}
+			owner := handoff.Owner{Platform: repAnn.Platform, UserID: repAnn.ID}
+			if _, won, err := s.ClaimLead(ctx, lead.ID, owner, when.Add(after), repAnn.Key()); err != nil || !won {
+				t.Fatalf("claim %s: won %v, %v", ext, won, err)
+			}
+		}
+		accept("r-1", at, 180*time.Second)
+		accepted := false
+		s.SetBetweenMedianReads(func(kind string) {
+			if kind == "routing" && !accepted {
+				accepted = true
+				accept("r-2", at.Add(time.Hour), 179*time.Second)
+			}
+		})
+		from := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) // a whole day and two partial ones
+		got, err := s.RoutingStats(ctx, from, from.Add(48*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !accepted {
+			t.Fatal("the routing measure did not read its medians")
+		}
+		if len(got.PerRep) != 1 || got.PerRep[0].Accepted != 1 || got.PerRep[0].MedianOfferToAccept != 180*time.Second {
+			t.Fatalf("per rep = %+v, want Ann's one accept after 180 s, as the snapshot had it", got.PerRep)
+		}
+	})
 }

@@ -63,7 +63,7 @@ type Store struct {
 	claimInTx bool
 	// betweenMedianReads, when set (tests only), runs between a rolled-up
 	// median's read of its histogram and its read of the middle bucket,
-	// with the wait's kind.
+	// with the wait's kind, or "routing" before the offer-to-accept medians.
 	betweenMedianReads func(kind string)
 }
 
