@@ -252,6 +252,9 @@ func (s *Store) UpdateLead(ctx context.Context, id int64, now time.Time, fn func
 		if _, err := s.insertEvents(tx, id, leadKeys(lead), change.Events, now); err != nil {
 			return err
 		}
+		if err := refreshTeamsEmail(tx, row, lead); err != nil {
+			return err
+		}
 		queued = len(change.Outbox)
 		return insertOutbox(tx, now, change.Outbox...)
 	})

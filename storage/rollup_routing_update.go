@@ -259,3 +259,32 @@ func refreshRoutingRollup(tx *gorm.DB, ids []int64) error {
 	}
 	return execWrites(tx, routingWrites(txShard(tx.Dialector.Name()), changes))
 }
+
+// refreshTeamsEmail counts anew the routing of the routed leads that Teams
+// user lead.Owner owns when the write that row was read before gave that
+// user an email no other lead of theirs had (RecordOwnerEmail after the
+// claim, say): whether their claims accepted offers made to the email
+// depends on it (leadRoutingFacts, teamsRepKeys).
+func refreshTeamsEmail(tx *gorm.DB, row leadRow, lead *handoff.Lead) error {
+	o := lead.Owner
+	if o.Platform != "teams" || o.UserID == "" || o.Email == "" ||
+		(row.OwnerUserID == o.UserID && strings.EqualFold(row.OwnerEmail, o.Email)) {
+		return nil
+	}
+	var known int64
+	err := tx.Raw("SELECT COUNT(*) FROM leads WHERE owner_platform = ? AND owner_user_id = ? AND LOWER(owner_email) = LOWER(?) AND id <> ?",
+		o.Platform, o.UserID, o.Email, lead.ID).Scan(&known).Error
+	if err != nil {
+		return fmt.Errorf("rollup: teams user %s's emails: %w", o.UserID, err)
+	}
+	if known > 0 {
+		return nil
+	}
+	var ids []int64
+	err = tx.Raw("SELECT DISTINCT f.lead_id FROM routing_facts f JOIN leads l ON l.id = f.lead_id WHERE l.owner_platform = ? AND l.owner_user_id = ?",
+		o.Platform, o.UserID).Scan(&ids).Error
+	if err != nil {
+		return fmt.Errorf("rollup: routed leads of teams user %s: %w", o.UserID, err)
+	}
+	return refreshRoutingRollup(tx, ids)
+}

@@ -395,12 +395,20 @@ func TestRollupBackdatedEvents(t *testing.T) {
 			}
 		}
 		// A Teams rep offered by email claims as their Bot Framework user:
-		// the claim accepts the offer (the lead's owner gives the email).
+		// the claim accepts the offer once the lead's owner gives the email,
+		// here learnt only after the claim (as RecordOwnerEmail does).
 		ann := handoff.RepRef{Platform: "teams", ID: "ann@example.com"}
 		_, err = s.UpdateLead(ctx, lead.ID, h.now, func(l *handoff.Lead) (handoff.LeadChange, error) {
-			l.Owner = handoff.Owner{Platform: "teams", UserID: "29:ann", Email: "ann@example.com"}
+			l.Owner = handoff.Owner{Platform: "teams", UserID: "29:ann"}
 			return handoff.LeadChange{Events: []handoff.Event{offer(ann, day(20).Add(time.Hour)),
 				{Kind: handoff.EventStage, Stage: handoff.StageClaimed, At: day(20).Add(time.Hour + 2*time.Minute), Actor: "teams:29:ann"}}}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.UpdateLead(ctx, lead.ID, h.now, func(l *handoff.Lead) (handoff.LeadChange, error) {
+			l.Owner.Email = "ann@example.com"
+			return handoff.LeadChange{}, nil
 		})
 		if err != nil {
 			t.Fatal(err)
