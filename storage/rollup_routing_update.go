@@ -280,11 +280,17 @@ func refreshTeamsEmail(tx *gorm.DB, row leadRow, lead *handoff.Lead) error {
 	if known > 0 {
 		return nil
 	}
+	return refreshTeamsUserRouting(tx, o.UserID)
+}
+
+// refreshTeamsUserRouting counts anew the routing of the routed leads that
+// Teams user userID owns, after they gained a key (an email, an Entra id).
+func refreshTeamsUserRouting(tx *gorm.DB, userID string) error {
 	var ids []int64
-	err = tx.Raw("SELECT DISTINCT f.lead_id FROM routing_facts f JOIN leads l ON l.id = f.lead_id WHERE l.owner_platform = ? AND l.owner_user_id = ?",
-		o.Platform, o.UserID).Scan(&ids).Error
+	err := tx.Raw("SELECT DISTINCT f.lead_id FROM routing_facts f JOIN leads l ON l.id = f.lead_id WHERE l.owner_platform = ? AND l.owner_user_id = ?",
+		"teams", userID).Scan(&ids).Error
 	if err != nil {
-		return fmt.Errorf("rollup: routed leads of teams user %s: %w", o.UserID, err)
+		return fmt.Errorf("rollup: routed leads of teams user %s: %w", userID, err)
 	}
 	return refreshRoutingRollup(tx, ids)
 }

@@ -498,3 +498,49 @@ func TestRoutingRollupClaim(t *testing.T) {
 		checkRebuild(t, s)
 	})
 }
+
+// A Teams rep offered under their Entra (AAD) object id who claims before
+// Handoff has seen that id (SaveTeamsUser) accepted the offer once it has:
+// saving the user counts their routed leads anew, as the event log does.
+func TestRoutingRollupTeamsUserLearntLater(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+		bo := handoff.RepRef{Platform: "teams", ID: "aad-bo"}
+		d, err := json.Marshal(handoff.RouteDecision{At: at, Offered: bo, Candidates: []handoff.Availability{{Rep: bo}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lead := saveSQL(t, s, "t-1", "Acme", at)
+		_, err = s.UpdateLead(ctx, lead.ID, at, func(l *handoff.Lead) (handoff.LeadChange, error) {
+			l.Owner = handoff.Owner{Platform: "teams", UserID: "29:bo"}
+			return handoff.LeadChange{Events: []handoff.Event{
+				{Kind: handoff.EventRouted, Stage: handoff.StageSQL, At: at, Actor: handoff.ActorSystem,
+					Details: map[string]string{"offered": bo.Key(), "decision": string(d)}},
+				{Kind: handoff.EventStage, Stage: handoff.StageClaimed, At: at.Add(2 * time.Minute), Actor: "teams:29:bo"}}}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+		accepted := func(when string, want int64) {
+			t.Helper()
+			got, err := s.RoutingStats(ctx, day, day.Add(24*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref, err := s.RoutingStatsFromEvents(ctx, day, day.Add(24*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.PerRep) != 1 || got.PerRep[0].Accepted != want || !reflect.DeepEqual(got, ref) {
+				t.Fatalf("%s: rollup %+v, event log %+v; want %d accepted in both", when, got.PerRep, ref.PerRep, want)
+			}
+		}
+		accepted("before the Entra id is known", 0)
+		if err := s.SaveTeamsUser(ctx, handoff.TeamsUser{ID: "29:bo", AADObjectID: "AAD-Bo"}, at.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		accepted("after", 1)
+	})
+}

@@ -148,10 +148,32 @@ func (s *Store) SaveTeamsUser(ctx context.Context, u handoff.TeamsUser, now time
 		ServiceURL: u.ServiceURL, DMConversationID: u.DMConversationID, UpdatedMs: ms(now)}
 	cols := upsertColumns(map[string]string{"aad_object_id": u.AADObjectID, "name": u.Name, "tenant_id": u.TenantID,
 		"service_url": u.ServiceURL, "dm_conversation_id": u.DMConversationID})
-	err := s.write.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "user_id"}},
-		DoUpdates: clause.AssignmentColumns(cols),
-	}).Create(&row).Error
+	upsert := func(tx *gorm.DB) error {
+		return tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "user_id"}},
+			DoUpdates: clause.AssignmentColumns(cols),
+		}).Create(&row).Error
+	}
+	var err error
+	if u.AADObjectID == "" {
+		err = upsert(s.write.WithContext(ctx))
+	} else {
+		// A new Entra id is a new key the user's claims may have accepted
+		// offers under: their routed leads are counted anew with it.
+		err = s.tx(ctx, func(tx *gorm.DB) error {
+			var old []string
+			if err := tx.Raw("SELECT aad_object_id FROM teams_users WHERE user_id = ?", u.ID).Scan(&old).Error; err != nil {
+				return err
+			}
+			if err := upsert(tx); err != nil {
+				return err
+			}
+			if len(old) == 1 && strings.EqualFold(old[0], u.AADObjectID) {
+				return nil
+			}
+			return refreshTeamsUserRouting(tx, u.ID)
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("storage: save teams user %s: %w", u.ID, err)
 	}
