@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"gorm.io/gorm"
 )
 
 // PutOnlyLead empties the leads table and stores l as it is, every column,
@@ -24,15 +25,20 @@ func (s *Store) PutOnlyLead(ctx context.Context, l *handoff.Lead) (int64, error)
 	return row.ID, nil
 }
 
-// ClaimSQL runs the claim's conditional UPDATE alone on lead id at at and
-// reports whether it changed the lead.
+// ClaimSQL runs the claim's conditional UPDATE alone on lead id at at, as
+// a batch of claims writes it (claimUpdates: its own statement on each
+// database), and reports whether it changed the lead.
 func (s *Store) ClaimSQL(ctx context.Context, id int64, owner handoff.Owner, at time.Time) (bool, error) {
 	var seq int
 	if err := s.db.WithContext(ctx).Model(&leadRow{}).Where("id = ?", id).Pluck("offer_seq", &seq).Error; err != nil {
 		return false, err
 	}
-	r := s.write.WithContext(ctx).Model(&leadRow{}).Where("id = ? AND stage = ? AND offer_seq = ?", id, handoff.StageSQL, seq).Updates(claimColumns(owner, at))
-	return r.RowsAffected == 1, r.Error
+	var won map[int64]bool
+	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) (err error) {
+		won, err = claimUpdates(tx, []claimUpdate{{item: &claimItem{id: id, owner: owner, at: at}, seq: seq}})
+		return err
+	})
+	return won[id], err
 }
 
 // SLADueSQL reports whether the SLA clock's SQL selects lead id as due at now.
