@@ -19,8 +19,9 @@ import (
 
 // TestClaimPathsWriteTheSame runs the same claims on two stores, one
 // claiming in a transaction, the other as ClaimLeadIf does (in a batch of
-// claims), and compares every row they wrote: leads, events, outbox
-// messages (webhook ones too) and the funnel's rollup.
+// claims; and several claims in one batch), and compares every row they
+// wrote: leads, events, outbox messages (webhook ones too) and the
+// funnel's rollup.
 func TestClaimPathsWriteTheSame(t *testing.T) {
 	for _, d := range storagetest.Dialects {
 		t.Run(d, func(t *testing.T) {
@@ -32,6 +33,8 @@ func TestClaimPathsWriteTheSame(t *testing.T) {
 			for _, p := range []claimPath{tx, batch} {
 				p.history()
 			}
+			tx.severalAtOnce(false)
+			batch.severalAtOnce(true)
 			sameRows(t, rawFast, rawTx)
 			got, want := rollupRows(t, fast), rollupRows(t, inTx)
 			if !slices.Equal(got, want) {
@@ -140,6 +143,46 @@ func (p claimPath) history() {
 			update(c.lead, at.Add(time.Minute), func(l *handoff.Lead) handoff.LeadChange {
 				return handoff.LeadChange{Events: l.Release(at.Add(time.Minute), "slack:"+c.user, nil)}
 			})
+		}
+	}
+}
+
+// severalAtOnce takes in four more SQLs and claims three of them, one
+// twice, at one moment: in one batch of claims (ClaimBatch, as concurrent
+// clicks are) or one claim after another.
+func (p claimPath) severalAtOnce(inOneBatch bool) {
+	t, ctx := p.t, context.Background()
+	at := claimT0.Add(40 * time.Minute)
+	var ins []handoff.LeadInput
+	for i := range 4 {
+		in, err := handoff.ParseLeadInput(map[string]any{"external_id": fmt.Sprint("q", i), "stage": "sql", "source": "paid"}, claimT0.Add(35*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ins = append(ins, in)
+	}
+	res, _, err := p.s.SaveLeads(ctx, ins, handoff.DefaultPolicy(), claimT0.Add(35*time.Minute), handoff.ActorAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := []storage.BatchClaim{
+		{ID: res[0].Lead.ID, Step: -1, Owner: handoff.Owner{Platform: "slack", UserID: "U1"}},
+		{ID: res[1].Lead.ID, Step: -1, Owner: handoff.Owner{Platform: "slack", UserID: "U2"}},
+		{ID: res[0].Lead.ID, Step: -1, Owner: handoff.Owner{Platform: "slack", UserID: "U3"}}, // too late
+		{ID: res[2].Lead.ID, Step: -1, Owner: handoff.Owner{Platform: "slack", UserID: "U1"}},
+	}
+	want := []bool{true, true, false, true}
+	if inOneBatch {
+		for i, o := range p.s.ClaimBatch(claims, at) {
+			if o.Err != nil || o.Won != want[i] {
+				t.Fatalf("batch claim %d: won %v, %v; want won %v", i, o.Won, o.Err, want[i])
+			}
+		}
+		return
+	}
+	for i, c := range claims {
+		if _, won, err := p.s.ClaimLead(ctx, c.ID, c.Owner, at, "slack:"+c.Owner.UserID); err != nil || won != want[i] {
+			t.Fatalf("claim %d: won %v, %v; want won %v", i, won, err, want[i])
 		}
 	}
 }
