@@ -10,6 +10,11 @@ import (
 	"github.com/gorilla/websocket"
 )
 
+// writePatience bounds a write to the app: long enough that only a
+// connection that is gone fails one, however loaded the machine (a write
+// that fails would fail the test that sent it).
+const writePatience = 30 * time.Second
+
 // SocketConn is one Socket Mode connection from the app to the fake.
 type SocketConn struct {
 	N int // 1 for the first connection
@@ -134,7 +139,7 @@ func (c *SocketConn) sendEnvelope(env envelope) error {
 func (c *SocketConn) write(v any) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	_ = c.ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	_ = c.ws.SetWriteDeadline(time.Now().Add(writePatience))
 	return c.ws.WriteJSON(v)
 }
 
@@ -169,6 +174,11 @@ func (c *SocketConn) read() {
 	}
 }
 
+// Ping sends one WebSocket PING now; WaitPongs tells when it was answered.
+func (c *SocketConn) Ping() error {
+	return c.ws.WriteControl(websocket.PingMessage, []byte("ping"), time.Now().Add(writePatience))
+}
+
 // pings sends a WebSocket PING every d until the connection ends.
 func (c *SocketConn) pings(d time.Duration) {
 	t := time.NewTicker(d)
@@ -178,7 +188,7 @@ func (c *SocketConn) pings(d time.Duration) {
 		case <-c.done:
 			return
 		case <-t.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, []byte("ping"), time.Now().Add(time.Second)); err != nil {
+			if err := c.Ping(); err != nil {
 				return
 			}
 		}
