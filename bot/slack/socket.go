@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -36,16 +37,32 @@ type SocketMode struct {
 	// background work (the outbox) steps aside until they are
 	// acknowledged. Set it before Run.
 	Interactive *busy.Gate
+	// PingInterval is how long a connection may be silent (Slack pings a
+	// live one) before the runner closes it and connects again (default
+	// 30 s, slack-go's). Set it before Run.
+	PingInterval time.Duration
+	// Now is the runner's clock (time.Now when nil): when Slack was last
+	// heard on a connection, and how long a connection lasted. Set it
+	// before Run.
+	Now func() time.Time
+	// Ticker starts the ticker of a connection's liveness check (every
+	// quarter of PingInterval) and returns its channel and its stop
+	// function; a time.Ticker when nil. Tests tick it themselves. Set it
+	// before Run.
+	Ticker func(every time.Duration) (<-chan time.Time, func())
 }
 
 // NewSocketMode returns a runner over api, which must carry the app-level
 // token (NewClient with appToken). opts tune the socketmode client (for
-// example socketmode.OptionPingInterval).
+// example socketmode.OptionDebug); its dialer and ping interval are the
+// runner's (PingInterval).
 func NewSocketMode(api *slackapi.Client, app *App, logger *slog.Logger, opts ...socketmode.Option) *SocketMode {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &SocketMode{client: socketmode.New(api, opts...), app: app, logger: logger, workers: 32}
+	s := &SocketMode{app: app, logger: logger, workers: 32}
+	s.client = socketmode.New(api, append(slices.Clip(opts), socketmode.OptionDialer(s.dialer()))...)
+	return s
 }
 
 // Run connects and serves until ctx ends, then returns nil. slack-go's
@@ -54,6 +71,9 @@ func NewSocketMode(api *slackapi.Client, app *App, logger *slog.Logger, opts ...
 // client continuously and handled concurrently, each acknowledged as soon as
 // the App answers, so acks never wait behind one another.
 func (s *SocketMode) Run(ctx context.Context) error {
+	// slack-go's own check of PINGs, on the wall clock: a backstop
+	// behind the runner's (socket_live.go).
+	socketmode.OptionPingInterval(backstopIntervals * s.pingInterval())(s.client)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -70,12 +90,12 @@ func (s *SocketMode) Run(ctx context.Context) error {
 	}
 	wait := first
 	for {
-		started := time.Now()
+		started := s.now()
 		err := s.client.RunContext(ctx)
 		if ctx.Err() != nil {
 			break
 		}
-		if time.Since(started) > time.Minute {
+		if s.now().Sub(started) > time.Minute {
 			wait = first // it ran for a while: start over
 		}
 		sleep := wait/2 + time.Duration(mrand.Int64N(int64(wait/2)+1))

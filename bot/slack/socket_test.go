@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack/socketmode"
-
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/outbox"
@@ -30,6 +28,11 @@ const (
 	appToken     = "xapp-1-A0001-1-test"
 	salesChannel = "CSALES"
 	ackPatience  = 30 * time.Second // how long a test waits for an ack
+	// pingInterval is how long the runner lets a connection be silent, on
+	// the rig's clock, which stands still unless a test moves it.
+	// slack-go's own check (four intervals of the wall clock) is a backstop
+	// that fires in no test run.
+	pingInterval = 10 * time.Minute
 )
 
 // lockedBuffer is a log destination safe for concurrent writes.
@@ -58,6 +61,10 @@ type socketRig struct {
 	disp   *outbox.Dispatcher
 	runner *slackbot.SocketMode
 	log    *lockedBuffer
+	// clock is the runner's; checks receives the ticks of each
+	// connection's liveness check, in the order of the connections.
+	clock  *testkit.Clock
+	checks chan chan time.Time
 	// answerDue ends the App's AnswerWithin when the test sends on it (it
 	// never ends otherwise); release lets a "slow …" command's answer go.
 	answerDue chan time.Time
@@ -68,7 +75,7 @@ type socketRig struct {
 }
 
 // newSocketRig builds the rig; the runner connects with appTok.
-func newSocketRig(t *testing.T, s *storage.Store, appTok string, opts ...socketmode.Option) *socketRig {
+func newSocketRig(t *testing.T, s *storage.Store, appTok string) *socketRig {
 	t.Helper()
 	fake := slacktest.New(token)
 	t.Cleanup(fake.Close)
@@ -91,8 +98,15 @@ func newSocketRig(t *testing.T, s *storage.Store, appTok string, opts ...socketm
 		AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	return &socketRig{store: s, slack: fake, disp: disp, runner: slackbot.NewSocketMode(api, app, logger, opts...), log: logs,
-		answerDue: answerDue, release: release}
+	r := &socketRig{store: s, slack: fake, disp: disp, runner: slackbot.NewSocketMode(api, app, logger), log: logs,
+		clock: testkit.NewClock(testkit.T0), checks: make(chan chan time.Time, 64), answerDue: answerDue, release: release}
+	r.runner.PingInterval, r.runner.Now = pingInterval, r.clock.Now
+	r.runner.Ticker = func(time.Duration) (<-chan time.Time, func()) {
+		tick := make(chan time.Time)
+		r.checks <- tick
+		return tick, func() {}
+	}
+	return r
 }
 
 // start runs the runner until the test ends (or stop).
@@ -188,6 +202,47 @@ func (r *socketRig) conn(t *testing.T, n int) *slacktest.SocketConn {
 	return c
 }
 
+// greeted waits until the runner has seen hello on n connections: then
+// it has read everything the fake sent so far on them.
+func (r *socketRig) greeted(t *testing.T, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(ackPatience); strings.Count(r.log.String(), "state=hello") < n && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := strings.Count(r.log.String(), "state=hello"); got < n {
+		t.Fatalf("the runner saw hello %d times, want %d; log:\n%s", got, n, r.log.String())
+	}
+}
+
+// check returns the ticks of the n-th connection's liveness check.
+func (r *socketRig) check(t *testing.T, n int) chan<- time.Time {
+	t.Helper()
+	select {
+	case tick := <-r.checks:
+		return tick
+	case <-time.After(ackPatience):
+		t.Fatalf("connection %d has no liveness check", n)
+		return nil
+	}
+}
+
+// tick runs c's liveness check at the clock's time and reports whether it
+// closed c. The ticks are unbuffered: the second is taken only when the
+// check of the first is done, unless that check closed the connection.
+func (r *socketRig) tick(t *testing.T, check chan<- time.Time, c *slacktest.SocketConn) (closed bool) {
+	t.Helper()
+	for range 2 {
+		select {
+		case check <- r.clock.Now():
+		case <-c.Done():
+			return true
+		case <-time.After(ackPatience):
+			t.Fatalf("the liveness check of connection %d neither ticks nor closes it", c.N)
+		}
+	}
+	return false
+}
+
 // acked waits for n acknowledgements of id and returns them. Slack wants
 // each within 3 s; how fast they are depends on the machine's load, so the
 // latency is logged, not asserted (speed is in the benchmarks).
@@ -277,13 +332,7 @@ func TestSocketModeClaim(t *testing.T) {
 		if opens := r.slack.Calls("apps.connections.open"); len(opens) != 1 {
 			t.Fatalf("apps.connections.open calls = %d, want 1", len(opens))
 		}
-		deadline := time.Now().Add(ackPatience)
-		for !strings.Contains(r.log.String(), "state=hello") && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if !strings.Contains(r.log.String(), "state=hello") {
-			t.Fatalf("the runner never saw hello; log:\n%s", r.log.String())
-		}
+		r.greeted(t, 1)
 
 		id := r.claim(t, c, "UREP", l)
 		if err := c.Redeliver(id); err != nil { // Slack retries; both are in flight at once
@@ -497,6 +546,25 @@ func TestSocketModeInvalidAuth(t *testing.T) {
 	})
 }
 
+// TestSocketModeBackoffStartsOver: a connection that lasted over a minute
+// on the runner's clock resets the backoff, so the refusal after it waits
+// as the first one did, not twice as long.
+func TestSocketModeBackoffStartsOver(t *testing.T) {
+	s := storagetest.Open(t, storage.DialectSQLite)
+	r := newSocketRig(t, s, appToken)
+	r.slack.RefuseConnections(1)
+	r.start(t)
+	c := r.conn(t, 1)
+	r.clock.Advance(2 * time.Minute)
+	r.slack.RefuseConnections(1)
+	c.Drop()
+	r.conn(t, 2)
+	waits := r.reconnectWaits(t)
+	if len(waits) != 2 || waits[1] < 500*time.Millisecond || waits[1] > time.Second {
+		t.Fatalf("waits before reconnecting = %v, want the second in [0.5 s, 1 s] again", waits)
+	}
+}
+
 // TestSocketModeStopsWhileRefused: with a token Slack always refuses, the
 // runner does not return by itself but waits to retry, and returns nil
 // when cancelled in the middle of that wait: the wait is at least half an
@@ -522,49 +590,58 @@ func TestSocketModeStopsWhileRefused(t *testing.T) {
 }
 
 // TestSocketModeSilentConnection: a connection Slack stops pinging is
-// replaced after the ping interval; a pinged one is kept.
-//
-// The ping interval is timed by slack-go's own ticker, on the wall clock,
-// which no test can move: the pinged connection is pinged 40 times per
-// interval, so only a stall of most of an interval (2 s) could close it.
+// replaced after the ping interval; a pinged one is kept. Time is the
+// rig's clock: the test moves it and ticks the liveness check itself, and
+// the fake pings only when told, so the outcome is the same however slow
+// the machine.
 func TestSocketModeSilentConnection(t *testing.T) {
 	s := storagetest.Open(t, storage.DialectSQLite)
-	const interval, ping = 2 * time.Second, 50 * time.Millisecond
 	t.Run("Pinged", func(t *testing.T) {
 		t.Parallel()
-		r := newSocketRig(t, s, appToken, socketmode.OptionPingInterval(interval))
-		r.slack.SetSocketPing(ping)
+		r := newSocketRig(t, s, appToken)
+		r.slack.SetSocketPing(-1)
 		r.start(t)
-		c := r.conn(t, 1)
-		// The fake's ticker sends its 100th PING no sooner than 5 s after
-		// connecting, past two ping intervals; the runner answered them
-		// all on the first connection.
-		const pings = int(5 * time.Second / ping)
-		if n := c.WaitPongs(pings, ackPatience); n < pings {
-			t.Fatalf("PINGs answered = %d, want %d", n, pings)
+		c, check := r.conn(t, 1), r.check(t, 1)
+		r.greeted(t, 1)
+		// Four intervals, each a whole interval after the last PING (the
+		// first after hello): the connection is kept throughout.
+		for i := range 4 {
+			r.clock.Advance(pingInterval)
+			if r.tick(t, check, c) {
+				t.Fatalf("the connection was closed %d intervals after connecting, each pinged; log:\n%s", i+1, r.log.String())
+			}
+			if err := c.Ping(); err != nil {
+				t.Fatal(err)
+			}
+			if n := c.WaitPongs(i+1, ackPatience); n < i+1 {
+				t.Fatalf("PINGs answered = %d, want %d", n, i+1)
+			}
 		}
-		select {
-		case <-c.Done():
-			t.Fatal("the pinged connection was closed")
-		default:
-		}
-		if n := len(r.slack.SocketConns()); n != 1 {
-			t.Fatalf("connections = %d, want the pinged one kept", n)
+		if n := len(r.slack.SocketConns()); n != 1 || strings.Contains(r.log.String(), "nothing heard") {
+			t.Fatalf("connections = %d, want the pinged one kept; log:\n%s", n, r.log.String())
 		}
 	})
 	t.Run("Silent", func(t *testing.T) {
 		t.Parallel()
-		r := newSocketRig(t, s, appToken, socketmode.OptionPingInterval(interval))
+		r := newSocketRig(t, s, appToken)
 		r.slack.SetSocketPing(-1)
 		r.start(t)
-		c1 := r.conn(t, 1)
-		r.conn(t, 2)
-		select {
-		case <-c1.Done():
-		case <-time.After(ackPatience):
-			t.Fatal("the silent connection was not closed")
+		c1, check := r.conn(t, 1), r.check(t, 1)
+		r.greeted(t, 1)
+		r.clock.Advance(pingInterval)
+		if r.tick(t, check, c1) {
+			t.Fatal("the connection was closed when silent for exactly the ping interval")
 		}
-		if opens := r.slack.Calls("apps.connections.open"); len(opens) < 2 {
+		r.clock.Advance(time.Second)
+		if !r.tick(t, check, c1) {
+			t.Fatal("the connection silent for longer than the ping interval was kept")
+		}
+		r.conn(t, 2)
+		r.check(t, 2)
+		if !strings.Contains(r.log.String(), "nothing heard from Slack") {
+			t.Fatalf("the runner did not say why it closed the connection; log:\n%s", r.log.String())
+		}
+		if opens := r.slack.Calls("apps.connections.open"); len(opens) != 2 {
 			t.Fatalf("apps.connections.open calls = %d, want a new URL", len(opens))
 		}
 	})
