@@ -2,6 +2,8 @@ package storage_test
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,4 +113,52 @@ func TestRoutingStatsReadOneSnapshot(t *testing.T) {
 			t.Fatalf("per rep = %+v, want Ann's one accept after 180 s, as the snapshot had it", got.PerRep)
 		}
 	})
+}
+
+// A snapshot whose end failed does not give its connection back to the
+// pool, where it could still be inside the transaction: SQLite refuses the
+// ROLLBACK (an authorizer, the transaction stays open); on PostgreSQL the
+// read's context is cancelled inside the snapshot, so the rollback fails.
+// With one connection in the pool, a lead saved afterwards must be read
+// (not hidden by the old snapshot) and the next snapshot must begin.
+func TestSnapshotEndFailedDropsConnection(t *testing.T) {
+	for _, dialect := range storagetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := storage.Open(ctx, storagetest.URL(t, dialect), storage.Options{MaxConns: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+			from, to := at.Add(-24*time.Hour), at.Add(24*time.Hour)
+			readCtx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			if dialect == storage.DialectSQLite {
+				if err := s.DenyReaderRollback(ctx); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				s.SetBetweenMedianReads(func(string) { cancel() })
+			}
+			_, err = s.RoutingStats(readCtx, from, to)
+			if dialect == storage.DialectSQLite && (err == nil || !strings.Contains(err.Error(), "end a read")) ||
+				dialect == storage.DialectPostgres && !errors.Is(err, context.Canceled) {
+				t.Fatalf("the snapshot's end did not fail: %v", err)
+			}
+			s.SetBetweenMedianReads(nil)
+
+			lead := saveSQL(t, s, "after", "Acme", at)
+			got, err := s.Lead(ctx, lead.ID)
+			if err != nil || got == nil {
+				t.Fatalf("a lead saved after the failed snapshot: %v, %v; the connection went back to the pool inside the snapshot", got, err)
+			}
+			if _, err := s.RoutingStats(ctx, from, to); err != nil {
+				t.Fatalf("a snapshot after the failed one: %v", err)
+			}
+		})
+	}
 }
