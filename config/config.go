@@ -64,6 +64,10 @@ type Config struct {
 	// (HANDOFF_METRICS_ADDR, default "127.0.0.1:9090"; "off" for nowhere).
 	// On the public Addr, /metrics needs the API token.
 	MetricsAddr string
+	// Pprof serves Go's profiles, /debug/pprof/, beside /metrics on a
+	// loopback MetricsAddr (HANDOFF_PPROF=on; default off: anyone who
+	// shares the loopback interface, such as a sidecar, could read them).
+	Pprof bool
 	// OutboxLease is how long a replica may hold an outbox message it is
 	// sending before another replica takes it over (HANDOFF_OUTBOX_LEASE,
 	// default 2m).
@@ -209,6 +213,17 @@ func Load(getenv func(string) string) (Config, error) {
 			bad("HANDOFF_METRICS_ADDR", "invalid address %q: %v (or %q for no metrics listener)", c.MetricsAddr, err, MetricsOff)
 		}
 	}
+	switch v := env("HANDOFF_PPROF"); v {
+	case "", "off":
+	case "on":
+		if !loopbackAddr(c.MetricsAddr) {
+			bad("HANDOFF_PPROF", "on needs a loopback HANDOFF_METRICS_ADDR (such as %s), not %q: the profiles are never served where other machines reach them",
+				DefaultMetricsAddr, c.MetricsAddr)
+		}
+		c.Pprof = true
+	default:
+		bad("HANDOFF_PPROF", "invalid value %q: want on or off", v)
+	}
 	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
 		bad("DATABASE_URL", "%v", err)
 	}
@@ -302,6 +317,17 @@ func checkAddr(s string) error {
 		return fmt.Errorf("port %q is not a number between 0 and 65535", port)
 	}
 	return nil
+}
+
+// loopbackAddr tells whether the host:port addr names the loopback
+// interface only: localhost or a loopback IP.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
 
 // checkHTTPURL accepts absolute http and https URLs.

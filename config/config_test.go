@@ -608,17 +608,32 @@ func TestTeamsTenants(t *testing.T) {
 	}
 }
 
+// The metrics listener's address, and Go's profiles beside it: served
+// only when HANDOFF_PPROF says on, and only on a loopback listener.
 func TestMetricsAddr(t *testing.T) {
-	tests := []struct{ value, want, wantErr string }{
-		{"", DefaultMetricsAddr, ""},
-		{"0.0.0.0:9100", "0.0.0.0:9100", ""},
-		{"off", MetricsOff, ""},
-		{"9100", "", "HANDOFF_METRICS_ADDR"},
+	tests := []struct {
+		metrics, pprof, want string
+		wantPprof            bool
+		wantErr              string
+	}{
+		{"", "", DefaultMetricsAddr, false, ""},
+		{"0.0.0.0:9100", "", "0.0.0.0:9100", false, ""},
+		{"off", "", MetricsOff, false, ""},
+		{"9100", "", "", false, "HANDOFF_METRICS_ADDR"},
+		{"", "off", DefaultMetricsAddr, false, ""},
+		{"", "on", DefaultMetricsAddr, true, ""},
+		{"[::1]:9100", "on", "[::1]:9100", true, ""},
+		{"localhost:9100", "on", "localhost:9100", true, ""},
+		{":9090", "on", "", false, "HANDOFF_PPROF"},
+		{"0.0.0.0:9090", "on", "", false, "HANDOFF_PPROF"},
+		{"10.0.0.7:9090", "on", "", false, "HANDOFF_PPROF"},
+		{"off", "on", "", false, "HANDOFF_PPROF"},
+		{"", "yes", "", false, "HANDOFF_PPROF"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.value, func(t *testing.T) {
+		t.Run(tt.metrics+" pprof "+tt.pprof, func(t *testing.T) {
 			inEmptyDir(t)
-			c, err := Load(envOf(map[string]string{"HANDOFF_METRICS_ADDR": tt.value}))
+			c, err := Load(envOf(map[string]string{"HANDOFF_METRICS_ADDR": tt.metrics, "HANDOFF_PPROF": tt.pprof}))
 			switch {
 			case tt.wantErr != "":
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -626,8 +641,8 @@ func TestMetricsAddr(t *testing.T) {
 				}
 			case err != nil:
 				t.Fatalf("Load() error: %v", err)
-			case c.MetricsAddr != tt.want:
-				t.Errorf("MetricsAddr = %q, want %q", c.MetricsAddr, tt.want)
+			case c.MetricsAddr != tt.want || c.Pprof != tt.wantPprof:
+				t.Errorf("MetricsAddr, Pprof = %q, %v, want %q, %v", c.MetricsAddr, c.Pprof, tt.want, tt.wantPprof)
 			}
 		})
 	}

@@ -24,6 +24,7 @@ func (c Config) Redacted() map[string]string {
 	m := map[string]string{
 		"HANDOFF_ADDR":              c.Addr,
 		"HANDOFF_METRICS_ADDR":      c.MetricsAddr,
+		"HANDOFF_PPROF":             onOff(c.Pprof),
 		"HANDOFF_LOG_LEVEL":         c.LogLevel.String(),
 		"HANDOFF_API_RATE_LIMIT":    strconv.FormatFloat(c.APIRateLimit, 'g', -1, 64),
 		"HANDOFF_OUTBOX_LEASE":      c.OutboxLease.String(),
@@ -126,6 +127,14 @@ func redactURL(s string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
+}
+
+// onOff words a switch as its variable is set.
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }
 
 func secret(s string) string {

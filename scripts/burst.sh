@@ -5,8 +5,8 @@
 # (handoff-load burst; LEADS and CLICKS change the 200s); prints latency and the CPU (ticks of 10 ms) of the
 # server, its PostgreSQL backends and the stand-in Slack. BENCHMARKS.md,
 # "Claim under load, issue 16". Needs PostgreSQL on 127.0.0.1:5432 for postgres.
-# PPROF_ADDR=127.0.0.1:PORT2 serves the metrics (and so /debug/pprof/) there and
-# writes a CPU profile of the run's first PPROF_SECONDS (5) to PPROF_OUT (./prof.pprof).
+# PPROF_ADDR=127.0.0.1:PORT2 serves the metrics there with HANDOFF_PPROF=on (and so
+# /debug/pprof/) and writes a CPU profile of the run's first PPROF_SECONDS (5) to PPROF_OUT (./prof.pprof).
 BIN=$(realpath "$1"); DB=$2; R=${3:-5}; PORT=${4:-18180}; SRV=handoff
 PROF=$(realpath -m "${PPROF_OUT:-prof.pprof}")
 W=$(mktemp -d); cd "$W"
@@ -17,7 +17,7 @@ DBN=burst_$PORT
 if [ "$DB" = sqlite ]; then rm -f fresh.db*; URL=$W/fresh.db; else
   psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS $DBN" -c "CREATE DATABASE $DBN" ${PGLOG:+-c "ALTER DATABASE $DBN SET log_statement='all'"} >/dev/null; URL="postgres://postgres@127.0.0.1:5432/$DBN?sslmode=disable"; fi
 SLACK_SIGNING_SECRET=sec SLACK_SALES_CHANNEL=CSALES HANDOFF_API_TOKEN=tok HANDOFF_API_RATE_LIMIT=0 \
- HANDOFF_ADDR=127.0.0.1:$PORT HANDOFF_METRICS_ADDR=${PPROF_ADDR:-off} HANDOFF_CONFIG=/dev/null DATABASE_URL=$URL $BIN/$SRV serve > serve.log 2>&1 &
+ HANDOFF_ADDR=127.0.0.1:$PORT HANDOFF_METRICS_ADDR=${PPROF_ADDR:-off} HANDOFF_PPROF=${PPROF_ADDR:+on} HANDOFF_CONFIG=/dev/null DATABASE_URL=$URL $BIN/$SRV serve > serve.log 2>&1 &
 SV=$!
 for i in $(seq 300); do curl -s -o /dev/null 127.0.0.1:$PORT/healthz && break; sleep 0.2; done
 cpu() { awk '{print $14+$15}' /proc/$1/stat 2>/dev/null || echo 0; }

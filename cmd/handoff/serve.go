@@ -18,7 +18,8 @@ import (
 
 // serveMetrics adds a worker serving /metrics without a token on ln (the
 // HANDOFF_METRICS_ADDR listener, off the public port), and the profiles of
-// net/http/pprof when ln listens on a loopback address only.
+// net/http/pprof when HANDOFF_PPROF is on and ln listens on a loopback
+// address only.
 func (a *app) serveMetrics(ln net.Listener) {
 	// A CPU profile or trace answers after its seconds (30 by default).
 	srv := &http.Server{Handler: a.metricsMux(ln.Addr()), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 90 * time.Second,
@@ -36,14 +37,16 @@ func (a *app) serveMetrics(ln net.Listener) {
 	}})
 }
 
-// metricsMux serves GET /metrics and, when addr is a loopback address,
-// /debug/pprof/: the running server's profiles for someone on its machine,
-// never on the public port, nor where the metrics listener is reachable
-// from other machines (the container's ":9090").
+// metricsMux serves GET /metrics and, when HANDOFF_PPROF is on and addr is
+// a loopback address, /debug/pprof/: the running server's profiles for
+// someone on its machine who asked for them (off by default: a sidecar
+// sharing the loopback interface could read them), never on the public
+// port, nor where the metrics listener is reachable from other machines
+// (the container's ":9090").
 func (a *app) metricsMux(addr net.Addr) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", a.metrics.Handler())
-	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsLoopback() && a.cfg.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)

@@ -245,11 +245,13 @@ func TestWorkerPanicRestartsIt(t *testing.T) {
 	}
 }
 
-// The profiles of net/http/pprof are served on a loopback metrics
-// listener only: never on the public port (with or without the API
-// token), nor on a metrics listener that other machines reach.
+// With HANDOFF_PPROF on, the profiles of net/http/pprof are served on a
+// loopback metrics listener only: never on the public port (with or
+// without the API token), nor on a metrics listener that other machines
+// reach.
 func TestPprofOnLoopbackMetricsOnly(t *testing.T) {
-	srv := startServer(t, map[string]string{"DATABASE_URL": storagetest.URL(t, storage.DialectSQLite), "HANDOFF_API_TOKEN": "tok"})
+	srv := startServer(t, map[string]string{"DATABASE_URL": storagetest.URL(t, storage.DialectSQLite), "HANDOFF_API_TOKEN": "tok",
+		"HANDOFF_PPROF": "on"})
 	get := func(url, token string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequest("GET", url, nil)
@@ -283,6 +285,23 @@ func TestPprofOnLoopbackMetricsOnly(t *testing.T) {
 		srv.app.metricsMux(addr).ServeHTTP(rec, httptest.NewRequest("GET", "/debug/pprof/", nil))
 		if rec.Code != http.StatusNotFound {
 			t.Errorf("metrics on %v: GET /debug/pprof/ = %d, want 404", addr, rec.Code)
+		}
+	}
+}
+
+// Without HANDOFF_PPROF the loopback metrics listener serves /metrics and
+// no profile: a sidecar sharing the loopback interface reads none.
+func TestPprofOffByDefault(t *testing.T) {
+	srv := startServer(t, map[string]string{"DATABASE_URL": storagetest.URL(t, storage.DialectSQLite), "HANDOFF_API_TOKEN": "tok"})
+	for path, want := range map[string]int{"/metrics": http.StatusOK, "/debug/pprof/": http.StatusNotFound,
+		"/debug/pprof/goroutine?debug=1": http.StatusNotFound, "/debug/pprof/cmdline": http.StatusNotFound} {
+		r, err := http.Get(srv.metrics + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if r.StatusCode != want {
+			t.Errorf("metrics on %s: GET %s = %d, want %d", srv.metrics, path, r.StatusCode, want)
 		}
 	}
 }
