@@ -99,7 +99,8 @@ type demo struct {
 // machine slows them down instead of failing them.
 type demoWaits struct{ settle, answer, request time.Duration }
 
-// cliDemoWaits are handoff demo's waits.
+// cliDemoWaits are handoff demo's waits, read by its entry of commands();
+// the demo's tests lengthen them to testDemoWaits while they run it.
 var cliDemoWaits = demoWaits{settle: 10 * time.Second, answer: 15 * time.Second, request: 15 * time.Second}
 
 // demoFlags declares `handoff demo`'s flags; the demo waits for the server

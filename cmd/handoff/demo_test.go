@@ -56,10 +56,17 @@ func mentioned(card string) map[string]bool {
 // is already failing (a stuck server), never reached by a slow one.
 var testDemoWaits = demoWaits{settle: e2ePatience, answer: e2ePatience, request: e2ePatience}
 
-// runTestDemo runs `handoff demo` with e's arguments, as run does, waiting
-// for the server as testDemoWaits says, and returns the exit code.
-func runTestDemo(e env) int {
-	return runCommand(context.Background(), "demo", command{flags: demoFlags(testDemoWaits)}, e)
+// runTestDemo runs `handoff demo` with e's arguments through run, as main
+// does, so through the demo's entry of commands() (its flags, defaults and
+// wiring), with cliDemoWaits lengthened to testDemoWaits for the test, and
+// returns the exit code.
+func runTestDemo(t *testing.T, e env) int {
+	t.Helper()
+	saved := cliDemoWaits
+	cliDemoWaits = testDemoWaits
+	defer func() { cliDemoWaits = saved }()
+	e.args = append([]string{"demo"}, e.args...)
+	return run(context.Background(), e)
 }
 
 func TestDemo(t *testing.T) {
@@ -84,7 +91,7 @@ func TestDemo(t *testing.T) {
 	}
 
 	e, stdout, stderr := testEnv(nil)
-	if code := runTestDemo(e); code != 0 {
+	if code := runTestDemo(t, e); code != 0 {
 		t.Fatalf("handoff demo exited %d: %s\n%s", code, stderr, stdout)
 	}
 	out := stdout.String()
@@ -249,7 +256,7 @@ func mapValues(m map[string]string) []string {
 
 func TestDemoQuietKeep(t *testing.T) {
 	e, stdout, stderr := testEnv(nil, "--quiet", "--keep")
-	if code := runTestDemo(e); code != 0 {
+	if code := runTestDemo(t, e); code != 0 {
 		t.Fatalf("handoff demo --quiet --keep exited %d: %s", code, stderr)
 	}
 	out := stdout.String()
