@@ -218,3 +218,29 @@ func (s *Store) RebuildRollup(ctx context.Context) error {
 // wait's kind ("claim", "contact"), or "routing" between the routing
 // counts and the offer-to-accept medians (routingStats).
 func (s *Store) SetBetweenMedianReads(f func(kind string)) { s.betweenMedianReads = f }
+
+// UnkeyRoutingPools gives routing_days the shape it had before pool_key,
+// the pools themselves in its primary key, keeping its rows: a database
+// that predates the key, for the migration's tests.
+func (s *Store) UnkeyRoutingPools(ctx context.Context) error {
+	cols := "day, prev_day, rep, pool, shard, " + strings.Join(routingDayCols, ", ")
+	steps := []string{
+		"CREATE TABLE routing_days_old (day BIGINT NOT NULL, prev_day BIGINT NOT NULL, rep VARCHAR(500) NOT NULL, pool TEXT NOT NULL," +
+			" shard INTEGER NOT NULL, " + strings.Join(routingDayCols, " BIGINT NOT NULL, ") + " BIGINT NOT NULL," +
+			" PRIMARY KEY (day, rep, pool, prev_day, shard))",
+		"INSERT INTO routing_days_old (" + cols + ") SELECT " + cols + " FROM routing_days",
+		"DROP TABLE routing_days",
+		"ALTER TABLE routing_days_old RENAME TO routing_days",
+	}
+	if s.dialect == DialectPostgres {
+		steps = append(steps, "ALTER TABLE routing_days RENAME CONSTRAINT routing_days_old_pkey TO routing_days_pkey")
+	}
+	return s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, q := range steps {
+			if err := tx.Exec(q).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

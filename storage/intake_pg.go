@@ -185,7 +185,7 @@ func writesStatement(ws []tableWrite) (q string, args []any, ok bool) {
 		} else {
 			b.WriteString(", ")
 		}
-		cols := append(slices.Clip(w.cols), w.sums...)
+		cols := slices.Concat(w.cols, w.kept, w.sums)
 		fmt.Fprintf(&b, "w%d AS (INSERT INTO %s (%s) VALUES ", n, w.table, strings.Join(cols, ", "))
 		for i, row := range w.rows {
 			if i > 0 {

@@ -209,9 +209,9 @@ func insertRows(tx *gorm.DB, table string, cols []string, n int, row func(i int)
 }
 
 // addRows is insertRows for counters: a row whose key columns exist already
-// has its sum columns added to the stored ones.
-func addRows(tx *gorm.DB, table string, keys, sums []string, n int, row func(i int) []any) error {
-	return insertRowsThen(tx, table, append(slices.Clip(keys), sums...), onConflictAdd(table, keys, sums), n, row)
+// has its sum columns added to the stored ones (and keeps its kept columns).
+func addRows(tx *gorm.DB, table string, keys, kept, sums []string, n int, row func(i int) []any) error {
+	return insertRowsThen(tx, table, slices.Concat(keys, kept, sums), onConflictAdd(table, keys, sums), n, row)
 }
 
 // onConflictAdd is the clause of an INSERT into table that adds the sums of

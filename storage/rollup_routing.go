@@ -2,6 +2,8 @@ package storage
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -32,11 +34,11 @@ import (
 //
 // routing_facts holds every fact of every lead, exactly; routing_days
 // counts them per UTC day of the fact, UTC day of its predecessor (or
-// noPrevDay), kind, rep, pool and, for an accept, the half-octave bucket of
-// its offer-to-accept delay. A period's whole days are read from
-// routing_days, its partial days at either end from routing_facts, and the
-// exact delays only for the bucket that holds a rep's median. See
-// Store.routingStats.
+// noPrevDay), kind, rep, pool (keyed by its hash, poolKey) and, for an
+// accept, the octave bucket of its offer-to-accept delay. A period's whole
+// days are read from routing_days, its partial days at either end from
+// routing_facts, and the exact delays only for the bucket that holds a
+// rep's median. See Store.routingStats.
 
 // Kinds of routing facts.
 const (
@@ -298,15 +300,29 @@ func routingDaysWrite(days map[routingDayKey]*routingDayCounts) tableWrite {
 		return cmp.Or(cmp.Compare(a.day, b.day), cmp.Compare(a.shard, b.shard), strings.Compare(a.rep, b.rep),
 			strings.Compare(a.pool, b.pool), cmp.Compare(a.prevDay, b.prevDay))
 	})
-	w := tableWrite{what: "rollup: routing days", table: "routing_days", cols: []string{"day", "prev_day", "rep", "pool", "shard"}, sums: routingDayCols}
+	w := tableWrite{what: "rollup: routing days", table: "routing_days", cols: []string{"day", "prev_day", "rep", "pool_key", "shard"},
+		kept: []string{"pool"}, sums: routingDayCols}
 	for _, k := range keys {
-		row := []any{k.day, k.prevDay, k.rep, k.pool, k.shard}
+		row := []any{k.day, k.prevDay, k.rep, poolKey(k.pool), k.shard, k.pool}
 		for _, n := range days[k] {
 			row = append(row, n)
 		}
 		w.rows = append(w.rows, row)
 	}
 	return w
+}
+
+// poolKey is routing_days' key of a pool (its rep keys joined by poolSep):
+// the first 128 bits of its SHA-256 in hex, empty for no pool. The pool
+// itself, as long as its reps make it, is kept beside the key: in the key,
+// a pool of a hundred reps was over PostgreSQL's limit on a btree index
+// entry (2,704 bytes).
+func poolKey(pool string) string {
+	if pool == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(pool))
+	return hex.EncodeToString(sum[:16])
 }
 
 // factRow is f's routing_facts row of lead id.

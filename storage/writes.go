@@ -15,8 +15,9 @@ type tableWrite struct {
 	what  string // names the write in errors
 	table string
 	cols  []string // the key columns, for rows with sums
+	kept  []string // with sums: columns a new row is written with and a stored one keeps
 	sums  []string
-	rows  [][]any // values of cols, then sums
+	rows  [][]any // values of cols, then kept, then sums
 	sql   string
 	args  []any
 }
@@ -30,7 +31,7 @@ func execWrites(tx *gorm.DB, ws []tableWrite) error {
 		case w.sql != "":
 			err = tx.Exec(w.sql, w.args...).Error
 		case len(w.sums) > 0:
-			err = addRows(tx, w.table, w.cols, w.sums, len(w.rows), row)
+			err = addRows(tx, w.table, w.cols, w.kept, w.sums, len(w.rows), row)
 		default:
 			err = insertRows(tx, w.table, w.cols, len(w.rows), row)
 		}
