@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -243,4 +244,22 @@ func (s *Store) UnkeyRoutingPools(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// CountStatements counts the statements run through the store's reader
+// (s.db) until stop is called: every query, row read and raw statement
+// GORM runs. Not safe while other goroutines use the store.
+func (s *Store) CountStatements() (count func() int, stop func()) {
+	var n atomic.Int64
+	name := "storagetest:count"
+	inc := func(*gorm.DB) { n.Add(1) }
+	cb := s.db.Callback()
+	_ = cb.Query().Before("*").Register(name, inc)
+	_ = cb.Row().Before("*").Register(name, inc)
+	_ = cb.Raw().Before("*").Register(name, inc)
+	return func() int { return int(n.Load()) }, func() {
+		_ = cb.Query().Remove(name)
+		_ = cb.Row().Remove(name)
+		_ = cb.Raw().Remove(name)
+	}
 }

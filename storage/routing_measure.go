@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,8 +30,8 @@ type routingCount struct {
 
 // routingStats is RoutingStats over [from, to) in milliseconds: the whole
 // UTC days from routing_days, the partial days at either end from
-// routing_facts, and each rep's median offer-to-accept time from the exact
-// delays of the bucket that holds it.
+// routing_facts, and every rep's median offer-to-accept time from the
+// exact delays of the bucket that holds it, in one statement.
 func (s *Store) routingStats(ctx context.Context, from, to int64) (stats handoff.RoutingStats, err error) {
 	// One snapshot for the counts and the medians' bucket reads.
 	err = s.readSnapshot(ctx, func(db *gorm.DB) error {
@@ -93,16 +94,18 @@ func (s *Store) routingStatsOn(db *gorm.DB, from, to int64) (handoff.RoutingStat
 	if s.betweenMedianReads != nil {
 		s.betweenMedianReads("routing")
 	}
+	accepted := map[string]int64{}
+	for _, r := range out.PerRep {
+		if r.Accepted > 0 {
+			accepted[r.Rep.Key()] = r.Accepted
+		}
+	}
+	medians, err := s.mediansOfferToAccept(db, &acc, accepted, from, to)
+	if err != nil {
+		return handoff.RoutingStats{}, err
+	}
 	for i := range out.PerRep {
-		r := &out.PerRep[i]
-		if r.Accepted == 0 {
-			continue
-		}
-		med, err := s.medianOfferToAccept(db, r.Rep.Key(), acc.reps[r.Rep.Key()].buckets, r.Accepted, from, to)
-		if err != nil {
-			return handoff.RoutingStats{}, err
-		}
-		r.MedianOfferToAccept = med
+		out.PerRep[i].MedianOfferToAccept = medians[out.PerRep[i].Rep.Key()]
 	}
 	return out, nil
 }
@@ -156,52 +159,101 @@ func (s *Store) routingDays(db *gorm.DB, acc *routingAcc, firstDay, endDay int64
 	return rows.Err()
 }
 
-// medianOfferToAccept is the median delay of rep's n accepts in [from,
-// to), whose counts per delay bucket are buckets: the one or two middle
-// values are read from the bucket that holds them.
-func (s *Store) medianOfferToAccept(db *gorm.DB, rep string, buckets map[int64]int64, n, from, to int64) (time.Duration, error) {
+// medianRead is the part of one rep's accepts that their median needs:
+// the values at offsets [lo, hi] of one delay bucket, ordered by delay.
+type medianRead struct {
+	rep            string
+	bucket, lo, hi int64
+}
+
+// medianReads are the reads of the one or two middle values of n accepts
+// of rep counted per delay bucket in buckets.
+func medianReads(rep string, buckets map[int64]int64, n int64) ([]medianRead, error) {
 	ranks := []int64{n / 2}
 	if n%2 == 0 {
 		ranks = []int64{n/2 - 1, n / 2}
+	}
+	var reads []medianRead
+	for _, rank := range ranks {
+		below, found := int64(0), false
+		for _, b := range slices.Sorted(maps.Keys(buckets)) {
+			if rank >= below+buckets[b] {
+				below += buckets[b]
+				continue
+			}
+			if k := len(reads) - 1; k >= 0 && reads[k].bucket == b {
+				reads[k].hi = rank - below // the next rank in the same bucket
+			} else {
+				reads = append(reads, medianRead{rep: rep, bucket: b, lo: rank - below, hi: rank - below})
+			}
+			found = true
+			break
+		}
+		if !found {
+			return nil, fmt.Errorf("storage: routing stats: median of %s: rank %d of %d not in the buckets", rep, rank, n)
+		}
+	}
+	return reads, nil
+}
+
+// medianReadsAtOnce is the number of medianReads a statement reads: each
+// is a term of a compound SELECT, of which SQLite takes 500.
+const medianReadsAtOnce = 500
+
+// mediansOfferToAccept are the median delays of the accepts in [from,
+// to) of each rep of accepted (their numbers), whose counts per delay
+// bucket acc holds: the one or two middle values of every rep are read in
+// one statement (one for each medianReadsAtOnce reads): a UNION ALL of a
+// read of each bucket that holds some, which walks that bucket's delays in
+// the index only up to them.
+func (s *Store) mediansOfferToAccept(db *gorm.DB, acc *routingAcc, accepted map[string]int64, from, to int64) (map[string]time.Duration, error) {
+	var reads []medianRead
+	for _, rep := range slices.Sorted(maps.Keys(accepted)) {
+		r, err := medianReads(rep, acc.reps[rep].buckets, accepted[rep])
+		if err != nil {
+			return nil, err
+		}
+		reads = append(reads, r...)
 	}
 	hint := ""
 	if s.dialect == DialectSQLite {
 		hint = " INDEXED BY idx_routing_facts_delay"
 	}
-	q := "SELECT delay_ms FROM routing_facts" + hint + " WHERE kind = ? AND rep = ? AND bucket = ?" +
-		" AND at_ms >= ? AND at_ms < ? AND prev_ms >= ? ORDER BY delay_ms LIMIT ? OFFSET ?"
-	order := slices.Sorted(maps.Keys(buckets))
-	var values []int64
-	for len(values) < len(ranks) {
-		rank, found, below := ranks[len(values)], false, int64(0)
-		for _, b := range order {
-			if rank >= below+buckets[b] {
-				below += buckets[b]
-				continue
-			}
-			limit := int64(len(ranks) - len(values))
-			if rank+limit > below+buckets[b] {
-				limit = 1 // the next rank is in a later bucket
-			}
-			var got []int64
-			if err := db.Raw(q, factAccept, rep, b, from, to, from, limit, rank-below).Scan(&got).Error; err != nil {
-				return 0, fmt.Errorf("storage: routing stats: median of %s: %w", rep, err)
-			}
-			if int64(len(got)) != limit {
-				return 0, fmt.Errorf("storage: routing stats: median of %s: bucket %d holds %d values past %d, want %d", rep, b, len(got), rank-below, limit)
-			}
-			values, found = append(values, got...), true
-			break
+	term := "SELECT * FROM (SELECT rep, delay_ms FROM routing_facts" + hint + " WHERE kind = ? AND rep = ? AND bucket = ?" +
+		" AND at_ms >= ? AND at_ms < ? AND prev_ms >= ? ORDER BY delay_ms LIMIT ? OFFSET ?) m"
+	values := map[string][]int64{}
+	for start := 0; start < len(reads); start += medianReadsAtOnce {
+		part := reads[start:min(start+medianReadsAtOnce, len(reads))]
+		terms := make([]string, len(part))
+		args := make([]any, 0, 8*len(part))
+		for i, r := range part {
+			terms[i] = term + strconv.Itoa(i)
+			args = append(args, factAccept, r.rep, r.bucket, from, to, from, r.hi-r.lo+1, r.lo)
 		}
-		if !found {
-			return 0, fmt.Errorf("storage: routing stats: median of %s: rank %d of %d not in the buckets", rep, rank, n)
+		var got []struct {
+			Rep     string
+			DelayMs int64
+		}
+		if err := db.Raw(strings.Join(terms, " UNION ALL "), args...).Scan(&got).Error; err != nil {
+			return nil, fmt.Errorf("storage: routing stats: medians: %w", err)
+		}
+		for _, g := range got {
+			values[g.Rep] = append(values[g.Rep], g.DelayMs)
 		}
 	}
-	var sum time.Duration
-	for _, v := range values {
-		sum += time.Duration(v) * time.Millisecond
+	out := make(map[string]time.Duration, len(accepted))
+	for rep, n := range accepted {
+		want := 2 - n%2 // the one or two middle values
+		if int64(len(values[rep])) != want {
+			return nil, fmt.Errorf("storage: routing stats: median of %s: %d middle values of %d accepts, want %d", rep, len(values[rep]), n, want)
+		}
+		var sum time.Duration
+		for _, v := range values[rep] {
+			sum += time.Duration(v) * time.Millisecond
+		}
+		out[rep] = sum / time.Duration(want)
 	}
-	return sum / time.Duration(len(values)), nil
+	return out, nil
 }
 
 // routingAcc adds up routing counts of a period.

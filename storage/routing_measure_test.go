@@ -2,6 +2,8 @@ package storage_test
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -83,6 +85,66 @@ func TestRoutingStats(t *testing.T) {
 			if r != want[r.Rep.Key()] {
 				t.Errorf("rep %s = %+v, want %+v", r.Rep.Key(), r, want[r.Rep.Key()])
 			}
+		}
+	})
+}
+
+// The routing measure reads every rep's median offer-to-accept in one
+// statement, not one or two a rep: it runs as many statements for twelve
+// reps as for two, and their medians (one or two middle values, in one
+// bucket or two) are the event log's.
+func TestRoutingMediansReadAtOnce(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+		team := manyReps(12)
+		n := 0
+		accept := func(reps int, leads int) {
+			t.Helper()
+			req := handoff.RouteRequest{Routing: team}
+			req.Routing.Reps = team.Reps[:reps]
+			for range leads {
+				n++
+				when := at.Add(time.Duration(n) * 7 * time.Minute)
+				lead := saveSQL(t, s, fmt.Sprintf("med-%d", n), fmt.Sprintf("Med %d", n), when)
+				if _, _, ok, err := s.RouteLead(ctx, lead.ID, req, when); err != nil || !ok {
+					t.Fatalf("route %d: stepped %v, %v", n, ok, err)
+				}
+				l, err := s.Lead(ctx, lead.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rep := l.Offer.Rep
+				after := time.Duration(n*n%97+1) * 13 * time.Second // 13 s to 21 min, several buckets
+				if _, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: rep.Platform, UserID: rep.ID}, when.Add(after), rep.Key()); err != nil || !won {
+					t.Fatalf("accept %d: won %v, %v", n, won, err)
+				}
+			}
+		}
+		from := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) // a whole day and two partial ones
+		measure := func(reps int) int {
+			t.Helper()
+			count, stop := s.CountStatements()
+			got, err := s.RoutingStats(ctx, from, from.Add(48*time.Hour))
+			stop()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := s.RoutingStatsFromEvents(ctx, from, from.Add(48*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.Pools, want.Pools = sortedPools(got.Pools), sortedPools(want.Pools)
+			if len(got.PerRep) != reps || !reflect.DeepEqual(got, want) {
+				t.Fatalf("%d reps: rollup %+v\nevents %+v", reps, got, want)
+			}
+			return count()
+		}
+		accept(2, 5)
+		two := measure(2)
+		accept(12, 41)
+		if twelve := measure(12); twelve != two {
+			t.Fatalf("the routing measure ran %d statements for 12 reps' medians and %d for 2", twelve, two)
 		}
 	})
 }
