@@ -36,22 +36,31 @@ func BenchmarkClaimLead(b *testing.B) {
 	}
 }
 
-func benchClaims(b *testing.B, dialect string, inTx bool) {
+// openBenchStore returns a migrated store on a new database of dialect,
+// closed when the benchmark ends; on PostgreSQL its connections carry an
+// application name of their own, app (name and a number), whose backends'
+// CPU backendCPU reads; app is empty on SQLite.
+func openBenchStore(b *testing.B, dialect, name string) (s *storage.Store, app string) {
 	ctx := context.Background()
 	url := storagetest.URL(b, dialect)
-	app := ""
 	if dialect == storage.DialectPostgres {
-		app = fmt.Sprintf("claimbench%d", time.Now().UnixNano())
+		app = fmt.Sprintf("%s%d", name, time.Now().UnixNano())
 		url += "&application_name=" + app
 	}
 	s, err := storage.Open(ctx, url, storage.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
+	b.Cleanup(func() { s.Close() })
 	if err := s.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
+	return s, app
+}
+
+func benchClaims(b *testing.B, dialect string, inTx bool) {
+	ctx := context.Background()
+	s, app := openBenchStore(b, dialect, "claimbench")
 	if inTx {
 		s.ClaimInTransaction()
 	}
