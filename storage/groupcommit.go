@@ -50,9 +50,6 @@ type groupCommitter struct {
 	// gather, when set, is how long a group of saves waits for the next
 	// save (see gatherSaves); gatherMax bounds the whole wait.
 	gather, gatherMax time.Duration
-	// commitTook is the (single) worker's recent commit time, which
-	// lengthens the gathering (gatherWindow).
-	commitTook commitTime
 	// took, when set, is called with a group's size once it is drained
 	// from the queue and after each write gatherSaves adds (tests).
 	took func(size int)
@@ -131,11 +128,9 @@ func (g *groupCommitter) loop(shard int64) {
 			group = g.gatherSaves(group, sizes.largest(), timer)
 		}
 		sizes.add(len(group))
-		started := time.Now()
 		if !g.oneStatement || !g.commitOneStatement(group, shard) {
 			g.commit(group)
 		}
-		g.commitTook.add(time.Since(started))
 		if g.after != nil {
 			g.after()
 		}

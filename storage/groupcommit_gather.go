@@ -5,44 +5,15 @@ import (
 	"time"
 )
 
-// saveGather and saveGatherMax are the least SQLite's writer lets a group
-// of saves wait for the next save and in all (gatherSaves); gatherWindow
-// lengthens both to what the writer's commits take, up to gatherGapCap
-// and gatherCap. A commit's fixed cost (WAL frames and an fsync) is from a
-// few hundred microseconds on a fast disk to a few milliseconds on a busy
-// one, and a client's turn from one answer to its next request from tens
-// to hundreds of microseconds: while waiting for a save costs less than
-// the commit it would otherwise start, waiting is the cheaper of the two.
+// saveGather and saveGatherMax are how long SQLite's writer lets a group
+// of saves wait for the next save and in all (gatherSaves): a commit's
+// fixed cost is a few hundred microseconds of the writer's time (WAL
+// frames and fsync), a client's turn from one answer to its next request
+// a few tens of microseconds.
 const (
 	saveGather    = 100 * time.Microsecond
 	saveGatherMax = time.Millisecond
-	gatherGapCap  = 2 * time.Millisecond
-	gatherCap     = 4 * time.Millisecond
 )
-
-// gatherWindow returns how long a group of saves waits for the next save
-// (gap) and in all (total), given the writer's recent commit time (an
-// average, commitTook) and the least gap and total: half a commit between
-// two saves and one commit in all, within the caps, and never under the
-// least (tests set the least to hours to hold a group open).
-func gatherWindow(commitTook, leastGap, leastTotal time.Duration) (gap, total time.Duration) {
-	gap = max(leastGap, min(commitTook/2, gatherGapCap))
-	total = max(leastTotal, min(commitTook, gatherCap))
-	return gap, max(gap, total)
-}
-
-// commitTime is an average of the writer's recent commit times, each
-// counting for an eighth: it follows a disk that slows under load within
-// some ten commits, and one slow commit moves it by an eighth.
-type commitTime struct{ avg time.Duration }
-
-func (c *commitTime) add(took time.Duration) {
-	if c.avg == 0 {
-		c.avg = took
-		return
-	}
-	c.avg += (took - c.avg) / 8
-}
 
 // groupSizes are the sizes of a committer's last eight groups.
 type groupSizes struct {
@@ -67,10 +38,9 @@ func (s *groupSizes) largest() int { return slices.Max(s.last[:]) }
 
 // gatherSaves lets a group of intake saves wait for more saves before it
 // commits, until it holds want writes (loop: the largest of the last eight
-// groups, groupSizes), as long as each arrives within a gap of the one
-// before and for at most a total wait (gatherWindow: at least g.gather and
-// g.gatherMax, longer when the writer's commits take longer); a write of
-// another kind (a click's claim, say) ends the wait. loop gathers only after a group of more than
+// groups, groupSizes), as long as each arrives within g.gather of the one before and
+// for at most g.gatherMax in all; a write of another kind (a click's
+// claim, say) ends the wait. loop gathers only after a group of more than
 // one write: concurrent clients answered by one commit come back within a
 // few hundred microseconds of each other, and without the wait the first
 // of them was committed alone (groups of 1 and 7 alternated with 8
@@ -84,9 +54,8 @@ func (g *groupCommitter) gatherSaves(group []writeJob, want int, timer *time.Tim
 			return group
 		}
 	}
-	gap, total := gatherWindow(g.commitTook.avg, g.gather, g.gatherMax)
-	deadline := time.Now().Add(total)
-	timer.Reset(gap)
+	deadline := time.Now().Add(g.gatherMax)
+	timer.Reset(g.gather)
 	defer timer.Stop()
 	for len(group) < min(want, maxGroup) {
 		select {
@@ -101,7 +70,7 @@ func (g *groupCommitter) gatherSaves(group []writeJob, want int, timer *time.Tim
 			if job.save == nil {
 				return group
 			}
-			wait := min(gap, time.Until(deadline))
+			wait := min(g.gather, time.Until(deadline))
 			if wait <= 0 {
 				return group
 			}
