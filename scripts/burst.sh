@@ -2,7 +2,8 @@
 # burst.sh BIN_DIR sqlite|postgres [rounds] [port]: a fresh stand-in Slack,
 # database and `handoff serve` (BIN_DIR holds handoff and handoff-load), then
 # ROUNDS of 200 new leads and 200 concurrent signed Claim clicks
-# (handoff-load burst; LEADS and CLICKS change the 200s); prints latency and the CPU (ticks of 10 ms) of the
+# (handoff-load burst; LEADS and CLICKS change the 200s); prints latency over all
+# rounds and round by round, and the CPU (ticks of 10 ms) of the
 # server, its PostgreSQL backends and the stand-in Slack. BENCHMARKS.md,
 # "Claim under load, issue 16". Needs PostgreSQL on 127.0.0.1:5432 for postgres.
 # PPROF_ADDR=127.0.0.1:PORT2 serves the metrics there with HANDOFF_PPROF=on (and so
@@ -25,7 +26,7 @@ pgcpu() { local t=0; for p in $(pgrep -f "postgres: .*postgres $DBN "); do t=$((
 [ -n "$PPROF_ADDR" ] && { curl -s -o "$PROF" "http://$PPROF_ADDR/debug/pprof/profile?seconds=${PPROF_SECONDS:-5}" >/dev/null 2>&1 & PP=$!; }
 S0=$(cpu $SV); P0=$(pgcpu); F0=$(cpu $FS)
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) $(date -u +%H:%M:%S) $BIN/$SRV $DB"
-/usr/bin/time -f "client_cpu_s %U+%S" $BIN/handoff-load burst -url http://127.0.0.1:$PORT -token tok -slack-secret sec -rounds $R -leads ${LEADS:-200} -clicks ${CLICKS:-200} 2>&1 | tail -4
+/usr/bin/time -f "client_cpu_s %U+%S" $BIN/handoff-load burst -url http://127.0.0.1:$PORT -token tok -slack-secret sec -rounds $R -leads ${LEADS:-200} -clicks ${CLICKS:-200} 2>&1
 echo "cpu ticks: server $(( $(cpu $SV)-S0 )) pg_backends $(( $(pgcpu)-P0 )) fakeslack $(( $(cpu $FS)-F0 ))"
 [ -n "$PP" ] && wait $PP
 kill $SV; wait $SV 2>/dev/null; kill $FS; wait $FS 2>/dev/null

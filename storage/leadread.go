@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/handoff/handoff"
+	"gorm.io/gorm"
 )
 
 // Reading leads and their events, and converting between the rows and the
@@ -33,7 +34,11 @@ func (s *Store) findLead(ctx context.Context, col string, arg any) (*handoff.Lea
 // hand-written SQL (a click reads its lead twice: GORM's reflection cost
 // more than the read), or returns ENOTFOUND.
 func (s *Store) findLeadRow(ctx context.Context, col string, arg any) (leadRow, error) {
-	db := s.db.WithContext(ctx)
+	return findLeadRowIn(s.db.WithContext(ctx), col, arg)
+}
+
+// findLeadRowIn is findLeadRow on db's connection pool (or connection).
+func findLeadRowIn(db *gorm.DB, col string, arg any) (leadRow, error) {
 	rows, err := queryLeadRows(db, nil, col+" = "+rowValues(db, 1, 1)+" LIMIT 1", []any{arg})
 	if err != nil {
 		return leadRow{}, fmt.Errorf("storage: find lead %v: %w", arg, err)

@@ -111,9 +111,11 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 		if n <= 0 {
 			n = 16
 		}
+		// Idle connections stay open: a new one is a new server process
+		// that loads the catalog on first use, and a burst of clicks
+		// after a quiet spell should not pay for that (Warm).
 		sqlDB.SetMaxOpenConns(n)
 		sqlDB.SetMaxIdleConns(n)
-		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		s.enqueuer = newGroupCommitter(s.write, 1, false)
 		s.intake = newGroupCommitter(s.write, pgIntakeWorkers, true)
 		s.claims = newGroupCommitter(s.write, 1, false)

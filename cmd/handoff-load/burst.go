@@ -9,7 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -51,9 +51,9 @@ func parseBurst(args []string) (*burstConfig, error) {
 	return c, nil
 }
 
-// burst runs the rounds and returns the clicks' acknowledgement latencies
-// and how long the bursts took in all.
-func (c *burstConfig) burst(ctx context.Context) (lat []time.Duration, errs int, took time.Duration, err error) {
+// burst runs the rounds and returns the clicks' acknowledgement latencies,
+// round by round, and how long the bursts took in all.
+func (c *burstConfig) burst(ctx context.Context) (rounds [][]time.Duration, errs int, took time.Duration, err error) {
 	client := &http.Client{Timeout: c.timeout, Transport: &http.Transport{MaxIdleConnsPerHost: c.clicks}}
 	run := &c.runConfig
 	// Dial the clicks' connections before the first burst, as a warm
@@ -80,6 +80,7 @@ func (c *burstConfig) burst(ctx context.Context) (lat []time.Duration, errs int,
 		if ierr != nil {
 			return nil, 0, 0, fmt.Errorf("round %d: %w", round+1, ierr)
 		}
+		var lat []time.Duration
 		start := time.Now()
 		c.together(c.clicks, func(i int) {
 			t0 := time.Now()
@@ -97,8 +98,9 @@ func (c *burstConfig) burst(ctx context.Context) (lat []time.Duration, errs int,
 		if ctx.Err() != nil {
 			return nil, 0, 0, ctx.Err()
 		}
+		rounds = append(rounds, lat)
 	}
-	return lat, errs, took, nil
+	return rounds, errs, took, nil
 }
 
 // together runs f(0) … f(n-1) at once, released together, and waits.
@@ -117,13 +119,24 @@ func (c *burstConfig) together(n int, f func(i int)) {
 	wg.Wait()
 }
 
-func (c *burstConfig) print(w io.Writer, lat []time.Duration, errs int, took time.Duration) {
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+// print writes the clicks' figures over all rounds, then round by round:
+// the first round meets a server that has not yet served a burst.
+func (c *burstConfig) print(w io.Writer, rounds [][]time.Duration, errs int, took time.Duration) {
 	fmt.Fprintf(w, "%d rounds of %d concurrent claim clicks on %d new leads against %s\n", c.rounds, c.clicks, c.leads, c.url)
 	fmt.Fprintf(w, "%-8s %9s %7s %10s %9s %9s %9s\n", "op", "requests", "errors", "per sec", "p50 ms", "p99 ms", "max ms")
-	var top float64
-	if len(lat) > 0 {
-		top = float64(lat[len(lat)-1].Microseconds()) / 1000
+	all := slices.Concat(rounds...)
+	slices.Sort(all)
+	fmt.Fprintf(w, "%-8s %9d %7d %10.0f %9.2f %9.2f %9.2f\n", "claim", len(all), errs, float64(len(all))/took.Seconds(), pct(all, 0.50), pct(all, 0.99), top(all))
+	for i, lat := range rounds {
+		slices.Sort(lat)
+		fmt.Fprintf(w, "%-8s %9d %7s %10s %9.2f %9.2f %9.2f\n", fmt.Sprintf("round%d", i+1), len(lat), "", "", pct(lat, 0.50), pct(lat, 0.99), top(lat))
 	}
-	fmt.Fprintf(w, "%-8s %9d %7d %10.0f %9.2f %9.2f %9.2f\n", "claim", len(lat), errs, float64(len(lat))/took.Seconds(), pct(lat, 0.50), pct(lat, 0.99), top)
+}
+
+// top is the largest of sorted in milliseconds, 0 when it is empty.
+func top(sorted []time.Duration) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return float64(sorted[len(sorted)-1].Microseconds()) / 1000
 }

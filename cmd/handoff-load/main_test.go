@@ -114,4 +114,10 @@ func TestLoadAgainstRealServer(t *testing.T) {
 	if m := regexp.MustCompile(`(?m)^claim\s+(\d+)\s+(\d+)`).FindStringSubmatch(out.String()); m == nil || m[1] != "16" || m[2] != "0" {
 		t.Fatalf("burst: want 16 acknowledged clicks and no errors:\n%s\n%s", out.String(), logs.String())
 	}
+	// Then each round's 8 clicks: the first round meets a server that has
+	// served no burst yet.
+	rounds := regexp.MustCompile(`(?m)^round(\d)\s+(\d+)\s`).FindAllStringSubmatch(out.String(), -1)
+	if len(rounds) != 2 || rounds[0][1] != "1" || rounds[0][2] != "8" || rounds[1][1] != "2" || rounds[1][2] != "8" {
+		t.Fatalf("burst: want a line for each of 2 rounds of 8 clicks:\n%s", out.String())
+	}
 }

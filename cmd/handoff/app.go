@@ -53,6 +53,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now fun
 	if err != nil {
 		return nil, err
 	}
+	warmStore(ctx, store, logger)
 	a := &app{cfg: cfg, store: store, logger: logger, mux: http.NewServeMux(), now: now}
 	a.wireMetrics()
 	for _, wire := range []func() error{

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"time"
 
 	"github.com/handoff/handoff/config"
 	"github.com/handoff/handoff/storage"
@@ -28,6 +30,18 @@ func openStore(ctx context.Context, cfg config.Config) (*storage.Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// warmStore opens the store's connection pool before the first request
+// (storage.Store.Warm). A pool that could not be warmed is logged, not
+// fatal: the store opens connections as requests need them.
+func warmStore(ctx context.Context, store *storage.Store, logger *slog.Logger) {
+	start := time.Now()
+	if err := store.Warm(ctx); err != nil {
+		logger.WarnContext(ctx, "database connections not warmed; the first requests open them", "err", err)
+		return
+	}
+	logger.InfoContext(ctx, "database connections warmed", "took", time.Since(start).Round(time.Millisecond))
 }
 
 // withStore loads the configuration, opens and migrates the store, runs f
