@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"log/slog"
 	mrand "math/rand/v2"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorilla/websocket"
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
@@ -22,6 +24,7 @@ import (
 // is needed.
 type SocketMode struct {
 	client  *socketmode.Client
+	dial    *websocket.Dialer // the client's (socket_live.go)
 	app     *App
 	logger  *slog.Logger
 	workers int
@@ -50,6 +53,15 @@ type SocketMode struct {
 	// function; a time.Ticker when nil. Tests tick it themselves. Set it
 	// before Run.
 	Ticker func(every time.Duration) (<-chan time.Time, func())
+	// TLSConfig, when set, is the TLS client configuration of the
+	// WebSocket connections (wss://), for example RootCAs holding the
+	// private CA of a TLS-inspecting proxy; nil verifies Slack's
+	// certificate against the system roots. The server name checked is
+	// the URL's host unless ServerName is set. Only the WebSocket
+	// connections use it: the Web API calls (apps.connections.open among
+	// them) go through api's HTTP client (on Linux SSL_CERT_FILE and
+	// SSL_CERT_DIR choose the system roots of both). Set it before Run.
+	TLSConfig *tls.Config
 }
 
 // NewSocketMode returns a runner over api, which must carry the app-level
@@ -61,7 +73,8 @@ func NewSocketMode(api *slackapi.Client, app *App, logger *slog.Logger, opts ...
 		logger = slog.Default()
 	}
 	s := &SocketMode{app: app, logger: logger, workers: 32}
-	s.client = socketmode.New(api, append(slices.Clip(opts), socketmode.OptionDialer(s.dialer()))...)
+	s.dial = s.dialer()
+	s.client = socketmode.New(api, append(slices.Clip(opts), socketmode.OptionDialer(s.dial))...)
 	return s
 }
 
@@ -74,6 +87,7 @@ func (s *SocketMode) Run(ctx context.Context) error {
 	// slack-go's own check of PINGs, on the wall clock: a backstop
 	// behind the runner's (socket_live.go).
 	socketmode.OptionPingInterval(backstopIntervals * s.pingInterval())(s.client)
+	s.dial.TLSClientConfig = s.TLSConfig
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup

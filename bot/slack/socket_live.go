@@ -57,7 +57,11 @@ func (s *SocketMode) ticker(every time.Duration) (<-chan time.Time, func()) {
 
 // dialer is slack-go's default WebSocket dialer (proxy from the
 // environment, 45 s handshake, a write buffer above Slack's 20 KB so a
-// response is one frame) whose connections the runner watches.
+// response is one frame) whose connections the runner watches. The watch
+// wraps the TCP connection, to Slack or to the proxy, and the dialer runs
+// TLS over it with TLSClientConfig (SocketMode.TLSConfig, set by Run): a
+// NetDialTLSContext instead would also be used to reach an HTTP proxy,
+// speaking TLS to it.
 func (s *SocketMode) dialer() *websocket.Dialer {
 	var d net.Dialer
 	return &websocket.Dialer{

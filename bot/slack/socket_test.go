@@ -6,12 +6,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	slackapi "github.com/slack-go/slack"
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
@@ -74,14 +77,24 @@ type socketRig struct {
 	done   chan error
 }
 
-// newSocketRig builds the rig; the runner connects with appTok.
+// newSocketRig builds the rig on a fake Slack over plain HTTP and ws://;
+// the runner connects with appTok.
 func newSocketRig(t *testing.T, s *storage.Store, appTok string) *socketRig {
 	t.Helper()
-	fake := slacktest.New(token)
+	return newSocketRigOn(t, s, appTok, slacktest.New(token), nil)
+}
+
+// newSocketRigOn builds the rig on fake (closed when the test ends); web,
+// when set, makes the Web API calls (a client that trusts a TLS fake).
+func newSocketRigOn(t *testing.T, s *storage.Store, appTok string, fake *slacktest.Server, web *http.Client) *socketRig {
+	t.Helper()
 	t.Cleanup(fake.Close)
 	fake.EnableSocketMode(appToken)
 	fake.SetMembers(salesChannel, "UANN", "UBEN", "UCAT", "UREP", "U1", "U00099")
 	api := slackbot.NewClient(token, appTok, fake.APIURL())
+	if web != nil {
+		slackapi.OptionHTTPClient(web)(api)
+	}
 	platform := slackbot.NewPlatform(api)
 	policy := handoff.DefaultPolicy()
 	quiet := slog.New(slog.DiscardHandler)

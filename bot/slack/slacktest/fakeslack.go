@@ -7,6 +7,7 @@ package slacktest
 
 import (
 	"cmp"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -70,12 +71,29 @@ type Server struct {
 
 // New starts a fake that accepts the bot token token. Close it when done.
 func New(token string) *Server {
-	s := &Server{token: token, faults: map[string][]fault{}, badChannels: map[string]bool{}, groups: map[string][]string{},
-		notify: make(chan struct{}, 1), stalls: map[string]*stall{},
-		users: map[string]User{}, members: map[string][]string{}}
+	s := newServer(token)
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
+
+// NewTLS starts a fake like New that serves HTTPS, and its Socket Mode
+// URLs are wss://, as Slack's are. Its certificate (Certificate) is valid
+// for 127.0.0.1 and example.com. Close it when done.
+func NewTLS(token string) *Server {
+	s := newServer(token)
+	s.srv = httptest.NewTLSServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+func newServer(token string) *Server {
+	return &Server{token: token, faults: map[string][]fault{}, badChannels: map[string]bool{}, groups: map[string][]string{},
+		notify: make(chan struct{}, 1), stalls: map[string]*stall{},
+		users: map[string]User{}, members: map[string][]string{}}
+}
+
+// Certificate is the certificate of a fake started with NewTLS (nil for
+// New): the one root its clients must trust.
+func (s *Server) Certificate() *x509.Certificate { return s.srv.Certificate() }
 
 // Close stops the server.
 func (s *Server) Close() {

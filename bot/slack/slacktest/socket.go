@@ -3,6 +3,7 @@ package slacktest
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -24,7 +25,8 @@ import (
 //   - The app acknowledges each envelope with {"envelope_id","payload"?}
 //     within 3 s; Slack pings with WebSocket PING frames.
 //
-// The fake serves plain ws:// URLs from its httptest server.
+// The fake serves ws:// URLs from its httptest server, or wss:// from
+// NewTLS's.
 
 // socketPath is where the fake's WebSocket URLs point.
 const socketPath = "/link/"
@@ -56,6 +58,7 @@ type socketMode struct {
 	appToken  string
 	refuse    int           // the next apps.connections.open calls answer invalid_auth
 	ping      time.Duration // how often to send WebSocket PINGs (0: never)
+	host      string        // the host the URLs name ("": the server's address)
 	tickets   map[string]bool
 	conns     []*SocketConn
 	envelopes map[string]envelope
@@ -87,6 +90,16 @@ func (s *Server) SetSocketPing(d time.Duration) {
 	s.socket.mu.Lock()
 	defer s.socket.mu.Unlock()
 	s.socket.ping = d
+}
+
+// SetSocketHost makes apps.connections.open name host, with the fake's
+// port, in the URLs it hands out, as Slack names wss-primary.slack.com:
+// for a test whose proxy takes host back to the fake (NewTLS's
+// certificate is valid for example.com).
+func (s *Server) SetSocketHost(host string) {
+	s.socket.mu.Lock()
+	defer s.socket.mu.Unlock()
+	s.socket.host = host
 }
 
 // RefuseConnections makes the next n apps.connections.open calls answer
@@ -202,8 +215,13 @@ func (s *Server) openConnection(w http.ResponseWriter, r *http.Request, call Cal
 		m.seq++
 		ticket := fmt.Sprintf("%08x-%04x-4000-8000-%012x", m.seq, len(m.conns), time.Now().UnixNano()&0xffffffffffff)
 		m.tickets[ticket] = true
-		u := "ws" + strings.TrimPrefix(s.srv.URL, "http") + socketPath + "?" + url.Values{"ticket": {ticket}, "app_id": {"A0001"}}.Encode()
-		ans = map[string]any{"ok": true, "url": u}
+		u, _ := url.Parse(s.srv.URL) // http://127.0.0.1:port or https://…
+		u.Scheme = "ws" + strings.TrimPrefix(u.Scheme, "http")
+		if m.host != "" {
+			u.Host = net.JoinHostPort(m.host, u.Port())
+		}
+		u.Path, u.RawQuery = socketPath, url.Values{"ticket": {ticket}, "app_id": {"A0001"}}.Encode()
+		ans = map[string]any{"ok": true, "url": u.String()}
 	}
 	m.mu.Unlock()
 	s.record(call)
