@@ -54,7 +54,7 @@ func (s *Store) RoutingStatsFromEvents(ctx context.Context, start, end time.Time
 	steps := make([]handoff.RoutedStep, 0, len(routed))
 	offered := map[int64]map[string]string{} // lead → lowercase offered rep key → the key
 	for _, r := range routed {
-		st, err := decodeRoutedStep(r)
+		st, err := decodeRoutedStepJSON(r)
 		if err != nil {
 			return handoff.RoutingStats{}, err
 		}

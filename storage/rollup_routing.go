@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/bits"
@@ -104,37 +103,6 @@ func routingItemOf(r eventRow, seq int64) (routingItem, error) {
 	}
 	st, err := decodeRoutedStep(r)
 	return routingItem{at: r.AtMs, seq: seq, step: st}, err
-}
-
-// decodeRoutedStep reads a routed event's details: who was offered, whose
-// offer ended and how, and, for an offer that ends none, the reps available.
-func decodeRoutedStep(r eventRow) (handoff.RoutedStep, error) {
-	var d map[string]string
-	if r.Details != "" {
-		if err := json.Unmarshal([]byte(r.Details), &d); err != nil {
-			return handoff.RoutedStep{}, fmt.Errorf("storage: routing: lead %d details: %w", r.LeadID, err)
-		}
-	}
-	st := handoff.RoutedStep{LeadID: r.LeadID, At: fromMs(r.AtMs), Opened: d["state"] == string(handoff.OfferOpen),
-		Waiting: d["state"] == string(handoff.OfferWaiting), Ending: handoff.SkipReason(d["ending"])}
-	if k := d["offered"]; k != "" {
-		st.Offered = handoff.ParseRepKey(k)
-	}
-	if k := d["ended"]; k != "" {
-		st.Ended = handoff.ParseRepKey(k)
-	}
-	if raw := d["decision"]; raw != "" && !st.Offered.IsZero() && st.Ended.IsZero() {
-		var decision handoff.RouteDecision
-		if err := json.Unmarshal([]byte(raw), &decision); err != nil {
-			return handoff.RoutedStep{}, fmt.Errorf("storage: routing: lead %d decision: %w", r.LeadID, err)
-		}
-		for _, c := range decision.Candidates {
-			if c.Available() {
-				st.Available = append(st.Available, c.Rep)
-			}
-		}
-	}
-	return st, nil
 }
 
 // teamsActors are the Bot Framework user ids of items' Teams claims.

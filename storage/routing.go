@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/handoff/handoff"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // repCreditRow is one rep's fairness balance under round-robin routing
@@ -190,25 +190,26 @@ func addCredits(tx *gorm.DB, states map[string]handoff.RepState) error {
 	return nil
 }
 
-// saveCredits adds delta to the reps' balances.
+// saveCredits adds delta to the reps' balances: the balances it changes
+// (a rep whose balance a step leaves as it was is not written) in one
+// upsert statement (of up to 200 rows, insertRowsThen's), in the order of
+// their keys, each row written recording at.
+// A first offer among n available reps changes all n balances (each gains
+// its weight, the one offered loses their sum); a later step changes only
+// those of the reps whose refund and new share differ (the offered ones,
+// and those whose availability changed).
 func saveCredits(tx *gorm.DB, delta map[string]int64, at time.Time) error {
+	keys := make([]string, 0, len(delta))
 	for key, v := range delta {
-		if v == 0 {
-			continue
-		}
-		row := repCreditRow{RepKey: key, Credit: v, UpdatedMs: ms(at)}
-		err := tx.Clauses(clause.OnConflict{
-			Columns: []clause.Column{{Name: "rep_key"}},
-			DoUpdates: clause.Assignments(map[string]any{
-				"credit":     gorm.Expr("rep_credits.credit + ?", v),
-				"updated_ms": ms(at),
-			}),
-		}).Create(&row).Error
-		if err != nil {
-			return fmt.Errorf("save credit of %s: %w", key, err)
+		if v != 0 {
+			keys = append(keys, key)
 		}
 	}
-	return nil
+	slices.Sort(keys)
+	then := onConflictAdd("rep_credits", []string{"rep_key"}, []string{"credit"}) + ", updated_ms = excluded.updated_ms"
+	return insertRowsThen(tx, "rep_credits", []string{"rep_key", "credit", "updated_ms"}, then, len(keys), func(i int) []any {
+		return []any{keys[i], delta[keys[i]], ms(at)}
+	})
 }
 
 // RepCredits returns the reps' fairness balances by rep key.

@@ -1,0 +1,578 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/handoff/handoff"
+)
+
+// A routed event's details are a JSON object of strings (handoff's
+// RouteStep writes them with encoding/json) whose "decision" is the
+// RouteDecision, itself as JSON: with a pool of hundreds of reps, tens of
+// kilobytes of candidates, each with its skip reason, until and detail.
+// The routing rollup needs five of the details and, of the decision, each
+// candidate's rep and whether it was skipped. decodeRoutedStep reads just
+// those with the reader below, without reflection, and skips the rest.
+//
+// It reads what encoding/json reads from the same text (duplicate keys,
+// nulls, escapes and invalid UTF-8 alike; TestDecodeRoutedStepAsJSON and
+// FuzzDecodeRoutedStep compare it with encoding/json), and rejects every
+// text that is not JSON, but it does not check the types of the
+// decision's fields it skips (a candidate's Until that is not a time, say),
+// which encoding/json would refuse.
+
+// routedDetails are the details of a routed event that the rollup reads.
+type routedDetails struct {
+	state, ending, offered, ended, decision string
+}
+
+// decodeRoutedStep reads a routed event's details: who was offered, whose
+// offer ended and how, and, for an offer that ends none, the reps available.
+func decodeRoutedStep(r eventRow) (handoff.RoutedStep, error) {
+	var d routedDetails
+	if r.Details != "" {
+		if err := d.decode(r.Details); err != nil {
+			return handoff.RoutedStep{}, fmt.Errorf("storage: routing: lead %d details: %w", r.LeadID, err)
+		}
+	}
+	st := handoff.RoutedStep{LeadID: r.LeadID, At: fromMs(r.AtMs), Opened: d.state == string(handoff.OfferOpen),
+		Waiting: d.state == string(handoff.OfferWaiting), Ending: handoff.SkipReason(d.ending)}
+	if d.offered != "" {
+		st.Offered = handoff.ParseRepKey(d.offered)
+	}
+	if d.ended != "" {
+		st.Ended = handoff.ParseRepKey(d.ended)
+	}
+	if d.decision != "" && !st.Offered.IsZero() && st.Ended.IsZero() {
+		available, err := availableReps(d.decision)
+		if err != nil {
+			return handoff.RoutedStep{}, fmt.Errorf("storage: routing: lead %d decision: %w", r.LeadID, err)
+		}
+		st.Available = available
+	}
+	return st, nil
+}
+
+// decode reads details as encoding/json reads them into a
+// map[string]string: an object of strings (a null one is ""), or null.
+func (d *routedDetails) decode(details string) error {
+	j := jsonReader{s: details}
+	j.space()
+	if j.null() {
+		return j.end()
+	}
+	err := j.object(func(key string) error {
+		var v *string
+		switch key {
+		case "state":
+			v = &d.state
+		case "ending":
+			v = &d.ending
+		case "offered":
+			v = &d.offered
+		case "ended":
+			v = &d.ended
+		case "decision":
+			v = &d.decision
+		default:
+			return j.skipString()
+		}
+		*v = ""
+		return j.stringInto(v)
+	})
+	if err != nil {
+		return err
+	}
+	return j.end()
+}
+
+// candidate is what availableReps reads of a decision's candidate.
+type candidate struct {
+	rep  handoff.RepRef
+	skip string
+}
+
+// availableReps reads the reps of a RouteDecision's candidates who were
+// available (handoff.Availability.Available), in order, as encoding/json
+// decodes them.
+func availableReps(decision string) ([]handoff.RepRef, error) {
+	j := jsonReader{s: decision}
+	var cands []candidate
+	j.space()
+	if !j.null() {
+		err := j.object(func(key string) error {
+			if !strings.EqualFold(key, "Candidates") {
+				return j.skip()
+			}
+			var err error
+			cands, err = j.candidates(cands)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := j.end(); err != nil {
+		return nil, err
+	}
+	var out []handoff.RepRef
+	for _, c := range cands {
+		if c.skip == "" {
+			out = append(out, c.rep)
+		}
+	}
+	return out, nil
+}
+
+// candidates reads the decision's Candidates into cands as encoding/json
+// decodes an array into a slice (null makes it nil; the elements of an
+// earlier Candidates are decoded into again, an object's fields one by one).
+func (j *jsonReader) candidates(cands []candidate) ([]candidate, error) {
+	if j.null() {
+		return nil, nil
+	}
+	n := 0
+	err := j.array(func() error {
+		if n < cap(cands) {
+			cands = cands[:n+1]
+		} else {
+			cands = append(cands, candidate{})
+		}
+		c := &cands[n]
+		n++
+		if j.null() {
+			return nil
+		}
+		return j.object(func(key string) error {
+			switch {
+			case strings.EqualFold(key, "Rep"):
+				return j.repRef(&c.rep)
+			case strings.EqualFold(key, "Skip"):
+				return j.stringInto(&c.skip)
+			}
+			return j.skip()
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cands[:n], nil
+}
+
+// repRef reads a handoff.RepRef into r, field by field (null leaves it).
+func (j *jsonReader) repRef(r *handoff.RepRef) error {
+	if j.null() {
+		return nil
+	}
+	return j.object(func(key string) error {
+		switch {
+		case strings.EqualFold(key, "Platform"):
+			return j.stringInto(&r.Platform)
+		case strings.EqualFold(key, "ID"):
+			return j.stringInto(&r.ID)
+		}
+		return j.skip()
+	})
+}
+
+// jsonReader reads JSON text from s at i, checking its syntax as
+// encoding/json does. Its methods start at a value, with no space before it.
+type jsonReader struct {
+	s     string
+	i     int
+	depth int
+}
+
+// maxJSONDepth is encoding/json's limit on nested objects and arrays.
+const maxJSONDepth = 10000
+
+var errJSONType = errors.New("a value of another type")
+
+func (j *jsonReader) syntaxError() error {
+	if j.i >= len(j.s) {
+		return errors.New("unexpected end of JSON input")
+	}
+	return fmt.Errorf("invalid character %q at offset %d", j.s[j.i], j.i)
+}
+
+// space skips white space.
+func (j *jsonReader) space() {
+	for j.i < len(j.s) {
+		switch j.s[j.i] {
+		case ' ', '\t', '\n', '\r':
+			j.i++
+		default:
+			return
+		}
+	}
+}
+
+// end checks that nothing but space follows the value read.
+func (j *jsonReader) end() error {
+	j.space()
+	if j.i < len(j.s) {
+		return j.syntaxError()
+	}
+	return nil
+}
+
+// null reads the literal null if it is next.
+func (j *jsonReader) null() bool {
+	if strings.HasPrefix(j.s[j.i:], "null") {
+		j.i += 4
+		return true
+	}
+	return false
+}
+
+// literal reads the literal word.
+func (j *jsonReader) literal(word string) error {
+	for k := range len(word) {
+		if j.i >= len(j.s) || j.s[j.i] != word[k] {
+			return j.syntaxError()
+		}
+		j.i++
+	}
+	return nil
+}
+
+// object reads an object, calling field at each key to read its value.
+func (j *jsonReader) object(field func(key string) error) error {
+	if j.i >= len(j.s) || j.s[j.i] != '{' {
+		if j.i < len(j.s) && strings.IndexByte("[\"tfn-0123456789", j.s[j.i]) >= 0 {
+			return errJSONType
+		}
+		return j.syntaxError()
+	}
+	if j.depth++; j.depth > maxJSONDepth {
+		return errors.New("exceeded max depth")
+	}
+	j.i++
+	j.space()
+	if j.i < len(j.s) && j.s[j.i] == '}' {
+		j.i++
+		j.depth--
+		return nil
+	}
+	for {
+		if j.i >= len(j.s) || j.s[j.i] != '"' {
+			return j.syntaxError()
+		}
+		key, err := j.str()
+		if err != nil {
+			return err
+		}
+		j.space()
+		if j.i >= len(j.s) || j.s[j.i] != ':' {
+			return j.syntaxError()
+		}
+		j.i++
+		j.space()
+		if err := field(key); err != nil {
+			return err
+		}
+		j.space()
+		if j.i >= len(j.s) {
+			return j.syntaxError()
+		}
+		switch j.s[j.i] {
+		case ',':
+			j.i++
+			j.space()
+		case '}':
+			j.i++
+			j.depth--
+			return nil
+		default:
+			return j.syntaxError()
+		}
+	}
+}
+
+// array reads an array, calling elem to read each element.
+func (j *jsonReader) array(elem func() error) error {
+	if j.i >= len(j.s) || j.s[j.i] != '[' {
+		if j.i < len(j.s) && strings.IndexByte("{\"tfn-0123456789", j.s[j.i]) >= 0 {
+			return errJSONType
+		}
+		return j.syntaxError()
+	}
+	if j.depth++; j.depth > maxJSONDepth {
+		return errors.New("exceeded max depth")
+	}
+	j.i++
+	j.space()
+	if j.i < len(j.s) && j.s[j.i] == ']' {
+		j.i++
+		j.depth--
+		return nil
+	}
+	for {
+		if err := elem(); err != nil {
+			return err
+		}
+		j.space()
+		if j.i >= len(j.s) {
+			return j.syntaxError()
+		}
+		switch j.s[j.i] {
+		case ',':
+			j.i++
+			j.space()
+		case ']':
+			j.i++
+			j.depth--
+			return nil
+		default:
+			return j.syntaxError()
+		}
+	}
+}
+
+// skip reads any value.
+func (j *jsonReader) skip() error {
+	if j.i >= len(j.s) {
+		return j.syntaxError()
+	}
+	switch c := j.s[j.i]; {
+	case c == '{':
+		return j.object(func(string) error { return j.skip() })
+	case c == '[':
+		return j.array(j.skip)
+	case c == '"':
+		_, _, err := j.strEnd()
+		return err
+	case c == 't':
+		return j.literal("true")
+	case c == 'f':
+		return j.literal("false")
+	case c == 'n':
+		return j.literal("null")
+	case c == '-' || '0' <= c && c <= '9':
+		return j.number()
+	}
+	return j.syntaxError()
+}
+
+// number reads a number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func (j *jsonReader) number() error {
+	if j.s[j.i] == '-' {
+		j.i++
+	}
+	digits := func() int {
+		n := 0
+		for j.i < len(j.s) && '0' <= j.s[j.i] && j.s[j.i] <= '9' {
+			j.i++
+			n++
+		}
+		return n
+	}
+	if j.i < len(j.s) && j.s[j.i] == '0' {
+		j.i++
+	} else if digits() == 0 {
+		return j.syntaxError()
+	}
+	if j.i < len(j.s) && j.s[j.i] == '.' {
+		j.i++
+		if digits() == 0 {
+			return j.syntaxError()
+		}
+	}
+	if j.i < len(j.s) && (j.s[j.i] == 'e' || j.s[j.i] == 'E') {
+		j.i++
+		if j.i < len(j.s) && (j.s[j.i] == '+' || j.s[j.i] == '-') {
+			j.i++
+		}
+		if digits() == 0 {
+			return j.syntaxError()
+		}
+	}
+	return nil
+}
+
+// stringInto reads a string into v; null leaves v.
+func (j *jsonReader) stringInto(v *string) error {
+	if j.null() {
+		return nil
+	}
+	if j.i >= len(j.s) || j.s[j.i] != '"' {
+		if err := j.skip(); err != nil {
+			return err
+		}
+		return errJSONType
+	}
+	s, err := j.str()
+	if err != nil {
+		return err
+	}
+	*v = s
+	return nil
+}
+
+// skipString reads a string or null without keeping it.
+func (j *jsonReader) skipString() error {
+	if j.null() {
+		return nil
+	}
+	if j.i >= len(j.s) || j.s[j.i] != '"' {
+		if err := j.skip(); err != nil {
+			return err
+		}
+		return errJSONType
+	}
+	_, _, err := j.strEnd()
+	return err
+}
+
+// plain is the length of the run of s that a string copies as it is: up
+// to a quote, a backslash, a control character or a byte not of ASCII.
+func plain(s string) int {
+	for k := 0; k < len(s); k++ {
+		if c := s[k]; c == '"' || c == '\\' || c < ' ' || c >= utf8.RuneSelf {
+			return k
+		}
+	}
+	return len(s)
+}
+
+// strEnd checks the string at i and moves past it. It returns where its
+// text ends and whether that text needs no unquoting (no escapes, valid
+// UTF-8).
+func (j *jsonReader) strEnd() (end int, verbatim bool, err error) {
+	verbatim = true
+	k := j.i + 1
+	for {
+		k += plain(j.s[k:])
+		if k >= len(j.s) {
+			j.i = len(j.s)
+			return 0, false, j.syntaxError()
+		}
+		switch c := j.s[k]; {
+		case c == '"':
+			j.i = k + 1
+			return k, verbatim, nil
+		case c < ' ':
+			j.i = k
+			return 0, false, j.syntaxError()
+		case c == '\\':
+			verbatim = false
+			if k+1 >= len(j.s) {
+				j.i = len(j.s)
+				return 0, false, j.syntaxError()
+			}
+			switch j.s[k+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				k += 2
+			case 'u':
+				for h := k + 2; h < k+6; h++ {
+					if h >= len(j.s) || !isHex(j.s[h]) {
+						j.i = h
+						return 0, false, j.syntaxError()
+					}
+				}
+				k += 6
+			default:
+				j.i = k + 1
+				return 0, false, j.syntaxError()
+			}
+		default:
+			r, size := utf8.DecodeRuneInString(j.s[k:])
+			if r == utf8.RuneError && size == 1 {
+				verbatim = false
+			}
+			k += size
+		}
+	}
+}
+
+// str reads a string as encoding/json unquotes it: a string without escapes
+// and of valid UTF-8 is a substring of the text; invalid UTF-8 becomes
+// U+FFFD a byte, as does a lone surrogate escape.
+func (j *jsonReader) str() (string, error) {
+	start := j.i + 1
+	end, verbatim, err := j.strEnd()
+	if err != nil {
+		return "", err
+	}
+	if verbatim {
+		return j.s[start:end], nil
+	}
+	s := j.s[start:end] // checked: every escape is whole
+	var b strings.Builder
+	b.Grow(len(s))
+	for k := 0; k < len(s); {
+		n := plain(s[k:])
+		b.WriteString(s[k : k+n])
+		if k += n; k >= len(s) {
+			break
+		}
+		switch c := s[k]; {
+		case c == '\\':
+			switch e := s[k+1]; e {
+			case 'b':
+				b.WriteByte('\b')
+			case 'f':
+				b.WriteByte('\f')
+			case 'n':
+				b.WriteByte('\n')
+			case 'r':
+				b.WriteByte('\r')
+			case 't':
+				b.WriteByte('\t')
+			case 'u':
+				r := hex4(s[k+2:])
+				k += 6
+				if utf16.IsSurrogate(r) {
+					if strings.HasPrefix(s[k:], `\u`) {
+						if dec := utf16.DecodeRune(r, hex4(s[k+2:])); dec != utf8.RuneError {
+							b.WriteRune(dec)
+							k += 6
+							continue
+						}
+					}
+					r = utf8.RuneError
+				}
+				b.WriteRune(r)
+				continue
+			default: // " \ /
+				b.WriteByte(e)
+			}
+			k += 2
+		default: // not ASCII: invalid UTF-8 becomes U+FFFD
+			r, size := utf8.DecodeRuneInString(s[k:])
+			b.WriteRune(r)
+			k += size
+		}
+	}
+	return b.String(), nil
+}
+
+// hex4 is the value of the four hex digits that s starts with, or -1.
+func hex4(s string) rune {
+	if len(s) < 4 {
+		return -1
+	}
+	var r rune
+	for _, c := range []byte(s[:4]) {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return -1
+		}
+		r = r*16 + rune(c)
+	}
+	return r
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}

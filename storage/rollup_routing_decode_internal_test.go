@@ -1,0 +1,214 @@
+package storage
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+)
+
+// decodeRoutedStepJSON is decodeRoutedStep as it was written before its
+// reader (with encoding/json, the whole decision decoded): the reference
+// that the reader is compared with here and that the event log's routing
+// measure (RoutingStatsFromEvents) decodes with.
+func decodeRoutedStepJSON(r eventRow) (handoff.RoutedStep, error) {
+	var d map[string]string
+	if r.Details != "" {
+		if err := json.Unmarshal([]byte(r.Details), &d); err != nil {
+			return handoff.RoutedStep{}, fmt.Errorf("storage: routing: lead %d details: %w", r.LeadID, err)
+		}
+	}
+	st := handoff.RoutedStep{LeadID: r.LeadID, At: fromMs(r.AtMs), Opened: d["state"] == string(handoff.OfferOpen),
+		Waiting: d["state"] == string(handoff.OfferWaiting), Ending: handoff.SkipReason(d["ending"])}
+	if k := d["offered"]; k != "" {
+		st.Offered = handoff.ParseRepKey(k)
+	}
+	if k := d["ended"]; k != "" {
+		st.Ended = handoff.ParseRepKey(k)
+	}
+	if raw := d["decision"]; raw != "" && !st.Offered.IsZero() && st.Ended.IsZero() {
+		var decision handoff.RouteDecision
+		if err := json.Unmarshal([]byte(raw), &decision); err != nil {
+			return handoff.RoutedStep{}, fmt.Errorf("storage: routing: lead %d decision: %w", r.LeadID, err)
+		}
+		for _, c := range decision.Candidates {
+			if c.Available() {
+				st.Available = append(st.Available, c.Rep)
+			}
+		}
+	}
+	return st, nil
+}
+
+// routedDetailsOf are the details of the routed events of a lead routed
+// by the domain through steps: each step's ending ("" for the first and a
+// waiting lead's next look).
+func routedDetailsOf(t testing.TB, r handoff.Routing, states map[string]handoff.RepState, steps ...handoff.SkipReason) []string {
+	t.Helper()
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	l := &handoff.Lead{ID: 1, Stage: handoff.StageSQL, Offer: &handoff.Offer{State: handoff.OfferPending, Until: at}}
+	var out []string
+	for i, ending := range steps {
+		in := handoff.RouteInput{Now: at.Add(time.Duration(i) * time.Hour), Location: time.UTC, States: states}
+		_, change, _, ok := l.RouteStep(r, in, ending, "a \"reason\" <&> \u2028 é")
+		if !ok {
+			t.Fatalf("step %d (%s) not taken", i, ending)
+		}
+		row, err := newEventRow(l.ID, change.Events[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, row.Details)
+	}
+	return out
+}
+
+// decodeRoutedStep reads what encoding/json reads from routed events'
+// details: those the domain writes (reps whose ids need escapes, passes,
+// timeouts, waiting and opened leads, reps skipped for every reason) and
+// texts it never writes (nulls, duplicate keys, keys in other cases,
+// escapes, invalid UTF-8, broken JSON), which both read alike or both
+// refuse. Only the decision's fields it does not read are not
+// type-checked: the last cases, which encoding/json refuses.
+func TestDecodeRoutedStepAsJSON(t *testing.T) {
+	odd := handoff.Routing{Mode: handoff.RouteRoundRobin, OfferFor: 15 * time.Minute, OfferRounds: 3}
+	for _, id := range []string{`U"QUOTE"`, `U\BACK\SLASH`, "U<&>", "Uéü€😀", "U\u2028\u2029", "U\x7f\t\n", "U\xff\xfeinvalid", "U:colon"} {
+		odd.Reps = append(odd.Reps, handoff.Rep{Ref: handoff.RepRef{Platform: "slack", ID: id}, Weight: 1})
+	}
+	odd.MaxOpenPerRep = 2
+	states := map[string]handoff.RepState{
+		odd.Reps[1].Ref.Key(): {Away: &handoff.Away{Until: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), Reason: "vacation \"<b>\""}},
+		odd.Reps[2].Ref.Key(): {Deactivated: true},
+		odd.Reps[3].Ref.Key(): {Unreachable: "no member named ü"},
+		odd.Reps[4].Ref.Key(): {OpenLeads: 5},
+	}
+	var texts []string
+	texts = append(texts, routedDetailsOf(t, odd, states, "", handoff.SkipPassed, handoff.SkipTimedOut, handoff.SkipTimedOut)...)
+	texts = append(texts, routedDetailsOf(t, odd, nil, "", handoff.SkipTimedOut)...)
+	nobody := map[string]handoff.RepState{}
+	for _, r := range odd.Reps {
+		nobody[r.Ref.Key()] = handoff.RepState{Deactivated: true}
+	}
+	texts = append(texts, routedDetailsOf(t, odd, nobody, "", "")...)
+	big := handoff.Routing{Mode: handoff.RouteRoundRobin, OfferFor: time.Minute, OfferRounds: 2}
+	for i := range 300 {
+		big.Reps = append(big.Reps, handoff.Rep{Ref: handoff.RepRef{Platform: "teams", ID: fmt.Sprintf("rep%03d@example.com", i)}, Weight: 1 + i%3})
+	}
+	texts = append(texts, routedDetailsOf(t, big, nil, "", handoff.SkipPassed, handoff.SkipTimedOut)...)
+
+	offered := func(decision string) string {
+		b, _ := json.Marshal(map[string]string{"offered": "slack:U1", "state": "offered", "decision": decision})
+		return string(b)
+	}
+	texts = append(texts,
+		// details the domain never writes
+		"null", " null ", "{}", " { } ", `{"state":null,"offered":null}`, `{"state":"open","state":"waiting"}`, `{"state":"open","state":null}`,
+		`{"offered":"slack:U1","ended":"slack:U2","ending":"passed","decision":"{}"}`,
+		`{"offered":"slack:","decision":"{\"Candidates\":[{}]}"}`,
+		`{"offered":"slack:U1","decision":""}`, `{"offered":"slack:U1"}`,
+		`{"Offered":"slack:U1","STATE":"open","extra":"x"}`,
+		"{\n \"offered\" : \"slack:U1\" ,\t\"decision\" : \"{ \\\"Candidates\\\" : [ { \\\"Rep\\\" : { \\\"ID\\\" : \\\"U1\\\" } } ] }\"\r\n}",
+		`{"offered":"slack:\u0055\u00e9\ud83d\ude00\ud800\udc00x\ud800\u0041\/\b\f\n\r\t\"\\"}`,
+		`{"offered":"slack:U1","decision":"null"}`,
+		"{\"offered\":\"slack:U\xff\xc3\"}",
+		`{"offered":"slack:U1","offered":"slack:U2","decision":"{\"Candidates\":[]}"}`,
+		// decisions the domain never writes
+		offered(`{"Candidates":null}`),
+		offered(`{"Candidates":[null,{"Rep":null,"Skip":null}]}`),
+		offered(`{"candidates":[{"rep":{"platform":"slack","id":"U1"},"skip":""},{"REP":{"PLATFORM":"x","Id":"U2"},"SKIP":"away"}]}`),
+		offered(`{"Candidates":[{"Rep":{"Platform":"a","ID":"1"},"Skip":"away"},{"Rep":{"ID":"2"}},{"Rep":{"ID":"3"}}],"Candidates":[{"Rep":{"Platform":"b"}}],"Candidates":[{},{"Skip":null},{"Rep":{"ID":"4"}}]}`),
+		offered(`{"Candidates":[{"Rep":{"Platform":"a","ID":"1"},"Rep":{"ID":"2"}}]}`),
+		offered(`{"Candidates":[{"Rep":{"Platform":"slack","ID":"U1"},"Until":null,"Detail":null,"Other":[1,-2.5e+3,true,false,null,{"a":[]}]}],"At":"2026-11-23T09:00:00Z","Credits":{"x":1}}`),
+		offered(`{"Candidates":[{"Rep":{"Platform":"slack","ID":"\u00e9\ud83d\ude00\ud800"},"Skip":""}]}`),
+		offered("{\"Candidates\":[{\"Rep\":{\"ID\":\"U\xff\"}}]}"),
+		offered(strings.Repeat("[", 10001)+strings.Repeat("]", 10001)),
+		offered(`{"x":`+strings.Repeat("[", 9998)+strings.Repeat("]", 9998)+`}`),
+		// not JSON, or of other types
+		"", " ", "{", `{"state":"open"`, `{"state":"open"}x`, `{"state":1}`, `{"state":true}`, `{"state":{}}`, `{"state":[]}`,
+		`["a"]`, `"a"`, `1`, `{"state":"a\x01"}`, `{"state":"\x"}`, `{"state":"\u12"}`, `{"state":"\u12G4"}`, `{"state":"\'"}`,
+		`{"state":"open",}`, `{,}`, `{"a" "b"}`, `{'a':'b'}`, `{"a":nul}`, `{"a":nulll}`, "\ufeff{}", `{"a":"b"}}`,
+		offered(`{"Candidates":[}`), offered(`{"Candidates":{}}`), offered(`{"Candidates":[1]}`), offered(`{"Candidates":["x"]}`),
+		offered(`{"Candidates":[{"Rep":"x"}]}`), offered(`{"Candidates":[{"Rep":{"ID":1}}]}`), offered(`{"Candidates":[{"Skip":1}]}`),
+		offered(`{"Candidates":[{"Skip":[]}]}`), offered(`[]`), offered(`"x"`), offered(`{"a":01}`), offered(`{"a":1.}`),
+		offered(`{"a":-}`), offered(`{"a":1e}`), offered(`{"a":.5}`), offered(`{"a":+1}`), offered(`{"a":tru}`), offered(`{} {}`),
+		offered(strings.Repeat("[", 10001)+"1"+strings.Repeat("]", 10001)),
+		offered(`{"x":`+strings.Repeat("[", 10000)+strings.Repeat("]", 10000)+`}`),
+	)
+	for i, text := range texts {
+		r := eventRow{LeadID: 7, AtMs: 1_700_000_000_000 + int64(i), Details: text}
+		want, wantErr := decodeRoutedStepJSON(r)
+		got, err := decodeRoutedStep(r)
+		if (err != nil) != (wantErr != nil) || !reflect.DeepEqual(got, want) {
+			t.Errorf("case %d, %.200q:\ngot  %+v, %v\nwant %+v, %v", i, text, got, err, want, wantErr)
+		}
+	}
+
+	// The decision's fields it skips are not type-checked.
+	for _, decision := range []string{`{"Candidates":[{"Until":"not a time"}]}`, `{"Candidates":[{"Detail":1}]}`, `{"At":1,"Offered":"x","Waiting":"yes","Credits":[]}`} {
+		r := eventRow{LeadID: 7, Details: offered(decision)}
+		if _, err := decodeRoutedStepJSON(r); err == nil {
+			t.Errorf("encoding/json read %s", decision)
+		}
+		if _, err := decodeRoutedStep(r); err != nil {
+			t.Errorf("%s: %v", decision, err)
+		}
+	}
+}
+
+// FuzzDecodeRoutedStep: whatever encoding/json reads from a routed event's
+// details (raw, or with the fuzzed decision under "decision"), the reader
+// reads alike, and it refuses nothing that encoding/json reads.
+//
+//	go test ./storage -run '^$' -fuzz FuzzDecodeRoutedStep -fuzztime 2m
+func FuzzDecodeRoutedStep(f *testing.F) {
+	seeds := routedDetailsOf(f, handoff.Routing{Mode: handoff.RouteRoundRobin, OfferFor: time.Minute, OfferRounds: 2,
+		Reps: []handoff.Rep{{Ref: handoff.RepRef{Platform: "slack", ID: "U1"}, Weight: 1}, {Ref: handoff.RepRef{Platform: "slack", ID: "U\"é"}, Weight: 2}}},
+		nil, "", handoff.SkipPassed, handoff.SkipTimedOut)
+	for _, s := range seeds {
+		var d map[string]string
+		_ = json.Unmarshal([]byte(s), &d)
+		f.Add(s, d["decision"])
+	}
+	f.Add(`{"offered":"slack:U1"}`, `{"Candidates":[null,{"rep":{"id":"\ud800"},"Skip":null}],"Candidates":[{}]}`)
+	f.Fuzz(func(t *testing.T, details, decision string) {
+		b, _ := json.Marshal(map[string]string{"offered": "slack:U1", "decision": decision})
+		for _, text := range []string{details, string(b)} {
+			r := eventRow{LeadID: 1, Details: text}
+			want, wantErr := decodeRoutedStepJSON(r)
+			got, err := decodeRoutedStep(r)
+			if wantErr == nil && (err != nil || !reflect.DeepEqual(got, want)) {
+				t.Fatalf("%q:\ngot  %+v, %v\nwant %+v, %v", text, got, err, want, wantErr)
+			}
+		}
+	})
+}
+
+// BenchmarkDecodeRoutedStep decodes a first offer's routed event among 300
+// reps with 60-character ids (BenchmarkRoutedLead's pool), with the
+// reader ("reader") and with encoding/json ("json", the code before it).
+//
+//	go test ./storage -run '^$' -bench DecodeRoutedStep -benchmem
+func BenchmarkDecodeRoutedStep(b *testing.B) {
+	r := handoff.Routing{Mode: handoff.RouteRoundRobin, OfferFor: time.Minute, OfferRounds: 2}
+	for i := range 300 {
+		r.Reps = append(r.Reps, handoff.Rep{Ref: handoff.RepRef{Platform: "slack", ID: fmt.Sprintf("U%059X", i*7919)}, Weight: 1})
+	}
+	row := eventRow{LeadID: 1, Details: routedDetailsOf(b, r, nil, "")[0]}
+	for _, d := range []struct {
+		name   string
+		decode func(eventRow) (handoff.RoutedStep, error)
+	}{{"reader", decodeRoutedStep}, {"json", decodeRoutedStepJSON}} {
+		b.Run(d.name, func(b *testing.B) {
+			b.SetBytes(int64(len(row.Details)))
+			for b.Loop() {
+				if st, err := d.decode(row); err != nil || len(st.Available) != 300 {
+					b.Fatal(len(st.Available), err)
+				}
+			}
+		})
+	}
+}
