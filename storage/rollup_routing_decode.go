@@ -79,7 +79,7 @@ func (d *routedDetails) decode(details string) error {
 		case "decision":
 			v = &d.decision
 		default:
-			return j.skipString()
+			return j.stringInto(nil)
 		}
 		*v = ""
 		return j.stringInto(v)
@@ -103,18 +103,13 @@ func availableReps(decision string) ([]handoff.RepRef, error) {
 	j := jsonReader{s: decision}
 	var cands []candidate
 	j.space()
-	if !j.null() {
-		err := j.object(func(key string) error {
-			if !strings.EqualFold(key, "Candidates") {
-				return j.skip()
-			}
-			var err error
-			cands, err = j.candidates(cands)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
+	err := j.structOf([]string{"Candidates"}, func(int) error {
+		var err error
+		cands, err = j.candidates(cands)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := j.end(); err != nil {
 		return nil, err
@@ -144,17 +139,11 @@ func (j *jsonReader) candidates(cands []candidate) ([]candidate, error) {
 		}
 		c := &cands[n]
 		n++
-		if j.null() {
-			return nil
-		}
-		return j.object(func(key string) error {
-			switch {
-			case strings.EqualFold(key, "Rep"):
+		return j.structOf([]string{"Rep", "Skip"}, func(field int) error {
+			if field == 0 {
 				return j.repRef(&c.rep)
-			case strings.EqualFold(key, "Skip"):
-				return j.stringInto(&c.skip)
 			}
-			return j.skip()
+			return j.stringInto(&c.skip)
 		})
 	})
 	if err != nil {
@@ -163,17 +152,28 @@ func (j *jsonReader) candidates(cands []candidate) ([]candidate, error) {
 	return cands[:n], nil
 }
 
-// repRef reads a handoff.RepRef into r, field by field (null leaves it).
+// repRef reads a handoff.RepRef into r.
 func (j *jsonReader) repRef(r *handoff.RepRef) error {
+	return j.structOf([]string{"Platform", "ID"}, func(field int) error {
+		if field == 0 {
+			return j.stringInto(&r.Platform)
+		}
+		return j.stringInto(&r.ID)
+	})
+}
+
+// structOf reads an object into a struct as encoding/json does: a key
+// that is one of the struct's field names (case folded) is read by
+// field(its index), any other key is skipped, and null leaves the struct.
+func (j *jsonReader) structOf(names []string, field func(i int) error) error {
 	if j.null() {
 		return nil
 	}
 	return j.object(func(key string) error {
-		switch {
-		case strings.EqualFold(key, "Platform"):
-			return j.stringInto(&r.Platform)
-		case strings.EqualFold(key, "ID"):
-			return j.stringInto(&r.ID)
+		for i, name := range names {
+			if strings.EqualFold(key, name) {
+				return field(i)
+			}
 		}
 		return j.skip()
 	})
@@ -242,23 +242,7 @@ func (j *jsonReader) literal(word string) error {
 
 // object reads an object, calling field at each key to read its value.
 func (j *jsonReader) object(field func(key string) error) error {
-	if j.i >= len(j.s) || j.s[j.i] != '{' {
-		if j.i < len(j.s) && strings.IndexByte("[\"tfn-0123456789", j.s[j.i]) >= 0 {
-			return errJSONType
-		}
-		return j.syntaxError()
-	}
-	if j.depth++; j.depth > maxJSONDepth {
-		return errors.New("exceeded max depth")
-	}
-	j.i++
-	j.space()
-	if j.i < len(j.s) && j.s[j.i] == '}' {
-		j.i++
-		j.depth--
-		return nil
-	}
-	for {
+	return j.compound('{', '}', func() error {
 		if j.i >= len(j.s) || j.s[j.i] != '"' {
 			return j.syntaxError()
 		}
@@ -272,32 +256,21 @@ func (j *jsonReader) object(field func(key string) error) error {
 		}
 		j.i++
 		j.space()
-		if err := field(key); err != nil {
-			return err
-		}
-		j.space()
-		if j.i >= len(j.s) {
-			return j.syntaxError()
-		}
-		switch j.s[j.i] {
-		case ',':
-			j.i++
-			j.space()
-		case '}':
-			j.i++
-			j.depth--
-			return nil
-		default:
-			return j.syntaxError()
-		}
-	}
+		return field(key)
+	})
 }
 
 // array reads an array, calling elem to read each element.
 func (j *jsonReader) array(elem func() error) error {
-	if j.i >= len(j.s) || j.s[j.i] != '[' {
-		if j.i < len(j.s) && strings.IndexByte("{\"tfn-0123456789", j.s[j.i]) >= 0 {
-			return errJSONType
+	return j.compound('[', ']', elem)
+}
+
+// compound reads an object or an array, between opening and closing,
+// calling member to read each of its members.
+func (j *jsonReader) compound(opening, closing byte, member func() error) error {
+	if j.i >= len(j.s) || j.s[j.i] != opening {
+		if j.i < len(j.s) && strings.IndexByte("{[\"tfn-0123456789", j.s[j.i]) >= 0 {
+			return errJSONType // another value
 		}
 		return j.syntaxError()
 	}
@@ -306,13 +279,13 @@ func (j *jsonReader) array(elem func() error) error {
 	}
 	j.i++
 	j.space()
-	if j.i < len(j.s) && j.s[j.i] == ']' {
+	if j.i < len(j.s) && j.s[j.i] == closing {
 		j.i++
 		j.depth--
 		return nil
 	}
 	for {
-		if err := elem(); err != nil {
+		if err := member(); err != nil {
 			return err
 		}
 		j.space()
@@ -323,7 +296,7 @@ func (j *jsonReader) array(elem func() error) error {
 		case ',':
 			j.i++
 			j.space()
-		case ']':
+		case closing:
 			j.i++
 			j.depth--
 			return nil
@@ -394,7 +367,8 @@ func (j *jsonReader) number() error {
 	return nil
 }
 
-// stringInto reads a string into v; null leaves v.
+// stringInto reads a string into v (with v nil, checks it and drops it);
+// null leaves v.
 func (j *jsonReader) stringInto(v *string) error {
 	if j.null() {
 		return nil
@@ -405,27 +379,16 @@ func (j *jsonReader) stringInto(v *string) error {
 		}
 		return errJSONType
 	}
+	if v == nil {
+		_, _, err := j.strEnd()
+		return err
+	}
 	s, err := j.str()
 	if err != nil {
 		return err
 	}
 	*v = s
 	return nil
-}
-
-// skipString reads a string or null without keeping it.
-func (j *jsonReader) skipString() error {
-	if j.null() {
-		return nil
-	}
-	if j.i >= len(j.s) || j.s[j.i] != '"' {
-		if err := j.skip(); err != nil {
-			return err
-		}
-		return errJSONType
-	}
-	_, _, err := j.strEnd()
-	return err
 }
 
 // plain is the length of the run of s that a string copies as it is: up
