@@ -8,13 +8,14 @@
 # "Claim under load, issue 16". Needs PostgreSQL on 127.0.0.1:5432 for postgres.
 # PPROF_ADDR=127.0.0.1:PORT2 serves the metrics there with HANDOFF_PPROF=on (and so
 # /debug/pprof/) and writes a CPU profile of the run's first PPROF_SECONDS (5) to PPROF_OUT (./prof.pprof).
+# BURST_DB names the PostgreSQL database (burst_PORT); it stays after the run, for pg_stat_statements.
 BIN=$(realpath "$1"); DB=$2; R=${3:-5}; PORT=${4:-18180}; SRV=handoff
 PROF=$(realpath -m "${PPROF_OUT:-prof.pprof}")
 W=$(mktemp -d); cd "$W"
 $BIN/handoff-load fake-slack > fs.out 2>&1 &
 FS=$!; sleep 0.5
 eval export $(head -1 fs.out)
-DBN=burst_$PORT
+DBN=${BURST_DB:-burst_$PORT}
 if [ "$DB" = sqlite ]; then rm -f fresh.db*; URL=$W/fresh.db; else
   psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS $DBN" -c "CREATE DATABASE $DBN" ${PGLOG:+-c "ALTER DATABASE $DBN SET log_statement='all'"} >/dev/null; URL="postgres://postgres@127.0.0.1:5432/$DBN?sslmode=disable"; fi
 SLACK_SIGNING_SECRET=sec SLACK_SALES_CHANNEL=CSALES HANDOFF_API_TOKEN=tok HANDOFF_API_RATE_LIMIT=0 \

@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -198,9 +196,8 @@ type claimUpdate struct {
 
 // claimUpdates writes the conditional UPDATE of each claim (claimColumns)
 // and returns the leads it changed: on SQLite one statement a claim, on
-// PostgreSQL one statement for all, the claims' values in a VALUES list.
-// The statement's text is built once (claimUpdateSQL); only the args are
-// built per claim.
+// PostgreSQL one statement for all, the claims' values in an array per
+// bind variable (claimUpdatePG).
 func claimUpdates(tx *gorm.DB, claims []claimUpdate) (map[int64]bool, error) {
 	won := make(map[int64]bool, len(claims))
 	if len(claims) == 0 {
@@ -221,11 +218,11 @@ func claimUpdates(tx *gorm.DB, claims []claimUpdate) (map[int64]bool, error) {
 		}
 		return won, nil
 	}
-	args := make([]any, 0, len(claims)*claimUpdateArgs)
-	for _, c := range claims {
-		args = append(args, c.args()...)
+	set, args, err := pgUnnestTyped(claimUpdateTypes, len(claims), func(i int) []any { return claims[i].args() }, nil)
+	if err != nil {
+		return nil, err
 	}
-	rows, err := db.QueryContext(ctx, claimUpdatesPG(len(claims)), args...)
+	rows, err := db.QueryContext(ctx, claimUpdatePG(set), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -254,14 +251,12 @@ func (c claimUpdate) args() []any {
 	return append(args, c.item.id, string(handoff.StageSQL), c.seq)
 }
 
-// claimUpdatesPG is claimUpdateSQL for n claims in one PostgreSQL
-// statement: each bind variable of claimUpdateSQL becomes a column of a
-// VALUES list of n rows, typed by its Go type, and the statement returns
-// the ids of the leads it changed. Its text is built once for each n.
-func claimUpdatesPG(n int) string {
-	if q, ok := claimUpdatesPGText.Load(n); ok {
-		return q.(string)
-	}
+// claimUpdatePG is claimUpdateSQL for any number of claims in one
+// PostgreSQL statement: each bind variable of claimUpdateSQL becomes a
+// column of the query set (an array per column, of claimUpdateTypes,
+// pgUnnestTyped), and the statement returns the ids of the leads it
+// changed. Its text does not depend on the number of claims.
+func claimUpdatePG(set string) string {
 	var b strings.Builder
 	b.WriteString("UPDATE leads SET ")
 	k := 0
@@ -272,11 +267,7 @@ func claimUpdatesPG(n int) string {
 		}
 		b.WriteString(part)
 	}
-	b.WriteString(" FROM (VALUES ")
-	writeValues(&b, n, claimUpdateArgs, func(b *strings.Builder, p, c int) {
-		b.WriteString("$" + strconv.Itoa(p) + "::" + claimUpdateTypes[c])
-	})
-	b.WriteString(") AS v(")
+	b.WriteString(" FROM (" + set + ") AS v(")
 	for c := range claimUpdateArgs {
 		if c > 0 {
 			b.WriteString(", ")
@@ -286,19 +277,15 @@ func claimUpdatesPG(n int) string {
 	// The WHERE's three args are the last three of each row.
 	fmt.Fprintf(&b, ") WHERE leads.id = v.a%d AND leads.stage = v.a%d AND leads.offer_seq = v.a%d RETURNING leads.id",
 		claimUpdateArgs-2, claimUpdateArgs-1, claimUpdateArgs)
-	q, _ := claimUpdatesPGText.LoadOrStore(n, b.String())
-	return q.(string)
+	return b.String()
 }
-
-// claimUpdatesPGText holds claimUpdatesPG's statements by their number of
-// claims (at most maxGroup).
-var claimUpdatesPGText sync.Map
 
 // claimUpdateSQL is a claim's conditional UPDATE (claimUpdate.args), with
 // SQLite's bind variables; claimUpdateSet is its list of assignments, of
 // claimUpdateCols (the columns of claimColumns in name order);
 // claimUpdateArgs is how many args it takes, claimUpdateTypes their
-// PostgreSQL types.
+// PostgreSQL types: a column's (pgColumnTypes) for the value of a column,
+// the value's own (pgValueType) for an expression's variable.
 var claimUpdateSQL, claimUpdateSet, claimUpdateCols, claimUpdateArgs, claimUpdateTypes = func() (string, string, []string, int, []string) {
 	cols := claimColumns(handoff.Owner{}, time.Time{})
 	names := slices.Sorted(maps.Keys(cols))
@@ -314,24 +301,20 @@ var claimUpdateSQL, claimUpdateSet, claimUpdateCols, claimUpdateArgs, claimUpdat
 		b.WriteString(name + " = ?")
 	}
 	set := b.String()
-	var args []any
+	// A column's value has the column's type; an expression's variables
+	// have their own (a nil in an expression panics here).
+	var types []string
 	for _, name := range names {
 		if e, isExpr := cols[name].(clause.Expr); isExpr {
-			args = append(args, e.Vars...)
+			for _, v := range e.Vars {
+				types = append(types, must(pgValueType(v)))
+			}
 			continue
 		}
-		args = append(args, cols[name])
+		types = append(types, must(pgColumnType("leads", name)))
 	}
-	var types []string
-	for _, a := range append(args, int64(0), "", 0) { // and id, stage, offer_seq
-		switch k := reflect.ValueOf(a).Kind(); {
-		case k == reflect.String:
-			types = append(types, "text")
-		case k == reflect.Bool:
-			types = append(types, "boolean")
-		default: // the numbers, and offer_due_ms's NULL
-			types = append(types, "bigint")
-		}
+	for _, name := range []string{"id", "stage", "offer_seq"} {
+		types = append(types, must(pgColumnType("leads", name)))
 	}
 	return "UPDATE leads SET " + set + " WHERE id = ? AND stage = ? AND offer_seq = ?", set, names, len(types), types
 }()

@@ -206,25 +206,9 @@ var msgID = regexp.MustCompile(`msg_[0-9a-f]+`)
 // written out (NULL apart from "").
 func dumpTable(t *testing.T, db *sql.DB, table string) []string {
 	t.Helper()
-	rows, err := db.Query("SELECT * FROM " + table + " ORDER BY id")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cols, rows := queryRows(t, db, "SELECT * FROM "+table+" ORDER BY id")
 	var out []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+	for _, vals := range rows {
 		var b strings.Builder
 		for i, c := range cols {
 			if c == "id" {
@@ -243,10 +227,36 @@ func dumpTable(t *testing.T, db *sql.DB, table string) []string {
 		}
 		out = append(out, b.String())
 	}
+	return out
+}
+
+// queryRows runs query on db and returns its columns and each row's
+// values as the driver gives them.
+func queryRows(t *testing.T, db *sql.DB, query string) (cols []string, out [][]any) {
+	t.Helper()
+	rows, err := db.Query(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	if cols, err = rows.Columns(); err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, vals)
+	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return out
+	return cols, out
 }
 
 // TestClaimRaceWithUpdates races, on each of a dozen SQLs, four claims and

@@ -61,9 +61,9 @@ func saveOneStatement(ctx context.Context, db *gorm.DB, items []saveItem, shard 
 	ws := append([]tableWrite{leadsWrite(newRows)}, r.writes(shard, stageTimes{})...)
 	ws = append(ws, routing...)
 	ws = append(ws, eventsWrite(events), intakeOutboxWrite(outbox))
-	q, args, ok := writesStatement(ws)
-	if !ok {
-		return nil, nil, false, nil
+	q, args, ok, err := writesStatement(ws)
+	if err != nil || !ok {
+		return nil, nil, false, err
 	}
 	if q != "" {
 		if _, err := db.Statement.ConnPool.ExecContext(ctx, q, args...); err != nil {
@@ -77,13 +77,8 @@ func saveOneStatement(ctx context.Context, db *gorm.DB, items []saveItem, shard 
 // statement is planned for each group (pgx.QueryExecModeExec): a plan kept
 // from when the table was small scans all of it.
 func anyLeadKnown(ctx context.Context, db *gorm.DB, externalIDs []string) (bool, error) {
-	args := make([]any, 0, len(externalIDs)+1)
-	args = append(args, pgx.QueryExecModeExec)
-	for _, id := range externalIDs {
-		args = append(args, id)
-	}
 	var n int
-	err := db.Statement.ConnPool.QueryRowContext(ctx, "SELECT count(*) FROM leads WHERE external_id IN ("+numbered(1, len(externalIDs))+")", args...).Scan(&n)
+	err := db.Statement.ConnPool.QueryRowContext(ctx, "SELECT count(*) FROM leads WHERE "+leadsByExternalIDPG, pgx.QueryExecModeExec, externalIDs).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("known leads: %w", err)
 	}
@@ -156,26 +151,22 @@ func (p *leadIDs) reserve(ctx context.Context, db *gorm.DB) error {
 func leadsWrite(rows []leadRow) tableWrite {
 	w := tableWrite{what: "leads", table: "leads", cols: append([]string{"id"}, leadColumns...)}
 	for i := range rows {
-		fields := rows[i].fields()
-		row := make([]any, len(fields))
-		for j, p := range fields {
-			row[j] = deref(p)
-		}
-		w.rows = append(w.rows, row)
+		w.rows = append(w.rows, rows[i].values())
 	}
 	return w
 }
 
 // writesStatement folds ws, inserts only, into one statement: a
-// data-modifying WITH query for each, run in order, with PostgreSQL's
-// numbered bind variables. q is empty when ws write no row; ok is false
+// data-modifying WITH query for each, run in order, each row set an
+// array per column (pgUnnest), so that the text depends on which tables
+// get rows, not on how many. q is empty when ws write no row; ok is false
 // when ws hold a statement other than rows to insert.
-func writesStatement(ws []tableWrite) (q string, args []any, ok bool) {
+func writesStatement(ws []tableWrite) (q string, args []any, ok bool, err error) {
 	var b strings.Builder
 	n := 0
 	for _, w := range ws {
 		if w.sql != "" {
-			return "", nil, false
+			return "", nil, false, nil
 		}
 		if len(w.rows) == 0 {
 			continue
@@ -186,14 +177,11 @@ func writesStatement(ws []tableWrite) (q string, args []any, ok bool) {
 			b.WriteString(", ")
 		}
 		cols := slices.Concat(w.cols, w.kept, w.sums)
-		fmt.Fprintf(&b, "w%d AS (INSERT INTO %s (%s) VALUES ", n, w.table, strings.Join(cols, ", "))
-		for i, row := range w.rows {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(" + numbered(len(args)+1, len(row)) + ")")
-			args = append(args, row...)
+		var rows string
+		if rows, args, err = pgUnnest(w.table, cols, len(w.rows), func(i int) []any { return w.rows[i] }, args); err != nil {
+			return "", nil, false, fmt.Errorf("%s: %w", w.what, err)
 		}
+		fmt.Fprintf(&b, "w%d AS (INSERT INTO %s (%s) %s", n, w.table, strings.Join(cols, ", "), rows)
 		if len(w.sums) > 0 {
 			b.WriteString(onConflictAdd(w.table, w.cols, w.sums))
 		}
@@ -201,20 +189,8 @@ func writesStatement(ws []tableWrite) (q string, args []any, ok bool) {
 		n++
 	}
 	if n == 0 {
-		return "", nil, true
+		return "", nil, true, nil
 	}
 	b.WriteString(" SELECT 1")
-	return b.String(), args, true
-}
-
-// numbered is n comma-separated PostgreSQL bind variables from $first.
-func numbered(first, n int) string {
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("$" + strconv.Itoa(first+i))
-	}
-	return b.String()
+	return b.String(), args, true, nil
 }

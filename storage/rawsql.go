@@ -2,6 +2,7 @@ package storage
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,36 +52,43 @@ func deref(p any) any {
 	panic(fmt.Sprintf("storage: leadRow field of type %T", p))
 }
 
+// values are the values of the row's fields (leadRow.fields), a NULL
+// column's nil.
+func (r *leadRow) values() []any {
+	fields := r.fields()
+	vals := make([]any, len(fields))
+	for i, p := range fields {
+		vals[i] = deref(p)
+	}
+	return vals
+}
+
 // selectLeadRows reads the leads with these external ids, ordered by
 // external id; with lock, on PostgreSQL, it locks them (FOR UPDATE) until
 // tx ends, in the order of their ids as lockLeadRowsByID does (a batch of
-// claims locks so), and returns them in that order.
+// claims locks so), and returns them in that order. PostgreSQL reads them
+// with one statement, whatever their number (an array of the ids); SQLite
+// 500 at a time.
 func selectLeadRows(tx *gorm.DB, externalIDs []string, lock bool) ([]leadRow, error) {
-	if lock && tx.Dialector.Name() == DialectPostgres && len(externalIDs) > 500 {
-		// Read in parts, so lock all at once by id afterwards.
-		rows, err := selectLeadRows(tx, externalIDs, false)
-		if err != nil || len(rows) == 0 {
-			return rows, err
+	if len(externalIDs) == 0 {
+		return nil, nil
+	}
+	if tx.Dialector.Name() == DialectPostgres {
+		then := " ORDER BY external_id"
+		if lock {
+			then = " ORDER BY id FOR UPDATE"
 		}
-		ids := make([]int64, len(rows))
-		for i, r := range rows {
-			ids[i] = r.ID
-		}
-		return lockLeadRowsByID(tx, ids)
+		return queryLeadRows(tx, nil, leadsByExternalIDPG+then, []any{externalIDs})
 	}
 	var out []leadRow
 	for start := 0; start < len(externalIDs); start += 500 {
 		ids := externalIDs[start:min(start+500, len(externalIDs))]
-		then := " ORDER BY external_id"
-		if lock && tx.Dialector.Name() == DialectPostgres {
-			then = " ORDER BY id FOR UPDATE"
-		}
 		args := make([]any, len(ids))
 		for i, id := range ids {
 			args[i] = id
 		}
 		var err error
-		if out, err = queryLeadRows(tx, out, "external_id IN "+rowValues(tx, 1, len(ids))+then, args); err != nil {
+		if out, err = queryLeadRows(tx, out, "external_id IN "+rowValues(tx, 1, len(ids))+" ORDER BY external_id", args); err != nil {
 			return nil, err
 		}
 	}
@@ -90,14 +98,13 @@ func selectLeadRows(tx *gorm.DB, externalIDs []string, lock bool) ([]leadRow, er
 // lockLeadRowsByID reads the leads with these ids, in no order; on
 // PostgreSQL it locks them (FOR UPDATE) in the order of their ids, so that
 // two transactions locking some of the same leads never wait for each
-// other in opposite orders.
+// other in opposite orders, with one statement (an array of the ids).
 func lockLeadRowsByID(tx *gorm.DB, ids []int64) ([]leadRow, error) {
-	then := ""
+	if len(ids) == 0 {
+		return nil, nil
+	}
 	if tx.Dialector.Name() == DialectPostgres {
-		ids = slices.Clone(ids)
-		slices.Sort(ids)
-		ids = slices.Compact(ids)
-		then = " ORDER BY id FOR UPDATE"
+		return queryLeadRows(tx, nil, leadsByIDPG+" ORDER BY id FOR UPDATE", []any{ids})
 	}
 	var out []leadRow
 	for start := 0; start < len(ids); start += 500 {
@@ -107,12 +114,16 @@ func lockLeadRowsByID(tx *gorm.DB, ids []int64) ([]leadRow, error) {
 			args[i] = id
 		}
 		var err error
-		if out, err = queryLeadRows(tx, out, "id IN "+rowValues(tx, 1, len(part))+then, args); err != nil {
+		if out, err = queryLeadRows(tx, out, "id IN "+rowValues(tx, 1, len(part)), args); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
+
+// leadsByIDPG and leadsByExternalIDPG are PostgreSQL's conditions of the
+// leads whose id, or external id, is in the array $1.
+var leadsByIDPG, leadsByExternalIDPG = pgAny("leads", "id", 1), pgAny("leads", "external_id", 1)
 
 // selectLeadsSQL selects the columns of leadRow.fields from leads; a text
 // column a database of an earlier version left NULL reads as empty.
@@ -162,17 +173,14 @@ func insertLeadRows(tx *gorm.DB, rows []leadRow) error {
 		byExternalID[rows[i].ExternalID] = &rows[i]
 	}
 	inserted := 0
-	for start := 0; start < len(rows); start += 200 {
-		chunk := rows[start:min(start+200, len(rows))]
-		args := make([]any, 0, len(chunk)*len(leadColumns))
-		for i := range chunk {
-			for _, p := range chunk[i].fields()[1:] {
-				args = append(args, deref(p))
-			}
+	chunk := insertChunk(tx)
+	for start := 0; start < len(rows); start += chunk {
+		part := rows[start:min(start+chunk, len(rows))]
+		q, args, err := insertSQL(tx, "leads", leadColumns, len(part), func(i int) []any { return part[i].values()[1:] })
+		if err != nil {
+			return fmt.Errorf("insert into leads: %w", err)
 		}
-		q := "INSERT INTO leads (" + strings.Join(leadColumns, ", ") + ") VALUES " + rowValues(tx, len(chunk), len(leadColumns)) +
-			" ON CONFLICT (external_id) DO NOTHING RETURNING id, external_id"
-		res, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, q, args...)
+		res, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, q+" ON CONFLICT (external_id) DO NOTHING RETURNING id, external_id", args...)
 		if err != nil {
 			return fmt.Errorf("insert into leads: %w", err)
 		}
@@ -201,9 +209,8 @@ func insertLeadRows(tx *gorm.DB, rows []leadRow) error {
 	return nil
 }
 
-// insertRows inserts n rows into table with multi-row INSERT statements of
-// at most 200 rows: plain SQL, the same on SQLite and PostgreSQL, without
-// reading ids back.
+// insertRows inserts n rows into table with multi-row INSERT statements
+// (insertSQL), without reading ids back.
 func insertRows(tx *gorm.DB, table string, cols []string, n int, row func(i int) []any) error {
 	return insertRowsThen(tx, table, cols, "", n, row)
 }
@@ -232,18 +239,48 @@ func placeholders(n int) string {
 
 // insertRowsThen is insertRows with then appended to each statement.
 func insertRowsThen(tx *gorm.DB, table string, cols []string, then string, n int, row func(i int) []any) error {
-	for start := 0; start < n; start += 200 {
-		end := min(start+200, n)
-		args := make([]any, 0, (end-start)*len(cols))
-		for i := start; i < end; i++ {
-			args = append(args, row(i)...)
+	chunk := insertChunk(tx)
+	for start := 0; start < n; start += chunk {
+		end := min(start+chunk, n)
+		q, args, err := insertSQL(tx, table, cols, end-start, func(i int) []any { return row(start + i) })
+		if err == nil {
+			_, err = tx.Statement.ConnPool.ExecContext(tx.Statement.Context, q+then, args...)
 		}
-		q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " + rowValues(tx, end-start, len(cols)) + then
-		if _, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, q, args...); err != nil {
+		if err != nil {
 			return fmt.Errorf("insert into %s: %w", table, err)
 		}
 	}
 	return nil
+}
+
+// insertSQL is the INSERT of n rows (row(i) gives row i's values of cols)
+// into table, and its args. On PostgreSQL its text does not depend on n:
+// INSERT … SELECT unnest(…), … of an array per column (pgUnnest); on
+// SQLite it is a list of VALUES with a bind variable per value.
+func insertSQL(tx *gorm.DB, table string, cols []string, n int, row func(i int) []any) (q string, args []any, err error) {
+	q = "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") "
+	if tx.Dialector.Name() == DialectPostgres {
+		rows, args, err := pgUnnest(table, cols, n, row, nil)
+		if err != nil {
+			return "", nil, err
+		}
+		return q + rows, args, nil
+	}
+	args = make([]any, 0, n*len(cols))
+	for i := range n {
+		args = append(args, row(i)...)
+	}
+	return q + "VALUES " + rowValues(tx, n, len(cols)), args, nil
+}
+
+// insertChunk is how many rows one INSERT takes at most: on SQLite 200, so
+// that a statement stays under its limit of bind variables; on PostgreSQL
+// all of them, an array per column.
+func insertChunk(tx *gorm.DB) int {
+	if tx.Dialector.Name() == DialectPostgres {
+		return math.MaxInt
+	}
+	return 200
 }
 
 // rowValues returns rows parenthesised lists of cols placeholders in tx's

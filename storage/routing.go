@@ -192,7 +192,7 @@ func addCredits(tx *gorm.DB, states map[string]handoff.RepState) error {
 
 // saveCredits adds delta to the reps' balances: the balances it changes
 // (a rep whose balance a step leaves as it was is not written) in one
-// upsert statement (of up to 200 rows, insertRowsThen's), in the order of
+// upsert statement (insertRowsThen's: on SQLite of up to 200 rows), in the order of
 // their keys, each row written recording at.
 // A first offer among n available reps changes all n balances (each gains
 // its weight, the one offered loses their sum); a later step changes only

@@ -1,0 +1,281 @@
+package storage
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// On PostgreSQL a multi-row statement passes one array per column, not a
+// bind variable per value: INSERT … SELECT unnest($1::bigint[]),
+// unnest($2::text[]), …; = ANY($1::bigint[]); UPDATE … FROM (SELECT
+// unnest(…), …) AS v(…). Its text is then the same for any number of rows,
+// so that PostgreSQL prepares and plans it once per connection rather than
+// once per number of rows, each time with thousands of parameters
+// (planning took longer than executing: BENCHMARKS.md, "Multi-row
+// statements as arrays on PostgreSQL"). SQLite keeps its lists of VALUES
+// and IN lists.
+//
+// The arrays are unnested in the select list, which runs them in step:
+// unnest's form with several arrays in FROM (ROWS FROM) keeps a
+// tuplestore per array, and for 42 arrays (leads' columns) it executed in
+// 1.1-1.9 ms for 4 rows and 13-15 ms for 128, where the select list took
+// 0.13 and 0.35-0.74 ms (EXPLAIN ANALYZE at load 6).
+
+// pgColumnTypes are the PostgreSQL types of the columns that multi-row
+// statements write or match on PostgreSQL, by table: the element type of
+// each column's array. A NULL (an untyped nil) has no type of its own, so
+// every column is declared here, once, and a statement naming a column
+// that is not fails (pgColumnType). Character columns are text: a
+// varchar(n) column still refuses a longer value when it is assigned (an
+// explicit cast to varchar(n) would cut it). TestPGColumnTypesMatchSchema
+// compares these with the migrated schema.
+var pgColumnTypes = map[string]map[string]string{
+	"leads": columnTypes(
+		"bigint", "id score next_decay_ms reached amount_minor sql_ms claimed_ms contacted_ms claim_due_ms shown_ms"+
+			" contact_due_ms next_remind_ms claim_escalated_ms contact_escalated_ms erased_ms parked_ms offer_due_ms"+
+			" offer_seq created_ms updated_ms",
+		"text", "external_id email name company title phone source campaign score_reasons stage reason attributes"+
+			" owner_platform owner_user_id owner_email erased_key parked_error offer_state offer_rep offer_tried offer_credits",
+		"boolean", "sla_breached"),
+	"lead_events": columnTypes(
+		"bigint", "id lead_id at_ms",
+		"text", "kind stage actor details reason_code",
+		"boolean", "not_a_fit"),
+	"outbox": columnTypes(
+		"bigint", "id lead_id due_ms locked_until_ms attempts created_ms done_ms",
+		"text", "kind platform payload status locked_by last_error result"),
+	"funnel_days": columnTypes(
+		"bigint", "day n amount_minor",
+		"integer", "shard",
+		"text", "stage source campaign"),
+	"funnel_lead_days": columnTypes(
+		"bigint", "day n opps won",
+		"integer", "shard",
+		"text", "kind source"),
+	"funnel_waits": columnTypes(
+		"bigint", "day n",
+		"integer", "bucket shard",
+		"text", "kind"),
+	"funnel_won":       columnTypes("bigint", "lead_id at_ms prev_ms first_touch_ms"),
+	"funnel_reentries": columnTypes("bigint", "lead_id at_ms prev_ms", "text", "stage"),
+	"routing_days": columnTypes(
+		"bigint", "day prev_day "+strings.Join(routingDayCols, " "),
+		"integer", "shard",
+		"text", "rep pool_key pool"),
+	"routing_facts": columnTypes(
+		"bigint", "lead_id at_ms prev_ms delay_ms",
+		"integer", "bucket",
+		"text", "kind rep pool"),
+	"rep_credits": columnTypes("bigint", "credit updated_ms", "text", "rep_key"),
+	// keyRoutingPools' table of its own, while it converts routing_days.
+	"routing_pool_keys": columnTypes("text", "pool pool_key"),
+}
+
+// columnTypes maps the space-separated columns that follow each type to
+// it: columnTypes("bigint", "a b", "text", "c").
+func columnTypes(typeThenColumns ...string) map[string]string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(typeThenColumns); i += 2 {
+		for _, col := range strings.Fields(typeThenColumns[i+1]) {
+			m[col] = typeThenColumns[i]
+		}
+	}
+	return m
+}
+
+// pgColumnType is the declared PostgreSQL type of table's column col.
+func pgColumnType(table, col string) (string, error) {
+	if t, ok := pgColumnTypes[table][col]; ok {
+		return t, nil
+	}
+	return "", fmt.Errorf("storage: no PostgreSQL type declared for column %s.%s (pgColumnTypes)", table, col)
+}
+
+// pgValueType is the PostgreSQL type of a bind variable from its Go value,
+// for a variable that is no column's value (one of an expression's): a
+// nil has none.
+func pgValueType(v any) (string, error) {
+	rv, ok := derefValue(v)
+	if !ok {
+		return "", fmt.Errorf("storage: a nil value has no PostgreSQL type: declare its column in pgColumnTypes")
+	}
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "bigint", nil
+	case reflect.String:
+		return "text", nil
+	case reflect.Bool:
+		return "boolean", nil
+	}
+	return "", fmt.Errorf("storage: no PostgreSQL type for a value of Go type %T", v)
+}
+
+// pgAny is the condition that col of table is one of the elements of the
+// array in bind variable $n: "col = ANY($n::bigint[])". It panics when
+// col's type is not declared, as the statements it builds are built once.
+func pgAny(table, col string, n int) string {
+	return col + " = ANY($" + strconv.Itoa(n) + "::" + must(pgColumnType(table, col)) + "[])"
+}
+
+// pgUnnest appends to args one array for each of cols of table, holding
+// the values of the n rows (row(i) gives row i's values in the order of
+// cols), and returns the query whose rows they are:
+// "SELECT unnest($k::bigint[]), unnest($k+1::text[]), …" with k =
+// len(args)+1 as given.
+func pgUnnest(table string, cols []string, n int, row func(i int) []any, args []any) (string, []any, error) {
+	types := make([]string, len(cols))
+	for c, col := range cols {
+		t, err := pgColumnType(table, col)
+		if err != nil {
+			return "", nil, err
+		}
+		types[c] = t
+	}
+	return pgUnnestTyped(types, n, row, args)
+}
+
+// pgUnnestTyped is pgUnnest with the arrays' types given.
+func pgUnnestTyped(types []string, n int, row func(i int) []any, args []any) (string, []any, error) {
+	cols := make([][]any, len(types))
+	for c := range cols {
+		cols[c] = make([]any, n)
+	}
+	for i := range n {
+		vals := row(i)
+		if len(vals) != len(types) {
+			return "", nil, fmt.Errorf("storage: a row of %d values for %d columns", len(vals), len(types))
+		}
+		for c, v := range vals {
+			cols[c][i] = v
+		}
+	}
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	for c, t := range types {
+		a, err := pgArray(t, cols[c])
+		if err != nil {
+			return "", nil, fmt.Errorf("storage: column %d of %d: %w", c+1, len(types), err)
+		}
+		args = append(args, a)
+		if c > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "unnest($%d::%s[])", len(args), t)
+	}
+	return b.String(), args, nil
+}
+
+// pgArray is one column's values as the Go slice pgx sends as a
+// PostgreSQL array of typ: []int64, []string or []bool, or a slice of
+// pointers to them when a value is nil (a nil pointer or an untyped nil),
+// which is NULL. An empty string stays an empty string.
+func pgArray(typ string, vals []any) (any, error) {
+	switch typ {
+	case "bigint", "integer":
+		return arrayOf(typ, vals, func(v any) (int64, bool) {
+			switch v := v.(type) {
+			case int64:
+				return v, true
+			case int:
+				return int64(v), true
+			}
+			rv, _ := derefValue(v)
+			switch rv.Kind() {
+			case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+				return rv.Int(), true
+			}
+			return 0, false
+		})
+	case "text":
+		return arrayOf(typ, vals, func(v any) (string, bool) {
+			if s, ok := v.(string); ok {
+				return s, true
+			}
+			rv, _ := derefValue(v)
+			if rv.Kind() == reflect.String {
+				return rv.String(), true
+			}
+			return "", false
+		})
+	case "boolean":
+		return arrayOf(typ, vals, func(v any) (bool, bool) {
+			if b, ok := v.(bool); ok {
+				return b, true
+			}
+			rv, _ := derefValue(v)
+			if rv.Kind() == reflect.Bool {
+				return rv.Bool(), true
+			}
+			return false, false
+		})
+	}
+	return nil, fmt.Errorf("no array of PostgreSQL type %q", typ)
+}
+
+// arrayOf converts vals with conv into a []T, or a []*T when one of them
+// is nil.
+func arrayOf[T any](typ string, vals []any, conv func(v any) (T, bool)) (any, error) {
+	out := make([]T, len(vals))
+	var ptrs []*T // made at the first nil
+	for i, v := range vals {
+		if isNull(v) {
+			if ptrs == nil {
+				ptrs = make([]*T, len(vals))
+				for j := range i {
+					ptrs[j] = &out[j]
+				}
+			}
+			continue
+		}
+		x, ok := conv(v)
+		if !ok {
+			return nil, fmt.Errorf("a value of Go type %T in an array of %s", v, typ)
+		}
+		out[i] = x
+		if ptrs != nil {
+			ptrs[i] = &out[i]
+		}
+	}
+	if ptrs != nil {
+		return ptrs, nil
+	}
+	return out, nil
+}
+
+// isNull reports whether v is nil or a nil pointer: NULL.
+func isNull(v any) bool {
+	switch v.(type) {
+	case nil:
+		return true
+	case int64, int, string, bool: // the usual values, without reflection
+		return false
+	}
+	_, ok := derefValue(v)
+	return !ok
+}
+
+// derefValue is v, through any pointers; ok is false for nil or a nil
+// pointer.
+func derefValue(v any) (rv reflect.Value, ok bool) {
+	if v == nil {
+		return rv, false
+	}
+	rv = reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return rv, false
+		}
+		rv = rv.Elem()
+	}
+	return rv, true
+}
+
+// must is v, or a panic with err: for what is built once, at start.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
