@@ -14,8 +14,9 @@ import (
 // the requests to come, so that the first burst of clicks after a start
 // does not pay for them: a new PostgreSQL connection is a new server
 // process, which loads the catalog entries of every table and index it
-// touches on first use (about 12 ms of the server's CPU for the tables a
-// claim touches, measured), and a new SQLite connection parses the schema.
+// touches on first use (about 12 ms of planning for its first read of
+// leads, by pg_stat_statements), and a new SQLite connection parses the
+// schema.
 // On each connection it plans a read of every table and runs the read of
 // a lead that a click makes first (findLeadRow), which also prepares that
 // statement. The pool keeps its connections while idle (Open), so they
