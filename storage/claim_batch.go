@@ -222,7 +222,7 @@ func claimUpdates(tx *gorm.DB, claims []claimUpdate) (map[int64]bool, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.QueryContext(ctx, claimUpdatePG(set), args...)
+	rows, err := db.QueryContext(ctx, claimUpdatePG(set), append([]any{pgPlanEach}, args...)...)
 	if err != nil {
 		return nil, err
 	}

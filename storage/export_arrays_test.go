@@ -64,25 +64,12 @@ func (s *Store) MultiRowStatements(ctx context.Context, n int, prefix string) (m
 	}
 	db = db.WithContext(ctx)
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	newLeads := func(kind string) ([]string, []leadRow, error) {
-		ids := make([]string, n)
-		rows := make([]leadRow, n)
-		for i := range n {
-			ids[i] = fmt.Sprintf("%s-%s-%d", prefix, kind, i)
-			l := &handoff.Lead{ExternalID: ids[i], Name: "Lead", Stage: handoff.StageSQL, CreatedAt: now, UpdatedAt: now}
-			var err error
-			if rows[i], err = leadToRow(l); err != nil {
-				return nil, nil, err
-			}
-		}
-		return ids, rows, nil
-	}
-	_, inserted, err := newLeads("inserted")
+	_, inserted, err := newLeadRows(prefix+"-inserted", n, now)
 	if err != nil {
 		return nil, err
 	}
 	// The leads the other statements read, lock and claim, committed.
-	ids, leads, err := newLeads("stored")
+	ids, leads, err := newLeadRows(prefix+"-stored", n, now)
 	if err == nil {
 		err = s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return insertLeadRows(tx, leads) })
 	}
@@ -90,33 +77,10 @@ func (s *Store) MultiRowStatements(ctx context.Context, n int, prefix string) (m
 		return nil, err
 	}
 	rolledBack := errors.New("rolled back")
-	steps := []struct {
-		name string
-		run  func(tx *gorm.DB) error
-	}{
-		{"insert leads", func(tx *gorm.DB) error { return insertLeadRows(tx, inserted) }},
-		{"select leads", func(tx *gorm.DB) error { _, err := selectLeadRows(tx, ids, false); return err }},
-		{"lock leads", func(tx *gorm.DB) error { _, err := selectLeadRows(tx, ids, true); return err }},
-		{"lock leads by id", func(tx *gorm.DB) error {
-			byID := make([]int64, n)
-			for i := range leads {
-				byID[i] = leads[i].ID
-			}
-			_, err := lockLeadRowsByID(tx, byID)
-			return err
-		}},
-		{"claim leads", func(tx *gorm.DB) error {
-			claims := make([]claimUpdate, n)
-			for i := range leads {
-				claims[i] = claimUpdate{item: &claimItem{id: leads[i].ID, owner: handoff.Owner{Platform: "slack", UserID: "U1"}, at: now}}
-			}
-			won, err := claimUpdates(tx, claims)
-			if err == nil && len(won) != n {
-				err = fmt.Errorf("%d of %d claims won", len(won), n)
-			}
-			return err
-		}},
-		{"events and outbox", func(tx *gorm.DB) error {
+	steps := []txStep{{"insert leads", func(tx *gorm.DB) error { return insertLeadRows(tx, inserted) }}}
+	steps = append(steps, leadArraySteps(ids, leads, now)...)
+	steps = append(steps,
+		txStep{"events and outbox", func(tx *gorm.DB) error {
 			events := make([]eventRow, n)
 			outbox := make([]outboxRow, n)
 			for i := range leads {
@@ -125,14 +89,14 @@ func (s *Store) MultiRowStatements(ctx context.Context, n int, prefix string) (m
 			}
 			return execWrites(tx, []tableWrite{eventsWrite(events), outboxWrite(outbox), intakeOutboxWrite(outbox)})
 		}},
-		{"add rollup rows", func(tx *gorm.DB) error {
+		txStep{"add rollup rows", func(tx *gorm.DB) error {
 			deltas := map[waitKey]int64{}
 			for i := range n {
 				deltas[waitKey{kind: "claim", day: int64(20_000 + i), bucket: 3, shard: 1}] = 1
 			}
 			return execWrites(tx, []tableWrite{waitsWrite(deltas)})
 		}},
-	}
+	)
 	out := map[string][]string{}
 	for _, step := range steps {
 		rec.start()
@@ -164,6 +128,141 @@ func (s *Store) MultiRowStatements(ctx context.Context, n int, prefix string) (m
 	}
 	out["intake's one statement"] = rec.texts()
 	return out, nil
+}
+
+// txStep is a statement run in a transaction, by name.
+type txStep struct {
+	name string
+	run  func(tx *gorm.DB) error
+}
+
+// newLeadRows are the rows of n new SQL leads, of external ids prefix-0 …
+// prefix-(n-1), and those ids.
+func newLeadRows(prefix string, n int, now time.Time) ([]string, []leadRow, error) {
+	ids := make([]string, n)
+	rows := make([]leadRow, n)
+	for i := range n {
+		ids[i] = fmt.Sprintf("%s-%d", prefix, i)
+		l := &handoff.Lead{ExternalID: ids[i], Name: "Lead", Stage: handoff.StageSQL, CreatedAt: now, UpdatedAt: now}
+		var err error
+		if rows[i], err = leadToRow(l); err != nil {
+			return nil, nil, err
+		}
+	}
+	return ids, rows, nil
+}
+
+// leadArraySteps are the statements that find the stored leads (of
+// external ids ids) by an array of their keys: read, read and locked,
+// locked by id, claimed at now (each claim must win).
+func leadArraySteps(ids []string, leads []leadRow, now time.Time) []txStep {
+	return []txStep{
+		{"select leads", func(tx *gorm.DB) error { _, err := selectLeadRows(tx, ids, false); return err }},
+		{"lock leads", func(tx *gorm.DB) error { _, err := selectLeadRows(tx, ids, true); return err }},
+		{"lock leads by id", func(tx *gorm.DB) error {
+			byID := make([]int64, len(leads))
+			for i := range leads {
+				byID[i] = leads[i].ID
+			}
+			_, err := lockLeadRowsByID(tx, byID)
+			return err
+		}},
+		{"claim leads", func(tx *gorm.DB) error {
+			claims := make([]claimUpdate, len(leads))
+			for i := range leads {
+				claims[i] = claimUpdate{item: &claimItem{id: leads[i].ID, owner: handoff.Owner{Platform: "slack", UserID: "U1"}, at: now}}
+			}
+			won, err := claimUpdates(tx, claims)
+			if err == nil && len(won) != len(leads) {
+				err = fmt.Errorf("%d of %d claims won", len(won), len(leads))
+			}
+			return err
+		}},
+	}
+}
+
+// ArrayReadScans runs the statements that find leads by an array of keys
+// (leadArraySteps, and anyLeadKnown's), for 3 leads, on one connection of
+// the pool, each in a transaction rolled back: runs times while leads
+// holds few leads, then once more after more leads are committed. It
+// returns, for each of those last executions, the sequential scans of
+// leads it made and the rows they read (pg_stat_get_xact_numscans and
+// _tuples_returned, read before and after it in its transaction).
+func (s *Store) ArrayReadScans(ctx context.Context, few, runs, more int) (map[string][2]int64, error) {
+	if s.dialect != DialectPostgres {
+		return nil, errors.New("ArrayReadScans counts scans on PostgreSQL only")
+	}
+	pool, err := s.write.DB()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: conn}), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		return nil, err
+	}
+	db = db.WithContext(ctx)
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	write := func(prefix string, n int) ([]string, []leadRow, error) {
+		ids, rows, err := newLeadRows(prefix, n, now)
+		if err == nil {
+			err = s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return insertLeadRows(tx, rows) })
+		}
+		return ids, rows, err
+	}
+	ids, leads, err := write("few", few)
+	if err != nil {
+		return nil, err
+	}
+	steps := append(leadArraySteps(ids[:3], leads[:3], now), txStep{"known leads", func(tx *gorm.DB) error {
+		_, err := anyLeadKnown(ctx, tx, ids[:3])
+		return err
+	}})
+	rolledBack := errors.New("rolled back")
+	scans := map[string][2]int64{}
+	run := func(step txStep, count bool) error {
+		err := db.Transaction(func(tx *gorm.DB) error {
+			var before, after [2]int64
+			const counts = "SELECT pg_stat_get_xact_numscans('leads'::regclass), pg_stat_get_xact_tuples_returned('leads'::regclass)"
+			if err := tx.Statement.ConnPool.QueryRowContext(ctx, counts).Scan(&before[0], &before[1]); err != nil {
+				return err
+			}
+			if err := step.run(tx); err != nil {
+				return err
+			}
+			if err := tx.Statement.ConnPool.QueryRowContext(ctx, counts).Scan(&after[0], &after[1]); err != nil {
+				return err
+			}
+			if count {
+				scans[step.name] = [2]int64{after[0] - before[0], after[1] - before[1]}
+			}
+			return rolledBack
+		})
+		if !errors.Is(err, rolledBack) {
+			return fmt.Errorf("%s: %w", step.name, err)
+		}
+		return nil
+	}
+	for range runs {
+		for _, step := range steps {
+			if err := run(step, false); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if _, _, err := write("more", more); err != nil {
+		return nil, err
+	}
+	for _, step := range steps {
+		if err := run(step, true); err != nil {
+			return nil, err
+		}
+	}
+	return scans, nil
 }
 
 // recorder keeps the texts of the statements run through its pools.

@@ -10,7 +10,6 @@ import (
 	"sync"
 
 	"github.com/handoff/handoff"
-	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
@@ -74,11 +73,11 @@ func saveOneStatement(ctx context.Context, db *gorm.DB, items []saveItem, shard 
 }
 
 // anyLeadKnown reports whether a lead has one of the external ids. The
-// statement is planned for each group (pgx.QueryExecModeExec): a plan kept
-// from when the table was small scans all of it.
+// statement is planned for each group (pgPlanEach): a plan kept from when
+// the table was small scans all of it.
 func anyLeadKnown(ctx context.Context, db *gorm.DB, externalIDs []string) (bool, error) {
 	var n int
-	err := db.Statement.ConnPool.QueryRowContext(ctx, "SELECT count(*) FROM leads WHERE "+leadsByExternalIDPG, pgx.QueryExecModeExec, externalIDs).Scan(&n)
+	err := db.Statement.ConnPool.QueryRowContext(ctx, "SELECT count(*) FROM leads WHERE "+leadsByExternalIDPG, pgPlanEach, externalIDs).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("known leads: %w", err)
 	}

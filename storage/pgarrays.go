@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // On PostgreSQL a multi-row statement passes one array per column, not a
@@ -118,6 +120,21 @@ func pgValueType(v any) (string, error) {
 func pgAny(table, col string, n int) string {
 	return col + " = ANY($" + strconv.Itoa(n) + "::" + must(pgColumnType(table, col)) + "[])"
 }
+
+// pgPlanEach, passed first among a statement's args, has PostgreSQL plan
+// the statement at each execution, for the arrays it is given (pgx's
+// unnamed statement); a statement prepared on a connection gets a generic
+// plan from its sixth execution on, kept until the table's statistics
+// change. The statements that find leads by an array of keys (= ANY, or a
+// join with unnest) pass it: on a table never analysed (a new database,
+// autovacuum off or not come by yet), their generic plan, made while leads
+// held a few rows, scans all of them, and stays. Reading, locking or
+// claiming 3 leads then took 5-41 ms at 50,000 leads, against 0.3-0.9 ms
+// planned each time (load 2-3.5); ANALYZE after Migrate does not help, as
+// the plan is still made on a few rows (TestPGArrayReadsUseIndexes). On
+// an analysed table planning each time cost 0-1.1 ms more a call (medians,
+// 3 to 500 keys, load 4-6).
+const pgPlanEach = pgx.QueryExecModeExec
 
 // pgUnnest appends to args one array for each of cols of table, holding
 // the values of the n rows (row(i) gives row i's values in the order of

@@ -78,7 +78,7 @@ func selectLeadRows(tx *gorm.DB, externalIDs []string, lock bool) ([]leadRow, er
 		if lock {
 			then = " ORDER BY id FOR UPDATE"
 		}
-		return queryLeadRows(tx, nil, leadsByExternalIDPG+then, []any{externalIDs})
+		return queryLeadRows(tx, nil, leadsByExternalIDPG+then, []any{pgPlanEach, externalIDs})
 	}
 	var out []leadRow
 	for start := 0; start < len(externalIDs); start += 500 {
@@ -104,7 +104,7 @@ func lockLeadRowsByID(tx *gorm.DB, ids []int64) ([]leadRow, error) {
 		return nil, nil
 	}
 	if tx.Dialector.Name() == DialectPostgres {
-		return queryLeadRows(tx, nil, leadsByIDPG+" ORDER BY id FOR UPDATE", []any{ids})
+		return queryLeadRows(tx, nil, leadsByIDPG+" ORDER BY id FOR UPDATE", []any{pgPlanEach, ids})
 	}
 	var out []leadRow
 	for start := 0; start < len(ids); start += 500 {

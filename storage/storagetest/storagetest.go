@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -37,25 +38,7 @@ func URL(tb testing.TB, dialect string) string {
 	if dialect == storage.DialectSQLite {
 		return filepath.Join(tb.TempDir(), "handoff.db")
 	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-	admin, err := sql.Open("pgx", PostgresURL())
-	if err != nil {
-		tb.Fatalf("storagetest: open postgres: %v", err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		tb.Fatalf("storagetest: create schema (is PostgreSQL running at %s?): %v", PostgresURL(), err)
-	}
-	tb.Cleanup(func() {
-		db, err := sql.Open("pgx", PostgresURL())
-		if err != nil {
-			return
-		}
-		defer db.Close()
-		_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
-	})
+	schema := newObject(tb, "CREATE SCHEMA %s", "DROP SCHEMA %s CASCADE")
 	u, err := url.Parse(PostgresURL())
 	if err != nil {
 		tb.Fatalf("storagetest: %v", err)
@@ -64,6 +47,33 @@ func URL(tb testing.TB, dialect string) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// newObject creates a PostgreSQL object of a new name, "t_" and 12 hex
+// digits, with the statement create (%s the name), drops it with drop when
+// the test ends, and returns the name.
+func newObject(tb testing.TB, create, drop string) string {
+	tb.Helper()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "t_" + hex.EncodeToString(b[:])
+	admin, err := sql.Open("pgx", PostgresURL())
+	if err != nil {
+		tb.Fatalf("storagetest: open postgres: %v", err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec(fmt.Sprintf(create, name)); err != nil {
+		tb.Fatalf("storagetest: %s (is PostgreSQL running at %s?): %v", fmt.Sprintf(create, name), PostgresURL(), err)
+	}
+	tb.Cleanup(func() {
+		db, err := sql.Open("pgx", PostgresURL())
+		if err != nil {
+			return
+		}
+		defer db.Close()
+		_, _ = db.Exec(fmt.Sprintf(drop, name))
+	})
+	return name
 }
 
 // Open returns a migrated store on a new database of the dialect, closed
@@ -87,7 +97,30 @@ func Open(tb testing.TB, dialect string) *storage.Store {
 // are closed when the test ends.
 func OpenRaw(tb testing.TB, dialect string) (*storage.Store, *sql.DB) {
 	tb.Helper()
-	u := URL(tb, dialect)
+	return openRaw(tb, dialect, URL(tb, dialect))
+}
+
+// OpenRawOwnDatabase is OpenRaw on a PostgreSQL database of its own, not
+// a schema of the shared one, dropped when the test ends: for a test that
+// the other tests' DDL must not reach, as a CREATE or DROP SCHEMA in a
+// database (URL's, for each test) drops the plans that every connection
+// to it keeps.
+func OpenRawOwnDatabase(tb testing.TB) (*storage.Store, *sql.DB) {
+	tb.Helper()
+	// template0, which no session uses: copying template1 fails while
+	// another session is connected to it.
+	name := newObject(tb, "CREATE DATABASE %s TEMPLATE template0", "DROP DATABASE IF EXISTS %s WITH (FORCE)")
+	u, err := url.Parse(PostgresURL())
+	if err != nil {
+		tb.Fatalf("storagetest: %v", err)
+	}
+	u.Path = "/" + name
+	return openRaw(tb, storage.DialectPostgres, u.String())
+}
+
+// openRaw is OpenRaw on the database of u.
+func openRaw(tb testing.TB, dialect, u string) (*storage.Store, *sql.DB) {
+	tb.Helper()
 	s, err := storage.Open(context.Background(), u, storage.Options{})
 	if err != nil {
 		tb.Fatalf("storagetest: open %s: %v", dialect, err)
