@@ -105,22 +105,30 @@ func (s *Store) Activities(ctx context.Context, leadID int64, scoring *handoff.S
 	return acts[leadID], nil
 }
 
+// activitiesOfLeads is the condition on an activity's lead, for a list of
+// leads.
+var activitiesOfLeads = newInList("lead_activities", "lead_id")
+
 // activitiesOf reads the activities of leads by lead id, oldest first,
 // leaving out those decayed at now.
 func activitiesOf(db *gorm.DB, leadIDs []int64, scoring *handoff.Scoring, now time.Time) (map[int64][]handoff.Activity, error) {
 	out := make(map[int64][]handoff.Activity, len(leadIDs))
-	for start := 0; start < len(leadIDs); start += 500 {
-		q := db.Where("lead_id IN ?", leadIDs[start:min(start+500, len(leadIDs))])
+	err := activitiesOfLeads.eachChunk(db.Dialector.Name(), leadIDs, func(cond string, arg any) error {
+		q := db.Where(cond, arg)
 		if scoring != nil && scoring.Decay > 0 {
 			q = q.Where("occurred_ms > ?", ms(now.Add(-scoring.Decay)))
 		}
 		var rows []activityRow
 		if err := q.Order("occurred_ms, id").Find(&rows).Error; err != nil {
-			return nil, fmt.Errorf("activities: %w", err)
+			return fmt.Errorf("activities: %w", err)
 		}
 		for _, r := range rows {
 			out[r.LeadID] = append(out[r.LeadID], r.toActivity())
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

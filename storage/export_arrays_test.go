@@ -53,12 +53,7 @@ func (s *Store) MultiRowStatements(ctx context.Context, n int, prefix string) (m
 	if s.dialect != DialectPostgres {
 		return nil, errors.New("MultiRowStatements records on PostgreSQL only")
 	}
-	rec := &recorder{}
-	pool, err := s.write.DB()
-	if err != nil {
-		return nil, err
-	}
-	db, err := gorm.Open(postgres.New(postgres.Config{Conn: recordingDB{pool, rec}}), &gorm.Config{Logger: logger.Discard})
+	db, rec, err := s.recordingWrite()
 	if err != nil {
 		return nil, err
 	}
@@ -263,6 +258,21 @@ func (s *Store) ArrayReadScans(ctx context.Context, few, runs, more int) (map[st
 		}
 	}
 	return scans, nil
+}
+
+// recordingWrite is a handle on s's PostgreSQL write pool that records
+// the text of each statement run through it.
+func (s *Store) recordingWrite() (*gorm.DB, *recorder, error) {
+	rec := &recorder{}
+	pool, err := s.write.DB()
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: recordingDB{pool, rec}}), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, rec, nil
 }
 
 // recorder keeps the texts of the statements run through its pools.

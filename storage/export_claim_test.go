@@ -1,9 +1,11 @@
 package storage
 
 import (
+	"errors"
 	"time"
 
 	"github.com/handoff/handoff"
+	"gorm.io/gorm"
 )
 
 // ClaimInTransaction makes ClaimLead claim in a transaction of its own,
@@ -29,12 +31,31 @@ type BatchOutcome struct {
 // the committer of claims runs claims that wait together, and returns each
 // one's outcome.
 func (s *Store) ClaimBatch(claims []BatchClaim, now time.Time) []BatchOutcome {
+	return s.claimBatchOn(s.write, claims, now)
+}
+
+// ClaimBatchStatements is ClaimBatch on PostgreSQL, and the texts of the
+// statements the batch ran.
+func (s *Store) ClaimBatchStatements(claims []BatchClaim, now time.Time) ([]BatchOutcome, []string, error) {
+	if s.dialect != DialectPostgres {
+		return nil, nil, errors.New("ClaimBatchStatements records on PostgreSQL only")
+	}
+	db, rec, err := s.recordingWrite()
+	if err != nil {
+		return nil, nil, err
+	}
+	out := s.claimBatchOn(db, claims, now)
+	return out, rec.texts(), nil
+}
+
+// claimBatchOn is ClaimBatch with the transaction begun on db.
+func (s *Store) claimBatchOn(db *gorm.DB, claims []BatchClaim, now time.Time) []BatchOutcome {
 	group := make([]writeJob, len(claims))
 	for i, c := range claims {
 		group[i] = writeJob{claim: &claimItem{id: c.ID, step: c.Step, owner: c.Owner, at: fromMs(ms(now)), actor: c.Owner.Platform + ":" + c.Owner.UserID, hooks: s.hooks},
 			done: make(chan error, 1)}
 	}
-	(&groupCommitter{db: s.write}).commit(group)
+	(&groupCommitter{db: db}).commit(group)
 	out := make([]BatchOutcome, len(claims))
 	for i, job := range group {
 		out[i] = BatchOutcome{Lead: job.claim.lead, Won: job.claim.won, Err: <-job.done}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -16,4 +17,52 @@ func (s *Store) SaveLeadsOneStatement(ctx context.Context, ins []handoff.LeadInp
 	}
 	ids := leadIDs{block: 1} // no more ids than the transaction takes
 	return saveOneStatement(ctx, s.write, items, 0, func(n int) ([]int64, error) { return ids.take(ctx, s.write, n) })
+}
+
+// SaveGroupStatements saves the inputs as one group of the committer does
+// in a transaction (saveJobs) on PostgreSQL, and returns the texts of the
+// statements it ran.
+func (s *Store) SaveGroupStatements(ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (results []handoff.SaveResult, errs []error, texts []string, err error) {
+	if s.dialect != DialectPostgres {
+		return nil, nil, nil, errors.New("SaveGroupStatements records on PostgreSQL only")
+	}
+	db, rec, err := s.recordingWrite()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	results = make([]handoff.SaveResult, len(ins))
+	group := make([]writeJob, len(ins))
+	for i, in := range ins {
+		group[i] = writeJob{save: &saveItem{in, policy, now, actor, s.hooks}, res: &results[i], done: make(chan error, 1)}
+	}
+	(&groupCommitter{db: db}).commit(group)
+	errs = make([]error, len(ins))
+	for i, job := range group {
+		errs[i] = <-job.done
+	}
+	return results, errs, rec.texts(), nil
+}
+
+// EnqueueGroupStatements queues each of msgs as one Enqueue call of a
+// group the committer commits together on PostgreSQL, and returns the
+// texts of the statements it ran.
+func (s *Store) EnqueueGroupStatements(msgs [][]handoff.OutboxMessage, now time.Time) ([]string, error) {
+	if s.dialect != DialectPostgres {
+		return nil, errors.New("EnqueueGroupStatements records on PostgreSQL only")
+	}
+	db, rec, err := s.recordingWrite()
+	if err != nil {
+		return nil, err
+	}
+	group := make([]writeJob, len(msgs))
+	for i, m := range msgs {
+		group[i] = writeJob{outbox: outboxRows(now, m), done: make(chan error, 1)}
+	}
+	(&groupCommitter{db: db}).commit(group)
+	for _, job := range group {
+		if err := <-job.done; err != nil {
+			return nil, err
+		}
+	}
+	return rec.texts(), nil
 }

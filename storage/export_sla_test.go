@@ -84,16 +84,23 @@ func (s *Store) Exec(ctx context.Context, query string) error {
 	return s.write.WithContext(ctx).Exec(query).Error
 }
 
-// NextDecayDueSQL, ErasedKeyWhere and TeamsOwnersWhere are the queries
-// of NextDecayDue, ErasedLeadByExternalID and the Teams reps' keys.
+// NextDecayDueSQL and ErasedKeyWhere are the queries of NextDecayDue and
+// ErasedLeadByExternalID.
 const (
-	NextDecayDueSQL  = nextDecayDueSQL
-	ErasedKeyWhere   = erasedKeyWhere
-	TeamsOwnersWhere = teamsOwnersWhere
+	NextDecayDueSQL = nextDecayDueSQL
+	ErasedKeyWhere  = erasedKeyWhere
 )
 
-// StageHistorySQL is the rollup's read of some leads' stage events.
-func (s *Store) StageHistorySQL() string { return stageHistorySQL(s.dialect) }
+// TeamsOwnersWhere is the Teams reps' keys' condition on the leads of the
+// users ids, with the bind variable of the ids (after the platform's).
+func (s *Store) TeamsOwnersWhere(ids []string) (string, any) { return teamsOwnersWhere(s.dialect, ids) }
+
+// StageHistorySQL is the rollup's read of the stage events of leads ids,
+// with the ids' bind variable (before the kind's).
+func (s *Store) StageHistorySQL(ids []int64) (string, any) {
+	cond, arg := eventsOfLeads.in(s.dialect, ids)
+	return stageHistorySQL(s.dialect, cond), arg
+}
 
 // ExplainRouting returns the plans of the routing clock's queries: the due
 // steps at now and the next due time.

@@ -239,7 +239,8 @@ func saveJobs(tx *gorm.DB, group []writeJob, errs []error) error {
 }
 
 // outboxJobs inserts the outbox rows of every outbox job of the group in
-// one statement under a savepoint. A batch that fails is rolled back and
+// one statement (outboxWrite: an array per column on PostgreSQL) under a
+// savepoint. A batch that fails is rolled back and
 // its jobs are marked to run alone.
 func outboxJobs(tx *gorm.DB, group []writeJob, errs []error) error {
 	var idx []int
@@ -253,7 +254,7 @@ func outboxJobs(tx *gorm.DB, group []writeJob, errs []error) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	return inBatch(tx, "outbox", len(idx) == len(group), idx, errs, func() error { return tx.Create(&rows).Error })
+	return inBatch(tx, "outbox", len(idx) == len(group), idx, errs, func() error { return execWrites(tx, []tableWrite{outboxWrite(rows)}) })
 }
 
 // inBatch runs fn, the merged work of the jobs idx, under savepoint name.
@@ -293,7 +294,7 @@ var errRetryAlone = errors.New("storage: batch failed")
 // alone returns the job as a function for a transaction of its own.
 func (job writeJob) alone() func(tx *gorm.DB) error {
 	if job.outbox != nil {
-		return func(tx *gorm.DB) error { return tx.Create(&job.outbox).Error }
+		return func(tx *gorm.DB) error { return execWrites(tx, []tableWrite{outboxWrite(job.outbox)}) }
 	}
 	if job.claim != nil {
 		return func(tx *gorm.DB) error {

@@ -159,12 +159,12 @@ func leadsWrite(rows []leadRow) tableWrite {
 // data-modifying WITH query for each, run in order, each row set an
 // array per column (pgUnnest), so that the text depends on which tables
 // get rows, not on how many. q is empty when ws write no row; ok is false
-// when ws hold a statement other than rows to insert.
+// when ws hold a statement other than rows to insert (a DELETE).
 func writesStatement(ws []tableWrite) (q string, args []any, ok bool, err error) {
 	var b strings.Builder
 	n := 0
 	for _, w := range ws {
-		if w.sql != "" {
+		if w.sql != "" || len(w.deleteIDs) > 0 {
 			return "", nil, false, nil
 		}
 		if len(w.rows) == 0 {

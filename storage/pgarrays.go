@@ -1,7 +1,9 @@
 package storage
 
 import (
+	"database/sql/driver"
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -71,6 +73,9 @@ var pgColumnTypes = map[string]map[string]string{
 		"integer", "bucket",
 		"text", "kind rep pool"),
 	"rep_credits": columnTypes("bigint", "credit updated_ms", "text", "rep_key"),
+	"teams_users": columnTypes("bigint", "id updated_ms",
+		"text", "user_id aad_object_id name tenant_id service_url dm_conversation_id"),
+	"lead_activities": columnTypes("bigint", "id lead_id occurred_ms created_ms", "text", "ext_id type url"),
 	// keyRoutingPools' table of its own, while it converts routing_days.
 	"routing_pool_keys": columnTypes("text", "pool pool_key"),
 }
@@ -118,7 +123,7 @@ func pgValueType(v any) (string, error) {
 // array in bind variable $n: "col = ANY($n::bigint[])". It panics when
 // col's type is not declared, as the statements it builds are built once.
 func pgAny(table, col string, n int) string {
-	return col + " = ANY($" + strconv.Itoa(n) + "::" + must(pgColumnType(table, col)) + "[])"
+	return pgAnyBind(table, col, "$"+strconv.Itoa(n))
 }
 
 // pgPlanEach, passed first among a statement's args, has PostgreSQL plan
@@ -135,6 +140,63 @@ func pgAny(table, col string, n int) string {
 // an analysed table planning each time cost 0-1.1 ms more a call (medians,
 // 3 to 500 keys, load 4-6).
 const pgPlanEach = pgx.QueryExecModeExec
+
+// pgAnyBind is pgAny with the bind variable written as bind.
+func pgAnyBind(table, col, bind string) string {
+	return col + " = ANY(" + bind + "::" + must(pgColumnType(table, col)) + "[])"
+}
+
+// inList is the condition that a column is one of a list of values, for
+// statements run through GORM (bind variables written ?): "col IN ?" on
+// SQLite, for which GORM writes a bind variable per value, and on
+// PostgreSQL "col = ANY(?::bigint[])" with one array, whose text does not
+// depend on the number of values.
+type inList struct {
+	table, col string
+	pg         string // the condition on PostgreSQL
+}
+
+// newInList is the inList of col of table. It panics when col's type is
+// not declared (pgColumnTypes), so it is made once, at start.
+func newInList(table, col string) inList {
+	return inList{table: table, col: col, pg: pgAnyBind(table, col, "?")}
+}
+
+// in is the condition in dialect's form and the value of its bind
+// variable for vals, a slice.
+func (l inList) in(dialect string, vals any) (cond string, arg any) {
+	if dialect != DialectPostgres {
+		return l.col + " IN ?", vals
+	}
+	return l.pg, pgArrayArg{vals}
+}
+
+// eachChunk calls fn with the condition and its bind variable's value for
+// ids, as many at a time as one statement takes: on SQLite 500, which
+// keeps it under SQLite's limit of bind variables; on PostgreSQL all of
+// them, in one array.
+func (l inList) eachChunk(dialect string, ids []int64, fn func(cond string, arg any) error) error {
+	chunk := 500
+	if dialect == DialectPostgres {
+		chunk = math.MaxInt
+	}
+	for start := 0; start < len(ids); start += chunk {
+		if err := fn(l.in(dialect, ids[start:min(start+chunk, len(ids))])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pgArrayArg is a slice bound as one bind variable, a PostgreSQL array,
+// through GORM, which writes a bind variable per element of a slice but
+// binds a driver.Valuer as it is; pgx sends the slice that Value returns
+// as an array of the type the statement casts it to.
+type pgArrayArg struct{ vals any }
+
+// Value is the slice, for pgx (not a driver.Value of database/sql's own:
+// pgx's driver accepts any value).
+func (a pgArrayArg) Value() (driver.Value, error) { return a.vals, nil }
 
 // pgUnnest appends to args one array for each of cols of table, holding
 // the values of the n rows (row(i) gives row i's values in the order of

@@ -94,3 +94,44 @@ func TestPGArrayTypes(t *testing.T) {
 		t.Errorf("claimUpdateTypes %v (columns %v)\nwant %v", claimUpdateTypes, claimUpdateCols, want)
 	}
 }
+
+// A list of values for a statement run through GORM: on SQLite an IN
+// list, 500 values a statement; on PostgreSQL one array of the column's
+// type, all values in one statement.
+func TestInList(t *testing.T) {
+	ids := make([]int64, 1001)
+	for i := range ids {
+		ids[i] = int64(i)
+	}
+	tests := []struct {
+		dialect, cond string
+		sizes         []int
+	}{
+		{DialectSQLite, "lead_id IN ?", []int{500, 500, 1}},
+		{DialectPostgres, "lead_id = ANY(?::bigint[])", []int{1001}},
+	}
+	l := newInList("lead_events", "lead_id")
+	for _, tt := range tests {
+		t.Run(tt.dialect, func(t *testing.T) {
+			cond, arg := l.in(tt.dialect, []int64{1, 2})
+			want := any([]int64{1, 2})
+			if tt.dialect == DialectPostgres {
+				want = pgArrayArg{[]int64{1, 2}}
+			}
+			if cond != tt.cond || !reflect.DeepEqual(arg, want) {
+				t.Errorf("in: %q, %#v; want %q, %#v", cond, arg, tt.cond, want)
+			}
+			var sizes []int
+			err := l.eachChunk(tt.dialect, ids, func(_ string, arg any) error {
+				if a, ok := arg.(pgArrayArg); ok {
+					arg = a.vals
+				}
+				sizes = append(sizes, len(arg.([]int64)))
+				return nil
+			})
+			if err != nil || !reflect.DeepEqual(sizes, tt.sizes) {
+				t.Errorf("eachChunk: statements of %v, %v; want %v", sizes, err, tt.sizes)
+			}
+		})
+	}
+}

@@ -3,11 +3,15 @@ package storage_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -228,6 +232,17 @@ func TestMultiRowValues(t *testing.T) {
 	}
 }
 
+// missing are the texts of b that a does not hold.
+func missing(a, b []string) []string {
+	var out []string
+	for _, q := range b {
+		if !slices.Contains(a, q) {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
 // readRows is each row of query, its columns joined by "|".
 func readRows(t *testing.T, db *sql.DB, query string) []string {
 	t.Helper()
@@ -244,4 +259,174 @@ func readRows(t *testing.T, db *sql.DB, query string) []string {
 		out = append(out, strings.Join(parts, "|"))
 	}
 	return out
+}
+
+// On PostgreSQL a batch of claims, a group of intake saves in a
+// transaction and a group of queued notices run statements whose texts do
+// not depend on how many claims, saves or notices the batch holds, so
+// that each is planned once per connection: the texts run for 1, 2 and 5
+// are the same (a text may run once per lead, as a known lead's UPDATE
+// does). Each case must run the statement it names.
+func TestPGBatchStatementTextIndependentOfBatchSize(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	slack := func(u string) handoff.Owner { return handoff.Owner{Platform: "slack", UserID: u} }
+	// sqls saves n new SQLs under prefix.
+	sqls := func(t *testing.T, s *storage.Store, n int, prefix string) []int64 {
+		t.Helper()
+		ids := make([]int64, n)
+		for i := range n {
+			res, err := s.SaveLead(ctx, input(t, map[string]any{"external_id": fmt.Sprint(prefix, "-", i)}), handoff.DefaultPolicy(), at, handoff.ActorAPI)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[i] = res.Lead.ID
+		}
+		return ids
+	}
+	// claim runs claims as one batch at now; each must win.
+	claim := func(t *testing.T, s *storage.Store, claims []storage.BatchClaim, now time.Time) []string {
+		t.Helper()
+		out, texts, err := s.ClaimBatchStatements(claims, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, o := range out {
+			if !o.Won || o.Err != nil {
+				t.Fatalf("claim %d of %d: won %v, %v", i+1, len(out), o.Won, o.Err)
+			}
+		}
+		return texts
+	}
+	// offered routes n new SQLs under prefix: each is offered to a rep.
+	offered := func(t *testing.T, s *storage.Store, n int, prefix string) (leads []*handoff.Lead, reps []handoff.RepRef) {
+		t.Helper()
+		for i := range n {
+			lead := saveSQL(t, s, fmt.Sprint(prefix, "-", i), fmt.Sprint("Acme", prefix, i), at)
+			routed, d, _, err := s.RouteLead(ctx, lead.ID, handoff.RouteRequest{Routing: roundRobin()}, at)
+			if err != nil || d.Offered.IsZero() {
+				t.Fatalf("route %s: offered %v, %v", lead.ExternalID, d.Offered, err)
+			}
+			leads, reps = append(leads, routed), append(reps, d.Offered)
+		}
+		return leads, reps
+	}
+	save := func(t *testing.T, s *storage.Store, policy handoff.Policy, now time.Time, raws ...map[string]any) []string {
+		t.Helper()
+		ins := make([]handoff.LeadInput, len(raws))
+		for i, raw := range raws {
+			ins[i] = input(t, raw)
+		}
+		_, errs, texts, err := s.SaveGroupStatements(ins, policy, now, handoff.ActorAPI)
+		if err == nil {
+			err = errors.Join(errs...)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return texts
+	}
+	tests := []struct {
+		name string
+		want string // a part of a statement the case runs
+		run  func(t *testing.T, s *storage.Store, n int, prefix string) []string
+	}{
+		{"claims in the channel", "FROM lead_events", func(t *testing.T, s *storage.Store, n int, prefix string) []string {
+			var claims []storage.BatchClaim
+			for i, id := range sqls(t, s, n, prefix) {
+				claims = append(claims, storage.BatchClaim{ID: id, Step: -1, Owner: slack(fmt.Sprint("U", i))})
+			}
+			return claim(t, s, claims, at.Add(time.Minute))
+		}},
+		{"claims in Teams", "teams_users", func(t *testing.T, s *storage.Store, n int, prefix string) []string {
+			var claims []storage.BatchClaim
+			for i, id := range sqls(t, s, n, prefix) {
+				claims = append(claims, storage.BatchClaim{ID: id, Step: -1, Owner: handoff.Owner{Platform: "teams", UserID: fmt.Sprint("29:", prefix, i)}})
+			}
+			return claim(t, s, claims, at.Add(time.Minute))
+		}},
+		{"offers accepted", "INSERT INTO routing_facts", func(t *testing.T, s *storage.Store, n int, prefix string) []string {
+			leads, reps := offered(t, s, n, prefix)
+			var claims []storage.BatchClaim
+			for i, l := range leads {
+				claims = append(claims, storage.BatchClaim{ID: l.ID, Step: l.Offer.Step(), Owner: slack(reps[i].ID)})
+			}
+			return claim(t, s, claims, at.Add(2*time.Minute))
+		}},
+		{"claims before an accept: its routing facts rewritten", "DELETE FROM routing_facts", func(t *testing.T, s *storage.Store, n int, prefix string) []string {
+			leads, reps := offered(t, s, n, prefix)
+			var accepts, claims []storage.BatchClaim
+			for i, l := range leads {
+				accepts = append(accepts, storage.BatchClaim{ID: l.ID, Step: l.Offer.Step(), Owner: slack(reps[i].ID)})
+				claims = append(claims, storage.BatchClaim{ID: l.ID, Step: -1, Owner: slack("U-other")})
+			}
+			claim(t, s, accepts, at.Add(10*time.Minute))
+			for _, l := range leads {
+				release := at.Add(11 * time.Minute)
+				if _, err := s.UpdateLead(ctx, l.ID, release, func(l *handoff.Lead) (handoff.LeadChange, error) {
+					return handoff.LeadChange{Events: l.Release(release, "test", nil)}, nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// A replica's clock behind: the claim falls between the
+			// offer and its accept, which no longer accepts it.
+			return claim(t, s, claims, at.Add(5*time.Minute))
+		}},
+		{"intake of new leads", "INSERT INTO leads", func(t *testing.T, s *storage.Store, n int, prefix string) []string {
+			var raws []map[string]any
+			for i := range n {
+				raws = append(raws, map[string]any{"external_id": fmt.Sprint(prefix, "-", i)})
+			}
+			return save(t, s, handoff.DefaultPolicy(), at, raws...)
+		}},
+		{"intake of known leads won", "DELETE FROM funnel_won", func(t *testing.T, s *storage.Store, n int, prefix string) []string {
+			sqls(t, s, n, prefix)
+			var raws []map[string]any
+			for i := range n {
+				raws = append(raws, map[string]any{"external_id": fmt.Sprint(prefix, "-", i), "stage": "won", "amount": 100.0})
+			}
+			return save(t, s, handoff.DefaultPolicy(), at.Add(time.Hour), raws...)
+		}},
+		{"intake of known leads scored", "lead_activities", func(t *testing.T, s *storage.Store, n int, prefix string) []string {
+			sqls(t, s, n, prefix)
+			policy := handoff.DefaultPolicy()
+			policy.Scoring = &handoff.Scoring{MQLAt: 40, SQLAt: 70, Implicit: []handoff.ImplicitRule{{Activity: "demo_request", Points: 50}}}
+			var raws []map[string]any
+			for i := range n {
+				raws = append(raws, map[string]any{"external_id": fmt.Sprint(prefix, "-", i), "company": "Acme"})
+			}
+			return save(t, s, policy, at.Add(time.Hour), raws...)
+		}},
+		{"notices queued together", "INSERT INTO", func(t *testing.T, s *storage.Store, n int, prefix string) []string {
+			msgs := make([][]handoff.OutboxMessage, n)
+			for i := range msgs {
+				msgs[i] = []handoff.OutboxMessage{{Kind: handoff.OutboxDirect, Platform: "slack", Payload: fmt.Sprint(prefix, i)}}
+			}
+			texts, err := s.EnqueueGroupStatements(msgs, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return texts
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := storagetest.Open(t, storage.DialectPostgres)
+			var one []string
+			for _, n := range []int{1, 2, 5} {
+				texts := slices.Compact(slices.Sorted(slices.Values(tt.run(t, s, n, fmt.Sprint("n", n)))))
+				if !slices.ContainsFunc(texts, func(q string) bool { return strings.Contains(q, tt.want) }) {
+					t.Fatalf("%d: no statement with %q among %.200q", n, tt.want, texts)
+				}
+				if n == 1 {
+					one = texts
+					continue
+				}
+				if !slices.Equal(texts, one) {
+					t.Errorf("the texts for %d differ from those for 1:\nonly for %d: %.200q\nonly for 1: %.200q", n, n, missing(one, texts), missing(texts, one))
+				}
+			}
+		})
+	}
 }

@@ -51,9 +51,17 @@ func (s *Store) ReceivedLeads(ctx context.Context, period handoff.Period) (map[s
 	return out, nil
 }
 
-// teamsOwnersWhere finds the leads owned by some of the Teams users: it
-// says owner_user_id is set for idx_leads_owner_set (see sparseIndexes).
-const teamsOwnersWhere = "owner_platform = ? AND owner_user_id IN ? AND owner_user_id <> '' AND owner_email <> ''"
+// teamsOwnersWhere finds the leads owned by some of the Teams users ids,
+// with the platform's bind variable and then the ids' (returned): it says
+// owner_user_id is set for idx_leads_owner_set (see sparseIndexes).
+func teamsOwnersWhere(dialect string, ids []string) (string, any) {
+	cond, arg := leadsOfOwners.in(dialect, ids)
+	return "owner_platform = ? AND " + cond + " AND owner_user_id <> '' AND owner_email <> ''", arg
+}
+
+// teamsUsersByID and leadsOfOwners are the conditions on a Teams user's
+// id and on a lead's owner, for a list of users.
+var teamsUsersByID, leadsOfOwners = newInList("teams_users", "user_id"), newInList("leads", "owner_user_id")
 
 // teamsRepKeys returns, for each Teams (Bot Framework) user id, the keys a
 // rep of the rotation may be configured with: "teams:" and the lowercase
@@ -63,13 +71,15 @@ func teamsRepKeys(db *gorm.DB, ids []string) (map[string][]string, error) {
 	if len(ids) == 0 {
 		return out, nil
 	}
+	dialect := db.Dialector.Name()
 	var users []teamsUserRow
-	if err := db.Where("user_id IN ?", ids).Find(&users).Error; err != nil {
+	if err := db.Where(teamsUsersByID.in(dialect, ids)).Find(&users).Error; err != nil {
 		return nil, fmt.Errorf("storage: teams rep keys: %w", err)
 	}
 	var emails []struct{ OwnerUserID, OwnerEmail string }
+	owners, arg := teamsOwnersWhere(dialect, ids)
 	err := db.Table("leads").Select("DISTINCT owner_user_id, owner_email").
-		Where(teamsOwnersWhere, "teams", ids).Scan(&emails).Error
+		Where(owners, "teams", arg).Scan(&emails).Error
 	if err != nil {
 		return nil, fmt.Errorf("storage: teams rep emails: %w", err)
 	}

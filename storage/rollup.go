@@ -173,36 +173,49 @@ func (r rollupChanges) known() []int64 {
 // stageHistory reads the stage events of leads ids: lead, stage, times.
 func stageHistory(tx *gorm.DB, ids []int64) (stageTimes, error) {
 	history := stageTimes{}
-	q := stageHistorySQL(tx.Dialector.Name())
-	for start := 0; start < len(ids); start += 500 {
+	dialect := tx.Dialector.Name()
+	err := eventsOfLeads.eachChunk(dialect, ids, func(cond string, arg any) error {
 		var rows []struct {
 			LeadID int64
 			Stage  string
 			AtMs   int64
 		}
-		err := tx.Raw(q,
-			ids[start:min(start+500, len(ids))], string(handoff.EventStage)).Scan(&rows).Error
-		if err != nil {
-			return nil, fmt.Errorf("rollup: history: %w", err)
+		if err := tx.Raw(stageHistorySQL(dialect, cond), arg, string(handoff.EventStage)).Scan(&rows).Error; err != nil {
+			return fmt.Errorf("rollup: history: %w", err)
 		}
 		for _, r := range rows {
 			history.add(r.LeadID, r.Stage, r.AtMs)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return history, nil
 }
 
-// stageHistorySQL reads the stage events of some leads by the lead index.
-// SQLite's planner, without statistics, prefers the KPI index's kind
-// prefix, which holds every stage event of the database: a claim or an
-// update of one lead then read them all.
-func stageHistorySQL(dialect string) string {
-	hint := ""
-	if dialect == DialectSQLite {
-		hint = " INDEXED BY idx_lead_events_lead_id"
-	}
-	return "SELECT lead_id, stage, at_ms FROM lead_events" + hint + " WHERE lead_id IN ? AND kind = ?"
+// stageHistorySQL reads the stage events of some leads by the lead index:
+// those of the condition leads (eventsOfLeads), then the kind's bind
+// variable. SQLite's planner, without statistics, prefers the KPI index's
+// kind prefix, which holds every stage event of the database: a claim or
+// an update of one lead then read them all.
+func stageHistorySQL(dialect, leads string) string {
+	return "SELECT lead_id, stage, at_ms FROM lead_events" + leadIndexHint(dialect) + " WHERE " + leads + " AND kind = ?"
 }
+
+// leadIndexHint makes SQLite read lead_events by the lead index (see
+// stageHistorySQL); PostgreSQL needs none.
+func leadIndexHint(dialect string) string {
+	if dialect == DialectSQLite {
+		return " INDEXED BY idx_lead_events_lead_id"
+	}
+	return ""
+}
+
+// eventsOfLeads, wonOfLeads and factsOfLeads are the conditions on the
+// lead of lead_events, funnel_won and routing_facts, for a list of leads.
+var eventsOfLeads, wonOfLeads, factsOfLeads = newInList("lead_events", "lead_id"), newInList("funnel_won", "lead_id"),
+	newInList("routing_facts", "lead_id")
 
 // stageTimes are leads' stage events: lead, stage, times.
 type stageTimes map[int64]map[string][]int64
@@ -311,8 +324,8 @@ func (r rollupChanges) writes(shard int64, history stageTimes) []tableWrite {
 	for _, ls := range cleared {
 		ws = append(ws, tableWrite{what: "rollup: reentries", sql: "DELETE FROM funnel_reentries WHERE lead_id = ? AND stage = ?", args: []any{ls.id, ls.stage}})
 	}
-	for start := 0; start < len(wonOf); start += 500 {
-		ws = append(ws, tableWrite{what: "rollup: won", sql: "DELETE FROM funnel_won WHERE lead_id IN ?", args: []any{wonOf[start:min(start+500, len(wonOf))]}})
+	if len(wonOf) > 0 {
+		ws = append(ws, tableWrite{what: "rollup: won", deleteOf: wonOfLeads, deleteIDs: wonOf})
 	}
 	return append(ws,
 		tableWrite{what: "rollup", table: "funnel_won", cols: []string{"lead_id", "at_ms", "prev_ms", "first_touch_ms"}, rows: wonRows},

@@ -56,7 +56,7 @@ func routingWrites(shard int64, changes []routingLeadChange) []tableWrite {
 	}
 	var ws []tableWrite
 	if len(cleared) > 0 {
-		ws = append(ws, tableWrite{what: "rollup: routing facts", sql: "DELETE FROM routing_facts WHERE lead_id IN ?", args: []any{cleared}})
+		ws = append(ws, tableWrite{what: "rollup: routing facts", deleteOf: factsOfLeads, deleteIDs: cleared})
 	}
 	if w := routingDaysWrite(days); len(w.rows) > 0 {
 		ws = append(ws, w)
@@ -113,15 +113,12 @@ func (r rollupChanges) routingLeadChanges(changed []int64, history map[int64][]r
 	return out, nil
 }
 
-// routingEventsSQL reads the routing items of some leads by the lead index
-// (see stageHistorySQL).
-func routingEventsSQL(dialect string) string {
-	hint := ""
-	if dialect == DialectSQLite {
-		hint = " INDEXED BY idx_lead_events_lead_id"
-	}
-	return "SELECT id, lead_id, kind, stage, at_ms, actor, details FROM lead_events" + hint +
-		" WHERE lead_id IN ? AND ((kind = ? AND stage = ?) OR (kind = ? AND stage = ?))"
+// routingEventsSQL reads the routing items of some leads by the lead
+// index (see stageHistorySQL): those of the condition leads
+// (eventsOfLeads), then routingEventArgs.
+func routingEventsSQL(dialect, leads string) string {
+	return "SELECT id, lead_id, kind, stage, at_ms, actor, details FROM lead_events" + leadIndexHint(dialect) +
+		" WHERE " + leads + " AND ((kind = ? AND stage = ?) OR (kind = ? AND stage = ?))"
 }
 
 var routingEventArgs = []any{string(handoff.EventRouted), string(handoff.StageSQL), string(handoff.EventStage), string(handoff.StageClaimed)}
@@ -129,19 +126,23 @@ var routingEventArgs = []any{string(handoff.EventRouted), string(handoff.StageSQ
 // routingHistory reads the routing items of leads ids.
 func routingHistory(tx *gorm.DB, ids []int64) (map[int64][]routingItem, error) {
 	out := map[int64][]routingItem{}
-	q := routingEventsSQL(tx.Dialector.Name())
-	for start := 0; start < len(ids); start += 500 {
+	dialect := tx.Dialector.Name()
+	err := eventsOfLeads.eachChunk(dialect, ids, func(cond string, arg any) error {
 		var rows []eventRow
-		if err := tx.Raw(q, append([]any{ids[start:min(start+500, len(ids))]}, routingEventArgs...)...).Scan(&rows).Error; err != nil {
-			return nil, fmt.Errorf("rollup: routing history: %w", err)
+		if err := tx.Raw(routingEventsSQL(dialect, cond), append([]any{arg}, routingEventArgs...)...).Scan(&rows).Error; err != nil {
+			return fmt.Errorf("rollup: routing history: %w", err)
 		}
 		for _, r := range rows {
 			it, err := routingItemOf(r, r.ID)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			out[r.LeadID] = append(out[r.LeadID], it)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

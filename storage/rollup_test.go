@@ -439,7 +439,8 @@ func TestStageHistoryReadsByLead(t *testing.T) {
 		if s.Dialect() != storage.DialectSQLite {
 			t.Skip("PostgreSQL plans by statistics")
 		}
-		plan, err := s.Explain(context.Background(), s.StageHistorySQL(), []int64{1, 2, 3}, string(handoff.EventStage))
+		q, ids := s.StageHistorySQL([]int64{1, 2, 3})
+		plan, err := s.Explain(context.Background(), q, ids, string(handoff.EventStage))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,16 +10,20 @@ import (
 // run as it is (execWrites) or folded into one statement with others
 // (intake_pg.go): rows to insert into table, added to the stored sums of a
 // row with the same key columns when sums is set (addRows); or, when sql
-// is set, that statement (a DELETE) with its args.
+// is set, that statement (a DELETE) with its args; or, when deleteIDs is
+// set, the DELETE of the rows of deleteOf's table whose column is one of
+// them.
 type tableWrite struct {
-	what  string // names the write in errors
-	table string
-	cols  []string // the key columns, for rows with sums
-	kept  []string // with sums: columns a new row is written with and a stored one keeps
-	sums  []string
-	rows  [][]any // values of cols, then kept, then sums
-	sql   string
-	args  []any
+	what      string // names the write in errors
+	table     string
+	cols      []string // the key columns, for rows with sums
+	kept      []string // with sums: columns a new row is written with and a stored one keeps
+	sums      []string
+	rows      [][]any // values of cols, then kept, then sums
+	sql       string
+	args      []any
+	deleteOf  inList
+	deleteIDs []int64
 }
 
 // execWrites runs ws in order in tx.
@@ -30,6 +34,8 @@ func execWrites(tx *gorm.DB, ws []tableWrite) error {
 		switch {
 		case w.sql != "":
 			err = tx.Exec(w.sql, w.args...).Error
+		case len(w.deleteIDs) > 0:
+			err = deleteIn(tx, w.deleteOf, w.deleteIDs)
 		case len(w.sums) > 0:
 			err = addRows(tx, w.table, w.cols, w.kept, w.sums, len(w.rows), row)
 		default:
@@ -40,6 +46,13 @@ func execWrites(tx *gorm.DB, ws []tableWrite) error {
 		}
 	}
 	return nil
+}
+
+// deleteIn deletes the rows of l's table whose column is one of ids.
+func deleteIn(tx *gorm.DB, l inList, ids []int64) error {
+	return l.eachChunk(tx.Dialector.Name(), ids, func(cond string, arg any) error {
+		return tx.Exec("DELETE FROM "+l.table+" WHERE "+cond, arg).Error
+	})
 }
 
 // eventsWrite inserts event rows (without reading their ids back).
