@@ -125,14 +125,7 @@ func TestSnapshotEndFailedDropsConnection(t *testing.T) {
 	for _, dialect := range storagetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
-			s, err := storage.Open(ctx, storagetest.URL(t, dialect), storage.Options{MaxConns: 1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			if err := s.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			s := storagetest.OpenWith(t, dialect, storage.Options{MaxConns: 1})
 			at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 			from, to := at.Add(-24*time.Hour), at.Add(24*time.Hour)
 			readCtx, cancel := context.WithCancel(ctx)
@@ -144,21 +137,56 @@ func TestSnapshotEndFailedDropsConnection(t *testing.T) {
 			} else {
 				s.SetBetweenMedianReads(func(string) { cancel() })
 			}
-			_, err = s.RoutingStats(readCtx, from, to)
+			_, err := s.RoutingStats(readCtx, from, to)
 			if dialect == storage.DialectSQLite && (err == nil || !strings.Contains(err.Error(), "end a read")) ||
 				dialect == storage.DialectPostgres && !errors.Is(err, context.Canceled) {
 				t.Fatalf("the snapshot's end did not fail: %v", err)
 			}
 			s.SetBetweenMedianReads(nil)
-
-			lead := saveSQL(t, s, "after", "Acme", at)
-			got, err := s.Lead(ctx, lead.ID)
-			if err != nil || got == nil {
-				t.Fatalf("a lead saved after the failed snapshot: %v, %v; the connection went back to the pool inside the snapshot", got, err)
-			}
-			if _, err := s.RoutingStats(ctx, from, to); err != nil {
-				t.Fatalf("a snapshot after the failed one: %v", err)
-			}
+			checkFreshAfterFailedSnapshot(t, s, at)
 		})
+	}
+}
+
+// A snapshot whose BEGIN failed does not give its connection back to the
+// pool either. The pool's one reader connection is left inside a
+// transaction whose snapshot predates the lead saved afterwards. On SQLite the
+// snapshot's BEGIN then fails (a transaction within a transaction), and
+// the connection, still on the old snapshot, must be dropped; on
+// PostgreSQL pgx discards a connection inside a transaction before it is
+// reused, so the snapshot begins on a new one. Either way the lead must be
+// read afterwards and the next snapshot must begin.
+func TestSnapshotBeginFailedDropsConnection(t *testing.T) {
+	for _, dialect := range storagetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			s := storagetest.OpenWith(t, dialect, storage.Options{MaxConns: 1})
+			at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+			if err := s.LeaveReaderInTransaction(ctx); err != nil {
+				t.Fatal(err)
+			}
+			_, err := s.RoutingStats(ctx, at.Add(-24*time.Hour), at.Add(24*time.Hour))
+			if dialect == storage.DialectSQLite && (err == nil || !strings.Contains(err.Error(), "begin a read")) ||
+				dialect == storage.DialectPostgres && err != nil {
+				t.Fatalf("the snapshot on a connection inside a transaction: %v", err)
+			}
+			checkFreshAfterFailedSnapshot(t, s, at)
+		})
+	}
+}
+
+// checkFreshAfterFailedSnapshot saves a lead at at and fails t unless the
+// pool reads it and the next snapshot begins: the failed snapshot's
+// connection, still on its old snapshot, was not given back to the pool.
+func checkFreshAfterFailedSnapshot(t *testing.T, s *storage.Store, at time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	lead := saveSQL(t, s, "after", "Acme", at)
+	got, err := s.Lead(ctx, lead.ID)
+	if err != nil || got == nil {
+		t.Fatalf("a lead saved after the failed snapshot: %v, %v; the connection went back to the pool inside the old snapshot", got, err)
+	}
+	if _, err := s.RoutingStats(ctx, at.Add(-24*time.Hour), at.Add(24*time.Hour)); err != nil {
+		t.Fatalf("a snapshot after the failed one: %v", err)
 	}
 }

@@ -17,14 +17,7 @@ func TestWarmOpensThePool(t *testing.T) {
 	for _, dialect := range storagetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
-			s, err := storage.Open(ctx, storagetest.URL(t, dialect), storage.Options{MaxConns: 3})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			if err := s.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			s := storagetest.OpenWith(t, dialect, storage.Options{MaxConns: 3})
 			if readers, _, _ := s.OpenConns(); readers >= 3 {
 				t.Fatalf("%d reader connections open before Warm; the test cannot tell", readers)
 			}

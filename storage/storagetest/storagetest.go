@@ -80,7 +80,19 @@ func newObject(tb testing.TB, create, drop string) string {
 // when the test ends.
 func Open(tb testing.TB, dialect string) *storage.Store {
 	tb.Helper()
-	s, err := storage.Open(context.Background(), URL(tb, dialect), storage.Options{})
+	return OpenWith(tb, dialect, storage.Options{})
+}
+
+// OpenWith returns a migrated store like Open, opened with opts (a pool
+// of another size).
+func OpenWith(tb testing.TB, dialect string, opts storage.Options) *storage.Store {
+	tb.Helper()
+	return openURL(tb, dialect, URL(tb, dialect), opts)
+}
+
+func openURL(tb testing.TB, dialect, u string, opts storage.Options) *storage.Store {
+	tb.Helper()
+	s, err := storage.Open(context.Background(), u, opts)
 	if err != nil {
 		tb.Fatalf("storagetest: open %s: %v", dialect, err)
 	}
@@ -121,14 +133,7 @@ func OpenRawOwnDatabase(tb testing.TB) (*storage.Store, *sql.DB) {
 // openRaw is OpenRaw on the database of u.
 func openRaw(tb testing.TB, dialect, u string) (*storage.Store, *sql.DB) {
 	tb.Helper()
-	s, err := storage.Open(context.Background(), u, storage.Options{})
-	if err != nil {
-		tb.Fatalf("storagetest: open %s: %v", dialect, err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	if err := s.Migrate(context.Background()); err != nil {
-		tb.Fatalf("storagetest: migrate %s: %v", dialect, err)
-	}
+	s := openURL(tb, dialect, u, storage.Options{})
 	driver := "pgx"
 	if dialect == storage.DialectSQLite {
 		driver = "sqlite3"
