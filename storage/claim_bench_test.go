@@ -41,21 +41,12 @@ func BenchmarkClaimLead(b *testing.B) {
 // application name of their own, app (name and a number), whose backends'
 // CPU backendCPU reads; app is empty on SQLite.
 func openBenchStore(b *testing.B, dialect, name string) (s *storage.Store, app string) {
-	ctx := context.Background()
 	url := storagetest.URL(b, dialect)
 	if dialect == storage.DialectPostgres {
 		app = fmt.Sprintf("%s%d", name, time.Now().UnixNano())
 		url += "&application_name=" + app
 	}
-	s, err := storage.Open(ctx, url, storage.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	return s, app
+	return storagetest.OpenURL(b, url, storage.Options{}), app
 }
 
 func benchClaims(b *testing.B, dialect string, inTx bool) {

@@ -243,12 +243,8 @@ func queryRows(t *testing.T, db *sql.DB, query string) (cols []string, out [][]a
 		t.Fatal(err)
 	}
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		vals, err := storage.ScanValues(rows, len(cols))
+		if err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, vals)

@@ -74,14 +74,7 @@ func (s *Store) RepActivity(ctx context.Context, period handoff.Period, now time
 		out[i] = a
 	}
 	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Breached != b.Breached {
-			return a.Breached > b.Breached
-		}
-		if a.Owner.UserID != b.Owner.UserID {
-			return a.Owner.UserID < b.Owner.UserID
-		}
-		return a.Owner.Email < b.Owner.Email
+		return breachesFirst(out[i].SLAStats, out[j].SLAStats, out[i].Owner, out[j].Owner)
 	})
 	return out, nil
 }

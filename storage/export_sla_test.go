@@ -43,12 +43,8 @@ func (s *Store) Explain(ctx context.Context, query string, args ...any) (plan st
 		}
 		var lines []string
 		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
+			vals, err := ScanValues(rows, len(cols))
+			if err != nil {
 				return err
 			}
 			var parts []string

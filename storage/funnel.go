@@ -365,16 +365,22 @@ func (s *Store) SLAByRep(ctx context.Context, period handoff.Period, now time.Ti
 		})
 	}
 	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Breached != b.Breached {
-			return a.Breached > b.Breached
-		}
-		if a.Owner.UserID != b.Owner.UserID {
-			return a.Owner.UserID < b.Owner.UserID
-		}
-		return a.Owner.Email < b.Owner.Email
+		return breachesFirst(out[i].SLAStats, out[j].SLAStats, out[i].Owner, out[j].Owner)
 	})
 	return out, nil
+}
+
+// breachesFirst orders reps as SLAByRep and RepActivity list them: the rep
+// with more breaches (a's stats and owner against b's) first, then by user
+// id and email.
+func breachesFirst(a, b handoff.SLAStats, ao, bo handoff.Owner) bool {
+	if a.Breached != b.Breached {
+		return a.Breached > b.Breached
+	}
+	if ao.UserID != bo.UserID {
+		return ao.UserID < bo.UserID
+	}
+	return ao.Email < bo.Email
 }
 
 // OpenLeads returns the open leads (SQL, claimed, contacted or opportunity)

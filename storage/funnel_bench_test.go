@@ -116,7 +116,6 @@ func BenchmarkFunnelYear(b *testing.B) {
 // building it first when it is missing.
 func benchStore(b *testing.B, dialect string, n int) *storage.Store {
 	b.Helper()
-	ctx := context.Background()
 	var dbURL string
 	if dialect == storage.DialectSQLite {
 		path := filepath.Join(os.TempDir(), fmt.Sprintf("handoff-bench-funnel-v%d-%d.db", benchFixtureVersion, n))
@@ -164,16 +163,8 @@ func benchStore(b *testing.B, dialect string, n int) *storage.Store {
 			}
 		}
 	}
-	s, err := storage.Open(ctx, dbURL, storage.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { s.Close() })
 	// Migrating again adds any index introduced since the fixture was cached.
-	if err := s.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	return s
+	return storagetest.OpenURL(b, dbURL, storage.Options{})
 }
 
 // buildFixture migrates a new database at dbURL and bulk-loads n leads with

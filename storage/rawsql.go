@@ -80,19 +80,7 @@ func selectLeadRows(tx *gorm.DB, externalIDs []string, lock bool) ([]leadRow, er
 		}
 		return queryLeadRows(tx, nil, leadsByExternalIDPG+then, []any{pgPlanEach, externalIDs})
 	}
-	var out []leadRow
-	for start := 0; start < len(externalIDs); start += 500 {
-		ids := externalIDs[start:min(start+500, len(externalIDs))]
-		args := make([]any, len(ids))
-		for i, id := range ids {
-			args[i] = id
-		}
-		var err error
-		if out, err = queryLeadRows(tx, out, "external_id IN "+rowValues(tx, 1, len(ids))+" ORDER BY external_id", args); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return queryLeadRowsIn(tx, "external_id", externalIDs, " ORDER BY external_id")
 }
 
 // lockLeadRowsByID reads the leads with these ids, in no order; on
@@ -106,15 +94,21 @@ func lockLeadRowsByID(tx *gorm.DB, ids []int64) ([]leadRow, error) {
 	if tx.Dialector.Name() == DialectPostgres {
 		return queryLeadRows(tx, nil, leadsByIDPG+" ORDER BY id FOR UPDATE", []any{pgPlanEach, ids})
 	}
+	return queryLeadRowsIn(tx, "id", ids, "")
+}
+
+// queryLeadRowsIn reads, on SQLite, the leads whose col is one of vals,
+// 500 values a statement, each statement's rows in the order that then
+// (an ORDER BY or nothing) gives.
+func queryLeadRowsIn[T any](tx *gorm.DB, col string, vals []T, then string) ([]leadRow, error) {
 	var out []leadRow
-	for start := 0; start < len(ids); start += 500 {
-		part := ids[start:min(start+500, len(ids))]
+	for part := range slices.Chunk(vals, 500) {
 		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
+		for i, v := range part {
+			args[i] = v
 		}
 		var err error
-		if out, err = queryLeadRows(tx, out, "id IN "+rowValues(tx, 1, len(part)), args); err != nil {
+		if out, err = queryLeadRows(tx, out, col+" IN "+rowValues(tx, 1, len(part))+then, args); err != nil {
 			return nil, err
 		}
 	}

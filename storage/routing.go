@@ -260,15 +260,7 @@ func accountOwner(tx *gorm.DB, lead *handoff.Lead, r handoff.Routing) (string, e
 // offer end, waiting lead's next look or unrouted SQL), found by index, and
 // false when there is none.
 func (s *Store) NextRouteDue(ctx context.Context) (time.Time, bool, error) {
-	var next struct{ Due *int64 }
-	err := s.db.WithContext(ctx).Raw(nextRouteDue(s.dialect)).Scan(&next).Error
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("storage: next route due: %w", err)
-	}
-	if next.Due == nil {
-		return time.Time{}, false, nil
-	}
-	return fromMs(*next.Due), true, nil
+	return s.nextDue(ctx, nextRouteDue(s.dialect), "route")
 }
 
 // DueRoutes returns the ids of up to limit leads with a routing step due at

@@ -280,15 +280,7 @@ func replicas(t *testing.T, n int) []*storage.Store {
 	url := storagetest.URL(t, storage.DialectPostgres)
 	var stores []*storage.Store
 	for range n {
-		s, err := storage.Open(context.Background(), url, storage.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if err := s.Migrate(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		stores = append(stores, s)
+		stores = append(stores, storagetest.OpenURL(t, url, storage.Options{}))
 	}
 	return stores
 }

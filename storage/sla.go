@@ -76,10 +76,16 @@ func slaHint(dialect, timer string) string {
 // leads, in SQL). The scheduler
 // sleeps until then.
 func (s *Store) NextSLADue(ctx context.Context) (time.Time, bool, error) {
+	return s.nextDue(ctx, nextSLADue(s.dialect), "SLA")
+}
+
+// nextDue reads the due time that query selects as due (NULL when none is
+// pending), for the clock named what.
+func (s *Store) nextDue(ctx context.Context, query, what string) (time.Time, bool, error) {
 	var next struct{ Due *int64 }
-	err := s.db.WithContext(ctx).Raw(nextSLADue(s.dialect)).Scan(&next).Error
+	err := s.db.WithContext(ctx).Raw(query).Scan(&next).Error
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("storage: next SLA due: %w", err)
+		return time.Time{}, false, fmt.Errorf("storage: next %s due: %w", what, err)
 	}
 	if next.Due == nil {
 		return time.Time{}, false, nil

@@ -87,18 +87,21 @@ func Open(tb testing.TB, dialect string) *storage.Store {
 // of another size).
 func OpenWith(tb testing.TB, dialect string, opts storage.Options) *storage.Store {
 	tb.Helper()
-	return openURL(tb, dialect, URL(tb, dialect), opts)
+	return OpenURL(tb, URL(tb, dialect), opts)
 }
 
-func openURL(tb testing.TB, dialect, u string, opts storage.Options) *storage.Store {
+// OpenURL returns a migrated store on the database at u, opened with opts
+// and closed when the test ends: another store on a database of URL, or a
+// database a benchmark keeps.
+func OpenURL(tb testing.TB, u string, opts storage.Options) *storage.Store {
 	tb.Helper()
 	s, err := storage.Open(context.Background(), u, opts)
 	if err != nil {
-		tb.Fatalf("storagetest: open %s: %v", dialect, err)
+		tb.Fatalf("storagetest: open %s: %v", u, err)
 	}
 	tb.Cleanup(func() { s.Close() })
 	if err := s.Migrate(context.Background()); err != nil {
-		tb.Fatalf("storagetest: migrate %s: %v", dialect, err)
+		tb.Fatalf("storagetest: migrate %s: %v", u, err)
 	}
 	return s
 }
@@ -133,7 +136,7 @@ func OpenRawOwnDatabase(tb testing.TB) (*storage.Store, *sql.DB) {
 // openRaw is OpenRaw on the database of u.
 func openRaw(tb testing.TB, dialect, u string) (*storage.Store, *sql.DB) {
 	tb.Helper()
-	s := openURL(tb, dialect, u, storage.Options{})
+	s := OpenURL(tb, u, storage.Options{})
 	driver := "pgx"
 	if dialect == storage.DialectSQLite {
 		driver = "sqlite3"
