@@ -21,9 +21,10 @@ import (
 // It reads what encoding/json reads from the same text (duplicate keys,
 // nulls, escapes and invalid UTF-8 alike; TestDecodeRoutedStepAsJSON and
 // FuzzDecodeRoutedStep compare it with encoding/json), and rejects every
-// text that is not JSON, but it does not check the types of the
-// decision's fields it skips (a candidate's Until that is not a time, say),
-// which encoding/json would refuse.
+// text that is not JSON, a malformed value it skips included
+// (TestDecodeRoutedStepRefusesMalformedSkippedValues), but it does not
+// check the types of the decision's fields it skips (a candidate's Until
+// that is not a time, say), which encoding/json would refuse.
 
 // routedDetails are the details of a routed event that the rollup reads.
 type routedDetails struct {

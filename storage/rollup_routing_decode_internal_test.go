@@ -2,6 +2,7 @@ package storage
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -42,6 +43,12 @@ func decodeRoutedStepJSON(r eventRow) (handoff.RoutedStep, error) {
 		}
 	}
 	return st, nil
+}
+
+// offeredDetails are the details of an offer to slack:U1 with decision.
+func offeredDetails(decision string) string {
+	b, _ := json.Marshal(map[string]string{"offered": "slack:U1", "state": "offered", "decision": decision})
+	return string(b)
 }
 
 // routedDetailsOf are the details of the routed events of a lead routed
@@ -100,10 +107,6 @@ func TestDecodeRoutedStepAsJSON(t *testing.T) {
 	}
 	texts = append(texts, routedDetailsOf(t, big, nil, "", handoff.SkipPassed, handoff.SkipTimedOut)...)
 
-	offered := func(decision string) string {
-		b, _ := json.Marshal(map[string]string{"offered": "slack:U1", "state": "offered", "decision": decision})
-		return string(b)
-	}
 	texts = append(texts,
 		// details the domain never writes
 		"null", " null ", "{}", " { } ", `{"state":null,"offered":null}`, `{"state":"open","state":"waiting"}`, `{"state":"open","state":null}`,
@@ -117,26 +120,26 @@ func TestDecodeRoutedStepAsJSON(t *testing.T) {
 		"{\"offered\":\"slack:U\xff\xc3\"}",
 		`{"offered":"slack:U1","offered":"slack:U2","decision":"{\"Candidates\":[]}"}`,
 		// decisions the domain never writes
-		offered(`{"Candidates":null}`),
-		offered(`{"Candidates":[null,{"Rep":null,"Skip":null}]}`),
-		offered(`{"candidates":[{"rep":{"platform":"slack","id":"U1"},"skip":""},{"REP":{"PLATFORM":"x","Id":"U2"},"SKIP":"away"}]}`),
-		offered(`{"Candidates":[{"Rep":{"Platform":"a","ID":"1"},"Skip":"away"},{"Rep":{"ID":"2"}},{"Rep":{"ID":"3"}}],"Candidates":[{"Rep":{"Platform":"b"}}],"Candidates":[{},{"Skip":null},{"Rep":{"ID":"4"}}]}`),
-		offered(`{"Candidates":[{"Rep":{"Platform":"a","ID":"1"},"Rep":{"ID":"2"}}]}`),
-		offered(`{"Candidates":[{"Rep":{"Platform":"slack","ID":"U1"},"Until":null,"Detail":null,"Other":[1,-2.5e+3,true,false,null,{"a":[]}]}],"At":"2026-11-23T09:00:00Z","Credits":{"x":1}}`),
-		offered(`{"Candidates":[{"Rep":{"Platform":"slack","ID":"\u00e9\ud83d\ude00\ud800"},"Skip":""}]}`),
-		offered("{\"Candidates\":[{\"Rep\":{\"ID\":\"U\xff\"}}]}"),
-		offered(strings.Repeat("[", 10001)+strings.Repeat("]", 10001)),
-		offered(`{"x":`+strings.Repeat("[", 9998)+strings.Repeat("]", 9998)+`}`),
+		offeredDetails(`{"Candidates":null}`),
+		offeredDetails(`{"Candidates":[null,{"Rep":null,"Skip":null}]}`),
+		offeredDetails(`{"candidates":[{"rep":{"platform":"slack","id":"U1"},"skip":""},{"REP":{"PLATFORM":"x","Id":"U2"},"SKIP":"away"}]}`),
+		offeredDetails(`{"Candidates":[{"Rep":{"Platform":"a","ID":"1"},"Skip":"away"},{"Rep":{"ID":"2"}},{"Rep":{"ID":"3"}}],"Candidates":[{"Rep":{"Platform":"b"}}],"Candidates":[{},{"Skip":null},{"Rep":{"ID":"4"}}]}`),
+		offeredDetails(`{"Candidates":[{"Rep":{"Platform":"a","ID":"1"},"Rep":{"ID":"2"}}]}`),
+		offeredDetails(`{"Candidates":[{"Rep":{"Platform":"slack","ID":"U1"},"Until":null,"Detail":null,"Other":[1,-2.5e+3,true,false,null,{"a":[]}]}],"At":"2026-11-23T09:00:00Z","Credits":{"x":1}}`),
+		offeredDetails(`{"Candidates":[{"Rep":{"Platform":"slack","ID":"\u00e9\ud83d\ude00\ud800"},"Skip":""}]}`),
+		offeredDetails("{\"Candidates\":[{\"Rep\":{\"ID\":\"U\xff\"}}]}"),
+		offeredDetails(strings.Repeat("[", 10001)+strings.Repeat("]", 10001)),
+		offeredDetails(`{"x":`+strings.Repeat("[", 9998)+strings.Repeat("]", 9998)+`}`),
 		// not JSON, or of other types
 		"", " ", "{", `{"state":"open"`, `{"state":"open"}x`, `{"state":1}`, `{"state":true}`, `{"state":{}}`, `{"state":[]}`,
 		`["a"]`, `"a"`, `1`, `{"state":"a\x01"}`, `{"state":"\x"}`, `{"state":"\u12"}`, `{"state":"\u12G4"}`, `{"state":"\'"}`,
 		`{"state":"open",}`, `{,}`, `{"a" "b"}`, `{'a':'b'}`, `{"a":nul}`, `{"a":nulll}`, "\ufeff{}", `{"a":"b"}}`,
-		offered(`{"Candidates":[}`), offered(`{"Candidates":{}}`), offered(`{"Candidates":[1]}`), offered(`{"Candidates":["x"]}`),
-		offered(`{"Candidates":[{"Rep":"x"}]}`), offered(`{"Candidates":[{"Rep":{"ID":1}}]}`), offered(`{"Candidates":[{"Skip":1}]}`),
-		offered(`{"Candidates":[{"Skip":[]}]}`), offered(`[]`), offered(`"x"`), offered(`{"a":01}`), offered(`{"a":1.}`),
-		offered(`{"a":-}`), offered(`{"a":1e}`), offered(`{"a":.5}`), offered(`{"a":+1}`), offered(`{"a":tru}`), offered(`{} {}`),
-		offered(strings.Repeat("[", 10001)+"1"+strings.Repeat("]", 10001)),
-		offered(`{"x":`+strings.Repeat("[", 10000)+strings.Repeat("]", 10000)+`}`),
+		offeredDetails(`{"Candidates":[}`), offeredDetails(`{"Candidates":{}}`), offeredDetails(`{"Candidates":[1]}`), offeredDetails(`{"Candidates":["x"]}`),
+		offeredDetails(`{"Candidates":[{"Rep":"x"}]}`), offeredDetails(`{"Candidates":[{"Rep":{"ID":1}}]}`), offeredDetails(`{"Candidates":[{"Skip":1}]}`),
+		offeredDetails(`{"Candidates":[{"Skip":[]}]}`), offeredDetails(`[]`), offeredDetails(`"x"`), offeredDetails(`{"a":01}`), offeredDetails(`{"a":1.}`),
+		offeredDetails(`{"a":-}`), offeredDetails(`{"a":1e}`), offeredDetails(`{"a":.5}`), offeredDetails(`{"a":+1}`), offeredDetails(`{"a":tru}`), offeredDetails(`{} {}`),
+		offeredDetails(strings.Repeat("[", 10001)+"1"+strings.Repeat("]", 10001)),
+		offeredDetails(`{"x":`+strings.Repeat("[", 10000)+strings.Repeat("]", 10000)+`}`),
 	)
 	for i, text := range texts {
 		r := eventRow{LeadID: 7, AtMs: 1_700_000_000_000 + int64(i), Details: text}
@@ -149,7 +152,7 @@ func TestDecodeRoutedStepAsJSON(t *testing.T) {
 
 	// The decision's fields it skips are not type-checked.
 	for _, decision := range []string{`{"Candidates":[{"Until":"not a time"}]}`, `{"Candidates":[{"Detail":1}]}`, `{"At":1,"Offered":"x","Waiting":"yes","Credits":[]}`} {
-		r := eventRow{LeadID: 7, Details: offered(decision)}
+		r := eventRow{LeadID: 7, Details: offeredDetails(decision)}
 		if _, err := decodeRoutedStepJSON(r); err == nil {
 			t.Errorf("encoding/json read %s", decision)
 		}
@@ -159,9 +162,53 @@ func TestDecodeRoutedStepAsJSON(t *testing.T) {
 	}
 }
 
+// Values the reader skips (the details' other keys, the decision's, a
+// candidate's and a rep's other fields, and what is nested in them) are
+// checked as JSON all the same: malformed ones are refused, as
+// encoding/json refuses them with a syntax error, wherever they stand.
+func TestDecodeRoutedStepRefusesMalformedSkippedValues(t *testing.T) {
+	places := []struct {
+		name string
+		text func(v string) string
+	}{
+		{"details' other key", func(v string) string { return `{"offered":"slack:U1","extra":` + v + `}` }},
+		{"details' first key", func(v string) string { return `{"extra":` + v + `,"offered":"slack:U1"}` }},
+		{"decision's other field", func(v string) string { return offeredDetails(`{"Mode":` + v + `,"Candidates":[]}`) }},
+		{"decision's last field", func(v string) string { return offeredDetails(`{"Candidates":[],"Mode":` + v + `}`) }},
+		{"candidate's field", func(v string) string { return offeredDetails(`{"Candidates":[{"Until":` + v + `,"Rep":{"ID":"U1"}}]}`) }},
+		{"rep's field", func(v string) string { return offeredDetails(`{"Candidates":[{"Rep":{"ID":"U1","Name":` + v + `}}]}`) }},
+		{"nested", func(v string) string { return offeredDetails(`{"Candidates":[{"Other":{"x":[1,{"y":` + v + `}]}}]}`) }},
+	}
+	malformed := []string{
+		// strings
+		`"abc`, `"a\x"`, "\"a\x01\"", "\"a\n\"", `"\u12"`, `"\u12G4"`, `'a'`, `{"a`, `{"\x":1}`,
+		// numbers
+		`01`, `-01`, `1.`, `-`, `1e`, `1e+`, `.5`, `+1`, `0x1`, `1.e5`, `NaN`, `Infinity`,
+		// literals
+		`tru`, `nul`, `nulll`, `True`, ``,
+		// nesting
+		`[}`, `{]`, `[1,]`, `{"a":1,}`, `{"a"}`, `{"a":}`, `{"a" 1}`, `[1 2]`, `{"a":1 "b":2}`, `{1:2}`, `{,}`, `[,]`, `[,1]`,
+		`[`, `{`, `[[]`, `{"a":{}`, `]`, `}`, `[1]]`, "[1,\v2]", "[1,\u00a02]", `{"a":1}` + "\x00",
+		strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
+	}
+	for _, p := range places {
+		for _, v := range malformed {
+			r := eventRow{LeadID: 7, Details: p.text(v)}
+			var syntax *json.SyntaxError
+			if _, err := decodeRoutedStepJSON(r); !errors.As(err, &syntax) {
+				t.Errorf("%s %.40q: encoding/json: %v, want a syntax error", p.name, v, err)
+			}
+			if st, err := decodeRoutedStep(r); err == nil {
+				t.Errorf("%s %.40q: read %+v", p.name, v, st)
+			}
+		}
+	}
+}
+
 // FuzzDecodeRoutedStep: whatever encoding/json reads from a routed event's
 // details (raw, or with the fuzzed decision under "decision"), the reader
-// reads alike, and it refuses nothing that encoding/json reads.
+// reads alike, it refuses nothing that encoding/json reads, and it reads
+// nothing in which encoding/json finds a syntax error.
 //
 //	go test ./storage -run '^$' -fuzz FuzzDecodeRoutedStep -fuzztime 2m
 func FuzzDecodeRoutedStep(f *testing.F) {
@@ -182,6 +229,9 @@ func FuzzDecodeRoutedStep(f *testing.F) {
 			got, err := decodeRoutedStep(r)
 			if wantErr == nil && (err != nil || !reflect.DeepEqual(got, want)) {
 				t.Fatalf("%q:\ngot  %+v, %v\nwant %+v, %v", text, got, err, want, wantErr)
+			}
+			if syntax := (*json.SyntaxError)(nil); err == nil && errors.As(wantErr, &syntax) {
+				t.Fatalf("%q: read %+v, which encoding/json refuses: %v", text, got, wantErr)
 			}
 		}
 	})
