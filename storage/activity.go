@@ -113,7 +113,8 @@ var activitiesOfLeads = newInList("lead_activities", "lead_id")
 // leaving out those decayed at now.
 func activitiesOf(db *gorm.DB, leadIDs []int64, scoring *handoff.Scoring, now time.Time) (map[int64][]handoff.Activity, error) {
 	out := make(map[int64][]handoff.Activity, len(leadIDs))
-	err := activitiesOfLeads.eachChunk(db.Dialector.Name(), leadIDs, func(cond string, arg any) error {
+	dialect, db := db.Dialector.Name(), planEach(db)
+	err := activitiesOfLeads.eachChunk(dialect, leadIDs, func(cond string, arg any) error {
 		q := db.Where(cond, arg)
 		if scoring != nil && scoring.Decay > 0 {
 			q = q.Where("occurred_ms > ?", ms(now.Add(-scoring.Decay)))

@@ -187,20 +187,6 @@ func (s *Store) ArrayReadScans(ctx context.Context, few, runs, more int) (map[st
 	if s.dialect != DialectPostgres {
 		return nil, errors.New("ArrayReadScans counts scans on PostgreSQL only")
 	}
-	pool, err := s.write.DB()
-	if err != nil {
-		return nil, err
-	}
-	conn, err := pool.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	db, err := gorm.Open(postgres.New(postgres.Config{Conn: conn}), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		return nil, err
-	}
-	db = db.WithContext(ctx)
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	write := func(prefix string, n int) ([]string, []leadRow, error) {
 		ids, rows, err := newLeadRows(prefix, n, now)
@@ -217,47 +203,9 @@ func (s *Store) ArrayReadScans(ctx context.Context, few, runs, more int) (map[st
 		_, err := anyLeadKnown(ctx, tx, ids[:3])
 		return err
 	}})
-	rolledBack := errors.New("rolled back")
-	scans := map[string][2]int64{}
-	run := func(step txStep, count bool) error {
-		err := db.Transaction(func(tx *gorm.DB) error {
-			var before, after [2]int64
-			const counts = "SELECT pg_stat_get_xact_numscans('leads'::regclass), pg_stat_get_xact_tuples_returned('leads'::regclass)"
-			if err := tx.Statement.ConnPool.QueryRowContext(ctx, counts).Scan(&before[0], &before[1]); err != nil {
-				return err
-			}
-			if err := step.run(tx); err != nil {
-				return err
-			}
-			if err := tx.Statement.ConnPool.QueryRowContext(ctx, counts).Scan(&after[0], &after[1]); err != nil {
-				return err
-			}
-			if count {
-				scans[step.name] = [2]int64{after[0] - before[0], after[1] - before[1]}
-			}
-			return rolledBack
-		})
-		if !errors.Is(err, rolledBack) {
-			return fmt.Errorf("%s: %w", step.name, err)
-		}
-		return nil
-	}
-	for range runs {
-		for _, step := range steps {
-			if err := run(step, false); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if _, _, err := write("more", more); err != nil {
-		return nil, err
-	}
-	for _, step := range steps {
-		if err := run(step, true); err != nil {
-			return nil, err
-		}
-	}
-	return scans, nil
+	grow := func() error { _, _, err := write("more", more); return err }
+	const counts = "SELECT pg_stat_get_xact_numscans('leads'::regclass), pg_stat_get_xact_tuples_returned('leads'::regclass)"
+	return s.countsAfterGrowth(ctx, steps, runs, grow, func(string) (string, []any) { return counts, nil })
 }
 
 // recordingWrite is a handle on s's PostgreSQL write pool that records

@@ -398,6 +398,18 @@ func TestPGBatchStatementTextIndependentOfBatchSize(t *testing.T) {
 			}
 			return save(t, s, policy, at.Add(time.Hour), raws...)
 		}},
+		{"routing counted anew after an erasure", "FROM routing_facts WHERE", func(t *testing.T, s *storage.Store, n int, prefix string) []string {
+			leads, _ := offered(t, s, n, prefix)
+			ids := make([]int64, n)
+			for i, l := range leads {
+				ids[i] = l.ID
+			}
+			texts, err := s.RefreshRoutingStatements(ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return texts
+		}},
 		{"notices queued together", "INSERT INTO", func(t *testing.T, s *storage.Store, n int, prefix string) []string {
 			msgs := make([][]handoff.OutboxMessage, n)
 			for i := range msgs {

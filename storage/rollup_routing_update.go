@@ -126,10 +126,10 @@ var routingEventArgs = []any{string(handoff.EventRouted), string(handoff.StageSQ
 // routingHistory reads the routing items of leads ids.
 func routingHistory(tx *gorm.DB, ids []int64) (map[int64][]routingItem, error) {
 	out := map[int64][]routingItem{}
-	dialect := tx.Dialector.Name()
+	dialect, db := tx.Dialector.Name(), planEach(tx)
 	err := eventsOfLeads.eachChunk(dialect, ids, func(cond string, arg any) error {
 		var rows []eventRow
-		if err := tx.Raw(routingEventsSQL(dialect, cond), append([]any{arg}, routingEventArgs...)...).Scan(&rows).Error; err != nil {
+		if err := db.Raw(routingEventsSQL(dialect, cond), append([]any{arg}, routingEventArgs...)...).Scan(&rows).Error; err != nil {
 			return fmt.Errorf("rollup: routing history: %w", err)
 		}
 		for _, r := range rows {
@@ -227,13 +227,17 @@ func refreshRoutingRollup(tx *gorm.DB, ids []int64) error {
 		Kind, Rep, Pool       string
 	}
 	var kept []factRow
-	for start := 0; start < len(ids); start += 500 {
+	db := planEach(tx)
+	err := factsOfLeads.eachChunk(tx.Dialector.Name(), ids, func(cond string, arg any) error {
 		var rows []factRow
-		if err := tx.Raw("SELECT lead_id, kind, at_ms, prev_ms, rep, pool, delay_ms FROM routing_facts WHERE lead_id IN ?",
-			ids[start:min(start+500, len(ids))]).Scan(&rows).Error; err != nil {
+		if err := db.Raw("SELECT lead_id, kind, at_ms, prev_ms, rep, pool, delay_ms FROM routing_facts WHERE "+cond, arg).Scan(&rows).Error; err != nil {
 			return fmt.Errorf("rollup: routing facts: %w", err)
 		}
 		kept = append(kept, rows...)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if len(kept) == 0 {
 		return nil // nothing was counted, and an erasure adds nothing

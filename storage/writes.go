@@ -48,10 +48,12 @@ func execWrites(tx *gorm.DB, ws []tableWrite) error {
 	return nil
 }
 
-// deleteIn deletes the rows of l's table whose column is one of ids.
+// deleteIn deletes the rows of l's table whose column is one of ids
+// (planned at each execution on PostgreSQL, planEach).
 func deleteIn(tx *gorm.DB, l inList, ids []int64) error {
+	db := planEach(tx)
 	return l.eachChunk(tx.Dialector.Name(), ids, func(cond string, arg any) error {
-		return tx.Exec("DELETE FROM "+l.table+" WHERE "+cond, arg).Error
+		return db.Exec("DELETE FROM "+l.table+" WHERE "+cond, arg).Error
 	})
 }
 

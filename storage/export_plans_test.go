@@ -1,0 +1,136 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// LeadListReads are the tables read by the statements of intake and the
+// claim batch that find rows by an array of leads, by the name of what
+// runs them (LeadListScans).
+var LeadListReads = map[string][]string{
+	"stage history":         {"lead_events"},
+	"routing history":       {"lead_events"},
+	"routing facts refresh": {"routing_facts", "lead_events"},
+	"activities":            {"lead_activities"},
+	"delete won":            {"funnel_won"},
+	"delete routing facts":  {"routing_facts"},
+}
+
+// LeadListScans runs the statements of LeadListReads for leads ids on one
+// connection of the pool, each in a transaction rolled back: runs times,
+// then grow, then once more. It returns, for each of those last
+// executions, the sequential scans of its tables and the rows it read from
+// them, by sequential scans and from their indexes
+// (pg_stat_get_xact_numscans and _tuples_returned of each table and
+// index, read before and after it in its transaction).
+func (s *Store) LeadListScans(ctx context.Context, ids []int64, runs int, grow func() error) (map[string][2]int64, error) {
+	if s.dialect != DialectPostgres {
+		return nil, errors.New("LeadListScans counts scans on PostgreSQL only")
+	}
+	steps := []txStep{
+		{"stage history", func(tx *gorm.DB) error { _, err := stageHistory(tx, ids); return err }},
+		{"routing history", func(tx *gorm.DB) error { _, err := routingHistory(tx, ids); return err }},
+		{"routing facts refresh", func(tx *gorm.DB) error { return refreshRoutingRollup(tx, ids) }},
+		{"activities", func(tx *gorm.DB) error { _, err := activitiesOf(tx, ids, nil, time.Time{}); return err }},
+		{"delete won", func(tx *gorm.DB) error { return deleteIn(tx, wonOfLeads, ids) }},
+		{"delete routing facts", func(tx *gorm.DB) error { return deleteIn(tx, factsOfLeads, ids) }},
+	}
+	// The sequential scans of the step's tables and the rows read from
+	// them and their indexes so far in the transaction.
+	const counts = `SELECT COALESCE(SUM(pg_stat_get_xact_numscans(c.oid)) FILTER (WHERE c.relkind = 'r'), 0),
+		COALESCE(SUM(pg_stat_get_xact_tuples_returned(c.oid)), 0)
+		FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid
+		WHERE c.relnamespace = current_schema()::regnamespace AND COALESCE(i.indrelid, c.oid) = ANY($1::regclass[])`
+	return s.countsAfterGrowth(ctx, steps, runs, grow, func(name string) (string, []any) { return counts, []any{LeadListReads[name]} })
+}
+
+// countsAfterGrowth runs steps on one connection of s's PostgreSQL pool,
+// each in a transaction rolled back: runs times, then grow, then once
+// more. It returns, for each of those last executions, by step, how much
+// the two numbers that the query counts gives for the step (with its
+// args) grew while the step ran in its transaction.
+func (s *Store) countsAfterGrowth(ctx context.Context, steps []txStep, runs int, grow func() error, counts func(step string) (string, []any)) (map[string][2]int64, error) {
+	pool, err := s.write.DB()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: conn}), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		return nil, err
+	}
+	db = db.WithContext(ctx)
+	rolledBack := errors.New("rolled back")
+	out := map[string][2]int64{}
+	run := func(step txStep, count bool) error {
+		q, args := counts(step.name)
+		err := db.Transaction(func(tx *gorm.DB) error {
+			var before, after [2]int64
+			if err := tx.Statement.ConnPool.QueryRowContext(ctx, q, args...).Scan(&before[0], &before[1]); err != nil {
+				return err
+			}
+			if err := step.run(tx); err != nil {
+				return err
+			}
+			if err := tx.Statement.ConnPool.QueryRowContext(ctx, q, args...).Scan(&after[0], &after[1]); err != nil {
+				return err
+			}
+			if count {
+				out[step.name] = [2]int64{after[0] - before[0], after[1] - before[1]}
+			}
+			return rolledBack
+		})
+		if !errors.Is(err, rolledBack) {
+			return fmt.Errorf("%s: %w", step.name, err)
+		}
+		return nil
+	}
+	for range runs {
+		for _, step := range steps {
+			if err := run(step, false); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := grow(); err != nil {
+		return nil, err
+	}
+	for _, step := range steps {
+		if err := run(step, true); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// RefreshRoutingStatements counts anew the routing of leads ids, as after
+// an erasure (refreshRoutingRollup), on PostgreSQL, and returns the texts
+// of the statements it ran.
+func (s *Store) RefreshRoutingStatements(ids []int64) ([]string, error) {
+	return s.txStatements(func(tx *gorm.DB) error { return refreshRoutingRollup(tx, ids) })
+}
+
+// txStatements runs fn in a transaction, committed, on PostgreSQL, and
+// returns the texts of the statements it ran.
+func (s *Store) txStatements(fn func(tx *gorm.DB) error) ([]string, error) {
+	if s.dialect != DialectPostgres {
+		return nil, errors.New("the statements are recorded on PostgreSQL only")
+	}
+	db, rec, err := s.recordingWrite()
+	if err != nil {
+		return nil, err
+	}
+	err = db.Transaction(fn)
+	return rec.texts(), err
+}

@@ -1,0 +1,84 @@
+package storage_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// The statements of intake and the claim batch that find rows of
+// lead_events, routing_facts, funnel_won and lead_activities by an array
+// of leads read only those leads' rows after more than five executions on
+// one connection while the tables, never analysed with rows, held a few
+// rows, and
+// 20,000 were added since: a generic plan made then (a prepared
+// statement's, from its sixth execution) scans a whole table until
+// something analyses it, as on a new database, and the stage history's,
+// planned each time, still read every stage event through the KPI index
+// (its kind prefix) along with the lead index. The database is the
+// test's own: another test's CREATE or DROP SCHEMA in it would drop the
+// plans.
+func TestPGLeadListReadsUseLeadIndexes(t *testing.T) {
+	s, raw := storagetest.OpenRawOwnDatabase(t)
+	tables := []string{"lead_events", "routing_facts", "funnel_won", "lead_activities"}
+	for _, table := range tables {
+		if _, err := raw.Exec("ALTER TABLE " + table + " SET (autovacuum_enabled = false)"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Migrate analyses routing_facts and funnel_won while they are empty:
+	// none of the tables may have been analysed (or vacuumed) since.
+	neverAnalysed := func() {
+		t.Helper()
+		var n int
+		err := raw.QueryRow(`SELECT count(*) FROM pg_class WHERE relnamespace = current_schema()::regnamespace
+			AND relname = ANY($1) AND reltuples <= 0`, tables).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != len(tables) {
+			t.Fatalf("%d of %v never analysed with rows: the test needs tables without statistics", n, tables)
+		}
+	}
+	// rows inserts, for the leads of first to last, one row of each table
+	// (two stage events: sql and claimed).
+	rows := func(first, last int) error {
+		for _, q := range []string{
+			`INSERT INTO lead_events (lead_id, kind, stage, at_ms, actor, details)
+				SELECT g, 'stage', s, g, 'api', '' FROM generate_series($1::bigint, $2) g, unnest('{sql,claimed}'::text[]) s`,
+			`INSERT INTO routing_facts (lead_id, kind, at_ms, rep, pool, delay_ms, bucket)
+				SELECT g, 'offer', g, 'slack:U1', '', 0, 0 FROM generate_series($1::bigint, $2) g`,
+			`INSERT INTO funnel_won (lead_id, at_ms) SELECT g, g FROM generate_series($1::bigint, $2) g`,
+			`INSERT INTO lead_activities (lead_id, type, occurred_ms, created_ms)
+				SELECT g, 'visit', g, g FROM generate_series($1::bigint, $2) g`,
+		} {
+			if _, err := raw.Exec(q, first, last); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := rows(1, 5); err != nil {
+		t.Fatal(err)
+	}
+	neverAnalysed()
+	scans, err := s.LeadListScans(context.Background(), []int64{1, 2, 3}, 8, func() error { return rows(6, 20_005) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	neverAnalysed()
+	if len(scans) != len(storage.LeadListReads) {
+		t.Fatalf("scans counted for %d statements, want %d: %v", len(scans), len(storage.LeadListReads), scans)
+	}
+	// The 3 leads have 2 events and one row of each other table; a
+	// statement reads them, and the routing facts' refresh its events too.
+	const most = 20
+	for name, sc := range scans {
+		if sc[0] != 0 || sc[1] > most {
+			t.Errorf("%s: %d sequential scan(s) of %v, %d rows read from them and their indexes, for 3 leads of 20,005 (at most %d)",
+				name, sc[0], storage.LeadListReads[name], sc[1], most)
+		}
+	}
+}
