@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/handoff/handoff"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -119,6 +120,13 @@ func (s *Store) countsAfterGrowth(ctx context.Context, steps []txStep, runs int,
 // of the statements it ran.
 func (s *Store) RefreshRoutingStatements(ids []int64) ([]string, error) {
 	return s.txStatements(func(tx *gorm.DB) error { return refreshRoutingRollup(tx, ids) })
+}
+
+// InsertOutboxStatements queues msgs at now as a lead's change does
+// (insertOutbox), on PostgreSQL, and returns the texts of the statements
+// it ran.
+func (s *Store) InsertOutboxStatements(msgs []handoff.OutboxMessage, now time.Time) ([]string, error) {
+	return s.txStatements(func(tx *gorm.DB) error { return insertOutbox(tx, now, msgs...) })
 }
 
 // txStatements runs fn in a transaction, committed, on PostgreSQL, and

@@ -18,10 +18,16 @@ const (
 	OutboxDead    = "dead" // gave up: a permanent error; kept for inspection
 )
 
+// insertOutbox queues msgs at now in tx: on PostgreSQL as outboxWrite
+// does (an array per column, a text whatever the number of messages), on
+// SQLite with GORM's INSERT.
 func insertOutbox(tx *gorm.DB, now time.Time, msgs ...handoff.OutboxMessage) error {
 	rows := outboxRows(now, msgs)
 	if len(rows) == 0 {
 		return nil
+	}
+	if tx.Dialector.Name() == DialectPostgres {
+		return execWrites(tx, []tableWrite{outboxWrite(rows)})
 	}
 	return tx.Create(&rows).Error
 }

@@ -410,6 +410,17 @@ func TestPGBatchStatementTextIndependentOfBatchSize(t *testing.T) {
 			}
 			return texts
 		}},
+		{"a change's notices", "INSERT INTO", func(t *testing.T, s *storage.Store, n int, prefix string) []string {
+			msgs := make([]handoff.OutboxMessage, n)
+			for i := range msgs {
+				msgs[i] = handoff.OutboxMessage{Kind: handoff.OutboxDirect, Platform: "slack", Payload: fmt.Sprint(prefix, i)}
+			}
+			texts, err := s.InsertOutboxStatements(msgs, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return texts
+		}},
 		{"notices queued together", "INSERT INTO", func(t *testing.T, s *storage.Store, n int, prefix string) []string {
 			msgs := make([][]handoff.OutboxMessage, n)
 			for i := range msgs {
