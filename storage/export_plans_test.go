@@ -22,6 +22,7 @@ var LeadListReads = map[string][]string{
 	"activities":            {"lead_activities"},
 	"delete won":            {"funnel_won"},
 	"delete routing facts":  {"routing_facts"},
+	"teams rep keys":        {"teams_users", "leads"},
 }
 
 // LeadListScans runs the statements of LeadListReads for leads ids on one
@@ -42,6 +43,7 @@ func (s *Store) LeadListScans(ctx context.Context, ids []int64, runs int, grow f
 		{"activities", func(tx *gorm.DB) error { _, err := activitiesOf(tx, ids, nil, time.Time{}); return err }},
 		{"delete won", func(tx *gorm.DB) error { return deleteIn(tx, wonOfLeads, ids) }},
 		{"delete routing facts", func(tx *gorm.DB) error { return deleteIn(tx, factsOfLeads, ids) }},
+		{"teams rep keys", func(tx *gorm.DB) error { _, err := teamsRepKeys(tx, teamsUserIDs(ids)); return err }},
 	}
 	// The sequential scans of the step's tables and the rows read from
 	// them and their indexes so far in the transaction.
@@ -50,6 +52,16 @@ func (s *Store) LeadListScans(ctx context.Context, ids []int64, runs int, grow f
 		FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid
 		WHERE c.relnamespace = current_schema()::regnamespace AND COALESCE(i.indrelid, c.oid) = ANY($1::regclass[])`
 	return s.countsAfterGrowth(ctx, steps, runs, grow, func(name string) (string, []any) { return counts, []any{LeadListReads[name]} })
+}
+
+// teamsUserIDs are the Teams user ids of leads ids in LeadListScans:
+// "29:" and the lead id.
+func teamsUserIDs(ids []int64) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = fmt.Sprint("29:", id)
+	}
+	return out
 }
 
 // countsAfterGrowth runs steps on one connection of s's PostgreSQL pool,

@@ -10,19 +10,18 @@ import (
 
 // The statements of intake and the claim batch that find rows of
 // lead_events, routing_facts, funnel_won and lead_activities by an array
-// of leads read only those leads' rows after more than five executions on
-// one connection while the tables, never analysed with rows, held a few
-// rows, and
-// 20,000 were added since: a generic plan made then (a prepared
-// statement's, from its sixth execution) scans a whole table until
-// something analyses it, as on a new database, and the stage history's,
-// planned each time, still read every stage event through the KPI index
-// (its kind prefix) along with the lead index. The database is the
-// test's own: another test's CREATE or DROP SCHEMA in it would drop the
-// plans.
+// of leads, and teams_users and leads by an array of Teams claimers, read
+// only those rows after more than five executions on one connection while
+// the tables, never analysed with rows, held a few rows, and 20,000 were
+// added since: a generic plan made then (a prepared statement's, from its
+// sixth execution) scans a whole table until something analyses it, as on
+// a new database, and the stage history's, planned each time, still read
+// every stage event through the KPI index (its kind prefix) along with the
+// lead index. The database is the test's own: another test's CREATE or
+// DROP SCHEMA in it would drop the plans.
 func TestPGLeadListReadsUseLeadIndexes(t *testing.T) {
 	s, raw := storagetest.OpenRawOwnDatabase(t)
-	tables := []string{"lead_events", "routing_facts", "funnel_won", "lead_activities"}
+	tables := []string{"lead_events", "routing_facts", "funnel_won", "lead_activities", "teams_users", "leads"}
 	for _, table := range tables {
 		if _, err := raw.Exec("ALTER TABLE " + table + " SET (autovacuum_enabled = false)"); err != nil {
 			t.Fatal(err)
@@ -42,8 +41,9 @@ func TestPGLeadListReadsUseLeadIndexes(t *testing.T) {
 			t.Fatalf("%d of %v never analysed with rows: the test needs tables without statistics", n, tables)
 		}
 	}
-	// rows inserts, for the leads of first to last, one row of each table
-	// (two stage events: sql and claimed).
+	// rows inserts, for the numbers first to last, one row of each table
+	// for the lead of that id (two stage events: sql and claimed), a Teams
+	// user "29:" and the number, and a lead they own.
 	rows := func(first, last int) error {
 		for _, q := range []string{
 			`INSERT INTO lead_events (lead_id, kind, stage, at_ms, actor, details)
@@ -53,6 +53,9 @@ func TestPGLeadListReadsUseLeadIndexes(t *testing.T) {
 			`INSERT INTO funnel_won (lead_id, at_ms) SELECT g, g FROM generate_series($1::bigint, $2) g`,
 			`INSERT INTO lead_activities (lead_id, type, occurred_ms, created_ms)
 				SELECT g, 'visit', g, g FROM generate_series($1::bigint, $2) g`,
+			`INSERT INTO teams_users (user_id, aad_object_id, updated_ms) SELECT '29:' || g, 'aad-' || g, g FROM generate_series($1::bigint, $2) g`,
+			`INSERT INTO leads (external_id, stage, owner_platform, owner_user_id, owner_email, created_ms, updated_ms)
+				SELECT 'X' || g, 'claimed', 'teams', '29:' || g, g || '@example.com', g, g FROM generate_series($1::bigint, $2) g`,
 		} {
 			if _, err := raw.Exec(q, first, last); err != nil {
 				return err

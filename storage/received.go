@@ -71,7 +71,7 @@ func teamsRepKeys(db *gorm.DB, ids []string) (map[string][]string, error) {
 	if len(ids) == 0 {
 		return out, nil
 	}
-	dialect := db.Dialector.Name()
+	dialect, db := db.Dialector.Name(), planEach(db)
 	var users []teamsUserRow
 	if err := db.Where(teamsUsersByID.in(dialect, ids)).Find(&users).Error; err != nil {
 		return nil, fmt.Errorf("storage: teams rep keys: %w", err)
