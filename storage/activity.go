@@ -157,19 +157,33 @@ func (s *Store) ScoredLeads(ctx context.Context, period handoff.Period) ([]hando
 	if err != nil {
 		return nil, fmt.Errorf("storage: leads of %s: %w", period.Label, err)
 	}
-	out := make([]handoff.ScoredLead, 0, len(ids))
-	for start := 0; start < len(ids); start += 500 {
-		var rows []leadRow
-		if err := db.Where("id IN ?", ids[start:min(start+500, len(ids))]).Order("id").Find(&rows).Error; err != nil {
+	rows, err := leadRowsByID(db, ids)
+	if err != nil {
+		return nil, fmt.Errorf("storage: leads of %s: %w", period.Label, err)
+	}
+	out := make([]handoff.ScoredLead, 0, len(rows))
+	for _, r := range rows {
+		l, err := r.toLead()
+		if err != nil {
 			return nil, fmt.Errorf("storage: leads of %s: %w", period.Label, err)
 		}
-		for _, r := range rows {
-			l, err := r.toLead()
-			if err != nil {
-				return nil, fmt.Errorf("storage: leads of %s: %w", period.Label, err)
-			}
-			out = append(out, handoff.ScoredLead{Lead: l, Activities: acts[l.ID]})
-		}
+		out = append(out, handoff.ScoredLead{Lead: l, Activities: acts[l.ID]})
 	}
 	return out, nil
+}
+
+// leadRowsByID reads the leads of ids, given in ascending order, in the
+// order of their ids (on PostgreSQL in one statement: leadsOfIDs).
+func leadRowsByID(db *gorm.DB, ids []int64) ([]leadRow, error) {
+	var out []leadRow
+	dialect, db := db.Dialector.Name(), planEach(db)
+	err := leadsOfIDs.eachChunk(dialect, ids, func(cond string, arg any) error {
+		var rows []leadRow
+		if err := db.Where(cond, arg).Order("id").Find(&rows).Error; err != nil {
+			return err
+		}
+		out = append(out, rows...)
+		return nil
+	})
+	return out, err
 }

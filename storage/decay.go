@@ -62,7 +62,7 @@ func (s *Store) RescoreDecayed(ctx context.Context, now time.Time, policy handof
 			for i, r := range rows {
 				ids[i] = r.ID
 			}
-			return tx.Model(&leadRow{}).Where("id IN ?", ids).Update("next_decay_ms", nil).Error
+			return clearNextDecay(tx, ids)
 		}
 		for _, row := range rows {
 			var n int
@@ -119,4 +119,11 @@ func (s *Store) rescoreLead(tx *gorm.DB, row leadRow, now time.Time, policy hand
 		return 0, err
 	}
 	return len(change.Outbox), insertOutbox(tx, now, change.Outbox...)
+}
+
+// clearNextDecay clears the next decay boundary of the leads of ids (one
+// array, planned at each execution, on PostgreSQL: leadsOfIDs).
+func clearNextDecay(tx *gorm.DB, ids []int64) error {
+	cond, arg := leadsOfIDs.in(tx.Dialector.Name(), ids)
+	return planEach(tx).Model(&leadRow{}).Where(cond, arg).Update("next_decay_ms", nil).Error
 }

@@ -45,13 +45,64 @@ func (s *Store) LeadListScans(ctx context.Context, ids []int64, runs int, grow f
 		{"delete routing facts", func(tx *gorm.DB) error { return deleteIn(tx, factsOfLeads, ids) }},
 		{"teams rep keys", func(tx *gorm.DB) error { _, err := teamsRepKeys(tx, teamsUserIDs(ids)); return err }},
 	}
-	// The sequential scans of the step's tables and the rows read from
-	// them and their indexes so far in the transaction.
-	const counts = `SELECT COALESCE(SUM(pg_stat_get_xact_numscans(c.oid)) FILTER (WHERE c.relkind = 'r'), 0),
-		COALESCE(SUM(pg_stat_get_xact_tuples_returned(c.oid)), 0)
-		FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid
-		WHERE c.relnamespace = current_schema()::regnamespace AND COALESCE(i.indrelid, c.oid) = ANY($1::regclass[])`
-	return s.countsAfterGrowth(ctx, steps, runs, grow, func(name string) (string, []any) { return counts, []any{LeadListReads[name]} })
+	return s.countsAfterGrowth(ctx, steps, runs, grow, func(name string) (string, []any) { return tableScanCounts, []any{LeadListReads[name]} })
+}
+
+// tableScanCounts are the sequential scans of the tables of the array $1
+// and the rows read from them and their indexes so far in the
+// transaction.
+const tableScanCounts = `SELECT COALESCE(SUM(pg_stat_get_xact_numscans(c.oid)) FILTER (WHERE c.relkind = 'r'), 0),
+	COALESCE(SUM(pg_stat_get_xact_tuples_returned(c.oid)), 0)
+	FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid
+	WHERE c.relnamespace = current_schema()::regnamespace AND COALESCE(i.indrelid, c.oid) = ANY($1::regclass[])`
+
+// IDListReads are the tables read by the statements that find outbox
+// messages or leads by a list of their ids outside intake and the claim
+// batch, by the name of what runs them (IDListScans).
+var IDListReads = map[string][]string{
+	"lease outbox":         {"outbox"},
+	"clear decay":          {"leads"},
+	"lock leads to forget": {"leads"},
+	"scored leads":         {"leads"},
+}
+
+// idListSteps are the statements of IDListReads for the outbox messages
+// outboxIDs and the leads leadIDs.
+func idListSteps(outboxIDs, leadIDs []int64) []txStep {
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	return []txStep{
+		{"lease outbox", func(tx *gorm.DB) error { _, err := leaseOutbox(tx, outboxIDs, now, time.Minute, "w"); return err }},
+		{"clear decay", func(tx *gorm.DB) error { return clearNextDecay(tx, leadIDs) }},
+		{"lock leads to forget", func(tx *gorm.DB) error { _, err := lockLeadsToForget(tx, leadIDs); return err }},
+		{"scored leads", func(tx *gorm.DB) error { _, err := leadRowsByID(tx, leadIDs); return err }},
+	}
+}
+
+// IDListScans runs the statements of IDListReads as LeadListScans does
+// those of LeadListReads, for the outbox messages outboxIDs and the leads
+// leadIDs.
+func (s *Store) IDListScans(ctx context.Context, outboxIDs, leadIDs []int64, runs int, grow func() error) (map[string][2]int64, error) {
+	if s.dialect != DialectPostgres {
+		return nil, errors.New("IDListScans counts scans on PostgreSQL only")
+	}
+	return s.countsAfterGrowth(ctx, idListSteps(outboxIDs, leadIDs), runs, grow, func(name string) (string, []any) {
+		return tableScanCounts, []any{IDListReads[name]}
+	})
+}
+
+// Recorded runs fn on a store that shares s's PostgreSQL pools, reads and
+// writes, and records the text of each statement run through them, and
+// returns those texts.
+func (s *Store) Recorded(fn func(r *Store) error) ([]string, error) {
+	if s.dialect != DialectPostgres {
+		return nil, errors.New("the statements are recorded on PostgreSQL only")
+	}
+	db, rec, err := s.recordingWrite()
+	if err != nil {
+		return nil, err
+	}
+	err = fn(&Store{db: db, write: db, dialect: s.dialect, hooks: s.hooks})
+	return rec.texts(), err
 }
 
 // teamsUserIDs are the Teams user ids of leads ids in LeadListScans:

@@ -95,8 +95,8 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 		if err != nil {
 			return err
 		}
-		var rows []leadRow
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		rows, err := lockLeadsToForget(tx, ids)
+		if err != nil {
 			return err
 		}
 		for _, r := range rows {
@@ -166,6 +166,15 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 		s.queued(queued)
 	}
 	return erased, err
+}
+
+// lockLeadsToForget reads and locks (FOR UPDATE) the leads of ids (one
+// array, planned at each execution, on PostgreSQL: leadsOfIDs).
+func lockLeadsToForget(tx *gorm.DB, ids []int64) ([]leadRow, error) {
+	var rows []leadRow
+	cond, arg := leadsOfIDs.in(tx.Dialector.Name(), ids)
+	err := planEach(tx).Clauses(clause.Locking{Strength: "UPDATE"}).Where(cond, arg).Find(&rows).Error
+	return rows, err
 }
 
 // renderedAtSend are the outbox kinds the store itself queues: their

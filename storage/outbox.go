@@ -92,16 +92,35 @@ func (s *Store) take(ctx context.Context, now time.Time, limit int, lease time.D
 		if err := q.Find(&ids).Error; err != nil || len(ids) == 0 {
 			return err
 		}
-		if err := tx.Model(&outboxRow{}).Where("id IN ?", ids).
-			Updates(map[string]any{"locked_until_ms": ms(now.Add(lease)), "locked_by": worker, "attempts": gorm.Expr("attempts + 1")}).Error; err != nil {
-			return err
-		}
-		return tx.Where("id IN ?", ids).Order("due_ms, id").Find(&rows).Error
+		var err error
+		rows, err = leaseOutbox(tx, ids, now, lease, worker)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return outboxMessages(rows), nil
+}
+
+// outboxOfIDs is the condition on a message's id, for a list of messages.
+var outboxOfIDs = newInList("outbox", "id")
+
+// leaseOutbox leases the messages of ids to worker until now+lease,
+// counting an attempt, and reads them, oldest due first. On PostgreSQL
+// both statements pass the ids as one array and are planned at each
+// execution (planEach): a generic plan made while the outbox held a few
+// rows without statistics scans the whole outbox until something
+// analyses it (TestPGIDListStatementsUseIndexes).
+func leaseOutbox(tx *gorm.DB, ids []int64, now time.Time, lease time.Duration, worker string) ([]outboxRow, error) {
+	cond, arg := outboxOfIDs.in(tx.Dialector.Name(), ids)
+	db := planEach(tx)
+	if err := db.Model(&outboxRow{}).Where(cond, arg).
+		Updates(map[string]any{"locked_until_ms": ms(now.Add(lease)), "locked_by": worker, "attempts": gorm.Expr("attempts + 1")}).Error; err != nil {
+		return nil, err
+	}
+	var rows []outboxRow
+	err := db.Where(cond, arg).Order("due_ms, id").Find(&rows).Error
+	return rows, err
 }
 
 func outboxMessages(rows []outboxRow) []handoff.OutboxMessage {

@@ -421,6 +421,72 @@ func TestPGBatchStatementTextIndependentOfBatchSize(t *testing.T) {
 			}
 			return texts
 		}},
+		{"outbox taken", "outbox", func(t *testing.T, s *storage.Store, n int, prefix string) []string {
+			msgs := make([]handoff.OutboxMessage, n)
+			for i := range msgs {
+				msgs[i] = handoff.OutboxMessage{Kind: handoff.OutboxDirect, Platform: "slack", Payload: fmt.Sprint(prefix, i)}
+			}
+			if err := s.Enqueue(ctx, at, msgs...); err != nil {
+				t.Fatal(err)
+			}
+			return recorded(t, s, func(r *storage.Store) error {
+				taken, err := r.TakeOutbox(ctx, at, 10, time.Minute, "w")
+				if err == nil && len(taken) != n {
+					err = fmt.Errorf("took %d of %d messages", len(taken), n)
+				}
+				return err
+			})
+		}},
+		{"decay without scoring", "UPDATE \"leads\" SET \"next_decay_ms\"", func(t *testing.T, s *storage.Store, n int, prefix string) []string {
+			policy := handoff.DefaultPolicy()
+			policy.Scoring = &handoff.Scoring{MQLAt: 40, SQLAt: 70, Decay: time.Hour, Implicit: []handoff.ImplicitRule{{Activity: "demo_request", Points: 50}}}
+			for i := range n {
+				id := fmt.Sprint(prefix, "-", i)
+				if _, err := s.SaveLead(ctx, input(t, map[string]any{"external_id": id, "stage": "lead"}), policy, at, handoff.ActorAPI); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.SaveActivities(ctx, id, []handoff.Activity{{Type: "demo_request", OccurredAt: at}}, policy, at); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return recorded(t, s, func(r *storage.Store) error {
+				seen, _, err := r.RescoreDecayed(ctx, at.Add(2*time.Hour), handoff.DefaultPolicy(), 100)
+				if err == nil && seen != n {
+					err = fmt.Errorf("rescored %d of %d leads", seen, n)
+				}
+				return err
+			})
+		}},
+		{"erasure by email", "FOR UPDATE", func(t *testing.T, s *storage.Store, n int, prefix string) []string {
+			for i := range n {
+				if _, err := s.SaveLead(ctx, input(t, map[string]any{"external_id": fmt.Sprint(prefix, "-", i), "email": "same@example.com"}), handoff.DefaultPolicy(), at, handoff.ActorAPI); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return recorded(t, s, func(r *storage.Store) error {
+				erased, err := r.ForgetEmail(ctx, "same@example.com", at.Add(time.Hour))
+				if err == nil && erased != n {
+					err = fmt.Errorf("erased %d of %d leads", erased, n)
+				}
+				return err
+			})
+		}},
+		{"scored leads", "FROM \"leads\" WHERE", func(t *testing.T, s *storage.Store, n int, prefix string) []string {
+			// Each round's leads arrive on a day of their own.
+			day := at.AddDate(0, 0, n)
+			for i := range n {
+				if _, err := s.SaveLead(ctx, input(t, map[string]any{"external_id": fmt.Sprint(prefix, "-", i), "stage": "lead"}), handoff.DefaultPolicy(), day, handoff.ActorAPI); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return recorded(t, s, func(r *storage.Store) error {
+				leads, err := r.ScoredLeads(ctx, handoff.Period{Label: prefix, Start: day, End: day.Add(time.Hour)})
+				if err == nil && len(leads) != n {
+					err = fmt.Errorf("%d of %d leads", len(leads), n)
+				}
+				return err
+			})
+		}},
 		{"notices queued together", "INSERT INTO", func(t *testing.T, s *storage.Store, n int, prefix string) []string {
 			msgs := make([][]handoff.OutboxMessage, n)
 			for i := range msgs {
@@ -452,4 +518,15 @@ func TestPGBatchStatementTextIndependentOfBatchSize(t *testing.T) {
 			}
 		})
 	}
+}
+
+// recorded is the texts of the statements fn ran on a store recording
+// those of s (Store.Recorded).
+func recorded(t *testing.T, s *storage.Store, fn func(r *storage.Store) error) []string {
+	t.Helper()
+	texts, err := s.Recorded(fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return texts
 }

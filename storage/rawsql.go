@@ -119,6 +119,14 @@ func queryLeadRowsIn[T any](tx *gorm.DB, col string, vals []T, then string) ([]l
 // leads whose id, or external id, is in the array $1.
 var leadsByIDPG, leadsByExternalIDPG = pgAny("leads", "id", 1), pgAny("leads", "external_id", 1)
 
+// leadsOfIDs is the condition on a lead's id, for a list of leads, in the
+// statements run through GORM that find leads by their ids outside intake
+// and the claims (the decay's, an erasure's, the scored leads'); on
+// PostgreSQL they run planned at each execution (planEach), as a generic
+// plan made while leads held a few rows without statistics scans every
+// lead until something analyses them (TestPGIDListStatementsUseIndexes).
+var leadsOfIDs = newInList("leads", "id")
+
 // selectLeadsSQL selects the columns of leadRow.fields from leads; a text
 // column a database of an earlier version left NULL reads as empty.
 var selectLeadsSQL = func() string {
