@@ -168,12 +168,15 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 	return erased, err
 }
 
-// lockLeadsToForget reads and locks (FOR UPDATE) the leads of ids (one
-// array, planned at each execution, on PostgreSQL: leadsOfIDs).
+// lockLeadsToForget reads the leads of ids in the order of their ids and,
+// on PostgreSQL, locks them (FOR UPDATE) in that order, as a batch of
+// claims and intake do (lockLeadRowsByID), so that an erasure never waits
+// for them in the opposite order (one array, planned at each execution:
+// leadsOfIDs). SQLite takes no row locks; the order only sorts the rows.
 func lockLeadsToForget(tx *gorm.DB, ids []int64) ([]leadRow, error) {
 	var rows []leadRow
 	cond, arg := leadsOfIDs.in(tx.Dialector.Name(), ids)
-	err := planEach(tx).Clauses(clause.Locking{Strength: "UPDATE"}).Where(cond, arg).Find(&rows).Error
+	err := planEach(tx).Clauses(clause.Locking{Strength: "UPDATE"}).Where(cond, arg).Order("id").Find(&rows).Error
 	return rows, err
 }
 

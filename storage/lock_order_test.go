@@ -104,3 +104,144 @@ func lockTaken(ctx context.Context, raw *sql.DB, id int64) (bool, error) {
 	}
 	return false, err
 }
+
+// An erasure (of an email's leads, or of the expired ones) locks its leads
+// in the order of their ids, as a batch of claims and intake do, so that
+// it never waits for them in the opposite order. Lead a has the lower id
+// but, updated after b was saved, lies after b in the table, so that a
+// read without an order (a sequential scan, the table analysed) meets b
+// first; while another transaction holds b, the erasure waiting for it
+// must already hold a, which a third transaction sees as a's lock being
+// taken.
+func TestErasureLocksLeadsInIDOrder(t *testing.T) {
+	cases := []struct {
+		name  string
+		erase func(ctx context.Context, s *storage.Store) (int, error)
+	}{
+		{"forget email", func(ctx context.Context, s *storage.Store) (int, error) {
+			return s.ForgetEmail(ctx, "same@example.com", t0.Add(48*time.Hour))
+		}},
+		{"purge expired", func(ctx context.Context, s *storage.Store) (int, error) {
+			return s.PurgeExpired(ctx, t0.Add(time.Hour), t0.Add(48*time.Hour))
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			erasureLocksInIDOrder(t, c.erase)
+		})
+	}
+}
+
+func erasureLocksInIDOrder(t *testing.T, erase func(ctx context.Context, s *storage.Store) (int, error)) {
+	ctx := context.Background()
+	s, raw := storagetest.OpenRaw(t, storage.DialectPostgres)
+	ids := map[string]int64{}
+	for _, ext := range []string{"a-lower", "b-higher"} {
+		res, err := s.SaveLead(ctx, input(t, map[string]any{"external_id": ext, "email": "same@example.com"}), handoff.DefaultPolicy(), t0, handoff.ActorAPI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[ext] = res.Lead.ID
+	}
+	a, b := ids["a-lower"], ids["b-higher"]
+	if a > b {
+		t.Fatalf("ids a %d, b %d: want a lower", a, b)
+	}
+	// a's new version goes after b's; analysed, the table of one page is
+	// read by a sequential scan.
+	for _, q := range []string{"UPDATE leads SET title = 'CFO' WHERE id = " + fmt.Sprint(a), "ANALYZE leads"} {
+		if _, err := raw.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := lockedWithoutOrder(t, raw, a, b); got[0] != b {
+		t.Fatalf("a lock without an order takes %v: want b (%d) first, or the test cannot tell the orders apart", got, b)
+	}
+
+	hold, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	var holder int
+	if err := hold.QueryRowContext(ctx, "SELECT pg_backend_pid() FROM leads WHERE id = $1 FOR UPDATE", b).Scan(&holder); err != nil {
+		t.Fatal(err)
+	}
+
+	erased := make(chan error, 1)
+	go func() {
+		n, err := erase(ctx, s)
+		if err == nil && n != 2 {
+			err = fmt.Errorf("erased %d of 2 leads", n)
+		}
+		erased <- err
+	}()
+
+	// Poll pg_locks until the erasure waits for b; the bound only ends a
+	// failing test.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var waiting bool
+		err := raw.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted AND $1 = ANY(pg_blocking_pids(pid)))", holder).Scan(&waiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if waiting {
+			break
+		}
+		select {
+		case err := <-erased:
+			t.Fatalf("the erasure ended without waiting for b, which another transaction holds: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the erasure does not wait for b, which another transaction holds")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	locked, err := lockTaken(ctx, raw, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !locked {
+		t.Error("the erasure waiting for b does not hold a, the lower id: it locks in another order than claims and intake")
+	}
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-erased; err != nil {
+		t.Fatalf("erasure after the lock was released: %v", err)
+	}
+}
+
+// lockedWithoutOrder returns the ids of leads ids in the order a lock of
+// them without an order (as an erasure's, in a transaction rolled back)
+// takes them.
+func lockedWithoutOrder(t *testing.T, raw *sql.DB, ids ...int64) []int64 {
+	t.Helper()
+	tx, err := raw.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.Query("SELECT id FROM leads WHERE id = ANY($1::bigint[]) FOR UPDATE", ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, id)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(ids) {
+		t.Fatalf("locked %v of %v", got, ids)
+	}
+	return got
+}
