@@ -33,13 +33,8 @@ func (crmVersionRow) TableName() string { return "crm_versions" }
 func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor, source string, version time.Time) (res handoff.SaveResult, stale bool, err error) {
 	errStale := errors.New("stale")
 	err = s.tx(ctx, func(tx *gorm.DB) error {
-		row := crmVersionRow{Source: source, ExternalID: in.ExternalID, VersionMs: -1 << 62, UpdatedMs: ms(now)}
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-			return err
-		}
-		var cur crmVersionRow
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
-			Where("source = ? AND external_id = ?", source, in.ExternalID).Take(&cur).Error; err != nil {
+		cur, err := lockCRMVersion(tx, source, in.ExternalID, now)
+		if err != nil {
 			return err
 		}
 		if ms(version) <= cur.VersionMs {
@@ -67,6 +62,28 @@ func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, polic
 	}
 	s.queued(queuedBy(res))
 	return res, false, nil
+}
+
+// lockCRMVersion locks (FOR UPDATE) and returns the crm_versions row of
+// the record, inserted first when there is none, before the lead is
+// locked, as an erasure locks it (lockCRMVersionsToForget). An erasure
+// of the lead that holds the row renames it (eraseCRMVersions), leaving
+// nothing to lock once it commits: then the row is inserted again, and
+// the version is checked against the erased record's (staleAfterErasure).
+func lockCRMVersion(tx *gorm.DB, source, externalID string, now time.Time) (crmVersionRow, error) {
+	for attempt := 1; ; attempt++ {
+		row := crmVersionRow{Source: source, ExternalID: externalID, VersionMs: -1 << 62, UpdatedMs: ms(now)}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+			return crmVersionRow{}, err
+		}
+		var cur crmVersionRow
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
+			Where("source = ? AND external_id = ?", source, externalID).Take(&cur).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) && attempt < 3 {
+			continue
+		}
+		return cur, err
+	}
 }
 
 // staleAfterErasure reports whether version is not newer than the one the

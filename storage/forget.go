@@ -95,6 +95,9 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 		if err != nil {
 			return err
 		}
+		if err := lockCRMVersionsToForget(tx, ids); err != nil {
+			return err
+		}
 		rows, err := lockLeadsToForget(tx, ids)
 		if err != nil {
 			return err
@@ -178,6 +181,25 @@ func lockLeadsToForget(tx *gorm.DB, ids []int64) ([]leadRow, error) {
 	cond, arg := leadsOfIDs.in(tx.Dialector.Name(), ids)
 	err := planEach(tx).Clauses(clause.Locking{Strength: "UPDATE"}).Where(cond, arg).Order("id").Find(&rows).Error
 	return rows, err
+}
+
+// lockCRMVersionsToForget locks, on PostgreSQL, the crm_versions rows of
+// the records of the leads of ids (FOR UPDATE, in the order of their ids)
+// before the erasure locks the leads: a CRM's versioned save
+// (SaveLeadVersion) locks its record's row and then the lead, so an
+// erasure that locked the lead and then renamed the row
+// (eraseCRMVersions) could wait for the save while it waits for the lead
+// (a deadlock PostgreSQL breaks after deadlock_timeout). SQLite takes no
+// row locks.
+func lockCRMVersionsToForget(tx *gorm.DB, ids []int64) error {
+	if tx.Dialector.Name() != DialectPostgres {
+		return nil
+	}
+	cond, arg := leadsOfIDs.in(DialectPostgres, ids)
+	var locked []int64
+	return planEach(tx).Model(&crmVersionRow{}).Clauses(clause.Locking{Strength: "UPDATE"}).
+		Where("external_id IN (?)", tx.Session(&gorm.Session{NewDB: true}).Model(&leadRow{}).Select("external_id").Where(cond, arg)).
+		Order("id").Pluck("id", &locked).Error
 }
 
 // renderedAtSend are the outbox kinds the store itself queues: their

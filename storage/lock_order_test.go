@@ -90,17 +90,27 @@ func intakeLocksInIDOrder(t *testing.T, newLeads int) {
 	}
 }
 
-// lockTaken reports whether another transaction holds lead id's row lock:
-// PostgreSQL's FOR UPDATE NOWAIT fails with lock_not_available (55P03).
+// lockTaken reports whether another transaction holds lead id's row lock.
 func lockTaken(ctx context.Context, raw *sql.DB, id int64) (bool, error) {
+	return rowLockTaken(ctx, raw, "SELECT id FROM leads WHERE id = $1", id)
+}
+
+// rowLockTaken reports whether another transaction holds the row lock of
+// the one row that query (a SELECT of it) reads: PostgreSQL's FOR UPDATE
+// NOWAIT fails with lock_not_available (55P03).
+func rowLockTaken(ctx context.Context, raw *sql.DB, query string, args ...any) (bool, error) {
 	tx, err := raw.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
 	}
 	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, "SELECT id FROM leads WHERE id = $1 FOR UPDATE NOWAIT", id)
+	var n int
+	err = tx.QueryRowContext(ctx, "SELECT count(*) FROM ("+query+" FOR UPDATE NOWAIT) r", args...).Scan(&n)
 	if err != nil && strings.Contains(err.Error(), "55P03") {
 		return true, nil
+	}
+	if err == nil && n != 1 {
+		err = fmt.Errorf("%s read %d rows, want 1", query, n)
 	}
 	return false, err
 }
@@ -177,28 +187,7 @@ func erasureLocksInIDOrder(t *testing.T, erase func(ctx context.Context, s *stor
 		erased <- err
 	}()
 
-	// Poll pg_locks until the erasure waits for b; the bound only ends a
-	// failing test.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var waiting bool
-		err := raw.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted AND $1 = ANY(pg_blocking_pids(pid)))", holder).Scan(&waiting)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if waiting {
-			break
-		}
-		select {
-		case err := <-erased:
-			t.Fatalf("the erasure ended without waiting for b, which another transaction holds: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the erasure does not wait for b, which another transaction holds")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitBlockedBy(t, raw, holder, erased, "b, which another transaction holds")
 	locked, err := lockTaken(ctx, raw, a)
 	if err != nil {
 		t.Fatal(err)
