@@ -165,7 +165,9 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 
 // ParseURL maps a DATABASE_URL to a dialect and a driver DSN. SQLite DSNs
 // get WAL mode, a busy timeout, immediate write transactions, foreign keys
-// and synchronous=FULL, so a committed lead survives a crash or power loss.
+// and synchronous=FULL, so a committed lead survives a crash or power loss,
+// a statement cache and connections without a mutex of their own; a
+// parameter the URL gives is kept.
 func ParseURL(dbURL string) (dialect, dsn string, err error) {
 	switch {
 	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
@@ -198,6 +200,12 @@ func ParseURL(dbURL string) (dialect, dsn string, err error) {
 		// Each connection keeps its recent statements prepared: intake
 		// runs the same few statements for every group it commits.
 		"_stmt_cache_size": "64",
+		// No mutex per connection (SQLITE_OPEN_NOMUTEX): database/sql
+		// never uses one connection from two goroutines at once, and the
+		// driver's interrupt on a cancelled context (sqlite3_interrupt)
+		// needs none. SQLite's serialized mode locked and unlocked it
+		// around every call, about 2.5 % of the writer's instructions.
+		"_mutex": "no",
 	}
 	for k, v := range defaults {
 		if values.Get(k) == "" {
