@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gorm.io/gorm"
 )
@@ -178,11 +179,12 @@ func insertLeadRows(tx *gorm.DB, rows []leadRow) error {
 	chunk := insertChunk(tx)
 	for start := 0; start < len(rows); start += chunk {
 		part := rows[start:min(start+chunk, len(rows))]
-		q, args, err := insertSQL(tx, "leads", leadColumns, len(part), func(i int) []any { return part[i].values()[1:] })
+		q, args, err := insertSQL(tx, "leads", leadColumns, " ON CONFLICT (external_id) DO NOTHING RETURNING id, external_id",
+			len(part), func(i int) []any { return part[i].values()[1:] })
 		if err != nil {
 			return fmt.Errorf("insert into leads: %w", err)
 		}
-		res, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, q+" ON CONFLICT (external_id) DO NOTHING RETURNING id, external_id", args...)
+		res, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, q, args...)
 		if err != nil {
 			return fmt.Errorf("insert into leads: %w", err)
 		}
@@ -244,9 +246,9 @@ func insertRowsThen(tx *gorm.DB, table string, cols []string, then string, n int
 	chunk := insertChunk(tx)
 	for start := 0; start < n; start += chunk {
 		end := min(start+chunk, n)
-		q, args, err := insertSQL(tx, table, cols, end-start, func(i int) []any { return row(start + i) })
+		q, args, err := insertSQL(tx, table, cols, then, end-start, func(i int) []any { return row(start + i) })
 		if err == nil {
-			_, err = tx.Statement.ConnPool.ExecContext(tx.Statement.Context, q+then, args...)
+			_, err = tx.Statement.ConnPool.ExecContext(tx.Statement.Context, q, args...)
 		}
 		if err != nil {
 			return fmt.Errorf("insert into %s: %w", table, err)
@@ -256,23 +258,57 @@ func insertRowsThen(tx *gorm.DB, table string, cols []string, then string, n int
 }
 
 // insertSQL is the INSERT of n rows (row(i) gives row i's values of cols)
-// into table, and its args. On PostgreSQL its text does not depend on n:
-// INSERT … SELECT unnest(…), … of an array per column (pgUnnest); on
-// SQLite it is a list of VALUES with a bind variable per value.
-func insertSQL(tx *gorm.DB, table string, cols []string, n int, row func(i int) []any) (q string, args []any, err error) {
-	q = "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") "
+// into table, followed by then, and its args. On PostgreSQL its text does
+// not depend on n: INSERT … SELECT unnest(…), … of an array per column
+// (pgUnnest); on SQLite it is a list of VALUES with a bind variable per
+// value (sqliteInsertText).
+func insertSQL(tx *gorm.DB, table string, cols []string, then string, n int, row func(i int) []any) (q string, args []any, err error) {
 	if tx.Dialector.Name() == DialectPostgres {
 		rows, args, err := pgUnnest(table, cols, n, row, nil)
 		if err != nil {
 			return "", nil, err
 		}
-		return q + rows, args, nil
+		return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") " + rows + then, args, nil
 	}
 	args = make([]any, 0, n*len(cols))
 	for i := range n {
 		args = append(args, row(i)...)
 	}
-	return q + "VALUES " + rowValues(tx, n, len(cols)), args, nil
+	return sqliteInsertText(table, cols, then, n), args, nil
+}
+
+// sqliteInsertTexts are the texts of SQLite's INSERTs of up to
+// maxCachedBinds bind variables, by insertTextKey: the writer runs the same
+// few for every group it commits, and building a text of hundreds of bind
+// variables cost more than 1 % of its instructions.
+var sqliteInsertTexts sync.Map
+
+// maxCachedBinds bounds the INSERT texts kept (sqliteInsertTexts): the
+// statements of up to some twenty rows, each text a few KiB at most.
+const maxCachedBinds = 1024
+
+type insertTextKey struct {
+	table, cols, then string
+	n                 int
+}
+
+// sqliteInsertText is SQLite's INSERT of n rows of cols into table with
+// a list of VALUES, followed by then.
+func sqliteInsertText(table string, cols []string, then string, n int) string {
+	key := insertTextKey{table: table, cols: strings.Join(cols, ", "), then: then, n: n}
+	if q, ok := sqliteInsertTexts.Load(key); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	b.Grow(len(table) + len(key.cols) + len(then) + n*len(cols)*3 + 32)
+	b.WriteString("INSERT INTO " + table + " (" + key.cols + ") VALUES ")
+	writeValues(&b, n, len(cols), func(b *strings.Builder, _, _ int) { b.WriteByte('?') })
+	b.WriteString(then)
+	q := b.String()
+	if n*len(cols) <= maxCachedBinds {
+		sqliteInsertTexts.Store(key, q)
+	}
+	return q
 }
 
 // insertChunk is how many rows one INSERT takes at most: on SQLite 200, so
