@@ -43,7 +43,7 @@ func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, polic
 		if stale, err := staleAfterErasure(tx, source, in.ExternalID, version); err != nil || stale {
 			return cmp.Or(err, errStale)
 		}
-		results, errs, err := saveBatchInTx(tx, []saveItem{{in, policy, now, actor, s.hooks}})
+		results, errs, err := saveBatchInTx(tx, []saveItem{{in: in, policy: policy, now: now, actor: actor, hooks: s.hooks}})
 		if err != nil {
 			return err
 		}

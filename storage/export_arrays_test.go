@@ -113,7 +113,8 @@ func (s *Store) MultiRowStatements(ctx context.Context, n int, prefix string) (m
 		if err != nil {
 			return nil, err
 		}
-		items[i] = saveItem{in, handoff.DefaultPolicy(), now, handoff.ActorAPI, nil}
+		items[i] = saveItem{in: in, policy: handoff.DefaultPolicy(), now: now, actor: handoff.ActorAPI}
+		items[i].fresh = decideNew(items[i])
 	}
 	rec.start()
 	var leadIDs leadIDs

@@ -13,7 +13,8 @@ import (
 func (s *Store) SaveLeadsOneStatement(ctx context.Context, ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (results []handoff.SaveResult, errs []error, done bool, err error) {
 	items := make([]saveItem, len(ins))
 	for i, in := range ins {
-		items[i] = saveItem{in, policy, now, actor, s.hooks}
+		items[i] = saveItem{in: in, policy: policy, now: now, actor: actor, hooks: s.hooks}
+		items[i].fresh = decideNew(items[i])
 	}
 	ids := leadIDs{block: 1} // no more ids than the transaction takes
 	return saveOneStatement(ctx, s.write, items, 0, func(n int) ([]int64, error) { return ids.take(ctx, s.write, n) })
@@ -33,7 +34,9 @@ func (s *Store) SaveGroupStatements(ins []handoff.LeadInput, policy handoff.Poli
 	results = make([]handoff.SaveResult, len(ins))
 	group := make([]writeJob, len(ins))
 	for i, in := range ins {
-		group[i] = writeJob{save: &saveItem{in, policy, now, actor, s.hooks}, res: &results[i], done: make(chan error, 1)}
+		it := saveItem{in: in, policy: policy, now: now, actor: actor, hooks: s.hooks}
+		it.fresh = decideNew(it)
+		group[i] = writeJob{save: &it, res: &results[i], done: make(chan error, 1)}
 	}
 	(&groupCommitter{db: db}).commit(group)
 	errs = make([]error, len(ins))

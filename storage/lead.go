@@ -34,11 +34,13 @@ func (s *Store) SaveLead(ctx context.Context, in handoff.LeadInput, policy hando
 
 func (s *Store) saveLeadOnce(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (handoff.SaveResult, error) {
 	if s.intake != nil {
-		return s.intake.saveLead(ctx, saveItem{in, policy, now, actor, s.hooks})
+		it := saveItem{in: in, policy: policy, now: now, actor: actor, hooks: s.hooks}
+		it.fresh = decideNew(it)
+		return s.intake.saveLead(ctx, it)
 	}
 	var res handoff.SaveResult
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		results, errs, err := saveBatchInTx(tx, []saveItem{{in, policy, now, actor, s.hooks}})
+		results, errs, err := saveBatchInTx(tx, []saveItem{{in: in, policy: policy, now: now, actor: actor, hooks: s.hooks}})
 		if err != nil {
 			return err
 		}
@@ -55,7 +57,7 @@ func (s *Store) saveLeadOnce(ctx context.Context, in handoff.LeadInput, policy h
 func (s *Store) SaveLeads(ctx context.Context, ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (results []handoff.SaveResult, errs []error, err error) {
 	items := make([]saveItem, len(ins))
 	for i, in := range ins {
-		items[i] = saveItem{in, policy, now, actor, s.hooks}
+		items[i] = saveItem{in: in, policy: policy, now: now, actor: actor, hooks: s.hooks}
 	}
 	for attempt := 0; ; attempt++ {
 		err = s.tx(ctx, func(tx *gorm.DB) error {
@@ -81,13 +83,69 @@ func (s *Store) SaveLeads(ctx context.Context, ins []handoff.LeadInput, policy h
 	}
 }
 
-// saveItem is one intake input with the policy, time and actor it is saved under.
+// saveItem is one intake input with the policy, time and actor it is saved
+// under; fresh, when set, is what it does to a lead not yet known
+// (decideNew), worked out before it was queued.
 type saveItem struct {
 	in     handoff.LeadInput
 	policy handoff.Policy
 	now    time.Time
 	actor  string
 	hooks  []handoff.WebhookRoute
+	fresh  *freshSave
+}
+
+// freshSave is what an item decides for a lead that its external id does
+// not name yet: decideSaves' work for such a lead, which depends on the
+// item alone. SaveLead works it out on the caller's goroutine before the
+// save queues, so that the one writer (SQLite's, PostgreSQL's intake
+// committer) only uses it when the lead turns out to be new; a known lead
+// is decided in the batch as before.
+type freshSave struct {
+	lead    handoff.Lead // after the item; the zero lead when unchanged
+	changed bool
+	events  []handoff.Event
+	rows    []eventRow // the events' rows, without the lead's id
+	outbox  []handoff.OutboxMessage
+	err     error
+}
+
+// decideNew decides the item for a new lead, as decideSaves does for one
+// its batch does not know (no activities: a new lead has none).
+func decideNew(it saveItem) *freshSave {
+	next, changed, events, err := applyItem(&handoff.Lead{}, it, nil)
+	if err != nil {
+		return &freshSave{err: err}
+	}
+	f := &freshSave{changed: changed, events: events}
+	if changed {
+		f.lead = next
+	}
+	f.outbox = handoff.NewChange(&f.lead, events).Outbox
+	for _, e := range events {
+		row, err := newEventRow(0, e)
+		if err != nil { // decided again in the batch, which reports it
+			return nil
+		}
+		f.rows = append(f.rows, row)
+	}
+	return f
+}
+
+// applyItem applies an item to a copy of lead and rescores the copy with
+// activities (those of the lead that count for scoring).
+func applyItem(lead *handoff.Lead, it saveItem, activities []handoff.Activity) (next handoff.Lead, changed bool, events []handoff.Event, err error) {
+	// Apply to a copy so that an input rejected half-way leaves the lead as it was.
+	next = *lead
+	next.Attributes = cloneAttributes(lead.Attributes)
+	changed, events, err = it.in.Apply(&next, it.now, it.actor, it.policy)
+	if err != nil {
+		return next, false, nil, err
+	}
+	if _, rescored, more := next.Rescore(activities, it.now, it.policy); rescored {
+		changed, events = true, append(events, more.Events...)
+	}
+	return next, changed, events, nil
 }
 
 // saveBatchInTx applies the items in order inside tx with a constant number
@@ -181,30 +239,31 @@ type saveBatch struct {
 	created   []*handoff.Lead // new leads, without ids until inserted
 	updated   map[*handoff.Lead]bool
 	eventsOf  [][]handoff.Event
+	rowsOf    [][]eventRow              // the events' rows when decided before (freshSave), without the lead's id
 	outboxFor [][]handoff.OutboxMessage // the chat work per item
 }
 
 // decideSaves applies the items in order to the known leads (by external
 // id; leads created by earlier items are added) and to their activities
-// that count for scoring.
+// that count for scoring. An item for a lead not known, decided before it
+// was queued (saveItem.fresh), is not decided again.
 func decideSaves(items []saveItem, leads map[string]*handoff.Lead, activities map[int64][]handoff.Activity) *saveBatch {
 	b := &saveBatch{items: items, results: make([]handoff.SaveResult, len(items)), errs: make([]error, len(items)),
-		updated: map[*handoff.Lead]bool{}, eventsOf: make([][]handoff.Event, len(items)), outboxFor: make([][]handoff.OutboxMessage, len(items))}
+		updated: map[*handoff.Lead]bool{}, eventsOf: make([][]handoff.Event, len(items)), rowsOf: make([][]eventRow, len(items)),
+		outboxFor: make([][]handoff.OutboxMessage, len(items))}
 	for i, it := range items {
 		lead, known := leads[it.in.ExternalID]
+		if !known && it.fresh != nil {
+			b.fresh(i, it.fresh, leads)
+			continue
+		}
 		if !known {
 			lead = &handoff.Lead{}
 		}
-		// Apply to a copy so that an input rejected half-way leaves the lead as it was.
-		next := *lead
-		next.Attributes = cloneAttributes(lead.Attributes)
-		changed, events, err := it.in.Apply(&next, it.now, it.actor, it.policy)
+		next, changed, events, err := applyItem(lead, it, activities[lead.ID])
 		if err != nil {
 			b.errs[i] = err
 			continue
-		}
-		if _, rescored, more := next.Rescore(activities[next.ID], it.now, it.policy); rescored {
-			changed, events = true, append(events, more.Events...)
 		}
 		if !known && changed {
 			lead = &next
@@ -223,6 +282,26 @@ func decideSaves(items []saveItem, leads map[string]*handoff.Lead, activities ma
 	return b
 }
 
+// fresh records item i, for a lead not known, as f decided it: a lead of
+// its own (a batch may run more than once: alone after a failed group, in
+// a transaction after PostgreSQL's one statement could not decide).
+func (b *saveBatch) fresh(i int, f *freshSave, leads map[string]*handoff.Lead) {
+	if f.err != nil {
+		b.errs[i] = f.err
+		return
+	}
+	lead := new(handoff.Lead)
+	*lead = f.lead
+	if f.changed {
+		leads[b.items[i].in.ExternalID] = lead
+		b.created = append(b.created, lead)
+	}
+	b.results[i] = handoff.SaveResult{Lead: lead, Changed: f.changed, Created: f.changed}
+	b.eventsOf[i] = f.events
+	b.rowsOf[i] = f.rows
+	b.outboxFor[i] = f.outbox
+}
+
 // rowsToWrite are the batch's event rows, rollup changes and outbox rows
 // (webhook ones too), once every lead has its id; rows are the known
 // leads as read.
@@ -235,7 +314,13 @@ func (b *saveBatch) rowsToWrite(rows []leadRow) (events []eventRow, rollups []le
 	for i, it := range b.items {
 		lead := b.results[i].Lead
 		first := len(events)
-		for _, e := range b.eventsOf[i] {
+		for j, e := range b.eventsOf[i] {
+			if b.rowsOf[i] != nil { // decided before it was queued
+				row := b.rowsOf[i][j]
+				row.LeadID = lead.ID
+				events = append(events, row)
+				continue
+			}
 			row, err := newEventRow(lead.ID, e)
 			if err != nil {
 				return nil, nil, nil, err
