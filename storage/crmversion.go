@@ -14,16 +14,26 @@ import (
 
 // crmVersionRow remembers the newest state of a record a CRM has sent (its
 // last-modified time), so that a late or repeated message cannot overwrite
-// a newer one.
+// a newer one. Its one index, unique, leads with external_id: an erasure
+// finds a lead's rows by external_id alone (eraseCRMVersions,
+// lockCRMVersionsToForget), and the saves by both columns.
 type crmVersionRow struct {
 	ID         int64  `gorm:"primaryKey"`
-	Source     string `gorm:"size:40;not null;uniqueIndex:idx_crm_versions_record,priority:1"`
-	ExternalID string `gorm:"size:500;not null;uniqueIndex:idx_crm_versions_record,priority:2"`
+	Source     string `gorm:"size:40;not null;uniqueIndex:idx_crm_versions_record_v2,priority:2"`
+	ExternalID string `gorm:"size:500;not null;uniqueIndex:idx_crm_versions_record_v2,priority:1"`
 	VersionMs  int64  `gorm:"not null"`
 	UpdatedMs  int64  `gorm:"not null"`
 }
 
 func (crmVersionRow) TableName() string { return "crm_versions" }
+
+// crmVersionIndexes drops the index of earlier versions, on (source,
+// external_id), which no read by external_id alone can use; Migrate runs
+// it after AutoMigrate has made idx_crm_versions_record_v2, so the records
+// stay unique throughout.
+var crmVersionIndexes = []string{
+	"DROP INDEX IF EXISTS idx_crm_versions_record",
+}
 
 // SaveLeadVersion saves in as SaveLead does, but only when version (the
 // record's last-modified time in the CRM named by source) is newer than the

@@ -93,13 +93,17 @@ func (s *Store) ErasedLeadByExternalID(ctx context.Context, externalID string) (
 	return row.toLead()
 }
 
+// crmVersionsOfRecord finds the crm_versions rows of a record of any CRM
+// by its id, through idx_crm_versions_record_v2 (its first column).
+const crmVersionsOfRecord = "external_id = ?"
+
 // eraseCRMVersions keeps the CRM versions of an erased lead's record under
 // the keyed hash of its id, so a CRM that re-sends the record as it was (a
 // retry, a replay) is still refused as stale, while the id itself is gone.
 // A newer version of the record is a new lead (see SaveLeadVersion).
 func eraseCRMVersions(tx *gorm.DB, key []byte, externalID string) error {
 	var rows []crmVersionRow
-	if err := tx.Where("external_id = ?", externalID).Find(&rows).Error; err != nil {
+	if err := tx.Where(crmVersionsOfRecord, externalID).Find(&rows).Error; err != nil {
 		return err
 	}
 	for _, r := range rows {

@@ -64,6 +64,8 @@ var IDListReads = map[string][]string{
 	"clear decay":          {"leads"},
 	"lock leads to forget": {"leads"},
 	"scored leads":         {"leads"},
+	"lock CRM versions":    {"crm_versions", "leads"},
+	"erase CRM versions":   {"crm_versions"},
 }
 
 // idListSteps are the statements of IDListReads for the outbox messages
@@ -75,6 +77,15 @@ func idListSteps(outboxIDs, leadIDs []int64) []txStep {
 		{"clear decay", func(tx *gorm.DB) error { return clearNextDecay(tx, leadIDs) }},
 		{"lock leads to forget", func(tx *gorm.DB) error { _, err := lockLeadsToForget(tx, leadIDs); return err }},
 		{"scored leads", func(tx *gorm.DB) error { _, err := leadRowsByID(tx, leadIDs); return err }},
+		{"lock CRM versions", func(tx *gorm.DB) error { return lockCRMVersionsToForget(tx, leadIDs) }},
+		{"erase CRM versions", func(tx *gorm.DB) error {
+			for _, id := range leadIDs {
+				if err := eraseCRMVersions(tx, []byte("test key"), fmt.Sprint("X", id)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 	}
 }
 

@@ -66,12 +66,17 @@ func (s *Store) Explain(ctx context.Context, query string, args ...any) (plan st
 
 // LeadIndexes returns the names of the indexes on leads.
 func (s *Store) LeadIndexes(ctx context.Context) ([]string, error) {
-	q := "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'leads' ORDER BY name"
+	return s.TableIndexes(ctx, "leads")
+}
+
+// TableIndexes returns the names of the indexes on table, sorted.
+func (s *Store) TableIndexes(ctx context.Context, table string) ([]string, error) {
+	q := "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? ORDER BY name"
 	if s.dialect == DialectPostgres {
-		q = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'leads' ORDER BY indexname"
+		q = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ? ORDER BY indexname"
 	}
 	var names []string
-	err := s.db.WithContext(ctx).Raw(q).Scan(&names).Error
+	err := s.db.WithContext(ctx).Raw(q, table).Scan(&names).Error
 	return names, err
 }
 
@@ -86,6 +91,9 @@ const (
 	NextDecayDueSQL = nextDecayDueSQL
 	ErasedKeyWhere  = erasedKeyWhere
 )
+
+// CRMVersionsOfRecord is eraseCRMVersions' condition on crm_versions.
+const CRMVersionsOfRecord = crmVersionsOfRecord
 
 // TeamsOwnersWhere is the Teams reps' keys' condition on the leads of the
 // users ids, with the bind variable of the ids (after the platform's).

@@ -47,23 +47,27 @@ func TestPGLeadListReadsUseLeadIndexes(t *testing.T) {
 
 // The statements that find outbox messages or leads by a list of their
 // ids outside intake and the claim batch (the outbox's lease of the
-// messages taken, the decay's clearing without scoring, an erasure's lock
-// of its leads, the scored leads' read) read only those rows after more
-// than five executions on one connection while the tables, never analysed
-// with rows, held a few rows, and 20,000 were added since, as
-// TestPGLeadListReadsUseLeadIndexes has those of intake and the claim
-// batch. The database is the test's own.
+// messages taken, the decay's clearing without scoring, an erasure's
+// lock of its leads, the scored leads' read) and an erasure's lock and
+// read of its leads' CRM versions, by the leads' external ids, read only
+// those rows after more than five executions on one connection while the
+// tables, never analysed with rows, held a few rows, and 20,000 were
+// added since, as TestPGLeadListReadsUseLeadIndexes has those of intake
+// and the claim batch. The database is the test's own.
 func TestPGIDListStatementsUseIndexes(t *testing.T) {
 	s, raw := storagetest.OpenRawOwnDatabase(t)
-	// A pending outbox message and a lead of each id. A statement reads
-	// the 3 rows (the lease twice: its UPDATE and its read), and the index
-	// entries of their versions that the earlier runs' UPDATEs left,
-	// rolled back (3 leads of 10 versions each: 30); a scan reads 20,005.
+	// A pending outbox message, a lead and its CRM version of each id (the
+	// lead's external id, X and the id). A statement reads the 3 rows (the
+	// lease twice: its UPDATE and its read), and the index entries of
+	// their versions that the earlier runs' UPDATEs left, rolled back (3
+	// leads of 10 versions each: 30); a scan reads 20,005.
 	scansAfterGrowth(t, raw, storage.IDListReads, 100, []string{
 		`INSERT INTO outbox (kind, platform, payload, status, due_ms, created_ms)
 			SELECT 'lead.refresh', 'slack', '', 'pending', g, g FROM generate_series($1::bigint, $2) g`,
 		`INSERT INTO leads (external_id, stage, next_decay_ms, created_ms, updated_ms)
 			SELECT 'X' || g, 'mql', g, g, g FROM generate_series($1::bigint, $2) g`,
+		`INSERT INTO crm_versions (source, external_id, version_ms, updated_ms)
+			SELECT 'salesforce', 'X' || g, g, g FROM generate_series($1::bigint, $2) g`,
 	}, func(grow func() error) (map[string][2]int64, error) {
 		ids := []int64{1, 2, 3}
 		return s.IDListScans(context.Background(), ids, ids, 8, grow)
