@@ -121,7 +121,8 @@ func (a *API) getLead(w http.ResponseWriter, r *http.Request) {
 }
 
 // deleteLead erases a lead's personal data (GDPR) and keeps its anonymous
-// history; 204 when done, 404 for an unknown lead.
+// history; 204 when done, 404 for an unknown lead or one already erased
+// (by its old id or its anonymous one: a lead is erased once).
 func (a *API) deleteLead(w http.ResponseWriter, r *http.Request) {
 	if err := a.Store.ForgetLeadAs(r.Context(), r.PathValue("external_id"), a.now(), TokenName(r.Context())); err != nil {
 		writeError(w, r, a.logger(), err)

@@ -277,6 +277,14 @@ func TestDeleteLead(t *testing.T) {
 			events[len(events)-1].(map[string]any)["kind"] != "erased" || events[len(events)-1].(map[string]any)["actor"] != "crm" {
 			t.Fatalf("erased view = %v", got.body)
 		}
+		// A lead is erased once: by its anonymous id it is no longer there
+		// to erase, and GET still finds its erased view by the old id.
+		if got := do(t, srv, "DELETE", "/api/leads/"+ext, "", write, ""); got.status != 404 {
+			t.Fatalf("DELETE by the anonymous id %s = %d %v, want 404", ext, got.status, got.body)
+		}
+		if got := do(t, srv, "GET", "/api/leads/gdpr-ext-1", "", read, ""); got.status != 200 || got.body["external_id"] != ext {
+			t.Fatalf("GET by the old id after a DELETE by the anonymous one = %d %v, want the erased view", got.status, got.body)
+		}
 		raw, _ := json.Marshal(got.body)
 		for _, p := range personal {
 			if strings.Contains(string(raw), p) {

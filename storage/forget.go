@@ -24,7 +24,8 @@ var keptEventDetails = map[string]bool{"implied": true, "deadline": true, "due":
 // the stage history so the funnel still adds up. Queued chat messages that
 // carry the data are dropped and sent ones keep no copy (see
 // scrubOutbox); every chat message that showed the lead is queued for an
-// update to the erased view. It returns ENOTFOUND for an unknown lead.
+// update to the erased view. It returns ENOTFOUND for an unknown lead and
+// for one already erased (by another erasure that committed first, say).
 func (s *Store) ForgetLead(ctx context.Context, externalID string, now time.Time) error {
 	return s.ForgetLeadAs(ctx, externalID, now, handoff.ActorSystem)
 }
@@ -47,7 +48,7 @@ func (s *Store) ForgetLeadAs(ctx context.Context, externalID string, now time.Ti
 }
 
 // ForgetEmail erases every lead with that email address, as ForgetLead does,
-// and returns how many there were.
+// and returns how many it erased (not those another erasure erased first).
 func (s *Store) ForgetEmail(ctx context.Context, email string, now time.Time) (int, error) {
 	var ids []int64
 	if err := s.db.WithContext(ctx).Model(&leadRow{}).Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Pluck("id", &ids).Error; err != nil {
@@ -171,15 +172,19 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 	return erased, err
 }
 
-// lockLeadsToForget reads the leads of ids in the order of their ids and,
-// on PostgreSQL, locks them (FOR UPDATE) in that order, as a batch of
-// claims and intake do (lockLeadRowsByID), so that an erasure never waits
-// for them in the opposite order (one array, planned at each execution:
-// leadsOfIDs). SQLite takes no row locks; the order only sorts the rows.
+// lockLeadsToForget reads the leads of ids not yet erased in the order of
+// their ids and, on PostgreSQL, locks them (FOR UPDATE) in that order, as a
+// batch of claims and intake do (lockLeadRowsByID), so that an erasure
+// never waits for them in the opposite order (one array, planned at each
+// execution: leadsOfIDs). SQLite takes no row locks; the order only sorts
+// the rows. A lead erased since the ids were chosen (another erasure that
+// committed first, which PostgreSQL's FOR UPDATE waits for and then reads
+// as erased) is left out: erasing it again would keep the hash of its
+// anonymous id instead of its original one (erased_key), and count it twice.
 func lockLeadsToForget(tx *gorm.DB, ids []int64) ([]leadRow, error) {
 	var rows []leadRow
 	cond, arg := leadsOfIDs.in(tx.Dialector.Name(), ids)
-	err := planEach(tx).Clauses(clause.Locking{Strength: "UPDATE"}).Where(cond, arg).Order("id").Find(&rows).Error
+	err := planEach(tx).Clauses(clause.Locking{Strength: "UPDATE"}).Where(cond, arg).Where("erased_ms IS NULL").Order("id").Find(&rows).Error
 	return rows, err
 }
 
