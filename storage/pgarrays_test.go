@@ -411,10 +411,7 @@ func TestPGBatchStatementTextIndependentOfBatchSize(t *testing.T) {
 			return texts
 		}},
 		{"a change's notices", "INSERT INTO", func(t *testing.T, s *storage.Store, n int, prefix string) []string {
-			msgs := make([]handoff.OutboxMessage, n)
-			for i := range msgs {
-				msgs[i] = handoff.OutboxMessage{Kind: handoff.OutboxDirect, Platform: "slack", Payload: fmt.Sprint(prefix, i)}
-			}
+			msgs := directMessages(n, prefix)
 			texts, err := s.InsertOutboxStatements(msgs, at)
 			if err != nil {
 				t.Fatal(err)
@@ -422,10 +419,7 @@ func TestPGBatchStatementTextIndependentOfBatchSize(t *testing.T) {
 			return texts
 		}},
 		{"outbox taken", "outbox", func(t *testing.T, s *storage.Store, n int, prefix string) []string {
-			msgs := make([]handoff.OutboxMessage, n)
-			for i := range msgs {
-				msgs[i] = handoff.OutboxMessage{Kind: handoff.OutboxDirect, Platform: "slack", Payload: fmt.Sprint(prefix, i)}
-			}
+			msgs := directMessages(n, prefix)
 			if err := s.Enqueue(ctx, at, msgs...); err != nil {
 				t.Fatal(err)
 			}
@@ -529,4 +523,13 @@ func recorded(t *testing.T, s *storage.Store, fn func(r *storage.Store) error) [
 		t.Fatal(err)
 	}
 	return texts
+}
+
+// directMessages are n private Slack notices, their payloads prefix and a number.
+func directMessages(n int, prefix string) []handoff.OutboxMessage {
+	msgs := make([]handoff.OutboxMessage, n)
+	for i := range msgs {
+		msgs[i] = handoff.OutboxMessage{Kind: handoff.OutboxDirect, Platform: "slack", Payload: fmt.Sprint(prefix, i)}
+	}
+	return msgs
 }
