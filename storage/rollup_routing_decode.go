@@ -3,7 +3,9 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -20,11 +22,17 @@ import (
 //
 // It reads what encoding/json reads from the same text (duplicate keys,
 // nulls, escapes and invalid UTF-8 alike; TestDecodeRoutedStepAsJSON and
-// FuzzDecodeRoutedStep compare it with encoding/json), and rejects every
-// text that is not JSON, a malformed value it skips included
-// (TestDecodeRoutedStepRefusesMalformedSkippedValues), but it does not
-// check the types of the decision's fields it skips (a candidate's Until
-// that is not a time, say), which encoding/json would refuse.
+// FuzzDecodeRoutedStep compare it with encoding/json), and refuses every
+// text that encoding/json refuses: a text that is not JSON, a malformed
+// value it skips included (TestDecodeRoutedStepRefusesMalformedSkippedValues),
+// and a value of another type than its field's, the fields it does not
+// keep included (a candidate's Until that is not a time, Credits that are
+// not whole numbers), with an error naming the field
+// (TestDecodeRoutedStepRefusesMistypedFields). Like encoding/json it reads
+// the whole text before it reports a type: a syntax error anywhere comes
+// first, then the first time that does not parse, then the first other
+// value of another type. decisionFields and the lists beside it name the
+// domain's fields, TestRoutedReaderFieldsAreTheDomains checks them.
 
 // routedDetails are the details of a routed event that the rollup reads.
 type routedDetails struct {
@@ -66,6 +74,15 @@ func (d *routedDetails) decode(details string) error {
 	if j.null() {
 		return j.end()
 	}
+	if j.i < len(j.s) && j.s[j.i] != '{' {
+		if err := j.mismatch("", "object"); err != nil {
+			return err
+		}
+		if err := j.end(); err != nil {
+			return err
+		}
+		return j.typeError()
+	}
 	err := j.object(func(key string) error {
 		var v *string
 		switch key {
@@ -80,16 +97,37 @@ func (d *routedDetails) decode(details string) error {
 		case "decision":
 			v = &d.decision
 		default:
-			return j.stringInto(nil)
+			return j.stringInto(nil, key)
 		}
 		*v = ""
-		return j.stringInto(v)
+		return j.stringInto(v, key)
 	})
 	if err != nil {
 		return err
 	}
-	return j.end()
+	if err := j.end(); err != nil {
+		return err
+	}
+	return j.typeError()
 }
+
+// The fields of handoff.RouteDecision, of its candidates
+// (handoff.Availability) and of a handoff.RepRef, in the order of their
+// declarations: the reader checks the type of each
+// (TestRoutedReaderFieldsAreTheDomains keeps them the domain's).
+var (
+	decisionFields  = []string{"At", "Candidates", "Offered", "OfferUntil", "SameAccount", "OpenToChannel", "Waiting", "Credits"}
+	candidateFields = []string{"Rep", "Skip", "Until", "Detail"}
+	repRefFields    = []string{"Platform", "ID"}
+)
+
+// repRefPaths name a RepRef's fields where it stands, as an error does.
+type repRefPaths struct{ rep, platform, id string }
+
+var (
+	offeredPaths      = repRefPaths{"Offered", "Offered.Platform", "Offered.ID"}
+	candidateRepPaths = repRefPaths{"Candidates.Rep", "Candidates.Rep.Platform", "Candidates.Rep.ID"}
+)
 
 // candidate is what availableReps reads of a decision's candidate.
 type candidate struct {
@@ -104,15 +142,35 @@ func availableReps(decision string) ([]handoff.RepRef, error) {
 	j := jsonReader{s: decision}
 	var cands []candidate
 	j.space()
-	err := j.structOf([]string{"Candidates"}, func(int) error {
-		var err error
-		cands, err = j.candidates(cands)
-		return err
+	err := j.structOf("", decisionFields, func(field int) error {
+		switch field {
+		case 0:
+			return j.time("At")
+		case 1:
+			var err error
+			cands, err = j.candidates(cands)
+			return err
+		case 2:
+			return j.repRef(nil, offeredPaths)
+		case 3:
+			return j.time("OfferUntil")
+		case 4:
+			return j.boolean("SameAccount")
+		case 5:
+			return j.boolean("OpenToChannel")
+		case 6:
+			return j.boolean("Waiting")
+		default:
+			return j.int64Map("Credits")
+		}
 	})
 	if err != nil {
 		return nil, err
 	}
 	if err := j.end(); err != nil {
+		return nil, err
+	}
+	if err := j.typeError(); err != nil {
 		return nil, err
 	}
 	var out []handoff.RepRef
@@ -131,6 +189,9 @@ func (j *jsonReader) candidates(cands []candidate) ([]candidate, error) {
 	if j.null() {
 		return nil, nil
 	}
+	if j.i < len(j.s) && j.s[j.i] != '[' {
+		return cands, j.mismatch("Candidates", "array")
+	}
 	n := 0
 	err := j.array(func() error {
 		if n < cap(cands) {
@@ -140,11 +201,17 @@ func (j *jsonReader) candidates(cands []candidate) ([]candidate, error) {
 		}
 		c := &cands[n]
 		n++
-		return j.structOf([]string{"Rep", "Skip"}, func(field int) error {
-			if field == 0 {
-				return j.repRef(&c.rep)
+		return j.structOf("Candidates", candidateFields, func(field int) error {
+			switch field {
+			case 0:
+				return j.repRef(&c.rep, candidateRepPaths)
+			case 1:
+				return j.stringInto(&c.skip, "Candidates.Skip")
+			case 2:
+				return j.time("Candidates.Until")
+			default:
+				return j.stringInto(nil, "Candidates.Detail")
 			}
-			return j.stringInto(&c.skip)
 		})
 	})
 	if err != nil {
@@ -153,22 +220,34 @@ func (j *jsonReader) candidates(cands []candidate) ([]candidate, error) {
 	return cands[:n], nil
 }
 
-// repRef reads a handoff.RepRef into r.
-func (j *jsonReader) repRef(r *handoff.RepRef) error {
-	return j.structOf([]string{"Platform", "ID"}, func(field int) error {
-		if field == 0 {
-			return j.stringInto(&r.Platform)
+// repRef reads a handoff.RepRef into r (with r nil, checks it), its fields
+// named by paths.
+func (j *jsonReader) repRef(r *handoff.RepRef, paths repRefPaths) error {
+	return j.structOf(paths.rep, repRefFields, func(field int) error {
+		switch {
+		case r == nil && field == 0:
+			return j.stringInto(nil, paths.platform)
+		case r == nil:
+			return j.stringInto(nil, paths.id)
+		case field == 0:
+			return j.stringInto(&r.Platform, paths.platform)
+		default:
+			return j.stringInto(&r.ID, paths.id)
 		}
-		return j.stringInto(&r.ID)
 	})
 }
 
 // structOf reads an object into a struct as encoding/json does: a key
 // that is one of the struct's field names (case folded) is read by
 // field(its index), any other key is skipped, and null leaves the struct.
-func (j *jsonReader) structOf(names []string, field func(i int) error) error {
+// Another value is of another type than the struct, path (the field the
+// struct is).
+func (j *jsonReader) structOf(path string, names []string, field func(i int) error) error {
 	if j.null() {
 		return nil
+	}
+	if j.i < len(j.s) && j.s[j.i] != '{' {
+		return j.mismatch(path, "object")
 	}
 	return j.object(func(key string) error {
 		for i, name := range names {
@@ -181,17 +260,141 @@ func (j *jsonReader) structOf(names []string, field func(i int) error) error {
 }
 
 // jsonReader reads JSON text from s at i, checking its syntax as
-// encoding/json does. Its methods start at a value, with no space before it.
+// encoding/json does. Its methods start at a value, with no space before
+// it, and return syntax errors; a value of another type than its field's
+// is skipped and kept for typeError, after the whole text is read.
 type jsonReader struct {
 	s     string
 	i     int
 	depth int
+	// mistyped is the first value of another type than its field's, and
+	// badTime the first time that does not parse (encoding/json stops at
+	// it, so it comes first).
+	mistyped, badTime error
 }
 
 // maxJSONDepth is encoding/json's limit on nested objects and arrays.
 const maxJSONDepth = 10000
 
-var errJSONType = errors.New("a value of another type")
+// jsonTypeError is a value of another type than its field's.
+type jsonTypeError struct {
+	// field is the field's path, as encoding/json's UnmarshalTypeError
+	// names it ("Candidates.Rep.ID"; a key of the details); "" for the
+	// whole text.
+	field string
+	// value is the value's type as encoding/json names it ("number",
+	// "number 1.5" for a number that is not an int64), want the field's.
+	value, want string
+}
+
+func (e *jsonTypeError) Error() string {
+	if e.field == "" {
+		return fmt.Sprintf("cannot read %s as %s", e.value, e.want)
+	}
+	return fmt.Sprintf("field %s: cannot read %s as %s", e.field, e.value, e.want)
+}
+
+// typeError is the error of a text without syntax errors: as encoding/json
+// reports it, the first time that does not parse, else the first other
+// value of another type, else nil.
+func (j *jsonReader) typeError() error {
+	if j.badTime != nil {
+		return j.badTime
+	}
+	return j.mistyped
+}
+
+// mistype keeps a value of another type for typeError.
+func (j *jsonReader) mistype(field, value, want string) {
+	if j.mistyped == nil {
+		j.mistyped = &jsonTypeError{field: field, value: value, want: want}
+	}
+}
+
+// mismatch skips a value that is not of the type want of field.
+func (j *jsonReader) mismatch(field, want string) error {
+	value := "number"
+	if j.i < len(j.s) {
+		switch j.s[j.i] {
+		case '{':
+			value = "object"
+		case '[':
+			value = "array"
+		case '"':
+			value = "string"
+		case 't', 'f':
+			value = "bool"
+		}
+	}
+	if err := j.skip(); err != nil {
+		return err
+	}
+	j.mistype(field, value, want)
+	return nil
+}
+
+// zeroTimeJSON is the zero time.Time as encoding/json writes it, which an
+// available candidate's Until is.
+const zeroTimeJSON = `"0001-01-01T00:00:00Z"`
+
+// time reads a time.Time as encoding/json does: it hands the value's text
+// to Time.UnmarshalJSON (null leaves the time; any value but a string in
+// RFC 3339 is refused).
+func (j *jsonReader) time(field string) error {
+	start := j.i
+	if err := j.skip(); err != nil {
+		return err
+	}
+	raw := j.s[start:j.i]
+	if raw == zeroTimeJSON || raw == "null" || j.badTime != nil {
+		return nil
+	}
+	var t time.Time
+	if err := t.UnmarshalJSON([]byte(raw)); err != nil {
+		j.badTime = fmt.Errorf("field %s: %w", field, err)
+	}
+	return nil
+}
+
+// boolean reads a bool (or null).
+func (j *jsonReader) boolean(field string) error {
+	switch {
+	case j.null():
+		return nil
+	case j.i < len(j.s) && j.s[j.i] == 't':
+		return j.literal("true")
+	case j.i < len(j.s) && j.s[j.i] == 'f':
+		return j.literal("false")
+	}
+	return j.mismatch(field, "bool")
+}
+
+// int64Map reads a map[string]int64 (or null): an object of whole numbers
+// that fit an int64, or nulls.
+func (j *jsonReader) int64Map(field string) error {
+	if j.null() {
+		return nil
+	}
+	if j.i < len(j.s) && j.s[j.i] != '{' {
+		return j.mismatch(field, "map")
+	}
+	return j.object(func(string) error {
+		if j.null() {
+			return nil
+		}
+		if j.i >= len(j.s) || j.s[j.i] != '-' && (j.s[j.i] < '0' || '9' < j.s[j.i]) {
+			return j.mismatch(field, "int64")
+		}
+		start := j.i
+		if err := j.number(); err != nil {
+			return err
+		}
+		if _, err := strconv.ParseInt(j.s[start:j.i], 10, 64); err != nil {
+			j.mistype(field, "number "+j.s[start:j.i], "int64")
+		}
+		return nil
+	})
+}
 
 func (j *jsonReader) syntaxError() error {
 	if j.i >= len(j.s) {
@@ -270,9 +473,6 @@ func (j *jsonReader) array(elem func() error) error {
 // calling member to read each of its members.
 func (j *jsonReader) compound(opening, closing byte, member func() error) error {
 	if j.i >= len(j.s) || j.s[j.i] != opening {
-		if j.i < len(j.s) && strings.IndexByte("{[\"tfn-0123456789", j.s[j.i]) >= 0 {
-			return errJSONType // another value
-		}
 		return j.syntaxError()
 	}
 	if j.depth++; j.depth > maxJSONDepth {
@@ -369,16 +569,13 @@ func (j *jsonReader) number() error {
 }
 
 // stringInto reads a string into v (with v nil, checks it and drops it);
-// null leaves v.
-func (j *jsonReader) stringInto(v *string) error {
+// null leaves v. Another value is of another type than field.
+func (j *jsonReader) stringInto(v *string, field string) error {
 	if j.null() {
 		return nil
 	}
 	if j.i >= len(j.s) || j.s[j.i] != '"' {
-		if err := j.skip(); err != nil {
-			return err
-		}
-		return errJSONType
+		return j.mismatch(field, "string")
 	}
 	if v == nil {
 		_, _, err := j.strEnd()

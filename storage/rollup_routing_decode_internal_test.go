@@ -78,9 +78,8 @@ func routedDetailsOf(t testing.TB, r handoff.Routing, states map[string]handoff.
 // details: those the domain writes (reps whose ids need escapes, passes,
 // timeouts, waiting and opened leads, reps skipped for every reason) and
 // texts it never writes (nulls, duplicate keys, keys in other cases,
-// escapes, invalid UTF-8, broken JSON), which both read alike or both
-// refuse. Only the decision's fields it does not read are not
-// type-checked: the last cases, which encoding/json refuses.
+// escapes, invalid UTF-8, broken JSON, values of other types than their
+// fields'), which both read alike or both refuse.
 func TestDecodeRoutedStepAsJSON(t *testing.T) {
 	odd := handoff.Routing{Mode: handoff.RouteRoundRobin, OfferFor: 15 * time.Minute, OfferRounds: 3}
 	for _, id := range []string{`U"QUOTE"`, `U\BACK\SLASH`, "U<&>", "Uéü€😀", "U\u2028\u2029", "U\x7f\t\n", "U\xff\xfeinvalid", "U:colon"} {
@@ -149,16 +148,105 @@ func TestDecodeRoutedStepAsJSON(t *testing.T) {
 			t.Errorf("case %d, %.200q:\ngot  %+v, %v\nwant %+v, %v", i, text, got, err, want, wantErr)
 		}
 	}
+}
 
-	// The decision's fields it skips are not type-checked.
-	for _, decision := range []string{`{"Candidates":[{"Until":"not a time"}]}`, `{"Candidates":[{"Detail":1}]}`, `{"At":1,"Offered":"x","Waiting":"yes","Credits":[]}`} {
-		r := eventRow{LeadID: 7, Details: offeredDetails(decision)}
-		if _, err := decodeRoutedStepJSON(r); err == nil {
-			t.Errorf("encoding/json read %s", decision)
+// A value of another type than its field's is refused as encoding/json
+// refuses it, the decision's fields that the reader does not keep
+// included, with an error that names the field (as encoding/json's
+// UnmarshalTypeError does; its errors of a time name none); and values of
+// the right types are read, wherever they stand.
+func TestDecodeRoutedStepRefusesMistypedFields(t *testing.T) {
+	const at = `"2026-11-23T09:00:00.5+01:00"`
+	cases := []struct {
+		field    string // "ok" for a text both read, "" for the whole decision
+		decision string // under "decision" of an offer; details when it is not an object
+	}{
+		{"At", `{"At":1}`}, {"At", `{"At":"not a time"}`}, {"At", `{"At":"2026-11-23"}`}, {"At", `{"At":{}}`}, {"At", `{"At":[]}`},
+		{"At", `{"At":true}`}, {"At", `{"AT":"2026-11-23T09:00:00Z "}`}, {"At", `{"At":"2026-11-23T09:00:00\u005a"}`},
+		{"At", `{"At":"2026-11-23T25:00:00Z"}`}, {"At", `{"At":"2026-11-23t09:00:00z"}`},
+		{"OfferUntil", `{"OfferUntil":0}`}, {"OfferUntil", `{"offeruntil":"x"}`},
+		{"Candidates", `{"Candidates":{}}`}, {"Candidates", `{"Candidates":"x"}`}, {"Candidates", `{"Candidates":1}`}, {"Candidates", `{"Candidates":true}`},
+		{"Candidates", `{"Candidates":[1]}`}, {"Candidates", `{"Candidates":[[]]}`}, {"Candidates", `{"Candidates":[{},"x"]}`},
+		{"Candidates.Rep", `{"Candidates":[{"Rep":"x"}]}`}, {"Candidates.Rep", `{"Candidates":[{"rep":[]}]}`},
+		{"Candidates.Rep.ID", `{"Candidates":[{"Rep":{"ID":1}}]}`}, {"Candidates.Rep.Platform", `{"Candidates":[{"Rep":{"platform":false}}]}`},
+		{"Candidates.Skip", `{"Candidates":[{"Skip":1}]}`}, {"Candidates.Skip", `{"Candidates":[{"Skip":[]}]}`},
+		{"Candidates.Until", `{"Candidates":[{"Until":"not a time"}]}`}, {"Candidates.Until", `{"Candidates":[{"Until":1}]}`},
+		{"Candidates.Until", `{"Candidates":[{"Until":` + at + `},{"Until":"2026-13-01T00:00:00Z"}]}`},
+		{"Candidates.Detail", `{"Candidates":[{"Detail":1}]}`}, {"Candidates.Detail", `{"Candidates":[{"Detail":{"a":"b"}}]}`},
+		{"Offered", `{"Offered":"x"}`}, {"Offered", `{"Offered":[]}`}, {"Offered.ID", `{"Offered":{"ID":1}}`}, {"Offered.Platform", `{"Offered":{"Platform":{}}}`},
+		{"SameAccount", `{"SameAccount":"yes"}`}, {"OpenToChannel", `{"OpenToChannel":1}`}, {"Waiting", `{"Waiting":"yes"}`}, {"Waiting", `{"waiting":{}}`},
+		{"Credits", `{"Credits":[]}`}, {"Credits", `{"Credits":"x"}`}, {"Credits", `{"Credits":{"a":1.5}}`}, {"Credits", `{"Credits":{"a":1e3}}`},
+		{"Credits", `{"Credits":{"a":"1"}}`}, {"Credits", `{"Credits":{"a":true}}`}, {"Credits", `{"Credits":{"a":{}}}`},
+		{"Credits", `{"Credits":{"a":9223372036854775808}}`}, {"Credits", `{"Credits":{"a":-9223372036854775809}}`},
+		// the first time that does not parse comes first, as encoding/json stops there
+		{"OfferUntil", `{"Waiting":1,"OfferUntil":"x","At":"y"}`}, {"Candidates.Until", `{"Candidates":[{"Rep":1,"Until":2}],"At":3}`},
+		// else the first other value of another type
+		{"Candidates.Rep.ID", `{"Candidates":[{"Rep":{"ID":1}}],"Waiting":1}`},
+		// the whole decision, or the details' values
+		{"", `[]`}, {"", `"x"`}, {"", `1`},
+		{"state", `details {"state":1}`}, {"offered", `details {"offered":{},"state":"open"}`}, {"extra", `details {"extra":[],"offered":"slack:U1"}`},
+		// values of the right types
+		{"ok", `{"At":` + at + `,"OfferUntil":"2026-11-23T09:15:00Z","SameAccount":true,"OpenToChannel":false,"Waiting":null,"Credits":{"slack:U1":-3,"slack:U2":9223372036854775807,"x":-0,"y":null}}`},
+		{"ok", `{"Candidates":[{"Rep":{"Platform":"slack","ID":"U1"},"Skip":"away","Until":` + at + `,"Detail":"x"},null,{"Until":null,"Detail":null}],"Offered":null,"Credits":null,"At":null}`},
+		{"ok", `{"Offered":{"Platform":"slack","ID":"U1","Other":1},"Other":{"At":1,"Credits":[]},"Candidates":[{"Other":"x","Rep":{"Other":[1]}}]}`},
+	}
+	for _, c := range cases {
+		details := offeredDetails(c.decision)
+		if d, ok := strings.CutPrefix(c.decision, "details "); ok {
+			details = d
 		}
-		if _, err := decodeRoutedStep(r); err != nil {
-			t.Errorf("%s: %v", decision, err)
+		r := eventRow{LeadID: 7, Details: details}
+		_, wantErr := decodeRoutedStepJSON(r)
+		got, err := decodeRoutedStep(r)
+		if (c.field == "ok") != (wantErr == nil) {
+			t.Fatalf("%s: encoding/json: %v", c.decision, wantErr)
 		}
+		if (err == nil) != (wantErr == nil) {
+			t.Errorf("%s: read %+v, %v; encoding/json: %v", c.decision, got, err, wantErr)
+			continue
+		}
+		if err == nil {
+			continue
+		}
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(wantErr, &typeErr) && typeErr.Field != "" && typeErr.Field != c.field {
+			t.Errorf("%s: encoding/json names the field %s, not %s", c.decision, typeErr.Field, c.field)
+		}
+		if c.field != "" && !strings.Contains(err.Error(), "field "+c.field+":") {
+			t.Errorf("%s: %v, which does not name the field %s (encoding/json: %v)", c.decision, err, c.field, wantErr)
+		}
+	}
+}
+
+// The reader checks the types of the domain's fields: the lists it reads
+// them by are the fields of RouteDecision, Availability and RepRef, in
+// order, of the types it reads them as.
+func TestRoutedReaderFieldsAreTheDomains(t *testing.T) {
+	timeType := reflect.TypeFor[time.Time]()
+	for _, c := range []struct {
+		typ    reflect.Type
+		fields []string
+		types  []reflect.Type
+	}{
+		{reflect.TypeFor[handoff.RouteDecision](), decisionFields, []reflect.Type{timeType, reflect.TypeFor[[]handoff.Availability](),
+			reflect.TypeFor[handoff.RepRef](), timeType, reflect.TypeFor[bool](), reflect.TypeFor[bool](), reflect.TypeFor[bool](), reflect.TypeFor[map[string]int64]()}},
+		{reflect.TypeFor[handoff.Availability](), candidateFields, []reflect.Type{reflect.TypeFor[handoff.RepRef](), reflect.TypeFor[handoff.SkipReason](), timeType, reflect.TypeFor[string]()}},
+		{reflect.TypeFor[handoff.RepRef](), repRefFields, []reflect.Type{reflect.TypeFor[string](), reflect.TypeFor[string]()}},
+	} {
+		var names []string
+		var types []reflect.Type
+		for f := range c.typ.Fields() {
+			if f.Tag.Get("json") != "" {
+				t.Errorf("%s.%s has a json tag, which the reader does not read", c.typ, f.Name)
+			}
+			names, types = append(names, f.Name), append(types, f.Type)
+		}
+		if !reflect.DeepEqual(names, c.fields) || !reflect.DeepEqual(types, c.types) {
+			t.Errorf("%s: fields %v of types %v; the reader reads %v as %v", c.typ, names, types, c.fields, c.types)
+		}
+	}
+	if _, ok := reflect.PointerTo(reflect.TypeFor[handoff.SkipReason]()).MethodByName("UnmarshalJSON"); ok {
+		t.Error("SkipReason decodes itself; the reader reads it as a string")
 	}
 }
 
@@ -207,8 +295,7 @@ func TestDecodeRoutedStepRefusesMalformedSkippedValues(t *testing.T) {
 
 // FuzzDecodeRoutedStep: whatever encoding/json reads from a routed event's
 // details (raw, or with the fuzzed decision under "decision"), the reader
-// reads alike, it refuses nothing that encoding/json reads, and it reads
-// nothing in which encoding/json finds a syntax error.
+// reads alike, and it refuses exactly what encoding/json refuses.
 //
 //	go test ./storage -run '^$' -fuzz FuzzDecodeRoutedStep -fuzztime 2m
 func FuzzDecodeRoutedStep(f *testing.F) {
@@ -221,6 +308,7 @@ func FuzzDecodeRoutedStep(f *testing.F) {
 		f.Add(s, d["decision"])
 	}
 	f.Add(`{"offered":"slack:U1"}`, `{"Candidates":[null,{"rep":{"id":"\ud800"},"Skip":null}],"Candidates":[{}]}`)
+	f.Add(`{"offered":"slack:U1","x":1}`, `{"At":"2026-11-23T09:00:00+01:00","Credits":{"a":-1,"b":null},"Waiting":true,"Candidates":[{"Until":null,"Detail":"x"}]}`)
 	f.Fuzz(func(t *testing.T, details, decision string) {
 		b, _ := json.Marshal(map[string]string{"offered": "slack:U1", "decision": decision})
 		for _, text := range []string{details, string(b)} {
@@ -230,7 +318,7 @@ func FuzzDecodeRoutedStep(f *testing.F) {
 			if wantErr == nil && (err != nil || !reflect.DeepEqual(got, want)) {
 				t.Fatalf("%q:\ngot  %+v, %v\nwant %+v, %v", text, got, err, want, wantErr)
 			}
-			if syntax := (*json.SyntaxError)(nil); err == nil && errors.As(wantErr, &syntax) {
+			if err == nil && wantErr != nil {
 				t.Fatalf("%q: read %+v, which encoding/json refuses: %v", text, got, wantErr)
 			}
 		}
