@@ -69,3 +69,10 @@ func (s *Store) EnqueueGroupStatements(msgs [][]handoff.OutboxMessage, now time.
 	}
 	return rec.texts(), nil
 }
+
+// DecidedBeforeQueueing reports whether SaveLead would work out what in
+// does to a new lead before its save queues (intakeItem), rather than
+// leave it to the writer alone.
+func (s *Store) DecidedBeforeQueueing(in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) bool {
+	return s.intakeItem(in, policy, now, actor).fresh != nil
+}

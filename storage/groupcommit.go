@@ -138,11 +138,13 @@ func (g *groupCommitter) loop(shard int64) {
 }
 
 // commitOneStatement saves a group of saves only with saveOneStatement and
-// reports whether it did; if not, nothing was written.
+// reports whether it did; if not, nothing was written. A group with a save
+// of a lead SaveLead saved lately (not decided for a new lead: intakeItem)
+// goes to the transaction without asking.
 func (g *groupCommitter) commitOneStatement(group []writeJob, shard int64) bool {
 	items := make([]saveItem, len(group))
 	for i, job := range group {
-		if job.save == nil {
+		if job.save == nil || job.save.fresh == nil {
 			return false
 		}
 		items[i] = *job.save

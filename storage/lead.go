@@ -27,6 +27,9 @@ func (s *Store) SaveLead(ctx context.Context, in handoff.LeadInput, policy hando
 		if err != nil {
 			return handoff.SaveResult{}, fmt.Errorf("storage: save lead %q: %w", in.ExternalID, err)
 		}
+		if res.Lead != nil && res.Lead.ID != 0 {
+			s.known.add(in.ExternalID)
+		}
 		s.queued(queuedBy(res))
 		return res, nil
 	}
@@ -34,9 +37,7 @@ func (s *Store) SaveLead(ctx context.Context, in handoff.LeadInput, policy hando
 
 func (s *Store) saveLeadOnce(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (handoff.SaveResult, error) {
 	if s.intake != nil {
-		it := saveItem{in: in, policy: policy, now: now, actor: actor, hooks: s.hooks}
-		it.fresh = decideNew(it)
-		return s.intake.saveLead(ctx, it)
+		return s.intake.saveLead(ctx, s.intakeItem(in, policy, now, actor))
 	}
 	var res handoff.SaveResult
 	err := s.tx(ctx, func(tx *gorm.DB) error {
@@ -83,6 +84,18 @@ func (s *Store) SaveLeads(ctx context.Context, ins []handoff.LeadInput, policy h
 	}
 }
 
+// intakeItem is SaveLead's item for the intake committer: decided for a
+// new lead (decideNew) unless the store saved its external id lately
+// (knownLeads), so that an update is decided once, by the writer, on the
+// lead as stored.
+func (s *Store) intakeItem(in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) saveItem {
+	it := saveItem{in: in, policy: policy, now: now, actor: actor, hooks: s.hooks}
+	if !s.known.has(in.ExternalID) {
+		it.fresh = decideNew(it)
+	}
+	return it
+}
+
 // saveItem is one intake input with the policy, time and actor it is saved
 // under; fresh, when set, is what it does to a lead not yet known
 // (decideNew), worked out before it was queued.
@@ -100,7 +113,8 @@ type saveItem struct {
 // item alone. SaveLead works it out on the caller's goroutine before the
 // save queues, so that the one writer (SQLite's, PostgreSQL's intake
 // committer) only uses it when the lead turns out to be new; a known lead
-// is decided in the batch as before.
+// is decided in the batch as before, and so is a lead SaveLead saved
+// lately (knownLeads), for which it does not work this out.
 type freshSave struct {
 	lead    handoff.Lead // after the item; the zero lead when unchanged
 	changed bool

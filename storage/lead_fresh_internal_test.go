@@ -101,3 +101,25 @@ func TestFreshSaveDecidesAsTheBatch(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkDecideNew is the work SaveLead no longer does for an update of
+// a lead it saved lately (intakeItem, knownLeads): deciding the input for
+// a new lead, which the writer then ignores. The input is a CRM's update
+// of a lead's stage and firmographics.
+//
+//	go test ./storage -run '^$' -bench DecideNew -benchmem
+func BenchmarkDecideNew(b *testing.B) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	in, err := handoff.ParseLeadInput(map[string]any{"external_id": "crm-42", "stage": "sql", "email": "lead@example.com",
+		"name": "Lead", "company": "Acme", "title": "IT Manager", "source": "web", "campaign": "q4", "score": 55.0}, now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	it := saveItem{in: in, policy: handoff.DefaultPolicy(), now: now, actor: handoff.ActorAPI}
+	b.ReportAllocs()
+	for b.Loop() {
+		if f := decideNew(it); f == nil || !f.changed {
+			b.Fatal("not decided")
+		}
+	}
+}

@@ -56,6 +56,9 @@ type Store struct {
 	onQueued atomic.Pointer[func()]
 	// hooks route lead events to webhook endpoints (RouteWebhooks).
 	hooks []handoff.WebhookRoute
+	// known are the external ids SaveLead saved lately, which it does not
+	// decide for a new lead (intakeItem).
+	known *knownLeads
 	// claiming are the leads ClaimLeadIf is claiming (claimsInFlight).
 	claiming claimsInFlight
 	// claimInTx makes ClaimLead claim in a transaction of its own (not
@@ -95,7 +98,7 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{dialect: dialect}
+	s := &Store{dialect: dialect, known: newKnownLeads()}
 	switch dialect {
 	case DialectPostgres:
 		s.db, err = gorm.Open(postgres.Open(dsn), gcfg)
