@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -215,10 +216,81 @@ func (s *Store) RebuildRollup(ctx context.Context) error {
 }
 
 // SetBetweenMedianReads runs f between a rolled-up median's read of its
-// histogram and its read of the middle bucket (rollupMedianWait), with the
-// wait's kind ("claim", "contact"), or "routing" between the routing
-// counts and the offer-to-accept medians (routingStats).
-func (s *Store) SetBetweenMedianReads(f func(kind string)) { s.betweenMedianReads = f }
+// histogram and its next read (rollupMedianWait: the partial days' waits
+// or the middle bucket's), with the wait's kind ("claim", "contact"), or
+// "routing" before the routing measure's read of the offer-to-accept
+// medians (mediansOfferToAccept), after its counts. nil stops it. It
+// watches the store's statements (OnRead): the store itself has no hook.
+func (s *Store) SetBetweenMedianReads(f func(kind string)) {
+	if f == nil {
+		s.OnRead(nil)
+		return
+	}
+	histogram := "" // the kind whose histogram was read last
+	s.OnRead(func(sql string, vars []any) {
+		switch {
+		case strings.HasPrefix(sql, "SELECT bucket, SUM(n) AS n FROM funnel_waits WHERE kind = "):
+			histogram, _ = vars[0].(string)
+		case histogram != "":
+			kind := histogram
+			histogram = ""
+			f(kind)
+		case strings.HasPrefix(sql, "SELECT * FROM (SELECT rep, delay_ms FROM routing_facts"):
+			f("routing")
+		}
+	})
+}
+
+// readHooks are the functions OnRead set, by store.
+var readHooks sync.Map // *Store → *readHook
+
+// readHook calls f before the statements of a store, one at a time.
+type readHook struct {
+	mu      sync.Mutex
+	f       func(sql string, vars []any)
+	running bool // f is running: the statements it runs are not passed to it
+}
+
+// OnRead calls f with the text and arguments of each statement that the
+// store runs to read rows through GORM (Raw(…).Scan, Row, Rows: its reads
+// written as SQL; not Exec, not Find), before it runs, in the goroutine
+// that runs it; not those that run while f runs (its own, say). nil stops
+// it. It registers a GORM callback on the store's database handles, so the
+// store's code carries no hook of its own.
+func (s *Store) OnRead(f func(sql string, vars []any)) {
+	v, loaded := readHooks.LoadOrStore(s, &readHook{})
+	h := v.(*readHook)
+	if !loaded {
+		const name = "storage_test:on_read"
+		for _, db := range []*gorm.DB{s.db, s.write} {
+			if db.Callback().Row().Get(name) != nil {
+				continue // s.write shares s.db's callbacks
+			}
+			err := db.Callback().Row().Before("gorm:row").Register(name, func(tx *gorm.DB) {
+				h.mu.Lock()
+				f := h.f
+				if f == nil || h.running {
+					h.mu.Unlock()
+					return
+				}
+				h.running = true
+				h.mu.Unlock()
+				defer func() {
+					h.mu.Lock()
+					h.running = false
+					h.mu.Unlock()
+				}()
+				f(tx.Statement.SQL.String(), tx.Statement.Vars)
+			})
+			if err != nil {
+				panic(err)
+			}
+		}
+	}
+	h.mu.Lock()
+	h.f = f
+	h.mu.Unlock()
+}
 
 // UnkeyRoutingPools gives routing_days the shape it had before pool_key,
 // the pools themselves in its primary key, keeping its rows: a database

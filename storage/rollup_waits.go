@@ -166,9 +166,6 @@ func (s *Store) rollupMedianWait(ctx context.Context, f handoff.FunnelFilter, w 
 		for _, r := range rows {
 			counts[r.Bucket] += r.N
 		}
-		if s.betweenMedianReads != nil {
-			s.betweenMedianReads(w.kind)
-		}
 		median, err = s.medianWait(db, w, counts, from, to, firstDay, endDay)
 		return err
 	})

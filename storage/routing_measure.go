@@ -91,9 +91,6 @@ func (s *Store) routingStatsOn(db *gorm.DB, from, to int64) (handoff.RoutingStat
 		}
 	}
 	out := acc.stats()
-	if s.betweenMedianReads != nil {
-		s.betweenMedianReads("routing")
-	}
 	accepted := map[string]int64{}
 	for _, r := range out.PerRep {
 		if r.Accepted > 0 {

@@ -136,7 +136,7 @@ func TestSnapshotEndFailedDropsConnection(t *testing.T) {
 					t.Fatal(err)
 				}
 			} else {
-				s.SetBetweenMedianReads(func(string) { cancel() })
+				s.OnRead(func(string, []any) { cancel() }) // inside the snapshot, before its first read
 			}
 			// On PostgreSQL the commit answers the cancel with
 			// context.Canceled, or with sql.ErrTxDone when database/sql's
@@ -146,7 +146,7 @@ func TestSnapshotEndFailedDropsConnection(t *testing.T) {
 				dialect == storage.DialectPostgres && !errors.Is(err, context.Canceled) && !errors.Is(err, sql.ErrTxDone) {
 				t.Fatalf("the snapshot's end did not fail: %v", err)
 			}
-			s.SetBetweenMedianReads(nil)
+			s.OnRead(nil)
 			checkFreshAfterFailedSnapshot(t, s, at)
 		})
 	}

@@ -64,10 +64,6 @@ type Store struct {
 	// claimInTx makes ClaimLead claim in a transaction of its own (not
 	// in claimJobs' batch), for tests comparing the paths.
 	claimInTx bool
-	// betweenMedianReads, when set (tests only), runs between a rolled-up
-	// median's read of its histogram and its read of the middle bucket,
-	// with the wait's kind, or "routing" before the offer-to-accept medians.
-	betweenMedianReads func(kind string)
 }
 
 // pgIntakeWorkers is how many intake groups commit at once on PostgreSQL.
