@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -68,7 +69,7 @@ func newTeamsEnvWith(t *testing.T, s *storage.Store, answerer bot.CommandAnswere
 	if answerer != nil {
 		answerer = b.Readers(answerer)
 	}
-	app := teams.NewApp(teams.AppConfig{Bot: b, Leads: s, Store: s, Platform: platform, Policy: policy, Answerer: answerer, Now: clk.Now, Logger: discardLogger()})
+	app := teams.NewApp(teams.AppConfig{Bot: b, Leads: s, Store: s, Dedup: s, Platform: platform, Policy: policy, Answerer: answerer, Now: clk.Now, Logger: discardLogger()})
 	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil)
 	v.MinRefetch = 0
 	mux := http.NewServeMux()
@@ -420,16 +421,7 @@ func TestTeamsConcurrentClaims(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		events, err := s.Events(context.Background(), id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		claims := 0
-		for _, ev := range events {
-			if ev.Kind == handoff.EventStage && ev.Stage == handoff.StageClaimed {
-				claims++
-			}
-		}
+		claims := claimEvents(t, s, id)
 		if claims != 1 {
 			t.Fatalf("claimed events = %d, want exactly 1", claims)
 		}
@@ -587,4 +579,80 @@ func TestTeamsMessages(t *testing.T) {
 			}
 		})
 	})
+}
+
+// Teams delivers an activity again when its first delivery took over 15 s
+// or failed, with the same id, to whichever replica the load balancer
+// picks: a command is answered once, and a card action runs once, its
+// delivery again answered with the lead's card as it stands. The two
+// apps share one database (on PostgreSQL two stores, as two replicas).
+func TestTeamsActivityDeliveredAgain(t *testing.T) {
+	for _, dialect := range storagetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			s1 := storagetest.Open(t, dialect)
+			s2 := s1
+			if dialect == storage.DialectPostgres {
+				u := storagetest.URL(t, dialect)
+				s1, s2 = storagetest.OpenURL(t, u, storage.Options{}), storagetest.OpenURL(t, u, storage.Options{})
+			}
+			e1, e2 := newTeamsEnv(t, s1, fixedAnswerer{}), newTeamsEnv(t, s2, fixedAnswerer{})
+			e1.install()
+			deliveries := []*teamsEnv{e1, e2, e1}
+			post := func(e *teamsEnv, a map[string]any) []byte {
+				t.Helper()
+				again := maps.Clone(a)
+				again["serviceUrl"] = e.bf.ServiceURL() // the token's
+				status, body := e.post(again, e.token())
+				if status != 200 {
+					t.Fatalf("HTTP %d %s", status, body)
+				}
+				e.deliver()
+				return body
+			}
+
+			ask := e1.activity("message", ritaID, "Rita Rep", "a:rita-personal")
+			ask["text"] = "funnel month"
+			for _, e := range deliveries {
+				post(e, ask)
+			}
+			if n := len(callsOf(e1.bf, "send")) + len(callsOf(e2.bf, "send")); n != 1 {
+				t.Fatalf("a command delivered %d times answered %d times, want once", len(deliveries), n)
+			}
+
+			id := e1.newSQL("again-1")
+			e1.deliver()
+			click := e1.activity("invoke", ritaID, "Rita Rep", salesID+";messageid=1001")
+			click["name"] = "adaptiveCard/action"
+			data := map[string]any{"action": bot.ActionClaim, "value": fmt.Sprint(id)}
+			click["value"] = map[string]any{"action": map[string]any{"type": "Action.Execute", "verb": data["action"], "data": data}, "trigger": "manual"}
+			for i, e := range deliveries {
+				var res teamsInvokeResponse
+				if err := json.Unmarshal(post(e, click), &res); err != nil {
+					t.Fatal(err)
+				}
+				if res.StatusCode != 200 || res.Type != teams.CardContentType || !strings.Contains(string(res.Value), "Rita Rep") {
+					t.Fatalf("delivery %d of the claim: %d %s %s, want the card claimed by Rita", i+1, res.StatusCode, res.Type, res.Value)
+				}
+			}
+			if l, claims := e1.lead(id), claimEvents(t, s1, id); claims != 1 || l.Owner.UserID != ritaID {
+				t.Fatalf("claimed events = %d, owner %+v; want one claim by Rita", claims, l.Owner)
+			}
+		})
+	}
+}
+
+// claimEvents is how many times the lead was claimed.
+func claimEvents(t *testing.T, s *storage.Store, id int64) int {
+	t.Helper()
+	events, err := s.Events(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := 0
+	for _, ev := range events {
+		if ev.Kind == handoff.EventStage && ev.Stage == handoff.StageClaimed {
+			claims++
+		}
+	}
+	return claims
 }

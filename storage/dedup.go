@@ -9,8 +9,9 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// processedEventRow remembers an inbound event (a Slack event_id) that was
-// already handled, so a platform's retries are handled once.
+// processedEventRow remembers an inbound event (a Slack event_id, a Teams
+// activity) that was already handled, so a platform's retries are handled
+// once, by whichever replica they reach.
 type processedEventRow struct {
 	ID        int64  `gorm:"primaryKey"`
 	Source    string `gorm:"size:40;not null;uniqueIndex:idx_processed_source_key,priority:1"`
@@ -35,6 +36,16 @@ func (s *Store) MarkProcessed(ctx context.Context, source, key string, now time.
 		return false, fmt.Errorf("storage: mark %s event %q processed: %w", source, key, err)
 	}
 	return first, nil
+}
+
+// ForgetProcessed forgets the event key from source, so that a platform's
+// retry of an event whose handling failed is handled.
+func (s *Store) ForgetProcessed(ctx context.Context, source, key string) error {
+	r := s.write.WithContext(ctx).Where("source = ? AND key = ?", source, key).Delete(&processedEventRow{})
+	if r.Error != nil {
+		return fmt.Errorf("storage: forget %s event %q: %w", source, key, r.Error)
+	}
+	return nil
 }
 
 // PruneProcessed forgets events recorded before before (platforms stop

@@ -14,23 +14,7 @@ import (
 func TestMarkProcessed(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
-		var firsts atomic.Int32
-		var wg sync.WaitGroup
-		for range 8 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				first, err := s.MarkProcessed(ctx, "slack", "Ev1", t0)
-				if err != nil {
-					t.Error(err)
-				}
-				if first {
-					firsts.Add(1)
-				}
-			}()
-		}
-		wg.Wait()
-		if n := firsts.Load(); n != 1 {
+		if n := firstDeliveries(t, func(int) *storage.Store { return s }, "Ev1"); n != 1 {
 			t.Fatalf("first deliveries = %d, want 1", n)
 		}
 		// The same key from another source is another event.
@@ -44,5 +28,64 @@ func TestMarkProcessed(t *testing.T) {
 		if first, err := s.MarkProcessed(ctx, "slack", "Ev1", t0); err != nil || !first {
 			t.Fatalf("after prune: first = %v, %v", first, err)
 		}
+		// A key forgotten (its handling failed) is first again; only it.
+		if first, err := s.MarkProcessed(ctx, "teams", "Ev2", t0); err != nil || !first {
+			t.Fatalf("teams Ev2: first = %v, %v", first, err)
+		}
+		if err := s.ForgetProcessed(ctx, "slack", "Ev1"); err != nil {
+			t.Fatal(err)
+		}
+		if first, err := s.MarkProcessed(ctx, "slack", "Ev1", t0); err != nil || !first {
+			t.Fatalf("after forget: first = %v, %v", first, err)
+		}
+		if first, err := s.MarkProcessed(ctx, "teams", "Ev2", t0); err != nil || first {
+			t.Fatalf("a key not forgotten: first = %v, %v", first, err)
+		}
 	})
+}
+
+// Two replicas on one PostgreSQL database share what was processed: of
+// deliveries of one event to both at once exactly one is first, and a key
+// one forgets (its handling failed) is first again on the other.
+func TestMarkProcessedAcrossReplicas(t *testing.T) {
+	ctx := context.Background()
+	u := storagetest.URL(t, storage.DialectPostgres)
+	replicas := []*storage.Store{storagetest.OpenURL(t, u, storage.Options{}), storagetest.OpenURL(t, u, storage.Options{})}
+	for round := range 20 {
+		key := "act-" + string(rune('a'+round))
+		if n := firstDeliveries(t, func(i int) *storage.Store { return replicas[i%2] }, key); n != 1 {
+			t.Fatalf("%s: first deliveries across the replicas = %d, want 1", key, n)
+		}
+	}
+	if err := replicas[0].ForgetProcessed(ctx, "slack", "act-a"); err != nil {
+		t.Fatal(err)
+	}
+	if first, err := replicas[1].MarkProcessed(ctx, "slack", "act-a", t0); err != nil || !first {
+		t.Fatalf("after the other replica forgot it: first = %v, %v", first, err)
+	}
+	if first, err := replicas[1].MarkProcessed(ctx, "slack", "act-b", t0); err != nil || first {
+		t.Fatalf("a key not forgotten: first = %v, %v", first, err)
+	}
+}
+
+// firstDeliveries delivers the Slack event key 8 times at once, the i-th
+// to the store of(i), and returns how many were first.
+func firstDeliveries(t *testing.T, of func(i int) *storage.Store, key string) int32 {
+	var firsts atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			first, err := of(i).MarkProcessed(context.Background(), "slack", key, t0)
+			if err != nil {
+				t.Error(err)
+			}
+			if first {
+				firsts.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return firsts.Load()
 }

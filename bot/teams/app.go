@@ -2,6 +2,8 @@ package teams
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
 	"regexp"
 	"strconv"
@@ -20,6 +22,14 @@ type Leads interface {
 	Lead(ctx context.Context, id int64) (*handoff.Lead, error)
 }
 
+// Deduper remembers the activities handled; *storage.Store implements it.
+type Deduper interface {
+	// MarkProcessed records key from source and reports whether it is new.
+	MarkProcessed(ctx context.Context, source, key string, now time.Time) (bool, error)
+	// ForgetProcessed forgets key, for a retry of what failed.
+	ForgetProcessed(ctx context.Context, source, key string) error
+}
+
 // AppConfig is what NewApp needs. Bot, Leads, Store and Platform are
 // required.
 type AppConfig struct {
@@ -27,7 +37,11 @@ type AppConfig struct {
 	Leads    Leads
 	Store    Store
 	Platform *Platform
-	Policy   handoff.Policy
+	// Dedup, when set, makes a message or card action that Teams delivers
+	// again (it does when the first delivery took over 15 s or failed) run
+	// once, in the database so across replicas.
+	Dedup  Deduper
+	Policy handoff.Policy
 	// Answerer answers funnel, sla and leads; nil answers "not available
 	// yet".
 	Answerer bot.CommandAnswerer
@@ -84,6 +98,13 @@ func errorResponse(status int, code, msg string) *InvokeResponse {
 // to send as the HTTP body (nil for an empty 200), or an error: EINVALID
 // for an activity it cannot use (400), anything else when the store fails
 // (500, and Bot Framework retries).
+//
+// A message or card action is handled once however often Teams delivers
+// it (by the conversation and activity id, with Dedup): a command answered
+// twice would send its answer twice, a form submitted twice would log its
+// contact or note twice. A delivery again of a card action is answered
+// with the lead's card as it stands; a message whose handling failed is
+// forgotten, so that Bot Framework's retry handles it.
 func (a *App) Handle(ctx context.Context, act *Activity) (*InvokeResponse, error) {
 	a.remember(ctx, act)
 	switch act.Type {
@@ -93,14 +114,73 @@ func (a *App) Handle(ctx context.Context, act *Activity) (*InvokeResponse, error
 		if act.Name != "adaptiveCard/action" {
 			return errorResponse(400, "BadRequest", "unsupported invoke "+act.Name), nil
 		}
+		first, _, err := a.firstDelivery(ctx, act)
+		switch {
+		case err != nil:
+			a.logger.ErrorContext(ctx, "teams: card action not recorded", "user", act.From.ID, "err", err)
+			return errorResponse(500, "InternalServerError", "Sorry, that did not work. Please try again."), nil
+		case !first:
+			return a.invokedAgain(ctx, act), nil
+		}
 		return a.invoke(ctx, act), nil
 	case schema.Message:
-		if len(act.Value) > 0 && string(act.Value) != "null" {
-			return nil, a.submitMessage(ctx, act)
+		first, key, err := a.firstDelivery(ctx, act)
+		if err != nil || !first {
+			return nil, err
 		}
-		return nil, a.command(ctx, act)
+		if len(act.Value) > 0 && string(act.Value) != "null" {
+			err = a.submitMessage(ctx, act)
+		} else {
+			err = a.command(ctx, act)
+		}
+		if err != nil && key != "" && handoff.ErrorCode(err) != handoff.EINVALID {
+			if ferr := a.cfg.Dedup.ForgetProcessed(context.WithoutCancel(ctx), Name, key); ferr != nil {
+				a.logger.ErrorContext(ctx, "teams: failed message not forgotten; its retry is dropped", "err", ferr)
+			}
+		}
+		return nil, err
 	}
 	return nil, nil
+}
+
+// firstDelivery records the activity and reports whether this is its
+// first delivery, and the key it was recorded by ("" when it was not:
+// without Dedup or an activity id).
+func (a *App) firstDelivery(ctx context.Context, act *Activity) (first bool, key string, err error) {
+	if a.cfg.Dedup == nil || act.ID == "" {
+		return true, "", nil
+	}
+	key = activityKey(act)
+	first, err = a.cfg.Dedup.MarkProcessed(ctx, Name, key, a.cfg.Now().UTC())
+	if err == nil && !first {
+		a.logger.DebugContext(ctx, "teams: activity delivered again, ignored", "type", act.Type, "activity", act.ID)
+	}
+	return first, key, err
+}
+
+// activityKey names an activity among all of the app's: an activity id is
+// unique within its conversation only (a channel message's is its time).
+func activityKey(act *Activity) string {
+	h := sha256.Sum256([]byte(act.Conversation.ID + "\x00" + act.ID))
+	return hex.EncodeToString(h[:])
+}
+
+// invokedAgain answers a card action delivered again: the lead's card as
+// it stands (what the first delivery's action led to), or, for an action
+// without a lead, that it was done.
+func (a *App) invokedAgain(ctx context.Context, act *Activity) *InvokeResponse {
+	data, err := invokeData(act.Value)
+	if err != nil {
+		return errorResponse(400, "BadRequest", "this card action cannot be read")
+	}
+	if err := a.cfg.Bot.ReadsLeads(ctx, actor(act)); err != nil {
+		return errorResponse(403, "Forbidden", handoff.ErrorMessage(err))
+	}
+	card, err := a.leadCard(ctx, data.str("value"))
+	if err != nil {
+		return errorResponse(409, "Conflict", "This action was already done.")
+	}
+	return cardResponse(card)
 }
 
 // remember records the sender (name for mentions, personal chat for DMs).

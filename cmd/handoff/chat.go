@@ -153,7 +153,7 @@ func (a *app) wireTeamsApp(c chat, b *bot.Bot, reports bot.CommandAnswerer) {
 		return
 	}
 	cfg := a.cfg.Teams
-	teamsApp := teamsbot.NewApp(teamsbot.AppConfig{Bot: b, Leads: a.store, Store: a.store, Platform: c.teams,
+	teamsApp := teamsbot.NewApp(teamsbot.AppConfig{Bot: b, Leads: a.store, Store: a.store, Dedup: a.store, Platform: c.teams,
 		Policy: a.cfg.Policy, Answerer: reports, Now: a.now, Logger: a.logger})
 	v := teamsbot.NewValidator(cfg.AppID, cfg.OpenIDMetadataURL, nil)
 	v.Issuer = cfg.TokenIssuer
