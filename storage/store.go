@@ -50,8 +50,17 @@ type Store struct {
 	// group on SQLite, a committer of its own on PostgreSQL.
 	intake *groupCommitter
 	// claims batches concurrent claims (claimJobs): group on SQLite, a
-	// committer of its own on PostgreSQL.
+	// committer of its own on PostgreSQL, on claimConn.
 	claims *groupCommitter
+	// claimConn is PostgreSQL's claims committer's pool of one
+	// connection, outside db's: a burst of clicks holds every connection
+	// of db for its reads of the leads, and the claims that those reads
+	// queue must not wait behind them for a connection. nil on SQLite,
+	// where the claims commit on the one writer.
+	claimConn *gorm.DB
+	// warmedClaims counts the claims Warm won to ready the claims
+	// committer (warmClaims).
+	warmedClaims atomic.Int64
 	// onQueued is the hook called after outbox messages were committed.
 	onQueued atomic.Pointer[func()]
 	// hooks route lead events to webhook endpoints (RouteWebhooks).
@@ -115,9 +124,20 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 		// after a quiet spell should not pay for that (Warm).
 		sqlDB.SetMaxOpenConns(n)
 		sqlDB.SetMaxIdleConns(n)
+		if s.claimConn, err = gorm.Open(postgres.Open(dsn), gcfg); err != nil {
+			sqlDB.Close()
+			return nil, fmt.Errorf("storage: open postgres: %w", err)
+		}
+		claimDB, err := s.claimConn.DB()
+		if err != nil {
+			sqlDB.Close()
+			return nil, fmt.Errorf("storage: open postgres: %w", err)
+		}
+		claimDB.SetMaxOpenConns(1)
+		claimDB.SetMaxIdleConns(1)
 		s.enqueuer = newGroupCommitter(s.write, 1, false)
 		s.intake = newGroupCommitter(s.write, pgIntakeWorkers, true)
-		s.claims = newGroupCommitter(s.write, 1, false)
+		s.claims = newGroupCommitter(s.claimConn, 1, false)
 	default:
 		if dir := filepath.Dir(sqlitePath(dsn)); dir != "" {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -276,18 +296,25 @@ func (s *Store) Close() error {
 		s.checkpoint = nil
 	}
 	var errs []error
-	for _, g := range []*gorm.DB{s.db, s.write} {
-		if g == nil {
-			continue
-		}
+	for _, g := range s.pools() {
 		if sqlDB, err := g.DB(); err == nil {
 			errs = append(errs, sqlDB.Close())
 		}
-		if s.write == s.db {
-			break
-		}
 	}
 	return errors.Join(errs...)
+}
+
+// pools are the store's connection pools: the readers' (also the
+// writers' on PostgreSQL), SQLite's writer and PostgreSQL's claims
+// committer's.
+func (s *Store) pools() []*gorm.DB {
+	var out []*gorm.DB
+	for _, g := range []*gorm.DB{s.db, s.write, s.claimConn} {
+		if g != nil && (len(out) == 0 || g != out[0]) {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // Migrate creates or updates the tables. It is safe to run on every start
