@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -62,3 +63,25 @@ func (s *Store) claimBatchOn(db *gorm.DB, claims []BatchClaim, now time.Time) []
 	}
 	return out
 }
+
+// HoldClaims queues a write that holds the claims committer (SQLite's
+// writer, PostgreSQL's committer of claims) until release is called, and
+// returns once that write runs; took, when not nil, is called with the
+// size of each group the committer takes from then on.
+func (s *Store) HoldClaims(ctx context.Context, took func(size int)) (release func()) {
+	running, hold := make(chan struct{}), make(chan struct{})
+	go func() {
+		_ = s.claims.run(ctx, func(*gorm.DB) error {
+			close(running)
+			<-hold
+			return nil
+		})
+	}()
+	<-running
+	s.claims.took = took
+	return func() { close(hold) }
+}
+
+// QueuedClaims is how many writes wait for the claims committer, and how
+// many its queue holds.
+func (s *Store) QueuedClaims() (n, capacity int) { return len(s.claims.queue), cap(s.claims.queue) }

@@ -57,7 +57,7 @@ func (g *groupCommitter) gatherSaves(group []writeJob, want int, timer *time.Tim
 	deadline := time.Now().Add(g.gatherMax)
 	timer.Reset(g.gather)
 	defer timer.Stop()
-	for len(group) < min(want, maxGroup) {
+	for len(group) < min(want, g.max) {
 		select {
 		case job, ok := <-g.queue:
 			if !ok {

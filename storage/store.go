@@ -137,7 +137,7 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 		claimDB.SetMaxIdleConns(1)
 		s.enqueuer = newGroupCommitter(s.write, 1, false)
 		s.intake = newGroupCommitter(s.write, pgIntakeWorkers, true)
-		s.claims = newGroupCommitter(s.claimConn, 1, false)
+		s.claims = newGroupCommitterOf(s.claimConn, 1, false, maxClaimGroupPG)
 	default:
 		if dir := filepath.Dir(sqlitePath(dsn)); dir != "" {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
