@@ -69,17 +69,9 @@ func (s *Store) claimBatchOn(db *gorm.DB, claims []BatchClaim, now time.Time) []
 // returns once that write runs; took, when not nil, is called with the
 // size of each group the committer takes from then on.
 func (s *Store) HoldClaims(ctx context.Context, took func(size int)) (release func()) {
-	running, hold := make(chan struct{}), make(chan struct{})
-	go func() {
-		_ = s.claims.run(ctx, func(*gorm.DB) error {
-			close(running)
-			<-hold
-			return nil
-		})
-	}()
-	<-running
+	release = holdCommitter(ctx, s.claims)
 	s.claims.took = took
-	return func() { close(hold) }
+	return release
 }
 
 // QueuedClaims is how many writes wait for the claims committer, and how

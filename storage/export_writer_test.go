@@ -40,9 +40,15 @@ func (s *Store) QueuedWrites() int { return len(s.group.queue) }
 // HoldWriter queues a write that holds SQLite's writer until release is
 // called, and returns once that write runs.
 func (s *Store) HoldWriter(ctx context.Context) (release func()) {
+	return holdCommitter(ctx, s.group)
+}
+
+// holdCommitter queues a write that holds g until release is called, and
+// returns once that write runs.
+func holdCommitter(ctx context.Context, g *groupCommitter) (release func()) {
 	running, hold := make(chan struct{}), make(chan struct{})
 	go func() {
-		_ = s.group.run(ctx, func(*gorm.DB) error {
+		_ = g.run(ctx, func(*gorm.DB) error {
 			close(running)
 			<-hold
 			return nil

@@ -71,10 +71,7 @@ func TestWarmReadiesTheClaims(t *testing.T) {
 	for _, dialect := range storagetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
-			s := storagetest.OpenWith(t, dialect, storage.Options{MaxConns: 2})
-			if err := s.Warm(ctx); err != nil {
-				t.Fatal(err)
-			}
+			s := warmedStore(t, dialect)
 			if n := s.WarmedClaims(); n != 1 {
 				t.Fatalf("Warm won %d claims; want 1, on the claims committer", n)
 			}
@@ -106,10 +103,7 @@ func TestClaimsDoNotWaitForReaders(t *testing.T) {
 	for _, dialect := range storagetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
-			s := storagetest.OpenWith(t, dialect, storage.Options{MaxConns: 2})
-			if err := s.Warm(ctx); err != nil {
-				t.Fatal(err)
-			}
+			s := warmedStore(t, dialect)
 			at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 			lead := saveSQL(t, s, "held", "Acme", at)
 			release, err := s.HoldReaders(ctx)
@@ -139,4 +133,14 @@ func TestClaimsDoNotWaitForReaders(t *testing.T) {
 			}
 		})
 	}
+}
+
+// warmedStore is a store of the dialect with a pool of two readers, warmed.
+func warmedStore(t *testing.T, dialect string) *storage.Store {
+	t.Helper()
+	s := storagetest.OpenWith(t, dialect, storage.Options{MaxConns: 2})
+	if err := s.Warm(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
