@@ -76,3 +76,25 @@ func (s *Store) EnqueueGroupStatements(msgs [][]handoff.OutboxMessage, now time.
 func (s *Store) DecidedBeforeQueueing(in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) bool {
 	return s.intakeItem(in, policy, now, actor).fresh != nil
 }
+
+// SaveGroup saves the inputs as one group of the writer's (saveJobs, in
+// one transaction, without a savepoint), each decided before it queues
+// (decideNew) as SaveLead decides it when decided is set, and returns each
+// save's result and error.
+func (s *Store) SaveGroup(ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string, decided bool) ([]handoff.SaveResult, []error) {
+	results := make([]handoff.SaveResult, len(ins))
+	group := make([]writeJob, len(ins))
+	for i, in := range ins {
+		it := saveItem{in: in, policy: policy, now: now, actor: actor, hooks: s.hooks}
+		if decided {
+			it.fresh = decideNew(it)
+		}
+		group[i] = writeJob{save: &it, res: &results[i], done: make(chan error, 1)}
+	}
+	(&groupCommitter{db: s.write}).commit(group)
+	errs := make([]error, len(ins))
+	for i, job := range group {
+		errs[i] = <-job.done
+	}
+	return results, errs
+}

@@ -63,6 +63,10 @@ type groupCommitter struct {
 	// max bounds a group (and the queue): maxGroup unless newGroupCommitter
 	// was given more.
 	max int
+	// metKnown is whether SQLite's writer's last batch of saves decided
+	// as new leads named a known one (saveGroupInTx); PostgreSQL's
+	// workers never use it.
+	metKnown bool
 }
 
 // newGroupCommitter starts workers goroutines committing groups of at
@@ -189,7 +193,7 @@ func (g *groupCommitter) commit(group []writeJob) {
 				err = fmt.Errorf("storage: group commit panicked: %v", p)
 			}
 		}()
-		if err := saveJobs(tx, group, errs); err != nil {
+		if err := saveJobs(tx, group, errs, &g.metKnown); err != nil {
 			return err
 		}
 		if err := outboxJobs(tx, group, errs); err != nil {
@@ -229,10 +233,11 @@ func (g *groupCommitter) commit(group []writeJob) {
 	}
 }
 
-// saveJobs saves every lead of the group in one batch under a savepoint,
-// filling each save job's result and domain error. A batch that fails as a
-// whole is rolled back and its jobs are marked to run alone.
-func saveJobs(tx *gorm.DB, group []writeJob, errs []error) error {
+// saveJobs saves every lead of the group in one batch under a savepoint
+// (saveGroupInTx, with metKnown), filling each save job's result and
+// domain error. A batch that fails as a whole is rolled back and its jobs
+// are marked to run alone.
+func saveJobs(tx *gorm.DB, group []writeJob, errs []error, metKnown *bool) error {
 	var idx []int
 	var items []saveItem
 	for i, job := range group {
@@ -245,7 +250,7 @@ func saveJobs(tx *gorm.DB, group []writeJob, errs []error) error {
 		return nil
 	}
 	return inBatch(tx, "saves", len(idx) == len(group), idx, errs, func() error {
-		results, itemErrs, err := saveBatchInTx(tx, items)
+		results, itemErrs, err := saveGroupInTx(tx, items, metKnown)
 		if err != nil {
 			return err
 		}

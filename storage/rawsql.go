@@ -171,46 +171,60 @@ func queryLeadRows(tx *gorm.DB, out []leadRow, where string, args []any) ([]lead
 // insertLeadRows inserts new leads and sets their ids. A row whose
 // external id exists already is skipped: then it returns errRaced.
 func insertLeadRows(tx *gorm.DB, rows []leadRow) error {
+	known, err := insertNewLeadRows(tx, rows)
+	if err == nil && len(known) > 0 {
+		return errRaced
+	}
+	return err
+}
+
+// insertNewLeadRows inserts the leads of rows (of distinct external ids,
+// without ids) whose external ids are not known and sets their ids; it
+// skips the others, and returns their external ids.
+func insertNewLeadRows(tx *gorm.DB, rows []leadRow) (known map[string]bool, err error) {
 	byExternalID := make(map[string]*leadRow, len(rows))
 	for i := range rows {
 		byExternalID[rows[i].ExternalID] = &rows[i]
 	}
-	inserted := 0
 	chunk := insertChunk(tx)
 	for start := 0; start < len(rows); start += chunk {
 		part := rows[start:min(start+chunk, len(rows))]
 		q, args, err := insertSQL(tx, "leads", leadColumns, " ON CONFLICT (external_id) DO NOTHING RETURNING id, external_id",
 			len(part), func(i int) []any { return part[i].values()[1:] })
 		if err != nil {
-			return fmt.Errorf("insert into leads: %w", err)
+			return nil, fmt.Errorf("insert into leads: %w", err)
 		}
 		res, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, q, args...)
 		if err != nil {
-			return fmt.Errorf("insert into leads: %w", err)
+			return nil, fmt.Errorf("insert into leads: %w", err)
 		}
 		for res.Next() {
 			var id int64
 			var externalID string
 			if err := res.Scan(&id, &externalID); err != nil {
 				res.Close()
-				return fmt.Errorf("insert into leads: %w", err)
+				return nil, fmt.Errorf("insert into leads: %w", err)
 			}
 			if r := byExternalID[externalID]; r != nil {
 				r.ID = id
-				inserted++
 			}
 		}
 		if err := res.Close(); err != nil {
-			return fmt.Errorf("insert into leads: %w", err)
+			return nil, fmt.Errorf("insert into leads: %w", err)
 		}
 		if err := res.Err(); err != nil {
-			return fmt.Errorf("insert into leads: %w", err)
+			return nil, fmt.Errorf("insert into leads: %w", err)
 		}
 	}
-	if inserted != len(rows) {
-		return errRaced
+	for _, r := range rows {
+		if r.ID == 0 {
+			if known == nil {
+				known = map[string]bool{}
+			}
+			known[r.ExternalID] = true
+		}
 	}
-	return nil
+	return known, nil
 }
 
 // insertRows inserts n rows into table with multi-row INSERT statements
