@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,7 +42,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, want string) (any, bool)
 		return nil, false
 	}
 	var obj any
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&obj); err != nil || obj == nil {
 		msg := "body must be " + want
 		var syn *json.SyntaxError

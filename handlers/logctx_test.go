@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -35,5 +36,32 @@ func TestRequestIDOnEveryLine(t *testing.T) {
 		if rec["request_id"] != "req-42" {
 			t.Errorf("line without the request id: %s", l)
 		}
+	}
+}
+
+// TestAccessLine: the middleware logs each request once, at INFO, with
+// its method, path, status, duration and request id.
+func TestAccessLine(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(handlers.ContextHandler{Handler: slog.NewJSONHandler(&buf, nil)})
+	h := handlers.Middleware(logger, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+	}))
+	req := httptest.NewRequest("POST", "/api/leads?x=1", nil)
+	req.Header.Set("X-Request-Id", "req-7")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	var rec map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
+		t.Fatalf("%v: %s", err, buf.String())
+	}
+	ms, ok := rec["duration_ms"].(float64)
+	if !ok || ms < 0 {
+		t.Errorf("duration_ms = %v", rec["duration_ms"])
+	}
+	delete(rec, "time")
+	delete(rec, "duration_ms")
+	want := map[string]any{"level": "INFO", "msg": "http", "method": "POST", "path": "/api/leads", "status": 418.0, "request_id": "req-7"}
+	if !reflect.DeepEqual(rec, want) {
+		t.Errorf("access line %v, want %v", rec, want)
 	}
 }
