@@ -17,57 +17,54 @@ import (
 // side. The same leads each run, so that `valgrind --tool=callgrind
 // --separate-threads=yes` counts the same instructions for the same code.
 //
-//	go test ./storage -run '^$' -bench IntakeWriter -benchtime 2000x
+//	go test ./storage -run '^$' -bench 'IntakeWriter$' -benchtime 2000x
 func BenchmarkIntakeWriter(b *testing.B) {
-	const group = 4
-	s := storagetest.Open(b, storage.DialectSQLite)
-	policy := handoff.DefaultPolicy()
-	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	w := s.NewBenchWriter()
-	defer w.Close()
-	b.ResetTimer()
-	cpu0, start := processCPU(b), time.Now()
-	var writer time.Duration
-	for i := range b.N {
-		cpu, err := w.Commit(writerLeads(b, i*group, group, now, nil), policy, now, handoff.ActorAPI)
-		if err != nil {
-			b.Fatal(err)
-		}
-		writer += cpu
-	}
-	reportWriter(b, cpu0, start, writer, b.N*group)
+	w := openBenchWriter(b)
+	commitGroups(b, w, writerNow, nil, true)
 }
 
 // BenchmarkIntakeWriterUpdates is BenchmarkIntakeWriter for leads the
 // store knows: groups of four saves each of a known lead, which change its
-// title and score. The leads are created first, outside the count
-// (BenchWriter.Mark: callgrind --zero-before counts from the updates).
+// title. The leads are created first, outside the count (BenchWriter.Mark:
+// callgrind --zero-before counts from the updates).
 func BenchmarkIntakeWriterUpdates(b *testing.B) {
-	const group = 4
-	s := storagetest.Open(b, storage.DialectSQLite)
-	policy := handoff.DefaultPolicy()
-	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	w := s.NewBenchWriter()
-	defer w.Close()
-	for i := range b.N {
-		if _, err := w.Commit(writerLeads(b, i*group, group, now, nil), policy, now, handoff.ActorAPI); err != nil {
-			b.Fatal(err)
-		}
-	}
+	w := openBenchWriter(b)
+	commitGroups(b, w, writerNow, nil, false)
 	w.Mark()
-	later := now.Add(time.Hour)
-	update := map[string]any{"title": "VP Sales"}
-	b.ResetTimer()
+	commitGroups(b, w, writerNow.Add(time.Hour), map[string]any{"title": "VP Sales"}, true)
+}
+
+// writerNow is when the writer's benchmarks save their leads first.
+var writerNow = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+
+// openBenchWriter is a BenchWriter on a new SQLite store.
+func openBenchWriter(b *testing.B) *storage.BenchWriter {
+	w := storagetest.Open(b, storage.DialectSQLite).NewBenchWriter()
+	b.Cleanup(w.Close)
+	return w
+}
+
+// commitGroups commits b.N groups of four of the benchmarks' leads
+// (writerLeads, with change) at now; when timed, it reports the CPU and
+// leads a second as it does so (reportWriter).
+func commitGroups(b *testing.B, w *storage.BenchWriter, now time.Time, change map[string]any, timed bool) {
+	const group = 4
+	policy := handoff.DefaultPolicy()
+	if timed {
+		b.ResetTimer()
+	}
 	cpu0, start := processCPU(b), time.Now()
 	var writer time.Duration
 	for i := range b.N {
-		cpu, err := w.Commit(writerLeads(b, i*group, group, later, update), policy, later, handoff.ActorAPI)
+		cpu, err := w.Commit(writerLeads(b, i*group, group, now, change), policy, now, handoff.ActorAPI)
 		if err != nil {
 			b.Fatal(err)
 		}
 		writer += cpu
 	}
-	reportWriter(b, cpu0, start, writer, b.N*group)
+	if timed {
+		reportWriter(b, cpu0, start, writer, b.N*group)
+	}
 }
 
 // writerLeads are the inputs of the benchmarks' leads from first on, with
