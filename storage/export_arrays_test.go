@@ -183,10 +183,11 @@ func leadArraySteps(ids []string, leads []leadRow, now time.Time) []txStep {
 // holds few leads, then once more after more leads are committed. It
 // returns, for each of those last executions, the sequential scans of
 // leads it made and the rows they read (pg_stat_get_xact_numscans and
-// _tuples_returned, read before and after it in its transaction).
-func (s *Store) ArrayReadScans(ctx context.Context, few, runs, more int) (map[string][2]int64, error) {
+// _tuples_returned, read before and after it in its transaction), and
+// whether the connection kept its plans meanwhile (countsAfterGrowth).
+func (s *Store) ArrayReadScans(ctx context.Context, few, runs, more int) (scans map[string][2]int64, kept bool, err error) {
 	if s.dialect != DialectPostgres {
-		return nil, errors.New("ArrayReadScans counts scans on PostgreSQL only")
+		return nil, false, errors.New("ArrayReadScans counts scans on PostgreSQL only")
 	}
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	write := func(prefix string, n int) ([]string, []leadRow, error) {
@@ -198,7 +199,7 @@ func (s *Store) ArrayReadScans(ctx context.Context, few, runs, more int) (map[st
 	}
 	ids, leads, err := write("few", few)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	steps := append(leadArraySteps(ids[:3], leads[:3], now), txStep{"known leads", func(tx *gorm.DB) error {
 		_, err := anyLeadKnown(ctx, tx, ids[:3])
@@ -206,7 +207,7 @@ func (s *Store) ArrayReadScans(ctx context.Context, few, runs, more int) (map[st
 	}})
 	grow := func() error { _, _, err := write("more", more); return err }
 	const counts = "SELECT pg_stat_get_xact_numscans('leads'::regclass), pg_stat_get_xact_tuples_returned('leads'::regclass)"
-	return s.countsAfterGrowth(ctx, steps, runs, grow, func(string) (string, []any) { return counts, nil })
+	return s.countsAfterGrowth(ctx, steps, runs, grow, func(string) (string, []any) { return counts, nil }, []string{"leads"})
 }
 
 // recordingWrite is a handle on s's PostgreSQL write pool that records

@@ -2,8 +2,11 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -31,10 +34,11 @@ var LeadListReads = map[string][]string{
 // executions, the sequential scans of its tables and the rows it read from
 // them, by sequential scans and from their indexes
 // (pg_stat_get_xact_numscans and _tuples_returned of each table and
-// index, read before and after it in its transaction).
-func (s *Store) LeadListScans(ctx context.Context, ids []int64, runs int, grow func() error) (map[string][2]int64, error) {
+// index, read before and after it in its transaction), and whether the
+// connection kept its plans meanwhile (countsAfterGrowth).
+func (s *Store) LeadListScans(ctx context.Context, ids []int64, runs int, grow func() error) (scans map[string][2]int64, kept bool, err error) {
 	if s.dialect != DialectPostgres {
-		return nil, errors.New("LeadListScans counts scans on PostgreSQL only")
+		return nil, false, errors.New("LeadListScans counts scans on PostgreSQL only")
 	}
 	steps := []txStep{
 		{"stage history", func(tx *gorm.DB) error { _, err := stageHistory(tx, ids); return err }},
@@ -45,7 +49,8 @@ func (s *Store) LeadListScans(ctx context.Context, ids []int64, runs int, grow f
 		{"delete routing facts", func(tx *gorm.DB) error { return deleteIn(tx, factsOfLeads, ids) }},
 		{"teams rep keys", func(tx *gorm.DB) error { _, err := teamsRepKeys(tx, teamsUserIDs(ids)); return err }},
 	}
-	return s.countsAfterGrowth(ctx, steps, runs, grow, func(name string) (string, []any) { return tableScanCounts, []any{LeadListReads[name]} })
+	return s.countsAfterGrowth(ctx, steps, runs, grow, func(name string) (string, []any) { return tableScanCounts, []any{LeadListReads[name]} },
+		readTables(LeadListReads))
 }
 
 // tableScanCounts are the sequential scans of the tables of the array $1
@@ -92,13 +97,13 @@ func idListSteps(outboxIDs, leadIDs []int64) []txStep {
 // IDListScans runs the statements of IDListReads as LeadListScans does
 // those of LeadListReads, for the outbox messages outboxIDs and the leads
 // leadIDs.
-func (s *Store) IDListScans(ctx context.Context, outboxIDs, leadIDs []int64, runs int, grow func() error) (map[string][2]int64, error) {
+func (s *Store) IDListScans(ctx context.Context, outboxIDs, leadIDs []int64, runs int, grow func() error) (scans map[string][2]int64, kept bool, err error) {
 	if s.dialect != DialectPostgres {
-		return nil, errors.New("IDListScans counts scans on PostgreSQL only")
+		return nil, false, errors.New("IDListScans counts scans on PostgreSQL only")
 	}
 	return s.countsAfterGrowth(ctx, idListSteps(outboxIDs, leadIDs), runs, grow, func(name string) (string, []any) {
 		return tableScanCounts, []any{IDListReads[name]}
-	})
+	}, readTables(IDListReads))
 }
 
 // Recorded runs fn on a store that shares s's PostgreSQL pools, reads and
@@ -116,6 +121,16 @@ func (s *Store) Recorded(fn func(r *Store) error) ([]string, error) {
 	return rec.texts(), err
 }
 
+// readTables are the tables of reads, sorted, each once.
+func readTables(reads map[string][]string) []string {
+	var out []string
+	for _, ts := range reads {
+		out = append(out, ts...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // teamsUserIDs are the Teams user ids of leads ids in LeadListScans:
 // "29:" and the lead id.
 func teamsUserIDs(ids []int64) []string {
@@ -131,19 +146,40 @@ func teamsUserIDs(ids []int64) []string {
 // more. It returns, for each of those last executions, by step, how much
 // the two numbers that the query counts gives for the step (with its
 // args) grew while the step ran in its transaction.
-func (s *Store) countsAfterGrowth(ctx context.Context, steps []txStep, runs int, grow func() error, counts func(step string) (string, []any)) (map[string][2]int64, error) {
+//
+// kept reports whether the connection kept its plans from before the
+// last runs to the end: a canary, a statement prepared on it that reads
+// each of tables, is explained before and after, and its plan, made
+// before grow, would show the grown tables if it had been made again.
+// Anything that drops the connection's plans in between (a change of a
+// relation or of the catalog, or PostgreSQL resetting a connection that
+// fell behind the invalidations other sessions send, as CREATE and DROP
+// SCHEMA in another database can make it) would also have a statement
+// kept prepared planned again on the grown tables, so that it passes: the
+// counts are worth nothing then. The connection plans as served
+// (plan_cache_mode auto): force_generic_plan would not keep such a reset
+// from planning a kept statement again, and it gives the statements
+// planned at each execution a generic plan, which serving does not (the
+// erasure's lock of CRM versions, for 10 leads guessed, then scans all of
+// crm_versions for a hash join).
+func (s *Store) countsAfterGrowth(ctx context.Context, steps []txStep, runs int, grow func() error, counts func(step string) (string, []any), tables []string) (_ map[string][2]int64, kept bool, err error) {
 	pool, err := s.write.DB()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	conn, err := pool.Conn(ctx)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer conn.Close()
+	canary, err := newPlanCanary(ctx, conn, tables)
+	if err != nil {
+		return nil, false, err
+	}
+	defer func() { err = errors.Join(err, canary.close(ctx)) }()
 	db, err := gorm.Open(postgres.New(postgres.Config{Conn: conn}), &gorm.Config{Logger: logger.Discard})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	db = db.WithContext(ctx)
 	rolledBack := errors.New("rolled back")
@@ -171,22 +207,93 @@ func (s *Store) countsAfterGrowth(ctx context.Context, steps []txStep, runs int,
 		}
 		return nil
 	}
-	for range runs {
+	for i := range runs {
+		if i == runs-1 {
+			// Before the last runs: a plan dropped after a step's last
+			// run here would be made again on the grown tables.
+			if err := canary.plan(ctx); err != nil {
+				return nil, false, err
+			}
+		}
 		for _, step := range steps {
 			if err := run(step, false); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
 	}
 	if err := grow(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	for _, step := range steps {
 		if err := run(step, true); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
-	return out, nil
+	kept, err = canary.kept(ctx)
+	return out, kept, err
+}
+
+// planCanary is a statement prepared on a connection, reading each of a
+// list of tables, whose plan tells whether the connection's plans were
+// made again since it was made (countsAfterGrowth).
+type planCanary struct {
+	conn  *sql.Conn
+	first string // the plan as first explained
+}
+
+// newPlanCanary prepares on conn the canary reading tables.
+func newPlanCanary(ctx context.Context, conn *sql.Conn, tables []string) (*planCanary, error) {
+	if len(tables) == 0 {
+		return nil, errors.New("a plan canary reads at least one table")
+	}
+	reads := make([]string, len(tables))
+	for i, t := range tables {
+		reads[i] = "SELECT 1 FROM " + t
+	}
+	if _, err := conn.ExecContext(ctx, "PREPARE plan_canary AS "+strings.Join(reads, " UNION ALL ")); err != nil {
+		return nil, err
+	}
+	return &planCanary{conn: conn}, nil
+}
+
+// plan has the canary planned (it has no parameters: its plan is
+// generic), and keeps the plan.
+func (c *planCanary) plan(ctx context.Context) (err error) {
+	c.first, err = c.explain(ctx)
+	return err
+}
+
+// kept reports whether the canary's plan is the one plan made.
+func (c *planCanary) kept(ctx context.Context) (bool, error) {
+	if c.first == "" {
+		return false, errors.New("the plan canary was never planned")
+	}
+	now, err := c.explain(ctx)
+	return now == c.first, err
+}
+
+// explain is the canary's plan, with the rows it expects of each table.
+func (c *planCanary) explain(ctx context.Context) (string, error) {
+	rows, err := c.conn.QueryContext(ctx, "EXPLAIN EXECUTE plan_canary")
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return "", err
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String(), rows.Err()
+}
+
+// close drops the canary, before the connection goes back to the pool.
+func (c *planCanary) close(ctx context.Context) error {
+	_, err := c.conn.ExecContext(ctx, "DEALLOCATE plan_canary")
+	return err
 }
 
 // RefreshRoutingStatements counts anew the routing of leads ids, as after
