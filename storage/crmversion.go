@@ -61,8 +61,7 @@ func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, polic
 			return errs[0]
 		}
 		res = results[0]
-		return tx.Model(&crmVersionRow{}).Where("id = ?", cur.ID).
-			Updates(map[string]any{"version_ms": ms(version), "updated_ms": ms(now)}).Error
+		return saveCRMVersion(tx, cur.ID, version, now)
 	})
 	if errors.Is(err, errStale) {
 		return handoff.SaveResult{}, true, nil
@@ -94,6 +93,12 @@ func lockCRMVersion(tx *gorm.DB, source, externalID string, now time.Time) (crmV
 		}
 		return cur, err
 	}
+}
+
+// saveCRMVersion saves version, at now, in the crm_versions row of id.
+func saveCRMVersion(tx *gorm.DB, id int64, version, now time.Time) error {
+	return tx.Model(&crmVersionRow{}).Where("id = ?", id).
+		Updates(map[string]any{"version_ms": ms(version), "updated_ms": ms(now)}).Error
 }
 
 // staleAfterErasure reports whether version is not newer than the one the

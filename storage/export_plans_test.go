@@ -106,6 +106,53 @@ func (s *Store) IDListScans(ctx context.Context, outboxIDs, leadIDs []int64, run
 	}, readTables(IDListReads))
 }
 
+// CRMVersionReads are the tables read by the statements that save a
+// CRM's version of a record (SaveLeadVersion), by the name of what runs
+// them (CRMVersionScans).
+var CRMVersionReads = map[string][]string{
+	"lock and save CRM version": {"crm_versions"},
+	"stale after erasure":       {"crm_versions"},
+}
+
+// CRMVersionScans runs the statements of CRMVersionReads, for the record
+// of source and externalID, as LeadListScans does those of
+// LeadListReads, each with the plan it keeps prepared, generic
+// (plan_cache_mode force_generic_plan in its transaction): they are not
+// planned at each execution.
+func (s *Store) CRMVersionScans(ctx context.Context, source, externalID string, runs int, grow func() error) (scans map[string][2]int64, kept bool, err error) {
+	if s.dialect != DialectPostgres {
+		return nil, false, errors.New("CRMVersionScans counts scans on PostgreSQL only")
+	}
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	generic := func(fn func(tx *gorm.DB) error) func(tx *gorm.DB) error {
+		return func(tx *gorm.DB) error {
+			if err := tx.Exec("SET LOCAL plan_cache_mode = force_generic_plan").Error; err != nil {
+				return err
+			}
+			return fn(tx)
+		}
+	}
+	steps := []txStep{
+		{"lock and save CRM version", generic(func(tx *gorm.DB) error {
+			cur, err := lockCRMVersion(tx, source, externalID, now)
+			if err != nil {
+				return err
+			}
+			return saveCRMVersion(tx, cur.ID, now, now)
+		})},
+		{"stale after erasure", generic(func(tx *gorm.DB) error {
+			if _, err := eraseKey(tx, true); err != nil {
+				return err
+			}
+			_, err := staleAfterErasure(tx, source, externalID, now)
+			return err
+		})},
+	}
+	return s.countsAfterGrowth(ctx, steps, runs, grow, func(name string) (string, []any) {
+		return tableScanCounts, []any{CRMVersionReads[name]}
+	}, readTables(CRMVersionReads))
+}
+
 // Recorded runs fn on a store that shares s's PostgreSQL pools, reads and
 // writes, and records the text of each statement run through them, and
 // returns those texts.
