@@ -25,11 +25,12 @@ func (s *Store) DeadOutbox(ctx context.Context, limit int) ([]handoff.OutboxMess
 }
 
 // deadRows selects the dead messages with the given ids, or every dead
-// message when ids is empty.
+// message when ids is empty. On PostgreSQL the ids are one array, so the
+// statement's text does not depend on how many there are.
 func deadRows(tx *gorm.DB, ids []int64) *gorm.DB {
 	q := tx.Model(&outboxRow{}).Where("status = ?", OutboxDead)
 	if len(ids) > 0 {
-		q = q.Where("id IN ?", ids)
+		q = q.Where(outboxOfIDs.in(tx.Dialector.Name(), ids))
 	}
 	return q
 }

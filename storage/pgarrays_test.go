@@ -484,6 +484,26 @@ func TestPGBatchStatementTextIndependentOfBatchSize(t *testing.T) {
 				return err
 			})
 		}},
+		{"dead messages retried", `UPDATE "outbox"`, func(t *testing.T, s *storage.Store, n int, prefix string) []string {
+			ids := deadMessages(t, s, n, prefix)
+			return recorded(t, s, func(r *storage.Store) error {
+				retried, err := r.RetryDeadOutbox(ctx, at, ids...)
+				if err == nil && retried != int64(n) {
+					err = fmt.Errorf("retried %d of %d messages", retried, n)
+				}
+				return err
+			})
+		}},
+		{"dead messages dropped", `DELETE FROM "outbox"`, func(t *testing.T, s *storage.Store, n int, prefix string) []string {
+			ids := deadMessages(t, s, n, prefix)
+			return recorded(t, s, func(r *storage.Store) error {
+				dropped, err := r.DropDeadOutbox(ctx, ids...)
+				if err == nil && dropped != int64(n) {
+					err = fmt.Errorf("dropped %d of %d messages", dropped, n)
+				}
+				return err
+			})
+		}},
 		{"notices queued together", "INSERT INTO", func(t *testing.T, s *storage.Store, n int, prefix string) []string {
 			msgs := make([][]handoff.OutboxMessage, n)
 			for i := range msgs {
@@ -535,4 +555,36 @@ func directMessages(n int, prefix string) []handoff.OutboxMessage {
 		msgs[i] = handoff.OutboxMessage{Kind: handoff.OutboxDirect, Platform: "slack", Payload: fmt.Sprint(prefix, i)}
 	}
 	return msgs
+}
+
+// deadMessages queues n direct messages of payloads prefix-0 …
+// prefix-(n-1) on s and has them given up (dead), and returns their ids.
+func deadMessages(t *testing.T, s *storage.Store, n int, prefix string) []int64 {
+	t.Helper()
+	ctx := context.Background()
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	msgs := make([]handoff.OutboxMessage, n)
+	for i := range msgs {
+		msgs[i] = handoff.OutboxMessage{Kind: handoff.OutboxDirect, Platform: "slack", Payload: fmt.Sprint(prefix, "-", i)}
+	}
+	if err := s.Enqueue(ctx, at, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	taken, err := s.TakeOutbox(ctx, at, 1000, time.Minute, "w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, m := range taken {
+		if strings.HasPrefix(m.Payload, prefix+"-") {
+			if err := s.FailOutbox(ctx, m, at, "channel_not_found"); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, m.ID)
+		}
+	}
+	if len(ids) != n {
+		t.Fatalf("%d of %d messages dead", len(ids), n)
+	}
+	return ids
 }
