@@ -210,6 +210,67 @@ func (s *Store) ArrayReadScans(ctx context.Context, few, runs, more int) (scans 
 	return s.countsAfterGrowth(ctx, steps, runs, grow, func(string) (string, []any) { return counts, nil }, []string{"leads"})
 }
 
+// ArrayRoundTrip sends vals to PostgreSQL as one array of typ (pgArray),
+// in a statement kept prepared and in one planned at each execution
+// (pgPlanEach), and returns for each the elements PostgreSQL read, in
+// order, as text (nil for NULL).
+func (s *Store) ArrayRoundTrip(ctx context.Context, typ string, vals []any) (prepared, planned []*string, err error) {
+	if s.dialect != DialectPostgres {
+		return nil, nil, errors.New("ArrayRoundTrip runs on PostgreSQL only")
+	}
+	arg, err := pgArray(typ, vals)
+	if err != nil {
+		return nil, nil, err
+	}
+	pool, err := s.write.DB()
+	if err != nil {
+		return nil, nil, err
+	}
+	q := "SELECT x::text FROM unnest($1::" + typ + "[]) WITH ORDINALITY AS u(x, n) ORDER BY n"
+	read := func(args ...any) ([]*string, error) {
+		rows, err := pool.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		out := []*string{}
+		for rows.Next() {
+			var x sql.NullString
+			if err := rows.Scan(&x); err != nil {
+				return nil, err
+			}
+			if x.Valid {
+				out = append(out, &x.String)
+			} else {
+				out = append(out, nil)
+			}
+		}
+		return out, rows.Err()
+	}
+	if prepared, err = read(arg); err != nil {
+		return nil, nil, err
+	}
+	planned, err = read(pgPlanEach, arg)
+	return prepared, planned, err
+}
+
+// TeamsUsersByID is the user ids of the Teams users whose user id is one
+// of ids, found through GORM as the claims find them (teamsUsersByID), in
+// a statement kept prepared and in one planned at each execution
+// (planEach), each sorted.
+func (s *Store) TeamsUsersByID(ctx context.Context, ids []string) (prepared, planned []string, err error) {
+	db := s.write.WithContext(ctx)
+	for _, found := range []struct {
+		db  *gorm.DB
+		out *[]string
+	}{{db, &prepared}, {planEach(db), &planned}} {
+		if err := found.db.Model(&teamsUserRow{}).Where(teamsUsersByID.in(s.dialect, ids)).Order("user_id").Pluck("user_id", found.out).Error; err != nil {
+			return nil, nil, err
+		}
+	}
+	return prepared, planned, nil
+}
+
 // recordingWrite is a handle on s's PostgreSQL write pool that records
 // the text of each statement run through it.
 func (s *Store) recordingWrite() (*gorm.DB, *recorder, error) {

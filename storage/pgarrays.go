@@ -154,21 +154,22 @@ func pgAnyBind(table, col, bind string) string {
 type inList struct {
 	table, col string
 	pg         string // the condition on PostgreSQL
+	pgType     string // the column's type on PostgreSQL
 }
 
 // newInList is the inList of col of table. It panics when col's type is
 // not declared (pgColumnTypes), so it is made once, at start.
 func newInList(table, col string) inList {
-	return inList{table: table, col: col, pg: pgAnyBind(table, col, "?")}
+	return inList{table: table, col: col, pg: pgAnyBind(table, col, "?"), pgType: must(pgColumnType(table, col))}
 }
 
 // in is the condition in dialect's form and the value of its bind
-// variable for vals, a slice.
+// variable for vals, a slice: on PostgreSQL the array's text (pgArray).
 func (l inList) in(dialect string, vals any) (cond string, arg any) {
 	if dialect != DialectPostgres {
 		return l.col + " IN ?", vals
 	}
-	return l.pg, pgArrayArg{vals}
+	return l.pg, pgArrayOf(l.pgType, vals)
 }
 
 // eachChunk calls fn with the condition and its bind variable's value for
@@ -188,15 +189,44 @@ func (l inList) eachChunk(dialect string, ids []int64, fn func(cond string, arg 
 	return nil
 }
 
-// pgArrayArg is a slice bound as one bind variable, a PostgreSQL array,
-// through GORM, which writes a bind variable per element of a slice but
-// binds a driver.Valuer as it is; pgx sends the slice that Value returns
-// as an array of the type the statement casts it to.
-type pgArrayArg struct{ vals any }
+// pgArrayOf is pgArray of the values of vals, a slice ([]int64 and
+// []string without reflection), or, when they do not fit typ, a bind
+// variable whose value is that error.
+func pgArrayOf(typ string, vals any) any {
+	var text string
+	var err error
+	switch vals := vals.(type) {
+	case []int64:
+		text, err = pgArrayText(typ, len(vals), func(b []byte, i int) ([]byte, bool) {
+			return strconv.AppendInt(b, vals[i], 10), typ == "bigint" || typ == "integer"
+		}, func(i int) any { return vals[i] })
+	case []string:
+		text, err = pgArrayText(typ, len(vals), func(b []byte, i int) ([]byte, bool) {
+			return appendArrayString(b, vals[i]), typ == "text"
+		}, func(i int) any { return vals[i] })
+	default:
+		rv := reflect.ValueOf(vals)
+		if rv.Kind() != reflect.Slice {
+			return badArg{fmt.Errorf("storage: an array of %T, not of a slice", vals)}
+		}
+		anys := make([]any, rv.Len())
+		for i := range anys {
+			anys[i] = rv.Index(i).Interface()
+		}
+		text, err = pgArray(typ, anys)
+	}
+	if err != nil {
+		return badArg{fmt.Errorf("storage: %w", err)}
+	}
+	return text
+}
 
-// Value is the slice, for pgx (not a driver.Value of database/sql's own:
-// pgx's driver accepts any value).
-func (a pgArrayArg) Value() (driver.Value, error) { return a.vals, nil }
+// badArg is a bind variable whose value is an error, so that its
+// statement fails with it.
+type badArg struct{ err error }
+
+// Value is the error.
+func (a badArg) Value() (driver.Value, error) { return nil, a.err }
 
 // pgUnnest appends to args one array for each of cols of table, holding
 // the values of the n rows (row(i) gives row i's values in the order of
@@ -246,81 +276,105 @@ func pgUnnestTyped(types []string, n int, row func(i int) []any, args []any) (st
 	return b.String(), args, nil
 }
 
-// pgArray is one column's values as the Go slice pgx sends as a
-// PostgreSQL array of typ: []int64, []string or []bool, or a slice of
-// pointers to them when a value is nil (a nil pointer or an untyped nil),
-// which is NULL. An empty string stays an empty string.
-func pgArray(typ string, vals []any) (any, error) {
+// pgArray is one column's values as the text of a PostgreSQL array of
+// typ, bound as one string: "{1,NULL,3}" for bigint and integer,
+// `{"a","",NULL}` for text (every element quoted, a backslash before
+// each " and \ in it: array_in's syntax, which leaves nothing else to
+// escape), "{t,f}" for boolean. A nil (untyped, or a nil pointer) is
+// NULL; an empty string stays an empty string. A string is a value that
+// database/sql and every driver take as it is, and PostgreSQL reads it as
+// the array the statement casts it to ($1::text[]); pgx sends it in text
+// form.
+func pgArray(typ string, vals []any) (string, error) {
+	var elem func(b []byte, v any) ([]byte, bool)
 	switch typ {
 	case "bigint", "integer":
-		return arrayOf(typ, vals, func(v any) (int64, bool) {
+		elem = func(b []byte, v any) ([]byte, bool) {
 			switch v := v.(type) {
 			case int64:
-				return v, true
+				return strconv.AppendInt(b, v, 10), true
 			case int:
-				return int64(v), true
+				return strconv.AppendInt(b, int64(v), 10), true
 			}
 			rv, _ := derefValue(v)
 			switch rv.Kind() {
 			case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-				return rv.Int(), true
+				return strconv.AppendInt(b, rv.Int(), 10), true
 			}
-			return 0, false
-		})
+			return b, false
+		}
 	case "text":
-		return arrayOf(typ, vals, func(v any) (string, bool) {
+		elem = func(b []byte, v any) ([]byte, bool) {
 			if s, ok := v.(string); ok {
-				return s, true
+				return appendArrayString(b, s), true
 			}
 			rv, _ := derefValue(v)
 			if rv.Kind() == reflect.String {
-				return rv.String(), true
+				return appendArrayString(b, rv.String()), true
 			}
-			return "", false
-		})
+			return b, false
+		}
 	case "boolean":
-		return arrayOf(typ, vals, func(v any) (bool, bool) {
-			if b, ok := v.(bool); ok {
-				return b, true
+		elem = func(b []byte, v any) ([]byte, bool) {
+			x, ok := v.(bool)
+			if !ok {
+				rv, _ := derefValue(v)
+				if rv.Kind() != reflect.Bool {
+					return b, false
+				}
+				x = rv.Bool()
 			}
-			rv, _ := derefValue(v)
-			if rv.Kind() == reflect.Bool {
-				return rv.Bool(), true
+			if x {
+				return append(b, 't'), true
 			}
-			return false, false
-		})
+			return append(b, 'f'), true
+		}
+	default:
+		return "", fmt.Errorf("no array of PostgreSQL type %q", typ)
 	}
-	return nil, fmt.Errorf("no array of PostgreSQL type %q", typ)
+	return pgArrayText(typ, len(vals), func(b []byte, i int) ([]byte, bool) {
+		if isNull(vals[i]) {
+			return append(b, "NULL"...), true
+		}
+		return elem(b, vals[i])
+	}, func(i int) any { return vals[i] })
 }
 
-// arrayOf converts vals with conv into a []T, or a []*T when one of them
-// is nil.
-func arrayOf[T any](typ string, vals []any, conv func(v any) (T, bool)) (any, error) {
-	out := make([]T, len(vals))
-	var ptrs []*T // made at the first nil
-	for i, v := range vals {
-		if isNull(v) {
-			if ptrs == nil {
-				ptrs = make([]*T, len(vals))
-				for j := range i {
-					ptrs[j] = &out[j]
-				}
-			}
-			continue
+// pgArrayText is the text of an array of n elements of typ, each written
+// by elem, which reports false for a value that is not one of typ's;
+// value(i) is the value of element i, for the error then.
+func pgArrayText(typ string, n int, elem func(b []byte, i int) ([]byte, bool), value func(i int) any) (string, error) {
+	b := make([]byte, 0, 2+8*n)
+	b = append(b, '{')
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
 		}
-		x, ok := conv(v)
-		if !ok {
-			return nil, fmt.Errorf("a value of Go type %T in an array of %s", v, typ)
-		}
-		out[i] = x
-		if ptrs != nil {
-			ptrs[i] = &out[i]
+		var ok bool
+		if b, ok = elem(b, i); !ok {
+			return "", fmt.Errorf("a value of Go type %T in an array of %s", value(i), typ)
 		}
 	}
-	if ptrs != nil {
-		return ptrs, nil
+	b = append(b, '}')
+	return string(b), nil
+}
+
+// appendArrayString appends s to b as an element of an array's text:
+// quoted, with a backslash before each " and \. The bytes of a UTF-8
+// character other than those two are never one of them.
+func appendArrayString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for {
+		i := strings.IndexAny(s, `"\`)
+		if i < 0 {
+			break
+		}
+		b = append(b, s[:i]...)
+		b = append(b, '\\', s[i])
+		s = s[i+1:]
 	}
-	return out, nil
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // isNull reports whether v is nil or a nil pointer: NULL.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -86,6 +87,88 @@ func TestPGArrayReadsUseIndexes(t *testing.T) {
 	}
 }
 
+// hostileStrings are strings that an array's text must quote or escape:
+// quotes, backslashes, braces, commas, blanks, NULL as a word, unicode,
+// the empty string.
+var hostileStrings = []string{
+	`a"b`, `c\d`, `\`, `"`, `\"`, `""`, "{}", "{", "}", "a,b", "{a,b}", `{"a",NULL}`, " x ", "\t\n", "NULL", "null",
+	"é", "日本語", "😀", "\u00a0", "", "'; DROP TABLE leads; --",
+}
+
+// Arrays reach PostgreSQL element for element, in a statement kept
+// prepared and in one planned at each execution: NULL as NULL, every
+// string as it was (hostileStrings), numbers and booleans; so do the
+// lists of strings that statements run through GORM pass (a Teams user
+// per id, inserted with the multi-row insert's arrays).
+func TestPGArraysRoundTrip(t *testing.T) {
+	s := storagetest.Open(t, storage.DialectPostgres)
+	ctx := context.Background()
+	var strs []any
+	for _, h := range hostileStrings {
+		strs = append(strs, h)
+	}
+	str := func(s string) *string { return &s }
+	var wantStrs []*string
+	for _, h := range hostileStrings {
+		wantStrs = append(wantStrs, str(h))
+	}
+	tests := []struct {
+		typ  string
+		vals []any
+		want []*string
+	}{
+		{"text", strs, wantStrs},
+		{"text", []any{"NULL", nil, ""}, []*string{str("NULL"), nil, str("")}},
+		{"bigint", []any{int64(-9223372036854775808), 0, nil, int64(9223372036854775807)},
+			[]*string{str("-9223372036854775808"), str("0"), nil, str("9223372036854775807")}},
+		{"integer", []any{-2147483648, 2147483647}, []*string{str("-2147483648"), str("2147483647")}},
+		{"boolean", []any{true, nil, false}, []*string{str("true"), nil, str("false")}},
+		{"text", []any{}, []*string{}},
+	}
+	show := func(vals []*string) []string {
+		out := make([]string, len(vals))
+		for i, v := range vals {
+			out[i] = "NULL"
+			if v != nil {
+				out[i] = strconv.Quote(*v)
+			}
+		}
+		return out
+	}
+	for _, tt := range tests {
+		prepared, planned, err := s.ArrayRoundTrip(ctx, tt.typ, tt.vals)
+		if err != nil {
+			t.Fatalf("%s %v: %v", tt.typ, tt.vals, err)
+		}
+		for name, got := range map[string][]*string{"kept prepared": prepared, "planned each time": planned} {
+			if !reflect.DeepEqual(show(got), show(tt.want)) {
+				t.Errorf("%s, %s: read %v\nwant %v", tt.typ, name, show(got), show(tt.want))
+			}
+		}
+	}
+
+	var rows [][]any
+	for i, h := range hostileStrings {
+		rows = append(rows, []any{h, fmt.Sprint("aad-", i), int64(i)})
+	}
+	if err := s.InsertRows(ctx, "teams_users", []string{"user_id", "aad_object_id", "updated_ms"}, rows); err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Sorted(slices.Values(hostileStrings))
+	prepared, planned, err := s.TeamsUsersByID(ctx, append(slices.Clone(hostileStrings), "not a user", `"`+"é"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// PostgreSQL's collation orders them, not Go's bytes.
+	slices.Sort(prepared)
+	slices.Sort(planned)
+	for name, got := range map[string][]string{"kept prepared": prepared, "planned each time": planned} {
+		if !slices.Equal(got, want) {
+			t.Errorf("Teams users by id, %s: %q\nwant %q", name, got, want)
+		}
+	}
+}
+
 // Every column the multi-row statements name has its type declared, and
 // the declared types are the migrated schema's (character types as text);
 // a table declared is declared whole.
@@ -158,6 +241,23 @@ func TestMultiRowValues(t *testing.T) {
 			rows:  [][]any{{1, "stage", "sql", 10, nil, "", "", false}, {2, "stage", "sql", 20, "", nil, "", true}, {3, "stage", "sql", 30, "api", "d", "r", false}},
 			read: read{"SELECT lead_id, COALESCE(actor, 'NULL'), COALESCE(details, 'NULL'), reason_code, CASE WHEN not_a_fit THEN 'true' ELSE 'false' END FROM lead_events ORDER BY id",
 				[]string{"1|NULL|||false", "2||NULL||true", "3|api|d|r|false"}},
+		},
+		{
+			name:  "strings to quote or escape",
+			table: "lead_events",
+			cols:  []string{"lead_id", "kind", "stage", "at_ms", "actor", "details", "reason_code", "not_a_fit"},
+			rows: func() (rows [][]any) {
+				for i, h := range hostileStrings {
+					rows = append(rows, []any{i, "stage", "sql", 10, h, h, "", false})
+				}
+				return rows
+			}(),
+			read: read{"SELECT actor, details FROM lead_events ORDER BY id", func() (out []string) {
+				for _, h := range hostileStrings {
+					out = append(out, h+"|"+h)
+				}
+				return out
+			}()},
 		},
 		{
 			name:  "nullable numbers, typed and untyped nils",
