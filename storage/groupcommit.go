@@ -67,6 +67,11 @@ type groupCommitter struct {
 	// as new leads named a known one (saveGroupInTx); PostgreSQL's
 	// workers never use it.
 	metKnown bool
+	// name is the committer's name in a GroupCommit (CommitterSQLite, …).
+	name string
+	// observer, when set, is called with each group once its callers are
+	// answered (Options.OnGroupCommit).
+	observer func(GroupCommit)
 }
 
 // newGroupCommitter starts workers goroutines committing groups of at
@@ -125,6 +130,10 @@ func (g *groupCommitter) loop(shard int64) {
 	var sizes groupSizes
 	var timer *time.Timer
 	for first := range g.queue {
+		var start time.Time
+		if g.observer != nil {
+			start = time.Now()
+		}
 		group = append(group[:0], first)
 	drain:
 		for len(group) < g.max {
@@ -148,8 +157,12 @@ func (g *groupCommitter) loop(shard int64) {
 			group = g.gatherSaves(group, sizes.largest(), timer)
 		}
 		sizes.add(len(group))
+		failed := false
 		if !g.oneStatement || !g.commitOneStatement(group, shard) {
-			g.commit(group)
+			failed = g.commit(group)
+		}
+		if g.observer != nil { // every caller of the group is answered
+			g.observer(GroupCommit{Committer: g.name, Size: len(group), Took: time.Since(start), Failed: failed})
 		}
 		if g.after != nil {
 			g.after()
@@ -182,10 +195,10 @@ func (g *groupCommitter) commitOneStatement(group []writeJob, shard int64) bool 
 	return true
 }
 
-// commit runs the group in one transaction. If the transaction itself
-// fails (not a job), each job is run again alone so that one cannot fail
-// the others.
-func (g *groupCommitter) commit(group []writeJob) {
+// commit runs the group in one transaction and reports whether that
+// transaction failed. If it did (not a job), each job is run again alone
+// so that one cannot fail the others.
+func (g *groupCommitter) commit(group []writeJob) (failed bool) {
 	errs := make([]error, len(group))
 	err := g.db.Transaction(func(tx *gorm.DB) (err error) {
 		defer func() {
@@ -231,6 +244,7 @@ func (g *groupCommitter) commit(group []writeJob) {
 			job.done <- errs[i]
 		}
 	}
+	return err != nil
 }
 
 // saveJobs saves every lead of the group in one batch under a savepoint

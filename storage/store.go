@@ -86,6 +86,13 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxConns bounds the connection pool (default 16 on PostgreSQL, 8 readers on SQLite).
 	MaxConns int
+	// OnGroupCommit, when set, is called once for each group of writes
+	// that a group committer commits (GroupCommit): by the committer's
+	// goroutine, after every write of the group is answered, so it delays
+	// no acknowledgement, but the committer takes its next group only
+	// when it returns: it must be quick. PostgreSQL's committers call it
+	// concurrently. Nil calls nothing.
+	OnGroupCommit func(GroupCommit)
 	// checkpointRan receives a value after each background checkpoint (tests).
 	checkpointRan chan<- struct{}
 }
@@ -138,6 +145,7 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 		s.enqueuer = newGroupCommitter(s.write, 1, false)
 		s.intake = newGroupCommitter(s.write, pgIntakeWorkers, true)
 		s.claims = newGroupCommitterOf(s.claimConn, 1, false, maxClaimGroupPG)
+		s.enqueuer.name, s.intake.name, s.claims.name = CommitterOutbox, CommitterIntake, CommitterClaims
 	default:
 		if dir := filepath.Dir(sqlitePath(dsn)); dir != "" {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -171,9 +179,13 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 		s.group = newGroupCommitter(s.write, 1, false)
 		s.group.after = s.checkpoint.committed
 		s.group.gather, s.group.gatherMax = saveGather, saveGatherMax
+		s.group.name = CommitterSQLite
 		s.enqueuer = s.group
 		s.intake = s.group
 		s.claims = s.group
+	}
+	for _, g := range []*groupCommitter{s.enqueuer, s.intake, s.claims} {
+		g.observer = opts.OnGroupCommit // before any write is queued
 	}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
