@@ -40,6 +40,7 @@ type Metrics struct {
 	schedulerLag    prometheus.Histogram
 	apiRateLimited  prometheus.Counter
 	http            httpMetrics
+	writes          writeMetrics
 	parked          *prometheus.CounterVec
 	panics          *prometheus.CounterVec
 
@@ -53,7 +54,8 @@ const maxSources = 50
 // New registers every collector, plus Go and process collectors and the
 // outbox gauges read through stats (which may be nil).
 func New(stats OutboxStatter) *Metrics {
-	m := &Metrics{registry: prometheus.NewRegistry(), sources: map[string]bool{}, http: newHTTPMetrics()}
+	m := &Metrics{registry: prometheus.NewRegistry(), sources: map[string]bool{}, http: newHTTPMetrics(),
+		writes: newWriteMetrics()}
 	m.leadsReceived = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "handoff_leads_received_total", Help: "Stages entered by leads through intake, by stage and source.",
 	}, []string{"stage", "source"})
@@ -97,6 +99,7 @@ func New(stats OutboxStatter) *Metrics {
 		m.claimAckSeconds, m.slaBreaches, m.slaReminders, m.schedulerLag, m.apiRateLimited, m.parked, m.panics,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.registry.MustRegister(m.http.collectors()...)
+	m.registry.MustRegister(m.writes.collectors()...)
 	if stats != nil {
 		m.registry.MustRegister(&outboxCollector{stats: stats})
 	}
