@@ -49,13 +49,14 @@ type worker struct {
 // newApp wires every part from the configuration; it is the table of
 // contents of the service.
 func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now func() time.Time) (*app, error) {
-	store, err := openStore(ctx, cfg)
+	a := &app{cfg: cfg, logger: logger, mux: http.NewServeMux(), now: now}
+	a.wireMetrics()
+	store, err := openStore(ctx, cfg, storage.Options{OnGroupCommit: a.groupCommitted})
 	if err != nil {
 		return nil, err
 	}
+	a.store = store
 	warmStore(ctx, store, logger)
-	a := &app{cfg: cfg, store: store, logger: logger, mux: http.NewServeMux(), now: now}
-	a.wireMetrics()
 	for _, wire := range []func() error{
 		a.wireScheduler,  // SLA timers, the digest, retention
 		a.wireAPI,        // intake, leads, funnel, traffic
@@ -103,6 +104,12 @@ func (a *app) wireMetrics() {
 	a.metrics.SetBuildInfo(buildVersion())
 	a.guard = newGuard(a.cfg, a.metrics.APIRateLimited)
 	a.mux.Handle("GET /metrics", a.guard.Require(handlers.ScopeRead, a.metrics.Handler().ServeHTTP))
+}
+
+// groupCommitted is the store's OnGroupCommit: each group of writes that
+// shared a commit is counted in the write metrics.
+func (a *app) groupCommitted(g storage.GroupCommit) {
+	a.metrics.WriteGroup(g.Committer, g.Size, g.Took, g.Failed)
 }
 
 // newGuard is the API's authentication: HANDOFF_API_TOKEN (a write token

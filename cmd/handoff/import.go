@@ -11,6 +11,7 @@ import (
 
 	"github.com/handoff/handoff/bot/report"
 	"github.com/handoff/handoff/csvimport"
+	"github.com/handoff/handoff/storage"
 )
 
 // maxListedRejections bounds how many rejected rows the summary lists.
@@ -47,7 +48,7 @@ func runImport(ctx context.Context, e env, batch int, quiet bool) error {
 		}
 		in = f
 	}
-	store, err := openStore(ctx, cfg)
+	store, err := openStore(ctx, cfg, storage.Options{})
 	if err != nil {
 		return err
 	}

@@ -19,9 +19,9 @@ func loadConfig(e env) (config.Config, error) {
 	return cfg, nil
 }
 
-// openStore opens and migrates the configured database.
-func openStore(ctx context.Context, cfg config.Config) (*storage.Store, error) {
-	s, err := storage.Open(ctx, cfg.DatabaseURL, storage.Options{})
+// openStore opens and migrates the configured database with opts.
+func openStore(ctx context.Context, cfg config.Config, opts storage.Options) (*storage.Store, error) {
+	s, err := storage.Open(ctx, cfg.DatabaseURL, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +51,7 @@ func withStore(ctx context.Context, e env, f func(cfg config.Config, store *stor
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg)
+	store, err := openStore(ctx, cfg, storage.Options{})
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func runMigrate(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	s, err := openStore(ctx, cfg)
+	s, err := openStore(ctx, cfg, storage.Options{})
 	if err != nil {
 		return err
 	}
