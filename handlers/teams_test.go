@@ -36,7 +36,7 @@ const (
 // teamsEnv is Handoff's Teams side over a real store, wired as in
 // production, against the fake Bot Framework.
 type teamsEnv struct {
-	t         *testing.T
+	t         testing.TB
 	srv       *httptest.Server
 	bf        *teamstest.Server
 	store     *storage.Store
@@ -48,13 +48,13 @@ type teamsEnv struct {
 	policy    handoff.Policy
 }
 
-func newTeamsEnv(t *testing.T, s *storage.Store, answerer bot.CommandAnswerer) *teamsEnv {
+func newTeamsEnv(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *teamsEnv {
 	t.Helper()
 	return newTeamsEnvWith(t, s, answerer, handoff.DefaultPolicy())
 }
 
 // newTeamsEnvWith is newTeamsEnv under the agreement's policy.
-func newTeamsEnvWith(t *testing.T, s *storage.Store, answerer bot.CommandAnswerer, policy handoff.Policy) *teamsEnv {
+func newTeamsEnvWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer, policy handoff.Policy) *teamsEnv {
 	t.Helper()
 	bf := teamstest.New(t)
 	clk := testkit.NewClock(time.Now().UTC())
@@ -115,13 +115,19 @@ func (e *teamsEnv) install() {
 	}
 }
 
-// invoke clicks an Action.Execute with data and returns the invoke response.
-func (e *teamsEnv) invoke(user, name string, data map[string]any) teamsInvokeResponse {
-	e.t.Helper()
+// clickActivity is user's Action.Execute click with data on a card in
+// the sales channel.
+func (e *teamsEnv) clickActivity(user, name string, data map[string]any) map[string]any {
 	a := e.activity("invoke", user, name, salesID+";messageid=1001")
 	a["name"] = "adaptiveCard/action"
 	a["value"] = map[string]any{"action": map[string]any{"type": "Action.Execute", "verb": data["action"], "data": data}, "trigger": "manual"}
-	status, body := e.post(a, e.token())
+	return a
+}
+
+// invoke clicks an Action.Execute with data and returns the invoke response.
+func (e *teamsEnv) invoke(user, name string, data map[string]any) teamsInvokeResponse {
+	e.t.Helper()
+	status, body := e.post(e.clickActivity(user, name, data), e.token())
 	if status != 200 {
 		e.t.Fatalf("invoke %v: HTTP %d %s", data, status, body)
 	}
@@ -589,31 +595,14 @@ func TestTeamsMessages(t *testing.T) {
 func TestTeamsActivityDeliveredAgain(t *testing.T) {
 	for _, dialect := range storagetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
-			s1 := storagetest.Open(t, dialect)
-			s2 := s1
-			if dialect == storage.DialectPostgres {
-				u := storagetest.URL(t, dialect)
-				s1, s2 = storagetest.OpenURL(t, u, storage.Options{}), storagetest.OpenURL(t, u, storage.Options{})
-			}
-			e1, e2 := newTeamsEnv(t, s1, fixedAnswerer{}), newTeamsEnv(t, s2, fixedAnswerer{})
+			e1, e2 := teamsReplicas(t, dialect, fixedAnswerer{})
 			e1.install()
 			deliveries := []*teamsEnv{e1, e2, e1}
-			post := func(e *teamsEnv, a map[string]any) []byte {
-				t.Helper()
-				again := maps.Clone(a)
-				again["serviceUrl"] = e.bf.ServiceURL() // the token's
-				status, body := e.post(again, e.token())
-				if status != 200 {
-					t.Fatalf("HTTP %d %s", status, body)
-				}
-				e.deliver()
-				return body
-			}
 
 			ask := e1.activity("message", ritaID, "Rita Rep", "a:rita-personal")
 			ask["text"] = "funnel month"
 			for _, e := range deliveries {
-				post(e, ask)
+				e.redeliver(ask)
 			}
 			if n := len(callsOf(e1.bf, "send")) + len(callsOf(e2.bf, "send")); n != 1 {
 				t.Fatalf("a command delivered %d times answered %d times, want once", len(deliveries), n)
@@ -621,24 +610,53 @@ func TestTeamsActivityDeliveredAgain(t *testing.T) {
 
 			id := e1.newSQL("again-1")
 			e1.deliver()
-			click := e1.activity("invoke", ritaID, "Rita Rep", salesID+";messageid=1001")
-			click["name"] = "adaptiveCard/action"
-			data := map[string]any{"action": bot.ActionClaim, "value": fmt.Sprint(id)}
-			click["value"] = map[string]any{"action": map[string]any{"type": "Action.Execute", "verb": data["action"], "data": data}, "trigger": "manual"}
+			click := e1.clickActivity(ritaID, "Rita Rep", map[string]any{"action": bot.ActionClaim, "value": fmt.Sprint(id)})
 			for i, e := range deliveries {
-				var res teamsInvokeResponse
-				if err := json.Unmarshal(post(e, click), &res); err != nil {
-					t.Fatal(err)
-				}
+				res := e.redeliver(click)
 				if res.StatusCode != 200 || res.Type != teams.CardContentType || !strings.Contains(string(res.Value), "Rita Rep") {
 					t.Fatalf("delivery %d of the claim: %d %s %s, want the card claimed by Rita", i+1, res.StatusCode, res.Type, res.Value)
 				}
 			}
-			if l, claims := e1.lead(id), claimEvents(t, s1, id); claims != 1 || l.Owner.UserID != ritaID {
+			if l, claims := e1.lead(id), claimEvents(t, e1.store, id); claims != 1 || l.Owner.UserID != ritaID {
 				t.Fatalf("claimed events = %d, owner %+v; want one claim by Rita", claims, l.Owner)
 			}
 		})
 	}
+}
+
+// teamsReplicas are two apps on one database of dialect, as two replicas
+// behind a load balancer (on PostgreSQL two stores).
+func teamsReplicas(t *testing.T, dialect string, answerer bot.CommandAnswerer) (e1, e2 *teamsEnv) {
+	t.Helper()
+	s1 := storagetest.Open(t, dialect)
+	s2 := s1
+	if dialect == storage.DialectPostgres {
+		u := storagetest.URL(t, dialect)
+		s1, s2 = storagetest.OpenURL(t, u, storage.Options{}), storagetest.OpenURL(t, u, storage.Options{})
+	}
+	return newTeamsEnv(t, s1, answerer), newTeamsEnv(t, s2, answerer)
+}
+
+// redeliver posts activity a (perhaps already delivered to another
+// replica) to e, with e's service URL as its token has it, delivers e's
+// outbox and returns the answer (empty unless a was an invoke).
+func (e *teamsEnv) redeliver(a map[string]any) teamsInvokeResponse {
+	e.t.Helper()
+	again := maps.Clone(a)
+	again["serviceUrl"] = e.bf.ServiceURL()
+	status, body := e.post(again, e.token())
+	if status != 200 {
+		e.t.Fatalf("HTTP %d %s", status, body)
+	}
+	e.deliver()
+	var res teamsInvokeResponse
+	if len(body) > 0 {
+		if err := json.Unmarshal(body, &res); err != nil {
+			e.t.Fatalf("answer %s: %v", body, err)
+		}
+		res.raw = string(body)
+	}
+	return res
 }
 
 // claimEvents is how many times the lead was claimed.

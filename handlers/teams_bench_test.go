@@ -1,0 +1,51 @@
+package handlers_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/teams"
+	"github.com/handoff/handoff/bot/teams/teamstest"
+	"github.com/handoff/handoff/internal/testkit"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// BenchmarkTeamsClaimClicks is BenchmarkSlackClaimClicks for Teams: 200
+// concurrent Claim clicks (Action.Execute invokes, 10 reps on each of 20
+// new leads) per iteration at the messaging endpoint, each activity with
+// a Bot Framework token the endpoint validates, and each answered with
+// the lead's card. A first round, outside the figures, lets the app learn
+// the reps (RememberUser, their membership of the sales team); the token
+// is signed once, as the Bot Framework reuses its token.
+//
+//	go test ./handlers/ -run '^$' -bench TeamsClaimClicks -benchtime 20x
+func BenchmarkTeamsClaimClicks(b *testing.B) {
+	for _, dialect := range storagetest.Dialects {
+		b.Run(dialect, func(b *testing.B) {
+			e := newTeamsEnv(b, storagetest.Open(b, dialect), nil)
+			e.install()
+			token := e.token()
+			claimClicks{
+				warm: true,
+				announce: func(b *testing.B, ext string) int64 {
+					id := e.newSQL(ext)
+					testkit.Drain(b, e.disp)
+					return id
+				},
+				click: func(b *testing.B, rep int, id int64) string {
+					a := e.clickActivity(fmt.Sprintf("29:rep%03d", rep), fmt.Sprintf("Rep %03d", rep), map[string]any{"action": bot.ActionClaim, "value": fmt.Sprint(id)})
+					status, body := teamstest.Post(b, e.srv.URL, a, token)
+					var res teamsInvokeResponse
+					if status != http.StatusOK || json.Unmarshal(body, &res) != nil || res.StatusCode != http.StatusOK || res.Type != teams.CardContentType {
+						return fmt.Sprintf("HTTP %d %s", status, body)
+					}
+					return ""
+				},
+				drain: func(b *testing.B) { testkit.Drain(b, e.disp) },
+			}.run(b)
+		})
+	}
+}
