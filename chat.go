@@ -5,6 +5,13 @@ import (
 	"time"
 )
 
+// Delivery is one delivery of a chat action that its platform may deliver
+// again (Teams does when the first delivery took over 15 s or failed):
+// Source is the platform, Key the delivery's key there. The store records
+// it with what the action writes, so that a delivery again writes nothing;
+// the zero Delivery is none.
+type Delivery struct{ Source, Key string }
+
 // ChatPost is a message the bot posted that shows a lead: its card in one
 // platform's sales channel (Kind ""), or another message kept so that
 // erasing the lead can update it (Kind PostDirect, PostReminder …).

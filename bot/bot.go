@@ -18,13 +18,19 @@ type Store interface {
 	// owner if it is still an unclaimed SQL at the routing step allow read
 	// (handoff.Offer.Step), atomically, and queues the refresh of its chat
 	// posts and welcome's messages for the claimed lead (welcome may be
-	// nil) in the claim's commit. allow's error is returned as it is.
-	ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string, allow func(*handoff.Lead) error, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error)
+	// nil) in the claim's commit. allow's error is returned as it is. A
+	// claim it wins records the delivery once (zero for none) in its
+	// commit; a delivery recorded already claims nothing.
+	ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string, once handoff.Delivery, allow func(*handoff.Lead) error, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error)
 	// UpdateLead changes the lead under a row lock, writing fn's events and
 	// outbox messages in the same transaction.
 	UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (handoff.LeadChange, error)) (*handoff.Lead, error)
 	// Enqueue adds chat work to the outbox.
 	Enqueue(ctx context.Context, now time.Time, msgs ...handoff.OutboxMessage) error
+	// EnqueueOnce is Enqueue recording the delivery once in the same
+	// commit; a delivery recorded already queues nothing, a zero one is
+	// Enqueue.
+	EnqueueOnce(ctx context.Context, now time.Time, once handoff.Delivery, msgs ...handoff.OutboxMessage) error
 	// SaveLeadMessages records messages that showed leads, sent outside
 	// the outbox, so that erasing a lead can update them.
 	SaveLeadMessages(ctx context.Context, now time.Time, posts ...handoff.ChatPost) error
@@ -109,10 +115,23 @@ type Actor struct {
 	UserID   string
 	Channel  string // where private notices go; "" for a direct message
 	ReplyTo  string // an opaque reply handle (Slack response_url); may be ""
+	// Delivery is the platform's key of this delivery of a Claim that it
+	// may deliver again (a Teams activity), or "": the claim won records
+	// it in its commit, and Notify's notice (a refusal) in the notice's,
+	// so that a delivery again claims nothing and queues nothing.
+	Delivery string
 }
 
 // String is the actor as recorded in events: "slack:U123".
 func (a Actor) String() string { return a.Platform + ":" + a.UserID }
+
+// delivery is the actor's Delivery as the store records it.
+func (a Actor) delivery() handoff.Delivery {
+	if a.Delivery == "" {
+		return handoff.Delivery{}
+	}
+	return handoff.Delivery{Source: a.Platform, Key: a.Delivery}
+}
 
 // Envelope is the payload of the OutboxPrivate, OutboxDirect, OutboxReply,
 // OutboxShare and OutboxOwnerEmail messages: who gets the message, where,
@@ -125,8 +144,9 @@ type Envelope struct {
 }
 
 // Notify queues msg for the actor only: privately in the actor's channel,
-// or through the reply handle or a direct message when there is no channel.
-// It returns an error when the outbox cannot be written.
+// or through the reply handle or a direct message when there is no channel;
+// once for the actor's Delivery, when it has one. It returns an error when
+// the outbox cannot be written.
 func (b *Bot) Notify(ctx context.Context, a Actor, msg Message) error {
 	msg.Private = true
 	kind := handoff.OutboxPrivate
@@ -137,7 +157,7 @@ func (b *Bot) Notify(ctx context.Context, a Actor, msg Message) error {
 	default:
 		kind = handoff.OutboxDirect
 	}
-	return b.enqueueNotice(ctx, kind, a.Platform, Envelope{Channel: a.Channel, User: a.UserID, ReplyTo: a.ReplyTo, Message: msg})
+	return b.enqueueNotice(ctx, kind, a.Platform, Envelope{Channel: a.Channel, User: a.UserID, ReplyTo: a.ReplyTo, Message: msg}, a.delivery())
 }
 
 // Reply queues msg as an answer through the actor's reply handle (a late
@@ -148,7 +168,7 @@ func (b *Bot) Reply(ctx context.Context, a Actor, msg Message) error {
 	if a.ReplyTo == "" {
 		return b.Notify(ctx, a, msg)
 	}
-	return b.enqueueNotice(ctx, handoff.OutboxReply, a.Platform, Envelope{ReplyTo: a.ReplyTo, User: a.UserID, Message: msg})
+	return b.enqueueNotice(ctx, handoff.OutboxReply, a.Platform, Envelope{ReplyTo: a.ReplyTo, User: a.UserID, Message: msg}, handoff.Delivery{})
 }
 
 // Share queues msg for everyone in the actor's channel; without a channel
@@ -158,7 +178,7 @@ func (b *Bot) Share(ctx context.Context, a Actor, msg Message) error {
 		return b.Notify(ctx, a, msg)
 	}
 	msg.Private = false
-	return b.enqueueNotice(ctx, handoff.OutboxShare, a.Platform, Envelope{Channel: a.Channel, User: a.UserID, Message: msg})
+	return b.enqueueNotice(ctx, handoff.OutboxShare, a.Platform, Envelope{Channel: a.Channel, User: a.UserID, Message: msg}, handoff.Delivery{})
 }
 
 // RecordShown records an answer that showed leads and was sent outside the
@@ -175,15 +195,17 @@ func (b *Bot) RecordShown(ctx context.Context, posts []handoff.ChatPost) error {
 
 // directMessage queues msg to userID on platform.
 func (b *Bot) directMessage(ctx context.Context, platform, userID string, leadID int64, msg Message) error {
-	return b.enqueueNotice(ctx, handoff.OutboxDirect, platform, Envelope{User: userID, Message: msg}, leadID)
+	return b.enqueueNotice(ctx, handoff.OutboxDirect, platform, Envelope{User: userID, Message: msg}, handoff.Delivery{}, leadID)
 }
 
-func (b *Bot) enqueueNotice(ctx context.Context, kind, platform string, n Envelope, leadID ...int64) error {
+// enqueueNotice queues n as a message of kind on platform, once for the
+// delivery once when it is not zero.
+func (b *Bot) enqueueNotice(ctx context.Context, kind, platform string, n Envelope, once handoff.Delivery, leadID ...int64) error {
 	m, err := noticeMessage(kind, platform, n, leadID...)
 	if err != nil {
 		return err
 	}
-	if err := b.cfg.Store.Enqueue(ctx, b.now(), m); err != nil {
+	if err := b.cfg.Store.EnqueueOnce(ctx, b.now(), once, m); err != nil {
 		return fmt.Errorf("bot: queue %s for %s:%s: %w", kind, platform, n.User, err)
 	}
 	return nil

@@ -36,7 +36,7 @@ func (b *Bot) Claim(ctx context.Context, a Actor, id int64) error {
 		}
 		return msgs
 	}
-	lead, won, err := b.cfg.Store.ClaimLeadIf(ctx, id, owner, now, a.String(), func(l *handoff.Lead) error {
+	lead, won, err := b.cfg.Store.ClaimLeadIf(ctx, id, owner, now, a.String(), a.delivery(), func(l *handoff.Lead) error {
 		step, refused = l.Offer.Step(), b.offeredElsewhere(ctx, a, l)
 		return refused
 	}, welcome)

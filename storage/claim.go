@@ -24,7 +24,7 @@ func notFound(format string, args ...any) error {
 // batch, one transaction and one commit (claimJobs): in SQLite's writer,
 // and in a committer of claims of their own on PostgreSQL.
 func (s *Store) ClaimLead(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error) {
-	return s.claimLead(ctx, id, anyStep, owner, now, actor, nil)
+	return s.claimLead(ctx, id, anyStep, owner, now, actor, handoff.Delivery{}, nil)
 }
 
 // ClaimLeadAtStep is ClaimLead for a claim allowed on an earlier read of
@@ -32,7 +32,7 @@ func (s *Store) ClaimLead(ctx context.Context, id int64, owner handoff.Owner, no
 // (handoff.Offer.Step) is no longer step, so a click checked against an
 // offer that has since timed out or been passed on changes nothing.
 func (s *Store) ClaimLeadAtStep(ctx context.Context, id int64, step int, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error) {
-	return s.claimLead(ctx, id, step, owner, now, actor, nil)
+	return s.claimLead(ctx, id, step, owner, now, actor, handoff.Delivery{}, nil)
 }
 
 // ClaimLeadIf is ClaimLeadAtStep for a claim that allow must accept: it
@@ -44,8 +44,11 @@ func (s *Store) ClaimLeadAtStep(ctx context.Context, id int64, step int, owner h
 // claimed lead (the new owner's direct message) are queued in the claim's
 // commit; welcome may be nil. welcome and the domain's decision run on
 // that read, outside the batch, and are used when the batch finds the lead
-// unchanged.
-func (s *Store) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string, allow func(*handoff.Lead) error, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error) {
+// unchanged. A click that its platform may deliver again names its
+// delivery once (zero for none): a claim it wins records it in its commit
+// (processed_events, as MarkProcessed does), and a delivery recorded
+// already does not claim, whatever the lead.
+func (s *Store) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string, once handoff.Delivery, allow func(*handoff.Lead) error, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error) {
 	// A click waits for this process's claim of the lead in flight, if
 	// any, and then reads it: a click that loses to it reads the claimed
 	// lead and neither renders the welcome it would never send nor joins
@@ -76,10 +79,10 @@ func (s *Store) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, 
 		return lead, false, nil
 	}
 	if s.claims == nil || s.claimInTx {
-		return s.claimLead(ctx, id, step, owner, now, actor, welcome)
+		return s.claimLead(ctx, id, step, owner, now, actor, once, welcome)
 	}
 	at := fromMs(ms(now))
-	item := &claimItem{id: id, step: step, owner: owner, at: at, actor: actor, hooks: s.hooks, welcome: welcome, read: &row}
+	item := &claimItem{id: id, step: step, owner: owner, at: at, actor: actor, once: once, hooks: s.hooks, welcome: welcome, read: &row}
 	if change, ok := lead.Claim(owner, at, actor); ok {
 		item.readClaim = &readClaim{lead: lead, change: change}
 		if welcome != nil {
@@ -129,10 +132,10 @@ func (c *claimsInFlight) wait(ctx context.Context, id int64) (done func(), err e
 // lead is at.
 const anyStep = -1
 
-func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff.Owner, now time.Time, actor string, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error) {
+func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff.Owner, now time.Time, actor string, once handoff.Delivery, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error) {
 	at := fromMs(ms(now)) // the precision the database keeps
 	if s.claims != nil && !s.claimInTx {
-		return s.claimInBatch(ctx, &claimItem{id: id, step: step, owner: owner, at: at, actor: actor, hooks: s.hooks, welcome: welcome})
+		return s.claimInBatch(ctx, &claimItem{id: id, step: step, owner: owner, at: at, actor: actor, once: once, hooks: s.hooks, welcome: welcome})
 	}
 	var lead *handoff.Lead
 	won := false
@@ -153,6 +156,9 @@ func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff
 		change, ok := claimed.Claim(owner, at, actor)
 		if !ok {
 			return nil
+		}
+		if seen, err := seenDeliveries(tx, []handoff.Delivery{once}); err != nil || seen[once] {
+			return err // a delivery again of a click already handled
 		}
 		if welcome != nil {
 			change.Outbox = append(change.Outbox, welcome(claimed)...)
@@ -175,6 +181,11 @@ func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff
 		// The lead before the claim and after: the claim adds its wait.
 		if _, err := s.insertChangeEvents(tx, id, rowKeys(row), leadKeys(claimed), change.Events, at); err != nil {
 			return err
+		}
+		if once.Key != "" {
+			if err := recordDeliveries(tx, []processedEventRow{{Source: once.Source, Key: once.Key, CreatedMs: ms(at)}}); err != nil {
+				return err
+			}
 		}
 		return insertOutbox(tx, at, change.Outbox...)
 	})

@@ -23,6 +23,7 @@ type claimItem struct {
 	owner   handoff.Owner
 	at      time.Time
 	actor   string
+	once    handoff.Delivery // the click's delivery, recorded when it wins; zero for none
 	hooks   []handoff.WebhookRoute
 	welcome func(*handoff.Lead) []handoff.OutboxMessage // messages for the claimed lead, or nil
 	// read is the lead's row as read before the claim was queued, and
@@ -94,6 +95,10 @@ func claimBatchInTx(tx *gorm.DB, items []*claimItem) (errs []error, err error) {
 	for i := range rows {
 		byID[rows[i].ID] = &rows[i]
 	}
+	seen, err := seenDeliveries(tx, itemDeliveries(items))
+	if err != nil {
+		return nil, err
+	}
 	errs = make([]error, len(items))
 	// Each lead's first claim that can win it is written; the lead is read
 	// in this transaction (locked on PostgreSQL, by the one writer on
@@ -102,8 +107,8 @@ func claimBatchInTx(tx *gorm.DB, items []*claimItem) (errs []error, err error) {
 	taken := map[int64]bool{}
 	for i, it := range items {
 		row := byID[it.id]
-		if row == nil || taken[it.id] {
-			continue // no such lead, or a claim before this one takes it
+		if row == nil || taken[it.id] || seen[it.once] {
+			continue // no such lead, a claim before this one takes it, or a delivery again of a click handled
 		}
 		if it.step != anyStep && it.step != row.OfferSeq {
 			continue // the offer the click saw moved on
@@ -126,12 +131,16 @@ func claimBatchInTx(tx *gorm.DB, items []*claimItem) (errs []error, err error) {
 	var rollups []leadRollup
 	var events []eventRow
 	var outbox []outboxRow
+	var deliveries []processedEventRow
 	for _, c := range chosen {
 		it, lead, change := c.item, c.lead, c.change
 		if !won[it.id] {
 			continue
 		}
 		it.lead, it.won = lead, true
+		if it.once.Key != "" {
+			deliveries = append(deliveries, processedEventRow{Source: it.once.Source, Key: it.once.Key, CreatedMs: ms(it.at)})
+		}
 		evs := make([]eventRow, len(change.Events))
 		for k, e := range change.Events {
 			if evs[k], err = newEventRow(it.id, e); err != nil {
@@ -154,7 +163,19 @@ func claimBatchInTx(tx *gorm.DB, items []*claimItem) (errs []error, err error) {
 	if err := updateRollup(tx, rollups); err != nil {
 		return nil, err
 	}
-	return errs, execWrites(tx, []tableWrite{eventsWrite(events), outboxWrite(outbox)})
+	if err := execWrites(tx, []tableWrite{eventsWrite(events), outboxWrite(outbox)}); err != nil {
+		return nil, err
+	}
+	return errs, recordDeliveries(tx, deliveries)
+}
+
+// itemDeliveries are the deliveries the items name (zero for none).
+func itemDeliveries(items []*claimItem) []handoff.Delivery {
+	ds := make([]handoff.Delivery, len(items))
+	for i, it := range items {
+		ds[i] = it.once
+	}
+	return ds
 }
 
 // decide is the claim of the lead whose row the writer read: the one

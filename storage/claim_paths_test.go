@@ -128,7 +128,7 @@ func (p claimPath) history() {
 		var won bool
 		switch {
 		case c.step == -1: // as a click claims: decided on ClaimLeadIf's read
-			if _, won, err = p.s.ClaimLeadIf(ctx, id(c.lead), owner, at, "slack:"+c.user, func(*handoff.Lead) error { return nil }, nil); err != nil {
+			if _, won, err = p.s.ClaimLeadIf(ctx, id(c.lead), owner, at, "slack:"+c.user, handoff.Delivery{}, func(*handoff.Lead) error { return nil }, nil); err != nil {
 				t.Fatal(err)
 			}
 		default:

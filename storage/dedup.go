@@ -2,11 +2,14 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/handoff/handoff"
 )
 
 // processedEventRow remembers an inbound event (a Slack event_id, a Teams
@@ -56,4 +59,95 @@ func (s *Store) PruneProcessed(ctx context.Context, before time.Time) (int64, er
 		return 0, fmt.Errorf("storage: prune processed events: %w", r.Error)
 	}
 	return r.RowsAffected, nil
+}
+
+// EnqueueOnce is Enqueue for the chat work of a delivery that its platform
+// may deliver again (a Teams Claim's refusal): the delivery is recorded
+// as MarkProcessed records it, in the same commit, and a delivery recorded
+// already (by this or by its claim, ClaimLeadIf) queues nothing. A zero
+// delivery is Enqueue.
+func (s *Store) EnqueueOnce(ctx context.Context, now time.Time, d handoff.Delivery, msgs ...handoff.OutboxMessage) error {
+	if d.Key == "" || len(msgs) == 0 {
+		return s.Enqueue(ctx, now, msgs...)
+	}
+	job := writeJob{outbox: outboxRows(now, msgs), once: d}
+	insert := func() error {
+		return s.tx(ctx, func(tx *gorm.DB) error { return insertOutboxOnce(tx, []writeJob{job}) })
+	}
+	if g := s.enqueuer; g != nil { // with the other notices, in one statement; nil once closed
+		job.done = make(chan error, 1)
+		insert = func() error { return g.enqueue(ctx, job) }
+	}
+	if err := insert(); err != nil {
+		return fmt.Errorf("storage: enqueue %d messages of %s delivery %q: %w", len(msgs), d.Source, d.Key, err)
+	}
+	s.queued(len(msgs)) // a wake for nothing when the delivery was recorded already
+	return nil
+}
+
+// processedKeys is the condition on processed_events' keys.
+var processedKeys = newInList("processed_events", "key")
+
+// seenDeliveries returns those of ds recorded already (the zero ones are
+// never).
+func seenDeliveries(tx *gorm.DB, ds []handoff.Delivery) (map[handoff.Delivery]bool, error) {
+	bySource := map[string][]string{}
+	for _, d := range ds {
+		if d.Key != "" {
+			bySource[d.Source] = append(bySource[d.Source], d.Key)
+		}
+	}
+	seen := map[handoff.Delivery]bool{}
+	for source, keys := range bySource {
+		var found []string
+		cond, arg := processedKeys.in(tx.Dialector.Name(), keys)
+		if err := planEach(tx).Model(&processedEventRow{}).Where("source = ?", source).Where(cond, arg).Pluck("key", &found).Error; err != nil {
+			return nil, fmt.Errorf("read processed events: %w", err)
+		}
+		for _, k := range found {
+			seen[handoff.Delivery{Source: source, Key: k}] = true
+		}
+	}
+	return seen, nil
+}
+
+// recordNewDeliveries records the deliveries of rows and returns those it
+// recorded: not one recorded already, nor a second of rows.
+func recordNewDeliveries(tx *gorm.DB, rows []processedEventRow) (map[handoff.Delivery]bool, error) {
+	added := map[handoff.Delivery]bool{}
+	chunk := insertChunk(tx)
+	for start := 0; start < len(rows); start += chunk {
+		part := rows[start:min(start+chunk, len(rows))]
+		q, args, err := insertSQL(tx, "processed_events", processedCols, " ON CONFLICT (source, key) DO NOTHING RETURNING source, key", len(part),
+			func(i int) []any { return []any{part[i].Source, part[i].Key, part[i].CreatedMs} })
+		if err != nil {
+			return nil, err
+		}
+		rs, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("record deliveries: %w", err)
+		}
+		for rs.Next() {
+			var d handoff.Delivery
+			if err := rs.Scan(&d.Source, &d.Key); err != nil {
+				rs.Close()
+				return nil, err
+			}
+			added[d] = true
+		}
+		if err := errors.Join(rs.Err(), rs.Close()); err != nil {
+			return nil, fmt.Errorf("record deliveries: %w", err)
+		}
+	}
+	return added, nil
+}
+
+// processedCols are the columns a delivery is recorded with.
+var processedCols = []string{"source", "key", "created_ms"}
+
+// recordDeliveries records the deliveries of rows, leaving one recorded
+// already as it is.
+func recordDeliveries(tx *gorm.DB, rows []processedEventRow) error {
+	return insertRowsThen(tx, "processed_events", processedCols, " ON CONFLICT (source, key) DO NOTHING", len(rows),
+		func(i int) []any { return []any{rows[i].Source, rows[i].Key, rows[i].CreatedMs} })
 }

@@ -31,6 +31,7 @@ type writeJob struct {
 	save   *saveItem
 	res    *handoff.SaveResult // where a save's result goes
 	outbox []outboxRow
+	once   handoff.Delivery // outbox's delivery (EnqueueOnce): its rows are queued once; zero for none
 	claim  *claimItem
 	done   chan error
 }
@@ -277,21 +278,48 @@ func saveJobs(tx *gorm.DB, group []writeJob, errs []error, metKnown *bool) error
 
 // outboxJobs inserts the outbox rows of every outbox job of the group in
 // one statement (outboxWrite: an array per column on PostgreSQL) under a
-// savepoint. A batch that fails is rolled back and
-// its jobs are marked to run alone.
+// savepoint, after recording the jobs' deliveries in one (insertOutboxOnce).
+// A batch that fails is rolled back and its jobs are marked to run alone.
 func outboxJobs(tx *gorm.DB, group []writeJob, errs []error) error {
 	var idx []int
-	var rows []outboxRow
+	var jobs []writeJob
 	for i, job := range group {
 		if job.outbox != nil {
 			idx = append(idx, i)
-			rows = append(rows, job.outbox...)
+			jobs = append(jobs, job)
 		}
 	}
-	if len(rows) == 0 {
+	if len(jobs) == 0 {
 		return nil
 	}
-	return inBatch(tx, "outbox", len(idx) == len(group), idx, errs, func() error { return execWrites(tx, []tableWrite{outboxWrite(rows)}) })
+	return inBatch(tx, "outbox", len(idx) == len(group), idx, errs, func() error { return insertOutboxOnce(tx, jobs) })
+}
+
+// insertOutboxOnce records the deliveries of the outbox jobs that name one
+// (recordNewDeliveries) and inserts the rows of the others and of those
+// whose delivery it recorded, the first job of a delivery named twice.
+func insertOutboxOnce(tx *gorm.DB, jobs []writeJob) error {
+	var deliveries []processedEventRow
+	for _, job := range jobs {
+		if job.once.Key != "" {
+			deliveries = append(deliveries, processedEventRow{Source: job.once.Source, Key: job.once.Key, CreatedMs: job.outbox[0].CreatedMs})
+		}
+	}
+	added, err := recordNewDeliveries(tx, deliveries)
+	if err != nil {
+		return err
+	}
+	var rows []outboxRow
+	for _, job := range jobs {
+		if job.once.Key != "" {
+			if !added[job.once] {
+				continue // recorded already: queued before
+			}
+			delete(added, job.once)
+		}
+		rows = append(rows, job.outbox...)
+	}
+	return execWrites(tx, []tableWrite{outboxWrite(rows)})
 }
 
 // inBatch runs fn, the merged work of the jobs idx, under savepoint name.
@@ -331,7 +359,7 @@ var errRetryAlone = errors.New("storage: batch failed")
 // alone returns the job as a function for a transaction of its own.
 func (job writeJob) alone() func(tx *gorm.DB) error {
 	if job.outbox != nil {
-		return func(tx *gorm.DB) error { return execWrites(tx, []tableWrite{outboxWrite(job.outbox)}) }
+		return func(tx *gorm.DB) error { return insertOutboxOnce(tx, []writeJob{job}) }
 	}
 	if job.claim != nil {
 		return func(tx *gorm.DB) error {

@@ -75,7 +75,8 @@ var pgColumnTypes = map[string]map[string]string{
 	"rep_credits": columnTypes("bigint", "credit updated_ms", "text", "rep_key"),
 	"teams_users": columnTypes("bigint", "id updated_ms",
 		"text", "user_id aad_object_id name tenant_id service_url dm_conversation_id"),
-	"lead_activities": columnTypes("bigint", "id lead_id occurred_ms created_ms", "text", "ext_id type url"),
+	"processed_events": columnTypes("bigint", "id created_ms", "text", "source key"),
+	"lead_activities":  columnTypes("bigint", "id lead_id occurred_ms created_ms", "text", "ext_id type url"),
 	// keyRoutingPools' table of its own, while it converts routing_days.
 	"routing_pool_keys": columnTypes("text", "pool pool_key"),
 }

@@ -104,7 +104,12 @@ func errorResponse(status int, code, msg string) *InvokeResponse {
 // twice would send its answer twice, a form submitted twice would log its
 // contact or note twice. A delivery again of a card action is answered
 // with the lead's card as it stands; a message whose handling failed is
-// forgotten, so that Bot Framework's retry handles it.
+// forgotten, so that Bot Framework's retry handles it. A Claim is not
+// recorded first, which would cost every click a commit before its claim:
+// the claim it wins records its delivery in the claim's commit, and a
+// refusal in its notice's (bot.Actor's Delivery), so that a delivery again
+// claims nothing, queues nothing, and is answered with the lead's card as
+// it stands too.
 func (a *App) Handle(ctx context.Context, act *Activity) (*InvokeResponse, error) {
 	a.remember(ctx, act)
 	switch act.Type {
@@ -114,6 +119,11 @@ func (a *App) Handle(ctx context.Context, act *Activity) (*InvokeResponse, error
 		if act.Name != "adaptiveCard/action" {
 			return errorResponse(400, "BadRequest", "unsupported invoke "+act.Name), nil
 		}
+		who := actor(act)
+		if act.ActionID() == bot.ActionClaim {
+			who.Delivery = a.deliveryKey(act)
+			return a.invoke(ctx, act, who), nil
+		}
 		first, _, err := a.firstDelivery(ctx, act)
 		switch {
 		case err != nil:
@@ -122,7 +132,7 @@ func (a *App) Handle(ctx context.Context, act *Activity) (*InvokeResponse, error
 		case !first:
 			return a.invokedAgain(ctx, act), nil
 		}
-		return a.invoke(ctx, act), nil
+		return a.invoke(ctx, act, who), nil
 	case schema.Message:
 		first, key, err := a.firstDelivery(ctx, act)
 		if err != nil || !first {
@@ -147,15 +157,23 @@ func (a *App) Handle(ctx context.Context, act *Activity) (*InvokeResponse, error
 // first delivery, and the key it was recorded by ("" when it was not:
 // without Dedup or an activity id).
 func (a *App) firstDelivery(ctx context.Context, act *Activity) (first bool, key string, err error) {
-	if a.cfg.Dedup == nil || act.ID == "" {
+	if key = a.deliveryKey(act); key == "" {
 		return true, "", nil
 	}
-	key = activityKey(act)
 	first, err = a.cfg.Dedup.MarkProcessed(ctx, Name, key, a.cfg.Now().UTC())
 	if err == nil && !first {
 		a.logger.DebugContext(ctx, "teams: activity delivered again, ignored", "type", act.Type, "activity", act.ID)
 	}
 	return first, key, err
+}
+
+// deliveryKey is the key the activity's deliveries are recorded by, or ""
+// when they are not: without Dedup or an activity id.
+func (a *App) deliveryKey(act *Activity) string {
+	if a.cfg.Dedup == nil || act.ID == "" {
+		return ""
+	}
+	return activityKey(act)
 }
 
 // activityKey names an activity among all of the app's: an activity id is
@@ -235,15 +253,15 @@ func actor(act *Activity) bot.Actor {
 	return bot.Actor{Platform: Name, UserID: act.From.ID, Channel: handoff.TeamsBaseConversation(act.Conversation.ID)}
 }
 
-// invoke answers an Action.Execute click with the card the clicking user
-// sees next: the lead's refreshed card, or a form. Failures are answered
-// as invoke errors, never as HTTP errors, so Teams shows them on the card.
-func (a *App) invoke(ctx context.Context, act *Activity) *InvokeResponse {
+// invoke answers who's Action.Execute click with the card they see next:
+// the lead's refreshed card, or a form. Failures are answered as invoke
+// errors, never as HTTP errors, so Teams shows them on the card.
+func (a *App) invoke(ctx context.Context, act *Activity, who bot.Actor) *InvokeResponse {
 	data, err := invokeData(act.Value)
 	if err != nil || act.From.ID == "" {
 		return errorResponse(400, "BadRequest", "this card action cannot be read")
 	}
-	card, err := a.run(ctx, actor(act), data)
+	card, err := a.run(ctx, who, data)
 	if err != nil {
 		switch handoff.ErrorCode(err) {
 		case handoff.EINVALID:
