@@ -217,26 +217,45 @@ func (s *Store) RebuildRollup(ctx context.Context) error {
 
 // SetBetweenMedianReads runs f between a rolled-up median's read of its
 // histogram and its next read (rollupMedianWait: the partial days' waits
-// or the middle bucket's), with the wait's kind ("claim", "contact"), or
-// "routing" before the routing measure's read of the offer-to-accept
-// medians (mediansOfferToAccept), after its counts. nil stops it. It
-// watches the store's statements (OnRead): the store itself has no hook.
+// or the middle bucket's, which read the wait's column), with the wait's
+// kind ("claim", "contact"), or "routing" before the routing measure's read
+// of the offer-to-accept medians (mediansOfferToAccept), after its counts.
+// nil stops it. It watches the store's statements (OnRead): the store
+// itself has no hook. The medians run in parallel (parallel), so each
+// kind's histogram read is matched with that kind's next read, not with
+// whichever statement comes next.
 func (s *Store) SetBetweenMedianReads(f func(kind string)) {
 	if f == nil {
 		s.OnRead(nil)
 		return
 	}
-	histogram := "" // the kind whose histogram was read last
+	var mu sync.Mutex
+	pending := map[string]bool{} // kinds whose histogram was read, their next read not yet
+	next := func(sql string) (kind string, ok bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, w := range []waitKind{claimWait, contactWait} {
+			if pending[w.kind] && strings.HasPrefix(sql, "SELECT l."+w.col+" - l.sql_ms ") {
+				delete(pending, w.kind)
+				return w.kind, true
+			}
+		}
+		return "", false
+	}
 	s.OnRead(func(sql string, vars []any) {
 		switch {
 		case strings.HasPrefix(sql, "SELECT bucket, SUM(n) AS n FROM funnel_waits WHERE kind = "):
-			histogram, _ = vars[0].(string)
-		case histogram != "":
-			kind := histogram
-			histogram = ""
-			f(kind)
+			if kind, ok := vars[0].(string); ok {
+				mu.Lock()
+				pending[kind] = true
+				mu.Unlock()
+			}
 		case strings.HasPrefix(sql, "SELECT * FROM (SELECT rep, delay_ms FROM routing_facts"):
 			f("routing")
+		default:
+			if kind, ok := next(sql); ok {
+				f(kind)
+			}
 		}
 	})
 }
