@@ -29,7 +29,7 @@ type Store interface {
 	Enqueue(ctx context.Context, now time.Time, msgs ...handoff.OutboxMessage) error
 	// EnqueueOnce is Enqueue recording the delivery once in the same
 	// commit; a delivery recorded already queues nothing, a zero one is
-	// Enqueue.
+	// Enqueue. Without messages it records the delivery only.
 	EnqueueOnce(ctx context.Context, now time.Time, once handoff.Delivery, msgs ...handoff.OutboxMessage) error
 	// SaveLeadMessages records messages that showed leads, sent outside
 	// the outbox, so that erasing a lead can update them.
@@ -117,8 +117,10 @@ type Actor struct {
 	ReplyTo  string // an opaque reply handle (Slack response_url); may be ""
 	// Delivery is the platform's key of this delivery of a Claim that it
 	// may deliver again (a Teams activity), or "": the claim won records
-	// it in its commit, and Notify's notice (a refusal) in the notice's,
-	// so that a delivery again claims nothing and queues nothing.
+	// it in its commit, Notify's notice (a refusal) in the notice's, and a
+	// Claim of the actor's own lead, which changes nothing, on its own
+	// (recordDelivery), so that a delivery again claims nothing and
+	// queues nothing.
 	Delivery string
 }
 
@@ -131,6 +133,20 @@ func (a Actor) delivery() handoff.Delivery {
 		return handoff.Delivery{}
 	}
 	return handoff.Delivery{Source: a.Platform, Key: a.Delivery}
+}
+
+// recordDelivery records the actor's Delivery of a click that changed
+// nothing (a Claim of the actor's own lead), so that a delivery again does
+// nothing either, whatever the lead is by then; without a Delivery
+// (Slack's clicks) it writes nothing.
+func (b *Bot) recordDelivery(ctx context.Context, a Actor) error {
+	if a.Delivery == "" {
+		return nil
+	}
+	if err := b.cfg.Store.EnqueueOnce(ctx, b.now(), a.delivery()); err != nil {
+		return fmt.Errorf("bot: record %s's delivery %q: %w", a, a.Delivery, err)
+	}
+	return nil
 }
 
 // Envelope is the payload of the OutboxPrivate, OutboxDirect, OutboxReply,

@@ -12,9 +12,11 @@ import (
 // exactly one wins: the winner's claim refreshes the lead's chat posts and
 // sends the winner a direct message with the lead's details.
 //
-// A repeated click by the owner does nothing and returns nil. Anyone else
-// gets an ECONFLICT error naming the owner (or the lead's stage), which Act
-// turns into a private notice. Other errors are the store's.
+// A repeated click by the owner changes nothing and returns nil (its
+// delivery, if the platform may deliver it again, is recorded: a delivery
+// again after a release must not claim). Anyone else gets an ECONFLICT
+// error naming the owner (or the lead's stage), which Act turns into a
+// private notice. Other errors are the store's.
 func (b *Bot) Claim(ctx context.Context, a Actor, id int64) error {
 	now := b.now()
 	// Looking the email up is a platform call: unless an earlier lookup
@@ -49,7 +51,7 @@ func (b *Bot) Claim(ctx context.Context, a Actor, id int64) error {
 	if !won {
 		switch {
 		case isOwner(lead, a):
-			return nil
+			return b.recordDelivery(ctx, a)
 		case lead.Stage == handoff.StageSQL && lead.Offer.Step() != step:
 			return b.movedOn(lead)
 		case !lead.Owner.IsZero() && lead.Stage.Open():

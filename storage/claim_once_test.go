@@ -13,7 +13,8 @@ import (
 // again) records it in the claim's commit when it wins, and the same
 // delivery again claims nothing, even once the lead is claimable again; a
 // losing claim records nothing (its refusal's notice does, EnqueueOnce,
-// which queues once per delivery). In a batch of claims and in a
+// which queues once per delivery, and EnqueueOnce without messages records
+// the delivery of a click that wrote nothing). In a batch of claims and in a
 // transaction of its own, on SQLite and PostgreSQL.
 func TestClaimDeliveryRecordedOnce(t *testing.T) {
 	ctx := context.Background()
@@ -52,6 +53,14 @@ func TestClaimDeliveryRecordedOnce(t *testing.T) {
 					}
 					return n
 				}
+				release := func(at time.Time, actor string) {
+					t.Helper()
+					if _, err := s.UpdateLead(ctx, id, at, func(l *handoff.Lead) (handoff.LeadChange, error) {
+						return handoff.LeadChange{Events: l.Release(at, actor, nil)}, nil
+					}); err != nil {
+						t.Fatal(err)
+					}
+				}
 				recorded := func(once handoff.Delivery) bool {
 					return count("SELECT count(*) FROM processed_events WHERE source = 'teams' AND key = '"+once.Key+"'") == 1
 				}
@@ -62,11 +71,7 @@ func TestClaimDeliveryRecordedOnce(t *testing.T) {
 				if lead, won := claim("bob", delivery("click-2")); won || lead.Owner.UserID != "rita" || recorded(delivery("click-2")) {
 					t.Fatalf("losing click: won %v, owner %q, recorded %v; want lost to rita, not recorded", won, lead.Owner.UserID, recorded(delivery("click-2")))
 				}
-				if _, err := s.UpdateLead(ctx, id, t0.Add(2*time.Minute), func(l *handoff.Lead) (handoff.LeadChange, error) {
-					return handoff.LeadChange{Events: l.Release(t0.Add(2*time.Minute), "teams:rita", nil)}, nil
-				}); err != nil {
-					t.Fatal(err)
-				}
+				release(t0.Add(2*time.Minute), "teams:rita")
 				if lead, won := claim("rita", delivery("click-1")); won || lead.Stage != handoff.StageSQL {
 					t.Fatalf("delivery again after a release: won %v, stage %s; want nothing claimed", won, lead.Stage)
 				}
@@ -95,6 +100,17 @@ func TestClaimDeliveryRecordedOnce(t *testing.T) {
 				}
 				if notices := count("SELECT count(*) FROM outbox WHERE kind = '" + handoff.OutboxPrivate + "' AND payload = '" + notice.Payload + "'"); notices != 3 {
 					t.Fatalf("notices queued = %d, want 3 (click-2's once, none for click-1's claim, both without a delivery)", notices)
+				}
+
+				// A click that wrote nothing (its owner's Claim) records its
+				// delivery alone: delivered again after a release, it claims
+				// nothing.
+				if err := s.EnqueueOnce(ctx, t0, delivery("click-4")); err != nil || !recorded(delivery("click-4")) {
+					t.Fatalf("a delivery without messages: err %v, recorded %v; want it recorded", err, recorded(delivery("click-4")))
+				}
+				release(t0.Add(3*time.Minute), "teams:bob")
+				if lead, won := claim("bob", delivery("click-4")); won || lead.Stage != handoff.StageSQL {
+					t.Fatalf("the owner's click again after a release: won %v, stage %s; want nothing claimed", won, lead.Stage)
 				}
 			})
 		}

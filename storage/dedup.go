@@ -64,13 +64,14 @@ func (s *Store) PruneProcessed(ctx context.Context, before time.Time) (int64, er
 // EnqueueOnce is Enqueue for the chat work of a delivery that its platform
 // may deliver again (a Teams Claim's refusal): the delivery is recorded
 // as MarkProcessed records it, in the same commit, and a delivery recorded
-// already (by this or by its claim, ClaimLeadIf) queues nothing. A zero
-// delivery is Enqueue.
+// already (by this or by its claim, ClaimLeadIf) queues nothing. Without
+// messages it records the delivery only (a Claim that changed nothing: its
+// owner's), in the notices' commit. A zero delivery is Enqueue.
 func (s *Store) EnqueueOnce(ctx context.Context, now time.Time, d handoff.Delivery, msgs ...handoff.OutboxMessage) error {
-	if d.Key == "" || len(msgs) == 0 {
+	if d.Key == "" {
 		return s.Enqueue(ctx, now, msgs...)
 	}
-	job := writeJob{outbox: outboxRows(now, msgs), once: d}
+	job := writeJob{outbox: outboxRows(now, msgs), once: d, onceMs: ms(now)}
 	insert := func() error {
 		return s.tx(ctx, func(tx *gorm.DB) error { return insertOutboxOnce(tx, []writeJob{job}) })
 	}

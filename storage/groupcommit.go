@@ -31,7 +31,8 @@ type writeJob struct {
 	save   *saveItem
 	res    *handoff.SaveResult // where a save's result goes
 	outbox []outboxRow
-	once   handoff.Delivery // outbox's delivery (EnqueueOnce): its rows are queued once; zero for none
+	once   handoff.Delivery // outbox's delivery (EnqueueOnce): recorded with its rows, which are queued once; zero for none
+	onceMs int64            // when once was recorded
 	claim  *claimItem
 	done   chan error
 }
@@ -278,13 +279,14 @@ func saveJobs(tx *gorm.DB, group []writeJob, errs []error, metKnown *bool) error
 
 // outboxJobs inserts the outbox rows of every outbox job of the group in
 // one statement (outboxWrite: an array per column on PostgreSQL) under a
-// savepoint, after recording the jobs' deliveries in one (insertOutboxOnce).
-// A batch that fails is rolled back and its jobs are marked to run alone.
+// savepoint, after recording the jobs' deliveries in one (insertOutboxOnce;
+// a job of a delivery without rows records it only). A batch that fails
+// is rolled back and its jobs are marked to run alone.
 func outboxJobs(tx *gorm.DB, group []writeJob, errs []error) error {
 	var idx []int
 	var jobs []writeJob
 	for i, job := range group {
-		if job.outbox != nil {
+		if job.isOutbox() {
 			idx = append(idx, i)
 			jobs = append(jobs, job)
 		}
@@ -302,7 +304,7 @@ func insertOutboxOnce(tx *gorm.DB, jobs []writeJob) error {
 	var deliveries []processedEventRow
 	for _, job := range jobs {
 		if job.once.Key != "" {
-			deliveries = append(deliveries, processedEventRow{Source: job.once.Source, Key: job.once.Key, CreatedMs: job.outbox[0].CreatedMs})
+			deliveries = append(deliveries, processedEventRow{Source: job.once.Source, Key: job.once.Key, CreatedMs: job.onceMs})
 		}
 	}
 	added, err := recordNewDeliveries(tx, deliveries)
@@ -356,9 +358,13 @@ func inBatch(tx *gorm.DB, name string, whole bool, idx []int, errs []error, fn f
 // errRetryAlone marks a save whose batch failed; it is run again alone.
 var errRetryAlone = errors.New("storage: batch failed")
 
+// isOutbox reports whether the job is an Enqueue's or EnqueueOnce's: outbox
+// rows, or a delivery to record without rows.
+func (job writeJob) isOutbox() bool { return job.outbox != nil || job.once.Key != "" }
+
 // alone returns the job as a function for a transaction of its own.
 func (job writeJob) alone() func(tx *gorm.DB) error {
-	if job.outbox != nil {
+	if job.isOutbox() {
 		return func(tx *gorm.DB) error { return insertOutboxOnce(tx, []writeJob{job}) }
 	}
 	if job.claim != nil {
