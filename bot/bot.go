@@ -115,12 +115,12 @@ type Actor struct {
 	UserID   string
 	Channel  string // where private notices go; "" for a direct message
 	ReplyTo  string // an opaque reply handle (Slack response_url); may be ""
-	// Delivery is the platform's key of this delivery of a Claim that it
-	// may deliver again (a Teams activity), or "": the claim won records
-	// it in its commit, Notify's notice (a refusal) in the notice's, and a
-	// Claim of the actor's own lead, which changes nothing, on its own
-	// (recordDelivery), so that a delivery again claims nothing and
-	// queues nothing.
+	// Delivery is the platform's key of this delivery of a Claim (or an
+	// offer's Accept) that it may deliver again (a Teams activity), or "":
+	// the claim won records it in its commit, Notify's notice (a refusal)
+	// in the notice's, and a Claim of the actor's own lead, which changes
+	// nothing, on its own (recordDelivery), so that a delivery again claims
+	// nothing and queues nothing.
 	Delivery string
 }
 

@@ -23,6 +23,21 @@ import (
 //
 //	go test ./handlers/ -run '^$' -bench TeamsClaimClicks -benchtime 20x
 func BenchmarkTeamsClaimClicks(b *testing.B) {
+	benchTeamsClicks(b, "invoke")
+}
+
+// BenchmarkTeamsSubmitClaimClicks is BenchmarkTeamsClaimClicks for clients
+// without Universal Actions: each Claim an Action.Submit message,
+// answered with an empty 200 (the card is refreshed through the outbox).
+//
+//	go test ./handlers/ -run '^$' -bench TeamsSubmitClaimClicks -benchtime 20x
+func BenchmarkTeamsSubmitClaimClicks(b *testing.B) {
+	benchTeamsClicks(b, "submit")
+}
+
+// benchTeamsClicks runs the Teams Claim clicks sent as the client of form
+// (clickForms) sends them.
+func benchTeamsClicks(b *testing.B, form string) {
 	for _, dialect := range storagetest.Dialects {
 		b.Run(dialect, func(b *testing.B) {
 			e := newTeamsEnv(b, storagetest.Open(b, dialect), nil)
@@ -36,8 +51,14 @@ func BenchmarkTeamsClaimClicks(b *testing.B) {
 					return id
 				},
 				click: func(b *testing.B, rep int, id int64) string {
-					a := e.clickActivity(fmt.Sprintf("29:rep%03d", rep), fmt.Sprintf("Rep %03d", rep), map[string]any{"action": bot.ActionClaim, "value": fmt.Sprint(id)})
+					a := e.clickAs(form, fmt.Sprintf("29:rep%03d", rep), fmt.Sprintf("Rep %03d", rep), map[string]any{"action": bot.ActionClaim, "value": fmt.Sprint(id)})
 					status, body := teamstest.Post(b, e.srv.URL, a, token)
+					if form == "submit" {
+						if status != http.StatusOK || len(body) != 0 {
+							return fmt.Sprintf("HTTP %d %s", status, body)
+						}
+						return ""
+					}
 					var res teamsInvokeResponse
 					if status != http.StatusOK || json.Unmarshal(body, &res) != nil || res.StatusCode != http.StatusOK || res.Type != teams.CardContentType {
 						return fmt.Sprintf("HTTP %d %s", status, body)

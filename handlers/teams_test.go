@@ -628,13 +628,19 @@ func TestTeamsActivityDeliveredAgain(t *testing.T) {
 // behind a load balancer (on PostgreSQL two stores).
 func teamsReplicas(t *testing.T, dialect string, answerer bot.CommandAnswerer) (e1, e2 *teamsEnv) {
 	t.Helper()
+	return teamsReplicasWith(t, dialect, answerer, handoff.DefaultPolicy())
+}
+
+// teamsReplicasWith is teamsReplicas under the agreement's policy.
+func teamsReplicasWith(t *testing.T, dialect string, answerer bot.CommandAnswerer, policy handoff.Policy) (e1, e2 *teamsEnv) {
+	t.Helper()
 	s1 := storagetest.Open(t, dialect)
 	s2 := s1
 	if dialect == storage.DialectPostgres {
 		u := storagetest.URL(t, dialect)
 		s1, s2 = storagetest.OpenURL(t, u, storage.Options{}), storagetest.OpenURL(t, u, storage.Options{})
 	}
-	return newTeamsEnv(t, s1, answerer), newTeamsEnv(t, s2, answerer)
+	return newTeamsEnvWith(t, s1, answerer, policy), newTeamsEnvWith(t, s2, answerer, policy)
 }
 
 // redeliver posts activity a (perhaps already delivered to another

@@ -104,12 +104,15 @@ func errorResponse(status int, code, msg string) *InvokeResponse {
 // twice would send its answer twice, a form submitted twice would log its
 // contact or note twice. A delivery again of a card action is answered
 // with the lead's card as it stands; a message whose handling failed is
-// forgotten, so that Bot Framework's retry handles it. A Claim is not
-// recorded first, which would cost every click a commit before its claim:
-// the claim it wins records its delivery in the claim's commit, and a
-// refusal in its notice's (bot.Actor's Delivery), so that a delivery again
-// claims nothing, queues nothing, and is answered with the lead's card as
-// it stands too.
+// forgotten, so that Bot Framework's retry handles it. A Claim or an
+// offer's Accept (claimsOnce), as an Action.Execute invoke or an
+// Action.Submit message, is not recorded first, which would cost every
+// click a commit before its claim: the claim it wins records its delivery
+// in the claim's commit, a refusal in its notice's, and the owner's click,
+// which changes nothing, on its own (bot.Actor's Delivery), so that a
+// delivery again claims nothing, queues nothing, and is answered with the
+// lead's card as it stands too; a click that failed recorded nothing, so
+// that its retry runs.
 func (a *App) Handle(ctx context.Context, act *Activity) (*InvokeResponse, error) {
 	a.remember(ctx, act)
 	switch act.Type {
@@ -120,7 +123,7 @@ func (a *App) Handle(ctx context.Context, act *Activity) (*InvokeResponse, error
 			return errorResponse(400, "BadRequest", "unsupported invoke "+act.Name), nil
 		}
 		who := actor(act)
-		if act.ActionID() == bot.ActionClaim {
+		if claimsOnce(act) {
 			who.Delivery = a.deliveryKey(act)
 			return a.invoke(ctx, act, who), nil
 		}
@@ -134,12 +137,17 @@ func (a *App) Handle(ctx context.Context, act *Activity) (*InvokeResponse, error
 		}
 		return a.invoke(ctx, act, who), nil
 	case schema.Message:
+		if claimsOnce(act) {
+			who := actor(act)
+			who.Delivery = a.deliveryKey(act)
+			return nil, a.submitMessage(ctx, act, who)
+		}
 		first, key, err := a.firstDelivery(ctx, act)
 		if err != nil || !first {
 			return nil, err
 		}
 		if len(act.Value) > 0 && string(act.Value) != "null" {
-			err = a.submitMessage(ctx, act)
+			err = a.submitMessage(ctx, act, actor(act))
 		} else {
 			err = a.command(ctx, act)
 		}
@@ -165,6 +173,17 @@ func (a *App) firstDelivery(ctx context.Context, act *Activity) (first bool, key
 		a.logger.DebugContext(ctx, "teams: activity delivered again, ignored", "type", act.Type, "activity", act.ID)
 	}
 	return first, key, err
+}
+
+// claimsOnce reports whether the activity is a click whose delivery is
+// recorded with what it writes rather than first: a Claim, or an offer's
+// Accept, which is the same claim (bot.Bot.Claim).
+func claimsOnce(act *Activity) bool {
+	switch act.ActionID() {
+	case bot.ActionClaim, bot.ActionAccept:
+		return true
+	}
+	return false
 }
 
 // deliveryKey is the key the activity's deliveries are recorded by, or ""
@@ -366,16 +385,15 @@ func (a *App) leadCard(ctx context.Context, value string) (Card, error) {
 	return a.cfg.Platform.Render(ctx, bot.LeadCard(lead, a.cfg.Now(), a.cfg.Policy)), nil
 }
 
-// submitMessage handles an Action.Submit click (clients without Universal
-// Actions). The channel card is refreshed through the outbox; a form is
-// sent to the user's one-to-one chat, where it is submitted with
+// submitMessage handles who's Action.Submit click (clients without
+// Universal Actions). The channel card is refreshed through the outbox; a
+// form is sent to the user's one-to-one chat, where it is submitted with
 // Action.Execute.
-func (a *App) submitMessage(ctx context.Context, act *Activity) error {
+func (a *App) submitMessage(ctx context.Context, act *Activity, who bot.Actor) error {
 	data, err := decodeData(act.Value)
 	if err != nil || act.From.ID == "" {
 		return handoff.Errorf(handoff.EINVALID, "this card action cannot be read")
 	}
-	who := actor(act)
 	card, err := a.run(ctx, who, data)
 	switch {
 	case handoff.ErrorCode(err) == handoff.EINVALID, handoff.ErrorCode(err) == handoff.EFORBIDDEN:
