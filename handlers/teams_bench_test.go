@@ -70,3 +70,32 @@ func benchTeamsClicks(b *testing.B, form string) {
 		})
 	}
 }
+
+// BenchmarkTeamsOwnerClaimAgain is the owner of a lead clicking its Claim
+// again, one click at a time (each a new activity, an Action.Execute
+// invoke answered with the card): a click that changes nothing, whose
+// delivery is recorded alone so that Teams delivering it again after a
+// release claims nothing.
+//
+//	go test ./handlers/ -run '^$' -bench TeamsOwnerClaimAgain -benchtime 2000x
+func BenchmarkTeamsOwnerClaimAgain(b *testing.B) {
+	for _, dialect := range storagetest.Dialects {
+		b.Run(dialect, func(b *testing.B) {
+			e := newTeamsEnv(b, storagetest.Open(b, dialect), nil)
+			e.install()
+			token := e.token()
+			id := e.newSQL("owner-again")
+			claim := map[string]any{"action": bot.ActionClaim, "value": fmt.Sprint(id)}
+			e.invoke(ritaID, "Rita Rep", claim)
+			testkit.Drain(b, e.disp)
+			b.ResetTimer()
+			for range b.N {
+				status, body := teamstest.Post(b, e.srv.URL, e.clickActivity(ritaID, "Rita Rep", claim), token)
+				var res teamsInvokeResponse
+				if status != http.StatusOK || json.Unmarshal(body, &res) != nil || res.StatusCode != http.StatusOK {
+					b.Fatalf("HTTP %d %s", status, body)
+				}
+			}
+		})
+	}
+}
