@@ -2,6 +2,7 @@ package handoff
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -98,7 +99,31 @@ type OutboxOutcome struct {
 	Retry   time.Time // non-zero: try again then
 	Dead    bool
 	Cause   string
+	// Shown, set on a sent card's outcome, is what showing the card does
+	// to its lead (Message.LeadID): the worker's Lead.CardShown under its
+	// policy. The store applies it to the lead as stored, in the
+	// transaction that records the outcome, and writes the lead when it
+	// returns true; it may run more than once, on a fresh read each time.
+	// An outcome whose lead cannot be read or written is recorded without
+	// it (ShownError). Nil changes no lead.
+	Shown func(*Lead) bool
 }
+
+// ShownError is what recording an outcome returns when the outcome was
+// recorded but its lead was not changed as its Shown asked: the lead is
+// gone, does not decode, or its write failed. The post itself stands.
+type ShownError struct {
+	LeadID int64
+	Err    error
+}
+
+// Error says which lead's shown time was not recorded, and why.
+func (e *ShownError) Error() string {
+	return fmt.Sprintf("card of lead %d recorded, its shown time not: %v", e.LeadID, e.Err)
+}
+
+// Unwrap returns why.
+func (e *ShownError) Unwrap() error { return e.Err }
 
 // LeadChange is what a change to one lead writes besides the lead itself:
 // its events and the chat work they cause, saved in one transaction.

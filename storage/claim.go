@@ -253,21 +253,8 @@ func (s *Store) UpdateLead(ctx context.Context, id int64, now time.Time, fn func
 		if err != nil {
 			return err
 		}
-		lead.UpdatedAt = now
-		if err := updateLeadRow(tx, lead); err != nil {
-			return err
-		}
-		if err := rollupLeadChange(tx, row, lead); err != nil {
-			return err
-		}
-		if _, err := s.insertEvents(tx, id, leadKeys(lead), change.Events, now); err != nil {
-			return err
-		}
-		if err := refreshTeamsEmail(tx, row, lead); err != nil {
-			return err
-		}
 		queued = len(change.Outbox)
-		return insertOutbox(tx, now, change.Outbox...)
+		return s.writeLeadChange(tx, row, lead, change, now)
 	})
 	if err != nil {
 		if handoff.ErrorCode(err) != handoff.EINTERNAL {
@@ -277,6 +264,28 @@ func (s *Store) UpdateLead(ctx context.Context, id int64, now time.Time, fn func
 	}
 	s.queued(queued)
 	return lead, nil
+}
+
+// writeLeadChange writes lead, read as row and changed at now, with
+// change's events and outbox messages in tx, and keeps what follows from a
+// lead's change up to date: the funnel's rollups and the routing of a Teams
+// owner's leads. UpdateLead writes through it, and so does RecordOutbox
+// for a card's shown time (recordShown).
+func (s *Store) writeLeadChange(tx *gorm.DB, row leadRow, lead *handoff.Lead, change handoff.LeadChange, now time.Time) error {
+	lead.UpdatedAt = now
+	if err := updateLeadRow(tx, lead); err != nil {
+		return err
+	}
+	if err := rollupLeadChange(tx, row, lead); err != nil {
+		return err
+	}
+	if _, err := s.insertEvents(tx, row.ID, leadKeys(lead), change.Events, now); err != nil {
+		return err
+	}
+	if err := refreshTeamsEmail(tx, row, lead); err != nil {
+		return err
+	}
+	return insertOutbox(tx, now, change.Outbox...)
 }
 
 // lockLead reads lead id under a row lock in tx, or returns ENOTFOUND.

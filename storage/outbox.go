@@ -192,26 +192,28 @@ func (s *Store) FailOutbox(ctx context.Context, m handoff.OutboxMessage, now tim
 // transaction (one commit for a round's bookkeeping) and returns one error
 // per outcome: each is recorded as CompleteOutbox, RetryOutbox or
 // FailOutbox would, only while its worker still holds the message's lease
-// (ECONFLICT otherwise, that outcome alone unrecorded). Should the shared
-// transaction fail, each outcome is recorded again on its own, so that one
-// cannot undo the others.
+// (ECONFLICT otherwise, that outcome alone unrecorded). A recorded
+// outcome's Shown changes its lead in the same transaction (recordShown);
+// one whose lead cannot be read or written is recorded without it, and its
+// error is a handoff.ShownError. Should the shared transaction fail, each
+// outcome is recorded again on its own, so that one cannot undo the
+// others, and an outcome that fails with its Shown is recorded without it.
 func (s *Store) RecordOutbox(ctx context.Context, outcomes ...handoff.OutboxOutcome) []error {
 	errs := make([]error, len(outcomes))
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error { return s.recordOutcomes(tx, outcomes, errs) })
+	if err != nil {
 		for i, o := range outcomes {
-			errs[i] = recordOutcome(tx, o)
-			if errs[i] != nil && handoff.ErrorCode(errs[i]) != handoff.ECONFLICT {
-				return errs[i]
+			errs[i] = err
+			if len(outcomes) > 1 {
+				errs[i] = s.recordAlone(ctx, o)
+			}
+			if failed := errs[i]; o.Shown != nil && recordFailed(failed) {
+				o.Shown = nil
+				if errs[i] = s.recordAlone(ctx, o); errs[i] == nil {
+					errs[i] = &handoff.ShownError{LeadID: o.Message.LeadID, Err: failed}
+				}
 			}
 		}
-		return nil
-	})
-	if err != nil && len(outcomes) > 1 {
-		for i, o := range outcomes {
-			errs[i] = s.tx(ctx, func(tx *gorm.DB) error { return recordOutcome(tx, o) })
-		}
-	} else if err != nil {
-		errs[0] = err
 	}
 	for i, o := range outcomes {
 		if errs[i] != nil {
@@ -219,6 +221,42 @@ func (s *Store) RecordOutbox(ctx context.Context, outcomes ...handoff.OutboxOutc
 		}
 	}
 	return errs
+}
+
+// recordAlone records outcome o in a transaction of its own.
+func (s *Store) recordAlone(ctx context.Context, o handoff.OutboxOutcome) error {
+	errs := make([]error, 1)
+	if err := s.tx(ctx, func(tx *gorm.DB) error { return s.recordOutcomes(tx, []handoff.OutboxOutcome{o}, errs) }); err != nil {
+		return err
+	}
+	return errs[0]
+}
+
+// recordFailed reports whether err left its outcome unrecorded for a
+// reason other than a lost lease.
+func recordFailed(err error) bool {
+	var shown *handoff.ShownError
+	return err != nil && handoff.ErrorCode(err) != handoff.ECONFLICT && !errors.As(err, &shown)
+}
+
+// recordOutcomes writes outcomes in tx, each outcome's error in errs: a
+// lost lease (ECONFLICT) or a lead its Shown cannot change leaves the
+// others to be written; any other error is returned, to roll tx back. The
+// leads that the outcomes' Shown change are locked first, before any
+// outbox row (lockShown).
+func (s *Store) recordOutcomes(tx *gorm.DB, outcomes []handoff.OutboxOutcome, errs []error) error {
+	clear(errs) // a transaction run again starts over
+	leads, err := lockShown(tx, outcomes)
+	if err != nil {
+		return err
+	}
+	for i, o := range outcomes {
+		errs[i] = recordOutcome(tx, o)
+		if errs[i] != nil && handoff.ErrorCode(errs[i]) != handoff.ECONFLICT {
+			return errs[i]
+		}
+	}
+	return s.recordShown(tx, outcomes, errs, leads)
 }
 
 // recordOutcome writes one outcome as the holder of its message's lease.
