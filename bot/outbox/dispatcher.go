@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -209,22 +208,4 @@ func (d *Dispatcher) untilNextDue(ctx context.Context) time.Duration {
 		return 50 * time.Millisecond
 	}
 	return min(wait, d.cfg.Idle)
-}
-
-// errShownBefore leaves a lead whose card was shown before unchanged.
-var errShownBefore = handoff.Errorf(handoff.ECONFLICT, "card shown before")
-
-// cardShown records when a new SQL's card was first shown in chat (the end
-// of the system's delay; with sla.excuse_system_delay its claim deadline
-// moves by that delay). A failure is logged: the post itself stands.
-func (d *Dispatcher) cardShown(ctx context.Context, leadID int64, now time.Time, log *slog.Logger) {
-	_, err := d.cfg.Store.UpdateLead(ctx, leadID, now, func(l *handoff.Lead) (handoff.LeadChange, error) {
-		if !l.CardShown(now, d.cfg.Policy) {
-			return handoff.LeadChange{}, errShownBefore
-		}
-		return handoff.LeadChange{}, nil
-	})
-	if err != nil && !errors.Is(err, errShownBefore) {
-		log.ErrorContext(ctx, "outbox: card shown but not recorded", "err", err)
-	}
 }

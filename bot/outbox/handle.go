@@ -41,6 +41,9 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 	switch {
 	case err == nil:
 		o.Result, o.Posts = result, posts
+		if m.Kind == handoff.OutboxAnnounceLead && len(posts) > 0 {
+			o.Shown = d.cardShown(now)
+		}
 		return o, true
 	case bot.IsPermanent(err):
 		log.ErrorContext(ctx, "outbox: giving up", "err", err)

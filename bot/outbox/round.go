@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -67,10 +68,10 @@ func (d *Dispatcher) leaseShort(leased time.Time) bool {
 	return leased.Sub(d.cfg.Now().UTC()) <= max(d.cfg.Lease/2, d.cfg.CallTimeout)
 }
 
-// record writes the outcomes in one transaction, logs those that could
-// not be recorded, records when new cards were shown, and returns
-// outcomes emptied for reuse. It records even when ctx has ended: a post
-// the platform acknowledged must be marked sent.
+// record writes the outcomes in one transaction, with the shown time of
+// the new cards among them (their Shown), logs those that could not be
+// recorded, and returns outcomes emptied for reuse. It records even when
+// ctx has ended: a post the platform acknowledged must be marked sent.
 func (d *Dispatcher) record(ctx context.Context, outcomes []handoff.OutboxOutcome) []handoff.OutboxOutcome {
 	if len(outcomes) == 0 {
 		return outcomes
@@ -81,14 +82,23 @@ func (d *Dispatcher) record(ctx context.Context, outcomes []handoff.OutboxOutcom
 		o := outcomes[i]
 		m := o.Message
 		log := d.logger.With("outbox_id", m.ID, "kind", m.Kind, "lead", m.LeadID, "platform", m.Platform, "attempt", m.Attempts)
+		var notShown *handoff.ShownError
 		switch {
+		case errors.As(err, &notShown):
+			log.ErrorContext(ctx, "outbox: card shown but not recorded", "err", err)
 		case err != nil && !o.Dead && o.Retry.IsZero():
 			log.ErrorContext(ctx, "outbox: delivered but not marked done; it may be sent again", "result", o.Result, "err", err)
 		case err != nil:
 			log.ErrorContext(ctx, "outbox: record failure", "err", err)
-		case m.Kind == handoff.OutboxAnnounceLead && len(o.Posts) > 0:
-			d.cardShown(wctx, m.LeadID, o.At, log)
 		}
 	}
 	return outcomes[:0]
+}
+
+// cardShown is what showing a new SQL's card at now does to its lead
+// (Lead.CardShown: the end of the system's delay; with
+// sla.excuse_system_delay its claim deadline moves by that delay), for
+// the store to apply in the transaction that records the card's post.
+func (d *Dispatcher) cardShown(now time.Time) func(*handoff.Lead) bool {
+	return func(l *handoff.Lead) bool { return l.CardShown(now, d.cfg.Policy) }
 }
