@@ -211,6 +211,12 @@ func TestSystemdUnit(t *testing.T) {
 		if name == "DATABASE_URL" && !strings.HasPrefix(value, "/var/lib/handoff/") {
 			t.Errorf("DATABASE_URL = %q, want a file in the state directory", value)
 		}
+		// The dynamic user owns only the state directory; /etc/handoff is
+		// root's (0750, it holds the secrets), so any other file reaches
+		// the service as a credential (%d/…).
+		if strings.HasPrefix(value, "/") && !strings.HasPrefix(value, "/var/lib/handoff/") {
+			t.Errorf("%s = %q: the dynamic user cannot read it; pass it with LoadCredential= and %%d/", name, value)
+		}
 	}
 
 	// Where systemd is installed, let it judge the unit too (it needs the
