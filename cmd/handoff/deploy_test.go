@@ -87,6 +87,7 @@ func TestComposeFile(t *testing.T) {
 				Test []string `yaml:"test"`
 			} `yaml:"healthcheck"`
 			Secrets []string `yaml:"secrets"`
+			Volumes []string `yaml:"volumes"`
 		} `yaml:"services"`
 		Secrets map[string]struct {
 			File string `yaml:"file"`
@@ -127,6 +128,17 @@ func TestComposeFile(t *testing.T) {
 		if strings.HasSuffix(name, "_FILE") && !strings.HasPrefix(h.Environment[name], "/run/secrets/") {
 			t.Errorf("%s = %q, want a file under /run/secrets/", name, h.Environment[name])
 		}
+	}
+	// The replicas run on the admin's agreement (the README's steps copy
+	// the example to handoff.yml to edit it), never on the example itself.
+	agreement := ""
+	for _, v := range h.Volumes {
+		if src, dst, _ := strings.Cut(strings.TrimSuffix(v, ":ro"), ":"); dst == h.Environment["HANDOFF_CONFIG"] {
+			agreement = src
+		}
+	}
+	if agreement != "./handoff.yml" {
+		t.Errorf("HANDOFF_CONFIG is mounted from %q, want ./handoff.yml", agreement)
 	}
 	for _, s := range h.Secrets {
 		if compose.Secrets[s].File == "" {
