@@ -47,6 +47,33 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 	}
 }
 
+// TestUsageListsEveryCommand checks `handoff --help`: every command once,
+// its summary starting in the same column as the others'.
+func TestUsageListsEveryCommand(t *testing.T) {
+	var out strings.Builder
+	usage(&out)
+	col, seen := -1, map[string]bool{}
+	for _, line := range strings.Split(out.String(), "\n") {
+		name, _, ok := strings.Cut(strings.TrimPrefix(line, "  "), " ")
+		if !strings.HasPrefix(line, "  ") || !ok {
+			continue
+		}
+		seen[name] = true
+		at := len(line) - len(strings.TrimLeft(line[2+len(name):], " "))
+		if col == -1 {
+			col = at
+		}
+		if at != col {
+			t.Errorf("%q: summary at column %d, want %d like the others", line, at, col)
+		}
+	}
+	for name := range commands() {
+		if !seen[name] {
+			t.Errorf("usage does not list %s", name)
+		}
+	}
+}
+
 // TestFlagsAfterArguments checks the shared flag parser: flags before,
 // between and after positional arguments, "--" ending the flags, and "-"
 // as an argument.
