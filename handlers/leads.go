@@ -180,12 +180,25 @@ func NewLeadJSON(l *handoff.Lead, events []handoff.Event) LeadJSON {
 		ID: l.ID, ExternalID: l.ExternalID, Email: l.Email, Name: l.Name, Company: l.Company, Title: l.Title,
 		Phone: l.Phone, Source: l.Source, Campaign: l.Campaign, Score: l.Score, Stage: l.Stage, Amount: l.Amount(),
 		Reason: l.Reason, Attributes: l.Attributes, Owner: l.Owner.UserID, OwnerPlatform: l.Owner.Platform,
-		OwnerEmail: l.Owner.Email, SQLAt: l.SQLAt, ClaimedAt: l.ClaimedAt, ContactedAt: l.ContactedAt,
-		ClaimDueAt: l.ClaimDueAt, ContactDueAt: l.ContactDueAt, SLABreached: l.SLABreached,
-		CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, Events: make([]EventJSON, len(events)),
+		OwnerEmail: l.Owner.Email, SQLAt: storedPtr(l.SQLAt), ClaimedAt: storedPtr(l.ClaimedAt), ContactedAt: storedPtr(l.ContactedAt),
+		ClaimDueAt: storedPtr(l.ClaimDueAt), ContactDueAt: storedPtr(l.ContactDueAt), SLABreached: l.SLABreached,
+		CreatedAt: stored(l.CreatedAt), UpdatedAt: stored(l.UpdatedAt), Events: make([]EventJSON, len(events)),
 	}
 	for i, e := range events {
-		out.Events[i] = EventJSON{Kind: e.Kind, Stage: e.Stage, At: e.At, Actor: e.Actor, Details: e.Details}
+		out.Events[i] = EventJSON{Kind: e.Kind, Stage: e.Stage, At: stored(e.At), Actor: e.Actor, Details: e.Details}
 	}
 	return out
+}
+
+// stored is t as the store keeps it, to the millisecond, so that a lead
+// answered from memory (a new lead's 201) shows the times every later
+// answer, read back from the store, shows.
+func stored(t time.Time) time.Time { return t.Truncate(time.Millisecond) }
+
+func storedPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := stored(*t)
+	return &v
 }
