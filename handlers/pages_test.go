@@ -20,7 +20,8 @@ func TestPages(t *testing.T) {
 	}{
 		{"root is about", 0, "/", []string{"<title>Handoff · Handoff</title>", "Claim"}},
 		{"about", 0, "/about", []string{"run by your organisation"}},
-		{"privacy without retention", 0, "/privacy", []string{"What Handoff stores", "handoff forget --email", "DELETE /api/leads/{external_id}", "no automatic retention period"}},
+		{"privacy without retention", 0, "/privacy", []string{"What Handoff stores", "handoff forget --email", "DELETE /api/leads/{external_id}", "no automatic retention period",
+			"the activities posted for the lead", "the web addresses your organisation gave it", "phone, company, title, reasons, extra fields and activities"}},
 		{"privacy with retention", 730 * 24 * time.Hour, "/privacy", []string{"has not changed for 730 days"}},
 		{"terms", 0, "/terms", []string{"Terms of use", `href="/privacy"`}},
 	} {
