@@ -56,7 +56,30 @@ func decodeBody(w http.ResponseWriter, r *http.Request, want string) (any, bool)
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: "body must be " + want + ", not several"})
 		return nil, false
 	}
+	if path, isKey := handoff.InvalidUTF8(body); path != nil {
+		field, why := utf8Field(path, isKey)
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid: " + field + ": " + why, Fields: map[string]string{field: why}})
+		return nil, false
+	}
 	return obj, true
+}
+
+// utf8Field names the field of a JSON body whose text at path (from
+// handoff.InvalidUTF8) is not valid UTF-8, as the intake names fields:
+// "name", or "[2].url" in an array; a bad attribute name is "attributes".
+func utf8Field(path []string, isKey bool) (field, why string) {
+	why = "not valid UTF-8"
+	depth := 1
+	field = path[0]
+	if strings.HasPrefix(field, "[") && len(path) > 1 {
+		depth, field = 2, field+"."+path[1]
+	}
+	if isKey && len(path) == depth {
+		field = strings.TrimSuffix(strings.TrimSuffix(field, path[depth-1]), ".") + ".attributes"
+		field = strings.TrimPrefix(field, ".")
+		why = "attribute name: not valid UTF-8"
+	}
+	return field, why
 }
 
 func (a *API) postLead(w http.ResponseWriter, r *http.Request) {

@@ -25,7 +25,7 @@ const token = "s3cret-token"
 
 var now = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 
-func newServer(t *testing.T, s *storage.Store) *httptest.Server {
+func newServer(t testing.TB, s *storage.Store) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
 	api := &handlers.API{Store: s, DB: s, Policy: handoff.DefaultPolicy(), Token: token, Now: func() time.Time { return now }}
@@ -329,6 +329,9 @@ func TestPostLeadRefusesWhatCannotBeStored(t *testing.T) {
 			{"NULInAttribute", `{"external_id":"r-attrnul","utm_term":"a\u0000"}`, "utm_term"},
 			{"NULInNestedAttribute", `{"external_id":"r-nested","crm":{"tags":["ok","b\u0000d"]}}`, "crm"},
 			{"NULInAttributeName", `{"external_id":"r-attrname","a\u0000b":"x"}`, "attributes"},
+			{"InvalidUTF8", "{\"external_id\":\"r-utf8\",\"name\":\"Ann \xffBerg\"}", "name"},
+			{"InvalidUTF8InNestedAttribute", "{\"external_id\":\"r-utf8-nested\",\"crm\":{\"tags\":[\"ok\",\"\xc3\"]}}", "crm"},
+			{"InvalidUTF8InAttributeName", "{\"external_id\":\"r-utf8-name\",\"utm\xe2\x82\":\"x\"}", "attributes"},
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
