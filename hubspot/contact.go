@@ -69,6 +69,10 @@ func ParseBody(body []byte, now time.Time) ([]handoff.LeadInput, error) {
 	if dec.More() {
 		return nil, handoff.Errorf(handoff.EINVALID, "body must be one JSON value")
 	}
+	if path, _ := handoff.InvalidUTF8(body); path != nil {
+		field := utf8Property(path)
+		return nil, handoff.Invalid("invalid HubSpot contact", map[string]string{field: "not valid UTF-8"})
+	}
 	var records []any
 	prefix := func(int) string { return "" }
 	switch x := v.(type) {
@@ -192,4 +196,24 @@ func scalar(v any) string {
 		return strconv.FormatBool(x)
 	}
 	return ""
+}
+
+// utf8Property names the property whose text at path (from
+// handoff.InvalidUTF8) is not valid UTF-8, as ParseBody names properties:
+// "firstname" in either body shape, "[1].email" in an array.
+func utf8Property(path []string) string {
+	prefix := ""
+	if len(path) > 0 && strings.HasPrefix(path[0], "[") {
+		prefix, path = path[0]+".", path[1:]
+	}
+	if len(path) > 1 && path[0] == "properties" {
+		path = path[1:]
+	}
+	if len(path) == 0 {
+		if prefix == "" {
+			return "body"
+		}
+		return strings.TrimSuffix(prefix, ".")
+	}
+	return prefix + path[0]
 }

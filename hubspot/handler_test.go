@@ -57,7 +57,7 @@ type server struct {
 	saved atomic.Int64 // the store's OnQueued calls: chat work committed
 }
 
-func newServer(t *testing.T, s *storage.Store, publicURL string) *server {
+func newServer(t testing.TB, s *storage.Store, publicURL string) *server {
 	t.Helper()
 	srv := &server{}
 	s.OnQueued(func() { srv.saved.Add(1) })
@@ -168,6 +168,9 @@ func TestWebhookRefusesAndStoresNothing(t *testing.T) {
 			{"bad score", `{"hs_object_id":"9","hubspotscore":"12.5"}`, now, secret, 400, "hubspotscore"},
 			{"one bad in an array", `[{"hs_object_id":"9"},{"hs_object_id":"10","email":"nope"}]`, now, secret, 400, "[1].email"},
 			{"not JSON", `vid=101`, now, secret, 400, ""},
+			{"invalid UTF-8", "{\"hs_object_id\":\"9\",\"firstname\":\"An\xffn\"}", now, secret, 400, "firstname"},
+			{"invalid UTF-8, classic", "{\"vid\":9,\"properties\":{\"lastname\":{\"value\":\"B\xe6rg\"}}}", now, secret, 400, "lastname"},
+			{"invalid UTF-8 in an array", "[{\"hs_object_id\":\"9\"},{\"hs_object_id\":\"10\",\"company\":\"\xc3\"}]", now, secret, 400, "[1].company"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

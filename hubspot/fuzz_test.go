@@ -1,0 +1,146 @@
+package hubspot_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// contactIDs returns the record ids a webhook body names, in either shape,
+// that a store can be asked for.
+func contactIDs(body []byte) []string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return nil
+	}
+	recs, ok := v.([]any)
+	if !ok {
+		recs = []any{v}
+	}
+	var ids []string
+	add := func(x any) {
+		var s string
+		switch x := x.(type) {
+		case string:
+			s = strings.TrimSpace(x)
+		case json.Number: // as HubSpot shows a number in an export
+			s = x.String()
+			if f, err := strconv.ParseFloat(s, 64); err == nil && f == float64(int64(f)) {
+				s = strconv.FormatInt(int64(f), 10)
+			}
+		}
+		if s != "" && utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+			ids = append(ids, s)
+		}
+	}
+	for _, r := range recs {
+		obj, _ := r.(map[string]any)
+		props, _ := obj["properties"].(map[string]any)
+		for _, key := range []string{"hs_object_id", "canonical-vid", "vid", "objectId"} {
+			add(obj[key])
+			if p, ok := props[key].(map[string]any); ok {
+				add(p["value"])
+			}
+		}
+	}
+	return ids
+}
+
+type snapshot struct {
+	leads  map[string]string
+	funnel handoff.FunnelCounts
+}
+
+// snap is what the store holds of the leads named and of the funnel, to
+// tell whether a request wrote anything.
+func snap(t *testing.T, s *storage.Store, ids []string) snapshot {
+	t.Helper()
+	out := snapshot{leads: map[string]string{}}
+	for _, id := range ids {
+		l, err := s.LeadByExternalID(t.Context(), id)
+		if handoff.ErrorCode(err) == handoff.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.leads[id] = l.UpdatedAt.String() + " " + string(l.Stage)
+	}
+	fc, err := s.FunnelCounts(t.Context(), handoff.FunnelFilter{Period: handoff.Period{Start: now.AddDate(-30, 0, 0), End: now.AddDate(1, 0, 0)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.funnel = fc
+	return out
+}
+
+// FuzzWebhook sends arbitrary bodies, validly signed, to the webhook on a
+// real SQLite store: the answer is 200, 400 or 413, never a 5xx; a 400 for a
+// JSON body names the property; a refused body stores nothing; an accepted
+// one stores every contact it names, and only valid UTF-8 is accepted.
+func FuzzWebhook(f *testing.F) {
+	for _, seed := range []string{
+		classicContact,
+		flatContact,
+		`[{"hs_object_id":"303","email":"cy@gamma.dk","lifecyclestage":"other"},` + flatContact + `]`,
+		`{"hs_object_id":"9","lifecyclestage":"1234567"}`,
+		`[{"hs_object_id":"9"},{"hs_object_id":"10","email":"nope"}]`,
+		`{"hs_object_id":"11","firstname":"An\u0000n"}`,
+		"{\"hs_object_id\":\"12\",\"firstname\":\"An\xffn\"}",
+		`{"vid":1e400}`,
+		`{"hs_object_id":"13","hubspotscore":"99999999999999999999"}`,
+		`[]`,
+		`vid=101`,
+	} {
+		f.Add([]byte(seed))
+	}
+	s := storagetest.Open(f, storage.DialectSQLite)
+	srv := newServer(f, s, "")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ids := contactIDs(body)
+		before := snap(t, s, ids)
+		status, ans := send(t, srv, "/hooks/hubspot", string(body), "", now, secret)
+		after := snap(t, s, ids)
+		switch status {
+		case 200:
+			if !utf8.Valid(body) {
+				t.Fatalf("accepted a body that is not UTF-8: %q", body)
+			}
+			for _, id := range ids {
+				if _, ok := after.leads[id]; !ok {
+					t.Fatalf("200, but contact %q is not stored: %v", id, ans)
+				}
+			}
+		case 400, 413:
+			if msg, _ := ans["error"].(string); msg == "" {
+				t.Fatalf("%d without an error: %v", status, ans)
+			}
+			var v any
+			if status == 400 && json.Unmarshal(body, &v) == nil && !strings.Contains(ans["error"].(string), "body") {
+				if fields, _ := ans["fields"].(map[string]any); len(fields) == 0 {
+					t.Fatalf("400 without naming a property: %v", ans)
+				}
+			}
+			if !reflect.DeepEqual(after.funnel, before.funnel) || len(after.leads) != len(before.leads) {
+				t.Fatalf("%d, but the store changed: %+v -> %+v", status, before, after)
+			}
+			for id, v := range before.leads {
+				if after.leads[id] != v {
+					t.Fatalf("%d, but contact %q changed: %s -> %s", status, id, v, after.leads[id])
+				}
+			}
+		default:
+			t.Fatalf("status %d for %q: %v", status, body, ans)
+		}
+	})
+}
