@@ -67,7 +67,7 @@ func envelope(org string, notifications ...string) string {
 </soapenv:Envelope>`
 }
 
-func newServer(t *testing.T, s *storage.Store, status map[string]handoff.Stage) *httptest.Server {
+func newServer(t testing.TB, s *storage.Store, status map[string]handoff.Stage) *httptest.Server {
 	t.Helper()
 	if status == nil {
 		status = config.DefaultSalesforceStatus()
