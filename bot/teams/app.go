@@ -260,10 +260,38 @@ func (a *App) install(ctx context.Context, act *Activity) error {
 	default:
 		return nil
 	}
+	idField := "conversation.id"
+	if ref.ConversationID == cd.Channel.ID && cd.Channel.ID != "" {
+		idField = "channelData.channel.id"
+	}
+	if err := checkConversation(ref, idField); err != nil {
+		return err
+	}
 	if err := a.cfg.Store.SaveTeamsConversation(ctx, ref, a.cfg.Now().UTC()); err != nil {
 		return err
 	}
 	a.logger.InfoContext(ctx, "teams: conversation stored", "conversation", ref.ConversationID, "team", ref.TeamName, "channel", ref.ChannelName)
+	return nil
+}
+
+// checkConversation refuses a conversation reference holding text that
+// cannot be stored alike on both databases (PostgreSQL refuses a NUL): an
+// EINVALID error naming the activity's fields (idField the one the
+// conversation's id came from), before anything is written.
+func checkConversation(ref handoff.TeamsConversation, idField string) error {
+	bad := map[string]string{}
+	for field, v := range map[string]string{
+		idField: ref.ConversationID, "serviceUrl": ref.ServiceURL, "channelData.tenant.id": ref.TenantID,
+		"channelData.team.id": ref.TeamID, "channelData.team.name": ref.TeamName, "channelData.channel.name": ref.ChannelName,
+		"recipient.id": ref.BotID,
+	} {
+		if p := handoff.CheckText(v, handoff.MaxAttributeLen); p != "" {
+			bad[field] = p
+		}
+	}
+	if len(bad) > 0 {
+		return handoff.Invalid("invalid conversation", bad)
+	}
 	return nil
 }
 
