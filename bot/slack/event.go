@@ -57,6 +57,17 @@ func (a *App) userChanged(ctx context.Context, env eventEnvelope) error {
 	if u.IsBot || (u.TeamID != "" && u.TeamID != env.TeamID) {
 		return nil
 	}
+	bad := map[string]string{}
+	for field, v := range map[string]string{"event.user.id": u.ID, "event.user.profile.status_text": u.Profile.StatusText,
+		"event.user.profile.status_emoji": u.Profile.StatusEmoji} {
+		if p := handoff.CheckText(v, handoff.MaxFieldLen); p != "" {
+			bad[field] = p
+		}
+	}
+	if len(bad) > 0 {
+		// PostgreSQL cannot store a NUL: refused alike on both databases.
+		return handoff.Invalid("invalid user_change", bad)
+	}
 	now := a.cfg.Now().UTC()
 	var expires time.Time
 	if u.Profile.StatusExpiration > 0 {
