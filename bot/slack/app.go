@@ -12,6 +12,8 @@ import (
 type Deduper interface {
 	// MarkProcessed records key from source and reports whether it is new.
 	MarkProcessed(ctx context.Context, source, key string, now time.Time) (bool, error)
+	// ForgetProcessed forgets key, for a retry of what failed.
+	ForgetProcessed(ctx context.Context, source, key string) error
 }
 
 // AppConfig is what NewApp needs. Bot, Platform, Workspace and Dedup are

@@ -79,7 +79,8 @@ func (a *App) userChanged(ctx context.Context, env eventEnvelope) error {
 
 // Event handles an Events API body: it answers url_verification with the
 // challenge, and handles each event_callback once, however often Slack
-// retries it (deduplicated by event_id): app_home_opened on the Home tab
+// retries it (deduplicated by event_id; an event whose handling failed,
+// other than as EINVALID, is forgotten so that its retry is handled): app_home_opened on the Home tab
 // queues the publishing of the user's home; user_change records a rep's
 // out-of-office status and deactivation. It returns EINVALID for a body
 // that is not an event.
@@ -114,30 +115,43 @@ func (a *App) Event(ctx context.Context, body []byte) (any, error) {
 			a.logger.DebugContext(ctx, "slack: duplicate event ignored", "event_id", env.EventID)
 			return nil, nil
 		}
-		switch env.Event.Type {
-		case "app_home_opened":
-			user := env.userID()
-			if env.Event.Tab != "home" || user == "" {
-				return nil, nil // the Messages or About tab
+		err = a.callback(ctx, env)
+		if err != nil && handoff.ErrorCode(err) != handoff.EINVALID {
+			// Slack retries a failed event with the same event_id: the
+			// retry must be handled, not dropped as a repeat.
+			if ferr := a.cfg.Dedup.ForgetProcessed(context.WithoutCancel(ctx), Name, env.EventID); ferr != nil {
+				a.logger.ErrorContext(ctx, "slack: failed event not forgotten; its retry is dropped", "event_id", env.EventID, "err", ferr)
 			}
-			if err := a.cfg.Workspace.Check(ctx, env.TeamID, "", user); err != nil {
-				if handoff.ErrorCode(err) == handoff.EFORBIDDEN {
-					a.logger.WarnContext(ctx, "slack: home of a non-member not published", "err", err)
-					return nil, nil
-				}
-				return nil, err
-			}
-			return nil, a.cfg.Bot.RefreshHome(ctx, Name, user)
-		case "user_change":
-			return nil, a.userChanged(ctx, env)
-		case "app_uninstalled", "tokens_revoked":
-			a.logger.WarnContext(ctx, "slack: the app lost access to the workspace", "event", env.Event.Type, "team", env.TeamID)
-		default:
-			a.logger.InfoContext(ctx, "slack: event", "event", env.Event.Type, "event_id", env.EventID)
 		}
-		return nil, nil
+		return nil, err
 	case "":
 		return nil, handoff.Errorf(handoff.EINVALID, "event body without a type")
 	}
 	return nil, nil
+}
+
+// callback handles one event_callback's event, the first time it arrives.
+func (a *App) callback(ctx context.Context, env eventEnvelope) error {
+	switch env.Event.Type {
+	case "app_home_opened":
+		user := env.userID()
+		if env.Event.Tab != "home" || user == "" {
+			return nil // the Messages or About tab
+		}
+		if err := a.cfg.Workspace.Check(ctx, env.TeamID, "", user); err != nil {
+			if handoff.ErrorCode(err) == handoff.EFORBIDDEN {
+				a.logger.WarnContext(ctx, "slack: home of a non-member not published", "err", err)
+				return nil
+			}
+			return err
+		}
+		return a.cfg.Bot.RefreshHome(ctx, Name, user)
+	case "user_change":
+		return a.userChanged(ctx, env)
+	case "app_uninstalled", "tokens_revoked":
+		a.logger.WarnContext(ctx, "slack: the app lost access to the workspace", "event", env.Event.Type, "team", env.TeamID)
+	default:
+		a.logger.InfoContext(ctx, "slack: event", "event", env.Event.Type, "event_id", env.EventID)
+	}
+	return nil
 }
