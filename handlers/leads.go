@@ -66,9 +66,13 @@ func decodeBody(w http.ResponseWriter, r *http.Request, want string) (any, bool)
 
 // utf8Field names the field of a JSON body whose text at path (from
 // handoff.InvalidUTF8) is not valid UTF-8, as the intake names fields:
-// "name", or "[2].url" in an array; a bad attribute name is "attributes".
+// "name", or "[2].url" in an array; a bad attribute name is "attributes";
+// a bare string is "body".
 func utf8Field(path []string, isKey bool) (field, why string) {
 	why = "not valid UTF-8"
+	if len(path) == 0 {
+		return "body", why // a bare string
+	}
 	depth := 1
 	field = path[0]
 	if strings.HasPrefix(field, "[") && len(path) > 1 {
