@@ -7,21 +7,30 @@ import (
 	"unicode/utf8"
 )
 
-// InvalidUTF8 returns the path to the first key or string of the JSON
-// body that is not valid UTF-8 ("name"; "[2]", "url"; "crm", "tags", "[1]"),
-// and whether that is a key (the path then ends with the key as decoded),
-// or nil when body is valid UTF-8 or not JSON. encoding/json replaces such
-// bytes with U+FFFD without a word, so a sender's text would be stored
-// changed; CheckText's UTF-8 rule needs the raw body to see them.
-func InvalidUTF8(body []byte) (path []string, isKey bool) {
-	if utf8.Valid(body) {
-		return nil, false
+// What JSONProblem reports.
+const (
+	ProblemUTF8      = "not valid UTF-8"
+	ProblemDuplicate = "given more than once"
+)
+
+// JSONProblem returns the first problem of a JSON body that encoding/json
+// decodes without a word: text that is not valid UTF-8 (it becomes U+FFFD,
+// so the sender's text would be stored changed) or a key repeated in one
+// object (only the last is kept, so the other value would be lost). It
+// returns the path to it ("name"; "[2]", "url"; "crm", "tags", "[1]"),
+// whether that is a key (the path then ends with the key as decoded), and
+// the problem, ProblemUTF8 or ProblemDuplicate; nil when there is none or
+// body is not JSON.
+func JSONProblem(body []byte) (path []string, isKey bool, problem string) {
+	if !bytes.ContainsRune(body, '{') && utf8.Valid(body) {
+		return nil, false, "" // no object, so no key to repeat
 	}
 	type frame struct {
 		object  bool
 		key     string
 		index   int
 		wantKey bool
+		seen    map[string]bool
 	}
 	var stack []frame
 	at := func() []string {
@@ -46,7 +55,7 @@ func InvalidUTF8(body []byte) (path []string, isKey bool) {
 		start := dec.InputOffset()
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, false
+			return nil, false, ""
 		}
 		raw := body[start:dec.InputOffset()]
 		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
@@ -55,11 +64,19 @@ func InvalidUTF8(body []byte) (path []string, isKey bool) {
 			continue
 		}
 		if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
-			stack[n-1].key, _ = tok.(string)
-			stack[n-1].wantKey = false
+			top := &stack[n-1]
+			top.key, _ = tok.(string)
+			top.wantKey = false
 			if !utf8.Valid(raw) {
-				return at(), true
+				return at(), true, ProblemUTF8
 			}
+			if top.seen[top.key] {
+				return at(), true, ProblemDuplicate
+			}
+			if top.seen == nil {
+				top.seen = map[string]bool{}
+			}
+			top.seen[top.key] = true
 			continue
 		}
 		if n := len(stack); n > 0 && !stack[n-1].object {
@@ -74,7 +91,7 @@ func InvalidUTF8(body []byte) (path []string, isKey bool) {
 			continue
 		}
 		if _, ok := tok.(string); ok && !utf8.Valid(raw) {
-			return at(), false
+			return at(), false, ProblemUTF8
 		}
 		valueEnded()
 	}

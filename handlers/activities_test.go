@@ -166,6 +166,7 @@ func TestActivitiesBadInput(t *testing.T) {
 			{"array, two bad", `[{"type":"page_view"},{"type":""},{"type":"x","id":7}]`, 400, []string{"[1].type", "[2].id"}},
 			{"same id twice", `[{"type":"a","id":"x"},{"type":"b","id":"x"}]`, 400, []string{"[1].id"}},
 			{"empty array", `[]`, 400, []string{"body"}},
+			{"duplicate key", `[{"type":"page_view"},{"type":"page_view","url":"/a","url":"/b"}]`, 400, []string{"[1].url"}},
 			{"invalid UTF-8", "[{\"type\":\"page_view\"},{\"type\":\"page_view\",\"url\":\"/pr\xe6cing\"}]", 400, []string{"[1].url"}},
 			{"a number", `42`, 400, []string{"body"}},
 		} {

@@ -56,32 +56,31 @@ func decodeBody(w http.ResponseWriter, r *http.Request, want string) (any, bool)
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: "body must be " + want + ", not several"})
 		return nil, false
 	}
-	if path, isKey := handoff.InvalidUTF8(body); path != nil {
-		field, why := utf8Field(path, isKey)
+	if path, isKey, problem := handoff.JSONProblem(body); path != nil {
+		field, why := jsonField(path, isKey, problem)
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid: " + field + ": " + why, Fields: map[string]string{field: why}})
 		return nil, false
 	}
 	return obj, true
 }
 
-// utf8Field names the field of a JSON body whose text at path (from
-// handoff.InvalidUTF8) is not valid UTF-8, as the intake names fields:
-// "name", or "[2].url" in an array; a bad attribute name is "attributes";
-// a bare string is "body".
-func utf8Field(path []string, isKey bool) (field, why string) {
-	why = "not valid UTF-8"
+// jsonField names the field of a JSON body where handoff.JSONProblem found
+// problem at path, as the intake names fields: "name", or "[2].url" in an
+// array (a repeated key is that field; an attribute name that is not
+// UTF-8 is "attributes"); a bare string is "body".
+func jsonField(path []string, isKey bool, problem string) (field, why string) {
+	why = problem
 	if len(path) == 0 {
-		return "body", why // a bare string
+		return "body", why
 	}
 	depth := 1
 	field = path[0]
 	if strings.HasPrefix(field, "[") && len(path) > 1 {
 		depth, field = 2, field+"."+path[1]
 	}
-	if isKey && len(path) == depth {
-		field = strings.TrimSuffix(strings.TrimSuffix(field, path[depth-1]), ".") + ".attributes"
-		field = strings.TrimPrefix(field, ".")
-		why = "attribute name: not valid UTF-8"
+	if isKey && len(path) == depth && problem == handoff.ProblemUTF8 {
+		field = strings.TrimPrefix(strings.TrimSuffix(strings.TrimSuffix(field, path[depth-1]), ".")+".attributes", ".")
+		why = "attribute name: " + problem
 	}
 	return field, why
 }

@@ -331,6 +331,8 @@ func TestPostLeadRefusesWhatCannotBeStored(t *testing.T) {
 			{"NULInAttributeName", `{"external_id":"r-attrname","a\u0000b":"x"}`, "attributes"},
 			{"InvalidUTF8", "{\"external_id\":\"r-utf8\",\"name\":\"Ann \xffBerg\"}", "name"},
 			{"InvalidUTF8InNestedAttribute", "{\"external_id\":\"r-utf8-nested\",\"crm\":{\"tags\":[\"ok\",\"\xc3\"]}}", "crm"},
+			{"DuplicateKey", `{"external_id":"r-dup","stage":"won","amount":100,"stage":"lost"}`, "stage"},
+			{"DuplicateKeyInAttribute", `{"external_id":"r-dup-nested","crm":{"owner":"a","owner":"b"}}`, "crm"},
 			{"InvalidUTF8InAttributeName", "{\"external_id\":\"r-utf8-name\",\"utm\xe2\x82\":\"x\"}", "attributes"},
 		}
 		for _, tc := range tests {

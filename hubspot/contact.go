@@ -69,9 +69,8 @@ func ParseBody(body []byte, now time.Time) ([]handoff.LeadInput, error) {
 	if dec.More() {
 		return nil, handoff.Errorf(handoff.EINVALID, "body must be one JSON value")
 	}
-	if path, _ := handoff.InvalidUTF8(body); path != nil {
-		field := utf8Property(path)
-		return nil, handoff.Invalid("invalid HubSpot contact", map[string]string{field: "not valid UTF-8"})
+	if path, _, problem := handoff.JSONProblem(body); path != nil {
+		return nil, handoff.Invalid("invalid HubSpot contact", map[string]string{jsonProperty(path): problem})
 	}
 	var records []any
 	prefix := func(int) string { return "" }
@@ -198,10 +197,10 @@ func scalar(v any) string {
 	return ""
 }
 
-// utf8Property names the property whose text at path (from
-// handoff.InvalidUTF8) is not valid UTF-8, as ParseBody names properties:
-// "firstname" in either body shape, "[1].email" in an array.
-func utf8Property(path []string) string {
+// jsonProperty names the property at path (where handoff.JSONProblem found
+// a problem) as ParseBody names properties: "firstname" in either body
+// shape, "[1].email" in an array.
+func jsonProperty(path []string) string {
 	prefix := ""
 	if len(path) > 0 && strings.HasPrefix(path[0], "[") {
 		prefix, path = path[0]+".", path[1:]

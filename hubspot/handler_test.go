@@ -170,6 +170,7 @@ func TestWebhookRefusesAndStoresNothing(t *testing.T) {
 			{"not JSON", `vid=101`, now, secret, 400, ""},
 			{"invalid UTF-8", "{\"hs_object_id\":\"9\",\"firstname\":\"An\xffn\"}", now, secret, 400, "firstname"},
 			{"invalid UTF-8, classic", "{\"vid\":9,\"properties\":{\"lastname\":{\"value\":\"B\xe6rg\"}}}", now, secret, 400, "lastname"},
+			{"duplicate property", `{"hs_object_id":"9","lifecyclestage":"customer","lifecyclestage":"lead"}`, now, secret, 400, "lifecyclestage"},
 			{"invalid UTF-8 in an array", "[{\"hs_object_id\":\"9\"},{\"hs_object_id\":\"10\",\"company\":\"\xc3\"}]", now, secret, 400, "[1].company"},
 		}
 		for _, tt := range tests {
