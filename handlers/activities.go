@@ -12,6 +12,10 @@ import (
 // crossed a threshold. 200 with the lead, its score explained and how many
 // activities were new; 400 naming every bad field; 404 for an unknown lead.
 func (a *API) postActivities(w http.ResponseWriter, r *http.Request) {
+	ext, ok := pathID(w, r)
+	if !ok {
+		return
+	}
 	body, ok := decodeBody(w, r, "a JSON object or an array of objects")
 	if !ok {
 		return
@@ -22,7 +26,7 @@ func (a *API) postActivities(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, a.logger(), err)
 		return
 	}
-	res, err := a.Store.SaveActivities(r.Context(), r.PathValue("external_id"), acts, a.Policy, now)
+	res, err := a.Store.SaveActivities(r.Context(), ext, acts, a.Policy, now)
 	if err != nil {
 		writeError(w, r, a.logger(), err)
 		return

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/handoff/handoff"
 )
@@ -126,9 +127,13 @@ func (a *API) postLead(w http.ResponseWriter, r *http.Request) {
 // the external id it had, its anonymous view (no personal data, the stage
 // history ending in "erased").
 func (a *API) getLead(w http.ResponseWriter, r *http.Request) {
-	lead, err := a.Store.LeadByExternalID(r.Context(), r.PathValue("external_id"))
+	ext, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	lead, err := a.Store.LeadByExternalID(r.Context(), ext)
 	if handoff.ErrorCode(err) == handoff.ENOTFOUND {
-		lead, err = a.Store.ErasedLeadByExternalID(r.Context(), r.PathValue("external_id"))
+		lead, err = a.Store.ErasedLeadByExternalID(r.Context(), ext)
 	}
 	if err != nil {
 		writeError(w, r, a.logger(), err)
@@ -151,11 +156,28 @@ func (a *API) getLead(w http.ResponseWriter, r *http.Request) {
 // history; 204 when done, 404 for an unknown lead or one already erased
 // (by its old id or its anonymous one: a lead is erased once).
 func (a *API) deleteLead(w http.ResponseWriter, r *http.Request) {
-	if err := a.Store.ForgetLeadAs(r.Context(), r.PathValue("external_id"), a.now(), TokenName(r.Context())); err != nil {
+	ext, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	if err := a.Store.ForgetLeadAs(r.Context(), ext, a.now(), TokenName(r.Context())); err != nil {
 		writeError(w, r, a.logger(), err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// pathID returns the request's {external_id}. An id that is not UTF-8 or
+// holds a NUL, which no lead can have and PostgreSQL cannot even be asked
+// for, is answered 400 naming external_id, and pathID returns false.
+func pathID(w http.ResponseWriter, r *http.Request) (string, bool) {
+	ext := r.PathValue("external_id")
+	if !utf8.ValidString(ext) || strings.ContainsRune(ext, 0) {
+		p := handoff.CheckText(ext, len(ext))
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid external_id: " + p, Fields: map[string]string{"external_id": p}})
+		return "", false
+	}
+	return ext, true
 }
 
 // LeadJSON is a lead as the API shows it.
