@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,6 +41,30 @@ func FuzzSlackCommand(f *testing.F) {
 		status, out := r.send(t, "/slack/commands", signingSecret, time.Now(), body)
 		if status != 200 && status != 400 {
 			t.Fatalf("command %q %q: status %d %s", command, text, status, out)
+		}
+	})
+}
+
+// FuzzSlackEvent sends signed Events API bodies of arbitrary JSON to the
+// real handler: it must answer 200 or 400 (with the reason), never panic
+// or 500.
+func FuzzSlackEvent(f *testing.F) {
+	f.Add(`{"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`)
+	f.Add(`{"type":"event_callback","team_id":"T0001","event_id":"Ev0PV52K21","event_time":1700000000,"event":{"type":"tokens_revoked"}}`)
+	f.Add(`{"type":"event_callback","team_id":"T0001","event_id":"EvUC1","event_time":1700000000,"event":{"type":"user_change","user":{"id":"UREP7","team_id":"T0001","deleted":false,"profile":{"status_text":"Out of office","status_emoji":":palm_tree:","status_expiration":1900000000}}}}`)
+	f.Add(`{"type":"event_callback","team_id":"T0001","event_id":"EvUC2","event_time":1700000000,"event":{"type":"user_change","user":"UREP7"}}`)
+	f.Add(`{"type":"event_callback","team_id":"T0001","event_id":"EvH1","event_time":1700000000,"event":{"type":"app_home_opened","user":"UREP","tab":"home"}}`)
+	f.Add(`{"type":"event_callback","team_id":"T0001","event":{}}`)
+	f.Add(`[]`)
+	s := storagetest.Open(f, storage.DialectSQLite)
+	r := newSlackRig(f, s, nil)
+	f.Fuzz(func(t *testing.T, body string) {
+		status, out := r.send(t, "/slack/events", signingSecret, time.Now(), body)
+		if status != 200 && status != 400 {
+			t.Fatalf("body %q: status %d %s", body, status, out)
+		}
+		if status == 400 && !strings.Contains(out, `"error"`) {
+			t.Fatalf("400 without a reason: %s", out)
 		}
 	})
 }
