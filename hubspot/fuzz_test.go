@@ -15,7 +15,8 @@ import (
 )
 
 // contactIDs returns the record ids a webhook body names, in either shape,
-// that a store can be asked for.
+// that a store can be asked for: per contact the first of hs_object_id,
+// canonical-vid, vid and objectId, among its properties, then on the record.
 func contactIDs(body []byte) []string {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -27,8 +28,7 @@ func contactIDs(body []byte) []string {
 	if !ok {
 		recs = []any{v}
 	}
-	var ids []string
-	add := func(x any) {
+	str := func(x any) string {
 		var s string
 		switch x := x.(type) {
 		case string:
@@ -39,17 +39,26 @@ func contactIDs(body []byte) []string {
 				s = strconv.FormatInt(int64(f), 10)
 			}
 		}
-		if s != "" && utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
-			ids = append(ids, s)
-		}
+		return s
 	}
+	var ids []string
 	for _, r := range recs {
 		obj, _ := r.(map[string]any)
-		props, _ := obj["properties"].(map[string]any)
+		props, classic := obj["properties"].(map[string]any)
+	keys:
 		for _, key := range []string{"hs_object_id", "canonical-vid", "vid", "objectId"} {
-			add(obj[key])
-			if p, ok := props[key].(map[string]any); ok {
-				add(p["value"])
+			in := obj[key]
+			if classic {
+				p, _ := props[key].(map[string]any)
+				in = p["value"]
+			}
+			for _, x := range []any{in, obj[key]} {
+				if s := str(x); s != "" {
+					if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+						ids = append(ids, s)
+					}
+					break keys
+				}
 			}
 		}
 	}
