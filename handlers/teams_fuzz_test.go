@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
@@ -61,7 +60,7 @@ func teamsSeeds(e *teamsEnv) [][]byte {
 // token to the endpoint on a real SQLite store: the answer is a 2xx or a
 // 4xx (an invoke's own error is in its body), never a 5xx or a panic.
 func FuzzTeamsActivity(f *testing.F) {
-	s := storagetest.Open(f, storage.DialectSQLite)
+	s := storagetest.Open(f, storagetest.FuzzDialect())
 	e := newTeamsEnv(f, s, nil)
 	e.install()
 	for _, seed := range teamsSeeds(e) {

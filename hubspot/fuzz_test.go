@@ -113,7 +113,7 @@ func FuzzWebhook(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	s := storagetest.Open(f, storage.DialectSQLite)
+	s := storagetest.Open(f, storagetest.FuzzDialect())
 	srv := newServer(f, s, "")
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ids := contactIDs(body)

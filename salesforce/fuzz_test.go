@@ -63,7 +63,7 @@ func FuzzOutboundMessage(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	s := storagetest.Open(f, storage.DialectSQLite)
+	s := storagetest.Open(f, storagetest.FuzzDialect())
 	srv := newServer(f, s, nil)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		leadsBefore, funnelBefore := stored(t, s, string(body))

@@ -30,6 +30,15 @@ func PostgresURL() string {
 	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 }
 
+// FuzzDialect is the database a fuzz target runs on: SQLite, or the one
+// HANDOFF_FUZZ_DIALECT names ("postgres"), to fuzz the other one too.
+func FuzzDialect() string {
+	if d := os.Getenv("HANDOFF_FUZZ_DIALECT"); d != "" {
+		return d
+	}
+	return storage.DialectSQLite
+}
+
 // URL returns a DATABASE_URL for a new, empty database of the dialect that
 // is removed when the test ends. PostgreSQL must be reachable: a test that
 // cannot reach it fails rather than skips.
