@@ -58,7 +58,9 @@ func propertyOf(field string) string {
 // ParseBody reads a webhook body: one contact (classic record or flat
 // properties) or an array of them. It returns one lead input per contact, or
 // an EINVALID error naming every bad property (prefixed with "[i]." in an
-// array), in which case nothing may be stored. now is when it arrived.
+// array). In an array, the inputs of the valid contacts are returned with
+// that error: one bad contact must not keep the others out (HubSpot does
+// not send a 4xx again). now is when it arrived.
 func ParseBody(body []byte, now time.Time) ([]handoff.LeadInput, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -69,10 +71,8 @@ func ParseBody(body []byte, now time.Time) ([]handoff.LeadInput, error) {
 	if dec.More() {
 		return nil, handoff.Errorf(handoff.EINVALID, "body must be one JSON value")
 	}
-	if path, _, problem := handoff.JSONProblem(body); path != nil {
-		return nil, handoff.Invalid("invalid HubSpot contact", map[string]string{jsonProperty(path): problem})
-	}
 	var records []any
+	raws := []json.RawMessage{body} // each record's text, for what decoding hides
 	prefix := func(int) string { return "" }
 	switch x := v.(type) {
 	case map[string]any:
@@ -83,12 +83,23 @@ func ParseBody(body []byte, now time.Time) ([]handoff.LeadInput, error) {
 		}
 		records = x
 		prefix = func(i int) string { return fmt.Sprintf("[%d].", i) }
+		if err := json.Unmarshal(body, &raws); err != nil || len(raws) != len(records) {
+			return nil, handoff.Errorf(handoff.EINVALID, "body is not JSON: %v", err)
+		}
 	default:
+		if path, _, problem := handoff.JSONProblem(body); path != nil {
+			return nil, handoff.Invalid("invalid HubSpot contact", map[string]string{"body": problem})
+		}
 		return nil, handoff.Errorf(handoff.EINVALID, "body must be a contact object or an array of them")
 	}
 	out := make([]handoff.LeadInput, 0, len(records))
 	bad := map[string]string{}
 	for i, rec := range records {
+		// Text that is not UTF-8 or a property given twice.
+		if path, _, problem := handoff.JSONProblem(raws[i]); path != nil {
+			bad[prefix(i)+jsonProperty(path)] = problem
+			continue
+		}
 		obj, ok := rec.(map[string]any)
 		if !ok {
 			bad[strings.TrimSuffix(prefix(i), ".")] = "must be a contact object"
@@ -104,7 +115,7 @@ func ParseBody(body []byte, now time.Time) ([]handoff.LeadInput, error) {
 		out = append(out, in)
 	}
 	if len(bad) > 0 {
-		return nil, handoff.Invalid("invalid HubSpot contact", bad)
+		return out, handoff.Invalid("invalid HubSpot contact", bad)
 	}
 	return out, nil
 }

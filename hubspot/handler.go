@@ -59,10 +59,11 @@ type answer struct {
 }
 
 // ServeHTTP answers 200 once every contact in the body is stored, 401 for a
-// wrong or stale signature, 400 with the reason for a body that cannot be a
-// lead (HubSpot does not retry a 4xx) and 500 when the database failed (a
-// retry can help). Nothing is stored unless the signature and every contact
-// are valid.
+// wrong or stale signature, 400 with the reason for a body or a contact
+// that cannot be a lead (HubSpot does not retry a 4xx) and 500 when the
+// database failed (a retry can help). Nothing is stored without a valid
+// signature, nor of a bad contact; the valid contacts of an array with a
+// bad one are stored before the 400, which lists them.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	logger := h.Logger
 	if logger == nil {
@@ -87,11 +88,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusUnauthorized, answer{Error: "signature refused: " + err.Error()})
 		return
 	}
-	inputs, err := ParseBody(body, now().UTC())
-	if err != nil {
-		reply(w, http.StatusBadRequest, answer{Error: handoff.ErrorMessage(err), Fields: handoff.ErrorFields(err)})
-		return
-	}
+	inputs, invalid := ParseBody(body, now().UTC())
 	var out answer
 	for _, in := range inputs {
 		at := now().UTC()
@@ -110,6 +107,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out.Leads = append(out.Leads, Result{ExternalID: res.Lead.ExternalID, Stage: res.Lead.Stage, Created: res.Created, StageKept: kept})
 	}
 	out.Stored = len(out.Leads)
+	if invalid != nil {
+		out.Error, out.Fields = handoff.ErrorMessage(invalid), handoff.ErrorFields(invalid)
+		reply(w, http.StatusBadRequest, out)
+		return
+	}
 	reply(w, http.StatusOK, out)
 }
 
