@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/config"
 	"github.com/handoff/handoff/salesforce"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
@@ -42,10 +43,10 @@ func stored(t *testing.T, s *storage.Store, body string) (map[string]string, han
 }
 
 // FuzzOutboundMessage sends arbitrary bodies with the right token to the
-// endpoint on a real SQLite store. The answer is the Ack, or a SOAP fault
-// (500, as SOAP 1.1 sends every fault) whose code is soapenv:Client and
-// whose reason is given: bad input is never a server fault. A fault stores
-// nothing; an Ack stores every Lead the message names.
+// endpoint on a real store. The answer is the Ack, or a SOAP fault (500, as
+// SOAP 1.1 sends every fault) whose code is soapenv:Client and whose reason
+// is given: bad input is never a server fault. An Ack stores every Lead the
+// message names; a fault stores the valid notifications and nothing else.
 func FuzzOutboundMessage(f *testing.F) {
 	for _, seed := range []string{
 		envelope("00D5g000004XyZqEAK",
@@ -56,6 +57,9 @@ func FuzzOutboundMessage(f *testing.F) {
 		envelope("00D5g000004XyZqEAK", lead("04l5g00000DEF16AAB", "00Q5g00000ABCDh", "yesterday", "Open - Not Contacted", "")),
 		envelope("00D5g000004XyZqEAK", lead("04l5g00000DEF17AAB", "00Q5g00000ABCDi", "2026-11-20T08:57:00.000Z", "Open - Not Contacted", "&#27;[2J")),
 		envelope("00D000000000001", lead("04l5g00000DEF18AAB", leadA, "2026-11-20T08:58:00.000Z", "Open - Not Contacted", "")),
+		envelope("00D5g000004XyZqEAK",
+			lead("04l5g00000DEF19AAB", "00Q5g00000ABCDk", "2026-11-20T08:58:00.000Z", "Open - Not Contacted", ""),
+			lead("04l5g00000DEF20AAB", "00Q5g00000ABCDl", "2026-11-20T08:58:00.000Z", "Nurturing", "")),
 		envelope("00D5g000004XyZqEAK"),
 		`<?xml version="1.0" encoding="ISO-8859-1"?><a/>`,
 		`<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body/></soapenv:Envelope>`,
@@ -80,8 +84,25 @@ func FuzzOutboundMessage(f *testing.F) {
 		if status != 500 || !strings.Contains(ans, "<faultcode>soapenv:Client</faultcode>") || strings.Contains(ans, "<faultstring></faultstring>") {
 			t.Fatalf("not an Ack nor a client fault: %d %s", status, ans)
 		}
-		if !reflect.DeepEqual(leadsBefore, leadsAfter) || !reflect.DeepEqual(funnelBefore, funnelAfter) {
-			t.Fatalf("a fault, but the store changed: %v -> %v", leadsBefore, leadsAfter)
+		// The valid notifications of a message from our org are stored
+		// despite a bad one; nothing else changed.
+		valid := map[string]bool{}
+		if msg, err := salesforce.Parse(body); err == nil && salesforce.SameOrg(msg.OrganizationID, orgID) {
+			updates, _ := salesforce.Updates(msg, config.DefaultSalesforceStatus(), now)
+			for _, u := range updates {
+				valid[u.Input.ExternalID] = true
+				if leadsAfter[u.Input.ExternalID] == "" {
+					t.Fatalf("a fault, but the valid notification for %s is not stored: %s", u.Input.ExternalID, ans)
+				}
+			}
+		}
+		if len(valid) == 0 && !reflect.DeepEqual(funnelBefore, funnelAfter) {
+			t.Fatalf("a fault storing nothing, but the funnel changed")
+		}
+		for id, v := range leadsBefore {
+			if !valid[id] && leadsAfter[id] != v {
+				t.Fatalf("a fault, but Lead %s of a bad notification changed: %s -> %s", id, v, leadsAfter[id])
+			}
 		}
 	})
 }

@@ -44,10 +44,12 @@ func (h *Handler) Register(mux *http.ServeMux) { mux.Handle("POST "+Path, h) }
 
 // ServeHTTP acknowledges a message only once every notification in it is
 // stored (or was already: a repeated notification or an older state of a
-// record changes nothing). A wrong token or org, a body that is not an
-// Outbound Message on Lead, or a notification that cannot be a lead gets a
-// SOAP fault and nothing is stored; a database failure gets a fault too,
-// and Salesforce sends the message again.
+// record changes nothing). A wrong token or org, or a body that is not an
+// Outbound Message on Lead, gets a SOAP fault and nothing is stored. A
+// notification that cannot be a lead gets a fault naming it, after the
+// valid notifications of its message are stored (Salesforce sends the
+// message again, and they change nothing then); a database failure gets a
+// fault too, and Salesforce sends the message again.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	logger := h.Logger
 	if logger == nil {
@@ -90,11 +92,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.Now != nil {
 		now = h.Now
 	}
-	updates, err := Updates(msg, h.Status, now().UTC())
-	if err != nil {
-		refuse("soapenv:Client", handoff.ErrorMessage(err))
-		return
-	}
+	updates, invalid := Updates(msg, h.Status, now().UTC())
 	for _, u := range updates {
 		at := now().UTC()
 		var stale bool
@@ -115,6 +113,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if stale {
 			logger.InfoContext(r.Context(), "salesforce: older or repeated state ignored", "notification", u.NotificationID, "lead", u.Input.ExternalID)
 		}
+	}
+	if invalid != nil {
+		refuse("soapenv:Client", handoff.ErrorMessage(invalid))
+		return
 	}
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	_, _ = io.WriteString(w, ack)

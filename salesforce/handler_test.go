@@ -156,6 +156,7 @@ func TestOutboundMessageRefused(t *testing.T) {
 		good := lead("04l5g00000DEF12AAB", leadA, "2026-11-20T08:55:00.000Z", "Open - Not Contacted", "1")
 		badEmail := strings.Replace(lead("04l5g00000DEF14AAB", "00Q5g00000ABCDg", "2026-11-20T08:55:00.000Z", "Open - Not Contacted", "2"),
 			"ann@berg.dk", "ann-at-berg", 1)
+		goodB := lead("04l5g00000DEF15AAB", "00Q5g00000ABCDj", "2026-11-20T08:55:00.000Z", "Open - Not Contacted", "4")
 		var hundredAndOne []string
 		for i := 0; i < 101; i++ {
 			hundredAndOne = append(hundredAndOne, lead(fmt.Sprintf("04l5g00000N%07d", i), fmt.Sprintf("00Q5g0000%06d", i), "2026-11-20T08:55:00.000Z", "Open - Not Contacted", "3"))
@@ -166,7 +167,8 @@ func TestOutboundMessageRefused(t *testing.T) {
 			{"no token", "", envelope(orgID, good), "token"},
 			{"wrong token", "5f1c0d9e8b7a6f5e4d3c2b1b", envelope(orgID, good), "token"},
 			{"other org", token, envelope("00D5g000004XyZr", good), "OrganizationId"},
-			{"one bad notification", token, envelope(orgID, good, badEmail), "Email"},
+			{"one bad notification", token, envelope(orgID, goodB, badEmail), "Email"},
+			{"one bad notification, sent again", token, envelope(orgID, goodB, badEmail), "Email"},
 			{"unknown status", token, envelope(orgID, strings.Replace(good, "Open - Not Contacted", "Nurturing", 1)), "salesforce.status"},
 			{"not a Lead", token, envelope(orgID, strings.Replace(good, "sf:Lead", "sf:Contact", 1)), "only Lead"},
 			{"no LastModifiedDate", token, envelope(orgID, strings.Replace(good, "<sf:LastModifiedDate>2026-11-20T08:55:00.000Z</sf:LastModifiedDate>", "", 1)), "LastModifiedDate"},
@@ -185,6 +187,16 @@ func TestOutboundMessageRefused(t *testing.T) {
 			if _, err := s.LeadByExternalID(context.Background(), id); err == nil {
 				t.Errorf("lead %s stored by a refused message", id)
 			}
+		}
+		// The bad notification does not keep the good one of its message
+		// out; sent again, the good one changes nothing.
+		idB, _ := salesforce.ID18("00Q5g00000ABCDj")
+		l, err := s.LeadByExternalID(context.Background(), idB)
+		if err != nil {
+			t.Fatalf("the valid notification of a message with a bad one was not stored: %v", err)
+		}
+		if events, _ := s.Events(context.Background(), l.ID); len(events) != 3 { // lead, mql, sql
+			t.Errorf("events of the valid notification sent twice = %+v", events)
 		}
 	})
 }

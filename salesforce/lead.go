@@ -26,9 +26,10 @@ type Update struct {
 }
 
 // Updates maps every notification of m to a lead update through the status
-// table (Lead Status → stage), validated as received at now. It returns an EINVALID error naming every
-// bad field (as "notification <Id>: <Field>") when any cannot be a lead, so
-// that nothing is stored.
+// table (Lead Status → stage), validated as received at now. When any
+// cannot be a lead it returns the updates of the others with an EINVALID
+// error naming every bad field (as "notification <Id>: <Field>"): one bad
+// notification must not keep the others of its message out.
 func Updates(m Message, status map[string]handoff.Stage, now time.Time) ([]Update, error) {
 	bad := map[string]string{}
 	out := make([]Update, 0, len(m.Notifications))
@@ -42,7 +43,7 @@ func Updates(m Message, status map[string]handoff.Stage, now time.Time) ([]Updat
 		}
 	}
 	if len(bad) > 0 {
-		return nil, handoff.Invalid("invalid Outbound Message", bad)
+		return out, handoff.Invalid("invalid Outbound Message", bad)
 	}
 	return out, nil
 }
