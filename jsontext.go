@@ -21,10 +21,20 @@ const (
 // whether that is a key (the path then ends with the key as decoded), and
 // the problem, ProblemUTF8 or ProblemDuplicate; nil when there is none or
 // body is not JSON.
+//
+// Every intake request passes through it, so a body of valid UTF-8 whose
+// keys are plainly distinct (keysSurelyDistinct) is answered without a
+// closer look; only the others are walked token by token.
 func JSONProblem(body []byte) (path []string, isKey bool, problem string) {
-	if !bytes.ContainsRune(body, '{') && utf8.Valid(body) {
-		return nil, false, "" // no object, so no key to repeat
+	if utf8.Valid(body) && keysSurelyDistinct(body) {
+		return nil, false, ""
 	}
+	return jsonProblemAt(body)
+}
+
+// jsonProblemAt is JSONProblem's closer look: it walks body token by token
+// and returns the path to the first problem.
+func jsonProblemAt(body []byte) (path []string, isKey bool, problem string) {
 	type frame struct {
 		object  bool
 		key     string
@@ -95,4 +105,69 @@ func JSONProblem(body []byte) (path []string, isKey bool, problem string) {
 		}
 		valueEnded()
 	}
+}
+
+// keysSurelyDistinct reports whether body, a JSON text, surely repeats no
+// key within an object, comparing the keys as written, without allocating.
+// It answers false when a key repeats and whenever it cannot tell cheaply: a
+// key with an escape, more than 64 keys in the open objects, nesting deeper
+// than 16, or text that is not JSON. JSONProblem then looks closer.
+func keysSurelyDistinct(body []byte) bool {
+	var keys [64][2]int // where the keys of the open objects are in body
+	var first [16]int   // each open container's first key in keys; -1 for an array
+	nkeys, depth, wantKey := 0, 0, false
+	for i := 0; i < len(body); i++ {
+		switch body[i] {
+		case '{', '[':
+			if depth == len(first) {
+				return false
+			}
+			first[depth], wantKey = -1, body[i] == '{'
+			if wantKey {
+				first[depth] = nkeys
+			}
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return false
+			}
+			depth--
+			if first[depth] >= 0 {
+				nkeys = first[depth]
+			}
+			wantKey = false
+		case ',':
+			wantKey = depth > 0 && first[depth-1] >= 0
+		case '"':
+			end := i + 1
+			for end < len(body) && body[end] != '"' {
+				if body[end] == '\\' {
+					if wantKey {
+						return false
+					}
+					end++
+				}
+				end++
+			}
+			if end >= len(body) {
+				return false
+			}
+			if wantKey {
+				key := body[i+1 : end]
+				for _, k := range keys[first[depth-1]:nkeys] {
+					if bytes.Equal(body[k[0]:k[1]], key) {
+						return false
+					}
+				}
+				if nkeys == len(keys) {
+					return false
+				}
+				keys[nkeys] = [2]int{i + 1, end}
+				nkeys++
+				wantKey = false
+			}
+			i = end
+		}
+	}
+	return true
 }
