@@ -280,7 +280,7 @@ func (s *Scheduler) purgeTick(ctx context.Context, now time.Time) (time.Time, er
 	}
 	purgeNext, err := s.daily(ctx, now, PurgeName, func() error {
 		n, err := s.cfg.Store.PurgeExpired(ctx, now.Add(-s.cfg.Policy.Retention), now)
-		s.cfg.Logger.Info("scheduler: retention purge", "erased", n, "retention", s.cfg.Policy.Retention)
+		s.cfg.Logger.Info("scheduler: retention purge", "erased", n, "retention", s.cfg.Policy.Retention.String())
 		return err
 	})
 	if purgeNext.Before(next) {
