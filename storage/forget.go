@@ -158,6 +158,9 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 			if err := scrubOutbox(tx, r, now); err != nil {
 				return err
 			}
+			if err := scrubWebhooks(tx, r); err != nil {
+				return err
+			}
 			if err := insertOutbox(tx, now, change.Outbox...); err != nil {
 				return err
 			}
@@ -220,14 +223,9 @@ var renderedAtSend = []string{handoff.OutboxAnnounceLead, handoff.OutboxRefreshL
 // list) are dropped when not yet sent and lose their payload when sent.
 func scrubOutbox(tx *gorm.DB, r leadRow, now time.Time) error {
 	cond, args := "lead_id = ?", []any{r.ID}
-	for _, s := range []string{r.Name, r.Email, r.Phone, r.Company} {
-		if len([]rune(s)) < 3 {
-			continue // too short to tell the person from other text
-		}
-		for _, form := range textForms(s) {
-			cond += ` OR payload LIKE ? ESCAPE '\'`
-			args = append(args, "%"+likeEscaper.Replace(form)+"%")
-		}
+	for _, form := range personalTexts(r) {
+		cond += ` OR payload LIKE ? ESCAPE '\'`
+		args = append(args, "%"+likeEscaper.Replace(form)+"%")
 	}
 	rendered := tx.Model(&outboxRow{}).Where("kind NOT IN ?", renderedAtSend).Where("("+cond+")", args...)
 	if err := rendered.Session(&gorm.Session{}).Where("status <> ?", OutboxDone).Updates(map[string]any{
@@ -237,6 +235,69 @@ func scrubOutbox(tx *gorm.DB, r leadRow, now time.Time) error {
 		return err
 	}
 	return tx.Model(&outboxRow{}).Where("status = ? AND payload <> ''", OutboxDone).Where("("+cond+")", args...).Update("payload", "").Error
+}
+
+// scrubWebhooks removes lead r's personal data from its webhook messages,
+// which tell events as they happened: each keeps only the event details an
+// erasure keeps in the lead's events (keptEventDetails), so a message still
+// due tells its event without the free text (a reason, a note), and a dead
+// one keeps no error text that names the person (an endpoint's answer may
+// repeat what it was sent). Sent messages kept no payload.
+func scrubWebhooks(tx *gorm.DB, r leadRow) error {
+	var rows []outboxRow
+	if err := tx.Where("kind = ? AND lead_id = ? AND payload <> ''", handoff.OutboxWebhook, r.ID).Find(&rows).Error; err != nil {
+		return err
+	}
+	person := personalTexts(r)
+	for _, row := range rows {
+		var n handoff.WebhookNotice
+		payload := ""
+		if err := json.Unmarshal([]byte(row.Payload), &n); err == nil {
+			kept := map[string]string{}
+			for k, v := range n.Details {
+				if keptEventDetails[k] {
+					kept[k] = v
+				}
+			}
+			n.Details = kept
+			b, err := json.Marshal(n)
+			if err != nil {
+				return fmt.Errorf("webhook payload: %w", err)
+			}
+			payload = string(b)
+		} // a payload that cannot be read cannot be sorted either: it goes whole
+		values := map[string]any{"payload": payload}
+		if containsAny(row.LastError, person) {
+			values["last_error"] = "erased: the error named the person"
+		}
+		if err := tx.Model(&outboxRow{}).Where("id = ?", row.ID).Updates(values).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// personalTexts are the forms of lead r's name, email, phone and company
+// long enough to tell the person from other text (see scrubOutbox).
+func personalTexts(r leadRow) []string {
+	var out []string
+	for _, s := range []string{r.Name, r.Email, r.Phone, r.Company} {
+		if len([]rune(s)) >= 3 {
+			out = append(out, textForms(s)...)
+		}
+	}
+	return out
+}
+
+// containsAny reports whether text holds any of forms, ignoring case.
+func containsAny(text string, forms []string) bool {
+	text = strings.ToLower(text)
+	for _, f := range forms {
+		if strings.Contains(text, strings.ToLower(f)) {
+			return true
+		}
+	}
+	return false
 }
 
 // textForms are the ways s can appear in a JSON payload: as it is, and
