@@ -80,6 +80,23 @@ func TestTeamsWhoSeesWhat(t *testing.T) {
 		if res := e.invoke(ritaID, "Rita", show); res.StatusCode != 200 || !strings.Contains(res.raw, "Acme who") {
 			t.Fatalf("card by id for a team member = %s", res.raw)
 		}
+		// A lead button clicked by an outsider (a card they should never
+		// have seen, or data they wrote themselves) is refused without the
+		// lead's card in the answer, whichever way Teams delivers it.
+		clicks := []map[string]any{
+			{"action": teams.VerbFormSubmit, "form": bot.ActionNotAFit, "state": fmt.Sprintf(`{"lead":%d}`, id), "value": fmt.Sprint(id), "in_reason": "spam"},
+		}
+		for _, action := range []string{bot.ActionClaim, bot.ActionLogContact, bot.ActionRelease, bot.ActionWon} {
+			clicks = append(clicks, map[string]any{"action": action, "value": fmt.Sprint(id)})
+		}
+		for _, data := range clicks {
+			if res := e.invoke(bobID, "Bob", data); res.StatusCode != 403 || strings.Contains(res.raw, "Acme who") {
+				t.Errorf("%v by an outsider answered %s, want 403 without the lead", data, res.raw)
+			}
+		}
+		if l := e.lead(id); !l.Owner.IsZero() {
+			t.Fatalf("an outsider's click changed the lead: %+v", l.Owner)
+		}
 		say := func(user, text string) string { return e.say(user, "Someone", "a:"+user, text) }
 		if got := say(bobID, "leads open"); !strings.Contains(got, "only for members of the sales channel") || strings.Contains(got, "Acme who") {
 			t.Errorf("leads open by an outsider = %s", got)

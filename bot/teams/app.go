@@ -323,14 +323,16 @@ func (a *App) invoke(ctx context.Context, act *Activity, who bot.Actor) *InvokeR
 }
 
 // run does what a card's data asks (a lead action, a form submission, or
-// showing the card) and returns the card the user should see next.
+// showing the card) and returns the card the user should see next. Each
+// shows a lead's card, so it is for those who may see leads (ReadsLeads)
+// alone: anyone else gets the EFORBIDDEN error, and no card.
 func (a *App) run(ctx context.Context, who bot.Actor, data actionData) (Card, error) {
+	if err := a.cfg.Bot.ReadsLeads(ctx, who); err != nil {
+		return Card{}, err
+	}
 	action, value := data.str("action"), data.str("value")
 	switch action {
 	case VerbShowCard:
-		if err := a.cfg.Bot.ReadsLeads(ctx, who); err != nil {
-			return Card{}, err
-		}
 		return a.leadCard(ctx, value)
 	case VerbFormSubmit:
 		return a.submitForm(ctx, who, data)
