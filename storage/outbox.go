@@ -168,7 +168,8 @@ func (s *Store) RenewOutbox(ctx context.Context, m handoff.OutboxMessage, until 
 // message ts or activity id), in one transaction with any chat post it
 // created, so a message Slack acknowledged is never sent again. Only the
 // holder of m's lease completes it: when another worker has taken the
-// message since, it returns ECONFLICT and changes nothing.
+// message since, it returns ECONFLICT and leaves the message as it is,
+// recording only the posts, which exist all the same (recordPosts).
 func (s *Store) CompleteOutbox(ctx context.Context, m handoff.OutboxMessage, now time.Time, result string, posts ...handoff.ChatPost) error {
 	return s.RecordOutbox(ctx, handoff.OutboxOutcome{Message: m, At: now, Result: result, Posts: posts})[0]
 }
@@ -270,12 +271,57 @@ func recordOutcome(tx *gorm.DB, o handoff.OutboxOutcome) error {
 	}
 	// A sent message keeps no payload: it may hold personal data that is
 	// no longer needed.
-	if err := updateHeld(tx, m, map[string]any{"status": OutboxDone, "result": o.Result, "done_ms": ms(o.At), "locked_until_ms": 0, "last_error": "", "payload": ""}); err != nil {
+	err := updateHeld(tx, m, map[string]any{"status": OutboxDone, "result": o.Result, "done_ms": ms(o.At), "locked_until_ms": 0, "last_error": "", "payload": ""})
+	if handoff.ErrorCode(err) == handoff.ECONFLICT && len(o.Posts) > 0 {
+		// The lease ran out while the platform took the message: the
+		// message is another worker's now, but what was posted is
+		// recorded all the same, so that erasing the lead reaches it and
+		// the new holder does not announce the lead again.
+		if err := recordPosts(tx, o.Posts, o.At, true); err != nil {
+			return err
+		}
 		return err
 	}
-	for _, p := range o.Posts {
-		if err := upsertPost(tx, p, o.At); err != nil {
+	if err != nil {
+		return err
+	}
+	return recordPosts(tx, o.Posts, o.At, false)
+}
+
+// recordPosts stores the chat posts a delivered message created; a card
+// posted by a worker that lost its lease (stray) does not replace a card
+// the lead has on its platform, and is kept as an earlier card instead.
+// A post of a lead erased since it was rendered (the erasure's chat work
+// may have run before the post was recorded) queues the lead's erasure
+// work again, which changes every message that showed it, this one
+// included, to the erased view.
+func recordPosts(tx *gorm.DB, posts []handoff.ChatPost, now time.Time, stray bool) error {
+	erased := map[int64]bool{}
+	for _, p := range posts {
+		if stray && p.Kind == "" {
+			var n int64
+			if err := tx.Model(&chatPostRow{}).Where("lead_id = ? AND platform = ?", p.LeadID, p.Platform).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				p.Kind = handoff.PostEarlierCard
+			}
+		}
+		if err := upsertPost(tx, p, now); err != nil {
 			return err
+		}
+		if _, seen := erased[p.LeadID]; seen {
+			continue
+		}
+		var n int64
+		if err := tx.Model(&leadRow{}).Where("id = ? AND erased_ms IS NOT NULL", p.LeadID).Count(&n).Error; err != nil {
+			return err
+		}
+		erased[p.LeadID] = n > 0
+		if n > 0 {
+			if err := insertOutbox(tx, now, handoff.OutboxMessage{Kind: handoff.OutboxEraseLead, LeadID: p.LeadID}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -97,7 +97,9 @@ type Config struct {
 // A message the platform acknowledged is completed in the same transaction
 // that stores the returned message id, so it is never sent twice. Every
 // outcome is recorded only while this worker still holds the message's
-// lease; a worker that lost it (to another replica) records nothing.
+// lease; a worker that lost it (to another replica) records no outcome,
+// only the chat posts the platform made for it meanwhile (see
+// storage.Store.RecordOutbox), so that erasing their lead reaches them.
 type Dispatcher struct {
 	cfg       Config
 	logger    *slog.Logger

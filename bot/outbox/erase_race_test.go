@@ -1,0 +1,100 @@
+package outbox_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// A lead erased while one replica posts its card, with another replica
+// running the erasure's chat work before the post is recorded: the card,
+// which Slack shows with the person's data, is still changed to the
+// anonymous view once the post is recorded.
+func TestEraseDuringAnnounceReachesTheCard(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		r := newRig(t, s)
+		l := saveLead(t, s, "erase-race")
+		second := r.dispatcher("replica-2")
+		var once sync.Once
+		first := dispatcherAt(r, slowSlack(t, r, func() {
+			once.Do(func() {
+				if err := s.ForgetLead(ctx, "erase-race", r.clock.Now()); err != nil {
+					t.Error(err)
+				}
+				drain(t, second) // the erasure's work, before the card is recorded
+			})
+		}), "replica-1", time.Minute)
+		drain(t, first)
+		drain(t, second)
+		posts := r.slack.Calls("chat.postMessage")
+		if n := postsOf(posts, l.Company); n != 1 {
+			t.Fatalf("card posted %d times, want 1", n)
+		}
+		card := ""
+		for _, c := range posts {
+			if strings.Contains(c.Param("text"), l.Company) {
+				card = c.Param("channel") + "/" + c.TS
+			}
+		}
+		last := ""
+		for _, c := range r.slack.Calls("chat.update") {
+			if c.Param("channel")+"/"+c.Param("ts") == card {
+				last = c.Param("text") + c.Param("blocks")
+			}
+		}
+		if last == "" || strings.Contains(last, l.Company) {
+			t.Fatalf("the card %s, posted while the lead was erased, was last updated to %q; want the anonymous view", card, last)
+		}
+	})
+}
+
+// A replica whose lease runs out while Slack takes its post (a pause, a
+// lost connection to the database) cannot stop the replica that takes the
+// message over from posting the card again; but the card it posted is
+// recorded all the same, so erasing the lead changes both cards.
+func TestLeaseLostMidPostCardStillErased(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		r := newRig(t, s)
+		l := saveLead(t, s, "lease-lost")
+		const lease = 2 * time.Minute
+		second := r.dispatcher("replica-2")
+		var once sync.Once
+		first := dispatcherAt(r, slowSlack(t, r, func() {
+			once.Do(func() {
+				r.clock.Advance(2 * lease) // no renewal ticks meanwhile
+				drain(t, second)
+			})
+		}), "replica-1", lease)
+		drain(t, first)
+		drain(t, second)
+		cards := map[string]bool{}
+		for _, c := range r.slack.Calls("chat.postMessage") {
+			if strings.Contains(c.Param("text"), l.Company) {
+				cards[c.Param("channel")+"/"+c.TS] = true
+			}
+		}
+		if len(cards) != 2 {
+			t.Fatalf("cards = %v, want the stalled replica's and its successor's", cards)
+		}
+		if err := s.ForgetLead(ctx, "lease-lost", r.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, second)
+		last := map[string]string{}
+		for _, c := range r.slack.Calls("chat.update") {
+			last[c.Param("channel")+"/"+c.Param("ts")] = c.Param("text") + c.Param("blocks")
+		}
+		for card := range cards {
+			if after, ok := last[card]; !ok || strings.Contains(after, l.Company) {
+				t.Errorf("card %s after the erase = %q (updated %v), want the anonymous view", card, after, ok)
+			}
+		}
+	})
+}
