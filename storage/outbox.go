@@ -277,7 +277,7 @@ func recordOutcome(tx *gorm.DB, o handoff.OutboxOutcome) error {
 		// message is another worker's now, but what was posted is
 		// recorded all the same, so that erasing the lead reaches it and
 		// the new holder does not announce the lead again.
-		if err := recordPosts(tx, o.Posts, o.At, true); err != nil {
+		if err := recordPosts(tx, m, o.Posts, o.At, true); err != nil {
 			return err
 		}
 		return err
@@ -285,17 +285,17 @@ func recordOutcome(tx *gorm.DB, o handoff.OutboxOutcome) error {
 	if err != nil {
 		return err
 	}
-	return recordPosts(tx, o.Posts, o.At, false)
+	return recordPosts(tx, m, o.Posts, o.At, false)
 }
 
-// recordPosts stores the chat posts a delivered message created; a card
+// recordPosts stores the chat posts that message m created; a card
 // posted by a worker that lost its lease (stray) does not replace a card
 // the lead has on its platform, and is kept as an earlier card instead.
-// A post of a lead erased since it was rendered (the erasure's chat work
-// may have run before the post was recorded) queues the lead's erasure
-// work again, which changes every message that showed it, this one
-// included, to the erased view.
-func recordPosts(tx *gorm.DB, posts []handoff.ChatPost, now time.Time, stray bool) error {
+// A post of a lead erased since m was queued (so perhaps rendered before
+// the erasure, whose chat work may have run before the post was recorded)
+// queues the lead's erasure work again, which changes every message that
+// showed it, this one included, to the erased view.
+func recordPosts(tx *gorm.DB, m handoff.OutboxMessage, posts []handoff.ChatPost, now time.Time, stray bool) error {
 	erased := map[int64]bool{}
 	for _, p := range posts {
 		if stray && p.Kind == "" {
@@ -314,7 +314,7 @@ func recordPosts(tx *gorm.DB, posts []handoff.ChatPost, now time.Time, stray boo
 			continue
 		}
 		var n int64
-		if err := tx.Model(&leadRow{}).Where("id = ? AND erased_ms IS NOT NULL", p.LeadID).Count(&n).Error; err != nil {
+		if err := tx.Model(&leadRow{}).Where("id = ? AND erased_ms >= ?", p.LeadID, ms(m.Created)).Count(&n).Error; err != nil {
 			return err
 		}
 		erased[p.LeadID] = n > 0

@@ -2,11 +2,14 @@ package outbox_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -95,6 +98,56 @@ func TestLeaseLostMidPostCardStillErased(t *testing.T) {
 			if after, ok := last[card]; !ok || strings.Contains(after, l.Company) {
 				t.Errorf("card %s after the erase = %q (updated %v), want the anonymous view", card, after, ok)
 			}
+		}
+	})
+}
+
+// The owner's direct message with the contact details, being posted by
+// one replica when the lead is erased and the erasure's work done by
+// another, is changed to the erased view once it is recorded.
+func TestEraseDuringOwnerDMReachesIt(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		r := newRig(t, s)
+		l := saveLead(t, s, "erase-dm")
+		drain(t, r.disp)
+		b := bot.New(bot.Config{Store: s, Policy: handoff.DefaultPolicy(), Now: r.clock.Now, Logger: quiet(),
+			Managers: map[string]bot.Managers{"slack": bothManagers{}}})
+		if _, err := b.Act(ctx, actor("UA"), bot.ActionClaim, fmt.Sprint(l.ID)); err != nil {
+			t.Fatal(err)
+		}
+		second := r.dispatcher("replica-2")
+		var once sync.Once
+		first := dispatcherAt(r, hookedSlack(t, r, func(method string) {
+			if method != "chat.postMessage" {
+				return
+			}
+			once.Do(func() {
+				if err := s.ForgetLead(ctx, "erase-dm", r.clock.Now()); err != nil {
+					t.Error(err)
+				}
+				drain(t, second)
+			})
+		}), "replica-1", time.Minute)
+		drain(t, first)
+		drain(t, second)
+		dm := ""
+		for _, c := range r.slack.Calls("chat.postMessage") {
+			if c.Param("channel") != "CSALES" && strings.Contains(c.Param("text")+c.Param("blocks"), l.Company) {
+				dm = c.Param("channel") + "/" + c.TS
+			}
+		}
+		if dm == "" {
+			t.Fatal("the owner's DM was not posted")
+		}
+		last := ""
+		for _, c := range r.slack.Calls("chat.update") {
+			if c.Param("channel")+"/"+c.Param("ts") == dm {
+				last = c.Param("text") + c.Param("blocks")
+			}
+		}
+		if !strings.Contains(last, "personal data was erased") {
+			t.Fatalf("the owner's DM %s, posted while the lead was erased, was last updated to %q; want the erased view", dm, last)
 		}
 	})
 }
