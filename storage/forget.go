@@ -107,6 +107,7 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 			if err := tx.Model(&leadRow{}).Where("id = ?", r.ID).Updates(map[string]any{
 				"external_id": fmt.Sprintf("erased-%d", r.ID),
 				"email":       "", "name": "", "phone": "", "company": "", "title": "", "reason": "", "attributes": "", "score_reasons": "", "next_decay_ms": nil,
+				"offer_tried": withoutPassReasons(r.OfferTried),
 				"erased_ms": ms(now), "updated_ms": ms(now), "erased_key": erasedHash(key, "lead", r.ExternalID),
 			}).Error; err != nil {
 				return err
@@ -173,6 +174,24 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 		s.queued(queued)
 	}
 	return erased, err
+}
+
+// withoutPassReasons is a lead's offer_tried (the reps its offer went to
+// and how each ended) without the reps' reasons to pass, free text that
+// may name the person; what cannot be read goes whole.
+func withoutPassReasons(tried string) string {
+	var reps []handoff.TriedOffer
+	if tried == "" || json.Unmarshal([]byte(tried), &reps) != nil {
+		return ""
+	}
+	for i := range reps {
+		reps[i].Reason = ""
+	}
+	b, err := json.Marshal(reps)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 // lockLeadsToForget reads the leads of ids not yet erased in the order of
