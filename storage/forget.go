@@ -108,7 +108,7 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 				"external_id": fmt.Sprintf("erased-%d", r.ID),
 				"email":       "", "name": "", "phone": "", "company": "", "title": "", "reason": "", "attributes": "", "score_reasons": "", "next_decay_ms": nil,
 				"offer_tried": withoutPassReasons(r.OfferTried),
-				"erased_ms": ms(now), "updated_ms": ms(now), "erased_key": erasedHash(key, "lead", r.ExternalID),
+				"erased_ms":   ms(now), "updated_ms": ms(now), "erased_key": erasedHash(key, "lead", r.ExternalID),
 			}).Error; err != nil {
 				return err
 			}
