@@ -2,11 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -54,19 +49,7 @@ func TestHubSpotToWebhookEndToEnd(t *testing.T) {
 			vars := map[string]string{"DATABASE_URL": storagetest.URL(t, dialect), "HUBSPOT_CLIENT_SECRET": "hs-secret",
 				"HANDOFF_WEBHOOK_SECRET": testWebhookSecret, "HANDOFF_CONFIG": writeAgreement(t, rcv.URL+"/in")}
 			srv := startServer(t, vars)
-			body := `{"hs_object_id":"e2e-hs-1","firstname":"Ann","lastname":"Berg","email":"ann@berg.dk","lifecyclestage":"salesqualifiedlead"}`
-			ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
-			mac := hmac.New(sha256.New, []byte("hs-secret"))
-			mac.Write([]byte("POST" + srv.base + "/hooks/hubspot" + body + ts))
-			req, _ := http.NewRequest("POST", srv.base+"/hooks/hubspot", strings.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("X-HubSpot-Request-Timestamp", ts)
-			req.Header.Set("X-HubSpot-Signature-v3", base64.StdEncoding.EncodeToString(mac.Sum(nil)))
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil || resp.StatusCode != 200 {
-				t.Fatalf("POST /hooks/hubspot = %v, %v", resp, err)
-			}
-			resp.Body.Close()
+			srv.hubspotPost(t, "hs-secret", `{"hs_object_id":"e2e-hs-1","firstname":"Ann","lastname":"Berg","email":"ann@berg.dk","lifecyclestage":"salesqualifiedlead"}`)
 			got := rcv.Wait(1, e2ePatience)
 			if len(got) != 1 || got[0].Body["type"] != "lead.announced" {
 				t.Fatalf("webhook receiver got %+v", got)
