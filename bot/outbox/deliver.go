@@ -150,7 +150,8 @@ func (d *Dispatcher) refresh(ctx context.Context, m handoff.OutboxMessage, refre
 // cards, direct messages, reminders, escalations, private notices and
 // answers) replaced by bot.ErasedCard; an answer shown through a reply
 // handle (a Slack response_url) is replaced through it while the handle
-// lasts, and counted as expired after. A message the platform no longer
+// lasts, and counted as expired after; the owner's home is published
+// again. A message the platform no longer
 // has (or a handle it no longer accepts) is skipped; any other failure
 // retries the whole update, which is idempotent.
 func (d *Dispatcher) erase(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
@@ -195,6 +196,10 @@ func (d *Dispatcher) erase(ctx context.Context, m handoff.OutboxMessage) (string
 		default:
 			updated++
 		}
+	}
+	// The owner's home listed the lead by name.
+	if err := d.enqueueHome(ctx, lead.Owner); err != nil {
+		return "", nil, err
 	}
 	return fmt.Sprintf("updated %d, gone %d, expired %d", updated, gone, expired), nil, nil
 }
