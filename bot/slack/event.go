@@ -80,10 +80,10 @@ func (a *App) userChanged(ctx context.Context, env eventEnvelope) error {
 // Event handles an Events API body: it answers url_verification with the
 // challenge, and handles each event_callback once, however often Slack
 // retries it (deduplicated by event_id; an event whose handling failed,
-// other than as EINVALID, is forgotten so that its retry is handled): app_home_opened on the Home tab
-// queues the publishing of the user's home; user_change records a rep's
-// out-of-office status and deactivation. It returns EINVALID for a body
-// that is not an event.
+// other than as EINVALID, is forgotten so that its retry is handled):
+// app_home_opened on the Home tab queues the publishing of the user's home;
+// user_change records a rep's out-of-office status and deactivation. It
+// returns EINVALID for a body that is not an event.
 func (a *App) Event(ctx context.Context, body []byte) (any, error) {
 	var env eventEnvelope
 	if err := json.Unmarshal(body, &env); err != nil {
