@@ -277,10 +277,10 @@ func recordOutcome(tx *gorm.DB, o handoff.OutboxOutcome) error {
 		// message is another worker's now, but what was posted is
 		// recorded all the same, so that erasing the lead reaches it and
 		// the new holder does not announce the lead again.
-		if err := recordPosts(tx, m, o.Posts, o.At, true); err != nil {
-			return err
+		if perr := recordPosts(tx, m, o.Posts, o.At, true); perr != nil {
+			return perr
 		}
-		return err
+		return err // the lost lease, for the caller
 	}
 	if err != nil {
 		return err
