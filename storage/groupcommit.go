@@ -129,7 +129,7 @@ func (g *groupCommitter) enqueue(ctx context.Context, job writeJob) error {
 func (g *groupCommitter) loop(shard int64) {
 	defer g.wg.Done()
 	group := make([]writeJob, 0, g.max)
-	var sizes groupSizes
+	var last lastGroup
 	var timer *time.Timer
 	for first := range g.queue {
 		var start time.Time
@@ -152,17 +152,18 @@ func (g *groupCommitter) loop(shard int64) {
 		if g.took != nil {
 			g.took(len(group))
 		}
-		if g.gather > 0 && sizes.previous() > 1 {
+		if g.gather > 0 && last.size > 1 {
 			if timer == nil {
 				timer = time.NewTimer(g.gather)
 			}
-			group = g.gatherSaves(group, sizes.largest(), timer)
+			group = g.gatherSaves(group, last.want(g.max), last.gap(g.gather, g.gatherMax), timer)
 		}
-		sizes.add(len(group))
 		failed := false
+		committing := time.Now()
 		if !g.oneStatement || !g.commitOneStatement(group, shard) {
 			failed = g.commit(group)
 		}
+		last = lastGroup{size: len(group), waiting: len(g.queue), took: time.Since(committing)}
 		if g.observer != nil { // every caller of the group is answered
 			g.observer(GroupCommit{Committer: g.name, Size: len(group), Took: time.Since(start), Failed: failed})
 		}

@@ -1,61 +1,57 @@
 package storage
 
-import (
-	"slices"
-	"time"
-)
+import "time"
 
-// saveGather and saveGatherMax are how long SQLite's writer lets a group
-// of saves wait for the next save and in all (gatherSaves): a commit's
-// fixed cost is a few hundred microseconds of the writer's time (WAL
-// frames and fsync), a client's turn from one answer to its next request
-// a few tens of microseconds.
+// saveGather and saveGatherMax bound how long SQLite's writer lets a group
+// of saves wait for the next save (gatherSaves): at least saveGather for
+// each, however cheap the last commit, and saveGatherMax in all. A client's
+// turn from one answer to its next request takes a few hundred
+// microseconds; a commit's fixed cost (WAL frames and fsync) from a few
+// hundred microseconds to over a millisecond, as the disk goes.
 const (
 	saveGather    = 100 * time.Microsecond
 	saveGatherMax = time.Millisecond
 )
 
-// groupSizes are the sizes of a committer's last eight groups.
-type groupSizes struct {
-	last [8]int
-	n    int // groups added
+// lastGroup is what the writer knows of its previous group when it takes
+// the next one: enough to guess how many clients are writing.
+type lastGroup struct {
+	size    int           // writes in it
+	waiting int           // writes queued when its commit ended
+	took    time.Duration // its commit, statements and COMMIT
 }
 
-func (s *groupSizes) add(size int) {
-	s.last[s.n%len(s.last)] = size
-	s.n++
-}
+// want is how many saves the next group waits for: the previous group's
+// writers, who were answered by its commit and are likely to write again,
+// and those who queued while it committed. With 8 clients and a commit
+// longer than a client's turn, groups would otherwise settle at 4 and 4:
+// each half's clients queue while the other half commits, and every lead
+// shares its fsync with three others instead of seven.
+func (l lastGroup) want(max int) int { return min(max, l.size+l.waiting) }
 
-// previous is the last group's size, 0 before the first.
-func (s *groupSizes) previous() int {
-	if s.n == 0 {
-		return 0
-	}
-	return s.last[(s.n-1)%len(s.last)]
+// gap is how long the next group waits for each further save: half the
+// previous commit, within [gather, gatherMax]. A save that arrives within
+// it shares this commit instead of paying most of one of its own, so the
+// dearer the commit (a slow disk's fsync), the longer the wait worth it.
+func (l lastGroup) gap(gather, gatherMax time.Duration) time.Duration {
+	return min(max(gather, l.took/2), gatherMax)
 }
-
-func (s *groupSizes) largest() int { return slices.Max(s.last[:]) }
 
 // gatherSaves lets a group of intake saves wait for more saves before it
-// commits, until it holds want writes (loop: the largest of the last eight
-// groups, groupSizes), as long as each arrives within g.gather of the one before and
-// for at most g.gatherMax in all; a write of another kind (a click's
-// claim, say) ends the wait. loop gathers only after a group of more than
-// one write: concurrent clients answered by one commit come back within a
-// few hundred microseconds of each other, and without the wait the first
-// of them was committed alone (groups of 1 and 7 alternated with 8
-// clients), paying a commit's fixed cost (the WAL frames of some twenty
-// B-trees and an fsync) for one lead. A lone writer's previous group was
-// of one, so it does not wait; fewer clients than before end a wait by
-// its gap.
-func (g *groupCommitter) gatherSaves(group []writeJob, want int, timer *time.Timer) []writeJob {
+// commits, until it holds want writes, as long as each arrives within gap
+// of the one before and for at most g.gatherMax in all; a write of another
+// kind (a click's claim, say) ends the wait. loop gathers only after a
+// group of more than one write (lastGroup): a lone writer's previous group
+// was of one, so it does not wait, and fewer clients than before end a
+// wait by its gap.
+func (g *groupCommitter) gatherSaves(group []writeJob, want int, gap time.Duration, timer *time.Timer) []writeJob {
 	for _, job := range group {
 		if job.save == nil {
 			return group
 		}
 	}
 	deadline := time.Now().Add(g.gatherMax)
-	timer.Reset(g.gather)
+	timer.Reset(gap)
 	defer timer.Stop()
 	for len(group) < min(want, g.max) {
 		select {
@@ -70,7 +66,7 @@ func (g *groupCommitter) gatherSaves(group []writeJob, want int, timer *time.Tim
 			if job.save == nil {
 				return group
 			}
-			wait := min(g.gather, time.Until(deadline))
+			wait := min(gap, time.Until(deadline))
 			if wait <= 0 {
 				return group
 			}

@@ -103,6 +103,52 @@ func TestSQLiteSavesGatherAfterAGroup(t *testing.T) {
 	r.wait(c, d)
 }
 
+// Saves that queue while a group commits count towards the next group:
+// it waits for them and for the writers the commit answered. With 8
+// clients and a commit dearer than a client's turn, groups otherwise
+// settle at 4 and 4, each half queueing while the other commits.
+func TestSQLiteGatherWaitsForBothHalves(t *testing.T) {
+	ctx := context.Background()
+	s := storagetest.Open(t, storage.DialectSQLite)
+	took := make(chan int, 64)
+	s.GatherSaves(time.Hour, func(size int) { took <- size })
+	r := &gatherRig{t: t, ctx: ctx, s: s, took: took}
+	queued := func(n int) {
+		for s.QueuedWrites() < n {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	release := s.HoldWriter(ctx)
+	<-took
+	// The first half: two saves and a write that holds the group's commit.
+	first := []<-chan error{r.save("half-a1"), r.save("half-a2")}
+	queued(2)
+	held := make(chan func(), 1)
+	go func() { held <- s.HoldWriter(ctx) }()
+	queued(3)
+	release()
+	if size := <-took; size != 3 {
+		t.Fatalf("first half taken as a group of %d, want 3", size)
+	}
+	releaseFirst := <-held
+	// The second half queues while the first commits.
+	second := []<-chan error{r.save("half-b1"), r.save("half-b2"), r.save("half-b3")}
+	queued(3)
+	releaseFirst()
+	r.wait(first...)
+	if size := <-took; size != 3 {
+		t.Fatalf("second half taken as a group of %d, want 3", size)
+	}
+	// The first half's writers come back: the group waits for them.
+	again := []<-chan error{r.save("half-a1-again"), r.save("half-a2-again"), r.save("half-a3-again")}
+	for want := 4; want <= 6; want++ {
+		if size := <-took; size != want {
+			t.Fatalf("the second half's group grew to %d, want %d", size, want)
+		}
+	}
+	r.wait(append(second, again...)...)
+}
+
 // A write other than a save (a claim, an outbox message) ends the writer's
 // wait for more saves: it commits with the saves gathered so far.
 func TestSQLiteGatherEndsOnOtherWrite(t *testing.T) {
