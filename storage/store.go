@@ -152,6 +152,9 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 				return nil, fmt.Errorf("storage: create database directory: %w", err)
 			}
 		}
+		if err := createSQLite(dsn); err != nil {
+			return nil, err
+		}
 		if s.db, err = gorm.Open(sqlite.Open(dsn), gcfg); err != nil {
 			return nil, fmt.Errorf("storage: open sqlite %s: %w", dsn, err)
 		}

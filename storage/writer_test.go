@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"testing"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
+
+	_ "github.com/mattn/go-sqlite3" // the driver, for a database made without the store
 )
 
 // The SQLite writer commits durably (WAL, synchronous=FULL) and keeps its
@@ -23,6 +26,7 @@ func TestSQLiteWriterSettings(t *testing.T) {
 		{"temp_store", "2"},  // MEMORY
 		{"foreign_keys", "1"},
 		{"wal_autocheckpoint", "4000"}, // the backstop; checkpoints run in the background
+		{"page_size", "2048"},          // a new database's: fewer bytes in the WAL a commit
 
 	} {
 		t.Run(tc.pragma, func(t *testing.T) {
@@ -34,6 +38,38 @@ func TestSQLiteWriterSettings(t *testing.T) {
 				t.Errorf("PRAGMA %s = %q, want %q", tc.pragma, got, tc.want)
 			}
 		})
+	}
+}
+
+// A database created before pages of 2,048 bytes keeps its own size: Open
+// creates only a file that is missing or empty, and the store works on it.
+func TestSQLiteExistingDatabaseKeepsItsPageSize(t *testing.T) {
+	ctx := context.Background()
+	path := storagetest.URL(t, storage.DialectSQLite)
+	old, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"PRAGMA page_size = 4096", "PRAGMA journal_mode = WAL", "CREATE TABLE older (a)"} {
+		if _, err := old.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old.Close()
+	s, err := storage.Open(ctx, path, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	in := input(t, map[string]any{"external_id": "older-page", "email": "a@example.com", "score": 80.0})
+	if _, err := s.SaveLead(ctx, in, handoff.DefaultPolicy(), t0, handoff.ActorAPI); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.WriterPragma(ctx, "page_size"); err != nil || got != "4096" {
+		t.Errorf("page_size = %q (%v), want the database's own 4096", got, err)
 	}
 }
 
