@@ -56,8 +56,8 @@ type groupCommitter struct {
 	ids          leadIDs // for oneStatement
 	// after, when set, is called by the (single) worker after each group.
 	after func()
-	// gather, when set, is how long a group of saves waits for the next
-	// save (see gatherSaves); gatherMax bounds the whole wait.
+	// gather, when set, is the least a group of saves waits for the next
+	// save (see gatherSaves, lastGroup.gap); gatherMax bounds the whole wait.
 	gather, gatherMax time.Duration
 	// took, when set, is called with a group's size once it is drained
 	// from the queue and after each write gatherSaves adds (tests).

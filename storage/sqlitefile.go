@@ -16,10 +16,11 @@ import (
 // its events, its outbox row, their indexes, the funnel's rollups), each
 // by a few dozen bytes, so smaller pages mean fewer bytes to write and
 // sync for the same rows. SQLite's default is 4,096; at 2,048 intake over
-// HTTP took 10–30 % more leads a second on a disk whose fsync grows with
-// the bytes (BENCHMARKS.md, "Thirteenth session"), while a row of up to
-// about 2 KB still fits its page. A database that exists keeps its size:
-// SQLite fixes it when the first page is written.
+// HTTP took 0–16 % more leads a second, pair by pair, on a disk whose fsync
+// grows with the bytes, and the year's funnel over a million leads was no
+// slower (BENCHMARKS.md, "Thirteenth session"), while a row of up to about
+// 2 KB still fits its page. A database that exists keeps its size: SQLite
+// fixes it when the first page is written.
 const sqlitePageSize = 2048
 
 // createSQLite creates the SQLite database at the DSN's path, empty, with
