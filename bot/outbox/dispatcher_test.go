@@ -46,11 +46,17 @@ func newRig(t *testing.T, s *storage.Store) *rig {
 }
 
 func (r *rig) dispatcher(worker string) *outbox.Dispatcher {
+	return outbox.New(r.config(worker))
+}
+
+// config is the rig's dispatcher configuration, posting to the fake
+// Slack's CSALES, for a test to add to before outbox.New.
+func (r *rig) config(worker string) outbox.Config {
 	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", r.slack.APIURL()))
-	return outbox.New(outbox.Config{
+	return outbox.Config{
 		Store: r.store, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}}, Policy: handoff.DefaultPolicy(),
 		Now: r.clock.Now, Logger: quiet(), Worker: worker, Lease: time.Minute,
-	})
+	}
 }
 
 func postsOf(calls []slacktest.Call, company string) int {

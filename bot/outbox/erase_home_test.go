@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/outbox"
 	"github.com/handoff/handoff/bot/report"
-	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -25,12 +23,10 @@ func TestEraseRepublishesOwnersHome(t *testing.T) {
 		r := newRig(t, s)
 		policy := handoff.DefaultPolicy()
 		managers := map[string]bot.Managers{"slack": bothManagers{}}
-		p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", r.slack.APIURL()))
-		disp := outbox.New(outbox.Config{
-			Store: s, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES", ManagerChannel: "CMGR"}}, Policy: policy,
-			Now: r.clock.Now, Logger: quiet(), Worker: "w", Lease: time.Minute,
-			Homes: &report.Homes{Store: s, Policy: policy, Managers: managers, Now: r.clock.Now},
-		})
+		cfg := r.config("w")
+		cfg.Targets[0].ManagerChannel = "CMGR"
+		cfg.Homes = &report.Homes{Store: s, Policy: policy, Managers: managers, Now: r.clock.Now}
+		disp := outbox.New(cfg)
 		b := bot.New(bot.Config{Store: s, Policy: policy, Now: r.clock.Now, Logger: quiet(), Managers: managers})
 		score := 90
 		res, err := s.SaveLead(ctx, handoff.LeadInput{ExternalID: "gdpr-home", Name: "Annika Bergström",

@@ -9,7 +9,6 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
-	"github.com/handoff/handoff/bot/outbox"
 	"github.com/handoff/handoff/bot/report"
 	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/storage"
@@ -25,11 +24,7 @@ func TestEraseReplacesResponseURLAnswers(t *testing.T) {
 		ctx := context.Background()
 		r := newRig(t, s)
 		policy := handoff.DefaultPolicy()
-		p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", r.slack.APIURL()))
-		disp := outbox.New(outbox.Config{
-			Store: s, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}}, Policy: policy,
-			Now: r.clock.Now, Logger: quiet(), Worker: "w", Lease: time.Minute,
-		})
+		disp := r.dispatcher("w")
 		b := bot.New(bot.Config{Store: s, Policy: policy, Now: r.clock.Now, Logger: quiet()})
 		person := []string{"Karin Øster", "karin@oster-design.dk", "Øster Design ApS"}
 		res, err := s.SaveLead(ctx, handoff.LeadInput{ExternalID: "gdpr-answer", Name: person[0], Email: person[1], Company: person[2]},

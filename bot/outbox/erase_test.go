@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/outbox"
-	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -59,11 +57,9 @@ func TestEraseUpdatesEveryChatMessage(t *testing.T) {
 		ctx := context.Background()
 		r := newRig(t, s)
 		policy := handoff.DefaultPolicy()
-		p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", r.slack.APIURL()))
-		disp := outbox.New(outbox.Config{
-			Store: s, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES", ManagerChannel: "CMGR"}}, Policy: policy,
-			Now: r.clock.Now, Logger: quiet(), Worker: "w", Lease: time.Minute,
-		})
+		cfg := r.config("w")
+		cfg.Targets[0].ManagerChannel = "CMGR"
+		disp := outbox.New(cfg)
 		b := bot.New(bot.Config{Store: s, Policy: policy, Now: r.clock.Now, Logger: quiet(),
 			Managers: map[string]bot.Managers{"slack": bothManagers{}}})
 		person := []string{"Annika Bergström", "annika@bergstrom-consult.dk", "+45 2233 4455", "Bergström Consult ApS", "annika-b-77"}
