@@ -29,6 +29,11 @@ type ChatPost struct {
 	// ExpiresAt is, for a message that can be replaced only for a while
 	// (a Slack response_url answer, PostReply), when that ends.
 	ExpiresAt *time.Time
+	// Notice is, for a message rendered from the store when it was sent
+	// (PostDeactivated: a DeactivatedNotice), that message's outbox
+	// payload, which holds no personal data: erasing one of the leads it
+	// shows renders it again from the payload.
+	Notice string
 }
 
 // Kinds of chat posts besides the card.
@@ -44,6 +49,11 @@ const (
 	// PostManagers is a post about the lead in the managers' channel (an
 	// escalation).
 	PostManagers = "managers"
+	// PostDeactivated is the managers' note about a deactivated rep that
+	// names the lead among theirs (OutboxRepDeactivated; ChatPost.Notice
+	// holds its payload): erasing the lead renders the note again, with
+	// the lead shown as erased and the others as they are.
+	PostDeactivated = "managers.deactivated"
 	// PostPrivate is a private notice or command answer that showed the
 	// lead, in the user's one-to-one chat with the bot (Teams): updated by
 	// its id like a direct message.

@@ -49,6 +49,9 @@ type Lead struct {
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// ErasedAt is when the lead's personal data was erased (GDPR); nil
+	// while it has it.
+	ErasedAt *time.Time
 }
 
 // Owner is the sales rep who claimed a lead.

@@ -49,9 +49,29 @@ const (
 	// erased view after its personal data was erased.
 	OutboxEraseLead = "lead.erase"
 	// OutboxManagersNote posts a note to every platform's managers'
-	// channel (a rep was deactivated …); its payload is a bot Envelope.
+	// channel; its payload is a bot Envelope, the message as rendered
+	// when it was queued. (Versions before OutboxRepDeactivated queued
+	// their notes of deactivated reps so; those are still delivered.)
 	OutboxManagersNote = "managers.note"
+	// OutboxRepDeactivated tells every platform's managers' channel that a
+	// rep was deactivated and which of their leads went back to the sales
+	// channel; its payload is a DeactivatedNotice, rendered from the leads
+	// when it is sent, so that it holds no personal data and an erasure of
+	// one of the leads can render the posted note again without them.
+	OutboxRepDeactivated = "managers.deactivated"
 )
+
+// DeactivatedNotice is the payload of an OutboxRepDeactivated message.
+type DeactivatedNotice struct {
+	Rep RepRef `json:"rep"`
+	// InRotation says the rep was in the routing rotation, and so left it.
+	InRotation bool `json:"in_rotation,omitempty"`
+	// Returned are the ids of the rep's claimed leads that went back to
+	// the sales channel; Kept those past first contact that still name
+	// the rep as owner.
+	Returned []int64 `json:"returned,omitempty"`
+	Kept     []int64 `json:"kept,omitempty"`
+}
 
 // HomeRequest is the payload of an OutboxHome message: whose home.
 type HomeRequest struct {

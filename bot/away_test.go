@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -164,29 +165,24 @@ func TestDeactivatedRepLeavesWithTheirLeads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var notes []string
+		var notes []handoff.DeactivatedNotice
 		for _, m := range msgs {
-			if m.Kind != handoff.OutboxManagersNote {
+			if m.Kind == handoff.OutboxManagersNote {
+				t.Errorf("a note rendered when queued: %s", m.Payload)
+			}
+			if m.Kind != handoff.OutboxRepDeactivated {
 				continue
 			}
-			var n bot.Envelope
+			var n handoff.DeactivatedNotice
 			if err := json.Unmarshal([]byte(m.Payload), &n); err != nil {
 				t.Fatal(err)
 			}
-			var texts []string
-			for _, sec := range n.Message.Sections {
-				texts = append(texts, sec.Text)
-			}
-			notes = append(notes, strings.Join(texts, "\n"))
+			notes = append(notes, n)
 		}
-		if len(notes) != 1 {
-			t.Fatalf("managers' notes = %q, want one", notes)
-		}
-		for _, want := range []string{"was deactivated and left the routing rotation", "1 lead back in the sales channel with Claim:\n• *Acme d-1* (d-1)",
-			"1 lead past first contact still names them as owner", "*Acme d-2* (d-2)"} {
-			if !strings.Contains(notes[0], want) {
-				t.Errorf("note %q does not say %q", notes[0], want)
-			}
+		want := handoff.DeactivatedNotice{Rep: handoff.RepRef{Platform: "slack", ID: "UREP1"}, InRotation: true,
+			Returned: []int64{claimed.ID}, Kept: []int64{contacted.ID}}
+		if len(notes) != 1 || !reflect.DeepEqual(notes[0], want) {
+			t.Fatalf("managers' notes = %+v, want one: %+v", notes, want)
 		}
 		refreshes, err := s.OutboxMessages(ctx, claimed.ID)
 		if err != nil {

@@ -47,7 +47,8 @@ func (b *Bot) RepChanged(ctx context.Context, c RepChange) error {
 }
 
 // returnLeads gives a deactivated user's claimed leads back to the sales
-// channel and tells the managers.
+// channel and tells the managers (an OutboxRepDeactivated message, which
+// names the leads by id and is rendered when it is sent).
 func (b *Bot) returnLeads(ctx context.Context, platform, userID string) error {
 	leads, err := b.cfg.Reps.OpenLeads(ctx, userID, 500)
 	if err != nil {
@@ -81,18 +82,20 @@ func (b *Bot) returnLeads(ctx context.Context, platform, userID string) error {
 	if !inRotation && len(returned) == 0 && len(kept) == 0 {
 		return nil
 	}
-	msg := DeactivatedNote(handoff.RepRef{Platform: platform, ID: userID}, inRotation, returned, kept)
-	payload, err := json.Marshal(Envelope{Message: msg})
+	notice := handoff.DeactivatedNotice{Rep: handoff.RepRef{Platform: platform, ID: userID}, InRotation: inRotation,
+		Returned: LeadIDs(returned), Kept: LeadIDs(kept)}
+	payload, err := json.Marshal(notice)
 	if err != nil {
 		return fmt.Errorf("bot: managers' note: %w", err)
 	}
-	return b.cfg.Store.Enqueue(ctx, b.now(), handoff.OutboxMessage{Kind: handoff.OutboxManagersNote, Payload: string(payload)})
+	return b.cfg.Store.Enqueue(ctx, b.now(), handoff.OutboxMessage{Kind: handoff.OutboxRepDeactivated, Payload: string(payload)})
 }
 
 // DeactivatedNote tells the managers that a user was deactivated: whether
 // they left the rotation, which of their leads went back to the sales
 // channel, and which still name them as owner (past first contact: a
-// manager reassigns them).
+// manager reassigns them). A lead whose personal data was erased is
+// listed as such; the message shows the others (Message.Leads).
 func DeactivatedNote(rep handoff.RepRef, inRotation bool, returned, kept []*handoff.Lead) Message {
 	name := RepName(rep)
 	text := "👋 " + name + " was deactivated"
@@ -105,7 +108,12 @@ func DeactivatedNote(rep handoff.RepRef, inRotation bool, returned, kept []*hand
 	list := func(ls []*handoff.Lead) string {
 		var parts []string
 		for _, l := range ls {
+			if l.ErasedAt != nil {
+				parts = append(parts, "• 🔒 a lead whose personal data was erased")
+				continue
+			}
 			parts = append(parts, "• *"+Escape(LeadTitle(l))+"* ("+Escape(l.ExternalID)+")")
+			m.Leads = append(m.Leads, l.ID)
 		}
 		return strings.Join(parts, "\n")
 	}

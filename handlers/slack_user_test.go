@@ -78,7 +78,7 @@ func TestSlackUserChange(t *testing.T) {
 		}
 		notes := 0
 		for _, m := range msgs {
-			if m.Kind == handoff.OutboxManagersNote {
+			if m.Kind == handoff.OutboxRepDeactivated {
 				notes++
 			}
 		}

@@ -110,7 +110,7 @@ func (r leadRow) toLead() (*handoff.Lead, error) {
 		SQLAt: fromMsPtr(r.SQLMs), ClaimedAt: fromMsPtr(r.ClaimedMs), ContactedAt: fromMsPtr(r.ContactedMs),
 		ClaimDueAt: fromMsPtr(r.ClaimDueMs), ShownAt: fromMsPtr(r.ShownMs), ContactDueAt: fromMsPtr(r.ContactDueMs), SLABreached: r.SLABreached,
 		SLATimers: handoff.SLATimers{NextReminderAt: fromMsPtr(r.NextRemindMs), ClaimEscalatedAt: fromMsPtr(r.ClaimEscMs), ContactEscalatedAt: fromMsPtr(r.ContactEscMs)},
-		CreatedAt: fromMs(r.CreatedMs), UpdatedAt: fromMs(r.UpdatedMs),
+		CreatedAt: fromMs(r.CreatedMs), UpdatedAt: fromMs(r.UpdatedMs), ErasedAt: fromMsPtr(r.ErasedMs),
 	}
 	if r.Attributes != "" {
 		if err := json.Unmarshal([]byte(r.Attributes), &l.Attributes); err != nil {

@@ -127,6 +127,8 @@ type leadMessageRow struct {
 	CreatedMs int64  `gorm:"not null"`
 	// ExpiresMs is ChatPost.ExpiresAt.
 	ExpiresMs *int64
+	// Notice is ChatPost.Notice: no personal data.
+	Notice string `gorm:"type:text;not null;default:''"`
 }
 
 func (leadMessageRow) TableName() string { return "lead_messages" }

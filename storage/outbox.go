@@ -387,7 +387,7 @@ func (s *Store) OutboxMessages(ctx context.Context, leadID int64) ([]handoff.Out
 // card it replaces is kept as a handoff.PostEarlierCard. Any other kind is added.
 func upsertPost(tx *gorm.DB, p handoff.ChatPost, now time.Time) error {
 	if p.Kind != "" {
-		return tx.Create(&leadMessageRow{LeadID: p.LeadID, Kind: p.Kind, Platform: p.Platform, Channel: p.Channel, MessageID: p.MessageID, CreatedMs: ms(now), ExpiresMs: msPtr(p.ExpiresAt)}).Error
+		return tx.Create(&leadMessageRow{LeadID: p.LeadID, Kind: p.Kind, Platform: p.Platform, Channel: p.Channel, MessageID: p.MessageID, CreatedMs: ms(now), ExpiresMs: msPtr(p.ExpiresAt), Notice: p.Notice}).Error
 	}
 	var old []chatPostRow
 	if err := tx.Where("lead_id = ? AND platform = ?", p.LeadID, p.Platform).Find(&old).Error; err != nil {
@@ -430,7 +430,7 @@ func (s *Store) LeadMessages(ctx context.Context, leadID int64) ([]handoff.ChatP
 	}
 	out := make([]handoff.ChatPost, len(rows))
 	for i, r := range rows {
-		out[i] = handoff.ChatPost{LeadID: r.LeadID, Platform: r.Platform, Channel: r.Channel, MessageID: r.MessageID, Kind: r.Kind, ExpiresAt: fromMsPtr(r.ExpiresMs)}
+		out[i] = handoff.ChatPost{LeadID: r.LeadID, Platform: r.Platform, Channel: r.Channel, MessageID: r.MessageID, Kind: r.Kind, ExpiresAt: fromMsPtr(r.ExpiresMs), Notice: r.Notice}
 	}
 	return out, nil
 }

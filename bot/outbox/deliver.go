@@ -32,6 +32,8 @@ func (d *Dispatcher) deliver(ctx context.Context, m handoff.OutboxMessage, refre
 		return d.home(ctx, m, refreshed)
 	case handoff.OutboxManagersNote:
 		return d.managersNote(ctx, m)
+	case handoff.OutboxRepDeactivated:
+		return d.repDeactivated(ctx, m)
 	case handoff.OutboxRouteLead:
 		return d.route(ctx, m)
 	case handoff.OutboxOffer:
@@ -171,8 +173,17 @@ func (d *Dispatcher) erase(ctx context.Context, m handoff.OutboxMessage) (string
 			continue
 		}
 		msg := bot.ErasedCard()
-		if i < len(cards) {
+		switch {
+		case i < len(cards):
 			msg = bot.LeadCard(lead, now, d.cfg.Policy)
+		case p.Kind == handoff.PostDeactivated:
+			note, err := d.deactivatedNote(ctx, p.Notice)
+			if err != nil && !bot.IsPermanent(err) {
+				return "", nil, fmt.Errorf("erase lead %d: %w", m.LeadID, err)
+			}
+			if err == nil { // else a notice that cannot be read: the erased view
+				msg = note
+			}
 		}
 		update := func(ctx context.Context) error { return t.Platform.Update(ctx, p.Channel, p.MessageID, msg) }
 		if p.Kind == handoff.PostReply {

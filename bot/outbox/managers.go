@@ -95,6 +95,13 @@ func (d *Dispatcher) postToManagers(ctx context.Context, m handoff.OutboxMessage
 	if err != nil {
 		return "", nil, fmt.Errorf("%s %d to %s %s: %w", m.Kind, m.ID, t.Platform.Name(), t.ManagerChannel, err)
 	}
+	if m.Kind == handoff.OutboxRepDeactivated {
+		posts := bot.Shown(msg, handoff.PostDeactivated, t.Platform.Name(), t.ManagerChannel, id, nil)
+		for i := range posts {
+			posts[i].Notice = m.Payload
+		}
+		return id, posts, nil
+	}
 	return id, leadMessage(m.LeadID, t.Platform.Name(), handoff.PostManagers, t.ManagerChannel, id), nil
 }
 
@@ -132,4 +139,46 @@ func (d *Dispatcher) managersNote(ctx context.Context, m handoff.OutboxMessage) 
 		}
 		return n.Message, nil
 	})
+}
+
+// repDeactivated delivers a handoff.OutboxRepDeactivated message (its
+// payload a handoff.DeactivatedNotice) to the managers' channel of every
+// platform that has one, rendered from the leads as they are now, and
+// records it as shown for each lead it names (handoff.PostDeactivated).
+func (d *Dispatcher) repDeactivated(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
+	return d.postToManagers(ctx, m, func() (bot.Message, error) { return d.deactivatedNote(ctx, m.Payload) })
+}
+
+// deactivatedNote renders the managers' note of a handoff.DeactivatedNotice
+// payload from the leads it names as they are now (an erased one as
+// erased; one no longer stored is left out). A payload that cannot be
+// read is a permanent error.
+func (d *Dispatcher) deactivatedNote(ctx context.Context, payload string) (bot.Message, error) {
+	var n handoff.DeactivatedNotice
+	if err := decodePayload(payload, &n); err != nil {
+		return bot.Message{}, bot.Permanent(err)
+	}
+	load := func(ids []int64) ([]*handoff.Lead, error) {
+		var out []*handoff.Lead
+		for _, id := range ids {
+			lead, err := d.cfg.Store.Lead(ctx, id)
+			if handoff.ErrorCode(err) == handoff.ENOTFOUND {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("deactivated rep's lead %d: %w", id, err)
+			}
+			out = append(out, lead)
+		}
+		return out, nil
+	}
+	returned, err := load(n.Returned)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	kept, err := load(n.Kept)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	return bot.DeactivatedNote(n.Rep, n.InRotation, returned, kept), nil
 }
