@@ -33,7 +33,7 @@ type Store interface {
 	EnqueueOnce(ctx context.Context, now time.Time, once handoff.Delivery, msgs ...handoff.OutboxMessage) error
 	// SaveLeadMessages records messages that showed leads, sent outside
 	// the outbox, so that erasing a lead can update them.
-	SaveLeadMessages(ctx context.Context, now time.Time, posts ...handoff.ChatPost) error
+	SaveLeadMessages(ctx context.Context, rendered, now time.Time, posts ...handoff.ChatPost) error
 	// RouteLead takes one routing step of the lead (round-robin routing).
 	RouteLead(ctx context.Context, id int64, req handoff.RouteRequest, now time.Time) (*handoff.Lead, handoff.RouteDecision, bool, error)
 }
@@ -198,12 +198,14 @@ func (b *Bot) Share(ctx context.Context, a Actor, msg Message) error {
 }
 
 // RecordShown records an answer that showed leads and was sent outside the
-// outbox (a Slack command answered in its HTTP response; see Shown).
-func (b *Bot) RecordShown(ctx context.Context, posts []handoff.ChatPost) error {
+// outbox (a Slack command answered in its HTTP response; see Shown),
+// rendered from the leads as they were at rendered (at the latest: when its
+// command began).
+func (b *Bot) RecordShown(ctx context.Context, rendered time.Time, posts []handoff.ChatPost) error {
 	if len(posts) == 0 {
 		return nil
 	}
-	if err := b.cfg.Store.SaveLeadMessages(ctx, b.now(), posts...); err != nil {
+	if err := b.cfg.Store.SaveLeadMessages(ctx, rendered, b.now(), posts...); err != nil {
 		return fmt.Errorf("bot: record shown answer: %w", err)
 	}
 	return nil

@@ -284,7 +284,7 @@ func TestMaintenancePrunesExpiredReplies(t *testing.T) {
 		reply := func(url string, expires time.Time) handoff.ChatPost {
 			return handoff.ChatPost{LeadID: lead.ID, Kind: handoff.PostReply, Platform: "slack", MessageID: url, ExpiresAt: &expires}
 		}
-		if err := s.SaveLeadMessages(ctx, t0, reply("https://hooks.slack.test/a", t0.Add(30*time.Minute)), reply("https://hooks.slack.test/b", t0.Add(2*time.Hour))); err != nil {
+		if err := s.SaveLeadMessages(ctx, t0, t0, reply("https://hooks.slack.test/a", t0.Add(30*time.Minute)), reply("https://hooks.slack.test/b", t0.Add(2*time.Hour))); err != nil {
 			t.Fatal(err)
 		}
 		c.now = t0.Add(time.Hour)

@@ -436,27 +436,47 @@ func (s *Store) LeadMessages(ctx context.Context, leadID int64) ([]handoff.ChatP
 }
 
 // SaveLeadMessages records chat messages that showed leads outside the
-// outbox (a Slack command answered at once, in the HTTP response), so that
-// erasing a lead can update them. A post of a lead not stored is skipped.
-func (s *Store) SaveLeadMessages(ctx context.Context, now time.Time, posts ...handoff.ChatPost) error {
+// outbox (a Slack command answered at once, in the HTTP response), rendered
+// from the leads as they were at rendered, so that erasing a lead can update
+// them. A post of a lead erased at or after rendered (the answer may show
+// the person: the erasure's updates ran without it) is recorded and the
+// lead's erase update queued again, as RecordOutbox does for the outbox's
+// messages; a post of a lead erased before rendered (it showed the anonymous
+// lead) or not stored is skipped.
+func (s *Store) SaveLeadMessages(ctx context.Context, rendered, now time.Time, posts ...handoff.ChatPost) error {
+	queued := 0
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		queued = 0 // the group committer may run the transaction again alone
+		requeued := map[int64]bool{}
 		for _, p := range posts {
-			var n int64
-			if err := tx.Model(&leadRow{}).Where("id = ? AND erased_ms IS NULL", p.LeadID).Count(&n).Error; err != nil {
+			if p.Kind == "" {
+				continue
+			}
+			var rows []leadRow
+			if err := tx.Select("id", "erased_ms").Where("id = ?", p.LeadID).Limit(1).Find(&rows).Error; err != nil {
 				return err
 			}
-			if n == 0 || p.Kind == "" {
+			if len(rows) == 0 || rows[0].ErasedMs != nil && *rows[0].ErasedMs < ms(rendered) {
 				continue
 			}
 			if err := upsertPost(tx, p, now); err != nil {
 				return err
 			}
+			if rows[0].ErasedMs == nil || requeued[p.LeadID] {
+				continue
+			}
+			requeued[p.LeadID] = true
+			if err := insertOutbox(tx, now, handoff.OutboxMessage{Kind: handoff.OutboxEraseLead, LeadID: p.LeadID}); err != nil {
+				return err
+			}
+			queued++
 		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("storage: save lead messages: %w", err)
 	}
+	s.queued(queued)
 	return nil
 }
 

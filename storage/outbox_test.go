@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -125,7 +126,7 @@ func TestPruneExpiredReplies(t *testing.T) {
 			{LeadID: id, Kind: handoff.PostReply, Platform: "slack", MessageID: "https://hooks.slack.test/new", ExpiresAt: at(90 * time.Minute)},
 			{LeadID: id, Kind: handoff.PostPrivate, Platform: "teams", Channel: "a:rep", MessageID: "1700000000001"},
 		}
-		if err := s.SaveLeadMessages(ctx, t0, posts...); err != nil {
+		if err := s.SaveLeadMessages(ctx, t0, t0, posts...); err != nil {
 			t.Fatal(err)
 		}
 		n, err := s.PruneExpiredReplies(ctx, t0.Add(time.Hour))
@@ -141,6 +142,78 @@ func TestPruneExpiredReplies(t *testing.T) {
 		}
 		if n, err := s.PruneExpiredReplies(ctx, t0.Add(time.Hour)); err != nil || n != 0 {
 			t.Fatalf("pruned again = %d, %v; want 0", n, err)
+		}
+	})
+}
+
+// A command answer rendered before its lead's erasure and recorded after it
+// (the erasure's updates ran without it) is recorded, and the lead's erase
+// update queued again, once for the answer's posts of that lead; one
+// rendered after the erasure showed the anonymous lead and is skipped; one
+// of a lead not erased is recorded with nothing queued.
+func TestSaveLeadMessagesOfAnErasedLead(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		erasedAt := t0.Add(time.Minute)
+		tests := []struct {
+			name      string
+			erase     bool
+			rendered  time.Time
+			posts     int
+			wantKept  int
+			wantQueue int
+		}{
+			{"rendered before the erasure", true, t0, 2, 2, 1},
+			{"rendered at the erasure", true, erasedAt, 1, 1, 1},
+			{"rendered after the erasure", true, erasedAt.Add(time.Second), 1, 0, 0},
+			{"not erased", false, t0, 1, 1, 0},
+		}
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				ext := fmt.Sprintf("shown-%d", i)
+				res, err := s.SaveLead(ctx, handoff.LeadInput{ExternalID: ext, Company: "Shown " + ext}, handoff.DefaultPolicy(), t0, handoff.ActorAPI)
+				if err != nil {
+					t.Fatal(err)
+				}
+				id := res.Lead.ID
+				if tt.erase {
+					if err := s.ForgetLead(ctx, ext, erasedAt); err != nil {
+						t.Fatal(err)
+					}
+				}
+				eraseUpdates := func() int {
+					msgs, err := s.OutboxMessages(ctx, id)
+					if err != nil {
+						t.Fatal(err)
+					}
+					n := 0
+					for _, m := range msgs {
+						if m.Kind == handoff.OutboxEraseLead && m.Status == storage.OutboxPending {
+							n++
+						}
+					}
+					return n
+				}
+				before := eraseUpdates()
+				var posts []handoff.ChatPost
+				for k := range tt.posts {
+					posts = append(posts, handoff.ChatPost{LeadID: id, Kind: handoff.PostReply, Platform: "slack",
+						MessageID: fmt.Sprintf("https://hooks.slack.test/%d/%d", i, k), ExpiresAt: &erasedAt})
+				}
+				if err := s.SaveLeadMessages(ctx, tt.rendered, erasedAt.Add(2*time.Second), posts...); err != nil {
+					t.Fatal(err)
+				}
+				kept, err := s.LeadMessages(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(kept) != tt.wantKept {
+					t.Errorf("recorded %d answers, want %d", len(kept), tt.wantKept)
+				}
+				if got := eraseUpdates() - before; got != tt.wantQueue {
+					t.Errorf("erase updates queued again = %d, want %d", got, tt.wantQueue)
+				}
+			})
 		}
 	})
 }

@@ -60,6 +60,7 @@ func (a *App) Command(ctx context.Context, cmd slackapi.SlashCommand) (any, erro
 		err error
 	}
 	done := make(chan answer, 1)
+	began := a.cfg.Now() // the answer reads the leads after this
 	// The answer may outlive the request; it ends on its own deadline.
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	go func() {
@@ -78,7 +79,7 @@ func (a *App) Command(ctx context.Context, cmd slackapi.SlashCommand) (any, erro
 	select {
 	case ans := <-done:
 		msg := a.commandAnswer(ctx, c, ans.msg, ans.err)
-		a.recordShown(ctx, msg, cmd.ResponseURL)
+		a.recordShown(ctx, msg, cmd.ResponseURL, began)
 		return respond(msg), nil
 	case <-expired:
 	}
@@ -98,12 +99,12 @@ func (a *App) Command(ctx context.Context, cmd slackapi.SlashCommand) (any, erro
 }
 
 // recordShown records an answer given in the HTTP response that showed
-// leads, with its response_url, so that erasing one of them replaces the
-// answer while Slack accepts the URL. A failure is logged: the answer
-// stands.
-func (a *App) recordShown(ctx context.Context, msg bot.Message, responseURL string) {
+// leads, with its response_url, so that erasing one of them (also one
+// erased while the answer was being made, after began) replaces the answer
+// while Slack accepts the URL. A failure is logged: the answer stands.
+func (a *App) recordShown(ctx context.Context, msg bot.Message, responseURL string, began time.Time) {
 	expires := a.cfg.Now().UTC().Add(ResponseURLLifetime)
-	if err := a.cfg.Bot.RecordShown(context.WithoutCancel(ctx), bot.Shown(msg, handoff.PostReply, Name, "", responseURL, &expires)); err != nil {
+	if err := a.cfg.Bot.RecordShown(context.WithoutCancel(ctx), began, bot.Shown(msg, handoff.PostReply, Name, "", responseURL, &expires)); err != nil {
 		a.logger.ErrorContext(ctx, "slack: record a command answer that showed leads", "err", err)
 	}
 }
