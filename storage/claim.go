@@ -64,7 +64,7 @@ func (s *Store) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, 
 		step, refused = l.Offer.Step(), allow(l)
 		return refused == nil
 	}
-	row, err := s.findLeadRow(ctx, "id", id)
+	row, err := s.leadRowByID(ctx, id)
 	if err != nil {
 		return nil, false, err
 	}

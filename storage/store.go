@@ -70,6 +70,9 @@ type Store struct {
 	known *knownLeads
 	// claiming are the leads ClaimLeadIf is claiming (claimsInFlight).
 	claiming claimsInFlight
+	// leadReads coalesces the reads of leads by id that ClaimLeadIf makes
+	// at once on PostgreSQL; nil on SQLite.
+	leadReads *leadReads
 	// claimInTx makes ClaimLead claim in a transaction of its own (not
 	// in claimJobs' batch), for tests comparing the paths.
 	claimInTx bool
@@ -144,6 +147,7 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 		claimDB.SetMaxIdleConns(1)
 		s.enqueuer = newGroupCommitter(s.write, 1, false)
 		s.intake = newGroupCommitter(s.write, pgIntakeWorkers, true)
+		s.leadReads = newLeadReads(s.db, leadReadWorkers)
 		s.claims = newGroupCommitterOf(s.claimConn, 1, false, maxClaimGroupPG)
 		s.enqueuer.name, s.intake.name, s.claims.name = CommitterOutbox, CommitterIntake, CommitterClaims
 	default:
@@ -302,6 +306,10 @@ func (s *Store) Close() error {
 		}
 	}
 	s.enqueuer, s.intake, s.claims = nil, nil, nil
+	if s.leadReads != nil {
+		s.leadReads.stop()
+		s.leadReads = nil
+	}
 	if s.group != nil {
 		s.group.stop()
 		s.group = nil
