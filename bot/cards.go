@@ -175,6 +175,14 @@ func ErasedCard() Message {
 	return Message{Summary: text, Sections: []Section{{Text: text}}}
 }
 
+// ErasedAnswer is sent instead of an answer or notice that showed a lead
+// whose personal data was erased after the answer read it and before it
+// was sent (Message.ReadAt); private when the answer was.
+func ErasedAnswer(private bool) Message {
+	text := "🔒 This answer showed a lead whose personal data was erased while it was being made. Ask again for what Handoff holds now."
+	return Message{Summary: text, Sections: []Section{{Text: text}}, Private: private}
+}
+
 // Notice is a short private message to one user.
 func Notice(text string) Message {
 	return Message{Summary: text, Sections: []Section{{Text: text}}, Private: true}

@@ -46,6 +46,12 @@ type Message struct {
 	// shows (a lead's history, a list of leads), so that erasing one of
 	// them can replace the message where the platform allows (see Shown).
 	Leads []int64 `json:"leads,omitempty"`
+	// ReadAt is, for a message that shows leads, when it read them at the
+	// latest (a command's answer: when the command began); zero when
+	// unknown. Such a message queued for the outbox after one of its leads
+	// was erased, though made before (which the erasure could not drop, as
+	// it was queued after), is sent as ErasedAnswer instead.
+	ReadAt time.Time `json:"read_at,omitzero"`
 }
 
 // LeadIDs returns the ids of leads, for Message.Leads.

@@ -225,6 +225,13 @@ func (d *Dispatcher) notice(ctx context.Context, m handoff.OutboxMessage) (strin
 	if err := decodePayload(m.Payload, &n); err != nil {
 		return "", nil, bot.Permanent(err)
 	}
+	result := "sent"
+	switch erased, err := d.erasedSince(ctx, n.Message); {
+	case err != nil:
+		return "", nil, err
+	case erased:
+		n.Message, result = bot.ErasedAnswer(n.Message.Private), "sent erased: a lead it showed was erased after it was made"
+	}
 	p := t.Platform
 	var shown []handoff.ChatPost // a message about a lead, kept for its erasure
 	pm, updatable := p.(bot.PrivateMessenger)
@@ -261,7 +268,7 @@ func (d *Dispatcher) notice(ctx context.Context, m handoff.OutboxMessage) (strin
 	if err != nil {
 		return "", nil, fmt.Errorf("%s to %s:%s: %w", m.Kind, p.Name(), n.User, err)
 	}
-	return "sent", shown, nil
+	return result, shown, nil
 }
 
 // leadMessage records a message of kind that showed lead leadID, posted
@@ -323,4 +330,27 @@ func (d *Dispatcher) target(name string) (bot.Target, error) {
 		return bot.Target{}, bot.Permanent(fmt.Errorf("platform %q is not enabled", name))
 	}
 	return t, nil
+}
+
+// erasedSince reports whether a lead msg shows was erased at or after msg
+// read it (Message.ReadAt; false when that is unknown). An erasure drops
+// the queued messages that show its lead; one queued after the erasure,
+// though made before it (a command's late answer), it cannot reach.
+func (d *Dispatcher) erasedSince(ctx context.Context, msg bot.Message) (bool, error) {
+	if msg.ReadAt.IsZero() {
+		return false, nil
+	}
+	readMs := msg.ReadAt.UnixMilli() // the store keeps milliseconds
+	for _, id := range msg.Leads {
+		lead, err := d.cfg.Store.Lead(ctx, id)
+		switch {
+		case handoff.ErrorCode(err) == handoff.ENOTFOUND:
+			continue
+		case err != nil:
+			return false, fmt.Errorf("lead %d of a notice: %w", id, err)
+		case lead.ErasedAt != nil && lead.ErasedAt.UnixMilli() >= readMs:
+			return true, nil
+		}
+	}
+	return false, nil
 }

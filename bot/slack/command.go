@@ -73,6 +73,7 @@ func (a *App) Command(ctx context.Context, cmd slackapi.SlashCommand) (any, erro
 			done <- ans
 		}()
 		ans.msg, ans.err = a.cfg.Answerer.Answer(actx, c)
+		ans.msg.ReadAt = began
 	}()
 	expired, stop := a.cfg.AnswerTimer(a.cfg.AnswerWithin)
 	defer stop()

@@ -500,8 +500,10 @@ func (a *App) command(ctx context.Context, act *Activity) error {
 	default:
 		c := bot.Command{Platform: Name, Name: name, Text: rest, UserID: act.From.ID, Channel: who.Channel}
 		actx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		began := a.cfg.Now() // the answer reads the leads after this
 		ans, err := a.cfg.Answerer.Answer(actx, c)
 		cancel()
+		ans.ReadAt = began
 		switch {
 		case err == nil:
 			msg = ans
