@@ -6,8 +6,13 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -102,11 +107,34 @@ func (s *Slack) answer(w http.ResponseWriter, r *http.Request, body any, err err
 	writeJSON(w, http.StatusOK, body)
 }
 
+// formNotUTF8 is the error for a form body with a value that is not UTF-8
+// (Go's decoders would turn its bytes into U+FFFD unseen), naming the
+// field; nil when every value is UTF-8.
+func formNotUTF8(body []byte) error {
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil // the form's own parser says what is wrong
+	}
+	for _, key := range slices.Sorted(maps.Keys(form)) {
+		for _, v := range form[key] {
+			if !utf8.ValidString(key) || !utf8.ValidString(v) {
+				return handoff.Errorf(handoff.EINVALID, "form field %q is not valid UTF-8", strings.ToValidUTF8(key, "?"))
+			}
+		}
+	}
+	return nil
+}
+
 func (s *Slack) commands(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.verified(w, r); !ok {
+	raw, ok := s.verified(w, r)
+	if !ok {
 		return
 	}
 	defer s.Interactive.Enter()() // only signed requests hold the outbox back
+	if err := formNotUTF8(raw); err != nil {
+		s.answer(w, r, nil, err)
+		return
+	}
 	cmd, err := slack.SlashCommandParse(r)
 	if err == nil && (cmd.Command == "" || cmd.UserID == "") {
 		err = errors.New("command or user_id missing")
@@ -121,10 +149,15 @@ func (s *Slack) commands(w http.ResponseWriter, r *http.Request) {
 
 func (s *Slack) interactions(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	if _, ok := s.verified(w, r); !ok {
+	raw, ok := s.verified(w, r)
+	if !ok {
 		return
 	}
 	defer s.Interactive.Enter()() // only signed requests hold the outbox back
+	if err := formNotUTF8(raw); err != nil {
+		s.answer(w, r, nil, err)
+		return
+	}
 	ic, err := slack.InteractionCallbackParse(r)
 	if err == nil && ic.Type == "" {
 		err = errors.New("payload without a type")
@@ -143,6 +176,10 @@ func (s *Slack) interactions(w http.ResponseWriter, r *http.Request) {
 func (s *Slack) events(w http.ResponseWriter, r *http.Request) {
 	raw, ok := s.verified(w, r)
 	if !ok {
+		return
+	}
+	if !utf8.Valid(raw) {
+		s.answer(w, r, nil, handoff.Errorf(handoff.EINVALID, "body is not valid UTF-8"))
 		return
 	}
 	body, err := s.App.Event(r.Context(), raw)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
@@ -98,6 +99,10 @@ func (t *Teams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if derr != nil {
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: "malformed activity"})
+		return
+	}
+	if !utf8.Valid(body) { // decoding turned its bytes into U+FFFD unseen
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: "activity body is not valid UTF-8"})
 		return
 	}
 	if err := act.CheckOrigin(t.Tenants); err != nil {

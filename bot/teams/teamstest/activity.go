@@ -66,6 +66,12 @@ func Post(tb testing.TB, base string, activity map[string]any, token string) (in
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return PostRaw(tb, base, raw, token)
+}
+
+// PostRaw is Post of a body as it is (bytes JSON encoding would change).
+func PostRaw(tb testing.TB, base string, raw []byte, token string) (int, []byte) {
+	tb.Helper()
 	req, err := http.NewRequest("POST", base+"/api/messages", bytes.NewReader(raw))
 	if err != nil {
 		tb.Fatal(err)
