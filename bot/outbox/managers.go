@@ -64,15 +64,16 @@ func (d *Dispatcher) escalate(ctx context.Context, m handoff.OutboxMessage) (str
 			return bot.Message{}, notFoundIsPermanent(err)
 		}
 		return bot.EscalationCard(lead, n, d.cfg.Now(), d.cfg.Policy), nil
-	})
+	}, nil)
 }
 
 // postToManagers posts the message build returns to the managers' channel
 // of m.Platform. A message meant for every platform (m.Platform "" with
 // several enabled) is first split into one per platform that has a
 // managers' channel, so that a failure on one is retried without repeating
-// the others; a platform without one is skipped.
-func (d *Dispatcher) postToManagers(ctx context.Context, m handoff.OutboxMessage, build func() (bot.Message, error)) (string, []handoff.ChatPost, error) {
+// the others; a platform without one is skipped. shown records what the
+// post showed; nil records it as a post about m's lead (PostManagers).
+func (d *Dispatcher) postToManagers(ctx context.Context, m handoff.OutboxMessage, build func() (bot.Message, error), shown showing) (string, []handoff.ChatPost, error) {
 	if m.Platform == "" && len(d.cfg.Targets) > 1 {
 		return d.fanOutToManagers(ctx, m)
 	}
@@ -95,15 +96,15 @@ func (d *Dispatcher) postToManagers(ctx context.Context, m handoff.OutboxMessage
 	if err != nil {
 		return "", nil, fmt.Errorf("%s %d to %s %s: %w", m.Kind, m.ID, t.Platform.Name(), t.ManagerChannel, err)
 	}
-	if m.Kind == handoff.OutboxRepDeactivated {
-		posts := bot.Shown(msg, handoff.PostDeactivated, t.Platform.Name(), t.ManagerChannel, id, nil)
-		for i := range posts {
-			posts[i].Notice = m.Payload
-		}
-		return id, posts, nil
+	if shown == nil {
+		return id, leadMessage(m.LeadID, t.Platform.Name(), handoff.PostManagers, t.ManagerChannel, id), nil
 	}
-	return id, leadMessage(m.LeadID, t.Platform.Name(), handoff.PostManagers, t.ManagerChannel, id), nil
+	return id, shown(msg, t.Platform.Name(), t.ManagerChannel, id), nil
 }
+
+// showing returns the records of msg, posted on platform as id in channel,
+// for the erasure of the leads it shows (see Shown).
+type showing func(msg bot.Message, platform, channel, id string) []handoff.ChatPost
 
 // digest delivers a handoff.OutboxDigest message to the managers' channel
 // of every platform that has one. The store must implement report.DigestStore
@@ -126,7 +127,7 @@ func (d *Dispatcher) digest(ctx context.Context, m handoff.OutboxMessage) (strin
 			return bot.Message{}, fmt.Errorf("digest %s: %w", req.Week, err)
 		}
 		return msg, nil
-	})
+	}, nil)
 }
 
 // managersNote delivers a handoff.OutboxManagersNote message (its payload a
@@ -138,7 +139,7 @@ func (d *Dispatcher) managersNote(ctx context.Context, m handoff.OutboxMessage) 
 			return bot.Message{}, bot.Permanent(err)
 		}
 		return n.Message, nil
-	})
+	}, nil)
 }
 
 // repDeactivated delivers a handoff.OutboxRepDeactivated message (its
@@ -146,7 +147,14 @@ func (d *Dispatcher) managersNote(ctx context.Context, m handoff.OutboxMessage) 
 // platform that has one, rendered from the leads as they are now, and
 // records it as shown for each lead it names (handoff.PostDeactivated).
 func (d *Dispatcher) repDeactivated(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
-	return d.postToManagers(ctx, m, func() (bot.Message, error) { return d.deactivatedNote(ctx, m.Payload) })
+	build := func() (bot.Message, error) { return d.deactivatedNote(ctx, m.Payload) }
+	return d.postToManagers(ctx, m, build, func(msg bot.Message, platform, channel, id string) []handoff.ChatPost {
+		posts := bot.Shown(msg, handoff.PostDeactivated, platform, channel, id, nil)
+		for i := range posts {
+			posts[i].Notice = m.Payload // what the erasure renders the note from again
+		}
+		return posts
+	})
 }
 
 // deactivatedNote renders the managers' note of a handoff.DeactivatedNotice
