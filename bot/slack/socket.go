@@ -28,6 +28,9 @@ type SocketMode struct {
 	app     *App
 	logger  *slog.Logger
 	workers int
+	// responses posts answers too big for an acknowledgement to their
+	// response_url.
+	responses *http.Client
 	// OnClaimAck, when set, observes how long each Claim click took from
 	// its envelope's arrival to its acknowledgement (the claim latency that
 	// handlers.Slack measures for HTTP). Set it before Run.
@@ -72,7 +75,7 @@ func NewSocketMode(api *slackapi.Client, app *App, logger *slog.Logger, opts ...
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &SocketMode{app: app, logger: logger, workers: 32}
+	s := &SocketMode{app: app, logger: logger, workers: 32, responses: &http.Client{Timeout: 10 * time.Second}}
 	s.dial = s.dialer()
 	s.client = socketmode.New(api, append(slices.Clip(opts), socketmode.OptionDialer(s.dial))...)
 	return s
@@ -231,14 +234,10 @@ func (s *SocketMode) handle(ctx context.Context, typ socketmode.EventType, req s
 				if len(r.Blocks) > 0 {
 					msg.Blocks = &slackapi.Blocks{BlockSet: r.Blocks}
 				}
-				if err := slackapi.PostWebhookCustomHTTPContext(ctx, responseURL, responseClient, msg); err != nil {
+				if err := slackapi.PostWebhookCustomHTTPContext(ctx, responseURL, s.responses, msg); err != nil {
 					s.logger.ErrorContext(ctx, "slack socket mode: answer through response_url", "envelope", req.EnvelopeID, "err", err)
 				}
 			}
 		}
 	}
 }
-
-// responseClient posts answers too big for an acknowledgement to their
-// response_url.
-var responseClient = &http.Client{Timeout: 10 * time.Second}
