@@ -54,6 +54,11 @@ const (
 	// holds its payload): erasing the lead renders the note again, with
 	// the lead shown as erased and the others as they are.
 	PostDeactivated = "managers.deactivated"
+	// PostDigest is a weekly digest in the managers' channel whose open
+	// breaches name the lead (ChatPost.Notice holds its DigestRequest):
+	// erasing the lead builds that week's digest again, its open breaches
+	// as of then.
+	PostDigest = "managers.digest"
 	// PostPrivate is a private notice or command answer that showed the
 	// lead, in the user's one-to-one chat with the bot (Teams): updated by
 	// its id like a direct message.

@@ -176,13 +176,17 @@ func (d *Dispatcher) erase(ctx context.Context, m handoff.OutboxMessage) (string
 		switch {
 		case i < len(cards):
 			msg = bot.LeadCard(lead, now, d.cfg.Policy)
-		case p.Kind == handoff.PostDeactivated:
-			note, err := d.deactivatedNote(ctx, p.Notice)
+		case p.Kind == handoff.PostDeactivated, p.Kind == handoff.PostDigest:
+			again := d.deactivatedNote
+			if p.Kind == handoff.PostDigest {
+				again = d.erasedDigest
+			}
+			rendered, err := again(ctx, p.Notice)
 			if err != nil && !bot.IsPermanent(err) {
 				return "", nil, fmt.Errorf("erase lead %d: %w", m.LeadID, err)
 			}
 			if err == nil { // else a notice that cannot be read: the erased view
-				msg = note
+				msg = rendered
 			}
 		}
 		update := func(ctx context.Context) error { return t.Platform.Update(ctx, p.Channel, p.MessageID, msg) }

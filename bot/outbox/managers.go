@@ -107,27 +107,53 @@ func (d *Dispatcher) postToManagers(ctx context.Context, m handoff.OutboxMessage
 type showing func(msg bot.Message, platform, channel, id string) []handoff.ChatPost
 
 // digest delivers a handoff.OutboxDigest message to the managers' channel
-// of every platform that has one. The store must implement report.DigestStore
-// (*storage.Store does).
+// of every platform that has one, and records it as shown for each lead
+// its open breaches name (handoff.PostDigest, with the request). The store
+// must implement report.DigestStore (*storage.Store does).
 func (d *Dispatcher) digest(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
-	return d.postToManagers(ctx, m, func() (bot.Message, error) {
-		store, ok := d.cfg.Store.(report.DigestStore)
-		if !ok {
-			return bot.Message{}, bot.Permanent(fmt.Errorf("the outbox store cannot build digests"))
+	build := func() (bot.Message, error) { return d.buildDigest(ctx, m.Payload) }
+	return d.postToManagers(ctx, m, build, func(msg bot.Message, platform, channel, id string) []handoff.ChatPost {
+		posts := bot.Shown(msg, handoff.PostDigest, platform, channel, id, nil)
+		for i := range posts {
+			posts[i].Notice = m.Payload // the week the erasure builds again
 		}
-		var req handoff.DigestRequest
-		if err := decodePayload(m.Payload, &req); err != nil {
-			return bot.Message{}, bot.Permanent(err)
-		}
-		msg, err := report.BuildDigest(ctx, store, d.cfg.Policy, req, d.cfg.Now())
-		if handoff.ErrorCode(err) == handoff.EINVALID {
-			return bot.Message{}, bot.Permanent(err)
-		}
-		if err != nil {
-			return bot.Message{}, fmt.Errorf("digest %s: %w", req.Week, err)
-		}
-		return msg, nil
-	}, nil)
+		return posts
+	})
+}
+
+// buildDigest builds the digest a handoff.DigestRequest payload asks for,
+// as of now.
+func (d *Dispatcher) buildDigest(ctx context.Context, payload string) (bot.Message, error) {
+	store, ok := d.cfg.Store.(report.DigestStore)
+	if !ok {
+		return bot.Message{}, bot.Permanent(fmt.Errorf("the outbox store cannot build digests"))
+	}
+	var req handoff.DigestRequest
+	if err := decodePayload(payload, &req); err != nil {
+		return bot.Message{}, bot.Permanent(err)
+	}
+	msg, err := report.BuildDigest(ctx, store, d.cfg.Policy, req, d.cfg.Now())
+	if handoff.ErrorCode(err) == handoff.EINVALID {
+		return bot.Message{}, bot.Permanent(err)
+	}
+	if err != nil {
+		return bot.Message{}, fmt.Errorf("digest %s: %w", req.Week, err)
+	}
+	return msg, nil
+}
+
+// erasedDigest is the digest of a PostDigest's request built again after
+// one of the leads it named was erased: the week's figures are the same,
+// its open breaches are as of now, and a line says so.
+func (d *Dispatcher) erasedDigest(ctx context.Context, payload string) (bot.Message, error) {
+	msg, err := d.buildDigest(ctx, payload)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	now := d.cfg.Now()
+	msg.Context = append(msg.Context, "Built again "+bot.Clock(now, now, d.cfg.Policy)+
+		" after a lead's personal data was erased: the open breaches are as of then.")
+	return msg, nil
 }
 
 // managersNote delivers a handoff.OutboxManagersNote message (its payload a

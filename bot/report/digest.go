@@ -121,6 +121,7 @@ func DigestMessage(f handoff.Funnel, reps []handoff.RepActivity, open handoff.Op
 			f.Period.Label, pct(f.SLA.Compliance), open.BreachedTotal, f.SQLs, f.Won),
 		Header:   "📬 Weekly SLA digest · " + f.Period.Label,
 		Sections: []bot.Section{{Text: periodSpan(f.Period, p), Fields: fields}},
+		Leads:    bot.LeadIDs(open.Breached), // the breach table names them
 	}
 	perRep := bot.Table{Title: "Per rep", Columns: []string{"Rep", "Claimed", "Contacted", "In time", "Breaches", "Median to contact"},
 		Numeric: []bool{false, true, true, true, true, false}}
