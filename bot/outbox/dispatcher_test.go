@@ -59,6 +59,13 @@ func (r *rig) config(worker string) outbox.Config {
 	}
 }
 
+// managersConfig is config with the managers' channel CMGR.
+func (r *rig) managersConfig(worker string) outbox.Config {
+	cfg := r.config(worker)
+	cfg.Targets[0].ManagerChannel = "CMGR"
+	return cfg
+}
+
 func postsOf(calls []slacktest.Call, company string) int {
 	n := 0
 	for _, c := range calls {

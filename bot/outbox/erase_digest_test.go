@@ -23,9 +23,7 @@ func TestEraseBuildsThePostedDigestAgain(t *testing.T) {
 		ctx := context.Background()
 		r := newRig(t, s)
 		policy := handoff.DefaultPolicy()
-		cfg := r.config("w")
-		cfg.Targets[0].ManagerChannel = "CMGR"
-		disp := outbox.New(cfg)
+		disp := outbox.New(r.managersConfig("w"))
 		person := []string{"Dagny Digest", "dagny@digest-breach.dk", "Digest Breach ApS"}
 		score := 90
 		if _, err := s.SaveLead(ctx, handoff.LeadInput{ExternalID: "gdpr-digest", Name: person[0], Email: person[1], Company: person[2], Score: &score},

@@ -23,8 +23,7 @@ func TestEraseRepublishesOwnersHome(t *testing.T) {
 		r := newRig(t, s)
 		policy := handoff.DefaultPolicy()
 		managers := map[string]bot.Managers{"slack": bothManagers{}}
-		cfg := r.config("w")
-		cfg.Targets[0].ManagerChannel = "CMGR"
+		cfg := r.managersConfig("w")
 		cfg.Homes = &report.Homes{Store: s, Policy: policy, Managers: managers, Now: r.clock.Now}
 		disp := outbox.New(cfg)
 		b := bot.New(bot.Config{Store: s, Policy: policy, Now: r.clock.Now, Logger: quiet(), Managers: managers})

@@ -22,9 +22,7 @@ func TestEraseRendersTheDeactivatedNoteAgain(t *testing.T) {
 		ctx := context.Background()
 		r := newRig(t, s)
 		policy := handoff.DefaultPolicy()
-		cfg := r.config("w")
-		cfg.Targets[0].ManagerChannel = "CMGR"
-		disp := outbox.New(cfg)
+		disp := outbox.New(r.managersConfig("w"))
 		b := bot.New(bot.Config{Store: s, Reps: s, Policy: policy, Now: r.clock.Now, Logger: quiet()})
 		people := [][]string{
 			{"Annika Bergström", "annika@bergstrom-consult.dk", "Bergström Consult ApS"},

@@ -57,9 +57,7 @@ func TestEraseUpdatesEveryChatMessage(t *testing.T) {
 		ctx := context.Background()
 		r := newRig(t, s)
 		policy := handoff.DefaultPolicy()
-		cfg := r.config("w")
-		cfg.Targets[0].ManagerChannel = "CMGR"
-		disp := outbox.New(cfg)
+		disp := outbox.New(r.managersConfig("w"))
 		b := bot.New(bot.Config{Store: s, Policy: policy, Now: r.clock.Now, Logger: quiet(),
 			Managers: map[string]bot.Managers{"slack": bothManagers{}}})
 		person := []string{"Annika Bergström", "annika@bergstrom-consult.dk", "+45 2233 4455", "Bergström Consult ApS", "annika-b-77"}
