@@ -106,19 +106,26 @@ func (d *Dispatcher) postToManagers(ctx context.Context, m handoff.OutboxMessage
 // for the erasure of the leads it shows (see Shown).
 type showing func(msg bot.Message, platform, channel, id string) []handoff.ChatPost
 
+// shownWithNotice records a post as shown (bot.Shown) with kind for each
+// lead it shows, each record holding notice, the outbox payload an erasure
+// renders the post from again.
+func shownWithNotice(kind, notice string) showing {
+	return func(msg bot.Message, platform, channel, id string) []handoff.ChatPost {
+		posts := bot.Shown(msg, kind, platform, channel, id, nil)
+		for i := range posts {
+			posts[i].Notice = notice
+		}
+		return posts
+	}
+}
+
 // digest delivers a handoff.OutboxDigest message to the managers' channel
 // of every platform that has one, and records it as shown for each lead
 // its open breaches name (handoff.PostDigest, with the request). The store
 // must implement report.DigestStore (*storage.Store does).
 func (d *Dispatcher) digest(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
 	build := func() (bot.Message, error) { return d.buildDigest(ctx, m.Payload) }
-	return d.postToManagers(ctx, m, build, func(msg bot.Message, platform, channel, id string) []handoff.ChatPost {
-		posts := bot.Shown(msg, handoff.PostDigest, platform, channel, id, nil)
-		for i := range posts {
-			posts[i].Notice = m.Payload // the week the erasure builds again
-		}
-		return posts
-	})
+	return d.postToManagers(ctx, m, build, shownWithNotice(handoff.PostDigest, m.Payload))
 }
 
 // buildDigest builds the digest a handoff.DigestRequest payload asks for,
@@ -143,8 +150,8 @@ func (d *Dispatcher) buildDigest(ctx context.Context, payload string) (bot.Messa
 }
 
 // erasedDigest is the digest of a PostDigest's request built again after
-// one of the leads it named was erased: the week's figures are the same,
-// its open breaches are as of now, and a line says so.
+// one of the leads it named was erased: the week's figures computed again,
+// its open breaches as of now, and a line saying so.
 func (d *Dispatcher) erasedDigest(ctx context.Context, payload string) (bot.Message, error) {
 	msg, err := d.buildDigest(ctx, payload)
 	if err != nil {
@@ -174,13 +181,7 @@ func (d *Dispatcher) managersNote(ctx context.Context, m handoff.OutboxMessage) 
 // records it as shown for each lead it names (handoff.PostDeactivated).
 func (d *Dispatcher) repDeactivated(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
 	build := func() (bot.Message, error) { return d.deactivatedNote(ctx, m.Payload) }
-	return d.postToManagers(ctx, m, build, func(msg bot.Message, platform, channel, id string) []handoff.ChatPost {
-		posts := bot.Shown(msg, handoff.PostDeactivated, platform, channel, id, nil)
-		for i := range posts {
-			posts[i].Notice = m.Payload // what the erasure renders the note from again
-		}
-		return posts
-	})
+	return d.postToManagers(ctx, m, build, shownWithNotice(handoff.PostDeactivated, m.Payload))
 }
 
 // deactivatedNote renders the managers' note of a handoff.DeactivatedNotice
