@@ -41,9 +41,11 @@ func (d *Dispatcher) call(ctx context.Context, platform, op string, f func(ctx c
 	defer cancel()
 	start := time.Now()
 	err := f(cctx)
+	outcome := callOutcome(err)
 	if d.cfg.OnCall != nil {
-		d.cfg.OnCall(platform, op, callOutcome(err), time.Since(start))
+		d.cfg.OnCall(platform, op, outcome, time.Since(start))
 	}
+	d.noteCall(platform, outcome)
 	var ra *bot.RetryAfterError
 	if errors.As(err, &ra) {
 		d.mu.Lock()

@@ -28,6 +28,7 @@ type Store interface {
 	CompleteOutbox(ctx context.Context, m handoff.OutboxMessage, now time.Time, result string, posts ...handoff.ChatPost) error
 	RecordOutbox(ctx context.Context, outcomes ...handoff.OutboxOutcome) []error
 	NextOutboxDue(ctx context.Context) (time.Time, bool, error)
+	HastenOutbox(ctx context.Context, platform string, now time.Time) (int64, error)
 	Enqueue(ctx context.Context, now time.Time, msgs ...handoff.OutboxMessage) error
 	Lead(ctx context.Context, id int64) (*handoff.Lead, error)
 	ChatPosts(ctx context.Context, leadID int64) ([]handoff.ChatPost, error)
@@ -108,6 +109,8 @@ type Dispatcher struct {
 
 	mu    sync.Mutex
 	holds map[string]time.Time // "platform/op" → no calls before
+	// health is what the calls tell of each platform (recovery.go).
+	health map[string]*platformHealth
 }
 
 // New returns a Dispatcher over cfg.
@@ -146,7 +149,8 @@ func New(cfg Config) *Dispatcher {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	d := &Dispatcher{cfg: cfg, logger: logger, platforms: map[string]bot.Target{}, wake: make(chan struct{}, 1), holds: map[string]time.Time{}}
+	d := &Dispatcher{cfg: cfg, logger: logger, platforms: map[string]bot.Target{}, wake: make(chan struct{}, 1),
+		holds: map[string]time.Time{}, health: map[string]*platformHealth{}}
 	for _, t := range cfg.Targets {
 		d.platforms[t.Platform.Name()] = t
 	}

@@ -48,6 +48,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		}
 	}
 	d.record(ctx, pending)
+	d.hastenRetries(ctx)
 	return len(msgs), nil
 }
 
