@@ -3,6 +3,7 @@
 // running server and prints throughput and p50/p99 latency per operation.
 //
 //	handoff-load fake-slack                    # a stand-in Slack for the server to post to
+//	handoff-load fake-slack -down FILE         # … that answers 503 while FILE exists (an outage)
 //	handoff-load run -url http://127.0.0.1:8080 -token T -slack-secret S
 //	handoff-load burst -url http://127.0.0.1:8080 -token T -slack-secret S -leads 200 -clicks 200
 //
@@ -48,22 +49,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	switch args[0] {
 	case "fake-slack":
-		fs := flag.NewFlagSet("fake-slack", flag.ContinueOnError)
-		token := fs.String("token", "xoxb-load", "the bot token the stand-in accepts")
-		channel := fs.String("channel", "CSALES", "the sales channel; the load's clickers (ULOAD0 … ULOAD19) are its members")
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
-		}
-		fake := slacktest.New(*token)
-		defer fake.Close()
-		var members []string
-		for i := range 20 {
-			members = append(members, fmt.Sprintf("ULOAD%d", i))
-		}
-		fake.SetMembers(*channel, members...)
-		fmt.Fprintf(out, "SLACK_API_URL=%s SLACK_BOT_TOKEN=%s\n", fake.APIURL(), *token)
-		<-ctx.Done()
-		return nil
+		return fakeSlack(ctx, args[1:], out)
 	case "run":
 		cfg, err := parseRun(args[1:])
 		if err != nil {
