@@ -25,6 +25,7 @@ func TestFakeSlackOutage(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
+		w.Close()
 	}()
 	line, err := bufio.NewReader(r).ReadString('\n')
 	if err != nil {
