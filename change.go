@@ -12,7 +12,8 @@ import (
 // outbox messages they return in one transaction.
 
 // NewChange returns the events of a change to l together with the chat work
-// they cause: an announcement when the lead became an SQL, an update of
+// they cause: an announcement when the lead became an SQL (none when it
+// became one from history, without a claim deadline: asHistory), an update of
 // every message that showed it to the erased view when it was erased, a
 // refresh of its posted messages after any other change of a lead that has
 // been an SQL, and nothing otherwise (no events, or a lead that never
@@ -29,6 +30,9 @@ func NewChange(l *Lead, events []Event) LeadChange {
 			break
 		}
 		if e.Kind == EventStage && e.Stage == StageSQL {
+			if l.ClaimDueAt == nil { // an SQL from history (asHistory): never announced
+				return change
+			}
 			kind = OutboxAnnounceLead
 			if l.Offer != nil && l.Offer.State == OfferPending {
 				kind = OutboxRouteLead // routing announces it once it decided

@@ -8,24 +8,27 @@ import (
 
 func TestNewChange(t *testing.T) {
 	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	due := at.Add(2 * time.Hour)
 	stage := func(s Stage) Event { return Event{Kind: EventStage, Stage: s, At: at} }
 	tests := []struct {
-		name   string
-		sqlAt  *time.Time
-		events []Event
-		want   string // the outbox kind, "" for none
+		name     string
+		sqlAt    *time.Time
+		claimDue *time.Time
+		events   []Event
+		want     string // the outbox kind, "" for none
 	}{
-		{"NoEvents", &at, nil, ""},
-		{"NeverAnSQL", nil, []Event{stage(StageMQL)}, ""},
-		{"BecameAnSQL", &at, []Event{stage(StageLead), stage(StageMQL), stage(StageSQL)}, OutboxAnnounceLead},
-		{"ChangedAfterwards", &at, []Event{stage(StageContacted)}, OutboxRefreshLead},
-		{"Released", &at, []Event{{Kind: EventRelease, Stage: StageSQL, At: at}}, OutboxRefreshLead},
-		{"Erased", &at, []Event{{Kind: EventErased, Stage: StageClaimed, At: at}}, OutboxEraseLead},
-		{"ErasedNeverAnSQL", nil, []Event{{Kind: EventErased, Stage: StageMQL, At: at}}, ""},
+		{"NoEvents", &at, &due, nil, ""},
+		{"NeverAnSQL", nil, nil, []Event{stage(StageMQL)}, ""},
+		{"BecameAnSQL", &at, &due, []Event{stage(StageLead), stage(StageMQL), stage(StageSQL)}, OutboxAnnounceLead},
+		{"BecameAnSQLFromHistory", &at, nil, []Event{stage(StageLead), stage(StageMQL), stage(StageSQL)}, ""},
+		{"ChangedAfterwards", &at, &due, []Event{stage(StageContacted)}, OutboxRefreshLead},
+		{"Released", &at, &due, []Event{{Kind: EventRelease, Stage: StageSQL, At: at}}, OutboxRefreshLead},
+		{"Erased", &at, &due, []Event{{Kind: EventErased, Stage: StageClaimed, At: at}}, OutboxEraseLead},
+		{"ErasedNeverAnSQL", nil, nil, []Event{{Kind: EventErased, Stage: StageMQL, At: at}}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			l := &Lead{ID: 7, SQLAt: tc.sqlAt}
+			l := &Lead{ID: 7, SQLAt: tc.sqlAt, ClaimDueAt: tc.claimDue}
 			c := NewChange(l, tc.events)
 			if len(c.Events) != len(tc.events) {
 				t.Fatalf("events = %d, want %d", len(c.Events), len(tc.events))

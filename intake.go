@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/mail"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,6 +30,11 @@ type LeadInput struct {
 	OccurredAt  *time.Time
 	OwnerEmail  string
 	Attributes  map[string]any
+	// History records the input as a past record, not a lead for sales to
+	// act on now (`handoff import --old history`, for an OldRecord): a lead
+	// it makes an SQL is never announced and no deadline, reminder or routing
+	// offer holds sales to it (Lead.asHistory). Never read from a request.
+	History bool
 }
 
 // LeadFieldNames lists the intake fields with a meaning of their own; any
@@ -313,6 +319,9 @@ func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (
 			details["reason"] = in.Reason // the sender's words, whatever category they count under
 		}
 		events = l.EnterStages(plan, at.UTC(), actor, details, policy)
+		if in.History && slices.Contains(plan.Entered, StageSQL) {
+			l.asHistory()
+		}
 		changed = true
 	}
 	if changed {

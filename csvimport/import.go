@@ -6,6 +6,7 @@ package csvimport
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -41,6 +42,11 @@ type Summary struct {
 	// Importer.MaxRejections of them, in file order.
 	RejectedRows int
 	Rejected     []Rejection
+	// History counts the rows that became SQLs as history (OldRowsHistory);
+	// PastClaimDeadline the rows that became SQLs for sales to act on whose
+	// claim deadline had already passed (OldRowsLive): the server announces
+	// them and escalates them at once.
+	History, PastClaimDeadline int
 }
 
 // DefaultMaxRejections is how many rejected rows a Summary keeps by default.
@@ -76,6 +82,38 @@ type Importer struct {
 	// every one as it happens, so that a report of them all can be streamed.
 	MaxRejections int
 	OnReject      func(Rejection)
+	// Old says what becomes of a row that is an old record (an SQL dated
+	// before its claim deadline, LeadInput.OldRecord); by default the
+	// import stops at the first.
+	Old OldRows
+}
+
+// OldRows says what an import does with rows that are old records: SQLs
+// dated so long ago that their claim deadline has passed.
+type OldRows int
+
+const (
+	// OldRowsStop stops the import before the batch holding the first old
+	// row is saved, with an *OldRowError: an export of last year's SQLs must
+	// not reach the sales channel and the managers' escalations by mistake.
+	OldRowsStop OldRows = iota
+	// OldRowsHistory records them as history (LeadInput.History): counted
+	// in the funnel by their dates, never announced, held to no deadline.
+	OldRowsHistory
+	// OldRowsLive imports them as any other lead: announced, and their
+	// claim escalated at once.
+	OldRowsLive
+)
+
+// OldRowError is the old record an import stopped at (OldRowsStop).
+type OldRowError struct {
+	Line int
+	At   time.Time // the row's date
+	From int       // the first line not saved: its batch's
+}
+
+func (e *OldRowError) Error() string {
+	return fmt.Sprintf("csvimport: line %d: an SQL dated %s, past its claim deadline", e.Line, e.At.Format("2006-01-02 15:04 MST"))
 }
 
 // Import reads a CSV with a header row from r (size bytes long, or 0 when
@@ -178,7 +216,20 @@ func (im *Importer) flush(ctx context.Context, b *batch, sum *Summary) error {
 	if len(b.inputs) == 0 {
 		return nil
 	}
-	results, errs, err := im.Store.SaveLeads(ctx, b.inputs, im.Policy, im.now(), handoff.ActorImport)
+	now := im.now()
+	for i, in := range b.inputs {
+		if !in.OldRecord(im.Policy, now) {
+			continue
+		}
+		switch im.Old {
+		case OldRowsStop:
+			sum.Rows -= len(b.inputs) // none of the batch is saved
+			return &OldRowError{Line: b.lines[i], At: in.OccurredAt.In(cmp.Or(im.Policy.Location, time.UTC)), From: b.lines[0]}
+		case OldRowsHistory:
+			b.inputs[i].History = true
+		}
+	}
+	results, errs, err := im.Store.SaveLeads(ctx, b.inputs, im.Policy, now, handoff.ActorImport)
 	if err != nil {
 		return fmt.Errorf("csvimport: lines %d-%d: %w", b.lines[0], b.lines[len(b.lines)-1], err)
 	}
@@ -186,12 +237,21 @@ func (im *Importer) flush(ctx context.Context, b *batch, sum *Summary) error {
 		switch {
 		case errs[i] != nil:
 			im.reject(sum, Rejection{Line: b.lines[i], Reason: handoff.ErrorMessage(errs[i])})
+			continue
 		case res.Created:
 			sum.Created++
 		case res.Changed:
 			sum.Updated++
 		default:
 			sum.Unchanged++
+		}
+		if res.Lead == nil {
+			continue
+		}
+		if handoff.BecameSQLAsHistory(res.Lead, res.Events) {
+			sum.History++
+		} else if handoff.BecameSQLPastClaimDeadline(res.Lead, res.Events, now) {
+			sum.PastClaimDeadline++
 		}
 	}
 	b.reset()

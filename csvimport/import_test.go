@@ -18,7 +18,9 @@ var now = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 func importer(s *storage.Store) *csvimport.Importer {
 	p := handoff.DefaultPolicy()
 	p.Location, _ = time.LoadLocation("Europe/Copenhagen")
-	return &csvimport.Importer{Store: s, Policy: p, Now: func() time.Time { return now }, BatchSize: 2}
+	// The exports below are dated days before now: imported live, as
+	// before --old existed (TestImportOldRows covers the other choices).
+	return &csvimport.Importer{Store: s, Policy: p, Now: func() time.Time { return now }, BatchSize: 2, Old: csvimport.OldRowsLive}
 }
 
 func TestImport(t *testing.T) {

@@ -282,8 +282,12 @@ const DefaultListLimit = 50
 // true, maxInt64, now, maxInt64, now.
 const breachedSQL = "(l.sla_breached = ? OR COALESCE(l.contact_due_ms, ?) < ? OR (l.stage = 'sql' AND COALESCE(l.claim_due_ms, ?) < ?))"
 
-// handoff.OpenSQLs returns the open SQLs at now: unclaimed, claimed but not yet
-// contacted with time left, and breached, each list capped at limit
+// heldToAgreement leaves out of the open SQLs the leads recorded as history
+// (handoff import --old history), the only SQLs without a contact deadline.
+const heldToAgreement = "l.contact_due_ms IS NOT NULL"
+
+// handoff.OpenSQLs returns the open SQLs at now (not those from history):
+// unclaimed, claimed but not yet contacted with time left, and breached, each list capped at limit
 // (DefaultListLimit when limit <= 0). It returns a wrapped error when a
 // query fails.
 func (s *Store) OpenSQLs(ctx context.Context, now time.Time, limit int) (handoff.OpenSQLs, error) {
@@ -300,7 +304,7 @@ func (s *Store) OpenSQLs(ctx context.Context, now time.Time, limit int) (handoff
 		N   int64
 	}
 	q := "SELECT CASE WHEN " + breachedSQL + " THEN 'breached' WHEN l.stage = 'sql' THEN 'unclaimed' ELSE 'waiting' END AS grp, COUNT(*) AS n" +
-		" FROM leads l WHERE l.stage IN ('sql', 'claimed') GROUP BY 1"
+		" FROM leads l WHERE l.stage IN ('sql', 'claimed') AND " + heldToAgreement + " GROUP BY 1"
 	if err := db.Raw(q, bArgs...).Scan(&totals).Error; err != nil {
 		return handoff.OpenSQLs{}, fmt.Errorf("storage: open sqls: %w", err)
 	}
@@ -326,7 +330,7 @@ func (s *Store) OpenSQLs(ctx context.Context, now time.Time, limit int) (handoff
 	}
 	for _, li := range lists {
 		var rows []leadRow
-		err := db.Table("leads AS l").Where(li.where, bArgs...).Order(li.order).Limit(limit).Find(&rows).Error
+		err := db.Table("leads AS l").Where(li.where+" AND "+heldToAgreement, bArgs...).Order(li.order).Limit(limit).Find(&rows).Error
 		if err != nil {
 			return handoff.OpenSQLs{}, fmt.Errorf("storage: open sqls: %w", err)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,13 +22,22 @@ const maxListedRejections = 50
 func importFlags(fs *flag.FlagSet, _ env) runFunc {
 	batch := fs.Int("batch", 500, "rows per transaction")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	return func(ctx context.Context, e env) error { return runImport(ctx, e, *batch, *quiet) }
+	old := fs.String("old", "", "SQLs dated before their claim deadline: `history` records them as history (not announced, no SLA deadlines), live announces them and escalates them at once; unset, the import stops at the first")
+	return func(ctx context.Context, e env) error { return runImport(ctx, e, *batch, *quiet, *old) }
 }
 
-// runImport imports the CSV file named in e.args ("-" for standard input).
-func runImport(ctx context.Context, e env, batch int, quiet bool) error {
+// oldRows are the values of import's --old.
+var oldRows = map[string]csvimport.OldRows{"": csvimport.OldRowsStop, "history": csvimport.OldRowsHistory, "live": csvimport.OldRowsLive}
+
+// runImport imports the CSV file named in e.args ("-" for standard input);
+// old is --old, what becomes of rows that are old records.
+func runImport(ctx context.Context, e env, batch int, quiet bool, old string) error {
 	if len(e.args) != 1 {
 		return usageError("want one CSV file, or - for standard input")
+	}
+	oldMode, ok := oldRows[old]
+	if !ok {
+		return usageError("--old %q: want history or live", old)
 	}
 	cfg, err := loadConfig(e)
 	if err != nil {
@@ -55,7 +65,7 @@ func runImport(ctx context.Context, e env, batch int, quiet bool) error {
 	defer store.Close()
 
 	im := &csvimport.Importer{Store: store, Policy: cfg.Policy, BatchSize: batch, LeadStatus: cfg.CRM.SalesforceStatus,
-		MaxRejections: maxListedRejections}
+		MaxRejections: maxListedRejections, Old: oldMode}
 	bar := &progressBar{w: e.stderr, start: time.Now()}
 	if !quiet && isTerminal(e.stderr) && size > 0 {
 		im.Progress = bar.update
@@ -64,6 +74,13 @@ func runImport(ctx context.Context, e env, batch int, quiet bool) error {
 	sum, err := im.Import(ctx, in, size)
 	bar.finish()
 	printSummary(e.stdout, sum, time.Since(start))
+	var oldRow *csvimport.OldRowError
+	if errors.As(err, &oldRow) {
+		return fmt.Errorf("line %d is an SQL dated %s, past its claim deadline: imported live it would be announced and"+
+			" escalated at once. Import again with --old history to record such rows as history (not announced, no SLA"+
+			" deadlines; rows still within their deadline are announced as usual) or --old live to announce them anyway;"+
+			" no row from line %d on was saved", oldRow.Line, oldRow.At.Format("2006-01-02 15:04 MST"), oldRow.From)
+	}
 	if err != nil {
 		return err
 	}
@@ -81,6 +98,15 @@ func printSummary(w io.Writer, sum csvimport.Summary, took time.Duration) {
 	}
 	if more := sum.RejectedRows - len(sum.Rejected); more > 0 {
 		fmt.Fprintf(w, "  … and %d more\n", more)
+	}
+	if sum.History > 0 {
+		fmt.Fprintf(w, "%s recorded as history: not announced, no SLA deadlines\n", countSQLs(sum.History))
+	}
+	switch n := sum.PastClaimDeadline; {
+	case n == 1:
+		fmt.Fprintln(w, "1 SQL already past the claim deadline: the server announces and escalates it at once")
+	case n > 1:
+		fmt.Fprintf(w, "%d SQLs already past the claim deadline: the server announces and escalates them at once\n", n)
 	}
 }
 
@@ -111,4 +137,12 @@ func (p *progressBar) finish() {
 	if p.drawn {
 		fmt.Fprintln(p.w)
 	}
+}
+
+// countSQLs is "1 SQL" or "n SQLs".
+func countSQLs(n int) string {
+	if n == 1 {
+		return "1 SQL"
+	}
+	return fmt.Sprintf("%d SQLs", n)
 }

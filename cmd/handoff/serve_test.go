@@ -121,6 +121,10 @@ func TestCommands(t *testing.T) {
 	os.WriteFile(csvFile, []byte("external_id,email,stage\nc1,a@b.dk,sql\nc2,broken,sql\n"), 0o644)
 	hostileCSV := filepath.Join(dir, "hostile.csv")
 	os.WriteFile(hostileCSV, []byte("external_id,name,stage\nh1,\x1b[2JAnn,sql\nh2,Bo,\x1b]0;x\x07\n"), 0o644)
+	oldCSV := filepath.Join(dir, "old.csv") // a HubSpot export of October's SQLs
+	os.WriteFile(oldCSV, []byte("Record ID,Email,Lifecycle Stage,Create Date\no1,o1@b.dk,salesqualifiedlead,2026-10-01 10:30\n"), 0o644)
+	oldCSV2 := filepath.Join(dir, "old2.csv")
+	os.WriteFile(oldCSV2, []byte("Record ID,Email,Lifecycle Stage,Create Date\no2,o2@b.dk,salesqualifiedlead,2026-10-01 10:30\n"), 0o644)
 	tzConfig := filepath.Join(dir, "tz.yml")
 	os.WriteFile(tzConfig, []byte("timezone: Europe/Copenhagen\ndigest:\n  schedule: \"TZ=Europe/Copenhagen\"\n"), 0o644)
 	tests := []struct {
@@ -146,6 +150,13 @@ func TestCommands(t *testing.T) {
 		{"TeamsPackage", map[string]string{"TEAMS_APP_ID": "00000000-1111-2222-3333-444444444444"}, []string{"teams-package", "--host", "handoff.acme.dk", "-o", filepath.Join(dir, "t.zip")}, 0, "wrote"},
 		{"TeamsPackageBadID", nil, []string{"teams-package", "--host", "handoff.acme.dk", "--app-id", "nope", "-o", filepath.Join(dir, "u.zip")}, 1, "not a GUID"},
 		{"ImportNoFile", map[string]string{"DATABASE_URL": db}, []string{"import"}, 2, "usage: handoff import"},
+		{"ImportStopsAtOldSQLs", map[string]string{"DATABASE_URL": db}, []string{"import", "--quiet", oldCSV}, 1,
+			"line 2 is an SQL dated 2026-10-01 10:30 UTC, past its claim deadline: imported live it would be announced and escalated at once. Import again with --old history"},
+		{"ImportOldAsHistory", map[string]string{"DATABASE_URL": db}, []string{"import", "--quiet", "--old", "history", oldCSV}, 0,
+			"1 new, 0 updated, 0 unchanged, 0 rejected\n1 SQL recorded as history: not announced, no SLA deadlines"},
+		{"ImportOldLive", map[string]string{"DATABASE_URL": db}, []string{"import", "--quiet", "--old", "live", oldCSV2}, 0,
+			"1 SQL already past the claim deadline: the server announces and escalates it at once"},
+		{"ImportOldBadChoice", map[string]string{"DATABASE_URL": db}, []string{"import", "--old", "maybe", oldCSV}, 2, `--old "maybe": want history or live`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,154 @@
+package csvimport_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/csvimport"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// A HubSpot export dated 2026-10 and 2026-11, imported at now (2026-11-20
+// 09:00 UTC): h-old and h-won are old records (their claim deadline passed
+// long ago), h-new is 30 minutes old, h-mql was never an SQL.
+const oldExport = "Record ID,Email,Lifecycle Stage,Create Date\n" +
+	"h-old,old@acme.dk,salesqualifiedlead,2026-10-20 10:30\n" +
+	"h-new,new@acme.dk,salesqualifiedlead,2026-11-20 09:30\n" + // 08:30 UTC
+	"h-mql,mql@acme.dk,marketingqualifiedlead,2026-10-20 10:30\n" +
+	"h-won,won@acme.dk,customer,2026-10-21 10:30\n"
+
+func TestImportOldRows(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		im := importer(s)
+		announced := func(t *testing.T, id string) (bool, *handoff.Lead) {
+			t.Helper()
+			l, err := s.LeadByExternalID(ctx, id)
+			if err != nil {
+				t.Fatalf("%s: %v", id, err)
+			}
+			msgs, err := s.OutboxMessages(ctx, l.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return hasKind(msgs, handoff.OutboxAnnounceLead), l
+		}
+
+		t.Run("StopsAtTheFirstByDefault", func(t *testing.T) {
+			im.Old = csvimport.OldRowsStop
+			// Batches of 2: lines 2-3 are saved, line 4 is old, so the
+			// batch of lines 4-5 is not.
+			csv := "Record ID,Email,Lifecycle Stage,Create Date\n" +
+				"s-1,s1@acme.dk,salesqualifiedlead,2026-11-20 09:30\n" +
+				"s-2,s2@acme.dk,salesqualifiedlead,\n" +
+				"s-3,s3@acme.dk,salesqualifiedlead,2026-11-20 09:45\n" +
+				"s-4,s4@acme.dk,salesqualifiedlead,2026-10-20 10:30\n"
+			sum, err := im.Import(ctx, strings.NewReader(csv), 0)
+			var old *csvimport.OldRowError
+			if !errors.As(err, &old) || old.Line != 5 || old.From != 4 || !old.At.Equal(time.Date(2026, 10, 20, 8, 30, 0, 0, time.UTC)) {
+				t.Fatalf("err = %v (%+v), want line 5 of the batch from line 4, dated 2026-10-20 08:30 UTC", err, old)
+			}
+			if sum.Rows != 2 || sum.Created != 2 {
+				t.Errorf("summary %+v, want the 2 rows before the batch", sum)
+			}
+			for _, id := range []string{"s-3", "s-4"} {
+				if _, err := s.LeadByExternalID(ctx, id); handoff.ErrorCode(err) != handoff.ENOTFOUND {
+					t.Errorf("%s: %v, want not saved", id, err)
+				}
+			}
+		})
+
+		t.Run("History", func(t *testing.T) {
+			im.Old = csvimport.OldRowsHistory
+			sum, err := im.Import(ctx, strings.NewReader(oldExport), 0)
+			if err != nil || sum.Created != 4 || sum.History != 2 || sum.PastClaimDeadline != 0 {
+				t.Fatalf("summary %+v, %v; want 4 created, 2 as history", sum, err)
+			}
+			for _, c := range []struct {
+				id        string
+				stage     handoff.Stage
+				announced bool
+			}{{"h-old", handoff.StageSQL, false}, {"h-new", handoff.StageSQL, true}, {"h-mql", handoff.StageMQL, false}, {"h-won", handoff.StageWon, false}} {
+				got, l := announced(t, c.id)
+				if l.Stage != c.stage || got != c.announced {
+					t.Errorf("%s: stage %s, announced %v; want %s, %v", c.id, l.Stage, got, c.stage, c.announced)
+				}
+				if c.stage != handoff.StageMQL && (l.ClaimDueAt != nil) != c.announced {
+					t.Errorf("%s: claim deadline %v, announced %v", c.id, l.ClaimDueAt, c.announced)
+				}
+			}
+			// A month on, the SLA clock escalates h-new and leaves the
+			// history alone.
+			if _, parked, err := s.FireSLA(ctx, now.AddDate(0, 1, 0), im.Policy, 100); err != nil || len(parked) > 0 {
+				t.Fatal(err, parked)
+			}
+			for _, c := range []struct {
+				id        string
+				escalated bool
+			}{{"h-old", false}, {"h-new", true}, {"h-won", false}} {
+				l, err := s.LeadByExternalID(ctx, c.id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if (l.ClaimEscalatedAt != nil) != c.escalated || l.SLABreached != c.escalated {
+					t.Errorf("%s: claim escalated %v, breached %v; want %v", c.id, l.ClaimEscalatedAt, l.SLABreached, c.escalated)
+				}
+				msgs, err := s.OutboxMessages(ctx, l.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := hasKind(msgs, handoff.OutboxEscalate); got != c.escalated {
+					t.Errorf("%s: an escalation message %v, want %v", c.id, got, c.escalated)
+				}
+			}
+			// The open SQLs (/sla, /leads open, the digest) are the live ones.
+			open, err := s.OpenSQLs(ctx, now, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var listed []string
+			for _, l := range append(append(open.Unclaimed, open.Waiting...), open.Breached...) {
+				listed = append(listed, l.ExternalID)
+			}
+			if slices.Sort(listed); !slices.Equal(listed, []string{"h-new", "s-1", "s-2"}) ||
+				open.UnclaimedTotal+open.WaitingTotal+open.BreachedTotal != 3 {
+				t.Errorf("open SQLs %v (totals %d, %d, %d), want the live h-new, s-1 and s-2", listed,
+					open.UnclaimedTotal, open.WaitingTotal, open.BreachedTotal)
+			}
+			// The funnel counts history by its dates, with no SLA figures.
+			oct, err := handoff.ParsePeriod("2026-10", now, im.Policy.Location)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := s.FunnelCounts(ctx, handoff.FunnelFilter{Period: oct, Now: now})
+			if err != nil || c.SQLs != 2 || c.Won != 1 || c.MQLs != 3 || c.SLADue+c.SLABreached+c.SLAPending != 0 {
+				t.Errorf("October: %+v, %v; want 3 MQLs, 2 SQLs, 1 won and no SLA figures", c, err)
+			}
+		})
+
+		t.Run("Live", func(t *testing.T) {
+			im.Old = csvimport.OldRowsLive
+			csv := strings.ReplaceAll(oldExport, "h-", "l-")
+			sum, err := im.Import(ctx, strings.NewReader(csv), 0)
+			if err != nil || sum.Created != 4 || sum.History != 0 || sum.PastClaimDeadline != 2 {
+				t.Fatalf("summary %+v, %v; want 4 created, 2 past their claim deadline", sum, err)
+			}
+			for _, id := range []string{"l-old", "l-new", "l-won"} {
+				if got, _ := announced(t, id); !got {
+					t.Errorf("%s not announced", id)
+				}
+			}
+		})
+	})
+}
+
+// hasKind reports whether msgs hold a message of kind.
+func hasKind(msgs []handoff.OutboxMessage, kind string) bool {
+	return slices.ContainsFunc(msgs, func(m handoff.OutboxMessage) bool { return m.Kind == kind })
+}

@@ -1,0 +1,54 @@
+package handoff
+
+import "time"
+
+// An import of old records (`handoff import --old history`) records them as
+// history: their stages and dates count in the funnel, but an SQL among them
+// is no lead for sales to act on now. Imported live, an SQL dated before its
+// claim deadline would be announced and escalated as soon as the server runs.
+
+// OldRecord reports whether in, received at now, records an SQL (or a stage
+// after it, or no stage, which makes a new lead an SQL unless the agreement's
+// scoring decides) dated so long ago that its claim deadline under p had
+// passed by now: to be recorded as history or, when asked for, announced and
+// escalated at once.
+func (in LeadInput) OldRecord(p Policy, now time.Time) bool {
+	if in.OccurredAt == nil || (in.Stage != "" && in.Stage.Rank() < StageSQL.Rank()) {
+		return false
+	}
+	return !now.Before(p.ClaimDue(*in.OccurredAt))
+}
+
+// asHistory takes a lead that has just become an SQL from a past record out
+// of the agreement: it keeps its stage and dates but gets no claim or contact
+// deadline, reminder or routing offer, so nothing announces it, reminds or
+// escalates, and the SLA figures leave it out.
+func (l *Lead) asHistory() {
+	l.ClaimDueAt, l.ContactDueAt = nil, nil
+	l.SLATimers = SLATimers{}
+	l.SLABreached = false
+	l.Offer = nil
+}
+
+// BecameSQLAsHistory reports whether events made l an SQL from history
+// (LeadInput.History).
+func BecameSQLAsHistory(l *Lead, events []Event) bool {
+	return becameSQL(events) && l.SQLAt != nil && l.ClaimDueAt == nil
+}
+
+// BecameSQLPastClaimDeadline reports whether events made l an SQL whose
+// claim deadline had passed by now, when it arrived: it is announced and
+// its claim escalated at once.
+func BecameSQLPastClaimDeadline(l *Lead, events []Event, now time.Time) bool {
+	return becameSQL(events) && l.ClaimDueAt != nil && !now.Before(*l.ClaimDueAt)
+}
+
+// becameSQL reports whether events hold the lead's entry into the SQL stage.
+func becameSQL(events []Event) bool {
+	for _, e := range events {
+		if e.Kind == EventStage && e.Stage == StageSQL {
+			return true
+		}
+	}
+	return false
+}
