@@ -19,6 +19,17 @@ func (in LeadInput) OldRecord(p Policy, now time.Time) bool {
 	return !now.Before(p.ClaimDue(*in.OccurredAt))
 }
 
+// KeepAsHistory takes l out of the agreement (asHistory) when in records
+// the past (History) and events made l an SQL: Apply does so for the stages
+// the input enters, and the store again for the stages its rescoring of the
+// lead adds (Lead.Rescore), so that the agreement's scoring does not
+// announce a lead from history either.
+func (in LeadInput) KeepAsHistory(l *Lead, events []Event) {
+	if in.History && becameSQL(events) {
+		l.asHistory()
+	}
+}
+
 // asHistory takes a lead that has just become an SQL from a past record out
 // of the agreement: it keeps its stage and dates but gets no claim or contact
 // deadline, reminder or routing offer, so nothing announces it, reminds or

@@ -1,6 +1,7 @@
 package handoff
 
 import (
+	"regexp"
 	"testing"
 	"time"
 )
@@ -130,5 +131,32 @@ func TestOldRecord(t *testing.T) {
 				t.Errorf("OldRecord = %v, want %v", got, c.want)
 			}
 		})
+	}
+}
+
+// The agreement's scoring can make an imported lead an SQL after Apply
+// (Lead.Rescore, as the store does): a lead from history stays one.
+func TestKeepAsHistoryAfterRescoring(t *testing.T) {
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	monthAgo := now.AddDate(0, -1, 0)
+	policy := DefaultPolicy()
+	policy.Scoring = &Scoring{MQLAt: 5, SQLAt: 10, Explicit: []ExplicitRule{{Field: "title", Matches: regexp.MustCompile(`CTO`), Points: 30}}}
+	for _, history := range []bool{false, true} {
+		in := LeadInput{ExternalID: "hs-1", Email: "ann@example.com", Title: "CTO", OccurredAt: &monthAgo, History: history}
+		var l Lead
+		_, events, err := in.Apply(&l, now, ActorImport, policy)
+		if err != nil || l.Stage != StageLead {
+			t.Fatalf("Apply: stage %s, %v", l.Stage, err)
+		}
+		_, _, more := l.Rescore(nil, now, policy)
+		in.KeepAsHistory(&l, more.Events)
+		events = append(events, more.Events...)
+		if l.Stage != StageSQL {
+			t.Fatalf("history %v: stage %s after rescoring, want sql", history, l.Stage)
+		}
+		announced := len(NewChange(&l, events).Outbox) > 0
+		if announced == history || (l.ClaimDueAt == nil) != history || BecameSQLAsHistory(&l, events) != history {
+			t.Errorf("history %v: announced %v, claim deadline %v", history, announced, l.ClaimDueAt)
+		}
 	}
 }

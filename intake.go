@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"net/mail"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -319,9 +318,7 @@ func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (
 			details["reason"] = in.Reason // the sender's words, whatever category they count under
 		}
 		events = l.EnterStages(plan, at.UTC(), actor, details, policy)
-		if in.History && slices.Contains(plan.Entered, StageSQL) {
-			l.asHistory()
-		}
+		in.KeepAsHistory(l, events)
 		changed = true
 	}
 	if changed {

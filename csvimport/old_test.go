@@ -3,6 +3,7 @@ package csvimport_test
 import (
 	"context"
 	"errors"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -151,4 +152,41 @@ func TestImportOldRows(t *testing.T) {
 // hasKind reports whether msgs hold a message of kind.
 func hasKind(msgs []handoff.OutboxMessage, kind string) bool {
 	return slices.ContainsFunc(msgs, func(m handoff.OutboxMessage) bool { return m.Kind == kind })
+}
+
+// Under an agreement with scoring, an imported lead without a stage is
+// made an SQL by its score, after the input is applied: from history it is
+// still not announced.
+func TestImportHistoryWithScoring(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		im := importer(s)
+		im.Policy.Scoring = &handoff.Scoring{MQLAt: 5, SQLAt: 10,
+			Explicit: []handoff.ExplicitRule{{Field: "title", Matches: regexp.MustCompile(`CTO`), Points: 30}}}
+		im.Old = csvimport.OldRowsHistory
+		csv := "Record ID,Email,Job Title,Create Date\n" +
+			"c-old,old@acme.dk,CTO,2026-10-20 10:30\n" +
+			"c-new,new@acme.dk,CTO,2026-11-20 09:30\n"
+		sum, err := im.Import(ctx, strings.NewReader(csv), 0)
+		if err != nil || sum.Created != 2 || sum.History != 1 {
+			t.Fatalf("summary %+v, %v; want 2 created, 1 as history", sum, err)
+		}
+		for _, c := range []struct {
+			id        string
+			announced bool
+		}{{"c-old", false}, {"c-new", true}} {
+			l, err := s.LeadByExternalID(ctx, c.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			msgs, err := s.OutboxMessages(ctx, l.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if l.Stage != handoff.StageSQL || hasKind(msgs, handoff.OutboxAnnounceLead) != c.announced || (l.ClaimDueAt != nil) != c.announced {
+				t.Errorf("%s: stage %s, announced %v, claim deadline %v; want an SQL announced %v", c.id, l.Stage,
+					hasKind(msgs, handoff.OutboxAnnounceLead), l.ClaimDueAt, c.announced)
+			}
+		}
+	})
 }

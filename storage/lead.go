@@ -158,6 +158,7 @@ func applyItem(lead *handoff.Lead, it saveItem, activities []handoff.Activity) (
 	}
 	if _, rescored, more := next.Rescore(activities, it.now, it.policy); rescored {
 		changed, events = true, append(events, more.Events...)
+		it.in.KeepAsHistory(&next, more.Events)
 	}
 	return next, changed, events, nil
 }
