@@ -122,6 +122,17 @@ func TestImportOldRows(t *testing.T) {
 				t.Errorf("open SQLs %v (totals %d, %d, %d), want the live h-new, s-1 and s-2", listed,
 					open.UnclaimedTotal, open.WaitingTotal, open.BreachedTotal)
 			}
+			all, err := s.OpenLeads(ctx, "", 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			listed = listed[:0]
+			for _, l := range all {
+				listed = append(listed, l.ExternalID)
+			}
+			if slices.Sort(listed); !slices.Equal(listed, []string{"h-new", "s-1", "s-2"}) {
+				t.Errorf("open leads (/leads open) %v, want the live h-new, s-1 and s-2", listed)
+			}
 			// The funnel counts history by its dates, with no SLA figures.
 			oct, err := handoff.ParsePeriod("2026-10", now, im.Policy.Location)
 			if err != nil {

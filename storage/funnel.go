@@ -388,9 +388,10 @@ func breachesFirst(a, b handoff.SLAStats, ao, bo handoff.Owner) bool {
 }
 
 // OpenLeads returns the open leads (SQL, claimed, contacted or opportunity)
-// owned by owner, a platform user id or an email ("" means every open
-// lead): those still awaiting first contact first, by contact deadline, then
-// the rest by id. At most limit are returned (DefaultListLimit when
+// owned by owner, a platform user id or an email ("" means every open lead
+// held to the agreement: one recorded as history is listed only among its
+// owner's): those still awaiting first contact first, by contact deadline,
+// then the rest by id. At most limit are returned (DefaultListLimit when
 // limit <= 0). It returns a wrapped error when the query fails.
 func (s *Store) OpenLeads(ctx context.Context, owner string, limit int) ([]*handoff.Lead, error) {
 	if limit <= 0 {
@@ -405,6 +406,9 @@ func (s *Store) OpenLeads(ctx context.Context, owner string, limit int) ([]*hand
 	db := s.db.WithContext(ctx).Table("leads AS l").Where("l.stage IN ?", open)
 	if cond, args := leadCond("", owner); cond != "" {
 		db = db.Where(cond, args...)
+	}
+	if owner == "" {
+		db = db.Where(heldToAgreement)
 	}
 	var rows []leadRow
 	err := db.Order("CASE WHEN l.contacted_ms IS NULL THEN 0 ELSE 1 END").
