@@ -148,11 +148,19 @@ func TestKeepAsHistoryAfterRescoring(t *testing.T) {
 		if err != nil || l.Stage != StageLead {
 			t.Fatalf("Apply: stage %s, %v", l.Stage, err)
 		}
-		_, _, more := l.Rescore(nil, now, policy)
-		in.KeepAsHistory(&l, more.Events)
-		events = append(events, more.Events...)
+		_, more := in.Rescore(&l, nil, now, policy)
+		events = append(events, more...)
 		if l.Stage != StageSQL {
 			t.Fatalf("history %v: stage %s after rescoring, want sql", history, l.Stage)
+		}
+		// From history, the SQL counts when the record says; live, when
+		// the score made it one.
+		want := now
+		if history {
+			want = monthAgo
+		}
+		if !l.SQLAt.Equal(want) || !events[len(events)-1].At.Equal(want) {
+			t.Errorf("history %v: an SQL since %v (event %v), want %v", history, l.SQLAt, events[len(events)-1].At, want)
 		}
 		announced := len(NewChange(&l, events).Outbox) > 0
 		if announced == history || (l.ClaimDueAt == nil) != history || BecameSQLAsHistory(&l, events) != history {

@@ -199,5 +199,13 @@ func TestImportHistoryWithScoring(t *testing.T) {
 					hasKind(msgs, handoff.OutboxAnnounceLead), l.ClaimDueAt, c.announced)
 			}
 		}
+		// Scored as of its date, c-old is one of October's SQLs.
+		oct, err := handoff.ParsePeriod("2026-10", now, im.Policy.Location)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, err := s.FunnelCounts(ctx, handoff.FunnelFilter{Period: oct, Now: now}); err != nil || c.SQLs != 1 {
+			t.Errorf("October: %+v, %v; want c-old's SQL", c, err)
+		}
 	})
 }

@@ -156,9 +156,8 @@ func applyItem(lead *handoff.Lead, it saveItem, activities []handoff.Activity) (
 	if err != nil {
 		return next, false, nil, err
 	}
-	if _, rescored, more := next.Rescore(activities, it.now, it.policy); rescored {
-		changed, events = true, append(events, more.Events...)
-		it.in.KeepAsHistory(&next, more.Events)
+	if rescored, more := it.in.Rescore(&next, activities, it.now, it.policy); rescored {
+		changed, events = true, append(events, more...)
 	}
 	return next, changed, events, nil
 }
