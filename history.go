@@ -23,21 +23,21 @@ func (in LeadInput) OldRecord(p Policy, now time.Time) bool {
 // (Lead.Rescore) and returns whether that changed it and the stage events
 // it recorded. An input from history (History) is scored as of its date, so
 // that a lead its score makes an SQL counts in the funnel when the record
-// says, and stays history (KeepAsHistory); any other at now.
+// says, and stays history (keepAsHistory); any other at now.
 func (in LeadInput) Rescore(l *Lead, activities []Activity, now time.Time, policy Policy) (bool, []Event) {
 	at := now
 	if in.History && in.OccurredAt != nil {
 		at = *in.OccurredAt
 	}
 	_, changed, change := l.Rescore(activities, at, policy)
-	in.KeepAsHistory(l, change.Events)
+	in.keepAsHistory(l, change.Events)
 	return changed, change.Events
 }
 
-// KeepAsHistory takes l out of the agreement (asHistory) when in records
+// keepAsHistory takes l out of the agreement (asHistory) when in records
 // the past (History) and events made l an SQL: Apply does so for the stages
 // the input enters, and Rescore for those the agreement's scoring adds.
-func (in LeadInput) KeepAsHistory(l *Lead, events []Event) {
+func (in LeadInput) keepAsHistory(l *Lead, events []Event) {
 	if in.History && becameSQL(events) {
 		l.asHistory()
 	}

@@ -318,7 +318,7 @@ func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (
 			details["reason"] = in.Reason // the sender's words, whatever category they count under
 		}
 		events = l.EnterStages(plan, at.UTC(), actor, details, policy)
-		in.KeepAsHistory(l, events)
+		in.keepAsHistory(l, events)
 		changed = true
 	}
 	if changed {
