@@ -22,7 +22,7 @@ const maxListedRejections = 50
 func importFlags(fs *flag.FlagSet, _ env) runFunc {
 	batch := fs.Int("batch", 500, "rows per transaction")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	old := fs.String("old", "", "SQLs dated before their claim deadline: `history` records them as history (not announced, no SLA deadlines), live announces them and escalates them at once; unset, the import stops at the first")
+	old := fs.String("old", "", "records SQLs dated before their claim deadline as `history|live`: history (not announced, no SLA deadlines) or live (announced and escalated at once); unset, the import stops at the first")
 	return func(ctx context.Context, e env) error { return runImport(ctx, e, *batch, *quiet, *old) }
 }
 
