@@ -28,19 +28,6 @@ func TestImportOldRows(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
 		im := importer(s)
-		announced := func(t *testing.T, id string) (bool, *handoff.Lead) {
-			t.Helper()
-			l, err := s.LeadByExternalID(ctx, id)
-			if err != nil {
-				t.Fatalf("%s: %v", id, err)
-			}
-			msgs, err := s.OutboxMessages(ctx, l.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return hasKind(msgs, handoff.OutboxAnnounceLead), l
-		}
-
 		t.Run("StopsAtTheFirstByDefault", func(t *testing.T) {
 			im.Old = csvimport.OldRowsStop
 			// Batches of 2: lines 2-3 are saved, line 4 is old, so the
@@ -76,7 +63,8 @@ func TestImportOldRows(t *testing.T) {
 				stage     handoff.Stage
 				announced bool
 			}{{"h-old", handoff.StageSQL, false}, {"h-new", handoff.StageSQL, true}, {"h-mql", handoff.StageMQL, false}, {"h-won", handoff.StageWon, false}} {
-				got, l := announced(t, c.id)
+				l, msgs := leadAndMessages(t, s, c.id)
+				got := hasKind(msgs, handoff.OutboxAnnounceLead)
 				if l.Stage != c.stage || got != c.announced {
 					t.Errorf("%s: stage %s, announced %v; want %s, %v", c.id, l.Stage, got, c.stage, c.announced)
 				}
@@ -93,16 +81,9 @@ func TestImportOldRows(t *testing.T) {
 				id        string
 				escalated bool
 			}{{"h-old", false}, {"h-new", true}, {"h-won", false}} {
-				l, err := s.LeadByExternalID(ctx, c.id)
-				if err != nil {
-					t.Fatal(err)
-				}
+				l, msgs := leadAndMessages(t, s, c.id)
 				if (l.ClaimEscalatedAt != nil) != c.escalated || l.SLABreached != c.escalated {
 					t.Errorf("%s: claim escalated %v, breached %v; want %v", c.id, l.ClaimEscalatedAt, l.SLABreached, c.escalated)
-				}
-				msgs, err := s.OutboxMessages(ctx, l.ID)
-				if err != nil {
-					t.Fatal(err)
 				}
 				if got := hasKind(msgs, handoff.OutboxEscalate); got != c.escalated {
 					t.Errorf("%s: an escalation message %v, want %v", c.id, got, c.escalated)
@@ -113,11 +94,8 @@ func TestImportOldRows(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var listed []string
-			for _, l := range append(append(open.Unclaimed, open.Waiting...), open.Breached...) {
-				listed = append(listed, l.ExternalID)
-			}
-			if slices.Sort(listed); !slices.Equal(listed, []string{"h-new", "s-1", "s-2"}) ||
+			live := []string{"h-new", "s-1", "s-2"}
+			if listed := externalIDs(append(append(open.Unclaimed, open.Waiting...), open.Breached...)); !slices.Equal(listed, live) ||
 				open.UnclaimedTotal+open.WaitingTotal+open.BreachedTotal != 3 {
 				t.Errorf("open SQLs %v (totals %d, %d, %d), want the live h-new, s-1 and s-2", listed,
 					open.UnclaimedTotal, open.WaitingTotal, open.BreachedTotal)
@@ -126,21 +104,12 @@ func TestImportOldRows(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			listed = listed[:0]
-			for _, l := range all {
-				listed = append(listed, l.ExternalID)
-			}
-			if slices.Sort(listed); !slices.Equal(listed, []string{"h-new", "s-1", "s-2"}) {
+			if listed := externalIDs(all); !slices.Equal(listed, live) {
 				t.Errorf("open leads (/leads open) %v, want the live h-new, s-1 and s-2", listed)
 			}
 			// The funnel counts history by its dates, with no SLA figures.
-			oct, err := handoff.ParsePeriod("2026-10", now, im.Policy.Location)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, err := s.FunnelCounts(ctx, handoff.FunnelFilter{Period: oct, Now: now})
-			if err != nil || c.SQLs != 2 || c.Won != 1 || c.MQLs != 3 || c.SLADue+c.SLABreached+c.SLAPending != 0 {
-				t.Errorf("October: %+v, %v; want 3 MQLs, 2 SQLs, 1 won and no SLA figures", c, err)
+			if c := october(t, s, im.Policy.Location); c.SQLs != 2 || c.Won != 1 || c.MQLs != 3 || c.SLADue+c.SLABreached+c.SLAPending != 0 {
+				t.Errorf("October: %+v; want 3 MQLs, 2 SQLs, 1 won and no SLA figures", c)
 			}
 		})
 
@@ -152,12 +121,51 @@ func TestImportOldRows(t *testing.T) {
 				t.Fatalf("summary %+v, %v; want 4 created, 2 past their claim deadline", sum, err)
 			}
 			for _, id := range []string{"l-old", "l-new", "l-won"} {
-				if got, _ := announced(t, id); !got {
+				if _, msgs := leadAndMessages(t, s, id); !hasKind(msgs, handoff.OutboxAnnounceLead) {
 					t.Errorf("%s not announced", id)
 				}
 			}
 		})
 	})
+}
+
+// leadAndMessages reads the lead of external id id and its outbox messages.
+func leadAndMessages(t *testing.T, s *storage.Store, id string) (*handoff.Lead, []handoff.OutboxMessage) {
+	t.Helper()
+	ctx := context.Background()
+	l, err := s.LeadByExternalID(ctx, id)
+	if err != nil {
+		t.Fatalf("%s: %v", id, err)
+	}
+	msgs, err := s.OutboxMessages(ctx, l.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, msgs
+}
+
+// october is the funnel's counts of October 2026 in loc, at now.
+func october(t *testing.T, s *storage.Store, loc *time.Location) handoff.FunnelCounts {
+	t.Helper()
+	oct, err := handoff.ParsePeriod("2026-10", now, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.FunnelCounts(context.Background(), handoff.FunnelFilter{Period: oct, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// externalIDs lists the leads' external ids, sorted.
+func externalIDs(leads []*handoff.Lead) []string {
+	ids := make([]string, len(leads))
+	for i, l := range leads {
+		ids[i] = l.ExternalID
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // hasKind reports whether msgs hold a message of kind.
@@ -186,26 +194,15 @@ func TestImportHistoryWithScoring(t *testing.T) {
 			id        string
 			announced bool
 		}{{"c-old", false}, {"c-new", true}} {
-			l, err := s.LeadByExternalID(ctx, c.id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			msgs, err := s.OutboxMessages(ctx, l.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
+			l, msgs := leadAndMessages(t, s, c.id)
 			if l.Stage != handoff.StageSQL || hasKind(msgs, handoff.OutboxAnnounceLead) != c.announced || (l.ClaimDueAt != nil) != c.announced {
 				t.Errorf("%s: stage %s, announced %v, claim deadline %v; want an SQL announced %v", c.id, l.Stage,
 					hasKind(msgs, handoff.OutboxAnnounceLead), l.ClaimDueAt, c.announced)
 			}
 		}
 		// Scored as of its date, c-old is one of October's SQLs.
-		oct, err := handoff.ParsePeriod("2026-10", now, im.Policy.Location)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c, err := s.FunnelCounts(ctx, handoff.FunnelFilter{Period: oct, Now: now}); err != nil || c.SQLs != 1 {
-			t.Errorf("October: %+v, %v; want c-old's SQL", c, err)
+		if c := october(t, s, im.Policy.Location); c.SQLs != 1 {
+			t.Errorf("October: %+v; want c-old's SQL", c)
 		}
 	})
 }
