@@ -13,6 +13,15 @@ const (
 	ProblemDuplicate = "given more than once"
 )
 
+// OnlySpaceAfter reports whether nothing but JSON whitespace follows the
+// value dec has just decoded from body. json.Decoder.More alone does not
+// tell: it is false before a '}' or ']', so `{…}}` and any bytes after it
+// (text that is not UTF-8 included) would pass as one value.
+func OnlySpaceAfter(dec *json.Decoder, body []byte) bool {
+	off := dec.InputOffset()
+	return off <= int64(len(body)) && len(bytes.Trim(body[off:], " \t\r\n")) == 0
+}
+
 // JSONProblem returns the first problem of a JSON body that encoding/json
 // decodes without a word: text that is not valid UTF-8 (it becomes U+FFFD,
 // so the sender's text would be stored changed) or a key repeated in one

@@ -1,6 +1,8 @@
 package handoff_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -43,6 +45,32 @@ func BenchmarkJSONProblem(b *testing.B) {
 	for b.Loop() {
 		if p, _, _ := handoff.JSONProblem(body); p != nil {
 			b.Fatal(p)
+		}
+	}
+}
+
+func TestOnlySpaceAfter(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		want bool
+	}{
+		{`{"a":1}`, true},
+		{"{\"a\":1} \r\n\t", true},
+		{`[1,2]`, true},
+		{`{"a":1}{"b":2}`, false},
+		{`{"a":1}}`, false},
+		{`{"a":1}]`, false},
+		{"{\"a\":1}}, \"b\": \"\xff\"}", false},
+		{`{"a":1} x`, false},
+		{"{\"a\":1}\u00a0", false}, // not JSON whitespace
+	} {
+		dec := json.NewDecoder(bytes.NewReader([]byte(tc.body)))
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			t.Fatalf("%q: %v", tc.body, err)
+		}
+		if got := handoff.OnlySpaceAfter(dec, []byte(tc.body)); got != tc.want {
+			t.Errorf("OnlySpaceAfter(%q) = %v, want %v", tc.body, got, tc.want)
 		}
 	}
 }

@@ -53,8 +53,8 @@ func decodeBody(w http.ResponseWriter, r *http.Request, want string) (any, bool)
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: msg})
 		return nil, false
 	}
-	if dec.More() {
-		writeJSON(w, http.StatusBadRequest, errorBody{Error: "body must be " + want + ", not several"})
+	if !handoff.OnlySpaceAfter(dec, body) {
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: "body must be " + want + " and nothing after it"})
 		return nil, false
 	}
 	if path, isKey, problem := handoff.JSONProblem(body); path != nil {

@@ -101,6 +101,8 @@ func TestPostLead(t *testing.T) {
 			{"NotAnObject", "application/json", "Bearer " + token, `[1,2]`, 400, "", ""},
 			{"BrokenJSON", "application/json", "Bearer " + token, `{"external_id":`, 400, "", ""},
 			{"TwoObjects", "application/json", "Bearer " + token, `{"external_id":"a4"}{"external_id":"a5"}`, 400, "", ""},
+			// json.Decoder.More is false before a '}': the bytes after it, not UTF-8 here, were never read.
+			{"BytesAfterTheObject", "application/json", "Bearer " + token, `{"external_id":"a8"}}, "name": "` + "\xff" + `"}`, 400, "", ""},
 			{"NoToken", "application/json", "", `{"external_id":"a6"}`, 401, "", ""},
 			{"WrongToken", "application/json", "Bearer nope", `{"external_id":"a6"}`, 401, "", ""},
 			{"NotJSON", "text/plain", "Bearer " + token, `{"external_id":"a6"}`, 415, "", ""},
@@ -130,7 +132,7 @@ func TestPostLead(t *testing.T) {
 			})
 		}
 		// Rejected requests wrote nothing.
-		for _, ext := range []string{"a2", "a3", "a6", "big"} {
+		for _, ext := range []string{"a2", "a3", "a6", "a8", "big"} {
 			if _, err := s.LeadByExternalID(t.Context(), ext); handoff.ErrorCode(err) != handoff.ENOTFOUND {
 				t.Errorf("rejected lead %s was stored (err=%v)", ext, err)
 			}

@@ -68,7 +68,7 @@ func ParseBody(body []byte, now time.Time) ([]handoff.LeadInput, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, handoff.Errorf(handoff.EINVALID, "body is not JSON: %v", err)
 	}
-	if dec.More() {
+	if !handoff.OnlySpaceAfter(dec, body) {
 		return nil, handoff.Errorf(handoff.EINVALID, "body must be one JSON value")
 	}
 	var records []any
