@@ -294,6 +294,9 @@ func (d *demo) play(ctx context.Context) error {
 	if err := d.settle(ctx); err != nil {
 		return err
 	}
+	if err := d.historyScene(ctx); err != nil {
+		return err
+	}
 	for _, p := range plan {
 		if err := d.advanceTo(ctx, p.t); err != nil {
 			return err

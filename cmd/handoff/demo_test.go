@@ -105,7 +105,27 @@ func TestDemo(t *testing.T) {
 		}
 	}
 
+	// Before the week, last month's export: the import stops at its old
+	// SQL, then records the rows as history, counted in last month's
+	// funnel and held to no deadline.
+	rest := out
+	for _, want := range []string{"Before the week, the admin loads HubSpot's export of",
+		"$ handoff import hubspot-", "0 rows in", "0 new", "handoff: line 2 is an SQL dated", "no row from line 2 on was saved",
+		"$ handoff import --old history hubspot-", "3 rows in", "3 new", "2 SQLs recorded as history: not announced, no SLA deadlines",
+		"/funnel last-month counts them by their dates: 3 leads, 3 MQLs, 2 SQLs, 1 won, 0 held to the SLA"} {
+		i := strings.Index(rest, want)
+		if i < 0 {
+			t.Fatalf("the import before the week lacks %q (in this order):\n%s", want, out[:min(len(out), 3000)])
+		}
+		rest = rest[i+len(want):]
+	}
+
 	channel := demoCards(demoSection(t, out, "#sales-leads: what the channel shows"))
+	for _, h := range demoHistory {
+		if _, ok := channel[h.company]; ok {
+			t.Errorf("%s, imported as history, has a card in the channel", h.company)
+		}
+	}
 	if len(channel) != len(leads) {
 		t.Errorf("the channel shows %d messages, want one per lead (%d)", len(channel), len(leads))
 	}
@@ -219,7 +239,7 @@ func TestDemo(t *testing.T) {
 	// to the channel naming both, Sofie claims it and asks /leads why; a
 	// second lead is offered to Mette, who accepts it from her DM.
 	routing := demoSection(t, out, "Routing: ")
-	rest := routing
+	rest = routing
 	for _, want := range []string{
 		"📨 Offered to Mette", "🎯 Offered to you: " + demoRoutedLead.company, "[✅ Accept] [Pass]",
 		"🎯 Offered to @Mette until Mon 09:15",

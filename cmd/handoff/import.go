@@ -76,10 +76,7 @@ func runImport(ctx context.Context, e env, batch int, quiet bool, old string) er
 	printSummary(e.stdout, sum, time.Since(start))
 	var oldRow *csvimport.OldRowError
 	if errors.As(err, &oldRow) {
-		return fmt.Errorf("line %d is an SQL dated %s, past its claim deadline: imported live it would be announced and"+
-			" escalated at once. Import again with --old history to record such rows as history (not announced, no SLA"+
-			" deadlines; rows still within their deadline are announced as usual) or --old live to announce them anyway;"+
-			" no row from line %d on was saved", oldRow.Line, oldRow.At.Format("2006-01-02 15:04 MST"), oldRow.From)
+		return errors.New(oldRowAdvice(oldRow))
 	}
 	if err != nil {
 		return err
@@ -88,6 +85,15 @@ func runImport(ctx context.Context, e env, batch int, quiet bool, old string) er
 		return &exitError{code: 1, err: fmt.Errorf("%d of %d rows rejected", sum.RejectedRows, sum.Rows)}
 	}
 	return nil
+}
+
+// oldRowAdvice says why an import stopped at an old record and how to
+// import the file again.
+func oldRowAdvice(old *csvimport.OldRowError) string {
+	return fmt.Sprintf("line %d is an SQL dated %s, past its claim deadline: imported live it would be announced and"+
+		" escalated at once. Import again with --old history to record such rows as history (not announced, no SLA"+
+		" deadlines; rows still within their deadline are announced as usual) or --old live to announce them anyway;"+
+		" no row from line %d on was saved", old.Line, old.At.Format("2006-01-02 15:04 MST"), old.From)
 }
 
 func printSummary(w io.Writer, sum csvimport.Summary, took time.Duration) {
