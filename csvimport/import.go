@@ -20,9 +20,12 @@ import (
 	"github.com/handoff/handoff/salesforce"
 )
 
-// Store is what an import needs from storage.
+// Store is what an import needs from storage: saving a batch in one
+// transaction, with a last look at its results before the commit (an error
+// from check writes nothing of the batch and is returned as it is).
 type Store interface {
-	SaveLeads(ctx context.Context, ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) ([]handoff.SaveResult, []error, error)
+	SaveLeadsChecked(ctx context.Context, ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string,
+		check func(results []handoff.SaveResult, errs []error) error) ([]handoff.SaveResult, []error, error)
 }
 
 // Rejection is one row that was not imported.
@@ -84,7 +87,7 @@ type Importer struct {
 	OnReject      func(Rejection)
 	// Old says what becomes of a row that is an old record (an SQL dated
 	// before its claim deadline, LeadInput.OldRecord); by default the
-	// import stops at the first.
+	// import stops at the first that would be announced.
 	Old OldRows
 }
 
@@ -94,8 +97,10 @@ type OldRows int
 
 const (
 	// OldRowsStop stops the import before the batch holding the first old
-	// row is saved, with an *OldRowError: an export of last year's SQLs must
-	// not reach the sales channel and the managers' escalations by mistake.
+	// row that would be announced (a new SQL, or a known lead's move into
+	// SQL) is saved, with an *OldRowError: an export of last year's SQLs
+	// must not reach the sales channel and the managers' escalations by
+	// mistake. A known lead's row that announces nothing goes in as usual.
 	OldRowsStop OldRows = iota
 	// OldRowsHistory records them as history (LeadInput.History): counted
 	// in the funnel by their dates, never announced, held to no deadline.
@@ -108,7 +113,7 @@ const (
 // OldRowError is the old record an import stopped at (OldRowsStop).
 type OldRowError struct {
 	Line int
-	At   time.Time // the row's date
+	At   time.Time // when the row made its lead an SQL
 	From int       // the first line not saved: its batch's
 }
 
@@ -217,19 +222,21 @@ func (im *Importer) flush(ctx context.Context, b *batch, sum *Summary) error {
 		return nil
 	}
 	now := im.now()
-	for i, in := range b.inputs {
-		if !in.OldRecord(im.Policy, now) {
-			continue
-		}
-		switch im.Old {
-		case OldRowsStop:
-			sum.Rows -= len(b.inputs) // none of the batch is saved
-			return &OldRowError{Line: b.lines[i], At: in.OccurredAt.In(cmp.Or(im.Policy.Location, time.UTC)), From: b.lines[0]}
-		case OldRowsHistory:
-			b.inputs[i].History = true
+	var check func([]handoff.SaveResult, []error) error
+	switch im.Old {
+	case OldRowsStop:
+		check = func(results []handoff.SaveResult, errs []error) error { return im.stopAtLateSQL(b, results, errs, now) }
+	case OldRowsHistory:
+		for i, in := range b.inputs {
+			b.inputs[i].History = in.OldRecord(im.Policy, now)
 		}
 	}
-	results, errs, err := im.Store.SaveLeads(ctx, b.inputs, im.Policy, now, handoff.ActorImport)
+	results, errs, err := im.Store.SaveLeadsChecked(ctx, b.inputs, im.Policy, now, handoff.ActorImport, check)
+	var old *OldRowError
+	if errors.As(err, &old) {
+		sum.Rows -= len(b.inputs) // none of the batch is saved
+		return old
+	}
 	if err != nil {
 		return fmt.Errorf("csvimport: lines %d-%d: %w", b.lines[0], b.lines[len(b.lines)-1], err)
 	}
@@ -255,6 +262,25 @@ func (im *Importer) flush(ctx context.Context, b *batch, sum *Summary) error {
 		}
 	}
 	b.reset()
+	return nil
+}
+
+// stopAtLateSQL is the check of a batch imported with OldRowsStop: the
+// first row that made its lead an SQL already past its claim deadline (an
+// old record of a new lead, or one that moves a known lead into SQL) stops
+// the import. An old row of a lead that is already an SQL, or beyond,
+// announces nothing and does not.
+func (im *Importer) stopAtLateSQL(b *batch, results []handoff.SaveResult, errs []error, now time.Time) error {
+	for i, res := range results {
+		if errs[i] != nil || res.Lead == nil || !handoff.BecameSQLPastClaimDeadline(res.Lead, res.Events, now) {
+			continue
+		}
+		at := now
+		if res.Lead.SQLAt != nil {
+			at = *res.Lead.SQLAt
+		}
+		return &OldRowError{Line: b.lines[i], At: at.In(cmp.Or(im.Policy.Location, time.UTC)), From: b.lines[0]}
+	}
 	return nil
 }
 

@@ -113,6 +113,35 @@ func TestImportOldRows(t *testing.T) {
 			}
 		})
 
+		// The same export again, without --old: its old rows name leads
+		// already known, and announce nothing, so the import goes through;
+		// a row that moves a known MQL into SQL long ago stops it, and
+		// nothing of its batch is saved.
+		t.Run("AgainStopsOnlyForAnAnnouncement", func(t *testing.T) {
+			im.Old = csvimport.OldRowsStop
+			sum, err := im.Import(ctx, strings.NewReader(oldExport), 0)
+			if err != nil || sum.Rows != 4 || sum.Unchanged != 4 {
+				t.Fatalf("summary %+v, %v; want the 4 known rows unchanged", sum, err)
+			}
+			csv := "Record ID,Email,Lifecycle Stage,Create Date\n" +
+				"h-won,won-again@acme.dk,customer,2026-10-21 10:30\n" +
+				"h-mql,mql@acme.dk,salesqualifiedlead,2026-10-22 10:30\n"
+			sum, err = im.Import(ctx, strings.NewReader(csv), 0)
+			var old *csvimport.OldRowError
+			if !errors.As(err, &old) || old.Line != 3 || old.From != 2 || !old.At.Equal(time.Date(2026, 10, 22, 8, 30, 0, 0, time.UTC)) {
+				t.Fatalf("err = %v (%+v), want line 3 of the batch from line 2, an SQL since 2026-10-22 08:30 UTC", err, old)
+			}
+			if sum.Rows != 0 {
+				t.Errorf("summary %+v, want no row saved", sum)
+			}
+			if l, msgs := leadAndMessages(t, s, "h-mql"); l.Stage != handoff.StageMQL || hasKind(msgs, handoff.OutboxAnnounceLead) {
+				t.Errorf("h-mql: stage %s, announced %v; want the MQL it was", l.Stage, hasKind(msgs, handoff.OutboxAnnounceLead))
+			}
+			if l, _ := leadAndMessages(t, s, "h-won"); l.Email != "won@acme.dk" {
+				t.Errorf("h-won's email %q: its row, in the stopped batch, was saved", l.Email)
+			}
+		})
+
 		t.Run("Live", func(t *testing.T) {
 			im.Old = csvimport.OldRowsLive
 			csv := strings.ReplaceAll(oldExport, "h-", "l-")

@@ -56,11 +56,20 @@ func (s *Store) saveLeadOnce(ctx context.Context, in handoff.LeadInput, policy h
 // its index and skips only that input; a database error fails the batch and
 // writes nothing.
 func (s *Store) SaveLeads(ctx context.Context, ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (results []handoff.SaveResult, errs []error, err error) {
+	return s.SaveLeadsChecked(ctx, ins, policy, now, actor, nil)
+}
+
+// SaveLeadsChecked is SaveLeads with a last look: check, when not nil,
+// sees the batch's results before the commit, and an error from it writes
+// nothing of the batch and is returned as it is.
+func (s *Store) SaveLeadsChecked(ctx context.Context, ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string,
+	check func(results []handoff.SaveResult, errs []error) error) (results []handoff.SaveResult, errs []error, err error) {
 	items := make([]saveItem, len(ins))
 	for i, in := range ins {
 		items[i] = saveItem{in: in, policy: policy, now: now, actor: actor, hooks: s.hooks}
 	}
 	for attempt := 0; ; attempt++ {
+		var refused error
 		err = s.tx(ctx, func(tx *gorm.DB) error {
 			if s.dialect == DialectPostgres {
 				// A table that grows fast inside one import has no fresh
@@ -71,10 +80,17 @@ func (s *Store) SaveLeads(ctx context.Context, ins []handoff.LeadInput, policy h
 				}
 			}
 			results, errs, err = saveBatchInTx(tx, items)
+			if err == nil && check != nil {
+				refused = check(results, errs)
+				err = refused
+			}
 			return err
 		})
 		if errors.Is(err, errRaced) && attempt < 3 {
 			continue
+		}
+		if refused != nil && errors.Is(err, refused) {
+			return nil, nil, refused
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("storage: save %d leads: %w", len(ins), err)
