@@ -67,6 +67,12 @@ func BecameSQLPastClaimDeadline(l *Lead, events []Event, now time.Time) bool {
 	return becameSQL(events) && l.ClaimDueAt != nil && !now.Before(*l.ClaimDueAt)
 }
 
+// BecameSQLForSales reports whether events made l an SQL for sales to act
+// on: held to the agreement, so announced (or offered to a rep first).
+func BecameSQLForSales(l *Lead, events []Event) bool {
+	return becameSQL(events) && l.ClaimDueAt != nil
+}
+
 // becameSQL reports whether events hold the lead's entry into the SQL stage.
 func becameSQL(events []Event) bool {
 	for _, e := range events {

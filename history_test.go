@@ -77,6 +77,10 @@ func TestImportAsHistory(t *testing.T) {
 			if got := BecameSQLPastClaimDeadline(&l, events, now); got != c.wantLate {
 				t.Errorf("BecameSQLPastClaimDeadline %v, want %v", got, c.wantLate)
 			}
+			// For sales exactly when announced or offered.
+			if got := BecameSQLForSales(&l, events); got != (c.wantOutbox != "") {
+				t.Errorf("BecameSQLForSales %v, want %v", got, c.wantOutbox != "")
+			}
 		})
 	}
 }

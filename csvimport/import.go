@@ -46,10 +46,11 @@ type Summary struct {
 	RejectedRows int
 	Rejected     []Rejection
 	// History counts the rows that became SQLs as history (OldRowsHistory);
-	// PastClaimDeadline the rows that became SQLs for sales to act on whose
-	// claim deadline had already passed (OldRowsLive): the server announces
-	// them and escalates them at once.
-	History, PastClaimDeadline int
+	// Announced the rows that became SQLs for sales to act on, which the
+	// server announces (or offers to a rep first); PastClaimDeadline those
+	// of them whose claim deadline had already passed (OldRowsLive): they
+	// are escalated at once.
+	History, Announced, PastClaimDeadline int
 }
 
 // DefaultMaxRejections is how many rejected rows a Summary keeps by default.
@@ -85,6 +86,11 @@ type Importer struct {
 	// every one as it happens, so that a report of them all can be streamed.
 	MaxRejections int
 	OnReject      func(Rejection)
+	// DryRun saves nothing: each batch is rolled back once its results
+	// are counted, so the Summary (or the *OldRowError) says what the
+	// import would do. A lead named in two batches counts as new in both,
+	// as the first is not kept.
+	DryRun bool
 	// Old says what becomes of a row that is an old record (an SQL dated
 	// before its claim deadline, LeadInput.OldRecord); by default the
 	// import stops at the first that would be announced.
@@ -109,6 +115,9 @@ const (
 	// claim escalated at once.
 	OldRowsLive
 )
+
+// errDryRun rolls back a batch of a dry run.
+var errDryRun = errors.New("csvimport: dry run")
 
 // OldRowError is the old record an import stopped at (OldRowsStop).
 type OldRowError struct {
@@ -222,20 +231,33 @@ func (im *Importer) flush(ctx context.Context, b *batch, sum *Summary) error {
 		return nil
 	}
 	now := im.now()
-	var check func([]handoff.SaveResult, []error) error
-	switch im.Old {
-	case OldRowsStop:
-		check = func(results []handoff.SaveResult, errs []error) error { return im.stopAtLateSQL(b, results, errs, now) }
-	case OldRowsHistory:
+	if im.Old == OldRowsHistory {
 		for i, in := range b.inputs {
 			b.inputs[i].History = in.OldRecord(im.Policy, now)
 		}
 	}
+	var tried []handoff.SaveResult
+	var triedErrs []error
+	check := func(results []handoff.SaveResult, errs []error) error {
+		if im.Old == OldRowsStop {
+			if err := im.stopAtLateSQL(b, results, errs, now); err != nil {
+				return err
+			}
+		}
+		if im.DryRun {
+			tried, triedErrs = results, errs
+			return errDryRun
+		}
+		return nil
+	}
 	results, errs, err := im.Store.SaveLeadsChecked(ctx, b.inputs, im.Policy, now, handoff.ActorImport, check)
 	var old *OldRowError
-	if errors.As(err, &old) {
+	switch {
+	case errors.As(err, &old):
 		sum.Rows -= len(b.inputs) // none of the batch is saved
 		return old
+	case errors.Is(err, errDryRun):
+		results, errs, err = tried, triedErrs, nil
 	}
 	if err != nil {
 		return fmt.Errorf("csvimport: lines %d-%d: %w", b.lines[0], b.lines[len(b.lines)-1], err)
@@ -255,10 +277,14 @@ func (im *Importer) flush(ctx context.Context, b *batch, sum *Summary) error {
 		if res.Lead == nil {
 			continue
 		}
-		if handoff.BecameSQLAsHistory(res.Lead, res.Events) {
+		switch {
+		case handoff.BecameSQLAsHistory(res.Lead, res.Events):
 			sum.History++
-		} else if handoff.BecameSQLPastClaimDeadline(res.Lead, res.Events, now) {
+		case handoff.BecameSQLPastClaimDeadline(res.Lead, res.Events, now):
+			sum.Announced++
 			sum.PastClaimDeadline++
+		case handoff.BecameSQLForSales(res.Lead, res.Events):
+			sum.Announced++
 		}
 	}
 	b.reset()

@@ -41,22 +41,23 @@ func (d *demo) historyExport() (string, time.Time) {
 	return b.String(), month
 }
 
-// historyScene imports last month's export as `handoff import` would: it
-// stops at the first old SQL, and --old history records the rows as
-// history, counted in last month's funnel, with no card and no deadline.
+// historyScene imports last month's export as `handoff import` would: a
+// dry run stops at the first old SQL, as the import would, and --old
+// history records the rows as history, counted in last month's funnel, with
+// no card and no deadline.
 func (d *demo) historyScene(ctx context.Context) error {
 	export, month := d.historyExport()
 	file := "hubspot-" + strings.ToLower(month.Format("January")) + ".csv"
 	d.printf("%s  Before the week, the admin loads HubSpot's export of %s: %d leads worked before Handoff\n",
 		d.when(d.clock.Now()), month.Format("January"), len(demoHistory))
-	im := &csvimport.Importer{Store: d.app.store, Policy: d.policy, Now: d.clock.Now}
-	stopped := d.importShown(ctx, im, "handoff import "+file, export)
+	im := &csvimport.Importer{Store: d.app.store, Policy: d.policy, Now: d.clock.Now, DryRun: true}
+	stopped := d.importShown(ctx, im, "handoff import --dry-run "+file, export)
 	var old *csvimport.OldRowError
 	if !errors.As(stopped, &old) {
 		return fmt.Errorf("the import of %s did not stop at its old SQLs: %v", file, stopped)
 	}
 	d.printf("%18shandoff: %s\n", "", oldRowAdvice(old))
-	im.Old = csvimport.OldRowsHistory
+	im.DryRun, im.Old = false, csvimport.OldRowsHistory
 	if err := d.importShown(ctx, im, "handoff import --old history "+file, export); err != nil {
 		return fmt.Errorf("import %s as history: %w", file, err)
 	}
@@ -86,7 +87,7 @@ func (d *demo) importShown(ctx context.Context, im *csvimport.Importer, command,
 	start := time.Now()
 	sum, err := im.Import(ctx, strings.NewReader(export), int64(len(export)))
 	var out bytes.Buffer
-	printSummary(&out, sum, time.Since(start))
+	printSummary(&out, sum, time.Since(start), im.DryRun)
 	d.printf("%18s$ %s\n", "", command)
 	for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
 		d.printf("%18s%s\n", "", line)

@@ -105,12 +105,12 @@ func TestDemo(t *testing.T) {
 		}
 	}
 
-	// Before the week, last month's export: the import stops at its old
-	// SQL, then records the rows as history, counted in last month's
-	// funnel and held to no deadline.
+	// Before the week, last month's export: a dry run stops at its old
+	// SQL, then the import records the rows as history, counted in last
+	// month's funnel and held to no deadline.
 	rest := out
 	for _, want := range []string{"Before the week, the admin loads HubSpot's export of",
-		"$ handoff import hubspot-", "0 rows in", "0 new", "handoff: line 2 is an SQL dated", "no row from line 2 on was saved",
+		"$ handoff import --dry-run hubspot-", "Dry run, nothing saved: 0 rows in", "0 new", "handoff: line 2 is an SQL dated", "no row from line 2 on was saved",
 		"$ handoff import --old history hubspot-", "3 rows in", "3 new", "2 SQLs recorded as history: not announced, no SLA deadlines",
 		"/funnel last-month counts them by their dates: 3 leads, 3 MQLs, 2 SQLs, 1 won, 0 held to the SLA"} {
 		i := strings.Index(rest, want)

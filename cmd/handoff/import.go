@@ -22,22 +22,31 @@ const maxListedRejections = 50
 func importFlags(fs *flag.FlagSet, _ env) runFunc {
 	batch := fs.Int("batch", 500, "rows per transaction")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	old := fs.String("old", "", "records SQLs dated before their claim deadline as `history|live`: history (not announced, no SLA deadlines) or live (announced and escalated at once); unset, the import stops at the first")
-	return func(ctx context.Context, e env) error { return runImport(ctx, e, *batch, *quiet, *old) }
+	old := fs.String("old", "", "records SQLs dated before their claim deadline as `history|live`: history (not announced, no SLA deadlines) or live (announced and escalated at once); unset, the import stops at the first it would announce")
+	dry := fs.Bool("dry-run", false, "save nothing: say what the import would do")
+	return func(ctx context.Context, e env) error {
+		return runImport(ctx, e, importOptions{batch: *batch, quiet: *quiet, old: *old, dryRun: *dry})
+	}
+}
+
+// importOptions are import's flags.
+type importOptions struct {
+	batch         int
+	quiet, dryRun bool
+	old           string // --old: what becomes of rows that are old records
 }
 
 // oldRows are the values of import's --old.
 var oldRows = map[string]csvimport.OldRows{"": csvimport.OldRowsStop, "history": csvimport.OldRowsHistory, "live": csvimport.OldRowsLive}
 
-// runImport imports the CSV file named in e.args ("-" for standard input);
-// old is --old, what becomes of rows that are old records.
-func runImport(ctx context.Context, e env, batch int, quiet bool, old string) error {
+// runImport imports the CSV file named in e.args ("-" for standard input).
+func runImport(ctx context.Context, e env, opts importOptions) error {
 	if len(e.args) != 1 {
 		return usageError("want one CSV file, or - for standard input")
 	}
-	oldMode, ok := oldRows[old]
+	oldMode, ok := oldRows[opts.old]
 	if !ok {
-		return usageError("--old %q: want history or live", old)
+		return usageError("--old %q: want history or live", opts.old)
 	}
 	cfg, err := loadConfig(e)
 	if err != nil {
@@ -64,16 +73,16 @@ func runImport(ctx context.Context, e env, batch int, quiet bool, old string) er
 	}
 	defer store.Close()
 
-	im := &csvimport.Importer{Store: store, Policy: cfg.Policy, BatchSize: batch, LeadStatus: cfg.CRM.SalesforceStatus,
-		MaxRejections: maxListedRejections, Old: oldMode}
+	im := &csvimport.Importer{Store: store, Policy: cfg.Policy, BatchSize: opts.batch, LeadStatus: cfg.CRM.SalesforceStatus,
+		MaxRejections: maxListedRejections, Old: oldMode, DryRun: opts.dryRun}
 	bar := &progressBar{w: e.stderr, start: time.Now()}
-	if !quiet && isTerminal(e.stderr) && size > 0 {
+	if !opts.quiet && isTerminal(e.stderr) && size > 0 {
 		im.Progress = bar.update
 	}
 	start := time.Now()
 	sum, err := im.Import(ctx, in, size)
 	bar.finish()
-	printSummary(e.stdout, sum, time.Since(start))
+	printSummary(e.stdout, sum, time.Since(start), opts.dryRun)
 	var oldRow *csvimport.OldRowError
 	if errors.As(err, &oldRow) {
 		return errors.New(oldRowAdvice(oldRow))
@@ -96,7 +105,17 @@ func oldRowAdvice(old *csvimport.OldRowError) string {
 		" no row from line %d on was saved", old.Line, old.At.Format("2006-01-02 15:04 MST"), old.From)
 }
 
-func printSummary(w io.Writer, sum csvimport.Summary, took time.Duration) {
+// printSummary prints what an import did, or would have done (dryRun).
+func printSummary(w io.Writer, sum csvimport.Summary, took time.Duration, dryRun bool) {
+	verb := func(did, would string) string {
+		if dryRun {
+			return would
+		}
+		return did
+	}
+	if dryRun {
+		fmt.Fprint(w, "Dry run, nothing saved: ")
+	}
 	fmt.Fprintf(w, "%d rows in %s: %d new, %d updated, %d unchanged, %d rejected\n",
 		sum.Rows, took.Round(time.Millisecond), sum.Created, sum.Updated, sum.Unchanged, sum.RejectedRows)
 	for _, r := range sum.Rejected {
@@ -106,14 +125,22 @@ func printSummary(w io.Writer, sum csvimport.Summary, took time.Duration) {
 		fmt.Fprintf(w, "  … and %d more\n", more)
 	}
 	if sum.History > 0 {
-		fmt.Fprintf(w, "%s recorded as history: not announced, no SLA deadlines\n", countSQLs(sum.History))
+		fmt.Fprintf(w, "%s %s as history: not announced, no SLA deadlines\n", countSQLs(sum.History), verb("recorded", "would be recorded"))
 	}
-	switch n := sum.PastClaimDeadline; {
-	case n == 1:
-		fmt.Fprintln(w, "1 SQL already past the claim deadline: the server announces and escalates it at once")
-	case n > 1:
-		fmt.Fprintf(w, "%d SQLs already past the claim deadline: the server announces and escalates them at once\n", n)
+	if n := sum.Announced; n > 0 {
+		fmt.Fprintf(w, "%s for sales: the server %s %s to sales\n", countSQLs(n), verb("announces", "would announce"), pronoun(n))
 	}
+	if n := sum.PastClaimDeadline; n > 0 {
+		fmt.Fprintf(w, "%d already past the claim deadline: the server %s %s at once\n", n, verb("escalates", "would escalate"), pronoun(n))
+	}
+}
+
+// pronoun is "it" for one, else "them".
+func pronoun(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
 }
 
 // progressBar draws one self-overwriting line on a terminal.

@@ -125,6 +125,8 @@ func TestCommands(t *testing.T) {
 	os.WriteFile(oldCSV, []byte("Record ID,Email,Lifecycle Stage,Create Date\no1,o1@b.dk,salesqualifiedlead,2026-10-01 10:30\n"), 0o644)
 	oldCSV2 := filepath.Join(dir, "old2.csv")
 	os.WriteFile(oldCSV2, []byte("Record ID,Email,Lifecycle Stage,Create Date\no2,o2@b.dk,salesqualifiedlead,2026-10-01 10:30\n"), 0o644)
+	oldCSV3 := filepath.Join(dir, "old3.csv")
+	os.WriteFile(oldCSV3, []byte("Record ID,Email,Lifecycle Stage,Create Date\no3,o3@b.dk,salesqualifiedlead,2026-10-01 10:30\n"), 0o644)
 	tzConfig := filepath.Join(dir, "tz.yml")
 	os.WriteFile(tzConfig, []byte("timezone: Europe/Copenhagen\ndigest:\n  schedule: \"TZ=Europe/Copenhagen\"\n"), 0o644)
 	tests := []struct {
@@ -155,7 +157,19 @@ func TestCommands(t *testing.T) {
 		{"ImportOldAsHistory", map[string]string{"DATABASE_URL": db}, []string{"import", "--quiet", "--old", "history", oldCSV}, 0,
 			"1 new, 0 updated, 0 unchanged, 0 rejected\n1 SQL recorded as history: not announced, no SLA deadlines"},
 		{"ImportOldLive", map[string]string{"DATABASE_URL": db}, []string{"import", "--quiet", "--old", "live", oldCSV2}, 0,
-			"1 SQL already past the claim deadline: the server announces and escalates it at once"},
+			"1 new, 0 updated, 0 unchanged, 0 rejected\n1 SQL for sales: the server announces it to sales\n1 already past the claim deadline: the server escalates it at once"},
+		// A dry run says what the import would do, stop included, and saves
+		// nothing: the import after it still finds o3 new.
+		{"ImportDryRunStops", map[string]string{"DATABASE_URL": db}, []string{"import", "--quiet", "--dry-run", oldCSV3}, 1,
+			"Dry run, nothing saved: 0 rows in"},
+		{"ImportDryRun", map[string]string{"DATABASE_URL": db}, []string{"import", "--dry-run", "--old", "live", oldCSV3}, 0,
+			"Dry run, nothing saved: 1 rows in"},
+		{"ImportDryRunWould", map[string]string{"DATABASE_URL": db}, []string{"import", "--dry-run", "--old", "live", oldCSV3}, 0,
+			"1 new, 0 updated, 0 unchanged, 0 rejected\n1 SQL for sales: the server would announce it to sales\n1 already past the claim deadline: the server would escalate it at once"},
+		{"ImportAfterDryRun", map[string]string{"DATABASE_URL": db}, []string{"import", "--old", "live", oldCSV3}, 0,
+			"1 new, 0 updated, 0 unchanged, 0 rejected"},
+		{"ImportAgainFindsItKnown", map[string]string{"DATABASE_URL": db}, []string{"import", "--old", "live", oldCSV3}, 0,
+			"0 new, 0 updated, 1 unchanged"},
 		{"ImportOldBadChoice", map[string]string{"DATABASE_URL": db}, []string{"import", "--old", "maybe", oldCSV}, 2, `--old "maybe": want history or live`},
 	}
 	for _, tc := range tests {
