@@ -22,7 +22,8 @@ import (
 
 // Store is what an import needs from storage: saving a batch in one
 // transaction, with a last look at its results before the commit (an error
-// from check writes nothing of the batch and is returned as it is).
+// from check writes nothing of the batch and is returned as it is, with
+// the results).
 type Store interface {
 	SaveLeadsChecked(ctx context.Context, ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string,
 		check func(results []handoff.SaveResult, errs []error) error) ([]handoff.SaveResult, []error, error)
@@ -236,8 +237,6 @@ func (im *Importer) flush(ctx context.Context, b *batch, sum *Summary) error {
 			b.inputs[i].History = in.OldRecord(im.Policy, now)
 		}
 	}
-	var tried []handoff.SaveResult
-	var triedErrs []error
 	check := func(results []handoff.SaveResult, errs []error) error {
 		if im.Old == OldRowsStop {
 			if err := im.stopAtLateSQL(b, results, errs, now); err != nil {
@@ -245,7 +244,6 @@ func (im *Importer) flush(ctx context.Context, b *batch, sum *Summary) error {
 			}
 		}
 		if im.DryRun {
-			tried, triedErrs = results, errs
 			return errDryRun
 		}
 		return nil
@@ -257,7 +255,7 @@ func (im *Importer) flush(ctx context.Context, b *batch, sum *Summary) error {
 		sum.Rows -= len(b.inputs) // none of the batch is saved
 		return old
 	case errors.Is(err, errDryRun):
-		results, errs, err = tried, triedErrs, nil
+		err = nil // counted below as if saved
 	}
 	if err != nil {
 		return fmt.Errorf("csvimport: lines %d-%d: %w", b.lines[0], b.lines[len(b.lines)-1], err)

@@ -61,7 +61,8 @@ func (s *Store) SaveLeads(ctx context.Context, ins []handoff.LeadInput, policy h
 
 // SaveLeadsChecked is SaveLeads with a last look: check, when not nil,
 // sees the batch's results before the commit, and an error from it writes
-// nothing of the batch and is returned as it is.
+// nothing of the batch and is returned as it is, with the results of the
+// batch as it was not written.
 func (s *Store) SaveLeadsChecked(ctx context.Context, ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string,
 	check func(results []handoff.SaveResult, errs []error) error) (results []handoff.SaveResult, errs []error, err error) {
 	items := make([]saveItem, len(ins))
@@ -90,7 +91,7 @@ func (s *Store) SaveLeadsChecked(ctx context.Context, ins []handoff.LeadInput, p
 			continue
 		}
 		if refused != nil && errors.Is(err, refused) {
-			return nil, nil, refused
+			return results, errs, refused
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("storage: save %d leads: %w", len(ins), err)

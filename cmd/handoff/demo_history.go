@@ -67,8 +67,7 @@ func (d *demo) historyScene(ctx context.Context) error {
 	if n := len(d.slack.Messages(demoSales)); n > 0 {
 		return fmt.Errorf("the history reached %s: %d messages", demoChannelNames[demoSales], n)
 	}
-	loc := d.monday.Location()
-	period, err := handoff.ParsePeriod("last-month", d.clock.Now(), loc)
+	period, err := handoff.ParsePeriod("last-month", d.clock.Now(), d.monday.Location())
 	if err != nil {
 		return err
 	}
