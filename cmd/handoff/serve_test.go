@@ -164,6 +164,8 @@ func TestCommands(t *testing.T) {
 			"Dry run, nothing saved: 0 rows in"},
 		{"ImportDryRun", map[string]string{"DATABASE_URL": db}, []string{"import", "--dry-run", "--old", "live", oldCSV3}, 0,
 			"1 new, 0 updated, 0 unchanged, 0 rejected\n1 SQL for sales: the server would announce it to sales\n1 already past the claim deadline: the server would escalate it at once"},
+		{"ImportDryRunAsHistory", map[string]string{"DATABASE_URL": db}, []string{"import", "--dry-run", "--old", "history", oldCSV3}, 0,
+			"1 new, 0 updated, 0 unchanged, 0 rejected\n1 SQL would be recorded as history: not announced, no SLA deadlines"},
 		{"ImportAfterDryRun", map[string]string{"DATABASE_URL": db}, []string{"import", "--old", "live", oldCSV3}, 0,
 			"1 new, 0 updated, 0 unchanged, 0 rejected"},
 		{"ImportAgainFindsItKnown", map[string]string{"DATABASE_URL": db}, []string{"import", "--old", "live", oldCSV3}, 0,
