@@ -30,6 +30,8 @@ type Lead struct {
 	Reason      string // why lost or recycled
 	Attributes  map[string]any
 
+	// Owner is the rep who claimed it; a lost or recycled lead keeps the
+	// rep who worked it (for the reports) until it is an SQL again.
 	Owner       Owner
 	SQLAt       *time.Time // when it last became an SQL
 	ClaimedAt   *time.Time
@@ -114,7 +116,9 @@ func (l *Lead) EnterStages(t Transition, at time.Time, actor string, details map
 			l.ClaimedAt, l.ContactedAt = nil, nil
 			l.SLATimers = SLATimers{NextReminderAt: firstReminder(policy, at)}
 			l.startRouting(policy.Routing, at)
-			if l.Stage == StageRecycled || l.Stage == StageLost {
+			if l.Reached >= StageSQL.Rank() || l.Stage == StageRecycled || l.Stage == StageLost {
+				// Back for sales as a new SQL: whoever worked it before
+				// (kept while it was lost or recycled) no longer owns it.
 				l.Owner = Owner{}
 			}
 		case StageClaimed:
@@ -129,8 +133,6 @@ func (l *Lead) EnterStages(t Transition, at time.Time, actor string, details map
 			if l.ContactDueAt != nil && at.After(*l.ContactDueAt) {
 				l.SLABreached = true
 			}
-		case StageRecycled:
-			l.Owner = Owner{}
 		}
 		if r := st.Rank(); r > l.Reached {
 			l.Reached = r

@@ -197,9 +197,9 @@ func TestFlows(t *testing.T) {
 			{"RecycleNeedsReason", true, []step{
 				func(l *handoff.Lead) (*handoff.Lead, error) { return b.Recycle(ctx, actor("UOWN"), l.ID, " ") },
 			}, handoff.StageClaimed, "UOWN", handoff.EINVALID},
-			{"Recycle", true, []step{
+			{"RecycleKeepsWhoWorkedIt", true, []step{
 				func(l *handoff.Lead) (*handoff.Lead, error) { return b.Recycle(ctx, actor("UOWN"), l.ID, "no budget") },
-			}, handoff.StageRecycled, "", ""},
+			}, handoff.StageRecycled, "UOWN", ""},
 			{"NotAFitByAnyoneWhileUnclaimed", false, []step{
 				func(l *handoff.Lead) (*handoff.Lead, error) { return b.NotAFit(ctx, actor("UANY"), l.ID, "student") },
 			}, handoff.StageRecycled, "", ""},

@@ -136,10 +136,14 @@ func ClosedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 			Sections: []Section{{Text: PersonLine(l)}, {Fields: []Field{{Key: "Owner", Value: OwnerRef(l.Owner)}, {Key: "Reason", Value: OrDash(Escape(l.Reason))}}}},
 		}
 	default:
+		fields := []Field{{Key: "Reason", Value: OrDash(Escape(l.Reason))}}
+		if l.ClaimedAt != nil && !l.Owner.IsZero() { // not for a Not a fit before any claim
+			fields = append([]Field{{Key: "Worked by", Value: OwnerRef(l.Owner)}}, fields...)
+		}
 		m = Message{
 			Summary:  Escape(LeadTitle(l)) + " went back to marketing",
 			Header:   "♻️ Back to marketing: " + LeadTitle(l),
-			Sections: []Section{{Text: PersonLine(l)}, {Fields: []Field{{Key: "Reason", Value: OrDash(Escape(l.Reason))}}}},
+			Sections: []Section{{Text: PersonLine(l)}, {Fields: fields}},
 		}
 	}
 	m.Context = []string{"Closed " + Clock(l.UpdatedAt, now, p)}

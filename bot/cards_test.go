@@ -94,6 +94,37 @@ func TestLeadCardByStage(t *testing.T) {
 	}
 }
 
+// TestRecycledCardNamesWhoWorkedIt: marketing sees which rep sent a lead
+// back after working it, and no rep for a Not a fit before any claim (an
+// owner the CRM named does not count).
+func TestRecycledCardNamesWhoWorkedIt(t *testing.T) {
+	p := copenhagen(t)
+	sqlAt := time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name    string
+		owner   handoff.Owner
+		claimed *time.Time
+		want    bool
+	}{
+		{"ClaimedThenRecycled", handoff.Owner{Platform: "slack", UserID: "U42"}, ptr(sqlAt.Add(10 * time.Minute)), true},
+		{"NotAFitUnclaimed", handoff.Owner{}, nil, false},
+		{"NotAFitWithTheCRMsOwner", handoff.Owner{Email: "rep@example.com"}, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := sqlLead(p, sqlAt)
+			l.Stage, l.Reason, l.Owner, l.ClaimedAt = handoff.StageRecycled, "no budget", tt.owner, tt.claimed
+			all := allText(bot.LeadCard(l, sqlAt.Add(time.Hour), p))
+			if got := strings.Contains(all, "Worked by"); got != tt.want || !strings.Contains(all, "no budget") {
+				t.Errorf("card text %q: names who worked it %v, want %v (and the reason)", all, got, tt.want)
+			}
+			if tt.want && !strings.Contains(all, "<@slack:U42|") {
+				t.Errorf("card text %q does not name the rep", all)
+			}
+		})
+	}
+}
+
 func TestCardEscapesLeadData(t *testing.T) {
 	p := handoff.DefaultPolicy()
 	at := time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC)

@@ -126,6 +126,9 @@ func DigestMessage(f handoff.Funnel, reps []handoff.RepActivity, open handoff.Op
 	perRep := bot.Table{Title: "Per rep", Columns: []string{"Rep", "Claimed", "Contacted", "In time", "Breaches", "Median to contact"},
 		Numeric: []bool{false, true, true, true, true, false}}
 	for _, r := range reps {
+		if r.Claimed == 0 && r.Contacted == 0 && r.Met+r.Breached == 0 {
+			continue // only SQLs still pending: a row of zeros says nothing
+		}
 		name := bot.OwnerRef(r.Owner)
 		if r.Owner.IsZero() {
 			name = "nobody (never claimed)"
