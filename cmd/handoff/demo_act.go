@@ -75,7 +75,7 @@ func (d *demo) posted(ctx context.Context, l demoLead, id int64, from string) er
 	d.leads[l.key] = st
 	d.order = append(d.order, l.key)
 	if l.visits == nil {
-		d.printf("%s  📥 New SQL%s: %s, %s (%s) · %s / %s · score %d\n", d.when(d.clock.Now()), from, l.company, l.name, l.title, l.source, l.campaign, l.score)
+		d.printf("%s  📥 New SQL%s: %s, %s (%s) · %s / %s · marketing's score %d\n", d.when(d.clock.Now()), from, l.company, l.name, l.title, l.source, l.campaign, l.score)
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ scoring:
   sql_at: 70
   explicit:
     - {field: title, matches: "(?i)\\b(it-chef|cto|cio|it manager)\\b", points: 30}
-    - {field: source_score, at_least: 70, points: 40}
+    - {field: source_score, at_least: 60, points: 40}
   implicit:
     - {activity: page_view, url_matches: "/pricing", points: 20, max: 40}
     - {activity: demo_request, points: 40}

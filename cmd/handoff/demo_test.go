@@ -195,6 +195,15 @@ func TestDemo(t *testing.T) {
 			t.Errorf("the digest's per-rep table does not name %s:\n%s", r.Name, perRep)
 		}
 	}
+	// Anders claimed six SQLs and contacted five in time, Roskilde Klinikken
+	// among them before he recycled it: it stays his, not nobody's.
+	if !regexp.MustCompile(`@Anders +6 +5 +5 of 5 `).MatchString(perRep) || strings.Contains(perRep, "nobody") {
+		t.Errorf("the digest's per-rep table does not credit Anders with Roskilde Klinikken:\n%s", perRep)
+	}
+	// Every SQL's card shows a score the agreement gave it, none of 0.
+	if zero := regexp.MustCompile(`(?m)^ +Score +0$`).FindAllString(demoSection(t, out, "#sales-leads: what the channel shows"), -1); len(zero) > 0 {
+		t.Errorf("%d cards show a score of 0", len(zero))
+	}
 
 	// The escalations: the lead nobody touched and the one only claimed.
 	managers := demoSection(t, out, "#sales-managers")
