@@ -37,7 +37,7 @@ func marketingSection(f handoff.Funnel) (fields []bot.Field, tables []bot.Table,
 	}
 	tables = append(tables, t)
 	if len(f.ByCampaign) > campaignRows {
-		context = append(context, fmt.Sprintf("Showing the %d sources and campaigns with most SQLs of %d.", campaignRows, len(f.ByCampaign)))
+		context = append(context, fmt.Sprintf("Showing the %d of %d sources and campaigns with the most SQLs.", campaignRows, len(f.ByCampaign)))
 	}
 
 	chart := bot.Chart{Kind: bot.ChartBar, Title: "Won by speed of first contact", Unit: "%", Series: []bot.Series{{Name: "Won %"}}}

@@ -183,7 +183,8 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	digest := demoSection(t, out, "#sales-managers")
-	for _, want := range []string{"Marketing: SQLs by source and campaign", "Won by speed of first contact", "Wait for a claim (median)"} {
+	for _, want := range []string{"Marketing: SQLs by source and campaign", "Won by speed of first contact", "Wait for a claim (median)",
+		"Showing the 10 of 15 sources and campaigns with the most SQLs."} {
 		if !strings.Contains(digest, want) {
 			t.Errorf("the digest lacks %q", want)
 		}
