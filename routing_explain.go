@@ -6,12 +6,15 @@ import (
 	"time"
 )
 
+// RoutingTimeLayout is how `/leads why` shows the time of each step.
+const RoutingTimeLayout = "Mon 2 Jan 15:04"
+
 // Explain says in words what d decided and why, for `/leads why`. name
 // renders a rep (a mention or an email); times are shown in loc.
 func (d RouteDecision) Explain(name func(RepRef) string, loc *time.Location) string {
 	loc = locOrUTC(loc)
 	var b strings.Builder
-	at := d.At.In(loc).Format("Mon 02 Jan 15:04")
+	at := d.At.In(loc).Format(RoutingTimeLayout)
 	switch {
 	case d.OpenToChannel:
 		fmt.Fprintf(&b, "%s: opened to the whole channel (offer rounds used up)", at)
@@ -53,7 +56,7 @@ func (a Availability) describe(loc *time.Location) string {
 	case SkipAway:
 		s := "away"
 		if !a.Until.IsZero() {
-			s += " until " + a.Until.In(loc).Format("Mon 02 Jan")
+			s += " until " + a.Until.In(loc).Format("Mon 2 Jan")
 		}
 		if a.Detail != "" {
 			s += " (" + a.Detail + ")"

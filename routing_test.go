@@ -294,7 +294,7 @@ func TestRouteDecisionExplain(t *testing.T) {
 			"slack:U0000CAT": {OpenLeads: 1},
 		}})
 	got := d.Explain(func(r RepRef) string { return "@" + strings.ToLower(r.ID[5:]) }, cph)
-	want := "Tue 01 Dec 10:00: offered to @eve until 10:15 (same account). Skipped: " +
+	want := "Tue 1 Dec 10:00: offered to @eve until 10:15 (same account). Skipped: " +
 		"@ann away until Thu 24 Dec (parental leave); @bob outside hours (back Tue 12:00); @cat at capacity; @dan passed"
 	if got != want {
 		t.Errorf("Explain =\n%s\nwant\n%s", got, want)

@@ -35,11 +35,15 @@ func periodSpan(per handoff.Period, p handoff.Policy) string {
 
 // localTime writes t on the policy's wall clock: "Mon 2 Nov 2026 14:05".
 func localTime(t time.Time, p handoff.Policy) string {
-	loc := p.Location
-	if loc == nil {
-		loc = time.UTC
+	return t.In(location(p)).Format("Mon 2 Jan 2006 15:04")
+}
+
+// location is the agreement's time zone, UTC when it has none.
+func location(p handoff.Policy) *time.Location {
+	if p.Location == nil {
+		return time.UTC
 	}
-	return t.In(loc).Format("Mon 2 Jan 2006 15:04")
+	return p.Location
 }
 
 func zoneName(p handoff.Policy) string {

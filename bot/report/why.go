@@ -3,8 +3,8 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
@@ -27,7 +27,7 @@ func WhyMessage(l *handoff.Lead, events []handoff.Event, p handoff.Policy) bot.M
 			if offered != "" && offered == e.Actor {
 				verb = "accepted by"
 			}
-			steps = append(steps, fmt.Sprintf("%s: %s %s", localTime(e.At, p), verb, actorRef(e.Actor)))
+			steps = append(steps, fmt.Sprintf("%s: %s %s", e.At.In(location(p)).Format(handoff.RoutingTimeLayout), verb, actorRef(e.Actor)))
 		}
 	}
 	m := bot.Message{
@@ -60,8 +60,14 @@ func routedLine(e handoff.Event, p handoff.Policy) string {
 	for i := range d.Candidates { // an away reason is the rep's own words
 		d.Candidates[i].Detail = bot.Escape(d.Candidates[i].Detail)
 	}
+	ended, endedOne := endedOffer(e)
+	if endedOne { // the line says so first: not again among the skipped
+		d.Candidates = slices.DeleteFunc(d.Candidates, func(c handoff.Availability) bool {
+			return c.Rep == ended.Rep && c.Skip == ended.Ending
+		})
+	}
 	s := d.Explain(bot.RepName, p.Location)
-	if ended, ok := endedOffer(e); ok {
+	if endedOne {
 		if at, rest, ok := strings.Cut(s, ": "); ok {
 			s = at + ": " + ended.Explain(bot.RepName) + "; " + rest
 		}
@@ -107,11 +113,7 @@ func routedEvent(e handoff.Event, p handoff.Policy) string {
 	case d.Waiting:
 		parts = append(parts, "waiting for an available rep")
 	default:
-		loc := p.Location
-		if loc == nil {
-			loc = time.UTC
-		}
-		parts = append(parts, "offered to "+bot.RepName(d.Offered)+" until "+d.OfferUntil.In(loc).Format("15:04"))
+		parts = append(parts, "offered to "+bot.RepName(d.Offered)+" until "+d.OfferUntil.In(location(p)).Format("15:04"))
 	}
 	s := strings.Join(parts, "; ")
 	return strings.ToUpper(s[:1]) + s[1:]
