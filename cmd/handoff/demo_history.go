@@ -86,7 +86,7 @@ func (d *demo) importShown(ctx context.Context, im *csvimport.Importer, command,
 	start := time.Now()
 	sum, err := im.Import(ctx, strings.NewReader(export), int64(len(export)))
 	var out bytes.Buffer
-	printSummary(&out, sum, time.Since(start), im.DryRun)
+	printSummary(&out, sum, time.Since(start), im.DryRun, err)
 	d.printf("%18s$ %s\n", "", command)
 	for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
 		d.printf("%18s%s\n", "", line)

@@ -110,7 +110,7 @@ func TestDemo(t *testing.T) {
 	// month's funnel and held to no deadline.
 	rest := out
 	for _, want := range []string{"Before the week, the admin loads HubSpot's export of",
-		"$ handoff import --dry-run hubspot-", "Dry run, nothing saved: 0 rows in", "0 new", "handoff: line 2 is an SQL dated", "no row from line 2 on was saved",
+		"$ handoff import --dry-run hubspot-", "Dry run, nothing saved: stopped at line 2; before line 2, 0 rows in", "0 new", "handoff: line 2 is an SQL dated", "no row from line 2 on was saved",
 		"$ handoff import --old history hubspot-", "3 rows in", "3 new", "2 SQLs recorded as history: not announced, no SLA deadlines",
 		"/funnel last-month counts them by their dates: 3 leads, 3 MQLs, 2 SQLs, 1 won, 0 held to the SLA"} {
 		i := strings.Index(rest, want)

@@ -82,7 +82,7 @@ func runImport(ctx context.Context, e env, opts importOptions) error {
 	start := time.Now()
 	sum, err := im.Import(ctx, in, size)
 	bar.finish()
-	printSummary(e.stdout, sum, time.Since(start), opts.dryRun)
+	printSummary(e.stdout, sum, time.Since(start), opts.dryRun, err)
 	var oldRow *csvimport.OldRowError
 	if errors.As(err, &oldRow) {
 		return errors.New(oldRowAdvice(oldRow))
@@ -105,8 +105,10 @@ func oldRowAdvice(old *csvimport.OldRowError) string {
 		" no row from line %d on was saved", old.Line, old.At.Format("2006-01-02 15:04 MST"), old.From)
 }
 
-// printSummary prints what an import did, or would have done (dryRun).
-func printSummary(w io.Writer, sum csvimport.Summary, took time.Duration, dryRun bool) {
+// printSummary prints what an import did, or would have done (dryRun); an
+// import that stopped at an old record (err, an OldRowError) counts only
+// the rows before the stop's batch, and says so.
+func printSummary(w io.Writer, sum csvimport.Summary, took time.Duration, dryRun bool, err error) {
 	verb := func(did, would string) string {
 		if dryRun {
 			return would
@@ -115,6 +117,10 @@ func printSummary(w io.Writer, sum csvimport.Summary, took time.Duration, dryRun
 	}
 	if dryRun {
 		fmt.Fprint(w, "Dry run, nothing saved: ")
+	}
+	var old *csvimport.OldRowError
+	if errors.As(err, &old) {
+		fmt.Fprintf(w, "%s at line %d; before line %d, ", verb("Stopped", "stopped"), old.Line, old.From)
 	}
 	fmt.Fprintf(w, "%d rows in %s: %d new, %d updated, %d unchanged, %d rejected\n",
 		sum.Rows, took.Round(time.Millisecond), sum.Created, sum.Updated, sum.Unchanged, sum.RejectedRows)

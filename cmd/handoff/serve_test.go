@@ -153,6 +153,8 @@ func TestCommands(t *testing.T) {
 		{"TeamsPackageBadID", nil, []string{"teams-package", "--host", "handoff.acme.dk", "--app-id", "nope", "-o", filepath.Join(dir, "u.zip")}, 1, "not a GUID"},
 		{"ImportNoFile", map[string]string{"DATABASE_URL": db}, []string{"import"}, 2, "usage: handoff import"},
 		{"ImportStopsAtOldSQLs", map[string]string{"DATABASE_URL": db}, []string{"import", "--quiet", oldCSV}, 1,
+			"Stopped at line 2; before line 2, 0 rows in"},
+		{"ImportStopsAtOldSQLsWithAdvice", map[string]string{"DATABASE_URL": db}, []string{"import", "--quiet", oldCSV}, 1,
 			"line 2 is an SQL dated 2026-10-01 10:30 UTC, past its claim deadline: imported live it would be announced and escalated at once. Import again with --old history"},
 		{"ImportOldAsHistory", map[string]string{"DATABASE_URL": db}, []string{"import", "--quiet", "--old", "history", oldCSV}, 0,
 			"1 new, 0 updated, 0 unchanged, 0 rejected\n1 SQL recorded as history: not announced, no SLA deadlines"},
@@ -161,7 +163,7 @@ func TestCommands(t *testing.T) {
 		// A dry run says what the import would do, stop included, and saves
 		// nothing: the import after it still finds o3 new.
 		{"ImportDryRunStops", map[string]string{"DATABASE_URL": db}, []string{"import", "--quiet", "--dry-run", oldCSV3}, 1,
-			"Dry run, nothing saved: 0 rows in"},
+			"Dry run, nothing saved: stopped at line 2; before line 2, 0 rows in"},
 		{"ImportDryRun", map[string]string{"DATABASE_URL": db}, []string{"import", "--dry-run", "--old", "live", oldCSV3}, 0,
 			"1 new, 0 updated, 0 unchanged, 0 rejected\n1 SQL for sales: the server would announce it to sales\n1 already past the claim deadline: the server would escalate it at once"},
 		{"ImportDryRunAsHistory", map[string]string{"DATABASE_URL": db}, []string{"import", "--dry-run", "--old", "history", oldCSV3}, 0,
