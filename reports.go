@@ -21,7 +21,7 @@ type OpenSQLs struct {
 
 // RepSLA is how one sales rep kept the contact promise over a period: the
 // SLA outcome (SLAStats) of the SQLs they own, in that period. The
-// zero Owner collects the SQLs nobody claimed.
+// zero Owner collects the SQLs nobody owns (never claimed, or released).
 type RepSLA struct {
 	Owner Owner
 	SLAStats
@@ -31,7 +31,7 @@ type RepSLA struct {
 // contacted in it (by the leads' latest claim and first contact), the SLA
 // outcome (SLAStats) of their SQLs in it, and the median
 // time from SQL to first contact of those contacted in it. The zero Owner
-// collects the SQLs nobody claimed.
+// collects the SQLs nobody owns (never claimed, or released).
 type RepActivity struct {
 	Owner     Owner
 	Claimed   int64

@@ -131,7 +131,7 @@ func DigestMessage(f handoff.Funnel, reps []handoff.RepActivity, open handoff.Op
 		}
 		name := bot.OwnerRef(r.Owner)
 		if r.Owner.IsZero() {
-			name = "nobody (never claimed)"
+			name = "nobody (unclaimed)"
 		}
 		var med *float64
 		if r.MedianContactMs != nil {

@@ -247,7 +247,7 @@ func TestDigestAndFunnelAgree(t *testing.T) {
 		}
 		// w5, unclaimed and not yet due, is the header's "1 pending": a row of
 		// zeros for nobody would say nothing more.
-		if strings.Contains(terminal, "nobody (never claimed)") {
+		if strings.Contains(terminal, "nobody (unclaimed)") {
 			t.Errorf("terminal digest has a row for nobody, whose only SQL is pending:\n%s", terminal)
 		}
 		var row string

@@ -256,7 +256,7 @@ func TestReportsSLA(t *testing.T) {
 		// November's deadlines: acme met, dansk pending (rep1); berg
 		// breached (rep2); gorm breached and fyn pending (nobody).
 		wantRows(t, tableOf(t, m, "Compliance per rep, 2026-11"), [][]string{
-			{"nobody (never claimed)", "2", "0", "1", "1", "0%"},
+			{"nobody (unclaimed)", "2", "0", "1", "1", "0%"},
 			{rep2Ref, "1", "0", "1", "0", "0%"},
 			{rep1Ref, "2", "1", "0", "1", "100%"},
 		})

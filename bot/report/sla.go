@@ -112,7 +112,7 @@ func repTable(reps []handoff.RepSLA, period handoff.Period) bot.Table {
 	for _, rp := range reps {
 		name := bot.OwnerRef(rp.Owner)
 		if rp.Owner.IsZero() {
-			name = "nobody (never claimed)"
+			name = "nobody (unclaimed)"
 		}
 		t.Rows = append(t.Rows, []string{name, count(rp.Due), count(rp.Met), count(rp.Breached), count(rp.Pending), pct(rp.Compliance)})
 	}
