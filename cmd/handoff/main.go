@@ -144,7 +144,18 @@ func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 	if isTerminal(w) {
 		return slog.New(handlers.ContextHandler{Handler: slog.NewTextHandler(w, opts)})
 	}
+	opts.ReplaceAttr = readableDuration
 	return slog.New(handlers.ContextHandler{Handler: slog.NewJSONHandler(w, opts)})
+}
+
+// readableDuration writes a duration as Go writes it ("12ms", "2m0s"), as
+// the text handler and the configuration line do, rather than as JSON's
+// count of nanoseconds.
+func readableDuration(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.String(a.Key, a.Value.Duration().String())
+	}
+	return a
 }
 
 func isTerminal(w io.Writer) bool {
