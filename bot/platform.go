@@ -51,6 +51,19 @@ type PrivateMessenger interface {
 	PostPrivateMessage(ctx context.Context, channel, userID string, msg Message) (string, string, error)
 }
 
+// PostFinder is a Platform that can tag a post with a key and list its
+// keyed posts, so that a post whose earlier attempt may have reached the
+// channel (the process stopped before recording it, or the platform's
+// answer was lost) is found rather than posted a second time.
+type PostFinder interface {
+	// PostKeyed posts msg to channel as Post does, tagged with key.
+	PostKeyed(ctx context.Context, channel, key string, msg Message) (messageID string, err error)
+	// KeyedPosts returns the posts tagged with a key in channel since
+	// since: key → message id. An error marked with Permanent says the
+	// platform cannot look (a scope not granted).
+	KeyedPosts(ctx context.Context, channel string, since time.Time) (map[string]string, error)
+}
+
 // HomePublisher is a Platform with a per-user home (Slack's App Home tab).
 type HomePublisher interface {
 	// PublishHome shows h as userID's home, replacing what was there.

@@ -45,7 +45,9 @@ func (d *Dispatcher) call(ctx context.Context, platform, op string, f func(ctx c
 	if d.cfg.OnCall != nil {
 		d.cfg.OnCall(platform, op, outcome, time.Since(start))
 	}
-	d.noteCall(platform, outcome)
+	if op != opFind { // a platform that answers a look may still fail to post
+		d.noteCall(platform, outcome)
+	}
 	var ra *bot.RetryAfterError
 	if errors.As(err, &ra) {
 		d.mu.Lock()

@@ -111,6 +111,11 @@ type Dispatcher struct {
 	holds map[string]time.Time // "platform/op" → no calls before
 	// health is what the calls tell of each platform (recovery.go).
 	health map[string]*platformHealth
+	// seen is the round's readings of keyed posts by platform/channel, and
+	// findWarned when each platform's inability to read them was last
+	// logged (postonce.go).
+	seen       map[string]keyedPosts
+	findWarned map[string]time.Time
 }
 
 // New returns a Dispatcher over cfg.
@@ -150,7 +155,7 @@ func New(cfg Config) *Dispatcher {
 		logger = slog.Default()
 	}
 	d := &Dispatcher{cfg: cfg, logger: logger, platforms: map[string]bot.Target{}, wake: make(chan struct{}, 1),
-		holds: map[string]time.Time{}, health: map[string]*platformHealth{}}
+		holds: map[string]time.Time{}, health: map[string]*platformHealth{}, seen: map[string]keyedPosts{}, findWarned: map[string]time.Time{}}
 	for _, t := range cfg.Targets {
 		d.platforms[t.Platform.Name()] = t
 	}

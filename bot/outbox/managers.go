@@ -88,11 +88,7 @@ func (d *Dispatcher) postToManagers(ctx context.Context, m handoff.OutboxMessage
 	if err != nil {
 		return "", nil, err
 	}
-	var id string
-	err = d.call(ctx, t.Platform.Name(), "post", func(ctx context.Context) (err error) {
-		id, err = t.Platform.Post(ctx, t.ManagerChannel, msg)
-		return err
-	})
+	id, _, err := d.postOnce(ctx, m, t.Platform, t.ManagerChannel, msg)
 	if err != nil {
 		return "", nil, fmt.Errorf("%s %d to %s %s: %w", m.Kind, m.ID, t.Platform.Name(), t.ManagerChannel, err)
 	}

@@ -27,6 +27,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("outbox: take: %w", err)
 	}
+	d.forgetSeen()
 	leased := taken.Add(d.cfg.Lease)
 	refreshed := map[string]bool{} // one refresh per lead and platform per round
 	var pending []handoff.OutboxOutcome

@@ -48,6 +48,7 @@ var (
 	_ bot.Platform      = (*Platform)(nil)
 	_ bot.Directory     = (*Platform)(nil)
 	_ bot.ReplyReplacer = (*Platform)(nil)
+	_ bot.PostFinder    = (*Platform)(nil)
 )
 
 // NewPlatform returns the Slack platform over api.
@@ -60,9 +61,15 @@ func (p *Platform) Name() string { return Name }
 
 // Post sends msg with chat.postMessage and returns its ts.
 func (p *Platform) Post(ctx context.Context, channel string, msg bot.Message) (string, error) {
+	return p.post(ctx, channel, msg)
+}
+
+// post sends msg with chat.postMessage, with extra options, and returns
+// its ts.
+func (p *Platform) post(ctx context.Context, channel string, msg bot.Message, extra ...slackapi.MsgOption) (string, error) {
 	var ts string
 	err := withClassic(msg, func(opts []slackapi.MsgOption) (err error) {
-		_, ts, err = p.api.PostMessageContext(ctx, channel, opts...)
+		_, ts, err = p.api.PostMessageContext(ctx, channel, append(opts, extra...)...)
 		return err
 	})
 	if err != nil {

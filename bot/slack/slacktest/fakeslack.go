@@ -1,7 +1,8 @@
 // Package slacktest is a stand-in for the Slack Web API for tests and the
 // demo: an HTTP server that speaks Slack's JSON for the methods Handoff
 // calls, checks the bot token, records every call, and can be told to
-// answer 429 (with Retry-After), 5xx or a Slack error. It also builds
+// answer 429 (with Retry-After), 5xx or a Slack error, or to post and lose
+// the answer. It also builds
 // inbound requests signed exactly as Slack signs them.
 package slacktest
 
@@ -45,7 +46,8 @@ func (c Call) Param(name string) string {
 // fault is a canned failure for the next call of a method.
 type fault struct {
 	status     int
-	retryAfter int // seconds, for 429
+	retryAfter int  // seconds, for 429
+	after      bool // the call is carried out before the failure (a lost answer)
 }
 
 // Server is a running fake Slack Web API. Its methods are safe for
@@ -65,6 +67,7 @@ type Server struct {
 	stalls      map[string]*stall
 	users       map[string]User
 	members     map[string][]string
+	noHistory   bool // conversations.history answers missing_scope
 
 	socket socketMode // Socket Mode (socket.go)
 }
@@ -122,6 +125,17 @@ func (s *Server) FailNext(method string, n, status, retryAfter int) {
 	defer s.mu.Unlock()
 	for range n {
 		s.faults[method] = append(s.faults[method], fault{status: status, retryAfter: retryAfter})
+	}
+}
+
+// LoseNextAnswers makes the next n calls of method take effect (a post is
+// posted) and then answer HTTP 504, as a gateway does when the answer is
+// lost on its way back.
+func (s *Server) LoseNextAnswers(method string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.faults[method] = append(s.faults[method], fault{status: http.StatusGatewayTimeout, after: true})
 	}
 }
 
@@ -263,7 +277,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		<-st.release
 	}
-	if f != nil {
+	if f != nil && !f.after {
 		s.record(call) // Slack saw it, but did nothing
 		if f.status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", strconv.Itoa(f.retryAfter))
@@ -292,6 +306,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		call.TS, _ = ans["message_ts"].(string)
 	}
 	s.record(call)
+	if f != nil { // carried out, its answer lost
+		http.Error(w, http.StatusText(f.status), f.status)
+		return
+	}
 	writeJSON(w, ans)
 }
 
@@ -318,7 +336,7 @@ func (s *Server) answer(c Call) map[string]any {
 		ts := c.Param("ts")
 		if c.Method != "chat.update" {
 			s.seq++
-			ts = fmt.Sprintf("1700000000.%06d", s.seq)
+			ts = fmt.Sprintf("%d.%06d", time.Now().Unix(), s.seq%1_000_000) // unique, and ordered as Slack's are
 		}
 		if c.Method == "chat.postEphemeral" {
 			return map[string]any{"ok": true, "message_ts": ts}
@@ -351,6 +369,8 @@ func (s *Server) answer(c Call) map[string]any {
 	case "views.open":
 		s.seq++
 		return map[string]any{"ok": true, "view": map[string]any{"id": fmt.Sprintf("V%d", s.seq)}}
+	case "conversations.history":
+		return s.history(c)
 	case "auth.test":
 		return map[string]any{"ok": true, "url": "https://fake.slack.com/", "team": "Fake", "user": "handoff", "team_id": TeamID, "user_id": "UBOT"}
 	case "response_url":

@@ -1,0 +1,118 @@
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+)
+
+// cannotFindWarnEvery is the least time between two warnings that a
+// platform cannot look for the posts of earlier attempts.
+const cannotFindWarnEvery = time.Hour
+
+// opFind names the calls that look for earlier posts (postOnce), for
+// metrics; they say nothing of the platform's health (noteCall).
+const opFind = "find"
+
+// keyedPosts is a channel's keyed posts since since, as read in the
+// current round (Dispatcher.seen): key → message id.
+type keyedPosts struct {
+	since time.Time
+	keys  map[string]string
+}
+
+// postOnce posts msg to channel on platform p for outbox message m and
+// returns the post's id. When an earlier attempt at m may have reached the
+// platform (m was taken before: a process stopped between the post and its
+// record, or the platform's answer was lost) and p can find its posts
+// (bot.PostFinder), it first looks for that attempt's post and returns its
+// id with found true rather than post a second time. A platform that cannot
+// look (a scope not granted) is posted to all the same, with a warning that
+// the post may repeat; a look that failed otherwise is retried later.
+func (d *Dispatcher) postOnce(ctx context.Context, m handoff.OutboxMessage, p bot.Platform, channel string, msg bot.Message) (id string, found bool, err error) {
+	finder, ok := p.(bot.PostFinder)
+	if !ok {
+		err = d.call(ctx, p.Name(), "post", func(ctx context.Context) (err error) {
+			id, err = p.Post(ctx, channel, msg)
+			return err
+		})
+		return id, false, err
+	}
+	key := postKey(m)
+	if m.Attempts > 1 {
+		id, err = d.findPost(ctx, m, finder, p.Name(), channel, key)
+		switch {
+		case err == nil && id != "":
+			d.logger.InfoContext(ctx, "outbox: an earlier attempt had posted this message; recording that post, not posting again",
+				"platform", p.Name(), "channel", channel, "message_id", id, "outbox_id", m.ID, "kind", m.Kind)
+			return id, true, nil
+		case bot.IsPermanent(err):
+			d.warnCannotFind(ctx, p.Name(), err)
+		case err != nil:
+			return "", false, fmt.Errorf("look for the post of an earlier attempt: %w", err)
+		}
+	}
+	err = d.call(ctx, p.Name(), "post", func(ctx context.Context) (err error) {
+		id, err = finder.PostKeyed(ctx, channel, key, msg)
+		return err
+	})
+	return id, false, err
+}
+
+// postKey is what the posts of outbox message m are tagged with.
+func postKey(m handoff.OutboxMessage) string { return fmt.Sprintf("outbox-%d", m.ID) }
+
+// findPost returns the id of the post tagged with key in channel since m
+// was queued, or "". One reading of a channel serves the round: every
+// message of the round was taken after its earlier attempts ended, so a
+// post they made is in a reading made since.
+func (d *Dispatcher) findPost(ctx context.Context, m handoff.OutboxMessage, finder bot.PostFinder, platform, channel, key string) (string, error) {
+	at := platform + "/" + channel
+	d.mu.Lock()
+	seen, ok := d.seen[at]
+	d.mu.Unlock()
+	if !ok || seen.since.After(m.Created) {
+		var keys map[string]string
+		err := d.call(ctx, platform, opFind, func(ctx context.Context) (err error) {
+			keys, err = finder.KeyedPosts(ctx, channel, m.Created)
+			return err
+		})
+		if err != nil {
+			return "", err
+		}
+		seen = keyedPosts{since: m.Created, keys: keys}
+		d.mu.Lock()
+		d.seen[at] = seen
+		d.mu.Unlock()
+	}
+	return seen.keys[key], nil
+}
+
+// forgetSeen drops the readings of the last round: a message taken in the
+// next round may have been posted since.
+func (d *Dispatcher) forgetSeen() {
+	d.mu.Lock()
+	clear(d.seen)
+	d.mu.Unlock()
+}
+
+// warnCannotFind logs, at most once every cannotFindWarnEvery per
+// platform, that platform cannot look for earlier posts, so that a message
+// retried after its post's answer was lost may be posted twice.
+func (d *Dispatcher) warnCannotFind(ctx context.Context, platform string, err error) {
+	now := time.Now()
+	d.mu.Lock()
+	due := now.Sub(d.findWarned[platform]) >= cannotFindWarnEvery
+	if due {
+		d.findWarned[platform] = now
+	}
+	d.mu.Unlock()
+	if !due {
+		return
+	}
+	d.logger.WarnContext(ctx, "outbox: cannot look for the post of an earlier attempt, so a message whose answer was lost may be posted twice (on Slack, grant the optional scopes channels:history and groups:history)",
+		"platform", platform, "err", err)
+}
