@@ -334,6 +334,15 @@ func Clock(t, now time.Time, p handoff.Policy) string {
 	return t.Format("Mon 15:04")
 }
 
+// Count writes n and the noun that goes with it: Count(1, "SQL", "SQLs")
+// is "1 SQL", Count(2, "SQL", "SQLs") "2 SQLs".
+func Count[N ~int | ~int64](n N, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 // FormatDuration writes d for people, to the minute: "45 min", "2 h",
 // "1 h 30 min", "2 d 4 h".
 func FormatDuration(d time.Duration) string {

@@ -233,3 +233,14 @@ func TestPermanentAndRetryAfter(t *testing.T) {
 		t.Fatal("Permanent(nil) != nil")
 	}
 }
+
+func TestCount(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{{0, "0 open breaches"}, {1, "1 open breach"}, {2, "2 open breaches"}, {1250, "1250 open breaches"}} {
+		if got := bot.Count(tc.n, "open breach", "open breaches"); got != tc.want {
+			t.Errorf("Count(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}

@@ -118,18 +118,11 @@ func DeactivatedNote(rep handoff.RepRef, inRotation bool, returned, kept []*hand
 		return strings.Join(parts, "\n")
 	}
 	if len(returned) > 0 {
-		m.Sections = append(m.Sections, Section{Text: fmt.Sprintf("%s back in the sales channel with Claim:\n%s", leadCount(len(returned)), list(returned))})
+		m.Sections = append(m.Sections, Section{Text: fmt.Sprintf("%s back in the sales channel with Claim:\n%s", Count(len(returned), "lead", "leads"), list(returned))})
 	}
 	if len(kept) > 0 {
 		m.Sections = append(m.Sections, Section{Text: fmt.Sprintf("%s past first contact still %s them as owner; reassign from the card:\n%s",
-			leadCount(len(kept)), map[bool]string{true: "names", false: "name"}[len(kept) == 1], list(kept))})
+			Count(len(kept), "lead", "leads"), map[bool]string{true: "names", false: "name"}[len(kept) == 1], list(kept))})
 	}
 	return m
-}
-
-func leadCount(n int) string {
-	if n == 1 {
-		return "1 lead"
-	}
-	return fmt.Sprintf("%d leads", n)
 }

@@ -68,7 +68,7 @@ func agreedTime(d time.Duration, p handoff.Policy) string {
 		return FormatDuration(d)
 	}
 	if d%time.Hour == 0 {
-		return fmt.Sprintf("%d business hours", int(d/time.Hour))
+		return Count(int(d/time.Hour), "business hour", "business hours")
 	}
 	return FormatDuration(d) + " of business time"
 }

@@ -185,7 +185,11 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (Summar
 		}
 		sum.Rows++
 		if len(rec) != len(fields) {
-			im.reject(&sum, Rejection{Line: line, Reason: fmt.Sprintf("%d columns, header has %d", len(rec), len(fields))})
+			columns := "columns"
+			if len(rec) == 1 {
+				columns = "column"
+			}
+			im.reject(&sum, Rejection{Line: line, Reason: fmt.Sprintf("%d %s, header has %d", len(rec), columns, len(fields))})
 			continue
 		}
 		in, err := handoff.ParseLeadInput(rowToRaw(fields, rec, im.Policy.Location, statusStage), im.now())

@@ -75,8 +75,9 @@ func TestImport(t *testing.T) {
 				csv: "\xEF\xBB\xBFLead ID;Name;Company;Lead Status;Lead Source;Email\n" +
 					"00Q1;Cy Dahl;\"Dahl; Sons\";Open - Not Contacted;Web;cy@dahl.dk\n" +
 					"00Q2;Di Eng;Eng IVS;Working - Contacted;Partner;di@eng.dk\n" +
-					"00Q3;Ed;Short row\n",
-				created: 2, rejected: "[4:3 columns, header has 6]",
+					"00Q3;Ed;Short row\n" +
+					"00Q4\n",
+				created: 2, rejected: "[4:3 columns, header has 6 5:1 column, header has 6]",
 				check: func(t *testing.T) {
 					l, _ := s.LeadByExternalID(ctx, "00Q1")
 					if l == nil || l.Company != "Dahl; Sons" || l.Source != "Web" {

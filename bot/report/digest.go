@@ -117,8 +117,8 @@ func DigestMessage(f handoff.Funnel, reps []handoff.RepActivity, open handoff.Op
 		{Key: "Sales: customers won", Value: targetText(f.Won, f.Targets.Customers) + " · " + bot.FormatAmount(int64(math.Round(f.Revenue*100)), f.Currency)},
 	}
 	m := bot.Message{
-		Summary: fmt.Sprintf("SLA digest %s: %s contacted in time, %d open breaches, %d SQLs, %d won",
-			f.Period.Label, pct(f.SLA.Compliance), open.BreachedTotal, f.SQLs, f.Won),
+		Summary: fmt.Sprintf("SLA digest %s: %s contacted in time, %s, %s, %d won",
+			f.Period.Label, pct(f.SLA.Compliance), bot.Count(open.BreachedTotal, "open breach", "open breaches"), bot.Count(f.SQLs, "SQL", "SQLs"), f.Won),
 		Header:   "📬 Weekly SLA digest · " + f.Period.Label,
 		Sections: []bot.Section{{Text: periodSpan(f.Period, p), Fields: fields}},
 		Leads:    bot.LeadIDs(open.Breached), // the breach table names them
@@ -149,9 +149,9 @@ func DigestMessage(f handoff.Funnel, reps []handoff.RepActivity, open handoff.Op
 	}
 
 	if len(trend) > 0 {
-		volume := bot.Chart{Kind: bot.ChartBar, Title: fmt.Sprintf("SQLs and customers won, last %d weeks", len(trend)),
+		volume := bot.Chart{Kind: bot.ChartBar, Title: "SQLs and customers won, last " + bot.Count(len(trend), "week", "weeks"),
 			Series: []bot.Series{{Name: "SQLs"}, {Name: "Won"}}}
-		sla := bot.Chart{Kind: bot.ChartLine, Title: fmt.Sprintf("Contacted in time, last %d weeks", len(trend)), Unit: "%",
+		sla := bot.Chart{Kind: bot.ChartLine, Title: "Contacted in time, last " + bot.Count(len(trend), "week", "weeks"), Unit: "%",
 			Series: []bot.Series{{Name: "In time %"}}}
 		for _, t := range trend {
 			label := t.Period.Label

@@ -44,7 +44,7 @@ func FunnelMessage(f handoff.Funnel, now time.Time, p handoff.Policy) bot.Messag
 		{Key: "Lost / recycled", Value: fmt.Sprintf("%d / %d", f.Lost, f.Recycled)},
 	}
 	m := bot.Message{
-		Summary: fmt.Sprintf("%s: %d SQLs, %d won (%s), SLA %s", bot.Escape(title), f.SQLs, f.Won,
+		Summary: fmt.Sprintf("%s: %s, %d won (%s), SLA %s", bot.Escape(title), bot.Count(f.SQLs, "SQL", "SQLs"), f.Won,
 			bot.FormatAmount(int64(math.Round(f.Revenue*100)), f.Currency), pct(f.SLA.Compliance)),
 		Header:   "📊 " + title,
 		Sections: []bot.Section{{Text: span, Fields: fields}},

@@ -64,7 +64,7 @@ func HistoryMessage(l *handoff.Lead, events []handoff.Event, now time.Time, p ha
 	if l.Stage == handoff.StageWon {
 		fields = append(fields, bot.Field{Key: "Amount", Value: bot.FormatAmount(l.AmountMinor, p.Targets.Currency)})
 	}
-	t := bot.Table{Title: fmt.Sprintf("History (%d events)", len(events)), Columns: []string{"When", "What", "Who"}}
+	t := bot.Table{Title: "History (" + bot.Count(len(events), "event", "events") + ")", Columns: []string{"When", "What", "Who"}}
 	for _, e := range events {
 		t.Rows = append(t.Rows, []string{localTime(e.At, p), describeEvent(e, p), actorRef(e.Actor)})
 	}

@@ -16,16 +16,17 @@ import (
 func RoutingMessage(o handoff.RoutingOverview, p handoff.Policy) bot.Message {
 	r := o.Routing
 	m := bot.Message{
-		Summary: fmt.Sprintf("Routing: %s, %d reps, %d leads received %s", modeWords(r.Mode), len(o.Reps), o.Received, o.Period.Label),
+		Summary: fmt.Sprintf("Routing: %s, %s, %s %s", modeWords(r.Mode), bot.Count(len(o.Reps), "rep", "reps"),
+			bot.Count(o.Received, "lead received", "leads received"), o.Period.Label),
 		Header:  "🔀 Routing",
 		Private: true,
 	}
 	var how string
 	if r.Mode == handoff.RouteRoundRobin {
 		how = fmt.Sprintf("*Round robin*: each new SQL is offered to one available rep at a time for %s, fairly by weight; "+
-			"after %d offers it opens to the whole channel.", durationWords(r.OfferFor), r.OfferRounds)
+			"after %s it opens to the whole channel.", durationWords(r.OfferFor), bot.Count(r.OfferRounds, "offer", "offers"))
 		if r.MaxOpenPerRep > 0 {
-			how += fmt.Sprintf(" A rep with %d open leads is skipped.", r.MaxOpenPerRep)
+			how += fmt.Sprintf(" A rep with %s is skipped.", bot.Count(r.MaxOpenPerRep, "open lead", "open leads"))
 		}
 		if r.AccountOwnerFirst {
 			how += " A lead of an account a rep already owns goes to that rep first."

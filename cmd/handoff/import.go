@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/report"
 	"github.com/handoff/handoff/csvimport"
 	"github.com/handoff/handoff/storage"
@@ -122,8 +123,8 @@ func printSummary(w io.Writer, sum csvimport.Summary, took time.Duration, dryRun
 	if errors.As(err, &old) {
 		fmt.Fprintf(w, "%s at line %d; before line %d, ", verb("Stopped", "stopped"), old.Line, old.From)
 	}
-	fmt.Fprintf(w, "%d rows in %s: %d new, %d updated, %d unchanged, %d rejected\n",
-		sum.Rows, took.Round(time.Millisecond), sum.Created, sum.Updated, sum.Unchanged, sum.RejectedRows)
+	fmt.Fprintf(w, "%s in %s: %d new, %d updated, %d unchanged, %d rejected\n",
+		bot.Count(sum.Rows, "row", "rows"), took.Round(time.Millisecond), sum.Created, sum.Updated, sum.Unchanged, sum.RejectedRows)
 	for _, r := range sum.Rejected {
 		fmt.Fprintf(w, "  line %d: %s\n", r.Line, report.Printable(r.Reason))
 	}
@@ -131,10 +132,10 @@ func printSummary(w io.Writer, sum csvimport.Summary, took time.Duration, dryRun
 		fmt.Fprintf(w, "  … and %d more\n", more)
 	}
 	if sum.History > 0 {
-		fmt.Fprintf(w, "%s %s as history: not announced, no SLA deadlines\n", countSQLs(sum.History), verb("recorded", "would be recorded"))
+		fmt.Fprintf(w, "%s %s as history: not announced, no SLA deadlines\n", bot.Count(sum.History, "SQL", "SQLs"), verb("recorded", "would be recorded"))
 	}
 	if n := sum.Announced; n > 0 {
-		fmt.Fprintf(w, "%s for sales: the server %s %s to sales\n", countSQLs(n), verb("announces", "would announce"), pronoun(n))
+		fmt.Fprintf(w, "%s for sales: the server %s %s to sales\n", bot.Count(n, "SQL", "SQLs"), verb("announces", "would announce"), pronoun(n))
 	}
 	if n := sum.PastClaimDeadline; n > 0 {
 		fmt.Fprintf(w, "%d already past the claim deadline: the server %s %s at once\n", n, verb("escalates", "would escalate"), pronoun(n))
@@ -176,12 +177,4 @@ func (p *progressBar) finish() {
 	if p.drawn {
 		fmt.Fprintln(p.w)
 	}
-}
-
-// countSQLs is "1 SQL" or "n SQLs".
-func countSQLs(n int) string {
-	if n == 1 {
-		return "1 SQL"
-	}
-	return fmt.Sprintf("%d SQLs", n)
 }

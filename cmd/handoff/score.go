@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/config"
 	"github.com/handoff/handoff/storage"
 )
@@ -113,7 +114,7 @@ func explainScore(ctx context.Context, store scoreStore, policy handoff.Policy, 
 		}
 		fmt.Fprintf(w, "  %-*s  %6d  %s\n", width, l.Rule, l.Points, matched)
 	}
-	fmt.Fprintf(w, "\n%d activities count now", len(acts))
+	fmt.Fprintf(w, "\n%s now", bot.Count(len(acts), "activity counts", "activities count"))
 	if s.Decay > 0 {
 		fmt.Fprintf(w, " (those of the last %g days)", s.Decay.Hours()/24)
 	}
@@ -131,7 +132,7 @@ func writeWhatIf(w io.Writer, p handoff.Period, leads []handoff.ScoredLead, curr
 			actual.SQLs++
 		}
 	}
-	fmt.Fprintf(w, "What-if for the %d leads that arrived in %s\n\n", len(leads), p.Label)
+	fmt.Fprintf(w, "What-if for the %s in %s\n\n", bot.Count(len(leads), "lead that arrived", "leads that arrived"), p.Label)
 	fmt.Fprintf(w, "  %-32s %6s %6s\n", "", "MQLs", "SQLs")
 	row := func(label string, r handoff.WhatIfResult) {
 		fmt.Fprintf(w, "  %-32s %6d %6d\n", label, r.MQLs, r.SQLs)

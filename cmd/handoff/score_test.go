@@ -57,7 +57,7 @@ func TestRunScoreCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, want := range []string{"Score of a: 70 (reaches sql; mql_at 40, sql_at 70); stage now sql",
-			`title matches (?i)\bcto\b       30  CTO`, "demo_request                    40  1×", "1 activities count now (those of the last 30 days)"} {
+			`title matches (?i)\bcto\b       30  CTO`, "demo_request                    40  1×", "1 activity counts now (those of the last 30 days)"} {
 			if !strings.Contains(squeeze(out.String()), squeeze(want)) {
 				t.Errorf("explain lacks %q:\n%s", want, out.String())
 			}
