@@ -262,15 +262,19 @@ func scoreText(l *handoff.Lead) string {
 }
 
 // SLALine states the claim and contact deadlines of a new SQL, e.g.
-// "⏱ Claim within 2 h (by 11:00) · contact by Tue 14:00".
+// "⏱ Claim within 2 h (by 11:00) · contact by Tue 14:00". A claim
+// deadline that has passed is stated as a time ("⚠️ Claim was due Fri
+// 12:00"), not as how long ago: a card keeps its text until it is next
+// updated, which may be days later.
 func SLALine(l *handoff.Lead, now time.Time, p handoff.Policy) string {
 	var parts []string
+	mark := "⏱ "
 	if l.ClaimDueAt != nil {
-		left := p.Between(now, *l.ClaimDueAt)
-		if left > 0 {
+		if left := p.Between(now, *l.ClaimDueAt); left > 0 {
 			parts = append(parts, fmt.Sprintf("Claim within %s (by %s)", FormatDuration(left), Clock(*l.ClaimDueAt, now, p)))
 		} else {
-			parts = append(parts, fmt.Sprintf("Claim overdue by %s", FormatDuration(-left)))
+			mark = "⚠️ "
+			parts = append(parts, "Claim was due "+Clock(*l.ClaimDueAt, now, p))
 		}
 	}
 	if l.ContactDueAt != nil {
@@ -279,7 +283,7 @@ func SLALine(l *handoff.Lead, now time.Time, p handoff.Policy) string {
 	if len(parts) == 0 {
 		return ""
 	}
-	return "⏱ " + strings.Join(parts, " · ")
+	return mark + strings.Join(parts, " · ")
 }
 
 // DeadlineContext states the contact deadline of a claimed lead.

@@ -37,7 +37,9 @@ func TestNewLeadCardSLA(t *testing.T) {
 	}{
 		{"JustArrived", sqlAt, "⏱ Claim within 2 h (by Mon 14:00) · contact by Wed 12:00"},
 		{"HalfWay", sqlAt.Add(75 * time.Minute), "⏱ Claim within 45 min (by Mon 14:00) · contact by Wed 12:00"},
-		{"Overdue", sqlAt.Add(2*time.Hour + 20*time.Minute), "⏱ Claim overdue by 20 min · contact by Wed 12:00"},
+		{"Overdue", sqlAt.Add(2*time.Hour + 20*time.Minute), "⚠️ Claim was due Mon 14:00 · contact by Wed 12:00"},
+		// Days later the card still says when, not how long ago as of its last update.
+		{"OverdueLongAgo", sqlAt.Add(4 * 24 * time.Hour), "⚠️ Claim was due Mon 14:00 · contact by Wed 12:00"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
