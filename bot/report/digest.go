@@ -159,16 +159,22 @@ func DigestMessage(f handoff.Funnel, reps []handoff.RepActivity, open handoff.Op
 				label = w // "W47"
 			}
 			volume.Categories = append(volume.Categories, label)
-			sla.Categories = append(sla.Categories, label)
 			volume.Series[0].Values = append(volume.Series[0].Values, float64(t.SQLs))
 			volume.Series[1].Values = append(volume.Series[1].Values, float64(t.Won))
-			in := 0.0
+			// A week without a deadline settled has no share to show:
+			// 0 % would read as every SQL missed.
 			if t.Compliance != nil {
-				in = math.Round(*t.Compliance * 100)
+				sla.Categories = append(sla.Categories, label)
+				sla.Series[0].Values = append(sla.Series[0].Values, math.Round(*t.Compliance*100))
 			}
-			sla.Series[0].Values = append(sla.Series[0].Values, in)
 		}
-		m.Charts = []bot.Chart{volume, sla}
+		m.Charts = []bot.Chart{volume}
+		if n := len(sla.Categories); n > 0 {
+			if n < len(trend) { // within Slack's 50 characters of a chart title
+				sla.Title = fmt.Sprintf("Contacted in time, %d of the last %s", n, bot.Count(len(trend), "week", "weeks"))
+			}
+			m.Charts = append(m.Charts, sla)
+		}
 	}
 	mFields, mTables, mCharts, mContext := marketingSection(f)
 	m.Sections[0].Fields = append(m.Sections[0].Fields, mFields...)
