@@ -271,7 +271,7 @@ func SLALine(l *handoff.Lead, now time.Time, p handoff.Policy) string {
 	mark := "⏱ "
 	if l.ClaimDueAt != nil {
 		if left := p.Between(now, *l.ClaimDueAt); left > 0 {
-			parts = append(parts, fmt.Sprintf("Claim within %s (by %s)", FormatDuration(left), Clock(*l.ClaimDueAt, now, p)))
+			parts = append(parts, fmt.Sprintf("Claim within %s (by %s)", FormatAgreed(left, p), Clock(*l.ClaimDueAt, now, p)))
 		} else {
 			mark = "⚠️ "
 			parts = append(parts, "Claim was due "+Clock(*l.ClaimDueAt, now, p))
@@ -292,7 +292,7 @@ func DeadlineContext(l *handoff.Lead, now time.Time, p handoff.Policy) []string 
 	if l.ContactDueAt != nil {
 		left := p.Between(now, *l.ContactDueAt)
 		if left > 0 {
-			out = append(out, fmt.Sprintf("⏱ Contact by %s (%s left)", Clock(*l.ContactDueAt, now, p), FormatDuration(left)))
+			out = append(out, fmt.Sprintf("⏱ Contact by %s (%s left)", Clock(*l.ContactDueAt, now, p), FormatAgreed(left, p)))
 		} else {
 			out = append(out, fmt.Sprintf("⚠️ Contact was due %s", Clock(*l.ContactDueAt, now, p)))
 		}
@@ -336,6 +336,18 @@ func Clock(t, now time.Time, p handoff.Policy) string {
 		return t.Format("Mon 2 Jan 15:04")
 	}
 	return t.Format("Mon 15:04")
+}
+
+// FormatAgreed writes d, a span of the agreement's time (Policy.Between),
+// for people. Around the clock it is FormatDuration. With business hours a
+// span of a day or more is whole hours of business time ("47 business
+// hours"): a day of business time is not a day, and "1 d 23 h" left would
+// contradict a deadline a week away.
+func FormatAgreed(d time.Duration, p handoff.Policy) string {
+	if p.BusinessHours == nil || d < 24*time.Hour {
+		return FormatDuration(d)
+	}
+	return Count(int(d/time.Hour), "business hour", "business hours")
 }
 
 // Count writes n and the noun that goes with it: Count(1, "SQL", "SQLs")

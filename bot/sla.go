@@ -12,7 +12,7 @@ import (
 func ReminderCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 	left := ""
 	if l.ContactDueAt != nil {
-		left = FormatDuration(p.Between(now, *l.ContactDueAt))
+		left = FormatAgreed(p.Between(now, *l.ContactDueAt), p)
 	}
 	text := fmt.Sprintf("⏰ Reminder: contact %s within *%s*.", personOrCompany(l), left)
 	return Message{
@@ -28,7 +28,7 @@ func ReminderCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 // EscalationCard tells the managers' channel that a lead missed a deadline:
 // which lead, whose, which deadline and how late.
 func EscalationCard(l *handoff.Lead, n handoff.SLANotice, now time.Time, p handoff.Policy) Message {
-	late := FormatDuration(p.Between(n.Due, now))
+	late := FormatAgreed(p.Between(n.Due, now), p)
 	if now.Sub(n.Due) < time.Minute {
 		late = "just now"
 	} else {

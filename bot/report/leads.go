@@ -52,9 +52,9 @@ func nextDeadline(l *handoff.Lead, now time.Time, p handoff.Policy) string {
 	}
 	left := p.Between(now, *due)
 	if left <= 0 {
-		return fmt.Sprintf("⚠️ %s overdue by %s", what, bot.FormatDuration(-left))
+		return fmt.Sprintf("⚠️ %s overdue by %s", what, bot.FormatAgreed(-left, p))
 	}
-	return fmt.Sprintf("%s by %s (%s left)", what, bot.Clock(*due, now, p), bot.FormatDuration(left))
+	return fmt.Sprintf("%s by %s (%s left)", what, bot.Clock(*due, now, p), bot.FormatAgreed(left, p))
 }
 
 // HistoryMessage is one lead's card details and its events in order, in
@@ -171,5 +171,5 @@ func leftOrDash(due *time.Time, now time.Time, p handoff.Policy) string {
 	if left <= 0 {
 		return "⚠️ overdue"
 	}
-	return bot.FormatDuration(left)
+	return bot.FormatAgreed(left, p)
 }

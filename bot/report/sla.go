@@ -92,9 +92,9 @@ func breachTable(open handoff.OpenSQLs, now time.Time, p handoff.Policy) bot.Tab
 		missed, late := "claimed late", "–"
 		switch {
 		case l.ContactDueAt != nil && now.After(*l.ContactDueAt):
-			missed, late = "contact by "+bot.Clock(*l.ContactDueAt, now, p), bot.FormatDuration(p.Between(*l.ContactDueAt, now))
+			missed, late = "contact by "+bot.Clock(*l.ContactDueAt, now, p), bot.FormatAgreed(p.Between(*l.ContactDueAt, now), p)
 		case l.Stage == handoff.StageSQL && l.ClaimDueAt != nil && now.After(*l.ClaimDueAt):
-			missed, late = "claim by "+bot.Clock(*l.ClaimDueAt, now, p), bot.FormatDuration(p.Between(*l.ClaimDueAt, now))
+			missed, late = "claim by "+bot.Clock(*l.ClaimDueAt, now, p), bot.FormatAgreed(p.Between(*l.ClaimDueAt, now), p)
 		}
 		owner := bot.OwnerRef(l.Owner)
 		if l.Stage == handoff.StageSQL {
