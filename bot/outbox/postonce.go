@@ -18,10 +18,12 @@ const cannotFindWarnEvery = time.Hour
 const opFind = "find"
 
 // keyedPosts is a channel's keyed posts since since, as read in the
-// current round (Dispatcher.seen): key → message id.
+// current round (Dispatcher.seen): key → message id; or why the platform
+// cannot read them (a permanent error, not asked again in the round).
 type keyedPosts struct {
 	since time.Time
 	keys  map[string]string
+	err   error
 }
 
 // postOnce posts msg to channel on platform p for outbox message m and
@@ -80,15 +82,15 @@ func (d *Dispatcher) findPost(ctx context.Context, m handoff.OutboxMessage, find
 			keys, err = finder.KeyedPosts(ctx, channel, m.Created)
 			return err
 		})
-		if err != nil {
+		if err != nil && !bot.IsPermanent(err) {
 			return "", err
 		}
-		seen = keyedPosts{since: m.Created, keys: keys}
+		seen = keyedPosts{since: m.Created, keys: keys, err: err}
 		d.mu.Lock()
 		d.seen[at] = seen
 		d.mu.Unlock()
 	}
-	return seen.keys[key], nil
+	return seen.keys[key], seen.err
 }
 
 // forgetSeen drops the readings of the last round: a message taken in the

@@ -110,6 +110,28 @@ func TestPostedOnceWhenAnAttemptsEndIsUnknown(t *testing.T) {
 	}
 }
 
+// A platform that cannot look is asked once a round, not once a message:
+// two cards whose answers were lost, retried in one round, cost one refused
+// look, and each is posted again.
+func TestCannotLookIsAskedOnceARound(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newRig(t, s)
+		r.slack.DenyHistory()
+		r.slack.LoseNextAnswers("chat.postMessage", 2)
+		saveLead(t, s, "lost-1")
+		saveLead(t, s, "lost-2")
+		drain(t, r.disp)
+		r.clock.Advance(2 * time.Second) // past both backoffs: one round retries both
+		drain(t, r.disp)
+		if n := len(r.slack.Messages("CSALES")); n != 4 {
+			t.Errorf("%d cards in the channel, want 4 (each posted twice)", n)
+		}
+		if n := len(r.slack.Calls("conversations.history")); n != 1 {
+			t.Errorf("%d looks at the history, want 1", n)
+		}
+	})
+}
+
 // recordedPost is the id of the post of lead id recorded in channel.
 func recordedPost(t *testing.T, s *storage.Store, id int64, channel string) string {
 	t.Helper()
