@@ -64,6 +64,15 @@ type PostFinder interface {
 	KeyedPosts(ctx context.Context, channel string, since time.Time) (map[string]string, error)
 }
 
+// DirectOpener is a Platform whose one-to-one conversation with a user is a
+// channel it can post to and read (Slack: a DM's channel id), so that a
+// direct message, too, can be posted once (PostFinder).
+type DirectOpener interface {
+	// DirectChannel opens (or finds) the one-to-one conversation with
+	// userID and returns its channel.
+	DirectChannel(ctx context.Context, userID string) (string, error)
+}
+
 // HomePublisher is a Platform with a per-user home (Slack's App Home tab).
 type HomePublisher interface {
 	// PublishHome shows h as userID's home, replacing what was there.

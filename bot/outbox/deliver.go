@@ -251,11 +251,9 @@ func (d *Dispatcher) notice(ctx context.Context, m handoff.OutboxMessage) (strin
 		}
 		err = d.call(ctx, p.Name(), "private", func(ctx context.Context) error { return p.PostPrivate(ctx, n.Channel, n.User, n.Message) })
 	case handoff.OutboxDirect:
-		err = d.call(ctx, p.Name(), "direct", func(ctx context.Context) error {
-			channel, id, err := p.DirectMessage(ctx, n.User, n.Message)
-			shown = leadMessage(m.LeadID, p.Name(), handoff.PostDirect, channel, id)
-			return err
-		})
+		var channel, id string
+		channel, id, err = d.directOnce(ctx, m, p, n.User, n.Message)
+		shown = leadMessage(m.LeadID, p.Name(), handoff.PostDirect, channel, id)
 	case handoff.OutboxShare:
 		err = d.call(ctx, p.Name(), "post", func(ctx context.Context) error {
 			_, err := p.Post(ctx, n.Channel, n.Message)

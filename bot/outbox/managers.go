@@ -24,11 +24,7 @@ func (d *Dispatcher) remind(ctx context.Context, m handoff.OutboxMessage) (strin
 		return "", nil, err
 	}
 	card := bot.ReminderCard(lead, d.cfg.Now(), d.cfg.Policy)
-	var channel, id string
-	err = d.call(ctx, t.Platform.Name(), "direct", func(ctx context.Context) (err error) {
-		channel, id, err = t.Platform.DirectMessage(ctx, lead.Owner.UserID, card)
-		return err
-	})
+	channel, id, err := d.directOnce(ctx, m, t.Platform, lead.Owner.UserID, card)
 	if err != nil {
 		return "", nil, fmt.Errorf("remind %s about lead %d: %w", lead.Owner.UserID, lead.ID, err)
 	}

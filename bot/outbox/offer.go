@@ -67,16 +67,11 @@ func (d *Dispatcher) offer(ctx context.Context, m handoff.OutboxMessage) (string
 	if !lead.Offer.OfferedTo(n.Rep) {
 		return "skipped: no offer to show", nil, nil
 	}
-	var shown []handoff.ChatPost
-	err = d.call(ctx, p.Name(), "direct", func(ctx context.Context) error {
-		channel, id, err := p.DirectMessage(ctx, n.Rep.ID, msg)
-		shown = leadMessage(m.LeadID, p.Name(), kind, channel, id)
-		return err
-	})
+	channel, id, err := d.directOnce(ctx, m, p, n.Rep.ID, msg)
 	if err != nil {
 		return "", nil, fmt.Errorf("offer lead %d to %s: %w", m.LeadID, n.Rep.Key(), err)
 	}
-	return "sent", shown, nil
+	return "sent", leadMessage(m.LeadID, p.Name(), kind, channel, id), nil
 }
 
 // ownerAs returns rep named as the lead's owner when the platform resolves

@@ -35,9 +35,15 @@ type keyedPosts struct {
 // look (a scope not granted) is posted to all the same, with a warning that
 // the post may repeat; a look that failed otherwise is retried later.
 func (d *Dispatcher) postOnce(ctx context.Context, m handoff.OutboxMessage, p bot.Platform, channel string, msg bot.Message) (id string, found bool, err error) {
+	return d.sendOnce(ctx, m, p, "post", channel, msg)
+}
+
+// sendOnce is postOnce with op naming the call ("post", "direct") for its
+// metrics and its hold after a rate limit.
+func (d *Dispatcher) sendOnce(ctx context.Context, m handoff.OutboxMessage, p bot.Platform, op, channel string, msg bot.Message) (id string, found bool, err error) {
 	finder, ok := p.(bot.PostFinder)
 	if !ok {
-		err = d.call(ctx, p.Name(), "post", func(ctx context.Context) (err error) {
+		err = d.call(ctx, p.Name(), op, func(ctx context.Context) (err error) {
 			id, err = p.Post(ctx, channel, msg)
 			return err
 		})
@@ -57,11 +63,38 @@ func (d *Dispatcher) postOnce(ctx context.Context, m handoff.OutboxMessage, p bo
 			return "", false, fmt.Errorf("look for the post of an earlier attempt: %w", err)
 		}
 	}
-	err = d.call(ctx, p.Name(), "post", func(ctx context.Context) (err error) {
+	err = d.call(ctx, p.Name(), op, func(ctx context.Context) (err error) {
 		id, err = finder.PostKeyed(ctx, channel, key, msg)
 		return err
 	})
 	return id, false, err
+}
+
+// directOnce sends msg to userID's one-to-one conversation for outbox
+// message m and returns where it is and its id. On a platform that can
+// open that conversation as a channel and find its posts there
+// (bot.DirectOpener and bot.PostFinder) it is sent as postOnce posts: an
+// earlier attempt's message is found, not sent twice (a claim's contact
+// details sent twice would leave a copy that erasing the lead cannot
+// reach); elsewhere with DirectMessage.
+func (d *Dispatcher) directOnce(ctx context.Context, m handoff.OutboxMessage, p bot.Platform, userID string, msg bot.Message) (channel, id string, err error) {
+	opener, ok := p.(bot.DirectOpener)
+	if _, finds := p.(bot.PostFinder); !ok || !finds {
+		err = d.call(ctx, p.Name(), "direct", func(ctx context.Context) (err error) {
+			channel, id, err = p.DirectMessage(ctx, userID, msg)
+			return err
+		})
+		return channel, id, err
+	}
+	err = d.call(ctx, p.Name(), "direct", func(ctx context.Context) (err error) {
+		channel, err = opener.DirectChannel(ctx, userID)
+		return err
+	})
+	if err != nil {
+		return "", "", err
+	}
+	id, _, err = d.sendOnce(ctx, m, p, "direct", channel, msg)
+	return channel, id, err
 }
 
 // postKey is what the posts of outbox message m are tagged with.

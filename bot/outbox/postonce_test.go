@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/outbox"
 	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/storage"
@@ -30,14 +31,15 @@ func (killedBeforeRecord) RecordOutbox(_ context.Context, outcomes ...handoff.Ou
 
 // A post that reached Slack while its attempt ended without learning so (the
 // answer lost, or the process killed before recording it) is found on the
-// retry in the channel's history by the key its metadata carries, and
-// recorded: one card, one escalation. A refused attempt's retry finds nothing
-// and posts once; a first attempt does not look. Only an app not granted the
-// history scopes posts twice, as before.
+// retry in the channel's or DM's history by the key its metadata carries,
+// and recorded: one card, one escalation, one direct message. A refused
+// attempt's retry finds nothing and posts once; a first attempt does not
+// look. Only an app not granted the history scopes posts twice, as before.
 func TestPostedOnceWhenAnAttemptsEndIsUnknown(t *testing.T) {
 	cases := []struct {
 		name       string
 		escalation bool                      // the managers' escalation rather than the lead's card
+		direct     bool                      // a direct message to UREP rather than the lead's card
 		fail       func(f *slacktest.Server) // before the first attempt
 		killed     bool                      // the first attempt's process dies before its record
 		wantPosts  int                       // messages in the channel
@@ -52,6 +54,9 @@ func TestPostedOnceWhenAnAttemptsEndIsUnknown(t *testing.T) {
 			f.DenyHistory()
 			f.LoseNextAnswers("chat.postMessage", 1)
 		}, wantPosts: 2, wantLooks: 1},
+		{name: "direct message, answer lost", direct: true, fail: func(f *slacktest.Server) { f.LoseNextAnswers("chat.postMessage", 1) },
+			wantPosts: 1, wantLooks: 1},
+		{name: "direct message, killed before the record", direct: true, killed: true, wantPosts: 1, wantLooks: 1},
 		{name: "escalation, answer lost", escalation: true, fail: func(f *slacktest.Server) { f.LoseNextAnswers("chat.postMessage", 1) },
 			wantPosts: 1, wantLooks: 1},
 	}
@@ -64,11 +69,20 @@ func TestPostedOnceWhenAnAttemptsEndIsUnknown(t *testing.T) {
 				disp := outbox.New(cfg)
 				l := saveLead(t, s, "once")
 				channel := "CSALES"
-				if tc.escalation {
-					drain(t, disp) // the card
+				var follow *handoff.OutboxMessage // a message after the card
+				switch {
+				case tc.escalation:
 					channel = "CMGR"
 					n, _ := json.Marshal(handoff.SLANotice{Action: handoff.SLAEscalateClaim, Due: t0, At: t0})
-					if err := s.Enqueue(ctx, r.clock.Now(), handoff.OutboxMessage{Kind: handoff.OutboxEscalate, LeadID: l.ID, Payload: string(n)}); err != nil {
+					follow = &handoff.OutboxMessage{Kind: handoff.OutboxEscalate, LeadID: l.ID, Payload: string(n)}
+				case tc.direct:
+					channel = "DUREP" // the fake's DM with UREP
+					n, _ := json.Marshal(bot.Envelope{User: "UREP", Message: bot.Notice("Call Ann at " + l.Company)})
+					follow = &handoff.OutboxMessage{Kind: handoff.OutboxDirect, LeadID: l.ID, Platform: "slack", Payload: string(n)}
+				}
+				if follow != nil {
+					drain(t, disp) // the card
+					if err := s.Enqueue(ctx, r.clock.Now(), *follow); err != nil {
 						t.Fatal(err)
 					}
 				}

@@ -49,6 +49,7 @@ var (
 	_ bot.Directory     = (*Platform)(nil)
 	_ bot.ReplyReplacer = (*Platform)(nil)
 	_ bot.PostFinder    = (*Platform)(nil)
+	_ bot.DirectOpener  = (*Platform)(nil)
 )
 
 // NewPlatform returns the Slack platform over api.
@@ -73,6 +74,7 @@ func (p *Platform) post(ctx context.Context, channel string, msg bot.Message, ex
 		return err
 	})
 	if err != nil {
+		p.forgetDirect(channel)
 		return "", classify("chat.postMessage", err)
 	}
 	return ts, nil
@@ -93,33 +95,49 @@ func (p *Platform) PostPrivate(ctx context.Context, channel, userID string, msg 
 	return classify("chat.postEphemeral", err)
 }
 
-// DirectMessage opens (once) the DM with userID, posts msg there and
-// returns the DM's channel id and the message's ts.
-func (p *Platform) DirectMessage(ctx context.Context, userID string, msg bot.Message) (string, string, error) {
+// DirectChannel opens (once) the DM with userID with conversations.open
+// and returns its channel id.
+func (p *Platform) DirectChannel(ctx context.Context, userID string) (string, error) {
 	p.mu.Lock()
 	channel := p.dms[userID]
 	p.mu.Unlock()
-	if channel == "" {
-		ch, _, _, err := p.api.OpenConversationContext(ctx, &slackapi.OpenConversationParameters{Users: []string{userID}})
-		if err != nil {
-			return "", "", classify("conversations.open", err)
-		}
-		channel = ch.ID
-		p.mu.Lock()
-		p.dms[userID] = channel
-		p.mu.Unlock()
+	if channel != "" {
+		return channel, nil
 	}
-	posted, ts, err := p.api.PostMessageContext(ctx, channel, msgOptions(msg)...)
+	ch, _, _, err := p.api.OpenConversationContext(ctx, &slackapi.OpenConversationParameters{Users: []string{userID}})
 	if err != nil {
-		p.mu.Lock()
-		delete(p.dms, userID)
-		p.mu.Unlock()
-		return "", "", classify("chat.postMessage", err)
+		return "", classify("conversations.open", err)
 	}
-	if posted != "" {
-		channel = posted
+	p.mu.Lock()
+	p.dms[userID] = ch.ID
+	p.mu.Unlock()
+	return ch.ID, nil
+}
+
+// DirectMessage opens (once) the DM with userID, posts msg there and
+// returns the DM's channel id and the message's ts.
+func (p *Platform) DirectMessage(ctx context.Context, userID string, msg bot.Message) (string, string, error) {
+	channel, err := p.DirectChannel(ctx, userID)
+	if err != nil {
+		return "", "", err
+	}
+	ts, err := p.post(ctx, channel, msg)
+	if err != nil {
+		return "", "", err
 	}
 	return channel, ts, nil
+}
+
+// forgetDirect drops the DM channel a post to channel failed in, so that
+// the next message to its user opens the DM again.
+func (p *Platform) forgetDirect(channel string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for user, ch := range p.dms {
+		if ch == channel {
+			delete(p.dms, user)
+		}
+	}
 }
 
 // Reply answers through a response_url, visible only to the user unless

@@ -16,26 +16,26 @@ import (
 // (Slack's method documentation); nil for none. A call missing here fails
 // TestManifestAsksForTheScopesUsed until its scopes are written down.
 var webAPIScopes = map[string][]string{
-	"PostMessageContext":            {"chat:write"},                         // chat.postMessage: cards, escalations, DMs
-	"UpdateMessageContext":          {"chat:write"},                         // chat.update: cards
-	"PostEphemeralContext":          {"chat:write"},                         // chat.postEphemeral: private notices in a channel
-	"OpenConversationContext":       {"im:write"},                           // conversations.open: the owner's DM
-	"GetUserInfoContext":            {"users:read", "users:read.email"},     // users.info with the email
-	"GetUserGroupMembersContext":    {"usergroups:read"},                    // usergroups.users.list: SLACK_MANAGER_GROUP
-	"AuthTestContext":               nil,                                    // auth.test: the bot token's workspace
-	"GetUsersInConversationContext": {"channels:read", "groups:read"},       // conversations.members: who may see leads (a public or private sales channel)
-	"GetConversationHistoryContext": {"channels:history", "groups:history"}, // conversations.history: the post of an earlier attempt (FindPost)
-	"OpenViewContext":               nil,                                    // views.open: forms
-	"PublishViewContext":            nil,                                    // views.publish: the Home tab
-	"SendMessageContext":            nil,                                    // only to a response_url
-	"PostWebhookCustomHTTPContext":  nil,                                    // a response_url, in Socket Mode
-	"RunContext":                    nil,                                    // Socket Mode: the app-level token's connections:write
+	"PostMessageContext":            {"chat:write"},                                       // chat.postMessage: cards, escalations, DMs
+	"UpdateMessageContext":          {"chat:write"},                                       // chat.update: cards
+	"PostEphemeralContext":          {"chat:write"},                                       // chat.postEphemeral: private notices in a channel
+	"OpenConversationContext":       {"im:write"},                                         // conversations.open: the owner's DM
+	"GetUserInfoContext":            {"users:read", "users:read.email"},                   // users.info with the email
+	"GetUserGroupMembersContext":    {"usergroups:read"},                                  // usergroups.users.list: SLACK_MANAGER_GROUP
+	"AuthTestContext":               nil,                                                  // auth.test: the bot token's workspace
+	"GetUsersInConversationContext": {"channels:read", "groups:read"},                     // conversations.members: who may see leads (a public or private sales channel)
+	"GetConversationHistoryContext": {"channels:history", "groups:history", "im:history"}, // conversations.history: the post of an earlier attempt (KeyedPosts)
+	"OpenViewContext":               nil,                                                  // views.open: forms
+	"PublishViewContext":            nil,                                                  // views.publish: the Home tab
+	"SendMessageContext":            nil,                                                  // only to a response_url
+	"PostWebhookCustomHTTPContext":  nil,                                                  // a response_url, in Socket Mode
+	"RunContext":                    nil,                                                  // Socket Mode: the app-level token's connections:write
 }
 
 // optionalScopes are the scopes the code does without when they are not
 // granted (it degrades, and says so in a warning): the manifest asks for
 // them under bot_optional, the rest under bot.
-var optionalScopes = map[string]bool{"channels:history": true, "groups:history": true}
+var optionalScopes = map[string]bool{"channels:history": true, "groups:history": true, "im:history": true}
 
 // slackCall matches a call on the slack-go client (p.api, m.api), the
 // Socket Mode client (s.client) or the slack-go package itself.
