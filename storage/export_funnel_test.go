@@ -223,8 +223,9 @@ func (s *Store) RebuildRollup(ctx context.Context) error {
 // nil stops it. It watches the store's statements (OnRead): the store
 // itself has no hook. The medians run in parallel (parallel), so each
 // kind's histogram read is matched with that kind's next read, not with
-// whichever statement comes next.
-func (s *Store) SetBetweenMedianReads(f func(kind string)) {
+// whichever statement comes next. f's statements, run with ctx, are not
+// watched.
+func (s *Store) SetBetweenMedianReads(f func(ctx context.Context, kind string)) {
 	if f == nil {
 		s.OnRead(nil)
 		return
@@ -242,7 +243,7 @@ func (s *Store) SetBetweenMedianReads(f func(kind string)) {
 		}
 		return "", false
 	}
-	s.OnRead(func(sql string, vars []any) {
+	s.OnRead(func(ctx context.Context, sql string, vars []any) {
 		switch {
 		case strings.HasPrefix(sql, "SELECT bucket, SUM(n) AS n FROM funnel_waits WHERE kind = "):
 			if kind, ok := vars[0].(string); ok {
@@ -251,10 +252,10 @@ func (s *Store) SetBetweenMedianReads(f func(kind string)) {
 				mu.Unlock()
 			}
 		case strings.HasPrefix(sql, "SELECT * FROM (SELECT rep, delay_ms FROM routing_facts"):
-			f("routing")
+			f(ctx, "routing")
 		default:
 			if kind, ok := next(sql); ok {
-				f(kind)
+				f(ctx, kind)
 			}
 		}
 	})
@@ -263,20 +264,25 @@ func (s *Store) SetBetweenMedianReads(f func(kind string)) {
 // readHooks are the functions OnRead set, by store.
 var readHooks sync.Map // *Store → *readHook
 
-// readHook calls f before the statements of a store, one at a time.
+// readHook calls f before the statements of a store.
 type readHook struct {
-	mu      sync.Mutex
-	f       func(sql string, vars []any)
-	running bool // f is running: the statements it runs are not passed to it
+	mu sync.Mutex
+	f  func(ctx context.Context, sql string, vars []any)
 }
+
+// inReadHook marks the context OnRead hands its function: the statements
+// run with it are the function's own and are not passed to it again.
+type inReadHook struct{}
 
 // OnRead calls f with the text and arguments of each statement that the
 // store runs to read rows through GORM (Raw(…).Scan, Row, Rows: its reads
 // written as SQL; not Exec, not Find), before it runs, in the goroutine
-// that runs it; not those that run while f runs (its own, say). nil stops
-// it. It registers a GORM callback on the store's database handles, so the
-// store's code carries no hook of its own.
-func (s *Store) OnRead(f func(sql string, vars []any)) {
+// that runs it, with a context for the statements f runs itself: those
+// are not passed to f. Statements other goroutines run meanwhile are, so
+// f may run in several goroutines at once. nil stops it. It registers a
+// GORM callback on the store's database handles, so the store's code
+// carries no hook of its own.
+func (s *Store) OnRead(f func(ctx context.Context, sql string, vars []any)) {
 	v, loaded := readHooks.LoadOrStore(s, &readHook{})
 	h := v.(*readHook)
 	if !loaded {
@@ -288,18 +294,15 @@ func (s *Store) OnRead(f func(sql string, vars []any)) {
 			err := db.Callback().Row().Before("gorm:row").Register(name, func(tx *gorm.DB) {
 				h.mu.Lock()
 				f := h.f
-				if f == nil || h.running {
-					h.mu.Unlock()
+				h.mu.Unlock()
+				ctx := tx.Statement.Context
+				if ctx == nil {
+					ctx = context.Background()
+				}
+				if f == nil || ctx.Value(inReadHook{}) != nil {
 					return
 				}
-				h.running = true
-				h.mu.Unlock()
-				defer func() {
-					h.mu.Lock()
-					h.running = false
-					h.mu.Unlock()
-				}()
-				f(tx.Statement.SQL.String(), tx.Statement.Vars)
+				f(context.WithValue(ctx, inReadHook{}, true), tx.Statement.SQL.String(), tx.Statement.Vars)
 			})
 			if err != nil {
 				panic(err)

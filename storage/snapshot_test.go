@@ -42,7 +42,7 @@ func TestRolledUpMedianReadsOneSnapshot(t *testing.T) {
 				t.Fatal(err)
 			}
 			claimed := false
-			s.SetBetweenMedianReads(func(kind string) {
+			s.SetBetweenMedianReads(func(ctx context.Context, kind string) {
 				if kind != "claim" || claimed {
 					return
 				}
@@ -84,7 +84,7 @@ func TestRoutingStatsReadOneSnapshot(t *testing.T) {
 		at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 		annOnly := handoff.RouteRequest{Routing: handoff.Routing{Mode: handoff.RouteRoundRobin, OfferFor: 15 * time.Minute, OfferRounds: 2,
 			Reps: []handoff.Rep{{Ref: repAnn, Weight: 1}}}}
-		accept := func(ext string, when time.Time, after time.Duration) {
+		accept := func(ctx context.Context, ext string, when time.Time, after time.Duration) {
 			lead := saveSQL(t, s, ext, "Acme "+ext, when)
 			if _, _, ok, err := s.RouteLead(ctx, lead.ID, annOnly, when); err != nil || !ok {
 				t.Fatalf("route %s: stepped %v, %v", ext, ok, err)
@@ -94,12 +94,12 @@ func TestRoutingStatsReadOneSnapshot(t *testing.T) {
 				t.Fatalf("claim %s: won %v, %v", ext, won, err)
 			}
 		}
-		accept("r-1", at, 180*time.Second)
+		accept(ctx, "r-1", at, 180*time.Second)
 		accepted := false
-		s.SetBetweenMedianReads(func(kind string) {
+		s.SetBetweenMedianReads(func(ctx context.Context, kind string) {
 			if kind == "routing" && !accepted {
 				accepted = true
-				accept("r-2", at.Add(time.Hour), 179*time.Second)
+				accept(ctx, "r-2", at.Add(time.Hour), 179*time.Second)
 			}
 		})
 		from := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) // a whole day and two partial ones
@@ -136,7 +136,7 @@ func TestSnapshotEndFailedDropsConnection(t *testing.T) {
 					t.Fatal(err)
 				}
 			} else {
-				s.OnRead(func(string, []any) { cancel() }) // inside the snapshot, before its first read
+				s.OnRead(func(context.Context, string, []any) { cancel() }) // inside the snapshot, before its first read
 			}
 			// On PostgreSQL the commit answers the cancel with
 			// context.Canceled, or with sql.ErrTxDone when database/sql's
