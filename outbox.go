@@ -96,8 +96,14 @@ type OutboxMessage struct {
 	Platform string // "" when the kind fans out to every platform
 	Payload  string // kind-specific JSON
 	Due      time.Time
-	Attempts int
+	Attempts int // in the current run: since it was created, or requeued
 	Created  time.Time
+	// Requeued is when the message was last queued again after it had
+	// been given up (handoff outbox retry), zero if never: its attempts
+	// counted afresh from there, and so does its give-up deadline (Since),
+	// while Created still dates its first attempts, whose posts may have
+	// reached a channel.
+	Requeued time.Time
 	// LeasedBy is the worker holding the message's lease, as the outbox
 	// leased it; with Attempts it identifies the lease.
 	LeasedBy string
@@ -106,6 +112,20 @@ type OutboxMessage struct {
 	Status    string
 	LastError string
 }
+
+// Since is when the message's current run of attempts began, when it was
+// requeued or else created: its give-up deadline runs from then.
+func (m OutboxMessage) Since() time.Time {
+	if m.Requeued.After(m.Created) {
+		return m.Requeued
+	}
+	return m.Created
+}
+
+// Retried reports whether an earlier attempt at the message may have
+// reached its platform: it was taken before, in this run or before it was
+// requeued.
+func (m OutboxMessage) Retried() bool { return m.Attempts > 1 || !m.Requeued.IsZero() }
 
 // OutboxOutcome is how one attempt at a leased message ended, as the
 // outbox worker records it: sent (Result, and the chat posts it created),

@@ -20,7 +20,7 @@ import (
 type OutboxStats struct {
 	Pending int64
 	Dead    int64
-	Oldest  time.Time // creation time of the oldest pending message; zero when none
+	Oldest  time.Time // when the oldest pending message was queued (or requeued); zero when none
 }
 
 // OutboxStatter reads the outbox's state at scrape time.

@@ -93,6 +93,7 @@ type outboxRow struct {
 	LastError     string `gorm:"type:text"`
 	Result        string `gorm:"size:200"`
 	CreatedMs     int64  `gorm:"not null"`
+	RequeuedMs    *int64
 	DoneMs        *int64
 }
 

@@ -350,7 +350,7 @@ func (s *Store) NextOutboxDue(ctx context.Context) (time.Time, bool, error) {
 type OutboxStats struct {
 	Pending int64
 	Dead    int64
-	Oldest  time.Time // creation time of the oldest pending message; zero when none
+	Oldest  time.Time // when the oldest pending message was queued (or requeued); zero when none
 }
 
 // OutboxStats counts pending and dead messages.
@@ -361,7 +361,7 @@ func (s *Store) OutboxStats(ctx context.Context) (OutboxStats, error) {
 		Oldest  *int64
 	}
 	db := s.db.WithContext(ctx).Model(&outboxRow{})
-	if err := db.Select("COUNT(*) AS pending, MIN(created_ms) AS oldest").Where("status = ?", OutboxPending).Scan(&row).Error; err != nil {
+	if err := db.Select("COUNT(*) AS pending, MIN(COALESCE(requeued_ms, created_ms)) AS oldest").Where("status = ?", OutboxPending).Scan(&row).Error; err != nil {
 		return st, fmt.Errorf("storage: outbox stats: %w", err)
 	}
 	st.Pending = row.Pending

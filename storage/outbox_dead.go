@@ -35,15 +35,17 @@ func deadRows(tx *gorm.DB, ids []int64) *gorm.DB {
 	return q
 }
 
-// RetryDeadOutbox queues dead messages again, due at now, with a fresh
-// count of attempts and a new give-up period from now: those with the
-// given ids, or every dead message when ids is empty. Messages that are
-// not dead are left alone. It returns how many it queued.
+// RetryDeadOutbox queues dead messages again, due at now, requeued at now
+// (OutboxMessage.Requeued): a fresh count of attempts and a new give-up
+// period from now, its creation time kept, so that the post of an earlier
+// attempt is still looked for. It queues those with the given ids, or
+// every dead message when ids is empty. Messages that are not dead are
+// left alone. It returns how many it queued.
 func (s *Store) RetryDeadOutbox(ctx context.Context, now time.Time, ids ...int64) (int64, error) {
 	var n int64
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		r := deadRows(tx, ids).Updates(map[string]any{
-			"status": OutboxPending, "due_ms": ms(now), "created_ms": ms(now), "done_ms": nil,
+			"status": OutboxPending, "due_ms": ms(now), "requeued_ms": ms(now), "done_ms": nil,
 			"locked_until_ms": 0, "locked_by": "", "attempts": 0,
 		})
 		n = r.RowsAffected

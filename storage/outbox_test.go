@@ -97,8 +97,12 @@ func TestOutboxDead(t *testing.T) {
 			t.Fatalf("retry = %d, %v", n, err)
 		}
 		again, err := s.TakeOutbox(ctx, later, 5, time.Minute, "w")
-		if err != nil || len(again) != 1 || again[0].ID != dead[0].ID || again[0].Attempts != 1 || !again[0].Created.Equal(later) {
-			t.Fatalf("take after retry = %+v, %v; want a fresh attempt of %d", again, err, dead[0].ID)
+		if err != nil || len(again) != 1 || again[0].ID != dead[0].ID || again[0].Attempts != 1 || !again[0].Created.Equal(dead[0].Created) ||
+			!again[0].Requeued.Equal(later) || !again[0].Since().Equal(later) || !again[0].Retried() {
+			t.Fatalf("take after retry = %+v, %v; want a fresh attempt of %d, requeued at %v, created when it was", again, err, dead[0].ID, later)
+		}
+		if st, _ := s.OutboxStats(ctx); !st.Oldest.Equal(later) {
+			t.Fatalf("oldest pending = %v, want %v, when the message was requeued", st.Oldest, later)
 		}
 		if n, err := s.DropDeadOutbox(ctx); err != nil || n != 1 {
 			t.Fatalf("drop all = %d, %v; want the one still dead", n, err)

@@ -388,6 +388,14 @@ func msPtr(t *time.Time) *int64 {
 
 func fromMs(v int64) time.Time { return time.UnixMilli(v).UTC() }
 
+// fromMsOrZero is fromMs of *v, or the zero time for nil.
+func fromMsOrZero(v *int64) time.Time {
+	if v == nil {
+		return time.Time{}
+	}
+	return fromMs(*v)
+}
+
 func fromMsPtr(v *int64) *time.Time {
 	if v == nil {
 		return nil

@@ -165,7 +165,7 @@ func (s *Sender) record(ctx context.Context, m handoff.OutboxMessage, result str
 		rerr = s.Store.FailOutbox(wctx, m, now, err.Error())
 	default:
 		next := now.Add(max(retryAfter, backoff(m.Attempts)))
-		if next.Sub(m.Created) > GiveUpAfter {
+		if next.Sub(m.Since()) > GiveUpAfter {
 			s.Logger.WarnContext(ctx, "webhooks: message dead after 24 h", "id", m.ID, "endpoint", m.Platform, "err", err)
 			rerr = s.Store.FailOutbox(wctx, m, now, "gave up after 24 h: "+err.Error())
 			break

@@ -58,8 +58,8 @@ type Config struct {
 	// BaseBackoff and MaxBackoff bound the exponential backoff after a
 	// transient failure (defaults 1 s and 5 min); jitter is added.
 	BaseBackoff, MaxBackoff time.Duration
-	// GiveUpAfter is how long after its creation a message that keeps
-	// failing transiently (errors, 5xx, rate limits) is given up (default
+	// GiveUpAfter is how long after its creation, or its requeuing
+	// (OutboxMessage.Since), a message that keeps failing transiently (errors, 5xx, rate limits) is given up (default
 	// 24 h).
 	GiveUpAfter time.Duration
 	// Idle is the longest the worker sleeps when nothing is due, as a safety

@@ -49,10 +49,10 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 		log.ErrorContext(ctx, "outbox: giving up", "err", err)
 		d.park(m)
 		o.Dead = true
-	case !m.Created.IsZero() && now.Sub(m.Created) > d.cfg.GiveUpAfter:
+	case !m.Since().IsZero() && now.Sub(m.Since()) > d.cfg.GiveUpAfter:
 		// Every transient failure, a rate limit included, ends here
 		// once the message is older than the deadline.
-		log.ErrorContext(ctx, "outbox: giving up after retrying too long", "since", m.Created, "err", err)
+		log.ErrorContext(ctx, "outbox: giving up after retrying too long", "since", m.Since(), "err", err)
 		d.park(m)
 		o.Dead = true
 	case errors.As(err, &ra):

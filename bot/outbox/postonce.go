@@ -28,8 +28,9 @@ type keyedPosts struct {
 
 // postOnce posts msg to channel on platform p for outbox message m and
 // returns the post's id. When an earlier attempt at m may have reached the
-// platform (m was taken before: a process stopped between the post and its
-// record, or the platform's answer was lost) and p can find its posts
+// platform (m was taken before, in this run or before it was requeued: a
+// process stopped between the post and its record, or the platform's answer
+// was lost) and p can find its posts
 // (bot.PostFinder), it first looks for that attempt's post and returns its
 // id with found true rather than post a second time. A platform that cannot
 // look (a scope not granted) is posted to all the same, with a warning that
@@ -50,7 +51,7 @@ func (d *Dispatcher) sendOnce(ctx context.Context, m handoff.OutboxMessage, p bo
 		return id, false, err
 	}
 	key := postKey(m)
-	if m.Attempts > 1 {
+	if m.Retried() {
 		id, err = d.findPost(ctx, m, finder, p.Name(), channel, key)
 		switch {
 		case err == nil && id != "":

@@ -146,6 +146,43 @@ func TestCannotLookIsAskedOnceARound(t *testing.T) {
 	})
 }
 
+// A card whose answer was lost, while Slack then failed for longer than
+// the outbox waits, is given up; queued again (handoff outbox retry), its
+// first attempt looks for the post of the attempts before it was given
+// up, from when it was first queued, and records it: one card, not two.
+func TestRequeuedMessageFindsItsEarlierPost(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		r := newRig(t, s)
+		cfg := r.config("w1")
+		cfg.GiveUpAfter = time.Hour
+		disp := outbox.New(cfg)
+		r.slack.LoseNextAnswers("chat.postMessage", 1)
+		r.slack.FailNext("conversations.history", 1000, http.StatusServiceUnavailable, 0)
+		l := saveLead(t, s, "requeued")
+		r.throughRetries(t, disp, 100, func() bool { return outboxStatus(t, s).Dead > 0 })
+		if st := outboxStatus(t, s); st.Dead != 1 || st.Pending != 0 {
+			t.Fatalf("outbox = %+v, want the card given up", st)
+		}
+		r.slack.Recover("conversations.history")
+		r.clock.Advance(time.Hour)
+		if n, err := s.RetryDeadOutbox(ctx, r.clock.Now()); err != nil || n != 1 {
+			t.Fatalf("requeue = %d, %v", n, err)
+		}
+		drain(t, disp)
+		if st := outboxStatus(t, s); st.Dead != 0 || st.Pending != 0 {
+			t.Fatalf("outbox = %+v, want the requeued card done", st)
+		}
+		cards := r.slack.Messages("CSALES")
+		if len(cards) != 1 || !strings.Contains(cards[0].Text, l.Company) {
+			t.Fatalf("cards in the channel = %+v, want the one posted before the card was given up", cards)
+		}
+		if got := recordedPost(t, s, l.ID, "CSALES"); got != cards[0].TS {
+			t.Errorf("recorded card %q, want %q", got, cards[0].TS)
+		}
+	})
+}
+
 // recordedPost is the id of the post of lead id recorded in channel.
 func recordedPost(t *testing.T, s *storage.Store, id int64, channel string) string {
 	t.Helper()

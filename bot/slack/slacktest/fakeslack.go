@@ -128,6 +128,14 @@ func (s *Server) FailNext(method string, n, status, retryAfter int) {
 	}
 }
 
+// Recover drops the failures still queued for method (FailNext,
+// LoseNextAnswers): its next calls answer as usual.
+func (s *Server) Recover(method string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.faults, method)
+}
+
 // LoseNextAnswers makes the next n calls of method take effect (a post is
 // posted) and then answer HTTP 504, as a gateway does when the answer is
 // lost on its way back.
