@@ -29,6 +29,11 @@ type ChatPost struct {
 	// ExpiresAt is, for a message that can be replaced only for a while
 	// (a Slack response_url answer, PostReply), when that ends.
 	ExpiresAt *time.Time
+	// Posted is, for a card an earlier attempt had posted and a later one
+	// found (its answer lost, or its process stopped before the record),
+	// when it was posted, which dates the card's showing (Lead.CardShown);
+	// zero for a post made when it is recorded.
+	Posted time.Time
 	// Notice is, for a message rendered from the store when it was sent
 	// (PostDeactivated: a DeactivatedNotice), that message's outbox
 	// payload, which holds no personal data: erasing one of the leads it

@@ -59,9 +59,15 @@ type PostFinder interface {
 	// PostKeyed posts msg to channel as Post does, tagged with key.
 	PostKeyed(ctx context.Context, channel, key string, msg Message) (messageID string, err error)
 	// KeyedPosts returns the posts tagged with a key in channel since
-	// since: key → message id. An error marked with Permanent says the
-	// platform cannot look (a scope not granted).
-	KeyedPosts(ctx context.Context, channel string, since time.Time) (map[string]string, error)
+	// since, by key. An error marked with Permanent says the platform
+	// cannot look (a scope not granted).
+	KeyedPosts(ctx context.Context, channel string, since time.Time) (map[string]KeyedPost, error)
+}
+
+// KeyedPost is a post PostFinder found by its key.
+type KeyedPost struct {
+	ID string    // the message id, as Post returns it
+	At time.Time // when it was posted; zero if the platform does not say
 }
 
 // DirectOpener is a Platform whose one-to-one conversation with a user is a

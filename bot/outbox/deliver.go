@@ -78,15 +78,15 @@ func (d *Dispatcher) announce(ctx context.Context, m handoff.OutboxMessage) (str
 	if t.SalesChannel == "" {
 		return "", nil, bot.Permanent(fmt.Errorf("%s has no sales channel", name))
 	}
-	id, found, err := d.postOnce(ctx, m, t.Platform, t.SalesChannel, bot.LeadCard(lead, d.cfg.Now(), d.cfg.Policy))
+	id, foundAt, err := d.postOnce(ctx, m, t.Platform, t.SalesChannel, bot.LeadCard(lead, d.cfg.Now(), d.cfg.Policy))
 	if err != nil {
 		return "", nil, fmt.Errorf("post lead %d to %s %s: %w", m.LeadID, name, t.SalesChannel, err)
 	}
 	result := id
-	if found {
+	if !foundAt.IsZero() {
 		result = "found the earlier attempt's post: " + id
 	}
-	return result, []handoff.ChatPost{{LeadID: m.LeadID, Platform: name, Channel: t.SalesChannel, MessageID: id, SQLAt: lead.SQLAt}}, nil
+	return result, []handoff.ChatPost{{LeadID: m.LeadID, Platform: name, Channel: t.SalesChannel, MessageID: id, SQLAt: lead.SQLAt, Posted: foundAt}}, nil
 }
 
 // announced reports whether card p announces the lead's latest time as an

@@ -42,7 +42,7 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 	case err == nil:
 		o.Result, o.Posts = result, posts
 		if m.Kind == handoff.OutboxAnnounceLead && len(posts) > 0 {
-			o.Shown = d.cardShown(now)
+			o.Shown = d.cardShown(shownAt(posts, now))
 		}
 		return o, true
 	case bot.IsPermanent(err):
@@ -66,6 +66,18 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 	}
 	o.Cause = err.Error()
 	return o, true
+}
+
+// shownAt is when a card among posts was first shown: the earliest time
+// an earlier attempt posted one (ChatPost.Posted), or else now.
+func shownAt(posts []handoff.ChatPost, now time.Time) time.Time {
+	at := now
+	for _, p := range posts {
+		if !p.Posted.IsZero() && p.Posted.Before(at) {
+			at = p.Posted
+		}
+	}
+	return at
 }
 
 // safeDeliver is deliver with a panic turned into a permanent error, and

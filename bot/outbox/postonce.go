@@ -18,57 +18,61 @@ const cannotFindWarnEvery = time.Hour
 const opFind = "find"
 
 // keyedPosts is a channel's keyed posts since since, as read in the
-// current round (Dispatcher.seen): key → message id; or why the platform
-// cannot read them (a permanent error, not asked again in the round).
+// current round (Dispatcher.seen), by key; or why the platform cannot
+// read them (a permanent error, not asked again in the round).
 type keyedPosts struct {
 	since time.Time
-	keys  map[string]string
+	keys  map[string]bot.KeyedPost
 	err   error
 }
 
 // postOnce posts msg to channel on platform p for outbox message m and
-// returns the post's id. When an earlier attempt at m may have reached the
+// returns the post's id, and foundAt zero. When an earlier attempt at m may have reached the
 // platform (m was taken before, in this run or before it was requeued: a
 // process stopped between the post and its record, or the platform's answer
 // was lost) and p can find its posts
 // (bot.PostFinder), it first looks for that attempt's post and returns its
-// id with found true rather than post a second time. A platform that cannot
+// id with foundAt the time it was posted (the time of the look if the
+// platform does not say) rather than post a second time. A platform that cannot
 // look (a scope not granted) is posted to all the same, with a warning that
 // the post may repeat; a look that failed otherwise is retried later.
-func (d *Dispatcher) postOnce(ctx context.Context, m handoff.OutboxMessage, p bot.Platform, channel string, msg bot.Message) (id string, found bool, err error) {
+func (d *Dispatcher) postOnce(ctx context.Context, m handoff.OutboxMessage, p bot.Platform, channel string, msg bot.Message) (id string, foundAt time.Time, err error) {
 	return d.sendOnce(ctx, m, p, "post", channel, msg)
 }
 
 // sendOnce is postOnce with op naming the call ("post", "direct") for its
 // metrics and its hold after a rate limit.
-func (d *Dispatcher) sendOnce(ctx context.Context, m handoff.OutboxMessage, p bot.Platform, op, channel string, msg bot.Message) (id string, found bool, err error) {
+func (d *Dispatcher) sendOnce(ctx context.Context, m handoff.OutboxMessage, p bot.Platform, op, channel string, msg bot.Message) (id string, foundAt time.Time, err error) {
 	finder, ok := p.(bot.PostFinder)
 	if !ok {
 		err = d.call(ctx, p.Name(), op, func(ctx context.Context) (err error) {
 			id, err = p.Post(ctx, channel, msg)
 			return err
 		})
-		return id, false, err
+		return id, time.Time{}, err
 	}
 	key := postKey(m)
 	if m.Retried() {
-		id, err = d.findPost(ctx, m, finder, p.Name(), channel, key)
+		found, err := d.findPost(ctx, m, finder, p.Name(), channel, key)
 		switch {
-		case err == nil && id != "":
+		case err == nil && found.ID != "":
 			d.logger.InfoContext(ctx, "outbox: an earlier attempt had posted this message; recording that post, not posting again",
-				"platform", p.Name(), "channel", channel, "message_id", id, "outbox_id", m.ID, "kind", m.Kind)
-			return id, true, nil
+				"platform", p.Name(), "channel", channel, "message_id", found.ID, "posted", found.At, "outbox_id", m.ID, "kind", m.Kind)
+			if found.At.IsZero() {
+				found.At = d.cfg.Now().UTC()
+			}
+			return found.ID, found.At, nil
 		case bot.IsPermanent(err):
 			d.warnCannotFind(ctx, p.Name(), err)
 		case err != nil:
-			return "", false, fmt.Errorf("look for the post of an earlier attempt: %w", err)
+			return "", time.Time{}, fmt.Errorf("look for the post of an earlier attempt: %w", err)
 		}
 	}
 	err = d.call(ctx, p.Name(), op, func(ctx context.Context) (err error) {
 		id, err = finder.PostKeyed(ctx, channel, key, msg)
 		return err
 	})
-	return id, false, err
+	return id, time.Time{}, err
 }
 
 // directOnce sends msg to userID's one-to-one conversation for outbox
@@ -101,23 +105,23 @@ func (d *Dispatcher) directOnce(ctx context.Context, m handoff.OutboxMessage, p 
 // postKey is what the posts of outbox message m are tagged with.
 func postKey(m handoff.OutboxMessage) string { return fmt.Sprintf("outbox-%d", m.ID) }
 
-// findPost returns the id of the post tagged with key in channel since m
-// was queued, or "". One reading of a channel serves the round: every
+// findPost returns the post tagged with key in channel since m was queued,
+// or a zero KeyedPost. One reading of a channel serves the round: every
 // message of the round was taken after its earlier attempts ended, so a
 // post they made is in a reading made since.
-func (d *Dispatcher) findPost(ctx context.Context, m handoff.OutboxMessage, finder bot.PostFinder, platform, channel, key string) (string, error) {
+func (d *Dispatcher) findPost(ctx context.Context, m handoff.OutboxMessage, finder bot.PostFinder, platform, channel, key string) (bot.KeyedPost, error) {
 	at := platform + "/" + channel
 	d.mu.Lock()
 	seen, ok := d.seen[at]
 	d.mu.Unlock()
 	if !ok || seen.since.After(m.Created) {
-		var keys map[string]string
+		var keys map[string]bot.KeyedPost
 		err := d.call(ctx, platform, opFind, func(ctx context.Context) (err error) {
 			keys, err = finder.KeyedPosts(ctx, channel, m.Created)
 			return err
 		})
 		if err != nil && !bot.IsPermanent(err) {
-			return "", err
+			return bot.KeyedPost{}, err
 		}
 		seen = keyedPosts{since: m.Created, keys: keys, err: err}
 		d.mu.Lock()

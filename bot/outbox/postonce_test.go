@@ -149,11 +149,14 @@ func TestCannotLookIsAskedOnceARound(t *testing.T) {
 // A card whose answer was lost, while Slack then failed for longer than
 // the outbox waits, is given up; queued again (handoff outbox retry), its
 // first attempt looks for the post of the attempts before it was given
-// up, from when it was first queued, and records it: one card, not two.
+// up, from when it was first queued, and records it: one card, not two,
+// shown to the lead's reps since it was posted, not since it was found.
 func TestRequeuedMessageFindsItsEarlierPost(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
 		r := newRig(t, s)
+		r.slack.SetClock(r.clock.Now)
+		posted := r.clock.Now()
 		cfg := r.config("w1")
 		cfg.GiveUpAfter = time.Hour
 		disp := outbox.New(cfg)
@@ -179,6 +182,13 @@ func TestRequeuedMessageFindsItsEarlierPost(t *testing.T) {
 		}
 		if got := recordedPost(t, s, l.ID, "CSALES"); got != cards[0].TS {
 			t.Errorf("recorded card %q, want %q", got, cards[0].TS)
+		}
+		lead, err := s.Lead(ctx, l.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lead.ShownAt == nil || !lead.ShownAt.Truncate(time.Second).Equal(posted.Truncate(time.Second)) {
+			t.Errorf("card shown at %v, want %v, when it was posted", lead.ShownAt, posted)
 		}
 	})
 }

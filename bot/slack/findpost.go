@@ -3,6 +3,8 @@ package slack
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
@@ -31,13 +33,13 @@ func (p *Platform) PostKeyed(ctx context.Context, channel, key string, msg bot.M
 	return p.post(ctx, channel, msg, slackapi.MsgOptionMetadata(meta))
 }
 
-// KeyedPosts returns the ts of each message posted to channel since since
-// with handoff_post metadata, by its key, from conversations.history (the
+// KeyedPosts returns each message posted to channel since since with
+// handoff_post metadata (its ts, and the time the ts holds), by its key, from conversations.history (the
 // optional scope channels:history, or groups:history for a private
 // channel; without it the error is permanent). It reads at most
 // historyPages pages of the newest messages.
-func (p *Platform) KeyedPosts(ctx context.Context, channel string, since time.Time) (map[string]string, error) {
-	keys := map[string]string{}
+func (p *Platform) KeyedPosts(ctx context.Context, channel string, since time.Time) (map[string]bot.KeyedPost, error) {
+	keys := map[string]bot.KeyedPost{}
 	params := &slackapi.GetConversationHistoryParameters{ChannelID: channel, Oldest: slackTS(since.Add(-historySkew)), Inclusive: true,
 		Limit: historyPage, IncludeAllMetadata: true}
 	for range historyPages {
@@ -47,7 +49,7 @@ func (p *Platform) KeyedPosts(ctx context.Context, channel string, since time.Ti
 		}
 		for _, m := range res.Messages {
 			if key, ok := m.Metadata.EventPayload["key"].(string); ok && m.Metadata.EventType == postKeyEvent {
-				keys[key] = m.Timestamp
+				keys[key] = bot.KeyedPost{ID: m.Timestamp, At: tsTime(m.Timestamp)}
 			}
 		}
 		if !res.HasMore || res.ResponseMetaData.NextCursor == "" {
@@ -56,6 +58,23 @@ func (p *Platform) KeyedPosts(ctx context.Context, channel string, since time.Ti
 		params.Cursor = res.ResponseMetaData.NextCursor
 	}
 	return keys, nil
+}
+
+// tsTime reads the time a Slack timestamp holds (seconds.microseconds),
+// or the zero time if ts is not one.
+func tsTime(ts string) time.Time {
+	sec, micro, ok := strings.Cut(ts, ".")
+	s, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil || s <= 0 {
+		return time.Time{}
+	}
+	var us int64
+	if ok {
+		if us, err = strconv.ParseInt(micro, 10, 64); err != nil || len(micro) != 6 || us < 0 {
+			return time.Time{}
+		}
+	}
+	return time.Unix(s, us*int64(time.Microsecond)).UTC()
 }
 
 // slackTS writes t as a Slack timestamp (seconds.microseconds).

@@ -15,13 +15,15 @@ import (
 // A keyed post carries its key as message metadata (event type
 // handoff_post), and KeyedPosts finds it again in conversations.history
 // with the metadata included, over several pages, skipping messages
-// without the metadata and messages of another channel.
+// without the metadata and messages of another channel, each with the time
+// its ts holds.
 func TestKeyedPostsAreFoundAgain(t *testing.T) {
 	fake := slacktest.New(token)
 	defer fake.Close()
+	since := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	fake.SetClock(func() time.Time { return since })
 	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL()))
 	ctx := context.Background()
-	since := time.Now()
 	want := map[string]string{}
 	for i := range 450 { // three pages of 200
 		key := fmt.Sprintf("outbox-%d", i)
@@ -55,8 +57,8 @@ func TestKeyedPostsAreFoundAgain(t *testing.T) {
 		t.Errorf("found %d keyed posts, want %d", len(got), len(want))
 	}
 	for key, ts := range want {
-		if got[key] != ts {
-			t.Errorf("%s: found %q, want %q", key, got[key], ts)
+		if got[key].ID != ts || !got[key].At.Truncate(time.Second).Equal(since) {
+			t.Errorf("%s: found %+v, want %q posted at %v", key, got[key], ts, since)
 		}
 	}
 	looks := fake.Calls("conversations.history")
@@ -70,7 +72,7 @@ func TestKeyedPostsAreFoundAgain(t *testing.T) {
 	}
 
 	// Messages older than since (less a minute for clocks) are not read.
-	later, err := p.KeyedPosts(ctx, "CSALES", time.Now().Add(2*time.Minute))
+	later, err := p.KeyedPosts(ctx, "CSALES", since.Add(2*time.Minute))
 	if err != nil || len(later) != 0 {
 		t.Errorf("keyed posts since two minutes from now = %d (%v), want none", len(later), err)
 	}

@@ -67,7 +67,8 @@ type Server struct {
 	stalls      map[string]*stall
 	users       map[string]User
 	members     map[string][]string
-	noHistory   bool // conversations.history answers missing_scope
+	noHistory   bool             // conversations.history answers missing_scope
+	now         func() time.Time // the clock that dates posts (their ts)
 
 	socket socketMode // Socket Mode (socket.go)
 }
@@ -91,7 +92,15 @@ func NewTLS(token string) *Server {
 func newServer(token string) *Server {
 	return &Server{token: token, faults: map[string][]fault{}, badChannels: map[string]bool{}, groups: map[string][]string{},
 		notify: make(chan struct{}, 1), stalls: map[string]*stall{},
-		users: map[string]User{}, members: map[string][]string{}}
+		users: map[string]User{}, members: map[string][]string{}, now: time.Now}
+}
+
+// SetClock dates the posts made from now on (their ts) by now instead of
+// the wall clock, for a test whose code runs on a clock of its own.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
 }
 
 // Certificate is the certificate of a fake started with NewTLS (nil for
@@ -344,7 +353,7 @@ func (s *Server) answer(c Call) map[string]any {
 		ts := c.Param("ts")
 		if c.Method != "chat.update" {
 			s.seq++
-			ts = fmt.Sprintf("%d.%06d", time.Now().Unix(), s.seq%1_000_000) // unique, and ordered as Slack's are
+			ts = fmt.Sprintf("%d.%06d", s.now().Unix(), s.seq%1_000_000) // unique, and ordered as Slack's are
 		}
 		if c.Method == "chat.postEphemeral" {
 			return map[string]any{"ok": true, "message_ts": ts}
