@@ -198,5 +198,11 @@ func targetText(actual int64, t *handoff.TargetActual) string {
 	if !t.OnTrack {
 		mark = "⚠️"
 	}
-	return fmt.Sprintf("%s of %s %s", count(actual), trimFloat(t.Expected), mark)
+	return fmt.Sprintf("%s (target %s) %s", count(actual), oneDecimal(t.Expected), mark)
+}
+
+// oneDecimal writes v to one decimal, without a trailing ".0": a week's
+// share of a monthly target (4.7 of 20).
+func oneDecimal(v float64) string {
+	return trimFloat(math.Round(v*10) / 10)
 }

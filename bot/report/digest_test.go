@@ -45,14 +45,14 @@ func TestBuildDigest(t *testing.T) {
 		// In week 45: acme and berg became SQLs, were claimed (1 h, 3 h)
 		// and contacted (4 h, 72 h); acme's deadline was met, berg's
 		// breached; acme was won for DKK 60,000. The week is 7/30 of
-		// November: 4.67 SQLs and 1.17 customers were due.
+		// November: 4.67 SQLs and 1.17 customers were due, shown to a decimal.
 		for key, want := range map[string]string{
 			"Contacted in time":         "50% (1 of 2)",
 			"Open breaches now":         "⚠️ 1", // gorm
 			"Median time to claim":      "2 h",
 			"Median time to contact":    "1 d 14 h",
-			"Marketing: SQLs delivered": "2 of 4.67 ⚠️",
-			"Sales: customers won":      "1 of 1.17 ⚠️ · DKK 60,000",
+			"Marketing: SQLs delivered": "2 (target 4.7) ⚠️",
+			"Sales: customers won":      "1 (target 1.2) ⚠️ · DKK 60,000",
 		} {
 			if got := fieldOf(t, m, key); got != want {
 				t.Errorf("%s = %q, want %q", key, got, want)

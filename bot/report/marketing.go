@@ -53,7 +53,9 @@ func marketingSection(f handoff.Funnel) (fields []bot.Field, tables []bot.Table,
 	}
 	if contacted > 0 {
 		charts = append(charts, chart)
-		context = append(context, speedSentence(f.SpeedToLead))
+		if s := speedSentence(f.SpeedToLead); s != "" {
+			context = append(context, s)
+		}
 	}
 	fields = append(fields, bot.Field{Key: "Wait for a claim (median)", Value: fmt.Sprintf("system %s · reps %s",
 		secondsOrDash(f.Delays.MedianSystemSeconds), secondsOrDash(f.Delays.MedianRepSeconds))})
@@ -61,7 +63,8 @@ func marketingSection(f handoff.Funnel) (fields []bot.Field, tables []bot.Table,
 }
 
 // speedSentence says how conversion depends on the speed of first contact:
-// "Leads contacted within an hour won 31% (of 13), after a day 9% (of 11)."
+// "Leads contacted within an hour won 31% (of 13), after a day 9% (of 11).",
+// naming only the ends that have leads; "" when neither has any.
 func speedSentence(rows []handoff.SpeedToLead) string {
 	var fastN, fastWon, slowN, slowWon int64
 	for _, r := range rows {
@@ -72,6 +75,14 @@ func speedSentence(rows []handoff.SpeedToLead) string {
 			slowN, slowWon = slowN+r.Contacted, slowWon+r.Won
 		}
 	}
-	return fmt.Sprintf("Leads contacted within an hour won %s (of %d), after a day %s (of %d).",
-		pct(handoff.Rate(fastWon, fastN)), fastN, pct(handoff.Rate(slowWon, slowN)), slowN)
+	won := func(w, n int64) string { return fmt.Sprintf("%s (of %d)", pct(handoff.Rate(w, n)), n) }
+	switch {
+	case fastN > 0 && slowN > 0:
+		return fmt.Sprintf("Leads contacted within an hour won %s, after a day %s.", won(fastWon, fastN), won(slowWon, slowN))
+	case fastN > 0:
+		return fmt.Sprintf("Leads contacted within an hour won %s.", won(fastWon, fastN))
+	case slowN > 0:
+		return fmt.Sprintf("Leads contacted after a day won %s.", won(slowWon, slowN))
+	}
+	return ""
 }

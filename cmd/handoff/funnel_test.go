@@ -204,7 +204,7 @@ func TestDigestCommand(t *testing.T) {
 			"Contacted in time          100% (1 of 1)",
 			"Median time to claim       30 min",
 			"Median time to contact     3 h",
-			"Marketing: SQLs delivered  1 of 4.67 ⚠️",
+			"Marketing: SQLs delivered  1 (target 4.7) ⚠️",
 			"ann@delta.dk        1          1   1 of 1         0  3 h",
 			"W47  ██████████████████████████████ 1",
 		} {
