@@ -120,7 +120,7 @@ func targetsTable(f handoff.Funnel) bot.Table {
 		}
 		t.Rows = append(t.Rows, []string{name, format(ta.Target), format(ta.Expected), actual, onTrack(ta.OnTrack)})
 	}
-	num := func(v float64) string { return trimFloat(v) }
+	num := oneDecimal // counts; what is due by now to a decimal
 	money := func(v float64) string { return bot.FormatAmount(int64(math.Round(v*100)), f.Currency) }
 	add("Marketing: SQLs delivered", f.Targets.SQLs, num)
 	add("Sales: customers won", f.Targets.Customers, num)
