@@ -59,8 +59,8 @@ type Config struct {
 	// transient failure (defaults 1 s and 5 min); jitter is added.
 	BaseBackoff, MaxBackoff time.Duration
 	// GiveUpAfter is how long after its creation, or its requeuing
-	// (OutboxMessage.Since), a message that keeps failing transiently (errors, 5xx, rate limits) is given up (default
-	// 24 h).
+	// (OutboxMessage.Since), a message that keeps failing transiently
+	// (errors, 5xx, rate limits) is given up (default 24 h).
 	GiveUpAfter time.Duration
 	// Idle is the longest the worker sleeps when nothing is due, as a safety
 	// net for messages queued by another process without Wake (default 30 s).

@@ -27,15 +27,16 @@ type keyedPosts struct {
 }
 
 // postOnce posts msg to channel on platform p for outbox message m and
-// returns the post's id, and foundAt zero. When an earlier attempt at m may have reached the
-// platform (m was taken before, in this run or before it was requeued: a
-// process stopped between the post and its record, or the platform's answer
-// was lost) and p can find its posts
+// returns the post's id, and foundAt zero. When an earlier attempt at m
+// may have reached the platform (m was taken before, in this run or before
+// it was requeued: a process stopped between the post and its record, or
+// the platform's answer was lost) and p can find its posts
 // (bot.PostFinder), it first looks for that attempt's post and returns its
 // id with foundAt the time it was posted (the time of the look if the
-// platform does not say) rather than post a second time. A platform that cannot
-// look (a scope not granted) is posted to all the same, with a warning that
-// the post may repeat; a look that failed otherwise is retried later.
+// platform does not say) rather than post a second time. A platform that
+// cannot look (a scope not granted) is posted to all the same, with a
+// warning that the post may repeat; a look that failed otherwise is
+// retried later.
 func (d *Dispatcher) postOnce(ctx context.Context, m handoff.OutboxMessage, p bot.Platform, channel string, msg bot.Message) (id string, foundAt time.Time, err error) {
 	return d.sendOnce(ctx, m, p, "post", channel, msg)
 }

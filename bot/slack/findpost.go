@@ -34,10 +34,10 @@ func (p *Platform) PostKeyed(ctx context.Context, channel, key string, msg bot.M
 }
 
 // KeyedPosts returns each message posted to channel since since with
-// handoff_post metadata (its ts, and the time the ts holds), by its key, from conversations.history (the
-// optional scope channels:history, or groups:history for a private
-// channel; without it the error is permanent). It reads at most
-// historyPages pages of the newest messages.
+// handoff_post metadata (its ts, and the time the ts holds), by its key,
+// from conversations.history (the optional scope channels:history, or
+// groups:history for a private channel; without it the error is
+// permanent). It reads at most historyPages pages of the newest messages.
 func (p *Platform) KeyedPosts(ctx context.Context, channel string, since time.Time) (map[string]bot.KeyedPost, error) {
 	keys := map[string]bot.KeyedPost{}
 	params := &slackapi.GetConversationHistoryParameters{ChannelID: channel, Oldest: slackTS(since.Add(-historySkew)), Inclusive: true,
