@@ -105,13 +105,14 @@ func parseIDs(args []string) ([]int64, error) {
 
 // deadJSON is one dead message as `outbox list --format json` prints it.
 type deadJSON struct {
-	ID        int64     `json:"id"`
-	Kind      string    `json:"kind"`
-	LeadID    int64     `json:"lead_id,omitempty"`
-	Platform  string    `json:"platform,omitempty"`
-	Attempts  int       `json:"attempts"`
-	Created   time.Time `json:"created"`
-	LastError string    `json:"last_error"`
+	ID        int64      `json:"id"`
+	Kind      string     `json:"kind"`
+	LeadID    int64      `json:"lead_id,omitempty"`
+	Platform  string     `json:"platform,omitempty"`
+	Attempts  int        `json:"attempts"`
+	Created   time.Time  `json:"created"`
+	Requeued  *time.Time `json:"requeued,omitempty"` // the last `outbox retry` of a message that died again
+	LastError string     `json:"last_error"`
 }
 
 func printDead(w io.Writer, dead []handoff.OutboxMessage, format string) error {
@@ -119,6 +120,9 @@ func printDead(w io.Writer, dead []handoff.OutboxMessage, format string) error {
 		out := make([]deadJSON, len(dead))
 		for i, m := range dead {
 			out[i] = deadJSON{ID: m.ID, Kind: m.Kind, LeadID: m.LeadID, Platform: m.Platform, Attempts: m.Attempts, Created: m.Created, LastError: m.LastError}
+			if !m.Requeued.IsZero() {
+				out[i].Requeued = &m.Requeued
+			}
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -129,10 +133,14 @@ func printDead(w io.Writer, dead []handoff.OutboxMessage, format string) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tLEAD\tPLATFORM\tATTEMPTS\tCREATED\tLAST ERROR")
+	fmt.Fprintln(tw, "ID\tKIND\tLEAD\tPLATFORM\tATTEMPTS\tCREATED\tREQUEUED\tLAST ERROR")
 	for _, m := range dead {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%d\t%s\t%s\n", m.ID, m.Kind, m.LeadID, m.Platform, m.Attempts,
-			m.Created.Format(time.RFC3339), oneLine(m.LastError, 100))
+		requeued := "–"
+		if !m.Requeued.IsZero() {
+			requeued = m.Requeued.Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%d\t%s\t%s\t%s\n", m.ID, m.Kind, m.LeadID, m.Platform, m.Attempts,
+			m.Created.Format(time.RFC3339), requeued, oneLine(m.LastError, 100))
 	}
 	return tw.Flush()
 }

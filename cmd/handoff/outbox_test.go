@@ -75,8 +75,23 @@ func TestOutboxCommands(t *testing.T) {
 				}
 			}
 			msgs, err := store.OutboxMessages(ctx, 41)
-			if err != nil || len(msgs) != 1 || msgs[0].Status != storage.OutboxPending || msgs[0].Attempts != 0 {
-				t.Fatalf("retried message = %+v, %v; want pending again", msgs, err)
+			if err != nil || len(msgs) != 1 || msgs[0].Status != storage.OutboxPending || msgs[0].Attempts != 0 || msgs[0].Requeued.IsZero() {
+				t.Fatalf("retried message = %+v, %v; want pending again, requeued", msgs, err)
+			}
+			// Dead again, the listing says when it was queued again.
+			again, err := store.TakeOutbox(ctx, msgs[0].Due, 1, time.Minute, "test")
+			if err != nil || len(again) != 1 {
+				t.Fatalf("take the retried message = %+v, %v", again, err)
+			}
+			if err := store.FailOutbox(ctx, again[0], msgs[0].Due, "channel_not_found"); err != nil {
+				t.Fatal(err)
+			}
+			requeued := msgs[0].Requeued.Format("2006-01-02T15:04:05") // to the second, in both formats
+			for format, want := range map[string]string{"table": "REQUEUED", "json": `"requeued": "`} {
+				e, out, errOut := testEnv(vars, "outbox", "list", "--format", format)
+				if code := run(ctx, e); code != 0 || !strings.Contains(out.String(), want) || !strings.Contains(out.String(), requeued) {
+					t.Fatalf("outbox list --format %s: exit %d, %q%s; want %q and the time it was requeued, %s", format, code, out, errOut, want, requeued)
+				}
 			}
 			if msgs, _ := store.OutboxMessages(ctx, 42); len(msgs) != 0 {
 				t.Fatalf("dropped message still there: %+v", msgs)
