@@ -151,6 +151,8 @@ func TestCannotLookIsAskedOnceARound(t *testing.T) {
 // first attempt looks for the post of the attempts before it was given
 // up, from when it was first queued, and records it: one card, not two,
 // shown to the lead's reps since it was posted, not since it was found.
+// Its give-up deadline runs from the requeue: a failed first look is
+// retried, not given up at once.
 func TestRequeuedMessageFindsItsEarlierPost(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
@@ -168,11 +170,16 @@ func TestRequeuedMessageFindsItsEarlierPost(t *testing.T) {
 			t.Fatalf("outbox = %+v, want the card given up", st)
 		}
 		r.slack.Recover("conversations.history")
+		r.slack.FailNext("conversations.history", 1, http.StatusServiceUnavailable, 0)
 		r.clock.Advance(time.Hour)
 		if n, err := s.RetryDeadOutbox(ctx, r.clock.Now()); err != nil || n != 1 {
 			t.Fatalf("requeue = %d, %v", n, err)
 		}
 		drain(t, disp)
+		if st := outboxStatus(t, s); st.Dead != 0 || st.Pending != 1 {
+			t.Fatalf("outbox after a failed first look = %+v, want the card pending, not given up again", st)
+		}
+		r.throughRetries(t, disp, 10, func() bool { return outboxStatus(t, s).Pending == 0 })
 		if st := outboxStatus(t, s); st.Dead != 0 || st.Pending != 0 {
 			t.Fatalf("outbox = %+v, want the requeued card done", st)
 		}
