@@ -40,18 +40,7 @@ func marketingSection(f handoff.Funnel) (fields []bot.Field, tables []bot.Table,
 		context = append(context, fmt.Sprintf("Showing the %d of %d sources and campaigns with the most SQLs.", campaignRows, len(f.ByCampaign)))
 	}
 
-	chart := bot.Chart{Kind: bot.ChartBar, Title: "Won by speed of first contact", Unit: "%", Series: []bot.Series{{Name: "Won %"}}}
-	var contacted int64
-	for _, s := range f.SpeedToLead {
-		contacted += s.Contacted
-		chart.Categories = append(chart.Categories, s.Bucket)
-		v := 0.0
-		if s.WinRate != nil {
-			v = math.Round(*s.WinRate * 100)
-		}
-		chart.Series[0].Values = append(chart.Series[0].Values, v)
-	}
-	if contacted > 0 {
+	if chart, ok := speedChart(f.SpeedToLead); ok {
 		charts = append(charts, chart)
 		if s := speedSentence(f.SpeedToLead); s != "" {
 			context = append(context, s)
@@ -60,6 +49,22 @@ func marketingSection(f handoff.Funnel) (fields []bot.Field, tables []bot.Table,
 	fields = append(fields, bot.Field{Key: "Wait for a claim (median)", Value: fmt.Sprintf("system %s · reps %s",
 		secondsOrDash(f.Delays.MedianSystemSeconds), secondsOrDash(f.Delays.MedianRepSeconds))})
 	return fields, tables, charts, context
+}
+
+// speedChart draws the win rate of each speed bucket that has contacted
+// leads, labelled with how many ("1h-4h (18)"); a bucket without leads has
+// no rate and is left out, as drawn at 0% it would say that contacting that
+// fast loses. ok is false when no lead was contacted.
+func speedChart(rows []handoff.SpeedToLead) (chart bot.Chart, ok bool) {
+	chart = bot.Chart{Kind: bot.ChartBar, Title: "Won by speed of first contact (leads contacted)", Unit: "%", Series: []bot.Series{{Name: "Won %"}}}
+	for _, r := range rows {
+		if r.Contacted == 0 || r.WinRate == nil {
+			continue
+		}
+		chart.Categories = append(chart.Categories, fmt.Sprintf("%s (%d)", r.Bucket, r.Contacted))
+		chart.Series[0].Values = append(chart.Series[0].Values, math.Round(*r.WinRate*100))
+	}
+	return chart, len(chart.Categories) > 0
 }
 
 // speedSentence says how conversion depends on the speed of first contact:

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/handoff/handoff"
@@ -27,6 +28,45 @@ func TestSpeedSentence(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := speedSentence(tc.rows); got != tc.want {
 				t.Errorf("speedSentence = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// The speed-to-lead chart draws only the buckets that have contacted leads,
+// each labelled with how many, and is left out when none has any.
+func TestSpeedChart(t *testing.T) {
+	rows := func(contacted, won [5]int64) []handoff.SpeedToLead {
+		counts := map[string]handoff.SpeedToLead{}
+		for i, b := range handoff.SpeedBuckets {
+			counts[b] = handoff.SpeedToLead{Contacted: contacted[i], Won: won[i]}
+		}
+		return handoff.NewSpeedToLead(counts)
+	}
+	cases := []struct {
+		name       string
+		rows       []handoff.SpeedToLead
+		categories []string
+		values     []float64
+	}{
+		{"every bucket", rows([5]int64{3, 10, 5, 4, 11}, [5]int64{1, 3, 5, 0, 1}),
+			[]string{"<5m (3)", "5m-1h (10)", "1h-4h (5)", "4h-24h (4)", ">24h (11)"}, []float64{33, 30, 100, 0, 9}},
+		{"middle only", rows([5]int64{0, 0, 18, 5, 0}, [5]int64{0, 0, 4, 1, 0}),
+			[]string{"1h-4h (18)", "4h-24h (5)"}, []float64{22, 20}},
+		{"one lead, not won", rows([5]int64{0, 0, 0, 0, 1}, [5]int64{}), []string{">24h (1)"}, []float64{0}},
+		{"none contacted", rows([5]int64{}, [5]int64{}), nil, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			chart, ok := speedChart(tc.rows)
+			if ok != (tc.categories != nil) {
+				t.Fatalf("speedChart ok = %v, want %v", ok, tc.categories != nil)
+			}
+			if !ok {
+				return
+			}
+			if !reflect.DeepEqual(chart.Categories, tc.categories) || !reflect.DeepEqual(chart.Series[0].Values, tc.values) {
+				t.Errorf("speedChart = %q %v, want %q %v", chart.Categories, chart.Series[0].Values, tc.categories, tc.values)
 			}
 		})
 	}
