@@ -5,7 +5,8 @@ import "time"
 // SLAComplianceDefinition states, in one sentence, how SLA compliance is
 // counted; every surface that shows the figure shows this under it.
 const SLAComplianceDefinition = "Contacted in time: of the SQLs settled in the period (contacted by the deadline, " +
-	"or the deadline passed), the share contacted by the deadline; pending: SQLs of the period not yet settled."
+	"or the deadline passed), the share contacted by the deadline; pending: SQLs of the period not yet settled; " +
+	"SQLs returned by sales before contact and in time are not counted."
 
 // SLAOutcome is where one SQL's contact promise stands at a moment.
 type SLAOutcome int

@@ -122,17 +122,21 @@ func (l *Lead) EnterStages(t Transition, at time.Time, actor string, details map
 				l.Owner = Owner{}
 			}
 		case StageClaimed:
+			l.heldAgain(policy)
 			claimed := at
 			l.ClaimedAt = &claimed
 			if l.ClaimDueAt != nil && at.After(*l.ClaimDueAt) {
 				l.SLABreached = true
 			}
 		case StageContacted:
+			l.heldAgain(policy)
 			contacted := at
 			l.ContactedAt = &contacted
 			if l.ContactDueAt != nil && at.After(*l.ContactDueAt) {
 				l.SLABreached = true
 			}
+		case StageLost, StageRecycled:
+			l.judgedBeforeContact(at)
 		}
 		if r := st.Rank(); r > l.Reached {
 			l.Reached = r
@@ -149,4 +153,27 @@ func (l *Lead) EnterStages(t Transition, at time.Time, actor string, details map
 		l.Stage = t.Entered[len(t.Entered)-1]
 	}
 	return events
+}
+
+// judgedBeforeContact releases an SQL that sales returns (not a fit, lost,
+// back to marketing) before its first contact and within its contact
+// deadline from that deadline: sales acted on it in time, so the SLA
+// figures leave it out rather than count it as breached once the deadline
+// passes. Returned after the deadline, it stays breached; its claim
+// deadline stays, as it tells it from a lead recorded as history.
+func (l *Lead) judgedBeforeContact(at time.Time) {
+	if l.ContactedAt == nil && l.ContactDueAt != nil && at.Before(*l.ContactDueAt) {
+		l.ContactDueAt = nil
+	}
+}
+
+// heldAgain gives back its contact deadline, counted from when it became an
+// SQL, to a lead that sales takes up again after returning it before
+// contact (lost or recycled straight back to claimed or contacted, with no
+// new SQL). A lead recorded as history has no claim deadline and stays out.
+func (l *Lead) heldAgain(p Policy) {
+	if l.ContactDueAt == nil && l.ClaimDueAt != nil && l.SQLAt != nil {
+		due := p.ContactDue(*l.SQLAt)
+		l.ContactDueAt = &due
+	}
 }

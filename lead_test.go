@@ -56,3 +56,65 @@ func TestOwnerAcrossStages(t *testing.T) {
 		})
 	}
 }
+
+// TestContactPromiseWhenReturned: an SQL that sales returns before contact
+// and within its contact deadline is no longer held to that deadline (the
+// SLA figures leave it out); returned later it keeps it and stays
+// breached; taken up again without a new SQL it gets it back, and a new
+// SQL starts a new one.
+func TestContactPromiseWhenReturned(t *testing.T) {
+	policy := handoff.DefaultPolicy()
+	sqlAt := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	due := policy.ContactDue(sqlAt)
+	type step struct {
+		to handoff.Stage
+		at time.Time
+	}
+	tests := []struct {
+		name    string
+		path    []step // after becoming an SQL at sqlAt
+		wantDue *time.Time
+		want    handoff.SLAOutcome // as settled a month after sqlAt
+	}{
+		{"not a fit at once", []step{{handoff.StageRecycled, sqlAt.Add(time.Hour)}}, nil, handoff.SLANone},
+		{"claimed, lost before contact", []step{{handoff.StageClaimed, sqlAt.Add(time.Hour)}, {handoff.StageLost, sqlAt.Add(2 * time.Hour)}}, nil, handoff.SLANone},
+		{"returned after the deadline", []step{{handoff.StageRecycled, due.Add(time.Minute)}}, &due, handoff.SLABreached},
+		{"returned at the deadline", []step{{handoff.StageRecycled, due}}, &due, handoff.SLABreached},
+		{"contacted, then lost", []step{{handoff.StageContacted, sqlAt.Add(time.Hour)}, {handoff.StageLost, sqlAt.Add(2 * time.Hour)}}, &due, handoff.SLAMet},
+		{"lost, taken up again, contacted in time", []step{{handoff.StageLost, sqlAt.Add(time.Hour)}, {handoff.StageContacted, due.Add(-time.Hour)}}, &due, handoff.SLAMet},
+		{"lost, taken up again, never contacted", []step{{handoff.StageLost, sqlAt.Add(time.Hour)}, {handoff.StageClaimed, sqlAt.Add(2 * time.Hour)}}, &due, handoff.SLABreached},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &handoff.Lead{ID: 1, Reached: -1}
+			move := func(to handoff.Stage, at time.Time) {
+				t.Helper()
+				plan, err := handoff.PlanTransition(l.Stage, l.Reached, to)
+				if err != nil {
+					t.Fatalf("%s → %s: %v", l.Stage, to, err)
+				}
+				l.EnterStages(plan, at, "slack:UREP", nil, policy)
+			}
+			move(handoff.StageSQL, sqlAt)
+			for _, s := range tt.path {
+				move(s.to, s.at)
+			}
+			if (l.ContactDueAt == nil) != (tt.wantDue == nil) || (tt.wantDue != nil && !l.ContactDueAt.Equal(*tt.wantDue)) {
+				t.Errorf("contact due = %v, want %v", l.ContactDueAt, tt.wantDue)
+			}
+			if l.ClaimDueAt == nil {
+				t.Error("claim deadline cleared: the lead would read as history")
+			}
+			if got, _ := handoff.SettleSLA(l.ContactDueAt, l.ContactedAt, sqlAt.AddDate(0, 1, 0)); got != tt.want {
+				t.Errorf("settled as %d, want %d", got, tt.want)
+			}
+			if tt.wantDue == nil { // a new SQL starts a new promise
+				again := sqlAt.AddDate(0, 0, 7)
+				move(handoff.StageSQL, again)
+				if want := policy.ContactDue(again); l.ContactDueAt == nil || !l.ContactDueAt.Equal(want) {
+					t.Errorf("as an SQL again, contact due = %v, want %v", l.ContactDueAt, want)
+				}
+			}
+		})
+	}
+}
