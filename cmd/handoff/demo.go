@@ -88,6 +88,7 @@ type demo struct {
 	names    map[string]string // Slack user id → name
 	ids      map[string]string // name → Slack user id
 	reported int               // calls of the fake already narrated
+	lostFrom int               // with lose-answer, the calls of the fake before it; else -1
 	claimed  map[string]string // lead key → the rep who got it
 	race     string            // the race's outcome, for the summary
 }
@@ -247,6 +248,7 @@ func startDemo(ctx context.Context, dir string, logs io.Writer, now time.Time, o
 		out: out, quiet: quiet, clock: clock, slack: slack, crm: crm, app: a, sched: sched, policy: cfg.Policy,
 		base: "http://" + ln.Addr().String(), client: &http.Client{Timeout: waits.request}, waits: waits, monday: monday,
 		leads: map[string]*demoLeadState{}, names: map[string]string{}, ids: map[string]string{}, claimed: map[string]string{},
+		lostFrom: -1,
 	}
 	for _, p := range append([]demoPerson{demoManager, demoMarketer}, demoReps...) {
 		d.names[p.ID], d.ids[p.Name] = p.Name, p.ID

@@ -20,6 +20,7 @@ import (
 	"github.com/handoff/handoff/bot"
 	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/bot/slack/slacktest"
+	"github.com/handoff/handoff/storage"
 )
 
 func (d *demo) postLead(ctx context.Context, l demoLead) error {
@@ -56,6 +57,13 @@ func (d *demo) postLead(ctx context.Context, l demoLead) error {
 // posted records a lead that arrived (from where, when not the API) once
 // its card is in the sales channel.
 func (d *demo) posted(ctx context.Context, l demoLead, id int64, from string) error {
+	var retried []string
+	if d.lostFrom >= 0 {
+		var err error
+		if retried, err = d.retryLostAnswer(ctx, id); err != nil {
+			return err
+		}
+	}
 	if err := d.settle(ctx); err != nil {
 		return err
 	}
@@ -77,7 +85,65 @@ func (d *demo) posted(ctx context.Context, l demoLead, id int64, from string) er
 	if l.visits == nil {
 		d.printf("%s  📥 New SQL%s: %s, %s (%s) · %s / %s · marketing's score %d\n", d.when(d.clock.Now()), from, l.company, l.name, l.title, l.source, l.campaign, l.score)
 	}
+	for _, line := range retried {
+		d.printf("%18s%s\n", "", line)
+	}
 	return nil
+}
+
+// retryLostAnswer follows the outbox's retries of the card of lead id,
+// whose first post reached the sales channel while Slack's answer was
+// lost (lose-answer): it moves the clock to each retry, then says what the
+// retries did, from the calls the stand-in Slack received.
+func (d *demo) retryLostAnswer(ctx context.Context, id int64) ([]string, error) {
+	from, lostAt := d.lostFrom, d.clock.Now()
+	d.lostFrom = -1
+	deadline := time.Now().Add(d.waits.settle)
+	for {
+		msgs, err := d.app.store.OutboxMessages(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		var next time.Time
+		for _, m := range msgs {
+			if m.Status == storage.OutboxPending && (next.IsZero() || m.Due.Before(next)) {
+				next = m.Due
+			}
+		}
+		if next.IsZero() {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("the card of lead %d still unsent after %s", id, d.waits.settle)
+		}
+		if next.After(d.clock.Now()) {
+			d.clock.Set(next)
+		}
+		d.app.wakeOutbox()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	posts, looks := 0, 0
+	for _, c := range d.slack.Calls("")[from:] {
+		switch {
+		case c.Method == "chat.postMessage" && c.Param("channel") == demoSales:
+			posts++
+		case c.Method == "conversations.history" && c.Param("channel") == demoSales:
+			looks++
+		}
+	}
+	outcome := "found the card by its key and did not post it again"
+	if posts != 1 {
+		outcome = fmt.Sprintf("the channel got the card %d times", posts)
+	}
+	return []string{
+		"→ Slack posted the card, but its answer was lost on the way back (HTTP 504)",
+		fmt.Sprintf("→ %.1f s later the outbox tried again, looking in %s first (conversations.history, %d calls): it %s",
+			d.clock.Now().Sub(lostAt).Seconds(), demoChannelNames[demoSales], looks, outcome),
+	}, nil
 }
 
 // scoreLead posts a website lead's page views; the agreement's scoring
@@ -159,8 +225,13 @@ func demoPhone(l demoLead) string {
 
 // do performs one step of the script.
 func (d *demo) do(ctx context.Context, s demoStep) error {
-	if s.act == actWait {
+	switch s.act {
+	case actWait:
 		d.printf("%s  ☕ %s\n", d.when(d.clock.Now()), s.reason)
+		return nil
+	case actLoseAnswer:
+		d.slack.LoseNextAnswers("chat.postMessage", 1)
+		d.lostFrom = len(d.slack.Calls(""))
 		return nil
 	}
 	l := d.leads[s.lead]

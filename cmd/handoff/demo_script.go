@@ -88,6 +88,9 @@ const (
 	actRecycle     = "recycle"
 	actNotAFit     = "not-a-fit"
 	actWait        = "wait" // only time passes; reason is the narration
+	// actLoseAnswer: Slack posts the next card but its answer is lost on
+	// the way back; the demo shows the outbox's retry finding the card.
+	actLoseAnswer = "lose-answer"
 )
 
 // demoStep is one thing a person does at day/at. An empty rep is the
@@ -110,14 +113,15 @@ type demoStep struct {
 // and what four reps do with them. One lead is raced for, one is returned as
 // not a fit, one is recycled after contact, one is lost, five are won, one is
 // never claimed and one is claimed but never contacted, so the SLA clock
-// escalates both. demo_week.txt describes its format.
+// escalates both; Slack's answer to one card's post is lost. demo_week.txt
+// describes its format.
 //
 //go:embed demo_week.txt
 var demoWeek string
 
 // demoActs are the actions a script step may name.
 var demoActs = map[string]bool{actClaim: true, actRace: true, actContact: true, actOpportunity: true,
-	actWon: true, actLost: true, actRecycle: true, actNotAFit: true, actWait: true}
+	actWon: true, actLost: true, actRecycle: true, actNotAFit: true, actWait: true, actLoseAnswer: true}
 
 // demoScript reads the demo's week.
 func demoScript() ([]demoLead, []demoStep, error) {
@@ -159,8 +163,8 @@ func parseDemoScript(text string) ([]demoLead, []demoStep, error) {
 			return nil, nil, bad("%v", err)
 		case !demoActs[s.act]:
 			return nil, nil, bad("unknown action %q", s.act)
-		case (s.act == actWait) != (s.lead == ""):
-			return nil, nil, bad("every action but wait names one lead")
+		case (s.act == actWait || s.act == actLoseAnswer) != (s.lead == ""):
+			return nil, nil, bad("every action but wait and lose-answer names one lead")
 		case s.lead != "" && !known[s.lead]:
 			return nil, nil, bad("lead %s is not posted before", s.lead)
 		case (s.rep != "" && !reps[s.rep]) || (s.rival != "" && !reps[s.rival]):
