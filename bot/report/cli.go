@@ -117,8 +117,9 @@ const dateLayout = "2006-01-02"
 // FunnelReport is `handoff funnel`'s answer for people, as a message for
 // the terminal renderer: the period, the money and the median times, the
 // SLA, the funnel with the conversion from the stage before, the targets
-// with an on-track or behind mark, and routing per rep when leads were
-// routed in the period. Unknown values show as "–".
+// with an on-track or behind mark, marketing's side as /funnel shows it
+// (its tables only when they have rows), and routing per rep when leads
+// were routed in the period. Unknown values show as "–".
 func FunnelReport(f handoff.Funnel) bot.Message {
 	m := bot.Message{
 		Summary: bot.Escape(fmt.Sprintf("Funnel %s", f.Period.Label)),
@@ -136,14 +137,15 @@ func FunnelReport(f handoff.Funnel) bot.Message {
 		m.Sections = append(m.Sections, bot.Section{Fields: filter})
 	}
 	s := f.SLA
+	mFields, mTables, mCharts, mContext := marketingSection(f, duration)
 	m.Sections = append(m.Sections,
-		bot.Section{Fields: []bot.Field{
+		bot.Section{Fields: append([]bot.Field{
 			{Key: "Revenue", Value: money(&f.Revenue, f.Currency)},
 			{Key: "Average deal size", Value: money(f.AvgDealSize, f.Currency)},
 			{Key: "Median time to claim", Value: duration(f.MedianSecondsToClaim)},
 			{Key: "Median time to contact", Value: duration(f.MedianSecondsToContact)},
 			{Key: "Time to first order", Value: duration(f.TimeToFirstOrder)},
-		}},
+		}, mFields...)},
 		bot.Section{Text: fmt.Sprintf("SLA, first contact on time: %s compliance\n  %s due, %s met, %s breached, %s pending",
 			percent(s.Compliance), count(s.Due), count(s.Met), count(s.Breached), count(s.Pending))})
 
@@ -196,7 +198,13 @@ func FunnelReport(f handoff.Funnel) bot.Message {
 	if len(targets.Rows) > 0 {
 		m.Tables = append(m.Tables, targets)
 	}
-	m.Context = []string{handoff.SLAComplianceDefinition}
+	for _, t := range mTables {
+		if len(t.Rows) > 0 {
+			m.Tables = append(m.Tables, t)
+		}
+	}
+	m.Charts = append(m.Charts, mCharts...)
+	m.Context = append(mContext, handoff.SLAComplianceDefinition)
 	if f.Routing != nil {
 		team, routed := routedFigures(f.Routing, nil, duration)
 		m.Sections = append(m.Sections, bot.Section{Fields: []bot.Field{team}})
@@ -206,19 +214,20 @@ func FunnelReport(f handoff.Funnel) bot.Message {
 	return m
 }
 
-// money formats a major-unit amount with thousands separators and two
-// decimals (none when whole and currency is ""), then the currency.
+// money formats a major-unit amount as chat does, with thousands
+// separators and decimals only when it has cents: "DKK 42,250.08" with a
+// currency, "40,000" without.
 func money(v *float64, currency string) string {
 	if v == nil {
 		return "–"
 	}
 	cents := int64(math.Round(*v * 100))
-	s := count(cents / 100)
-	if frac := cents % 100; currency != "" || frac != 0 {
-		s += fmt.Sprintf(".%02d", abs(frac))
-	}
 	if currency != "" {
-		s += " " + currency
+		return bot.FormatAmount(cents, currency)
+	}
+	s := count(cents / 100)
+	if frac := cents % 100; frac != 0 {
+		s += fmt.Sprintf(".%02d", abs(frac))
 	}
 	return s
 }

@@ -17,14 +17,9 @@ import (
 )
 
 func f64(v float64) *float64 { return &v }
-func i64(v int64) *int64     { return &v }
 
 // octoberCounts is a full month with traffic, every stage and every median.
-var octoberCounts = handoff.FunnelCounts{
-	Leads: 1320, MQLs: 610, SQLs: 23, Claimed: 22, Contacted: 21, Opportunities: 11, Won: 6, Lost: 4, Recycled: 3,
-	RevenueMinor: 25_350_050, MedianClaimMs: f64(2_730_500), MedianContactMs: f64(19_800_000), MedianFirstOrderMs: f64(3_110_400_000),
-	SLADue: 24, SLAMet: 21, SLABreached: 2, SLAPending: 1, Visits: i64(48_210),
-}
+var octoberCounts = fixtures.OctoberCounts
 
 func funnelFor(t *testing.T, period, source, owner string, c handoff.FunnelCounts) handoff.Funnel {
 	t.Helper()

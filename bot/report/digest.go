@@ -176,7 +176,7 @@ func DigestMessage(f handoff.Funnel, reps []handoff.RepActivity, open handoff.Op
 			m.Charts = append(m.Charts, sla)
 		}
 	}
-	mFields, mTables, mCharts, mContext := marketingSection(f)
+	mFields, mTables, mCharts, mContext := marketingSection(f, secondsOrDash)
 	m.Sections[0].Fields = append(m.Sections[0].Fields, mFields...)
 	m.Tables = append(m.Tables, mTables...)
 	m.Charts = append(m.Charts, mCharts...)

@@ -83,7 +83,7 @@ func FunnelMessage(f handoff.Funnel, now time.Time, p handoff.Policy) bot.Messag
 		m.Tables = append(m.Tables, t)
 	}
 	m.Charts = []bot.Chart{chart}
-	mFields, mTables, mCharts, mContext := marketingSection(f)
+	mFields, mTables, mCharts, mContext := marketingSection(f, secondsOrDash)
 	m.Sections[0].Fields = append(m.Sections[0].Fields, mFields...)
 	m.Tables = append(m.Tables, mTables...)
 	m.Charts = append(m.Charts, mCharts...)

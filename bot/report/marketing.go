@@ -12,11 +12,12 @@ import (
 // campaignRows caps the per-campaign table.
 const campaignRows = 10
 
-// marketingSection is marketing's side of a funnel, shown by /funnel and
-// the digest: what the SQLs of each source and campaign became with the
-// top reasons, conversion by speed of first contact as a chart with one
-// sentence, and whose part of the wait for a claim was the system's.
-func marketingSection(f handoff.Funnel) (fields []bot.Field, tables []bot.Table, charts []bot.Chart, context []string) {
+// marketingSection is marketing's side of a funnel, shown by /funnel, the
+// digest and handoff funnel: what the SQLs of each source and campaign
+// became with the top reasons, conversion by speed of first contact as a
+// chart with one sentence, and whose part of the wait for a claim was the
+// system's, its medians written by median.
+func marketingSection(f handoff.Funnel, median func(*float64) string) (fields []bot.Field, tables []bot.Table, charts []bot.Chart, context []string) {
 	t := bot.Table{Title: "Marketing: SQLs by source and campaign",
 		Columns: []string{"Source / campaign", "SQLs", "Claimed", "Not a fit", "Recycled", "Won", "Revenue", "Top reasons"},
 		Numeric: []bool{false, true, true, true, true, true, true, false}}
@@ -47,7 +48,7 @@ func marketingSection(f handoff.Funnel) (fields []bot.Field, tables []bot.Table,
 		}
 	}
 	fields = append(fields, bot.Field{Key: "Wait for a claim (median)", Value: fmt.Sprintf("system %s · reps %s",
-		secondsOrDash(f.Delays.MedianSystemSeconds), secondsOrDash(f.Delays.MedianRepSeconds))})
+		median(f.Delays.MedianSystemSeconds), median(f.Delays.MedianRepSeconds))})
 	return fields, tables, charts, context
 }
 

@@ -27,14 +27,7 @@ var reportPolicy = fixtures.ReportPolicy
 
 // octoberCounts is bot/report's full month, whose table is its golden
 // file last_month.txt.
-var octoberCounts = handoff.FunnelCounts{
-	Leads: 1320, MQLs: 610, SQLs: 23, Claimed: 22, Contacted: 21, Opportunities: 11, Won: 6, Lost: 4, Recycled: 3,
-	RevenueMinor: 25_350_050, MedianClaimMs: f64(2_730_500), MedianContactMs: f64(19_800_000), MedianFirstOrderMs: f64(3_110_400_000),
-	SLADue: 24, SLAMet: 21, SLABreached: 2, SLAPending: 1, Visits: i64(48_210),
-}
-
-func f64(v float64) *float64 { return &v }
-func i64(v int64) *int64     { return &v }
+var octoberCounts = fixtures.OctoberCounts
 
 // fakeCounter is the store at the edge of the command: it records the
 // filter it was asked for and answers fixed counts.
@@ -291,7 +284,7 @@ func TestFunnelCommandRouting(t *testing.T) {
 			"Leads nobody could take  2 opened to the channel (nobody accepted) · 1 waited (nobody available)",
 			"Rep        Offers  Accepted  Passed  Timed out  Median offer to accept",
 			"U0ANN0001       3         1       1          1  3m 0s",
-			"Median time to contact  –", // claim-to-contact stays apart
+			"Median time to contact     –", // claim-to-contact stays apart
 		} {
 			if !strings.Contains(got, want) {
 				t.Errorf("funnel lacks %q:\n%s", want, got)
