@@ -370,7 +370,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 				return fmt.Errorf("storage: migrate crm_versions indexes: %w", err)
 			}
 		}
-		return migrateRollup(tx, s.dialect)
+		if err := migrateRollup(tx, s.dialect); err != nil {
+			return err
+		}
+		return migrateReturnedSQLs(tx)
 	})
 }
 
