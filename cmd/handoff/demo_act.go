@@ -135,6 +135,9 @@ func (d *demo) retryLostAnswer(ctx context.Context, id int64) ([]string, error) 
 			looks++
 		}
 	}
+	if looks == 0 {
+		return nil, fmt.Errorf("lose-answer: the lost answer was not that of lead %d's card (no look in the channel followed)", id)
+	}
 	outcome := "found the card by its key and did not post it again"
 	if posts != 1 {
 		outcome = fmt.Sprintf("the channel got the card %d times", posts)
