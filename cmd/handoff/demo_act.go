@@ -284,9 +284,26 @@ func (d *demo) do(ctx context.Context, s demoStep) error {
 		return d.form(ctx, user, bot.ActionRecycle, l, map[string]string{"select:reason": s.code, "note": s.reason})
 	case actNotAFit:
 		d.printf("%s  ↩️  %s returns %s to marketing as not a fit: %q\n", now, rep, l.company, s.reason)
-		return d.form(ctx, user, bot.ActionNotAFit, l, map[string]string{"select:reason": s.code, "note": s.reason})
+		if err := d.form(ctx, user, bot.ActionNotAFit, l, map[string]string{"select:reason": s.code, "note": s.reason}); err != nil {
+			return err
+		}
+		return d.noteReleased(ctx, l, lead)
 	}
 	return fmt.Errorf("unknown step %q", s.act)
+}
+
+// noteReleased says when a lead returned before contact (before is the
+// lead as it was) is no longer held to its contact deadline.
+func (d *demo) noteReleased(ctx context.Context, l *demoLeadState, before *handoff.Lead) error {
+	after, err := d.app.store.Lead(ctx, l.id)
+	if err != nil {
+		return err
+	}
+	if before.ContactDueAt != nil && after.ContactDueAt == nil {
+		d.printf("%18s→ returned before contact and before its deadline (%s): the SLA figures no longer count it\n", "",
+			bot.Clock(*before.ContactDueAt, d.clock.Now(), d.policy))
+	}
+	return nil
 }
 
 // send posts a body to a Slack endpoint of the server, signed as Slack
