@@ -128,6 +128,16 @@ func (l *Lead) LeadField(name string) (string, bool) {
 	return v, v != ""
 }
 
+// fieldLabel names a rule's field on a card: the field as the agreement
+// writes it, but the score the sender posted as "marketing's score", which
+// a rep reads more easily than the attribute's name.
+func fieldLabel(field string) string {
+	if field == SourceScoreAttribute {
+		return "marketing's score"
+	}
+	return field
+}
+
 // Score computes the lead's score at now from its fields and activities:
 // each explicit rule whose field matches gives its points once; each
 // implicit rule gives its points per matching activity not older than
@@ -140,7 +150,7 @@ func (s *Scoring) Score(l *Lead, activities []Activity, now time.Time) ScoreExpl
 	for _, r := range s.Explicit {
 		line := ScoreLine{Rule: r.String()}
 		if v, ok := l.LeadField(r.Field); ok && r.matches(v) {
-			line.Points, line.Matched, line.Label = r.Points, v, r.Field+": "+v
+			line.Points, line.Matched, line.Label = r.Points, v, fieldLabel(r.Field)+": "+v
 		}
 		out.Lines = append(out.Lines, line)
 	}

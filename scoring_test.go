@@ -115,6 +115,25 @@ func TestScoreExplainedSummary(t *testing.T) {
 	}
 }
 
+// The score a sender posted is named for the rep who reads the card, not by
+// its attribute's name; other fields keep the agreement's names.
+func TestScoreLabels(t *testing.T) {
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	sixty := 60.0
+	s := &handoff.Scoring{MQLAt: 40, SQLAt: 70, Explicit: []handoff.ExplicitRule{
+		{Field: handoff.SourceScoreAttribute, AtLeast: &sixty, Points: 70},
+		{Field: "title", Matches: regexp.MustCompile(`(?i)cto`), Points: 30},
+	}}
+	l := handoff.Lead{Title: "CTO", Attributes: map[string]any{handoff.SourceScoreAttribute: 77.0}}
+	got := s.Score(&l, nil, now)
+	if want := "marketing's score: 77 +70 · title: CTO +30"; got.Summary() != want {
+		t.Errorf("summary = %q, want %q", got.Summary(), want)
+	}
+	if rule := got.Lines[0].Rule; !strings.HasPrefix(rule, handoff.SourceScoreAttribute) {
+		t.Errorf("rule = %q: the rule keeps the agreement's own words", rule)
+	}
+}
+
 func TestScoringThresholdsOnlyMoveForward(t *testing.T) {
 	s := issueScoring()
 	for _, tc := range []struct {

@@ -14,7 +14,8 @@ import (
 // demoAgreement is the agreement of handoff.example.yml, less its holidays,
 // so that every week the demo replays has five working days, with lead
 // scoring: the marketing automation's own score (kept as source_score)
-// counts as one of its rules.
+// counts as one of its rules, and at 60 or more makes an SQL by itself, as
+// it did in HubSpot, which sends those leads as SQLs.
 const demoAgreement = `timezone: Europe/Copenhagen
 sla:
   claim_within: 2h
@@ -37,7 +38,7 @@ scoring:
   sql_at: 70
   explicit:
     - {field: title, matches: "(?i)\\b(it-chef|cto|cio|it manager)\\b", points: 30}
-    - {field: source_score, at_least: 60, points: 40}
+    - {field: source_score, at_least: 60, points: 70}
   implicit:
     - {activity: page_view, url_matches: "/pricing", points: 20, max: 40}
     - {activity: demo_request, points: 40}
