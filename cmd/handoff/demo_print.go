@@ -174,8 +174,12 @@ func (d *demo) printDirect() {
 		}
 	}
 	fmt.Fprintf(d.out, "═══ Direct messages and private notices ═══\n\n")
-	fmt.Fprintf(d.out, "  %d direct messages: %d claim confirmations with the lead's details, %d SLA reminders, %d other\n",
-		claims+reminders+other, claims, reminders, other)
+	otherText := ""
+	if other > 0 {
+		otherText = fmt.Sprintf(", %d other", other)
+	}
+	fmt.Fprintf(d.out, "  %d direct messages: %d claim confirmations with the lead's details, %d SLA reminders%s\n",
+		claims+reminders+other, claims, reminders, otherText)
 	for _, l := range reminderLines {
 		fmt.Fprintf(d.out, "      ⏰ %s\n", l)
 	}
