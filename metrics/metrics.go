@@ -38,6 +38,7 @@ type Metrics struct {
 	slaBreaches     *prometheus.CounterVec
 	slaReminders    prometheus.Counter
 	schedulerLag    prometheus.Histogram
+	schedulerTicked prometheus.Gauge
 	apiRateLimited  prometheus.Counter
 	http            httpMetrics
 	writes          writeMetrics
@@ -86,6 +87,10 @@ func New(stats OutboxStatter) *Metrics {
 		Name: "handoff_scheduler_lag_seconds", Help: "Delay between an SLA timer falling due and firing.",
 		Buckets: []float64{.01, .05, .1, .25, .5, 1, 2, 5, 10, 30, 60},
 	})
+	m.schedulerTicked = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "handoff_scheduler_last_tick_timestamp_seconds",
+		Help: "Unix time of the last tick of the SLA clock that ended without error on this replica (0 until one has: only the replica holding the clock's lease ticks).",
+	})
 	m.apiRateLimited = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "handoff_api_rate_limited_total", Help: "API requests refused with 429 by the per-token rate limit.",
 	})
@@ -96,7 +101,7 @@ func New(stats OutboxStatter) *Metrics {
 		Name: "handoff_worker_panics_total", Help: "Panics recovered in background workers, by worker.",
 	}, []string{"worker"})
 	m.registry.MustRegister(m.leadsReceived, m.intakeSeconds, m.chatCalls, m.chatSeconds, m.rateLimited,
-		m.claimAckSeconds, m.slaBreaches, m.slaReminders, m.schedulerLag, m.apiRateLimited, m.parked, m.panics,
+		m.claimAckSeconds, m.slaBreaches, m.slaReminders, m.schedulerLag, m.schedulerTicked, m.apiRateLimited, m.parked, m.panics,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.registry.MustRegister(m.http.collectors()...)
 	m.registry.MustRegister(m.writes.collectors()...)
@@ -196,6 +201,14 @@ func (m *Metrics) SLAReminder() {
 func (m *Metrics) SchedulerLag(d time.Duration) {
 	if m != nil {
 		m.schedulerLag.Observe(d.Seconds())
+	}
+}
+
+// SchedulerTicked records that a tick of the SLA clock ended without error
+// at at (wall-clock time, which alerts compare with their own).
+func (m *Metrics) SchedulerTicked(at time.Time) {
+	if m != nil {
+		m.schedulerTicked.Set(float64(at.UnixMilli()) / 1000)
 	}
 }
 

@@ -47,7 +47,10 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		ticked := time.Now()
 		if held {
 			due, err := s.safeTick(ctx)
-			if err != nil && ctx.Err() == nil {
+			switch {
+			case err == nil:
+				s.cfg.Metrics.SchedulerTicked(time.Now())
+			case ctx.Err() == nil:
 				s.cfg.Logger.Error("scheduler: tick", "err", err)
 				due = s.cfg.Now().Add(time.Second)
 			}

@@ -1,0 +1,312 @@
+// Package prometheus_test checks Handoff's Prometheus alerting rules
+// (alerts.yml) against Prometheus's own PromQL parser and against the
+// series Handoff's metrics package exports.
+package prometheus_test
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"text/template"
+	"time"
+
+	"github.com/handoff/handoff/metrics"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
+	"go.yaml.in/yaml/v3"
+)
+
+// ruleFile is the shape of a Prometheus rule file, alerting rules only.
+type ruleFile struct {
+	Groups []struct {
+		Name  string `yaml:"name"`
+		Rules []rule `yaml:"rules"`
+	} `yaml:"groups"`
+}
+
+type rule struct {
+	Alert       string            `yaml:"alert"`
+	Expr        string            `yaml:"expr"`
+	For         string            `yaml:"for"`
+	Labels      map[string]string `yaml:"labels"`
+	Annotations map[string]string `yaml:"annotations"`
+}
+
+func TestAlertRules(t *testing.T) {
+	raw, err := os.ReadFile("alerts.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	var file ruleFile
+	if err := dec.Decode(&file); err != nil {
+		t.Fatalf("alerts.yml: %v", err)
+	}
+	families := exported(t)
+	seen := map[string]bool{}
+	n := 0
+	for _, g := range file.Groups {
+		for _, r := range g.Rules {
+			n++
+			t.Run(r.Alert, func(t *testing.T) {
+				if !regexp.MustCompile(`^Handoff[A-Z][A-Za-z]+$`).MatchString(r.Alert) || seen[r.Alert] {
+					t.Errorf("alert name %q: want a unique Handoff… name", r.Alert)
+				}
+				seen[r.Alert] = true
+				if r.For != "" {
+					if _, err := model.ParseDuration(r.For); err != nil {
+						t.Errorf("for: %v", err)
+					}
+				}
+				if s := r.Labels["severity"]; s != "critical" && s != "warning" {
+					t.Errorf("severity %q: want critical or warning", s)
+				}
+				for _, k := range []string{"summary", "description"} {
+					if strings.TrimSpace(r.Annotations[k]) == "" {
+						t.Errorf("annotation %s is empty", k)
+					}
+				}
+				expr, err := parser.ParseExpr(r.Expr)
+				if err != nil {
+					t.Fatalf("expr: %v", err)
+				}
+				checkSeries(t, expr, families)
+				out := outputLabels(expr, families)
+				for k, v := range r.Annotations {
+					if _, err := template.New(k).Funcs(promTemplateFuncs).Parse(promTemplateHeader + v); err != nil {
+						t.Errorf("annotation %s: %v", k, err)
+					}
+					for _, m := range labelRef.FindAllStringSubmatch(v, -1) {
+						if !out[m[1]] {
+							t.Errorf("annotation %s names $labels.%s, which the alert's series do not carry", k, m[1])
+						}
+					}
+				}
+			})
+		}
+	}
+	if n == 0 {
+		t.Fatal("alerts.yml has no rules")
+	}
+}
+
+// checkSeries fails t for a selector of a series Handoff does not export,
+// a label it does not have, a label value none of its series carries, or a
+// grouping by a label the series below it lack.
+func checkSeries(t *testing.T, expr parser.Expr, families map[string]*dto.MetricFamily) {
+	t.Helper()
+	parser.Inspect(expr, func(node parser.Node, _ []parser.Node) error {
+		switch n := node.(type) {
+		case *parser.VectorSelector:
+			checkSelector(t, n, families)
+		case *parser.AggregateExpr:
+			for _, l := range n.Grouping {
+				if !selectsLabel(n.Expr, l, families) {
+					t.Errorf("%s groups by %q, which the series below it lack", n.Op, l)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+func checkSelector(t *testing.T, vs *parser.VectorSelector, families map[string]*dto.MetricFamily) {
+	t.Helper()
+	if vs.Name == "up" { // Prometheus's own, one per scrape target
+		if !hasMatcher(vs, "job", "handoff") {
+			t.Errorf("up without job=\"handoff\", the scrape job alerts.yml's header names")
+		}
+		return
+	}
+	fam, bucket := family(vs.Name, families)
+	if fam == nil {
+		t.Errorf("%s: Handoff exports no such series", vs.Name)
+		return
+	}
+	for _, m := range vs.LabelMatchers {
+		if m.Name == labels.MetricName {
+			continue
+		}
+		if m.Name == "le" && bucket {
+			continue
+		}
+		matched := false
+		for _, s := range fam.Metric {
+			for _, lp := range s.Label {
+				if lp.GetName() == m.Name && m.Matches(lp.GetValue()) {
+					matched = true
+				}
+			}
+		}
+		if !matched {
+			t.Errorf("%s{%s}: no series of %s has that label value", vs.Name, m, fam.GetName())
+		}
+	}
+}
+
+// family finds name's metric family: itself, or for a histogram's
+// _bucket, _sum and _count series the histogram.
+func family(name string, families map[string]*dto.MetricFamily) (fam *dto.MetricFamily, bucket bool) {
+	if f, ok := families[name]; ok {
+		if f.GetType() == dto.MetricType_HISTOGRAM {
+			return nil, false // its series are name_bucket, _sum and _count
+		}
+		return f, false
+	}
+	for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+		if base, ok := strings.CutSuffix(name, suffix); ok {
+			if f, ok := families[base]; ok && f.GetType() == dto.MetricType_HISTOGRAM {
+				return f, suffix == "_bucket"
+			}
+		}
+	}
+	return nil, false
+}
+
+// selectsLabel reports whether every series selected under expr can carry
+// label l.
+func selectsLabel(expr parser.Expr, l string, families map[string]*dto.MetricFamily) bool {
+	ok := true
+	parser.Inspect(expr, func(node parser.Node, _ []parser.Node) error {
+		vs, isSel := node.(*parser.VectorSelector)
+		if !isSel {
+			return nil
+		}
+		fam, bucket := family(vs.Name, families)
+		if fam == nil {
+			return nil // checkSelector reports it
+		}
+		if l == "le" && bucket {
+			return nil
+		}
+		has := false
+		for _, s := range fam.Metric {
+			for _, lp := range s.Label {
+				has = has || lp.GetName() == l
+			}
+		}
+		ok = ok && has
+		return nil
+	})
+	return ok
+}
+
+func hasMatcher(vs *parser.VectorSelector, name, value string) bool {
+	for _, m := range vs.LabelMatchers {
+		if m.Name == name && m.Type == labels.MatchEqual && m.Value == value {
+			return true
+		}
+	}
+	return false
+}
+
+// exported scrapes Handoff's /metrics after recording one of everything
+// through the metrics package's own methods, so that every labelled family
+// has a series: among them a 503 (its status class as the package writes
+// it) and a chat call that failed for good ("permanent", as bot/outbox's
+// callOutcome names it).
+func exported(t *testing.T) map[string]*dto.MetricFamily {
+	t.Helper()
+	m := metrics.New(func(context.Context) (metrics.OutboxStats, error) {
+		return metrics.OutboxStats{Pending: 1, Dead: 1, Oldest: time.Now().Add(-time.Minute)}, nil
+	})
+	m.SetBuildInfo("test")
+	m.LeadStage("sql", "web")
+	m.Intake(time.Millisecond)
+	m.ChatCall("slack", "chat.postMessage", "permanent", time.Millisecond)
+	m.ClaimAck("slack", time.Millisecond)
+	m.SLABreach("claim")
+	m.SLAReminder()
+	m.SchedulerLag(time.Millisecond)
+	m.SchedulerTicked(time.Now())
+	m.APIRateLimited()
+	m.Parked("scheduler")
+	m.WorkerPanic("outbox")
+	m.HTTPRequest("POST /api/leads", "POST", 503, time.Millisecond)
+	m.WriteGroup("sqlite", 2, time.Millisecond, false)
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	tp := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := tp.TextToMetricFamilies(rec.Body)
+	if err != nil {
+		t.Fatalf("parse /metrics: %v", err)
+	}
+	return families
+}
+
+// promTemplateHeader is what Prometheus puts before every annotation's
+// template, defining $labels and $value.
+const promTemplateHeader = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
+
+var labelRef = regexp.MustCompile(`\$labels\.(\w+)`)
+
+// outputLabels are the labels an alert's series carry: the grouping of an
+// aggregation at the top (sum by (platform) …, or each side of a binary
+// operation), else the selected series' own labels plus the target's job
+// and instance.
+func outputLabels(expr parser.Expr, families map[string]*dto.MetricFamily) map[string]bool {
+	out := map[string]bool{}
+	switch e := expr.(type) {
+	case *parser.ParenExpr:
+		return outputLabels(e.Expr, families)
+	case *parser.BinaryExpr:
+		l, r := outputLabels(e.LHS, families), outputLabels(e.RHS, families)
+		if _, scalar := e.RHS.(*parser.NumberLiteral); scalar {
+			return l
+		}
+		if _, scalar := e.LHS.(*parser.NumberLiteral); scalar {
+			return r
+		}
+		for k := range l {
+			if r[k] {
+				out[k] = true
+			}
+		}
+		return out
+	case *parser.AggregateExpr:
+		if e.Without {
+			return out // not used in alerts.yml; names nothing for sure
+		}
+		for _, g := range e.Grouping {
+			out[g] = true
+		}
+		return out
+	case *parser.Call:
+		for _, a := range e.Args {
+			if _, isAgg := a.(*parser.AggregateExpr); isAgg {
+				for k := range outputLabels(a, families) {
+					out[k] = k != "le"
+				}
+			}
+		}
+		return out
+	case *parser.VectorSelector:
+		out["job"], out["instance"] = true, true
+		if fam, _ := family(e.Name, families); fam != nil {
+			for _, s := range fam.Metric {
+				for _, lp := range s.Label {
+					out[lp.GetName()] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// promTemplateFuncs are the template functions of Prometheus's alert
+// annotations that alerts.yml may use; parsing with them catches a typo.
+var promTemplateFuncs = template.FuncMap{
+	"humanize": fmtAny, "humanize1024": fmtAny, "humanizeDuration": fmtAny,
+	"humanizePercentage": fmtAny, "humanizeTimestamp": fmtAny, "title": fmtAny,
+	"toUpper": fmtAny, "toLower": fmtAny, "first": fmtAny, "label": fmtAny, "value": fmtAny,
+}
+
+func fmtAny(v ...any) string { return "" }
