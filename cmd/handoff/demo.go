@@ -83,14 +83,17 @@ type demo struct {
 	waits  demoWaits
 	monday time.Time // 08:00 local on the demo week's Monday
 
-	leads    map[string]*demoLeadState
-	order    []string          // lead keys in arrival order
-	names    map[string]string // Slack user id → name
-	ids      map[string]string // name → Slack user id
-	reported int               // calls of the fake already narrated
-	lostFrom int               // with lose-answer, the calls of the fake before it; else -1
-	claimed  map[string]string // lead key → the rep who got it
-	race     string            // the race's outcome, for the summary
+	leads     map[string]*demoLeadState
+	order     []string          // lead keys in arrival order
+	names     map[string]string // Slack user id → name
+	ids       map[string]string // name → Slack user id
+	reported  int               // calls of the fake already narrated
+	lostFrom  int               // with lose-answer, the calls of the fake before it; else -1
+	refused   []*demoLeadState  // leads whose card was given up while the bot was out of the channel
+	retried   int               // cards given up and posted after handoff outbox retry
+	lostFound int               // cards whose post's answer was lost and that the outbox's retry found
+	claimed   map[string]string // lead key → the rep who got it
+	race      string            // the race's outcome, for the summary
 }
 
 // demoWaits bound how long the demo waits for the server's work: for the

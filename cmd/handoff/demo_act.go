@@ -78,7 +78,12 @@ func (d *demo) posted(ctx context.Context, l demoLead, id int64, from string) er
 		}
 	}
 	if st.ts == "" {
-		return fmt.Errorf("lead %s was not posted to the sales channel", l.key)
+		refusal, err := d.cardGivenUp(ctx, id)
+		if err != nil {
+			return fmt.Errorf("lead %s was not posted to the sales channel: %w", l.key, err)
+		}
+		retried = append(retried, refusal...)
+		d.refused = append(d.refused, st)
 	}
 	d.leads[l.key] = st
 	d.order = append(d.order, l.key)
@@ -88,6 +93,81 @@ func (d *demo) posted(ctx context.Context, l demoLead, id int64, from string) er
 	for _, line := range retried {
 		d.printf("%18s%s\n", "", line)
 	}
+	return nil
+}
+
+// cardGivenUp says why lead id's card is not in the sales channel: the
+// outbox gave it up (dead) on Slack's refusal. Any other reason is an error.
+func (d *demo) cardGivenUp(ctx context.Context, id int64) ([]string, error) {
+	dead, err := d.app.store.DeadOutbox(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	st, err := d.app.store.OutboxStats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range dead {
+		if m.LeadID == id && m.Kind == handoff.OutboxAnnounceLead {
+			return []string{fmt.Sprintf("→ Slack refused the card (%s), an error no retry mends: the outbox gave it up at once", slackError(m.LastError)),
+				fmt.Sprintf("→ handoff_outbox_dead is now %d: the alert HandoffChatMessagesGivenUp (deploy/prometheus/alerts.yml) fires on it", st.Dead)}, nil
+		}
+	}
+	return nil, errors.New("no card given up either")
+}
+
+// slackError is the Slack error code at the end of an outbox error.
+func slackError(msg string) string {
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		return msg[i+2:]
+	}
+	return msg
+}
+
+// inviteBot brings the bot back into the sales channel and does what the
+// admin does: lists the dead messages and retries them with the commands'
+// own code, then waits for the refused cards to reach the channel.
+func (d *demo) inviteBot(ctx context.Context, reason string) error {
+	d.slack.InviteBot(demoSales)
+	d.printf("%s  🔧 %s\n", d.when(d.clock.Now()), reason)
+	dead, err := d.app.store.DeadOutbox(ctx, 0)
+	if err != nil {
+		return err
+	}
+	var out strings.Builder
+	if err := printDead(&out, dead, "table"); err != nil {
+		return err
+	}
+	fmt.Fprintf(&out, "$ handoff outbox retry --all\n")
+	if err := settleDead(ctx, &out, d.app.store, "retry", nil, d.clock.Now()); err != nil {
+		return err
+	}
+	d.printf("%18s$ handoff outbox list\n", "")
+	for _, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
+		d.printf("%18s%s\n", "", line)
+	}
+	if err := d.settle(ctx); err != nil {
+		return err
+	}
+	for _, st := range d.refused {
+		posts, err := d.app.store.ChatPosts(ctx, st.id)
+		if err != nil {
+			return err
+		}
+		for _, p := range posts {
+			if p.Platform == slackbot.Name {
+				st.ts = p.MessageID
+			}
+		}
+		if st.ts == "" {
+			return fmt.Errorf("invite-bot: the card of %s was not posted after the retry", st.key)
+		}
+		arrived := d.at(st.day, st.at)
+		d.printf("%18s→ the card of %s reaches %s, %s after the lead arrived\n", "", st.company, demoChannelNames[demoSales],
+			bot.FormatDuration(d.clock.Now().Sub(arrived)))
+	}
+	d.retried += len(d.refused)
+	d.refused = nil
 	return nil
 }
 
@@ -141,6 +221,8 @@ func (d *demo) retryLostAnswer(ctx context.Context, id int64) ([]string, error) 
 	outcome := "found the card by its key and did not post it again"
 	if posts != 1 {
 		outcome = fmt.Sprintf("the channel got the card %d times", posts)
+	} else {
+		d.lostFound++
 	}
 	return []string{
 		"→ Slack posted the card, but its answer was lost on the way back (HTTP 504)",
@@ -236,6 +318,12 @@ func (d *demo) do(ctx context.Context, s demoStep) error {
 		d.slack.LoseNextAnswers("chat.postMessage", 1)
 		d.lostFrom = len(d.slack.Calls(""))
 		return nil
+	case actRemoveBot:
+		d.slack.RemoveBot(demoSales)
+		d.printf("%s  🚪 %s\n", d.when(d.clock.Now()), s.reason)
+		return nil
+	case actInviteBot:
+		return d.inviteBot(ctx, s.reason)
 	}
 	l := d.leads[s.lead]
 	if l == nil {

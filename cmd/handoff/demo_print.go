@@ -236,6 +236,12 @@ func (d *demo) printSummary(ctx context.Context) error {
 	}
 	hooks, bad := d.crm.counts()
 	fmt.Fprintf(d.out, "  CRM:               1 lead from HubSpot (signed webhook); %d webhooks to the CRM, %d with a bad signature\n", hooks, bad)
+	ob, err := d.app.store.OutboxStats(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "  Chat delivery:     cards whose answer was lost %d (found in the channel, not posted twice) · refused while @Handoff was out of %s %d (posted after handoff outbox retry) · messages dead now %d\n",
+		d.lostFound, demoChannelNames[demoSales], d.retried, ob.Dead)
 	fmt.Fprintln(d.out)
 	return nil
 }

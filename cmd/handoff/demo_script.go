@@ -92,7 +92,15 @@ const (
 	// actLoseAnswer: Slack posts the next card but its answer is lost on
 	// the way back; the demo shows the outbox's retry finding the card.
 	actLoseAnswer = "lose-answer"
+	// actRemoveBot: someone removes the bot from the sales channel, so the
+	// next card is refused for good and given up (dead); actInviteBot: the
+	// admin invites it back and retries the dead card with handoff outbox.
+	actRemoveBot = "remove-bot"
+	actInviteBot = "invite-bot"
 )
+
+// demoActsWithoutLead are the actions that name no lead.
+var demoActsWithoutLead = map[string]bool{actWait: true, actLoseAnswer: true, actRemoveBot: true, actInviteBot: true}
 
 // demoStep is one thing a person does at day/at. An empty rep is the
 // lead's owner at that moment.
@@ -122,7 +130,8 @@ var demoWeek string
 
 // demoActs are the actions a script step may name.
 var demoActs = map[string]bool{actClaim: true, actRace: true, actContact: true, actOpportunity: true,
-	actWon: true, actLost: true, actRecycle: true, actNotAFit: true, actWait: true, actLoseAnswer: true}
+	actWon: true, actLost: true, actRecycle: true, actNotAFit: true, actWait: true, actLoseAnswer: true,
+	actRemoveBot: true, actInviteBot: true}
 
 // demoScript reads the demo's week.
 func demoScript() ([]demoLead, []demoStep, error) {
@@ -164,8 +173,8 @@ func parseDemoScript(text string) ([]demoLead, []demoStep, error) {
 			return nil, nil, bad("%v", err)
 		case !demoActs[s.act]:
 			return nil, nil, bad("unknown action %q", s.act)
-		case (s.act == actWait || s.act == actLoseAnswer) != (s.lead == ""):
-			return nil, nil, bad("every action but wait and lose-answer names one lead")
+		case demoActsWithoutLead[s.act] != (s.lead == ""):
+			return nil, nil, bad("every action but wait, lose-answer, remove-bot and invite-bot names one lead")
 		case s.lead != "" && !known[s.lead]:
 			return nil, nil, bad("lead %s is not posted before", s.lead)
 		case (s.rep != "" && !reps[s.rep]) || (s.rival != "" && !reps[s.rival]):

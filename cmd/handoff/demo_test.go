@@ -132,6 +132,25 @@ func TestDemo(t *testing.T) {
 		}
 	}
 
+	// With the bot out of the channel a card is refused for good and given
+	// up; the admin's `handoff outbox list` shows it and `retry --all`
+	// posts it, once, and nothing is left dead.
+	rest = out
+	for _, want := range []string{"someone removes @Handoff from the channel",
+		"→ Slack refused the card (not_in_channel), an error no retry mends: the outbox gave it up at once",
+		"→ handoff_outbox_dead is now 1: the alert HandoffChatMessagesGivenUp",
+		"$ handoff outbox list", "lead.announce", "slack chat.postMessage: not_in_channel",
+		"$ handoff outbox retry --all", "1 dead message(s) queued again",
+		"→ the card of Esbjerg Offshore Service A/S reaches #sales-leads, 10 min after the lead arrived",
+		"Jonas claims Esbjerg Offshore Service A/S",
+		"refused while @Handoff was out of #sales-leads 1 (posted after handoff outbox retry) · messages dead now 0"} {
+		i := strings.Index(rest, want)
+		if i < 0 {
+			t.Fatalf("the refused card's recovery lacks %q (in this order)", want)
+		}
+		rest = rest[i+len(want):]
+	}
+
 	channel := demoCards(demoSection(t, out, "#sales-leads: what the channel shows"))
 	for _, h := range demoHistory {
 		if _, ok := channel[h.company]; ok {
@@ -349,7 +368,7 @@ func TestDemoMonday(t *testing.T) {
 func TestParseDemoScript(t *testing.T) {
 	const lead = "lead 0 08:12 hs-1 | Nordlys Energi A/S | Camilla Holm | IT-chef | web | Pricing page | 86\n"
 	leads, steps, err := parseDemoScript("# a comment\n\n" + lead +
-		"0 08:31 race hs-1 rep=Mette rival=Jonas\n3 09:30 won hs-1 amount=62500\n4 10:00 lost hs-1 code=chose_a_competitor reason=On price; sorry.\n4 17:00 wait reason=The office closes.\n4 17:05 lose-answer\n")
+		"0 08:31 race hs-1 rep=Mette rival=Jonas\n3 09:30 won hs-1 amount=62500\n4 10:00 lost hs-1 code=chose_a_competitor reason=On price; sorry.\n4 17:00 wait reason=The office closes.\n4 17:05 lose-answer\n4 17:10 remove-bot reason=Gone.\n4 17:20 invite-bot reason=Back.\n")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,6 +382,8 @@ func TestParseDemoScript(t *testing.T) {
 		{day: 4, at: "10:00", act: actLost, lead: "hs-1", code: "chose a competitor", reason: "On price; sorry."},
 		{day: 4, at: "17:00", act: actWait, reason: "The office closes."},
 		{day: 4, at: "17:05", act: actLoseAnswer},
+		{day: 4, at: "17:10", act: actRemoveBot, reason: "Gone."},
+		{day: 4, at: "17:20", act: actInviteBot, reason: "Back."},
 	}
 	if len(steps) != len(want) {
 		t.Fatalf("steps = %+v, want %+v", steps, want)
@@ -382,6 +403,7 @@ func TestParseDemoScript(t *testing.T) {
 		lead + "0 09:00 won hs-1 amount=lots\n",
 		lead + "0 09:00 wait hs-1\n",
 		lead + "0 09:00 lose-answer hs-1\n",
+		lead + "0 09:00 invite-bot hs-1\n",
 	} {
 		if _, _, err := parseDemoScript(bad); err == nil || !strings.Contains(err.Error(), "demo script line") {
 			t.Errorf("%q: error %v, want one naming the line", bad, err)

@@ -62,21 +62,22 @@ func outboxFlags(fs *flag.FlagSet, _ env) runFunc {
 				return usageError("outbox %s: give message ids or --all", sub)
 			}
 			return withStore(ctx, e, func(_ config.Config, store *storage.Store) error {
-				return settleDead(ctx, e.stdout, store, sub, ids)
+				return settleDead(ctx, e.stdout, store, sub, ids, time.Now().UTC())
 			})
 		}
 		return usageError("outbox: unknown subcommand %q", sub)
 	}
 }
 
-// settleDead retries or drops the dead messages ids (every one when ids
-// is empty) and says how many; ids that are not dead messages are an error.
-func settleDead(ctx context.Context, w io.Writer, store *storage.Store, sub string, ids []int64) error {
+// settleDead retries (queued again at now) or drops the dead messages ids
+// (every one when ids is empty) and says how many; ids that are not dead
+// messages are an error.
+func settleDead(ctx context.Context, w io.Writer, store *storage.Store, sub string, ids []int64, now time.Time) error {
 	var n int64
 	var err error
 	verb := "queued again"
 	if sub == "retry" {
-		n, err = store.RetryDeadOutbox(ctx, time.Now().UTC(), ids...)
+		n, err = store.RetryDeadOutbox(ctx, now, ids...)
 	} else {
 		verb = "dropped"
 		n, err = store.DropDeadOutbox(ctx, ids...)

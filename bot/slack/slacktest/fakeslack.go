@@ -60,6 +60,7 @@ type Server struct {
 	calls       []Call
 	faults      map[string][]fault
 	badChannels map[string]bool
+	removedFrom map[string]bool // channels the bot was removed from (not_in_channel)
 	groups      map[string][]string
 	seq         int64
 	latency     time.Duration
@@ -90,7 +91,7 @@ func NewTLS(token string) *Server {
 }
 
 func newServer(token string) *Server {
-	return &Server{token: token, faults: map[string][]fault{}, badChannels: map[string]bool{}, groups: map[string][]string{},
+	return &Server{token: token, faults: map[string][]fault{}, badChannels: map[string]bool{}, removedFrom: map[string]bool{}, groups: map[string][]string{},
 		notify: make(chan struct{}, 1), stalls: map[string]*stall{},
 		users: map[string]User{}, members: map[string][]string{}, now: time.Now}
 }
@@ -185,6 +186,22 @@ func (s *Server) ChannelNotFound(channel string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.badChannels[channel] = true
+}
+
+// RemoveBot takes the bot out of channel, as a member of the channel can:
+// posts, updates and history reads there fail with not_in_channel until
+// InviteBot.
+func (s *Server) RemoveBot(channel string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.removedFrom[channel] = true
+}
+
+// InviteBot brings the bot back into channel (/invite).
+func (s *Server) InviteBot(channel string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.removedFrom, channel)
 }
 
 // TeamID is the fake workspace: auth.test's team_id, and the team of every
@@ -350,6 +367,9 @@ func (s *Server) answer(c Call) map[string]any {
 		if s.badChannels[ch] {
 			return map[string]any{"ok": false, "error": "channel_not_found"}
 		}
+		if s.removedFrom[ch] {
+			return map[string]any{"ok": false, "error": "not_in_channel"}
+		}
 		ts := c.Param("ts")
 		if c.Method != "chat.update" {
 			s.seq++
@@ -387,6 +407,9 @@ func (s *Server) answer(c Call) map[string]any {
 		s.seq++
 		return map[string]any{"ok": true, "view": map[string]any{"id": fmt.Sprintf("V%d", s.seq)}}
 	case "conversations.history":
+		if s.removedFrom[ch] {
+			return map[string]any{"ok": false, "error": "not_in_channel"}
+		}
 		return s.history(c)
 	case "auth.test":
 		return map[string]any{"ok": true, "url": "https://fake.slack.com/", "team": "Fake", "user": "handoff", "team_id": TeamID, "user_id": "UBOT"}
