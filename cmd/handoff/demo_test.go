@@ -138,7 +138,7 @@ func TestDemo(t *testing.T) {
 	rest = out
 	for _, want := range []string{"someone removes @Handoff from the channel",
 		"→ Slack refused the card (not_in_channel), an error no retry mends: the outbox gave it up at once",
-		"→ handoff_outbox_dead is now 1: the alert HandoffChatMessagesGivenUp",
+		"→ handoff_outbox_dead is now 1: the alert HandoffMessagesGivenUp",
 		"$ handoff outbox list", "lead.announce", "slack chat.postMessage: not_in_channel",
 		"$ handoff outbox retry --all", "1 dead message(s) queued again",
 		"→ the card of Esbjerg Offshore Service A/S reaches #sales-leads, 10 min after the lead arrived",
