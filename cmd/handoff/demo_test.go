@@ -140,7 +140,7 @@ func TestDemo(t *testing.T) {
 		"→ Slack refused the card (not_in_channel), an error no retry mends: the outbox gave it up at once",
 		"→ handoff_outbox_dead is now 1: the alert HandoffMessagesGivenUp",
 		"$ handoff outbox list", "lead.announce", "slack chat.postMessage: not_in_channel",
-		"$ handoff outbox retry --all", "1 dead message(s) queued again",
+		"$ handoff outbox retry --all", "1 dead message queued again",
 		"→ the card of Esbjerg Offshore Service A/S reaches #sales-leads, 10 min after the lead arrived",
 		"Jonas claims Esbjerg Offshore Service A/S",
 		"refused while @Handoff was out of #sales-leads 1 (posted after handoff outbox retry) · messages dead now 0"} {

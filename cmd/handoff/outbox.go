@@ -85,7 +85,11 @@ func settleDead(ctx context.Context, w io.Writer, store *storage.Store, sub stri
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "%d dead message(s) %s\n", n, verb)
+	noun := "messages"
+	if n == 1 {
+		noun = "message"
+	}
+	fmt.Fprintf(w, "%d dead %s %s\n", n, noun, verb)
 	if len(ids) > 0 && n != int64(len(ids)) {
 		return fmt.Errorf("outbox %s: %d of the %d ids are not dead messages", sub, int64(len(ids))-n, len(ids))
 	}

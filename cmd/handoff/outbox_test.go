@@ -60,8 +60,8 @@ func TestOutboxCommands(t *testing.T) {
 				{[]string{"outbox", "retry", "1", "--bogus"}, 2, []string{"flag provided but not defined"}},
 				{[]string{"outbox", "list"}, 0, []string{"LAST ERROR", "lead.announce  41", "sla.escalate", "channel_not_found line two"}},
 				{[]string{"outbox", "list", "--format", "json"}, 0, []string{fmt.Sprintf(`"id": %d`, b), `"kind": "sla.escalate"`}},
-				{[]string{"outbox", "retry", fmt.Sprint(a), fmt.Sprint(taken[2].ID)}, 1, []string{"1 dead message(s) queued again", "1 of the 2 ids are not dead"}},
-				{[]string{"outbox", "drop", "--all"}, 0, []string{"1 dead message(s) dropped"}},
+				{[]string{"outbox", "retry", fmt.Sprint(a), fmt.Sprint(taken[2].ID)}, 1, []string{"1 dead message queued again", "1 of the 2 ids are not dead"}},
+				{[]string{"outbox", "drop", "--all"}, 0, []string{"1 dead message dropped"}},
 				{[]string{"outbox", "list"}, 0, []string{"no dead messages"}},
 			}
 			for _, st := range steps {
