@@ -1,0 +1,153 @@
+// The demo's chat-delivery scenes: a post whose answer Slack loses, and a
+// card Slack refuses while the bot is out of the channel, which the admin
+// retries with handoff outbox.
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	slackbot "github.com/handoff/handoff/bot/slack"
+	"github.com/handoff/handoff/storage"
+)
+
+// cardGivenUp says why lead id's card is not in the sales channel: the
+// outbox gave it up (dead) on Slack's refusal. Any other reason is an error.
+func (d *demo) cardGivenUp(ctx context.Context, id int64) ([]string, error) {
+	dead, err := d.app.store.DeadOutbox(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	st, err := d.app.store.OutboxStats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range dead {
+		if m.LeadID == id && m.Kind == handoff.OutboxAnnounceLead {
+			return []string{fmt.Sprintf("→ Slack refused the card (%s), an error no retry mends: the outbox gave it up at once", slackError(m.LastError)),
+				fmt.Sprintf("→ handoff_outbox_dead is now %d: the alert HandoffMessagesGivenUp (deploy/prometheus/alerts.yml) fires on it", st.Dead)}, nil
+		}
+	}
+	return nil, errors.New("no card given up either")
+}
+
+// slackError is the Slack error code at the end of an outbox error.
+func slackError(msg string) string {
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		return msg[i+2:]
+	}
+	return msg
+}
+
+// inviteBot brings the bot back into the sales channel and does what the
+// admin does: lists the dead messages and retries them with the commands'
+// own code, then waits for the refused cards to reach the channel.
+func (d *demo) inviteBot(ctx context.Context, reason string) error {
+	d.slack.InviteBot(demoSales)
+	d.printf("%s  🔧 %s\n", d.when(d.clock.Now()), reason)
+	dead, err := d.app.store.DeadOutbox(ctx, 0)
+	if err != nil {
+		return err
+	}
+	var out strings.Builder
+	if err := printDead(&out, dead, "table"); err != nil {
+		return err
+	}
+	fmt.Fprintf(&out, "$ handoff outbox retry --all\n")
+	if err := settleDead(ctx, &out, d.app.store, "retry", nil, d.clock.Now()); err != nil {
+		return err
+	}
+	d.printf("%18s$ handoff outbox list\n", "")
+	for _, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
+		d.printf("%18s%s\n", "", line)
+	}
+	if err := d.settle(ctx); err != nil {
+		return err
+	}
+	for _, st := range d.refused {
+		posts, err := d.app.store.ChatPosts(ctx, st.id)
+		if err != nil {
+			return err
+		}
+		for _, p := range posts {
+			if p.Platform == slackbot.Name {
+				st.ts = p.MessageID
+			}
+		}
+		if st.ts == "" {
+			return fmt.Errorf("invite-bot: the card of %s was not posted after the retry", st.key)
+		}
+		arrived := d.at(st.day, st.at)
+		d.printf("%18s→ the card of %s reaches %s, %s after the lead arrived\n", "", st.company, demoChannelNames[demoSales],
+			bot.FormatDuration(d.clock.Now().Sub(arrived)))
+	}
+	d.retried += len(d.refused)
+	d.refused = nil
+	return nil
+}
+
+// retryLostAnswer follows the outbox's retries of the card of lead id,
+// whose first post reached the sales channel while Slack's answer was
+// lost (lose-answer): it moves the clock to each retry, then says what the
+// retries did, from the calls the stand-in Slack received.
+func (d *demo) retryLostAnswer(ctx context.Context, id int64) ([]string, error) {
+	from, lostAt := d.lostFrom, d.clock.Now()
+	d.lostFrom = -1
+	deadline := time.Now().Add(d.waits.settle)
+	for {
+		msgs, err := d.app.store.OutboxMessages(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		var next time.Time
+		for _, m := range msgs {
+			if m.Status == storage.OutboxPending && (next.IsZero() || m.Due.Before(next)) {
+				next = m.Due
+			}
+		}
+		if next.IsZero() {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("the card of lead %d still unsent after %s", id, d.waits.settle)
+		}
+		if next.After(d.clock.Now()) {
+			d.clock.Set(next)
+		}
+		d.app.wakeOutbox()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	posts, looks := 0, 0
+	for _, c := range d.slack.Calls("")[from:] {
+		switch {
+		case c.Method == "chat.postMessage" && c.Param("channel") == demoSales:
+			posts++
+		case c.Method == "conversations.history" && c.Param("channel") == demoSales:
+			looks++
+		}
+	}
+	if looks == 0 {
+		return nil, fmt.Errorf("lose-answer: the lost answer was not that of lead %d's card (no look in the channel followed)", id)
+	}
+	outcome := "found the card by its key and did not post it again"
+	if posts != 1 {
+		outcome = fmt.Sprintf("the channel got the card %d times", posts)
+	} else {
+		d.lostFound++
+	}
+	return []string{
+		"→ Slack posted the card, but its answer was lost on the way back (HTTP 504)",
+		fmt.Sprintf("→ %.1f s later the outbox tried again, looking in %s first (conversations.history): it %s",
+			d.clock.Now().Sub(lostAt).Seconds(), demoChannelNames[demoSales], outcome),
+	}, nil
+}
