@@ -39,6 +39,12 @@ type rule struct {
 	Annotations map[string]string `yaml:"annotations"`
 }
 
+// TestAlertRules reads alerts.yml strictly (an unknown key is an error) and
+// checks every rule: a unique name, a severity, a summary and description
+// whose templates parse as Prometheus's do and name only labels the alert
+// carries, a duration Prometheus reads, and an expression that PromQL's
+// parser accepts and that selects only series, labels and values Handoff's
+// /metrics exports.
 func TestAlertRules(t *testing.T) {
 	raw, err := os.ReadFile("alerts.yml")
 	if err != nil {
