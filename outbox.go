@@ -59,7 +59,31 @@ const (
 	// when it is sent, so that it holds no personal data and an erasure of
 	// one of the leads can render the posted note again without them.
 	OutboxRepDeactivated = "managers.deactivated"
+	// OutboxCardGivenUp tells every platform's managers' channel that a new
+	// SQL's card was given up (dead) on a platform, so that it never
+	// reached the sales channel there; its payload is a GivenUpNotice, and
+	// the note is rendered from the lead when it is sent.
+	OutboxCardGivenUp = "managers.card_given_up"
 )
+
+// GivenUpNotice is the payload of an OutboxCardGivenUp message: where the
+// card was given up and why (the last error, which holds no personal data:
+// the platform's answer and the channel's id).
+type GivenUpNotice struct {
+	Platform string `json:"platform"`
+	Cause    string `json:"cause"`
+}
+
+// CardGivenUp is the managers' note to queue when the outbox gives up
+// message m with cause: for a new SQL's card only, nil for anything else
+// (a note given up in turn queues none).
+func CardGivenUp(m OutboxMessage, cause string) *OutboxMessage {
+	if m.Kind != OutboxAnnounceLead || m.LeadID == 0 {
+		return nil
+	}
+	payload, _ := json.Marshal(GivenUpNotice{Platform: m.Platform, Cause: cause}) // two strings always encode
+	return &OutboxMessage{Kind: OutboxCardGivenUp, LeadID: m.LeadID, Payload: string(payload)}
+}
 
 // DeactivatedNotice is the payload of an OutboxRepDeactivated message.
 type DeactivatedNotice struct {
@@ -139,6 +163,9 @@ type OutboxOutcome struct {
 	Retry   time.Time // non-zero: try again then
 	Dead    bool
 	Cause   string
+	// Then are messages to queue with the outcome, in its transaction
+	// (CardGivenUp's note with a dead card), only if it is recorded.
+	Then []OutboxMessage
 	// Shown, set on a sent card's outcome, is what showing the card does
 	// to its lead (Message.LeadID): the worker's Lead.CardShown under its
 	// policy. The store applies it to the lead as stored, in the

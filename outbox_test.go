@@ -1,6 +1,7 @@
 package handoff_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -32,6 +33,41 @@ func TestOutboxMessageRun(t *testing.T) {
 			}
 			if got := tc.m.Retried(); got != tc.wantRetried {
 				t.Errorf("Retried = %v, want %v", got, tc.wantRetried)
+			}
+		})
+	}
+}
+
+// Only a new SQL's card given up tells the managers; the note names the
+// platform and the cause, and no note is queued for a note given up.
+func TestCardGivenUp(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		m    handoff.OutboxMessage
+		want bool
+	}{
+		{"a new SQL's card", handoff.OutboxMessage{Kind: handoff.OutboxAnnounceLead, LeadID: 7, Platform: "slack"}, true},
+		{"a card to fan out", handoff.OutboxMessage{Kind: handoff.OutboxAnnounceLead, LeadID: 7}, true},
+		{"a card's refresh", handoff.OutboxMessage{Kind: handoff.OutboxRefreshLead, LeadID: 7, Platform: "slack"}, false},
+		{"an escalation", handoff.OutboxMessage{Kind: handoff.OutboxEscalate, LeadID: 7}, false},
+		{"the note itself", handoff.OutboxMessage{Kind: handoff.OutboxCardGivenUp, LeadID: 7}, false},
+		{"no lead", handoff.OutboxMessage{Kind: handoff.OutboxAnnounceLead}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := handoff.CardGivenUp(tc.m, "slack chat.postMessage: not_in_channel")
+			if (got != nil) != tc.want {
+				t.Fatalf("note = %+v, want one: %v", got, tc.want)
+			}
+			if got == nil {
+				return
+			}
+			var n handoff.GivenUpNotice
+			if err := json.Unmarshal([]byte(got.Payload), &n); err != nil {
+				t.Fatal(err)
+			}
+			if got.Kind != handoff.OutboxCardGivenUp || got.LeadID != 7 || got.Platform != "" ||
+				n.Platform != tc.m.Platform || n.Cause != "slack chat.postMessage: not_in_channel" {
+				t.Errorf("note = %+v with %+v", got, n)
 			}
 		})
 	}

@@ -113,6 +113,42 @@ func TestOutboxDead(t *testing.T) {
 	})
 }
 
+// A dead outcome queues its Then in its own transaction; an outcome whose
+// lease was lost records nothing and queues nothing.
+func TestOutboxDeadQueuesThen(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		card := handoff.OutboxMessage{Kind: handoff.OutboxAnnounceLead, LeadID: 41, Platform: "slack"}
+		if err := s.Enqueue(ctx, t0, card, card); err != nil {
+			t.Fatal(err)
+		}
+		taken, err := s.TakeOutbox(ctx, t0, 2, time.Minute, "w")
+		if err != nil || len(taken) != 2 {
+			t.Fatalf("take = %+v, %v", taken, err)
+		}
+		lost := taken[1]
+		lost.LeasedBy = "another worker"
+		dead := func(m handoff.OutboxMessage) handoff.OutboxOutcome {
+			return handoff.OutboxOutcome{Message: m, At: t0, Dead: true, Cause: "not_in_channel",
+				Then: []handoff.OutboxMessage{*handoff.CardGivenUp(m, "not_in_channel")}}
+		}
+		errs := s.RecordOutbox(ctx, dead(taken[0]), dead(lost))
+		if errs[0] != nil || handoff.ErrorCode(errs[1]) != handoff.ECONFLICT {
+			t.Fatalf("record = %v, want the first recorded and the second's lease lost", errs)
+		}
+		notes, err := s.TakeOutbox(ctx, t0, 5, time.Minute, "w2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(notes) != 1 || notes[0].Kind != handoff.OutboxCardGivenUp || notes[0].LeadID != 41 {
+			t.Fatalf("queued = %+v, want the one dead card's note", notes)
+		}
+		if st, _ := s.OutboxStats(ctx); st.Dead != 1 {
+			t.Fatalf("dead = %d, want 1", st.Dead)
+		}
+	})
+}
+
 // Command answers whose response_url has expired are pruned; answers still
 // replaceable, and the lead's other messages, stay.
 func TestPruneExpiredReplies(t *testing.T) {

@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -175,6 +176,54 @@ func TestDispatchPermanentFailure(t *testing.T) {
 		}
 		if n := len(r.slack.Calls("chat.postMessage")); n != 1 {
 			t.Fatalf("calls = %d, want 1 (no retries)", n)
+		}
+	})
+}
+
+// A new SQL's card given up tells the managers' channel, rendered from the
+// lead with the platform's answer and Reassign; a given-up message of any
+// other kind tells nobody.
+func TestDispatchCardGivenUpTellsManagers(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newRig(t, s)
+		disp := outbox.New(r.managersConfig("w1"))
+		r.slack.RemoveBot("CSALES")
+		l := saveLead(t, s, "refused")
+		drain(t, disp)
+		notes := r.slack.Messages("CMGR")
+		if len(notes) != 1 {
+			t.Fatalf("managers' channel = %+v, want one note", notes)
+		}
+		blocks, _ := json.Marshal(notes[0].Blocks)
+		for _, want := range []string{"Not in the sales channel: " + l.Company, "could not be posted to the sales channel", "not_in_channel", bot.ActionReassign} {
+			if !strings.Contains(notes[0].Text+string(blocks), want) {
+				t.Errorf("note lacks %q:\n%s\n%s", want, notes[0].Text, blocks)
+			}
+		}
+		if st := outboxStatus(t, s); st.Pending != 0 || st.Dead != 1 {
+			t.Fatalf("outbox = %+v, want the card dead and the note sent", st)
+		}
+		// Retried once the bot is back, the card is posted; a refresh of it
+		// given up later (the bot removed again) adds no note.
+		ctx := context.Background()
+		r.slack.InviteBot("CSALES")
+		if n, err := s.RetryDeadOutbox(ctx, r.clock.Now()); err != nil || n != 1 {
+			t.Fatalf("retry = %d, %v", n, err)
+		}
+		drain(t, disp)
+		if n := len(r.slack.Messages("CSALES")); n != 1 {
+			t.Fatalf("sales channel has %d cards after the retry, want 1", n)
+		}
+		r.slack.RemoveBot("CSALES")
+		if err := s.Enqueue(ctx, r.clock.Now(), handoff.OutboxMessage{Kind: handoff.OutboxRefreshLead, LeadID: l.ID}); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, disp)
+		if st := outboxStatus(t, s); st.Dead != 1 || len(r.slack.Calls("chat.update")) == 0 {
+			t.Fatalf("outbox = %+v after %d updates, want the refresh tried and given up", st, len(r.slack.Calls("chat.update")))
+		}
+		if n := len(r.slack.Messages("CMGR")); n != 1 {
+			t.Fatalf("managers' channel has %d notes after a refresh was given up, want still 1", n)
 		}
 	})
 }

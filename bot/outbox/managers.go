@@ -31,6 +31,16 @@ func (d *Dispatcher) remind(ctx context.Context, m handoff.OutboxMessage) (strin
 	return "sent", leadMessage(lead.ID, t.Platform.Name(), handoff.PostReminder, channel, id), nil
 }
 
+// hasManagers reports whether any platform has a managers' channel.
+func (d *Dispatcher) hasManagers() bool {
+	for _, t := range d.cfg.Targets {
+		if t.ManagerChannel != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // fanOutToManagers replaces a message meant for every platform's managers'
 // channel with one copy per platform that has one, so that a failure on one
 // platform is retried without repeating the others.
@@ -60,6 +70,23 @@ func (d *Dispatcher) escalate(ctx context.Context, m handoff.OutboxMessage) (str
 			return bot.Message{}, notFoundIsPermanent(err)
 		}
 		return bot.EscalationCard(lead, n, d.cfg.Now(), d.cfg.Policy), nil
+	}, nil)
+}
+
+// cardGivenUp delivers a handoff.OutboxCardGivenUp message (its payload a
+// handoff.GivenUpNotice) to the managers' channel of every platform that
+// has one, rendered from the lead as it is now.
+func (d *Dispatcher) cardGivenUp(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
+	return d.postToManagers(ctx, m, func() (bot.Message, error) {
+		var n handoff.GivenUpNotice
+		if err := decodePayload(m.Payload, &n); err != nil {
+			return bot.Message{}, bot.Permanent(err)
+		}
+		lead, err := d.cfg.Store.Lead(ctx, m.LeadID)
+		if err != nil {
+			return bot.Message{}, notFoundIsPermanent(err)
+		}
+		return bot.GivenUpCard(lead, n, d.cfg.Now(), d.cfg.Policy), nil
 	}, nil)
 }
 

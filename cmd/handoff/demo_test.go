@@ -133,12 +133,13 @@ func TestDemo(t *testing.T) {
 	}
 
 	// With the bot out of the channel a card is refused for good and given
-	// up; the admin's `handoff outbox list` shows it and `retry --all`
-	// posts it, once, and nothing is left dead.
+	// up, and the managers are told; the admin's `handoff outbox list` shows
+	// it and `retry --all` posts it, once, and nothing is left dead.
 	rest = out
 	for _, want := range []string{"someone removes @Handoff from the channel",
 		"→ Slack refused the card (not_in_channel), an error no retry mends: the outbox gave it up at once",
 		"→ handoff_outbox_dead is now 1: the alert HandoffMessagesGivenUp",
+		"→ #sales-managers: Not in the sales channel: Esbjerg Offshore Service A/S",
 		"$ handoff outbox list", "lead.announce", "slack chat.postMessage: not_in_channel",
 		"$ handoff outbox retry --all", "1 dead message queued again",
 		"→ the card of Esbjerg Offshore Service A/S reaches #sales-leads, 10 min after the lead arrived",

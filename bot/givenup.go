@@ -1,0 +1,60 @@
+package bot
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/handoff/handoff"
+)
+
+// maxCauseLen bounds the platform's error quoted in a given-up card's note.
+const maxCauseLen = 200
+
+// GivenUpCard tells the managers that a new SQL's card never reached the
+// sales channel on n.Platform: the outbox gave it up, for n.Cause. It says
+// when the claim is due and how the card gets posted, and offers Reassign
+// while the lead waits for an owner, so that a manager can hand it to a rep
+// meanwhile.
+func GivenUpCard(l *handoff.Lead, n handoff.GivenUpNotice, now time.Time, p handoff.Policy) Message {
+	where := "the sales channel"
+	if name := platformTitle(n.Platform); name != "" {
+		where += " in " + name
+	}
+	cause := []rune(strings.TrimSpace(n.Cause))
+	if len(cause) > maxCauseLen {
+		cause = append(cause[:maxCauseLen-1], '…')
+	}
+	fields := []Field{
+		{Key: "Stage", Value: string(l.Stage)},
+		{Key: "Score", Value: strconv.Itoa(l.Score)},
+	}
+	if l.Stage == handoff.StageSQL && l.ClaimDueAt != nil {
+		fields = append(fields, Field{Key: "Claim by", Value: Clock(*l.ClaimDueAt, now, p)})
+	}
+	m := Message{
+		Summary: "Not in the sales channel: " + Escape(LeadTitle(l)),
+		Header:  "⚠️ Not in the sales channel: " + LeadTitle(l),
+		Sections: []Section{
+			{Text: personOrCompany(l) + " is a new SQL, but its card could not be posted to " + where + ".", Fields: fields},
+			{Text: "The platform said: " + Escape(string(cause))},
+		},
+		Context: []string{"Once the cause is mended (the app back in the channel, the channel's setting right), " +
+			"an admin posts the card with handoff outbox retry. Meanwhile a manager can hand the lead to a rep with Reassign."},
+	}
+	if l.Stage == handoff.StageSQL || l.Stage == handoff.StageClaimed {
+		m.Buttons = []Button{button(ActionReassign, l, "Reassign", StyleDefault)}
+	}
+	return m
+}
+
+// platformTitle is a platform's name as people write it; "" for none.
+func platformTitle(platform string) string {
+	switch platform {
+	case "slack":
+		return "Slack"
+	case "teams":
+		return "Teams"
+	}
+	return platform
+}
