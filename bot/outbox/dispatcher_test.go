@@ -225,6 +225,17 @@ func TestDispatchCardGivenUpTellsManagers(t *testing.T) {
 		if n := len(r.slack.Messages("CMGR")); n != 1 {
 			t.Fatalf("managers' channel has %d notes after a refresh was given up, want still 1", n)
 		}
+		// Erasing the lead reaches the note too.
+		if err := s.ForgetLead(ctx, l.ExternalID, r.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, disp)
+		noTrace(t, s, "after the erase", l.Company)
+		note := r.slack.Messages("CMGR")[0]
+		after, _ := json.Marshal(note.Blocks)
+		if note.Updates == 0 || strings.Contains(note.Text+string(after), l.Company) || !strings.Contains(string(after), "personal data was erased") {
+			t.Fatalf("note after the erase (%d updates) = %s %s, want the erased view", note.Updates, note.Text, after)
+		}
 	})
 }
 
