@@ -67,8 +67,8 @@ const (
 )
 
 // GivenUpNotice is the payload of an OutboxCardGivenUp message: where the
-// card was given up and why (the last error, which holds no personal data:
-// the platform's answer and the channel's id).
+// card was given up and why (its last error, as the dead message keeps it:
+// the platform's answer and the channel's id, not the lead's data).
 type GivenUpNotice struct {
 	Platform string `json:"platform"`
 	Cause    string `json:"cause"`
@@ -163,8 +163,9 @@ type OutboxOutcome struct {
 	Retry   time.Time // non-zero: try again then
 	Dead    bool
 	Cause   string
-	// Then are messages to queue with the outcome, in its transaction
-	// (CardGivenUp's note with a dead card), only if it is recorded.
+	// Then are messages to queue with the outcome, in its transaction,
+	// once it is recorded (CardGivenUp's note with a dead card); an
+	// outcome whose lease was lost queues none.
 	Then []OutboxMessage
 	// Shown, set on a sent card's outcome, is what showing the card does
 	// to its lead (Message.LeadID): the worker's Lead.CardShown under its

@@ -260,19 +260,21 @@ func (s *Store) recordOutcomes(tx *gorm.DB, outcomes []handoff.OutboxOutcome, er
 	return s.recordShown(tx, outcomes, errs, leads)
 }
 
-// recordOutcome writes one outcome as the holder of its message's lease;
-// a dead message's outcome queues its Then with it.
+// recordOutcome writes one outcome as the holder of its message's lease,
+// and queues the outcome's Then once it is written.
 func recordOutcome(tx *gorm.DB, o handoff.OutboxOutcome) error {
+	if err := writeOutcome(tx, o); err != nil || len(o.Then) == 0 {
+		return err
+	}
+	return insertOutbox(tx, o.At, o.Then...)
+}
+
+// writeOutcome writes one outcome's message as the holder of its lease.
+func writeOutcome(tx *gorm.DB, o handoff.OutboxOutcome) error {
 	m := o.Message
 	switch {
 	case o.Dead:
-		if err := updateHeld(tx, m, map[string]any{"status": OutboxDead, "done_ms": ms(o.At), "locked_until_ms": 0, "last_error": o.Cause}); err != nil {
-			return err
-		}
-		if len(o.Then) == 0 {
-			return nil
-		}
-		return insertOutbox(tx, o.At, o.Then...)
+		return updateHeld(tx, m, map[string]any{"status": OutboxDead, "done_ms": ms(o.At), "locked_until_ms": 0, "last_error": o.Cause})
 	case !o.Retry.IsZero():
 		return updateHeld(tx, m, map[string]any{"due_ms": ms(o.Retry), "locked_until_ms": 0, "last_error": o.Cause})
 	}
