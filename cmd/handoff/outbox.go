@@ -144,7 +144,11 @@ func printDead(w io.Writer, dead []handoff.OutboxMessage, format string) error {
 		if !m.Requeued.IsZero() {
 			requeued = m.Requeued.Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%d\t%s\t%s\t%s\n", m.ID, m.Kind, m.LeadID, m.Platform, m.Attempts,
+		platform := m.Platform
+		if platform == "" {
+			platform = "all" // a message for every platform enabled
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%d\t%s\t%s\t%s\n", m.ID, m.Kind, m.LeadID, platform, m.Attempts,
 			m.Created.Format(time.RFC3339), requeued, oneLine(m.LastError, 100))
 	}
 	return tw.Flush()

@@ -27,7 +27,7 @@ func TestOutboxCommands(t *testing.T) {
 			}
 			now := time.Now().UTC()
 			if err := store.Enqueue(ctx, now, handoff.OutboxMessage{Kind: "lead.announce", LeadID: 41, Platform: "slack"},
-				handoff.OutboxMessage{Kind: "sla.escalate", LeadID: 42, Platform: "teams"},
+				handoff.OutboxMessage{Kind: "sla.escalate", LeadID: 42}, // every platform's managers' channel
 				handoff.OutboxMessage{Kind: "lead.refresh", LeadID: 43, Platform: "slack"}); err != nil {
 				t.Fatal(err)
 			}
@@ -58,7 +58,7 @@ func TestOutboxCommands(t *testing.T) {
 				{[]string{"outbox", "list", "dead"}, 2, []string{`unexpected argument "dead"`}},
 				{[]string{"outbox", "list", "--format", "xml"}, 2, []string{"--format must be table or json"}},
 				{[]string{"outbox", "retry", "1", "--bogus"}, 2, []string{"flag provided but not defined"}},
-				{[]string{"outbox", "list"}, 0, []string{"LAST ERROR", "lead.announce  41", "sla.escalate", "channel_not_found line two"}},
+				{[]string{"outbox", "list"}, 0, []string{"LAST ERROR", "lead.announce  41    slack", "sla.escalate   42    all", "sla.escalate", "channel_not_found line two"}},
 				{[]string{"outbox", "list", "--format", "json"}, 0, []string{fmt.Sprintf(`"id": %d`, b), `"kind": "sla.escalate"`}},
 				{[]string{"outbox", "retry", fmt.Sprint(a), fmt.Sprint(taken[2].ID)}, 1, []string{"1 dead message queued again", "1 of the 2 ids are not dead"}},
 				{[]string{"outbox", "drop", "--all"}, 0, []string{"1 dead message dropped"}},
