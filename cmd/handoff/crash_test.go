@@ -65,7 +65,8 @@ type process struct {
 const clockedChild = "HANDOFF_TEST_CLOCKED_CHILD"
 
 // TestMain runs the tests, or, in a child process started by
-// startClockedProcess, serves (serveClockedChild).
+// startClockedProcess, serves (serveClockedChild). It removes the handoff
+// binary the tests built, if any.
 func TestMain(m *testing.M) {
 	if os.Getenv(clockedChild) == "serve" {
 		if err := serveClockedChild(); err != nil {
@@ -74,7 +75,11 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if binPath != "" {
+		_ = os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
 }
 
 // serveClockedChild is handoff serve on a testClock: configured from the
