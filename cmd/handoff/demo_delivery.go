@@ -30,7 +30,7 @@ func (d *demo) cardGivenUp(ctx context.Context, id int64) ([]string, error) {
 	}
 	for _, m := range dead {
 		if m.LeadID == id && m.Kind == handoff.OutboxAnnounceLead {
-			return []string{fmt.Sprintf("→ Slack refused the card (%s), an error no retry mends: the outbox gave it up at once", slackError(m.LastError)),
+			return []string{fmt.Sprintf("→ Slack refused the card (%s), which retrying alone cannot mend: the outbox gave it up at once", slackError(m.LastError)),
 				fmt.Sprintf("→ handoff_outbox_dead is now %d: the alert HandoffMessagesGivenUp (deploy/prometheus/alerts.yml) fires on it", st.Dead)}, nil
 		}
 	}
