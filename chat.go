@@ -64,6 +64,9 @@ const (
 	// erasing the lead builds that week's digest again, its open breaches
 	// as of then.
 	PostDigest = "managers.digest"
+	// PostGivenUp is the managers' note that the lead's card was given up
+	// (OutboxCardGivenUp), updated once a retry posts the card.
+	PostGivenUp = "managers.card_given_up"
 	// PostPrivate is a private notice or command answer that showed the
 	// lead, in the user's one-to-one chat with the bot (Teams): updated by
 	// its id like a direct message.

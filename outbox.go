@@ -72,6 +72,9 @@ const (
 type GivenUpNotice struct {
 	Platform string `json:"platform"`
 	Cause    string `json:"cause"`
+	// Posted, when set, is when a retry posted the card at last: the
+	// message then updates the notes posted before instead of posting one.
+	Posted time.Time `json:"posted,omitzero"`
 }
 
 // CardGivenUp is the managers' note to queue when the outbox gives up
@@ -82,6 +85,18 @@ func CardGivenUp(m OutboxMessage, cause string) *OutboxMessage {
 		return nil
 	}
 	payload, _ := json.Marshal(GivenUpNotice{Platform: m.Platform, Cause: cause}) // two strings always encode
+	return &OutboxMessage{Kind: OutboxCardGivenUp, LeadID: m.LeadID, Payload: string(payload)}
+}
+
+// CardPostedAtLast is the update of the managers' note (CardGivenUp) to
+// queue when message m, a new SQL's card queued again after it was given
+// up (handoff outbox retry), has been posted at at; nil for any other
+// message.
+func CardPostedAtLast(m OutboxMessage, at time.Time) *OutboxMessage {
+	if m.Kind != OutboxAnnounceLead || m.LeadID == 0 || m.Requeued.IsZero() {
+		return nil
+	}
+	payload, _ := json.Marshal(GivenUpNotice{Platform: m.Platform, Cause: m.LastError, Posted: at.UTC()}) // strings and a time always encode
 	return &OutboxMessage{Kind: OutboxCardGivenUp, LeadID: m.LeadID, Payload: string(payload)}
 }
 

@@ -72,3 +72,36 @@ func TestCardGivenUp(t *testing.T) {
 		})
 	}
 }
+
+// Only a new SQL's card queued again after it was given up, once posted,
+// updates the managers' note; the update carries when it was posted.
+func TestCardPostedAtLast(t *testing.T) {
+	at := time.Date(2026, 11, 26, 10, 30, 0, 0, time.UTC)
+	requeued := at.Add(-time.Minute)
+	for _, tc := range []struct {
+		name string
+		m    handoff.OutboxMessage
+		want bool
+	}{
+		{"a card queued again", handoff.OutboxMessage{Kind: handoff.OutboxAnnounceLead, LeadID: 7, Requeued: requeued, LastError: "not_in_channel"}, true},
+		{"a card posted at its first run", handoff.OutboxMessage{Kind: handoff.OutboxAnnounceLead, LeadID: 7}, false},
+		{"an escalation queued again", handoff.OutboxMessage{Kind: handoff.OutboxEscalate, LeadID: 7, Requeued: requeued}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := handoff.CardPostedAtLast(tc.m, at)
+			if (got != nil) != tc.want {
+				t.Fatalf("update = %+v, want one: %v", got, tc.want)
+			}
+			if got == nil {
+				return
+			}
+			var n handoff.GivenUpNotice
+			if err := json.Unmarshal([]byte(got.Payload), &n); err != nil {
+				t.Fatal(err)
+			}
+			if got.Kind != handoff.OutboxCardGivenUp || got.LeadID != 7 || !n.Posted.Equal(at) || n.Cause != "not_in_channel" {
+				t.Errorf("update = %+v with %+v", got, n)
+			}
+		})
+	}
+}

@@ -15,7 +15,8 @@ const maxCauseLen = 200
 // sales channel on n.Platform: the outbox gave it up, for n.Cause. It says
 // when the claim is due and how the card gets posted, and offers Reassign
 // while the lead waits for an owner, so that a manager can hand it to a rep
-// meanwhile.
+// meanwhile. With n.Posted set it says instead that a retry posted the card
+// then.
 func GivenUpCard(l *handoff.Lead, n handoff.GivenUpNotice, now time.Time, p handoff.Policy) Message {
 	where := "the sales channel"
 	if name := platformTitle(n.Platform); name != "" {
@@ -32,15 +33,22 @@ func GivenUpCard(l *handoff.Lead, n handoff.GivenUpNotice, now time.Time, p hand
 	if l.Stage == handoff.StageSQL && l.ClaimDueAt != nil {
 		fields = append(fields, Field{Key: "Claim by", Value: Clock(*l.ClaimDueAt, now, p)})
 	}
+	said := []Section{}
+	if len(cause) > 0 {
+		said = append(said, Section{Text: "The platform said: " + Escape(string(cause))})
+	}
 	m := Message{
-		Summary: "Not in the sales channel: " + Escape(LeadTitle(l)),
-		Header:  "⚠️ Not in the sales channel: " + LeadTitle(l),
-		Sections: []Section{
-			{Text: personOrCompany(l) + " is a new SQL, but its card could not be posted to " + where + ".", Fields: fields},
-			{Text: "The platform said: " + Escape(string(cause))},
-		},
+		Summary:  "Not in the sales channel: " + Escape(LeadTitle(l)),
+		Header:   "⚠️ Not in the sales channel: " + LeadTitle(l),
+		Sections: append([]Section{{Text: personOrCompany(l) + " is a new SQL, but its card could not be posted to " + where + ".", Fields: fields}}, said...),
 		Context: []string{"Once the cause is mended (the app back in the channel, the channel's setting right), " +
 			"an admin posts the card with handoff outbox retry. Meanwhile a manager can hand the lead to a rep with Reassign."},
+	}
+	if !n.Posted.IsZero() {
+		m.Summary = "In the sales channel now: " + Escape(LeadTitle(l))
+		m.Header = "✅ In the sales channel now: " + LeadTitle(l)
+		m.Sections[0].Text = "The card of " + personOrCompany(l) + " could not be posted to " + where + " at first; a retry posted it at " + Clock(n.Posted, now, p) + "."
+		m.Context = nil
 	}
 	if l.Stage == handoff.StageSQL || l.Stage == handoff.StageClaimed {
 		m.Buttons = []Button{button(ActionReassign, l, "Reassign", StyleDefault)}

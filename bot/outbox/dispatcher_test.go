@@ -203,8 +203,9 @@ func TestDispatchCardGivenUpTellsManagers(t *testing.T) {
 		if st := outboxStatus(t, s); st.Pending != 0 || st.Dead != 1 {
 			t.Fatalf("outbox = %+v, want the card dead and the note sent", st)
 		}
-		// Retried once the bot is back, the card is posted; a refresh of it
-		// given up later (the bot removed again) adds no note.
+		// Retried once the bot is back, the card is posted and the note says
+		// so; a refresh of it given up later (the bot removed again) adds no
+		// note.
 		ctx := context.Background()
 		r.slack.InviteBot("CSALES")
 		if n, err := s.RetryDeadOutbox(ctx, r.clock.Now()); err != nil || n != 1 {
@@ -213,6 +214,10 @@ func TestDispatchCardGivenUpTellsManagers(t *testing.T) {
 		drain(t, disp)
 		if n := len(r.slack.Messages("CSALES")); n != 1 {
 			t.Fatalf("sales channel has %d cards after the retry, want 1", n)
+		}
+		note := r.slack.Messages("CMGR")[0]
+		if note.Updates != 1 || !strings.Contains(note.Text, "In the sales channel now: "+l.Company) {
+			t.Fatalf("note after the retry (%d updates) = %q, want it updated to say the card is posted", note.Updates, note.Text)
 		}
 		r.slack.RemoveBot("CSALES")
 		if err := s.Enqueue(ctx, r.clock.Now(), handoff.OutboxMessage{Kind: handoff.OutboxRefreshLead, LeadID: l.ID}); err != nil {
@@ -231,9 +236,9 @@ func TestDispatchCardGivenUpTellsManagers(t *testing.T) {
 		}
 		drain(t, disp)
 		noTrace(t, s, "after the erase", l.Company)
-		note := r.slack.Messages("CMGR")[0]
+		note = r.slack.Messages("CMGR")[0]
 		after, _ := json.Marshal(note.Blocks)
-		if note.Updates == 0 || strings.Contains(note.Text+string(after), l.Company) || !strings.Contains(string(after), "personal data was erased") {
+		if note.Updates != 2 || strings.Contains(note.Text+string(after), l.Company) || !strings.Contains(string(after), "personal data was erased") {
 			t.Fatalf("note after the erase (%d updates) = %s %s, want the erased view", note.Updates, note.Text, after)
 		}
 	})

@@ -75,19 +75,46 @@ func (d *Dispatcher) escalate(ctx context.Context, m handoff.OutboxMessage) (str
 
 // cardGivenUp delivers a handoff.OutboxCardGivenUp message (its payload a
 // handoff.GivenUpNotice) to the managers' channel of every platform that
-// has one, rendered from the lead as it is now.
+// has one, rendered from the lead as it is now and recorded as
+// handoff.PostGivenUp; a notice whose card was posted at last updates the
+// notes posted before instead.
 func (d *Dispatcher) cardGivenUp(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
-	return d.postToManagers(ctx, m, func() (bot.Message, error) {
-		var n handoff.GivenUpNotice
-		if err := decodePayload(m.Payload, &n); err != nil {
-			return bot.Message{}, bot.Permanent(err)
-		}
+	var n handoff.GivenUpNotice
+	if err := decodePayload(m.Payload, &n); err != nil {
+		return "", nil, bot.Permanent(err)
+	}
+	build := func() (bot.Message, error) {
 		lead, err := d.cfg.Store.Lead(ctx, m.LeadID)
 		if err != nil {
 			return bot.Message{}, notFoundIsPermanent(err)
 		}
 		return bot.GivenUpCard(lead, n, d.cfg.Now(), d.cfg.Policy), nil
-	}, nil)
+	}
+	if n.Posted.IsZero() {
+		return d.postToManagers(ctx, m, build, func(_ bot.Message, platform, channel, id string) []handoff.ChatPost {
+			return leadMessage(m.LeadID, platform, handoff.PostGivenUp, channel, id)
+		})
+	}
+	posts, err := d.cfg.Store.LeadMessages(ctx, m.LeadID)
+	if err != nil {
+		return "", nil, err
+	}
+	msg, err := build()
+	if err != nil {
+		return "", nil, err
+	}
+	updated := 0
+	for _, p := range posts {
+		t, ok := d.platforms[p.Platform]
+		if !ok || p.Kind != handoff.PostGivenUp {
+			continue
+		}
+		if err := t.Platform.Update(ctx, p.Channel, p.MessageID, msg); err != nil {
+			return "", nil, fmt.Errorf("update note %s in %s %s: %w", p.MessageID, p.Platform, p.Channel, err)
+		}
+		updated++
+	}
+	return fmt.Sprintf("updated %d", updated), nil, nil
 }
 
 // postToManagers posts the message build returns to the managers' channel

@@ -37,6 +37,17 @@ func (d *demo) cardGivenUp(ctx context.Context, id int64) ([]string, error) {
 	return nil, errors.New("no card given up either")
 }
 
+// managersNote is the text of the managers' note on company's card once a
+// retry posted it, and whether there is one.
+func (d *demo) managersNote(company string) (string, bool) {
+	for _, m := range d.slack.Messages(demoManagers) {
+		if text := d.plain(m.Text); m.Updates > 0 && strings.Contains(text, "In the sales channel now: "+company) {
+			return text, true
+		}
+	}
+	return "", false
+}
+
 // slackError is the Slack error code at the end of an outbox error.
 func slackError(msg string) string {
 	if i := strings.LastIndex(msg, ": "); i >= 0 {
@@ -86,6 +97,11 @@ func (d *demo) inviteBot(ctx context.Context, reason string) error {
 		arrived := d.at(st.day, st.at)
 		d.printf("%18s→ the card of %s reaches %s, %s after the lead arrived\n", "", st.company, demoChannelNames[demoSales],
 			bot.FormatDuration(d.clock.Now().Sub(arrived)))
+		note, ok := d.managersNote(st.company)
+		if !ok {
+			return fmt.Errorf("invite-bot: the managers' note on %s did not say the card is posted", st.key)
+		}
+		d.printf("%18s→ the managers' note is updated: %s\n", "", note)
 	}
 	d.retried += len(d.refused)
 	d.refused = nil

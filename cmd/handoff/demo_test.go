@@ -143,6 +143,7 @@ func TestDemo(t *testing.T) {
 		"$ handoff outbox list", "lead.announce", "slack chat.postMessage: not_in_channel",
 		"$ handoff outbox retry --all", "1 dead message queued again",
 		"→ the card of Esbjerg Offshore Service A/S reaches #sales-leads, 10 min after the lead arrived",
+		"→ the managers' note is updated: In the sales channel now: Esbjerg Offshore Service A/S",
 		"Jonas claims Esbjerg Offshore Service A/S",
 		"refused while @Handoff was out of #sales-leads 1 (posted after handoff outbox retry) · messages dead now 0"} {
 		i := strings.Index(rest, want)
