@@ -42,8 +42,9 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 	case err == nil:
 		o.Result, o.Posts = result, posts
 		if m.Kind == handoff.OutboxAnnounceLead && len(posts) > 0 {
-			o.Shown = d.cardShown(shownAt(posts, now))
-			if note := handoff.CardPostedAtLast(m, shownAt(posts, now)); note != nil && d.hasManagers() {
+			shown := shownAt(posts, now)
+			o.Shown = d.cardShown(shown)
+			if note := handoff.CardPostedAtLast(m, shown); note != nil && d.hasManagers() {
 				o.Then = append(o.Then, *note) // the note that it was given up says it is posted now
 			}
 		}
