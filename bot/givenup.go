@@ -11,6 +11,17 @@ import (
 // maxCauseLen bounds the platform's error quoted in a given-up card's note.
 const maxCauseLen = 200
 
+// causeTail is cause within maxCauseLen runes: its end, where the
+// platform's own answer and what to do about it come (the outbox's context,
+// which lead to which channel, comes first), after an ellipsis.
+func causeTail(cause string) string {
+	r := []rune(strings.TrimSpace(cause))
+	if len(r) > maxCauseLen {
+		r = append([]rune{'…'}, r[len(r)-maxCauseLen+1:]...)
+	}
+	return string(r)
+}
+
 // GivenUpCard tells the managers that a new SQL's card never reached the
 // sales channel on n.Platform: the outbox gave it up, for n.Cause. It says
 // when the claim is due and how the card gets posted, and offers Reassign
@@ -22,10 +33,7 @@ func GivenUpCard(l *handoff.Lead, n handoff.GivenUpNotice, now time.Time, p hand
 	if name := platformTitle(n.Platform); name != "" {
 		where += " in " + name
 	}
-	cause := []rune(strings.TrimSpace(n.Cause))
-	if len(cause) > maxCauseLen {
-		cause = append(cause[:maxCauseLen-1], '…')
-	}
+	cause := causeTail(n.Cause)
 	fields := []Field{
 		{Key: "Stage", Value: string(l.Stage)},
 		{Key: "Score", Value: strconv.Itoa(l.Score)},
@@ -35,7 +43,7 @@ func GivenUpCard(l *handoff.Lead, n handoff.GivenUpNotice, now time.Time, p hand
 	}
 	said := []Section{}
 	if len(cause) > 0 {
-		said = append(said, Section{Text: "The platform said: " + Escape(string(cause))})
+		said = append(said, Section{Text: "The platform said: " + Escape(cause)})
 	}
 	m := Message{
 		Summary:  "Not in the sales channel: " + Escape(LeadTitle(l)),

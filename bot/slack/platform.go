@@ -214,6 +214,7 @@ var transient = map[string]bool{
 // *bot.RetryAfterError for HTTP 429, a bot.Permanent error for a Slack error
 // retrying cannot fix (channel_not_found, invalid_blocks …) and for other
 // 4xx, and the error as is (retried with backoff) for 5xx and network errors.
+// A Slack error an admin can mend says how after its code (fixes).
 func classify(method string, err error) error {
 	if err == nil {
 		return nil
@@ -225,6 +226,9 @@ func classify(method string, err error) error {
 	}
 	var se slackapi.SlackErrorResponse
 	if errors.As(err, &se) {
+		if f := fix(se.Err); f != "" {
+			err = fmt.Errorf("%w (%s)", err, f)
+		}
 		if transient[se.Err] {
 			return err
 		}

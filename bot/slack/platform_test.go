@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -30,17 +31,22 @@ func TestPlatformErrors(t *testing.T) {
 		wantRetry     time.Duration
 		wantPermanent bool
 		wantErr       bool
+		wantSays      string // in the error's text: the fix of an error an admin can mend
 	}{
-		{"OK", nil, func() error { _, err := p.Post(ctx, "CSALES", msg); return err }, 0, false, false},
+		{"OK", nil, func() error { _, err := p.Post(ctx, "CSALES", msg); return err }, 0, false, false, ""},
 		{"RateLimited", func() { fake.FailNext("chat.postMessage", 1, http.StatusTooManyRequests, 3) },
-			func() error { _, err := p.Post(ctx, "CSALES", msg); return err }, 3 * time.Second, false, true},
+			func() error { _, err := p.Post(ctx, "CSALES", msg); return err }, 3 * time.Second, false, true, ""},
 		{"ServerError", func() { fake.FailNext("chat.update", 1, http.StatusBadGateway, 0) },
-			func() error { return p.Update(ctx, "CSALES", "1.2", msg) }, 0, false, true},
-		{"ChannelNotFound", nil, func() error { _, err := p.Post(ctx, "CGONE", msg); return err }, 0, true, true},
+			func() error { return p.Update(ctx, "CSALES", "1.2", msg) }, 0, false, true, ""},
+		{"ChannelNotFound", nil, func() error { _, err := p.Post(ctx, "CGONE", msg); return err }, 0, true, true,
+			"channel_not_found (no channel with that id is visible to the app: check the channel ids (SLACK_SALES_CHANNEL"},
+		{"NotInChannel", func() { fake.RemoveBot("CKICKED") }, func() error { _, err := p.Post(ctx, "CKICKED", msg); return err }, 0, true, true,
+			"slack chat.postMessage: not_in_channel (the app is not a member of the channel: invite it there with /invite @Handoff)"},
 		{"ClientError", func() { fake.FailNext("chat.postEphemeral", 1, http.StatusBadRequest, 0) },
-			func() error { return p.PostPrivate(ctx, "CSALES", "U1", msg) }, 0, true, true},
-		{"InvalidAuthIsRetried", nil, func() error { _, err := wrong.Post(ctx, "CSALES", msg); return err }, 0, false, true},
-		{"ReplyWithoutURL", nil, func() error { return p.Reply(ctx, "", msg) }, 0, true, true},
+			func() error { return p.PostPrivate(ctx, "CSALES", "U1", msg) }, 0, true, true, ""},
+		{"InvalidAuthIsRetried", nil, func() error { _, err := wrong.Post(ctx, "CSALES", msg); return err }, 0, false, true,
+			"invalid_auth (Slack does not accept SLACK_BOT_TOKEN"},
+		{"ReplyWithoutURL", nil, func() error { return p.Reply(ctx, "", msg) }, 0, true, true, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,6 +63,9 @@ func TestPlatformErrors(t *testing.T) {
 			}
 			if bot.IsPermanent(err) != tt.wantPermanent {
 				t.Fatalf("err = %v, permanent = %v, want %v", err, bot.IsPermanent(err), tt.wantPermanent)
+			}
+			if tt.wantSays != "" && !strings.Contains(err.Error(), tt.wantSays) {
+				t.Fatalf("err = %q, want it to say %q", err, tt.wantSays)
 			}
 		})
 	}

@@ -243,7 +243,9 @@ func (c *Connector) do(ctx context.Context, method, serviceURL, path string, bod
 		}
 		return nil
 	}
-	err = &StatusError{Op: op, Code: resp.StatusCode, Body: snippet(raw)}
+	se := &StatusError{Op: op, Code: resp.StatusCode, Body: snippet(raw)}
+	se.ErrorCode, se.Message = connectorError(raw)
+	err = se
 	switch code := resp.StatusCode; {
 	case code == http.StatusTooManyRequests:
 		return &bot.RetryAfterError{After: retryAfter(resp.Header, c.Now()), Err: err}
@@ -262,11 +264,26 @@ type StatusError struct {
 	Op   string
 	Code int
 	Body string // the start of the answer, for the log
+	// ErrorCode and Message are the answer's error, when it is the Bot
+	// Connector's {"error":{"code":…,"message":…}}.
+	ErrorCode, Message string
 }
 
-// Error names the call, the status and the answer.
+// Error names the call, the status and the answer: the Bot Connector's
+// error code and message when it gave them (and what to do about a code an
+// admin can mend, fixes), else the start of the body.
 func (e *StatusError) Error() string {
-	return fmt.Sprintf("teams %s: HTTP %d: %s", e.Op, e.Code, e.Body)
+	if e.ErrorCode == "" {
+		return fmt.Sprintf("teams %s: HTTP %d: %s", e.Op, e.Code, e.Body)
+	}
+	s := fmt.Sprintf("teams %s: HTTP %d %s", e.Op, e.Code, e.ErrorCode)
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	if f := fixes[e.ErrorCode]; f != "" {
+		s += " (" + f + ")"
+	}
+	return s
 }
 
 // retryAfter reads Retry-After (seconds or an HTTP date); without one it

@@ -183,3 +183,51 @@ func TestDecodeActivityValue(t *testing.T) {
 		t.Error("a JSON array decoded as an activity")
 	}
 }
+
+// TestConnectorErrorNamesTheFix: a Bot Connector error answer is named by
+// its code and message, and a code an admin can mend says how; an answer
+// that is not the Bot Connector's error shows the start of its body.
+func TestConnectorErrorNamesTheFix(t *testing.T) {
+	bf := teamstest.New(t)
+	var status atomic.Int64
+	var body atomic.Value
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(int(status.Load()))
+		_, _ = w.Write([]byte(body.Load().(string)))
+	}))
+	t.Cleanup(svc.Close)
+	c := newConnector(bf)
+	tests := []struct {
+		name   string
+		status int
+		body   string
+		want   string
+	}{
+		{"removed from the team", 403, `{"error":{"code":"BotNotInConversationRoster","message":"The bot is not part of the conversation roster."}}`,
+			"/activities: HTTP 403 BotNotInConversationRoster: The bot is not part of the conversation roster. " +
+				"(the app is not in that team or chat (removed or uninstalled): add Handoff to the team again)"},
+		{"wrong channel id", 404, `{"error":{"code":"ConversationNotFound","message":"Conversation not found."}}`,
+			": HTTP 404 ConversationNotFound: Conversation not found. (no conversation with that id: check the channel ids (TEAMS_SALES_CHANNEL"},
+		{"a code without a fix", 413, `{"error":{"code":"MessageSizeTooBig","message":"Message size too large."}}`,
+			": HTTP 413 MessageSizeTooBig: Message size too large."},
+		{"a code without a message", 403, `{"error":{"code":"BotDisabledByAdmin"}}`,
+			": HTTP 403 BotDisabledByAdmin (a Teams admin has blocked the app"},
+		{"not the Bot Connector's answer", 403, `<html>Forbidden</html>`, ": HTTP 403: <html>Forbidden</html>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status.Store(int64(tt.status))
+			body.Store(tt.body)
+			_, err := c.SendActivity(context.Background(), svc.URL, "19:sales@thread.tacv2", schema.Activity{Type: schema.Message})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
+			}
+			if tt.name == "a code without a fix" && strings.Contains(err.Error(), "(") {
+				t.Errorf("err = %v: a fix for a code that has none", err)
+			}
+			if !bot.IsPermanent(err) {
+				t.Errorf("HTTP %d: err = %v, want permanent", tt.status, err)
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -30,7 +31,8 @@ func (d *demo) cardGivenUp(ctx context.Context, id int64) ([]string, error) {
 	}
 	for _, m := range dead {
 		if m.LeadID == id && m.Kind == handoff.OutboxAnnounceLead {
-			return []string{fmt.Sprintf("→ Slack refused the card (%s), which retrying alone cannot mend: the outbox gave it up at once", slackError(m.LastError)),
+			return []string{"→ Slack refused the card: " + slackAnswer(m.LastError),
+				"→ retrying alone cannot mend that: the outbox gave it up at once",
 				fmt.Sprintf("→ handoff_outbox_dead is now %d: the alert HandoffMessagesGivenUp (deploy/prometheus/alerts.yml) fires on it", st.Dead)}, nil
 		}
 	}
@@ -48,10 +50,14 @@ func (d *demo) managersNote(company string) (string, bool) {
 	return "", false
 }
 
-// slackError is the Slack error code at the end of an outbox error.
-func slackError(msg string) string {
-	if i := strings.LastIndex(msg, ": "); i >= 0 {
-		return msg[i+2:]
+// slackMethod is how a Slack call's error starts ("slack chat.postMessage: ").
+var slackMethod = regexp.MustCompile(`slack [a-z]+\.[A-Za-z]+: `)
+
+// slackAnswer is Slack's answer in an outbox error: its error code and what
+// to do about it, after the outbox's context and the method's name.
+func slackAnswer(msg string) string {
+	if loc := slackMethod.FindStringIndex(msg); loc != nil {
+		return msg[loc[1]:]
 	}
 	return msg
 }

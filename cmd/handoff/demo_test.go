@@ -137,7 +137,8 @@ func TestDemo(t *testing.T) {
 	// it and `retry --all` posts it, once, and nothing is left dead.
 	rest = out
 	for _, want := range []string{"someone removes @Handoff from the channel",
-		"→ Slack refused the card (not_in_channel), which retrying alone cannot mend: the outbox gave it up at once",
+		"→ Slack refused the card: not_in_channel (the app is not a member of the channel: invite it there with /invite @Handoff)",
+		"→ retrying alone cannot mend that: the outbox gave it up at once",
 		"→ handoff_outbox_dead is now 1: the alert HandoffMessagesGivenUp",
 		"→ #sales-managers: Not in the sales channel: Esbjerg Offshore Service A/S",
 		"$ handoff outbox list", "lead.announce", "slack chat.postMessage: not_in_channel",

@@ -149,13 +149,15 @@ func printDead(w io.Writer, dead []handoff.OutboxMessage, format string) error {
 			platform = "all" // a message for every platform enabled
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%d\t%s\t%s\t%s\n", m.ID, m.Kind, m.LeadID, platform, m.Attempts,
-			m.Created.Format(time.RFC3339), requeued, oneLine(m.LastError, 100))
+			m.Created.Format(time.RFC3339), requeued, oneLine(m.LastError, 200))
 	}
 	return tw.Flush()
 }
 
 // oneLine makes s safe to print in a table: control characters become
-// spaces, and it is cut to at most n runes.
+// spaces, and it is cut to at most n runes, keeping its end: a last error
+// ends with the platform's answer and what to do about it (the outbox's
+// context, which lead to which channel, comes first).
 func oneLine(s string, n int) string {
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
@@ -164,7 +166,7 @@ func oneLine(s string, n int) string {
 		return r
 	}, s)
 	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
+		return "…" + string(r[len(r)-n+1:])
 	}
 	return s
 }
