@@ -1,5 +1,5 @@
 // Command handoff runs the Handoff service and its tools: serve, demo,
-// import, migrate, forget, funnel, digest, config check, healthcheck,
+// import, migrate, forget, funnel, digest, config check, chat test, healthcheck,
 // teams-package and version (the table in commands).
 package main
 
@@ -54,6 +54,8 @@ func commands() map[string]command {
 		"config": {summary: "validate the configuration: handoff config check [file]",
 			usage: "handoff config check [file.yml]\n\nValidates the configuration (environment and agreement), or one agreement file,\nand lists every problem at once.", flags: argsOnly(runConfig)},
 		"version": {summary: "print the version", usage: "handoff version", flags: noFlags(runVersion)},
+		"chat": {summary: "post a test message to the chat channels: handoff chat test",
+			usage: "handoff chat test\n\nPosts a short message to the sales and managers' channels of Slack and Teams (those\nconfigured) and prints each platform's answer, naming the fix of a refusal an admin\ncan mend (the app not in the channel, a wrong channel id, a revoked token); exits 1\nwhen a sales channel is not set or any channel refused.", flags: chatFlags},
 		"webhooks": {summary: "send a signed test event to the agreement's webhooks: handoff webhooks test",
 			usage: "handoff webhooks test [--url URL]\n\nSends a signed webhook.test event to every webhook of the agreement (or the one\nwith URL) and prints each answer; exits 1 when one did not answer 2xx.", flags: webhooksFlags},
 		"healthcheck": {summary: "exit 0 when the server on HANDOFF_ADDR/PORT answers /healthz (for container health checks)",
