@@ -232,6 +232,19 @@ func Load(getenv func(string) string) (Config, error) {
 	} else if !strings.HasSuffix(c.Slack.APIURL, "/") {
 		c.Slack.APIURL += "/"
 	}
+	for _, ch := range []struct{ key, v string }{{"SLACK_SALES_CHANNEL", c.Slack.SalesChannel}, {"SLACK_MANAGER_CHANNEL", c.Slack.ManagerChannel}} {
+		if p := slackIDProblem("channel", ch.v); p != "" {
+			bad(ch.key, "%s", p)
+		}
+	}
+	for _, v := range c.Slack.Managers {
+		if p := slackIDProblem("user", v); p != "" {
+			bad("SLACK_MANAGERS", "%s", p)
+		}
+	}
+	if p := slackIDProblem("user group", c.Slack.ManagerGroup); p != "" {
+		bad("SLACK_MANAGER_GROUP", "%s", p)
+	}
 	if c.Teams.Enabled() && len(c.Teams.Tenants()) == 0 {
 		bad("TEAMS_TENANT_ID", "required when TEAMS_APP_ID is set: only activities from this tenant are accepted "+
 			"(to accept several tenants, list them in TEAMS_ALLOWED_TENANTS)")

@@ -150,6 +150,11 @@ func TestLoadEnvironmentErrors(t *testing.T) {
 		{"slack url without host", "SLACK_API_URL", "https:///api/", []string{"SLACK_API_URL", "missing host"}, ""},
 		{"bad teams token url", "TEAMS_TOKEN_URL", "login/token", []string{"TEAMS_TOKEN_URL", `"login/token"`}, ""},
 		{"bad openid url", "TEAMS_OPENID_METADATA_URL", "nope", []string{"TEAMS_OPENID_METADATA_URL", `"nope"`}, ""},
+		{"slack channel by name", "SLACK_SALES_CHANNEL", "#sales-leads",
+			[]string{`config: SLACK_SALES_CHANNEL: "#sales-leads" is not a Slack channel id: set the id (C…: at the bottom of the channel's details`}, ""},
+		{"slack channel name without #", "SLACK_MANAGER_CHANNEL", "sales-managers", []string{"SLACK_MANAGER_CHANNEL", `"sales-managers" is not a Slack channel id`}, ""},
+		{"slack manager by name", "SLACK_MANAGERS", "U0MGR1, @louise", []string{`config: SLACK_MANAGERS: "@louise" is not a Slack user id: set the id (U…`}, "U0MGR1"},
+		{"slack user group by handle", "SLACK_MANAGER_GROUP", "@sales-managers", []string{`SLACK_MANAGER_GROUP: "@sales-managers" is not a Slack user group id`}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -561,6 +566,10 @@ func TestChannelsFromFileAndEnvironment(t *testing.T) {
 	}
 	if _, err := parsePolicy([]byte("channels:\n  slack:\n    sale: C1\n")); err == nil || !strings.Contains(err.Error(), "channels.slack.sale") {
 		t.Fatalf("unknown channel key: err = %v", err)
+	}
+	if _, err := parsePolicy([]byte("channels:\n  slack:\n    sales: C0123456789\n    managers: \"#sales-managers\"\n")); err == nil ||
+		!strings.Contains(err.Error(), `config: channels.slack.managers: line 4: "#sales-managers" is not a Slack channel id`) || strings.Contains(err.Error(), "sales:") {
+		t.Fatalf("a channel named, not its id: err = %v", err)
 	}
 }
 

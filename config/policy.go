@@ -200,14 +200,25 @@ func (b *agreementBuilder) channels(f *channelsFile) Channels {
 		return ch
 	}
 	if f.Slack != nil {
-		ch.SlackSales, _ = b.scalar("channels.slack.sales", &f.Slack.Sales)
-		ch.SlackManagers, _ = b.scalar("channels.slack.managers", &f.Slack.Managers)
+		ch.SlackSales = b.slackChannel("channels.slack.sales", &f.Slack.Sales)
+		ch.SlackManagers = b.slackChannel("channels.slack.managers", &f.Slack.Managers)
 	}
 	if f.Teams != nil {
 		ch.TeamsSales, _ = b.scalar("channels.teams.sales", &f.Teams.Sales)
 		ch.TeamsManagers, _ = b.scalar("channels.teams.managers", &f.Teams.Managers)
 	}
 	return ch
+}
+
+// slackChannel reads a Slack channel id at path; a name is reported.
+func (b *agreementBuilder) slackChannel(path string, n *yaml.Node) string {
+	v, _ := b.scalar(path, n)
+	v = strings.TrimSpace(v)
+	if p := slackIDProblem("channel", v); p != "" {
+		b.errorf(path, "line %d: %s", n.Line, p)
+		return ""
+	}
+	return v
 }
 
 // decodeError rewrites a yaml.v3 decode message so that it names the key.
