@@ -245,6 +245,11 @@ func Load(getenv func(string) string) (Config, error) {
 	if p := slackIDProblem("user group", c.Slack.ManagerGroup); p != "" {
 		bad("SLACK_MANAGER_GROUP", "%s", p)
 	}
+	for _, v := range c.Teams.Managers {
+		if p := teamsUserProblem(v); p != "" {
+			bad("TEAMS_MANAGERS", "%s", p)
+		}
+	}
 	if c.Teams.Enabled() && len(c.Teams.Tenants()) == 0 {
 		bad("TEAMS_TENANT_ID", "required when TEAMS_APP_ID is set: only activities from this tenant are accepted "+
 			"(to accept several tenants, list them in TEAMS_ALLOWED_TENANTS)")

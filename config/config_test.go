@@ -82,7 +82,7 @@ func TestLoadEnvironment(t *testing.T) {
 		"TEAMS_TENANT_ID":       "contoso.onmicrosoft.com",
 		"TEAMS_SALES_CHANNEL":   "19:sales@thread.tacv2",
 		"TEAMS_MANAGER_CHANNEL": "19:mgr@thread.tacv2",
-		"TEAMS_MANAGERS":        "a@contoso.com,0000-1111",
+		"TEAMS_MANAGERS":        "a@contoso.com,6a1e9f3c-0b2d-4c8e-9f71-2d5b8e4a7c10,29:1AbCdEf",
 	}))
 	if err != nil {
 		t.Fatalf("Load() error: %v", err)
@@ -93,7 +93,7 @@ func TestLoadEnvironment(t *testing.T) {
 	if want := []string{"U1", "U2", "U3"}; !reflect.DeepEqual(c.Slack.Managers, want) {
 		t.Errorf("Slack.Managers = %q, want %q", c.Slack.Managers, want)
 	}
-	if want := []string{"a@contoso.com", "0000-1111"}; !reflect.DeepEqual(c.Teams.Managers, want) {
+	if want := []string{"a@contoso.com", "6a1e9f3c-0b2d-4c8e-9f71-2d5b8e4a7c10", "29:1AbCdEf"}; !reflect.DeepEqual(c.Teams.Managers, want) {
 		t.Errorf("Teams.Managers = %q, want %q", c.Teams.Managers, want)
 	}
 	if want := "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"; c.Teams.TokenURL != want {
@@ -154,6 +154,7 @@ func TestLoadEnvironmentErrors(t *testing.T) {
 			[]string{`config: SLACK_SALES_CHANNEL: "#sales-leads" is not a Slack channel id: set the id (C…: at the bottom of the channel's details`}, ""},
 		{"slack channel name without #", "SLACK_MANAGER_CHANNEL", "sales-managers", []string{"SLACK_MANAGER_CHANNEL", `"sales-managers" is not a Slack channel id`}, ""},
 		{"slack manager by name", "SLACK_MANAGERS", "U0MGR1, @louise", []string{`config: SLACK_MANAGERS: "@louise" is not a Slack user id: set the id (U…`}, "U0MGR1"},
+		{"teams manager by display name", "TEAMS_MANAGERS", "a@contoso.com, Louise Dam", []string{`config: TEAMS_MANAGERS: "Louise Dam" is neither an Entra object id, an email nor a Teams user id (29:…)`}, "contoso"},
 		{"slack user group by handle", "SLACK_MANAGER_GROUP", "@sales-managers", []string{`SLACK_MANAGER_GROUP: "@sales-managers" is not a Slack user group id`}, ""},
 	}
 	for _, tt := range tests {
