@@ -68,7 +68,7 @@ type ScoreLine struct {
 	// Capped is true when the rule's Max cut its points.
 	Capped bool `json:"capped,omitempty"`
 	// Label is a short description of what gave the points, for a card:
-	// "title: CTO", "page_view /pricing ×2".
+	// "title: CTO", "marketing's score 77 ≥ 60", "page_view /pricing ×2".
 	Label string `json:"label,omitempty"`
 }
 
@@ -138,6 +138,16 @@ func fieldLabel(field string) string {
 	return field
 }
 
+// label describes what matched the rule, for a card: "title: CTO" for a
+// pattern, "marketing's score 77 ≥ 60" for a threshold (the value beside
+// what it had to reach, so that its points do not read as added to it).
+func (r ExplicitRule) label(v string) string {
+	if r.AtLeast != nil {
+		return fmt.Sprintf("%s %s ≥ %s", fieldLabel(r.Field), v, strconv.FormatFloat(*r.AtLeast, 'f', -1, 64))
+	}
+	return fieldLabel(r.Field) + ": " + v
+}
+
 // Score computes the lead's score at now from its fields and activities:
 // each explicit rule whose field matches gives its points once; each
 // implicit rule gives its points per matching activity not older than
@@ -150,7 +160,7 @@ func (s *Scoring) Score(l *Lead, activities []Activity, now time.Time) ScoreExpl
 	for _, r := range s.Explicit {
 		line := ScoreLine{Rule: r.String()}
 		if v, ok := l.LeadField(r.Field); ok && r.matches(v) {
-			line.Points, line.Matched, line.Label = r.Points, v, fieldLabel(r.Field)+": "+v
+			line.Points, line.Matched, line.Label = r.Points, v, r.label(v)
 		}
 		out.Lines = append(out.Lines, line)
 	}
@@ -252,7 +262,7 @@ func (e ScoreExplained) Top(n int) []ScoreLine {
 }
 
 // Summary is one line of the top three reasons, for a card:
-// "demo_request ×1 +40 · title: CTO +30 · company_size: 80 +15".
+// "demo_request ×1 +40 · title: CTO +30 · company_size 80 ≥ 50 +15".
 func (e ScoreExplained) Summary() string {
 	var parts []string
 	for _, l := range e.Top(3) {

@@ -106,7 +106,7 @@ func TestScoreExplainedSummary(t *testing.T) {
 	l := handoff.Lead{Title: "CTO", Attributes: map[string]any{"company_size": 80.0}}
 	acts := []handoff.Activity{{Type: "demo_request", OccurredAt: now}, {Type: "email_open", OccurredAt: now}}
 	got := issueScoring().Score(&l, acts, now)
-	want := `demo_request ×1 +40 · title: CTO +30 · company_size: 80 +15`
+	want := `demo_request ×1 +40 · title: CTO +30 · company_size 80 ≥ 50 +15`
 	if s := got.Summary(); s != want {
 		t.Errorf("summary =\n%s\nwant\n%s", s, want)
 	}
@@ -126,7 +126,7 @@ func TestScoreLabels(t *testing.T) {
 	}}
 	l := handoff.Lead{Title: "CTO", Attributes: map[string]any{handoff.SourceScoreAttribute: 77.0}}
 	got := s.Score(&l, nil, now)
-	if want := "marketing's score: 77 +70 · title: CTO +30"; got.Summary() != want {
+	if want := "marketing's score 77 ≥ 60 +70 · title: CTO +30"; got.Summary() != want {
 		t.Errorf("summary = %q, want %q", got.Summary(), want)
 	}
 	if rule := got.Lines[0].Rule; !strings.HasPrefix(rule, handoff.SourceScoreAttribute) {
