@@ -1,5 +1,12 @@
 package slack
 
+import (
+	"errors"
+	"fmt"
+
+	slackapi "github.com/slack-go/slack"
+)
+
 // fixes says, for the Slack error codes an admin can mend, what to do: it
 // follows the code in the error's text, so that the log, handoff outbox
 // list and the managers' note on a card given up name the fix, not only
@@ -26,5 +33,14 @@ var fixes = map[string]string{
 	"cant_update_message":                      "the message was not posted by this app's token: it cannot change it",
 }
 
-// fix returns what to do about a Slack error code, "" for none known.
-func fix(code string) string { return fixes[code] }
+// withFix returns err with what to do about its Slack error code after it,
+// or err as it is when Slack gave no code with a known fix.
+func withFix(err error) error {
+	var se slackapi.SlackErrorResponse
+	if errors.As(err, &se) {
+		if f := fixes[se.Err]; f != "" {
+			return fmt.Errorf("%w (%s)", err, f)
+		}
+	}
+	return err
+}

@@ -219,16 +219,13 @@ func classify(method string, err error) error {
 	if err == nil {
 		return nil
 	}
-	err = fmt.Errorf("slack %s: %w", method, err)
+	err = withFix(fmt.Errorf("slack %s: %w", method, err))
 	var rl *slackapi.RateLimitedError
 	if errors.As(err, &rl) {
 		return &bot.RetryAfterError{After: rl.RetryAfter, Err: err}
 	}
 	var se slackapi.SlackErrorResponse
 	if errors.As(err, &se) {
-		if f := fix(se.Err); f != "" {
-			err = fmt.Errorf("%w (%s)", err, f)
-		}
 		if transient[se.Err] {
 			return err
 		}

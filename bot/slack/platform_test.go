@@ -188,3 +188,15 @@ func TestManagersDoNotWaitOnAStalledSlack(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestWorkspaceNamesTheTokensFix: auth.test refusing the bot token (at
+// start, before any Slack request is accepted) says what to do about it.
+func TestWorkspaceNamesTheTokensFix(t *testing.T) {
+	fake := slacktest.New(token)
+	defer fake.Close()
+	ws := slackbot.NewWorkspace(slackbot.NewClient("xoxb-wrong", "", fake.APIURL()))
+	_, err := ws.TeamID(context.Background())
+	if want := "slack: auth.test: invalid_auth (Slack does not accept SLACK_BOT_TOKEN"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want it to contain %q", err, want)
+	}
+}

@@ -31,7 +31,7 @@ func NewWorkspace(api *slackapi.Client) *Workspace {
 		team: cache.New(time.Duration(1<<63-1), func(ctx context.Context, _ string) (string, error) {
 			res, err := api.AuthTestContext(ctx)
 			if err != nil {
-				return "", fmt.Errorf("slack: auth.test: %w", err)
+				return "", fmt.Errorf("slack: auth.test: %w", withFix(err))
 			}
 			if res.TeamID == "" {
 				return "", fmt.Errorf("slack: auth.test names no team")
