@@ -110,7 +110,7 @@ func (c *Connector) accessToken(ctx context.Context) (string, error) {
 	if resp.StatusCode != http.StatusOK {
 		// Bad credentials too are retried: messages should survive until
 		// an admin fixes the secret.
-		return "", fmt.Errorf("teams token: HTTP %d: %s", resp.StatusCode, snippet(body))
+		return "", tokenError(resp.StatusCode, body)
 	}
 	var tok struct {
 		AccessToken string          `json:"access_token"`

@@ -87,6 +87,24 @@ func TestConnectorTokenFailureNotCached(t *testing.T) {
 	}
 }
 
+// TestConnectorTokenRefusalNamesTheFix: a wrong client secret, as the
+// identity platform refuses it, is named with the platform's code and what
+// to do; it stays retryable (messages wait for the admin's fix).
+func TestConnectorTokenRefusalNamesTheFix(t *testing.T) {
+	bf := teamstest.New(t)
+	c := teams.NewConnector(teamstest.AppID, "the secret's id, not its value", bf.TokenURL(), nil)
+	_, err := c.SendActivity(context.Background(), bf.ServiceURL(), "19:x", schema.Activity{Type: schema.Message})
+	want := "teams token: HTTP 401 invalid_client: AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, " +
+		"not the client secret ID, for a secret added to app '" + teamstest.AppID + "'. " +
+		"(TEAMS_APP_PASSWORD is not the value of one of the app registration's client secrets (its ID will not do): copy a secret's value)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v\nwant %s", err, want)
+	}
+	if bot.IsPermanent(err) {
+		t.Errorf("err = %v: permanent, want retried until the secret is mended", err)
+	}
+}
+
 func TestConnectorClassifiesStatuses(t *testing.T) {
 	bf := teamstest.New(t)
 	var status atomic.Int64

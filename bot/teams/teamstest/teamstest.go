@@ -260,7 +260,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Form.Get("grant_type") != "client_credentials" || r.Form.Get("client_id") != AppID ||
 		r.Form.Get("client_secret") != AppSecret || r.Form.Get("scope") != s.scope {
-		writeJSON(w, 401, map[string]string{"error": "invalid_client"})
+		// The identity platform's answer to a wrong client secret.
+		writeJSON(w, 401, map[string]any{"error": "invalid_client",
+			"error_description": "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, " +
+				"not the client secret ID, for a secret added to app '" + AppID + "'.\r\nTrace ID: 0f1e2d3c\r\nCorrelation ID: 4b5a6978\r\nTimestamp: 2026-12-03 03:20:00Z",
+			"error_codes": []int{7000215}, "trace_id": "0f1e2d3c", "correlation_id": "4b5a6978"})
 		return
 	}
 	tok := fmt.Sprintf("access-%d", s.tokenCalls)
