@@ -11,7 +11,7 @@ import (
 // there: which channel it is to Handoff and what will appear in it. sales
 // is the sales channel; otherwise it is the managers' channel.
 func ChannelCheck(sales bool, now time.Time, p handoff.Policy) Message {
-	what := "Handoff's managers' channel: SLA breaches are escalated here, and the weekly SLA digest is posted here."
+	what := "Handoff's managers' channel: leads past their claim or contact deadline are escalated here, and the weekly SLA digest is posted here."
 	if sales {
 		what = "Handoff's sales channel: every new SQL is posted here with a Claim button, and the first click wins."
 	}

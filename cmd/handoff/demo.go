@@ -299,6 +299,9 @@ func (d *demo) play(ctx context.Context) error {
 	if err := d.settle(ctx); err != nil {
 		return err
 	}
+	if err := d.chatTestScene(ctx); err != nil {
+		return err
+	}
 	if err := d.historyScene(ctx); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -172,4 +173,23 @@ func (d *demo) retryLostAnswer(ctx context.Context, id int64) ([]string, error) 
 		fmt.Sprintf("→ %.1f s later the outbox tried again, looking in %s first (conversations.history): it %s",
 			d.clock.Now().Sub(lostAt).Seconds(), demoChannelNames[demoSales], outcome),
 	}, nil
+}
+
+// chatTestScene is the admin's first check, before any lead: handoff chat
+// test posts its message to the sales and managers' channels with the
+// command's own code, and the demo shows what it printed.
+func (d *demo) chatTestScene(ctx context.Context) error {
+	d.printf("%s  🔧 The app installed, the admin checks that Handoff can post to both channels\n", d.when(d.clock.Now()))
+	var out bytes.Buffer
+	err := runChatTest(ctx, d.app.cfg, d.app.store, &out, d.clock.Now())
+	d.printf("%18s$ handoff chat test\n", "")
+	for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		d.printf("%18s%s\n", "", line)
+	}
+	if err != nil {
+		return fmt.Errorf("handoff chat test: %w", err)
+	}
+	d.printf("%18s→ each channel shows \"👋 Handoff can post here\", saying what will appear in it\n\n", "")
+	d.reported = len(d.slack.Calls("")) // told here, not again by narrate
+	return nil
 }

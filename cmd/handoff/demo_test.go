@@ -105,11 +105,14 @@ func TestDemo(t *testing.T) {
 		}
 	}
 
-	// Before the week, last month's export: a dry run stops at its old
-	// SQL, then the import records the rows as history, counted in last
-	// month's funnel and held to no deadline.
+	// Before the week, the admin's handoff chat test posts to both
+	// channels; then last month's export: a dry run stops at its old SQL,
+	// then the import records the rows as history, counted in last month's
+	// funnel and held to no deadline.
 	rest := out
-	for _, want := range []string{"Before the week, the admin loads HubSpot's export of",
+	for _, want := range []string{"the admin checks that Handoff can post to both channels", "$ handoff chat test",
+		"slack sales channel CSALES: posted\n", "slack managers' channel CMANAGERS: posted\n",
+		"Before the week, the admin loads HubSpot's export of",
 		"$ handoff import --dry-run hubspot-", "Dry run, nothing saved: stopped at line 2; before line 2, 0 rows in", "0 new", "handoff: line 2 is an SQL dated", "no row from line 2 on was saved",
 		"$ handoff import --old history hubspot-", "3 rows in", "3 new", "2 SQLs recorded as history: not announced, no SLA deadlines",
 		"/funnel last-month counts them by their dates: 3 leads, 3 MQLs, 2 SQLs, 1 won, 0 held to the SLA"} {
@@ -126,7 +129,8 @@ func TestDemo(t *testing.T) {
 	for _, want := range []string{"→ Slack posted the card, but its answer was lost on the way back (HTTP 504)",
 		"found the card by its key and did not post it again",
 		"→ returned before contact and before its deadline (",
-		fmt.Sprintf("what the channel shows now (%d messages,", len(leads))} {
+		fmt.Sprintf("what the channel shows now (%d messages,", len(leads)+1), // and chat test's
+		"  👋 Handoff can post here\n      ════════════════════════\n      This is Handoff's sales channel:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the demo does not show %q", want)
 		}
