@@ -29,12 +29,17 @@ type chat struct {
 	teams     *teamsbot.Platform
 }
 
+// newChat returns an empty chat, ready for slackPlatform and teamsPlatform.
+func newChat() *chat {
+	return &chat{managers: map[string]bot.Managers{}, directory: map[string]bot.Directory{}, sales: map[string]bot.SalesMembers{}, users: map[string]bot.UserIDs{}}
+}
+
 // wireChat builds the bot, one outbox dispatcher for every enabled chat
 // platform, and each platform's endpoints.
 func (a *app) wireChat() error {
-	c := chat{managers: map[string]bot.Managers{}, directory: map[string]bot.Directory{}, sales: map[string]bot.SalesMembers{}, users: map[string]bot.UserIDs{}}
-	a.slackPlatform(&c)
-	if err := a.teamsPlatform(&c); err != nil {
+	c := newChat()
+	a.slackPlatform(c)
+	if err := a.teamsPlatform(c); err != nil {
 		return err
 	}
 	if len(c.targets) == 0 {
@@ -48,10 +53,10 @@ func (a *app) wireChat() error {
 		Managers: c.managers, Directory: c.directory, SalesMembers: c.sales, Reps: a.store, Users: c.users, RouteRequest: a.routeRequest,
 		RepBack: a.repBack})
 	reports := bot.NewCommandLimit(b.RepCommands(b.Readers(&report.Reports{Store: routingView{a.store, a.repStates}, Policy: a.cfg.Policy, Now: a.now})))
-	if err := a.wireSlackApp(c, b, reports); err != nil {
+	if err := a.wireSlackApp(*c, b, reports); err != nil {
 		return err
 	}
-	a.wireTeamsApp(c, b, reports)
+	a.wireTeamsApp(*c, b, reports)
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/handoff/handoff/bot"
@@ -25,17 +26,27 @@ func chatFlags(_ *flag.FlagSet, _ env) runFunc {
 		if len(e.args) != 1 || e.args[0] != "test" {
 			return usageError("want: handoff chat test")
 		}
+		cfg, err := loadConfig(e)
+		if err != nil {
+			return err
+		}
+		if !cfg.Teams.Enabled() { // Slack needs no database: none is opened, or created
+			return runChatTest(ctx, cfg, nil, e.stdout, time.Now())
+		}
 		return withStore(ctx, e, func(cfg config.Config, store *storage.Store) error {
 			return runChatTest(ctx, cfg, store, e.stdout, time.Now())
 		})
 	}
 }
 
+// runChatTest posts bot.ChannelCheck to each channel of the platforms cfg
+// enables, wired as serve wires them, and writes one line per channel to w.
+// store resolves Teams channels; Slack needs none.
 func runChatTest(ctx context.Context, cfg config.Config, store *storage.Store, w io.Writer, now time.Time) error {
 	a := &app{cfg: cfg, store: store, logger: slog.New(slog.DiscardHandler), now: func() time.Time { return now }}
-	c := chat{managers: map[string]bot.Managers{}, directory: map[string]bot.Directory{}, sales: map[string]bot.SalesMembers{}, users: map[string]bot.UserIDs{}}
-	a.slackPlatform(&c)
-	if err := a.teamsPlatform(&c); err != nil {
+	c := newChat()
+	a.slackPlatform(c)
+	if err := a.teamsPlatform(c); err != nil {
 		return err
 	}
 	if len(c.targets) == 0 {
@@ -77,12 +88,4 @@ func runChatTest(ctx context.Context, cfg config.Config, store *storage.Store, w
 
 // envName is the environment variable of a platform's setting:
 // SLACK_SALES_CHANNEL, TEAMS_MANAGER_CHANNEL.
-func envName(platform, setting string) string {
-	switch platform {
-	case "slack":
-		return "SLACK_" + setting
-	case "teams":
-		return "TEAMS_" + setting
-	}
-	return setting
-}
+func envName(platform, setting string) string { return strings.ToUpper(platform) + "_" + setting }
