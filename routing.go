@@ -75,6 +75,9 @@ var (
 	entraID     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 )
 
+// IsEntraObjectID reports whether s is an Entra (Azure AD) object id, a GUID.
+func IsEntraObjectID(s string) bool { return entraID.MatchString(s) }
+
 // Validate reports every problem of the routing agreement at once, or nil.
 // The zero Routing (claim mode, no reps) is valid.
 func (r Routing) Validate() error {
@@ -127,7 +130,7 @@ func (r RepRef) validate() error {
 			return fmt.Errorf("slack: %q is not a Slack user id (U… or W…)", r.ID)
 		}
 	case "teams":
-		if _, err := mail.ParseAddress(r.ID); err != nil && !entraID.MatchString(r.ID) {
+		if _, err := mail.ParseAddress(r.ID); err != nil && !IsEntraObjectID(r.ID) {
 			return fmt.Errorf("teams: %q is neither an Entra object id nor an email", r.ID)
 		}
 	default:

@@ -5,6 +5,8 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+
+	"github.com/handoff/handoff"
 )
 
 // Slack names channels, users and user groups by ids: a capital letter for
@@ -32,9 +34,6 @@ func slackIDProblem(kind, v string) string {
 	return fmt.Sprintf("%q is not a Slack %s id: set the id (%s), not a name", v, kind, id.where)
 }
 
-// entraObjectID matches an Entra (Azure AD) object id, a GUID.
-var entraObjectID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
 // teamsUserProblem says why v names no Teams user the way Handoff matches
 // managers (bot/teams.Managers: a Bot Framework user id, 29:…, an Entra
 // object id or an email), "" when it does: a display name would never match.
@@ -42,7 +41,7 @@ func teamsUserProblem(v string) string {
 	if _, err := mail.ParseAddress(v); err == nil && strings.Contains(v, "@") && !strings.ContainsAny(v, " <>") {
 		return ""
 	}
-	if entraObjectID.MatchString(v) || strings.HasPrefix(v, "29:") && !strings.ContainsAny(v, " \t") {
+	if handoff.IsEntraObjectID(v) || strings.HasPrefix(v, "29:") && !strings.ContainsAny(v, " \t") {
 		return ""
 	}
 	return fmt.Sprintf("%q is neither an Entra object id, an email nor a Teams user id (29:…): name each manager by one, not by a display name", v)
