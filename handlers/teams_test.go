@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -46,6 +47,7 @@ type teamsEnv struct {
 	validator *teams.Validator
 	clock     *testkit.Clock
 	policy    handoff.Policy
+	logs      *testkit.LogBuffer // the Teams app's log
 }
 
 func newTeamsEnv(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *teamsEnv {
@@ -69,14 +71,16 @@ func newTeamsEnvWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 	if answerer != nil {
 		answerer = b.Readers(answerer)
 	}
-	app := teams.NewApp(teams.AppConfig{Bot: b, Leads: s, Store: s, Dedup: s, Platform: platform, Policy: policy, Answerer: answerer, Now: clk.Now, Logger: discardLogger()})
+	logs := &testkit.LogBuffer{}
+	app := teams.NewApp(teams.AppConfig{Bot: b, Leads: s, Store: s, Dedup: s, Platform: platform, Policy: policy, Answerer: answerer, Now: clk.Now,
+		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil)
 	v.MinRefetch = 0
 	mux := http.NewServeMux()
 	handlers.NewTeams(v, app, []string{tenantID}, discardLogger()).Register(mux)
 	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
 	t.Cleanup(srv.Close)
-	return &teamsEnv{t: t, srv: srv, bf: bf, store: s, bot: b, disp: disp, platform: platform, validator: v, clock: clk, policy: policy}
+	return &teamsEnv{t: t, srv: srv, bf: bf, store: s, bot: b, disp: disp, platform: platform, validator: v, clock: clk, policy: policy, logs: logs}
 }
 
 // token is a valid Bot Framework token for the fake's service URL.

@@ -1,7 +1,6 @@
 package slack_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -38,24 +36,6 @@ const (
 	pingInterval = 10 * time.Minute
 )
 
-// lockedBuffer is a log destination safe for concurrent writes.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // socketRig is Handoff wired to a fake Slack over Socket Mode: the store,
 // the bot, the outbox dispatcher and the Socket Mode runner.
 type socketRig struct {
@@ -63,7 +43,7 @@ type socketRig struct {
 	slack  *slacktest.Server
 	disp   *outbox.Dispatcher
 	runner *slackbot.SocketMode
-	log    *lockedBuffer
+	log    *testkit.LogBuffer
 	// clock is the runner's; checks receives the ticks of each
 	// connection's liveness check, in the order of the connections.
 	clock  *testkit.Clock
@@ -109,7 +89,7 @@ func newSocketRigOn(t *testing.T, s *storage.Store, appTok string, fake *slackte
 	answerer := slowWhenAsked{&report.Reports{Store: s, Policy: policy}, release}
 	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: slackbot.NewWorkspace(api), Answerer: answerer, Dedup: s, Logger: quiet,
 		AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
-	logs := &lockedBuffer{}
+	logs := &testkit.LogBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	r := &socketRig{store: s, slack: fake, disp: disp, runner: slackbot.NewSocketMode(api, app, logger), log: logs,
 		clock: testkit.NewClock(testkit.T0), checks: make(chan chan time.Time, 64), answerDue: answerDue, release: release}

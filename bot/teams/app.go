@@ -246,6 +246,17 @@ func (a *App) install(ctx context.Context, act *Activity) error {
 	for _, m := range act.MembersAdded {
 		added = added || m.ID == act.Recipient.ID
 	}
+	removed := act.Type == "installationUpdate" && act.Action == "remove"
+	for _, m := range act.MembersRemoved {
+		removed = removed || m.ID == act.Recipient.ID
+	}
+	if removed {
+		// Nothing is forgotten: the team's channels are known again when
+		// the app is added back, and a card refused meanwhile names the fix.
+		a.logger.WarnContext(ctx, "teams: the app was removed from a team: Handoff cannot post to its channels until it is added again",
+			"team", cd.Team.Name, "team_id", cd.Team.ID)
+		return nil
+	}
 	ref := handoff.TeamsConversation{ServiceURL: act.ServiceURL, TenantID: act.TenantID(), TeamID: cd.Team.ID,
 		TeamName: cd.Team.Name, BotID: act.Recipient.ID}
 	switch {

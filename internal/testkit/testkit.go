@@ -5,6 +5,7 @@
 package testkit
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -88,4 +89,25 @@ func SaveSQL(t testing.TB, s LeadSaver, ext string) *handoff.Lead {
 // SlackActor is a Slack user acting in the sales channel CSALES.
 func SlackActor(user string) bot.Actor {
 	return bot.Actor{Platform: "slack", UserID: user, Channel: "CSALES"}
+}
+
+// LogBuffer is a log destination safe for concurrent writes, read with
+// String.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write appends p.
+func (b *LogBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what was written so far.
+func (b *LogBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -50,6 +50,15 @@ func (tm Team) Installed() map[string]any {
 	return a
 }
 
+// Removed is the conversationUpdate Teams sends when the app is removed
+// from the team (its bot leaves the team's members).
+func (tm Team) Removed() map[string]any {
+	a := tm.Activity("conversationUpdate", "29:admin", "Admin", tm.ID)
+	a["membersRemoved"] = []any{map[string]any{"id": tm.BotID}}
+	a["channelData"].(map[string]any)["eventType"] = "teamMemberRemoved"
+	return a
+}
+
 // ChannelCreated is the conversationUpdate for a new channel of the team.
 func (tm Team) ChannelCreated(id, name string) map[string]any {
 	a := tm.Activity("conversationUpdate", "29:admin", "Admin", tm.ID)
