@@ -43,14 +43,17 @@ func marketingSection(f handoff.Funnel, median func(*float64) string) (fields []
 
 	if chart, ok := speedChart(f.SpeedToLead); ok {
 		charts = append(charts, chart)
-		if s := speedSentence(f.SpeedToLead); s != "" {
-			context = append(context, s)
-		}
+		context = append(context, strings.TrimSpace(speedSentence(f.SpeedToLead)+" "+speedClock))
 	}
 	fields = append(fields, bot.Field{Key: "Wait for a claim (median)", Value: fmt.Sprintf("system %s · reps %s",
 		median(f.Delays.MedianSystemSeconds), median(f.Delays.MedianRepSeconds))})
 	return fields, tables, charts, context
 }
+
+// speedClock says how the speed of first contact is counted: the buyer's
+// wait, not the SLA's business hours (a lead of Friday evening answered on
+// Monday morning met the SLA, and was slow).
+const speedClock = "Speed of first contact counts around the clock from becoming an SQL."
 
 // speedChart draws the win rate of each speed bucket that has contacted
 // leads, labelled with how many ("1h-4h (18)"); a bucket without leads has

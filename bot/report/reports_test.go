@@ -198,8 +198,8 @@ func TestReportsFunnel(t *testing.T) {
 				{"(no source)", "4", "2", "0", "0", "0", "DKK 0", "no budget (1)"},
 				{"webinar", "1", "1", "0", "0", "1", "DKK 60,000", "–"},
 			})
-			if !slices.Contains(m.Context, "Leads contacted after a day won 0% (of 1).") {
-				t.Errorf("context = %q, want the speed-to-lead sentence", m.Context)
+			if !slices.Contains(m.Context, "Leads contacted after a day won 0% (of 1). Speed of first contact counts around the clock from becoming an SQL.") {
+				t.Errorf("context = %q, want the speed-to-lead sentence and how speed is counted", m.Context)
 			}
 		})
 
