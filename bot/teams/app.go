@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -242,15 +243,10 @@ func (a *App) install(ctx context.Context, act *Activity) error {
 	if act.Conversation.ConversationType == "personal" || act.Conversation.ID == "" || cd.Team.ID == "" {
 		return nil // a personal install: the user's chat is remembered
 	}
-	added := act.Type == "installationUpdate" && act.Action != "remove"
-	for _, m := range act.MembersAdded {
-		added = added || m.ID == act.Recipient.ID
-	}
-	removed := act.Type == "installationUpdate" && act.Action == "remove"
-	for _, m := range act.MembersRemoved {
-		removed = removed || m.ID == act.Recipient.ID
-	}
-	if removed {
+	isBot := func(m schema.ChannelAccount) bool { return m.ID == act.Recipient.ID }
+	uninstalled := act.Type == "installationUpdate" && act.Action == "remove"
+	added := act.Type == "installationUpdate" && !uninstalled || slices.ContainsFunc(act.MembersAdded, isBot)
+	if uninstalled || slices.ContainsFunc(act.MembersRemoved, isBot) {
 		// Nothing is forgotten: the team's channels are known again when
 		// the app is added back, and a card refused meanwhile names the fix.
 		a.logger.WarnContext(ctx, "teams: the app was removed from a team: Handoff cannot post to its channels until it is added again",
