@@ -75,6 +75,10 @@ var (
 	entraID     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 )
 
+// IsSlackUserID reports whether s is a Slack user id: U or W (an Enterprise
+// Grid user), then at least six capitals and digits.
+func IsSlackUserID(s string) bool { return slackUserID.MatchString(s) }
+
 // IsEntraObjectID reports whether s is an Entra (Azure AD) object id, a GUID.
 func IsEntraObjectID(s string) bool { return entraID.MatchString(s) }
 
@@ -126,7 +130,7 @@ func (r Routing) Validate() error {
 func (r RepRef) validate() error {
 	switch r.Platform {
 	case "slack":
-		if !slackUserID.MatchString(r.ID) {
+		if !IsSlackUserID(r.ID) {
 			return fmt.Errorf("slack: %q is not a Slack user id (U… or W…)", r.ID)
 		}
 	case "teams":

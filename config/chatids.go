@@ -10,25 +10,26 @@ import (
 )
 
 // Slack names channels, users and user groups by ids: a capital letter for
-// the kind, then capitals and digits. A name in their place ("#sales-leads",
+// the kind, then capitals and digits (a user's as the routing agreement
+// checks a rep's, handoff.IsSlackUserID). A name in their place ("#sales-leads",
 // "@louise") works at most for posting: the sales channel's members (who
 // may see a lead's details), its history and a manager's user id are read
 // by id, so a name would fail later, at a rep's click, or quietly (a
 // manager never recognised). Load refuses it and says where Slack shows the id.
 var slackIDs = map[string]struct {
-	re    *regexp.Regexp
+	valid func(string) bool
 	where string
 }{
-	"channel":    {regexp.MustCompile(`^[CG][A-Z0-9]+$`), "C…: at the bottom of the channel's details, opened from its name"},
-	"user":       {regexp.MustCompile(`^[UW][A-Z0-9]+$`), "U…: in the member's profile, ⋮ → Copy member ID"},
-	"user group": {regexp.MustCompile(`^S[A-Z0-9]+$`), "S…: usergroups.list, or the group's page in the workspace's admin"},
+	"channel":    {regexp.MustCompile(`^[CG][A-Z0-9]+$`).MatchString, "C…: at the bottom of the channel's details, opened from its name"},
+	"user":       {handoff.IsSlackUserID, "U…: in the member's profile, ⋮ → Copy member ID"},
+	"user group": {regexp.MustCompile(`^S[A-Z0-9]+$`).MatchString, "S…: usergroups.list, or the group's page in the workspace's admin"},
 }
 
 // slackIDProblem says why v is not the Slack id of kind ("channel", "user",
 // "user group"), "" when it is one (or empty).
 func slackIDProblem(kind, v string) string {
 	id := slackIDs[kind]
-	if v == "" || id.re.MatchString(v) {
+	if v == "" || id.valid(v) {
 		return ""
 	}
 	return fmt.Sprintf("%q is not a Slack %s id: set the id (%s), not a name", v, kind, id.where)

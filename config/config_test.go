@@ -75,7 +75,7 @@ func TestLoadEnvironment(t *testing.T) {
 		"SLACK_API_URL":         "http://127.0.0.1:4000/api",
 		"SLACK_SALES_CHANNEL":   "C123",
 		"SLACK_MANAGER_CHANNEL": "C456",
-		"SLACK_MANAGERS":        " U1, U2 ,,U3 ",
+		"SLACK_MANAGERS":        " U0MGR01, U0MGR02 ,,U0MGR03 ",
 		"SLACK_MANAGER_GROUP":   "S789",
 		"TEAMS_APP_ID":          "app-id",
 		"TEAMS_APP_PASSWORD":    "teams-pw",
@@ -90,7 +90,7 @@ func TestLoadEnvironment(t *testing.T) {
 	if c.Slack.APIURL != "http://127.0.0.1:4000/api/" {
 		t.Errorf("SLACK_API_URL without trailing slash: got %q, want one added", c.Slack.APIURL)
 	}
-	if want := []string{"U1", "U2", "U3"}; !reflect.DeepEqual(c.Slack.Managers, want) {
+	if want := []string{"U0MGR01", "U0MGR02", "U0MGR03"}; !reflect.DeepEqual(c.Slack.Managers, want) {
 		t.Errorf("Slack.Managers = %q, want %q", c.Slack.Managers, want)
 	}
 	if want := []string{"a@contoso.com", "6a1e9f3c-0b2d-4c8e-9f71-2d5b8e4a7c10", "29:1AbCdEf"}; !reflect.DeepEqual(c.Teams.Managers, want) {
@@ -153,7 +153,8 @@ func TestLoadEnvironmentErrors(t *testing.T) {
 		{"slack channel by name", "SLACK_SALES_CHANNEL", "#sales-leads",
 			[]string{`config: SLACK_SALES_CHANNEL: "#sales-leads" is not a Slack channel id: set the id (C…: at the bottom of the channel's details`}, ""},
 		{"slack channel name without #", "SLACK_MANAGER_CHANNEL", "sales-managers", []string{"SLACK_MANAGER_CHANNEL", `"sales-managers" is not a Slack channel id`}, ""},
-		{"slack manager by name", "SLACK_MANAGERS", "U0MGR1, @louise", []string{`config: SLACK_MANAGERS: "@louise" is not a Slack user id: set the id (U…`}, "U0MGR1"},
+		{"slack manager by name", "SLACK_MANAGERS", "U0MGR01, @louise", []string{`config: SLACK_MANAGERS: "@louise" is not a Slack user id: set the id (U…`}, "U0MGR1"},
+		{"slack manager id cut short", "SLACK_MANAGERS", "U0MGR01, U12", []string{`config: SLACK_MANAGERS: "U12" is not a Slack user id`}, "U0MGR01"},
 		{"teams manager by display name", "TEAMS_MANAGERS", "a@contoso.com, Louise Dam", []string{`config: TEAMS_MANAGERS: "Louise Dam" is neither an Entra object id, an email nor a Teams user id (29:…)`}, "contoso"},
 		{"slack user group by handle", "SLACK_MANAGER_GROUP", "@sales-managers", []string{`SLACK_MANAGER_GROUP: "@sales-managers" is not a Slack user group id`}, ""},
 	}

@@ -58,9 +58,9 @@ func TestAppHome(t *testing.T) {
 			vars := map[string]string{
 				"DATABASE_URL": storagetest.URL(t, dialect), "HANDOFF_API_TOKEN": "tok", "HANDOFF_CONFIG": teamsPolicy(t, "1h", "2h"),
 				"SLACK_BOT_TOKEN": e2eToken, "SLACK_SIGNING_SECRET": e2eSecret, "SLACK_API_URL": slack.APIURL(),
-				"SLACK_SALES_CHANNEL": e2eSales, "SLACK_MANAGER_CHANNEL": e2eManager, "SLACK_MANAGERS": "UMGR",
+				"SLACK_SALES_CHANNEL": e2eSales, "SLACK_MANAGER_CHANNEL": e2eManager, "SLACK_MANAGERS": "UMGR001",
 			}
-			slack.SetMembers(e2eSales, "UREP", "UMGR")
+			slack.SetMembers(e2eSales, "UREP", "UMGR001")
 			srv := startServer(t, vars)
 
 			srv.openHome(t, "UREP")
@@ -86,8 +86,8 @@ func TestAppHome(t *testing.T) {
 				}
 			}
 
-			srv.openHome(t, "UMGR")
-			if home := homeOf(t, slack, "UMGR", 1); !strings.Contains(home, "Team: open breaches") || !strings.Contains(home, "Late Home ApS") {
+			srv.openHome(t, "UMGR001")
+			if home := homeOf(t, slack, "UMGR001", 1); !strings.Contains(home, "Team: open breaches") || !strings.Contains(home, "Late Home ApS") {
 				t.Errorf("the manager's home lacks the team's breach: %s", home)
 			}
 
