@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -54,6 +55,8 @@ func FuzzSlackEvent(f *testing.F) {
 	f.Add(`{"type":"event_callback","team_id":"T0001","event_id":"EvUC1","event_time":1700000000,"event":{"type":"user_change","user":{"id":"UREP7","team_id":"T0001","deleted":false,"profile":{"status_text":"Out of office","status_emoji":":palm_tree:","status_expiration":1900000000}}}}`)
 	f.Add(`{"type":"event_callback","team_id":"T0001","event_id":"EvUC2","event_time":1700000000,"event":{"type":"user_change","user":"UREP7"}}`)
 	f.Add(`{"type":"event_callback","team_id":"T0001","event_id":"EvH1","event_time":1700000000,"event":{"type":"app_home_opened","user":"UREP","tab":"home"}}`)
+	f.Add(slacktest.MembershipEvent("EvML1", "member_left_channel", "UREP", salesChannel))
+	f.Add(slacktest.MembershipEvent("EvMJ1", "member_joined_channel", slacktest.BotUserID, managerChannel))
 	f.Add(`{"type":"event_callback","team_id":"T0001","event":{}}`)
 	f.Add(`[]`)
 	s := storagetest.Open(f, storage.DialectSQLite)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -24,9 +25,10 @@ import (
 )
 
 const (
-	signingSecret = "8f742231b10e8888abcd99yyyzzz85a5"
-	slackToken    = "xoxb-test"
-	salesChannel  = "CSALES"
+	signingSecret  = "8f742231b10e8888abcd99yyyzzz85a5"
+	slackToken     = "xoxb-test"
+	salesChannel   = "CSALES"
+	managerChannel = "CMANAGERS"
 )
 
 // slackRig is Handoff wired to a fake Slack: the store, the bot, the outbox
@@ -39,6 +41,7 @@ type slackRig struct {
 	// answerDue ends the App's AnswerWithin when the test sends on it; it
 	// never ends otherwise.
 	answerDue chan time.Time
+	logs      *testkit.LogBuffer // the Slack app's log
 }
 
 func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *slackRig {
@@ -54,24 +57,27 @@ func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *
 	api := slackbot.NewClient(slackToken, "", fake.APIURL())
 	platform := slackbot.NewPlatform(api)
 	policy := handoff.DefaultPolicy()
+	members := slackbot.NewSalesMembers(api, salesChannel)
 	disp := outbox.New(outbox.Config{Store: s, Targets: []bot.Target{{Platform: platform, SalesChannel: salesChannel}},
 		Policy: policy, Logger: discardLogger()})
 	s.OnQueued(disp.Wake)
 	b := bot.New(bot.Config{Store: s, Reps: s, Policy: policy, Logger: discardLogger(),
 		Managers:     map[string]bot.Managers{slackbot.Name: slackbot.NewManagers(api, nil, "SMANAGERS")},
 		Directory:    map[string]bot.Directory{slackbot.Name: platform},
-		SalesMembers: map[string]bot.SalesMembers{slackbot.Name: slackbot.NewSalesMembers(api, salesChannel)}})
+		SalesMembers: map[string]bot.SalesMembers{slackbot.Name: members}})
 	if answerer != nil {
 		answerer = b.Readers(answerer)
 	}
 	answerDue := make(chan time.Time, 1)
+	logs := &testkit.LogBuffer{}
 	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: slackbot.NewWorkspace(api), Answerer: answerer,
-		Dedup: s, Logger: discardLogger(), AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
+		Members: members, SalesChannel: salesChannel, ManagerChannel: managerChannel,
+		Dedup: s, Logger: slog.New(slog.NewTextHandler(logs, nil)), AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
 	mux := http.NewServeMux()
 	(&handlers.Slack{SigningSecret: signingSecret, App: app, Logger: discardLogger()}).Register(mux)
 	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
 	t.Cleanup(srv.Close)
-	return &slackRig{store: s, slack: fake, disp: disp, srv: srv, answerDue: answerDue}
+	return &slackRig{store: s, slack: fake, disp: disp, srv: srv, answerDue: answerDue, logs: logs}
 }
 
 // send posts body to path signed at ts with secret, and returns the status

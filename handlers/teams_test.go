@@ -62,17 +62,18 @@ func newTeamsEnvWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 	clk := testkit.NewClock(time.Now().UTC())
 	conn := teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil)
 	platform := teams.NewPlatform(conn, s, tenantID)
+	members := teams.NewSalesMembers(platform, "Sales")
 	b := bot.New(bot.Config{Store: s, Policy: policy, Now: clk.Now, Logger: discardLogger(),
 		Managers:     map[string]bot.Managers{teams.Name: teams.NewManagers(platform, []string{managerID})},
 		Directory:    map[string]bot.Directory{teams.Name: platform},
-		SalesMembers: map[string]bot.SalesMembers{teams.Name: teams.NewSalesMembers(platform, "Sales")}})
+		SalesMembers: map[string]bot.SalesMembers{teams.Name: members}})
 	disp := outbox.New(outbox.Config{Store: s, Policy: policy, Now: clk.Now, Logger: discardLogger(),
 		Targets: []bot.Target{{Platform: platform, SalesChannel: "Sales"}}, BaseBackoff: time.Second, MaxBackoff: 2 * time.Second})
 	if answerer != nil {
 		answerer = b.Readers(answerer)
 	}
 	logs := &testkit.LogBuffer{}
-	app := teams.NewApp(teams.AppConfig{Bot: b, Leads: s, Store: s, Dedup: s, Platform: platform, Policy: policy, Answerer: answerer, Now: clk.Now,
+	app := teams.NewApp(teams.AppConfig{Bot: b, Leads: s, Store: s, Dedup: s, Platform: platform, Members: members, Policy: policy, Answerer: answerer, Now: clk.Now,
 		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil)
 	v.MinRefetch = 0

@@ -24,6 +24,12 @@ type AppConfig struct {
 	// Workspace says whom Handoff acts for: full members of the bot
 	// token's workspace. Everyone else is refused privately.
 	Workspace *Workspace
+	// Members, when set, learns from member_joined_channel and
+	// member_left_channel events who joins and leaves the sales channel.
+	Members *SalesMembers
+	// SalesChannel and ManagerChannel are the channels Handoff posts to:
+	// the bot's own removal from one is logged as a warning.
+	SalesChannel, ManagerChannel string
 	// Answerer answers /funnel, /sla and /leads; nil answers "not available yet".
 	Answerer bot.CommandAnswerer
 	Dedup    Deduper

@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
@@ -12,8 +13,9 @@ import (
 )
 
 // SalesMembers knows the members of the Slack sales channel
-// (conversations.members, every page), cached for a minute: they may see
-// leads' personal data.
+// (conversations.members, every page), cached for a minute and kept up to
+// date between reads by the channel's member_joined_channel and
+// member_left_channel events: they may see leads' personal data.
 type SalesMembers struct {
 	channel string
 	members *cache.Cache[map[string]bool]
@@ -54,4 +56,31 @@ func (m *SalesMembers) IsSalesMember(ctx context.Context, userID string) (bool, 
 		return false, err
 	}
 	return set[userID], nil
+}
+
+// Joined records that userID joined channel (member_joined_channel): when
+// it is the sales channel they may see leads at once.
+func (m *SalesMembers) Joined(channel, userID string) { m.change(channel, userID, true) }
+
+// Left records that userID left or was removed from channel
+// (member_left_channel): when it is the sales channel they lose sight of
+// leads at once, not at the next read of the member list.
+func (m *SalesMembers) Left(channel, userID string) { m.change(channel, userID, false) }
+
+func (m *SalesMembers) change(channel, userID string, member bool) {
+	if channel == "" || channel != m.channel || userID == "" {
+		return
+	}
+	m.members.Update(channel, func(old map[string]bool) map[string]bool {
+		set := maps.Clone(old) // readers may hold the old set
+		if set == nil {
+			set = map[string]bool{}
+		}
+		if member {
+			set[userID] = true
+		} else {
+			delete(set, userID)
+		}
+		return set
+	})
 }

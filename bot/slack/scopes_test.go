@@ -12,6 +12,34 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
+// manifest is the part of manifest.yml these tests read.
+type manifest struct {
+	OAuth struct {
+		Scopes struct {
+			Bot         []string `yaml:"bot"`
+			BotOptional []string `yaml:"bot_optional"`
+		} `yaml:"scopes"`
+	} `yaml:"oauth_config"`
+	Settings struct {
+		Events struct {
+			Bot []string `yaml:"bot_events"`
+		} `yaml:"event_subscriptions"`
+	} `yaml:"settings"`
+}
+
+func readManifest(t *testing.T) manifest {
+	t.Helper()
+	raw, err := os.ReadFile("../../manifest.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m manifest
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // webAPIScopes are the bot scopes each slack-go call in this package needs
 // (Slack's method documentation); nil for none. A call missing here fails
 // TestManifestAsksForTheScopesUsed until its scopes are written down.
@@ -79,21 +107,7 @@ func TestManifestAsksForTheScopesUsed(t *testing.T) {
 	if len(called) < 5 {
 		t.Fatalf("found only %v: the scan is broken", called)
 	}
-	raw, err := os.ReadFile("../../manifest.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m struct {
-		OAuth struct {
-			Scopes struct {
-				Bot         []string `yaml:"bot"`
-				BotOptional []string `yaml:"bot_optional"`
-			} `yaml:"scopes"`
-		} `yaml:"oauth_config"`
-	}
-	if err := yaml.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
+	m := readManifest(t)
 	var want, wantOptional []string
 	for s := range need {
 		if optionalScopes[s] {
@@ -111,6 +125,56 @@ func TestManifestAsksForTheScopesUsed(t *testing.T) {
 		sort.Strings(c.want)
 		if !slices.Equal(got, c.want) {
 			t.Errorf("manifest.yml asks for the %s scopes %v; the code needs %v", c.field, got, c.want)
+		}
+	}
+}
+
+// eventScopes are the bot scopes Slack requires before it sends each event
+// (Slack's event documentation); nil for none.
+var eventScopes = map[string][]string{
+	"app_home_opened":       nil,
+	"user_change":           {"users:read"},
+	"member_joined_channel": {"channels:read", "groups:read"}, // groups:read for a private channel
+	"member_left_channel":   {"channels:read", "groups:read"},
+	"app_uninstalled":       nil,
+	"tokens_revoked":        nil,
+}
+
+// TestManifestSubscribesToTheEventsHandled: the events event.go's callback
+// handles by name are exactly manifest.yml's bot events (an event handled
+// but not subscribed to never arrives), and the manifest asks for the
+// scopes each needs.
+func TestManifestSubscribesToTheEventsHandled(t *testing.T) {
+	src, err := os.ReadFile("event.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, ok := strings.Cut(string(src), "func (a *App) callback(")
+	if !ok {
+		t.Fatal("event.go has no callback")
+	}
+	body, _, _ = strings.Cut(body, "\n}\n")
+	var handled []string
+	for _, c := range regexp.MustCompile(`(?m)^\s*case (".*"):`).FindAllStringSubmatch(body, -1) {
+		for _, q := range regexp.MustCompile(`"([a-z_]+)"`).FindAllStringSubmatch(c[1], -1) {
+			handled = append(handled, q[1])
+		}
+	}
+	m := readManifest(t)
+	sort.Strings(handled)
+	subscribed := slices.Sorted(slices.Values(m.Settings.Events.Bot))
+	if len(handled) < 4 || !slices.Equal(handled, subscribed) {
+		t.Errorf("event.go handles %v; manifest.yml subscribes to %v", handled, subscribed)
+	}
+	for _, e := range subscribed {
+		scopes, known := eventScopes[e]
+		if !known {
+			t.Errorf("%s: its scopes are not in eventScopes", e)
+		}
+		for _, s := range scopes {
+			if !slices.Contains(m.OAuth.Scopes.Bot, s) {
+				t.Errorf("%s needs the scope %s; manifest.yml does not ask for it", e, s)
+			}
 		}
 	}
 }

@@ -14,29 +14,32 @@ import (
 // NotAMember is the private answer to anyone Handoff does not act for.
 const NotAMember = "Sorry, Handoff works only for full members of this Slack workspace: it did nothing."
 
-// Workspace knows the Slack workspace the bot token belongs to (auth.test,
-// asked once and kept) and whether a user is a full member of it
+// Workspace knows the Slack workspace the bot token belongs to and the
+// bot's own user id (auth.test, asked once and kept) and whether a user is a full member of it
 // (users.info, cached for 10 minutes): not a user of another workspace
 // (Slack Connect, a shared channel) and not a guest (is_restricted,
 // is_ultra_restricted). Its methods are safe for concurrent use.
 type Workspace struct {
-	team  *cache.Cache[string]
+	self  *cache.Cache[botIdentity]
 	users *cache.Cache[slackapi.User]
 }
+
+// botIdentity is what auth.test says of the bot token.
+type botIdentity struct{ teamID, userID string }
 
 // NewWorkspace returns the workspace of api's bot token.
 func NewWorkspace(api *slackapi.Client) *Workspace {
 	return &Workspace{
 		// The token's workspace does not change while the process runs.
-		team: cache.New(time.Duration(1<<63-1), func(ctx context.Context, _ string) (string, error) {
+		self: cache.New(time.Duration(1<<63-1), func(ctx context.Context, _ string) (botIdentity, error) {
 			res, err := api.AuthTestContext(ctx)
 			if err != nil {
-				return "", fmt.Errorf("slack: auth.test: %w", withFix(err))
+				return botIdentity{}, fmt.Errorf("slack: auth.test: %w", withFix(err))
 			}
 			if res.TeamID == "" {
-				return "", fmt.Errorf("slack: auth.test names no team")
+				return botIdentity{}, fmt.Errorf("slack: auth.test names no team")
 			}
-			return res.TeamID, nil
+			return botIdentity{teamID: res.TeamID, userID: res.UserID}, nil
 		}),
 		users: cache.New(10*time.Minute, func(ctx context.Context, user string) (slackapi.User, error) {
 			u, err := api.GetUserInfoContext(ctx, user)
@@ -51,7 +54,14 @@ func NewWorkspace(api *slackapi.Client) *Workspace {
 // TeamID returns the id of the bot token's workspace, asking auth.test the
 // first time.
 func (w *Workspace) TeamID(ctx context.Context) (string, error) {
-	return w.team.Get(ctx, "")
+	id, err := w.self.Get(ctx, "")
+	return id.teamID, err
+}
+
+// BotUserID returns the bot's own user id, asking auth.test the first time.
+func (w *Workspace) BotUserID(ctx context.Context) (string, error) {
+	id, err := w.self.Get(ctx, "")
+	return id.userID, err
 }
 
 // Check returns nil when userID, who sent a request naming teamID (and,

@@ -41,8 +41,12 @@ type AppConfig struct {
 	// Dedup, when set, makes a message or card action that Teams delivers
 	// again (it does when the first delivery took over 15 s or failed) run
 	// once, in the database so across replicas.
-	Dedup  Deduper
-	Policy handoff.Policy
+	Dedup Deduper
+	// Members, when set, forgets what it knew of a person added to or
+	// removed from a team (teamMemberAdded, teamMemberRemoved), so that
+	// whether they may see leads is asked again at their next request.
+	Members *SalesMembers
+	Policy  handoff.Policy
 	// Answerer answers funnel, sla and leads; nil answers "not available
 	// yet".
 	Answerer bot.CommandAnswerer
@@ -237,13 +241,21 @@ func (a *App) remember(ctx context.Context, act *Activity) {
 }
 
 // install stores the conversation reference of a team (its General channel)
-// when the bot is added, and of channels created or renamed later.
+// when the bot is added, and of channels created or renamed later; people
+// added to or removed from a team are asked about again (see Members).
 func (a *App) install(ctx context.Context, act *Activity) error {
 	cd := act.TeamsChannelData()
 	if act.Conversation.ConversationType == "personal" || act.Conversation.ID == "" || cd.Team.ID == "" {
 		return nil // a personal install: the user's chat is remembered
 	}
 	isBot := func(m schema.ChannelAccount) bool { return m.ID == act.Recipient.ID }
+	if a.cfg.Members != nil {
+		for _, m := range slices.Concat(act.MembersAdded, act.MembersRemoved) {
+			if !isBot(m) {
+				a.cfg.Members.Changed(m.ID)
+			}
+		}
+	}
 	uninstalled := act.Type == "installationUpdate" && act.Action == "remove"
 	added := act.Type == "installationUpdate" && !uninstalled || slices.ContainsFunc(act.MembersAdded, isBot)
 	if uninstalled || slices.ContainsFunc(act.MembersRemoved, isBot) {

@@ -13,8 +13,9 @@ import (
 
 // SalesMembers knows who belongs to the team of the Teams sales channel
 // (the Bot Connector's conversation members API, asked per user and cached
-// for 5 minutes): they may see leads' personal data. Every member of a
-// team can open its standard channels.
+// for 5 minutes, or until Teams says the user joined or left a team): they
+// may see leads' personal data. Every member of a team can open its
+// standard channels.
 type SalesMembers struct {
 	platform *Platform
 	channel  string
@@ -40,6 +41,13 @@ func (m *SalesMembers) IsSalesMember(ctx context.Context, userID string) (bool, 
 	}
 	return m.members.Get(ctx, userID)
 }
+
+// Changed forgets whether userID is a member, when Teams says they were
+// added to or removed from a team (any team: telling the sales channel's
+// team apart would need the Bot Connector, and asking again costs one
+// call). Their next request asks the Bot Connector, so someone removed
+// loses sight of leads at once, not 5 minutes later.
+func (m *SalesMembers) Changed(userID string) { m.members.Forget(userID) }
 
 // lookup asks the Bot Connector whether userID is a member of the team;
 // "not found" means no.

@@ -27,6 +27,10 @@ type chat struct {
 	slackAPI  *slackapi.Client
 	slack     *slackbot.Platform
 	teams     *teamsbot.Platform
+	// slackMembers and teamsMembers are the sales channels' members, also
+	// in sales, kept up to date by each platform's events.
+	slackMembers *slackbot.SalesMembers
+	teamsMembers *teamsbot.SalesMembers
 }
 
 // newChat returns an empty chat, ready for slackPlatform and teamsPlatform.
@@ -71,7 +75,8 @@ func (a *app) slackPlatform(c *chat) {
 	c.targets = append(c.targets, bot.Target{Platform: c.slack, SalesChannel: cfg.SalesChannel, ManagerChannel: cfg.ManagerChannel})
 	c.managers[slackbot.Name] = slackbot.NewManagers(c.slackAPI, cfg.Managers, cfg.ManagerGroup)
 	c.directory[slackbot.Name] = c.slack
-	c.sales[slackbot.Name] = slackbot.NewSalesMembers(c.slackAPI, cfg.SalesChannel)
+	c.slackMembers = slackbot.NewSalesMembers(c.slackAPI, cfg.SalesChannel)
+	c.sales[slackbot.Name] = c.slackMembers
 	if cfg.SalesChannel == "" {
 		a.logger.Warn("SLACK_SALES_CHANNEL is not set: new SQLs cannot be posted to Slack")
 	}
@@ -98,7 +103,8 @@ func (a *app) teamsPlatform(c *chat) error {
 	c.managers[teamsbot.Name] = teamsbot.NewManagers(c.teams, cfg.Managers)
 	c.directory[teamsbot.Name] = c.teams
 	c.users[teamsbot.Name] = c.teams
-	c.sales[teamsbot.Name] = teamsbot.NewSalesMembers(c.teams, cfg.SalesChannel)
+	c.teamsMembers = teamsbot.NewSalesMembers(c.teams, cfg.SalesChannel)
+	c.sales[teamsbot.Name] = c.teamsMembers
 	if cfg.SalesChannel == "" {
 		a.logger.Warn("TEAMS_SALES_CHANNEL is not set: new SQLs cannot be posted to Teams")
 	}
@@ -136,6 +142,7 @@ func (a *app) wireSlackApp(c chat, b *bot.Bot, reports bot.CommandAnswerer) erro
 		a.logger.Warn("slack: cannot tell the bot token's workspace yet (auth.test); Slack requests are refused until it answers", "err", err)
 	}
 	slackApp := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: c.slack, Workspace: workspace, Answerer: reports,
+		Members: c.slackMembers, SalesChannel: cfg.SalesChannel, ManagerChannel: cfg.ManagerChannel,
 		Dedup: a.store, Now: a.now, Logger: a.logger})
 	if cfg.SocketMode() {
 		socket := slackbot.NewSocketMode(c.slackAPI, slackApp, a.logger)
@@ -159,7 +166,7 @@ func (a *app) wireTeamsApp(c chat, b *bot.Bot, reports bot.CommandAnswerer) {
 	}
 	cfg := a.cfg.Teams
 	teamsApp := teamsbot.NewApp(teamsbot.AppConfig{Bot: b, Leads: a.store, Store: a.store, Dedup: a.store, Platform: c.teams,
-		Policy: a.cfg.Policy, Answerer: reports, Now: a.now, Logger: a.logger})
+		Members: c.teamsMembers, Policy: a.cfg.Policy, Answerer: reports, Now: a.now, Logger: a.logger})
 	v := teamsbot.NewValidator(cfg.AppID, cfg.OpenIDMetadataURL, nil)
 	v.Issuer = cfg.TokenIssuer
 	th := handlers.NewTeams(v, teamsApp, cfg.Tenants(), a.logger)

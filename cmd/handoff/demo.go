@@ -53,10 +53,15 @@ func (b *lockedBuffer) Write(p []byte) (int, error) {
 	return b.buf.Write(p)
 }
 
-func (b *lockedBuffer) tail(n int) string {
+// lines returns the log's lines so far.
+func (b *lockedBuffer) lines() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	lines := strings.Split(strings.TrimSpace(b.buf.String()), "\n")
+	return strings.Split(strings.TrimSpace(b.buf.String()), "\n")
+}
+
+func (b *lockedBuffer) tail(n int) string {
+	lines := b.lines()
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
@@ -72,6 +77,7 @@ type demoLeadState struct {
 type demo struct {
 	out    io.Writer
 	quiet  bool
+	logs   *lockedBuffer // the server's log
 	clock  *virtualClock
 	slack  *slacktest.Server
 	crm    *demoCRM
@@ -168,7 +174,7 @@ func demoMonday(now time.Time, loc *time.Location) time.Time {
 // startDemo starts the fake Slack and the real server on 127.0.0.1:0 over a
 // database in dir, with extra appended to the demo agreement, waiting for
 // the server as waits says. stop shuts both down.
-func startDemo(ctx context.Context, dir string, logs io.Writer, now time.Time, out io.Writer, quiet bool, extra string, waits demoWaits) (*demo, func() error, error) {
+func startDemo(ctx context.Context, dir string, logs *lockedBuffer, now time.Time, out io.Writer, quiet bool, extra string, waits demoWaits) (*demo, func() error, error) {
 	clock := &virtualClock{}
 	crm, err := newDemoCRM(clock.Now)
 	if err != nil {
@@ -248,7 +254,7 @@ func startDemo(ctx context.Context, dir string, logs io.Writer, now time.Time, o
 		return err
 	}
 	d := &demo{
-		out: out, quiet: quiet, clock: clock, slack: slack, crm: crm, app: a, sched: sched, policy: cfg.Policy,
+		out: out, quiet: quiet, clock: clock, slack: slack, crm: crm, app: a, sched: sched, policy: cfg.Policy, logs: logs,
 		base: "http://" + ln.Addr().String(), client: &http.Client{Timeout: waits.request}, waits: waits, monday: monday,
 		leads: map[string]*demoLeadState{}, names: map[string]string{}, ids: map[string]string{}, claimed: map[string]string{},
 		lostFrom: -1,

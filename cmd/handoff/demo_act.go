@@ -185,7 +185,7 @@ func (d *demo) do(ctx context.Context, s demoStep) error {
 	case actRemoveBot:
 		d.slack.RemoveBot(demoSales)
 		d.printf("%s  🚪 %s\n", d.when(d.clock.Now()), s.reason)
-		return nil
+		return d.botRemoved(ctx)
 	case actInviteBot:
 		return d.inviteBot(ctx, s.reason)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	slackbot "github.com/handoff/handoff/bot/slack"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/storage"
 )
 
@@ -62,6 +63,25 @@ func slackAnswer(msg string) string {
 	}
 	return msg
 }
+
+// botRemoved sends what Slack sends when the bot leaves the sales channel
+// (member_left_channel, signed) and narrates the server's warning.
+func (d *demo) botRemoved(ctx context.Context) error {
+	body := slacktest.MembershipEvent(fmt.Sprintf("EvDemoLeft%d", d.clock.Now().Unix()), "member_left_channel", slacktest.BotUserID, demoSales)
+	if _, err := d.send(ctx, "/slack/events", body); err != nil {
+		return err
+	}
+	for _, line := range d.logs.lines() {
+		if m := logMessage.FindStringSubmatch(line); m != nil && strings.Contains(line, "level=WARN") && strings.Contains(m[1], "removed from the sales channel") {
+			d.printf("%18s→ Slack tells Handoff at once, and its log warns: %s\n", "", strings.TrimPrefix(m[1], "slack: "))
+			return nil
+		}
+	}
+	return errors.New("no warning in the log for the bot removed from the sales channel")
+}
+
+// logMessage is the message of a log line of slog's text handler.
+var logMessage = regexp.MustCompile(`msg="((?:[^"\\]|\\.)*)"`)
 
 // inviteBot brings the bot back into the sales channel and does what the
 // admin does: lists the dead messages and retries them with the commands'

@@ -32,7 +32,7 @@ var demoRoutedLead = demoLead{key: "hs-4201", company: "Kalundborg Kemi A/S", na
 // agreement routes by round robin: an offer, a pass with a reason, an offer
 // that runs out, the lead open to the channel, a claim, /leads why, and a
 // second lead whose offer is accepted.
-func runRoutingScene(ctx context.Context, dir string, logs io.Writer, out io.Writer, waits demoWaits) error {
+func runRoutingScene(ctx context.Context, dir string, logs *lockedBuffer, out io.Writer, waits demoWaits) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

@@ -136,11 +136,13 @@ func TestDemo(t *testing.T) {
 		}
 	}
 
-	// With the bot out of the channel a card is refused for good and given
-	// up, and the managers are told; the admin's `handoff outbox list` shows
+	// The bot removed from the channel is warned of at once (Slack's
+	// member_left_channel); with the bot out of the channel a card is
+	// refused for good and given up, and the managers are told; the admin's `handoff outbox list` shows
 	// it and `retry --all` posts it, once, and nothing is left dead.
 	rest = out
 	for _, want := range []string{"someone removes @Handoff from the channel",
+		"→ Slack tells Handoff at once, and its log warns: the app was removed from the sales channel: Handoff cannot post there until someone invites it back (/invite @Handoff in the channel)",
 		"→ Slack refused the card: not_in_channel (the app is not a member of the channel: invite it there with /invite @Handoff)",
 		"→ retrying alone cannot mend that: the outbox gave it up at once",
 		"→ handoff_outbox_dead is now 1: the alert HandoffMessagesGivenUp",

@@ -39,6 +39,9 @@ type Cache[V any] struct {
 	flight  singleflight.Group
 	mu      sync.Mutex
 	entries map[string]entry[V]
+	// changes counts the Updates and Forgets of each key, so that a fetch
+	// that began before one does not store what it read.
+	changes map[string]uint64
 }
 
 type entry[V any] struct {
@@ -50,7 +53,7 @@ type entry[V any] struct {
 // them.
 func New[V any](ttl time.Duration, fetch func(ctx context.Context, key string) (V, error)) *Cache[V] {
 	return &Cache[V]{fetch: fetch, ttl: ttl, Wait: DefaultWait, FetchTimeout: DefaultFetchTimeout, Now: time.Now,
-		entries: map[string]entry[V]{}}
+		entries: map[string]entry[V]{}, changes: map[string]uint64{}}
 }
 
 // Get returns key's value: the cached one when there is one (refreshing it
@@ -86,12 +89,23 @@ func (c *Cache[V]) Get(ctx context.Context, key string) (V, error) {
 
 // refresh fetches key and stores the value. A failed fetch keeps the old
 // value (and waits a TTL before trying again) and returns the error.
+// A fetch overtaken by an Update or a Forget of its key stores nothing: the
+// service may have answered from before the change it announced.
 func (c *Cache[V]) refresh(key string) (any, error) {
+	c.mu.Lock()
+	began := c.changes[key]
+	c.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), c.FetchTimeout)
 	defer cancel()
 	v, err := c.fetch(ctx, key)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.changes[key] != began {
+		if e, ok := c.entries[key]; ok {
+			return e.value, nil
+		}
+		return v, err
+	}
 	if err != nil {
 		if old, ok := c.entries[key]; ok {
 			old.fetched = c.Now()
@@ -103,9 +117,25 @@ func (c *Cache[V]) refresh(key string) (any, error) {
 	return v, nil
 }
 
-// Forget drops key, so the next Get fetches it.
+// Update applies change to key's value, when one is cached, for news the
+// service sent as it happened (an event) that its answers may not show
+// yet; a fetch already under way does not undo it. A key never fetched
+// stays so: the next Get asks the service.
+func (c *Cache[V]) Update(key string, change func(V) V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.changes[key]++
+	if e, ok := c.entries[key]; ok {
+		e.value = change(e.value)
+		c.entries[key] = e
+	}
+}
+
+// Forget drops key, so the next Get fetches it; a fetch already under way
+// does not store its answer.
 func (c *Cache[V]) Forget(key string) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.changes[key]++
 	delete(c.entries, key)
-	c.mu.Unlock()
 }

@@ -101,4 +101,57 @@ func TestCache(t *testing.T) {
 			t.Fatal("Get of a never-fetched key on a stalled source succeeded")
 		}
 	})
+
+	t.Run("UpdateChangesTheCachedValue", func(t *testing.T) {
+		src := &source{value: "1"}
+		c := cache.New(time.Minute, src.fetch)
+		c.Now = clock
+		c.Update("never", func(string) string { return "invented" })
+		if _, err := c.Get(ctx, "k"); err != nil {
+			t.Fatal(err)
+		}
+		c.Update("k", func(v string) string { return v + ", then told" })
+		if v, err := c.Get(ctx, "k"); err != nil || v != "k=1, then told" {
+			t.Fatalf("Get after Update = %q, %v", v, err)
+		}
+		if v, err := c.Get(ctx, "never"); err != nil || v != "never=1" {
+			t.Fatalf("Get of a key updated before any fetch = %q, %v; want it fetched", v, err)
+		}
+		if src.count() != 2 {
+			t.Fatalf("fetches = %d, want 2", src.count())
+		}
+	})
+
+	// A change announced while a fetch is under way is newer than what the
+	// fetch may read: the fetch's answer goes to the callers that asked
+	// before the change, and is not kept.
+	for name, change := range map[string]func(c *cache.Cache[string]){
+		"ForgetDuringAFetch": func(c *cache.Cache[string]) { c.Forget("k") },
+		"UpdateDuringAFetch": func(c *cache.Cache[string]) { c.Update("k", func(v string) string { return v }) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			release := make(chan struct{})
+			src := &source{value: "before", stall: release, arrived: make(chan struct{}, 1)}
+			c := cache.New(time.Minute, src.fetch)
+			c.Now = clock
+			c.Wait = time.Minute
+			got := make(chan string)
+			go func() {
+				v, _ := c.Get(ctx, "k")
+				got <- v
+			}()
+			<-src.arrived
+			change(c)
+			src.mu.Lock()
+			src.stall, src.arrived, src.value = nil, nil, "after"
+			src.mu.Unlock()
+			close(release)
+			if v := <-got; v != "k=before" {
+				t.Fatalf("the caller that asked first got %q", v)
+			}
+			if v, err := c.Get(ctx, "k"); err != nil || v != "k=after" {
+				t.Fatalf("Get after the change = %q, %v; want a new fetch", v, err)
+			}
+		})
+	}
 }

@@ -412,7 +412,7 @@ func (s *Server) answer(c Call) map[string]any {
 		}
 		return s.history(c)
 	case "auth.test":
-		return map[string]any{"ok": true, "url": "https://fake.slack.com/", "team": "Fake", "user": "handoff", "team_id": TeamID, "user_id": "UBOT"}
+		return map[string]any{"ok": true, "url": "https://fake.slack.com/", "team": "Fake", "user": "handoff", "team_id": TeamID, "user_id": BotUserID}
 	case "response_url":
 		return map[string]any{"ok": true}
 	}

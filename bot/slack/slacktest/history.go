@@ -32,7 +32,7 @@ func (s *Server) history(c Call) map[string]any {
 		if ts, _ := strconv.ParseFloat(p.TS, 64); ts < oldest {
 			continue
 		}
-		m := map[string]any{"type": "message", "ts": p.TS, "user": "UBOT", "bot_id": "BBOT", "text": p.Param("text")}
+		m := map[string]any{"type": "message", "ts": p.TS, "user": BotUserID, "bot_id": "BBOT", "text": p.Param("text")}
 		var meta map[string]any
 		if c.Param("include_all_metadata") == "1" && json.Unmarshal([]byte(p.Param("metadata")), &meta) == nil {
 			m["metadata"] = meta

@@ -98,3 +98,19 @@ func CommandBody(user, channel, command, text, responseURL string) string {
 		"team_id": {TeamID}, "response_url": {responseURL}, "trigger_id": {"trigger-" + user},
 	}.Encode()
 }
+
+// BotUserID is the bot's user id in the fake workspace (auth.test's user_id).
+const BotUserID = "UBOT"
+
+// MembershipEvent is the Events API body Slack sends when user joins
+// (member_joined_channel) or leaves (member_left_channel) channel.
+func MembershipEvent(eventID, typ, user, channel string) string {
+	p := map[string]any{
+		"token": "XXYYZZ", "team_id": TeamID, "api_app_id": "A0001", "type": "event_callback",
+		"event_id": eventID, "event_time": 1700000000,
+		"event": map[string]any{"type": typ, "user": user, "channel": channel, "channel_type": "C",
+			"team": TeamID, "event_ts": "1700000000.000100"},
+	}
+	b, _ := json.Marshal(p)
+	return string(b)
+}

@@ -43,19 +43,28 @@ func (tm Team) Activity(typ, user, name, conversation string) map[string]any {
 
 // Installed is the conversationUpdate Teams sends when the app is added to
 // the team (in its General channel).
-func (tm Team) Installed() map[string]any {
-	a := tm.Activity("conversationUpdate", "29:admin", "Admin", tm.ID)
-	a["membersAdded"] = []any{map[string]any{"id": tm.BotID}}
-	a["channelData"].(map[string]any)["eventType"] = "teamMemberAdded"
-	return a
-}
+func (tm Team) Installed() map[string]any { return tm.MemberAdded(tm.BotID) }
 
 // Removed is the conversationUpdate Teams sends when the app is removed
 // from the team (its bot leaves the team's members).
-func (tm Team) Removed() map[string]any {
+func (tm Team) Removed() map[string]any { return tm.MemberRemoved(tm.BotID) }
+
+// MemberAdded is the conversationUpdate Teams sends when user (or the
+// bot) is added to the team.
+func (tm Team) MemberAdded(user string) map[string]any {
+	return tm.membersChanged("membersAdded", "teamMemberAdded", user)
+}
+
+// MemberRemoved is the conversationUpdate Teams sends when user (or the
+// bot) is removed from the team.
+func (tm Team) MemberRemoved(user string) map[string]any {
+	return tm.membersChanged("membersRemoved", "teamMemberRemoved", user)
+}
+
+func (tm Team) membersChanged(field, eventType, user string) map[string]any {
 	a := tm.Activity("conversationUpdate", "29:admin", "Admin", tm.ID)
-	a["membersRemoved"] = []any{map[string]any{"id": tm.BotID}}
-	a["channelData"].(map[string]any)["eventType"] = "teamMemberRemoved"
+	a[field] = []any{map[string]any{"id": user}}
+	a["channelData"].(map[string]any)["eventType"] = eventType
 	return a
 }
 

@@ -1,0 +1,122 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot/report"
+	"github.com/handoff/handoff/bot/slack/slacktest"
+	"github.com/handoff/handoff/bot/teams"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// TestSlackSalesChannelMembershipEvents: a rep removed from the sales
+// channel loses sight of leads at Slack's member_left_channel, though the
+// member list read a moment before (kept for a minute) still names them,
+// and someone who joins sees leads at member_joined_channel; another
+// channel's members change nothing. The bot's own removal from the sales
+// or the managers' channel is a warning naming the channel and the fix.
+func TestSlackSalesChannelMembershipEvents(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newSlackRig(t, s, &report.Reports{Store: s, Policy: handoff.DefaultPolicy()})
+		r.announced(t, "members")
+		seesLeads := func(user string) bool {
+			t.Helper()
+			status, ack := r.send(t, "/slack/commands", signingSecret, time.Now(), slacktest.CommandBody(user, "CMKT", "/leads", "open", r.slack.ResponseURL(user)))
+			switch {
+			case status != http.StatusOK:
+				t.Fatalf("/leads open by %s: %d %s", user, status, ack)
+			case strings.Contains(ack, "Co members"):
+				return true
+			case !strings.Contains(ack, "only for members of the sales channel"):
+				t.Fatalf("/leads open by %s = %s, want the lead or a polite refusal", user, ack)
+			}
+			return false
+		}
+		event := func(id, typ, user, channel string) {
+			t.Helper()
+			if status, body := r.send(t, "/slack/events", signingSecret, time.Now(), slacktest.MembershipEvent(id, typ, user, channel)); status != http.StatusOK {
+				t.Fatalf("%s of %s in %s: %d %s", typ, user, channel, status, body)
+			}
+		}
+		if !seesLeads("UREP") || !seesLeads("UOWNER") || seesLeads("UMKT") {
+			t.Fatal("before any event: want UREP and UOWNER to see leads, UMKT not")
+		}
+		r.slack.SetMembers(salesChannel, "UOWNER", "UMKT")
+		event("EvLeft1", "member_left_channel", "UREP", salesChannel)
+		event("EvJoined1", "member_joined_channel", "UMKT", salesChannel)
+		event("EvLeft2", "member_left_channel", "UOWNER", "CRANDOM")
+		if seesLeads("UREP") {
+			t.Error("UREP still sees leads after leaving the sales channel")
+		}
+		if !seesLeads("UMKT") {
+			t.Error("UMKT does not see leads after joining the sales channel")
+		}
+		if !seesLeads("UOWNER") {
+			t.Error("UOWNER lost sight of leads by leaving another channel")
+		}
+
+		removed := func() int { return strings.Count(r.logs.String(), "the app was removed from the") }
+		for i, c := range []struct{ channel, which string }{{salesChannel, "sales channel"}, {managerChannel, "managers' channel"}} {
+			before := removed()
+			event(fmt.Sprintf("EvBot%d", i), "member_left_channel", slacktest.BotUserID, c.channel)
+			logs := r.logs.String()
+			if removed() != before+1 || !strings.Contains(logs, "level=WARN") || !strings.Contains(logs, "removed from the "+c.which) ||
+				!strings.Contains(logs, "/invite @Handoff") || !strings.Contains(logs, "channel="+c.channel) {
+				t.Fatalf("the bot removed from the %s: no warning naming it and the fix:\n%s", c.which, logs)
+			}
+		}
+		before := removed()
+		event("EvBot9", "member_left_channel", slacktest.BotUserID, "CRANDOM")
+		if removed() != before {
+			t.Errorf("the bot leaving a channel Handoff does not use was warned of:\n%s", r.logs.String())
+		}
+		if status, body := r.send(t, "/slack/events", signingSecret, time.Now(), slacktest.MembershipEvent("EvBad", "member_left_channel", "UREP", "")); status != http.StatusBadRequest {
+			t.Errorf("member_left_channel without a channel: %d %s, want 400", status, body)
+		}
+	})
+}
+
+// TestTeamsTeamMembershipEvents: someone removed from the sales channel's
+// team loses sight of leads at Teams' teamMemberRemoved, though whether
+// they were a member was asked a moment before (the answer is kept 5
+// minutes), and someone added sees them at teamMemberAdded.
+func TestTeamsTeamMembershipEvents(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		e := newTeamsEnv(t, s, nil)
+		e.install()
+		e.bf.SetMembers(teamID, ritaID)
+		id := e.newSQL("members")
+		seesLead := func(user, name string) bool {
+			t.Helper()
+			res := e.invoke(user, name, map[string]any{"action": teams.VerbShowCard, "value": fmt.Sprint(id)})
+			switch {
+			case res.StatusCode == 200 && strings.Contains(res.raw, "Acme members"):
+				return true
+			case res.StatusCode != 403 || strings.Contains(res.raw, "Acme members"):
+				t.Fatalf("card by id for %s = %s, want the card or a 403 without the lead", name, res.raw)
+			}
+			return false
+		}
+		if !seesLead(ritaID, "Rita") || seesLead(bobID, "Bob") {
+			t.Fatal("before any event: want Rita to see the lead, Bob not")
+		}
+		e.bf.SetMembers(teamID, bobID)
+		for _, a := range []map[string]any{e.team().MemberRemoved(ritaID), e.team().MemberAdded(bobID)} {
+			if status, body := e.post(a, e.token()); status != 200 {
+				t.Fatalf("%v: HTTP %d %s", a["membersRemoved"], status, body)
+			}
+		}
+		if seesLead(ritaID, "Rita") {
+			t.Error("Rita still sees the lead after leaving the sales team")
+		}
+		if !seesLead(bobID, "Bob") {
+			t.Error("Bob does not see the lead after joining the sales team")
+		}
+	})
+}
