@@ -44,6 +44,7 @@ type Metrics struct {
 	writes          writeMetrics
 	parked          *prometheus.CounterVec
 	panics          *prometheus.CounterVec
+	appRemoved      *prometheus.CounterVec
 
 	mu      sync.Mutex
 	sources map[string]bool
@@ -100,8 +101,11 @@ func New(stats OutboxStatter) *Metrics {
 	m.panics = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "handoff_worker_panics_total", Help: "Panics recovered in background workers, by worker.",
 	}, []string{"worker"})
+	m.appRemoved = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "handoff_chat_app_removed_total", Help: "Times the app was removed from a channel it posts to (Slack) or from a team (Teams), by platform.",
+	}, []string{"platform"})
 	m.registry.MustRegister(m.leadsReceived, m.intakeSeconds, m.chatCalls, m.chatSeconds, m.rateLimited,
-		m.claimAckSeconds, m.slaBreaches, m.slaReminders, m.schedulerLag, m.schedulerTicked, m.apiRateLimited, m.parked, m.panics,
+		m.claimAckSeconds, m.slaBreaches, m.slaReminders, m.schedulerLag, m.schedulerTicked, m.apiRateLimited, m.parked, m.panics, m.appRemoved,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.registry.MustRegister(m.http.collectors()...)
 	m.registry.MustRegister(m.writes.collectors()...)
@@ -231,6 +235,14 @@ func (m *Metrics) Parked(worker string) {
 func (m *Metrics) WorkerPanic(worker string) {
 	if m != nil {
 		m.panics.WithLabelValues(worker).Inc()
+	}
+}
+
+// AppRemoved counts the app removed from one of its Slack channels or from
+// a Teams team.
+func (m *Metrics) AppRemoved(platform string) {
+	if m != nil {
+		m.appRemoved.WithLabelValues(platform).Inc()
 	}
 }
 

@@ -114,6 +114,9 @@ func (a *App) membership(ctx context.Context, env eventEnvelope) error {
 		return nil
 	}
 	if left {
+		if a.cfg.OnRemoved != nil {
+			a.cfg.OnRemoved()
+		}
 		a.logger.WarnContext(ctx, "slack: the app was removed from the "+which+
 			": Handoff cannot post there until someone invites it back (/invite @Handoff in the channel)", "channel", channel)
 	} else {

@@ -46,7 +46,9 @@ type AppConfig struct {
 	// removed from a team (teamMemberAdded, teamMemberRemoved), so that
 	// whether they may see leads is asked again at their next request.
 	Members *SalesMembers
-	Policy  handoff.Policy
+	// OnRemoved, when set, is called when the app is removed from a team.
+	OnRemoved func()
+	Policy    handoff.Policy
 	// Answerer answers funnel, sla and leads; nil answers "not available
 	// yet".
 	Answerer bot.CommandAnswerer
@@ -261,6 +263,9 @@ func (a *App) install(ctx context.Context, act *Activity) error {
 	if uninstalled || slices.ContainsFunc(act.MembersRemoved, isBot) {
 		// Nothing is forgotten: the team's channels are known again when
 		// the app is added back, and a card refused meanwhile names the fix.
+		if a.cfg.OnRemoved != nil {
+			a.cfg.OnRemoved()
+		}
 		a.logger.WarnContext(ctx, "teams: the app was removed from a team: Handoff cannot post to its channels until it is added again",
 			"team", cd.Team.Name, "team_id", cd.Team.ID)
 		return nil

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/handoff/handoff/bot/slack/slacktest"
+	"github.com/handoff/handoff/bot/teams/teamstest"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// TestMembershipEventsEndToEnd runs handoff serve on Slack and Teams: a rep
+// removed from the Slack sales channel is refused /leads at Slack's
+// member_left_channel, though the member list read a moment before named
+// them; the bot removed from the Slack sales channel and the app from the
+// Teams team each count in handoff_chat_app_removed_total, which the alert
+// HandoffRemovedFromChannel reads.
+func TestMembershipEventsEndToEnd(t *testing.T) {
+	for _, dialect := range storagetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			bf := teamstest.New(t)
+			slack := slacktest.New(e2eToken)
+			defer slack.Close()
+			slack.SetMembers(e2eSales, "UANN")
+			e := startTeams(t, bf, slackAndTeamsVars(t, dialect, bf, slack))
+			e.install()
+			e.srv.postLead(t, `{"external_id":"mem-1","name":"Ann Berg","company":"Bergström ApS","score":80}`)
+			leads := func() string {
+				return e.srv.slackSend(t, "/slack/commands", slacktest.CommandBody("UANN", e2eSales, "/leads", "open", slack.ResponseURL("leads")))
+			}
+			if answer := leads(); !strings.Contains(answer, "Bergström") {
+				t.Fatalf("/leads open by a member of the sales channel = %s", answer)
+			}
+			slack.SetMembers(e2eSales)
+			e.srv.slackSend(t, "/slack/events", slacktest.MembershipEvent("EvE2ELeft", "member_left_channel", "UANN", e2eSales))
+			if answer := leads(); strings.Contains(answer, "Bergström") || !strings.Contains(answer, "only for members of the sales channel") {
+				t.Fatalf("/leads open after leaving the sales channel = %s", answer)
+			}
+
+			e.srv.slackSend(t, "/slack/events", slacktest.MembershipEvent("EvE2EBot", "member_left_channel", slacktest.BotUserID, e2eSales))
+			if status, body := e.post(e.team().Removed(), e.token()); status != 200 {
+				t.Fatalf("app removed from the team: HTTP %d %s", status, body)
+			}
+			e.srv.metricsContain(t, `handoff_chat_app_removed_total{platform="slack"} 1`, `handoff_chat_app_removed_total{platform="teams"} 1`)
+		})
+	}
+}
