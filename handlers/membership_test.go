@@ -20,7 +20,8 @@ import (
 // member list read a moment before (kept for a minute) still names them,
 // and someone who joins sees leads at member_joined_channel; another
 // channel's members change nothing. The bot's own removal from the sales
-// or the managers' channel is a warning naming the channel and the fix.
+// or the managers' channel, or its archiving, is a warning naming the
+// channel and the fix; another channel's is not.
 func TestSlackSalesChannelMembershipEvents(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		r := newSlackRig(t, s, &report.Reports{Store: s, Policy: handoff.DefaultPolicy()})
@@ -40,7 +41,7 @@ func TestSlackSalesChannelMembershipEvents(t *testing.T) {
 		}
 		event := func(id, typ, user, channel string) {
 			t.Helper()
-			if status, body := r.send(t, "/slack/events", signingSecret, time.Now(), slacktest.MembershipEvent(id, typ, user, channel)); status != http.StatusOK {
+			if status, body := r.send(t, "/slack/events", signingSecret, time.Now(), slacktest.ChannelEvent(id, typ, user, channel)); status != http.StatusOK {
 				t.Fatalf("%s of %s in %s: %d %s", typ, user, channel, status, body)
 			}
 		}
@@ -71,12 +72,29 @@ func TestSlackSalesChannelMembershipEvents(t *testing.T) {
 				t.Fatalf("the bot removed from the %s: no warning naming it and the fix:\n%s", c.which, logs)
 			}
 		}
-		before := removed()
-		event("EvBot9", "member_left_channel", slacktest.BotUserID, "CRANDOM")
-		if removed() != before {
-			t.Errorf("the bot leaving a channel Handoff does not use was warned of:\n%s", r.logs.String())
+		before := strings.Count(r.logs.String(), "level=WARN")
+		event("EvArchived", "group_archive", "UBOSS", managerChannel)
+		if logs := r.logs.String(); strings.Count(logs, "level=WARN") != before+1 ||
+			!strings.Contains(logs, "the managers' channel was archived: Handoff cannot post there until it is unarchived or SLACK_MANAGER_CHANNEL names another channel") {
+			t.Fatalf("the managers' channel archived: no warning naming it and the fix:\n%s", logs)
 		}
-		if status, body := r.send(t, "/slack/events", signingSecret, time.Now(), slacktest.MembershipEvent("EvBad", "member_left_channel", "UREP", "")); status != http.StatusBadRequest {
+		event("EvUnarchived", "group_unarchive", "UBOSS", managerChannel)
+		if logs := r.logs.String(); !strings.Contains(logs, "the managers' channel was unarchived") {
+			t.Errorf("the managers' channel unarchived: not logged:\n%s", logs)
+		}
+		if n := r.lost.Load(); n != 3 {
+			t.Errorf("OnChannelLost called %d times, want 3 (removed from two channels, one archived)", n)
+		}
+		before = strings.Count(r.logs.String(), "level=WARN")
+		event("EvBot9", "member_left_channel", slacktest.BotUserID, "CRANDOM")
+		event("EvArchived9", "channel_archive", "UREP", "CRANDOM")
+		if strings.Count(r.logs.String(), "level=WARN") != before {
+			t.Errorf("the bot leaving, or the archiving of, a channel Handoff does not use was warned of:\n%s", r.logs.String())
+		}
+		if n := r.lost.Load(); n != 3 {
+			t.Errorf("OnChannelLost called %d times after another channel's events, want still 3", n)
+		}
+		if status, body := r.send(t, "/slack/events", signingSecret, time.Now(), slacktest.ChannelEvent("EvBad", "member_left_channel", "UREP", "")); status != http.StatusBadRequest {
 			t.Errorf("member_left_channel without a channel: %d %s, want 400", status, body)
 		}
 	})

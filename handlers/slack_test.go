@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,6 +43,7 @@ type slackRig struct {
 	// never ends otherwise.
 	answerDue chan time.Time
 	logs      *testkit.LogBuffer // the Slack app's log
+	lost      *atomic.Int32      // calls of the App's OnChannelLost
 }
 
 func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *slackRig {
@@ -69,15 +71,15 @@ func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *
 		answerer = b.Readers(answerer)
 	}
 	answerDue := make(chan time.Time, 1)
-	logs := &testkit.LogBuffer{}
+	logs, lost := &testkit.LogBuffer{}, &atomic.Int32{}
 	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: slackbot.NewWorkspace(api), Answerer: answerer,
-		Members: members, SalesChannel: salesChannel, ManagerChannel: managerChannel,
+		Members: members, SalesChannel: salesChannel, ManagerChannel: managerChannel, OnChannelLost: func() { lost.Add(1) },
 		Dedup: s, Logger: slog.New(slog.NewTextHandler(logs, nil)), AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
 	mux := http.NewServeMux()
 	(&handlers.Slack{SigningSecret: signingSecret, App: app, Logger: discardLogger()}).Register(mux)
 	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
 	t.Cleanup(srv.Close)
-	return &slackRig{store: s, slack: fake, disp: disp, srv: srv, answerDue: answerDue, logs: logs}
+	return &slackRig{store: s, slack: fake, disp: disp, srv: srv, answerDue: answerDue, logs: logs, lost: lost}
 }
 
 // send posts body to path signed at ts with secret, and returns the status

@@ -9,11 +9,13 @@ import (
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
-// TestTeamsAppRemovedIsLogged: the app removed from the sales team (the
+// TestTeamsChannelLostIsWarned: the app removed from the sales team (the
 // bot leaving the team's members, or an installationUpdate "remove") is
 // logged as a warning naming the team, and nothing stored is forgotten, so
-// adding the app back is enough.
-func TestTeamsAppRemovedIsLogged(t *testing.T) {
+// adding the app back is enough; the sales channel (named "Sales") or the
+// managers' channel (by id) deleted is a warning naming the setting to
+// change, another channel deleted is not. Each loss calls OnChannelLost.
+func TestTeamsChannelLostIsWarned(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		e := newTeamsEnv(t, s, nil)
 		e.install()
@@ -32,6 +34,33 @@ func TestTeamsAppRemovedIsLogged(t *testing.T) {
 		}
 		if ref, err := s.TeamsConversation(context.Background(), "Sales Team/Sales"); err != nil || ref.ConversationID != salesID {
 			t.Fatalf("the Sales channel after the removal = %+v, %v; want it kept", ref, err)
+		}
+		if n := e.lost.Load(); n != 2 {
+			t.Fatalf("OnChannelLost called %d times after two removals, want 2", n)
+		}
+
+		e.install()
+		deleted := func(id, name string) string {
+			t.Helper()
+			before := len(e.logs.String())
+			if status, body := e.post(e.team().ChannelDeleted(id, name), e.token()); status != 200 {
+				t.Fatalf("%s deleted: HTTP %d %s", name, status, body)
+			}
+			return e.logs.String()[before:]
+		}
+		if logs := deleted("19:random@thread.tacv2", "Random"); strings.Contains(logs, "level=WARN") || e.lost.Load() != 2 {
+			t.Errorf("another channel deleted was warned of:\n%s", logs)
+		}
+		for _, c := range []struct{ id, name, want string }{
+			{salesID, "Sales", "the sales channel was deleted: Handoff cannot post there until it is restored or TEAMS_SALES_CHANNEL names another channel"},
+			{managersID, "Managers", "the managers' channel was deleted: Handoff cannot post there until it is restored or TEAMS_MANAGER_CHANNEL names another channel"},
+		} {
+			if logs := deleted(c.id, c.name); !strings.Contains(logs, c.want) || !strings.Contains(logs, "level=WARN") {
+				t.Errorf("%s deleted: no warning naming the setting:\n%s", c.name, logs)
+			}
+		}
+		if n := e.lost.Load(); n != 4 {
+			t.Errorf("OnChannelLost called %d times, want 4", n)
 		}
 	})
 }

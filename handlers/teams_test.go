@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,13 +26,14 @@ import (
 )
 
 const (
-	teamID    = "19:general@thread.tacv2"
-	salesID   = "19:sales@thread.tacv2"
-	tenantID  = "tenant-1"
-	botID     = "28:" + teamstest.AppID
-	ritaID    = "29:rita"
-	bobID     = "29:bob"
-	managerID = "29:boss"
+	teamID     = "19:general@thread.tacv2"
+	salesID    = "19:sales@thread.tacv2"
+	managersID = "19:managers@thread.tacv2"
+	tenantID   = "tenant-1"
+	botID      = "28:" + teamstest.AppID
+	ritaID     = "29:rita"
+	bobID      = "29:bob"
+	managerID  = "29:boss"
 )
 
 // teamsEnv is Handoff's Teams side over a real store, wired as in
@@ -48,6 +50,7 @@ type teamsEnv struct {
 	clock     *testkit.Clock
 	policy    handoff.Policy
 	logs      *testkit.LogBuffer // the Teams app's log
+	lost      *atomic.Int32      // calls of the App's OnChannelLost
 }
 
 func newTeamsEnv(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *teamsEnv {
@@ -73,7 +76,9 @@ func newTeamsEnvWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 		answerer = b.Readers(answerer)
 	}
 	logs := &testkit.LogBuffer{}
+	lost := &atomic.Int32{}
 	app := teams.NewApp(teams.AppConfig{Bot: b, Leads: s, Store: s, Dedup: s, Platform: platform, Members: members, Policy: policy, Answerer: answerer, Now: clk.Now,
+		SalesChannel: "Sales", ManagerChannel: managersID, OnChannelLost: func() { lost.Add(1) },
 		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil)
 	v.MinRefetch = 0
@@ -81,7 +86,7 @@ func newTeamsEnvWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 	handlers.NewTeams(v, app, []string{tenantID}, discardLogger()).Register(mux)
 	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
 	t.Cleanup(srv.Close)
-	return &teamsEnv{t: t, srv: srv, bf: bf, store: s, bot: b, disp: disp, platform: platform, validator: v, clock: clk, policy: policy, logs: logs}
+	return &teamsEnv{t: t, srv: srv, bf: bf, store: s, bot: b, disp: disp, platform: platform, validator: v, clock: clk, policy: policy, logs: logs, lost: lost}
 }
 
 // token is a valid Bot Framework token for the fake's service URL.

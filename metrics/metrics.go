@@ -44,7 +44,7 @@ type Metrics struct {
 	writes          writeMetrics
 	parked          *prometheus.CounterVec
 	panics          *prometheus.CounterVec
-	appRemoved      *prometheus.CounterVec
+	channelLost     *prometheus.CounterVec
 
 	mu      sync.Mutex
 	sources map[string]bool
@@ -101,11 +101,11 @@ func New(stats OutboxStatter) *Metrics {
 	m.panics = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "handoff_worker_panics_total", Help: "Panics recovered in background workers, by worker.",
 	}, []string{"worker"})
-	m.appRemoved = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "handoff_chat_app_removed_total", Help: "Times the app was removed from a channel it posts to (Slack) or from a team (Teams), by platform.",
+	m.channelLost = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "handoff_chat_channel_lost_total", Help: "Times Handoff lost a channel it posts to, by platform: the app removed from it (Slack) or from a team (Teams), or the channel archived (Slack) or deleted (Teams).",
 	}, []string{"platform"})
 	m.registry.MustRegister(m.leadsReceived, m.intakeSeconds, m.chatCalls, m.chatSeconds, m.rateLimited,
-		m.claimAckSeconds, m.slaBreaches, m.slaReminders, m.schedulerLag, m.schedulerTicked, m.apiRateLimited, m.parked, m.panics, m.appRemoved,
+		m.claimAckSeconds, m.slaBreaches, m.slaReminders, m.schedulerLag, m.schedulerTicked, m.apiRateLimited, m.parked, m.panics, m.channelLost,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.registry.MustRegister(m.http.collectors()...)
 	m.registry.MustRegister(m.writes.collectors()...)
@@ -238,11 +238,11 @@ func (m *Metrics) WorkerPanic(worker string) {
 	}
 }
 
-// AppRemoved counts the app removed from one of its Slack channels or from
-// a Teams team.
-func (m *Metrics) AppRemoved(platform string) {
+// ChannelLost counts a channel Handoff posts to lost: the app removed from
+// it or from its team, or the channel archived or deleted.
+func (m *Metrics) ChannelLost(platform string) {
 	if m != nil {
-		m.appRemoved.WithLabelValues(platform).Inc()
+		m.channelLost.WithLabelValues(platform).Inc()
 	}
 }
 

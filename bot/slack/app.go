@@ -28,10 +28,10 @@ type AppConfig struct {
 	// member_left_channel events who joins and leaves the sales channel.
 	Members *SalesMembers
 	// SalesChannel and ManagerChannel are the channels Handoff posts to:
-	// the bot's own removal from one is logged as a warning, and
-	// OnRemoved, when set, is called.
+	// the bot's own removal from one, or its archiving, is logged as a
+	// warning, and OnChannelLost, when set, is called.
 	SalesChannel, ManagerChannel string
-	OnRemoved                    func()
+	OnChannelLost                func()
 	// Answerer answers /funnel, /sla and /leads; nil answers "not available yet".
 	Answerer bot.CommandAnswerer
 	Dedup    Deduper

@@ -78,53 +78,6 @@ func (a *App) userChanged(ctx context.Context, env eventEnvelope) error {
 	return a.cfg.Bot.RepChanged(ctx, bot.RepChange{Platform: Name, UserID: u.ID, Deleted: u.Deleted, Away: away})
 }
 
-// membership handles member_joined_channel and member_left_channel: a
-// person joining or leaving the sales channel may see leads, or no longer
-// may, at once rather than at the next read of the member list; the bot
-// itself removed from the sales or the managers' channel is logged as a
-// warning that says how to bring it back (the next card there would be
-// refused with not_in_channel).
-func (a *App) membership(ctx context.Context, env eventEnvelope) error {
-	user, channel := env.userID(), env.Event.Channel
-	if user == "" || channel == "" {
-		return handoff.Errorf(handoff.EINVALID, "%s without a user or a channel", env.Event.Type)
-	}
-	left := env.Event.Type == "member_left_channel"
-	self, err := a.cfg.Workspace.BotUserID(ctx)
-	if err != nil {
-		return err
-	}
-	if user != self {
-		switch {
-		case a.cfg.Members == nil:
-		case left:
-			a.cfg.Members.Left(channel, user)
-		default:
-			a.cfg.Members.Joined(channel, user)
-		}
-		return nil
-	}
-	var which string
-	switch channel {
-	case a.cfg.SalesChannel:
-		which = "sales channel"
-	case a.cfg.ManagerChannel:
-		which = "managers' channel"
-	default:
-		return nil
-	}
-	if left {
-		if a.cfg.OnRemoved != nil {
-			a.cfg.OnRemoved()
-		}
-		a.logger.WarnContext(ctx, "slack: the app was removed from the "+which+
-			": Handoff cannot post there until someone invites it back (/invite @Handoff in the channel)", "channel", channel)
-	} else {
-		a.logger.InfoContext(ctx, "slack: the app was added to the "+which, "channel", channel)
-	}
-	return nil
-}
-
 // Event handles an Events API body: it answers url_verification with the
 // challenge, and handles each event_callback once, however often Slack
 // retries it (deduplicated by event_id; an event whose handling failed,
@@ -132,7 +85,8 @@ func (a *App) membership(ctx context.Context, env eventEnvelope) error {
 // app_home_opened on the Home tab queues the publishing of the user's home;
 // user_change records a rep's out-of-office status and deactivation;
 // member_joined_channel and member_left_channel change who may see leads
-// (see membership). It
+// (see membership); the bot removed from, or the archiving of, a channel
+// Handoff posts to is warned of (membership, archived). It
 // returns EINVALID for a body that is not an event.
 func (a *App) Event(ctx context.Context, body []byte) (any, error) {
 	var env eventEnvelope
@@ -200,6 +154,8 @@ func (a *App) callback(ctx context.Context, env eventEnvelope) error {
 		return a.userChanged(ctx, env)
 	case "member_joined_channel", "member_left_channel":
 		return a.membership(ctx, env)
+	case "channel_archive", "group_archive", "channel_unarchive", "group_unarchive":
+		return a.archived(ctx, env)
 	case "app_uninstalled", "tokens_revoked":
 		a.logger.WarnContext(ctx, "slack: the app lost access to the workspace", "event", env.Event.Type, "team", env.TeamID)
 	default:

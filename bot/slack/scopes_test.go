@@ -136,6 +136,10 @@ var eventScopes = map[string][]string{
 	"user_change":           {"users:read"},
 	"member_joined_channel": {"channels:read", "groups:read"}, // groups:read for a private channel
 	"member_left_channel":   {"channels:read", "groups:read"},
+	"channel_archive":       {"channels:read"},
+	"channel_unarchive":     {"channels:read"},
+	"group_archive":         {"groups:read"},
+	"group_unarchive":       {"groups:read"},
 	"app_uninstalled":       nil,
 	"tokens_revoked":        nil,
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,9 +45,13 @@ type AppConfig struct {
 	// removed from a team (teamMemberAdded, teamMemberRemoved), so that
 	// whether they may see leads is asked again at their next request.
 	Members *SalesMembers
-	// OnRemoved, when set, is called when the app is removed from a team.
-	OnRemoved func()
-	Policy    handoff.Policy
+	// SalesChannel and ManagerChannel are the channels Handoff posts to
+	// (TEAMS_SALES_CHANNEL, TEAMS_MANAGER_CHANNEL): the deletion of one,
+	// or the app removed from a team, is logged as a warning, and
+	// OnChannelLost, when set, is called.
+	SalesChannel, ManagerChannel string
+	OnChannelLost                func()
+	Policy                       handoff.Policy
 	// Answerer answers funnel, sla and leads; nil answers "not available
 	// yet".
 	Answerer bot.CommandAnswerer
@@ -240,83 +243,6 @@ func (a *App) remember(ctx context.Context, act *Activity) {
 	if err := a.cfg.Platform.RememberUser(ctx, u); err != nil {
 		a.logger.WarnContext(ctx, "teams: remember user", "user", act.From.ID, "err", err)
 	}
-}
-
-// install stores the conversation reference of a team (its General channel)
-// when the bot is added, and of channels created or renamed later; people
-// added to or removed from a team are asked about again (see Members).
-func (a *App) install(ctx context.Context, act *Activity) error {
-	cd := act.TeamsChannelData()
-	if act.Conversation.ConversationType == "personal" || act.Conversation.ID == "" || cd.Team.ID == "" {
-		return nil // a personal install: the user's chat is remembered
-	}
-	isBot := func(m schema.ChannelAccount) bool { return m.ID == act.Recipient.ID }
-	if a.cfg.Members != nil {
-		for _, m := range slices.Concat(act.MembersAdded, act.MembersRemoved) {
-			if !isBot(m) {
-				a.cfg.Members.Changed(m.ID)
-			}
-		}
-	}
-	uninstalled := act.Type == "installationUpdate" && act.Action == "remove"
-	added := act.Type == "installationUpdate" && !uninstalled || slices.ContainsFunc(act.MembersAdded, isBot)
-	if uninstalled || slices.ContainsFunc(act.MembersRemoved, isBot) {
-		// Nothing is forgotten: the team's channels are known again when
-		// the app is added back, and a card refused meanwhile names the fix.
-		if a.cfg.OnRemoved != nil {
-			a.cfg.OnRemoved()
-		}
-		a.logger.WarnContext(ctx, "teams: the app was removed from a team: Handoff cannot post to its channels until it is added again",
-			"team", cd.Team.Name, "team_id", cd.Team.ID)
-		return nil
-	}
-	ref := handoff.TeamsConversation{ServiceURL: act.ServiceURL, TenantID: act.TenantID(), TeamID: cd.Team.ID,
-		TeamName: cd.Team.Name, BotID: act.Recipient.ID}
-	switch {
-	case added || cd.EventType == "teamRenamed":
-		ref.ConversationID = handoff.TeamsBaseConversation(act.Conversation.ID)
-		ref.ChannelID = ref.ConversationID
-		if ref.ConversationID == cd.Team.ID {
-			ref.ChannelName = "General"
-		}
-	case (cd.EventType == "channelCreated" || cd.EventType == "channelRenamed" || cd.EventType == "channelRestored") && cd.Channel.ID != "":
-		ref.ConversationID, ref.ChannelID, ref.ChannelName = cd.Channel.ID, cd.Channel.ID, cd.Channel.Name
-	default:
-		return nil
-	}
-	idField := "conversation.id"
-	if ref.ConversationID == cd.Channel.ID && cd.Channel.ID != "" {
-		idField = "channelData.channel.id"
-	}
-	if err := checkConversation(ref, idField); err != nil {
-		return err
-	}
-	if err := a.cfg.Store.SaveTeamsConversation(ctx, ref, a.cfg.Now().UTC()); err != nil {
-		return err
-	}
-	a.logger.InfoContext(ctx, "teams: conversation stored", "conversation", ref.ConversationID, "team", ref.TeamName, "channel", ref.ChannelName)
-	return nil
-}
-
-// checkConversation refuses a conversation reference holding text that
-// cannot be stored alike on both databases (PostgreSQL refuses a NUL): an
-// EINVALID error naming the activity's fields (idField the one the
-// conversation's id came from), before anything is written.
-func checkConversation(ref handoff.TeamsConversation, idField string) error {
-	bad := map[string]string{}
-	for field, v := range map[string]string{
-		idField: ref.ConversationID, "serviceUrl": ref.ServiceURL, "channelData.tenant.id": ref.TenantID,
-		"channelData.team.id": ref.TeamID, "channelData.team.name": ref.TeamName, "channelData.channel.name": ref.ChannelName,
-		"recipient.id": ref.BotID,
-	} {
-		if p := handoff.CheckText(v, handoff.MaxAttributeLen); p != "" {
-			bad[field] = p
-		}
-	}
-	if len(bad) > 0 {
-		return handoff.Invalid("invalid conversation", bad)
-	}
-	return nil
 }
 
 // actor is the user of an activity, in its conversation.

@@ -143,8 +143,8 @@ func (a *app) wireSlackApp(c chat, b *bot.Bot, reports bot.CommandAnswerer) erro
 	}
 	slackApp := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: c.slack, Workspace: workspace, Answerer: reports,
 		Members: c.slackMembers, SalesChannel: cfg.SalesChannel, ManagerChannel: cfg.ManagerChannel,
-		OnRemoved: func() { a.metrics.AppRemoved(slackbot.Name) },
-		Dedup:     a.store, Now: a.now, Logger: a.logger})
+		OnChannelLost: func() { a.metrics.ChannelLost(slackbot.Name) },
+		Dedup:         a.store, Now: a.now, Logger: a.logger})
 	if cfg.SocketMode() {
 		socket := slackbot.NewSocketMode(c.slackAPI, slackApp, a.logger)
 		socket.OnClaimAck = func(d time.Duration) { a.metrics.ClaimAck(slackbot.Name, d) }
@@ -167,7 +167,8 @@ func (a *app) wireTeamsApp(c chat, b *bot.Bot, reports bot.CommandAnswerer) {
 	}
 	cfg := a.cfg.Teams
 	teamsApp := teamsbot.NewApp(teamsbot.AppConfig{Bot: b, Leads: a.store, Store: a.store, Dedup: a.store, Platform: c.teams,
-		Members: c.teamsMembers, OnRemoved: func() { a.metrics.AppRemoved(teamsbot.Name) }, Policy: a.cfg.Policy, Answerer: reports, Now: a.now, Logger: a.logger})
+		Members: c.teamsMembers, SalesChannel: cfg.SalesChannel, ManagerChannel: cfg.ManagerChannel,
+		OnChannelLost: func() { a.metrics.ChannelLost(teamsbot.Name) }, Policy: a.cfg.Policy, Answerer: reports, Now: a.now, Logger: a.logger})
 	v := teamsbot.NewValidator(cfg.AppID, cfg.OpenIDMetadataURL, nil)
 	v.Issuer = cfg.TokenIssuer
 	th := handlers.NewTeams(v, teamsApp, cfg.Tenants(), a.logger)

@@ -67,7 +67,7 @@ func slackAnswer(msg string) string {
 // botRemoved sends what Slack sends when the bot leaves the sales channel
 // (member_left_channel, signed) and narrates the server's warning.
 func (d *demo) botRemoved(ctx context.Context) error {
-	body := slacktest.MembershipEvent(fmt.Sprintf("EvDemoLeft%d", d.clock.Now().Unix()), "member_left_channel", slacktest.BotUserID, demoSales)
+	body := slacktest.ChannelEvent(fmt.Sprintf("EvDemoLeft%d", d.clock.Now().Unix()), "member_left_channel", slacktest.BotUserID, demoSales)
 	if _, err := d.send(ctx, "/slack/events", body); err != nil {
 		return err
 	}

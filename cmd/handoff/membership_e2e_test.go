@@ -12,9 +12,10 @@ import (
 // TestMembershipEventsEndToEnd runs handoff serve on Slack and Teams: a rep
 // removed from the Slack sales channel is refused /leads at Slack's
 // member_left_channel, though the member list read a moment before named
-// them; the bot removed from the Slack sales channel and the app from the
-// Teams team each count in handoff_chat_app_removed_total, which the alert
-// HandoffRemovedFromChannel reads.
+// them; the bot removed from the Slack sales channel, the Slack managers'
+// channel archived, the Teams managers' channel deleted and the app removed
+// from the Teams team each count in handoff_chat_channel_lost_total, which
+// the alert HandoffChannelLost reads.
 func TestMembershipEventsEndToEnd(t *testing.T) {
 	for _, dialect := range storagetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
@@ -32,16 +33,19 @@ func TestMembershipEventsEndToEnd(t *testing.T) {
 				t.Fatalf("/leads open by a member of the sales channel = %s", answer)
 			}
 			slack.SetMembers(e2eSales)
-			e.srv.slackSend(t, "/slack/events", slacktest.MembershipEvent("EvE2ELeft", "member_left_channel", "UANN", e2eSales))
+			e.srv.slackSend(t, "/slack/events", slacktest.ChannelEvent("EvE2ELeft", "member_left_channel", "UANN", e2eSales))
 			if answer := leads(); strings.Contains(answer, "Bergström") || !strings.Contains(answer, "only for members of the sales channel") {
 				t.Fatalf("/leads open after leaving the sales channel = %s", answer)
 			}
 
-			e.srv.slackSend(t, "/slack/events", slacktest.MembershipEvent("EvE2EBot", "member_left_channel", slacktest.BotUserID, e2eSales))
-			if status, body := e.post(e.team().Removed(), e.token()); status != 200 {
-				t.Fatalf("app removed from the team: HTTP %d %s", status, body)
+			e.srv.slackSend(t, "/slack/events", slacktest.ChannelEvent("EvE2EBot", "member_left_channel", slacktest.BotUserID, e2eSales))
+			e.srv.slackSend(t, "/slack/events", slacktest.ChannelEvent("EvE2EArchive", "channel_archive", "UANN", e2eManager))
+			for _, a := range []map[string]any{e.team().ChannelDeleted(teamsManagerID, "Managers"), e.team().Removed()} {
+				if status, body := e.post(a, e.token()); status != 200 {
+					t.Fatalf("%v: HTTP %d %s", a["channelData"], status, body)
+				}
 			}
-			e.srv.metricsContain(t, `handoff_chat_app_removed_total{platform="slack"} 1`, `handoff_chat_app_removed_total{platform="teams"} 1`)
+			e.srv.metricsContain(t, `handoff_chat_channel_lost_total{platform="slack"} 2`, `handoff_chat_channel_lost_total{platform="teams"} 2`)
 		})
 	}
 }

@@ -236,7 +236,7 @@ func exported(t *testing.T) map[string]*dto.MetricFamily {
 	m.APIRateLimited()
 	m.Parked("scheduler")
 	m.WorkerPanic("outbox")
-	m.AppRemoved("slack")
+	m.ChannelLost("slack")
 	m.HTTPRequest("POST /api/leads", "POST", 503, time.Millisecond)
 	m.WriteGroup("sqlite", 2, time.Millisecond, false)
 	rec := httptest.NewRecorder()

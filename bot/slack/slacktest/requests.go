@@ -102,9 +102,10 @@ func CommandBody(user, channel, command, text, responseURL string) string {
 // BotUserID is the bot's user id in the fake workspace (auth.test's user_id).
 const BotUserID = "UBOT"
 
-// MembershipEvent is the Events API body Slack sends when user joins
-// (member_joined_channel) or leaves (member_left_channel) channel.
-func MembershipEvent(eventID, typ, user, channel string) string {
+// ChannelEvent is the Events API body Slack sends when user joins
+// (member_joined_channel) or leaves (member_left_channel) channel, or
+// archives it (channel_archive, group_archive) or unarchives it.
+func ChannelEvent(eventID, typ, user, channel string) string {
 	p := map[string]any{
 		"token": "XXYYZZ", "team_id": TeamID, "api_app_id": "A0001", "type": "event_callback",
 		"event_id": eventID, "event_time": 1700000000,

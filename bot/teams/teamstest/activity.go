@@ -76,6 +76,13 @@ func (tm Team) ChannelCreated(id, name string) map[string]any {
 	return a
 }
 
+// ChannelDeleted is the conversationUpdate for a channel of the team deleted.
+func (tm Team) ChannelDeleted(id, name string) map[string]any {
+	a := tm.ChannelCreated(id, name)
+	a["channelData"].(map[string]any)["eventType"] = "channelDeleted"
+	return a
+}
+
 // Post sends activity to base's POST /api/messages with token ("" for
 // none) and returns the status and the body.
 func Post(tb testing.TB, base string, activity map[string]any, token string) (int, []byte) {
