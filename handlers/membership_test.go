@@ -100,6 +100,47 @@ func TestSlackSalesChannelMembershipEvents(t *testing.T) {
 	})
 }
 
+// TestSlackManagersGroupEvents: a manager removed from SLACK_MANAGER_GROUP
+// no longer sees leads from outside the sales channel at Slack's
+// subteam_members_changed, though the group's members were read a moment
+// before (they are kept 5 minutes), and one added sees them at once;
+// another group's change is ignored.
+func TestSlackManagersGroupEvents(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newSlackRig(t, s, &report.Reports{Store: s, Policy: handoff.DefaultPolicy()})
+		r.announced(t, "group")
+		seesLeads := func(user string) bool {
+			t.Helper()
+			status, ack := r.send(t, "/slack/commands", signingSecret, time.Now(), slacktest.CommandBody(user, "CMKT", "/leads", "group", r.slack.ResponseURL(user)))
+			if status != http.StatusOK {
+				t.Fatalf("/leads group by %s: %d %s", user, status, ack)
+			}
+			return strings.Contains(ack, "Co group")
+		}
+		if !seesLeads("UBOSS") || seesLeads("UNEWBOSS") || seesLeads("UTEMP") {
+			t.Fatal("before any event: want the group's UBOSS to see the lead, UNEWBOSS and UTEMP not")
+		}
+		r.slack.SetGroup("SMANAGERS", "UNEWBOSS")
+		for i, body := range []string{
+			slacktest.GroupEvent("EvGroup1", "SMANAGERS", []string{"UNEWBOSS"}, []string{"UBOSS"}),
+			slacktest.GroupEvent("EvGroup2", "SOTHERS", []string{"UTEMP"}, nil),
+		} {
+			if status, answer := r.send(t, "/slack/events", signingSecret, time.Now(), body); status != http.StatusOK {
+				t.Fatalf("event %d: %d %s", i, status, answer)
+			}
+		}
+		if seesLeads("UBOSS") {
+			t.Error("UBOSS still sees the lead after leaving the managers' group")
+		}
+		if !seesLeads("UNEWBOSS") {
+			t.Error("UNEWBOSS does not see the lead after joining the managers' group")
+		}
+		if seesLeads("UTEMP") {
+			t.Error("UTEMP sees the lead after joining another group")
+		}
+	})
+}
+
 // TestTeamsTeamMembershipEvents: someone removed from the sales channel's
 // team loses sight of leads at Teams' teamMemberRemoved, though whether
 // they were a member was asked a moment before (the answer is kept 5

@@ -59,12 +59,12 @@ func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *
 	api := slackbot.NewClient(slackToken, "", fake.APIURL())
 	platform := slackbot.NewPlatform(api)
 	policy := handoff.DefaultPolicy()
-	members := slackbot.NewSalesMembers(api, salesChannel)
+	members, managers := slackbot.NewSalesMembers(api, salesChannel), slackbot.NewManagers(api, nil, "SMANAGERS")
 	disp := outbox.New(outbox.Config{Store: s, Targets: []bot.Target{{Platform: platform, SalesChannel: salesChannel}},
 		Policy: policy, Logger: discardLogger()})
 	s.OnQueued(disp.Wake)
 	b := bot.New(bot.Config{Store: s, Reps: s, Policy: policy, Logger: discardLogger(),
-		Managers:     map[string]bot.Managers{slackbot.Name: slackbot.NewManagers(api, nil, "SMANAGERS")},
+		Managers:     map[string]bot.Managers{slackbot.Name: managers},
 		Directory:    map[string]bot.Directory{slackbot.Name: platform},
 		SalesMembers: map[string]bot.SalesMembers{slackbot.Name: members}})
 	if answerer != nil {
@@ -73,7 +73,7 @@ func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *
 	answerDue := make(chan time.Time, 1)
 	logs, lost := &testkit.LogBuffer{}, &atomic.Int32{}
 	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: slackbot.NewWorkspace(api), Answerer: answerer,
-		Members: members, SalesChannel: salesChannel, ManagerChannel: managerChannel, OnChannelLost: func() { lost.Add(1) },
+		Members: members, Managers: managers, SalesChannel: salesChannel, ManagerChannel: managerChannel, OnChannelLost: func() { lost.Add(1) },
 		Dedup: s, Logger: slog.New(slog.NewTextHandler(logs, nil)), AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
 	mux := http.NewServeMux()
 	(&handlers.Slack{SigningSecret: signingSecret, App: app, Logger: discardLogger()}).Register(mux)

@@ -25,8 +25,11 @@ type AppConfig struct {
 	// token's workspace. Everyone else is refused privately.
 	Workspace *Workspace
 	// Members, when set, learns from member_joined_channel and
-	// member_left_channel events who joins and leaves the sales channel.
-	Members *SalesMembers
+	// member_left_channel events who joins and leaves the sales channel;
+	// Managers, when set, from subteam_members_changed who joins and leaves
+	// the managers' user group.
+	Members  *SalesMembers
+	Managers *Managers
 	// SalesChannel and ManagerChannel are the channels Handoff posts to:
 	// the bot's own removal from one, or its archiving, is logged as a
 	// warning, and OnChannelLost, when set, is called.

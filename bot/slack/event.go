@@ -21,6 +21,11 @@ type eventEnvelope struct {
 		User    json.RawMessage `json:"user"`
 		Tab     string          `json:"tab"`
 		Channel string          `json:"channel"`
+		// SubteamID, AddedUsers and RemovedUsers are a
+		// subteam_members_changed's user group and its change.
+		SubteamID    string   `json:"subteam_id"`
+		AddedUsers   []string `json:"added_users"`
+		RemovedUsers []string `json:"removed_users"`
 	} `json:"event"`
 }
 
@@ -85,7 +90,7 @@ func (a *App) userChanged(ctx context.Context, env eventEnvelope) error {
 // app_home_opened on the Home tab queues the publishing of the user's home;
 // user_change records a rep's out-of-office status and deactivation;
 // member_joined_channel and member_left_channel change who may see leads
-// (see membership); the bot removed from, or the archiving of, a channel
+// (see membership), subteam_members_changed who is a manager; the bot removed from, or the archiving of, a channel
 // Handoff posts to is warned of (membership, archived). It
 // returns EINVALID for a body that is not an event.
 func (a *App) Event(ctx context.Context, body []byte) (any, error) {
@@ -156,6 +161,13 @@ func (a *App) callback(ctx context.Context, env eventEnvelope) error {
 		return a.membership(ctx, env)
 	case "channel_archive", "group_archive", "channel_unarchive", "group_unarchive":
 		return a.archived(ctx, env)
+	case "subteam_members_changed":
+		if env.Event.SubteamID == "" {
+			return handoff.Errorf(handoff.EINVALID, "subteam_members_changed without a subteam_id")
+		}
+		if a.cfg.Managers != nil {
+			a.cfg.Managers.GroupChanged(env.Event.SubteamID, env.Event.AddedUsers, env.Event.RemovedUsers)
+		}
 	case "app_uninstalled", "tokens_revoked":
 		a.logger.WarnContext(ctx, "slack: the app lost access to the workspace", "event", env.Event.Type, "team", env.TeamID)
 	default:

@@ -13,7 +13,8 @@ import (
 
 // Managers knows the Slack users who are sales managers: a configured list
 // of user ids and/or the members of a user group (usergroups.users.list,
-// scope usergroups:read), cached for 5 minutes. The group is read outside
+// scope usergroups:read), cached for 5 minutes and kept up to date between
+// reads by the group's subteam_members_changed events. The group is read outside
 // any lock: while Slack is slow, clicks are answered from the last list
 // read, and only the very first lookup waits (at most cache.DefaultWait).
 type Managers struct {
@@ -49,6 +50,16 @@ func NewManagers(api *slackapi.Client, userIDs []string, groupID string) *Manage
 
 // SetClock replaces the clock of the group's cache (tests).
 func (m *Managers) SetClock(now func() time.Time) { m.members.Now = now }
+
+// GroupChanged records the members added to and removed from user group
+// (subteam_members_changed): when it is the managers' group, someone
+// removed is no longer a manager at once, not at the list's next read.
+func (m *Managers) GroupChanged(group string, added, removed []string) {
+	if group == "" || group != m.group {
+		return
+	}
+	m.members.Update(group, withUsers(added, removed))
+}
 
 // IsManager reports whether userID is a manager. When the user group cannot
 // be read it answers from the last list it read, or returns the error when

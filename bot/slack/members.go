@@ -71,16 +71,27 @@ func (m *SalesMembers) change(channel, userID string, member bool) {
 	if channel == "" || channel != m.channel || userID == "" {
 		return
 	}
-	m.members.Update(channel, func(old map[string]bool) map[string]bool {
-		set := maps.Clone(old) // readers may hold the old set
+	if member {
+		m.members.Update(channel, withUsers([]string{userID}, nil))
+	} else {
+		m.members.Update(channel, withUsers(nil, []string{userID}))
+	}
+}
+
+// withUsers returns a change of a cached set of user ids that adds added
+// and drops removed, on a copy: readers may hold the old set.
+func withUsers(added, removed []string) func(map[string]bool) map[string]bool {
+	return func(old map[string]bool) map[string]bool {
+		set := maps.Clone(old)
 		if set == nil {
 			set = map[string]bool{}
 		}
-		if member {
-			set[userID] = true
-		} else {
-			delete(set, userID)
+		for _, u := range added {
+			set[u] = true
+		}
+		for _, u := range removed {
+			delete(set, u)
 		}
 		return set
-	})
+	}
 }

@@ -132,16 +132,17 @@ func TestManifestAsksForTheScopesUsed(t *testing.T) {
 // eventScopes are the bot scopes Slack requires before it sends each event
 // (Slack's event documentation); nil for none.
 var eventScopes = map[string][]string{
-	"app_home_opened":       nil,
-	"user_change":           {"users:read"},
-	"member_joined_channel": {"channels:read", "groups:read"}, // groups:read for a private channel
-	"member_left_channel":   {"channels:read", "groups:read"},
-	"channel_archive":       {"channels:read"},
-	"channel_unarchive":     {"channels:read"},
-	"group_archive":         {"groups:read"},
-	"group_unarchive":       {"groups:read"},
-	"app_uninstalled":       nil,
-	"tokens_revoked":        nil,
+	"app_home_opened":         nil,
+	"user_change":             {"users:read"},
+	"member_joined_channel":   {"channels:read", "groups:read"}, // groups:read for a private channel
+	"member_left_channel":     {"channels:read", "groups:read"},
+	"channel_archive":         {"channels:read"},
+	"channel_unarchive":       {"channels:read"},
+	"group_archive":           {"groups:read"},
+	"group_unarchive":         {"groups:read"},
+	"subteam_members_changed": {"usergroups:read"},
+	"app_uninstalled":         nil,
+	"tokens_revoked":          nil,
 }
 
 // TestManifestSubscribesToTheEventsHandled: the events event.go's callback

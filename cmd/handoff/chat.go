@@ -28,9 +28,11 @@ type chat struct {
 	slack     *slackbot.Platform
 	teams     *teamsbot.Platform
 	// slackMembers and teamsMembers are the sales channels' members, also
-	// in sales, kept up to date by each platform's events.
-	slackMembers *slackbot.SalesMembers
-	teamsMembers *teamsbot.SalesMembers
+	// in sales, and slackManagers Slack's managers, also in managers, kept
+	// up to date by each platform's events.
+	slackMembers  *slackbot.SalesMembers
+	teamsMembers  *teamsbot.SalesMembers
+	slackManagers *slackbot.Managers
 }
 
 // newChat returns an empty chat, ready for slackPlatform and teamsPlatform.
@@ -73,7 +75,8 @@ func (a *app) slackPlatform(c *chat) {
 	c.slackAPI = slackbot.NewClient(cfg.BotToken, cfg.AppToken, cfg.APIURL)
 	c.slack = slackbot.NewPlatform(c.slackAPI)
 	c.targets = append(c.targets, bot.Target{Platform: c.slack, SalesChannel: cfg.SalesChannel, ManagerChannel: cfg.ManagerChannel})
-	c.managers[slackbot.Name] = slackbot.NewManagers(c.slackAPI, cfg.Managers, cfg.ManagerGroup)
+	c.slackManagers = slackbot.NewManagers(c.slackAPI, cfg.Managers, cfg.ManagerGroup)
+	c.managers[slackbot.Name] = c.slackManagers
 	c.directory[slackbot.Name] = c.slack
 	c.slackMembers = slackbot.NewSalesMembers(c.slackAPI, cfg.SalesChannel)
 	c.sales[slackbot.Name] = c.slackMembers
@@ -142,7 +145,7 @@ func (a *app) wireSlackApp(c chat, b *bot.Bot, reports bot.CommandAnswerer) erro
 		a.logger.Warn("slack: cannot tell the bot token's workspace yet (auth.test); Slack requests are refused until it answers", "err", err)
 	}
 	slackApp := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: c.slack, Workspace: workspace, Answerer: reports,
-		Members: c.slackMembers, SalesChannel: cfg.SalesChannel, ManagerChannel: cfg.ManagerChannel,
+		Members: c.slackMembers, Managers: c.slackManagers, SalesChannel: cfg.SalesChannel, ManagerChannel: cfg.ManagerChannel,
 		OnChannelLost: func() { a.metrics.ChannelLost(slackbot.Name) },
 		Dedup:         a.store, Now: a.now, Logger: a.logger})
 	if cfg.SocketMode() {

@@ -10,8 +10,9 @@ import (
 )
 
 // TestMembershipEventsEndToEnd runs handoff serve on Slack and Teams: a rep
-// removed from the Slack sales channel is refused /leads at Slack's
-// member_left_channel, though the member list read a moment before named
+// removed from the Slack sales channel, and a manager from the managers'
+// user group, are refused /leads at Slack's member_left_channel and
+// subteam_members_changed, though the lists read a moment before named
 // them; the bot removed from the Slack sales channel, the Slack managers'
 // channel archived, the Teams managers' channel deleted and the app removed
 // from the Teams team each count in handoff_chat_channel_lost_total, which
@@ -23,19 +24,28 @@ func TestMembershipEventsEndToEnd(t *testing.T) {
 			slack := slacktest.New(e2eToken)
 			defer slack.Close()
 			slack.SetMembers(e2eSales, "UANN")
-			e := startTeams(t, bf, slackAndTeamsVars(t, dialect, bf, slack))
+			slack.SetGroup("S0MANAGERS", "UBOSS01")
+			vars := slackAndTeamsVars(t, dialect, bf, slack)
+			vars["SLACK_MANAGER_GROUP"] = "S0MANAGERS"
+			e := startTeams(t, bf, vars)
 			e.install()
 			e.srv.postLead(t, `{"external_id":"mem-1","name":"Ann Berg","company":"Bergström ApS","score":80}`)
-			leads := func() string {
-				return e.srv.slackSend(t, "/slack/commands", slacktest.CommandBody("UANN", e2eSales, "/leads", "open", slack.ResponseURL("leads")))
+			leads := func(user string) string {
+				return e.srv.slackSend(t, "/slack/commands", slacktest.CommandBody(user, e2eSales, "/leads", "open", slack.ResponseURL("leads")))
 			}
-			if answer := leads(); !strings.Contains(answer, "Bergström") {
-				t.Fatalf("/leads open by a member of the sales channel = %s", answer)
+			for _, user := range []string{"UANN", "UBOSS01"} {
+				if answer := leads(user); !strings.Contains(answer, "Bergström") {
+					t.Fatalf("/leads open by %s, a member of the sales channel or a manager = %s", user, answer)
+				}
 			}
 			slack.SetMembers(e2eSales)
+			slack.SetGroup("S0MANAGERS")
 			e.srv.slackSend(t, "/slack/events", slacktest.ChannelEvent("EvE2ELeft", "member_left_channel", "UANN", e2eSales))
-			if answer := leads(); strings.Contains(answer, "Bergström") || !strings.Contains(answer, "only for members of the sales channel") {
-				t.Fatalf("/leads open after leaving the sales channel = %s", answer)
+			e.srv.slackSend(t, "/slack/events", slacktest.GroupEvent("EvE2EGroup", "S0MANAGERS", nil, []string{"UBOSS01"}))
+			for _, user := range []string{"UANN", "UBOSS01"} {
+				if answer := leads(user); strings.Contains(answer, "Bergström") || !strings.Contains(answer, "only for members of the sales channel") {
+					t.Fatalf("/leads open by %s after leaving the sales channel or the managers' group = %s", user, answer)
+				}
 			}
 
 			e.srv.slackSend(t, "/slack/events", slacktest.ChannelEvent("EvE2EBot", "member_left_channel", slacktest.BotUserID, e2eSales))

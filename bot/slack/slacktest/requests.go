@@ -99,6 +99,21 @@ func CommandBody(user, channel, command, text, responseURL string) string {
 	}.Encode()
 }
 
+// GroupEvent is the Events API body Slack sends when the members of user
+// group change (subteam_members_changed).
+func GroupEvent(eventID, group string, added, removed []string) string {
+	p := map[string]any{
+		"token": "XXYYZZ", "team_id": TeamID, "api_app_id": "A0001", "type": "event_callback",
+		"event_id": eventID, "event_time": 1700000000,
+		"event": map[string]any{"type": "subteam_members_changed", "subteam_id": group, "team_id": TeamID,
+			"date_previous_update": 1699990000, "date_update": 1700000000,
+			"added_users": added, "added_users_count": fmt.Sprint(len(added)),
+			"removed_users": removed, "removed_users_count": fmt.Sprint(len(removed))},
+	}
+	b, _ := json.Marshal(p)
+	return string(b)
+}
+
 // BotUserID is the bot's user id in the fake workspace (auth.test's user_id).
 const BotUserID = "UBOT"
 
