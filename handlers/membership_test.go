@@ -9,6 +9,7 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot/report"
+	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/storage"
@@ -26,19 +27,7 @@ func TestSlackSalesChannelMembershipEvents(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		r := newSlackRig(t, s, &report.Reports{Store: s, Policy: handoff.DefaultPolicy()})
 		r.announced(t, "members")
-		seesLeads := func(user string) bool {
-			t.Helper()
-			status, ack := r.send(t, "/slack/commands", signingSecret, time.Now(), slacktest.CommandBody(user, "CMKT", "/leads", "open", r.slack.ResponseURL(user)))
-			switch {
-			case status != http.StatusOK:
-				t.Fatalf("/leads open by %s: %d %s", user, status, ack)
-			case strings.Contains(ack, "Co members"):
-				return true
-			case !strings.Contains(ack, "only for members of the sales channel"):
-				t.Fatalf("/leads open by %s = %s, want the lead or a polite refusal", user, ack)
-			}
-			return false
-		}
+		seesLeads := func(user string) bool { return r.seesLead(t, user, "members") }
 		event := func(id, typ, user, channel string) {
 			t.Helper()
 			if status, body := r.send(t, "/slack/events", signingSecret, time.Now(), slacktest.ChannelEvent(id, typ, user, channel)); status != http.StatusOK {
@@ -100,6 +89,45 @@ func TestSlackSalesChannelMembershipEvents(t *testing.T) {
 	})
 }
 
+// seesLead reports whether user, asking /leads <ext> in a channel outside
+// the sales channel, is shown the lead announced as ext (its company "Co
+// ext"); anything but the lead or the polite refusal fails the test.
+func (r *slackRig) seesLead(t *testing.T, user, ext string) bool {
+	t.Helper()
+	status, ack := r.send(t, "/slack/commands", signingSecret, time.Now(), slacktest.CommandBody(user, "CMKT", "/leads", ext, r.slack.ResponseURL(user)))
+	switch {
+	case status != http.StatusOK:
+		t.Fatalf("/leads %s by %s: %d %s", ext, user, status, ack)
+	case strings.Contains(ack, "Co "+ext):
+		return true
+	case !strings.Contains(ack, "only for members of the sales channel") && !strings.Contains(ack, slackbot.NotAMember):
+		t.Fatalf("/leads %s by %s = %s, want the lead or a polite refusal", ext, user, ack)
+	}
+	return false
+}
+
+// TestSlackUserMadeGuest: a member of the sales channel made a guest (or
+// deactivated) is refused at Slack's user_change, though users.info said a
+// moment before that they were a full member (its answer is kept 10
+// minutes).
+func TestSlackUserMadeGuest(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newSlackRig(t, s, &report.Reports{Store: s, Policy: handoff.DefaultPolicy()})
+		r.announced(t, "guest")
+		if !r.seesLead(t, "UREP", "guest") {
+			t.Fatal("a full member of the sales channel does not see the lead")
+		}
+		r.slack.SetUser("UREP", slacktest.User{Restricted: true})
+		event := `{"type":"event_callback","team_id":"T0001","event_id":"EvGuest1","event_time":1700000000,"event":{"type":"user_change","user":{"id":"UREP","team_id":"T0001","is_restricted":true,"profile":{}}}}`
+		if status, body := r.send(t, "/slack/events", signingSecret, time.Now(), event); status != http.StatusOK {
+			t.Fatalf("user_change: %d %s", status, body)
+		}
+		if r.seesLead(t, "UREP", "guest") {
+			t.Error("a member made a guest still sees the lead")
+		}
+	})
+}
+
 // TestSlackManagersGroupEvents: a manager removed from SLACK_MANAGER_GROUP
 // no longer sees leads from outside the sales channel at Slack's
 // subteam_members_changed, though the group's members were read a moment
@@ -109,14 +137,7 @@ func TestSlackManagersGroupEvents(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		r := newSlackRig(t, s, &report.Reports{Store: s, Policy: handoff.DefaultPolicy()})
 		r.announced(t, "group")
-		seesLeads := func(user string) bool {
-			t.Helper()
-			status, ack := r.send(t, "/slack/commands", signingSecret, time.Now(), slacktest.CommandBody(user, "CMKT", "/leads", "group", r.slack.ResponseURL(user)))
-			if status != http.StatusOK {
-				t.Fatalf("/leads group by %s: %d %s", user, status, ack)
-			}
-			return strings.Contains(ack, "Co group")
-		}
+		seesLeads := func(user string) bool { return r.seesLead(t, user, "group") }
 		if !seesLeads("UBOSS") || seesLeads("UNEWBOSS") || seesLeads("UTEMP") {
 			t.Fatal("before any event: want the group's UBOSS to see the lead, UNEWBOSS and UTEMP not")
 		}

@@ -51,10 +51,11 @@ type changedUser struct {
 	} `json:"profile"`
 }
 
-// userChanged handles user_change: a status that reads as out of office
-// marks the rep away until it expires, and a deactivated account leaves
-// the rotation with its claimed leads returned to the channel (see
-// bot.Bot.RepChanged). Users of other workspaces and bots are ignored.
+// userChanged handles user_change: what Handoff knew of the user's account
+// is read again (Workspace.UserChanged: a guest now, or deactivated), a
+// status that reads as out of office marks the rep away until it expires,
+// and a deactivated account leaves the rotation with its claimed leads
+// returned to the channel (see bot.Bot.RepChanged). Users of other workspaces and bots are ignored.
 func (a *App) userChanged(ctx context.Context, env eventEnvelope) error {
 	var u changedUser
 	if err := json.Unmarshal(env.Event.User, &u); err != nil || u.ID == "" {
@@ -63,6 +64,7 @@ func (a *App) userChanged(ctx context.Context, env eventEnvelope) error {
 	if u.IsBot || (u.TeamID != "" && u.TeamID != env.TeamID) {
 		return nil
 	}
+	a.cfg.Workspace.UserChanged(u.ID)
 	bad := map[string]string{}
 	for field, v := range map[string]string{"event.user.id": u.ID, "event.user.profile.status_text": u.Profile.StatusText,
 		"event.user.profile.status_emoji": u.Profile.StatusEmoji} {

@@ -64,6 +64,11 @@ func (w *Workspace) BotUserID(ctx context.Context) (string, error) {
 	return id.userID, err
 }
 
+// UserChanged forgets what users.info said of userID, on Slack's
+// user_change: a member made a guest, or deactivated, is refused from their
+// next request, not up to 10 minutes later.
+func (w *Workspace) UserChanged(userID string) { w.users.Forget(userID) }
+
 // Check returns nil when userID, who sent a request naming teamID (and,
 // when Slack says, userTeamID as the user's own workspace), is a full
 // member of our workspace. Anyone else gets an EFORBIDDEN error whose
