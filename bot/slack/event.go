@@ -55,7 +55,8 @@ type changedUser struct {
 // is read again (Workspace.UserChanged: a guest now, or deactivated), a
 // status that reads as out of office marks the rep away until it expires,
 // and a deactivated account leaves the rotation with its claimed leads
-// returned to the channel (see bot.Bot.RepChanged). Users of other workspaces and bots are ignored.
+// returned to the channel (see bot.Bot.RepChanged). Users of other
+// workspaces and bots are ignored.
 func (a *App) userChanged(ctx context.Context, env eventEnvelope) error {
 	var u changedUser
 	if err := json.Unmarshal(env.Event.User, &u); err != nil || u.ID == "" {
@@ -92,9 +93,10 @@ func (a *App) userChanged(ctx context.Context, env eventEnvelope) error {
 // app_home_opened on the Home tab queues the publishing of the user's home;
 // user_change records a rep's out-of-office status and deactivation;
 // member_joined_channel and member_left_channel change who may see leads
-// (see membership), subteam_members_changed who is a manager; the bot removed from, or the archiving of, a channel
-// Handoff posts to is warned of (membership, archived). It
-// returns EINVALID for a body that is not an event.
+// (see membership), subteam_members_changed who is a manager; the bot
+// removed from, or the archiving of, a channel Handoff posts to is warned
+// of (membership, archived). It returns EINVALID for a body that is not an
+// event.
 func (a *App) Event(ctx context.Context, body []byte) (any, error) {
 	var env eventEnvelope
 	if err := json.Unmarshal(body, &env); err != nil {

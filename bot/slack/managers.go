@@ -14,9 +14,10 @@ import (
 // Managers knows the Slack users who are sales managers: a configured list
 // of user ids and/or the members of a user group (usergroups.users.list,
 // scope usergroups:read), cached for 5 minutes and kept up to date between
-// reads by the group's subteam_members_changed events. The group is read outside
-// any lock: while Slack is slow, clicks are answered from the last list
-// read, and only the very first lookup waits (at most cache.DefaultWait).
+// reads by the group's subteam_members_changed events. The group is read
+// outside any lock: while Slack is slow, clicks are answered from the last
+// list read, and only the very first lookup waits (at most
+// cache.DefaultWait).
 type Managers struct {
 	users   map[string]bool
 	group   string

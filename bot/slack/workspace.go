@@ -15,8 +15,9 @@ import (
 const NotAMember = "Sorry, Handoff works only for full members of this Slack workspace: it did nothing."
 
 // Workspace knows the Slack workspace the bot token belongs to and the
-// bot's own user id (auth.test, asked once and kept) and whether a user is a full member of it
-// (users.info, cached for 10 minutes): not a user of another workspace
+// bot's own user id (auth.test, asked once and kept), and whether a user is
+// a full member of it (users.info, cached for 10 minutes or until the
+// user's user_change): not a user of another workspace
 // (Slack Connect, a shared channel) and not a guest (is_restricted,
 // is_ultra_restricted). Its methods are safe for concurrent use.
 type Workspace struct {

@@ -188,6 +188,8 @@ func (d *demo) do(ctx context.Context, s demoStep) error {
 		return d.botRemoved(ctx)
 	case actInviteBot:
 		return d.inviteBot(ctx, s.reason)
+	case actVisitSales:
+		return d.visitSales(ctx, s.reason)
 	}
 	l := d.leads[s.lead]
 	if l == nil {

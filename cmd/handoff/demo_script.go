@@ -97,10 +97,13 @@ const (
 	// admin invites it back and retries the dead card with handoff outbox.
 	actRemoveBot = "remove-bot"
 	actInviteBot = "invite-bot"
+	// actVisitSales: the marketer joins the sales channel, asks /leads open
+	// and leaves it again: lead details follow the channel's membership.
+	actVisitSales = "visit-sales"
 )
 
 // demoActsWithoutLead are the actions that name no lead.
-var demoActsWithoutLead = map[string]bool{actWait: true, actLoseAnswer: true, actRemoveBot: true, actInviteBot: true}
+var demoActsWithoutLead = map[string]bool{actWait: true, actLoseAnswer: true, actRemoveBot: true, actInviteBot: true, actVisitSales: true}
 
 // demoStep is one thing a person does at day/at. An empty rep is the
 // lead's owner at that moment.
@@ -131,7 +134,7 @@ var demoWeek string
 // demoActs are the actions a script step may name.
 var demoActs = map[string]bool{actClaim: true, actRace: true, actContact: true, actOpportunity: true,
 	actWon: true, actLost: true, actRecycle: true, actNotAFit: true, actWait: true, actLoseAnswer: true,
-	actRemoveBot: true, actInviteBot: true}
+	actRemoveBot: true, actInviteBot: true, actVisitSales: true}
 
 // demoScript reads the demo's week.
 func demoScript() ([]demoLead, []demoStep, error) {

@@ -160,6 +160,20 @@ func TestDemo(t *testing.T) {
 		rest = rest[i+len(want):]
 	}
 
+	// Lead details follow the sales channel's membership: Ida (marketing)
+	// sees the open leads while she is in it, and is refused as soon as
+	// Slack says she left.
+	rest = out
+	for _, want := range []string{"Ida (marketing) joins #sales-leads",
+		"→ once she is in, /leads open lists her the ", " open leads, their owners and deadlines",
+		"→ she leaves; Slack tells Handoff at once, and /leads open answers: Sorry, lead details are only for members of the sales channel"} {
+		i := strings.Index(rest, want)
+		if i < 0 {
+			t.Fatalf("the visit to the sales channel lacks %q (in this order)", want)
+		}
+		rest = rest[i+len(want):]
+	}
+
 	channel := demoCards(demoSection(t, out, "#sales-leads: what the channel shows"))
 	for _, h := range demoHistory {
 		if _, ok := channel[h.company]; ok {

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/handoff/handoff/bot/slack/slacktest"
+)
+
+// visitSales has the marketer join the sales channel and ask /leads open,
+// then leave it and ask again, each move told to Handoff by Slack's
+// member_joined_channel and member_left_channel, as Slack would.
+func (d *demo) visitSales(ctx context.Context, reason string) error {
+	d.printf("%s  👀 %s\n", d.when(d.clock.Now()), reason)
+	for i, joined := range []bool{true, false} {
+		typ, members := "member_left_channel", []string{}
+		for _, r := range demoReps {
+			members = append(members, r.ID)
+		}
+		if joined {
+			typ, members = "member_joined_channel", append(members, demoMarketer.ID)
+		}
+		d.slack.SetMembers(demoSales, members...)
+		event := slacktest.ChannelEvent(fmt.Sprintf("EvDemoVisit%d-%d", d.clock.Now().Unix(), i), typ, demoMarketer.ID, demoSales)
+		if _, err := d.send(ctx, "/slack/events", event); err != nil {
+			return err
+		}
+		answer, err := d.ask(ctx, demoMarketer.ID, demoAskedIn, "/leads", "open")
+		if err != nil {
+			return err
+		}
+		text := d.terminal().Render(answer.Neutral())
+		if !joined {
+			first, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
+			d.printf("%18s→ she leaves; Slack tells Handoff at once, and /leads open answers: %s\n", "", first)
+			continue
+		}
+		m := openLeadsCount.FindStringSubmatch(text)
+		if m == nil {
+			return fmt.Errorf("/leads open in the sales channel answered %q", text)
+		}
+		d.printf("%18s→ once she is in, /leads open lists her the %s open leads, their owners and deadlines\n", "", m[1])
+	}
+	return nil
+}
+
+// openLeadsCount is the number of leads in the table of /leads open.
+var openLeadsCount = regexp.MustCompile(`Open leads \((\d+)\)`)
