@@ -39,9 +39,10 @@ type Cache[V any] struct {
 	flight  singleflight.Group
 	mu      sync.Mutex
 	entries map[string]entry[V]
-	// changes counts the Updates and Forgets of each key, so that a fetch
-	// that began before one does not store what it read.
-	changes map[string]uint64
+	// fetching holds the keys being fetched (one fetch a key at a time:
+	// singleflight), each true once an Update or a Forget of it came
+	// during its fetch, which then does not store what it read.
+	fetching map[string]bool
 }
 
 type entry[V any] struct {
@@ -53,7 +54,7 @@ type entry[V any] struct {
 // them.
 func New[V any](ttl time.Duration, fetch func(ctx context.Context, key string) (V, error)) *Cache[V] {
 	return &Cache[V]{fetch: fetch, ttl: ttl, Wait: DefaultWait, FetchTimeout: DefaultFetchTimeout, Now: time.Now,
-		entries: map[string]entry[V]{}, changes: map[string]uint64{}}
+		entries: map[string]entry[V]{}, fetching: map[string]bool{}}
 }
 
 // Get returns key's value: the cached one when there is one (refreshing it
@@ -93,14 +94,16 @@ func (c *Cache[V]) Get(ctx context.Context, key string) (V, error) {
 // service may have answered from before the change it announced.
 func (c *Cache[V]) refresh(key string) (any, error) {
 	c.mu.Lock()
-	began := c.changes[key]
+	c.fetching[key] = false
 	c.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), c.FetchTimeout)
 	defer cancel()
 	v, err := c.fetch(ctx, key)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.changes[key] != began {
+	overtaken := c.fetching[key]
+	delete(c.fetching, key)
+	if overtaken {
 		if e, ok := c.entries[key]; ok {
 			return e.value, nil
 		}
@@ -124,7 +127,9 @@ func (c *Cache[V]) refresh(key string) (any, error) {
 func (c *Cache[V]) Update(key string, change func(V) V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.changes[key]++
+	if _, ok := c.fetching[key]; ok {
+		c.fetching[key] = true
+	}
 	if e, ok := c.entries[key]; ok {
 		e.value = change(e.value)
 		c.entries[key] = e
@@ -136,6 +141,8 @@ func (c *Cache[V]) Update(key string, change func(V) V) {
 func (c *Cache[V]) Forget(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.changes[key]++
+	if _, ok := c.fetching[key]; ok {
+		c.fetching[key] = true
+	}
 	delete(c.entries, key)
 }
