@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
@@ -98,16 +99,23 @@ func (a *App) channelDeleted(ctx context.Context, cd ChannelData) {
 		{"sales channel", "TEAMS_SALES_CHANNEL", a.cfg.SalesChannel},
 		{"managers' channel", "TEAMS_MANAGER_CHANNEL", a.cfg.ManagerChannel},
 	} {
-		if c.channel == "" {
-			continue
-		}
-		ref, err := a.cfg.Platform.resolve(ctx, c.channel)
-		if err != nil || handoff.TeamsBaseConversation(ref.ConversationID) != cd.Channel.ID {
+		if c.channel == "" || !a.isChannel(ctx, c.channel, cd.Channel.ID) {
 			continue
 		}
 		a.lost(ctx, fmt.Sprintf("teams: the %s was deleted: Handoff cannot post there until it is restored or %s names another channel", c.role, c.setting),
 			"channel", c.channel, "team", cd.Team.Name)
 	}
+}
+
+// isChannel reports whether the configured channel (an id, or a name as
+// stored or pinned) is the conversation id. It only reads: a name first
+// pinned by its channel's deletion would hold on to the deleted channel.
+func (a *App) isChannel(ctx context.Context, configured, id string) bool {
+	if strings.HasPrefix(configured, "19:") {
+		return handoff.TeamsBaseConversation(configured) == id
+	}
+	ref, err := a.cfg.Platform.store.TeamsConversation(ctx, configured)
+	return err == nil && handoff.TeamsBaseConversation(ref.ConversationID) == id
 }
 
 // lost warns that Handoff cannot post to one of its channels, and calls
