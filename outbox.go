@@ -147,9 +147,12 @@ type OutboxMessage struct {
 	// leased it; with Attempts it identifies the lease.
 	LeasedBy string
 	// Status and LastError say where the message stands and why its last
-	// attempt failed (for listings of dead messages).
+	// attempt failed (for listings of dead messages); RefusedBy, of a
+	// dead message, the place whose refusal gave it up
+	// (OutboxOutcome.RefusedBy).
 	Status    string
 	LastError string
+	RefusedBy string
 }
 
 // Since is when the message's current run of attempts began, when it was
@@ -178,6 +181,11 @@ type OutboxOutcome struct {
 	Retry   time.Time // non-zero: try again then
 	Dead    bool
 	Cause   string
+	// RefusedBy, on a dead outcome, is the place whose refusal gave the
+	// message up (the platform's channel, or a Teams team, see
+	// bot.ChannelRefused): the message is queued again when the app is
+	// back there.
+	RefusedBy string
 	// Then are messages to queue with the outcome, in its transaction,
 	// once it is recorded (CardGivenUp's note with a dead card); an
 	// outcome whose lease was lost queues none.

@@ -141,3 +141,37 @@ func IsPermanent(err error) bool {
 	var p *permanentError
 	return errors.As(err, &p)
 }
+
+// refusedError marks a permanent error as the platform's refusal of a
+// place to post (see ChannelRefused).
+type refusedError struct {
+	place string
+	err   error
+}
+
+func (e *refusedError) Error() string { return e.err.Error() }
+func (e *refusedError) Unwrap() error { return e.err }
+
+// ChannelRefused marks err, a platform's refusal of a channel itself
+// rather than of a message (the app is not a member, the channel is
+// archived or unknown), as permanent and names the place that refused:
+// the channel, or where the app has to be added back (a Teams team). A
+// message given up so is queued again when the platform says the app is
+// back there (outbox.Dispatcher.ChannelBack). It returns nil for a nil
+// err.
+func ChannelRefused(place string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &refusedError{place: place, err: Permanent(err)}
+}
+
+// RefusedBy returns the place that refused err (see ChannelRefused), ""
+// when err is not such a refusal.
+func RefusedBy(err error) string {
+	var r *refusedError
+	if errors.As(err, &r) {
+		return r.place
+	}
+	return ""
+}

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +23,9 @@ import (
 // and someone who joins sees leads at member_joined_channel; another
 // channel's members change nothing. The bot's own removal from the sales
 // or the managers' channel, or its archiving, is a warning naming the
-// channel and the fix; another channel's is not.
+// channel and the fix; another channel's is not. The bot invited to any
+// channel, or a channel unarchived, calls OnChannelBack with it (what it
+// refused is queued again); a person joining does not.
 func TestSlackSalesChannelMembershipEvents(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		r := newSlackRig(t, s, &report.Reports{Store: s, Policy: handoff.DefaultPolicy()})
@@ -82,6 +85,16 @@ func TestSlackSalesChannelMembershipEvents(t *testing.T) {
 		}
 		if n := r.lost.Load(); n != 3 {
 			t.Errorf("OnChannelLost called %d times after another channel's events, want still 3", n)
+		}
+		if got := r.back.list(); len(got) != 1 || got[0] != managerChannel {
+			t.Errorf("OnChannelBack calls = %v, want only the managers' channel's unarchiving", got)
+		}
+		event("EvBotBack", "member_joined_channel", slacktest.BotUserID, salesChannel)
+		event("EvBotBack9", "member_joined_channel", slacktest.BotUserID, "CRANDOM")
+		event("EvUnarchived9", "channel_unarchive", "UREP", "CRANDOM")
+		event("EvJoined9", "member_joined_channel", "UREP", "CRANDOM")
+		if got, want := r.back.list(), []string{managerChannel, salesChannel, "CRANDOM", "CRANDOM"}; !slices.Equal(got, want) {
+			t.Errorf("OnChannelBack calls = %v, want %v", got, want)
 		}
 		if status, body := r.send(t, "/slack/events", signingSecret, time.Now(), slacktest.ChannelEvent("EvBad", "member_left_channel", "UREP", "")); status != http.StatusBadRequest {
 			t.Errorf("member_left_channel without a channel: %d %s, want 400", status, body)

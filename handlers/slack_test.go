@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,6 +45,26 @@ type slackRig struct {
 	answerDue chan time.Time
 	logs      *testkit.LogBuffer // the Slack app's log
 	lost      *atomic.Int32      // calls of the App's OnChannelLost
+	back      *channelsBack      // the App's calls of OnChannelBack
+}
+
+// channelsBack records the channels of OnChannelBack's calls.
+type channelsBack struct {
+	mu       sync.Mutex
+	channels []string
+}
+
+func (b *channelsBack) add(_ context.Context, channel string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.channels = append(b.channels, channel)
+}
+
+// list returns the channels so far, in the order of the calls.
+func (b *channelsBack) list() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.channels)
 }
 
 func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *slackRig {
@@ -71,15 +92,15 @@ func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *
 		answerer = b.Readers(answerer)
 	}
 	answerDue := make(chan time.Time, 1)
-	logs, lost := &testkit.LogBuffer{}, &atomic.Int32{}
+	logs, lost, back := &testkit.LogBuffer{}, &atomic.Int32{}, &channelsBack{}
 	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: slackbot.NewWorkspace(api), Answerer: answerer,
-		Members: members, Managers: managers, SalesChannel: salesChannel, ManagerChannel: managerChannel, OnChannelLost: func() { lost.Add(1) },
+		Members: members, Managers: managers, SalesChannel: salesChannel, ManagerChannel: managerChannel, OnChannelLost: func() { lost.Add(1) }, OnChannelBack: back.add,
 		Dedup: s, Logger: slog.New(slog.NewTextHandler(logs, nil)), AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
 	mux := http.NewServeMux()
 	(&handlers.Slack{SigningSecret: signingSecret, App: app, Logger: discardLogger()}).Register(mux)
 	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
 	t.Cleanup(srv.Close)
-	return &slackRig{store: s, slack: fake, disp: disp, srv: srv, answerDue: answerDue, logs: logs, lost: lost}
+	return &slackRig{store: s, slack: fake, disp: disp, srv: srv, answerDue: answerDue, logs: logs, lost: lost, back: back}
 }
 
 // send posts body to path signed at ts with secret, and returns the status

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,7 +15,9 @@ import (
 // logged as a warning naming the team, and nothing stored is forgotten, so
 // adding the app back is enough; the sales channel (named "Sales") or the
 // managers' channel (by id) deleted is a warning naming the setting to
-// change, another channel deleted is not. Each loss calls OnChannelLost.
+// change, another channel deleted is not. Each loss calls OnChannelLost;
+// the app added to the team calls OnChannelBack with the team's id (where
+// Teams refused posts), and a channel restored with the channel's id.
 func TestTeamsChannelLostIsWarned(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		e := newTeamsEnv(t, s, nil)
@@ -61,6 +64,12 @@ func TestTeamsChannelLostIsWarned(t *testing.T) {
 		}
 		if n := e.lost.Load(); n != 4 {
 			t.Errorf("OnChannelLost called %d times, want 4", n)
+		}
+		if status, body := e.post(e.team().ChannelRestored(salesID, "Sales"), e.token()); status != 200 {
+			t.Fatalf("Sales restored: HTTP %d %s", status, body)
+		}
+		if got, want := e.back.list(), []string{teamID, teamID, salesID}; !slices.Equal(got, want) {
+			t.Errorf("OnChannelBack calls = %v, want %v (two installs, then the Sales channel restored)", got, want)
 		}
 	})
 }

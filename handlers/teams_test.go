@@ -51,6 +51,7 @@ type teamsEnv struct {
 	policy    handoff.Policy
 	logs      *testkit.LogBuffer // the Teams app's log
 	lost      *atomic.Int32      // calls of the App's OnChannelLost
+	back      *channelsBack      // the App's calls of OnChannelBack
 }
 
 func newTeamsEnv(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *teamsEnv {
@@ -76,9 +77,9 @@ func newTeamsEnvWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 		answerer = b.Readers(answerer)
 	}
 	logs := &testkit.LogBuffer{}
-	lost := &atomic.Int32{}
+	lost, back := &atomic.Int32{}, &channelsBack{}
 	app := teams.NewApp(teams.AppConfig{Bot: b, Leads: s, Store: s, Dedup: s, Platform: platform, Members: members, Policy: policy, Answerer: answerer, Now: clk.Now,
-		SalesChannel: "Sales", ManagerChannel: managersID, OnChannelLost: func() { lost.Add(1) },
+		SalesChannel: "Sales", ManagerChannel: managersID, OnChannelLost: func() { lost.Add(1) }, OnChannelBack: back.add,
 		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil)
 	v.MinRefetch = 0
@@ -86,7 +87,7 @@ func newTeamsEnvWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 	handlers.NewTeams(v, app, []string{tenantID}, discardLogger()).Register(mux)
 	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
 	t.Cleanup(srv.Close)
-	return &teamsEnv{t: t, srv: srv, bf: bf, store: s, bot: b, disp: disp, platform: platform, validator: v, clock: clk, policy: policy, logs: logs, lost: lost}
+	return &teamsEnv{t: t, srv: srv, bf: bf, store: s, bot: b, disp: disp, platform: platform, validator: v, clock: clk, policy: policy, logs: logs, lost: lost, back: back}
 }
 
 // token is a valid Bot Framework token for the fake's service URL.

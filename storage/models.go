@@ -95,6 +95,10 @@ type outboxRow struct {
 	CreatedMs     int64  `gorm:"not null"`
 	RequeuedMs    *int64
 	DoneMs        *int64
+	// RefusedBy is the place (a channel, a Teams team) whose refusal
+	// gave a dead message up, "" for any other: the message is queued
+	// again when the app is back there (RetryRefusedOutbox).
+	RefusedBy string `gorm:"size:300;not null;default:''"`
 }
 
 func (outboxRow) TableName() string { return "outbox" }

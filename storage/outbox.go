@@ -274,7 +274,7 @@ func writeOutcome(tx *gorm.DB, o handoff.OutboxOutcome) error {
 	m := o.Message
 	switch {
 	case o.Dead:
-		return updateHeld(tx, m, map[string]any{"status": OutboxDead, "done_ms": ms(o.At), "locked_until_ms": 0, "last_error": o.Cause})
+		return updateHeld(tx, m, map[string]any{"status": OutboxDead, "done_ms": ms(o.At), "locked_until_ms": 0, "last_error": o.Cause, "refused_by": o.RefusedBy})
 	case !o.Retry.IsZero():
 		return updateHeld(tx, m, map[string]any{"due_ms": ms(o.Retry), "locked_until_ms": 0, "last_error": o.Cause})
 	}

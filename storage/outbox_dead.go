@@ -42,19 +42,41 @@ func deadRows(tx *gorm.DB, ids []int64) *gorm.DB {
 // every dead message when ids is empty. Messages that are not dead are
 // left alone. It returns how many it queued.
 func (s *Store) RetryDeadOutbox(ctx context.Context, now time.Time, ids ...int64) (int64, error) {
-	var n int64
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		r := deadRows(tx, ids).Updates(map[string]any{
-			"status": OutboxPending, "due_ms": ms(now), "requeued_ms": ms(now), "done_ms": nil,
-			"locked_until_ms": 0, "locked_by": "", "attempts": 0,
-		})
-		n = r.RowsAffected
-		return r.Error
-	})
+	n, err := s.requeueDead(ctx, now, func(tx *gorm.DB) *gorm.DB { return deadRows(tx, ids) })
 	if err != nil {
 		return 0, fmt.Errorf("storage: retry dead outbox: %w", err)
 	}
 	return n, nil
+}
+
+// RetryRefusedOutbox queues again, as RetryDeadOutbox does, the dead
+// messages that place refused (handoff.OutboxOutcome.RefusedBy), now that
+// the app is back there, and returns how many.
+func (s *Store) RetryRefusedOutbox(ctx context.Context, place string, now time.Time) (int64, error) {
+	if place == "" {
+		return 0, nil
+	}
+	n, err := s.requeueDead(ctx, now, func(tx *gorm.DB) *gorm.DB {
+		return tx.Model(&outboxRow{}).Where("status = ? AND refused_by = ?", OutboxDead, place)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("storage: retry the outbox messages %s refused: %w", place, err)
+	}
+	return n, nil
+}
+
+// requeueDead queues the dead messages that rows selects again, due at now.
+func (s *Store) requeueDead(ctx context.Context, now time.Time, rows func(tx *gorm.DB) *gorm.DB) (int64, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		r := rows(tx).Updates(map[string]any{
+			"status": OutboxPending, "due_ms": ms(now), "requeued_ms": ms(now), "done_ms": nil,
+			"locked_until_ms": 0, "locked_by": "", "attempts": 0, "refused_by": "",
+		})
+		n = r.RowsAffected
+		return r.Error
+	})
+	return n, err
 }
 
 // DropDeadOutbox deletes dead messages: those with the given ids, or every

@@ -52,7 +52,7 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 	case bot.IsPermanent(err):
 		log.ErrorContext(ctx, "outbox: giving up", "err", err)
 		d.park(m)
-		o.Dead = true
+		o.Dead, o.RefusedBy = true, bot.RefusedBy(err)
 	case !m.Since().IsZero() && now.Sub(m.Since()) > d.cfg.GiveUpAfter:
 		// Every transient failure, a rate limit included, ends here
 		// once the message is older than the deadline.

@@ -67,3 +67,23 @@ func (d *Dispatcher) hastenRetries(ctx context.Context) {
 		}
 	}
 }
+
+// ChannelBack queues again the messages given up because place refused
+// them (bot.ChannelRefused: the app removed from a channel, the channel
+// archived or deleted, the app removed from a Teams team), now that the
+// platform says the app is back there, and wakes the worker: cards reach
+// the channel without anyone running handoff outbox retry, and a card's
+// note to the managers that it was given up says when it was posted at
+// last. Messages refused elsewhere, or for another reason, stay dead.
+func (d *Dispatcher) ChannelBack(ctx context.Context, platform, place string) {
+	n, err := d.cfg.Store.RetryRefusedOutbox(ctx, place, d.cfg.Now().UTC())
+	if err != nil {
+		d.logger.ErrorContext(ctx, "outbox: queue again what a channel refused, now that the app is back there (handoff outbox retry does it by hand)",
+			"platform", platform, "place", place, "err", err)
+		return
+	}
+	if n > 0 {
+		d.logger.InfoContext(ctx, "outbox: the app is back where messages were refused; they are queued again", "platform", platform, "place", place, "messages", n)
+		d.Wake()
+	}
+}

@@ -35,6 +35,10 @@ type AppConfig struct {
 	// warning, and OnChannelLost, when set, is called.
 	SalesChannel, ManagerChannel string
 	OnChannelLost                func()
+	// OnChannelBack, when set, is called with any channel the app is
+	// added to or that is unarchived: what it refused meanwhile is queued
+	// again (outbox.Dispatcher.ChannelBack).
+	OnChannelBack func(ctx context.Context, channel string)
 	// Answerer answers /funnel, /sla and /leads; nil answers "not available yet".
 	Answerer bot.CommandAnswerer
 	Dedup    Deduper

@@ -70,10 +70,14 @@ func (a *App) lost(ctx context.Context, channel, what string) {
 	a.logger.WarnContext(ctx, "slack: "+fmt.Sprintf(what, role, setting), "channel", channel)
 }
 
-// back notes that Handoff's channel is usable again.
+// back notes that Handoff's channel is usable again, and calls
+// OnChannelBack for any channel, the agreement's own among them.
 func (a *App) back(ctx context.Context, channel, what string) {
 	if role, setting := a.role(channel); role != "" {
 		a.logger.InfoContext(ctx, "slack: "+fmt.Sprintf(what, role, setting), "channel", channel)
+	}
+	if a.cfg.OnChannelBack != nil {
+		a.cfg.OnChannelBack(ctx, channel)
 	}
 }
 

@@ -75,7 +75,7 @@ func (p *Platform) post(ctx context.Context, channel string, msg bot.Message, ex
 	})
 	if err != nil {
 		p.forgetDirect(channel)
-		return "", classify("chat.postMessage", err)
+		return "", classifyIn("chat.postMessage", channel, err)
 	}
 	return ts, nil
 }
@@ -83,7 +83,7 @@ func (p *Platform) post(ctx context.Context, channel string, msg bot.Message, ex
 // Update replaces the message ts in channel with chat.update.
 func (p *Platform) Update(ctx context.Context, channel, ts string, msg bot.Message) error {
 	_, _, _, err := p.api.UpdateMessageContext(ctx, channel, ts, msgOptions(msg)...)
-	return classify("chat.update", err)
+	return classifyIn("chat.update", channel, err)
 }
 
 // PostPrivate shows msg to userID only, with chat.postEphemeral.
@@ -208,6 +208,23 @@ var transient = map[string]bool{
 	"internal_error": true, "fatal_error": true, "service_unavailable": true, "request_timeout": true,
 	"ratelimited": true, "invalid_auth": true, "not_authed": true, "account_inactive": true,
 	"token_revoked": true, "token_expired": true, "team_added_to_org": true,
+}
+
+// refusals are the Slack errors that refuse a channel itself rather than a
+// message: the app is not a member, the channel is archived, or the app
+// cannot see it (a private channel it was never invited to).
+var refusals = map[string]bool{"not_in_channel": true, "is_archived": true, "channel_not_found": true}
+
+// classifyIn is classify for a post or an update in channel: a refusal of
+// the channel is marked with bot.ChannelRefused, so that what it refused
+// is queued again when the app is back there.
+func classifyIn(method, channel string, err error) error {
+	err = classify(method, err)
+	var se slackapi.SlackErrorResponse
+	if errors.As(err, &se) && refusals[se.Err] {
+		return bot.ChannelRefused(channel, err)
+	}
+	return err
 }
 
 // classify turns a slack-go error into what the dispatcher understands: a

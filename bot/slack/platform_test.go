@@ -32,21 +32,30 @@ func TestPlatformErrors(t *testing.T) {
 		wantPermanent bool
 		wantErr       bool
 		wantSays      string // in the error's text: the fix of an error an admin can mend
+		// wantRefusedBy is the channel that refused (bot.RefusedBy): what
+		// it refused is queued again when the app is back there.
+		wantRefusedBy string
 	}{
-		{"OK", nil, func() error { _, err := p.Post(ctx, "CSALES", msg); return err }, 0, false, false, ""},
+		{"OK", nil, func() error { _, err := p.Post(ctx, "CSALES", msg); return err }, 0, false, false, "", ""},
 		{"RateLimited", func() { fake.FailNext("chat.postMessage", 1, http.StatusTooManyRequests, 3) },
-			func() error { _, err := p.Post(ctx, "CSALES", msg); return err }, 3 * time.Second, false, true, ""},
+			func() error { _, err := p.Post(ctx, "CSALES", msg); return err }, 3 * time.Second, false, true, "", ""},
 		{"ServerError", func() { fake.FailNext("chat.update", 1, http.StatusBadGateway, 0) },
-			func() error { return p.Update(ctx, "CSALES", "1.2", msg) }, 0, false, true, ""},
+			func() error { return p.Update(ctx, "CSALES", "1.2", msg) }, 0, false, true, "", ""},
 		{"ChannelNotFound", nil, func() error { _, err := p.Post(ctx, "CGONE", msg); return err }, 0, true, true,
-			"channel_not_found (no channel with that id is visible to the app: check the channel ids (SLACK_SALES_CHANNEL"},
+			"channel_not_found (no channel with that id is visible to the app: check the channel ids (SLACK_SALES_CHANNEL", "CGONE"},
 		{"NotInChannel", func() { fake.RemoveBot("CKICKED") }, func() error { _, err := p.Post(ctx, "CKICKED", msg); return err }, 0, true, true,
-			"slack chat.postMessage: not_in_channel (the app is not a member of the channel: invite it there with /invite @Handoff)"},
+			"slack chat.postMessage: not_in_channel (the app is not a member of the channel: invite it there with /invite @Handoff)", "CKICKED"},
+		{"UpdateNotInChannel", nil, func() error { return p.Update(ctx, "CKICKED", "1.2", msg) }, 0, true, true,
+			"slack chat.update: not_in_channel", "CKICKED"},
+		// A private notice is of its moment: not worth showing once the
+		// bot is back.
+		{"EphemeralNotInChannel", nil, func() error { return p.PostPrivate(ctx, "CKICKED", "U1", msg) }, 0, true, true,
+			"slack chat.postEphemeral: not_in_channel", ""},
 		{"ClientError", func() { fake.FailNext("chat.postEphemeral", 1, http.StatusBadRequest, 0) },
-			func() error { return p.PostPrivate(ctx, "CSALES", "U1", msg) }, 0, true, true, ""},
+			func() error { return p.PostPrivate(ctx, "CSALES", "U1", msg) }, 0, true, true, "", ""},
 		{"InvalidAuthIsRetried", nil, func() error { _, err := wrong.Post(ctx, "CSALES", msg); return err }, 0, false, true,
-			"invalid_auth (Slack does not accept SLACK_BOT_TOKEN"},
-		{"ReplyWithoutURL", nil, func() error { return p.Reply(ctx, "", msg) }, 0, true, true, ""},
+			"invalid_auth (Slack does not accept SLACK_BOT_TOKEN", ""},
+		{"ReplyWithoutURL", nil, func() error { return p.Reply(ctx, "", msg) }, 0, true, true, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,6 +75,9 @@ func TestPlatformErrors(t *testing.T) {
 			}
 			if tt.wantSays != "" && !strings.Contains(err.Error(), tt.wantSays) {
 				t.Fatalf("err = %q, want it to say %q", err, tt.wantSays)
+			}
+			if got := bot.RefusedBy(err); got != tt.wantRefusedBy {
+				t.Fatalf("err = %v refused by %q, want %q", err, got, tt.wantRefusedBy)
 			}
 		})
 	}

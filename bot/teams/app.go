@@ -51,7 +51,12 @@ type AppConfig struct {
 	// OnChannelLost, when set, is called.
 	SalesChannel, ManagerChannel string
 	OnChannelLost                func()
-	Policy                       handoff.Policy
+	// OnChannelBack, when set, is called with the place where the app is
+	// back: a team's id when the app is added (back) to it, a channel's
+	// when it is restored; what was refused there is queued again
+	// (outbox.Dispatcher.ChannelBack).
+	OnChannelBack func(ctx context.Context, place string)
+	Policy        handoff.Policy
 	// Answerer answers funnel, sla and leads; nil answers "not available
 	// yet".
 	Answerer bot.CommandAnswerer

@@ -67,6 +67,14 @@ func (a *App) install(ctx context.Context, act *Activity) error {
 		return err
 	}
 	a.logger.InfoContext(ctx, "teams: conversation stored", "conversation", ref.ConversationID, "team", ref.TeamName, "channel", ref.ChannelName)
+	if a.cfg.OnChannelBack != nil {
+		switch {
+		case added:
+			a.cfg.OnChannelBack(ctx, cd.Team.ID) // where BotNotInConversationRoster refused (Platform.Post)
+		case cd.EventType == "channelRestored":
+			a.cfg.OnChannelBack(ctx, ref.ConversationID)
+		}
+	}
 	return nil
 }
 

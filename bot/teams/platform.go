@@ -85,7 +85,7 @@ func (p *Platform) Post(ctx context.Context, channel string, msg bot.Message) (s
 		if err == nil && id == "" {
 			err = errors.New("teams: the service returned no activity id")
 		}
-		return id, err
+		return id, refused(ref, err)
 	}
 	channelID := ref.ChannelID
 	if channelID == "" {
@@ -99,7 +99,7 @@ func (p *Platform) Post(ctx context.Context, channel string, msg bot.Message) (s
 		ChannelData: map[string]interface{}{"channel": map[string]string{"id": channelID}},
 	})
 	if err != nil {
-		return "", err
+		return "", refused(ref, err)
 	}
 	id := res.ActivityID
 	if id == "" {
@@ -134,7 +134,26 @@ func (p *Platform) Update(ctx context.Context, channel, messageID string, msg bo
 		conversation = ref.ConversationID + ";messageid=" + messageID
 	}
 	act := p.cardActivity(RenderCard(msg, p.names(ctx)))
-	return p.conn.UpdateActivity(ctx, ref.ServiceURL, conversation, messageID, act)
+	return refused(ref, p.conn.UpdateActivity(ctx, ref.ServiceURL, conversation, messageID, act))
+}
+
+// refused marks the Bot Connector's refusal of a channel's conversation
+// ref with bot.ChannelRefused, naming where the app must be back: its team,
+// when the app is no longer in it (BotNotInConversationRoster), or the
+// channel, when it is gone (ConversationNotFound). Other errors are
+// returned as they are.
+func refused(ref handoff.TeamsConversation, err error) error {
+	var se *StatusError
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch {
+	case se.ErrorCode == "BotNotInConversationRoster" && ref.TeamID != "":
+		return bot.ChannelRefused(ref.TeamID, err)
+	case se.ErrorCode == "ConversationNotFound":
+		return bot.ChannelRefused(handoff.TeamsBaseConversation(ref.ConversationID), err)
+	}
+	return err
 }
 
 // PostPrivate sends msg to userID's one-to-one chat with the bot: Teams

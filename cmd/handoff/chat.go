@@ -147,6 +147,7 @@ func (a *app) wireSlackApp(c chat, b *bot.Bot, reports bot.CommandAnswerer) erro
 	slackApp := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: c.slack, Workspace: workspace, Answerer: reports,
 		Members: c.slackMembers, Managers: c.slackManagers, SalesChannel: cfg.SalesChannel, ManagerChannel: cfg.ManagerChannel,
 		OnChannelLost: func() { a.metrics.ChannelLost(slackbot.Name) },
+		OnChannelBack: func(ctx context.Context, channel string) { a.outbox.ChannelBack(ctx, slackbot.Name, channel) },
 		Dedup:         a.store, Now: a.now, Logger: a.logger})
 	if cfg.SocketMode() {
 		socket := slackbot.NewSocketMode(c.slackAPI, slackApp, a.logger)
@@ -171,7 +172,9 @@ func (a *app) wireTeamsApp(c chat, b *bot.Bot, reports bot.CommandAnswerer) {
 	cfg := a.cfg.Teams
 	teamsApp := teamsbot.NewApp(teamsbot.AppConfig{Bot: b, Leads: a.store, Store: a.store, Dedup: a.store, Platform: c.teams,
 		Members: c.teamsMembers, SalesChannel: cfg.SalesChannel, ManagerChannel: cfg.ManagerChannel,
-		OnChannelLost: func() { a.metrics.ChannelLost(teamsbot.Name) }, Policy: a.cfg.Policy, Answerer: reports, Now: a.now, Logger: a.logger})
+		OnChannelLost: func() { a.metrics.ChannelLost(teamsbot.Name) },
+		OnChannelBack: func(ctx context.Context, place string) { a.outbox.ChannelBack(ctx, teamsbot.Name, place) },
+		Policy:        a.cfg.Policy, Answerer: reports, Now: a.now, Logger: a.logger})
 	v := teamsbot.NewValidator(cfg.AppID, cfg.OpenIDMetadataURL, nil)
 	v.Issuer = cfg.TokenIssuer
 	th := handlers.NewTeams(v, teamsApp, cfg.Tenants(), a.logger)

@@ -96,7 +96,7 @@ type demo struct {
 	reported  int               // calls of the fake already narrated
 	lostFrom  int               // with lose-answer, the calls of the fake before it; else -1
 	refused   []*demoLeadState  // leads whose card was given up while the bot was out of the channel
-	retried   int               // cards given up and posted after handoff outbox retry
+	retried   int               // cards given up and posted once the bot was back
 	lostFound int               // cards whose post's answer was lost and that the outbox's retry found
 	claimed   map[string]string // lead key → the rep who got it
 	race      string            // the race's outcome, for the summary

@@ -1,6 +1,6 @@
 // The demo's chat-delivery scenes: a post whose answer Slack loses, and a
-// card Slack refuses while the bot is out of the channel, which the admin
-// retries with handoff outbox.
+// card Slack refuses while the bot is out of the channel, queued again when
+// the admin invites the bot back.
 
 package main
 
@@ -83,11 +83,12 @@ func (d *demo) botRemoved(ctx context.Context) error {
 // logMessage is the message of a log line of slog's text handler.
 var logMessage = regexp.MustCompile(`msg="((?:[^"\\]|\\.)*)"`)
 
-// inviteBot brings the bot back into the sales channel and does what the
-// admin does: lists the dead messages and retries them with the commands'
-// own code, then waits for the refused cards to reach the channel.
+// inviteBot brings the bot back into the sales channel: the admin lists
+// the dead messages with the commands' own code, then invites the bot, and
+// Slack tells Handoff (member_joined_channel, signed), which queues the
+// cards the channel refused again by itself. It narrates the log's line
+// and waits for the cards to reach the channel.
 func (d *demo) inviteBot(ctx context.Context, reason string) error {
-	d.slack.InviteBot(demoSales)
 	d.printf("%s  🔧 %s\n", d.when(d.clock.Now()), reason)
 	dead, err := d.app.store.DeadOutbox(ctx, 0)
 	if err != nil {
@@ -97,13 +98,18 @@ func (d *demo) inviteBot(ctx context.Context, reason string) error {
 	if err := printDead(&out, dead, "table"); err != nil {
 		return err
 	}
-	fmt.Fprintf(&out, "$ handoff outbox retry --all\n")
-	if err := settleDead(ctx, &out, d.app.store, "retry", nil, d.clock.Now()); err != nil {
-		return err
-	}
 	d.printf("%18s$ handoff outbox list\n", "")
 	for _, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
 		d.printf("%18s%s\n", "", line)
+	}
+	d.slack.InviteBot(demoSales)
+	seen := len(d.logs.lines())
+	body := slacktest.ChannelEvent(fmt.Sprintf("EvDemoJoined%d", d.clock.Now().Unix()), "member_joined_channel", slacktest.BotUserID, demoSales)
+	if _, err := d.send(ctx, "/slack/events", body); err != nil {
+		return err
+	}
+	if err := d.requeuedLine(seen); err != nil {
+		return err
 	}
 	if err := d.settle(ctx); err != nil {
 		return err
@@ -119,7 +125,7 @@ func (d *demo) inviteBot(ctx context.Context, reason string) error {
 			}
 		}
 		if st.ts == "" {
-			return fmt.Errorf("invite-bot: the card of %s was not posted after the retry", st.key)
+			return fmt.Errorf("invite-bot: the card of %s was not posted once the bot was back", st.key)
 		}
 		arrived := d.at(st.day, st.at)
 		d.printf("%18s→ the card of %s reaches %s, %s after the lead arrived\n", "", st.company, demoChannelNames[demoSales],
@@ -134,6 +140,26 @@ func (d *demo) inviteBot(ctx context.Context, reason string) error {
 	d.refused = nil
 	return nil
 }
+
+// requeuedLine narrates the log's line, after its first seen lines, that
+// says the cards the sales channel refused are queued again.
+func (d *demo) requeuedLine(seen int) error {
+	lines := d.logs.lines()
+	for _, line := range lines[min(seen, len(lines)):] {
+		if m := logMessage.FindStringSubmatch(line); m != nil && strings.Contains(m[1], "queued again") {
+			n := ""
+			if c := logMessages.FindStringSubmatch(line); c != nil {
+				n = " (messages=" + c[1] + ")"
+			}
+			d.printf("%18s→ Slack tells Handoff (member_joined_channel), and its log says: %s%s\n", "", strings.TrimPrefix(m[1], "outbox: "), n)
+			return nil
+		}
+	}
+	return errors.New("invite-bot: no line in the log for the refused card queued again")
+}
+
+// logMessages is the count of messages in a log line of slog's text handler.
+var logMessages = regexp.MustCompile(` messages=(\d+)`)
 
 // retryLostAnswer follows the outbox's retries of the card of lead id,
 // whose first post reached the sales channel while Slack's answer was

@@ -240,7 +240,7 @@ func (d *demo) printSummary(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(d.out, "  Chat delivery:     cards whose answer was lost %d (found in the channel, not posted twice) · refused while @Handoff was out of %s %d (posted after handoff outbox retry) · messages dead now %d\n",
+	fmt.Fprintf(d.out, "  Chat delivery:     cards whose answer was lost %d (found in the channel, not posted twice) · refused while @Handoff was out of %s %d (posted once it was back) · messages dead now %d\n",
 		d.lostFound, demoChannelNames[demoSales], d.retried, ob.Dead)
 	fmt.Fprintln(d.out)
 	return nil

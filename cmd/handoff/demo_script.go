@@ -94,7 +94,7 @@ const (
 	actLoseAnswer = "lose-answer"
 	// actRemoveBot: someone removes the bot from the sales channel, so the
 	// next card is refused for good and given up (dead); actInviteBot: the
-	// admin invites it back and retries the dead card with handoff outbox.
+	// admin invites it back, and Handoff queues the dead card again itself.
 	actRemoveBot = "remove-bot"
 	actInviteBot = "invite-bot"
 	// actVisitSales: the marketer joins the sales channel, asks /leads open

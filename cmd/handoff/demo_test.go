@@ -139,7 +139,8 @@ func TestDemo(t *testing.T) {
 	// The bot removed from the channel is warned of at once (Slack's
 	// member_left_channel); with the bot out of the channel a card is
 	// refused for good and given up, and the managers are told; the admin's `handoff outbox list` shows
-	// it and `retry --all` posts it, once, and nothing is left dead.
+	// it, and once the bot is invited back Slack says so (member_joined_channel) and Handoff
+	// queues the card again by itself: it is posted once, and nothing is left dead.
 	rest = out
 	for _, want := range []string{"someone removes @Handoff from the channel",
 		"→ Slack tells Handoff at once, and its log warns: the app was removed from the sales channel: Handoff cannot post there until someone invites it back (/invite @Handoff in the channel)",
@@ -148,11 +149,11 @@ func TestDemo(t *testing.T) {
 		"→ handoff_outbox_dead is now 1: the alert HandoffMessagesGivenUp",
 		"→ #sales-managers: Not in the sales channel: Esbjerg Offshore Service A/S",
 		"$ handoff outbox list", "lead.announce", "slack chat.postMessage: not_in_channel",
-		"$ handoff outbox retry --all", "1 dead message queued again",
+		"→ Slack tells Handoff (member_joined_channel), and its log says: the app is back where messages were refused; they are queued again (messages=1)",
 		"→ the card of Esbjerg Offshore Service A/S reaches #sales-leads, 10 min after the lead arrived",
 		"→ the managers' note is updated: In the sales channel now: Esbjerg Offshore Service A/S",
 		"Jonas claims Esbjerg Offshore Service A/S",
-		"refused while @Handoff was out of #sales-leads 1 (posted after handoff outbox retry) · messages dead now 0"} {
+		"refused while @Handoff was out of #sales-leads 1 (posted once it was back) · messages dead now 0"} {
 		i := strings.Index(rest, want)
 		if i < 0 {
 			t.Fatalf("the refused card's recovery lacks %q (in this order)", want)

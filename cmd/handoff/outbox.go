@@ -25,7 +25,10 @@ Chat messages the outbox gave up on (a permanent error, or still failing
 after the give-up deadline) are dead: kept, not sent. list shows them,
 oldest first, with their last error; retry queues them again with a new
 give-up deadline; drop deletes them. The metric handoff_outbox_dead
-counts them.`
+counts them. Messages a channel refused (the bot removed from it, the
+channel archived or deleted, the app removed from its Teams team; list
+names it under REFUSED BY) are queued again by themselves once the
+platform says the app is back there.`
 
 // outboxFlags declares `handoff outbox`'s flags; its first argument is
 // the subcommand (list, retry or drop), the others message ids.
@@ -110,21 +113,24 @@ func parseIDs(args []string) ([]int64, error) {
 
 // deadJSON is one dead message as `outbox list --format json` prints it.
 type deadJSON struct {
-	ID        int64      `json:"id"`
-	Kind      string     `json:"kind"`
-	LeadID    int64      `json:"lead_id,omitempty"`
-	Platform  string     `json:"platform,omitempty"`
-	Attempts  int        `json:"attempts"`
-	Created   time.Time  `json:"created"`
-	Requeued  *time.Time `json:"requeued,omitempty"` // the last `outbox retry` of a message that died again
-	LastError string     `json:"last_error"`
+	ID       int64      `json:"id"`
+	Kind     string     `json:"kind"`
+	LeadID   int64      `json:"lead_id,omitempty"`
+	Platform string     `json:"platform,omitempty"`
+	Attempts int        `json:"attempts"`
+	Created  time.Time  `json:"created"`
+	Requeued *time.Time `json:"requeued,omitempty"` // the last `outbox retry` of a message that died again
+	// RefusedBy is the channel (or Teams team) that refused the message:
+	// it is queued again by itself when the app is back there.
+	RefusedBy string `json:"refused_by,omitempty"`
+	LastError string `json:"last_error"`
 }
 
 func printDead(w io.Writer, dead []handoff.OutboxMessage, format string) error {
 	if format == "json" {
 		out := make([]deadJSON, len(dead))
 		for i, m := range dead {
-			out[i] = deadJSON{ID: m.ID, Kind: m.Kind, LeadID: m.LeadID, Platform: m.Platform, Attempts: m.Attempts, Created: m.Created, LastError: m.LastError}
+			out[i] = deadJSON{ID: m.ID, Kind: m.Kind, LeadID: m.LeadID, Platform: m.Platform, Attempts: m.Attempts, Created: m.Created, RefusedBy: m.RefusedBy, LastError: m.LastError}
 			if !m.Requeued.IsZero() {
 				out[i].Requeued = &m.Requeued
 			}
@@ -138,7 +144,7 @@ func printDead(w io.Writer, dead []handoff.OutboxMessage, format string) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tLEAD\tPLATFORM\tATTEMPTS\tCREATED\tREQUEUED\tLAST ERROR")
+	fmt.Fprintln(tw, "ID\tKIND\tLEAD\tPLATFORM\tATTEMPTS\tCREATED\tREQUEUED\tREFUSED BY\tLAST ERROR")
 	for _, m := range dead {
 		requeued := "–"
 		if !m.Requeued.IsZero() {
@@ -148,8 +154,12 @@ func printDead(w io.Writer, dead []handoff.OutboxMessage, format string) error {
 		if platform == "" {
 			platform = "all" // a message for every platform enabled
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%d\t%s\t%s\t%s\n", m.ID, m.Kind, m.LeadID, platform, m.Attempts,
-			m.Created.Format(time.RFC3339), requeued, oneLine(m.LastError, 200))
+		refusedBy := "–"
+		if m.RefusedBy != "" {
+			refusedBy = oneLine(m.RefusedBy, 60)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\n", m.ID, m.Kind, m.LeadID, platform, m.Attempts,
+			m.Created.Format(time.RFC3339), requeued, refusedBy, oneLine(m.LastError, 200))
 	}
 	return tw.Flush()
 }

@@ -41,10 +41,12 @@ func TestOutboxCommands(t *testing.T) {
 				"teams POST v3/conversations/19%3A3a5f0c2e9b7d4c1e8f6a2b0d9c7e5f3a%40thread.tacv2/activities: " +
 				"HTTP 403 BotNotInConversationRoster: The bot is not part of the conversation roster. " +
 				"(the app is not in that team or chat (removed or uninstalled): add Handoff to the team again)"
-			for i, m := range taken[:2] {
-				if err := store.FailOutbox(ctx, m, now, []string{"slack chat.postMessage: channel_not_found\nline two", teamsErr}[i]); err != nil {
-					t.Fatal(err)
-				}
+			refused := handoff.OutboxOutcome{Message: taken[0], At: now, Dead: true, Cause: "slack chat.postMessage: channel_not_found\nline two", RefusedBy: "C0SALES"}
+			if errs := store.RecordOutbox(ctx, refused); errs[0] != nil {
+				t.Fatal(errs[0])
+			}
+			if err := store.FailOutbox(ctx, taken[1], now, teamsErr); err != nil {
+				t.Fatal(err)
 			}
 			a, b := taken[0].ID, taken[1].ID
 			srv := startServer(t, vars)
@@ -64,10 +66,11 @@ func TestOutboxCommands(t *testing.T) {
 				{[]string{"outbox", "list", "dead"}, 2, []string{`unexpected argument "dead"`}},
 				{[]string{"outbox", "list", "--format", "xml"}, 2, []string{"--format must be table or json"}},
 				{[]string{"outbox", "retry", "1", "--bogus"}, 2, []string{"flag provided but not defined"}},
-				{[]string{"outbox", "list"}, 0, []string{"LAST ERROR", "lead.announce  41    slack", "sla.escalate   42    all", "sla.escalate", "channel_not_found line two",
+				{[]string{"outbox", "list"}, 0, []string{"REFUSED BY  LAST ERROR", "lead.announce  41    slack", "sla.escalate   42    all", "sla.escalate",
+					"C0SALES     slack chat.postMessage: channel_not_found line two", "–           …ad.tacv2",
 					"…ad.tacv2/activities: HTTP 403 BotNotInConversationRoster: The bot is not part of the conversation roster. " +
 						"(the app is not in that team or chat (removed or uninstalled): add Handoff to the team again)\n"}},
-				{[]string{"outbox", "list", "--format", "json"}, 0, []string{fmt.Sprintf(`"id": %d`, b), `"kind": "sla.escalate"`, `"last_error": "escalate lead 42 to teams 19:3a5f`}},
+				{[]string{"outbox", "list", "--format", "json"}, 0, []string{fmt.Sprintf(`"id": %d`, b), `"kind": "sla.escalate"`, `"last_error": "escalate lead 42 to teams 19:3a5f`, `"refused_by": "C0SALES"`}},
 				{[]string{"outbox", "retry", fmt.Sprint(a), fmt.Sprint(taken[2].ID)}, 1, []string{"1 dead message queued again", "1 of the 2 ids are not dead"}},
 				{[]string{"outbox", "drop", "--all"}, 0, []string{"1 dead message dropped"}},
 				{[]string{"outbox", "list"}, 0, []string{"no dead messages"}},

@@ -76,6 +76,14 @@ func (tm Team) ChannelCreated(id, name string) map[string]any {
 	return a
 }
 
+// ChannelRestored is the conversationUpdate for a deleted channel of the
+// team restored.
+func (tm Team) ChannelRestored(id, name string) map[string]any {
+	a := tm.ChannelCreated(id, name)
+	a["channelData"].(map[string]any)["eventType"] = "channelRestored"
+	return a
+}
+
 // ChannelDeleted is the conversationUpdate for a channel of the team deleted.
 func (tm Team) ChannelDeleted(id, name string) map[string]any {
 	a := tm.ChannelCreated(id, name)

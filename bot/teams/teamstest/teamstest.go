@@ -71,6 +71,13 @@ type Server struct {
 	roster       map[string][]Member        // conversation → its members' details, when set
 	maxPage      int
 	scope        string
+	refused      map[string]refusal // channel conversation → how posts there fail, when set
+}
+
+// refusal is the Bot Connector's answer to a post to a refused channel.
+type refusal struct {
+	status int
+	code   string
 }
 
 // New starts a fake with one signing key endorsed for "msteams"; it is
@@ -148,6 +155,24 @@ func (s *Server) SetMembers(conversation string, ids ...string) {
 		set[id] = true
 	}
 	s.members[conversation] = set
+}
+
+// Refuse makes every post, reply and update in the channel conversation
+// (its id without ";messageid=") fail with status and the Bot Connector
+// error code, as Teams answers once the app is removed from the channel's
+// team (403 BotNotInConversationRoster) or the channel is deleted (404
+// ConversationNotFound); a status of 0 accepts them again.
+func (s *Server) Refuse(conversation string, status int, code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refused == nil {
+		s.refused = map[string]refusal{}
+	}
+	if status == 0 {
+		delete(s.refused, conversation)
+		return
+	}
+	s.refused[conversation] = refusal{status, code}
 }
 
 // FailToken makes the next n token requests fail with HTTP 500.
@@ -302,6 +327,10 @@ func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 429, map[string]any{"error": map[string]string{"code": "TooManyRequests"}})
 		return
 	}
+	if rf, ok := s.refused[refusedConversation(segs, body)]; ok && r.Method != http.MethodGet {
+		writeJSON(w, rf.status, map[string]any{"error": map[string]string{"code": rf.code, "message": "refused by the test"}})
+		return
+	}
 	s.nextID++
 	id := strconv.Itoa(1000 + s.nextID)
 	c := Call{Method: r.Method, Body: body, At: time.Now()}
@@ -359,4 +388,21 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// refusedConversation is the channel conversation a connector call writes
+// to: the channel of a new thread (POST v3/conversations with
+// channelData.channel.id), or the conversation of a reply or an update.
+func refusedConversation(segs []string, body map[string]any) string {
+	if len(segs) == 2 {
+		ch, _ := body["channelData"].(map[string]any)
+		channel, _ := ch["channel"].(map[string]any)
+		id, _ := channel["id"].(string)
+		return id
+	}
+	if len(segs) >= 3 {
+		base, _, _ := strings.Cut(segs[2], ";messageid=")
+		return base
+	}
+	return ""
 }

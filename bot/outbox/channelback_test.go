@@ -1,0 +1,53 @@
+package outbox_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/handoff/handoff/bot/outbox"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// TestDispatchChannelBackQueuesWhatItRefused: a card Slack refused while
+// the bot was out of the sales channel is queued again when the app is
+// back there, not when it is back in another channel, and is then posted
+// once, with the managers' note updated to say so.
+func TestDispatchChannelBackQueuesWhatItRefused(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		r := newRig(t, s)
+		disp := outbox.New(r.managersConfig("w1"))
+		r.slack.RemoveBot("CSALES")
+		l := saveLead(t, s, "refused-back")
+		drain(t, disp)
+		if st := outboxStatus(t, s); st.Dead != 1 || len(r.slack.Messages("CMGR")) != 1 {
+			t.Fatalf("outbox = %+v, managers' notes %d; want the card dead and the managers told", st, len(r.slack.Messages("CMGR")))
+		}
+		r.slack.InviteBot("CSALES")
+		disp.ChannelBack(ctx, "slack", "CMGR")
+		drain(t, disp)
+		if st := outboxStatus(t, s); st.Dead != 1 || len(r.slack.Messages("CSALES")) != 0 {
+			t.Fatalf("after the app is back in another channel: outbox = %+v, cards %d; want the card still dead", st, len(r.slack.Messages("CSALES")))
+		}
+		disp.ChannelBack(ctx, "slack", "CSALES")
+		drain(t, disp)
+		cards := r.slack.Messages("CSALES")
+		if len(cards) != 1 || !strings.Contains(cards[0].Text, l.Company) {
+			t.Fatalf("sales channel after the app is back = %+v, want the refused card once", cards)
+		}
+		if st := outboxStatus(t, s); st.Dead != 0 || st.Pending != 0 {
+			t.Fatalf("outbox = %+v, want nothing dead or waiting", st)
+		}
+		note := r.slack.Messages("CMGR")[0]
+		if note.Updates != 1 || !strings.Contains(note.Text, "In the sales channel now: "+l.Company) {
+			t.Fatalf("managers' note (%d updates) = %q, want it updated to say the card is posted", note.Updates, note.Text)
+		}
+		disp.ChannelBack(ctx, "slack", "CSALES")
+		drain(t, disp)
+		if n := len(r.slack.Messages("CSALES")); n != 1 {
+			t.Fatalf("sales channel has %d cards after the app is back a second time, want 1", n)
+		}
+	})
+}
