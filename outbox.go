@@ -72,19 +72,24 @@ const (
 type GivenUpNotice struct {
 	Platform string `json:"platform"`
 	Cause    string `json:"cause"`
+	// Refused says the channel itself refused the card (the app out of
+	// it, the channel archived or deleted: OutboxOutcome.RefusedBy), so
+	// it is posted by itself once the app is back there.
+	Refused bool `json:"refused,omitempty"`
 	// Posted, when set, is when a retry posted the card at last: the
 	// message then updates the notes posted before instead of posting one.
 	Posted time.Time `json:"posted,omitzero"`
 }
 
 // CardGivenUp is the managers' note to queue when the outbox gives up
-// message m with cause: for a new SQL's card only, nil for anything else
-// (a note given up in turn queues none).
-func CardGivenUp(m OutboxMessage, cause string) *OutboxMessage {
+// message m with cause, refused by the channel itself or not
+// (GivenUpNotice.Refused): for a new SQL's card only, nil for anything
+// else (a note given up in turn queues none).
+func CardGivenUp(m OutboxMessage, cause string, refused bool) *OutboxMessage {
 	if m.Kind != OutboxAnnounceLead || m.LeadID == 0 {
 		return nil
 	}
-	payload, _ := json.Marshal(GivenUpNotice{Platform: m.Platform, Cause: cause}) // two strings always encode
+	payload, _ := json.Marshal(GivenUpNotice{Platform: m.Platform, Cause: cause, Refused: refused}) // strings and a bool always encode
 	return &OutboxMessage{Kind: OutboxCardGivenUp, LeadID: m.LeadID, Payload: string(payload)}
 }
 

@@ -54,7 +54,7 @@ func TestCardGivenUp(t *testing.T) {
 		{"no lead", handoff.OutboxMessage{Kind: handoff.OutboxAnnounceLead}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := handoff.CardGivenUp(tc.m, "slack chat.postMessage: not_in_channel")
+			got := handoff.CardGivenUp(tc.m, "slack chat.postMessage: not_in_channel", true)
 			if (got != nil) != tc.want {
 				t.Fatalf("note = %+v, want one: %v", got, tc.want)
 			}
@@ -66,7 +66,7 @@ func TestCardGivenUp(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.Kind != handoff.OutboxCardGivenUp || got.LeadID != 7 || got.Platform != "" ||
-				n.Platform != tc.m.Platform || n.Cause != "slack chat.postMessage: not_in_channel" {
+				n.Platform != tc.m.Platform || n.Cause != "slack chat.postMessage: not_in_channel" || !n.Refused {
 				t.Errorf("note = %+v with %+v", got, n)
 			}
 		})

@@ -52,6 +52,10 @@ func GivenUpCard(l *handoff.Lead, n handoff.GivenUpNotice, now time.Time, p hand
 		Context: []string{"Once the cause is mended (the app back in the channel, the channel's setting right), " +
 			"an admin posts the card with handoff outbox retry. Meanwhile a manager can hand the lead to a rep with Reassign."},
 	}
+	if n.Refused {
+		m.Context = []string{"The card is posted by itself, and this note says so, once the app is back in the channel " +
+			"(" + backHow(n.Platform) + "). Meanwhile a manager can hand the lead to a rep with Reassign."}
+	}
 	if !n.Posted.IsZero() {
 		m.Summary = "In the sales channel now: " + Escape(LeadTitle(l))
 		m.Header = "✅ In the sales channel now: " + LeadTitle(l)
@@ -62,6 +66,17 @@ func GivenUpCard(l *handoff.Lead, n handoff.GivenUpNotice, now time.Time, p hand
 		m.Buttons = []Button{button(ActionReassign, l, "Reassign", StyleDefault)}
 	}
 	return m
+}
+
+// backHow says how the app gets back into a channel that refused it.
+func backHow(platform string) string {
+	switch platform {
+	case "slack":
+		return "/invite @Handoff there, or unarchive it"
+	case "teams":
+		return "add Handoff to the team again, or restore the channel"
+	}
+	return "invite it there, or add it to the team again"
 }
 
 // platformTitle is a platform's name as people write it; "" for none.

@@ -47,3 +47,33 @@ func TestGivenUpCardQuotesThePlatformsAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestGivenUpCardSaysHowTheCardGetsPosted: a card the channel itself
+// refused is posted by itself once the app is back, and the note says how
+// to bring it back on that platform; a card given up for another reason
+// waits for an admin's handoff outbox retry.
+func TestGivenUpCardSaysHowTheCardGetsPosted(t *testing.T) {
+	now := time.Date(2026, 11, 26, 10, 20, 0, 0, time.UTC)
+	p := copenhagen(t)
+	for _, tt := range []struct {
+		name     string
+		notice   handoff.GivenUpNotice
+		want     string
+		wantNone string
+	}{
+		{"refused by a Slack channel", handoff.GivenUpNotice{Platform: "slack", Cause: "not_in_channel", Refused: true},
+			"The card is posted by itself, and this note says so, once the app is back in the channel (/invite @Handoff there, or unarchive it).", "outbox retry"},
+		{"refused by a Teams channel", handoff.GivenUpNotice{Platform: "teams", Cause: "BotNotInConversationRoster", Refused: true},
+			"once the app is back in the channel (add Handoff to the team again, or restore the channel)", "outbox retry"},
+		{"given up for another reason", handoff.GivenUpNotice{Platform: "slack", Cause: "invalid_blocks"},
+			"an admin posts the card with handoff outbox retry", "by itself"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := bot.GivenUpCard(sqlLead(p, now), tt.notice, now, p)
+			context := strings.Join(m.Context, " ")
+			if !strings.Contains(context, tt.want) || strings.Contains(context, tt.wantNone) || !strings.Contains(context, "Reassign") {
+				t.Fatalf("context %q\nwant %q and Reassign, not %q", context, tt.want, tt.wantNone)
+			}
+		})
+	}
+}

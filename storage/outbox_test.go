@@ -130,7 +130,7 @@ func TestOutboxDeadQueuesThen(t *testing.T) {
 		lost.LeasedBy = "another worker"
 		dead := func(m handoff.OutboxMessage) handoff.OutboxOutcome {
 			return handoff.OutboxOutcome{Message: m, At: t0, Dead: true, Cause: "not_in_channel",
-				Then: []handoff.OutboxMessage{*handoff.CardGivenUp(m, "not_in_channel")}}
+				Then: []handoff.OutboxMessage{*handoff.CardGivenUp(m, "not_in_channel", true)}}
 		}
 		errs := s.RecordOutbox(ctx, dead(taken[0]), dead(lost))
 		if errs[0] != nil || handoff.ErrorCode(errs[1]) != handoff.ECONFLICT {

@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -13,7 +14,7 @@ import (
 // TestDispatchChannelBackQueuesWhatItRefused: a card Slack refused while
 // the bot was out of the sales channel is queued again when the app is
 // back there, not when it is back in another channel, and is then posted
-// once, with the managers' note updated to say so.
+// once; the managers' note said it would be, and is updated to say it is.
 func TestDispatchChannelBackQueuesWhatItRefused(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
@@ -24,6 +25,9 @@ func TestDispatchChannelBackQueuesWhatItRefused(t *testing.T) {
 		drain(t, disp)
 		if st := outboxStatus(t, s); st.Dead != 1 || len(r.slack.Messages("CMGR")) != 1 {
 			t.Fatalf("outbox = %+v, managers' notes %d; want the card dead and the managers told", st, len(r.slack.Messages("CMGR")))
+		}
+		if blocks, _ := json.Marshal(r.slack.Messages("CMGR")[0].Blocks); !strings.Contains(string(blocks), "The card is posted by itself") {
+			t.Fatalf("managers' note = %s, want it to say the card is posted by itself once the app is back", blocks)
 		}
 		r.slack.InviteBot("CSALES")
 		disp.ChannelBack(ctx, "slack", "CMGR")

@@ -69,7 +69,7 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 		o.Retry = now.Add(wait)
 	}
 	o.Cause = err.Error()
-	if note := handoff.CardGivenUp(m, o.Cause); o.Dead && note != nil && d.hasManagers() {
+	if note := handoff.CardGivenUp(m, o.Cause, o.RefusedBy != ""); o.Dead && note != nil && d.hasManagers() {
 		o.Then = append(o.Then, *note) // the managers learn that the lead never reached sales there
 	}
 	return o, true
