@@ -65,6 +65,18 @@ func (s *Store) RetryRefusedOutbox(ctx context.Context, place string, now time.T
 	return n, nil
 }
 
+// RefusedPlaces lists, in order, the places (channels, Teams teams) whose
+// refusal gave up a message still dead (RetryRefusedOutbox).
+func (s *Store) RefusedPlaces(ctx context.Context) ([]string, error) {
+	var places []string
+	err := s.db.WithContext(ctx).Model(&outboxRow{}).Where("status = ? AND refused_by <> ''", OutboxDead).
+		Distinct("refused_by").Order("refused_by").Pluck("refused_by", &places).Error
+	if err != nil {
+		return nil, fmt.Errorf("storage: list the places that refused outbox messages: %w", err)
+	}
+	return places, nil
+}
+
 // requeueDead queues the dead messages that rows selects again, due at now.
 func (s *Store) requeueDead(ctx context.Context, now time.Time, rows func(tx *gorm.DB) *gorm.DB) (int64, error) {
 	var n int64

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -41,6 +42,9 @@ func TestRetryRefusedOutbox(t *testing.T) {
 			}
 		}
 
+		if places, err := s.RefusedPlaces(ctx); err != nil || !slices.Equal(places, []string{"COTHER", "CSALES"}) {
+			t.Fatalf("refused places = %v, %v; want COTHER and CSALES", places, err)
+		}
 		back := t0.Add(time.Hour)
 		for _, c := range []struct {
 			place string

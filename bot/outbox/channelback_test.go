@@ -55,3 +55,56 @@ func TestDispatchChannelBackQueuesWhatItRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestDispatchPostThroughQueuesWhatTheChannelRefused: when the platform's
+// word that the app is back was missed, the first post that goes through
+// in the channel queues again what the channel refused: for a worker that
+// starts after the refusal (it reads the places from the store) and for
+// the worker that met it.
+func TestDispatchPostThroughQueuesWhatTheChannelRefused(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newRig(t, s)
+		before := outbox.New(r.managersConfig("before"))
+		r.slack.RemoveBot("CSALES")
+		first := saveLead(t, s, "refused-first")
+		drain(t, before)
+		if st := outboxStatus(t, s); st.Dead != 1 {
+			t.Fatalf("outbox = %+v, want the first card dead", st)
+		}
+
+		r.slack.InviteBot("CSALES") // and no word of it reaches Handoff
+		after := outbox.New(r.managersConfig("after"))
+		second := saveLead(t, s, "through-second")
+		drain(t, after)
+		if n, m := countCards(r, first.Company), countCards(r, second.Company); n != 1 || m != 1 {
+			t.Fatalf("cards in the sales channel: %d of the refused lead, %d of the next; want 1 and 1", n, m)
+		}
+		if st := outboxStatus(t, s); st.Dead != 0 || st.Pending != 0 {
+			t.Fatalf("outbox = %+v, want nothing dead or waiting", st)
+		}
+
+		r.slack.RemoveBot("CSALES")
+		third := saveLead(t, s, "refused-third")
+		drain(t, after)
+		r.slack.InviteBot("CSALES")
+		fourth := saveLead(t, s, "through-fourth")
+		drain(t, after)
+		if n, m := countCards(r, third.Company), countCards(r, fourth.Company); n != 1 || m != 1 {
+			t.Fatalf("cards after the worker met the refusal itself: %d of the refused lead, %d of the next; want 1 and 1", n, m)
+		}
+		if st := outboxStatus(t, s); st.Dead != 0 {
+			t.Fatalf("outbox = %+v, want nothing dead", st)
+		}
+	})
+}
+
+// countCards counts the cards in the sales channel naming company.
+func countCards(r *rig, company string) int {
+	n := 0
+	for _, m := range r.slack.Messages("CSALES") {
+		if strings.Contains(m.Text, company) {
+			n++
+		}
+	}
+	return n
+}

@@ -30,6 +30,7 @@ type Store interface {
 	NextOutboxDue(ctx context.Context) (time.Time, bool, error)
 	HastenOutbox(ctx context.Context, platform string, now time.Time) (int64, error)
 	RetryRefusedOutbox(ctx context.Context, place string, now time.Time) (int64, error)
+	RefusedPlaces(ctx context.Context) ([]string, error)
 	Enqueue(ctx context.Context, now time.Time, msgs ...handoff.OutboxMessage) error
 	Lead(ctx context.Context, id int64) (*handoff.Lead, error)
 	ChatPosts(ctx context.Context, leadID int64) ([]handoff.ChatPost, error)
@@ -117,6 +118,11 @@ type Dispatcher struct {
 	// logged (postonce.go).
 	seen       map[string]keyedPosts
 	findWarned map[string]time.Time
+	// refused holds the places whose refusal gave up messages still dead,
+	// as read from the store before the first round (refusedRead) and
+	// learnt since (recovery.go).
+	refused     map[string]bool
+	refusedRead bool
 }
 
 // New returns a Dispatcher over cfg.
@@ -156,7 +162,8 @@ func New(cfg Config) *Dispatcher {
 		logger = slog.Default()
 	}
 	d := &Dispatcher{cfg: cfg, logger: logger, platforms: map[string]bot.Target{}, wake: make(chan struct{}, 1),
-		holds: map[string]time.Time{}, health: map[string]*platformHealth{}, seen: map[string]keyedPosts{}, findWarned: map[string]time.Time{}}
+		holds: map[string]time.Time{}, health: map[string]*platformHealth{}, seen: map[string]keyedPosts{}, findWarned: map[string]time.Time{},
+		refused: map[string]bool{}}
 	for _, t := range cfg.Targets {
 		d.platforms[t.Platform.Name()] = t
 	}

@@ -3,6 +3,8 @@ package outbox
 import (
 	"context"
 	"time"
+
+	"github.com/handoff/handoff"
 )
 
 // hastenEvery is the least time between two hastenings of one platform's
@@ -76,6 +78,15 @@ func (d *Dispatcher) hastenRetries(ctx context.Context) {
 // note to the managers that it was given up says when it was posted at
 // last. Messages refused elsewhere, or for another reason, stay dead.
 func (d *Dispatcher) ChannelBack(ctx context.Context, platform, place string) {
+	d.requeueRefused(ctx, platform, place, "the app is back where messages were refused")
+}
+
+// requeueRefused queues again what place refused, saying why in the log,
+// and wakes the worker.
+func (d *Dispatcher) requeueRefused(ctx context.Context, platform, place, why string) {
+	d.mu.Lock()
+	delete(d.refused, place)
+	d.mu.Unlock()
 	n, err := d.cfg.Store.RetryRefusedOutbox(ctx, place, d.cfg.Now().UTC())
 	if err != nil {
 		d.logger.ErrorContext(ctx, "outbox: queue again what a channel refused, now that the app is back there (handoff outbox retry does it by hand)",
@@ -83,7 +94,51 @@ func (d *Dispatcher) ChannelBack(ctx context.Context, platform, place string) {
 		return
 	}
 	if n > 0 {
-		d.logger.InfoContext(ctx, "outbox: the app is back where messages were refused; they are queued again", "platform", platform, "place", place, "messages", n)
+		d.logger.InfoContext(ctx, "outbox: "+why+"; they are queued again", "platform", platform, "place", place, "messages", n)
 		d.Wake()
+	}
+}
+
+// readRefused reads, once, the places whose refusals gave up messages
+// still dead, so that a post that goes through there queues them again
+// even when the platform's word that the app is back was missed (the
+// server down when the bot was invited back, its events not subscribed).
+func (d *Dispatcher) readRefused(ctx context.Context) {
+	d.mu.Lock()
+	done := d.refusedRead
+	d.mu.Unlock()
+	if done {
+		return
+	}
+	places, err := d.cfg.Store.RefusedPlaces(ctx)
+	if err != nil {
+		d.logger.WarnContext(ctx, "outbox: cannot read the places that refused messages; tried again next round", "err", err)
+		return
+	}
+	d.mu.Lock()
+	d.refusedRead = true
+	for _, p := range places {
+		d.refused[p] = true
+	}
+	d.mu.Unlock()
+}
+
+// noteRefusals learns from recorded outcomes: a message a place refused
+// marks the place, and a post that went through in a marked channel
+// queues again what the channel refused before (requeueRefused).
+func (d *Dispatcher) noteRefusals(ctx context.Context, o handoff.OutboxOutcome) {
+	if o.Dead && o.RefusedBy != "" {
+		d.mu.Lock()
+		d.refused[o.RefusedBy] = true
+		d.mu.Unlock()
+		return
+	}
+	for _, p := range o.Posts {
+		d.mu.Lock()
+		back := d.refused[p.Channel]
+		d.mu.Unlock()
+		if back {
+			d.requeueRefused(ctx, p.Platform, p.Channel, "a post went through in a channel that had refused messages")
+		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	budget := d.cfg.Yield
 	d.yield(ctx, &budget)
+	d.readRefused(ctx)
 	taken := d.cfg.Now().UTC()
 	msgs, err := d.cfg.Store.TakeOutbox(ctx, taken, d.cfg.Batch, d.cfg.Lease, d.cfg.Worker)
 	if err != nil {
@@ -92,6 +93,8 @@ func (d *Dispatcher) record(ctx context.Context, outcomes []handoff.OutboxOutcom
 			log.ErrorContext(ctx, "outbox: delivered but not marked done; it may be sent again", "result", o.Result, "err", err)
 		case err != nil:
 			log.ErrorContext(ctx, "outbox: record failure", "err", err)
+		default:
+			d.noteRefusals(ctx, o)
 		}
 	}
 	return outcomes[:0]
