@@ -90,6 +90,15 @@ type HomeBuilder interface {
 	Home(ctx context.Context, platform, userID string) (Home, error)
 }
 
+// Placer is a Platform whose refusals (ChannelRefused) name places that its
+// channel settings do not: Teams names a channel by its name, and refuses
+// by the channel's conversation id or its team's id. Places returns the
+// places of a configured channel; a Platform without Placer names its
+// channels' places by their settings.
+type Placer interface {
+	Places(ctx context.Context, channel string) ([]string, error)
+}
+
 // Target is one platform and its channels. Configuration decides the
 // channels per platform.
 type Target struct {

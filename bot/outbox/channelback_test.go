@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/outbox"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
@@ -107,4 +109,66 @@ func countCards(r *rig, company string) int {
 		}
 	}
 	return n
+}
+
+// TestDispatchFormerChannelsRefusalsQueuedAtStart: a card a former sales
+// channel refused (its setting corrected since, and Handoff restarted) is
+// queued again when a worker starts, and posted to the channel now set,
+// while what a channel still set refused waits for the app to be back
+// there.
+func TestDispatchFormerChannelsRefusalsQueuedAtStart(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newRig(t, s)
+		old := r.managersConfig("old")
+		old.Targets[0].SalesChannel = "COLD"
+		r.slack.RemoveBot("COLD")
+		r.slack.RemoveBot("CMGR")
+		l := saveLead(t, s, "former-channel")
+		drain(t, outbox.New(old))
+		if st := outboxStatus(t, s); st.Dead != 2 {
+			t.Fatalf("outbox = %+v, want the card and the managers' note dead", st)
+		}
+
+		drain(t, outbox.New(r.managersConfig("corrected")))
+		if n := countCards(r, l.Company); n != 1 {
+			t.Fatalf("the card is in the sales channel now set %d times, want 1", n)
+		}
+		dead, err := s.DeadOutbox(context.Background(), 0)
+		if err != nil || len(dead) == 0 {
+			t.Fatalf("dead = %+v, %v; want the managers' notes still dead", dead, err)
+		}
+		for _, m := range dead {
+			if m.Kind != handoff.OutboxCardGivenUp || m.RefusedBy != "CMGR" {
+				t.Errorf("still dead: %s refused by %q; want only the notes the managers' channel, still set, refused", m.Kind, m.RefusedBy)
+			}
+		}
+	})
+}
+
+// TestDispatchSharedReportRefusedIsNotQueuedAgain: a report someone shared
+// to a channel the app is not in is given up like any refusal, but names
+// no place: it is of its moment, and the app's return there does not post
+// it.
+func TestDispatchSharedReportRefusedIsNotQueuedAgain(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		r := newRig(t, s)
+		disp := outbox.New(r.managersConfig("w1"))
+		r.slack.RemoveBot("CMKT")
+		payload, _ := json.Marshal(bot.Envelope{Channel: "CMKT", User: "UMKT", Message: bot.Notice("Funnel, November")})
+		if err := s.Enqueue(ctx, r.clock.Now(), handoff.OutboxMessage{Kind: handoff.OutboxShare, Platform: "slack", Payload: string(payload)}); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, disp)
+		dead, err := s.DeadOutbox(ctx, 0)
+		if err != nil || len(dead) != 1 || dead[0].Kind != handoff.OutboxShare || dead[0].RefusedBy != "" {
+			t.Fatalf("dead = %+v, %v; want the shared report given up, refused by no place", dead, err)
+		}
+		r.slack.InviteBot("CMKT")
+		disp.ChannelBack(ctx, "slack", "CMKT")
+		drain(t, disp)
+		if n := len(r.slack.Messages("CMKT")); n != 0 || outboxStatus(t, s).Dead != 1 {
+			t.Fatalf("after the app is back in CMKT: %d messages there, outbox %+v; want the report still given up", n, outboxStatus(t, s))
+		}
+	})
 }

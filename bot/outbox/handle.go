@@ -52,7 +52,7 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 	case bot.IsPermanent(err):
 		log.ErrorContext(ctx, "outbox: giving up", "err", err)
 		d.park(m)
-		o.Dead, o.RefusedBy = true, bot.RefusedBy(err)
+		o.Dead, o.RefusedBy = true, refusedBy(m, err)
 	case !m.Since().IsZero() && now.Sub(m.Since()) > d.cfg.GiveUpAfter:
 		// Every transient failure, a rate limit included, ends here
 		// once the message is older than the deadline.
@@ -73,6 +73,16 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 		o.Then = append(o.Then, *note) // the managers learn that the lead never reached sales there
 	}
 	return o, true
+}
+
+// refusedBy is the place whose refusal gave m up (bot.RefusedBy), to be
+// queued again when the app is back there; none for a report someone
+// shared to a channel of their choice, which is of its moment.
+func refusedBy(m handoff.OutboxMessage, err error) string {
+	if m.Kind == handoff.OutboxShare {
+		return ""
+	}
+	return bot.RefusedBy(err)
 }
 
 // shownAt is when a card among posts was first shown: the earliest time

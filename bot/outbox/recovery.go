@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
 )
 
 // hastenEvery is the least time between two hastenings of one platform's
@@ -103,6 +104,9 @@ func (d *Dispatcher) requeueRefused(ctx context.Context, platform, place, why st
 // still dead, so that a post that goes through there queues them again
 // even when the platform's word that the app is back was missed (the
 // server down when the bot was invited back, its events not subscribed).
+// What a place refused that is none of the channels Handoff posts to now
+// (a channel's setting corrected, and Handoff restarted) is queued again
+// at once, for the channel now set.
 func (d *Dispatcher) readRefused(ctx context.Context) {
 	d.mu.Lock()
 	done := d.refusedRead
@@ -121,6 +125,40 @@ func (d *Dispatcher) readRefused(ctx context.Context) {
 		d.refused[p] = true
 	}
 	d.mu.Unlock()
+	current, err := d.currentPlaces(ctx)
+	if err != nil {
+		d.logger.WarnContext(ctx, "outbox: cannot tell the places of the channels set; what a former channel refused waits for handoff outbox retry", "err", err)
+		return
+	}
+	for _, p := range places {
+		if !current[p] {
+			d.requeueRefused(ctx, "", p, "the channel that refused messages is no longer one Handoff posts to (its setting changed)")
+		}
+	}
+}
+
+// currentPlaces is the places of the channels set for every platform: the
+// channels' settings, or what the platform names them (bot.Placer).
+func (d *Dispatcher) currentPlaces(ctx context.Context) (map[string]bool, error) {
+	current := map[string]bool{}
+	for _, t := range d.cfg.Targets {
+		for _, channel := range []string{t.SalesChannel, t.ManagerChannel} {
+			if channel == "" {
+				continue
+			}
+			places := []string{channel}
+			if placer, ok := t.Platform.(bot.Placer); ok {
+				var err error
+				if places, err = placer.Places(ctx, channel); err != nil {
+					return nil, err
+				}
+			}
+			for _, p := range places {
+				current[p] = true
+			}
+		}
+	}
+	return current, nil
 }
 
 // noteRefusals learns from recorded outcomes: a message a place refused

@@ -217,11 +217,12 @@ var refusals = map[string]bool{"not_in_channel": true, "is_archived": true, "cha
 
 // classifyIn is classify for a post or an update in channel: a refusal of
 // the channel is marked with bot.ChannelRefused, so that what it refused
-// is queued again when the app is back there.
+// is queued again when the app is back there. A direct message's channel
+// ("D…") is not one the app comes back to.
 func classifyIn(method, channel string, err error) error {
 	err = classify(method, err)
 	var se slackapi.SlackErrorResponse
-	if errors.As(err, &se) && refusals[se.Err] {
+	if errors.As(err, &se) && refusals[se.Err] && !strings.HasPrefix(channel, "D") {
 		return bot.ChannelRefused(channel, err)
 	}
 	return err

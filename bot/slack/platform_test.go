@@ -47,6 +47,8 @@ func TestPlatformErrors(t *testing.T) {
 			"slack chat.postMessage: not_in_channel (the app is not a member of the channel: invite it there with /invite @Handoff)", "CKICKED"},
 		{"UpdateNotInChannel", nil, func() error { return p.Update(ctx, "CKICKED", "1.2", msg) }, 0, true, true,
 			"slack chat.update: not_in_channel", "CKICKED"},
+		{"DirectChannelNotFound", func() { fake.ChannelNotFound("D0GONE") }, func() error { _, err := p.Post(ctx, "D0GONE", msg); return err }, 0, true, true,
+			"slack chat.postMessage: channel_not_found", ""},
 		// A private notice is of its moment: not worth showing once the
 		// bot is back.
 		{"EphemeralNotInChannel", nil, func() error { return p.PostPrivate(ctx, "CKICKED", "U1", msg) }, 0, true, true,

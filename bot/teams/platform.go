@@ -59,6 +59,7 @@ var (
 	_ bot.Platform         = (*Platform)(nil)
 	_ bot.Directory        = (*Platform)(nil)
 	_ bot.PrivateMessenger = (*Platform)(nil)
+	_ bot.Placer           = (*Platform)(nil)
 )
 
 // NewPlatform returns the Teams platform sending through conn, with
@@ -135,6 +136,22 @@ func (p *Platform) Update(ctx context.Context, channel, messageID string, msg bo
 	}
 	act := p.cardActivity(RenderCard(msg, p.names(ctx)))
 	return refused(ref, p.conn.UpdateActivity(ctx, ref.ServiceURL, conversation, messageID, act))
+}
+
+// Places returns where a refusal of the configured channel would name
+// (bot.Placer): its conversation id and its team's id, as stored at
+// installation; the id itself of a channel given by id and not stored.
+func (p *Platform) Places(ctx context.Context, channel string) ([]string, error) {
+	ref, err := p.store.TeamsConversation(ctx, channel)
+	switch {
+	case err == nil:
+		return []string{handoff.TeamsBaseConversation(ref.ConversationID), ref.TeamID}, nil
+	case handoff.ErrorCode(err) == handoff.ENOTFOUND && strings.HasPrefix(channel, "19:"):
+		return []string{handoff.TeamsBaseConversation(channel)}, nil
+	case handoff.ErrorCode(err) == handoff.ENOTFOUND:
+		return nil, nil // a name not installed yet: nothing was refused there
+	}
+	return nil, fmt.Errorf("teams: places of channel %q: %w", channel, err)
 }
 
 // refused marks the Bot Connector's refusal of a channel's conversation
