@@ -51,13 +51,18 @@ func (s *Store) RetryDeadOutbox(ctx context.Context, now time.Time, ids ...int64
 
 // RetryRefusedOutbox queues again, as RetryDeadOutbox does, the dead
 // messages that place refused (handoff.OutboxOutcome.RefusedBy), now that
-// the app is back there, and returns how many.
-func (s *Store) RetryRefusedOutbox(ctx context.Context, place string, now time.Time) (int64, error) {
+// the app is back there, and returns how many. Given platforms, it queues
+// only those for one of them or for every platform.
+func (s *Store) RetryRefusedOutbox(ctx context.Context, place string, now time.Time, platforms ...string) (int64, error) {
 	if place == "" {
 		return 0, nil
 	}
 	n, err := s.requeueDead(ctx, now, func(tx *gorm.DB) *gorm.DB {
-		return tx.Model(&outboxRow{}).Where("status = ? AND refused_by = ?", OutboxDead, place)
+		q := tx.Model(&outboxRow{}).Where("status = ? AND refused_by = ?", OutboxDead, place)
+		if len(platforms) > 0 {
+			q = q.Where("platform = '' OR platform IN ?", platforms)
+		}
+		return q
 	})
 	if err != nil {
 		return 0, fmt.Errorf("storage: retry the outbox messages %s refused: %w", place, err)

@@ -54,7 +54,7 @@ func TestRetryRefusedOutbox(t *testing.T) {
 				t.Fatalf("retry what %q refused = %d, %v; want %d", c.place, n, err, c.want)
 			}
 		}
-		again, err := s.TakeOutbox(ctx, back, 10, time.Minute, "w")
+		again, err := s.TakeOutbox(ctx, back, 10, 24*time.Hour, "w") // held past what follows
 		if err != nil || len(again) != 2 {
 			t.Fatalf("take after the channel's return = %+v, %v; want the two messages it refused", again, err)
 		}
@@ -80,7 +80,7 @@ func TestRetryRefusedOutbox(t *testing.T) {
 		if n, err := s.RetryDeadOutbox(ctx, back); err != nil || n != 3 {
 			t.Fatalf("retry all = %d, %v", n, err)
 		}
-		byHand, err := s.TakeOutbox(ctx, back, 10, time.Minute, "w")
+		byHand, err := s.TakeOutbox(ctx, back, 10, 24*time.Hour, "w") // held past what follows
 		if err != nil || len(byHand) != 3 {
 			t.Fatalf("take after outbox retry --all = %+v, %v", byHand, err)
 		}
@@ -88,6 +88,29 @@ func TestRetryRefusedOutbox(t *testing.T) {
 			if m.RefusedBy != "" {
 				t.Errorf("%s queued again by hand still refused by %q", m.Kind, m.RefusedBy)
 			}
+		}
+
+		// Given platforms, only their messages and those for every
+		// platform are queued.
+		later := back.Add(time.Hour)
+		if err := s.Enqueue(ctx, later, handoff.OutboxMessage{Kind: "teams card", Platform: "teams"}, handoff.OutboxMessage{Kind: "note to all"}); err != nil {
+			t.Fatal(err)
+		}
+		both, err := s.TakeOutbox(ctx, later, 10, time.Minute, "w")
+		if err != nil || len(both) != 2 {
+			t.Fatalf("take = %+v, %v", both, err)
+		}
+		for i, err := range s.RecordOutbox(ctx, handoff.OutboxOutcome{Message: both[0], At: later, Dead: true, RefusedBy: "19:team"},
+			handoff.OutboxOutcome{Message: both[1], At: later, Dead: true, RefusedBy: "19:team"}) {
+			if err != nil {
+				t.Fatalf("record %s: %v", both[i].Kind, err)
+			}
+		}
+		if n, err := s.RetryRefusedOutbox(ctx, "19:team", later, "slack"); err != nil || n != 1 {
+			t.Fatalf("retry what 19:team refused for slack = %d, %v; want the note to all platforms only", n, err)
+		}
+		if n, err := s.RetryRefusedOutbox(ctx, "19:team", later, "slack", "teams"); err != nil || n != 1 {
+			t.Fatalf("retry what 19:team refused for slack and teams = %d, %v; want the Teams card", n, err)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
@@ -169,6 +170,34 @@ func TestDispatchSharedReportRefusedIsNotQueuedAgain(t *testing.T) {
 		drain(t, disp)
 		if n := len(r.slack.Messages("CMKT")); n != 0 || outboxStatus(t, s).Dead != 1 {
 			t.Fatalf("after the app is back in CMKT: %d messages there, outbox %+v; want the report still given up", n, outboxStatus(t, s))
+		}
+	})
+}
+
+// TestDispatchDisabledPlatformsRefusalsStayDead: what a Teams channel
+// refused, once Teams is no longer enabled, is not queued again when a
+// worker starts: it could only be given up once more.
+func TestDispatchDisabledPlatformsRefusalsStayDead(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		r := newRig(t, s)
+		l := saveLead(t, s, "teams-refused")
+		drain(t, outbox.New(r.managersConfig("slack")))
+		if err := s.Enqueue(ctx, r.clock.Now(), handoff.OutboxMessage{Kind: handoff.OutboxAnnounceLead, LeadID: l.ID, Platform: "teams"}); err != nil {
+			t.Fatal(err)
+		}
+		taken, err := s.TakeOutbox(ctx, r.clock.Now(), 1, time.Minute, "teams worker")
+		if err != nil || len(taken) != 1 {
+			t.Fatalf("take = %+v, %v", taken, err)
+		}
+		if errs := s.RecordOutbox(ctx, handoff.OutboxOutcome{Message: taken[0], At: r.clock.Now(), Dead: true,
+			Cause: "BotNotInConversationRoster", RefusedBy: "19:team@thread.tacv2"}); errs[0] != nil {
+			t.Fatal(errs[0])
+		}
+		drain(t, outbox.New(r.managersConfig("slack only")))
+		dead, err := s.DeadOutbox(ctx, 0)
+		if err != nil || len(dead) != 1 || dead[0].Platform != "teams" || dead[0].LastError != "BotNotInConversationRoster" || !dead[0].Requeued.IsZero() {
+			t.Fatalf("dead = %+v, %v; want the Teams card as it was", dead, err)
 		}
 	})
 }

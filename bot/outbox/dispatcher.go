@@ -29,7 +29,7 @@ type Store interface {
 	RecordOutbox(ctx context.Context, outcomes ...handoff.OutboxOutcome) []error
 	NextOutboxDue(ctx context.Context) (time.Time, bool, error)
 	HastenOutbox(ctx context.Context, platform string, now time.Time) (int64, error)
-	RetryRefusedOutbox(ctx context.Context, place string, now time.Time) (int64, error)
+	RetryRefusedOutbox(ctx context.Context, place string, now time.Time, platforms ...string) (int64, error)
 	RefusedPlaces(ctx context.Context) ([]string, error)
 	Enqueue(ctx context.Context, now time.Time, msgs ...handoff.OutboxMessage) error
 	Lead(ctx context.Context, id int64) (*handoff.Lead, error)

@@ -2,6 +2,8 @@ package outbox
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -82,13 +84,14 @@ func (d *Dispatcher) ChannelBack(ctx context.Context, platform, place string) {
 	d.requeueRefused(ctx, platform, place, "the app is back where messages were refused")
 }
 
-// requeueRefused queues again what place refused, saying why in the log,
-// and wakes the worker.
-func (d *Dispatcher) requeueRefused(ctx context.Context, platform, place, why string) {
+// requeueRefused queues again what place refused (for one of platforms,
+// or any platform when none is given), saying why in the log, and wakes
+// the worker.
+func (d *Dispatcher) requeueRefused(ctx context.Context, platform, place, why string, platforms ...string) {
 	d.mu.Lock()
 	delete(d.refused, place)
 	d.mu.Unlock()
-	n, err := d.cfg.Store.RetryRefusedOutbox(ctx, place, d.cfg.Now().UTC())
+	n, err := d.cfg.Store.RetryRefusedOutbox(ctx, place, d.cfg.Now().UTC(), platforms...)
 	if err != nil {
 		d.logger.ErrorContext(ctx, "outbox: queue again what a channel refused, now that the app is back there (handoff outbox retry does it by hand)",
 			"platform", platform, "place", place, "err", err)
@@ -130,9 +133,10 @@ func (d *Dispatcher) readRefused(ctx context.Context) {
 		d.logger.WarnContext(ctx, "outbox: cannot tell the places of the channels set; what a former channel refused waits for handoff outbox retry", "err", err)
 		return
 	}
+	enabled := slices.Collect(maps.Keys(d.platforms))
 	for _, p := range places {
-		if !current[p] {
-			d.requeueRefused(ctx, "", p, "the channel that refused messages is no longer one Handoff posts to (its setting changed)")
+		if !current[p] { // a platform no longer enabled keeps its messages dead
+			d.requeueRefused(ctx, "", p, "the channel that refused messages is no longer one Handoff posts to (its setting changed)", enabled...)
 		}
 	}
 }
