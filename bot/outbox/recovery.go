@@ -166,8 +166,9 @@ func (d *Dispatcher) currentPlaces(ctx context.Context) (map[string]bool, error)
 }
 
 // noteRefusals learns from recorded outcomes: a message a place refused
-// marks the place, and a post that went through in a marked channel
-// queues again what the channel refused before (requeueRefused).
+// marks the place, and a post that went through in a marked place (the
+// channel, or what its platform names it: a Teams channel's team) queues
+// again what that place refused before (requeueRefused).
 func (d *Dispatcher) noteRefusals(ctx context.Context, o handoff.OutboxOutcome) {
 	if o.Dead && o.RefusedBy != "" {
 		d.mu.Lock()
@@ -176,11 +177,33 @@ func (d *Dispatcher) noteRefusals(ctx context.Context, o handoff.OutboxOutcome) 
 		return
 	}
 	for _, p := range o.Posts {
-		d.mu.Lock()
-		back := d.refused[p.Channel]
-		d.mu.Unlock()
-		if back {
-			d.requeueRefused(ctx, p.Platform, p.Channel, "a post went through in a channel that had refused messages")
+		for _, place := range d.refusedPlaces(ctx, p.Platform, p.Channel) {
+			d.requeueRefused(ctx, p.Platform, place, "a post went through where messages had been refused")
 		}
 	}
+}
+
+// refusedPlaces is the places of channel on platform (bot.Placer) that
+// refused messages still dead; nothing is asked of the platform while no
+// place has.
+func (d *Dispatcher) refusedPlaces(ctx context.Context, platform, channel string) []string {
+	d.mu.Lock()
+	none := len(d.refused) == 0
+	d.mu.Unlock()
+	if none {
+		return nil
+	}
+	places := []string{channel}
+	if placer, ok := d.platforms[platform].Platform.(bot.Placer); ok {
+		named, err := placer.Places(ctx, channel)
+		if err != nil {
+			d.logger.WarnContext(ctx, "outbox: cannot tell where a post went", "platform", platform, "channel", channel, "err", err)
+		}
+		places = append(places, named...)
+	}
+	slices.Sort(places)
+	places = slices.Compact(places)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.DeleteFunc(places, func(p string) bool { return !d.refused[p] })
 }
