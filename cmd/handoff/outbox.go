@@ -161,7 +161,20 @@ func printDead(w io.Writer, dead []handoff.OutboxMessage, format string) error {
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\n", m.ID, m.Kind, m.LeadID, platform, m.Attempts,
 			m.Created.Format(time.RFC3339), requeued, refusedBy, oneLine(m.LastError, 200))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	refused := 0
+	for _, m := range dead {
+		if m.RefusedBy != "" {
+			refused++
+		}
+	}
+	if refused == 0 {
+		return nil
+	}
+	_, err := fmt.Fprintf(w, "%d of %d refused by a channel (REFUSED BY): queued again by themselves once the app is back there; retry queues them now\n", refused, len(dead))
+	return err
 }
 
 // oneLine makes s safe to print in a table: control characters become
