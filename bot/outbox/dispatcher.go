@@ -120,7 +120,7 @@ type Dispatcher struct {
 	findWarned map[string]time.Time
 	// refused holds the places whose refusal gave up messages still dead,
 	// as read from the store before the first round (refusedRead) and
-	// learnt since (recovery.go).
+	// learnt since (refused.go).
 	refused     map[string]bool
 	refusedRead bool
 }
