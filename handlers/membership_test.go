@@ -178,7 +178,8 @@ func TestSlackManagersGroupEvents(t *testing.T) {
 // TestTeamsTeamMembershipEvents: someone removed from the sales channel's
 // team loses sight of leads at Teams' teamMemberRemoved, though whether
 // they were a member was asked a moment before (the answer is kept 5
-// minutes), and someone added sees them at teamMemberAdded.
+// minutes), and someone added sees them at teamMemberAdded. Another team's
+// events leave the answer kept: the Bot Connector is not asked again.
 func TestTeamsTeamMembershipEvents(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		e := newTeamsEnv(t, s, nil)
@@ -210,6 +211,27 @@ func TestTeamsTeamMembershipEvents(t *testing.T) {
 		}
 		if !seesLead(bobID, "Bob") {
 			t.Error("Bob does not see the lead after joining the sales team")
+		}
+
+		asked := func() int {
+			n := 0
+			for _, c := range e.bf.Calls() {
+				if c.Op == "member" {
+					n++
+				}
+			}
+			return n
+		}
+		before := asked()
+		other := e.team()
+		other.ID, other.Name = "19:other@thread.tacv2", "Other Team"
+		for _, a := range []map[string]any{other.MemberRemoved(bobID), other.MemberAdded(bobID)} {
+			if status, body := e.post(a, e.token()); status != 200 {
+				t.Fatalf("another team's event: HTTP %d %s", status, body)
+			}
+		}
+		if !seesLead(bobID, "Bob") || asked() != before {
+			t.Errorf("after another team's events: Bob sees the lead %v, the Bot Connector asked %d more times; want the kept answer, not asked", seesLead(bobID, "Bob"), asked()-before)
 		}
 	})
 }

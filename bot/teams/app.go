@@ -42,8 +42,9 @@ type AppConfig struct {
 	// once, in the database so across replicas.
 	Dedup Deduper
 	// Members, when set, forgets what it knew of a person added to or
-	// removed from a team (teamMemberAdded, teamMemberRemoved), so that
-	// whether they may see leads is asked again at their next request.
+	// removed from the sales channel's team (teamMemberAdded,
+	// teamMemberRemoved), so that whether they may see leads is asked
+	// again at their next request.
 	Members *SalesMembers
 	// SalesChannel and ManagerChannel are the channels Handoff posts to
 	// (TEAMS_SALES_CHANNEL, TEAMS_MANAGER_CHANNEL): the deletion of one,

@@ -25,7 +25,7 @@ func (a *App) install(ctx context.Context, act *Activity) error {
 	if a.cfg.Members != nil {
 		for _, m := range slices.Concat(act.MembersAdded, act.MembersRemoved) {
 			if !isBot(m) {
-				a.cfg.Members.Changed(m.ID)
+				a.cfg.Members.Changed(ctx, cd.Team.ID, m.ID)
 			}
 		}
 	}

@@ -43,11 +43,17 @@ func (m *SalesMembers) IsSalesMember(ctx context.Context, userID string) (bool, 
 }
 
 // Changed forgets whether userID is a member, when Teams says they were
-// added to or removed from a team (any team: telling the sales channel's
-// team apart would need the Bot Connector, and asking again costs one
-// call). Their next request asks the Bot Connector, so someone removed
-// loses sight of leads at once, not 5 minutes later.
-func (m *SalesMembers) Changed(userID string) { m.members.Forget(userID) }
+// added to or removed from team, the sales channel's team or one the
+// stored channels cannot tell apart from it (the sales channel not
+// installed yet, or configured by an id not stored). Their next request
+// asks the Bot Connector, so someone removed loses sight of leads at
+// once, not 5 minutes later.
+func (m *SalesMembers) Changed(ctx context.Context, team, userID string) {
+	if ref, err := m.platform.store.TeamsConversation(ctx, m.channel); err == nil && ref.TeamID != "" && ref.TeamID != team {
+		return // another team's member: their answer stands
+	}
+	m.members.Forget(userID)
+}
 
 // lookup asks the Bot Connector whether userID is a member of the team;
 // "not found" means no.
