@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -74,5 +75,40 @@ func TestSQLiteCancelledStatementOnNoMutexConnection(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestExists: a database is there to open when its SQLite file has some
+// content; a missing or empty file, or an in-memory database, is not, and
+// a PostgreSQL URL is taken to be.
+func TestExists(t *testing.T) {
+	dir := t.TempDir()
+	full := filepath.Join(dir, "full.db")
+	empty := filepath.Join(dir, "empty.db")
+	if err := os.WriteFile(full, []byte("SQLite format 3\x00"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		url  string
+		want bool
+	}{
+		{full, true},
+		{"sqlite:" + full + "?_busy_timeout=5", true},
+		{"file:" + full, true},
+		{empty, false},
+		{filepath.Join(dir, "missing.db"), false},
+		{":memory:", false},
+		{"file:shared?mode=memory&cache=shared", false},
+		{"postgres://postgres@127.0.0.1:1/none", true},
+	} {
+		if got, err := Exists(tc.url); err != nil || got != tc.want {
+			t.Errorf("Exists(%q) = %v, %v; want %v", tc.url, got, err, tc.want)
+		}
+	}
+	if _, err := Exists("sqlite:"); err == nil {
+		t.Error("Exists of an empty SQLite path: no error")
 	}
 }

@@ -23,6 +23,32 @@ import (
 // fixes it when the first page is written.
 const sqlitePageSize = 2048
 
+// Exists reports whether the database dbURL names is there to open
+// without Open creating it: a SQLite file of some content (an in-memory
+// database never is). A PostgreSQL database is created by its admin, not
+// by Open, so it is taken to exist and connecting tells.
+func Exists(dbURL string) (bool, error) {
+	dialect, dsn, err := ParseURL(dbURL)
+	if err != nil {
+		return false, err
+	}
+	if dialect == DialectPostgres {
+		return true, nil
+	}
+	path := sqlitePath(dsn)
+	if path == ":memory:" || strings.Contains(dsn, "mode=memory") {
+		return false, nil
+	}
+	switch fi, err := os.Stat(path); {
+	case err == nil:
+		return fi.Size() > 0, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	default:
+		return false, fmt.Errorf("storage: sqlite %s: %w", path, err)
+	}
+}
+
 // createSQLite creates the SQLite database at the DSN's path, empty, with
 // sqlitePageSize pages in WAL mode, unless a file of some content is
 // there: a database of its own page size, or one for SQLite to refuse.

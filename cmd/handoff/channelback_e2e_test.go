@@ -22,17 +22,7 @@ import (
 func TestRefusedCardsQueuedAgainEndToEnd(t *testing.T) {
 	for _, dialect := range storagetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
-			bf := teamstest.New(t)
-			slack := slacktest.New(e2eToken)
-			defer slack.Close()
-			e := startTeams(t, bf, slackAndTeamsVars(t, dialect, bf, slack))
-			e.install()
-			slack.RemoveBot(e2eSales)
-			bf.Refuse(teamsSalesID, 403, "BotNotInConversationRoster")
-			e.srv.postLead(t, `{"external_id":"back-1","name":"Ann Berg","company":"Refused Again ApS","score":80}`)
-			e.waitDeadCards("the cards refused on both platforms", map[string]string{
-				"slack": "not_in_channel", "teams": "BotNotInConversationRoster"})
-
+			e, slack, bf := startWithCardsRefused(t, dialect)
 			slack.InviteBot(e2eSales)
 			e.srv.slackSend(t, "/slack/events", slacktest.ChannelEvent("EvE2EBack", "member_joined_channel", slacktest.BotUserID, e2eSales))
 			e.chatPost(1, "slack")
@@ -50,6 +40,25 @@ func TestRefusedCardsQueuedAgainEndToEnd(t *testing.T) {
 			e.waitDeadCards("nothing", nil)
 		})
 	}
+}
+
+// startWithCardsRefused runs handoff serve on Slack and Teams with the bot
+// out of the Slack sales channel and the app out of the Teams team, and
+// returns once the card of a new SQL from "Refused Again ApS" has been
+// refused on both and given up.
+func startWithCardsRefused(t *testing.T, dialect string) (*teamsE2E, *slacktest.Server, *teamstest.Server) {
+	t.Helper()
+	bf := teamstest.New(t)
+	slack := slacktest.New(e2eToken)
+	t.Cleanup(slack.Close)
+	e := startTeams(t, bf, slackAndTeamsVars(t, dialect, bf, slack))
+	e.install()
+	slack.RemoveBot(e2eSales)
+	bf.Refuse(teamsSalesID, 403, "BotNotInConversationRoster")
+	e.srv.postLead(t, `{"external_id":"back-1","name":"Ann Berg","company":"Refused Again ApS","score":80}`)
+	e.waitDeadCards("the cards refused on both platforms", map[string]string{
+		"slack": "not_in_channel", "teams": "BotNotInConversationRoster"})
+	return e, slack, bf
 }
 
 // waitDeadCards waits (up to e2ePatience) until the dead cards are those

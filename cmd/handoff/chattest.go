@@ -18,9 +18,11 @@ import (
 // chatFlags is "handoff chat test": it posts a short message to the sales
 // and managers' channels of every chat platform configured, as the outbox
 // would post a card, and prints what each platform answered, so that an
-// admin learns before the first lead that the app is in its channels. It
-// fails when the sales channel of a platform is not set or any channel
-// refused the message.
+// admin learns before the first lead that the app is in its channels. A
+// channel that takes the message gets again what it refused before (the
+// app removed from it, the channel archived), as when the platform says
+// the app is back. It fails when the sales channel of a platform is not
+// set or any channel refused the message.
 func chatFlags(_ *flag.FlagSet, _ env) runFunc {
 	return func(ctx context.Context, e env) error {
 		if len(e.args) != 1 || e.args[0] != "test" {
@@ -30,18 +32,43 @@ func chatFlags(_ *flag.FlagSet, _ env) runFunc {
 		if err != nil {
 			return err
 		}
-		if !cfg.Teams.Enabled() { // Slack needs no database: none is opened, or created
-			return runChatTest(ctx, cfg, nil, e.stdout, time.Now())
+		if cfg.Teams.Enabled() { // Teams channels are resolved from the store
+			return withStore(ctx, e, func(cfg config.Config, store *storage.Store) error {
+				return runChatTest(ctx, cfg, store, e.stdout, time.Now())
+			})
 		}
-		return withStore(ctx, e, func(cfg config.Config, store *storage.Store) error {
-			return runChatTest(ctx, cfg, store, e.stdout, time.Now())
-		})
+		store := slackChatStore(ctx, cfg, e.stdout)
+		if store != nil {
+			defer store.Close()
+		}
+		return runChatTest(ctx, cfg, store, e.stdout, time.Now())
 	}
+}
+
+// slackChatStore opens the database for a test of Slack alone, which needs
+// none to post: one that exists is opened to queue again what a channel
+// refused, none is created, and one that cannot be opened is said in a
+// line to w and tests the channels all the same. Nil without a store.
+func slackChatStore(ctx context.Context, cfg config.Config, w io.Writer) *storage.Store {
+	exists, err := storage.Exists(cfg.DatabaseURL)
+	if err == nil && !exists {
+		return nil // nothing was ever refused
+	}
+	var store *storage.Store
+	if err == nil {
+		store, err = openStore(ctx, cfg, storage.Options{})
+	}
+	if err != nil {
+		fmt.Fprintf(w, "database not opened (%v): what the channels refused before waits for handoff serve or handoff outbox retry\n", err)
+		return nil
+	}
+	return store
 }
 
 // runChatTest posts bot.ChannelCheck to each channel of the platforms cfg
 // enables, wired as serve wires them, and writes one line per channel to w.
-// store resolves Teams channels; Slack needs none.
+// store resolves Teams channels and holds what the channels refused; Slack
+// posts without one.
 func runChatTest(ctx context.Context, cfg config.Config, store *storage.Store, w io.Writer, now time.Time) error {
 	a := &app{cfg: cfg, store: store, logger: slog.New(slog.DiscardHandler), now: func() time.Time { return now }}
 	c := newChat()
@@ -52,7 +79,7 @@ func runChatTest(ctx context.Context, cfg config.Config, store *storage.Store, w
 	if len(c.targets) == 0 {
 		return errors.New("no chat platform is configured: set SLACK_BOT_TOKEN (Slack) or TEAMS_APP_ID (Teams)")
 	}
-	total, failed := 0, 0
+	total, failed, requeued := 0, 0, int64(0)
 	for _, t := range c.targets {
 		name := t.Platform.Name()
 		for _, ch := range []struct {
@@ -77,13 +104,59 @@ func runChatTest(ctx context.Context, cfg config.Config, store *storage.Store, w
 				fmt.Fprintf(w, "%s %s %s: %v\n", name, ch.what, ch.id, err)
 				continue
 			}
-			fmt.Fprintf(w, "%s %s %s: posted\n", name, ch.what, ch.id)
+			n, err := queueRefusedAgain(ctx, store, t.Platform, ch.id, now)
+			requeued += n
+			fmt.Fprintf(w, "%s %s %s: posted%s\n", name, ch.what, ch.id, requeuedSaying(n, err))
 		}
+	}
+	if requeued > 0 {
+		fmt.Fprintln(w, "handoff serve posts what was queued again within 30 s (handoff outbox list shows what waits)")
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d channels cannot take Handoff's messages yet", failed, total)
 	}
 	return nil
+}
+
+// queueRefusedAgain queues again the dead messages that channel refused
+// (its places: the channel, and what its platform names it, a Teams
+// channel's team; bot.Placer), now that a message went through there, and
+// returns how many. Without a store there is nothing to queue.
+func queueRefusedAgain(ctx context.Context, store *storage.Store, p bot.Platform, channel string, now time.Time) (int64, error) {
+	if store == nil {
+		return 0, nil
+	}
+	places := []string{channel}
+	if placer, ok := p.(bot.Placer); ok {
+		named, err := placer.Places(ctx, channel)
+		if err != nil {
+			return 0, err
+		}
+		places = append(places, named...)
+	}
+	var total int64
+	for _, place := range places {
+		n, err := store.RetryRefusedOutbox(ctx, place, now.UTC(), p.Name())
+		if err != nil {
+			return total, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// requeuedSaying ends a channel's "posted" line with what
+// queueRefusedAgain did, if anything.
+func requeuedSaying(n int64, err error) string {
+	switch {
+	case err != nil:
+		return fmt.Sprintf("; what it refused before was not queued again (%v): handoff outbox retry does it", err)
+	case n == 1:
+		return "; 1 message it refused before is queued again"
+	case n > 1:
+		return fmt.Sprintf("; %d messages it refused before are queued again", n)
+	}
+	return ""
 }
 
 // envName is the environment variable of a platform's setting:

@@ -8,9 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/bot/teams/teamstest"
+	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
@@ -130,4 +133,113 @@ func TestChatTestNothingToTest(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestChatTestQueuesWhatTheChannelsRefused: the cards the Slack sales
+// channel and the Teams team refused while the app was out of them are
+// given up; the app is let back in while handoff serve is down, so neither
+// platform's word reaches it. handoff chat test, its message taken by both
+// channels, queues each card again and says so; a second run finds
+// nothing more to queue.
+func TestChatTestQueuesWhatTheChannelsRefused(t *testing.T) {
+	for _, dialect := range storagetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e, slack, bf := startWithCardsRefused(t, dialect)
+			e.srv.stop()
+			slack.InviteBot(e2eSales)
+			bf.Refuse(teamsSalesID, 0, "")
+
+			for _, want := range [][]string{
+				{"slack sales channel CSALES: posted; 1 message it refused before is queued again\n",
+					"teams sales channel " + teamsTeamName + "/Sales: posted; 1 message it refused before is queued again\n",
+					"handoff serve posts what was queued again within 30 s"},
+				{"slack sales channel CSALES: posted\n", "teams sales channel " + teamsTeamName + "/Sales: posted\n"},
+			} {
+				ev, out, errOut := testEnv(e.vars, "chat", "test")
+				code := run(context.Background(), ev)
+				all := out.String() + errOut.String()
+				for _, w := range want {
+					if code != 0 || !strings.Contains(all, w) {
+						t.Fatalf("chat test: exit %d, output:\n%s\nwant exit 0 and %q", code, all, w)
+					}
+				}
+				if len(want) == 2 && strings.Contains(all, "queued again") {
+					t.Fatalf("second chat test queued again:\n%s", all)
+				}
+				e.waitDeadCards("nothing", nil)
+			}
+			pending, err := e.store.TakeOutbox(context.Background(), time.Now().Add(time.Minute), 10, time.Minute, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cards := map[string]int{}
+			for _, m := range pending {
+				if m.Kind == handoff.OutboxAnnounceLead {
+					cards[m.Platform]++
+				}
+			}
+			if cards["slack"] != 1 || cards["teams"] != 1 {
+				t.Fatalf("cards waiting to be posted = %v, want one on each platform", cards)
+			}
+		})
+	}
+}
+
+// TestChatTestSlackAlone: a test of Slack alone opens a database that
+// exists, and queues again what the channel that took its message had
+// refused; a database that cannot be opened is said and the channels are
+// tested all the same.
+func TestChatTestSlackAlone(t *testing.T) {
+	slack := slacktest.New(e2eToken)
+	t.Cleanup(slack.Close)
+	slackVars := func(db string) map[string]string {
+		return map[string]string{"DATABASE_URL": db, "SLACK_BOT_TOKEN": e2eToken, "SLACK_API_URL": slack.APIURL(),
+			"SLACK_SIGNING_SECRET": e2eSecret, "SLACK_SALES_CHANNEL": e2eSales, "SLACK_MANAGER_CHANNEL": e2eManager}
+	}
+	for _, dialect := range storagetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			db := storagetest.URL(t, dialect)
+			s, err := storage.Open(ctx, db, storage.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().UTC()
+			if err := s.Enqueue(ctx, now, handoff.OutboxMessage{Kind: handoff.OutboxEscalate, Platform: "slack"}); err != nil {
+				t.Fatal(err)
+			}
+			taken, err := s.TakeOutbox(ctx, now, 1, time.Minute, "test")
+			if err != nil || len(taken) != 1 {
+				t.Fatalf("take = %+v, %v", taken, err)
+			}
+			if errs := s.RecordOutbox(ctx, handoff.OutboxOutcome{Message: taken[0], At: now, Dead: true, Cause: "not_in_channel", RefusedBy: e2eManager}); errs[0] != nil {
+				t.Fatal(errs[0])
+			}
+
+			e, out, errOut := testEnv(slackVars(db), "chat", "test")
+			code := run(ctx, e)
+			all := out.String() + errOut.String()
+			if want := "slack managers' channel CMGR: posted; 1 message it refused before is queued again\n"; code != 0 || !strings.Contains(all, want) {
+				t.Fatalf("chat test: exit %d, output:\n%s\nwant exit 0 and %q", code, all, want)
+			}
+			if dead, err := s.DeadOutbox(ctx, 0); err != nil || len(dead) != 0 {
+				t.Fatalf("dead after chat test = %+v, %v; want none", dead, err)
+			}
+		})
+	}
+	t.Run("database down", func(t *testing.T) {
+		e, out, errOut := testEnv(slackVars("postgres://postgres@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"), "chat", "test")
+		code := run(context.Background(), e)
+		all := out.String() + errOut.String()
+		for _, want := range []string{"database not opened (", "): what the channels refused before waits for handoff serve or handoff outbox retry\n",
+			"slack sales channel CSALES: posted\n", "slack managers' channel CMGR: posted\n"} {
+			if code != 0 || !strings.Contains(all, want) {
+				t.Fatalf("chat test: exit %d, output:\n%s\nwant exit 0 and %q", code, all, want)
+			}
+		}
+	})
 }

@@ -28,7 +28,8 @@ give-up deadline; drop deletes them. The metric handoff_outbox_dead
 counts them. Messages a channel refused (the bot removed from it, the
 channel archived or deleted, the app removed from its Teams team; list
 names it under REFUSED BY) are queued again by themselves once the
-platform says the app is back there.`
+platform says the app is back there, or once handoff chat test posts
+there.`
 
 // outboxFlags declares `handoff outbox`'s flags; its first argument is
 // the subcommand (list, retry or drop), the others message ids.
@@ -173,7 +174,7 @@ func printDead(w io.Writer, dead []handoff.OutboxMessage, format string) error {
 	if refused == 0 {
 		return nil
 	}
-	_, err := fmt.Fprintf(w, "%d of %d refused by a channel (REFUSED BY): queued again by themselves once the app is back there; retry queues them now\n", refused, len(dead))
+	_, err := fmt.Fprintf(w, "%d of %d refused by a channel (REFUSED BY): queued again by themselves once the app is back there (or by handoff chat test); retry queues them now\n", refused, len(dead))
 	return err
 }
 

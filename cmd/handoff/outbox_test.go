@@ -68,7 +68,7 @@ func TestOutboxCommands(t *testing.T) {
 				{[]string{"outbox", "retry", "1", "--bogus"}, 2, []string{"flag provided but not defined"}},
 				{[]string{"outbox", "list"}, 0, []string{"REFUSED BY  LAST ERROR", "lead.announce  41    slack", "sla.escalate   42    all", "sla.escalate",
 					"C0SALES     slack chat.postMessage: channel_not_found line two", "–           …ad.tacv2",
-					"1 of 2 refused by a channel (REFUSED BY): queued again by themselves once the app is back there; retry queues them now\n",
+					"1 of 2 refused by a channel (REFUSED BY): queued again by themselves once the app is back there (or by handoff chat test); retry queues them now\n",
 					"…ad.tacv2/activities: HTTP 403 BotNotInConversationRoster: The bot is not part of the conversation roster. " +
 						"(the app is not in that team or chat (removed or uninstalled): add Handoff to the team again)\n"}},
 				{[]string{"outbox", "list", "--format", "json"}, 0, []string{fmt.Sprintf(`"id": %d`, b), `"kind": "sla.escalate"`, `"last_error": "escalate lead 42 to teams 19:3a5f`, `"refused_by": "C0SALES"`}},
