@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -97,6 +98,24 @@ type HomeBuilder interface {
 // channels' places by their settings.
 type Placer interface {
 	Places(ctx context.Context, channel string) ([]string, error)
+}
+
+// PlacesOf is the places of a configured channel on p, sorted: the
+// channel's setting, and what p names it when p is a Placer. When p cannot
+// tell, the setting is returned with the error.
+func PlacesOf(ctx context.Context, p Platform, channel string) ([]string, error) {
+	places := []string{channel}
+	placer, ok := p.(Placer)
+	if !ok {
+		return places, nil
+	}
+	named, err := placer.Places(ctx, channel)
+	if err != nil {
+		return places, err
+	}
+	places = append(places, named...)
+	slices.Sort(places)
+	return slices.Compact(places), nil
 }
 
 // Target is one platform and its channels. Configuration decides the

@@ -78,7 +78,7 @@ func (d *Dispatcher) readRefused(ctx context.Context) {
 }
 
 // currentPlaces is the places of the channels set for every platform: the
-// channels' settings, or what the platform names them (bot.Placer).
+// channels' settings, and what the platform names them (bot.PlacesOf).
 func (d *Dispatcher) currentPlaces(ctx context.Context) (map[string]bool, error) {
 	current := map[string]bool{}
 	for _, t := range d.cfg.Targets {
@@ -86,12 +86,9 @@ func (d *Dispatcher) currentPlaces(ctx context.Context) (map[string]bool, error)
 			if channel == "" {
 				continue
 			}
-			places := []string{channel}
-			if placer, ok := t.Platform.(bot.Placer); ok {
-				var err error
-				if places, err = placer.Places(ctx, channel); err != nil {
-					return nil, err
-				}
+			places, err := bot.PlacesOf(ctx, t.Platform, channel)
+			if err != nil {
+				return nil, err
 			}
 			for _, p := range places {
 				current[p] = true
@@ -119,7 +116,7 @@ func (d *Dispatcher) noteRefusals(ctx context.Context, o handoff.OutboxOutcome) 
 	}
 }
 
-// refusedPlaces is the places of channel on platform (bot.Placer) that
+// refusedPlaces is the places of channel on platform (bot.PlacesOf) that
 // refused messages still dead; nothing is asked of the platform while no
 // place has.
 func (d *Dispatcher) refusedPlaces(ctx context.Context, platform, channel string) []string {
@@ -129,16 +126,10 @@ func (d *Dispatcher) refusedPlaces(ctx context.Context, platform, channel string
 	if none {
 		return nil
 	}
-	places := []string{channel}
-	if placer, ok := d.platforms[platform].Platform.(bot.Placer); ok {
-		named, err := placer.Places(ctx, channel)
-		if err != nil {
-			d.logger.WarnContext(ctx, "outbox: cannot tell where a post went", "platform", platform, "channel", channel, "err", err)
-		}
-		places = append(places, named...)
+	places, err := bot.PlacesOf(ctx, d.platforms[platform].Platform, channel)
+	if err != nil {
+		d.logger.WarnContext(ctx, "outbox: cannot tell where a post went", "platform", platform, "channel", channel, "err", err)
 	}
-	slices.Sort(places)
-	places = slices.Compact(places)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return slices.DeleteFunc(places, func(p string) bool { return !d.refused[p] })

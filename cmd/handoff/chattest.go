@@ -120,19 +120,15 @@ func runChatTest(ctx context.Context, cfg config.Config, store *storage.Store, w
 
 // queueRefusedAgain queues again the dead messages that channel refused
 // (its places: the channel, and what its platform names it, a Teams
-// channel's team; bot.Placer), now that a message went through there, and
+// channel's team; bot.PlacesOf), now that a message went through there, and
 // returns how many. Without a store there is nothing to queue.
 func queueRefusedAgain(ctx context.Context, store *storage.Store, p bot.Platform, channel string, now time.Time) (int64, error) {
 	if store == nil {
 		return 0, nil
 	}
-	places := []string{channel}
-	if placer, ok := p.(bot.Placer); ok {
-		named, err := placer.Places(ctx, channel)
-		if err != nil {
-			return 0, err
-		}
-		places = append(places, named...)
+	places, err := bot.PlacesOf(ctx, p, channel)
+	if err != nil {
+		return 0, err
 	}
 	var total int64
 	for _, place := range places {
