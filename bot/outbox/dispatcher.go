@@ -38,6 +38,10 @@ type Store interface {
 	UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (handoff.LeadChange, error)) (*handoff.Lead, error)
 }
 
+// DefaultIdle is Config.Idle's default: what another process queues (handoff
+// outbox retry, handoff chat test) is taken within it.
+const DefaultIdle = 30 * time.Second
+
 // Config is what New needs. Store and Targets are
 // required; zero durations take the defaults named.
 type Config struct {
@@ -65,7 +69,8 @@ type Config struct {
 	// (errors, 5xx, rate limits) is given up (default 24 h).
 	GiveUpAfter time.Duration
 	// Idle is the longest the worker sleeps when nothing is due, as a safety
-	// net for messages queued by another process without Wake (default 30 s).
+	// net for messages queued by another process without Wake (default
+	// DefaultIdle).
 	Idle time.Duration
 	// OnCall observes every platform call: its method, outcome ("ok",
 	// "rate_limited", "permanent", "retry") and duration. May be nil.
@@ -140,7 +145,7 @@ func New(cfg Config) *Dispatcher {
 	def(&cfg.BaseBackoff, time.Second)
 	def(&cfg.MaxBackoff, 5*time.Minute)
 	def(&cfg.GiveUpAfter, 24*time.Hour)
-	def(&cfg.Idle, 30*time.Second)
+	def(&cfg.Idle, DefaultIdle)
 	def(&cfg.Yield, 250*time.Millisecond)
 	if cfg.Ticker == nil {
 		cfg.Ticker = func(every time.Duration) (<-chan time.Time, func()) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/outbox"
 	"github.com/handoff/handoff/config"
 	"github.com/handoff/handoff/storage"
 )
@@ -110,7 +111,7 @@ func runChatTest(ctx context.Context, cfg config.Config, store *storage.Store, w
 		}
 	}
 	if requeued > 0 {
-		fmt.Fprintln(w, "handoff serve posts what was queued again within 30 s (handoff outbox list shows what waits)")
+		fmt.Fprintf(w, "handoff serve posts what was queued again within %v (handoff outbox list shows what waits)\n", outbox.DefaultIdle)
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d channels cannot take Handoff's messages yet", failed, total)

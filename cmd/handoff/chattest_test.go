@@ -152,7 +152,7 @@ func TestChatTestQueuesWhatTheChannelsRefused(t *testing.T) {
 			for _, want := range [][]string{
 				{"slack sales channel CSALES: posted; 1 message it refused before is queued again\n",
 					"teams sales channel " + teamsTeamName + "/Sales: posted; 1 message it refused before is queued again\n",
-					"handoff serve posts what was queued again within 30 s"},
+					"handoff serve posts what was queued again within 30s (handoff outbox list shows what waits)\n"},
 				{"slack sales channel CSALES: posted\n", "teams sales channel " + teamsTeamName + "/Sales: posted\n"},
 			} {
 				ev, out, errOut := testEnv(e.vars, "chat", "test")
