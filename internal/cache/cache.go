@@ -39,10 +39,16 @@ type Cache[V any] struct {
 	flight  singleflight.Group
 	mu      sync.Mutex
 	entries map[string]entry[V]
-	// fetching holds the keys being fetched (one fetch a key at a time:
-	// singleflight), each true once an Update or a Forget of it came
-	// during its fetch, which then does not store what it read.
-	fetching map[string]bool
+	// fetching holds the fetch under way of each key that Get joins (one
+	// at a time: singleflight). An Update or a Forget during a fetch marks
+	// it overtaken and drops it from here and from the flight, so that a
+	// Get after the change starts a fetch of its own.
+	fetching map[string]*inflight
+}
+
+// inflight is one fetch of a key under way.
+type inflight struct {
+	overtaken bool // an Update or a Forget of the key came during it: it stores nothing
 }
 
 type entry[V any] struct {
@@ -54,7 +60,7 @@ type entry[V any] struct {
 // them.
 func New[V any](ttl time.Duration, fetch func(ctx context.Context, key string) (V, error)) *Cache[V] {
 	return &Cache[V]{fetch: fetch, ttl: ttl, Wait: DefaultWait, FetchTimeout: DefaultFetchTimeout, Now: time.Now,
-		entries: map[string]entry[V]{}, fetching: map[string]bool{}}
+		entries: map[string]entry[V]{}, fetching: map[string]*inflight{}}
 }
 
 // Get returns key's value: the cached one when there is one (refreshing it
@@ -93,17 +99,19 @@ func (c *Cache[V]) Get(ctx context.Context, key string) (V, error) {
 // A fetch overtaken by an Update or a Forget of its key stores nothing: the
 // service may have answered from before the change it announced.
 func (c *Cache[V]) refresh(key string) (any, error) {
+	f := &inflight{}
 	c.mu.Lock()
-	c.fetching[key] = false
+	c.fetching[key] = f
 	c.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), c.FetchTimeout)
 	defer cancel()
 	v, err := c.fetch(ctx, key)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	overtaken := c.fetching[key]
-	delete(c.fetching, key)
-	if overtaken {
+	if c.fetching[key] == f {
+		delete(c.fetching, key)
+	}
+	if f.overtaken {
 		if e, ok := c.entries[key]; ok {
 			return e.value, nil
 		}
@@ -127,9 +135,7 @@ func (c *Cache[V]) refresh(key string) (any, error) {
 func (c *Cache[V]) Update(key string, change func(V) V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.fetching[key]; ok {
-		c.fetching[key] = true
-	}
+	c.overtake(key)
 	if e, ok := c.entries[key]; ok {
 		e.value = change(e.value)
 		c.entries[key] = e
@@ -137,12 +143,21 @@ func (c *Cache[V]) Update(key string, change func(V) V) {
 }
 
 // Forget drops key, so the next Get fetches it; a fetch already under way
-// does not store its answer.
+// does not store its answer, nor is it joined by a Get after the Forget.
 func (c *Cache[V]) Forget(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.fetching[key]; ok {
-		c.fetching[key] = true
-	}
+	c.overtake(key)
 	delete(c.entries, key)
+}
+
+// overtake marks key's fetch under way, if any, overtaken by a change, and
+// leaves it to the callers that joined it before: a later Get starts a
+// fetch of its own. c.mu is held.
+func (c *Cache[V]) overtake(key string) {
+	if f, ok := c.fetching[key]; ok {
+		f.overtaken = true
+		delete(c.fetching, key)
+		c.flight.Forget(key)
+	}
 }

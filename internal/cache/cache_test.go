@@ -123,8 +123,9 @@ func TestCache(t *testing.T) {
 	})
 
 	// A change announced while a fetch is under way is newer than what the
-	// fetch may read: the fetch's answer goes to the callers that asked
-	// before the change, and is not kept.
+	// fetch may read: its answer is not kept, and a caller that asks after
+	// the change does not join it but has a fetch of its own, whose answer
+	// the callers from before get too when it is stored first.
 	for name, change := range map[string]func(c *cache.Cache[string]){
 		"ForgetDuringAFetch": func(c *cache.Cache[string]) { c.Forget("k") },
 		"UpdateDuringAFetch": func(c *cache.Cache[string]) { c.Update("k", func(v string) string { return v }) },
@@ -145,9 +146,22 @@ func TestCache(t *testing.T) {
 			src.mu.Lock()
 			src.stall, src.arrived, src.value = nil, nil, "after"
 			src.mu.Unlock()
+			later := make(chan string, 1)
+			go func() {
+				v, _ := c.Get(ctx, "k")
+				later <- v
+			}()
+			select { // the first fetch is still stalled: a joined one waits for it
+			case v := <-later:
+				if v != "k=after" {
+					t.Errorf("a caller after the change got %q, want k=after", v)
+				}
+			case <-time.After(10 * time.Second):
+				t.Error("a caller after the change joined the fetch from before it")
+			}
 			close(release)
-			if v := <-got; v != "k=before" {
-				t.Fatalf("the caller that asked first got %q", v)
+			if v := <-got; v != "k=after" { // the later fetch's, stored by then
+				t.Fatalf("the caller that asked first got %q, want the answer stored since", v)
 			}
 			if v, err := c.Get(ctx, "k"); err != nil || v != "k=after" {
 				t.Fatalf("Get after the change = %q, %v; want a new fetch", v, err)
