@@ -17,7 +17,9 @@ import (
 // managers' channel (by id) deleted is a warning naming the setting to
 // change, another channel deleted is not. Each loss calls OnChannelLost;
 // the app added to the team calls OnChannelBack with the team's id (where
-// Teams refused posts), and a channel restored with the channel's id.
+// Teams refused posts) and with the managers' channel's, set by an id never
+// stored (its team not known, its refusals name it), and a channel restored
+// with the channel's id.
 func TestTeamsChannelLostIsWarned(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		e := newTeamsEnv(t, s, nil)
@@ -68,7 +70,7 @@ func TestTeamsChannelLostIsWarned(t *testing.T) {
 		if status, body := e.post(e.team().ChannelRestored(salesID, "Sales"), e.token()); status != 200 {
 			t.Fatalf("Sales restored: HTTP %d %s", status, body)
 		}
-		if got, want := e.back.list(), []string{teamID, teamID, salesID}; !slices.Equal(got, want) {
+		if got, want := e.back.list(), []string{teamID, managersID, teamID, managersID, salesID}; !slices.Equal(got, want) {
 			t.Errorf("OnChannelBack calls = %v, want %v (two installs, then the Sales channel restored)", got, want)
 		}
 	})

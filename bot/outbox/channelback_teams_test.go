@@ -55,3 +55,61 @@ func TestDispatchTeamsPostThroughQueuesWhatTheTeamRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestDispatchTeamsChannelByIDNeverStored: a sales channel set by an id
+// never stored (a channel older than the app's installation) is reached
+// with the latest stored team's reference, but which team holds it is not
+// known: with the app in two teams, a refusal names the channel, not the
+// latest team, so the app's return (which calls ChannelBack with it, see
+// bot/teams) and the next card through the channel each bring the card
+// back.
+func TestDispatchTeamsChannelByIDNeverStored(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		bf := teamstest.New(t)
+		const teamA, teamB, sales = "19:teama@thread.tacv2", "19:teamb@thread.tacv2", "19:salesa@thread.tacv2"
+		for i, team := range []string{teamA, teamB} {
+			if err := s.SaveTeamsConversation(ctx, handoff.TeamsConversation{ConversationID: team, ChannelID: team, ChannelName: "General",
+				TeamID: team, TeamName: team, ServiceURL: bf.ServiceURL(), TenantID: "t1", BotID: "28:" + teamstest.AppID}, t0.Add(time.Duration(i)*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil), s, "t1")
+		disp := outbox.New(outbox.Config{Store: s, Targets: []bot.Target{{Platform: p, SalesChannel: sales}}, Policy: handoff.DefaultPolicy(),
+			Now: func() time.Time { return t0 }, Logger: quiet(), Worker: "w", Lease: time.Minute})
+		refusedOnce := func(key string) {
+			t.Helper()
+			bf.Refuse(sales, 403, "BotNotInConversationRoster")
+			saveLead(t, s, key)
+			drain(t, disp)
+			dead, err := s.DeadOutbox(ctx, 0)
+			if err != nil || len(dead) != 1 || dead[0].RefusedBy != sales {
+				t.Fatalf("dead = %+v, %v; want the card, refused by the channel %s", dead, err, sales)
+			}
+			bf.Refuse(sales, 0, "")
+		}
+		posted := func() int {
+			n := 0
+			for _, c := range bf.Calls() {
+				if c.Op == "create" {
+					n++
+				}
+			}
+			return n
+		}
+
+		refusedOnce("back-by-event")
+		disp.ChannelBack(ctx, "teams", sales)
+		drain(t, disp)
+		if st := outboxStatus(t, s); posted() != 1 || st.Dead != 0 {
+			t.Fatalf("after the app's return: %d cards posted, outbox %+v; want the card posted", posted(), st)
+		}
+
+		refusedOnce("back-by-the-next-card")
+		saveLead(t, s, "through")
+		drain(t, disp)
+		if st := outboxStatus(t, s); posted() != 3 || st.Dead != 0 || st.Pending != 0 {
+			t.Fatalf("after the next card: %d cards posted, outbox %+v; want all three posted and nothing dead", posted(), st)
+		}
+	})
+}

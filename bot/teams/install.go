@@ -71,6 +71,9 @@ func (a *App) install(ctx context.Context, act *Activity) error {
 		switch {
 		case added:
 			a.cfg.OnChannelBack(ctx, cd.Team.ID) // where BotNotInConversationRoster refused (Platform.Post)
+			for _, channel := range a.teamlessChannels(ctx) {
+				a.cfg.OnChannelBack(ctx, channel) // this team may hold it
+			}
 		case cd.EventType == "channelRestored":
 			a.cfg.OnChannelBack(ctx, ref.ConversationID)
 		}
@@ -113,6 +116,23 @@ func (a *App) channelDeleted(ctx context.Context, cd ChannelData) {
 		a.lost(ctx, fmt.Sprintf("teams: the %s was deleted: Handoff cannot post there until it is restored or %s names another channel", c.role, c.setting),
 			"channel", c.channel, "team", cd.Team.Name)
 	}
+}
+
+// teamlessChannels is the sales and managers' channels set by an id never
+// stored: which team holds them is not known, so their refusals name the
+// channels themselves (Platform.resolve), and the app added to any team may
+// be the app back in theirs.
+func (a *App) teamlessChannels(ctx context.Context) []string {
+	var ids []string
+	for _, c := range []string{a.cfg.SalesChannel, a.cfg.ManagerChannel} {
+		if !strings.HasPrefix(c, "19:") {
+			continue
+		}
+		if _, err := a.cfg.Platform.store.TeamsConversation(ctx, c); handoff.ErrorCode(err) == handoff.ENOTFOUND {
+			ids = append(ids, handoff.TeamsBaseConversation(c))
+		}
+	}
+	return ids
 }
 
 // isChannel reports whether the configured channel (an id, or a name as

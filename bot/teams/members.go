@@ -76,7 +76,7 @@ func (m *SalesMembers) lookup(ctx context.Context, userID string) (bool, error) 
 // teamOf returns the service URL and the team id (its General channel's
 // conversation) of channel, a channel name or id.
 func (p *Platform) teamOf(ctx context.Context, channel string) (serviceURL, team string, err error) {
-	ref, err := p.resolve(ctx, channel)
+	ref, _, err := p.lookup(ctx, channel)
 	if err != nil {
 		return "", "", err
 	}

@@ -140,7 +140,8 @@ func (p *Platform) Update(ctx context.Context, channel, messageID string, msg bo
 
 // Places returns where a refusal of the configured channel would name
 // (bot.Placer): its conversation id and its team's id, as stored at
-// installation; the id itself of a channel given by id and not stored.
+// installation; the id itself of a channel given by id and not stored,
+// whose team is not known (resolve).
 func (p *Platform) Places(ctx context.Context, channel string) ([]string, error) {
 	ref, err := p.store.TeamsConversation(ctx, channel)
 	switch {
@@ -157,8 +158,9 @@ func (p *Platform) Places(ctx context.Context, channel string) ([]string, error)
 // refused marks the Bot Connector's refusal of a channel's conversation
 // ref with bot.ChannelRefused, naming where the app must be back: its team,
 // when the app is no longer in it (BotNotInConversationRoster), or the
-// channel, when it is gone (ConversationNotFound). Other errors are
-// returned as they are.
+// channel, when it is gone (ConversationNotFound) or its team is not known
+// (a channel given by an id never stored). Other errors are returned as
+// they are.
 func refused(ref handoff.TeamsConversation, err error) error {
 	var se *StatusError
 	if !errors.As(err, &se) {
@@ -167,7 +169,7 @@ func refused(ref handoff.TeamsConversation, err error) error {
 	switch {
 	case se.ErrorCode == "BotNotInConversationRoster" && ref.TeamID != "":
 		return bot.ChannelRefused(ref.TeamID, err)
-	case se.ErrorCode == "ConversationNotFound":
+	case se.ErrorCode == "BotNotInConversationRoster", se.ErrorCode == "ConversationNotFound":
 		return bot.ChannelRefused(handoff.TeamsBaseConversation(ref.ConversationID), err)
 	}
 	return err
@@ -243,30 +245,42 @@ func (p *Platform) Render(ctx context.Context, msg bot.Message) Card {
 	return RenderCard(msg, p.names(ctx))
 }
 
-// resolve finds the conversation reference of a channel id or name. A
-// name is resolved once and pinned to its conversation id, so renames are
-// followed and a newer channel of the same name never takes over; an
-// ambiguous name is an ECONFLICT error naming the candidates. A channel id
-// ("19:…") that was never stored is reached with the service URL and
-// tenant of the latest stored reference. An unknown channel is a transient
-// error: it works once the app is installed.
+// resolve finds the conversation reference of a channel id or name, to
+// post there. A name is resolved once and pinned to its conversation id, so
+// renames are followed and a newer channel of the same name never takes
+// over; an ambiguous name is an ECONFLICT error naming the candidates. A
+// channel id ("19:…") that was never stored is reached with the service URL
+// and tenant of the latest stored reference, and no team: which team holds
+// it is not known, so a refusal names the channel itself (refused). An
+// unknown channel is a transient error: it works once the app is installed.
 func (p *Platform) resolve(ctx context.Context, channel string) (handoff.TeamsConversation, error) {
-	ref, err := p.store.PinTeamsChannel(ctx, channel, p.Now().UTC())
+	ref, borrowed, err := p.lookup(ctx, channel)
+	if borrowed {
+		ref.TeamID, ref.TeamName = "", ""
+	}
+	return ref, err
+}
+
+// lookup is resolve, with the team of the latest stored reference kept on
+// a reference borrowed for a channel id never stored (borrowed): the best
+// guess of the team to ask about its members (teamOf).
+func (p *Platform) lookup(ctx context.Context, channel string) (ref handoff.TeamsConversation, borrowed bool, err error) {
+	ref, err = p.store.PinTeamsChannel(ctx, channel, p.Now().UTC())
 	if err == nil {
-		return ref, nil
+		return ref, false, nil
 	}
 	if handoff.ErrorCode(err) != handoff.ENOTFOUND {
-		return ref, err
+		return ref, false, err
 	}
 	if strings.HasPrefix(channel, "19:") {
 		latest, lerr := p.store.LatestTeamsConversation(ctx)
 		if lerr == nil {
 			base := handoff.TeamsBaseConversation(channel)
 			latest.ConversationID, latest.ChannelID, latest.ChannelName = base, base, ""
-			return latest, nil
+			return latest, true, nil
 		}
 	}
-	return ref, fmt.Errorf("teams: channel %q: %w", channel, err)
+	return ref, false, fmt.Errorf("teams: channel %q: %w", channel, err)
 }
 
 // PinChannels resolves and pins the channels named in the configuration
