@@ -201,3 +201,64 @@ func TestDispatchDisabledPlatformsRefusalsStayDead(t *testing.T) {
 		}
 	})
 }
+
+// TestDispatchReplicaLearnsWhatAnotherRefused: two replicas share the
+// outbox; a card refused on one of them is queued again when the next card
+// goes through the channel on the other, which learns the refusal from the
+// store within its idle wait, though it was running before the refusal.
+func TestDispatchReplicaLearnsWhatAnotherRefused(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newRig(t, s)
+		b := outbox.New(r.managersConfig("b"))
+		drain(t, b) // running, nothing refused yet
+		a := outbox.New(r.managersConfig("a"))
+		r.slack.RemoveBot("CSALES")
+		refused := saveLead(t, s, "refused-on-a")
+		drain(t, a)
+		if st := outboxStatus(t, s); st.Dead != 1 {
+			t.Fatalf("outbox = %+v, want the card dead", st)
+		}
+		r.slack.InviteBot("CSALES") // no word of it reaches Handoff
+		r.clock.Advance(outbox.DefaultIdle)
+		through := saveLead(t, s, "through-on-b")
+		drain(t, b)
+		drain(t, b)
+		if n, m := countCards(r, refused.Company), countCards(r, through.Company); n != 1 || m != 1 {
+			t.Fatalf("cards in the sales channel: %d of the refused lead, %d of the next; want 1 and 1 (outbox %+v)", n, m, outboxStatus(t, s))
+		}
+	})
+}
+
+// TestDispatchChannelBackDuringTheRefusal: the platform says the app is
+// back (ChannelBack) after it refused a card but before the round recorded
+// the card dead, so ChannelBack finds nothing to queue; the record then
+// queues it at once, and it is posted.
+func TestDispatchChannelBackDuringTheRefusal(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		r := newRig(t, s)
+		var disp *outbox.Dispatcher
+		cfg := r.managersConfig("w1")
+		backed := false
+		cfg.OnCall = func(_, method, outcome string, _ time.Duration) {
+			if method == "post" && outcome == "permanent" && !backed {
+				backed = true
+				r.slack.InviteBot("CSALES")
+				disp.ChannelBack(ctx, "slack", "CSALES")
+			}
+		}
+		disp = outbox.New(cfg)
+		r.slack.RemoveBot("CSALES")
+		l := saveLead(t, s, "refused-while-back")
+		drain(t, disp)
+		if !backed {
+			t.Fatal("the card was never refused")
+		}
+		if n := countCards(r, l.Company); n != 1 {
+			t.Fatalf("card posted %d times once the app was back, want 1 (outbox %+v)", n, outboxStatus(t, s))
+		}
+		if st := outboxStatus(t, s); st.Dead != 0 || st.Pending != 0 {
+			t.Fatalf("outbox = %+v, want nothing dead or waiting", st)
+		}
+	})
+}

@@ -124,10 +124,16 @@ type Dispatcher struct {
 	seen       map[string]keyedPosts
 	findWarned map[string]time.Time
 	// refused holds the places whose refusal gave up messages still dead,
-	// as read from the store before the first round (refusedRead) and
-	// learnt since (refused.go).
+	// as read from the store before the first round and every Idle since
+	// (refusedRead, when last), so that another replica's refusals are
+	// known too, and learnt from this worker's own outcomes (refused.go).
 	refused     map[string]bool
-	refusedRead bool
+	refusedRead time.Time
+	// back is when the platform last said the app was back in a place
+	// (ChannelBack), and taken when the current round took its messages:
+	// a refusal recorded after the app came back is undone at once.
+	back  map[string]time.Time
+	taken time.Time
 }
 
 // New returns a Dispatcher over cfg.
@@ -168,7 +174,7 @@ func New(cfg Config) *Dispatcher {
 	}
 	d := &Dispatcher{cfg: cfg, logger: logger, platforms: map[string]bot.Target{}, wake: make(chan struct{}, 1),
 		holds: map[string]time.Time{}, health: map[string]*platformHealth{}, seen: map[string]keyedPosts{}, findWarned: map[string]time.Time{},
-		refused: map[string]bool{}}
+		refused: map[string]bool{}, back: map[string]time.Time{}}
 	for _, t := range cfg.Targets {
 		d.platforms[t.Platform.Name()] = t
 	}

@@ -17,6 +17,9 @@ import (
 // note to the managers that it was given up says when it was posted at
 // last. Messages refused elsewhere, or for another reason, stay dead.
 func (d *Dispatcher) ChannelBack(ctx context.Context, platform, place string) {
+	d.mu.Lock()
+	d.back[place] = d.cfg.Now().UTC()
+	d.mu.Unlock()
 	d.requeueRefused(ctx, platform, place, "the app is back where messages were refused")
 }
 
@@ -39,18 +42,20 @@ func (d *Dispatcher) requeueRefused(ctx context.Context, platform, place, why st
 	}
 }
 
-// readRefused reads, once, the places whose refusals gave up messages
-// still dead, so that a post that goes through there queues them again
-// even when the platform's word that the app is back was missed (the
+// readRefused reads the places whose refusals gave up messages still
+// dead, before the first round and every Idle since (another replica's
+// refusals among them), so that a post that goes through there queues them
+// again even when the platform's word that the app is back was missed (the
 // server down when the bot was invited back, its events not subscribed).
-// What a place refused that is none of the channels Handoff posts to now
-// (a channel's setting corrected, and Handoff restarted) is queued again
-// at once, for the channel now set.
+// At the first read, what a place refused that is none of the channels
+// Handoff posts to now (a channel's setting corrected, and Handoff
+// restarted) is queued again at once, for the channel now set.
 func (d *Dispatcher) readRefused(ctx context.Context) {
+	now := d.cfg.Now().UTC()
 	d.mu.Lock()
-	done := d.refusedRead
+	first, due := d.refusedRead.IsZero(), now.Sub(d.refusedRead) >= d.cfg.Idle
 	d.mu.Unlock()
-	if done {
+	if !first && !due {
 		return
 	}
 	places, err := d.cfg.Store.RefusedPlaces(ctx)
@@ -59,11 +64,14 @@ func (d *Dispatcher) readRefused(ctx context.Context) {
 		return
 	}
 	d.mu.Lock()
-	d.refusedRead = true
+	d.refusedRead = now
 	for _, p := range places {
 		d.refused[p] = true
 	}
 	d.mu.Unlock()
+	if !first {
+		return
+	}
 	current, err := d.currentPlaces(ctx)
 	if err != nil {
 		d.logger.WarnContext(ctx, "outbox: cannot tell the places of the channels set; what a former channel refused waits for handoff outbox retry", "err", err)
@@ -99,14 +107,24 @@ func (d *Dispatcher) currentPlaces(ctx context.Context) (map[string]bool, error)
 }
 
 // noteRefusals learns from recorded outcomes: a message a place refused
-// marks the place, and a post that went through in a marked place (the
-// channel, or what its platform names it: a Teams channel's team) queues
-// again what that place refused before (requeueRefused).
+// marks the place (and is queued again at once when the app came back
+// there since the round took it), and a post that went through in a
+// marked place (the channel, or what its platform names it: a Teams
+// channel's team) queues again what that place refused before
+// (requeueRefused).
 func (d *Dispatcher) noteRefusals(ctx context.Context, o handoff.OutboxOutcome) {
 	if o.Dead && o.RefusedBy != "" {
 		d.mu.Lock()
 		d.refused[o.RefusedBy] = true
+		back, ok := d.back[o.RefusedBy]
+		cameBack := ok && !back.Before(d.taken) // while this round refused it: ChannelBack found nothing dead yet
+		if cameBack {
+			delete(d.back, o.RefusedBy)
+		}
 		d.mu.Unlock()
+		if cameBack {
+			d.requeueRefused(ctx, o.Message.Platform, o.RefusedBy, "the app came back while messages were being refused")
+		}
 		return
 	}
 	for _, p := range o.Posts {

@@ -24,6 +24,9 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	d.yield(ctx, &budget)
 	d.readRefused(ctx)
 	taken := d.cfg.Now().UTC()
+	d.mu.Lock()
+	d.taken = taken
+	d.mu.Unlock()
 	msgs, err := d.cfg.Store.TakeOutbox(ctx, taken, d.cfg.Batch, d.cfg.Lease, d.cfg.Worker)
 	if err != nil {
 		return 0, fmt.Errorf("outbox: take: %w", err)
