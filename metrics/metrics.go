@@ -246,6 +246,41 @@ func (m *Metrics) ChannelLost(platform string) {
 	}
 }
 
+// chatOutcomes are the outcomes of a chat call, as ChatCall is told them.
+var chatOutcomes = []string{"ok", "retry", "rate_limited", "permanent"}
+
+// WatchChat exports at 0 platform's lost channels and its calls of each of
+// methods by outcome, before any happens: deploy/prometheus/alerts.yml
+// watches them with increase(), which sees nothing in a series that first
+// appears at 1, so the first loss or refusal after a start would not fire.
+func (m *Metrics) WatchChat(platform string, methods []string) {
+	if m == nil {
+		return
+	}
+	m.channelLost.WithLabelValues(platform)
+	for _, method := range methods {
+		for _, outcome := range chatOutcomes {
+			m.chatCalls.WithLabelValues(platform, method, outcome)
+		}
+	}
+}
+
+// WatchWorker exports worker's panics at 0 before any, as WatchChat does
+// its calls.
+func (m *Metrics) WatchWorker(worker string) {
+	if m != nil {
+		m.panics.WithLabelValues(worker)
+	}
+}
+
+// WatchParked exports at 0 the records worker parks, before any, as
+// WatchChat does its calls.
+func (m *Metrics) WatchParked(worker string) {
+	if m != nil {
+		m.parked.WithLabelValues(worker)
+	}
+}
+
 // outboxCollector reads the outbox depth at scrape time.
 type outboxCollector struct {
 	stats OutboxStatter

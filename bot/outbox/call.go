@@ -59,6 +59,10 @@ func (d *Dispatcher) call(ctx context.Context, platform, op string, f func(ctx c
 	return err
 }
 
+// Methods are the methods Config.OnCall is told: every call the
+// dispatcher makes to a platform, by the name its metrics give it.
+var Methods = []string{"post", "direct", opFind, "update", "private", "reply", "email", "home"}
+
 // callOutcome names how a platform call ended, for metrics.
 func callOutcome(err error) string {
 	var ra *bot.RetryAfterError

@@ -46,6 +46,13 @@ type worker struct {
 	run  func(ctx context.Context) error
 }
 
+// addWorker adds a background worker, its panics exported at 0 from the
+// start (metrics.WatchWorker).
+func (a *app) addWorker(name string, run func(ctx context.Context) error) {
+	a.metrics.WatchWorker(name)
+	a.workers = append(a.workers, worker{name, run})
+}
+
 // newApp wires every part from the configuration; it is the table of
 // contents of the service.
 func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now func() time.Time) (*app, error) {
@@ -142,7 +149,8 @@ func (a *app) wireScheduler() error {
 		return err
 	}
 	a.sched = sched
-	a.workers = append(a.workers, worker{"scheduler", sched.Run})
+	a.metrics.WatchParked("scheduler")
+	a.addWorker("scheduler", sched.Run)
 	return nil
 }
 
@@ -180,7 +188,7 @@ func (a *app) wireWebhooks() error {
 	eps := webhookEndpoints(a.cfg)
 	a.store.RouteWebhooks(webhook.Routes(eps))
 	a.hooks = &webhook.Sender{Store: a.store, Endpoints: eps, Now: a.now, Logger: a.logger, Lease: a.cfg.OutboxLease}
-	a.workers = append(a.workers, worker{"webhooks", a.hooks.Run})
+	a.addWorker("webhooks", a.hooks.Run)
 	return nil
 }
 

@@ -129,7 +129,11 @@ func (a *app) wireOutbox(targets []bot.Target, managers map[string]bot.Managers)
 		Lease: a.cfg.OutboxLease, OnCall: a.metrics.ChatCall, OnParked: func(string) { a.metrics.Parked("outbox") },
 		Interactive: &a.interactive, Route: a.routeLead,
 		Homes: &report.Homes{Store: a.store, Policy: a.cfg.Policy, Managers: managers, Now: a.now}})
-	a.workers = append(a.workers, worker{"outbox", a.outbox.Run})
+	a.metrics.WatchParked("outbox")
+	for _, t := range targets {
+		a.metrics.WatchChat(t.Platform.Name(), outbox.Methods)
+	}
+	a.addWorker("outbox", a.outbox.Run)
 	return nil
 }
 
@@ -153,7 +157,7 @@ func (a *app) wireSlackApp(c chat, b *bot.Bot, reports bot.CommandAnswerer) erro
 		socket := slackbot.NewSocketMode(c.slackAPI, slackApp, a.logger)
 		socket.OnClaimAck = func(d time.Duration) { a.metrics.ClaimAck(slackbot.Name, d) }
 		socket.Interactive = &a.interactive
-		a.workers = append(a.workers, worker{"slack-socket-mode", socket.Run})
+		a.addWorker("slack-socket-mode", socket.Run)
 		return nil
 	}
 	if cfg.SigningSecret == "" {

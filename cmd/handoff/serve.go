@@ -24,7 +24,7 @@ func (a *app) serveMetrics(ln net.Listener) {
 	// A CPU profile or trace answers after its seconds (30 by default).
 	srv := &http.Server{Handler: a.metricsMux(ln.Addr()), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 90 * time.Second,
 		ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn)}
-	a.workers = append(a.workers, worker{"metrics", func(ctx context.Context) error {
+	a.addWorker("metrics", func(ctx context.Context) error {
 		go func() {
 			<-ctx.Done()
 			_ = srv.Close()
@@ -34,7 +34,7 @@ func (a *app) serveMetrics(ln net.Listener) {
 			return err
 		}
 		return nil
-	}})
+	})
 }
 
 // metricsMux serves GET /metrics and, when HANDOFF_PPROF is on and addr is
