@@ -232,10 +232,13 @@ func TestDispatchReplicaLearnsWhatAnotherRefused(t *testing.T) {
 // TestDispatchChannelBackDuringTheRefusal: the platform says the app is
 // back (ChannelBack) after it refused a card but before the round recorded
 // the card dead, so ChannelBack finds nothing to queue; the record then
-// queues it at once, and it is posted.
+// queues it at once, even when the worker is being stopped meanwhile, and
+// it is posted.
 func TestDispatchChannelBackDuringTheRefusal(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
+		round, stop := context.WithCancel(ctx)
+		defer stop()
 		r := newRig(t, s)
 		var disp *outbox.Dispatcher
 		cfg := r.managersConfig("w1")
@@ -245,15 +248,19 @@ func TestDispatchChannelBackDuringTheRefusal(t *testing.T) {
 				backed = true
 				r.slack.InviteBot("CSALES")
 				disp.ChannelBack(ctx, "slack", "CSALES")
+				stop() // the server shuts down before the round records the refusal
 			}
 		}
 		disp = outbox.New(cfg)
 		r.slack.RemoveBot("CSALES")
 		l := saveLead(t, s, "refused-while-back")
-		drain(t, disp)
+		if _, err := disp.RunOnce(round); err != nil {
+			t.Fatal(err)
+		}
 		if !backed {
 			t.Fatal("the card was never refused")
 		}
+		drain(t, disp) // the next start
 		if n := countCards(r, l.Company); n != 1 {
 			t.Fatalf("card posted %d times once the app was back, want 1 (outbox %+v)", n, outboxStatus(t, s))
 		}

@@ -97,7 +97,7 @@ func (d *Dispatcher) record(ctx context.Context, outcomes []handoff.OutboxOutcom
 		case err != nil:
 			log.ErrorContext(ctx, "outbox: record failure", "err", err)
 		default:
-			d.noteRefusals(ctx, o)
+			d.noteRefusals(wctx, o) // as the record: a requeue due is not lost to a shutdown
 		}
 	}
 	return outcomes[:0]
