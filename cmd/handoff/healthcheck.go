@@ -20,13 +20,18 @@ func healthcheckFlags(fs *flag.FlagSet, _ env) runFunc {
 
 // runHealthcheck asks a running server's /healthz and exits 0 when it
 // answers 200: the container HEALTHCHECK, since slim images have no curl.
-// The address comes from HANDOFF_ADDR or PORT as serve reads them.
+// The address comes from HANDOFF_ADDR or PORT as serve reads them (each
+// from its _FILE variant when that is set).
 func runHealthcheck(ctx context.Context, e env, url string, timeout time.Duration) error {
 	if len(e.args) > 0 {
 		return usageError("unexpected argument %q", e.args[0])
 	}
 	if url == "" {
-		addr, _ := config.ListenAddr(e.getenv)
+		getenv, err := config.SecretEnv(e.getenv, "HANDOFF_ADDR", "PORT")
+		if err != nil {
+			return fmt.Errorf("healthcheck: %w", err)
+		}
+		addr, _ := config.ListenAddr(getenv)
 		host, port, err := net.SplitHostPort(addr)
 		if err != nil {
 			return fmt.Errorf("healthcheck: listen address %q: %w", addr, err)

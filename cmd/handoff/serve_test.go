@@ -129,6 +129,17 @@ func TestCommands(t *testing.T) {
 	os.WriteFile(oldCSV3, []byte("Record ID,Email,Lifecycle Stage,Create Date\no3,o3@b.dk,salesqualifiedlead,2026-10-01 10:30\n"), 0o644)
 	tzConfig := filepath.Join(dir, "tz.yml")
 	os.WriteFile(tzConfig, []byte("timezone: Europe/Copenhagen\ndigest:\n  schedule: \"TZ=Europe/Copenhagen\"\n"), 0o644)
+	// Values given as files, as Docker and Kubernetes secrets give them.
+	appIDFile := filepath.Join(dir, "teams-app-id")
+	os.WriteFile(appIDFile, []byte("00000000-1111-2222-3333-444444444444\n"), 0o600)
+	healthy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" {
+			http.NotFound(w, r)
+		}
+	}))
+	defer healthy.Close()
+	addrFile := filepath.Join(dir, "handoff-addr")
+	os.WriteFile(addrFile, []byte(strings.TrimPrefix(healthy.URL, "http://")+"\n"), 0o600)
 	tests := []struct {
 		name     string
 		vars     map[string]string
@@ -150,6 +161,10 @@ func TestCommands(t *testing.T) {
 		{"FunnelJSON", map[string]string{"DATABASE_URL": db}, []string{"funnel", "--period", "month", "--format", "json"}, 0, `"sqls": 1`},
 		{"FunnelBadPeriod", map[string]string{"DATABASE_URL": db}, []string{"funnel", "--period", "someday"}, 1, "someday"},
 		{"TeamsPackage", map[string]string{"TEAMS_APP_ID": "00000000-1111-2222-3333-444444444444"}, []string{"teams-package", "--host", "handoff.acme.dk", "-o", filepath.Join(dir, "t.zip")}, 0, "wrote"},
+		{"TeamsPackageAppIDFile", map[string]string{"TEAMS_APP_ID_FILE": appIDFile}, []string{"teams-package", "--host", "handoff.acme.dk", "-o", filepath.Join(dir, "f.zip")}, 0, "wrote"},
+		{"TeamsPackageAppIDTwice", map[string]string{"TEAMS_APP_ID": "00000000-1111-2222-3333-444444444444", "TEAMS_APP_ID_FILE": appIDFile},
+			[]string{"teams-package", "--host", "handoff.acme.dk", "-o", filepath.Join(dir, "g.zip")}, 1, "both TEAMS_APP_ID and TEAMS_APP_ID_FILE are set"},
+		{"HealthcheckAddrFile", map[string]string{"HANDOFF_ADDR_FILE": addrFile}, []string{"healthcheck"}, 0, "ok: " + healthy.URL + "/healthz"},
 		{"TeamsPackageBadID", nil, []string{"teams-package", "--host", "handoff.acme.dk", "--app-id", "nope", "-o", filepath.Join(dir, "u.zip")}, 1, "not a GUID"},
 		{"ImportNoFile", map[string]string{"DATABASE_URL": db}, []string{"import"}, 2, "usage: handoff import"},
 		{"ImportStopsAtOldSQLs", map[string]string{"DATABASE_URL": db}, []string{"import", "--quiet", oldCSV}, 1,
