@@ -119,12 +119,15 @@ func TestFlagsAfterArguments(t *testing.T) {
 }
 
 // TestBadUseExitsTwo checks that wrong flags and arguments answer exit 2
-// with the usage on stderr, for commands with and without flags.
+// with the usage on stderr, for commands with and without flags, and
+// create nothing (no database).
 func TestBadUseExitsTwo(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "--bogus"}, {"serve", "extra"}, {"migrate", "now"}, {"version", "-v"},
 		{"import", "leads.csv", "--bogus"}, {"forget"}, {"teams-package"}, {"healthcheck", "--timeout", "soon"},
 		{"demo", "--bogus"}, {"funnel", "--colour"}, {"funnel", "month"}, {"digest", "extra"},
+		{"funnel", "--format", "xml"}, {"funnel", "--period", "nope"}, {"digest", "--week", "bad"}, {"digest", "--week", "2026-11", "--print"},
+		{"score"}, {"score", "--explain", "a", "--what-if", "x.yml"}, {"score", "--what-if", "x.yml", "--period", "nope"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			dir := t.TempDir()
@@ -132,6 +135,9 @@ func TestBadUseExitsTwo(t *testing.T) {
 			e, out, errOut := testEnv(map[string]string{"DATABASE_URL": filepath.Join(dir, "h.db")}, args...)
 			if code := run(context.Background(), e); code != 2 || out.Len() != 0 || !strings.Contains(errOut.String(), "usage") {
 				t.Fatalf("exit %d, stdout %q, stderr %q; want exit 2 with the usage on stderr", code, out, errOut)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Errorf("left files behind: %v", entries)
 			}
 		})
 	}

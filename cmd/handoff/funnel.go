@@ -45,17 +45,21 @@ func (o *funnelOptions) declare(fs *flag.FlagSet) {
 func funnelFlags(fs *flag.FlagSet, _ env) runFunc {
 	var o funnelOptions
 	o.declare(fs)
-	return withReportStore(func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error {
+	return withReportStore(func() error { return o.check() }, func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error {
 		return o.run(ctx, s, p, time.Now(), w)
 	})
 }
 
-// withReportStore is a reporting command that takes no arguments: it runs
-// report on the configured store and agreement.
-func withReportStore(report func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error) runFunc {
+// withReportStore is a reporting command that takes no arguments: check
+// validates its flags before anything is opened (an error is a wrong use,
+// exit 2), then it runs report on the configured store and agreement.
+func withReportStore(check func() error, report func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error) runFunc {
 	return func(ctx context.Context, e env) error {
 		if len(e.args) > 0 {
 			return usageError("unexpected argument %q", e.args[0])
+		}
+		if err := check(); err != nil {
+			return &exitError{code: 2, err: err}
 		}
 		return withStore(ctx, e, func(cfg config.Config, store *storage.Store) error {
 			return report(ctx, store, cfg.Policy, e.stdout)
@@ -74,8 +78,8 @@ type funnelStore interface {
 // when header is false, for appending). A bad period or format returns an
 // EINVALID error; a store failure is returned wrapped.
 func (o funnelOptions) run(ctx context.Context, store funnelStore, policy handoff.Policy, now time.Time, stdout io.Writer) error {
-	if !slices.Contains(report.Formats, o.format) {
-		return handoff.Errorf(handoff.EINVALID, "funnel: unknown format %q; use %s", o.format, strings.Join(report.Formats, ", "))
+	if err := o.check(); err != nil {
+		return err
 	}
 	p, err := handoff.ParsePeriod(o.period, now, policy.Location)
 	if err != nil {
@@ -91,6 +95,19 @@ func (o funnelOptions) run(ctx context.Context, store funnelStore, policy handof
 		return report.WriteCSV(stdout, f, o.header)
 	}
 	return report.Write(stdout, f, o.format)
+}
+
+// check returns an EINVALID error for an unknown format or period. Whether
+// a period is one depends on neither the date nor the time zone, so it is
+// checked before the configuration is read.
+func (o funnelOptions) check() error {
+	if !slices.Contains(report.Formats, o.format) {
+		return handoff.Errorf(handoff.EINVALID, "funnel: unknown format %q; use %s", o.format, strings.Join(report.Formats, ", "))
+	}
+	if _, err := handoff.ParsePeriod(o.period, time.Now(), nil); err != nil {
+		return fmt.Errorf("funnel: %w", err)
+	}
+	return nil
 }
 
 // digestStore is what the digest command needs from storage;
@@ -124,9 +141,18 @@ func (o *digestOptions) declare(fs *flag.FlagSet) {
 func digestFlags(fs *flag.FlagSet, _ env) runFunc {
 	var o digestOptions
 	o.declare(fs)
-	return withReportStore(func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error {
+	return withReportStore(func() error { return o.check() }, func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error {
 		return o.run(ctx, s, p, time.Now(), w)
 	})
+}
+
+// check returns an EINVALID error when --week is not a week (whatever the
+// date and time zone).
+func (o digestOptions) check() error {
+	if p, err := handoff.ParsePeriod(o.week, time.Now(), nil); err != nil || !strings.Contains(p.Label, "-W") {
+		return handoff.Errorf(handoff.EINVALID, "digest: %q is not a week; use last-week, week or an ISO week such as 2026-W47", o.week)
+	}
+	return nil
 }
 
 // run builds the digest of the week (last-week, week or an ISO week such
@@ -135,9 +161,12 @@ func digestFlags(fs *flag.FlagSet, _ env) runFunc {
 // server's dispatcher posts to every managers' channel. A bad week returns
 // an EINVALID error; a store failure is returned wrapped.
 func (o digestOptions) run(ctx context.Context, store digestStore, policy handoff.Policy, now time.Time, stdout io.Writer) error {
+	if err := o.check(); err != nil {
+		return err
+	}
 	p, err := handoff.ParsePeriod(o.week, now, policy.Location)
-	if err != nil || !strings.Contains(p.Label, "-W") {
-		return handoff.Errorf(handoff.EINVALID, "digest: %q is not a week; use last-week, week or an ISO week such as 2026-W47", o.week)
+	if err != nil {
+		return fmt.Errorf("digest: %w", err)
 	}
 	req := handoff.DigestRequest{Week: p.Label, Start: p.Start, End: p.End}
 	if o.toTerminal {

@@ -43,7 +43,7 @@ func (o *scoreOptions) declare(fs *flag.FlagSet) {
 func scoreFlags(fs *flag.FlagSet, _ env) runFunc {
 	var o scoreOptions
 	o.declare(fs)
-	return withReportStore(func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error {
+	return withReportStore(func() error { return o.check() }, func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error {
 		return o.run(ctx, s, p, loadAgreementPolicy, time.Now(), w)
 	})
 }
@@ -54,15 +54,27 @@ func loadAgreementPolicy(path string) (handoff.Policy, error) {
 	return a.Policy, err
 }
 
+// check returns an EINVALID error unless exactly one of --explain and
+// --what-if is given, or for an unknown --period.
+func (o scoreOptions) check() error {
+	if (o.explain == "") == (o.whatIf == "") {
+		return handoff.Errorf(handoff.EINVALID, "score: give either --explain <external_id> or --what-if agreement.yml")
+	}
+	if _, err := handoff.ParsePeriod(o.period, time.Now(), nil); o.whatIf != "" && err != nil {
+		return fmt.Errorf("score: %w", err)
+	}
+	return nil
+}
+
 // run explains a lead's score (--explain) or replays the period's leads
 // under another agreement's scoring, read with load (--what-if). Neither or
 // both, an agreement without scoring or an unknown lead return an EINVALID
 // or ENOTFOUND error; a store failure is returned wrapped.
 func (o scoreOptions) run(ctx context.Context, store scoreStore, policy handoff.Policy, load func(path string) (handoff.Policy, error), now time.Time, stdout io.Writer) error {
-	switch {
-	case (o.explain == "") == (o.whatIf == ""):
-		return usageError("give either --explain <external_id> or --what-if agreement.yml")
-	case o.explain != "":
+	if err := o.check(); err != nil {
+		return err
+	}
+	if o.explain != "" {
 		return explainScore(ctx, store, policy, o.explain, now, stdout)
 	}
 	other, err := load(o.whatIf)

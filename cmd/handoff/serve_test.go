@@ -159,7 +159,7 @@ func TestCommands(t *testing.T) {
 		{"ImportFlagAfterFile", map[string]string{"DATABASE_URL": db}, []string{"import", csvFile, "--quiet"}, 1, "1 unchanged, 1 rejected"},
 		{"ImportReportIsPrintable", map[string]string{"DATABASE_URL": db}, []string{"import", "--quiet", hostileCSV}, 1, "line 2: invalid lead: name: contains the control character U+001B"},
 		{"FunnelJSON", map[string]string{"DATABASE_URL": db}, []string{"funnel", "--period", "month", "--format", "json"}, 0, `"sqls": 1`},
-		{"FunnelBadPeriod", map[string]string{"DATABASE_URL": db}, []string{"funnel", "--period", "someday"}, 1, "someday"},
+		{"FunnelBadPeriod", map[string]string{"DATABASE_URL": db}, []string{"funnel", "--period", "someday"}, 2, "someday"},
 		{"TeamsPackage", map[string]string{"TEAMS_APP_ID": "00000000-1111-2222-3333-444444444444"}, []string{"teams-package", "--host", "handoff.acme.dk", "-o", filepath.Join(dir, "t.zip")}, 0, "wrote"},
 		{"TeamsPackageAppIDFile", map[string]string{"TEAMS_APP_ID_FILE": appIDFile}, []string{"teams-package", "--host", "handoff.acme.dk", "-o", filepath.Join(dir, "f.zip")}, 0, "wrote"},
 		{"TeamsPackageAppIDTwice", map[string]string{"TEAMS_APP_ID": "00000000-1111-2222-3333-444444444444", "TEAMS_APP_ID_FILE": appIDFile},
