@@ -128,6 +128,7 @@ func TestBadUseExitsTwo(t *testing.T) {
 		{"demo", "--bogus"}, {"funnel", "--colour"}, {"funnel", "month"}, {"digest", "extra"},
 		{"funnel", "--format", "xml"}, {"funnel", "--period", "nope"}, {"digest", "--week", "bad"}, {"digest", "--week", "2026-11", "--print"},
 		{"score"}, {"score", "--explain", "a", "--what-if", "x.yml"}, {"score", "--what-if", "x.yml", "--period", "nope"},
+		{"config"}, {"config", "verify"}, {"config", "check", "handoff.yml", "extra"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			dir := t.TempDir()

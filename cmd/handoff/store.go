@@ -77,6 +77,9 @@ func runConfig(ctx context.Context, e env) error {
 	if len(e.args) == 0 || e.args[0] != "check" {
 		return usageError("want: config check [file.yml]")
 	}
+	if len(e.args) > 2 {
+		return usageError("unexpected argument %q", e.args[2])
+	}
 	if len(e.args) > 1 {
 		if _, err := config.LoadAgreement(e.args[1]); err != nil {
 			return err
