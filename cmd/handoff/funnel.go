@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -45,15 +46,16 @@ func (o *funnelOptions) declare(fs *flag.FlagSet) {
 func funnelFlags(fs *flag.FlagSet, _ env) runFunc {
 	var o funnelOptions
 	o.declare(fs)
-	return withReportStore(func() error { return o.check() }, func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error {
+	return withReportStore(func() error { return o.check() }, nil, func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error {
 		return o.run(ctx, s, p, time.Now(), w)
 	})
 }
 
 // withReportStore is a reporting command that takes no arguments: check
-// validates its flags before anything is opened (an error is a wrong use,
-// exit 2), then it runs report on the configured store and agreement.
-func withReportStore(check func() error, report func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error) runFunc {
+// validates its flags before anything is read (an error is a wrong use,
+// exit 2), ready (when not nil) may refuse the configuration before the
+// store is opened, then report runs on the configured store and agreement.
+func withReportStore(check func() error, ready func(cfg config.Config) error, report func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error) runFunc {
 	return func(ctx context.Context, e env) error {
 		if len(e.args) > 0 {
 			return usageError("unexpected argument %q", e.args[0])
@@ -61,9 +63,21 @@ func withReportStore(check func() error, report func(ctx context.Context, s *sto
 		if err := check(); err != nil {
 			return &exitError{code: 2, err: err}
 		}
-		return withStore(ctx, e, func(cfg config.Config, store *storage.Store) error {
-			return report(ctx, store, cfg.Policy, e.stdout)
-		})
+		cfg, err := loadConfig(e)
+		if err != nil {
+			return err
+		}
+		if ready != nil {
+			if err := ready(cfg); err != nil {
+				return err
+			}
+		}
+		store, err := openStore(ctx, cfg, storage.Options{})
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		return report(ctx, store, cfg.Policy, e.stdout)
 	}
 }
 
@@ -121,7 +135,8 @@ const digestUsage = `handoff digest [--week W] [--print]
 
 Builds the weekly SLA digest for an ISO week in the agreement's time zone.
 With --print it is written to the terminal; without, it is queued for the
-running server, which posts it to the managers' channels.
+running server, which posts it to the managers' channels (refused when no
+chat platform has a managers' channel).
 
 Weeks: last-week (the default), week (the current one, so far) or an ISO
 week such as 2026-W47.`
@@ -141,9 +156,38 @@ func (o *digestOptions) declare(fs *flag.FlagSet) {
 func digestFlags(fs *flag.FlagSet, _ env) runFunc {
 	var o digestOptions
 	o.declare(fs)
-	return withReportStore(func() error { return o.check() }, func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error {
+	ready := func(cfg config.Config) error {
+		if o.toTerminal {
+			return nil
+		}
+		return digestPoster(cfg)
+	}
+	return withReportStore(func() error { return o.check() }, ready, func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error {
 		return o.run(ctx, s, p, time.Now(), w)
 	})
+}
+
+// digestPoster refuses to queue a digest that the server could not post:
+// it posts to the managers' channel of each configured chat platform, so
+// one platform with such a channel is needed.
+func digestPoster(cfg config.Config) error {
+	var unset []string
+	if cfg.Slack.Enabled() {
+		if cfg.Slack.ManagerChannel != "" {
+			return nil
+		}
+		unset = append(unset, "SLACK_MANAGER_CHANNEL (channels.slack.managers in the agreement)")
+	}
+	if cfg.Teams.Enabled() {
+		if cfg.Teams.ManagerChannel != "" {
+			return nil
+		}
+		unset = append(unset, "TEAMS_MANAGER_CHANNEL (channels.teams.managers in the agreement)")
+	}
+	if len(unset) == 0 {
+		return errors.New("digest: no chat platform is configured to post it: set SLACK_BOT_TOKEN and SLACK_MANAGER_CHANNEL (or TEAMS_APP_ID and TEAMS_MANAGER_CHANNEL), or write it to the terminal with --print")
+	}
+	return fmt.Errorf("digest: no managers' channel to post it to: set %s, or write it to the terminal with --print", strings.Join(unset, " or "))
 }
 
 // check returns an EINVALID error when --week is not a week (whatever the

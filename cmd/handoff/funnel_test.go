@@ -300,3 +300,59 @@ func TestFunnelCommandRouting(t *testing.T) {
 		}
 	})
 }
+
+// TestDigestNeedsAManagersChannel runs `handoff digest` with and without a
+// chat platform and a managers' channel: without one that could post it,
+// the digest is refused with the variable to set and nothing is queued;
+// --print needs no platform.
+func TestDigestNeedsAManagersChannel(t *testing.T) {
+	teams := map[string]string{"TEAMS_APP_ID": "00000000-1111-2222-3333-444444444444", "TEAMS_APP_PASSWORD": "pw", "TEAMS_TENANT_ID": "tenant"}
+	with := func(base map[string]string, kv ...string) map[string]string {
+		vars := map[string]string{"HANDOFF_CONFIG": os.DevNull}
+		for k, v := range base {
+			vars[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			vars[kv[i]] = kv[i+1]
+		}
+		return vars
+	}
+	slack := map[string]string{"SLACK_BOT_TOKEN": "xoxb-test"}
+	tests := []struct {
+		name       string
+		vars       map[string]string
+		args       []string
+		wantCode   int
+		wantOut    string
+		wantQueued int
+	}{
+		{"NoPlatform", with(nil), nil, 1, "set SLACK_BOT_TOKEN and SLACK_MANAGER_CHANNEL (or TEAMS_APP_ID and TEAMS_MANAGER_CHANNEL)", 0},
+		{"ChannelWithoutPlatform", with(nil, "SLACK_MANAGER_CHANNEL", e2eManager), nil, 1, "no chat platform", 0},
+		{"SlackWithoutChannel", with(slack), nil, 1, "set SLACK_MANAGER_CHANNEL (channels.slack.managers in the agreement), or", 0},
+		{"TeamsWithoutChannel", with(teams), nil, 1, "set TEAMS_MANAGER_CHANNEL (channels.teams.managers in the agreement), or", 0},
+		{"BothWithoutChannel", with(teams, "SLACK_BOT_TOKEN", "xoxb-test"), nil, 1, "set SLACK_MANAGER_CHANNEL (channels.slack.managers in the agreement) or TEAMS_MANAGER_CHANNEL", 0},
+		{"Slack", with(slack, "SLACK_MANAGER_CHANNEL", e2eManager), nil, 0, "Queued the SLA digest", 1},
+		{"Teams", with(teams, "TEAMS_MANAGER_CHANNEL", "19:managers@thread.tacv2"), nil, 0, "Queued the SLA digest", 1},
+		{"PrintWithoutPlatform", with(nil), []string{"--print"}, 0, "Weekly SLA digest", 0},
+	}
+	for _, dialect := range storagetest.Dialects {
+		for _, tc := range tests {
+			t.Run(dialect+"/"+tc.name, func(t *testing.T) {
+				tc.vars["DATABASE_URL"] = storagetest.URL(t, dialect)
+				e, out, errOut := testEnv(tc.vars, append([]string{"digest"}, tc.args...)...)
+				code := run(context.Background(), e)
+				if all := out.String() + errOut.String(); code != tc.wantCode || !strings.Contains(all, tc.wantOut) {
+					t.Fatalf("exit %d, output %q; want exit %d containing %q", code, all, tc.wantCode, tc.wantOut)
+				}
+				s := storagetest.OpenURL(t, tc.vars["DATABASE_URL"], storage.Options{})
+				msgs, err := s.TakeOutbox(context.Background(), time.Now().Add(time.Minute), 50, time.Minute, "test")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(msgs) != tc.wantQueued {
+					t.Errorf("queued %d messages, want %d", len(msgs), tc.wantQueued)
+				}
+			})
+		}
+	}
+}

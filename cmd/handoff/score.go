@@ -43,7 +43,7 @@ func (o *scoreOptions) declare(fs *flag.FlagSet) {
 func scoreFlags(fs *flag.FlagSet, _ env) runFunc {
 	var o scoreOptions
 	o.declare(fs)
-	return withReportStore(func() error { return o.check() }, func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error {
+	return withReportStore(func() error { return o.check() }, nil, func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error {
 		return o.run(ctx, s, p, loadAgreementPolicy, time.Now(), w)
 	})
 }
