@@ -37,16 +37,19 @@ func parseBurst(args []string) (*burstConfig, error) {
 	fs.IntVar(&c.leads, "leads", 200, "new leads per round")
 	fs.IntVar(&c.clicks, "clicks", 200, "concurrent Claim clicks per round, spread evenly over the round's leads (more clicks than leads: the rest lose)")
 	fs.IntVar(&c.rounds, "rounds", 5, "rounds")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	switch {
 	case c.secret == "":
-		return nil, errors.New("-slack-secret (or SLACK_SIGNING_SECRET) is required")
+		err = errors.New("-slack-secret (or SLACK_SIGNING_SECRET) is required")
 	case c.leads < 1 || c.clicks < 1 || c.rounds < 1:
-		return nil, errors.New("-leads, -clicks and -rounds must be at least 1")
+		err = errors.New("-leads, -clicks and -rounds must be at least 1")
 	case c.clicks/c.leads > 20:
-		return nil, errors.New("at most 20 clicks per lead (the stand-in Slack's 20 clickers)")
+		err = errors.New("at most 20 clicks per lead (the stand-in Slack's 20 clickers)")
+	}
+	if err != nil {
+		return nil, &usageError{err: err, fs: fs}
 	}
 	return c, nil
 }

@@ -26,7 +26,7 @@ func fakeSlack(ctx context.Context, args []string, out io.Writer) error {
 	token := fs.String("token", "xoxb-load", "the bot token the stand-in accepts")
 	channel := fs.String("channel", "CSALES", "the sales channel; the load's clickers (ULOAD0 … ULOAD19) are its members")
 	down := fs.String("down", "", "while this file exists, every call answers 503 Service Unavailable")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	fake := slacktest.New(*token)

@@ -34,20 +34,86 @@ import (
 	"github.com/handoff/handoff/config"
 )
 
+const usage = `usage: handoff-load fake-slack | run | burst [flags]
+
+  fake-slack  run a stand-in Slack for the server to post to (-down FILE: 503 while FILE exists)
+  run         replay intake, signed claims and /api/funnel; print throughput and p50/p99
+  burst       take in new leads and fire concurrent Claim clicks at them; print the clicks' p50/p99
+
+handoff-load SUBCOMMAND -h lists its flags.`
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "handoff-load:", err)
-		os.Exit(1)
+	if code := exit(run(ctx, os.Args[1:], os.Stdout), os.Stdout, os.Stderr); code != 0 {
+		os.Exit(code)
 	}
 }
 
+// usageError is a wrong use of the command line: exit 2, with the usage of
+// fs (nil: of handoff-load) after the message. With flag.ErrHelp it is -h
+// or --help: the usage on stdout, exit 0.
+type usageError struct {
+	err error
+	fs  *flag.FlagSet
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// exit reports run's error and returns the exit code: 0, 2 for a wrong use
+// (the usage follows the message on stderr), 1 for any other failure.
+func exit(err error, stdout, stderr io.Writer) int {
+	var u *usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp) && errors.As(err, &u):
+		printUsage(stdout, u.fs)
+		return 0
+	case errors.As(err, &u):
+		fmt.Fprintf(stderr, "handoff-load: %v\n\n", err)
+		printUsage(stderr, u.fs)
+		return 2
+	}
+	fmt.Fprintln(stderr, "handoff-load:", err)
+	return 1
+}
+
+// printUsage writes the usage of a subcommand's flags fs, or of handoff-load
+// when fs is nil.
+func printUsage(w io.Writer, fs *flag.FlagSet) {
+	if fs == nil {
+		fmt.Fprintln(w, usage)
+		return
+	}
+	fmt.Fprintf(w, "usage: handoff-load %s [flags]\n\nflags:\n", fs.Name())
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// parseFlags parses a subcommand's flags, which take no arguments after
+// them; -h, --help and a bad flag or argument return a usageError.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard) // exit prints the usage, on the right stream
+	if err := fs.Parse(args); err != nil {
+		return &usageError{err: err, fs: fs}
+	}
+	if fs.NArg() > 0 {
+		return &usageError{err: fmt.Errorf("unexpected argument %q", fs.Arg(0)), fs: fs}
+	}
+	return nil
+}
+
+// run runs the subcommand args name; a wrong use returns a usageError.
 func run(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: handoff-load fake-slack | run [flags] | burst [flags]")
+		return &usageError{err: errors.New("no subcommand")}
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		return &usageError{err: flag.ErrHelp}
 	case "fake-slack":
 		return fakeSlack(ctx, args[1:], out)
 	case "run":
@@ -70,7 +136,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		cfg.print(out, lat, errs, took)
 		return nil
 	}
-	return fmt.Errorf("unknown subcommand %q", args[0])
+	return &usageError{err: fmt.Errorf("unknown subcommand %q", args[0])}
 }
 
 // runConfig is what `run` does.
@@ -95,7 +161,7 @@ func parseRun(args []string) (*runConfig, error) {
 	fs.DurationVar(&c.duration, "duration", 20*time.Second, "how long to run")
 	fs.Int64Var(&c.requests, "requests", 100_000, "stop after this many requests")
 	mix := fs.String("mix", "intake=70,claim=20,funnel=10", "relative weights of the operations")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	c.mix = map[string]int{}
@@ -103,7 +169,7 @@ func parseRun(args []string) (*runConfig, error) {
 		name, w, ok := strings.Cut(part, "=")
 		n, err := strconv.Atoi(w)
 		if !ok || err != nil || n < 0 || (name != "intake" && name != "claim" && name != "funnel") {
-			return nil, fmt.Errorf("-mix: bad part %q (want intake=N,claim=N,funnel=N)", part)
+			return nil, &usageError{err: fmt.Errorf("-mix: bad part %q (want intake=N,claim=N,funnel=N)", part), fs: fs}
 		}
 		c.mix[name] = n
 	}
@@ -111,7 +177,7 @@ func parseRun(args []string) (*runConfig, error) {
 		c.mix["claim"] = 0
 	}
 	if c.mix["intake"]+c.mix["claim"]+c.mix["funnel"] == 0 {
-		return nil, errors.New("-mix: all weights are zero")
+		return nil, &usageError{err: errors.New("-mix: all weights are zero"), fs: fs}
 	}
 	return c, nil
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +38,60 @@ func TestParseRun(t *testing.T) {
 		if err == nil && c.mix["claim"] != tc.claims {
 			t.Fatalf("%v: claim weight %d, want %d", tc.args, c.mix["claim"], tc.claims)
 		}
+	}
+}
+
+// TestExitCodes runs the built handoff-load as README's rules for every
+// command say: -h or --help prints the usage on stdout and exits 0, doing
+// nothing; a wrong use exits 2 with the usage on stderr.
+func TestExitCodes(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "handoff-load")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	// A run that is not refused ends at once against a closed port.
+	quick := []string{"-url", "http://127.0.0.1:1", "-duration", "1ms"}
+	tests := []struct {
+		args     []string
+		wantCode int
+		wantOut  string // on stdout for exit 0, on stderr otherwise
+	}{
+		{[]string{"-h"}, 0, "usage: handoff-load fake-slack | run | burst"},
+		{[]string{"--help"}, 0, "usage: handoff-load fake-slack | run | burst"},
+		{[]string{"help"}, 0, "usage: handoff-load fake-slack | run | burst"},
+		{[]string{"run", "-h"}, 0, "-mix string"},
+		{[]string{"run", "--help"}, 0, "-mix string"},
+		{[]string{"burst", "-h"}, 0, "-clicks int"},
+		{[]string{"fake-slack", "--help"}, 0, "-down string"},
+		{nil, 2, "usage: handoff-load"},
+		{[]string{"bogus"}, 2, `unknown subcommand "bogus"`},
+		{[]string{"run", "-bogus"}, 2, "flag provided but not defined: -bogus"},
+		{[]string{"run", "-timeout", "soon"}, 2, "usage: handoff-load run"},
+		{append([]string{"run", "-mix", "intake=x"}, quick...), 2, "-mix: bad part"},
+		{append(append([]string{"run"}, quick...), "extra"), 2, `unexpected argument "extra"`},
+		{[]string{"burst"}, 2, "-slack-secret (or SLACK_SIGNING_SECRET) is required"},
+		{[]string{"burst", "-slack-secret", "s", "-leads", "0"}, 2, "usage: handoff-load burst"},
+		{[]string{"fake-slack", "-down"}, 2, "flag needs an argument"},
+		{[]string{"fake-slack", "extra"}, 2, `unexpected argument "extra"`},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.args), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, tc.args...)
+			cmd.Env = append(os.Environ(), "SLACK_SIGNING_SECRET=", "HANDOFF_API_TOKEN=")
+			var out, errOut bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errOut
+			cmd.Run()
+			code := cmd.ProcessState.ExitCode()
+			shown, other := out.String(), errOut.String()
+			if tc.wantCode != 0 {
+				shown, other = other, shown
+			}
+			if code != tc.wantCode || !strings.Contains(shown, tc.wantOut) || other != "" {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d with %q", code, out.String(), errOut.String(), tc.wantCode, tc.wantOut)
+			}
+		})
 	}
 }
 
