@@ -41,12 +41,67 @@ func ID18(id string) (string, error) {
 }
 
 // SameOrg reports whether two organisation ids, each in the 15- or
-// 18-character form, name the same org: their first 15 characters compared
-// without regard to case.
+// 18-character form, name the same org: their case-correct 15-character
+// forms are equal. A 15-character id is case-sensitive; an 18-character
+// id's case is the one its suffix encodes. An id that is neither (or whose
+// suffix fits no casing of its first 15 characters) is no org.
 func SameOrg(a, b string) bool {
-	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
-	if (len(a) != 15 && len(a) != 18) || (len(b) != 15 && len(b) != 18) {
-		return false
+	a, okA := id15(a)
+	b, okB := id15(b)
+	return okA && okB && a == b
+}
+
+// id15 returns the case-correct 15-character form of a 15- or 18-character
+// id: a 15-character id as given, an 18-character one with the case of its
+// letters restored from its (case-insensitive) suffix. It reports false for
+// anything else, or for a suffix that marks a digit as upper case or holds
+// a character outside A-Z0-5.
+func id15(id string) (string, bool) {
+	id = strings.TrimSpace(id)
+	if len(id) != 15 && len(id) != 18 {
+		return "", false
 	}
-	return strings.EqualFold(a[:15], b[:15])
+	for i := 0; i < len(id); i++ {
+		if !isIDChar(id[i]) {
+			return "", false
+		}
+	}
+	if len(id) == 15 {
+		return id, true
+	}
+	base := []byte(id[:15])
+	for chunk := 0; chunk < 3; chunk++ {
+		bits := strings.IndexByte(idSuffixChars, upper(id[15+chunk]))
+		if bits < 0 {
+			return "", false
+		}
+		for i := 0; i < 5; i++ {
+			c := &base[chunk*5+i]
+			switch {
+			case *c >= '0' && *c <= '9':
+				if bits&(1<<i) != 0 {
+					return "", false
+				}
+			case bits&(1<<i) != 0:
+				*c = upper(*c)
+			default:
+				*c = lower(*c)
+			}
+		}
+	}
+	return string(base), true
+}
+
+func upper(c byte) byte {
+	if c >= 'a' && c <= 'z' {
+		return c - 'a' + 'A'
+	}
+	return c
+}
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c - 'A' + 'a'
+	}
+	return c
 }
