@@ -28,15 +28,25 @@ type Update struct {
 // Updates maps every notification of m to a lead update through the status
 // table (Lead Status → stage), validated as received at now. When any
 // cannot be a lead it returns the updates of the others with an EINVALID
-// error naming every bad field (as "notification <Id>: <Field>"): one bad
-// notification must not keep the others of its message out.
+// error naming every bad field (as "notification <Id>: <Field>", or
+// "notification #<position>: Notification Id" for one without its Id): one
+// bad notification must not keep the others of its message out.
 func Updates(m Message, status map[string]handoff.Stage, now time.Time) ([]Update, error) {
 	bad := map[string]string{}
 	out := make([]Update, 0, len(m.Notifications))
-	for _, n := range m.Notifications {
+	for i, n := range m.Notifications {
 		u, fields := update(n, status, now)
+		label := "notification " + n.ID
+		if n.ID == "" {
+			// Named by its position, as it has no Id to name it by.
+			label = fmt.Sprintf("notification #%d", i+1)
+			if fields == nil {
+				fields = map[string]string{}
+			}
+			fields["Notification Id"] = "missing: every Notification carries its Id"
+		}
 		for f, why := range fields {
-			bad["notification "+n.ID+": "+f] = why
+			bad[label+": "+f] = why
 		}
 		if len(fields) == 0 {
 			out = append(out, u)

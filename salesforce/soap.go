@@ -62,7 +62,8 @@ type Message struct {
 
 // Notification is one Lead in an Outbound Message.
 type Notification struct {
-	// ID is the notification's id; a resent notification keeps it.
+	// ID is the notification's id; a resent notification keeps it. It is
+	// empty when the notification lacks one (Updates rejects it).
 	ID string
 	// Type is the sObject type without prefix ("Lead").
 	Type string
@@ -84,7 +85,9 @@ func (n Notification) Modified() (time.Time, error) {
 	return time.Time{}, fmt.Errorf("LastModifiedDate is missing: add it to the Outbound Message's fields")
 }
 
-// Parse decodes an Outbound Message, or says why it is not one.
+// Parse decodes an Outbound Message, or says why it is not one. A fault in
+// one notification (even a missing Id) is left to Updates, which rejects
+// that notification alone.
 func Parse(body []byte) (Message, error) {
 	var env envelope
 	dec := xml.NewDecoder(bytes.NewReader(body))
@@ -106,7 +109,7 @@ func Parse(body []byte) (Message, error) {
 		return Message{}, fmt.Errorf("%d notifications: want 1 to %d", len(n.Notification), MaxNotifications)
 	}
 	m := Message{OrganizationID: strings.TrimSpace(n.OrganizationID), ActionID: strings.TrimSpace(n.ActionID)}
-	for i, raw := range n.Notification {
+	for _, raw := range n.Notification {
 		typ := raw.SObject.Type
 		if j := strings.IndexByte(typ, ':'); j >= 0 {
 			typ = typ[j+1:]
@@ -117,9 +120,6 @@ func Parse(body []byte) (Message, error) {
 				continue
 			}
 			nt.Fields[f.XMLName.Local] = strings.TrimSpace(f.Value)
-		}
-		if nt.ID == "" {
-			return Message{}, fmt.Errorf("notification %d has no Id", i+1)
 		}
 		m.Notifications = append(m.Notifications, nt)
 	}
