@@ -192,12 +192,20 @@ func flatten(obj map[string]any) (props map[string]string, id string) {
 }
 
 // scalar renders a JSON scalar as HubSpot shows it in an export; objects and
-// arrays are ignored.
+// arrays are ignored. An integer keeps its exact digits (a record id above
+// 2^53 must not pass through float64); other numbers are read as float64,
+// so 82.0 and 1e2 are written 82 and 100.
 func scalar(v any) string {
 	switch x := v.(type) {
 	case string:
 		return strings.TrimSpace(x)
 	case json.Number:
+		if !strings.ContainsAny(x.String(), ".eE") {
+			if i, err := strconv.ParseInt(x.String(), 10, 64); err == nil {
+				return strconv.FormatInt(i, 10)
+			}
+			return x.String() // beyond int64: the digits as sent
+		}
 		if f, err := strconv.ParseFloat(x.String(), 64); err == nil && f == float64(int64(f)) {
 			return strconv.FormatInt(int64(f), 10)
 		}
