@@ -55,13 +55,37 @@ func propertyOf(field string) string {
 	return field
 }
 
-// ParseBody reads a webhook body: one contact (classic record or flat
-// properties) or an array of them. It returns one lead input per contact, or
-// an EINVALID error naming every bad property (prefixed with "[i]." in an
-// array). In an array, the inputs of the valid contacts are returned with
-// that error: one bad contact must not keep the others out (HubSpot does
-// not send a 4xx again). now is when it arrived.
+// modifiedProperties name the contact's last-modified time, in the order
+// read: lastmodifieddate (the classic record's and the contact property)
+// and hs_lastmodifieddate (a workflow's chosen properties may carry it).
+var modifiedProperties = []string{"lastmodifieddate", "hs_lastmodifieddate"}
+
+// Contact is one contact of a webhook body: its lead input, and its
+// last-modified time in HubSpot, which orders deliveries of the same
+// contact (zero when the body carries none).
+type Contact struct {
+	Input    handoff.LeadInput
+	Modified time.Time
+}
+
+// ParseBody reads a webhook body as Parse does and returns the lead inputs
+// alone.
 func ParseBody(body []byte, now time.Time) ([]handoff.LeadInput, error) {
+	contacts, err := Parse(body, now)
+	ins := make([]handoff.LeadInput, len(contacts))
+	for i, c := range contacts {
+		ins[i] = c.Input
+	}
+	return ins, err
+}
+
+// Parse reads a webhook body: one contact (classic record or flat
+// properties) or an array of them. It returns one Contact per contact, or
+// an EINVALID error naming every bad property (prefixed with "[i]." in an
+// array). In an array, the valid contacts are returned with that error:
+// one bad contact must not keep the others out (HubSpot does not send a
+// 4xx again). now is when it arrived.
+func Parse(body []byte, now time.Time) ([]Contact, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
@@ -92,7 +116,7 @@ func ParseBody(body []byte, now time.Time) ([]handoff.LeadInput, error) {
 		}
 		return nil, handoff.Errorf(handoff.EINVALID, "body must be a contact object or an array of them")
 	}
-	out := make([]handoff.LeadInput, 0, len(records))
+	out := make([]Contact, 0, len(records))
 	bad := map[string]string{}
 	for i, rec := range records {
 		// Text that is not UTF-8 or a property given twice.
@@ -105,14 +129,14 @@ func ParseBody(body []byte, now time.Time) ([]handoff.LeadInput, error) {
 			bad[strings.TrimSuffix(prefix(i), ".")] = "must be a contact object"
 			continue
 		}
-		in, err := parseContact(obj, now)
+		c, err := parseContact(obj, now)
 		if err != nil {
 			for f, why := range handoff.ErrorFields(err) {
 				bad[prefix(i)+f] = why
 			}
 			continue
 		}
-		out = append(out, in)
+		out = append(out, c)
 	}
 	if len(bad) > 0 {
 		return out, handoff.Invalid("invalid HubSpot contact", bad)
@@ -120,8 +144,9 @@ func ParseBody(body []byte, now time.Time) ([]handoff.LeadInput, error) {
 	return out, nil
 }
 
-// parseContact maps one contact to a lead input.
-func parseContact(obj map[string]any, now time.Time) (handoff.LeadInput, error) {
+// parseContact maps one contact to a lead input and reads its
+// last-modified time.
+func parseContact(obj map[string]any, now time.Time) (Contact, error) {
 	props, id := flatten(obj)
 	bad := map[string]string{}
 	raw := map[string]any{}
@@ -148,17 +173,38 @@ func parseContact(obj map[string]any, now time.Time) (handoff.LeadInput, error) 
 			raw["reason"] = otherReason
 		}
 	}
+	var modified time.Time
+	for _, p := range modifiedProperties {
+		if v := props[p]; v != "" {
+			t, err := parseModified(v)
+			if err != nil {
+				bad[p] = "must be a time: milliseconds since 1970 or RFC 3339"
+			}
+			modified = t
+			break
+		}
+	}
 	if len(bad) > 0 {
-		return handoff.LeadInput{}, handoff.Invalid("invalid HubSpot contact", bad)
+		return Contact{}, handoff.Invalid("invalid HubSpot contact", bad)
 	}
 	in, err := handoff.ParseLeadInput(raw, now)
 	if err != nil {
 		for f, why := range handoff.ErrorFields(err) {
 			bad[propertyOf(f)] = why
 		}
-		return handoff.LeadInput{}, handoff.Invalid("invalid HubSpot contact", bad)
+		return Contact{}, handoff.Invalid("invalid HubSpot contact", bad)
 	}
-	return in, nil
+	return Contact{Input: in, Modified: modified}, nil
+}
+
+// parseModified reads a last-modified time as HubSpot sends it:
+// milliseconds since 1970 (the classic record), or an RFC 3339 time.
+func parseModified(v string) (time.Time, error) {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return time.UnixMilli(n).UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	return t.UTC(), err
 }
 
 // flatten returns a contact's properties as strings and its record id, for

@@ -36,19 +36,26 @@ type Handler struct {
 // Register adds the route to mux.
 func (h *Handler) Register(mux *http.ServeMux) { mux.Handle("POST "+Path, h) }
 
-// Store is what the webhook needs from storage.
+// Store is what the webhook needs from storage: SaveLeadVersion orders
+// the deliveries of a contact by its last-modified time, SaveLead saves a
+// contact that carries none.
 type Store interface {
 	SaveLead(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (handoff.SaveResult, error)
+	SaveLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor, source string, version time.Time) (handoff.SaveResult, bool, error)
 }
 
 // Result is one stored contact in the answer.
 type Result struct {
 	ExternalID string        `json:"external_id"`
-	Stage      handoff.Stage `json:"stage"`
+	Stage      handoff.Stage `json:"stage,omitempty"`
 	Created    bool          `json:"created"`
 	// StageKept is true when HubSpot's stage was behind Handoff's and the
 	// lead kept its stage.
 	StageKept bool `json:"stage_kept,omitempty"`
+	// Stale is true when Handoff already had this or a newer state of the
+	// contact (by its last-modified time, as a late retry brings): nothing
+	// changed.
+	Stale bool `json:"stale,omitempty"`
 }
 
 type answer struct {
@@ -58,7 +65,9 @@ type answer struct {
 	Fields map[string]string `json:"fields,omitempty"`
 }
 
-// ServeHTTP answers 200 once every contact in the body is stored, 401 for a
+// ServeHTTP answers 200 once every contact in the body is stored (or was
+// already: a contact whose last-modified time is not newer than the one
+// saved changes nothing, so a late retry cannot undo a newer state), 401 for a
 // wrong or stale signature, 400 with the reason for a body or a contact
 // that cannot be a lead (HubSpot does not retry a 4xx) and 500 when the
 // database failed (a retry can help). Nothing is stored without a valid
@@ -88,12 +97,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusUnauthorized, answer{Error: "signature refused: " + err.Error()})
 		return
 	}
-	inputs, invalid := ParseBody(body, now().UTC())
+	contacts, invalid := Parse(body, now().UTC())
 	var out answer
-	for _, in := range inputs {
-		at := now().UTC()
+	for _, c := range contacts {
+		in, at := c.Input, now().UTC()
+		var stale bool
 		res, kept, err := connector.Save(func(in handoff.LeadInput) (handoff.SaveResult, error) {
-			return h.Store.SaveLead(r.Context(), in, h.Policy, at, Actor)
+			if c.Modified.IsZero() {
+				return h.Store.SaveLead(r.Context(), in, h.Policy, at, Actor)
+			}
+			res, s, err := h.Store.SaveLeadVersion(r.Context(), in, h.Policy, at, Actor, Actor, c.Modified)
+			stale = s
+			return res, err
 		}, in)
 		if err != nil {
 			if handoff.ErrorCode(err) == handoff.EINVALID {
@@ -104,9 +119,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			reply(w, http.StatusInternalServerError, answer{Error: "could not store the contact; retry later"})
 			return
 		}
+		if stale {
+			logger.InfoContext(r.Context(), "hubspot: older or repeated state ignored", "external_id", in.ExternalID, "modified", c.Modified)
+			out.Leads = append(out.Leads, Result{ExternalID: in.ExternalID, Stale: true})
+			continue
+		}
+		out.Stored++
 		out.Leads = append(out.Leads, Result{ExternalID: res.Lead.ExternalID, Stage: res.Lead.Stage, Created: res.Created, StageKept: kept})
 	}
-	out.Stored = len(out.Leads)
 	if invalid != nil {
 		out.Error, out.Fields = handoff.ErrorMessage(invalid), handoff.ErrorFields(invalid)
 		reply(w, http.StatusBadRequest, out)

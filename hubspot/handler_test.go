@@ -233,7 +233,8 @@ func TestWebhookMeetsCSVImport(t *testing.T) {
 		if _, err := s.SaveLead(ctx, handoff.LeadInput{ExternalID: "101", Stage: handoff.StageContacted}, handoff.DefaultPolicy(), now, "U1"); err != nil {
 			t.Fatal(err)
 		}
-		body := strings.Replace(classicContact, "+45 12 34 56 78", "+45 87 65 43 21", 1)
+		body := strings.NewReplacer("+45 12 34 56 78", "+45 87 65 43 21", // a later change in HubSpot
+			`"lastmodifieddate": {"value": "1763620000123"`, `"lastmodifieddate": {"value": "1763620900000"`).Replace(classicContact)
 		status, ans := send(t, srv, "/hooks/hubspot", body, "", now, secret)
 		if status != 200 {
 			t.Fatalf("stale stage: %d %v", status, ans)
