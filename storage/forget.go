@@ -18,6 +18,19 @@ import (
 var keptEventDetails = map[string]bool{"implied": true, "deadline": true, "due": true, "late": true, "owner": true,
 	"reason_code": true, "not_a_fit": true, "score": true}
 
+// keptRoutedDetails are the further detail keys of a routed event that
+// survive an erasure: the routing step (the decision, the reps offered and
+// ended, how the offer ended, the offer state) is about the reps, not the
+// person, and the routing rollup is rebuilt from it. The pass "reason",
+// free text, goes.
+var keptRoutedDetails = map[string]bool{"decision": true, "offered": true, "ended": true, "ending": true, "state": true}
+
+// keptDetail reports whether an erasure keeps detail key of an event of
+// that kind.
+func keptDetail(kind handoff.EventKind, key string) bool {
+	return keptEventDetails[key] || kind == handoff.EventRouted && keptRoutedDetails[key]
+}
+
 // ForgetLead erases the personal data of the lead with that external id
 // (name, email, phone, company, title, reason, attributes, and free text in
 // its events) and replaces the external id with an anonymous one, keeping
@@ -130,7 +143,7 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 				}
 				kept := map[string]string{}
 				for k, v := range ev.Details {
-					if keptEventDetails[k] {
+					if keptDetail(ev.Kind, k) {
 						kept[k] = v
 					}
 				}
