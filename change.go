@@ -17,7 +17,9 @@ import (
 // every message that showed it to the erased view when it was erased, a
 // refresh of its posted messages after any other change of a lead that has
 // been an SQL, and nothing otherwise (no events, or a lead that never
-// reached the sales channel).
+// reached the sales channel). When the change ended an offer (the lead left
+// the SQL stage while offered: closeOffer), it adds the update of the
+// offered rep's direct message.
 func NewChange(l *Lead, events []Event) LeadChange {
 	change := LeadChange{Events: events}
 	if len(events) == 0 || l.SQLAt == nil {
@@ -41,6 +43,7 @@ func NewChange(l *Lead, events []Event) LeadChange {
 		}
 	}
 	change.Outbox = []OutboxMessage{{Kind: kind, LeadID: l.ID}}
+	change.Outbox = append(change.Outbox, l.takeOfferMessage()...)
 	return change
 }
 
@@ -61,10 +64,7 @@ func (l *Lead) Claim(owner Owner, now time.Time, actor string) (LeadChange, bool
 	events := l.EnterStages(plan, now, actor, nil, Policy{})
 	l.Owner = owner
 	l.UpdatedAt = now
-	offer := l.closeOffer()
-	change := NewChange(l, events)
-	change.Outbox = append(change.Outbox, offer...)
-	return change, true
+	return NewChange(l, events), true
 }
 
 // RecordOwnerEmail records owner's email, looked up on owner's platform

@@ -103,9 +103,11 @@ func (l *Lead) Amount() float64 { return float64(l.AmountMinor) / 100 }
 
 // EnterStages applies a planned transition to the lead at time at, updating
 // its timestamps and SLA deadlines under policy, and returns the events to
-// record. It is pure: the caller persists the lead and events together.
+// record. A lead that leaves the SQL stage ends its offer (closeOffer). It
+// is pure: the caller persists the lead and events together.
 func (l *Lead) EnterStages(t Transition, at time.Time, actor string, details map[string]string, policy Policy) []Event {
 	var events []Event
+	wasSQL := l.Stage == StageSQL
 	for _, st := range t.Entered {
 		switch st {
 		case StageSQL:
@@ -151,6 +153,10 @@ func (l *Lead) EnterStages(t Transition, at time.Time, actor string, details map
 	}
 	if len(t.Entered) > 0 {
 		l.Stage = t.Entered[len(t.Entered)-1]
+	}
+	if wasSQL && l.Stage != StageSQL {
+		// Leaving the SQL stage by any path ends the offer, as a claim does.
+		l.closeOffer()
 	}
 	return events
 }

@@ -28,8 +28,10 @@ const (
 	// OfferOpen means the offer rounds were used up: the lead is open to the
 	// whole channel with Claim.
 	OfferOpen OfferState = "open"
-	// OfferClaimed means somebody claimed the lead (the offered rep
-	// accepting, or anyone while it was open or waiting).
+	// OfferClaimed means the lead left the SQL stage: somebody claimed it
+	// (the offered rep accepting, anyone while it was open or waiting, a
+	// manager's reassign) or it moved on otherwise (contacted, returned,
+	// lost, not a fit).
 	OfferClaimed OfferState = "claimed"
 )
 
@@ -61,6 +63,9 @@ type Offer struct {
 	// Seq counts the lead's routing steps; the store writes a step only if
 	// Seq is still what it read.
 	Seq int
+	// notify is set when the offer to Rep just ended (closeOffer) and the
+	// rep's direct message awaits its update (takeOfferMessage).
+	notify bool
 }
 
 // Step is the lead's routing step count (Seq), 0 when it was never routed.
@@ -216,18 +221,28 @@ func offerMessage(id int64, rep RepRef) OutboxMessage {
 	return OutboxMessage{Kind: OutboxOffer, LeadID: id, Platform: rep.Platform, Payload: string(payload)}
 }
 
-// closeOffer ends the lead's routing when it is claimed and returns the
-// update of the offered rep's direct message, if the lead was offered.
-func (l *Lead) closeOffer() []OutboxMessage {
+// closeOffer ends the lead's routing when it leaves the SQL stage (claimed,
+// reassigned, contacted, returned, lost; EnterStages calls it) and marks the
+// offered rep's direct message, if the lead was offered, for the update
+// NewChange queues.
+func (l *Lead) closeOffer() {
 	if l.Offer == nil {
-		return nil
+		return
 	}
-	var out []OutboxMessage
 	if l.Offer.Offered() {
-		out = append(out, offerMessage(l.ID, l.Offer.Rep))
+		l.Offer.notify = true
 	}
 	l.Offer.State, l.Offer.Until = OfferClaimed, time.Time{}
-	return out
+}
+
+// takeOfferMessage returns the update of the offered rep's direct message
+// that closeOffer left for the change, once.
+func (l *Lead) takeOfferMessage() []OutboxMessage {
+	if l.Offer == nil || !l.Offer.notify {
+		return nil
+	}
+	l.Offer.notify = false
+	return []OutboxMessage{offerMessage(l.ID, l.Offer.Rep)}
 }
 
 // RouteRequest asks the store for one routing step of a lead.

@@ -1,0 +1,85 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// A manager's reassign of an offered lead ends the offer as a claim does:
+// once released, any rep may claim it, not only the rep it was offered to.
+func TestReassignEndsTheOffer(t *testing.T) {
+	ann, bo := handoff.RepRef{Platform: "slack", ID: "UANN"}, handoff.RepRef{Platform: "slack", ID: "UBO"}
+	policy := handoff.DefaultPolicy()
+	policy.Routing = handoff.Routing{Mode: handoff.RouteRoundRobin, OfferFor: 15 * time.Minute, OfferRounds: 2,
+		Reps: []handoff.Rep{{Ref: ann, Weight: 1}, {Ref: bo, Weight: 1}}}
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		res, err := s.SaveLead(ctx, handoff.LeadInput{ExternalID: "reassigned", Company: "Acme", Stage: handoff.StageSQL}, policy, t0, handoff.ActorAPI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := res.Lead.ID
+		now := t0
+		b := bot.New(bot.Config{Store: s, Policy: policy, Now: func() time.Time { return now }, Logger: quiet(),
+			Managers:     map[string]bot.Managers{"slack": managerList{"UBOSS": true}},
+			SalesMembers: map[string]bot.SalesMembers{"slack": outsiders{}}})
+		if err := b.Route(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		offered, err := s.Lead(ctx, id)
+		if err != nil || !offered.Offer.Offered() {
+			t.Fatalf("offer %+v, %v", offered.Offer, err)
+		}
+		other := bo
+		if offered.Offer.Rep == bo {
+			other = ann
+		}
+		now = t0.Add(2 * time.Minute)
+		if _, err := b.Reassign(ctx, actor("UBOSS"), id, "UCY"); err != nil {
+			t.Fatal(err)
+		}
+		reassigned, err := s.Lead(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reassigned.Offer.Offered() {
+			t.Errorf("after the reassign the lead is still offered: %+v", reassigned.Offer)
+		}
+		msgs, err := s.OutboxMessages(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dms := 0
+		for _, m := range msgs {
+			if m.Kind == handoff.OutboxOffer && strings.Contains(m.Payload, offered.Offer.Rep.ID) {
+				dms++
+			}
+		}
+		if dms < 2 {
+			t.Errorf("the offered rep's direct message was not updated on the reassign: %d offer messages", dms)
+		}
+		now = t0.Add(30 * time.Minute)
+		if _, err := b.Release(ctx, actor("UBOSS"), id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Act(ctx, actor(other.ID), bot.ActionClaim, fmt.Sprint(id)); err != nil {
+			t.Fatal(err)
+		}
+		l, err := s.Lead(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Owner.UserID != other.ID {
+			t.Errorf("after the reassign and release, %s's Claim: owner %+v, offer %+v; notices %q", other.ID, l.Owner, l.Offer,
+				strings.Join(notices(t, s, id, handoff.OutboxPrivate, other.ID), "\n"))
+		}
+	})
+}
