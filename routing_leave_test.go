@@ -61,3 +61,25 @@ func TestLeavingSQLEndsTheOffer(t *testing.T) {
 		t.Errorf("an SQL that stays one lost its offer: %+v", l.Offer)
 	}
 }
+
+// An offer runs out at its Until, and only while the lead is offered.
+func TestOfferRanOut(t *testing.T) {
+	until := time.Date(2026, 11, 23, 9, 15, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name  string
+		offer *Offer
+		now   time.Time
+		want  bool
+	}{
+		{"no offer", nil, until, false},
+		{"before its time", &Offer{State: OfferOffered, Until: until}, until.Add(-time.Second), false},
+		{"at its time", &Offer{State: OfferOffered, Until: until}, until, true},
+		{"after its time", &Offer{State: OfferOffered, Until: until}, until.Add(time.Hour), true},
+		{"open to everyone", &Offer{State: OfferOpen}, until, false},
+		{"claimed", &Offer{State: OfferClaimed}, until, false},
+	} {
+		if got := tc.offer.RanOut(tc.now); got != tc.want {
+			t.Errorf("%s: RanOut = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

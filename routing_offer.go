@@ -79,6 +79,11 @@ func (o *Offer) Step() int {
 // Offered reports whether the lead is offered to a rep right now.
 func (o *Offer) Offered() bool { return o != nil && o.State == OfferOffered }
 
+// RanOut reports whether the offer's time is up at now while the lead is
+// still offered: the routing step that ends it is due, and until it is
+// taken the offer binds nobody.
+func (o *Offer) RanOut(now time.Time) bool { return o.Offered() && !now.Before(o.Until) }
+
 // OfferedTo reports whether the lead is offered to rep right now.
 func (o *Offer) OfferedTo(rep RepRef) bool { return o.Offered() && o.Rep.Key() == rep.Key() }
 

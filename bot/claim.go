@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/handoff/handoff"
@@ -18,6 +19,18 @@ import (
 // error naming the owner (or the lead's stage), which Act turns into a
 // private notice. Other errors are the store's.
 func (b *Bot) Claim(ctx context.Context, a Actor, id int64) error {
+	return b.claim(ctx, a, id, false)
+}
+
+// errOfferRanOut refuses a claim checked against an offer whose time is
+// up but whose routing step has not been taken yet (the scheduler late).
+var errOfferRanOut = errors.New("bot: the offer ran out")
+
+// claim is Claim. A click on a lead whose offer ran out (Offer.RanOut)
+// takes the routing step the scheduler would take (the next rep offered,
+// or the lead opened to everyone) and is then checked against the offer
+// as it stands, once (stepped): an offer's end is never late for a click.
+func (b *Bot) claim(ctx context.Context, a Actor, id int64, stepped bool) error {
 	now := b.now()
 	// Looking the email up is a platform call: unless an earlier lookup
 	// knows it, it is done after the acknowledgement, through the outbox.
@@ -38,10 +51,28 @@ func (b *Bot) Claim(ctx context.Context, a Actor, id int64) error {
 		}
 		return msgs
 	}
+	var ranOut handoff.RepRef // the rep whose offer ran out, when one did
 	lead, won, err := b.cfg.Store.ClaimLeadIf(ctx, id, owner, now, a.String(), a.delivery(), func(l *handoff.Lead) error {
-		step, refused = l.Offer.Step(), b.offeredElsewhere(ctx, a, l)
+		step = l.Offer.Step()
+		if !stepped && l.Stage == handoff.StageSQL && l.Offer.RanOut(now) {
+			ranOut, refused = l.Offer.Rep, errOfferRanOut
+			return refused
+		}
+		refused = b.offeredElsewhere(ctx, a, l)
 		return refused
 	}, welcome)
+	if errors.Is(refused, errOfferRanOut) {
+		if err := b.Route(ctx, id); err != nil {
+			return fmt.Errorf("bot: claim lead %d for %s: %w", id, a, err)
+		}
+		err := b.claim(ctx, a, id, true)
+		if handoff.ErrorCode(err) == handoff.ECONFLICT && b.isRep(ctx, a, ranOut) {
+			if l, lerr := b.cfg.Store.Lead(ctx, id); lerr == nil && l.Stage == handoff.StageSQL {
+				return b.movedOn(l) // their offer ran out: it moved on
+			}
+		}
+		return err
+	}
 	if refused != nil {
 		return refused
 	}
