@@ -8,13 +8,10 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/handoff/handoff/config"
 )
 
 // burstConfig is what `burst` does: per round, take in Leads new leads
@@ -27,19 +24,19 @@ type burstConfig struct {
 }
 
 func parseBurst(args []string) (*burstConfig, error) {
-	getenv, err := config.SecretEnv(os.Getenv, "HANDOFF_API_TOKEN", "SLACK_SIGNING_SECRET")
-	if err != nil {
-		return nil, err
-	}
 	fs := flag.NewFlagSet("burst", flag.ContinueOnError)
 	c := &burstConfig{}
-	c.serverFlags(fs, getenv, "SLACK_SIGNING_SECRET of the server")
+	c.serverFlags(fs, "the server's SLACK_SIGNING_SECRET (default SLACK_SIGNING_SECRET or SLACK_SIGNING_SECRET_FILE)")
 	fs.IntVar(&c.leads, "leads", 200, "new leads per round")
 	fs.IntVar(&c.clicks, "clicks", 200, "concurrent Claim clicks per round, spread evenly over the round's leads (more clicks than leads: the rest lose)")
 	fs.IntVar(&c.rounds, "rounds", 5, "rounds")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
+	if err := c.secretsFromEnv(); err != nil {
+		return nil, err
+	}
+	var err error
 	switch {
 	case c.secret == "":
 		err = errors.New("-slack-secret (or SLACK_SIGNING_SECRET) is required")

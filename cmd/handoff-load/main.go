@@ -150,18 +150,17 @@ type runConfig struct {
 }
 
 func parseRun(args []string) (*runConfig, error) {
-	getenv, err := config.SecretEnv(os.Getenv, "HANDOFF_API_TOKEN", "SLACK_SIGNING_SECRET")
-	if err != nil {
-		return nil, err
-	}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	c := &runConfig{}
-	c.serverFlags(fs, getenv, "SLACK_SIGNING_SECRET of the server (claims are skipped without it)")
+	c.serverFlags(fs, "the server's SLACK_SIGNING_SECRET (default SLACK_SIGNING_SECRET or SLACK_SIGNING_SECRET_FILE; claims are skipped without it)")
 	fs.IntVar(&c.clients, "clients", 8, "concurrent clients")
 	fs.DurationVar(&c.duration, "duration", 20*time.Second, "how long to run")
 	fs.Int64Var(&c.requests, "requests", 100_000, "stop after this many requests")
 	mix := fs.String("mix", "intake=70,claim=20,funnel=10", "relative weights of the operations")
 	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	if err := c.secretsFromEnv(); err != nil {
 		return nil, err
 	}
 	c.mix = map[string]int{}
@@ -182,13 +181,32 @@ func parseRun(args []string) (*runConfig, error) {
 	return c, nil
 }
 
-// serverFlags declares the flags that name the server and its secrets.
-func (c *runConfig) serverFlags(fs *flag.FlagSet, getenv func(string) string, secretUsage string) {
+// serverFlags declares the flags that name the server and its secrets;
+// secrets not given are read after the flags (secretsFromEnv), so that no
+// usage text shows them.
+func (c *runConfig) serverFlags(fs *flag.FlagSet, secretUsage string) {
 	fs.StringVar(&c.url, "url", "http://127.0.0.1:8080", "the server's base URL")
-	fs.StringVar(&c.token, "token", getenv("HANDOFF_API_TOKEN"), "HANDOFF_API_TOKEN of the server (or HANDOFF_API_TOKEN_FILE)")
-	fs.StringVar(&c.secret, "slack-secret", getenv("SLACK_SIGNING_SECRET"), secretUsage)
+	fs.StringVar(&c.token, "token", "", "the server's HANDOFF_API_TOKEN (default HANDOFF_API_TOKEN or HANDOFF_API_TOKEN_FILE)")
+	fs.StringVar(&c.secret, "slack-secret", "", secretUsage)
 	fs.StringVar(&c.channel, "channel", "CSALES", "the sales channel id the clicks come from")
 	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, "how long one request may take before it counts as an error")
+}
+
+// secretsFromEnv fills the token and the signing secret the flags did not
+// give from HANDOFF_API_TOKEN and SLACK_SIGNING_SECRET, or their _FILE
+// forms.
+func (c *runConfig) secretsFromEnv() error {
+	getenv, err := config.SecretEnv(os.Getenv, "HANDOFF_API_TOKEN", "SLACK_SIGNING_SECRET")
+	if err != nil {
+		return err
+	}
+	if c.token == "" {
+		c.token = getenv("HANDOFF_API_TOKEN")
+	}
+	if c.secret == "" {
+		c.secret = getenv("SLACK_SIGNING_SECRET")
+	}
+	return nil
 }
 
 // results collects latencies and errors per operation.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -37,6 +38,49 @@ func TestParseRun(t *testing.T) {
 		}
 		if err == nil && c.mix["claim"] != tc.claims {
 			t.Fatalf("%v: claim weight %d, want %d", tc.args, c.mix["claim"], tc.claims)
+		}
+	}
+}
+
+// TestSecretsFromEnv: the API token and the signing secret come from the
+// environment (or its _FILE forms) when no flag gives them, a flag wins,
+// and no usage text shows them.
+func TestSecretsFromEnv(t *testing.T) {
+	t.Setenv("HANDOFF_API_TOKEN", "tok-from-env")
+	t.Setenv("SLACK_SIGNING_SECRET", "")
+	secretFile := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secretFile, []byte("sec-from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SLACK_SIGNING_SECRET_FILE", secretFile)
+	for _, tc := range []struct {
+		args               []string
+		wantToken, wantSec string
+	}{
+		{nil, "tok-from-env", "sec-from-file"},
+		{[]string{"-token", "flag-tok", "-slack-secret", "flag-sec"}, "flag-tok", "flag-sec"},
+	} {
+		run, err := parseRun(tc.args)
+		if err != nil || run.token != tc.wantToken || run.secret != tc.wantSec {
+			t.Errorf("run %v: token %q, secret %q, %v; want %q and %q", tc.args, run.token, run.secret, err, tc.wantToken, tc.wantSec)
+		}
+		burst, err := parseBurst(tc.args)
+		if err != nil || burst.token != tc.wantToken || burst.secret != tc.wantSec {
+			t.Errorf("burst %v: token %q, secret %q, %v; want %q and %q", tc.args, burst.token, burst.secret, err, tc.wantToken, tc.wantSec)
+		}
+	}
+	for _, sub := range []string{"run", "burst"} {
+		var out bytes.Buffer
+		err := run(context.Background(), []string{sub, "-h"}, &out)
+		var usage *usageError
+		if !errors.As(err, &usage) {
+			t.Fatalf("%s -h: %v, want its usage", sub, err)
+		}
+		var text bytes.Buffer
+		usage.fs.SetOutput(&text)
+		usage.fs.PrintDefaults()
+		if shown := text.String(); strings.Contains(shown, "tok-from-env") || strings.Contains(shown, "sec-from-file") || !strings.Contains(shown, "HANDOFF_API_TOKEN_FILE") {
+			t.Errorf("%s -h shows:\n%s\nwant the variables named and no secret", sub, shown)
 		}
 	}
 }
