@@ -19,10 +19,7 @@ import (
 // ran out is told it moved on, the next rep's Claim is their Accept, and
 // anyone else is refused by the new offer's time, not the old one.
 func TestClickAfterTheOfferRanOut(t *testing.T) {
-	ann, bo := handoff.RepRef{Platform: "slack", ID: "UANN"}, handoff.RepRef{Platform: "slack", ID: "UBO"}
-	policy := handoff.DefaultPolicy()
-	policy.Routing = handoff.Routing{Mode: handoff.RouteRoundRobin, OfferFor: 15 * time.Minute, OfferRounds: 2,
-		Reps: []handoff.Rep{{Ref: ann, Weight: 1}, {Ref: bo, Weight: 1}}}
+	policy := twoRepPolicy()
 	for _, tc := range []struct {
 		name      string
 		clicker   string // "first": the rep whose offer ran out; "next": the other rep; or a user id
@@ -36,11 +33,7 @@ func TestClickAfterTheOfferRanOut(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 				ctx := context.Background()
-				res, err := s.SaveLead(ctx, handoff.LeadInput{ExternalID: "ran-out", Company: "Acme", Stage: handoff.StageSQL}, policy, t0, handoff.ActorAPI)
-				if err != nil {
-					t.Fatal(err)
-				}
-				id := res.Lead.ID
+				id := saveSQL(t, s, "ran-out", policy)
 				now := t0
 				b := bot.New(bot.Config{Store: s, Policy: policy, Now: func() time.Time { return now }, Logger: quiet(),
 					SalesMembers: map[string]bot.SalesMembers{"slack": outsiders{}}})

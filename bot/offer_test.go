@@ -13,14 +13,35 @@ import (
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
+// The two reps of the offer tests, and the agreement that offers leads to
+// them in turn, 15 minutes each, for two rounds.
+var (
+	ann = handoff.RepRef{Platform: "slack", ID: "UANN"}
+	bo  = handoff.RepRef{Platform: "slack", ID: "UBO"}
+)
+
+func twoRepPolicy() handoff.Policy {
+	policy := handoff.DefaultPolicy()
+	policy.Routing = handoff.Routing{Mode: handoff.RouteRoundRobin, OfferFor: 15 * time.Minute, OfferRounds: 2,
+		Reps: []handoff.Rep{{Ref: ann, Weight: 1}, {Ref: bo, Weight: 1}}}
+	return policy
+}
+
+// saveSQL saves a new SQL of Acme under policy at t0 and returns its id.
+func saveSQL(t *testing.T, s *storage.Store, key string, policy handoff.Policy) int64 {
+	t.Helper()
+	res, err := s.SaveLead(context.Background(), handoff.LeadInput{ExternalID: key, Company: "Acme", Stage: handoff.StageSQL}, policy, t0, handoff.ActorAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Lead.ID
+}
+
 // While a lead is offered to one rep only that rep or a manager may take
 // it; anyone else, and a Pass by anyone but the offered rep, is refused
 // with a private notice and changes nothing.
 func TestOfferWhoMayTakeIt(t *testing.T) {
-	routing := handoff.Routing{Mode: handoff.RouteRoundRobin, OfferFor: 15 * time.Minute, OfferRounds: 2, Reps: []handoff.Rep{
-		{Ref: handoff.RepRef{Platform: "slack", ID: "UANN"}, Weight: 1}, {Ref: handoff.RepRef{Platform: "slack", ID: "UBO"}, Weight: 1}}}
-	policy := handoff.DefaultPolicy()
-	policy.Routing = routing
+	policy := twoRepPolicy()
 	tests := []struct {
 		name, user, action string
 		wantOwner          string // "" when the lead stays offered
@@ -87,17 +108,10 @@ func (s *interleaved) ClaimLeadIf(ctx context.Context, id int64, owner handoff.O
 // and passes on to the next rep is refused with a notice that the offer
 // moved on; the next rep's offer stays as it was.
 func TestAcceptAfterOfferMovedOn(t *testing.T) {
-	ann, bo := handoff.RepRef{Platform: "slack", ID: "UANN"}, handoff.RepRef{Platform: "slack", ID: "UBO"}
-	policy := handoff.DefaultPolicy()
-	policy.Routing = handoff.Routing{Mode: handoff.RouteRoundRobin, OfferFor: 15 * time.Minute, OfferRounds: 2,
-		Reps: []handoff.Rep{{Ref: ann, Weight: 1}, {Ref: bo, Weight: 1}}}
+	policy := twoRepPolicy()
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
-		res, err := s.SaveLead(ctx, handoff.LeadInput{ExternalID: "moved", Company: "Acme", Stage: handoff.StageSQL}, policy, t0, handoff.ActorAPI)
-		if err != nil {
-			t.Fatal(err)
-		}
-		id := res.Lead.ID
+		id := saveSQL(t, s, "moved", policy)
 		now := t0
 		store := &interleaved{Store: s}
 		b := bot.New(bot.Config{Store: store, Policy: policy, Now: func() time.Time { return now }, Logger: quiet(),

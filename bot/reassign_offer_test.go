@@ -16,17 +16,10 @@ import (
 // A manager's reassign of an offered lead ends the offer as a claim does:
 // once released, any rep may claim it, not only the rep it was offered to.
 func TestReassignEndsTheOffer(t *testing.T) {
-	ann, bo := handoff.RepRef{Platform: "slack", ID: "UANN"}, handoff.RepRef{Platform: "slack", ID: "UBO"}
-	policy := handoff.DefaultPolicy()
-	policy.Routing = handoff.Routing{Mode: handoff.RouteRoundRobin, OfferFor: 15 * time.Minute, OfferRounds: 2,
-		Reps: []handoff.Rep{{Ref: ann, Weight: 1}, {Ref: bo, Weight: 1}}}
+	policy := twoRepPolicy()
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
-		res, err := s.SaveLead(ctx, handoff.LeadInput{ExternalID: "reassigned", Company: "Acme", Stage: handoff.StageSQL}, policy, t0, handoff.ActorAPI)
-		if err != nil {
-			t.Fatal(err)
-		}
-		id := res.Lead.ID
+		id := saveSQL(t, s, "reassigned", policy)
 		now := t0
 		b := bot.New(bot.Config{Store: s, Policy: policy, Now: func() time.Time { return now }, Logger: quiet(),
 			Managers:     map[string]bot.Managers{"slack": managerList{"UBOSS": true}},
