@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/salesforce"
 )
 
 // CRMConfig holds the settings of the CRM connectors.
@@ -19,6 +20,10 @@ type CRMConfig struct {
 	// HubSpotSecret is the HubSpot app's client secret
 	// (HUBSPOT_CLIENT_SECRET); empty refuses every HubSpot webhook. Secret.
 	HubSpotSecret string
+	// HubSpotPortalID is the only HubSpot account (portal, its Hub ID)
+	// whose contacts are taken (HUBSPOT_PORTAL_ID, digits); empty takes any
+	// account that signs with HubSpotSecret.
+	HubSpotPortalID string
 	// SalesforceOrgID is the only Salesforce org whose Outbound Messages are
 	// accepted (SALESFORCE_ORG_ID, 15 or 18 characters).
 	SalesforceOrgID string
@@ -32,20 +37,21 @@ type CRMConfig struct {
 
 // String hides the secrets of a CRMConfig printed on its own.
 func (c CRMConfig) String() string {
-	return fmt.Sprintf("{public url %s, hubspot secret %s, salesforce org %s, salesforce token %s}",
-		c.PublicURL, secret(c.HubSpotSecret), c.SalesforceOrgID, secret(c.SalesforceToken))
+	return fmt.Sprintf("{public url %s, hubspot secret %s, hubspot portal %s, salesforce org %s, salesforce token %s}",
+		c.PublicURL, secret(c.HubSpotSecret), c.HubSpotPortalID, c.SalesforceOrgID, secret(c.SalesforceToken))
 }
 
 // GoString is String, so %#v does not leak secrets either.
 func (c CRMConfig) GoString() string { return c.String() }
 
-var salesforceIDRE = regexp.MustCompile(`^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$`)
+var hubSpotPortalRE = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
 
 // loadCRM reads the connector settings through env, reporting problems to bad.
 func loadCRM(env func(string) string, bad func(key, format string, args ...any)) CRMConfig {
 	c := CRMConfig{
 		PublicURL:       strings.TrimRight(env("HANDOFF_PUBLIC_URL"), "/"),
 		HubSpotSecret:   env("HUBSPOT_CLIENT_SECRET"),
+		HubSpotPortalID: strings.TrimSpace(env("HUBSPOT_PORTAL_ID")),
 		SalesforceOrgID: env("SALESFORCE_ORG_ID"),
 		SalesforceToken: env("SALESFORCE_OUTBOUND_TOKEN"),
 	}
@@ -56,8 +62,16 @@ func loadCRM(env func(string) string, bad func(key, format string, args ...any))
 			bad("HANDOFF_PUBLIC_URL", "%q: want scheme and host only, e.g. https://handoff.example.com", redactURL(c.PublicURL))
 		}
 	}
-	if c.SalesforceOrgID != "" && !salesforceIDRE.MatchString(c.SalesforceOrgID) {
-		bad("SALESFORCE_ORG_ID", "%q is not a Salesforce id (15 or 18 letters and digits, e.g. 00D5g000004XyZq)", c.SalesforceOrgID)
+	if c.HubSpotPortalID != "" && !hubSpotPortalRE.MatchString(c.HubSpotPortalID) {
+		bad("HUBSPOT_PORTAL_ID", "%q is not a HubSpot account id: want its Hub ID, digits only (HubSpot shows it in the account menu)", c.HubSpotPortalID)
+	}
+	if c.HubSpotPortalID != "" && c.HubSpotSecret == "" {
+		bad("HUBSPOT_CLIENT_SECRET", "required when HUBSPOT_PORTAL_ID is set: without it every HubSpot webhook is refused")
+	}
+	if c.SalesforceOrgID != "" {
+		if err := salesforce.CheckOrgID(c.SalesforceOrgID); err != nil {
+			bad("SALESFORCE_ORG_ID", "%v", err)
+		}
 	}
 	if c.SalesforceOrgID != "" && c.SalesforceToken == "" {
 		bad("SALESFORCE_OUTBOUND_TOKEN", "required when SALESFORCE_ORG_ID is set: Outbound Messages carry no signature")
@@ -71,6 +85,7 @@ func loadCRM(env func(string) string, bad func(key, format string, args ...any))
 func (c CRMConfig) redacted(m map[string]string) {
 	m["HANDOFF_PUBLIC_URL"] = c.PublicURL
 	m["HUBSPOT_CLIENT_SECRET"] = secret(c.HubSpotSecret)
+	m["HUBSPOT_PORTAL_ID"] = c.HubSpotPortalID
 	m["SALESFORCE_ORG_ID"] = c.SalesforceOrgID
 	m["SALESFORCE_OUTBOUND_TOKEN"] = secret(c.SalesforceToken)
 	m["salesforce.status"] = fmt.Sprint(c.SalesforceStatus)

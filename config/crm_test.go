@@ -32,6 +32,38 @@ func TestLoadCRM(t *testing.T) {
 	}
 }
 
+// TestLoadCRMChecksIDs checks HUBSPOT_PORTAL_ID and SALESFORCE_ORG_ID at
+// start: a mistyped one would otherwise refuse every webhook.
+func TestLoadCRMChecksIDs(t *testing.T) {
+	const token = "0123456789abcdef0123"
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantKey string // "" loads
+	}{
+		{"portal", map[string]string{"HUBSPOT_CLIENT_SECRET": "s", "HUBSPOT_PORTAL_ID": " 62515 "}, ""},
+		{"portal with letters", map[string]string{"HUBSPOT_CLIENT_SECRET": "s", "HUBSPOT_PORTAL_ID": "hub-62515"}, "HUBSPOT_PORTAL_ID"},
+		{"portal without the secret", map[string]string{"HUBSPOT_PORTAL_ID": "62515"}, "HUBSPOT_CLIENT_SECRET"},
+		{"org, case lost", map[string]string{"SALESFORCE_ORG_ID": "00d5g000004xyzqeak", "SALESFORCE_OUTBOUND_TOKEN": token}, ""},
+		{"org suffix mistyped", map[string]string{"SALESFORCE_ORG_ID": "00D5g000004XyZqEAA", "SALESFORCE_OUTBOUND_TOKEN": token}, "SALESFORCE_ORG_ID"},
+		{"org suffix impossible", map[string]string{"SALESFORCE_ORG_ID": "00D5g000004XyZq999", "SALESFORCE_OUTBOUND_TOKEN": token}, "SALESFORCE_ORG_ID"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inEmptyDir(t)
+			c, err := Load(envOf(tt.env))
+			switch {
+			case tt.wantKey == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tt.wantKey == "" && tt.env["HUBSPOT_PORTAL_ID"] != "" && c.CRM.HubSpotPortalID != "62515":
+				t.Fatalf("portal = %q", c.CRM.HubSpotPortalID)
+			case tt.wantKey != "" && (err == nil || !strings.Contains(err.Error(), tt.wantKey)):
+				t.Fatalf("error %v does not name %s", err, tt.wantKey)
+			}
+		})
+	}
+}
+
 func TestAgreementConnectors(t *testing.T) {
 	ag, err := ParseAgreement([]byte(`
 salesforce:

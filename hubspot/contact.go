@@ -60,6 +60,11 @@ func propertyOf(field string) string {
 // and hs_lastmodifieddate (a workflow's chosen properties may carry it).
 var modifiedProperties = []string{"lastmodifieddate", "hs_lastmodifieddate"}
 
+// portalKeys name the HubSpot account (portal) a body says it comes from:
+// the classic record's portal-id, and portalId as HubSpot's other webhook
+// bodies spell it.
+var portalKeys = []string{"portal-id", "portalId"}
+
 // Contact is one contact of a webhook body: its lead input, and its
 // last-modified time in HubSpot, which orders deliveries of the same
 // contact (zero when the body carries none).
@@ -86,6 +91,15 @@ func ParseBody(body []byte, now time.Time) ([]handoff.LeadInput, error) {
 // one bad contact must not keep the others out (HubSpot does not send a
 // 4xx again). now is when it arrived.
 func Parse(body []byte, now time.Time) ([]Contact, error) {
+	return ParseFrom(body, now, "")
+}
+
+// ParseFrom is Parse for one HubSpot account: with portal set, a contact
+// whose body names another portal (portal-id, portalId) is refused as a bad
+// property, so a public app installed in several accounts, which signs them
+// all with one client secret, brings in the leads of this one only. A
+// contact that names no portal (a customized body) is read as Parse does.
+func ParseFrom(body []byte, now time.Time, portal string) ([]Contact, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
@@ -129,7 +143,7 @@ func Parse(body []byte, now time.Time) ([]Contact, error) {
 			bad[strings.TrimSuffix(prefix(i), ".")] = "must be a contact object"
 			continue
 		}
-		c, err := parseContact(obj, now)
+		c, err := parseContact(obj, now, portal)
 		if err != nil {
 			for f, why := range handoff.ErrorFields(err) {
 				bad[prefix(i)+f] = why
@@ -145,10 +159,16 @@ func Parse(body []byte, now time.Time) ([]Contact, error) {
 }
 
 // parseContact maps one contact to a lead input and reads its
-// last-modified time.
-func parseContact(obj map[string]any, now time.Time) (Contact, error) {
+// last-modified time; with portal set, it refuses a contact of another
+// portal.
+func parseContact(obj map[string]any, now time.Time, portal string) (Contact, error) {
 	props, id := flatten(obj)
 	bad := map[string]string{}
+	if key, from := portalOf(obj); portal != "" && from != "" && from != portal {
+		// Nothing else of a foreign contact is read, nor named.
+		return Contact{}, handoff.Invalid("invalid HubSpot contact", map[string]string{
+			key: fmt.Sprintf("portal %s is not the HubSpot account this Handoff takes leads from (HUBSPOT_PORTAL_ID)", from)})
+	}
 	raw := map[string]any{}
 	if id == "" {
 		bad["hs_object_id"] = "required (or vid): the contact's record id"
@@ -195,6 +215,17 @@ func parseContact(obj map[string]any, now time.Time) (Contact, error) {
 		return Contact{}, handoff.Invalid("invalid HubSpot contact", bad)
 	}
 	return Contact{Input: in, Modified: modified}, nil
+}
+
+// portalOf returns the portal a contact names and the key that names it,
+// or empty strings.
+func portalOf(obj map[string]any) (key, portal string) {
+	for _, k := range portalKeys {
+		if v := scalar(obj[k]); v != "" {
+			return k, v
+		}
+	}
+	return "", ""
 }
 
 // parseModified reads a last-modified time as HubSpot sends it:

@@ -27,10 +27,14 @@ type Handler struct {
 	// PublicURL is the server's URL as HubSpot calls it
 	// (HANDOFF_PUBLIC_URL), used to rebuild the signed URI behind a proxy.
 	PublicURL string
-	Store     Store
-	Policy    handoff.Policy
-	Now       func() time.Time // time.Now when nil
-	Logger    *slog.Logger     // slog.Default when nil
+	// PortalID is the HubSpot account (portal) whose contacts are taken
+	// (HUBSPOT_PORTAL_ID); a contact naming another is refused. Empty takes
+	// any account that signs with Secret.
+	PortalID string
+	Store    Store
+	Policy   handoff.Policy
+	Now      func() time.Time // time.Now when nil
+	Logger   *slog.Logger     // slog.Default when nil
 }
 
 // Register adds the route to mux.
@@ -97,7 +101,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusUnauthorized, answer{Error: "signature refused: " + err.Error()})
 		return
 	}
-	contacts, invalid := Parse(body, now().UTC())
+	contacts, invalid := ParseFrom(body, now().UTC(), h.PortalID)
 	var out answer
 	for _, c := range contacts {
 		in, at := c.Input, now().UTC()
@@ -129,6 +133,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if invalid != nil {
 		out.Error, out.Fields = handoff.ErrorMessage(invalid), handoff.ErrorFields(invalid)
+		logger.WarnContext(r.Context(), "hubspot: contacts refused", "fields", out.Fields, "stored", out.Stored)
 		reply(w, http.StatusBadRequest, out)
 		return
 	}

@@ -59,11 +59,18 @@ type server struct {
 
 func newServer(t testing.TB, s *storage.Store, publicURL string) *server {
 	t.Helper()
+	return newServerOf(t, s, hubspot.Handler{PublicURL: publicURL})
+}
+
+// newServerOf serves h over s, with the tests' secret, clock and policy.
+func newServerOf(t testing.TB, s *storage.Store, h hubspot.Handler) *server {
+	t.Helper()
 	srv := &server{}
 	s.OnQueued(func() { srv.saved.Add(1) })
 	mux := http.NewServeMux()
-	(&hubspot.Handler{Secret: secret, PublicURL: publicURL, Store: s, Policy: handoff.DefaultPolicy(),
-		Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Register(mux)
+	h.Secret, h.Store, h.Policy = secret, s, handoff.DefaultPolicy()
+	h.Now, h.Logger = func() time.Time { return now }, slog.New(slog.NewTextHandler(io.Discard, nil))
+	h.Register(mux)
 	srv.Server = httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv

@@ -18,13 +18,8 @@ func isIDChar(r byte) bool {
 // so a suffix in the wrong case still gives the one canonical form.
 func ID18(id string) (string, error) {
 	id = strings.TrimSpace(id)
-	if len(id) != 15 && len(id) != 18 {
+	if len(id) != 15 && len(id) != 18 || !isID(id) {
 		return "", fmt.Errorf("%q is not a Salesforce id (15 or 18 letters and digits)", id)
-	}
-	for i := 0; i < len(id); i++ {
-		if !isIDChar(id[i]) {
-			return "", fmt.Errorf("%q is not a Salesforce id (15 or 18 letters and digits)", id)
-		}
 	}
 	base := id[:15]
 	suffix := make([]byte, 3)
@@ -51,6 +46,41 @@ func SameOrg(a, b string) bool {
 	return okA && okB && a == b
 }
 
+// CheckOrgID reports what is wrong with an org id as an admin gives it
+// (SALESFORCE_ORG_ID), so a mistyped one is refused at start rather than
+// refusing every Outbound Message: not 15 or 18 letters and digits; an
+// 18-character id whose suffix fits no casing of its first 15 characters;
+// or one whose first 15 characters still have their case (capitals and
+// small letters both) while the suffix encodes another. An id written all
+// in capitals or all in small letters has lost its case, which the suffix
+// then gives.
+func CheckOrgID(id string) error {
+	trimmed := strings.TrimSpace(id)
+	fixed, ok := id15(trimmed)
+	switch {
+	case !ok && len(trimmed) == 18 && isID(trimmed):
+		return fmt.Errorf("%q: its last 3 characters fit no org id of its first 15 (the suffix encodes which letters are capitals)", id)
+	case !ok:
+		return fmt.Errorf("%q is not a Salesforce id (15 or 18 letters and digits, e.g. 00D5g000004XyZq)", id)
+	case len(trimmed) == 18 && hasBothCases(trimmed[:15]) && fixed != trimmed[:15]:
+		return fmt.Errorf("%q: its last 3 characters encode the capitals of %s, not of its first 15 characters", id, fixed)
+	}
+	return nil
+}
+
+func isID(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isIDChar(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func hasBothCases(s string) bool {
+	return strings.ToLower(s) != s && strings.ToUpper(s) != s
+}
+
 // id15 returns the case-correct 15-character form of a 15- or 18-character
 // id: a 15-character id as given, an 18-character one with the case of its
 // letters restored from its (case-insensitive) suffix. It reports false for
@@ -58,13 +88,8 @@ func SameOrg(a, b string) bool {
 // a character outside A-Z0-5.
 func id15(id string) (string, bool) {
 	id = strings.TrimSpace(id)
-	if len(id) != 15 && len(id) != 18 {
+	if len(id) != 15 && len(id) != 18 || !isID(id) {
 		return "", false
-	}
-	for i := 0; i < len(id); i++ {
-		if !isIDChar(id[i]) {
-			return "", false
-		}
 	}
 	if len(id) == 15 {
 		return id, true

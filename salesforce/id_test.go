@@ -1,6 +1,7 @@
 package salesforce_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/handoff/handoff/salesforce"
@@ -37,5 +38,32 @@ func TestSameOrg(t *testing.T) {
 	}
 	if salesforce.SameOrg("00D5g000004XyZq", "00D5g000004XyZr") || salesforce.SameOrg("00D5g000004XyZq", "") {
 		t.Error("different orgs are the same")
+	}
+}
+
+func TestCheckOrgID(t *testing.T) {
+	tests := []struct {
+		id   string
+		want string // part of the error; "" accepts
+	}{
+		{"00D5g000004XyZq", ""},
+		{"00D5g000004XyZqEAK", ""},
+		{" 00D5g000004XyZqEAK ", ""},
+		{"00d5g000004xyzqeak", ""}, // case lost, the suffix gives it
+		{"00D5G000004XYZQEAK", ""},
+		{"00D5g000004XyZqEAA", "encode the capitals of 00D5g000004xyzq"}, // a typo in the suffix
+		{"00D5g000004XyZqBAK", "fit no org id"},                          // marks a digit as a capital
+		{"00D5g000004XyZq999", "fit no org id"},                          // outside A-Z0-5
+		{"00D-not-an-id", "is not a Salesforce id"},
+		{"00D5g000004XyZqEA", "is not a Salesforce id"},
+	}
+	for _, tt := range tests {
+		err := salesforce.CheckOrgID(tt.id)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("CheckOrgID(%q) = %v, want nil", tt.id, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("CheckOrgID(%q) = %v, want an error saying %q", tt.id, err, tt.want)
+		}
 	}
 }

@@ -41,14 +41,19 @@ func TestWebhooksTestCommand(t *testing.T) {
 }
 
 // A contact sent by a HubSpot workflow reaches the real server, and its
-// announcement reaches the agreement's webhook endpoint, signed.
+// announcement reaches the agreement's webhook endpoint, signed; one from
+// another HubSpot account (HUBSPOT_PORTAL_ID) is refused.
 func TestHubSpotToWebhookEndToEnd(t *testing.T) {
 	for _, dialect := range storagetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			rcv := webhooktest.New(t, testWebhookSecret, time.Now)
 			vars := map[string]string{"DATABASE_URL": storagetest.URL(t, dialect), "HUBSPOT_CLIENT_SECRET": "hs-secret",
-				"HANDOFF_WEBHOOK_SECRET": testWebhookSecret, "HANDOFF_CONFIG": writeAgreement(t, rcv.URL+"/in")}
+				"HUBSPOT_PORTAL_ID": "62515", "HANDOFF_WEBHOOK_SECRET": testWebhookSecret, "HANDOFF_CONFIG": writeAgreement(t, rcv.URL+"/in")}
 			srv := startServer(t, vars)
+			foreign := `{"portalId":99999,"hs_object_id":"e2e-hs-0","email":"eve@other.dk","lifecyclestage":"salesqualifiedlead"}`
+			if status := srv.hubspotPostStatus(t, "hs-secret", foreign); status != 400 {
+				t.Fatalf("another account's contact: %d, want 400", status)
+			}
 			srv.hubspotPost(t, "hs-secret", `{"hs_object_id":"e2e-hs-1","firstname":"Ann","lastname":"Berg","email":"ann@berg.dk","lifecyclestage":"salesqualifiedlead"}`)
 			got := rcv.Wait(1, e2ePatience)
 			if len(got) != 1 || got[0].Body["type"] != "lead.announced" {
