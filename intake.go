@@ -107,7 +107,7 @@ func ParseLeadInput(raw map[string]any, now time.Time) (LeadInput, error) {
 	if v, ok := raw["score"]; ok && v != nil && v != "" {
 		n, err := wholeNumber(v)
 		if err != nil {
-			bad["score"] = "must be an integer"
+			bad["score"] = "must be an integer of at most 15 digits"
 		} else {
 			score := int(n)
 			in.Score = &score
@@ -179,21 +179,39 @@ func describeFields(bad map[string]string) string {
 	return strings.Join(parts, "; ")
 }
 
+// maxWholeNumber bounds a whole number sent in any form: a JSON number
+// beyond it has lost its digits in float64 already.
+const maxWholeNumber = 1e15
+
 // wholeNumber accepts a JSON number (float64 or json.Number) or a numeric
-// string without a fraction.
+// string without a fraction, at most maxWholeNumber either way.
 func wholeNumber(v any) (int64, error) {
-	switch n := v.(type) {
+	var n int64
+	switch x := v.(type) {
 	case float64:
-		if n != math.Trunc(n) || math.Abs(n) > 1e15 {
+		if x != math.Trunc(x) || math.Abs(x) > maxWholeNumber {
 			return 0, fmt.Errorf("not an integer")
 		}
-		return int64(n), nil
+		return int64(x), nil
 	case json.Number:
-		return strconv.ParseInt(n.String(), 10, 64)
+		i, err := strconv.ParseInt(x.String(), 10, 64)
+		if err != nil {
+			return 0, err
+		}
+		n = i
 	case string:
-		return strconv.ParseInt(strings.TrimSpace(n), 10, 64)
+		i, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+		if err != nil {
+			return 0, err
+		}
+		n = i
+	default:
+		return 0, fmt.Errorf("not an integer")
 	}
-	return 0, fmt.Errorf("not an integer")
+	if n > maxWholeNumber || n < -maxWholeNumber {
+		return 0, fmt.Errorf("not an integer of at most 15 digits")
+	}
+	return n, nil
 }
 
 // parseAmount turns a JSON number or a numeric string into minor units
@@ -236,12 +254,38 @@ func ParseAmount(s string) (int64, error) {
 	return int64(minor), nil
 }
 
+// checkAttributeCount refuses an input whose new attributes would take the
+// lead past MaxAttributes: each input is checked alone, but updates add up.
+// Updating the values of attributes the lead has is always taken, and the
+// kept sender's score (SourceScoreAttribute) does not count.
+func (in LeadInput) checkAttributeCount(l *Lead) error {
+	have, adds := 0, 0
+	for k := range l.Attributes {
+		if k != SourceScoreAttribute {
+			have++
+		}
+	}
+	for k := range in.Attributes {
+		if _, ok := l.Attributes[k]; !ok && k != SourceScoreAttribute {
+			adds++
+		}
+	}
+	if adds > 0 && have+adds > MaxAttributes {
+		return Invalid("invalid lead", map[string]string{"attributes": fmt.Sprintf(
+			"the lead has %d attributes and this adds %d: at most %d in all; send values for the ones it has, or fewer new ones", have, adds, MaxAttributes)})
+	}
+	return nil
+}
+
 // Apply merges the input into lead l (a new lead when l.ID is 0) at time now
 // and returns the events to record and whether anything changed. With
 // policy.Scoring a posted score is kept as the attribute source_score and a
 // new lead without a stage starts as a lead; the caller then calls Rescore. It returns
 // ECONFLICT for a backwards move and EINVALID for a recycle without reason.
 func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (changed bool, events []Event, err error) {
+	if err := in.checkAttributeCount(l); err != nil {
+		return false, nil, err
+	}
 	isNew := l.ID == 0 && l.Stage == ""
 	if isNew {
 		l.ExternalID = in.ExternalID

@@ -2,6 +2,8 @@ package handoff_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -89,4 +91,93 @@ func FuzzParseLeadInput(f *testing.F) {
 		lead := &handoff.Lead{}
 		_, _, _ = in.Apply(lead, time.Unix(0, 0), handoff.ActorAPI, handoff.DefaultPolicy())
 	})
+}
+
+// TestApplyBoundsAttributesAcrossUpdates checks that updates, each within
+// MaxAttributes alone, cannot add up past it, while values of attributes a
+// lead has can always be sent again.
+func TestApplyBoundsAttributesAcrossUpdates(t *testing.T) {
+	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	attrs := func(prefix string, n int) map[string]any {
+		m := map[string]any{}
+		for i := range n {
+			m[fmt.Sprintf("%s%02d", prefix, i)] = "v"
+		}
+		return m
+	}
+	tests := []struct {
+		name    string
+		has     map[string]any
+		send    map[string]any
+		wantErr bool
+	}{
+		{"new ones up to the limit", attrs("a", 30), attrs("b", 20), false},
+		{"one past the limit", attrs("a", 30), attrs("b", 21), true},
+		{"full lead, values of its own again", attrs("a", 50), map[string]any{"a00": "w", "a49": "x"}, false},
+		{"full lead, one new", attrs("a", 50), map[string]any{"a00": "w", "z": "x"}, true},
+		{"the kept sender's score does not count", merge(attrs("a", 50), map[string]any{handoff.SourceScoreAttribute: 40.0}), map[string]any{"a01": "y"}, false},
+		{"a lead over the limit from before may still be updated", attrs("a", 60), map[string]any{"a59": "y"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lead := &handoff.Lead{ID: 7, ExternalID: "x", Stage: handoff.StageSQL, Email: "old@x.dk", Attributes: merge(tt.has, nil)}
+			in := handoff.LeadInput{ExternalID: "x", Email: "new@x.dk", Attributes: tt.send}
+			_, _, err := in.Apply(lead, t0, handoff.ActorAPI, handoff.DefaultPolicy())
+			if !tt.wantErr {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if handoff.ErrorCode(err) != handoff.EINVALID || handoff.ErrorFields(err)["attributes"] == "" {
+				t.Fatalf("err = %v, want EINVALID naming attributes", err)
+			}
+			if len(lead.Attributes) != len(tt.has) || lead.Email != "old@x.dk" {
+				t.Fatalf("a refused update changed the lead: %d attributes, email %s", len(lead.Attributes), lead.Email)
+			}
+		})
+	}
+}
+
+func merge(a, b map[string]any) map[string]any {
+	out := map[string]any{}
+	maps.Copy(out, a)
+	maps.Copy(out, b)
+	return out
+}
+
+// TestParseLeadInputScore checks that a score is bounded the same however
+// it is sent: a JSON number, a json.Number (HubSpot's bodies) or a string
+// (CSV files, Salesforce).
+func TestParseLeadInputScore(t *testing.T) {
+	tests := []struct {
+		raw     any
+		want    int
+		wantErr bool
+	}{
+		{82.0, 82, false},
+		{"82", 82, false},
+		{json.Number("82"), 82, false},
+		{1e15, 1e15, false},
+		{"1000000000000000", 1e15, false},
+		{"-1000000000000000", -1e15, false},
+		{json.Number("1000000000000000"), 1e15, false},
+		{2e15, 0, true},
+		{"1000000000000001", 0, true},
+		{json.Number("-1000000000000001"), 0, true},
+		{"9223372036854775807", 0, true},
+		{"12.5", 0, true},
+	}
+	for _, tc := range tests {
+		in, err := handoff.ParseLeadInput(map[string]any{"external_id": "x", "score": tc.raw}, time.Now())
+		if tc.wantErr {
+			if handoff.ErrorFields(err)["score"] == "" {
+				t.Errorf("score %v (%T): err = %v, want a field error", tc.raw, tc.raw, err)
+			}
+			continue
+		}
+		if err != nil || in.Score == nil || *in.Score != tc.want {
+			t.Errorf("score %v (%T) = %v, %v; want %d", tc.raw, tc.raw, in.Score, err, tc.want)
+		}
+	}
 }

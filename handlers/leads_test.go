@@ -475,3 +475,37 @@ func TestPostLeadAnswersOneLine(t *testing.T) {
 		}
 	})
 }
+
+// TestPostLeadAttributesAddUp checks that updates, each within the limit,
+// cannot take a lead past handoff.MaxAttributes: the update that would is
+// a 400 naming attributes and changes nothing, while values of attributes
+// the lead has are still taken.
+func TestPostLeadAttributesAddUp(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		srv := newServer(t, s)
+		attrs := func(prefix string, n int) string {
+			var b strings.Builder
+			for i := range n {
+				fmt.Fprintf(&b, `,"%s_%d":"v"`, prefix, i)
+			}
+			return b.String()
+		}
+		if got := post(t, srv, `{"external_id":"grow","name":"Ann"`+attrs("a", 40)+`}`); got.status != http.StatusCreated {
+			t.Fatalf("first: %d %v", got.status, got.body)
+		}
+		got := post(t, srv, `{"external_id":"grow","name":"Bo"`+attrs("b", 11)+`}`)
+		if fields, _ := got.body["fields"].(map[string]any); got.status != http.StatusBadRequest || fields["attributes"] == nil {
+			t.Fatalf("past the limit: %d %v; want 400 naming attributes", got.status, got.body)
+		}
+		l, err := s.LeadByExternalID(t.Context(), "grow")
+		if err != nil || len(l.Attributes) != 40 || l.Name != "Ann" {
+			t.Fatalf("after a refused update: %d attributes, name %q, %v", len(l.Attributes), l.Name, err)
+		}
+		if got := post(t, srv, `{"external_id":"grow","name":"Bo"`+attrs("b", 10)+`}`); got.status != http.StatusOK {
+			t.Fatalf("up to the limit: %d %v", got.status, got.body)
+		}
+		if got := post(t, srv, `{"external_id":"grow","a_0":"w","b_9":"x"}`); got.status != http.StatusOK {
+			t.Fatalf("values of its own attributes: %d %v", got.status, got.body)
+		}
+	})
+}
