@@ -264,6 +264,16 @@ func (b *Bot) Reassign(ctx context.Context, a Actor, id int64, to string) (*hand
 	if to == "" {
 		return nil, &handoff.Error{Code: handoff.EINVALID, Message: "choose a rep", Fields: map[string]string{"owner": "Choose a rep."}}
 	}
+	// The new owner is sent the lead's contact details and must be able
+	// to work it: someone who may not see leads (not in the sales channel
+	// and not a manager) is refused on the form, and nothing changes.
+	if err := b.ReadsLeads(ctx, Actor{Platform: a.Platform, UserID: to}); err != nil {
+		if handoff.ErrorCode(err) != handoff.EFORBIDDEN {
+			return nil, err
+		}
+		return nil, &handoff.Error{Code: handoff.EINVALID, Message: "the new owner may not see leads",
+			Fields: map[string]string{"owner": "Choose a member of the sales channel or a sales manager: only they may see and work leads."}}
+	}
 	owner := handoff.Owner{Platform: a.Platform, UserID: to, Email: b.email(ctx, a.Platform, to)}
 	changed := false
 	lead, err := b.update(ctx, a, id, managersOnly, true, func(l *handoff.Lead, now time.Time) ([]handoff.Event, error) {

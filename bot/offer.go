@@ -187,6 +187,11 @@ func (b *Bot) offeredTo(ctx context.Context, a Actor, l *handoff.Lead) error {
 // the next rep (or opens it to the channel), in one routing step. It returns
 // ECONFLICT when the lead is no longer offered to the actor.
 func (b *Bot) Pass(ctx context.Context, a Actor, id int64, reason string) error {
+	// The reason is held to the rule of every reason typed into a form.
+	reason, _, err := checkReason(reason, "")
+	if err != nil {
+		return err
+	}
 	l, err := b.cfg.Store.Lead(ctx, id)
 	if err != nil {
 		return fmt.Errorf("bot: pass lead %d for %s: %w", id, a, err)

@@ -87,6 +87,16 @@ func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any,
 		}
 		return nil, a.cfg.Bot.Notify(ctx, actor, refusal)
 	}
+	if owner := values["owner"]; ic.View.CallbackID == bot.ActionReassign && owner != "" {
+		// Slack's user picker lists guests and Slack Connect users too:
+		// only a full member of the workspace may own a lead.
+		if err := a.cfg.Workspace.Check(ctx, ic.Team.ID, "", owner); err != nil {
+			if handoff.ErrorCode(err) != handoff.EFORBIDDEN {
+				return nil, err
+			}
+			return viewErrors{ResponseAction: "errors", Errors: map[string]string{"owner": "Only full members of this Slack workspace can own leads."}}, nil
+		}
+	}
 	err := a.cfg.Bot.Submit(ctx, actor, ic.View.CallbackID, ic.View.PrivateMetadata, values)
 	if err == nil {
 		return nil, nil
