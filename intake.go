@@ -41,6 +41,10 @@ type LeadInput struct {
 var LeadFieldNames = []string{"external_id", "email", "name", "company", "title", "phone",
 	"source", "campaign", "score", "stage", "amount", "reason", "occurred_at", "owner_email"}
 
+// ErasedIDPrefix begins the anonymous external id an erased lead is given
+// (and the keyed hashes its id is kept as): no lead may be sent with it.
+const ErasedIDPrefix = "erased-"
+
 // ParseLeadInput validates a decoded JSON object (or a CSV row as strings)
 // received at now and returns the lead input, or an EINVALID error whose
 // Fields name every bad field. Text fields must pass CheckText (reason
@@ -80,6 +84,11 @@ func ParseLeadInput(raw map[string]any, now time.Time) (LeadInput, error) {
 	in.ExternalID = str("external_id")
 	if _, given := bad["external_id"]; !given && in.ExternalID == "" {
 		bad["external_id"] = "required"
+	} else if strings.HasPrefix(in.ExternalID, ErasedIDPrefix) {
+		// The anonymous ids of erased leads: a lead posted under one would
+		// update an erased lead, where no erasure reaches its data, or
+		// take the id a later erasure needs.
+		bad["external_id"] = "the prefix " + ErasedIDPrefix + " is reserved for erased leads"
 	}
 	in.Email = str("email")
 	in.Name = str("name")

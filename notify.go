@@ -103,3 +103,24 @@ type WebhookNotice struct {
 	Stage   Stage             `json:"stage"`
 	Details map[string]string `json:"details,omitempty"`
 }
+
+// keptAfterErasure are the event detail keys that hold no personal data
+// and survive an erasure (in the lead's events and its webhook messages).
+var keptAfterErasure = map[string]bool{"implied": true, "deadline": true, "due": true, "late": true, "owner": true,
+	"reason_code": true, "not_a_fit": true, "score": true}
+
+// KeptAfterErasure reports whether an erasure keeps an event detail key.
+func KeptAfterErasure(key string) bool { return keptAfterErasure[key] }
+
+// Erased returns n as an erasure leaves it: only the details
+// KeptAfterErasure keeps (a reason, a note, free text, goes).
+func (n WebhookNotice) Erased() WebhookNotice {
+	kept := map[string]string{}
+	for k, v := range n.Details {
+		if KeptAfterErasure(k) {
+			kept[k] = v
+		}
+	}
+	n.Details = kept
+	return n
+}

@@ -341,7 +341,9 @@ func rowToRaw(fields, rec []string, loc *time.Location, statusStage func(string)
 				}
 			}
 		case "occurred_at":
-			raw[f] = normaliseTime(v, loc)
+			if _, taken := raw[f]; !taken {
+				raw[f] = normaliseTime(v, loc)
+			}
 		case salesforceID:
 			if id, err := salesforce.ID18(v); err == nil {
 				v = id

@@ -37,7 +37,7 @@ func (s *Store) SaveActivities(ctx context.Context, externalID string, acts []ha
 	queued := 0
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var row leadRow
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("external_id = ?", externalID).Take(&row).Error
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("external_id = ? AND erased_ms IS NULL", externalID).Take(&row).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return handoff.Errorf(handoff.ENOTFOUND, "lead %q not found", externalID)
 		}

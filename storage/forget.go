@@ -15,8 +15,7 @@ import (
 
 // keptEventDetails are the event detail keys that hold no personal data and
 // survive an erasure.
-var keptEventDetails = map[string]bool{"implied": true, "deadline": true, "due": true, "late": true, "owner": true,
-	"reason_code": true, "not_a_fit": true, "score": true}
+var keptEventDetails = handoff.KeptAfterErasure
 
 // keptRoutedDetails are the further detail keys of a routed event that
 // survive an erasure: the routing step (the decision, the reps offered and
@@ -28,7 +27,7 @@ var keptRoutedDetails = map[string]bool{"decision": true, "offered": true, "ende
 // keptDetail reports whether an erasure keeps detail key of an event of
 // that kind.
 func keptDetail(kind handoff.EventKind, key string) bool {
-	return keptEventDetails[key] || kind == handoff.EventRouted && keptRoutedDetails[key]
+	return keptEventDetails(key) || kind == handoff.EventRouted && keptRoutedDetails[key]
 }
 
 // ForgetLead erases the personal data of the lead with that external id
@@ -118,7 +117,7 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 		}
 		for _, r := range rows {
 			if err := tx.Model(&leadRow{}).Where("id = ?", r.ID).Updates(map[string]any{
-				"external_id": fmt.Sprintf("erased-%d", r.ID),
+				"external_id": fmt.Sprintf("%s%d", handoff.ErasedIDPrefix, r.ID),
 				"email":       "", "name": "", "phone": "", "company": "", "title": "", "reason": "", "attributes": "", "score_reasons": "", "next_decay_ms": nil,
 				"offer_tried": withoutPassReasons(r.OfferTried),
 				"erased_ms":   ms(now), "updated_ms": ms(now), "erased_key": erasedHash(key, "lead", r.ExternalID),
@@ -285,14 +284,7 @@ func scrubWebhooks(tx *gorm.DB, r leadRow) error {
 		var n handoff.WebhookNotice
 		payload := ""
 		if err := json.Unmarshal([]byte(row.Payload), &n); err == nil {
-			kept := map[string]string{}
-			for k, v := range n.Details {
-				if keptEventDetails[k] {
-					kept[k] = v
-				}
-			}
-			n.Details = kept
-			b, err := json.Marshal(n)
+			b, err := json.Marshal(n.Erased())
 			if err != nil {
 				return fmt.Errorf("webhook payload: %w", err)
 			}

@@ -208,6 +208,11 @@ func (s *Sender) deliver(ctx context.Context, m handoff.OutboxMessage) (Answer, 
 		}
 		return Answer{}, err
 	}
+	if lead.ErasedAt != nil {
+		// Erased since the message was taken (the erasure scrubbed the
+		// queued copy, not this one): its free text goes as the lead's did.
+		n = n.Erased()
+	}
 	events, err := s.Store.Events(ctx, lead.ID)
 	if err != nil {
 		return Answer{}, err
