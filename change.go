@@ -19,7 +19,9 @@ import (
 // been an SQL, and nothing otherwise (no events, or a lead that never
 // reached the sales channel). When the change ended an offer (the lead left
 // the SQL stage while offered: closeOffer), it adds the update of the
-// offered rep's direct message.
+// offered rep's direct message and, unless that rep now owns the lead (they
+// accepted it, or a manager reassigned it to them), the refund of the
+// offer's credits: a lead the rep never got does not count as received.
 func NewChange(l *Lead, events []Event) LeadChange {
 	change := LeadChange{Events: events}
 	if len(events) == 0 || l.SQLAt == nil {
@@ -43,7 +45,9 @@ func NewChange(l *Lead, events []Event) LeadChange {
 		}
 	}
 	change.Outbox = []OutboxMessage{{Kind: kind, LeadID: l.ID}}
-	change.Outbox = append(change.Outbox, l.takeOfferMessage()...)
+	msgs, refund := l.takeOfferEnd()
+	change.Outbox = append(change.Outbox, msgs...)
+	change.Credits = refund
 	return change
 }
 

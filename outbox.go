@@ -222,10 +222,15 @@ func (e *ShownError) Error() string {
 func (e *ShownError) Unwrap() error { return e.Err }
 
 // LeadChange is what a change to one lead writes besides the lead itself:
-// its events and the chat work they cause, saved in one transaction.
+// its events, the chat work they cause and the changes to the reps'
+// fairness balances, saved in one transaction.
 type LeadChange struct {
 	Events []Event
 	Outbox []OutboxMessage
+	// Credits are changes to the reps' balances (rep key to amount added),
+	// nil when none: the refund of an offer that ended because the lead
+	// left the SQL stage to anyone but the offered rep (NewChange).
+	Credits map[string]int64
 }
 
 // SLANotice is the payload of OutboxRemind and OutboxEscalate messages.

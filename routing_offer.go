@@ -58,13 +58,16 @@ type Offer struct {
 	// offer ended.
 	Tried []TriedOffer
 	// Credits are the fairness balance changes of the current offer,
-	// refunded when it is passed or times out.
+	// refunded when it is passed or times out, or when the lead leaves the
+	// SQL stage to anyone but Rep (NewChange); kept as they were once the
+	// offer ended.
 	Credits map[string]int64
 	// Seq counts the lead's routing steps; the store writes a step only if
 	// Seq is still what it read.
 	Seq int
 	// notify is set when the offer to Rep just ended (closeOffer) and the
-	// rep's direct message awaits its update (takeOfferMessage).
+	// rep's direct message awaits its update, and the offer's credits
+	// possibly their refund (takeOfferEnd).
 	notify bool
 }
 
@@ -229,7 +232,9 @@ func offerMessage(id int64, rep RepRef) OutboxMessage {
 // closeOffer ends the lead's routing when it leaves the SQL stage (claimed,
 // reassigned, contacted, returned, lost; EnterStages calls it) and marks the
 // offered rep's direct message, if the lead was offered, for the update
-// NewChange queues.
+// NewChange queues; NewChange also refunds the offer's credits then, unless
+// the offered rep ends up owning the lead (the owner is set after
+// EnterStages, so it cannot be decided here).
 func (l *Lead) closeOffer() {
 	if l.Offer == nil {
 		return
@@ -240,14 +245,21 @@ func (l *Lead) closeOffer() {
 	l.Offer.State, l.Offer.Until = OfferClaimed, time.Time{}
 }
 
-// takeOfferMessage returns the update of the offered rep's direct message
-// that closeOffer left for the change, once.
-func (l *Lead) takeOfferMessage() []OutboxMessage {
+// takeOfferEnd returns, once, what the end of the offer that closeOffer
+// left for the change causes: the update of the offered rep's direct
+// message, and the refund of the offer's credits unless the offered rep
+// owns the lead now (they accepted it; nil then). Called when the change is
+// made, after the new owner is set.
+func (l *Lead) takeOfferEnd() ([]OutboxMessage, map[string]int64) {
 	if l.Offer == nil || !l.Offer.notify {
-		return nil
+		return nil, nil
 	}
 	l.Offer.notify = false
-	return []OutboxMessage{offerMessage(l.ID, l.Offer.Rep)}
+	msgs := []OutboxMessage{offerMessage(l.ID, l.Offer.Rep)}
+	if l.Offer.Rep.owns(l.Owner) || len(l.Offer.Credits) == 0 {
+		return msgs, nil
+	}
+	return msgs, RouteDecision{Credits: l.Offer.Credits}.Refund()
 }
 
 // RouteRequest asks the store for one routing step of a lead.
@@ -276,12 +288,18 @@ func ParseRepKey(key string) RepRef {
 // platform user, or a rep named by o's email.
 func (r Routing) RepOf(o Owner) (Rep, bool) {
 	for _, rep := range r.Reps {
-		if rep.Ref.Platform == o.Platform && rep.Ref.ID == o.UserID && o.UserID != "" ||
-			o.Email != "" && strings.EqualFold(rep.Ref.ID, o.Email) {
+		if rep.Ref.owns(o) {
 			return rep, true
 		}
 	}
 	return Rep{}, false
+}
+
+// owns reports whether r is the lead owner o: the same platform user, or
+// the rep named by o's email.
+func (r RepRef) owns(o Owner) bool {
+	return r.Platform == o.Platform && r.ID == o.UserID && o.UserID != "" ||
+		o.Email != "" && strings.EqualFold(r.ID, o.Email)
 }
 
 // freeMail are email domains shared by unrelated people: they name no
