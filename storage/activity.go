@@ -79,6 +79,9 @@ func (s *Store) SaveActivities(ctx context.Context, externalID string, acts []ha
 		if err := updateLeadRow(tx, lead); err != nil {
 			return err
 		}
+		if err := saveCredits(tx, change.Credits, now); err != nil {
+			return err
+		}
 		if err := rollupLeadChange(tx, row, lead); err != nil {
 			return err
 		}

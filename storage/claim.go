@@ -178,6 +178,11 @@ func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff
 			return nil // a concurrent claim won
 		}
 		lead, won = claimed, true
+		// A claim by another than the rep the lead was offered to refunds
+		// that offer (handoff.NewChange).
+		if err := saveCredits(tx, change.Credits, at); err != nil {
+			return err
+		}
 		// The lead before the claim and after: the claim adds its wait.
 		if _, err := s.insertChangeEvents(tx, id, rowKeys(row), leadKeys(claimed), change.Events, at); err != nil {
 			return err
@@ -267,13 +272,17 @@ func (s *Store) UpdateLead(ctx context.Context, id int64, now time.Time, fn func
 }
 
 // writeLeadChange writes lead, read as row and changed at now, with
-// change's events and outbox messages in tx, and keeps what follows from a
-// lead's change up to date: the funnel's rollups and the routing of a Teams
-// owner's leads. UpdateLead writes through it, and so does RecordOutbox
+// change's events, outbox messages and balance changes (the refund of an
+// offer the lead left the SQL stage without: handoff.NewChange) in tx, and
+// keeps what follows from a lead's change up to date: the funnel's rollups
+// and the routing of a Teams owner's leads. UpdateLead writes through it, and so does RecordOutbox
 // for a card's shown time (recordShown).
 func (s *Store) writeLeadChange(tx *gorm.DB, row leadRow, lead *handoff.Lead, change handoff.LeadChange, now time.Time) error {
 	lead.UpdatedAt = now
 	if err := updateLeadRow(tx, lead); err != nil {
+		return err
+	}
+	if err := saveCredits(tx, change.Credits, now); err != nil {
 		return err
 	}
 	if err := rollupLeadChange(tx, row, lead); err != nil {

@@ -132,6 +132,10 @@ func claimBatchInTx(tx *gorm.DB, items []*claimItem) (errs []error, err error) {
 	var events []eventRow
 	var outbox []outboxRow
 	var deliveries []processedEventRow
+	// Refunds of offers that another rep claimed (handoff.NewChange), at
+	// the latest such claim's time: nil, and no statement, when none.
+	var credits map[string]int64
+	var creditsAt time.Time
 	for _, c := range chosen {
 		it, lead, change := c.item, c.lead, c.change
 		if !won[it.id] {
@@ -156,9 +160,18 @@ func claimBatchInTx(tx *gorm.DB, items []*claimItem) (errs []error, err error) {
 		}
 		outbox = append(outbox, hooks...)
 		outbox = append(outbox, outboxRows(it.at, change.Outbox)...)
+		if len(change.Credits) > 0 {
+			credits = sumCredits(credits, change.Credits)
+			creditsAt = later(creditsAt, it.at)
+		}
 	}
 	if len(rollups) == 0 {
 		return errs, nil
+	}
+	if credits != nil {
+		if err := saveCredits(tx, credits, creditsAt); err != nil {
+			return nil, err
+		}
 	}
 	if err := updateRollup(tx, rollups); err != nil {
 		return nil, err

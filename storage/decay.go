@@ -112,6 +112,9 @@ func (s *Store) rescoreLead(tx *gorm.DB, row leadRow, now time.Time, policy hand
 	if err := updateLeadRow(tx, lead); err != nil {
 		return 0, err
 	}
+	if err := saveCredits(tx, change.Credits, now); err != nil {
+		return 0, err
+	}
 	if err := rollupLeadChange(tx, row, lead); err != nil {
 		return 0, err
 	}

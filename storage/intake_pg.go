@@ -37,6 +37,11 @@ func saveOneStatement(ctx context.Context, db *gorm.DB, items []saveItem, shard 
 		return nil, nil, false, err
 	}
 	b := decideSaves(items, map[string]*handoff.Lead{}, nil)
+	for _, c := range b.creditsFor {
+		if len(c) > 0 { // a new lead has no offer to refund; the transaction writes any
+			return nil, nil, false, nil
+		}
+	}
 	ids, err := newIDs(len(b.created))
 	if err != nil {
 		return nil, nil, false, err

@@ -308,11 +308,14 @@ func saveLeadRowsInTx(tx *gorm.DB, items []saveItem) (rows []leadRow, b *saveBat
 	return rows, b, nil
 }
 
-// write writes the batch's events, rollup changes and outbox rows once
-// its leads are written; rows are the known leads as read.
+// write writes the batch's balance changes, events, rollup changes and
+// outbox rows once its leads are written; rows are the known leads as read.
 func (b *saveBatch) write(tx *gorm.DB, rows []leadRow) (results []handoff.SaveResult, errs []error, err error) {
 	events, rollups, outbox, err := b.rowsToWrite(rows)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := b.writeCredits(tx); err != nil {
 		return nil, nil, err
 	}
 	if err := updateRollup(tx, rollups); err != nil {
@@ -322,6 +325,23 @@ func (b *saveBatch) write(tx *gorm.DB, rows []leadRow) (results []handoff.SaveRe
 		return nil, nil, err
 	}
 	return b.done(events), b.errs, nil
+}
+
+// writeCredits writes the balance changes of the batch's items in one
+// saveCredits, at the latest such item's time; none, and no statement,
+// when no item changes a balance.
+func (b *saveBatch) writeCredits(tx *gorm.DB) error {
+	var sum map[string]int64
+	var at time.Time
+	for i, c := range b.creditsFor {
+		if len(c) > 0 {
+			sum, at = sumCredits(sum, c), later(at, b.items[i].now)
+		}
+	}
+	if sum == nil {
+		return nil
+	}
+	return saveCredits(tx, sum, at)
 }
 
 func externalIDs(items []saveItem) []string {
@@ -367,6 +387,9 @@ type saveBatch struct {
 	eventsOf  [][]handoff.Event
 	rowsOf    [][]eventRow              // the events' rows when decided before (freshSave), without the lead's id
 	outboxFor [][]handoff.OutboxMessage // the chat work per item
+	// creditsFor are the balance changes per item: the refund of an offer
+	// the item's lead left the SQL stage without (handoff.NewChange).
+	creditsFor []map[string]int64
 }
 
 // decideSaves applies the items in order to the known leads (by external
@@ -376,7 +399,7 @@ type saveBatch struct {
 func decideSaves(items []saveItem, leads map[string]*handoff.Lead, activities map[int64][]handoff.Activity) *saveBatch {
 	b := &saveBatch{items: items, results: make([]handoff.SaveResult, len(items)), errs: make([]error, len(items)),
 		updated: map[*handoff.Lead]bool{}, eventsOf: make([][]handoff.Event, len(items)), rowsOf: make([][]eventRow, len(items)),
-		outboxFor: make([][]handoff.OutboxMessage, len(items))}
+		outboxFor: make([][]handoff.OutboxMessage, len(items)), creditsFor: make([]map[string]int64, len(items))}
 	for i, it := range items {
 		lead, known := leads[it.in.ExternalID]
 		if !known && it.fresh != nil {
@@ -403,7 +426,8 @@ func decideSaves(items []saveItem, leads map[string]*handoff.Lead, activities ma
 		}
 		b.results[i] = handoff.SaveResult{Lead: lead, Changed: changed, Created: !known && changed}
 		b.eventsOf[i] = events
-		b.outboxFor[i] = handoff.NewChange(lead, events).Outbox
+		change := handoff.NewChange(lead, events)
+		b.outboxFor[i], b.creditsFor[i] = change.Outbox, change.Credits
 	}
 	return b
 }
@@ -434,7 +458,7 @@ func (b *saveBatch) fresh(i int, f *freshSave, leads map[string]*handoff.Lead) {
 func (b *saveBatch) replace(idx []int, other *saveBatch) {
 	for k, i := range idx {
 		b.results[i], b.errs[i] = other.results[k], other.errs[k]
-		b.eventsOf[i], b.rowsOf[i], b.outboxFor[i] = other.eventsOf[k], other.rowsOf[k], other.outboxFor[k]
+		b.eventsOf[i], b.rowsOf[i], b.outboxFor[i], b.creditsFor[i] = other.eventsOf[k], other.rowsOf[k], other.outboxFor[k], other.creditsFor[k]
 	}
 }
 

@@ -212,6 +212,27 @@ func saveCredits(tx *gorm.DB, delta map[string]int64, at time.Time) error {
 	})
 }
 
+// sumCredits adds the balance changes more to sum (made when nil) and
+// returns it, for a batch that writes the changes of several leads with
+// one saveCredits.
+func sumCredits(sum, more map[string]int64) map[string]int64 {
+	if sum == nil {
+		sum = make(map[string]int64, len(more))
+	}
+	for k, v := range more {
+		sum[k] += v
+	}
+	return sum
+}
+
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
 // RepCredits returns the reps' fairness balances by rep key.
 func (s *Store) RepCredits(ctx context.Context) (map[string]int64, error) {
 	var rows []repCreditRow

@@ -166,6 +166,9 @@ func (s *Store) fireLeadSLA(tx *gorm.DB, row leadRow, now time.Time, policy hand
 	if err := updateLeadRow(tx, lead); err != nil {
 		return nil, 0, err
 	}
+	if err := saveCredits(tx, change.Credits, now); err != nil {
+		return nil, 0, err
+	}
 	if err := rollupLeadChange(tx, row, lead); err != nil {
 		return nil, 0, err
 	}
