@@ -13,8 +13,9 @@ import (
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
-// A manager's reassign of an offered lead ends the offer as a claim does:
-// once released, any rep may claim it, not only the rep it was offered to.
+// A manager's reassign of an offered lead ends the offer as a claim does,
+// and refunds it (the offered rep never got the lead): once released, any
+// rep may claim it, not only the rep it was offered to.
 func TestReassignEndsTheOffer(t *testing.T) {
 	policy := twoRepPolicy()
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
@@ -45,6 +46,16 @@ func TestReassignEndsTheOffer(t *testing.T) {
 		}
 		if reassigned.Offer.Offered() {
 			t.Errorf("after the reassign the lead is still offered: %+v", reassigned.Offer)
+		}
+		// The offered rep never got the lead: their offer is refunded.
+		credits, err := s.RepCredits(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range credits {
+			if v != 0 {
+				t.Errorf("after the reassign the balance of %s is %d, want 0 as before the offer", k, v)
+			}
 		}
 		msgs, err := s.OutboxMessages(ctx, id)
 		if err != nil {
