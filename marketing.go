@@ -101,12 +101,17 @@ func SplitClaimDelay(sqlAt, shownAt, claimedAt time.Time) (system, rep time.Dura
 // ExcusedClaimDue returns the claim deadline of an SQL that became an SQL
 // at sqlAt and whose card was first shown in chat at shownAt: with
 // ExcuseSystemDelay the deadline moves later by the system's delay
-// (shownAt - sqlAt), so an outage of Slack or Teams is not counted
-// against the reps; otherwise it is ClaimDue(sqlAt).
+// (shownAt - sqlAt, counted as the SLA clock counts: only business time
+// when the policy has business hours, so closed hours that cost the reps
+// nothing excuse nothing and the deadline stays inside business hours),
+// so an outage of Slack or Teams is not counted against the reps;
+// otherwise it is ClaimDue(sqlAt).
 func (p Policy) ExcusedClaimDue(sqlAt, shownAt time.Time) time.Time {
 	due := p.ClaimDue(sqlAt)
 	if p.ExcuseSystemDelay && shownAt.After(sqlAt) {
-		return due.Add(shownAt.Sub(sqlAt))
+		if delay := p.Between(sqlAt, shownAt); delay > 0 {
+			return p.Add(due, delay)
+		}
 	}
 	return due
 }

@@ -60,13 +60,26 @@ func (l *Lead) NextSLADue() (time.Time, bool) {
 func (l *Lead) TickSLA(now time.Time, p Policy) []SLAAction {
 	var actions []SLAAction
 	if l.Stage == StageClaimed && l.NextReminderAt != nil && !now.Before(*l.NextReminderAt) {
+		// Only the latest passed reminder is worth sending; older ones are
+		// stale. It is the one judged against the claim: one that fell due
+		// after the claim is sent even when an earlier one did not.
 		due := *l.NextReminderAt
-		// Only the latest passed reminder is worth sending; older ones are stale.
-		l.NextReminderAt = nextReminder(p, l.SQLAt, now)
+		if latest := latestReminder(p, l.SQLAt, l.ContactDueAt, now); latest != nil && latest.After(due) {
+			due = *latest
+		}
+		l.NextReminderAt = nextReminder(p, l.SQLAt, l.ContactDueAt, now)
 		claimedFirst := l.ClaimedAt == nil || !due.Before(*l.ClaimedAt)
 		if claimedFirst && (l.ContactDueAt == nil || now.Before(*l.ContactDueAt)) {
 			actions = append(actions, SLAAction{Kind: SLARemind, Due: due, Owner: l.Owner})
 		}
+	}
+	if l.Stage == StageSQL && l.ClaimEscalatedAt == nil && l.ClaimDueAt != nil && !now.Before(*l.ClaimDueAt) && l.cardNotShown(p) {
+		// With ExcuseSystemDelay, a card that has not reached the channel
+		// yet (chat down) cannot be claimed late: the system's delay is
+		// still running, so the deadline moves on as if it were shown now,
+		// until CardShown sets it for good.
+		due := p.ExcusedClaimDue(*l.SQLAt, now)
+		l.ClaimDueAt = &due
 	}
 	if l.Stage == StageSQL && l.ClaimEscalatedAt == nil && l.ClaimDueAt != nil && !now.Before(*l.ClaimDueAt) {
 		at := now
@@ -94,20 +107,58 @@ func (l *Lead) TickSLA(now time.Time, p Policy) []SLAAction {
 	return actions
 }
 
-// nextReminder returns the first reminder for an SQL since sqlAt that falls
-// after now, or nil.
-func nextReminder(p Policy, sqlAt *time.Time, now time.Time) *time.Time {
+// reminders returns when the reminders for an SQL that became an SQL at
+// sqlAt are due: before the contact deadline the lead is held to (due, as
+// stored on it), or, without one, before the policy's. A deadline set under
+// an earlier agreement keeps its reminders before it.
+func reminders(p Policy, sqlAt, due *time.Time) []time.Time {
 	if sqlAt == nil {
 		return nil
 	}
+	if due == nil {
+		return p.ContactReminders(*sqlAt)
+	}
+	window := p.Between(*sqlAt, *due)
+	var out []time.Time
+	for _, r := range p.RemindBefore {
+		if r <= 0 || r >= window {
+			continue
+		}
+		out = append(out, p.Add(*sqlAt, window-r))
+	}
+	return out
+}
+
+// cardNotShown reports whether, under a policy that excuses the system's
+// delay, the lead's card has not been shown in chat in its SQL cycle yet.
+func (l *Lead) cardNotShown(p Policy) bool {
+	return p.ExcuseSystemDelay && l.SQLAt != nil && (l.ShownAt == nil || l.ShownAt.Before(*l.SQLAt))
+}
+
+// nextReminder returns the first reminder for an SQL since sqlAt, held to
+// the contact deadline due, that falls after now, or nil.
+func nextReminder(p Policy, sqlAt, due *time.Time, now time.Time) *time.Time {
 	var next *time.Time
-	for _, r := range p.ContactReminders(*sqlAt) {
+	for _, r := range reminders(p, sqlAt, due) {
 		if r.After(now) && (next == nil || r.Before(*next)) {
 			r := r
 			next = &r
 		}
 	}
 	return next
+}
+
+// latestReminder returns the last reminder for an SQL since sqlAt, held to
+// the contact deadline due, that fell due by now, or nil.
+func latestReminder(p Policy, sqlAt, due *time.Time, now time.Time) *time.Time {
+	var latest *time.Time
+	for _, r := range reminders(p, sqlAt, due) {
+		if !r.After(now) && (latest == nil || r.After(*latest)) {
+			r := r
+			latest = &r
+		}
+	}
+	return latest
 }
 
 // firstReminder returns the earliest reminder for an SQL since sqlAt.

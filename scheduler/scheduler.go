@@ -34,7 +34,7 @@ type Store interface {
 	RescoreDecayed(ctx context.Context, now time.Time, policy handoff.Policy, limit int) (int, []handoff.Parked, error)
 	LastRun(ctx context.Context, name string) (time.Time, bool, error)
 	StartSchedule(ctx context.Context, name string, at time.Time) error
-	FireSchedule(ctx context.Context, name string, due, now time.Time, msg handoff.OutboxMessage) (bool, error)
+	FireSchedule(ctx context.Context, name, once string, due, now time.Time, msg handoff.OutboxMessage) (bool, error)
 	MarkRun(ctx context.Context, name string, at time.Time) error
 	PurgeExpired(ctx context.Context, cutoff, now time.Time) (int, error)
 	PruneProcessed(ctx context.Context, before time.Time) (int64, error)
@@ -220,11 +220,14 @@ func (s *Scheduler) digestTick(ctx context.Context, now time.Time) (time.Time, e
 	for n := s.nextDigest(due); !n.After(now); n = s.nextDigest(n) {
 		due = n
 	}
-	payload, err := json.Marshal(DigestFor(due, loc))
+	req := DigestFor(due, loc)
+	payload, err := json.Marshal(req)
 	if err != nil {
 		return time.Time{}, err
 	}
-	fired, err := s.cfg.Store.FireSchedule(ctx, DigestName, due, now, handoff.OutboxMessage{Kind: handoff.OutboxDigest, Payload: string(payload)})
+	// Once per reported week: a schedule moved later on the day it ran
+	// (the agreement edited) does not send the same week again.
+	fired, err := s.cfg.Store.FireSchedule(ctx, DigestName, req.Week, due, now, handoff.OutboxMessage{Kind: handoff.OutboxDigest, Payload: string(payload)})
 	if err != nil {
 		return time.Time{}, err
 	}

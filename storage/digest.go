@@ -14,18 +14,28 @@ import (
 // The weekly digest's queries: what each rep did in a period, and the
 // trend over consecutive periods. Both are SQL aggregates over index ranges.
 
+// repKeyEmail is the email part of the key that tells reps apart: a rep
+// known by a platform user id is one rep whether or not (or with which
+// email) each of their leads learnt their email, which is looked up after
+// the claim and may fail; an owner known by email alone is that email.
+const repKeyEmail = "CASE WHEN COALESCE(l.owner_user_id, '') = '' THEN COALESCE(l.owner_email, '') ELSE '' END"
+
+// repKey groups leads aliased l by rep (see repKeyEmail); the rep's email
+// shown is the one their leads learnt, MAX(owner_email).
+const repKey = "COALESCE(l.owner_platform, ''), COALESCE(l.owner_user_id, ''), " + repKeyEmail
+
 // RepActivity returns each owner's activity in period (pending relative to
 // now), most breaches first, then by owner. It returns a wrapped error when
 // a query fails.
 func (s *Store) RepActivity(ctx context.Context, period handoff.Period, now time.Time) ([]handoff.RepActivity, error) {
 	from, to := ms(period.Start), ms(period.End)
-	owner := "COALESCE(l.owner_platform, ''), COALESCE(l.owner_user_id, ''), COALESCE(l.owner_email, '')"
+	owner := repKey
 	var rows []struct {
 		OwnerPlatform, OwnerUserID, OwnerEmail     string
 		Claimed, Contacted, Met, Breached, Pending int64
 	}
 	q := "SELECT COALESCE(l.owner_platform, '') AS owner_platform, COALESCE(l.owner_user_id, '') AS owner_user_id," +
-		" COALESCE(l.owner_email, '') AS owner_email," +
+		" MAX(COALESCE(l.owner_email, '')) AS owner_email," +
 		" SUM(CASE WHEN l.claimed_ms >= @from AND l.claimed_ms < @to THEN 1 ELSE 0 END) AS claimed," +
 		" SUM(CASE WHEN l.contacted_ms >= @from AND l.contacted_ms < @to THEN 1 ELSE 0 END) AS contacted," +
 		" " + slaSums +
@@ -45,7 +55,7 @@ func (s *Store) RepActivity(ctx context.Context, period handoff.Period, now time
 	}
 	mq := "SELECT owner_platform, owner_user_id, owner_email, AVG(d) AS median FROM (" +
 		"SELECT COALESCE(l.owner_platform, '') AS owner_platform, COALESCE(l.owner_user_id, '') AS owner_user_id," +
-		" COALESCE(l.owner_email, '') AS owner_email, l.contacted_ms - l.sql_ms AS d," +
+		" " + repKeyEmail + " AS owner_email, l.contacted_ms - l.sql_ms AS d," +
 		" ROW_NUMBER() OVER (PARTITION BY " + owner + " ORDER BY l.contacted_ms - l.sql_ms) AS rn," +
 		" COUNT(*) OVER (PARTITION BY " + owner + ") AS n" +
 		" FROM leads l WHERE l.contacted_ms >= @from AND l.contacted_ms < @to AND l.contacted_ms > l.sql_ms) v" +
@@ -54,7 +64,12 @@ func (s *Store) RepActivity(ctx context.Context, period handoff.Period, now time
 		return nil, fmt.Errorf("storage: rep activity %s: median: %w", period.Label, err)
 	}
 	median := map[string]float64{}
-	key := func(p, u, e string) string { return strings.Join([]string{p, u, e}, "\x00") }
+	key := func(p, u, e string) string {
+		if u != "" {
+			e = "" // a rep with a user id is one rep, whatever email their leads learnt
+		}
+		return strings.Join([]string{p, u, e}, "\x00")
+	}
 	for _, m := range meds {
 		if m.Median.Valid {
 			median[key(m.OwnerPlatform, m.OwnerUserID, m.OwnerEmail)] = m.Median.Float64

@@ -352,8 +352,8 @@ func (s *Store) SLAByRep(ctx context.Context, period handoff.Period, now time.Ti
 		Met, Breached, Pending                 int64
 	}
 	q := "SELECT COALESCE(l.owner_platform, '') AS owner_platform, COALESCE(l.owner_user_id, '') AS owner_user_id," +
-		" COALESCE(l.owner_email, '') AS owner_email, " + slaSums +
-		" FROM leads l WHERE " + slaCandidates + " GROUP BY 1, 2, 3"
+		" MAX(COALESCE(l.owner_email, '')) AS owner_email, " + slaSums +
+		" FROM leads l WHERE " + slaCandidates + " GROUP BY " + repKey
 	args := map[string]any{"from": ms(period.Start), "to": ms(period.End), "now": ms(now)}
 	if err := s.db.WithContext(ctx).Raw(q, args).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("storage: sla by rep %s: %w", period.Label, err)

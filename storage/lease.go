@@ -74,8 +74,11 @@ func (s *Store) StartSchedule(ctx context.Context, name string, at time.Time) er
 
 // FireSchedule marks the named schedule's run due at due as done and queues
 // msg, in one transaction, unless that run (or a later one) already fired.
-// It returns whether this call fired it.
-func (s *Store) FireSchedule(ctx context.Context, name string, due, now time.Time, msg handoff.OutboxMessage) (bool, error) {
+// A run with a once key (the digest's week) queues msg only the first time
+// that key fires, so that a schedule moved to a later time of the same day
+// does not send the same week again; the run is marked done all the same.
+// It returns whether this call queued msg.
+func (s *Store) FireSchedule(ctx context.Context, name, once string, due, now time.Time, msg handoff.OutboxMessage) (bool, error) {
 	fired := false
 	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		r := tx.Exec(`UPDATE schedule_runs SET last_ms = ? WHERE name = ? AND last_ms < ?`, ms(due), name, ms(due))
@@ -84,6 +87,15 @@ func (s *Store) FireSchedule(ctx context.Context, name string, due, now time.Tim
 		}
 		if r.RowsAffected == 0 {
 			return nil
+		}
+		if once != "" {
+			r := tx.Exec(`INSERT INTO schedule_runs (name, last_ms) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name+" "+once, ms(due))
+			if r.Error != nil {
+				return r.Error
+			}
+			if r.RowsAffected == 0 {
+				return nil // that week went out already
+			}
 		}
 		fired = true
 		return insertOutbox(tx, now, msg)

@@ -158,9 +158,18 @@ func (s *Store) fireLeadSLA(tx *gorm.DB, row leadRow, now time.Time, policy hand
 	if err != nil {
 		return nil, 0, err
 	}
+	claimDue := lead.ClaimDueAt
 	change, actions, err := lead.FireSLA(now, policy)
-	if err != nil || len(actions) == 0 {
+	if err != nil {
 		return nil, 0, err
+	}
+	if len(actions) == 0 {
+		if claimDue == nil || lead.ClaimDueAt == nil || claimDue.Equal(*lead.ClaimDueAt) {
+			return nil, 0, nil
+		}
+		// The claim deadline of a card not shown yet moved on (excused
+		// system delay): only the deadline changes.
+		return nil, 0, updateLeadRow(tx, lead)
 	}
 	lead.UpdatedAt = now
 	if err := updateLeadRow(tx, lead); err != nil {
