@@ -173,6 +173,21 @@ func (l *Lead) judgedBeforeContact(at time.Time) {
 	}
 }
 
+// StopSLAOnErasure ends what the SLA clock holds against a lead whose
+// personal data is erased at now (the person asked to be forgotten, or the
+// retention period ran out): nobody can contact them any more, so no
+// reminder is sent, and a deadline still ahead is released as for a lead
+// returned before contact (judgedBeforeContact): the figures leave it out
+// and no escalation comes. A deadline already passed stays, as does a
+// breach: erasing does not rewrite what happened.
+func (l *Lead) StopSLAOnErasure(now time.Time) {
+	l.NextReminderAt = nil
+	l.judgedBeforeContact(now)
+	if l.Stage == StageSQL && l.ClaimedAt == nil && l.ClaimDueAt != nil && now.Before(*l.ClaimDueAt) {
+		l.ClaimDueAt = nil
+	}
+}
+
 // heldAgain gives back its contact deadline, counted from when it became an
 // SQL, to a lead that sales takes up again after returning it before
 // contact (lost or recycled straight back to claimed or contacted, with no

@@ -118,3 +118,41 @@ func TestContactPromiseWhenReturned(t *testing.T) {
 		})
 	}
 }
+
+func TestStopSLAOnErasure(t *testing.T) {
+	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	at := func(h int) *time.Time { x := t0.Add(time.Duration(h) * time.Hour); return &x }
+	tests := []struct {
+		name                         string
+		lead                         handoff.Lead
+		eraseAt                      int // hours after t0
+		wantClaimDue, wantContactDue *time.Time
+	}{
+		{"unclaimed SQL before its claim deadline: both released",
+			handoff.Lead{Stage: handoff.StageSQL, SQLAt: at(0), ClaimDueAt: at(2), ContactDueAt: at(48)}, 1, nil, nil},
+		{"unclaimed SQL past its claim deadline: the claim breach stays",
+			handoff.Lead{Stage: handoff.StageSQL, SQLAt: at(0), ClaimDueAt: at(2), ContactDueAt: at(48)}, 3, at(2), nil},
+		{"claimed before its contact deadline: contact released, claim kept",
+			handoff.Lead{Stage: handoff.StageClaimed, SQLAt: at(0), ClaimedAt: at(1), ClaimDueAt: at(2), ContactDueAt: at(48), SLATimers: handoff.SLATimers{NextReminderAt: at(36)}}, 10, at(2), nil},
+		{"claimed past its contact deadline: both stay",
+			handoff.Lead{Stage: handoff.StageClaimed, SQLAt: at(0), ClaimedAt: at(1), ClaimDueAt: at(2), ContactDueAt: at(48)}, 50, at(2), at(48)},
+		{"contacted: nothing to release",
+			handoff.Lead{Stage: handoff.StageContacted, SQLAt: at(0), ClaimedAt: at(1), ContactedAt: at(5), ClaimDueAt: at(2), ContactDueAt: at(48)}, 10, at(2), at(48)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := tt.lead
+			l.StopSLAOnErasure(*at(tt.eraseAt))
+			if l.NextReminderAt != nil {
+				t.Errorf("a reminder is still due at %v", l.NextReminderAt)
+			}
+			if !sameTime(l.ClaimDueAt, tt.wantClaimDue) || !sameTime(l.ContactDueAt, tt.wantContactDue) {
+				t.Errorf("claim due %v, contact due %v; want %v, %v", l.ClaimDueAt, l.ContactDueAt, tt.wantClaimDue, tt.wantContactDue)
+			}
+		})
+	}
+}
+
+func sameTime(a, b *time.Time) bool {
+	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)
+}

@@ -113,3 +113,61 @@ func TestDigestOncePerWeekWhenTheScheduleMoves(t *testing.T) {
 		}
 	})
 }
+
+// A lead whose personal data was erased (the person asked to be forgotten)
+// can no longer be contacted: its owner is not reminded to contact it, the
+// managers are not told it was not claimed or contacted in time, and /sla
+// does not count it as breached; a deadline that passed before the erasure
+// stays breached.
+func TestErasedLeadIsNotRemindedNorEscalated(t *testing.T) {
+	tests := []struct {
+		name     string
+		claimAt  time.Duration // 0: never claimed
+		eraseAt  time.Duration
+		ticks    []time.Duration
+		breached int64
+	}{
+		{"claimed, erased before its contact deadline", time.Hour, 10 * time.Hour, []time.Duration{36 * time.Hour, 47 * time.Hour, 48 * time.Hour}, 0},
+		{"never claimed, erased before its claim deadline", 0, time.Hour, []time.Duration{3 * time.Hour, 48 * time.Hour}, 0},
+		{"claimed, erased after its contact deadline: the breach stays", time.Hour, 50 * time.Hour, nil, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+				ctx := context.Background()
+				c := &clock{now: t0}
+				sch := newScheduler(t, s, c, "a")
+				lead := saveSQL(t, s, "forget-me", t0)
+				if tt.claimAt > 0 {
+					if _, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, t0.Add(tt.claimAt), "slack:U1"); err != nil || !won {
+						t.Fatalf("claim: %v %v", won, err)
+					}
+				}
+				c.now = t0.Add(tt.eraseAt)
+				if err := s.ForgetLead(ctx, "forget-me", c.now); err != nil {
+					t.Fatal(err)
+				}
+				for _, at := range tt.ticks {
+					c.now = t0.Add(at)
+					if _, err := sch.Tick(ctx); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if got := slaOutbox(t, s, lead.ID); len(got) != 0 {
+					t.Fatalf("erased at +%v: SLA messages queued afterwards %v, want none", tt.eraseAt, got)
+				}
+				week, err := handoff.ParsePeriod("2026-W47", c.now, time.UTC)
+				if err != nil {
+					t.Fatal(err)
+				}
+				counts, err := s.FunnelCounts(ctx, handoff.FunnelFilter{Period: week, Now: c.now})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if counts.SLABreached != tt.breached {
+					t.Fatalf("/sla for the week counts %d breached, want %d", counts.SLABreached, tt.breached)
+				}
+			})
+		})
+	}
+}

@@ -116,12 +116,23 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 			return err
 		}
 		for _, r := range rows {
-			if err := tx.Model(&leadRow{}).Where("id = ?", r.ID).Updates(map[string]any{
+			columns := map[string]any{
 				"external_id": fmt.Sprintf("%s%d", handoff.ErasedIDPrefix, r.ID),
 				"email":       "", "name": "", "phone": "", "company": "", "title": "", "reason": "", "attributes": "", "score_reasons": "", "next_decay_ms": nil,
 				"offer_tried": withoutPassReasons(r.OfferTried),
 				"erased_ms":   ms(now), "updated_ms": ms(now), "erased_key": erasedHash(key, "lead", r.ExternalID),
-			}).Error; err != nil {
+				"next_remind_ms": nil,
+			}
+			// The SLA clock stops (Lead.StopSLAOnErasure), and the funnel's
+			// rollup follows the deadlines it releases; a row that does not
+			// decode is erased all the same, without its reminders.
+			keys := rowKeys(r)
+			if timed, err := r.toLead(); err == nil {
+				timed.StopSLAOnErasure(now)
+				columns["claim_due_ms"], columns["contact_due_ms"] = msPtr(timed.ClaimDueAt), msPtr(timed.ContactDueAt)
+				keys = leadKeys(timed)
+			}
+			if err := tx.Model(&leadRow{}).Where("id = ?", r.ID).Updates(columns).Error; err != nil {
 				return err
 			}
 			if err := eraseCRMVersions(tx, key, r.ExternalID); err != nil {
@@ -165,7 +176,7 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 			// the erased view.
 			lead := &handoff.Lead{ID: r.ID, SQLAt: fromMsPtr(r.SQLMs)}
 			change := handoff.NewChange(lead, []handoff.Event{{Kind: handoff.EventErased, Stage: handoff.Stage(r.Stage), At: now, Actor: actor}})
-			if _, err := s.insertEvents(tx, r.ID, rowKeys(r), change.Events, now); err != nil {
+			if _, err := s.insertChangeEvents(tx, r.ID, rowKeys(r), keys, change.Events, now); err != nil {
 				return err
 			}
 			if err := scrubOutbox(tx, r, now); err != nil {
