@@ -7,6 +7,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/internal/redact"
 )
 
 // Agreement is what the agreement file (handoff.yml) says: the SLA policy
@@ -107,7 +108,7 @@ func (b *agreementBuilder) webhooks(n *yaml.Node) []Webhook {
 		if u, ok := b.scalar(path+".url", &f.URL); !ok {
 			b.errorf(path+".url", "required")
 		} else if err := checkHTTPURL(u); err != nil {
-			b.errorf(path+".url", "invalid URL %q: %v", redactURL(u), err)
+			b.errorf(path+".url", "invalid URL %q: %v", redact.URL(u), err)
 		} else {
 			w.URL = u
 		}

@@ -14,12 +14,12 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/internal/redact"
 )
 
 // Defaults for settings read from the environment.
@@ -228,7 +228,7 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("DATABASE_URL", "%v", err)
 	}
 	if err := checkHTTPURL(c.Slack.APIURL); err != nil {
-		bad("SLACK_API_URL", "invalid URL %q: %v", redactURL(c.Slack.APIURL), err)
+		bad("SLACK_API_URL", "invalid URL %q: %v", redact.URL(c.Slack.APIURL), err)
 	} else if !strings.HasSuffix(c.Slack.APIURL, "/") {
 		c.Slack.APIURL += "/"
 	}
@@ -293,16 +293,10 @@ func (c Config) DatabaseDialect() string {
 	return "sqlite"
 }
 
-var schemeRE = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9+.-]+):`)
-
 // scheme returns the lower-case URL scheme of s, or "" for a plain path
-// (including Windows drive letters such as C:\).
-func scheme(s string) string {
-	if m := schemeRE.FindStringSubmatch(s); m != nil {
-		return strings.ToLower(m[1])
-	}
-	return ""
-}
+// (including Windows drive letters such as C:\): the test by which
+// redact.URL leaves a path unchanged.
+func scheme(s string) string { return redact.Scheme(s) }
 
 // checkDatabaseURL accepts a file path, sqlite: and file: URLs, and
 // postgres:// or postgresql:// URLs. Its errors show the scheme, never the
@@ -314,10 +308,10 @@ func checkDatabaseURL(s string) error {
 	case "postgres", "postgresql":
 		u, err := url.Parse(s)
 		if err != nil || !strings.HasPrefix(strings.ToLower(s), sc+"://") {
-			return fmt.Errorf("invalid %s URL %q, want %s://user:password@host:5432/dbname", sc, redactURL(s), sc)
+			return fmt.Errorf("invalid %s URL %q, want %s://user:password@host:5432/dbname", sc, redact.URL(s), sc)
 		}
 		if u.Host == "" {
-			return fmt.Errorf("invalid %s URL %q: missing host", sc, redactURL(s))
+			return fmt.Errorf("invalid %s URL %q: missing host", sc, redact.URL(s))
 		}
 		return nil
 	default:

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/internal/redact"
 	"github.com/handoff/handoff/salesforce"
 )
 
@@ -57,9 +58,9 @@ func loadCRM(env func(string) string, bad func(key, format string, args ...any))
 	}
 	if c.PublicURL != "" {
 		if err := checkHTTPURL(c.PublicURL); err != nil {
-			bad("HANDOFF_PUBLIC_URL", "invalid URL %q: %v", redactURL(c.PublicURL), err)
+			bad("HANDOFF_PUBLIC_URL", "invalid URL %q: %v", redact.URL(c.PublicURL), err)
 		} else if strings.ContainsAny(strings.SplitN(c.PublicURL, "://", 2)[1], "?#") {
-			bad("HANDOFF_PUBLIC_URL", "%q: want scheme and host only, e.g. https://handoff.example.com", redactURL(c.PublicURL))
+			bad("HANDOFF_PUBLIC_URL", "%q: want scheme and host only, e.g. https://handoff.example.com", redact.URL(c.PublicURL))
 		}
 	}
 	if c.HubSpotPortalID != "" && !hubSpotPortalRE.MatchString(c.HubSpotPortalID) {
@@ -101,7 +102,7 @@ type WebhookEndpoint struct {
 
 // String hides the secret.
 func (w WebhookEndpoint) String() string {
-	return fmt.Sprintf("{%s %v secret %s}", redactURL(w.URL), w.Events, secret(w.Secret))
+	return fmt.Sprintf("{%s %v secret %s}", redact.URL(w.URL), w.Events, secret(w.Secret))
 }
 
 // GoString is String, so %#v does not leak secrets either.
@@ -116,7 +117,7 @@ func webhookEndpoints(hooks []Webhook, env func(string) string, bad func(key, fo
 		sec := env(key)
 		switch err := CheckWebhookSecret(sec); {
 		case sec == "":
-			bad(key, "required by webhooks[%d] (%s): a whsec_… secret", i, redactURL(h.URL))
+			bad(key, "required by webhooks[%d] (%s): a whsec_… secret", i, redact.URL(h.URL))
 		case err != nil:
 			bad(key, "%v", err)
 		}

@@ -4,12 +4,12 @@ import (
 	"cmp"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/internal/redact"
 )
 
 // Printing and logging the settings: every way of formatting a Config shows
@@ -28,13 +28,13 @@ func (c Config) Redacted() map[string]string {
 		"HANDOFF_LOG_LEVEL":         c.LogLevel.String(),
 		"HANDOFF_API_RATE_LIMIT":    strconv.FormatFloat(c.APIRateLimit, 'g', -1, 64),
 		"HANDOFF_OUTBOX_LEASE":      c.OutboxLease.String(),
-		"DATABASE_URL":              redactURL(c.DatabaseURL),
+		"DATABASE_URL":              redact.URL(c.DatabaseURL),
 		"HANDOFF_API_TOKEN":         secret(c.APIToken),
 		"HANDOFF_CONFIG":            cmp.Or(c.ConfigFile, "(none, built-in agreement)"),
 		"SLACK_BOT_TOKEN":           secret(c.Slack.BotToken),
 		"SLACK_SIGNING_SECRET":      secret(c.Slack.SigningSecret),
 		"SLACK_APP_TOKEN":           secret(c.Slack.AppToken),
-		"SLACK_API_URL":             redactURL(c.Slack.APIURL),
+		"SLACK_API_URL":             redact.URL(c.Slack.APIURL),
 		"SLACK_SALES_CHANNEL":       c.Slack.SalesChannel,
 		"SLACK_MANAGER_CHANNEL":     c.Slack.ManagerChannel,
 		"SLACK_MANAGERS":            strings.Join(c.Slack.Managers, ","),
@@ -44,8 +44,8 @@ func (c Config) Redacted() map[string]string {
 		"TEAMS_TENANT_ID":           c.Teams.TenantID,
 		"TEAMS_ALLOWED_TENANTS":     strings.Join(c.Teams.AllowedTenants, ","),
 		"TEAMS_CLOUD":               c.Teams.Cloud,
-		"TEAMS_TOKEN_URL":           redactURL(c.Teams.TokenURL),
-		"TEAMS_OPENID_METADATA_URL": redactURL(c.Teams.OpenIDMetadataURL),
+		"TEAMS_TOKEN_URL":           redact.URL(c.Teams.TokenURL),
+		"TEAMS_OPENID_METADATA_URL": redact.URL(c.Teams.OpenIDMetadataURL),
 		"TEAMS_TOKEN_ISSUER":        c.Teams.TokenIssuer,
 		"TEAMS_TOKEN_SCOPE":         c.Teams.TokenScope,
 		"TEAMS_SALES_CHANNEL":       c.Teams.SalesChannel,
@@ -102,32 +102,6 @@ func (t TeamsConfig) String() string {
 
 // GoString is String, so %#v does not leak secrets either.
 func (t TeamsConfig) GoString() string { return t.String() }
-
-// redactURL masks the password and secret-looking query parameters of a
-// URL. Strings that are not URLs (file paths) are returned unchanged; ones
-// that fail to parse are hidden entirely.
-func redactURL(s string) string {
-	if scheme(s) == "" {
-		return s
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	q := u.Query()
-	changed := false
-	for k := range q {
-		lk := strings.ToLower(k)
-		if strings.Contains(lk, "pass") || strings.Contains(lk, "secret") || strings.Contains(lk, "token") || strings.Contains(lk, "key") {
-			q.Set(k, "xxxxx")
-			changed = true
-		}
-	}
-	if changed {
-		u.RawQuery = q.Encode()
-	}
-	return u.Redacted()
-}
 
 // onOff words a switch as its variable is set.
 func onOff(b bool) string {

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+
+	"github.com/handoff/handoff/internal/redact"
 )
 
 // TeamsCloud is where one Microsoft cloud's Bot Framework lives: where the
@@ -96,7 +98,7 @@ func resolveTeamsCloud(env func(string) string, t *TeamsConfig, bad func(key, fo
 	for _, s := range []struct{ key, url string }{{"TEAMS_TOKEN_URL", t.TokenURL}, {"TEAMS_OPENID_METADATA_URL", t.OpenIDMetadataURL},
 		{"TEAMS_TOKEN_ISSUER", t.TokenIssuer}, {"TEAMS_TOKEN_SCOPE", t.TokenScope}} {
 		if err := checkHTTPURL(s.url); err != nil {
-			bad(s.key, "invalid URL %q: %v", redactURL(s.url), err)
+			bad(s.key, "invalid URL %q: %v", redact.URL(s.url), err)
 		}
 	}
 }

@@ -1,0 +1,63 @@
+// Package redact masks the secrets a URL may carry (a password in its
+// userinfo, a token in its query) wherever one is printed, logged or
+// stored: the configuration's printing and the outgoing webhooks' errors
+// share it.
+package redact
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+var schemeRE = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9+.-]+):`)
+
+// Scheme returns the lower-case URL scheme of s, or "" for a plain path
+// (including Windows drive letters such as C:\).
+func Scheme(s string) string {
+	if m := schemeRE.FindStringSubmatch(s); m != nil {
+		return strings.ToLower(m[1])
+	}
+	return ""
+}
+
+// URL masks the password and secret-looking query parameters (names
+// holding pass, secret, token or key) of a URL as xxxxx. Strings that are
+// not URLs (file paths) are returned unchanged; ones that fail to parse are
+// hidden entirely.
+func URL(s string) string {
+	if Scheme(s) == "" {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	q := u.Query()
+	changed := false
+	for k := range q {
+		lk := strings.ToLower(k)
+		if strings.Contains(lk, "pass") || strings.Contains(lk, "secret") || strings.Contains(lk, "token") || strings.Contains(lk, "key") {
+			q.Set(k, "xxxxx")
+			changed = true
+		}
+	}
+	if changed {
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// URLError returns err with the URL of a *url.Error it is (as an HTTP
+// client's errors are: `Post "https://…": dial tcp …: connection refused`)
+// masked by URL, still a *url.Error wrapping the same cause, so that
+// errors.Is and a timeout's Timeout() keep working. Any other error,
+// including one that wraps a *url.Error, is returned as it is: redact an
+// error where it comes back from the client, before it is wrapped.
+func URLError(err error) error {
+	ue, ok := err.(*url.Error)
+	if !ok || ue == nil {
+		return err
+	}
+	return &url.Error{Op: ue.Op, URL: URL(ue.URL), Err: ue.Err}
+}
