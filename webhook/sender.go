@@ -139,14 +139,20 @@ func (s *Sender) handle(ctx context.Context, m handoff.OutboxMessage) {
 	}()
 	answer, err := s.deliver(ctx, m)
 	result := ""
+	// An answer's error names the endpoint as Post's errors do, redacted:
+	// the outbox's platform is only the key of its URL.
+	where := m.Platform
+	if ep := s.endpoint(m.Platform); ep != nil {
+		where = ep.Redacted()
+	}
 	switch {
 	case err != nil:
 	case answer.Status >= 200 && answer.Status < 300:
 		result = fmt.Sprintf("HTTP %d", answer.Status)
 	case answer.Status == http.StatusTooManyRequests || answer.Status >= 500:
-		err = fmt.Errorf("HTTP %d: %.200s", answer.Status, answer.Body)
+		err = fmt.Errorf("webhook: post to %s: HTTP %d: %.200s", where, answer.Status, answer.Body)
 	default:
-		err = fmt.Errorf("%w: HTTP %d: %.200s", errPermanent, answer.Status, answer.Body)
+		err = fmt.Errorf("%w: webhook: post to %s: HTTP %d: %.200s", errPermanent, where, answer.Status, answer.Body)
 	}
 	s.record(ctx, m, result, err, answer.RetryAfter)
 }
@@ -186,14 +192,20 @@ func backoff(attempts int) time.Duration {
 	return d + time.Duration(rand.Int64N(int64(d/5)+1))
 }
 
-// deliver renders and posts one message.
-func (s *Sender) deliver(ctx context.Context, m handoff.OutboxMessage) (Answer, error) {
+// endpoint returns the endpoint whose Key is key, nil when none is.
+func (s *Sender) endpoint(key string) *Endpoint {
 	var ep *Endpoint
 	for i := range s.Endpoints {
-		if Key(s.Endpoints[i].URL) == m.Platform {
+		if Key(s.Endpoints[i].URL) == key {
 			ep = &s.Endpoints[i]
 		}
 	}
+	return ep
+}
+
+// deliver renders and posts one message.
+func (s *Sender) deliver(ctx context.Context, m handoff.OutboxMessage) (Answer, error) {
+	ep := s.endpoint(m.Platform)
 	if ep == nil {
 		return Answer{}, fmt.Errorf("%w: endpoint %s is no longer in the agreement", errPermanent, m.Platform)
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/handlers"
+	"github.com/handoff/handoff/internal/redact"
 	"github.com/handoff/handoff/standardwebhooks"
 )
 
@@ -29,6 +30,24 @@ type Endpoint struct {
 	Secret string // whsec_…
 	Events []handoff.WebhookEvent
 }
+
+// String shows the endpoint without its secrets: the URL as redact.URL
+// shows it (no password, no token in its query), the secret as set or not.
+func (e Endpoint) String() string {
+	sec := "(unset)"
+	if e.Secret != "" {
+		sec = "(set)"
+	}
+	return fmt.Sprintf("{%s %v secret %s}", redact.URL(e.URL), e.Events, sec)
+}
+
+// GoString is String, so %#v does not leak secrets either.
+func (e Endpoint) GoString() string { return e.String() }
+
+// Redacted is the endpoint's URL as logs, stored errors and the commands'
+// output show it: redact.URL's, without a password or a secret-looking
+// query value.
+func (e Endpoint) Redacted() string { return redact.URL(e.URL) }
 
 // Key names an endpoint in the outbox: stable while its URL is.
 func Key(url string) string {
@@ -79,14 +98,17 @@ func Post(ctx context.Context, client *http.Client, ep Endpoint, id string, now 
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
 	if err != nil {
-		return Answer{}, fmt.Errorf("webhook: %w", err)
+		return Answer{}, fmt.Errorf("webhook: %w", redact.URLError(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Handoff-Webhooks/1")
 	signer.SetHeaders(req.Header, id, now, body)
 	resp, err := client.Do(req)
 	if err != nil {
-		return Answer{}, fmt.Errorf("webhook: post to %s: %w", ep.URL, err)
+		// The client's *url.Error names the URL (Post "https://…": the
+		// cause), whose query and userinfo may hold the receiver's secret:
+		// the error is logged and stored as the message's last error.
+		return Answer{}, fmt.Errorf("webhook: %w", redact.URLError(err))
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))

@@ -1,0 +1,150 @@
+package webhook_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/internal/webhooktest"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+	"github.com/handoff/handoff/webhook"
+)
+
+// secretURL is base (http://host:port) with a password and a token, as a
+// receiver's inbound hook URL carries them.
+func secretURL(base string) string {
+	return strings.Replace(base, "http://", "http://user:pw@", 1) + "/in?token=s3cr3t&lead=1"
+}
+
+// closedPort returns http://127.0.0.1:port of a port nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return "http://" + addr
+}
+
+// lockedBuffer is a log's output, written by the sender's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// leaks names the secret of secretURL that s shows, or "".
+func leaks(s string) string {
+	for _, secret := range []string{"s3cr3t", "pw"} {
+		if strings.Contains(s, secret) {
+			return secret
+		}
+	}
+	return ""
+}
+
+// An endpoint URL's token and password reach neither the stored last error
+// nor the log, when the endpoint cannot be reached and when it answers 500,
+// retried and then dead; both still name the endpoint and the cause.
+func TestWebhookErrorsRedactTheURL(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		c := &clock{t: t0}
+		down := closedPort(t)
+		broken := webhooktest.New(t, secret, c.now, 500)
+		eps := []webhook.Endpoint{
+			{URL: secretURL(down), Secret: secret, Events: []handoff.WebhookEvent{handoff.WebhookAnnounced}},
+			{URL: secretURL(broken.URL), Secret: secret, Events: []handoff.WebhookEvent{handoff.WebhookAnnounced}},
+		}
+		s.RouteWebhooks(webhook.Routes(eps))
+		var logged lockedBuffer
+		snd := &webhook.Sender{Store: s, Endpoints: eps, Now: c.now, Client: &http.Client{Timeout: 5 * time.Second},
+			Logger: slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+		newLead(t, s, "hs-secret", t0)
+		if n, err := snd.RunOnce(ctx); n != 2 || err != nil {
+			t.Fatalf("first round took %d: %v", n, err)
+		}
+		c.add(24*time.Hour + time.Minute)
+		broken.Script(500)
+		if n, err := snd.RunOnce(ctx); n != 2 || err != nil {
+			t.Fatalf("round after 24 h took %d: %v", n, err)
+		}
+		dead, err := s.DeadOutbox(ctx, 0)
+		if err != nil || len(dead) != 2 {
+			t.Fatalf("dead = %+v, %v", dead, err)
+		}
+		byKey := map[string]string{}
+		for _, m := range dead {
+			byKey[m.Platform] = m.LastError
+			t.Logf("last error: %s", m.LastError)
+		}
+		for _, tc := range []struct {
+			ep    webhook.Endpoint
+			cause string
+		}{{eps[0], "connection refused"}, {eps[1], "HTTP 500"}} {
+			host := strings.TrimPrefix(tc.ep.URL, "http://user:pw@")
+			host, _, _ = strings.Cut(host, "/")
+			got := byKey[webhook.Key(tc.ep.URL)]
+			if leak := leaks(got); leak != "" {
+				t.Errorf("last error of %s shows %q: %s", host, leak, got)
+			}
+			if !strings.Contains(got, host+"/in") || !strings.Contains(got, tc.cause) {
+				t.Errorf("last error %q does not name %s/in and %q", got, host, tc.cause)
+			}
+			if !strings.Contains(logged.String(), host+"/in") {
+				t.Errorf("the log does not name %s/in:\n%s", host, logged.String())
+			}
+		}
+		if leak := leaks(logged.String()); leak != "" {
+			t.Errorf("the log shows %q:\n%s", leak, logged.String())
+		}
+	})
+}
+
+// A timed-out post's error keeps its cause and Timeout() without the URL's
+// secrets.
+func TestWebhookTimeoutRedactsTheURL(t *testing.T) {
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer slow.Close()
+	defer close(release)
+	client := &http.Client{Timeout: 100 * time.Millisecond}
+	_, err := webhook.TestEvent(context.Background(), client, webhook.Endpoint{URL: secretURL(slow.URL), Secret: secret}, time.Now())
+	var ne net.Error
+	if err == nil || !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("err = %v, want a timeout", err)
+	}
+	host := strings.TrimPrefix(slow.URL, "http://")
+	if leak := leaks(err.Error()); leak != "" || !strings.Contains(err.Error(), host+"/in") || !strings.Contains(err.Error(), "Client.Timeout exceeded") {
+		t.Fatalf("err = %q: shows %q, or does not name %s/in and the timeout", err, leak, host)
+	}
+}
+
+// An endpoint printed with fmt shows neither the URL's secrets nor the
+// signing secret.
+func TestWebhookEndpointPrintsRedacted(t *testing.T) {
+	ep := webhook.Endpoint{URL: secretURL("http://hooks.example.com"), Secret: secret, Events: []handoff.WebhookEvent{handoff.WebhookClaimed}}
+	out := fmt.Sprintf("%v %+v %#v %s", ep, ep, ep, ep.Redacted())
+	if leak := leaks(out); leak != "" || strings.Contains(out, secret) || !strings.Contains(out, "hooks.example.com/in") {
+		t.Fatalf("printed endpoint: %s", out)
+	}
+}
