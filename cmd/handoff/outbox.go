@@ -14,6 +14,7 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/config"
+	"github.com/handoff/handoff/internal/redact"
 	"github.com/handoff/handoff/storage"
 )
 
@@ -128,6 +129,11 @@ type deadJSON struct {
 }
 
 func printDead(w io.Writer, dead []handoff.OutboxMessage, format string) error {
+	for i := range dead {
+		// A webhook's error stored by an earlier version names the
+		// endpoint's URL whole, which may hold the receiver's secret.
+		dead[i].LastError = redact.Text(dead[i].LastError)
+	}
 	if format == "json" {
 		out := make([]deadJSON, len(dead))
 		for i, m := range dead {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/handoff/handoff/internal/redact"
 	"github.com/handoff/handoff/webhook"
 )
 
@@ -39,22 +40,24 @@ func runWebhooksTest(ctx context.Context, e env, only string) error {
 			continue
 		}
 		tested++
+		// The URL as logs show it: its query or userinfo may hold the
+		// receiver's secret, and this output is pasted into tickets.
 		ans, err := webhook.TestEvent(ctx, client, ep, time.Now())
 		if err != nil {
 			failed++
-			fmt.Fprintf(e.stdout, "%s: %v\n", ep.URL, err)
+			fmt.Fprintf(e.stdout, "%s: %v\n", ep.Redacted(), err)
 			continue
 		}
 		if ans.Status < 200 || ans.Status > 299 {
 			failed++
 		}
-		fmt.Fprintf(e.stdout, "%s: HTTP %d %s\n", ep.URL, ans.Status, http.StatusText(ans.Status))
+		fmt.Fprintf(e.stdout, "%s: HTTP %d %s\n", ep.Redacted(), ans.Status, http.StatusText(ans.Status))
 		if body := strings.TrimSpace(ans.Body); body != "" {
 			fmt.Fprintf(e.stdout, "  %s\n", strings.ReplaceAll(body, "\n", "\n  "))
 		}
 	}
 	if tested == 0 {
-		return fmt.Errorf("no webhook with URL %q in the agreement", only)
+		return fmt.Errorf("no webhook with URL %q in the agreement", redact.URL(only))
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d endpoints did not accept the test event", failed, tested)

@@ -61,3 +61,18 @@ func URLError(err error) error {
 	}
 	return &url.Error{Op: ue.Op, URL: URL(ue.URL), Err: ue.Err}
 }
+
+// urlInText is a URL within free text: a scheme, "://", and what follows
+// up to a space or a quote.
+var urlInText = regexp.MustCompile(`\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]+`)
+
+// Text masks, as URL does, every URL within s, such as an error's text
+// stored before its URL was redacted ("post to https://…?token=…: HTTP
+// 500"). Punctuation that ends a URL there (":" "," "." ";" ")") is kept
+// outside it.
+func Text(s string) string {
+	return urlInText.ReplaceAllStringFunc(s, func(u string) string {
+		trimmed := strings.TrimRight(u, ":,.;)")
+		return URL(trimmed) + u[len(trimmed):]
+	})
+}

@@ -44,3 +44,18 @@ func TestRedactURLError(t *testing.T) {
 		t.Error("URLError changed an error that is not a *url.Error")
 	}
 }
+
+func TestRedactText(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"HTTP 500: oops", "HTTP 500: oops"},
+		{`permanent: webhook: post to http://user:pw@127.0.0.1:41775/in?token=s3cr3t&lead=1: Post "http://user:***@127.0.0.1:41775/in?token=s3cr3t&lead=1": EOF`,
+			`permanent: webhook: post to http://user:xxxxx@127.0.0.1:41775/in?lead=1&token=xxxxx: Post "http://user:xxxxx@127.0.0.1:41775/in?lead=1&token=xxxxx": EOF`},
+		{"see https://hooks.example.com/in?key=s3cr3t, then (https://a.example.com/x?secret=s3cr3t).",
+			"see https://hooks.example.com/in?key=xxxxx, then (https://a.example.com/x?secret=xxxxx)."},
+		{"https://hooks.example.com/in is fine", "https://hooks.example.com/in is fine"},
+	} {
+		if got := redact.Text(tc.in); got != tc.want {
+			t.Errorf("Text(%q)\n = %q\nwant %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/internal/webhooktest"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+	"github.com/handoff/handoff/webhook"
+)
+
+// secretHookURL is base (http://host:port) with a password and a token, as
+// a receiver's inbound hook URL carries them.
+func secretHookURL(base string) string {
+	return strings.Replace(base, "http://", "http://user:pw@", 1) + "/in?token=s3cr3t&lead=1"
+}
+
+// closedLocalPort returns http://127.0.0.1:port of a port nothing listens on.
+func closedLocalPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return "http://" + addr
+}
+
+// showsSecret names the secret of secretHookURL that s shows, or "".
+func showsSecret(s string) string {
+	for _, secret := range []string{"s3cr3t", "pw"} {
+		if strings.Contains(s, secret) {
+			return secret
+		}
+	}
+	return ""
+}
+
+// hostOf is the host:port of an http:// URL.
+func hostOf(u string) string {
+	h, _, _ := strings.Cut(strings.TrimPrefix(u, "http://"), "/")
+	return h
+}
+
+// handoff webhooks test names each endpoint and what went wrong without the
+// URL's token or password: one cannot be reached, one answers 500.
+func TestWebhooksTestRedactsTheURL(t *testing.T) {
+	down := closedLocalPort(t)
+	broken := webhooktest.New(t, testWebhookSecret, time.Now, 500)
+	vars := map[string]string{"HANDOFF_WEBHOOK_SECRET": testWebhookSecret,
+		"HANDOFF_CONFIG": writeAgreement(t, secretHookURL(down), secretHookURL(broken.URL))}
+	e, out, errOut := testEnv(vars, "webhooks", "test")
+	code := run(context.Background(), e)
+	all := out.String() + errOut.String()
+	if code != 1 || !strings.Contains(errOut.String(), "2 of 2 endpoints") {
+		t.Fatalf("exit %d: %s", code, all)
+	}
+	if leak := showsSecret(all); leak != "" {
+		t.Errorf("webhooks test shows %q:\n%s", leak, all)
+	}
+	for _, want := range []string{hostOf(down) + "/in", "connection refused", hostOf(broken.URL) + "/in", "HTTP 500"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("webhooks test does not say %q:\n%s", want, all)
+		}
+	}
+	// --url with a URL not in the agreement: the refusal shows it redacted.
+	e, out, errOut = testEnv(vars, "webhooks", "test", "--url", secretHookURL("http://elsewhere.example.com"))
+	code = run(context.Background(), e)
+	all = out.String() + errOut.String()
+	if leak := showsSecret(all); code != 1 || leak != "" || !strings.Contains(all, "elsewhere.example.com/in") {
+		t.Errorf("exit %d, shows %q: %s", code, leak, all)
+	}
+}
+
+// handoff outbox list shows a dead webhook message's last error without
+// the endpoint URL's token or password, for messages the sender gave up on
+// (unreachable, 500) and for one stored before errors were redacted.
+func TestOutboxListRedactsWebhookErrors(t *testing.T) {
+	for _, dialect := range storagetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			vars := map[string]string{"DATABASE_URL": storagetest.URL(t, dialect)}
+			store, err := storage.Open(ctx, vars["DATABASE_URL"], storage.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			if err := store.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex
+			now := time.Now().UTC()
+			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+			down := closedLocalPort(t)
+			broken := webhooktest.New(t, testWebhookSecret, clock, 500)
+			const old = "http://hooks.example.com:8443"
+			events := []handoff.WebhookEvent{handoff.WebhookAnnounced}
+			eps := []webhook.Endpoint{{URL: secretHookURL(down), Secret: testWebhookSecret, Events: events},
+				{URL: secretHookURL(broken.URL), Secret: testWebhookSecret, Events: events},
+				{URL: secretHookURL(old), Secret: testWebhookSecret, Events: events}}
+			store.RouteWebhooks(webhook.Routes(eps))
+			snd := &webhook.Sender{Store: store, Endpoints: eps[:2], Now: clock, Client: &http.Client{Timeout: 5 * time.Second},
+				Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			in, err := handoff.ParseLeadInput(map[string]any{"external_id": "hs-secret", "name": "Ann Berg"}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := store.SaveLead(ctx, in, handoff.DefaultPolicy(), now, "marketing"); err != nil {
+				t.Fatal(err)
+			}
+			// The third endpoint's message as an earlier version stored it,
+			// the URL whole.
+			taken, err := store.TakeWebhooks(ctx, now, 10, time.Minute, "old")
+			if err != nil || len(taken) != 3 {
+				t.Fatalf("take = %+v, %v", taken, err)
+			}
+			for _, m := range taken {
+				if m.Platform == webhook.Key(eps[2].URL) {
+					cause := "permanent: webhook: post to " + eps[2].URL + `: Post "` + strings.Replace(eps[2].URL, ":pw@", ":***@", 1) + `": EOF`
+					if err := store.FailOutbox(ctx, m, now, cause); err != nil {
+						t.Fatal(err)
+					}
+				} else if err := store.RetryOutbox(ctx, m, now, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n, err := snd.RunOnce(ctx); n != 2 || err != nil {
+				t.Fatalf("first round took %d: %v", n, err)
+			}
+			mu.Lock()
+			now = now.Add(24*time.Hour + time.Minute)
+			mu.Unlock()
+			broken.Script(500)
+			if n, err := snd.RunOnce(ctx); n != 2 || err != nil {
+				t.Fatalf("round after 24 h took %d: %v", n, err)
+			}
+			for _, format := range []string{"table", "json"} {
+				e, out, errOut := testEnv(vars, "outbox", "list", "--format", format)
+				if code := run(ctx, e); code != 0 {
+					t.Fatalf("exit %d: %s%s", code, out, errOut)
+				}
+				all := out.String() + errOut.String()
+				if leak := showsSecret(all); leak != "" {
+					t.Errorf("outbox list --format %s shows %q:\n%s", format, leak, all)
+				}
+				for _, want := range []string{hostOf(down) + "/in", "connection refused", hostOf(broken.URL) + "/in", "HTTP 500", hostOf(old) + "/in", "EOF"} {
+					if !strings.Contains(out.String(), want) {
+						t.Errorf("outbox list --format %s does not say %q:\n%s", format, want, all)
+					}
+				}
+			}
+		})
+	}
+}
