@@ -179,13 +179,29 @@ func (c *Connector) CreateConversation(ctx context.Context, serviceURL string, p
 	return res, err
 }
 
-// Member is a conversation member as Teams describes it.
+// Member is a conversation member as Teams describes it (the Bot
+// Connector's TeamsChannelAccount).
 type Member struct {
 	ID                string `json:"id"`
 	Name              string `json:"name"`
 	AADObjectID       string `json:"aadObjectId"`
 	Email             string `json:"email"`
 	UserPrincipalName string `json:"userPrincipalName"`
+	// UserRole is the user's kind in the tenant: RoleUser for a full
+	// member, "guest" for a guest (an outsider invited to a team),
+	// "anonymous" for someone who joined a meeting without an account.
+	UserRole string `json:"userRole"`
+}
+
+// RoleUser is the UserRole of a full member of the tenant.
+const RoleUser = "user"
+
+// FullMember reports whether the member is a full member of the tenant:
+// their UserRole is "user". A member record without a role (the Bot
+// Connector has always sent one) counts as a full member; any other role,
+// "guest", "anonymous" or one Teams may add later, does not.
+func (m Member) FullMember() bool {
+	return m.UserRole == "" || strings.EqualFold(m.UserRole, RoleUser)
 }
 
 // ConversationMember returns one member of a conversation (with email and

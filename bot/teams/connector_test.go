@@ -249,3 +249,35 @@ func TestConnectorErrorNamesTheFix(t *testing.T) {
 		})
 	}
 }
+
+// TestConversationMemberRole: the single member API's answer, as
+// Microsoft documents it (a TeamsChannelAccount), is decoded with its
+// userRole; only "user" (or no role) is a full member of the tenant.
+func TestConversationMemberRole(t *testing.T) {
+	bf := teamstest.New(t)
+	answers := map[string]string{
+		"29:larry": `{"id":"29:larry","objectId":"9d3e08f9-a7ae-43aa-a4d3-de3f319a8a9c","givenName":"Larry","surname":"Brown","email":"Larry.Brown@fabrikam.com","userPrincipalName":"labrown@fabrikam.com","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","userRole":"user"}`,
+		"29:gina":  `{"id":"29:gina","objectId":"0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0","givenName":"Gina","surname":"Guest","email":"gina@contoso.example","userPrincipalName":"gina_contoso.example#EXT#@fabrikam.onmicrosoft.com","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","userRole":"guest"}`,
+		"29:anon":  `{"id":"29:anon","name":"Anon1 (Guest)","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","userRole":"anonymous"}`,
+		"29:old":   `{"id":"29:old","name":"Old","email":"old@fabrikam.com"}`,
+	}
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(answers[strings.ReplaceAll(id, "%3A", ":")]))
+	}))
+	t.Cleanup(svc.Close)
+	c := newConnector(bf)
+	for _, tt := range []struct {
+		id, role string
+		full     bool
+	}{{"29:larry", "user", true}, {"29:gina", "guest", false}, {"29:anon", "anonymous", false}, {"29:old", "", true}} {
+		m, err := c.ConversationMember(context.Background(), svc.URL, "19:general@thread.tacv2", tt.id)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.id, err)
+		}
+		if m.ID != tt.id || m.UserRole != tt.role || m.FullMember() != tt.full {
+			t.Errorf("%s: member %+v, full member %v; want role %q, full member %v", tt.id, m, m.FullMember(), tt.role, tt.full)
+		}
+	}
+}

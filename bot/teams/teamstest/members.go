@@ -15,6 +15,20 @@ type Member struct {
 	AADObjectID       string `json:"aadObjectId"`
 	Email             string `json:"email"`
 	UserPrincipalName string `json:"userPrincipalName"`
+	// UserRole is "user" for a full member of the tenant (what the fake
+	// answers when it is empty), "guest" for a guest, "anonymous" for an
+	// anonymous meeting participant, as the Bot Connector says.
+	UserRole string `json:"userRole"`
+}
+
+// described is m as the Bot Connector describes them: with a userRole,
+// their own or, when empty, "guest" for SetGuests' ids, else "user". The
+// caller holds s.mu.
+func (s *Server) described(m Member) Member {
+	if m.UserRole == "" {
+		m.UserRole = s.roleOf(m.ID)
+	}
+	return m
 }
 
 // SetRoster makes members the only members of conversation (a team): the
@@ -69,7 +83,11 @@ func (s *Server) pagedMembers(w http.ResponseWriter, conversation string, q url.
 	from, _ := strconv.Atoi(q.Get("continuationToken"))
 	from = min(max(from, 0), len(all))
 	to := min(from+size, len(all))
-	res := map[string]any{"members": append([]Member{}, all[from:to]...)}
+	page := []Member{}
+	for _, m := range all[from:to] {
+		page = append(page, s.described(m))
+	}
+	res := map[string]any{"members": page}
 	if to < len(all) {
 		res["continuationToken"] = strconv.Itoa(to)
 	}

@@ -69,6 +69,7 @@ type Server struct {
 	nextID       int
 	members      map[string]map[string]bool // conversation → its only members, when set
 	roster       map[string][]Member        // conversation → its members' details, when set
+	guests       map[string]bool            // users the members API calls guests
 	maxPage      int
 	scope        string
 	refused      map[string]refusal // channel conversation → how posts there fail, when set
@@ -155,6 +156,28 @@ func (s *Server) SetMembers(conversation string, ids ...string) {
 		set[id] = true
 	}
 	s.members[conversation] = set
+}
+
+// SetGuests makes ids guests of the tenant: the members API answers them,
+// wherever they are members, with "userRole": "guest" (a roster's own
+// UserRole wins), everyone else with "user". With no ids, nobody is a
+// guest.
+func (s *Server) SetGuests(ids ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.guests = map[string]bool{}
+	for _, id := range ids {
+		s.guests[id] = true
+	}
+}
+
+// roleOf is the userRole the members API answers for id. The caller holds
+// s.mu.
+func (s *Server) roleOf(id string) string {
+	if s.guests[id] {
+		return "guest"
+	}
+	return "user"
 }
 
 // Refuse makes every post, reply and update in the channel conversation
@@ -367,7 +390,7 @@ func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
 		c.Op, c.ConversationID = "member", segs[2]
 		s.calls = append(s.calls, c)
 		if m, found := s.rosterMember(segs[2], segs[4]); found {
-			writeJSON(w, 200, m)
+			writeJSON(w, 200, s.described(m))
 			return
 		}
 		if _, ok := s.roster[segs[2]]; ok {
@@ -378,7 +401,7 @@ func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, 404, map[string]any{"error": map[string]string{"code": "MemberNotFoundInConversation"}})
 			return
 		}
-		writeJSON(w, 200, map[string]any{"id": segs[4], "name": "Member", "email": "Rep@Example.com", "userPrincipalName": "rep@example.com"})
+		writeJSON(w, 200, map[string]any{"id": segs[4], "name": "Member", "email": "Rep@Example.com", "userPrincipalName": "rep@example.com", "userRole": s.roleOf(segs[4])})
 	default:
 		writeJSON(w, 404, map[string]any{"error": map[string]string{"code": "NotFound"}})
 	}
