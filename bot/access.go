@@ -10,7 +10,9 @@ import (
 // SalesMembers says who is a member of one platform's sales channel.
 type SalesMembers interface {
 	// IsSalesMember reports whether the platform user is a member of the
-	// sales channel; an error means the platform could not tell.
+	// sales channel. An EFORBIDDEN error refuses the user whatever else
+	// they are (a guest of the tenant: Handoff acts only for full
+	// members); any other error means the platform could not tell.
 	IsSalesMember(ctx context.Context, userID string) (bool, error)
 }
 
@@ -22,14 +24,18 @@ const NotALeadReader = "Sorry, lead details are only for members of the sales ch
 // ReadsLeads returns nil when the actor may see leads' personal data (lead
 // lists, a lead's history and card, contact details): a member of the
 // platform's sales channel, or a manager. Anyone else gets an EFORBIDDEN
-// error with NotALeadReader; other errors mean the platform could not
-// tell.
+// error with NotALeadReader, and someone the platform refuses outright (a
+// Teams guest, manager or not) the platform's EFORBIDDEN error; other
+// errors mean the platform could not tell.
 func (b *Bot) ReadsLeads(ctx context.Context, a Actor) error {
 	var memberErr error
 	if sm := b.cfg.SalesMembers[a.Platform]; sm != nil {
 		ok, err := sm.IsSalesMember(ctx, a.UserID)
 		if err == nil && ok {
 			return nil
+		}
+		if handoff.ErrorCode(err) == handoff.EFORBIDDEN {
+			return err
 		}
 		if err != nil {
 			// A manager may still be told apart (the sales channel may

@@ -407,6 +407,22 @@ func isForm(c Card) bool {
 	return false
 }
 
+// guest reports whether the sender of act is a guest of the tenant in the
+// sales channel's team (SalesMembers.IsGuest), whose commands Handoff
+// refuses as Slack refuses a guest's. When the Bot Connector cannot tell,
+// the command runs: what shows leads asks again (bot.Bot.ReadsLeads) and
+// refuses when it cannot tell.
+func (a *App) guest(ctx context.Context, act *Activity) bool {
+	if a.cfg.Members == nil {
+		return false
+	}
+	guest, err := a.cfg.Members.IsGuest(ctx, act.From.ID)
+	if err != nil {
+		a.logger.DebugContext(ctx, "teams: whether the sender is a guest is not known", "user", act.From.ID, "err", err)
+	}
+	return guest
+}
+
 // mentionTag matches the bot's own mention in a channel message.
 var mentionTag = regexp.MustCompile(`(?s)<at>.*?</at>`)
 
@@ -435,6 +451,9 @@ func (a *App) command(ctx context.Context, act *Activity) error {
 	name, rest, _ := strings.Cut(strings.Join(strings.Fields(text), " "), " ")
 	name = strings.ToLower(strings.TrimPrefix(name, "/"))
 	who := actor(act)
+	if a.guest(ctx, act) {
+		return a.cfg.Bot.Notify(ctx, who, bot.Notice(NotAMember))
+	}
 	known := false
 	for _, c := range bot.Commands {
 		known = known || c == name
