@@ -12,8 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/text/encoding"
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/config"
@@ -96,6 +99,11 @@ type Importer struct {
 	// before its claim deadline, LeadInput.OldRecord); by default the
 	// import stops at the first that would be announced.
 	Old OldRows
+	// Encoding is the file's character encoding (LookupEncoding); nil is
+	// UTF-8. A byte order mark decides over it (UTF-8's, or UTF-16's in
+	// either byte order). Read as UTF-8, the file must be UTF-8: the
+	// import stops at the first line that is not (an *EncodingError).
+	Encoding encoding.Encoding
 }
 
 // OldRows says what an import does with rows that are old records: SQLs
@@ -133,14 +141,18 @@ func (e *OldRowError) Error() string {
 
 // Import reads a CSV with a header row from r (size bytes long, or 0 when
 // unknown) and saves every valid row. Bad rows are rejected with their line
-// number and reason and do not stop the import; an unreadable file or a
-// database error does, after the batches before it were committed.
+// number and reason and do not stop the import; an unreadable file, a line
+// that is not valid UTF-8 in a file read as UTF-8 (*EncodingError) or a
+// database error does, after the batches before it were committed. The
+// file is decoded from im.Encoding as it streams, as is a file with a
+// UTF-16 byte order mark; a UTF-8 one is dropped.
 func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (Summary, error) {
 	var sum Summary
 	counter := &countingReader{r: r}
 	br := bufio.NewReaderSize(counter, 64<<10)
-	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
-		_, _ = br.Discard(3)
+	txt, decoded := text(br, im.Encoding)
+	if decoded {
+		br = bufio.NewReaderSize(txt, 64<<10)
 	}
 	cr := csv.NewReader(br)
 	cr.Comma = sniffDelimiter(br)
@@ -150,6 +162,13 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (Summar
 	if err != nil {
 		return sum, fmt.Errorf("csvimport: read header: %w", err)
 	}
+	if slices.ContainsFunc(header, func(h string) bool { return strings.IndexByte(h, 0) >= 0 }) {
+		return sum, &EncodingError{Line: 1, From: 1, UTF16: true}
+	}
+	if i, b := badUTF8(header); i >= 0 && !decoded {
+		return sum, &EncodingError{Line: 1, Byte: b, From: 1}
+	}
+	columns := slices.Clone(header) // the reader reuses header's slice
 	fields := make([]string, len(header))
 	hasID := false
 	for i, h := range header {
@@ -182,6 +201,21 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (Summar
 		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // a blank line
+		}
+		if i, b := badUTF8(rec); i >= 0 && !decoded {
+			// Not UTF-8: the file is in another encoding. Stop before
+			// the batch that would hold this row is saved, rather than
+			// reject every row with a letter beyond ASCII.
+			bad, _ := cr.FieldPos(i)
+			e := &EncodingError{Line: bad, Byte: b, From: bad}
+			if i < len(columns) {
+				e.Column = strings.TrimSpace(columns[i])
+			}
+			if len(batch.lines) > 0 {
+				e.From = batch.lines[0]
+			}
+			sum.Rows -= len(batch.inputs) // none of the batch is saved
+			return sum, e
 		}
 		sum.Rows++
 		if len(rec) != len(fields) {

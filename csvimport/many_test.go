@@ -23,7 +23,7 @@ func TestImportManyRowsBadOnesInTheMiddle(t *testing.T) {
 		var b strings.Builder
 		b.WriteString("external_id,name,email,stage,utm_term\n")
 		bad := map[int]string{ // line → the row written there
-			601: "m599,Ann \xffBerg,a600@acme.dk,sql,x\n",       // invalid UTF-8
+			601: "m599,Ann \u2028Berg,a600@acme.dk,sql,x\n",     // a line separator (invalid UTF-8 stops the import: TestImportStopsAtFirstLineNotUTF8)
 			602: "m600,Bo \"quoted\" Holm,b601@acme.dk,sql,x\n", // a bare quote
 			603: "m5,Cy,c5@acme.dk,mql,x\n",                     // backwards from sql (line 7)
 			604: "m602,Di,d603@acme.dk,sql," + strings.Repeat("x", handoff.MaxAttributeLen+1) + "\n",
