@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/encoding"
+
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/report"
 	"github.com/handoff/handoff/csvimport"
@@ -25,8 +27,10 @@ func importFlags(fs *flag.FlagSet, _ env) runFunc {
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	old := fs.String("old", "", "records SQLs dated before their claim deadline as `history|live`: history (not announced, no SLA deadlines) or live (announced and escalated at once); unset, the import stops at the first it would announce")
 	dry := fs.Bool("dry-run", false, "save nothing: say what the import would do")
+	enc := fs.String("encoding", "utf-8", "the file's character `encoding`: "+strings.Join(csvimport.EncodingNames, ", ")+
+		" (Excel's \"CSV (Comma delimited)\" on Windows writes windows-1252); a byte order mark (UTF-8 or UTF-16) decides by itself")
 	return func(ctx context.Context, e env) error {
-		return runImport(ctx, e, importOptions{batch: *batch, quiet: *quiet, old: *old, dryRun: *dry})
+		return runImport(ctx, e, importOptions{batch: *batch, quiet: *quiet, old: *old, dryRun: *dry, encoding: *enc})
 	}
 }
 
@@ -35,6 +39,7 @@ type importOptions struct {
 	batch         int
 	quiet, dryRun bool
 	old           string // --old: what becomes of rows that are old records
+	encoding      string // --encoding: the file's character encoding; "" is UTF-8
 }
 
 // oldRows are the values of import's --old.
@@ -48,6 +53,13 @@ func runImport(ctx context.Context, e env, opts importOptions) error {
 	oldMode, ok := oldRows[opts.old]
 	if !ok {
 		return usageError("--old %q: want history or live", opts.old)
+	}
+	var enc encoding.Encoding
+	if opts.encoding != "" {
+		var err error
+		if enc, err = csvimport.LookupEncoding(opts.encoding); err != nil {
+			return usageError("--encoding %q: want one of %s", opts.encoding, strings.Join(csvimport.EncodingNames, ", "))
+		}
 	}
 	cfg, err := loadConfig(e)
 	if err != nil {
@@ -75,7 +87,7 @@ func runImport(ctx context.Context, e env, opts importOptions) error {
 	defer store.Close()
 
 	im := &csvimport.Importer{Store: store, Policy: cfg.Policy, BatchSize: opts.batch, LeadStatus: cfg.CRM.SalesforceStatus,
-		MaxRejections: maxListedRejections, Old: oldMode, DryRun: opts.dryRun}
+		MaxRejections: maxListedRejections, Old: oldMode, DryRun: opts.dryRun, Encoding: enc}
 	bar := &progressBar{w: e.stderr, start: time.Now()}
 	if !opts.quiet && isTerminal(e.stderr) && size > 0 {
 		im.Progress = bar.update
@@ -87,6 +99,10 @@ func runImport(ctx context.Context, e env, opts importOptions) error {
 	var oldRow *csvimport.OldRowError
 	if errors.As(err, &oldRow) {
 		return errors.New(oldRowAdvice(oldRow))
+	}
+	var badText *csvimport.EncodingError
+	if errors.As(err, &badText) {
+		return errors.New(encodingAdvice(badText, sum, opts.dryRun))
 	}
 	if err != nil {
 		return err
@@ -106,6 +122,36 @@ func oldRowAdvice(old *csvimport.OldRowError) string {
 		" no row from line %d on was saved", old.Line, old.At.Format("2006-01-02 15:04 MST"), old.From)
 }
 
+// encodingAdvice says why an import stopped at a line that is not UTF-8
+// (or at a header of UTF-16 read as something else), which encoding to
+// import the file in, and what was saved.
+func encodingAdvice(bad *csvimport.EncodingError, sum csvimport.Summary, dryRun bool) string {
+	var advice string
+	if bad.UTF16 {
+		advice = "the header holds NUL bytes: the file looks like UTF-16 without a byte order mark (Excel's \"Unicode Text\"" +
+			" writes one). Import again with --encoding utf-16 (or utf-16be)"
+	} else {
+		where := fmt.Sprintf("line %d", bad.Line)
+		switch {
+		case bad.Column != "":
+			where += fmt.Sprintf(" (column %s)", report.Printable(bad.Column))
+		case bad.Line == 1:
+			where += " (the header)"
+		}
+		advice = fmt.Sprintf("%s is not UTF-8 (byte 0x%02X): the file is in another encoding, most likely Windows-1252,"+
+			" which Excel writes for \"CSV (Comma delimited)\" on Windows. Import again with --encoding windows-1252"+
+			" (--dry-run with it shows the names as they would be stored; a file saved otherwise: --encoding"+
+			" iso-8859-15, macintosh or utf-16)", where, bad.Byte)
+	}
+	switch {
+	case dryRun:
+		return advice
+	case sum.Created+sum.Updated+sum.Unchanged == 0:
+		return advice + "; nothing was saved"
+	}
+	return fmt.Sprintf("%s; no row from line %d on was saved (imported again, the rows before it are found unchanged)", advice, bad.From)
+}
+
 // printSummary prints what an import did, or would have done (dryRun); an
 // import that stopped at an old record (err, an OldRowError) counts only
 // the rows before the stop's batch, and says so.
@@ -120,8 +166,16 @@ func printSummary(w io.Writer, sum csvimport.Summary, took time.Duration, dryRun
 		fmt.Fprint(w, "Dry run, nothing saved: ")
 	}
 	var old *csvimport.OldRowError
-	if errors.As(err, &old) {
+	var badText *csvimport.EncodingError
+	switch {
+	case errors.As(err, &old):
 		fmt.Fprintf(w, "%s at line %d; before line %d, ", verb("Stopped", "stopped"), old.Line, old.From)
+	case errors.As(err, &badText):
+		why := "not UTF-8"
+		if badText.UTF16 {
+			why = "NUL bytes in the header"
+		}
+		fmt.Fprintf(w, "%s at line %d, %s; before line %d, ", verb("Stopped", "stopped"), badText.Line, why, badText.From)
 	}
 	fmt.Fprintf(w, "%s in %s: %d new, %d updated, %d unchanged, %d rejected\n",
 		bot.Count(sum.Rows, "row", "rows"), took.Round(time.Millisecond), sum.Created, sum.Updated, sum.Unchanged, sum.RejectedRows)
