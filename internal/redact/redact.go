@@ -7,6 +7,7 @@ package redact
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -21,10 +22,16 @@ func Scheme(s string) string {
 	return ""
 }
 
+// secretNames are parts of query parameter names whose values URL masks:
+// passwords, secrets, tokens and keys, and the signatures and codes that
+// webhook receivers put in their URLs (Azure Functions' code, a SAS sig).
+var secretNames = []string{"pass", "secret", "token", "key", "sig", "code", "auth", "cred"}
+
 // URL masks the password and secret-looking query parameters (names
-// holding pass, secret, token or key) of a URL as xxxxx. Strings that are
-// not URLs (file paths) are returned unchanged; ones that fail to parse are
-// hidden entirely.
+// holding one of secretNames) of a URL as xxxxx, and a user name given
+// without a password (https://APIKEY@host/, an API key in its place).
+// Strings that are not URLs (file paths) are returned unchanged; ones that
+// fail to parse are hidden entirely.
 func URL(s string) string {
 	if Scheme(s) == "" {
 		return s
@@ -37,13 +44,18 @@ func URL(s string) string {
 	changed := false
 	for k := range q {
 		lk := strings.ToLower(k)
-		if strings.Contains(lk, "pass") || strings.Contains(lk, "secret") || strings.Contains(lk, "token") || strings.Contains(lk, "key") {
+		if slices.ContainsFunc(secretNames, func(n string) bool { return strings.Contains(lk, n) }) {
 			q.Set(k, "xxxxx")
 			changed = true
 		}
 	}
 	if changed {
 		u.RawQuery = q.Encode()
+	}
+	if u.User != nil {
+		if _, hasPassword := u.User.Password(); !hasPassword && u.User.Username() != "" {
+			u.User = url.User("xxxxx")
+		}
 	}
 	return u.Redacted()
 }

@@ -21,6 +21,9 @@ func TestRedactURL(t *testing.T) {
 		{"https://user:pw@hooks.example.com/in", "https://user:xxxxx@hooks.example.com/in"},
 		{"postgres://handoff:pw@db:5432/handoff?sslmode=require&password=s3cr3t", "postgres://handoff:xxxxx@db:5432/handoff?password=xxxxx&sslmode=require"},
 		{"https://hooks.example.com/%zz?token=s3cr3t", "(unparsable URL)"},
+		{"https://fn.azurewebsites.net/api/in?code=s3cr3t&clientId=default", "https://fn.azurewebsites.net/api/in?clientId=default&code=xxxxx"},
+		{"https://acct.blob.core.windows.net/in?sv=2024&sig=s3cr3t", "https://acct.blob.core.windows.net/in?sig=xxxxx&sv=2024"},
+		{"https://s3cr3tkey@api.example.com/hooks", "https://xxxxx@api.example.com/hooks"},
 	} {
 		if got := redact.URL(tc.in); got != tc.want {
 			t.Errorf("URL(%q) = %q, want %q", tc.in, got, tc.want)
