@@ -1,7 +1,6 @@
 package webhook_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,57 +9,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/internal/testkit"
 	"github.com/handoff/handoff/internal/webhooktest"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 	"github.com/handoff/handoff/webhook"
 )
-
-// secretURL is base (http://host:port) with a password and a token, as a
-// receiver's inbound hook URL carries them.
-func secretURL(base string) string {
-	return strings.Replace(base, "http://", "http://user:pw@", 1) + "/in?token=s3cr3t&lead=1"
-}
-
-// closedPort returns http://127.0.0.1:port of a port nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return "http://" + addr
-}
-
-// lockedBuffer is a log's output, written by the sender's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
-// leaks names the secret of secretURL that s shows, or "".
-func leaks(s string) string {
-	for _, secret := range []string{"s3cr3t", "pw"} {
-		if strings.Contains(s, secret) {
-			return secret
-		}
-	}
-	return ""
-}
 
 // An endpoint URL's token and password reach neither the stored last error
 // nor the log, when the endpoint cannot be reached and when it answers 500,
@@ -69,14 +27,14 @@ func TestWebhookErrorsRedactTheURL(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
 		c := &clock{t: t0}
-		down := closedPort(t)
+		down := webhooktest.ClosedPort(t)
 		broken := webhooktest.New(t, secret, c.now, 500)
 		eps := []webhook.Endpoint{
-			{URL: secretURL(down), Secret: secret, Events: []handoff.WebhookEvent{handoff.WebhookAnnounced}},
-			{URL: secretURL(broken.URL), Secret: secret, Events: []handoff.WebhookEvent{handoff.WebhookAnnounced}},
+			{URL: webhooktest.SecretURL(down), Secret: secret, Events: []handoff.WebhookEvent{handoff.WebhookAnnounced}},
+			{URL: webhooktest.SecretURL(broken.URL), Secret: secret, Events: []handoff.WebhookEvent{handoff.WebhookAnnounced}},
 		}
 		s.RouteWebhooks(webhook.Routes(eps))
-		var logged lockedBuffer
+		var logged testkit.LogBuffer
 		snd := &webhook.Sender{Store: s, Endpoints: eps, Now: c.now, Client: &http.Client{Timeout: 5 * time.Second},
 			Logger: slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 		newLead(t, s, "hs-secret", t0)
@@ -104,7 +62,7 @@ func TestWebhookErrorsRedactTheURL(t *testing.T) {
 			host := strings.TrimPrefix(tc.ep.URL, "http://user:pw@")
 			host, _, _ = strings.Cut(host, "/")
 			got := byKey[webhook.Key(tc.ep.URL)]
-			if leak := leaks(got); leak != "" {
+			if leak := webhooktest.ShownSecret(got); leak != "" {
 				t.Errorf("last error of %s shows %q: %s", host, leak, got)
 			}
 			if !strings.Contains(got, host+"/in") || !strings.Contains(got, tc.cause) {
@@ -114,7 +72,7 @@ func TestWebhookErrorsRedactTheURL(t *testing.T) {
 				t.Errorf("the log does not name %s/in:\n%s", host, logged.String())
 			}
 		}
-		if leak := leaks(logged.String()); leak != "" {
+		if leak := webhooktest.ShownSecret(logged.String()); leak != "" {
 			t.Errorf("the log shows %q:\n%s", leak, logged.String())
 		}
 	})
@@ -128,13 +86,13 @@ func TestWebhookTimeoutRedactsTheURL(t *testing.T) {
 	defer slow.Close()
 	defer close(release)
 	client := &http.Client{Timeout: 100 * time.Millisecond}
-	_, err := webhook.TestEvent(context.Background(), client, webhook.Endpoint{URL: secretURL(slow.URL), Secret: secret}, time.Now())
+	_, err := webhook.TestEvent(context.Background(), client, webhook.Endpoint{URL: webhooktest.SecretURL(slow.URL), Secret: secret}, time.Now())
 	var ne net.Error
 	if err == nil || !errors.As(err, &ne) || !ne.Timeout() {
 		t.Fatalf("err = %v, want a timeout", err)
 	}
 	host := strings.TrimPrefix(slow.URL, "http://")
-	if leak := leaks(err.Error()); leak != "" || !strings.Contains(err.Error(), host+"/in") || !strings.Contains(err.Error(), "Client.Timeout exceeded") {
+	if leak := webhooktest.ShownSecret(err.Error()); leak != "" || !strings.Contains(err.Error(), host+"/in") || !strings.Contains(err.Error(), "Client.Timeout exceeded") {
 		t.Fatalf("err = %q: shows %q, or does not name %s/in and the timeout", err, leak, host)
 	}
 }
@@ -142,9 +100,9 @@ func TestWebhookTimeoutRedactsTheURL(t *testing.T) {
 // An endpoint printed with fmt shows neither the URL's secrets nor the
 // signing secret.
 func TestWebhookEndpointPrintsRedacted(t *testing.T) {
-	ep := webhook.Endpoint{URL: secretURL("http://hooks.example.com"), Secret: secret, Events: []handoff.WebhookEvent{handoff.WebhookClaimed}}
+	ep := webhook.Endpoint{URL: webhooktest.SecretURL("http://hooks.example.com"), Secret: secret, Events: []handoff.WebhookEvent{handoff.WebhookClaimed}}
 	out := fmt.Sprintf("%v %+v %#v %s", ep, ep, ep, ep.Redacted())
-	if leak := leaks(out); leak != "" || strings.Contains(out, secret) || !strings.Contains(out, "hooks.example.com/in") {
+	if leak := webhooktest.ShownSecret(out); leak != "" || strings.Contains(out, secret) || !strings.Contains(out, "hooks.example.com/in") {
 		t.Fatalf("printed endpoint: %s", out)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -18,34 +17,6 @@ import (
 	"github.com/handoff/handoff/webhook"
 )
 
-// secretHookURL is base (http://host:port) with a password and a token, as
-// a receiver's inbound hook URL carries them.
-func secretHookURL(base string) string {
-	return strings.Replace(base, "http://", "http://user:pw@", 1) + "/in?token=s3cr3t&lead=1"
-}
-
-// closedLocalPort returns http://127.0.0.1:port of a port nothing listens on.
-func closedLocalPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return "http://" + addr
-}
-
-// showsSecret names the secret of secretHookURL that s shows, or "".
-func showsSecret(s string) string {
-	for _, secret := range []string{"s3cr3t", "pw"} {
-		if strings.Contains(s, secret) {
-			return secret
-		}
-	}
-	return ""
-}
-
 // hostOf is the host:port of an http:// URL.
 func hostOf(u string) string {
 	h, _, _ := strings.Cut(strings.TrimPrefix(u, "http://"), "/")
@@ -55,17 +26,17 @@ func hostOf(u string) string {
 // handoff webhooks test names each endpoint and what went wrong without the
 // URL's token or password: one cannot be reached, one answers 500.
 func TestWebhooksTestRedactsTheURL(t *testing.T) {
-	down := closedLocalPort(t)
+	down := webhooktest.ClosedPort(t)
 	broken := webhooktest.New(t, testWebhookSecret, time.Now, 500)
 	vars := map[string]string{"HANDOFF_WEBHOOK_SECRET": testWebhookSecret,
-		"HANDOFF_CONFIG": writeAgreement(t, secretHookURL(down), secretHookURL(broken.URL))}
+		"HANDOFF_CONFIG": writeAgreement(t, webhooktest.SecretURL(down), webhooktest.SecretURL(broken.URL))}
 	e, out, errOut := testEnv(vars, "webhooks", "test")
 	code := run(context.Background(), e)
 	all := out.String() + errOut.String()
 	if code != 1 || !strings.Contains(errOut.String(), "2 of 2 endpoints") {
 		t.Fatalf("exit %d: %s", code, all)
 	}
-	if leak := showsSecret(all); leak != "" {
+	if leak := webhooktest.ShownSecret(all); leak != "" {
 		t.Errorf("webhooks test shows %q:\n%s", leak, all)
 	}
 	for _, want := range []string{hostOf(down) + "/in", "connection refused", hostOf(broken.URL) + "/in", "HTTP 500"} {
@@ -74,10 +45,10 @@ func TestWebhooksTestRedactsTheURL(t *testing.T) {
 		}
 	}
 	// --url with a URL not in the agreement: the refusal shows it redacted.
-	e, out, errOut = testEnv(vars, "webhooks", "test", "--url", secretHookURL("http://elsewhere.example.com"))
+	e, out, errOut = testEnv(vars, "webhooks", "test", "--url", webhooktest.SecretURL("http://elsewhere.example.com"))
 	code = run(context.Background(), e)
 	all = out.String() + errOut.String()
-	if leak := showsSecret(all); code != 1 || leak != "" || !strings.Contains(all, "elsewhere.example.com/in") {
+	if leak := webhooktest.ShownSecret(all); code != 1 || leak != "" || !strings.Contains(all, "elsewhere.example.com/in") {
 		t.Errorf("exit %d, shows %q: %s", code, leak, all)
 	}
 }
@@ -101,13 +72,13 @@ func TestOutboxListRedactsWebhookErrors(t *testing.T) {
 			var mu sync.Mutex
 			now := time.Now().UTC()
 			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-			down := closedLocalPort(t)
+			down := webhooktest.ClosedPort(t)
 			broken := webhooktest.New(t, testWebhookSecret, clock, 500)
 			const old = "http://hooks.example.com:8443"
 			events := []handoff.WebhookEvent{handoff.WebhookAnnounced}
-			eps := []webhook.Endpoint{{URL: secretHookURL(down), Secret: testWebhookSecret, Events: events},
-				{URL: secretHookURL(broken.URL), Secret: testWebhookSecret, Events: events},
-				{URL: secretHookURL(old), Secret: testWebhookSecret, Events: events}}
+			eps := []webhook.Endpoint{{URL: webhooktest.SecretURL(down), Secret: testWebhookSecret, Events: events},
+				{URL: webhooktest.SecretURL(broken.URL), Secret: testWebhookSecret, Events: events},
+				{URL: webhooktest.SecretURL(old), Secret: testWebhookSecret, Events: events}}
 			store.RouteWebhooks(webhook.Routes(eps))
 			snd := &webhook.Sender{Store: store, Endpoints: eps[:2], Now: clock, Client: &http.Client{Timeout: 5 * time.Second},
 				Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
@@ -150,7 +121,7 @@ func TestOutboxListRedactsWebhookErrors(t *testing.T) {
 					t.Fatalf("exit %d: %s%s", code, out, errOut)
 				}
 				all := out.String() + errOut.String()
-				if leak := showsSecret(all); leak != "" {
+				if leak := webhooktest.ShownSecret(all); leak != "" {
 					t.Errorf("outbox list --format %s shows %q:\n%s", format, leak, all)
 				}
 				for _, want := range []string{hostOf(down) + "/in", "connection refused", hostOf(broken.URL) + "/in", "HTTP 500", hostOf(old) + "/in", "EOF"} {
