@@ -118,8 +118,22 @@ func digits(s string) (int, bool) {
 	return n, err == nil
 }
 
+// midnight returns the first instant of the local date y-m-d in loc. Where
+// the clocks go forward at midnight (Cuba, Chile, Paraguay, Lebanon) that
+// midnight does not exist and time.Date gives an instant of the day before
+// (23:00 of the old offset); the day then begins where the new offset
+// starts, that instant moved by the change of offset.
 func midnight(y int, m time.Month, d int, loc *time.Location) time.Time {
-	return time.Date(y, m, d, 0, 0, 0, 0, loc)
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	// Noon of the day always exists and names the day (d may be 0 or past
+	// the month's end: time.Date normalises both alike).
+	noon := time.Date(y, m, d, 12, 0, 0, 0, loc)
+	if t.YearDay() == noon.YearDay() && t.Year() == noon.Year() {
+		return t
+	}
+	_, before := t.Zone()
+	_, after := noon.Zone()
+	return t.Add(time.Duration(after-before) * time.Second)
 }
 
 // weekPeriod returns the ISO week (Monday to Monday) containing the local

@@ -189,3 +189,52 @@ func TestPeriodLastDay(t *testing.T) {
 		t.Errorf("LastDay = %s, want 2026-10-31", got)
 	}
 }
+
+// TestPeriodsWhereMidnightIsSkipped checks the periods of zones whose clocks
+// go forward at midnight: the day's first instant is 01:00, and a period
+// starting that day neither begins in the day before nor loses its first
+// day.
+func TestPeriodsWhereMidnightIsSkipped(t *testing.T) {
+	havana, err := time.LoadLocation("America/Havana") // 2026-03-08 00:00 CST → 01:00 CDT
+	if err != nil {
+		t.Skip("no time zone data:", err)
+	}
+	santiago, err := time.LoadLocation("America/Santiago") // 2026-09-06 00:00 → 01:00
+	if err != nil {
+		t.Skip("no time zone data:", err)
+	}
+	tehran, err := time.LoadLocation("Asia/Tehran") // 2021-03-22 (a Monday) 00:00 → 01:00
+	if err != nil {
+		t.Skip("no time zone data:", err)
+	}
+	asuncion, err := time.LoadLocation("America/Asuncion") // 2023-10-01 00:00 → 01:00
+	if err != nil {
+		t.Skip("no time zone data:", err)
+	}
+	tests := []struct {
+		key       string
+		loc       *time.Location
+		wantStart string // local, RFC 3339
+		wantEnd   string
+	}{
+		{"2021-W12", tehran, "2021-03-22T01:00:00+04:30", "2021-03-29T00:00:00+04:30"},
+		{"2021-W11", tehran, "2021-03-15T00:00:00+03:30", "2021-03-22T01:00:00+04:30"},
+		{"2023-10", asuncion, "2023-10-01T01:00:00-03:00", "2023-11-01T00:00:00-03:00"},
+		{"2023-Q3", asuncion, "2023-07-01T00:00:00-04:00", "2023-10-01T01:00:00-03:00"},
+		{"2026-W10", havana, "2026-03-02T00:00:00-05:00", "2026-03-09T00:00:00-04:00"},
+		{"2026-W36", santiago, "2026-08-31T00:00:00-04:00", "2026-09-07T00:00:00-03:00"},
+		{"2026-03", havana, "2026-03-01T00:00:00-05:00", "2026-04-01T00:00:00-04:00"},
+	}
+	for _, tt := range tests {
+		p, err := handoff.ParsePeriod(tt.key, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), tt.loc)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.key, err)
+		}
+		if got := p.Start.In(tt.loc).Format(time.RFC3339); got != tt.wantStart {
+			t.Errorf("%s starts %s, want %s", tt.key, got, tt.wantStart)
+		}
+		if got := p.End.In(tt.loc).Format(time.RFC3339); got != tt.wantEnd {
+			t.Errorf("%s ends %s, want %s", tt.key, got, tt.wantEnd)
+		}
+	}
+}
