@@ -14,25 +14,40 @@ func isIDChar(r byte) bool {
 // ID18 returns the 18-character form of a Salesforce record id given in
 // either form: the 15-character case-sensitive id with the 3-character
 // suffix that encodes which of its letters are upper case. An 18-character
-// id is returned with its own first 15 characters and a recomputed suffix,
-// so a suffix in the wrong case still gives the one canonical form.
+// id is case-insensitive, its suffix deciding the case of its letters, so
+// one whose case was lost (written all in lower or upper case by a
+// spreadsheet or a form) gives the record's own id, and a suffix in the
+// wrong case the one canonical form. An 18-character id whose first 15
+// characters keep both cases and disagree with its suffix is refused, as
+// is one whose suffix fits no id.
 func ID18(id string) (string, error) {
 	id = strings.TrimSpace(id)
 	if len(id) != 15 && len(id) != 18 || !isID(id) {
 		return "", fmt.Errorf("%q is not a Salesforce id (15 or 18 letters and digits)", id)
 	}
-	base := id[:15]
-	suffix := make([]byte, 3)
+	if len(id) == 18 {
+		if err := checkSuffix(id); err != nil {
+			return "", err
+		}
+		id, _ = id15(id)
+	}
+	return id + suffix(id), nil
+}
+
+// suffix returns the 3 characters that encode which letters of a
+// 15-character id are upper case.
+func suffix(id15 string) string {
+	out := make([]byte, 3)
 	for chunk := 0; chunk < 3; chunk++ {
 		bits := 0
 		for i := 0; i < 5; i++ {
-			if c := base[chunk*5+i]; c >= 'A' && c <= 'Z' {
+			if c := id15[chunk*5+i]; c >= 'A' && c <= 'Z' {
 				bits |= 1 << i
 			}
 		}
-		suffix[chunk] = idSuffixChars[bits]
+		out[chunk] = idSuffixChars[bits]
 	}
-	return base + string(suffix), nil
+	return string(out)
 }
 
 // SameOrg reports whether two organisation ids, each in the 15- or
@@ -56,13 +71,24 @@ func SameOrg(a, b string) bool {
 // then gives.
 func CheckOrgID(id string) error {
 	trimmed := strings.TrimSpace(id)
-	fixed, ok := id15(trimmed)
-	switch {
-	case !ok && len(trimmed) == 18 && isID(trimmed):
-		return fmt.Errorf("%q: its last 3 characters fit no org id of its first 15 (the suffix encodes which letters are capitals)", id)
-	case !ok:
+	if len(trimmed) != 15 && len(trimmed) != 18 || !isID(trimmed) {
 		return fmt.Errorf("%q is not a Salesforce id (15 or 18 letters and digits, e.g. 00D5g000004XyZq)", id)
-	case len(trimmed) == 18 && hasBothCases(trimmed[:15]) && fixed != trimmed[:15]:
+	}
+	if len(trimmed) == 18 {
+		return checkSuffix(trimmed)
+	}
+	return nil
+}
+
+// checkSuffix reports an 18-character id whose suffix fits no casing of
+// its first 15 characters, or fits one other than theirs when they keep
+// both cases (a typo, not a lost case).
+func checkSuffix(id string) error {
+	fixed, ok := id15(id)
+	switch {
+	case !ok:
+		return fmt.Errorf("%q: its last 3 characters fit no id of its first 15 (the suffix encodes which letters are capitals)", id)
+	case hasBothCases(id[:15]) && fixed != id[:15]:
 		return fmt.Errorf("%q: its last 3 characters encode the capitals of %s, not of its first 15 characters", id, fixed)
 	}
 	return nil

@@ -18,6 +18,11 @@ func TestID18(t *testing.T) {
 		{"00Q5g00000ABCDeeap", "00Q5g00000ABCDeEAP"},
 		{"001000000000000", "001000000000000AAA"},
 		{"00D000000000062", "00D000000000062EAA"},
+		// An 18-character id is case-insensitive: written all in one case
+		// (its case lost), the suffix gives the record's own id.
+		{"00q5g00000abcdeeap", "00Q5g00000ABCDeEAP"},
+		{"00Q5G00000ABCDEEAP", "00Q5g00000ABCDeEAP"},
+		{"0015000000gv7qjaar", "0015000000Gv7qJAAR"},
 	}
 	for _, tt := range tests {
 		got, err := salesforce.ID18(tt.in)
@@ -25,7 +30,10 @@ func TestID18(t *testing.T) {
 			t.Errorf("ID18(%q) = %q, %v, want %q", tt.in, got, err, tt.want)
 		}
 	}
-	for _, bad := range []string{"", "00Q5g00000ABCD", "00Q5g00000ABCDe-", "00Q5g00000ABCDeEAPX"} {
+	for _, bad := range []string{"", "00Q5g00000ABCD", "00Q5g00000ABCDe-", "00Q5g00000ABCDeEAPX",
+		"00Q5g00000ABCDeAAA", // its capitals and its suffix disagree: a typo
+		"00Q5g00000ABCDe999", // a suffix outside A-Z0-5
+	} {
 		if _, err := salesforce.ID18(bad); err == nil {
 			t.Errorf("ID18(%q) accepted", bad)
 		}
@@ -52,8 +60,8 @@ func TestCheckOrgID(t *testing.T) {
 		{"00d5g000004xyzqeak", ""}, // case lost, the suffix gives it
 		{"00D5G000004XYZQEAK", ""},
 		{"00D5g000004XyZqEAA", "encode the capitals of 00D5g000004xyzq"}, // a typo in the suffix
-		{"00D5g000004XyZqBAK", "fit no org id"},                          // marks a digit as a capital
-		{"00D5g000004XyZq999", "fit no org id"},                          // outside A-Z0-5
+		{"00D5g000004XyZqBAK", "fit no id"},                              // marks a digit as a capital
+		{"00D5g000004XyZq999", "fit no id"},                              // outside A-Z0-5
 		{"00D-not-an-id", "is not a Salesforce id"},
 		{"00D5g000004XyZqEA", "is not a Salesforce id"},
 	}
