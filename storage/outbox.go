@@ -274,9 +274,9 @@ func writeOutcome(tx *gorm.DB, o handoff.OutboxOutcome) error {
 	m := o.Message
 	switch {
 	case o.Dead:
-		return updateHeld(tx, m, map[string]any{"status": OutboxDead, "done_ms": ms(o.At), "locked_until_ms": 0, "last_error": o.Cause, "refused_by": o.RefusedBy})
+		return updateHeld(tx, m, map[string]any{"status": OutboxDead, "done_ms": ms(o.At), "locked_until_ms": 0, "last_error": storableText(o.Cause), "refused_by": o.RefusedBy})
 	case !o.Retry.IsZero():
-		return updateHeld(tx, m, map[string]any{"due_ms": ms(o.Retry), "locked_until_ms": 0, "last_error": o.Cause})
+		return updateHeld(tx, m, map[string]any{"due_ms": ms(o.Retry), "locked_until_ms": 0, "last_error": storableText(o.Cause)})
 	}
 	// A sent message keeps no payload: it may hold personal data that is
 	// no longer needed.
