@@ -39,6 +39,7 @@ type Store interface {
 	PurgeExpired(ctx context.Context, cutoff, now time.Time) (int, error)
 	PruneProcessed(ctx context.Context, before time.Time) (int64, error)
 	PruneExpiredReplies(ctx context.Context, now time.Time) (int64, error)
+	PruneOutbox(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Names of the lease and the schedule in the database.
@@ -47,7 +48,7 @@ const (
 	DigestName = "digest.weekly"
 	PurgeName  = "retention.purge"
 	// MaintenanceName is the daily housekeeping run (pruning old Slack event
-	// ids and expired Slack response_urls).
+	// ids, expired Slack response_urls and sent outbox messages).
 	MaintenanceName = "maintenance"
 )
 
@@ -263,10 +264,14 @@ const purgeEvery = 24 * time.Hour
 // retries an event for well under an hour.
 const dedupKeep = 72 * time.Hour
 
+// OutboxKeep is how long sent outbox messages are kept (for a look at
+// what went out lately) before the daily maintenance deletes them.
+const OutboxKeep = 7 * 24 * time.Hour
+
 // purgeTick runs the daily jobs that are due: erasing personal data past
-// the policy's retention, pruning remembered event ids and the command
-// answers whose response_url has expired. It returns when the next one is
-// due.
+// the policy's retention, pruning remembered event ids, the command
+// answers whose response_url has expired and the outbox messages sent
+// over OutboxKeep ago. It returns when the next one is due.
 func (s *Scheduler) purgeTick(ctx context.Context, now time.Time) (time.Time, error) {
 	next, err := s.daily(ctx, now, MaintenanceName, func() error {
 		n, err := s.cfg.Store.PruneProcessed(ctx, now.Add(-dedupKeep))
@@ -276,6 +281,11 @@ func (s *Scheduler) purgeTick(ctx context.Context, now time.Time) (time.Time, er
 		}
 		n, err = s.cfg.Store.PruneExpiredReplies(ctx, now)
 		s.cfg.Logger.Info("scheduler: pruned expired command answers", "pruned", n)
+		if err != nil {
+			return err
+		}
+		n, err = s.cfg.Store.PruneOutbox(ctx, now.Add(-OutboxKeep))
+		s.cfg.Logger.Info("scheduler: pruned sent outbox messages", "pruned", n, "kept", OutboxKeep.String())
 		return err
 	})
 	if err != nil || s.cfg.Policy.Retention <= 0 {
