@@ -176,8 +176,8 @@ func (m OutboxMessage) Retried() bool { return m.Attempts > 1 || !m.Requeued.IsZ
 
 // OutboxOutcome is how one attempt at a leased message ended, as the
 // outbox worker records it: sent (Result, and the chat posts it created),
-// released for another attempt at Retry, or given up (Dead). Cause says
-// why an attempt failed.
+// released for another attempt at Retry, given up (Dead), or given back
+// untried (Untried). Cause says why an attempt failed.
 type OutboxOutcome struct {
 	Message OutboxMessage
 	At      time.Time // when the attempt ended
@@ -185,6 +185,11 @@ type OutboxOutcome struct {
 	Posts   []ChatPost
 	Retry   time.Time // non-zero: try again then
 	Dead    bool
+	// Untried says the worker gives the message back without trying it
+	// (it is stopping): its lease ends and the attempt its taking counted
+	// is undone, so another worker takes it at once instead of after the
+	// lease.
+	Untried bool
 	Cause   string
 	// RefusedBy, on a dead outcome, is the place whose refusal gave the
 	// message up (the platform's channel, or a Teams team, see

@@ -192,7 +192,8 @@ func (s *Store) FailOutbox(ctx context.Context, m handoff.OutboxMessage, now tim
 // RecordOutbox records the outcomes of several leased messages in one
 // transaction (one commit for a round's bookkeeping) and returns one error
 // per outcome: each is recorded as CompleteOutbox, RetryOutbox or
-// FailOutbox would, only while its worker still holds the message's lease
+// FailOutbox would (or, Untried, given back: its lease ended and its
+// attempt not counted), only while its worker still holds the message's lease
 // (ECONFLICT otherwise, that outcome alone unrecorded). A recorded
 // outcome's Shown changes its lead in the same transaction (recordShown);
 // one whose lead cannot be read or written is recorded without it, and its
@@ -273,6 +274,8 @@ func recordOutcome(tx *gorm.DB, o handoff.OutboxOutcome) error {
 func writeOutcome(tx *gorm.DB, o handoff.OutboxOutcome) error {
 	m := o.Message
 	switch {
+	case o.Untried:
+		return updateHeld(tx, m, map[string]any{"locked_until_ms": 0, "locked_by": "", "attempts": gorm.Expr("attempts - 1")})
 	case o.Dead:
 		return updateHeld(tx, m, map[string]any{"status": OutboxDead, "done_ms": ms(o.At), "locked_until_ms": 0, "last_error": storableText(o.Cause), "refused_by": o.RefusedBy})
 	case !o.Retry.IsZero():

@@ -190,7 +190,8 @@ func (d *Dispatcher) Wake() {
 }
 
 // Run delivers outbox messages until ctx ends, then returns nil once the
-// message being sent (if any) is finished and recorded. It sleeps until the
+// message being sent (if any) is finished and recorded, and the rest of
+// its batch given back (RunOnce). It sleeps until the
 // next message is due or Wake is called, not on a fixed poll.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	failures := 0

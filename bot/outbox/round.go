@@ -18,7 +18,9 @@ import (
 // that a message the platform acknowledged with an id is stored before the
 // next is sent; so are all outcomes once half the lease has run, before
 // it could lapse. A crash can therefore repeat at most one round's notices
-// and card updates (updates are idempotent), never a card.
+// and card updates (updates are idempotent), never a card. When ctx ends
+// mid-round, the message being sent is finished and the others are given
+// back untried, for another replica to send at once.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	budget := d.cfg.Yield
 	d.yield(ctx, &budget)
@@ -35,11 +37,14 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	leased := taken.Add(d.cfg.Lease)
 	refreshed := map[string]bool{} // one refresh per lead and platform per round
 	var pending []handoff.OutboxOutcome
-	for _, m := range msgs {
-		if ctx.Err() != nil {
-			break // the leases run out and another round retries them
-		}
+	for i, m := range msgs {
 		d.yield(ctx, &budget)
+		if ctx.Err() != nil {
+			// Stopping: what was not started is given back, so that
+			// another replica sends it now, not once its lease ran out.
+			pending = append(pending, untried(msgs[i:])...)
+			break
+		}
 		if d.leaseShort(leased) {
 			pending = d.record(ctx, pending)
 		}
@@ -55,6 +60,15 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	d.record(ctx, pending)
 	d.hastenRetries(ctx)
 	return len(msgs), nil
+}
+
+// untried are the outcomes that give msgs back untried.
+func untried(msgs []handoff.OutboxMessage) []handoff.OutboxOutcome {
+	out := make([]handoff.OutboxOutcome, len(msgs))
+	for i, m := range msgs {
+		out[i] = handoff.OutboxOutcome{Message: m, Untried: true}
+	}
+	return out
 }
 
 // yield waits while interactive requests are in flight, out of the
@@ -92,6 +106,8 @@ func (d *Dispatcher) record(ctx context.Context, outcomes []handoff.OutboxOutcom
 		switch {
 		case errors.As(err, &notShown):
 			log.ErrorContext(ctx, "outbox: card shown but not recorded", "err", err)
+		case err != nil && o.Untried:
+			log.WarnContext(ctx, "outbox: not given back; it waits for its lease to end", "err", err)
 		case err != nil && !o.Dead && o.Retry.IsZero():
 			log.ErrorContext(ctx, "outbox: delivered but not marked done; it may be sent again", "result", o.Result, "err", err)
 		case err != nil:
