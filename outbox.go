@@ -197,7 +197,8 @@ type OutboxOutcome struct {
 	// back there.
 	RefusedBy string
 	// Then are messages to queue with the outcome, in its transaction,
-	// once it is recorded (CardGivenUp's note with a dead card); an
+	// once it is recorded (CardGivenUp's note with a dead card, the
+	// per-platform copies of a message split for every platform); an
 	// outcome whose lease was lost queues none.
 	Then []OutboxMessage
 	// Shown, set on a sent card's outcome, is what showing the card does

@@ -44,22 +44,11 @@ func (d *Dispatcher) deliver(ctx context.Context, m handoff.OutboxMessage, refre
 	return "", nil, bot.Permanent(fmt.Errorf("unknown outbox kind %q", m.Kind))
 }
 
-// announce posts a lead to the sales channel of m.Platform, or fans out
-// one announcement per platform when m.Platform is "" and several are
-// enabled. A platform that already has a card announcing the lead's
-// latest SQL time is skipped, so an announcement is idempotent per
-// platform and SQL time.
+// announce posts a lead to the sales channel of m.Platform (one
+// announcement per platform when several are enabled: fanOut). A platform
+// that already has a card announcing the lead's latest SQL time is
+// skipped, so an announcement is idempotent per platform and SQL time.
 func (d *Dispatcher) announce(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
-	if m.Platform == "" && len(d.cfg.Targets) > 1 {
-		var children []handoff.OutboxMessage
-		for _, t := range d.cfg.Targets {
-			children = append(children, handoff.OutboxMessage{Kind: m.Kind, LeadID: m.LeadID, Platform: t.Platform.Name()})
-		}
-		if err := d.cfg.Store.Enqueue(ctx, d.cfg.Now().UTC(), children...); err != nil {
-			return "", nil, err
-		}
-		return "fanned out", nil, nil
-	}
 	t, err := d.target(m.Platform)
 	if err != nil {
 		return "", nil, err

@@ -29,6 +29,9 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 			return handoff.OutboxOutcome{}, false
 		}
 	}
+	if copies, split := d.fanOut(m); split {
+		return handoff.OutboxOutcome{Message: m, At: d.cfg.Now().UTC(), Result: fmt.Sprintf("fanned out to %d", len(copies)), Then: copies}, true
+	}
 	// A message being sent when ctx ends is finished (each call has its
 	// timeout): a call cut off after the platform took it would leave a
 	// posted card marked unsent, to be posted again by the next replica.

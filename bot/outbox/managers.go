@@ -41,22 +41,6 @@ func (d *Dispatcher) hasManagers() bool {
 	return false
 }
 
-// fanOutToManagers replaces a message meant for every platform's managers'
-// channel with one copy per platform that has one, so that a failure on one
-// platform is retried without repeating the others.
-func (d *Dispatcher) fanOutToManagers(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
-	var children []handoff.OutboxMessage
-	for _, t := range d.cfg.Targets {
-		if t.ManagerChannel != "" {
-			children = append(children, handoff.OutboxMessage{Kind: m.Kind, LeadID: m.LeadID, Platform: t.Platform.Name(), Payload: m.Payload})
-		}
-	}
-	if err := d.cfg.Store.Enqueue(ctx, d.cfg.Now().UTC(), children...); err != nil {
-		return "", nil, err
-	}
-	return fmt.Sprintf("fanned out to %d", len(children)), nil, nil
-}
-
 // escalate delivers a handoff.OutboxEscalate message to the managers'
 // channel of every platform that has one.
 func (d *Dispatcher) escalate(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
@@ -118,15 +102,11 @@ func (d *Dispatcher) cardGivenUp(ctx context.Context, m handoff.OutboxMessage) (
 }
 
 // postToManagers posts the message build returns to the managers' channel
-// of m.Platform. A message meant for every platform (m.Platform "" with
-// several enabled) is first split into one per platform that has a
-// managers' channel, so that a failure on one is retried without repeating
-// the others; a platform without one is skipped. shown records what the
-// post showed; nil records it as a post about m's lead (PostManagers).
+// of m.Platform (a message meant for every platform is first split into
+// one per platform that has a managers' channel: fanOut); a platform
+// without one is skipped. shown records what the post showed; nil records
+// it as a post about m's lead (PostManagers).
 func (d *Dispatcher) postToManagers(ctx context.Context, m handoff.OutboxMessage, build func() (bot.Message, error), shown showing) (string, []handoff.ChatPost, error) {
-	if m.Platform == "" && len(d.cfg.Targets) > 1 {
-		return d.fanOutToManagers(ctx, m)
-	}
 	t, err := d.target(m.Platform)
 	if err != nil {
 		return "", nil, err
