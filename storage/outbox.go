@@ -306,7 +306,12 @@ func writeOutcome(tx *gorm.DB, o handoff.OutboxOutcome) error {
 // A post of a lead erased since m was queued (so perhaps rendered before
 // the erasure, whose chat work may have run before the post was recorded)
 // queues the lead's erasure work again, which changes every message that
-// showed it, this one included, to the erased view.
+// showed it, this one included, to the erased view. Likewise a card of a
+// lead changed since m was queued (claimed while the card was on its way,
+// or while an earlier attempt's post waited to be found) queues the
+// lead's refresh on its platform: the refresh the change queued may have
+// run before the card was recorded, found no card there and left it as
+// it was rendered, with Claim on a claimed lead.
 func recordPosts(tx *gorm.DB, m handoff.OutboxMessage, posts []handoff.ChatPost, now time.Time, stray bool) error {
 	erased := map[int64]bool{}
 	for _, p := range posts {
@@ -321,6 +326,11 @@ func recordPosts(tx *gorm.DB, m handoff.OutboxMessage, posts []handoff.ChatPost,
 		}
 		if err := upsertPost(tx, p, now); err != nil {
 			return err
+		}
+		if p.Kind == "" {
+			if err := refreshChangedCard(tx, m, p, now); err != nil {
+				return err
+			}
 		}
 		if _, seen := erased[p.LeadID]; seen {
 			continue
@@ -337,6 +347,18 @@ func recordPosts(tx *gorm.DB, m handoff.OutboxMessage, posts []handoff.ChatPost,
 		}
 	}
 	return nil
+}
+
+// refreshChangedCard queues the refresh of card p on its platform when
+// its lead changed after message m, which posted it, was queued (see
+// recordPosts); an erased lead's card is left to its erasure work.
+func refreshChangedCard(tx *gorm.DB, m handoff.OutboxMessage, p handoff.ChatPost, now time.Time) error {
+	var n int64
+	err := tx.Model(&leadRow{}).Where("id = ? AND updated_ms > ? AND erased_ms IS NULL", p.LeadID, ms(m.Created)).Count(&n).Error
+	if err != nil || n == 0 {
+		return err
+	}
+	return insertOutbox(tx, now, handoff.OutboxMessage{Kind: handoff.OutboxRefreshLead, LeadID: p.LeadID, Platform: p.Platform})
 }
 
 // NextOutboxDue returns when the earliest pending message becomes due (or its
