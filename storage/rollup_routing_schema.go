@@ -32,13 +32,23 @@ func routingDaysDDL(table string) string {
 
 // migrateRoutingRollup creates the routing rollup's tables when they are
 // missing and fills them from the event log, or keys the pools of a
-// routing_days that predates pool_key.
+// routing_days that predates pool_key. A routing_days without the counts
+// as columns (the first routing rollup's, a row per kind and bucket) is
+// dropped with its facts and filled anew from the event log, as for a
+// database that never had one.
 func migrateRoutingRollup(tx *gorm.DB) error {
 	if tx.Migrator().HasTable("routing_days") {
-		if err := keyRoutingPools(tx); err != nil {
-			return fmt.Errorf("storage: migrate routing rollup: key pools: %w", err)
+		if hasRoutingDayCounts(tx) {
+			if err := keyRoutingPools(tx); err != nil {
+				return fmt.Errorf("storage: migrate routing rollup: key pools: %w", err)
+			}
+			return nil
 		}
-		return nil
+		for _, q := range []string{"DROP TABLE routing_days", "DROP TABLE IF EXISTS routing_facts"} {
+			if err := tx.Exec(q).Error; err != nil {
+				return fmt.Errorf("storage: migrate routing rollup: drop the first rollup: %w", err)
+			}
+		}
 	}
 	for _, ddl := range routingDDL {
 		if err := tx.Exec(ddl).Error; err != nil {
@@ -49,6 +59,17 @@ func migrateRoutingRollup(tx *gorm.DB) error {
 		return fmt.Errorf("storage: backfill routing rollup: %w", err)
 	}
 	return analyze(tx, "routing_days", "routing_facts")
+}
+
+// hasRoutingDayCounts says whether routing_days has a column for each of
+// routingDayCols.
+func hasRoutingDayCounts(tx *gorm.DB) bool {
+	for _, c := range routingDayCols {
+		if !tx.Migrator().HasColumn("routing_days", c) {
+			return false
+		}
+	}
+	return true
 }
 
 // backfillRouting computes the routing rollup from the event log, as the
