@@ -372,6 +372,7 @@ func TestParsePolicyErrors(t *testing.T) {
 		{"TZ prefix", "digest:\n  schedule: \"TZ=Europe/Copenhagen\"", []string{"digest.schedule", `"TZ=Europe/Copenhagen"`, "agreement's timezone"}},
 		{"TZ prefix with fields", "digest:\n  schedule: \"TZ=Europe/Copenhagen 0 8 * * MON\"", []string{"digest.schedule", "agreement's timezone"}},
 		{"CRON_TZ prefix", "digest:\n  schedule: \"CRON_TZ=UTC 0 8 * * MON\"", []string{"digest.schedule", "agreement's timezone"}},
+		{"cron that never runs", "digest:\n  schedule: \"0 8 30 2 *\"", []string{"digest.schedule", `"0 8 30 2 *"`, "never runs"}},
 		{"unknown top-level key", "timezone: UTC\ntimezon: UTC", []string{"line 2", `unknown key "timezon"`}},
 		{"unknown sla key", "sla:\n  claim_witin: 2h", []string{`unknown key "sla.claim_witin"`}},
 		{"unknown business_hours key", "sla:\n  business_hours:\n    weekdays: [mon]", []string{`unknown key "sla.business_hours.weekdays"`}},

@@ -395,7 +395,8 @@ func (b *agreementBuilder) targets(t *handoff.Targets, f *targetsFile) {
 // checkCron validates a digest schedule: standard five-field cron or a
 // descriptor (@weekly). A TZ= or CRON_TZ= prefix is refused, since the
 // agreement's timezone applies to every schedule (and the cron library
-// panics on some of them); a panic in the parser becomes an error too.
+// panics on some of them); a panic in the parser becomes an error too, and
+// so does a schedule no date matches (30 February), which never runs.
 func checkCron(spec string) (err error) {
 	upper := strings.ToUpper(strings.TrimSpace(spec))
 	if strings.HasPrefix(upper, "TZ=") || strings.HasPrefix(upper, "CRON_TZ=") {
@@ -406,6 +407,12 @@ func checkCron(spec string) (err error) {
 			err = fmt.Errorf("cannot be parsed (%v)", p)
 		}
 	}()
-	_, err = cron.ParseStandard(spec)
-	return err
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return err
+	}
+	if sched.Next(time.Now()).IsZero() {
+		return errors.New("never runs: no date matches it (such as 30 February)")
+	}
+	return nil
 }

@@ -87,7 +87,8 @@ type Scheduler struct {
 	wake   chan struct{}
 }
 
-// New returns a scheduler, or an error when the digest schedule is not valid cron.
+// New returns a scheduler, or an error when the digest schedule is not valid
+// cron or never runs.
 func New(cfg Config) (*Scheduler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -111,6 +112,11 @@ func New(cfg Config) (*Scheduler, error) {
 	sched, err := cron.ParseStandard(spec)
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: digest schedule %q: %w", spec, err)
+	}
+	// A schedule no date matches would make digestTick look for its
+	// next run forever, and with it stop the SLA clock.
+	if sched.Next(cfg.Now()).IsZero() {
+		return nil, fmt.Errorf("scheduler: digest schedule %q never runs", spec)
 	}
 	return &Scheduler{cfg: cfg, digest: sched, wake: make(chan struct{}, 1)}, nil
 }

@@ -3,6 +3,7 @@ package scheduler_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -381,6 +382,34 @@ func TestDigestAcrossDST(t *testing.T) {
 					}
 				}
 			})
+		})
+	}
+}
+
+// A digest schedule that no date matches is refused: digestTick would look
+// for its next run forever, and the SLA clock with it.
+func TestNewRefusesScheduleThatNeverRuns(t *testing.T) {
+	s := storagetest.Open(t, storage.DialectSQLite)
+	tests := []struct {
+		spec string
+		ok   bool
+	}{
+		{"0 8 * * MON", true},
+		{"0 8 29 2 *", true}, // once every four years still runs
+		{"0 8 30 2 *", false},
+		{"0 8 31 11 *", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.spec, func(t *testing.T) {
+			p := policy()
+			p.DigestSchedule = tt.spec
+			_, err := scheduler.New(scheduler.Config{Store: s, Policy: p, Now: (&clock{now: t0}).Now, Logger: quiet()})
+			if tt.ok && err != nil {
+				t.Fatalf("New: %v", err)
+			}
+			if !tt.ok && (err == nil || !strings.Contains(err.Error(), "never runs")) {
+				t.Fatalf("New = %v, want an error saying the schedule never runs", err)
+			}
 		})
 	}
 }

@@ -127,6 +127,8 @@ func TestCommands(t *testing.T) {
 	os.WriteFile(oldCSV2, []byte("Record ID,Email,Lifecycle Stage,Create Date\no2,o2@b.dk,salesqualifiedlead,2026-10-01 10:30\n"), 0o644)
 	oldCSV3 := filepath.Join(dir, "old3.csv")
 	os.WriteFile(oldCSV3, []byte("Record ID,Email,Lifecycle Stage,Create Date\no3,o3@b.dk,salesqualifiedlead,2026-10-01 10:30\n"), 0o644)
+	neverConfig := filepath.Join(dir, "never.yml")
+	os.WriteFile(neverConfig, []byte("digest:\n  schedule: \"0 8 30 2 *\"\n"), 0o644)
 	tzConfig := filepath.Join(dir, "tz.yml")
 	os.WriteFile(tzConfig, []byte("timezone: Europe/Copenhagen\ndigest:\n  schedule: \"TZ=Europe/Copenhagen\"\n"), 0o644)
 	// Values given as files, as Docker and Kubernetes secrets give them.
@@ -154,6 +156,7 @@ func TestCommands(t *testing.T) {
 		{"ConfigCheckBadFile", nil, []string{"config", "check", bad}, 1, `sla.contact_within: invalid duration "48 hours"`},
 		{"ConfigCheckEnvFile", map[string]string{"HANDOFF_CONFIG": bad}, []string{"config", "check"}, 1, "sla.contact_within"},
 		{"ConfigCheckCronTZ", nil, []string{"config", "check", tzConfig}, 1, `digest.schedule: invalid cron "TZ=Europe/Copenhagen": no TZ= or CRON_TZ= prefix`},
+		{"ConfigCheckCronNeverRuns", nil, []string{"config", "check", neverConfig}, 1, `digest.schedule: invalid cron "0 8 30 2 *": never runs`},
 		{"Migrate", map[string]string{"DATABASE_URL": db}, []string{"migrate"}, 0, "migrated sqlite"},
 		{"ImportReportsRejects", map[string]string{"DATABASE_URL": db}, []string{"import", "--quiet", csvFile}, 1, "line 3: invalid lead: email"},
 		{"ImportFlagAfterFile", map[string]string{"DATABASE_URL": db}, []string{"import", csvFile, "--quiet"}, 1, "1 unchanged, 1 rejected"},
