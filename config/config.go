@@ -284,6 +284,22 @@ func Load(getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
+// CheckServe reports what serve refuses to start with beyond what Load
+// checks, the secrets a chat platform's requests are verified or its bot
+// signs in with, so that config check refuses it too: commands that only
+// post (chat test, digest) run without them.
+func (c Config) CheckServe() error {
+	var errs []error
+	if c.Slack.Enabled() && !c.Slack.SocketMode() && c.Slack.SigningSecret == "" {
+		errs = append(errs, errors.New("config: SLACK_SIGNING_SECRET: required when SLACK_BOT_TOKEN is set: "+
+			"Slack's requests over HTTP are verified with it (or set SLACK_APP_TOKEN for Socket Mode)"))
+	}
+	if c.Teams.Enabled() && c.Teams.AppPassword == "" {
+		errs = append(errs, errors.New("config: TEAMS_APP_PASSWORD: required when TEAMS_APP_ID is set: the bot signs in with it"))
+	}
+	return errors.Join(errs...)
+}
+
 // DatabaseDialect returns "postgres" for a postgres:// or postgresql:// URL
 // and "sqlite" for anything else Load accepts.
 func (c Config) DatabaseDialect() string {

@@ -56,6 +56,9 @@ func (a *app) addWorker(name string, run func(ctx context.Context) error) {
 // newApp wires every part from the configuration; it is the table of
 // contents of the service.
 func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now func() time.Time) (*app, error) {
+	if err := cfg.CheckServe(); err != nil {
+		return nil, err
+	}
 	a := &app{cfg: cfg, logger: logger, mux: http.NewServeMux(), now: now}
 	a.wireMetrics()
 	store, err := openStore(ctx, cfg, storage.Options{OnGroupCommit: a.groupCommitted})

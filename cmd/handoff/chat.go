@@ -91,9 +91,6 @@ func (a *app) teamsPlatform(c *chat) error {
 	if !cfg.Enabled() {
 		return nil
 	}
-	if cfg.AppPassword == "" {
-		return fmt.Errorf("TEAMS_APP_PASSWORD is required when TEAMS_APP_ID is set")
-	}
 	conn := teamsbot.NewConnector(cfg.AppID, cfg.AppPassword, cfg.TokenURL, nil)
 	conn.Scope = cfg.TokenScope
 	c.teams = teamsbot.NewPlatform(conn, a.store, cfg.TenantID)
@@ -159,9 +156,6 @@ func (a *app) wireSlackApp(c chat, b *bot.Bot, reports bot.CommandAnswerer) erro
 		socket.Interactive = &a.interactive
 		a.addWorker("slack-socket-mode", socket.Run)
 		return nil
-	}
-	if cfg.SigningSecret == "" {
-		return fmt.Errorf("SLACK_SIGNING_SECRET is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)")
 	}
 	(&handlers.Slack{SigningSecret: cfg.SigningSecret, App: slackApp, Logger: a.logger, Metrics: a.metrics,
 		Interactive: &a.interactive}).Register(a.mux)

@@ -157,6 +157,13 @@ func TestCommands(t *testing.T) {
 		{"ConfigCheckEnvFile", map[string]string{"HANDOFF_CONFIG": bad}, []string{"config", "check"}, 1, "sla.contact_within"},
 		{"ConfigCheckCronTZ", nil, []string{"config", "check", tzConfig}, 1, `digest.schedule: invalid cron "TZ=Europe/Copenhagen": no TZ= or CRON_TZ= prefix`},
 		{"ConfigCheckCronNeverRuns", nil, []string{"config", "check", neverConfig}, 1, `digest.schedule: invalid cron "0 8 30 2 *": never runs`},
+		// What serve refuses at start, config check refuses too.
+		{"ConfigCheckSlackWithoutSigningSecret", map[string]string{"HANDOFF_CONFIG": good, "SLACK_BOT_TOKEN": "xoxb-1"}, []string{"config", "check"}, 1,
+			"SLACK_SIGNING_SECRET: required when SLACK_BOT_TOKEN is set"},
+		{"ConfigCheckTeamsWithoutPassword", map[string]string{"HANDOFF_CONFIG": good, "TEAMS_APP_ID": "00000000-1111-2222-3333-444444444444",
+			"TEAMS_TENANT_ID": "00000000-1111-2222-3333-555555555555"}, []string{"config", "check"}, 1, "TEAMS_APP_PASSWORD: required when TEAMS_APP_ID is set"},
+		{"ServeTeamsWithoutPassword", map[string]string{"DATABASE_URL": db, "TEAMS_APP_ID": "00000000-1111-2222-3333-444444444444",
+			"TEAMS_TENANT_ID": "00000000-1111-2222-3333-555555555555"}, []string{"serve"}, 1, "TEAMS_APP_PASSWORD: required when TEAMS_APP_ID is set"},
 		{"Migrate", map[string]string{"DATABASE_URL": db}, []string{"migrate"}, 0, "migrated sqlite"},
 		{"ImportReportsRejects", map[string]string{"DATABASE_URL": db}, []string{"import", "--quiet", csvFile}, 1, "line 3: invalid lead: email"},
 		{"ImportFlagAfterFile", map[string]string{"DATABASE_URL": db}, []string{"import", csvFile, "--quiet"}, 1, "1 unchanged, 1 rejected"},

@@ -91,6 +91,9 @@ func runConfig(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.CheckServe(); err != nil {
+		return err
+	}
 	source := cfg.ConfigFile
 	if source == "" {
 		source = "defaults (no handoff.yml)"
