@@ -314,6 +314,11 @@ func TestParsePolicy(t *testing.T) {
 				t.Errorf("Targets = %+v", p.Targets)
 			}
 		}},
+		{"document markers around the one document", "---\nsla:\n  claim_within: 1h\n---\n", func(t *testing.T, p handoff.Policy) {
+			if p.ClaimWithin != time.Hour {
+				t.Errorf("ClaimWithin = %v, want 1h", p.ClaimWithin)
+			}
+		}},
 		{"cron descriptor", "digest:\n  schedule: \"@weekly\"\n", func(t *testing.T, p handoff.Policy) {
 			if p.DigestSchedule != "@weekly" {
 				t.Errorf("DigestSchedule = %q", p.DigestSchedule)
@@ -380,6 +385,7 @@ func TestParsePolicyErrors(t *testing.T) {
 		{"unknown digest key", "digest:\n  cron: \"0 8 * * MON\"", []string{`unknown key "digest.cron"`}},
 		{"section of the wrong shape", "sla: fast", []string{"sla section", "fast"}},
 		{"not YAML", "sla: [unclosed", []string{"config:", "yaml"}},
+		{"second document", "timezone: UTC\n---\nsla:\n  claim_within: 1h\n", []string{"line 3", "second YAML document", "nothing from this line on would apply"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

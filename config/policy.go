@@ -176,6 +176,7 @@ func ParseAgreement(data []byte) (Agreement, error) {
 			errs = append(errs, decodeError(msg))
 		}
 	}
+	errs = append(errs, secondDocument(dec)...)
 	p, verrs := buildPolicy(&f)
 	errs = append(errs, verrs...)
 	b := &agreementBuilder{}
@@ -191,6 +192,22 @@ func ParseAgreement(data []byte) (Agreement, error) {
 		return Agreement{}, errors.Join(errs...)
 	}
 	return ag, nil
+}
+
+// secondDocument reports a second YAML document in the file (after a
+// "---"), which the decoder would leave unread: nothing in it would apply.
+func secondDocument(dec *yaml.Decoder) []error {
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+		return nil
+	case err != nil:
+		return []error{fmt.Errorf("config: %w", err)}
+	case len(next.Content) == 0 || absent(next.Content[0]):
+		return nil // an empty document, such as a closing "---"
+	}
+	return []error{fmt.Errorf("config: line %d: a second YAML document (after \"---\"): the agreement is one document, "+
+		"and nothing from this line on would apply", next.Content[0].Line)}
 }
 
 // channels reads the channels section.
