@@ -151,7 +151,7 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("config: "+key+": "+format, args...))
 	}
 	getenv = withSecretFiles(getenv, bad)
-	env := func(key string) string { return strings.TrimSpace(getenv(key)) }
+	env := refuseQuoted(func(key string) string { return strings.TrimSpace(getenv(key)) }, bad)
 
 	addr, addrFrom := ListenAddr(getenv)
 	c := Config{

@@ -52,6 +52,25 @@ func withSecretFiles(getenv func(string) string, bad func(key, format string, ar
 	}
 }
 
+// refuseQuoted returns env, reporting through bad, once per variable, a
+// value wrapped in quotes ("…" or '…'): docker run --env-file and some
+// other env files keep them as part of the value, and no setting of
+// Handoff's is written with them, so a quoted token or channel id would
+// fail only later, as a refused token or an unknown channel. The error
+// never shows the value.
+func refuseQuoted(env func(string) string, bad func(key, format string, args ...any)) func(string) string {
+	reported := map[string]bool{}
+	return func(key string) string {
+		v := env(key)
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] && !reported[key] {
+			reported[key] = true
+			bad(key, "the value is wrapped in quotes (%c…%c), which would be part of it: remove them "+
+				"(docker run --env-file keeps quotes as they are written)", v[0], v[0])
+		}
+		return v
+	}
+}
+
 // SecretEnv reads the named variables as Load does, each from its _FILE
 // variant when that is set, for tools that read a few variables
 // themselves; it returns a getenv over them.

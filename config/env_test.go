@@ -144,3 +144,42 @@ func TestWebhookSecretEnvFile(t *testing.T) {
 		t.Fatalf("BI_SECRET_FILE: secret %q, %v", webhookSecret(c), err)
 	}
 }
+
+// A value wrapped in quotes, as docker run --env-file passes
+// SLACK_BOT_TOKEN="xoxb-…", is refused naming the variable and never
+// showing the value, whether it came from the variable or its file; a
+// quote inside a value is kept.
+func TestQuotedValuesRefused(t *testing.T) {
+	dir := inEmptyDir(t)
+	quotedFile := filepath.Join(dir, "token")
+	writeFile(t, quotedFile, "'s3cret-token'\n")
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string // the variable the error names; "" for no error
+	}{
+		{"double quotes", map[string]string{"HANDOFF_API_TOKEN": `"s3cret-token"`}, "HANDOFF_API_TOKEN"},
+		{"single quotes", map[string]string{"SLACK_SALES_CHANNEL": `'C0123ABC'`}, "SLACK_SALES_CHANNEL"},
+		{"quotes around spaces", map[string]string{"SLACK_BOT_TOKEN": ` "s3cret-token" `, "SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"},
+		{"quotes in a file", map[string]string{"HANDOFF_API_TOKEN_FILE": quotedFile}, "HANDOFF_API_TOKEN"},
+		{"quote inside", map[string]string{"HANDOFF_API_TOKEN": `s3cret"token"`}, ""},
+		{"one quote", map[string]string{"HANDOFF_API_TOKEN": `"`}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(envOf(tt.env))
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("Load: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), "config: "+tt.want+": the value is wrapped in quotes") {
+				t.Fatalf("Load = %v, want an error naming %s and its quotes", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("error %q shows the value", err)
+			}
+		})
+	}
+}
