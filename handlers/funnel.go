@@ -55,8 +55,9 @@ func (a *FunnelAPI) logger() *slog.Logger {
 	return slog.Default()
 }
 
-// maxFilterLen bounds the source and owner query parameters.
-const maxFilterLen = 500
+// maxFilterLen bounds the source and owner query parameters, in
+// characters, as the intake bounds the fields they match.
+const maxFilterLen = handoff.MaxFieldLen
 
 // getFunnel answers GET /api/funnel?period=…&source=…&owner=…&format=… with
 // the Funnel as JSON (the default) or, with format=csv, as the same CSV
@@ -116,9 +117,11 @@ func (a *FunnelAPI) funnelFilter(r *http.Request) (handoff.FunnelFilter, string,
 	}
 	now := a.now()
 	f := handoff.FunnelFilter{Now: now, Source: strings.TrimSpace(q.Get("source")), Owner: strings.TrimSpace(q.Get("owner"))}
+	// What no lead can hold is refused as the intake refuses it: a NUL or
+	// bytes that are not UTF-8 would reach PostgreSQL and fail there.
 	for key, v := range map[string]string{"source": f.Source, "owner": f.Owner} {
-		if len(v) > maxFilterLen {
-			bad[key] = fmt.Sprintf("longer than %d characters", maxFilterLen)
+		if p := handoff.CheckText(v, maxFilterLen); p != "" {
+			bad[key] = p
 		}
 	}
 	period := q.Get("period")
