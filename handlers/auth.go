@@ -3,7 +3,9 @@ package handlers
 import (
 	"context"
 	"crypto/subtle"
+	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 
 	"github.com/handoff/handoff"
@@ -76,13 +78,13 @@ type Guard struct {
 // scope, and 429 over the rate; otherwise it calls next with the token in
 // the request's context. The token is checked before any limit: a valid
 // token is limited per token name, a missing or wrong one per client
-// address, so forged bearer values cannot mint fresh limits.
+// address (clientNet), so forged bearer values cannot mint fresh limits.
 func (g *Guard) Require(scope Scope, next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, hasBearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		tok, ok := match(g.Tokens, strings.TrimSpace(got))
 		if !hasBearer || !ok {
-			if g.Limit.refuse(w, "addr:"+clientHost(r)) {
+			if g.Limit.refuse(w, "addr:"+clientNet(r)) {
 				return
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="handoff"`)
@@ -104,11 +106,23 @@ func (g *Guard) Require(scope Scope, next http.HandlerFunc) http.Handler {
 	})
 }
 
-// clientHost is the request's remote address without the port.
-func clientHost(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i >= 0 {
-		host = host[:i]
+// clientNet is what a request's failed attempts are counted against: its
+// IPv4 address, or the /48 network of its IPv6 address. One customer is
+// given a /64 to a /48 of addresses, which per address would be as many
+// fresh limits; only failed attempts are counted, so a wide network costs
+// its honest clients nothing.
+func clientNet(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
 	}
-	return host
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	if addr = addr.Unmap(); addr.Is4() {
+		return addr.String()
+	}
+	p, _ := addr.WithZone("").Prefix(48)
+	return p.String()
 }

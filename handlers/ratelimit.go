@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,9 +14,10 @@ import (
 
 // RateLimit bounds the requests per second each authenticated token may
 // make, and the failed attempts per second each client address may make.
-// A zero Rate turns it off.
+// A zero Rate turns the tokens' limit off; failed attempts are limited all
+// the same, so that no setting leaves the tokens open to guessing.
 type RateLimit struct {
-	Rate  float64 // requests per second per token, sustained
+	Rate  float64 // requests per second per token, sustained; 0 for no limit
 	Burst int     // requests allowed at once per token
 	// OnLimited is called for each refused request; may be nil.
 	OnLimited func()
@@ -30,15 +32,15 @@ const (
 	FailBurst = 10
 )
 
-// maxLimiters bounds the limiter map; past it, the address limiters are
-// cleared (many addresses cannot grow memory without bound). Token limiters
-// are few: one per configured token.
+// maxLimiters bounds the limiter map (many addresses cannot grow memory
+// without bound): past it, forgetAddrs makes room. Token limiters are few:
+// one per configured token.
 const maxLimiters = 10_000
 
 // refuse answers 429 with Retry-After and returns true when key (a token
 // name or a client address) is over its rate.
 func (rl *RateLimit) refuse(w http.ResponseWriter, key string) bool {
-	if rl == nil || rl.Rate <= 0 {
+	if rl == nil || rl.Rate <= 0 && !isAddrKey(key) {
 		return false
 	}
 	res := rl.limiter(key).Reserve()
@@ -62,16 +64,12 @@ func (rl *RateLimit) limiter(key string) *rate.Limiter {
 		rl.limiters = map[string]*rate.Limiter{}
 	}
 	if len(rl.limiters) >= maxLimiters {
-		for k := range rl.limiters {
-			if k[:5] == "addr:" {
-				delete(rl.limiters, k)
-			}
-		}
+		rl.forgetAddrs(time.Now())
 	}
 	lim, ok := rl.limiters[key]
 	if !ok {
 		r, burst := rl.Rate, rl.Burst
-		if key[:5] == "addr:" {
+		if isAddrKey(key) {
 			r, burst = FailRate, FailBurst
 		}
 		if burst <= 0 {
@@ -81,4 +79,26 @@ func (rl *RateLimit) limiter(key string) *rate.Limiter {
 		rl.limiters[key] = lim
 	}
 	return lim
+}
+
+// isAddrKey reports whether key is a client address's, not a token's.
+func isAddrKey(key string) bool { return strings.HasPrefix(key, "addr:") }
+
+// forgetAddrs makes room in the limiter map, down to three quarters of
+// it (so that it scans the map at most once per maxLimiters/4 new
+// addresses): it forgets first the address limiters idle at now (a new one
+// would be the same), then those not refusing now, and all of them only
+// when more addresses than that are over their limit at once. An address
+// that keeps guessing stays refused however many others fail meanwhile.
+func (rl *RateLimit) forgetAddrs(now time.Time) {
+	for _, atLeast := range []float64{FailBurst, 1, math.Inf(-1)} {
+		for k, lim := range rl.limiters {
+			if isAddrKey(k) && lim.TokensAt(now) >= atLeast {
+				delete(rl.limiters, k)
+			}
+		}
+		if len(rl.limiters) <= maxLimiters*3/4 {
+			return
+		}
+	}
 }

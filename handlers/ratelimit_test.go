@@ -113,3 +113,60 @@ func TestTokenScopes(t *testing.T) {
 		t.Errorf("no tokens configured = %d, want 401", got)
 	}
 }
+
+// TestFailedAttemptsLimitedPerNetwork: an IPv6 client's failed attempts
+// are counted for its /48, the addresses one customer is given, so that
+// moving to another of them gives no fresh limit; another /48 and IPv4
+// addresses (also written as IPv4-mapped IPv6) are counted apart.
+func TestFailedAttemptsLimitedPerNetwork(t *testing.T) {
+	tests := []struct {
+		name, first, next string
+		want              int
+	}{
+		{"SameIPv6Host", "[2001:db8:1:2::1]:4000", "[2001:db8:1:2::1]:4001", 429},
+		{"SameIPv6Subnet", "[2001:db8:1:2::1]:4000", "[2001:db8:1:2::9]:4000", 429},
+		{"SameIPv6Site", "[2001:db8:1:2::1]:4000", "[2001:db8:1:ffff::1]:4000", 429},
+		{"AnotherIPv6Site", "[2001:db8:1:2::1]:4000", "[2001:db8:2::1]:4000", 401},
+		{"IPv4Mapped", "203.0.113.9:4000", "[::ffff:203.0.113.9]:4000", 429},
+		{"AnotherIPv4", "203.0.113.9:4000", "203.0.113.10:4000", 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := guarded(&handlers.Guard{Tokens: guardTokens, Limit: &handlers.RateLimit{Rate: 1, Burst: 3}}, handlers.ScopeRead)
+			for i := range handlers.FailBurst {
+				if got := call(h, fmt.Sprintf("Bearer forged-%d", i), tt.first).Code; got != 401 {
+					t.Fatalf("attempt %d = %d, want 401", i, got)
+				}
+			}
+			if got := call(h, "Bearer forged-next", tt.next).Code; got != tt.want {
+				t.Fatalf("next attempt from %s = %d, want %d", tt.next, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestFailedAttemptsLimitOutlastsManyAddresses: when the limiter map is
+// full, the addresses that are not over their limit make room; one that
+// keeps guessing stays refused, so failing from many addresses at once
+// does not buy it a fresh burst.
+func TestFailedAttemptsLimitOutlastsManyAddresses(t *testing.T) {
+	h := guarded(&handlers.Guard{Tokens: guardTokens, Limit: &handlers.RateLimit{Rate: 1, Burst: 3}}, handlers.ScopeRead)
+	const guesser = "198.51.100.7:4000"
+	for i := range handlers.FailBurst {
+		call(h, fmt.Sprintf("Bearer forged-%d", i), guesser)
+	}
+	// Enough other addresses fail once each to fill the map, while the
+	// guesser goes on.
+	for i := range 10_000 {
+		call(h, "Bearer forged", fmt.Sprintf("10.%d.%d.1:4000", i/256, i%256))
+		if i%100 == 0 {
+			call(h, "Bearer forged-again", guesser)
+		}
+	}
+	if got := call(h, "Bearer forged-last", guesser).Code; got != 429 {
+		t.Fatalf("the guesser after the map filled = %d, want 429", got)
+	}
+	if got := call(h, "Bearer forged", "192.0.2.1:4000").Code; got != 401 {
+		t.Fatalf("a new address = %d, want 401", got)
+	}
+}

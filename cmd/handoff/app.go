@@ -124,17 +124,15 @@ func (a *app) groupCommitted(g storage.GroupCommit) {
 
 // newGuard is the API's authentication: HANDOFF_API_TOKEN (a write token
 // named "api") and the named tokens of HANDOFF_API_TOKENS, each limited to
-// HANDOFF_API_RATE_LIMIT.
+// HANDOFF_API_RATE_LIMIT (0: no limit), and the failed attempts of each
+// client address limited whatever that is.
 func newGuard(cfg config.Config, onLimited func()) *handlers.Guard {
 	named := make([]handlers.Token, len(cfg.APITokens))
 	for i, t := range cfg.APITokens {
 		named[i] = handlers.Token{Name: t.Name, Secret: t.Secret, Scope: handlers.Scope(t.Scope)}
 	}
-	g := &handlers.Guard{Tokens: handlers.Tokens(cfg.APIToken, named)}
-	if cfg.APIRateLimit > 0 {
-		g.Limit = &handlers.RateLimit{Rate: cfg.APIRateLimit, Burst: int(2 * cfg.APIRateLimit), OnLimited: onLimited}
-	}
-	return g
+	return &handlers.Guard{Tokens: handlers.Tokens(cfg.APIToken, named),
+		Limit: &handlers.RateLimit{Rate: cfg.APIRateLimit, Burst: int(2 * cfg.APIRateLimit), OnLimited: onLimited}}
 }
 
 // wirePages serves the public pages the Teams app package links to.
