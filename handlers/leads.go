@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -118,10 +119,14 @@ func (a *API) postLead(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
 	if res.Created {
 		status = http.StatusCreated
-		w.Header().Set("Location", "/api/leads/"+res.Lead.ExternalID)
+		w.Header().Set("Location", leadPath(res.Lead.ExternalID))
 	}
 	writeCompactJSON(w, status, NewLeadJSON(res.Lead, events))
 }
+
+// leadPath is the URL path of the lead with that external id, escaped: an
+// id may hold '/', '?', '#', '%', spaces or any other character.
+func leadPath(externalID string) string { return "/api/leads/" + url.PathEscape(externalID) }
 
 // getLead answers a lead with its history; for an erased lead, asked by
 // the external id it had, its anonymous view (no personal data, the stage
