@@ -86,6 +86,7 @@ func (a *FunnelAPI) getFunnel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	noStore(w)
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="funnel-%s.csv"`, funnel.Period.Label))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())

@@ -162,6 +162,7 @@ func writeCompactJSON(w http.ResponseWriter, status int, v any) {
 
 func writeJSONIndent(w http.ResponseWriter, status int, v any, indent string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	noStore(w)
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	if indent != "" {
@@ -169,6 +170,11 @@ func writeJSONIndent(w http.ResponseWriter, status int, v any, indent string) {
 	}
 	_ = enc.Encode(v)
 }
+
+// noStore tells browsers and proxies not to keep the answer: the API's
+// answers hold leads' personal data, which an erasure must not leave
+// behind in a cache.
+func noStore(w http.ResponseWriter) { w.Header().Set("Cache-Control", "no-store") }
 
 type ctxKey int
 
