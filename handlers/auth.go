@@ -81,7 +81,8 @@ type Guard struct {
 // address (clientNet), so forged bearer values cannot mint fresh limits.
 func (g *Guard) Require(scope Scope, next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, hasBearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		hasBearer := strings.EqualFold(scheme, "Bearer") // a scheme's case does not matter (RFC 9110)
 		tok, ok := match(g.Tokens, strings.TrimSpace(got))
 		if !hasBearer || !ok {
 			if g.Limit.refuse(w, "addr:"+clientNet(r)) {

@@ -100,6 +100,9 @@ func TestTokenScopes(t *testing.T) {
 		{handlers.ScopeRead, "Bearer b-secret", 204, "bi"},
 		{handlers.ScopeWrite, "Bearer single", 204, "api"},
 		{handlers.ScopeRead, "Bearer m-secret ", 204, "marketing"},
+		{handlers.ScopeRead, "bearer m-secret", 204, "marketing"}, // the scheme is case-insensitive (RFC 9110)
+		{handlers.ScopeRead, "BEARER  b-secret", 204, "bi"},
+		{handlers.ScopeRead, "Bearerm-secret", 401, ""},
 		{handlers.ScopeRead, "Basic m-secret", 401, ""},
 		{handlers.ScopeRead, "Bearer m-secre", 401, ""},
 	}
