@@ -48,8 +48,15 @@ func decodeBody(w http.ResponseWriter, r *http.Request, want string) (any, bool)
 	if err := dec.Decode(&obj); err != nil || obj == nil {
 		msg := "body must be " + want
 		var syn *json.SyntaxError
-		if errors.As(err, &syn) {
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syn):
 			msg = fmt.Sprintf("invalid JSON at byte %d: %v", syn.Offset, syn)
+		case errors.As(err, &typ):
+			if bad := outOfRangeFields(body); bad != nil {
+				writeJSON(w, http.StatusBadRequest, errorBody{Error: handoff.Invalid("invalid", bad).Message, Fields: bad})
+				return nil, false
+			}
 		}
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: msg})
 		return nil, false
