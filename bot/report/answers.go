@@ -52,7 +52,7 @@ func (r *Reports) Answer(ctx context.Context, cmd bot.Command) (bot.Message, err
 	args := strings.Fields(strings.ToLower(cmd.Text))
 	switch cmd.Name {
 	case "funnel":
-		return r.funnel(ctx, args)
+		return r.funnel(ctx, strings.Fields(cmd.Text)) // a source keeps its case: it is matched as stored
 	case "sla":
 		return r.sla(ctx, cmd, args)
 	case "leads":
@@ -82,7 +82,8 @@ func (r *Reports) funnel(ctx context.Context, args []string) (bot.Message, error
 	now := r.now()
 	var period *handoff.Period
 	source, public := "", false
-	for _, a := range args {
+	for _, word := range args {
+		a := strings.ToLower(word)
 		switch {
 		case isHelp(a):
 			return FunnelHelp(), nil
@@ -90,7 +91,10 @@ func (r *Reports) funnel(ctx context.Context, args []string) (bot.Message, error
 			public = true
 			continue
 		}
-		a = strings.TrimPrefix(a, "source=")
+		if len(word) >= len("source=") && strings.EqualFold(word[:len("source=")], "source=") {
+			word = word[len("source="):]
+			a = strings.ToLower(word)
+		}
 		if p, err := handoff.ParsePeriod(a, now, r.Policy.Location); err == nil {
 			if period != nil {
 				return bot.Message{}, funnelUsage(fmt.Sprintf("You gave two periods (`%s` and `%s`); pick one.", period.Label, a))
@@ -102,9 +106,9 @@ func (r *Reports) funnel(ctx context.Context, args []string) (bot.Message, error
 			return bot.Message{}, funnelUsage(fmt.Sprintf("I don't know the period `%s`.", a))
 		}
 		if source != "" {
-			return bot.Message{}, funnelUsage(fmt.Sprintf("I can only filter on one source, but got `%s` and `%s`.", source, a))
+			return bot.Message{}, funnelUsage(fmt.Sprintf("I can only filter on one source, but got `%s` and `%s`.", source, word))
 		}
-		source = a
+		source = word
 	}
 	if period == nil {
 		p, err := handoff.ParsePeriod(handoff.DefaultPeriod, now, r.Policy.Location)
