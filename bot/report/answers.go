@@ -73,9 +73,13 @@ func (r *Reports) now() time.Time {
 	return r.Now()
 }
 
-// looksLikePeriod matches words that were probably meant as a period: ones
-// with a digit, or that start like a relative period.
-var looksLikePeriod = regexp.MustCompile(`[0-9]|^(last|this|prev|cur|week|month|quarter|year|w[0-9]|q[0-9])`)
+// looksLikePeriod matches words that were probably meant as a period: a
+// year with anything after it ("2026-13"), a relative period however
+// written ("lastmonth", "last-30-days", "months") or a bare week or
+// quarter ("w47", "q4"). A source with digits elsewhere (G2, 6sense) or
+// that merely starts like a period (weekly-newsletter) is a source; one
+// that reads as a period is given as source=2026.
+var looksLikePeriod = regexp.MustCompile(`^([0-9]{4}([^0-9].*)?|(last|this|prev|previous|cur|current|next)([-_].*|(week|month|quarter|year)s?)|(week|month|quarter|year)s?|[wq][0-9]{1,2})$`)
 
 // funnel answers /funnel [period] [source] [public] | help.
 func (r *Reports) funnel(ctx context.Context, args []string) (bot.Message, error) {
@@ -91,18 +95,18 @@ func (r *Reports) funnel(ctx context.Context, args []string) (bot.Message, error
 			public = true
 			continue
 		}
-		if len(word) >= len("source=") && strings.EqualFold(word[:len("source=")], "source=") {
+		named := len(word) >= len("source=") && strings.EqualFold(word[:len("source=")], "source=")
+		if named {
 			word = word[len("source="):]
-			a = strings.ToLower(word)
 		}
-		if p, err := handoff.ParsePeriod(a, now, r.Policy.Location); err == nil {
+		if p, err := handoff.ParsePeriod(a, now, r.Policy.Location); err == nil && !named {
 			if period != nil {
 				return bot.Message{}, funnelUsage(fmt.Sprintf("You gave two periods (`%s` and `%s`); pick one.", period.Label, a))
 			}
 			period = &p
 			continue
 		}
-		if looksLikePeriod.MatchString(a) {
+		if looksLikePeriod.MatchString(a) && !named {
 			return bot.Message{}, funnelUsage(fmt.Sprintf("I don't know the period `%s`.", a))
 		}
 		if source != "" {

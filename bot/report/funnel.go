@@ -14,7 +14,8 @@ func FunnelHelp() bot.Message {
 	text := "*/funnel [period] [source] [public]* shows what our leads became: the funnel with its conversion rates, " +
 		"revenue, time to contact, SLA compliance and both departments' targets.\n\n" +
 		"• *period*: " + bot.Escape(handoff.PeriodForms) + ". Default: month.\n" +
-		"• *source*: only leads from that source, e.g. `webinar` (targets are then left out).\n" +
+		"• *source*: only leads from that source, spelled as the leads have it, e.g. `webinar` or `G2` " +
+		"(`source=2026` for one that reads as a period; targets are then left out).\n" +
 		"• *public*: share the answer in the channel; otherwise only you see it.\n\n" +
 		"Examples: `/funnel`, `/funnel last-month`, `/funnel 2026-Q4 webinar`, `/funnel week public`."
 	return bot.Message{Summary: "How to use /funnel", Header: "/funnel help", Sections: []bot.Section{{Text: text}},
