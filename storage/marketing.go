@@ -70,25 +70,44 @@ func (s *Store) campaignCounts(ctx context.Context, f handoff.FunnelFilter, cond
 	// both come from the small index of events with a reason.
 	var reasons []struct {
 		Source, Campaign, ReasonCode string
-		N, NotAFit                   int64
+		N                            int64
 	}
-	q := "SELECT COALESCE(l.source, '') AS source, COALESCE(l.campaign, '') AS campaign, e.reason_code, COUNT(DISTINCT e.lead_id) AS n," +
-		" COUNT(DISTINCT CASE WHEN e.stage = 'recycled' AND e.not_a_fit THEN e.lead_id END) AS not_a_fit" +
+	q := "SELECT COALESCE(l.source, '') AS source, COALESCE(l.campaign, '') AS campaign, e.reason_code, COUNT(DISTINCT e.lead_id) AS n" +
 		" FROM lead_events e" + reasonHint + " JOIN leads l ON l.id = e.lead_id" +
 		" WHERE e.reason_code <> '' AND e.kind = ? AND e.stage IN ('lost', 'recycled') AND e.at_ms >= ? AND e.at_ms < ?" + and +
 		" GROUP BY 1, 2, 3"
 	if err := db.Raw(q, append([]any{stageKind, from, to}, condArgs...)...).Scan(&reasons).Error; err != nil {
 		return nil, fmt.Errorf("by campaign reasons: %w", err)
 	}
-	for _, r := range reasons {
-		i, ok := at[key(r.Source, r.Campaign)]
+	// A lead returned as not a fit twice in the period (for two reasons,
+	// sent back as an SQL in between) is one lead: counted apart from the
+	// reasons, whose sum would count it twice.
+	var notAFit []struct {
+		Source, Campaign string
+		N                int64
+	}
+	q = "SELECT COALESCE(l.source, '') AS source, COALESCE(l.campaign, '') AS campaign, COUNT(DISTINCT e.lead_id) AS n" +
+		" FROM lead_events e" + reasonHint + " JOIN leads l ON l.id = e.lead_id" +
+		" WHERE e.reason_code <> '' AND e.kind = ? AND e.stage = 'recycled' AND e.not_a_fit AND e.at_ms >= ? AND e.at_ms < ?" + and +
+		" GROUP BY 1, 2"
+	if err := db.Raw(q, append([]any{stageKind, from, to}, condArgs...)...).Scan(&notAFit).Error; err != nil {
+		return nil, fmt.Errorf("by campaign not a fit: %w", err)
+	}
+	campaign := func(src, camp string) int {
+		i, ok := at[key(src, camp)]
 		if !ok { // only lost in the period: a campaign of its own
-			out = append(out, handoff.CampaignCounts{Source: r.Source, Campaign: r.Campaign})
+			out = append(out, handoff.CampaignCounts{Source: src, Campaign: camp})
 			i = len(out) - 1
-			at[key(r.Source, r.Campaign)] = i
+			at[key(src, camp)] = i
 		}
+		return i
+	}
+	for _, r := range reasons {
+		i := campaign(r.Source, r.Campaign)
 		out[i].TopReasons = append(out[i].TopReasons, handoff.ReasonCount{Reason: r.ReasonCode, Count: r.N})
-		out[i].NotAFit += r.NotAFit // one reason per return: the sum counts each lead once
+	}
+	for _, r := range notAFit {
+		out[campaign(r.Source, r.Campaign)].NotAFit = r.N
 	}
 	for i := range out {
 		rs := out[i].TopReasons
