@@ -59,7 +59,7 @@ func New(stats OutboxStatter) *Metrics {
 	m := &Metrics{registry: prometheus.NewRegistry(), sources: map[string]bool{}, http: newHTTPMetrics(),
 		writes: newWriteMetrics()}
 	m.leadsReceived = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "handoff_leads_received_total", Help: "Stages entered by leads through intake, by stage and source.",
+		Name: "handoff_leads_received_total", Help: "Stages entered by leads through intake (the API, activities, HubSpot and Salesforce), by stage and source.",
 	}, []string{"stage", "source"})
 	m.intakeSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "handoff_intake_duration_seconds", Help: "Time to validate and commit one intake request.",

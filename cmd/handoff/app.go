@@ -173,10 +173,11 @@ func (a *app) wireAPI() error {
 // wireConnectors registers the CRMs' inbound webhooks.
 func (a *app) wireConnectors() error {
 	cfg := a.cfg
-	(&hubspot.Handler{Secret: cfg.CRM.HubSpotSecret, PublicURL: cfg.CRM.PublicURL, PortalID: cfg.CRM.HubSpotPortalID, Store: a.store, Policy: cfg.Policy,
+	saves := countedSaves{store: a.store, metrics: a.metrics}
+	(&hubspot.Handler{Secret: cfg.CRM.HubSpotSecret, PublicURL: cfg.CRM.PublicURL, PortalID: cfg.CRM.HubSpotPortalID, Store: saves, Policy: cfg.Policy,
 		Now: a.now, Logger: a.logger}).Register(a.mux)
 	(&salesforce.Handler{OrgID: cfg.CRM.SalesforceOrgID, Token: cfg.CRM.SalesforceToken, Status: cfg.CRM.SalesforceStatus,
-		Store: a.store, Policy: cfg.Policy, Now: a.now, Logger: a.logger}).Register(a.mux)
+		Store: saves, Policy: cfg.Policy, Now: a.now, Logger: a.logger}).Register(a.mux)
 	return nil
 }
 

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/metrics"
+	"github.com/handoff/handoff/storage"
+)
+
+// countedSaves is the store as the CRM connectors save through it: each
+// stage a lead enters counts in handoff_leads_received_total by stage and
+// source, as the intake API's do, so that the leads received from HubSpot
+// and Salesforce are not missing from it.
+type countedSaves struct {
+	store   *storage.Store
+	metrics *metrics.Metrics
+}
+
+// SaveLead saves as storage.Store.SaveLead does and counts the stages entered.
+func (c countedSaves) SaveLead(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (handoff.SaveResult, error) {
+	res, err := c.store.SaveLead(ctx, in, policy, now, actor)
+	if err == nil {
+		c.count(res)
+	}
+	return res, err
+}
+
+// SaveLeadVersion saves as storage.Store.SaveLeadVersion does and counts
+// the stages entered (none for a stale version, which writes nothing).
+func (c countedSaves) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time,
+	actor, source string, version time.Time) (handoff.SaveResult, bool, error) {
+	res, stale, err := c.store.SaveLeadVersion(ctx, in, policy, now, actor, source, version)
+	if err == nil {
+		c.count(res)
+	}
+	return res, stale, err
+}
+
+func (c countedSaves) count(res handoff.SaveResult) {
+	if res.Lead == nil {
+		return
+	}
+	for _, e := range res.Events {
+		if e.Kind == handoff.EventStage {
+			c.metrics.LeadStage(string(e.Stage), res.Lead.Source)
+		}
+	}
+}
