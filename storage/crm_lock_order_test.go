@@ -95,17 +95,7 @@ func TestCRMSaveDuringErasureOfItsLead(t *testing.T) {
 	}()
 	eraser := waitBlockedBy(t, raw, holder, erased, "the other lead, which another transaction holds")
 
-	type saved struct {
-		res   handoff.SaveResult
-		stale bool
-		err   error
-	}
-	save := make(chan saved, 1)
-	go func() {
-		res, stale, err := s.SaveLeadVersion(ctx, input(t, map[string]any{"external_id": crmRecord, "email": "new@example.com"}),
-			handoff.DefaultPolicy(), t0.Add(2*time.Hour), handoff.ActorAPI, crmSource, t0.Add(2*time.Hour))
-		save <- saved{res, stale, err}
-	}()
+	save := saveVersionAsync(t, s, map[string]any{"external_id": crmRecord, "email": "new@example.com"}, t0.Add(2*time.Hour))
 	waitBlockedBy(t, raw, eraser, save, "the erasure of its lead")
 
 	if err := hold.Rollback(); err != nil {
@@ -121,6 +111,27 @@ func TestCRMSaveDuringErasureOfItsLead(t *testing.T) {
 	if got.stale || !got.res.Created || got.res.Lead.ID == crmLead {
 		t.Fatalf("CRM save of a newer version during the erasure: created %v, stale %v; want a new lead", got.res.Created, got.stale)
 	}
+}
+
+// versionSave is what a SaveLeadVersion returned.
+type versionSave struct {
+	res   handoff.SaveResult
+	stale bool
+	err   error
+}
+
+// saveVersionAsync saves the input raw as crmSource's version at, with
+// SaveLeadVersion on a goroutine of its own, and returns where its outcome
+// goes.
+func saveVersionAsync(t *testing.T, s *storage.Store, raw map[string]any, at time.Time) <-chan versionSave {
+	in := input(t, raw)
+	done := make(chan versionSave, 1)
+	go func() {
+		var v versionSave
+		v.res, v.stale, v.err = s.SaveLeadVersion(context.Background(), in, handoff.DefaultPolicy(), at, handoff.ActorAPI, crmSource, at)
+		done <- v
+	}()
+	return done
 }
 
 // saveCRMLead saves crmRecord from crmSource as a new lead with email and

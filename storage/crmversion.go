@@ -39,29 +39,33 @@ var crmVersionIndexes = []string{
 // record's last-modified time in the CRM named by source) is newer than the
 // newest already saved from that CRM for the same external id. An older or
 // equal version writes nothing and reports stale. The check and the save
-// are one transaction, so concurrent deliveries cannot reorder them.
+// are one transaction, so concurrent deliveries cannot reorder them; one
+// that finds the record's new lead inserted meanwhile by another save
+// (errRaced) is run again and updates that lead.
 func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor, source string, version time.Time) (res handoff.SaveResult, stale bool, err error) {
 	errStale := errors.New("stale")
-	err = s.tx(ctx, func(tx *gorm.DB) error {
-		cur, err := lockCRMVersion(tx, source, in.ExternalID, now)
-		if err != nil {
-			return err
-		}
-		if ms(version) <= cur.VersionMs {
-			return errStale
-		}
-		if stale, err := staleAfterErasure(tx, source, in.ExternalID, version); err != nil || stale {
-			return cmp.Or(err, errStale)
-		}
-		results, errs, err := saveBatchInTx(tx, []saveItem{{in: in, policy: policy, now: now, actor: actor, hooks: s.hooks}})
-		if err != nil {
-			return err
-		}
-		if errs[0] != nil {
-			return errs[0]
-		}
-		res = results[0]
-		return saveCRMVersion(tx, cur.ID, version, now)
+	err = againIfRaced(func() error {
+		return s.tx(ctx, func(tx *gorm.DB) error {
+			cur, err := lockCRMVersion(tx, source, in.ExternalID, now)
+			if err != nil {
+				return err
+			}
+			if ms(version) <= cur.VersionMs {
+				return errStale
+			}
+			if stale, err := staleAfterErasure(tx, source, in.ExternalID, version); err != nil || stale {
+				return cmp.Or(err, errStale)
+			}
+			results, errs, err := saveBatchInTx(tx, []saveItem{{in: in, policy: policy, now: now, actor: actor, hooks: s.hooks}})
+			if err != nil {
+				return err
+			}
+			if errs[0] != nil {
+				return errs[0]
+			}
+			res = results[0]
+			return saveCRMVersion(tx, cur.ID, version, now)
+		})
 	})
 	if errors.Is(err, errStale) {
 		return handoff.SaveResult{}, true, nil

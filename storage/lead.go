@@ -19,19 +19,31 @@ var errRaced = errors.New("storage: concurrent insert")
 // outbox entry that announces it in chat. Repeating the same input changes
 // nothing. It returns ECONFLICT for a backwards stage move.
 func (s *Store) SaveLead(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (handoff.SaveResult, error) {
+	var res handoff.SaveResult
+	err := againIfRaced(func() (err error) {
+		res, err = s.saveLeadOnce(ctx, in, policy, now, actor)
+		return err
+	})
+	if err != nil {
+		return handoff.SaveResult{}, fmt.Errorf("storage: save lead %q: %w", in.ExternalID, err)
+	}
+	if res.Lead != nil && res.Lead.ID != 0 {
+		s.known.add(in.ExternalID)
+	}
+	s.queued(queuedBy(res))
+	return res, nil
+}
+
+// againIfRaced runs save, a transaction that saves leads, again (up to
+// three times more) while it fails with errRaced: another writer inserted
+// one of its new leads' external ids first, and the next run finds that
+// lead and updates it.
+func againIfRaced(save func() error) error {
 	for attempt := 0; ; attempt++ {
-		res, err := s.saveLeadOnce(ctx, in, policy, now, actor)
-		if errors.Is(err, errRaced) && attempt < 3 {
-			continue
+		err := save()
+		if !errors.Is(err, errRaced) || attempt == 3 {
+			return err
 		}
-		if err != nil {
-			return handoff.SaveResult{}, fmt.Errorf("storage: save lead %q: %w", in.ExternalID, err)
-		}
-		if res.Lead != nil && res.Lead.ID != 0 {
-			s.known.add(in.ExternalID)
-		}
-		s.queued(queuedBy(res))
-		return res, nil
 	}
 }
 
@@ -69,9 +81,10 @@ func (s *Store) SaveLeadsChecked(ctx context.Context, ins []handoff.LeadInput, p
 	for i, in := range ins {
 		items[i] = saveItem{in: in, policy: policy, now: now, actor: actor, hooks: s.hooks}
 	}
-	for attempt := 0; ; attempt++ {
-		var refused error
-		err = s.tx(ctx, func(tx *gorm.DB) error {
+	var refused error
+	err = againIfRaced(func() error {
+		refused = nil
+		return s.tx(ctx, func(tx *gorm.DB) error {
 			if s.dialect == DialectPostgres {
 				// A table that grows fast inside one import has no fresh
 				// statistics: keep the planner on the external_id index
@@ -87,18 +100,15 @@ func (s *Store) SaveLeadsChecked(ctx context.Context, ins []handoff.LeadInput, p
 			}
 			return err
 		})
-		if errors.Is(err, errRaced) && attempt < 3 {
-			continue
-		}
-		if refused != nil && errors.Is(err, refused) {
-			return results, errs, refused
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("storage: save %d leads: %w", len(ins), err)
-		}
-		s.queued(queuedBy(results...))
-		return results, errs, nil
+	})
+	if refused != nil && errors.Is(err, refused) {
+		return results, errs, refused
 	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("storage: save %d leads: %w", len(ins), err)
+	}
+	s.queued(queuedBy(results...))
+	return results, errs, nil
 }
 
 // intakeItem is SaveLead's item for the intake committer: decided for a
