@@ -71,6 +71,9 @@ var portalKeys = []string{"portal-id", "portalId"}
 type Contact struct {
 	Input    handoff.LeadInput
 	Modified time.Time
+	// Prefix is what the contact's properties are named with in errors:
+	// "[i]." for the contact at index i of an array, "" for a lone one.
+	Prefix string
 }
 
 // ParseBody reads a webhook body as Parse does and returns the lead inputs
@@ -150,6 +153,7 @@ func ParseFrom(body []byte, now time.Time, portal string) ([]Contact, error) {
 			}
 			continue
 		}
+		c.Prefix = prefix(i)
 		out = append(out, c)
 	}
 	if len(bad) > 0 {

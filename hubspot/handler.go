@@ -1,12 +1,15 @@
 package hubspot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -76,7 +79,11 @@ type answer struct {
 // that cannot be a lead (HubSpot does not retry a 4xx) and 500 when the
 // database failed (a retry can help). Nothing is stored without a valid
 // signature, nor of a bad contact; the valid contacts of an array with a
-// bad one are stored before the 400, which lists them.
+// bad one are stored before the 400, which lists them. One contact that
+// the store refuses or fails to store does not stop the others: each is
+// tried, the answer lists those stored, names the bad ones' properties
+// ("[1].email") and the ones not stored, and is 500 when any was not
+// (HubSpot sends it again; what was stored changes nothing then).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	logger := h.Logger
 	if logger == nil {
@@ -103,41 +110,69 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	contacts, invalid := ParseFrom(body, now().UTC(), h.PortalID)
 	var out answer
+	bad := map[string]string{} // the store's refusals
+	var failed []string
 	for _, c := range contacts {
-		in, at := c.Input, now().UTC()
-		var stale bool
-		res, kept, err := connector.Save(func(in handoff.LeadInput) (handoff.SaveResult, error) {
-			if c.Modified.IsZero() {
-				return h.Store.SaveLead(r.Context(), in, h.Policy, at, Actor)
-			}
-			res, s, err := h.Store.SaveLeadVersion(r.Context(), in, h.Policy, at, Actor, Actor, c.Modified)
-			stale = s
-			return res, err
-		}, in)
-		if err != nil {
-			if handoff.ErrorCode(err) == handoff.EINVALID {
-				reply(w, http.StatusBadRequest, answer{Error: handoff.ErrorMessage(err), Fields: handoff.ErrorFields(err)})
-				return
-			}
-			logger.ErrorContext(r.Context(), "hubspot: save contact", "external_id", in.ExternalID, "err", err)
-			reply(w, http.StatusInternalServerError, answer{Error: "could not store the contact; retry later"})
-			return
+		res, kept, stale, err := h.save(r.Context(), c, now().UTC())
+		switch {
+		case handoff.ErrorCode(err) == handoff.EINVALID:
+			refused(bad, c.Prefix, err)
+		case err != nil:
+			logger.ErrorContext(r.Context(), "hubspot: save contact", "external_id", c.Input.ExternalID, "err", err)
+			failed = append(failed, c.Input.ExternalID)
+		case stale:
+			logger.InfoContext(r.Context(), "hubspot: older or repeated state ignored", "external_id", c.Input.ExternalID, "modified", c.Modified)
+			out.Leads = append(out.Leads, Result{ExternalID: c.Input.ExternalID, Stale: true})
+		default:
+			out.Stored++
+			out.Leads = append(out.Leads, Result{ExternalID: res.Lead.ExternalID, Stage: res.Lead.Stage, Created: res.Created, StageKept: kept})
 		}
-		if stale {
-			logger.InfoContext(r.Context(), "hubspot: older or repeated state ignored", "external_id", in.ExternalID, "modified", c.Modified)
-			out.Leads = append(out.Leads, Result{ExternalID: in.ExternalID, Stale: true})
-			continue
-		}
-		out.Stored++
-		out.Leads = append(out.Leads, Result{ExternalID: res.Lead.ExternalID, Stage: res.Lead.Stage, Created: res.Created, StageKept: kept})
+	}
+	if len(bad) > 0 {
+		maps.Copy(bad, handoff.ErrorFields(invalid))
+		invalid = handoff.Invalid("invalid HubSpot contact", bad)
 	}
 	if invalid != nil {
 		out.Error, out.Fields = handoff.ErrorMessage(invalid), handoff.ErrorFields(invalid)
 		logger.WarnContext(r.Context(), "hubspot: contacts refused", "fields", out.Fields, "stored", out.Stored)
-		reply(w, http.StatusBadRequest, out)
-		return
 	}
-	reply(w, http.StatusOK, out)
+	switch {
+	case len(failed) > 0:
+		out.Error = strings.TrimPrefix(out.Error+"; ", "; ") + "could not store contact " + strings.Join(failed, ", ") + "; retry later"
+		reply(w, http.StatusInternalServerError, out)
+	case invalid != nil:
+		reply(w, http.StatusBadRequest, out)
+	default:
+		reply(w, http.StatusOK, out)
+	}
+}
+
+// save stores one contact received at at: by its last-modified time when
+// it has one (stale when a newer or equal state is stored), as
+// connector.Save does with a stage behind Handoff's (kept).
+func (h *Handler) save(ctx context.Context, c Contact, at time.Time) (res handoff.SaveResult, kept, stale bool, err error) {
+	res, kept, err = connector.Save(func(in handoff.LeadInput) (handoff.SaveResult, error) {
+		if c.Modified.IsZero() {
+			return h.Store.SaveLead(ctx, in, h.Policy, at, Actor)
+		}
+		res, s, err := h.Store.SaveLeadVersion(ctx, in, h.Policy, at, Actor, Actor, c.Modified)
+		stale = s
+		return res, err
+	}, c.Input)
+	return res, kept, stale, err
+}
+
+// refused adds to bad the fields of err, a contact's EINVALID error from
+// the store, named with the contact's prefix ("[2].", or the contact's
+// own message under "[2]" or "body" when err names no field).
+func refused(bad map[string]string, prefix string, err error) {
+	fields := handoff.ErrorFields(err)
+	if len(fields) == 0 {
+		bad[cmp.Or(strings.TrimSuffix(prefix, "."), "body")] = handoff.ErrorMessage(err)
+	}
+	for f, why := range fields {
+		bad[prefix+f] = why
+	}
 }
 
 func reply(w http.ResponseWriter, status int, v answer) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -49,7 +50,9 @@ func (h *Handler) Register(mux *http.ServeMux) { mux.Handle("POST "+Path, h) }
 // notification that cannot be a lead gets a fault naming it, after the
 // valid notifications of its message are stored (Salesforce sends the
 // message again, and they change nothing then); a database failure gets a
-// fault too, and Salesforce sends the message again.
+// fault too, naming the notifications not stored, and Salesforce sends the
+// message again. One notification refused or not stored does not stop the
+// others of its message: each is tried before the answer.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	logger := h.Logger
 	if logger == nil {
@@ -93,6 +96,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		now = h.Now
 	}
 	updates, invalid := Updates(msg, h.Status, now().UTC())
+	var refused, failed []string
 	for _, u := range updates {
 		at := now().UTC()
 		var stale bool
@@ -101,21 +105,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			stale = s
 			return res, err
 		}, u.Input)
-		if err != nil {
+		switch {
+		case handoff.ErrorCode(err) == handoff.EINVALID:
+			logger.WarnContext(r.Context(), "salesforce: lead refused", "notification", u.NotificationID, "lead", u.Input.ExternalID, "err", err)
+			refused = append(refused, "notification "+u.NotificationID+": "+handoff.ErrorMessage(err))
+		case err != nil:
 			logger.ErrorContext(r.Context(), "salesforce: save lead", "notification", u.NotificationID, "lead", u.Input.ExternalID, "err", err)
-			if handoff.ErrorCode(err) == handoff.EINVALID {
-				refuse("soapenv:Client", "notification "+u.NotificationID+": "+handoff.ErrorMessage(err))
-				return
-			}
-			refuse("soapenv:Server", "could not store notification "+u.NotificationID+"; send again later")
-			return
-		}
-		if stale {
+			failed = append(failed, u.NotificationID)
+		case stale:
 			logger.InfoContext(r.Context(), "salesforce: older or repeated state ignored", "notification", u.NotificationID, "lead", u.Input.ExternalID)
 		}
 	}
 	if invalid != nil {
-		refuse("soapenv:Client", handoff.ErrorMessage(invalid))
+		refused = append([]string{handoff.ErrorMessage(invalid)}, refused...)
+	}
+	if len(failed) > 0 {
+		refuse("soapenv:Server", strings.Join(append([]string{"could not store notification " + strings.Join(failed, ", ") + "; send again later"}, refused...), "; "))
+		return
+	}
+	if len(refused) > 0 {
+		refuse("soapenv:Client", strings.Join(refused, "; "))
 		return
 	}
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the driver gorm's postgres dialect uses
@@ -165,5 +166,27 @@ func Each(t *testing.T, f func(t *testing.T, s *storage.Store)) {
 		t.Run(d, func(t *testing.T) {
 			f(t, Open(t, d))
 		})
+	}
+}
+
+// FailInsertsOf makes the database refuse, with an error of its own (a
+// trigger raising one), every insert of a lead whose external id is
+// externalID, as a constraint would: for tests of one record's write
+// failing among others'. raw is a handle on the database (OpenRaw).
+func FailInsertsOf(tb testing.TB, raw *sql.DB, dialect, externalID string) {
+	tb.Helper()
+	lit := "'" + strings.ReplaceAll(externalID, "'", "''") + "'"
+	stmts := []string{`CREATE TRIGGER fail_lead BEFORE INSERT ON leads WHEN (NEW.external_id = ` + lit + `)
+		BEGIN SELECT RAISE(ABORT, 'test: lead refused'); END`}
+	if dialect == storage.DialectPostgres {
+		stmts = []string{
+			`CREATE FUNCTION fail_lead() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'test: lead refused'; END $$`,
+			`CREATE TRIGGER fail_lead BEFORE INSERT ON leads FOR EACH ROW WHEN (NEW.external_id = ` + lit + `) EXECUTE FUNCTION fail_lead()`,
+		}
+	}
+	for _, q := range stmts {
+		if _, err := raw.Exec(q); err != nil {
+			tb.Fatalf("storagetest: %s: %v", q, err)
+		}
 	}
 }
