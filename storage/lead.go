@@ -65,8 +65,9 @@ func (s *Store) saveLeadOnce(ctx context.Context, in handoff.LeadInput, policy h
 
 // SaveLeads saves a batch of inputs in one transaction, for bulk imports.
 // Each input's domain error (a backwards move, say) is reported in errs at
-// its index and skips only that input; a database error fails the batch and
-// writes nothing.
+// its index and skips only that input, and so is the database's refusal of
+// one input's writes (saveBatchOrEach); a database error that every input
+// meets fails the batch and writes nothing.
 func (s *Store) SaveLeads(ctx context.Context, ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (results []handoff.SaveResult, errs []error, err error) {
 	return s.SaveLeadsChecked(ctx, ins, policy, now, actor, nil)
 }
@@ -93,7 +94,7 @@ func (s *Store) SaveLeadsChecked(ctx context.Context, ins []handoff.LeadInput, p
 					return err
 				}
 			}
-			results, errs, err = saveBatchInTx(tx, items)
+			results, errs, err = saveBatchOrEach(tx, items)
 			if err == nil && check != nil {
 				refused = check(results, errs)
 				err = refused

@@ -190,3 +190,16 @@ func FailInsertsOf(tb testing.TB, raw *sql.DB, dialect, externalID string) {
 		}
 	}
 }
+
+// EachFailingInsertsOf is Each on stores whose database refuses every
+// insert of the lead externalID (FailInsertsOf).
+func EachFailingInsertsOf(t *testing.T, externalID string, f func(t *testing.T, s *storage.Store)) {
+	t.Helper()
+	for _, d := range Dialects {
+		t.Run(d, func(t *testing.T) {
+			s, raw := OpenRaw(t, d)
+			FailInsertsOf(t, raw, d, externalID)
+			f(t, s)
+		})
+	}
+}
