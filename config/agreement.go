@@ -108,7 +108,7 @@ func (b *agreementBuilder) webhooks(n *yaml.Node) []Webhook {
 		if u, ok := b.scalar(path+".url", &f.URL); !ok {
 			b.errorf(path+".url", "required")
 		} else if err := checkHTTPURL(u); err != nil {
-			b.errorf(path+".url", "invalid URL %q: %v", redact.URL(u), err)
+			b.errorf(path+".url", "invalid URL %q: %v", redact.Webhook(u), err)
 		} else {
 			w.URL = u
 		}

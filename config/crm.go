@@ -100,9 +100,9 @@ type WebhookEndpoint struct {
 	Secret string
 }
 
-// String hides the secret.
+// String shows the URL as redact.Webhook does and hides the secret.
 func (w WebhookEndpoint) String() string {
-	return fmt.Sprintf("{%s %v secret %s}", redact.URL(w.URL), w.Events, secret(w.Secret))
+	return fmt.Sprintf("{%s %v secret %s}", redact.Webhook(w.URL), w.Events, secret(w.Secret))
 }
 
 // GoString is String, so %#v does not leak secrets either.
@@ -117,7 +117,7 @@ func webhookEndpoints(hooks []Webhook, env func(string) string, bad func(key, fo
 		sec := env(key)
 		switch err := CheckWebhookSecret(sec); {
 		case sec == "":
-			bad(key, "required by webhooks[%d] (%s): a whsec_… secret", i, redact.URL(h.URL))
+			bad(key, "required by webhooks[%d] (%s): a whsec_… secret", i, redact.Webhook(h.URL))
 		case err != nil:
 			bad(key, "%v", err)
 		}

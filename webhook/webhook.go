@@ -31,23 +31,23 @@ type Endpoint struct {
 	Events []handoff.WebhookEvent
 }
 
-// String shows the endpoint without its secrets: the URL as redact.URL
-// shows it (no password, no token in its query), the secret as set or not.
+// String shows the endpoint without its secrets: the URL as Redacted shows
+// it, the secret as set or not.
 func (e Endpoint) String() string {
 	sec := "(unset)"
 	if e.Secret != "" {
 		sec = "(set)"
 	}
-	return fmt.Sprintf("{%s %v secret %s}", redact.URL(e.URL), e.Events, sec)
+	return fmt.Sprintf("{%s %v secret %s}", e.Redacted(), e.Events, sec)
 }
 
 // GoString is String, so %#v does not leak secrets either.
 func (e Endpoint) GoString() string { return e.String() }
 
 // Redacted is the endpoint's URL as logs, stored errors and the commands'
-// output show it: redact.URL's, without a password or a secret-looking
-// query value.
-func (e Endpoint) Redacted() string { return redact.URL(e.URL) }
+// output show it: redact.Webhook's, the scheme, host and at most the first
+// path segment. Key tells apart two endpoints that show alike.
+func (e Endpoint) Redacted() string { return redact.Webhook(e.URL) }
 
 // Key names an endpoint in the outbox: stable while its URL is.
 func Key(url string) string {
@@ -98,7 +98,7 @@ func Post(ctx context.Context, client *http.Client, ep Endpoint, id string, now 
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
 	if err != nil {
-		return Answer{}, fmt.Errorf("webhook: %w", redact.URLError(err))
+		return Answer{}, fmt.Errorf("webhook: %w", redact.URLError(err, redact.Webhook))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Handoff-Webhooks/1")
@@ -106,9 +106,10 @@ func Post(ctx context.Context, client *http.Client, ep Endpoint, id string, now 
 	resp, err := client.Do(req)
 	if err != nil {
 		// The client's *url.Error names the URL (Post "https://…": the
-		// cause), whose query and userinfo may hold the receiver's secret:
-		// the error is logged and stored as the message's last error.
-		return Answer{}, fmt.Errorf("webhook: %w", redact.URLError(err))
+		// cause), whose path, query or userinfo may hold the receiver's
+		// secret: the error is logged and stored as the message's last
+		// error.
+		return Answer{}, fmt.Errorf("webhook: %w", redact.URLError(err, redact.Webhook))
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))

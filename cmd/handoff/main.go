@@ -57,7 +57,7 @@ func commands() map[string]command {
 		"chat": {summary: "post a test message to the chat channels: handoff chat test",
 			usage: "handoff chat test\n\nPosts a short message to the sales and managers' channels of Slack and Teams (those\nconfigured) and prints each platform's answer, naming the fix of a refusal an admin\ncan mend (the app not in the channel, a wrong channel id, a revoked token); exits 1\nwhen a sales channel is not set or any channel refused.", flags: chatFlags},
 		"webhooks": {summary: "send a signed test event to the agreement's webhooks: handoff webhooks test",
-			usage: "handoff webhooks test [--url URL]\n\nSends a signed webhook.test event to every webhook of the agreement (or the one\nwith URL) and prints each answer; exits 1 when one did not answer 2xx.", flags: webhooksFlags},
+			usage: "handoff webhooks test [--url URL]\n\nSends a signed webhook.test event to every webhook of the agreement (or the one\nwith URL, or with the wh:… key outbox list shows) and prints each answer, the\nendpoint named by its key and its URL up to the first path segment; exits 1\nwhen one did not answer 2xx.", flags: webhooksFlags},
 		"healthcheck": {summary: "exit 0 when the server on HANDOFF_ADDR/PORT answers /healthz (for container health checks)",
 			usage: "handoff healthcheck [--url URL] [--timeout D]\n\nAsks a running server's /healthz (on HANDOFF_ADDR or PORT) and exits 0 when it answers 200.", flags: healthcheckFlags},
 		"teams-package": {summary: "build the Teams app package to upload: handoff teams-package --host handoff.example.com",

@@ -132,7 +132,11 @@ func printDead(w io.Writer, dead []handoff.OutboxMessage, format string) error {
 	for i := range dead {
 		// A webhook's error stored by an earlier version names the
 		// endpoint's URL whole, which may hold the receiver's secret.
-		dead[i].LastError = redact.Text(dead[i].LastError)
+		mask := redact.URL
+		if dead[i].Kind == handoff.OutboxWebhook {
+			mask = redact.Webhook
+		}
+		dead[i].LastError = redact.Text(dead[i].LastError, mask)
 	}
 	if format == "json" {
 		out := make([]deadJSON, len(dead))

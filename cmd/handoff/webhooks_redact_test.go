@@ -17,14 +17,9 @@ import (
 	"github.com/handoff/handoff/webhook"
 )
 
-// hostOf is the host:port of an http:// URL.
-func hostOf(u string) string {
-	h, _, _ := strings.Cut(strings.TrimPrefix(u, "http://"), "/")
-	return h
-}
-
-// handoff webhooks test names each endpoint and what went wrong without the
-// URL's token or password: one cannot be reached, one answers 500.
+// handoff webhooks test names each endpoint (its key, its host and first
+// path segment) and what went wrong without the URL's path secret, token or
+// password: one cannot be reached, one answers 500. --url takes the key.
 func TestWebhooksTestRedactsTheURL(t *testing.T) {
 	down := webhooktest.ClosedPort(t)
 	broken := webhooktest.New(t, testWebhookSecret, time.Now, 500)
@@ -39,22 +34,32 @@ func TestWebhooksTestRedactsTheURL(t *testing.T) {
 	if leak := webhooktest.ShownSecret(all); leak != "" {
 		t.Errorf("webhooks test shows %q:\n%s", leak, all)
 	}
-	for _, want := range []string{hostOf(down) + "/in", "connection refused", hostOf(broken.URL) + "/in", "HTTP 500"} {
+	downKey, brokenKey := webhook.Key(webhooktest.SecretURL(down)), webhook.Key(webhooktest.SecretURL(broken.URL))
+	for _, want := range []string{downKey + " " + webhooktest.Shown(down) + ": ", "connection refused",
+		brokenKey + " " + webhooktest.Shown(broken.URL) + ": HTTP 500"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("webhooks test does not say %q:\n%s", want, all)
 		}
+	}
+	// --url with an endpoint's key tests that one alone.
+	broken.Script(500)
+	e, out, errOut = testEnv(vars, "webhooks", "test", "--url", brokenKey)
+	code = run(context.Background(), e)
+	all = out.String() + errOut.String()
+	if code != 1 || !strings.Contains(all, "1 of 1 endpoints") || !strings.Contains(out.String(), brokenKey) || strings.Contains(all, downKey) {
+		t.Errorf("--url %s: exit %d: %s", brokenKey, code, all)
 	}
 	// --url with a URL not in the agreement: the refusal shows it redacted.
 	e, out, errOut = testEnv(vars, "webhooks", "test", "--url", webhooktest.SecretURL("http://elsewhere.example.com"))
 	code = run(context.Background(), e)
 	all = out.String() + errOut.String()
-	if leak := webhooktest.ShownSecret(all); code != 1 || leak != "" || !strings.Contains(all, "elsewhere.example.com/in") {
+	if leak := webhooktest.ShownSecret(all); code != 1 || leak != "" || !strings.Contains(all, webhooktest.Shown("http://elsewhere.example.com")) {
 		t.Errorf("exit %d, shows %q: %s", code, leak, all)
 	}
 }
 
 // handoff outbox list shows a dead webhook message's last error without
-// the endpoint URL's token or password, for messages the sender gave up on
+// the endpoint URL's path secret, token or password, for messages the sender gave up on
 // (unreachable, 500) and for one stored before errors were redacted.
 func TestOutboxListRedactsWebhookErrors(t *testing.T) {
 	for _, dialect := range storagetest.Dialects {
@@ -124,7 +129,7 @@ func TestOutboxListRedactsWebhookErrors(t *testing.T) {
 				if leak := webhooktest.ShownSecret(all); leak != "" {
 					t.Errorf("outbox list --format %s shows %q:\n%s", format, leak, all)
 				}
-				for _, want := range []string{hostOf(down) + "/in", "connection refused", hostOf(broken.URL) + "/in", "HTTP 500", hostOf(old) + "/in", "EOF"} {
+				for _, want := range []string{webhooktest.Shown(down), "connection refused", webhooktest.Shown(broken.URL), "HTTP 500", webhooktest.Shown(old), "EOF"} {
 					if !strings.Contains(out.String(), want) {
 						t.Errorf("outbox list --format %s does not say %q:\n%s", format, want, all)
 					}

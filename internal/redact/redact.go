@@ -1,7 +1,8 @@
-// Package redact masks the secrets a URL may carry (a password in its
-// userinfo, a token in its query) wherever one is printed, logged or
-// stored: the configuration's printing and the outgoing webhooks' errors
-// share it.
+// Package redact masks the secrets a URL may carry wherever one is
+// printed, logged or stored. URL masks a password in the userinfo and a
+// token in the query, for the configuration's URLs; Webhook keeps no more
+// than the first path segment of an outgoing webhook's URL, whose
+// receiver may hide its secret anywhere in the path.
 package redact
 
 import (
@@ -60,31 +61,61 @@ func URL(s string) string {
 	return u.Redacted()
 }
 
+// Webhook shows an outgoing webhook's URL as errors, logs and the
+// commands' output do: its scheme, host and port, the first segment of its
+// path when more follow, and xxxxx for the rest of the path and for the
+// query; user info and fragment are left out. Receivers put their secret
+// anywhere in the path (Zapier's /hooks/catch/123456/abcdef/, Slack's
+// /services/T…/B…/…, Discord's /api/webhooks/…/…, Teams' /webhookb2/…,
+// Make's single /<token>), where it cannot be told from the rest, so all
+// but a leading segment that names the kind of hook is hidden. A string
+// that is not an absolute URL is hidden entirely.
+func Webhook(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return "(unparsable URL)"
+	}
+	out := u.Scheme + "://" + u.Host
+	switch segs := strings.Split(strings.Trim(u.EscapedPath(), "/"), "/"); {
+	case segs[0] == "":
+		out += u.EscapedPath() // "" or "/"
+	case len(segs) == 1:
+		out += "/xxxxx"
+	default:
+		out += "/" + segs[0] + "/xxxxx"
+	}
+	if u.RawQuery != "" || u.ForceQuery {
+		out += "?xxxxx"
+	}
+	return out
+}
+
 // URLError returns err with the URL of a *url.Error it is (as an HTTP
 // client's errors are: `Post "https://…": dial tcp …: connection refused`)
-// masked by URL, still a *url.Error wrapping the same cause, so that
-// errors.Is and a timeout's Timeout() keep working. Any other error,
-// including one that wraps a *url.Error, is returned as it is: redact an
-// error where it comes back from the client, before it is wrapped.
-func URLError(err error) error {
+// masked by mask (URL or Webhook), still a *url.Error wrapping the same
+// cause, so that errors.Is and a timeout's Timeout() keep working. Any
+// other error, including one that wraps a *url.Error, is returned as it
+// is: redact an error where it comes back from the client, before it is
+// wrapped.
+func URLError(err error, mask func(string) string) error {
 	ue, ok := err.(*url.Error)
 	if !ok || ue == nil {
 		return err
 	}
-	return &url.Error{Op: ue.Op, URL: URL(ue.URL), Err: ue.Err}
+	return &url.Error{Op: ue.Op, URL: mask(ue.URL), Err: ue.Err}
 }
 
 // urlInText is a URL within free text: a scheme, "://", and what follows
 // up to a space or a quote.
 var urlInText = regexp.MustCompile(`\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]+`)
 
-// Text masks, as URL does, every URL within s, such as an error's text
-// stored before its URL was redacted ("post to https://…?token=…: HTTP
-// 500"). Punctuation that ends a URL there (":" "," "." ";" ")") is kept
-// outside it.
-func Text(s string) string {
+// Text masks every URL within s with mask (URL or Webhook), such as an
+// error's text stored before its URL was redacted ("post to
+// https://…?token=…: HTTP 500"). Punctuation that ends a URL there (":"
+// "," "." ";" ")") is kept outside it.
+func Text(s string, mask func(string) string) string {
 	return urlInText.ReplaceAllStringFunc(s, func(u string) string {
 		trimmed := strings.TrimRight(u, ":,.;)")
-		return URL(trimmed) + u[len(trimmed):]
+		return mask(trimmed) + u[len(trimmed):]
 	})
 }

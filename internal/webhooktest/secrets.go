@@ -8,13 +8,18 @@ import (
 
 // The secrets SecretURL puts in an endpoint's URL, which no log line,
 // stored error or command output may show.
-var urlSecrets = []string{"s3cr3t", "pw"}
+var urlSecrets = []string{"s3cr3t", "pw", "u4711", "p4thS3cr3t"}
 
-// SecretURL is base (http://host:port) with a password and a token, as a
-// receiver's inbound hook URL carries them.
+// SecretURL is base (http://host:port) with a password, an account and a
+// secret in its path (as Zapier's /hooks/catch/123456/abcdef/) and a token
+// in its query, as receivers' inbound hook URLs carry them.
 func SecretURL(base string) string {
-	return strings.Replace(base, "http://", "http://user:pw@", 1) + "/in?token=s3cr3t&lead=1"
+	return strings.Replace(base, "http://", "http://user:pw@", 1) + "/hooks/catch/u4711/p4thS3cr3t/?token=s3cr3t&lead=1"
 }
+
+// Shown is how errors, logs and the commands' output show SecretURL(base):
+// the scheme, host and port, and the first path segment.
+func Shown(base string) string { return base + "/hooks/xxxxx?xxxxx" }
 
 // ShownSecret names the secret of SecretURL that s shows, or "".
 func ShownSecret(s string) string {
