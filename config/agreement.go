@@ -1,7 +1,9 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
+	"io"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -32,6 +34,17 @@ type Webhook struct {
 	// whsec_ secret; "" means HANDOFF_WEBHOOK_SECRET.
 	SecretEnv string
 }
+
+// String shows the endpoint as redact.Webhook shows its URL.
+func (w Webhook) String() string {
+	return fmt.Sprintf("{%s %v secret_env %s}", redact.Webhook(w.URL), w.Events, cmp.Or(w.SecretEnv, "HANDOFF_WEBHOOK_SECRET"))
+}
+
+// Format prints String, whatever the verb.
+func (w Webhook) Format(f fmt.State, _ rune) { io.WriteString(f, w.String()) }
+
+// MarshalText is String, for encoding/json and slog's handlers.
+func (w Webhook) MarshalText() ([]byte, error) { return []byte(w.String()), nil }
 
 // DefaultSalesforceStatus maps the standard Lead Status picklist.
 func DefaultSalesforceStatus() map[string]handoff.Stage {

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"encoding/base64"
 	"fmt"
+	"io"
+	"log/slog"
 	"regexp"
 	"strings"
 
@@ -36,14 +38,17 @@ type CRMConfig struct {
 	SalesforceStatus map[string]handoff.Stage
 }
 
-// String hides the secrets of a CRMConfig printed on its own.
-func (c CRMConfig) String() string {
-	return fmt.Sprintf("{public url %s, hubspot secret %s, hubspot portal %s, salesforce org %s, salesforce token %s}",
-		c.PublicURL, secret(c.HubSpotSecret), c.HubSpotPortalID, c.SalesforceOrgID, secret(c.SalesforceToken))
-}
+// String returns the redacted connector settings.
+func (c CRMConfig) String() string { return show(c.redacted) }
 
-// GoString is String, so %#v does not leak secrets either.
-func (c CRMConfig) GoString() string { return c.String() }
+// Format prints String, whatever the verb.
+func (c CRMConfig) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
+
+// LogValue makes slog log the redacted connector settings.
+func (c CRMConfig) LogValue() slog.Value { return logValue(c.redacted) }
+
+// MarshalText is String, for encoding/json and encoding's other users.
+func (c CRMConfig) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
 var hubSpotPortalRE = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
 
@@ -84,7 +89,7 @@ func loadCRM(env func(string) string, bad func(key, format string, args ...any))
 }
 
 func (c CRMConfig) redacted(m map[string]string) {
-	m["HANDOFF_PUBLIC_URL"] = c.PublicURL
+	m["HANDOFF_PUBLIC_URL"] = redact.URL(c.PublicURL)
 	m["HUBSPOT_CLIENT_SECRET"] = secret(c.HubSpotSecret)
 	m["HUBSPOT_PORTAL_ID"] = c.HubSpotPortalID
 	m["SALESFORCE_ORG_ID"] = c.SalesforceOrgID
@@ -100,13 +105,17 @@ type WebhookEndpoint struct {
 	Secret string
 }
 
-// String shows the URL as redact.Webhook does and hides the secret.
+// String shows the endpoint as redact.Webhook shows its URL, and its
+// secret only as set or not.
 func (w WebhookEndpoint) String() string {
 	return fmt.Sprintf("{%s %v secret %s}", redact.Webhook(w.URL), w.Events, secret(w.Secret))
 }
 
-// GoString is String, so %#v does not leak secrets either.
-func (w WebhookEndpoint) GoString() string { return w.String() }
+// Format prints String, whatever the verb.
+func (w WebhookEndpoint) Format(f fmt.State, _ rune) { io.WriteString(f, w.String()) }
+
+// MarshalText is String, for encoding/json and slog's handlers.
+func (w WebhookEndpoint) MarshalText() ([]byte, error) { return []byte(w.String()), nil }
 
 // webhookEndpoints resolves each webhook's secret from the environment: the
 // variable its secret_env names, else HANDOFF_WEBHOOK_SECRET.

@@ -3,7 +3,10 @@ package config
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,96 +15,131 @@ import (
 	"github.com/handoff/handoff/internal/redact"
 )
 
-// Printing and logging the settings: every way of formatting a Config shows
-// the redacted settings, never a secret.
+// Printing and logging the settings: every way of formatting a Config, or
+// one part of it, shows the settings as Redacted does, never a secret. Each
+// part fills its keys in with a redacted method (URLs masked by
+// internal/redact, secrets shown only as set or unset), and its String,
+// Format (every fmt verb, %d and %#v too), LogValue and MarshalText (JSON,
+// and slog's handlers for a part within a slice or a struct) print only
+// that. A value of one string (a token, a webhook) has String, Format and
+// MarshalText.
 
 // Redacted returns the effective settings for logging, keyed by environment
 // variable (and "policy.*" for the agreement). Secrets show only "(set)" or
 // "(unset)"; the database password and secret-looking query parameters are
 // masked. Nothing it returns is a secret.
 func (c Config) Redacted() map[string]string {
-	p := c.Policy
-	m := map[string]string{
-		"HANDOFF_ADDR":              c.Addr,
-		"HANDOFF_METRICS_ADDR":      c.MetricsAddr,
-		"HANDOFF_PPROF":             onOff(c.Pprof),
-		"HANDOFF_LOG_LEVEL":         c.LogLevel.String(),
-		"HANDOFF_API_RATE_LIMIT":    strconv.FormatFloat(c.APIRateLimit, 'g', -1, 64),
-		"HANDOFF_OUTBOX_LEASE":      c.OutboxLease.String(),
-		"DATABASE_URL":              redact.URL(c.DatabaseURL),
-		"HANDOFF_API_TOKEN":         secret(c.APIToken),
-		"HANDOFF_CONFIG":            cmp.Or(c.ConfigFile, "(none, built-in agreement)"),
-		"SLACK_BOT_TOKEN":           secret(c.Slack.BotToken),
-		"SLACK_SIGNING_SECRET":      secret(c.Slack.SigningSecret),
-		"SLACK_APP_TOKEN":           secret(c.Slack.AppToken),
-		"SLACK_API_URL":             redact.URL(c.Slack.APIURL),
-		"SLACK_SALES_CHANNEL":       c.Slack.SalesChannel,
-		"SLACK_MANAGER_CHANNEL":     c.Slack.ManagerChannel,
-		"SLACK_MANAGERS":            strings.Join(c.Slack.Managers, ","),
-		"SLACK_MANAGER_GROUP":       c.Slack.ManagerGroup,
-		"TEAMS_APP_ID":              c.Teams.AppID,
-		"TEAMS_APP_PASSWORD":        secret(c.Teams.AppPassword),
-		"TEAMS_TENANT_ID":           c.Teams.TenantID,
-		"TEAMS_ALLOWED_TENANTS":     strings.Join(c.Teams.AllowedTenants, ","),
-		"TEAMS_CLOUD":               c.Teams.Cloud,
-		"TEAMS_TOKEN_URL":           redact.URL(c.Teams.TokenURL),
-		"TEAMS_OPENID_METADATA_URL": redact.URL(c.Teams.OpenIDMetadataURL),
-		"TEAMS_TOKEN_ISSUER":        c.Teams.TokenIssuer,
-		"TEAMS_TOKEN_SCOPE":         c.Teams.TokenScope,
-		"TEAMS_SALES_CHANNEL":       c.Teams.SalesChannel,
-		"TEAMS_MANAGER_CHANNEL":     c.Teams.ManagerChannel,
-		"TEAMS_MANAGERS":            strings.Join(c.Teams.Managers, ","),
-		"policy.timezone":           locationName(p),
-		"policy.claim_within":       p.ClaimWithin.String(),
-		"policy.contact_within":     p.ContactWithin.String(),
-		"policy.business_hours":     describeHours(p.BusinessHours),
-		"policy.remind_before":      fmt.Sprint(p.RemindBefore),
-		"policy.release_on_breach":  strconv.FormatBool(p.ReleaseOnBreach),
-		"policy.targets": fmt.Sprintf("%d SQLs, %d customers, avg %g %s per month",
-			p.Targets.SQLsPerMonth, p.Targets.CustomersPerMonth, p.Targets.AvgDealSize, p.Targets.Currency),
-		"policy.digest_schedule": p.DigestSchedule,
-	}
-	c.CRM.redacted(m)
-	m["HANDOFF_API_TOKENS"] = describeTokens(c.APITokens)
-	m["webhooks"] = fmt.Sprint(c.Webhooks)
+	m := map[string]string{}
+	c.redacted(m)
 	return m
 }
 
-// LogValue makes slog print the redacted settings, so logging a Config
-// directly never leaks a secret.
-func (c Config) LogValue() slog.Value {
-	m := c.Redacted()
+func (c Config) redacted(m map[string]string) {
+	p := c.Policy
+	m["HANDOFF_ADDR"] = c.Addr
+	m["HANDOFF_METRICS_ADDR"] = c.MetricsAddr
+	m["HANDOFF_PPROF"] = onOff(c.Pprof)
+	m["HANDOFF_LOG_LEVEL"] = c.LogLevel.String()
+	m["HANDOFF_API_RATE_LIMIT"] = strconv.FormatFloat(c.APIRateLimit, 'g', -1, 64)
+	m["HANDOFF_OUTBOX_LEASE"] = c.OutboxLease.String()
+	m["DATABASE_URL"] = redact.URL(c.DatabaseURL)
+	m["HANDOFF_API_TOKEN"] = secret(c.APIToken)
+	m["HANDOFF_API_TOKENS"] = describeTokens(c.APITokens)
+	m["HANDOFF_CONFIG"] = cmp.Or(c.ConfigFile, "(none, built-in agreement)")
+	m["policy.timezone"] = locationName(p)
+	m["policy.claim_within"] = p.ClaimWithin.String()
+	m["policy.contact_within"] = p.ContactWithin.String()
+	m["policy.business_hours"] = describeHours(p.BusinessHours)
+	m["policy.remind_before"] = fmt.Sprint(p.RemindBefore)
+	m["policy.release_on_breach"] = strconv.FormatBool(p.ReleaseOnBreach)
+	m["policy.targets"] = fmt.Sprintf("%d SQLs, %d customers, avg %g %s per month",
+		p.Targets.SQLsPerMonth, p.Targets.CustomersPerMonth, p.Targets.AvgDealSize, p.Targets.Currency)
+	m["policy.digest_schedule"] = p.DigestSchedule
+	m["webhooks"] = fmt.Sprint(c.Webhooks)
+	c.Slack.redacted(m)
+	c.Teams.redacted(m)
+	c.CRM.redacted(m)
+}
+
+func (s SlackConfig) redacted(m map[string]string) {
+	m["SLACK_BOT_TOKEN"] = secret(s.BotToken)
+	m["SLACK_SIGNING_SECRET"] = secret(s.SigningSecret)
+	m["SLACK_APP_TOKEN"] = secret(s.AppToken)
+	m["SLACK_API_URL"] = redact.URL(s.APIURL)
+	m["SLACK_SALES_CHANNEL"] = s.SalesChannel
+	m["SLACK_MANAGER_CHANNEL"] = s.ManagerChannel
+	m["SLACK_MANAGERS"] = strings.Join(s.Managers, ",")
+	m["SLACK_MANAGER_GROUP"] = s.ManagerGroup
+}
+
+func (t TeamsConfig) redacted(m map[string]string) {
+	m["TEAMS_APP_ID"] = t.AppID
+	m["TEAMS_APP_PASSWORD"] = secret(t.AppPassword)
+	m["TEAMS_TENANT_ID"] = t.TenantID
+	m["TEAMS_ALLOWED_TENANTS"] = strings.Join(t.AllowedTenants, ",")
+	m["TEAMS_CLOUD"] = t.Cloud
+	m["TEAMS_TOKEN_URL"] = redact.URL(t.TokenURL)
+	m["TEAMS_OPENID_METADATA_URL"] = redact.URL(t.OpenIDMetadataURL)
+	m["TEAMS_TOKEN_ISSUER"] = redact.URL(t.TokenIssuer)
+	m["TEAMS_TOKEN_SCOPE"] = redact.URL(t.TokenScope)
+	m["TEAMS_SALES_CHANNEL"] = t.SalesChannel
+	m["TEAMS_MANAGER_CHANNEL"] = t.ManagerChannel
+	m["TEAMS_MANAGERS"] = strings.Join(t.Managers, ",")
+}
+
+// String returns the redacted settings.
+func (c Config) String() string { return show(c.redacted) }
+
+// Format prints String, whatever the verb.
+func (c Config) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
+
+// LogValue makes slog log the redacted settings.
+func (c Config) LogValue() slog.Value { return logValue(c.redacted) }
+
+// MarshalText is String, for encoding/json and encoding's other users.
+func (c Config) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// String returns the redacted Slack settings.
+func (s SlackConfig) String() string { return show(s.redacted) }
+
+// Format prints String, whatever the verb.
+func (s SlackConfig) Format(f fmt.State, _ rune) { io.WriteString(f, s.String()) }
+
+// LogValue makes slog log the redacted Slack settings.
+func (s SlackConfig) LogValue() slog.Value { return logValue(s.redacted) }
+
+// MarshalText is String, for encoding/json and encoding's other users.
+func (s SlackConfig) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// String returns the redacted Teams settings.
+func (t TeamsConfig) String() string { return show(t.redacted) }
+
+// Format prints String, whatever the verb.
+func (t TeamsConfig) Format(f fmt.State, _ rune) { io.WriteString(f, t.String()) }
+
+// LogValue makes slog log the redacted Teams settings.
+func (t TeamsConfig) LogValue() slog.Value { return logValue(t.redacted) }
+
+// MarshalText is String, for encoding/json and encoding's other users.
+func (t TeamsConfig) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
+// show is the settings fill puts in, as fmt prints a map: sorted by key.
+func show(fill func(map[string]string)) string {
+	m := map[string]string{}
+	fill(m)
+	return fmt.Sprint(m)
+}
+
+// logValue is the settings fill puts in as a slog group, sorted by key.
+func logValue(fill func(map[string]string)) slog.Value {
+	m := map[string]string{}
+	fill(m)
 	attrs := make([]slog.Attr, 0, len(m))
-	for k, v := range m {
-		attrs = append(attrs, slog.String(k, v))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		attrs = append(attrs, slog.String(k, m[k]))
 	}
 	return slog.GroupValue(attrs...)
 }
-
-// String returns the redacted settings, so printing a Config with fmt never
-// leaks a secret.
-func (c Config) String() string { return fmt.Sprint(c.Redacted()) }
-
-// GoString is String, so %#v does not leak secrets either.
-func (c Config) GoString() string { return c.String() }
-
-// String hides the secrets of a SlackConfig printed on its own.
-func (s SlackConfig) String() string {
-	return fmt.Sprintf("{bot token %s, signing secret %s, app token %s, api %s, sales %s, managers %s %v %s}",
-		secret(s.BotToken), secret(s.SigningSecret), secret(s.AppToken), s.APIURL, s.SalesChannel, s.ManagerChannel, s.Managers, s.ManagerGroup)
-}
-
-// GoString is String, so %#v does not leak secrets either.
-func (s SlackConfig) GoString() string { return s.String() }
-
-// String hides the secret of a TeamsConfig printed on its own.
-func (t TeamsConfig) String() string {
-	return fmt.Sprintf("{app %s, password %s, tenant %s, cloud %s, token %s, openid %s, issuer %s, scope %s, sales %s, managers %s %v}",
-		t.AppID, secret(t.AppPassword), t.TenantID, t.Cloud, t.TokenURL, t.OpenIDMetadataURL, t.TokenIssuer, t.TokenScope, t.SalesChannel, t.ManagerChannel, t.Managers)
-}
-
-// GoString is String, so %#v does not leak secrets either.
-func (t TeamsConfig) GoString() string { return t.String() }
 
 // onOff words a switch as its variable is set.
 func onOff(b bool) string {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 
@@ -18,8 +19,11 @@ type APIToken struct {
 // String hides the secret.
 func (t APIToken) String() string { return t.Name + ":" + t.Scope }
 
-// GoString is String, so %#v does not leak secrets either.
-func (t APIToken) GoString() string { return t.String() }
+// Format prints String, whatever the verb.
+func (t APIToken) Format(f fmt.State, _ rune) { io.WriteString(f, t.String()) }
+
+// MarshalText is String, for encoding/json and slog's handlers.
+func (t APIToken) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
 
 var tokenNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,39}$`)
 
