@@ -200,14 +200,7 @@ func TestChatTestSlackAlone(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
 			db := storagetest.URL(t, dialect)
-			s, err := storage.Open(ctx, db, storage.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if err := s.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			s := storagetest.OpenURL(t, db, storage.Options{})
 			now := time.Now().UTC()
 			if err := s.Enqueue(ctx, now, handoff.OutboxMessage{Kind: handoff.OutboxEscalate, Platform: "slack"}); err != nil {
 				t.Fatal(err)

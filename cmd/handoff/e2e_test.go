@@ -203,11 +203,7 @@ func TestEndToEndSLAAcrossRestart(t *testing.T) {
 				`handoff_chat_calls_total{method="post",outcome="ok",platform="slack"} 1`)
 			first.stop() // a restart between the claim and the deadlines
 			second := startServerAt(t, vars, first.clock)
-			db, err := storage.Open(context.Background(), vars["DATABASE_URL"], storage.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			db := storagetest.OpenURL(t, vars["DATABASE_URL"], storage.Options{})
 			due := *lead1(t, db).ContactDueAt
 			countSLA := func() (escalations, reminders int) {
 				for _, c := range slack.Calls("chat.postMessage") {

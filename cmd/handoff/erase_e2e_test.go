@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
@@ -176,11 +175,7 @@ func TestEraseEndToEndLeavesNoTrace(t *testing.T) {
 			}
 			srv.waitJSON(t, "/api/leads/gdpr-e2e", func(m map[string]any) bool { return m["stage"] == string(handoff.StageRecycled) })
 			ok.Wait(4, e2ePatience) // announced, claimed, contacted, recycled
-			db, err := storage.Open(context.Background(), vars["DATABASE_URL"], storage.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			db := storagetest.OpenURL(t, vars["DATABASE_URL"], storage.Options{})
 			if found := rawTrace(t, dialect, vars["DATABASE_URL"], person...); len(found) == 0 {
 				t.Fatal("before the erasure the dump finds nothing of the person")
 			}

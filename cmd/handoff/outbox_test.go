@@ -17,14 +17,7 @@ func TestOutboxCommands(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
 			vars := map[string]string{"DATABASE_URL": storagetest.URL(t, dialect)}
-			store, err := storage.Open(ctx, vars["DATABASE_URL"], storage.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer store.Close()
-			if err := store.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			store := storagetest.OpenURL(t, vars["DATABASE_URL"], storage.Options{})
 			now := time.Now().UTC()
 			if err := store.Enqueue(ctx, now, handoff.OutboxMessage{Kind: "lead.announce", LeadID: 41, Platform: "slack"},
 				handoff.OutboxMessage{Kind: "sla.escalate", LeadID: 42}, // every platform's managers' channel

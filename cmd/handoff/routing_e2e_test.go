@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"os"
@@ -277,11 +276,7 @@ func TestRoutingOfferRunsOutEndToEnd(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			t.Parallel()
 			srv, slack, vars := startSlackRouting(t, dialect)
-			db, err := storage.Open(context.Background(), vars["DATABASE_URL"], storage.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			db := storagetest.OpenURL(t, vars["DATABASE_URL"], storage.Options{})
 			srv.postLead(t, `{"external_id":"rr-out","name":"Dorte Holm","company":"Holm ApS","score":80}`)
 
 			// 1. Ann is offered the lead; until her offer ends, nobody else is.

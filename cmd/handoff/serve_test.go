@@ -95,11 +95,7 @@ func TestServeAcceptsLeadsAndShutsDownGracefully(t *testing.T) {
 			case <-time.After(e2ePatience):
 				t.Fatalf("serve did not stop within %v of the signal", e2ePatience)
 			}
-			s, err := storage.Open(context.Background(), vars["DATABASE_URL"], storage.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s := storagetest.OpenURL(t, vars["DATABASE_URL"], storage.Options{})
 			if _, err := s.LeadByExternalID(context.Background(), "e2e-1"); err != nil {
 				t.Fatalf("acknowledged lead lost after shutdown: %v", err)
 			}
@@ -231,13 +227,7 @@ func TestServeRefusesAnAmbiguousTeamsChannel(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			dbURL := storagetest.URL(t, dialect)
 			ctx := context.Background()
-			s, err := storage.Open(ctx, dbURL, storage.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			s := storagetest.OpenURL(t, dbURL, storage.Options{})
 			for _, id := range []string{"19:ours@thread.tacv2", "19:theirs@thread.tacv2"} {
 				c := handoff.TeamsConversation{ConversationID: id, ServiceURL: "https://smba.example/", ChannelName: "Sales", TeamName: strings.TrimSuffix(id[3:], "@thread.tacv2")}
 				if err := s.SaveTeamsConversation(ctx, c, time.Now()); err != nil {

@@ -88,11 +88,7 @@ func teamsVars(t *testing.T, dialect string, bf *teamstest.Server) map[string]st
 func startTeams(t *testing.T, bf *teamstest.Server, vars map[string]string) *teamsE2E {
 	t.Helper()
 	srv := startServer(t, vars)
-	s, err := storage.Open(context.Background(), vars["DATABASE_URL"], storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := storagetest.OpenURL(t, vars["DATABASE_URL"], storage.Options{})
 	return &teamsE2E{t: t, srv: srv, bf: bf, store: s, vars: vars}
 }
 

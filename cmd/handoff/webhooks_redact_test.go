@@ -66,14 +66,7 @@ func TestOutboxListRedactsWebhookErrors(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
 			vars := map[string]string{"DATABASE_URL": storagetest.URL(t, dialect)}
-			store, err := storage.Open(ctx, vars["DATABASE_URL"], storage.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer store.Close()
-			if err := store.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			store := storagetest.OpenURL(t, vars["DATABASE_URL"], storage.Options{})
 			var mu sync.Mutex
 			now := time.Now().UTC()
 			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
