@@ -138,9 +138,15 @@ func (e *teamsEnv) clickActivity(user, name string, data map[string]any) map[str
 // invoke clicks an Action.Execute with data and returns the invoke response.
 func (e *teamsEnv) invoke(user, name string, data map[string]any) teamsInvokeResponse {
 	e.t.Helper()
-	status, body := e.post(e.clickActivity(user, name, data), e.token())
+	return e.invokeActivity(e.clickActivity(user, name, data))
+}
+
+// invokeActivity posts an invoke activity and returns its invoke response.
+func (e *teamsEnv) invokeActivity(a map[string]any) teamsInvokeResponse {
+	e.t.Helper()
+	status, body := e.post(a, e.token())
 	if status != 200 {
-		e.t.Fatalf("invoke %v: HTTP %d %s", data, status, body)
+		e.t.Fatalf("invoke %v: HTTP %d %s", a["value"], status, body)
 	}
 	var res teamsInvokeResponse
 	if err := json.Unmarshal(body, &res); err != nil {

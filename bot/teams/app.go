@@ -44,7 +44,9 @@ type AppConfig struct {
 	// Members, when set, forgets what it knew of a person added to or
 	// removed from the sales channel's team (teamMemberAdded,
 	// teamMemberRemoved), so that whether they may see leads is asked
-	// again at their next request.
+	// again at their next request; learns where each sender wrote, where
+	// the role of someone outside that team is asked (SalesMembers.Saw);
+	// and tells guests of the tenant apart, whose commands are refused.
 	Members *SalesMembers
 	// SalesChannel and ManagerChannel are the channels Handoff posts to
 	// (TEAMS_SALES_CHANNEL, TEAMS_MANAGER_CHANNEL): the deletion of one,
@@ -131,6 +133,9 @@ func errorResponse(status int, code, msg string) *InvokeResponse {
 // that its retry runs.
 func (a *App) Handle(ctx context.Context, act *Activity) (*InvokeResponse, error) {
 	a.remember(ctx, act)
+	if a.cfg.Members != nil {
+		a.cfg.Members.Saw(act)
+	}
 	switch act.Type {
 	case schema.ConversationUpdate, "installationUpdate":
 		return nil, a.install(ctx, act)
@@ -407,20 +412,24 @@ func isForm(c Card) bool {
 	return false
 }
 
-// guest reports whether the sender of act is a guest of the tenant in the
-// sales channel's team (SalesMembers.IsGuest), whose commands Handoff
-// refuses as Slack refuses a guest's. When the Bot Connector cannot tell,
-// the command runs: what shows leads asks again (bot.Bot.ReadsLeads) and
-// refuses when it cannot tell.
-func (a *App) guest(ctx context.Context, act *Activity) bool {
+// refused returns the answer to the sender of act when they are not a
+// full member of the tenant (SalesMembers.IsGuest: a guest in the sales
+// channel's team or outside it, an anonymous user), whose commands Handoff
+// refuses, reports included, as Slack refuses a guest's; and when the Bot
+// Connector cannot tell, since a report is for full members only.
+func (a *App) refused(ctx context.Context, act *Activity) (bot.Message, bool) {
 	if a.cfg.Members == nil {
-		return false
+		return bot.Message{}, false
 	}
 	guest, err := a.cfg.Members.IsGuest(ctx, act.From.ID)
-	if err != nil {
-		a.logger.DebugContext(ctx, "teams: whether the sender is a guest is not known", "user", act.From.ID, "err", err)
+	switch {
+	case err != nil:
+		a.logger.WarnContext(ctx, "teams: whether the sender is a full member is not known; command refused", "user", act.From.ID, "err", err)
+		return bot.Notice(NotKnownMember), true
+	case guest:
+		return bot.Notice(NotAMember), true
 	}
-	return guest
+	return bot.Message{}, false
 }
 
 // mentionTag matches the bot's own mention in a channel message.
@@ -451,8 +460,8 @@ func (a *App) command(ctx context.Context, act *Activity) error {
 	name, rest, _ := strings.Cut(strings.Join(strings.Fields(text), " "), " ")
 	name = strings.ToLower(strings.TrimPrefix(name, "/"))
 	who := actor(act)
-	if a.guest(ctx, act) {
-		return a.cfg.Bot.Notify(ctx, who, bot.Notice(NotAMember))
+	if refusal, ok := a.refused(ctx, act); ok {
+		return a.cfg.Bot.Notify(ctx, who, refusal)
 	}
 	known := false
 	for _, c := range bot.Commands {

@@ -16,16 +16,24 @@ import (
 // only for its full members, as in Slack.
 const NotAMember = "Sorry, Handoff works only for full members of this Microsoft 365 organization: it did nothing."
 
+// NotKnownMember is the private answer to a command when the Bot Connector
+// cannot say whether its sender is a full member of the tenant.
+const NotKnownMember = "Sorry, Handoff could not check just now that you are a full member of this Microsoft 365 organization, " +
+	"and answers only full members: please try again in a minute."
+
 // SalesMembers knows who belongs to the team of the Teams sales channel
 // (the Bot Connector's conversation members API, asked per user and cached
 // for 5 minutes, or until Teams says the user joined or left a team): they
 // may see leads' personal data. Every member of a team can open its
-// standard channels. A guest of the tenant in the team (the member record's
-// userRole "guest") is not one of them: Handoff does nothing for guests.
+// standard channels. A guest of the tenant (the member record's userRole
+// "guest", or any role but "user") is not one of them, in the team or
+// outside it (their role asked where they wrote to the bot: roles):
+// Handoff does nothing for guests.
 type SalesMembers struct {
 	platform *Platform
 	channel  string
 	members  *cache.Cache[membership]
+	roles    *roles
 }
 
 // membership is what the Bot Connector said of a user in the sales
@@ -38,7 +46,7 @@ type membership struct {
 // guest reports whether the user is in the team but not a full member of
 // the tenant (Member.FullMember).
 func (ms membership) guest() bool {
-	return ms.member && !(Member{UserRole: ms.role}).FullMember()
+	return userRole{known: ms.member, role: ms.role}.guest()
 }
 
 var _ bot.SalesMembers = (*SalesMembers)(nil)
@@ -46,54 +54,92 @@ var _ bot.SalesMembers = (*SalesMembers)(nil)
 // NewSalesMembers returns the members of the team of channel
 // (TEAMS_SALES_CHANNEL, a name or an id); an empty channel has none.
 func NewSalesMembers(p *Platform, channel string) *SalesMembers {
-	m := &SalesMembers{platform: p, channel: channel}
+	m := &SalesMembers{platform: p, channel: channel, roles: newRoles(p)}
 	m.members = cache.New(5*time.Minute, m.lookup)
 	return m
 }
 
+// Saw records the conversation act came from, where its sender's role in
+// the tenant is asked when they are not in the sales channel's team.
+func (m *SalesMembers) Saw(act *Activity) {
+	if act.From.Role != "bot" && act.From.ID != act.Recipient.ID {
+		m.roles.saw(act.From.ID, activityPlace(act))
+	}
+}
+
 // IsSalesMember reports whether userID is a full member of the tenant in
-// the sales channel's team. A guest of the team gets an EFORBIDDEN error
-// with NotAMember, which refuses them whatever else they are (a manager
-// too: bot.Bot.ReadsLeads). Any other error means the channel is not known
-// yet or the Bot Connector cannot be asked.
+// the sales channel's team. A guest of the tenant, in the team or outside
+// it, gets an EFORBIDDEN error with NotAMember, which refuses them
+// whatever else they are (a manager too: bot.Bot.ReadsLeads). Any other
+// error means the channel is not known yet or the Bot Connector cannot be
+// asked. Of someone outside the team whose role cannot be asked (they
+// never wrote to the bot) it reports false.
 func (m *SalesMembers) IsSalesMember(ctx context.Context, userID string) (bool, error) {
-	if m.channel == "" || userID == "" {
+	if userID == "" {
 		return false, nil
 	}
-	ms, err := m.members.Get(ctx, userID)
+	var ms membership
+	if m.channel != "" {
+		var err error
+		if ms, err = m.members.Get(ctx, userID); err != nil {
+			return false, err
+		}
+	}
+	guest, err := m.guest(ctx, userID, ms)
 	switch {
 	case err != nil:
 		return false, err
-	case ms.guest():
-		return false, fmt.Errorf("teams: %s is a %q of the sales channel's team, not a full member: %w",
-			userID, ms.role, handoff.Errorf(handoff.EFORBIDDEN, "%s", NotAMember))
+	case guest:
+		return false, fmt.Errorf("teams: %s is not a full member of the tenant: %w", userID, handoff.Errorf(handoff.EFORBIDDEN, "%s", NotAMember))
 	}
 	return ms.member, nil
 }
 
-// IsGuest reports whether userID is in the sales channel's team as a guest
-// (any userRole but "user"), from the same kept answer as IsSalesMember.
-// It is false for someone outside the team, and when the Bot Connector
-// cannot be asked (the error says why).
+// IsGuest reports whether userID is a guest of the tenant (any userRole
+// but "user"): by the sales channel's team's member record, else by the
+// record of a conversation they wrote in (roles). It is false for
+// someone whose role cannot be asked (they never wrote to the bot and are
+// not in the team), and when the Bot Connector cannot be asked (the error
+// says why).
 func (m *SalesMembers) IsGuest(ctx context.Context, userID string) (bool, error) {
-	if m.channel == "" || userID == "" {
+	if userID == "" {
 		return false, nil
 	}
-	ms, err := m.members.Get(ctx, userID)
-	return err == nil && ms.guest(), err
+	var ms membership
+	if m.channel != "" {
+		ms, _ = m.members.Get(ctx, userID) // without an answer, the role is asked where they wrote
+	}
+	return m.guest(ctx, userID, ms)
 }
 
-// Changed forgets whether userID is a member, when Teams says they were
-// added to or removed from team, the sales channel's team or one the
-// stored channels cannot tell apart from it (the sales channel not
-// installed yet, or configured by an id not stored). Their next request
-// asks the Bot Connector, so someone removed loses sight of leads at
-// once, not 5 minutes later.
+// guest reports whether userID is a guest: by ms, their record in the
+// sales channel's team, when they are in it, else by roles.
+func (m *SalesMembers) guest(ctx context.Context, userID string, ms membership) (bool, error) {
+	if ms.member {
+		return ms.guest(), nil
+	}
+	r, err := m.roles.role(ctx, userID)
+	switch {
+	case handoff.ErrorCode(err) == handoff.ENOTFOUND:
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return r.guest(), nil
+}
+
+// Changed forgets whether userID is a member, and their role, when Teams
+// says they were added to or removed from team, the sales channel's team
+// or one the stored channels cannot tell apart from it (the sales channel
+// not installed yet, or configured by an id not stored). Their next
+// request asks the Bot Connector, so someone removed loses sight of leads
+// at once, not 5 minutes later.
 func (m *SalesMembers) Changed(ctx context.Context, team, userID string) {
 	if ref, err := m.platform.store.TeamsConversation(ctx, m.channel); err == nil && ref.TeamID != "" && ref.TeamID != team {
 		return // another team's member: their answer stands
 	}
 	m.members.Forget(userID)
+	m.roles.forget(userID)
 }
 
 // lookup asks the Bot Connector whether userID is a member of the team,
@@ -103,15 +149,25 @@ func (m *SalesMembers) lookup(ctx context.Context, userID string) (membership, e
 	if err != nil {
 		return membership{}, err
 	}
-	member, err := m.platform.conn.ConversationMember(ctx, serviceURL, team, userID)
+	member, found, err := m.platform.memberOf(ctx, serviceURL, team, userID)
+	if err != nil {
+		return membership{}, fmt.Errorf("teams: is %s in team %s: %w", userID, team, err)
+	}
+	return membership{member: found, role: member.UserRole}, nil
+}
+
+// memberOf returns userID's member record in conversation; found is false
+// when the conversation does not have them (the Bot Connector's 404).
+func (p *Platform) memberOf(ctx context.Context, serviceURL, conversation, userID string) (m Member, found bool, err error) {
+	m, err = p.conn.ConversationMember(ctx, serviceURL, conversation, userID)
 	var se *StatusError
 	switch {
 	case err == nil:
-		return membership{member: true, role: member.UserRole}, nil
+		return m, true, nil
 	case errors.As(err, &se) && se.Code == http.StatusNotFound:
-		return membership{}, nil
+		return Member{}, false, nil
 	}
-	return membership{}, fmt.Errorf("teams: is %s in team %s: %w", userID, team, err)
+	return Member{}, false, err
 }
 
 // teamOf returns the service URL and the team id (its General channel's

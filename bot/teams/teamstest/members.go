@@ -110,3 +110,41 @@ func (s *Server) SetPageSize(n int) {
 	s.maxPage = n
 	s.mu.Unlock()
 }
+
+// inConversation reports whether the single member API finds user in
+// conversation without a roster: anyone, unless SetMembers named its
+// members or it is a personal chat the fake created for someone else (a
+// personal chat has its user and the bot). The caller holds s.mu.
+func (s *Server) inConversation(conversation, user string) bool {
+	if set, ok := s.members[conversation]; ok {
+		return set[user]
+	}
+	if owner, ok := s.chats[conversation]; ok {
+		return owner == user
+	}
+	return true
+}
+
+// createdChat records the user of a personal chat created by POST
+// v3/conversations (its members' first). The caller holds s.mu.
+func (s *Server) createdChat(conversation string, body map[string]any) {
+	members, _ := body["members"].([]any)
+	if len(members) == 0 {
+		return
+	}
+	first, _ := members[0].(map[string]any)
+	id, _ := first["id"].(string)
+	if s.chats == nil {
+		s.chats = map[string]string{}
+	}
+	s.chats[conversation] = id
+}
+
+// genericMember is the single member API's answer for a user of no
+// roster, in the Bot Connector's wire format (a TeamsChannelAccount): the
+// Entra object id the fake's activities carry ("aad-" and the id after
+// "29:"), and the userRole SetGuests decides. The caller holds s.mu.
+func (s *Server) genericMember(user string) map[string]any {
+	return map[string]any{"id": user, "name": "Member", "aadObjectId": "aad-" + strings.TrimPrefix(user, "29:"),
+		"email": "Rep@Example.com", "userPrincipalName": "rep@example.com", "userRole": s.roleOf(user)}
+}

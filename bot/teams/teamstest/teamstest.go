@@ -70,6 +70,7 @@ type Server struct {
 	members      map[string]map[string]bool // conversation → its only members, when set
 	roster       map[string][]Member        // conversation → its members' details, when set
 	guests       map[string]bool            // users the members API calls guests
+	chats        map[string]string          // personal chat the fake created → its user
 	maxPage      int
 	scope        string
 	refused      map[string]refusal // channel conversation → how posts there fail, when set
@@ -367,6 +368,9 @@ func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		c.ConversationID = conv
+		if strings.HasPrefix(conv, "a:") {
+			s.createdChat(conv, body)
+		}
 		res := map[string]any{"id": conv}
 		if _, ok := body["activity"]; ok {
 			c.ActivityID = id
@@ -393,15 +397,11 @@ func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, 200, s.described(m))
 			return
 		}
-		if _, ok := s.roster[segs[2]]; ok {
+		if _, ok := s.roster[segs[2]]; ok || !s.inConversation(segs[2], segs[4]) {
 			writeJSON(w, 404, map[string]any{"error": map[string]string{"code": "MemberNotFoundInConversation"}})
 			return
 		}
-		if set, ok := s.members[segs[2]]; ok && !set[segs[4]] {
-			writeJSON(w, 404, map[string]any{"error": map[string]string{"code": "MemberNotFoundInConversation"}})
-			return
-		}
-		writeJSON(w, 200, map[string]any{"id": segs[4], "name": "Member", "email": "Rep@Example.com", "userPrincipalName": "rep@example.com", "userRole": s.roleOf(segs[4])})
+		writeJSON(w, 200, s.genericMember(segs[4]))
 	default:
 		writeJSON(w, 404, map[string]any{"error": map[string]string{"code": "NotFound"}})
 	}
