@@ -19,6 +19,10 @@ const (
 	// named by an email no member of the sales channel's team has), so an
 	// offer would reach nobody.
 	SkipUnreachable SkipReason = "unreachable"
+	// SkipGuest: the rep's chat account is not a full member of the
+	// workspace or tenant (a Teams guest), whom Handoff does nothing for:
+	// they could neither see nor claim the lead.
+	SkipGuest SkipReason = "guest"
 )
 
 // RepState is what changes about a rep over time.
@@ -31,6 +35,9 @@ type RepState struct {
 	Deactivated bool
 	// Unreachable, when set, says why no direct message can reach the rep.
 	Unreachable string
+	// Guest, when set, says how the rep's chat account is not a full
+	// member of the workspace or tenant (a Teams guest).
+	Guest string
 	// Credit is the rep's fairness balance (see Routing.Decide).
 	Credit int64
 }
@@ -52,7 +59,7 @@ func (a Availability) Available() bool { return a.Skip == "" }
 
 // Availability returns whether rep, in state st, can be offered a lead at
 // now. Hours are read in the rep's own time zone, else in loc (the
-// agreement's). Checks run in order: deactivated, unreachable, away,
+// agreement's). Checks run in order: deactivated, guest, unreachable, away,
 // outside hours, at capacity, so the recorded reason is the one that lasts
 // longest.
 func (r Routing) Availability(rep Rep, st RepState, now time.Time, loc *time.Location) Availability {
@@ -64,6 +71,8 @@ func (r Routing) Availability(rep Rep, st RepState, now time.Time, loc *time.Loc
 	switch {
 	case st.Deactivated:
 		a.Skip = SkipDeactivated
+	case st.Guest != "":
+		a.Skip, a.Detail = SkipGuest, st.Guest
 	case st.Unreachable != "":
 		a.Skip, a.Detail = SkipUnreachable, st.Unreachable
 	case st.Away.Active(now):

@@ -74,6 +74,8 @@ func (a Availability) describe(loc *time.Location) string {
 		return "deactivated"
 	case SkipUnreachable:
 		return "cannot be reached (" + a.Detail + ")"
+	case SkipGuest:
+		return "not a full member (" + a.Detail + ")"
 	}
 	return string(a.Skip)
 }

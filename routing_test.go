@@ -113,6 +113,8 @@ func TestRoutingAvailability(t *testing.T) {
 		{"under capacity", rep, RepState{OpenLeads: 2}, "2026-03-30T08:00:00Z", "", ""},
 		{"deactivated wins", rep, RepState{Deactivated: true, OpenLeads: 9}, "2026-03-30T08:00:00Z", SkipDeactivated, ""},
 		{"unreachable before away", rep, RepState{Unreachable: "no such email", Away: &Away{}}, "2026-03-30T08:00:00Z", SkipUnreachable, ""},
+		{"guest before unreachable and away", rep, RepState{Guest: "a guest", Unreachable: "no such email", Away: &Away{}}, "2026-03-30T08:00:00Z", SkipGuest, ""},
+		{"deactivated before guest", rep, RepState{Deactivated: true, Guest: "a guest"}, "2026-03-30T08:00:00Z", SkipDeactivated, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -286,16 +288,17 @@ func TestRouteDecisionExplain(t *testing.T) {
 	r := Routing{Mode: RouteRoundRobin, MaxOpenPerRep: 1, Reps: []Rep{
 		slackRep("U0000ANN", 1),
 		{Ref: RepRef{Platform: "slack", ID: "U0000BOB"}, Weight: 1, Hours: hours},
-		slackRep("U0000CAT", 1), slackRep("U0000DAN", 1), slackRep("U0000EVE", 1)}}
+		slackRep("U0000CAT", 1), slackRep("U0000DAN", 1), slackRep("U0000EVE", 1), slackRep("U0000GIA", 1)}}
 	d := r.Decide(RouteInput{Now: now, Location: cph, AccountOwner: "slack:U0000EVE",
 		Tried: []TriedOffer{{Rep: RepRef{Platform: "slack", ID: "U0000DAN"}, Ending: SkipPassed}},
 		States: map[string]RepState{
 			"slack:U0000ANN": {Away: &Away{Until: time.Date(2026, 12, 24, 0, 0, 0, 0, cph), Reason: "parental leave"}},
 			"slack:U0000CAT": {OpenLeads: 1},
+			"slack:U0000GIA": {Guest: "a guest of the organization"},
 		}})
 	got := d.Explain(func(r RepRef) string { return "@" + strings.ToLower(r.ID[5:]) }, cph)
 	want := "Tue 1 Dec 10:00: offered to @eve until 10:15 (same account). Skipped: " +
-		"@ann away until Thu 24 Dec (parental leave); @bob outside hours (back Tue 12:00); @cat at capacity; @dan passed"
+		"@ann away until Thu 24 Dec (parental leave); @bob outside hours (back Tue 12:00); @cat at capacity; @dan passed; @gia not a full member (a guest of the organization)"
 	if got != want {
 		t.Errorf("Explain =\n%s\nwant\n%s", got, want)
 	}

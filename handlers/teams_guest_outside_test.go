@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -98,4 +99,74 @@ func (e *teamsEnv) personalInvoke(user, name, chat string, data map[string]any) 
 	personal := e.activity("invoke", user, name, chat)
 	a["conversation"] = personal["conversation"]
 	return e.invokeActivity(a)
+}
+
+// guestManagerID is a guest of the tenant named in TEAMS_MANAGERS, not in
+// the sales team.
+const guestManagerID = "29:gus-guest-manager"
+
+// TestTeamsReassignToGuestIsRefused: the Reassign form's people picker
+// lists the tenant's guests too; a manager who picks a guest (in the sales
+// channel's team, or outside it and named in TEAMS_MANAGERS) is shown
+// "Only full members of this Microsoft 365 organization can own leads" on
+// the form and the lead stays as it was; picking a full member of the
+// team reassigns it.
+func TestTeamsReassignToGuestIsRefused(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		e := newTeamsEnvWith(t, s, nil, handoff.DefaultPolicy(), managerID, guestManagerID)
+		e.install()
+		e.bf.SetMembers(teamID, ritaID, guestID, managerID)
+		e.bf.SetGuests(guestID, guestManagerID)
+		for _, u := range []struct{ id, name, chat string }{
+			{guestID, "Gina Guest", "a:gina"}, {guestManagerID, "Gus Guest", "a:gus"}, {ritaID, "Rita Rep", "a:rita"},
+		} {
+			e.say(u.id, u.name, u.chat, "hi") // known to the bot, as the picker's answer must be
+		}
+		id := e.newSQL("reassign")
+		e.deliver()
+
+		form := e.invoke(managerID, "Boss", map[string]any{"action": bot.ActionReassign, "value": fmt.Sprint(id)})
+		if !strings.Contains(form.raw, "graph.microsoft.com/users") {
+			t.Fatalf("reassign form = %s, want the people picker", form.raw)
+		}
+		submit := formSubmitData(t, form)
+		pick := func(aad string) teamsInvokeResponse {
+			data := map[string]any{"in_owner": aad}
+			for k, v := range submit {
+				data[k] = v
+			}
+			return e.invoke(managerID, "Boss", data)
+		}
+		for _, aad := range []string{"aad-gina-guest", "aad-gus-guest-manager"} {
+			got := pick(aad)
+			if !strings.Contains(got.raw, "Only full members of this Microsoft 365 organization can own leads") {
+				t.Errorf("reassign to guest %s answered %s, want the form saying only full members can own leads", aad, got.raw)
+			}
+			if l := e.lead(id); l.Stage != handoff.StageSQL || !l.Owner.IsZero() {
+				t.Fatalf("after reassigning to guest %s: stage %s, owner %+v", aad, l.Stage, l.Owner)
+			}
+		}
+		if got := pick("aad-rita"); !strings.Contains(got.raw, "Claimed by") {
+			t.Fatalf("reassign to a full member answered %s", got.raw)
+		}
+		if l := e.lead(id); l.Owner.UserID != ritaID {
+			t.Fatalf("after reassigning to Rita: owner %+v", l.Owner)
+		}
+	})
+}
+
+// formSubmitData is the data of a form card's Submit action.
+func formSubmitData(t *testing.T, form teamsInvokeResponse) map[string]any {
+	t.Helper()
+	var card struct {
+		Body []struct {
+			Actions []struct {
+				Data map[string]any `json:"data"`
+			} `json:"actions"`
+		} `json:"body"`
+	}
+	if err := json.Unmarshal(form.Value, &card); err != nil || len(card.Body) == 0 || len(card.Body[len(card.Body)-1].Actions) == 0 {
+		t.Fatalf("form %s: %v", form.raw, err)
+	}
+	return card.Body[len(card.Body)-1].Actions[0].Data
 }

@@ -59,16 +59,20 @@ func newTeamsEnv(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *
 	return newTeamsEnvWith(t, s, answerer, handoff.DefaultPolicy())
 }
 
-// newTeamsEnvWith is newTeamsEnv under the agreement's policy.
-func newTeamsEnvWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer, policy handoff.Policy) *teamsEnv {
+// newTeamsEnvWith is newTeamsEnv under the agreement's policy, with
+// managers as TEAMS_MANAGERS (managerID when none).
+func newTeamsEnvWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer, policy handoff.Policy, managers ...string) *teamsEnv {
 	t.Helper()
+	if len(managers) == 0 {
+		managers = []string{managerID}
+	}
 	bf := teamstest.New(t)
 	clk := testkit.NewClock(time.Now().UTC())
 	conn := teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil)
 	platform := teams.NewPlatform(conn, s, tenantID)
 	members := teams.NewSalesMembers(platform, "Sales")
 	b := bot.New(bot.Config{Store: s, Policy: policy, Now: clk.Now, Logger: discardLogger(),
-		Managers:     map[string]bot.Managers{teams.Name: teams.NewManagers(platform, []string{managerID})},
+		Managers:     map[string]bot.Managers{teams.Name: teams.NewManagers(platform, managers)},
 		Directory:    map[string]bot.Directory{teams.Name: platform},
 		SalesMembers: map[string]bot.SalesMembers{teams.Name: members}})
 	disp := outbox.New(outbox.Config{Store: s, Policy: policy, Now: clk.Now, Logger: discardLogger(),

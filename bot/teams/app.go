@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"regexp"
 	"strconv"
@@ -46,7 +47,8 @@ type AppConfig struct {
 	// teamMemberRemoved), so that whether they may see leads is asked
 	// again at their next request; learns where each sender wrote, where
 	// the role of someone outside that team is asked (SalesMembers.Saw);
-	// and tells guests of the tenant apart, whose commands are refused.
+	// and tells guests of the tenant apart, whose commands are refused and
+	// who cannot be picked as a lead's new owner.
 	Members *SalesMembers
 	// SalesChannel and ManagerChannel are the channels Handoff posts to
 	// (TEAMS_SALES_CHANNEL, TEAMS_MANAGER_CHANNEL): the deletion of one,
@@ -346,7 +348,9 @@ func (a *App) submitForm(ctx context.Context, who bot.Actor, data actionData) (C
 }
 
 // userInputs turns a people picker's answer (an Entra object id) into the
-// Bot Framework user id the bot knows the rep by.
+// Bot Framework user id the bot knows the rep by. The picker lists the
+// tenant's guests too: a guest (SalesMembers.IsGuest) is refused on the
+// form, as Slack refuses one, since only full members may own leads.
 func (a *App) userInputs(ctx context.Context, formID string, values map[string]string) error {
 	if formID != bot.ActionReassign || values["owner"] == "" {
 		return nil
@@ -358,6 +362,16 @@ func (a *App) userInputs(ctx context.Context, formID string, values map[string]s
 				Fields: map[string]string{"owner": "This person has not used Handoff in Teams yet: ask them to say hi to the bot first."}}
 		}
 		return err
+	}
+	if a.cfg.Members != nil {
+		guest, err := a.cfg.Members.IsGuest(ctx, id)
+		switch {
+		case err != nil:
+			return fmt.Errorf("teams: is the new owner %s a full member: %w", id, err)
+		case guest:
+			return &handoff.Error{Code: handoff.EINVALID, Message: "the new owner is a guest",
+				Fields: map[string]string{"owner": GuestCannotOwn}}
+		}
 	}
 	values["owner"] = id
 	return nil

@@ -204,6 +204,16 @@ func (m Member) FullMember() bool {
 	return m.UserRole == "" || strings.EqualFold(m.UserRole, RoleUser)
 }
 
+// NotFullMember words, for a manager, what a member of role is when not a
+// full member: "a guest of this Microsoft 365 organization", or their
+// userRole as Teams names it.
+func NotFullMember(role string) string {
+	if strings.EqualFold(role, "guest") {
+		return "a guest of this Microsoft 365 organization"
+	}
+	return fmt.Sprintf("userRole %q in this Microsoft 365 organization", role)
+}
+
 // ConversationMember returns one member of a conversation (with email and
 // UPN in Teams).
 func (c *Connector) ConversationMember(ctx context.Context, serviceURL, conversationID, userID string) (Member, error) {

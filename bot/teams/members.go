@@ -21,6 +21,10 @@ const NotAMember = "Sorry, Handoff works only for full members of this Microsoft
 const NotKnownMember = "Sorry, Handoff could not check just now that you are a full member of this Microsoft 365 organization, " +
 	"and answers only full members: please try again in a minute."
 
+// GuestCannotOwn is the reassign form's answer to a manager who picked a
+// guest of the tenant.
+const GuestCannotOwn = "Only full members of this Microsoft 365 organization can own leads: this person is a guest."
+
 // SalesMembers knows who belongs to the team of the Teams sales channel
 // (the Bot Connector's conversation members API, asked per user and cached
 // for 5 minutes, or until Teams says the user joined or left a team): they

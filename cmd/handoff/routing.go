@@ -26,29 +26,39 @@ func (a *app) routeRequest(ctx context.Context) (handoff.RouteRequest, error) {
 }
 
 // repStates are the reps' states now (storage.RepStates), with each Teams
-// rep named by an email that no member of the sales channel's team has
-// marked unreachable: routing skips them, with the reason, instead of
-// offering them a lead whose direct message reaches nobody. When Teams
-// cannot be asked the rep stays available (the offer's message is retried).
+// rep checked against the members of the sales channel's team: one who is
+// a member but not a full member of the tenant (userRole "guest", or any
+// role but "user") is marked a guest, and one named by an email that no
+// member has unreachable. Routing skips them, with the reason, instead of
+// offering a lead to someone Handoff refuses or whose direct message
+// reaches nobody. When Teams cannot be asked the rep stays available (the
+// offer's message is retried).
 func (a *app) repStates(ctx context.Context) (map[string]handoff.RepState, error) {
 	states, err := a.store.RepStates(ctx)
 	if err != nil || a.roster == nil {
 		return states, err
 	}
+	mark := func(rep handoff.RepRef, set func(*handoff.RepState)) {
+		if states == nil {
+			states = map[string]handoff.RepState{}
+		}
+		st := states[rep.Key()]
+		set(&st)
+		states[rep.Key()] = st
+	}
 	for _, rep := range a.cfg.Policy.Routing.Reps {
-		if rep.Ref.Platform != teamsbot.Name || !strings.Contains(rep.Ref.ID, "@") {
+		if rep.Ref.Platform != teamsbot.Name {
 			continue
 		}
-		_, err := a.roster.Find(ctx, rep.Ref.ID)
+		m, err := a.roster.Find(ctx, rep.Ref.ID)
 		switch {
-		case handoff.ErrorCode(err) == handoff.ENOTFOUND:
-			if states == nil {
-				states = map[string]handoff.RepState{}
-			}
-			st := states[rep.Ref.Key()]
-			st.Unreachable = "no member of the Teams sales channel's team has this email"
-			states[rep.Ref.Key()] = st
-		case err != nil:
+		case err == nil && !m.FullMember():
+			mark(rep.Ref, func(st *handoff.RepState) { st.Guest = teamsbot.NotFullMember(m.UserRole) })
+		case handoff.ErrorCode(err) == handoff.ENOTFOUND && strings.Contains(rep.Ref.ID, "@"):
+			mark(rep.Ref, func(st *handoff.RepState) {
+				st.Unreachable = "no member of the Teams sales channel's team has this email"
+			})
+		case err != nil && handoff.ErrorCode(err) != handoff.ENOTFOUND:
 			a.logger.WarnContext(ctx, "routing: cannot look a Teams rep up", "rep", rep.Ref.Key(), "err", err)
 		}
 	}

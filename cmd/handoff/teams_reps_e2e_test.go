@@ -38,18 +38,8 @@ func TestRoutingEndToEndTeamsRepByEmail(t *testing.T) {
 			e.install()
 
 			e.srv.postLead(t, `{"external_id":"re-1","name":"Dorte Holm","company":"Holm ApS","score":80}`)
-			dm := e.waitCalls("offer DM", 1, e2ePatience, sentContaining("Offered to you"))[0]
-			created := e.calls(func(c teamstest.Call) bool { return c.Op == "create" && c.ConversationID == dm.ConversationID })
-			if len(created) != 1 || !strings.Contains(jsonText(created[0].Body["members"]), `"id":"29:ann"`) {
-				t.Fatalf("the offer's chat was created as %s, want one with Ann's Bot Framework id", jsonText(created))
-			}
-			_, lead := e.srv.apiCall(t, "GET", "/api/leads/re-1", "")
-			var routed string
-			for _, ev := range lead["events"].([]any) {
-				if ev := ev.(map[string]any); ev["kind"] == "routed" {
-					routed = jsonText(ev)
-				}
-			}
+			dm := e.offerDMTo(rosterAnn.ID)
+			routed := lastRouted(t, e.srv, "re-1")
 			if !strings.Contains(routed, `"offered":"teams:ann.berg@example.com"`) || !strings.Contains(routed, `unreachable`) {
 				t.Fatalf("routed event = %s, want Ann offered and Zoe skipped as unreachable", routed)
 			}
@@ -70,6 +60,32 @@ func TestRoutingEndToEndTeamsRepByEmail(t *testing.T) {
 			}
 		})
 	}
+}
+
+// offerDMTo waits for an offer's direct message and checks that its chat
+// was created with the user of Bot Framework id rep; it returns the send.
+func (e *teamsE2E) offerDMTo(rep string) teamstest.Call {
+	e.t.Helper()
+	dm := e.waitCalls("offer DM", 1, e2ePatience, sentContaining("Offered to you"))[0]
+	created := e.calls(func(c teamstest.Call) bool { return c.Op == "create" && c.ConversationID == dm.ConversationID })
+	if len(created) != 1 || !strings.Contains(jsonText(created[0].Body["members"]), `"id":"`+rep+`"`) {
+		e.t.Fatalf("the offer's chat was created as %s, want one with %s", jsonText(created), rep)
+	}
+	return dm
+}
+
+// lastRouted is the last routed event of the lead with external id ext,
+// as GET /api/leads shows it, in JSON.
+func lastRouted(t *testing.T, srv *server, ext string) string {
+	t.Helper()
+	_, lead := srv.apiCall(t, "GET", "/api/leads/"+ext, "")
+	var routed string
+	for _, ev := range lead["events"].([]any) {
+		if ev := ev.(map[string]any); ev["kind"] == "routed" {
+			routed = jsonText(ev)
+		}
+	}
+	return routed
 }
 
 // command sends a signed message activity from the manager: text in
