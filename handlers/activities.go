@@ -1,13 +1,16 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/handoff/handoff"
 )
 
 // postActivities records what a lead did (one activity or an array),
-// idempotent by each activity's optional id. With scoring in the agreement
+// idempotent by each activity's optional id (409 naming an id sent again
+// with another activity). With scoring in the agreement
 // the lead's score is recomputed and the lead moved forward when it
 // crossed a threshold. 200 with the lead, its score explained and how many
 // activities were new; 400 naming every bad field; 404 for an unknown lead.
@@ -28,7 +31,7 @@ func (a *API) postActivities(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := a.Store.SaveActivities(r.Context(), ext, acts, a.Policy, now)
 	if err != nil {
-		writeError(w, r, a.logger(), err)
+		writeError(w, r, a.logger(), fieldsOfOne(body, err))
 		return
 	}
 	for _, e := range res.Events {
@@ -71,4 +74,21 @@ func (a *API) explain(r *http.Request, l *handoff.Lead) (*handoff.ScoreExplained
 	}
 	e := s.Score(l, acts, now)
 	return &e, nil
+}
+
+// fieldsOfOne names the fields of err, an error about the activities of
+// body ("[0].id"), as ParseActivities names them: without the index when
+// body is one activity, not an array ("id").
+func fieldsOfOne(body any, err error) error {
+	var e *handoff.Error
+	if _, isArray := body.([]any); isArray || !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	one := *e
+	one.Fields = make(map[string]string, len(e.Fields))
+	for f, why := range e.Fields {
+		one.Fields[strings.TrimPrefix(f, "[0].")] = why
+	}
+	one.Message = strings.ReplaceAll(e.Message, "[0].", "")
+	return &one
 }

@@ -31,7 +31,9 @@ func (activityRow) TableName() string { return "lead_activities" }
 // when it crossed a threshold, in one transaction: the activities, the
 // lead, its events and, for a new SQL, its announcement (or a refresh of
 // its cards when its score changed). An activity whose id the lead already
-// has is left out. It returns ENOTFOUND for an unknown lead.
+// has is left out; one whose id the lead has for another activity (of
+// another type or url) is refused, ECONFLICT naming it ("[1].id"), and
+// nothing is written. It returns ENOTFOUND for an unknown lead.
 func (s *Store) SaveActivities(ctx context.Context, externalID string, acts []handoff.Activity, policy handoff.Policy, now time.Time) (handoff.ActivityResult, error) {
 	var res handoff.ActivityResult
 	queued := 0
@@ -46,6 +48,9 @@ func (s *Store) SaveActivities(ctx context.Context, externalID string, acts []ha
 		}
 		lead, err := row.toLead()
 		if err != nil {
+			return err
+		}
+		if err := checkRepeats(tx, lead.ID, acts); err != nil {
 			return err
 		}
 		rows := make([]activityRow, len(acts))
@@ -96,6 +101,33 @@ func (s *Store) SaveActivities(ctx context.Context, externalID string, acts []ha
 	}
 	s.queued(queued)
 	return res, nil
+}
+
+// activitiesByExtID is the condition on an activity's id, for a list of ids.
+var activitiesByExtID = newInList("lead_activities", "ext_id")
+
+// checkRepeats refuses (handoff.CheckRepeats) activities whose ids the
+// lead of leadID has recorded with other activities.
+func checkRepeats(tx *gorm.DB, leadID int64, acts []handoff.Activity) error {
+	var ids []string
+	for _, a := range acts {
+		if a.ID != "" {
+			ids = append(ids, a.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var rows []activityRow
+	cond, arg := activitiesByExtID.in(tx.Dialector.Name(), ids)
+	if err := planEach(tx).Where("lead_id = ?", leadID).Where(cond, arg).Find(&rows).Error; err != nil {
+		return fmt.Errorf("activities by id: %w", err)
+	}
+	recorded := make(map[string]handoff.Activity, len(rows))
+	for _, r := range rows {
+		recorded[*r.ExtID] = r.toActivity()
+	}
+	return handoff.CheckRepeats(acts, recorded)
 }
 
 // Activities returns the lead's activities that count for scoring at now
