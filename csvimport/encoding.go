@@ -50,13 +50,19 @@ func LookupEncoding(name string) (encoding.Encoding, error) {
 // EncodingError is the first line that is not valid UTF-8 in an import
 // that reads UTF-8 (Importer.Encoding nil or UTF-8): the file is in another
 // encoding, most likely Windows-1252. The import stops there, before the
-// batch that would hold the line is saved. It is also a header holding NUL
-// bytes, whatever the encoding: UTF-16 read as something else.
+// batch that would hold the line is saved, whether or not the line is
+// valid CSV (a bare quote does not make it a rejected row). It is also a
+// header holding NUL bytes, whatever the encoding: UTF-16 read as
+// something else.
 type EncodingError struct {
-	Line   int    // the line of the first field that is not UTF-8
-	Column string // its column's header; "" on the header line
-	Byte   byte   // the first byte that is not UTF-8
-	From   int    // the first line not saved: the stop's batch's
+	Line int // the line of the first field that is not UTF-8
+	// Column is its column's header; "" on the header line. On a line
+	// that is not valid CSV either, it is the field the line's bytes
+	// before the bad one make (a quote opens a field only at its start),
+	// "" when they are over 64 KiB.
+	Column string
+	Byte   byte // the first byte that is not UTF-8
+	From   int  // the first line not saved: the stop's batch's
 	// UTF16 says the header holds NUL bytes: the file looks like UTF-16
 	// without a byte order mark (Line is 1, Byte 0).
 	UTF16 bool

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
@@ -131,9 +133,11 @@ func TestImportEncodings(t *testing.T) {
 
 // TestImportStopsAtFirstLineNotUTF8: a file read as UTF-8 that is not
 // stops at its first bad line, before the batch that would hold it is
-// saved, instead of rejecting every row with a letter beyond ASCII; the
-// same file with its encoding then goes through, finding the rows saved
-// before the stop unchanged.
+// saved, instead of rejecting every row with a letter beyond ASCII, also
+// when that line is not valid CSV either (a bare quote); the same file
+// with its encoding then goes through, finding the rows saved before the
+// stop unchanged. The dry runs read the file a byte at a time, cutting
+// every character.
 func TestImportStopsAtFirstLineNotUTF8(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
@@ -146,6 +150,7 @@ func TestImportStopsAtFirstLineNotUTF8(t *testing.T) {
 			want  csvimport.EncodingError
 			saved []string // leads stored before the stop
 			again int      // rows unchanged when imported again with the encoding
+			bad   int      // rows rejected then: not valid CSV
 		}{
 			{name: "FirstBatch", p: "s1-", file: cp1252(hubspotExport("s1-", ",")), batch: 500,
 				want: csvimport.EncodingError{Line: 3, Column: "First Name", Byte: 0xF8, From: 2}},
@@ -156,6 +161,14 @@ func TestImportStopsAtFirstLineNotUTF8(t *testing.T) {
 				saved: []string{"s2-1", "s2-2"}, again: 2},
 			{name: "Header", p: "s3-", batch: 500, file: cp1252("Record ID,Første navn,Stilling\r\ns3-1,Søren,Indkøber\r\n"),
 				want: csvimport.EncodingError{Line: 1, Byte: 0xF8, From: 1}},
+			// The bad byte after a bare quote, which the CSV reader
+			// stops at: the line's own bytes name the column.
+			{name: "BareQuote", p: "s5-", batch: 500, file: cp1252("Record ID,Name,Company\r\ns5-1,Ann,Acme\r\ns5-2,Bo \"the boss\",Brødrene Åberg\r\n"),
+				want: csvimport.EncodingError{Line: 3, Column: "Company", Byte: 0xF8, From: 2}, bad: 1},
+			// Before a quote that closes too early, in a later batch.
+			{name: "LaterBatchQuote", p: "s6-", batch: 2, file: cp1252("Record ID,Name,Company\r\ns6-1,Ann,Acme\r\ns6-2,Bo,Beta\r\ns6-3,Cy,Gamma\r\ns6-4,Søren,\"Ærø\" A/S\r\n"),
+				want:  csvimport.EncodingError{Line: 5, Column: "Name", Byte: 0xF8, From: 4},
+				saved: []string{"s6-1", "s6-2"}, again: 2, bad: 1},
 			{name: "UTF16WithoutBOM", p: "s4-", batch: 500, file: encode(t, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), hubspotExport("s4-", "\t")),
 				want: csvimport.EncodingError{Line: 1, From: 1, UTF16: true}},
 		}
@@ -164,7 +177,11 @@ func TestImportStopsAtFirstLineNotUTF8(t *testing.T) {
 				for _, dry := range []bool{true, false} {
 					im := importer(s)
 					im.BatchSize, im.DryRun = tc.batch, dry
-					sum, err := im.Import(ctx, strings.NewReader(tc.file), 0)
+					var file io.Reader = strings.NewReader(tc.file)
+					if dry {
+						file = iotest.OneByteReader(file)
+					}
+					sum, err := im.Import(ctx, file, 0)
 					var got *csvimport.EncodingError
 					if !errors.As(err, &got) || *got != tc.want {
 						t.Fatalf("dry run %v: %v (%+v), want %+v", dry, err, got, tc.want)
@@ -186,8 +203,8 @@ func TestImportStopsAtFirstLineNotUTF8(t *testing.T) {
 				im := importer(s)
 				im.BatchSize, im.Encoding = tc.batch, charmap.Windows1252
 				sum, err := im.Import(ctx, strings.NewReader(tc.file), 0)
-				if err != nil || sum.Unchanged != tc.again || sum.RejectedRows != 0 {
-					t.Fatalf("imported again as windows-1252: %+v, %v; want %d unchanged, none rejected", sum, err, tc.again)
+				if err != nil || sum.Unchanged != tc.again || sum.RejectedRows != tc.bad {
+					t.Fatalf("imported again as windows-1252: %+v, %v; want %d unchanged, %d rejected", sum, err, tc.again, tc.bad)
 				}
 			})
 		}

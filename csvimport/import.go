@@ -142,14 +142,15 @@ func (e *OldRowError) Error() string {
 // Import reads a CSV with a header row from r (size bytes long, or 0 when
 // unknown) and saves every valid row. Bad rows are rejected with their line
 // number and reason and do not stop the import; an unreadable file, a line
-// that is not valid UTF-8 in a file read as UTF-8 (*EncodingError) or a
-// database error does, after the batches before it were committed. The
+// that is not valid UTF-8 in a file read as UTF-8 (*EncodingError, be the
+// line valid CSV or not) or a database error does, after the batches before it were committed. The
 // file is decoded from im.Encoding as it streams, as is a file with a
 // UTF-16 byte order mark; a UTF-8 one is dropped.
 func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (Summary, error) {
 	var sum Summary
 	counter := &countingReader{r: r}
-	br := bufio.NewReaderSize(counter, 64<<10)
+	watch := newUTF8Watch(counter)
+	br := bufio.NewReaderSize(watch, 64<<10)
 	txt, decoded := text(br, im.Encoding)
 	if decoded {
 		br = bufio.NewReaderSize(txt, 64<<10)
@@ -158,7 +159,16 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (Summar
 	cr.Comma = sniffDelimiter(br)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
+	// start is the file's offset of the CSV reader's first byte (after a
+	// byte order mark); passedBad says whether the reader has passed the
+	// first byte that is not UTF-8 of a file read as UTF-8, on a line it
+	// could not parse as on any other.
+	start := watch.n - int64(br.Buffered())
+	passedBad := func() bool { return !decoded && watch.bad >= 0 && watch.bad-start < cr.InputOffset() }
 	header, err := cr.Read()
+	if err != nil && passedBad() {
+		return sum, &EncodingError{Line: watch.badLine, Byte: watch.badByte, From: 1}
+	}
 	if err != nil {
 		return sum, fmt.Errorf("csvimport: read header: %w", err)
 	}
@@ -190,6 +200,10 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (Summar
 			break
 		}
 		var perr *csv.ParseError
+		if errors.As(err, &perr) && passedBad() {
+			// Not UTF-8 either: that rule wins, as on a line that parses.
+			return sum, stopNotUTF8(&sum, batch, columns, watch.badLine, watch.column(cr.Comma), watch.badByte)
+		}
 		if errors.As(err, &perr) {
 			sum.Rows++
 			im.reject(&sum, Rejection{Line: perr.Line, Reason: perr.Err.Error()})
@@ -203,19 +217,8 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (Summar
 			continue // a blank line
 		}
 		if i, b := badUTF8(rec); i >= 0 && !decoded {
-			// Not UTF-8: the file is in another encoding. Stop before
-			// the batch that would hold this row is saved, rather than
-			// reject every row with a letter beyond ASCII.
 			bad, _ := cr.FieldPos(i)
-			e := &EncodingError{Line: bad, Byte: b, From: bad}
-			if i < len(columns) {
-				e.Column = strings.TrimSpace(columns[i])
-			}
-			if len(batch.lines) > 0 {
-				e.From = batch.lines[0]
-			}
-			sum.Rows -= len(batch.inputs) // none of the batch is saved
-			return sum, e
+			return sum, stopNotUTF8(&sum, batch, columns, bad, i, b)
 		}
 		sum.Rows++
 		if len(rec) != len(fields) {
@@ -248,6 +251,22 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (Summar
 		im.Progress(counter.n, size)
 	}
 	return sum, nil
+}
+
+// stopNotUTF8 is the stop at byte b, not UTF-8, on line in the field
+// col of columns (-1: not known) of a file read as UTF-8: the file is in
+// another encoding. The import stops before the batch that would hold the
+// line is saved, rather than reject every row with a letter beyond ASCII.
+func stopNotUTF8(sum *Summary, batch *batch, columns []string, line, col int, b byte) *EncodingError {
+	e := &EncodingError{Line: line, Byte: b, From: line}
+	if col >= 0 && col < len(columns) {
+		e.Column = strings.TrimSpace(columns[col])
+	}
+	if len(batch.lines) > 0 {
+		e.From = batch.lines[0]
+	}
+	sum.Rows -= len(batch.inputs) // none of the batch is saved
+	return e
 }
 
 func (im *Importer) batchSize() int {

@@ -18,9 +18,10 @@ import (
 // TestImportEncodingFlag runs `handoff import` on a HubSpot export that
 // Excel saved as "CSV (Comma delimited)" on a Danish Windows: Windows-1252
 // bytes. Without --encoding it stops, naming the first bad line and the
-// flag, and stores nothing, dry run or not; with --encoding windows-1252
-// the names are stored as they were typed. Excel's "Unicode Text" (UTF-16
-// with a byte order mark, tabs) needs no flag. On SQLite and PostgreSQL.
+// flag, and stores nothing, dry run or not, also when the bad line is not
+// valid CSV either; with --encoding windows-1252 the names are stored as
+// they were typed. Excel's "Unicode Text" (UTF-16 with a byte order mark,
+// tabs) needs no flag. On SQLite and PostgreSQL.
 func TestImportEncodingFlag(t *testing.T) {
 	export := "Record ID,First Name,Last Name,Email,Company Name,Lifecycle Stage\r\n" +
 		"901,Ann,Berg,ann@berg.dk,Berg ApS,marketingqualifiedlead\r\n" +
@@ -32,14 +33,21 @@ func TestImportEncodingFlag(t *testing.T) {
 	if !strings.Contains(cp1252, "902,S\xF8ren,\xC6r\xF8,") {
 		t.Fatalf("the export is not Windows-1252: %q", cp1252)
 	}
+	// The same with a quote that closes too early before the bad byte:
+	// not valid CSV either, it stops all the same.
+	quoted, err := charmap.Windows1252.NewEncoder().String(strings.Replace(export, "902,Søren,", `902,"Sonny" Søren,`, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
 	utf16, err := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().String(
 		strings.NewReplacer(",", "\t", "901", "911", "902", "912").Replace(export))
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	file, unicodeText := filepath.Join(dir, "hubspot.csv"), filepath.Join(dir, "hubspot.txt")
+	file, unicodeText, badQuote := filepath.Join(dir, "hubspot.csv"), filepath.Join(dir, "hubspot.txt"), filepath.Join(dir, "quoted.csv")
 	os.WriteFile(file, []byte(cp1252), 0o644)
+	os.WriteFile(badQuote, []byte(quoted), 0o644)
 	os.WriteFile(unicodeText, []byte(utf16), 0o644)
 	for _, dialect := range storagetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
@@ -64,6 +72,9 @@ func TestImportEncodingFlag(t *testing.T) {
 					"Import again with --encoding windows-1252", "nothing was saved"}},
 				{"DryRunWithoutFlag", []string{"import", "--dry-run", file}, 1, []string{
 					"Dry run, nothing saved: stopped at line 3, not UTF-8", "Import again with --encoding windows-1252"}},
+				{"QuoteWithoutFlag", []string{"import", "--quiet", badQuote}, 1, []string{
+					"Stopped at line 3, not UTF-8", "line 3 (column First Name) is not UTF-8 (byte 0xF8)",
+					"Import again with --encoding windows-1252", "nothing was saved"}},
 				{"DryRunWithFlag", []string{"import", "--dry-run", "--encoding", "windows-1252", file}, 0, []string{
 					"Dry run, nothing saved: 2 rows", "2 new, 0 updated, 0 unchanged, 0 rejected"}},
 				{"UnknownEncoding", []string{"import", "--encoding", "ebcdic", file}, 2, []string{
