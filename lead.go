@@ -96,6 +96,11 @@ type Event struct {
 	At      time.Time
 	Actor   string
 	Details map[string]string
+	// Ends is, on the stage event of a lead that becomes an SQL again,
+	// the earlier SQL cycle that this one ends, settled (met or breached):
+	// the store keeps it with the event so that the reports of its period
+	// do not change (SLACycle). It is not read back with the event.
+	Ends *SLACycle
 }
 
 // Amount returns the deal value in major units (kroner, dollars).
@@ -103,14 +108,18 @@ func (l *Lead) Amount() float64 { return float64(l.AmountMinor) / 100 }
 
 // EnterStages applies a planned transition to the lead at time at, updating
 // its timestamps and SLA deadlines under policy, and returns the events to
-// record. A lead that leaves the SQL stage ends its offer (closeOffer). It
-// is pure: the caller persists the lead and events together.
+// record. A lead that leaves the SQL stage ends its offer (closeOffer); one
+// that becomes an SQL again ends its earlier SLA cycle, which its SQL event
+// carries when settled (Event.Ends). It is pure: the caller persists the
+// lead and events together.
 func (l *Lead) EnterStages(t Transition, at time.Time, actor string, details map[string]string, policy Policy) []Event {
 	var events []Event
 	wasSQL := l.Stage == StageSQL
+	var ended *SLACycle
 	for _, st := range t.Entered {
 		switch st {
 		case StageSQL:
+			ended = l.endCycle(at)
 			sqlAt := at
 			claimDue, contactDue := policy.ClaimDue(at), policy.ContactDue(at)
 			l.SQLAt, l.ClaimDueAt, l.ContactDueAt = &sqlAt, &claimDue, &contactDue
@@ -148,6 +157,9 @@ func (l *Lead) EnterStages(t Transition, at time.Time, actor string, details map
 			ev.Details = details
 		} else {
 			ev.Details = map[string]string{"implied": "true"}
+		}
+		if st == StageSQL {
+			ev.Ends = ended
 		}
 		events = append(events, ev)
 	}

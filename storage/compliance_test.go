@@ -14,26 +14,40 @@ import (
 
 // TestSLAComplianceOneDefinition checks that every SLA figure the store
 // computes (the funnel, per rep, the digest's per-rep table and the trend)
-// is handoff.CountSLA applied to the leads, for months and consecutive
-// weeks, at several moments.
+// is handoff.CountSLA applied to the leads and handoff.CountCycle to the
+// finished cycles of those that came back as SQLs, for months and
+// consecutive weeks, at several moments.
 func TestSLAComplianceOneDefinition(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		buildFunnelLog(t, s)
+		buildComebacks(t, s)
 		ctx := context.Background()
 		loc := copenhagen(t)
 		var leads []*handoff.Lead
-		for _, id := range strings.Fields("A B C D E F G H I J K") {
+		cycles := map[int64][]handoff.SLACycle{}
+		for _, id := range strings.Fields("A B C D E F G H I J K L M N") {
 			l, err := s.LeadByExternalID(ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}
 			leads = append(leads, l)
+			if cycles[l.ID], err = s.SLACycles(ctx, l.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := len(cycles[leads[11].ID]) + len(cycles[leads[12].ID]) + len(cycles[leads[13].ID]); n != 4 {
+			t.Fatalf("L, M and N kept %d finished cycles, want 4", n)
 		}
 		want := func(p handoff.Period, now time.Time, owner string) handoff.SLAStats {
 			var st handoff.SLAStats
 			for _, l := range leads {
 				if owner == "" || l.Owner.UserID == owner {
 					st.CountSLA(p, l.SQLAt, l.ContactDueAt, l.ContactedAt, now)
+				}
+				for _, c := range cycles[l.ID] {
+					if owner == "" || c.Owner.UserID == owner {
+						st.CountCycle(p, c, now)
+					}
 				}
 			}
 			return st
@@ -105,4 +119,37 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 			}
 		}
 	})
+}
+
+// buildComebacks adds to buildFunnelLog's leads three that come back as
+// SQLs after a settled cycle:
+//
+//	L: SQL Nov 2, claimed by rep1, breached Nov 4, recycled Nov 6, SQL
+//	  again Nov 16, claimed by rep2, contacted in time Nov 17.
+//	M: SQL Nov 9, claimed by rep2, contacted in time Nov 9, lost Nov 10,
+//	  SQL again Nov 19 (still pending at funnelNow).
+//	N: SQL Oct 26, never claimed (breached Oct 28), lost Oct 29, SQL again
+//	  Nov 3 and claimed by rep1, lost Nov 6 (breached Nov 5), SQL again
+//	  Nov 23: two finished cycles.
+func buildComebacks(t *testing.T, s *storage.Store) {
+	l := funnelLog{t: t, s: s, policy: funnelPolicy(t)}
+	l.move("L", "sql", "2026-11-02T09:00:00Z", nil)
+	l.claim("L", funnelRep1, "2026-11-02T10:00:00Z")
+	l.move("L", "recycled", "2026-11-06T09:00:00Z", map[string]any{"reason": "not ready"})
+	l.move("L", "sql", "2026-11-16T09:00:00Z", nil)
+	l.claim("L", funnelRep2, "2026-11-16T10:00:00Z")
+	l.move("L", "contacted", "2026-11-17T09:00:00Z", nil)
+
+	l.move("M", "sql", "2026-11-09T09:00:00Z", nil)
+	l.claim("M", funnelRep2, "2026-11-09T09:30:00Z")
+	l.move("M", "contacted", "2026-11-09T11:00:00Z", nil)
+	l.move("M", "lost", "2026-11-10T09:00:00Z", map[string]any{"reason": "no budget"})
+	l.move("M", "sql", "2026-11-19T09:00:00Z", nil)
+
+	l.move("N", "sql", "2026-10-26T09:00:00Z", nil)
+	l.move("N", "lost", "2026-10-29T09:00:00Z", map[string]any{"reason": "no budget"})
+	l.move("N", "sql", "2026-11-03T09:00:00Z", nil)
+	l.claim("N", funnelRep1, "2026-11-03T10:00:00Z")
+	l.move("N", "lost", "2026-11-06T09:00:00Z", map[string]any{"reason": "no budget"})
+	l.move("N", "sql", "2026-11-23T09:00:00Z", nil)
 }

@@ -30,20 +30,11 @@ const repKey = "COALESCE(l.owner_platform, ''), COALESCE(l.owner_user_id, ''), "
 func (s *Store) RepActivity(ctx context.Context, period handoff.Period, now time.Time) ([]handoff.RepActivity, error) {
 	from, to := ms(period.Start), ms(period.End)
 	owner := repKey
-	var rows []struct {
-		OwnerPlatform, OwnerUserID, OwnerEmail     string
-		Claimed, Contacted, Met, Breached, Pending int64
-	}
-	q := "SELECT COALESCE(l.owner_platform, '') AS owner_platform, COALESCE(l.owner_user_id, '') AS owner_user_id," +
-		" MAX(COALESCE(l.owner_email, '')) AS owner_email," +
-		" SUM(CASE WHEN l.claimed_ms >= @from AND l.claimed_ms < @to THEN 1 ELSE 0 END) AS claimed," +
-		" SUM(CASE WHEN l.contacted_ms >= @from AND l.contacted_ms < @to THEN 1 ELSE 0 END) AS contacted," +
-		" " + slaSums +
-		" FROM leads l WHERE (l.claimed_ms >= @from AND l.claimed_ms < @to) OR " + slaCandidates +
-		" GROUP BY " + owner
 	db := s.db.WithContext(ctx)
 	args := map[string]any{"from": from, "to": to, "now": ms(now)}
-	if err := db.Raw(q, args).Scan(&rows).Error; err != nil {
+	// The leads' current cycles and the finished ones (cycles.go).
+	rows, err := repRows(db, repActivitySelect, args)
+	if err != nil {
 		return nil, fmt.Errorf("storage: rep activity %s: %w", period.Label, err)
 	}
 
@@ -64,12 +55,7 @@ func (s *Store) RepActivity(ctx context.Context, period handoff.Period, now time
 		return nil, fmt.Errorf("storage: rep activity %s: median: %w", period.Label, err)
 	}
 	median := map[string]float64{}
-	key := func(p, u, e string) string {
-		if u != "" {
-			e = "" // a rep with a user id is one rep, whatever email their leads learnt
-		}
-		return strings.Join([]string{p, u, e}, "\x00")
-	}
+	key := repIdentity
 	for _, m := range meds {
 		if m.Median.Valid {
 			median[key(m.OwnerPlatform, m.OwnerUserID, m.OwnerEmail)] = m.Median.Float64
@@ -144,22 +130,25 @@ func (s *Store) Trend(ctx context.Context, periods []handoff.Period, now time.Ti
 	}
 	// The SLA: settled leads by the period they were settled in, pending
 	// ones by the period they became an SQL in (handoff.CountSLA).
-	var rows []struct{ B, P, Met, Breached, Pending int64 }
-	q := "SELECT COALESCE(" + bucket(slaSettledMs) + ", -1) AS b," +
-		" CASE WHEN (" + slaSettledMs + ") IS NULL THEN COALESCE(" + bucket("l.sql_ms") + ", -1) ELSE -1 END AS p," +
-		" " + slaSums + " FROM leads l WHERE " + slaCandidates + " GROUP BY 1, 2"
-	named := map[string]any{"from": from, "to": to, "now": ms(now)}
-	if err := db.Raw(q, named).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("storage: trend sla: %w", err)
-	}
+	// The leads' current cycles and the finished ones (cycles.go) alike.
 	sla := make([][3]int64, len(out))
-	for _, r := range rows {
-		if r.B >= 0 && int(r.B) < len(out) {
-			sla[r.B][0] += r.Met
-			sla[r.B][1] += r.Breached
+	named := map[string]any{"from": from, "to": to, "now": ms(now)}
+	for _, table := range slaSources {
+		var rows []struct{ B, P, Met, Breached, Pending int64 }
+		q := "SELECT COALESCE(" + bucket(slaSettledMs) + ", -1) AS b," +
+			" CASE WHEN (" + slaSettledMs + ") IS NULL THEN COALESCE(" + bucket("l.sql_ms") + ", -1) ELSE -1 END AS p," +
+			" " + slaSums + " FROM " + table + " l WHERE " + slaCandidates + " GROUP BY 1, 2"
+		if err := db.Raw(q, named).Scan(&rows).Error; err != nil {
+			return nil, fmt.Errorf("storage: trend sla: %s: %w", table, err)
 		}
-		if r.P >= 0 && int(r.P) < len(out) {
-			sla[r.P][2] += r.Pending
+		for _, r := range rows {
+			if r.B >= 0 && int(r.B) < len(out) {
+				sla[r.B][0] += r.Met
+				sla[r.B][1] += r.Breached
+			}
+			if r.P >= 0 && int(r.P) < len(out) {
+				sla[r.P][2] += r.Pending
+			}
 		}
 	}
 	for i, c := range sla {

@@ -232,7 +232,9 @@ func (s *Store) funnelCounts(ctx context.Context, f handoff.FunnelFilter, useRol
 		return nil
 	})
 
-	tasks = append(tasks, func() error {
+	// The SLA of the leads' current cycles, then of the finished ones
+	// (cycles.go), and speed to lead.
+	leadsSLA := func() (err error) {
 		if useRollup {
 			r, ok, err := s.rollupSLA(ctx, f)
 			if err != nil || ok {
@@ -251,6 +253,18 @@ func (s *Store) funnelCounts(ctx context.Context, f handoff.FunnelFilter, useRol
 		c.SLADue = c.SLAMet + c.SLABreached + c.SLAPending
 		c.SpeedToLead, err = s.speedToLead(ctx, f, cond, condArgs)
 		return err
+	}
+	tasks = append(tasks, func() error {
+		if err := leadsSLA(); err != nil {
+			return err
+		}
+		met, breached, pending, err := cyclesSLA(db, from, to, ms(f.Now), f.Source, f.Owner)
+		if err != nil {
+			return fmt.Errorf("sla of finished cycles: %w", err)
+		}
+		c.SLAMet, c.SLABreached, c.SLAPending = c.SLAMet+met, c.SLABreached+breached, c.SLAPending+pending
+		c.SLADue = c.SLAMet + c.SLABreached + c.SLAPending
+		return nil
 	}, func() (err error) {
 		c.ByCampaign, err = s.campaignCounts(ctx, f, cond, condArgs, groups, rolled)
 		return err
@@ -347,15 +361,9 @@ func (s *Store) OpenSQLs(ctx context.Context, now time.Time, limit int) (handoff
 // (pending relative to now; see handoff.SettleSLA), most breaches first,
 // then by owner. It returns a wrapped error when the query fails.
 func (s *Store) SLAByRep(ctx context.Context, period handoff.Period, now time.Time) ([]handoff.RepSLA, error) {
-	var rows []struct {
-		OwnerPlatform, OwnerUserID, OwnerEmail string
-		Met, Breached, Pending                 int64
-	}
-	q := "SELECT COALESCE(l.owner_platform, '') AS owner_platform, COALESCE(l.owner_user_id, '') AS owner_user_id," +
-		" MAX(COALESCE(l.owner_email, '')) AS owner_email, " + slaSums +
-		" FROM leads l WHERE " + slaCandidates + " GROUP BY " + repKey
 	args := map[string]any{"from": ms(period.Start), "to": ms(period.End), "now": ms(now)}
-	if err := s.db.WithContext(ctx).Raw(q, args).Scan(&rows).Error; err != nil {
+	rows, err := repRows(s.db.WithContext(ctx), repSLASelect, args)
+	if err != nil {
 		return nil, fmt.Errorf("storage: sla by rep %s: %w", period.Label, err)
 	}
 	out := make([]handoff.RepSLA, 0, len(rows))

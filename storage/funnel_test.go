@@ -103,8 +103,9 @@ func (l funnelLog) claim(id string, owner handoff.Owner, at string) {
 //	  medians; contact due Nov 14 12:00, "contacted" Nov 12: met; 0 s to order.
 //	F SQL Nov 19 12:00, claimed by rep1 30 min later; due Nov 21 12:00: pending.
 //	G SQL Nov 10 00:00, never claimed; due Nov 12 00:00: breached.
-//	H SQL Nov 2 09:00, recycled Nov 4, SQL again Nov 6 09:00 (one SQL lead,
-//	  two SQL events); due Nov 8 09:00, not contacted: breached.
+//	H SQL Nov 2 09:00, recycled Nov 4 09:00 (at its deadline: that cycle
+//	  breached, and kept), SQL again Nov 6 09:00 (one SQL lead, two SQL
+//	  events); due Nov 8 09:00, not contacted: breached.
 //	I SQL 2026-11-29T23:30Z (Nov 30 local); due Dec 1 23:30Z: December.
 //	J SQL Oct 30 12:00, claimed by rep1 at 13:00, contacted Oct 31 12:00
 //	  (all October); due Nov 1 12:00Z: counts in November's SLA, met.
@@ -203,7 +204,7 @@ func TestFunnelCounts(t *testing.T) {
 				// and E (Nov 12); breached D (due Nov 7), G (Nov 12), H
 				// (Nov 8). Pending, SQLs of November not yet settled: F, I
 				// (due in December) and K. J was met on October 31.
-				sla:    handoff.SLAStats{Due: 8, Met: 2, Breached: 3, Pending: 3, Compliance: fl(0.4)},
+				sla:    handoff.SLAStats{Due: 9, Met: 2, Breached: 4, Pending: 3, Compliance: fl(0.3333)},
 				visits: in(190), visitToLead: fl(0.0474), // 9 / (100 + 40 + 50)
 			},
 		}, {
@@ -491,11 +492,11 @@ func TestSLAByRep(t *testing.T) {
 			lines = append(lines, fmt.Sprintf("%s/%s due=%d met=%d breached=%d pending=%d compliance=%s",
 				r.Owner.UserID, r.Owner.Email, r.Due, r.Met, r.Breached, r.Pending, fmtFloat(r.Compliance)))
 		}
-		// Settled in November. Nobody's: E met, G and H breached, I and K
+		// Settled in November. Nobody's: E met, G and H (twice) breached, I and K
 		// pending. rep2: D breached. rep1: C met, F pending (J was met in
 		// October).
 		want := []string{
-			"/ due=5 met=1 breached=2 pending=2 compliance=0.3333",
+			"/ due=6 met=1 breached=3 pending=2 compliance=0.25",
 			"U2/rep2@example.com due=1 met=0 breached=1 pending=0 compliance=0",
 			"U1/rep1@example.com due=2 met=1 breached=0 pending=1 compliance=1",
 		}

@@ -64,7 +64,7 @@ func saveOneStatement(ctx context.Context, db *gorm.DB, items []saveItem, shard 
 	}
 	ws := append([]tableWrite{leadsWrite(newRows)}, r.writes(shard, stageTimes{})...)
 	ws = append(ws, routing...)
-	ws = append(ws, eventsWrite(events), intakeOutboxWrite(outbox))
+	ws = append(ws, eventsWrite(events), b.cyclesWrite(), intakeOutboxWrite(outbox))
 	q, args, ok, err := writesStatement(ws)
 	if err != nil || !ok {
 		return nil, nil, false, err

@@ -332,7 +332,7 @@ func (b *saveBatch) write(tx *gorm.DB, rows []leadRow) (results []handoff.SaveRe
 	if err := updateRollup(tx, rollups); err != nil {
 		return nil, nil, err
 	}
-	if err := execWrites(tx, []tableWrite{eventsWrite(events), intakeOutboxWrite(outbox)}); err != nil {
+	if err := execWrites(tx, []tableWrite{eventsWrite(events), b.cyclesWrite(), intakeOutboxWrite(outbox)}); err != nil {
 		return nil, nil, err
 	}
 	return b.done(events), b.errs, nil
@@ -520,6 +520,18 @@ func (b *saveBatch) rowsToWrite(rows []leadRow) (events []eventRow, rollups []le
 	return events, rollups, outbox, nil
 }
 
+// cyclesWrite inserts the finished SLA cycles that the batch's events end,
+// once every lead has its id.
+func (b *saveBatch) cyclesWrite() tableWrite {
+	var rows []slaCycleRow
+	for i := range b.items {
+		if lead := b.results[i].Lead; lead != nil {
+			rows = append(rows, cycleRows(lead.ID, b.eventsOf[i])...)
+		}
+	}
+	return cyclesWrite(rows)
+}
+
 // done is the batch's results once events were written.
 func (b *saveBatch) done(events []eventRow) []handoff.SaveResult {
 	// Events saved in a batch are returned without their row ids.
@@ -604,6 +616,9 @@ func (s *Store) insertChangeEvents(tx *gorm.DB, leadID int64, before, after roll
 		return nil, err
 	}
 	if err := tx.Create(&rows).Error; err != nil {
+		return nil, err
+	}
+	if err := execWrites(tx, []tableWrite{cyclesWrite(cycleRows(leadID, events))}); err != nil {
 		return nil, err
 	}
 	hooks, err := webhookMessages(s.hooks, leadID, events, now)

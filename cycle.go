@@ -1,0 +1,52 @@
+package handoff
+
+import "time"
+
+// SLACycle is the contact promise of one finished SQL cycle of a lead.
+// When a lead that was an SQL (returned, recycled or lost since) becomes
+// an SQL again, its new deadlines take the place of the old ones on the
+// lead; the cycle that ends is kept as an SLACycle, so that the periods it
+// was settled in go on counting it (SLAStats.CountCycle), as they did
+// while it was the lead's own.
+type SLACycle struct {
+	// Owner is the rep who worked the lead in the cycle (zero when nobody
+	// claimed it).
+	Owner        Owner
+	SQLAt        time.Time  // when the cycle began
+	ClaimedAt    *time.Time // its claim; nil without one
+	ContactDueAt time.Time  // its contact deadline
+	ContactedAt  *time.Time // its first contact; nil without one
+}
+
+// CountCycle adds a finished cycle to the SLA figures of period p as seen
+// at now, as CountSLA adds a lead: a lead that came back as an SQL counts
+// once for each cycle.
+func (s *SLAStats) CountCycle(p Period, c SLACycle, now time.Time) {
+	s.CountSLA(p, &c.SQLAt, &c.ContactDueAt, c.ContactedAt, now)
+}
+
+// endCycle returns the lead's SQL cycle as it ends at at, when the lead
+// becomes an SQL again, if its contact promise was settled by then (met or
+// breached, SettleSLA); nil when there is nothing the figures count: no
+// contact deadline (never an SQL, recorded as history, returned before
+// contact and in time) or one still ahead without contact (only a
+// back-dated SQL entry ends a cycle so early), which the figures would
+// have left out as they leave out a lead returned in time.
+func (l *Lead) endCycle(at time.Time) *SLACycle {
+	if l.SQLAt == nil || l.ContactDueAt == nil {
+		return nil
+	}
+	if outcome, _ := SettleSLA(l.ContactDueAt, l.ContactedAt, at); outcome != SLAMet && outcome != SLABreached {
+		return nil
+	}
+	return &SLACycle{Owner: l.Owner, SQLAt: *l.SQLAt, ClaimedAt: copyTime(l.ClaimedAt), ContactDueAt: *l.ContactDueAt, ContactedAt: copyTime(l.ContactedAt)}
+}
+
+// copyTime is a copy of *t, or nil.
+func copyTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	return &c
+}
