@@ -30,8 +30,8 @@ const PeriodForms = "week, month, quarter, year, last-week, last-month, last-qua
 // current ones (including the part still to come), "last-week" …
 // "last-year" the previous ones; "2026-11", "2026-Q4", "2026-W47" (ISO 8601
 // week, Monday to Monday) and "2026" are absolute. Case and surrounding
-// spaces are ignored. Boundaries are local midnights built with time.Date,
-// so a period spanning a DST change is an hour shorter or longer.
+// spaces are ignored. Boundaries are the first instants of their local days
+// (midnight), so a period spanning a DST change is an hour shorter or longer.
 //
 // It returns an EINVALID error, with Fields["period"] set, listing the
 // accepted forms when s is none of them.
@@ -44,7 +44,7 @@ func ParsePeriod(s string, now time.Time, loc *time.Location) (Period, error) {
 	case "week":
 		return weekPeriod(y, m, d, 0, loc), nil
 	case "last-week":
-		return weekPeriod(y, m, d, -1, loc), nil
+		return LastWeek(now, loc), nil
 	case "month":
 		return monthPeriod(y, m, loc), nil
 	case "last-month":
@@ -63,6 +63,16 @@ func ParsePeriod(s string, now time.Time, loc *time.Location) (Period, error) {
 	}
 	msg := fmt.Sprintf("unknown period %q; use %s", s, PeriodForms)
 	return Period{}, &Error{Code: EINVALID, Message: "invalid period: " + msg, Fields: map[string]string{"period": msg}}
+}
+
+// LastWeek returns the ISO week (Monday to Monday) before the one holding
+// now in loc (nil means UTC): the week a weekly digest sent at now reports
+// on, and "last-week". Its ends are the first instants of their Mondays,
+// as every period's (midnight).
+func LastWeek(now time.Time, loc *time.Location) Period {
+	loc = locOrUTC(loc)
+	y, m, d := now.In(loc).Date()
+	return weekPeriod(y, m, d, -1, loc)
 }
 
 // parseAbsolutePeriod parses the lower-cased forms "2026", "2026-11",

@@ -328,12 +328,9 @@ func (s *Scheduler) daily(ctx context.Context, now time.Time, name string, job f
 }
 
 // DigestFor returns the week a digest sent at t reports on: the ISO week
-// (Monday to Monday, local midnight in loc) before the one containing t.
+// (Monday to Monday) before the one containing t in loc, the period
+// "last-week" names (handoff.LastWeek), so the digest and /sla agree on it.
 func DigestFor(t time.Time, loc *time.Location) handoff.DigestRequest {
-	local := t.In(loc)
-	weekday := (int(local.Weekday()) + 6) % 7 // Monday = 0
-	thisMonday := time.Date(local.Year(), local.Month(), local.Day()-weekday, 0, 0, 0, 0, loc)
-	start := time.Date(thisMonday.Year(), thisMonday.Month(), thisMonday.Day()-7, 0, 0, 0, 0, loc)
-	year, week := start.ISOWeek()
-	return handoff.DigestRequest{Week: fmt.Sprintf("%d-W%02d", year, week), Start: start, End: thisMonday}
+	w := handoff.LastWeek(t, loc)
+	return handoff.DigestRequest{Week: w.Label, Start: w.Start, End: w.End}
 }

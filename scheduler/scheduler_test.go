@@ -234,6 +234,34 @@ func TestDigestFor(t *testing.T) {
 	}
 }
 
+// TestDigestWeekIsSLAsWeek: the digest reports on the week /sla calls by
+// its name, to the instant, also where a Monday's midnight does not exist
+// (São Paulo, 6 October 1997: clocks went from 00:00 to 01:00), where
+// time.Date's midnight is 23:00 of the Sunday before.
+func TestDigestWeekIsSLAsWeek(t *testing.T) {
+	for _, tc := range []struct {
+		zone string
+		at   time.Time
+	}{
+		{"America/Sao_Paulo", time.Date(1997, 10, 8, 8, 0, 0, 0, time.UTC)},  // reports on 1997-W40, ending that Monday
+		{"America/Sao_Paulo", time.Date(1997, 10, 15, 8, 0, 0, 0, time.UTC)}, // 1997-W41, starting it
+		{"Europe/Copenhagen", time.Date(2026, 3, 30, 8, 0, 0, 0, time.UTC)},
+	} {
+		loc, err := time.LoadLocation(tc.zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := scheduler.DigestFor(tc.at, loc)
+		p, err := handoff.ParsePeriod(d.Week, tc.at, loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.Start.Equal(p.Start) || !d.End.Equal(p.End) {
+			t.Errorf("%s at %v: digest's %s is %v–%v, /sla's %v–%v", tc.zone, tc.at, d.Week, d.Start, d.End, p.Start, p.End)
+		}
+	}
+}
+
 func TestRetentionPurgeDaily(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
