@@ -124,7 +124,9 @@ func TestWebhookSecretsFromEnvironment(t *testing.T) {
 
 func TestAPITokens(t *testing.T) {
 	inEmptyDir(t)
-	c, err := Load(envOf(map[string]string{"HANDOFF_API_TOKEN": "single-secret", "HANDOFF_API_TOKENS": "marketing=m:s:e:c:write, bi=b=secret:read"}))
+	// Spaces around a secret are not part of it (a client's token is read
+	// trimmed, as every other setting is).
+	c, err := Load(envOf(map[string]string{"HANDOFF_API_TOKEN": "single-secret", "HANDOFF_API_TOKENS": "marketing = m:s:e:c :write, bi=b=secret:read"}))
 	if err != nil {
 		t.Fatal(err)
 	}

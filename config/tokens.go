@@ -44,7 +44,7 @@ func parseAPITokens(v, single string, bad func(key, format string, args ...any))
 			bad("HANDOFF_API_TOKENS", "entry %d: want name=secret:read or name=secret:write", i+1)
 			continue
 		}
-		t := APIToken{Name: strings.TrimSpace(name), Secret: rest[:j], Scope: strings.TrimSpace(rest[j+1:])}
+		t := APIToken{Name: strings.TrimSpace(name), Secret: strings.TrimSpace(rest[:j]), Scope: strings.TrimSpace(rest[j+1:])}
 		switch {
 		case !tokenNameRE.MatchString(t.Name):
 			bad("HANDOFF_API_TOKENS", "entry %d: name %q: want lower-case letters, digits, '-', '_' or '.'", i+1, t.Name)
