@@ -149,7 +149,7 @@ func (s *Sender) handle(ctx context.Context, m handoff.OutboxMessage) {
 	case err != nil:
 	case answer.Status >= 200 && answer.Status < 300:
 		result = fmt.Sprintf("HTTP %d", answer.Status)
-	case answer.Status == http.StatusTooManyRequests || answer.Status >= 500:
+	case answer.Status == http.StatusTooManyRequests || answer.Status == http.StatusRequestTimeout || answer.Status >= 500:
 		err = fmt.Errorf("webhook: post to %s: HTTP %d: %.200s", where, answer.Status, answer.Body)
 	default:
 		err = fmt.Errorf("%w: webhook: post to %s: HTTP %d: %.200s", errPermanent, where, answer.Status, answer.Body)

@@ -123,6 +123,31 @@ func TestRetriesKeepTheID(t *testing.T) {
 	})
 }
 
+// TestRequestTimeoutIsRetried: an endpoint's 408 (a proxy or server that
+// timed the request out) is a timeout, retried as one, not a refusal.
+func TestRequestTimeoutIsRetried(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		snd, rcv, c := setup(t, s, []handoff.WebhookEvent{handoff.WebhookAnnounced}, 408)
+		newLead(t, s, "slow", t0)
+		snd.RunOnce(ctx) // 408
+		if st, _ := s.OutboxStats(ctx); st.Dead != 0 {
+			t.Fatalf("after a 408 the message is dead: %+v", st)
+		}
+		due, ok, _ := s.NextWebhookDue(ctx)
+		if !ok || due.Before(t0.Add(10*time.Second)) || due.After(t0.Add(13*time.Second)) {
+			t.Fatalf("after a 408 the retry is due %v (%v), want 10-12 s later", due, ok)
+		}
+		c.add(15 * time.Second)
+		if n, _ := snd.RunOnce(ctx); n != 1 {
+			t.Fatalf("the retry took %d messages, want 1", n)
+		}
+		if got, _, _ := rcv.Got(); len(got) != 1 {
+			t.Fatalf("delivered %d, want 1 after the retry", len(got))
+		}
+	})
+}
+
 func TestDeadMessages(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
