@@ -40,7 +40,7 @@ func scoringServer(t *testing.T, s *storage.Store, p handoff.Policy, clock *time
 	mux := http.NewServeMux()
 	api := &handlers.API{Store: s, DB: s, Policy: p, Token: token, Now: func() time.Time { return *clock }}
 	api.Register(mux)
-	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
+	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux, mux))
 	t.Cleanup(srv.Close)
 	return srv
 }

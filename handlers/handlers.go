@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -13,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -145,7 +147,7 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	code := handoff.ErrorCode(err)
 	status := statusOf(code)
 	if status == http.StatusInternalServerError {
-		logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", cmp.Or(patternPath(r.Pattern), r.URL.Path), "err", err)
 	}
 	writeJSON(w, status, errorBody{Error: handoff.ErrorMessage(err), Fields: handoff.ErrorFields(err)})
 }
@@ -187,8 +189,12 @@ func RequestID(ctx context.Context) string {
 }
 
 // Middleware gives every request an id (X-Request-Id, kept when the caller
-// sent a sane one), recovers panics as 500s and logs each request once.
-func Middleware(logger *slog.Logger, next http.Handler) http.Handler {
+// sent a sane one), recovers panics as 500s and logs each request once. The
+// access line names the path of the route in routes that serves the
+// request, its wildcards unfilled (/api/leads/{external_id}), so that no
+// lead's id, which can be an email address, stays in the log after the
+// lead's erasure; the raw path when routes is nil or none matches.
+func Middleware(logger *slog.Logger, routes *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
 		if id == "" || len(id) > 64 {
@@ -212,11 +218,32 @@ func Middleware(logger *slog.Logger, next http.Handler) http.Handler {
 			}
 			// Typed attributes: the access line is written for every
 			// request, and key-value pairs box each value (an allocation).
-			logger.LogAttrs(r.Context(), slog.LevelInfo, "http", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			logger.LogAttrs(r.Context(), slog.LevelInfo, "http", slog.String("method", r.Method), slog.String("path", routePath(routes, r)),
 				slog.Int("status", rec.status), slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000))
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// routePath is the path of the route in routes that serves r (the
+// pattern without its method and host), or r's own path when routes is nil
+// or has no route for it.
+func routePath(routes *http.ServeMux, r *http.Request) string {
+	if routes != nil {
+		if _, pattern := routes.Handler(r); pattern != "" {
+			return cmp.Or(patternPath(pattern), r.URL.Path)
+		}
+	}
+	return r.URL.Path
+}
+
+// patternPath is a route pattern's path ("GET /api/leads/{external_id}"
+// gives "/api/leads/{external_id}"), "" for no pattern.
+func patternPath(pattern string) string {
+	if i := strings.IndexByte(pattern, '/'); i >= 0 {
+		return pattern[i:]
+	}
+	return ""
 }
 
 type statusRecorder struct {

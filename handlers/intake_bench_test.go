@@ -33,7 +33,7 @@ func BenchmarkIntakeHTTP(b *testing.B) {
 			s := storagetest.Open(b, dialect)
 			mux := http.NewServeMux()
 			(&handlers.API{Store: s, DB: s, Policy: handoff.DefaultPolicy(), Token: token}).Register(mux)
-			srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
+			srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux, mux))
 			defer srv.Close()
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: intakeClients}}
 

@@ -30,7 +30,7 @@ func newServer(t testing.TB, s *storage.Store) *httptest.Server {
 	mux := http.NewServeMux()
 	api := &handlers.API{Store: s, DB: s, Policy: handoff.DefaultPolicy(), Token: token, Now: func() time.Time { return now }}
 	api.Register(mux)
-	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
+	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux, mux))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -243,7 +243,7 @@ func TestDeleteLead(t *testing.T) {
 		mux := http.NewServeMux()
 		(&handlers.API{Store: s, DB: s, Policy: handoff.DefaultPolicy(), Now: func() time.Time { return now },
 			Tokens: []handlers.Token{{Name: "crm", Secret: "w-secret-1", Scope: handlers.ScopeWrite}, {Name: "bi", Secret: "r-secret-1", Scope: handlers.ScopeRead}}}).Register(mux)
-		srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
+		srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux, mux))
 		defer srv.Close()
 		const write, read = "Bearer w-secret-1", "Bearer r-secret-1"
 		personal := []string{"gdpr-ext-1", "Ann Berg", "ann.berg@acme.dk", "+45 1234 5678", "Acme Holding", "Head of IT", "ann-berg-li", "Ann wants a call"}
@@ -386,7 +386,7 @@ func TestPostLeadMetricsNeverChangeTheAnswer(t *testing.T) {
 			Metrics: m}
 		api.Register(mux)
 		mux.Handle("GET /metrics", m.Handler())
-		srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
+		srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux, mux))
 		t.Cleanup(srv.Close)
 
 		source := strings.Repeat("a", 39) + "øresund-kampagne" // bytes 40-41 are "ø"
@@ -418,7 +418,7 @@ func TestNamedTokens(t *testing.T) {
 		mux := http.NewServeMux()
 		(&handlers.API{Store: s, DB: s, Policy: handoff.DefaultPolicy(), Now: func() time.Time { return now },
 			Tokens: []handlers.Token{{Name: "marketing", Secret: "m-secret-1", Scope: handlers.ScopeWrite}, {Name: "bi", Secret: "b-secret-1", Scope: handlers.ScopeRead}}}).Register(mux)
-		srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
+		srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux, mux))
 		defer srv.Close()
 		if a := do(t, srv, "POST", "/api/leads", "application/json", "Bearer b-secret-1", `{"external_id":"n1"}`); a.status != 403 {
 			t.Fatalf("read token wrote: %d %v", a.status, a.body)

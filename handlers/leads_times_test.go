@@ -21,7 +21,7 @@ func TestPostLeadAnswersStoredTimes(t *testing.T) {
 		clock := time.Date(2026, 11, 20, 9, 0, 0, 123456789, time.UTC)
 		mux := http.NewServeMux()
 		(&handlers.API{Store: s, DB: s, Policy: handoff.DefaultPolicy(), Token: token, Now: func() time.Time { return clock }}).Register(mux)
-		srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
+		srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux, mux))
 		t.Cleanup(srv.Close)
 
 		body := `{"external_id":"ns-1","name":"Ann Berg","stage":"sql"}`

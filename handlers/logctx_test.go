@@ -18,7 +18,7 @@ import (
 func TestRequestIDOnEveryLine(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(handlers.ContextHandler{Handler: slog.NewJSONHandler(&buf, nil)})
-	h := handlers.Middleware(logger, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := handlers.Middleware(logger, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		logger.With("part", "inner").InfoContext(r.Context(), "working")
 	}))
 	req := httptest.NewRequest("GET", "/x", nil)
@@ -44,7 +44,7 @@ func TestRequestIDOnEveryLine(t *testing.T) {
 func TestAccessLine(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(handlers.ContextHandler{Handler: slog.NewJSONHandler(&buf, nil)})
-	h := handlers.Middleware(logger, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := handlers.Middleware(logger, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusTeapot)
 	}))
 	req := httptest.NewRequest("POST", "/api/leads?x=1", nil)

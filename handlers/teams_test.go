@@ -89,7 +89,7 @@ func newTeamsEnvWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 	v.MinRefetch = 0
 	mux := http.NewServeMux()
 	handlers.NewTeams(v, app, []string{tenantID}, discardLogger()).Register(mux)
-	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux))
+	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux, mux))
 	t.Cleanup(srv.Close)
 	return &teamsEnv{t: t, srv: srv, bf: bf, store: s, bot: b, disp: disp, platform: platform, validator: v, clock: clk, policy: policy, logs: logs, lost: lost, back: back}
 }
