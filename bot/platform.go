@@ -128,20 +128,31 @@ type Target struct {
 	ManagerChannel string
 }
 
-// RetryAfterError is returned by a Platform when the platform rate-limited
-// the call (HTTP 429) and said how long to wait. The Dispatcher makes no
-// further call to the same platform method until then.
+// RetryAfterError is returned by a Platform when the platform said how
+// long to wait before the call is made again: it rate-limited the call
+// (HTTP 429), or it is unavailable for a while and said when to come back
+// (HTTP 503 with Retry-After; Unavailable). The Dispatcher makes no
+// further call to the same platform method until then, and the message
+// waits that long whatever else the platform answers meanwhile.
 type RetryAfterError struct {
 	After time.Duration
 	Err   error // the platform's error, if any
+	// Unavailable says the platform failed the call (an outage, not a
+	// rate limit) and asked for the wait: the call counts as a failure
+	// worth a retry, as one without a wait does.
+	Unavailable bool
 }
 
 // Error describes the wait.
 func (e *RetryAfterError) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("rate limited, retry after %s: %v", e.After, e.Err)
+	what := "rate limited"
+	if e.Unavailable {
+		what = "unavailable"
 	}
-	return fmt.Sprintf("rate limited, retry after %s", e.After)
+	if e.Err != nil {
+		return fmt.Sprintf("%s, retry after %s: %v", what, e.After, e.Err)
+	}
+	return fmt.Sprintf("%s, retry after %s", what, e.After)
 }
 
 // Unwrap returns the platform's error.

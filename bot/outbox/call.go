@@ -63,13 +63,15 @@ func (d *Dispatcher) call(ctx context.Context, platform, op string, f func(ctx c
 // dispatcher makes to a platform, by the name its metrics give it.
 var Methods = []string{"post", "direct", opFind, "update", "private", "reply", "email", "home"}
 
-// callOutcome names how a platform call ended, for metrics.
+// callOutcome names how a platform call ended, for metrics: a platform
+// unavailable for the while it asked (bot.RetryAfterError.Unavailable)
+// failed the call ("retry"), it did not rate-limit it.
 func callOutcome(err error) string {
 	var ra *bot.RetryAfterError
 	switch {
 	case err == nil:
 		return "ok"
-	case errors.As(err, &ra):
+	case errors.As(err, &ra) && !ra.Unavailable:
 		return "rate_limited"
 	case bot.IsPermanent(err):
 		return "permanent"

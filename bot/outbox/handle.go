@@ -64,7 +64,11 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 		o.Dead = true
 	case errors.As(err, &ra):
 		after := max(ra.After, time.Second)
-		log.WarnContext(ctx, "outbox: rate limited", "retry_in", after, "err", err)
+		what := "outbox: rate limited"
+		if ra.Unavailable {
+			what = "outbox: platform unavailable; waiting as long as it asked"
+		}
+		log.WarnContext(ctx, what, "retry_in", after, "err", err)
 		o.Retry = now.Add(after)
 	default:
 		wait := d.backoff(m.Attempts)

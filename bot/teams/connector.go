@@ -41,9 +41,10 @@ func TokenURL(tenantID string) string {
 // Connector is a Bot Connector REST client: it gets and caches the bot's
 // access token and sends, creates and updates activities. Every call has a
 // timeout. Errors are classified for the outbox: *bot.RetryAfterError for
-// 429, bot.Permanent for 400/403/404 and other client errors, and plain
-// (retried) errors for 401, 408, 412, 5xx and network failures. It is safe
-// for concurrent use.
+// 429, and for a 408, 412 or 5xx that says when to come back (Retry-After,
+// as a 503 Service Unavailable may), bot.Permanent for 400/403/404 and
+// other client errors, and plain (retried) errors for 401, other 408, 412
+// and 5xx answers, and network failures. It is safe for concurrent use.
 type Connector struct {
 	appID, password string
 	tokenURL        string
@@ -110,7 +111,7 @@ func (c *Connector) accessToken(ctx context.Context) (string, error) {
 	if resp.StatusCode != http.StatusOK {
 		// Bad credentials too are retried: messages should survive until
 		// an admin fixes the secret.
-		return "", tokenError(resp.StatusCode, body)
+		return "", unavailable(resp, c.Now(), tokenError(resp.StatusCode, body))
 	}
 	var tok struct {
 		AccessToken string          `json:"access_token"`
@@ -279,7 +280,7 @@ func (c *Connector) do(ctx context.Context, method, serviceURL, path string, bod
 		c.forgetToken(token)
 		return err
 	case code == http.StatusRequestTimeout, code == http.StatusPreconditionFailed, code >= 500:
-		return err
+		return unavailable(resp, c.Now(), err)
 	default:
 		return bot.Permanent(err)
 	}
@@ -312,18 +313,44 @@ func (e *StatusError) Error() string {
 	return s
 }
 
-// retryAfter reads Retry-After (seconds or an HTTP date); without one it
-// waits 1–3 s, jittered so that many senders do not come back together.
+// retryAfter reads Retry-After (askedWait); without one it waits 1–3 s,
+// jittered so that many senders do not come back together.
 func retryAfter(h http.Header, now time.Time) time.Duration {
-	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
-			return time.Duration(s * float64(time.Second))
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return max(t.Sub(now), 0)
-		}
+	if wait, ok := askedWait(h, now); ok {
+		return wait
 	}
 	return time.Second + time.Duration(mrand.Int64N(int64(2*time.Second)))
+}
+
+// askedWait reads Retry-After, seconds or an HTTP date, and reports
+// whether the answer had one that parses.
+func askedWait(h http.Header, now time.Time) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
+		return time.Duration(s * float64(time.Second)), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// unavailable is err, a failed answer worth a retry (a 503 Service
+// Unavailable, a 5xx, 408, 412), as a *bot.RetryAfterError when the
+// answer said when to come back (Retry-After): the outbox then waits
+// that long rather than its own backoff, which may be far shorter.
+func unavailable(resp *http.Response, now time.Time, err error) error {
+	code := resp.StatusCode
+	if code != http.StatusRequestTimeout && code != http.StatusPreconditionFailed && code < 500 {
+		return err
+	}
+	if wait, ok := askedWait(resp.Header, now); ok {
+		return &bot.RetryAfterError{After: wait, Err: err, Unavailable: true}
+	}
+	return err
 }
 
 // snippet returns the start of an answer body for an error message.

@@ -2,8 +2,8 @@
 // HTTP server that publishes OpenID metadata and a JWKS (with endorsements)
 // for a test RSA key, issues client-credentials tokens, and speaks the Bot
 // Connector's REST API for the calls Handoff makes, recording each. It can
-// be told to answer 429 with Retry-After, to fail the token endpoint, and
-// to rotate its signing key. It also signs inbound tokens as the Bot
+// be told to answer 429 with Retry-After, 503 (with or without
+// Retry-After), to fail the token endpoint, and to rotate its signing key. It also signs inbound tokens as the Bot
 // Connector service does.
 package teamstest
 
@@ -66,6 +66,8 @@ type Server struct {
 	failToken    int
 	rateLimit    int
 	retryAfter   string
+	down         outage // connector calls answering 503
+	tokenDown    outage // token requests answering 503
 	nextID       int
 	members      map[string]map[string]bool // conversation → its only members, when set
 	roster       map[string][]Member        // conversation → its members' details, when set
@@ -74,6 +76,27 @@ type Server struct {
 	maxPage      int
 	scope        string
 	refused      map[string]refusal // channel conversation → how posts there fail, when set
+}
+
+// outage is how many of the next requests answer 503 Service
+// Unavailable, and the Retry-After they carry ("" for none).
+type outage struct {
+	n          int
+	retryAfter string
+}
+
+// answer answers w with 503 and reports true while the outage lasts,
+// counting the request; the caller holds s.mu.
+func (o *outage) answer(w http.ResponseWriter, body any) bool {
+	if o.n <= 0 {
+		return false
+	}
+	o.n--
+	if o.retryAfter != "" {
+		w.Header().Set("Retry-After", o.retryAfter)
+	}
+	writeJSON(w, http.StatusServiceUnavailable, body)
+	return true
 }
 
 // refusal is the Bot Connector's answer to a post to a refused channel.
@@ -213,6 +236,22 @@ func (s *Server) RateLimit(n int, retryAfter string) {
 	s.mu.Unlock()
 }
 
+// Unavailable makes the next n connector calls answer 503 Service
+// Unavailable, with retryAfter as their Retry-After ("" for none).
+func (s *Server) Unavailable(n int, retryAfter string) {
+	s.mu.Lock()
+	s.down = outage{n, retryAfter}
+	s.mu.Unlock()
+}
+
+// TokenUnavailable makes the next n token requests answer 503 Service
+// Unavailable, with retryAfter as their Retry-After ("" for none).
+func (s *Server) TokenUnavailable(n int, retryAfter string) {
+	s.mu.Lock()
+	s.tokenDown = outage{n, retryAfter}
+	s.mu.Unlock()
+}
+
 // Calls returns the connector calls received so far.
 func (s *Server) Calls() []Call {
 	s.mu.Lock()
@@ -307,6 +346,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 500, map[string]string{"error": "temporarily_unavailable"})
 		return
 	}
+	if s.tokenDown.answer(w, map[string]string{"error": "temporarily_unavailable"}) {
+		return
+	}
 	if r.Form.Get("grant_type") != "client_credentials" || r.Form.Get("client_id") != AppID ||
 		r.Form.Get("client_secret") != AppSecret || r.Form.Get("scope") != s.scope {
 		// The identity platform's answer to a wrong client secret.
@@ -349,6 +391,9 @@ func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
 		s.rateLimit--
 		w.Header().Set("Retry-After", s.retryAfter)
 		writeJSON(w, 429, map[string]any{"error": map[string]string{"code": "TooManyRequests"}})
+		return
+	}
+	if s.down.answer(w, map[string]any{"error": map[string]string{"code": "ServiceUnavailable", "message": "unavailable by the test"}}) {
 		return
 	}
 	if rf, ok := s.refused[refusedConversation(segs, body)]; ok && r.Method != http.MethodGet {
