@@ -184,7 +184,13 @@ type OutboxOutcome struct {
 	Result  string
 	Posts   []ChatPost
 	Retry   time.Time // non-zero: try again then
-	Dead    bool
+	// RetryAsked says Retry is the wait the platform asked for (its
+	// Retry-After: a rate limit, or an outage it said when to come back
+	// from), not the outbox's own backoff: the message is not made due
+	// sooner when the platform answers other calls again
+	// (HastenOutbox), which would send it into the same refusal.
+	RetryAsked bool
+	Dead       bool
 	// Untried says the worker gives the message back without trying it
 	// (it is stopping): its lease ends and the attempt its taking counted
 	// is undone, so another worker takes it at once instead of after the

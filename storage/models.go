@@ -99,6 +99,11 @@ type outboxRow struct {
 	// gave a dead message up, "" for any other: the message is queued
 	// again when the app is back there (RetryRefusedOutbox).
 	RefusedBy string `gorm:"size:300;not null;default:''"`
+	// NotBeforeMs, of a pending message, is the end of the wait its
+	// platform asked for (handoff.OutboxOutcome.RetryAsked: a
+	// Retry-After), NULL when its due time is the outbox's own backoff:
+	// HastenOutbox leaves a message alone until then.
+	NotBeforeMs *int64
 }
 
 func (outboxRow) TableName() string { return "outbox" }

@@ -279,7 +279,11 @@ func writeOutcome(tx *gorm.DB, o handoff.OutboxOutcome) error {
 	case o.Dead:
 		return updateHeld(tx, m, map[string]any{"status": OutboxDead, "done_ms": ms(o.At), "locked_until_ms": 0, "last_error": storableText(o.Cause), "refused_by": o.RefusedBy})
 	case !o.Retry.IsZero():
-		return updateHeld(tx, m, map[string]any{"due_ms": ms(o.Retry), "locked_until_ms": 0, "last_error": storableText(o.Cause)})
+		var notBefore *int64 // the outbox's own backoff: HastenOutbox may shorten it
+		if o.RetryAsked {
+			notBefore = msPtr(&o.Retry)
+		}
+		return updateHeld(tx, m, map[string]any{"due_ms": ms(o.Retry), "not_before_ms": notBefore, "locked_until_ms": 0, "last_error": storableText(o.Cause)})
 	}
 	// A sent message keeps no payload: it may hold personal data that is
 	// no longer needed.

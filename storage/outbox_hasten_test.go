@@ -13,7 +13,8 @@ import (
 
 // HastenOutbox moves only the retries of chat messages for the platform
 // (or for every platform) that no worker holds: not another platform's,
-// not a new message's, not a held one's, not a webhook's.
+// not a new message's, not a held one's, not a webhook's, not one that
+// waits as long as its platform asked (Retry-After).
 func TestHastenOutbox(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
@@ -25,23 +26,28 @@ func TestHastenOutbox(t *testing.T) {
 			{Kind: handoff.OutboxPrivate, LeadID: 4, Platform: "slack"},            // held by a worker
 			{Kind: handoff.OutboxWebhook, LeadID: 5, Platform: "slack"},            // a webhook to an endpoint named slack
 			{Kind: handoff.OutboxRemind, LeadID: 6, Platform: "slack", Due: later}, // new, due later
+			{Kind: handoff.OutboxPrivate, LeadID: 7, Platform: "slack"},            // waits out the platform's Retry-After
 		}
 		if err := s.Enqueue(ctx, t0, msgs...); err != nil {
 			t.Fatal(err)
 		}
 		taken, err := s.TakeOutbox(ctx, t0, 10, time.Hour, "w1")
-		if err != nil || len(taken) != 4 {
-			t.Fatalf("take = %d messages, %v; want 4", len(taken), err)
+		if err != nil || len(taken) != 5 {
+			t.Fatalf("take = %d messages, %v; want 5", len(taken), err)
 		}
 		hooks, err := s.TakeWebhooks(ctx, t0, 10, time.Hour, "w1")
 		if err != nil || len(hooks) != 1 {
 			t.Fatalf("take webhooks = %d, %v; want 1", len(hooks), err)
 		}
 		for _, m := range append(hooks, taken...) {
-			if m.LeadID == 4 {
+			o := handoff.OutboxOutcome{Message: m, Retry: later, Cause: "down"}
+			switch m.LeadID {
+			case 4:
 				continue // stays held
+			case 7:
+				o.RetryAsked, o.Cause = true, "rate limited, retry after 10m"
 			}
-			if err := s.RetryOutbox(ctx, m, later, "down"); err != nil {
+			if err := s.RecordOutbox(ctx, o)[0]; err != nil {
 				t.Fatal(err)
 			}
 		}

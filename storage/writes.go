@@ -70,10 +70,10 @@ func eventsWrite(rows []eventRow) tableWrite {
 // it (without reading their ids back).
 func outboxWrite(rows []outboxRow) tableWrite {
 	w := tableWrite{what: "outbox", table: "outbox", cols: []string{"kind", "lead_id", "platform", "payload", "status", "due_ms",
-		"locked_until_ms", "locked_by", "attempts", "last_error", "result", "created_ms", "requeued_ms", "done_ms", "refused_by"}}
+		"locked_until_ms", "locked_by", "attempts", "last_error", "result", "created_ms", "requeued_ms", "done_ms", "refused_by", "not_before_ms"}}
 	for _, r := range rows {
 		w.rows = append(w.rows, []any{r.Kind, r.LeadID, r.Platform, r.Payload, r.Status, r.DueMs,
-			r.LockedUntilMs, r.LockedBy, r.Attempts, r.LastError, r.Result, r.CreatedMs, r.RequeuedMs, r.DoneMs, r.RefusedBy})
+			r.LockedUntilMs, r.LockedBy, r.Attempts, r.LastError, r.Result, r.CreatedMs, r.RequeuedMs, r.DoneMs, r.RefusedBy, r.NotBeforeMs})
 	}
 	return w
 }

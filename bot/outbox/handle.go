@@ -69,7 +69,7 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 			what = "outbox: platform unavailable; waiting as long as it asked"
 		}
 		log.WarnContext(ctx, what, "retry_in", after, "err", err)
-		o.Retry = now.Add(after)
+		o.Retry, o.RetryAsked = now.Add(after), true
 	default:
 		wait := d.backoff(m.Attempts)
 		log.WarnContext(ctx, "outbox: delivery failed", "retry_in", wait, "err", err)
