@@ -203,11 +203,15 @@ func (p *Platform) Email(ctx context.Context, userID string) (string, error) {
 }
 
 // transient lists Slack error codes worth retrying. Auth errors are among
-// them: messages should survive until an admin fixes the token.
+// them: messages should survive until an admin fixes the token. So are
+// the rate limits Slack answers with HTTP 200 and no Retry-After
+// (chat.postMessage's rate_limited: "Application has posted too many
+// messages"), and a workspace's migration to an Enterprise organization
+// (team_added_to_org, org_login_required: unavailable until it is done).
 var transient = map[string]bool{
 	"internal_error": true, "fatal_error": true, "service_unavailable": true, "request_timeout": true,
-	"ratelimited": true, "invalid_auth": true, "not_authed": true, "account_inactive": true,
-	"token_revoked": true, "token_expired": true, "team_added_to_org": true,
+	"ratelimited": true, "rate_limited": true, "invalid_auth": true, "not_authed": true, "account_inactive": true,
+	"token_revoked": true, "token_expired": true, "team_added_to_org": true, "org_login_required": true,
 }
 
 // refusals are the Slack errors that refuse a channel itself rather than a

@@ -46,8 +46,9 @@ func (c Call) Param(name string) string {
 // fault is a canned failure for the next call of a method.
 type fault struct {
 	status     int
-	retryAfter int  // seconds, for 429
-	after      bool // the call is carried out before the failure (a lost answer)
+	retryAfter int    // seconds, for 429
+	after      bool   // the call is carried out before the failure (a lost answer)
+	code       string // a Slack error answered with HTTP 200 (ErrorNext), instead of status
 }
 
 // Server is a running fake Slack Web API. Its methods are safe for
@@ -138,8 +139,18 @@ func (s *Server) FailNext(method string, n, status, retryAfter int) {
 	}
 }
 
+// ErrorNext makes the next n calls of method answer HTTP 200 with the
+// Slack error code ({"ok":false,"error":code}), doing nothing.
+func (s *Server) ErrorNext(method string, n int, code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.faults[method] = append(s.faults[method], fault{code: code})
+	}
+}
+
 // Recover drops the failures still queued for method (FailNext,
-// LoseNextAnswers): its next calls answer as usual.
+// LoseNextAnswers, ErrorNext): its next calls answer as usual.
 func (s *Server) Recover(method string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -313,6 +324,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if f != nil && !f.after {
 		s.record(call) // Slack saw it, but did nothing
+		if f.code != "" {
+			writeJSON(w, map[string]any{"ok": false, "error": f.code})
+			return
+		}
 		if f.status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", strconv.Itoa(f.retryAfter))
 		}
