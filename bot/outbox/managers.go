@@ -93,7 +93,10 @@ func (d *Dispatcher) cardGivenUp(ctx context.Context, m handoff.OutboxMessage) (
 		if !ok || p.Kind != handoff.PostGivenUp {
 			continue
 		}
-		if err := t.Platform.Update(ctx, p.Channel, p.MessageID, msg); err != nil {
+		err := d.call(ctx, p.Platform, "update", func(ctx context.Context) error {
+			return t.Platform.Update(ctx, p.Channel, p.MessageID, msg)
+		})
+		if err != nil {
 			return "", nil, fmt.Errorf("update note %s in %s %s: %w", p.MessageID, p.Platform, p.Channel, err)
 		}
 		updated++
