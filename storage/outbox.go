@@ -68,7 +68,9 @@ func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs ...handoff.Outb
 // TakeOutbox leases up to limit due messages to worker for the lease
 // duration and returns them, oldest due first. A leased message is invisible
 // to other workers until the lease ends, so a crashed worker's messages are
-// retried by another. On PostgreSQL rows are taken with FOR UPDATE SKIP LOCKED.
+// retried by another. Leases are kept on the database's clock
+// (leaseOffset): a worker whose clock is off takes no message another
+// holds. On PostgreSQL rows are taken with FOR UPDATE SKIP LOCKED.
 func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string) ([]handoff.OutboxMessage, error) {
 	msgs, err := s.take(ctx, now, limit, lease, worker, func(q *gorm.DB) *gorm.DB { return q.Where("kind <> ?", handoff.OutboxWebhook) })
 	if err != nil {
@@ -80,10 +82,15 @@ func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease 
 // take leases up to limit due pending messages that scope keeps, oldest
 // due first, as TakeOutbox describes.
 func (s *Store) take(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string, scope func(*gorm.DB) *gorm.DB) ([]handoff.OutboxMessage, error) {
+	offset, err := s.leaseOffset(ctx)
+	if err != nil {
+		return nil, err
+	}
+	leaseNow := now.Add(offset) // now on the database's clock
 	var rows []outboxRow
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err = s.tx(ctx, func(tx *gorm.DB) error {
 		q := scope(tx.Model(&outboxRow{}).Select("id").
-			Where("status = ? AND due_ms <= ? AND locked_until_ms <= ?", OutboxPending, ms(now), ms(now))).
+			Where("status = ? AND due_ms <= ? AND locked_until_ms <= ?", OutboxPending, ms(now), ms(leaseNow))).
 			Order("due_ms, id").Limit(limit)
 		if s.dialect == DialectPostgres {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
@@ -93,7 +100,7 @@ func (s *Store) take(ctx context.Context, now time.Time, limit int, lease time.D
 			return err
 		}
 		var err error
-		rows, err = leaseOutbox(tx, ids, now, lease, worker)
+		rows, err = leaseOutbox(tx, ids, leaseNow, lease, worker)
 		return err
 	})
 	if err != nil {
@@ -105,8 +112,9 @@ func (s *Store) take(ctx context.Context, now time.Time, limit int, lease time.D
 // outboxOfIDs is the condition on a message's id, for a list of messages.
 var outboxOfIDs = newInList("outbox", "id")
 
-// leaseOutbox leases the messages of ids to worker until now+lease,
-// counting an attempt, and reads them, oldest due first. On PostgreSQL
+// leaseOutbox leases the messages of ids to worker until now+lease (now
+// on the database's clock), counting an attempt, and reads them, oldest
+// due first. On PostgreSQL
 // both statements pass the ids as one array and are planned at each
 // execution (planEach): a generic plan made while the outbox held a few
 // rows without statistics scans the whole outbox until something
@@ -152,12 +160,16 @@ func updateHeld(tx *gorm.DB, m handoff.OutboxMessage, values map[string]any) err
 }
 
 // RenewOutbox extends the lease on m, as TakeOutbox leased it, until
-// until. It returns ECONFLICT when the lease was lost: another worker took
-// the message after the lease ran out, or it was completed.
+// until (on the caller's clock, kept on the database's). It returns
+// ECONFLICT when the lease was lost: another worker took the message
+// after the lease ran out, or it was completed.
 func (s *Store) RenewOutbox(ctx context.Context, m handoff.OutboxMessage, until time.Time) error {
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		return updateHeld(tx, m, map[string]any{"locked_until_ms": ms(until)})
-	})
+	offset, err := s.leaseOffset(ctx)
+	if err == nil {
+		err = s.tx(ctx, func(tx *gorm.DB) error {
+			return updateHeld(tx, m, map[string]any{"locked_until_ms": ms(until.Add(offset))})
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("storage: renew outbox %d: %w", m.ID, err)
 	}
@@ -368,18 +380,28 @@ func refreshChangedCard(tx *gorm.DB, m handoff.OutboxMessage, p handoff.ChatPost
 // NextOutboxDue returns when the earliest pending message becomes due (or its
 // lease ends), and false when the outbox is empty.
 func (s *Store) NextOutboxDue(ctx context.Context) (time.Time, bool, error) {
-	var row struct {
-		Due    *int64
-		Locked *int64
-	}
-	err := s.db.WithContext(ctx).Model(&outboxRow{}).
-		Select("MIN(CASE WHEN locked_until_ms > due_ms THEN locked_until_ms ELSE due_ms END) AS due").
-		Where("status = ? AND kind <> ?", OutboxPending, handoff.OutboxWebhook).Scan(&row).Error
+	at, ok, err := s.nextPending(ctx, func(q *gorm.DB) *gorm.DB { return q.Where("kind <> ?", handoff.OutboxWebhook) })
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("storage: next outbox due: %w", err)
 	}
-	if row.Due == nil {
-		return time.Time{}, false, nil
+	return at, ok, nil
+}
+
+// nextPending returns when the earliest pending message that scope keeps
+// becomes due or its lease ends (a lease read back on this process's
+// clock), and false when there is none.
+func (s *Store) nextPending(ctx context.Context, scope func(*gorm.DB) *gorm.DB) (time.Time, bool, error) {
+	offset, err := s.leaseOffset(ctx)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	var row struct{ Due *int64 }
+	off := offset.Milliseconds()
+	err = scope(s.db.WithContext(ctx).Model(&outboxRow{}).
+		Select("MIN(CASE WHEN locked_until_ms - ? > due_ms THEN locked_until_ms - ? ELSE due_ms END) AS due", off, off).
+		Where("status = ?", OutboxPending)).Scan(&row).Error
+	if err != nil || row.Due == nil {
+		return time.Time{}, false, err
 	}
 	return fromMs(*row.Due), true, nil
 }

@@ -76,6 +76,9 @@ type Store struct {
 	// claimInTx makes ClaimLead claim in a transaction of its own (not
 	// in claimJobs' batch), for tests comparing the paths.
 	claimInTx bool
+	// clock is the offset of the database's clock from this process's,
+	// on which the shared leases are kept (dbclock.go).
+	clock dbClock
 }
 
 // pgIntakeWorkers is how many intake groups commit at once on PostgreSQL.
@@ -96,6 +99,11 @@ type Options struct {
 	// when it returns: it must be quick. PostgreSQL's committers call it
 	// concurrently. Nil calls nothing.
 	OnGroupCommit func(GroupCommit)
+	// Clock is this process's clock (time.Now when nil), from which the
+	// store measures the database's: the leases replicas share are kept
+	// on the database's clock (dbclock.go). Tests set it to play a
+	// replica whose clock is wrong.
+	Clock func() time.Time
 	// checkpointRan receives a value after each background checkpoint (tests).
 	checkpointRan chan<- struct{}
 }
@@ -113,7 +121,7 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{dialect: dialect, known: newKnownLeads()}
+	s := &Store{dialect: dialect, known: newKnownLeads(), clock: dbClock{wall: opts.Clock}}
 	switch dialect {
 	case DialectPostgres:
 		s.db, err = gorm.Open(postgres.Open(dsn), gcfg)

@@ -67,17 +67,13 @@ func (s *Store) TakeWebhooks(ctx context.Context, now time.Time, limit int, leas
 // NextWebhookDue returns when the first webhook message that may be sent
 // next becomes due (or its lease ends), and false when there is none.
 func (s *Store) NextWebhookDue(ctx context.Context) (time.Time, bool, error) {
-	var row struct{ Due *int64 }
-	err := s.db.WithContext(ctx).Model(&outboxRow{}).
-		Select("MIN(CASE WHEN locked_until_ms > due_ms THEN locked_until_ms ELSE due_ms END) AS due").
-		Where("status = ? AND kind = ?", OutboxPending, handoff.OutboxWebhook).Where(queueHead).Scan(&row).Error
+	at, ok, err := s.nextPending(ctx, func(q *gorm.DB) *gorm.DB {
+		return q.Where("kind = ?", handoff.OutboxWebhook).Where(queueHead)
+	})
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("storage: next webhook due: %w", err)
 	}
-	if row.Due == nil {
-		return time.Time{}, false, nil
-	}
-	return fromMs(*row.Due), true, nil
+	return at, ok, nil
 }
 
 func (r outboxRow) message() handoff.OutboxMessage {
