@@ -71,8 +71,19 @@ func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs ...handoff.Outb
 // retried by another. Leases are kept on the database's clock
 // (leaseOffset): a worker whose clock is off takes no message another
 // holds. On PostgreSQL rows are taken with FOR UPDATE SKIP LOCKED.
-func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string) ([]handoff.OutboxMessage, error) {
-	msgs, err := s.take(ctx, now, limit, lease, worker, func(q *gorm.DB) *gorm.DB { return q.Where("kind <> ?", handoff.OutboxWebhook) })
+// Given platforms (those the worker has a client for), it takes only the
+// messages for one of them or for none in particular: a replica without a
+// platform's credentials (a rolling deploy that adds Teams) leaves that
+// platform's messages to the replicas that have them (UnservedOutbox
+// tells of those no replica takes).
+func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string, platforms ...string) ([]handoff.OutboxMessage, error) {
+	msgs, err := s.take(ctx, now, limit, lease, worker, func(q *gorm.DB) *gorm.DB {
+		q = q.Where("kind <> ?", handoff.OutboxWebhook)
+		if len(platforms) > 0 {
+			q = q.Where("platform IN ?", append([]string{""}, platforms...))
+		}
+		return q
+	})
 	if err != nil {
 		return nil, fmt.Errorf("storage: take outbox: %w", err)
 	}

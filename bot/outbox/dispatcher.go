@@ -10,7 +10,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -23,7 +25,8 @@ import (
 // Store is what the Dispatcher needs from storage; *storage.Store
 // implements it.
 type Store interface {
-	TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string) ([]handoff.OutboxMessage, error)
+	TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string, platforms ...string) ([]handoff.OutboxMessage, error)
+	UnservedOutbox(ctx context.Context, now, dueBy time.Time, platforms []string) (map[string]int64, error)
 	RenewOutbox(ctx context.Context, m handoff.OutboxMessage, until time.Time) error
 	CompleteOutbox(ctx context.Context, m handoff.OutboxMessage, now time.Time, result string, posts ...handoff.ChatPost) error
 	RecordOutbox(ctx context.Context, outcomes ...handoff.OutboxOutcome) []error
@@ -112,6 +115,7 @@ type Dispatcher struct {
 	cfg       Config
 	logger    *slog.Logger
 	platforms map[string]bot.Target
+	served    []string // the names of platforms, sorted: the messages it takes (unserved.go)
 	wake      chan struct{}
 
 	mu    sync.Mutex
@@ -134,6 +138,9 @@ type Dispatcher struct {
 	// a refusal recorded after the app came back is undone at once.
 	back  map[string]time.Time
 	taken time.Time
+	// unservedRead is when the messages for platforms no replica serves
+	// were last looked for (unserved.go).
+	unservedRead time.Time
 }
 
 // New returns a Dispatcher over cfg.
@@ -178,6 +185,7 @@ func New(cfg Config) *Dispatcher {
 	for _, t := range cfg.Targets {
 		d.platforms[t.Platform.Name()] = t
 	}
+	d.served = slices.Sorted(maps.Keys(d.platforms))
 	return d
 }
 

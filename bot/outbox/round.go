@@ -9,7 +9,8 @@ import (
 	"github.com/handoff/handoff"
 )
 
-// RunOnce leases the due messages and delivers them one by one. It returns
+// RunOnce leases the due messages for the platforms it has a client for
+// (and for none in particular) and delivers them one by one. It returns
 // how many it handled, and an error only when the outbox cannot be read.
 //
 // The round's bookkeeping is batched: outcomes are recorded together, in
@@ -25,11 +26,12 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	budget := d.cfg.Yield
 	d.yield(ctx, &budget)
 	d.readRefused(ctx)
+	d.warnUnserved(ctx)
 	taken := d.cfg.Now().UTC()
 	d.mu.Lock()
 	d.taken = taken
 	d.mu.Unlock()
-	msgs, err := d.cfg.Store.TakeOutbox(ctx, taken, d.cfg.Batch, d.cfg.Lease, d.cfg.Worker)
+	msgs, err := d.cfg.Store.TakeOutbox(ctx, taken, d.cfg.Batch, d.cfg.Lease, d.cfg.Worker, d.served...)
 	if err != nil {
 		return 0, fmt.Errorf("outbox: take: %w", err)
 	}
