@@ -54,8 +54,8 @@ type Config struct {
 	// APIToken authenticates calls to the HTTP API (HANDOFF_API_TOKEN), as
 	// a write token named "api". Secret.
 	APIToken string
-	// APITokens are the named tokens of HANDOFF_API_TOKENS, each read or
-	// write. Secret.
+	// APITokens are the named tokens of HANDOFF_API_TOKENS, each read,
+	// intake or write. Secret.
 	APITokens []APIToken
 	// APIRateLimit is the requests per second each API token may make, with
 	// bursts of twice that (HANDOFF_API_RATE_LIMIT, default 200; 0 turns it off).

@@ -126,11 +126,11 @@ func TestAPITokens(t *testing.T) {
 	inEmptyDir(t)
 	// Spaces around a secret are not part of it (a client's token is read
 	// trimmed, as every other setting is).
-	c, err := Load(envOf(map[string]string{"HANDOFF_API_TOKEN": "single-secret", "HANDOFF_API_TOKENS": "marketing = m:s:e:c :write, bi=b=secret:read"}))
+	c, err := Load(envOf(map[string]string{"HANDOFF_API_TOKEN": "single-secret", "HANDOFF_API_TOKENS": "marketing = m:s:e:c :write, bi=b=secret:read, forms=f-secret:intake"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []APIToken{{"marketing", "m:s:e:c", "write"}, {"bi", "b=secret", "read"}}
+	want := []APIToken{{"marketing", "m:s:e:c", "write"}, {"bi", "b=secret", "read"}, {"forms", "f-secret", "intake"}}
 	if fmt.Sprintf("%#v", c.APITokens) != fmt.Sprintf("%#v", want) || c.APITokens[0].Secret != "m:s:e:c" || c.APITokens[1].Secret != "b=secret" {
 		t.Fatalf("tokens = %v", c.APITokens)
 	}
@@ -139,7 +139,9 @@ func TestAPITokens(t *testing.T) {
 	}
 	_, err = Load(envOf(map[string]string{"HANDOFF_API_TOKEN": "single-secret",
 		"HANDOFF_API_TOKENS": "api=x:write,Bad Name=y:read,bi=z:admin,nothing,dup=single-secret:read"}))
-	for _, want := range []string{"entry 1: name \"api\" is used twice", "entry 2: name", "scope \"admin\"", "entry 4: want name=secret", "entry 5 (dup): the same secret"} {
+	// A bad scope is explained: the three there are, and what each allows.
+	for _, want := range []string{"entry 1: name \"api\" is used twice", "entry 2: name", "scope \"admin\": want read (GET leads",
+		"intake (POST leads and their activities, nothing else) or write (everything, erasure included)", "entry 4: want name=secret:scope", "entry 5 (dup): the same secret"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not say %q", err, want)
 		}

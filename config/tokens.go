@@ -13,7 +13,7 @@ import (
 type APIToken struct {
 	Name   string
 	Secret string // secret
-	Scope  string // "read" or "write"
+	Scope  string // "read", "intake" or "write" (see tokenScopes)
 }
 
 // String hides the secret.
@@ -27,8 +27,13 @@ func (t APIToken) MarshalText() ([]byte, error) { return []byte(t.String()), nil
 
 var tokenNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,39}$`)
 
+// tokenScopes are the scopes a token may have, each with what it allows,
+// as `config check` explains a scope it does not know.
+const tokenScopes = "read (GET leads, the funnel, routing and metrics), " +
+	"intake (POST leads and their activities, nothing else) or write (everything, erasure included)"
+
 // parseAPITokens reads HANDOFF_API_TOKENS, "name=secret:scope" entries
-// separated by commas (marketing=…:write,bi=…:read). A name is recorded as
+// separated by commas (forms=…:intake,bi=…:read,admin=…:write). A name is recorded as
 // the actor of its token's changes, so it must be unique, and not "api"
 // when HANDOFF_API_TOKEN is set. Errors never show a secret.
 func parseAPITokens(v, single string, bad func(key, format string, args ...any)) []APIToken {
@@ -41,15 +46,15 @@ func parseAPITokens(v, single string, bad func(key, format string, args ...any))
 		name, rest, ok := strings.Cut(entry, "=")
 		j := strings.LastIndexByte(rest, ':')
 		if !ok || j < 0 {
-			bad("HANDOFF_API_TOKENS", "entry %d: want name=secret:read or name=secret:write", i+1)
+			bad("HANDOFF_API_TOKENS", "entry %d: want name=secret:scope, the scope %s", i+1, tokenScopes)
 			continue
 		}
 		t := APIToken{Name: strings.TrimSpace(name), Secret: strings.TrimSpace(rest[:j]), Scope: strings.TrimSpace(rest[j+1:])}
 		switch {
 		case !tokenNameRE.MatchString(t.Name):
 			bad("HANDOFF_API_TOKENS", "entry %d: name %q: want lower-case letters, digits, '-', '_' or '.'", i+1, t.Name)
-		case t.Scope != "read" && t.Scope != "write":
-			bad("HANDOFF_API_TOKENS", "entry %d (%s): scope %q: want read or write", i+1, t.Name, t.Scope)
+		case t.Scope != "read" && t.Scope != "intake" && t.Scope != "write":
+			bad("HANDOFF_API_TOKENS", "entry %d (%s): scope %q: want %s", i+1, t.Name, t.Scope, tokenScopes)
 		case t.Secret == "":
 			bad("HANDOFF_API_TOKENS", "entry %d (%s): empty secret", i+1, t.Name)
 		case names[t.Name]:

@@ -13,7 +13,8 @@ import (
 // with another activity). With scoring in the agreement
 // the lead's score is recomputed and the lead moved forward when it
 // crossed a threshold. 200 with the lead, its score explained and how many
-// activities were new; 400 naming every bad field; 404 for an unknown lead.
+// activities were new (to an intake token, only how many and the lead's
+// external id); 400 naming every bad field; 404 for an unknown lead.
 func (a *API) postActivities(w http.ResponseWriter, r *http.Request) {
 	ext, ok := pathID(w, r)
 	if !ok {
@@ -39,6 +40,10 @@ func (a *API) postActivities(w http.ResponseWriter, r *http.Request) {
 			a.Metrics.LeadStage(string(e.Stage), res.Lead.Source)
 		}
 	}
+	if !mayRead(r.Context()) {
+		writeJSON(w, http.StatusOK, ActivitiesReceipt{Added: res.Added, ExternalID: res.Lead.ExternalID})
+		return
+	}
 	events, err := a.Store.Events(r.Context(), res.Lead.ID)
 	if err != nil {
 		writeError(w, r, a.logger(), err)
@@ -58,6 +63,13 @@ func (a *API) postActivities(w http.ResponseWriter, r *http.Request) {
 type ActivitiesJSON struct {
 	Added int      `json:"added"`
 	Lead  LeadJSON `json:"lead"`
+}
+
+// ActivitiesReceipt answers a POST of activities to a token that may not
+// read leads (intake): how many were new, and the lead's external id.
+type ActivitiesReceipt struct {
+	Added      int    `json:"added"`
+	ExternalID string `json:"external_id"`
 }
 
 // explain computes the lead's score now under the agreement's scoring,

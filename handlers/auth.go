@@ -14,10 +14,16 @@ import (
 // Scope is what an API token may do.
 type Scope string
 
-// Token scopes: a read token may only GET; a write token may do everything.
+// Token scopes. Each endpoint needs one: read to GET a lead, the funnel,
+// the routing overview or the metrics; intake to post a lead or its
+// activities; write to erase a lead or post traffic. A write token may do
+// everything (HANDOFF_API_TOKEN is one); a read or an intake token only
+// what its own scope names, so the token a form tool holds to push leads
+// (intake) reads no lead and erases none.
 const (
-	ScopeRead  Scope = "read"
-	ScopeWrite Scope = "write"
+	ScopeRead   Scope = "read"
+	ScopeIntake Scope = "intake"
+	ScopeWrite  Scope = "write"
 )
 
 // Token is one named API token. Its name is recorded as the actor of the
@@ -30,6 +36,24 @@ type Token struct {
 
 // Allows reports whether the token may use an endpoint that needs scope.
 func (t Token) Allows(scope Scope) bool { return t.Scope == ScopeWrite || t.Scope == scope }
+
+// refusal is the 403's message for a token whose scope does not allow an
+// endpoint that needs scope: it names the token, its scope and the scope
+// needed.
+func (t Token) refusal(scope Scope) string {
+	need := "scope " + string(scope)
+	if scope != ScopeWrite {
+		need += " (or write)"
+	}
+	return "token " + t.Name + " has scope " + string(t.Scope) + "; this endpoint needs " + need
+}
+
+// mayRead reports whether the request's token may read leads: answers to
+// a token that may not (intake) name only what it sent.
+func mayRead(ctx context.Context) bool {
+	t, ok := ctx.Value(tokenKey{}).(Token)
+	return ok && t.Allows(ScopeRead)
+}
 
 // Tokens are the API's tokens: HANDOFF_API_TOKENS, and HANDOFF_API_TOKEN as
 // a write token named "api".
@@ -100,7 +124,7 @@ func (g *Guard) Require(scope Scope, next http.HandlerFunc) http.Handler {
 			return
 		}
 		if !tok.Allows(scope) {
-			writeJSON(w, http.StatusForbidden, errorBody{Error: "token " + tok.Name + " may only read"})
+			writeJSON(w, http.StatusForbidden, errorBody{Error: tok.refusal(scope)})
 			return
 		}
 		next(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, tok)))

@@ -83,10 +83,10 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.HandleFunc("GET /readyz", a.readyz)
 	g := &Guard{Tokens: Tokens(a.Token, a.Tokens), Limit: a.Limit}
-	mux.Handle("POST /api/leads", g.Require(ScopeWrite, a.postLead))
+	mux.Handle("POST /api/leads", g.Require(ScopeIntake, a.postLead))
 	mux.Handle("GET /api/leads/{external_id}", g.Require(ScopeRead, a.getLead))
 	mux.Handle("DELETE /api/leads/{external_id}", g.Require(ScopeWrite, a.deleteLead))
-	mux.Handle("POST /api/leads/{external_id}/activities", g.Require(ScopeWrite, a.postActivities))
+	mux.Handle("POST /api/leads/{external_id}/activities", g.Require(ScopeIntake, a.postActivities))
 }
 
 func (a *API) now() time.Time {

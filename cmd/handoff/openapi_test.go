@@ -51,7 +51,7 @@ func TestOpenAPIDescribesTheRunningServer(t *testing.T) {
 			defer slack.Close()
 			slack.SetMembers(e2eSales, rrAnn, rrBo)
 			vars := map[string]string{"DATABASE_URL": storagetest.URL(t, dialect), "HANDOFF_API_TOKEN": "tok",
-				"HANDOFF_API_TOKENS": "bi=read-secret:read", "HUBSPOT_CLIENT_SECRET": "hs-secret",
+				"HANDOFF_API_TOKENS": "bi=read-secret:read,forms=intake-secret:intake", "HUBSPOT_CLIENT_SECRET": "hs-secret",
 				"HANDOFF_CONFIG":  routingPolicy(t, "slack: "+rrAnn, "slack: "+rrBo),
 				"SLACK_BOT_TOKEN": e2eToken, "SLACK_SIGNING_SECRET": e2eSecret, "SLACK_API_URL": slack.APIURL(),
 				"SLACK_SALES_CHANNEL": e2eSales, "SLACK_MANAGER_CHANNEL": e2eManager}
@@ -64,7 +64,7 @@ func TestOpenAPIDescribesTheRunningServer(t *testing.T) {
 			mac.Write([]byte("POST" + srv.base + "/hooks/hubspot" + hubspotBody + ts))
 			hubspotSig := base64.StdEncoding.EncodeToString(mac.Sum(nil))
 
-			ctJSON, bearer, reader := "application/json", "Bearer tok", "Bearer read-secret"
+			ctJSON, bearer, reader, intake := "application/json", "Bearer tok", "Bearer read-secret", "Bearer intake-secret"
 			big := `{"type":"` + strings.Repeat("x", handlers.MaxBodyBytes) + `"}`
 			calls := []openAPICall{
 				{method: "GET", path: "/healthz", want: 200},
@@ -77,6 +77,15 @@ func TestOpenAPIDescribesTheRunningServer(t *testing.T) {
 				{method: "POST", path: "/api/leads", auth: bearer, contentType: "text/plain", body: `x`, want: 415},
 				{method: "POST", path: "/api/leads", contentType: ctJSON, body: `{"external_id":"oa-2"}`, want: 401},
 				{method: "POST", path: "/api/leads", auth: reader, contentType: ctJSON, body: `{"external_id":"oa-2"}`, want: 403},
+				{method: "POST", path: "/api/leads", auth: intake, contentType: ctJSON, body: `{"external_id":"oa-form","email":"cy@holm.dk"}`, want: 201},
+				{method: "POST", path: "/api/leads", auth: intake, contentType: ctJSON, body: `{"external_id":"oa-1","campaign":"spring"}`, want: 200},
+				{method: "POST", path: "/api/leads/oa-1/activities", auth: intake, contentType: ctJSON, body: `{"type":"form_fill"}`, want: 200},
+				{method: "GET", path: "/api/leads/oa-1", auth: intake, want: 403},
+				{method: "GET", path: "/api/funnel?period=month", auth: intake, want: 403},
+				{method: "GET", path: "/api/routing", auth: intake, want: 403},
+				{method: "GET", path: "/metrics", auth: intake, want: 403},
+				{method: "POST", path: "/api/traffic", auth: intake, contentType: ctJSON, body: `{"date":"2026-11-20","visits":1,"source":"forms"}`, want: 403},
+				{method: "DELETE", path: "/api/leads/oa-1", auth: intake, want: 403},
 				{method: "GET", path: "/api/leads/oa-1", auth: reader, want: 200},
 				{method: "GET", path: "/api/leads/nobody", auth: reader, want: 404},
 				{method: "GET", path: "/api/funnel?period=month", auth: reader, want: 200},
