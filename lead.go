@@ -82,10 +82,25 @@ const (
 
 // Actors that are not people.
 const (
-	ActorAPI    = "api"
-	ActorImport = "import"
-	ActorSystem = "system"
+	ActorAPI        = "api"
+	ActorImport     = "import"
+	ActorSystem     = "system"
+	ActorHubSpot    = "hubspot"    // HubSpot's webhooks
+	ActorSalesforce = "salesforce" // Salesforce's Outbound Messages
 )
+
+// OwnActor reports whether name is an actor Handoff records for changes no
+// API token made: the SLA clock, retention and erasures from the command
+// line (system), the CSV import, scoring and the CRMs. An API token of
+// that name would be taken, in every lead's history, for Handoff itself.
+// ActorAPI is HANDOFF_API_TOKEN's, not one of these.
+func OwnActor(name string) bool {
+	switch name {
+	case ActorSystem, ActorImport, ActorScoring, ActorHubSpot, ActorSalesforce:
+		return true
+	}
+	return false
+}
 
 // Event is one immutable entry in a lead's history.
 type Event struct {

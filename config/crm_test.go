@@ -122,6 +122,34 @@ func TestWebhookSecretsFromEnvironment(t *testing.T) {
 	}
 }
 
+// A token may not take the name of an actor Handoff records for its own
+// changes: its erasures would read as the retention purge's (system), its
+// stage moves as the CRM's or scoring's. "api" is refused only beside
+// HANDOFF_API_TOKEN (TestAPITokens), and a name merely like one is fine.
+func TestAPITokenNamedAsHandoffsOwnActor(t *testing.T) {
+	inEmptyDir(t)
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{
+		{"system", false}, {"import", false}, {"scoring", false}, {"hubspot", false}, {"salesforce", false},
+		{"api", true}, {"hubspot-forms", true}, {"systems", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(envOf(map[string]string{"HANDOFF_API_TOKENS": tc.name + "=tok-secret:write"}))
+			want := "entry 1: name \"" + tc.name + "\" is an actor Handoff records for its own changes"
+			switch {
+			case tc.ok && err != nil:
+				t.Fatalf("refused: %v", err)
+			case !tc.ok && (err == nil || !strings.Contains(err.Error(), want)):
+				t.Fatalf("error %v does not say %q", err, want)
+			case err != nil && strings.Contains(err.Error(), "tok-secret"):
+				t.Fatal("an error shows a secret")
+			}
+		})
+	}
+}
+
 func TestAPITokens(t *testing.T) {
 	inEmptyDir(t)
 	// Spaces around a secret are not part of it (a client's token is read

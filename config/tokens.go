@@ -34,8 +34,9 @@ const tokenScopes = "read (GET leads, the funnel, routing and metrics), " +
 
 // parseAPITokens reads HANDOFF_API_TOKENS, "name=secret:scope" entries
 // separated by commas (forms=…:intake,bi=…:read,admin=…:write). A name is recorded as
-// the actor of its token's changes, so it must be unique, and not "api"
-// when HANDOFF_API_TOKEN is set. Errors never show a secret.
+// the actor of its token's changes, so it must be unique, not "api" when
+// HANDOFF_API_TOKEN is set, and none of Handoff's own actors
+// (handoff.OwnActor). Errors never show a secret.
 func parseAPITokens(v, single string, bad func(key, format string, args ...any)) []APIToken {
 	var out []APIToken
 	names, secrets := map[string]bool{}, map[string]bool{}
@@ -57,6 +58,9 @@ func parseAPITokens(v, single string, bad func(key, format string, args ...any))
 			bad("HANDOFF_API_TOKENS", "entry %d (%s): scope %q: want %s", i+1, t.Name, t.Scope, tokenScopes)
 		case t.Secret == "":
 			bad("HANDOFF_API_TOKENS", "entry %d (%s): empty secret", i+1, t.Name)
+		case handoff.OwnActor(t.Name):
+			bad("HANDOFF_API_TOKENS", "entry %d: name %q is an actor Handoff records for its own changes (system, import, scoring, hubspot, salesforce): "+
+				"the token's changes and erasures would read as Handoff's", i+1, t.Name)
 		case names[t.Name]:
 			bad("HANDOFF_API_TOKENS", "entry %d: name %q is used twice (\"api\" is HANDOFF_API_TOKEN's)", i+1, t.Name)
 		case secrets[t.Secret]:

@@ -17,7 +17,7 @@ import (
 )
 
 // Actor is recorded on the events a HubSpot webhook causes.
-const Actor = "hubspot"
+const Actor = handoff.ActorHubSpot
 
 // lifecycleStages maps HubSpot lifecycle stages (internal values or labels,
 // normalised) to Handoff stages, the same as the CSV import.

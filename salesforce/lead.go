@@ -9,7 +9,7 @@ import (
 )
 
 // Actor is recorded on the events an Outbound Message causes.
-const Actor = "salesforce"
+const Actor = handoff.ActorSalesforce
 
 // fieldOf maps intake fields back to the Lead fields they came from, for errors.
 var fieldOf = map[string]string{
