@@ -82,19 +82,7 @@ func (s *Store) DecidedBeforeQueueing(in handoff.LeadInput, policy handoff.Polic
 // (decideNew) as SaveLead decides it when decided is set, and returns each
 // save's result and error.
 func (s *Store) SaveGroup(ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string, decided bool) ([]handoff.SaveResult, []error) {
-	results := make([]handoff.SaveResult, len(ins))
-	group := make([]writeJob, len(ins))
-	for i, in := range ins {
-		it := saveItem{in: in, policy: policy, now: now, actor: actor, hooks: s.hooks}
-		if decided {
-			it.fresh = decideNew(it)
-		}
-		group[i] = writeJob{save: &it, res: &results[i], done: make(chan error, 1)}
-	}
+	group, results := s.saveJobsOf(ins, policy, now, actor, decided)
 	(&groupCommitter{db: s.write}).commit(group)
-	errs := make([]error, len(ins))
-	for i, job := range group {
-		errs[i] = <-job.done
-	}
-	return results, errs
+	return results, answers(group)
 }

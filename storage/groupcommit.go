@@ -158,11 +158,8 @@ func (g *groupCommitter) loop(shard int64) {
 			}
 			group = g.gatherSaves(group, last.want(g.max), last.gap(g.gather, g.gatherMax), timer)
 		}
-		failed := false
 		committing := time.Now()
-		if !g.oneStatement || !g.commitOneStatement(group, shard) {
-			failed = g.commit(group)
-		}
+		failed := g.commitGroup(group, shard)
 		last = lastGroup{size: len(group), waiting: len(g.queue), took: time.Since(committing)}
 		if g.observer != nil { // every caller of the group is answered
 			g.observer(GroupCommit{Committer: g.name, Size: len(group), Took: time.Since(start), Failed: failed})
@@ -171,6 +168,16 @@ func (g *groupCommitter) loop(shard int64) {
 			g.after()
 		}
 	}
+}
+
+// commitGroup commits a group and answers each of its callers: by one
+// statement (PostgreSQL's intake) when it can, else in a transaction. It
+// reports whether the group's transaction failed.
+func (g *groupCommitter) commitGroup(group []writeJob, shard int64) (failed bool) {
+	if g.oneStatement && g.commitOneStatement(group, shard) {
+		return false
+	}
+	return g.commit(group)
 }
 
 // commitOneStatement saves a group of saves only with saveOneStatement and
@@ -185,9 +192,7 @@ func (g *groupCommitter) commitOneStatement(group []writeJob, shard int64) bool 
 		}
 		items[i] = *job.save
 	}
-	ctx := context.Background()
-	newIDs := func(n int) ([]int64, error) { return g.ids.take(ctx, g.db, n) }
-	results, errs, done, err := saveOneStatement(ctx, g.db, items, shard, newIDs)
+	results, errs, done, err := g.trySaveOneStatement(items, shard)
 	if err != nil || !done {
 		return false
 	}
@@ -196,6 +201,22 @@ func (g *groupCommitter) commitOneStatement(group []writeJob, shard int64) bool 
 		job.done <- errs[i]
 	}
 	return true
+}
+
+// trySaveOneStatement is saveOneStatement on the committer's database
+// with its ids, a panic turned into not done, as a failure of the
+// statement is: the statement is atomic and runs last, so nothing was
+// written, and the transaction then runs the group as it runs any group,
+// a panic of it becoming its jobs' errors (commit, safely).
+func (g *groupCommitter) trySaveOneStatement(items []saveItem, shard int64) (results []handoff.SaveResult, errs []error, done bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			results, errs, done, err = nil, nil, false, nil
+		}
+	}()
+	ctx := context.Background()
+	newIDs := func(n int) ([]int64, error) { return g.ids.take(ctx, g.db, n) }
+	return saveOneStatement(ctx, g.db, items, shard, newIDs)
 }
 
 // commit runs the group in one transaction and reports whether that
