@@ -40,3 +40,20 @@ func answers(group []writeJob) []error {
 	}
 	return errs
 }
+
+// EnqueueGroup queues each of msgs as one Enqueue of a group that the
+// outbox committer commits together, and returns each one's error.
+func (s *Store) EnqueueGroup(msgs [][]handoff.OutboxMessage, now time.Time) []error {
+	group := enqueueJobsOf(msgs, now)
+	(&groupCommitter{db: s.write}).commit(group)
+	return answers(group)
+}
+
+// enqueueJobsOf are the jobs of Enqueue calls, one for each of msgs.
+func enqueueJobsOf(msgs [][]handoff.OutboxMessage, now time.Time) []writeJob {
+	group := make([]writeJob, len(msgs))
+	for i, m := range msgs {
+		group[i] = writeJob{outbox: outboxRows(now, m), done: make(chan error, 1)}
+	}
+	return group
+}

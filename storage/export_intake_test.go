@@ -57,10 +57,7 @@ func (s *Store) EnqueueGroupStatements(msgs [][]handoff.OutboxMessage, now time.
 	if err != nil {
 		return nil, err
 	}
-	group := make([]writeJob, len(msgs))
-	for i, m := range msgs {
-		group[i] = writeJob{outbox: outboxRows(now, m), done: make(chan error, 1)}
-	}
+	group := enqueueJobsOf(msgs, now)
 	(&groupCommitter{db: db}).commit(group)
 	for _, job := range group {
 		if err := <-job.done; err != nil {

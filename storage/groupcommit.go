@@ -174,33 +174,43 @@ func (g *groupCommitter) loop(shard int64) {
 // statement (PostgreSQL's intake) when it can, else in a transaction. It
 // reports whether the group's transaction failed.
 func (g *groupCommitter) commitGroup(group []writeJob, shard int64) (failed bool) {
-	if g.oneStatement && g.commitOneStatement(group, shard) {
-		return false
+	if g.oneStatement {
+		if answered, failed := g.commitOneStatement(group, shard); answered {
+			return failed
+		}
 	}
 	return g.commit(group)
 }
 
 // commitOneStatement saves a group of saves only with saveOneStatement and
-// reports whether it did; if not, nothing was written. A group with a save
-// of a lead SaveLead saved lately (not decided for a new lead: intakeItem)
-// goes to the transaction without asking.
-func (g *groupCommitter) commitOneStatement(group []writeJob, shard int64) bool {
+// reports whether it answered them; if not, nothing was written. A group
+// with a save of a lead SaveLead saved lately (not decided for a new lead:
+// intakeItem) goes to the transaction without asking. When the statement
+// failed and whether it was committed cannot be told (errOutcomeUnknown),
+// every save is answered with that error, and failed is set.
+func (g *groupCommitter) commitOneStatement(group []writeJob, shard int64) (answered, failed bool) {
 	items := make([]saveItem, len(group))
 	for i, job := range group {
 		if job.save == nil || job.save.fresh == nil {
-			return false
+			return false, false
 		}
 		items[i] = *job.save
 	}
 	results, errs, done, err := g.trySaveOneStatement(items, shard)
-	if err != nil || !done {
-		return false
+	switch {
+	case errors.Is(err, errOutcomeUnknown):
+		for _, job := range group {
+			job.done <- err
+		}
+		return true, true
+	case err != nil || !done:
+		return false, false
 	}
 	for i, job := range group {
 		*job.res = results[i]
 		job.done <- errs[i]
 	}
-	return true
+	return true, false
 }
 
 // trySaveOneStatement is saveOneStatement on the committer's database
@@ -221,15 +231,21 @@ func (g *groupCommitter) trySaveOneStatement(items []saveItem, shard int64) (res
 
 // commit runs the group in one transaction and reports whether that
 // transaction failed. If it did (not a job), each job is run again alone
-// so that one cannot fail the others.
+// so that one cannot fail the others; but when only the answer to its
+// COMMIT was lost and the database committed it (commitOutcome), each job
+// is answered as committed, and when that cannot be told, with the error.
 func (g *groupCommitter) commit(group []writeJob) (failed bool) {
 	errs := make([]error, len(group))
+	var outcome commitOutcome
 	err := g.db.Transaction(func(tx *gorm.DB) (err error) {
 		defer func() {
 			if p := recover(); p != nil { // each job runs again alone, under safely
 				err = fmt.Errorf("storage: group commit panicked: %v", p)
 			}
 		}()
+		if err := outcome.begin(tx); err != nil {
+			return err
+		}
 		if err := saveJobs(tx, group, errs, &g.metKnown); err != nil {
 			return err
 		}
@@ -256,10 +272,14 @@ func (g *groupCommitter) commit(group []writeJob) (failed bool) {
 				return err
 			}
 		}
+		outcome.committing = true
 		return nil
 	})
+	err = outcome.settle(g.db, err)
 	for i, job := range group {
 		switch {
+		case errors.Is(err, errOutcomeUnknown):
+			job.done <- err
 		case err != nil && len(group) > 1, errors.Is(errs[i], errRetryAlone):
 			job.done <- g.db.Transaction(func(tx *gorm.DB) error { return safely(job.alone(), tx) })
 		case err != nil:

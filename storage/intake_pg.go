@@ -31,7 +31,10 @@ import (
 // done is false when this path cannot decide: a lead is known, or the
 // statement failed, as it does when another writer inserted one of the
 // external ids in between (the unique index on external_id). Nothing was
-// written then, and the group is saved in a transaction.
+// written then, and the group is saved in a transaction. A statement that
+// failed but was committed (its answer lost with the connection) is done,
+// as leadStored tells; err wraps errOutcomeUnknown when that cannot be
+// told.
 func saveOneStatement(ctx context.Context, db *gorm.DB, items []saveItem, shard int64, newIDs func(n int) ([]int64, error)) (results []handoff.SaveResult, errs []error, done bool, err error) {
 	if known, err := anyLeadKnown(ctx, db, externalIDs(items)); err != nil || known {
 		return nil, nil, false, err
@@ -71,10 +74,37 @@ func saveOneStatement(ctx context.Context, db *gorm.DB, items []saveItem, shard 
 	}
 	if q != "" {
 		if _, err := db.Statement.ConnPool.ExecContext(ctx, q, args...); err != nil {
-			return nil, nil, false, nil // the transaction tells a race from a failure
+			// The transaction tells a race from a failure, unless the
+			// statement was committed and only its answer lost.
+			stored, askErr := leadStored(ctx, db, b.created)
+			if askErr != nil {
+				return nil, nil, false, fmt.Errorf("%w: %w (asking: %w)", errOutcomeUnknown, err, askErr)
+			}
+			if !stored {
+				return nil, nil, false, nil
+			}
 		}
 	}
 	return b.done(events), b.errs, true, nil
+}
+
+// leadStored reports whether the first of leads, new leads that took ids
+// of their own from the sequence (leadIDs), is stored: whether the one
+// statement that inserted them all was committed. Run again on the leads
+// as stored, the group's saves would not be decided as they were: a lead
+// created and returned in the group comes back as an SQL and is announced
+// again.
+func leadStored(ctx context.Context, db *gorm.DB, leads []*handoff.Lead) (bool, error) {
+	if len(leads) == 0 {
+		return false, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, outcomeWait)
+	defer cancel()
+	var n int
+	if err := db.Statement.ConnPool.QueryRowContext(ctx, "SELECT count(*) FROM leads WHERE id = $1", leads[0].ID).Scan(&n); err != nil {
+		return false, fmt.Errorf("new lead %d: %w", leads[0].ID, err)
+	}
+	return n > 0, nil
 }
 
 // anyLeadKnown reports whether a lead has one of the external ids. The
