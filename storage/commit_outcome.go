@@ -77,3 +77,26 @@ func (o *commitOutcome) settle(db *gorm.DB, err error) error {
 		}
 	}
 }
+
+// txSettled is tx for an import's batch (SaveLeadsChecked): on PostgreSQL
+// a COMMIT whose answer was lost but that the database made is no failure
+// (commitOutcome), so that the import neither stops at a batch it stored
+// nor, run again, saves that batch anew on what it stored (a lead
+// returned later in the file comes back as an SQL, announced again).
+func (s *Store) txSettled(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if s.group != nil {
+		return s.group.run(ctx, fn)
+	}
+	var outcome commitOutcome
+	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := outcome.begin(tx); err != nil {
+			return err
+		}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		outcome.committing = true
+		return nil
+	})
+	return outcome.settle(s.write, err)
+}

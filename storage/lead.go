@@ -85,7 +85,7 @@ func (s *Store) SaveLeadsChecked(ctx context.Context, ins []handoff.LeadInput, p
 	var refused error
 	err = againIfRaced(func() error {
 		refused = nil
-		return s.tx(ctx, func(tx *gorm.DB) error {
+		return s.txSettled(ctx, func(tx *gorm.DB) error {
 			if s.dialect == DialectPostgres {
 				// A table that grows fast inside one import has no fresh
 				// statistics: keep the planner on the external_id index

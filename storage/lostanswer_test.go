@@ -17,8 +17,8 @@ import (
 // of intake's new leads, a group's COMMIT), the group is answered as
 // committed, not run again: run again on its lead as stored, a new SQL
 // returned in the same group came back as an SQL and was announced twice,
-// each notice of a group was queued twice, and a lone save or notice was
-// answered as not created or failed. Each case runs once as a control,
+// each notice of a group was queued twice, and a lone save or notice (or
+// an import's batch) was answered as not created or failed. Each case runs once as a control,
 // answered, and once with the answer lost; both must write and answer the
 // same.
 func TestLostCommitAnswerWritesOnce(t *testing.T) {
@@ -63,6 +63,13 @@ func TestLostCommitAnswerWritesOnce(t *testing.T) {
 		{"a lone save, through SaveLead", isNewLeads, func(key string) []string {
 			res, err := s.SaveLead(ctx, handoff.LeadInput{ExternalID: key, Company: "Acme"}, policy, t0, handoff.ActorAPI)
 			return saves([]handoff.SaveResult{res}, []error{err})
+		}},
+		{"an import's batch", isCommit, func(key string) []string {
+			results, errs, err := s.SaveLeads(ctx, sqlReturned(key), policy, t0, handoff.ActorImport)
+			if err != nil {
+				return []string{err.Error()}
+			}
+			return saves(results, errs)
 		}},
 		{"a lone notice, through Enqueue", isCommit, func(key string) []string {
 			return []string{fmt.Sprint(s.Enqueue(ctx, t0, handoff.OutboxMessage{Kind: handoff.OutboxDirect, Platform: "slack", Payload: key}))}
