@@ -125,8 +125,12 @@ func (l *Lead) Amount() float64 { return float64(l.AmountMinor) / 100 }
 // its timestamps and SLA deadlines under policy, and returns the events to
 // record. A lead that leaves the SQL stage ends its offer (closeOffer); one
 // that becomes an SQL again ends its earlier SLA cycle, which its SQL event
-// carries when settled (Event.Ends). It is pure: the caller persists the
-// lead and events together.
+// carries when settled (Event.Ends). A lead that sales takes up again
+// without a new SQL (lost or recycled straight back to claimed or
+// contacted) keeps its cycle's first claim and first contact, which the
+// SLA and the medians measure: a second contact does not move a met
+// deadline to a breach, nor the contact to another period. It is pure:
+// the caller persists the lead and events together.
 func (l *Lead) EnterStages(t Transition, at time.Time, actor string, details map[string]string, policy Policy) []Event {
 	var events []Event
 	wasSQL := l.Stage == StageSQL
@@ -149,17 +153,21 @@ func (l *Lead) EnterStages(t Transition, at time.Time, actor string, details map
 			}
 		case StageClaimed:
 			l.heldAgain(policy)
-			claimed := at
-			l.ClaimedAt = &claimed
-			if l.ClaimDueAt != nil && at.After(*l.ClaimDueAt) {
-				l.SLABreached = true
+			if l.ClaimedAt == nil { // the cycle's first claim is the one measured
+				claimed := at
+				l.ClaimedAt = &claimed
+				if l.ClaimDueAt != nil && at.After(*l.ClaimDueAt) {
+					l.SLABreached = true
+				}
 			}
 		case StageContacted:
 			l.heldAgain(policy)
-			contacted := at
-			l.ContactedAt = &contacted
-			if l.ContactDueAt != nil && at.After(*l.ContactDueAt) {
-				l.SLABreached = true
+			if l.ContactedAt == nil { // the cycle's first contact is the one measured
+				contacted := at
+				l.ContactedAt = &contacted
+				if l.ContactDueAt != nil && at.After(*l.ContactDueAt) {
+					l.SLABreached = true
+				}
 			}
 		case StageLost, StageRecycled:
 			l.judgedBeforeContact(at)

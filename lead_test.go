@@ -156,3 +156,73 @@ func TestStopSLAOnErasure(t *testing.T) {
 func sameTime(a, b *time.Time) bool {
 	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)
 }
+
+// TestFirstContactOfTheCycle: a lead that sales takes up again without a
+// new SQL (lost or recycled, then claimed or contacted again) keeps its
+// cycle's first claim and first contact, which the SLA and the medians
+// measure; a new SQL starts both again.
+func TestFirstContactOfTheCycle(t *testing.T) {
+	policy := handoff.DefaultPolicy()
+	sqlAt := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	due := policy.ContactDue(sqlAt)
+	claimed, inTime, late := sqlAt.Add(time.Hour), sqlAt.Add(2*time.Hour), due.Add(24*time.Hour)
+	type step struct {
+		to handoff.Stage
+		at time.Time
+	}
+	tests := []struct {
+		name                   string
+		path                   []step             // after becoming an SQL at sqlAt and being claimed an hour later
+		wantClaim, wantContact *time.Time         // nil: none
+		want                   handoff.SLAOutcome // as settled a month after sqlAt
+	}{
+		{"contacted in time, recycled, contacted again late",
+			[]step{{handoff.StageContacted, inTime}, {handoff.StageRecycled, inTime.Add(time.Hour)}, {handoff.StageContacted, late}},
+			&claimed, &inTime, handoff.SLAMet},
+		{"contacted in time, lost, claimed and contacted again late",
+			[]step{{handoff.StageContacted, inTime}, {handoff.StageLost, inTime.Add(time.Hour)}, {handoff.StageClaimed, late}, {handoff.StageContacted, late.Add(time.Hour)}},
+			&claimed, &inTime, handoff.SLAMet},
+		{"contacted late, recycled, contacted again",
+			[]step{{handoff.StageContacted, late}, {handoff.StageRecycled, late.Add(time.Hour)}, {handoff.StageContacted, late.Add(48 * time.Hour)}},
+			&claimed, &late, handoff.SLABreached},
+		{"lost before contact, contacted later",
+			[]step{{handoff.StageLost, inTime}, {handoff.StageContacted, late}},
+			&claimed, &late, handoff.SLABreached},
+		{"contacted, recycled, SQL again, contacted",
+			[]step{{handoff.StageContacted, inTime}, {handoff.StageRecycled, inTime.Add(time.Hour)}, {handoff.StageSQL, late}, {handoff.StageContacted, late.Add(time.Hour)}},
+			nil, ptr(late.Add(time.Hour)), handoff.SLAMet},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &handoff.Lead{ID: 1, Reached: -1}
+			move := stageMover(t, l, policy)
+			move(handoff.StageSQL, sqlAt)
+			move(handoff.StageClaimed, claimed)
+			for _, s := range tt.path {
+				move(s.to, s.at)
+			}
+			if !samePtr(l.ClaimedAt, tt.wantClaim) || !samePtr(l.ContactedAt, tt.wantContact) {
+				t.Errorf("claimed %v, contacted %v; want %v, %v", l.ClaimedAt, l.ContactedAt, tt.wantClaim, tt.wantContact)
+			}
+			if got, _ := handoff.SettleSLA(l.ContactDueAt, l.ContactedAt, sqlAt.AddDate(0, 1, 0)); got != tt.want {
+				t.Errorf("settled as %d, want %d", got, tt.want)
+			}
+			if l.SLABreached != (tt.want == handoff.SLABreached) {
+				t.Errorf("sla_breached %v, want %v", l.SLABreached, tt.want == handoff.SLABreached)
+			}
+		})
+	}
+}
+
+// stageMover returns a function that moves l to a stage at a time, as the
+// intake does (PlanTransition, then EnterStages under policy).
+func stageMover(t *testing.T, l *handoff.Lead, policy handoff.Policy) func(handoff.Stage, time.Time) {
+	return func(to handoff.Stage, at time.Time) {
+		t.Helper()
+		plan, err := handoff.PlanTransition(l.Stage, l.Reached, to)
+		if err != nil {
+			t.Fatalf("%s → %s: %v", l.Stage, to, err)
+		}
+		l.EnterStages(plan, at, "slack:UREP", nil, policy)
+	}
+}
