@@ -2,7 +2,9 @@ package handoff
 
 import "time"
 
-// SLACycle is the contact promise of one finished SQL cycle of a lead.
+// SLACycle is the contact promise of one finished SQL cycle of a lead,
+// with the claim and contact whose waits the medians and speed to lead
+// measure.
 // When a lead that was an SQL (returned, recycled or lost since) becomes
 // an SQL again, its new deadlines take the place of the old ones on the
 // lead; the cycle that ends is kept as an SLACycle, so that the periods it
@@ -16,6 +18,11 @@ type SLACycle struct {
 	ClaimedAt    *time.Time // its claim; nil without one
 	ContactDueAt time.Time  // its contact deadline
 	ContactedAt  *time.Time // its first contact; nil without one
+	// Reached is the rank of the highest main-path stage the lead had
+	// entered when the cycle ended (Lead.Reached then): speed to lead
+	// counts a cycle's contact as turning into an opportunity or a win
+	// by it.
+	Reached int
 }
 
 // CountCycle adds a finished cycle to the SLA figures of period p as seen
@@ -39,7 +46,8 @@ func (l *Lead) endCycle(at time.Time) *SLACycle {
 	if outcome, _ := SettleSLA(l.ContactDueAt, l.ContactedAt, at); outcome != SLAMet && outcome != SLABreached {
 		return nil
 	}
-	return &SLACycle{Owner: l.Owner, SQLAt: *l.SQLAt, ClaimedAt: copyTime(l.ClaimedAt), ContactDueAt: *l.ContactDueAt, ContactedAt: copyTime(l.ContactedAt)}
+	return &SLACycle{Owner: l.Owner, SQLAt: *l.SQLAt, ClaimedAt: copyTime(l.ClaimedAt), ContactDueAt: *l.ContactDueAt, ContactedAt: copyTime(l.ContactedAt),
+		Reached: l.Reached}
 }
 
 // copyTime is a copy of *t, or nil.

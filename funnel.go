@@ -26,8 +26,8 @@ type FunnelCounts struct {
 	// RevenueMinor is the summed deal value of the Won leads, in minor units.
 	RevenueMinor int64
 	// Medians in milliseconds; nil when nothing was measured.
-	MedianClaimMs      *float64 // SQL → claim, for leads claimed in the period
-	MedianContactMs    *float64 // SQL → first contact, for leads contacted in the period
+	MedianClaimMs      *float64 // SQL → claim, for the SQL cycles claimed in the period (a lead's earlier ones too)
+	MedianContactMs    *float64 // SQL → first contact, for the SQL cycles contacted in the period
 	MedianFirstOrderMs *float64 // first touch → won, for leads won in the period
 	// SLA outcome of the SQLs settled in the period, and the pending SQLs
 	// of the period (see SettleSLA).

@@ -28,9 +28,10 @@ func SpeedBucket(d time.Duration) string {
 	return SpeedBuckets[len(SpeedBuckets)-1]
 }
 
-// SpeedToLead is the conversion of the leads first contacted in a period
-// within one bucket of time: how many became opportunities and were won
-// (by now), and WinRate = Won / Contacted (nil when none was contacted).
+// SpeedToLead is the conversion of the SQL cycles first contacted in a
+// period (a lead's earlier cycles too) within one bucket of time: how many
+// became opportunities and were won (by now; a finished cycle by the time
+// it ended), and WinRate = Won / Contacted (nil when none was contacted).
 type SpeedToLead struct {
 	Bucket        string   `json:"bucket"`
 	Contacted     int64    `json:"contacted"`

@@ -28,9 +28,9 @@ type RepSLA struct {
 }
 
 // RepActivity is what one sales rep did in a period: SQLs claimed and
-// contacted in it (by the leads' latest claim and first contact), the SLA
-// outcome (SLAStats) of their SQLs in it, and the median
-// time from SQL to first contact of those contacted in it. The zero Owner
+// contacted in it (by each SQL cycle's claim and first contact, a lead's
+// earlier cycles too), the SLA outcome (SLAStats) of their SQLs in it, and
+// the median time from SQL to first contact of the cycles contacted in it. The zero Owner
 // collects the SQLs nobody owns (never claimed, or released).
 type RepActivity struct {
 	Owner     Owner

@@ -16,7 +16,10 @@ import (
 // computes (the funnel, per rep, the digest's per-rep table and the trend)
 // is handoff.CountSLA applied to the leads and handoff.CountCycle to the
 // finished cycles of those that came back as SQLs, for months and
-// consecutive weeks, at several moments.
+// consecutive weeks, at several moments; and that the medians of the time
+// to claim and to contact and speed to lead (the funnel's, a rep's, the
+// digest's per rep) count every cycle claimed or contacted in the period,
+// the finished ones too.
 func TestSLAComplianceOneDefinition(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		buildFunnelLog(t, s)
@@ -52,6 +55,10 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 			}
 			return st
 		}
+		waits := cycleWaitsOf(leads, cycles)
+		ownedBy := func(owner string) func(cycleWait) bool {
+			return func(c cycleWait) bool { return owner == "" || c.owner.UserID == owner }
+		}
 		show := func(st handoff.SLAStats) string {
 			return fmt.Sprintf("due=%d met=%d breached=%d pending=%d compliance=%s", st.Due, st.Met, st.Breached, st.Pending, fmtFloat(st.Compliance))
 		}
@@ -83,6 +90,21 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 				if got, w := show(handoff.NewSLAStats(c.SLAMet, c.SLABreached, c.SLAPending)), show(want(p, now, "")); got != w || c.SLADue != c.SLAMet+c.SLABreached+c.SLAPending {
 					t.Errorf("%s: funnel %s (due %d), want %s", name, got, c.SLADue, w)
 				}
+				if got, w := showWaits(c.MedianClaimMs, c.MedianContactMs, c.SpeedToLead), waitFigures(waits, p, ownedBy("")); got != w {
+					t.Errorf("%s: funnel %s, want %s", name, got, w)
+				}
+				for _, rep := range []string{funnelRep1.UserID, funnelRep2.UserID} {
+					c, err := s.FunnelCounts(ctx, handoff.FunnelFilter{Period: p, Now: now, Owner: rep})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got, w := show(handoff.NewSLAStats(c.SLAMet, c.SLABreached, c.SLAPending)), show(want(p, now, rep)); got != w {
+						t.Errorf("%s: funnel of %s %s, want %s", name, rep, got, w)
+					}
+					if got, w := showWaits(c.MedianClaimMs, c.MedianContactMs, c.SpeedToLead), waitFigures(waits, p, ownedBy(rep)); got != w {
+						t.Errorf("%s: funnel of %s %s, want %s", name, rep, got, w)
+					}
+				}
 				byRep, err := s.SLAByRep(ctx, p, now)
 				if err != nil {
 					t.Fatal(err)
@@ -105,6 +127,9 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 					}
 					if got, w := show(a.SLAStats), show(want(p, now, a.Owner.UserID)); got != w {
 						t.Errorf("%s: rep activity %s %s, want %s", name, a.Owner.UserID, got, w)
+					}
+					if got, w := fmtFloat(a.MedianContactMs), fmtFloat(contactMedianOf(waits, p, ownedBy(a.Owner.UserID))); got != w {
+						t.Errorf("%s: rep activity %s median time to contact %s, want %s", name, a.Owner.UserID, got, w)
 					}
 				}
 			}

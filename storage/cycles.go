@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"context"
+
 	"github.com/handoff/handoff"
 	"gorm.io/gorm"
 )
@@ -24,6 +26,10 @@ type slaCycleRow struct {
 	ClaimedMs     *int64 `gorm:"index"`
 	ContactDueMs  int64  `gorm:"not null;index"`
 	ContactedMs   *int64 `gorm:"index"`
+	// Reached is handoff.SLACycle.Reached (-1 for the rows written before
+	// it was kept: their contacts count in speed to lead as reaching
+	// nothing further).
+	Reached int `gorm:"not null;default:-1"`
 }
 
 func (slaCycleRow) TableName() string { return "sla_cycles" }
@@ -38,7 +44,7 @@ func cycleRows(leadID int64, events []handoff.Event) []slaCycleRow {
 	for _, e := range events {
 		if c := e.Ends; c != nil {
 			rows = append(rows, slaCycleRow{LeadID: leadID, OwnerPlatform: c.Owner.Platform, OwnerUserID: c.Owner.UserID,
-				OwnerEmail: c.Owner.Email, SQLMs: ms(c.SQLAt), ClaimedMs: msPtr(c.ClaimedAt), ContactDueMs: ms(c.ContactDueAt), ContactedMs: msPtr(c.ContactedAt)})
+				OwnerEmail: c.Owner.Email, SQLMs: ms(c.SQLAt), ClaimedMs: msPtr(c.ClaimedAt), ContactDueMs: ms(c.ContactDueAt), ContactedMs: msPtr(c.ContactedAt), Reached: c.Reached})
 		}
 	}
 	return rows
@@ -47,9 +53,9 @@ func cycleRows(leadID int64, events []handoff.Event) []slaCycleRow {
 // cyclesWrite inserts finished cycles (none, and no statement, for no rows).
 func cyclesWrite(rows []slaCycleRow) tableWrite {
 	w := tableWrite{what: "sla cycles", table: "sla_cycles",
-		cols: []string{"lead_id", "owner_platform", "owner_user_id", "owner_email", "sql_ms", "claimed_ms", "contact_due_ms", "contacted_ms"}}
+		cols: []string{"lead_id", "owner_platform", "owner_user_id", "owner_email", "sql_ms", "claimed_ms", "contact_due_ms", "contacted_ms", "reached"}}
 	for _, r := range rows {
-		w.rows = append(w.rows, []any{r.LeadID, r.OwnerPlatform, r.OwnerUserID, r.OwnerEmail, r.SQLMs, r.ClaimedMs, r.ContactDueMs, r.ContactedMs})
+		w.rows = append(w.rows, []any{r.LeadID, r.OwnerPlatform, r.OwnerUserID, r.OwnerEmail, r.SQLMs, r.ClaimedMs, r.ContactDueMs, r.ContactedMs, r.Reached})
 	}
 	return w
 }
@@ -77,4 +83,42 @@ func cyclesSLA(db *gorm.DB, from, to, now int64, source, owner string) (met, bre
 	q := "SELECT " + slaSums + " FROM sla_cycles l WHERE " + slaCandidates + slaFilter("sla_cycles", source, owner, args)
 	err = db.Raw(q, args).Row().Scan(&met, &breached, &pending)
 	return met, breached, pending, err
+}
+
+// cycleCond is leadCond for sla_cycles aliased l: the condition ("" when
+// there is none) that narrows the finished cycles to a funnel's source
+// (their lead's now, as slaFilter) and owner (the cycle's rep), and its
+// arguments.
+func cycleCond(source, owner string) (string, []any) {
+	cond, args := leadCond("", owner)
+	if source == "" {
+		return cond, args
+	}
+	bySource := "l.lead_id IN (SELECT s.id FROM leads s WHERE s.source = ?)"
+	if cond != "" {
+		bySource += " AND " + cond
+	}
+	return bySource, append([]any{source}, args...)
+}
+
+// withCycles adds to m's values those of the finished cycles (sla_cycles
+// aliased l) that match where (with args) and the funnel's source and
+// owner: a median of waits counts every cycle in its period, a lead's
+// earlier ones too.
+func (m medianQuery) withCycles(where string, args []any, source, owner string) medianQuery {
+	all := append([]any{}, args...)
+	if cond, condArgs := cycleCond(source, owner); cond != "" {
+		where += " AND " + cond
+		all = append(all, condArgs...)
+	}
+	m.alsoFrom, m.alsoWhere, m.alsoArgs = "sla_cycles l", where, all
+	return m
+}
+
+// cyclesSpeedToLead is speed to lead over the finished cycles contacted in
+// period, narrowed to source and owner (cycleCond); with the leads'
+// (speedToLead) it counts every cycle's first contact.
+func (s *Store) cyclesSpeedToLead(ctx context.Context, period handoff.Period, source, owner string) (map[string]handoff.SpeedToLead, error) {
+	cond, args := cycleCond(source, owner)
+	return s.speedToLeadIn(ctx, "sla_cycles", period, cond, args)
 }

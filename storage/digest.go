@@ -39,17 +39,24 @@ func (s *Store) RepActivity(ctx context.Context, period handoff.Period, now time
 	}
 
 	// The median per owner: the middle one or two of each owner's ordered
-	// waits, picked with window functions (SQLite and PostgreSQL alike).
+	// waits, picked with window functions (SQLite and PostgreSQL alike),
+	// of every SQL cycle contacted in the period: the leads' current ones
+	// and the finished ones.
 	var meds []struct {
 		OwnerPlatform, OwnerUserID, OwnerEmail string
 		Median                                 sql.NullFloat64
+	}
+	var contacted []string
+	for _, table := range slaSources {
+		contacted = append(contacted, "SELECT l.owner_platform, l.owner_user_id, l.owner_email, l.contacted_ms, l.sql_ms FROM "+table+" l"+
+			" WHERE l.contacted_ms >= @from AND l.contacted_ms < @to AND l.contacted_ms > l.sql_ms")
 	}
 	mq := "SELECT owner_platform, owner_user_id, owner_email, AVG(d) AS median FROM (" +
 		"SELECT COALESCE(l.owner_platform, '') AS owner_platform, COALESCE(l.owner_user_id, '') AS owner_user_id," +
 		" " + repKeyEmail + " AS owner_email, l.contacted_ms - l.sql_ms AS d," +
 		" ROW_NUMBER() OVER (PARTITION BY " + owner + " ORDER BY l.contacted_ms - l.sql_ms) AS rn," +
 		" COUNT(*) OVER (PARTITION BY " + owner + ") AS n" +
-		" FROM leads l WHERE l.contacted_ms >= @from AND l.contacted_ms < @to AND l.contacted_ms > l.sql_ms) v" +
+		" FROM (" + strings.Join(contacted, " UNION ALL ") + ") l) v" +
 		" WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2 GROUP BY owner_platform, owner_user_id, owner_email"
 	if err := db.Raw(mq, args).Scan(&meds).Error; err != nil {
 		return nil, fmt.Errorf("storage: rep activity %s: median: %w", period.Label, err)

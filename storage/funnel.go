@@ -168,24 +168,25 @@ func (s *Store) funnelCounts(ctx context.Context, f handoff.FunnelFilter, useRol
 	// A claim or contact at the very millisecond the lead became an SQL was
 	// implied by a later stage (an import), not done by a rep: it is left
 	// out of the medians, as are nonsensical negative durations. They
-	// measure the lead's latest SQL cycle.
+	// measure every SQL cycle claimed or contacted in the period: the
+	// leads' current ones and the finished ones (cycles.go).
+	claimed := "l.claimed_ms >= ? AND l.claimed_ms < ? AND l.claimed_ms > l.sql_ms"
 	claimMedian := func() (err error) {
 		c.MedianClaimMs, err = s.median(ctx, medianQuery{
 			expr: "l.claimed_ms - l.sql_ms", from: "leads l", walkIndex: "idx_leads_kpi_claim_wait_v2",
-			where: "l.claimed_ms >= ? AND l.claimed_ms < ? AND l.claimed_ms > l.sql_ms" + andCond,
-			args:  withCond(from, to),
-		})
+			where: claimed + andCond, args: withCond(from, to),
+		}.withCycles(claimed, []any{from, to}, f.Source, f.Owner))
 		if err != nil {
 			return fmt.Errorf("median time to claim: %w", err)
 		}
 		return nil
 	}
+	contacted := "l.contacted_ms >= ? AND l.contacted_ms < ? AND l.contacted_ms > l.sql_ms"
 	contactMedian := func() (err error) {
 		c.MedianContactMs, err = s.median(ctx, medianQuery{
 			expr: "l.contacted_ms - l.sql_ms", from: "leads l", walkIndex: "idx_leads_kpi_contact_wait_v2",
-			where: "l.contacted_ms >= ? AND l.contacted_ms < ? AND l.contacted_ms > l.sql_ms" + andCond,
-			args:  withCond(from, to),
-		})
+			where: contacted + andCond, args: withCond(from, to),
+		}.withCycles(contacted, []any{from, to}, f.Source, f.Owner))
 		if err != nil {
 			return fmt.Errorf("median time to contact: %w", err)
 		}
@@ -232,8 +233,8 @@ func (s *Store) funnelCounts(ctx context.Context, f handoff.FunnelFilter, useRol
 		return nil
 	})
 
-	// The SLA of the leads' current cycles, then of the finished ones
-	// (cycles.go), and speed to lead.
+	// The SLA and speed to lead of the leads' current cycles, then of the
+	// finished ones (cycles.go).
 	leadsSLA := func() (err error) {
 		if useRollup {
 			r, ok, err := s.rollupSLA(ctx, f)
@@ -264,6 +265,14 @@ func (s *Store) funnelCounts(ctx context.Context, f handoff.FunnelFilter, useRol
 		}
 		c.SLAMet, c.SLABreached, c.SLAPending = c.SLAMet+met, c.SLABreached+breached, c.SLAPending+pending
 		c.SLADue = c.SLAMet + c.SLABreached + c.SLAPending
+		speed, err := s.cyclesSpeedToLead(ctx, f.Period, f.Source, f.Owner)
+		if err != nil {
+			return fmt.Errorf("finished cycles: %w", err)
+		}
+		if c.SpeedToLead == nil && len(speed) > 0 {
+			c.SpeedToLead = map[string]handoff.SpeedToLead{}
+		}
+		addSpeed(c.SpeedToLead, speed)
 		return nil
 	}, func() (err error) {
 		c.ByCampaign, err = s.campaignCounts(ctx, f, cond, condArgs, groups, rolled)

@@ -34,6 +34,11 @@ func parallel(fns ...func() error) error {
 type medianQuery struct {
 	expr, from, where string
 	args              []any
+	// alsoFrom, when set, adds the values "SELECT expr FROM alsoFrom
+	// WHERE alsoWhere" (with alsoArgs): the finished SLA cycles besides
+	// the leads (withCycles).
+	alsoFrom, alsoWhere string
+	alsoArgs            []any
 	// walkIndex, when set, is a SQLite index ordered by expr (and covering
 	// the where clause), used instead of sorting when many rows match:
 	// more than walkAbove, or medianSortLimit when that is 0.
@@ -51,21 +56,31 @@ var medianSortLimit int64 = 50_000
 // LIMIT and OFFSET.
 func (s *Store) median(ctx context.Context, m medianQuery) (*float64, error) {
 	db := s.db.WithContext(ctx)
-	values := "SELECT " + m.expr + " AS d FROM " + m.from + " WHERE " + m.where
+	all := append([]any{}, m.args...)
+	also := ""
+	if m.alsoFrom != "" {
+		also = " UNION ALL SELECT " + m.expr + " AS d FROM " + m.alsoFrom + " WHERE " + m.alsoWhere
+		all = append(all, m.alsoArgs...)
+	}
+	values := "SELECT " + m.expr + " AS d FROM " + m.from + " WHERE " + m.where + also
 	var q string
 	var args []any
 	switch {
 	case s.dialect == DialectPostgres:
 		q = "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v.d) FROM (" + values + ") v"
-		args = m.args
+		args = all
 	case m.walkIndex == "":
 		q = "WITH v AS MATERIALIZED (" + values + ")" +
 			" SELECT AVG(d) FROM (SELECT d FROM v ORDER BY d" +
 			" LIMIT 2 - (SELECT COUNT(*) FROM v) % 2 OFFSET ((SELECT COUNT(*) FROM v) - 1) / 2)"
-		args = m.args
+		args = all
 	default:
+		count := "SELECT COUNT(*) FROM " + m.from + " WHERE " + m.where
+		if also != "" {
+			count = "SELECT (" + count + ") + (SELECT COUNT(*) FROM " + m.alsoFrom + " WHERE " + m.alsoWhere + ")"
+		}
 		var n int64
-		if err := db.Raw("SELECT COUNT(*) FROM "+m.from+" WHERE "+m.where, m.args...).Row().Scan(&n); err != nil {
+		if err := db.Raw(count, all...).Row().Scan(&n); err != nil {
 			return nil, err
 		}
 		if n == 0 {
@@ -78,9 +93,15 @@ func (s *Store) median(ctx context.Context, m medianQuery) (*float64, error) {
 		if n > limit {
 			from += " INDEXED BY " + m.walkIndex
 		}
-		q = "SELECT AVG(d) FROM (SELECT " + m.expr + " AS d FROM " + from + " WHERE " + m.where +
-			" ORDER BY " + m.expr + " LIMIT ? OFFSET ?) v"
-		args = append(append([]any{}, m.args...), 2-n%2, (n-1)/2)
+		// The leads' values in the order of the index; with the cycles'
+		// too, the two ordered parts merged.
+		order := m.expr
+		if also != "" {
+			order = "1"
+		}
+		q = "SELECT AVG(d) FROM (SELECT " + m.expr + " AS d FROM " + from + " WHERE " + m.where + also +
+			" ORDER BY " + order + " LIMIT ? OFFSET ?) v"
+		args = append(all, 2-n%2, (n-1)/2)
 	}
 	var med sql.NullFloat64
 	if err := db.Raw(q, args...).Row().Scan(&med); err != nil {

@@ -199,8 +199,16 @@ func campaignsOf(groups []stageGroup) []handoff.CampaignCounts {
 
 // speedToLead counts the leads first contacted in the period (not at the
 // very moment they became SQLs: those were implied by an import) by how
-// long that took, with how many of them reached opportunity and won.
+// long that took, with how many of them reached opportunity and won: their
+// current cycles (the finished ones are cyclesSpeedToLead's).
 func (s *Store) speedToLead(ctx context.Context, f handoff.FunnelFilter, cond string, condArgs []any) (map[string]handoff.SpeedToLead, error) {
+	return s.speedToLeadIn(ctx, "leads", f.Period, cond, condArgs)
+}
+
+// speedToLeadIn is speed to lead over table (leads, or sla_cycles with the
+// stage its lead had reached when the cycle ended) aliased l, narrowed by
+// cond.
+func (s *Store) speedToLeadIn(ctx context.Context, table string, period handoff.Period, cond string, condArgs []any) (map[string]handoff.SpeedToLead, error) {
 	and := ""
 	if cond != "" {
 		and = " AND " + cond
@@ -214,8 +222,8 @@ func (s *Store) speedToLead(ctx context.Context, f handoff.FunnelFilter, cond st
 	var rows []struct{ B, Contacted, Opps, Won int64 }
 	q := "SELECT " + b.String() + " AS b, COUNT(*) AS contacted," +
 		" SUM(CASE WHEN l.reached >= ? THEN 1 ELSE 0 END) AS opps, SUM(CASE WHEN l.reached >= ? THEN 1 ELSE 0 END) AS won" +
-		" FROM leads l WHERE l.contacted_ms >= ? AND l.contacted_ms < ? AND l.contacted_ms > l.sql_ms" + and + " GROUP BY 1"
-	args := append([]any{handoff.StageOpportunity.Rank(), handoff.StageWon.Rank(), ms(f.Period.Start), ms(f.Period.End)}, condArgs...)
+		" FROM " + table + " l WHERE l.contacted_ms >= ? AND l.contacted_ms < ? AND l.contacted_ms > l.sql_ms" + and + " GROUP BY 1"
+	args := append([]any{handoff.StageOpportunity.Rank(), handoff.StageWon.Rank(), ms(period.Start), ms(period.End)}, condArgs...)
 	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("speed to lead: %w", err)
 	}
@@ -226,6 +234,15 @@ func (s *Store) speedToLead(ctx context.Context, f handoff.FunnelFilter, cond st
 		}
 	}
 	return out, nil
+}
+
+// addSpeed adds the counts of more to speed, bucket by bucket.
+func addSpeed(speed, more map[string]handoff.SpeedToLead) {
+	for b, v := range more {
+		t := speed[b]
+		t.Contacted, t.Opportunities, t.Won = t.Contacted+v.Contacted, t.Opportunities+v.Opportunities, t.Won+v.Won
+		speed[b] = t
+	}
 }
 
 // claimDelays returns the medians of the system's and the rep's part of

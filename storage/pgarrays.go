@@ -62,7 +62,7 @@ var pgColumnTypes = map[string]map[string]string{
 		"bigint", "day n",
 		"integer", "bucket shard",
 		"text", "kind"),
-	"sla_cycles": columnTypes("bigint", "id lead_id sql_ms claimed_ms contact_due_ms contacted_ms",
+	"sla_cycles": columnTypes("bigint", "id lead_id sql_ms claimed_ms contact_due_ms contacted_ms reached",
 		"text", "owner_platform owner_user_id owner_email"),
 	"funnel_won":       columnTypes("bigint", "lead_id at_ms prev_ms first_touch_ms"),
 	"funnel_reentries": columnTypes("bigint", "lead_id at_ms prev_ms", "text", "stage"),

@@ -43,7 +43,8 @@ func (h *rollupHistory) comeback() []handoff.LeadInput {
 
 // compareSLA compares the funnel's SLA figures for random periods with
 // handoff.CountSLA over every lead and CountCycle over their finished
-// cycles; it returns how many finished cycles there are.
+// cycles, and its medians of the waits and speed to lead with those of
+// every cycle (waitFigures); it returns how many finished cycles there are.
 func (h *rollupHistory) compareSLA(step string, locs []*time.Location) int {
 	h.t.Helper()
 	ctx := context.Background()
@@ -71,10 +72,12 @@ func (h *rollupHistory) compareSLA(step string, locs []*time.Location) int {
 	for range 8 {
 		f := h.period(locs[h.rng.IntN(len(locs))])
 		var want handoff.SLAStats
+		var fromSource []*handoff.Lead
 		for _, l := range leads {
 			if f.Source != "" && l.Source != f.Source {
 				continue
 			}
+			fromSource = append(fromSource, l)
 			if owned(l.Owner, f.Owner) {
 				want.CountSLA(f.Period, l.SQLAt, l.ContactDueAt, l.ContactedAt, f.Now)
 			}
@@ -93,6 +96,10 @@ func (h *rollupHistory) compareSLA(step string, locs []*time.Location) int {
 		}
 		if got, w := show(c.SLAMet, c.SLABreached, c.SLAPending), show(want.Met, want.Breached, want.Pending); got != w {
 			h.t.Errorf("%s, %s to %s (source %q, owner %q): SLA %s, want %s (CountSLA and CountCycle)", step, f.Period.Start, f.Period.End, f.Source, f.Owner, got, w)
+		}
+		keep := func(c cycleWait) bool { return owned(c.owner, f.Owner) }
+		if got, w := showWaits(c.MedianClaimMs, c.MedianContactMs, c.SpeedToLead), waitFigures(cycleWaitsOf(fromSource, cycles), f.Period, keep); got != w {
+			h.t.Errorf("%s, %s to %s (source %q, owner %q): %s, want %s (every cycle)", step, f.Period.Start, f.Period.End, f.Source, f.Owner, got, w)
 		}
 	}
 	return n

@@ -270,11 +270,7 @@ func (s *Store) rollupSLA(ctx context.Context, f handoff.FunnelFilter) (c handof
 		if err != nil {
 			return c, false, err
 		}
-		for b, v := range edge {
-			t := c.SpeedToLead[b]
-			t.Contacted, t.Opportunities, t.Won = t.Contacted+v.Contacted, t.Opportunities+v.Opportunities, t.Won+v.Won
-			c.SpeedToLead[b] = t
-		}
+		addSpeed(c.SpeedToLead, edge)
 	}
 	return c, true, nil
 }

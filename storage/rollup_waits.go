@@ -13,15 +13,18 @@ import (
 )
 
 // The medians of the time to claim and to contact (the wait from becoming
-// an SQL, of the leads claimed or contacted in the period, later than the
-// SQL) from a histogram: funnel_waits counts the waits per kind ("claim",
-// "contact"), UTC day of the claim or contact, and bucket (waitBucket, eight
-// per doubling of the wait); the store writes it with the lead row, as
-// funnel_lead_days. A period's median adds up the buckets of its whole days
-// and of the waits of its partial days (read from the leads), finds the
+// an SQL, of the SQL cycles claimed or contacted in the period, later than
+// the SQL) from a histogram: funnel_waits counts the leads' waits per kind
+// ("claim", "contact"), UTC day of the claim or contact, and bucket
+// (waitBucket, eight per doubling of the wait); the store writes it with
+// the lead row, as funnel_lead_days. A period's median adds up the buckets
+// of its whole days, of the waits of its partial days (read from the
+// leads) and of the finished cycles' waits in the period (sla_cycles,
+// few; the histogram holds the leads' current cycles only), finds the
 // bucket of the middle value(s), and reads only that bucket's waits in the
-// period from the leads' index ordered by the wait: the median is exact,
-// and reads one bucket's index entries instead of every wait of the period.
+// period from the leads' index ordered by the wait (with the cycles' of
+// that bucket): the median is exact, and reads one bucket's index entries
+// instead of every wait of the period.
 
 // waitKind is one of the two waits: its funnel_waits kind, the lead
 // column whose time ends it, and the partial index ordered by it.
@@ -192,6 +195,16 @@ func (s *Store) medianWait(db *gorm.DB, w waitKind, counts map[int64]int64, from
 			counts[waitBucket(d)]++
 		}
 	}
+	// The finished cycles' waits of the whole period: the histogram holds
+	// the leads' current cycles only (cycles.go).
+	inPeriod := " WHERE l." + w.col + " >= ? AND l." + w.col + " < ? AND l." + w.col + " > l.sql_ms"
+	var cycleWaits []int64
+	if err := db.Raw("SELECT "+wait+" FROM sla_cycles l"+inPeriod, from, to).Scan(&cycleWaits).Error; err != nil {
+		return nil, err
+	}
+	for _, d := range cycleWaits {
+		counts[waitBucket(d)]++
+	}
 	buckets := make([]int64, 0, len(counts))
 	var n int64
 	for b, c := range counts {
@@ -229,10 +242,17 @@ func (s *Store) medianWait(db *gorm.DB, w waitKind, counts map[int64]int64, from
 	if s.dialect == DialectSQLite {
 		hint = " INDEXED BY " + w.index
 	}
+	inBuckets := " WHERE " + wait + " >= ? AND " + wait + " < ? AND l." + w.col + " > l.sql_ms" +
+		" AND l." + w.col + " >= ? AND l." + w.col + " < ?"
+	q, args := "SELECT "+wait+" AS d FROM leads l"+hint+inBuckets+" ORDER BY "+wait, []any{low, high, from, to}
+	if len(cycleWaits) > 0 {
+		// The leads' and the cycles' waits of those buckets, merged in order.
+		q = "SELECT " + wait + " AS d FROM leads l" + hint + inBuckets +
+			" UNION ALL SELECT " + wait + " AS d FROM sla_cycles l" + inBuckets + " ORDER BY 1"
+		args = append(args, low, high, from, to)
+	}
 	var mid []int64
-	err := db.Raw("SELECT "+wait+" FROM leads l"+hint+" WHERE "+wait+" >= ? AND "+wait+" < ? AND l."+w.col+" > l.sql_ms"+
-		" AND l."+w.col+" >= ? AND l."+w.col+" < ? ORDER BY "+wait+" LIMIT ? OFFSET ?",
-		low, high, from, to, hi-lo+1, lo-skip).Scan(&mid).Error
+	err := db.Raw(q+" LIMIT ? OFFSET ?", append(args, hi-lo+1, lo-skip)...).Scan(&mid).Error
 	if err != nil {
 		return nil, err
 	}
