@@ -12,8 +12,9 @@ import "time"
 // while it was the lead's own.
 type SLACycle struct {
 	// Owner is the rep who worked the lead in the cycle (zero when nobody
-	// claimed it).
+	// claimed it); Holder the lead's SLAHolder then (see SLAOwner).
 	Owner        Owner
+	Holder       *Owner
 	SQLAt        time.Time  // when the cycle began
 	ClaimedAt    *time.Time // its claim; nil without one
 	ContactDueAt time.Time  // its contact deadline
@@ -46,8 +47,17 @@ func (l *Lead) endCycle(at time.Time) *SLACycle {
 	if outcome, _ := SettleSLA(l.ContactDueAt, l.ContactedAt, at); outcome != SLAMet && outcome != SLABreached {
 		return nil
 	}
-	return &SLACycle{Owner: l.Owner, SQLAt: *l.SQLAt, ClaimedAt: copyTime(l.ClaimedAt), ContactDueAt: *l.ContactDueAt, ContactedAt: copyTime(l.ContactedAt),
+	return &SLACycle{Owner: l.Owner, Holder: copyOwner(l.SLAHolder), SQLAt: *l.SQLAt, ClaimedAt: copyTime(l.ClaimedAt), ContactDueAt: *l.ContactDueAt, ContactedAt: copyTime(l.ContactedAt),
 		Reached: l.Reached}
+}
+
+// copyOwner is a copy of *o, or nil.
+func copyOwner(o *Owner) *Owner {
+	if o == nil {
+		return nil
+	}
+	c := *o
+	return &c
 }
 
 // copyTime is a copy of *t, or nil.

@@ -32,7 +32,11 @@ type Lead struct {
 
 	// Owner is the rep who claimed it; a lost or recycled lead keeps the
 	// rep who worked it (for the reports) until it is an SQL again.
-	Owner       Owner
+	Owner Owner
+	// SLAHolder is who held the lead when its SQL cycle's contact promise
+	// was settled, recorded when it changed hands after that (a release,
+	// a reassign); nil when nothing was recorded. See SLAOwner.
+	SLAHolder   *Owner
 	SQLAt       *time.Time // when it last became an SQL
 	ClaimedAt   *time.Time
 	ContactedAt *time.Time
@@ -142,7 +146,7 @@ func (l *Lead) EnterStages(t Transition, at time.Time, actor string, details map
 			sqlAt := at
 			claimDue, contactDue := policy.ClaimDue(at), policy.ContactDue(at)
 			l.SQLAt, l.ClaimDueAt, l.ContactDueAt = &sqlAt, &claimDue, &contactDue
-			l.SLABreached = false
+			l.SLABreached, l.SLAHolder = false, nil
 			l.ClaimedAt, l.ContactedAt = nil, nil
 			l.SLATimers = SLATimers{NextReminderAt: firstReminder(policy, at)}
 			l.startRouting(policy.Routing, at)

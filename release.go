@@ -4,8 +4,10 @@ import "time"
 
 // Release gives a claimed lead back to the open pool as an unclaimed SQL
 // (its SLA clock keeps running) and returns the event to record: a release
-// by actor, with details (the previous owner is added as "from"). A lead
-// that is not claimed is left as it is and nothing is returned.
+// by actor, with details (the previous owner is added as "from"). A
+// promise settled by now goes on counting for the rep who held the lead
+// then (handOver). A lead that is not claimed is left as it is and nothing
+// is returned.
 func (l *Lead) Release(now time.Time, actor string, details map[string]string) []Event {
 	if l.Stage != StageClaimed {
 		return nil
@@ -14,6 +16,7 @@ func (l *Lead) Release(now time.Time, actor string, details map[string]string) [
 	for k, v := range details {
 		d[k] = v
 	}
+	l.handOver(now)
 	l.Stage, l.Owner, l.ClaimedAt = StageSQL, Owner{}, nil
 	return []Event{{Kind: EventRelease, Stage: StageSQL, At: now, Actor: actor, Details: d}}
 }

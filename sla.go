@@ -95,6 +95,7 @@ func (l *Lead) TickSLA(now time.Time, p Policy) []SLAAction {
 		actions = append(actions, SLAAction{Kind: SLAEscalateContact, Due: *l.ContactDueAt, Owner: l.Owner})
 		if p.ReleaseOnBreach && l.Stage == StageClaimed {
 			actions = append(actions, SLAAction{Kind: SLARelease, Due: *l.ContactDueAt, Owner: l.Owner})
+			l.handOver(at) // the breach stays the owner's
 			l.Stage = StageSQL
 			l.Owner = Owner{}
 			l.ClaimedAt = nil

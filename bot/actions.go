@@ -290,7 +290,7 @@ func (b *Bot) Reassign(ctx context.Context, a Actor, id int64, to string) (*hand
 		} else if !l.Stage.Open() {
 			return nil, handoff.Errorf(handoff.ECONFLICT, "*%s* is already %s.", Escape(LeadTitle(l)), l.Stage)
 		}
-		l.Owner = owner
+		l.Reassign(owner, now)
 		changed = true
 		return append(events, handoff.Event{Kind: handoff.EventReassign, Stage: l.Stage, At: now, Actor: a.String(),
 			Details: map[string]string{"from": prev.Platform + ":" + prev.UserID, "to": owner.Platform + ":" + to}}), nil

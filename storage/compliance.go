@@ -1,5 +1,7 @@
 package storage
 
+import "strings"
+
 // handoff.SettleSLA in SQL: the one definition of SLA compliance, over
 // leads aliased l, with the named parameters @from and @to (the period, in
 // Unix milliseconds) and @now. A lead counts in the period in which it was
@@ -30,3 +32,26 @@ const (
 	// slaSettledMs is the time a lead was settled, NULL while pending.
 	slaSettledMs = "CASE WHEN l.contacted_ms <= l.contact_due_ms THEN l.contacted_ms WHEN l.contact_due_ms <= @now THEN l.contact_due_ms END"
 )
+
+// slaOwnerCol is handoff.SLAOwner in SQL over l (leads or sla_cycles):
+// column col ("platform", "user_id" or "email") of the rep the row's
+// contact promise counts for. The rep recorded when the lead changed
+// hands after the promise was settled (sla_held); else nobody when the
+// lead was claimed only once its deadline had passed without contact in
+// time; else the owner.
+func slaOwnerCol(col string) string {
+	return "(CASE WHEN l.sla_held THEN l.sla_holder_" + col +
+		" WHEN l.claimed_ms >= l.contact_due_ms AND " + slaNotMet + " THEN ''" +
+		" ELSE COALESCE(l.owner_" + col + ", '') END)"
+}
+
+// slaOwnerCond narrows l to the promises that count for owner (a user id
+// or an email, named parameters added to args): " AND …", or "" for every
+// owner.
+func slaOwnerCond(owner string, args map[string]any) string {
+	if owner == "" {
+		return ""
+	}
+	args["owner"], args["owner_email"] = owner, strings.ToLower(owner)
+	return " AND (" + slaOwnerCol("user_id") + " = @owner OR LOWER(" + slaOwnerCol("email") + ") = @owner_email)"
+}

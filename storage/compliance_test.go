@@ -24,11 +24,12 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		buildFunnelLog(t, s)
 		buildComebacks(t, s)
+		buildHandovers(t, s)
 		ctx := context.Background()
 		loc := copenhagen(t)
 		var leads []*handoff.Lead
 		cycles := map[int64][]handoff.SLACycle{}
-		for _, id := range strings.Fields("A B C D E F G H I J K L M N") {
+		for _, id := range strings.Fields("A B C D E F G H I J K L M N P Q R") {
 			l, err := s.LeadByExternalID(ctx, id)
 			if err != nil {
 				t.Fatal(err)
@@ -44,11 +45,11 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 		want := func(p handoff.Period, now time.Time, owner string) handoff.SLAStats {
 			var st handoff.SLAStats
 			for _, l := range leads {
-				if owner == "" || l.Owner.UserID == owner {
+				if owner == "" || l.SLAOwner().UserID == owner {
 					st.CountSLA(p, l.SQLAt, l.ContactDueAt, l.ContactedAt, now)
 				}
 				for _, c := range cycles[l.ID] {
-					if owner == "" || c.Owner.UserID == owner {
+					if owner == "" || c.SLAOwner().UserID == owner {
 						st.CountCycle(p, c, now)
 					}
 				}
@@ -177,4 +178,37 @@ func buildComebacks(t *testing.T, s *storage.Store) {
 	l.claim("N", funnelRep1, "2026-11-03T10:00:00Z")
 	l.move("N", "lost", "2026-11-06T09:00:00Z", map[string]any{"reason": "no budget"})
 	l.move("N", "sql", "2026-11-23T09:00:00Z", nil)
+}
+
+// buildHandovers adds leads that change hands around their contact
+// deadline (Nov 4 and 5), whose promise counts for the rep who held them
+// when it was settled (handoff.SLAOwner):
+//
+//	P: SQL Nov 2, claimed by rep1, breached Nov 4, released Nov 4 12:00,
+//	  claimed by rep2 Nov 5 and contacted Nov 6: rep1's breach; recycled
+//	  Nov 9 and SQL again Nov 16, so the finished cycle keeps it.
+//	Q: SQL Nov 2, unclaimed at its deadline Nov 4, claimed by rep2 Nov 5:
+//	  nobody's breach.
+//	R: SQL Nov 3, claimed by rep1, reassigned to rep2 Nov 5 12:00 (after
+//	  its deadline Nov 5 09:00), contacted by rep2 Nov 6: rep1's breach.
+func buildHandovers(t *testing.T, s *storage.Store) {
+	l := funnelLog{t: t, s: s, policy: funnelPolicy(t)}
+	l.move("P", "sql", "2026-11-02T09:00:00Z", nil)
+	l.claim("P", funnelRep1, "2026-11-02T10:00:00Z")
+	l.update("P", "2026-11-04T12:00:00Z", func(ld *handoff.Lead, at time.Time) []handoff.Event { return ld.Release(at, "slack:U1", nil) })
+	l.claim("P", funnelRep2, "2026-11-05T09:00:00Z")
+	l.move("P", "contacted", "2026-11-06T09:00:00Z", nil)
+	l.move("P", "recycled", "2026-11-09T09:00:00Z", map[string]any{"reason": "not ready"})
+	l.move("P", "sql", "2026-11-16T09:00:00Z", nil)
+
+	l.move("Q", "sql", "2026-11-02T09:00:00Z", nil)
+	l.claim("Q", funnelRep2, "2026-11-05T09:00:00Z")
+
+	l.move("R", "sql", "2026-11-03T09:00:00Z", nil)
+	l.claim("R", funnelRep1, "2026-11-03T10:00:00Z")
+	l.update("R", "2026-11-05T12:00:00Z", func(ld *handoff.Lead, at time.Time) []handoff.Event {
+		ld.Reassign(funnelRep2, at)
+		return []handoff.Event{{Kind: handoff.EventReassign, Stage: ld.Stage, At: at, Actor: "slack:UMGR"}}
+	})
+	l.move("R", "contacted", "2026-11-06T09:00:00Z", nil)
 }

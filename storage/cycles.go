@@ -22,10 +22,15 @@ type slaCycleRow struct {
 	OwnerPlatform string `gorm:"size:20;not null;default:''"`
 	OwnerUserID   string `gorm:"size:100;not null;default:''"`
 	OwnerEmail    string `gorm:"size:500;not null;default:''"`
-	SQLMs         int64  `gorm:"column:sql_ms;not null"`
-	ClaimedMs     *int64 `gorm:"index"`
-	ContactDueMs  int64  `gorm:"not null;index"`
-	ContactedMs   *int64 `gorm:"index"`
+	// The cycle's SLAHolder, as the leads' columns of that name.
+	SLAHeld           bool   `gorm:"column:sla_held;not null;default:false"`
+	SLAHolderPlatform string `gorm:"column:sla_holder_platform;size:20;not null;default:''"`
+	SLAHolderUserID   string `gorm:"column:sla_holder_user_id;size:100;not null;default:''"`
+	SLAHolderEmail    string `gorm:"column:sla_holder_email;size:500;not null;default:''"`
+	SQLMs             int64  `gorm:"column:sql_ms;not null"`
+	ClaimedMs         *int64 `gorm:"index"`
+	ContactDueMs      int64  `gorm:"not null;index"`
+	ContactedMs       *int64 `gorm:"index"`
 	// Reached is handoff.SLACycle.Reached (-1 for the rows written before
 	// it was kept: their contacts count in speed to lead as reaching
 	// nothing further).
@@ -43,8 +48,12 @@ func cycleRows(leadID int64, events []handoff.Event) []slaCycleRow {
 	var rows []slaCycleRow
 	for _, e := range events {
 		if c := e.Ends; c != nil {
-			rows = append(rows, slaCycleRow{LeadID: leadID, OwnerPlatform: c.Owner.Platform, OwnerUserID: c.Owner.UserID,
-				OwnerEmail: c.Owner.Email, SQLMs: ms(c.SQLAt), ClaimedMs: msPtr(c.ClaimedAt), ContactDueMs: ms(c.ContactDueAt), ContactedMs: msPtr(c.ContactedAt), Reached: c.Reached})
+			r := slaCycleRow{LeadID: leadID, OwnerPlatform: c.Owner.Platform, OwnerUserID: c.Owner.UserID,
+				OwnerEmail: c.Owner.Email, SQLMs: ms(c.SQLAt), ClaimedMs: msPtr(c.ClaimedAt), ContactDueMs: ms(c.ContactDueAt), ContactedMs: msPtr(c.ContactedAt), Reached: c.Reached}
+			if h := c.Holder; h != nil {
+				r.SLAHeld, r.SLAHolderPlatform, r.SLAHolderUserID, r.SLAHolderEmail = true, h.Platform, h.UserID, h.Email
+			}
+			rows = append(rows, r)
 		}
 	}
 	return rows
@@ -53,22 +62,25 @@ func cycleRows(leadID int64, events []handoff.Event) []slaCycleRow {
 // cyclesWrite inserts finished cycles (none, and no statement, for no rows).
 func cyclesWrite(rows []slaCycleRow) tableWrite {
 	w := tableWrite{what: "sla cycles", table: "sla_cycles",
-		cols: []string{"lead_id", "owner_platform", "owner_user_id", "owner_email", "sql_ms", "claimed_ms", "contact_due_ms", "contacted_ms", "reached"}}
+		cols: []string{"lead_id", "owner_platform", "owner_user_id", "owner_email", "sql_ms", "claimed_ms", "contact_due_ms", "contacted_ms", "reached",
+			"sla_held", "sla_holder_platform", "sla_holder_user_id", "sla_holder_email"}}
 	for _, r := range rows {
-		w.rows = append(w.rows, []any{r.LeadID, r.OwnerPlatform, r.OwnerUserID, r.OwnerEmail, r.SQLMs, r.ClaimedMs, r.ContactDueMs, r.ContactedMs, r.Reached})
+		w.rows = append(w.rows, []any{r.LeadID, r.OwnerPlatform, r.OwnerUserID, r.OwnerEmail, r.SQLMs, r.ClaimedMs, r.ContactDueMs, r.ContactedMs, r.Reached,
+			r.SLAHeld, r.SLAHolderPlatform, r.SLAHolderUserID, r.SLAHolderEmail})
 	}
 	return w
 }
 
 // slaFilter is the condition, " AND …" or "", that narrows table (one of
 // slaSources, aliased l) to a funnel's source and owner (named parameters
-// added to args): a lead's own, or a finished cycle's rep and the source of
-// its lead now, as the rollup moves a lead's history to its new source.
+// added to args): a lead's own source, or a finished cycle's lead's source
+// now, as the rollup moves a lead's history to its new source; and the rep
+// the promise counts for (slaOwnerCond).
 func slaFilter(table, source, owner string, args map[string]any) string {
 	if table == "leads" {
-		return leadCondNamed(source, owner, args)
+		return leadCondNamed(source, "", args) + slaOwnerCond(owner, args)
 	}
-	cond := leadCondNamed("", owner, args)
+	cond := slaOwnerCond(owner, args)
 	if source != "" {
 		cond += " AND l.lead_id IN (SELECT s.id FROM leads s WHERE s.source = @source)"
 		args["source"] = source

@@ -244,7 +244,7 @@ func (s *Store) funnelCounts(ctx context.Context, f handoff.FunnelFilter, useRol
 			}
 		}
 		named := map[string]any{"from": from, "to": to, "now": ms(f.Now)}
-		andNamed := leadCondNamed(f.Source, f.Owner, named)
+		andNamed := slaFilter("leads", f.Source, f.Owner, named)
 		q := "SELECT (SELECT COUNT(*) FROM leads l WHERE " + slaMetIn + andNamed + ")," +
 			" (SELECT COUNT(*) FROM leads l WHERE " + slaBreachedIn + andNamed + ")," +
 			" (SELECT COUNT(*) FROM leads l WHERE " + slaPendingIn + andNamed + ")"

@@ -89,6 +89,23 @@ func (l funnelLog) claim(id string, owner handoff.Owner, at string) {
 	}
 }
 
+// update changes lead id at at (RFC 3339, UTC) with change, as the bot
+// does: a release, a reassign.
+func (l funnelLog) update(id, at string, change func(*handoff.Lead, time.Time) []handoff.Event) {
+	l.t.Helper()
+	ctx := context.Background()
+	lead, err := l.s.LeadByExternalID(ctx, id)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	when := utc(l.t, at)
+	if _, err := l.s.UpdateLead(ctx, lead.ID, when, func(ld *handoff.Lead) (handoff.LeadChange, error) {
+		return handoff.NewChange(ld, change(ld, when)), nil
+	}); err != nil {
+		l.t.Fatalf("update %s: %v", id, err)
+	}
+}
+
 // buildFunnelLog writes leads A to K. Per lead, what November (local) sees:
 //
 //	A lead 2026-10-31T22:59:59Z (23:59:59 local: October), mql Nov 2.

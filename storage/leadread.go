@@ -95,10 +95,22 @@ func leadToRow(l *handoff.Lead) (leadRow, error) {
 		NextRemindMs: msPtr(l.NextReminderAt), ClaimEscMs: msPtr(l.ClaimEscalatedAt), ContactEscMs: msPtr(l.ContactEscalatedAt),
 		CreatedMs: ms(l.CreatedAt), UpdatedMs: ms(l.UpdatedAt),
 	}
+	if h := l.SLAHolder; h != nil {
+		row.SLAHeld, row.SLAHolderPlatform, row.SLAHolderUserID, row.SLAHolderEmail = true, h.Platform, h.UserID, h.Email
+	}
 	if err := row.setOffer(l.Offer); err != nil {
 		return leadRow{}, err
 	}
 	return row, nil
+}
+
+// slaHolder is Lead.SLAHolder (and SLACycle.Holder) from its columns: nil
+// unless held.
+func slaHolder(held bool, platform, userID, email string) *handoff.Owner {
+	if !held {
+		return nil
+	}
+	return &handoff.Owner{Platform: platform, UserID: userID, Email: email}
 }
 
 func (r leadRow) toLead() (*handoff.Lead, error) {
@@ -111,6 +123,7 @@ func (r leadRow) toLead() (*handoff.Lead, error) {
 		ClaimDueAt: fromMsPtr(r.ClaimDueMs), ShownAt: fromMsPtr(r.ShownMs), ContactDueAt: fromMsPtr(r.ContactDueMs), SLABreached: r.SLABreached,
 		SLATimers: handoff.SLATimers{NextReminderAt: fromMsPtr(r.NextRemindMs), ClaimEscalatedAt: fromMsPtr(r.ClaimEscMs), ContactEscalatedAt: fromMsPtr(r.ContactEscMs)},
 		CreatedAt: fromMs(r.CreatedMs), UpdatedAt: fromMs(r.UpdatedMs), ErasedAt: fromMsPtr(r.ErasedMs),
+		SLAHolder: slaHolder(r.SLAHeld, r.SLAHolderPlatform, r.SLAHolderUserID, r.SLAHolderEmail),
 	}
 	if r.Attributes != "" {
 		if err := json.Unmarshal([]byte(r.Attributes), &l.Attributes); err != nil {

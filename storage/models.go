@@ -25,10 +25,17 @@ type leadRow struct {
 	OwnerPlatform string `gorm:"size:20"`
 	OwnerUserID   string `gorm:"size:100"` // indexed where set, in sparseIndexes
 	OwnerEmail    string `gorm:"size:500"`
-	SQLMs         *int64
-	ClaimedMs     *int64
-	ContactedMs   *int64
-	ClaimDueMs    *int64 // read through idx_leads_sla_claim
+	// SLAHeld says that the SLAHolder columns hold handoff.Lead.SLAHolder
+	// (who held the lead when its contact promise was settled, recorded as
+	// it changed hands after that), read with the owner by slaOwnerCol.
+	SLAHeld           bool   `gorm:"column:sla_held;not null;default:false"`
+	SLAHolderPlatform string `gorm:"column:sla_holder_platform;size:20;not null;default:''"`
+	SLAHolderUserID   string `gorm:"column:sla_holder_user_id;size:100;not null;default:''"`
+	SLAHolderEmail    string `gorm:"column:sla_holder_email;size:500;not null;default:''"`
+	SQLMs             *int64
+	ClaimedMs         *int64
+	ContactedMs       *int64
+	ClaimDueMs        *int64 // read through idx_leads_sla_claim
 	// ShownMs is when the lead's card was first shown in chat in its
 	// latest SQL cycle (the system's part of the wait ends there).
 	ShownMs      *int64

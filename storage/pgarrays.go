@@ -41,8 +41,9 @@ var pgColumnTypes = map[string]map[string]string{
 			" contact_due_ms next_remind_ms claim_escalated_ms contact_escalated_ms erased_ms parked_ms offer_due_ms"+
 			" offer_seq created_ms updated_ms",
 		"text", "external_id email name company title phone source campaign score_reasons stage reason attributes"+
-			" owner_platform owner_user_id owner_email erased_key parked_error offer_state offer_rep offer_tried offer_credits",
-		"boolean", "sla_breached"),
+			" owner_platform owner_user_id owner_email erased_key parked_error offer_state offer_rep offer_tried offer_credits"+
+			" sla_holder_platform sla_holder_user_id sla_holder_email",
+		"boolean", "sla_breached sla_held"),
 	"lead_events": columnTypes(
 		"bigint", "id lead_id at_ms",
 		"text", "kind stage actor details reason_code",
@@ -63,7 +64,8 @@ var pgColumnTypes = map[string]map[string]string{
 		"integer", "bucket shard",
 		"text", "kind"),
 	"sla_cycles": columnTypes("bigint", "id lead_id sql_ms claimed_ms contact_due_ms contacted_ms reached",
-		"text", "owner_platform owner_user_id owner_email"),
+		"text", "owner_platform owner_user_id owner_email sla_holder_platform sla_holder_user_id sla_holder_email",
+		"boolean", "sla_held"),
 	"funnel_won":       columnTypes("bigint", "lead_id at_ms prev_ms first_touch_ms"),
 	"funnel_reentries": columnTypes("bigint", "lead_id at_ms prev_ms", "text", "stage"),
 	"routing_days": columnTypes(

@@ -21,7 +21,8 @@ var leadColumns = []string{"external_id", "email", "name", "company", "title", "
 	"owner_platform", "owner_user_id", "owner_email", "sql_ms", "claimed_ms", "contacted_ms", "claim_due_ms",
 	"shown_ms", "contact_due_ms", "sla_breached", "next_remind_ms", "claim_escalated_ms", "contact_escalated_ms",
 	"erased_ms", "erased_key", "parked_ms", "parked_error", "offer_state", "offer_rep", "offer_due_ms", "offer_seq",
-	"offer_tried", "offer_credits", "created_ms", "updated_ms"}
+	"offer_tried", "offer_credits", "created_ms", "updated_ms",
+	"sla_held", "sla_holder_platform", "sla_holder_user_id", "sla_holder_email"}
 
 // fields returns pointers to the row's fields: id, then leadColumns.
 func (r *leadRow) fields() []any {
@@ -30,7 +31,8 @@ func (r *leadRow) fields() []any {
 		&r.OwnerPlatform, &r.OwnerUserID, &r.OwnerEmail, &r.SQLMs, &r.ClaimedMs, &r.ContactedMs, &r.ClaimDueMs,
 		&r.ShownMs, &r.ContactDueMs, &r.SLABreached, &r.NextRemindMs, &r.ClaimEscMs, &r.ContactEscMs,
 		&r.ErasedMs, &r.ErasedKey, &r.ParkedMs, &r.ParkedError, &r.OfferState, &r.OfferRep, &r.OfferDueMs, &r.OfferSeq,
-		&r.OfferTried, &r.OfferCredits, &r.CreatedMs, &r.UpdatedMs}
+		&r.OfferTried, &r.OfferCredits, &r.CreatedMs, &r.UpdatedMs,
+		&r.SLAHeld, &r.SLAHolderPlatform, &r.SLAHolderUserID, &r.SLAHolderEmail}
 }
 
 // deref is the value a field pointer of leadRow.fields points to.

@@ -16,35 +16,42 @@ type repRow struct {
 }
 
 // repSLASelect is the SELECT of each rep's SLA outcome over table (one of
-// slaSources) aliased l, for @from, @to and @now.
-func repSLASelect(table string) string {
-	return "SELECT COALESCE(l.owner_platform, '') AS owner_platform, COALESCE(l.owner_user_id, '') AS owner_user_id," +
-		" MAX(COALESCE(l.owner_email, '')) AS owner_email, " + slaSums +
-		" FROM " + table + " l WHERE " + slaCandidates + " GROUP BY " + repKey
+// slaSources) aliased l, for @from, @to and @now: each promise counted for
+// the rep who held the lead when it was settled (slaOwnerCol,
+// handoff.SLAOwner), grouped as repKey groups the owners.
+func repSLASelect(table string) []string {
+	platform, userID, email := slaOwnerCol("platform"), slaOwnerCol("user_id"), slaOwnerCol("email")
+	key := platform + ", " + userID + ", CASE WHEN " + userID + " = '' THEN " + email + " ELSE '' END"
+	return []string{"SELECT " + platform + " AS owner_platform, " + userID + " AS owner_user_id," +
+		" MAX(" + email + ") AS owner_email, " + slaSums +
+		" FROM " + table + " l WHERE " + slaCandidates + " GROUP BY " + key}
 }
 
-// repActivitySelect is repSLASelect with the leads each rep claimed and
-// contacted in the period.
-func repActivitySelect(table string) string {
-	return "SELECT COALESCE(l.owner_platform, '') AS owner_platform, COALESCE(l.owner_user_id, '') AS owner_user_id," +
-		" MAX(COALESCE(l.owner_email, '')) AS owner_email," +
-		" SUM(CASE WHEN l.claimed_ms >= @from AND l.claimed_ms < @to THEN 1 ELSE 0 END) AS claimed," +
-		" SUM(CASE WHEN l.contacted_ms >= @from AND l.contacted_ms < @to THEN 1 ELSE 0 END) AS contacted," +
-		" " + slaSums +
-		" FROM " + table + " l WHERE (l.claimed_ms >= @from AND l.claimed_ms < @to) OR " + slaCandidates +
-		" GROUP BY " + repKey
+// repActivitySelect is repSLASelect and the SELECT of the leads each owner
+// claimed and contacted in the period.
+func repActivitySelect(table string) []string {
+	return append(repSLASelect(table), "SELECT COALESCE(l.owner_platform, '') AS owner_platform, COALESCE(l.owner_user_id, '') AS owner_user_id,"+
+		" MAX(COALESCE(l.owner_email, '')) AS owner_email,"+
+		" SUM(CASE WHEN l.claimed_ms >= @from AND l.claimed_ms < @to THEN 1 ELSE 0 END) AS claimed,"+
+		" SUM(CASE WHEN l.contacted_ms >= @from AND l.contacted_ms < @to THEN 1 ELSE 0 END) AS contacted"+
+		" FROM "+table+" l WHERE (l.claimed_ms >= @from AND l.claimed_ms < @to) OR (l.contacted_ms >= @from AND l.contacted_ms < @to)"+
+		" GROUP BY "+repKey)
 }
 
-// repRows runs selectOf over each of slaSources with args and adds up each
-// rep's rows: the leads' current cycles and the finished ones together,
-// one row per rep, in the order they were first met.
-func repRows(db *gorm.DB, selectOf func(table string) string, args map[string]any) ([]repRow, error) {
+// repRows runs the selects of selectOf over each of slaSources with args
+// and adds up each rep's rows: the leads' current cycles and the finished
+// ones together, one row per rep, in the order they were first met.
+func repRows(db *gorm.DB, selectOf func(table string) []string, args map[string]any) ([]repRow, error) {
 	var out []repRow
 	at := map[string]int{}
 	for _, table := range slaSources {
 		var rows []repRow
-		if err := db.Raw(selectOf(table), args).Scan(&rows).Error; err != nil {
-			return nil, fmt.Errorf("%s: %w", table, err)
+		for _, q := range selectOf(table) {
+			var part []repRow
+			if err := db.Raw(q, args).Scan(&part).Error; err != nil {
+				return nil, fmt.Errorf("%s: %w", table, err)
+			}
+			rows = append(rows, part...)
 		}
 		for _, r := range rows {
 			k := repIdentity(r.OwnerPlatform, r.OwnerUserID, r.OwnerEmail)

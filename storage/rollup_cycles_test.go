@@ -78,11 +78,11 @@ func (h *rollupHistory) compareSLA(step string, locs []*time.Location) int {
 				continue
 			}
 			fromSource = append(fromSource, l)
-			if owned(l.Owner, f.Owner) {
+			if owned(l.SLAOwner(), f.Owner) {
 				want.CountSLA(f.Period, l.SQLAt, l.ContactDueAt, l.ContactedAt, f.Now)
 			}
 			for _, c := range cycles[l.ID] {
-				if owned(c.Owner, f.Owner) {
+				if owned(c.SLAOwner(), f.Owner) {
 					want.CountCycle(f.Period, c, f.Now)
 				}
 			}

@@ -190,6 +190,16 @@ func (h *rollupHistory) step() {
 				l.ContactedAt = &at
 			}
 			var change handoff.LeadChange
+			// It changes hands now and then (the per-rep SLA follows
+			// who held it when its promise was settled).
+			switch h.rng.IntN(4) {
+			case 0:
+				change.Events = append(change.Events, l.Release(h.now, "slack:U1", nil)...)
+			case 1:
+				if l.Stage.Open() && l.Stage != handoff.StageSQL {
+					l.Reassign(handoff.Owner{Platform: "slack", UserID: h.pick([]string{"U1", "U2"})}, h.now)
+				}
+			}
 			if h.rng.IntN(2) == 0 {
 				st := handoff.AllStages[h.rng.IntN(len(handoff.AllStages))]
 				if h.rng.IntN(2) == 0 { // the stages of the time to first order
