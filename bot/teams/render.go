@@ -304,8 +304,12 @@ func (r *renderer) convert(s string, bold bool) string {
 // entities of escaped text into characters that Adaptive Card markdown
 // shows as they are, backslash-escaping those that would make a link or
 // emphasis (* _ ~ ` [ ]), so a name like "[Open in CRM](https://x)" or
-// "*urgent*" is shown, not followed or formatted.
+// "*urgent*" is shown, not followed or formatted. A backslash (which
+// Message markup never writes, so it is data) is doubled: markdown reads
+// a doubled backslash as one, and a backslash of the data can then never
+// escape the one put before a mark (data `\[x\](https://x)` stays text).
 func teamsLiteral(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\\`)
 	return bot.MapEntities(s, func(char string, _, _ rune) string {
 		if strings.ContainsAny(char, "*_~`[]") {
 			return `\` + char
