@@ -189,7 +189,8 @@ func slackText(s string) string { return slackLiteral(slackMentions(s)) }
 // for * _ ~ and `, so where one could open or close formatting (next to a
 // space, punctuation or the end) it is written as a look-alike (∗ ˍ ∼ ˋ);
 // inside a word (ann_berg@acme.dk) it stays, as Slack formats nothing
-// there. Inside ``` blocks everything is literal already.
+// there. Inside ``` blocks everything is literal already, but for a
+// backtick next to another, which could close the block.
 func slackLiteral(s string) string {
 	parts := strings.Split(s, "```")
 	for i, p := range parts {
@@ -204,7 +205,15 @@ func slackLiteral(s string) string {
 				return "&gt;"
 			}
 			alike, ok := slackLookalikes[char]
-			if !ok || inCode || (isWordChar(before) && isWordChar(after)) {
+			switch {
+			case !ok:
+				return char
+			case inCode:
+				if char == "`" && (before == '`' || after == '`') {
+					return alike
+				}
+				return char
+			case isWordChar(before) && isWordChar(after):
 				return char
 			}
 			return alike

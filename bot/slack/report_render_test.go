@@ -84,3 +84,41 @@ func TestRenderTableLimits(t *testing.T) {
 		t.Error("a chart whose labels collide once cut is not rendered as text")
 	}
 }
+
+// TestClassicTableShowsDataAsWritten renders tables and charts as text (the
+// App Home, and workspaces that refuse native blocks): data inside the code
+// block is shown as written, never as Message markup's entities (&#95;),
+// and the title is written like any text, its data unable to format.
+func TestClassicTableShowsDataAsWritten(t *testing.T) {
+	data := "spring_sale [Q4] *x* ~y~ `z` Berg & Co <!channel>"
+	msg := bot.Message{
+		Tables: []bot.Table{{Title: "By *campaign* " + data, Columns: []string{"Campaign", "SQLs"}, Numeric: []bool{false, true},
+			Rows: [][]string{{bot.Escape(data), "3"}, {bot.Escape("```*fake*```"), "1"}}}},
+		Charts: []bot.Chart{{Kind: bot.ChartBar, Title: data, Categories: []string{data}, Series: []bot.Series{{Name: "SQLs", Values: []float64{3}}}}},
+	}
+	blocks := slackbot.RenderClassicBlocks(msg)
+	if len(blocks) != 2 {
+		t.Fatalf("blocks = %d, want a section for the table and one for the chart", len(blocks))
+	}
+	for i, b := range blocks {
+		sec, ok := b.(*slackapi.SectionBlock)
+		if !ok {
+			t.Fatalf("block %d = %T, want a section", i, b)
+		}
+		text := sec.Text.Text
+		title, code, ok := strings.Cut(text, "```")
+		if !ok || strings.Count(text, "```") != 2 {
+			t.Fatalf("block %d = %q, want one code block (data cannot close it)", i, text)
+		}
+		// Inside ``` Slack shows every character as it is but decodes &amp;, &lt; and &gt;.
+		shown := strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace(code)
+		if !strings.Contains(shown, data) || strings.Contains(code, "&#") || strings.Contains(code, "<!") {
+			t.Errorf("block %d code block %q, want %q as written", i, code, data)
+		}
+		for _, live := range []string{"*x*", "~y~", "`z`", "<!channel>", "&#"} {
+			if strings.Contains(title, live) {
+				t.Errorf("block %d title %q shows %q live or as an entity", i, title, live)
+			}
+		}
+	}
+}

@@ -181,7 +181,8 @@ func chartBlock(prefix string, i int, c bot.Chart, native bool) slackapi.Block {
 }
 
 // preformatted is a section with a bold title and body in a code block,
-// or "None." when empty.
+// or "None." when empty; title and body are plain text, shown as written
+// (slackText).
 func preformatted(id, title, body string, empty bool) slackapi.Block {
 	s := ""
 	if title != "" {
@@ -192,5 +193,5 @@ func preformatted(id, title, body string, empty bool) slackapi.Block {
 	} else {
 		s += "```\n" + bot.Escape(cut(strings.TrimRight(body, "\n"), maxPreformatted)) + "\n```"
 	}
-	return slackapi.NewSectionBlock(slackapi.NewTextBlockObject(slackapi.MarkdownType, s, false, false), nil, nil, slackapi.SectionBlockOptionBlockID(id))
+	return slackapi.NewSectionBlock(mrkdwn(s), nil, nil, slackapi.SectionBlockOptionBlockID(id))
 }
