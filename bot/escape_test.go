@@ -2,7 +2,6 @@ package bot_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -43,37 +42,21 @@ var live = map[string][]string{
 // reads as markup: Slack's mrkdwn text objects, Teams' TextBlocks and facts.
 func markupTexts(t *testing.T, v any) []string {
 	t.Helper()
-	raw, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tree any
-	if err := json.Unmarshal(raw, &tree); err != nil {
-		t.Fatal(err)
-	}
 	var out []string
-	var walk func(any)
-	walk = func(n any) {
-		switch n := n.(type) {
-		case map[string]any:
-			if n["type"] == "mrkdwn" || n["type"] == "TextBlock" {
-				out = append(out, fmt.Sprint(n["text"]))
-			}
-			if title, ok := n["title"].(string); ok {
-				if value, ok := n["value"].(string); ok {
-					out = append(out, title, value) // a Teams fact
-				}
-			}
-			for _, c := range n {
-				walk(c)
-			}
-		case []any:
-			for _, c := range n {
-				walk(c)
+	for _, n := range jsonNodes(t, v) {
+		n, ok := n.(map[string]any)
+		if !ok {
+			continue
+		}
+		if n["type"] == "mrkdwn" || n["type"] == "TextBlock" {
+			out = append(out, fmt.Sprint(n["text"]))
+		}
+		if title, ok := n["title"].(string); ok {
+			if value, ok := n["value"].(string); ok {
+				out = append(out, title, value) // a Teams fact
 			}
 		}
 	}
-	walk(tree)
 	return out
 }
 

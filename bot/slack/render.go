@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -55,17 +54,17 @@ func renderBlocks(m bot.Message, native bool, prefix string) []slackapi.Block {
 	var blocks []slackapi.Block
 	if m.Header != "" {
 		blocks = append(blocks, slackapi.NewHeaderBlock(
-			slackapi.NewTextBlockObject(slackapi.PlainTextType, cut(m.Header, maxHeader), true, false),
+			slackapi.NewTextBlockObject(slackapi.PlainTextType, bot.CutPlain(m.Header, maxHeader), true, false),
 			slackapi.HeaderBlockOptionBlockID(prefix+"header")))
 	}
 	for i, s := range m.Sections {
 		var text *slackapi.TextBlockObject
 		if s.Text != "" {
-			text = mrkdwn(cut(s.Text, maxSectionText))
+			text = mrkdwn(bot.Cut(s.Text, maxSectionText))
 		}
 		fields := make([]*slackapi.TextBlockObject, 0, len(s.Fields))
 		for _, f := range s.Fields {
-			fields = append(fields, mrkdwn(cut("*"+f.Key+"*\n"+f.Value, maxFieldText)))
+			fields = append(fields, mrkdwn(bot.Cut("*"+f.Key+"*\n"+f.Value, maxFieldText)))
 		}
 		for part := 0; part == 0 || len(fields) > 0; part++ {
 			n := min(len(fields), maxFields)
@@ -95,7 +94,7 @@ func renderBlocks(m bot.Message, native bool, prefix string) []slackapi.Block {
 	if len(m.Context) > 0 {
 		var elems []slackapi.MixedElement
 		for _, c := range m.Context[:min(len(m.Context), maxContext)] {
-			elems = append(elems, mrkdwn(cut(c, maxSectionText)))
+			elems = append(elems, mrkdwn(bot.Cut(c, maxSectionText)))
 		}
 		blocks = append(blocks, slackapi.NewContextBlock(prefix+"context", elems...))
 	}
@@ -103,7 +102,7 @@ func renderBlocks(m bot.Message, native bool, prefix string) []slackapi.Block {
 		var elems []slackapi.BlockElement
 		for _, b := range m.Buttons[:min(len(m.Buttons), maxButtons)] {
 			btn := slackapi.NewButtonBlockElement(b.ActionID, b.Value,
-				slackapi.NewTextBlockObject(slackapi.PlainTextType, cut(b.Text, maxButtonText), true, false))
+				slackapi.NewTextBlockObject(slackapi.PlainTextType, bot.CutPlain(b.Text, maxButtonText), true, false))
 			switch b.Style {
 			case bot.StylePrimary:
 				btn = btn.WithStyle(slackapi.StylePrimary)
@@ -120,9 +119,9 @@ func renderBlocks(m bot.Message, native bool, prefix string) []slackapi.Block {
 // summary is the message's notification text.
 func summary(m bot.Message) string {
 	if m.Summary != "" {
-		return cut(slackText(m.Summary), maxSummary)
+		return bot.Cut(slackText(m.Summary), maxSummary)
 	}
-	return cut(slackText(bot.Escape(m.Header)), maxSummary)
+	return bot.Cut(slackText(bot.Escape(m.Header)), maxSummary)
 }
 
 // msgOptions are the chat.postMessage / chat.update options for m. The text
@@ -139,19 +138,19 @@ func msgOptions(m bot.Message) []slackapi.MsgOption {
 func RenderModal(f bot.Form) slackapi.ModalViewRequest {
 	v := slackapi.ModalViewRequest{
 		Type:            slackapi.VTModal,
-		Title:           plain(cut(f.Title, maxModalTitle)),
-		Submit:          plain(cut(orDefault(f.Submit, "Save"), maxModalButton)),
+		Title:           plain(bot.CutPlain(f.Title, maxModalTitle)),
+		Submit:          plain(bot.CutPlain(orDefault(f.Submit, "Save"), maxModalButton)),
 		Close:           plain("Cancel"),
 		CallbackID:      f.ID,
 		PrivateMetadata: f.State,
 	}
 	if f.Intro != "" {
-		v.Blocks.BlockSet = append(v.Blocks.BlockSet, slackapi.NewSectionBlock(mrkdwn(cut(f.Intro, maxSectionText)), nil, nil, slackapi.SectionBlockOptionBlockID("intro")))
+		v.Blocks.BlockSet = append(v.Blocks.BlockSet, slackapi.NewSectionBlock(mrkdwn(bot.Cut(f.Intro, maxSectionText)), nil, nil, slackapi.SectionBlockOptionBlockID("intro")))
 	}
 	for _, in := range f.Inputs {
 		var ph *slackapi.TextBlockObject
 		if in.Placeholder != "" {
-			ph = plain(cut(in.Placeholder, maxPlaceholder))
+			ph = plain(bot.CutPlain(in.Placeholder, maxPlaceholder))
 		}
 		var elem slackapi.BlockElement
 		switch in.Kind {
@@ -162,13 +161,13 @@ func RenderModal(f bot.Form) slackapi.ModalViewRequest {
 		case bot.InputChoice:
 			opts := make([]*slackapi.OptionBlockObject, 0, len(in.Options))
 			for _, o := range in.Options[:min(len(in.Options), maxSelectOptions)] {
-				opts = append(opts, slackapi.NewOptionBlockObject(cut(o, maxOptionValue), plain(cut(o, maxOptionText)), nil))
+				opts = append(opts, slackapi.NewOptionBlockObject(bot.CutPlain(o, maxOptionValue), plain(bot.CutPlain(o, maxOptionText)), nil))
 			}
 			elem = slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, ph, in.ID, opts...)
 		default:
 			elem = slackapi.NewPlainTextInputBlockElement(ph, in.ID).WithMultiline(in.Kind == bot.InputMultiline)
 		}
-		block := slackapi.NewInputBlock(in.ID, plain(cut(in.Label, maxLabel)), nil, elem).WithOptional(in.Optional)
+		block := slackapi.NewInputBlock(in.ID, plain(bot.CutPlain(in.Label, maxLabel)), nil, elem).WithOptional(in.Optional)
 		v.Blocks.BlockSet = append(v.Blocks.BlockSet, block)
 	}
 	return v
@@ -250,13 +249,4 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// cut shortens s to at most n characters, ending with "…" when cut.
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:n-1])) + "…"
 }

@@ -71,7 +71,7 @@ func tableBlock(prefix string, i int, t bot.Table, native bool, budget *int) sla
 	if caption == "" {
 		caption = "Table"
 	}
-	b := slackapi.NewDataTableBlock(cut(caption, maxCaption), slackapi.DataTableBlockOptionBlockID(id))
+	b := slackapi.NewDataTableBlock(bot.CutPlain(caption, maxCaption), slackapi.DataTableBlockOptionBlockID(id))
 	header := make([]slackapi.DataTableCell, len(t.Columns))
 	for j, c := range t.Columns {
 		header[j] = slackapi.NewDataTableRawTextCell(orDefault(c, " "))
@@ -151,7 +151,7 @@ func chartBlock(prefix string, i int, c bot.Chart, native bool) slackapi.Block {
 	first := max(0, len(c.Categories)-maxChartPoints)
 	cats := make([]string, 0, len(c.Categories)-first)
 	for _, cat := range c.Categories[first:] {
-		cats = append(cats, cut(orDefault(cat, "–"), maxChartLabel))
+		cats = append(cats, bot.CutPlain(orDefault(cat, "–"), maxChartLabel))
 	}
 	axis := slackapi.NewDataVisualizationAxisConfig(cats...)
 	if c.Unit != "" {
@@ -167,13 +167,13 @@ func chartBlock(prefix string, i int, c bot.Chart, native bool) slackapi.Block {
 			}
 			points[j] = slackapi.NewDataVisualizationDataPoint(cat, v)
 		}
-		series = append(series, slackapi.NewDataVisualizationDataSeries(cut(orDefault(s.Name, "Value"), maxChartLabel), points...))
+		series = append(series, slackapi.NewDataVisualizationDataSeries(bot.CutPlain(orDefault(s.Name, "Value"), maxChartLabel), points...))
 	}
 	var chart slackapi.DataVisualizationChart = slackapi.NewDataVisualizationBarChart(axis, series...)
 	if c.Kind == bot.ChartLine {
 		chart = slackapi.NewDataVisualizationLineChart(axis, series...)
 	}
-	block := slackapi.NewDataVisualizationBlock(cut(orDefault(c.Title, "Chart"), maxChartTitle), chart, slackapi.DataVisualizationBlockOptionBlockID(id))
+	block := slackapi.NewDataVisualizationBlock(bot.CutPlain(orDefault(c.Title, "Chart"), maxChartTitle), chart, slackapi.DataVisualizationBlockOptionBlockID(id))
 	if err := block.Validate(); err != nil {
 		return fallback() // e.g. two labels equal once cut
 	}
@@ -191,7 +191,7 @@ func preformatted(id, title, body string, empty bool) slackapi.Block {
 	if empty {
 		s += "None."
 	} else {
-		s += "```\n" + bot.Escape(cut(strings.TrimRight(body, "\n"), maxPreformatted)) + "\n```"
+		s += "```\n" + bot.Escape(bot.CutPlain(strings.TrimRight(body, "\n"), maxPreformatted)) + "\n```"
 	}
 	return slackapi.NewSectionBlock(mrkdwn(s), nil, nil, slackapi.SectionBlockOptionBlockID(id))
 }

@@ -9,7 +9,6 @@ package teams
 import (
 	"cmp"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
@@ -140,16 +139,16 @@ func RenderCard(m bot.Message, names Names) Card {
 	r := &renderer{names: names}
 	c := newCard(fallbackText(m, names))
 	if m.Header != "" {
-		c.Body = append(c.Body, textBlock{Type: "TextBlock", ID: "header", Text: r.plain(cut(m.Header, maxTitle)), Wrap: true, Size: "Medium", Weight: "Bolder"})
+		c.Body = append(c.Body, textBlock{Type: "TextBlock", ID: "header", Text: r.plain(bot.CutPlain(m.Header, maxTitle)), Wrap: true, Size: "Medium", Weight: "Bolder"})
 	}
 	for _, s := range m.Sections {
 		if s.Text != "" {
-			c.Body = append(c.Body, textBlock{Type: "TextBlock", Text: r.markdown(cut(s.Text, maxText)), Wrap: true})
+			c.Body = append(c.Body, textBlock{Type: "TextBlock", Text: r.markdown(bot.Cut(s.Text, maxText)), Wrap: true})
 		}
 		if len(s.Fields) > 0 {
 			fs := factSet{Type: "FactSet"}
 			for _, f := range s.Fields {
-				fs.Facts = append(fs.Facts, fact{Title: r.markdown(f.Key), Value: r.markdown(cut(f.Value, maxText))})
+				fs.Facts = append(fs.Facts, fact{Title: r.markdown(f.Key), Value: r.markdown(bot.Cut(f.Value, maxText))})
 			}
 			c.Body = append(c.Body, fs)
 		}
@@ -161,7 +160,7 @@ func RenderCard(m bot.Message, names Names) Card {
 		c.Body = append(c.Body, r.chart(ch)...)
 	}
 	for i, line := range m.Context {
-		tb := textBlock{Type: "TextBlock", Text: r.markdown(cut(line, maxText)), Wrap: true, Size: "Small", IsSubtle: true}
+		tb := textBlock{Type: "TextBlock", Text: r.markdown(bot.Cut(line, maxText)), Wrap: true, Size: "Small", IsSubtle: true}
 		if i == 0 {
 			tb.Spacing = "Medium"
 		}
@@ -170,7 +169,7 @@ func RenderCard(m bot.Message, names Names) Card {
 	if len(m.Buttons) > 0 {
 		set := actionSet{Type: "ActionSet", ID: "lead_actions"}
 		for _, b := range m.Buttons {
-			set.Actions = append(set.Actions, executeAction(cut(b.Text, maxTitle), b.ActionID, map[string]any{"action": b.ActionID, "value": b.Value}, style(b.Style)))
+			set.Actions = append(set.Actions, executeAction(bot.CutPlain(b.Text, maxTitle), b.ActionID, map[string]any{"action": b.ActionID, "value": b.Value}, style(b.Style)))
 		}
 		c.Body = append(c.Body, set)
 	}
@@ -188,15 +187,15 @@ func RenderCard(m bot.Message, names Names) Card {
 func RenderForm(f bot.Form, leadID string, problem string, fieldErrs map[string]string) Card {
 	r := &renderer{}
 	c := newCard(bot.Unescape(f.Title))
-	c.Body = append(c.Body, textBlock{Type: "TextBlock", ID: "header", Text: cut(f.Title, maxTitle), Wrap: true, Size: "Medium", Weight: "Bolder"})
+	c.Body = append(c.Body, textBlock{Type: "TextBlock", ID: "header", Text: bot.CutPlain(f.Title, maxTitle), Wrap: true, Size: "Medium", Weight: "Bolder"})
 	if f.Intro != "" {
-		c.Body = append(c.Body, textBlock{Type: "TextBlock", Text: r.markdown(cut(f.Intro, maxText)), Wrap: true})
+		c.Body = append(c.Body, textBlock{Type: "TextBlock", Text: r.markdown(bot.Cut(f.Intro, maxText)), Wrap: true})
 	}
 	if problem != "" {
-		c.Body = append(c.Body, textBlock{Type: "TextBlock", ID: "problem", Text: r.markdown(cut(problem, maxText)), Wrap: true, Color: "Attention"})
+		c.Body = append(c.Body, textBlock{Type: "TextBlock", ID: "problem", Text: r.markdown(bot.Cut(problem, maxText)), Wrap: true, Color: "Attention"})
 	}
 	for _, in := range f.Inputs {
-		el := input{ID: FormInputPrefix + in.ID, Label: cut(in.Label, maxTitle), Placeholder: in.Placeholder, IsRequired: !in.Optional}
+		el := input{ID: FormInputPrefix + in.ID, Label: bot.CutPlain(in.Label, maxTitle), Placeholder: in.Placeholder, IsRequired: !in.Optional}
 		switch in.Kind {
 		case bot.InputNumber:
 			zero := 0.0
@@ -259,7 +258,7 @@ func style(s bot.ButtonStyle) string {
 
 // fallbackText is the message's notification text as plain text.
 func fallbackText(m bot.Message, names Names) string {
-	return cut(plainText(cmp.Or(m.Summary, bot.Escape(m.Header)), names), maxText)
+	return bot.CutPlain(plainText(cmp.Or(m.Summary, bot.Escape(m.Header)), names), maxText)
 }
 
 // plainText drops bot markup: bold stars, and mentions become names.
@@ -383,13 +382,4 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// cut shortens s to at most n characters, ending with "…" when cut.
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:n-1])) + "…"
 }

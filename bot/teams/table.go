@@ -43,7 +43,7 @@ const chartBarWidth = 12
 func (r *renderer) table(t bot.Table) []any {
 	var out []any
 	if t.Title != "" {
-		out = append(out, textBlock{Type: "TextBlock", Text: r.plain(cut(t.Title, maxTitle)), Wrap: true, Weight: "Bolder", Spacing: "Medium"})
+		out = append(out, textBlock{Type: "TextBlock", Text: r.plain(bot.CutPlain(t.Title, maxTitle)), Wrap: true, Weight: "Bolder", Spacing: "Medium"})
 	}
 	if len(t.Rows) == 0 || len(t.Columns) == 0 {
 		return append(out, textBlock{Type: "TextBlock", Text: "None.", Wrap: true, IsSubtle: true})
@@ -59,7 +59,7 @@ func (r *renderer) table(t bot.Table) []any {
 			col.HorizontalCellContentAlignment = "Right"
 		}
 		el.Columns = append(el.Columns, col)
-		header.Cells = append(header.Cells, cell(textBlock{Type: "TextBlock", Text: r.plain(cut(c, maxTitle)), Wrap: true, Weight: "Bolder"}))
+		header.Cells = append(header.Cells, cell(textBlock{Type: "TextBlock", Text: r.plain(bot.CutPlain(c, maxTitle)), Wrap: true, Weight: "Bolder"}))
 	}
 	el.Rows = append(el.Rows, header)
 	for _, row := range t.Rows {
@@ -69,7 +69,7 @@ func (r *renderer) table(t bot.Table) []any {
 			if i < len(row) {
 				v = row[i]
 			}
-			tr.Cells = append(tr.Cells, cell(textBlock{Type: "TextBlock", Text: r.markdown(cut(orDefault(v, "–"), maxText)), Wrap: true}))
+			tr.Cells = append(tr.Cells, cell(textBlock{Type: "TextBlock", Text: r.markdown(bot.Cut(orDefault(v, "–"), maxText)), Wrap: true}))
 		}
 		el.Rows = append(el.Rows, tr)
 	}
@@ -110,13 +110,13 @@ type container struct {
 // chart renders c as a native Teams chart whose fallback is the chart as a
 // table (chartTable), for clients that cannot draw charts.
 func (r *renderer) chart(c bot.Chart) []any {
-	el := chartElement{Title: r.plain(cut(c.Title, maxTitle)), ColorSet: "categorical", Spacing: "Medium",
+	el := chartElement{Title: r.plain(bot.CutPlain(c.Title, maxTitle)), ColorSet: "categorical", Spacing: "Medium",
 		Fallback: container{Type: "Container", Items: r.chartTable(c)}}
 	series := make([]chartSeries, len(c.Series))
 	for i, s := range c.Series {
-		series[i].Legend = r.plain(cut(orDefault(s.Name, "Value"), maxTitle))
+		series[i].Legend = r.plain(bot.CutPlain(orDefault(s.Name, "Value"), maxTitle))
 		for j, cat := range c.Categories {
-			series[i].Values = append(series[i].Values, chartPoint{X: r.plain(cut(orDefault(cat, "–"), maxTitle)), Y: value(s.Values, j)})
+			series[i].Values = append(series[i].Values, chartPoint{X: r.plain(bot.CutPlain(orDefault(cat, "–"), maxTitle)), Y: value(s.Values, j)})
 		}
 	}
 	switch {
