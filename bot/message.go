@@ -106,10 +106,24 @@ type Table struct {
 	// them right (and Slack sorts them numerically); missing entries are
 	// false.
 	Numeric []bool `json:"numeric,omitempty"`
+	// More says, in Message markup, where every row can be read, for a
+	// platform that can show only the first ones; "" for nowhere.
+	More string `json:"more,omitempty"`
 }
 
 // IsNumeric reports whether column col holds numbers.
 func (t Table) IsNumeric(col int) bool { return col >= 0 && col < len(t.Numeric) && t.Numeric[col] }
+
+// LeftOut is the line, in Message markup, that a renderer showing only the
+// first shown rows of t writes under it: how many it left out, and where
+// to read them (More).
+func (t Table) LeftOut(shown int) string {
+	s := "Not shown here: " + Count(len(t.Rows)-shown, "more row", "more rows") + "."
+	if t.More != "" {
+		s += " " + t.More
+	}
+	return s
+}
 
 // ChartKind says how a Chart is drawn.
 type ChartKind string

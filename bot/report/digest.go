@@ -124,7 +124,8 @@ func DigestMessage(f handoff.Funnel, reps []handoff.RepActivity, open handoff.Op
 		Leads:    bot.LeadIDs(open.Breached), // the breach table names them
 	}
 	perRep := bot.Table{Title: "Per rep", Columns: []string{"Rep", "Claimed", "Contacted", "In time", "Breaches", "Median to contact"},
-		Numeric: []bool{false, true, true, true, true, false}}
+		Numeric: []bool{false, true, true, true, true, false},
+		More:    "`handoff digest --week " + f.Period.Label + " --print` shows every rep."}
 	for _, r := range reps {
 		if r.Claimed == 0 && r.Contacted == 0 && r.Met+r.Breached == 0 {
 			continue // only SQLs still pending: a row of zeros says nothing

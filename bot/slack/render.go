@@ -86,7 +86,11 @@ func renderBlocks(m bot.Message, native bool, prefix string) []slackapi.Block {
 	}
 	budget := maxTableChars // shared by every table of the message
 	for i, t := range m.Tables {
-		blocks = append(blocks, tableBlock(prefix, i, t, native, &budget))
+		b, shown := tableBlock(prefix, i, t, native, &budget)
+		blocks = append(blocks, b)
+		if note := leftOut(prefix, i, t, shown); note != nil {
+			blocks = append(blocks, note)
+		}
 	}
 	for i, c := range m.Charts {
 		blocks = append(blocks, chartBlock(prefix, i, c, native))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/report"
 	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/internal/fixtures"
 )
@@ -55,9 +56,12 @@ func TestRenderTableLimits(t *testing.T) {
 	if !strings.Contains(string(raw), `"type":"rich_text"`) || !strings.Contains(string(raw), `"user_id":"U0"`) || !strings.Contains(string(raw), `"type":"raw_number"`) {
 		t.Errorf("row 1 = %s, want a user mention and a raw number", raw)
 	}
-	viz, ok := blocks[1].(*slackapi.DataVisualizationBlock)
+	if note, ok := blocks[1].(*slackapi.ContextBlock); !ok || note.BlockID != "table_0_more" {
+		t.Errorf("block 1 = %#v, want the note on the 30 rows left out", blocks[1])
+	}
+	viz, ok := blocks[2].(*slackapi.DataVisualizationBlock)
 	if !ok {
-		t.Fatalf("block 1 = %T, want a chart", blocks[1])
+		t.Fatalf("block 2 = %T, want a chart", blocks[2])
 	}
 	if err := viz.Validate(); err != nil {
 		t.Errorf("chart does not validate: %v", err)
@@ -72,8 +76,8 @@ func TestRenderTableLimits(t *testing.T) {
 	if dt, ok := twice[0].(*slackapi.DataTableBlock); !ok || len(dt.Rows) != 1+66 {
 		t.Errorf("first wide table = %#v, want header + 66 rows (4 + 66 × 150 ≤ 10,000)", twice[0])
 	}
-	if _, ok := twice[1].(*slackapi.SectionBlock); !ok {
-		t.Errorf("second wide table = %T, want text", twice[1])
+	if _, ok := twice[2].(*slackapi.SectionBlock); !ok {
+		t.Errorf("second wide table = %T, want text after the first's note on its 34 rows left out", twice[2])
 	}
 
 	// Labels cut to 20 characters collide ("category number 1…"): the
@@ -120,5 +124,48 @@ func TestClassicTableShowsDataAsWritten(t *testing.T) {
 				t.Errorf("block %d title %q shows %q live or as an entity", i, title, live)
 			}
 		}
+	}
+}
+
+// TestRenderTableSaysWhatItLeavesOut renders a digest of 200 reps, natively
+// and as text: Slack shows only the first rows (100 in a data table, fewer
+// within 10,000 characters, or 3,000 characters of text), and a line under
+// the table says how many rows it left out and where to read every one.
+func TestRenderTableSaysWhatItLeavesOut(t *testing.T) {
+	p := fixtures.Policy(t)
+	var reps []handoff.RepActivity
+	for i := range 200 {
+		reps = append(reps, handoff.RepActivity{Owner: handoff.Owner{Platform: "slack", UserID: fmt.Sprintf("U%03d", i)},
+			Claimed: 3, Contacted: 2, SLAStats: handoff.SLAStats{Due: 3, Met: 2, Breached: 1}})
+	}
+	week, err := handoff.ParsePeriod("2026-W47", fixtures.Now, p.Location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := report.DigestMessage(handoff.NewFunnel(handoff.FunnelFilter{Period: week, Now: fixtures.Now}, handoff.FunnelCounts{}, p),
+		reps, handoff.OpenSQLs{}, nil, nil, fixtures.Now, p)
+	for name, render := range map[string]func(bot.Message) []slackapi.Block{"native": slackbot.RenderBlocks, "classic": slackbot.RenderClassicBlocks} {
+		t.Run(name, func(t *testing.T) {
+			blocks := render(digest)
+			for i, b := range blocks {
+				if b.ID() != "table_0" {
+					continue
+				}
+				shown := 0
+				switch b := b.(type) {
+				case *slackapi.DataTableBlock:
+					shown = len(b.Rows) - 1
+				case *slackapi.SectionBlock:
+					shown = strings.Count(b.Text.Text, "\n") - 4 // the lines of the title, fences, header and rule
+				}
+				want := fmt.Sprintf("Not shown here: %d more rows. `handoff digest --week 2026-W47 --print` shows every rep.", 200-shown)
+				raw, _ := json.Marshal(blocks[min(i+1, len(blocks)-1)])
+				if shown <= 0 || shown >= 200 || !strings.Contains(string(raw), want) {
+					t.Errorf("table shows %d rows and is followed by %s; want %q", shown, raw, want)
+				}
+				return
+			}
+			t.Fatal("no table_0 block")
+		})
 	}
 }

@@ -34,11 +34,13 @@ const (
 // out, and so are the rows that would take the message's tables past
 // Slack's 10,000 characters (budget is what is left, and is reduced). An
 // empty or too wide table, one whose first row does not fit the budget, or
-// native false, becomes preformatted text.
-func tableBlock(prefix string, i int, t bot.Table, native bool, budget *int) slackapi.Block {
+// native false, becomes preformatted text (textTable). It returns the
+// block and how many rows it shows.
+func tableBlock(prefix string, i int, t bot.Table, native bool, budget *int) (slackapi.Block, int) {
 	id := fmt.Sprintf("%s%s%d", prefix, tableBlockPrefix, i)
-	classic := func() slackapi.Block {
-		return preformatted(id, t.Title, report.Table(bot.Table{Columns: t.Columns, Rows: t.Rows, Numeric: t.Numeric}), len(t.Rows) == 0)
+	classic := func() (slackapi.Block, int) {
+		body, shown := textTable(t)
+		return preformatted(id, t.Title, body, len(t.Rows) == 0), shown
 	}
 	if !native || len(t.Rows) == 0 || len(t.Columns) == 0 || len(t.Columns) > maxTableColumns {
 		return classic()
@@ -89,7 +91,37 @@ func tableBlock(prefix string, i int, t bot.Table, native bool, budget *int) sla
 		}
 		b.AddRow(cells...)
 	}
-	return b.WithPageSize(min(len(rows), maxTablePage))
+	return b.WithPageSize(min(len(rows), maxTablePage)), fit
+}
+
+// textTable is t as aligned text (report.Table) of whole lines within
+// Slack's section text, and how many rows it shows; a first row too long
+// for it is cut.
+func textTable(t bot.Table) (string, int) {
+	lines := strings.Split(strings.TrimRight(report.Table(bot.Table{Columns: t.Columns, Rows: t.Rows, Numeric: t.Numeric}), "\n"), "\n")
+	used, kept := 0, 0
+	for _, l := range lines {
+		n := utf8.RuneCountInString(l) + 1
+		if used+n > maxPreformatted {
+			break
+		}
+		used += n
+		kept++
+	}
+	const above = 2 // the header and its rule
+	if kept <= above && len(t.Rows) > 0 {
+		return bot.CutPlain(strings.Join(lines, "\n"), maxPreformatted), 1
+	}
+	return strings.Join(lines[:kept], "\n"), max(0, kept-above)
+}
+
+// leftOut is the context block under table i of a message when it shows
+// only its first shown rows, or nil.
+func leftOut(prefix string, i int, t bot.Table, shown int) slackapi.Block {
+	if shown >= len(t.Rows) {
+		return nil
+	}
+	return slackapi.NewContextBlock(fmt.Sprintf("%s%s%d_more", prefix, tableBlockPrefix, i), mrkdwn(bot.Cut(t.LeftOut(shown), maxSectionText)))
 }
 
 // tableCell renders one cell of Message markup.

@@ -8,6 +8,7 @@ package teams
 
 import (
 	"cmp"
+	"encoding/json"
 	"strings"
 
 	"github.com/handoff/handoff"
@@ -135,7 +136,47 @@ type renderer struct {
 // an ActionSet of Action.Execute actions (verb and data {action, value}),
 // each with an Action.Submit fallback carrying the same data. Mentions of
 // users that names knows become Teams mentions.
+//
+// Teams refuses a message over about 28 KB: a card whose JSON would take
+// more than maxCardBytes shows only as many first rows of each table as
+// fit, each table followed by the line saying how many it left out
+// (bot.Table.LeftOut).
 func RenderCard(m bot.Message, names Names) Card {
+	c := renderCard(m, names, -1)
+	if cardBytes(c) <= maxCardBytes {
+		return c
+	}
+	lo, hi := 0, 0 // rows per table: lo fits, more than hi does not
+	for _, t := range m.Tables {
+		hi = max(hi, len(t.Rows)-1)
+	}
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if cardBytes(renderCard(m, names, mid)) <= maxCardBytes {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return renderCard(m, names, lo)
+}
+
+// maxCardBytes bounds a card's JSON: Teams takes about 28 KB in one
+// message, and the activity around the card needs some of it.
+const maxCardBytes = 24 * 1024
+
+// cardBytes is the size of c as the connector sends it.
+func cardBytes(c Card) int {
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return 0
+	}
+	return len(raw)
+}
+
+// renderCard renders m, with at most rows rows of each table (all when
+// rows < 0).
+func renderCard(m bot.Message, names Names, rows int) Card {
 	r := &renderer{names: names}
 	c := newCard(fallbackText(m, names))
 	if m.Header != "" {
@@ -154,7 +195,7 @@ func RenderCard(m bot.Message, names Names) Card {
 		}
 	}
 	for _, t := range m.Tables {
-		c.Body = append(c.Body, r.table(t)...)
+		c.Body = append(c.Body, r.table(t, rows)...)
 	}
 	for _, ch := range m.Charts {
 		c.Body = append(c.Body, r.chart(ch)...)

@@ -39,8 +39,9 @@ const chartBarWidth = 12
 
 // table renders t as a bold title and a Table whose first row is the
 // header; numeric columns are aligned right. An empty table is its title
-// and "None.".
-func (r *renderer) table(t bot.Table) []any {
+// and "None.". With limit ≥ 0 it shows at most limit rows, and a line
+// under the table says how many it left out.
+func (r *renderer) table(t bot.Table, limit int) []any {
 	var out []any
 	if t.Title != "" {
 		out = append(out, textBlock{Type: "TextBlock", Text: r.plain(bot.CutPlain(t.Title, maxTitle)), Wrap: true, Weight: "Bolder", Spacing: "Medium"})
@@ -62,7 +63,11 @@ func (r *renderer) table(t bot.Table) []any {
 		header.Cells = append(header.Cells, cell(textBlock{Type: "TextBlock", Text: r.plain(bot.CutPlain(c, maxTitle)), Wrap: true, Weight: "Bolder"}))
 	}
 	el.Rows = append(el.Rows, header)
-	for _, row := range t.Rows {
+	rows := t.Rows
+	if limit >= 0 && limit < len(rows) {
+		rows = rows[:limit]
+	}
+	for _, row := range rows {
 		tr := tableRow{Type: "TableRow"}
 		for i := range t.Columns {
 			v := ""
@@ -73,7 +78,13 @@ func (r *renderer) table(t bot.Table) []any {
 		}
 		el.Rows = append(el.Rows, tr)
 	}
-	return append(out, el)
+	if len(rows) > 0 {
+		out = append(out, el)
+	}
+	if len(rows) < len(t.Rows) {
+		out = append(out, textBlock{Type: "TextBlock", Text: r.markdown(t.LeftOut(len(rows))), Wrap: true, Size: "Small", IsSubtle: true})
+	}
+	return out
 }
 
 // chartElement is a Teams chart: Chart.VerticalBar (one series),
@@ -164,7 +175,7 @@ func (r *renderer) chartTable(c bot.Chart) []any {
 		}
 		t.Rows = append(t.Rows, row)
 	}
-	return r.table(t)
+	return r.table(t, -1)
 }
 
 func value(vs []float64, i int) float64 {
