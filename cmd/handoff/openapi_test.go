@@ -28,8 +28,10 @@ import (
 // The OpenAPI description stays true, on both databases: every answer the
 // running server gives to these real requests, errors included, matches it
 // (status documented, body valid against its schema), and the requests
-// that succeed match it too; and every operation it describes is served:
-// asked without credentials or body, its answer is one it documents.
+// that succeed match it too; every operation it describes is served:
+// asked without credentials or body, its answer is one it documents; and
+// a request that no operation serves (an unknown path, a method its path
+// does not take) is answered as components.responses describes it.
 func TestOpenAPIDescribesTheRunningServer(t *testing.T) {
 	doc, err := libopenapi.NewDocument(handlers.OpenAPI)
 	if err != nil {
@@ -122,6 +124,9 @@ func TestOpenAPIDescribesTheRunningServer(t *testing.T) {
 					continue // served with Teams on, which this server is not (teams_e2e_test.go calls it)
 				}
 				t.Run("served "+op.method+" "+op.path, func(t *testing.T) { checkOpenAPICall(t, v, srv, op) })
+			}
+			for _, c := range unroutedCalls(t) {
+				t.Run("unrouted "+c.method+" "+c.path, func(t *testing.T) { checkUnrouted(t, srv, c) })
 			}
 		})
 	}
