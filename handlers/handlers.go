@@ -162,8 +162,11 @@ func writeCompactJSON(w http.ResponseWriter, status int, v any) {
 	writeJSONIndent(w, status, v, "")
 }
 
+// jsonContentType is the Content-Type of every JSON answer.
+const jsonContentType = "application/json; charset=utf-8"
+
 func writeJSONIndent(w http.ResponseWriter, status int, v any, indent string) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Type", jsonContentType)
 	noStore(w)
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)

@@ -100,3 +100,31 @@ func checkUnrouted(t *testing.T, srv *server, c unroutedCall) {
 		}
 	}
 }
+
+// TestOpenAPIDocumentsTimeouts: every operation of openapi.json documents
+// the 503 that answers a request not answered in time (the server's
+// handlers.Timeout), since any of them can be that slow.
+func TestOpenAPIDocumentsTimeouts(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(handlers.OpenAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for path, ops := range doc.Paths {
+		for method, raw := range ops {
+			var op struct {
+				Responses map[string]json.RawMessage `json:"responses"`
+			}
+			if method == "parameters" {
+				continue
+			}
+			if err := json.Unmarshal(raw, &op); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := op.Responses["503"]; !ok {
+				t.Errorf("openapi.json: %s %s does not document 503 (timed out)", strings.ToUpper(method), path)
+			}
+		}
+	}
+}

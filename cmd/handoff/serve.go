@@ -66,7 +66,7 @@ const requestTimeout = 20 * time.Second
 func (a *app) listenAndServe(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler: handlers.Instrument(a.mux, a.metrics,
-			handlers.Middleware(a.logger, a.mux, http.TimeoutHandler(handlers.Router(a.mux), requestTimeout, `{"error": "request timed out"}`))),
+			handlers.Middleware(a.logger, a.mux, handlers.Timeout(handlers.Router(a.mux), requestTimeout))),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
