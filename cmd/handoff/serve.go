@@ -22,8 +22,7 @@ import (
 // address only.
 func (a *app) serveMetrics(ln net.Listener) {
 	// A CPU profile or trace answers after its seconds (30 by default).
-	srv := &http.Server{Handler: a.metricsMux(ln.Addr()), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 90 * time.Second,
-		ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn)}
+	srv := a.httpServer(a.metricsMux(ln.Addr()), 90*time.Second)
 	a.addWorker("metrics", func(ctx context.Context) error {
 		go func() {
 			<-ctx.Done()
@@ -60,19 +59,35 @@ func (a *app) metricsMux(addr net.Addr) *http.ServeMux {
 // timeout is longer so the timeout answer still reaches the client.
 const requestTimeout = 20 * time.Second
 
+// maxHeaderBytes bounds a request's line and headers together (net/http
+// allows a little more, 4 KiB, and answers 431 past it before any handler
+// runs). Go's default, 1 MiB, let every request, a bad token's included,
+// hold a megabyte of memory and a query string as long; the largest header
+// a client of Handoff sends is a Teams bearer token of a few KiB.
+const maxHeaderBytes = 32 << 10
+
+// httpServer is the server of every listener, the public port's and the
+// metrics': h, with the time a client has to send its headers and its
+// whole request, writeTimeout to take the answer, the time an idle
+// keep-alive connection is kept, and maxHeaderBytes.
+func (a *app) httpServer(h http.Handler, writeTimeout time.Duration) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+	}
+}
+
 // listenAndServe serves HTTP on ln and runs the workers until ctx ends, then
 // shuts down gracefully: in-flight requests finish (up to 25 s) and the
 // workers stop.
 func (a *app) listenAndServe(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler: handlers.Instrument(a.mux, a.metrics,
-			handlers.Middleware(a.logger, a.mux, handlers.Timeout(handlers.Router(a.mux), requestTimeout))),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
-	}
+	srv := a.httpServer(handlers.Instrument(a.mux, a.metrics,
+		handlers.Middleware(a.logger, a.mux, handlers.Timeout(handlers.Router(a.mux), requestTimeout))), 30*time.Second)
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	var wg sync.WaitGroup
