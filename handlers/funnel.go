@@ -97,8 +97,8 @@ var funnelFormats = []string{"json", "csv"}
 
 // funnelFilter reads the query: the filter, and the format (json or csv).
 func (a *FunnelAPI) funnelFilter(r *http.Request) (handoff.FunnelFilter, string, error) {
-	q := r.URL.Query()
 	bad := map[string]string{}
+	q := queryOf(r, bad)
 	for key, vals := range q {
 		switch key {
 		case "period", "source", "owner", "format":

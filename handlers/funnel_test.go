@@ -182,6 +182,8 @@ func TestFunnelAPI(t *testing.T) {
 				{"source=" + strings.Repeat("s", 501), "source"},
 				{"format=xlsx", "format"},
 				{"format=csv&format=json", "format"},
+				{"period=2025;format=csv", "query"},
+				{"period=2025&source=100%", "query"},
 			} {
 				status, body := funnelCall(t, srv, "GET", "/api/funnel?"+tc.query, "", true)
 				fields, _ := body["fields"].(map[string]any)

@@ -64,11 +64,11 @@ func (a *RoutingAPI) get(w http.ResponseWriter, r *http.Request) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	if len(r.URL.Query()) > 0 {
-		bad := map[string]string{}
-		for key := range r.URL.Query() {
-			bad[key] = "unknown parameter; GET /api/routing takes none"
-		}
+	bad := map[string]string{}
+	for key := range queryOf(r, bad) {
+		bad[key] = "unknown parameter; GET /api/routing takes none"
+	}
+	if len(bad) > 0 {
 		writeError(w, r, logger, invalidQuery("invalid routing query", bad))
 		return
 	}

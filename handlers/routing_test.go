@@ -91,3 +91,19 @@ func TestRoutingAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestRoutingAPIRefusesAnyQuery: GET /api/routing takes no parameter, and
+// a query that does not parse is refused as one that does, naming it.
+func TestRoutingAPIRefusesAnyQuery(t *testing.T) {
+	mux := http.NewServeMux()
+	(&handlers.RoutingAPI{Guard: &handlers.Guard{Tokens: handlers.Tokens(funnelToken, nil)}, Logger: discardLogger()}).Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	for query, field := range map[string]string{"week=last": "week", "week=%zz": "query", "a;b": "query"} {
+		status, body := funnelCall(t, srv, "GET", "/api/routing?"+query, "", true)
+		fields, _ := body["fields"].(map[string]any)
+		if status != http.StatusBadRequest || fields[field] == nil {
+			t.Errorf("?%s: %d %v, want 400 naming %s", query, status, body, field)
+		}
+	}
+}
