@@ -17,18 +17,18 @@ import (
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
-// teamsSales is the Teams sales channel of the tests of unserved platforms.
-const teamsSales = "19:sales@thread.tacv2"
+// teamsSalesChannel is the Teams sales channel of the tests of unserved platforms.
+const teamsSalesChannel = "19:sales@thread.tacv2"
 
 // teamsTarget is a Teams platform on the stand-in Bot Framework bf,
-// posting to teamsSales.
+// posting to teamsSalesChannel.
 func teamsTarget(t *testing.T, s *storage.Store, bf *teamstest.Server) bot.Target {
 	t.Helper()
-	if err := s.SaveTeamsConversation(context.Background(), handoff.TeamsConversation{ConversationID: teamsSales, ServiceURL: bf.ServiceURL(), TenantID: "t1"}, t0); err != nil {
+	if err := s.SaveTeamsConversation(context.Background(), handoff.TeamsConversation{ConversationID: teamsSalesChannel, ServiceURL: bf.ServiceURL(), TenantID: "t1"}, t0); err != nil {
 		t.Fatal(err)
 	}
 	p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil), s, "t1")
-	return bot.Target{Platform: p, SalesChannel: teamsSales}
+	return bot.Target{Platform: p, SalesChannel: teamsSalesChannel}
 }
 
 // teamsCards counts the cards posted to the stand-in Teams' sales
@@ -36,7 +36,7 @@ func teamsTarget(t *testing.T, s *storage.Store, bf *teamstest.Server) bot.Targe
 func teamsCards(bf *teamstest.Server) int {
 	n := 0
 	for _, c := range bf.Calls() {
-		if c.Op == "create" && strings.HasPrefix(c.ConversationID, teamsSales) {
+		if c.Op == "create" && strings.HasPrefix(c.ConversationID, teamsSalesChannel) {
 			n++
 		}
 	}
