@@ -48,7 +48,7 @@ func (h *Handler) Register(mux *http.ServeMux) { mux.Handle("POST "+Path, h) }
 // contact that carries none.
 type Store interface {
 	SaveLead(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (handoff.SaveResult, error)
-	SaveLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor, source string, version time.Time) (handoff.SaveResult, bool, error)
+	SaveLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor, source string, version handoff.CRMVersion) (handoff.SaveResult, bool, error)
 }
 
 // Result is one stored contact in the answer.
@@ -73,8 +73,9 @@ type answer struct {
 }
 
 // ServeHTTP answers 200 once every contact in the body is stored (or was
-// already: a contact whose last-modified time is not newer than the one
-// saved changes nothing, so a late retry cannot undo a newer state), 401 for a
+// already: a contact whose last-modified time is older than the one saved,
+// or equal with the same properties, changes nothing, so a late retry
+// cannot undo a newer state), 401 for a
 // wrong or stale signature, 400 with the reason for a body or a contact
 // that cannot be a lead (HubSpot does not retry a 4xx) and 500 when the
 // database failed (a retry can help). Nothing is stored without a valid
@@ -148,14 +149,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // save stores one contact received at at: by its last-modified time when
-// it has one (stale when a newer or equal state is stored), as
+// it has one (stale when a newer state is stored, or this one: see
+// storage's SaveLeadVersion for two states of one time), as
 // connector.Save does with a stage behind Handoff's (kept).
 func (h *Handler) save(ctx context.Context, c Contact, at time.Time) (res handoff.SaveResult, kept, stale bool, err error) {
+	version := handoff.VersionOf(c.Input, c.Modified) // of the contact as sent, whatever connector.Save keeps
 	res, kept, err = connector.Save(func(in handoff.LeadInput) (handoff.SaveResult, error) {
 		if c.Modified.IsZero() {
 			return h.Store.SaveLead(ctx, in, h.Policy, at, Actor)
 		}
-		res, s, err := h.Store.SaveLeadVersion(ctx, in, h.Policy, at, Actor, Actor, c.Modified)
+		res, s, err := h.Store.SaveLeadVersion(ctx, in, h.Policy, at, Actor, Actor, version)
 		stale = s
 		return res, err
 	}, c.Input)

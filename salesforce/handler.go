@@ -22,7 +22,7 @@ const MaxBodyBytes = 4 << 20
 
 // Store is what the endpoint needs from storage.
 type Store interface {
-	SaveLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor, source string, version time.Time) (handoff.SaveResult, bool, error)
+	SaveLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor, source string, version handoff.CRMVersion) (handoff.SaveResult, bool, error)
 }
 
 // Handler serves POST /hooks/salesforce.
@@ -98,10 +98,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	updates, invalid := Updates(msg, h.Status, now().UTC())
 	var refused, failed []string
 	for _, u := range updates {
-		at := now().UTC()
+		at, version := now().UTC(), handoff.VersionOf(u.Input, u.Modified)
 		var stale bool
 		_, _, err := connector.Save(func(in handoff.LeadInput) (handoff.SaveResult, error) {
-			res, s, err := h.Store.SaveLeadVersion(r.Context(), in, h.Policy, at, Actor, Actor, u.Modified)
+			res, s, err := h.Store.SaveLeadVersion(r.Context(), in, h.Policy, at, Actor, Actor, version)
 			stale = s
 			return res, err
 		}, u.Input)

@@ -29,7 +29,7 @@ func TestCRMVersionLockedBeforeLead(t *testing.T) {
 	}{
 		{"CRM save", func(ctx context.Context, s *storage.Store) error {
 			_, stale, err := s.SaveLeadVersion(ctx, input(t, map[string]any{"external_id": crmRecord, "title": "CFO"}),
-				handoff.DefaultPolicy(), t0.Add(time.Minute), handoff.ActorAPI, crmSource, t0.Add(time.Minute))
+				handoff.DefaultPolicy(), t0.Add(time.Minute), handoff.ActorAPI, crmSource, handoff.CRMVersion{Modified: t0.Add(time.Minute)})
 			if err == nil && stale {
 				err = fmt.Errorf("a newer version was stale")
 			}
@@ -128,7 +128,7 @@ func saveVersionAsync(t *testing.T, s *storage.Store, raw map[string]any, at tim
 	done := make(chan versionSave, 1)
 	go func() {
 		var v versionSave
-		v.res, v.stale, v.err = s.SaveLeadVersion(context.Background(), in, handoff.DefaultPolicy(), at, handoff.ActorAPI, crmSource, at)
+		v.res, v.stale, v.err = s.SaveLeadVersion(context.Background(), in, handoff.DefaultPolicy(), at, handoff.ActorAPI, crmSource, handoff.CRMVersion{Modified: at})
 		done <- v
 	}()
 	return done
@@ -139,7 +139,7 @@ func saveVersionAsync(t *testing.T, s *storage.Store, raw map[string]any, at tim
 func saveCRMLead(t *testing.T, s *storage.Store, email string) int64 {
 	t.Helper()
 	res, stale, err := s.SaveLeadVersion(context.Background(), input(t, map[string]any{"external_id": crmRecord, "email": email}),
-		handoff.DefaultPolicy(), t0, handoff.ActorAPI, crmSource, t0)
+		handoff.DefaultPolicy(), t0, handoff.ActorAPI, crmSource, handoff.CRMVersion{Modified: t0})
 	if err != nil || stale || !res.Created {
 		t.Fatalf("save CRM lead: created %v, stale %v, %v", res.Created, stale, err)
 	}

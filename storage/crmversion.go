@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -13,8 +15,8 @@ import (
 )
 
 // crmVersionRow remembers the newest state of a record a CRM has sent (its
-// last-modified time), so that a late or repeated message cannot overwrite
-// a newer one. Its one index, unique, leads with external_id: an erasure
+// last-modified time, and the digests of the states saved at that time),
+// so that a late or repeated message cannot overwrite a newer one. Its one index, unique, leads with external_id: an erasure
 // finds a lead's rows by external_id alone (eraseCRMVersions,
 // lockCRMVersionsToForget), and the saves by both columns.
 type crmVersionRow struct {
@@ -22,8 +24,16 @@ type crmVersionRow struct {
 	Source     string `gorm:"size:40;not null;uniqueIndex:idx_crm_versions_record_v2,priority:2"`
 	ExternalID string `gorm:"size:500;not null;uniqueIndex:idx_crm_versions_record_v2,priority:1"`
 	VersionMs  int64  `gorm:"not null"`
-	UpdatedMs  int64  `gorm:"not null"`
+	// Digests are the handoff.CRMVersion digests of the states saved at
+	// VersionMs, space-separated, oldest first, at most maxCRMDigests.
+	Digests   string `gorm:"size:400;not null;default:''"`
+	UpdatedMs int64  `gorm:"not null"`
 }
+
+// maxCRMDigests bounds the states of one record kept for one
+// last-modified time: more changes than that within a second are rare,
+// and the oldest is dropped first.
+const maxCRMDigests = 16
 
 func (crmVersionRow) TableName() string { return "crm_versions" }
 
@@ -36,13 +46,17 @@ var crmVersionIndexes = []string{
 }
 
 // SaveLeadVersion saves in as SaveLead does, but only when version (the
-// record's last-modified time in the CRM named by source) is newer than the
-// newest already saved from that CRM for the same external id. An older or
-// equal version writes nothing and reports stale. The check and the save
+// record's state in the CRM named by source) is newer than the newest
+// already saved from that CRM for the same external id: a later
+// last-modified time, or an equal one with a digest not saved at that
+// time (a second change within the same second). An older version, or an
+// equal one already saved (a repeat), writes nothing and reports stale.
+// Of two unseen states of one second the one that arrives last is kept:
+// nothing orders them. The check and the save
 // are one transaction, so concurrent deliveries cannot reorder them; one
 // that finds the record's new lead inserted meanwhile by another save
 // (errRaced) is run again and updates that lead.
-func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor, source string, version time.Time) (res handoff.SaveResult, stale bool, err error) {
+func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor, source string, version handoff.CRMVersion) (res handoff.SaveResult, stale bool, err error) {
 	errStale := errors.New("stale")
 	err = againIfRaced(func() error {
 		return s.tx(ctx, func(tx *gorm.DB) error {
@@ -50,10 +64,10 @@ func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, polic
 			if err != nil {
 				return err
 			}
-			if ms(version) <= cur.VersionMs {
+			if !cur.older(version) {
 				return errStale
 			}
-			if stale, err := staleAfterErasure(tx, source, in.ExternalID, version); err != nil || stale {
+			if stale, err := staleAfterErasure(tx, source, in.ExternalID, version.Modified); err != nil || stale {
 				return cmp.Or(err, errStale)
 			}
 			results, errs, err := saveBatchInTx(tx, []saveItem{{in: in, policy: policy, now: now, actor: actor, hooks: s.hooks}})
@@ -64,7 +78,7 @@ func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, polic
 				return errs[0]
 			}
 			res = results[0]
-			return saveCRMVersion(tx, cur.ID, version, now)
+			return saveCRMVersion(tx, cur, version, now)
 		})
 	})
 	if errors.Is(err, errStale) {
@@ -99,10 +113,29 @@ func lockCRMVersion(tx *gorm.DB, source, externalID string, now time.Time) (crmV
 	}
 }
 
-// saveCRMVersion saves version, at now, in the crm_versions row of id.
-func saveCRMVersion(tx *gorm.DB, id int64, version, now time.Time) error {
-	return tx.Model(&crmVersionRow{}).Where("id = ?", id).
-		Updates(map[string]any{"version_ms": ms(version), "updated_ms": ms(now)}).Error
+// older reports whether the state r keeps is older than version: an
+// earlier time, or the same time without version's digest.
+func (r crmVersionRow) older(version handoff.CRMVersion) bool {
+	v := ms(version.Modified)
+	if v != r.VersionMs {
+		return v > r.VersionMs
+	}
+	return version.Digest != "" && !slices.Contains(strings.Fields(r.Digests), version.Digest)
+}
+
+// saveCRMVersion saves version, at now, in the crm_versions row cur: at
+// cur's time, its digest beside the ones saved then.
+func saveCRMVersion(tx *gorm.DB, cur crmVersionRow, version handoff.CRMVersion, now time.Time) error {
+	var digests []string
+	if ms(version.Modified) == cur.VersionMs {
+		digests = strings.Fields(cur.Digests)
+	}
+	if version.Digest != "" {
+		digests = append(digests, version.Digest)
+	}
+	digests = digests[max(0, len(digests)-maxCRMDigests):]
+	return tx.Model(&crmVersionRow{}).Where("id = ?", cur.ID).
+		Updates(map[string]any{"version_ms": ms(version.Modified), "digests": strings.Join(digests, " "), "updated_ms": ms(now)}).Error
 }
 
 // staleAfterErasure reports whether version is not newer than the one the

@@ -122,7 +122,7 @@ func checkErasedOnce(t *testing.T, s *storage.Store, id int64) {
 		t.Errorf("erased view by the original id: %+v, %v; want lead %d (its erased key was overwritten)", erased, err, id)
 	}
 	res, stale, err := s.SaveLeadVersion(ctx, input(t, map[string]any{"external_id": crmRecord, "email": "ann@example.com"}),
-		handoff.DefaultPolicy(), t0.Add(6*time.Hour), handoff.ActorAPI, crmSource, t0)
+		handoff.DefaultPolicy(), t0.Add(6*time.Hour), handoff.ActorAPI, crmSource, handoff.CRMVersion{Modified: t0})
 	if err != nil || !stale || res.Lead != nil {
 		t.Errorf("replay of the erased record's version: stale %v, lead %+v, %v; want stale", stale, res.Lead, err)
 	}

@@ -100,7 +100,9 @@ const crmVersionsOfRecord = "external_id = ?"
 // eraseCRMVersions keeps the CRM versions of an erased lead's record under
 // the keyed hash of its id, so a CRM that re-sends the record as it was (a
 // retry, a replay) is still refused as stale, while the id itself is gone.
-// A newer version of the record is a new lead (see SaveLeadVersion).
+// A newer version of the record is a new lead (see SaveLeadVersion). The
+// digests of its states, hashes of the person's data, are dropped: an
+// equal time is then a repeat.
 func eraseCRMVersions(tx *gorm.DB, key []byte, externalID string) error {
 	var rows []crmVersionRow
 	if err := tx.Where(crmVersionsOfRecord, externalID).Find(&rows).Error; err != nil {
@@ -122,7 +124,7 @@ func eraseCRMVersions(tx *gorm.DB, key []byte, externalID string) error {
 			return err
 		}
 		if err := tx.Model(&crmVersionRow{}).Where("id = ?", r.ID).
-			Updates(map[string]any{"external_id": hashed, "version_ms": r.VersionMs}).Error; err != nil {
+			Updates(map[string]any{"external_id": hashed, "version_ms": r.VersionMs, "digests": ""}).Error; err != nil {
 			return err
 		}
 	}

@@ -22,7 +22,7 @@ func TestForgetCRMRecord(t *testing.T) {
 		record := map[string]any{"external_id": "00Q5e000001AbcD", "email": "ann@acme.dk", "name": "Ann Berg", "stage": "sql"}
 		save := func(version time.Time, at time.Time) (handoff.SaveResult, bool) {
 			t.Helper()
-			res, stale, err := s.SaveLeadVersion(ctx, input(t, record), policy, at, "salesforce", "salesforce", version)
+			res, stale, err := s.SaveLeadVersion(ctx, input(t, record), policy, at, "salesforce", "salesforce", handoff.VersionOf(input(t, record), version))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -138,7 +138,7 @@ func (s *Store) CRMVersionScans(ctx context.Context, source, externalID string, 
 			if err != nil {
 				return err
 			}
-			return saveCRMVersion(tx, cur.ID, now, now)
+			return saveCRMVersion(tx, cur, handoff.CRMVersion{Modified: now}, now)
 		})},
 		{"stale after erasure", generic(func(tx *gorm.DB) error {
 			if _, err := eraseKey(tx, true); err != nil {

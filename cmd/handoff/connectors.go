@@ -30,7 +30,7 @@ func (c countedSaves) SaveLead(ctx context.Context, in handoff.LeadInput, policy
 // SaveLeadVersion saves as storage.Store.SaveLeadVersion does and counts
 // the stages entered (none for a stale version, which writes nothing).
 func (c countedSaves) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time,
-	actor, source string, version time.Time) (handoff.SaveResult, bool, error) {
+	actor, source string, version handoff.CRMVersion) (handoff.SaveResult, bool, error) {
 	res, stale, err := c.store.SaveLeadVersion(ctx, in, policy, now, actor, source, version)
 	if err == nil {
 		c.count(res)
