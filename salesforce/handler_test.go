@@ -69,12 +69,18 @@ func envelope(org string, notifications ...string) string {
 
 func newServer(t testing.TB, s *storage.Store, status map[string]handoff.Stage) *httptest.Server {
 	t.Helper()
+	return newServerAt(t, s, status, func() time.Time { return now })
+}
+
+// newServerAt is newServer with the clock clock.
+func newServerAt(t testing.TB, s *storage.Store, status map[string]handoff.Stage, clock func() time.Time) *httptest.Server {
+	t.Helper()
 	if status == nil {
 		status = config.DefaultSalesforceStatus()
 	}
 	mux := http.NewServeMux()
 	(&salesforce.Handler{OrgID: orgID, Token: token, Status: status, Store: s, Policy: handoff.DefaultPolicy(),
-		Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Register(mux)
+		Now: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Register(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv

@@ -1,0 +1,89 @@
+package storage_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// A known lead keeps the source it came in with, whichever path brings
+// another (a CRM's versioned save, the API's save, the import's batch):
+// October's funnel, by source too, read again after a change in November
+// is what it was, and equals the funnel recomputed from the event log.
+func TestSourceKeptAfterCreation(t *testing.T) {
+	october := handoff.Period{Label: "2026-10", Start: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
+	created, changed := time.Date(2026, 10, 15, 10, 0, 0, 0, time.UTC), t0
+	policy := handoff.DefaultPolicy()
+	cases := []struct {
+		name string
+		save func(ctx context.Context, s *storage.Store, in handoff.LeadInput, at time.Time) error
+	}{
+		{"CRM", func(ctx context.Context, s *storage.Store, in handoff.LeadInput, at time.Time) error {
+			_, _, err := s.SaveLeadVersion(ctx, in, policy, at, "salesforce", "salesforce", handoff.VersionOf(in, at))
+			return err
+		}},
+		{"API", func(ctx context.Context, s *storage.Store, in handoff.LeadInput, at time.Time) error {
+			_, err := s.SaveLead(ctx, in, policy, at, handoff.ActorAPI)
+			return err
+		}},
+		{"import", func(ctx context.Context, s *storage.Store, in handoff.LeadInput, at time.Time) error {
+			_, errs, err := s.SaveLeads(ctx, []handoff.LeadInput{in}, policy, at, handoff.ActorImport)
+			if err == nil {
+				err = errs[0]
+			}
+			return err
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+				ctx := context.Background()
+				reports := func() map[string]handoff.FunnelCounts {
+					t.Helper()
+					out := map[string]handoff.FunnelCounts{}
+					for _, src := range []string{"", "web", "partner"} {
+						f := handoff.FunnelFilter{Period: october, Source: src, Now: october.End}
+						got, err := s.FunnelCounts(ctx, f)
+						if err != nil {
+							t.Fatal(err)
+						}
+						want, err := s.FunnelCountsFromEvents(ctx, f)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if !reflect.DeepEqual(got, want) {
+							t.Errorf("source %q: rollup %+v, event log %+v", src, got, want)
+						}
+						out[src] = got
+					}
+					return out
+				}
+				if err := c.save(ctx, s, input(t, map[string]any{"external_id": "src-1", "source": "web", "stage": "sql"}), created); err != nil {
+					t.Fatal(err)
+				}
+				before := reports()
+				if before["web"].SQLs != 1 {
+					t.Fatalf("October's SQLs from web = %d, want 1", before["web"].SQLs)
+				}
+				if err := c.save(ctx, s, input(t, map[string]any{"external_id": "src-1", "source": "partner", "stage": "contacted"}), changed); err != nil {
+					t.Fatal(err)
+				}
+				if after := reports(); !reflect.DeepEqual(after, before) {
+					t.Errorf("October's funnel changed after the fact:\nbefore %+v\nafter  %+v", before, after)
+				}
+				l, err := s.LeadByExternalID(ctx, "src-1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if l.Source != "web" || l.Stage != handoff.StageContacted {
+					t.Errorf("lead: source %q, stage %s; want web, contacted", l.Source, l.Stage)
+				}
+			})
+		})
+	}
+}
