@@ -77,17 +77,23 @@ func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs ...handoff.Outb
 // platform's messages to the replicas that have them (UnservedOutbox
 // tells of those no replica takes).
 func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string, platforms ...string) ([]handoff.OutboxMessage, error) {
-	msgs, err := s.take(ctx, now, limit, lease, worker, func(q *gorm.DB) *gorm.DB {
+	msgs, err := s.take(ctx, now, limit, lease, worker, chatFor(platforms))
+	if err != nil {
+		return nil, fmt.Errorf("storage: take outbox: %w", err)
+	}
+	return msgs, nil
+}
+
+// chatFor keeps the chat messages (not the webhooks) for one of platforms
+// or for none in particular; every chat message when platforms is empty.
+func chatFor(platforms []string) func(*gorm.DB) *gorm.DB {
+	return func(q *gorm.DB) *gorm.DB {
 		q = q.Where("kind <> ?", handoff.OutboxWebhook)
 		if len(platforms) > 0 {
 			q = q.Where("platform IN ?", append([]string{""}, platforms...))
 		}
 		return q
-	})
-	if err != nil {
-		return nil, fmt.Errorf("storage: take outbox: %w", err)
 	}
-	return msgs, nil
 }
 
 // take leases up to limit due pending messages that scope keeps, oldest
@@ -389,9 +395,11 @@ func refreshChangedCard(tx *gorm.DB, m handoff.OutboxMessage, p handoff.ChatPost
 }
 
 // NextOutboxDue returns when the earliest pending message becomes due (or its
-// lease ends), and false when the outbox is empty.
-func (s *Store) NextOutboxDue(ctx context.Context) (time.Time, bool, error) {
-	at, ok, err := s.nextPending(ctx, func(q *gorm.DB) *gorm.DB { return q.Where("kind <> ?", handoff.OutboxWebhook) })
+// lease ends), and false when the outbox is empty. Given platforms, it
+// looks only at the messages TakeOutbox takes with them: a worker does not
+// wake, again and again, for a message it leaves to another replica.
+func (s *Store) NextOutboxDue(ctx context.Context, platforms ...string) (time.Time, bool, error) {
+	at, ok, err := s.nextPending(ctx, chatFor(platforms))
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("storage: next outbox due: %w", err)
 	}

@@ -110,5 +110,38 @@ func TestDispatchWarnsWhenNoReplicaServesAPlatform(t *testing.T) {
 		if log := logs.String(); !strings.Contains(log, "platform=teams") || !strings.Contains(log, "messages=1") {
 			t.Fatalf("the warning does not name the platform and its message:\n%s", log)
 		}
+		// Nor does the replica wake for the card: due long ago, it
+		// would look at the outbox again every 50 ms while it waits.
+		spy := dueSpy{Store: s, due: make(chan bool, 1)}
+		cfg.Store = spy
+		run, stop := context.WithCancel(ctx)
+		done := make(chan error)
+		go func() { done <- outbox.New(cfg).Run(run) }()
+		select {
+		case due := <-spy.due:
+			if due {
+				t.Error("the replica sleeps until the Teams card it leaves, due long ago")
+			}
+		case <-time.After(time.Minute):
+			t.Error("the replica never asked when its next message is due")
+		}
+		stop()
+		<-done
 	})
+}
+
+// dueSpy is the store, telling the test whether NextOutboxDue found a
+// message due for the dispatcher.
+type dueSpy struct {
+	*storage.Store
+	due chan bool
+}
+
+func (s dueSpy) NextOutboxDue(ctx context.Context, platforms ...string) (time.Time, bool, error) {
+	at, ok, err := s.Store.NextOutboxDue(ctx, platforms...)
+	select {
+	case s.due <- ok:
+	default: // the test has not taken the last one yet
+	}
+	return at, ok, err
 }
