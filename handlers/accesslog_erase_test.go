@@ -18,7 +18,8 @@ import (
 // TestAccessLogKeepsNoLeadID: a lead's external id can be its email
 // address; the access lines of its requests, its erasure's among them,
 // name the route, not the id, so that the log keeps nothing an erasure
-// removed. A path no route serves is logged as it came.
+// removed, a method the route does not take (405) included. A path no
+// route serves is logged as it came.
 func TestAccessLogKeepsNoLeadID(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		buf := &testkit.LogBuffer{}
@@ -26,7 +27,7 @@ func TestAccessLogKeepsNoLeadID(t *testing.T) {
 		mux := http.NewServeMux()
 		api := &handlers.API{Store: s, DB: s, Policy: handoff.DefaultPolicy(), Token: token, Now: func() time.Time { return now }}
 		api.Register(mux)
-		srv := httptest.NewServer(handlers.Middleware(logger, mux, mux))
+		srv := httptest.NewServer(handlers.Middleware(logger, mux, handlers.Router(mux)))
 		defer srv.Close()
 
 		const id = "ann.berg@example.com"
@@ -38,6 +39,8 @@ func TestAccessLogKeepsNoLeadID(t *testing.T) {
 			{"POST", "/api/leads", `{"external_id":"` + id + `","email":"` + id + `","stage":"lead"}`, http.StatusCreated},
 			{"GET", "/api/leads/" + id, "", http.StatusOK},
 			{"POST", "/api/leads/" + id + "/activities", `{"id":"a1","type":"page_view","url":"https://example.com/pricing"}`, http.StatusOK},
+			{"GET", "/api/leads/" + id + "/activities", "", http.StatusMethodNotAllowed},
+			{"PUT", "/api/leads/" + id, "", http.StatusMethodNotAllowed},
 			{"DELETE", "/api/leads/" + id, "", http.StatusNoContent},
 		} {
 			if got := do(t, srv, step.method, step.path, "application/json", bearer, step.body); got.status != step.want {

@@ -196,7 +196,8 @@ func RequestID(ctx context.Context) string {
 // access line names the path of the route in routes that serves the
 // request, its wildcards unfilled (/api/leads/{external_id}), so that no
 // lead's id, which can be an email address, stays in the log after the
-// lead's erasure; the raw path when routes is nil or none matches.
+// lead's erasure, a method the route does not take (405) included; the
+// raw path when routes is nil or no route has the path.
 func Middleware(logger *slog.Logger, routes *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
@@ -221,7 +222,7 @@ func Middleware(logger *slog.Logger, routes *http.ServeMux, next http.Handler) h
 			}
 			// Typed attributes: the access line is written for every
 			// request, and key-value pairs box each value (an allocation).
-			logger.LogAttrs(r.Context(), slog.LevelInfo, "http", slog.String("method", r.Method), slog.String("path", routePath(routes, r)),
+			logger.LogAttrs(r.Context(), slog.LevelInfo, "http", slog.String("method", r.Method), slog.String("path", routePath(routes, r, rec.Header().Get("Allow"))),
 				slog.Int("status", rec.status), slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000))
 		}()
 		next.ServeHTTP(rec, r)
@@ -229,11 +230,21 @@ func Middleware(logger *slog.Logger, routes *http.ServeMux, next http.Handler) h
 }
 
 // routePath is the path of the route in routes that serves r (the
-// pattern without its method and host), or r's own path when routes is nil
-// or has no route for it.
-func routePath(routes *http.ServeMux, r *http.Request) string {
-	if routes != nil {
-		if _, pattern := routes.Handler(r); pattern != "" {
+// pattern without its method and host), or, for a method the path's
+// routes do not take (a 405, whose Allow header is allow), of the route
+// that takes the path with another method; r's own path when routes is
+// nil or no route has it.
+func routePath(routes *http.ServeMux, r *http.Request, allow string) string {
+	if routes == nil {
+		return r.URL.Path
+	}
+	if _, pattern := routes.Handler(r); pattern != "" {
+		return cmp.Or(patternPath(pattern), r.URL.Path)
+	}
+	if method, _, _ := strings.Cut(allow, ","); method != "" {
+		other := *r
+		other.Method = strings.TrimSpace(method)
+		if _, pattern := routes.Handler(&other); pattern != "" {
 			return cmp.Or(patternPath(pattern), r.URL.Path)
 		}
 	}
