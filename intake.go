@@ -288,7 +288,7 @@ func (in LeadInput) checkAttributeCount(l *Lead) error {
 
 // Apply merges the input into lead l (a new lead when l.ID is 0) at time now
 // and returns the events to record and whether anything changed. A known
-// lead keeps the source it was created with, so that its past periods
+// lead keeps the first source it was given, so that its past periods
 // stay under it. With
 // policy.Scoring a posted score is kept as the attribute source_score and a
 // new lead without a stage starts as a lead; the caller then calls Rescore. It returns
@@ -314,12 +314,14 @@ func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (
 	set(&l.Company, in.Company)
 	set(&l.Title, in.Title)
 	set(&l.Phone, in.Phone)
-	if isNew {
-		// A lead's source is the one it came in with (none, if it came
-		// without): the funnel counts its whole history under it, so a
-		// later one (a CRM's Original Source edited, an export imported
-		// again) would move its past periods to another source and change
-		// reports already read. It is not taken.
+	if isNew || l.Source == "" {
+		// A lead's source is the first one it is given: the funnel
+		// counts its whole history under it, so a later one (a CRM's
+		// Original Source edited, an export imported again) would move
+		// its past periods to another source and change reports already
+		// read. A lead that came without one takes the first it is sent:
+		// that fills in what was unknown rather than moving a
+		// marketing source's figures to another.
 		set(&l.Source, in.Source)
 	}
 	set(&l.Campaign, in.Campaign)

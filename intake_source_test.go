@@ -20,7 +20,8 @@ func TestApplyKeepsSource(t *testing.T) {
 	}{
 		{"another source", "web", "partner", "web", false},
 		{"the same source", "web", "web", "web", false},
-		{"created without one", "", "partner", "", false},
+		{"created without one: the first it is sent", "", "partner", "partner", true},
+		{"then kept", "", "", "", false},
 		{"none sent", "web", "", "web", false},
 	} {
 		lead := &handoff.Lead{}

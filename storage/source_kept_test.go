@@ -11,7 +11,7 @@ import (
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
-// A known lead keeps the source it came in with, whichever path brings
+// A known lead keeps the first source it is given, whichever path brings
 // another (a CRM's versioned save, the API's save, the import's batch):
 // October's funnel, by source too, read again after a change in November
 // is what it was, and equals the funnel recomputed from the event log.
@@ -82,6 +82,21 @@ func TestSourceKeptAfterCreation(t *testing.T) {
 				}
 				if l.Source != "web" || l.Stage != handoff.StageContacted {
 					t.Errorf("lead: source %q, stage %s; want web, contacted", l.Source, l.Stage)
+				}
+
+				// A lead that came without a source takes the first it is
+				// sent, past periods with it, and the rollup follows.
+				if err := c.save(ctx, s, input(t, map[string]any{"external_id": "src-2", "stage": "sql"}), created); err != nil {
+					t.Fatal(err)
+				}
+				if err := c.save(ctx, s, input(t, map[string]any{"external_id": "src-2", "source": "partner"}), changed); err != nil {
+					t.Fatal(err)
+				}
+				if got := reports()["partner"].SQLs; got != 1 {
+					t.Errorf("October's SQLs from partner = %d, want 1 (the lead given its first source)", got)
+				}
+				if l, err := s.LeadByExternalID(ctx, "src-2"); err != nil || l.Source != "partner" {
+					t.Errorf("lead without a source, sent partner: source %q, %v", l.Source, err)
 				}
 			})
 		})
