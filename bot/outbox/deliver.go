@@ -144,9 +144,12 @@ func (d *Dispatcher) refresh(ctx context.Context, m handoff.OutboxMessage, refre
 // answers) replaced by bot.ErasedCard; an answer shown through a reply
 // handle (a Slack response_url) is replaced through it while the handle
 // lasts, and counted as expired after; the owner's home is published
-// again. A message the platform no longer
-// has (or a handle it no longer accepts) is skipped; any other failure
-// retries the whole update, which is idempotent.
+// again. A message the platform no longer has (or a handle it no longer
+// accepts) is skipped. A channel that refuses the update (the app is no
+// longer in it) still shows the person: once the rest is updated, the
+// erasure is given up as refused there (bot.ChannelRefused), and runs
+// again when the app is back. Any other failure retries the whole update,
+// which is idempotent.
 func (d *Dispatcher) erase(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
 	lead, cards, err := d.leadAndCards(ctx, m.LeadID)
 	if err != nil {
@@ -158,6 +161,7 @@ func (d *Dispatcher) erase(ctx context.Context, m handoff.OutboxMessage) (string
 	}
 	now := d.cfg.Now()
 	updated, gone, expired := 0, 0, 0
+	var refused error // the first channel that refused an update
 	for i, p := range append(cards, others...) {
 		t, ok := d.platforms[p.Platform]
 		if !ok {
@@ -190,14 +194,18 @@ func (d *Dispatcher) erase(ctx context.Context, m handoff.OutboxMessage) (string
 			update = func(ctx context.Context) error { return rr.ReplaceReply(ctx, p.MessageID, msg) }
 		}
 		err := d.call(ctx, p.Platform, "update", update)
+		where := p.Channel + "/" + p.MessageID
+		if p.Kind == handoff.PostReply {
+			where = "a response_url" // a capability, not for logs
+		}
 		switch {
+		case bot.RefusedBy(err) != "":
+			if refused == nil {
+				refused = fmt.Errorf("erase lead %d on %s %s: %w", m.LeadID, p.Platform, where, err)
+			}
 		case bot.IsPermanent(err):
 			gone++
 		case err != nil:
-			where := p.Channel + "/" + p.MessageID
-			if p.Kind == handoff.PostReply {
-				where = "a response_url" // a capability, not for logs
-			}
 			return "", nil, fmt.Errorf("erase lead %d on %s %s: %w", m.LeadID, p.Platform, where, err)
 		default:
 			updated++
@@ -206,6 +214,9 @@ func (d *Dispatcher) erase(ctx context.Context, m handoff.OutboxMessage) (string
 	// The owner's home listed the lead by name.
 	if err := d.enqueueHome(ctx, lead.Owner); err != nil {
 		return "", nil, err
+	}
+	if refused != nil {
+		return "", nil, refused
 	}
 	return fmt.Sprintf("updated %d, gone %d, expired %d", updated, gone, expired), nil, nil
 }
