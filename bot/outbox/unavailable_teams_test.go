@@ -8,24 +8,17 @@ import (
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/outbox"
-	"github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/bot/teams/teamstest"
 	"github.com/handoff/handoff/internal/testkit"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
-// teamsSales is a dispatcher posting to the stand-in Teams' channel
-// 19:sales@thread.tacv2, stored as installed there, on clock.
+// teamsSales is a dispatcher posting to the stand-in Teams' sales channel
+// (teamsTarget) on clock.
 func teamsSales(t *testing.T, s *storage.Store, bf *teamstest.Server, clock *testkit.Clock, worker string) *outbox.Dispatcher {
 	t.Helper()
-	const sales = "19:sales@thread.tacv2"
-	if err := s.SaveTeamsConversation(context.Background(), handoff.TeamsConversation{ConversationID: sales, ChannelID: sales, ChannelName: "Sales",
-		ServiceURL: bf.ServiceURL(), TenantID: "t1", BotID: "28:" + teamstest.AppID}, t0); err != nil {
-		t.Fatal(err)
-	}
-	p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil), s, "t1")
-	return outbox.New(outbox.Config{Store: s, Targets: []bot.Target{{Platform: p, SalesChannel: sales}}, Policy: handoff.DefaultPolicy(),
+	return outbox.New(outbox.Config{Store: s, Targets: []bot.Target{teamsTarget(t, s, bf)}, Policy: handoff.DefaultPolicy(),
 		Now: clock.Now, Logger: quiet(), Worker: worker, Lease: time.Minute})
 }
 

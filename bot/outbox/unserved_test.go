@@ -17,14 +17,15 @@ import (
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
-// teamsSalesChannel is the Teams sales channel of the tests of unserved platforms.
+// teamsSalesChannel is the stand-in Teams' sales channel of the outbox's Teams tests.
 const teamsSalesChannel = "19:sales@thread.tacv2"
 
 // teamsTarget is a Teams platform on the stand-in Bot Framework bf,
-// posting to teamsSalesChannel.
+// posting to teamsSalesChannel, stored as installed there.
 func teamsTarget(t *testing.T, s *storage.Store, bf *teamstest.Server) bot.Target {
 	t.Helper()
-	if err := s.SaveTeamsConversation(context.Background(), handoff.TeamsConversation{ConversationID: teamsSalesChannel, ServiceURL: bf.ServiceURL(), TenantID: "t1"}, t0); err != nil {
+	if err := s.SaveTeamsConversation(context.Background(), handoff.TeamsConversation{ConversationID: teamsSalesChannel, ChannelID: teamsSalesChannel, ChannelName: "Sales",
+		ServiceURL: bf.ServiceURL(), TenantID: "t1", BotID: "28:" + teamstest.AppID}, t0); err != nil {
 		t.Fatal(err)
 	}
 	p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil), s, "t1")
