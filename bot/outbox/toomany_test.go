@@ -6,14 +6,16 @@ import (
 	"time"
 
 	"github.com/handoff/handoff/bot/outbox"
+	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
 // TestDispatchPostedTooManyIsRetried: a card Slack refused with
 // rate_limited ("Application has posted too many messages", HTTP 200, no
-// Retry-After) waits out its backoff and is posted; it is not given up,
-// and the managers are not told it never reached the sales channel.
+// Retry-After) waits RateLimitedWait, as after a 429, and is posted; it is
+// not given up, and the managers are not told it never reached the sales
+// channel.
 func TestDispatchPostedTooManyIsRetried(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		r := newRig(t, s)
@@ -28,7 +30,12 @@ func TestDispatchPostedTooManyIsRetried(t *testing.T) {
 			t.Fatalf("managers' channel = %+v, want no note of a card given up", notes)
 		}
 
-		r.clock.Advance(time.Second) // the first backoff: 0.5–1 s
+		r.clock.Advance(slackbot.RateLimitedWait - time.Second)
+		drain(t, disp)
+		if n := len(r.slack.Calls("chat.postMessage")); n != 1 {
+			t.Fatalf("posts before the wait was over = %d, want 1 (the refused one)", n)
+		}
+		r.clock.Advance(time.Second)
 		drain(t, disp)
 		posts, err := s.ChatPosts(context.Background(), l.ID)
 		if err != nil || len(posts) != 1 {

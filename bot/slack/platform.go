@@ -203,16 +203,25 @@ func (p *Platform) Email(ctx context.Context, userID string) (string, error) {
 }
 
 // transient lists Slack error codes worth retrying. Auth errors are among
-// them: messages should survive until an admin fixes the token. So are
-// the rate limits Slack answers with HTTP 200 and no Retry-After
-// (chat.postMessage's rate_limited: "Application has posted too many
-// messages"), and a workspace's migration to an Enterprise organization
-// (team_added_to_org, org_login_required: unavailable until it is done).
+// them: messages should survive until an admin fixes the token. So is a
+// workspace's migration to an Enterprise organization (team_added_to_org,
+// org_login_required: unavailable until it is done).
 var transient = map[string]bool{
 	"internal_error": true, "fatal_error": true, "service_unavailable": true, "request_timeout": true,
-	"ratelimited": true, "rate_limited": true, "invalid_auth": true, "not_authed": true, "account_inactive": true,
+	"invalid_auth": true, "not_authed": true, "account_inactive": true,
 	"token_revoked": true, "token_expired": true, "team_added_to_org": true, "org_login_required": true,
 }
+
+// rateLimited lists the Slack error codes of a rate limit answered with
+// HTTP 200 and no Retry-After (chat.postMessage's rate_limited:
+// "Application has posted too many messages").
+var rateLimited = map[string]bool{"ratelimited": true, "rate_limited": true}
+
+// RateLimitedWait is how long a call Slack refused with rate_limited (or
+// ratelimited), which says no Retry-After, waits before that method is
+// called again, as a 429 waits its Retry-After: Slack counts its rate
+// limits per minute.
+const RateLimitedWait = time.Minute
 
 // refusals are the Slack errors that refuse a channel itself rather than a
 // message: the app is not a member, the channel is archived, or the app
@@ -233,9 +242,11 @@ func classifyIn(method, channel string, err error) error {
 }
 
 // classify turns a slack-go error into what the dispatcher understands: a
-// *bot.RetryAfterError for HTTP 429, a bot.Permanent error for a Slack error
-// retrying cannot fix (channel_not_found, invalid_blocks …) and for other
-// 4xx, and the error as is (retried with backoff) for 5xx and network errors.
+// *bot.RetryAfterError for HTTP 429 and for a rate limit answered with
+// HTTP 200 (rateLimited: it waits RateLimitedWait), a bot.Permanent error
+// for a Slack error retrying cannot fix (channel_not_found, invalid_blocks
+// …) and for other 4xx, and the error as is (retried with backoff) for 5xx
+// and network errors.
 // A Slack error an admin can mend says how after its code (fixes).
 func classify(method string, err error) error {
 	if err == nil {
@@ -248,6 +259,9 @@ func classify(method string, err error) error {
 	}
 	var se slackapi.SlackErrorResponse
 	if errors.As(err, &se) {
+		if rateLimited[se.Err] {
+			return &bot.RetryAfterError{After: RateLimitedWait, Err: err}
+		}
 		if transient[se.Err] {
 			return err
 		}

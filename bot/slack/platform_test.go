@@ -41,10 +41,10 @@ func TestPlatformErrors(t *testing.T) {
 			func() error { _, err := p.Post(ctx, "CSALES", msg); return err }, 3 * time.Second, false, true, "", ""},
 		{"ServerError", func() { fake.FailNext("chat.update", 1, http.StatusBadGateway, 0) },
 			func() error { return p.Update(ctx, "CSALES", "1.2", msg) }, 0, false, true, "", ""},
-		// Too many messages, answered with HTTP 200 and no Retry-After:
-		// retried with backoff, not given up.
+		// Too many messages, answered with HTTP 200 and no Retry-After: a
+		// rate limit like a 429's, waiting RateLimitedWait; not given up.
 		{"PostedTooMany", func() { fake.ErrorNext("chat.postMessage", 1, "rate_limited") },
-			func() error { _, err := p.Post(ctx, "CSALES", msg); return err }, 0, false, true, "slack chat.postMessage: rate_limited", ""},
+			func() error { _, err := p.Post(ctx, "CSALES", msg); return err }, slackbot.RateLimitedWait, false, true, "slack chat.postMessage: rate_limited", ""},
 		{"EnterpriseMigration", func() { fake.ErrorNext("chat.update", 1, "org_login_required") },
 			func() error { return p.Update(ctx, "CSALES", "1.2", msg) }, 0, false, true, "slack chat.update: org_login_required", ""},
 		{"ChannelNotFound", nil, func() error { _, err := p.Post(ctx, "CGONE", msg); return err }, 0, true, true,
