@@ -140,7 +140,10 @@ type OutboxMessage struct {
 	Platform string // "" when the kind fans out to every platform
 	Payload  string // kind-specific JSON
 	Due      time.Time
-	Attempts int // in the current run: since it was created, or requeued
+	// Attempts counts the attempts of the current run (since the message
+	// was created, or requeued) that were made and did not end in a hold
+	// (OutboxOutcome.Held), this one included once it is taken.
+	Attempts int
 	Created  time.Time
 	// Requeued is when the message was last queued again after it had
 	// been given up (handoff outbox retry), zero if never: its attempts
@@ -190,7 +193,14 @@ type OutboxOutcome struct {
 	// sooner when the platform answers other calls again
 	// (HastenOutbox), which would send it into the same refusal.
 	RetryAsked bool
-	Dead       bool
+	// Held says the attempt was a hold, not a failure: the platform
+	// rate-limited it (a 429's Retry-After, Slack's rate_limited), or its
+	// call was not made while such a wait lasted. Its attempt is undone,
+	// as Untried's is, so that the wait neither lengthens the backoff of a
+	// later failure nor counts towards giving the message up; Retry and
+	// RetryAsked are set with it.
+	Held bool
+	Dead bool
 	// Untried says the worker gives the message back without trying it
 	// (it is stopping): its lease ends and the attempt its taking counted
 	// is undone, so another worker takes it at once instead of after the

@@ -222,7 +222,7 @@ func (s *Store) FailOutbox(ctx context.Context, m handoff.OutboxMessage, now tim
 // transaction (one commit for a round's bookkeeping) and returns one error
 // per outcome: each is recorded as CompleteOutbox, RetryOutbox or
 // FailOutbox would (or, Untried, given back: its lease ended and its
-// attempt not counted), only while its worker still holds the message's lease
+// attempt not counted; a Held retry's attempt is not counted either), only while its worker still holds the message's lease
 // (ECONFLICT otherwise, that outcome alone unrecorded). A recorded
 // outcome's Shown changes its lead in the same transaction (recordShown);
 // one whose lead cannot be read or written is recorded without it, and its
@@ -312,7 +312,11 @@ func writeOutcome(tx *gorm.DB, o handoff.OutboxOutcome) error {
 		if o.RetryAsked {
 			notBefore = msPtr(&o.Retry)
 		}
-		return updateHeld(tx, m, map[string]any{"due_ms": ms(o.Retry), "not_before_ms": notBefore, "locked_until_ms": 0, "last_error": storableText(o.Cause)})
+		values := map[string]any{"due_ms": ms(o.Retry), "not_before_ms": notBefore, "locked_until_ms": 0, "last_error": storableText(o.Cause)}
+		if o.Held {
+			values["attempts"] = gorm.Expr("attempts - 1") // a wait the platform asked for, not a failure
+		}
+		return updateHeld(tx, m, values)
 	}
 	// A sent message keeps no payload: it may hold personal data that is
 	// no longer needed.

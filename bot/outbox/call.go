@@ -22,8 +22,9 @@ func (d *Dispatcher) backoff(attempt int) time.Duration {
 	return half + time.Duration(mrand.Int64N(int64(half)+1))
 }
 
-// errHeld explains a call not made because the platform asked us to wait.
-var errHeld = errors.New("held back after a rate limit")
+// errHeld explains a call not made because the platform asked us to wait
+// (a rate limit, or an outage it said when to come back from).
+var errHeld = errors.New("held back: the platform asked to wait")
 
 // call runs f, one call to a platform method, with a timeout, unless the
 // method is held back after a rate limit; a *bot.RetryAfterError from f holds

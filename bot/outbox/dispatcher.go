@@ -69,7 +69,8 @@ type Config struct {
 	BaseBackoff, MaxBackoff time.Duration
 	// GiveUpAfter is how long after its creation, or its requeuing
 	// (OutboxMessage.Since), a message that keeps failing transiently
-	// (errors, 5xx, rate limits) is given up (default 24 h).
+	// (errors, 5xx) is given up (default 24 h). A rate limit is a hold,
+	// not a failure (OutboxOutcome.Held): it never gives a message up.
 	GiveUpAfter time.Duration
 	// Idle is the longest the worker sleeps when nothing is due, as a safety
 	// net for messages queued by another process without Wake (default

@@ -56,19 +56,23 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 		log.ErrorContext(ctx, "outbox: giving up", "err", err)
 		d.park(m)
 		o.Dead, o.RefusedBy = true, refusedBy(m, err)
+	case errors.As(err, &ra) && !ra.Unavailable:
+		// A rate limit (or a call not made while one lasts) is a hold,
+		// not a failure: the platform answers, and said when to come
+		// back. It is not counted as an attempt and never gives the
+		// message up.
+		after := max(ra.After, time.Second)
+		log.WarnContext(ctx, "outbox: rate limited", "retry_in", after, "err", err)
+		o.Retry, o.RetryAsked, o.Held = now.Add(after), true, true
 	case !m.Since().IsZero() && now.Sub(m.Since()) > d.cfg.GiveUpAfter:
-		// Every transient failure, a rate limit included, ends here
-		// once the message is older than the deadline.
+		// Every transient failure ends here once the message is older
+		// than the deadline.
 		log.ErrorContext(ctx, "outbox: giving up after retrying too long", "since", m.Since(), "err", err)
 		d.park(m)
 		o.Dead = true
 	case errors.As(err, &ra):
 		after := max(ra.After, time.Second)
-		what := "outbox: rate limited"
-		if ra.Unavailable {
-			what = "outbox: platform unavailable; waiting as long as it asked"
-		}
-		log.WarnContext(ctx, what, "retry_in", after, "err", err)
+		log.WarnContext(ctx, "outbox: platform unavailable; waiting as long as it asked", "retry_in", after, "err", err)
 		o.Retry, o.RetryAsked = now.Add(after), true
 	default:
 		wait := d.backoff(m.Attempts)

@@ -104,9 +104,11 @@ func (r *rig) throughRetries(t *testing.T, d *outbox.Dispatcher, rounds int, don
 	return waits
 }
 
-// A message Slack rate-limits for ever is given up at the deadline like
-// any other failing message, and counted dead.
-func TestDispatchRateLimitedForeverDies(t *testing.T) {
+// A message Slack rate-limits for ever is held, not given up: a rate limit
+// is no failure (the platform answers, and said when to come back), so it
+// stays pending with no attempt counted (HandoffOutboxStalled reports
+// it), and is posted once Slack takes posts again.
+func TestDispatchRateLimitedForeverWaits(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		r := newRig(t, s)
 		r.slack.FailNext("chat.postMessage", 1000, http.StatusTooManyRequests, 3600)
@@ -118,14 +120,16 @@ func TestDispatchRateLimitedForeverDies(t *testing.T) {
 			t.Fatalf("outbox = %+v, %v", msgs, err)
 		}
 		m := msgs[0]
-		if m.Status != storage.OutboxDead || !strings.Contains(m.LastError, "rate limited") {
-			t.Fatalf("after %s of 429s the message is %s (%s), want dead", r.clock.Now().Sub(t0), m.Status, m.LastError)
+		if m.Status != storage.OutboxPending || m.Attempts != 0 || !strings.Contains(m.LastError, "rate limited") {
+			t.Fatalf("after %s of 429s the message is %s after %d attempts (%s), want pending, none counted", r.clock.Now().Sub(t0), m.Status, m.Attempts, m.LastError)
 		}
-		if age := r.clock.Now().Sub(m.Created); age < 24*time.Hour || age > 26*time.Hour {
-			t.Fatalf("given up after %s, want just past the 24 h deadline", age)
+		if st := outboxStatus(t, s); st.Dead != 0 {
+			t.Fatalf("dead = %d, want 0", st.Dead)
 		}
-		if st := outboxStatus(t, s); st.Dead != 1 {
-			t.Fatalf("dead = %d, want 1", st.Dead)
+		r.slack.Recover("chat.postMessage")
+		r.throughRetries(t, r.disp, 2, func() bool { return outboxStatus(t, s).Pending == 0 })
+		if posts, err := s.ChatPosts(ctx, l.ID); err != nil || len(posts) != 1 {
+			t.Fatalf("cards = %+v, %v; want the card posted once Slack took posts again", posts, err)
 		}
 	})
 }
