@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -157,6 +160,23 @@ func (e *RetryAfterError) Error() string {
 
 // Unwrap returns the platform's error.
 func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// AskedWait reads an HTTP answer's Retry-After, seconds or an HTTP date
+// (a wait from now), and reports whether the answer had one that parses:
+// the wait a platform's client puts in a *RetryAfterError.
+func AskedWait(h http.Header, now time.Time) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
+		return time.Duration(s * float64(time.Second)), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
 
 // permanentError marks an error that retrying cannot fix.
 type permanentError struct{ err error }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -21,8 +22,10 @@ const Name = "slack"
 // "", replaces https://slack.com/api/ (GovSlack, a proxy, a fake in tests);
 // a missing final "/" is added. appToken, when not "", is the xapp- token
 // Socket Mode needs. slack-go's own retries stay off: the outbox retries.
+// An answer that failed the call and said when to come back (a 503 with
+// Retry-After) keeps its wait (askedWaits).
 func NewClient(botToken, appToken, apiURL string) *slackapi.Client {
-	opts := []slackapi.Option{slackapi.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second})}
+	opts := []slackapi.Option{slackapi.OptionHTTPClient(askedWaits{client: &http.Client{Timeout: 30 * time.Second}, now: time.Now})}
 	if apiURL != "" {
 		if !strings.HasSuffix(apiURL, "/") {
 			apiURL += "/"
@@ -34,6 +37,42 @@ func NewClient(botToken, appToken, apiURL string) *slackapi.Client {
 	}
 	return slackapi.New(botToken, opts...)
 }
+
+// askedWaits is the Web API's HTTP client. An answer that failed the call
+// (a 5xx, a 408) and said when to come back (Retry-After, as a 503 Service
+// Unavailable may) it returns as an *unavailableError, which slack-go
+// passes on as is: slack-go's own error for such an answer
+// (StatusCodeError) keeps no header, so the wait would be lost and the
+// outbox would come back after its own backoff, which may be far shorter.
+type askedWaits struct {
+	client *http.Client
+	now    func() time.Time
+}
+
+// Do sends req.
+func (a askedWaits) Do(req *http.Request) (*http.Response, error) {
+	resp, err := a.client.Do(req)
+	if err != nil || resp.StatusCode < 500 && resp.StatusCode != http.StatusRequestTimeout {
+		return resp, err
+	}
+	wait, ok := bot.AskedWait(resp.Header, a.now())
+	if !ok {
+		return resp, nil
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // so that the connection is reused
+	_ = resp.Body.Close()
+	return nil, &unavailableError{status: resp.Status, after: wait}
+}
+
+// unavailableError is an answer that failed the call and said when to
+// come back (askedWaits).
+type unavailableError struct {
+	status string // "503 Service Unavailable"
+	after  time.Duration
+}
+
+// Error names the status, as slack-go's StatusCodeError does.
+func (e *unavailableError) Error() string { return "slack server error: " + e.status }
 
 // Platform is bot.Platform over the Slack Web API. It also opens modals
 // (OpenForm) and looks up emails (bot.Directory).
@@ -243,10 +282,11 @@ func classifyIn(method, channel string, err error) error {
 
 // classify turns a slack-go error into what the dispatcher understands: a
 // *bot.RetryAfterError for HTTP 429 and for a rate limit answered with
-// HTTP 200 (rateLimited: it waits RateLimitedWait), a bot.Permanent error
-// for a Slack error retrying cannot fix (channel_not_found, invalid_blocks
-// …) and for other 4xx, and the error as is (retried with backoff) for 5xx
-// and network errors.
+// HTTP 200 (rateLimited: it waits RateLimitedWait) and for a 5xx or 408
+// that said when to come back (unavailableError: Unavailable), a
+// bot.Permanent error for a Slack error retrying cannot fix
+// (channel_not_found, invalid_blocks …) and for other 4xx, and the error
+// as is (retried with backoff) for other 5xx and network errors.
 // A Slack error an admin can mend says how after its code (fixes).
 func classify(method string, err error) error {
 	if err == nil {
@@ -256,6 +296,10 @@ func classify(method string, err error) error {
 	var rl *slackapi.RateLimitedError
 	if errors.As(err, &rl) {
 		return &bot.RetryAfterError{After: rl.RetryAfter, Err: err}
+	}
+	var un *unavailableError
+	if errors.As(err, &un) {
+		return &bot.RetryAfterError{After: un.after, Err: err, Unavailable: true}
 	}
 	var se slackapi.SlackErrorResponse
 	if errors.As(err, &se) {

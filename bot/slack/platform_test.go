@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -218,5 +219,55 @@ func TestWorkspaceNamesTheTokensFix(t *testing.T) {
 	_, err := ws.TeamID(context.Background())
 	if want := "slack: auth.test: invalid_auth (Slack does not accept SLACK_BOT_TOKEN"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("err = %v, want it to contain %q", err, want)
+	}
+}
+
+// TestPlatformUnavailableKeepsItsRetryAfter: a Web API answer that failed
+// the call and said when to come back (a 503 or a 408 with Retry-After)
+// is a *bot.RetryAfterError marked Unavailable with that wait, although
+// slack-go's own error for it keeps no header; one that says nothing is
+// an error retried with the outbox's backoff, as before.
+func TestPlatformUnavailableKeepsItsRetryAfter(t *testing.T) {
+	fake := slacktest.New(token)
+	defer fake.Close()
+	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL()))
+	ctx := context.Background()
+	tests := []struct {
+		name       string
+		status     int
+		retryAfter int
+		want       time.Duration // 0: no wait asked
+	}{
+		{"503 with Retry-After", http.StatusServiceUnavailable, 30, 30 * time.Second},
+		{"408 with Retry-After", http.StatusRequestTimeout, 5, 5 * time.Second},
+		{"502 with Retry-After", http.StatusBadGateway, 12, 12 * time.Second},
+		{"503 without", http.StatusServiceUnavailable, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake.FailNext("chat.update", 1, tt.status, tt.retryAfter)
+			err := p.Update(ctx, "CSALES", "1.2", bot.Notice("hello"))
+			if err == nil || bot.IsPermanent(err) {
+				t.Fatalf("err = %v, want a failure worth a retry", err)
+			}
+			var ra *bot.RetryAfterError
+			got := errors.As(err, &ra)
+			if tt.want == 0 {
+				if got {
+					t.Fatalf("err = %v, want no wait asked", err)
+				}
+				return
+			}
+			if !got || ra.After != tt.want || !ra.Unavailable {
+				t.Fatalf("err = %v (%#v), want unavailable, retry after %s", err, ra, tt.want)
+			}
+			if !strings.Contains(err.Error(), "slack chat.update: slack server error: "+strconv.Itoa(tt.status)) {
+				t.Fatalf("err = %q, want it to name the method and the status", err)
+			}
+		})
+	}
+	// The connection is not left unusable by an answer read away.
+	if _, err := p.Post(ctx, "CSALES", bot.Notice("after")); err != nil {
+		t.Fatalf("post after the failures: %v", err)
 	}
 }

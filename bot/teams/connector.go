@@ -313,29 +313,13 @@ func (e *StatusError) Error() string {
 	return s
 }
 
-// retryAfter reads Retry-After (askedWait); without one it waits 1–3 s,
+// retryAfter reads Retry-After (bot.AskedWait); without one it waits 1–3 s,
 // jittered so that many senders do not come back together.
 func retryAfter(h http.Header, now time.Time) time.Duration {
-	if wait, ok := askedWait(h, now); ok {
+	if wait, ok := bot.AskedWait(h, now); ok {
 		return wait
 	}
 	return time.Second + time.Duration(mrand.Int64N(int64(2*time.Second)))
-}
-
-// askedWait reads Retry-After, seconds or an HTTP date, and reports
-// whether the answer had one that parses.
-func askedWait(h http.Header, now time.Time) (time.Duration, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
-		return time.Duration(s * float64(time.Second)), true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
 }
 
 // unavailable is err, a failed answer worth a retry (a 503 Service
@@ -347,7 +331,7 @@ func unavailable(resp *http.Response, now time.Time, err error) error {
 	if code != http.StatusRequestTimeout && code != http.StatusPreconditionFailed && code < 500 {
 		return err
 	}
-	if wait, ok := askedWait(resp.Header, now); ok {
+	if wait, ok := bot.AskedWait(resp.Header, now); ok {
 		return &bot.RetryAfterError{After: wait, Err: err, Unavailable: true}
 	}
 	return err

@@ -46,7 +46,7 @@ func (c Call) Param(name string) string {
 // fault is a canned failure for the next call of a method.
 type fault struct {
 	status     int
-	retryAfter int    // seconds, for 429
+	retryAfter int    // seconds, for 429 (and any status when > 0)
 	after      bool   // the call is carried out before the failure (a lost answer)
 	code       string // a Slack error answered with HTTP 200 (ErrorNext), instead of status
 }
@@ -130,7 +130,8 @@ func (s *Server) SetLatency(d time.Duration) {
 }
 
 // FailNext makes the next n calls of method answer with HTTP status (429
-// with a Retry-After of retryAfter seconds, or a 5xx).
+// with a Retry-After of retryAfter seconds, or a 5xx, with that
+// Retry-After when retryAfter > 0).
 func (s *Server) FailNext(method string, n, status, retryAfter int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -328,7 +329,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, map[string]any{"ok": false, "error": f.code})
 			return
 		}
-		if f.status == http.StatusTooManyRequests {
+		if f.status == http.StatusTooManyRequests || f.retryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(f.retryAfter))
 		}
 		http.Error(w, http.StatusText(f.status), f.status)
