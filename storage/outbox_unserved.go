@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"gorm.io/gorm"
 )
 
 // UnservedOutbox counts, by platform, the pending chat messages for a
@@ -33,4 +34,36 @@ func (s *Store) UnservedOutbox(ctx context.Context, now, dueBy time.Time, platfo
 		out[r.Platform] = r.Messages
 	}
 	return out, nil
+}
+
+// DropPendingOutbox deletes the pending chat messages for platform that no
+// worker holds at now: what waits for a platform removed from the
+// configuration for good, which no replica will take (UnservedOutbox).
+// Webhooks (whose platform names their endpoint) and messages for every
+// platform are left alone. It returns how many it deleted, and how many
+// it left because a worker held them.
+func (s *Store) DropPendingOutbox(ctx context.Context, platform string, now time.Time) (dropped, held int64, err error) {
+	if platform == "" {
+		return 0, 0, handoff.Errorf(handoff.EINVALID, "storage: drop pending outbox: no platform named")
+	}
+	offset, err := s.leaseOffset(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("storage: drop pending outbox of %s: %w", platform, err)
+	}
+	leaseNow := ms(now.Add(offset))
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		pending := func() *gorm.DB {
+			return tx.Model(&outboxRow{}).Where("status = ? AND kind <> ? AND platform = ?", OutboxPending, handoff.OutboxWebhook, platform)
+		}
+		r := pending().Where("locked_until_ms <= ?", leaseNow).Delete(&outboxRow{})
+		if r.Error != nil {
+			return r.Error
+		}
+		dropped = r.RowsAffected
+		return pending().Count(&held).Error
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("storage: drop pending outbox of %s: %w", platform, err)
+	}
+	return dropped, held, nil
 }

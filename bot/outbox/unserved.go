@@ -17,7 +17,9 @@ const UnservedAfter = 5 * time.Minute
 // them to the replicas that do: TakeOutbox) that have waited over
 // UnservedAfter, and warns of each such platform: no replica has its
 // credentials (removed from the configuration, or a rolling deploy that
-// adds it not done), and they wait, pending, until one has.
+// adds it not done), and they wait, pending, until one has, or until an
+// admin who removed the platform for good drops them (handoff outbox drop
+// --platform P --pending).
 func (d *Dispatcher) warnUnserved(ctx context.Context) {
 	now := d.cfg.Now().UTC()
 	d.mu.Lock()
@@ -35,7 +37,8 @@ func (d *Dispatcher) warnUnserved(ctx context.Context) {
 		return
 	}
 	for _, p := range slices.Sorted(maps.Keys(waiting)) {
-		d.logger.WarnContext(ctx, "outbox: messages for a platform this replica has no credentials for wait, and no other replica takes them: they stay pending until a replica is configured with the platform, and are sent then",
-			"platform", p, "messages", waiting[p], "waiting_over", UnservedAfter.String(), "serves", d.served)
+		d.logger.WarnContext(ctx, "outbox: messages for a platform this replica has no credentials for wait, and no other replica takes them: they stay pending until a replica is configured with the platform, and are sent then; if it was removed for good, the command named by drop_with deletes them",
+			"platform", p, "messages", waiting[p], "waiting_over", UnservedAfter.String(), "serves", d.served,
+			"drop_with", "handoff outbox drop --platform "+p+" --pending")
 	}
 }

@@ -77,7 +77,8 @@ func TestDispatchLeavesAPlatformToTheReplicaThatServesIt(t *testing.T) {
 
 // With no replica given Teams' credentials, a message for Teams waits,
 // pending, not given up; once it has waited UnservedAfter the replica
-// warns in its log, naming the platform.
+// warns in its log, naming the platform and the command that drops its
+// messages, should it have been removed for good.
 func TestDispatchWarnsWhenNoReplicaServesAPlatform(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
@@ -110,6 +111,9 @@ func TestDispatchWarnsWhenNoReplicaServesAPlatform(t *testing.T) {
 		}
 		if log := logs.String(); !strings.Contains(log, "platform=teams") || !strings.Contains(log, "messages=1") {
 			t.Fatalf("the warning does not name the platform and its message:\n%s", log)
+		}
+		if log := logs.String(); !strings.Contains(log, `drop_with="handoff outbox drop --platform teams --pending"`) {
+			t.Fatalf("the warning does not say how to drop the messages of a platform removed for good:\n%s", log)
 		}
 		// Nor does the replica wake for the card: due long ago, it
 		// would look at the outbox again every 50 ms while it waits.

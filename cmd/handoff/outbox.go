@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -13,6 +15,8 @@ import (
 	"unicode"
 
 	"github.com/handoff/handoff"
+	slackbot "github.com/handoff/handoff/bot/slack"
+	teamsbot "github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/config"
 	"github.com/handoff/handoff/internal/redact"
 	"github.com/handoff/handoff/storage"
@@ -21,6 +25,7 @@ import (
 const outboxUsage = `handoff outbox list [--format table|json] [--limit N]
        handoff outbox retry ID... | --all
        handoff outbox drop ID... | --all
+       handoff outbox drop --platform NAME --pending
 
 Chat messages the outbox gave up on (a permanent error, or still failing
 after the give-up deadline) are dead: kept, not sent. list shows them,
@@ -30,7 +35,14 @@ counts them. Messages a channel refused (the bot removed from it, the
 channel archived or deleted, the app removed from its Teams team; list
 names it under REFUSED BY) are queued again by themselves once the
 platform says the app is back there, or once handoff chat test posts
-there.`
+there.
+
+Messages for a platform this configuration does not enable (slack
+without SLACK_BOT_TOKEN, teams without TEAMS_APP_ID) are not dead: they
+wait, pending, for a replica configured with the platform, and list says
+how many. When the platform was removed for good, drop --platform NAME
+--pending deletes them (not those a replica holds at the moment), and
+says how many; it refuses a platform this configuration enables.`
 
 // outboxFlags declares `handoff outbox`'s flags; its first argument is
 // the subcommand (list, retry or drop), the others message ids.
@@ -38,11 +50,16 @@ func outboxFlags(fs *flag.FlagSet, _ env) runFunc {
 	format := fs.String("format", "table", "list: table or json")
 	limit := fs.Int("limit", 0, "list: at most this many (0: all)")
 	all := fs.Bool("all", false, "retry, drop: every dead message")
+	platform := fs.String("platform", "", "drop --pending: the platform whose pending messages to delete")
+	pending := fs.Bool("pending", false, "drop: the pending messages of --platform, which this configuration does not enable")
 	return func(ctx context.Context, e env) error {
 		if len(e.args) == 0 {
 			return usageError("give list, retry or drop")
 		}
 		sub, args := e.args[0], e.args[1:]
+		if (*pending || *platform != "") && (sub != "drop" || !*pending || *platform == "" || *all || len(args) > 0) {
+			return usageError("outbox: --pending and --platform go together, with drop alone: drop --platform NAME --pending")
+		}
 		switch sub {
 		case "list":
 			if len(args) > 0 {
@@ -51,14 +68,28 @@ func outboxFlags(fs *flag.FlagSet, _ env) runFunc {
 			if *format != "table" && *format != "json" {
 				return usageError("outbox list: --format must be table or json, not %q", *format)
 			}
-			return withStore(ctx, e, func(_ config.Config, store *storage.Store) error {
+			return withStore(ctx, e, func(cfg config.Config, store *storage.Store) error {
 				dead, err := store.DeadOutbox(ctx, *limit)
 				if err != nil {
 					return err
 				}
-				return printDead(e.stdout, dead, *format)
+				if err := printDead(e.stdout, dead, *format); err != nil {
+					return err
+				}
+				note := e.stdout
+				if *format == "json" {
+					note = e.stderr // the output stays one JSON document
+				}
+				return printUnserved(ctx, note, store, chatPlatforms(cfg), time.Now().UTC())
 			})
-		case "retry", "drop":
+		case "drop":
+			if *pending {
+				return withStore(ctx, e, func(cfg config.Config, store *storage.Store) error {
+					return dropPending(ctx, e.stdout, store, chatPlatforms(cfg), *platform, time.Now().UTC())
+				})
+			}
+			fallthrough
+		case "retry":
 			ids, err := parseIDs(args)
 			if err != nil {
 				return usageError("outbox %s: %v", sub, err)
@@ -99,6 +130,65 @@ func settleDead(ctx context.Context, w io.Writer, store *storage.Store, sub stri
 		return fmt.Errorf("outbox %s: %d of the %d ids are not dead messages", sub, int64(len(ids))-n, len(ids))
 	}
 	return nil
+}
+
+// chatPlatforms names the chat platforms cfg enables.
+func chatPlatforms(cfg config.Config) []string {
+	var names []string
+	if cfg.Slack.Enabled() {
+		names = append(names, slackbot.Name)
+	}
+	if cfg.Teams.Enabled() {
+		names = append(names, teamsbot.Name)
+	}
+	return names
+}
+
+// printUnserved says, for each platform that enabled (the platforms this
+// configuration enables) lacks, how many pending messages for it wait at
+// now, due and held by no replica (Store.UnservedOutbox), and why.
+func printUnserved(ctx context.Context, w io.Writer, store *storage.Store, enabled []string, now time.Time) error {
+	waiting, err := store.UnservedOutbox(ctx, now, now, enabled)
+	if err != nil {
+		return err
+	}
+	for _, p := range slices.Sorted(maps.Keys(waiting)) {
+		verb := "wait"
+		if waiting[p] == 1 {
+			verb = "waits"
+		}
+		if _, err := fmt.Fprintf(w, "%s %s for %s, which this configuration does not enable: sent once a replica is configured with %s; if %s was removed for good, handoff outbox drop --platform %s --pending deletes them\n",
+			pendingMessages(waiting[p]), verb, p, p, p, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropPending deletes the pending messages for platform, which enabled
+// (the platforms this configuration enables) must not name, and says how
+// many it deleted and how many a replica held.
+func dropPending(ctx context.Context, w io.Writer, store *storage.Store, enabled []string, platform string, now time.Time) error {
+	if slices.Contains(enabled, platform) {
+		return fmt.Errorf("outbox drop: %s is enabled in this configuration, so its pending messages are being sent: remove it from every replica's configuration first", platform)
+	}
+	n, held, err := store.DropPendingOutbox(ctx, platform, now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%s for %s dropped\n", pendingMessages(n), platform)
+	if held > 0 {
+		return fmt.Errorf("outbox drop: %s for %s held by a replica, which sends them, left: is %s still enabled there?", pendingMessages(held), platform, platform)
+	}
+	return nil
+}
+
+// pendingMessages is "1 pending message", "2 pending messages".
+func pendingMessages(n int64) string {
+	if n == 1 {
+		return "1 pending message"
+	}
+	return fmt.Sprintf("%d pending messages", n)
 }
 
 func parseIDs(args []string) ([]int64, error) {
