@@ -151,6 +151,13 @@ type OutboxMessage struct {
 	// while Created still dates its first attempts, whose posts may have
 	// reached a channel.
 	Requeued time.Time
+	// FailingSince is when the message's current run of failures began
+	// (its first failed attempt since it was created or requeued), moved
+	// on by every wait the platform asked for since (OutboxOutcome.Held),
+	// zero while no attempt has failed: its give-up deadline runs from
+	// then, so that neither the time it waited before its first attempt
+	// (a backlog, a platform no replica served) nor a rate limit counts.
+	FailingSince time.Time
 	// LeasedBy is the worker holding the message's lease, as the outbox
 	// leased it; with Attempts it identifies the lease.
 	LeasedBy string

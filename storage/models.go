@@ -111,6 +111,9 @@ type outboxRow struct {
 	// Retry-After), NULL when its due time is the outbox's own backoff:
 	// HastenOutbox leaves a message alone until then.
 	NotBeforeMs *int64
+	// FailingSinceMs is handoff.OutboxMessage.FailingSince, NULL while
+	// no attempt of the current run has failed.
+	FailingSinceMs *int64
 }
 
 func (outboxRow) TableName() string { return "outbox" }

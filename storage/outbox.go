@@ -313,8 +313,14 @@ func writeOutcome(tx *gorm.DB, o handoff.OutboxOutcome) error {
 			notBefore = msPtr(&o.Retry)
 		}
 		values := map[string]any{"due_ms": ms(o.Retry), "not_before_ms": notBefore, "locked_until_ms": 0, "last_error": storableText(o.Cause)}
-		if o.Held {
-			values["attempts"] = gorm.Expr("attempts - 1") // a wait the platform asked for, not a failure
+		switch {
+		case o.Held: // a wait the platform asked for, not a failure
+			values["attempts"] = gorm.Expr("attempts - 1")
+			if !o.At.IsZero() && o.Retry.After(o.At) {
+				values["failing_since_ms"] = gorm.Expr("failing_since_ms + ?", ms(o.Retry)-ms(o.At)) // NULL stays NULL
+			}
+		case !o.At.IsZero():
+			values["failing_since_ms"] = gorm.Expr("COALESCE(failing_since_ms, ?)", ms(o.At))
 		}
 		return updateHeld(tx, m, values)
 	}

@@ -88,7 +88,7 @@ func (s *Store) requeueDead(ctx context.Context, now time.Time, rows func(tx *go
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		r := rows(tx).Updates(map[string]any{
 			"status": OutboxPending, "due_ms": ms(now), "requeued_ms": ms(now), "done_ms": nil,
-			"locked_until_ms": 0, "locked_by": "", "attempts": 0, "refused_by": "", "not_before_ms": nil,
+			"locked_until_ms": 0, "locked_by": "", "attempts": 0, "refused_by": "", "not_before_ms": nil, "failing_since_ms": nil,
 		})
 		n = r.RowsAffected
 		return r.Error

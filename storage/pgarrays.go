@@ -49,7 +49,7 @@ var pgColumnTypes = map[string]map[string]string{
 		"text", "kind stage actor details reason_code",
 		"boolean", "not_a_fit"),
 	"outbox": columnTypes(
-		"bigint", "id lead_id due_ms locked_until_ms attempts created_ms requeued_ms done_ms not_before_ms",
+		"bigint", "id lead_id due_ms locked_until_ms attempts created_ms requeued_ms done_ms not_before_ms failing_since_ms",
 		"text", "kind platform payload status locked_by last_error result refused_by"),
 	"funnel_days": columnTypes(
 		"bigint", "day n amount_minor",

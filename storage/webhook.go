@@ -79,5 +79,5 @@ func (s *Store) NextWebhookDue(ctx context.Context) (time.Time, bool, error) {
 func (r outboxRow) message() handoff.OutboxMessage {
 	return handoff.OutboxMessage{ID: r.ID, Kind: r.Kind, LeadID: r.LeadID, Platform: r.Platform, Payload: r.Payload,
 		Due: fromMs(r.DueMs), Attempts: r.Attempts, Created: fromMs(r.CreatedMs), Requeued: fromMsOrZero(r.RequeuedMs),
-		LeasedBy: r.LockedBy, Status: r.Status, LastError: r.LastError, RefusedBy: r.RefusedBy}
+		LeasedBy: r.LockedBy, Status: r.Status, LastError: r.LastError, RefusedBy: r.RefusedBy, FailingSince: fromMsOrZero(r.FailingSinceMs)}
 }

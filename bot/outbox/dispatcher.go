@@ -67,10 +67,12 @@ type Config struct {
 	// BaseBackoff and MaxBackoff bound the exponential backoff after a
 	// transient failure (defaults 1 s and 5 min); jitter is added.
 	BaseBackoff, MaxBackoff time.Duration
-	// GiveUpAfter is how long after its creation, or its requeuing
-	// (OutboxMessage.Since), a message that keeps failing transiently
-	// (errors, 5xx) is given up (default 24 h). A rate limit is a hold,
-	// not a failure (OutboxOutcome.Held): it never gives a message up.
+	// GiveUpAfter is how long a message that keeps failing transiently
+	// (errors, 5xx) is retried, from its first failure since it was
+	// created or requeued (OutboxMessage.FailingSince), before it is given
+	// up (default 24 h). A rate limit is a hold, not a failure
+	// (OutboxOutcome.Held): it never gives a message up, and its wait is
+	// not counted.
 	GiveUpAfter time.Duration
 	// Idle is the longest the worker sleeps when nothing is due, as a safety
 	// net for messages queued by another process without Wake (default

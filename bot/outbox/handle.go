@@ -64,10 +64,10 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 		after := max(ra.After, time.Second)
 		log.WarnContext(ctx, "outbox: rate limited", "retry_in", after, "err", err)
 		o.Retry, o.RetryAsked, o.Held = now.Add(after), true, true
-	case !m.Since().IsZero() && now.Sub(m.Since()) > d.cfg.GiveUpAfter:
-		// Every transient failure ends here once the message is older
-		// than the deadline.
-		log.ErrorContext(ctx, "outbox: giving up after retrying too long", "since", m.Since(), "err", err)
+	case !m.FailingSince.IsZero() && now.Sub(m.FailingSince) > d.cfg.GiveUpAfter:
+		// Every transient failure ends here once the message has kept
+		// failing longer than the deadline.
+		log.ErrorContext(ctx, "outbox: giving up after retrying too long", "failing_since", m.FailingSince, "err", err)
 		d.park(m)
 		o.Dead = true
 	case errors.As(err, &ra):
