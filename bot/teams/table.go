@@ -119,15 +119,18 @@ type container struct {
 }
 
 // chart renders c as a native Teams chart whose fallback is the chart as a
-// table (chartTable), for clients that cannot draw charts.
+// table (chartTable), for clients that cannot draw charts. A chart's
+// title, legends and labels are plain text to Teams, not markdown, so
+// they are written as they are, without markdown's escapes (a speed
+// bucket "<5m" would show its backslash).
 func (r *renderer) chart(c bot.Chart) []any {
-	el := chartElement{Title: r.plain(bot.CutPlain(c.Title, maxTitle)), ColorSet: "categorical", Spacing: "Medium",
+	el := chartElement{Title: bot.CutPlain(c.Title, maxTitle), ColorSet: "categorical", Spacing: "Medium",
 		Fallback: container{Type: "Container", Items: r.chartTable(c)}}
 	series := make([]chartSeries, len(c.Series))
 	for i, s := range c.Series {
-		series[i].Legend = r.plain(bot.CutPlain(orDefault(s.Name, "Value"), maxTitle))
+		series[i].Legend = bot.CutPlain(orDefault(s.Name, "Value"), maxTitle)
 		for j, cat := range c.Categories {
-			series[i].Values = append(series[i].Values, chartPoint{X: r.plain(bot.CutPlain(orDefault(cat, "–"), maxTitle)), Y: value(s.Values, j)})
+			series[i].Values = append(series[i].Values, chartPoint{X: bot.CutPlain(orDefault(cat, "–"), maxTitle), Y: value(s.Values, j)})
 		}
 	}
 	switch {
