@@ -348,10 +348,15 @@ func (r *renderer) convert(s string, bold bool) string {
 // Message markup never writes, so it is data) is doubled: markdown reads
 // a doubled backslash as one, and a backslash of the data can then never
 // escape the one put before a mark (data `\[x\](https://x)` stays text).
+// A < of the data is escaped too, so data can never write the <at>…</at>
+// of a Teams mention: a lead named "<at>Rita Rep</at>" on a card that
+// mentions Rita would otherwise become a second mention of her. (A < the
+// markup writes itself, as in "`/leads <lead id>`", is left as it is: a
+// backslash would show in a code span.)
 func teamsLiteral(s string) string {
 	s = strings.ReplaceAll(s, `\`, `\\`)
 	return bot.MapEntities(s, func(char string, _, _ rune) string {
-		if strings.ContainsAny(char, "*_~`[]") {
+		if strings.ContainsAny(char, "*_~`[]<") {
 			return `\` + char
 		}
 		return char

@@ -83,7 +83,7 @@ func TestRenderCardFitsTeams(t *testing.T) {
 		more  string // the note on the rows left out
 	}{
 		{"digest of 200 reps", digest, "Rep 000", "`handoff digest --week 2026-W47 --print` shows every rep."},
-		{"20 leads with long names", list, strings.Repeat("<", 100), "more rows."},
+		{"20 leads with long names", list, strings.Repeat(`\\<`, 100), "more rows."}, // each < backslash-escaped, in JSON
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			raw, err := json.Marshal(teams.RenderCard(tc.msg, names))
