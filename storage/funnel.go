@@ -411,34 +411,72 @@ func breachesFirst(a, b handoff.SLAStats, ao, bo handoff.Owner) bool {
 // then the rest by id. At most limit are returned (DefaultListLimit when
 // limit <= 0). It returns a wrapped error when the query fails.
 func (s *Store) OpenLeads(ctx context.Context, owner string, limit int) ([]*handoff.Lead, error) {
+	leads, err := s.openLeads(ctx, owner, 0, limit)
+	if err != nil {
+		return nil, fmt.Errorf("storage: open leads of %q: %w", owner, err)
+	}
+	return leads, nil
+}
+
+// OpenLeadsPage returns the open leads OpenLeads lists, skipping the first
+// offset of them and returning at most limit (DefaultListLimit when limit
+// <= 0), and how many such leads there are in all, read in one snapshot.
+// It returns a wrapped error when a query fails.
+func (s *Store) OpenLeadsPage(ctx context.Context, owner string, offset, limit int) ([]*handoff.Lead, int, error) {
+	var leads []*handoff.Lead
+	var total int64
+	err := s.readSnapshot(ctx, func(tx *gorm.DB) error {
+		var err error
+		if err = openLeadsWhere(tx.Table("leads AS l"), owner).Count(&total).Error; err != nil {
+			return err
+		}
+		leads, err = openLeadsIn(tx, owner, max(offset, 0), limit)
+		return err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("storage: open leads of %q from %d: %w", owner, offset, err)
+	}
+	return leads, int(max(total, int64(len(leads)+max(offset, 0)))), nil
+}
+
+// openLeads reads a page of OpenLeads' list.
+func (s *Store) openLeads(ctx context.Context, owner string, offset, limit int) ([]*handoff.Lead, error) {
+	return openLeadsIn(s.db.WithContext(ctx), owner, offset, limit)
+}
+
+// openLeadsIn reads a page of OpenLeads' list through db.
+func openLeadsIn(db *gorm.DB, owner string, offset, limit int) ([]*handoff.Lead, error) {
 	if limit <= 0 {
 		limit = DefaultListLimit
 	}
+	var rows []leadRow
+	q := openLeadsWhere(db.Table("leads AS l"), owner).Order("CASE WHEN l.contacted_ms IS NULL THEN 0 ELSE 1 END").
+		Order(fmt.Sprintf("COALESCE(l.contact_due_ms, %d)", int64(math.MaxInt64))).Order("l.id").Limit(limit)
+	if offset > 0 {
+		q = q.Offset(offset)
+	}
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	return rowsToLeads(rows)
+}
+
+// openLeadsWhere narrows db (leads AS l) to OpenLeads' leads of owner.
+func openLeadsWhere(db *gorm.DB, owner string) *gorm.DB {
 	var open []string
 	for _, st := range handoff.AllStages {
 		if st.Open() {
 			open = append(open, string(st))
 		}
 	}
-	db := s.db.WithContext(ctx).Table("leads AS l").Where("l.stage IN ?", open)
+	db = db.Where("l.stage IN ?", open)
 	if cond, args := leadCond("", owner); cond != "" {
 		db = db.Where(cond, args...)
 	}
 	if owner == "" {
 		db = db.Where(heldToAgreement)
 	}
-	var rows []leadRow
-	err := db.Order("CASE WHEN l.contacted_ms IS NULL THEN 0 ELSE 1 END").
-		Order(fmt.Sprintf("COALESCE(l.contact_due_ms, %d)", int64(math.MaxInt64))).Order("l.id").
-		Limit(limit).Find(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("storage: open leads of %q: %w", owner, err)
-	}
-	leads, err := rowsToLeads(rows)
-	if err != nil {
-		return nil, fmt.Errorf("storage: open leads of %q: %w", owner, err)
-	}
-	return leads, nil
+	return db
 }
 
 func rowsToLeads(rows []leadRow) ([]*handoff.Lead, error) {

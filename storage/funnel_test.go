@@ -548,3 +548,33 @@ func TestOpenLeads(t *testing.T) {
 		}
 	})
 }
+
+// TestOpenLeadsPage reads OpenLeads' list a page at a time, with how many
+// leads the whole list holds.
+func TestOpenLeadsPage(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		buildFunnelLog(t, s)
+		ctx := context.Background()
+		for _, tc := range []struct {
+			owner         string
+			offset, limit int
+			want          string
+			total         int
+		}{
+			{"", 0, 2, "H G", 6},
+			{"", 2, 2, "F K", 6},
+			{"", 4, 10, "I J", 6},
+			{"", 6, 2, "", 6},
+			{"U1", 1, 1, "J", 2},
+			{"U2", 0, 5, "", 0},
+		} {
+			leads, total, err := s.OpenLeadsPage(ctx, tc.owner, tc.offset, tc.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := externalIDs(leads); got != tc.want || total != tc.total {
+				t.Errorf("OpenLeadsPage(%q, %d, %d) = %q of %d, want %q of %d", tc.owner, tc.offset, tc.limit, got, total, tc.want, tc.total)
+			}
+		}
+	})
+}

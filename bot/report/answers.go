@@ -22,7 +22,7 @@ type ReportStore interface {
 	FunnelCounts(ctx context.Context, f handoff.FunnelFilter) (handoff.FunnelCounts, error)
 	OpenSQLs(ctx context.Context, now time.Time, limit int) (handoff.OpenSQLs, error)
 	SLAByRep(ctx context.Context, period handoff.Period, now time.Time) ([]handoff.RepSLA, error)
-	OpenLeads(ctx context.Context, owner string, limit int) ([]*handoff.Lead, error)
+	OpenLeadsPage(ctx context.Context, owner string, offset, limit int) ([]*handoff.Lead, int, error)
 	LeadByExternalID(ctx context.Context, externalID string) (*handoff.Lead, error)
 	Events(ctx context.Context, leadID int64) ([]handoff.Event, error)
 	Activities(ctx context.Context, leadID int64, scoring *handoff.Scoring, now time.Time) ([]handoff.Activity, error)
@@ -182,8 +182,8 @@ func isHelp(arg string) bool {
 }
 
 // leadsUsage is the correction for a /leads with bad arguments.
-const leadsUsage = "Use `/leads [mine|open|breached|<lead id>|why <lead id>]`: your open leads, all open leads, the breached ones, " +
-	"one lead's history (the id as in the CRM) or how it was routed."
+const leadsUsage = "Use `/leads [mine|open [page]|breached|<lead id>|why <lead id>]`: your open leads, all open leads (" +
+	"20 a page: `/leads open 2` is the second page), the breached ones, one lead's history (the id as in the CRM) or how it was routed."
 
 // leads answers /leads [mine|open|breached|<external_id>].
 func (r *Reports) leads(ctx context.Context, cmd bot.Command, args []string) (bot.Message, error) {
@@ -191,31 +191,47 @@ func (r *Reports) leads(ctx context.Context, cmd bot.Command, args []string) (bo
 	if len(args) == 2 && strings.EqualFold(args[0], "why") {
 		return r.why(ctx, args[1])
 	}
+	page := 1
 	switch len(args) {
 	case 0:
 	case 1:
 		arg = args[0]
+	case 2:
+		// A page of a list: /leads open 2, /leads mine 3.
+		n, err := strconv.Atoi(args[1])
+		switch a := strings.ToLower(args[0]); {
+		case a != "mine" && a != "my" && a != "open" && a != "all":
+			return bot.Message{}, handoff.Errorf(handoff.EINVALID, "%s", leadsUsage)
+		case err != nil || n < 1:
+			return bot.Message{}, handoff.Errorf(handoff.EINVALID, "The page `%s` is not a page number: pages count from 1, as in `/leads %s 2`.", args[1], a)
+		}
+		arg, page = args[0], n
 	default:
 		return bot.Message{}, handoff.Errorf(handoff.EINVALID, "%s", leadsUsage)
 	}
 	if isHelp(strings.ToLower(arg)) {
-		return bot.Notice("*/leads* lists your open leads with their deadlines; *`/leads open`* lists every open lead; " +
-			"*`/leads breached`* the open SQLs past a deadline; *`/leads <lead id>`* shows one lead's history; *`/leads why <lead id>`* every routing decision for it."), nil
+		return bot.Notice("*/leads* lists your open leads with their deadlines; *`/leads open`* lists every open lead, " +
+			"most urgent first, 20 a page (*`/leads open 2`* the next 20); *`/leads breached`* the open SQLs past a deadline; " +
+			"*`/leads <lead id>`* shows one lead's history; *`/leads why <lead id>`* every routing decision for it."), nil
 	}
 	now := r.now()
-	switch strings.ToLower(arg) {
-	case "mine", "my":
-		leads, err := r.Store.OpenLeads(ctx, cmd.UserID, reportListLimit)
-		if err != nil {
-			return bot.Message{}, fmt.Errorf("bot: leads of %s: %w", cmd.UserID, err)
+	switch a := strings.ToLower(arg); a {
+	case "mine", "my", "open", "all":
+		owner, title, command := cmd.UserID, "Your open leads", "/leads mine"
+		if a == "open" || a == "all" {
+			owner, title, command = "", "Open leads", "/leads open"
 		}
-		return LeadsMessage("Your open leads", leads, false, now, r.Policy), nil
-	case "open", "all":
-		leads, err := r.Store.OpenLeads(ctx, "", reportListLimit)
+		leads, total, err := r.Store.OpenLeadsPage(ctx, owner, (page-1)*reportListLimit, reportListLimit)
 		if err != nil {
-			return bot.Message{}, fmt.Errorf("bot: open leads: %w", err)
+			return bot.Message{}, fmt.Errorf("bot: %s page %d: %w", command, page, err)
 		}
-		return LeadsMessage("Open leads", leads, true, now, r.Policy), nil
+		if len(leads) == 0 && page > 1 {
+			last := max(1, (total+reportListLimit-1)/reportListLimit)
+			return bot.Message{}, handoff.Errorf(handoff.EINVALID, "There is no page %d: %s, %d a page, so `%s %d` is the last page.",
+				page, bot.Count(total, "open lead", "open leads"), reportListLimit, command, last)
+		}
+		list := LeadList{Leads: leads, Total: total, Offset: (page - 1) * reportListLimit, Command: command}
+		return LeadsPageMessage(title, list, owner == "", now, r.Policy), nil
 	case "breached", "late", "overdue":
 		open, err := r.Store.OpenSQLs(ctx, now, reportListLimit)
 		if err != nil {

@@ -9,10 +9,31 @@ import (
 	"github.com/handoff/handoff/bot"
 )
 
-// LeadsMessage lists open leads with their next deadline; withOwner adds
-// an owner column. It is private.
+// LeadsMessage lists open leads with their next deadline, all of them;
+// withOwner adds an owner column. It is private.
 func LeadsMessage(title string, leads []*handoff.Lead, withOwner bool, now time.Time, p handoff.Policy) bot.Message {
-	t := bot.Table{Title: fmt.Sprintf("%s (%d)", title, len(leads)), Columns: []string{"Lead", "Stage", "Next deadline"}}
+	return LeadsPageMessage(title, LeadList{Leads: leads, Total: len(leads)}, withOwner, now, p)
+}
+
+// LeadList is one page of a list of open leads, most urgent first.
+type LeadList struct {
+	Leads  []*handoff.Lead // the page's leads
+	Total  int             // how many leads the whole list holds
+	Offset int             // how many of the list come before the page
+	// Command is the command that lists them ("/leads open"): followed by
+	// a page number, it shows that page of reportListLimit leads.
+	Command string
+}
+
+// LeadsPageMessage lists a page of open leads with their next deadline:
+// the title counts the whole list, and when the page is not all of it a
+// line says which of them it shows and which command shows the next ones
+// (the previous, on the last page). withOwner adds an owner column. It is
+// private.
+func LeadsPageMessage(title string, list LeadList, withOwner bool, now time.Time, p handoff.Policy) bot.Message {
+	leads := list.Leads
+	total := max(list.Total, list.Offset+len(leads))
+	t := bot.Table{Title: fmt.Sprintf("%s (%d)", title, total), Columns: []string{"Lead", "Stage", "Next deadline"}}
 	if withOwner {
 		t.Columns = []string{"Lead", "Stage", "Owner", "Next deadline"}
 	}
@@ -28,14 +49,24 @@ func LeadsMessage(title string, leads []*handoff.Lead, withOwner bool, now time.
 		t.Rows = append(t.Rows, append(row, nextDeadline(l, now, p)))
 	}
 	m := bot.Message{
-		Summary: fmt.Sprintf("%s: %d", title, len(leads)),
+		Summary: fmt.Sprintf("%s: %d", title, total),
 		Header:  "📋 " + title,
 		Tables:  []bot.Table{t},
 		Private: true,
 		Leads:   bot.LeadIDs(leads),
 	}
-	if len(leads) == reportListLimit {
-		m.Context = append(m.Context, fmt.Sprintf("Showing the first %d, most urgent first.", reportListLimit))
+	if len(leads) > 0 && len(leads) < total {
+		first, last := list.Offset+1, list.Offset+len(leads)
+		line := fmt.Sprintf("Showing %d–%d of %d, most urgent first.", first, last, total)
+		page := list.Offset/reportListLimit + 1 // the command's pages hold reportListLimit leads
+		switch {
+		case list.Command == "":
+		case last < total:
+			line += fmt.Sprintf(" `%s %d` shows the next %d.", list.Command, page+1, min(total-last, reportListLimit))
+		case page > 1:
+			line += fmt.Sprintf(" `%s %d` shows the ones before.", list.Command, page-1)
+		}
+		m.Context = append(m.Context, line)
 	}
 	m.Context = append(m.Context, "`/leads <lead id>` shows a lead's history. Times are "+zoneName(p)+".")
 	return m
