@@ -11,13 +11,13 @@ import (
 
 // HomeStore is what a user's home reads; *storage.Store implements it.
 type HomeStore interface {
-	OpenLeads(ctx context.Context, owner string, limit int) ([]*handoff.Lead, error)
+	OpenLeadsPage(ctx context.Context, owner string, offset, limit int) ([]*handoff.Lead, int, error)
 	RepActivity(ctx context.Context, period handoff.Period, now time.Time) ([]handoff.RepActivity, error)
 	OpenSQLs(ctx context.Context, now time.Time, limit int) (handoff.OpenSQLs, error)
 }
 
-// homeLeadLimit caps the leads a home lists (Slack allows 100 blocks in a
-// view; each lead takes two).
+// homeLeadLimit caps the leads a home lists, the most urgent (Slack allows
+// 100 blocks in a view; each lead takes two).
 const homeLeadLimit = 15
 
 // homeBreachLimit caps the breaches a manager's home lists.
@@ -56,7 +56,7 @@ func (h *Homes) Home(ctx context.Context, platform, userID string) (bot.Home, er
 	if err != nil {
 		return bot.Home{}, fmt.Errorf("bot: home of %s:%s: %w", platform, userID, err)
 	}
-	leads, err := h.Store.OpenLeads(ctx, userID, homeLeadLimit)
+	leads, total, err := h.Store.OpenLeadsPage(ctx, userID, 0, homeLeadLimit)
 	if err != nil {
 		return bot.Home{}, fmt.Errorf("bot: home of %s:%s: %w", platform, userID, err)
 	}
@@ -74,13 +74,16 @@ func (h *Homes) Home(ctx context.Context, platform, userID string) (bot.Home, er
 			mine = &reps[i]
 		}
 	}
-	return HomeOf(userID, week, mine, leads, open, now, h.Policy), nil
+	return HomeOf(userID, week, mine, LeadList{Leads: leads, Total: total}, open, now, h.Policy), nil
 }
 
 // HomeOf is the home of userID: their week (activity nil when they did
-// nothing yet), their open leads, and, when open is not nil (a manager),
-// the team's open breaches.
-func HomeOf(userID string, week handoff.Period, activity *handoff.RepActivity, leads []*handoff.Lead, open *handoff.OpenSQLs, now time.Time, p handoff.Policy) bot.Home {
+// nothing yet), their open leads (the most urgent, and how many they have
+// in all), and, when open is not nil (a manager), the team's open
+// breaches.
+func HomeOf(userID string, week handoff.Period, activity *handoff.RepActivity, list LeadList, open *handoff.OpenSQLs, now time.Time, p handoff.Policy) bot.Home {
+	leads := list.Leads
+	total := max(list.Total, len(leads))
 	var a handoff.RepActivity
 	if activity != nil {
 		a = *activity
@@ -99,9 +102,9 @@ func HomeOf(userID string, week handoff.Period, activity *handoff.RepActivity, l
 				{Key: "Contacted in time", Value: slaText(a.SLAStats)},
 				{Key: "Median time to contact", Value: secondsOrDash(median)},
 			}},
-			{Text: fmt.Sprintf("*Your open leads (%d)*", len(leads))},
+			{Text: fmt.Sprintf("*Your open leads (%d)*", total)},
 		},
-	}}
+	}, LeadsTotal: total, LeadsMore: fmt.Sprintf("`/leads mine` lists them all, %d a page.", reportListLimit)}
 	if len(leads) == 0 {
 		h.Week.Sections[1].Text += "\nNone right now: claim new SQLs on their cards in the sales channel."
 	}
@@ -111,9 +114,6 @@ func HomeOf(userID string, week handoff.Period, activity *handoff.RepActivity, l
 			line += "\n" + person
 		}
 		h.Leads = append(h.Leads, bot.Message{Summary: bot.Escape(bot.LeadTitle(l)), Sections: []bot.Section{{Text: line}}, Buttons: bot.LeadCard(l, now, p).Buttons})
-	}
-	if len(leads) == homeLeadLimit {
-		h.Week.Context = append(h.Week.Context, fmt.Sprintf("Showing the %d most urgent; `/leads` lists them all.", homeLeadLimit))
 	}
 	h.Week.Context = append(h.Week.Context, "Times are "+zoneName(p)+". Updated when your leads change.")
 	if open != nil {

@@ -18,18 +18,35 @@ const maxViewBlocks = 100
 // RenderHome renders a user's home as the App Home tab: the week, a
 // divider, each open lead as a line with its card's buttons (block ids
 // prefixed lead_<n>_ so they stay unique), and for managers the team's open
-// breaches. Tables are preformatted text, which every surface shows; the
-// view is cut to Slack's 100 blocks.
+// breaches. Tables are preformatted text, which every surface shows. The
+// view keeps to Slack's 100 blocks: it shows as many whole leads, the
+// most urgent first, as fit beside the week and the breaches, and a line saying how
+// many it leaves out (bot.Home.LeadsLeftOut), as it does when the home
+// read only the most urgent of the user's leads.
 func RenderHome(h bot.Home) slackapi.HomeTabViewRequest {
-	blocks := renderBlocks(h.Week, false, "week_")
-	blocks = append(blocks, slackapi.NewDividerBlock())
-	for i, l := range h.Leads {
-		blocks = append(blocks, renderBlocks(l, false, fmt.Sprintf("lead_%d_", i))...)
-	}
+	week := renderBlocks(h.Week, false, "week_")
+	var team []slackapi.Block
 	if h.Breaches != nil {
-		blocks = append(blocks, slackapi.NewDividerBlock())
-		blocks = append(blocks, renderBlocks(*h.Breaches, false, "team_")...)
+		team = append([]slackapi.Block{slackapi.NewDividerBlock()}, renderBlocks(*h.Breaches, false, "team_")...)
 	}
+	budget := maxViewBlocks - len(week) - 1 - len(team) // the divider under the week
+	leads, shown := []slackapi.Block{}, 0
+	for i, l := range h.Leads {
+		b := renderBlocks(l, false, fmt.Sprintf("lead_%d_", i))
+		room := budget - len(leads) - len(b)
+		if i < len(h.Leads)-1 || h.LeadsLeftOut(i+1) != "" {
+			room-- // for the line saying how many are left out
+		}
+		if room < 0 {
+			break
+		}
+		leads = append(leads, b...)
+		shown++
+	}
+	if more := h.LeadsLeftOut(shown); more != "" {
+		leads = append(leads, slackapi.NewContextBlock("leads_more", mrkdwn(bot.Cut(more, maxSectionText))))
+	}
+	blocks := append(append(append(week, slackapi.NewDividerBlock()), leads...), team...)
 	return slackapi.HomeTabViewRequest{Type: slackapi.VTHomeTab, CallbackID: HomeCallbackID,
 		Blocks: slackapi.Blocks{BlockSet: blocks[:min(len(blocks), maxViewBlocks)]}}
 }
