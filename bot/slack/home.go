@@ -7,6 +7,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/report"
 )
 
 // HomeCallbackID is the callback id of the App Home view.
@@ -23,16 +24,20 @@ const maxViewBlocks = 100
 // most urgent first, as fit beside the week and the breaches, and a line saying how
 // many it leaves out (bot.Home.LeadsLeftOut), as it does when the home
 // read only the most urgent of the user's leads.
-func RenderHome(h bot.Home) slackapi.HomeTabViewRequest {
-	week := renderBlocks(h.Week, false, "week_")
+func RenderHome(h bot.Home) slackapi.HomeTabViewRequest { return renderHome(h, report.Options{}) }
+
+// renderHome is RenderHome with the users of its text tables written by
+// names.
+func renderHome(h bot.Home, names report.Options) slackapi.HomeTabViewRequest {
+	week := renderBlocks(h.Week, false, "week_", names)
 	var team []slackapi.Block
 	if h.Breaches != nil {
-		team = append([]slackapi.Block{slackapi.NewDividerBlock()}, renderBlocks(*h.Breaches, false, "team_")...)
+		team = append([]slackapi.Block{slackapi.NewDividerBlock()}, renderBlocks(*h.Breaches, false, "team_", names)...)
 	}
 	budget := maxViewBlocks - len(week) - 1 - len(team) // the divider under the week
 	leads, shown := []slackapi.Block{}, 0
 	for i, l := range h.Leads {
-		b := renderBlocks(l, false, fmt.Sprintf("lead_%d_", i))
+		b := renderBlocks(l, false, fmt.Sprintf("lead_%d_", i), names)
 		room := budget - len(leads) - len(b)
 		if i < len(h.Leads)-1 || h.LeadsLeftOut(i+1) != "" {
 			room-- // for the line saying how many are left out
@@ -52,9 +57,14 @@ func RenderHome(h bot.Home) slackapi.HomeTabViewRequest {
 }
 
 // PublishHome shows h as userID's App Home tab (views.publish; no scope
-// needed).
+// needed), its tables' Slack users by name (users.info, users:read).
 func (p *Platform) PublishHome(ctx context.Context, userID string, h bot.Home) error {
-	_, err := p.api.PublishViewContext(ctx, slackapi.PublishViewContextRequest{UserID: userID, View: RenderHome(h)})
+	msgs := append([]bot.Message{h.Week}, h.Leads...)
+	if h.Breaches != nil {
+		msgs = append(msgs, *h.Breaches)
+	}
+	view := renderHome(h, p.names.options(ctx, msgs...))
+	_, err := p.api.PublishViewContext(ctx, slackapi.PublishViewContextRequest{UserID: userID, View: view})
 	return classify("views.publish", err)
 }
 

@@ -77,7 +77,8 @@ func (e *unavailableError) Error() string { return "slack server error: " + e.st
 // Platform is bot.Platform over the Slack Web API. It also opens modals
 // (OpenForm) and looks up emails (bot.Directory).
 type Platform struct {
-	api *slackapi.Client
+	api   *slackapi.Client
+	names *userNames // of the users text tables name
 
 	mu  sync.Mutex
 	dms map[string]string // user → DM channel id
@@ -93,7 +94,7 @@ var (
 
 // NewPlatform returns the Slack platform over api.
 func NewPlatform(api *slackapi.Client) *Platform {
-	return &Platform{api: api, dms: map[string]string{}}
+	return &Platform{api: api, names: newUserNames(api), dms: map[string]string{}}
 }
 
 // Name returns "slack".
@@ -108,7 +109,7 @@ func (p *Platform) Post(ctx context.Context, channel string, msg bot.Message) (s
 // its ts.
 func (p *Platform) post(ctx context.Context, channel string, msg bot.Message, extra ...slackapi.MsgOption) (string, error) {
 	var ts string
-	err := withClassic(msg, func(opts []slackapi.MsgOption) (err error) {
+	err := p.withClassic(ctx, msg, func(opts []slackapi.MsgOption) (err error) {
 		_, ts, err = p.api.PostMessageContext(ctx, channel, append(opts, extra...)...)
 		return err
 	})
@@ -127,7 +128,7 @@ func (p *Platform) Update(ctx context.Context, channel, ts string, msg bot.Messa
 
 // PostPrivate shows msg to userID only, with chat.postEphemeral.
 func (p *Platform) PostPrivate(ctx context.Context, channel, userID string, msg bot.Message) error {
-	err := withClassic(msg, func(opts []slackapi.MsgOption) error {
+	err := p.withClassic(ctx, msg, func(opts []slackapi.MsgOption) error {
 		_, err := p.api.PostEphemeralContext(ctx, channel, userID, opts...)
 		return err
 	})
@@ -189,7 +190,7 @@ func (p *Platform) Reply(ctx context.Context, responseURL string, msg bot.Messag
 	if !msg.Private {
 		responseType = slackapi.ResponseTypeInChannel
 	}
-	err := withClassic(msg, func(opts []slackapi.MsgOption) error {
+	err := p.withClassic(ctx, msg, func(opts []slackapi.MsgOption) error {
 		opts = append(opts, slackapi.MsgOptionResponseURL(responseURL, responseType))
 		_, _, _, err := p.api.SendMessageContext(ctx, "", opts...)
 		return err
@@ -215,14 +216,15 @@ func (p *Platform) ReplyLifetime() time.Duration { return ResponseURLLifetime }
 // withClassic calls send with msg's options and, when Slack refuses the
 // blocks of a message with tables or charts (invalid_blocks, e.g. a
 // workspace without the data_table and data_visualization blocks), once
-// more with them rendered as text.
-func withClassic(msg bot.Message, send func(opts []slackapi.MsgOption) error) error {
+// more with them rendered as text, the tables' Slack users by name.
+func (p *Platform) withClassic(ctx context.Context, msg bot.Message, send func(opts []slackapi.MsgOption) error) error {
 	err := send(msgOptions(msg))
 	var se slackapi.SlackErrorResponse
 	if err == nil || (len(msg.Tables) == 0 && len(msg.Charts) == 0) || !errors.As(err, &se) || se.Err != "invalid_blocks" {
 		return err
 	}
-	return send([]slackapi.MsgOption{slackapi.MsgOptionText(summary(msg), false), slackapi.MsgOptionBlocks(RenderClassicBlocks(msg)...)})
+	blocks := RenderClassicBlocksNamed(msg, p.names.options(ctx, msg))
+	return send([]slackapi.MsgOption{slackapi.MsgOptionText(summary(msg), false), slackapi.MsgOptionBlocks(blocks...)})
 }
 
 // OpenForm shows f as a modal with views.open. It must be called within 3 s

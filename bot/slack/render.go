@@ -12,6 +12,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/report"
 )
 
 // Block Kit limits, in characters.
@@ -41,16 +42,29 @@ const ActionsBlockID = "lead_actions"
 // per section (fields in two columns, at most 10 per block), one context
 // block and one actions block. Texts longer than Slack allows are cut with
 // an ellipsis.
-func RenderBlocks(m bot.Message) []slackapi.Block { return renderBlocks(m, true, "") }
+func RenderBlocks(m bot.Message) []slackapi.Block { return renderBlocks(m, true, "", report.Options{}) }
 
 // RenderClassicBlocks renders m like RenderBlocks, but tables and charts
 // as preformatted text in section blocks, for clients and workspaces that
-// refuse the data_table and data_visualization blocks.
-func RenderClassicBlocks(m bot.Message) []slackapi.Block { return renderBlocks(m, false, "") }
+// refuse the data_table and data_visualization blocks. A Slack user in a
+// text table is written as the label of the mention (see
+// RenderClassicBlocksNamed).
+func RenderClassicBlocks(m bot.Message) []slackapi.Block {
+	return renderBlocks(m, false, "", report.Options{})
+}
 
-// renderBlocks renders m, with native tables and charts or as text, each
-// block id prefixed with prefix (for several messages in one view).
-func renderBlocks(m bot.Message, native bool, prefix string) []slackapi.Block {
+// RenderClassicBlocksNamed is RenderClassicBlocks with the Slack users of
+// its text tables written by the names names knows: a code block cannot
+// hold a mention, so a name is the only way a reader there learns who
+// owns a lead.
+func RenderClassicBlocksNamed(m bot.Message, names report.Options) []slackapi.Block {
+	return renderBlocks(m, false, "", names)
+}
+
+// renderBlocks renders m, with native tables and charts or as text (the
+// users of a text table written by names), each block id prefixed with
+// prefix (for several messages in one view).
+func renderBlocks(m bot.Message, native bool, prefix string, names report.Options) []slackapi.Block {
 	var blocks []slackapi.Block
 	if m.Header != "" {
 		blocks = append(blocks, slackapi.NewHeaderBlock(
@@ -86,7 +100,7 @@ func renderBlocks(m bot.Message, native bool, prefix string) []slackapi.Block {
 	}
 	budget := maxTableChars // shared by every table of the message
 	for i, t := range m.Tables {
-		b, shown := tableBlock(prefix, i, t, native, &budget)
+		b, shown := tableBlock(prefix, i, t, native, &budget, names)
 		blocks = append(blocks, b)
 		if note := leftOut(prefix, i, t, shown); note != nil {
 			blocks = append(blocks, note)

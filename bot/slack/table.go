@@ -34,12 +34,12 @@ const (
 // out, and so are the rows that would take the message's tables past
 // Slack's 10,000 characters (budget is what is left, and is reduced). An
 // empty or too wide table, one whose first row does not fit the budget, or
-// native false, becomes preformatted text (textTable). It returns the
-// block and how many rows it shows.
-func tableBlock(prefix string, i int, t bot.Table, native bool, budget *int) (slackapi.Block, int) {
+// native false, becomes preformatted text (textTable, its users written
+// by names). It returns the block and how many rows it shows.
+func tableBlock(prefix string, i int, t bot.Table, native bool, budget *int, names report.Options) (slackapi.Block, int) {
 	id := fmt.Sprintf("%s%s%d", prefix, tableBlockPrefix, i)
 	classic := func() (slackapi.Block, int) {
-		body, shown := textTable(t)
+		body, shown := textTable(t, names)
 		return preformatted(id, t.Title, body, len(t.Rows) == 0), shown
 	}
 	if !native || len(t.Rows) == 0 || len(t.Columns) == 0 || len(t.Columns) > maxTableColumns {
@@ -94,11 +94,11 @@ func tableBlock(prefix string, i int, t bot.Table, native bool, budget *int) (sl
 	return b.WithPageSize(min(len(rows), maxTablePage)), fit
 }
 
-// textTable is t as aligned text (report.Table) of whole lines within
-// Slack's section text, and how many rows it shows; a first row too long
-// for it is cut.
-func textTable(t bot.Table) (string, int) {
-	lines := strings.Split(strings.TrimRight(report.Table(bot.Table{Columns: t.Columns, Rows: t.Rows, Numeric: t.Numeric}), "\n"), "\n")
+// textTable is t as aligned text (report.Table, users written by names) of
+// whole lines within Slack's section text, and how many rows it shows; a
+// first row too long for it is cut.
+func textTable(t bot.Table, names report.Options) (string, int) {
+	lines := strings.Split(strings.TrimRight(names.Table(bot.Table{Columns: t.Columns, Rows: t.Rows, Numeric: t.Numeric}), "\n"), "\n")
 	used, kept := 0, 0
 	for _, l := range lines {
 		n := utf8.RuneCountInString(l) + 1

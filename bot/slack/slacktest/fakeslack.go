@@ -223,6 +223,7 @@ const TeamID = "T0001"
 // User is what users.info says of a user beyond the defaults (a full
 // member of TeamID).
 type User struct {
+	Name            string // the display name and real name; "" for none
 	TeamID          string // "" for TeamID
 	Restricted      bool   // a multi-channel guest
 	UltraRestricted bool   // a single-channel guest
@@ -403,7 +404,7 @@ func (s *Server) answer(c Call) map[string]any {
 		info := s.users[u]
 		return map[string]any{"ok": true, "user": map[string]any{"id": u, "name": strings.ToLower(u), "team_id": cmp.Or(info.TeamID, TeamID),
 			"is_restricted": info.Restricted, "is_ultra_restricted": info.UltraRestricted, "is_stranger": info.Stranger,
-			"profile": map[string]any{"email": strings.ToLower(u) + "@example.com"}}}
+			"real_name": info.Name, "profile": map[string]any{"email": strings.ToLower(u) + "@example.com", "display_name": info.Name, "real_name": info.Name}}}
 	case "conversations.members":
 		m, ok := s.members[ch]
 		if !ok {
