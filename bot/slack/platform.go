@@ -122,7 +122,10 @@ func (p *Platform) post(ctx context.Context, channel string, msg bot.Message, ex
 
 // Update replaces the message ts in channel with chat.update.
 func (p *Platform) Update(ctx context.Context, channel, ts string, msg bot.Message) error {
-	_, _, _, err := p.api.UpdateMessageContext(ctx, channel, ts, msgOptions(msg)...)
+	err := p.withClassic(ctx, msg, func(opts []slackapi.MsgOption) error {
+		_, _, _, err := p.api.UpdateMessageContext(ctx, channel, ts, opts...)
+		return err
+	})
 	return classifyIn("chat.update", channel, err)
 }
 
@@ -205,8 +208,11 @@ const ResponseURLLifetime = 30 * time.Minute
 // ReplaceReply replaces the private answer sent through responseURL with
 // msg (replace_original), while Slack still accepts the URL.
 func (p *Platform) ReplaceReply(ctx context.Context, responseURL string, msg bot.Message) error {
-	opts := append(msgOptions(msg), slackapi.MsgOptionResponseURL(responseURL, slackapi.ResponseTypeEphemeral), slackapi.MsgOptionReplaceOriginal(responseURL))
-	_, _, _, err := p.api.SendMessageContext(ctx, "", opts...)
+	err := p.withClassic(ctx, msg, func(opts []slackapi.MsgOption) error {
+		opts = append(opts, slackapi.MsgOptionResponseURL(responseURL, slackapi.ResponseTypeEphemeral), slackapi.MsgOptionReplaceOriginal(responseURL))
+		_, _, _, err := p.api.SendMessageContext(ctx, "", opts...)
+		return err
+	})
 	return classify("response_url", err)
 }
 
