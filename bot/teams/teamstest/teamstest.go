@@ -4,7 +4,8 @@
 // Connector's REST API for the calls Handoff makes, recording each. It can
 // be told to answer 429 with Retry-After, 503 (with or without
 // Retry-After), to fail the token endpoint, and to rotate its signing key. It also signs inbound tokens as the Bot
-// Connector service does.
+// Connector service does. Like Teams, it refuses a message over about
+// 28 KB (413 MessageSizeTooBig; MaxMessageBytes).
 package teamstest
 
 import (
@@ -74,6 +75,7 @@ type Server struct {
 	guests       map[string]bool            // users the members API calls guests
 	chats        map[string]string          // personal chat the fake created → its user
 	maxPage      int
+	maxMessage   int // bytes of a message's request body; 0 for no limit
 	scope        string
 	refused      map[string]refusal // channel conversation → how posts there fail, when set
 }
@@ -109,7 +111,7 @@ type refusal struct {
 // closed when the test ends.
 func New(tb testing.TB) *Server {
 	tb.Helper()
-	s := &Server{tokens: map[string]bool{}, endorsements: []string{"msteams"}, scope: Scope}
+	s := &Server{tokens: map[string]bool{}, endorsements: []string{"msteams"}, scope: Scope, maxMessage: MaxMessageBytes}
 	s.keys = []Key{NewKey(tb, "key-1")}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	tb.Cleanup(s.Close)
@@ -220,6 +222,20 @@ func (s *Server) Refuse(conversation string, status int, code string) {
 		return
 	}
 	s.refused[conversation] = refusal{status, code}
+}
+
+// MaxMessageBytes is the size of the largest message the fake takes, as
+// Teams does: about 28 KB of the activity a post, a reply or an update
+// sends (the card and everything around it). Over it Teams answers 413
+// with the Bot Connector error MessageSizeTooBig, and so does the fake.
+const MaxMessageBytes = 28 * 1024
+
+// SetMaxMessage changes the size of the largest message the fake takes
+// (MaxMessageBytes); 0 takes any.
+func (s *Server) SetMaxMessage(n int) {
+	s.mu.Lock()
+	s.maxMessage = n
+	s.mu.Unlock()
 }
 
 // FailToken makes the next n token requests fail with HTTP 500.
@@ -377,8 +393,10 @@ func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
 	}
 	// segs: v3 conversations [id [activities|members [id]]]
 	var body map[string]any
+	var size int
 	if r.Body != nil {
 		raw, _ := io.ReadAll(r.Body)
+		size = len(raw)
 		_ = json.Unmarshal(raw, &body)
 	}
 	s.mu.Lock()
@@ -398,6 +416,10 @@ func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
 	}
 	if rf, ok := s.refused[refusedConversation(segs, body)]; ok && r.Method != http.MethodGet {
 		writeJSON(w, rf.status, map[string]any{"error": map[string]string{"code": rf.code, "message": "refused by the test"}})
+		return
+	}
+	if s.maxMessage > 0 && size > s.maxMessage && r.Method != http.MethodGet {
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"error": map[string]string{"code": "MessageSizeTooBig", "message": "Message size too large."}})
 		return
 	}
 	s.nextID++
