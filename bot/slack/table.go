@@ -124,9 +124,11 @@ func leftOut(prefix string, i int, t bot.Table, shown int) slackapi.Block {
 	return slackapi.NewContextBlock(fmt.Sprintf("%s%s%d_more", prefix, tableBlockPrefix, i), mrkdwn(bot.Cut(t.LeftOut(shown), maxSectionText)))
 }
 
-// tableCell renders one cell of Message markup.
+// tableCell renders one cell of Message markup, its text as written: the
+// markup's bold stars dropped before the data's entities are decoded, so
+// a star of the data stays.
 func tableCell(v string, numeric bool) slackapi.DataTableCell {
-	plain := strings.ReplaceAll(bot.Unescape(slackMentions(v)), "*", "")
+	plain := bot.Unescape(strings.ReplaceAll(slackMentions(v), "*", ""))
 	if numeric {
 		if n, ok := parseNumber(plain); ok {
 			return slackapi.NewDataTableRawNumberCell(n).WithText(plain)
