@@ -182,7 +182,7 @@ func isHelp(arg string) bool {
 }
 
 // leadsUsage is the correction for a /leads with bad arguments.
-const leadsUsage = "Use `/leads [mine|open [page]|breached|<lead id>|why <lead id>]`: your open leads, all open leads (" +
+const leadsUsage = "Use `/leads [mine|open|open <page>|breached|<lead id>|why <lead id>]`: your open leads, all open leads (" +
 	"20 a page: `/leads open 2` is the second page), the breached ones, one lead's history (the id as in the CRM) or how it was routed."
 
 // leads answers /leads [mine|open|breached|<external_id>].

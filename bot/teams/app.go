@@ -454,7 +454,7 @@ const HelpText = "*Handoff* hands new SQLs to sales: claim them on the cards in 
 	"Commands (send them to me here, or mention me in a channel):\n" +
 	"• *funnel [period] [source] [public]*: the marketing-to-sales funnel, e.g. *funnel last-month webinar*\n" +
 	"• *sla [period]*: the open SQLs now and who met the response times, e.g. *sla last-month*\n" +
-	"• *leads [mine|open [page]|breached|<lead id>|why <lead id>]*: your open leads, all open leads (20 a page: *leads open 2* the next 20), the breached ones, one lead's history, or how it was routed\n" +
+	"• *leads [mine|open|open <page>|breached|<lead id>|why <lead id>]*: your open leads, all open leads (20 a page: *leads open 2* the next 20), the breached ones, one lead's history, or how it was routed\n" +
 	"• *away [until YYYY-MM-DD] [reason]* and *back*: your time off, when no leads are offered to you (a manager names the rep first: @mention, name or email)\n" +
 	"• *routing*: each rep's weight, who can be offered leads now, and the leads received this week against the fair share\n" +
 	"• *help*: this message\n\n" +

@@ -30,6 +30,8 @@ var hintValues = map[string][]string{
 	"<lead id>": {"hint-acme"},
 	// The routing of a lead: a word and an id within one alternative.
 	"why <lead id>": {"why hint-acme"},
+	// A page of the open leads: the test has two, all on the first page.
+	"open <page>": {"open 1"},
 	// A date a month ahead, so that the form stays in the future.
 	"until YYYY-MM-DD": {"until " + time.Now().AddDate(0, 1, 0).Format("2006-01-02")},
 	"reason":           {"parental leave"},
@@ -178,7 +180,7 @@ func hintAnswer(command, args string) (want string, public bool) {
 	switch args {
 	case "", "mine":
 		return "Your open leads", public
-	case "open":
+	case "open", "open 1":
 		return "Open leads", public
 	case "breached":
 		return "Breached leads", public
