@@ -8,42 +8,62 @@ import (
 )
 
 // FindText returns every place ("table.column") where some row holds text,
-// as it is or JSON-escaped, ignoring case: an audit that an erasure left
-// nothing behind. It reads every column of every table, so it is slow on a
-// large database.
+// ignoring case, as it is or however the row wrote it (JSON-escaped, or
+// with chat markup's character references: plainText): an audit that an
+// erasure left nothing behind. It reads every row of every table, so it is
+// slow on a large database.
 func (s *Store) FindText(ctx context.Context, text string) ([]string, error) {
 	db := s.db.WithContext(ctx)
 	tables, err := db.Migrator().GetTables()
 	if err != nil {
 		return nil, fmt.Errorf("storage: find text: tables: %w", err)
 	}
-	var conds []string
-	var args []any
-	for _, form := range textForms(text) {
-		conds = append(conds, `LOWER(CAST(%s AS TEXT)) LIKE ? ESCAPE '\'`)
-		args = append(args, "%"+likeEscaper.Replace(strings.ToLower(form))+"%")
-	}
-	var found []string
+	want := strings.ToLower(text)
+	seen := map[string]bool{}
 	for _, table := range tables {
-		cols, err := db.Migrator().ColumnTypes(table)
+		rows, err := db.Raw("SELECT * FROM " + quoteIdent(table)).Rows()
 		if err != nil {
-			return nil, fmt.Errorf("storage: find text: columns of %s: %w", table, err)
+			return nil, fmt.Errorf("storage: find text in %s: %w", table, err)
 		}
-		for _, col := range cols {
-			name := col.Name()
-			where := make([]string, len(conds))
-			for i, c := range conds {
-				where[i] = fmt.Sprintf(c, quoteIdent(name))
+		cols, err := rows.Columns()
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("storage: find text in %s: %w", table, err)
+		}
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("storage: find text in %s: %w", table, err)
 			}
-			var n int64
-			q := "SELECT COUNT(*) FROM " + quoteIdent(table) + " WHERE " + strings.Join(where, " OR ")
-			if err := db.Raw(q, args...).Row().Scan(&n); err != nil {
-				return nil, fmt.Errorf("storage: find text in %s.%s: %w", table, name, err)
-			}
-			if n > 0 {
-				found = append(found, table+"."+name)
+			for i, v := range vals {
+				var text string
+				switch v := v.(type) {
+				case string:
+					text = v
+				case []byte:
+					text = string(v)
+				default:
+					continue
+				}
+				if strings.Contains(strings.ToLower(text), want) || strings.Contains(plainText(text), want) {
+					seen[table+"."+cols[i]] = true
+				}
 			}
 		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("storage: find text in %s: %w", table, err)
+		}
+	}
+	found := make([]string, 0, len(seen))
+	for place := range seen {
+		found = append(found, place)
 	}
 	sort.Strings(found)
 	return found, nil

@@ -263,20 +263,43 @@ var renderedAtSend = []string{handoff.OutboxAnnounceLead, handoff.OutboxRefreshL
 // that carry a rendered message about it (those of the lead, and any other
 // whose payload holds its name, email, phone or company, such as a lead
 // list) are dropped when not yet sent and lose their payload when sent.
+// A payload is read as plainText, since a rendered message writes the
+// person's data in chat markup (an email's _ as &#95;, a company's & as
+// &amp;) inside JSON. Sent messages keep no payload, so what is read is
+// the queue and the dead messages.
 func scrubOutbox(tx *gorm.DB, r leadRow, now time.Time) error {
-	cond, args := "lead_id = ?", []any{r.ID}
-	for _, form := range personalTexts(r) {
-		cond += ` OR payload LIKE ? ESCAPE '\'`
-		args = append(args, "%"+likeEscaper.Replace(form)+"%")
+	var rows []struct {
+		ID      int64
+		LeadID  int64
+		Payload string
 	}
-	rendered := tx.Model(&outboxRow{}).Where("kind NOT IN ?", renderedAtSend).Where("("+cond+")", args...)
-	if err := rendered.Session(&gorm.Session{}).Where("status <> ?", OutboxDone).Updates(map[string]any{
-		"status": OutboxDone, "result": "dropped: personal data erased", "payload": "", "last_error": "",
-		"done_ms": ms(now), "locked_until_ms": 0,
-	}).Error; err != nil {
+	err := tx.Model(&outboxRow{}).Select("id", "lead_id", "payload").Where("kind NOT IN ?", renderedAtSend).
+		Where("lead_id = ? OR payload <> ''", r.ID).Find(&rows).Error
+	if err != nil {
 		return err
 	}
-	return tx.Model(&outboxRow{}).Where("status = ? AND payload <> ''", OutboxDone).Where("("+cond+")", args...).Update("payload", "").Error
+	person := personalTexts(r)
+	var ids []int64
+	for _, row := range rows {
+		if row.LeadID == r.ID || containsAny(row.Payload, person) {
+			ids = append(ids, row.ID)
+		}
+	}
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), 500)]
+		ids = ids[len(batch):]
+		cond, arg := outboxOfIDs.in(tx.Dialector.Name(), batch)
+		if err := tx.Model(&outboxRow{}).Where(cond, arg).Where("status <> ?", OutboxDone).Updates(map[string]any{
+			"status": OutboxDone, "result": "dropped: personal data erased", "payload": "", "last_error": "",
+			"done_ms": ms(now), "locked_until_ms": 0,
+		}).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(&outboxRow{}).Where(cond, arg).Where("payload <> ''").Update("payload", "").Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // scrubWebhooks removes lead r's personal data from its webhook messages,
@@ -312,38 +335,29 @@ func scrubWebhooks(tx *gorm.DB, r leadRow) error {
 	return nil
 }
 
-// personalTexts are the forms of lead r's name, email, phone and company
-// long enough to tell the person from other text (see scrubOutbox).
+// personalTexts are lead r's name, email, phone and company, those long
+// enough to tell the person from other text (see scrubOutbox), lower-cased.
 func personalTexts(r leadRow) []string {
 	var out []string
 	for _, s := range []string{r.Name, r.Email, r.Phone, r.Company} {
 		if len([]rune(s)) >= 3 {
-			out = append(out, textForms(s)...)
+			out = append(out, strings.ToLower(s))
 		}
 	}
 	return out
 }
 
-// containsAny reports whether text holds any of forms, ignoring case.
-func containsAny(text string, forms []string) bool {
-	text = strings.ToLower(text)
-	for _, f := range forms {
-		if strings.Contains(text, strings.ToLower(f)) {
+// containsAny reports whether text, read as plainText, holds any of
+// person (lower-cased, as personalTexts gives them).
+func containsAny(text string, person []string) bool {
+	if text == "" {
+		return false
+	}
+	text = plainText(text)
+	for _, p := range person {
+		if strings.Contains(text, p) {
 			return true
 		}
 	}
 	return false
 }
-
-// textForms are the ways s can appear in a JSON payload: as it is, and
-// JSON-escaped.
-func textForms(s string) []string {
-	b, err := json.Marshal(s)
-	if err != nil || string(b[1:len(b)-1]) == s {
-		return []string{s}
-	}
-	return []string{s, string(b[1 : len(b)-1])}
-}
-
-// likeEscaper escapes the LIKE wildcards with a backslash.
-var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
