@@ -26,11 +26,19 @@ import (
 // Store is what an import needs from storage: saving a batch in one
 // transaction, with a last look at its results before the commit (an error
 // from check writes nothing of the batch and is returned as it is, with
-// the results).
+// the results), and which of a batch's external ids an erased lead had
+// (and no lead has now).
 type Store interface {
 	SaveLeadsChecked(ctx context.Context, ins []handoff.LeadInput, policy handoff.Policy, now time.Time, actor string,
 		check func(results []handoff.SaveResult, errs []error) error) ([]handoff.SaveResult, []error, error)
+	ErasedExternalIDs(ctx context.Context, ids []string) (map[string]bool, error)
 }
+
+// ErasedRow is the reason a row whose external id an erased lead had is
+// rejected: a file of old records (an export made before the erasure, a
+// backup) never brings an erased person back, and the reason names no
+// one. A person who comes back does so through the API or their CRM.
+const ErasedRow = "external_id: a lead with this id was erased; an import does not bring it back"
 
 // Rejection is one row that was not imported.
 type Rejection struct {
@@ -294,9 +302,22 @@ func (im *Importer) flush(ctx context.Context, b *batch, sum *Summary) error {
 			b.inputs[i].History = in.OldRecord(im.Policy, now)
 		}
 	}
+	erased, err := im.erasedRows(ctx, b)
+	if err != nil {
+		return fmt.Errorf("csvimport: lines %d-%d: %w", b.lines[0], b.lines[len(b.lines)-1], err)
+	}
+	save := b
+	if len(erased) > 0 {
+		save = &batch{}
+		for i, in := range b.inputs {
+			if !erased[i] {
+				save.add(b.lines[i], in)
+			}
+		}
+	}
 	check := func(results []handoff.SaveResult, errs []error) error {
 		if im.Old == OldRowsStop {
-			if err := im.stopAtLateSQL(b, results, errs, now); err != nil {
+			if err := im.stopAtLateSQL(save, results, errs, now); err != nil {
 				return err
 			}
 		}
@@ -305,11 +326,18 @@ func (im *Importer) flush(ctx context.Context, b *batch, sum *Summary) error {
 		}
 		return nil
 	}
-	results, errs, err := im.Store.SaveLeadsChecked(ctx, b.inputs, im.Policy, now, handoff.ActorImport, check)
+	var (
+		results []handoff.SaveResult
+		errs    []error
+	)
+	if len(save.inputs) > 0 {
+		results, errs, err = im.Store.SaveLeadsChecked(ctx, save.inputs, im.Policy, now, handoff.ActorImport, check)
+	}
 	var old *OldRowError
 	switch {
 	case errors.As(err, &old):
 		sum.Rows -= len(b.inputs) // none of the batch is saved
+		old.From = b.lines[0]
 		return old
 	case errors.Is(err, errDryRun):
 		err = nil // counted below as if saved
@@ -317,10 +345,17 @@ func (im *Importer) flush(ctx context.Context, b *batch, sum *Summary) error {
 	if err != nil {
 		return fmt.Errorf("csvimport: lines %d-%d: %w", b.lines[0], b.lines[len(b.lines)-1], err)
 	}
-	for i, res := range results {
+	k := 0 // the next of save's results
+	for i := range b.inputs {
+		if erased[i] {
+			im.reject(sum, Rejection{Line: b.lines[i], Reason: ErasedRow})
+			continue
+		}
+		res, err := results[k], errs[k]
+		k++
 		switch {
-		case errs[i] != nil:
-			im.reject(sum, Rejection{Line: b.lines[i], Reason: handoff.ErrorMessage(errs[i])})
+		case err != nil:
+			im.reject(sum, Rejection{Line: b.lines[i], Reason: handoff.ErrorMessage(err)})
 			continue
 		case res.Created:
 			sum.Created++
@@ -344,6 +379,26 @@ func (im *Importer) flush(ctx context.Context, b *batch, sum *Summary) error {
 	}
 	b.reset()
 	return nil
+}
+
+// erasedRows returns the rows of b (their indexes) whose external id an
+// erased lead had and no lead has now: the import rejects them (ErasedRow).
+func (im *Importer) erasedRows(ctx context.Context, b *batch) (map[int]bool, error) {
+	ids := make([]string, len(b.inputs))
+	for i, in := range b.inputs {
+		ids[i] = in.ExternalID
+	}
+	erased, err := im.Store.ErasedExternalIDs(ctx, ids)
+	if err != nil || len(erased) == 0 {
+		return nil, err
+	}
+	rows := map[int]bool{}
+	for i, id := range ids {
+		if erased[id] {
+			rows[i] = true
+		}
+	}
+	return rows, nil
 }
 
 // stopAtLateSQL is the check of a batch imported with OldRowsStop: the

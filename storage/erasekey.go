@@ -130,3 +130,54 @@ func eraseCRMVersions(tx *gorm.DB, key []byte, externalID string) error {
 	}
 	return nil
 }
+
+// ErasedExternalIDs returns those of ids that an erased lead had and no
+// lead has now (a lead made again since, by a CRM's newer version or the
+// API, takes its id back). An import refuses them (csvimport), so that a
+// file of old records never brings an erased person back; the ids are
+// compared as the erased view is found, by their keyed hash.
+func (s *Store) ErasedExternalIDs(ctx context.Context, ids []string) (map[string]bool, error) {
+	db := s.db.WithContext(ctx)
+	key, err := eraseKey(db, false)
+	if err != nil || key == nil || len(ids) == 0 {
+		return nil, wrapErasedIDs(err)
+	}
+	idOf := make(map[string]string, len(ids))
+	hashes := make([]string, 0, len(ids))
+	for _, id := range ids {
+		h := erasedHash(key, "lead", id)
+		if _, dup := idOf[h]; !dup {
+			idOf[h] = id
+			hashes = append(hashes, h)
+		}
+	}
+	var keys []string
+	if err := db.Model(&leadRow{}).Where("erased_key IN ? AND erased_key <> ''", hashes).Distinct().Pluck("erased_key", &keys).Error; err != nil {
+		return nil, wrapErasedIDs(err)
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	erased := make(map[string]bool, len(keys))
+	named := make([]string, 0, len(keys))
+	for _, k := range keys {
+		erased[idOf[k]] = true
+		named = append(named, idOf[k])
+	}
+	var live []string
+	if err := db.Model(&leadRow{}).Where("external_id IN ?", named).Pluck("external_id", &live).Error; err != nil {
+		return nil, wrapErasedIDs(err)
+	}
+	for _, id := range live {
+		delete(erased, id)
+	}
+	return erased, nil
+}
+
+// wrapErasedIDs is ErasedExternalIDs' error, nil for none.
+func wrapErasedIDs(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("storage: erased external ids: %w", err)
+}

@@ -50,7 +50,9 @@ func (s *server) hubspotPostStatus(t *testing.T, secret, body string) int {
 
 // rawTrace reads every row of every table of the database at dbURL with
 // database/sql (no code of Handoff's) and returns "table: row" for each
-// row that holds one of texts, ignoring case, as it is or JSON-escaped.
+// row that holds one of texts, ignoring case, as it is, JSON-escaped or
+// as a reader of the row would see it (asShown: chat markup's &amp; and
+// &#95; decoded).
 func rawTrace(t *testing.T, dialect, dbURL string, texts ...string) []string {
 	t.Helper()
 	driver, list := "pgx", "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
@@ -105,7 +107,8 @@ func rawTrace(t *testing.T, dialect, dbURL string, texts ...string) []string {
 				}
 				row = append(row, fmt.Sprint(v))
 			}
-			line := strings.ToLower(strings.Join(row, " | "))
+			joined := strings.Join(row, " | ")
+			line := strings.ToLower(joined) + "\n" + strings.ToLower(asShown(joined))
 			for _, f := range forms {
 				if strings.Contains(line, f) {
 					found = append(found, table+": "+strings.Join(row, " | "))
