@@ -288,8 +288,8 @@ func (in LeadInput) checkAttributeCount(l *Lead) error {
 
 // Apply merges the input into lead l (a new lead when l.ID is 0) at time now
 // and returns the events to record and whether anything changed. A known
-// lead keeps the first source it was given, so that its past periods
-// stay under it. With
+// lead keeps the first source and the first campaign it was given, so
+// that its past periods stay under them. With
 // policy.Scoring a posted score is kept as the attribute source_score and a
 // new lead without a stage starts as a lead; the caller then calls Rescore. It returns
 // ECONFLICT for a backwards move and EINVALID for a recycle without reason.
@@ -324,7 +324,14 @@ func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (
 		// marketing source's figures to another.
 		set(&l.Source, in.Source)
 	}
-	set(&l.Campaign, in.Campaign)
+	if isNew || l.Campaign == "" {
+		// The same holds for its campaign: the funnel by campaign counts
+		// the lead's whole history under it, so the campaign that brought
+		// the lead in keeps its SQLs, claims and wins (first touch), and
+		// a later campaign the contact answers (a CRM's campaign edited,
+		// a second form) does not take last month's figures from it.
+		set(&l.Campaign, in.Campaign)
+	}
 	set(&l.Owner.Email, in.OwnerEmail)
 	if in.Score != nil && policy.Scoring != nil {
 		// The agreement's scoring decides the score; the sender's is kept.
