@@ -29,6 +29,13 @@ type LeadInput struct {
 	OccurredAt  *time.Time
 	OwnerEmail  string
 	Attributes  map[string]any
+	// ChangedAt is when the sender's system, a CRM, made the change (a
+	// HubSpot property's timestamp, Salesforce's LastModifiedDate): the
+	// stages the input enters are dated by it rather than by its arrival,
+	// so that a delayed or retried delivery counts in the period the CRM
+	// says, within bounds (CRMTime). An OccurredAt the sender states comes
+	// first. Never read from a request.
+	ChangedAt *time.Time
 	// History records the input as a past record, not a lead for sales to
 	// act on now (`handoff import --old history`, for an OldRecord): a lead
 	// it makes an SQL is never announced and no deadline, reminder or routing
@@ -382,13 +389,33 @@ func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (
 		at := now
 		if in.OccurredAt != nil {
 			at = *in.OccurredAt
+		} else if in.ChangedAt != nil {
+			at = l.CRMTime(*in.ChangedAt, now)
 		}
 		var details map[string]string
 		if in.Reason != "" {
 			details = policy.ReasonDetails(in.Reason, "", false)
 			details["reason"] = in.Reason // the sender's words, whatever category they count under
 		}
-		events = l.EnterStages(plan, at.UTC(), actor, details, policy)
+		if in.OccurredAt == nil && now.Sub(at) > MaxClockSkew {
+			// Dated by the CRM well before it arrived (a delayed or
+			// retried delivery): the history says when Handoff got it.
+			if details == nil {
+				details = map[string]string{}
+			}
+			details["received"] = now.UTC().Format(time.RFC3339)
+		}
+		clock := at // an SQL's deadlines count from its time: the sender's
+		if in.OccurredAt == nil {
+			// A CRM's SQL that reaches Handoff late is dated when the CRM
+			// made it, for the funnel's period and the wait the buyer had
+			// (the system's delay, SQL to card shown), but sales is held
+			// to its deadlines from when it arrived: nobody could claim
+			// it before, so a delayed delivery is not announced as
+			// already breached.
+			clock = now
+		}
+		events = l.enterStages(plan, at.UTC(), clock.UTC(), actor, details, policy)
 		in.keepAsHistory(l, events)
 		changed = true
 	}
@@ -399,4 +426,31 @@ func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (
 		l.UpdatedAt = now
 	}
 	return changed, events, nil
+}
+
+// CRMTime returns the time to date a stage change of l by that a CRM says
+// it made at t, reaching Handoff at now: t, but never after now (a CRM
+// clock ahead of this one, by a small skew or more, cannot date a stage
+// in the future, where deadlines counted from it would not start) and
+// never before what Handoff already recorded of the lead (its creation
+// here, its SQL, its first claim and first contact), so that its history
+// stays in order; a t before EarliestOccurredAt is no time (a placeholder)
+// and gives now.
+func (l *Lead) CRMTime(t, now time.Time) time.Time {
+	if t.Before(EarliestOccurredAt) || t.After(now) {
+		return now
+	}
+	floor := l.CreatedAt
+	for _, at := range []*time.Time{l.SQLAt, l.ClaimedAt, l.ContactedAt} {
+		if at != nil && at.After(floor) {
+			floor = *at
+		}
+	}
+	switch {
+	case floor.After(now):
+		return now
+	case t.Before(floor):
+		return floor
+	}
+	return t
 }

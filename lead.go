@@ -136,6 +136,18 @@ func (l *Lead) Amount() float64 { return float64(l.AmountMinor) / 100 }
 // deadline to a breach, nor the contact to another period. It is pure:
 // the caller persists the lead and events together.
 func (l *Lead) EnterStages(t Transition, at time.Time, actor string, details map[string]string, policy Policy) []Event {
+	return l.enterStages(t, at, at, actor, details, policy)
+}
+
+// enterStages is EnterStages with the SLA clock of an SQL it enters
+// started at clock rather than at: a CRM's SQL is dated when the CRM made
+// it (at), while its claim and contact deadlines, reminders and routing
+// count from when it reached Handoff (clock), when sales could first see
+// it (LeadInput.Apply).
+func (l *Lead) enterStages(t Transition, at, clock time.Time, actor string, details map[string]string, policy Policy) []Event {
+	if clock.Before(at) {
+		clock = at
+	}
 	var events []Event
 	wasSQL := l.Stage == StageSQL
 	var ended *SLACycle
@@ -144,12 +156,12 @@ func (l *Lead) EnterStages(t Transition, at time.Time, actor string, details map
 		case StageSQL:
 			ended = l.endCycle(at)
 			sqlAt := at
-			claimDue, contactDue := policy.ClaimDue(at), policy.ContactDue(at)
+			claimDue, contactDue := policy.ClaimDue(clock), policy.ContactDue(clock)
 			l.SQLAt, l.ClaimDueAt, l.ContactDueAt = &sqlAt, &claimDue, &contactDue
 			l.SLABreached, l.SLAHolder = false, nil
 			l.ClaimedAt, l.ContactedAt = nil, nil
-			l.SLATimers = SLATimers{NextReminderAt: firstReminder(policy, at)}
-			l.startRouting(policy.Routing, at)
+			l.SLATimers = SLATimers{NextReminderAt: firstReminder(policy, clock)}
+			l.startRouting(policy.Routing, clock)
 			if l.Reached >= StageSQL.Rank() || l.Stage == StageRecycled || l.Stage == StageLost {
 				// Back for sales as a new SQL: whoever worked it before
 				// (kept while it was lost or recycled) no longer owns it.

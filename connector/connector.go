@@ -20,7 +20,7 @@ func Save(save SaveFunc, in handoff.LeadInput) (res handoff.SaveResult, kept boo
 	if handoff.ErrorCode(err) != handoff.ECONFLICT || in.Stage == "" {
 		return res, false, err
 	}
-	in.Stage, in.Reason, in.OccurredAt = "", "", nil
+	in.Stage, in.Reason, in.OccurredAt, in.ChangedAt = "", "", nil, nil
 	res, err = save(in)
 	return res, err == nil, err
 }

@@ -186,9 +186,11 @@ func parseContact(obj map[string]any, now time.Time, portal string) (Contact, er
 			raw[f] = v
 		}
 	}
+	var stageKey string
 	if v := props["lifecyclestage"]; v != "" {
 		// Internal values, or labels such as "Marketing Qualified Lead".
-		st, ok := lifecycleStages[strings.ToLower(strings.Join(strings.Fields(v), ""))]
+		stageKey = strings.ToLower(strings.Join(strings.Fields(v), ""))
+		st, ok := lifecycleStages[stageKey]
 		if !ok {
 			bad["lifecyclestage"] = fmt.Sprintf("unknown lifecycle stage %q", v)
 		}
@@ -208,6 +210,13 @@ func parseContact(obj map[string]any, now time.Time, portal string) (Contact, er
 			break
 		}
 	}
+	var changed time.Time
+	if stageKey != "" {
+		changed = stageChanged(obj, props, stageKey, bad)
+		if changed.IsZero() {
+			changed = modified
+		}
+	}
 	if len(bad) > 0 {
 		return Contact{}, handoff.Invalid("invalid HubSpot contact", bad)
 	}
@@ -218,7 +227,46 @@ func parseContact(obj map[string]any, now time.Time, portal string) (Contact, er
 		}
 		return Contact{}, handoff.Invalid("invalid HubSpot contact", bad)
 	}
+	if !changed.IsZero() {
+		in.ChangedAt = &changed
+	}
 	return Contact{Input: in, Modified: modified}, nil
+}
+
+// stageChanged returns when HubSpot set the contact's lifecycle stage to
+// the one it has (stageKey, its normalised value), or the zero time when
+// the body does not say: in the whole contact, the latest timestamp of
+// lifecyclestage's versions with that value; in chosen properties, the
+// stage's "Became a … Date" property (hs_lifecyclestage_<stage>_date),
+// whose bad value is named in bad.
+func stageChanged(obj map[string]any, props map[string]string, stageKey string, bad map[string]string) time.Time {
+	var latest time.Time
+	if classic, ok := obj["properties"].(map[string]any); ok {
+		p, _ := classic["lifecyclestage"].(map[string]any)
+		versions, _ := p["versions"].([]any)
+		for _, v := range versions {
+			ver, _ := v.(map[string]any)
+			if ver == nil || strings.ToLower(strings.Join(strings.Fields(scalar(ver["value"])), "")) != stageKey {
+				continue
+			}
+			if n, err := strconv.ParseInt(scalar(ver["timestamp"]), 10, 64); err == nil && n > 0 {
+				if t := time.UnixMilli(n).UTC(); t.After(latest) {
+					latest = t
+				}
+			}
+		}
+	}
+	if latest.IsZero() {
+		name := "hs_lifecyclestage_" + stageKey + "_date"
+		if v := props[name]; v != "" {
+			t, err := parseModified(v)
+			if err != nil {
+				bad[name] = "must be a time: milliseconds since 1970 or RFC 3339"
+			}
+			latest = t
+		}
+	}
+	return latest
 }
 
 // portalOf returns the portal a contact names and the key that names it,

@@ -69,7 +69,10 @@ func newServerOf(t testing.TB, s *storage.Store, h hubspot.Handler) *server {
 	s.OnQueued(func() { srv.saved.Add(1) })
 	mux := http.NewServeMux()
 	h.Secret, h.Store, h.Policy = secret, s, handoff.DefaultPolicy()
-	h.Now, h.Logger = func() time.Time { return now }, slog.New(slog.NewTextHandler(io.Discard, nil))
+	if h.Now == nil {
+		h.Now = func() time.Time { return now }
+	}
+	h.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	h.Register(mux)
 	srv.Server = httptest.NewServer(mux)
 	t.Cleanup(srv.Close)

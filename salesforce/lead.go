@@ -110,5 +110,10 @@ func update(n Notification, status map[string]handoff.Stage, now time.Time) (Upd
 		}
 		return Update{}, bad
 	}
+	if in.Stage != "" {
+		// The status changed when the record did, as Salesforce dates it:
+		// a resent or delayed notification dates its stage by then.
+		in.ChangedAt = &modified
+	}
 	return Update{NotificationID: n.ID, Input: in, Modified: modified}, nil
 }
