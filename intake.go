@@ -36,6 +36,12 @@ type LeadInput struct {
 	// says, within bounds (CRMTime). An OccurredAt the sender states comes
 	// first. Never read from a request.
 	ChangedAt *time.Time
+	// Merged are the ids of the records the sender, a CRM, merged into this
+	// one (HubSpot's merged-vids, hs_merged_object_ids): their leads fold
+	// into this lead (MergeKeeper, Lead.MergeInto) when the input is
+	// saved, so the person has one lead and one card. Never read from a
+	// request.
+	Merged []string
 	// History records the input as a past record, not a lead for sales to
 	// act on now (`handoff import --old history`, for an OldRecord): a lead
 	// it makes an SQL is never announced and no deadline, reminder or routing

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,6 +75,11 @@ type Contact struct {
 	// Prefix is what the contact's properties are named with in errors:
 	// "[i]." for the contact at index i of an array, "" for a lone one.
 	Prefix string
+	// MergeOnly is true for a contact.merge event of HubSpot's webhooks
+	// API: it names the surviving contact (Input.ExternalID) and the
+	// merged ones (Input.Merged) and carries no state of either, so it
+	// folds their leads and makes none.
+	MergeOnly bool
 }
 
 // ParseBody reads a webhook body as Parse does and returns the lead inputs
@@ -146,7 +152,11 @@ func ParseFrom(body []byte, now time.Time, portal string) ([]Contact, error) {
 			bad[strings.TrimSuffix(prefix(i), ".")] = "must be a contact object"
 			continue
 		}
-		c, err := parseContact(obj, now, portal)
+		parse := parseContact
+		if _, ok := obj["subscriptionType"]; ok {
+			parse = parseEvent
+		}
+		c, err := parse(obj, now, portal)
 		if err != nil {
 			for f, why := range handoff.ErrorFields(err) {
 				bad[prefix(i)+f] = why
@@ -210,6 +220,7 @@ func parseContact(obj map[string]any, now time.Time, portal string) (Contact, er
 			break
 		}
 	}
+	merged := mergedIDs(obj, props, id, bad)
 	var changed time.Time
 	if stageKey != "" {
 		changed = stageChanged(obj, props, stageKey, bad)
@@ -230,7 +241,49 @@ func parseContact(obj map[string]any, now time.Time, portal string) (Contact, er
 	if !changed.IsZero() {
 		in.ChangedAt = &changed
 	}
+	in.Merged = merged
 	return Contact{Input: in, Modified: modified}, nil
+}
+
+// mergedIDs returns the ids of the contacts HubSpot merged into the
+// contact id: the whole contact's merged-vids and the property
+// hs_merged_object_ids (ids separated by ";"), without id itself. A value
+// that is not a list of record ids is named in bad.
+func mergedIDs(obj map[string]any, props map[string]string, id string, bad map[string]string) []string {
+	var ids []string
+	if v, ok := obj["merged-vids"]; ok && v != nil {
+		list, ok := v.([]any)
+		if !ok {
+			bad["merged-vids"] = "must be a list of record ids"
+		}
+		for _, x := range list {
+			ids = append(ids, scalar(x))
+		}
+	}
+	from := len(ids)
+	for _, part := range strings.Split(props["hs_merged_object_ids"], ";") {
+		if part = strings.TrimSpace(part); part != "" {
+			ids = append(ids, part)
+		}
+	}
+	var out []string
+	for i, v := range ids {
+		if n, err := strconv.ParseUint(v, 10, 64); err != nil || n == 0 {
+			key := "merged-vids"
+			if i >= from {
+				key = "hs_merged_object_ids"
+			}
+			bad[key] = "must be HubSpot record ids (digits), separated by ; in hs_merged_object_ids"
+			continue
+		}
+		if v != id && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	if len(out) > handoff.MaxMerged {
+		bad["hs_merged_object_ids"] = fmt.Sprintf("more than %d merged record ids", handoff.MaxMerged)
+	}
+	return out
 }
 
 // stageChanged returns when HubSpot set the contact's lifecycle stage to
@@ -267,6 +320,55 @@ func stageChanged(obj map[string]any, props map[string]string, stageKey string, 
 		}
 	}
 	return latest
+}
+
+// parseEvent reads one event of HubSpot's webhooks API (an app's
+// subscriptions, sent as an array of events): a contact.merge, whose
+// surviving contact is newObjectId when HubSpot gave the merged contact a
+// new id, else primaryObjectId, and whose merged contacts are
+// mergedObjectIds (and primaryObjectId when it did not survive). Any other
+// subscription is refused, naming subscriptionType: a contact's deletion
+// or property change carries no contact to make a lead of.
+func parseEvent(obj map[string]any, _ time.Time, portal string) (Contact, error) {
+	if key, from := portalOf(obj); portal != "" && from != "" && from != portal {
+		return Contact{}, handoff.Invalid("invalid HubSpot event", map[string]string{
+			key: fmt.Sprintf("portal %s is not the HubSpot account this Handoff takes leads from (HUBSPOT_PORTAL_ID)", from)})
+	}
+	if kind := scalar(obj["subscriptionType"]); kind != "contact.merge" {
+		return Contact{}, handoff.Invalid("invalid HubSpot event", map[string]string{"subscriptionType": fmt.Sprintf(
+			"%q is not taken: only contact.merge events, and contacts from a workflow's Send a webhook action", kind)})
+	}
+	bad := map[string]string{}
+	id := func(key string, v any) string {
+		s := scalar(v)
+		if n, err := strconv.ParseUint(s, 10, 64); err != nil || n == 0 {
+			bad[key] = "must be a HubSpot record id"
+			return ""
+		}
+		return s
+	}
+	primary := id("primaryObjectId", obj["primaryObjectId"])
+	survivor := primary
+	if v, ok := obj["newObjectId"]; ok && v != nil && scalar(v) != "0" {
+		survivor = id("newObjectId", v)
+	}
+	list, ok := obj["mergedObjectIds"].([]any)
+	if !ok || len(list) == 0 || len(list) > handoff.MaxMerged {
+		bad["mergedObjectIds"] = fmt.Sprintf("must be a list of 1 to %d record ids", handoff.MaxMerged)
+	}
+	var merged []string
+	if primary != survivor {
+		merged = append(merged, primary)
+	}
+	for _, v := range list {
+		if m := id("mergedObjectIds", v); m != "" && m != survivor && !slices.Contains(merged, m) {
+			merged = append(merged, m)
+		}
+	}
+	if len(bad) > 0 {
+		return Contact{}, handoff.Invalid("invalid HubSpot event", bad)
+	}
+	return Contact{Input: handoff.LeadInput{ExternalID: survivor, Merged: merged}, MergeOnly: true}, nil
 }
 
 // portalOf returns the portal a contact names and the key that names it,

@@ -49,6 +49,9 @@ func (h *Handler) Register(mux *http.ServeMux) { mux.Handle("POST "+Path, h) }
 type Store interface {
 	SaveLead(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (handoff.SaveResult, error)
 	SaveLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor, source string, version handoff.CRMVersion) (handoff.SaveResult, bool, error)
+	// FoldMerged folds the leads of the contacts merged into survivor,
+	// for a merge event that carries no contact: it makes no lead.
+	FoldMerged(ctx context.Context, source, survivor string, merged []string, policy handoff.Policy, now time.Time, actor string) error
 }
 
 // Result is one stored contact in the answer.
@@ -63,6 +66,9 @@ type Result struct {
 	// contact (by its last-modified time, as a late retry brings): nothing
 	// changed.
 	Stale bool `json:"stale,omitempty"`
+	// Merged lists, for a contact.merge event, the contacts whose leads
+	// were folded into the surviving contact's (ExternalID).
+	Merged []string `json:"merged,omitempty"`
 }
 
 type answer struct {
@@ -114,6 +120,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	bad := map[string]string{} // the store's refusals
 	var failed []string
 	for _, c := range contacts {
+		if c.MergeOnly {
+			if err := h.Store.FoldMerged(r.Context(), Actor, c.Input.ExternalID, c.Input.Merged, h.Policy, now().UTC(), Actor); err != nil {
+				logger.ErrorContext(r.Context(), "hubspot: fold merged contacts", "external_id", c.Input.ExternalID, "err", err)
+				failed = append(failed, c.Input.ExternalID)
+				continue
+			}
+			out.Stored++
+			out.Leads = append(out.Leads, Result{ExternalID: c.Input.ExternalID, Merged: c.Input.Merged})
+			continue
+		}
 		res, kept, stale, err := h.save(r.Context(), c, now().UTC())
 		switch {
 		case handoff.ErrorCode(err) == handoff.EINVALID:
@@ -155,9 +171,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) save(ctx context.Context, c Contact, at time.Time) (res handoff.SaveResult, kept, stale bool, err error) {
 	version := handoff.VersionOf(c.Input, c.Modified) // of the contact as sent, whatever connector.Save keeps
 	res, kept, err = connector.Save(func(in handoff.LeadInput) (handoff.SaveResult, error) {
-		if c.Modified.IsZero() {
+		if c.Modified.IsZero() && len(in.Merged) == 0 {
 			return h.Store.SaveLead(ctx, in, h.Policy, at, Actor)
 		}
+		// A contact with merged contacts is saved with its version, the
+		// zero time without one, so that their leads fold into its own in
+		// the same transaction.
 		res, s, err := h.Store.SaveLeadVersion(ctx, in, h.Policy, at, Actor, Actor, version)
 		stale = s
 		return res, err

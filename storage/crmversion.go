@@ -55,10 +55,14 @@ var crmVersionIndexes = []string{
 // nothing orders them. The check and the save
 // are one transaction, so concurrent deliveries cannot reorder them; one
 // that finds the record's new lead inserted meanwhile by another save
-// (errRaced) is run again and updates that lead.
+// (errRaced) is run again and updates that lead. The leads of the
+// records in.Merged names, merged into this one in the CRM, are folded
+// into its lead first, in the same transaction (foldMerged).
 func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor, source string, version handoff.CRMVersion) (res handoff.SaveResult, stale bool, err error) {
 	errStale := errors.New("stale")
+	folded := 0
 	err = againIfRaced(func() error {
+		folded = 0
 		return s.tx(ctx, func(tx *gorm.DB) error {
 			cur, err := lockCRMVersion(tx, source, in.ExternalID, now)
 			if err != nil {
@@ -69,6 +73,11 @@ func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, polic
 			}
 			if stale, err := staleAfterErasure(tx, source, in.ExternalID, version.Modified); err != nil || stale {
 				return cmp.Or(err, errStale)
+			}
+			if len(in.Merged) > 0 {
+				if folded, err = s.foldMerged(tx, source, in.ExternalID, in.Merged, policy, now, actor); err != nil {
+					return err
+				}
 			}
 			results, errs, err := saveBatchInTx(tx, []saveItem{{in: in, policy: policy, now: now, actor: actor, hooks: s.hooks}})
 			if err != nil {
@@ -87,7 +96,7 @@ func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, polic
 	if err != nil {
 		return handoff.SaveResult{}, false, fmt.Errorf("storage: save %s lead %q: %w", source, in.ExternalID, err)
 	}
-	s.queued(queuedBy(res))
+	s.queued(queuedBy(res) + folded)
 	return res, false, nil
 }
 

@@ -38,6 +38,12 @@ func (c countedSaves) SaveLeadVersion(ctx context.Context, in handoff.LeadInput,
 	return res, stale, err
 }
 
+// FoldMerged folds a CRM's merged records as storage.Store.FoldMerged
+// does. Nothing is counted: a merge receives no lead, it closes one.
+func (c countedSaves) FoldMerged(ctx context.Context, source, survivor string, merged []string, policy handoff.Policy, now time.Time, actor string) error {
+	return c.store.FoldMerged(ctx, source, survivor, merged, policy, now, actor)
+}
+
 func (c countedSaves) count(res handoff.SaveResult) {
 	if res.Lead == nil {
 		return
