@@ -3,8 +3,10 @@ package handoff
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net/mail"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,6 +49,43 @@ type LeadInput struct {
 	// it makes an SQL is never announced and no deadline, reminder or routing
 	// offer holds sales to it (Lead.asHistory). Never read from a request.
 	History bool
+	// FillIn is set on the input of a sender that may add leads but not
+	// read or change them (an intake-only API token: a web form), by
+	// AsFillIn. A known lead is only added to: its empty fields filled,
+	// attributes it lacks added (those past MaxAttributes dropped), a
+	// stage it never reached entered; nothing it has is changed, and no
+	// input is refused for what the lead holds, so that the answer says
+	// nothing about it. Never read from a request.
+	FillIn bool
+}
+
+// FillInStages are the stages a FillIn input may name: marketing's, up
+// to the hand-off to sales.
+var FillInStages = []Stage{StageLead, StageMQL, StageSQL}
+
+// AsFillIn returns in as the input of a sender that may add leads but
+// not read or change them (FillIn), or an EINVALID error naming each
+// field such a sender may not send: a stage past sql (sales' and the
+// CRM's to set), owner_email, amount and reason.
+func (in LeadInput) AsFillIn() (LeadInput, error) {
+	bad := map[string]string{}
+	if in.Stage != "" && !slices.Contains(FillInStages, in.Stage) {
+		bad["stage"] = fmt.Sprintf("%s is for sales or the CRM to set; this sender may send lead, mql or sql", in.Stage)
+	}
+	if in.OwnerEmail != "" {
+		bad["owner_email"] = "the owner is for sales or the CRM to set, not this sender"
+	}
+	if in.AmountMinor != nil {
+		bad["amount"] = "the deal value is for sales or the CRM to set, not this sender"
+	}
+	if in.Reason != "" {
+		bad["reason"] = "a reason goes with lost or recycled, which this sender may not send"
+	}
+	if len(bad) > 0 {
+		return LeadInput{}, Invalid("invalid lead", bad)
+	}
+	in.FillIn = true
+	return in, nil
 }
 
 // LeadFieldNames lists the intake fields with a meaning of their own; any
@@ -299,18 +338,63 @@ func (in LeadInput) checkAttributeCount(l *Lead) error {
 	return nil
 }
 
+// fillingIn is in, a FillIn input, cut to what it adds to l, a known
+// lead: the fields l has are dropped, and so are the attributes it has
+// and, in name order, the new ones past MaxAttributes; the score unless
+// l has none (under policy.Scoring: none from a sender, kept as
+// SourceScoreAttribute), and the stage unless l never reached it.
+func (in LeadInput) fillingIn(l *Lead, policy Policy) LeadInput {
+	for _, f := range []struct{ have, give *string }{
+		{&l.Email, &in.Email}, {&l.Name, &in.Name}, {&l.Company, &in.Company}, {&l.Title, &in.Title},
+		{&l.Phone, &in.Phone}, {&l.Source, &in.Source}, {&l.Campaign, &in.Campaign},
+	} {
+		if *f.have != "" {
+			*f.give = ""
+		}
+	}
+	have := 0
+	for k := range l.Attributes {
+		if k != SourceScoreAttribute {
+			have++
+		}
+	}
+	attrs := map[string]any{}
+	for _, k := range slices.Sorted(maps.Keys(in.Attributes)) {
+		if _, ok := l.Attributes[k]; ok || k == SourceScoreAttribute {
+			continue
+		}
+		if have < MaxAttributes {
+			attrs[k] = in.Attributes[k]
+			have++
+		}
+	}
+	in.Attributes = attrs
+	if _, ok := l.Attributes[SourceScoreAttribute]; ok || (policy.Scoring == nil && l.Score != 0) {
+		in.Score = nil
+	}
+	if in.Stage != "" && (!in.Stage.OnMainPath() || in.Stage.Rank() <= l.Reached) {
+		in.Stage = ""
+	}
+	in.OwnerEmail, in.AmountMinor, in.Reason = "", nil, ""
+	return in
+}
+
 // Apply merges the input into lead l (a new lead when l.ID is 0) at time now
 // and returns the events to record and whether anything changed. A known
 // lead keeps the first source and the first campaign it was given, so
 // that its past periods stay under them. With
 // policy.Scoring a posted score is kept as the attribute source_score and a
 // new lead without a stage starts as a lead; the caller then calls Rescore. It returns
-// ECONFLICT for a backwards move and EINVALID for a recycle without reason.
+// ECONFLICT for a backwards move and EINVALID for a recycle without reason;
+// a FillIn input is only added to a known lead (fillingIn), never refused
+// for what the lead holds.
 func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (changed bool, events []Event, err error) {
-	if err := in.checkAttributeCount(l); err != nil {
+	isNew := l.ID == 0 && l.Stage == ""
+	if in.FillIn && !isNew {
+		in = in.fillingIn(l, policy)
+	} else if err := in.checkAttributeCount(l); err != nil {
 		return false, nil, err
 	}
-	isNew := l.ID == 0 && l.Stage == ""
 	if isNew {
 		l.ExternalID = in.ExternalID
 		l.Reached = -1

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -136,6 +137,55 @@ func TestApplyBoundsAttributesAcrossUpdates(t *testing.T) {
 				t.Fatalf("a refused update changed the lead: %d attributes, email %s", len(lead.Attributes), lead.Email)
 			}
 		})
+	}
+}
+
+// A FillIn input (an intake-only token's) only adds to a known lead: its
+// empty fields, the attributes it lacks up to MaxAttributes (in name
+// order), a main-path stage it never reached; it is refused nothing for
+// what the lead holds (a stage behind it, attributes past the limit), and
+// what it may not send (a stage past sql, an owner, an amount, a reason)
+// is refused by AsFillIn, naming each field.
+func TestApplyFillInOnlyAdds(t *testing.T) {
+	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	attrs := map[string]any{}
+	for i := range handoff.MaxAttributes - 2 {
+		attrs[fmt.Sprintf("a%02d", i)] = "v"
+	}
+	send := map[string]any{"a00": "changed", "z1": "x", "z2": "x", "z3": "x"}
+	tests := []struct {
+		name      string
+		stage     handoff.Stage // the lead's
+		reached   handoff.Stage
+		send      handoff.Stage
+		wantStage handoff.Stage
+	}{
+		{"a stage behind is left", handoff.StageClaimed, handoff.StageClaimed, handoff.StageMQL, handoff.StageClaimed},
+		{"a stage reached before is left", handoff.StageLost, handoff.StageContacted, handoff.StageSQL, handoff.StageLost},
+		{"a stage never reached is entered", handoff.StageMQL, handoff.StageMQL, handoff.StageSQL, handoff.StageSQL},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lead := &handoff.Lead{ID: 7, ExternalID: "x", Stage: tt.stage, Reached: tt.reached.Rank(), Email: "old@x.dk", Score: 40,
+				Owner: handoff.Owner{Email: "rep@acme.dk"}, Attributes: merge(attrs, nil)}
+			score := 90
+			in, err := handoff.LeadInput{ExternalID: "x", Email: "new@x.dk", Name: "Ann", Score: &score, Stage: tt.send, Attributes: send}.AsFillIn()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := in.Apply(lead, t0, "forms", handoff.DefaultPolicy()); err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			got := fmt.Sprintf("%s %s %s %d %s a00=%v z1=%v z2=%v z3=%v", lead.Stage, lead.Email, lead.Name, lead.Score, lead.Owner.Email,
+				lead.Attributes["a00"], lead.Attributes["z1"], lead.Attributes["z2"], lead.Attributes["z3"])
+			if want := fmt.Sprintf("%s old@x.dk Ann 40 rep@acme.dk a00=v z1=x z2=x z3=<nil>", tt.wantStage); got != want {
+				t.Fatalf("lead after = %s, want %s", got, want)
+			}
+		})
+	}
+	_, err := handoff.LeadInput{ExternalID: "x", Stage: handoff.StageWon, OwnerEmail: "a@b.dk", Reason: "r", AmountMinor: new(int64)}.AsFillIn()
+	if got := slices.Sorted(maps.Keys(handoff.ErrorFields(err))); !slices.Equal(got, []string{"amount", "owner_email", "reason", "stage"}) {
+		t.Fatalf("AsFillIn refused %v (%v), want amount, owner_email, reason and stage", got, err)
 	}
 }
 

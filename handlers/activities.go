@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -13,8 +14,12 @@ import (
 // with another activity). With scoring in the agreement
 // the lead's score is recomputed and the lead moved forward when it
 // crossed a threshold. 200 with the lead, its score explained and how many
-// activities were new (to an intake token, only how many and the lead's
-// external id); 400 naming every bad field; 404 for an unknown lead.
+// activities were new; 400 naming every bad field; 404 for an unknown lead.
+// To a token that may not read leads (intake) the answer is 202 with the
+// external id it sent whether the lead is known or not, and whether or
+// not an id was sent again with another activity (nothing of the request
+// is stored then, as for a 404 or a 409, and a warning is logged): any
+// other answer would tell it which leads exist.
 func (a *API) postActivities(w http.ResponseWriter, r *http.Request) {
 	ext, ok := pathID(w, r)
 	if !ok {
@@ -30,7 +35,20 @@ func (a *API) postActivities(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, a.logger(), err)
 		return
 	}
+	read := mayRead(r.Context())
 	res, err := a.Store.SaveActivities(r.Context(), ext, acts, a.Policy, now)
+	if code := handoff.ErrorCode(err); !read && (code == handoff.ENOTFOUND || code == handoff.ECONFLICT) {
+		// Logged without the id, which can be an email address: an
+		// unknown lead (a visitor not yet a lead) is routine, an id sent
+		// again with another activity a sender's mistake.
+		level := slog.LevelInfo
+		if code == handoff.ECONFLICT {
+			level = slog.LevelWarn
+		}
+		a.logger().Log(r.Context(), level, "activities not stored", "token", TokenName(r.Context()), "code", code, "fields", handoff.ErrorFields(err))
+		writeJSON(w, http.StatusAccepted, ActivitiesReceipt{ExternalID: ext})
+		return
+	}
 	if err != nil {
 		writeError(w, r, a.logger(), fieldsOfOne(body, err))
 		return
@@ -40,8 +58,8 @@ func (a *API) postActivities(w http.ResponseWriter, r *http.Request) {
 			a.Metrics.LeadStage(string(e.Stage), res.Lead.Source)
 		}
 	}
-	if !mayRead(r.Context()) {
-		writeJSON(w, http.StatusOK, ActivitiesReceipt{Added: res.Added, ExternalID: res.Lead.ExternalID})
+	if !read {
+		writeJSON(w, http.StatusAccepted, ActivitiesReceipt{ExternalID: ext})
 		return
 	}
 	events, err := a.Store.Events(r.Context(), res.Lead.ID)
@@ -66,9 +84,9 @@ type ActivitiesJSON struct {
 }
 
 // ActivitiesReceipt answers a POST of activities to a token that may not
-// read leads (intake): how many were new, and the lead's external id.
+// read leads (intake), with 202: the external id it sent, and nothing
+// that depends on what Handoff holds (not how many activities were new).
 type ActivitiesReceipt struct {
-	Added      int    `json:"added"`
 	ExternalID string `json:"external_id"`
 }
 

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,13 +101,17 @@ func (a *API) postLead(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in, err := handoff.ParseLeadInput(raw, a.now())
+	read := mayRead(r.Context())
+	if err == nil && !read {
+		in, err = in.AsFillIn()
+	}
 	if err != nil {
 		writeError(w, r, a.logger(), err)
 		return
 	}
 	res, err := a.Store.SaveLead(r.Context(), in, a.Policy, a.now(), TokenName(r.Context()))
 	if err != nil {
-		writeError(w, r, a.logger(), refusedMove(r.Context(), in, err))
+		writeError(w, r, a.logger(), err)
 		return
 	}
 	a.Metrics.Intake(time.Since(start))
@@ -117,43 +120,33 @@ func (a *API) postLead(w http.ResponseWriter, r *http.Request) {
 			a.Metrics.LeadStage(string(e.Stage), res.Lead.Source)
 		}
 	}
-	var body any = LeadReceipt{ExternalID: res.Lead.ExternalID, Created: res.Created}
-	if mayRead(r.Context()) {
-		events := res.Events // a new lead's whole history
-		if !res.Created {
-			if events, err = a.Store.Events(r.Context(), res.Lead.ID); err != nil {
-				writeError(w, r, a.logger(), err)
-				return
-			}
+	if !read {
+		writeCompactJSON(w, http.StatusAccepted, LeadReceipt{ExternalID: in.ExternalID})
+		return
+	}
+	events := res.Events // a new lead's whole history
+	if !res.Created {
+		if events, err = a.Store.Events(r.Context(), res.Lead.ID); err != nil {
+			writeError(w, r, a.logger(), err)
+			return
 		}
-		body = NewLeadJSON(res.Lead, events)
 	}
 	status := http.StatusOK
 	if res.Created {
 		status = http.StatusCreated
 		w.Header().Set("Location", leadPath(res.Lead.ExternalID))
 	}
-	writeCompactJSON(w, status, body)
-}
-
-// refusedMove is err, a refused save of in, as a token may see it: a
-// stage move refused (ECONFLICT) names the lead's stored stage, which a
-// token that may not read leads (intake) is not told; to it the refusal
-// names only the stage it asked for.
-func refusedMove(ctx context.Context, in handoff.LeadInput, err error) error {
-	if handoff.ErrorCode(err) != handoff.ECONFLICT || mayRead(ctx) {
-		return err
-	}
-	return handoff.Errorf(handoff.ECONFLICT, "the lead's stage cannot move to %s (a stage moves only forward, or to recycled)", in.Stage)
+	writeCompactJSON(w, status, NewLeadJSON(res.Lead, events))
 }
 
 // LeadReceipt answers a POST of a lead to a token that may not read leads
-// (intake): what it sent, and whether the lead was new. The lead as
-// stored (fields a CRM or sales added, its owner, its history) is for
-// read tokens.
+// (intake), with 202 whether the lead was new or known: the external id
+// it sent, and nothing that depends on what Handoff holds, so that such
+// a token cannot learn which leads exist. Its input only adds to a known
+// lead (handoff.LeadInput.AsFillIn); the lead as stored is for read
+// tokens.
 type LeadReceipt struct {
 	ExternalID string `json:"external_id"`
-	Created    bool   `json:"created"`
 }
 
 // leadPath is the URL path of the lead with that external id, escaped: an

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -54,9 +55,9 @@ func TestEveryEndpointWithEveryScope(t *testing.T) {
 		need               handlers.Scope
 		status             map[handlers.Scope]int
 	}{
-		{"POST", "/api/leads", lead, handlers.ScopeIntake, map[handlers.Scope]int{"read": no, "intake": 201, "write": 201}},
+		{"POST", "/api/leads", lead, handlers.ScopeIntake, map[handlers.Scope]int{"read": no, "intake": 202, "write": 201}},
 		{"POST", "/api/leads/{external_id}/activities", `{"type":"page_view","url":"https://berg.dk/%s"}`, handlers.ScopeIntake,
-			map[handlers.Scope]int{"read": no, "intake": 200, "write": 200}},
+			map[handlers.Scope]int{"read": no, "intake": 202, "write": 200}},
 		{"GET", "/api/leads/{external_id}", "", handlers.ScopeRead, map[handlers.Scope]int{"read": 200, "intake": no, "write": 200}},
 		{"GET", "/api/funnel", "", handlers.ScopeRead, map[handlers.Scope]int{"read": 200, "intake": no, "write": 200}},
 		{"GET", "/api/routing", "", handlers.ScopeRead, map[handlers.Scope]int{"read": 200, "intake": no, "write": 200}},
@@ -136,42 +137,122 @@ func bearerOperations(t *testing.T) []string {
 	return out
 }
 
-// An intake token reads back no lead: posting a lead or activities of a
-// lead that a CRM and sales filled in answers what it sent, never the
-// lead's personal data, owner or history; a write token's answer, the
-// lead, shows them.
-func TestIntakeTokenIsAnsweredAReceipt(t *testing.T) {
+// An intake token reads back no lead, and cannot tell whether one exists:
+// posting a lead, or activities, of a lead a CRM and sales filled in is
+// answered exactly as the same post of an unknown lead is (202 and the
+// external id it sent), whatever the post would have been refused for on
+// the known lead (a stage behind it, attributes past the lead's limit, an
+// activity id the lead has for another activity); a write token's
+// answer, the lead, shows its personal data.
+func TestIntakeTokenIsNoOracle(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		srv := scopeServer(t, s)
 		const write, intake = "Bearer scope-write-secret", "Bearer scope-intake-secret"
-		setup := `{"external_id":"rcpt-1","name":"Ann Berg","email":"ann@berg.dk","phone":"+45 1234 5678","stage":"claimed","owner_email":"rep@acme.dk"}`
+		attrs := make([]string, handoff.MaxAttributes-5)
+		for i := range attrs {
+			attrs[i] = fmt.Sprintf(`"crm_%d":"x"`, i)
+		}
+		setup := `{"external_id":"known","name":"Ann Berg","email":"ann@berg.dk","phone":"+45 1234 5678","stage":"claimed","owner_email":"rep@acme.dk",` + strings.Join(attrs, ",") + `}`
 		if got := do(t, srv, "POST", "/api/leads", "application/json", write, setup); got.status != 201 || got.body["phone"] != "+45 1234 5678" {
 			t.Fatalf("write token's post = %d %v, want the lead", got.status, got.body)
 		}
+		if got := do(t, srv, "POST", "/api/leads/known/activities", "application/json", write, `{"type":"page_view","id":"pv-1"}`); got.status != 200 {
+			t.Fatalf("write token's activity = %d %v", got.status, got.body)
+		}
+		tenNew := make([]string, 10)
+		for i := range tenNew {
+			tenNew[i] = fmt.Sprintf(`"form_%d":"y"`, i)
+		}
 		for _, tc := range []struct {
-			name, path, body string
-			status           int
-			want             string
+			name, path, body string // %s: the lead's external id
 		}{
-			{"NewLead", "/api/leads", `{"external_id":"rcpt-2","source":"webinar"}`, 201, `{"created":true,"external_id":"rcpt-2"}`},
-			{"KnownLead", "/api/leads", `{"external_id":"rcpt-1","source":"webinar"}`, 200, `{"created":false,"external_id":"rcpt-1"}`},
-			{"SameAgain", "/api/leads", `{"external_id":"rcpt-1"}`, 200, `{"created":false,"external_id":"rcpt-1"}`},
-			{"Activities", "/api/leads/rcpt-1/activities", `{"type":"page_view","id":"pv-1"}`, 200, `{"added":1,"external_id":"rcpt-1"}`},
-			// A refused move names the stage asked for, not the one stored (claimed).
-			{"Backwards", "/api/leads", `{"external_id":"rcpt-1","stage":"mql"}`, 409,
-				`{"error":"the lead's stage cannot move to mql (a stage moves only forward, or to recycled)"}`},
+			{"Post", "/api/leads", `{"external_id":"%s","source":"webinar"}`},
+			{"SameAgain", "/api/leads", `{"external_id":"%s"}`},
+			{"StageBehind", "/api/leads", `{"external_id":"%s","stage":"mql"}`},
+			{"AttributesPastTheLeads", "/api/leads", `{"external_id":"%s",` + strings.Join(tenNew, ",") + `}`},
+			{"Activity", "/api/leads/%s/activities", `{"type":"page_view","id":"pv-2"}`},
+			{"ActivityIDReused", "/api/leads/%s/activities", `{"type":"form_fill","id":"pv-1"}`},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				got := do(t, srv, "POST", tc.path, "application/json", intake, tc.body)
-				raw, _ := json.Marshal(got.body)
-				if got.status != tc.status || string(raw) != tc.want {
-					t.Fatalf("intake token's post = %d %s, want %d %s", got.status, raw, tc.status, tc.want)
+				var answers [2]string
+				for i, ext := range []string{"known", "unknown-" + tc.name} {
+					got := do(t, srv, "POST", strings.ReplaceAll(tc.path, "%s", ext), "application/json", intake, strings.ReplaceAll(tc.body, "%s", ext))
+					raw, _ := json.Marshal(got.body)
+					answers[i] = fmt.Sprintf("%d %s", got.status, strings.ReplaceAll(string(raw), ext, "ID"))
+				}
+				if want := `202 {"external_id":"ID"}`; answers[0] != want || answers[1] != want {
+					t.Fatalf("intake token's post for a known lead = %s, for an unknown one = %s; want both %s", answers[0], answers[1], want)
 				}
 			})
 		}
-		got := do(t, srv, "POST", "/api/leads/rcpt-1/activities", "application/json", write, `{"type":"page_view","id":"pv-2"}`)
+		got := do(t, srv, "POST", "/api/leads/known/activities", "application/json", write, `{"type":"page_view","id":"pv-3"}`)
 		if lead, _ := got.body["lead"].(map[string]any); got.status != 200 || lead["email"] != "ann@berg.dk" || lead["owner_email"] != "rep@acme.dk" {
 			t.Fatalf("write token's activities = %d %v, want the lead", got.status, got.body)
 		}
 	})
+}
+
+// An intake token (a web form) adds to a lead, never changes what it
+// has: posted for a known lead, its fields fill only the lead's empty
+// ones, its new attributes are added up to the limit, and its stage
+// is entered only when the lead never reached it (an MQL asking for a
+// demo becomes an SQL; a lead sales claimed stays claimed). What only
+// sales or the CRM set (a later stage, the owner, the deal value, a
+// reason) is refused with a 400 naming each field, known lead or not.
+func TestIntakeTokenOnlyAddsToALead(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		srv := scopeServer(t, s)
+		const write, intake = "Bearer scope-write-secret", "Bearer scope-intake-secret"
+		for _, body := range []string{
+			`{"external_id":"crm-1","name":"Ann Berg","phone":"+45 1234 5678","stage":"claimed","owner_email":"rep@acme.dk","plan":"gold"}`,
+			`{"external_id":"crm-2","name":"Bo Holm","stage":"mql"}`,
+		} {
+			if got := do(t, srv, "POST", "/api/leads", "application/json", write, body); got.status != 201 {
+				t.Fatalf("setup %s = %d %v", body, got.status, got.body)
+			}
+		}
+		for _, tc := range []struct {
+			name, body string
+			status     int
+			fields     []string // the 400's
+		}{
+			{"Changes", `{"external_id":"crm-1","name":"Eve","phone":"+1 555","title":"CTO","plan":"free","utm_source":"ads","stage":"sql"}`, 202, nil},
+			{"Promotes", `{"external_id":"crm-2","name":"Eve","stage":"sql"}`, 202, nil},
+			{"SalesFields", `{"external_id":"crm-1","stage":"won","owner_email":"eve@evil.example","amount":100,"reason":"x"}`, 400,
+				[]string{"amount", "owner_email", "reason", "stage"}},
+			{"SalesFieldsNewLead", `{"external_id":"form-9","stage":"lost","reason":"x"}`, 400, []string{"reason", "stage"}},
+		} {
+			got := do(t, srv, "POST", "/api/leads", "application/json", intake, tc.body)
+			fields, _ := got.body["fields"].(map[string]any)
+			if got.status != tc.status || !slices.Equal(slices.Sorted(maps.Keys(fields)), tc.fields) {
+				t.Errorf("%s: intake token's post = %d %v, want %d naming %v", tc.name, got.status, got.body, tc.status, tc.fields)
+			}
+		}
+		for ext, want := range map[string]map[string]any{
+			"crm-1": {"name": "Ann Berg", "phone": "+45 1234 5678", "title": "CTO", "stage": "claimed", "owner_email": "rep@acme.dk",
+				"attributes": map[string]any{"plan": "gold", "utm_source": "ads"}, "amount": float64(0)},
+			"crm-2":  {"name": "Bo Holm", "stage": "sql"},
+			"form-9": nil,
+		} {
+			got := do(t, srv, "GET", "/api/leads/"+ext, "", write, "")
+			if want == nil {
+				if got.status != 404 {
+					t.Errorf("%s: %d %v, want 404: a refused post stores nothing", ext, got.status, got.body)
+				}
+				continue
+			}
+			for k, v := range want {
+				if g, _ := json.Marshal(got.body[k]); string(g) != string(must(json.Marshal(v))) {
+					t.Errorf("%s: %s = %s, want %v (the lead after the intake token's posts: %v)", ext, k, g, v, got.body)
+				}
+			}
+		}
+	})
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
