@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -196,8 +197,9 @@ func RequestID(ctx context.Context) string {
 // access line names the path of the route in routes that serves the
 // request, its wildcards unfilled (/api/leads/{external_id}), so that no
 // lead's id, which can be an email address, stays in the log after the
-// lead's erasure, a method the route does not take (405) included; the
-// raw path when routes is nil or no route has the path.
+// lead's erasure, a method the route does not take (405) included; for a
+// path no route has, the nearest route's path and "…" for the rest
+// (unroutedPath); the raw path when routes is nil.
 func Middleware(logger *slog.Logger, routes *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
@@ -232,8 +234,8 @@ func Middleware(logger *slog.Logger, routes *http.ServeMux, next http.Handler) h
 // routePath is the path of the route in routes that serves r (the
 // pattern without its method and host), or, for a method the path's
 // routes do not take (a 405, whose Allow header is allow), of the route
-// that takes the path with another method; r's own path when routes is
-// nil or no route has it.
+// that takes the path with another method; for a path no route has,
+// unroutedPath; r's own path when routes is nil.
 func routePath(routes *http.ServeMux, r *http.Request, allow string) string {
 	if routes == nil {
 		return r.URL.Path
@@ -248,7 +250,38 @@ func routePath(routes *http.ServeMux, r *http.Request, allow string) string {
 			return cmp.Or(patternPath(pattern), r.URL.Path)
 		}
 	}
-	return r.URL.Path
+	return unroutedPath(routes, r)
+}
+
+// routeMethods are the methods unroutedPath tries a path's leading part
+// with: those Handoff's routes take.
+var routeMethods = []string{http.MethodGet, http.MethodPost, http.MethodDelete}
+
+// unroutedPath names the path of r, which no route of routes serves, as
+// the access line may keep it: the longest leading part of its segments
+// that a route serves, written as that route's path, and "/…" for the
+// rest ("/" alone for a trailing slash), or "/…" when no leading part is
+// served. The rest may be a lead's id, which can be an email address
+// (/api/leads/ann@berg.dk/, /api/leads/ann@berg.dk/nope), or one sent
+// where Handoff has no route for it (/leads/ann@berg.dk), and must not
+// stay in the log after the lead's erasure.
+func unroutedPath(routes *http.ServeMux, r *http.Request) string {
+	segs := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	for n := len(segs) - 1; n > 0; n-- {
+		probe := &http.Request{Method: http.MethodGet, Host: r.Host, URL: &url.URL{Path: "/" + strings.Join(segs[:n], "/")}}
+		for _, m := range routeMethods {
+			probe.Method = m
+			if _, pattern := routes.Handler(probe); pattern != "" {
+				if p := patternPath(pattern); p != "" && !strings.HasSuffix(p, "/") {
+					if n == len(segs)-1 && segs[n] == "" {
+						return p + "/"
+					}
+					return p + "/…"
+				}
+			}
+		}
+	}
+	return "/…"
 }
 
 // patternPath is a route pattern's path ("GET /api/leads/{external_id}"
