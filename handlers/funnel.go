@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot/report"
@@ -99,6 +100,7 @@ var funnelFormats = []string{"json", "csv"}
 func (a *FunnelAPI) funnelFilter(r *http.Request) (handoff.FunnelFilter, string, error) {
 	bad := map[string]string{}
 	q := queryOf(r, bad)
+	var unknown []string
 	for key, vals := range q {
 		switch key {
 		case "period", "source", "owner", "format":
@@ -106,7 +108,7 @@ func (a *FunnelAPI) funnelFilter(r *http.Request) (handoff.FunnelFilter, string,
 				bad[key] = "given more than once"
 			}
 		default:
-			bad[key] = "unknown parameter; use period, source, owner or format"
+			unknown = append(unknown, key)
 		}
 	}
 	format := strings.ToLower(strings.TrimSpace(q.Get("format")))
@@ -114,7 +116,7 @@ func (a *FunnelAPI) funnelFilter(r *http.Request) (handoff.FunnelFilter, string,
 		format = funnelFormats[0]
 	}
 	if !slices.Contains(funnelFormats, format) && bad["format"] == "" {
-		bad["format"] = fmt.Sprintf("unknown format %q; use %s", q.Get("format"), strings.Join(funnelFormats, " or "))
+		bad["format"] = fmt.Sprintf("unknown format %q; use %s", cutBytes(q.Get("format"), maxParamValue), strings.Join(funnelFormats, " or "))
 	}
 	now := a.now()
 	f := handoff.FunnelFilter{Now: now, Source: strings.TrimSpace(q.Get("source")), Owner: strings.TrimSpace(q.Get("owner"))}
@@ -129,15 +131,16 @@ func (a *FunnelAPI) funnelFilter(r *http.Request) (handoff.FunnelFilter, string,
 	if strings.TrimSpace(period) == "" {
 		period = handoff.DefaultPeriod
 	}
-	p, err := handoff.ParsePeriod(period, now, a.Policy.Location)
+	// No period is longer than maxParamValue; the error quotes it.
+	p, err := handoff.ParsePeriod(cutBytes(period, maxParamValue), now, a.Policy.Location)
 	if err != nil {
 		for k, v := range handoff.ErrorFields(err) {
 			bad[k] = v
 		}
 	}
 	f.Period = p
-	if len(bad) > 0 {
-		return handoff.FunnelFilter{}, "", invalidQuery("invalid funnel query", bad)
+	if len(bad) > 0 || len(unknown) > 0 {
+		return handoff.FunnelFilter{}, "", invalidQuery("invalid funnel query", bad, unknown, "use period, source, owner or format")
 	}
 	return f, format, nil
 }
@@ -162,11 +165,67 @@ func (a *FunnelAPI) postTraffic(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, day)
 }
 
-// invalidQuery returns an EINVALID error whose message lists the bad fields.
-func invalidQuery(what string, bad map[string]string) error {
-	parts := make([]string, 0, len(bad))
+// Bounds of a 400 for a bad query, which a client writes as long as the
+// server takes (32 KiB): it names at most maxNamedParams unknown
+// parameters, each name cut to maxParamName bytes, quotes a value cut to
+// maxParamValue bytes, and cuts each reason to maxParamReason bytes.
+const (
+	maxNamedParams = 10
+	maxParamName   = 64
+	maxParamValue  = 64
+	maxParamReason = 500
+)
+
+// invalidQuery returns an EINVALID error for a query with the bad
+// parameters bad (name: reason) and the unknown ones, which hint says what
+// to use instead of. Each bad parameter is named once in its fields, with
+// its reason, and in its message; the unknown ones are named in the
+// fields alone (the first maxNamedParams by name, as "unknown parameter;
+// "+hint), counted in the message, and the rest only counted, so that
+// the answer stays a few KiB however many the query holds.
+func invalidQuery(what string, bad map[string]string, unknown []string, hint string) error {
+	fields := make(map[string]string, len(bad)+min(len(unknown), maxNamedParams))
+	parts := make([]string, 0, len(bad)+1)
 	for _, k := range slices.Sorted(maps.Keys(bad)) {
-		parts = append(parts, k+": "+bad[k])
+		why := cutBytes(bad[k], maxParamReason)
+		fields[k] = why
+		parts = append(parts, k+": "+why)
 	}
-	return &handoff.Error{Code: handoff.EINVALID, Message: what + ": " + strings.Join(parts, "; "), Fields: bad}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		named := 0
+		for _, k := range unknown {
+			if named == maxNamedParams {
+				break
+			}
+			k = cutBytes(k, maxParamName)
+			if _, dup := fields[k]; !dup {
+				fields[k] = "unknown parameter; " + hint
+				named++
+			}
+		}
+		part := fmt.Sprintf("%d unknown parameters, named in fields; %s", len(unknown), hint)
+		switch {
+		case len(unknown) == 1:
+			part = "1 unknown parameter, named in fields; " + hint
+		case named < len(unknown):
+			part = fmt.Sprintf("%d unknown parameters, the first %d by name named in fields; %s", len(unknown), named, hint)
+		}
+		parts = append(parts, part)
+	}
+	return &handoff.Error{Code: handoff.EINVALID, Message: what + ": " + strings.Join(parts, "; "), Fields: fields}
+}
+
+// cutBytes is s, made valid UTF-8, cut to at most n bytes between
+// characters, with "…" (within the n) when it was cut.
+func cutBytes(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\ufffd")
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

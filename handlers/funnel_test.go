@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -247,4 +248,65 @@ func TestFunnelAPI(t *testing.T) {
 			}
 		})
 	})
+}
+
+// A query with a great many bad parameters, as long as the server takes
+// one, is answered a 400 of a few KiB naming each parameter it names once
+// (the first 10 unknown ones by name, in fields; the message counts them)
+// and cutting a long value it quotes; /api/routing alike. The answer used
+// to list every parameter twice, in the message and the fields, up to
+// about a megabyte for a 32 KiB query.
+func TestBadQueryAnswerIsBounded(t *testing.T) {
+	params := make([]string, 3000)
+	for i := range params {
+		params[i] = fmt.Sprintf("p%04d=", i)
+	}
+	many := strings.Join(params, "&")
+	mux := http.NewServeMux()
+	(&handlers.FunnelAPI{Policy: handoff.DefaultPolicy(), Token: funnelToken, Now: func() time.Time { return funnelClock }, Logger: discardLogger()}).Register(mux)
+	(&handlers.RoutingAPI{Policy: handoff.DefaultPolicy(), Guard: &handlers.Guard{Tokens: handlers.Tokens(funnelToken, nil)}, Logger: discardLogger()}).Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	for _, tc := range []struct {
+		name, path string
+		fields     []string // named in fields
+		message    string   // in the message
+	}{
+		{"Funnel", "/api/funnel?" + many, []string{"p0000", "p0001", "p0002", "p0003", "p0004", "p0005", "p0006", "p0007", "p0008", "p0009"},
+			"invalid funnel query: 3000 unknown parameters, the first 10 by name named in fields; use period, source, owner or format"},
+		{"FunnelOne", "/api/funnel?periode=month", []string{"periode"},
+			"invalid funnel query: 1 unknown parameter, named in fields; use period, source, owner or format"},
+		{"FunnelLongValue", "/api/funnel?format=" + strings.Repeat("x", 20000) + "&period=" + strings.Repeat("y", 10000), []string{"format", "period"},
+			`format: unknown format "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…"; use json or csv; period: unknown period "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy…"; use week`},
+		{"Routing", "/api/routing?" + many, []string{"p0000", "p0001", "p0002", "p0003", "p0004", "p0005", "p0006", "p0007", "p0008", "p0009"},
+			"invalid routing query: 3000 unknown parameters, the first 10 by name named in fields; GET /api/routing takes none"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, raw := funnelRaw(t, srv, "GET", tc.path, "", true)
+			var body struct {
+				Error  string
+				Fields map[string]string
+			}
+			if err := json.Unmarshal(raw, &body); err != nil || resp.StatusCode != http.StatusBadRequest {
+				t.Fatalf("status %d, err %v: %.300s", resp.StatusCode, err, raw)
+			}
+			if len(raw) > 4<<10 {
+				t.Errorf("the answer is %d bytes, want at most 4 KiB: %.300s…", len(raw), raw)
+			}
+			if got := slices.Sorted(maps.Keys(body.Fields)); !slices.Equal(got, tc.fields) {
+				t.Errorf("fields name %d parameters (%.200v), want %v", len(got), got, tc.fields)
+			}
+			for _, f := range tc.fields {
+				if !strings.HasPrefix(f, "p0") {
+					continue // a known parameter, named with its reason in the message too
+				}
+				if n := strings.Count(string(raw), `"`+f+`"`) + strings.Count(body.Error, f+":"); n != 1 {
+					t.Errorf("%s is listed %d times, want once: %.500s", f, n, raw)
+				}
+			}
+			if !strings.Contains(body.Error, tc.message) {
+				t.Errorf("error %.600q does not say %q", body.Error, tc.message)
+			}
+		})
+	}
 }

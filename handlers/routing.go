@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -65,11 +67,9 @@ func (a *RoutingAPI) get(w http.ResponseWriter, r *http.Request) {
 		logger = slog.Default()
 	}
 	bad := map[string]string{}
-	for key := range queryOf(r, bad) {
-		bad[key] = "unknown parameter; GET /api/routing takes none"
-	}
-	if len(bad) > 0 {
-		writeError(w, r, logger, invalidQuery("invalid routing query", bad))
+	unknown := slices.Collect(maps.Keys(queryOf(r, bad)))
+	if len(bad) > 0 || len(unknown) > 0 {
+		writeError(w, r, logger, invalidQuery("invalid routing query", bad, unknown, "GET /api/routing takes none"))
 		return
 	}
 	now := time.Now()
