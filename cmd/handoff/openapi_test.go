@@ -68,6 +68,11 @@ func TestOpenAPIDescribesTheRunningServer(t *testing.T) {
 
 			ctJSON, bearer, reader, intake := "application/json", "Bearer tok", "Bearer read-secret", "Bearer intake-secret"
 			big := `{"type":"` + strings.Repeat("x", handlers.MaxBodyBytes) + `"}`
+			slackSigned := func(body string) map[string]string {
+				now := time.Now()
+				return map[string]string{"X-Slack-Request-Timestamp": strconv.FormatInt(now.Unix(), 10), "X-Slack-Signature": slacktest.Sign(e2eSecret, now, body)}
+			}
+			ctForm, challenge := "application/x-www-form-urlencoded", `{"type":"url_verification","challenge":"oa-challenge"}`
 			calls := []openAPICall{
 				{method: "GET", path: "/healthz", want: 200},
 				{method: "GET", path: "/readyz", want: 200},
@@ -117,6 +122,13 @@ func TestOpenAPIDescribesTheRunningServer(t *testing.T) {
 				{method: "DELETE", path: "/api/leads/oa-1", auth: reader, want: 403},
 				{method: "DELETE", path: "/api/leads/oa-1", auth: bearer, want: 204},
 				{method: "DELETE", path: "/api/leads/oa-1", auth: bearer, want: 404},
+				// Slack's endpoints: signed requests, well formed or not.
+				{method: "POST", path: "/slack/events", contentType: ctJSON, body: challenge, headers: slackSigned(challenge), want: 200},
+				{method: "POST", path: "/slack/events", contentType: ctJSON, body: `{"type":""}`, headers: slackSigned(`{"type":""}`), want: 400},
+				{method: "POST", path: "/slack/commands", contentType: ctForm, body: "command=&user_id=", headers: slackSigned("command=&user_id="), want: 400},
+				{method: "POST", path: "/slack/interactions", contentType: ctForm, body: "payload=%7B%7D", headers: slackSigned("payload=%7B%7D"), want: 400},
+				{method: "POST", path: "/slack/commands", contentType: ctForm, body: "command=/funnel", headers: slackSigned("command=/leads"), want: 401},
+				{method: "POST", path: "/slack/commands", contentType: ctForm, body: "x=" + big, headers: slackSigned("x="), want: 413},
 			}
 			for _, c := range calls {
 				t.Run(c.method+" "+c.path, func(t *testing.T) { checkOpenAPICall(t, v, srv, c) })
