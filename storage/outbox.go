@@ -72,25 +72,39 @@ func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs ...handoff.Outb
 // (leaseOffset): a worker whose clock is off takes no message another
 // holds. On PostgreSQL rows are taken with FOR UPDATE SKIP LOCKED.
 // Given platforms (those the worker has a client for), it takes only the
-// messages for one of them or for none in particular: a replica without a
-// platform's credentials (a rolling deploy that adds Teams) leaves that
+// messages for one of them, and those for no platform in particular while
+// no live replica serves a platform outside platforms: a replica without
+// a platform's credentials (a rolling deploy that adds Teams) leaves that
 // platform's messages to the replicas that have them (UnservedOutbox
-// tells of those no replica takes).
+// tells of those no replica takes), and the messages meant for every
+// platform to a replica that serves them all (outbox_servers.go). It
+// records the worker's platforms for the other replicas to read.
 func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string, platforms ...string) ([]handoff.OutboxMessage, error) {
-	msgs, err := s.take(ctx, now, limit, lease, worker, chatFor(platforms))
+	offset, err := s.leaseOffset(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("storage: take outbox: %w", err)
+	}
+	if err := s.serveOutbox(ctx, worker, platforms, now.Add(offset), lease); err != nil {
+		return nil, fmt.Errorf("storage: take outbox: %w", err)
+	}
+	msgs, err := s.take(ctx, now, limit, lease, worker, chatFor(platforms, now.Add(offset)))
 	if err != nil {
 		return nil, fmt.Errorf("storage: take outbox: %w", err)
 	}
 	return msgs, nil
 }
 
-// chatFor keeps the chat messages (not the webhooks) for one of platforms
-// or for none in particular; every chat message when platforms is empty.
-func chatFor(platforms []string) func(*gorm.DB) *gorm.DB {
+// chatFor keeps the chat messages (not the webhooks) that a worker
+// serving platforms takes at now (on the database's clock): those for one
+// of platforms, and those for no platform in particular unless a replica
+// serves at now a platform outside platforms (outbox_servers); every chat
+// message when platforms is empty.
+func chatFor(platforms []string, now time.Time) func(*gorm.DB) *gorm.DB {
 	return func(q *gorm.DB) *gorm.DB {
 		q = q.Where("kind <> ?", handoff.OutboxWebhook)
 		if len(platforms) > 0 {
-			q = q.Where("platform IN ?", append([]string{""}, platforms...))
+			q = q.Where("platform IN ?", append([]string{""}, platforms...)).
+				Where("(platform <> '' OR NOT EXISTS (SELECT 1 FROM outbox_servers WHERE outbox_servers.until_ms > ? AND outbox_servers.platform NOT IN ?))", ms(now), platforms)
 		}
 		return q
 	}
@@ -406,10 +420,15 @@ func refreshChangedCard(tx *gorm.DB, m handoff.OutboxMessage, p handoff.ChatPost
 
 // NextOutboxDue returns when the earliest pending message becomes due (or its
 // lease ends), and false when the outbox is empty. Given platforms, it
-// looks only at the messages TakeOutbox takes with them: a worker does not
-// wake, again and again, for a message it leaves to another replica.
-func (s *Store) NextOutboxDue(ctx context.Context, platforms ...string) (time.Time, bool, error) {
-	at, ok, err := s.nextPending(ctx, chatFor(platforms))
+// looks only at the messages TakeOutbox takes with them at now: a worker
+// does not wake, again and again, for a message it leaves to another
+// replica.
+func (s *Store) NextOutboxDue(ctx context.Context, now time.Time, platforms ...string) (time.Time, bool, error) {
+	offset, err := s.leaseOffset(ctx)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("storage: next outbox due: %w", err)
+	}
+	at, ok, err := s.nextPending(ctx, chatFor(platforms, now.Add(offset)))
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("storage: next outbox due: %w", err)
 	}

@@ -79,6 +79,9 @@ type Store struct {
 	// clock is the offset of the database's clock from this process's,
 	// on which the shared leases are kept (dbclock.go).
 	clock dbClock
+	// servers is when this process last recorded the platforms each of
+	// its outbox workers serves (outbox_servers.go).
+	servers outboxServers
 }
 
 // pgIntakeWorkers is how many intake groups commit at once on PostgreSQL.

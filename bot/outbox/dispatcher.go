@@ -30,7 +30,8 @@ type Store interface {
 	RenewOutbox(ctx context.Context, m handoff.OutboxMessage, until time.Time) error
 	CompleteOutbox(ctx context.Context, m handoff.OutboxMessage, now time.Time, result string, posts ...handoff.ChatPost) error
 	RecordOutbox(ctx context.Context, outcomes ...handoff.OutboxOutcome) []error
-	NextOutboxDue(ctx context.Context, platforms ...string) (time.Time, bool, error)
+	NextOutboxDue(ctx context.Context, now time.Time, platforms ...string) (time.Time, bool, error)
+	LeaveOutbox(ctx context.Context, worker string) error
 	HastenOutbox(ctx context.Context, platform string, now time.Time) (int64, error)
 	RetryRefusedOutbox(ctx context.Context, place string, now time.Time, platforms ...string) (int64, error)
 	RefusedPlaces(ctx context.Context) ([]string, error)
@@ -201,10 +202,13 @@ func (d *Dispatcher) Wake() {
 }
 
 // Run delivers outbox messages until ctx ends, then returns nil once the
-// message being sent (if any) is finished and recorded, and the rest of
-// its batch given back (RunOnce). It sleeps until the
-// next message is due or Wake is called, not on a fixed poll.
+// message being sent (if any) is finished and recorded, the rest of its
+// batch given back (RunOnce) and its record of the platforms it serves
+// removed, so that the messages for every platform go to the other
+// replicas at once (storage's LeaveOutbox). It sleeps until the next
+// message is due or Wake is called, not on a fixed poll.
 func (d *Dispatcher) Run(ctx context.Context) error {
+	defer d.leave(ctx)
 	failures := 0
 	for {
 		n, err := d.RunOnce(ctx)
@@ -233,10 +237,20 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 }
 
+// leave removes the worker's record of the platforms it serves, as Run
+// returns.
+func (d *Dispatcher) leave(ctx context.Context) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := d.cfg.Store.LeaveOutbox(wctx, d.cfg.Worker); err != nil {
+		d.logger.WarnContext(ctx, "outbox: the record of the platforms this replica serves stays until it runs out", "err", err)
+	}
+}
+
 // untilNextDue is how long to sleep before the next message is due,
 // at most Idle.
 func (d *Dispatcher) untilNextDue(ctx context.Context) time.Duration {
-	next, ok, err := d.cfg.Store.NextOutboxDue(ctx, d.served...)
+	next, ok, err := d.cfg.Store.NextOutboxDue(ctx, d.cfg.Now().UTC(), d.served...)
 	if err != nil {
 		d.logger.ErrorContext(ctx, "outbox: next due", "err", err)
 		return d.cfg.Idle

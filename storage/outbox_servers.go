@@ -1,0 +1,109 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// A message for no platform in particular (handoff.OutboxMessage.Platform
+// "": a new SQL's card, a lead's refresh or erasure, a note to the
+// managers of every platform) is meant for every platform the deployment
+// serves, and the replica that takes it does its work on the platforms it
+// serves only (it splits a card into one per platform it has: fanOut). In
+// a rolling deploy that adds Teams, a replica without Teams' credentials
+// took a new lead's card and posted it to Slack alone, a refresh or an
+// erasure left the Teams cards as they were. So each dispatcher records
+// the platforms it serves in outbox_servers, for as long as a lease, and
+// takes a message for every platform only while no live replica serves a
+// platform it lacks (chatFor): the replica that serves them all does it.
+// When that replica stops (LeaveOutbox) or dies (its rows run out), the
+// others take those messages again.
+
+// outboxServerRow says that a dispatcher (Worker) takes the chat messages
+// of Platform until UntilMs.
+type outboxServerRow struct {
+	Worker   string `gorm:"primaryKey;size:100"`
+	Platform string `gorm:"primaryKey;size:20"`
+	UntilMs  int64  `gorm:"not null"`
+}
+
+func (outboxServerRow) TableName() string { return "outbox_servers" }
+
+// serveAtLeast is the shortest a dispatcher's record of its platforms
+// lasts: longer than the dispatcher sleeps when nothing is due
+// (outbox.DefaultIdle, 30 s), so that a record made at one round is still
+// there at the next, renewed, whatever the lease.
+const serveAtLeast = time.Minute
+
+// outboxServers remembers when this process last recorded each of its
+// workers' platforms, so that a worker's rounds record them once every
+// third of their lifetime, not at every round.
+type outboxServers struct {
+	mu sync.Mutex
+	at map[string]time.Time
+}
+
+// due reports whether worker's platforms are to be recorded again at now,
+// for a record of ttl, and if so notes now as the time they were.
+func (o *outboxServers) due(worker string, now time.Time, ttl time.Duration) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if last, ok := o.at[worker]; ok && !now.Before(last) && now.Sub(last) < ttl/3 {
+		return false
+	}
+	if o.at == nil {
+		o.at = map[string]time.Time{}
+	}
+	o.at[worker] = now
+	return true
+}
+
+// forget makes worker's platforms due to be recorded at its next round.
+func (o *outboxServers) forget(worker string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.at, worker)
+}
+
+// serveOutbox records that worker takes the chat messages of platforms
+// until now plus lease (serveAtLeast at least), when a third of its last
+// record's time has passed, and removes the records that ended.
+func (s *Store) serveOutbox(ctx context.Context, worker string, platforms []string, now time.Time, lease time.Duration) error {
+	ttl := max(lease, serveAtLeast)
+	if len(platforms) == 0 || !s.servers.due(worker, now, ttl) {
+		return nil
+	}
+	rows := make([]outboxServerRow, len(platforms))
+	for i, p := range platforms {
+		rows[i] = outboxServerRow{Worker: worker, Platform: p, UntilMs: ms(now.Add(ttl))}
+	}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Where("until_ms <= ?", ms(now)).Delete(&outboxServerRow{}).Error; err != nil {
+			return err
+		}
+		return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "worker"}, {Name: "platform"}},
+			DoUpdates: clause.AssignmentColumns([]string{"until_ms"})}).Create(&rows).Error
+	})
+	if err != nil {
+		s.servers.forget(worker)
+		return fmt.Errorf("record the platforms %s serves: %w", worker, err)
+	}
+	return nil
+}
+
+// LeaveOutbox removes worker's record of the platforms it serves, as it
+// stops: the messages for every platform that it was the only one to
+// take all of go to the other replicas at once, not once the record has
+// run out.
+func (s *Store) LeaveOutbox(ctx context.Context, worker string) error {
+	s.servers.forget(worker)
+	if err := s.write.WithContext(ctx).Where("worker = ?", worker).Delete(&outboxServerRow{}).Error; err != nil {
+		return fmt.Errorf("storage: leave outbox %s: %w", worker, err)
+	}
+	return nil
+}
