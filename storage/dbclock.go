@@ -4,26 +4,32 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// Leases that replicas share (the outbox's, the scheduler's named lease)
-// are written and compared on the database's clock, the one clock every
-// replica reads the same: on its own clock, a replica whose clock ran
-// ahead of another's by more than a lease's margin took the other's
-// message or lease early, and the message was sent twice; one behind held
-// its leases too long after it died. A caller still passes its own now:
-// the store adds the offset of the database's clock from this process's
-// (Options.Clock) to it, so that a test's clock moves leases as before.
+// Handoff keeps its time on the database's clock, the one clock every
+// replica reads the same. On their own clocks, a replica whose clock ran
+// ahead of another's by more than a lease took the other's message or
+// lease early, and the message was sent twice; and the times a replica
+// stamps and counts from (a lead's SQL time and deadlines, a message's
+// due time, a retry's) were minutes off, so the replica whose clock was
+// right fired another's reminders and escalations minutes late (early,
+// for a clock behind) and left its messages undue for minutes. Store.Clock
+// moves a clock onto the database's: it adds the offset of the database's
+// clock from this process's (Options.Clock), measured once a minute.
+// cmd/handoff runs every part of serve on it, and every time passed to
+// the store (leases included) is taken to be on it.
 const (
-	// clockTolerance is the offset the leases ignore: below it, they
-	// are kept on the caller's clock exactly (two processes on one
-	// machine, a test's clock), and the error it leaves is far below
-	// any lease.
+	// clockTolerance is the offset ignored: below it, a clock is kept
+	// exactly (two processes on one machine, a test's clock), and the
+	// error it leaves is far below any lease or deadline.
 	clockTolerance = time.Second
 	// clockEvery is how often the offset is measured again, so that a
 	// clock set right meanwhile (by NTP) is followed.
 	clockEvery = time.Minute
+	// clockReadTimeout bounds one reading of the database's clock.
+	clockReadTimeout = 5 * time.Second
 )
 
 // dbNowMs reads the database's clock, in Unix milliseconds, by dialect:
@@ -39,21 +45,70 @@ var dbNowMs = map[string]string{
 type dbClock struct {
 	wall func() time.Time // time.Now when nil
 
-	mu       sync.Mutex
-	offset   time.Duration // the database's clock minus wall; 0 within clockTolerance
-	measured time.Time     // by wall, when offset was measured; zero before the first time
+	mu      sync.Mutex                   // held while the offset is measured
+	reading atomic.Pointer[clockReading] // the last measurement; nil before the first
 }
 
-// leaseOffset returns what to add to an instant of this process's clock to
-// have it on the database's clock, measured again once clockEvery has
-// passed since the last time.
-func (s *Store) leaseOffset(ctx context.Context) (time.Duration, error) {
+// clockReading is one measurement of the offset.
+type clockReading struct {
+	offset time.Duration // the database's clock minus wall; 0 within clockTolerance
+	at     time.Time     // by wall, when it was measured
+}
+
+// Clock returns now moved onto the database's clock: now() plus the offset
+// of the database's clock from this process's clock (Options.Clock),
+// measured again once a minute has passed since it last was, and 0 when
+// under a second. A process whose clock is right (or a test's clock of its
+// own, on the machine of its database) keeps its time exactly. cmd/handoff
+// runs serve on it: every time it passes the store, stamps on a lead or
+// counts a deadline from is the database's, the same on every replica.
+func (s *Store) Clock(now func() time.Time) func() time.Time {
+	return func() time.Time { return now().Add(s.clockOffset()) }
+}
+
+// clockOffset returns the offset Clock adds. The first call measures it;
+// later, once clockEvery has passed, one caller measures it again while
+// the others go on with the last measurement. A measurement that fails
+// (the database unreachable) keeps the last offset (0 before any) until
+// clockEvery has passed again.
+func (s *Store) clockOffset() time.Duration {
 	c := &s.clock
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if now := c.now(); !c.measured.IsZero() && !now.Before(c.measured) && now.Sub(c.measured) < clockEvery {
-		return c.offset, nil
+	last := c.reading.Load()
+	if last != nil && c.fresh(last) {
+		return last.offset
 	}
+	if last == nil {
+		c.mu.Lock()
+	} else if !c.mu.TryLock() {
+		return last.offset // being measured
+	}
+	defer c.mu.Unlock()
+	if last = c.reading.Load(); last != nil && c.fresh(last) {
+		return last.offset
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), clockReadTimeout)
+	defer cancel()
+	offset, err := s.measureClock(ctx)
+	if err != nil {
+		offset = 0
+		if last != nil {
+			offset = last.offset
+		}
+	}
+	c.reading.Store(&clockReading{offset: offset, at: c.now()})
+	return offset
+}
+
+// fresh reports whether r was measured less than clockEvery ago.
+func (c *dbClock) fresh(r *clockReading) bool {
+	now := c.now()
+	return !now.Before(r.at) && now.Sub(r.at) < clockEvery
+}
+
+// measureClock reads the database's clock and returns its offset from
+// wall, 0 within clockTolerance.
+func (s *Store) measureClock(ctx context.Context) (time.Duration, error) {
+	c := &s.clock
 	before := c.now()
 	var dbMs int64
 	if err := s.db.WithContext(ctx).Raw(dbNowMs[s.dialect]).Row().Scan(&dbMs); err != nil {
@@ -64,7 +119,6 @@ func (s *Store) leaseOffset(ctx context.Context) (time.Duration, error) {
 	if offset.Abs() < clockTolerance {
 		offset = 0
 	}
-	c.offset, c.measured = offset, after
 	return offset, nil
 }
 

@@ -29,15 +29,10 @@ func (scheduleRunRow) TableName() string { return "schedule_runs" }
 // AcquireLease takes or renews the named lease for holder until now+ttl. It
 // returns true when holder has the lease: it was free, expired, or already
 // holder's. With several replicas on one database exactly one holds it at a
-// time; when the holder dies, another takes over once ttl has passed. The
-// lease is kept on the database's clock (leaseOffset), so a replica whose
-// clock is off neither takes it early nor holds it too long.
+// time; when the holder dies, another takes over once ttl has passed. now
+// is on the database's clock (Clock), as every replica's is, so a replica
+// whose own clock is off neither takes it early nor holds it too long.
 func (s *Store) AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error) {
-	offset, err := s.leaseOffset(ctx)
-	if err != nil {
-		return false, fmt.Errorf("storage: acquire lease %s: %w", name, err)
-	}
-	now = now.Add(offset)
 	r := s.write.WithContext(ctx).Exec(`INSERT INTO leases (name, holder, until_ms) VALUES (?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms
 		WHERE leases.until_ms < ? OR leases.holder = excluded.holder`,

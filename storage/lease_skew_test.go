@@ -17,10 +17,11 @@ type skewedReplica struct {
 }
 
 // TestLeasesHoldAcrossSkewedClocks: two replicas share one database, the
-// clock of one 5 minutes ahead of the other's. Neither takes an outbox
-// message or the scheduler's lease that the other holds, and each takes
-// what the other held once the lease has run out on the database's clock,
-// not 5 minutes early or late.
+// clock of one 5 minutes ahead of the other's, each running on its
+// store's Clock as serve does. Neither takes an outbox message or the
+// scheduler's lease that the other holds, and each takes what the other
+// held once the lease has run out on the database's clock, not 5 minutes
+// early or late.
 func TestLeasesHoldAcrossSkewedClocks(t *testing.T) {
 	const lease, skew = 2 * time.Minute, 5 * time.Minute
 	ahead := func() time.Time { return time.Now().Add(skew) }
@@ -40,9 +41,10 @@ func TestLeasesHoldAcrossSkewedClocks(t *testing.T) {
 			t.Run(dialect+"/"+c.name, func(t *testing.T) {
 				ctx := context.Background()
 				u := storagetest.URL(t, dialect)
+				right, fast := storagetest.OpenURL(t, u, storage.Options{}), storagetest.OpenURL(t, u, storage.Options{Clock: ahead})
 				replicas := map[bool]skewedReplica{
-					false: {storagetest.OpenURL(t, u, storage.Options{}), time.Now},
-					true:  {storagetest.OpenURL(t, u, storage.Options{Clock: ahead}), ahead},
+					false: {right, right.Clock(time.Now)},
+					true:  {fast, fast.Clock(ahead)},
 				}
 				holder, other := replicas[c.aheadHolds], replicas[!c.aheadHolds]
 				if err := holder.store.Enqueue(ctx, time.Now().Add(-time.Hour), handoff.OutboxMessage{Kind: "x", LeadID: 7}); err != nil {

@@ -68,9 +68,10 @@ func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs ...handoff.Outb
 // TakeOutbox leases up to limit due messages to worker for the lease
 // duration and returns them, oldest due first. A leased message is invisible
 // to other workers until the lease ends, so a crashed worker's messages are
-// retried by another. Leases are kept on the database's clock
-// (leaseOffset): a worker whose clock is off takes no message another
-// holds. On PostgreSQL rows are taken with FOR UPDATE SKIP LOCKED.
+// retried by another. now is on the database's clock (Clock), as every
+// replica's is: a worker whose own clock is off takes no message another
+// holds, and one another replica queued is due for it when it is for
+// that replica. On PostgreSQL rows are taken with FOR UPDATE SKIP LOCKED.
 // Given platforms (those the worker has a client for), it takes only the
 // messages for one of them, and those for no platform in particular while
 // no live replica serves a platform outside platforms: a replica without
@@ -80,14 +81,10 @@ func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs ...handoff.Outb
 // platform to a replica that serves them all (outbox_servers.go). It
 // records the worker's platforms for the other replicas to read.
 func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string, platforms ...string) ([]handoff.OutboxMessage, error) {
-	offset, err := s.leaseOffset(ctx)
-	if err != nil {
+	if err := s.serveOutbox(ctx, worker, platforms, now, lease); err != nil {
 		return nil, fmt.Errorf("storage: take outbox: %w", err)
 	}
-	if err := s.serveOutbox(ctx, worker, platforms, now.Add(offset), lease); err != nil {
-		return nil, fmt.Errorf("storage: take outbox: %w", err)
-	}
-	msgs, err := s.take(ctx, now, limit, lease, worker, chatFor(platforms, now.Add(offset)))
+	msgs, err := s.take(ctx, now, limit, lease, worker, chatFor(platforms, now))
 	if err != nil {
 		return nil, fmt.Errorf("storage: take outbox: %w", err)
 	}
@@ -113,15 +110,10 @@ func chatFor(platforms []string, now time.Time) func(*gorm.DB) *gorm.DB {
 // take leases up to limit due pending messages that scope keeps, oldest
 // due first, as TakeOutbox describes.
 func (s *Store) take(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string, scope func(*gorm.DB) *gorm.DB) ([]handoff.OutboxMessage, error) {
-	offset, err := s.leaseOffset(ctx)
-	if err != nil {
-		return nil, err
-	}
-	leaseNow := now.Add(offset) // now on the database's clock
 	var rows []outboxRow
-	err = s.tx(ctx, func(tx *gorm.DB) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
 		q := scope(tx.Model(&outboxRow{}).Select("id").
-			Where("status = ? AND due_ms <= ? AND locked_until_ms <= ?", OutboxPending, ms(now), ms(leaseNow))).
+			Where("status = ? AND due_ms <= ? AND locked_until_ms <= ?", OutboxPending, ms(now), ms(now))).
 			Order("due_ms, id").Limit(limit)
 		if s.dialect == DialectPostgres {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
@@ -131,7 +123,7 @@ func (s *Store) take(ctx context.Context, now time.Time, limit int, lease time.D
 			return err
 		}
 		var err error
-		rows, err = leaseOutbox(tx, ids, leaseNow, lease, worker)
+		rows, err = leaseOutbox(tx, ids, now, lease, worker)
 		return err
 	})
 	if err != nil {
@@ -191,16 +183,13 @@ func updateHeld(tx *gorm.DB, m handoff.OutboxMessage, values map[string]any) err
 }
 
 // RenewOutbox extends the lease on m, as TakeOutbox leased it, until
-// until (on the caller's clock, kept on the database's). It returns
-// ECONFLICT when the lease was lost: another worker took the message
-// after the lease ran out, or it was completed.
+// until (on the database's clock, Clock). It returns ECONFLICT when the
+// lease was lost: another worker took the message after the lease ran
+// out, or it was completed.
 func (s *Store) RenewOutbox(ctx context.Context, m handoff.OutboxMessage, until time.Time) error {
-	offset, err := s.leaseOffset(ctx)
-	if err == nil {
-		err = s.tx(ctx, func(tx *gorm.DB) error {
-			return updateHeld(tx, m, map[string]any{"locked_until_ms": ms(until.Add(offset))})
-		})
-	}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		return updateHeld(tx, m, map[string]any{"locked_until_ms": ms(until)})
+	})
 	if err != nil {
 		return fmt.Errorf("storage: renew outbox %d: %w", m.ID, err)
 	}
@@ -424,11 +413,7 @@ func refreshChangedCard(tx *gorm.DB, m handoff.OutboxMessage, p handoff.ChatPost
 // does not wake, again and again, for a message it leaves to another
 // replica.
 func (s *Store) NextOutboxDue(ctx context.Context, now time.Time, platforms ...string) (time.Time, bool, error) {
-	offset, err := s.leaseOffset(ctx)
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("storage: next outbox due: %w", err)
-	}
-	at, ok, err := s.nextPending(ctx, chatFor(platforms, now.Add(offset)))
+	at, ok, err := s.nextPending(ctx, chatFor(platforms, now))
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("storage: next outbox due: %w", err)
 	}
@@ -436,17 +421,11 @@ func (s *Store) NextOutboxDue(ctx context.Context, now time.Time, platforms ...s
 }
 
 // nextPending returns when the earliest pending message that scope keeps
-// becomes due or its lease ends (a lease read back on this process's
-// clock), and false when there is none.
+// becomes due or its lease ends, and false when there is none.
 func (s *Store) nextPending(ctx context.Context, scope func(*gorm.DB) *gorm.DB) (time.Time, bool, error) {
-	offset, err := s.leaseOffset(ctx)
-	if err != nil {
-		return time.Time{}, false, err
-	}
 	var row struct{ Due *int64 }
-	off := offset.Milliseconds()
-	err = scope(s.db.WithContext(ctx).Model(&outboxRow{}).
-		Select("MIN(CASE WHEN locked_until_ms - ? > due_ms THEN locked_until_ms - ? ELSE due_ms END) AS due", off, off).
+	err := scope(s.db.WithContext(ctx).Model(&outboxRow{}).
+		Select("MIN(CASE WHEN locked_until_ms > due_ms THEN locked_until_ms ELSE due_ms END) AS due").
 		Where("status = ?", OutboxPending)).Scan(&row).Error
 	if err != nil || row.Due == nil {
 		return time.Time{}, false, err

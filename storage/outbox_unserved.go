@@ -18,18 +18,14 @@ import (
 // either: no replica takes them until one serves every platform the
 // replicas serve.
 func (s *Store) UnservedOutbox(ctx context.Context, now, dueBy time.Time, platforms []string) (map[string]int64, error) {
-	offset, err := s.leaseOffset(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("storage: unserved outbox: %w", err)
-	}
 	var rows []struct {
 		Platform string
 		Messages int64
 	}
-	err = s.db.WithContext(ctx).Model(&outboxRow{}).Select("platform, COUNT(*) AS messages").
-		Where("status = ? AND kind <> ? AND due_ms <= ? AND locked_until_ms <= ?", OutboxPending, handoff.OutboxWebhook, ms(dueBy), ms(now.Add(offset))).
+	err := s.db.WithContext(ctx).Model(&outboxRow{}).Select("platform, COUNT(*) AS messages").
+		Where("status = ? AND kind <> ? AND due_ms <= ? AND locked_until_ms <= ?", OutboxPending, handoff.OutboxWebhook, ms(dueBy), ms(now)).
 		Where("(platform NOT IN ? OR platform = '' AND EXISTS (SELECT 1 FROM outbox_servers WHERE outbox_servers.until_ms > ? AND outbox_servers.platform NOT IN ?))",
-			append([]string{""}, platforms...), ms(now.Add(offset)), platforms).
+			append([]string{""}, platforms...), ms(now), platforms).
 		Group("platform").Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("storage: unserved outbox: %w", err)
@@ -43,7 +39,8 @@ func (s *Store) UnservedOutbox(ctx context.Context, now, dueBy time.Time, platfo
 
 // DropPendingOutbox deletes the pending chat messages for platform that no
 // worker holds at now: what waits for a platform removed from the
-// configuration for good, which no replica will take (UnservedOutbox).
+// configuration for good, which no replica will take (UnservedOutbox). now
+// is on the database's clock (Clock), as the replicas' leases are.
 // Webhooks (whose platform names their endpoint) and messages for every
 // platform are left alone. It returns how many it deleted, and how many
 // it left because a worker held them.
@@ -51,11 +48,7 @@ func (s *Store) DropPendingOutbox(ctx context.Context, platform string, now time
 	if platform == "" {
 		return 0, 0, handoff.Errorf(handoff.EINVALID, "storage: drop pending outbox: no platform named")
 	}
-	offset, err := s.leaseOffset(ctx)
-	if err != nil {
-		return 0, 0, fmt.Errorf("storage: drop pending outbox of %s: %w", platform, err)
-	}
-	leaseNow := ms(now.Add(offset))
+	leaseNow := ms(now) // on the database's clock, as the leases are (Clock)
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		pending := func() *gorm.DB {
 			return tx.Model(&outboxRow{}).Where("status = ? AND kind <> ? AND platform = ?", OutboxPending, handoff.OutboxWebhook, platform)

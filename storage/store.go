@@ -77,7 +77,7 @@ type Store struct {
 	// in claimJobs' batch), for tests comparing the paths.
 	claimInTx bool
 	// clock is the offset of the database's clock from this process's,
-	// on which the shared leases are kept (dbclock.go).
+	// which Clock adds (dbclock.go).
 	clock dbClock
 	// servers is when this process last recorded the platforms each of
 	// its outbox workers serves (outbox_servers.go).
@@ -103,9 +103,8 @@ type Options struct {
 	// concurrently. Nil calls nothing.
 	OnGroupCommit func(GroupCommit)
 	// Clock is this process's clock (time.Now when nil), from which the
-	// store measures the database's: the leases replicas share are kept
-	// on the database's clock (dbclock.go). Tests set it to play a
-	// replica whose clock is wrong.
+	// store measures the database's for Store.Clock (dbclock.go). Tests
+	// set it to play a replica whose clock is wrong.
 	Clock func() time.Time
 	// checkpointRan receives a value after each background checkpoint (tests).
 	checkpointRan chan<- struct{}

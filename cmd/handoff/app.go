@@ -54,18 +54,27 @@ func (a *app) addWorker(name string, run func(ctx context.Context) error) {
 }
 
 // newApp wires every part from the configuration; it is the table of
-// contents of the service.
-func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now func() time.Time) (*app, error) {
+// contents of the service. now is the time it runs on (the wall clock; a
+// test's clock), moved onto the database's clock; wall is this process's
+// own clock, against which the database's is measured (time.Now when nil;
+// a test sets it to play a replica whose clock is off).
+func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now, wall func() time.Time) (*app, error) {
 	if err := cfg.CheckServe(); err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, logger: logger, mux: http.NewServeMux(), now: now}
+	a := &app{cfg: cfg, logger: logger, mux: http.NewServeMux()}
 	a.wireMetrics()
-	store, err := openStore(ctx, cfg, storage.Options{OnGroupCommit: a.groupCommitted})
+	store, err := openStore(ctx, cfg, storage.Options{OnGroupCommit: a.groupCommitted, Clock: wall})
 	if err != nil {
 		return nil, err
 	}
 	a.store = store
+	// Every part of serve keeps the database's time, the same on every
+	// replica (storage.Store.Clock): on its own clock, a replica whose
+	// clock was off stamped SQL times, deadlines and due times minutes
+	// off, so another replica fired their reminders and escalations
+	// minutes early or late, and left its messages undue.
+	a.now = store.Clock(now)
 	warmStore(ctx, store, logger)
 	for _, wire := range []func() error{
 		a.wireScheduler,  // SLA timers, the digest, retention

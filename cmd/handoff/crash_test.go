@@ -106,7 +106,7 @@ func serveClockedChild() error {
 	clock := &testClock{skipped: first}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a, err := newApp(ctx, cfg, newLogger(os.Stderr, cfg.LogLevel), clock.Now)
+	a, err := newApp(ctx, cfg, newLogger(os.Stderr, cfg.LogLevel), clock.Now, clock.Wall)
 	if err != nil {
 		return err
 	}

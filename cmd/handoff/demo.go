@@ -218,7 +218,7 @@ func startDemo(ctx context.Context, dir string, logs *lockedBuffer, now time.Tim
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 
 	srvCtx, cancel := context.WithCancel(ctx)
-	a, err := newApp(srvCtx, cfg, logger, clock.Now)
+	a, err := newApp(srvCtx, cfg, logger, clock.Now, nil)
 	if err != nil {
 		cancel()
 		slack.Close()

@@ -53,13 +53,23 @@ type server struct {
 type testClock struct {
 	mu      sync.Mutex
 	skipped time.Duration
+	// off is how far the process's own clock is off the database's (a
+	// replica whose clock is wrong); the app moves it back (Wall).
+	off time.Duration
 }
 
-// Now is the wall clock moved on by what was skipped, in UTC.
+// Now is the wall clock moved on by what was skipped, and by off, in UTC.
 func (c *testClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return time.Now().UTC().Add(c.skipped)
+	return time.Now().UTC().Add(c.off + c.skipped)
+}
+
+// Wall is the process's own clock: the wall clock, off by off.
+func (c *testClock) Wall() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
 }
 
 // skipTo moves the clock on to at least t.
@@ -106,7 +116,7 @@ func startServerOn(t *testing.T, vars map[string]string, ln net.Listener, scheme
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := newApp(ctx, cfg, newLogger(&bytes.Buffer{}, slog.LevelInfo), clock.Now)
+	a, err := newApp(ctx, cfg, newLogger(&bytes.Buffer{}, slog.LevelInfo), clock.Now, clock.Wall)
 	if err != nil {
 		cancel()
 		ln.Close()

@@ -24,7 +24,7 @@ func runForget(ctx context.Context, e env, email, externalID string) error {
 		return usageError("give one of --email or --external-id")
 	}
 	return withStore(ctx, e, func(_ config.Config, store *storage.Store) error {
-		now := time.Now().UTC()
+		now := store.Clock(time.Now)().UTC() // the time the replicas keep
 		if externalID != "" {
 			if err := store.ForgetLead(ctx, externalID, now); err != nil {
 				return err

@@ -163,7 +163,7 @@ func digestFlags(fs *flag.FlagSet, _ env) runFunc {
 		return digestPoster(cfg)
 	}
 	return withReportStore(func() error { return o.check() }, ready, func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error {
-		return o.run(ctx, s, p, time.Now(), w)
+		return o.run(ctx, s, p, s.Clock(time.Now)(), w) // the time the replicas keep
 	})
 }
 

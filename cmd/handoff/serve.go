@@ -160,7 +160,7 @@ func runServe(ctx context.Context, e env) error {
 	}
 	logger := newLogger(e.stderr, cfg.LogLevel)
 	logger.Info("configuration", "config", cfg)
-	a, err := newApp(ctx, cfg, logger, func() time.Time { return time.Now().UTC() })
+	a, err := newApp(ctx, cfg, logger, func() time.Time { return time.Now().UTC() }, nil)
 	if err != nil {
 		return err
 	}

@@ -241,7 +241,7 @@ func TestServeRefusesAnAmbiguousTeamsChannel(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			a, err := newApp(ctx, cfg, newLogger(&bytes.Buffer{}, slog.LevelInfo), time.Now)
+			a, err := newApp(ctx, cfg, newLogger(&bytes.Buffer{}, slog.LevelInfo), time.Now, nil)
 			if err == nil {
 				a.Close()
 				t.Fatal("newApp started with an ambiguous TEAMS_SALES_CHANNEL")
