@@ -10,9 +10,11 @@ import (
 
 // TestSQLAgainEndsTheSettledCycle: a lead that becomes an SQL again ends
 // its earlier SLA cycle; the new SQL event carries that cycle, with its
-// rep, claim, deadline and contact, when it was settled (met or breached), so
-// that the reports of its period keep counting it; nothing when there is
-// nothing to count.
+// rep, claim, deadline and contact, when it was settled (met or breached)
+// or claimed, so that the reports of its periods keep counting it: the
+// deadline of a promise the figures do not count (returned in time, still
+// pending) is left out, its claim kept for the time to claim; nothing when
+// there is nothing to count (returned unclaimed and in time).
 func TestSQLAgainEndsTheSettledCycle(t *testing.T) {
 	policy := handoff.DefaultPolicy()
 	rep := handoff.Owner{Platform: "slack", UserID: "UREP"}
@@ -25,21 +27,25 @@ func TestSQLAgainEndsTheSettledCycle(t *testing.T) {
 	}
 	tests := []struct {
 		name      string
-		path      []step // after becoming an SQL at sqlAt and being claimed by rep an hour later
+		unclaimed bool   // not claimed by rep an hour after the SQL
+		path      []step // after becoming an SQL at sqlAt (and being claimed)
 		againAt   time.Time
 		contacted *time.Time         // the ended cycle's contact
-		want      handoff.SLAOutcome // the ended cycle, settled; SLANone for no cycle kept
+		want      handoff.SLAOutcome // the ended cycle, settled; SLANone for a promise not counted
+		none      bool               // no cycle kept
 	}{
-		{"breached, recycled, SQL again", []step{{handoff.StageRecycled, due.Add(time.Hour)}}, again, nil, handoff.SLABreached},
-		{"breached, lost, SQL again", []step{{handoff.StageLost, due.Add(24 * time.Hour)}}, again, nil, handoff.SLABreached},
-		{"contacted in time, recycled, SQL again", []step{{handoff.StageContacted, sqlAt.Add(3 * time.Hour)}, {handoff.StageRecycled, sqlAt.Add(30 * time.Hour)}},
-			again, ptr(sqlAt.Add(3 * time.Hour)), handoff.SLAMet},
-		{"contacted late, lost, SQL again", []step{{handoff.StageContacted, due.Add(time.Hour)}, {handoff.StageLost, due.Add(2 * time.Hour)}},
-			again, ptr(due.Add(time.Hour)), handoff.SLABreached},
-		{"won, recycled, SQL again", []step{{handoff.StageContacted, sqlAt.Add(2 * time.Hour)}, {handoff.StageWon, sqlAt.Add(5 * time.Hour)}, {handoff.StageRecycled, sqlAt.Add(6 * time.Hour)}},
-			again, ptr(sqlAt.Add(2 * time.Hour)), handoff.SLAMet},
-		{"returned before contact and in time", []step{{handoff.StageRecycled, sqlAt.Add(2 * time.Hour)}}, again, nil, handoff.SLANone},
-		{"SQL again back-dated before the deadline", []step{{handoff.StageRecycled, due.Add(time.Hour)}}, due.Add(-time.Hour), nil, handoff.SLANone},
+		{"breached, recycled, SQL again", false, []step{{handoff.StageRecycled, due.Add(time.Hour)}}, again, nil, handoff.SLABreached, false},
+		{"breached, lost, SQL again", false, []step{{handoff.StageLost, due.Add(24 * time.Hour)}}, again, nil, handoff.SLABreached, false},
+		{"contacted in time, recycled, SQL again", false, []step{{handoff.StageContacted, sqlAt.Add(3 * time.Hour)}, {handoff.StageRecycled, sqlAt.Add(30 * time.Hour)}},
+			again, ptr(sqlAt.Add(3 * time.Hour)), handoff.SLAMet, false},
+		{"contacted late, lost, SQL again", false, []step{{handoff.StageContacted, due.Add(time.Hour)}, {handoff.StageLost, due.Add(2 * time.Hour)}},
+			again, ptr(due.Add(time.Hour)), handoff.SLABreached, false},
+		{"won, recycled, SQL again", false, []step{{handoff.StageContacted, sqlAt.Add(2 * time.Hour)}, {handoff.StageWon, sqlAt.Add(5 * time.Hour)}, {handoff.StageRecycled, sqlAt.Add(6 * time.Hour)}},
+			again, ptr(sqlAt.Add(2 * time.Hour)), handoff.SLAMet, false},
+		{"claimed, returned before contact and in time", false, []step{{handoff.StageRecycled, sqlAt.Add(2 * time.Hour)}}, again, nil, handoff.SLANone, false},
+		{"claimed, SQL again back-dated before the deadline", false, []step{{handoff.StageRecycled, due.Add(time.Hour)}}, due.Add(-time.Hour), nil, handoff.SLANone, false},
+		{"unclaimed, returned in time", true, []step{{handoff.StageRecycled, sqlAt.Add(2 * time.Hour)}}, again, nil, handoff.SLANone, true},
+		{"unclaimed, breached, lost", true, []step{{handoff.StageLost, due.Add(time.Hour)}}, again, nil, handoff.SLABreached, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,8 +63,10 @@ func TestSQLAgainEndsTheSettledCycle(t *testing.T) {
 					t.Errorf("a lead's first SQL ends a cycle: %+v", e.Ends)
 				}
 			}
-			move(handoff.StageClaimed, sqlAt.Add(time.Hour))
-			l.Owner = rep
+			if !tt.unclaimed {
+				move(handoff.StageClaimed, sqlAt.Add(time.Hour))
+				l.Owner = rep
+			}
 			for _, s := range tt.path {
 				move(s.to, s.at)
 			}
@@ -72,7 +80,7 @@ func TestSQLAgainEndsTheSettledCycle(t *testing.T) {
 					ended = e.Ends
 				}
 			}
-			if tt.want == handoff.SLANone {
+			if tt.none {
 				if ended != nil {
 					t.Fatalf("ended cycle %+v, want none", ended)
 				}
@@ -81,12 +89,18 @@ func TestSQLAgainEndsTheSettledCycle(t *testing.T) {
 			if ended == nil {
 				t.Fatalf("no ended cycle, want one %v", tt.want)
 			}
-			claimed := sqlAt.Add(time.Hour)
-			if ended.Owner != rep || !ended.SQLAt.Equal(sqlAt) || !samePtr(ended.ClaimedAt, &claimed) || !ended.ContactDueAt.Equal(due) || !samePtr(ended.ContactedAt, tt.contacted) {
-				t.Errorf("ended cycle %+v (claimed %v, contacted %v), want rep %+v, SQL %v, claimed %v, due %v, contacted %v",
-					ended, ended.ClaimedAt, ended.ContactedAt, rep, sqlAt, claimed, due, tt.contacted)
+			wantOwner, claimed, wantDue := rep, ptr(sqlAt.Add(time.Hour)), &due
+			if tt.unclaimed {
+				wantOwner, claimed = handoff.Owner{}, nil
 			}
-			if got, _ := handoff.SettleSLA(&ended.ContactDueAt, ended.ContactedAt, tt.againAt); got != tt.want {
+			if tt.want == handoff.SLANone {
+				wantDue = nil
+			}
+			if ended.Owner != wantOwner || !ended.SQLAt.Equal(sqlAt) || !samePtr(ended.ClaimedAt, claimed) || !samePtr(ended.ContactDueAt, wantDue) || !samePtr(ended.ContactedAt, tt.contacted) {
+				t.Errorf("ended cycle %+v (claimed %v, due %v, contacted %v), want rep %+v, SQL %v, claimed %v, due %v, contacted %v",
+					ended, ended.ClaimedAt, ended.ContactDueAt, ended.ContactedAt, wantOwner, sqlAt, claimed, wantDue, tt.contacted)
+			}
+			if got, _ := handoff.SettleSLA(ended.ContactDueAt, ended.ContactedAt, tt.againAt); got != tt.want {
 				t.Errorf("ended cycle settles as %d, want %d", got, tt.want)
 			}
 			if !l.ContactDueAt.Equal(policy.ContactDue(tt.againAt)) || l.ContactedAt != nil || !l.Owner.IsZero() {
@@ -118,7 +132,7 @@ func TestCountCycle(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got handoff.SLAStats
-			got.CountCycle(tt.p, handoff.SLACycle{SQLAt: sqlAt, ContactDueAt: due, ContactedAt: tt.contacted}, now)
+			got.CountCycle(tt.p, handoff.SLACycle{SQLAt: sqlAt, ContactDueAt: &due, ContactedAt: tt.contacted}, now)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}

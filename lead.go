@@ -116,9 +116,10 @@ type Event struct {
 	Actor   string
 	Details map[string]string
 	// Ends is, on the stage event of a lead that becomes an SQL again,
-	// the earlier SQL cycle that this one ends, settled (met or breached):
-	// the store keeps it with the event so that the reports of its period
-	// do not change (SLACycle). It is not read back with the event.
+	// the earlier SQL cycle that this one ends, when its promise was
+	// settled (met or breached) or it was claimed or contacted: the store
+	// keeps it with the event so that the reports of its periods do not
+	// change (SLACycle). It is not read back with the event.
 	Ends *SLACycle
 }
 
@@ -129,7 +130,7 @@ func (l *Lead) Amount() float64 { return float64(l.AmountMinor) / 100 }
 // its timestamps and SLA deadlines under policy, and returns the events to
 // record. A lead that leaves the SQL stage ends its offer (closeOffer); one
 // that becomes an SQL again ends its earlier SLA cycle, which its SQL event
-// carries when settled (Event.Ends). A lead that sales takes up again
+// carries when anything of it counts (Event.Ends, endCycle). A lead that sales takes up again
 // without a new SQL (lost or recycled straight back to claimed or
 // contacted) keeps its cycle's first claim and first contact, which the
 // SLA and the medians measure: a second contact does not move a met

@@ -35,7 +35,7 @@ func (l *Lead) SLAOwner() Owner {
 
 // SLAOwner is the rep the finished cycle's contact promise counts for.
 func (c SLACycle) SLAOwner() Owner {
-	return SLAOwner(c.Owner, c.Holder, c.ClaimedAt, &c.ContactDueAt, c.ContactedAt)
+	return SLAOwner(c.Owner, c.Holder, c.ClaimedAt, c.ContactDueAt, c.ContactedAt)
 }
 
 // handOver records, as the lead changes hands at at (a release, a

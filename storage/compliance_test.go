@@ -29,7 +29,7 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 		loc := copenhagen(t)
 		var leads []*handoff.Lead
 		cycles := map[int64][]handoff.SLACycle{}
-		for _, id := range strings.Fields("A B C D E F G H I J K L M N P Q R") {
+		for _, id := range strings.Fields("A B C D E F G H I J K L M N P Q R S") {
 			l, err := s.LeadByExternalID(ctx, id)
 			if err != nil {
 				t.Fatal(err)
@@ -41,6 +41,9 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 		}
 		if n := len(cycles[leads[11].ID]) + len(cycles[leads[12].ID]) + len(cycles[leads[13].ID]); n != 4 {
 			t.Fatalf("L, M and N kept %d finished cycles, want 4", n)
+		}
+		if c := cycles[leads[17].ID]; len(c) != 1 || c[0].ClaimedAt == nil || c[0].ContactDueAt != nil {
+			t.Fatalf("S kept finished cycles %+v, want one with its claim and no deadline", c)
 		}
 		want := func(p handoff.Period, now time.Time, owner string) handoff.SLAStats {
 			var st handoff.SLAStats
@@ -147,8 +150,8 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 	})
 }
 
-// buildComebacks adds to buildFunnelLog's leads three that come back as
-// SQLs after a settled cycle:
+// buildComebacks adds to buildFunnelLog's leads four that come back as
+// SQLs after a settled or claimed cycle:
 //
 //	L: SQL Nov 2, claimed by rep1, breached Nov 4, recycled Nov 6, SQL
 //	  again Nov 16, claimed by rep2, contacted in time Nov 17.
@@ -157,6 +160,9 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 //	N: SQL Oct 26, never claimed (breached Oct 28), lost Oct 29, SQL again
 //	  Nov 3 and claimed by rep1, lost Nov 6 (breached Nov 5), SQL again
 //	  Nov 23: two finished cycles.
+//	S: SQL Nov 2, claimed by rep2 2h later, recycled before contact and in
+//	  time Nov 3, SQL again Nov 16: its finished cycle holds no promise,
+//	  and its claim counts in W45's time to claim.
 func buildComebacks(t *testing.T, s *storage.Store) {
 	l := funnelLog{t: t, s: s, policy: funnelPolicy(t)}
 	l.move("L", "sql", "2026-11-02T09:00:00Z", nil)
@@ -178,6 +184,11 @@ func buildComebacks(t *testing.T, s *storage.Store) {
 	l.claim("N", funnelRep1, "2026-11-03T10:00:00Z")
 	l.move("N", "lost", "2026-11-06T09:00:00Z", map[string]any{"reason": "no budget"})
 	l.move("N", "sql", "2026-11-23T09:00:00Z", nil)
+
+	l.move("S", "sql", "2026-11-02T09:00:00Z", nil)
+	l.claim("S", funnelRep2, "2026-11-02T11:00:00Z")
+	l.move("S", "recycled", "2026-11-03T09:00:00Z", map[string]any{"reason": "not ready"})
+	l.move("S", "sql", "2026-11-16T09:00:00Z", nil)
 }
 
 // buildHandovers adds leads that change hands around their contact

@@ -9,7 +9,10 @@ import (
 
 // The finished SQL cycles of leads that became SQLs again
 // (handoff.SLACycle, carried by the new SQL's event as Event.Ends), one row
-// each, written with the events on every path that saves them. Their
+// each, written with the events on every path that saves them: those
+// settled, and those claimed or contacted (their contact_due_ms NULL when
+// the promise does not count, as the leads' is for a lead returned in
+// time), whose waits the medians count. Their
 // columns are named as the leads' columns the SLA compliance SQL reads
 // (compliance.go), so that the same fragments count sla_cycles aliased l:
 // every SLA figure adds the finished cycles to the leads' current ones, as
@@ -29,8 +32,10 @@ type slaCycleRow struct {
 	SLAHolderEmail    string `gorm:"column:sla_holder_email;size:500;not null;default:''"`
 	SQLMs             int64  `gorm:"column:sql_ms;not null"`
 	ClaimedMs         *int64 `gorm:"index"`
-	ContactDueMs      int64  `gorm:"not null;index"`
-	ContactedMs       *int64 `gorm:"index"`
+	// ContactDueMs is NULL for a cycle whose promise the SLA figures do
+	// not count (handoff.SLACycle.ContactDueAt), kept for its waits.
+	ContactDueMs *int64 `gorm:"index"`
+	ContactedMs  *int64 `gorm:"index"`
 	// Reached is handoff.SLACycle.Reached (-1 for the rows written before
 	// it was kept: their contacts count in speed to lead as reaching
 	// nothing further).
@@ -49,7 +54,7 @@ func cycleRows(leadID int64, events []handoff.Event) []slaCycleRow {
 	for _, e := range events {
 		if c := e.Ends; c != nil {
 			r := slaCycleRow{LeadID: leadID, OwnerPlatform: c.Owner.Platform, OwnerUserID: c.Owner.UserID,
-				OwnerEmail: c.Owner.Email, SQLMs: ms(c.SQLAt), ClaimedMs: msPtr(c.ClaimedAt), ContactDueMs: ms(c.ContactDueAt), ContactedMs: msPtr(c.ContactedAt), Reached: c.Reached}
+				OwnerEmail: c.Owner.Email, SQLMs: ms(c.SQLAt), ClaimedMs: msPtr(c.ClaimedAt), ContactDueMs: msPtr(c.ContactDueAt), ContactedMs: msPtr(c.ContactedAt), Reached: c.Reached}
 			if h := c.Holder; h != nil {
 				r.SLAHeld, r.SLAHolderPlatform, r.SLAHolderUserID, r.SLAHolderEmail = true, h.Platform, h.UserID, h.Email
 			}

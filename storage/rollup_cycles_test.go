@@ -21,7 +21,20 @@ func (h *rollupHistory) comeback() []handoff.LeadInput {
 		{"external_id": id, "stage": "recycled", "reason": "not ready"},
 		{"external_id": id, "stage": "sql"},
 	}
-	if h.rng.IntN(2) == 0 {
+	l, err := h.s.LeadByExternalID(context.Background(), id)
+	switch {
+	case err == nil && l.SQLAt != nil && l.ContactDueAt != nil && l.ContactDueAt.After(*l.SQLAt) && h.rng.IntN(2) == 0:
+		// Claimed (unless it is further on) and returned before its
+		// deadline (in time unless contacted), so that a claimed cycle
+		// ends without a promise the figures count.
+		half := int64(l.ContactDueAt.Sub(*l.SQLAt)/2) + 1
+		claimed := l.SQLAt.Add(time.Duration(h.rng.Int64N(half)))
+		returned := claimed.Add(time.Duration(h.rng.Int64N(half)))
+		claimed, returned = earlierTime(claimed, h.now), earlierTime(returned, h.now)
+		raw = append([]map[string]any{{"external_id": id, "stage": "claimed", "occurred_at": claimed.Format(time.RFC3339Nano)}}, raw...)
+		raw[1]["occurred_at"] = returned.Format(time.RFC3339Nano)
+		raw[2]["occurred_at"] = h.now.Format(time.RFC3339Nano)
+	case h.rng.IntN(2) == 0:
 		at := h.at()
 		raw[0]["occurred_at"] = at.Format(time.RFC3339Nano)
 		again := at.Add(time.Duration(h.rng.Int64N(int64(10 * 24 * time.Hour))))
@@ -44,8 +57,10 @@ func (h *rollupHistory) comeback() []handoff.LeadInput {
 // compareSLA compares the funnel's SLA figures for random periods with
 // handoff.CountSLA over every lead and CountCycle over their finished
 // cycles, and its medians of the waits and speed to lead with those of
-// every cycle (waitFigures); it returns how many finished cycles there are.
-func (h *rollupHistory) compareSLA(step string, locs []*time.Location) int {
+// every cycle (waitFigures); it returns how many finished cycles there are
+// and how many of them hold no promise the figures count (returned before
+// contact and in time, kept for their claim).
+func (h *rollupHistory) compareSLA(step string, locs []*time.Location) (n, unsettled int) {
 	h.t.Helper()
 	ctx := context.Background()
 	ids, err := h.s.LeadIDs(ctx)
@@ -54,7 +69,6 @@ func (h *rollupHistory) compareSLA(step string, locs []*time.Location) int {
 	}
 	var leads []*handoff.Lead
 	cycles := map[int64][]handoff.SLACycle{}
-	n := 0
 	for _, id := range ids {
 		l, err := h.s.Lead(ctx, id)
 		if err != nil {
@@ -65,6 +79,11 @@ func (h *rollupHistory) compareSLA(step string, locs []*time.Location) int {
 			h.t.Fatal(err)
 		}
 		n += len(cycles[id])
+		for _, c := range cycles[id] {
+			if c.ContactDueAt == nil {
+				unsettled++
+			}
+		}
 	}
 	owned := func(o handoff.Owner, owner string) bool {
 		return owner == "" || o.UserID == owner || strings.EqualFold(o.Email, owner)
@@ -102,5 +121,13 @@ func (h *rollupHistory) compareSLA(step string, locs []*time.Location) int {
 			h.t.Errorf("%s, %s to %s (source %q, owner %q): %s, want %s (every cycle)", step, f.Period.Start, f.Period.End, f.Source, f.Owner, got, w)
 		}
 	}
-	return n
+	return n, unsettled
+}
+
+// earlierTime is the earlier of a and b.
+func earlierTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

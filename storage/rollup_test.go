@@ -49,7 +49,7 @@ func TestRollupEqualsEventLog(t *testing.T) {
 		locs[i] = loc
 	}
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
-		cycles := 0
+		cycles, unsettled := 0, 0
 		for seed := range seeds {
 			h := &rollupHistory{t: t, s: s, rng: rand.New(rand.NewPCG(uint64(seed), 16)),
 				now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), prefix: fmt.Sprintf("s%d-", seed)}
@@ -59,10 +59,13 @@ func TestRollupEqualsEventLog(t *testing.T) {
 					h.compare(fmt.Sprintf("seed %d step %d", seed, step), h.period(locs[h.rng.IntN(len(locs))]))
 				}
 			}
-			cycles = h.compareSLA(fmt.Sprintf("seed %d", seed), locs)
+			cycles, unsettled = h.compareSLA(fmt.Sprintf("seed %d", seed), locs)
 		}
 		if cycles == 0 {
 			t.Error("no lead came back as an SQL after a settled cycle")
+		}
+		if unsettled == 0 {
+			t.Error("no lead came back as an SQL after a cycle claimed and returned in time (its claim kept without a deadline)")
 		}
 		checkRebuild(t, s)
 	})
