@@ -24,6 +24,11 @@ type SLACycle struct {
 	// history, or still pending, as they leave out such a lead.
 	ContactDueAt *time.Time
 	ContactedAt  *time.Time // its first contact; nil without one
+	// ShownAt is the lead's ShownAt as the cycle ended: when its card was
+	// first shown in chat in the cycle (before SQLAt: in an earlier one),
+	// which splits the wait for its claim between the system and the rep
+	// (SplitClaimDelay); nil when it was never shown.
+	ShownAt *time.Time
 	// Reached is the rank of the highest main-path stage the lead had
 	// entered when the cycle ended (Lead.Reached then): speed to lead
 	// counts a cycle's contact as turning into an opportunity or a win
@@ -59,7 +64,7 @@ func (l *Lead) endCycle(at time.Time) *SLACycle {
 		return nil
 	}
 	c := &SLACycle{Owner: l.Owner, Holder: copyOwner(l.SLAHolder), SQLAt: *l.SQLAt, ClaimedAt: copyTime(l.ClaimedAt), ContactedAt: copyTime(l.ContactedAt),
-		Reached: l.Reached}
+		ShownAt: copyTime(l.ShownAt), Reached: l.Reached}
 	if settled {
 		c.ContactDueAt = copyTime(l.ContactDueAt)
 	}

@@ -97,6 +97,9 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 				if got, w := showWaits(c.MedianClaimMs, c.MedianContactMs, c.SpeedToLead), waitFigures(waits, p, ownedBy("")); got != w {
 					t.Errorf("%s: funnel %s, want %s", name, got, w)
 				}
+				if got, w := showDelays(c.MedianSystemDelayMs, c.MedianRepDelayMs), delayFigures(waits, p, ownedBy("")); got != w {
+					t.Errorf("%s: funnel %s, want %s", name, got, w)
+				}
 				for _, rep := range []string{funnelRep1.UserID, funnelRep2.UserID} {
 					c, err := s.FunnelCounts(ctx, handoff.FunnelFilter{Period: p, Now: now, Owner: rep})
 					if err != nil {
@@ -106,6 +109,9 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 						t.Errorf("%s: funnel of %s %s, want %s", name, rep, got, w)
 					}
 					if got, w := showWaits(c.MedianClaimMs, c.MedianContactMs, c.SpeedToLead), waitFigures(waits, p, ownedBy(rep)); got != w {
+						t.Errorf("%s: funnel of %s %s, want %s", name, rep, got, w)
+					}
+					if got, w := showDelays(c.MedianSystemDelayMs, c.MedianRepDelayMs), delayFigures(waits, p, ownedBy(rep)); got != w {
 						t.Errorf("%s: funnel of %s %s, want %s", name, rep, got, w)
 					}
 				}
@@ -153,26 +159,32 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 // buildComebacks adds to buildFunnelLog's leads four that come back as
 // SQLs after a settled or claimed cycle:
 //
-//	L: SQL Nov 2, claimed by rep1, breached Nov 4, recycled Nov 6, SQL
-//	  again Nov 16, claimed by rep2, contacted in time Nov 17.
-//	M: SQL Nov 9, claimed by rep2, contacted in time Nov 9, lost Nov 10,
+//	L: SQL Nov 2, card shown 10 min later, claimed by rep1, breached
+//	  Nov 4, recycled Nov 6, SQL again Nov 16, shown 5 min later, claimed
+//	  by rep2, contacted in time Nov 17.
+//	M: SQL Nov 9, shown a minute later, claimed by rep2, contacted in time
+//	  Nov 9, lost Nov 10,
 //	  SQL again Nov 19 (still pending at funnelNow).
 //	N: SQL Oct 26, never claimed (breached Oct 28), lost Oct 29, SQL again
 //	  Nov 3 and claimed by rep1, lost Nov 6 (breached Nov 5), SQL again
 //	  Nov 23: two finished cycles.
-//	S: SQL Nov 2, claimed by rep2 2h later, recycled before contact and in
-//	  time Nov 3, SQL again Nov 16: its finished cycle holds no promise,
-//	  and its claim counts in W45's time to claim.
+//	S: SQL Nov 2, shown 20 min later, claimed by rep2 2h later, recycled
+//	  before contact and in time Nov 3, SQL again Nov 16: its finished
+//	  cycle holds no promise, and its claim counts in W45's time to claim
+//	  and the claim's delays.
 func buildComebacks(t *testing.T, s *storage.Store) {
 	l := funnelLog{t: t, s: s, policy: funnelPolicy(t)}
 	l.move("L", "sql", "2026-11-02T09:00:00Z", nil)
+	l.shown("L", "2026-11-02T09:10:00Z")
 	l.claim("L", funnelRep1, "2026-11-02T10:00:00Z")
 	l.move("L", "recycled", "2026-11-06T09:00:00Z", map[string]any{"reason": "not ready"})
 	l.move("L", "sql", "2026-11-16T09:00:00Z", nil)
+	l.shown("L", "2026-11-16T09:05:00Z")
 	l.claim("L", funnelRep2, "2026-11-16T10:00:00Z")
 	l.move("L", "contacted", "2026-11-17T09:00:00Z", nil)
 
 	l.move("M", "sql", "2026-11-09T09:00:00Z", nil)
+	l.shown("M", "2026-11-09T09:01:00Z")
 	l.claim("M", funnelRep2, "2026-11-09T09:30:00Z")
 	l.move("M", "contacted", "2026-11-09T11:00:00Z", nil)
 	l.move("M", "lost", "2026-11-10T09:00:00Z", map[string]any{"reason": "no budget"})
@@ -186,6 +198,7 @@ func buildComebacks(t *testing.T, s *storage.Store) {
 	l.move("N", "sql", "2026-11-23T09:00:00Z", nil)
 
 	l.move("S", "sql", "2026-11-02T09:00:00Z", nil)
+	l.shown("S", "2026-11-02T09:20:00Z")
 	l.claim("S", funnelRep2, "2026-11-02T11:00:00Z")
 	l.move("S", "recycled", "2026-11-03T09:00:00Z", map[string]any{"reason": "not ready"})
 	l.move("S", "sql", "2026-11-16T09:00:00Z", nil)

@@ -14,6 +14,7 @@ type cycleWait struct {
 	owner              handoff.Owner
 	sql                time.Time
 	claimed, contacted *time.Time
+	shown              *time.Time // the lead's card first shown (before sql: in an earlier cycle)
 	reached            int
 }
 
@@ -23,10 +24,10 @@ func cycleWaitsOf(leads []*handoff.Lead, cycles map[int64][]handoff.SLACycle) []
 	var out []cycleWait
 	for _, l := range leads {
 		if l.SQLAt != nil {
-			out = append(out, cycleWait{owner: l.Owner, sql: *l.SQLAt, claimed: l.ClaimedAt, contacted: l.ContactedAt, reached: l.Reached})
+			out = append(out, cycleWait{owner: l.Owner, sql: *l.SQLAt, claimed: l.ClaimedAt, contacted: l.ContactedAt, shown: l.ShownAt, reached: l.Reached})
 		}
 		for _, c := range cycles[l.ID] {
-			out = append(out, cycleWait{owner: c.Owner, sql: c.SQLAt, claimed: c.ClaimedAt, contacted: c.ContactedAt, reached: c.Reached})
+			out = append(out, cycleWait{owner: c.Owner, sql: c.SQLAt, claimed: c.ClaimedAt, contacted: c.ContactedAt, shown: c.ShownAt, reached: c.Reached})
 		}
 	}
 	return out
@@ -85,6 +86,27 @@ func medianOf(ds []int64) *float64 {
 	slices.Sort(ds)
 	m := float64(ds[(len(ds)-1)/2]+ds[len(ds)/2]) / 2
 	return &m
+}
+
+// delayFigures shows the medians of the system's and the rep's part of
+// the wait for a claim (handoff.SplitClaimDelay) of period p over the
+// cycles keep keeps, by their definition: every cycle claimed in p, later
+// than its SQL, whose card was shown, counts once, as it does in the
+// median time to claim.
+func delayFigures(cycles []cycleWait, p handoff.Period, keep func(cycleWait) bool) string {
+	var system, rep []int64
+	for _, c := range cycles {
+		if keep(c) && c.claimed != nil && c.shown != nil && !c.claimed.Before(p.Start) && c.claimed.Before(p.End) && c.claimed.After(c.sql) {
+			s, r := handoff.SplitClaimDelay(c.sql, *c.shown, *c.claimed)
+			system, rep = append(system, s.Milliseconds()), append(rep, r.Milliseconds())
+		}
+	}
+	return showDelays(medianOf(system), medianOf(rep))
+}
+
+// showDelays shows the claim's delays as delayFigures does.
+func showDelays(system, rep *float64) string {
+	return fmt.Sprintf("system delay %s, rep delay %s", fmtFloat(system), fmtFloat(rep))
 }
 
 // contactMedianOf is the median time to contact of period p over the

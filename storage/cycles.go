@@ -36,6 +36,9 @@ type slaCycleRow struct {
 	// not count (handoff.SLACycle.ContactDueAt), kept for its waits.
 	ContactDueMs *int64 `gorm:"index"`
 	ContactedMs  *int64 `gorm:"index"`
+	// ShownMs is handoff.SLACycle.ShownAt (NULL for the rows written
+	// before it was kept: they are left out of the claim's delays).
+	ShownMs *int64
 	// Reached is handoff.SLACycle.Reached (-1 for the rows written before
 	// it was kept: their contacts count in speed to lead as reaching
 	// nothing further).
@@ -54,7 +57,7 @@ func cycleRows(leadID int64, events []handoff.Event) []slaCycleRow {
 	for _, e := range events {
 		if c := e.Ends; c != nil {
 			r := slaCycleRow{LeadID: leadID, OwnerPlatform: c.Owner.Platform, OwnerUserID: c.Owner.UserID,
-				OwnerEmail: c.Owner.Email, SQLMs: ms(c.SQLAt), ClaimedMs: msPtr(c.ClaimedAt), ContactDueMs: msPtr(c.ContactDueAt), ContactedMs: msPtr(c.ContactedAt), Reached: c.Reached}
+				OwnerEmail: c.Owner.Email, SQLMs: ms(c.SQLAt), ClaimedMs: msPtr(c.ClaimedAt), ContactDueMs: msPtr(c.ContactDueAt), ContactedMs: msPtr(c.ContactedAt), ShownMs: msPtr(c.ShownAt), Reached: c.Reached}
 			if h := c.Holder; h != nil {
 				r.SLAHeld, r.SLAHolderPlatform, r.SLAHolderUserID, r.SLAHolderEmail = true, h.Platform, h.UserID, h.Email
 			}
@@ -67,10 +70,10 @@ func cycleRows(leadID int64, events []handoff.Event) []slaCycleRow {
 // cyclesWrite inserts finished cycles (none, and no statement, for no rows).
 func cyclesWrite(rows []slaCycleRow) tableWrite {
 	w := tableWrite{what: "sla cycles", table: "sla_cycles",
-		cols: []string{"lead_id", "owner_platform", "owner_user_id", "owner_email", "sql_ms", "claimed_ms", "contact_due_ms", "contacted_ms", "reached",
+		cols: []string{"lead_id", "owner_platform", "owner_user_id", "owner_email", "sql_ms", "claimed_ms", "contact_due_ms", "contacted_ms", "reached", "shown_ms",
 			"sla_held", "sla_holder_platform", "sla_holder_user_id", "sla_holder_email"}}
 	for _, r := range rows {
-		w.rows = append(w.rows, []any{r.LeadID, r.OwnerPlatform, r.OwnerUserID, r.OwnerEmail, r.SQLMs, r.ClaimedMs, r.ContactDueMs, r.ContactedMs, r.Reached,
+		w.rows = append(w.rows, []any{r.LeadID, r.OwnerPlatform, r.OwnerUserID, r.OwnerEmail, r.SQLMs, r.ClaimedMs, r.ContactDueMs, r.ContactedMs, r.Reached, r.ShownMs,
 			r.SLAHeld, r.SLAHolderPlatform, r.SLAHolderUserID, r.SLAHolderEmail})
 	}
 	return w

@@ -16,7 +16,7 @@ func (s *Store) SLACycles(ctx context.Context, id int64) ([]handoff.SLACycle, er
 	out := make([]handoff.SLACycle, len(rows))
 	for i, r := range rows {
 		out[i] = handoff.SLACycle{Owner: handoff.Owner{Platform: r.OwnerPlatform, UserID: r.OwnerUserID, Email: r.OwnerEmail},
-			SQLAt: fromMs(r.SQLMs), ClaimedAt: fromMsPtr(r.ClaimedMs), ContactDueAt: fromMsPtr(r.ContactDueMs), ContactedAt: fromMsPtr(r.ContactedMs), Reached: r.Reached,
+			SQLAt: fromMs(r.SQLMs), ClaimedAt: fromMsPtr(r.ClaimedMs), ContactDueAt: fromMsPtr(r.ContactDueMs), ContactedAt: fromMsPtr(r.ContactedMs), ShownAt: fromMsPtr(r.ShownMs), Reached: r.Reached,
 			Holder: slaHolder(r.SLAHeld, r.SLAHolderPlatform, r.SLAHolderUserID, r.SLAHolderEmail)}
 	}
 	return out, nil

@@ -89,6 +89,16 @@ func (l funnelLog) claim(id string, owner handoff.Owner, at string) {
 	}
 }
 
+// shown records that lead id's card was shown in chat at at (RFC 3339,
+// UTC), as the outbox does once it is posted.
+func (l funnelLog) shown(id, at string) {
+	l.t.Helper()
+	l.update(id, at, func(ld *handoff.Lead, when time.Time) []handoff.Event {
+		ld.CardShown(when, l.policy)
+		return nil
+	})
+}
+
 // update changes lead id at at (RFC 3339, UTC) with change, as the bot
 // does: a release, a reassign.
 func (l funnelLog) update(id, at string, change func(*handoff.Lead, time.Time) []handoff.Event) {

@@ -246,8 +246,10 @@ func addSpeed(speed, more map[string]handoff.SpeedToLead) {
 }
 
 // claimDelays returns the medians of the system's and the rep's part of
-// the wait for a claim (handoff.SplitClaimDelay in SQL), over the leads
-// claimed in the period whose card was shown in their latest SQL cycle.
+// the wait for a claim (handoff.SplitClaimDelay in SQL), over every SQL
+// cycle claimed in the period whose card was shown, as the median time to
+// claim counts them: the leads' current cycles and the finished ones
+// (cycles.go).
 func (s *Store) claimDelays(ctx context.Context, f handoff.FunnelFilter, cond string, condArgs []any) (system, rep *float64, err error) {
 	and := ""
 	if cond != "" {
@@ -255,12 +257,17 @@ func (s *Store) claimDelays(ctx context.Context, f handoff.FunnelFilter, cond st
 	}
 	// shown, clamped between becoming an SQL and the claim.
 	shown := "(CASE WHEN l.shown_ms < l.sql_ms THEN l.sql_ms WHEN l.shown_ms > l.claimed_ms THEN l.claimed_ms ELSE l.shown_ms END)"
-	where := "l.claimed_ms >= ? AND l.claimed_ms < ? AND l.claimed_ms > l.sql_ms AND l.shown_ms IS NOT NULL" + and
-	args := append([]any{ms(f.Period.Start), ms(f.Period.End)}, condArgs...)
-	if system, err = s.median(ctx, medianQuery{expr: shown + " - l.sql_ms", from: "leads l", where: where, args: args}); err != nil {
+	claimed := "l.claimed_ms >= ? AND l.claimed_ms < ? AND l.claimed_ms > l.sql_ms AND l.shown_ms IS NOT NULL"
+	period := []any{ms(f.Period.Start), ms(f.Period.End)}
+	args := append(append([]any{}, period...), condArgs...)
+	delay := func(expr string) (*float64, error) {
+		return s.median(ctx, medianQuery{expr: expr, from: "leads l", where: claimed + and, args: args}.
+			withCycles(claimed, period, f.Source, f.Owner))
+	}
+	if system, err = delay(shown + " - l.sql_ms"); err != nil {
 		return nil, nil, fmt.Errorf("system delay: %w", err)
 	}
-	if rep, err = s.median(ctx, medianQuery{expr: "l.claimed_ms - " + shown, from: "leads l", where: where, args: args}); err != nil {
+	if rep, err = delay("l.claimed_ms - " + shown); err != nil {
 		return nil, nil, fmt.Errorf("rep delay: %w", err)
 	}
 	return system, rep, nil

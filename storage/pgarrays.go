@@ -63,7 +63,7 @@ var pgColumnTypes = map[string]map[string]string{
 		"bigint", "day n",
 		"integer", "bucket shard",
 		"text", "kind"),
-	"sla_cycles": columnTypes("bigint", "id lead_id sql_ms claimed_ms contact_due_ms contacted_ms reached",
+	"sla_cycles": columnTypes("bigint", "id lead_id sql_ms claimed_ms contact_due_ms contacted_ms reached shown_ms",
 		"text", "owner_platform owner_user_id owner_email sla_holder_platform sla_holder_user_id sla_holder_email",
 		"boolean", "sla_held"),
 	"funnel_won":       columnTypes("bigint", "lead_id at_ms prev_ms first_touch_ms"),

@@ -120,6 +120,9 @@ func (h *rollupHistory) compareSLA(step string, locs []*time.Location) (n, unset
 		if got, w := showWaits(c.MedianClaimMs, c.MedianContactMs, c.SpeedToLead), waitFigures(cycleWaitsOf(fromSource, cycles), f.Period, keep); got != w {
 			h.t.Errorf("%s, %s to %s (source %q, owner %q): %s, want %s (every cycle)", step, f.Period.Start, f.Period.End, f.Source, f.Owner, got, w)
 		}
+		if got, w := showDelays(c.MedianSystemDelayMs, c.MedianRepDelayMs), delayFigures(cycleWaitsOf(fromSource, cycles), f.Period, keep); got != w {
+			h.t.Errorf("%s, %s to %s (source %q, owner %q): %s, want %s (every cycle)", step, f.Period.Start, f.Period.End, f.Source, f.Owner, got, w)
+		}
 	}
 	return n, unsettled
 }

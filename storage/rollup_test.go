@@ -192,6 +192,11 @@ func (h *rollupHistory) step() {
 				at := h.at()
 				l.ContactedAt = &at
 			}
+			// A time its card was shown, for the claim's delays.
+			if h.rng.IntN(3) == 0 {
+				at := h.at()
+				l.ShownAt = &at
+			}
 			var change handoff.LeadChange
 			// It changes hands now and then (the per-rep SLA follows
 			// who held it when its promise was settled).
