@@ -429,7 +429,6 @@ func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (
 		// a second form) does not take last month's figures from it.
 		set(&l.Campaign, in.Campaign)
 	}
-	set(&l.Owner.Email, in.OwnerEmail)
 	if in.Score != nil && policy.Scoring != nil {
 		// The agreement's scoring decides the score; the sender's is kept.
 		if old, ok := l.Attributes[SourceScoreAttribute]; !ok || fmt.Sprint(old) != strconv.Itoa(*in.Score) {
@@ -472,15 +471,25 @@ func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (
 	if err != nil {
 		return false, nil, err
 	}
+	at := now
+	if in.OccurredAt != nil {
+		at = *in.OccurredAt
+	} else if in.ChangedAt != nil {
+		at = l.CRMTime(*in.ChangedAt, now)
+	}
+	// A rep named as the owner (owner_email) takes the lead over as a
+	// manager's reassign does: a promise settled before this input goes
+	// on counting for whoever held the lead then (handOver, before the
+	// stages, so that a contact this input records counts for the rep it
+	// names); a cycle a new SQL ends keeps the rep who worked it, and the
+	// owner is set after the stages.
+	renamed := l.ownerRenamed(in.OwnerEmail)
+	if renamed {
+		l.handOver(at.UTC())
+	}
 	if plan.Changed {
 		if (target == StageLost || target == StageRecycled) && in.Reason != "" {
 			l.Reason = in.Reason
-		}
-		at := now
-		if in.OccurredAt != nil {
-			at = *in.OccurredAt
-		} else if in.ChangedAt != nil {
-			at = l.CRMTime(*in.ChangedAt, now)
 		}
 		var details map[string]string
 		if in.Reason != "" {
@@ -507,6 +516,10 @@ func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (
 		}
 		events = l.enterStages(plan, at.UTC(), clock.UTC(), actor, details, policy)
 		in.keepAsHistory(l, events)
+		changed = true
+	}
+	if renamed {
+		l.Owner = Owner{Email: in.OwnerEmail}
 		changed = true
 	}
 	if changed {

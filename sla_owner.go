@@ -1,6 +1,9 @@
 package handoff
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // SLAOwner returns the rep a contact promise counts for in the figures per
 // rep (/sla, the digest's per-rep table, the funnel of one owner): the rep
@@ -59,4 +62,15 @@ func (l *Lead) handOver(at time.Time) {
 func (l *Lead) Reassign(owner Owner, at time.Time) {
 	l.handOver(at)
 	l.Owner = owner
+}
+
+// ownerRenamed reports whether naming the rep with email as the owner (an
+// intake's owner_email: the API, a CSV import) changes the lead's owner:
+// not for an empty email, nor for an owner with that email (in any case)
+// whatever platform they claimed it from; yes for another owner, a
+// platform user whose email is not known included, whom the rep named by
+// email alone replaces. The caller records who held a settled promise
+// first (handOver), as Reassign does.
+func (l *Lead) ownerRenamed(email string) bool {
+	return email != "" && !strings.EqualFold(l.Owner.Email, email)
 }

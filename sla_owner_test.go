@@ -120,3 +120,75 @@ func TestBreachStaysWithTheHolder(t *testing.T) {
 		})
 	}
 }
+
+// TestOwnerNamedByIntake: an intake that names the owner (owner_email)
+// takes the lead over as a manager's reassign does: a promise settled
+// before it counts for whoever held the lead then (nobody when it was
+// unclaimed), one settled after for the rep it names, a contact it records
+// for that rep too; the cycle a new SQL ends keeps the rep who worked it;
+// naming the owner a lead has (its email in any case) changes nothing.
+func TestOwnerNamedByIntake(t *testing.T) {
+	policy := handoff.DefaultPolicy()
+	a := handoff.Owner{Platform: "slack", UserID: "UA", Email: "a@example.com"}
+	named := handoff.Owner{Email: "b@example.com"}
+	sqlAt := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	due := policy.ContactDue(sqlAt)
+	early, late := sqlAt.Add(time.Hour), due.Add(time.Hour)
+	input := func(owner string, stage handoff.Stage, at time.Time) handoff.LeadInput {
+		return handoff.LeadInput{ExternalID: "x", OwnerEmail: owner, Stage: stage, Reason: "not ready", OccurredAt: &at}
+	}
+	tests := []struct {
+		name      string
+		claimedBy *handoff.Owner // claims at early
+		in        handoff.LeadInput
+		owner     handoff.Owner // the lead's owner after the input
+		counts    handoff.Owner // whom its promise counts for, seen after the deadline
+		ended     *handoff.Owner
+	}{
+		{"a breached, b named", &a, input("b@example.com", "", late), named, a, nil},
+		{"unclaimed at the deadline, b named", nil, input("b@example.com", "", late), named, handoff.Owner{}, nil},
+		{"a claimed, b named before the deadline", &a, input("b@example.com", "", early.Add(time.Hour)), named, named, nil},
+		{"a claimed, b named with a contact in time", &a, input("b@example.com", handoff.StageContacted, early.Add(time.Hour)), named, named, nil},
+		{"a breached, b named with a late contact", &a, input("b@example.com", handoff.StageContacted, late), named, a, nil},
+		{"a named again, in capitals", &a, input("A@Example.com", "", late), a, a, nil},
+		{"a breached, recycled, an SQL again named for b", &a, input("b@example.com", handoff.StageSQL, due.AddDate(0, 0, 5)), named, named, &a},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &handoff.Lead{ID: 1, Reached: -1}
+			stageMover(t, l, policy)(handoff.StageSQL, sqlAt)
+			if tt.claimedBy != nil {
+				if _, ok := l.Claim(*tt.claimedBy, early, "slack:"+tt.claimedBy.UserID); !ok {
+					t.Fatal("claim refused")
+				}
+			}
+			if tt.in.Stage == handoff.StageSQL {
+				stageMover(t, l, policy)(handoff.StageRecycled, due.AddDate(0, 0, 3))
+			}
+			_, events, err := tt.in.Apply(l, tt.in.OccurredAt.Add(time.Minute), handoff.ActorImport, policy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if l.Owner != tt.owner {
+				t.Errorf("owner %+v, want %+v", l.Owner, tt.owner)
+			}
+			// The promise of the lead's cycle, once its deadline passed.
+			after := *l.ContactDueAt
+			if got := handoff.SLAOwner(l.Owner, l.SLAHolder, l.ClaimedAt, l.ContactDueAt, l.ContactedAt); got != tt.counts {
+				t.Errorf("its promise (due %v) counts for %+v at %v, want %+v", after, got, after, tt.counts)
+			}
+			var ended *handoff.SLACycle
+			for _, e := range events {
+				if e.Ends != nil {
+					ended = e.Ends
+				}
+			}
+			switch {
+			case (ended == nil) != (tt.ended == nil):
+				t.Errorf("ended cycle %+v, want one counting for %+v", ended, tt.ended)
+			case ended != nil && (ended.Owner != *tt.ended || ended.SLAOwner() != *tt.ended):
+				t.Errorf("the ended cycle's owner %+v counts for %+v, want %+v", ended.Owner, ended.SLAOwner(), *tt.ended)
+			}
+		})
+	}
+}

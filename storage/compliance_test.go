@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -25,11 +26,12 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 		buildFunnelLog(t, s)
 		buildComebacks(t, s)
 		buildHandovers(t, s)
+		buildNamedOwners(t, s)
 		ctx := context.Background()
 		loc := copenhagen(t)
 		var leads []*handoff.Lead
 		cycles := map[int64][]handoff.SLACycle{}
-		for _, id := range strings.Fields("A B C D E F G H I J K L M N P Q R S") {
+		for _, id := range strings.Fields("A B C D E F G H I J K L M N P Q R S T U V") {
 			l, err := s.LeadByExternalID(ctx, id)
 			if err != nil {
 				t.Fatal(err)
@@ -45,14 +47,42 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 		if c := cycles[leads[17].ID]; len(c) != 1 || c[0].ClaimedAt == nil || c[0].ContactDueAt != nil {
 			t.Fatalf("S kept finished cycles %+v, want one with its claim and no deadline", c)
 		}
+		// T, U and V: whom an owner named by intake is charged with.
+		for _, w := range []struct {
+			id     string
+			counts handoff.Owner
+			ended  []handoff.Owner
+		}{
+			{"T", handoff.Owner{}, nil},
+			{"U", funnelRep1, nil},
+			{"V", funnelRep3, []handoff.Owner{funnelRep2}},
+		} {
+			l := leads[strings.Index("ABCDEFGHIJKLMNPQRSTUV", w.id)]
+			if got := l.SLAOwner(); got != w.counts || l.Owner != funnelRep3 {
+				t.Errorf("%s: owner %+v, its promise counts for %+v; want %+v, %+v", w.id, l.Owner, got, funnelRep3, w.counts)
+			}
+			var ended []handoff.Owner
+			for _, c := range cycles[l.ID] {
+				if c.SLAOwner() != c.Owner {
+					t.Errorf("%s: a cycle of %+v counts for %+v", w.id, c.Owner, c.SLAOwner())
+				}
+				ended = append(ended, c.Owner)
+			}
+			if fmt.Sprint(ended) != fmt.Sprint(w.ended) {
+				t.Errorf("%s: finished cycles of %+v, want %+v", w.id, ended, w.ended)
+			}
+		}
+		owned := func(o handoff.Owner, owner string) bool {
+			return owner == "" || o.UserID == owner || strings.EqualFold(o.Email, owner)
+		}
 		want := func(p handoff.Period, now time.Time, owner string) handoff.SLAStats {
 			var st handoff.SLAStats
 			for _, l := range leads {
-				if owner == "" || l.SLAOwner().UserID == owner {
+				if owned(l.SLAOwner(), owner) {
 					st.CountSLA(p, l.SQLAt, l.ContactDueAt, l.ContactedAt, now)
 				}
 				for _, c := range cycles[l.ID] {
-					if owner == "" || c.SLAOwner().UserID == owner {
+					if owned(c.SLAOwner(), owner) {
 						st.CountCycle(p, c, now)
 					}
 				}
@@ -61,7 +91,7 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 		}
 		waits := cycleWaitsOf(leads, cycles)
 		ownedBy := func(owner string) func(cycleWait) bool {
-			return func(c cycleWait) bool { return owner == "" || c.owner.UserID == owner }
+			return func(c cycleWait) bool { return owned(c.owner, owner) }
 		}
 		show := func(st handoff.SLAStats) string {
 			return fmt.Sprintf("due=%d met=%d breached=%d pending=%d compliance=%s", st.Due, st.Met, st.Breached, st.Pending, fmtFloat(st.Compliance))
@@ -100,7 +130,7 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 				if got, w := showDelays(c.MedianSystemDelayMs, c.MedianRepDelayMs), delayFigures(waits, p, ownedBy("")); got != w {
 					t.Errorf("%s: funnel %s, want %s", name, got, w)
 				}
-				for _, rep := range []string{funnelRep1.UserID, funnelRep2.UserID} {
+				for _, rep := range []string{funnelRep1.UserID, funnelRep2.UserID, funnelRep3.Email} {
 					c, err := s.FunnelCounts(ctx, handoff.FunnelFilter{Period: p, Now: now, Owner: rep})
 					if err != nil {
 						t.Fatal(err)
@@ -120,11 +150,12 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, r := range byRep {
-					if r.Owner.UserID == "" {
+					rep := cmp.Or(r.Owner.UserID, r.Owner.Email)
+					if rep == "" {
 						continue
 					}
-					if got, w := show(r.SLAStats), show(want(p, now, r.Owner.UserID)); got != w {
-						t.Errorf("%s: %s %s, want %s", name, r.Owner.UserID, got, w)
+					if got, w := show(r.SLAStats), show(want(p, now, rep)); got != w {
+						t.Errorf("%s: %s %s, want %s", name, rep, got, w)
 					}
 				}
 				acts, err := s.RepActivity(ctx, p, now)
@@ -132,14 +163,15 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, a := range acts {
-					if a.Owner.UserID == "" {
+					rep := cmp.Or(a.Owner.UserID, a.Owner.Email)
+					if rep == "" {
 						continue
 					}
-					if got, w := show(a.SLAStats), show(want(p, now, a.Owner.UserID)); got != w {
-						t.Errorf("%s: rep activity %s %s, want %s", name, a.Owner.UserID, got, w)
+					if got, w := show(a.SLAStats), show(want(p, now, rep)); got != w {
+						t.Errorf("%s: rep activity %s %s, want %s", name, rep, got, w)
 					}
-					if got, w := fmtFloat(a.MedianContactMs), fmtFloat(contactMedianOf(waits, p, ownedBy(a.Owner.UserID))); got != w {
-						t.Errorf("%s: rep activity %s median time to contact %s, want %s", name, a.Owner.UserID, got, w)
+					if got, w := fmtFloat(a.MedianContactMs), fmtFloat(contactMedianOf(waits, p, ownedBy(rep))); got != w {
+						t.Errorf("%s: rep activity %s median time to contact %s, want %s", name, rep, got, w)
 					}
 				}
 			}
@@ -235,4 +267,31 @@ func buildHandovers(t *testing.T, s *storage.Store) {
 		return []handoff.Event{{Kind: handoff.EventReassign, Stage: ld.Stage, At: at, Actor: "slack:UMGR"}}
 	})
 	l.move("R", "contacted", "2026-11-06T09:00:00Z", nil)
+}
+
+// funnelRep3 is a rep named by email alone, by intake's owner_email.
+var funnelRep3 = handoff.Owner{Email: "rep3@example.com"}
+
+// buildNamedOwners adds leads whose owner an intake names (owner_email),
+// after their deadline Nov 11 09:00 passed, which counts for the rep who
+// held them then (handoff.SLAOwner), not for the rep named:
+//
+//	T: SQL Nov 9, unclaimed at its deadline, rep3 named Nov 12: nobody's
+//	  breach.
+//	U: SQL Nov 9, claimed by rep1, rep3 named Nov 12: rep1's breach.
+//	V: SQL Nov 9, claimed by rep2, recycled Nov 12, an SQL again named
+//	  for rep3 Nov 16: the finished cycle is rep2's breach, the new one
+//	  rep3's.
+func buildNamedOwners(t *testing.T, s *storage.Store) {
+	l := funnelLog{t: t, s: s, policy: funnelPolicy(t)}
+	named := map[string]any{"owner_email": funnelRep3.Email}
+	for _, id := range []string{"T", "U", "V"} {
+		l.move(id, "sql", "2026-11-09T09:00:00Z", nil)
+	}
+	l.claim("U", funnelRep1, "2026-11-09T10:00:00Z")
+	l.claim("V", funnelRep2, "2026-11-09T10:00:00Z")
+	l.move("T", "", "2026-11-12T09:00:00Z", named)
+	l.move("U", "", "2026-11-12T09:00:00Z", named)
+	l.move("V", "recycled", "2026-11-12T09:00:00Z", map[string]any{"reason": "not ready"})
+	l.move("V", "sql", "2026-11-16T09:00:00Z", named)
 }
