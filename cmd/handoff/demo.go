@@ -100,6 +100,8 @@ type demo struct {
 	lostFound int               // cards whose post's answer was lost and that the outbox's retry found
 	claimed   map[string]string // lead key → the rep who got it
 	race      string            // the race's outcome, for the summary
+	again     []string          // companies whose lead came back as an SQL
+	erased    []string          // companies whose person was erased
 }
 
 // demoWaits bound how long the demo waits for the server's work: for the
@@ -194,6 +196,7 @@ func startDemo(ctx context.Context, dir string, logs *lockedBuffer, now time.Tim
 	vars := map[string]string{
 		"DATABASE_URL":           filepath.Join(dir, "handoff.db"),
 		"HANDOFF_API_TOKEN":      demoAPIToken,
+		"HANDOFF_API_TOKENS":     demoFormTokenName + "=" + demoFormToken + ":intake," + demoGDPRTokenName + "=" + demoGDPRToken + ":write",
 		"HANDOFF_CONFIG":         policyFile,
 		"SLACK_BOT_TOKEN":        demoBotToken,
 		"SLACK_SIGNING_SECRET":   demoSecret,
@@ -301,7 +304,7 @@ func (d *demo) play(ctx context.Context) error {
 	}
 	sort.SliceStable(plan, func(i, j int) bool { return plan[i].t.Before(plan[j].t) })
 
-	d.intro(len(leads))
+	d.intro(leads)
 	if err := d.settle(ctx); err != nil {
 		return err
 	}

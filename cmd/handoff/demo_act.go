@@ -22,13 +22,21 @@ import (
 	"github.com/handoff/handoff/bot/slack/slacktest"
 )
 
+// postLead sends a lead of the script as it arrives: from HubSpot's
+// webhook, the website's form, marketing automation (an SQL with its own
+// score, or a lead scored by its page views), or again as an SQL.
 func (d *demo) postLead(ctx context.Context, l demoLead) error {
-	if l.key == demoFromHubSpot && l.visits == nil {
+	switch {
+	case l.again:
+		return d.postAgain(ctx, l)
+	case l.form:
+		return d.postFromForm(ctx, l)
+	case l.key == demoFromHubSpot && l.visits == nil:
 		id, err := d.postFromHubSpot(ctx, l)
 		if err != nil {
 			return err
 		}
-		return d.posted(ctx, l, id, " from HubSpot (signed workflow webhook)")
+		return d.posted(ctx, l, id, d.newSQLLine(l, " from HubSpot (signed workflow webhook)"))
 	}
 	lead := map[string]any{
 		"external_id": l.key, "company": l.company, "name": l.name, "title": l.title,
@@ -49,13 +57,73 @@ func (d *demo) postLead(ctx context.Context, l demoLead) error {
 		if err := d.scoreLead(ctx, l, got.Score); err != nil {
 			return err
 		}
+		return d.posted(ctx, l, got.ID, "")
 	}
-	return d.posted(ctx, l, got.ID, "")
+	return d.posted(ctx, l, got.ID, d.newSQLLine(l, ""))
 }
 
-// posted records a lead that arrived (from where, when not the API) once
-// its card is in the sales channel.
-func (d *demo) posted(ctx context.Context, l demoLead, id int64, from string) error {
+// newSQLLine is the line that tells an SQL from marketing with its score
+// arrived (from where, when not the API).
+func (d *demo) newSQLLine(l demoLead, from string) string {
+	return fmt.Sprintf("📥 New SQL%s: %s, %s (%s) · %s / %s · marketing's score %d", from, l.company, l.name, l.title, l.source, l.campaign, l.score)
+}
+
+// postAgain sends marketing's SQL for a lead the script posted before and
+// sales returned: the API answers 200 (a known lead), a new card is posted
+// and the lead's SLA clock starts again, while the cycle that ended stays
+// in the SLA figures.
+func (d *demo) postAgain(ctx context.Context, l demoLead) error {
+	st := d.leads[l.key]
+	if st == nil {
+		return fmt.Errorf("%s comes back as an SQL before it arrived", l.key)
+	}
+	before, err := d.app.store.Lead(ctx, st.id)
+	if err != nil {
+		return err
+	}
+	var got struct {
+		ID         int64      `json:"id"`
+		Stage      string     `json:"stage"`
+		ClaimDueAt *time.Time `json:"claim_due_at"`
+	}
+	lead := map[string]any{"external_id": l.key, "stage": "sql", "score": l.score, "campaign": l.campaign}
+	if err := d.api(ctx, "/api/leads", lead, http.StatusOK, &got); err != nil {
+		return fmt.Errorf("%s back as an SQL: %w", l.key, err)
+	}
+	if got.Stage != string(handoff.StageSQL) || got.ClaimDueAt == nil {
+		return fmt.Errorf("%s back as an SQL is %s, claim due %v", l.key, got.Stage, got.ClaimDueAt)
+	}
+	if err := d.posted(ctx, l, got.ID, fmt.Sprintf("🔁 SQL again: %s, %s (%s), %s by sales (%q), is sent back by marketing · %s / %s · marketing's score %d",
+		l.company, l.name, l.title, before.Stage, before.Reason, l.source, l.campaign, l.score)); err != nil {
+		return err
+	}
+	d.printf("%18s→ POST /api/leads answers 200, not 201: a known lead, updated; a new card with Claim reaches %s\n", "", demoChannelNames[demoSales])
+	if before.ContactDueAt != nil {
+		outcome, _ := handoff.SettleSLA(before.ContactDueAt, before.ContactedAt, d.clock.Now())
+		first := "its first SQL cycle stays in the SLA figures (/sla, the digest)"
+		if before.ClaimedAt != nil {
+			first += fmt.Sprintf(": claimed by %s %s", d.mention(before.Owner.UserID), d.when(*before.ClaimedAt))
+		}
+		if before.ContactedAt != nil {
+			first += ", contacted " + d.when(*before.ContactedAt)
+		}
+		switch outcome {
+		case handoff.SLAMet:
+			first += ", the deadline met"
+		case handoff.SLABreached:
+			first += ", the deadline missed"
+		}
+		d.printf("%18s→ %s\n", "", first)
+	}
+	d.printf("%18s→ the new cycle runs on a fresh SLA clock: claim by %s\n", "", d.when(*got.ClaimDueAt))
+	d.again = append(d.again, l.company)
+	return nil
+}
+
+// posted records a lead that arrived, printing line (when not empty) once
+// its card is in the sales channel. A lead that comes back as an SQL keeps
+// its place and takes its new card.
+func (d *demo) posted(ctx context.Context, l demoLead, id int64, line string) error {
 	var retried []string
 	if d.lostFrom >= 0 {
 		var err error
@@ -71,6 +139,10 @@ func (d *demo) posted(ctx context.Context, l demoLead, id int64, from string) er
 		return err
 	}
 	st := &demoLeadState{demoLead: l, id: id}
+	if prev := d.leads[l.key]; prev != nil {
+		st = prev
+		st.ts = ""
+	}
 	for _, p := range posts {
 		if p.Platform == slackbot.Name {
 			st.ts = p.MessageID
@@ -84,10 +156,12 @@ func (d *demo) posted(ctx context.Context, l demoLead, id int64, from string) er
 		retried = append(retried, refusal...)
 		d.refused = append(d.refused, st)
 	}
-	d.leads[l.key] = st
-	d.order = append(d.order, l.key)
-	if l.visits == nil {
-		d.printf("%s  📥 New SQL%s: %s, %s (%s) · %s / %s · marketing's score %d\n", d.when(d.clock.Now()), from, l.company, l.name, l.title, l.source, l.campaign, l.score)
+	if d.leads[l.key] == nil {
+		d.leads[l.key] = st
+		d.order = append(d.order, l.key)
+	}
+	if line != "" {
+		d.printf("%s  %s\n", d.when(d.clock.Now()), line)
 	}
 	for _, line := range retried {
 		d.printf("%18s%s\n", "", line)
@@ -125,28 +199,53 @@ func (d *demo) scoreLead(ctx context.Context, l demoLead, arrived int) error {
 	return nil
 }
 
-// api posts body as JSON to the server's path and decodes the answer into
-// out, expecting status want.
+// api posts body as JSON to the server's path with the demo's write token
+// and decodes the answer into out, expecting status want.
 func (d *demo) api(ctx context.Context, path string, body any, want int, out any) error {
-	b, err := json.Marshal(body)
+	raw, err := d.request(ctx, http.MethodPost, path, demoAPIToken, body, want)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.base+path, bytes.NewReader(b))
-	if err != nil {
-		return err
+	return json.Unmarshal(raw, out)
+}
+
+// request sends method to the server's path with token, body as JSON
+// unless nil, and returns the answer's body (JSON on one line), expecting
+// status want.
+func (d *demo) request(ctx context.Context, method, path, token string, body any, want int) ([]byte, error) {
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		r = bytes.NewReader(b)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+demoAPIToken)
+	req, err := http.NewRequestWithContext(ctx, method, d.base+path, r)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := d.client.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != want {
-		return fmt.Errorf("POST %s answered %s", path, resp.Status)
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
 	}
-	return json.NewDecoder(resp.Body).Decode(out)
+	var compact bytes.Buffer // one line, to print
+	if json.Compact(&compact, raw) == nil {
+		raw = compact.Bytes()
+	}
+	if resp.StatusCode != want {
+		return nil, fmt.Errorf("%s %s answered %s: %s", method, path, resp.Status, bytes.TrimSpace(raw))
+	}
+	return bytes.TrimSpace(raw), nil
 }
 
 // demoEmail makes "camilla.holm@nordlysenergi.dk" of a lead.
@@ -167,8 +266,9 @@ func demoEmail(l demoLead) string {
 	return local + "@" + domain.String() + ".dk"
 }
 
+// demoPhone makes a Danish phone number of the digits ending a lead's key.
 func demoPhone(l demoLead) string {
-	n, _ := strconv.Atoi(strings.TrimPrefix(l.key, "hs-"))
+	n, _ := strconv.Atoi(l.key[strings.LastIndexByte(l.key, '-')+1:])
 	return fmt.Sprintf("+45 %02d %02d %02d %02d", 20+n%70, n%97, (n*7)%100, (n*13)%100)
 }
 
@@ -194,6 +294,9 @@ func (d *demo) do(ctx context.Context, s demoStep) error {
 	l := d.leads[s.lead]
 	if l == nil {
 		return fmt.Errorf("step %s on %s before the lead arrived", s.act, s.lead)
+	}
+	if s.act == actErase {
+		return d.erase(ctx, l, s.reason)
 	}
 	lead, err := d.app.store.Lead(ctx, l.id)
 	if err != nil {

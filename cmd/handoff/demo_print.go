@@ -16,7 +16,9 @@ import (
 	"github.com/handoff/handoff/bot/slack/slacktest"
 )
 
-func (d *demo) intro(n int) {
+// intro prints the agreement, the people and where the week's leads come
+// from.
+func (d *demo) intro(leads []demoLead) {
 	p := d.policy
 	hours := func(t time.Duration) string { return strconv.FormatFloat(t.Hours(), 'f', -1, 64) + " h" }
 	var remind []string
@@ -34,8 +36,24 @@ func (d *demo) intro(n int) {
 		reps = append(reps, r.Name)
 	}
 	d.printf("People: reps %s; sales manager %s; %s from marketing.\n", strings.Join(reps, ", "), demoManager.Name, demoMarketer.Name)
-	d.printf("Replaying week %d (%s to %s): %d SQLs arrive through POST /api/leads, reps click in %s with signed requests.\n\n",
-		week, d.monday.Format("Mon 2 Jan"), d.at(4, "17:00").Format("Mon 2 Jan 2006"), n, demoChannelNames[demoSales])
+	var api, hubspot, visits, form, again int
+	for _, l := range leads {
+		switch {
+		case l.again:
+			again++
+		case l.form:
+			form++
+		case l.visits != nil:
+			visits++
+		case l.key == demoFromHubSpot:
+			hubspot++
+		default:
+			api++
+		}
+	}
+	d.printf("Replaying week %d (%s to %s): %d SQLs arrive (%d from marketing automation through POST /api/leads, %d from HubSpot's webhook, "+
+		"%d scored by its page views on the website, %d from the website's form), %d of them comes back as an SQL; reps click in %s with signed requests.\n\n",
+		week, d.monday.Format("Mon 2 Jan"), d.at(4, "17:00").Format("Mon 2 Jan 2006"), len(leads)-again, api, hubspot, visits, form, again, demoChannelNames[demoSales])
 }
 
 // describeBusinessHours writes "Mon–Fri 08:00–17:00".
@@ -154,7 +172,7 @@ func (d *demo) printManagers() {
 }
 
 func (d *demo) printDirect() {
-	var claims, reminders, other int
+	var claims, reminders, erased, other int
 	var reminderLines []string
 	for _, ch := range d.slack.Channels() {
 		if !strings.HasPrefix(ch, "D") {
@@ -168,6 +186,8 @@ func (d *demo) printDirect() {
 				reminderLines = append(reminderLines, d.mention(strings.TrimPrefix(ch, "D"))+": "+text)
 			case strings.HasPrefix(text, "You claimed"):
 				claims++
+			case strings.Contains(text, "personal data was erased"):
+				erased++
 			default:
 				other++
 			}
@@ -178,8 +198,12 @@ func (d *demo) printDirect() {
 	if other > 0 {
 		otherText = fmt.Sprintf(", %d other", other)
 	}
-	fmt.Fprintf(d.out, "  %d direct messages: %d claim confirmations with the lead's details, %d SLA reminders%s\n",
-		claims+reminders+other, claims, reminders, otherText)
+	erasedText := ""
+	if erased > 0 {
+		erasedText = fmt.Sprintf(", %d now saying the lead's personal data was erased", erased)
+	}
+	fmt.Fprintf(d.out, "  %d direct messages: %d claim confirmations with the lead's details, %d SLA reminders%s%s\n",
+		claims+reminders+erased+other, claims, reminders, erasedText, otherText)
 	for _, l := range reminderLines {
 		fmt.Fprintf(d.out, "      ⏰ %s\n", l)
 	}
@@ -223,8 +247,12 @@ func (d *demo) printSummary(ctx context.Context) error {
 		reps = append(reps, fmt.Sprintf("%s %d", r.Name, perRep[r.Name]))
 	}
 	fmt.Fprintf(d.out, "═══ Summary of the week ═══\n\n")
-	fmt.Fprintf(d.out, "  SQLs posted:       %d (marketing's target: %d a month)\n", len(d.order), d.policy.Targets.SQLsPerMonth)
-	fmt.Fprintf(d.out, "  Claimed:           %d (%s); still unclaimed: %d\n", claimed, strings.Join(reps, ", "), stages[handoff.StageSQL])
+	again := ""
+	if len(d.again) > 0 {
+		again = fmt.Sprintf("; %d came back as an SQL after sales returned it (%s)", len(d.again), strings.Join(d.again, ", "))
+	}
+	fmt.Fprintf(d.out, "  SQLs posted:       %d (marketing's target: %d a month)%s\n", len(d.order), d.policy.Targets.SQLsPerMonth, again)
+	fmt.Fprintf(d.out, "  Claimed:           %d leads (%s); still unclaimed: %d\n", claimed, strings.Join(reps, ", "), stages[handoff.StageSQL])
 	fmt.Fprintf(d.out, "  Where they stand:  %d claimed, not contacted · %d contacted · %d opportunities\n",
 		stages[handoff.StageClaimed], stages[handoff.StageContacted], stages[handoff.StageOpportunity])
 	fmt.Fprintf(d.out, "  Won:               %d deals, %s in total (sales' target: %d customers a month)\n",
@@ -233,6 +261,13 @@ func (d *demo) printSummary(ctx context.Context) error {
 	fmt.Fprintf(d.out, "  SLA escalations:   %d to %s\n", escalations, demoChannelNames[demoManagers])
 	if d.race != "" {
 		fmt.Fprintf(d.out, "  Claim race:        %s\n", d.race)
+	}
+	if len(d.erased) > 0 {
+		people := fmt.Sprintf("%d people", len(d.erased))
+		if len(d.erased) == 1 {
+			people = "1 person"
+		}
+		fmt.Fprintf(d.out, "  Erased on request: %s (DELETE /api/leads/…); the leads stay in the figures, anonymous\n", people)
 	}
 	hooks, bad := d.crm.counts()
 	fmt.Fprintf(d.out, "  CRM:               1 lead from HubSpot (signed webhook); %d webhooks to the CRM, %d with a bad signature\n", hooks, bad)

@@ -76,6 +76,13 @@ type demoLead struct {
 	// visits, when set, makes a website lead that arrives without a stage
 	// or score and is scored into an SQL by these page views.
 	visits []string
+	// form makes a lead the website's demo-request form posts with its
+	// own intake token: the lead without a stage or score, then its
+	// demo_request, which the agreement's scoring makes an SQL.
+	form bool
+	// again is a lead the script posted before, sent again as an SQL
+	// after sales returned it: a known lead, answered 200.
+	again bool
 }
 
 // Actions of the demo script.
@@ -100,6 +107,10 @@ const (
 	// actVisitSales: the marketer joins the sales channel, asks /leads open
 	// and leaves it again: lead details follow the channel's membership.
 	actVisitSales = "visit-sales"
+	// actErase: the person asks to be forgotten, and a GDPR tool erases
+	// the lead through the API with its write token; reason is the
+	// narration.
+	actErase = "erase"
 )
 
 // demoActsWithoutLead are the actions that name no lead.
@@ -123,10 +134,11 @@ type demoStep struct {
 
 // demoWeek is the script of the week: 25 SQLs from Danish B2B companies
 // and what four reps do with them. One lead is raced for, one is returned as
-// not a fit, one is recycled after contact, one is lost, five are won, one is
-// never claimed and one is claimed but never contacted, so the SLA clock
-// escalates both; Slack's answer to one card's post is lost. demo_week.txt
-// describes its format.
+// not a fit, one is recycled after contact and comes back as an SQL, one is
+// lost and its person erased, five are won, one is never claimed and one is
+// claimed but never contacted, so the SLA clock escalates both; Slack's
+// answer to one card's post is lost; one lead comes from the website's
+// form, posted with an intake token. demo_week.txt describes its format.
 //
 //go:embed demo_week.txt
 var demoWeek string
@@ -134,7 +146,7 @@ var demoWeek string
 // demoActs are the actions a script step may name.
 var demoActs = map[string]bool{actClaim: true, actRace: true, actContact: true, actOpportunity: true,
 	actWon: true, actLost: true, actRecycle: true, actNotAFit: true, actWait: true, actLoseAnswer: true,
-	actRemoveBot: true, actInviteBot: true, actVisitSales: true}
+	actRemoveBot: true, actInviteBot: true, actVisitSales: true, actErase: true}
 
 // demoScript reads the demo's week.
 func demoScript() ([]demoLead, []demoStep, error) {
@@ -142,13 +154,15 @@ func demoScript() ([]demoLead, []demoStep, error) {
 }
 
 // parseDemoScript reads a script in the format of demo_week.txt: a lead or
-// a step per line, # comments and blank lines ignored. It returns an error
+// a step per line, # comments and blank lines ignored. A lead whose key
+// was posted before comes back as an SQL (again). It returns an error
 // naming the line of the first problem: a malformed line, an unknown action
-// or rep, or a step on a lead the script does not post.
+// or rep, a step on a lead the script does not post, or a lead posted again
+// under another company or other than as marketing's SQL.
 func parseDemoScript(text string) ([]demoLead, []demoStep, error) {
 	var leads []demoLead
 	var steps []demoStep
-	known := map[string]bool{}
+	known := map[string]string{} // key → company
 	reps := map[string]bool{}
 	for _, r := range demoReps {
 		reps[r.Name] = true
@@ -166,19 +180,26 @@ func parseDemoScript(text string) ([]demoLead, []demoStep, error) {
 			if err != nil {
 				return nil, nil, bad("%v", err)
 			}
-			known[l.key] = true
+			if company, ok := known[l.key]; ok {
+				if company != l.company || l.visits != nil || l.form {
+					return nil, nil, bad("lead %s comes back as an SQL: want the company %q and marketing's score", l.key, company)
+				}
+				l.again = true
+			}
+			known[l.key] = l.company
 			leads = append(leads, l)
 			continue
 		}
 		s, err := parseDemoStep(line)
+		_, posted := known[s.lead]
 		switch {
 		case err != nil:
 			return nil, nil, bad("%v", err)
 		case !demoActs[s.act]:
 			return nil, nil, bad("unknown action %q", s.act)
 		case demoActsWithoutLead[s.act] != (s.lead == ""):
-			return nil, nil, bad("every action but wait, lose-answer, remove-bot and invite-bot names one lead")
-		case s.lead != "" && !known[s.lead]:
+			return nil, nil, bad("every action but wait, lose-answer, remove-bot, invite-bot and visit-sales names one lead")
+		case s.lead != "" && !posted:
 			return nil, nil, bad("lead %s is not posted before", s.lead)
 		case (s.rep != "" && !reps[s.rep]) || (s.rival != "" && !reps[s.rival]):
 			return nil, nil, bad("unknown rep")
@@ -189,8 +210,9 @@ func parseDemoScript(text string) ([]demoLead, []demoStep, error) {
 }
 
 // parseDemoLead reads "DAY HH:MM KEY | COMPANY | NAME | TITLE | SOURCE |
-// CAMPAIGN | SCORE", or "… | visits URL …" for a website lead that the
-// agreement's scoring makes an SQL.
+// CAMPAIGN | SCORE", "… | visits URL …" for a website lead that the
+// agreement's scoring makes an SQL, or "… | form" for a lead of the
+// website's demo-request form.
 func parseDemoLead(s string) (demoLead, error) {
 	cols := strings.Split(s, "|")
 	if len(cols) != 7 {
@@ -211,6 +233,10 @@ func parseDemoLead(s string) (demoLead, error) {
 		source: cols[4], campaign: cols[5]}
 	if urls, ok := strings.CutPrefix(cols[6], "visits "); ok {
 		l.visits = strings.Fields(urls)
+		return l, nil
+	}
+	if cols[6] == "form" {
+		l.form = true
 		return l, nil
 	}
 	if l.score, err = strconv.Atoi(cols[6]); err != nil {

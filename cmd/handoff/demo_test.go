@@ -74,12 +74,20 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	company := map[string]string{}
+	// The leads once each (a lead that comes back as an SQL is posted
+	// twice), and those that come back.
+	var distinct []demoLead
+	cameBack := map[string]bool{}
 	for _, l := range leads {
-		company[l.key] = l.company
+		if l.again {
+			cameBack[l.company] = true
+		} else {
+			distinct = append(distinct, l)
+		}
 	}
 	// What the script does, lead by lead.
 	acts := map[string][]string{}
+	erased := map[string]bool{} // lead keys
 	var wonTotal int64
 	wins := 0
 	for _, s := range steps {
@@ -88,6 +96,12 @@ func TestDemo(t *testing.T) {
 			wonTotal += int64(s.amount)
 			wins++
 		}
+		if s.act == actErase {
+			erased[s.lead] = true
+		}
+	}
+	if len(cameBack) != 1 || len(erased) != 1 {
+		t.Fatalf("the script brings back %d leads as SQLs and erases %d, want 1 each", len(cameBack), len(erased))
 	}
 
 	e, stdout, stderr := testEnv(nil)
@@ -95,6 +109,11 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("handoff demo exited %d: %s\n%s", code, stderr, stdout)
 	}
 	out := stdout.String()
+	// The introduction says where the week's leads come from.
+	if want := "26 SQLs arrive (23 from marketing automation through POST /api/leads, 1 from HubSpot's webhook, " +
+		"1 scored by its page views on the website, 1 from the website's form), 1 of them comes back as an SQL"; !strings.Contains(out, want) {
+		t.Errorf("the introduction does not say %q:\n%s", want, out[:min(len(out), 1000)])
+	}
 	// A lead arrives from HubSpot through a signed webhook, and its claim
 	// reaches the stand-in CRM's webhook receiver, signed.
 	for _, want := range []string{"New SQL from HubSpot (signed workflow webhook): Nordlys Energi A/S",
@@ -129,7 +148,7 @@ func TestDemo(t *testing.T) {
 	for _, want := range []string{"→ Slack posted the card, but its answer was lost on the way back (HTTP 504)",
 		"found the card by its key and did not post it again",
 		"→ returned before contact and before its deadline (",
-		fmt.Sprintf("what the channel shows now (%d messages,", len(leads)+1), // and chat test's
+		fmt.Sprintf("what the channel shows now (%d messages,", len(distinct)+len(cameBack)+1), // and chat test's
 		"  👋 Handoff can post here\n      ════════════════════════\n      This is Handoff's sales channel:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the demo does not show %q", want)
@@ -141,8 +160,8 @@ func TestDemo(t *testing.T) {
 	// refused for good and given up, and the managers are told; the admin's `handoff outbox list` shows
 	// it, and once the bot is invited back Slack says so (member_joined_channel) and Handoff
 	// queues the card again by itself: it is posted once, and nothing is left dead.
-	rest = out
-	for _, want := range []string{"someone removes @Handoff from the channel",
+	wantInOrder(t, out, "the refused card's recovery",
+		"someone removes @Handoff from the channel",
 		"→ Slack tells Handoff at once, and its log warns: the app was removed from the sales channel: Handoff cannot post there until someone invites it back (/invite @Handoff in the channel)",
 		"→ Slack refused the card: not_in_channel (the app is not a member of the channel: invite it there with /invite @Handoff)",
 		"→ retrying alone cannot mend that: the outbox gave it up at once",
@@ -153,26 +172,60 @@ func TestDemo(t *testing.T) {
 		"→ the card of Esbjerg Offshore Service A/S reaches #sales-leads, 10 min after the lead arrived",
 		"→ the managers' note is updated: In the sales channel now: Esbjerg Offshore Service A/S",
 		"Jonas claims Esbjerg Offshore Service A/S",
-		"refused while @Handoff was out of #sales-leads 1 (posted once it was back) · messages dead now 0"} {
-		i := strings.Index(rest, want)
-		if i < 0 {
-			t.Fatalf("the refused card's recovery lacks %q (in this order)", want)
-		}
-		rest = rest[i+len(want):]
-	}
+		"refused while @Handoff was out of #sales-leads 1 (posted once it was back) · messages dead now 0")
 
 	// Lead details follow the sales channel's membership: Ida (marketing)
 	// sees the open leads while she is in it, and is refused as soon as
 	// Slack says she left.
-	rest = out
-	for _, want := range []string{"Ida (marketing) joins #sales-leads",
+	wantInOrder(t, out, "the visit to the sales channel",
+		"Ida (marketing) joins #sales-leads",
 		"→ once she is in, /leads open lists her the ", " open leads, their owners and deadlines",
-		"→ she leaves; Slack tells Handoff at once, and /leads open answers: Sorry, lead details are only for members of the sales channel"} {
-		i := strings.Index(rest, want)
-		if i < 0 {
-			t.Fatalf("the visit to the sales channel lacks %q (in this order)", want)
-		}
-		rest = rest[i+len(want):]
+		"→ she leaves; Slack tells Handoff at once, and /leads open answers: Sorry, lead details are only for members of the sales channel")
+
+	// A lead recycled to marketing comes back as an SQL: the API answers
+	// 200 for the known lead, a new card is posted, the first cycle stays
+	// in the SLA figures and the new one runs on a fresh clock.
+	wantInOrder(t, out, "the lead that comes back as an SQL",
+		"♻️  Anders recycles Roskilde Klinikken ApS back to marketing",
+		"🔁 SQL again: Roskilde Klinikken ApS, Dorthe Krogh (Klinikchef), recycled by sales (\"bad timing: The clinic's board sets the budget tomorrow; nurture until then.\"), is sent back by marketing",
+		"→ POST /api/leads answers 200, not 201: a known lead, updated; a new card with Claim reaches #sales-leads",
+		"→ its first SQL cycle stays in the SLA figures (/sla, the digest): claimed by @Anders Wed ", ", the deadline met",
+		"→ the new cycle runs on a fresh SLA clock: claim by Fri ", " 11:20\n",
+		"✋ Anders claims Roskilde Klinikken ApS",
+		"♻️ Back to marketing: Roskilde Klinikken ApS", "📞 Contacted: Roskilde Klinikken ApS",
+		"1 came back as an SQL after sales returned it (Roskilde Klinikken ApS)")
+
+	// The website's form posts with an intake token: it is answered
+	// receipts, refused a read naming the scope, and its lead is an SQL.
+	wantInOrder(t, out, "the web form's lead",
+		"📝 New lead from the website's demo-request form: Horsens Plast A/S, Kasper Holst (IT-chef)",
+		"the form posts with its own token, webform (scope intake",
+		`POST /api/leads → 202 {"external_id":"form-4125"} (the same receipt for a lead Handoff knows: the form learns nothing)`,
+		`POST /api/leads/form-4125/activities {"type":"demo_request"} → 202 {"external_id":"form-4125"}`,
+		"→ the agreement's scoring makes it an SQL: score 70 (sql_at 70)",
+		`GET /api/leads/form-4125 → 403 {"error":"token webform has scope intake; this endpoint needs scope read (or write)"}`,
+		"✋ Anders claims Horsens Plast A/S")
+
+	// The erasure: a write token erases the person, the access log names
+	// the route, every chat message that showed him is updated, and the
+	// old id answers the anonymous view. Nothing printed after it names
+	// him.
+	wantInOrder(t, out, "the erasure",
+		"🔒 Peter Søndergaard, who chose a competitor, asks to have his personal data erased (GDPR)",
+		"the admin's GDPR tool erases him with its token gdpr (scope write",
+		"DELETE /api/leads/hs-4104 → 204",
+		"→ the server's access log names the route, not him: DELETE /api/leads/{external_id} 204",
+		"→ every chat message that showed him is updated: ", "the card in #sales-leads shows the anonymous lead",
+		"GET /api/leads/hs-4104 → 200, the anonymous view: external_id erased-",
+		"no name, email, phone or company; still lost from partner for the funnel; its history ends erased by gdpr")
+	if after := out[strings.Index(out, "its history ends erased by gdpr"):]; strings.Contains(after, "Søndergaard") {
+		t.Errorf("the output names the erased person after the erasure:\n%s", after)
+	}
+	if !regexp.MustCompile(`(?m)^  Lost: erased-\S+`).MatchString(demoSection(t, out, "#sales-leads: what the channel shows")) {
+		t.Errorf("the channel shows no anonymous card of the erased lead:\n%s", demoSection(t, out, "#sales-leads: what the channel shows"))
+	}
+	if !strings.Contains(demoSection(t, out, "Direct messages"), ", 1 now saying the lead's personal data was erased") {
+		t.Errorf("the owner's claim confirmation was not replaced:\n%s", demoSection(t, out, "Direct messages"))
 	}
 
 	channel := demoCards(demoSection(t, out, "#sales-leads: what the channel shows"))
@@ -181,11 +234,14 @@ func TestDemo(t *testing.T) {
 			t.Errorf("%s, imported as history, has a card in the channel", h.company)
 		}
 	}
-	if len(channel) != len(leads) {
-		t.Errorf("the channel shows %d messages, want one per lead (%d)", len(channel), len(leads))
+	if len(channel) != len(distinct) {
+		t.Errorf("the channel shows the cards of %d leads, want one per lead (%d)", len(channel), len(distinct))
 	}
 	owned := 0
-	for _, l := range leads {
+	for _, l := range distinct {
+		if erased[l.key] {
+			continue // its anonymous card is checked above
+		}
 		card, ok := channel[l.company]
 		if !ok {
 			t.Errorf("%s is not in the channel", l.company)
@@ -251,10 +307,12 @@ func TestDemo(t *testing.T) {
 			t.Errorf("the digest's per-rep table does not name %s:\n%s", r.Name, perRep)
 		}
 	}
-	// Anders claimed six SQLs and contacted five in time, Roskilde Klinikken
-	// among them before he recycled it: it stays his, not nobody's.
-	if !regexp.MustCompile(`@Anders +6 +5 +5 of 5 `).MatchString(perRep) || strings.Contains(perRep, "nobody") {
-		t.Errorf("the digest's per-rep table does not credit Anders with Roskilde Klinikken:\n%s", perRep)
+	// Anders claimed six leads and contacted five in time, Roskilde
+	// Klinikken among them before he recycled it, and claimed and contacted
+	// it again once it came back as an SQL: both cycles are his, the first
+	// kept when the second began, none nobody's.
+	if !regexp.MustCompile(`@Anders +7 +6 +6 of 6 `).MatchString(perRep) || strings.Contains(perRep, "nobody") {
+		t.Errorf("the digest's per-rep table does not credit Anders with both cycles of Roskilde Klinikken:\n%s", perRep)
 	}
 	// Every SQL's card shows a score the agreement gave it, none of 0.
 	if zero := regexp.MustCompile(`(?m)^ +Score +0$`).FindAllString(demoSection(t, out, "#sales-leads: what the channel shows"), -1); len(zero) > 0 {
@@ -331,6 +389,20 @@ func TestDemo(t *testing.T) {
 	}
 }
 
+// wantInOrder fails the test unless text holds each of wants, in this
+// order; what names the part of the demo they show.
+func wantInOrder(t *testing.T, text, what string, wants ...string) {
+	t.Helper()
+	rest := text
+	for _, want := range wants {
+		i := strings.Index(rest, want)
+		if i < 0 {
+			t.Fatalf("%s lacks %q (in this order)", what, want)
+		}
+		rest = rest[i+len(want):]
+	}
+}
+
 func mapValues(m map[string]string) []string {
 	out := make([]string, 0, len(m))
 	for _, v := range m {
@@ -396,7 +468,8 @@ func TestParseDemoScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantLead := demoLead{0, "08:12", "hs-1", "Nordlys Energi A/S", "Camilla Holm", "IT-chef", "web", "Pricing page", 86, nil}
+	wantLead := demoLead{day: 0, at: "08:12", key: "hs-1", company: "Nordlys Energi A/S", name: "Camilla Holm", title: "IT-chef",
+		source: "web", campaign: "Pricing page", score: 86}
 	if len(leads) != 1 || !reflect.DeepEqual(leads[0], wantLead) {
 		t.Fatalf("leads = %+v, want %+v", leads, wantLead)
 	}
@@ -417,8 +490,30 @@ func TestParseDemoScript(t *testing.T) {
 			t.Errorf("step %d = %+v, want %+v", i, steps[i], want[i])
 		}
 	}
+	// A lead of the website's form; a lead posted again comes back as an
+	// SQL; an erasure names its lead.
+	leads, steps, err = parseDemoScript(lead + "lead 1 09:00 form-2 | Horsens Plast A/S | Kasper Holst | IT-chef | web | Demo request | form\n" +
+		"lead 2 10:00 hs-1 | Nordlys Energi A/S | Camilla Holm | IT-chef | web | Webinar | 90\n" +
+		"3 09:00 erase hs-1 reason=She asks to be forgotten.\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLeads := []demoLead{wantLead,
+		{day: 1, at: "09:00", key: "form-2", company: "Horsens Plast A/S", name: "Kasper Holst", title: "IT-chef", source: "web", campaign: "Demo request", form: true},
+		{day: 2, at: "10:00", key: "hs-1", company: "Nordlys Energi A/S", name: "Camilla Holm", title: "IT-chef", source: "web", campaign: "Webinar", score: 90, again: true}}
+	if !reflect.DeepEqual(leads, wantLeads) {
+		t.Errorf("leads = %+v, want %+v", leads, wantLeads)
+	}
+	if want := (demoStep{day: 3, at: "09:00", act: actErase, lead: "hs-1", reason: "She asks to be forgotten."}); len(steps) != 1 || steps[0] != want {
+		t.Errorf("steps = %+v, want %+v", steps, want)
+	}
+
 	for _, bad := range []string{
 		"lead 0 08:12 hs-2 | too | few\n",
+		lead + "lead 1 09:00 hs-1 | Another Company ApS | Camilla Holm | IT-chef | web | Webinar | 90\n",
+		lead + "lead 1 09:00 hs-1 | Nordlys Energi A/S | Camilla Holm | IT-chef | web | Demo request | form\n",
+		lead + "0 09:00 erase reason=Nobody in particular.\n",
+		lead + "0 09:00 erase hs-9 reason=A lead never posted.\n",
 		"lead 0 08:12 hs-2 | A | B | C | D | E | many\n",
 		lead + "0 09:00 dance hs-1\n",
 		lead + "0 09:00 claim hs-9 rep=Mette\n",
