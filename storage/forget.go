@@ -122,6 +122,9 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 				"offer_tried": withoutPassReasons(r.OfferTried),
 				"erased_ms":   ms(now), "updated_ms": ms(now), "erased_key": erasedHash(key, "lead", r.ExternalID),
 				"next_remind_ms": nil,
+				// A parked lead's cause is an error's text, which can name
+				// the lead by its id (an email, often); it stays parked.
+				"parked_error": "",
 			}
 			// The SLA clock stops (Lead.StopSLAOnErasure), and the funnel's
 			// rollup follows the deadlines it releases; a row that does not
