@@ -10,6 +10,7 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/report"
 )
 
 // commandResponse is a slash command's acknowledgement with a private answer.
@@ -19,14 +20,32 @@ type commandResponse struct {
 	Blocks       []slackapi.Block `json:"blocks,omitempty"`
 }
 
+// private is a private acknowledgement without tables or charts (a
+// notice).
 func private(m bot.Message) commandResponse {
-	return commandResponse{ResponseType: slackapi.ResponseTypeEphemeral, Text: summary(m), Blocks: RenderBlocks(m)}
+	return commandResponse{ResponseType: slackapi.ResponseTypeEphemeral, Text: summary(m), Blocks: RenderClassicBlocks(m)}
 }
 
+// namesWithin bounds the wait for the names of the Slack users a command
+// answer's text tables mention, inside Slack's 3 seconds: a user not
+// named by then is written as the mention's label.
+const namesWithin = 500 * time.Millisecond
+
 // respond is a slash command's acknowledgement with the answer: private,
-// or shared in the channel (in_channel) when m is not Private.
-func respond(m bot.Message) commandResponse {
-	r := private(m)
+// or shared in the channel (in_channel) when m is not Private. Its tables
+// and charts are text (their Slack users by name): Slack promises no
+// data_table or data_visualization block in a command's HTTP response, and
+// one it refuses there is lost without an error Handoff could answer
+// again with text, as it does for every post, update and response_url
+// answer (Platform.withClassic).
+func (a *App) respond(ctx context.Context, m bot.Message) commandResponse {
+	var names report.Options
+	if a.cfg.Platform != nil && (len(m.Tables) > 0 || len(m.Charts) > 0) {
+		nctx, cancel := context.WithTimeout(ctx, namesWithin)
+		names = a.cfg.Platform.names.options(nctx, m)
+		cancel()
+	}
+	r := commandResponse{ResponseType: slackapi.ResponseTypeEphemeral, Text: summary(m), Blocks: RenderClassicBlocksNamed(m, names)}
 	if !m.Private {
 		r.ResponseType = slackapi.ResponseTypeInChannel
 	}
@@ -81,7 +100,7 @@ func (a *App) Command(ctx context.Context, cmd slackapi.SlashCommand) (any, erro
 	case ans := <-done:
 		msg := a.commandAnswer(ctx, c, ans.msg, ans.err)
 		a.recordShown(ctx, msg, cmd.ResponseURL, began)
-		return respond(msg), nil
+		return a.respond(ctx, msg), nil
 	case <-expired:
 	}
 	go func() {

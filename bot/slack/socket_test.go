@@ -284,8 +284,9 @@ func (r *socketRig) claimedBy(t *testing.T, l *handoff.Lead, user string) {
 }
 
 // slowWhenAsked answers "slow …" once release is closed (after its
-// acknowledgement) and "long-history" with a 100-row table (a lead's long
-// history: an answer over Socket Mode's 20 KB acknowledgement limit); the
+// acknowledgement) and "long-history" with 100 events in ten sections (a
+// lead's long history: an answer over Socket Mode's 20 KB acknowledgement
+// limit, whose tables an acknowledgement shows as text); the
 // reports answer the rest.
 type slowWhenAsked struct {
 	bot.CommandAnswerer
@@ -302,11 +303,15 @@ func (a slowWhenAsked) Answer(ctx context.Context, cmd bot.Command) (bot.Message
 		cmd.Text = rest
 	}
 	if cmd.Text == "long-history" {
-		table := bot.Table{Title: "History", Columns: []string{"When", "What", "Who", "Stage"}}
-		for i := range 100 {
-			table.Rows = append(table.Rows, []string{fmt.Sprintf("2026-11-%02d 12:%02d", 1+i%28, i%60), "contact logged", fmt.Sprintf("<@U%05d>", i), "contacted"})
+		m := bot.Message{Summary: "History of hs-7 (100 events)", Header: "hs-7", Private: true}
+		for i := range 100 { // ten sections of ten events, each line about 250 bytes
+			if i%10 == 0 {
+				m.Sections = append(m.Sections, bot.Section{})
+			}
+			s := &m.Sections[len(m.Sections)-1]
+			s.Text += fmt.Sprintf("2026-11-%02d 12:%02d contact logged by <@U%05d>: %s\n", 1+i%28, i%60, i, strings.Repeat("called again ", 16))
 		}
-		return bot.Message{Summary: "History of hs-7 (100 events)", Header: "hs-7", Tables: []bot.Table{table}, Private: true}, nil
+		return m, nil
 	}
 	return a.CommandAnswerer.Answer(ctx, cmd)
 }
