@@ -1,6 +1,7 @@
 // Package slacktest is a stand-in for the Slack Web API for tests and the
 // demo: an HTTP server that speaks Slack's JSON for the methods Handoff
-// calls, checks the bot token, records every call, and can be told to
+// calls (users.list paged by its cursor), checks the bot token, records
+// every call, and can be told to
 // answer 429 (with Retry-After), 5xx or a Slack error, or to post and lose
 // the answer. It also builds
 // inbound requests signed exactly as Slack signs them.
@@ -12,10 +13,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -230,11 +233,46 @@ type User struct {
 	Stranger        bool   // an external user seen through Slack Connect
 }
 
-// SetUser sets what users.info answers for id.
+// SetUser sets what users.info answers for id, and adds id to users.list.
 func (s *Server) SetUser(id string, u User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.users[id] = u
+}
+
+// userObject is the user object Slack answers for id (users.info, users.list).
+func userObject(id string, info User) map[string]any {
+	return map[string]any{"id": id, "name": strings.ToLower(id), "team_id": cmp.Or(info.TeamID, TeamID),
+		"is_restricted": info.Restricted, "is_ultra_restricted": info.UltraRestricted, "is_stranger": info.Stranger,
+		"real_name": info.Name, "profile": map[string]any{"email": strings.ToLower(id) + "@example.com", "display_name": info.Name, "real_name": info.Name}}
+}
+
+// usersPage answers users.list: the users set with SetUser, by id, limit
+// of them (at most 1,000, 100 when not given) from the cursor on, and the
+// cursor of the next page ("" after the last). Called with s.mu held.
+func (s *Server) usersPage(c Call) map[string]any {
+	ids := slices.Sorted(maps.Keys(s.users))
+	limit, err := strconv.Atoi(c.Param("limit"))
+	if err != nil || limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 1000)
+	from := 0
+	if cur := c.Param("cursor"); cur != "" {
+		if from, err = strconv.Atoi(cur); err != nil || from < 0 || from > len(ids) {
+			return map[string]any{"ok": false, "error": "invalid_cursor"}
+		}
+	}
+	to := min(from+limit, len(ids))
+	members := make([]any, 0, to-from)
+	for _, id := range ids[from:to] {
+		members = append(members, userObject(id, s.users[id]))
+	}
+	next := ""
+	if to < len(ids) {
+		next = strconv.Itoa(to)
+	}
+	return map[string]any{"ok": true, "members": members, "response_metadata": map[string]any{"next_cursor": next}}
 }
 
 // SetMembers sets the members of channel for conversations.members.
@@ -401,10 +439,9 @@ func (s *Server) answer(c Call) map[string]any {
 		return map[string]any{"ok": true, "channel": map[string]any{"id": "D" + strings.Split(users, ",")[0]}}
 	case "users.info":
 		u := c.Param("user")
-		info := s.users[u]
-		return map[string]any{"ok": true, "user": map[string]any{"id": u, "name": strings.ToLower(u), "team_id": cmp.Or(info.TeamID, TeamID),
-			"is_restricted": info.Restricted, "is_ultra_restricted": info.UltraRestricted, "is_stranger": info.Stranger,
-			"real_name": info.Name, "profile": map[string]any{"email": strings.ToLower(u) + "@example.com", "display_name": info.Name, "real_name": info.Name}}}
+		return map[string]any{"ok": true, "user": userObject(u, s.users[u])}
+	case "users.list":
+		return s.usersPage(c)
 	case "conversations.members":
 		m, ok := s.members[ch]
 		if !ok {
