@@ -137,3 +137,38 @@ func TestTeamsReasonChoice(t *testing.T) {
 		}
 	})
 }
+
+// TestTeamsInvokeAnswerFitsTeams clicks Not a fit under an agreement of
+// 80 reasons as long as the configuration takes, of the characters that
+// grow most in JSON. Teams takes about 28 KB in a card action's answer as
+// in a message, and so does the stand-in Bot Framework: the form offers
+// the first reasons that fit and says how many it left out, and a reason
+// it offers can be picked.
+func TestTeamsInvokeAnswerFitsTeams(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		policy := handoff.DefaultPolicy()
+		for i := range 80 {
+			policy.Reasons = append(policy.Reasons, fmt.Sprintf("%02d ", i)+strings.Repeat("<&>", 24))
+		}
+		e := newTeamsEnvWith(t, s, nil, policy)
+		e.install()
+		id := e.newSQL("many-reasons")
+		e.deliver()
+		res := e.invoke(ritaID, "Rita Rep", map[string]any{"action": bot.ActionNotAFit, "value": fmt.Sprint(id)})
+		var form formCard
+		if err := json.Unmarshal(res.Value, &form); err != nil {
+			t.Fatalf("form %s: %v", res.raw, err)
+		}
+		shown := form.choices("in_reason")
+		if len(shown) == 0 || len(shown) >= len(policy.Reasons) || !slices.Equal(shown, policy.Reasons[:len(shown)]) {
+			t.Fatalf("the form offers %d reasons, want the first ones that fit, fewer than all %d", len(shown), len(policy.Reasons))
+		}
+		if want := fmt.Sprintf("Not shown here: %d more choices.", len(policy.Reasons)-len(shown)); !strings.Contains(res.raw, want) {
+			t.Errorf("the form does not say %q", want)
+		}
+		e.invoke(ritaID, "Rita Rep", form.submit(map[string]string{"reason": shown[len(shown)-1]}))
+		if l := e.lead(id); l.Stage != handoff.StageRecycled || l.Reason != shown[len(shown)-1] {
+			t.Errorf("lead = %s %q, want recycled for the last reason offered", l.Stage, l.Reason)
+		}
+	})
+}

@@ -142,23 +142,31 @@ type renderer struct {
 // fit, each table followed by the line saying how many it left out
 // (bot.Table.LeftOut).
 func RenderCard(m bot.Message, names Names) Card {
-	c := renderCard(m, names, -1)
+	most := 0
+	for _, t := range m.Tables {
+		most = max(most, len(t.Rows))
+	}
+	return fitCard(most, func(rows int) Card { return renderCard(m, names, rows) })
+}
+
+// fitCard is render(-1), the card with every row (or choice), when its
+// JSON takes at most maxCardBytes; else render(n) with the most n below
+// most (the longest list's length) that fits, or render(0).
+func fitCard(most int, render func(n int) Card) Card {
+	c := render(-1)
 	if cardBytes(c) <= maxCardBytes {
 		return c
 	}
-	lo, hi := 0, 0 // rows per table: lo fits, more than hi does not
-	for _, t := range m.Tables {
-		hi = max(hi, len(t.Rows)-1)
-	}
+	lo, hi := 0, most-1 // lo fits, more than hi does not
 	for lo < hi {
 		mid := (lo + hi + 1) / 2
-		if cardBytes(renderCard(m, names, mid)) <= maxCardBytes {
+		if cardBytes(render(mid)) <= maxCardBytes {
 			lo = mid
 		} else {
 			hi = mid - 1
 		}
 	}
-	return renderCard(m, names, lo)
+	return render(lo)
 }
 
 // maxCardBytes bounds a card's JSON: Teams takes about 28 KB in one
@@ -225,7 +233,24 @@ func renderCard(m bot.Message, names Names, rows int) Card {
 // leadID is the value of the click, so Cancel and Submit can show the
 // lead's card again. fieldErrs (keyed by input id) and problem describe a
 // refused submission.
+//
+// Teams takes about 28 KB in a card action's answer as in a message: a
+// form whose card would take more than maxCardBytes (a long list of
+// reasons) offers only as many first choices of each list as fit, each
+// list followed by a line saying how many it left out.
 func RenderForm(f bot.Form, leadID string, problem string, fieldErrs map[string]string) Card {
+	most := 0
+	for _, in := range f.Inputs {
+		if in.Kind == bot.InputChoice {
+			most = max(most, len(in.Options))
+		}
+	}
+	return fitCard(most, func(choices int) Card { return renderForm(f, leadID, problem, fieldErrs, choices) })
+}
+
+// renderForm renders f, with at most choices choices of each list (all
+// when choices < 0).
+func renderForm(f bot.Form, leadID string, problem string, fieldErrs map[string]string, choices int) Card {
 	r := &renderer{}
 	c := newCard(bot.Unescape(f.Title))
 	c.Body = append(c.Body, textBlock{Type: "TextBlock", ID: "header", Text: bot.CutPlain(f.Title, maxTitle), Wrap: true, Size: "Medium", Weight: "Bolder"})
@@ -237,17 +262,24 @@ func RenderForm(f bot.Form, leadID string, problem string, fieldErrs map[string]
 	}
 	for _, in := range f.Inputs {
 		el := input{ID: FormInputPrefix + in.ID, Label: bot.CutPlain(in.Label, maxTitle), Placeholder: in.Placeholder, IsRequired: !in.Optional}
+		var leftOut *textBlock // the line under a list of choices cut short
 		switch in.Kind {
 		case bot.InputNumber:
 			zero := 0.0
 			el.Type, el.Min = "Input.Number", &zero
 		case bot.InputChoice:
 			el.Type, el.Style = "Input.ChoiceSet", "compact"
-			choices := make([]any, len(in.Options))
-			for i, o := range in.Options {
-				choices[i] = map[string]string{"title": o, "value": o}
+			options := in.Options
+			if choices >= 0 && choices < len(options) {
+				options = options[:choices]
+				leftOut = &textBlock{Type: "TextBlock", Text: r.markdown("Not shown here: " + bot.Count(len(in.Options)-choices, "more choice", "more choices") + "."),
+					Wrap: true, Size: "Small", IsSubtle: true, Spacing: "None"}
 			}
-			el.Choices = choices
+			list := make([]any, len(options))
+			for i, o := range options {
+				list[i] = map[string]string{"title": o, "value": o}
+			}
+			el.Choices = list
 		case bot.InputUser:
 			// The people picker answers with the user's Entra object id.
 			el.Type = "Input.ChoiceSet"
@@ -256,15 +288,20 @@ func RenderForm(f bot.Form, leadID string, problem string, fieldErrs map[string]
 		default:
 			el.Type, el.IsMultiline = "Input.Text", in.Kind == bot.InputMultiline
 		}
-		if msg := fieldErrs[in.ID]; msg != "" {
+		msg := fieldErrs[in.ID]
+		switch {
+		case msg != "":
 			el.ErrorMessage = msg
-			c.Body = append(c.Body, el, textBlock{Type: "TextBlock", Text: r.markdown(msg), Wrap: true, Color: "Attention", Size: "Small", Spacing: "None"})
-			continue
-		}
-		if el.IsRequired {
+		case el.IsRequired:
 			el.ErrorMessage = "Required."
 		}
 		c.Body = append(c.Body, el)
+		if msg != "" {
+			c.Body = append(c.Body, textBlock{Type: "TextBlock", Text: r.markdown(msg), Wrap: true, Color: "Attention", Size: "Small", Spacing: "None"})
+		}
+		if leftOut != nil {
+			c.Body = append(c.Body, *leftOut)
+		}
 	}
 	submit := executeAction(orDefault(f.Submit, "Save"), VerbFormSubmit,
 		map[string]any{"action": VerbFormSubmit, "form": f.ID, "state": f.State, "value": leadID}, "positive")

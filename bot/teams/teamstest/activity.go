@@ -103,6 +103,9 @@ func Post(tb testing.TB, base string, activity map[string]any, token string) (in
 }
 
 // PostRaw is Post of a body as it is (bytes JSON encoding would change).
+// Like Teams, it takes no invoke answer over MaxMessageBytes: an invoke
+// activity answered with a larger body fails the test (Teams shows the
+// user an error instead of the card).
 func PostRaw(tb testing.TB, base string, raw []byte, token string) (int, []byte) {
 	tb.Helper()
 	req, err := http.NewRequest("POST", base+"/api/messages", bytes.NewReader(raw))
@@ -121,6 +124,12 @@ func PostRaw(tb testing.TB, base string, raw []byte, token string) (int, []byte)
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
 		tb.Fatal(err)
+	}
+	var sent struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(raw, &sent) == nil && sent.Type == "invoke" && len(body) > MaxMessageBytes {
+		tb.Errorf("teamstest: an invoke answered with %d bytes, more than Teams takes (%d, MaxMessageBytes): %.200s…", len(body), MaxMessageBytes, body)
 	}
 	return resp.StatusCode, body
 }

@@ -5,7 +5,8 @@
 // be told to answer 429 with Retry-After, 503 (with or without
 // Retry-After), to fail the token endpoint, and to rotate its signing key. It also signs inbound tokens as the Bot
 // Connector service does. Like Teams, it refuses a message over about
-// 28 KB (413 MessageSizeTooBig; MaxMessageBytes).
+// 28 KB (413 MessageSizeTooBig; MaxMessageBytes), and Post takes no larger
+// answer to an invoke.
 package teamstest
 
 import (
