@@ -109,10 +109,70 @@ type Table struct {
 	// More says, in Message markup, where every row can be read, for a
 	// platform that can show only the first ones; "" for nowhere.
 	More string `json:"more,omitempty"`
+	// Page, when set, places the rows in a longer list that a command
+	// reads a page at a time: the line under the table (Below) says which
+	// of the list it shows and where the list goes on, from the first row
+	// shown or not.
+	Page *Page `json:"page,omitempty"`
+}
+
+// Page places a table's rows in a longer list.
+type Page struct {
+	First int `json:"first"` // the position in the list of the table's first row, from 1
+	Total int `json:"total"` // the rows of the whole list
+	Size  int `json:"size"`  // the rows of one page of Command
+	// Command lists the list's page n when followed by n, and its Size
+	// rows from position n on when followed by "from n" ("/leads open");
+	// "" for none.
+	Command string `json:"command,omitempty"`
+	// Order says how the list is sorted ("most urgent first").
+	Order string `json:"order,omitempty"`
 }
 
 // IsNumeric reports whether column col holds numbers.
 func (t Table) IsNumeric(col int) bool { return col >= 0 && col < len(t.Numeric) && t.Numeric[col] }
+
+// Below is the line, in Message markup, that a renderer showing the first
+// shown rows of t writes under it, or "" for none: for a page of a list
+// (Page), which rows of the list it shows and the command that shows the
+// next ones, from the first row it left out, so that a page a platform
+// cut short loses none; else (a page no command continues, too), when it
+// left rows out, LeftOut.
+func (t Table) Below(shown int) string {
+	p := t.Page
+	if p == nil || p.Command == "" && shown < len(t.Rows) {
+		if shown >= len(t.Rows) {
+			return ""
+		}
+		return t.LeftOut(shown)
+	}
+	last := p.First + shown - 1
+	if shown == 0 || p.First == 1 && last >= p.Total {
+		return ""
+	}
+	s := fmt.Sprintf("Showing %d–%d of %d", p.First, last, p.Total)
+	if p.Order != "" {
+		s += ", " + p.Order
+	}
+	s += "."
+	switch {
+	case p.Command == "" || p.Size <= 0:
+	case last < p.Total:
+		s += fmt.Sprintf(" `%s` shows the next %d.", p.from(last+1), min(p.Total-last, p.Size))
+	case p.First > 1:
+		s += fmt.Sprintf(" `%s` shows the ones before.", p.from(max(1, p.First-p.Size)))
+	}
+	return s
+}
+
+// from is the command that lists Size rows from position n: by its page
+// number where a page starts there.
+func (p Page) from(n int) string {
+	if (n-1)%p.Size == 0 {
+		return fmt.Sprintf("%s %d", p.Command, (n-1)/p.Size+1)
+	}
+	return fmt.Sprintf("%s from %d", p.Command, n)
+}
 
 // LeftOut is the line, in Message markup, that a renderer showing only the
 // first shown rows of t writes under it: how many it left out, and where

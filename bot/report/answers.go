@@ -182,8 +182,8 @@ func isHelp(arg string) bool {
 }
 
 // leadsUsage is the correction for a /leads with bad arguments.
-const leadsUsage = "Use `/leads [mine|open|open <page>|breached|<lead id>|why <lead id>]`: your open leads, all open leads (" +
-	"20 a page: `/leads open 2` is the second page), the breached ones, one lead's history (the id as in the CRM) or how it was routed."
+const leadsUsage = "Use `/leads [mine|open|open <page>|open from <n>|breached|<lead id>|why <lead id>]`: your open leads, all open leads (" +
+	"20 a page: `/leads open 2` is the second page, `/leads open from 17` the 20 from the 17th), the breached ones, one lead's history (the id as in the CRM) or how it was routed."
 
 // leads answers /leads [mine|open|breached|<external_id>].
 func (r *Reports) leads(ctx context.Context, cmd bot.Command, args []string) (bot.Message, error) {
@@ -191,21 +191,29 @@ func (r *Reports) leads(ctx context.Context, cmd bot.Command, args []string) (bo
 	if len(args) == 2 && strings.EqualFold(args[0], "why") {
 		return r.why(ctx, args[1])
 	}
-	page := 1
+	offset := 0 // the leads of the list before the page
 	switch len(args) {
 	case 0:
 	case 1:
 		arg = args[0]
-	case 2:
-		// A page of a list: /leads open 2, /leads mine 3.
-		n, err := strconv.Atoi(args[1])
+	case 2, 3:
+		// A page of a list: /leads open 2, /leads mine 3; or its leads from
+		// the nth on: /leads open from 17 (a page a platform cut short).
+		from := len(args) == 3
+		n, err := strconv.Atoi(args[len(args)-1])
 		switch a := strings.ToLower(args[0]); {
-		case a != "mine" && a != "my" && a != "open" && a != "all":
+		case a != "mine" && a != "my" && a != "open" && a != "all", from && !strings.EqualFold(args[1], "from"):
 			return bot.Message{}, handoff.Errorf(handoff.EINVALID, "%s", leadsUsage)
+		case from && (err != nil || n < 1):
+			return bot.Message{}, handoff.Errorf(handoff.EINVALID, "`%s` is not a lead's place in the list: it counts from 1, as in `/leads %s from 17`.", args[2], a)
 		case err != nil || n < 1:
 			return bot.Message{}, handoff.Errorf(handoff.EINVALID, "The page `%s` is not a page number: pages count from 1, as in `/leads %s 2`.", args[1], a)
+		case from:
+			offset = n - 1
+		default:
+			offset = (n - 1) * reportListLimit
 		}
-		arg, page = args[0], n
+		arg = args[0]
 	default:
 		return bot.Message{}, handoff.Errorf(handoff.EINVALID, "%s", leadsUsage)
 	}
@@ -221,16 +229,20 @@ func (r *Reports) leads(ctx context.Context, cmd bot.Command, args []string) (bo
 		if a == "open" || a == "all" {
 			owner, title, command = "", "Open leads", "/leads open"
 		}
-		leads, total, err := r.Store.OpenLeadsPage(ctx, owner, (page-1)*reportListLimit, reportListLimit)
+		leads, total, err := r.Store.OpenLeadsPage(ctx, owner, offset, reportListLimit)
 		if err != nil {
-			return bot.Message{}, fmt.Errorf("bot: %s page %d: %w", command, page, err)
+			return bot.Message{}, fmt.Errorf("bot: %s from %d: %w", command, offset+1, err)
 		}
-		if len(leads) == 0 && page > 1 {
+		if len(leads) == 0 && offset > 0 {
 			last := max(1, (total+reportListLimit-1)/reportListLimit)
+			if len(args) == 3 {
+				return bot.Message{}, handoff.Errorf(handoff.EINVALID, "There is no lead %d in the list: %s, so `%s %d` is the last page.",
+					offset+1, bot.Count(total, "open lead", "open leads"), command, last)
+			}
 			return bot.Message{}, handoff.Errorf(handoff.EINVALID, "There is no page %d: %s, %d a page, so `%s %d` is the last page.",
-				page, bot.Count(total, "open lead", "open leads"), reportListLimit, command, last)
+				offset/reportListLimit+1, bot.Count(total, "open lead", "open leads"), reportListLimit, command, last)
 		}
-		list := LeadList{Leads: leads, Total: total, Offset: (page - 1) * reportListLimit, Command: command}
+		list := LeadList{Leads: leads, Total: total, Offset: offset, Command: command}
 		return LeadsPageMessage(title, list, owner == "", now, r.Policy), nil
 	case "breached", "late", "overdue":
 		open, err := r.Store.OpenSQLs(ctx, now, reportListLimit)

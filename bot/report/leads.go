@@ -21,15 +21,17 @@ type LeadList struct {
 	Total  int             // how many leads the whole list holds
 	Offset int             // how many of the list come before the page
 	// Command is the command that lists them ("/leads open"): followed by
-	// a page number, it shows that page of reportListLimit leads.
+	// a page number, it shows that page of reportListLimit leads; by
+	// "from n", reportListLimit leads from the list's nth on.
 	Command string
 }
 
 // LeadsPageMessage lists a page of open leads with their next deadline:
-// the title counts the whole list, and when the page is not all of it a
-// line says which of them it shows and which command shows the next ones
-// (the previous, on the last page). withOwner adds an owner column. It is
-// private.
+// the title counts the whole list, and when the page is not all of it the
+// line under the table (bot.Table.Below) says which of them it shows and
+// which command shows the next ones (the previous, on the last page), from
+// the first lead the platform showed not, when it cut the page short.
+// withOwner adds an owner column. It is private.
 func LeadsPageMessage(title string, list LeadList, withOwner bool, now time.Time, p handoff.Policy) bot.Message {
 	leads := list.Leads
 	total := max(list.Total, list.Offset+len(leads))
@@ -48,25 +50,13 @@ func LeadsPageMessage(title string, list LeadList, withOwner bool, now time.Time
 		}
 		t.Rows = append(t.Rows, append(row, nextDeadline(l, now, p)))
 	}
+	t.Page = &bot.Page{First: list.Offset + 1, Total: total, Size: reportListLimit, Command: list.Command, Order: "most urgent first"}
 	m := bot.Message{
 		Summary: fmt.Sprintf("%s: %d", title, total),
 		Header:  "📋 " + title,
 		Tables:  []bot.Table{t},
 		Private: true,
 		Leads:   bot.LeadIDs(leads),
-	}
-	if len(leads) > 0 && len(leads) < total {
-		first, last := list.Offset+1, list.Offset+len(leads)
-		line := fmt.Sprintf("Showing %d–%d of %d, most urgent first.", first, last, total)
-		page := list.Offset/reportListLimit + 1 // the command's pages hold reportListLimit leads
-		switch {
-		case list.Command == "":
-		case last < total:
-			line += fmt.Sprintf(" `%s %d` shows the next %d.", list.Command, page+1, min(total-last, reportListLimit))
-		case page > 1:
-			line += fmt.Sprintf(" `%s %d` shows the ones before.", list.Command, page-1)
-		}
-		m.Context = append(m.Context, line)
 	}
 	m.Context = append(m.Context, "`/leads <lead id>` shows a lead's history. Times are "+zoneName(p)+".")
 	return m

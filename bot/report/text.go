@@ -64,7 +64,11 @@ func (o Options) Render(m bot.Message) string {
 		}
 	}
 	for _, t := range m.Tables {
-		blocks = append(blocks, strings.TrimSuffix(o.Table(t), "\n"))
+		block := strings.TrimSuffix(o.Table(t), "\n")
+		if line := t.Below(len(t.Rows)); line != "" {
+			block += "\n" + o.Plain(line)
+		}
+		blocks = append(blocks, block)
 	}
 	for _, c := range m.Charts {
 		blocks = append(blocks, strings.TrimSuffix(Chart(c), "\n"))

@@ -115,13 +115,15 @@ func textTable(t bot.Table, names report.Options) (string, int) {
 	return strings.Join(lines[:kept], "\n"), max(0, kept-above)
 }
 
-// leftOut is the context block under table i of a message when it shows
-// only its first shown rows, or nil.
+// leftOut is the context block under table i of a message that shows its
+// first shown rows (bot.Table.Below: how many it left out, or which of a
+// list's page it shows and where the list goes on), or nil.
 func leftOut(prefix string, i int, t bot.Table, shown int) slackapi.Block {
-	if shown >= len(t.Rows) {
+	line := t.Below(shown)
+	if line == "" {
 		return nil
 	}
-	return slackapi.NewContextBlock(fmt.Sprintf("%s%s%d_more", prefix, tableBlockPrefix, i), mrkdwn(bot.Cut(t.LeftOut(shown), maxSectionText)))
+	return slackapi.NewContextBlock(fmt.Sprintf("%s%s%d_more", prefix, tableBlockPrefix, i), mrkdwn(bot.Cut(line, maxSectionText)))
 }
 
 // tableCell renders one cell of Message markup, its text as written: the

@@ -140,7 +140,7 @@ type renderer struct {
 // Teams refuses a message over about 28 KB: a card whose JSON would take
 // more than maxCardBytes shows only as many first rows of each table as
 // fit, each table followed by the line saying how many it left out
-// (bot.Table.LeftOut).
+// (bot.Table.Below).
 func RenderCard(m bot.Message, names Names) Card {
 	most := 0
 	for _, t := range m.Tables {

@@ -39,8 +39,9 @@ const chartBarWidth = 12
 
 // table renders t as a bold title and a Table whose first row is the
 // header; numeric columns are aligned right. An empty table is its title
-// and "None.". With limit ≥ 0 it shows at most limit rows, and a line
-// under the table says how many it left out.
+// and "None.". With limit ≥ 0 it shows at most limit rows; a line under
+// the table says how many it left out, or which of a list's page it shows
+// (bot.Table.Below).
 func (r *renderer) table(t bot.Table, limit int) []any {
 	var out []any
 	if t.Title != "" {
@@ -81,8 +82,8 @@ func (r *renderer) table(t bot.Table, limit int) []any {
 	if len(rows) > 0 {
 		out = append(out, el)
 	}
-	if len(rows) < len(t.Rows) {
-		out = append(out, textBlock{Type: "TextBlock", Text: r.markdown(t.LeftOut(len(rows))), Wrap: true, Size: "Small", IsSubtle: true})
+	if line := t.Below(len(rows)); line != "" {
+		out = append(out, textBlock{Type: "TextBlock", Text: r.markdown(line), Wrap: true, Size: "Small", IsSubtle: true})
 	}
 	return out
 }
