@@ -44,6 +44,12 @@ type LeadInput struct {
 	// saved, so the person has one lead and one card. Never read from a
 	// request.
 	Merged []string
+	// KnownOnly is set on the input of a CRM event that names a record
+	// without carrying its contact (HubSpot's contact.deletion, a
+	// property change): it changes a known lead only, and for an unknown
+	// one Apply returns ENOTFOUND and nothing is made, so that no lead
+	// without a person is announced. Never read from a request.
+	KnownOnly bool
 	// History records the input as a past record, not a lead for sales to
 	// act on now (`handoff import --old history`, for an OldRecord): a lead
 	// it makes an SQL is never announced and no deadline, reminder or routing
@@ -385,11 +391,15 @@ func (in LeadInput) fillingIn(l *Lead, policy Policy) LeadInput {
 // that its past periods stay under them. With
 // policy.Scoring a posted score is kept as the attribute source_score and a
 // new lead without a stage starts as a lead; the caller then calls Rescore. It returns
-// ECONFLICT for a backwards move and EINVALID for a recycle without reason;
+// ECONFLICT for a backwards move, EINVALID for a recycle without reason
+// and ENOTFOUND for a KnownOnly input that names no known lead;
 // a FillIn input is only added to a known lead (fillingIn), never refused
 // for what the lead holds.
 func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (changed bool, events []Event, err error) {
 	isNew := l.ID == 0 && l.Stage == ""
+	if isNew && in.KnownOnly {
+		return false, nil, Errorf(ENOTFOUND, "lead %q not found", in.ExternalID)
+	}
 	if in.FillIn && !isNew {
 		in = in.fillingIn(l, policy)
 	} else if err := in.checkAttributeCount(l); err != nil {

@@ -80,6 +80,10 @@ type Contact struct {
 	// merged ones (Input.Merged) and carries no state of either, so it
 	// folds their leads and makes none.
 	MergeOnly bool
+	// Erase is true for a contact.privacyDeletion event: HubSpot erased
+	// the contact at the person's request, and Handoff erases its lead
+	// as its own erasure does, recording HubSpot as who asked.
+	Erase bool
 }
 
 // ParseBody reads a webhook body as Parse does and returns the lead inputs
@@ -322,35 +326,80 @@ func stageChanged(obj map[string]any, props map[string]string, stageKey string, 
 	return latest
 }
 
+// DeletedReason is the reason a lead whose HubSpot contact was deleted
+// (a contact.deletion event) is lost with: its card says so, and the
+// funnel counts it under that reason.
+const DeletedReason = "deleted in HubSpot"
+
 // parseEvent reads one event of HubSpot's webhooks API (an app's
-// subscriptions, sent as an array of events): a contact.merge, whose
-// surviving contact is newObjectId when HubSpot gave the merged contact a
-// new id, else primaryObjectId, and whose merged contacts are
-// mergedObjectIds (and primaryObjectId when it did not survive). Any other
-// subscription is refused, naming subscriptionType: a contact's deletion
-// or property change carries no contact to make a lead of.
+// subscriptions, sent as an array of events), about the contact objectId:
+//   - contact.merge folds the merged contacts' leads (parseMerge);
+//   - contact.privacyDeletion erases the contact's lead (Erase), as
+//     Handoff's own erasure does;
+//   - contact.deletion closes its lead, lost with DeletedReason, dated by
+//     occurredAt as a CRM's stage is (LeadInput.ChangedAt), without
+//     erasing it.
+//
+// Deletions carry no contact: they change a known lead only
+// (LeadInput.KnownOnly). Any other subscription is refused, naming
+// subscriptionType.
 func parseEvent(obj map[string]any, _ time.Time, portal string) (Contact, error) {
 	if key, from := portalOf(obj); portal != "" && from != "" && from != portal {
 		return Contact{}, handoff.Invalid("invalid HubSpot event", map[string]string{
 			key: fmt.Sprintf("portal %s is not the HubSpot account this Handoff takes leads from (HUBSPOT_PORTAL_ID)", from)})
 	}
-	if kind := scalar(obj["subscriptionType"]); kind != "contact.merge" {
+	kind := scalar(obj["subscriptionType"])
+	switch kind {
+	case "contact.merge":
+		return parseMerge(obj)
+	case "contact.deletion", "contact.privacyDeletion":
+	default:
 		return Contact{}, handoff.Invalid("invalid HubSpot event", map[string]string{"subscriptionType": fmt.Sprintf(
-			"%q is not taken: only contact.merge events, and contacts from a workflow's Send a webhook action", kind)})
+			"%q is not taken: only contact.merge, contact.deletion and contact.privacyDeletion events, and contacts from a workflow's Send a webhook action", kind)})
 	}
 	bad := map[string]string{}
-	id := func(key string, v any) string {
-		s := scalar(v)
-		if n, err := strconv.ParseUint(s, 10, 64); err != nil || n == 0 {
-			bad[key] = "must be a HubSpot record id"
-			return ""
+	id := recordID(bad, "objectId", obj["objectId"])
+	if kind == "contact.privacyDeletion" {
+		// Nothing else is read: an erasure the person asked for is not
+		// refused for a time it does not need.
+		if len(bad) > 0 {
+			return Contact{}, handoff.Invalid("invalid HubSpot event", bad)
 		}
-		return s
+		return Contact{Input: handoff.LeadInput{ExternalID: id}, Erase: true}, nil
 	}
-	primary := id("primaryObjectId", obj["primaryObjectId"])
+	n, err := strconv.ParseInt(scalar(obj["occurredAt"]), 10, 64)
+	if err != nil || n <= 0 {
+		bad["occurredAt"] = "required: when the change was made, in milliseconds since 1970"
+	}
+	if len(bad) > 0 {
+		return Contact{}, handoff.Invalid("invalid HubSpot event", bad)
+	}
+	occurred := time.UnixMilli(n).UTC()
+	in := handoff.LeadInput{ExternalID: id, KnownOnly: true, ChangedAt: &occurred, Stage: handoff.StageLost, Reason: DeletedReason}
+	return Contact{Input: in, Modified: occurred}, nil
+}
+
+// recordID returns v, the value of key, as a HubSpot record id, or ""
+// with the problem named in bad.
+func recordID(bad map[string]string, key string, v any) string {
+	s := scalar(v)
+	if n, err := strconv.ParseUint(s, 10, 64); err != nil || n == 0 {
+		bad[key] = "must be a HubSpot record id"
+		return ""
+	}
+	return s
+}
+
+// parseMerge reads a contact.merge event, whose surviving contact is
+// newObjectId when HubSpot gave the merged contact a new id, else
+// primaryObjectId, and whose merged contacts are mergedObjectIds (and
+// primaryObjectId when it did not survive).
+func parseMerge(obj map[string]any) (Contact, error) {
+	bad := map[string]string{}
+	primary := recordID(bad, "primaryObjectId", obj["primaryObjectId"])
 	survivor := primary
 	if v, ok := obj["newObjectId"]; ok && v != nil && scalar(v) != "0" {
-		survivor = id("newObjectId", v)
+		survivor = recordID(bad, "newObjectId", v)
 	}
 	list, ok := obj["mergedObjectIds"].([]any)
 	if !ok || len(list) == 0 || len(list) > handoff.MaxMerged {
@@ -361,7 +410,7 @@ func parseEvent(obj map[string]any, _ time.Time, portal string) (Contact, error)
 		merged = append(merged, primary)
 	}
 	for _, v := range list {
-		if m := id("mergedObjectIds", v); m != "" && m != survivor && !slices.Contains(merged, m) {
+		if m := recordID(bad, "mergedObjectIds", v); m != "" && m != survivor && !slices.Contains(merged, m) {
 			merged = append(merged, m)
 		}
 	}

@@ -52,6 +52,10 @@ type Store interface {
 	// FoldMerged folds the leads of the contacts merged into survivor,
 	// for a merge event that carries no contact: it makes no lead.
 	FoldMerged(ctx context.Context, source, survivor string, merged []string, policy handoff.Policy, now time.Time, actor string) error
+	// ForgetLeadAs erases the lead of a contact HubSpot erased at the
+	// person's request, as Handoff's own erasure does, recording actor
+	// as who asked; ENOTFOUND for an unknown or erased lead.
+	ForgetLeadAs(ctx context.Context, externalID string, now time.Time, actor string) error
 }
 
 // Result is one stored contact in the answer.
@@ -69,6 +73,12 @@ type Result struct {
 	// Merged lists, for a contact.merge event, the contacts whose leads
 	// were folded into the surviving contact's (ExternalID).
 	Merged []string `json:"merged,omitempty"`
+	// Erased is true when a contact.privacyDeletion event erased the
+	// contact's lead.
+	Erased bool `json:"erased,omitempty"`
+	// Unknown is true for an event about a contact Handoff has no lead
+	// of (or one already erased): nothing was written.
+	Unknown bool `json:"unknown,omitempty"`
 }
 
 type answer struct {
@@ -90,7 +100,9 @@ type answer struct {
 // the store refuses or fails to store does not stop the others: each is
 // tried, the answer lists those stored, names the bad ones' properties
 // ("[1].email") and the ones not stored, and is 500 when any was not
-// (HubSpot sends it again; what was stored changes nothing then).
+// (HubSpot sends it again; what was stored changes nothing then). An
+// event of HubSpot's webhooks API about a contact Handoff has no lead of
+// (a deletion) writes nothing and is answered 200 (Result.Unknown).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	logger := h.Logger
 	if logger == nil {
@@ -130,8 +142,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			out.Leads = append(out.Leads, Result{ExternalID: c.Input.ExternalID, Merged: c.Input.Merged})
 			continue
 		}
+		if c.Erase {
+			err := h.Store.ForgetLeadAs(r.Context(), c.Input.ExternalID, now().UTC(), Actor)
+			switch {
+			case handoff.ErrorCode(err) == handoff.ENOTFOUND:
+				out.Leads = append(out.Leads, Result{ExternalID: c.Input.ExternalID, Unknown: true})
+			case err != nil:
+				logger.ErrorContext(r.Context(), "hubspot: erase contact", "external_id", c.Input.ExternalID, "err", err)
+				failed = append(failed, c.Input.ExternalID)
+			default:
+				out.Stored++
+				out.Leads = append(out.Leads, Result{ExternalID: c.Input.ExternalID, Erased: true})
+			}
+			continue
+		}
 		res, kept, stale, err := h.save(r.Context(), c, now().UTC())
 		switch {
+		case c.Input.KnownOnly && handoff.ErrorCode(err) == handoff.ENOTFOUND:
+			out.Leads = append(out.Leads, Result{ExternalID: c.Input.ExternalID, Unknown: true})
 		case handoff.ErrorCode(err) == handoff.EINVALID:
 			refused(bad, c.Prefix, err)
 		case err != nil:
