@@ -84,6 +84,9 @@ type Contact struct {
 	// the contact at the person's request, and Handoff erases its lead
 	// as its own erasure does, recording HubSpot as who asked.
 	Erase bool
+	// Ignored is true for an event taken and left alone: a change of a
+	// contact property Handoff does not read.
+	Ignored bool
 }
 
 // ParseBody reads a webhook body as Parse does and returns the lead inputs
@@ -338,11 +341,17 @@ const DeletedReason = "deleted in HubSpot"
 //     Handoff's own erasure does;
 //   - contact.deletion closes its lead, lost with DeletedReason, dated by
 //     occurredAt as a CRM's stage is (LeadInput.ChangedAt), without
-//     erasing it.
+//     erasing it;
+//   - contact.propertyChange of lifecyclestage moves its lead to the stage
+//     propertyValue names, dated by occurredAt, when HubSpot changed it; a
+//     change of any other property is taken and ignored (Ignored): the
+//     app's subscriptions choose the properties, and a 4xx, which HubSpot
+//     does not retry, would change nothing but mark a valid delivery
+//     failed.
 //
-// Deletions carry no contact: they change a known lead only
-// (LeadInput.KnownOnly). Any other subscription is refused, naming
-// subscriptionType.
+// Deletions and property changes carry no contact: they change a known
+// lead only (LeadInput.KnownOnly). Any other subscription is refused,
+// naming subscriptionType.
 func parseEvent(obj map[string]any, _ time.Time, portal string) (Contact, error) {
 	if key, from := portalOf(obj); portal != "" && from != "" && from != portal {
 		return Contact{}, handoff.Invalid("invalid HubSpot event", map[string]string{
@@ -352,10 +361,10 @@ func parseEvent(obj map[string]any, _ time.Time, portal string) (Contact, error)
 	switch kind {
 	case "contact.merge":
 		return parseMerge(obj)
-	case "contact.deletion", "contact.privacyDeletion":
+	case "contact.deletion", "contact.privacyDeletion", "contact.propertyChange":
 	default:
 		return Contact{}, handoff.Invalid("invalid HubSpot event", map[string]string{"subscriptionType": fmt.Sprintf(
-			"%q is not taken: only contact.merge, contact.deletion and contact.privacyDeletion events, and contacts from a workflow's Send a webhook action", kind)})
+			"%q is not taken: only contact.merge, contact.deletion, contact.privacyDeletion and contact.propertyChange events, and contacts from a workflow's Send a webhook action", kind)})
 	}
 	bad := map[string]string{}
 	id := recordID(bad, "objectId", obj["objectId"])
@@ -371,12 +380,28 @@ func parseEvent(obj map[string]any, _ time.Time, portal string) (Contact, error)
 	if err != nil || n <= 0 {
 		bad["occurredAt"] = "required: when the change was made, in milliseconds since 1970"
 	}
+	occurred := time.UnixMilli(n).UTC()
+	c := Contact{Input: handoff.LeadInput{ExternalID: id, KnownOnly: true, ChangedAt: &occurred}, Modified: occurred}
+	switch {
+	case kind == "contact.deletion":
+		c.Input.Stage, c.Input.Reason = handoff.StageLost, DeletedReason
+	case scalar(obj["propertyName"]) != "lifecyclestage":
+		c.Ignored = true
+	default:
+		v := scalar(obj["propertyValue"])
+		st, ok := lifecycleStages[strings.ToLower(strings.Join(strings.Fields(v), ""))]
+		switch {
+		case !ok:
+			bad["propertyValue"] = fmt.Sprintf("unknown lifecycle stage %q", v)
+		case st == handoff.StageRecycled:
+			c.Input.Reason = otherReason
+		}
+		c.Input.Stage = st
+	}
 	if len(bad) > 0 {
 		return Contact{}, handoff.Invalid("invalid HubSpot event", bad)
 	}
-	occurred := time.UnixMilli(n).UTC()
-	in := handoff.LeadInput{ExternalID: id, KnownOnly: true, ChangedAt: &occurred, Stage: handoff.StageLost, Reason: DeletedReason}
-	return Contact{Input: in, Modified: occurred}, nil
+	return c, nil
 }
 
 // recordID returns v, the value of key, as a HubSpot record id, or ""

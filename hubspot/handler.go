@@ -79,6 +79,10 @@ type Result struct {
 	// Unknown is true for an event about a contact Handoff has no lead
 	// of (or one already erased): nothing was written.
 	Unknown bool `json:"unknown,omitempty"`
+	// Ignored is true for a change of a contact property Handoff does not
+	// read (a contact.propertyChange event other than lifecyclestage):
+	// nothing was written.
+	Ignored bool `json:"ignored,omitempty"`
 }
 
 type answer struct {
@@ -140,6 +144,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			out.Stored++
 			out.Leads = append(out.Leads, Result{ExternalID: c.Input.ExternalID, Merged: c.Input.Merged})
+			continue
+		}
+		if c.Ignored {
+			out.Leads = append(out.Leads, Result{ExternalID: c.Input.ExternalID, Ignored: true})
 			continue
 		}
 		if c.Erase {

@@ -176,7 +176,7 @@ func TestHubSpotMergeEvent(t *testing.T) {
 		ctx := context.Background()
 		srv := newServer(t, s, "")
 		// Other events carry no contact: none makes a lead.
-		for _, kind := range []string{"contact.propertyChange", "contact.creation"} {
+		for _, kind := range []string{"contact.creation", "company.propertyChange"} {
 			body := `[{"eventId": 1002, "subscriptionId": 43, "portalId": 62515, "appId": 7, "occurredAt": 1763620000000,
 				"subscriptionType": "` + kind + `", "attemptNumber": 0, "objectId": 1111, "propertyName": "lifecyclestage",
 				"propertyValue": "salesqualifiedlead", "changeSource": "CRM_UI"}]`
