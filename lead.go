@@ -36,8 +36,13 @@ type Lead struct {
 	// SLAHolder is who held the lead when its SQL cycle's contact promise
 	// was settled, recorded when it changed hands after that (a release,
 	// a reassign); nil when nothing was recorded. See SLAOwner.
-	SLAHolder   *Owner
-	SQLAt       *time.Time // when it last became an SQL
+	SLAHolder *Owner
+	SQLAt     *time.Time // when it last became an SQL
+	// SLAFrom is when the SLA clock of its SQL cycle started: its arrival
+	// here, later than SQLAt for a CRM's SQL dated by the CRM
+	// (enterStages' clock); nil for a cycle begun before Handoff kept it,
+	// whose clock is taken to start at SQLAt.
+	SLAFrom     *time.Time
 	ClaimedAt   *time.Time
 	ContactedAt *time.Time
 	ClaimDueAt  *time.Time
@@ -156,9 +161,9 @@ func (l *Lead) enterStages(t Transition, at, clock time.Time, actor string, deta
 		switch st {
 		case StageSQL:
 			ended = l.endCycle(at)
-			sqlAt := at
+			sqlAt, from := at, clock
 			claimDue, contactDue := policy.ClaimDue(clock), policy.ContactDue(clock)
-			l.SQLAt, l.ClaimDueAt, l.ContactDueAt = &sqlAt, &claimDue, &contactDue
+			l.SQLAt, l.SLAFrom, l.ClaimDueAt, l.ContactDueAt = &sqlAt, &from, &claimDue, &contactDue
 			l.SLABreached, l.SLAHolder = false, nil
 			l.ClaimedAt, l.ContactedAt = nil, nil
 			l.SLATimers = SLATimers{NextReminderAt: firstReminder(policy, clock)}
@@ -240,13 +245,20 @@ func (l *Lead) StopSLAOnErasure(now time.Time) {
 	}
 }
 
-// heldAgain gives back its contact deadline, counted from when it became an
-// SQL, to a lead that sales takes up again after returning it before
-// contact (lost or recycled straight back to claimed or contacted, with no
-// new SQL). A lead recorded as history has no claim deadline and stays out.
+// heldAgain gives back its contact deadline to a lead that sales takes up
+// again after returning it before contact (lost or recycled straight back
+// to claimed or contacted, with no new SQL): the deadline it had, counted
+// from when its SLA clock started (SLAFrom), its arrival, and not from a
+// CRM's earlier date of the SQL, which would give it back early by the
+// delivery's delay. A lead recorded as history has no claim deadline and
+// stays out.
 func (l *Lead) heldAgain(p Policy) {
 	if l.ContactDueAt == nil && l.ClaimDueAt != nil && l.SQLAt != nil {
-		due := p.ContactDue(*l.SQLAt)
+		from := l.SQLAt
+		if l.SLAFrom != nil {
+			from = l.SLAFrom
+		}
+		due := p.ContactDue(*from)
 		l.ContactDueAt = &due
 	}
 }

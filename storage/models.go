@@ -33,9 +33,12 @@ type leadRow struct {
 	SLAHolderUserID   string `gorm:"column:sla_holder_user_id;size:100;not null;default:''"`
 	SLAHolderEmail    string `gorm:"column:sla_holder_email;size:500;not null;default:''"`
 	SQLMs             *int64
-	ClaimedMs         *int64
-	ContactedMs       *int64
-	ClaimDueMs        *int64 // read through idx_leads_sla_claim
+	// SLAFromMs is handoff.Lead.SLAFrom: when the SQL cycle's SLA clock
+	// started (NULL for a cycle begun before it was kept: at sql_ms).
+	SLAFromMs   *int64 `gorm:"column:sla_from_ms"`
+	ClaimedMs   *int64
+	ContactedMs *int64
+	ClaimDueMs  *int64 // read through idx_leads_sla_claim
 	// ShownMs is when the lead's card was first shown in chat in its
 	// latest SQL cycle (the system's part of the wait ends there).
 	ShownMs      *int64
