@@ -112,7 +112,12 @@ func update(n Notification, status map[string]handoff.Stage, now time.Time) (Upd
 	}
 	if in.Stage != "" {
 		// The status changed when the record did, as Salesforce dates it:
-		// a resent or delayed notification dates its stage by then.
+		// a resent or delayed notification dates its stage by then. No
+		// field of the standard Lead says when Status changed (field
+		// history is not sent), and a notification carries the record as
+		// it is when sent, so a status change and a later edit that reach
+		// Handoff together are dated by the edit: the earliest time known.
+		// A status Handoff already has keeps the date it was given.
 		in.ChangedAt = &modified
 	}
 	return Update{NotificationID: n.ID, Input: in, Modified: modified}, nil
