@@ -56,7 +56,10 @@ func NewChange(l *Lead, events []Event) LeadChange {
 // posts. It returns false and changes nothing for any other lead. The
 // store's ClaimLead repeats the state change as one conditional SQL UPDATE,
 // so that of concurrent claims exactly one wins; storage's
-// TestRulesWrittenTwiceAgree runs both on the same cases.
+// TestRulesWrittenTwiceAgree runs both on the same cases. An SQL that
+// someone held unclaimed (a rep an intake named, owner_email) changes hands
+// as a reassign does: a contact promise settled by then goes on counting
+// for them (handOver), not for nobody.
 func (l *Lead) Claim(owner Owner, now time.Time, actor string) (LeadChange, bool) {
 	if l.Stage != StageSQL {
 		return LeadChange{}, false
@@ -64,6 +67,9 @@ func (l *Lead) Claim(owner Owner, now time.Time, actor string) (LeadChange, bool
 	plan, err := PlanTransition(l.Stage, l.Reached, StageClaimed)
 	if err != nil {
 		return LeadChange{}, false
+	}
+	if l.Owner != (Owner{}) {
+		l.handOver(now)
 	}
 	events := l.EnterStages(plan, now, actor, nil, Policy{})
 	l.Owner = owner

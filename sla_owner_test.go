@@ -192,3 +192,45 @@ func TestOwnerNamedByIntake(t *testing.T) {
 		})
 	}
 }
+
+// TestClaimOfANamedOwnersLead: an SQL an intake named an owner for
+// (owner_email) and nobody claimed is theirs until another rep claims it:
+// a contact deadline that passed before the claim counts for the rep
+// named, who held it then; one still ahead for the claimer; a lead
+// nobody held is nobody's breach.
+func TestClaimOfANamedOwnersLead(t *testing.T) {
+	policy := handoff.DefaultPolicy()
+	named, claimer := handoff.Owner{Email: "b@example.com"}, handoff.Owner{Platform: "slack", UserID: "UA", Email: "a@example.com"}
+	sqlAt := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	due := policy.ContactDue(sqlAt)
+	tests := []struct {
+		name    string
+		owner   string // owner_email of the SQL's intake
+		claimAt time.Time
+		counts  handoff.Owner // whom its promise counts for after the deadline
+	}{
+		{"named, claimed after the deadline", named.Email, due.Add(time.Hour), named},
+		{"named, claimed at the deadline", named.Email, due, named},
+		{"named, claimed before the deadline", named.Email, due.Add(-time.Hour), claimer},
+		{"nobody held it, claimed after the deadline", "", due.Add(time.Hour), handoff.Owner{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &handoff.Lead{}
+			in := handoff.LeadInput{ExternalID: "x", Stage: handoff.StageSQL, OwnerEmail: tt.owner, OccurredAt: &sqlAt}
+			if _, _, err := in.Apply(l, sqlAt, handoff.ActorAPI, policy); err != nil {
+				t.Fatal(err)
+			}
+			l.ID = 1
+			if _, ok := l.Claim(claimer, tt.claimAt, "slack:UA"); !ok {
+				t.Fatal("claim refused")
+			}
+			if l.Owner != claimer {
+				t.Errorf("owner %+v, want the claimer %+v", l.Owner, claimer)
+			}
+			if got := l.SLAOwner(); got != tt.counts {
+				t.Errorf("its promise (due %v) counts for %+v, want %+v", due, got, tt.counts)
+			}
+		})
+	}
+}

@@ -223,22 +223,38 @@ func (s *Store) claimInBatch(ctx context.Context, item *claimItem) (*handoff.Lea
 	return lead, false, nil
 }
 
+// claimHandsOver is Lead.Claim's handOver in SQL, over the unclaimed SQL
+// as it was before the claim, with the claim's time as its one parameter:
+// nothing was recorded yet, someone held the lead (a rep an intake named)
+// and its contact promise was settled by the claim (met, or its deadline
+// passed). The promise then goes on counting for that rep (slaOwnerCol),
+// in the claim's one UPDATE.
+const claimHandsOver = "NOT sla_held AND (COALESCE(owner_platform, '') <> '' OR COALESCE(owner_user_id, '') <> ''" +
+	" OR COALESCE(owner_email, '') <> '') AND (contacted_ms <= contact_due_ms OR contact_due_ms <= ?)"
+
 // claimColumns is Lead.Claim written as the columns of one UPDATE of an
 // unclaimed SQL, so that the database decides races.
 // TestRulesWrittenTwiceAgree checks that both give the same lead.
 func claimColumns(owner handoff.Owner, at time.Time) map[string]any {
 	now := ms(at)
+	holder := func(col string) clause.Expr {
+		return gorm.Expr("CASE WHEN "+claimHandsOver+" THEN COALESCE(owner_"+col+", '') ELSE sla_holder_"+col+" END", now)
+	}
 	return map[string]any{
-		"stage":          handoff.StageClaimed,
-		"reached":        gorm.Expr("CASE WHEN reached < ? THEN ? ELSE reached END", handoff.StageClaimed.Rank(), handoff.StageClaimed.Rank()),
-		"owner_platform": owner.Platform,
-		"owner_user_id":  owner.UserID,
-		"owner_email":    owner.Email,
-		"claimed_ms":     now,
-		"sla_breached":   gorm.Expr("CASE WHEN claim_due_ms IS NOT NULL AND claim_due_ms < ? THEN ? ELSE sla_breached END", now, true),
-		"updated_ms":     now,
-		"offer_state":    gorm.Expr("CASE WHEN offer_state = '' THEN '' ELSE ? END", handoff.OfferClaimed),
-		"offer_due_ms":   nil,
+		"sla_held":            gorm.Expr("CASE WHEN "+claimHandsOver+" THEN ? ELSE sla_held END", now, true),
+		"sla_holder_platform": holder("platform"),
+		"sla_holder_user_id":  holder("user_id"),
+		"sla_holder_email":    holder("email"),
+		"stage":               handoff.StageClaimed,
+		"reached":             gorm.Expr("CASE WHEN reached < ? THEN ? ELSE reached END", handoff.StageClaimed.Rank(), handoff.StageClaimed.Rank()),
+		"owner_platform":      owner.Platform,
+		"owner_user_id":       owner.UserID,
+		"owner_email":         owner.Email,
+		"claimed_ms":          now,
+		"sla_breached":        gorm.Expr("CASE WHEN claim_due_ms IS NOT NULL AND claim_due_ms < ? THEN ? ELSE sla_breached END", now, true),
+		"updated_ms":          now,
+		"offer_state":         gorm.Expr("CASE WHEN offer_state = '' THEN '' ELSE ? END", handoff.OfferClaimed),
+		"offer_due_ms":        nil,
 	}
 }
 

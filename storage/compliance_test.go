@@ -31,7 +31,7 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 		loc := copenhagen(t)
 		var leads []*handoff.Lead
 		cycles := map[int64][]handoff.SLACycle{}
-		for _, id := range strings.Fields("A B C D E F G H I J K L M N P Q R S T U V") {
+		for _, id := range strings.Fields("A B C D E F G H I J K L M N P Q R S T U V W") {
 			l, err := s.LeadByExternalID(ctx, id)
 			if err != nil {
 				t.Fatal(err)
@@ -47,19 +47,20 @@ func TestSLAComplianceOneDefinition(t *testing.T) {
 		if c := cycles[leads[17].ID]; len(c) != 1 || c[0].ClaimedAt == nil || c[0].ContactDueAt != nil {
 			t.Fatalf("S kept finished cycles %+v, want one with its claim and no deadline", c)
 		}
-		// T, U and V: whom an owner named by intake is charged with.
+		// T, U, V and W: whom an owner named by intake is charged with.
 		for _, w := range []struct {
-			id     string
-			counts handoff.Owner
-			ended  []handoff.Owner
+			id            string
+			owner, counts handoff.Owner
+			ended         []handoff.Owner
 		}{
-			{"T", handoff.Owner{}, nil},
-			{"U", funnelRep1, nil},
-			{"V", funnelRep3, []handoff.Owner{funnelRep2}},
+			{"T", funnelRep3, handoff.Owner{}, nil},
+			{"U", funnelRep3, funnelRep1, nil},
+			{"V", funnelRep3, funnelRep3, []handoff.Owner{funnelRep2}},
+			{"W", funnelRep1, funnelRep3, nil},
 		} {
-			l := leads[strings.Index("ABCDEFGHIJKLMNPQRSTUV", w.id)]
-			if got := l.SLAOwner(); got != w.counts || l.Owner != funnelRep3 {
-				t.Errorf("%s: owner %+v, its promise counts for %+v; want %+v, %+v", w.id, l.Owner, got, funnelRep3, w.counts)
+			l := leads[strings.Index("ABCDEFGHIJKLMNPQRSTUVW", w.id)]
+			if got := l.SLAOwner(); got != w.counts || l.Owner != w.owner {
+				t.Errorf("%s: owner %+v, its promise counts for %+v; want %+v, %+v", w.id, l.Owner, got, w.owner, w.counts)
 			}
 			var ended []handoff.Owner
 			for _, c := range cycles[l.ID] {
@@ -282,12 +283,16 @@ var funnelRep3 = handoff.Owner{Email: "rep3@example.com"}
 //	V: SQL Nov 9, claimed by rep2, recycled Nov 12, an SQL again named
 //	  for rep3 Nov 16: the finished cycle is rep2's breach, the new one
 //	  rep3's.
+//	W: SQL Nov 9 named for rep3, who held it unclaimed at its deadline,
+//	  claimed by rep1 Nov 12: rep3's breach, not nobody's.
 func buildNamedOwners(t *testing.T, s *storage.Store) {
 	l := funnelLog{t: t, s: s, policy: funnelPolicy(t)}
 	named := map[string]any{"owner_email": funnelRep3.Email}
 	for _, id := range []string{"T", "U", "V"} {
 		l.move(id, "sql", "2026-11-09T09:00:00Z", nil)
 	}
+	l.move("W", "sql", "2026-11-09T09:00:00Z", named)
+	l.claim("W", funnelRep1, "2026-11-12T09:00:00Z")
 	l.claim("U", funnelRep1, "2026-11-09T10:00:00Z")
 	l.claim("V", funnelRep2, "2026-11-09T10:00:00Z")
 	l.move("T", "", "2026-11-12T09:00:00Z", named)

@@ -25,6 +25,8 @@ type ruleLead struct {
 	claimEsc, contactEsc *time.Time
 	breached             bool
 	offer                *handoff.Offer
+	owner                handoff.Owner // a rep an intake named, on an unclaimed SQL
+	contacted            *time.Time
 }
 
 func (c ruleLead) lead(name string, sqlAt time.Time) *handoff.Lead {
@@ -32,7 +34,7 @@ func (c ruleLead) lead(name string, sqlAt time.Time) *handoff.Lead {
 		ExternalID: name, Company: name, Stage: c.stage, Reached: c.reached.Rank(), SQLAt: &sqlAt,
 		ClaimDueAt: c.claimDue, ContactDueAt: c.contactDue, SLABreached: c.breached,
 		SLATimers: handoff.SLATimers{NextReminderAt: c.nextRemind, ClaimEscalatedAt: c.claimEsc, ContactEscalatedAt: c.contactEsc},
-		CreatedAt: sqlAt, UpdatedAt: sqlAt, Offer: c.offer.Clone(),
+		CreatedAt: sqlAt, UpdatedAt: sqlAt, Offer: c.offer.Clone(), Owner: c.owner, ContactedAt: c.contacted,
 	}
 }
 
@@ -63,11 +65,23 @@ func claimRuleAgrees(t *testing.T) {
 	for _, o := range ruleOffers(at) {
 		cases = append(cases, ruleLead{stage: handoff.StageSQL, reached: handoff.StageSQL, claimDue: &after, offer: o})
 	}
+	// An SQL held unclaimed (by a rep an intake named, or nobody) whose
+	// contact promise was settled before the claim, at it, or not yet.
+	for _, owner := range []handoff.Owner{{}, {Email: "named@example.com"}} {
+		for _, due := range []*time.Time{nil, &before, &same, &after} {
+			for _, contacted := range []*time.Time{nil, &before} {
+				cases = append(cases, ruleLead{stage: handoff.StageSQL, reached: handoff.StageSQL, claimDue: &before, contactDue: due, owner: owner, contacted: contacted})
+			}
+		}
+	}
 	owner := handoff.Owner{Platform: "teams", UserID: "29:rita", Email: "rita@example.com"}
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
 		for i, c := range cases {
 			name := fmt.Sprintf("%s-reached-%s-due-%s-breached-%v-offer-%s", c.stage, c.reached, dueName(c.claimDue, at), c.breached, offerName(c.offer, at))
+			if c.contactDue != nil || c.owner != (handoff.Owner{}) || c.contacted != nil {
+				name += fmt.Sprintf("-contact-due-%s-contacted-%s-owner-%s", dueName(c.contactDue, at), dueName(c.contacted, at), c.owner.Email)
+			}
 			t.Run(name, func(t *testing.T) {
 				id, err := s.PutOnlyLead(ctx, c.lead(fmt.Sprint("claim-", i), sqlAt))
 				if err != nil {
@@ -111,8 +125,12 @@ func ruleState(l *handoff.Lead) string {
 	if l.Offer != nil {
 		offer = fmt.Sprintf("%s rep=%s until=%s seq=%d", l.Offer.State, l.Offer.Rep.Key(), l.Offer.Until.UTC().Format(time.RFC3339Nano), l.Offer.Seq)
 	}
-	return fmt.Sprintf("stage=%s reached=%d owner=%+v claimed=%s breached=%v updated=%s offer=%s",
-		l.Stage, l.Reached, l.Owner, claimed, l.SLABreached, l.UpdatedAt.UTC().Format(time.RFC3339Nano), offer)
+	holder := "nil"
+	if l.SLAHolder != nil {
+		holder = fmt.Sprintf("%+v", *l.SLAHolder)
+	}
+	return fmt.Sprintf("stage=%s reached=%d owner=%+v holder=%s claimed=%s breached=%v updated=%s offer=%s",
+		l.Stage, l.Reached, l.Owner, holder, claimed, l.SLABreached, l.UpdatedAt.UTC().Format(time.RFC3339Nano), offer)
 }
 
 // ruleOffers are the routing states a lead can be in around at: none, and
