@@ -40,6 +40,9 @@ type importOptions struct {
 	quiet, dryRun bool
 	old           string // --old: what becomes of rows that are old records
 	encoding      string // --encoding: the file's character encoding; "" is UTF-8
+	// wall is this process's clock (time.Now when nil; a test's clock
+	// off the database's), moved onto the database's as serve's is.
+	wall func() time.Time
 }
 
 // oldRows are the values of import's --old.
@@ -80,14 +83,23 @@ func runImport(ctx context.Context, e env, opts importOptions) error {
 		}
 		in = f
 	}
-	store, err := openStore(ctx, cfg, storage.Options{})
+	wall := opts.wall
+	if wall == nil {
+		wall = time.Now
+	}
+	store, err := openStore(ctx, cfg, storage.Options{Clock: wall})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 
+	// The leads are stamped, and their deadlines counted, on the
+	// database's clock, as serve's are (storage.Store.Clock): on this
+	// machine's, an import on a machine whose clock is off set SQL times
+	// and deadlines that far off, and the replicas' SLA clock reminded
+	// and escalated by them that much early or late.
 	im := &csvimport.Importer{Store: store, Policy: cfg.Policy, BatchSize: opts.batch, LeadStatus: cfg.CRM.SalesforceStatus,
-		MaxRejections: maxListedRejections, Old: oldMode, DryRun: opts.dryRun, Encoding: enc}
+		MaxRejections: maxListedRejections, Old: oldMode, DryRun: opts.dryRun, Encoding: enc, Now: store.Clock(wall)}
 	bar := &progressBar{w: e.stderr, start: time.Now()}
 	if !opts.quiet && isTerminal(e.stderr) && size > 0 {
 		im.Progress = bar.update
