@@ -38,6 +38,12 @@ type Handler struct {
 	Policy   handoff.Policy
 	Now      func() time.Time // time.Now when nil
 	Logger   *slog.Logger     // slog.Default when nil
+	// Wall is the clock a request's signed timestamp is checked against
+	// (Now when nil): serve gives it this machine's clock, which HubSpot's
+	// (both NTP-synced) is compared with, while Now is the database's, on
+	// which leads are stamped; on the database's, a database clock off
+	// by more than MaxSkew refused every request.
+	Wall func() time.Time
 }
 
 // Register adds the route to mux.
@@ -116,6 +122,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.Now != nil {
 		now = h.Now
 	}
+	wall := now
+	if h.Wall != nil {
+		wall = h.Wall
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -126,7 +136,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusBadRequest, answer{Error: "could not read body"})
 		return
 	}
-	if err := Verify(r, body, h.Secret, h.PublicURL, now()); err != nil {
+	if err := Verify(r, body, h.Secret, h.PublicURL, wall()); err != nil {
 		logger.WarnContext(r.Context(), "hubspot: refused request", "err", err)
 		reply(w, http.StatusUnauthorized, answer{Error: "signature refused: " + err.Error()})
 		return

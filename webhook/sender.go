@@ -40,6 +40,12 @@ type Sender struct {
 	Lease     time.Duration    // how long a message is held while sent; default 1 min
 	Worker    string           // names this replica's leases
 	Batch     int              // messages per round, default 32
+	// Wall is the clock a message's signature is dated on (Now when nil):
+	// serve gives it this machine's clock, which the receivers (NTP-synced)
+	// check the timestamp against, while Now is the database's, on which
+	// the outbox is kept; on the database's, a database clock off by more
+	// than standardwebhooks.Tolerance had every message refused.
+	Wall func() time.Time
 
 	once sync.Once
 	wake chan struct{}
@@ -53,6 +59,9 @@ func (s *Sender) init() {
 		}
 		if s.Now == nil {
 			s.Now = time.Now
+		}
+		if s.Wall == nil {
+			s.Wall = s.Now
 		}
 		if s.Logger == nil {
 			s.Logger = slog.Default()
@@ -234,5 +243,5 @@ func (s *Sender) deliver(ctx context.Context, m handoff.OutboxMessage) (Answer, 
 	if err != nil {
 		return Answer{}, fmt.Errorf("%w: render: %v", errPermanent, err)
 	}
-	return Post(ctx, s.Client, *ep, n.ID, s.Now(), body)
+	return Post(ctx, s.Client, *ep, n.ID, s.Wall(), body)
 }

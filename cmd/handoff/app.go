@@ -183,8 +183,13 @@ func (a *app) wireAPI() error {
 func (a *app) wireConnectors() error {
 	cfg := a.cfg
 	saves := countedSaves{store: a.store, metrics: a.metrics}
+	// A sender's signed timestamp is checked against this machine's clock,
+	// NTP-synced as HubSpot's is, never the database's (a.now), which is
+	// off it by as much as the database server's clock is; Slack's
+	// signatures (slack-go) and Bot Framework's tokens (teams.Validator)
+	// are checked on it too.
 	(&hubspot.Handler{Secret: cfg.CRM.HubSpotSecret, PublicURL: cfg.CRM.PublicURL, PortalID: cfg.CRM.HubSpotPortalID, Store: saves, Policy: cfg.Policy,
-		Now: a.now, Logger: a.logger}).Register(a.mux)
+		Now: a.now, Wall: time.Now, Logger: a.logger}).Register(a.mux)
 	(&salesforce.Handler{OrgID: cfg.CRM.SalesforceOrgID, Token: cfg.CRM.SalesforceToken, Status: cfg.CRM.SalesforceStatus,
 		Store: saves, Policy: cfg.Policy, Now: a.now, Logger: a.logger}).Register(a.mux)
 	return nil
@@ -198,7 +203,7 @@ func (a *app) wireWebhooks() error {
 	}
 	eps := webhookEndpoints(a.cfg)
 	a.store.RouteWebhooks(webhook.Routes(eps))
-	a.hooks = &webhook.Sender{Store: a.store, Endpoints: eps, Now: a.now, Logger: a.logger, Lease: a.cfg.OutboxLease}
+	a.hooks = &webhook.Sender{Store: a.store, Endpoints: eps, Now: a.now, Wall: time.Now, Logger: a.logger, Lease: a.cfg.OutboxLease}
 	a.addWorker("webhooks", a.hooks.Run)
 	return nil
 }

@@ -178,7 +178,7 @@ func demoMonday(now time.Time, loc *time.Location) time.Time {
 // the server as waits says. stop shuts both down.
 func startDemo(ctx context.Context, dir string, logs *lockedBuffer, now time.Time, out io.Writer, quiet bool, extra string, waits demoWaits) (*demo, func() error, error) {
 	clock := &virtualClock{}
-	crm, err := newDemoCRM(clock.Now)
+	crm, err := newDemoCRM()
 	if err != nil {
 		return nil, nil, err
 	}

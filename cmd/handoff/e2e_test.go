@@ -56,6 +56,11 @@ type testClock struct {
 	// off is how far the process's own clock is off the database's (a
 	// replica whose clock is wrong); the app moves it back (Wall).
 	off time.Duration
+	// dbOff is how far the database's clock is off this machine's (a
+	// database server whose clock is wrong), played by the store
+	// measuring it against a process clock off the other way (Wall): the
+	// app runs dbOff off the wall clock, which senders sign on.
+	dbOff time.Duration
 }
 
 // Now is the wall clock moved on by what was skipped, and by off, in UTC.
@@ -65,11 +70,12 @@ func (c *testClock) Now() time.Time {
 	return time.Now().UTC().Add(c.off + c.skipped)
 }
 
-// Wall is the process's own clock: the wall clock, off by off.
+// Wall is the process's own clock as the store measures the database's
+// against: the wall clock, off by off, and by dbOff the other way.
 func (c *testClock) Wall() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return time.Now().Add(c.off)
+	return time.Now().Add(c.off - c.dbOff)
 }
 
 // skipTo moves the clock on to at least t.
