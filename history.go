@@ -21,15 +21,23 @@ func (in LeadInput) OldRecord(p Policy, now time.Time) bool {
 
 // Rescore rescores l, to which in was just applied, with its activities
 // (Lead.Rescore) and returns whether that changed it and the stage events
-// it recorded. An input from history (History) is scored as of its date, so
-// that a lead its score makes an SQL counts in the funnel when the record
-// says, and stays history (keepAsHistory); any other at now.
+// it recorded. The stages its score moves it to are dated as Apply dates
+// the input's own: at its OccurredAt (a CSV's Create Date or lifecycle
+// date, the API's occurred_at), else now, so that a lead its score makes
+// an SQL counts in the funnel when the record says, and is held to its
+// deadlines from then, as one the record makes an SQL is (an old record
+// imported live is announced past its claim deadline, and the default
+// import stops at it). An input from history (History) is also scored as
+// of its date, and stays history (keepAsHistory); any other at now.
 func (in LeadInput) Rescore(l *Lead, activities []Activity, now time.Time, policy Policy) (bool, []Event) {
-	at := now
-	if in.History && in.OccurredAt != nil {
+	scored, at := now, now
+	if in.OccurredAt != nil {
 		at = *in.OccurredAt
+		if in.History {
+			scored = at
+		}
 	}
-	_, changed, change := l.Rescore(activities, at, policy)
+	_, changed, change := l.rescore(activities, scored, at, policy)
 	in.keepAsHistory(l, change.Events)
 	return changed, change.Events
 }

@@ -157,18 +157,19 @@ func TestKeepAsHistoryAfterRescoring(t *testing.T) {
 		if l.Stage != StageSQL {
 			t.Fatalf("history %v: stage %s after rescoring, want sql", history, l.Stage)
 		}
-		// From history, the SQL counts when the record says; live, when
-		// the score made it one.
-		want := now
-		if history {
-			want = monthAgo
-		}
+		// From history or live, the SQL counts when the record says, as
+		// one whose stage the record gives does.
+		want := monthAgo
 		if !l.SQLAt.Equal(want) || !events[len(events)-1].At.Equal(want) {
 			t.Errorf("history %v: an SQL since %v (event %v), want %v", history, l.SQLAt, events[len(events)-1].At, want)
 		}
 		announced := len(NewChange(&l, events).Outbox) > 0
 		if announced == history || (l.ClaimDueAt == nil) != history || BecameSQLAsHistory(&l, events) != history {
 			t.Errorf("history %v: announced %v, claim deadline %v", history, announced, l.ClaimDueAt)
+		}
+		// Live, it is held to its deadlines from then: past its claim deadline.
+		if late := BecameSQLPastClaimDeadline(&l, events, now); late == history {
+			t.Errorf("history %v: past its claim deadline %v (claim due %v)", history, late, l.ClaimDueAt)
 		}
 	}
 }

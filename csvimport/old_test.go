@@ -235,3 +235,50 @@ func TestImportHistoryWithScoring(t *testing.T) {
 		}
 	})
 }
+
+// Under an agreement with scoring, a dated row its score makes an SQL is
+// dated by the row (its Create Date), as a row whose stage is sql is:
+// imported live it counts in that month's funnel and is announced past its
+// claim deadline; by default the import stops at it. Dated by the import,
+// it was one of November's SQLs, within its deadlines, and the default
+// import went past it.
+func TestImportLiveWithScoring(t *testing.T) {
+	csv := "Record ID,Email,Job Title,Create Date\n" +
+		"c-old,old@acme.dk,CTO,2026-10-20 10:30\n" +
+		"c-new,new@acme.dk,CTO,2026-11-20 09:30\n"
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		im := importer(s)
+		im.Policy.Scoring = &handoff.Scoring{MQLAt: 5, SQLAt: 10,
+			Explicit: []handoff.ExplicitRule{{Field: "title", Matches: regexp.MustCompile(`CTO`), Points: 30}}}
+		t.Run("Live", func(t *testing.T) {
+			im.Old = csvimport.OldRowsLive
+			sum, err := im.Import(ctx, strings.NewReader(csv), 0)
+			if err != nil || sum.Created != 2 || sum.Announced != 2 || sum.PastClaimDeadline != 1 {
+				t.Errorf("summary %+v, %v; want 2 created and announced, 1 past its claim deadline", sum, err)
+			}
+			for id, want := range map[string]time.Time{
+				"c-old": time.Date(2026, 10, 20, 8, 30, 0, 0, time.UTC),
+				"c-new": time.Date(2026, 11, 20, 8, 30, 0, 0, time.UTC),
+			} {
+				l, msgs := leadAndMessages(t, s, id)
+				if l.Stage != handoff.StageSQL || l.SQLAt == nil || !l.SQLAt.Equal(want) || !hasKind(msgs, handoff.OutboxAnnounceLead) ||
+					l.ClaimDueAt == nil || !l.ClaimDueAt.Equal(im.Policy.ClaimDue(want)) {
+					t.Errorf("%s: stage %s since %v, claim deadline %v, announced %v; want an SQL since %s (its Create Date), due %s, announced",
+						id, l.Stage, l.SQLAt, l.ClaimDueAt, hasKind(msgs, handoff.OutboxAnnounceLead), want, im.Policy.ClaimDue(want))
+				}
+			}
+			if c := october(t, s, im.Policy.Location); c.SQLs != 1 {
+				t.Errorf("October: %+v; want c-old's SQL", c)
+			}
+		})
+		t.Run("StopsAtItByDefault", func(t *testing.T) {
+			im.Old = csvimport.OldRowsStop
+			_, err := im.Import(ctx, strings.NewReader(strings.ReplaceAll(csv, "c-", "s-")), 0)
+			var old *csvimport.OldRowError
+			if !errors.As(err, &old) || old.Line != 2 || !old.At.Equal(time.Date(2026, 10, 20, 8, 30, 0, 0, time.UTC)) {
+				t.Fatalf("err = %v (%+v), want a stop at line 2, dated 2026-10-20 08:30 UTC", err, old)
+			}
+		})
+	})
+}
