@@ -25,12 +25,11 @@ func (a *App) membership(ctx context.Context, env eventEnvelope) error {
 	if user != self {
 		switch {
 		case a.cfg.Members == nil:
+			return nil
 		case left:
-			a.cfg.Members.Left(channel, user)
-		default:
-			a.cfg.Members.Joined(channel, user)
+			return a.cfg.Members.Left(ctx, channel, user)
 		}
-		return nil
+		return a.cfg.Members.Joined(ctx, channel, user)
 	}
 	if left {
 		a.lost(ctx, channel, "the app was removed from the %[1]s: Handoff cannot post there until someone invites it back (/invite @Handoff in the channel)")

@@ -24,8 +24,11 @@ func (a *App) install(ctx context.Context, act *Activity) error {
 	isBot := func(m schema.ChannelAccount) bool { return m.ID == act.Recipient.ID }
 	if a.cfg.Members != nil {
 		for _, m := range slices.Concat(act.MembersAdded, act.MembersRemoved) {
-			if !isBot(m) {
-				a.cfg.Members.Changed(ctx, cd.Team.ID, m.ID)
+			if isBot(m) {
+				continue
+			}
+			if err := a.cfg.Members.Changed(ctx, cd.Team.ID, m.ID); err != nil {
+				return err
 			}
 		}
 	}

@@ -32,12 +32,14 @@ const GuestCannotOwn = "Only full members of this Microsoft 365 organization can
 // standard channels. A guest of the tenant (the member record's userRole
 // "guest", or any role but "user") is not one of them, in the team or
 // outside it (their role asked where they wrote to the bot: roles):
-// Handoff does nothing for guests.
+// Handoff does nothing for guests. Shared (Share), a change Teams told
+// one replica of makes every replica ask again.
 type SalesMembers struct {
 	platform *Platform
 	channel  string
 	members  *cache.Cache[membership]
 	roles    *roles
+	shared   *cache.Shared
 }
 
 // membership is what the Bot Connector said of a user in the sales
@@ -71,6 +73,28 @@ func (m *SalesMembers) Saw(act *Activity) {
 	}
 }
 
+// Share makes the team's membership events that reach this replica reach
+// the replicas sharing stamps too, and theirs this one: each drops its
+// cached answers within a second of another's event (cache.Shared). Call
+// it before the first IsSalesMember.
+func (m *SalesMembers) Share(stamps cache.Stamps) {
+	m.shared = cache.NewShared(stamps, "teams:members")
+}
+
+// fresh drops the cached answers when another replica was told of a
+// change since this one last looked (Share).
+func (m *SalesMembers) fresh(ctx context.Context) error {
+	changed, err := m.shared.Changed(ctx)
+	if err != nil {
+		return fmt.Errorf("teams: members of the sales channel's team: %w", err)
+	}
+	if changed {
+		m.members.Clear()
+		m.roles.cache.Clear()
+	}
+	return nil
+}
+
 // IsSalesMember reports whether userID is a full member of the tenant in
 // the sales channel's team. A guest of the tenant, in the team or outside
 // it, gets an EFORBIDDEN error with NotAMember, which refuses them
@@ -81,6 +105,9 @@ func (m *SalesMembers) Saw(act *Activity) {
 func (m *SalesMembers) IsSalesMember(ctx context.Context, userID string) (bool, error) {
 	if userID == "" {
 		return false, nil
+	}
+	if err := m.fresh(ctx); err != nil {
+		return false, err
 	}
 	var ms membership
 	if m.channel != "" {
@@ -108,6 +135,9 @@ func (m *SalesMembers) IsSalesMember(ctx context.Context, userID string) (bool, 
 func (m *SalesMembers) IsGuest(ctx context.Context, userID string) (bool, error) {
 	if userID == "" {
 		return false, nil
+	}
+	if err := m.fresh(ctx); err != nil {
+		return false, err
 	}
 	var ms membership
 	if m.channel != "" {
@@ -137,13 +167,19 @@ func (m *SalesMembers) guest(ctx context.Context, userID string, ms membership) 
 // or one the stored channels cannot tell apart from it (the sales channel
 // not installed yet, or configured by an id not stored). Their next
 // request asks the Bot Connector, so someone removed loses sight of leads
-// at once, not 5 minutes later.
-func (m *SalesMembers) Changed(ctx context.Context, team, userID string) {
+// at once, not 5 minutes later, on every replica sharing the change
+// (Share). It returns an error when the change could not be shared: the
+// activity is to be handled again.
+func (m *SalesMembers) Changed(ctx context.Context, team, userID string) error {
 	if ref, err := m.platform.store.TeamsConversation(ctx, m.channel); err == nil && ref.TeamID != "" && ref.TeamID != team {
-		return // another team's member: their answer stands
+		return nil // another team's member: their answer stands
 	}
 	m.members.Forget(userID)
 	m.roles.forget(userID)
+	if err := m.shared.Announce(ctx); err != nil {
+		return fmt.Errorf("teams: %s in team %s: %w", userID, team, err)
+	}
+	return nil
 }
 
 // lookup asks the Bot Connector whether userID is a member of the team,

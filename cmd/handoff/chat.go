@@ -79,6 +79,7 @@ func (a *app) slackPlatform(c *chat) {
 	c.managers[slackbot.Name] = c.slackManagers
 	c.directory[slackbot.Name] = c.slack
 	c.slackMembers = slackbot.NewSalesMembers(c.slackAPI, cfg.SalesChannel)
+	c.slackMembers.Share(a.store)
 	c.sales[slackbot.Name] = c.slackMembers
 	if cfg.SalesChannel == "" {
 		a.logger.Warn("SLACK_SALES_CHANNEL is not set: new SQLs cannot be posted to Slack")
@@ -104,6 +105,7 @@ func (a *app) teamsPlatform(c *chat) error {
 	c.directory[teamsbot.Name] = c.teams
 	c.users[teamsbot.Name] = c.teams
 	c.teamsMembers = teamsbot.NewSalesMembers(c.teams, cfg.SalesChannel)
+	c.teamsMembers.Share(a.store)
 	c.sales[teamsbot.Name] = c.teamsMembers
 	if cfg.SalesChannel == "" {
 		a.logger.Warn("TEAMS_SALES_CHANNEL is not set: new SQLs cannot be posted to Teams")

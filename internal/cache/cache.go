@@ -161,3 +161,13 @@ func (c *Cache[V]) overtake(key string) {
 		c.flight.Forget(key)
 	}
 }
+
+// Clear drops every key, as Forget drops one.
+func (c *Cache[V]) Clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for key := range c.fetching {
+		c.overtake(key)
+	}
+	clear(c.entries)
+}

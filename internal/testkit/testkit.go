@@ -111,3 +111,14 @@ func (b *LogBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// IsMember reports whether m says user is a member of the sales channel,
+// failing the test on an error.
+func IsMember(t testing.TB, m bot.SalesMembers, user string) bool {
+	t.Helper()
+	ok, err := m.IsSalesMember(context.Background(), user)
+	if err != nil {
+		t.Fatalf("is %s a member of the sales channel: %v", user, err)
+	}
+	return ok
+}
