@@ -73,18 +73,19 @@ func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs ...handoff.Outb
 // holds, and one another replica queued is due for it when it is for
 // that replica. On PostgreSQL rows are taken with FOR UPDATE SKIP LOCKED.
 // Given platforms (those the worker has a client for), it takes only the
-// messages for one of them, and those for no platform in particular while
-// no live replica serves a platform outside platforms: a replica without
-// a platform's credentials (a rolling deploy that adds Teams) leaves that
-// platform's messages to the replicas that have them (UnservedOutbox
-// tells of those no replica takes), and the messages meant for every
-// platform to a replica that serves them all (outbox_servers.go). It
-// records the worker's platforms for the other replicas to read.
+// messages for one of them and those for no platform in particular: a
+// replica without a platform's credentials (a rolling deploy that adds
+// Teams) leaves that platform's messages to the replicas that have them
+// (UnservedOutbox tells of those no replica takes). It records the
+// worker's platforms for the other replicas to read (OtherPlatforms): a
+// worker that takes a message meant for every platform while another
+// replica serves a platform it lacks splits it into one per platform
+// (outbox_servers.go).
 func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string, platforms ...string) ([]handoff.OutboxMessage, error) {
 	if err := s.serveOutbox(ctx, worker, platforms, now, lease); err != nil {
 		return nil, fmt.Errorf("storage: take outbox: %w", err)
 	}
-	msgs, err := s.take(ctx, now, limit, lease, worker, chatFor(platforms, now))
+	msgs, err := s.take(ctx, now, limit, lease, worker, chatFor(platforms))
 	if err != nil {
 		return nil, fmt.Errorf("storage: take outbox: %w", err)
 	}
@@ -92,16 +93,13 @@ func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease 
 }
 
 // chatFor keeps the chat messages (not the webhooks) that a worker
-// serving platforms takes at now (on the database's clock): those for one
-// of platforms, and those for no platform in particular unless a replica
-// serves at now a platform outside platforms (outbox_servers); every chat
-// message when platforms is empty.
-func chatFor(platforms []string, now time.Time) func(*gorm.DB) *gorm.DB {
+// serving platforms takes: those for one of platforms and those for no
+// platform in particular; every chat message when platforms is empty.
+func chatFor(platforms []string) func(*gorm.DB) *gorm.DB {
 	return func(q *gorm.DB) *gorm.DB {
 		q = q.Where("kind <> ?", handoff.OutboxWebhook)
 		if len(platforms) > 0 {
-			q = q.Where("platform IN ?", append([]string{""}, platforms...)).
-				Where("(platform <> '' OR NOT EXISTS (SELECT 1 FROM outbox_servers WHERE outbox_servers.until_ms > ? AND outbox_servers.platform NOT IN ?))", ms(now), platforms)
+			q = q.Where("platform IN ?", append([]string{""}, platforms...))
 		}
 		return q
 	}
@@ -413,7 +411,7 @@ func refreshChangedCard(tx *gorm.DB, m handoff.OutboxMessage, p handoff.ChatPost
 // does not wake, again and again, for a message it leaves to another
 // replica.
 func (s *Store) NextOutboxDue(ctx context.Context, now time.Time, platforms ...string) (time.Time, bool, error) {
-	at, ok, err := s.nextPending(ctx, chatFor(platforms, now))
+	at, ok, err := s.nextPending(ctx, chatFor(platforms))
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("storage: next outbox due: %w", err)
 	}

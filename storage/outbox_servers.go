@@ -13,16 +13,16 @@ import (
 // A message for no platform in particular (handoff.OutboxMessage.Platform
 // "": a new SQL's card, a lead's refresh or erasure, a note to the
 // managers of every platform) is meant for every platform the deployment
-// serves, and the replica that takes it does its work on the platforms it
-// serves only (it splits a card into one per platform it has: fanOut). In
+// serves, and a replica does the work of the platforms it serves only. In
 // a rolling deploy that adds Teams, a replica without Teams' credentials
 // took a new lead's card and posted it to Slack alone, a refresh or an
 // erasure left the Teams cards as they were. So each dispatcher records
 // the platforms it serves in outbox_servers, for as long as a lease, and
-// takes a message for every platform only while no live replica serves a
-// platform it lacks (chatFor): the replica that serves them all does it.
-// When that replica stops (LeaveOutbox) or dies (its rows run out), the
-// others take those messages again.
+// one that takes a message for every platform while another replica
+// serves a platform it lacks (OtherPlatforms) splits it into one message
+// per platform the replicas serve, each taken by a replica that serves
+// its platform. When a replica stops (LeaveOutbox) or dies (its rows run
+// out), its platforms are no longer counted.
 
 // outboxServerRow says that a dispatcher (Worker) takes the chat messages
 // of Platform until UntilMs.
@@ -94,6 +94,22 @@ func (s *Store) serveOutbox(ctx context.Context, worker string, platforms []stri
 		return fmt.Errorf("record the platforms %s serves: %w", worker, err)
 	}
 	return nil
+}
+
+// OtherPlatforms returns the platforms outside platforms that a live
+// replica serves at now (on the database's clock), sorted: the others a
+// message for every platform goes to. It returns a wrapped error when the
+// records cannot be read.
+func (s *Store) OtherPlatforms(ctx context.Context, now time.Time, platforms []string) ([]string, error) {
+	var others []string
+	q := s.db.WithContext(ctx).Model(&outboxServerRow{}).Distinct("platform").Where("until_ms > ?", ms(now))
+	if len(platforms) > 0 {
+		q = q.Where("platform NOT IN ?", platforms)
+	}
+	if err := q.Order("platform").Pluck("platform", &others).Error; err != nil {
+		return nil, fmt.Errorf("storage: platforms other replicas serve: %w", err)
+	}
+	return others, nil
 }
 
 // LeaveOutbox removes worker's record of the platforms it serves, as it

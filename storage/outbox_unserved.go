@@ -12,11 +12,7 @@ import (
 // UnservedOutbox counts, by platform, the pending chat messages for a
 // platform other than platforms that were due by dueBy and that no worker
 // holds at now: with TakeOutbox given its platforms, no replica takes
-// them until one has a client for theirs. Under "" it counts those for
-// every platform that a worker serving platforms leaves, as a live
-// replica serves a platform outside platforms, when no worker holds them
-// either: no replica takes them until one serves every platform the
-// replicas serve.
+// them until one has a client for theirs.
 func (s *Store) UnservedOutbox(ctx context.Context, now, dueBy time.Time, platforms []string) (map[string]int64, error) {
 	var rows []struct {
 		Platform string
@@ -24,8 +20,7 @@ func (s *Store) UnservedOutbox(ctx context.Context, now, dueBy time.Time, platfo
 	}
 	err := s.db.WithContext(ctx).Model(&outboxRow{}).Select("platform, COUNT(*) AS messages").
 		Where("status = ? AND kind <> ? AND due_ms <= ? AND locked_until_ms <= ?", OutboxPending, handoff.OutboxWebhook, ms(dueBy), ms(now)).
-		Where("(platform NOT IN ? OR platform = '' AND EXISTS (SELECT 1 FROM outbox_servers WHERE outbox_servers.until_ms > ? AND outbox_servers.platform NOT IN ?))",
-			append([]string{""}, platforms...), ms(now), platforms).
+		Where("platform NOT IN ?", append([]string{""}, platforms...)).
 		Group("platform").Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("storage: unserved outbox: %w", err)

@@ -149,7 +149,8 @@ func (d *Dispatcher) refresh(ctx context.Context, m handoff.OutboxMessage, refre
 // longer in it) still shows the person: once the rest is updated, the
 // erasure is given up as refused there (bot.ChannelRefused), and runs
 // again when the app is back. Any other failure retries the whole update,
-// which is idempotent.
+// which is idempotent. A message for one platform (fanOut) updates only
+// that platform's messages.
 func (d *Dispatcher) erase(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
 	lead, cards, err := d.leadAndCards(ctx, m.LeadID)
 	if err != nil {
@@ -164,7 +165,7 @@ func (d *Dispatcher) erase(ctx context.Context, m handoff.OutboxMessage) (string
 	var refused error // the first channel that refused an update
 	for i, p := range append(cards, others...) {
 		t, ok := d.platforms[p.Platform]
-		if !ok {
+		if !ok || (m.Platform != "" && m.Platform != p.Platform) {
 			continue
 		}
 		msg := bot.ErasedCard()

@@ -27,6 +27,7 @@ import (
 type Store interface {
 	TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string, platforms ...string) ([]handoff.OutboxMessage, error)
 	UnservedOutbox(ctx context.Context, now, dueBy time.Time, platforms []string) (map[string]int64, error)
+	OtherPlatforms(ctx context.Context, now time.Time, platforms []string) ([]string, error)
 	RenewOutbox(ctx context.Context, m handoff.OutboxMessage, until time.Time) error
 	CompleteOutbox(ctx context.Context, m handoff.OutboxMessage, now time.Time, result string, posts ...handoff.ChatPost) error
 	RecordOutbox(ctx context.Context, outcomes ...handoff.OutboxOutcome) []error

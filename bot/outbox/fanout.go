@@ -16,8 +16,15 @@ import (
 // while this worker holds its lease: queued before, as soon as it was
 // split, a replica stopped before that commit left its copies for the
 // next holder to add to, and every platform got the card or note twice.
-func (d *Dispatcher) fanOut(m handoff.OutboxMessage) ([]handoff.OutboxMessage, bool) {
-	if m.Platform != "" || len(d.cfg.Targets) < 2 {
+// others are the platforms this worker lacks that other replicas serve
+// (Store.OtherPlatforms): then every message for every platform but a
+// routing step (which needs no chat platform) is split, a lead's refresh
+// or erasure and the update of the managers' notes too, with a copy for
+// each of others, which a replica serving it takes, so that a replica
+// lacking a platform does its own platforms' part and leaves the rest,
+// whatever the platforms of the others.
+func (d *Dispatcher) fanOut(m handoff.OutboxMessage, others []string) ([]handoff.OutboxMessage, bool) {
+	if m.Platform != "" || len(d.cfg.Targets)+len(others) < 2 {
 		return nil, false
 	}
 	managers := false
@@ -27,12 +34,20 @@ func (d *Dispatcher) fanOut(m handoff.OutboxMessage) ([]handoff.OutboxMessage, b
 		managers = true
 	case handoff.OutboxCardGivenUp:
 		// The note that the card was posted at last updates the notes
-		// of every platform in one message.
+		// of every platform in one message, unless another replica
+		// serves some of them.
 		var n handoff.GivenUpNotice
-		if err := json.Unmarshal([]byte(m.Payload), &n); err != nil || !n.Posted.IsZero() {
+		if err := json.Unmarshal([]byte(m.Payload), &n); err != nil {
 			return nil, false
 		}
-		managers = true
+		managers = n.Posted.IsZero()
+		if !managers && len(others) == 0 {
+			return nil, false
+		}
+	case handoff.OutboxRefreshLead, handoff.OutboxEraseLead:
+		if len(others) == 0 {
+			return nil, false
+		}
 	default:
 		return nil, false
 	}
@@ -42,5 +57,14 @@ func (d *Dispatcher) fanOut(m handoff.OutboxMessage) ([]handoff.OutboxMessage, b
 			copies = append(copies, handoff.OutboxMessage{Kind: m.Kind, LeadID: m.LeadID, Platform: t.Platform.Name(), Payload: m.Payload})
 		}
 	}
+	for _, p := range others { // whose replicas skip it without a managers' channel
+		copies = append(copies, handoff.OutboxMessage{Kind: m.Kind, LeadID: m.LeadID, Platform: p, Payload: m.Payload})
+	}
 	return copies, true
+}
+
+// splitsFor reports whether a message m is one fanOut may split for
+// others: a message for every platform but a routing step.
+func splitsFor(m handoff.OutboxMessage) bool {
+	return m.Platform == "" && m.Kind != handoff.OutboxRouteLead
 }

@@ -21,7 +21,9 @@ import (
 // a panic while building or rendering it, stored data that does not
 // decode, or failing past the give-up deadline) is parked: marked dead,
 // logged and counted, so the others go on and no replica retries it.
-func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased time.Time, refreshed map[string]bool) (handoff.OutboxOutcome, bool) {
+// others are the platforms this worker lacks that other replicas serve
+// (fanOut).
+func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased time.Time, refreshed map[string]bool, others []string) (handoff.OutboxOutcome, bool) {
 	log := d.logger.With("outbox_id", m.ID, "kind", m.Kind, "lead", m.LeadID, "platform", m.Platform, "attempt", m.Attempts)
 	if d.leaseShort(leased) {
 		if err := d.cfg.Store.RenewOutbox(ctx, m, d.cfg.Now().UTC().Add(d.cfg.Lease)); err != nil {
@@ -29,7 +31,7 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 			return handoff.OutboxOutcome{}, false
 		}
 	}
-	if copies, split := d.fanOut(m); split {
+	if copies, split := d.fanOut(m, others); split {
 		return handoff.OutboxOutcome{Message: m, At: d.cfg.Now().UTC(), Result: fmt.Sprintf("fanned out to %d", len(copies)), Then: copies}, true
 	}
 	// A message being sent when ctx ends is finished (each call has its

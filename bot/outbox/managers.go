@@ -61,7 +61,7 @@ func (d *Dispatcher) escalate(ctx context.Context, m handoff.OutboxMessage) (str
 // handoff.GivenUpNotice) to the managers' channel of every platform that
 // has one, rendered from the lead as it is now and recorded as
 // handoff.PostGivenUp; a notice whose card was posted at last updates the
-// notes posted before instead.
+// notes posted before instead (of m.Platform only, when set: fanOut).
 func (d *Dispatcher) cardGivenUp(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
 	var n handoff.GivenUpNotice
 	if err := decodePayload(m.Payload, &n); err != nil {
@@ -90,7 +90,7 @@ func (d *Dispatcher) cardGivenUp(ctx context.Context, m handoff.OutboxMessage) (
 	updated := 0
 	for _, p := range posts {
 		t, ok := d.platforms[p.Platform]
-		if !ok || p.Kind != handoff.PostGivenUp {
+		if !ok || p.Kind != handoff.PostGivenUp || (m.Platform != "" && m.Platform != p.Platform) {
 			continue
 		}
 		err := d.call(ctx, p.Platform, "update", func(ctx context.Context) error {

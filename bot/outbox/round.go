@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -36,6 +37,11 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("outbox: take: %w", err)
 	}
 	d.forgetSeen()
+	others, err := d.otherPlatforms(ctx, taken, msgs)
+	if err != nil {
+		d.record(ctx, untried(msgs))
+		return 0, fmt.Errorf("outbox: take: %w", err)
+	}
 	leased := taken.Add(d.cfg.Lease)
 	refreshed := map[string]bool{} // one refresh per lead and platform per round
 	var pending []handoff.OutboxOutcome
@@ -50,7 +56,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		if d.leaseShort(leased) {
 			pending = d.record(ctx, pending)
 		}
-		o, ok := d.handle(ctx, m, leased, refreshed)
+		o, ok := d.handle(ctx, m, leased, refreshed, others)
 		if !ok {
 			continue
 		}
@@ -62,6 +68,16 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	d.record(ctx, pending)
 	d.hastenRetries(ctx)
 	return len(msgs), nil
+}
+
+// otherPlatforms returns the platforms this worker lacks that other
+// replicas serve at now (Store.OtherPlatforms), read only when msgs hold
+// a message fanOut may split for them.
+func (d *Dispatcher) otherPlatforms(ctx context.Context, now time.Time, msgs []handoff.OutboxMessage) ([]string, error) {
+	if !slices.ContainsFunc(msgs, splitsFor) {
+		return nil, nil
+	}
+	return d.cfg.Store.OtherPlatforms(ctx, now, d.served)
 }
 
 // untried are the outcomes that give msgs back untried.

@@ -19,9 +19,7 @@ const UnservedAfter = 5 * time.Minute
 // credentials (removed from the configuration, or a rolling deploy that
 // adds it not done), and they wait, pending, until one has, or until an
 // admin who removed the platform for good drops them (handoff outbox drop
-// --platform P --pending). Likewise the messages for every platform, which
-// it leaves to a replica that serves every platform a replica serves
-// (TakeOutbox), when none does.
+// --platform P --pending).
 func (d *Dispatcher) warnUnserved(ctx context.Context) {
 	now := d.cfg.Now().UTC()
 	d.mu.Lock()
@@ -39,11 +37,6 @@ func (d *Dispatcher) warnUnserved(ctx context.Context) {
 		return
 	}
 	for _, p := range slices.Sorted(maps.Keys(waiting)) {
-		if p == "" {
-			d.logger.WarnContext(ctx, "outbox: messages for every platform wait, and no replica takes them: a replica serves a platform this one has no credentials for, and none serves every platform the replicas serve; they stay pending until one does",
-				"messages", waiting[p], "waiting_over", UnservedAfter.String(), "serves", d.served)
-			continue
-		}
 		d.logger.WarnContext(ctx, "outbox: messages for a platform this replica has no credentials for wait, and no other replica takes them: they stay pending until a replica is configured with the platform, and are sent then; if it was removed for good, the command named by drop_with deletes them",
 			"platform", p, "messages", waiting[p], "waiting_over", UnservedAfter.String(), "serves", d.served,
 			"drop_with", "handoff outbox drop --platform "+p+" --pending")

@@ -63,12 +63,7 @@ func TestDispatchLeavesAPlatformToTheReplicaThatServesIt(t *testing.T) {
 		// ...and the old one looks at the outbox first.
 		drain(t, r.disp)
 		drain(t, both)
-		if n := postsOf(r.slack.Calls("chat.postMessage"), l.Company); n != 1 {
-			t.Errorf("Slack card posted %d times, want 1", n)
-		}
-		if n := teamsCards(bf); n != 1 {
-			t.Errorf("Teams card posted %d times, want 1", n)
-		}
+		cardsPosted(t, r, bf, l.Company, 1)
 		if st := outboxStatus(t, s); st.Pending != 0 || st.Dead != 0 {
 			t.Fatalf("outbox = %+v, want every message done, none given up", st)
 		}
