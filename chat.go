@@ -103,7 +103,11 @@ type TeamsUser struct {
 	// DMConversationID is the bot's one-to-one conversation with the user,
 	// once known.
 	DMConversationID string
-	Updated          time.Time
+	// WroteIn is the conversation the user last wrote to the bot from:
+	// the team of a channel, or a chat. Their kind in the tenant (a guest
+	// or a full member) is asked there, by any replica.
+	WroteIn string
+	Updated time.Time
 }
 
 // TeamsBaseConversation strips the ";messageid=…" suffix that Teams adds to

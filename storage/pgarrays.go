@@ -78,7 +78,7 @@ var pgColumnTypes = map[string]map[string]string{
 		"text", "kind rep pool"),
 	"rep_credits": columnTypes("bigint", "credit updated_ms", "text", "rep_key"),
 	"teams_users": columnTypes("bigint", "id updated_ms",
-		"text", "user_id aad_object_id name tenant_id service_url dm_conversation_id"),
+		"text", "user_id aad_object_id name tenant_id service_url dm_conversation_id wrote_in"),
 	"processed_events": columnTypes("bigint", "id created_ms", "text", "source key"),
 	"lead_activities":  columnTypes("bigint", "id lead_id occurred_ms created_ms", "text", "ext_id type url"),
 	// keyRoutingPools' table of its own, while it converts routing_days.

@@ -41,6 +41,7 @@ type teamsUserRow struct {
 	TenantID         string `gorm:"size:100"`
 	ServiceURL       string `gorm:"size:500"`
 	DMConversationID string `gorm:"column:dm_conversation_id;size:300"`
+	WroteIn          string `gorm:"size:300"`
 	UpdatedMs        int64  `gorm:"not null"`
 }
 
@@ -48,7 +49,7 @@ func (teamsUserRow) TableName() string { return "teams_users" }
 
 func (r teamsUserRow) user() handoff.TeamsUser {
 	return handoff.TeamsUser{ID: r.UserID, AADObjectID: r.AADObjectID, Name: r.Name, TenantID: r.TenantID,
-		ServiceURL: r.ServiceURL, DMConversationID: r.DMConversationID, Updated: fromMs(r.UpdatedMs)}
+		ServiceURL: r.ServiceURL, DMConversationID: r.DMConversationID, WroteIn: r.WroteIn, Updated: fromMs(r.UpdatedMs)}
 }
 
 // upsertColumns returns the columns to update on conflict: updated_ms and
@@ -145,9 +146,9 @@ func (s *Store) SaveTeamsUser(ctx context.Context, u handoff.TeamsUser, now time
 		return teamsInvalid("teams user needs an id")
 	}
 	row := teamsUserRow{UserID: u.ID, AADObjectID: u.AADObjectID, Name: u.Name, TenantID: u.TenantID,
-		ServiceURL: u.ServiceURL, DMConversationID: u.DMConversationID, UpdatedMs: ms(now)}
+		ServiceURL: u.ServiceURL, DMConversationID: u.DMConversationID, WroteIn: u.WroteIn, UpdatedMs: ms(now)}
 	cols := upsertColumns(map[string]string{"aad_object_id": u.AADObjectID, "name": u.Name, "tenant_id": u.TenantID,
-		"service_url": u.ServiceURL, "dm_conversation_id": u.DMConversationID})
+		"service_url": u.ServiceURL, "dm_conversation_id": u.DMConversationID, "wrote_in": u.WroteIn})
 	upsert := func(tx *gorm.DB) error {
 		return tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "user_id"}},

@@ -243,13 +243,14 @@ func (a *App) invokedAgain(ctx context.Context, act *Activity) *InvokeResponse {
 	return cardResponse(card)
 }
 
-// remember records the sender (name for mentions, personal chat for DMs).
+// remember records the sender (name for mentions, personal chat for DMs,
+// and where they wrote, where any replica asks their role: roles).
 func (a *App) remember(ctx context.Context, act *Activity) {
 	if act.From.ID == "" || act.From.Role == "bot" || act.From.ID == act.Recipient.ID {
 		return
 	}
 	u := handoff.TeamsUser{ID: act.From.ID, AADObjectID: act.From.AadObjectID, Name: act.From.Name,
-		TenantID: act.TenantID(), ServiceURL: act.ServiceURL}
+		TenantID: act.TenantID(), ServiceURL: act.ServiceURL, WroteIn: activityPlace(act).conversation}
 	if act.Conversation.ConversationType == "personal" {
 		u.DMConversationID = act.Conversation.ID
 	}

@@ -1,6 +1,7 @@
 package teams
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
@@ -15,8 +16,10 @@ import (
 // cannot say it. The Bot Connector is asked for the user's member record
 // in a conversation they are in, as TeamsInfo.GetMemberAsync does: the
 // one their last activity came from (a personal chat, or a channel's
-// team), else their personal chat with the bot as stored. Answers are kept
-// 5 minutes, or until forget or an activity from another conversation.
+// team), as this replica saw it or else as stored (TeamsUser.WroteIn, by
+// the replica that had it), else their personal chat with the bot as
+// stored. Answers are kept 5 minutes, or until forget or an activity
+// from another conversation.
 type roles struct {
 	platform *Platform
 	cache    *cache.Cache[userRole]
@@ -82,14 +85,14 @@ func (r *roles) lookup(ctx context.Context, userID string) (userRole, error) {
 	where, ok := r.places[userID]
 	r.mu.Unlock()
 	if !ok {
-		u, err := r.platform.user(ctx, userID)
+		u, err := r.platform.store.TeamsUser(ctx, userID) // as stored now: another replica may have seen them since
 		switch {
 		case err != nil && handoff.ErrorCode(err) != handoff.ENOTFOUND:
 			return userRole{}, err
-		case u.DMConversationID == "" || u.ServiceURL == "":
+		case u.ServiceURL == "" || u.WroteIn == "" && u.DMConversationID == "":
 			return userRole{}, errNowhere
 		}
-		where = place{serviceURL: u.ServiceURL, conversation: u.DMConversationID}
+		where = place{serviceURL: u.ServiceURL, conversation: cmp.Or(u.WroteIn, u.DMConversationID)}
 	}
 	m, found, err := r.platform.memberOf(ctx, where.serviceURL, where.conversation, userID)
 	if err != nil {

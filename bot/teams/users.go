@@ -30,8 +30,9 @@ func (p *Platform) Email(ctx context.Context, userID string) (string, error) {
 }
 
 // RememberUser records a user seen in an authenticated activity (name,
-// Entra id, tenant, service URL and, from a personal chat, the chat's id),
-// writing to the store only when something changed.
+// Entra id, tenant, service URL, the conversation they wrote from and,
+// from a personal chat, the chat's id), writing to the store only when
+// something changed.
 func (p *Platform) RememberUser(ctx context.Context, u handoff.TeamsUser) error {
 	if u.ID == "" {
 		return nil
@@ -45,7 +46,7 @@ func (p *Platform) RememberUser(ctx context.Context, u handoff.TeamsUser) error 
 		v   string
 	}{
 		{&merged.AADObjectID, u.AADObjectID}, {&merged.Name, u.Name}, {&merged.TenantID, u.TenantID},
-		{&merged.ServiceURL, u.ServiceURL}, {&merged.DMConversationID, u.DMConversationID},
+		{&merged.ServiceURL, u.ServiceURL}, {&merged.DMConversationID, u.DMConversationID}, {&merged.WroteIn, u.WroteIn},
 	} {
 		if f.v != "" {
 			*f.dst = f.v
