@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -12,9 +13,9 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// The agreement's keys are written in the decoder's types here and in
-// handoff.example.yml (the commented reference); these tests keep the two
-// in step.
+// The agreement's keys are written in three places: the decoder's types
+// here, handoff.example.yml (the commented reference) and the README's
+// agreement. These tests keep the three in step.
 
 // agreementKeys returns the key paths the agreement file takes, as
 // "sla.claim_within" or "routing.reps[].hours.timezone": its leaves, and
@@ -120,6 +121,28 @@ func uncommentExample(t *testing.T, top map[string]bool) []byte {
 	return []byte(strings.Join(out, "\n"))
 }
 
+// readmeAgreement returns the YAML agreement of the README's
+// Configuration section.
+func readmeAgreement(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(data)
+	i := strings.Index(readme, "## Configuration")
+	j := strings.Index(readme[max(i, 0):], "```yaml\n")
+	if i < 0 || j < 0 {
+		t.Fatal("README: no ```yaml block under ## Configuration")
+	}
+	block := readme[i+j+len("```yaml\n"):]
+	end := strings.Index(block, "```")
+	if end < 0 {
+		t.Fatal("README: the agreement's ```yaml block does not end")
+	}
+	return block[:end]
+}
+
 func sortedKeys(m map[string]bool) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -154,6 +177,31 @@ func TestExampleNamesEveryAgreementKey(t *testing.T) {
 	for _, k := range sortedKeys(named) {
 		if !leaves[k] {
 			t.Errorf("handoff.example.yml names %s, which the agreement does not take", k)
+		}
+	}
+}
+
+// TestReadmeNamesEveryAgreementKey: the README's agreement is a valid
+// agreement, and it names every key the agreement takes, in its YAML or in
+// a comment beside it (routing's "# or teams: …").
+func TestReadmeNamesEveryAgreementKey(t *testing.T) {
+	block := readmeAgreement(t)
+	if _, err := ParseAgreement([]byte(block)); err != nil {
+		t.Fatalf("the README's agreement is not a valid agreement: %v", err)
+	}
+	leaves, interior := agreementKeys()
+	var names []string
+	for k := range leaves {
+		names = append(names, k[strings.LastIndexAny(k, ".]")+1:])
+	}
+	for k := range interior {
+		k = strings.TrimSuffix(k, "[]")
+		names = append(names, k[strings.LastIndexAny(k, ".]")+1:])
+	}
+	slices.Sort(names)
+	for _, name := range slices.Compact(names) {
+		if !regexp.MustCompile(`(^|[\s{,#-])` + name + `:`).MatchString(block) {
+			t.Errorf("the README's agreement does not name %s, which the agreement takes", name)
 		}
 	}
 }
