@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -285,5 +286,46 @@ func TestReadmeNamesEveryDependency(t *testing.T) {
 	}
 	if direct == 0 {
 		t.Fatal("found no direct requirement in go.mod")
+	}
+}
+
+// TestReadmeDocumentsEveryVariable: every variable Handoff reads (its
+// configuration's, each with its _FILE form, and GOGC) is in the README's
+// configuration table, and every variable the table names is one Handoff
+// reads. The configuration is loaded with nothing set, then with Slack,
+// Teams, a CRM and a webhook on, so that what is read only then is read
+// too.
+func TestReadmeDocumentsEveryVariable(t *testing.T) {
+	documented := documentedVars(t)
+	t.Chdir(t.TempDir()) // no handoff.yml lying around
+	agreement := filepath.Join(t.TempDir(), "handoff.yml")
+	if err := os.WriteFile(agreement, []byte("webhooks:\n  - url: https://crm.example.com/hooks/handoff\n    events: [\"*\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	read := map[string]bool{}
+	recording := func(vars map[string]string) func(string) string {
+		return func(k string) string {
+			read[strings.TrimSuffix(k, "_FILE")] = true
+			return vars[k]
+		}
+	}
+	for _, vars := range []map[string]string{{}, {
+		"HANDOFF_CONFIG": agreement, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_SALES_CHANNEL": "C0SALES",
+		"TEAMS_APP_ID": "00000000-1111-2222-3333-444444444444", "TEAMS_APP_PASSWORD": "p", "TEAMS_TENANT_ID": "00000000-1111-2222-3333-555555555555",
+		"HUBSPOT_CLIENT_SECRET": "h", "SALESFORCE_ORG_ID": "00D000000000001", "SALESFORCE_OUTBOUND_TOKEN": "0123456789abcdef",
+		"HANDOFF_WEBHOOK_SECRET": "whsec_ZGVtby13ZWJob29rLXNlY3JldC0wMTIzNDU2Nzg5",
+	}} {
+		config.Load(recording(vars)) // what it reads matters here, not what it makes of it
+	}
+	setGC(recording(map[string]string{"GOGC": "100"})) // set: the test's own GC stays as it is
+	for _, name := range slices.Sorted(maps.Keys(read)) {
+		if !documented[name] {
+			t.Errorf("Handoff reads %s, which the README's configuration table does not document", name)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(documented)) {
+		if !read[name] {
+			t.Errorf("the README's configuration table documents %s, which Handoff does not read", name)
+		}
 	}
 }
