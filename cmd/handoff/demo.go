@@ -102,6 +102,7 @@ type demo struct {
 	race      string            // the race's outcome, for the summary
 	again     []string          // companies whose lead came back as an SQL
 	erased    []string          // companies whose person was erased
+	merged    int               // HubSpot contacts merged into another, their leads folded
 }
 
 // demoWaits bound how long the demo waits for the server's work: for the
@@ -312,6 +313,9 @@ func (d *demo) play(ctx context.Context) error {
 		return err
 	}
 	if err := d.historyScene(ctx); err != nil {
+		return err
+	}
+	if err := d.removedPlatformScene(ctx); err != nil {
 		return err
 	}
 	for _, p := range plan {

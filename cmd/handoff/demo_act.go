@@ -31,12 +31,15 @@ func (d *demo) postLead(ctx context.Context, l demoLead) error {
 		return d.postAgain(ctx, l)
 	case l.form:
 		return d.postFromForm(ctx, l)
-	case l.key == demoFromHubSpot && l.visits == nil:
+	case l.hubspot:
 		id, err := d.postFromHubSpot(ctx, l)
 		if err != nil {
 			return err
 		}
-		return d.posted(ctx, l, id, d.newSQLLine(l, " from HubSpot (signed workflow webhook)"))
+		if err := d.posted(ctx, l, id, d.newSQLLine(l, " from HubSpot (signed workflow webhook)")); err != nil {
+			return err
+		}
+		return d.datedByHubSpot(ctx, l, id)
 	}
 	lead := map[string]any{
 		"external_id": l.key, "company": l.company, "name": l.name, "title": l.title,
@@ -295,8 +298,11 @@ func (d *demo) do(ctx context.Context, s demoStep) error {
 	if l == nil {
 		return fmt.Errorf("step %s on %s before the lead arrived", s.act, s.lead)
 	}
-	if s.act == actErase {
+	switch s.act {
+	case actErase:
 		return d.erase(ctx, l, s.reason)
+	case actMerge:
+		return d.mergeInHubSpot(ctx, l, d.leads[s.into], s.reason)
 	}
 	lead, err := d.app.store.Lead(ctx, l.id)
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/hubspot"
 	"github.com/handoff/handoff/standardwebhooks"
 )
@@ -104,45 +106,142 @@ func demoCRMAgreement(url string) string {
 	return "webhooks:\n  - url: " + url + "/hooks/handoff\n    events: [lead.claimed, lead.stage_changed]\n"
 }
 
-// postFromHubSpot sends a lead as a HubSpot workflow's "Send a webhook"
-// does: the chosen contact properties, signed with signature v3.
-func (d *demo) postFromHubSpot(ctx context.Context, l demoLead) (int64, error) {
-	first, last := l.name, ""
-	for i := range l.name {
-		if l.name[i] == ' ' {
-			first, last = l.name[:i], l.name[i+1:]
-			break
-		}
-	}
-	body, _ := json.Marshal(map[string]any{
+// hubSpotContact is a lead as a HubSpot workflow's "Send a webhook" sends
+// it: the chosen contact properties of an SQL. A stage HubSpot set before
+// the delivery (sqlSince) is dated by its "Became a Sales Qualified Lead
+// Date".
+func (d *demo) hubSpotContact(l demoLead) map[string]any {
+	first, last, _ := strings.Cut(l.name, " ")
+	contact := map[string]any{
 		"hs_object_id": l.key, "firstname": first, "lastname": last, "email": demoEmail(l), "phone": demoPhone(l),
 		"company": l.company, "jobtitle": l.title, "hs_analytics_source": l.source, "hubspotscore": l.score,
 		"lifecyclestage": "salesqualifiedlead",
-	})
-	url := d.base + hubspot.Path
-	// Signed on this machine's clock, as HubSpot signs on its own: the
-	// signature's timestamp is the request's, not the demo week's.
-	ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return 0, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(hubspot.HeaderTimestamp, ts)
-	req.Header.Set(hubspot.HeaderSignature, hubspot.SignV3(demoHubSpotSecret, http.MethodPost, url, body, ts))
-	resp, err := d.client.Do(req)
-	if err != nil {
-		return 0, err
+	if l.sqlSince != "" {
+		contact["hs_lifecyclestage_salesqualifiedlead_date"] = d.at(l.day, l.sqlSince).UTC().Format(time.RFC3339)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("POST %s %s answered %s", hubspot.Path, l.key, resp.Status)
+	return contact
+}
+
+// postFromHubSpot sends a lead as a HubSpot workflow's "Send a webhook"
+// does and returns its id in Handoff.
+func (d *demo) postFromHubSpot(ctx context.Context, l demoLead) (int64, error) {
+	if err := d.sendHubSpot(ctx, l.key, d.hubSpotContact(l)); err != nil {
+		return 0, err
 	}
 	lead, err := d.app.store.LeadByExternalID(ctx, l.key)
 	if err != nil {
 		return 0, err
 	}
 	return lead.ID, nil
+}
+
+// sendHubSpot posts a contact to Handoff's HubSpot webhook, signed with
+// signature v3 as HubSpot signs it, expecting 200.
+func (d *demo) sendHubSpot(ctx context.Context, key string, contact map[string]any) error {
+	body, err := json.Marshal(contact)
+	if err != nil {
+		return err
+	}
+	url := d.base + hubspot.Path
+	// Signed on this machine's clock, as HubSpot signs on its own: the
+	// signature's timestamp is the request's, not the demo week's.
+	ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(hubspot.HeaderTimestamp, ts)
+	req.Header.Set(hubspot.HeaderSignature, hubspot.SignV3(demoHubSpotSecret, http.MethodPost, url, body, ts))
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		answer, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("POST %s %s answered %s: %s", hubspot.Path, key, resp.Status, bytes.TrimSpace(answer))
+	}
+	return nil
+}
+
+// datedByHubSpot says how a lead HubSpot made an SQL before its webhook
+// arrived (sqlSince) is dated: the SQL by HubSpot's time, for the funnel,
+// with the time it was received in its history, and its deadlines from
+// its arrival, when sales could first see it.
+func (d *demo) datedByHubSpot(ctx context.Context, l demoLead, id int64) error {
+	if l.sqlSince == "" {
+		return nil
+	}
+	lead, err := d.app.store.Lead(ctx, id)
+	if err != nil {
+		return err
+	}
+	events, err := d.app.store.Events(ctx, id)
+	if err != nil {
+		return err
+	}
+	received := ""
+	for _, ev := range events {
+		if ev.Kind == handoff.EventStage && ev.Stage == handoff.StageSQL && ev.Details["received"] != "" {
+			received = ev.Details["received"]
+		}
+	}
+	since := d.at(l.day, l.sqlSince)
+	if lead.SQLAt == nil || !lead.SQLAt.Equal(since) || received == "" || lead.ClaimDueAt == nil || lead.SLABreached {
+		return fmt.Errorf("%s: SQL at %v (received %q), claim due %v; want HubSpot's %s, received noted", l.key, lead.SQLAt, received, lead.ClaimDueAt, since)
+	}
+	arrived, err := time.Parse(time.RFC3339, received)
+	if err != nil {
+		return fmt.Errorf("%s: received %q: %w", l.key, received, err)
+	}
+	d.printf("%18s→ dated by HubSpot: an SQL since %s (hs_lifecyclestage_salesqualifiedlead_date), %s before its webhook arrived; "+
+		"the funnel counts it from then, and its history says it was received %s\n", "",
+		d.when(since), bot.FormatDuration(arrived.Sub(since)), d.when(arrived))
+	d.printf("%18s→ its deadlines count from its arrival, when sales could first see it: claim by %s, not breached on arrival\n", "",
+		d.when(*lead.ClaimDueAt))
+	return nil
+}
+
+// mergeInHubSpot has marketing merge the contact of merged into that of
+// survivor: HubSpot sends the surviving contact with the merged one's id
+// (hs_merged_object_ids), and the two leads fold into one, the one sales
+// took first, while the other is closed and its card updated.
+func (d *demo) mergeInHubSpot(ctx context.Context, merged, survivor *demoLeadState, reason string) error {
+	d.printf("%s  🔀 %s\n", d.when(d.clock.Now()), reason)
+	contact := d.hubSpotContact(survivor.demoLead)
+	delete(contact, "hs_lifecyclestage_salesqualifiedlead_date")
+	contact["hs_merged_object_ids"] = merged.key
+	contact["hs_lastmodifieddate"] = strconv.FormatInt(d.clock.Now().UnixMilli(), 10)
+	if err := d.sendHubSpot(ctx, survivor.key, contact); err != nil {
+		return err
+	}
+	if err := d.settle(ctx); err != nil {
+		return err
+	}
+	kept, err := d.app.store.LeadByExternalID(ctx, survivor.key)
+	if err != nil {
+		return err
+	}
+	closed, err := d.app.store.Lead(ctx, merged.id)
+	if err != nil {
+		return err
+	}
+	if kept.ID != survivor.id || closed.Stage != handoff.StageLost || closed.Reason != handoff.MergedReason {
+		return fmt.Errorf("merge of %s into %s: kept lead %d (want %d), the other %s %q", merged.key, survivor.key, kept.ID, survivor.id, closed.Stage, closed.Reason)
+	}
+	d.merged++
+	d.printf("%18s→ HubSpot sends the surviving contact %s with hs_merged_object_ids %s (signed workflow webhook)\n", "", survivor.key, merged.key)
+	d.printf("%18s→ one person, one lead: %s stays %s's (%s), the lead sales took first\n", "", survivor.company, d.mention(kept.Owner.UserID), kept.Stage)
+	card := ""
+	for _, m := range d.slack.Messages(demoSales) {
+		if m.TS == merged.ts {
+			card, _, _ = strings.Cut(strings.TrimSpace(d.terminal().Render(m.Neutral())), "\n")
+		}
+	}
+	d.printf("%18s→ the duplicate's card is updated: %s (%s); its SLA clock stopped, so its claim deadline is nobody's breach\n", "", strings.TrimSpace(card), closed.Reason)
+	return nil
 }
 
 // narrateCRM returns a line for each webhook about the lead from HubSpot

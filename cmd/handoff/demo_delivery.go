@@ -17,6 +17,7 @@ import (
 	"github.com/handoff/handoff/bot"
 	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/bot/slack/slacktest"
+	teamsbot "github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/storage"
 )
 
@@ -90,18 +91,11 @@ var logMessage = regexp.MustCompile(`msg="((?:[^"\\]|\\.)*)"`)
 // and waits for the cards to reach the channel.
 func (d *demo) inviteBot(ctx context.Context, reason string) error {
 	d.printf("%s  🔧 %s\n", d.when(d.clock.Now()), reason)
-	dead, err := d.app.store.DeadOutbox(ctx, 0)
+	list, err := d.outboxList(ctx)
 	if err != nil {
 		return err
 	}
-	var out strings.Builder
-	if err := printDead(&out, dead, "table"); err != nil {
-		return err
-	}
-	d.printf("%18s$ handoff outbox list\n", "")
-	for _, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
-		d.printf("%18s%s\n", "", line)
-	}
+	d.shell("handoff outbox list", list)
 	d.slack.InviteBot(demoSales)
 	seen := len(d.logs.lines())
 	body := slacktest.ChannelEvent(fmt.Sprintf("EvDemoJoined%d", d.clock.Now().Unix()), "member_joined_channel", slacktest.BotUserID, demoSales)
@@ -228,14 +222,73 @@ func (d *demo) chatTestScene(ctx context.Context) error {
 	d.printf("%s  🔧 The app installed, the admin checks that Handoff can post to both channels\n", d.when(d.clock.Now()))
 	var out bytes.Buffer
 	err := runChatTest(ctx, d.app.cfg, d.app.store, &out, d.clock.Now())
-	d.printf("%18s$ handoff chat test\n", "")
-	for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
-		d.printf("%18s%s\n", "", line)
-	}
+	d.shell("handoff chat test", out.String())
 	if err != nil {
 		return fmt.Errorf("handoff chat test: %w", err)
 	}
 	d.printf("%18s→ each channel shows \"👋 Handoff can post here\", saying what will appear in it\n\n", "")
 	d.reported = len(d.slack.Calls("")) // told here, not again by narrate
 	return nil
+}
+
+// removedPlatformScene is the admin's clean-up after a platform removed for
+// good: a trial with Teams on a second replica left messages queued for
+// Teams, which no replica sends now (the demo queues them as that replica
+// did); handoff outbox list counts them and names the command, and handoff
+// outbox drop --platform teams --pending deletes them, with the commands'
+// own code.
+func (d *demo) removedPlatformScene(ctx context.Context) error {
+	now := d.clock.Now()
+	d.printf("%s  🧹 The admin had tried Teams on a second replica before settling on Slack alone: that replica is gone, and what it queued for Teams waits\n", d.when(now))
+	left := []handoff.OutboxMessage{{Kind: handoff.OutboxDirect, Platform: teamsbot.Name}, {Kind: handoff.OutboxDirect, Platform: teamsbot.Name}}
+	if err := d.app.store.Enqueue(ctx, now.Add(-time.Hour), left...); err != nil {
+		return err
+	}
+	enabled := chatPlatforms(d.app.cfg)
+	list, err := d.outboxList(ctx)
+	if err != nil {
+		return err
+	}
+	d.shell("handoff outbox list", list)
+	var out bytes.Buffer
+	err = dropPending(ctx, &out, d.app.store, enabled, teamsbot.Name, now)
+	d.shell("handoff outbox drop --platform teams --pending", out.String())
+	if err != nil {
+		return fmt.Errorf("handoff outbox drop --platform teams --pending: %w", err)
+	}
+	waiting, err := d.app.store.UnservedOutbox(ctx, now, now, enabled)
+	if err != nil {
+		return err
+	}
+	if len(waiting) > 0 {
+		return fmt.Errorf("after the drop, pending messages still wait for %v", waiting)
+	}
+	d.printf("%18s→ nothing waits for Teams any more; the cards of the week are Slack's alone\n\n", "")
+	return nil
+}
+
+// outboxList is what handoff outbox list prints now, with the command's
+// own code: the dead messages, and those waiting for a platform the
+// configuration does not enable.
+func (d *demo) outboxList(ctx context.Context) (string, error) {
+	dead, err := d.app.store.DeadOutbox(ctx, 0)
+	if err != nil {
+		return "", err
+	}
+	var out strings.Builder
+	if err := printDead(&out, dead, "table"); err != nil {
+		return "", err
+	}
+	if err := printUnserved(ctx, &out, d.app.store, chatPlatforms(d.app.cfg), d.clock.Now()); err != nil {
+		return "", err
+	}
+	return out.String(), nil
+}
+
+// shell prints a command the admin runs and what it printed.
+func (d *demo) shell(command, output string) {
+	d.printf("%18s$ %s\n", "", command)
+	for _, line := range strings.Split(strings.TrimRight(output, "\n"), "\n") {
+		d.printf("%18s%s\n", "", line)
+	}
 }

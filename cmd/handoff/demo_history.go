@@ -88,9 +88,6 @@ func (d *demo) importShown(ctx context.Context, im *csvimport.Importer, command,
 	sum, err := im.Import(ctx, strings.NewReader(export), int64(len(export)))
 	var out bytes.Buffer
 	printSummary(&out, sum, time.Since(start), im.DryRun, err)
-	d.printf("%18s$ %s\n", "", command)
-	for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
-		d.printf("%18s%s\n", "", line)
-	}
+	d.shell(command, out.String())
 	return err
 }

@@ -42,9 +42,36 @@ func (d *demo) visitSales(ctx context.Context, reason string) error {
 			return fmt.Errorf("/leads open in the sales channel answered %q", text)
 		}
 		d.printf("%18s→ once she is in, /leads open lists her the %s open leads, their owners and deadlines\n", "", m[1])
+		if err := d.nextPage(ctx, text); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// nextPage asks /leads open 2, which the first page's answer (text)
+// names, and says what the two pages show.
+func (d *demo) nextPage(ctx context.Context, text string) error {
+	first := leadsShowing.FindStringSubmatch(text)
+	if first == nil || !strings.Contains(text, "/leads open 2") {
+		return fmt.Errorf("/leads open names no second page: %q", text)
+	}
+	answer, err := d.ask(ctx, demoMarketer.ID, demoAskedIn, "/leads", "open 2")
+	if err != nil {
+		return err
+	}
+	next := leadsShowing.FindStringSubmatch(d.terminal().Render(answer.Neutral()))
+	if next == nil {
+		return fmt.Errorf("/leads open 2 answered %q", d.terminal().Render(answer.Neutral()))
+	}
+	d.printf("%18s→ the first page shows %s–%s, most urgent first, and names the next; /leads open 2 shows her %s–%s of %s\n", "",
+		first[1], first[2], next[1], next[2], next[3])
 	return nil
 }
 
 // openLeadsCount is the number of leads in the table of /leads open.
 var openLeadsCount = regexp.MustCompile(`Open leads \((\d+)\)`)
+
+// leadsShowing is the part of a page of /leads open that a list of more
+// than a page shows: its first and last lead, and how many there are.
+var leadsShowing = regexp.MustCompile(`Showing (\d+)–(\d+) of (\d+)`)

@@ -45,7 +45,7 @@ func (d *demo) intro(leads []demoLead) {
 			form++
 		case l.visits != nil:
 			visits++
-		case l.key == demoFromHubSpot:
+		case l.hubspot:
 			hubspot++
 		default:
 			api++
@@ -270,7 +270,18 @@ func (d *demo) printSummary(ctx context.Context) error {
 		fmt.Fprintf(d.out, "  Erased on request: %s (DELETE /api/leads/…); the leads stay in the figures, anonymous\n", people)
 	}
 	hooks, bad := d.crm.counts()
-	fmt.Fprintf(d.out, "  CRM:               1 lead from HubSpot (signed webhook); %d webhooks to the CRM, %d with a bad signature\n", hooks, bad)
+	fromHubSpot := 0
+	for _, key := range d.order {
+		if d.leads[key].hubspot {
+			fromHubSpot++
+		}
+	}
+	merged := ""
+	if d.merged > 0 {
+		merged = fmt.Sprintf(", %s merged there folded into the lead sales took first", bot.Count(d.merged, "contact", "contacts"))
+	}
+	fmt.Fprintf(d.out, "  CRM:               %s from HubSpot (signed webhook)%s; %d webhooks to the CRM, %d with a bad signature\n",
+		bot.Count(fromHubSpot, "lead", "leads"), merged, hooks, bad)
 	ob, err := d.app.store.OutboxStats(ctx)
 	if err != nil {
 		return err

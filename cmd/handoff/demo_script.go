@@ -83,6 +83,12 @@ type demoLead struct {
 	// again is a lead the script posted before, sent again as an SQL
 	// after sales returned it: a known lead, answered 200.
 	again bool
+	// hubspot makes a lead HubSpot sends as an SQL through its signed
+	// workflow webhook, under its record id (key); sqlSince, when set
+	// ("HH:MM" the same day), is when HubSpot made it an SQL, before its
+	// delivery: a webhook HubSpot retried.
+	hubspot  bool
+	sqlSince string
 }
 
 // Actions of the demo script.
@@ -111,6 +117,10 @@ const (
 	// the lead through the API with its write token; reason is the
 	// narration.
 	actErase = "erase"
+	// actMerge: marketing merges two HubSpot contacts of one person, the
+	// step's lead into the contact into names, and HubSpot sends the
+	// surviving contact with the merged one's id.
+	actMerge = "merge"
 )
 
 // demoActsWithoutLead are the actions that name no lead.
@@ -130,15 +140,20 @@ type demoStep struct {
 	// code is the reason picked from the agreement's list (not a fit,
 	// lost, recycle); reason is then the note typed under it.
 	code string
+	// into is, for actMerge, the HubSpot contact that survives the merge.
+	into string
 }
 
-// demoWeek is the script of the week: 25 SQLs from Danish B2B companies
+// demoWeek is the script of the week: 29 SQLs from Danish B2B companies
 // and what four reps do with them. One lead is raced for, one is returned as
 // not a fit, one is recycled after contact and comes back as an SQL, one is
 // lost and its person erased, five are won, one is never claimed and one is
 // claimed but never contacted, so the SLA clock escalates both; Slack's
 // answer to one card's post is lost; one lead comes from the website's
-// form, posted with an intake token. demo_week.txt describes its format.
+// form, posted with an intake token; four come from HubSpot's webhook, two
+// of them contacts of one person that marketing merges, and one that
+// HubSpot made an SQL three hours before its webhook arrived.
+// demo_week.txt describes its format.
 //
 //go:embed demo_week.txt
 var demoWeek string
@@ -146,7 +161,7 @@ var demoWeek string
 // demoActs are the actions a script step may name.
 var demoActs = map[string]bool{actClaim: true, actRace: true, actContact: true, actOpportunity: true,
 	actWon: true, actLost: true, actRecycle: true, actNotAFit: true, actWait: true, actLoseAnswer: true,
-	actRemoveBot: true, actInviteBot: true, actVisitSales: true, actErase: true}
+	actRemoveBot: true, actInviteBot: true, actVisitSales: true, actErase: true, actMerge: true}
 
 // demoScript reads the demo's week.
 func demoScript() ([]demoLead, []demoStep, error) {
@@ -157,12 +172,14 @@ func demoScript() ([]demoLead, []demoStep, error) {
 // a step per line, # comments and blank lines ignored. A lead whose key
 // was posted before comes back as an SQL (again). It returns an error
 // naming the line of the first problem: a malformed line, an unknown action
-// or rep, a step on a lead the script does not post, or a lead posted again
-// under another company or other than as marketing's SQL.
+// or rep, a step on a lead the script does not post, a lead posted again
+// under another company or other than as marketing's SQL, or a merge of
+// contacts HubSpot did not send.
 func parseDemoScript(text string) ([]demoLead, []demoStep, error) {
 	var leads []demoLead
 	var steps []demoStep
 	known := map[string]string{} // key → company
+	fromHubSpot := map[string]bool{}
 	reps := map[string]bool{}
 	for _, r := range demoReps {
 		reps[r.Name] = true
@@ -181,12 +198,13 @@ func parseDemoScript(text string) ([]demoLead, []demoStep, error) {
 				return nil, nil, bad("%v", err)
 			}
 			if company, ok := known[l.key]; ok {
-				if company != l.company || l.visits != nil || l.form {
+				if company != l.company || l.visits != nil || l.form || l.hubspot {
 					return nil, nil, bad("lead %s comes back as an SQL: want the company %q and marketing's score", l.key, company)
 				}
 				l.again = true
 			}
 			known[l.key] = l.company
+			fromHubSpot[l.key] = fromHubSpot[l.key] || l.hubspot
 			leads = append(leads, l)
 			continue
 		}
@@ -203,6 +221,10 @@ func parseDemoScript(text string) ([]demoLead, []demoStep, error) {
 			return nil, nil, bad("lead %s is not posted before", s.lead)
 		case (s.rep != "" && !reps[s.rep]) || (s.rival != "" && !reps[s.rival]):
 			return nil, nil, bad("unknown rep")
+		case (s.act == actMerge) != (s.into != ""):
+			return nil, nil, bad("merge, and merge alone, names the surviving contact with into=")
+		case s.act == actMerge && (!fromHubSpot[s.lead] || !fromHubSpot[s.into] || s.lead == s.into):
+			return nil, nil, bad("merge takes two contacts HubSpot sent before")
 		}
 		steps = append(steps, s)
 	}
@@ -211,8 +233,9 @@ func parseDemoScript(text string) ([]demoLead, []demoStep, error) {
 
 // parseDemoLead reads "DAY HH:MM KEY | COMPANY | NAME | TITLE | SOURCE |
 // CAMPAIGN | SCORE", "… | visits URL …" for a website lead that the
-// agreement's scoring makes an SQL, or "… | form" for a lead of the
-// website's demo-request form.
+// agreement's scoring makes an SQL, "… | form" for a lead of the
+// website's demo-request form, or "… | hubspot SCORE [sql-since HH:MM]"
+// for an SQL HubSpot sends.
 func parseDemoLead(s string) (demoLead, error) {
 	cols := strings.Split(s, "|")
 	if len(cols) != 7 {
@@ -239,6 +262,17 @@ func parseDemoLead(s string) (demoLead, error) {
 		l.form = true
 		return l, nil
 	}
+	if rest, ok := strings.CutPrefix(cols[6], "hubspot "); ok {
+		l.hubspot = true
+		words := strings.Fields(rest)
+		switch {
+		case len(words) == 3 && words[1] == "sql-since" && len(words[2]) == 5 && words[2][2] == ':':
+			l.sqlSince = words[2]
+		case len(words) != 1:
+			return demoLead{}, fmt.Errorf("want hubspot SCORE [sql-since HH:MM]")
+		}
+		cols[6] = words[0]
+	}
 	if l.score, err = strconv.Atoi(cols[6]); err != nil {
 		return demoLead{}, fmt.Errorf("score: %v", err)
 	}
@@ -246,8 +280,8 @@ func parseDemoLead(s string) (demoLead, error) {
 }
 
 // parseDemoStep reads "DAY HH:MM ACT [LEAD] [rep=NAME] [rival=NAME]
-// [amount=DKK] [code=REASON_FROM_THE_LIST] [reason=TEXT to the end of the
-// line]"; underscores in code stand for spaces.
+// [into=KEY] [amount=DKK] [code=REASON_FROM_THE_LIST] [reason=TEXT to the
+// end of the line]"; underscores in code stand for spaces.
 func parseDemoStep(s string) (demoStep, error) {
 	var st demoStep
 	s, st.reason, _ = strings.Cut(s, "reason=")
@@ -270,6 +304,8 @@ func parseDemoStep(s string) (demoStep, error) {
 			st.rep = value
 		case key == "rival":
 			st.rival = value
+		case key == "into":
+			st.into = value
 		case key == "code":
 			st.code = strings.ReplaceAll(value, "_", " ")
 		case key == "amount":

@@ -110,7 +110,7 @@ func TestDemo(t *testing.T) {
 	}
 	out := stdout.String()
 	// The introduction says where the week's leads come from.
-	if want := "26 SQLs arrive (23 from marketing automation through POST /api/leads, 1 from HubSpot's webhook, " +
+	if want := "29 SQLs arrive (23 from marketing automation through POST /api/leads, 4 from HubSpot's webhook, " +
 		"1 scored by its page views on the website, 1 from the website's form), 1 of them comes back as an SQL"; !strings.Contains(out, want) {
 		t.Errorf("the introduction does not say %q:\n%s", want, out[:min(len(out), 1000)])
 	}
@@ -141,6 +141,18 @@ func TestDemo(t *testing.T) {
 		}
 		rest = rest[i+len(want):]
 	}
+
+	// Teams, tried on a replica that is gone, left messages no replica
+	// sends: outbox list counts them and names the command that deletes
+	// them, and drop --pending does, before the week.
+	wantInOrder(t, out, "the clean-up of what a removed platform left",
+		"🧹 The admin had tried Teams on a second replica before settling on Slack alone",
+		"$ handoff outbox list", "no dead messages",
+		"2 pending messages wait for teams, which this configuration does not enable: sent once a replica is configured with teams; "+
+			"if teams was removed for good, handoff outbox drop --platform teams --pending deletes them",
+		"$ handoff outbox drop --platform teams --pending", "2 pending messages for teams dropped",
+		"→ nothing waits for Teams any more",
+		"✋ Mette claims Nordlys Energi A/S")
 
 	// Slack's answer to one card's post is lost; the outbox's retry looks
 	// in the channel first and finds the card, so no lead has two. The
@@ -179,7 +191,8 @@ func TestDemo(t *testing.T) {
 	// Slack says she left.
 	wantInOrder(t, out, "the visit to the sales channel",
 		"Ida (marketing) joins #sales-leads",
-		"→ once she is in, /leads open lists her the ", " open leads, their owners and deadlines",
+		"→ once she is in, /leads open lists her the 21 open leads, their owners and deadlines",
+		"→ the first page shows 1–20, most urgent first, and names the next; /leads open 2 shows her 21–21 of 21",
 		"→ she leaves; Slack tells Handoff at once, and /leads open answers: Sorry, lead details are only for members of the sales channel")
 
 	// A lead recycled to marketing comes back as an SQL: the API answers
@@ -194,6 +207,32 @@ func TestDemo(t *testing.T) {
 		"✋ Anders claims Roskilde Klinikken ApS",
 		"♻️ Back to marketing: Roskilde Klinikken ApS", "📞 Contacted: Roskilde Klinikken ApS",
 		"1 came back as an SQL after sales returned it (Roskilde Klinikken ApS)")
+
+	// Two HubSpot contacts of one person are two SQLs until marketing
+	// merges them: HubSpot sends the survivor with the merged contact's
+	// id, the lead sales took first stays, and the duplicate's card is
+	// updated, its SLA clock stopped (no escalation, checked below).
+	wantInOrder(t, out, "the HubSpot merge",
+		"📥 New SQL from HubSpot (signed workflow webhook): Viborg Varme A/S, Lene Dam (Driftschef)",
+		"📥 New SQL from HubSpot (signed workflow webhook): Viborg Varme, Lene Dam (Driftschef)",
+		"✋ Jonas claims Viborg Varme A/S", "📞 Jonas logs first contact with Lene Dam (Viborg Varme A/S)",
+		"🔀 Marketing finds Lene Dam twice in HubSpot and merges the two contacts",
+		"→ HubSpot sends the surviving contact 4131 with hs_merged_object_ids 4132 (signed workflow webhook)",
+		"→ one person, one lead: Viborg Varme A/S stays @Jonas's (contacted), the lead sales took first",
+		"→ the duplicate's card is updated: ", "Viborg Varme (merged in the CRM into another contact); its SLA clock stopped",
+		"4 leads from HubSpot (signed webhook), 1 contact merged there folded into the lead sales took first")
+	if card := demoCards(demoSection(t, out, "#sales-leads: what the channel shows"))["Viborg Varme"]; !strings.Contains(card, "merged in the CRM into another contact") {
+		t.Errorf("the duplicate's card does not say it was merged:\n%s", card)
+	}
+
+	// An SQL whose webhook HubSpot retried for three hours is dated by
+	// HubSpot, while its deadlines count from its arrival.
+	wantInOrder(t, out, "the SQL HubSpot dated",
+		"📥 New SQL from HubSpot (signed workflow webhook): Vejen El-service ApS, Mads Lund (IT-chef)",
+		"→ dated by HubSpot: an SQL since Fri ", " 11:50 (hs_lifecyclestage_salesqualifiedlead_date), ", " before its webhook arrived; "+
+			"the funnel counts it from then, and its history says it was received Fri ", " 14:50\n",
+		"→ its deadlines count from its arrival, when sales could first see it: claim by Fri ", " 16:50, not breached on arrival",
+		"✋ Sofie claims Vejen El-service ApS")
 
 	// The website's form posts with an intake token: it is answered
 	// receipts, refused a read naming the scope, and its lead is an SQL.
@@ -507,6 +546,23 @@ func TestParseDemoScript(t *testing.T) {
 	if want := (demoStep{day: 3, at: "09:00", act: actErase, lead: "hs-1", reason: "She asks to be forgotten."}); len(steps) != 1 || steps[0] != want {
 		t.Errorf("steps = %+v, want %+v", steps, want)
 	}
+	// Contacts HubSpot sends, one dated before its delivery, and their
+	// merge.
+	const hubspotLeads = "lead 1 09:00 4131 | Viborg Varme A/S | Lene Dam | Driftschef | webinar | Webinar | hubspot 76\n" +
+		"lead 1 10:00 4132 | Viborg Varme | Lene Dam | Driftschef | web | Demo request | hubspot 83 sql-since 08:30\n"
+	leads, steps, err = parseDemoScript(hubspotLeads + "1 11:00 merge 4132 into=4131 reason=Marketing merges them.\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLeads = []demoLead{
+		{day: 1, at: "09:00", key: "4131", company: "Viborg Varme A/S", name: "Lene Dam", title: "Driftschef", source: "webinar", campaign: "Webinar", score: 76, hubspot: true},
+		{day: 1, at: "10:00", key: "4132", company: "Viborg Varme", name: "Lene Dam", title: "Driftschef", source: "web", campaign: "Demo request", score: 83, hubspot: true, sqlSince: "08:30"}}
+	if !reflect.DeepEqual(leads, wantLeads) {
+		t.Errorf("leads = %+v, want %+v", leads, wantLeads)
+	}
+	if want := (demoStep{day: 1, at: "11:00", act: actMerge, lead: "4132", into: "4131", reason: "Marketing merges them."}); len(steps) != 1 || steps[0] != want {
+		t.Errorf("steps = %+v, want %+v", steps, want)
+	}
 
 	for _, bad := range []string{
 		"lead 0 08:12 hs-2 | too | few\n",
@@ -523,6 +579,13 @@ func TestParseDemoScript(t *testing.T) {
 		lead + "0 09:00 wait hs-1\n",
 		lead + "0 09:00 lose-answer hs-1\n",
 		lead + "0 09:00 invite-bot hs-1\n",
+		"lead 0 08:12 4131 | A | B | C | D | E | hubspot many\n",
+		"lead 0 08:12 4131 | A | B | C | D | E | hubspot 70 sql-since noon\n",
+		hubspotLeads + "1 11:00 merge 4132\n",
+		hubspotLeads + "1 11:00 claim 4132 into=4131\n",
+		lead + hubspotLeads + "1 11:00 merge hs-1 into=4131\n",
+		hubspotLeads + "1 11:00 merge 4132 into=4132\n",
+		hubspotLeads + "1 11:00 merge 4132 into=4199\n",
 	} {
 		if _, _, err := parseDemoScript(bad); err == nil || !strings.Contains(err.Error(), "demo script line") {
 			t.Errorf("%q: error %v, want one naming the line", bad, err)
