@@ -329,3 +329,22 @@ func TestReadmeDocumentsEveryVariable(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeBackupCommands: every sqlite3 command the README gives names
+// the database file and where its online backup goes (sqlite3 FILE
+// ".backup DEST"), so that it can be run as written: a bare `sqlite3
+// .backup` opens an empty database called .backup and backs up nothing.
+func TestReadmeBackupCommands(t *testing.T) {
+	readme := readRepoFile(t, "README.md")
+	asWritten := regexp.MustCompile(`^sqlite3 \S+\.db "\.backup \S+\.db"$`)
+	found := 0
+	for _, m := range regexp.MustCompile("`(sqlite3 [^`]*)`").FindAllStringSubmatch(readme, -1) {
+		found++
+		if !asWritten.MatchString(strings.TrimPrefix(m[1], "sudo ")) {
+			t.Errorf("the README's backup command %q names no database file and backup file (sqlite3 FILE \".backup DEST\")", m[1])
+		}
+	}
+	if found == 0 {
+		t.Error("the README says nowhere how to back up the SQLite file")
+	}
+}
