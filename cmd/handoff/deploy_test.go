@@ -232,6 +232,30 @@ func TestSystemdUnit(t *testing.T) {
 		}
 	}
 
+	// Every file the unit reads outside its state directory (the binary,
+	// its documentation, the credentials, the environment file) is one the
+	// README's install steps put there.
+	readme := readRepoFile(t, "README.md")
+	steps := readme[strings.Index(readme, "### systemd"):]
+	steps = steps[strings.Index(steps, "```sh"):]
+	steps = steps[:strings.Index(steps[5:], "```")+5]
+	files := []string{imageBinary}
+	for _, d := range settings["Documentation"] {
+		files = append(files, strings.TrimPrefix(d, "file://"))
+	}
+	for _, c := range settings["LoadCredential"] {
+		_, path, _ := strings.Cut(c, ":")
+		files = append(files, path)
+	}
+	for _, f := range settings["EnvironmentFile"] {
+		files = append(files, strings.TrimPrefix(f, "-"))
+	}
+	for _, f := range files {
+		if !strings.Contains(steps, f) {
+			t.Errorf("the unit reads %s, which the README's systemd steps do not install", f)
+		}
+	}
+
 	// Where systemd is installed, let it judge the unit too (it needs the
 	// binary to exist, so point ExecStart at this test binary). It exits 0
 	// on unknown keys and bad values, so any line about the unit fails.
