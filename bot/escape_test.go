@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -62,6 +63,28 @@ func markupTexts(t *testing.T, v any) []string {
 
 var backslashPair = regexp.MustCompile(`\\.`)
 
+// storedLead stores the lead raw describes, as the API takes it, and returns
+// its id and a function that reads it as it is now.
+func storedLead(t *testing.T, s *storage.Store, raw map[string]any) (int64, func() *handoff.Lead) {
+	t.Helper()
+	ctx := context.Background()
+	in, err := handoff.ParseLeadInput(raw, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.SaveLead(ctx, in, handoff.DefaultPolicy(), t0, handoff.ActorAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Lead.ID, func() *handoff.Lead {
+		l, err := s.Lead(ctx, res.Lead.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+}
+
 // TestEveryMessageEscapesData builds every message that shows lead data
 // (the cards of each stage, the owner's DM, reminder, escalation, history,
 // lists, SLA report, digest and the forms' previews) for a lead whose
@@ -73,24 +96,9 @@ func TestEveryMessageEscapesData(t *testing.T) {
 	ctx := context.Background()
 	b := newBot(s)
 	p := handoff.DefaultPolicy()
-	in, err := handoff.ParseLeadInput(hostile, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := s.SaveLead(ctx, in, p, t0, handoff.ActorAPI)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := res.Lead.ID
+	id, lead := storedLead(t, s, hostile)
 	msgs := map[string]bot.Message{}
 	forms := map[string]bot.Form{}
-	lead := func() *handoff.Lead {
-		l, err := s.Lead(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return l
-	}
 	now := t0.Add(3 * 24 * time.Hour)
 	msgs["new"] = bot.LeadCard(lead(), now, p)
 	for _, action := range []string{bot.ActionNotAFit} {
@@ -192,6 +200,61 @@ func TestErrorNoticeIsPlainText(t *testing.T) {
 		texts := markupTexts(t, slackbot.RenderBlocks(m))
 		if len(texts) != 1 || texts[0] != tc.want {
 			t.Errorf("ErrorNotice(%q) renders %q, want %q", tc.err, texts, tc.want)
+		}
+	}
+}
+
+// bidiControls are the embeddings, overrides and isolates that bot.DropBidi
+// drops.
+const bidiControls = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+// TestNoMessageCarriesBidiControls renders the cards, the owner's DM, the
+// reminder and a form's preview of a lead whose name, company, title and
+// reason hold bidi overrides and isolates (which the intake takes: they
+// are not control characters) for Slack and Teams: none reaches the
+// platform, so none can reorder the card's own text after the data ("was
+// claimed by", the deadline), while the letters are still there.
+func TestNoMessageCarriesBidiControls(t *testing.T) {
+	s := storagetest.Open(t, storage.DialectSQLite)
+	ctx := context.Background()
+	b := newBot(s)
+	p := handoff.DefaultPolicy()
+	id, lead := storedLead(t, s, map[string]any{
+		"external_id": "bidi-1", "name": "Ann \u202eBerg", "company": "\u2067Acme\u202b A/S",
+		"title": "CEO\u202d\u2066", "source": "web\u2069",
+	})
+	now := t0.Add(3 * 24 * time.Hour)
+	msgs := map[string]bot.Message{"new": bot.LeadCard(lead(), now, p)}
+	if err := b.Claim(ctx, actor("UOWN"), id); err != nil {
+		t.Fatal(err)
+	}
+	msgs["claimed"] = bot.LeadCard(lead(), now, p)
+	msgs["owner_dm"] = bot.OwnerDM(lead(), now, p)
+	msgs["reminder"] = bot.ReminderCard(lead(), now, p)
+	r, err := b.Act(ctx, actor("UBOSS"), bot.ActionRecycle, fmt.Sprint(id))
+	if err != nil || r.Form == nil {
+		t.Fatalf("recycle: form %+v, %v", r.Form, err)
+	}
+	form := *r.Form
+	if _, err := b.Recycle(ctx, actor("UOWN"), id, "no \u202ebudget"); err != nil {
+		t.Fatal(err)
+	}
+	msgs["recycled"] = bot.LeadCard(lead(), now, p)
+	rendered := map[string]any{"slack form": slackbot.RenderModal(form), "teams form": teams.RenderForm(form, fmt.Sprint(id), "", nil)}
+	for name, m := range msgs {
+		rendered["slack "+name] = slackbot.RenderBlocks(m)
+		rendered["teams "+name] = teams.RenderCard(m, nil)
+	}
+	for name, v := range rendered {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i := strings.IndexAny(string(raw), bidiControls); i >= 0 {
+			t.Errorf("%s carries the bidi control %+q: …%s…", name, []rune(string(raw[i:]))[0], raw[max(0, i-60):min(len(raw), i+60)])
+		}
+		if !strings.Contains(string(raw), "Acme A/S") {
+			t.Errorf("%s lost the lead's company: %s", name, raw)
 		}
 	}
 }

@@ -361,9 +361,33 @@ var escaper = func() *strings.Replacer {
 // Escape makes untrusted text safe to put into Message text: the markup's
 // characters and every character a platform could read as formatting or a
 // link are written as entities, so data can never form a mention, a link or
-// bold text. Each renderer turns the entities into literal characters the
-// way its platform needs (MapEntities).
-func Escape(s string) string { return escaper.Replace(s) }
+// bold text; and the bidi controls are dropped (DropBidi), so data can
+// never reorder the text around it. Each renderer turns the entities into
+// literal characters the way its platform needs (MapEntities).
+func Escape(s string) string { return escaper.Replace(DropBidi(s)) }
+
+// DropBidi returns s without the Unicode bidi embeddings, overrides and
+// isolates (U+202A–U+202E, U+2066–U+2069): one left open in a lead's name
+// would show the rest of its line (who claimed it, the deadline) reversed
+// or reordered, as in "Trojan Source". The marks (U+200E, U+200F, U+061C),
+// which reorder nothing beyond themselves, stay.
+func DropBidi(s string) string {
+	if !strings.ContainsFunc(s, IsBidiControl) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if IsBidiControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// IsBidiControl reports whether r is a bidi embedding, override or isolate
+// (U+202A–U+202E, U+2066–U+2069).
+func IsBidiControl(r rune) bool {
+	return (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
+}
 
 // MapEntities returns Message text s with every entity Escape writes
 // replaced by lit(char, before, after): char is the character it stands

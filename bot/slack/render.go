@@ -68,7 +68,7 @@ func renderBlocks(m bot.Message, native bool, prefix string, names report.Option
 	var blocks []slackapi.Block
 	if m.Header != "" {
 		blocks = append(blocks, slackapi.NewHeaderBlock(
-			slackapi.NewTextBlockObject(slackapi.PlainTextType, bot.CutPlain(m.Header, maxHeader), true, false),
+			plain(bot.CutPlain(m.Header, maxHeader)),
 			slackapi.HeaderBlockOptionBlockID(prefix+"header")))
 	}
 	for i, s := range m.Sections {
@@ -258,8 +258,10 @@ func slackMentions(s string) string {
 	})
 }
 
+// plain is a plain_text object of s, which can hold data as it is (a
+// header names the lead) but for the bidi controls (bot.DropBidi).
 func plain(s string) *slackapi.TextBlockObject {
-	return slackapi.NewTextBlockObject(slackapi.PlainTextType, s, true, false)
+	return slackapi.NewTextBlockObject(slackapi.PlainTextType, bot.DropBidi(s), true, false)
 }
 
 func orDefault(s, def string) string {
