@@ -94,9 +94,10 @@ func (o Options) Render(m bot.Message) string {
 }
 
 // Printable returns s safe to write to a terminal: every control character
-// but line feed and tab, and every byte that is not UTF-8, is written as a
-// visible escape (\x1b, \u009b), so data can never send the terminal a
-// control sequence.
+// but line feed and tab, every bidi embedding, override and isolate, and
+// every byte that is not UTF-8, is written as a visible escape (\x1b,
+// \u009b, \u202e), so data can never send the terminal a control sequence
+// nor show the rest of its line reordered.
 func Printable(s string) string {
 	clean := utf8.ValidString(s)
 	for _, r := range s {
@@ -128,7 +129,7 @@ func Printable(s string) string {
 
 // unprintable reports whether r must not reach a terminal as it is.
 func unprintable(r rune) bool {
-	return r != '\n' && r != '\t' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029')
+	return r != '\n' && r != '\t' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || bot.IsBidiControl(r))
 }
 
 // Plain turns bot.Message markup into plain text: bold stars dropped, entities

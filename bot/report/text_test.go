@@ -98,6 +98,24 @@ func TestRenderNeverWritesControlSequences(t *testing.T) {
 	}
 }
 
+// TestRenderShowsBidiControls renders a header, which names the lead as it
+// is, and an import's column and reason holding bidi overrides and
+// isolates: the terminal gets them as visible escapes, so none shows the
+// rest of its line reordered.
+func TestRenderShowsBidiControls(t *testing.T) {
+	for _, tc := range []struct{ got, want string }{
+		{report.Render(bot.Message{Header: "New SQL: Ann \u202eBerg", Sections: []bot.Section{{Text: "claimed by Rita"}}}), `New SQL: Ann \u202eBerg`},
+		{report.Printable("Email\u2067 \u202a\u202b\u202c\u202d\u2066\u2068\u2069"), `Email\u2067 \u202a\u202b\u202c\u202d\u2066\u2068\u2069`},
+	} {
+		if i := strings.IndexFunc(tc.got, bot.IsBidiControl); i >= 0 {
+			t.Errorf("output holds the bidi control %U: %q", []rune(tc.got[i:])[0], tc.got)
+		}
+		if !strings.Contains(tc.got, tc.want) {
+			t.Errorf("output lacks %s: %q", tc.want, tc.got)
+		}
+	}
+}
+
 // TestRenderGoldenFiles renders on the terminal what the Slack and Teams
 // golden files show (the lead cards, the report answers) and the cards of
 // a lead with hostile data (markup, control characters, a broken byte), with names for mentions: golden files in
