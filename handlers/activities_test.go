@@ -35,7 +35,7 @@ func scoringPolicy() handoff.Policy {
 }
 
 // scoringServer serves the API under p with a clock the test moves.
-func scoringServer(t *testing.T, s *storage.Store, p handoff.Policy, clock *time.Time) *httptest.Server {
+func scoringServer(t testing.TB, s *storage.Store, p handoff.Policy, clock *time.Time) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
 	api := &handlers.API{Store: s, DB: s, Policy: p, Token: token, Now: func() time.Time { return *clock }}

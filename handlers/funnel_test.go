@@ -28,7 +28,7 @@ const funnelToken = "funnel-token"
 // funnelClock is Friday 20 November 2026, 10:00 in Copenhagen.
 var funnelClock = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 
-func newFunnelServer(t *testing.T, s *storage.Store) *httptest.Server {
+func newFunnelServer(t testing.TB, s *storage.Store) *httptest.Server {
 	t.Helper()
 	api := &handlers.FunnelAPI{Store: s, Policy: fixtures.ReportPolicy(t), Token: funnelToken, Now: func() time.Time { return funnelClock },
 		Logger: discardLogger()}
@@ -54,15 +54,26 @@ func funnelCall(t *testing.T, srv *httptest.Server, method, path, body string, a
 // funnelRaw sends a request as funnelCall does and returns the answer as is.
 func funnelRaw(t *testing.T, srv *httptest.Server, method, path, body string, auth bool) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	bearer := ""
+	if auth {
+		bearer = funnelToken
+	}
+	return rawCall(t, method, srv.URL+path, bearer, body)
+}
+
+// rawCall sends a request to u with the bearer token (none when "") and a
+// JSON body (none when ""), and returns the answer as is.
+func rawCall(t testing.TB, method, u, bearer, body string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, u, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if auth {
-		req.Header.Set("Authorization", "Bearer "+funnelToken)
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -73,7 +84,7 @@ func funnelRaw(t *testing.T, srv *httptest.Server, method, path, body string, au
 	return resp, raw
 }
 
-func seedFunnel(t *testing.T, s *storage.Store) {
+func seedFunnel(t testing.TB, s *storage.Store) {
 	t.Helper()
 	for _, raw := range []map[string]any{
 		{"external_id": "f-1", "source": "organic", "occurred_at": "2026-11-02T09:00:00Z"},                  // SQL in November
