@@ -144,6 +144,11 @@ func FuzzFunnelQuery(f *testing.F) {
 	srv := httptest.NewServer(handlers.Router(mux))
 	f.Cleanup(srv.Close)
 	f.Fuzz(func(t *testing.T, query string) {
+		if strings.IndexFunc(query, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+			// Not a request line (a space ends the target): net/http
+			// answers its own 400 before any handler runs.
+			t.Skip()
+		}
 		for _, path := range []string{"/api/funnel", "/api/routing"} {
 			u := srv.URL + path + "?" + query
 			if _, err := url.Parse(u); err != nil {
