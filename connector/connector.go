@@ -1,6 +1,6 @@
 // Package connector holds what the CRM connectors (hubspot, salesforce)
 // share: the rule that a CRM whose stage is behind Handoff's still updates
-// the lead's other fields.
+// the lead's other fields, and the reasons a delivery is refused.
 package connector
 
 import (
@@ -23,4 +23,31 @@ func Save(save SaveFunc, in handoff.LeadInput) (res handoff.SaveResult, kept boo
 	in.Stage, in.Reason, in.OccurredAt, in.ChangedAt = "", "", nil, nil
 	res, err = save(in)
 	return res, err == nil, err
+}
+
+// The reasons a connector refuses a CRM's delivery, as it tells its
+// Refused func: neither HubSpot nor Salesforce brings a refused lead back
+// by itself (HubSpot does not retry a 4xx; Salesforce retries a fault for
+// 24 hours, and the same refusal each time).
+const (
+	// RefusedAuth: a wrong or stale signature, a wrong token or org, or
+	// the connector not configured; nothing of the delivery was read.
+	RefusedAuth = "auth"
+	// RefusedInvalid: a body that is no delivery, or a record in it that
+	// cannot be a lead.
+	RefusedInvalid = "invalid"
+)
+
+// Refusals lists every reason a delivery is refused.
+var Refusals = []string{RefusedAuth, RefusedInvalid}
+
+// RefusedFunc is told the reason of each refused delivery; a nil one is
+// told nothing.
+type RefusedFunc func(reason string)
+
+// Tell calls f with reason unless f is nil.
+func (f RefusedFunc) Tell(reason string) {
+	if f != nil {
+		f(reason)
+	}
 }

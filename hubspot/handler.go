@@ -44,6 +44,10 @@ type Handler struct {
 	// which leads are stamped; on the database's, a database clock off
 	// by more than MaxSkew refused every request.
 	Wall func() time.Time
+	// Refused is told each delivery refused with a 4xx, by reason
+	// (connector.RefusedAuth, RefusedInvalid): HubSpot does not send it
+	// again. It may be nil.
+	Refused connector.RefusedFunc
 }
 
 // Register adds the route to mux.
@@ -129,6 +133,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
+		h.Refused.Tell(connector.RefusedInvalid)
 		if errors.As(err, &tooBig) {
 			reply(w, http.StatusRequestEntityTooLarge, answer{Error: "body larger than 1 MiB"})
 			return
@@ -137,6 +142,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := Verify(r, body, h.Secret, h.PublicURL, wall()); err != nil {
+		h.Refused.Tell(connector.RefusedAuth)
 		logger.WarnContext(r.Context(), "hubspot: refused request", "err", err)
 		reply(w, http.StatusUnauthorized, answer{Error: "signature refused: " + err.Error()})
 		return
@@ -204,6 +210,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out.Error = strings.TrimPrefix(out.Error+"; ", "; ") + "could not store contact " + strings.Join(failed, ", ") + "; retry later"
 		reply(w, http.StatusInternalServerError, out)
 	case invalid != nil:
+		h.Refused.Tell(connector.RefusedInvalid)
 		reply(w, http.StatusBadRequest, out)
 	default:
 		reply(w, http.StatusOK, out)

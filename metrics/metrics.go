@@ -45,6 +45,7 @@ type Metrics struct {
 	parked          *prometheus.CounterVec
 	panics          *prometheus.CounterVec
 	channelLost     *prometheus.CounterVec
+	crmRefused      *prometheus.CounterVec
 
 	mu      sync.Mutex
 	sources map[string]bool
@@ -104,8 +105,12 @@ func New(stats OutboxStatter) *Metrics {
 	m.channelLost = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "handoff_chat_channel_lost_total", Help: "Times Handoff lost a channel it posts to, by platform: the app removed from it (Slack) or from a team (Teams), or the channel archived (Slack) or deleted (Teams).",
 	}, []string{"platform"})
+	m.crmRefused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "handoff_crm_deliveries_refused_total", Help: "Deliveries of a CRM's webhook refused for what they are, by crm (hubspot, salesforce) and reason (auth: a wrong signature, token or org; invalid: no delivery, or a record that cannot be a lead). The CRM does not bring them back.",
+	}, []string{"crm", "reason"})
 	m.registry.MustRegister(m.leadsReceived, m.intakeSeconds, m.chatCalls, m.chatSeconds, m.rateLimited,
 		m.claimAckSeconds, m.slaBreaches, m.slaReminders, m.schedulerLag, m.schedulerTicked, m.apiRateLimited, m.parked, m.panics, m.channelLost,
+		m.crmRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.registry.MustRegister(m.http.collectors()...)
 	m.registry.MustRegister(m.writes.collectors()...)
@@ -243,6 +248,24 @@ func (m *Metrics) WorkerPanic(worker string) {
 func (m *Metrics) ChannelLost(platform string) {
 	if m != nil {
 		m.channelLost.WithLabelValues(platform).Inc()
+	}
+}
+
+// CRMRefused counts a delivery of crm's webhook refused for reason.
+func (m *Metrics) CRMRefused(crm, reason string) {
+	if m != nil {
+		m.crmRefused.WithLabelValues(crm, reason).Inc()
+	}
+}
+
+// WatchCRM exports at 0 crm's deliveries refused for each of reasons,
+// before any, as WatchChat does its calls.
+func (m *Metrics) WatchCRM(crm string, reasons []string) {
+	if m == nil {
+		return
+	}
+	for _, r := range reasons {
+		m.crmRefused.WithLabelValues(crm, r)
 	}
 }
 

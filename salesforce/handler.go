@@ -38,6 +38,11 @@ type Handler struct {
 	Policy handoff.Policy
 	Now    func() time.Time // time.Now when nil
 	Logger *slog.Logger     // slog.Default when nil
+	// Refused is told each message refused with a fault for what it is, by
+	// reason (connector.RefusedAuth, RefusedInvalid), not one refused for a
+	// database failure: Salesforce sends it again, to the same refusal. It
+	// may be nil.
+	Refused connector.RefusedFunc
 }
 
 // Register adds the route to mux.
@@ -58,37 +63,42 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	refuse := func(code, reason string) {
+	// refuse answers a fault; refusal is its connector.Refused… reason,
+	// "" for a database failure.
+	refuse := func(code, reason, refusal string) {
+		if refusal != "" {
+			h.Refused.Tell(refusal)
+		}
 		logger.WarnContext(r.Context(), "salesforce: refused outbound message", "reason", reason)
 		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError) // SOAP 1.1 sends every fault with 500
 		_, _ = w.Write(fault(code, reason))
 	}
 	if h.Token == "" || h.OrgID == "" {
-		refuse("soapenv:Client", "Salesforce is not configured: set SALESFORCE_ORG_ID and SALESFORCE_OUTBOUND_TOKEN")
+		refuse("soapenv:Client", "Salesforce is not configured: set SALESFORCE_ORG_ID and SALESFORCE_OUTBOUND_TOKEN", connector.RefusedAuth)
 		return
 	}
 	if subtle.ConstantTimeCompare([]byte(r.URL.Query().Get("token")), []byte(h.Token)) != 1 {
-		refuse("soapenv:Client", "missing or wrong token in the endpoint URL")
+		refuse("soapenv:Client", "missing or wrong token in the endpoint URL", connector.RefusedAuth)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			refuse("soapenv:Client", "message larger than 4 MiB")
+			refuse("soapenv:Client", "message larger than 4 MiB", connector.RefusedInvalid)
 			return
 		}
-		refuse("soapenv:Client", "could not read the message")
+		refuse("soapenv:Client", "could not read the message", connector.RefusedInvalid)
 		return
 	}
 	msg, err := Parse(body)
 	if err != nil {
-		refuse("soapenv:Client", err.Error())
+		refuse("soapenv:Client", err.Error(), connector.RefusedInvalid)
 		return
 	}
 	if !SameOrg(msg.OrganizationID, h.OrgID) {
-		refuse("soapenv:Client", "OrganizationId "+msg.OrganizationID+" is not the configured org")
+		refuse("soapenv:Client", "OrganizationId "+msg.OrganizationID+" is not the configured org", connector.RefusedAuth)
 		return
 	}
 	now := time.Now
@@ -120,11 +130,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refused = append([]string{handoff.ErrorMessage(invalid)}, refused...)
 	}
 	if len(failed) > 0 {
-		refuse("soapenv:Server", strings.Join(append([]string{"could not store notification " + strings.Join(failed, ", ") + "; send again later"}, refused...), "; "))
+		refuse("soapenv:Server", strings.Join(append([]string{"could not store notification " + strings.Join(failed, ", ") + "; send again later"}, refused...), "; "), "")
 		return
 	}
 	if len(refused) > 0 {
-		refuse("soapenv:Client", strings.Join(refused, "; "))
+		refuse("soapenv:Client", strings.Join(refused, "; "), connector.RefusedInvalid)
 		return
 	}
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")

@@ -9,6 +9,7 @@ import (
 	"github.com/handoff/handoff/bot/outbox"
 	teamsbot "github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/config"
+	"github.com/handoff/handoff/connector"
 	"github.com/handoff/handoff/handlers"
 	"github.com/handoff/handoff/hubspot"
 	"github.com/handoff/handoff/internal/busy"
@@ -189,10 +190,18 @@ func (a *app) wireConnectors() error {
 	// signatures (slack-go) and Bot Framework's tokens (teams.Validator)
 	// are checked on it too.
 	(&hubspot.Handler{Secret: cfg.CRM.HubSpotSecret, PublicURL: cfg.CRM.PublicURL, PortalID: cfg.CRM.HubSpotPortalID, Store: saves, Policy: cfg.Policy,
-		Now: a.now, Wall: time.Now, Logger: a.logger}).Register(a.mux)
+		Now: a.now, Wall: time.Now, Logger: a.logger, Refused: a.crmRefused("hubspot")}).Register(a.mux)
 	(&salesforce.Handler{OrgID: cfg.CRM.SalesforceOrgID, Token: cfg.CRM.SalesforceToken, Status: cfg.CRM.SalesforceStatus,
-		Store: saves, Policy: cfg.Policy, Now: a.now, Logger: a.logger}).Register(a.mux)
+		Store: saves, Policy: cfg.Policy, Now: a.now, Logger: a.logger, Refused: a.crmRefused("salesforce")}).Register(a.mux)
 	return nil
+}
+
+// crmRefused counts crm's refused deliveries in
+// handoff_crm_deliveries_refused_total, exported at 0 from the start for
+// deploy/prometheus/alerts.yml's increase().
+func (a *app) crmRefused(crm string) connector.RefusedFunc {
+	a.metrics.WatchCRM(crm, connector.Refusals)
+	return func(reason string) { a.metrics.CRMRefused(crm, reason) }
 }
 
 // wireWebhooks routes lead events to the agreement's webhook endpoints and

@@ -34,8 +34,17 @@ const (
 // fails the test unless Salesforce would read its answer as acknowledged.
 func (s *server) salesforcePost(t *testing.T, id, modified, email, first, last, company string) {
 	t.Helper()
+	status, answer := s.salesforcePostAnswer(t, e2eSalesforceToken, salesforceMessage(id, modified, email, first, last, company))
+	if status != 200 || !strings.Contains(answer, "<Ack>true</Ack>") {
+		t.Fatalf("POST /hooks/salesforce = %d %s", status, answer)
+	}
+}
+
+// salesforceMessage is an Outbound Message of one Lead, as Salesforce
+// sends it for the org e2eSalesforceOrg.
+func salesforceMessage(id, modified, email, first, last, company string) string {
 	x := html.EscapeString
-	body := `<?xml version="1.0" encoding="UTF-8"?>
+	return `<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
  <soapenv:Body>
   <notifications xmlns="http://soap.sforce.com/2005/09/outbound">
@@ -56,7 +65,14 @@ func (s *server) salesforcePost(t *testing.T, id, modified, email, first, last, 
   </notifications>
  </soapenv:Body>
 </soapenv:Envelope>`
-	req, _ := http.NewRequest("POST", s.base+"/hooks/salesforce?token="+e2eSalesforceToken, strings.NewReader(body))
+}
+
+// salesforcePostAnswer posts body to the server's Outbound Message
+// endpoint with token in its URL, as Salesforce does, and returns the
+// answer's status and body.
+func (s *server) salesforcePostAnswer(t *testing.T, token, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", s.base+"/hooks/salesforce?token="+url.QueryEscape(token), strings.NewReader(body))
 	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
 	req.Header.Set("SOAPAction", `""`)
 	resp, err := http.DefaultClient.Do(req)
@@ -65,9 +81,7 @@ func (s *server) salesforcePost(t *testing.T, id, modified, email, first, last, 
 	}
 	answer, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(answer), "<Ack>true</Ack>") {
-		t.Fatalf("POST /hooks/salesforce = %s %s", resp.Status, answer)
-	}
+	return resp.StatusCode, string(answer)
 }
 
 // handoffCLI runs one handoff command against the test's environment and

@@ -8,6 +8,7 @@ import (
 	"github.com/handoff/handoff/bot/outbox"
 	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/bot/teams/teamstest"
+	"github.com/handoff/handoff/connector"
 	"github.com/handoff/handoff/storage"
 )
 
@@ -34,6 +35,12 @@ func TestServeExportsWatchedCountersAtZero(t *testing.T) {
 			refused = append(refused, `method="`+m+`",outcome="permanent",platform="`+p+`"`)
 		}
 	}
+	var crmRefusals []string
+	for _, crm := range []string{"hubspot", "salesforce"} {
+		for _, r := range connector.Refusals {
+			crmRefusals = append(crmRefusals, `crm="`+crm+`",reason="`+r+`"`)
+		}
+	}
 	tests := []struct {
 		alert, counter string
 		labels         []string
@@ -42,6 +49,7 @@ func TestServeExportsWatchedCountersAtZero(t *testing.T) {
 		{"HandoffChatCallsRefused", "handoff_chat_calls_total", refused},
 		{"HandoffRecordsParked", "handoff_parked_total", []string{`worker="scheduler"`, `worker="outbox"`}},
 		{"HandoffWorkerPanics", "handoff_worker_panics_total", workers},
+		{"HandoffCRMDeliveriesRefused", "handoff_crm_deliveries_refused_total", crmRefusals},
 	}
 	checked := map[string]bool{}
 	for _, tc := range tests {

@@ -237,6 +237,8 @@ func exported(t *testing.T) map[string]*dto.MetricFamily {
 	m.Parked("scheduler")
 	m.WorkerPanic("outbox")
 	m.ChannelLost("slack")
+	m.CRMRefused("hubspot", "auth")
+	m.CRMRefused("salesforce", "invalid")
 	m.HTTPRequest("POST /api/leads", "POST", 503, time.Millisecond)
 	m.WriteGroup("sqlite", 2, time.Millisecond, false)
 	rec := httptest.NewRecorder()
