@@ -269,6 +269,22 @@ func (m *Metrics) WatchCRM(crm string, reasons []string) {
 	}
 }
 
+// WatchClock exports handoff_db_clock_offset_seconds, offset read at each
+// scrape: the database's clock minus this process's, as the store last
+// measured it (0 before it has). It is called once.
+func (m *Metrics) WatchClock(offset func() (time.Duration, bool)) {
+	if m == nil {
+		return
+	}
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "handoff_db_clock_offset_seconds",
+		Help: "The database server's clock minus this replica's, as last measured (once a minute; 0 within a second). Handoff keeps the database's time; an offset means NTP is broken on the replica or on the database server.",
+	}, func() float64 {
+		d, _ := offset()
+		return d.Seconds()
+	}))
+}
+
 // chatOutcomes are the outcomes of a chat call, as ChatCall is told them.
 var chatOutcomes = []string{"ok", "retry", "rate_limited", "permanent"}
 

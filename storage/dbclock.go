@@ -66,6 +66,16 @@ func (s *Store) Clock(now func() time.Time) func() time.Time {
 	return func() time.Time { return now().Add(s.clockOffset()) }
 }
 
+// ClockOffset returns the offset Clock last added (the database's clock
+// minus this process's, 0 within a second), and false before it was first
+// measured. It measures nothing: the metrics read it at every scrape.
+func (s *Store) ClockOffset() (time.Duration, bool) {
+	if r := s.clock.reading.Load(); r != nil {
+		return r.offset, true
+	}
+	return 0, false
+}
+
 // clockOffset returns the offset Clock adds. The first call measures it;
 // later, once clockEvery has passed, one caller measures it again while
 // the others go on with the last measurement. A measurement that fails

@@ -76,6 +76,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now, wa
 	// off, so another replica fired their reminders and escalations
 	// minutes early or late, and left its messages undue.
 	a.now = store.Clock(now)
+	a.metrics.WatchClock(store.ClockOffset)
 	warmStore(ctx, store, logger)
 	for _, wire := range []func() error{
 		a.wireScheduler,  // SLA timers, the digest, retention
