@@ -117,12 +117,19 @@ func startServerAt(t *testing.T, vars map[string]string, clock *testClock) *serv
 // scheme ("http://", or "https://" for a TLS listener).
 func startServerOn(t *testing.T, vars map[string]string, ln net.Listener, scheme string, clock *testClock) *server {
 	t.Helper()
+	return startServerLogging(t, vars, ln, scheme, clock, &bytes.Buffer{})
+}
+
+// startServerLogging is startServerOn writing its JSON log, from Info up,
+// to logs.
+func startServerLogging(t *testing.T, vars map[string]string, ln net.Listener, scheme string, clock *testClock, logs io.Writer) *server {
+	t.Helper()
 	cfg, err := loadConfig(env{getenv: func(k string) string { return vars[k] }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := newApp(ctx, cfg, newLogger(&bytes.Buffer{}, slog.LevelInfo), clock.Now, clock.Wall)
+	a, err := newApp(ctx, cfg, newLogger(logs, slog.LevelInfo), clock.Now, clock.Wall)
 	if err != nil {
 		cancel()
 		ln.Close()
