@@ -37,15 +37,15 @@ type LeadStore interface {
 	Activities(ctx context.Context, leadID int64, scoring *handoff.Scoring, now time.Time) ([]handoff.Activity, error)
 }
 
-// Pinger reports whether the database answers.
-type Pinger interface {
-	Ping(ctx context.Context) error
+// Readiness reports whether the database answers and takes a write.
+type Readiness interface {
+	Ready(ctx context.Context) error
 }
 
 // API serves the intake API and the health endpoints.
 type API struct {
 	Store  LeadStore
-	DB     Pinger
+	DB     Readiness
 	Policy handoff.Policy
 	Token  string           // HANDOFF_API_TOKEN, a write token named "api"
 	Tokens []Token          // HANDOFF_API_TOKENS; with Token empty too, the API is disabled
@@ -113,9 +113,9 @@ func (a *API) healthz(w http.ResponseWriter, r *http.Request) {
 func (a *API) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := a.DB.Ping(ctx); err != nil {
-		a.logger().WarnContext(ctx, "readyz: database unreachable", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "database unreachable"})
+	if err := a.DB.Ready(ctx); err != nil {
+		a.logger().WarnContext(ctx, "readyz: database unreachable or read-only", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "database unreachable or read-only"})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
