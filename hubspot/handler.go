@@ -154,7 +154,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, c := range contacts {
 		if c.MergeOnly {
 			if err := h.Store.FoldMerged(r.Context(), Actor, c.Input.ExternalID, c.Input.Merged, h.Policy, now().UTC(), Actor); err != nil {
-				logger.ErrorContext(r.Context(), "hubspot: fold merged contacts", "external_id", c.Input.ExternalID, "err", err)
+				logger.ErrorContext(r.Context(), "hubspot: fold merged contacts", "contact", c.Prefix, "err", err)
 				failed = append(failed, c.Input.ExternalID)
 				continue
 			}
@@ -187,10 +187,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case handoff.ErrorCode(err) == handoff.EINVALID:
 			refused(bad, c.Prefix, err)
 		case err != nil:
-			logger.ErrorContext(r.Context(), "hubspot: save contact", "external_id", c.Input.ExternalID, "err", err)
+			logger.ErrorContext(r.Context(), "hubspot: save contact", "contact", c.Prefix, "err", err)
 			failed = append(failed, c.Input.ExternalID)
 		case stale:
-			logger.InfoContext(r.Context(), "hubspot: older or repeated state ignored", "external_id", c.Input.ExternalID, "modified", c.Modified)
+			logger.InfoContext(r.Context(), "hubspot: older or repeated state ignored", "contact", c.Prefix, "modified", c.Modified)
 			out.Leads = append(out.Leads, Result{ExternalID: c.Input.ExternalID, Stale: true})
 		default:
 			out.Stored++

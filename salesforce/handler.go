@@ -117,13 +117,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}, u.Input)
 		switch {
 		case handoff.ErrorCode(err) == handoff.EINVALID:
-			logger.WarnContext(r.Context(), "salesforce: lead refused", "notification", u.NotificationID, "lead", u.Input.ExternalID, "err", err)
+			logger.WarnContext(r.Context(), "salesforce: lead refused", "notification", u.NotificationID, "err", err)
 			refused = append(refused, "notification "+u.NotificationID+": "+handoff.ErrorMessage(err))
 		case err != nil:
-			logger.ErrorContext(r.Context(), "salesforce: save lead", "notification", u.NotificationID, "lead", u.Input.ExternalID, "err", err)
+			logger.ErrorContext(r.Context(), "salesforce: save lead", "notification", u.NotificationID, "err", err)
 			failed = append(failed, u.NotificationID)
 		case stale:
-			logger.InfoContext(r.Context(), "salesforce: older or repeated state ignored", "notification", u.NotificationID, "lead", u.Input.ExternalID)
+			logger.InfoContext(r.Context(), "salesforce: older or repeated state ignored", "notification", u.NotificationID)
 		}
 	}
 	if invalid != nil {

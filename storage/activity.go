@@ -36,7 +36,7 @@ func (activityRow) TableName() string { return "lead_activities" }
 // nothing is written. It returns ENOTFOUND for an unknown lead.
 func (s *Store) SaveActivities(ctx context.Context, externalID string, acts []handoff.Activity, policy handoff.Policy, now time.Time) (handoff.ActivityResult, error) {
 	var res handoff.ActivityResult
-	queued := 0
+	queued, leadID := 0, int64(0)
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var row leadRow
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("external_id = ? AND erased_ms IS NULL", externalID).Take(&row).Error
@@ -46,6 +46,7 @@ func (s *Store) SaveActivities(ctx context.Context, externalID string, acts []ha
 		if err != nil {
 			return err
 		}
+		leadID = row.ID
 		lead, err := row.toLead()
 		if err != nil {
 			return err
@@ -97,7 +98,7 @@ func (s *Store) SaveActivities(ctx context.Context, externalID string, acts []ha
 		return insertOutbox(tx, now, change.Outbox...)
 	})
 	if err != nil {
-		return handoff.ActivityResult{}, fmt.Errorf("storage: activities of %q: %w", externalID, err)
+		return handoff.ActivityResult{}, fmt.Errorf("storage: activities of lead %d: %w", leadID, err)
 	}
 	s.queued(queued)
 	return res, nil

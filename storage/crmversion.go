@@ -94,7 +94,7 @@ func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, polic
 		return handoff.SaveResult{}, true, nil
 	}
 	if err != nil {
-		return handoff.SaveResult{}, false, fmt.Errorf("storage: save %s lead %q: %w", source, in.ExternalID, err)
+		return handoff.SaveResult{}, false, fmt.Errorf("storage: save %s lead: %w", source, err)
 	}
 	s.queued(queuedBy(res) + folded)
 	return res, false, nil

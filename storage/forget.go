@@ -51,7 +51,7 @@ func (s *Store) ForgetLeadAs(ctx context.Context, externalID string, now time.Ti
 	}
 	n, err := s.forget(ctx, []int64{lead.ID}, now, actor)
 	if err != nil {
-		return fmt.Errorf("storage: forget lead %q: %w", externalID, err)
+		return fmt.Errorf("storage: forget lead %d: %w", lead.ID, err)
 	}
 	if n == 0 {
 		return notFound("lead %q not found", externalID)

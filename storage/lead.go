@@ -25,7 +25,7 @@ func (s *Store) SaveLead(ctx context.Context, in handoff.LeadInput, policy hando
 		return err
 	})
 	if err != nil {
-		return handoff.SaveResult{}, fmt.Errorf("storage: save lead %q: %w", in.ExternalID, err)
+		return handoff.SaveResult{}, fmt.Errorf("storage: save lead: %w", err)
 	}
 	if res.Lead != nil && res.Lead.ID != 0 {
 		s.known.add(in.ExternalID)

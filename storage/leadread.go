@@ -41,7 +41,7 @@ func (s *Store) findLeadRow(ctx context.Context, col string, arg any) (leadRow, 
 func findLeadRowIn(db *gorm.DB, col string, arg any) (leadRow, error) {
 	rows, err := queryLeadRows(db, nil, col+" = "+rowValues(db, 1, 1)+" LIMIT 1", []any{arg})
 	if err != nil {
-		return leadRow{}, fmt.Errorf("storage: find lead %v: %w", arg, err)
+		return leadRow{}, fmt.Errorf("storage: find lead by %s: %w", col, err)
 	}
 	if len(rows) == 0 {
 		return leadRow{}, handoff.Errorf(handoff.ENOTFOUND, "lead %v not found", arg)

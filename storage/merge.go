@@ -145,7 +145,7 @@ func (s *Store) FoldMerged(ctx context.Context, source, survivor string, merged 
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("storage: fold %s records merged into %q: %w", source, survivor, err)
+		return fmt.Errorf("storage: fold merged %s records: %w", source, err)
 	}
 	s.queued(queued)
 	return nil

@@ -259,7 +259,7 @@ func (r *Reports) leads(ctx context.Context, cmd bot.Command, args []string) (bo
 	if s := r.Policy.Scoring; s != nil {
 		acts, err := r.Store.Activities(ctx, lead.ID, s, now)
 		if err != nil {
-			return bot.Message{}, fmt.Errorf("report: activities of lead %q: %w", arg, err)
+			return bot.Message{}, fmt.Errorf("report: activities of lead %d: %w", lead.ID, err)
 		}
 		m.Tables = append([]bot.Table{ScoreTable(s.Score(lead, acts, now), s)}, m.Tables...)
 	}
@@ -274,11 +274,11 @@ func (r *Reports) leadEvents(ctx context.Context, arg string) (*handoff.Lead, []
 		return nil, nil, handoff.Errorf(handoff.ENOTFOUND, "I found no lead with the id `%s`. Use the id from the CRM, as shown by `/leads open`. %s", arg, leadsUsage)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("bot: lead %q: %w", arg, err)
+		return nil, nil, fmt.Errorf("bot: lead by external id: %w", err)
 	}
 	events, err := r.Store.Events(ctx, lead.ID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("bot: history of lead %q: %w", arg, err)
+		return nil, nil, fmt.Errorf("bot: history of lead %d: %w", lead.ID, err)
 	}
 	return lead, events, nil
 }
