@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/handoff/handoff"
 	"gorm.io/gorm"
@@ -263,10 +265,13 @@ func lockCRMVersionsToForget(tx *gorm.DB, ids []int64) error {
 var renderedAtSend = []string{handoff.OutboxAnnounceLead, handoff.OutboxRefreshLead, handoff.OutboxEraseLead, handoff.OutboxRemind, handoff.OutboxEscalate, handoff.OutboxDigest, handoff.OutboxWebhook, handoff.OutboxRepDeactivated}
 
 // scrubOutbox removes lead r's personal data from the outbox: messages
-// that carry a rendered message about it (those of the lead, and any other
-// whose payload holds its name, email, phone or company, such as a lead
-// list) are dropped when not yet sent and lose their payload when sent.
-// A payload is read as plainText, since a rendered message writes the
+// that carry a rendered message about it (those of the lead, and those of
+// no lead whose payload names its name, email, phone or company as a
+// whole word, such as a lead list) are dropped when not yet sent and lose
+// their payload when sent. A message of another lead is about that lead
+// and is kept, and so is one of no lead that holds the person's data only
+// inside a longer word (a name "Ann" in "Annual plan"): an erasure drops
+// no one else's notice. A payload is read as plainText, since a rendered message writes the
 // person's data in chat markup (an email's _ as &#95;, a company's & as
 // &amp;) inside JSON. Sent messages keep no payload, so what is read is
 // the queue and the dead messages.
@@ -277,14 +282,14 @@ func scrubOutbox(tx *gorm.DB, r leadRow, now time.Time) error {
 		Payload string
 	}
 	err := tx.Model(&outboxRow{}).Select("id", "lead_id", "payload").Where("kind NOT IN ?", renderedAtSend).
-		Where("lead_id = ? OR payload <> ''", r.ID).Find(&rows).Error
+		Where("lead_id = ? OR (lead_id = 0 AND payload <> '')", r.ID).Find(&rows).Error
 	if err != nil {
 		return err
 	}
 	person := personalTexts(r)
 	var ids []int64
 	for _, row := range rows {
-		if row.LeadID == r.ID || containsAny(row.Payload, person) {
+		if row.LeadID == r.ID || namesAny(row.Payload, person) {
 			ids = append(ids, row.ID)
 		}
 	}
@@ -364,3 +369,33 @@ func containsAny(text string, person []string) bool {
 	}
 	return false
 }
+
+// namesAny reports whether text, read as plainText, holds any of person
+// (lower-cased, as personalTexts gives them) as a whole: neither preceded
+// nor followed by a letter or digit, so that "ann" is named in "Ann
+// Berg's offer" and "*Ann*" but not in "Annual plan" or "Joann".
+func namesAny(text string, person []string) bool {
+	if text == "" {
+		return false
+	}
+	text = plainText(text)
+	for _, p := range person {
+		for from := 0; from < len(text); {
+			k := strings.Index(text[from:], p)
+			if k < 0 {
+				break
+			}
+			k += from
+			before, _ := utf8.DecodeLastRuneInString(text[:k])
+			after, _ := utf8.DecodeRuneInString(text[k+len(p):])
+			if !inWord(before) && !inWord(after) {
+				return true
+			}
+			from = k + 1
+		}
+	}
+	return false
+}
+
+// inWord reports whether r is a letter or a digit.
+func inWord(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }

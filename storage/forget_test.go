@@ -141,11 +141,8 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 			}
 		}
 		lead, _ := s.LeadByExternalID(ctx, "gdpr-1")
-		payload := func(texts ...string) string {
-			b, _ := json.Marshal(map[string]any{"user": "UA", "message": map[string]any{"summary": strings.Join(texts, " · ")}})
-			return string(b)
-		}
-		for _, m := range []handoff.OutboxMessage{
+		payload := noticePayload
+		queueAndSettle(t, s, []handoff.OutboxMessage{
 			{Kind: "chat.direct", LeadID: lead.ID, Payload: payload(person[:4]...)},             // will be sent
 			{Kind: "chat.direct", LeadID: lead.ID, Payload: payload(person[0], person[2])},      // will be dead
 			{Kind: "chat.private", LeadID: lead.ID, Payload: payload("Too late: " + person[3])}, // pending
@@ -153,29 +150,16 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 			{Kind: "chat.reply", Payload: payload("Open leads: " + person[0])},                  // sent lead list
 			{Kind: "chat.reply", Payload: payload("Open leads: Holm A/S")},                      // someone else's
 			{Kind: handoff.OutboxRemind, LeadID: lead.ID, Payload: `{"action":"remind"}`, Due: t0.Add(time.Hour)},
-		} {
-			if err := s.Enqueue(ctx, t0, m); err != nil {
-				t.Fatal(err)
-			}
-		}
-		taken, err := s.TakeOutbox(ctx, t0, 100, time.Minute, "w")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range taken {
+		}, func(m handoff.OutboxMessage) error {
 			switch {
 			case m.Kind == "chat.direct" && strings.Contains(m.Payload, person[1]),
 				m.Kind == "chat.reply" && strings.Contains(m.Payload, "Open leads: "+person[0]):
-				err = s.CompleteOutbox(ctx, m, t0, "sent")
+				return s.CompleteOutbox(ctx, m, t0, "sent")
 			case m.Kind == "chat.direct":
-				err = s.FailOutbox(ctx, m, t0, "user_not_found")
-			default:
-				err = s.RetryOutbox(ctx, m, t0, "later")
+				return s.FailOutbox(ctx, m, t0, "user_not_found")
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
+			return s.RetryOutbox(ctx, m, t0, "later")
+		})
 		for _, p := range person {
 			if found, err := s.FindText(ctx, p); err != nil || len(found) == 0 {
 				t.Fatalf("before the erase %q is in %v (%v); the scan finds nothing", p, found, err)
@@ -211,6 +195,100 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 		events, _ := s.Events(ctx, lead.ID)
 		if len(events) != 6 || events[3].Stage != handoff.StageRecycled || events[5].Kind != handoff.EventErased {
 			t.Errorf("history = %+v, want the anonymous stages kept", events)
+		}
+	})
+}
+
+// queueAndSettle queues msgs at t0, takes them, and records each one's
+// outcome as settle does (sent, dead or to retry).
+func queueAndSettle(t *testing.T, s *storage.Store, msgs []handoff.OutboxMessage, settle func(handoff.OutboxMessage) error) {
+	t.Helper()
+	ctx := context.Background()
+	for _, m := range msgs {
+		if err := s.Enqueue(ctx, t0, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	taken, err := s.TakeOutbox(ctx, t0, 100, time.Minute, "w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range taken {
+		if err := settle(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// noticePayload is the payload of a chat notice to user UA whose summary
+// is texts, joined.
+func noticePayload(texts ...string) string {
+	b, _ := json.Marshal(map[string]any{"user": "UA", "message": map[string]any{"summary": strings.Join(texts, " · ")}})
+	return string(b)
+}
+
+// An erasure drops the erased lead's queued and dead chat messages, and
+// those of no lead (a lead list) that name the person, but not the
+// notices of another lead, nor one of no lead, whose text holds the
+// person's short name only inside a longer word: Ann is erased, and the
+// notices about Annual Plan ApS are sent all the same.
+func TestErasureKeepsOtherLeadsNotices(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		policy := handoff.DefaultPolicy()
+		for _, raw := range []map[string]any{
+			{"external_id": "ann-1", "name": "Ann", "email": "ann@example.dk", "stage": "sql"},
+			{"external_id": "annual-1", "name": "Bo Holm", "company": "Annual Plan ApS", "stage": "sql"},
+		} {
+			if _, err := s.SaveLead(ctx, input(t, raw), policy, t0, handoff.ActorAPI); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ann, _ := s.LeadByExternalID(ctx, "ann-1")
+		other, _ := s.LeadByExternalID(ctx, "annual-1")
+		payload := noticePayload
+		queueAndSettle(t, s, []handoff.OutboxMessage{
+			{Kind: "chat.direct", LeadID: ann.ID, Payload: payload("You claimed *Ann*")},                  // dead below
+			{Kind: "chat.private", LeadID: ann.ID, Payload: payload("Too late: Rita claimed *Ann*")},      // pending
+			{Kind: "chat.reply", Payload: payload("Open leads: *Ann* · *Annual Plan ApS*")},               // a list that names Ann
+			{Kind: "chat.direct", LeadID: other.ID, Payload: payload("You claimed *Annual Plan ApS*")},    // another lead's
+			{Kind: "chat.private", Payload: payload("Too late: Rita already claimed *Annual Plan ApS*.")}, // of no lead, about another
+			{Kind: "chat.reply", Payload: payload("Joann asked about Annapolis")},                         // Ann inside other words
+		}, func(m handoff.OutboxMessage) error {
+			if m.Kind == "chat.direct" && m.LeadID == ann.ID {
+				return s.FailOutbox(ctx, m, t0, "user_not_found")
+			}
+			return s.RetryOutbox(ctx, m, t0, "later")
+		})
+
+		if err := s.ForgetLead(ctx, "ann-1", t0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		status := map[string]string{} // a notice's text: its status
+		for _, id := range []int64{ann.ID, other.ID, 0} {
+			msgs, err := s.OutboxMessages(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range msgs {
+				if !strings.HasPrefix(m.Kind, "chat.") {
+					continue
+				}
+				var p struct{ Message struct{ Summary string } }
+				_ = json.Unmarshal([]byte(m.Payload), &p)
+				if strings.Contains(strings.ToLower(p.Message.Summary), "*ann*") || strings.Contains(m.Payload, "ann@") {
+					t.Errorf("after the erasure a %s message (lead %d, %s) still holds Ann: %s", m.Kind, m.LeadID, m.Status, m.Payload)
+				}
+				status[p.Message.Summary] = m.Status
+			}
+		}
+		for _, kept := range []string{"You claimed *Annual Plan ApS*", "Too late: Rita already claimed *Annual Plan ApS*.", "Joann asked about Annapolis"} {
+			if status[kept] != storage.OutboxPending {
+				t.Errorf("another lead's notice %q is %q after Ann's erasure, want it pending (all: %v)", kept, status[kept], status)
+			}
+		}
+		if st, _ := s.OutboxStats(ctx); st.Dead != 0 {
+			t.Errorf("dead after the erasure = %d, want Ann's dead message dropped", st.Dead)
 		}
 	})
 }
