@@ -223,9 +223,17 @@ func LeadTitle(l *handoff.Lead) string {
 	return fmt.Sprintf("lead %d", l.ID)
 }
 
+// ErasedPerson stands in a card for the person of a lead whose personal
+// data was erased (at the person's request, or by the agreement's
+// retention), instead of a name.
+const ErasedPerson = "🔒 *Personal data erased* (GDPR)"
+
 // PersonLine names the lead's person in bold with their title and company,
-// as a card's text shows them.
+// as a card's text shows them; ErasedPerson for an erased lead.
 func PersonLine(l *handoff.Lead) string {
+	if l.ErasedAt != nil {
+		return ErasedPerson
+	}
 	line := "*" + Escape(cmp.Or(l.Name, l.Email, "Unknown person")) + "*"
 	if l.Title != "" {
 		line += ", " + Escape(l.Title)

@@ -246,3 +246,20 @@ func TestCount(t *testing.T) {
 		}
 	}
 }
+
+// The card of an erased lead, in every stage it can be erased in, says
+// that its personal data was erased, where it named the person, rather
+// than "Unknown person", which reads like a lead that came without a name.
+func TestErasedLeadCardSaysErased(t *testing.T) {
+	p := copenhagen(t)
+	owner := handoff.Owner{Platform: "slack", UserID: "U0REP42"}
+	for _, st := range []handoff.Stage{handoff.StageSQL, handoff.StageClaimed, handoff.StageContacted, handoff.StageOpportunity,
+		handoff.StageWon, handoff.StageLost, handoff.StageRecycled} {
+		t.Run(string(st), func(t *testing.T) {
+			m := bot.LeadCard(fixtures.Erased(fixtures.OwnedLead(p, st, owner)), fixtures.Now, p)
+			if got := m.Sections[0].Text; got != bot.ErasedPerson || strings.Contains(got, "Unknown person") {
+				t.Errorf("person line %q, want %q", got, bot.ErasedPerson)
+			}
+		})
+	}
+}
