@@ -16,9 +16,10 @@ import (
 
 // crmVersionRow remembers the newest state of a record a CRM has sent (its
 // last-modified time, and the digests of the states saved at that time),
-// so that a late or repeated message cannot overwrite a newer one. Its one index, unique, leads with external_id: an erasure
+// so that a late or repeated message cannot overwrite a newer one. Its main index, unique, leads with external_id: an erasure
 // finds a lead's rows by external_id alone (eraseCRMVersions,
-// lockCRMVersionsToForget), and the saves by both columns.
+// lockCRMVersionsToForget), and the saves by both columns; a sparse one
+// finds the records merged into a lead's (MergedLeadID).
 type crmVersionRow struct {
 	ID         int64  `gorm:"primaryKey"`
 	Source     string `gorm:"size:40;not null;uniqueIndex:idx_crm_versions_record_v2,priority:2"`
@@ -28,6 +29,10 @@ type crmVersionRow struct {
 	// VersionMs, space-separated, oldest first, at most maxCRMDigests.
 	Digests   string `gorm:"size:400;not null;default:''"`
 	UpdatedMs int64  `gorm:"not null"`
+	// MergedLeadID is, for a record the CRM merged into another, the lead
+	// that holds the surviving record's id (linkMerged): the person's,
+	// whose erasure hashes this record's id too (eraseCRMVersions).
+	MergedLeadID *int64
 }
 
 // maxCRMDigests bounds the states of one record kept for one
@@ -43,6 +48,7 @@ func (crmVersionRow) TableName() string { return "crm_versions" }
 // stay unique throughout.
 var crmVersionIndexes = []string{
 	"DROP INDEX IF EXISTS idx_crm_versions_record",
+	"CREATE INDEX IF NOT EXISTS idx_crm_versions_merged_set ON crm_versions (merged_lead_id) WHERE merged_lead_id IS NOT NULL",
 }
 
 // SaveLeadVersion saves in as SaveLead does, but only when version (the
@@ -87,6 +93,11 @@ func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, polic
 				return errs[0]
 			}
 			res = results[0]
+			if res.Lead != nil {
+				if err := linkMerged(tx, source, in.ExternalID, in.Merged, res.Lead.ID); err != nil {
+					return err
+				}
+			}
 			return saveCRMVersion(tx, cur, version, now)
 		})
 	})

@@ -15,15 +15,19 @@ import (
 // and a save by the CRM and the id through the same index. PostgreSQL,
 // with sequential scans priced out, would read an index on (source,
 // external_id) whole by its second column: TestPGIDListStatementsUseIndexes
-// counts the rows the erasure's statements read.
+// counts the rows the erasure's statements read. The erasure finds the
+// records merged into its lead's through a sparse index of their own.
 func TestCRMVersionReadsUseIndex(t *testing.T) {
+	record := `idx_crm_versions_record_v2 \(external_id=|idx_crm_versions_record_v2 on crm_versions`
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		for _, tc := range []struct {
 			name, where string
 			args        []any
+			index       string // a pattern of the plan's use of the index
 		}{
-			{"erasure", storage.CRMVersionsOfRecord, []any{"00Q1"}},
-			{"save", "source = ? AND external_id = ?", []any{"salesforce", "00Q1"}},
+			{"erasure", storage.CRMVersionsOfRecord, []any{"00Q1"}, record},
+			{"save", "source = ? AND external_id = ?", []any{"salesforce", "00Q1"}, record},
+			{"erasure of merged records", storage.CRMVersionsMergedInto, []any{int64(7)}, `idx_crm_versions_merged_set`},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				plan, err := s.Explain(context.Background(), "SELECT * FROM crm_versions WHERE "+tc.where, tc.args...)
@@ -32,8 +36,8 @@ func TestCRMVersionReadsUseIndex(t *testing.T) {
 				}
 				// SQLite: SEARCH … USING INDEX x (external_id=?…);
 				// PostgreSQL: Index Cond: ((external_id)::text = …).
-				if !regexp.MustCompile(`idx_crm_versions_record_v2 \(external_id=|idx_crm_versions_record_v2 on crm_versions`).MatchString(plan) {
-					t.Errorf("plan does not find the rows by idx_crm_versions_record_v2:\n%s", plan)
+				if !regexp.MustCompile(tc.index).MatchString(plan) {
+					t.Errorf("plan does not find the rows by %s:\n%s", tc.index, plan)
 				}
 				if regexp.MustCompile(`(?i)(^|\s)SCAN crm_versions\b|Seq Scan on crm_versions`).MatchString(plan) {
 					t.Errorf("plan reads the whole crm_versions table:\n%s", plan)

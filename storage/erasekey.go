@@ -97,19 +97,27 @@ func (s *Store) ErasedLeadByExternalID(ctx context.Context, externalID string) (
 // by its id, through idx_crm_versions_record_v2 (its first column).
 const crmVersionsOfRecord = "external_id = ?"
 
-// eraseCRMVersions keeps the CRM versions of an erased lead's record under
-// the keyed hash of its id, so a CRM that re-sends the record as it was (a
-// retry, a replay) is still refused as stale, while the id itself is gone.
-// A newer version of the record is a new lead (see SaveLeadVersion). The
-// digests of its states, hashes of the person's data, are dropped: an
-// equal time is then a repeat.
-func eraseCRMVersions(tx *gorm.DB, key []byte, externalID string) error {
-	var rows []crmVersionRow
+// crmVersionsMergedInto finds the crm_versions rows of the records merged
+// into a lead's (linkMerged), through idx_crm_versions_merged_set.
+const crmVersionsMergedInto = "merged_lead_id = ?"
+
+// eraseCRMVersions keeps the CRM versions of an erased lead's record (its
+// externalID), and of the records its CRM merged into it (those linked to
+// leadID), under the keyed hash of each id, so a CRM that re-sends a
+// record as it was (a retry, a replay) is still refused as stale, while
+// the id itself is gone. A newer version of the record is a new lead (see
+// SaveLeadVersion). The digests of its states, hashes of the person's
+// data, are dropped: an equal time is then a repeat.
+func eraseCRMVersions(tx *gorm.DB, key []byte, leadID int64, externalID string) error {
+	var rows, merged []crmVersionRow
 	if err := tx.Where(crmVersionsOfRecord, externalID).Find(&rows).Error; err != nil {
 		return err
 	}
-	for _, r := range rows {
-		hashed := erasedHash(key, "crm:"+r.Source, externalID)
+	if err := tx.Where(crmVersionsMergedInto, leadID).Where("external_id <> ?", externalID).Find(&merged).Error; err != nil {
+		return err
+	}
+	for _, r := range append(rows, merged...) {
+		hashed := erasedHash(key, "crm:"+r.Source, r.ExternalID)
 		var old crmVersionRow
 		err := tx.Where("source = ? AND external_id = ?", r.Source, hashed).Take(&old).Error
 		switch {
@@ -124,7 +132,7 @@ func eraseCRMVersions(tx *gorm.DB, key []byte, externalID string) error {
 			return err
 		}
 		if err := tx.Model(&crmVersionRow{}).Where("id = ?", r.ID).
-			Updates(map[string]any{"external_id": hashed, "version_ms": r.VersionMs, "digests": ""}).Error; err != nil {
+			Updates(map[string]any{"external_id": hashed, "version_ms": r.VersionMs, "digests": "", "merged_lead_id": nil}).Error; err != nil {
 			return err
 		}
 	}

@@ -85,7 +85,7 @@ func idListSteps(outboxIDs, leadIDs []int64) []txStep {
 		{"lock CRM versions", func(tx *gorm.DB) error { return lockCRMVersionsToForget(tx, leadIDs) }},
 		{"erase CRM versions", func(tx *gorm.DB) error {
 			for _, id := range leadIDs {
-				if err := eraseCRMVersions(tx, []byte("test key"), fmt.Sprint("X", id)); err != nil {
+				if err := eraseCRMVersions(tx, []byte("test key"), id, fmt.Sprint("X", id)); err != nil {
 					return err
 				}
 			}

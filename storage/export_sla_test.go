@@ -95,6 +95,10 @@ const (
 // CRMVersionsOfRecord is eraseCRMVersions' condition on crm_versions.
 const CRMVersionsOfRecord = crmVersionsOfRecord
 
+// CRMVersionsMergedInto is eraseCRMVersions' condition on the rows of the
+// records merged into a lead's.
+const CRMVersionsMergedInto = crmVersionsMergedInto
+
 // TeamsOwnersWhere is the Teams reps' keys' condition on the leads of the
 // users ids, with the bind variable of the ids (after the platform's).
 func (s *Store) TeamsOwnersWhere(ids []string) (string, any) { return teamsOwnersWhere(s.dialect, ids) }

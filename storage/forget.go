@@ -140,7 +140,7 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 			if err := tx.Model(&leadRow{}).Where("id = ?", r.ID).Updates(columns).Error; err != nil {
 				return err
 			}
-			if err := eraseCRMVersions(tx, key, r.ExternalID); err != nil {
+			if err := eraseCRMVersions(tx, key, r.ID, r.ExternalID); err != nil {
 				return err
 			}
 			var events []eventRow
@@ -244,16 +244,22 @@ func lockLeadsToForget(tx *gorm.DB, ids []int64) ([]leadRow, error) {
 // (SaveLeadVersion) locks its record's row and then the lead, so an
 // erasure that locked the lead and then renamed the row
 // (eraseCRMVersions) could wait for the save while it waits for the lead
-// (a deadlock PostgreSQL breaks after deadlock_timeout). SQLite takes no
-// row locks.
+// (a deadlock PostgreSQL breaks after deadlock_timeout). The rows of the
+// records merged into theirs (linkMerged) are locked after them, as
+// foldMerged locks them after the survivor's. SQLite takes no row locks.
 func lockCRMVersionsToForget(tx *gorm.DB, ids []int64) error {
 	if tx.Dialector.Name() != DialectPostgres {
 		return nil
 	}
 	cond, arg := leadsOfIDs.in(DialectPostgres, ids)
 	var locked []int64
-	return planEach(tx).Model(&crmVersionRow{}).Clauses(clause.Locking{Strength: "UPDATE"}).
+	if err := planEach(tx).Model(&crmVersionRow{}).Clauses(clause.Locking{Strength: "UPDATE"}).
 		Where("external_id IN (?)", tx.Session(&gorm.Session{NewDB: true}).Model(&leadRow{}).Select("external_id").Where(cond, arg)).
+		Order("id").Pluck("id", &locked).Error; err != nil {
+		return err
+	}
+	return planEach(tx).Model(&crmVersionRow{}).Clauses(clause.Locking{Strength: "UPDATE"}).
+		Where("merged_lead_id IN (?)", tx.Session(&gorm.Session{NewDB: true}).Model(&leadRow{}).Select("id").Where(cond, arg)).
 		Order("id").Pluck("id", &locked).Error
 }
 

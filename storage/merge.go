@@ -142,11 +142,31 @@ func (s *Store) FoldMerged(ctx context.Context, source, survivor string, merged 
 		}
 		n, err := s.foldMerged(tx, source, survivor, merged, policy, now, actor)
 		queued = n
-		return err
+		if err != nil {
+			return err
+		}
+		ids, err := leadIDsByExternalID(tx, survivor, survivor)
+		if err != nil {
+			return err
+		}
+		return linkMerged(tx, source, survivor, merged, ids[0])
 	})
 	if err != nil {
 		return fmt.Errorf("storage: fold merged %s records: %w", source, err)
 	}
 	s.queued(queued)
 	return nil
+}
+
+// linkMerged records leadID, the lead that holds the record survivor's id
+// after a merge (none when 0), on the crm_versions rows of the records the
+// CRM source merged into survivor (locked by foldMerged), so that the
+// lead's erasure hashes their ids as it does survivor's: they are the
+// same person's (eraseCRMVersions).
+func linkMerged(tx *gorm.DB, source, survivor string, merged []string, leadID int64) error {
+	merged = slices.DeleteFunc(slices.Clone(merged), func(id string) bool { return id == survivor })
+	if leadID == 0 || len(merged) == 0 {
+		return nil
+	}
+	return tx.Model(&crmVersionRow{}).Where("source = ? AND external_id IN ?", source, merged).Update("merged_lead_id", leadID).Error
 }

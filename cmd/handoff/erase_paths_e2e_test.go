@@ -114,7 +114,9 @@ func rawCount(t *testing.T, dialect, dbURL, query string) int {
 // TestEraseEveryPathLeavesNoTrace sends one person in through every path
 // that takes personal data on the real server: the API (their email
 // address as the external id, attributes, activities whose URL names
-// them), a CSV import, a HubSpot contact and a Salesforce lead. The API's
+// them), a CSV import, a HubSpot contact (merged in HubSpot into a contact
+// Handoff did not know, whose id its lead then takes) and a Salesforce
+// lead. The API's
 // lead is claimed in Slack (the owner's DM with the contact details), its
 // contact logged, recycled with a note and sent again as an SQL (a
 // finished SLA cycle), listed by /leads open and told to a webhook
@@ -194,11 +196,14 @@ func TestEraseEveryPathLeavesNoTrace(t *testing.T) {
 			// HubSpot and Salesforce.
 			contact := `{"hs_object_id":"9001","firstname":"Annika","lastname":"Bergström","email":"` + email + `","phone":"` + phone +
 				`","company":"` + company + `","lifecyclestage":"marketingqualifiedlead","lastmodifieddate":"1764000000000"}`
+			survivor := `{"hs_object_id":"9002","firstname":"Annika","email":"` + email + `","lifecyclestage":"marketingqualifiedlead",` +
+				`"lastmodifieddate":"1764000100000","hs_merged_object_ids":"9001"}`
 			srv.hubspotPost(t, "hs-secret", contact)
+			srv.hubspotPost(t, "hs-secret", survivor)
 			srv.salesforcePost(t, sfID, "2026-11-20T08:55:00.000Z", email, "Annika", "Bergström", company)
 
 			var ids []int64
-			for _, ext := range []string{email, "csv-annika", "9001", sfID} {
+			for _, ext := range []string{email, "csv-annika", "9002", sfID} {
 				l, err := db.LeadByExternalID(ctx, ext)
 				if err != nil {
 					t.Fatalf("lead %s: %v", ext, err)
@@ -219,19 +224,21 @@ func TestEraseEveryPathLeavesNoTrace(t *testing.T) {
 				t.Errorf("after the erasure: %s", row)
 			}
 			// The CRMs' versions stay, under the ids' keyed hashes, without
-			// the digests of what the CRMs sent (hashes of the person's data).
-			if n := rawCount(t, dialect, vars["DATABASE_URL"], "SELECT COUNT(*) FROM crm_versions WHERE digests <> '' OR external_id IN ('9001', '"+sfID+"')"); n != 0 {
+			// the digests of what the CRMs sent (hashes of the person's data),
+			// the merged contact's too.
+			if n := rawCount(t, dialect, vars["DATABASE_URL"], "SELECT COUNT(*) FROM crm_versions WHERE digests <> '' OR external_id IN ('9001', '9002', '"+sfID+"')"); n != 0 {
 				t.Errorf("crm_versions keeps %d rows with a digest or the record's id after the erasure", n)
 			}
 
 			// What the CRMs sent, sent again, and the same file imported
 			// again: nobody comes back.
 			srv.hubspotPost(t, "hs-secret", contact)
+			srv.hubspotPost(t, "hs-secret", survivor)
 			srv.salesforcePost(t, sfID, "2026-11-20T08:55:00.000Z", email, "Annika", "Bergström", company)
 			if code, out := handoffCLI(vars, "import", "--quiet", csvFile); code != 1 || !strings.Contains(out, "was erased") {
 				t.Errorf("import again = %d: %s, want its row rejected as erased", code, out)
 			}
-			for _, ext := range []string{email, "csv-annika", "9001", sfID} {
+			for _, ext := range []string{email, "csv-annika", "9001", "9002", sfID} {
 				if _, err := db.LeadByExternalID(ctx, ext); handoff.ErrorCode(err) != handoff.ENOTFOUND {
 					t.Errorf("lead %s after the resends: %v, want not found", ext, err)
 				}
