@@ -2,6 +2,8 @@ package handoff
 
 import (
 	"fmt"
+	"maps"
+	"strings"
 	"time"
 )
 
@@ -111,6 +113,31 @@ var keptAfterErasure = map[string]bool{"implied": true, "deadline": true, "due":
 
 // KeptAfterErasure reports whether an erasure keeps an event detail key.
 func KeptAfterErasure(key string) bool { return keptAfterErasure[key] }
+
+// ErasedIDDetail is the detail of a lead.erased webhook message that names
+// the external id the lead had before its erasure (a CRM's record id), so
+// that the endpoint, which earlier messages told of the lead by that id,
+// can find and erase what it holds of the person (GDPR Art. 19). An id
+// that is an email address is not told (IsEmailID): the endpoint has the
+// lead's id (data.lead.id), which every earlier message carried too. The
+// message keeps it only until it is delivered or dead (WithoutErasedID).
+const ErasedIDDetail = "external_id"
+
+// IsEmailID reports whether an external id is an email address, which a
+// lead.erased message does not repeat (ErasedIDDetail).
+func IsEmailID(externalID string) bool { return strings.Contains(externalID, "@") }
+
+// WithoutErasedID returns n without the erased lead's former id
+// (ErasedIDDetail) and that id, "" when n carries none.
+func (n WebhookNotice) WithoutErasedID() (WebhookNotice, string) {
+	id := n.Details[ErasedIDDetail]
+	if id == "" || n.Type != WebhookErased {
+		return n, ""
+	}
+	n.Details = maps.Clone(n.Details)
+	delete(n.Details, ErasedIDDetail)
+	return n, id
+}
 
 // Erased returns n as an erasure leaves it: only the details
 // KeptAfterErasure keeps (a reason, a note, free text, goes).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 	"unicode"
@@ -190,6 +191,9 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 			if err := scrubWebhooks(tx, r); err != nil {
 				return err
 			}
+			if err := tellErasedID(tx, r); err != nil {
+				return err
+			}
 			if err := insertOutbox(tx, now, change.Outbox...); err != nil {
 				return err
 			}
@@ -343,6 +347,41 @@ func scrubWebhooks(tx *gorm.DB, r leadRow) error {
 			values["last_error"] = "erased: the error named the person"
 		}
 		if err := tx.Model(&outboxRow{}).Where("id = ?", row.ID).Updates(values).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tellErasedID writes the external id lead r had (handoff.ErasedIDDetail)
+// into the lead.erased webhook messages its erasure queued, so that an
+// endpoint that knows the person by that id (a CRM's record id) can erase
+// them too; not an id that is an email address (handoff.IsEmailID). The
+// id leaves the outbox with the message's payload when it is sent, and is
+// taken out of it should the message die (writeOutcome).
+func tellErasedID(tx *gorm.DB, r leadRow) error {
+	if handoff.IsEmailID(r.ExternalID) {
+		return nil
+	}
+	var rows []outboxRow
+	if err := tx.Where("kind = ? AND lead_id = ? AND status = ? AND payload <> ''", handoff.OutboxWebhook, r.ID, OutboxPending).Find(&rows).Error; err != nil {
+		return err
+	}
+	for _, row := range rows {
+		var n handoff.WebhookNotice
+		if err := json.Unmarshal([]byte(row.Payload), &n); err != nil || n.Type != handoff.WebhookErased {
+			continue
+		}
+		n.Details = maps.Clone(n.Details)
+		if n.Details == nil {
+			n.Details = map[string]string{}
+		}
+		n.Details[handoff.ErasedIDDetail] = r.ExternalID
+		b, err := json.Marshal(n)
+		if err != nil {
+			return fmt.Errorf("webhook payload: %w", err)
+		}
+		if err := tx.Model(&outboxRow{}).Where("id = ?", row.ID).Update("payload", string(b)).Error; err != nil {
 			return err
 		}
 	}

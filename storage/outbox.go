@@ -307,7 +307,11 @@ func writeOutcome(tx *gorm.DB, o handoff.OutboxOutcome) error {
 	case o.Untried:
 		return updateHeld(tx, m, map[string]any{"locked_until_ms": 0, "locked_by": "", "attempts": gorm.Expr("attempts - 1")})
 	case o.Dead:
-		return updateHeld(tx, m, map[string]any{"status": OutboxDead, "done_ms": ms(o.At), "locked_until_ms": 0, "last_error": storableText(o.Cause), "refused_by": o.RefusedBy})
+		values := map[string]any{"status": OutboxDead, "done_ms": ms(o.At), "locked_until_ms": 0, "last_error": storableText(o.Cause), "refused_by": o.RefusedBy}
+		if m.Kind == handoff.OutboxWebhook {
+			deadWithoutErasedID(m.Payload, values)
+		}
+		return updateHeld(tx, m, values)
 	case !o.Retry.IsZero():
 		var notBefore *int64 // the outbox's own backoff: HastenOutbox may shorten it
 		if o.RetryAsked {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -80,4 +81,28 @@ func (r outboxRow) message() handoff.OutboxMessage {
 	return handoff.OutboxMessage{ID: r.ID, Kind: r.Kind, LeadID: r.LeadID, Platform: r.Platform, Payload: r.Payload,
 		Due: fromMs(r.DueMs), Attempts: r.Attempts, Created: fromMs(r.CreatedMs), Requeued: fromMsOrZero(r.RequeuedMs),
 		LeasedBy: r.LockedBy, Status: r.Status, LastError: r.LastError, RefusedBy: r.RefusedBy, FailingSince: fromMsOrZero(r.FailingSinceMs)}
+}
+
+// deadWithoutErasedID sets, in values, the payload of a dead webhook
+// message without the erased lead's former id it carried (a lead.erased
+// message, see tellErasedID), and its error without the id should the
+// endpoint's answer have repeated it: a message that is no longer sent
+// keeps nothing that names the person.
+func deadWithoutErasedID(payload string, values map[string]any) {
+	var n handoff.WebhookNotice
+	if json.Unmarshal([]byte(payload), &n) != nil {
+		return
+	}
+	n, id := n.WithoutErasedID()
+	if id == "" {
+		return
+	}
+	if b, err := json.Marshal(n); err == nil {
+		values["payload"] = string(b)
+	} else {
+		values["payload"] = ""
+	}
+	if cause, _ := values["last_error"].(string); strings.Contains(cause, id) {
+		values["last_error"] = "erased: the error named the person"
+	}
 }

@@ -229,9 +229,11 @@ func (s *Sender) deliver(ctx context.Context, m handoff.OutboxMessage) (Answer, 
 		}
 		return Answer{}, err
 	}
-	if lead.ErasedAt != nil {
+	if lead.ErasedAt != nil && n.Type != handoff.WebhookErased {
 		// Erased since the message was taken (the erasure scrubbed the
 		// queued copy, not this one): its free text goes as the lead's did.
+		// The erasure's own message carries only what it wrote into it
+		// (the lead's former id, handoff.ErasedIDDetail).
 		n = n.Erased()
 	}
 	events, err := s.Store.Events(ctx, lead.ID)
