@@ -101,9 +101,6 @@ func TestLogsHoldNoPersonalData(t *testing.T) {
 				if _, ok := rec["method"]; ok && rec["request_id"] == nil {
 					t.Errorf("a request's line without its request_id: %s", line)
 				}
-				if heldByStorageWrap(rec) {
-					continue
-				}
 				for _, p := range personal {
 					if strings.Contains(strings.ToLower(line), strings.ToLower(p)) {
 						t.Errorf("the log holds %q: %s", p, line)
@@ -115,14 +112,4 @@ func TestLogsHoldNoPersonalData(t *testing.T) {
 			}
 		})
 	}
-}
-
-// heldByStorageWrap reports whether rec's error is one of the store's
-// wraps that name a lead by its external id.
-// TODO(erase helper): storage/lead.go (SaveLead's `save lead %q`) and
-// storage/activity.go (`activities of %q`) are being changed to name no
-// external id; drop this exception once they are.
-func heldByStorageWrap(rec map[string]any) bool {
-	err, _ := rec["err"].(string)
-	return strings.Contains(err, "save lead \"") || strings.Contains(err, "activities of \"")
 }
