@@ -185,6 +185,10 @@ func (t Table) LeftOut(shown int) string {
 	return s
 }
 
+// AndMore is the words, in Message markup, that end a list cut short:
+// how many of its items, n, it leaves out ("…and 7 more").
+func AndMore(n int) string { return fmt.Sprintf("…and %d more", n) }
+
 // ChartKind says how a Chart is drawn.
 type ChartKind string
 

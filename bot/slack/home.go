@@ -29,15 +29,15 @@ func RenderHome(h bot.Home) slackapi.HomeTabViewRequest { return renderHome(h, r
 // renderHome is RenderHome with the users of its text tables written by
 // names.
 func renderHome(h bot.Home, names report.Options) slackapi.HomeTabViewRequest {
-	week := renderBlocks(h.Week, false, "week_", names)
+	week := renderBlocks(h.Week, false, "week_", names, 0)
 	var team []slackapi.Block
 	if h.Breaches != nil {
-		team = append([]slackapi.Block{slackapi.NewDividerBlock()}, renderBlocks(*h.Breaches, false, "team_", names)...)
+		team = append([]slackapi.Block{slackapi.NewDividerBlock()}, renderBlocks(*h.Breaches, false, "team_", names, 0)...)
 	}
 	budget := maxViewBlocks - len(week) - 1 - len(team) // the divider under the week
 	leads, shown := []slackapi.Block{}, 0
 	for i, l := range h.Leads {
-		b := renderBlocks(l, false, fmt.Sprintf("lead_%d_", i), names)
+		b := renderBlocks(l, false, fmt.Sprintf("lead_%d_", i), names, 0)
 		room := budget - len(leads) - len(b)
 		if i < len(h.Leads)-1 || h.LeadsLeftOut(i+1) != "" {
 			room-- // for the line saying how many are left out

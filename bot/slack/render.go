@@ -38,11 +38,20 @@ const (
 // ActionsBlockID is the block id of a card's buttons.
 const ActionsBlockID = "lead_actions"
 
+// maxMessageBlocks is Slack's limit of blocks in one message
+// (chat.postMessage, chat.update, a response_url or a command's answer); a
+// view holds maxViewBlocks.
+const maxMessageBlocks = 50
+
 // RenderBlocks renders a message as Block Kit: a header block, a section
 // per section (fields in two columns, at most 10 per block), one context
 // block and one actions block. Texts longer than Slack allows are cut with
-// an ellipsis.
-func RenderBlocks(m bot.Message) []slackapi.Block { return renderBlocks(m, true, "", report.Options{}) }
+// an ellipsis, and a message is kept to Slack's 50 blocks: it shows as
+// many whole sections as fit beside its header, tables, charts, context
+// and buttons, and a line saying how many it leaves out (bot.AndMore).
+func RenderBlocks(m bot.Message) []slackapi.Block {
+	return renderBlocks(m, true, "", report.Options{}, maxMessageBlocks)
+}
 
 // RenderClassicBlocks renders m like RenderBlocks, but tables and charts
 // as preformatted text in section blocks, for clients and workspaces that
@@ -50,7 +59,7 @@ func RenderBlocks(m bot.Message) []slackapi.Block { return renderBlocks(m, true,
 // text table is written as the label of the mention (see
 // RenderClassicBlocksNamed).
 func RenderClassicBlocks(m bot.Message) []slackapi.Block {
-	return renderBlocks(m, false, "", report.Options{})
+	return renderBlocks(m, false, "", report.Options{}, maxMessageBlocks)
 }
 
 // RenderClassicBlocksNamed is RenderClassicBlocks with the Slack users of
@@ -58,63 +67,42 @@ func RenderClassicBlocks(m bot.Message) []slackapi.Block {
 // hold a mention, so a name is the only way a reader there learns who
 // owns a lead.
 func RenderClassicBlocksNamed(m bot.Message, names report.Options) []slackapi.Block {
-	return renderBlocks(m, false, "", names)
+	return renderBlocks(m, false, "", names, maxMessageBlocks)
 }
 
 // renderBlocks renders m, with native tables and charts or as text (the
 // users of a text table written by names), each block id prefixed with
-// prefix (for several messages in one view).
-func renderBlocks(m bot.Message, native bool, prefix string, names report.Options) []slackapi.Block {
-	var blocks []slackapi.Block
+// prefix (for several messages in one view), in at most limit blocks (0
+// for no limit: a view fits its messages itself).
+func renderBlocks(m bot.Message, native bool, prefix string, names report.Options, limit int) []slackapi.Block {
+	var head []slackapi.Block
 	if m.Header != "" {
-		blocks = append(blocks, slackapi.NewHeaderBlock(
+		head = append(head, slackapi.NewHeaderBlock(
 			plain(bot.CutPlain(m.Header, maxHeader)),
 			slackapi.HeaderBlockOptionBlockID(prefix+"header")))
 	}
+	sections := make([][]slackapi.Block, len(m.Sections))
 	for i, s := range m.Sections {
-		var text *slackapi.TextBlockObject
-		if s.Text != "" {
-			text = mrkdwn(bot.Cut(s.Text, maxSectionText))
-		}
-		fields := make([]*slackapi.TextBlockObject, 0, len(s.Fields))
-		for _, f := range s.Fields {
-			fields = append(fields, mrkdwn(bot.Cut("*"+f.Key+"*\n"+f.Value, maxFieldText)))
-		}
-		for part := 0; part == 0 || len(fields) > 0; part++ {
-			n := min(len(fields), maxFields)
-			var chunk []*slackapi.TextBlockObject
-			if n > 0 {
-				chunk = fields[:n]
-			}
-			fields = fields[n:]
-			if text == nil && chunk == nil {
-				break
-			}
-			id := fmt.Sprintf("%ssection_%d", prefix, i)
-			if part > 0 {
-				id = fmt.Sprintf("%ssection_%d_%d", prefix, i, part)
-			}
-			blocks = append(blocks, slackapi.NewSectionBlock(text, chunk, nil, slackapi.SectionBlockOptionBlockID(id)))
-			text = nil
-		}
+		sections[i] = sectionBlocks(prefix, i, s)
 	}
+	var tail []slackapi.Block
 	budget := maxTableChars // shared by every table of the message
 	for i, t := range m.Tables {
 		b, shown := tableBlock(prefix, i, t, native, &budget, names)
-		blocks = append(blocks, b)
+		tail = append(tail, b)
 		if note := leftOut(prefix, i, t, shown); note != nil {
-			blocks = append(blocks, note)
+			tail = append(tail, note)
 		}
 	}
 	for i, c := range m.Charts {
-		blocks = append(blocks, chartBlock(prefix, i, c, native))
+		tail = append(tail, chartBlock(prefix, i, c, native))
 	}
 	if len(m.Context) > 0 {
 		var elems []slackapi.MixedElement
 		for _, c := range m.Context[:min(len(m.Context), maxContext)] {
 			elems = append(elems, mrkdwn(bot.Cut(c, maxSectionText)))
 		}
-		blocks = append(blocks, slackapi.NewContextBlock(prefix+"context", elems...))
+		tail = append(tail, slackapi.NewContextBlock(prefix+"context", elems...))
 	}
 	if len(m.Buttons) > 0 {
 		var elems []slackapi.BlockElement
@@ -129,9 +117,77 @@ func renderBlocks(m bot.Message, native bool, prefix string, names report.Option
 			}
 			elems = append(elems, btn)
 		}
-		blocks = append(blocks, slackapi.NewActionBlock(prefix+ActionsBlockID, elems...))
+		tail = append(tail, slackapi.NewActionBlock(prefix+ActionsBlockID, elems...))
+	}
+	return fitSections(head, sections, tail, prefix, limit)
+}
+
+// sectionBlocks renders section i: its text and its first fields in one
+// block, then a block for each further 10 fields; none when it is empty.
+func sectionBlocks(prefix string, i int, s bot.Section) []slackapi.Block {
+	var blocks []slackapi.Block
+	var text *slackapi.TextBlockObject
+	if s.Text != "" {
+		text = mrkdwn(bot.Cut(s.Text, maxSectionText))
+	}
+	fields := make([]*slackapi.TextBlockObject, 0, len(s.Fields))
+	for _, f := range s.Fields {
+		fields = append(fields, mrkdwn(bot.Cut("*"+f.Key+"*\n"+f.Value, maxFieldText)))
+	}
+	for part := 0; part == 0 || len(fields) > 0; part++ {
+		n := min(len(fields), maxFields)
+		var chunk []*slackapi.TextBlockObject
+		if n > 0 {
+			chunk = fields[:n]
+		}
+		fields = fields[n:]
+		if text == nil && chunk == nil {
+			break
+		}
+		id := fmt.Sprintf("%ssection_%d", prefix, i)
+		if part > 0 {
+			id = fmt.Sprintf("%ssection_%d_%d", prefix, i, part)
+		}
+		blocks = append(blocks, slackapi.NewSectionBlock(text, chunk, nil, slackapi.SectionBlockOptionBlockID(id)))
+		text = nil
 	}
 	return blocks
+}
+
+// fitSections returns head, the blocks of the sections and tail, in at
+// most limit blocks (0 for no limit): when they do not all fit, the first
+// whole sections that fit beside head, tail and a context block saying how
+// many sections it leaves out (bot.AndMore). A head and tail too long on
+// their own are cut at the limit.
+func fitSections(head []slackapi.Block, sections [][]slackapi.Block, tail []slackapi.Block, prefix string, limit int) []slackapi.Block {
+	total := len(head) + len(tail)
+	for _, s := range sections {
+		total += len(s)
+	}
+	blocks := head
+	if limit <= 0 || total <= limit {
+		for _, s := range sections {
+			blocks = append(blocks, s...)
+		}
+		return append(blocks, tail...)
+	}
+	room := limit - len(head) - len(tail) - 1 // the line saying how many are left out
+	shown := 0
+	for ; shown < len(sections) && len(sections[shown]) <= room; shown++ {
+		room -= len(sections[shown])
+		blocks = append(blocks, sections[shown]...)
+	}
+	left := 0
+	for _, s := range sections[shown:] {
+		if len(s) > 0 {
+			left++
+		}
+	}
+	if left > 0 {
+		blocks = append(blocks, slackapi.NewContextBlock(prefix+"sections_more", mrkdwn(bot.AndMore(left)+".")))
+	}
+	blocks = append(blocks, tail...)
+	return blocks[:min(len(blocks), limit)]
 }
 
 // summary is the message's notification text.

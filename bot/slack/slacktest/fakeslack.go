@@ -3,7 +3,8 @@
 // calls (users.list paged by its cursor), checks the bot token, records
 // every call, and can be told to
 // answer 429 (with Retry-After), 5xx or a Slack error, or to post and lose
-// the answer. It also builds
+// the answer; like Slack, it refuses a message of more than 50 blocks
+// (invalid_blocks). It also builds
 // inbound requests signed exactly as Slack signs them.
 package slacktest
 
@@ -425,6 +426,9 @@ func (s *Server) answer(c Call) map[string]any {
 		if s.removedFrom[ch] {
 			return map[string]any{"ok": false, "error": "not_in_channel"}
 		}
+		if refused := tooManyBlocks(c); refused != nil {
+			return refused
+		}
 		ts := c.Param("ts")
 		if c.Method != "chat.update" {
 			s.seq++
@@ -468,9 +472,35 @@ func (s *Server) answer(c Call) map[string]any {
 	case "auth.test":
 		return map[string]any{"ok": true, "url": "https://fake.slack.com/", "team": "Fake", "user": "handoff", "team_id": TeamID, "user_id": BotUserID}
 	case "response_url":
+		if refused := tooManyBlocks(c); refused != nil {
+			return refused
+		}
 		return map[string]any{"ok": true}
 	}
 	return map[string]any{"ok": false, "error": "unknown_method"}
+}
+
+// MaxMessageBlocks is the most blocks Slack takes in one message
+// (chat.postMessage, chat.update, chat.postEphemeral, a response_url).
+const MaxMessageBlocks = 50
+
+// tooManyBlocks is Slack's refusal of a message of more than
+// MaxMessageBlocks blocks, or nil.
+func tooManyBlocks(c Call) map[string]any {
+	n := 0
+	if blocks, ok := c.JSON["blocks"].([]any); ok { // a response_url's JSON body
+		n = len(blocks)
+	} else {
+		var blocks []json.RawMessage
+		if json.Unmarshal([]byte(c.Form.Get("blocks")), &blocks) == nil {
+			n = len(blocks)
+		}
+	}
+	if n <= MaxMessageBlocks {
+		return nil
+	}
+	return map[string]any{"ok": false, "error": "invalid_blocks",
+		"errors": []string{fmt.Sprintf("no more than %d items allowed [json-pointer:/blocks]", MaxMessageBlocks)}}
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
