@@ -26,10 +26,15 @@ func RepRef(r handoff.RepRef) string {
 	return OwnerRef(handoff.Owner{Platform: r.Platform, UserID: r.ID})
 }
 
+// maxTriedShown is the most offers a card lists of a lead open to
+// everyone, with how each ended; `/leads why` tells every one.
+const maxTriedShown = 5
+
 // offerLines are the lines of the channel card of an unclaimed SQL under
 // round-robin routing: whom it is offered to until when, that it waits for
 // an available rep, or, once open to everyone, who was offered it and how
-// each offer ended (as `/leads why` words it); none under claim routing.
+// each offer ended (as `/leads why` words it: the first maxTriedShown,
+// and how many more); none under claim routing.
 func offerLines(l *handoff.Lead, now time.Time, p handoff.Policy) []string {
 	switch {
 	case l.Offer.Offered():
@@ -40,10 +45,14 @@ func offerLines(l *handoff.Lead, now time.Time, p handoff.Policy) []string {
 	case l.Offer != nil && l.Offer.State == handoff.OfferPending:
 		return []string{"⏳ Finding a rep…"}
 	case l.Offer != nil && l.Offer.State == handoff.OfferOpen && len(l.Offer.Tried) > 0:
-		tried := make([]string, len(l.Offer.Tried))
-		for i, t := range l.Offer.Tried {
+		shown := l.Offer.Tried[:min(len(l.Offer.Tried), maxTriedShown)]
+		tried := make([]string, len(shown))
+		for i, t := range shown {
 			t.Reason = Escape(t.Reason)
 			tried[i] = t.Explain(RepRef)
+		}
+		if left := len(l.Offer.Tried) - len(shown); left > 0 {
+			tried = append(tried, AndMore(left))
 		}
 		return []string{"📣 Open to everyone: " + strings.Join(tried, "; ") + "."}
 	}
