@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"time"
 
+	slackapi "github.com/slack-go/slack"
+
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 )
@@ -40,19 +42,30 @@ func (e eventEnvelope) userID() string {
 
 // changedUser is the user object of a user_change event.
 type changedUser struct {
-	ID      string `json:"id"`
-	TeamID  string `json:"team_id"`
-	Deleted bool   `json:"deleted"`
-	IsBot   bool   `json:"is_bot"`
-	Profile struct {
+	ID       string `json:"id"`
+	TeamID   string `json:"team_id"`
+	Deleted  bool   `json:"deleted"`
+	IsBot    bool   `json:"is_bot"`
+	Name     string `json:"name"`
+	RealName string `json:"real_name"`
+	Profile  struct {
+		DisplayName      string `json:"display_name"`
+		RealName         string `json:"real_name"`
 		StatusText       string `json:"status_text"`
 		StatusEmoji      string `json:"status_emoji"`
 		StatusExpiration int64  `json:"status_expiration"`
 	} `json:"profile"`
 }
 
+// named is the part of u that names them, as users.info gives it.
+func (u changedUser) named() slackapi.User {
+	return slackapi.User{ID: u.ID, Name: u.Name, RealName: u.RealName,
+		Profile: slackapi.UserProfile{DisplayName: u.Profile.DisplayName, RealName: u.Profile.RealName}}
+}
+
 // userChanged handles user_change: what Handoff knew of the user's account
-// is read again (Workspace.UserChanged: a guest now, or deactivated), a
+// is read again (Workspace.UserChanged: a guest now, or deactivated), the
+// name its text tables write for them is the event's (a renamed user), a
 // status that reads as out of office marks the rep away until it expires,
 // and a deactivated account leaves the rotation with its claimed leads
 // returned to the channel (see bot.Bot.RepChanged). Users of other
@@ -66,6 +79,9 @@ func (a *App) userChanged(ctx context.Context, env eventEnvelope) error {
 		return nil
 	}
 	a.cfg.Workspace.UserChanged(u.ID)
+	if a.cfg.Platform != nil {
+		a.cfg.Platform.names.changed(u.named())
+	}
 	bad := map[string]string{}
 	for field, v := range map[string]string{"event.user.id": u.ID, "event.user.profile.status_text": u.Profile.StatusText,
 		"event.user.profile.status_emoji": u.Profile.StatusEmoji} {

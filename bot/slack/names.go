@@ -29,7 +29,8 @@ const usersPerPage = 200
 // (the App Home, a command's answer in its HTTP response, workspaces that
 // refuse native tables): a code block shows a mention as its markup, so
 // there a user is written by name. It is one cache for all of them: a
-// name is kept for namesTTL, whether users.info or users.list gave it. Its
+// name is kept for namesTTL, whether users.info or users.list gave it,
+// or until a user_change gives another (changed). Its
 // methods are safe for concurrent use.
 type userNames struct {
 	api *slackapi.Client
@@ -120,7 +121,29 @@ func (n *userNames) lookup(ids []string, names map[string]string) []string {
 func (n *userNames) keep(u slackapi.User, at time.Time) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.known[u.ID] = knownName{name: cmp.Or(u.Profile.DisplayName, u.Profile.RealName, u.RealName, u.Name), at: at}
+	n.known[u.ID] = knownName{name: nameOf(u), at: at}
+}
+
+// nameOf is the name a text table writes for u: as Slack's clients show
+// them, their display name, else their full name, else their handle.
+func nameOf(u slackapi.User) string {
+	return cmp.Or(u.Profile.DisplayName, u.Profile.RealName, u.RealName, u.Name)
+}
+
+// changed records u as a user_change event gives them: a renamed user is
+// written by their new name at once, not up to namesTTL later; one the
+// event gives no name for is asked again at the next table naming them.
+func (n *userNames) changed(u slackapi.User) {
+	if u.ID == "" {
+		return
+	}
+	if nameOf(u) == "" {
+		n.mu.Lock()
+		delete(n.known, u.ID)
+		n.mu.Unlock()
+		return
+	}
+	n.keep(u, n.now())
 }
 
 // unknown records ids as users Slack gave no name for.
