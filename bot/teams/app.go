@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -280,19 +281,35 @@ func (a *App) invoke(ctx context.Context, act *Activity, who bot.Actor) *InvokeR
 		case handoff.EFORBIDDEN:
 			return errorResponse(403, "Forbidden", handoff.ErrorMessage(err))
 		}
+		var unknown roleUnknownError
+		if errors.As(err, &unknown) {
+			a.logger.WarnContext(ctx, "teams: whether the sender may see leads is not known; card action refused", "action", data.str("action"), "user", act.From.ID, "err", err)
+			return errorResponse(503, "ServiceUnavailable", RoleUnknown)
+		}
 		a.logger.ErrorContext(ctx, "teams: card action failed", "action", data.str("action"), "user", act.From.ID, "err", err)
 		return errorResponse(500, "InternalServerError", "Sorry, that did not work. Please try again.")
 	}
 	return cardResponse(card)
 }
 
+// roleUnknownError is ReadsLeads' failure to tell whether a user may see
+// leads: their membership or role could not be read.
+type roleUnknownError struct{ err error }
+
+func (e roleUnknownError) Error() string { return e.err.Error() }
+func (e roleUnknownError) Unwrap() error { return e.err }
+
 // run does what a card's data asks (a lead action, a form submission, or
 // showing the card) and returns the card the user should see next. Each
 // shows a lead's card, so it is for those who may see leads (ReadsLeads)
-// alone: anyone else gets the EFORBIDDEN error, and no card.
+// alone: anyone else gets the EFORBIDDEN error, and no card; when the
+// platform cannot tell, a roleUnknownError.
 func (a *App) run(ctx context.Context, who bot.Actor, data actionData) (Card, error) {
 	if err := a.cfg.Bot.ReadsLeads(ctx, who); err != nil {
-		return Card{}, err
+		if handoff.ErrorCode(err) == handoff.EFORBIDDEN {
+			return Card{}, err
+		}
+		return Card{}, roleUnknownError{err}
 	}
 	action, value := data.str("action"), data.str("value")
 	switch action {

@@ -21,6 +21,12 @@ const NotAMember = "Sorry, Handoff works only for full members of this Microsoft
 const NotKnownMember = "Sorry, Handoff could not check just now that you are a full member of this Microsoft 365 organization, " +
 	"and answers only full members: please try again in a minute."
 
+// RoleUnknown is the answer to a card action when the Bot Connector could
+// not say whether its sender may see leads (their membership of the sales
+// channel's team, their role in the tenant): what failed, and what to do.
+const RoleUnknown = "Sorry, Handoff could not read your role in the sales channel's team just now (Microsoft Teams did not answer), so it did nothing. " +
+	"Please try again in a minute; if it keeps failing, ask your Teams admin to check that Handoff is still installed in that team."
+
 // GuestCannotOwn is the reassign form's answer to a manager who picked a
 // guest of the tenant.
 const GuestCannotOwn = "Only full members of this Microsoft 365 organization can own leads: this person is a guest."

@@ -4,9 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
-	"time"
 
-	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/bot/teams/teamstest"
@@ -25,15 +23,7 @@ func TestRefusalsNameWhereTheAppMustBeBack(t *testing.T) {
 		bf := teamstest.New(t)
 		ctx := context.Background()
 		const team, sales = "19:general@thread.tacv2", "19:sales@thread.tacv2"
-		for _, ref := range []handoff.TeamsConversation{
-			{ConversationID: team, ChannelID: team, ChannelName: "General", TeamID: team, TeamName: "Sales Team"},
-			{ConversationID: sales, ChannelID: sales, ChannelName: "Sales", TeamID: team, TeamName: "Sales Team"},
-		} {
-			ref.ServiceURL, ref.TenantID, ref.BotID = bf.ServiceURL(), "t1", "28:"+teamstest.AppID
-			if err := s.SaveTeamsConversation(ctx, ref, time.Now()); err != nil {
-				t.Fatal(err)
-			}
-		}
+		saveSalesTeam(t, s, bf, team, sales)
 		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil), s, "t1")
 		for _, tt := range []struct {
 			status int
