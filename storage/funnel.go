@@ -413,7 +413,7 @@ func breachesFirst(a, b handoff.SLAStats, ao, bo handoff.Owner) bool {
 func (s *Store) OpenLeads(ctx context.Context, owner string, limit int) ([]*handoff.Lead, error) {
 	leads, err := s.openLeads(ctx, owner, 0, limit)
 	if err != nil {
-		return nil, fmt.Errorf("storage: open leads of %q: %w", owner, err)
+		return nil, fmt.Errorf("storage: %s: %w", openLeadsOf(owner), err)
 	}
 	return leads, nil
 }
@@ -434,9 +434,19 @@ func (s *Store) OpenLeadsPage(ctx context.Context, owner string, offset, limit i
 		return err
 	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("storage: open leads of %q from %d: %w", owner, offset, err)
+		return nil, 0, fmt.Errorf("storage: %s from %d: %w", openLeadsOf(owner), offset, err)
 	}
 	return leads, int(max(total, int64(len(leads)+max(offset, 0)))), nil
+}
+
+// openLeadsOf words, for an error, the open leads of owner without naming
+// the rep: an email or a platform user id identifies a person, and the
+// error is logged, where it would outlive them.
+func openLeadsOf(owner string) string {
+	if owner == "" {
+		return "open leads"
+	}
+	return "open leads of one rep"
 }
 
 // openLeads reads a page of OpenLeads' list.
