@@ -158,12 +158,50 @@ func (s *Sender) handle(ctx context.Context, m handoff.OutboxMessage) {
 	case err != nil:
 	case answer.Status >= 200 && answer.Status < 300:
 		result = fmt.Sprintf("HTTP %d", answer.Status)
-	case answer.Status == http.StatusTooManyRequests || answer.Status == http.StatusRequestTimeout || answer.Status >= 500:
-		err = fmt.Errorf("webhook: post to %s: HTTP %d: %.200s", where, answer.Status, answer.Body)
 	default:
-		err = fmt.Errorf("%w: webhook: post to %s: HTTP %d: %.200s", errPermanent, where, answer.Status, answer.Body)
+		retried := answer.Status == http.StatusTooManyRequests || answer.Status == http.StatusRequestTimeout || answer.Status >= 500
+		err = &refusal{where: where, status: answer.Status, answer: answer.Body, permanent: !retried}
 	}
 	s.record(ctx, m, result, err, answer.RetryAfter)
+}
+
+// refusal is an endpoint's answer other than a 2xx. Its Error, which the
+// log shows, names the endpoint, the status and the answer's length,
+// never the answer: a receiver's answer can repeat the person it was sent
+// (a validation error quoting an email), and the log outlives the
+// person's erasure. The message's last error (stored) keeps the answer's
+// first 200 characters for `handoff outbox list`; an erasure scrubs it.
+type refusal struct {
+	where     string // the endpoint, as Endpoint.Redacted shows it
+	status    int
+	answer    string
+	permanent bool // not to be retried: errPermanent
+}
+
+func (r *refusal) Error() string {
+	msg := fmt.Sprintf("webhook: post to %s: HTTP %d (answer of %d bytes)", r.where, r.status, len(r.answer))
+	if r.permanent {
+		return errPermanent.Error() + ": " + msg
+	}
+	return msg
+}
+
+// Unwrap is errPermanent for an answer not to be retried.
+func (r *refusal) Unwrap() error {
+	if r.permanent {
+		return errPermanent
+	}
+	return nil
+}
+
+// stored is err as the message's last error keeps it: a refusal with
+// the first 200 characters of the answer.
+func stored(err error) string {
+	var r *refusal
+	if errors.As(err, &r) && r.answer != "" {
+		return fmt.Sprintf("%s: %.200s", err, r.answer)
+	}
+	return err.Error()
 }
 
 // record stores the outcome even when ctx ended meanwhile.
@@ -177,16 +215,16 @@ func (s *Sender) record(ctx context.Context, m handoff.OutboxMessage, result str
 		rerr = s.Store.CompleteOutbox(wctx, m, now, result)
 	case errors.Is(err, errPermanent):
 		s.Logger.WarnContext(ctx, "webhooks: message dead", "id", m.ID, "endpoint", m.Platform, "err", err)
-		rerr = s.Store.FailOutbox(wctx, m, now, err.Error())
+		rerr = s.Store.FailOutbox(wctx, m, now, stored(err))
 	default:
 		next := now.Add(max(retryAfter, backoff(m.Attempts)))
 		if next.Sub(m.Since()) > GiveUpAfter {
 			s.Logger.WarnContext(ctx, "webhooks: message dead after 24 h", "id", m.ID, "endpoint", m.Platform, "err", err)
-			rerr = s.Store.FailOutbox(wctx, m, now, "gave up after 24 h: "+err.Error())
+			rerr = s.Store.FailOutbox(wctx, m, now, "gave up after 24 h: "+stored(err))
 			break
 		}
 		s.Logger.InfoContext(ctx, "webhooks: retry", "id", m.ID, "endpoint", m.Platform, "err", err, "at", next)
-		rerr = s.Store.RetryOutbox(wctx, m, next, err.Error())
+		rerr = s.Store.RetryOutbox(wctx, m, next, stored(err))
 	}
 	if rerr != nil {
 		s.Logger.ErrorContext(ctx, "webhooks: record outcome", "id", m.ID, "err", rerr)
