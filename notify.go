@@ -2,7 +2,6 @@ package handoff
 
 import (
 	"fmt"
-	"maps"
 	"strings"
 	"time"
 )
@@ -120,23 +119,21 @@ func KeptAfterErasure(key string) bool { return keptAfterErasure[key] }
 // can find and erase what it holds of the person (GDPR Art. 19). An id
 // that is an email address is not told (IsEmailID): the endpoint has the
 // lead's id (data.lead.id), which every earlier message carried too. The
-// message keeps it only until it is delivered or dead (WithoutErasedID).
+// message keeps it until it is delivered, or dropped while dead: a dead
+// one retried tells it too (ErasedID).
 const ErasedIDDetail = "external_id"
 
 // IsEmailID reports whether an external id is an email address, which a
 // lead.erased message does not repeat (ErasedIDDetail).
 func IsEmailID(externalID string) bool { return strings.Contains(externalID, "@") }
 
-// WithoutErasedID returns n without the erased lead's former id
-// (ErasedIDDetail) and that id, "" when n carries none.
-func (n WebhookNotice) WithoutErasedID() (WebhookNotice, string) {
-	id := n.Details[ErasedIDDetail]
-	if id == "" || n.Type != WebhookErased {
-		return n, ""
+// ErasedID returns the erased lead's former id that n carries
+// (ErasedIDDetail), "" when it carries none.
+func (n WebhookNotice) ErasedID() string {
+	if n.Type != WebhookErased {
+		return ""
 	}
-	n.Details = maps.Clone(n.Details)
-	delete(n.Details, ErasedIDDetail)
-	return n, id
+	return n.Details[ErasedIDDetail]
 }
 
 // Erased returns n as an erasure leaves it: only the details

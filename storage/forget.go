@@ -357,8 +357,8 @@ func scrubWebhooks(tx *gorm.DB, r leadRow) error {
 // into the lead.erased webhook messages its erasure queued, so that an
 // endpoint that knows the person by that id (a CRM's record id) can erase
 // them too; not an id that is an email address (handoff.IsEmailID). The
-// id leaves the outbox with the message's payload when it is sent, and is
-// taken out of it should the message die (writeOutcome).
+// id leaves the outbox with the message's payload when it is sent (a dead
+// message keeps it for a retry, and loses it when dropped).
 func tellErasedID(tx *gorm.DB, r leadRow) error {
 	if handoff.IsEmailID(r.ExternalID) {
 		return nil

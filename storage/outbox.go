@@ -309,7 +309,7 @@ func writeOutcome(tx *gorm.DB, o handoff.OutboxOutcome) error {
 	case o.Dead:
 		values := map[string]any{"status": OutboxDead, "done_ms": ms(o.At), "locked_until_ms": 0, "last_error": storableText(o.Cause), "refused_by": o.RefusedBy}
 		if m.Kind == handoff.OutboxWebhook {
-			deadWithoutErasedID(m.Payload, values)
+			deadErrorWithoutErasedID(m.Payload, values)
 		}
 		return updateHeld(tx, m, values)
 	case !o.Retry.IsZero():

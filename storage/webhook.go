@@ -83,26 +83,19 @@ func (r outboxRow) message() handoff.OutboxMessage {
 		LeasedBy: r.LockedBy, Status: r.Status, LastError: r.LastError, RefusedBy: r.RefusedBy, FailingSince: fromMsOrZero(r.FailingSinceMs)}
 }
 
-// deadWithoutErasedID sets, in values, the payload of a dead webhook
-// message without the erased lead's former id it carried (a lead.erased
-// message, see tellErasedID), and its error without the id should the
-// endpoint's answer have repeated it: a message that is no longer sent
-// keeps nothing that names the person.
-func deadWithoutErasedID(payload string, values map[string]any) {
+// deadErrorWithoutErasedID sets, in values, the error of a dead webhook
+// message without the erased lead's former id its payload carries (a
+// lead.erased message, see tellErasedID), should the endpoint's answer
+// have repeated it. The payload keeps the id, so that the message retried
+// (`handoff outbox retry`) tells it as its first delivery would have; it
+// leaves the outbox when the message is delivered, or dropped.
+func deadErrorWithoutErasedID(payload string, values map[string]any) {
 	var n handoff.WebhookNotice
 	if json.Unmarshal([]byte(payload), &n) != nil {
 		return
 	}
-	n, id := n.WithoutErasedID()
-	if id == "" {
-		return
-	}
-	if b, err := json.Marshal(n); err == nil {
-		values["payload"] = string(b)
-	} else {
-		values["payload"] = ""
-	}
-	if cause, _ := values["last_error"].(string); strings.Contains(cause, id) {
+	id := n.ErasedID()
+	if cause, _ := values["last_error"].(string); id != "" && strings.Contains(cause, id) {
 		values["last_error"] = "erased: the error named the person"
 	}
 }
