@@ -114,7 +114,7 @@ func (b *Bot) form(ctx context.Context, a Actor, action string, id int64) (*Form
 		return nil, err
 	}
 	if !l.Stage.Open() {
-		return nil, handoff.Errorf(handoff.ECONFLICT, "*%s* is already %s.", Escape(LeadTitle(l)), l.Stage)
+		return nil, alreadyIn(l)
 	}
 	state, err := encodeJSON(formState{Lead: id, Channel: a.Channel})
 	if err != nil {

@@ -102,7 +102,7 @@ func (b *Bot) moveTo(l *handoff.Lead, target handoff.Stage, now time.Time, a Act
 		return nil, nil
 	}
 	if !l.Stage.Open() {
-		return nil, handoff.Errorf(handoff.ECONFLICT, "*%s* is already %s.", Escape(LeadTitle(l)), l.Stage)
+		return nil, alreadyIn(l)
 	}
 	plan, err := handoff.PlanTransition(l.Stage, l.Reached, target)
 	if err != nil {
@@ -288,7 +288,7 @@ func (b *Bot) Reassign(ctx context.Context, a Actor, id int64, to string) (*hand
 				return nil, err
 			}
 		} else if !l.Stage.Open() {
-			return nil, handoff.Errorf(handoff.ECONFLICT, "*%s* is already %s.", Escape(LeadTitle(l)), l.Stage)
+			return nil, alreadyIn(l)
 		}
 		l.Reassign(owner, now)
 		changed = true

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/handoff/handoff"
 )
@@ -221,6 +223,42 @@ func LeadTitle(l *handoff.Lead) string {
 		}
 	}
 	return fmt.Sprintf("lead %d", l.ID)
+}
+
+// LeadRef names lead l in a notice that refuses a click because it came too
+// late (TooLate): its title in bold and Handoff's id for it ("*Acme A/S*
+// (lead 42)"), so that the rep knows which lead it was; for an erased lead
+// that id alone, saying so, never its anonymous external id.
+func LeadRef(l *handoff.Lead) string {
+	if l.ErasedAt != nil {
+		return fmt.Sprintf("lead %d (personal data erased)", l.ID)
+	}
+	return fmt.Sprintf("*%s* (lead %d)", Escape(LeadTitle(l)), l.ID)
+}
+
+// TooLate is the notice to someone whose claim of lead l came after
+// another's, naming who has it, or after the lead left the SQL stage,
+// naming its stage; either names the lead as LeadRef does.
+func TooLate(l *handoff.Lead) string {
+	if !l.Owner.IsZero() && l.Stage.Open() {
+		return fmt.Sprintf("Too late: %s already claimed %s.", OwnerRef(l.Owner), LeadRef(l))
+	}
+	return fmt.Sprintf("%s is %s and can no longer be claimed.", upperFirst(LeadRef(l)), l.Stage)
+}
+
+// alreadyIn is the refusal of an action on lead l, which has already
+// reached its stage, a closed one (won, lost, …).
+func alreadyIn(l *handoff.Lead) error {
+	return handoff.Errorf(handoff.ECONFLICT, "%s is already %s.", upperFirst(LeadRef(l)), l.Stage)
+}
+
+// upperFirst is s with its first letter in upper case.
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // ErasedPerson stands in a card for the person of a lead whose personal

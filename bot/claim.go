@@ -85,10 +85,8 @@ func (b *Bot) claim(ctx context.Context, a Actor, id int64, stepped bool) error 
 			return b.recordDelivery(ctx, a)
 		case lead.Stage == handoff.StageSQL && lead.Offer.Step() != step:
 			return b.movedOn(lead)
-		case !lead.Owner.IsZero() && lead.Stage.Open():
-			return handoff.Errorf(handoff.ECONFLICT, "Too late: %s already claimed *%s*.", OwnerRef(lead.Owner), Escape(LeadTitle(lead)))
 		default:
-			return handoff.Errorf(handoff.ECONFLICT, "*%s* is %s and can no longer be claimed.", Escape(LeadTitle(lead)), lead.Stage)
+			return handoff.Errorf(handoff.ECONFLICT, "%s", TooLate(lead))
 		}
 	}
 	b.logger.InfoContext(ctx, "bot: lead claimed", "lead", id, "owner", a.String())
@@ -102,7 +100,7 @@ func (b *Bot) movedOn(l *handoff.Lead) error {
 	if l.Offer.Offered() {
 		now = fmt.Sprintf("It is offered to %s until %s now.", RepRef(l.Offer.Rep), Clock(l.Offer.Until, b.now(), b.cfg.Policy))
 	}
-	return handoff.Errorf(handoff.ECONFLICT, "Sorry, the offer of *%s* moved on before your click arrived, so it is not yours. %s", Escape(LeadTitle(l)), now)
+	return handoff.Errorf(handoff.ECONFLICT, "Sorry, the offer of %s moved on before your click arrived, so it is not yours. %s", LeadRef(l), now)
 }
 
 // welcomeOwner returns the new owner's direct message and, when lookUp

@@ -189,7 +189,7 @@ func (b *Bot) offeredTo(ctx context.Context, a Actor, l *handoff.Lead) error {
 	if l.Stage == handoff.StageSQL && l.Offer.Offered() && b.isRep(ctx, a, l.Offer.Rep) {
 		return nil
 	}
-	return handoff.Errorf(handoff.ECONFLICT, "The offer of *%s* to you has ended.", Escape(LeadTitle(l)))
+	return handoff.Errorf(handoff.ECONFLICT, "The offer of %s to you has ended.", LeadRef(l))
 }
 
 // Pass ends the actor's offer of lead id with their reason and offers it to
@@ -218,7 +218,7 @@ func (b *Bot) Pass(ctx context.Context, a Actor, id int64, reason string) error 
 		return fmt.Errorf("bot: pass lead %d for %s: %w", id, a, err)
 	}
 	if !stepped {
-		return handoff.Errorf(handoff.ECONFLICT, "The offer of *%s* to you has ended.", Escape(LeadTitle(l)))
+		return handoff.Errorf(handoff.ECONFLICT, "The offer of %s to you has ended.", LeadRef(l))
 	}
 	b.logger.InfoContext(ctx, "bot: offer passed", "lead", id, "rep", a.String())
 	return nil
