@@ -51,3 +51,26 @@ func (f RefusedFunc) Tell(reason string) {
 		f(reason)
 	}
 }
+
+// The reasons a connector takes a CRM's event (answered 2xx, so the CRM
+// does not send it again) and leaves it alone, as it tells its Ignored
+// func: none is a fault of the delivery.
+const (
+	// IgnoredCreation: a record created, an event that carries none of
+	// its properties (HubSpot's contact.creation); its lead arrives with
+	// the record itself, when the CRM sends it at its stage.
+	IgnoredCreation = "creation"
+	// IgnoredProperty: a change of a property Handoff does not read.
+	IgnoredProperty = "property"
+)
+
+// IgnoredFunc is told the reason of each event taken and left alone; a
+// nil one is told nothing.
+type IgnoredFunc func(reason string)
+
+// Tell calls f with reason unless f is nil.
+func (f IgnoredFunc) Tell(reason string) {
+	if f != nil {
+		f(reason)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/connector"
 )
 
 // Actor is recorded on the events a HubSpot webhook causes.
@@ -84,9 +85,11 @@ type Contact struct {
 	// the contact at the person's request, and Handoff erases its lead
 	// as its own erasure does, recording HubSpot as who asked.
 	Erase bool
-	// Ignored is true for an event taken and left alone: a change of a
-	// contact property Handoff does not read.
-	Ignored bool
+	// Ignored is why an event is taken and left alone
+	// (connector.IgnoredCreation, IgnoredProperty): a contact created,
+	// whose properties the event does not carry, or a change of a contact
+	// property Handoff does not read; "" for any other.
+	Ignored string
 }
 
 // ParseBody reads a webhook body as Parse does and returns the lead inputs
@@ -347,7 +350,11 @@ const DeletedReason = "deleted in HubSpot"
 //     change of any other property is taken and ignored (Ignored): the
 //     app's subscriptions choose the properties, and a 4xx, which HubSpot
 //     does not retry, would change nothing but mark a valid delivery
-//     failed.
+//     failed;
+//   - contact.creation is taken and ignored too: it carries none of the
+//     contact's properties, so there is nothing to take in; the lead
+//     arrives with the contact itself, when a workflow's Send a webhook
+//     sends it at its lifecycle stage.
 //
 // Deletions and property changes carry no contact: they change a known
 // lead only (LeadInput.KnownOnly). Any other subscription is refused,
@@ -361,18 +368,21 @@ func parseEvent(obj map[string]any, _ time.Time, portal string) (Contact, error)
 	switch kind {
 	case "contact.merge":
 		return parseMerge(obj)
-	case "contact.deletion", "contact.privacyDeletion", "contact.propertyChange":
+	case "contact.creation", "contact.deletion", "contact.privacyDeletion", "contact.propertyChange":
 	default:
 		return Contact{}, handoff.Invalid("invalid HubSpot event", map[string]string{"subscriptionType": fmt.Sprintf(
-			"%q is not taken: only contact.merge, contact.deletion, contact.privacyDeletion and contact.propertyChange events, and contacts from a workflow's Send a webhook action", kind)})
+			"%q is not taken: only contact.creation, contact.merge, contact.deletion, contact.privacyDeletion and contact.propertyChange events, and contacts from a workflow's Send a webhook action", kind)})
 	}
 	bad := map[string]string{}
 	id := recordID(bad, "objectId", obj["objectId"])
-	if kind == "contact.privacyDeletion" {
+	if kind == "contact.privacyDeletion" || kind == "contact.creation" {
 		// Nothing else is read: an erasure the person asked for is not
-		// refused for a time it does not need.
+		// refused for a time it does not need, nor is an event ignored.
 		if len(bad) > 0 {
 			return Contact{}, handoff.Invalid("invalid HubSpot event", bad)
+		}
+		if kind == "contact.creation" {
+			return Contact{Input: handoff.LeadInput{ExternalID: id}, Ignored: connector.IgnoredCreation}, nil
 		}
 		return Contact{Input: handoff.LeadInput{ExternalID: id}, Erase: true}, nil
 	}
@@ -386,7 +396,7 @@ func parseEvent(obj map[string]any, _ time.Time, portal string) (Contact, error)
 	case kind == "contact.deletion":
 		c.Input.Stage, c.Input.Reason = handoff.StageLost, DeletedReason
 	case scalar(obj["propertyName"]) != "lifecyclestage":
-		c.Ignored = true
+		c.Ignored = connector.IgnoredProperty
 	default:
 		v := scalar(obj["propertyValue"])
 		st, ok := lifecycleStages[strings.ToLower(strings.Join(strings.Fields(v), ""))]

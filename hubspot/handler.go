@@ -48,6 +48,9 @@ type Handler struct {
 	// (connector.RefusedAuth, RefusedInvalid): HubSpot does not send it
 	// again. It may be nil.
 	Refused connector.RefusedFunc
+	// Ignored is told each event taken (2xx) and left alone, by reason
+	// (connector.IgnoredCreation, IgnoredProperty). It may be nil.
+	Ignored connector.IgnoredFunc
 }
 
 // Register adds the route to mux.
@@ -89,9 +92,11 @@ type Result struct {
 	// Unknown is true for an event about a contact Handoff has no lead
 	// of (or one already erased): nothing was written.
 	Unknown bool `json:"unknown,omitempty"`
-	// Ignored is true for a change of a contact property Handoff does not
-	// read (a contact.propertyChange event other than lifecyclestage):
-	// nothing was written.
+	// Ignored is true for an event taken and left alone: a contact
+	// created (contact.creation, which carries none of its properties), or
+	// a change of a contact property Handoff does not read (a
+	// contact.propertyChange event other than lifecyclestage): nothing was
+	// written.
 	Ignored bool `json:"ignored,omitempty"`
 }
 
@@ -162,7 +167,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			out.Leads = append(out.Leads, Result{ExternalID: c.Input.ExternalID, Merged: c.Input.Merged})
 			continue
 		}
-		if c.Ignored {
+		if c.Ignored != "" {
+			h.Ignored.Tell(c.Ignored)
 			out.Leads = append(out.Leads, Result{ExternalID: c.Input.ExternalID, Ignored: true})
 			continue
 		}

@@ -72,7 +72,9 @@ func newServerOf(t testing.TB, s *storage.Store, h hubspot.Handler) *server {
 	if h.Now == nil {
 		h.Now = func() time.Time { return now }
 	}
-	h.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if h.Logger == nil {
+		h.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	h.Register(mux)
 	srv.Server = httptest.NewServer(mux)
 	t.Cleanup(srv.Close)

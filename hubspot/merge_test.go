@@ -169,14 +169,14 @@ func mergeEvent(primary, newID int, merged ...int) string {
 // merged contacts' leads as the surviving contact's body does, into the
 // new id HubSpot gave the merged contact when it gave one; it makes no
 // lead of contacts Handoff does not know. An event of the webhooks API
-// that Handoff does not take (a creation carries no contact) is refused
-// naming subscriptionType: it made an empty SQL with a card of its own.
+// that Handoff does not take (a company's) is refused naming
+// subscriptionType: it made an empty SQL with a card of its own.
 func TestHubSpotMergeEvent(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
 		srv := newServer(t, s, "")
 		// Other events carry no contact: none makes a lead.
-		for _, kind := range []string{"contact.creation", "company.propertyChange"} {
+		for _, kind := range []string{"company.propertyChange", "deal.creation"} {
 			body := `[{"eventId": 1002, "subscriptionId": 43, "portalId": 62515, "appId": 7, "occurredAt": 1763620000000,
 				"subscriptionType": "` + kind + `", "attemptNumber": 0, "objectId": 1111, "propertyName": "lifecyclestage",
 				"propertyValue": "salesqualifiedlead", "changeSource": "CRM_UI"}]`

@@ -46,6 +46,7 @@ type Metrics struct {
 	panics          *prometheus.CounterVec
 	channelLost     *prometheus.CounterVec
 	crmRefused      *prometheus.CounterVec
+	crmIgnored      *prometheus.CounterVec
 
 	mu      sync.Mutex
 	sources map[string]bool
@@ -108,9 +109,12 @@ func New(stats OutboxStatter) *Metrics {
 	m.crmRefused = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "handoff_crm_deliveries_refused_total", Help: "Deliveries of a CRM's webhook refused for what they are, by crm (hubspot, salesforce) and reason (auth: a wrong signature, token or org; invalid: no delivery, or a record that cannot be a lead). The CRM does not bring them back.",
 	}, []string{"crm", "reason"})
+	m.crmIgnored = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "handoff_crm_events_ignored_total", Help: "Events of a CRM's webhook taken (2xx) and left alone, by crm and reason (creation: a record created, which carries no properties; property: a change of a property Handoff does not read).",
+	}, []string{"crm", "reason"})
 	m.registry.MustRegister(m.leadsReceived, m.intakeSeconds, m.chatCalls, m.chatSeconds, m.rateLimited,
 		m.claimAckSeconds, m.slaBreaches, m.slaReminders, m.schedulerLag, m.schedulerTicked, m.apiRateLimited, m.parked, m.panics, m.channelLost,
-		m.crmRefused,
+		m.crmRefused, m.crmIgnored,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.registry.MustRegister(m.http.collectors()...)
 	m.registry.MustRegister(m.writes.collectors()...)
@@ -255,6 +259,14 @@ func (m *Metrics) ChannelLost(platform string) {
 func (m *Metrics) CRMRefused(crm, reason string) {
 	if m != nil {
 		m.crmRefused.WithLabelValues(crm, reason).Inc()
+	}
+}
+
+// CRMIgnored counts an event of crm's webhook taken and left alone, by
+// reason (connector.Ignored…).
+func (m *Metrics) CRMIgnored(crm, reason string) {
+	if m != nil {
+		m.crmIgnored.WithLabelValues(crm, reason).Inc()
 	}
 }
 

@@ -191,7 +191,8 @@ func (a *app) wireConnectors() error {
 	// signatures (slack-go) and Bot Framework's tokens (teams.Validator)
 	// are checked on it too.
 	(&hubspot.Handler{Secret: cfg.CRM.HubSpotSecret, PublicURL: cfg.CRM.PublicURL, PortalID: cfg.CRM.HubSpotPortalID, Store: saves, Policy: cfg.Policy,
-		Now: a.now, Wall: time.Now, Logger: a.logger, Refused: a.crmRefused("hubspot")}).Register(a.mux)
+		Now: a.now, Wall: time.Now, Logger: a.logger, Refused: a.crmRefused("hubspot"),
+		Ignored: func(reason string) { a.metrics.CRMIgnored("hubspot", reason) }}).Register(a.mux)
 	(&salesforce.Handler{OrgID: cfg.CRM.SalesforceOrgID, Token: cfg.CRM.SalesforceToken, Status: cfg.CRM.SalesforceStatus,
 		Store: saves, Policy: cfg.Policy, Now: a.now, Logger: a.logger, Refused: a.crmRefused("salesforce")}).Register(a.mux)
 	return nil
