@@ -9,7 +9,8 @@ import (
 )
 
 // memberStampRow counts the changes of a cached member list (the sales
-// channel's members of one platform) that a platform's event announced
+// channel's members of one platform, Slack's managers' user group, Slack
+// users' profiles) that a platform's event announced
 // to one replica: the others read the count and drop what they cached
 // when it moved (cache.Shared).
 type memberStampRow struct {

@@ -78,7 +78,9 @@ func (a *App) userChanged(ctx context.Context, env eventEnvelope) error {
 	if u.IsBot || (u.TeamID != "" && u.TeamID != env.TeamID) {
 		return nil
 	}
-	a.cfg.Workspace.UserChanged(u.ID)
+	if err := a.cfg.Workspace.UserChanged(ctx, u.ID); err != nil {
+		return err
+	}
 	if a.cfg.Platform != nil {
 		a.cfg.Platform.names.changed(u.named())
 	}
@@ -186,7 +188,7 @@ func (a *App) callback(ctx context.Context, env eventEnvelope) error {
 			return handoff.Errorf(handoff.EINVALID, "subteam_members_changed without a subteam_id")
 		}
 		if a.cfg.Managers != nil {
-			a.cfg.Managers.GroupChanged(env.Event.SubteamID, env.Event.AddedUsers, env.Event.RemovedUsers)
+			return a.cfg.Managers.GroupChanged(ctx, env.Event.SubteamID, env.Event.AddedUsers, env.Event.RemovedUsers)
 		}
 	case "app_uninstalled", "tokens_revoked":
 		a.logger.WarnContext(ctx, "slack: the app lost access to the workspace", "event", env.Event.Type, "team", env.TeamID)

@@ -17,12 +17,14 @@ const NotAMember = "Sorry, Handoff works only for full members of this Slack wor
 // Workspace knows the Slack workspace the bot token belongs to and the
 // bot's own user id (auth.test, asked once and kept), and whether a user is
 // a full member of it (users.info, cached for 10 minutes or until the
-// user's user_change): not a user of another workspace
-// (Slack Connect, a shared channel) and not a guest (is_restricted,
-// is_ultra_restricted). Its methods are safe for concurrent use.
+// user's user_change, on the other replicas too once shared: Share): not
+// a user of another workspace (Slack Connect, a shared channel) and not a
+// guest (is_restricted, is_ultra_restricted). Its methods are safe for
+// concurrent use.
 type Workspace struct {
-	self  *cache.Cache[botIdentity]
-	users *cache.Cache[slackapi.User]
+	self   *cache.Cache[botIdentity]
+	users  *cache.Cache[slackapi.User]
+	shared *cache.Shared
 }
 
 // botIdentity is what auth.test says of the bot token.
@@ -65,10 +67,36 @@ func (w *Workspace) BotUserID(ctx context.Context) (string, error) {
 	return id.userID, err
 }
 
+// Share makes the user_change events that reach this replica reach the
+// replicas sharing stamps too, and theirs this one: each drops what
+// users.info said within a second of another's event (cache.Shared).
+// Call it before the first Check.
+func (w *Workspace) Share(stamps cache.Stamps) {
+	w.shared = cache.NewShared(stamps, "slack:users")
+	w.shared.Now = w.users.Now
+}
+
+// SetClock replaces the clock of the users' cache and of its sharing
+// (tests). Call it before the first Check.
+func (w *Workspace) SetClock(now func() time.Time) {
+	w.users.Now = now
+	if w.shared != nil {
+		w.shared.Now = now
+	}
+}
+
 // UserChanged forgets what users.info said of userID, on Slack's
 // user_change: a member made a guest, or deactivated, is refused from their
-// next request, not up to 10 minutes later.
-func (w *Workspace) UserChanged(userID string) { w.users.Forget(userID) }
+// next request, not up to 10 minutes later, on every replica sharing the
+// change (Share). It returns an error when the change could not be
+// shared: the event is to be handled again.
+func (w *Workspace) UserChanged(ctx context.Context, userID string) error {
+	w.users.Forget(userID)
+	if err := w.shared.Announce(ctx); err != nil {
+		return fmt.Errorf("slack: change of user %s: %w", userID, err)
+	}
+	return nil
+}
 
 // Check returns nil when userID, who sent a request naming teamID (and,
 // when Slack says, userTeamID as the user's own workspace), is a full
@@ -90,6 +118,13 @@ func (w *Workspace) Check(ctx context.Context, teamID, userTeamID, userID string
 		return refuse("user %s belongs to workspace %q", userID, userTeamID)
 	case userID == "":
 		return refuse("request names no user")
+	}
+	changed, err := w.shared.Changed(ctx)
+	if err != nil {
+		return fmt.Errorf("slack: is %s a member: %w", userID, err)
+	}
+	if changed {
+		w.users.Clear()
 	}
 	u, err := w.users.Get(ctx, userID)
 	if err != nil {

@@ -76,6 +76,7 @@ func (a *app) slackPlatform(c *chat) {
 	c.slack = slackbot.NewPlatform(c.slackAPI)
 	c.targets = append(c.targets, bot.Target{Platform: c.slack, SalesChannel: cfg.SalesChannel, ManagerChannel: cfg.ManagerChannel})
 	c.slackManagers = slackbot.NewManagers(c.slackAPI, cfg.Managers, cfg.ManagerGroup)
+	c.slackManagers.Share(a.store)
 	c.managers[slackbot.Name] = c.slackManagers
 	c.directory[slackbot.Name] = c.slack
 	c.slackMembers = slackbot.NewSalesMembers(c.slackAPI, cfg.SalesChannel)
@@ -144,6 +145,7 @@ func (a *app) wireSlackApp(c chat, b *bot.Bot, reports bot.CommandAnswerer) erro
 	}
 	cfg := a.cfg.Slack
 	workspace := slackbot.NewWorkspace(c.slackAPI)
+	workspace.Share(a.store)
 	if _, err := workspace.TeamID(context.Background()); err != nil {
 		a.logger.Warn("slack: cannot tell the bot token's workspace yet (auth.test); Slack requests are refused until it answers", "err", err)
 	}
