@@ -82,8 +82,9 @@ type Contact struct {
 	// folds their leads and makes none.
 	MergeOnly bool
 	// Erase is true for a contact.privacyDeletion event: HubSpot erased
-	// the contact at the person's request, and Handoff erases its lead
-	// as its own erasure does, recording HubSpot as who asked.
+	// the contact at the person's request, and Handoff erases the
+	// person's leads as its own erasure does, recording HubSpot as who
+	// asked.
 	Erase bool
 	// Ignored is why an event is taken and left alone
 	// (connector.IgnoredCreation, IgnoredProperty): a contact created,

@@ -65,10 +65,12 @@ type Store interface {
 	// FoldMerged folds the leads of the contacts merged into survivor,
 	// for a merge event that carries no contact: it makes no lead.
 	FoldMerged(ctx context.Context, source, survivor string, merged []string, policy handoff.Policy, now time.Time, actor string) error
-	// ForgetLeadAs erases the lead of a contact HubSpot erased at the
-	// person's request, as Handoff's own erasure does, recording actor
-	// as who asked; ENOTFOUND for an unknown or erased lead.
-	ForgetLeadAs(ctx context.Context, externalID string, now time.Time, actor string) error
+	// ForgetCRMPerson erases every lead of the person whose contact
+	// HubSpot erased at their request (the contact's, those of the
+	// contacts merged with it, those with their email address), as
+	// Handoff's own erasure does, recording actor as who asked, and
+	// returns how many; ENOTFOUND when there is none not yet erased.
+	ForgetCRMPerson(ctx context.Context, source, externalID string, now time.Time, actor string) (int, error)
 }
 
 // Result is one stored contact in the answer.
@@ -87,7 +89,8 @@ type Result struct {
 	// were folded into the surviving contact's (ExternalID).
 	Merged []string `json:"merged,omitempty"`
 	// Erased is true when a contact.privacyDeletion event erased the
-	// contact's lead.
+	// person's leads: the contact's, those of the contacts merged with
+	// it and those with their email address.
 	Erased bool `json:"erased,omitempty"`
 	// Unknown is true for an event about a contact Handoff has no lead
 	// of (or one already erased): nothing was written.
@@ -173,7 +176,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		if c.Erase {
-			err := h.Store.ForgetLeadAs(r.Context(), c.Input.ExternalID, now().UTC(), Actor)
+			_, err := h.Store.ForgetCRMPerson(r.Context(), Actor, c.Input.ExternalID, now().UTC(), Actor)
 			switch {
 			case handoff.ErrorCode(err) == handoff.ENOTFOUND:
 				out.Leads = append(out.Leads, Result{ExternalID: c.Input.ExternalID, Unknown: true})

@@ -44,10 +44,11 @@ func (c countedSaves) FoldMerged(ctx context.Context, source, survivor string, m
 	return c.store.FoldMerged(ctx, source, survivor, merged, policy, now, actor)
 }
 
-// ForgetLeadAs erases a lead as storage.Store.ForgetLeadAs does, for a
-// CRM's erasure of its record. Nothing is counted: no lead is received.
-func (c countedSaves) ForgetLeadAs(ctx context.Context, externalID string, now time.Time, actor string) error {
-	return c.store.ForgetLeadAs(ctx, externalID, now, actor)
+// ForgetCRMPerson erases a person's leads as
+// storage.Store.ForgetCRMPerson does, for a CRM's erasure of its record.
+// Nothing is counted: no lead is received.
+func (c countedSaves) ForgetCRMPerson(ctx context.Context, source, externalID string, now time.Time, actor string) (int, error) {
+	return c.store.ForgetCRMPerson(ctx, source, externalID, now, actor)
 }
 
 func (c countedSaves) count(res handoff.SaveResult) {

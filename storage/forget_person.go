@@ -1,0 +1,108 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// maxPersonRounds bounds the rounds personLeads follows links in: a
+// person has a few leads, each round finds the leads one link further.
+const maxPersonRounds = 8
+
+// ForgetCRMPerson erases, as ForgetLeadAs does (actor recorded as who
+// asked), every lead of the person whose record externalID the CRM
+// source erased at their request, and returns how many it erased. The
+// person's leads are the record's own; those of the records the CRM
+// merged with it, either way (crm_versions.merged_lead_id: the lead that
+// took the surviving record's id, and the closed leads of the records
+// merged into it); and every lead with the email address of any of those
+// (the contact made again after a deletion, one the CRM never merged),
+// followed until no lead is added. It returns ENOTFOUND when there is
+// none: an unknown record, or one whose leads were erased already.
+func (s *Store) ForgetCRMPerson(ctx context.Context, source, externalID string, now time.Time, actor string) (int, error) {
+	ids, err := personLeads(s.db.WithContext(ctx), source, externalID)
+	if err != nil {
+		return 0, fmt.Errorf("storage: find the leads of a %s record: %w", source, err)
+	}
+	n, err := s.forget(ctx, ids, now, actor)
+	if err != nil {
+		return 0, fmt.Errorf("storage: forget the leads of a %s record: %w", source, err)
+	}
+	if n == 0 {
+		return 0, notFound("no lead of that %s record", source)
+	}
+	return n, nil
+}
+
+// personLeads returns the ids of the leads not erased of the person the
+// CRM source's record externalID is (see ForgetCRMPerson), in order.
+func personLeads(db *gorm.DB, source, externalID string) ([]int64, error) {
+	var next []int64
+	if err := db.Model(&leadRow{}).Where("external_id = ? AND erased_ms IS NULL", externalID).Pluck("id", &next).Error; err != nil {
+		return nil, err
+	}
+	var linked []int64
+	if err := db.Model(&crmVersionRow{}).Where("source = ? AND external_id = ? AND merged_lead_id IS NOT NULL", source, externalID).
+		Pluck("merged_lead_id", &linked).Error; err != nil {
+		return nil, err
+	}
+	seen := map[int64]bool{}
+	var out []int64
+	next = append(next, linked...)
+	for round := 0; round < maxPersonRounds; round++ {
+		var added []int64
+		for _, id := range next {
+			if !seen[id] {
+				seen[id] = true
+				added = append(added, id)
+			}
+		}
+		if len(added) == 0 {
+			break
+		}
+		out = append(out, added...)
+		var err error
+		if next, err = linkedLeads(db, added); err != nil {
+			return nil, err
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// linkedLeads returns the ids of the leads not erased one link from the
+// leads of ids: by a CRM's merge, either way, or by an email address.
+func linkedLeads(db *gorm.DB, ids []int64) ([]int64, error) {
+	var rows []leadRow
+	if err := db.Select("id", "external_id", "email").Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	var externalIDs, emails []string
+	for _, r := range rows {
+		externalIDs = append(externalIDs, r.ExternalID)
+		if r.Email != "" {
+			emails = append(emails, r.Email)
+		}
+	}
+	var out, more []int64
+	// The leads that took the ids of the records these were merged into.
+	if err := db.Model(&crmVersionRow{}).Where("external_id IN ? AND merged_lead_id IS NOT NULL", externalIDs).
+		Pluck("merged_lead_id", &out).Error; err != nil {
+		return nil, err
+	}
+	// The leads of the records merged into these.
+	fresh := db.Session(&gorm.Session{NewDB: true})
+	cond := fresh.Where("external_id IN (?)", fresh.Model(&crmVersionRow{}).Select("external_id").Where("merged_lead_id IN ?", ids))
+	if len(emails) > 0 {
+		// And every lead with one of their email addresses.
+		cond = cond.Or("email IN ?", emails)
+	}
+	if err := db.Model(&leadRow{}).Where("erased_ms IS NULL").Where(cond).Pluck("id", &more).Error; err != nil {
+		return nil, err
+	}
+	return append(out, more...), nil
+}
