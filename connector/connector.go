@@ -62,6 +62,10 @@ const (
 	IgnoredCreation = "creation"
 	// IgnoredProperty: a change of a property Handoff does not read.
 	IgnoredProperty = "property"
+	// IgnoredUnknown: an event about a record Handoff has no lead of,
+	// which carries too little to make one (HubSpot's property change or
+	// deletion: no name, no email).
+	IgnoredUnknown = "unknown"
 )
 
 // IgnoredFunc is told the reason of each event taken and left alone; a

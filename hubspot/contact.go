@@ -91,6 +91,10 @@ type Contact struct {
 	// whose properties the event does not carry, or a change of a contact
 	// property Handoff does not read; "" for any other.
 	Ignored string
+	// Event names an event of HubSpot's webhooks API for the log by its
+	// subscriptionType and eventId ("contact.deletion 3301"), which name
+	// no person; "" for a contact.
+	Event string
 }
 
 // ParseBody reads a webhook body as Parse does and returns the lead inputs
@@ -376,6 +380,7 @@ func parseEvent(obj map[string]any, _ time.Time, portal string) (Contact, error)
 	}
 	bad := map[string]string{}
 	id := recordID(bad, "objectId", obj["objectId"])
+	event := strings.TrimSpace(kind + " " + scalar(obj["eventId"]))
 	if kind == "contact.privacyDeletion" || kind == "contact.creation" {
 		// Nothing else is read: an erasure the person asked for is not
 		// refused for a time it does not need, nor is an event ignored.
@@ -383,16 +388,16 @@ func parseEvent(obj map[string]any, _ time.Time, portal string) (Contact, error)
 			return Contact{}, handoff.Invalid("invalid HubSpot event", bad)
 		}
 		if kind == "contact.creation" {
-			return Contact{Input: handoff.LeadInput{ExternalID: id}, Ignored: connector.IgnoredCreation}, nil
+			return Contact{Input: handoff.LeadInput{ExternalID: id}, Ignored: connector.IgnoredCreation, Event: event}, nil
 		}
-		return Contact{Input: handoff.LeadInput{ExternalID: id}, Erase: true}, nil
+		return Contact{Input: handoff.LeadInput{ExternalID: id}, Erase: true, Event: event}, nil
 	}
 	n, err := strconv.ParseInt(scalar(obj["occurredAt"]), 10, 64)
 	if err != nil || n <= 0 {
 		bad["occurredAt"] = "required: when the change was made, in milliseconds since 1970"
 	}
 	occurred := time.UnixMilli(n).UTC()
-	c := Contact{Input: handoff.LeadInput{ExternalID: id, KnownOnly: true, ChangedAt: &occurred}, Modified: occurred}
+	c := Contact{Input: handoff.LeadInput{ExternalID: id, KnownOnly: true, ChangedAt: &occurred}, Modified: occurred, Event: event}
 	switch {
 	case kind == "contact.deletion":
 		c.Input.Stage, c.Input.Reason = handoff.StageLost, DeletedReason

@@ -49,7 +49,8 @@ type Handler struct {
 	// again. It may be nil.
 	Refused connector.RefusedFunc
 	// Ignored is told each event taken (2xx) and left alone, by reason
-	// (connector.IgnoredCreation, IgnoredProperty). It may be nil.
+	// (connector.IgnoredCreation, IgnoredProperty, IgnoredUnknown). It
+	// may be nil.
 	Ignored connector.IgnoredFunc
 }
 
@@ -179,6 +180,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			_, err := h.Store.ForgetCRMPerson(r.Context(), Actor, c.Input.ExternalID, now().UTC(), Actor)
 			switch {
 			case handoff.ErrorCode(err) == handoff.ENOTFOUND:
+				h.skipUnknown(r.Context(), logger, c)
 				out.Leads = append(out.Leads, Result{ExternalID: c.Input.ExternalID, Unknown: true})
 			case err != nil:
 				logger.ErrorContext(r.Context(), "hubspot: erase contact", "external_id", c.Input.ExternalID, "err", err)
@@ -192,6 +194,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		res, kept, stale, err := h.save(r.Context(), c, now().UTC())
 		switch {
 		case c.Input.KnownOnly && handoff.ErrorCode(err) == handoff.ENOTFOUND:
+			h.skipUnknown(r.Context(), logger, c)
 			out.Leads = append(out.Leads, Result{ExternalID: c.Input.ExternalID, Unknown: true})
 		case handoff.ErrorCode(err) == handoff.EINVALID:
 			refused(bad, c.Prefix, err)
@@ -224,6 +227,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		reply(w, http.StatusOK, out)
 	}
+}
+
+// skipUnknown counts (connector.IgnoredUnknown) and logs event c about a
+// contact Handoff has no lead of, which carries no name or email to make
+// one of: by the event's kind, id and stage, never the contact's id,
+// which is personal data. A stage change is logged as a warning: it may
+// be a lead sales does not see until the contact itself is sent (a
+// workflow's Send a webhook).
+func (h *Handler) skipUnknown(ctx context.Context, logger *slog.Logger, c Contact) {
+	h.Ignored.Tell(connector.IgnoredUnknown)
+	level, msg := slog.LevelInfo, "hubspot: event about a contact Handoff has no lead of skipped"
+	if c.Input.Stage != "" && c.Input.Reason != DeletedReason {
+		level, msg = slog.LevelWarn, "hubspot: lifecycle stage change of a contact Handoff has no lead of skipped: "+
+			"the event carries no name or email to make a lead of; send the contact with a workflow's Send a webhook"
+	}
+	logger.Log(ctx, level, msg, "event", c.Event, "stage", c.Input.Stage)
 }
 
 // save stores one contact received at at: by its last-modified time when
