@@ -21,8 +21,14 @@ import (
 // one that takes a message for every platform while another replica
 // serves a platform it lacks (OtherPlatforms) splits it into one message
 // per platform the replicas serve, each taken by a replica that serves
-// its platform. When a replica stops (LeaveOutbox) or dies (its rows run
-// out), its platforms are no longer counted.
+// its platform. A replica that stops (LeaveOutbox) or dies (its rows run
+// out) is most often back in a moment (a restart, a rolling deploy): its
+// platforms still count for servedLately, and their parts wait, pending,
+// for a replica serving them. Counted only while a replica ran, the part
+// of a platform whose only replica was down was never made, and its
+// channels never had the card nor the erasure of what they showed. A
+// platform removed for good stops counting once servedLately has passed,
+// or at once when its pending messages are dropped (DropPendingOutbox).
 
 // outboxServerRow says that a dispatcher (Worker) takes the chat messages
 // of Platform until UntilMs.
@@ -39,6 +45,12 @@ func (outboxServerRow) TableName() string { return "outbox_servers" }
 // (outbox.DefaultIdle, 30 s), so that a record made at one round is still
 // there at the next, renewed, whatever the lease.
 const serveAtLeast = time.Minute
+
+// servedLately is how long after its last replica stopped a platform
+// still gets its part of the messages for every platform (OtherPlatforms),
+// as long as the outbox retries a failing message (outbox.Config's
+// GiveUpAfter default): its replica may be restarting, or down a while.
+const servedLately = 24 * time.Hour
 
 // outboxServers remembers when this process last recorded each of its
 // workers' platforms, so that a worker's rounds record them once every
@@ -72,7 +84,8 @@ func (o *outboxServers) forget(worker string) {
 
 // serveOutbox records that worker takes the chat messages of platforms
 // until now plus lease (serveAtLeast at least), when a third of its last
-// record's time has passed, and removes the records that ended.
+// record's time has passed, and removes the records that ended
+// servedLately ago.
 func (s *Store) serveOutbox(ctx context.Context, worker string, platforms []string, now time.Time, lease time.Duration) error {
 	ttl := max(lease, serveAtLeast)
 	if len(platforms) == 0 || !s.servers.due(worker, now, ttl) {
@@ -83,7 +96,7 @@ func (s *Store) serveOutbox(ctx context.Context, worker string, platforms []stri
 		rows[i] = outboxServerRow{Worker: worker, Platform: p, UntilMs: ms(now.Add(ttl))}
 	}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Where("until_ms <= ?", ms(now)).Delete(&outboxServerRow{}).Error; err != nil {
+		if err := tx.Where("until_ms <= ?", ms(now.Add(-servedLately))).Delete(&outboxServerRow{}).Error; err != nil {
 			return err
 		}
 		return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "worker"}, {Name: "platform"}},
@@ -96,13 +109,13 @@ func (s *Store) serveOutbox(ctx context.Context, worker string, platforms []stri
 	return nil
 }
 
-// OtherPlatforms returns the platforms outside platforms that a live
-// replica serves at now (on the database's clock), sorted: the others a
-// message for every platform goes to. It returns a wrapped error when the
-// records cannot be read.
+// OtherPlatforms returns the platforms outside platforms that a replica
+// served within servedLately of now (on the database's clock), sorted,
+// running or not: the others a message for every platform goes to. It
+// returns a wrapped error when the records cannot be read.
 func (s *Store) OtherPlatforms(ctx context.Context, now time.Time, platforms []string) ([]string, error) {
 	var others []string
-	q := s.db.WithContext(ctx).Model(&outboxServerRow{}).Distinct("platform").Where("until_ms > ?", ms(now))
+	q := s.db.WithContext(ctx).Model(&outboxServerRow{}).Distinct("platform").Where("until_ms > ?", ms(now.Add(-servedLately)))
 	if len(platforms) > 0 {
 		q = q.Where("platform NOT IN ?", platforms)
 	}
@@ -112,13 +125,15 @@ func (s *Store) OtherPlatforms(ctx context.Context, now time.Time, platforms []s
 	return others, nil
 }
 
-// LeaveOutbox removes worker's record of the platforms it serves, as it
-// stops: the messages for every platform that it was the only one to
-// take all of go to the other replicas at once, not once the record has
-// run out.
-func (s *Store) LeaveOutbox(ctx context.Context, worker string) error {
+// LeaveOutbox ends worker's record of the platforms it serves at now, as
+// it stops. Its platforms still get their part of the messages for every
+// platform for servedLately (OtherPlatforms), which waits for the next
+// replica serving them.
+func (s *Store) LeaveOutbox(ctx context.Context, worker string, now time.Time) error {
 	s.servers.forget(worker)
-	if err := s.write.WithContext(ctx).Where("worker = ?", worker).Delete(&outboxServerRow{}).Error; err != nil {
+	err := s.write.WithContext(ctx).Model(&outboxServerRow{}).Where("worker = ? AND until_ms > ?", worker, ms(now)).
+		Update("until_ms", ms(now)).Error
+	if err != nil {
 		return fmt.Errorf("storage: leave outbox %s: %w", worker, err)
 	}
 	return nil

@@ -37,8 +37,10 @@ func (s *Store) UnservedOutbox(ctx context.Context, now, dueBy time.Time, platfo
 // configuration for good, which no replica will take (UnservedOutbox). now
 // is on the database's clock (Clock), as the replicas' leases are.
 // Webhooks (whose platform names their endpoint) and messages for every
-// platform are left alone. It returns how many it deleted, and how many
-// it left because a worker held them.
+// platform are left alone. Unless a replica serves it at now, the
+// platform no longer gets a part of the messages for every platform
+// (OtherPlatforms). It returns how many it deleted, and how many it left
+// because a worker held them.
 func (s *Store) DropPendingOutbox(ctx context.Context, platform string, now time.Time) (dropped, held int64, err error) {
 	if platform == "" {
 		return 0, 0, handoff.Errorf(handoff.EINVALID, "storage: drop pending outbox: no platform named")
@@ -53,6 +55,9 @@ func (s *Store) DropPendingOutbox(ctx context.Context, platform string, now time
 			return r.Error
 		}
 		dropped = r.RowsAffected
+		if err := tx.Where("platform = ? AND until_ms <= ?", platform, leaseNow).Delete(&outboxServerRow{}).Error; err != nil {
+			return err
+		}
 		return pending().Count(&held).Error
 	})
 	if err != nil {

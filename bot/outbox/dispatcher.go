@@ -32,7 +32,7 @@ type Store interface {
 	CompleteOutbox(ctx context.Context, m handoff.OutboxMessage, now time.Time, result string, posts ...handoff.ChatPost) error
 	RecordOutbox(ctx context.Context, outcomes ...handoff.OutboxOutcome) []error
 	NextOutboxDue(ctx context.Context, now time.Time, platforms ...string) (time.Time, bool, error)
-	LeaveOutbox(ctx context.Context, worker string) error
+	LeaveOutbox(ctx context.Context, worker string, now time.Time) error
 	HastenOutbox(ctx context.Context, platform string, now time.Time) (int64, error)
 	RetryRefusedOutbox(ctx context.Context, place string, now time.Time, platforms ...string) (int64, error)
 	RefusedPlaces(ctx context.Context) ([]string, error)
@@ -205,9 +205,9 @@ func (d *Dispatcher) Wake() {
 // Run delivers outbox messages until ctx ends, then returns nil once the
 // message being sent (if any) is finished and recorded, the rest of its
 // batch given back (RunOnce) and its record of the platforms it serves
-// removed, so that the messages for every platform go to the other
-// replicas at once (storage's LeaveOutbox). It sleeps until the next
-// message is due or Wake is called, not on a fixed poll.
+// ended (storage's LeaveOutbox; their parts of the messages for every
+// platform wait for the next replica serving them). It sleeps until the
+// next message is due or Wake is called, not on a fixed poll.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	defer d.leave(ctx)
 	failures := 0
@@ -238,13 +238,13 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 }
 
-// leave removes the worker's record of the platforms it serves, as Run
+// leave ends the worker's record of the platforms it serves, as Run
 // returns.
 func (d *Dispatcher) leave(ctx context.Context) {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := d.cfg.Store.LeaveOutbox(wctx, d.cfg.Worker); err != nil {
-		d.logger.WarnContext(ctx, "outbox: the record of the platforms this replica serves stays until it runs out", "err", err)
+	if err := d.cfg.Store.LeaveOutbox(wctx, d.cfg.Worker, d.cfg.Now().UTC()); err != nil {
+		d.logger.WarnContext(ctx, "outbox: the record of the platforms this replica serves is not ended; it runs out by itself", "err", err)
 	}
 }
 

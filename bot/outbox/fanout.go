@@ -16,8 +16,9 @@ import (
 // while this worker holds its lease: queued before, as soon as it was
 // split, a replica stopped before that commit left its copies for the
 // next holder to add to, and every platform got the card or note twice.
-// others are the platforms this worker lacks that other replicas serve
-// (Store.OtherPlatforms): then every message for every platform but a
+// others are the platforms this worker lacks that other replicas serve,
+// or served lately (Store.OtherPlatforms: a part waits for a replica of
+// its platform, restarting or down a while): then every message for every platform but a
 // routing step (which needs no chat platform) is split, a lead's refresh
 // or erasure and the update of the managers' notes too, with a copy for
 // each of others, which a replica serving it takes, so that a replica

@@ -19,7 +19,8 @@ import (
 // posted the card to Slack alone or erased the Slack card alone, and
 // marked it done, so Teams never got the card and went on showing the
 // erased person. Once the new replica has stopped, or died and its record
-// ran out, the old one takes that work again.
+// ran out, the old one takes that work again: it does the Slack part, and
+// the Teams part waits for the next replica serving Teams.
 func TestPlatformlessWorkGoesToAReplicaServingEveryPlatform(t *testing.T) {
 	cases := []struct {
 		name string
@@ -55,10 +56,6 @@ func TestPlatformlessWorkGoesToAReplicaServingEveryPlatform(t *testing.T) {
 					r.clock.Advance(cfg.Lease + time.Second)
 				}
 				l := saveLead(t, oldStore, "rolling-"+c.name)
-				wantTeams := 1
-				if c.gone != "" {
-					wantTeams = 0
-				}
 				var slackBefore, teamsBefore int // the cards' updates before the erasure
 				if c.erase {
 					drain(t, both)
@@ -77,7 +74,11 @@ func TestPlatformlessWorkGoesToAReplicaServingEveryPlatform(t *testing.T) {
 					drain(t, both)
 				}
 				drain(t, old)
-				cardsPosted(t, r, bf, l.Company, wantTeams)
+				if c.gone != "" { // it is back
+					cfg.Worker = "slack-and-teams-again"
+					drain(t, outbox.New(cfg))
+				}
+				cardsPosted(t, r, bf, l.Company, 1)
 				if c.erase {
 					cardsErased(t, r, bf, slackBefore, teamsBefore)
 				}
@@ -137,6 +138,107 @@ func TestPlatformlessWorkSplitAcrossReplicasOfDifferentPlatforms(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// Two replicas on one database, one serving Slack, the other Teams, and
+// the Teams one goes away a while (a restart: it stops, or it dies and its
+// record runs out) as a new SQL comes and an earlier lead is erased. The
+// Slack replica took that work alone and did the Slack part, and no Teams
+// part was ever made: the Teams replica, back, never posted the new card
+// and left the erased person on the old one. The Teams part now waits for
+// the next replica serving Teams, which does it.
+func TestPlatformlessWorkWaitsForAPlatformsReplicaToComeBack(t *testing.T) {
+	for _, dialect := range storagetest.Dialects {
+		for _, gone := range []string{"stopped", "died"} {
+			t.Run(dialect+"/"+gone, func(t *testing.T) {
+				ctx := context.Background()
+				r, slackOnly, cfg, bf := twoReplicas(t, dialect, "teams-only")
+				slackStore := r.store
+				cfg.Targets = cfg.Targets[1:] // Teams alone
+				teamsOnly := outbox.New(cfg)
+				for _, d := range []*outbox.Dispatcher{slackOnly, teamsOnly} { // they start: nothing to do yet
+					if _, err := d.RunOnce(ctx); err != nil {
+						t.Fatal(err)
+					}
+				}
+				before := saveLead(t, slackStore, "before-"+gone)
+				for range 2 {
+					drain(t, slackOnly)
+					drain(t, teamsOnly)
+				}
+				cardsPosted(t, r, bf, before.Company, 1)
+				switch gone {
+				case "stopped":
+					run, stop := context.WithCancel(ctx)
+					stop()
+					if err := teamsOnly.Run(run); err != nil {
+						t.Fatal(err)
+					}
+				case "died":
+					r.clock.Advance(cfg.Lease + time.Second)
+				}
+				slackBefore, teamsBefore := len(r.slack.Calls("chat.update")), teamsUpdates(bf)
+				during := saveLead(t, slackStore, "during-"+gone)
+				if err := slackStore.ForgetLead(ctx, before.ExternalID, r.clock.Now()); err != nil {
+					t.Fatal(err)
+				}
+				drain(t, slackOnly)
+				drain(t, slackOnly)
+				if n := postsOf(r.slack.Calls("chat.postMessage"), during.Company); n != 1 {
+					t.Errorf("while Teams' replica is away, the new SQL's Slack card was posted %d times, want 1", n)
+				}
+				if len(r.slack.Calls("chat.update")) == slackBefore {
+					t.Error("while Teams' replica is away, the erasure did not update the Slack card")
+				}
+				cfg.Worker = "teams-only-again" // the Teams replica restarted
+				drain(t, outbox.New(cfg))
+				if n := teamsCards(bf); n != 2 {
+					t.Errorf("Teams cards posted = %d once a Teams replica is back, want 2 (the new SQL's too)", n)
+				}
+				if teamsUpdates(bf) == teamsBefore {
+					t.Error("the erasure made while Teams' replica was away never updated the Teams card: it still shows the person")
+				}
+				if st := outboxStatus(t, slackStore); st.Pending != 0 || st.Dead != 0 {
+					t.Errorf("outbox = %+v, want every message done, none pending or given up", st)
+				}
+			})
+		}
+	}
+}
+
+// A platform removed for good: once its pending messages are dropped
+// (handoff outbox drop --platform teams --pending), the work for every
+// platform gets no part for it, which would wait pending for a replica that
+// never comes.
+func TestDroppedPlatformGetsNoPart(t *testing.T) {
+	for _, dialect := range storagetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			r, slackOnly, cfg, _ := twoReplicas(t, dialect, "teams-only")
+			cfg.Targets = cfg.Targets[1:] // Teams alone
+			teamsOnly := outbox.New(cfg)
+			if _, err := teamsOnly.RunOnce(ctx); err != nil { // it serves Teams a moment...
+				t.Fatal(err)
+			}
+			run, stop := context.WithCancel(ctx)
+			stop()
+			if err := teamsOnly.Run(run); err != nil { // ...and stops
+				t.Fatal(err)
+			}
+			if _, _, err := r.store.DropPendingOutbox(ctx, "teams", r.clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+			l := saveLead(t, r.store, "after-the-drop")
+			drain(t, slackOnly)
+			drain(t, slackOnly)
+			if n := postsOf(r.slack.Calls("chat.postMessage"), l.Company); n != 1 {
+				t.Errorf("Slack card posted %d times, want 1", n)
+			}
+			if st := outboxStatus(t, r.store); st.Pending != 0 || st.Dead != 0 {
+				t.Errorf("outbox = %+v, want every message done, no part left for the dropped platform", st)
+			}
+		})
 	}
 }
 

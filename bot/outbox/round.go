@@ -71,7 +71,8 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 }
 
 // otherPlatforms returns the platforms this worker lacks that other
-// replicas serve at now (Store.OtherPlatforms), read only when msgs hold
+// replicas serve, or served lately, at now (Store.OtherPlatforms), read
+// only when msgs hold
 // a message fanOut may split for them.
 func (d *Dispatcher) otherPlatforms(ctx context.Context, now time.Time, msgs []handoff.OutboxMessage) ([]string, error) {
 	if !slices.ContainsFunc(msgs, splitsFor) {
