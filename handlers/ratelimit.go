@@ -21,6 +21,9 @@ type RateLimit struct {
 	Burst int     // requests allowed at once per token
 	// OnLimited is called for each refused request; may be nil.
 	OnLimited func()
+	// Now is the clock the limiters run on; time.Now when nil (tests set
+	// it so that a run's own pace cannot refill a bucket).
+	Now func() time.Time
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
@@ -43,12 +46,13 @@ func (rl *RateLimit) refuse(w http.ResponseWriter, key string) bool {
 	if rl == nil || rl.Rate <= 0 && !isAddrKey(key) {
 		return false
 	}
-	res := rl.limiter(key).Reserve()
-	delay := res.Delay()
+	now := rl.now()
+	res := rl.limiter(key, now).ReserveN(now, 1)
+	delay := res.DelayFrom(now)
 	if delay == 0 {
 		return false
 	}
-	res.Cancel()
+	res.CancelAt(now)
 	if rl.OnLimited != nil {
 		rl.OnLimited()
 	}
@@ -57,14 +61,21 @@ func (rl *RateLimit) refuse(w http.ResponseWriter, key string) bool {
 	return true
 }
 
-func (rl *RateLimit) limiter(key string) *rate.Limiter {
+func (rl *RateLimit) now() time.Time {
+	if rl.Now != nil {
+		return rl.Now()
+	}
+	return time.Now()
+}
+
+func (rl *RateLimit) limiter(key string, now time.Time) *rate.Limiter {
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
 	if rl.limiters == nil {
 		rl.limiters = map[string]*rate.Limiter{}
 	}
 	if len(rl.limiters) >= maxLimiters {
-		rl.forgetAddrs(time.Now())
+		rl.forgetAddrs(now)
 	}
 	lim, ok := rl.limiters[key]
 	if !ok {

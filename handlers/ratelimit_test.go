@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/handoff/handoff/handlers"
 )
@@ -153,7 +154,11 @@ func TestFailedAttemptsLimitedPerNetwork(t *testing.T) {
 // keeps guessing stays refused, so failing from many addresses at once
 // does not buy it a fresh burst.
 func TestFailedAttemptsLimitOutlastsManyAddresses(t *testing.T) {
-	h := guarded(&handlers.Guard{Tokens: guardTokens, Limit: &handlers.RateLimit{Rate: 1, Burst: 3}}, handlers.ScopeRead)
+	// The clock stands still: however long the 10,000 calls take on a
+	// loaded machine, the guesser's bucket must not refill meanwhile.
+	frozen := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	limit := &handlers.RateLimit{Rate: 1, Burst: 3, Now: func() time.Time { return frozen }}
+	h := guarded(&handlers.Guard{Tokens: guardTokens, Limit: limit}, handlers.ScopeRead)
 	const guesser = "198.51.100.7:4000"
 	for i := range handlers.FailBurst {
 		call(h, fmt.Sprintf("Bearer forged-%d", i), guesser)
