@@ -297,6 +297,37 @@ func (m *Metrics) WatchClock(offset func() (time.Duration, bool)) {
 	}))
 }
 
+// WatchParkedLeads exports handoff_parked_leads, the leads parked now as
+// count reads them at each scrape (from the database, so every replica
+// reports the same figure). When count fails the gauge is left out of that
+// scrape: handoff_outbox_stats_up reports the database. It is called once.
+func (m *Metrics) WatchParkedLeads(count func(ctx context.Context) (int64, error)) {
+	if m != nil {
+		m.registry.MustRegister(&parkedCollector{count: count})
+	}
+}
+
+// parkedCollector reads the parked leads at scrape time.
+type parkedCollector struct {
+	count func(ctx context.Context) (int64, error)
+}
+
+var parkedLeadsDesc = prometheus.NewDesc("handoff_parked_leads",
+	"Leads the SLA clock has parked, now: their timers are skipped until they change (erased leads, whose timers stopped, are not counted).", nil, nil)
+
+func (c *parkedCollector) Describe(ch chan<- *prometheus.Desc) { ch <- parkedLeadsDesc }
+
+func (c *parkedCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+	defer cancel()
+	if n, err := c.count(ctx); err == nil {
+		ch <- prometheus.MustNewConstMetric(parkedLeadsDesc, prometheus.GaugeValue, float64(n))
+	}
+}
+
+// scrapeTimeout bounds a database read made at scrape time.
+const scrapeTimeout = 2 * time.Second
+
 // chatOutcomes are the outcomes of a chat call, as ChatCall is told them.
 var chatOutcomes = []string{"ok", "retry", "rate_limited", "permanent"}
 
@@ -352,7 +383,7 @@ func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()
 	st, err := c.stats(ctx)
 	if err != nil {

@@ -85,11 +85,12 @@ func (s *Store) Exec(ctx context.Context, query string) error {
 	return s.write.WithContext(ctx).Exec(query).Error
 }
 
-// NextDecayDueSQL and ErasedKeyWhere are the queries of NextDecayDue and
-// ErasedLeadByExternalID.
+// NextDecayDueSQL, ErasedKeyWhere and ParkedLeadsSQL are the queries of
+// NextDecayDue, ErasedLeadByExternalID and ParkedLeads.
 const (
 	NextDecayDueSQL = nextDecayDueSQL
 	ErasedKeyWhere  = erasedKeyWhere
+	ParkedLeadsSQL  = parkedLeadsSQL
 )
 
 // CRMVersionsOfRecord is eraseCRMVersions' condition on crm_versions.

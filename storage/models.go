@@ -54,6 +54,7 @@ type leadRow struct {
 	// ParkedMs is set when the SLA clock could not process the lead (see
 	// FireSLA); its timers are skipped until the lead changes (any update
 	// rewrites the row and clears it, giving the lead another chance).
+	// Indexed where set, in sparseIndexes, for ParkedLeads.
 	ParkedMs    *int64
 	ParkedError string `gorm:"type:text"`
 	// The offer columns keep handoff.Offer (round-robin routing): its
@@ -183,6 +184,7 @@ var sparseIndexes = []string{
 	"CREATE INDEX IF NOT EXISTS idx_leads_owner_set ON leads (owner_user_id) WHERE owner_user_id <> ''",
 	"DROP INDEX IF EXISTS idx_leads_next_remind_ms",
 	"DROP INDEX IF EXISTS idx_leads_claim_due_ms",
+	"CREATE INDEX IF NOT EXISTS idx_leads_parked_set ON leads (parked_ms) WHERE parked_ms IS NOT NULL",
 }
 
 var allModels = []any{&leadRow{}, &eventRow{}, &outboxRow{}, &chatPostRow{}, &leadMessageRow{}, &leaseRow{}, &scheduleRunRow{}, &trafficRow{}, &processedEventRow{}, &teamsConversationRow{}, &teamsUserRow{}, &teamsPinRow{}, &crmVersionRow{}, &activityRow{}, &secretRow{}, &dataMigrationRow{}, &slaCycleRow{}, &outboxServerRow{}, &memberStampRow{}}

@@ -24,6 +24,7 @@ func TestSparseIndexesServeTheirQueries(t *testing.T) {
 			{"next decay due", storage.NextDecayDueSQL, nil, "idx_leads_next_decay_set"},
 			{"decayed leads", "SELECT id FROM leads WHERE next_decay_ms <= ? ORDER BY next_decay_ms, id LIMIT 10", []any{int64(5)}, "idx_leads_next_decay_set"},
 			{"erased lead", "SELECT * FROM leads WHERE " + storage.ErasedKeyWhere + " ORDER BY id DESC LIMIT 1", []any{"erased-x"}, "idx_leads_erased_key_set"},
+			{"parked leads", storage.ParkedLeadsSQL, nil, "idx_leads_parked_set"},
 			{"Teams owners", "SELECT DISTINCT owner_user_id, owner_email FROM leads WHERE " + owners, []any{"teams", ownerIDs}, "idx_leads_owner_set"},
 			{"claims in a period", "SELECT COUNT(*) FROM leads l WHERE l.claimed_ms >= ? AND l.claimed_ms < ?", []any{int64(1), int64(2)}, "idx_leads_kpi_claimed_set"},
 			{"SLA met in a period", "SELECT COUNT(*) FROM leads l WHERE l.contacted_ms <= l.contact_due_ms AND l.contacted_ms >= ? AND l.contacted_ms < ?", []any{int64(1), int64(2)}, "idx_leads_kpi_contacted_set"},
@@ -50,7 +51,7 @@ func TestMigrateMakesIndexesSparse(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
 		sparse := []string{"idx_leads_erased_key_set", "idx_leads_kpi_claimed_set", "idx_leads_kpi_contacted_set", "idx_leads_next_decay_set", "idx_leads_route_due", "idx_leads_owner_set",
-			"idx_leads_sla_remind_set"}
+			"idx_leads_sla_remind_set", "idx_leads_parked_set"}
 		whole := map[string]string{
 			"idx_leads_next_decay_ms":    "next_decay_ms",
 			"idx_leads_offer_due_ms":     "offer_due_ms",

@@ -77,6 +77,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now, wa
 	// minutes early or late, and left its messages undue.
 	a.now = store.Clock(now)
 	a.metrics.WatchClock(store.ClockOffset)
+	a.metrics.WatchParkedLeads(store.ParkedLeads)
 	warmStore(ctx, store, logger)
 	for _, wire := range []func() error{
 		a.wireScheduler,  // SLA timers, the digest, retention

@@ -95,6 +95,19 @@ func handoffCLI(vars map[string]string, args ...string) (int, string) {
 // rawCount reads one count with database/sql.
 func rawCount(t *testing.T, dialect, dbURL, query string) int {
 	t.Helper()
+	db := rawDB(t, dialect, dbURL)
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(query).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// rawDB opens the database at dbURL with database/sql (no code of
+// Handoff's); the caller closes it.
+func rawDB(t *testing.T, dialect, dbURL string) *sql.DB {
+	t.Helper()
 	driver := "pgx"
 	if dialect == storage.DialectSQLite {
 		driver = "sqlite3"
@@ -103,12 +116,7 @@ func rawCount(t *testing.T, dialect, dbURL, query string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow(query).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return db
 }
 
 // TestEraseEveryPathLeavesNoTrace sends one person in through every path

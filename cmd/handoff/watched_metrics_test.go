@@ -47,7 +47,6 @@ func TestServeExportsWatchedCountersAtZero(t *testing.T) {
 	}{
 		{"HandoffChannelLost", "handoff_chat_channel_lost_total", []string{`platform="slack"`, `platform="teams"`}},
 		{"HandoffChatCallsRefused", "handoff_chat_calls_total", refused},
-		{"HandoffRecordsParked", "handoff_parked_total", []string{`worker="scheduler"`, `worker="outbox"`}},
 		{"HandoffWorkerPanics", "handoff_worker_panics_total", workers},
 		{"HandoffCRMDeliveriesRefused", "handoff_crm_deliveries_refused_total", crmRefusals},
 	}

@@ -240,6 +240,7 @@ func exported(t *testing.T) map[string]*dto.MetricFamily {
 	m.CRMRefused("hubspot", "auth")
 	m.CRMRefused("salesforce", "invalid")
 	m.WatchClock(func() (time.Duration, bool) { return -time.Minute, true })
+	m.WatchParkedLeads(func(context.Context) (int64, error) { return 1, nil })
 	m.HTTPRequest("POST /api/leads", "POST", 503, time.Millisecond)
 	m.WriteGroup("sqlite", 2, time.Millisecond, false)
 	rec := httptest.NewRecorder()
