@@ -39,6 +39,8 @@ type Metrics struct {
 	slaReminders    prometheus.Counter
 	schedulerLag    prometheus.Histogram
 	schedulerTicked prometheus.Gauge
+	leaseHeld       prometheus.Gauge
+	leaseTaken      prometheus.Counter
 	apiRateLimited  prometheus.Counter
 	http            httpMetrics
 	writes          writeMetrics
@@ -94,6 +96,14 @@ func New(stats OutboxStatter) *Metrics {
 		Name: "handoff_scheduler_last_tick_timestamp_seconds",
 		Help: "Unix time of the last tick of the SLA clock that ended without error on this replica (0 until one has: only the replica holding the clock's lease ticks).",
 	})
+	m.leaseHeld = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "handoff_scheduler_lease_held",
+		Help: "1 while this replica holds the SLA clock's lease (the holder alone runs the clock: timers, routing offers, the digest, the daily jobs), else 0.",
+	})
+	m.leaseTaken = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "handoff_scheduler_lease_taken_total",
+		Help: "Times this replica took the SLA clock's lease when it did not hold it: at its start, or after the holder stopped, died or did not renew it in time.",
+	})
 	m.apiRateLimited = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "handoff_api_rate_limited_total", Help: "API requests refused with 429 by the per-token rate limit.",
 	})
@@ -113,7 +123,7 @@ func New(stats OutboxStatter) *Metrics {
 		Name: "handoff_crm_events_ignored_total", Help: "Events of a CRM's webhook taken (2xx) and left alone, by crm and reason (creation: a record created, which carries no properties; property: a change of a property Handoff does not read; unknown: an event about a record Handoff has no lead of).",
 	}, []string{"crm", "reason"})
 	m.registry.MustRegister(m.leadsReceived, m.intakeSeconds, m.chatCalls, m.chatSeconds, m.rateLimited,
-		m.claimAckSeconds, m.slaBreaches, m.slaReminders, m.schedulerLag, m.schedulerTicked, m.apiRateLimited, m.parked, m.panics, m.channelLost,
+		m.claimAckSeconds, m.slaBreaches, m.slaReminders, m.schedulerLag, m.schedulerTicked, m.leaseHeld, m.leaseTaken, m.apiRateLimited, m.parked, m.panics, m.channelLost,
 		m.crmRefused, m.crmIgnored,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.registry.MustRegister(m.http.collectors()...)
@@ -223,6 +233,20 @@ func (m *Metrics) SchedulerTicked(at time.Time) {
 	if m != nil {
 		m.schedulerTicked.Set(float64(at.UnixMilli()) / 1000)
 	}
+}
+
+// SchedulerLease records that this replica took (held) or lost the SLA
+// clock's lease; taking it counts in handoff_scheduler_lease_taken_total.
+func (m *Metrics) SchedulerLease(held bool) {
+	if m == nil {
+		return
+	}
+	if !held {
+		m.leaseHeld.Set(0)
+		return
+	}
+	m.leaseHeld.Set(1)
+	m.leaseTaken.Inc()
 }
 
 // APIRateLimited counts a request refused by the API rate limit.

@@ -71,10 +71,16 @@ func TestLastTickGauge(t *testing.T) {
 // lastTick reads handoff_scheduler_last_tick_timestamp_seconds from m's /metrics.
 func lastTick(t *testing.T, m *metrics.Metrics) float64 {
 	t.Helper()
+	return sample(t, m, "handoff_scheduler_last_tick_timestamp_seconds")
+}
+
+// sample reads the series of that name, without labels, from m's /metrics.
+func sample(t *testing.T, m *metrics.Metrics, series string) float64 {
+	t.Helper()
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	for _, line := range strings.Split(rec.Body.String(), "\n") {
-		if v, ok := strings.CutPrefix(line, "handoff_scheduler_last_tick_timestamp_seconds "); ok {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil {
 				t.Fatal(err)
@@ -82,6 +88,6 @@ func lastTick(t *testing.T, m *metrics.Metrics) float64 {
 			return f
 		}
 	}
-	t.Fatal("/metrics has no handoff_scheduler_last_tick_timestamp_seconds")
+	t.Fatalf("/metrics has no %s", series)
 	return 0
 }

@@ -20,11 +20,14 @@ func (s *Scheduler) Wake() {
 // has passed, not on every tick: each wake (every commit that queues chat
 // work wakes the clock) would otherwise write it.
 func (s *Scheduler) Run(ctx context.Context) error {
-	defer func() {
-		_ = s.cfg.Store.ReleaseLease(context.WithoutCancel(ctx), LeaseName, s.cfg.Holder)
-	}()
 	renew := s.cfg.LeaseTTL / 3
 	held := false
+	defer func() {
+		_ = s.cfg.Store.ReleaseLease(context.WithoutCancel(ctx), LeaseName, s.cfg.Holder)
+		if held {
+			s.cfg.Metrics.SchedulerLease(false)
+		}
+	}()
 	var renewed time.Time // when the lease held was last taken or renewed
 	for {
 		s.cfg.Interactive.Wait(ctx, s.cfg.Yield)
@@ -39,6 +42,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			}
 			if ok != held {
 				s.cfg.Logger.Info("scheduler: lease", "held", ok, "holder", s.cfg.Holder)
+				s.cfg.Metrics.SchedulerLease(ok)
 				held = ok
 			}
 			renewed = now

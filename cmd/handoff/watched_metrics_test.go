@@ -26,13 +26,14 @@ func TestServeExportsWatchedCountersAtZero(t *testing.T) {
 	body := srv.metricsContain(t)
 
 	platforms := []string{"slack", "teams"}
-	var workers, refused []string
+	var workers, refused, rateLimited []string
 	for _, w := range srv.app.workers {
 		workers = append(workers, `worker="`+w.name+`"`)
 	}
 	for _, p := range platforms {
 		for _, m := range outbox.Methods { // labels in the exposition's order, by name
 			refused = append(refused, `method="`+m+`",outcome="permanent",platform="`+p+`"`)
+			rateLimited = append(rateLimited, `method="`+m+`",outcome="rate_limited",platform="`+p+`"`)
 		}
 	}
 	var crmRefusals []string
@@ -47,6 +48,8 @@ func TestServeExportsWatchedCountersAtZero(t *testing.T) {
 	}{
 		{"HandoffChannelLost", "handoff_chat_channel_lost_total", []string{`platform="slack"`, `platform="teams"`}},
 		{"HandoffChatCallsRefused", "handoff_chat_calls_total", refused},
+		{"HandoffChatRateLimited", "handoff_chat_calls_total", rateLimited},
+		{"HandoffSLALeaseFlapping", "handoff_scheduler_lease_taken_total", []string{""}},
 		{"HandoffWorkerPanics", "handoff_worker_panics_total", workers},
 		{"HandoffCRMDeliveriesRefused", "handoff_crm_deliveries_refused_total", crmRefusals},
 	}
@@ -58,7 +61,11 @@ func TestServeExportsWatchedCountersAtZero(t *testing.T) {
 				t.Fatal("no label values to look for")
 			}
 			for _, l := range tc.labels {
-				if v := sampleValue(body, tc.counter+"{"+l+"}"); v != 0 {
+				series := tc.counter
+				if l != "" {
+					series += "{" + l + "}"
+				}
+				if v := sampleValue(body, series); v != 0 {
 					t.Errorf("/metrics: %s{%s} = %v, want 0 before any (-1: absent)", tc.counter, l, v)
 				}
 			}

@@ -6,6 +6,7 @@ package prometheus_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"regexp"
@@ -84,7 +85,7 @@ func TestAlertRules(t *testing.T) {
 				if err != nil {
 					t.Fatalf("expr: %v", err)
 				}
-				checkSeries(t, expr, families)
+				checkSeries(t.Errorf, expr, families)
 				out := outputLabels(expr, families)
 				for k, v := range r.Annotations {
 					if _, err := template.New(k).Funcs(promTemplateFuncs).Parse(promTemplateHeader + v); err != nil {
@@ -104,19 +105,18 @@ func TestAlertRules(t *testing.T) {
 	}
 }
 
-// checkSeries fails t for a selector of a series Handoff does not export,
-// a label it does not have, a label value none of its series carries, or a
+// checkSeries reports a selector of a series Handoff does not export, a
+// label it does not have, a label value none of its series carries, or a
 // grouping by a label the series below it lack.
-func checkSeries(t *testing.T, expr parser.Expr, families map[string]*dto.MetricFamily) {
-	t.Helper()
+func checkSeries(report func(format string, args ...any), expr parser.Expr, families map[string]*dto.MetricFamily) {
 	parser.Inspect(expr, func(node parser.Node, _ []parser.Node) error {
 		switch n := node.(type) {
 		case *parser.VectorSelector:
-			checkSelector(t, n, families)
+			checkSelector(report, n, families)
 		case *parser.AggregateExpr:
 			for _, l := range n.Grouping {
 				if !selectsLabel(n.Expr, l, families) {
-					t.Errorf("%s groups by %q, which the series below it lack", n.Op, l)
+					report("%s groups by %q, which the series below it lack", n.Op, l)
 				}
 			}
 		}
@@ -124,17 +124,16 @@ func checkSeries(t *testing.T, expr parser.Expr, families map[string]*dto.Metric
 	})
 }
 
-func checkSelector(t *testing.T, vs *parser.VectorSelector, families map[string]*dto.MetricFamily) {
-	t.Helper()
+func checkSelector(report func(format string, args ...any), vs *parser.VectorSelector, families map[string]*dto.MetricFamily) {
 	if vs.Name == "up" { // Prometheus's own, one per scrape target
 		if !hasMatcher(vs, "job", "handoff") {
-			t.Errorf("up without job=\"handoff\", the scrape job alerts.yml's header names")
+			report("up without job=\"handoff\", the scrape job alerts.yml's header names")
 		}
 		return
 	}
 	fam, bucket := family(vs.Name, families)
 	if fam == nil {
-		t.Errorf("%s: Handoff exports no such series", vs.Name)
+		report("%s: Handoff exports no such series", vs.Name)
 		return
 	}
 	for _, m := range vs.LabelMatchers {
@@ -153,8 +152,38 @@ func checkSelector(t *testing.T, vs *parser.VectorSelector, families map[string]
 			}
 		}
 		if !matched {
-			t.Errorf("%s{%s}: no series of %s has that label value", vs.Name, m, fam.GetName())
+			report("%s{%s}: no series of %s has that label value", vs.Name, m, fam.GetName())
 		}
+	}
+}
+
+// TestAlertRulesCatchMistakes gives TestAlertRules' check of the series an
+// expression selects one mistake at a time, each of which would make an
+// alert that never fires (a metric misspelt, a histogram without its
+// _bucket, a label value no series carries, a grouping by a label the
+// series lack, another job's up): each is reported, once.
+func TestAlertRulesCatchMistakes(t *testing.T) {
+	families := exported(t)
+	for _, tc := range []struct{ name, expr, want string }{
+		{"as exported", `max(handoff_parked_leads) > 0`, ""},
+		{"misspelt gauge", `max(handoff_parked_lead) > 0`, "handoff_parked_lead: Handoff exports no such series"},
+		{"misspelt counter", `sum(increase(handoff_scheduler_lease_taken[1h])) > 6`, "handoff_scheduler_lease_taken: Handoff exports no such series"},
+		{"histogram without _bucket", `histogram_quantile(0.99, sum by (le) (rate(handoff_scheduler_lag_seconds[5m])))`, "handoff_scheduler_lag_seconds: Handoff exports no such series"},
+		{"label value no series has", `sum(increase(handoff_chat_calls_total{outcome="ratelimited"}[10m])) > 0`, "no series of handoff_chat_calls_total has that label value"},
+		{"grouping by a label the series lack", `sum by (worker) (increase(handoff_chat_calls_total[10m])) > 0`, `groups by "worker"`},
+		{"up of another job", `up == 0`, `up without job="handoff"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			expr, err := parser.ParseExpr(tc.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			checkSeries(func(format string, args ...any) { got = append(got, fmt.Sprintf(format, args...)) }, expr, families)
+			if tc.want == "" && len(got) > 0 || tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)) {
+				t.Errorf("%s: reported %q, want %q", tc.expr, got, tc.want)
+			}
+		})
 	}
 }
 
@@ -228,11 +257,13 @@ func exported(t *testing.T) map[string]*dto.MetricFamily {
 	m.LeadStage("sql", "web")
 	m.Intake(time.Millisecond)
 	m.ChatCall("slack", "chat.postMessage", "permanent", time.Millisecond)
+	m.ChatCall("slack", "chat.postMessage", "rate_limited", time.Millisecond)
 	m.ClaimAck("slack", time.Millisecond)
 	m.SLABreach("claim")
 	m.SLAReminder()
 	m.SchedulerLag(time.Millisecond)
 	m.SchedulerTicked(time.Now())
+	m.SchedulerLease(true)
 	m.APIRateLimited()
 	m.Parked("scheduler")
 	m.WorkerPanic("outbox")
