@@ -35,32 +35,33 @@ func chatFlags(_ *flag.FlagSet, _ env) runFunc {
 		}
 		if cfg.Teams.Enabled() { // Teams channels are resolved from the store
 			return withStore(ctx, e, func(cfg config.Config, store *storage.Store) error {
-				return runChatTest(ctx, cfg, store, e.stdout, time.Now())
+				return runChatTest(ctx, cfg, store, e.stdout, e.clockOf(store)())
 			})
 		}
-		store := slackChatStore(ctx, cfg, e.stdout)
+		store := slackChatStore(ctx, cfg, e)
 		if store != nil {
 			defer store.Close()
 		}
-		return runChatTest(ctx, cfg, store, e.stdout, time.Now())
+		return runChatTest(ctx, cfg, store, e.stdout, e.clockOf(store)())
 	}
 }
 
 // slackChatStore opens the database for a test of Slack alone, which needs
 // none to post: one that exists is opened to queue again what a channel
 // refused, none is created, and one that cannot be opened is said in a
-// line to w and tests the channels all the same. Nil without a store.
-func slackChatStore(ctx context.Context, cfg config.Config, w io.Writer) *storage.Store {
+// line to e.stdout and tests the channels all the same. Nil without a
+// store.
+func slackChatStore(ctx context.Context, cfg config.Config, e env) *storage.Store {
 	exists, err := storage.Exists(cfg.DatabaseURL)
 	if err == nil && !exists {
 		return nil // nothing was ever refused
 	}
 	var store *storage.Store
 	if err == nil {
-		store, err = openStore(ctx, cfg, storage.Options{})
+		store, err = openStore(ctx, cfg, storage.Options{Clock: e.wall})
 	}
 	if err != nil {
-		fmt.Fprintf(w, "database not opened (%v): what the channels refused before waits for handoff serve or handoff outbox retry\n", err)
+		fmt.Fprintf(e.stdout, "database not opened (%v): what the channels refused before waits for handoff serve or handoff outbox retry\n", err)
 		return nil
 	}
 	return store
@@ -69,7 +70,8 @@ func slackChatStore(ctx context.Context, cfg config.Config, w io.Writer) *storag
 // runChatTest posts bot.ChannelCheck to each channel of the platforms cfg
 // enables, wired as serve wires them, and writes one line per channel to w.
 // store resolves Teams channels and holds what the channels refused; Slack
-// posts without one.
+// posts without one. now is the time the replicas keep (env.clockOf): what
+// it queues again is due at once for them.
 func runChatTest(ctx context.Context, cfg config.Config, store *storage.Store, w io.Writer, now time.Time) error {
 	a := &app{cfg: cfg, store: store, logger: slog.New(slog.DiscardHandler), now: func() time.Time { return now }}
 	c := newChat()

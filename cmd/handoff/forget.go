@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"time"
 
 	"github.com/handoff/handoff/config"
 	"github.com/handoff/handoff/storage"
@@ -24,7 +23,7 @@ func runForget(ctx context.Context, e env, email, externalID string) error {
 		return usageError("give one of --email or --external-id")
 	}
 	return withStore(ctx, e, func(_ config.Config, store *storage.Store) error {
-		now := store.Clock(time.Now)().UTC() // the time the replicas keep
+		now := e.clockOf(store)().UTC() // the time the replicas keep
 		if externalID != "" {
 			if err := store.ForgetLead(ctx, externalID, now); err != nil {
 				return err

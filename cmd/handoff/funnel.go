@@ -46,16 +46,19 @@ func (o *funnelOptions) declare(fs *flag.FlagSet) {
 func funnelFlags(fs *flag.FlagSet, _ env) runFunc {
 	var o funnelOptions
 	o.declare(fs)
-	return withReportStore(func() error { return o.check() }, nil, func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error {
-		return o.run(ctx, s, p, time.Now(), w)
+	return withReportStore(func() error { return o.check() }, nil, func(ctx context.Context, s *storage.Store, p handoff.Policy, now time.Time, w io.Writer) error {
+		return o.run(ctx, s, p, now, w)
 	})
 }
 
 // withReportStore is a reporting command that takes no arguments: check
 // validates its flags before anything is read (an error is a wrong use,
 // exit 2), ready (when not nil) may refuse the configuration before the
-// store is opened, then report runs on the configured store and agreement.
-func withReportStore(check func() error, ready func(cfg config.Config) error, report func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error) runFunc {
+// store is opened, then report runs on the configured store and agreement
+// as of now, the time the replicas keep (clockOf): on this machine's clock,
+// a machine whose clock was off counted "month" or "last-month" from
+// another day than the service does.
+func withReportStore(check func() error, ready func(cfg config.Config) error, report func(ctx context.Context, s *storage.Store, p handoff.Policy, now time.Time, w io.Writer) error) runFunc {
 	return func(ctx context.Context, e env) error {
 		if len(e.args) > 0 {
 			return usageError("unexpected argument %q", e.args[0])
@@ -72,12 +75,12 @@ func withReportStore(check func() error, ready func(cfg config.Config) error, re
 				return err
 			}
 		}
-		store, err := openStore(ctx, cfg, storage.Options{})
+		store, err := openStore(ctx, cfg, storage.Options{Clock: e.wall})
 		if err != nil {
 			return err
 		}
 		defer store.Close()
-		return report(ctx, store, cfg.Policy, e.stdout)
+		return report(ctx, store, cfg.Policy, e.clockOf(store)(), e.stdout)
 	}
 }
 
@@ -162,8 +165,8 @@ func digestFlags(fs *flag.FlagSet, _ env) runFunc {
 		}
 		return digestPoster(cfg)
 	}
-	return withReportStore(func() error { return o.check() }, ready, func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error {
-		return o.run(ctx, s, p, s.Clock(time.Now)(), w) // the time the replicas keep
+	return withReportStore(func() error { return o.check() }, ready, func(ctx context.Context, s *storage.Store, p handoff.Policy, now time.Time, w io.Writer) error {
+		return o.run(ctx, s, p, now, w)
 	})
 }
 

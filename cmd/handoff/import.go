@@ -40,9 +40,6 @@ type importOptions struct {
 	quiet, dryRun bool
 	old           string // --old: what becomes of rows that are old records
 	encoding      string // --encoding: the file's character encoding; "" is UTF-8
-	// wall is this process's clock (time.Now when nil; a test's clock
-	// off the database's), moved onto the database's as serve's is.
-	wall func() time.Time
 }
 
 // oldRows are the values of import's --old.
@@ -83,11 +80,7 @@ func runImport(ctx context.Context, e env, opts importOptions) error {
 		}
 		in = f
 	}
-	wall := opts.wall
-	if wall == nil {
-		wall = time.Now
-	}
-	store, err := openStore(ctx, cfg, storage.Options{Clock: wall})
+	store, err := openStore(ctx, cfg, storage.Options{Clock: e.wall})
 	if err != nil {
 		return err
 	}
@@ -99,7 +92,7 @@ func runImport(ctx context.Context, e env, opts importOptions) error {
 	// and deadlines that far off, and the replicas' SLA clock reminded
 	// and escalated by them that much early or late.
 	im := &csvimport.Importer{Store: store, Policy: cfg.Policy, BatchSize: opts.batch, LeadStatus: cfg.CRM.SalesforceStatus,
-		MaxRejections: maxListedRejections, Old: oldMode, DryRun: opts.dryRun, Encoding: enc, Now: store.Clock(wall)}
+		MaxRejections: maxListedRejections, Old: oldMode, DryRun: opts.dryRun, Encoding: enc, Now: e.clockOf(store)}
 	bar := &progressBar{w: e.stderr, start: time.Now()}
 	if !opts.quiet && isTerminal(e.stderr) && size > 0 {
 		im.Progress = bar.update

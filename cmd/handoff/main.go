@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"syscall"
+	"time"
 
 	"github.com/handoff/handoff/handlers"
 )
@@ -28,6 +29,10 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// wall is this process's clock, against which a command's store
+	// measures the database's (time.Now when nil; a test's clock off the
+	// database's). Commands run on it moved onto the database's (clockOf).
+	wall func() time.Time
 }
 
 // commands is the table of subcommands; flags.go parses their flags.

@@ -80,12 +80,12 @@ func outboxFlags(fs *flag.FlagSet, _ env) runFunc {
 				if *format == "json" {
 					note = e.stderr // the output stays one JSON document
 				}
-				return printUnserved(ctx, note, store, chatPlatforms(cfg), store.Clock(time.Now)().UTC())
+				return printUnserved(ctx, note, store, chatPlatforms(cfg), e.clockOf(store)().UTC())
 			})
 		case "drop":
 			if *pending {
 				return withStore(ctx, e, func(cfg config.Config, store *storage.Store) error {
-					return dropPending(ctx, e.stdout, store, chatPlatforms(cfg), *platform, store.Clock(time.Now)().UTC()) // the time the replicas keep
+					return dropPending(ctx, e.stdout, store, chatPlatforms(cfg), *platform, e.clockOf(store)().UTC()) // the time the replicas keep
 				})
 			}
 			fallthrough
@@ -98,7 +98,7 @@ func outboxFlags(fs *flag.FlagSet, _ env) runFunc {
 				return usageError("outbox %s: give message ids or --all", sub)
 			}
 			return withStore(ctx, e, func(_ config.Config, store *storage.Store) error {
-				return settleDead(ctx, e.stdout, store, sub, ids, store.Clock(time.Now)().UTC()) // the time the replicas keep
+				return settleDead(ctx, e.stdout, store, sub, ids, e.clockOf(store)().UTC()) // the time the replicas keep
 			})
 		}
 		return usageError("outbox: unknown subcommand %q", sub)

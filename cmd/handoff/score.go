@@ -43,8 +43,8 @@ func (o *scoreOptions) declare(fs *flag.FlagSet) {
 func scoreFlags(fs *flag.FlagSet, _ env) runFunc {
 	var o scoreOptions
 	o.declare(fs)
-	return withReportStore(func() error { return o.check() }, nil, func(ctx context.Context, s *storage.Store, p handoff.Policy, w io.Writer) error {
-		return o.run(ctx, s, p, loadAgreementPolicy, time.Now(), w)
+	return withReportStore(func() error { return o.check() }, nil, func(ctx context.Context, s *storage.Store, p handoff.Policy, now time.Time, w io.Writer) error {
+		return o.run(ctx, s, p, loadAgreementPolicy, now, w)
 	})
 }
 

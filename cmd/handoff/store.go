@@ -44,14 +44,29 @@ func warmStore(ctx context.Context, store *storage.Store, logger *slog.Logger) {
 	logger.InfoContext(ctx, "database connections warmed", "took", time.Since(start).Round(time.Millisecond))
 }
 
-// withStore loads the configuration, opens and migrates the store, runs f
-// and closes the store.
+// clockOf is the clock a command runs on: this process's (e.wall) moved
+// onto the database's of store (storage.Store.Clock), as serve's is, so
+// that what a command stamps, queues or counts a period from is on the
+// time the replicas keep; this process's own without a store (nil).
+func (e env) clockOf(store *storage.Store) func() time.Time {
+	wall := e.wall
+	if wall == nil {
+		wall = time.Now
+	}
+	if store == nil {
+		return wall
+	}
+	return store.Clock(wall)
+}
+
+// withStore loads the configuration, opens and migrates the store (its
+// clock measured against e.wall, clockOf), runs f and closes the store.
 func withStore(ctx context.Context, e env, f func(cfg config.Config, store *storage.Store) error) error {
 	cfg, err := loadConfig(e)
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg, storage.Options{})
+	store, err := openStore(ctx, cfg, storage.Options{Clock: e.wall})
 	if err != nil {
 		return err
 	}
