@@ -409,12 +409,12 @@ func refreshChangedCard(tx *gorm.DB, m handoff.OutboxMessage, p handoff.ChatPost
 	return insertOutbox(tx, now, handoff.OutboxMessage{Kind: handoff.OutboxRefreshLead, LeadID: p.LeadID, Platform: p.Platform})
 }
 
-// NextOutboxDue returns when the earliest pending message becomes due (or its
-// lease ends), and false when the outbox is empty. Given platforms, it
-// looks only at the messages TakeOutbox takes with them at now: a worker
-// does not wake, again and again, for a message it leaves to another
-// replica.
-func (s *Store) NextOutboxDue(ctx context.Context, now time.Time, platforms ...string) (time.Time, bool, error) {
+// NextOutboxDue returns when the earliest pending chat message becomes
+// due (or its lease ends), and false when there is none. Given platforms,
+// it looks only at the messages TakeOutbox takes with them, whatever the
+// time: a worker does not wake, again and again, for a message it leaves
+// to another replica. It returns a wrapped error when the read fails.
+func (s *Store) NextOutboxDue(ctx context.Context, platforms ...string) (time.Time, bool, error) {
 	at, ok, err := s.nextPending(ctx, chatFor(platforms))
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("storage: next outbox due: %w", err)

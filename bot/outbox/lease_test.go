@@ -90,7 +90,7 @@ func (r *rig) throughRetries(t *testing.T, d *outbox.Dispatcher, rounds int, don
 	var waits []time.Duration
 	for i := 0; i < rounds && !done(); i++ {
 		drain(t, d)
-		next, ok, err := r.store.NextOutboxDue(context.Background(), r.clock.Now())
+		next, ok, err := r.store.NextOutboxDue(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -137,8 +137,8 @@ type dueSpy struct {
 	due chan bool
 }
 
-func (s dueSpy) NextOutboxDue(ctx context.Context, now time.Time, platforms ...string) (time.Time, bool, error) {
-	at, ok, err := s.Store.NextOutboxDue(ctx, now, platforms...)
+func (s dueSpy) NextOutboxDue(ctx context.Context, platforms ...string) (time.Time, bool, error) {
+	at, ok, err := s.Store.NextOutboxDue(ctx, platforms...)
 	select {
 	case s.due <- ok:
 	default: // the test has not taken the last one yet
