@@ -96,6 +96,7 @@ func (a *app) teamsPlatform(c *chat) error {
 	conn := teamsbot.NewConnector(cfg.AppID, cfg.AppPassword, cfg.TokenURL, nil)
 	conn.Scope = cfg.TokenScope
 	c.teams = teamsbot.NewPlatform(conn, a.store, cfg.TenantID)
+	c.teams.Now = a.now // the users and pins it stores are dated on the database's time
 	c.teams.Roster = teamsbot.NewRoster(c.teams, cfg.SalesChannel)
 	a.roster = c.teams.Roster
 	if err := c.teams.PinChannels(context.Background(), cfg.SalesChannel, cfg.ManagerChannel); err != nil {
