@@ -66,9 +66,19 @@ func (d *demo) postLead(ctx context.Context, l demoLead) error {
 }
 
 // newSQLLine is the line that tells an SQL from marketing with its score
-// arrived (from where, when not the API).
+// arrived (from where, when not the API), with its source and campaign as
+// sent (a lead from HubSpot has none: its webhook brings no campaign).
 func (d *demo) newSQLLine(l demoLead, from string) string {
-	return fmt.Sprintf("📥 New SQL%s: %s, %s (%s) · %s / %s · marketing's score %d", from, l.company, l.name, l.title, l.source, l.campaign, l.score)
+	return fmt.Sprintf("📥 New SQL%s: %s, %s (%s) · %s · marketing's score %d", from, l.company, l.name, l.title, sourceCampaign(l), l.score)
+}
+
+// sourceCampaign is "source / campaign" as a lead was sent, or its source
+// alone when it was sent without a campaign.
+func sourceCampaign(l demoLead) string {
+	if l.campaign == "" {
+		return l.source
+	}
+	return l.source + " / " + l.campaign
 }
 
 // postAgain sends marketing's SQL for a lead the script posted before and
@@ -96,8 +106,8 @@ func (d *demo) postAgain(ctx context.Context, l demoLead) error {
 	if got.Stage != string(handoff.StageSQL) || got.ClaimDueAt == nil {
 		return fmt.Errorf("%s back as an SQL is %s, claim due %v", l.key, got.Stage, got.ClaimDueAt)
 	}
-	if err := d.posted(ctx, l, got.ID, fmt.Sprintf("🔁 SQL again: %s, %s (%s), %s by sales (%q), is sent back by marketing · %s / %s · marketing's score %d",
-		l.company, l.name, l.title, before.Stage, before.Reason, l.source, l.campaign, l.score)); err != nil {
+	if err := d.posted(ctx, l, got.ID, fmt.Sprintf("🔁 SQL again: %s, %s (%s), %s by sales (%q), is sent back by marketing · %s · marketing's score %d",
+		l.company, l.name, l.title, before.Stage, before.Reason, sourceCampaign(l), l.score)); err != nil {
 		return err
 	}
 	d.printf("%18s→ POST /api/leads answers 200, not 201: a known lead, updated; a new card with Claim reaches %s\n", "", demoChannelNames[demoSales])

@@ -33,7 +33,7 @@ const (
 // receipts the token is answered, and the 403 of its read of the lead.
 func (d *demo) postFromForm(ctx context.Context, l demoLead) error {
 	now := d.clock.Now()
-	d.printf("%s  📝 New lead from the website's demo-request form: %s, %s (%s) · %s / %s\n", d.when(now), l.company, l.name, l.title, l.source, l.campaign)
+	d.printf("%s  📝 New lead from the website's demo-request form: %s, %s (%s) · %s\n", d.when(now), l.company, l.name, l.title, sourceCampaign(l))
 	d.printf("%18sthe form posts with its own token, %s (scope intake: it may post leads, and read none)\n", "", demoFormTokenName)
 	lead := map[string]any{
 		"external_id": l.key, "company": l.company, "name": l.name, "title": l.title,

@@ -235,7 +235,8 @@ func parseDemoScript(text string) ([]demoLead, []demoStep, error) {
 // CAMPAIGN | SCORE", "… | visits URL …" for a website lead that the
 // agreement's scoring makes an SQL, "… | form" for a lead of the
 // website's demo-request form, or "… | hubspot SCORE [sql-since HH:MM]"
-// for an SQL HubSpot sends.
+// for an SQL HubSpot sends, whose CAMPAIGN is "-" (none: Handoff reads no
+// HubSpot property as one); "-" is no campaign for any lead.
 func parseDemoLead(s string) (demoLead, error) {
 	cols := strings.Split(s, "|")
 	if len(cols) != 7 {
@@ -254,6 +255,9 @@ func parseDemoLead(s string) (demoLead, error) {
 	}
 	l := demoLead{day: day, at: head[1], key: head[2], company: cols[1], name: cols[2], title: cols[3],
 		source: cols[4], campaign: cols[5]}
+	if l.campaign == "-" {
+		l.campaign = ""
+	}
 	if urls, ok := strings.CutPrefix(cols[6], "visits "); ok {
 		l.visits = strings.Fields(urls)
 		return l, nil
@@ -263,6 +267,11 @@ func parseDemoLead(s string) (demoLead, error) {
 		return l, nil
 	}
 	if rest, ok := strings.CutPrefix(cols[6], "hubspot "); ok {
+		if l.campaign != "" {
+			// Handoff reads no HubSpot property as a campaign: the
+			// narration would claim one the lead does not have.
+			return demoLead{}, fmt.Errorf("HubSpot's webhook brings no campaign: write - for it")
+		}
 		l.hubspot = true
 		words := strings.Fields(rest)
 		switch {
