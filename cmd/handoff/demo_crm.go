@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -38,9 +39,10 @@ type demoCRM struct {
 	seen int // deliveries already narrated
 }
 
-// demoHook is one delivered event.
+// demoHook is one delivered event; former is, for lead.erased, the
+// external id the lead had (data.details.external_id).
 type demoHook struct {
-	typ, lead, actor, stage string
+	typ, lead, actor, stage, former string
 }
 
 // newDemoCRM starts the stand-in CRM's webhook endpoint. It checks the
@@ -71,15 +73,18 @@ func (c *demoCRM) serve(w http.ResponseWriter, r *http.Request) {
 			Lead struct {
 				ExternalID string `json:"external_id"`
 			} `json:"lead"`
-			Actor string `json:"actor"`
-			Stage string `json:"stage"`
+			Actor   string `json:"actor"`
+			Stage   string `json:"stage"`
+			Details struct {
+				ExternalID string `json:"external_id"`
+			} `json:"details"`
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(body, &ev); err != nil {
 		http.Error(w, "not JSON", http.StatusBadRequest)
 		return
 	}
-	c.got = append(c.got, demoHook{ev.Type, ev.Data.Lead.ExternalID, ev.Data.Actor, ev.Data.Stage})
+	c.got = append(c.got, demoHook{ev.Type, ev.Data.Lead.ExternalID, ev.Data.Actor, ev.Data.Stage, ev.Data.Details.ExternalID})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -103,7 +108,7 @@ func (c *demoCRM) Close() { c.srv.Close() }
 
 // demoCRMAgreement is the agreement's webhooks section for the CRM at url.
 func demoCRMAgreement(url string) string {
-	return "webhooks:\n  - url: " + url + "/hooks/handoff\n    events: [lead.claimed, lead.stage_changed]\n"
+	return "webhooks:\n  - url: " + url + "/hooks/handoff\n    events: [lead.claimed, lead.stage_changed, lead.erased]\n"
 }
 
 // hubSpotContact is a lead as a HubSpot workflow's "Send a webhook" sends
@@ -245,10 +250,16 @@ func (d *demo) mergeInHubSpot(ctx context.Context, merged, survivor *demoLeadSta
 }
 
 // narrateCRM returns a line for each webhook about the lead from HubSpot
-// the CRM received since the last call (the others are only counted).
+// and each lead.erased the CRM received since the last call (the others
+// are only counted).
 func (d *demo) narrateCRM() []string {
 	var lines []string
 	for _, h := range d.crm.news() {
+		if h.typ == string(handoff.WebhookErased) {
+			lines = append(lines, fmt.Sprintf("→ the CRM learns by webhook: lead.erased %s by %s, with data.details.external_id %s, "+
+				"the record it erases in turn (GDPR Art. 19), signature verified", shortErased(h.lead), h.actor, cmp.Or(h.former, "(none)")))
+			continue
+		}
 		st, ok := d.leads[h.lead]
 		if h.lead != demoFromHubSpot || !ok {
 			continue

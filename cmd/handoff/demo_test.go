@@ -248,9 +248,10 @@ func TestDemo(t *testing.T) {
 		"✋ Anders claims Horsens Plast A/S")
 
 	// The erasure: a write token erases the person, the access log names
-	// the route, every chat message that showed him is updated, and the
-	// old id answers the anonymous view. Nothing printed after it names
-	// him.
+	// the route, every chat message that showed him is updated, the old id
+	// answers the anonymous view, and the CRM's lead.erased names the
+	// record it had, so that the CRM can erase him too. Nothing printed
+	// after it names him.
 	wantInOrder(t, out, "the erasure",
 		"🔒 Peter Søndergaard, who chose a competitor, asks to have his personal data erased (GDPR)",
 		"the admin's GDPR tool erases him with its token gdpr (scope write",
@@ -258,7 +259,9 @@ func TestDemo(t *testing.T) {
 		"→ the server's access log names the route, not him: DELETE /api/leads/{external_id} 204",
 		"→ every chat message that showed him is updated: ", "the card in #sales-leads shows the anonymous lead",
 		"GET /api/leads/hs-4104 → 200, the anonymous view: external_id erased-",
-		"no name, email, phone or company; still lost from partner for the funnel; its history ends erased by gdpr")
+		"no name, email, phone or company; still lost from partner for the funnel; its history ends erased by gdpr",
+		"→ the CRM learns by webhook: lead.erased erased-", " by gdpr, with data.details.external_id hs-4104, "+
+			"the record it erases in turn (GDPR Art. 19), signature verified")
 	if after := out[strings.Index(out, "its history ends erased by gdpr"):]; strings.Contains(after, "Søndergaard") {
 		t.Errorf("the output names the erased person after the erasure:\n%s", after)
 	}
