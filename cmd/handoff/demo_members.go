@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/handoff/handoff/bot/slack/slacktest"
@@ -66,6 +67,29 @@ func (d *demo) nextPage(ctx context.Context, text string) error {
 	}
 	d.printf("%18s→ the first page shows %s–%s, most urgent first, and names the next; /leads open 2 shows her %s–%s of %s\n", "",
 		first[1], first[2], next[1], next[2], next[3])
+	return d.pageFrom(ctx, demoLeadsFrom)
+}
+
+// demoLeadsFrom is the place in the list of open leads that the demo's
+// /leads open from asks for.
+const demoLeadsFrom = 18
+
+// pageFrom asks /leads open from n, the command a page that Slack or
+// Teams cut short names to go on from the first lead it left out, and
+// says what it shows: up to 20 leads from the nth on.
+func (d *demo) pageFrom(ctx context.Context, n int) error {
+	text := fmt.Sprintf("open from %d", n)
+	answer, err := d.ask(ctx, demoMarketer.ID, demoAskedIn, "/leads", text)
+	if err != nil {
+		return err
+	}
+	shown := d.terminal().Render(answer.Neutral())
+	m := leadsShowing.FindStringSubmatch(shown)
+	if m == nil || m[1] != strconv.Itoa(n) {
+		return fmt.Errorf("/leads %s answered %q", text, shown)
+	}
+	d.printf("%18s→ /leads open from %d, the command a page Slack or Teams cut short names to go on from the first lead it left out, "+
+		"shows her up to 20 from lead %d on: %s–%s of %s\n", "", n, n, m[1], m[2], m[3])
 	return nil
 }
 

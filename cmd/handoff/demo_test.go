@@ -189,12 +189,15 @@ func TestDemo(t *testing.T) {
 		"refused while @Handoff was out of #sales-leads 1 (posted once it was back) · messages dead now 0")
 
 	// Lead details follow the sales channel's membership: Ida (marketing)
-	// sees the open leads while she is in it, and is refused as soon as
+	// sees the open leads while she is in it, a page at a time and from a
+	// place in the list (/leads open from 18), and is refused as soon as
 	// Slack says she left.
 	wantInOrder(t, out, "the visit to the sales channel",
 		"Ida (marketing) joins #sales-leads",
 		"→ once she is in, /leads open lists her the 21 open leads, their owners and deadlines",
 		"→ the first page shows 1–20, most urgent first, and names the next; /leads open 2 shows her 21–21 of 21",
+		"→ /leads open from 18, the command a page Slack or Teams cut short names to go on from the first lead it left out, "+
+			"shows her up to 20 from lead 18 on: 18–21 of 21",
 		"→ she leaves; Slack tells Handoff at once, and /leads open answers: Sorry, lead details are only for members of the sales channel")
 
 	// A lead recycled to marketing comes back as an SQL: the API answers
