@@ -103,6 +103,9 @@ type demo struct {
 	again     []string          // companies whose lead came back as an SQL
 	erased    []string          // companies whose person was erased
 	merged    int               // HubSpot contacts merged into another, their leads folded
+	// The events of HubSpot's webhooks API sent, and the contacts deleted
+	// in HubSpot and erased there at the person's request.
+	hubSpotEvents, hubSpotDeleted, hubSpotErased int
 }
 
 // demoWaits bound how long the demo waits for the server's work: for the

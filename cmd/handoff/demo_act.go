@@ -313,6 +313,12 @@ func (d *demo) do(ctx context.Context, s demoStep) error {
 		return d.erase(ctx, l, s.reason)
 	case actMerge:
 		return d.mergeInHubSpot(ctx, l, d.leads[s.into], s.reason)
+	case actHubSpotDelete:
+		return d.deleteInHubSpot(ctx, l, s.reason)
+	case actHubSpotErase:
+		return d.eraseInHubSpot(ctx, l, s.reason)
+	case actHubSpotStage:
+		return d.stageInHubSpot(ctx, l, s.day, s.stage, s.since, s.reason)
 	}
 	lead, err := d.app.store.Lead(ctx, l.id)
 	if err != nil {

@@ -131,7 +131,7 @@ func (d *demo) hubSpotContact(l demoLead) map[string]any {
 // postFromHubSpot sends a lead as a HubSpot workflow's "Send a webhook"
 // does and returns its id in Handoff.
 func (d *demo) postFromHubSpot(ctx context.Context, l demoLead) (int64, error) {
-	if err := d.sendHubSpot(ctx, l.key, d.hubSpotContact(l)); err != nil {
+	if _, err := d.sendHubSpot(ctx, l.key, d.hubSpotContact(l)); err != nil {
 		return 0, err
 	}
 	lead, err := d.app.store.LeadByExternalID(ctx, l.key)
@@ -141,12 +141,13 @@ func (d *demo) postFromHubSpot(ctx context.Context, l demoLead) (int64, error) {
 	return lead.ID, nil
 }
 
-// sendHubSpot posts a contact to Handoff's HubSpot webhook, signed with
-// signature v3 as HubSpot signs it, expecting 200.
-func (d *demo) sendHubSpot(ctx context.Context, key string, contact map[string]any) error {
+// sendHubSpot posts a contact (key), or events of HubSpot's webhooks API
+// about it, to Handoff's HubSpot webhook, signed with signature v3 as
+// HubSpot signs it, expecting 200, and returns the answer on one line.
+func (d *demo) sendHubSpot(ctx context.Context, key string, contact any) ([]byte, error) {
 	body, err := json.Marshal(contact)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	url := d.base + hubspot.Path
 	// Signed on this machine's clock, as HubSpot signs on its own: the
@@ -154,21 +155,25 @@ func (d *demo) sendHubSpot(ctx context.Context, key string, contact map[string]a
 	ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(hubspot.HeaderTimestamp, ts)
 	req.Header.Set(hubspot.HeaderSignature, hubspot.SignV3(demoHubSpotSecret, http.MethodPost, url, body, ts))
 	resp, err := d.client.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		answer, _ := io.ReadAll(resp.Body)
-		return fmt.Errorf("POST %s %s answered %s: %s", hubspot.Path, key, resp.Status, bytes.TrimSpace(answer))
+	answer, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	answer = bytes.TrimSpace(answer)
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("POST %s %s answered %s: %s", hubspot.Path, key, resp.Status, answer)
+	}
+	return answer, nil
 }
 
 // datedByHubSpot says how a lead HubSpot made an SQL before its webhook
@@ -219,7 +224,7 @@ func (d *demo) mergeInHubSpot(ctx context.Context, merged, survivor *demoLeadSta
 	delete(contact, "hs_lifecyclestage_salesqualifiedlead_date")
 	contact["hs_merged_object_ids"] = merged.key
 	contact["hs_lastmodifieddate"] = strconv.FormatInt(d.clock.Now().UnixMilli(), 10)
-	if err := d.sendHubSpot(ctx, survivor.key, contact); err != nil {
+	if _, err := d.sendHubSpot(ctx, survivor.key, contact); err != nil {
 		return err
 	}
 	if err := d.settle(ctx); err != nil {
@@ -239,13 +244,7 @@ func (d *demo) mergeInHubSpot(ctx context.Context, merged, survivor *demoLeadSta
 	d.merged++
 	d.printf("%18s→ HubSpot sends the surviving contact %s with hs_merged_object_ids %s (signed workflow webhook)\n", "", survivor.key, merged.key)
 	d.printf("%18s→ one person, one lead: %s stays %s's (%s), the lead sales took first\n", "", survivor.company, d.mention(kept.Owner.UserID), kept.Stage)
-	card := ""
-	for _, m := range d.slack.Messages(demoSales) {
-		if m.TS == merged.ts {
-			card, _, _ = strings.Cut(strings.TrimSpace(d.terminal().Render(m.Neutral())), "\n")
-		}
-	}
-	d.printf("%18s→ the duplicate's card is updated: %s (%s); its SLA clock stopped, so its claim deadline is nobody's breach\n", "", strings.TrimSpace(card), closed.Reason)
+	d.printf("%18s→ the duplicate's card is updated: %s (%s); its SLA clock stopped, so its claim deadline is nobody's breach\n", "", d.cardHead(merged.ts), closed.Reason)
 	return nil
 }
 
@@ -256,8 +255,12 @@ func (d *demo) narrateCRM() []string {
 	var lines []string
 	for _, h := range d.crm.news() {
 		if h.typ == string(handoff.WebhookErased) {
+			record := "the record it erases in turn (GDPR Art. 19)"
+			if h.actor == hubspot.Actor {
+				record = "the record HubSpot erased first"
+			}
 			lines = append(lines, fmt.Sprintf("→ the CRM learns by webhook: lead.erased %s by %s, with data.details.external_id %s, "+
-				"the record it erases in turn (GDPR Art. 19), signature verified", shortErased(h.lead), h.actor, cmp.Or(h.former, "(none)")))
+				"%s, signature verified", shortErased(h.lead), h.actor, cmp.Or(h.former, "(none)"), record))
 			continue
 		}
 		st, ok := d.leads[h.lead]

@@ -262,12 +262,9 @@ func (d *demo) printSummary(ctx context.Context) error {
 	if d.race != "" {
 		fmt.Fprintf(d.out, "  Claim race:        %s\n", d.race)
 	}
-	if len(d.erased) > 0 {
-		people := fmt.Sprintf("%d people", len(d.erased))
-		if len(d.erased) == 1 {
-			people = "1 person"
-		}
-		fmt.Fprintf(d.out, "  Erased on request: %s (DELETE /api/leads/…); the leads stay in the figures, anonymous\n", people)
+	if erased := len(d.erased) + d.hubSpotErased; erased > 0 {
+		fmt.Fprintf(d.out, "  Erased on request: %s (%d by DELETE /api/leads/…, %d by HubSpot's contact.privacyDeletion); the leads stay in the figures, anonymous\n",
+			bot.Count(erased, "person", "people"), len(d.erased), d.hubSpotErased)
 	}
 	hooks, bad := d.crm.counts()
 	fromHubSpot := 0
@@ -279,6 +276,9 @@ func (d *demo) printSummary(ctx context.Context) error {
 	merged := ""
 	if d.merged > 0 {
 		merged = fmt.Sprintf(", %s merged there folded into the lead sales took first", bot.Count(d.merged, "contact", "contacts"))
+	}
+	if d.hubSpotDeleted > 0 {
+		merged += fmt.Sprintf(", %s deleted there closed as lost", bot.Count(d.hubSpotDeleted, "contact", "contacts"))
 	}
 	fmt.Fprintf(d.out, "  CRM:               %s from HubSpot (signed webhook)%s; %d webhooks to the CRM, %d with a bad signature\n",
 		bot.Count(fromHubSpot, "lead", "leads"), merged, hooks, bad)

@@ -1,5 +1,5 @@
 // The demo's script, as data: the agreement, the stand-in workspace and its
-// people, and the week (demo_week.txt: 25 SQLs and what the reps do with
+// people, and the week (demo_week.txt: 31 SQLs and what the reps do with
 // them) with its reader. demo.go plays it against the real server.
 
 package main
@@ -121,6 +121,15 @@ const (
 	// step's lead into the contact into names, and HubSpot sends the
 	// surviving contact with the merged one's id.
 	actMerge = "merge"
+	// The events of HubSpot's webhooks API about a contact HubSpot sent
+	// before: actHubSpotDelete, marketing deletes it (contact.deletion);
+	// actHubSpotErase, marketing runs HubSpot's GDPR delete on it at the
+	// person's request (contact.deletion and contact.privacyDeletion);
+	// actHubSpotStage, a rep sets its lifecycle stage in HubSpot at since
+	// (contact.propertyChange, delivered late). reason is the narration.
+	actHubSpotDelete = "hubspot-delete"
+	actHubSpotErase  = "hubspot-erase"
+	actHubSpotStage  = "hubspot-stage"
 )
 
 // demoActsWithoutLead are the actions that name no lead.
@@ -142,17 +151,22 @@ type demoStep struct {
 	code string
 	// into is, for actMerge, the HubSpot contact that survives the merge.
 	into string
+	// stage is, for actHubSpotStage, the lifecycle stage set in HubSpot
+	// (its internal value), at since ("HH:MM" the same day).
+	stage, since string
 }
 
-// demoWeek is the script of the week: 29 SQLs from Danish B2B companies
+// demoWeek is the script of the week: 31 SQLs from Danish B2B companies
 // and what four reps do with them. One lead is raced for, one is returned as
 // not a fit, one is recycled after contact and comes back as an SQL, one is
 // lost and its person erased, five are won, one is never claimed and one is
 // claimed but never contacted, so the SLA clock escalates both; Slack's
 // answer to one card's post is lost; one lead comes from the website's
-// form, posted with an intake token; four come from HubSpot's webhook, two
-// of them contacts of one person that marketing merges, and one that
-// HubSpot made an SQL three hours before its webhook arrived.
+// form, posted with an intake token; six come from HubSpot's webhook, two
+// of them contacts of one person that marketing merges, one that HubSpot
+// made an SQL three hours before its webhook arrived, one whose contact is
+// deleted in HubSpot and one erased there at the person's request, while
+// a rep moves another's lifecycle stage in HubSpot.
 // demo_week.txt describes its format.
 //
 //go:embed demo_week.txt
@@ -161,7 +175,12 @@ var demoWeek string
 // demoActs are the actions a script step may name.
 var demoActs = map[string]bool{actClaim: true, actRace: true, actContact: true, actOpportunity: true,
 	actWon: true, actLost: true, actRecycle: true, actNotAFit: true, actWait: true, actLoseAnswer: true,
-	actRemoveBot: true, actInviteBot: true, actVisitSales: true, actErase: true, actMerge: true}
+	actRemoveBot: true, actInviteBot: true, actVisitSales: true, actErase: true, actMerge: true,
+	actHubSpotDelete: true, actHubSpotErase: true, actHubSpotStage: true}
+
+// demoHubSpotActs are the actions of HubSpot's webhooks API, about a
+// contact it sent before.
+var demoHubSpotActs = map[string]bool{actHubSpotDelete: true, actHubSpotErase: true, actHubSpotStage: true}
 
 // demoScript reads the demo's week.
 func demoScript() ([]demoLead, []demoStep, error) {
@@ -225,6 +244,10 @@ func parseDemoScript(text string) ([]demoLead, []demoStep, error) {
 			return nil, nil, bad("merge, and merge alone, names the surviving contact with into=")
 		case s.act == actMerge && (!fromHubSpot[s.lead] || !fromHubSpot[s.into] || s.lead == s.into):
 			return nil, nil, bad("merge takes two contacts HubSpot sent before")
+		case demoHubSpotActs[s.act] && (!fromHubSpot[s.lead] || strings.Trim(s.lead, "0123456789") != ""):
+			return nil, nil, bad("%s is about a contact HubSpot sent before, named by its record id (digits)", s.act)
+		case (s.act == actHubSpotStage) != (s.stage != "" || s.since != ""), s.act == actHubSpotStage && (s.stage == "" || !isHHMM(s.since)):
+			return nil, nil, bad("hubspot-stage, and it alone, names the stage= set in HubSpot and since=HH:MM")
 		}
 		steps = append(steps, s)
 	}
@@ -275,7 +298,7 @@ func parseDemoLead(s string) (demoLead, error) {
 		l.hubspot = true
 		words := strings.Fields(rest)
 		switch {
-		case len(words) == 3 && words[1] == "sql-since" && len(words[2]) == 5 && words[2][2] == ':':
+		case len(words) == 3 && words[1] == "sql-since" && isHHMM(words[2]):
 			l.sqlSince = words[2]
 		case len(words) != 1:
 			return demoLead{}, fmt.Errorf("want hubspot SCORE [sql-since HH:MM]")
@@ -289,8 +312,9 @@ func parseDemoLead(s string) (demoLead, error) {
 }
 
 // parseDemoStep reads "DAY HH:MM ACT [LEAD] [rep=NAME] [rival=NAME]
-// [into=KEY] [amount=DKK] [code=REASON_FROM_THE_LIST] [reason=TEXT to the
-// end of the line]"; underscores in code stand for spaces.
+// [into=KEY] [stage=STAGE since=HH:MM] [amount=DKK]
+// [code=REASON_FROM_THE_LIST] [reason=TEXT to the end of the line]";
+// underscores in code stand for spaces.
 func parseDemoStep(s string) (demoStep, error) {
 	var st demoStep
 	s, st.reason, _ = strings.Cut(s, "reason=")
@@ -315,6 +339,10 @@ func parseDemoStep(s string) (demoStep, error) {
 			st.rival = value
 		case key == "into":
 			st.into = value
+		case key == "stage":
+			st.stage = value
+		case key == "since":
+			st.since = value
 		case key == "code":
 			st.code = strings.ReplaceAll(value, "_", " ")
 		case key == "amount":
@@ -326,4 +354,12 @@ func parseDemoStep(s string) (demoStep, error) {
 		}
 	}
 	return st, nil
+}
+
+// isHHMM reports whether s is a time of day written HH:MM.
+func isHHMM(s string) bool {
+	h, m, ok := strings.Cut(s, ":")
+	hh, herr := strconv.Atoi(h)
+	mm, merr := strconv.Atoi(m)
+	return ok && len(h) == 2 && len(m) == 2 && herr == nil && merr == nil && hh < 24 && mm < 60 && hh >= 0 && mm >= 0
 }

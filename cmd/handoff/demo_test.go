@@ -96,12 +96,12 @@ func TestDemo(t *testing.T) {
 			wonTotal += int64(s.amount)
 			wins++
 		}
-		if s.act == actErase {
+		if s.act == actErase || s.act == actHubSpotErase {
 			erased[s.lead] = true
 		}
 	}
-	if len(cameBack) != 1 || len(erased) != 1 {
-		t.Fatalf("the script brings back %d leads as SQLs and erases %d, want 1 each", len(cameBack), len(erased))
+	if len(cameBack) != 1 || len(erased) != 2 {
+		t.Fatalf("the script brings back %d leads as SQLs and erases %d, want 1 and 2 (through the API and in HubSpot)", len(cameBack), len(erased))
 	}
 
 	e, stdout, stderr := testEnv(nil)
@@ -110,7 +110,7 @@ func TestDemo(t *testing.T) {
 	}
 	out := stdout.String()
 	// The introduction says where the week's leads come from.
-	if want := "29 SQLs arrive (23 from marketing automation through POST /api/leads, 4 from HubSpot's webhook, " +
+	if want := "31 SQLs arrive (23 from marketing automation through POST /api/leads, 6 from HubSpot's webhook, " +
 		"1 scored by its page views on the website, 1 from the website's form), 1 of them comes back as an SQL"; !strings.Contains(out, want) {
 		t.Errorf("the introduction does not say %q:\n%s", want, out[:min(len(out), 1000)])
 	}
@@ -225,7 +225,7 @@ func TestDemo(t *testing.T) {
 		"→ HubSpot sends the surviving contact 4131 with hs_merged_object_ids 4132 (signed workflow webhook)",
 		"→ one person, one lead: Viborg Varme A/S stays @Jonas's (contacted), the lead sales took first",
 		"→ the duplicate's card is updated: ", "Viborg Varme (merged in the CRM into another contact); its SLA clock stopped",
-		"4 leads from HubSpot (signed webhook), 1 contact merged there folded into the lead sales took first")
+		"6 leads from HubSpot (signed webhook), 1 contact merged there folded into the lead sales took first, 1 contact deleted there closed as lost")
 	if card := demoCards(demoSection(t, out, "#sales-leads: what the channel shows"))["Viborg Varme"]; !strings.Contains(card, "merged in the CRM into another contact") {
 		t.Errorf("the duplicate's card does not say it was merged:\n%s", card)
 	}
@@ -238,6 +238,44 @@ func TestDemo(t *testing.T) {
 			"the funnel counts it from then, and its history says it was received Fri ", " 14:50\n",
 		"→ its deadlines count from its arrival, when sales could first see it: claim by Fri ", " 16:50, not breached on arrival",
 		"✋ Sofie claims Vejen El-service ApS")
+
+	// HubSpot's webhooks API: a contact deleted in HubSpot closes its
+	// lead, lost and dated by the event's occurredAt, its card updated and
+	// its SLA clock stopped (no escalation: checked below); a GDPR delete
+	// there (contact.deletion and contact.privacyDeletion) erases the
+	// lead, whose card then says so, and the CRM's lead.erased names the
+	// record; a lifecycle stage set in HubSpot and delivered late is dated
+	// when HubSpot changed it.
+	wantInOrder(t, out, "the contact deleted in HubSpot",
+		"📥 New SQL from HubSpot (signed workflow webhook): Nyborg Værft ApS, Søren Kragh (Indkøbschef) · web · marketing's score 71\n",
+		"🗑  Søren Kragh's emails bounce: he has left Nyborg Værft, and marketing deletes his contact in HubSpot",
+		`→ HubSpot's app sends contact.deletion of 4134 (webhooks API, signed) → 200 {"stored":1,"leads":[{"external_id":"4134","stage":"lost","created":false}]}`,
+		"→ the lead is closed, lost: deleted in HubSpot, dated Thu ", " 10:20 by the event's occurredAt; its data stays (a deletion is no erasure), "+
+			"and its SLA clock stopped, so its claim deadline is nobody's breach",
+		"→ its card is updated: ", "Nyborg Værft ApS\n")
+	if card := demoCards(demoSection(t, out, "#sales-leads: what the channel shows"))["Nyborg Værft ApS"]; !strings.Contains(card, "deleted in HubSpot") {
+		t.Errorf("the deleted contact's card does not say it was deleted in HubSpot:\n%s", card)
+	}
+	wantInOrder(t, out, "the GDPR delete in HubSpot",
+		"✋ Mette claims Give Elementer A/S", "📞 Mette logs first contact with Nanna Overgaard (Give Elementer A/S)",
+		"🔒 Nanna Overgaard wants no more contact and asks to have her data deleted; marketing runs HubSpot's GDPR delete on her contact",
+		`→ HubSpot sends contact.deletion and contact.privacyDeletion of 4135 in one delivery (webhooks API, signed) → 200 `+
+			`{"stored":2,"leads":[{"external_id":"4135","stage":"lost","created":false},{"external_id":"4135","created":false,"erased":true}]}`,
+		"→ Handoff erases her lead as DELETE /api/leads/{external_id} does, with hubspot recorded as who asked; its card in #sales-leads now reads ",
+		`Lost: erased-`, ` over "🔒 Personal data erased (GDPR)"`,
+		"→ the CRM learns by webhook: lead.erased erased-", " by hubspot, with data.details.external_id 4135, the record HubSpot erased first, signature verified",
+		"Erased on request: 2 people (1 by DELETE /api/leads/…, 1 by HubSpot's contact.privacyDeletion)")
+	if after := out[strings.Index(out, "contact.privacyDeletion of 4135 in one delivery"):]; strings.Contains(after, "Overgaard") || strings.Contains(after, "Give Elementer") {
+		t.Errorf("the output names the person erased in HubSpot after her erasure:\n%s", after)
+	}
+	wantInOrder(t, out, "the lifecycle stage set in HubSpot",
+		"📞 Jonas logs first contact with Lene Dam (Viborg Varme A/S)",
+		"📈 Jonas books a pilot with Lene Dam and sets her lifecycle stage to Opportunity in HubSpot at 13:10",
+		`→ HubSpot's retry sends contact.propertyChange of 4131: lifecyclestage opportunity, occurredAt Fri `, ` 13:10 (webhooks API, signed) → 200 `+
+			`{"stored":1,"leads":[{"external_id":"4131","stage":"opportunity","created":false}]}`,
+		"→ Viborg Varme A/S entered opportunity at Fri ", " 13:10, when HubSpot changed it (occurredAt), not when the retry arrived 35 min later; "+
+			"its history says it was received Fri ", " 13:45\n",
+		"→ its card is updated: ", "Viborg Varme A/S\n")
 
 	// The website's form posts with an intake token: it is answered
 	// receipts, refused a read naming the scope, and its lead is an SQL.
@@ -271,7 +309,7 @@ func TestDemo(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^  Lost: erased-\S+`).MatchString(demoSection(t, out, "#sales-leads: what the channel shows")) {
 		t.Errorf("the channel shows no anonymous card of the erased lead:\n%s", demoSection(t, out, "#sales-leads: what the channel shows"))
 	}
-	if !strings.Contains(demoSection(t, out, "Direct messages"), ", 1 now saying the lead's personal data was erased") {
+	if !strings.Contains(demoSection(t, out, "Direct messages"), ", 2 now saying the lead's personal data was erased") {
 		t.Errorf("the owner's claim confirmation was not replaced:\n%s", demoSection(t, out, "Direct messages"))
 	}
 
@@ -571,6 +609,19 @@ func TestParseDemoScript(t *testing.T) {
 	if want := (demoStep{day: 1, at: "11:00", act: actMerge, lead: "4132", into: "4131", reason: "Marketing merges them."}); len(steps) != 1 || steps[0] != want {
 		t.Errorf("steps = %+v, want %+v", steps, want)
 	}
+	// The events of HubSpot's webhooks API about contacts it sent.
+	_, steps, err = parseDemoScript(hubspotLeads + "1 11:00 hubspot-stage 4131 stage=opportunity since=10:30 reason=Set in HubSpot.\n" +
+		"1 12:00 hubspot-delete 4132 reason=Deleted there.\n1 12:30 hubspot-erase 4131 reason=Erased there.\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []demoStep{
+		{day: 1, at: "11:00", act: actHubSpotStage, lead: "4131", stage: "opportunity", since: "10:30", reason: "Set in HubSpot."},
+		{day: 1, at: "12:00", act: actHubSpotDelete, lead: "4132", reason: "Deleted there."},
+		{day: 1, at: "12:30", act: actHubSpotErase, lead: "4131", reason: "Erased there."},
+	}; !reflect.DeepEqual(steps, want) {
+		t.Errorf("steps = %+v, want %+v", steps, want)
+	}
 
 	for _, bad := range []string{
 		"lead 0 08:12 hs-2 | too | few\n",
@@ -595,6 +646,12 @@ func TestParseDemoScript(t *testing.T) {
 		lead + hubspotLeads + "1 11:00 merge hs-1 into=4131\n",
 		hubspotLeads + "1 11:00 merge 4132 into=4132\n",
 		hubspotLeads + "1 11:00 merge 4132 into=4199\n",
+		lead + "0 09:00 hubspot-delete hs-1\n", // not from HubSpot, nor a record id
+		hubspotLeads + "1 11:00 hubspot-stage 4131 stage=opportunity\n",
+		hubspotLeads + "1 11:00 hubspot-stage 4131 since=10:30\n",
+		hubspotLeads + "1 11:00 hubspot-stage 4131 stage=opportunity since=noon\n",
+		hubspotLeads + "1 11:00 hubspot-delete 4131 stage=lost since=10:30\n",
+		hubspotLeads + "1 11:00 claim 4131 rep=Mette since=10:30\n",
 	} {
 		if _, _, err := parseDemoScript(bad); err == nil || !strings.Contains(err.Error(), "demo script line") {
 			t.Errorf("%q: error %v, want one naming the line", bad, err)

@@ -1,0 +1,193 @@
+// HubSpot's webhooks API in the demo: the events an app's subscriptions
+// send about contacts Handoff knows (a deletion, an erasure at the
+// person's request, a lifecycle stage changed in HubSpot), signed as the
+// workflow's webhook is.
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/hubspot"
+)
+
+// The demo's HubSpot account and app, as their events name them.
+const (
+	demoHubSpotPortal = 24681357
+	demoHubSpotApp    = 424242
+)
+
+// demoHubSpotSubscriptions are the ids of the app's subscriptions, by the
+// events they send.
+var demoHubSpotSubscriptions = map[string]int{"contact.deletion": 5101, "contact.privacyDeletion": 5102, "contact.propertyChange": 5103}
+
+// hubSpotEvent is one event of HubSpot's webhooks API, of subscription
+// kind, about the contact key (its record id), made in HubSpot at
+// occurred; attempt counts HubSpot's earlier tries to deliver it, and
+// more adds a property change's propertyName and propertyValue.
+func (d *demo) hubSpotEvent(kind, key string, occurred time.Time, attempt int, more map[string]any) map[string]any {
+	d.hubSpotEvents++
+	ev := map[string]any{
+		"eventId": 9000 + d.hubSpotEvents, "subscriptionId": demoHubSpotSubscriptions[kind], "portalId": demoHubSpotPortal, "appId": demoHubSpotApp,
+		"occurredAt": occurred.UnixMilli(), "subscriptionType": kind, "attemptNumber": attempt,
+		"objectId": json.Number(key), "changeSource": "CRM_UI",
+	}
+	for k, v := range more {
+		ev[k] = v
+	}
+	return ev
+}
+
+// deleteInHubSpot has marketing delete the lead's contact in HubSpot:
+// the app's subscription sends contact.deletion, and the lead is closed,
+// lost with the reason "deleted in HubSpot", dated by the event's
+// occurredAt, its data kept and its SLA clock stopped.
+func (d *demo) deleteInHubSpot(ctx context.Context, l *demoLeadState, reason string) error {
+	now := d.clock.Now()
+	d.printf("%s  🗑  %s\n", d.when(now), reason)
+	answer, err := d.sendHubSpot(ctx, l.key, []any{d.hubSpotEvent("contact.deletion", l.key, now, 0, nil)})
+	if err != nil {
+		return err
+	}
+	d.printf("%18s→ HubSpot's app sends contact.deletion of %s (webhooks API, signed) → 200 %s\n", "", l.key, answer)
+	if err := d.settle(ctx); err != nil {
+		return err
+	}
+	lead, err := d.app.store.Lead(ctx, l.id)
+	if err != nil {
+		return err
+	}
+	ev, err := d.lastStageEvent(ctx, l.id)
+	if err != nil {
+		return err
+	}
+	if lead.Stage != handoff.StageLost || lead.Reason != hubspot.DeletedReason || lead.ErasedAt != nil || !ev.At.Equal(now) || ev.Actor != hubspot.Actor {
+		return fmt.Errorf("contact.deletion of %s: lead %s %q (erased %v), last stage %s at %s by %s; want lost %q at %s by %s, not erased",
+			l.key, lead.Stage, lead.Reason, lead.ErasedAt, ev.Stage, ev.At, ev.Actor, hubspot.DeletedReason, now, hubspot.Actor)
+	}
+	d.hubSpotDeleted++
+	d.printf("%18s→ the lead is closed, lost: %s, dated %s by the event's occurredAt; its data stays (a deletion is no erasure), "+
+		"and its SLA clock stopped, so its claim deadline is nobody's breach\n", "", lead.Reason, d.when(ev.At))
+	d.printf("%18s→ its card is updated: %s\n", "", d.cardHead(l.ts))
+	return nil
+}
+
+// eraseInHubSpot has marketing run HubSpot's GDPR delete on the lead's
+// contact at the person's request: HubSpot sends contact.deletion and
+// contact.privacyDeletion in one delivery, and Handoff closes the lead and
+// erases it as DELETE /api/leads/{external_id} does, with hubspot
+// recorded as who asked; its card says the personal data was erased.
+func (d *demo) eraseInHubSpot(ctx context.Context, l *demoLeadState, reason string) error {
+	now := d.clock.Now()
+	d.printf("%s  🔒 %s\n", d.when(now), reason)
+	events := []any{d.hubSpotEvent("contact.deletion", l.key, now, 0, nil), d.hubSpotEvent("contact.privacyDeletion", l.key, now, 0, nil)}
+	answer, err := d.sendHubSpot(ctx, l.key, events)
+	if err != nil {
+		return err
+	}
+	d.printf("%18s→ HubSpot sends contact.deletion and contact.privacyDeletion of %s in one delivery (webhooks API, signed) → 200 %s\n", "", l.key, answer)
+	if err := d.settle(ctx); err != nil {
+		return err
+	}
+	lead, err := d.app.store.Lead(ctx, l.id)
+	if err != nil {
+		return err
+	}
+	if lead.ErasedAt == nil || lead.Name != "" || lead.Email != "" || lead.Company != "" || lead.Stage != handoff.StageLost {
+		return fmt.Errorf("contact.privacyDeletion of %s: lead %s, erased %v, name %q; want it lost and erased", l.key, lead.Stage, lead.ErasedAt, lead.Name)
+	}
+	person := ""
+	for _, line := range d.cardLines(l.ts) {
+		if strings.Contains(line, "Personal data erased") {
+			person = line
+		}
+	}
+	if person == "" {
+		return fmt.Errorf("contact.privacyDeletion of %s: the card does not say its data was erased: %q", l.key, d.cardLines(l.ts))
+	}
+	d.hubSpotErased++
+	d.printf("%18s→ Handoff erases her lead as DELETE /api/leads/{external_id} does, with %s recorded as who asked; "+
+		"its card in %s now reads %s over %q\n", "", hubspot.Actor, demoChannelNames[demoSales], d.cardHead(l.ts), person)
+	return nil
+}
+
+// stageInHubSpot has a rep set the lead's lifecycle stage in HubSpot at
+// since ("HH:MM" on day) to stage (an internal value): the app's
+// subscription sends contact.propertyChange, whose first delivery fails,
+// and HubSpot's retry reaches Handoff now. The lead enters the stage
+// dated by the event's occurredAt, its history noting when it arrived.
+func (d *demo) stageInHubSpot(ctx context.Context, l *demoLeadState, day int, stage, since, reason string) error {
+	now := d.clock.Now()
+	changed := d.at(day, since)
+	d.printf("%s  📈 %s\n", d.when(now), reason)
+	ev := d.hubSpotEvent("contact.propertyChange", l.key, changed, 1, map[string]any{"propertyName": "lifecyclestage", "propertyValue": stage})
+	answer, err := d.sendHubSpot(ctx, l.key, []any{ev})
+	if err != nil {
+		return err
+	}
+	d.printf("%18s→ HubSpot's retry sends contact.propertyChange of %s: lifecyclestage %s, occurredAt %s (webhooks API, signed) → 200 %s\n", "",
+		l.key, stage, d.when(changed), answer)
+	if err := d.settle(ctx); err != nil {
+		return err
+	}
+	last, err := d.lastStageEvent(ctx, l.id)
+	if err != nil {
+		return err
+	}
+	received, err := time.Parse(time.RFC3339, last.Details["received"])
+	if err != nil || !last.At.Equal(changed) || last.Actor != hubspot.Actor {
+		return fmt.Errorf("contact.propertyChange of %s: last stage %s at %s by %s, received %q; want it at %s (occurredAt) by %s, received noted",
+			l.key, last.Stage, last.At, last.Actor, last.Details["received"], changed, hubspot.Actor)
+	}
+	d.printf("%18s→ %s entered %s at %s, when HubSpot changed it (occurredAt), not when the retry arrived %s later; its history says it was received %s\n", "",
+		l.company, last.Stage, d.when(last.At), bot.FormatDuration(received.Sub(last.At)), d.when(received))
+	d.printf("%18s→ its card is updated: %s\n", "", d.cardHead(l.ts))
+	return nil
+}
+
+// lastStageEvent is the lead's latest stage event.
+func (d *demo) lastStageEvent(ctx context.Context, id int64) (handoff.Event, error) {
+	events, err := d.app.store.Events(ctx, id)
+	if err != nil {
+		return handoff.Event{}, err
+	}
+	for i := len(events) - 1; i >= 0; i-- {
+		if events[i].Kind == handoff.EventStage {
+			return events[i], nil
+		}
+	}
+	return handoff.Event{}, fmt.Errorf("lead %d has no stage event", id)
+}
+
+// cardLines are the lines of the sales channel's message ts as the
+// terminal shows them, without blank ones; none when there is no such
+// message.
+func (d *demo) cardLines(ts string) []string {
+	var lines []string
+	for _, m := range d.slack.Messages(demoSales) {
+		if m.TS != ts {
+			continue
+		}
+		for _, line := range strings.Split(d.terminal().Render(m.Neutral()), "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				lines = append(lines, line)
+			}
+		}
+	}
+	return lines
+}
+
+// cardHead is the first line of the sales channel's message ts as the
+// terminal shows it, "" when there is none.
+func (d *demo) cardHead(ts string) string {
+	if lines := d.cardLines(ts); len(lines) > 0 {
+		return lines[0]
+	}
+	return ""
+}
