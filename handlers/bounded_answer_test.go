@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -19,12 +20,7 @@ import (
 // fields), and nothing is stored.
 func TestBadBodyAnswerIsBounded(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
-		clock := now
-		api := scoringServer(t, s, scoringPolicy(), &clock)
-		funnel := newFunnelServer(t, s)
-		if resp, raw := rawCall(t, "POST", api.URL+"/api/leads", token, `{"external_id":"b-1","title":"CTO"}`); resp.StatusCode != http.StatusCreated {
-			t.Fatalf("lead: %d %s", resp.StatusCode, raw)
-		}
+		api, funnel := bodyServers(t, s)
 		keys := make([]string, 40000)
 		for i := range keys {
 			keys[i] = fmt.Sprintf(`"k%05d":0`, i)
@@ -50,15 +46,7 @@ func TestBadBodyAnswerIsBounded(t *testing.T) {
 				if strings.HasPrefix(tc.url, funnel.URL) {
 					bearer = funnelToken
 				}
-				resp, raw := rawCall(t, "POST", tc.url, bearer, tc.body)
-				st := resp.StatusCode
-				var ans struct {
-					Error  string
-					Fields map[string]string
-				}
-				if err := json.Unmarshal(raw, &ans); err != nil || st != http.StatusBadRequest {
-					t.Fatalf("status %d, err %v: %.300s", st, err, raw)
-				}
+				raw, ans := refusal(t, tc.url, bearer, tc.body)
 				if len(raw) > 4<<10 {
 					t.Errorf("the answer to a body of %d bytes is %d bytes, want at most 4 KiB: %.300s…", len(tc.body), len(raw), raw)
 				}
@@ -70,12 +58,48 @@ func TestBadBodyAnswerIsBounded(t *testing.T) {
 				}
 			})
 		}
-		acts2, err := s.Activities(t.Context(), 1, nil, clock)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(acts2) != 0 {
-			t.Errorf("refused requests stored %d activities", len(acts2))
-		}
+		noActivities(t, s)
 	})
+}
+
+// bodyServers serves the API, with lead b-1 stored, and the funnel API
+// on s.
+func bodyServers(t *testing.T, s *storage.Store) (api, funnel *httptest.Server) {
+	t.Helper()
+	clock := now
+	api, funnel = scoringServer(t, s, scoringPolicy(), &clock), newFunnelServer(t, s)
+	if resp, raw := rawCall(t, "POST", api.URL+"/api/leads", token, `{"external_id":"b-1","title":"CTO"}`); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("lead: %d %s", resp.StatusCode, raw)
+	}
+	return api, funnel
+}
+
+// refusedAnswer is a 400's JSON.
+type refusedAnswer struct {
+	Error  string
+	Fields map[string]string
+}
+
+// refusal posts body to u as bearer and returns its answer, failing t
+// unless it is a 400 in JSON.
+func refusal(t *testing.T, u, bearer, body string) ([]byte, refusedAnswer) {
+	t.Helper()
+	resp, raw := rawCall(t, "POST", u, bearer, body)
+	var ans refusedAnswer
+	if err := json.Unmarshal(raw, &ans); err != nil || resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("status %d, err %v: %.300s", resp.StatusCode, err, raw)
+	}
+	return raw, ans
+}
+
+// noActivities fails t when s holds an activity of lead b-1 (id 1).
+func noActivities(t *testing.T, s *storage.Store) {
+	t.Helper()
+	acts, err := s.Activities(t.Context(), 1, nil, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(acts) != 0 {
+		t.Errorf("refused requests stored %d activities", len(acts))
+	}
 }

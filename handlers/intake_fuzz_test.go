@@ -53,9 +53,10 @@ func fuzzedID(body []byte) string {
 }
 
 // FuzzPostLead posts arbitrary bodies to POST /api/leads on a real SQLite
-// store. The answer is a 2xx or a 4xx, never a 5xx; a 400 for a JSON
-// object names the bad field; a refused body leaves the lead it names as it
-// was; an accepted one is stored, and only valid UTF-8 is accepted.
+// store. The answer is a 2xx or a 4xx, never a 5xx; a 400 names the bad
+// field ("body" for a body refused whole); a refused body leaves the lead
+// it names as it was; an accepted one is stored, and only valid UTF-8 is
+// accepted.
 func FuzzPostLead(f *testing.F) {
 	for _, seed := range []string{
 		`{"external_id":"hs-1001","name":"Ann Berg","email":"ann@berg.dk","company":"Berg ApS","title":"IT-chef","score":82}`,
@@ -101,10 +102,9 @@ func FuzzPostLead(f *testing.F) {
 			if msg == "" {
 				t.Fatalf("%d without an error: %v", got.status, got.body)
 			}
-			var obj map[string]any
-			if got.status == http.StatusBadRequest && json.Unmarshal(body, &obj) == nil && obj != nil && !strings.Contains(msg, "nothing after it") {
+			if got.status == http.StatusBadRequest {
 				if fields, _ := got.body["fields"].(map[string]any); len(fields) == 0 {
-					t.Fatalf("400 for an object without naming a field: %v", got.body)
+					t.Fatalf("400 without naming a field (body when the body is refused as a whole): %v", got.body)
 				}
 			}
 			if ext != "" {

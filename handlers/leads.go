@@ -24,10 +24,17 @@ func decodeObject(w http.ResponseWriter, r *http.Request) (map[string]any, bool)
 	}
 	obj, isObj := v.(map[string]any)
 	if !isObj || obj == nil {
-		writeJSON(w, http.StatusBadRequest, errorBody{Error: "body must be one JSON object"})
+		badBody(w, "must be one JSON object")
 		return nil, false
 	}
 	return obj, true
+}
+
+// badBody answers 400 for a body refused as a whole (not JSON, or JSON of
+// the wrong kind: an array, a string, a number or null where an object is
+// wanted), naming the field "body" as a refused field is named.
+func badBody(w http.ResponseWriter, why string) {
+	writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid: body: " + why, Fields: map[string]string{"body": why}})
 }
 
 // decodeBody reads one JSON value (want describes it for errors) of at
@@ -46,7 +53,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, want string) (any, bool)
 	var obj any
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&obj); err != nil || obj == nil {
-		msg := "body must be " + want
+		msg := "must be " + want
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError
 		switch {
@@ -58,11 +65,11 @@ func decodeBody(w http.ResponseWriter, r *http.Request, want string) (any, bool)
 				return nil, false
 			}
 		}
-		writeJSON(w, http.StatusBadRequest, errorBody{Error: msg})
+		badBody(w, msg)
 		return nil, false
 	}
 	if !handoff.OnlySpaceAfter(dec, body) {
-		writeJSON(w, http.StatusBadRequest, errorBody{Error: "body must be " + want + " and nothing after it"})
+		badBody(w, "must be "+want+" and nothing after it")
 		return nil, false
 	}
 	if path, isKey, problem := handoff.JSONProblem(body); path != nil {
