@@ -128,10 +128,10 @@ func ParseFrom(body []byte, now time.Time, portal string) ([]Contact, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, handoff.Errorf(handoff.EINVALID, "body is not JSON: %v", err)
+		return nil, invalidBody(fmt.Sprintf("not JSON: %v", err))
 	}
 	if !handoff.OnlySpaceAfter(dec, body) {
-		return nil, handoff.Errorf(handoff.EINVALID, "body must be one JSON value")
+		return nil, invalidBody("must be one JSON value")
 	}
 	var records []any
 	raws := []json.RawMessage{body} // each record's text, for what decoding hides
@@ -141,18 +141,18 @@ func ParseFrom(body []byte, now time.Time, portal string) ([]Contact, error) {
 		records = []any{x}
 	case []any:
 		if len(x) == 0 {
-			return nil, handoff.Errorf(handoff.EINVALID, "body is an empty array")
+			return nil, invalidBody("an empty array")
 		}
 		records = x
 		prefix = func(i int) string { return fmt.Sprintf("[%d].", i) }
 		if err := json.Unmarshal(body, &raws); err != nil || len(raws) != len(records) {
-			return nil, handoff.Errorf(handoff.EINVALID, "body is not JSON: %v", err)
+			return nil, invalidBody(fmt.Sprintf("not JSON: %v", err))
 		}
 	default:
 		if path, _, problem := handoff.JSONProblem(body); path != nil {
-			return nil, handoff.Invalid("invalid HubSpot contact", map[string]string{"body": problem})
+			return nil, invalidBody(problem)
 		}
-		return nil, handoff.Errorf(handoff.EINVALID, "body must be a contact object or an array of them")
+		return nil, invalidBody("must be a contact object or an array of them")
 	}
 	out := make([]Contact, 0, len(records))
 	bad := map[string]string{}
@@ -185,6 +185,12 @@ func ParseFrom(body []byte, now time.Time, portal string) ([]Contact, error) {
 		return out, handoff.Invalid("invalid HubSpot contact", bad)
 	}
 	return out, nil
+}
+
+// invalidBody is the EINVALID error for a body refused as a whole, naming
+// the field "body" as a bad property is named.
+func invalidBody(why string) error {
+	return handoff.Invalid("invalid HubSpot body", map[string]string{"body": why})
 }
 
 // parseContact maps one contact to a lead input and reads its
