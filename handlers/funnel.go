@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot/report"
@@ -116,7 +115,7 @@ func (a *FunnelAPI) funnelFilter(r *http.Request) (handoff.FunnelFilter, string,
 		format = funnelFormats[0]
 	}
 	if !slices.Contains(funnelFormats, format) && bad["format"] == "" {
-		bad["format"] = fmt.Sprintf("unknown format %q; use %s", cutBytes(q.Get("format"), maxParamValue), strings.Join(funnelFormats, " or "))
+		bad["format"] = fmt.Sprintf("unknown format %q; use %s", handoff.CutBytes(q.Get("format"), maxParamValue), strings.Join(funnelFormats, " or "))
 	}
 	now := a.now()
 	f := handoff.FunnelFilter{Now: now, Source: strings.TrimSpace(q.Get("source")), Owner: strings.TrimSpace(q.Get("owner"))}
@@ -132,7 +131,7 @@ func (a *FunnelAPI) funnelFilter(r *http.Request) (handoff.FunnelFilter, string,
 		period = handoff.DefaultPeriod
 	}
 	// No period is longer than maxParamValue; the error quotes it.
-	p, err := handoff.ParsePeriod(cutBytes(period, maxParamValue), now, a.Policy.Location)
+	p, err := handoff.ParsePeriod(handoff.CutBytes(period, maxParamValue), now, a.Policy.Location)
 	if err != nil {
 		for k, v := range handoff.ErrorFields(err) {
 			bad[k] = v
@@ -170,10 +169,10 @@ func (a *FunnelAPI) postTraffic(w http.ResponseWriter, r *http.Request) {
 // parameters, each name cut to maxParamName bytes, quotes a value cut to
 // maxParamValue bytes, and cuts each reason to maxParamReason bytes.
 const (
-	maxNamedParams = 10
-	maxParamName   = 64
+	maxNamedParams = handoff.MaxNamedFields
+	maxParamName   = handoff.MaxFieldName
 	maxParamValue  = 64
-	maxParamReason = 500
+	maxParamReason = handoff.MaxFieldReason
 )
 
 // invalidQuery returns an EINVALID error for a query with the bad
@@ -187,7 +186,7 @@ func invalidQuery(what string, bad map[string]string, unknown []string, hint str
 	fields := make(map[string]string, len(bad)+min(len(unknown), maxNamedParams))
 	parts := make([]string, 0, len(bad)+1)
 	for _, k := range slices.Sorted(maps.Keys(bad)) {
-		why := cutBytes(bad[k], maxParamReason)
+		why := handoff.CutBytes(bad[k], maxParamReason)
 		fields[k] = why
 		parts = append(parts, k+": "+why)
 	}
@@ -198,7 +197,7 @@ func invalidQuery(what string, bad map[string]string, unknown []string, hint str
 			if named == maxNamedParams {
 				break
 			}
-			k = cutBytes(k, maxParamName)
+			k = handoff.CutBytes(k, maxParamName)
 			if _, dup := fields[k]; !dup {
 				fields[k] = "unknown parameter; " + hint
 				named++
@@ -214,18 +213,4 @@ func invalidQuery(what string, bad map[string]string, unknown []string, hint str
 		parts = append(parts, part)
 	}
 	return &handoff.Error{Code: handoff.EINVALID, Message: what + ": " + strings.Join(parts, "; "), Fields: fields}
-}
-
-// cutBytes is s, made valid UTF-8, cut to at most n bytes between
-// characters, with "…" (within the n) when it was cut.
-func cutBytes(s string, n int) string {
-	s = strings.ToValidUTF8(s, "\ufffd")
-	if len(s) <= n {
-		return s
-	}
-	cut := n - len("…")
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }

@@ -13,10 +13,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -155,33 +153,11 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	writeJSON(w, status, boundedError(err))
 }
 
-// maxErrorMessage bounds the message of an error answer, in bytes.
-const maxErrorMessage = 2000
-
-// boundedError is err's answer, a few KiB however many fields it names: a
-// body can hold as many bad fields as it holds keys (a megabyte of unknown
-// ones, or a thousand activities), and the answer names the first
-// maxNamedParams of them by name, as a bad query's does, each name cut to
-// maxParamName bytes and each reason to maxParamReason; its message, which
-// lists them too, is cut to maxErrorMessage bytes and then says how many
-// fields there are.
+// boundedError is err's answer, a few KiB however many fields it names
+// (handoff.Bounded), as a bad query's is.
 func boundedError(err error) errorBody {
-	msg, fields := handoff.ErrorMessage(err), handoff.ErrorFields(err)
-	if len(fields) <= maxNamedParams && len(msg) <= maxErrorMessage {
-		return errorBody{Error: msg, Fields: fields}
-	}
-	msg = cutBytes(msg, maxErrorMessage)
-	if len(fields) > maxNamedParams {
-		msg += fmt.Sprintf(" (%d fields, the first %d by name named in fields)", len(fields), maxNamedParams)
-	}
-	var named map[string]string
-	for _, k := range slices.Sorted(maps.Keys(fields))[:min(len(fields), maxNamedParams)] {
-		if named == nil {
-			named = make(map[string]string, maxNamedParams)
-		}
-		named[cutBytes(k, maxParamName)] = cutBytes(fields[k], maxParamReason)
-	}
-	return errorBody{Error: msg, Fields: named}
+	msg, fields := handoff.Bounded(err)
+	return errorBody{Error: msg, Fields: fields}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

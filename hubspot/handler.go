@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"maps"
@@ -122,7 +123,8 @@ type answer struct {
 // bad one are stored before the 400, which lists them. One contact that
 // the store refuses or fails to store does not stop the others: each is
 // tried, the answer lists those stored, names the bad ones' properties
-// ("[1].email") and the ones not stored, and is 500 when any was not
+// ("[1].email", the first 10 by name, as handoff.Bounded says) and the
+// ones not stored (the first 10), and is 500 when any was not
 // (HubSpot sends it again; what was stored changes nothing then). An
 // event of HubSpot's webhooks API about a contact Handoff has no lead of
 // (a deletion) writes nothing and is answered 200 (Result.Unknown).
@@ -214,12 +216,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		invalid = handoff.Invalid("invalid HubSpot contact", bad)
 	}
 	if invalid != nil {
-		out.Error, out.Fields = handoff.ErrorMessage(invalid), handoff.ErrorFields(invalid)
-		logger.WarnContext(r.Context(), "hubspot: contacts refused", "fields", out.Fields, "stored", out.Stored)
+		out.Error, out.Fields = handoff.Bounded(invalid)
+		logger.WarnContext(r.Context(), "hubspot: contacts refused", "fields", out.Fields, "refused", len(handoff.ErrorFields(invalid)), "stored", out.Stored)
 	}
 	switch {
 	case len(failed) > 0:
-		out.Error = strings.TrimPrefix(out.Error+"; ", "; ") + "could not store contact " + strings.Join(failed, ", ") + "; retry later"
+		out.Error = strings.TrimPrefix(out.Error+"; ", "; ") + "could not store contact " + firstOf(failed) + "; retry later"
 		reply(w, http.StatusInternalServerError, out)
 	case invalid != nil:
 		h.Refused.Tell(connector.RefusedInvalid)
@@ -276,6 +278,16 @@ func refused(bad map[string]string, prefix string, err error) {
 	for f, why := range fields {
 		bad[prefix+f] = why
 	}
+}
+
+// firstOf lists the first handoff.MaxNamedFields of ids, and how many
+// more there are ("1, 2, … and 40 more"), so that an answer stays a few
+// KiB however many contacts a body holds.
+func firstOf(ids []string) string {
+	if len(ids) <= handoff.MaxNamedFields {
+		return strings.Join(ids, ", ")
+	}
+	return fmt.Sprintf("%s … and %d more", strings.Join(ids[:handoff.MaxNamedFields], ", "), len(ids)-handoff.MaxNamedFields)
 }
 
 func reply(w http.ResponseWriter, status int, v answer) {

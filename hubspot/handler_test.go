@@ -85,6 +85,17 @@ func newServerOf(t testing.TB, s *storage.Store, h hubspot.Handler) *server {
 // (srv.URL+path when empty), sent at sentAt.
 func send(t *testing.T, srv *server, path, body, signedURI string, sentAt time.Time, key string) (int, map[string]any) {
 	t.Helper()
+	status, raw := sendRaw(t, srv, path, body, signedURI, sentAt, key)
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("answer is not JSON: %v", err)
+	}
+	return status, m
+}
+
+// sendRaw is send, answering the body as it came.
+func sendRaw(t *testing.T, srv *server, path, body, signedURI string, sentAt time.Time, key string) (int, []byte) {
+	t.Helper()
 	if signedURI == "" {
 		signedURI = srv.URL + path
 	}
@@ -98,11 +109,11 @@ func send(t *testing.T, srv *server, path, body, signedURI string, sentAt time.T
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var m map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
-		t.Fatalf("answer is not JSON: %v", err)
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return resp.StatusCode, m
+	return resp.StatusCode, raw
 }
 
 func countLeads(t *testing.T, s *storage.Store, ids ...string) int {
