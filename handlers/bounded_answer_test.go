@@ -26,6 +26,7 @@ func TestBadBodyAnswerIsBounded(t *testing.T) {
 			keys[i] = fmt.Sprintf(`"k%05d":0`, i)
 		}
 		unknown := strings.Join(keys, ",")
+		huge := strings.ReplaceAll(unknown, ":0", ":1e400")
 		acts := make([]string, 1000)
 		for i := range acts {
 			acts[i] = fmt.Sprintf(`{"type":"page_view","colour%d":"red","size":1}`, i)
@@ -40,6 +41,7 @@ func TestBadBodyAnswerIsBounded(t *testing.T) {
 			{"Activities", api.URL + "/api/leads/b-1/activities", "[" + strings.Join(acts, ",") + "]", 2000},
 			{"ActivityLongType", api.URL + "/api/leads/b-1/activities", `{"type":"` + long + `"}`, 1},
 			{"LeadLongStage", api.URL + "/api/leads", `{"external_id":"b-2","stage":"` + long + `"}`, 1},
+			{"LeadNumbersOutOfRange", api.URL + "/api/leads", `{"external_id":"b-3",` + huge + `}`, 40000},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				bearer := token

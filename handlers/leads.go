@@ -61,7 +61,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, want string) (any, bool)
 			msg = fmt.Sprintf("invalid JSON at byte %d: %v", syn.Offset, syn)
 		case errors.As(err, &typ):
 			if bad := outOfRangeFields(body); bad != nil {
-				writeJSON(w, http.StatusBadRequest, errorBody{Error: handoff.Invalid("invalid", bad).Message, Fields: bad})
+				writeJSON(w, http.StatusBadRequest, boundedError(handoff.Invalid("invalid", bad)))
 				return nil, false
 			}
 		}
