@@ -12,6 +12,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
@@ -102,11 +103,12 @@ func WriteCSV(w io.Writer, f handoff.Funnel, header bool) error {
 }
 
 // csvText makes a text cell safe to open in a spreadsheet: a cell that
-// begins with =, +, -, @, a tab or a carriage return would be read as a
-// formula, so it is prefixed with an apostrophe, which spreadsheets show as
-// text and do not display.
+// begins with =, +, -, @, their full-width forms (＝ ＋ － ＠, which
+// spreadsheets in East Asian locales read as the same), a tab or a
+// carriage return would be read as a formula, so it is prefixed with an
+// apostrophe, which spreadsheets show as text and do not display.
 func csvText(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if r, _ := utf8.DecodeRuneInString(s); strings.ContainsRune("=+-@\t\r＝＋－＠", r) {
 		return "'" + s
 	}
 	return s

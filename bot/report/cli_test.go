@@ -105,24 +105,48 @@ func TestWriteJSONMatchesTheAPI(t *testing.T) {
 
 // TestWriteCSVNeutralisesFormulas filters by a source and an owner that a
 // spreadsheet would run as formulas: the text cells start with an
-// apostrophe, the numbers stay numbers.
+// apostrophe, the numbers stay numbers, and text that no spreadsheet reads
+// as a formula is kept as it is.
 func TestWriteCSVNeutralisesFormulas(t *testing.T) {
-	for _, hostile := range []string{"=HYPERLINK(\"https://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"} {
-		var b bytes.Buffer
-		if err := report.WriteCSV(&b, funnelFor(t, "last-month", hostile, hostile, octoberCounts), false); err != nil {
-			t.Fatal(err)
-		}
-		rec, err := csv.NewReader(&b).Read()
-		if err != nil {
-			t.Fatal(err)
-		}
-		source, owner, leads := rec[slices.Index(report.CSVHeader, "source")], rec[slices.Index(report.CSVHeader, "owner")], rec[slices.Index(report.CSVHeader, "leads")]
-		if source != "'"+hostile || owner != "'"+hostile {
-			t.Errorf("%q: source %q owner %q, want an apostrophe first", hostile, source, owner)
-		}
-		if _, err := strconv.Atoi(leads); err != nil {
-			t.Errorf("%q: leads cell %q is no longer a number", hostile, leads)
-		}
+	for _, tc := range []struct {
+		name, cell string
+		formula    bool
+	}{
+		{"Equals", "=HYPERLINK(\"https://evil.example\",\"x\")", true},
+		{"Plus", "+1+1", true},
+		{"Minus", "-2+3", true},
+		{"At", "@SUM(A1)", true},
+		{"Tab", "\t=1", true},
+		{"CarriageReturn", "\r=1", true},
+		{"FullWidthEquals", "＝HYPERLINK(\"https://evil.example\")", true},
+		{"FullWidthPlus", "＋1＋1", true},
+		{"FullWidthMinus", "－2＋3", true},
+		{"FullWidthAt", "＠SUM(A1)", true},
+		{"Text", "web", false},
+		{"EqualsInside", "a=b", false},
+		{"FullWidthLetter", "ｗｅｂ", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := report.WriteCSV(&b, funnelFor(t, "last-month", tc.cell, tc.cell, octoberCounts), false); err != nil {
+				t.Fatal(err)
+			}
+			rec, err := csv.NewReader(&b).Read()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tc.cell
+			if tc.formula {
+				want = "'" + tc.cell
+			}
+			source, owner, leads := rec[slices.Index(report.CSVHeader, "source")], rec[slices.Index(report.CSVHeader, "owner")], rec[slices.Index(report.CSVHeader, "leads")]
+			if source != want || owner != want {
+				t.Errorf("%q: source %q owner %q, want %q", tc.cell, source, owner, want)
+			}
+			if _, err := strconv.Atoi(leads); err != nil {
+				t.Errorf("%q: leads cell %q is no longer a number", tc.cell, leads)
+			}
+		})
 	}
 }
 
