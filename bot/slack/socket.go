@@ -131,6 +131,32 @@ func (s *SocketMode) Run(ctx context.Context) error {
 	return nil
 }
 
+// respond decodes the payload of an envelope of type typ and hands it to
+// the App: its answer, a slash command's response_url, whether it was a
+// Claim click, and the App's error (EINVALID for a payload it cannot
+// read).
+func (s *SocketMode) respond(ctx context.Context, typ socketmode.EventType, payload json.RawMessage) (answer any, responseURL string, claim bool, err error) {
+	switch typ {
+	case socketmode.EventTypeEventsAPI:
+		answer, err = s.app.Event(ctx, payload)
+	case socketmode.EventTypeInteractive:
+		var ic slackapi.InteractionCallback
+		if err = json.Unmarshal(payload, &ic); err != nil {
+			return nil, "", false, handoff.Errorf(handoff.EINVALID, "malformed interaction: %v", err)
+		}
+		answer, err = s.app.Interaction(ctx, ic)
+		claim = IsClaim(ic)
+	case socketmode.EventTypeSlashCommand:
+		var cmd slackapi.SlashCommand
+		if err = json.Unmarshal(payload, &cmd); err != nil {
+			return nil, "", false, handoff.Errorf(handoff.EINVALID, "malformed slash command: %v", err)
+		}
+		answer, err = s.app.Command(ctx, cmd)
+		responseURL = cmd.ResponseURL
+	}
+	return answer, responseURL, claim, err
+}
+
 // drainRecovered runs drain and reports whether it panicked (logged).
 func (s *SocketMode) drainRecovered(ctx context.Context) (panicked bool) {
 	defer func() {
@@ -190,28 +216,9 @@ func (s *SocketMode) handle(ctx context.Context, typ socketmode.EventType, req s
 			s.logger.ErrorContext(ctx, "slack socket mode: panic", "type", string(typ), "panic", p)
 		}
 	}()
-	var (
-		answer      any
-		err         error
-		responseURL string // a slash command's
-	)
-	switch typ {
-	case socketmode.EventTypeEventsAPI:
-		answer, err = s.app.Event(ctx, req.Payload)
-	case socketmode.EventTypeInteractive:
-		var ic slackapi.InteractionCallback
-		if err = json.Unmarshal(req.Payload, &ic); err == nil {
-			answer, err = s.app.Interaction(ctx, ic)
-			if IsClaim(ic) && s.OnClaimAck != nil {
-				defer func() { s.OnClaimAck(time.Since(start)) }()
-			}
-		}
-	case socketmode.EventTypeSlashCommand:
-		var cmd slackapi.SlashCommand
-		if err = json.Unmarshal(req.Payload, &cmd); err == nil {
-			answer, err = s.app.Command(ctx, cmd)
-			responseURL = cmd.ResponseURL
-		}
+	answer, responseURL, claim, err := s.respond(ctx, typ, req.Payload)
+	if claim && s.OnClaimAck != nil {
+		defer func() { s.OnClaimAck(time.Since(start)) }()
 	}
 	if err != nil {
 		level := slog.LevelError

@@ -59,14 +59,14 @@ type socketRig struct {
 
 // newSocketRig builds the rig on a fake Slack over plain HTTP and ws://;
 // the runner connects with appTok.
-func newSocketRig(t *testing.T, s *storage.Store, appTok string) *socketRig {
+func newSocketRig(t testing.TB, s *storage.Store, appTok string) *socketRig {
 	t.Helper()
 	return newSocketRigOn(t, s, appTok, slacktest.New(token), nil)
 }
 
 // newSocketRigOn builds the rig on fake (closed when the test ends); web,
 // when set, makes the Web API calls (a client that trusts a TLS fake).
-func newSocketRigOn(t *testing.T, s *storage.Store, appTok string, fake *slacktest.Server, web *http.Client) *socketRig {
+func newSocketRigOn(t testing.TB, s *storage.Store, appTok string, fake *slacktest.Server, web *http.Client) *socketRig {
 	t.Helper()
 	t.Cleanup(fake.Close)
 	fake.EnableSocketMode(appToken)
