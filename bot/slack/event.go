@@ -42,19 +42,28 @@ func (e eventEnvelope) userID() string {
 
 // changedUser is the user object of a user_change event.
 type changedUser struct {
-	ID       string `json:"id"`
-	TeamID   string `json:"team_id"`
-	Deleted  bool   `json:"deleted"`
-	IsBot    bool   `json:"is_bot"`
-	Name     string `json:"name"`
-	RealName string `json:"real_name"`
-	Profile  struct {
+	ID      string `json:"id"`
+	TeamID  string `json:"team_id"`
+	Deleted bool   `json:"deleted"`
+	IsBot   bool   `json:"is_bot"`
+	// Guests: a multi-channel or a single-channel one.
+	IsRestricted      bool   `json:"is_restricted"`
+	IsUltraRestricted bool   `json:"is_ultra_restricted"`
+	Name              string `json:"name"`
+	RealName          string `json:"real_name"`
+	Profile           struct {
 		DisplayName      string `json:"display_name"`
 		RealName         string `json:"real_name"`
 		StatusText       string `json:"status_text"`
 		StatusEmoji      string `json:"status_emoji"`
 		StatusExpiration int64  `json:"status_expiration"`
 	} `json:"profile"`
+}
+
+// member reports whether u, of our workspace, is a full member after the
+// change: not deactivated and not a guest (Workspace.Check's rule).
+func (u changedUser) member() bool {
+	return !u.Deleted && !u.IsRestricted && !u.IsUltraRestricted
 }
 
 // named is the part of u that names them, as users.info gives it.
@@ -78,7 +87,7 @@ func (a *App) userChanged(ctx context.Context, env eventEnvelope) error {
 	if u.IsBot || (u.TeamID != "" && u.TeamID != env.TeamID) {
 		return nil
 	}
-	if err := a.cfg.Workspace.UserChanged(ctx, u.ID); err != nil {
+	if err := a.cfg.Workspace.UserChanged(ctx, u.ID, u.member()); err != nil {
 		return err
 	}
 	if a.cfg.Platform != nil {

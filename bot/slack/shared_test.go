@@ -81,25 +81,7 @@ func TestSlackChangesReachEveryReplica(t *testing.T) {
 		for _, c := range cases {
 			t.Run(dialect+"/"+c.name, func(t *testing.T) {
 				ctx := context.Background()
-				fake := slacktest.New(token)
-				t.Cleanup(fake.Close)
-				fake.SetGroup("SMANAGERS", "UBOSS", "UOTHER")
-				u := storagetest.URL(t, dialect)
-				clock := testkit.NewClock(testkit.T0)
-				replicas := make([]sharedReplica, 2)
-				for i := range replicas {
-					s := storagetest.OpenURL(t, u, storage.Options{})
-					api := slackbot.NewClient(token, "", fake.APIURL())
-					r := sharedReplica{managers: slackbot.NewManagers(api, nil, "SMANAGERS"), workspace: slackbot.NewWorkspace(api)}
-					r.managers.Share(s)
-					r.managers.SetClock(clock.Now)
-					r.workspace.Share(s)
-					r.workspace.SetClock(clock.Now)
-					r.app = slackbot.NewApp(slackbot.AppConfig{Bot: bot.New(bot.Config{Store: s, Logger: testkit.Quiet()}),
-						Platform: slackbot.NewPlatform(api), Workspace: r.workspace, Managers: r.managers, Dedup: s,
-						Now: clock.Now, Logger: testkit.Quiet()})
-					replicas[i] = r
-				}
+				fake, clock, replicas := newSharedReplicas(t, dialect)
 				for i, r := range replicas {
 					if !c.allowed(t, r) {
 						t.Fatalf("replica %d refuses the user before the change", i)
@@ -121,5 +103,65 @@ func TestSlackChangesReachEveryReplica(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// newSharedReplicas starts a stand-in Slack whose managers' group holds
+// UBOSS and UOTHER, and two replicas of it on one database of dialect,
+// on one clock.
+func newSharedReplicas(t *testing.T, dialect string) (*slacktest.Server, *testkit.Clock, []sharedReplica) {
+	t.Helper()
+	fake := slacktest.New(token)
+	t.Cleanup(fake.Close)
+	fake.SetGroup("SMANAGERS", "UBOSS", "UOTHER")
+	u := storagetest.URL(t, dialect)
+	clock := testkit.NewClock(testkit.T0)
+	replicas := make([]sharedReplica, 2)
+	for i := range replicas {
+		s := storagetest.OpenURL(t, u, storage.Options{})
+		api := slackbot.NewClient(token, "", fake.APIURL())
+		r := sharedReplica{managers: slackbot.NewManagers(api, nil, "SMANAGERS"), workspace: slackbot.NewWorkspace(api)}
+		r.managers.Share(s)
+		r.managers.SetClock(clock.Now)
+		r.workspace.Share(s)
+		r.workspace.SetClock(clock.Now)
+		r.app = slackbot.NewApp(slackbot.AppConfig{Bot: bot.New(bot.Config{Store: s, Logger: testkit.Quiet()}),
+			Platform: slackbot.NewPlatform(api), Workspace: r.workspace, Managers: r.managers, Dedup: s,
+			Now: clock.Now, Logger: testkit.Quiet()})
+		replicas[i] = r
+	}
+	return fake, clock, replicas
+}
+
+// Most user_change events leave the user a full member (a new status, a
+// new name): the replica the event reached reads the user again, and the
+// other keeps what users.info said of everyone instead of reading each
+// member again at their next click.
+func TestSlackStatusChangeStaysOnItsReplica(t *testing.T) {
+	for _, dialect := range storagetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			fake, clock, replicas := newSharedReplicas(t, dialect)
+			for i, r := range replicas {
+				if err := r.workspace.Check(ctx, slacktest.TeamID, "", "UBOSS"); err != nil {
+					t.Fatalf("replica %d refuses a member: %v", i, err)
+				}
+			}
+			reads := len(fake.Calls("users.info"))
+			event := fmt.Sprintf(`{"type":"event_callback","team_id":%q,"event_id":"EvStatus1","event_time":1700000000,`+
+				`"event":{"type":"user_change","user":{"id":"UBOSS","team_id":%[1]q,"profile":{"status_text":"In a meeting","status_emoji":":calendar:"}}}}`, slacktest.TeamID)
+			if _, err := replicas[0].app.Event(ctx, []byte(event)); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(cache.DefaultSharedEvery)
+			for i, r := range replicas {
+				if err := r.workspace.Check(ctx, slacktest.TeamID, "", "UBOSS"); err != nil {
+					t.Fatalf("replica %d refuses the member after a status change: %v", i, err)
+				}
+			}
+			if n := len(fake.Calls("users.info")) - reads; n != 1 {
+				t.Errorf("users.info was called %d times after a status change, want 1 (the replica the event reached)", n)
+			}
+		})
 	}
 }

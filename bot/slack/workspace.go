@@ -88,10 +88,17 @@ func (w *Workspace) SetClock(now func() time.Time) {
 // UserChanged forgets what users.info said of userID, on Slack's
 // user_change: a member made a guest, or deactivated, is refused from their
 // next request, not up to 10 minutes later, on every replica sharing the
-// change (Share). It returns an error when the change could not be
-// shared: the event is to be handled again.
-func (w *Workspace) UserChanged(ctx context.Context, userID string) error {
+// change (Share). A change that leaves them a full member (member: a new
+// status or name, most user_change events) is not shared: each would make
+// every other replica drop what users.info said of everyone, and a guest
+// made a member is let in by the others when their answer runs out. It
+// returns an error when the change could not be shared: the event is to be
+// handled again.
+func (w *Workspace) UserChanged(ctx context.Context, userID string, member bool) error {
 	w.users.Forget(userID)
+	if member {
+		return nil
+	}
 	if err := w.shared.Announce(ctx); err != nil {
 		return fmt.Errorf("slack: change of user %s: %w", userID, err)
 	}
