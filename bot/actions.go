@@ -24,10 +24,18 @@ func ownerOrManager(l *handoff.Lead, a Actor, manager bool) error {
 	if isOwner(l, a) || manager {
 		return nil
 	}
+	return OwnerOnly(l)
+}
+
+// OwnerOnly is the EFORBIDDEN refusal of an owner's action on lead l to
+// someone who is neither its owner nor a manager: to claim it first when
+// nobody owns it, else who owns it. It names the lead as LeadRef does, so
+// that two leads of the same title are told apart.
+func OwnerOnly(l *handoff.Lead) error {
 	if l.Owner.IsZero() {
-		return handoff.Errorf(handoff.EFORBIDDEN, "Claim *%s* first.", Escape(LeadTitle(l)))
+		return handoff.Errorf(handoff.EFORBIDDEN, "Claim %s first.", LeadRef(l))
 	}
-	return handoff.Errorf(handoff.EFORBIDDEN, "Only %s (the owner) or a sales manager can do that with *%s*.", OwnerRef(l.Owner), Escape(LeadTitle(l)))
+	return handoff.Errorf(handoff.EFORBIDDEN, "Only %s (the owner) or a sales manager can do that with %s.", OwnerRef(l.Owner), LeadRef(l))
 }
 
 // anyoneWhileUnclaimed lets anyone act on an unclaimed SQL, and the owner
@@ -44,7 +52,7 @@ func managersOnly(l *handoff.Lead, a Actor, manager bool) error {
 	if manager {
 		return nil
 	}
-	return handoff.Errorf(handoff.EFORBIDDEN, "Only a sales manager can reassign *%s*.", Escape(LeadTitle(l)))
+	return handoff.Errorf(handoff.EFORBIDDEN, "Only a sales manager can reassign %s.", LeadRef(l))
 }
 
 // update changes lead id for the actor under a row lock: allow decides who
@@ -114,7 +122,7 @@ func (b *Bot) moveTo(l *handoff.Lead, target handoff.Stage, now time.Time, a Act
 // needsOwner refuses sales steps on a lead nobody owns.
 func needsOwner(l *handoff.Lead) error {
 	if l.Owner.IsZero() && l.Stage.Open() {
-		return handoff.Errorf(handoff.ECONFLICT, "Claim *%s* first.", Escape(LeadTitle(l)))
+		return handoff.Errorf(handoff.ECONFLICT, "Claim %s first.", LeadRef(l))
 	}
 	return nil
 }
@@ -250,7 +258,7 @@ func (b *Bot) Release(ctx context.Context, a Actor, id int64) (*handoff.Lead, er
 	}
 	return b.update(ctx, a, id, allow, false, func(l *handoff.Lead, now time.Time) ([]handoff.Event, error) {
 		if l.Stage != handoff.StageClaimed {
-			return nil, handoff.Errorf(handoff.ECONFLICT, "*%s* is %s; after first contact use Lost or Recycle instead.", Escape(LeadTitle(l)), l.Stage)
+			return nil, handoff.Errorf(handoff.ECONFLICT, "%s is %s; after first contact use Lost or Recycle instead.", upperFirst(LeadRef(l)), l.Stage)
 		}
 		return l.Release(now, a.String(), nil), nil
 	})

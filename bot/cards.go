@@ -225,10 +225,11 @@ func LeadTitle(l *handoff.Lead) string {
 	return fmt.Sprintf("lead %d", l.ID)
 }
 
-// LeadRef names lead l in a notice that refuses a click because it came too
-// late (TooLate): its title in bold and Handoff's id for it ("*Acme A/S*
-// (lead 42)"), so that the rep knows which lead it was; for an erased lead
-// that id alone, saying so, never its anonymous external id.
+// LeadRef names lead l in a notice that refuses a click (TooLate, OwnerOnly,
+// the refusals of Release and Reassign): its title in bold and Handoff's id
+// for it ("*Acme A/S* (lead 42)"), so that the rep knows which lead it was
+// when two have the same title; for an erased lead that id alone, saying
+// so, never its anonymous external id.
 func LeadRef(l *handoff.Lead) string {
 	if l.ErasedAt != nil {
 		return fmt.Sprintf("lead %d (personal data erased)", l.ID)

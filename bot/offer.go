@@ -140,8 +140,8 @@ func (b *Bot) offeredElsewhere(ctx context.Context, a Actor, l *handoff.Lead) er
 	if err != nil || manager {
 		return err
 	}
-	return handoff.Errorf(handoff.ECONFLICT, "*%s* is offered to %s until %s. It opens to everyone if they pass or do not answer in time.",
-		Escape(LeadTitle(l)), RepRef(l.Offer.Rep), Clock(l.Offer.Until, b.now(), b.cfg.Policy))
+	return handoff.Errorf(handoff.ECONFLICT, "%s is offered to %s until %s. It opens to everyone if they pass or do not answer in time.",
+		upperFirst(LeadRef(l)), RepRef(l.Offer.Rep), Clock(l.Offer.Until, b.now(), b.cfg.Policy))
 }
 
 // routeRequest is the routing agreement and the reps' states now.

@@ -47,8 +47,8 @@ func TestOfferWhoMayTakeIt(t *testing.T) {
 		wantOwner          string // "" when the lead stays offered
 		wantNotice         string
 	}{
-		{"another rep claims", "UCY", bot.ActionClaim, "", "is offered to"},
-		{"another rep accepts from an old message", "UBO", bot.ActionAccept, "", "is offered to"},
+		{"another rep claims", "UCY", bot.ActionClaim, "", "*Acme* (lead {id}) is offered to"},
+		{"another rep accepts from an old message", "UBO", bot.ActionAccept, "", "*Acme* (lead {id}) is offered to"},
 		{"another rep passes", "UBO", bot.ActionPass, "", "has ended"},
 		{"a manager claims", "UBOSS", bot.ActionClaim, "UBOSS", ""},
 		{"the offered rep accepts", "UANN", bot.ActionAccept, "UANN", ""},
@@ -78,8 +78,9 @@ func TestOfferWhoMayTakeIt(t *testing.T) {
 					t.Errorf("owner %q, offer %+v; want owner %q", l.Owner.UserID, l.Offer, tt.wantOwner)
 				}
 				got := strings.Join(notices(t, s, l.ID, handoff.OutboxPrivate, tt.user), "\n")
-				if tt.wantNotice == "" && got != "" || !strings.Contains(got, tt.wantNotice) {
-					t.Errorf("notices %q, want %q", got, tt.wantNotice)
+				want := strings.ReplaceAll(tt.wantNotice, "{id}", fmt.Sprint(l.ID)) // the lead named as bot.LeadRef does
+				if want == "" && got != "" || !strings.Contains(got, want) {
+					t.Errorf("notices %q, want %q", got, want)
 				}
 			})
 		})

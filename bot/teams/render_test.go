@@ -60,7 +60,7 @@ func TestRenderFormGolden(t *testing.T) {
 			Inputs: []bot.Input{{ID: "reason", Label: "Why? (optional)", Kind: bot.InputMultiline, Optional: true}}}, "", nil},
 		{"form_reassign", bot.Form{ID: bot.ActionReassign, State: `{"lead":42}`, Title: "Reassign", Submit: "Reassign",
 			Inputs: []bot.Input{{ID: "owner", Label: "New owner", Kind: bot.InputUser}, {ID: "note", Label: "Note", Kind: bot.InputText, Optional: true}}},
-			"Only a sales manager can reassign *Acme A/S*.", nil},
+			"Only a sales manager can reassign *Acme A/S* (lead 42).", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
