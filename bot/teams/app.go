@@ -281,9 +281,7 @@ func (a *App) invoke(ctx context.Context, act *Activity, who bot.Actor) *InvokeR
 		case handoff.EFORBIDDEN:
 			return errorResponse(403, "Forbidden", handoff.ErrorMessage(err))
 		}
-		var unknown roleUnknownError
-		if errors.As(err, &unknown) {
-			a.logger.WarnContext(ctx, "teams: whether the sender may see leads is not known; card action refused", "action", data.str("action"), "user", act.From.ID, "err", err)
+		if a.roleUnknown(ctx, act, data, err) {
 			return errorResponse(503, "ServiceUnavailable", RoleUnknown)
 		}
 		a.logger.ErrorContext(ctx, "teams: card action failed", "action", data.str("action"), "user", act.From.ID, "err", err)
@@ -298,6 +296,17 @@ type roleUnknownError struct{ err error }
 
 func (e roleUnknownError) Error() string { return e.err.Error() }
 func (e roleUnknownError) Unwrap() error { return e.err }
+
+// roleUnknown reports whether err is a roleUnknownError, logging that the
+// card action of act was refused for it: the user is answered RoleUnknown.
+func (a *App) roleUnknown(ctx context.Context, act *Activity, data actionData, err error) bool {
+	var unknown roleUnknownError
+	if !errors.As(err, &unknown) {
+		return false
+	}
+	a.logger.WarnContext(ctx, "teams: whether the sender may see leads is not known; card action refused", "action", data.str("action"), "user", act.From.ID, "err", err)
+	return true
+}
 
 // run does what a card's data asks (a lead action, a form submission, or
 // showing the card) and returns the card the user should see next. Each
@@ -411,7 +420,10 @@ func (a *App) leadCard(ctx context.Context, value string) (Card, error) {
 // submitMessage handles who's Action.Submit click (clients without
 // Universal Actions). The channel card is refreshed through the outbox; a
 // form is sent to the user's one-to-one chat, where it is submitted with
-// Action.Execute.
+// Action.Execute. A click whose sender's role the Bot Connector cannot
+// tell is answered there with RoleUnknown, as an Action.Execute is on its
+// card, and is no error: Bot Framework would deliver it again, unseen by
+// the user, who is asked to click again in a minute.
 func (a *App) submitMessage(ctx context.Context, act *Activity, who bot.Actor) error {
 	data, err := decodeData(act.Value)
 	if err != nil || act.From.ID == "" {
@@ -419,6 +431,8 @@ func (a *App) submitMessage(ctx context.Context, act *Activity, who bot.Actor) e
 	}
 	card, err := a.run(ctx, who, data)
 	switch {
+	case a.roleUnknown(ctx, act, data, err):
+		return a.cfg.Bot.Notify(ctx, who, bot.Notice(RoleUnknown))
 	case handoff.ErrorCode(err) == handoff.EINVALID, handoff.ErrorCode(err) == handoff.EFORBIDDEN:
 		return a.cfg.Bot.Notify(ctx, who, bot.ErrorNotice(err))
 	case err != nil:
