@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -168,9 +167,9 @@ func (b *Bot) Submit(ctx context.Context, a Actor, formID, state string, values 
 	var err error
 	switch formID {
 	case ActionNotAFit, ActionRecycle, ActionLost:
-		reason := strings.TrimSpace(values["reason"])
-		if !slices.Contains(b.cfg.Policy.ReasonList(), reason) {
-			return &handoff.Error{Code: handoff.EINVALID, Message: "pick a reason", Fields: map[string]string{"reason": "Pick a reason from the list."}}
+		var reason string
+		if reason, err = pickedReason(b.cfg.Policy.ReasonList(), values); err != nil {
+			return err
 		}
 		switch formID {
 		case ActionNotAFit:

@@ -142,8 +142,10 @@ func TestTeamsReasonChoice(t *testing.T) {
 // 80 reasons as long as the configuration takes, of the characters that
 // grow most in JSON. Teams takes about 28 KB in a card action's answer as
 // in a message, and so does the stand-in Bot Framework: the form offers
-// the first reasons that fit and says how many it left out, and a reason
-// it offers can be picked.
+// the first reasons that fit and, last, "Not listed (type it below)", says
+// how many it left out, and has a box to type one of those, as Slack's
+// menu of 100 does; a reason it offers can be picked, and one it left out
+// typed (it could not be given at all before).
 func TestTeamsInvokeAnswerFitsTeams(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		policy := handoff.DefaultPolicy()
@@ -152,23 +154,34 @@ func TestTeamsInvokeAnswerFitsTeams(t *testing.T) {
 		}
 		e := newTeamsEnvWith(t, s, nil, policy)
 		e.install()
-		id := e.newSQL("many-reasons")
-		e.deliver()
-		res := e.invoke(ritaID, "Rita Rep", map[string]any{"action": bot.ActionNotAFit, "value": fmt.Sprint(id)})
-		var form formCard
-		if err := json.Unmarshal(res.Value, &form); err != nil {
-			t.Fatalf("form %s: %v", res.raw, err)
-		}
-		shown := form.choices("in_reason")
-		if len(shown) == 0 || len(shown) >= len(policy.Reasons) || !slices.Equal(shown, policy.Reasons[:len(shown)]) {
-			t.Fatalf("the form offers %d reasons, want the first ones that fit, fewer than all %d", len(shown), len(policy.Reasons))
-		}
-		if want := fmt.Sprintf("Not shown here: %d more choices.", len(policy.Reasons)-len(shown)); !strings.Contains(res.raw, want) {
-			t.Errorf("the form does not say %q", want)
-		}
-		e.invoke(ritaID, "Rita Rep", form.submit(map[string]string{"reason": shown[len(shown)-1]}))
-		if l := e.lead(id); l.Stage != handoff.StageRecycled || l.Reason != shown[len(shown)-1] {
-			t.Errorf("lead = %s %q, want recycled for the last reason offered", l.Stage, l.Reason)
+		for _, typed := range []bool{false, true} {
+			id := e.newSQL(fmt.Sprintf("many-reasons-%t", typed))
+			e.deliver()
+			res := e.invoke(ritaID, "Rita Rep", map[string]any{"action": bot.ActionNotAFit, "value": fmt.Sprint(id)})
+			var form formCard
+			if err := json.Unmarshal(res.Value, &form); err != nil {
+				t.Fatalf("form %s: %v", res.raw, err)
+			}
+			shown := form.choices("in_reason")
+			if len(shown) < 2 || shown[len(shown)-1] != bot.TypedChoice {
+				t.Fatalf("the form offers %q, want the first reasons that fit and, last, one to type another", shown)
+			}
+			shown = shown[:len(shown)-1]
+			if len(shown) >= len(policy.Reasons) || !slices.Equal(shown, policy.Reasons[:len(shown)]) {
+				t.Fatalf("the form offers %d reasons, want the first ones that fit, fewer than all %d", len(shown), len(policy.Reasons))
+			}
+			if want := fmt.Sprintf("%d more choices are not in the list", len(policy.Reasons)-len(shown)); !strings.Contains(res.raw, want) {
+				t.Errorf("the form does not say %q", want)
+			}
+			answer, want := map[string]string{"reason": shown[len(shown)-1]}, shown[len(shown)-1]
+			if typed {
+				want = policy.Reasons[len(policy.Reasons)-1]
+				answer = map[string]string{"reason": bot.TypedChoice, bot.TypedInput("reason"): want}
+			}
+			e.invoke(ritaID, "Rita Rep", form.submit(answer))
+			if l := e.lead(id); l.Stage != handoff.StageRecycled || l.Reason != want {
+				t.Errorf("typed %t: lead = %s %q, want recycled for %q", typed, l.Stage, l.Reason, want)
+			}
 		}
 	})
 }

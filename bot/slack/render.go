@@ -233,18 +233,48 @@ func RenderModal(f bot.Form) slackapi.ModalViewRequest {
 		case bot.InputUser:
 			elem = slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeUser, ph, in.ID)
 		case bot.InputChoice:
-			opts := make([]*slackapi.OptionBlockObject, 0, len(in.Options))
-			for _, o := range in.Options[:min(len(in.Options), maxSelectOptions)] {
-				opts = append(opts, slackapi.NewOptionBlockObject(bot.CutPlain(o, maxOptionValue), plain(bot.CutPlain(o, maxOptionText)), nil))
-			}
-			elem = slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, ph, in.ID, opts...)
+			elem = slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, ph, in.ID, choiceOptions(in)...)
 		default:
 			elem = slackapi.NewPlainTextInputBlockElement(ph, in.ID).WithMultiline(in.Kind == bot.InputMultiline)
 		}
 		block := slackapi.NewInputBlock(in.ID, plain(bot.CutPlain(in.Label, maxLabel)), nil, elem).WithOptional(in.Optional)
 		v.Blocks.BlockSet = append(v.Blocks.BlockSet, block)
+		if in.Kind == bot.InputChoice && len(in.Options) > maxSelectOptions {
+			v.Blocks.BlockSet = append(v.Blocks.BlockSet, notListedBlocks(in)...)
+		}
 	}
 	return v
+}
+
+// choiceOptions are the options of in's menu: all of them, or, past the
+// 100 a Slack menu holds, the first 99 and bot.NotListed, whose value is
+// bot.TypedChoice.
+func choiceOptions(in bot.Input) []*slackapi.OptionBlockObject {
+	shown := in.Options
+	if len(shown) > maxSelectOptions {
+		shown = shown[:maxSelectOptions-1]
+	}
+	opts := make([]*slackapi.OptionBlockObject, 0, len(shown)+1)
+	for _, o := range shown {
+		opts = append(opts, slackapi.NewOptionBlockObject(bot.CutPlain(o, maxOptionValue), plain(bot.CutPlain(o, maxOptionText)), nil))
+	}
+	if len(shown) < len(in.Options) {
+		opts = append(opts, slackapi.NewOptionBlockObject(bot.TypedChoice, plain(bot.NotListed), nil))
+	}
+	return opts
+}
+
+// notListedBlocks follow the menu of in when choiceOptions cut it: a line
+// saying how many choices it leaves out and how to give one
+// (bot.NotListedHint), and the optional text input bot.TypedInput(in.ID)
+// to type it in.
+func notListedBlocks(in bot.Input) []slackapi.Block {
+	typed := bot.TypedInput(in.ID)
+	why := fmt.Sprintf("a Slack menu holds %d", maxSelectOptions)
+	return []slackapi.Block{
+		slackapi.NewContextBlock(typed+"_hint", mrkdwn(bot.NotListedHint(len(in.Options)-(maxSelectOptions-1), why))),
+		slackapi.NewInputBlock(typed, plain(bot.TypedLabel), nil, slackapi.NewPlainTextInputBlockElement(nil, typed)).WithOptional(true),
+	}
 }
 
 func mrkdwn(s string) *slackapi.TextBlockObject {

@@ -40,6 +40,7 @@ func TestRenderModalGolden(t *testing.T) {
 		{"modal_recycle", bot.Form{ID: bot.ActionRecycle, State: `{"lead":42}`, Title: "Recycle", Submit: "Return it",
 			Inputs: []bot.Input{{ID: "reason", Label: "Why is it not ready?", Kind: bot.InputChoice, Options: handoff.DefaultReasons, Placeholder: "Pick a reason"},
 				{ID: "note", Label: "Anything marketing should know?", Kind: bot.InputMultiline, Optional: true}}}},
+		{"modal_recycle_many", reasonsForm(manyReasons(150))},
 		{"modal_pass", bot.Form{ID: bot.ActionPass, State: `{"lead":42}`, Title: "Pass", Submit: "Pass", Intro: "Pass *Acme A/S* on to the next rep.",
 			Inputs: []bot.Input{{ID: "reason", Label: "Why? (optional)", Kind: bot.InputMultiline, Optional: true}}}},
 		{"modal_reassign", bot.Form{ID: bot.ActionReassign, State: `{"lead":42}`, Title: "A title far longer than Slack allows", Submit: "Reassign",

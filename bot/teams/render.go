@@ -236,8 +236,10 @@ func renderCard(m bot.Message, names Names, rows int) Card {
 //
 // Teams takes about 28 KB in a card action's answer as in a message: a
 // form whose card would take more than maxCardBytes (a long list of
-// reasons) offers only as many first choices of each list as fit, each
-// list followed by a line saying how many it left out.
+// reasons) offers only as many first choices of each list as fit and,
+// last, bot.NotListed, each list followed by a line saying how many it
+// left out (bot.NotListedHint) and a text input to type one of them
+// (bot.TypedInput), as Slack's menus of 100 are.
 func RenderForm(f bot.Form, leadID string, problem string, fieldErrs map[string]string) Card {
 	most := 0
 	for _, in := range f.Inputs {
@@ -262,7 +264,7 @@ func renderForm(f bot.Form, leadID string, problem string, fieldErrs map[string]
 	}
 	for _, in := range f.Inputs {
 		el := input{ID: FormInputPrefix + in.ID, Label: bot.CutPlain(in.Label, maxTitle), Placeholder: in.Placeholder, IsRequired: !in.Optional}
-		var leftOut *textBlock // the line under a list of choices cut short
+		var typed []any // under a list of choices cut short: how to give another
 		switch in.Kind {
 		case bot.InputNumber:
 			zero := 0.0
@@ -272,12 +274,14 @@ func renderForm(f bot.Form, leadID string, problem string, fieldErrs map[string]
 			options := in.Options
 			if choices >= 0 && choices < len(options) {
 				options = options[:choices]
-				leftOut = &textBlock{Type: "TextBlock", Text: r.markdown("Not shown here: " + bot.Count(len(in.Options)-choices, "more choice", "more choices") + "."),
-					Wrap: true, Size: "Small", IsSubtle: true, Spacing: "None"}
+				typed = r.notListed(in, len(in.Options)-choices, fieldErrs)
 			}
-			list := make([]any, len(options))
+			list := make([]any, len(options), len(options)+1)
 			for i, o := range options {
 				list[i] = map[string]string{"title": o, "value": o}
+			}
+			if typed != nil {
+				list = append(list, map[string]string{"title": bot.NotListed, "value": bot.TypedChoice})
 			}
 			el.Choices = list
 		case bot.InputUser:
@@ -288,20 +292,8 @@ func renderForm(f bot.Form, leadID string, problem string, fieldErrs map[string]
 		default:
 			el.Type, el.IsMultiline = "Input.Text", in.Kind == bot.InputMultiline
 		}
-		msg := fieldErrs[in.ID]
-		switch {
-		case msg != "":
-			el.ErrorMessage = msg
-		case el.IsRequired:
-			el.ErrorMessage = "Required."
-		}
-		c.Body = append(c.Body, el)
-		if msg != "" {
-			c.Body = append(c.Body, textBlock{Type: "TextBlock", Text: r.markdown(msg), Wrap: true, Color: "Attention", Size: "Small", Spacing: "None"})
-		}
-		if leftOut != nil {
-			c.Body = append(c.Body, *leftOut)
-		}
+		c.Body = append(c.Body, r.withError(el, fieldErrs[in.ID])...)
+		c.Body = append(c.Body, typed...)
 	}
 	submit := executeAction(orDefault(f.Submit, "Save"), VerbFormSubmit,
 		map[string]any{"action": VerbFormSubmit, "form": f.ID, "state": f.State, "value": leadID}, "positive")
@@ -309,6 +301,34 @@ func renderForm(f bot.Form, leadID string, problem string, fieldErrs map[string]
 	cancel.AssociatedInputs, cancel.Fallback.AssociatedInputs = "none", "none"
 	c.Body = append(c.Body, actionSet{Type: "ActionSet", ID: "form_actions", Actions: []action{submit, cancel}})
 	return c
+}
+
+// withError is el with its error: msg, when a refused submission gave
+// one (shown on the input and in a line under it), else "Required." for
+// Teams to show when a required input is left empty.
+func (r *renderer) withError(el input, msg string) []any {
+	switch {
+	case msg != "":
+		el.ErrorMessage = msg
+	case el.IsRequired:
+		el.ErrorMessage = "Required."
+	}
+	if msg == "" {
+		return []any{el}
+	}
+	return []any{el, textBlock{Type: "TextBlock", Text: r.markdown(msg), Wrap: true, Color: "Attention", Size: "Small", Spacing: "None"}}
+}
+
+// notListed follows the list of choices of in that renderForm cut, left
+// of them left out: a line saying so and how to give one
+// (bot.NotListedHint), and the optional text input bot.TypedInput(in.ID)
+// to type it in, with its error from fieldErrs.
+func (r *renderer) notListed(in bot.Input, left int, fieldErrs map[string]string) []any {
+	hint := textBlock{Type: "TextBlock", Text: r.markdown(bot.NotListedHint(left, "a Teams card holds only so many")),
+		Wrap: true, Size: "Small", IsSubtle: true, Spacing: "None"}
+	id := bot.TypedInput(in.ID)
+	el := input{Type: "Input.Text", ID: FormInputPrefix + id, Label: bot.TypedLabel}
+	return append([]any{hint}, r.withError(el, fieldErrs[id])...)
 }
 
 // FormInputPrefix prefixes a form input's id in the card, so that input

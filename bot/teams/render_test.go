@@ -2,6 +2,7 @@ package teams_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +57,9 @@ func TestRenderFormGolden(t *testing.T) {
 		{"form_recycle", bot.Form{ID: bot.ActionRecycle, State: `{"lead":42}`, Title: "Recycle", Submit: "Return it",
 			Inputs: []bot.Input{{ID: "reason", Label: "Why is it not ready?", Kind: bot.InputChoice, Options: handoff.DefaultReasons, Placeholder: "Pick a reason"},
 				{ID: "note", Label: "Anything marketing should know?", Kind: bot.InputMultiline, Optional: true}}}, "", nil},
+		{"form_recycle_many", bot.Form{ID: bot.ActionRecycle, State: `{"lead":42}`, Title: "Recycle", Submit: "Return it",
+			Inputs: []bot.Input{{ID: "reason", Label: "Why is it not ready?", Kind: bot.InputChoice, Options: longReasons(150), Placeholder: "Pick a reason"},
+				{ID: "note", Label: "Anything marketing should know?", Kind: bot.InputMultiline, Optional: true}}}, "", nil},
 		{"form_pass", bot.Form{ID: bot.ActionPass, State: `{"lead":42}`, Title: "Pass", Submit: "Pass", Intro: "Pass *Acme A/S* on to the next rep.",
 			Inputs: []bot.Input{{ID: "reason", Label: "Why? (optional)", Kind: bot.InputMultiline, Optional: true}}}, "", nil},
 		{"form_reassign", bot.Form{ID: bot.ActionReassign, State: `{"lead":42}`, Title: "Reassign", Submit: "Reassign",
@@ -67,6 +71,16 @@ func TestRenderFormGolden(t *testing.T) {
 			golden(t, tt.name, teams.RenderForm(tt.form, "42", tt.problem, tt.fields))
 		})
 	}
+}
+
+// longReasons are n reasons of 75 characters, the longest the agreement
+// takes: more than a card holds.
+func longReasons(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = (fmt.Sprintf("Reason %03d ", i+1) + strings.Repeat("and more words ", 5))[:75]
+	}
+	return out
 }
 
 func TestRenderMarkup(t *testing.T) {
