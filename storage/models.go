@@ -187,4 +187,4 @@ var sparseIndexes = []string{
 	"CREATE INDEX IF NOT EXISTS idx_leads_parked_set ON leads (parked_ms) WHERE parked_ms IS NOT NULL",
 }
 
-var allModels = []any{&leadRow{}, &eventRow{}, &outboxRow{}, &chatPostRow{}, &leadMessageRow{}, &leaseRow{}, &scheduleRunRow{}, &trafficRow{}, &processedEventRow{}, &teamsConversationRow{}, &teamsUserRow{}, &teamsPinRow{}, &crmVersionRow{}, &activityRow{}, &secretRow{}, &dataMigrationRow{}, &slaCycleRow{}, &outboxServerRow{}, &memberStampRow{}}
+var allModels = []any{&leadRow{}, &eventRow{}, &outboxRow{}, &chatPostRow{}, &leadMessageRow{}, &leaseRow{}, &scheduleRunRow{}, &trafficRow{}, &processedEventRow{}, &teamsConversationRow{}, &teamsUserRow{}, &teamsPinRow{}, &crmVersionRow{}, &activityRow{}, &secretRow{}, &dataMigrationRow{}, &slaCycleRow{}, &outboxServerRow{}, &memberStampRow{}, &memberChangeRow{}}

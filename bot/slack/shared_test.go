@@ -62,8 +62,7 @@ func TestSlackChangesReachEveryReplica(t *testing.T) {
 			name: "a member made a guest",
 			change: func(fake *slacktest.Server) string {
 				fake.SetUser("UBOSS", slacktest.User{Restricted: true})
-				return fmt.Sprintf(`{"type":"event_callback","team_id":%q,"event_id":"EvUser1","event_time":1700000000,`+
-					`"event":{"type":"user_change","user":{"id":"UBOSS","team_id":%[1]q,"is_restricted":true,"profile":{}}}}`, slacktest.TeamID)
+				return guestEvent("EvUser1", "UBOSS")
 			},
 			allowed: func(t *testing.T, r sharedReplica) bool {
 				t.Helper()
@@ -164,4 +163,66 @@ func TestSlackStatusChangeStaysOnItsReplica(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A member made a guest on one replica: the other drops what users.info
+// said of that member alone, not of everyone it had read. Its next check
+// of the guest reads them once, and its checks of the members it had
+// read before make no call (they were all read again, each at their next
+// request, when the whole cache was dropped).
+func TestSlackRevokedUserReadAgainAlone(t *testing.T) {
+	members := []string{"UBOSS", "UOTHER", "UREP"}
+	for _, dialect := range storagetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			fake, clock, replicas := newSharedReplicas(t, dialect)
+			for i, r := range replicas {
+				for _, u := range members {
+					if err := r.workspace.Check(ctx, slacktest.TeamID, "", u); err != nil {
+						t.Fatalf("replica %d refuses %s before the change: %v", i, u, err)
+					}
+				}
+			}
+			fake.SetUser("UBOSS", slacktest.User{Restricted: true})
+			if _, err := replicas[0].app.Event(ctx, []byte(guestEvent("EvGuest1", "UBOSS"))); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(cache.DefaultSharedEvery)
+			before := usersInfoCalls(fake)
+			err := replicas[1].workspace.Check(ctx, slacktest.TeamID, "", "UBOSS")
+			if handoff.ErrorCode(err) != handoff.EFORBIDDEN {
+				t.Fatalf("the other replica's check of the member made a guest = %v, want refused", err)
+			}
+			for _, u := range members[1:] {
+				if err := replicas[1].workspace.Check(ctx, slacktest.TeamID, "", u); err != nil {
+					t.Fatalf("the other replica refuses %s after another member was made a guest: %v", u, err)
+				}
+			}
+			after := usersInfoCalls(fake)
+			for _, u := range members {
+				want := 0
+				if u == "UBOSS" {
+					want = 1
+				}
+				if n := after[u] - before[u]; n != want {
+					t.Errorf("the other replica called users.info for %s %d times after UBOSS was made a guest, want %d", u, n, want)
+				}
+			}
+		})
+	}
+}
+
+// guestEvent is the user_change of user made a multi-channel guest.
+func guestEvent(eventID, user string) string {
+	return fmt.Sprintf(`{"type":"event_callback","team_id":%q,"event_id":%q,"event_time":1700000000,`+
+		`"event":{"type":"user_change","user":{"id":%q,"team_id":%[1]q,"is_restricted":true,"profile":{}}}}`, slacktest.TeamID, eventID, user)
+}
+
+// usersInfoCalls counts the stand-in Slack's users.info calls by user.
+func usersInfoCalls(fake *slacktest.Server) map[string]int {
+	n := map[string]int{}
+	for _, c := range fake.Calls("users.info") {
+		n[c.Param("user")]++
+	}
+	return n
 }

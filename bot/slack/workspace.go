@@ -69,7 +69,8 @@ func (w *Workspace) BotUserID(ctx context.Context) (string, error) {
 
 // Share makes the user_change events that reach this replica reach the
 // replicas sharing stamps too, and theirs this one: each drops what
-// users.info said within a second of another's event (cache.Shared).
+// users.info said of the changed user within a second of another's
+// event, and keeps what it said of everyone else (cache.Shared.Apply).
 // Call it before the first Check.
 func (w *Workspace) Share(stamps cache.Stamps) {
 	w.shared = cache.NewShared(stamps, "slack:users")
@@ -88,18 +89,19 @@ func (w *Workspace) SetClock(now func() time.Time) {
 // UserChanged forgets what users.info said of userID, on Slack's
 // user_change: a member made a guest, or deactivated, is refused from their
 // next request, not up to 10 minutes later, on every replica sharing the
-// change (Share). A change that leaves them a full member (member: a new
-// status or name, most user_change events) is not shared: each would make
-// every other replica drop what users.info said of everyone, and a guest
-// made a member is let in by the others when their answer runs out. It
-// returns an error when the change could not be shared: the event is to be
-// handled again.
+// change (Share), each of which reads that user again and no one else. A
+// change that leaves them a full member (member: a new status or name,
+// most user_change events) is not shared: it would make every other
+// replica read the user again at their next request for nothing, and a
+// guest made a member is let in by the others when their answer runs
+// out. It returns an error when the change could not be shared: the
+// event is to be handled again.
 func (w *Workspace) UserChanged(ctx context.Context, userID string, member bool) error {
 	w.users.Forget(userID)
 	if member {
 		return nil
 	}
-	if err := w.shared.Announce(ctx); err != nil {
+	if err := w.shared.AnnounceKey(ctx, userID); err != nil {
 		return fmt.Errorf("slack: change of user %s: %w", userID, err)
 	}
 	return nil
@@ -126,12 +128,8 @@ func (w *Workspace) Check(ctx context.Context, teamID, userTeamID, userID string
 	case userID == "":
 		return refuse("request names no user")
 	}
-	changed, err := w.shared.Changed(ctx)
-	if err != nil {
+	if err := w.shared.Apply(ctx, w.users); err != nil {
 		return fmt.Errorf("slack: is %s a member: %w", userID, err)
-	}
-	if changed {
-		w.users.Clear()
 	}
 	u, err := w.users.Get(ctx, userID)
 	if err != nil {

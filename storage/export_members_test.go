@@ -1,0 +1,4 @@
+package storage
+
+// MemberChangesKept is memberChangesKept, for tests.
+const MemberChangesKept = memberChangesKept
