@@ -82,6 +82,21 @@ func (o *outboxServers) forget(worker string) {
 	delete(o.at, worker)
 }
 
+// ServeOutbox records that worker takes the chat messages of platforms
+// until now plus lease (serveAtLeast at least), as TakeOutbox does at the
+// start of a round: a dispatcher calls it while a round runs too, so that
+// a round longer than its record does not leave the record ended while
+// the replica still serves its platforms (DropPendingOutbox deletes an
+// ended record, after which OtherPlatforms no longer counts the
+// platform). It writes only when a third of the last record's time has
+// passed. It returns a wrapped error when the record cannot be written.
+func (s *Store) ServeOutbox(ctx context.Context, worker string, now time.Time, lease time.Duration, platforms ...string) error {
+	if err := s.serveOutbox(ctx, worker, platforms, now, lease); err != nil {
+		return fmt.Errorf("storage: %w", err)
+	}
+	return nil
+}
+
 // serveOutbox records that worker takes the chat messages of platforms
 // until now plus lease (serveAtLeast at least), when a third of its last
 // record's time has passed, and removes the records that ended

@@ -26,6 +26,7 @@ import (
 // implements it.
 type Store interface {
 	TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string, platforms ...string) ([]handoff.OutboxMessage, error)
+	ServeOutbox(ctx context.Context, worker string, now time.Time, lease time.Duration, platforms ...string) error
 	UnservedOutbox(ctx context.Context, now, dueBy time.Time, platforms []string) (map[string]int64, error)
 	OtherPlatforms(ctx context.Context, now time.Time, platforms []string) ([]string, error)
 	RenewOutbox(ctx context.Context, m handoff.OutboxMessage, until time.Time) error
@@ -103,8 +104,10 @@ type Config struct {
 	Interactive *busy.Gate
 	Yield       time.Duration
 	// Ticker starts the ticker that paces the lease renewals of a message
-	// being sent (every third of Lease) and returns its channel and its
-	// stop function; a time.Ticker when nil. Tests tick it themselves.
+	// being sent (every third of Lease), and of the record of the
+	// platforms this dispatcher serves with them (serving.go), and returns
+	// its channel and its stop function; a time.Ticker when nil. Tests
+	// tick it themselves.
 	Ticker func(every time.Duration) (<-chan time.Time, func())
 }
 

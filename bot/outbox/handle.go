@@ -133,8 +133,10 @@ func (d *Dispatcher) park(m handoff.OutboxMessage) {
 }
 
 // keepLease renews m's lease every third of Lease until release is
-// called. The returned context ends when the lease is lost to another
-// worker, so that no further call is made for m.
+// called, and the record of the platforms this worker serves first
+// (serve): one message's calls may outlast that record. The returned
+// context ends when the lease is lost to another worker, so that no
+// further call is made for m.
 func (d *Dispatcher) keepLease(ctx context.Context, m handoff.OutboxMessage, log *slog.Logger) (context.Context, func()) {
 	mctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -148,6 +150,7 @@ func (d *Dispatcher) keepLease(ctx context.Context, m handoff.OutboxMessage, log
 				return
 			case <-tick:
 			}
+			d.serve(mctx)
 			err := d.cfg.Store.RenewOutbox(mctx, m, d.cfg.Now().UTC().Add(d.cfg.Lease))
 			switch {
 			case handoff.ErrorCode(err) == handoff.ECONFLICT:

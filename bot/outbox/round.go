@@ -56,6 +56,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		if d.leaseShort(leased) {
 			pending = d.record(ctx, pending)
 		}
+		d.serve(ctx)
 		o, ok := d.handle(ctx, m, leased, refreshed, others)
 		if !ok {
 			continue
