@@ -69,9 +69,10 @@ type Store interface {
 	FoldMerged(ctx context.Context, source, survivor string, merged []string, policy handoff.Policy, now time.Time, actor string) error
 	// ForgetCRMPerson erases every lead of the person whose contact
 	// HubSpot erased at their request (the contact's, those of the
-	// contacts merged with it, those with their email address), as
-	// Handoff's own erasure does, recording actor as who asked, and
-	// returns how many; ENOTFOUND when there is none not yet erased.
+	// contacts merged with it, those with their email address that no
+	// CRM record holds), in one transaction, as Handoff's own erasure
+	// does, recording actor as who asked, and returns how many;
+	// ENOTFOUND when there is none not yet erased.
 	ForgetCRMPerson(ctx context.Context, source, externalID string, now time.Time, actor string) (int, error)
 }
 
@@ -92,7 +93,8 @@ type Result struct {
 	Merged []string `json:"merged,omitempty"`
 	// Erased is true when a contact.privacyDeletion event erased the
 	// person's leads: the contact's, those of the contacts merged with
-	// it and those with their email address.
+	// it and those with their email address that no CRM record holds
+	// (see storage.Store.ForgetCRMPerson).
 	Erased bool `json:"erased,omitempty"`
 	// Unknown is true for an event about a contact Handoff has no lead
 	// of (or one already erased): nothing was written.

@@ -23,13 +23,15 @@ func personContact(id int, email string, modified time.Time, merged string) stri
 // one known by the erased contact's id: the leads of the contacts HubSpot
 // merged with it (either way: the erased contact merged into another, or
 // others into it), and every lead with the email address of any of them
-// (the contact made again after a deletion, or never merged). Another
-// person's lead stays, and so does one with no email.
+// that no CRM record holds (posted through the API). Another contact's
+// lead stays, with the same address too (a shared info@), and so does one
+// with no email.
 func TestHubSpotPrivacyDeletionErasesThePerson(t *testing.T) {
 	modified := now.Add(-time.Hour)
 	type lead struct {
 		id    int
 		email string
+		api   bool // posted through the API as "api-<id>", not sent by HubSpot
 	}
 	cases := []struct {
 		name   string
@@ -40,20 +42,20 @@ func TestHubSpotPrivacyDeletionErasesThePerson(t *testing.T) {
 		kept   []string
 	}{
 		{"same email, another contact",
-			[]lead{{711, "p1@berg.dk"}, {712, "p1@berg.dk"}, {713, "other1@berg.dk"}, {714, ""}}, nil,
-			711, []string{"711", "712"}, []string{"713", "714"}},
+			[]lead{{711, "p1@berg.dk", false}, {712, "p1@berg.dk", false}, {712, "p1@berg.dk", true}, {713, "other1@berg.dk", false}, {714, "", false}}, nil,
+			711, []string{"711", "api-712"}, []string{"712", "713", "714"}},
 		{"merged into the erased contact",
-			[]lead{{721, "a2@berg.dk"}, {722, "b2@berg.dk"}, {723, "other2@berg.dk"}},
+			[]lead{{721, "a2@berg.dk", false}, {722, "b2@berg.dk", false}, {723, "other2@berg.dk", false}},
 			[]string{personContact(721, "a2@berg.dk", now.Add(-time.Minute), "722")},
 			721, []string{"721", "722"}, []string{"723"}},
 		{"the erased contact merged into another",
-			[]lead{{731, "a3@berg.dk"}, {732, "b3@berg.dk"}, {733, "other3@berg.dk"}},
+			[]lead{{731, "a3@berg.dk", false}, {732, "b3@berg.dk", false}, {733, "other3@berg.dk", false}},
 			[]string{mergeEvent(731, 0, 732)},
 			732, []string{"731", "732"}, []string{"733"}},
 		{"merged, then the other's email elsewhere",
-			[]lead{{741, "a4@berg.dk"}, {742, "b4@berg.dk"}, {743, "b4@berg.dk"}, {744, "other4@berg.dk"}},
+			[]lead{{741, "a4@berg.dk", false}, {742, "b4@berg.dk", false}, {743, "b4@berg.dk", true}, {743, "b4@berg.dk", false}, {744, "other4@berg.dk", false}},
 			[]string{mergeEvent(741, 0, 742)},
-			741, []string{"741", "742", "743"}, []string{"744"}},
+			741, []string{"741", "742", "api-743"}, []string{"743", "744"}},
 	}
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
@@ -61,6 +63,13 @@ func TestHubSpotPrivacyDeletionErasesThePerson(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) {
 				_, post := clockedServer(t, s, now)
 				for _, l := range c.leads {
+					if l.api {
+						in := handoff.LeadInput{ExternalID: fmt.Sprintf("api-%d", l.id), Email: l.email, Name: "Ann API"}
+						if _, err := s.SaveLead(ctx, in, handoff.DefaultPolicy(), now, handoff.ActorAPI); err != nil {
+							t.Fatal(err)
+						}
+						continue
+					}
 					body := personContact(l.id, l.email, modified, "")
 					if l.email == "" {
 						body = fmt.Sprintf(`{"hs_object_id": %d, "firstname": "Noemail", "lifecyclestage": "salesqualifiedlead", "hs_lastmodifieddate": %d}`, l.id, modified.UnixMilli())

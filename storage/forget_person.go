@@ -20,9 +20,13 @@ const maxPersonRounds = 8
 // merged with it, either way (crm_versions.merged_lead_id: the lead that
 // took the surviving record's id, and the closed leads of the records
 // merged into it); and every lead with the email address of any of those
-// (the contact made again after a deletion, one the CRM never merged),
-// followed until no lead is added. It returns ENOTFOUND when there is
-// none: an unknown record, or one whose leads were erased already.
+// that no CRM record holds (crm_versions: one that came through the API
+// or an import), followed until no lead is added. A lead with that
+// address that a CRM knows as another record (another HubSpot contact, a
+// Salesforce lead) is another person's, as a shared address such as
+// info@ is, and stays. The leads are erased in one transaction: all of
+// them, or none when one fails. It returns ENOTFOUND when there is none:
+// an unknown record, or one whose leads were erased already.
 func (s *Store) ForgetCRMPerson(ctx context.Context, source, externalID string, now time.Time, actor string) (int, error) {
 	ids, err := personLeads(s.db.WithContext(ctx), source, externalID)
 	if err != nil {
@@ -75,7 +79,8 @@ func personLeads(db *gorm.DB, source, externalID string) ([]int64, error) {
 }
 
 // linkedLeads returns the ids of the leads not erased one link from the
-// leads of ids: by a CRM's merge, either way, or by an email address.
+// leads of ids: by a CRM's merge, either way, or by an email address
+// (personByEmail).
 func linkedLeads(db *gorm.DB, ids []int64) ([]int64, error) {
 	var rows []leadRow
 	if err := db.Select("id", "external_id", "email").Where("id IN ?", ids).Find(&rows).Error; err != nil {
@@ -98,11 +103,22 @@ func linkedLeads(db *gorm.DB, ids []int64) ([]int64, error) {
 	fresh := db.Session(&gorm.Session{NewDB: true})
 	cond := fresh.Where("external_id IN (?)", fresh.Model(&crmVersionRow{}).Select("external_id").Where("merged_lead_id IN ?", ids))
 	if len(emails) > 0 {
-		// And every lead with one of their email addresses.
-		cond = cond.Or("email IN ?", emails)
+		cond = cond.Or(personByEmail(fresh, emails))
 	}
 	if err := db.Model(&leadRow{}).Where("erased_ms IS NULL").Where(cond).Pluck("id", &more).Error; err != nil {
 		return nil, err
 	}
 	return append(out, more...), nil
+}
+
+// personByEmail is the condition on leads that finds, by one of emails,
+// the leads of the person those addresses are theirs: every lead with one
+// that no CRM record holds (no crm_versions row of its external id, of
+// any CRM). A lead a CRM knows as a record is the person's only when that
+// record is theirs or merged with it, which the merge links find; by the
+// address alone it is another contact's, another Salesforce lead's,
+// another person (a shared address, info@ a company) and is not erased.
+func personByEmail(fresh *gorm.DB, emails []string) *gorm.DB {
+	crmRecord := fresh.Model(&crmVersionRow{}).Select("1").Where("crm_versions.external_id = leads.external_id")
+	return fresh.Where("email IN ?", emails).Where("NOT EXISTS (?)", crmRecord)
 }

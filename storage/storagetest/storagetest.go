@@ -175,13 +175,30 @@ func Each(t *testing.T, f func(t *testing.T, s *storage.Store)) {
 // failing among others'. raw is a handle on the database (OpenRaw).
 func FailInsertsOf(tb testing.TB, raw *sql.DB, dialect, externalID string) {
 	tb.Helper()
-	lit := "'" + strings.ReplaceAll(externalID, "'", "''") + "'"
-	stmts := []string{`CREATE TRIGGER fail_lead BEFORE INSERT ON leads WHEN (NEW.external_id = ` + lit + `)
-		BEGIN SELECT RAISE(ABORT, 'test: lead refused'); END`}
+	failLeadWrites(tb, raw, dialect, "fail_lead", "INSERT", "NEW.external_id = "+quote(externalID), "test: lead refused")
+}
+
+// FailErasureOf makes the database refuse, with an error of its own (a
+// trigger raising one), the erasure of the lead whose external id is
+// externalID (the update that sets its erased_ms): for tests that an
+// erasure of several leads failing at one writes none of them. raw is a
+// handle on the database (OpenRaw).
+func FailErasureOf(tb testing.TB, raw *sql.DB, dialect, externalID string) {
+	tb.Helper()
+	failLeadWrites(tb, raw, dialect, "fail_erasure", "UPDATE",
+		"OLD.external_id = "+quote(externalID)+" AND NEW.erased_ms IS NOT NULL", "test: erasure refused")
+}
+
+// failLeadWrites creates the trigger name, which refuses every op (INSERT,
+// UPDATE) of the leads table whose row meets when, raising msg.
+func failLeadWrites(tb testing.TB, raw *sql.DB, dialect, name, op, when, msg string) {
+	tb.Helper()
+	stmts := []string{`CREATE TRIGGER ` + name + ` BEFORE ` + op + ` ON leads WHEN (` + when + `)
+		BEGIN SELECT RAISE(ABORT, '` + msg + `'); END`}
 	if dialect == storage.DialectPostgres {
 		stmts = []string{
-			`CREATE FUNCTION fail_lead() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'test: lead refused'; END $$`,
-			`CREATE TRIGGER fail_lead BEFORE INSERT ON leads FOR EACH ROW WHEN (NEW.external_id = ` + lit + `) EXECUTE FUNCTION fail_lead()`,
+			`CREATE FUNCTION ` + name + `() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '` + msg + `'; END $$`,
+			`CREATE TRIGGER ` + name + ` BEFORE ` + op + ` ON leads FOR EACH ROW WHEN (` + when + `) EXECUTE FUNCTION ` + name + `()`,
 		}
 	}
 	for _, q := range stmts {
@@ -190,6 +207,9 @@ func FailInsertsOf(tb testing.TB, raw *sql.DB, dialect, externalID string) {
 		}
 	}
 }
+
+// quote is s as an SQL string literal.
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // EachFailingInsertsOf is Each on stores whose database refuses every
 // insert of the lead externalID (FailInsertsOf).
