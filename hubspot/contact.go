@@ -217,6 +217,9 @@ func parseContact(obj map[string]any, now time.Time, portal string) (Contact, er
 			raw[f] = v
 		}
 	}
+	if v := props["hs_analytics_source"]; v != "" {
+		raw["source"] = sourceName(v)
+	}
 	var stageKey string
 	if v := props["lifecyclestage"]; v != "" {
 		// Internal values, or labels such as "Marketing Qualified Lead".

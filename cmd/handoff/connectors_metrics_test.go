@@ -18,8 +18,8 @@ func TestHubSpotLeadsCountedInMetrics(t *testing.T) {
 			srv.hubspotPost(t, "hs-secret", `{"hs_object_id":"m-hs-1","firstname":"Ann","email":"ann@berg.dk",`+
 				`"hs_analytics_source":"PAID_SOCIAL","lifecyclestage":"salesqualifiedlead"}`)
 			srv.metricsContain(t,
-				`handoff_leads_received_total{source="paid_social",stage="lead"} 1`,
-				`handoff_leads_received_total{source="paid_social",stage="sql"} 1`)
+				`handoff_leads_received_total{source="paid social",stage="lead"} 1`,
+				`handoff_leads_received_total{source="paid social",stage="sql"} 1`)
 		})
 	}
 }

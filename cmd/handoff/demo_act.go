@@ -32,14 +32,18 @@ func (d *demo) postLead(ctx context.Context, l demoLead) error {
 	case l.form:
 		return d.postFromForm(ctx, l)
 	case l.hubspot:
-		id, err := d.postFromHubSpot(ctx, l)
+		lead, err := d.postFromHubSpot(ctx, l)
 		if err != nil {
 			return err
 		}
-		if err := d.posted(ctx, l, id, d.newSQLLine(l, " from HubSpot (signed workflow webhook)")); err != nil {
+		// The line names the source as Handoff keeps it, HubSpot's label
+		// for the internal value its webhook sent.
+		shown := l
+		shown.source = fmt.Sprintf("%s (sent as %s)", lead.Source, l.source)
+		if err := d.posted(ctx, l, lead.ID, d.newSQLLine(shown, " from HubSpot (signed workflow webhook)")); err != nil {
 			return err
 		}
-		return d.datedByHubSpot(ctx, l, id)
+		return d.datedByHubSpot(ctx, l, lead.ID)
 	}
 	lead := map[string]any{
 		"external_id": l.key, "company": l.company, "name": l.name, "title": l.title,

@@ -129,16 +129,12 @@ func (d *demo) hubSpotContact(l demoLead) map[string]any {
 }
 
 // postFromHubSpot sends a lead as a HubSpot workflow's "Send a webhook"
-// does and returns its id in Handoff.
-func (d *demo) postFromHubSpot(ctx context.Context, l demoLead) (int64, error) {
+// does and returns it as Handoff stored it.
+func (d *demo) postFromHubSpot(ctx context.Context, l demoLead) (*handoff.Lead, error) {
 	if _, err := d.sendHubSpot(ctx, l.key, d.hubSpotContact(l)); err != nil {
-		return 0, err
+		return nil, err
 	}
-	lead, err := d.app.store.LeadByExternalID(ctx, l.key)
-	if err != nil {
-		return 0, err
-	}
-	return lead.ID, nil
+	return d.app.store.LeadByExternalID(ctx, l.key)
 }
 
 // sendHubSpot posts a contact (key), or events of HubSpot's webhooks API

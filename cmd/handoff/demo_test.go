@@ -116,9 +116,10 @@ func TestDemo(t *testing.T) {
 	}
 	// A lead arrives from HubSpot through a signed webhook, and its claim
 	// reaches the stand-in CRM's webhook receiver, signed.
-	// Its line names the source the webhook sent and no campaign: Handoff
-	// reads none of HubSpot's properties as one.
-	for _, want := range []string{"New SQL from HubSpot (signed workflow webhook): Nordlys Energi A/S, Camilla Holm (IT-chef) · web · marketing's score 86\n",
+	// Its line names the source as Handoff keeps it, HubSpot's label for
+	// the internal value the webhook sent, and no campaign: Handoff reads
+	// none of HubSpot's properties as one.
+	for _, want := range []string{"New SQL from HubSpot (signed workflow webhook): Nordlys Energi A/S, Camilla Holm (IT-chef) · Organic search (sent as ORGANIC_SEARCH) · marketing's score 86\n",
 		"HubSpot learns by webhook: lead.claimed Nordlys Energi A/S (claimed) by @Mette, signature verified",
 		", 0 with a bad signature"} {
 		if !strings.Contains(out, want) {
@@ -247,7 +248,7 @@ func TestDemo(t *testing.T) {
 	// record; a lifecycle stage set in HubSpot and delivered late is dated
 	// when HubSpot changed it.
 	wantInOrder(t, out, "the contact deleted in HubSpot",
-		"📥 New SQL from HubSpot (signed workflow webhook): Nyborg Værft ApS, Søren Kragh (Indkøbschef) · web · marketing's score 71\n",
+		"📥 New SQL from HubSpot (signed workflow webhook): Nyborg Værft ApS, Søren Kragh (Indkøbschef) · Referrals (sent as REFERRALS) · marketing's score 71\n",
 		"🗑  Søren Kragh's emails bounce: he has left Nyborg Værft, and marketing deletes his contact in HubSpot",
 		`→ HubSpot's app sends contact.deletion of 4134 (webhooks API, signed) → 200 {"stored":1,"leads":[{"external_id":"4134","stage":"lost","created":false}]}`,
 		"→ the lead is closed, lost: deleted in HubSpot, dated Thu ", " 10:20 by the event's occurredAt; its data stays (a deletion is no erasure), "+
@@ -380,7 +381,7 @@ func TestDemo(t *testing.T) {
 	}
 	digest := demoSection(t, out, "#sales-managers")
 	for _, want := range []string{"Marketing: SQLs by source and campaign", "Won by speed of first contact", "Wait for a claim (median)",
-		"Showing the 10 of 15 sources and campaigns with the most SQLs."} {
+		"Showing the 10 of 19 sources and campaigns with the most SQLs."} {
 		if !strings.Contains(digest, want) {
 			t.Errorf("the digest lacks %q", want)
 		}
