@@ -140,7 +140,7 @@ func TestWebhookStoresBothShapes(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := handoff.Lead{Name: "Ann Berg", Email: "ann@berg.dk", Company: "Berg ApS", Title: "IT-chef", Phone: "+45 12 34 56 78",
-			Source: "Organic search", Score: 82, Stage: handoff.StageSQL}
+			Source: "Organic Search", Score: 82, Stage: handoff.StageSQL}
 		if l.Name != want.Name || l.Email != want.Email || l.Company != want.Company || l.Title != want.Title ||
 			l.Phone != want.Phone || l.Source != want.Source || l.Score != want.Score || l.Stage != want.Stage || len(l.Attributes) != 0 {
 			t.Fatalf("classic lead = %+v", l)

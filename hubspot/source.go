@@ -8,10 +8,10 @@ import "strings"
 // as marketing reads it in HubSpot, so that /funnel names the sources as
 // HubSpot's reports do.
 var analyticsSources = map[string]string{
-	"ORGANIC_SEARCH": "Organic search", "PAID_SEARCH": "Paid search", "EMAIL_MARKETING": "Email marketing",
-	"SOCIAL_MEDIA": "Organic social", "REFERRALS": "Referrals", "OTHER_CAMPAIGNS": "Other campaigns",
-	"DIRECT_TRAFFIC": "Direct traffic", "OFFLINE": "Offline sources", "PAID_SOCIAL": "Paid social",
-	"AI_REFERRALS": "AI referrals",
+	"ORGANIC_SEARCH": "Organic Search", "PAID_SEARCH": "Paid Search", "EMAIL_MARKETING": "Email Marketing",
+	"SOCIAL_MEDIA": "Organic Social", "REFERRALS": "Referrals", "OTHER_CAMPAIGNS": "Other Campaigns",
+	"DIRECT_TRAFFIC": "Direct Traffic", "OFFLINE": "Offline Sources", "PAID_SOCIAL": "Paid Social",
+	"AI_REFERRALS": "AI Referrals",
 }
 
 // sourceName is the lead source for a contact's hs_analytics_source v:

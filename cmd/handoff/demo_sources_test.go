@@ -13,8 +13,8 @@ import (
 // reports name it by: the body the demo signs, read as the webhook reads it.
 func TestDemoHubSpotSourcesAsHubSpotSendsThem(t *testing.T) {
 	want := map[string]string{
-		"hs-4101": "Organic search", "4131": "Email marketing", "4132": "Organic search",
-		"4133": "Paid search", "4134": "Referrals", "4135": "Paid social",
+		"hs-4101": "Organic Search", "4131": "Email Marketing", "4132": "Organic Search",
+		"4133": "Paid Search", "4134": "Referrals", "4135": "Paid Social",
 	}
 	leads, _, err := parseDemoScript(demoWeek)
 	if err != nil {

@@ -119,7 +119,7 @@ func TestDemo(t *testing.T) {
 	// Its line names the source as Handoff keeps it, HubSpot's label for
 	// the internal value the webhook sent, and no campaign: Handoff reads
 	// none of HubSpot's properties as one.
-	for _, want := range []string{"New SQL from HubSpot (signed workflow webhook): Nordlys Energi A/S, Camilla Holm (IT-chef) · Organic search (sent as ORGANIC_SEARCH) · marketing's score 86\n",
+	for _, want := range []string{"New SQL from HubSpot (signed workflow webhook): Nordlys Energi A/S, Camilla Holm (IT-chef) · Organic Search (sent as ORGANIC_SEARCH) · marketing's score 86\n",
 		"HubSpot learns by webhook: lead.claimed Nordlys Energi A/S (claimed) by @Mette, signature verified",
 		", 0 with a bad signature"} {
 		if !strings.Contains(out, want) {
