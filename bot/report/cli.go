@@ -12,6 +12,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/handoff/handoff"
@@ -103,16 +104,23 @@ func WriteCSV(w io.Writer, f handoff.Funnel, header bool) error {
 }
 
 // csvText makes a text cell safe to open in a spreadsheet: a cell that
-// begins with =, +, -, @, their full-width forms (＝ ＋ － ＠, which
-// spreadsheets in East Asian locales read as the same), a tab or a
-// carriage return would be read as a formula, so it is prefixed with an
-// apostrophe, which spreadsheets show as text and do not display.
+// begins with a tab or a carriage return, or whose first character after
+// any leading white space (which spreadsheets trim before they decide) is
+// one of formulaStarts, would be read as a formula, so it is prefixed with
+// an apostrophe, which spreadsheets show as text and do not display.
 func csvText(s string) string {
-	if r, _ := utf8.DecodeRuneInString(s); strings.ContainsRune("=+-@\t\r＝＋－＠", r) {
+	first, _ := utf8.DecodeRuneInString(s)
+	start, _ := utf8.DecodeRuneInString(strings.TrimLeftFunc(s, unicode.IsSpace))
+	if first == '\t' || first == '\r' || strings.ContainsRune(formulaStarts, start) {
 		return "'" + s
 	}
 	return s
 }
+
+// formulaStarts are the characters that begin a formula: = + - @, their
+// full-width forms (＝ ＋ － ＠) and their small forms (﹦ ﹢ ﹣ ﹫), which
+// spreadsheets in East Asian locales read as the same.
+const formulaStarts = "=+-@＝＋－＠\ufe66\ufe62\ufe63\ufe6b"
 
 const dateLayout = "2006-01-02"
 

@@ -106,7 +106,9 @@ func TestWriteJSONMatchesTheAPI(t *testing.T) {
 // TestWriteCSVNeutralisesFormulas filters by a source and an owner that a
 // spreadsheet would run as formulas: the text cells start with an
 // apostrophe, the numbers stay numbers, and text that no spreadsheet reads
-// as a formula is kept as it is.
+// as a formula is kept as it is. Every form of = + - @ is tried (ASCII,
+// full-width, small), and each after leading white space, which
+// spreadsheets trim before they decide that a cell is a formula.
 func TestWriteCSVNeutralisesFormulas(t *testing.T) {
 	for _, tc := range []struct {
 		name, cell string
@@ -122,8 +124,28 @@ func TestWriteCSVNeutralisesFormulas(t *testing.T) {
 		{"FullWidthPlus", "＋1＋1", true},
 		{"FullWidthMinus", "－2＋3", true},
 		{"FullWidthAt", "＠SUM(A1)", true},
+		{"SmallEquals", "\ufe66HYPERLINK(\"https://evil.example\")", true},
+		{"SmallPlus", "\ufe621\ufe621", true},
+		{"SmallMinus", "\ufe632\ufe623", true},
+		{"SmallAt", "\ufe6bSUM(A1)", true},
+		{"SpaceEquals", " =1+1", true},
+		{"SpacesPlus", "   +1+1", true},
+		{"SpaceMinus", " -2+3", true},
+		{"SpaceAt", " @SUM(A1)", true},
+		{"SpaceFullWidthEquals", " ＝1+1", true},
+		{"SpaceSmallEquals", " \ufe661+1", true},
+		{"SpaceSmallAt", " \ufe6bSUM(A1)", true},
+		{"NoBreakSpaceEquals", "\u00a0=1+1", true},
+		{"IdeographicSpaceFullWidthPlus", "\u3000＋1", true},
+		{"NewlineEquals", "\n=1+1", true},
+		{"SpaceTabEquals", " \t=1", true},
 		{"Text", "web", false},
+		{"SpaceText", " web", false},
+		{"OnlySpaces", "   ", false},
 		{"EqualsInside", "a=b", false},
+		{"SpaceEqualsInside", " a =b", false},
+		{"SmallEqualsInside", "a\ufe66b", false},
+		{"SmallAmpersand", "\ufe60web", false},
 		{"FullWidthLetter", "ｗｅｂ", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
