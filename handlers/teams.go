@@ -15,11 +15,14 @@ import (
 	"github.com/handoff/handoff/metrics"
 )
 
-// TeamsValidator checks the Bot Framework token of an activity;
+// TeamsValidator checks the Bot Framework token of an activity by itself
+// (signature, issuer, expiry, audience), before its body is decoded;
 // *bot/teams.Validator implements it. It returns EUNAUTHORIZED or
-// EFORBIDDEN for a token to refuse, other errors when it cannot tell.
+// EFORBIDDEN for a token to refuse, other errors when it cannot tell. The
+// token's claims about the activity are checked once it is decoded
+// (teams.Token.CheckActivity).
 type TeamsValidator interface {
-	Validate(ctx context.Context, authorization, channelID, serviceURL string) (*teams.Claims, error)
+	Authenticate(ctx context.Context, authorization string) (*teams.Token, error)
 }
 
 // TeamsApp handles an authenticated activity; *bot/teams.App implements
@@ -31,7 +34,11 @@ type TeamsApp interface {
 
 // Teams serves the Bot Framework messaging endpoint. Every activity must
 // carry a valid Bot Framework token: a missing or invalid one is answered
-// 401, one for another bot, channel or service URL 403, and nothing
+// 401, one for another bot 403, before anything of the body is decoded,
+// so that a caller who cannot sign learns nothing of how it is read. With
+// a valid token, a body that is no activity is answered 400 naming the
+// field at fault, and an activity from a channel the token's key is not
+// endorsed for or with another service URL than the token's 403; nothing
 // happens. A valid activity from a tenant not in Tenants, or from a
 // channel other than Microsoft Teams, is answered 403 and nothing happens
 // either: nothing of it is stored.
@@ -80,29 +87,24 @@ func (t *Teams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	act, derr := teams.DecodeActivity(body)
-	channelID, serviceURL := "", ""
-	if derr == nil {
-		channelID, serviceURL = act.ChannelID, act.ServiceURL
-	}
-	// Authenticate before saying anything about the body.
-	if _, err := t.Validator.Validate(ctx, auth, channelID, serviceURL); err != nil {
-		switch handoff.ErrorCode(err) {
-		case handoff.EUNAUTHORIZED, handoff.EFORBIDDEN:
-			t.logger().WarnContext(ctx, "teams: activity refused", "err", err)
-			writeError(w, r, t.logger(), err)
-		default:
-			t.logger().ErrorContext(ctx, "teams: cannot check token", "err", err)
-			writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: "cannot check the token now"})
-		}
+	// Authenticate before saying anything about the body: the token's
+	// signature, issuer, expiry and audience need none of it.
+	tok, err := t.Validator.Authenticate(ctx, auth)
+	if err != nil {
+		t.refuse(w, r, err)
 		return
 	}
-	if derr != nil {
-		writeJSON(w, http.StatusBadRequest, errorBody{Error: "malformed activity"})
+	act, err := teams.DecodeActivity(body)
+	if err != nil {
+		writeError(w, r, t.logger(), err)
 		return
 	}
 	if !utf8.Valid(body) { // decoding turned its bytes into U+FFFD unseen
-		writeJSON(w, http.StatusBadRequest, errorBody{Error: "activity body is not valid UTF-8"})
+		writeError(w, r, t.logger(), handoff.Invalid("invalid activity", map[string]string{"body": handoff.ProblemUTF8}))
+		return
+	}
+	if _, err := tok.CheckActivity(act.ChannelID, act.ServiceURL); err != nil {
+		t.refuse(w, r, err)
 		return
 	}
 	if err := act.CheckOrigin(t.Tenants); err != nil {
@@ -124,4 +126,19 @@ func (t *Teams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// refuse answers an activity whose token err refuses (401, 403), or 503
+// when the token could not be checked (the signing keys could not be
+// fetched).
+func (t *Teams) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	ctx := r.Context()
+	switch handoff.ErrorCode(err) {
+	case handoff.EUNAUTHORIZED, handoff.EFORBIDDEN:
+		t.logger().WarnContext(ctx, "teams: activity refused", "err", err)
+		writeError(w, r, t.logger(), err)
+	default:
+		t.logger().ErrorContext(ctx, "teams: cannot check token", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: "cannot check the token now"})
+	}
 }

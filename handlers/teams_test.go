@@ -99,6 +99,14 @@ func (e *teamsEnv) token() string {
 	return teamstest.Sign(e.t, e.bf.Key(), teamstest.Claims(teamstest.AppID, e.bf.ServiceURL(), time.Now()))
 }
 
+// tokenWith is a token of the fake's key, issued at now, whose claims mod
+// changes from a valid token's.
+func (e *teamsEnv) tokenWith(now time.Time, mod func(c map[string]any)) string {
+	c := teamstest.Claims(teamstest.AppID, e.bf.ServiceURL(), now)
+	mod(c)
+	return teamstest.Sign(e.t, e.bf.Key(), c)
+}
+
 // team is the Teams team the test's activities come from.
 func (e *teamsEnv) team() teamstest.Team {
 	return teamstest.Team{Tenant: tenantID, ID: teamID, Name: "Sales Team", BotID: botID, ServiceURL: e.bf.ServiceURL()}
@@ -239,11 +247,7 @@ func TestTeamsAuth(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		e := newTeamsEnv(t, s, nil)
 		now := time.Now()
-		claims := func(mod func(c map[string]any)) string {
-			c := teamstest.Claims(teamstest.AppID, e.bf.ServiceURL(), now)
-			mod(c)
-			return teamstest.Sign(t, e.bf.Key(), c)
-		}
+		claims := func(mod func(c map[string]any)) string { return e.tokenWith(now, mod) }
 		stranger := teamstest.NewKey(t, "stranger")
 		tests := []struct {
 			name     string

@@ -1,9 +1,11 @@
 package teams
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
@@ -28,17 +30,57 @@ type Activity struct {
 	Expiration     json.RawMessage `json:"expiration,omitempty"`
 }
 
-// DecodeActivity decodes an activity body. It returns an error for
-// anything but a JSON object with a type.
+// DecodeActivity decodes an activity body. Anything but a JSON object with
+// a type is an EINVALID error naming the field at fault, as the intake
+// names its fields: "body" for a body that is not one JSON object, the
+// field for a value of the wrong kind ("from.id": a number where a string
+// is wanted), "type" for an activity without one.
 func DecodeActivity(body []byte) (*Activity, error) {
 	var a Activity
-	if err := json.Unmarshal(body, &a); err != nil {
-		return nil, fmt.Errorf("teams: decode activity: %w", err)
-	}
-	if a.Type == "" {
-		return nil, errors.New("teams: activity has no type")
+	err := json.Unmarshal(body, &a)
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return nil, invalidActivity("body", fmt.Sprintf("invalid JSON at byte %d: %v", syn.Offset, syn))
+	case !bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("{")):
+		return nil, invalidActivity("body", "must be one JSON object")
+	case errors.As(err, &typ) && typ.Field != "":
+		// encoding/json names a field of the embedded schema.Activity
+		// after it too ("Activity.from.id"); the sender knows "from.id".
+		field := strings.TrimPrefix(typ.Field, "Activity.")
+		return nil, invalidActivity(field, fmt.Sprintf("must be %s, not %s", wantedJSON(typ.Type), typ.Value))
+	case err != nil:
+		return nil, invalidActivity("body", err.Error())
+	case a.Type == "":
+		return nil, invalidActivity("type", "required")
 	}
 	return &a, nil
+}
+
+// invalidActivity is DecodeActivity's error: field is not as an activity
+// has it, for the reason why.
+func invalidActivity(field, why string) error {
+	return handoff.Invalid("invalid activity", map[string]string{field: why})
+}
+
+// wantedJSON names the JSON value that a Go value of type t is decoded
+// from: "a string", "an object".
+func wantedJSON(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "of another kind"
 }
 
 // ChannelData is the Teams part of an activity's channelData.

@@ -100,13 +100,34 @@ func forbidden(format string, args ...any) error {
 	return handoff.Errorf(handoff.EFORBIDDEN, "teams auth: "+format, args...)
 }
 
+// Token is an inbound token whose signature, issuer, expiry and audience
+// Validator.Authenticate checked, all of which it can do without the
+// activity; what the token says of the activity it came with (the channel
+// its key is endorsed for, its serviceurl claim) Token.CheckActivity checks
+// once the activity is decoded.
+type Token struct {
+	claims       Claims
+	endorsements []string // the channels the signing key may sign for
+}
+
 // Validate checks the Authorization header of an activity from channelID
-// (e.g. "msteams") whose serviceUrl is serviceURL. It returns the claims, or
-// an error coded handoff.EUNAUTHORIZED (no token, bad signature, unknown
-// key, wrong issuer, expired) or handoff.EFORBIDDEN (wrong audience, key not
-// endorsed for the channel, serviceurl claim differs); any other error means
-// the keys could not be fetched. It never panics on odd claims.
+// (e.g. "msteams") whose serviceUrl is serviceURL: Authenticate, then
+// Token.CheckActivity. It returns the claims or either one's error.
 func (v *Validator) Validate(ctx context.Context, authorization, channelID, serviceURL string) (*Claims, error) {
+	tok, err := v.Authenticate(ctx, authorization)
+	if err != nil {
+		return nil, err
+	}
+	return tok.CheckActivity(channelID, serviceURL)
+}
+
+// Authenticate checks the token of an Authorization header by itself,
+// before anything of the request's body is read into an activity. It
+// returns the token, or an error coded handoff.EUNAUTHORIZED (no token,
+// bad signature, unknown key, wrong issuer, expired) or handoff.EFORBIDDEN
+// (wrong audience); any other error means the keys could not be fetched.
+// It never panics on odd claims.
+func (v *Validator) Authenticate(ctx context.Context, authorization string) (*Token, error) {
 	scheme, token, ok := strings.Cut(strings.TrimSpace(authorization), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		return nil, unauthorized("missing bearer token")
@@ -165,14 +186,25 @@ func (v *Validator) Validate(ctx context.Context, authorization, channelID, serv
 	if v.appID == "" || !audienceMatches(claims["aud"], v.appID) {
 		return nil, forbidden("token is not for this bot")
 	}
-	if channelID == "" || !slices.Contains(key.endorsements, channelID) {
+	return &Token{claims: Claims{AppID: v.appID, ServiceURL: stringClaim(claims, "serviceurl"), Expires: exp},
+		endorsements: key.endorsements}, nil
+}
+
+// CheckActivity checks the token against the activity it came with, from
+// channelID (e.g. "msteams") with serviceUrl serviceURL. It returns the
+// claims, or an error coded handoff.EFORBIDDEN when the signing key is not
+// endorsed for the channel or the serviceurl claim differs from the
+// activity's serviceUrl (or either is missing).
+func (t *Token) CheckActivity(channelID, serviceURL string) (*Claims, error) {
+	if channelID == "" || !slices.Contains(t.endorsements, channelID) {
 		return nil, forbidden("signing key is not endorsed for channel %q", channelID)
 	}
-	claimURL := stringClaim(claims, "serviceurl")
+	claimURL := t.claims.ServiceURL
 	if claimURL == "" || serviceURL == "" || strings.TrimSuffix(claimURL, "/") != strings.TrimSuffix(serviceURL, "/") {
 		return nil, forbidden("serviceurl claim does not match the activity's serviceUrl")
 	}
-	return &Claims{AppID: v.appID, ServiceURL: claimURL, Expires: exp}, nil
+	c := t.claims
+	return &c, nil
 }
 
 // decodeSegment decodes one base64url JSON part of a JWT.
