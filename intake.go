@@ -44,6 +44,13 @@ type LeadInput struct {
 	// saved, so the person has one lead and one card. Never read from a
 	// request.
 	Merged []string
+	// EarlierImplied lets an older state of the sender's record, one a
+	// versioned save finds stale (a delivery the CRM retried and that
+	// arrives after a newer one), date earlier the marketing stages the
+	// newer state only implied, by its ChangedAt (EarlierImpliedDates);
+	// nothing else of it is saved. Set by the Salesforce connector. Never
+	// read from a request, and no part of a CRMVersion's digest.
+	EarlierImplied bool `json:"-"`
 	// KnownOnly is set on the input of a CRM event that names a record
 	// without carrying its contact (HubSpot's contact.deletion, a
 	// property change): it changes a known lead only, and for an unknown

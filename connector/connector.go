@@ -66,6 +66,11 @@ const (
 	// which carries too little to make one (HubSpot's property change or
 	// deletion: no name, no email).
 	IgnoredUnknown = "unknown"
+	// IgnoredStale: an older or repeated state of a record, arriving
+	// after a newer one (a retry, a delivery out of order): the newer
+	// state stays. A Salesforce notification so ignored may still date
+	// earlier the stages the newer one only implied.
+	IgnoredStale = "stale"
 )
 
 // IgnoredFunc is told the reason of each event taken and left alone; a

@@ -120,7 +120,7 @@ func New(stats OutboxStatter) *Metrics {
 		Name: "handoff_crm_deliveries_refused_total", Help: "Deliveries of a CRM's webhook refused for what they are, by crm (hubspot, salesforce) and reason (auth: a wrong signature, token or org; invalid: no delivery, or a record that cannot be a lead). The CRM does not bring them back.",
 	}, []string{"crm", "reason"})
 	m.crmIgnored = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "handoff_crm_events_ignored_total", Help: "Events of a CRM's webhook taken (2xx) and left alone, by crm and reason (creation: a record created, which carries no properties; property: a change of a property Handoff does not read; unknown: an event about a record Handoff has no lead of).",
+		Name: "handoff_crm_events_ignored_total", Help: "Events of a CRM's webhook taken (2xx) and left alone, by crm and reason (creation: a record created, which carries no properties; property: a change of a property Handoff does not read; unknown: an event about a record Handoff has no lead of; stale: an older or repeated state of a record, acknowledged, the newer state kept).",
 	}, []string{"crm", "reason"})
 	m.registry.MustRegister(m.leadsReceived, m.intakeSeconds, m.chatCalls, m.chatSeconds, m.rateLimited,
 		m.claimAckSeconds, m.slaBreaches, m.slaReminders, m.schedulerLag, m.schedulerTicked, m.leaseHeld, m.leaseTaken, m.apiRateLimited, m.parked, m.panics, m.channelLost,

@@ -43,6 +43,10 @@ type Handler struct {
 	// database failure: Salesforce sends it again, to the same refusal. It
 	// may be nil.
 	Refused connector.RefusedFunc
+	// Ignored is told each notification acknowledged and left alone, by
+	// reason: connector.IgnoredStale for an older or repeated state of a
+	// lead. It may be nil.
+	Ignored connector.IgnoredFunc
 }
 
 // Register adds the route to mux.
@@ -50,7 +54,8 @@ func (h *Handler) Register(mux *http.ServeMux) { mux.Handle("POST "+Path, h) }
 
 // ServeHTTP acknowledges a message only once every notification in it is
 // stored (or was already: a repeated notification or an older state of a
-// record changes nothing). A wrong token or org, or a body that is not an
+// record changes nothing but, for an older one, the date of the stages a
+// newer one only implied; each is told to Ignored as stale). A wrong token or org, or a body that is not an
 // Outbound Message on Lead, gets a SOAP fault and nothing is stored. A
 // notification that cannot be a lead gets a fault naming it, after the
 // valid notifications of its message are stored (Salesforce sends the
@@ -110,7 +115,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, u := range updates {
 		at, version := now().UTC(), handoff.VersionOf(u.Input, u.Modified)
 		var stale bool
-		_, _, err := connector.Save(func(in handoff.LeadInput) (handoff.SaveResult, error) {
+		res, _, err := connector.Save(func(in handoff.LeadInput) (handoff.SaveResult, error) {
 			res, s, err := h.Store.SaveLeadVersion(r.Context(), in, h.Policy, at, Actor, Actor, version)
 			stale = s
 			return res, err
@@ -123,6 +128,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			logger.ErrorContext(r.Context(), "salesforce: save lead", "notification", u.NotificationID, "err", err)
 			failed = append(failed, u.NotificationID)
 		case stale:
+			h.Ignored.Tell(connector.IgnoredStale)
+			if res.Changed && res.Lead != nil {
+				logger.InfoContext(r.Context(), "salesforce: older state ignored; it dated the stages implied by a newer one earlier",
+					"notification", u.NotificationID, "lead", res.Lead.ID)
+				break
+			}
 			logger.InfoContext(r.Context(), "salesforce: older or repeated state ignored", "notification", u.NotificationID)
 		}
 	}

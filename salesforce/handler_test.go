@@ -75,12 +75,19 @@ func newServer(t testing.TB, s *storage.Store, status map[string]handoff.Stage) 
 // newServerAt is newServer with the clock clock.
 func newServerAt(t testing.TB, s *storage.Store, status map[string]handoff.Stage, clock func() time.Time) *httptest.Server {
 	t.Helper()
-	if status == nil {
-		status = config.DefaultSalesforceStatus()
+	return serve(t, &salesforce.Handler{Status: status, Store: s, Now: clock})
+}
+
+// serve serves h for the test's org and token, under the default policy
+// and status table (when h has none), logging nowhere.
+func serve(t testing.TB, h *salesforce.Handler) *httptest.Server {
+	t.Helper()
+	if h.Status == nil {
+		h.Status = config.DefaultSalesforceStatus()
 	}
+	h.OrgID, h.Token, h.Policy, h.Logger = orgID, token, handoff.DefaultPolicy(), slog.New(slog.NewTextHandler(io.Discard, nil))
 	mux := http.NewServeMux()
-	(&salesforce.Handler{OrgID: orgID, Token: token, Status: status, Store: s, Policy: handoff.DefaultPolicy(),
-		Now: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Register(mux)
+	h.Register(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv

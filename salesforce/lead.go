@@ -119,6 +119,11 @@ func update(n Notification, status map[string]handoff.Stage, now time.Time) (Upd
 		// Handoff together are dated by the edit: the earliest time known.
 		// A status Handoff already has keeps the date it was given.
 		in.ChangedAt = &modified
+		// Arriving after a newer state (a retry, out of order), the
+		// older state is stale, but says when the lead had reached its
+		// status: the marketing stages the newer one only implied are
+		// dated by it (handoff.EarlierImpliedDates).
+		in.EarlierImplied = true
 	}
 	return Update{NotificationID: n.ID, Input: in, Modified: modified}, nil
 }

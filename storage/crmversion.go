@@ -64,17 +64,29 @@ var crmVersionIndexes = []string{
 // (errRaced) is run again and updates that lead. The leads of the
 // records in.Merged names, merged into this one in the CRM, are folded
 // into its lead first, in the same transaction (foldMerged).
+//
+// A stale input with EarlierImplied set still dates earlier, in the same
+// transaction, the marketing stages its lead reached only by implication
+// (dateImpliedEarlier); then res holds the lead, Changed and no events,
+// and stale is true: none of its fields or stages is saved.
 func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor, source string, version handoff.CRMVersion) (res handoff.SaveResult, stale bool, err error) {
 	errStale := errors.New("stale")
 	folded := 0
+	var earlier *handoff.Lead
 	err = againIfRaced(func() error {
 		folded = 0
 		return s.tx(ctx, func(tx *gorm.DB) error {
+			earlier = nil // a group commit may run this again
 			cur, err := lockCRMVersion(tx, source, in.ExternalID, now)
 			if err != nil {
 				return err
 			}
 			if !cur.older(version) {
+				if in.EarlierImplied {
+					if earlier, err = dateImpliedEarlier(tx, in, now); err != nil || earlier != nil {
+						return err
+					}
+				}
 				return errStale
 			}
 			if stale, err := staleAfterErasure(tx, source, in.ExternalID, version.Modified); err != nil || stale {
@@ -106,6 +118,9 @@ func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, polic
 	}
 	if err != nil {
 		return handoff.SaveResult{}, false, fmt.Errorf("storage: save %s lead: %w", source, err)
+	}
+	if earlier != nil {
+		return handoff.SaveResult{Lead: earlier, Changed: true}, true, nil
 	}
 	s.queued(queuedBy(res) + folded)
 	return res, false, nil

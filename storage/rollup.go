@@ -89,6 +89,16 @@ type leadRollup struct {
 	new      rollupKeys
 	events   []eventRow
 	stageSet bool // whether events holds a stage event
+	// redated are earlier stage events of the lead the transaction dates
+	// anew (dateImpliedEarlier): counted at their new time instead of the
+	// old, once.
+	redated []redatedEvent
+}
+
+// redatedEvent is a stage event of a lead moved from one time to another.
+type redatedEvent struct {
+	stage    string
+	from, to int64
 }
 
 // dayKey is a funnel_days row.
@@ -142,6 +152,7 @@ func mergeRollups(changes []leadRollup) rollupChanges {
 		if m, ok := r.merged[c.id]; ok { // the same lead twice in a batch
 			m.new = c.new
 			m.events = append(m.events, c.events...)
+			m.redated = append(m.redated, c.redated...)
 			m.stageSet = m.stageSet || c.stageSet
 			continue
 		}
@@ -151,7 +162,7 @@ func mergeRollups(changes []leadRollup) rollupChanges {
 	}
 	for _, id := range r.order {
 		c := r.merged[id]
-		if c.stageSet || (c.old != nil && c.old.eventKeys() != c.new.eventKeys()) {
+		if c.stageSet || len(c.redated) > 0 || (c.old != nil && c.old.eventKeys() != c.new.eventKeys()) {
 			r.affected = append(r.affected, c)
 		}
 	}
@@ -272,9 +283,15 @@ func (r rollupChanges) writes(shard int64, history stageTimes) []tableWrite {
 				after[e.Stage] = append(after[e.Stage], e.AtMs)
 			}
 		}
+		for _, rd := range c.redated {
+			if i := slices.Index(after[rd.stage], rd.from); i >= 0 {
+				after[rd.stage][i] = rd.to
+			}
+		}
 		won, lead := string(handoff.StageWon), string(handoff.StageLead)
-		// after is before and the new events: a length tells a change.
-		if len(after[won]) > 0 && (len(after[won]) != len(before[won]) || len(after[lead]) != len(before[lead])) {
+		// after is before and the new events: a length tells a change, and
+		// a redated event may move the first touch.
+		if len(after[won]) > 0 && (len(after[won]) != len(before[won]) || len(after[lead]) != len(before[lead]) || len(c.redated) > 0) {
 			if c.old != nil {
 				wonOf = append(wonOf, c.id)
 			}

@@ -195,7 +195,8 @@ func (a *app) wireConnectors() error {
 		Now: a.now, Wall: time.Now, Logger: a.logger, Refused: a.crmRefused("hubspot"),
 		Ignored: func(reason string) { a.metrics.CRMIgnored("hubspot", reason) }}).Register(a.mux)
 	(&salesforce.Handler{OrgID: cfg.CRM.SalesforceOrgID, Token: cfg.CRM.SalesforceToken, Status: cfg.CRM.SalesforceStatus,
-		Store: saves, Policy: cfg.Policy, Now: a.now, Logger: a.logger, Refused: a.crmRefused("salesforce")}).Register(a.mux)
+		Store: saves, Policy: cfg.Policy, Now: a.now, Logger: a.logger, Refused: a.crmRefused("salesforce"),
+		Ignored: func(reason string) { a.metrics.CRMIgnored("salesforce", reason) }}).Register(a.mux)
 	return nil
 }
 
