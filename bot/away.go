@@ -64,7 +64,7 @@ func (b *Bot) Away(ctx context.Context, cmd Command) (Message, error) {
 		return Message{}, err
 	}
 	if err := b.cfg.Reps.SetAway(ctx, req.Key, req.Away, b.now()); err != nil {
-		return Message{}, fmt.Errorf("bot: away %s: %w", req.Key, err)
+		return Message{}, fmt.Errorf("bot: away %s: %w", handoff.RepLogKey(req.Key), err)
 	}
 	loc := b.cfg.Policy.Location
 	text := "🌴 " + b.repWho(req, "You are", "is") + " away"
@@ -89,7 +89,7 @@ func (b *Bot) Back(ctx context.Context, cmd Command) (Message, error) {
 	}
 	was, err := b.cfg.Reps.ClearAway(ctx, req.Key, "", b.now())
 	if err != nil {
-		return Message{}, fmt.Errorf("bot: back %s: %w", req.Key, err)
+		return Message{}, fmt.Errorf("bot: back %s: %w", handoff.RepLogKey(req.Key), err)
 	}
 	if !was {
 		return b.repNotice(req, b.repWho(req, "You were not marked away; leads are offered to you", "was not marked away; leads are offered to them")+" as usual."), nil

@@ -224,7 +224,7 @@ func (b *Bot) enqueueNotice(ctx context.Context, kind, platform string, n Envelo
 		return err
 	}
 	if err := b.cfg.Store.EnqueueOnce(ctx, b.now(), once, m); err != nil {
-		return fmt.Errorf("bot: queue %s for %s:%s: %w", kind, platform, n.User, err)
+		return fmt.Errorf("bot: queue %s for %s: %w", kind, handoff.RepLogKey(platform+":"+n.User), err)
 	}
 	return nil
 }

@@ -34,10 +34,10 @@ func (b *Bot) RepChanged(ctx context.Context, c RepChange) error {
 	now := b.now()
 	if c.Away != nil {
 		if err := b.cfg.Reps.SetAway(ctx, key, *c.Away, now); err != nil {
-			return fmt.Errorf("bot: status of %s: %w", key, err)
+			return fmt.Errorf("bot: status of %s: %w", handoff.RepLogKey(key), err)
 		}
 	} else if _, err := b.cfg.Reps.ClearAway(ctx, key, handoff.AwayBySlackStatus, now); err != nil {
-		return fmt.Errorf("bot: status of %s: %w", key, err)
+		return fmt.Errorf("bot: status of %s: %w", handoff.RepLogKey(key), err)
 	}
 	changed, err := b.cfg.Reps.SetDeactivated(ctx, key, c.Deleted, now)
 	if err != nil || !changed || !c.Deleted {
@@ -52,7 +52,7 @@ func (b *Bot) RepChanged(ctx context.Context, c RepChange) error {
 func (b *Bot) returnLeads(ctx context.Context, platform, userID string) error {
 	leads, err := b.cfg.Reps.OpenLeads(ctx, userID, 500)
 	if err != nil {
-		return fmt.Errorf("bot: open leads of %s:%s: %w", platform, userID, err)
+		return fmt.Errorf("bot: open leads of %s: %w", handoff.RepLogKey(platform+":"+userID), err)
 	}
 	var returned, kept []*handoff.Lead
 	for _, l := range leads {
@@ -75,7 +75,7 @@ func (b *Bot) returnLeads(ctx context.Context, platform, userID string) error {
 			returned = append(returned, lead)
 		case errors.Is(err, errUnchanged):
 		default:
-			return fmt.Errorf("bot: return lead %d of %s:%s: %w", l.ID, platform, userID, err)
+			return fmt.Errorf("bot: return lead %d of %s: %w", l.ID, handoff.RepLogKey(platform+":"+userID), err)
 		}
 	}
 	_, inRotation := b.cfg.Policy.Routing.Rep(platform + ":" + userID)

@@ -71,7 +71,7 @@ func (s *Store) SetAway(ctx context.Context, key string, a handoff.Away, now tim
 	}
 	err := s.write.WithContext(ctx).Clauses(upsert).Create(&row).Error
 	if err != nil {
-		return fmt.Errorf("storage: set away %s: %w", key, err)
+		return fmt.Errorf("storage: set away %s: %w", handoff.RepLogKey(key), err)
 	}
 	return nil
 }
@@ -88,7 +88,7 @@ func (s *Store) ClearAway(ctx context.Context, key, source string, now time.Time
 	r := q.Updates(map[string]any{"away_since_ms": gorm.Expr("NULL"), "away_until_ms": gorm.Expr("NULL"),
 		"away_reason": "", "away_source": "", "away_set_by": "", "updated_ms": ms(now)})
 	if r.Error != nil {
-		return false, fmt.Errorf("storage: clear away %s: %w", key, r.Error)
+		return false, fmt.Errorf("storage: clear away %s: %w", handoff.RepLogKey(key), r.Error)
 	}
 	return r.RowsAffected > 0, nil
 }
@@ -116,7 +116,7 @@ func (s *Store) SetDeactivated(ctx context.Context, key string, deactivated bool
 		return r.Error
 	})
 	if err != nil {
-		return false, fmt.Errorf("storage: set deactivated %s: %w", key, err)
+		return false, fmt.Errorf("storage: set deactivated %s: %w", handoff.RepLogKey(key), err)
 	}
 	return changed, nil
 }

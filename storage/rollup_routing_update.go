@@ -280,7 +280,7 @@ func refreshTeamsEmail(tx *gorm.DB, row leadRow, lead *handoff.Lead) error {
 	err := tx.Raw("SELECT COUNT(*) FROM leads WHERE owner_platform = ? AND owner_user_id = ? AND LOWER(owner_email) = LOWER(?) AND id <> ?",
 		o.Platform, o.UserID, o.Email, lead.ID).Scan(&known).Error
 	if err != nil {
-		return fmt.Errorf("rollup: teams user %s's emails: %w", o.UserID, err)
+		return fmt.Errorf("rollup: emails of lead %d's teams owner: %w", lead.ID, err)
 	}
 	if known > 0 {
 		return nil
@@ -295,7 +295,7 @@ func refreshTeamsUserRouting(tx *gorm.DB, userID string) error {
 	err := tx.Raw("SELECT DISTINCT f.lead_id FROM routing_facts f JOIN leads l ON l.id = f.lead_id WHERE l.owner_platform = ? AND l.owner_user_id = ?",
 		"teams", userID).Scan(&ids).Error
 	if err != nil {
-		return fmt.Errorf("rollup: routed leads of teams user %s: %w", userID, err)
+		return fmt.Errorf("rollup: routed leads of %s: %w", handoff.RepLogKey("teams:"+userID), err)
 	}
 	return refreshRoutingRollup(tx, ids)
 }

@@ -187,7 +187,7 @@ func medianReads(rep string, buckets map[int64]int64, n int64) ([]medianRead, er
 			break
 		}
 		if !found {
-			return nil, fmt.Errorf("storage: routing stats: median of %s: rank %d of %d not in the buckets", rep, rank, n)
+			return nil, fmt.Errorf("storage: routing stats: median of %s: rank %d of %d not in the buckets", handoff.RepLogKey(rep), rank, n)
 		}
 	}
 	return reads, nil
@@ -242,7 +242,7 @@ func (s *Store) mediansOfferToAccept(db *gorm.DB, acc *routingAcc, accepted map[
 	for rep, n := range accepted {
 		want := 2 - n%2 // the one or two middle values
 		if int64(len(values[rep])) != want {
-			return nil, fmt.Errorf("storage: routing stats: median of %s: %d middle values of %d accepts, want %d", rep, len(values[rep]), n, want)
+			return nil, fmt.Errorf("storage: routing stats: median of %s: %d middle values of %d accepts, want %d", handoff.RepLogKey(rep), len(values[rep]), n, want)
 		}
 		var sum time.Duration
 		for _, v := range values[rep] {

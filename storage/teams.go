@@ -193,12 +193,19 @@ func (s *Store) TeamsUser(ctx context.Context, id string) (handoff.TeamsUser, er
 		err = s.db.WithContext(ctx).Where("aad_object_id = ?", id).Order("updated_ms DESC, id DESC").Take(&row).Error
 	}
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return handoff.TeamsUser{}, notFound("Teams user %s has not talked to Handoff yet", id)
+		return handoff.TeamsUser{}, notFound("Teams user %s has not talked to Handoff yet", teamsUserLog(id))
 	}
 	if err != nil {
-		return handoff.TeamsUser{}, fmt.Errorf("storage: teams user %s: %w", id, err)
+		return handoff.TeamsUser{}, fmt.Errorf("storage: teams user %s: %w", teamsUserLog(id), err)
 	}
 	return row.user(), nil
 }
 
 func teamsInvalid(msg string) error { return handoff.Errorf(handoff.EINVALID, "%s", msg) }
+
+// teamsUserLog is how an error names the Teams user asked for by id: the
+// id itself, or "(email)" for one asked for by email address (a rep of
+// the agreement), which an error must not carry into the log.
+func teamsUserLog(id string) string {
+	return strings.TrimPrefix(handoff.RepLogKey("teams:"+id), "teams:")
+}

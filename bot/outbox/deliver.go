@@ -271,7 +271,7 @@ func (d *Dispatcher) notice(ctx context.Context, m handoff.OutboxMessage) (strin
 		}
 	}
 	if err != nil {
-		return "", nil, fmt.Errorf("%s to %s:%s: %w", m.Kind, p.Name(), n.User, err)
+		return "", nil, fmt.Errorf("%s to %s: %w", m.Kind, handoff.RepLogKey(p.Name()+":"+n.User), err)
 	}
 	return result, shown, nil
 }
@@ -309,7 +309,7 @@ func (d *Dispatcher) ownerEmail(ctx context.Context, m handoff.OutboxMessage) (s
 		return err
 	})
 	if err != nil {
-		return "", nil, fmt.Errorf("email of %s:%s: %w", m.Platform, n.User, err)
+		return "", nil, fmt.Errorf("email of %s: %w", handoff.RepLogKey(m.Platform+":"+n.User), err)
 	}
 	var platforms []string
 	for _, t := range d.cfg.Targets {

@@ -60,7 +60,7 @@ func (d *Dispatcher) offer(ctx context.Context, m handoff.OutboxMessage) (string
 			return p.Update(ctx, s.Channel, s.MessageID, msg)
 		})
 		if err != nil {
-			return "", nil, fmt.Errorf("update offer of lead %d to %s: %w", m.LeadID, n.Rep.Key(), err)
+			return "", nil, fmt.Errorf("update offer of lead %d to %s: %w", m.LeadID, handoff.RepLogKey(n.Rep.Key()), err)
 		}
 		return "updated", nil, nil
 	}
@@ -69,7 +69,7 @@ func (d *Dispatcher) offer(ctx context.Context, m handoff.OutboxMessage) (string
 	}
 	channel, id, err := d.directOnce(ctx, m, p, n.Rep.ID, msg)
 	if err != nil {
-		return "", nil, fmt.Errorf("offer lead %d to %s: %w", m.LeadID, n.Rep.Key(), err)
+		return "", nil, fmt.Errorf("offer lead %d to %s: %w", m.LeadID, handoff.RepLogKey(n.Rep.Key()), err)
 	}
 	return "sent", leadMessage(m.LeadID, p.Name(), kind, channel, id), nil
 }

@@ -198,9 +198,9 @@ func (p *Platform) DirectMessage(ctx context.Context, userID string, msg bot.Mes
 	case err == nil && u.ID != "":
 		userID = u.ID // a user named by Entra object id or email (a rep of the routing agreement)
 	case strings.Contains(userID, "@") && handoff.ErrorCode(err) == handoff.ENOTFOUND:
-		return "", "", bot.Permanent(fmt.Errorf("teams: direct message to %s: %w", userID, err))
+		return "", "", bot.Permanent(fmt.Errorf("teams: direct message to a user named by email: %w", err))
 	case strings.Contains(userID, "@"):
-		return "", "", fmt.Errorf("teams: direct message to %s: %w", userID, err)
+		return "", "", fmt.Errorf("teams: direct message to a user named by email: %w", err)
 	}
 	id, err := p.sendCard(ctx, userID, RenderCard(msg, p.names(ctx)))
 	return userID, id, err

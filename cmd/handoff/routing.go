@@ -59,7 +59,7 @@ func (a *app) repStates(ctx context.Context) (map[string]handoff.RepState, error
 				st.Unreachable = "no member of the Teams sales channel's team has this email"
 			})
 		case err != nil && handoff.ErrorCode(err) != handoff.ENOTFOUND:
-			a.logger.WarnContext(ctx, "routing: cannot look a Teams rep up", "rep", rep.Ref.Key(), "err", err)
+			a.logger.WarnContext(ctx, "routing: cannot look a Teams rep up", "rep", handoff.RepLogKey(rep.Ref.Key()), "err", err)
 		}
 	}
 	return states, nil
@@ -95,6 +95,6 @@ func (a *app) routeLead(ctx context.Context, id int64) error {
 // once when a rep says /back; the scheduler wakes and offers them.
 func (a *app) repBack(ctx context.Context, key string) {
 	if _, err := a.store.WakeWaiting(ctx, a.now()); err != nil {
-		a.logger.WarnContext(ctx, "routing: wake waiting leads", "rep", key, "err", err)
+		a.logger.WarnContext(ctx, "routing: wake waiting leads", "rep", handoff.RepLogKey(key), "err", err)
 	}
 }
