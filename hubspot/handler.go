@@ -187,7 +187,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				h.skipUnknown(r.Context(), logger, c)
 				out.Leads = append(out.Leads, Result{ExternalID: c.Input.ExternalID, Unknown: true})
 			case err != nil:
-				logger.ErrorContext(r.Context(), "hubspot: erase contact", "external_id", c.Input.ExternalID, "err", err)
+				logger.ErrorContext(r.Context(), "hubspot: erase contact", "contact", c.Prefix, "err", err)
 				failed = append(failed, c.Input.ExternalID)
 			default:
 				out.Stored++
