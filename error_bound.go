@@ -44,6 +44,21 @@ func Bounded(err error) (msg string, fields map[string]string) {
 	return msg, named
 }
 
+// FirstOf lists the first MaxNamedFields of ids, each cut to
+// MaxFieldName bytes, and how many more there are ("1, 2, … and 40
+// more"), so that an answer naming what failed stays a few KiB however
+// many records a body holds.
+func FirstOf(ids []string) string {
+	named := make([]string, 0, min(len(ids), MaxNamedFields))
+	for _, id := range ids[:min(len(ids), MaxNamedFields)] {
+		named = append(named, CutBytes(id, MaxFieldName))
+	}
+	if len(ids) <= MaxNamedFields {
+		return strings.Join(named, ", ")
+	}
+	return fmt.Sprintf("%s … and %d more", strings.Join(named, ", "), len(ids)-MaxNamedFields)
+}
+
 // CutBytes is s, made valid UTF-8, cut to at most n bytes between
 // characters, with "…" (within the n) when it was cut.
 func CutBytes(s string, n int) string {

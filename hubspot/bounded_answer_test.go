@@ -77,3 +77,34 @@ func TestWebhookFailedContactsAnswerIsBounded(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookTakenAnswerIsBounded sends a signed body of 1,000 events
+// that are all taken (contact.creation, answered "ignored"): the 200
+// lists the first 10 in leads and says how many more there are in
+// more_leads, a few KiB, instead of one entry a contact.
+func TestWebhookTakenAnswerIsBounded(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		srv := newServer(t, s, "")
+		events := make([]string, 1000)
+		for i := range events {
+			events[i] = contactEvent("contact.creation", 20000+i, now)
+		}
+		status, raw := sendRaw(t, srv, "/hooks/hubspot", "["+strings.Join(events, ",")+"]", "", now, secret)
+		var ans struct {
+			Leads     []map[string]any
+			MoreLeads int `json:"more_leads"`
+		}
+		if err := json.Unmarshal(raw, &ans); err != nil || status != 200 {
+			t.Fatalf("status %d, err %v: %.300s", status, err, raw)
+		}
+		if len(raw) > 4<<10 {
+			t.Errorf("the answer to 1,000 events is %d bytes, want at most 4 KiB: %.300s…", len(raw), raw)
+		}
+		if len(ans.Leads) != 10 || ans.MoreLeads != 990 {
+			t.Errorf("leads lists %d and more_leads says %d, want the first 10 and 990 more", len(ans.Leads), ans.MoreLeads)
+		}
+		if len(ans.Leads) > 0 && (ans.Leads[0]["external_id"] != "20000" || ans.Leads[0]["ignored"] != true) {
+			t.Errorf("the first lead listed is %v, want contact 20000 ignored", ans.Leads[0])
+		}
+	})
+}

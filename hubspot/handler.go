@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"maps"
@@ -108,10 +107,24 @@ type Result struct {
 }
 
 type answer struct {
-	Stored int               `json:"stored,omitempty"`
-	Leads  []Result          `json:"leads,omitempty"`
-	Error  string            `json:"error,omitempty"`
-	Fields map[string]string `json:"fields,omitempty"`
+	Stored int      `json:"stored,omitempty"`
+	Leads  []Result `json:"leads,omitempty"`
+	// MoreLeads is how many contacts of the body were taken (stored,
+	// stale, unknown, ignored) past the first handoff.MaxNamedFields that
+	// Leads lists.
+	MoreLeads int               `json:"more_leads,omitempty"`
+	Error     string            `json:"error,omitempty"`
+	Fields    map[string]string `json:"fields,omitempty"`
+}
+
+// bound keeps the first handoff.MaxNamedFields of a's leads and counts
+// the rest in MoreLeads, so that the answer stays a few KiB however many
+// contacts a body holds, as the errors' fields do (handoff.Bounded).
+func (a *answer) bound() {
+	if len(a.Leads) > handoff.MaxNamedFields {
+		a.MoreLeads = len(a.Leads) - handoff.MaxNamedFields
+		a.Leads = a.Leads[:handoff.MaxNamedFields]
+	}
 }
 
 // ServeHTTP answers 200 once every contact in the body is stored (or was
@@ -124,7 +137,8 @@ type answer struct {
 // signature, nor of a bad contact; the valid contacts of an array with a
 // bad one are stored before the 400, which lists them. One contact that
 // the store refuses or fails to store does not stop the others: each is
-// tried, the answer lists those stored, names the bad ones' properties
+// tried, the answer lists those stored (the first 10, and how many more in
+// more_leads), names the bad ones' properties
 // ("[1].email", the first 10 by name, as handoff.Bounded says) and the
 // ones not stored (the first 10), and is 500 when any was not
 // (HubSpot sends it again; what was stored changes nothing then). An
@@ -221,9 +235,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out.Error, out.Fields = handoff.Bounded(invalid)
 		logger.WarnContext(r.Context(), "hubspot: contacts refused", "fields", out.Fields, "refused", len(handoff.ErrorFields(invalid)), "stored", out.Stored)
 	}
+	out.bound()
 	switch {
 	case len(failed) > 0:
-		out.Error = strings.TrimPrefix(out.Error+"; ", "; ") + "could not store contact " + firstOf(failed) + "; retry later"
+		out.Error = strings.TrimPrefix(out.Error+"; ", "; ") + "could not store contact " + handoff.FirstOf(failed) + "; retry later"
 		reply(w, http.StatusInternalServerError, out)
 	case invalid != nil:
 		h.Refused.Tell(connector.RefusedInvalid)
@@ -280,16 +295,6 @@ func refused(bad map[string]string, prefix string, err error) {
 	for f, why := range fields {
 		bad[prefix+f] = why
 	}
-}
-
-// firstOf lists the first handoff.MaxNamedFields of ids, and how many
-// more there are ("1, 2, … and 40 more"), so that an answer stays a few
-// KiB however many contacts a body holds.
-func firstOf(ids []string) string {
-	if len(ids) <= handoff.MaxNamedFields {
-		return strings.Join(ids, ", ")
-	}
-	return fmt.Sprintf("%s … and %d more", strings.Join(ids[:handoff.MaxNamedFields], ", "), len(ids)-handoff.MaxNamedFields)
 }
 
 func reply(w http.ResponseWriter, status int, v answer) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -70,40 +71,40 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// refuse answers a fault; refusal is its connector.Refused… reason,
 	// "" for a database failure.
-	refuse := func(code, reason, refusal string) {
+	refuse := func(code, reason string, fields map[string]string, refusal string) {
 		if refusal != "" {
 			h.Refused.Tell(refusal)
 		}
 		logger.WarnContext(r.Context(), "salesforce: refused outbound message", "reason", reason)
 		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError) // SOAP 1.1 sends every fault with 500
-		_, _ = w.Write(fault(code, reason))
+		_, _ = w.Write(fault(code, reason, fields))
 	}
 	if h.Token == "" || h.OrgID == "" {
-		refuse("soapenv:Client", "Salesforce is not configured: set SALESFORCE_ORG_ID and SALESFORCE_OUTBOUND_TOKEN", connector.RefusedAuth)
+		refuse("soapenv:Client", "Salesforce is not configured: set SALESFORCE_ORG_ID and SALESFORCE_OUTBOUND_TOKEN", nil, connector.RefusedAuth)
 		return
 	}
 	if subtle.ConstantTimeCompare([]byte(r.URL.Query().Get("token")), []byte(h.Token)) != 1 {
-		refuse("soapenv:Client", "missing or wrong token in the endpoint URL", connector.RefusedAuth)
+		refuse("soapenv:Client", "missing or wrong token in the endpoint URL", nil, connector.RefusedAuth)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			refuse("soapenv:Client", "message larger than 4 MiB", connector.RefusedInvalid)
+			refuse("soapenv:Client", "message larger than 4 MiB", nil, connector.RefusedInvalid)
 			return
 		}
-		refuse("soapenv:Client", "could not read the message", connector.RefusedInvalid)
+		refuse("soapenv:Client", "could not read the message", nil, connector.RefusedInvalid)
 		return
 	}
 	msg, err := Parse(body)
 	if err != nil {
-		refuse("soapenv:Client", err.Error(), connector.RefusedInvalid)
+		refuse("soapenv:Client", handoff.CutBytes(err.Error(), handoff.MaxErrorMessage), nil, connector.RefusedInvalid)
 		return
 	}
 	if !SameOrg(msg.OrganizationID, h.OrgID) {
-		refuse("soapenv:Client", "OrganizationId "+msg.OrganizationID+" is not the configured org", connector.RefusedAuth)
+		refuse("soapenv:Client", "OrganizationId "+handoff.CutBytes(msg.OrganizationID, handoff.MaxFieldName)+" is not the configured org", nil, connector.RefusedAuth)
 		return
 	}
 	now := time.Now
@@ -111,7 +112,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		now = h.Now
 	}
 	updates, invalid := Updates(msg, h.Status, now().UTC())
-	var refused, failed []string
+	bad := map[string]string{} // the store's refusals, as Updates names fields
+	var failed []string
 	for _, u := range updates {
 		at, version := now().UTC(), handoff.VersionOf(u.Input, u.Modified)
 		var stale bool
@@ -123,7 +125,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case handoff.ErrorCode(err) == handoff.EINVALID:
 			logger.WarnContext(r.Context(), "salesforce: lead refused", "notification", u.NotificationID, "err", err)
-			refused = append(refused, "notification "+u.NotificationID+": "+handoff.ErrorMessage(err))
+			refusedBy(bad, "notification "+u.NotificationID, err)
 		case err != nil:
 			logger.ErrorContext(r.Context(), "salesforce: save lead", "notification", u.NotificationID, "err", err)
 			failed = append(failed, u.NotificationID)
@@ -137,17 +139,44 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			logger.InfoContext(r.Context(), "salesforce: older or repeated state ignored", "notification", u.NotificationID)
 		}
 	}
-	if invalid != nil {
-		refused = append([]string{handoff.ErrorMessage(invalid)}, refused...)
+	if len(bad) > 0 {
+		maps.Copy(bad, handoff.ErrorFields(invalid))
+		invalid = handoff.Invalid("invalid Outbound Message", bad)
 	}
+	// The fault names the first notifications and fields and says how
+	// many there are (handoff.Bounded), a few KiB however big the message.
+	var reasons []string
+	var fields map[string]string
 	if len(failed) > 0 {
-		refuse("soapenv:Server", strings.Join(append([]string{"could not store notification " + strings.Join(failed, ", ") + "; send again later"}, refused...), "; "), "")
-		return
+		reasons = append(reasons, "could not store notification "+handoff.FirstOf(failed)+"; send again later")
 	}
-	if len(refused) > 0 {
-		refuse("soapenv:Client", strings.Join(refused, "; "), connector.RefusedInvalid)
+	if invalid != nil {
+		var msg string
+		msg, fields = handoff.Bounded(invalid)
+		reasons = append(reasons, msg)
+	}
+	switch {
+	case len(failed) > 0:
+		refuse("soapenv:Server", strings.Join(reasons, "; "), fields, "")
+		return
+	case invalid != nil:
+		refuse("soapenv:Client", strings.Join(reasons, "; "), fields, connector.RefusedInvalid)
 		return
 	}
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	_, _ = io.WriteString(w, ack)
+}
+
+// refusedBy adds to bad the fields of err, a notification's EINVALID error
+// from the store, named with the notification's label ("notification
+// <Id>: <field>", as Updates names them), or its message under the label
+// when err names no field.
+func refusedBy(bad map[string]string, label string, err error) {
+	fields := handoff.ErrorFields(err)
+	if len(fields) == 0 {
+		bad[label] = handoff.ErrorMessage(err)
+	}
+	for f, why := range fields {
+		bad[label+": "+f] = why
+	}
 }

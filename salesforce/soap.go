@@ -9,6 +9,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -131,12 +133,27 @@ const ack = `<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="` + nsSOAP + `"><soapenv:Body><notificationsResponse xmlns="` + nsOutbound + `"><Ack>true</Ack></notificationsResponse></soapenv:Body></soapenv:Envelope>
 `
 
-// fault renders a SOAP 1.1 fault; code is "soapenv:Client" or "soapenv:Server".
-func fault(code, reason string) []byte {
+// fault renders a SOAP 1.1 fault; code is "soapenv:Client" or
+// "soapenv:Server". fields, the bad fields the reason counts (the first
+// few, handoff.Bounded), are its detail, one <field name="…"> each in
+// name order.
+func fault(code, reason string, fields map[string]string) []byte {
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	b.WriteString(`<soapenv:Envelope xmlns:soapenv="` + nsSOAP + `"><soapenv:Body><soapenv:Fault><faultcode>` + code + `</faultcode><faultstring>`)
 	_ = xml.EscapeText(&b, []byte(reason))
-	b.WriteString(`</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>` + "\n")
+	b.WriteString(`</faultstring>`)
+	if len(fields) > 0 {
+		b.WriteString(`<detail>`)
+		for _, name := range slices.Sorted(maps.Keys(fields)) {
+			b.WriteString(`<field name="`)
+			_ = xml.EscapeText(&b, []byte(name))
+			b.WriteString(`">`)
+			_ = xml.EscapeText(&b, []byte(fields[name]))
+			b.WriteString(`</field>`)
+		}
+		b.WriteString(`</detail>`)
+	}
+	b.WriteString(`</soapenv:Fault></soapenv:Body></soapenv:Envelope>` + "\n")
 	return b.Bytes()
 }
