@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/handoff/handoff"
 )
@@ -26,7 +25,7 @@ const NotALeadReader = "Sorry, lead details are only for members of the sales ch
 // platform's sales channel, or a manager. Anyone else gets an EFORBIDDEN
 // error with NotALeadReader, and someone the platform refuses outright (a
 // Teams guest, manager or not) the platform's EFORBIDDEN error; other
-// errors mean the platform could not tell.
+// errors are RoleUnknownErrors: the platform could not tell.
 func (b *Bot) ReadsLeads(ctx context.Context, a Actor) error {
 	var memberErr error
 	if sm := b.cfg.SalesMembers[a.Platform]; sm != nil {
@@ -40,7 +39,7 @@ func (b *Bot) ReadsLeads(ctx context.Context, a Actor) error {
 		if err != nil {
 			// A manager may still be told apart (the sales channel may
 			// not be known yet).
-			memberErr = fmt.Errorf("bot: is %s in the sales channel: %w", a, err)
+			memberErr = roleUnknown("bot: is %s in the sales channel: %w", a, err)
 		}
 	}
 	manager, err := b.isManager(ctx, a)

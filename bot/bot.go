@@ -244,7 +244,8 @@ func noticeMessage(kind, platform string, n Envelope, leadID ...int64) (handoff.
 
 func (b *Bot) now() time.Time { return b.cfg.Now().UTC() }
 
-// isManager asks the actor's platform whether the actor is a manager.
+// isManager asks the actor's platform whether the actor is a manager. An
+// error the platform gave no code is a RoleUnknownError.
 func (b *Bot) isManager(ctx context.Context, a Actor) (bool, error) {
 	m := b.cfg.Managers[a.Platform]
 	if m == nil {
@@ -252,7 +253,10 @@ func (b *Bot) isManager(ctx context.Context, a Actor) (bool, error) {
 	}
 	ok, err := m.IsManager(ctx, a.UserID)
 	if err != nil {
-		return false, fmt.Errorf("bot: is %s a manager: %w", a, err)
+		if handoff.ErrorCode(err) != handoff.EINTERNAL {
+			return false, fmt.Errorf("bot: is %s a manager: %w", a, err)
+		}
+		return false, roleUnknown("bot: is %s a manager: %w", a, err)
 	}
 	return ok, nil
 }

@@ -13,7 +13,8 @@ import (
 
 // Interaction handles a button click (block_actions) or a modal submission
 // (view_submission). It returns EINVALID for a payload it cannot use, and
-// other errors when the store fails; refusals go to the user privately.
+// other errors when the store fails; refusals go to the user privately, as
+// does RoleUnknown when Slack could not say what the user may do.
 func (a *App) Interaction(ctx context.Context, ic slackapi.InteractionCallback) (any, error) {
 	switch ic.Type {
 	case slackapi.InteractionTypeBlockActions:
@@ -41,6 +42,10 @@ func (a *App) click(ctx context.Context, ic slackapi.InteractionCallback) error 
 			continue
 		}
 		res, err := a.cfg.Bot.Act(ctx, actor, act.ActionID, act.Value)
+		if bot.IsRoleUnknown(err) {
+			a.logger.WarnContext(ctx, "slack: whether the user may do this is not known; click refused", "action", act.ActionID, "user", ic.User.ID, "err", err)
+			return a.cfg.Bot.Notify(ctx, actor, bot.Notice(RoleUnknown))
+		}
 		if err != nil {
 			return err
 		}
@@ -56,6 +61,13 @@ func (a *App) click(ctx context.Context, ic slackapi.InteractionCallback) error 
 	}
 	return nil
 }
+
+// RoleUnknown is the answer to a click or form when Slack could not say
+// whether its user may do it (their membership of the sales channel, the
+// managers' user group): what failed, and what to do.
+const RoleUnknown = "Sorry, Handoff could not check your role just now (Slack did not answer), so it did nothing. " +
+	"Please try again in a minute; if it keeps failing, ask your Slack admin to check that Handoff is still in the sales channel " +
+	"and that the managers' user group still exists."
 
 // viewErrors is a view_submission answer that shows errors on the inputs.
 type viewErrors struct {
@@ -100,6 +112,14 @@ func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any,
 	err := a.cfg.Bot.Submit(ctx, actor, ic.View.CallbackID, ic.View.PrivateMetadata, values)
 	if err == nil {
 		return nil, nil
+	}
+	if bot.IsRoleUnknown(err) {
+		// The form stays open with the reason on it, to be sent again.
+		a.logger.WarnContext(ctx, "slack: whether the user may do this is not known; form refused", "form", ic.View.CallbackID, "user", ic.User.ID, "err", err)
+		if k := firstInput(values); k != "" {
+			return viewErrors{ResponseAction: "errors", Errors: map[string]string{k: formText(RoleUnknown)}}, nil
+		}
+		return nil, a.cfg.Bot.Notify(ctx, actor, bot.Notice(RoleUnknown))
 	}
 	fields := handoff.ErrorFields(err)
 	code := handoff.ErrorCode(err)

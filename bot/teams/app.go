@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -290,18 +289,12 @@ func (a *App) invoke(ctx context.Context, act *Activity, who bot.Actor) *InvokeR
 	return cardResponse(card)
 }
 
-// roleUnknownError is ReadsLeads' failure to tell whether a user may see
-// leads: their membership or role could not be read.
-type roleUnknownError struct{ err error }
-
-func (e roleUnknownError) Error() string { return e.err.Error() }
-func (e roleUnknownError) Unwrap() error { return e.err }
-
-// roleUnknown reports whether err is a roleUnknownError, logging that the
-// card action of act was refused for it: the user is answered RoleUnknown.
+// roleUnknown reports whether err is a bot.RoleUnknownError (the sender's
+// membership or role could not be read, for seeing leads or for the action
+// itself), logging that the card action of act was refused for it: the
+// user is answered RoleUnknown.
 func (a *App) roleUnknown(ctx context.Context, act *Activity, data actionData, err error) bool {
-	var unknown roleUnknownError
-	if !errors.As(err, &unknown) {
+	if !bot.IsRoleUnknown(err) {
 		return false
 	}
 	a.logger.WarnContext(ctx, "teams: whether the sender may see leads is not known; card action refused", "action", data.str("action"), "user", act.From.ID, "err", err)
@@ -312,13 +305,10 @@ func (a *App) roleUnknown(ctx context.Context, act *Activity, data actionData, e
 // showing the card) and returns the card the user should see next. Each
 // shows a lead's card, so it is for those who may see leads (ReadsLeads)
 // alone: anyone else gets the EFORBIDDEN error, and no card; when the
-// platform cannot tell, a roleUnknownError.
+// platform cannot tell, a bot.RoleUnknownError.
 func (a *App) run(ctx context.Context, who bot.Actor, data actionData) (Card, error) {
 	if err := a.cfg.Bot.ReadsLeads(ctx, who); err != nil {
-		if handoff.ErrorCode(err) == handoff.EFORBIDDEN {
-			return Card{}, err
-		}
-		return Card{}, roleUnknownError{err}
+		return Card{}, err
 	}
 	action, value := data.str("action"), data.str("value")
 	switch action {

@@ -1,0 +1,27 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+)
+
+// RoleUnknownError is the failure to tell what a user may do: their
+// platform could not say whether they are in the sales channel or a sales
+// manager (its API failed or did not answer). Nothing was done; each
+// platform tells the user so in its own words, rather than failing the
+// request, and they may try again.
+type RoleUnknownError struct{ err error }
+
+func (e *RoleUnknownError) Error() string { return e.err.Error() }
+func (e *RoleUnknownError) Unwrap() error { return e.err }
+
+// roleUnknown wraps the platform's failure to answer "is a …".
+func roleUnknown(format string, a Actor, err error) error {
+	return &RoleUnknownError{err: fmt.Errorf(format, a, err)}
+}
+
+// IsRoleUnknown reports whether err says a user's role could not be read.
+func IsRoleUnknown(err error) bool {
+	var unknown *RoleUnknownError
+	return errors.As(err, &unknown)
+}
