@@ -26,13 +26,14 @@ type memberStampRow struct {
 
 func (memberStampRow) TableName() string { return "member_stamps" }
 
-// memberChangeRow names the entry (Key: a Slack user's id) that change Gen
-// of the member list Name changed, so that the other replicas drop that
-// entry alone. A change of the whole list has no row.
+// memberChangeRow names the entry (Key: a Slack user's id, a Teams user's
+// Bot Framework id, up to 300 characters as in teams_users) that change
+// Gen of the member list Name changed, so that the other replicas drop
+// that entry alone. A change of the whole list has no row.
 type memberChangeRow struct {
 	Name string `gorm:"primaryKey;size:100"`
 	Gen  int64  `gorm:"primaryKey;autoIncrement:false"`
-	Key  string `gorm:"size:100;not null"`
+	Key  string `gorm:"size:300;not null"`
 }
 
 func (memberChangeRow) TableName() string { return "member_changes" }

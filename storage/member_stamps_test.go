@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/handoff/handoff/storage"
@@ -76,6 +77,35 @@ func TestMemberChangesKeptBounded(t *testing.T) {
 			}
 			if _, complete, err := s.MemberChanges(ctx, "slack:users", gen-storage.MemberChangesKept-1, gen); err != nil || complete {
 				t.Errorf("the last %d changes complete = %v (%v), want false: the first is no longer kept", storage.MemberChangesKept+1, complete, err)
+			}
+		})
+	}
+}
+
+// A change of one Teams user names them by their Bot Framework id, which
+// teams_users holds up to 300 characters: it is kept whole, in a
+// database made before too, where member_changes held 100.
+func TestMemberChangesKeepLongTeamsIDs(t *testing.T) {
+	for _, dialect := range storagetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			s, raw := storagetest.OpenRaw(t, dialect)
+			if dialect == storage.DialectPostgres {
+				if _, err := raw.Exec(`ALTER TABLE member_changes ALTER COLUMN key TYPE varchar(100)`); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.Migrate(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			id := "29:1" + strings.Repeat("x", 296)
+			gen, err := s.StampMembers(ctx, "teams:members", id)
+			if err != nil {
+				t.Fatalf("a change of a user with a %d-character id: %v", len(id), err)
+			}
+			keys, complete, err := s.MemberChanges(ctx, "teams:members", gen-1, gen)
+			if err != nil || !complete || !slices.Equal(keys, []string{id}) {
+				t.Errorf("the change of a user with a %d-character id = %d keys (complete %v, %v), want the id", len(id), len(keys), complete, err)
 			}
 		})
 	}
