@@ -38,8 +38,9 @@ const GuestCannotOwn = "Only full members of this Microsoft 365 organization can
 // standard channels. A guest of the tenant (the member record's userRole
 // "guest", or any role but "user") is not one of them, in the team or
 // outside it (their role asked where they wrote to the bot: roles):
-// Handoff does nothing for guests. Shared (Share), a change Teams told
-// one replica of makes every replica ask again.
+// Handoff does nothing for guests. Shared (Share), a change of a user
+// Teams told one replica of makes every replica ask again about that
+// user.
 type SalesMembers struct {
 	platform *Platform
 	channel  string
@@ -80,25 +81,49 @@ func (m *SalesMembers) Saw(act *Activity) {
 }
 
 // Share makes the team's membership events that reach this replica reach
-// the replicas sharing stamps too, and theirs this one: each drops its
-// cached answers within a second of another's event (cache.Shared). Call
-// it before the first IsSalesMember.
+// the replicas sharing stamps too, and theirs this one: each drops what
+// it kept of the users an event named (their membership and their role)
+// within a second of another's event, and keeps what it knows of everyone
+// else (cache.Shared.Apply). Call it before the first IsSalesMember.
 func (m *SalesMembers) Share(stamps cache.Stamps) {
 	m.shared = cache.NewShared(stamps, "teams:members")
+	m.shared.Now = m.members.Now
 }
 
-// fresh drops the cached answers when another replica was told of a
-// change since this one last looked (Share).
+// SetClock replaces the clock of the kept answers and of their sharing
+// (tests). Call it before the first IsSalesMember.
+func (m *SalesMembers) SetClock(now func() time.Time) {
+	m.members.Now, m.roles.cache.Now = now, now
+	if m.shared != nil {
+		m.shared.Now = now
+	}
+}
+
+// fresh drops the answers kept of the users another replica was told of a
+// change of since this one last looked (Share), or every answer when it
+// cannot tell whom the changes were of.
 func (m *SalesMembers) fresh(ctx context.Context) error {
-	changed, err := m.shared.Changed(ctx)
-	if err != nil {
+	if err := m.shared.Apply(ctx, kept{m}); err != nil {
 		return fmt.Errorf("teams: members of the sales channel's team: %w", err)
 	}
-	if changed {
-		m.members.Clear()
-		m.roles.cache.Clear()
-	}
 	return nil
+}
+
+// kept is what SalesMembers keeps of each user, their membership of the
+// sales channel's team and their role in the tenant, dropped together (a
+// cache.Forgetter).
+type kept struct{ m *SalesMembers }
+
+// Forget drops what is kept of userID.
+func (k kept) Forget(userID string) {
+	k.m.members.Forget(userID)
+	k.m.roles.forget(userID)
+}
+
+// Clear drops what is kept of every user.
+func (k kept) Clear() {
+	k.m.members.Clear()
+	k.m.roles.cache.Clear()
 }
 
 // IsSalesMember reports whether userID is a full member of the tenant in
@@ -174,15 +199,15 @@ func (m *SalesMembers) guest(ctx context.Context, userID string, ms membership) 
 // not installed yet, or configured by an id not stored). Their next
 // request asks the Bot Connector, so someone removed loses sight of leads
 // at once, not 5 minutes later, on every replica sharing the change
-// (Share). It returns an error when the change could not be shared: the
-// activity is to be handled again.
+// (Share), each of which asks again about that user and no one else. It
+// returns an error when the change could not be shared: the activity is
+// to be handled again.
 func (m *SalesMembers) Changed(ctx context.Context, team, userID string) error {
 	if ref, err := m.platform.store.TeamsConversation(ctx, m.channel); err == nil && ref.TeamID != "" && ref.TeamID != team {
 		return nil // another team's member: their answer stands
 	}
-	m.members.Forget(userID)
-	m.roles.forget(userID)
-	if err := m.shared.Announce(ctx); err != nil {
+	kept{m}.Forget(userID)
+	if err := m.shared.AnnounceKey(ctx, userID); err != nil {
 		return fmt.Errorf("teams: %s in team %s: %w", userID, team, err)
 	}
 	return nil

@@ -2,7 +2,6 @@ package teams_test
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 
 	"github.com/handoff/handoff"
@@ -30,15 +29,7 @@ func TestGuestKnownToEveryReplica(t *testing.T) {
 			app := teams.NewApp(teams.AppConfig{Platform: rs[0].platform, Members: rs[0].members, Store: rs[0].store, Leads: rs[0].store,
 				Dedup: rs[0].store, Logger: testkit.Quiet()})
 			team := teamstest.Team{Tenant: "t1", ID: otherTeam, Name: "Other Team", BotID: "28:" + teamstest.AppID, ServiceURL: bf.ServiceURL()}
-			raw, err := json.Marshal(team.Activity("typing", guest, "Gail Guest", otherChannel))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var act teams.Activity
-			if err := json.Unmarshal(raw, &act); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := app.Handle(ctx, &act); err != nil {
+			if _, err := app.Handle(ctx, decoded(t, team.Activity("typing", guest, "Gail Guest", otherChannel))); err != nil {
 				t.Fatal(err)
 			}
 			for i, r := range rs {

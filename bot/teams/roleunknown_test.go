@@ -44,15 +44,7 @@ func TestCardActionWhenTheRoleCannotBeRead(t *testing.T) {
 		click["name"] = "adaptiveCard/action"
 		data := map[string]any{"action": teams.VerbShowCard, "value": "42"}
 		click["value"] = map[string]any{"action": map[string]any{"type": "Action.Execute", "verb": teams.VerbShowCard, "data": data}, "trigger": "manual"}
-		raw, err := json.Marshal(click)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var act teams.Activity
-		if err := json.Unmarshal(raw, &act); err != nil {
-			t.Fatal(err)
-		}
-		res, err := app.Handle(ctx, &act)
+		res, err := app.Handle(ctx, decoded(t, click))
 		if err != nil {
 			t.Fatal(err)
 		}

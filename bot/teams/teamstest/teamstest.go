@@ -44,6 +44,7 @@ type Call struct {
 	Op             string // "create", "send", "update", "member"
 	ConversationID string
 	ActivityID     string
+	UserID         string // the member asked for, of a "member" call
 	Body           map[string]any
 	At             time.Time // when the fake received the call
 }
@@ -459,7 +460,7 @@ func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
 		s.calls = append(s.calls, c)
 		s.pagedMembers(w, segs[2], r.URL.Query())
 	case len(segs) == 5 && segs[3] == "members" && r.Method == http.MethodGet:
-		c.Op, c.ConversationID = "member", segs[2]
+		c.Op, c.ConversationID, c.UserID = "member", segs[2], segs[4]
 		s.calls = append(s.calls, c)
 		if m, found := s.rosterMember(segs[2], segs[4]); found {
 			writeJSON(w, 200, s.described(m))
