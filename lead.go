@@ -98,6 +98,13 @@ const (
 	ActorSalesforce = "salesforce" // Salesforce's Outbound Messages
 )
 
+// HubSpotDeletedReason is the reason a lead whose HubSpot contact was
+// deleted (a contact.deletion event) is lost with: its card says so, the
+// funnel counts it under that reason, and the contact holds the lead's
+// email address no more (storage's ForgetCRMPerson erases it with the
+// person who has that address).
+const HubSpotDeletedReason = "deleted in HubSpot"
+
 // OwnActor reports whether name is an actor Handoff records for changes no
 // API token made: the SLA clock, retention and erasures from the command
 // line (system), the CSV import, scoring and the CRMs. An API token of

@@ -347,9 +347,8 @@ func stageChanged(obj map[string]any, props map[string]string, stageKey string, 
 }
 
 // DeletedReason is the reason a lead whose HubSpot contact was deleted
-// (a contact.deletion event) is lost with: its card says so, and the
-// funnel counts it under that reason.
-const DeletedReason = "deleted in HubSpot"
+// (a contact.deletion event) is lost with (handoff.HubSpotDeletedReason).
+const DeletedReason = handoff.HubSpotDeletedReason
 
 // parseEvent reads one event of HubSpot's webhooks API (an app's
 // subscriptions, sent as an array of events), about the contact objectId:

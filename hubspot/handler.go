@@ -69,7 +69,8 @@ type Store interface {
 	// ForgetCRMPerson erases every lead of the person whose contact
 	// HubSpot erased at their request (the contact's, those of the
 	// contacts merged with it, those with their email address that no
-	// CRM record holds), in one transaction, as Handoff's own erasure
+	// live CRM record holds: a contact deleted in HubSpot holds none),
+	// in one transaction, as Handoff's own erasure
 	// does, recording actor as who asked, and returns how many;
 	// ENOTFOUND when there is none not yet erased.
 	ForgetCRMPerson(ctx context.Context, source, externalID string, now time.Time, actor string) (int, error)
@@ -92,8 +93,8 @@ type Result struct {
 	Merged []string `json:"merged,omitempty"`
 	// Erased is true when a contact.privacyDeletion event erased the
 	// person's leads: the contact's, those of the contacts merged with
-	// it and those with their email address that no CRM record holds
-	// (see storage.Store.ForgetCRMPerson).
+	// it and those with their email address that no live CRM record
+	// holds (see storage.Store.ForgetCRMPerson).
 	Erased bool `json:"erased,omitempty"`
 	// Unknown is true for an event about a contact Handoff has no lead
 	// of (or one already erased): nothing was written.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/handoff/handoff"
 	"gorm.io/gorm"
 )
 
@@ -20,11 +21,12 @@ const maxPersonRounds = 8
 // merged with it, either way (crm_versions.merged_lead_id: the lead that
 // took the surviving record's id, and the closed leads of the records
 // merged into it); and every lead with the email address of any of those
-// that no CRM record holds (crm_versions: one that came through the API
-// or an import), followed until no lead is added. A lead with that
-// address that a CRM knows as another record (another HubSpot contact, a
-// Salesforce lead) is another person's, as a shared address such as
-// info@ is, and stays. The leads are erased in one transaction: all of
+// that no live CRM record holds (crm_versions: one that came through the
+// API or an import, or a HubSpot contact's that HubSpot deleted since,
+// lost with handoff.HubSpotDeletedReason), followed until no lead is
+// added. A lead with that address that a CRM knows as another live record
+// (another HubSpot contact, a Salesforce lead, lost or not) is another
+// person's, as a shared address such as info@ is, and stays. The leads are erased in one transaction: all of
 // them, or none when one fails. It returns ENOTFOUND when there is none:
 // an unknown record, or one whose leads were erased already.
 func (s *Store) ForgetCRMPerson(ctx context.Context, source, externalID string, now time.Time, actor string) (int, error) {
@@ -113,12 +115,16 @@ func linkedLeads(db *gorm.DB, ids []int64) ([]int64, error) {
 
 // personByEmail is the condition on leads that finds, by one of emails,
 // the leads of the person those addresses are theirs: every lead with one
-// that no CRM record holds (no crm_versions row of its external id, of
-// any CRM). A lead a CRM knows as a record is the person's only when that
-// record is theirs or merged with it, which the merge links find; by the
-// address alone it is another contact's, another Salesforce lead's,
-// another person (a shared address, info@ a company) and is not erased.
+// that no live CRM record holds (no crm_versions row of its external id,
+// of any CRM, but a HubSpot contact's whose lead is lost as deleted in
+// HubSpot, handoff.HubSpotDeletedReason: a deleted contact holds no
+// address any more). A lead a live CRM record holds is the person's only
+// when that record is theirs or merged with it, which the merge links
+// find; by the address alone it is another contact's, another Salesforce
+// lead's, another person (a shared address, info@ a company) and is not
+// erased.
 func personByEmail(fresh *gorm.DB, emails []string) *gorm.DB {
-	crmRecord := fresh.Model(&crmVersionRow{}).Select("1").Where("crm_versions.external_id = leads.external_id")
-	return fresh.Where("email IN ?", emails).Where("NOT EXISTS (?)", crmRecord)
+	liveRecord := fresh.Model(&crmVersionRow{}).Select("1").Where("crm_versions.external_id = leads.external_id").
+		Where("NOT (crm_versions.source = ? AND leads.stage = ? AND leads.reason = ?)", handoff.ActorHubSpot, handoff.StageLost, handoff.HubSpotDeletedReason)
+	return fresh.Where("email IN ?", emails).Where("NOT EXISTS (?)", liveRecord)
 }

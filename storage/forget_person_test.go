@@ -60,19 +60,37 @@ func erasureNotices(t *testing.T, s *storage.Store, id int64) (cards, webhooks i
 	return cards, webhooks
 }
 
+// closeContact closes the lead of HubSpot contact id at at, lost for
+// reason, as the hubspot connector stores a lifecycle stage change or,
+// with handoff.HubSpotDeletedReason, a contact.deletion.
+func closeContact(t *testing.T, s *storage.Store, id, reason string, at time.Time) {
+	t.Helper()
+	in := handoff.LeadInput{ExternalID: id, KnownOnly: true, Stage: handoff.StageLost, Reason: reason, ChangedAt: &at}
+	if _, _, err := s.SaveLeadVersion(context.Background(), in, handoff.DefaultPolicy(), at, handoff.ActorHubSpot, handoff.ActorHubSpot,
+		handoff.VersionOf(in, at)); err != nil {
+		t.Fatalf("close contact %s: %v", id, err)
+	}
+}
+
 // A HubSpot contact's erasure takes the person's leads and no one else's:
 // the contact's own, those of the contacts merged with it, and those
-// with one of their email addresses that no CRM names as another record
-// (the API's, an import's); a lead another HubSpot contact or a
-// Salesforce lead holds with the same address (info@ a company, shared)
-// is another person's and stays. Each lead erased has its chat cards
+// with one of their email addresses that no CRM names as another live
+// record (the API's, an import's, a HubSpot contact's deleted in HubSpot
+// before); a lead another HubSpot contact or a Salesforce lead holds with
+// the same address (info@ a company, shared) is another person's and
+// stays, lost or not. Each lead erased has its chat cards
 // updated and its lead.erased webhook queued; a lead kept has neither.
 func TestForgetCRMPersonErasesThePersonOnly(t *testing.T) {
 	const hubspot, salesforce, api, imported = handoff.ActorHubSpot, handoff.ActorSalesforce, handoff.ActorAPI, handoff.ActorImport
+	const deleted = handoff.HubSpotDeletedReason
 	cases := []struct {
-		name   string
-		leads  []personLead
-		merge  map[string][]string // a contact saved again with the contacts merged into it
+		name  string
+		leads []personLead
+		merge map[string][]string // a contact saved again with the contacts merged into it
+		// closed are the contacts whose leads were lost before the
+		// erasure, by reason: handoff.HubSpotDeletedReason for a
+		// contact deleted in HubSpot (contact.deletion).
+		closed map[string]string
 		erase  string
 		wanted int
 	}{
@@ -84,14 +102,23 @@ func TestForgetCRMPersonErasesThePersonOnly(t *testing.T) {
 			{"00Q5g00000AbCdEAAZ", "info@berg.dk", salesforce, false},
 			{"api-102", "bo@berg.dk", api, false},
 			{"103", "", hubspot, false},
-		}, nil, "101", 3},
+		}, nil, nil, "101", 3},
 		{"merged contact's address", []personLead{
 			{"201", "a@holm.dk", hubspot, true},
 			{"202", "b@holm.dk", hubspot, true},
 			{"api-201", "b@holm.dk", api, true},
 			{"203", "b@holm.dk", hubspot, false},
 			{"00Q5g00000XyZwVAAZ", "a@holm.dk", salesforce, false},
-		}, map[string][]string{"201": {"202"}}, "201", 3},
+		}, map[string][]string{"201": {"202"}}, nil, "201", 3},
+		{"deleted contact's address", []personLead{
+			{"401", "eva@dahl.dk", hubspot, true},
+			{"402", "eva@dahl.dk", hubspot, true},
+			{"403", "eva@dahl.dk", hubspot, false},
+			{"404", "eva@dahl.dk", hubspot, false},
+			{"405", "ib@dahl.dk", hubspot, false},
+			{"api-401", "eva@dahl.dk", api, true},
+			{"00Q5g00000DeLeTAAZ", "eva@dahl.dk", salesforce, false},
+		}, nil, map[string]string{"402": deleted, "404": "went with a competitor", "405": deleted}, "401", 3},
 	}
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
@@ -101,6 +128,9 @@ func TestForgetCRMPersonErasesThePersonOnly(t *testing.T) {
 				ids := map[string]int64{}
 				for _, l := range c.leads {
 					ids[l.id] = savePersonLead(t, s, l, nil, t0)
+				}
+				for id, reason := range c.closed {
+					closeContact(t, s, id, reason, t0.Add(30*time.Minute))
 				}
 				for survivor, merged := range c.merge {
 					for _, l := range c.leads {
