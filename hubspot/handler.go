@@ -49,8 +49,9 @@ type Handler struct {
 	// again. It may be nil.
 	Refused connector.RefusedFunc
 	// Ignored is told each event taken (2xx) and left alone, by reason
-	// (connector.IgnoredCreation, IgnoredProperty, IgnoredUnknown). It
-	// may be nil.
+	// (connector.IgnoredCreation, IgnoredProperty, IgnoredUnknown, and
+	// IgnoredStale for an older or repeated state of a contact, a
+	// contact's body or an event, answered stale). It may be nil.
 	Ignored connector.IgnoredFunc
 }
 
@@ -221,6 +222,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			logger.ErrorContext(r.Context(), "hubspot: save contact", "contact", c.Prefix, "err", err)
 			failed = append(failed, c.Input.ExternalID)
 		case stale:
+			h.Ignored.Tell(connector.IgnoredStale)
 			logger.InfoContext(r.Context(), "hubspot: older or repeated state ignored", "contact", c.Prefix, "modified", c.Modified)
 			out.Leads = append(out.Leads, Result{ExternalID: c.Input.ExternalID, Stale: true})
 		default:
