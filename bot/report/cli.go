@@ -105,16 +105,30 @@ func WriteCSV(w io.Writer, f handoff.Funnel, header bool) error {
 
 // csvText makes a text cell safe to open in a spreadsheet: a cell that
 // begins with a tab or a carriage return, or whose first character after
-// any leading white space (which spreadsheets trim before they decide) is
-// one of formulaStarts, would be read as a formula, so it is prefixed with
-// an apostrophe, which spreadsheets show as text and do not display.
+// any leading white space and zero-width characters (which spreadsheets
+// trim or strip before they decide) is one of formulaStarts, would be read
+// as a formula, so it is prefixed with an apostrophe, which spreadsheets
+// show as text and do not display.
 func csvText(s string) string {
 	first, _ := utf8.DecodeRuneInString(s)
-	start, _ := utf8.DecodeRuneInString(strings.TrimLeftFunc(s, unicode.IsSpace))
+	start, _ := utf8.DecodeRuneInString(strings.TrimLeftFunc(s, blankBeforeFormula))
 	if first == '\t' || first == '\r' || strings.ContainsRune(formulaStarts, start) {
 		return "'" + s
 	}
 	return s
+}
+
+// blankBeforeFormula reports whether r, leading a cell, leaves the cell a
+// formula when the character after it starts one: white space, and the
+// zero-width characters (space, non-joiner, joiner, word joiner, and the
+// byte order mark or zero-width no-break space), which spreadsheet apps
+// strip from what is pasted or imported.
+func blankBeforeFormula(r rune) bool {
+	switch r {
+	case '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff':
+		return true
+	}
+	return unicode.IsSpace(r)
 }
 
 // formulaStarts are the characters that begin a formula: = + - @, their

@@ -107,8 +107,9 @@ func TestWriteJSONMatchesTheAPI(t *testing.T) {
 // spreadsheet would run as formulas: the text cells start with an
 // apostrophe, the numbers stay numbers, and text that no spreadsheet reads
 // as a formula is kept as it is. Every form of = + - @ is tried (ASCII,
-// full-width, small), and each after leading white space, which
-// spreadsheets trim before they decide that a cell is a formula.
+// full-width, small), and each after leading white space and zero-width
+// characters, which spreadsheets trim or strip before they decide that a
+// cell is a formula.
 func TestWriteCSVNeutralisesFormulas(t *testing.T) {
 	for _, tc := range []struct {
 		name, cell string
@@ -139,6 +140,15 @@ func TestWriteCSVNeutralisesFormulas(t *testing.T) {
 		{"IdeographicSpaceFullWidthPlus", "\u3000＋1", true},
 		{"NewlineEquals", "\n=1+1", true},
 		{"SpaceTabEquals", " \t=1", true},
+		{"ZeroWidthSpaceEquals", "\u200b=HYPERLINK(\"https://evil.example\")", true},
+		{"ZeroWidthNonJoinerPlus", "\u200c+1+1", true},
+		{"ZeroWidthJoinerMinus", "\u200d-2+3", true},
+		{"WordJoinerAt", "\u2060@SUM(A1)", true},
+		{"ByteOrderMarkEquals", "\ufeff=1+1", true},
+		{"ZeroWidthsAndSpacesFullWidthEquals", " \u200b\u00a0\ufeff ＝1+1", true},
+		{"ZeroWidthSmallAt", "\u200b\ufe6bSUM(A1)", true},
+		{"ZeroWidthText", "\u200bweb", false},
+		{"ZeroWidthEqualsInside", "a\u200b=b", false},
 		{"Text", "web", false},
 		{"SpaceText", " web", false},
 		{"OnlySpaces", "   ", false},
