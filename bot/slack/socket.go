@@ -131,6 +131,24 @@ func (s *SocketMode) Run(ctx context.Context) error {
 	return nil
 }
 
+// logFailure logs the App's error for the envelope: an internal error
+// as it is, a malformed payload (EINVALID) as a warning with its problem,
+// and a refusal (EFORBIDDEN, ECONFLICT, ENOTFOUND: a form submitted by
+// someone who may not, for a lead that moved on or is gone) as a warning
+// with its code alone, since its message is the user's answer and names
+// the lead by its title and its owner ("Only @ann (the owner) or a sales
+// manager can do that with *Acme A/S* (lead 42).").
+func (s *SocketMode) logFailure(ctx context.Context, typ socketmode.EventType, envelopeID string, err error) {
+	switch code := handoff.ErrorCode(err); code {
+	case handoff.EINTERNAL:
+		s.logger.ErrorContext(ctx, "slack socket mode: request failed", "type", string(typ), "envelope", envelopeID, "err", err)
+	case handoff.EINVALID:
+		s.logger.WarnContext(ctx, "slack socket mode: request failed", "type", string(typ), "envelope", envelopeID, "err", err)
+	default:
+		s.logger.WarnContext(ctx, "slack socket mode: request refused", "type", string(typ), "envelope", envelopeID, "code", code)
+	}
+}
+
 // respond decodes the payload of an envelope of type typ and hands it to
 // the App: its answer, a slash command's response_url, whether it was a
 // Claim click, and the App's error (EINVALID for a payload it cannot
@@ -221,11 +239,7 @@ func (s *SocketMode) handle(ctx context.Context, typ socketmode.EventType, req s
 		defer func() { s.OnClaimAck(time.Since(start)) }()
 	}
 	if err != nil {
-		level := slog.LevelError
-		if handoff.ErrorCode(err) == handoff.EINVALID {
-			level = slog.LevelWarn
-		}
-		s.logger.Log(ctx, level, "slack socket mode: request failed", "type", string(typ), "envelope", req.EnvelopeID, "err", err)
+		s.logFailure(ctx, typ, req.EnvelopeID, err)
 		answer = nil
 	}
 	if err := s.client.AckCtx(ctx, req.EnvelopeID, answer); err != nil {
