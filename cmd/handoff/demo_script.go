@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/handoff/handoff/salesforce"
 )
 
 // demoAgreement is the agreement of handoff.example.yml, less its holidays,
@@ -89,6 +91,10 @@ type demoLead struct {
 	// delivery: a webhook HubSpot retried.
 	hubspot  bool
 	sqlSince string
+	// salesforce makes a lead Salesforce sends through an Outbound
+	// Message on Lead, under its record id (key, the 18-character form),
+	// with the Lead Status demoSalesforceNew.
+	salesforce bool
 }
 
 // Actions of the demo script.
@@ -130,6 +136,13 @@ const (
 	actHubSpotDelete = "hubspot-delete"
 	actHubSpotErase  = "hubspot-erase"
 	actHubSpotStage  = "hubspot-stage"
+	// Outbound Messages of Salesforce about a Lead it sent before:
+	// actSalesforceStatus, a rep sets its Lead Status to status in
+	// Salesforce, sent at once; actSalesforceRetry, Salesforce's retry of
+	// an older notification (the Lead as it was at since, with status)
+	// reaches Handoff after the newer ones. reason is the narration.
+	actSalesforceStatus = "salesforce-status"
+	actSalesforceRetry  = "salesforce-retry"
 )
 
 // demoActsWithoutLead are the actions that name no lead.
@@ -152,8 +165,11 @@ type demoStep struct {
 	// into is, for actMerge, the HubSpot contact that survives the merge.
 	into string
 	// stage is, for actHubSpotStage, the lifecycle stage set in HubSpot
-	// (its internal value), at since ("HH:MM" the same day).
+	// (its internal value), at since ("HH:MM" the same day); since is,
+	// for actSalesforceRetry, the older notification's LastModifiedDate.
 	stage, since string
+	// status is, for the Salesforce actions, the Lead Status sent.
+	status string
 }
 
 // demoWeek is the script of the week: 31 SQLs from Danish B2B companies
@@ -176,11 +192,16 @@ var demoWeek string
 var demoActs = map[string]bool{actClaim: true, actRace: true, actContact: true, actOpportunity: true,
 	actWon: true, actLost: true, actRecycle: true, actNotAFit: true, actWait: true, actLoseAnswer: true,
 	actRemoveBot: true, actInviteBot: true, actVisitSales: true, actErase: true, actMerge: true,
-	actHubSpotDelete: true, actHubSpotErase: true, actHubSpotStage: true}
+	actHubSpotDelete: true, actHubSpotErase: true, actHubSpotStage: true,
+	actSalesforceStatus: true, actSalesforceRetry: true}
 
 // demoHubSpotActs are the actions of HubSpot's webhooks API, about a
 // contact it sent before.
 var demoHubSpotActs = map[string]bool{actHubSpotDelete: true, actHubSpotErase: true, actHubSpotStage: true}
+
+// demoSalesforceActs are the actions of Salesforce's Outbound Messages,
+// about a Lead it sent before.
+var demoSalesforceActs = map[string]bool{actSalesforceStatus: true, actSalesforceRetry: true}
 
 // demoScript reads the demo's week.
 func demoScript() ([]demoLead, []demoStep, error) {
@@ -192,13 +213,15 @@ func demoScript() ([]demoLead, []demoStep, error) {
 // was posted before comes back as an SQL (again). It returns an error
 // naming the line of the first problem: a malformed line, an unknown action
 // or rep, a step on a lead the script does not post, a lead posted again
-// under another company or other than as marketing's SQL, or a merge of
-// contacts HubSpot did not send.
+// under another company or other than as marketing's SQL, a merge of
+// contacts HubSpot did not send, or a Salesforce action on a lead
+// Salesforce did not send.
 func parseDemoScript(text string) ([]demoLead, []demoStep, error) {
 	var leads []demoLead
 	var steps []demoStep
 	known := map[string]string{} // key → company
 	fromHubSpot := map[string]bool{}
+	fromSalesforce := map[string]bool{}
 	reps := map[string]bool{}
 	for _, r := range demoReps {
 		reps[r.Name] = true
@@ -217,13 +240,14 @@ func parseDemoScript(text string) ([]demoLead, []demoStep, error) {
 				return nil, nil, bad("%v", err)
 			}
 			if company, ok := known[l.key]; ok {
-				if company != l.company || l.visits != nil || l.form || l.hubspot {
+				if company != l.company || l.visits != nil || l.form || l.hubspot || l.salesforce {
 					return nil, nil, bad("lead %s comes back as an SQL: want the company %q and marketing's score", l.key, company)
 				}
 				l.again = true
 			}
 			known[l.key] = l.company
 			fromHubSpot[l.key] = fromHubSpot[l.key] || l.hubspot
+			fromSalesforce[l.key] = fromSalesforce[l.key] || l.salesforce
 			leads = append(leads, l)
 			continue
 		}
@@ -246,8 +270,14 @@ func parseDemoScript(text string) ([]demoLead, []demoStep, error) {
 			return nil, nil, bad("merge takes two contacts HubSpot sent before")
 		case demoHubSpotActs[s.act] && (!fromHubSpot[s.lead] || strings.Trim(s.lead, "0123456789") != ""):
 			return nil, nil, bad("%s is about a contact HubSpot sent before, named by its record id (digits)", s.act)
-		case (s.act == actHubSpotStage) != (s.stage != "" || s.since != ""), s.act == actHubSpotStage && (s.stage == "" || !isHHMM(s.since)):
+		case (s.act == actHubSpotStage) != (s.stage != ""), s.act == actHubSpotStage && !isHHMM(s.since):
 			return nil, nil, bad("hubspot-stage, and it alone, names the stage= set in HubSpot and since=HH:MM")
+		case (s.act == actHubSpotStage || s.act == actSalesforceRetry) != (s.since != ""), s.since != "" && !isHHMM(s.since):
+			return nil, nil, bad("hubspot-stage and salesforce-retry, and they alone, name since=HH:MM")
+		case demoSalesforceActs[s.act] != (s.status != ""):
+			return nil, nil, bad("salesforce-status and salesforce-retry, and they alone, name the Lead Status= sent")
+		case demoSalesforceActs[s.act] && !fromSalesforce[s.lead]:
+			return nil, nil, bad("%s is about a Lead Salesforce sent before", s.act)
 		}
 		steps = append(steps, s)
 	}
@@ -257,9 +287,11 @@ func parseDemoScript(text string) ([]demoLead, []demoStep, error) {
 // parseDemoLead reads "DAY HH:MM KEY | COMPANY | NAME | TITLE | SOURCE |
 // CAMPAIGN | SCORE", "… | visits URL …" for a website lead that the
 // agreement's scoring makes an SQL, "… | form" for a lead of the
-// website's demo-request form, or "… | hubspot SCORE [sql-since HH:MM]"
+// website's demo-request form, "… | hubspot SCORE [sql-since HH:MM]"
 // for an SQL HubSpot sends, whose CAMPAIGN is "-" (none: Handoff reads no
-// HubSpot property as one); "-" is no campaign for any lead.
+// HubSpot property as one), or "… | salesforce" for a Lead Salesforce
+// sends, its KEY the record's 18-character id and its CAMPAIGN "-" too;
+// "-" is no campaign for any lead.
 func parseDemoLead(s string) (demoLead, error) {
 	cols := strings.Split(s, "|")
 	if len(cols) != 7 {
@@ -289,6 +321,21 @@ func parseDemoLead(s string) (demoLead, error) {
 		l.form = true
 		return l, nil
 	}
+	if cols[6] == "salesforce" {
+		// The connector stores the 18-character id; an Outbound Message
+		// on Lead brings no campaign.
+		id, err := salesforce.ID18(l.key)
+		switch {
+		case err != nil:
+			return demoLead{}, fmt.Errorf("salesforce: %v", err)
+		case id != l.key:
+			return demoLead{}, fmt.Errorf("salesforce: name the Lead by its 18-character id, %s", id)
+		case l.campaign != "":
+			return demoLead{}, fmt.Errorf("Salesforce's Outbound Message brings no campaign: write - for it")
+		}
+		l.salesforce = true
+		return l, nil
+	}
 	if rest, ok := strings.CutPrefix(cols[6], "hubspot "); ok {
 		if l.campaign != "" {
 			// Handoff reads no HubSpot property as a campaign: the
@@ -312,9 +359,9 @@ func parseDemoLead(s string) (demoLead, error) {
 }
 
 // parseDemoStep reads "DAY HH:MM ACT [LEAD] [rep=NAME] [rival=NAME]
-// [into=KEY] [stage=STAGE since=HH:MM] [amount=DKK]
-// [code=REASON_FROM_THE_LIST] [reason=TEXT to the end of the line]";
-// underscores in code stand for spaces.
+// [into=KEY] [stage=STAGE] [status=LEAD_STATUS] [since=HH:MM]
+// [amount=DKK] [code=REASON_FROM_THE_LIST] [reason=TEXT to the end of the
+// line]"; underscores in code and status stand for spaces.
 func parseDemoStep(s string) (demoStep, error) {
 	var st demoStep
 	s, st.reason, _ = strings.Cut(s, "reason=")
@@ -343,6 +390,8 @@ func parseDemoStep(s string) (demoStep, error) {
 			st.stage = value
 		case key == "since":
 			st.since = value
+		case key == "status":
+			st.status = strings.ReplaceAll(value, "_", " ")
 		case key == "code":
 			st.code = strings.ReplaceAll(value, "_", " ")
 		case key == "amount":

@@ -624,7 +624,37 @@ func TestParseDemoScript(t *testing.T) {
 		t.Errorf("steps = %+v, want %+v", steps, want)
 	}
 
+	// A Lead Salesforce sends, its status set there, and an older
+	// notification of it retried.
+	const salesforceLead = "lead 7 08:55 00Q5g00000DeMo1EAF | Struer Akustik A/S | Pia Vestergaard | CTO | Partner Referral | - | salesforce\n"
+	leads, steps, err = parseDemoScript(salesforceLead +
+		"7 09:40 salesforce-status 00Q5g00000DeMo1EAF status=Working_-_Contacted reason=Set there.\n" +
+		"7 10:10 salesforce-retry 00Q5g00000DeMo1EAF status=Open_-_Not_Contacted since=08:40 reason=Retried.\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []demoLead{{day: 7, at: "08:55", key: "00Q5g00000DeMo1EAF", company: "Struer Akustik A/S", name: "Pia Vestergaard", title: "CTO",
+		source: "Partner Referral", salesforce: true}}; !reflect.DeepEqual(leads, want) {
+		t.Errorf("leads = %+v, want %+v", leads, want)
+	}
+	if want := []demoStep{
+		{day: 7, at: "09:40", act: actSalesforceStatus, lead: "00Q5g00000DeMo1EAF", status: "Working - Contacted", reason: "Set there."},
+		{day: 7, at: "10:10", act: actSalesforceRetry, lead: "00Q5g00000DeMo1EAF", status: "Open - Not Contacted", since: "08:40", reason: "Retried."},
+	}; !reflect.DeepEqual(steps, want) {
+		t.Errorf("steps = %+v, want %+v", steps, want)
+	}
+
 	for _, bad := range []string{
+		"lead 7 08:55 00Q5g00000DeMo1 | A | B | C | Web | - | salesforce\n",              // the 15-character id: stored as the 18
+		"lead 7 08:55 00Q5g00000DeMo1EAA | A | B | C | Web | - | salesforce\n",           // a suffix of another id
+		"lead 7 08:55 00Q5g00000DeMo1EAF | A | B | C | Web | Partner day | salesforce\n", // a campaign the Lead does not bring
+		salesforceLead + "7 09:40 salesforce-status 00Q5g00000DeMo1EAF\n",
+		salesforceLead + "7 09:40 salesforce-status 00Q5g00000DeMo1EAF status=Working_-_Contacted since=09:30\n",
+		salesforceLead + "7 09:40 salesforce-retry 00Q5g00000DeMo1EAF status=Open_-_Not_Contacted\n",
+		salesforceLead + "7 09:40 salesforce-retry 00Q5g00000DeMo1EAF status=Open_-_Not_Contacted since=noon\n",
+		salesforceLead + "7 09:40 claim 00Q5g00000DeMo1EAF rep=Mette status=Working_-_Contacted\n",
+		salesforceLead + "7 09:40 hubspot-stage 00Q5g00000DeMo1EAF stage=opportunity since=09:30\n",
+		lead + "0 09:00 salesforce-status hs-1 status=Working_-_Contacted\n", // not from Salesforce
 		"lead 0 08:12 hs-2 | too | few\n",
 		lead + "lead 1 09:00 hs-1 | Another Company ApS | Camilla Holm | IT-chef | web | Webinar | 90\n",
 		lead + "lead 1 09:00 hs-1 | Nordlys Energi A/S | Camilla Holm | IT-chef | web | Demo request | form\n",
