@@ -106,6 +106,9 @@ type demo struct {
 	// The events of HubSpot's webhooks API sent, and the contacts deleted
 	// in HubSpot and erased there at the person's request.
 	hubSpotEvents, hubSpotDeleted, hubSpotErased int
+	// The notifications of Salesforce's Outbound Messages sent, and its
+	// stale ones counted in GET /metrics.
+	salesforceSent, salesforceStale int
 }
 
 // demoWaits bound how long the demo waits for the server's work: for the
@@ -210,6 +213,9 @@ func startDemo(ctx context.Context, dir string, logs *lockedBuffer, now time.Tim
 		"SLACK_MANAGERS":         demoManager.ID,
 		"HUBSPOT_CLIENT_SECRET":  demoHubSpotSecret,
 		"HANDOFF_WEBHOOK_SECRET": demoWebhookSecret,
+		// Salesforce's Outbound Messages: the demo's org and its token.
+		"SALESFORCE_ORG_ID":         demoSalesforceOrg,
+		"SALESFORCE_OUTBOUND_TOKEN": demoSalesforceToken,
 	}
 	cfg, err := config.Load(func(k string) string { return vars[k] })
 	if err != nil {

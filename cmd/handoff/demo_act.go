@@ -23,14 +23,17 @@ import (
 )
 
 // postLead sends a lead of the script as it arrives: from HubSpot's
-// webhook, the website's form, marketing automation (an SQL with its own
-// score, or a lead scored by its page views), or again as an SQL.
+// webhook, Salesforce's Outbound Message, the website's form, marketing
+// automation (an SQL with its own score, or a lead scored by its page
+// views), or again as an SQL.
 func (d *demo) postLead(ctx context.Context, l demoLead) error {
 	switch {
 	case l.again:
 		return d.postAgain(ctx, l)
 	case l.form:
 		return d.postFromForm(ctx, l)
+	case l.salesforce:
+		return d.postFromSalesforce(ctx, l)
 	case l.hubspot:
 		lead, err := d.postFromHubSpot(ctx, l)
 		if err != nil {
@@ -323,6 +326,10 @@ func (d *demo) do(ctx context.Context, s demoStep) error {
 		return d.eraseInHubSpot(ctx, l, s.reason)
 	case actHubSpotStage:
 		return d.stageInHubSpot(ctx, l, s.day, s.stage, s.since, s.reason)
+	case actSalesforceStatus:
+		return d.statusInSalesforce(ctx, l, s.status, s.reason)
+	case actSalesforceRetry:
+		return d.retryInSalesforce(ctx, l, s.day, s.status, s.since, s.reason)
 	}
 	lead, err := d.app.store.Lead(ctx, l.id)
 	if err != nil {

@@ -36,7 +36,7 @@ func (d *demo) intro(leads []demoLead) {
 		reps = append(reps, r.Name)
 	}
 	d.printf("People: reps %s; sales manager %s; %s from marketing.\n", strings.Join(reps, ", "), demoManager.Name, demoMarketer.Name)
-	var api, hubspot, visits, form, again int
+	var api, hubspot, salesforce, visits, form, again int
 	for _, l := range leads {
 		switch {
 		case l.again:
@@ -47,13 +47,17 @@ func (d *demo) intro(leads []demoLead) {
 			visits++
 		case l.hubspot:
 			hubspot++
+		case l.salesforce:
+			salesforce++
 		default:
 			api++
 		}
 	}
-	d.printf("Replaying week %d (%s to %s): %d SQLs arrive (%d from marketing automation through POST /api/leads, %d from HubSpot's webhook, "+
-		"%d scored by its page views on the website, %d from the website's form), %d of them comes back as an SQL; reps click in %s with signed requests.\n\n",
-		week, d.monday.Format("Mon 2 Jan"), d.at(4, "17:00").Format("Mon 2 Jan 2006"), len(leads)-again, api, hubspot, visits, form, again, demoChannelNames[demoSales])
+	d.printf("Replaying week %d (%s to %s) and the Monday after: %d SQLs arrive (%d from marketing automation through POST /api/leads, %d from HubSpot's webhook, "+
+		"%d from Salesforce's Outbound Messages, %d scored by its page views on the website, %d from the website's form), %d of them comes back as an SQL; "+
+		"reps click in %s with signed requests.\n\n",
+		week, d.monday.Format("Mon 2 Jan"), d.at(4, "17:00").Format("Mon 2 Jan 2006"), len(leads)-again, api, hubspot, salesforce, visits, form, again,
+		demoChannelNames[demoSales])
 }
 
 // describeBusinessHours writes "Mon–Fri 08:00–17:00".
@@ -267,10 +271,13 @@ func (d *demo) printSummary(ctx context.Context) error {
 			bot.Count(erased, "person", "people"), len(d.erased), d.hubSpotErased)
 	}
 	hooks, bad := d.crm.counts()
-	fromHubSpot := 0
+	fromHubSpot, fromSalesforce := 0, 0
 	for _, key := range d.order {
 		if d.leads[key].hubspot {
 			fromHubSpot++
+		}
+		if d.leads[key].salesforce {
+			fromSalesforce++
 		}
 	}
 	merged := ""
@@ -279,6 +286,10 @@ func (d *demo) printSummary(ctx context.Context) error {
 	}
 	if d.hubSpotDeleted > 0 {
 		merged += fmt.Sprintf(", %s deleted there closed as lost", bot.Count(d.hubSpotDeleted, "contact", "contacts"))
+	}
+	if fromSalesforce > 0 {
+		merged += fmt.Sprintf("; %s from Salesforce (Outbound Messages), %s it delivered out of order acknowledged and kept from the lead (%s %d)",
+			bot.Count(fromSalesforce, "lead", "leads"), bot.Count(d.salesforceStale, "older notification", "older notifications"), demoStaleMetric, d.salesforceStale)
 	}
 	fmt.Fprintf(d.out, "  CRM:               %s from HubSpot (signed webhook)%s; %d webhooks to the CRM, %d with a bad signature\n",
 		bot.Count(fromHubSpot, "lead", "leads"), merged, hooks, bad)

@@ -1,5 +1,5 @@
 // The demo's script, as data: the agreement, the stand-in workspace and its
-// people, and the week (demo_week.txt: 31 SQLs and what the reps do with
+// people, and the week (demo_week.txt: 32 SQLs and what the reps do with
 // them) with its reader. demo.go plays it against the real server.
 
 package main
@@ -172,7 +172,7 @@ type demoStep struct {
 	status string
 }
 
-// demoWeek is the script of the week: 31 SQLs from Danish B2B companies
+// demoWeek is the script of the week: 32 SQLs from Danish B2B companies
 // and what four reps do with them. One lead is raced for, one is returned as
 // not a fit, one is recycled after contact and comes back as an SQL, one is
 // lost and its person erased, five are won, one is never claimed and one is
@@ -182,7 +182,9 @@ type demoStep struct {
 // of them contacts of one person that marketing merges, one that HubSpot
 // made an SQL three hours before its webhook arrived, one whose contact is
 // deleted in HubSpot and one erased there at the person's request, while
-// a rep moves another's lifecycle stage in HubSpot.
+// a rep moves another's lifecycle stage in HubSpot. On the Monday after,
+// one comes from Salesforce's Outbound Messages, is contacted there, and
+// an older notification of it arrives last, out of order.
 // demo_week.txt describes its format.
 //
 //go:embed demo_week.txt

@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/storage"
 )
 
 // demoSection returns the text under the "═══ " heading containing title,
@@ -110,8 +112,8 @@ func TestDemo(t *testing.T) {
 	}
 	out := stdout.String()
 	// The introduction says where the week's leads come from.
-	if want := "31 SQLs arrive (23 from marketing automation through POST /api/leads, 6 from HubSpot's webhook, " +
-		"1 scored by its page views on the website, 1 from the website's form), 1 of them comes back as an SQL"; !strings.Contains(out, want) {
+	if want := "32 SQLs arrive (23 from marketing automation through POST /api/leads, 6 from HubSpot's webhook, " +
+		"1 from Salesforce's Outbound Messages, 1 scored by its page views on the website, 1 from the website's form), 1 of them comes back as an SQL"; !strings.Contains(out, want) {
 		t.Errorf("the introduction does not say %q:\n%s", want, out[:min(len(out), 1000)])
 	}
 	// A lead arrives from HubSpot through a signed webhook, and its claim
@@ -277,6 +279,32 @@ func TestDemo(t *testing.T) {
 		"→ Viborg Varme A/S entered opportunity at Fri ", " 13:10, when HubSpot changed it (occurredAt), not when the retry arrived 35 min later; "+
 			"its history says it was received Fri ", " 13:45\n",
 		"→ its card is updated: ", "Viborg Varme A/S\n")
+
+	// Salesforce's Outbound Messages (SOAP, the demo's org and token): a
+	// new Lead is stored under its 18-character id as an SQL with a card;
+	// its status set to Working - Contacted there moves it to contacted;
+	// and an older notification Salesforce retried, arriving last, is
+	// acknowledged, leaves the lead as it was and dates the stages the
+	// newer state only implied earlier, counted as stale in /metrics.
+	wantInOrder(t, out, "the Lead from Salesforce",
+		"📥 New SQL from Salesforce (Outbound Message, Lead Status Open - Not Contacted): Struer Akustik A/S, Pia Vestergaard (CTO) · Partner Referral · scored ",
+		"→ SOAP to /hooks/salesforce?token=… from org 00D5g000004DeMo (SALESFORCE_ORG_ID) → 200 <Ack>true</Ack>; "+
+			"the lead is stored under external_id 00Q5g00000DeMo1EAF, Salesforce's 18-character id, and its card with Claim reaches #sales-leads",
+		"✋ Mette claims Struer Akustik A/S",
+		"☁️  Mette calls Pia Vestergaard and sets her Lead Status to Working - Contacted in Salesforce",
+		"→ Salesforce's Outbound Message (Lead Status Working - Contacted, LastModifiedDate Mon ", " 09:40) → 200 <Ack>true</Ack>",
+		"→ the status table makes it contacted: Struer Akustik A/S moves to contacted by salesforce, @Mette still its owner; "+
+			"its card is updated: 📞 Contacted: Struer Akustik A/S",
+		"🔁 Salesforce retries the notification of the Lead as marketing created it at 08:40",
+		"→ its Outbound Message (Lead Status Open - Not Contacted, LastModifiedDate Mon ", " 08:40) → 200 <Ack>true</Ack>: acknowledged, so Salesforce stops sending it",
+		"→ older than what Handoff has: Struer Akustik A/S stays contacted, its SQL and contact times and its history as they were",
+		"→ it says the lead was an SQL by Mon ", " 08:40: the lead and mql stages the newer state only implied move from Mon ", " 08:55 to Mon ", " 08:40",
+		`→ GET /metrics: handoff_crm_events_ignored_total{crm="salesforce",reason="stale"} 1`+"\n",
+		`; 1 lead from Salesforce (Outbound Messages), 1 older notification it delivered out of order acknowledged and kept from the lead `+
+			`(handoff_crm_events_ignored_total{crm="salesforce",reason="stale"} 1); `)
+	if card := demoCards(demoSection(t, out, "#sales-leads: what the channel shows"))["Struer Akustik A/S"]; !strings.Contains(card, "Contacted") || !mentioned(card)["Mette"] {
+		t.Errorf("the Salesforce Lead's card does not show it contacted and Mette's:\n%s", card)
+	}
 
 	// The website's form posts with an intake token: it is answered
 	// receipts, refused a read naming the scope, and its lead is an SQL.
@@ -519,7 +547,44 @@ func TestDemoQuietKeep(t *testing.T) {
 	}
 	defer os.RemoveAll(filepath.Dir(db[1]))
 	if _, err := os.Stat(db[1]); err != nil {
-		t.Errorf("--keep did not keep the database: %v", err)
+		t.Fatalf("--keep did not keep the database: %v", err)
+	}
+
+	// The Lead Salesforce sent is in the database under its id, contacted,
+	// and the older notification that arrived last dated its implied lead
+	// and mql stages by its LastModifiedDate, 15 minutes before its SQL;
+	// the summary says /metrics counted it as stale.
+	if want := `(handoff_crm_events_ignored_total{crm="salesforce",reason="stale"} 1)`; !strings.Contains(out, want) {
+		t.Errorf("the summary does not say %s:\n%s", want, out)
+	}
+	ctx := context.Background()
+	s, err := storage.Open(ctx, db[1], storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	lead, err := s.LeadByExternalID(ctx, "00Q5g00000DeMo1EAF")
+	if err != nil {
+		t.Fatalf("the Lead from Salesforce: %v", err)
+	}
+	if lead.Stage != handoff.StageContacted || lead.ContactedAt == nil || lead.SQLAt == nil {
+		t.Errorf("the Lead from Salesforce is %s, contacted %v, SQL at %v; want contacted", lead.Stage, lead.ContactedAt, lead.SQLAt)
+	}
+	events, err := s.Events(ctx, lead.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dated := map[handoff.Stage]time.Time{}
+	for _, e := range events {
+		if e.Kind == handoff.EventStage {
+			dated[e.Stage] = e.At
+		}
+	}
+	if lead.SQLAt != nil {
+		earlier := lead.SQLAt.Add(-15 * time.Minute)
+		if !dated[handoff.StageLead].Equal(earlier) || !dated[handoff.StageMQL].Equal(earlier) || !dated[handoff.StageSQL].Equal(*lead.SQLAt) {
+			t.Errorf("the Lead from Salesforce's stages are dated %v; want lead and mql at %s, 15 min before its SQL", dated, earlier)
+		}
 	}
 }
 
