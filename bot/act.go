@@ -60,11 +60,11 @@ func (b *Bot) Act(ctx context.Context, a Actor, action, value string) (Result, e
 	return b.refuse(ctx, a, err, id)
 }
 
-// refuse queues a refusal (see isRefusal) as a private notice to the
+// refuse queues a refusal (see IsRefusal) as a private notice to the
 // actor and returns no error; any other error is returned as it is. The
 // notice may name the leads (a "too late" names the lead claimed).
 func (b *Bot) refuse(ctx context.Context, a Actor, err error, leads ...int64) (Result, error) {
-	if err == nil || !isRefusal(err) {
+	if err == nil || !IsRefusal(err) {
 		return Result{}, err
 	}
 	msg := Notice(handoff.ErrorMessage(err))
@@ -75,9 +75,10 @@ func (b *Bot) refuse(ctx context.Context, a Actor, err error, leads ...int64) (R
 	return Result{}, nil
 }
 
-// isRefusal reports whether err is an answer for the user rather than a
-// failure.
-func isRefusal(err error) bool {
+// IsRefusal reports whether err is an answer for the user rather than a
+// failure: the user may not (EFORBIDDEN), the lead moved on (ECONFLICT)
+// or is gone (ENOTFOUND).
+func IsRefusal(err error) bool {
 	switch handoff.ErrorCode(err) {
 	case handoff.EFORBIDDEN, handoff.ECONFLICT, handoff.ENOTFOUND:
 		return true

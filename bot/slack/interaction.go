@@ -13,8 +13,10 @@ import (
 
 // Interaction handles a button click (block_actions) or a modal submission
 // (view_submission). It returns EINVALID for a payload it cannot use, and
-// other errors when the store fails; refusals go to the user privately, as
-// does RoleUnknown when Slack could not say what the user may do.
+// other errors when the store fails; never a refusal (bot.IsRefusal), nor
+// RoleUnknown when Slack could not say what the user may do: a click's go
+// to the user privately, a form's are its answer, shown on the form's
+// first input or in its place (onForm).
 func (a *App) Interaction(ctx context.Context, ic slackapi.InteractionCallback) (any, error) {
 	switch ic.Type {
 	case slackapi.InteractionTypeBlockActions:
@@ -69,12 +71,6 @@ const RoleUnknown = "Sorry, Handoff could not check your role just now (Slack di
 	"Please try again in a minute; if it keeps failing, ask your Slack admin to check that Handoff is still in the sales channel " +
 	"and that the managers' user group still exists."
 
-// viewErrors is a view_submission answer that shows errors on the inputs.
-type viewErrors struct {
-	ResponseAction string            `json:"response_action"`
-	Errors         map[string]string `json:"errors"`
-}
-
 func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any, error) {
 	values := map[string]string{}
 	if ic.View.State != nil {
@@ -91,13 +87,8 @@ func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any,
 			}
 		}
 	}
-	actor := bot.Actor{Platform: Name, UserID: ic.User.ID}
 	if err := a.cfg.Workspace.Check(ctx, ic.Team.ID, ic.User.TeamID, ic.User.ID); err != nil {
-		refusal := a.refusal(ctx, err)
-		if k := firstInput(values); k != "" {
-			return viewErrors{ResponseAction: "errors", Errors: map[string]string{k: formText(refusal.Summary)}}, nil
-		}
-		return nil, a.cfg.Bot.Notify(ctx, actor, refusal)
+		return onForm(ic, values, a.refusal(ctx, err)), nil
 	}
 	if owner := values["owner"]; ic.View.CallbackID == bot.ActionReassign && owner != "" {
 		// Slack's user picker lists guests and Slack Connect users too:
@@ -109,17 +100,16 @@ func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any,
 			return viewErrors{ResponseAction: "errors", Errors: map[string]string{"owner": "Only full members of this Slack workspace can own leads."}}, nil
 		}
 	}
+	actor := bot.Actor{Platform: Name, UserID: ic.User.ID}
 	err := a.cfg.Bot.Submit(ctx, actor, ic.View.CallbackID, ic.View.PrivateMetadata, values)
 	if err == nil {
 		return nil, nil
 	}
 	if bot.IsRoleUnknown(err) {
-		// The form stays open with the reason on it, to be sent again.
+		// The form stays open with the reason on it, to be sent again
+		// (with no input to show it on, the reason takes its place).
 		a.logger.WarnContext(ctx, "slack: whether the user may do this is not known; form refused", "form", ic.View.CallbackID, "user", ic.User.ID, "err", err)
-		if k := firstInput(values); k != "" {
-			return viewErrors{ResponseAction: "errors", Errors: map[string]string{k: formText(RoleUnknown)}}, nil
-		}
-		return nil, a.cfg.Bot.Notify(ctx, actor, bot.Notice(RoleUnknown))
+		return onForm(ic, values, bot.Notice(RoleUnknown)), nil
 	}
 	fields := handoff.ErrorFields(err)
 	code := handoff.ErrorCode(err)
@@ -136,10 +126,14 @@ func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any,
 	if k := firstInput(values); len(errs) == 0 && k != "" {
 		errs[k] = formText(handoff.ErrorMessage(err))
 	}
-	if len(errs) == 0 {
-		return nil, err
+	switch {
+	case len(errs) > 0:
+		return viewErrors{ResponseAction: "errors", Errors: errs}, nil
+	case bot.IsRefusal(err):
+		// Slack sent none of the form's inputs: the refusal takes its place.
+		return onForm(ic, values, bot.ErrorNotice(err)), nil
 	}
-	return viewErrors{ResponseAction: "errors", Errors: errs}, nil
+	return nil, err // EINVALID naming inputs the form does not have
 }
 
 // firstInput is the form input an error without a field is shown on: the

@@ -44,6 +44,9 @@ func FuzzSocketModeEnvelope(f *testing.F) {
 	for _, seed := range []string{
 		frame("interactive", form(slacktest.ClickPayload("UREP", salesChannel, "1700000000.000100", bot.ActionClaim, "1", "http://127.0.0.1:1/r"))),
 		frame("interactive", form(slacktest.SubmitPayload("UREP", "lead.lost", `{"lead":1}`, map[string]string{"select:reason": "no budget"}))),
+		// A form sent with none of its inputs and refused (lead 1 is not
+		// there): a view in its place, not an error.
+		frame("interactive", form(slacktest.SubmitPayload("UREP", bot.ActionPass, `{"lead":1}`, nil))),
 		frame("interactive", `{"type":"block_actions","actions":[]}`),
 		frame("interactive", `[]`),
 		frame("slash_commands", form(slacktest.CommandBody("U1", "C1", "/funnel", "help", "http://127.0.0.1:1/r"))),

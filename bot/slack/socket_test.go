@@ -644,32 +644,3 @@ func TestSocketModeSilentConnection(t *testing.T) {
 		}
 	})
 }
-
-// TestSocketModeRefusalLogNamesNoLead: a form submitted over Socket Mode
-// and refused with no input to show the refusal on (an offer's Pass form,
-// sent without its optional reason, for a lead not offered to the user) is
-// acknowledged empty, as before, and logged by its code alone: the
-// refusal's text, the user's answer, names the lead by its title (the
-// company), which the log must not keep.
-func TestSocketModeRefusalLogNamesNoLead(t *testing.T) {
-	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
-		r := newSocketRig(t, s, appToken)
-		l := r.announced(t, "berg-aps")
-		r.start(t)
-		c := r.conn(t, 1)
-		id, err := c.Interactive(slacktest.SubmitPayload("UREP", bot.ActionPass, fmt.Sprintf(`{"lead":%d}`, l.ID), nil))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ack := r.acked(t, id, 1)[0]; ack.Payload != nil {
-			t.Fatalf("ack = %s, want an empty ack", ack.Payload)
-		}
-		logged := r.log.String()
-		if strings.Contains(logged, "Co berg-aps") {
-			t.Errorf("the log names the lead's company:\n%s", logged)
-		}
-		if !strings.Contains(logged, "slack socket mode: request refused") || !strings.Contains(logged, "code=conflict") {
-			t.Errorf("the log does not record the refusal by its code:\n%s", logged)
-		}
-	})
-}

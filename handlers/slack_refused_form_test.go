@@ -1,0 +1,75 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/slack/slacktest"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// TestSlackFormRefusedWithNoInputToShowItOn: a form Slack sends with none
+// of its inputs (an offer's Pass form, its optional reason left empty)
+// that Handoff refuses is answered 200 with response_action "update": a
+// view in the form's place says what happened and that nothing was saved,
+// and nothing else tells the user (no private notice, no DM). Before,
+// Slack was answered 409, 404 or 403, which it shows as its bare "We had
+// some trouble connecting", or, for someone Handoff does not act for or
+// whose role Slack could not say, an empty 200 that closed the form and a
+// DM. The lead is left as it was.
+func TestSlackFormRefusedWithNoInputToShowItOn(t *testing.T) {
+	tests := []struct {
+		name, user string
+		gone       bool              // the form names a lead Handoff does not have
+		setup      func(r *slackRig) // before the form is sent
+		want       string            // in the view
+	}{
+		{name: "OfferEnded", user: "UREP", want: "to you has ended"},
+		{name: "LeadGone", user: "UREP", gone: true, want: "not found"},
+		{name: "NotInTheSalesChannel", user: "UOUT", want: "only for members of the sales channel"},
+		{name: "Guest", user: "USINGLE", want: "only for full members",
+			setup: func(r *slackRig) { r.slack.SetUser("USINGLE", slacktest.User{UltraRestricted: true}) }},
+		{name: "RoleUnknown", user: "UREP", want: "could not check your role",
+			setup: func(r *slackRig) { r.slack.ErrorNext("conversations.members", 1000, "internal_error") }},
+	}
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r := newSlackRig(t, s, nil)
+				l := r.announced(t, fmt.Sprintf("refused-form-%d", i))
+				id := l.ID
+				if tt.gone {
+					id += 1_000_000
+				}
+				if tt.setup != nil {
+					tt.setup(r)
+				}
+				state := fmt.Sprintf(`{"lead":%d,"channel":%q}`, id, salesChannel)
+				status, body := r.send(t, "/slack/interactions", signingSecret, time.Now(), slacktest.SubmitPayload(tt.user, bot.ActionPass, state, nil))
+				if status != http.StatusOK {
+					t.Fatalf("HTTP %d %s, want 200 and the refusal in the form's place", status, body)
+				}
+				if a, err := slacktest.ParseViewAnswer([]byte(body)); err != nil {
+					t.Fatal(err)
+				} else if err := a.Replaces(tt.want, "Nothing was saved"); err != nil {
+					t.Fatal(err)
+				}
+				r.drain(t)
+				if got := r.lead(t, l.ID); got.Stage != handoff.StageSQL || !got.Owner.IsZero() {
+					t.Fatalf("lead %s owned by %+v, want an SQL nobody claimed", got.Stage, got.Owner)
+				}
+				if told := ephemeralsTo(r.slack.Calls("chat.postEphemeral"), tt.user); len(told) != 0 {
+					t.Fatalf("private notices to %s = %q, want none: the view tells them", tt.user, told)
+				}
+				if dms := r.slack.Calls("conversations.open"); len(dms) != 0 {
+					t.Fatalf("DMs opened = %+v, want none: the view tells them", dms)
+				}
+			})
+		}
+	})
+}
