@@ -77,9 +77,32 @@ func (c *Cache[V]) Get(ctx context.Context, key string) (V, error) {
 		}
 		return e.value, nil
 	}
-	ch := c.flight.DoChan(key, func() (any, error) { return c.refresh(key) })
 	timer := time.NewTimer(c.Wait)
 	defer timer.Stop()
+	return c.await(ctx, key, timer.C)
+}
+
+// Kept returns key's cached value, fresh or stale, without fetching it;
+// ok is false when none is kept.
+func (c *Cache[V]) Kept(key string) (v V, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	return e.value, ok
+}
+
+// Refresh fetches key now, as Get does once its value is older than the
+// TTL, and waits for the answer: it joins the fetch of key under way, if
+// any (the one a Get started), so that its caller sees what that fetch
+// did. It returns the fetch's error, or ctx's.
+func (c *Cache[V]) Refresh(ctx context.Context, key string) (V, error) {
+	return c.await(ctx, key, nil)
+}
+
+// await joins key's fetch under way, or starts one, and returns its
+// answer; it gives up with ctx, or when timeout (nil: never) fires.
+func (c *Cache[V]) await(ctx context.Context, key string, timeout <-chan time.Time) (V, error) {
+	ch := c.flight.DoChan(key, func() (any, error) { return c.refresh(key) })
 	var zero V
 	select {
 	case res := <-ch:
@@ -89,7 +112,7 @@ func (c *Cache[V]) Get(ctx context.Context, key string) (V, error) {
 		return res.Val.(V), nil
 	case <-ctx.Done():
 		return zero, ctx.Err()
-	case <-timer.C:
+	case <-timeout:
 		return zero, fmt.Errorf("cache: no answer for %q within %v", key, c.Wait)
 	}
 }

@@ -102,6 +102,33 @@ func TestCache(t *testing.T) {
 		}
 	})
 
+	t.Run("RefreshFetchesNowAndKeptReadsWithoutFetching", func(t *testing.T) {
+		src := &source{value: "old"}
+		c := cache.New(time.Minute, src.fetch)
+		c.Now = clock
+		if _, ok := c.Kept("k"); ok {
+			t.Fatal("Kept of a key never fetched says it has a value")
+		}
+		if _, err := c.Get(ctx, "k"); err != nil {
+			t.Fatal(err)
+		}
+		src.mu.Lock()
+		src.value = "new"
+		src.mu.Unlock()
+		if v, ok := c.Kept("k"); !ok || v != "k=old" {
+			t.Fatalf("Kept = %q, %v; want the value fetched", v, ok)
+		}
+		if v, err := c.Refresh(ctx, "k"); err != nil || v != "k=new" {
+			t.Fatalf("Refresh of a fresh value = %q, %v; want it fetched again", v, err)
+		}
+		if v, err := c.Get(ctx, "k"); err != nil || v != "k=new" {
+			t.Fatalf("Get after Refresh = %q, %v; want the value it fetched", v, err)
+		}
+		if src.count() != 2 {
+			t.Fatalf("fetches = %d, want 2 (Kept fetches nothing)", src.count())
+		}
+	})
+
 	t.Run("UpdateChangesTheCachedValue", func(t *testing.T) {
 		src := &source{value: "1"}
 		c := cache.New(time.Minute, src.fetch)
