@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -39,14 +40,18 @@ const GuestCannotOwn = "Only full members of this Microsoft 365 organization can
 // "guest", or any role but "user") is not one of them, in the team or
 // outside it (their role asked where they wrote to the bot: roles):
 // Handoff does nothing for guests. Shared (Share), a change of a user
-// Teams told one replica of makes every replica ask again about that
-// user.
+// Teams told one replica of, or one a replica's refresh of its 5-minute-old
+// answer found (Teams sends no event when a member is made a guest), makes
+// every replica ask again about that user.
 type SalesMembers struct {
 	platform *Platform
 	channel  string
 	members  *cache.Cache[membership]
 	roles    *roles
 	shared   *cache.Shared
+
+	mu       sync.Mutex
+	unshared map[string]bool // users whose change a refresh found and could not announce yet
 }
 
 // membership is what the Bot Connector said of a user in the sales
@@ -67,8 +72,9 @@ var _ bot.SalesMembers = (*SalesMembers)(nil)
 // NewSalesMembers returns the members of the team of channel
 // (TEAMS_SALES_CHANNEL, a name or an id); an empty channel has none.
 func NewSalesMembers(p *Platform, channel string) *SalesMembers {
-	m := &SalesMembers{platform: p, channel: channel, roles: newRoles(p)}
-	m.members = cache.New(5*time.Minute, m.lookup)
+	m := &SalesMembers{platform: p, channel: channel, unshared: map[string]bool{}}
+	m.roles = newRoles(p, m.refreshed)
+	m.members = newWatched(5*time.Minute, m.lookup, m.refreshed)
 	return m
 }
 
@@ -80,10 +86,11 @@ func (m *SalesMembers) Saw(act *Activity) {
 	}
 }
 
-// Share makes the team's membership events that reach this replica reach
-// the replicas sharing stamps too, and theirs this one: each drops what
-// it kept of the users an event named (their membership and their role)
-// within a second of another's event, and keeps what it knows of everyone
+// Share makes the team's membership events that reach this replica, and
+// the changes its refreshes find (refreshed), reach the replicas sharing
+// stamps too, and theirs this one: each drops what it kept of the users
+// an event or a refresh named (their membership and their role) within a
+// second of another's announcement, and keeps what it knows of everyone
 // else (cache.Shared.Apply). Call it before the first IsSalesMember.
 func (m *SalesMembers) Share(stamps cache.Stamps) {
 	m.shared = cache.NewShared(stamps, "teams:members")
@@ -99,10 +106,13 @@ func (m *SalesMembers) SetClock(now func() time.Time) {
 	}
 }
 
-// fresh drops the answers kept of the users another replica was told of a
-// change of since this one last looked (Share), or every answer when it
-// cannot tell whom the changes were of.
+// fresh announces the changes this replica's refreshes found and could
+// not announce then (refreshed), and drops the answers kept of the users
+// another replica was told of a change of, or found one of, since this one
+// last looked (Share), or every answer when it cannot tell whom the
+// changes were of.
 func (m *SalesMembers) fresh(ctx context.Context) error {
+	m.shareRefreshed(ctx)
 	if err := m.shared.Apply(ctx, kept{m}); err != nil {
 		return fmt.Errorf("teams: members of the sales channel's team: %w", err)
 	}

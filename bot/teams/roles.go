@@ -19,7 +19,8 @@ import (
 // team), as this replica saw it or else as stored (TeamsUser.WroteIn, by
 // the replica that had it), else their personal chat with the bot as
 // stored. Answers are kept 5 minutes, or until forget or an activity
-// from another conversation.
+// from another conversation; a refresh that finds a user's role changed
+// tells changed (newWatched).
 type roles struct {
 	platform *Platform
 	cache    *cache.Cache[userRole]
@@ -49,9 +50,11 @@ func (r userRole) guest() bool {
 // role cannot be asked.
 var errNowhere = handoff.Errorf(handoff.ENOTFOUND, "no conversation with the user is known")
 
-func newRoles(p *Platform) *roles {
+// newRoles returns the roles of users, asked through p; changed is told
+// of a user whose role a refresh found changed.
+func newRoles(p *Platform, changed func(ctx context.Context, userID string)) *roles {
 	r := &roles{platform: p, places: map[string]place{}}
-	r.cache = cache.New(5*time.Minute, r.lookup)
+	r.cache = newWatched(5*time.Minute, r.lookup, changed)
 	return r
 }
 
