@@ -1,21 +1,9 @@
 package storage
 
 import (
-	"fmt"
-	"time"
-
 	"github.com/handoff/handoff"
 	"gorm.io/gorm"
 )
-
-// dataMigrationRow records a change to stored data that Migrate made once,
-// so that it is not looked for again at every start.
-type dataMigrationRow struct {
-	Name   string `gorm:"primaryKey;size:100"`
-	DoneMs int64  `gorm:"not null"`
-}
-
-func (dataMigrationRow) TableName() string { return "data_migrations" }
 
 // returnedSQLsMigration names migrateReturnedSQLs in data_migrations.
 const returnedSQLsMigration = "returned-sqls-leave-sla"
@@ -37,19 +25,17 @@ const returnedSQLs = "l.contacted_ms IS NULL AND l.contact_due_ms IS NOT NULL AN
 // runs once, recorded in data_migrations; Migrate calls it inside its
 // transaction, after the rollup exists.
 func migrateReturnedSQLs(tx *gorm.DB) error {
-	var done int64
-	if err := tx.Model(&dataMigrationRow{}).Where("name = ?", returnedSQLsMigration).Count(&done).Error; err != nil {
-		return fmt.Errorf("storage: migrate returned SQLs: %w", err)
-	}
-	if done > 0 {
-		return nil
-	}
+	return migrateOnce(tx, returnedSQLsMigration, "returned SQLs", func() error { return releaseReturnedSQLs(tx) })
+}
+
+// releaseReturnedSQLs is migrateReturnedSQLs' change.
+func releaseReturnedSQLs(tx *gorm.DB) error {
 	args := []any{string(handoff.StageSQL), string(handoff.StageClaimed), string(handoff.EventStage),
 		string(handoff.StageLost), string(handoff.StageRecycled)}
 	for {
 		var rows []leadRow
 		if err := tx.Table("leads AS l").Where(returnedSQLs, args...).Order("l.id").Limit(500).Find(&rows).Error; err != nil {
-			return fmt.Errorf("storage: migrate returned SQLs: %w", err)
+			return err
 		}
 		if len(rows) == 0 {
 			break
@@ -63,14 +49,11 @@ func migrateReturnedSQLs(tx *gorm.DB) error {
 			ids[i], changes[i] = r.ID, leadRollup{id: r.ID, old: &before, new: after}
 		}
 		if err := tx.Model(&leadRow{}).Where("id IN ?", ids).Update("contact_due_ms", nil).Error; err != nil {
-			return fmt.Errorf("storage: migrate returned SQLs: %w", err)
+			return err
 		}
 		if err := updateRollup(tx, changes); err != nil {
-			return fmt.Errorf("storage: migrate returned SQLs: %w", err)
+			return err
 		}
-	}
-	if err := tx.Create(&dataMigrationRow{Name: returnedSQLsMigration, DoneMs: ms(time.Now())}).Error; err != nil {
-		return fmt.Errorf("storage: migrate returned SQLs: %w", err)
 	}
 	return nil
 }
