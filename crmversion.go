@@ -21,6 +21,26 @@ type CRMVersion struct {
 	// Digest identifies the content; "" when it is unknown, which makes
 	// an equal Modified a repeat.
 	Digest string
+	// Deleted is true when the state is the record deleted in its CRM at
+	// Modified (HubSpot's contact.deletion, HubSpotDeletion): see
+	// DeletedAt. It is no part of Digest.
+	Deleted bool
+}
+
+// DeletedAt returns when the record stands deleted in its CRM once v is
+// the newest of its states saved: v.Modified for a deletion, nil for any
+// other state. A state newer than a deletion is the record restored
+// (HubSpot restores a deleted contact under its id, and sends it, or a
+// change of it, again), which holds its email address again; one older
+// than the newest saved is stale and never saved, so a late delivery from
+// before the deletion does not undo it. A record deleted holds no address
+// (storage's ForgetCRMPerson erases its lead with the person who has it).
+func (v CRMVersion) DeletedAt() *time.Time {
+	if !v.Deleted {
+		return nil
+	}
+	at := v.Modified
+	return &at
 }
 
 // VersionOf returns the version of the state in, last modified at

@@ -81,6 +81,12 @@ type Contact struct {
 	// merged ones (Input.Merged) and carries no state of either, so it
 	// folds their leads and makes none.
 	MergeOnly bool
+	// Deleted is true for a contact.deletion event: HubSpot deleted the
+	// contact at Modified. Its version is saved as a deletion
+	// (handoff.CRMVersion.Deleted) whatever its lead's stage, so that the
+	// contact holds its email address no more until a newer delivery
+	// of it (the contact restored).
+	Deleted bool
 	// Erase is true for a contact.privacyDeletion event: HubSpot erased
 	// the contact at the person's request, and Handoff erases the
 	// person's leads as its own erasure does, recording HubSpot as who
@@ -357,7 +363,8 @@ const DeletedReason = handoff.HubSpotDeletedReason
 //     Handoff's own erasure does;
 //   - contact.deletion closes its lead, lost with DeletedReason, dated by
 //     occurredAt as a CRM's stage is (LeadInput.ChangedAt), without
-//     erasing it;
+//     erasing it (handoff.HubSpotDeletion), and records the contact
+//     deleted (Deleted) even when its lead was closed already;
 //   - contact.propertyChange of lifecyclestage moves its lead to the stage
 //     propertyValue names, dated by occurredAt, when HubSpot changed it; a
 //     change of any other property is taken and ignored (Ignored): the
@@ -408,7 +415,7 @@ func parseEvent(obj map[string]any, _ time.Time, portal string) (Contact, error)
 	c := Contact{Input: handoff.LeadInput{ExternalID: id, KnownOnly: true, ChangedAt: &occurred}, Modified: occurred, Event: event}
 	switch {
 	case kind == "contact.deletion":
-		c.Input.Stage, c.Input.Reason = handoff.StageLost, DeletedReason
+		c.Input, c.Deleted = handoff.HubSpotDeletion(id, occurred), true
 	case scalar(obj["propertyName"]) != "lifecyclestage":
 		c.Ignored = connector.IgnoredProperty
 	default:

@@ -260,7 +260,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) skipUnknown(ctx context.Context, logger *slog.Logger, c Contact) {
 	h.Ignored.Tell(connector.IgnoredUnknown)
 	level, msg := slog.LevelInfo, "hubspot: event about a contact Handoff has no lead of skipped"
-	if c.Input.Stage != "" && c.Input.Reason != DeletedReason {
+	if c.Input.Stage != "" && !c.Deleted {
 		level, msg = slog.LevelWarn, "hubspot: lifecycle stage change of a contact Handoff has no lead of skipped: "+
 			"the event carries no name or email to make a lead of; send the contact with a workflow's Send a webhook"
 	}
@@ -273,6 +273,7 @@ func (h *Handler) skipUnknown(ctx context.Context, logger *slog.Logger, c Contac
 // connector.Save does with a stage behind Handoff's (kept).
 func (h *Handler) save(ctx context.Context, c Contact, at time.Time) (res handoff.SaveResult, kept, stale bool, err error) {
 	version := handoff.VersionOf(c.Input, c.Modified) // of the contact as sent, whatever connector.Save keeps
+	version.Deleted = c.Deleted                       // kept with a won lead's stage too
 	res, kept, err = connector.Save(func(in handoff.LeadInput) (handoff.SaveResult, error) {
 		if c.Modified.IsZero() && len(in.Merged) == 0 {
 			return h.Store.SaveLead(ctx, in, h.Policy, at, Actor)

@@ -33,6 +33,12 @@ type crmVersionRow struct {
 	// that holds the surviving record's id (linkMerged): the person's,
 	// whose erasure hashes this record's id too (eraseCRMVersions).
 	MergedLeadID *int64
+	// DeletedMs is when the CRM deleted the record (HubSpot's
+	// contact.deletion), while that deletion is its newest state saved
+	// (handoff.CRMVersion.DeletedAt): a newer state clears it. A record
+	// deleted holds no email address (personByEmail). Migrate fills it in
+	// for the deletions saved before it was kept (migrateDeletedRecords).
+	DeletedMs *int64
 }
 
 // maxCRMDigests bounds the states of one record kept for one
@@ -159,7 +165,8 @@ func (r crmVersionRow) older(version handoff.CRMVersion) bool {
 }
 
 // saveCRMVersion saves version, at now, in the crm_versions row cur: at
-// cur's time, its digest beside the ones saved then.
+// cur's time, its digest beside the ones saved then; the record deleted
+// when version is its deletion, and live otherwise.
 func saveCRMVersion(tx *gorm.DB, cur crmVersionRow, version handoff.CRMVersion, now time.Time) error {
 	var digests []string
 	if ms(version.Modified) == cur.VersionMs {
@@ -169,8 +176,12 @@ func saveCRMVersion(tx *gorm.DB, cur crmVersionRow, version handoff.CRMVersion, 
 		digests = append(digests, version.Digest)
 	}
 	digests = digests[max(0, len(digests)-maxCRMDigests):]
+	var deleted any // NULL: the record live
+	if at := version.DeletedAt(); at != nil {
+		deleted = ms(*at)
+	}
 	return tx.Model(&crmVersionRow{}).Where("id = ?", cur.ID).
-		Updates(map[string]any{"version_ms": ms(version.Modified), "digests": strings.Join(digests, " "), "updated_ms": ms(now)}).Error
+		Updates(map[string]any{"version_ms": ms(version.Modified), "digests": strings.Join(digests, " "), "updated_ms": ms(now), "deleted_ms": deleted}).Error
 }
 
 // staleAfterErasure reports whether version is not newer than the one the

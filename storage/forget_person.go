@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/handoff/handoff"
 	"gorm.io/gorm"
 )
 
@@ -23,7 +22,7 @@ const maxPersonRounds = 8
 // merged into it); and every lead with the email address of any of those
 // that no live CRM record holds (crm_versions: one that came through the
 // API or an import, or a HubSpot contact's that HubSpot deleted since,
-// lost with handoff.HubSpotDeletedReason), followed until no lead is
+// whatever its lead's stage: crm_versions.deleted_ms), followed until no lead is
 // added. A lead with that address that a CRM knows as another live record
 // (another HubSpot contact, a Salesforce lead, lost or not) is another
 // person's, as a shared address such as info@ is, and stays. The leads are erased in one transaction: all of
@@ -116,15 +115,15 @@ func linkedLeads(db *gorm.DB, ids []int64) ([]int64, error) {
 // personByEmail is the condition on leads that finds, by one of emails,
 // the leads of the person those addresses are theirs: every lead with one
 // that no live CRM record holds (no crm_versions row of its external id,
-// of any CRM, but a HubSpot contact's whose lead is lost as deleted in
-// HubSpot, handoff.HubSpotDeletedReason: a deleted contact holds no
-// address any more). A lead a live CRM record holds is the person's only
+// of any CRM, but one of a record deleted in its CRM, deleted_ms set,
+// whatever its lead's stage: a deleted contact holds no address any
+// more, handoff.CRMVersion.DeletedAt). A lead a live CRM record holds is the person's only
 // when that record is theirs or merged with it, which the merge links
 // find; by the address alone it is another contact's, another Salesforce
 // lead's, another person (a shared address, info@ a company) and is not
 // erased.
 func personByEmail(fresh *gorm.DB, emails []string) *gorm.DB {
-	liveRecord := fresh.Model(&crmVersionRow{}).Select("1").Where("crm_versions.external_id = leads.external_id").
-		Where("NOT (crm_versions.source = ? AND leads.stage = ? AND leads.reason = ?)", handoff.ActorHubSpot, handoff.StageLost, handoff.HubSpotDeletedReason)
+	liveRecord := fresh.Model(&crmVersionRow{}).Select("1").
+		Where("crm_versions.external_id = leads.external_id AND crm_versions.deleted_ms IS NULL")
 	return fresh.Where("email IN ?", emails).Where("NOT EXISTS (?)", liveRecord)
 }

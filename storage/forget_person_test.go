@@ -62,12 +62,19 @@ func erasureNotices(t *testing.T, s *storage.Store, id int64) (cards, webhooks i
 
 // closeContact closes the lead of HubSpot contact id at at, lost for
 // reason, as the hubspot connector stores a lifecycle stage change or,
-// with handoff.HubSpotDeletedReason, a contact.deletion.
+// with handoff.HubSpotDeletedReason, a contact.deletion (the contact
+// deleted: handoff.CRMVersion.Deleted).
 func closeContact(t *testing.T, s *storage.Store, id, reason string, at time.Time) {
 	t.Helper()
 	in := handoff.LeadInput{ExternalID: id, KnownOnly: true, Stage: handoff.StageLost, Reason: reason, ChangedAt: &at}
+	version := handoff.VersionOf(in, at)
+	if reason == handoff.HubSpotDeletedReason {
+		in = handoff.HubSpotDeletion(id, at)
+		version = handoff.VersionOf(in, at)
+		version.Deleted = true
+	}
 	if _, _, err := s.SaveLeadVersion(context.Background(), in, handoff.DefaultPolicy(), at, handoff.ActorHubSpot, handoff.ActorHubSpot,
-		handoff.VersionOf(in, at)); err != nil {
+		version); err != nil {
 		t.Fatalf("close contact %s: %v", id, err)
 	}
 }

@@ -383,7 +383,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 		if err := migrateRollup(tx, s.dialect); err != nil {
 			return err
 		}
-		return migrateReturnedSQLs(tx)
+		if err := migrateReturnedSQLs(tx); err != nil {
+			return err
+		}
+		return migrateDeletedRecords(tx)
 	})
 }
 
