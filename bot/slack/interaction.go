@@ -71,6 +71,13 @@ const RoleUnknown = "Sorry, Handoff could not check your role just now (Slack di
 	"Please try again in a minute; if it keeps failing, ask your Slack admin to check that Handoff is still in the sales channel " +
 	"and that the managers' user group still exists."
 
+// OwnerUnknown is the answer on a Reassign form's owner input when Slack
+// could not say just then whether the new owner may own leads (users.info,
+// the sales channel's members or the managers' user group could not be
+// read): nothing was saved, and the form can be sent again.
+const OwnerUnknown = "Sorry, Handoff could not check the new owner just now (Slack did not answer), so nothing was saved. " +
+	"Please send the form again in a minute."
+
 func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any, error) {
 	values := map[string]string{}
 	if ic.View.State != nil {
@@ -90,12 +97,16 @@ func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any,
 	if err := a.cfg.Workspace.Check(ctx, ic.Team.ID, ic.User.TeamID, ic.User.ID); err != nil {
 		return onForm(ic, values, a.refusal(ctx, err)), nil
 	}
-	if owner := values["owner"]; ic.View.CallbackID == bot.ActionReassign && owner != "" {
+	var owner string // a Reassign form's new owner
+	if ic.View.CallbackID == bot.ActionReassign {
+		owner = values["owner"]
+	}
+	if owner != "" {
 		// Slack's user picker lists guests and Slack Connect users too:
 		// only a full member of the workspace may own a lead.
 		if err := a.cfg.Workspace.Check(ctx, ic.Team.ID, "", owner); err != nil {
 			if handoff.ErrorCode(err) != handoff.EFORBIDDEN {
-				return nil, err
+				return a.ownerUnknown(ctx, ic, owner, err), nil
 			}
 			return viewErrors{ResponseAction: "errors", Errors: map[string]string{"owner": "Only full members of this Slack workspace can own leads."}}, nil
 		}
@@ -106,6 +117,9 @@ func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any,
 		return nil, nil
 	}
 	if bot.IsRoleUnknown(err) {
+		if owner != "" && bot.RoleUnknownUser(err) == owner {
+			return a.ownerUnknown(ctx, ic, owner, err), nil
+		}
 		// The form stays open with the reason on it, to be sent again
 		// (with no input to show it on, the reason takes its place).
 		a.logger.WarnContext(ctx, "slack: whether the user may do this is not known; form refused", "form", ic.View.CallbackID, "user", ic.User.ID, "err", err)
@@ -134,6 +148,15 @@ func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any,
 		return onForm(ic, values, bot.ErrorNotice(err)), nil
 	}
 	return nil, err // EINVALID naming inputs the form does not have
+}
+
+// ownerUnknown is the answer to a Reassign form whose new owner Slack
+// could not place just then (err): OwnerUnknown on the owner input, the
+// form left open to be sent again. It is logged as a warning.
+func (a *App) ownerUnknown(ctx context.Context, ic slackapi.InteractionCallback, owner string, err error) any {
+	a.logger.WarnContext(ctx, "slack: whether the new owner may own leads is not known; form not saved",
+		"form", ic.View.CallbackID, "user", ic.User.ID, "owner", owner, "err", err)
+	return viewErrors{ResponseAction: "errors", Errors: map[string]string{"owner": OwnerUnknown}}
 }
 
 // firstInput is the form input an error without a field is shown on: the

@@ -43,7 +43,7 @@ type socketRig struct {
 	slack  *slacktest.Server
 	disp   *outbox.Dispatcher
 	runner *slackbot.SocketMode
-	log    *testkit.LogBuffer
+	log    *testkit.LogBuffer // the runner's and the App's log
 	// clock is the runner's; checks receives the ticks of each
 	// connection's liveness check, in the order of the connections.
 	clock  *testkit.Clock
@@ -87,10 +87,10 @@ func newSocketRigOn(t testing.TB, s *storage.Store, appTok string, fake *slackte
 		SalesMembers: map[string]bot.SalesMembers{slackbot.Name: slackbot.NewSalesMembers(api, salesChannel)}})
 	answerDue, release := make(chan time.Time, 1), make(chan struct{})
 	answerer := slowWhenAsked{&report.Reports{Store: s, Policy: policy}, release}
-	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: slackbot.NewWorkspace(api), Answerer: answerer, Dedup: s, Logger: quiet,
-		AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
 	logs := &testkit.LogBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: slackbot.NewWorkspace(api), Answerer: answerer, Dedup: s, Logger: logger,
+		AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
 	r := &socketRig{store: s, slack: fake, disp: disp, runner: slackbot.NewSocketMode(api, app, logger), log: logs,
 		clock: testkit.NewClock(testkit.T0), checks: make(chan chan time.Time, 64), answerDue: answerDue, release: release}
 	r.runner.PingInterval, r.runner.Now = pingInterval, r.clock.Now

@@ -9,6 +9,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -110,6 +111,18 @@ func (b *LogBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// Lines returns the lines written so far that contain msg, without their
+// newlines.
+func (b *LogBuffer) Lines(msg string) []string {
+	var lines []string
+	for line := range strings.Lines(b.String()) {
+		if strings.Contains(line, msg) {
+			lines = append(lines, strings.TrimSuffix(line, "\n"))
+		}
+	}
+	return lines
 }
 
 // IsMember reports whether m says user is a member of the sales channel,

@@ -74,3 +74,19 @@ func (a ViewAnswer) Replaces(want ...string) error {
 	}
 	return nil
 }
+
+// ErrorOn returns nil when the answer keeps the form open with an error
+// on input (response_action "errors") that says each of want; otherwise
+// an error saying what the answer is.
+func (a ViewAnswer) ErrorOn(input string, want ...string) error {
+	msg, ok := a.Errors[input]
+	if a.ResponseAction != "errors" || !ok {
+		return fmt.Errorf("slacktest: answer %+v shows no error on the input %q", a, input)
+	}
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			return fmt.Errorf("slacktest: the error on the input %q says %q, not %q", input, msg, w)
+		}
+	}
+	return nil
+}
