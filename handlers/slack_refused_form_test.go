@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,18 +22,21 @@ import (
 // Slack was answered 409, 404 or 403, which it shows as its bare "We had
 // some trouble connecting", or, for someone Handoff does not act for or
 // whose role Slack could not say, an empty 200 that closed the form and a
-// DM. The lead is left as it was.
+// DM. The lead is left as it was. The refusal is logged once, at info, by
+// its form, code and user (slacktest.FormRefusalLogged); before, it was
+// not logged, and a guest's was logged as a warning with its reason.
 func TestSlackFormRefusedWithNoInputToShowItOn(t *testing.T) {
 	tests := []struct {
 		name, user string
 		gone       bool              // the form names a lead Handoff does not have
 		setup      func(r *slackRig) // before the form is sent
 		want       string            // in the view
+		code       string            // of the refusal logged, "" for none
 	}{
-		{name: "OfferEnded", user: "UREP", want: "to you has ended"},
-		{name: "LeadGone", user: "UREP", gone: true, want: "not found"},
-		{name: "NotInTheSalesChannel", user: "UOUT", want: "only for members of the sales channel"},
-		{name: "Guest", user: "USINGLE", want: "only for full members",
+		{name: "OfferEnded", user: "UREP", want: "to you has ended", code: handoff.ECONFLICT},
+		{name: "LeadGone", user: "UREP", gone: true, want: "not found", code: handoff.ENOTFOUND},
+		{name: "NotInTheSalesChannel", user: "UOUT", want: "only for members of the sales channel", code: handoff.EFORBIDDEN},
+		{name: "Guest", user: "USINGLE", want: "only for full members", code: handoff.EFORBIDDEN,
 			setup: func(r *slackRig) { r.slack.SetUser("USINGLE", slacktest.User{UltraRestricted: true}) }},
 		{name: "RoleUnknown", user: "UREP", want: "could not check your role",
 			setup: func(r *slackRig) { r.slack.ErrorNext("conversations.members", 1000, "internal_error") }},
@@ -69,7 +73,41 @@ func TestSlackFormRefusedWithNoInputToShowItOn(t *testing.T) {
 				if dms := r.slack.Calls("conversations.open"); len(dms) != 0 {
 					t.Fatalf("DMs opened = %+v, want none: the view tells them", dms)
 				}
+				if err := slacktest.FormRefusalLogged(r.logs.String(), bot.ActionPass, tt.code, tt.user); err != nil {
+					t.Error(err)
+				}
 			})
+		}
+	})
+}
+
+// TestSlackFormRefusedOnItsInput: a refused form with an input to show
+// the refusal on (an offer's Pass with its reason typed, for an offer that
+// has ended) is answered with the refusal on that input and logged once,
+// at info, by its form, code and user, never by its text, which names the
+// lead. Before, it was not logged at all.
+func TestSlackFormRefusedOnItsInput(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newSlackRig(t, s, nil)
+		l := r.announced(t, "refused-on-input")
+		state := fmt.Sprintf(`{"lead":%d,"channel":%q}`, l.ID, salesChannel)
+		status, body := r.send(t, "/slack/interactions", signingSecret, time.Now(),
+			slacktest.SubmitPayload("UREP", bot.ActionPass, state, map[string]string{"reason": "On holiday"}))
+		if status != http.StatusOK {
+			t.Fatalf("HTTP %d %s, want 200 and the refusal on the reason input", status, body)
+		}
+		a, err := slacktest.ParseViewAnswer([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.ErrorOn("reason", "to you has ended"); err != nil {
+			t.Fatal(err)
+		}
+		if err := slacktest.FormRefusalLogged(r.logs.String(), bot.ActionPass, handoff.ECONFLICT, "UREP"); err != nil {
+			t.Fatal(err)
+		}
+		if logged := r.logs.String(); strings.Contains(logged, l.Company) {
+			t.Fatalf("the log names the lead's company:\n%s", logged)
 		}
 	})
 }

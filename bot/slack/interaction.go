@@ -16,7 +16,8 @@ import (
 // other errors when the store fails; never a refusal (bot.IsRefusal), nor
 // RoleUnknown when Slack could not say what the user may do: a click's go
 // to the user privately, a form's are its answer, shown on the form's
-// first input or in its place (onForm).
+// first input or in its place (onForm), and logged here, once for both
+// transports (logRefused).
 func (a *App) Interaction(ctx context.Context, ic slackapi.InteractionCallback) (any, error) {
 	switch ic.Type {
 	case slackapi.InteractionTypeBlockActions:
@@ -95,6 +96,12 @@ func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any,
 		}
 	}
 	if err := a.cfg.Workspace.Check(ctx, ic.Team.ID, ic.User.TeamID, ic.User.ID); err != nil {
+		if handoff.ErrorCode(err) == handoff.EFORBIDDEN {
+			// The workspace's reasons name Slack ids alone (a guest,
+			// another workspace): logged with the refusal.
+			a.logRefused(ctx, ic, err, "err", err)
+			return onForm(ic, values, bot.ErrorNotice(err)), nil
+		}
 		return onForm(ic, values, a.refusal(ctx, err)), nil
 	}
 	var owner string // a Reassign form's new owner
@@ -129,6 +136,9 @@ func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any,
 	code := handoff.ErrorCode(err)
 	if code == handoff.EINTERNAL || (code == handoff.EINVALID && len(fields) == 0) {
 		return nil, err
+	}
+	if bot.IsRefusal(err) {
+		a.logRefused(ctx, ic, err)
 	}
 	// Show the message on the form: on the named inputs, or the first one.
 	errs := map[string]string{}

@@ -1,8 +1,11 @@
 package slack
 
 import (
+	"context"
+
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/report"
 )
@@ -46,4 +49,14 @@ func onForm(ic slackapi.InteractionCallback, values map[string]string, notice bo
 		title = ic.View.Title.Text
 	}
 	return viewUpdate{ResponseAction: "update", View: RenderRefusedForm(title, bot.FormRefused(notice))}
+}
+
+// logRefused logs the refusal err of the submitted form of ic, once
+// whichever transport brought it (HTTP or Socket Mode, which both call
+// the App): at info, with the form's callback id, err's code and the
+// Slack user, and attrs. Never err's message, the user's answer, which
+// names the lead by its title and its owner.
+func (a *App) logRefused(ctx context.Context, ic slackapi.InteractionCallback, err error, attrs ...any) {
+	a.logger.InfoContext(ctx, "slack: form refused",
+		append([]any{"form", ic.View.CallbackID, "code", handoff.ErrorCode(err), "user", ic.User.ID}, attrs...)...)
 }

@@ -134,10 +134,11 @@ func (s *SocketMode) Run(ctx context.Context) error {
 // logFailure logs the App's error for the envelope: an internal error
 // as it is, a malformed payload (EINVALID) as a warning with its problem,
 // and a refusal (EFORBIDDEN, ECONFLICT, ENOTFOUND), which the App answers
-// to the user itself (a form's in its answer, onForm) and so should not
-// return, as a warning with its code alone, since its message is the
-// user's answer and names the lead by its title and its owner ("Only @ann
-// (the owner) or a sales manager can do that with *Acme A/S* (lead 42).").
+// to the user itself (a form's in its answer, onForm, logged by the App
+// by its code, logRefused) and so should not return, as a warning with
+// its code alone, since its message is the user's answer and names the
+// lead by its title and its owner ("Only @ann (the owner) or a sales
+// manager can do that with *Acme A/S* (lead 42).").
 func (s *SocketMode) logFailure(ctx context.Context, typ socketmode.EventType, envelopeID string, err error) {
 	switch code := handoff.ErrorCode(err); code {
 	case handoff.EINTERNAL:

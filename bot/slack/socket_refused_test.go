@@ -20,18 +20,21 @@ import (
 // acknowledgement was empty, which closed the form, and the user was told
 // nothing (a refusal of the lead) or sent a DM (someone Handoff does not
 // act for, a role Slack could not say). The log never names the lead,
-// whose title the refusal's text holds, and reports no failure.
+// whose title the refusal's text holds, and reports no failure; it holds
+// the refusal once, at info, by its form, code and user
+// (slacktest.FormRefusalLogged), which it did not before.
 func TestSocketModeFormRefusedWithNoInputToShowItOn(t *testing.T) {
 	tests := []struct {
 		name, user string
 		gone       bool               // the form names a lead Handoff does not have
 		setup      func(r *socketRig) // before the form is sent
 		want       string             // in the view
+		code       string             // of the refusal logged, "" for none
 	}{
-		{name: "OfferEnded", user: "UREP", want: "to you has ended"},
-		{name: "LeadGone", user: "UREP", gone: true, want: "not found"},
-		{name: "NotInTheSalesChannel", user: "UOUT", want: "only for members of the sales channel"},
-		{name: "Guest", user: "USINGLE", want: "only for full members",
+		{name: "OfferEnded", user: "UREP", want: "to you has ended", code: handoff.ECONFLICT},
+		{name: "LeadGone", user: "UREP", gone: true, want: "not found", code: handoff.ENOTFOUND},
+		{name: "NotInTheSalesChannel", user: "UOUT", want: "only for members of the sales channel", code: handoff.EFORBIDDEN},
+		{name: "Guest", user: "USINGLE", want: "only for full members", code: handoff.EFORBIDDEN,
 			setup: func(r *socketRig) { r.slack.SetUser("USINGLE", slacktest.User{UltraRestricted: true}) }},
 		{name: "RoleUnknown", user: "UREP", want: "could not check your role",
 			setup: func(r *socketRig) { r.slack.ErrorNext("conversations.members", 1000, "internal_error") }},
@@ -76,6 +79,9 @@ func TestSocketModeFormRefusedWithNoInputToShowItOn(t *testing.T) {
 				logged := r.log.String()
 				if strings.Contains(logged, l.Company) || strings.Contains(logged, "request failed") {
 					t.Errorf("the log names the lead's company or reports a failure:\n%s", logged)
+				}
+				if err := slacktest.FormRefusalLogged(r.log.String(), bot.ActionPass, tt.code, tt.user); err != nil {
+					t.Error(err)
 				}
 			})
 		}
