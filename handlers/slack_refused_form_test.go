@@ -82,32 +82,57 @@ func TestSlackFormRefusedWithNoInputToShowItOn(t *testing.T) {
 }
 
 // TestSlackFormRefusedOnItsInput: a refused form with an input to show
-// the refusal on (an offer's Pass with its reason typed, for an offer that
-// has ended) is answered with the refusal on that input and logged once,
-// at info, by its form, code and user, never by its text, which names the
-// lead. Before, it was not logged at all.
+// the refusal on is answered with the refusal on that input, as plain
+// text that names the lead's owner as the refusal in the form's place
+// does (bot.ErrorNotice), not as Handoff's mention markup
+// ("<@slack:UREP|…>"), and is logged once, at info, by its form, code
+// and user, never by its text, which names the lead. Before, it was not
+// logged, and the owner was shown as the markup.
 func TestSlackFormRefusedOnItsInput(t *testing.T) {
+	tests := []struct {
+		name, user, form, input, answer string
+		claimed                         bool   // UREP claimed the lead first
+		want, code                      string // on the input; of the refusal logged
+	}{
+		{name: "OfferEnded", user: "UREP", form: bot.ActionPass, input: "reason", answer: "On holiday",
+			want: "to you has ended", code: handoff.ECONFLICT},
+		{name: "NotTheOwner", user: "UOWNER", form: bot.ActionWon, input: "amount", answer: "1000", claimed: true,
+			want: "(the owner) or a sales manager", code: handoff.EFORBIDDEN},
+	}
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
-		r := newSlackRig(t, s, nil)
-		l := r.announced(t, "refused-on-input")
-		state := fmt.Sprintf(`{"lead":%d,"channel":%q}`, l.ID, salesChannel)
-		status, body := r.send(t, "/slack/interactions", signingSecret, time.Now(),
-			slacktest.SubmitPayload("UREP", bot.ActionPass, state, map[string]string{"reason": "On holiday"}))
-		if status != http.StatusOK {
-			t.Fatalf("HTTP %d %s, want 200 and the refusal on the reason input", status, body)
-		}
-		a, err := slacktest.ParseViewAnswer([]byte(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.ErrorOn("reason", "to you has ended"); err != nil {
-			t.Fatal(err)
-		}
-		if err := slacktest.FormRefusalLogged(r.logs.String(), bot.ActionPass, handoff.ECONFLICT, "UREP"); err != nil {
-			t.Fatal(err)
-		}
-		if logged := r.logs.String(); strings.Contains(logged, l.Company) {
-			t.Fatalf("the log names the lead's company:\n%s", logged)
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r := newSlackRig(t, s, nil)
+				l := r.announced(t, fmt.Sprintf("refused-on-input-%d", i))
+				if tt.claimed {
+					if status, _ := r.click(t, "UREP", bot.ActionClaim, l.ID); status != http.StatusOK {
+						t.Fatal(status)
+					}
+					r.drain(t)
+				}
+				state := fmt.Sprintf(`{"lead":%d,"channel":%q}`, l.ID, salesChannel)
+				status, body := r.send(t, "/slack/interactions", signingSecret, time.Now(),
+					slacktest.SubmitPayload(tt.user, tt.form, state, map[string]string{tt.input: tt.answer}))
+				if status != http.StatusOK {
+					t.Fatalf("HTTP %d %s, want 200 and the refusal on the %s input", status, body, tt.input)
+				}
+				a, err := slacktest.ParseViewAnswer([]byte(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := a.ErrorOn(tt.input, tt.want); err != nil {
+					t.Fatal(err)
+				}
+				if msg := a.Errors[tt.input]; strings.ContainsAny(msg, "<>|") {
+					t.Errorf("the error on the %s input says %q, with Handoff's mention markup", tt.input, msg)
+				}
+				if err := slacktest.FormRefusalLogged(r.logs.String(), tt.form, tt.code, tt.user); err != nil {
+					t.Error(err)
+				}
+				if logged := r.logs.String(); strings.Contains(logged, l.Company) {
+					t.Errorf("the log names the lead's company:\n%s", logged)
+				}
+			})
 		}
 	})
 }

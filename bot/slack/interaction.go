@@ -148,7 +148,9 @@ func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any,
 		}
 	}
 	if k := firstInput(values); len(errs) == 0 && k != "" {
-		errs[k] = formText(handoff.ErrorMessage(err))
+		// As in the form's place (onForm): a mention as its name, since
+		// Slack shows an input's error as plain text.
+		errs[k] = formText(bot.ErrorNotice(err).Summary)
 	}
 	switch {
 	case len(errs) > 0:
