@@ -87,6 +87,12 @@ type Contact struct {
 	// contact holds its email address no more until a newer delivery
 	// of it (the contact restored).
 	Deleted bool
+	// Restored is true for a contact.restore event: HubSpot restored the
+	// deleted contact at Modified. Saved as the contact's newest state,
+	// live, it clears a deletion older than it, and a lead that deletion
+	// closed lost returns to the stage it had before (storage's
+	// RestoreLeadVersion).
+	Restored bool
 	// Erase is true for a contact.privacyDeletion event: HubSpot erased
 	// the contact at the person's request, and Handoff erases the
 	// person's leads as its own erasure does, recording HubSpot as who
@@ -365,6 +371,11 @@ const DeletedReason = handoff.HubSpotDeletedReason
 //     occurredAt as a CRM's stage is (LeadInput.ChangedAt), without
 //     erasing it (handoff.HubSpotDeletion), and records the contact
 //     deleted (Deleted) even when its lead was closed already;
+//   - contact.restore undoes an older contact.deletion (Restored): the
+//     contact is live again, dated by occurredAt, and a lead the deletion
+//     closed returns to the stage it had before it; a restore arriving
+//     before its deletion is the newer state, so that the deletion is
+//     then stale;
 //   - contact.propertyChange of lifecyclestage moves its lead to the stage
 //     propertyValue names, dated by occurredAt, when HubSpot changed it; a
 //     change of any other property is taken and ignored (Ignored): the
@@ -376,7 +387,7 @@ const DeletedReason = handoff.HubSpotDeletedReason
 //     arrives with the contact itself, when a workflow's Send a webhook
 //     sends it at its lifecycle stage.
 //
-// Deletions and property changes carry no contact: they change a known
+// Deletions, restores and property changes carry no contact: they change a known
 // lead only (LeadInput.KnownOnly). Any other subscription is refused,
 // naming subscriptionType.
 func parseEvent(obj map[string]any, _ time.Time, portal string) (Contact, error) {
@@ -388,10 +399,10 @@ func parseEvent(obj map[string]any, _ time.Time, portal string) (Contact, error)
 	switch kind {
 	case "contact.merge":
 		return parseMerge(obj)
-	case "contact.creation", "contact.deletion", "contact.privacyDeletion", "contact.propertyChange":
+	case "contact.creation", "contact.deletion", "contact.restore", "contact.privacyDeletion", "contact.propertyChange":
 	default:
 		return Contact{}, handoff.Invalid("invalid HubSpot event", map[string]string{"subscriptionType": fmt.Sprintf(
-			"%q is not taken: only contact.creation, contact.merge, contact.deletion, contact.privacyDeletion and contact.propertyChange events, and contacts from a workflow's Send a webhook action", kind)})
+			"%q is not taken: only contact.creation, contact.merge, contact.deletion, contact.restore, contact.privacyDeletion and contact.propertyChange events, and contacts from a workflow's Send a webhook action", kind)})
 	}
 	bad := map[string]string{}
 	id := recordID(bad, "objectId", obj["objectId"])
@@ -416,6 +427,8 @@ func parseEvent(obj map[string]any, _ time.Time, portal string) (Contact, error)
 	switch {
 	case kind == "contact.deletion":
 		c.Input, c.Deleted = handoff.HubSpotDeletion(id, occurred), true
+	case kind == "contact.restore":
+		c.Input, c.Restored = handoff.HubSpotRestore(id, occurred), true
 	case scalar(obj["propertyName"]) != "lifecyclestage":
 		c.Ignored = connector.IgnoredProperty
 	default:

@@ -43,8 +43,7 @@ func TestHubSpotDeletedContactHoldsNoAddress(t *testing.T) {
 				_, post := clockedServer(t, s, now)
 				erase, other := 750+10*i, 751+10*i
 				email := fmt.Sprintf("eva%d@dahl.dk", i)
-				post(personContact(erase, email, sent, ""))
-				post(personContact(other, email, sent, ""))
+				postSharing(post, erase, email, sent)
 				for _, step := range c.steps {
 					switch step {
 					case "won":
@@ -64,11 +63,7 @@ func TestHubSpotDeletedContactHoldsNoAddress(t *testing.T) {
 				if err != nil {
 					t.Fatalf("lead of %d before the erasure: %v", other, err)
 				}
-				post("[" + contactEvent("contact.privacyDeletion", erase, now) + "]")
-				after, err := s.Lead(ctx, before.ID)
-				if err != nil {
-					t.Fatal(err)
-				}
+				after := afterErasureOf(t, s, post, erase, before.ID)
 				if gone := after.ErasedAt != nil; gone != c.erased || gone != (after.Email == "") {
 					t.Errorf("lead of contact %d (%s, %s): erased %v, email %q; want erased %v",
 						other, before.Stage, before.Reason, after.ErasedAt != nil, after.Email, c.erased)
@@ -76,4 +71,23 @@ func TestHubSpotDeletedContactHoldsNoAddress(t *testing.T) {
 			})
 		}
 	})
+}
+
+// postSharing sends contacts id and id+1, an SQL each with the one email
+// address, last modified at modified.
+func postSharing(post func(string) map[string]any, id int, email string, modified time.Time) {
+	post(personContact(id, email, modified, ""))
+	post(personContact(id+1, email, modified, ""))
+}
+
+// afterErasureOf sends the privacy deletion of contact erase and returns
+// lead id as it is then.
+func afterErasureOf(t *testing.T, s *storage.Store, post func(string) map[string]any, erase int, id int64) *handoff.Lead {
+	t.Helper()
+	post("[" + contactEvent("contact.privacyDeletion", erase, now) + "]")
+	l, err := s.Lead(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }

@@ -96,7 +96,8 @@ func snap(t *testing.T, s *storage.Store, ids []string) snapshot {
 // FuzzWebhook sends arbitrary bodies, validly signed, to the webhook on a
 // real SQLite store: the answer is 200, 400 or 413, never a 5xx; a 400
 // names the property ("body" for a body refused whole); a refused body
-// stores nothing; an accepted one stores every contact it names, and only
+// stores nothing; an accepted one stores every contact it names, but for
+// events it answers unknown or ignored, which make no lead, and only
 // valid UTF-8 is accepted.
 func FuzzWebhook(f *testing.F) {
 	for _, seed := range []string{
@@ -111,6 +112,11 @@ func FuzzWebhook(f *testing.F) {
 		`{"hs_object_id":"13","hubspotscore":"99999999999999999999"}`,
 		`[]`,
 		`vid=101`,
+		// HubSpot's webhooks API: a contact deleted and restored, and a
+		// restore of a contact Handoff has no lead of.
+		`[` + flatContact + `,{"eventId":1,"subscriptionType":"contact.deletion","portalId":62515,"objectId":202,"occurredAt":1763620000000},` +
+			`{"eventId":2,"subscriptionType":"contact.restore","portalId":62515,"objectId":202,"occurredAt":1763620060000}]`,
+		`[{"eventId":3,"subscriptionType":"contact.restore","portalId":62515,"objectId":909,"occurredAt":1763620060000,"attemptNumber":0}]`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -126,8 +132,27 @@ func FuzzWebhook(f *testing.F) {
 			if !utf8.Valid(body) {
 				t.Fatalf("accepted a body that is not UTF-8: %q", body)
 			}
+			// An event answered unknown or ignored alone makes no lead.
+			unheld, held := map[string]bool{}, map[string]bool{}
+			leads, _ := ans["leads"].([]any)
+			for _, l := range leads {
+				m, _ := l.(map[string]any)
+				id, _ := m["external_id"].(string)
+				if m["unknown"] == true || m["ignored"] == true {
+					unheld[id] = true
+				} else {
+					held[id] = true
+				}
+			}
 			for _, id := range ids {
-				if _, ok := after.leads[id]; !ok {
+				_, was := before.leads[id]
+				_, ok := after.leads[id]
+				switch {
+				case unheld[id] && !held[id]:
+					if ok && !was {
+						t.Fatalf("200, contact %q answered unknown or ignored, but its lead was made: %v", id, ans)
+					}
+				case !ok:
 					t.Fatalf("200, but contact %q is not stored: %v", id, ans)
 				}
 			}

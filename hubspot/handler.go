@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,6 +65,11 @@ func (h *Handler) Register(mux *http.ServeMux) { mux.Handle("POST "+Path, h) }
 type Store interface {
 	SaveLead(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor string) (handoff.SaveResult, error)
 	SaveLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor, source string, version handoff.CRMVersion) (handoff.SaveResult, bool, error)
+	// RestoreLeadVersion saves a contact.restore as SaveLeadVersion saves
+	// a state, the contact live again, and returns the lead its deletion
+	// closed lost to the stage it had before, read from its history in
+	// the same transaction; ENOTFOUND when no lead has the contact's id.
+	RestoreLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor, source string, version handoff.CRMVersion) (handoff.SaveResult, bool, error)
 	// FoldMerged folds the leads of the contacts merged into survivor,
 	// for a merge event that carries no contact: it makes no lead.
 	FoldMerged(ctx context.Context, source, survivor string, merged []string, policy handoff.Policy, now time.Time, actor string) error
@@ -106,6 +112,16 @@ type Result struct {
 	// contact.propertyChange event other than lifecyclestage): nothing was
 	// written.
 	Ignored bool `json:"ignored,omitempty"`
+	// Restored is true for a contact.restore event newer than the
+	// contact's state stored: the contact is live again, holding its
+	// email address, and its lead is at Stage.
+	Restored bool `json:"restored,omitempty"`
+	// Reopened is true when the restore returned a lead its deletion had
+	// closed (lost, "deleted in HubSpot") to the stage it had before, as
+	// a stage change does: announced again as an SQL, its SLA clock
+	// started again, or back with its owner. A won lead, or one lost for
+	// another reason, stays as it was.
+	Reopened bool `json:"reopened,omitempty"`
 }
 
 type answer struct {
@@ -145,7 +161,8 @@ func (a *answer) bound() {
 // ones not stored (the first 10), and is 500 when any was not
 // (HubSpot sends it again; what was stored changes nothing then). An
 // event of HubSpot's webhooks API about a contact Handoff has no lead of
-// (a deletion) writes nothing and is answered 200 (Result.Unknown).
+// (a deletion, a restore) writes nothing and is answered 200
+// (Result.Unknown).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	logger := h.Logger
 	if logger == nil {
@@ -227,7 +244,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			out.Leads = append(out.Leads, Result{ExternalID: c.Input.ExternalID, Stale: true})
 		default:
 			out.Stored++
-			out.Leads = append(out.Leads, Result{ExternalID: res.Lead.ExternalID, Stage: res.Lead.Stage, Created: res.Created, StageKept: kept})
+			out.Leads = append(out.Leads, Result{ExternalID: res.Lead.ExternalID, Stage: res.Lead.Stage, Created: res.Created, StageKept: kept,
+				Restored: c.Restored, Reopened: c.Restored && reopened(res.Events)})
 		}
 	}
 	if len(bad) > 0 {
@@ -281,11 +299,20 @@ func (h *Handler) save(ctx context.Context, c Contact, at time.Time) (res handof
 		// A contact with merged contacts is saved with its version, the
 		// zero time without one, so that their leads fold into its own in
 		// the same transaction.
-		res, s, err := h.Store.SaveLeadVersion(ctx, in, h.Policy, at, Actor, Actor, version)
+		saveVersion := h.Store.SaveLeadVersion
+		if c.Restored {
+			saveVersion = h.Store.RestoreLeadVersion
+		}
+		res, s, err := saveVersion(ctx, in, h.Policy, at, Actor, Actor, version)
 		stale = s
 		return res, err
 	}, c.Input)
 	return res, kept, stale, err
+}
+
+// reopened reports whether a restore's events moved its lead to a stage.
+func reopened(events []handoff.Event) bool {
+	return slices.ContainsFunc(events, func(e handoff.Event) bool { return e.Kind == handoff.EventStage })
 }
 
 // refused adds to bad the fields of err, a contact's EINVALID error from

@@ -26,15 +26,9 @@ func dateImpliedEarlier(tx *gorm.DB, in handoff.LeadInput, now time.Time) (*hand
 		return nil, err
 	}
 	row := rows[0]
-	var evRows []eventRow
-	if err := planEach(tx).Where("lead_id = ?", row.ID).Order("id").Find(&evRows).Error; err != nil {
-		return nil, fmt.Errorf("events of lead %d: %w", row.ID, err)
-	}
-	history := make([]handoff.Event, len(evRows))
-	for i, r := range evRows {
-		if history[i], err = r.toEvent(); err != nil {
-			return nil, err
-		}
+	history, err := historyInTx(tx, row.ID)
+	if err != nil {
+		return nil, err
 	}
 	moves := handoff.EarlierImpliedDates(history, in.Stage, *in.ChangedAt, now)
 	if len(moves) == 0 {
@@ -55,4 +49,22 @@ func dateImpliedEarlier(tx *gorm.DB, in handoff.LeadInput, now time.Time) (*hand
 		}
 	}
 	return row.toLead()
+}
+
+// historyInTx returns the events of lead id in tx, in the order they were
+// recorded.
+func historyInTx(tx *gorm.DB, id int64) ([]handoff.Event, error) {
+	var rows []eventRow
+	if err := planEach(tx).Where("lead_id = ?", id).Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("events of lead %d: %w", id, err)
+	}
+	history := make([]handoff.Event, len(rows))
+	for i, r := range rows {
+		e, err := r.toEvent()
+		if err != nil {
+			return nil, err
+		}
+		history[i] = e
+	}
+	return history, nil
 }

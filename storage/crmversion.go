@@ -76,6 +76,28 @@ var crmVersionIndexes = []string{
 // (dateImpliedEarlier); then res holds the lead, Changed and no events,
 // and stale is true: none of its fields or stages is saved.
 func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor, source string, version handoff.CRMVersion) (res handoff.SaveResult, stale bool, err error) {
+	return s.saveLeadVersion(ctx, in, policy, now, actor, source, version, false)
+}
+
+// RestoreLeadVersion saves a CRM's restore of its deleted record (HubSpot's
+// contact.restore, handoff.HubSpotRestore) as SaveLeadVersion saves a
+// state: only when version is newer than the newest saved, which it
+// replaces, so the record is live again (crm_versions.deleted_ms cleared:
+// it holds its email address again). In the same transaction, a lead the
+// deletion closed lost returns to the stage it had before it, read from
+// its history (handoff.StageBeforeDeletion), as a stage change of in
+// would move it; any other lead stays as it is (res.Changed false). An
+// older restore than the deletion saved, or one repeated, writes nothing
+// and reports stale; a restore that arrives before its deletion is saved
+// as the newer state, so that the deletion, arriving late, is stale.
+// ENOTFOUND, and nothing written, when no lead has the record's id.
+func (s *Store) RestoreLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor, source string, version handoff.CRMVersion) (res handoff.SaveResult, stale bool, err error) {
+	return s.saveLeadVersion(ctx, in, policy, now, actor, source, version, true)
+}
+
+// saveLeadVersion is SaveLeadVersion, and RestoreLeadVersion with restore
+// set.
+func (s *Store) saveLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time, actor, source string, version handoff.CRMVersion, restore bool) (res handoff.SaveResult, stale bool, err error) {
 	errStale := errors.New("stale")
 	folded := 0
 	var earlier *handoff.Lead
@@ -103,7 +125,13 @@ func (s *Store) SaveLeadVersion(ctx context.Context, in handoff.LeadInput, polic
 					return err
 				}
 			}
-			results, errs, err := saveBatchInTx(tx, []saveItem{{in: in, policy: policy, now: now, actor: actor, hooks: s.hooks}})
+			save := in
+			if restore {
+				if save, err = restoredInput(tx, in); err != nil {
+					return err
+				}
+			}
+			results, errs, err := saveBatchInTx(tx, []saveItem{{in: save, policy: policy, now: now, actor: actor, hooks: s.hooks}})
 			if err != nil {
 				return err
 			}

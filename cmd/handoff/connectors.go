@@ -38,6 +38,18 @@ func (c countedSaves) SaveLeadVersion(ctx context.Context, in handoff.LeadInput,
 	return res, stale, err
 }
 
+// RestoreLeadVersion saves a CRM's restore of a deleted record as
+// storage.Store.RestoreLeadVersion does and counts the stage its lead
+// returns to, as a stage change's.
+func (c countedSaves) RestoreLeadVersion(ctx context.Context, in handoff.LeadInput, policy handoff.Policy, now time.Time,
+	actor, source string, version handoff.CRMVersion) (handoff.SaveResult, bool, error) {
+	res, stale, err := c.store.RestoreLeadVersion(ctx, in, policy, now, actor, source, version)
+	if err == nil {
+		c.count(res)
+	}
+	return res, stale, err
+}
+
 // FoldMerged folds a CRM's merged records as storage.Store.FoldMerged
 // does. Nothing is counted: a merge receives no lead, it closes one.
 func (c countedSaves) FoldMerged(ctx context.Context, source, survivor string, merged []string, policy handoff.Policy, now time.Time, actor string) error {
