@@ -39,3 +39,12 @@ func RoleUnknownUser(err error) string {
 	}
 	return ""
 }
+
+// OwnerUnknown is the answer on a Reassign form's owner input when the
+// platform (slack, teams) could not say just then whether the new owner
+// may own leads (its API failed, timed out or was throttled): nothing was
+// saved, and the form can be sent again.
+func OwnerUnknown(platform string) string {
+	return "Sorry, Handoff could not check the new owner just now (" + platformTitle(platform) + " did not answer), so nothing was saved. " +
+		"Please send the form again in a minute."
+}

@@ -72,13 +72,6 @@ const RoleUnknown = "Sorry, Handoff could not check your role just now (Slack di
 	"Please try again in a minute; if it keeps failing, ask your Slack admin to check that Handoff is still in the sales channel " +
 	"and that the managers' user group still exists."
 
-// OwnerUnknown is the answer on a Reassign form's owner input when Slack
-// could not say just then whether the new owner may own leads (users.info,
-// the sales channel's members or the managers' user group could not be
-// read): nothing was saved, and the form can be sent again.
-const OwnerUnknown = "Sorry, Handoff could not check the new owner just now (Slack did not answer), so nothing was saved. " +
-	"Please send the form again in a minute."
-
 func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any, error) {
 	values := map[string]string{}
 	if ic.View.State != nil {
@@ -163,12 +156,14 @@ func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any,
 }
 
 // ownerUnknown is the answer to a Reassign form whose new owner Slack
-// could not place just then (err): OwnerUnknown on the owner input, the
-// form left open to be sent again. It is logged as a warning.
+// could not place just then (users.info, the sales channel's members or
+// the managers' user group could not be read: err): bot.OwnerUnknown on
+// the owner input, the form left open to be sent again. It is logged as a
+// warning.
 func (a *App) ownerUnknown(ctx context.Context, ic slackapi.InteractionCallback, owner string, err error) any {
 	a.logger.WarnContext(ctx, "slack: whether the new owner may own leads is not known; form not saved",
 		"form", ic.View.CallbackID, "user", ic.User.ID, "owner", owner, "err", err)
-	return viewErrors{ResponseAction: "errors", Errors: map[string]string{"owner": OwnerUnknown}}
+	return viewErrors{ResponseAction: "errors", Errors: map[string]string{"owner": bot.OwnerUnknown(Name)}}
 }
 
 // firstInput is the form input an error without a field is shown on: the

@@ -337,9 +337,13 @@ func (a *App) submitForm(ctx context.Context, who bot.Actor, data actionData) (C
 			values[id] = strings.TrimSpace(data.str(k))
 		}
 	}
-	err := a.userInputs(ctx, formID, values)
+	err := a.userInputs(ctx, who, formID, values)
 	if err == nil {
 		err = a.cfg.Bot.Submit(ctx, who, formID, state, values)
+		if owner := values["owner"]; formID == bot.ActionReassign && owner != "" && bot.RoleUnknownUser(err) == owner {
+			// The new owner's role could not be read, not the sender's.
+			err = a.ownerUnknown(ctx, who, formID, owner, err)
+		}
 	}
 	switch code := handoff.ErrorCode(err); {
 	case err == nil:
@@ -365,10 +369,12 @@ func (a *App) submitForm(ctx context.Context, who bot.Actor, data actionData) (C
 }
 
 // userInputs turns a people picker's answer (an Entra object id) into the
-// Bot Framework user id the bot knows the rep by. The picker lists the
-// tenant's guests too: a guest (SalesMembers.IsGuest) is refused on the
-// form, as Slack refuses one, since only full members may own leads.
-func (a *App) userInputs(ctx context.Context, formID string, values map[string]string) error {
+// Bot Framework user id the bot knows the rep by, for who's form. The
+// picker lists the tenant's guests too: a guest (SalesMembers.IsGuest) is
+// refused on the form, as Slack refuses one, since only full members may
+// own leads. When the Bot Connector cannot say just then who the new owner
+// is or whether they are a guest, the form is refused with ownerUnknown.
+func (a *App) userInputs(ctx context.Context, who bot.Actor, formID string, values map[string]string) error {
 	if formID != bot.ActionReassign || values["owner"] == "" {
 		return nil
 	}
@@ -378,13 +384,13 @@ func (a *App) userInputs(ctx context.Context, formID string, values map[string]s
 			return &handoff.Error{Code: handoff.EINVALID, Message: "unknown user",
 				Fields: map[string]string{"owner": "This person has not used Handoff in Teams yet: ask them to say hi to the bot first."}}
 		}
-		return err
+		return a.ownerUnknown(ctx, who, formID, values["owner"], err)
 	}
 	if a.cfg.Members != nil {
 		guest, err := a.cfg.Members.IsGuest(ctx, id)
 		switch {
 		case err != nil:
-			return fmt.Errorf("teams: is the new owner %s a full member: %w", id, err)
+			return a.ownerUnknown(ctx, who, formID, id, fmt.Errorf("teams: is the new owner %s a full member: %w", id, err))
 		case guest:
 			return &handoff.Error{Code: handoff.EINVALID, Message: "the new owner is a guest",
 				Fields: map[string]string{"owner": GuestCannotOwn}}
@@ -392,6 +398,19 @@ func (a *App) userInputs(ctx context.Context, formID string, values map[string]s
 	}
 	values["owner"] = id
 	return nil
+}
+
+// ownerUnknown is the refusal of who's Reassign form (formID) whose new
+// owner (the picker's Entra object id, or their Bot Framework id) the Bot
+// Connector could not place just then (err: the team's roster, the
+// owner's member record or role could not be read): bot.OwnerUnknown on
+// the owner input, nothing saved, the form shown again to be sent again.
+// It is logged as a warning.
+func (a *App) ownerUnknown(ctx context.Context, who bot.Actor, formID, owner string, err error) error {
+	a.logger.WarnContext(ctx, "teams: whether the new owner may own leads is not known; form not saved",
+		"form", formID, "user", who.UserID, "owner", owner, "err", err)
+	return &handoff.Error{Code: handoff.EINVALID, Message: "the new owner could not be checked",
+		Fields: map[string]string{"owner": bot.OwnerUnknown(Name)}}
 }
 
 // leadCard is the current card of the lead whose id is value.
