@@ -163,3 +163,72 @@ func ownerUnknownAnswered(res teamsInvokeResponse, log string) error {
 	}
 	return nil
 }
+
+// TestTeamsReassignSubmittedWhenTheNewOwnerCannotBeChecked: the same form
+// sent as an Action.Submit message (the fallback of a client without
+// Universal Actions, from the manager's chat with the bot, where the form
+// was sent) whose new owner's member record the Bot Connector does not
+// answer is acknowledged 200 and answered with the form again in that
+// chat, the owner input saying that the new owner could not be checked;
+// the lead keeps its owner, and the form sent again reassigns it. Before,
+// the form the submission was refused with was dropped: the manager was
+// told nothing.
+func TestTeamsReassignSubmittedWhenTheNewOwnerCannotBeChecked(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		e := newTeamsEnv(t, s, nil)
+		e.install()
+		ann := handoff.TeamsUser{ID: "29:ann-submit", AADObjectID: "6d0c1b2a-3e4f-4a5b-9c8d-7e6f5a4b3c2f", Name: "Ann New",
+			TenantID: tenantID, ServiceURL: e.bf.ServiceURL(), WroteIn: "a:ann-submit", DMConversationID: "a:ann-submit"}
+		if err := s.SaveTeamsUser(context.Background(), ann, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		e.say(managerID, "Boss", "a:boss", "hi") // the manager's chat with the bot
+		id := e.newSQL("owner-unknown-submit")
+		e.deliver()
+		if res := e.invoke(ritaID, "Rita Rep", map[string]any{"action": bot.ActionClaim, "value": fmt.Sprint(id)}); res.StatusCode != 200 {
+			t.Fatalf("claim: %s", res.raw)
+		}
+		e.deliver()
+		form := e.invoke(managerID, "Boss", map[string]any{"action": bot.ActionReassign, "value": fmt.Sprint(id)})
+		data := map[string]any{"in_owner": ann.AADObjectID}
+		for k, v := range formSubmitData(t, form) {
+			data[k] = v
+		}
+		submit := func() []teamstest.Call {
+			t.Helper()
+			a := e.activity("message", managerID, "Boss", "a:boss")
+			a["value"] = data
+			calls := len(e.bf.Calls())
+			if status, body := e.post(a, e.token()); status != 200 {
+				t.Fatalf("submit: HTTP %d %s", status, body)
+			}
+			e.deliver()
+			return e.bf.Calls()[calls:]
+		}
+
+		e.bf.RateLimit(2, "30") // her record in the team, and in her chat
+		var told []string
+		for _, c := range submit() {
+			if b, _ := json.Marshal(c.Body); c.Method != "GET" && strings.Contains(string(b), ann.ID) {
+				t.Fatalf("Ann, whom the Bot Connector could not place, was sent %s %s", c.Op, b)
+			}
+			if text := cardText(c); c.Op == "send" && strings.Contains(text, "could not check the new owner") && strings.Contains(text, "nothing was saved") {
+				told = append(told, c.ConversationID)
+			}
+		}
+		if len(told) != 1 || told[0] != "a:boss" {
+			t.Fatalf("the manager was told %v, want the form again once, in their chat with the bot", told)
+		}
+		if l := e.lead(id); l.Owner.UserID != ritaID {
+			t.Fatalf("owner is now %+v, want Rita to keep the lead", l.Owner)
+		}
+		if n := len(e.logs.Lines("new owner may own leads is not known")); n != 1 {
+			t.Fatalf("logged %d warnings of the new owner, want one:\n%s", n, e.logs.String())
+		}
+
+		submit()
+		if l := e.lead(id); l.Owner.UserID != ann.ID {
+			t.Fatalf("sent again: owner is %+v, want Ann", l.Owner)
+		}
+	})
+}

@@ -429,7 +429,8 @@ func (a *App) leadCard(ctx context.Context, value string) (Card, error) {
 // submitMessage handles who's Action.Submit click (clients without
 // Universal Actions). The channel card is refreshed through the outbox; a
 // form is sent to the user's one-to-one chat, where it is submitted with
-// Action.Execute. A click whose sender's role the Bot Connector cannot
+// Action.Execute, and so is a form submitted there as an Action.Submit and
+// refused on its inputs, with the problem. A click whose sender's role the Bot Connector cannot
 // tell is answered there with RoleUnknown, as an Action.Execute is on its
 // card, and is no error: Bot Framework would deliver it again, unseen by
 // the user, who is asked to click again in a minute.
@@ -447,9 +448,11 @@ func (a *App) submitMessage(ctx context.Context, act *Activity, who bot.Actor) e
 	case err != nil:
 		return err
 	}
-	if data.str("action") == VerbFormSubmit || !isForm(card) {
+	if !isForm(card) {
 		return nil // the outbox refreshes the channel card
 	}
+	// A form opened, or a submitted one refused on its inputs (shown
+	// again with the problem): to the user's chat, where forms are sent.
 	if err := a.cfg.Platform.SendCard(ctx, who.UserID, card); err != nil {
 		a.logger.ErrorContext(ctx, "teams: send form", "user", who.UserID, "err", err)
 		return a.cfg.Bot.Notify(ctx, who, bot.Notice("Sorry, the form could not be opened. Please try again."))
