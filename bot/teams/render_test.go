@@ -65,6 +65,9 @@ func TestRenderFormGolden(t *testing.T) {
 		{"form_reassign", bot.Form{ID: bot.ActionReassign, State: `{"lead":42}`, Title: "Reassign", Submit: "Reassign",
 			Inputs: []bot.Input{{ID: "owner", Label: "New owner", Kind: bot.InputUser}, {ID: "note", Label: "Note", Kind: bot.InputText, Optional: true}}},
 			"Only a sales manager can reassign *Acme A/S* (lead 42).", nil},
+		{"form_reassign_owner_unknown", bot.Form{ID: bot.ActionReassign, State: `{"lead":42}`, Title: "Reassign", Submit: "Reassign",
+			Inputs: []bot.Input{{ID: "owner", Label: "New owner", Kind: bot.InputUser}, {ID: "note", Label: "Note", Kind: bot.InputText, Optional: true}}},
+			"", map[string]string{"owner": bot.OwnerUnknown(teams.Name)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
