@@ -11,7 +11,8 @@ type SalesMembers interface {
 	// IsSalesMember reports whether the platform user is a member of the
 	// sales channel. An EFORBIDDEN error refuses the user whatever else
 	// they are (a guest of the tenant: Handoff acts only for full
-	// members); any other error means the platform could not tell.
+	// members); an error marked Unanswered means the platform could not
+	// tell, and any other that Handoff failed on the way (its store).
 	IsSalesMember(ctx context.Context, userID string) (bool, error)
 }
 
@@ -25,7 +26,8 @@ const NotALeadReader = "Sorry, lead details are only for members of the sales ch
 // platform's sales channel, or a manager. Anyone else gets an EFORBIDDEN
 // error with NotALeadReader, and someone the platform refuses outright (a
 // Teams guest, manager or not) the platform's EFORBIDDEN error; other
-// errors are RoleUnknownErrors: the platform could not tell.
+// errors are RoleUnknownErrors when the platform did not answer
+// (IsUnanswered), else internal errors (the store failed on the way).
 func (b *Bot) ReadsLeads(ctx context.Context, a Actor) error {
 	var memberErr error
 	if sm := b.cfg.SalesMembers[a.Platform]; sm != nil {

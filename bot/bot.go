@@ -47,6 +47,7 @@ type UserIDs interface {
 // Managers says who may act on any lead and reassign leads, per platform.
 type Managers interface {
 	// IsManager reports whether the platform user is a sales manager.
+	// An error marked Unanswered means the platform could not tell.
 	IsManager(ctx context.Context, userID string) (bool, error)
 }
 
@@ -245,7 +246,8 @@ func noticeMessage(kind, platform string, n Envelope, leadID ...int64) (handoff.
 func (b *Bot) now() time.Time { return b.cfg.Now().UTC() }
 
 // isManager asks the actor's platform whether the actor is a manager. An
-// error the platform gave no code is a RoleUnknownError.
+// error without a code is a RoleUnknownError when the platform did not
+// answer (IsUnanswered), else an internal error.
 func (b *Bot) isManager(ctx context.Context, a Actor) (bool, error) {
 	m := b.cfg.Managers[a.Platform]
 	if m == nil {

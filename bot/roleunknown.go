@@ -7,9 +7,11 @@ import (
 
 // RoleUnknownError is the failure to tell what a user may do: their
 // platform could not say whether they are in the sales channel or a sales
-// manager (its API failed or did not answer). Nothing was done; each
-// platform tells the user so in its own words, rather than failing the
-// request, and they may try again.
+// manager (its API failed or did not answer: an error it marked with
+// Unanswered). Nothing was done; each platform tells the user so in its
+// own words, rather than failing the request, and they may try again. A
+// failure of Handoff's own store or caches during the same lookup is no
+// RoleUnknownError: it is an internal error, never blamed on the platform.
 type RoleUnknownError struct {
 	user string // the platform user id whose role is unknown
 	err  error
@@ -18,9 +20,40 @@ type RoleUnknownError struct {
 func (e *RoleUnknownError) Error() string { return e.err.Error() }
 func (e *RoleUnknownError) Unwrap() error { return e.err }
 
-// roleUnknown wraps the platform's failure to answer "is a …".
+// roleUnknown wraps the failure of a lookup "is a …": a RoleUnknownError
+// when the platform did not answer (IsUnanswered), else err wrapped as it
+// is (the store failed on the way: an internal error).
 func roleUnknown(format string, a Actor, err error) error {
+	if !IsUnanswered(err) {
+		return fmt.Errorf(format, a, err)
+	}
 	return &RoleUnknownError{user: a.UserID, err: fmt.Errorf(format, a, err)}
+}
+
+// Unanswered marks err as the platform's failure to answer (its API's
+// error, timeout or throttling; a place it never told Handoff of), as
+// opposed to a failure of Handoff's own store or caches on the way. A
+// platform's SalesMembers and Managers mark their API failures so: only
+// those make a RoleUnknownError (or bot.OwnerUnknown); anything else is
+// an internal error. It returns nil for a nil err.
+func Unanswered(err error) error {
+	if err == nil || IsUnanswered(err) {
+		return err
+	}
+	return &unansweredError{err: err}
+}
+
+// unansweredError is an error marked by Unanswered.
+type unansweredError struct{ err error }
+
+func (e *unansweredError) Error() string { return e.err.Error() }
+func (e *unansweredError) Unwrap() error { return e.err }
+
+// IsUnanswered reports whether err, or an error it wraps, was marked with
+// Unanswered.
+func IsUnanswered(err error) bool {
+	var u *unansweredError
+	return errors.As(err, &u)
 }
 
 // IsRoleUnknown reports whether err says a user's role could not be read.

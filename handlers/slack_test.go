@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/outbox"
@@ -43,9 +45,11 @@ type slackRig struct {
 	// answerDue ends the App's AnswerWithin when the test sends on it; it
 	// never ends otherwise.
 	answerDue chan time.Time
-	logs      *testkit.LogBuffer // the Slack app's log
-	lost      *atomic.Int32      // calls of the App's OnChannelLost
-	back      *channelsBack      // the App's calls of OnChannelBack
+	logs      *testkit.LogBuffer     // the Slack app's log
+	lost      *atomic.Int32          // calls of the App's OnChannelLost
+	back      *channelsBack          // the App's calls of OnChannelBack
+	reqLogs   *testkit.LogBuffer     // the HTTP handlers' log (failed requests)
+	members   *slackbot.SalesMembers // the App's and the bot's, not shared
 }
 
 // channelsBack records the channels of OnChannelBack's calls.
@@ -68,6 +72,13 @@ func (b *channelsBack) list() []string {
 }
 
 func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *slackRig {
+	t.Helper()
+	return newSlackRigWith(t, s, answerer, nil)
+}
+
+// newSlackRigWith is newSlackRig whose Workspace (users.info, auth.test)
+// asks Slack with web, when not nil (a client of a short timeout).
+func newSlackRigWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer, web *http.Client) *slackRig {
 	t.Helper()
 	fake := slacktest.New(slackToken)
 	t.Cleanup(fake.Close)
@@ -92,15 +103,21 @@ func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *
 		answerer = b.Readers(answerer)
 	}
 	answerDue := make(chan time.Time, 1)
-	logs, lost, back := &testkit.LogBuffer{}, &atomic.Int32{}, &channelsBack{}
-	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: slackbot.NewWorkspace(api), Answerer: answerer,
+	logs, reqLogs, lost, back := &testkit.LogBuffer{}, &testkit.LogBuffer{}, &atomic.Int32{}, &channelsBack{}
+	workspaceAPI := api
+	if web != nil {
+		workspaceAPI = slackbot.NewClient(slackToken, "", fake.APIURL())
+		slack.OptionHTTPClient(web)(workspaceAPI)
+	}
+	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: slackbot.NewWorkspace(workspaceAPI), Answerer: answerer,
 		Members: members, Managers: managers, SalesChannel: salesChannel, ManagerChannel: managerChannel, OnChannelLost: func() { lost.Add(1) }, OnChannelBack: back.add,
 		Dedup: s, Logger: slog.New(slog.NewTextHandler(logs, nil)), AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
 	mux := http.NewServeMux()
-	(&handlers.Slack{SigningSecret: signingSecret, App: app, Logger: discardLogger()}).Register(mux)
+	(&handlers.Slack{SigningSecret: signingSecret, App: app, Logger: slog.New(slog.NewTextHandler(reqLogs, nil))}).Register(mux)
 	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux, mux))
 	t.Cleanup(srv.Close)
-	return &slackRig{store: s, slack: fake, disp: disp, srv: srv, answerDue: answerDue, logs: logs, lost: lost, back: back}
+	return &slackRig{store: s, slack: fake, disp: disp, srv: srv, answerDue: answerDue, logs: logs, reqLogs: reqLogs, members: members,
+		lost: lost, back: back}
 }
 
 // send posts body to path signed at ts with secret, and returns the status

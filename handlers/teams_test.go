@@ -49,9 +49,10 @@ type teamsEnv struct {
 	validator *teams.Validator
 	clock     *testkit.Clock
 	policy    handoff.Policy
-	logs      *testkit.LogBuffer // the Teams app's log
-	lost      *atomic.Int32      // calls of the App's OnChannelLost
-	back      *channelsBack      // the App's calls of OnChannelBack
+	logs      *testkit.LogBuffer  // the Teams app's log
+	lost      *atomic.Int32       // calls of the App's OnChannelLost
+	back      *channelsBack       // the App's calls of OnChannelBack
+	members   *teams.SalesMembers // the App's and the bot's, not shared
 }
 
 func newTeamsEnv(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *teamsEnv {
@@ -91,7 +92,8 @@ func newTeamsEnvWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 	handlers.NewTeams(v, app, []string{tenantID}, discardLogger()).Register(mux)
 	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux, mux))
 	t.Cleanup(srv.Close)
-	return &teamsEnv{t: t, srv: srv, bf: bf, store: s, bot: b, disp: disp, platform: platform, validator: v, clock: clk, policy: policy, logs: logs, lost: lost, back: back}
+	return &teamsEnv{t: t, srv: srv, bf: bf, store: s, bot: b, disp: disp, platform: platform, validator: v, clock: clk, policy: policy, logs: logs, lost: lost, back: back,
+		members: members}
 }
 
 // token is a valid Bot Framework token for the fake's service URL.

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -13,11 +14,12 @@ import (
 
 // Interaction handles a button click (block_actions) or a modal submission
 // (view_submission). It returns EINVALID for a payload it cannot use, and
-// other errors when the store fails; never a refusal (bot.IsRefusal), nor
-// RoleUnknown when Slack could not say what the user may do: a click's go
-// to the user privately, a form's are its answer, shown on the form's
-// first input or in its place (onForm), and logged here, once for both
-// transports (logRefused).
+// other errors when the store fails (during a role check too); never a
+// refusal (bot.IsRefusal), nor RoleUnknown when Slack could not say what
+// the user may do (bot.IsUnanswered): a click's go to the user
+// privately, a form's are its answer, shown on the form's first input or
+// in its place (onForm), and logged here, once for both transports
+// (logRefused).
 func (a *App) Interaction(ctx context.Context, ic slackapi.InteractionCallback) (any, error) {
 	switch ic.Type {
 	case slackapi.InteractionTypeBlockActions:
@@ -105,8 +107,12 @@ func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any,
 		// Slack's user picker lists guests and Slack Connect users too:
 		// only a full member of the workspace may own a lead.
 		if err := a.cfg.Workspace.Check(ctx, ic.Team.ID, "", owner); err != nil {
-			if handoff.ErrorCode(err) != handoff.EFORBIDDEN {
+			switch {
+			case bot.IsUnanswered(err):
 				return a.ownerUnknown(ctx, ic, owner, err), nil
+			case handoff.ErrorCode(err) != handoff.EFORBIDDEN:
+				// Handoff's own store failed: not Slack's doing.
+				return nil, fmt.Errorf("slack: check the new owner %s: %w", owner, err)
 			}
 			return viewErrors{ResponseAction: "errors", Errors: map[string]string{"owner": "Only full members of this Slack workspace can own leads."}}, nil
 		}
@@ -157,7 +163,8 @@ func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any,
 
 // ownerUnknown is the answer to a Reassign form whose new owner Slack
 // could not place just then (users.info, the sales channel's members or
-// the managers' user group could not be read: err): bot.OwnerUnknown on
+// the managers' user group could not be read: err, bot.IsUnanswered; a
+// failure of the store is no such answer): bot.OwnerUnknown on
 // the owner input, the form left open to be sent again. It is logged as a
 // warning.
 func (a *App) ownerUnknown(ctx context.Context, ic slackapi.InteractionCallback, owner string, err error) any {

@@ -87,7 +87,8 @@ func (m *Managers) GroupChanged(ctx context.Context, group string, added, remove
 // IsManager reports whether userID is a manager. When the user group cannot
 // be read it answers from the last list it read, or returns the error when
 // it never read one. Shared, it reads the list again when another replica
-// had a change of the group since.
+// had a change of the group since. Slack's failure to give the group is
+// marked bot.Unanswered; the store's, sharing, is not.
 func (m *Managers) IsManager(ctx context.Context, userID string) (bool, error) {
 	if m.users[userID] {
 		return true, nil
@@ -104,7 +105,7 @@ func (m *Managers) IsManager(ctx context.Context, userID string) (bool, error) {
 	}
 	members, err := m.members.Get(ctx, m.group)
 	if err != nil {
-		return false, err
+		return false, bot.Unanswered(err) // the cache asks Slack alone
 	}
 	return members[userID], nil
 }

@@ -58,6 +58,8 @@ func (m *SalesMembers) Share(stamps cache.Stamps) {
 // IsSalesMember reports whether userID is in the sales channel. While
 // Slack is slow it answers from the last list read. Shared, it reads
 // the list again when another replica had a membership event since.
+// Slack's failure to give the list (its error, or none within the
+// cache's wait) is marked bot.Unanswered; the store's, sharing, is not.
 func (m *SalesMembers) IsSalesMember(ctx context.Context, userID string) (bool, error) {
 	if m.channel == "" {
 		return false, nil
@@ -71,7 +73,7 @@ func (m *SalesMembers) IsSalesMember(ctx context.Context, userID string) (bool, 
 	}
 	set, err := m.members.Get(ctx, m.channel)
 	if err != nil {
-		return false, err
+		return false, bot.Unanswered(err) // the cache asks Slack alone
 	}
 	return set[userID], nil
 }

@@ -44,6 +44,9 @@ type socketRig struct {
 	disp   *outbox.Dispatcher
 	runner *slackbot.SocketMode
 	log    *testkit.LogBuffer // the runner's and the App's log
+	// members is the bot's sales channel members (not shared: Share them
+	// before start).
+	members *slackbot.SalesMembers
 	// clock is the runner's; checks receives the ticks of each
 	// connection's liveness check, in the order of the connections.
 	clock  *testkit.Clock
@@ -81,17 +84,18 @@ func newSocketRigOn(t testing.TB, s *storage.Store, appTok string, fake *slackte
 	disp := outbox.New(outbox.Config{Store: s, Targets: []bot.Target{{Platform: platform, SalesChannel: salesChannel}},
 		Policy: policy, Logger: quiet})
 	s.OnQueued(disp.Wake)
+	members := slackbot.NewSalesMembers(api, salesChannel)
 	b := bot.New(bot.Config{Store: s, Policy: policy, Logger: quiet,
 		Managers:     map[string]bot.Managers{slackbot.Name: slackbot.NewManagers(api, nil, "SMANAGERS")},
 		Directory:    map[string]bot.Directory{slackbot.Name: platform},
-		SalesMembers: map[string]bot.SalesMembers{slackbot.Name: slackbot.NewSalesMembers(api, salesChannel)}})
+		SalesMembers: map[string]bot.SalesMembers{slackbot.Name: members}})
 	answerDue, release := make(chan time.Time, 1), make(chan struct{})
 	answerer := slowWhenAsked{&report.Reports{Store: s, Policy: policy}, release}
 	logs := &testkit.LogBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: slackbot.NewWorkspace(api), Answerer: answerer, Dedup: s, Logger: logger,
 		AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
-	r := &socketRig{store: s, slack: fake, disp: disp, runner: slackbot.NewSocketMode(api, app, logger), log: logs,
+	r := &socketRig{store: s, slack: fake, disp: disp, runner: slackbot.NewSocketMode(api, app, logger), log: logs, members: members,
 		clock: testkit.NewClock(testkit.T0), checks: make(chan chan time.Time, 64), answerDue: answerDue, release: release}
 	r.runner.PingInterval, r.runner.Now = pingInterval, r.clock.Now
 	r.runner.Ticker = func(time.Duration) (<-chan time.Time, func()) {

@@ -8,6 +8,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/internal/cache"
 )
 
@@ -55,16 +56,17 @@ func NewWorkspace(api *slackapi.Client) *Workspace {
 }
 
 // TeamID returns the id of the bot token's workspace, asking auth.test the
-// first time.
+// first time; its error is Slack's (bot.Unanswered).
 func (w *Workspace) TeamID(ctx context.Context) (string, error) {
 	id, err := w.self.Get(ctx, "")
-	return id.teamID, err
+	return id.teamID, bot.Unanswered(err)
 }
 
-// BotUserID returns the bot's own user id, asking auth.test the first time.
+// BotUserID returns the bot's own user id, asking auth.test the first
+// time; its error is Slack's (bot.Unanswered).
 func (w *Workspace) BotUserID(ctx context.Context) (string, error) {
 	id, err := w.self.Get(ctx, "")
-	return id.userID, err
+	return id.userID, bot.Unanswered(err)
 }
 
 // Share makes the user_change events that reach this replica reach the
@@ -111,7 +113,9 @@ func (w *Workspace) UserChanged(ctx context.Context, userID string, member bool)
 // when Slack says, userTeamID as the user's own workspace), is a full
 // member of our workspace. Anyone else gets an EFORBIDDEN error whose
 // message (NotAMember) can be shown to them; an error of another code
-// means the workspace or the user could not be looked up.
+// means the workspace or the user could not be looked up: marked
+// bot.Unanswered when Slack did not answer (auth.test, users.info), not
+// when the store failed (Share).
 func (w *Workspace) Check(ctx context.Context, teamID, userTeamID, userID string) error {
 	ours, err := w.TeamID(ctx)
 	if err != nil {
@@ -133,7 +137,7 @@ func (w *Workspace) Check(ctx context.Context, teamID, userTeamID, userID string
 	}
 	u, err := w.users.Get(ctx, userID)
 	if err != nil {
-		return err
+		return bot.Unanswered(err) // the cache asks Slack alone
 	}
 	switch {
 	case u.TeamID != "" && u.TeamID != ours, u.IsStranger:

@@ -373,24 +373,30 @@ func (a *App) submitForm(ctx context.Context, who bot.Actor, data actionData) (C
 // picker lists the tenant's guests too: a guest (SalesMembers.IsGuest) is
 // refused on the form, as Slack refuses one, since only full members may
 // own leads. When the Bot Connector cannot say just then who the new owner
-// is or whether they are a guest, the form is refused with ownerUnknown.
+// is or whether they are a guest (bot.IsUnanswered), the form is refused
+// with ownerUnknown; when the store fails on the way, it is an internal
+// error (a failed card action), never blamed on Teams.
 func (a *App) userInputs(ctx context.Context, who bot.Actor, formID string, values map[string]string) error {
 	if formID != bot.ActionReassign || values["owner"] == "" {
 		return nil
 	}
 	id, err := a.cfg.Platform.UserID(ctx, values["owner"])
-	if err != nil {
-		if handoff.ErrorCode(err) == handoff.ENOTFOUND {
-			return &handoff.Error{Code: handoff.EINVALID, Message: "unknown user",
-				Fields: map[string]string{"owner": "This person has not used Handoff in Teams yet: ask them to say hi to the bot first."}}
-		}
+	switch {
+	case handoff.ErrorCode(err) == handoff.ENOTFOUND:
+		return &handoff.Error{Code: handoff.EINVALID, Message: "unknown user",
+			Fields: map[string]string{"owner": "This person has not used Handoff in Teams yet: ask them to say hi to the bot first."}}
+	case bot.IsUnanswered(err):
 		return a.ownerUnknown(ctx, who, formID, values["owner"], err)
+	case err != nil:
+		return fmt.Errorf("teams: the new owner %s: %w", values["owner"], err) // the store failed
 	}
 	if a.cfg.Members != nil {
 		guest, err := a.cfg.Members.IsGuest(ctx, id)
 		switch {
-		case err != nil:
+		case bot.IsUnanswered(err):
 			return a.ownerUnknown(ctx, who, formID, id, fmt.Errorf("teams: is the new owner %s a full member: %w", id, err))
+		case err != nil:
+			return fmt.Errorf("teams: is the new owner %s a full member: %w", id, err) // the store failed
 		case guest:
 			return &handoff.Error{Code: handoff.EINVALID, Message: "the new owner is a guest",
 				Fields: map[string]string{"owner": GuestCannotOwn}}
@@ -474,15 +480,19 @@ func isForm(c Card) bool {
 // full member of the tenant (SalesMembers.IsGuest: a guest in the sales
 // channel's team or outside it, an anonymous user), whose commands Handoff
 // refuses, reports included, as Slack refuses a guest's; and when the Bot
-// Connector cannot tell, since a report is for full members only.
+// Connector cannot tell (a warning), or the store failed on the way (an
+// error, not blamed on Teams), since a report is for full members only.
 func (a *App) refused(ctx context.Context, act *Activity) (bot.Message, bool) {
 	if a.cfg.Members == nil {
 		return bot.Message{}, false
 	}
 	guest, err := a.cfg.Members.IsGuest(ctx, act.From.ID)
 	switch {
-	case err != nil:
+	case bot.IsUnanswered(err):
 		a.logger.WarnContext(ctx, "teams: whether the sender is a full member is not known; command refused", "user", act.From.ID, "err", err)
+		return bot.Notice(NotKnownMember), true
+	case err != nil:
+		a.logger.ErrorContext(ctx, "teams: cannot check whether the sender is a full member; command refused", "user", act.From.ID, "err", err)
 		return bot.Notice(NotKnownMember), true
 	case guest:
 		return bot.Notice(NotAMember), true

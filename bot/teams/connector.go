@@ -225,7 +225,10 @@ func (c *Connector) ConversationMember(ctx context.Context, serviceURL, conversa
 }
 
 // do makes one authenticated call and decodes a JSON answer into out
-// (when not nil).
+// (when not nil). The failures of the token service and of the Bot
+// Connector (no answer, an error status, an answer that cannot be read)
+// are marked bot.Unanswered: Teams did not answer, whatever Handoff read
+// before asking.
 func (c *Connector) do(ctx context.Context, method, serviceURL, path string, body []byte, out any) error {
 	op := method + " " + path
 	if serviceURL == "" {
@@ -236,7 +239,7 @@ func (c *Connector) do(ctx context.Context, method, serviceURL, path string, bod
 	}
 	token, err := c.accessToken(ctx)
 	if err != nil {
-		return err
+		return bot.Unanswered(err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
@@ -253,6 +256,12 @@ func (c *Connector) do(ctx context.Context, method, serviceURL, path string, bod
 		req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	}
 	req.Header.Set("Accept", "application/json")
+	return bot.Unanswered(c.send(req, op, token, out))
+}
+
+// send sends do's request, authenticated with token, and decodes a JSON
+// answer into out (when not nil).
+func (c *Connector) send(req *http.Request, op, token string, out any) error {
 	resp, err := c.client.Do(req)
 	if err != nil {
 		return fmt.Errorf("teams %s: %w", op, err)

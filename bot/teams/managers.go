@@ -38,7 +38,9 @@ func NewManagers(platform *Platform, ids []string) *Managers {
 }
 
 // IsManager reports whether userID is a manager. It returns an error only
-// when the user's email is needed and cannot be looked up.
+// when the user's email is needed and cannot be looked up: marked
+// bot.Unanswered when the Bot Connector did not answer, not when the
+// store failed.
 func (m *Managers) IsManager(ctx context.Context, userID string) (bool, error) {
 	if m.ids[strings.ToLower(userID)] {
 		return true, nil

@@ -141,8 +141,9 @@ func (k kept) Clear() {
 // it, gets an EFORBIDDEN error with NotAMember, which refuses them
 // whatever else they are (a manager too: bot.Bot.ReadsLeads). Any other
 // error means the channel is not known yet or the Bot Connector cannot be
-// asked. Of someone outside the team whose role cannot be asked (they
-// never wrote to the bot) it reports false.
+// asked (both marked bot.Unanswered), or the store failed (not marked).
+// Of someone outside the team whose role cannot be asked (they never
+// wrote to the bot) it reports false.
 func (m *SalesMembers) IsSalesMember(ctx context.Context, userID string) (bool, error) {
 	if userID == "" {
 		return false, nil
@@ -154,7 +155,7 @@ func (m *SalesMembers) IsSalesMember(ctx context.Context, userID string) (bool, 
 	if m.channel != "" {
 		var err error
 		if ms, err = m.members.Get(ctx, userID); err != nil {
-			return false, err
+			return false, slow(err)
 		}
 	}
 	guest, err := m.guest(ctx, userID, ms)
@@ -172,7 +173,7 @@ func (m *SalesMembers) IsSalesMember(ctx context.Context, userID string) (bool, 
 // record of a conversation they wrote in (roles). It is false for
 // someone whose role cannot be asked (they never wrote to the bot and are
 // not in the team), and when the Bot Connector cannot be asked (the error
-// says why).
+// says why, marked bot.Unanswered) or the store fails (not marked).
 func (m *SalesMembers) IsGuest(ctx context.Context, userID string) (bool, error) {
 	if userID == "" {
 		return false, nil
@@ -252,9 +253,14 @@ func (p *Platform) memberOf(ctx context.Context, serviceURL, conversation, userI
 }
 
 // teamOf returns the service URL and the team id (its General channel's
-// conversation) of channel, a channel name or id.
+// conversation) of channel, a channel name or id. A channel Teams never
+// told of (the app not installed in its team) is an ENOTFOUND error marked
+// bot.Unanswered: Teams cannot be asked about its members.
 func (p *Platform) teamOf(ctx context.Context, channel string) (serviceURL, team string, err error) {
 	ref, _, err := p.lookup(ctx, channel)
+	if handoff.ErrorCode(err) == handoff.ENOTFOUND {
+		return "", "", bot.Unanswered(err)
+	}
 	if err != nil {
 		return "", "", err
 	}
@@ -262,4 +268,17 @@ func (p *Platform) teamOf(ctx context.Context, channel string) (serviceURL, team
 		return ref.ServiceURL, ref.TeamID, nil
 	}
 	return ref.ServiceURL, ref.ConversationID, nil
+}
+
+// slow marks a cache's *cache.SlowError as Teams' failure to answer
+// (bot.Unanswered): a first fetch still under way after the cache's wait
+// is held up by its Bot Connector call, the store's reads before it being
+// quick. Any other error is as the fetch returned it: the Bot
+// Connector's marked (Connector.do), the store's not.
+func slow(err error) error {
+	var slowErr *cache.SlowError
+	if errors.As(err, &slowErr) {
+		return bot.Unanswered(err)
+	}
+	return err
 }

@@ -75,9 +75,11 @@ func (r *roles) saw(userID string, where place) {
 
 // role returns what the Bot Connector says of userID's kind in the
 // tenant. It returns errNowhere (ENOTFOUND) when no conversation with them
-// is known, and another error when the Bot Connector cannot be asked.
+// is known, and another error when the Bot Connector cannot be asked
+// (marked bot.Unanswered) or the store fails.
 func (r *roles) role(ctx context.Context, userID string) (userRole, error) {
-	return r.cache.Get(ctx, userID)
+	role, err := r.cache.Get(ctx, userID)
+	return role, slow(err)
 }
 
 // forget drops what is kept of userID's role.

@@ -34,12 +34,14 @@ func NewRoster(p *Platform, channel string) *Roster {
 }
 
 // Members returns the team's members. It returns an error when the
-// channel is not known yet or the Bot Connector cannot be asked.
+// channel is not known yet or the Bot Connector cannot be asked (both
+// marked bot.Unanswered), or the store fails.
 func (r *Roster) Members(ctx context.Context) ([]Member, error) {
 	if r == nil || r.channel == "" {
 		return nil, nil
 	}
-	return r.members.Get(ctx, "team")
+	members, err := r.members.Get(ctx, "team")
+	return members, slow(err)
 }
 
 func (r *Roster) fetch(ctx context.Context, _ string) ([]Member, error) {

@@ -65,8 +65,8 @@ func New[V any](ttl time.Duration, fetch func(ctx context.Context, key string) (
 
 // Get returns key's value: the cached one when there is one (refreshing it
 // in the background when older than the TTL), else the result of a fetch.
-// It returns the fetch's error, ctx's error, or an error saying the
-// service did not answer within Wait, only when no value was ever fetched.
+// It returns the fetch's error, ctx's error, or a *SlowError (the service
+// did not answer within Wait), only when no value was ever fetched.
 func (c *Cache[V]) Get(ctx context.Context, key string) (V, error) {
 	c.mu.Lock()
 	e, ok := c.entries[key]
@@ -113,8 +113,20 @@ func (c *Cache[V]) await(ctx context.Context, key string, timeout <-chan time.Ti
 	case <-ctx.Done():
 		return zero, ctx.Err()
 	case <-timeout:
-		return zero, fmt.Errorf("cache: no answer for %q within %v", key, c.Wait)
+		return zero, &SlowError{Key: key, Wait: c.Wait}
 	}
+}
+
+// SlowError is Get's error when the first fetch of Key did not end within
+// Wait (it goes on, for the next Get): the service it asks was slow.
+type SlowError struct {
+	Key  string
+	Wait time.Duration
+}
+
+// Error names the key and the wait.
+func (e *SlowError) Error() string {
+	return fmt.Sprintf("cache: no answer for %q within %v", e.Key, e.Wait)
 }
 
 // refresh fetches key and stores the value. A failed fetch keeps the old

@@ -116,6 +116,19 @@ func OpenURL(tb testing.TB, u string, opts storage.Options) *storage.Store {
 	return s
 }
 
+// Closed returns a migrated store on a new database of the dialect whose
+// connections are closed already: each of its calls fails with the
+// driver's "database is closed", as a store whose database went away
+// does.
+func Closed(tb testing.TB, dialect string) *storage.Store {
+	tb.Helper()
+	s := Open(tb, dialect)
+	if err := s.Close(); err != nil {
+		tb.Fatalf("storagetest: close: %v", err)
+	}
+	return s
+}
+
 // OpenRaw returns a migrated store like Open, and a database/sql handle
 // of its own on the same database, for tests that must plant rows the code
 // never writes (data an older version stored, a corrupted column). Both

@@ -50,9 +50,10 @@ func (c Call) Param(name string) string {
 // fault is a canned failure for the next call of a method.
 type fault struct {
 	status     int
-	retryAfter int    // seconds, for 429 (and any status when > 0)
-	after      bool   // the call is carried out before the failure (a lost answer)
-	code       string // a Slack error answered with HTTP 200 (ErrorNext), instead of status
+	retryAfter int           // seconds, for 429 (and any status when > 0)
+	after      bool          // the call is carried out before the failure (a lost answer)
+	code       string        // a Slack error answered with HTTP 200 (ErrorNext), instead of status
+	slow       time.Duration // the call is answered as usual, once the caller gave up or after this (SlowNext)
 }
 
 // Server is a running fake Slack Web API. Its methods are safe for
@@ -151,6 +152,17 @@ func (s *Server) ErrorNext(method string, n int, code string) {
 	defer s.mu.Unlock()
 	for range n {
 		s.faults[method] = append(s.faults[method], fault{code: code})
+	}
+}
+
+// SlowNext makes the next n calls of method wait until their caller gives
+// up (the request's context ends: a client's timeout) or d passed, and
+// then answer as usual.
+func (s *Server) SlowNext(method string, n int, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.faults[method] = append(s.faults[method], fault{slow: d})
 	}
 }
 
@@ -355,6 +367,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if latency > 0 {
 		time.Sleep(latency)
+	}
+	if f != nil && f.slow > 0 {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(f.slow):
+		}
+		f = nil
 	}
 	if st != nil {
 		select {

@@ -1,0 +1,193 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/slack/slacktest"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// storeClosed is the driver's error of a store whose database is closed
+// (storagetest.Closed).
+const storeClosed = "database is closed"
+
+// TestSlackRoleCheckWhenTheStoreFails: the sales channel's members are
+// shared between replicas through the store (SalesMembers.Share), which
+// each role check reads first. When that read fails (here: the store's
+// database is closed), Slack answered nothing wrong: a click (Claim) and a
+// Reassign form whose role check hits it are internal errors, answered as
+// the HTTP edge answers those (500, logged once at error level with the
+// store's error), and the user is not told that Slack did not answer.
+// Before, both were bot.RoleUnknownErrors: the click was answered "Handoff
+// could not check your role just now (Slack did not answer)" and the form
+// "could not check the new owner just now (Slack did not answer)", each
+// logged as a warning.
+func TestSlackRoleCheckWhenTheStoreFails(t *testing.T) {
+	tests := []struct {
+		name string
+		send func(t *testing.T, r *slackRig, lead int64) (int, string)
+	}{
+		{name: "Claim", send: func(t *testing.T, r *slackRig, lead int64) (int, string) {
+			return r.click(t, "UREP", bot.ActionClaim, lead)
+		}},
+		{name: "ReassignForm", send: func(t *testing.T, r *slackRig, lead int64) (int, string) {
+			// UBOSS, a manager by the user group, may open the form
+			// whatever the sales channel's members.
+			if status, body := r.click(t, "UBOSS", bot.ActionReassign, lead); status != http.StatusOK {
+				t.Fatalf("open the form: HTTP %d %s", status, body)
+			}
+			state := fmt.Sprintf(`{"lead":%d,"channel":%q}`, lead, salesChannel)
+			return r.send(t, "/slack/interactions", signingSecret, time.Now(),
+				slacktest.SubmitPayload("UBOSS", bot.ActionReassign, state, map[string]string{"user:owner": "UNEW"}))
+		}},
+	}
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r := newSlackRig(t, s, nil)
+				r.members.Share(storagetest.Closed(t, s.Dialect()))
+				l := r.announced(t, fmt.Sprintf("store-fails-%d", i))
+				status, body := tt.send(t, r, l.ID)
+				r.drain(t)
+				if status != http.StatusInternalServerError {
+					t.Errorf("HTTP %d %s, want 500 (an internal error)", status, body)
+				}
+				if got := r.lead(t, l.ID); got.Stage != handoff.StageSQL || !got.Owner.IsZero() {
+					t.Errorf("lead %s owned by %+v, want an SQL nobody owns", got.Stage, got.Owner)
+				}
+				told := []string{body}
+				for _, c := range append(r.slack.Calls("chat.postEphemeral"), r.slack.Calls("response_url")...) {
+					told = append(told, c.Param("text"))
+				}
+				for _, text := range told {
+					if strings.Contains(text, "did not answer") {
+						t.Errorf("the user was told %q", text)
+					}
+				}
+				if err := storeFailureLogged(r.logs.String()+r.reqLogs.String(), storeClosed); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+	})
+}
+
+// TestSlackReassignWhenUsersInfoOutlastsTheClientTimeout: a Reassign
+// form whose new owner's users.info answers after the Web API client's
+// timeout (the fake waits until the client gives up) is answered with
+// bot.OwnerUnknown on the owner input, as a users.info error is: the
+// client's timeout is Slack not answering, not a failure of Handoff's.
+func TestSlackReassignWhenUsersInfoOutlastsTheClientTimeout(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newSlackRigWith(t, s, nil, &http.Client{Timeout: 100 * time.Millisecond})
+		l := r.announced(t, "owner-slow")
+		// The manager opens the form: their own users.info is read and kept.
+		if status, body := r.click(t, "UBOSS", bot.ActionReassign, l.ID); status != http.StatusOK {
+			t.Fatalf("open the form: HTTP %d %s", status, body)
+		}
+		r.drain(t)
+		r.slack.SlowNext("users.info", 1, 2*time.Second)
+		state := fmt.Sprintf(`{"lead":%d,"channel":%q}`, l.ID, salesChannel)
+		status, body := r.send(t, "/slack/interactions", signingSecret, time.Now(),
+			slacktest.SubmitPayload("UBOSS", bot.ActionReassign, state, map[string]string{"user:owner": "UNEW"}))
+		if status != http.StatusOK {
+			t.Fatalf("HTTP %d %s, want 200 and an error on the owner input", status, body)
+		}
+		if err := slacktest.OwnerUnknownAnswered([]byte(body), r.logs.String(), "UNEW"); err != nil {
+			t.Fatal(err)
+		}
+		r.drain(t)
+		if got := r.lead(t, l.ID); !got.Owner.IsZero() {
+			t.Fatalf("lead owned by %+v, want nobody", got.Owner)
+		}
+	})
+}
+
+// TestTeamsRoleCheckWhenTheStoreFails: the sales channel's team members
+// are shared between replicas through the store (SalesMembers.Share),
+// which each role check reads first. When that read fails (here: the
+// store's database is closed), the Bot Connector answered nothing wrong:
+// a click (Claim, Action.Execute) and a Reassign form whose role check
+// hits it are failed card actions, answered as the app answers those
+// (invoke 500 "Sorry, that did not work", logged once at error level with
+// the store's error), and the user is not told that Teams did not answer.
+// Before, the click was answered 503 "could not read your role ...
+// (Microsoft Teams did not answer)" and the form "could not check the new
+// owner just now (Teams did not answer)", each logged as a warning.
+func TestTeamsRoleCheckWhenTheStoreFails(t *testing.T) {
+	const annID, annAAD = "29:ann-store", "6d0c1b2a-3e4f-4a5b-9c8d-7e6f5a4b3c2e"
+	tests := []struct {
+		name string
+		send func(t *testing.T, e *teamsEnv, lead int64) teamsInvokeResponse
+	}{
+		{name: "Claim", send: func(t *testing.T, e *teamsEnv, lead int64) teamsInvokeResponse {
+			return e.invoke(ritaID, "Rita Rep", map[string]any{"action": bot.ActionClaim, "value": fmt.Sprint(lead)})
+		}},
+		{name: "ReassignForm", send: func(t *testing.T, e *teamsEnv, lead int64) teamsInvokeResponse {
+			// The manager, named in TEAMS_MANAGERS, may open the form
+			// whatever the team's members.
+			form := e.invoke(managerID, "Boss", map[string]any{"action": bot.ActionReassign, "value": fmt.Sprint(lead)})
+			data := map[string]any{"in_owner": annAAD}
+			for k, v := range formSubmitData(t, form) {
+				data[k] = v
+			}
+			return e.invoke(managerID, "Boss", data)
+		}},
+	}
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				e := newTeamsEnv(t, s, nil)
+				e.install()
+				ann := handoff.TeamsUser{ID: annID, AADObjectID: annAAD, Name: "Ann New", TenantID: tenantID,
+					ServiceURL: e.bf.ServiceURL(), WroteIn: "a:ann-store", DMConversationID: "a:ann-store"}
+				if err := s.SaveTeamsUser(context.Background(), ann, time.Now()); err != nil {
+					t.Fatal(err)
+				}
+				e.members.Share(storagetest.Closed(t, s.Dialect()))
+				id := e.newSQL(fmt.Sprintf("store-fails-%d", i))
+				e.deliver()
+				res := tt.send(t, e, id)
+				if res.StatusCode != http.StatusInternalServerError || !strings.Contains(res.raw, "Sorry, that did not work") {
+					t.Errorf("answered %s, want the invoke error 500 of a failed card action", res.raw)
+				}
+				if strings.Contains(res.raw, "did not answer") {
+					t.Errorf("the user was told %s", res.raw)
+				}
+				if l := e.lead(id); l.Stage != handoff.StageSQL || !l.Owner.IsZero() {
+					t.Errorf("lead %s owned by %+v, want an SQL nobody owns", l.Stage, l.Owner)
+				}
+				if err := storeFailureLogged(e.logs.String(), storeClosed); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+	})
+}
+
+// storeFailureLogged returns nil when log holds one line naming the
+// store's error (storeErr), at error level, and no warning that the
+// platform could not tell ("is not known").
+func storeFailureLogged(log, storeErr string) error {
+	var named []string
+	for line := range strings.Lines(log) {
+		if strings.Contains(line, "is not known") {
+			return fmt.Errorf("logged %q, a warning that the platform could not tell", strings.TrimSpace(line))
+		}
+		if strings.Contains(line, storeErr) {
+			named = append(named, strings.TrimSpace(line))
+		}
+	}
+	if len(named) != 1 || !strings.Contains(named[0], "level=ERROR") {
+		return fmt.Errorf("logged %q, want one error naming %q\n%s", named, storeErr, log)
+	}
+	return nil
+}
