@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/handoff/handoff/bot/slack/slacktest"
-	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
@@ -19,7 +18,7 @@ func FuzzSlackInteraction(f *testing.F) {
 	f.Add(`{"type":"block_actions","actions":[]}`)
 	f.Add(`{"type":"shortcut"}`)
 	f.Add(`[]`)
-	s := storagetest.Open(f, storage.DialectSQLite)
+	s := storagetest.Open(f, storagetest.FuzzDialect())
 	r := newSlackRig(f, s, nil)
 	f.Fuzz(func(t *testing.T, payload string) {
 		status, body := r.send(t, "/slack/interactions", signingSecret, time.Now(), url.Values{"payload": {payload}}.Encode())
@@ -35,7 +34,7 @@ func FuzzSlackCommand(f *testing.F) {
 	f.Add("/leads", "mine")
 	f.Add("/sla", "")
 	f.Add("/nope", "\x00")
-	s := storagetest.Open(f, storage.DialectSQLite)
+	s := storagetest.Open(f, storagetest.FuzzDialect())
 	r := newSlackRig(f, s, nil)
 	f.Fuzz(func(t *testing.T, command, text string) {
 		body := url.Values{"command": {command}, "text": {text}, "user_id": {"U1"}, "channel_id": {"C1"}, "response_url": {r.slack.ResponseURL("f")}}.Encode()
@@ -59,7 +58,7 @@ func FuzzSlackEvent(f *testing.F) {
 	f.Add(slacktest.ChannelEvent("EvMJ1", "member_joined_channel", slacktest.BotUserID, managerChannel))
 	f.Add(`{"type":"event_callback","team_id":"T0001","event":{}}`)
 	f.Add(`[]`)
-	s := storagetest.Open(f, storage.DialectSQLite)
+	s := storagetest.Open(f, storagetest.FuzzDialect())
 	r := newSlackRig(f, s, nil)
 	f.Fuzz(func(t *testing.T, body string) {
 		status, out := r.send(t, "/slack/events", signingSecret, time.Now(), body)

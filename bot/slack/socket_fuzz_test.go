@@ -13,14 +13,13 @@ import (
 	"github.com/handoff/handoff/bot"
 	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/bot/slack/slacktest"
-	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
 // FuzzSocketModeEnvelope decodes arbitrary Socket Mode frames as slack-go's
 // client does before it hands an envelope to the runner, and hands each
-// envelope it would hand on to the runner's App (on a real SQLite store
-// and the fake Slack) as the runner does: it never panics, the App's error
+// envelope it would hand on to the runner's App (on a real store of
+// storagetest.FuzzDialect and the fake Slack) as the runner does: it never panics, the App's error
 // is nil or EINVALID (what HTTP answers 400; never an internal error that
 // Slack would be sent again), and the answer is one that an
 // acknowledgement can carry (JSON).
@@ -63,7 +62,7 @@ func FuzzSocketModeEnvelope(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	s := storagetest.Open(f, storage.DialectSQLite)
+	s := storagetest.Open(f, storagetest.FuzzDialect())
 	r := newSocketRig(f, s, appToken)
 	close(r.release) // a "slow …" command answers at once
 	f.Fuzz(func(t *testing.T, raw []byte) {
