@@ -70,6 +70,9 @@ type demoLeadState struct {
 	demoLead
 	id int64
 	ts string // of its message in the sales channel
+	// deleted is the lead as it was before its contact was deleted in
+	// HubSpot (deleteInHubSpot), which restoreInHubSpot brings back.
+	deleted *handoff.Lead
 }
 
 // demo is one run: the real server on a virtual clock, a fake Slack, and
@@ -104,8 +107,9 @@ type demo struct {
 	erased    []string          // companies whose person was erased
 	merged    int               // HubSpot contacts merged into another, their leads folded
 	// The events of HubSpot's webhooks API sent, and the contacts deleted
-	// in HubSpot and erased there at the person's request.
-	hubSpotEvents, hubSpotDeleted, hubSpotErased int
+	// in HubSpot, restored there from its recycling bin and erased there at
+	// the person's request.
+	hubSpotEvents, hubSpotDeleted, hubSpotRestored, hubSpotErased int
 	// The notifications of Salesforce's Outbound Messages sent, and its
 	// stale ones counted in GET /metrics.
 	salesforceSent, salesforceStale int

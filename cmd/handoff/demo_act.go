@@ -322,6 +322,8 @@ func (d *demo) do(ctx context.Context, s demoStep) error {
 		return d.mergeInHubSpot(ctx, l, d.leads[s.into], s.reason)
 	case actHubSpotDelete:
 		return d.deleteInHubSpot(ctx, l, s.reason)
+	case actHubSpotRestore:
+		return d.restoreInHubSpot(ctx, l, s.reason)
 	case actHubSpotErase:
 		return d.eraseInHubSpot(ctx, l, s.reason)
 	case actHubSpotStage:

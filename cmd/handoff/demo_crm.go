@@ -263,11 +263,7 @@ func (d *demo) narrateCRM() []string {
 		if h.lead != demoFromHubSpot || !ok {
 			continue
 		}
-		actor := h.actor
-		if i := strings.IndexByte(actor, ':'); i >= 0 {
-			actor = actor[i+1:] // "slack:U…" names the platform too
-		}
-		lines = append(lines, fmt.Sprintf("→ HubSpot learns by webhook: %s %s (%s) by %s, signature verified", h.typ, st.company, h.stage, d.mention(actor)))
+		lines = append(lines, fmt.Sprintf("→ HubSpot learns by webhook: %s %s (%s) by %s, signature verified", h.typ, st.company, h.stage, d.actorName(h.actor)))
 	}
 	return lines
 }

@@ -1,7 +1,7 @@
 // HubSpot's webhooks API in the demo: the events an app's subscriptions
-// send about contacts Handoff knows (a deletion, an erasure at the
-// person's request, a lifecycle stage changed in HubSpot), signed as the
-// workflow's webhook is.
+// send about contacts Handoff knows (a deletion, a restore from HubSpot's
+// recycling bin, an erasure at the person's request, a lifecycle stage
+// changed in HubSpot), signed as the workflow's webhook is.
 
 package main
 
@@ -25,7 +25,8 @@ const (
 
 // demoHubSpotSubscriptions are the ids of the app's subscriptions, by the
 // events they send.
-var demoHubSpotSubscriptions = map[string]int{"contact.deletion": 5101, "contact.privacyDeletion": 5102, "contact.propertyChange": 5103}
+var demoHubSpotSubscriptions = map[string]int{"contact.deletion": 5101, "contact.privacyDeletion": 5102, "contact.propertyChange": 5103,
+	"contact.restore": 5104}
 
 // hubSpotEvent is one event of HubSpot's webhooks API, of subscription
 // kind, about the contact key (its record id), made in HubSpot at
@@ -47,9 +48,14 @@ func (d *demo) hubSpotEvent(kind, key string, occurred time.Time, attempt int, m
 // deleteInHubSpot has marketing delete the lead's contact in HubSpot:
 // the app's subscription sends contact.deletion, and the lead is closed,
 // lost with the reason "deleted in HubSpot", dated by the event's
-// occurredAt, its data kept and its SLA clock stopped.
+// occurredAt, its data kept and its SLA clock stopped. The lead as it was
+// is kept for restoreInHubSpot.
 func (d *demo) deleteInHubSpot(ctx context.Context, l *demoLeadState, reason string) error {
 	now := d.clock.Now()
+	before, err := d.app.store.Lead(ctx, l.id)
+	if err != nil {
+		return err
+	}
 	d.printf("%s  🗑  %s\n", d.when(now), reason)
 	answer, err := d.sendHubSpot(ctx, l.key, []any{d.hubSpotEvent("contact.deletion", l.key, now, 0, nil)})
 	if err != nil {
@@ -72,10 +78,111 @@ func (d *demo) deleteInHubSpot(ctx context.Context, l *demoLeadState, reason str
 			l.key, lead.Stage, lead.Reason, lead.ErasedAt, ev.Stage, ev.At, ev.Actor, hubspot.DeletedReason, now, hubspot.Actor)
 	}
 	d.hubSpotDeleted++
+	l.deleted = before
+	deadline := "claim"
+	if before.ClaimedAt != nil {
+		deadline = "contact"
+	}
 	d.printf("%18s→ the lead is closed, lost: %s, dated %s by the event's occurredAt; its data stays (a deletion is no erasure), "+
-		"and its SLA clock stopped, so its claim deadline is nobody's breach\n", "", lead.Reason, d.when(ev.At))
+		"and its SLA clock stopped, so its %s deadline is nobody's breach\n", "", lead.Reason, d.when(ev.At), deadline)
 	d.printf("%18s→ its card is updated: %s\n", "", d.cardHead(l.ts))
 	return nil
+}
+
+// restoreInHubSpot has marketing restore the lead's contact from HubSpot's
+// recycling bin after deleteInHubSpot deleted it: the app's subscription
+// sends contact.restore, and the lead goes back to the stage it had
+// before the deletion (handoff.StageBeforeDeletion), dated by the event's
+// occurredAt, by hubspot. The demo restores a lead sales had taken: it is
+// back with its owner, its claim kept, and its contact deadline is the
+// one it had, counted from its arrival (handoff.Lead.EnterStages).
+func (d *demo) restoreInHubSpot(ctx context.Context, l *demoLeadState, reason string) error {
+	before := l.deleted
+	switch {
+	case before == nil:
+		return fmt.Errorf("contact.restore of %s: the demo did not delete it in HubSpot", l.key)
+	case before.Owner.IsZero() || before.ClaimedAt == nil:
+		// An unclaimed SQL would be announced again on a new card, which
+		// the demo does not follow.
+		return fmt.Errorf("contact.restore of %s: the demo restores a lead sales had taken, not one %s", l.key, before.Stage)
+	}
+	now := d.clock.Now()
+	d.printf("%s  🔄 %s\n", d.when(now), reason)
+	raw, err := d.sendHubSpot(ctx, l.key, []any{d.hubSpotEvent("contact.restore", l.key, now, 0, nil)})
+	if err != nil {
+		return err
+	}
+	d.printf("%18s→ HubSpot's app sends contact.restore of %s (webhooks API, signed) → 200 %s\n", "", l.key, raw)
+	var answer struct {
+		Leads []struct {
+			Stage              handoff.Stage
+			Restored, Reopened bool
+		}
+	}
+	if err := json.Unmarshal(raw, &answer); err != nil || len(answer.Leads) != 1 || !answer.Leads[0].Restored || !answer.Leads[0].Reopened ||
+		answer.Leads[0].Stage != before.Stage {
+		return fmt.Errorf("contact.restore of %s answered %s; want it restored and reopened at %s", l.key, raw, before.Stage)
+	}
+	if err := d.settle(ctx); err != nil {
+		return err
+	}
+	lead, err := d.app.store.Lead(ctx, l.id)
+	if err != nil {
+		return err
+	}
+	events, err := d.app.store.Events(ctx, l.id)
+	if err != nil {
+		return err
+	}
+	var stages []handoff.Event
+	for _, e := range events {
+		if e.Kind == handoff.EventStage {
+			stages = append(stages, e)
+		}
+	}
+	if len(stages) < 3 {
+		return fmt.Errorf("contact.restore of %s: %d stage events, want its stage, the deletion and the restore", l.key, len(stages))
+	}
+	taken, deleted, restored := stages[len(stages)-3], stages[len(stages)-2], stages[len(stages)-1]
+	if lead.Stage != before.Stage || lead.Owner != before.Owner || lead.ClaimedAt == nil || !lead.ClaimedAt.Equal(*before.ClaimedAt) ||
+		!sameTime(lead.ContactDueAt, before.ContactDueAt) || lead.ErasedAt != nil ||
+		deleted.Stage != handoff.StageLost || deleted.Details["reason"] != hubspot.DeletedReason || deleted.Actor != hubspot.Actor ||
+		restored.Stage != before.Stage || !restored.At.Equal(now) || restored.Actor != hubspot.Actor || taken.Stage != before.Stage {
+		return fmt.Errorf("contact.restore of %s: lead %s, owner %s, claimed %v, contact due %v; history ends %s by %s, %s %q by %s, %s at %s by %s; "+
+			"want it %s, %s's since %s, contact due %v, its history %s, lost %q by %s, %s at %s by %s",
+			l.key, lead.Stage, lead.Owner.UserID, lead.ClaimedAt, lead.ContactDueAt, taken.Stage, taken.Actor, deleted.Stage, deleted.Details["reason"],
+			deleted.Actor, restored.Stage, restored.At, restored.Actor,
+			before.Stage, before.Owner.UserID, before.ClaimedAt, before.ContactDueAt, before.Stage, hubspot.DeletedReason, hubspot.Actor, before.Stage, now, hubspot.Actor)
+	}
+	d.hubSpotRestored++
+	d.printf("%18s→ the lead is back as it was before the deletion: %s, %s's, dated %s by the event's occurredAt\n", "",
+		lead.Stage, d.mention(lead.Owner.UserID), d.when(restored.At))
+	d.printf("%18s→ its history: %s by %s %s · lost (%s) by %s %s · %s again by %s %s\n", "",
+		taken.Stage, d.actorName(taken.Actor), d.when(taken.At), deleted.Details["reason"], d.actorName(deleted.Actor), d.when(deleted.At),
+		restored.Stage, d.actorName(restored.Actor), d.when(restored.At))
+	if lead.ContactDueAt != nil {
+		d.printf("%18s→ its SLA clock runs again: the claim of %s still the one measured, contact by %s, the deadline it had, counted from its arrival\n", "",
+			d.when(*lead.ClaimedAt), d.when(*lead.ContactDueAt))
+	}
+	d.printf("%18s→ its card is updated: %s\n", "", d.cardHead(l.ts))
+	return nil
+}
+
+// actorName is an event's actor as the demo shows it: a person's @name
+// ("slack:U…" names the platform too), else the actor as recorded
+// (hubspot, gdpr, …).
+func (d *demo) actorName(actor string) string {
+	if _, id, ok := strings.Cut(actor, ":"); ok {
+		if n, ok := d.names[id]; ok {
+			return "@" + n
+		}
+	}
+	return actor
+}
+
+// sameTime reports whether a and b are both nil or the same instant.
+func sameTime(a, b *time.Time) bool {
+	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)
 }
 
 // eraseInHubSpot has marketing run HubSpot's GDPR delete on the lead's

@@ -287,6 +287,9 @@ func (d *demo) printSummary(ctx context.Context) error {
 	if d.hubSpotDeleted > 0 {
 		merged += fmt.Sprintf(", %s deleted there closed as lost", bot.Count(d.hubSpotDeleted, "contact", "contacts"))
 	}
+	if d.hubSpotRestored > 0 {
+		merged += fmt.Sprintf(", %d of them restored there and reopened", d.hubSpotRestored)
+	}
 	if fromSalesforce > 0 {
 		merged += fmt.Sprintf("; %s from Salesforce (Outbound Messages), %s it delivered out of order acknowledged and kept from the lead (%s %d)",
 			bot.Count(fromSalesforce, "lead", "leads"), bot.Count(d.salesforceStale, "older notification", "older notifications"), demoStaleMetric, d.salesforceStale)

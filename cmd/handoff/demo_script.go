@@ -129,13 +129,16 @@ const (
 	actMerge = "merge"
 	// The events of HubSpot's webhooks API about a contact HubSpot sent
 	// before: actHubSpotDelete, marketing deletes it (contact.deletion);
-	// actHubSpotErase, marketing runs HubSpot's GDPR delete on it at the
-	// person's request (contact.deletion and contact.privacyDeletion);
-	// actHubSpotStage, a rep sets its lifecycle stage in HubSpot at since
+	// actHubSpotRestore, marketing restores a contact it deleted from
+	// HubSpot's recycling bin (contact.restore); actHubSpotErase,
+	// marketing runs HubSpot's GDPR delete on it at the person's request
+	// (contact.deletion and contact.privacyDeletion); actHubSpotStage, a
+	// rep sets its lifecycle stage in HubSpot at since
 	// (contact.propertyChange, delivered late). reason is the narration.
-	actHubSpotDelete = "hubspot-delete"
-	actHubSpotErase  = "hubspot-erase"
-	actHubSpotStage  = "hubspot-stage"
+	actHubSpotDelete  = "hubspot-delete"
+	actHubSpotRestore = "hubspot-restore"
+	actHubSpotErase   = "hubspot-erase"
+	actHubSpotStage   = "hubspot-stage"
 	// Outbound Messages of Salesforce about a Lead it sent before:
 	// actSalesforceStatus, a rep sets its Lead Status to status in
 	// Salesforce, sent at once; actSalesforceRetry, Salesforce's retry of
@@ -180,9 +183,12 @@ type demoStep struct {
 // answer to one card's post is lost; one lead comes from the website's
 // form, posted with an intake token; six come from HubSpot's webhook, two
 // of them contacts of one person that marketing merges, one that HubSpot
-// made an SQL three hours before its webhook arrived, one whose contact is
-// deleted in HubSpot and one erased there at the person's request, while
-// a rep moves another's lifecycle stage in HubSpot. On the Monday after,
+// made an SQL three hours before its webhook arrived (its contact, just
+// claimed, deleted there by mistake in a list clean-up and restored from
+// HubSpot's recycling bin the same afternoon, which gives the lead back
+// to its rep as it was), one whose contact is deleted in HubSpot and
+// stays lost, and one erased there at the person's request, while a rep
+// moves another's lifecycle stage in HubSpot. On the Monday after,
 // one comes from Salesforce's Outbound Messages, is contacted there, and
 // an older notification of it arrives last, out of order.
 // demo_week.txt describes its format.
@@ -194,12 +200,12 @@ var demoWeek string
 var demoActs = map[string]bool{actClaim: true, actRace: true, actContact: true, actOpportunity: true,
 	actWon: true, actLost: true, actRecycle: true, actNotAFit: true, actWait: true, actLoseAnswer: true,
 	actRemoveBot: true, actInviteBot: true, actVisitSales: true, actErase: true, actMerge: true,
-	actHubSpotDelete: true, actHubSpotErase: true, actHubSpotStage: true,
+	actHubSpotDelete: true, actHubSpotRestore: true, actHubSpotErase: true, actHubSpotStage: true,
 	actSalesforceStatus: true, actSalesforceRetry: true}
 
 // demoHubSpotActs are the actions of HubSpot's webhooks API, about a
 // contact it sent before.
-var demoHubSpotActs = map[string]bool{actHubSpotDelete: true, actHubSpotErase: true, actHubSpotStage: true}
+var demoHubSpotActs = map[string]bool{actHubSpotDelete: true, actHubSpotRestore: true, actHubSpotErase: true, actHubSpotStage: true}
 
 // demoSalesforceActs are the actions of Salesforce's Outbound Messages,
 // about a Lead it sent before.
@@ -216,14 +222,16 @@ func demoScript() ([]demoLead, []demoStep, error) {
 // naming the line of the first problem: a malformed line, an unknown action
 // or rep, a step on a lead the script does not post, a lead posted again
 // under another company or other than as marketing's SQL, a merge of
-// contacts HubSpot did not send, or a Salesforce action on a lead
-// Salesforce did not send.
+// contacts HubSpot did not send, a restore of a contact the script did not
+// delete in HubSpot before, or a Salesforce action on a lead Salesforce
+// did not send.
 func parseDemoScript(text string) ([]demoLead, []demoStep, error) {
 	var leads []demoLead
 	var steps []demoStep
 	known := map[string]string{} // key → company
 	fromHubSpot := map[string]bool{}
 	fromSalesforce := map[string]bool{}
+	deleted := map[string]demoStep{} // key → its hubspot-delete
 	reps := map[string]bool{}
 	for _, r := range demoReps {
 		reps[r.Name] = true
@@ -272,6 +280,8 @@ func parseDemoScript(text string) ([]demoLead, []demoStep, error) {
 			return nil, nil, bad("merge takes two contacts HubSpot sent before")
 		case demoHubSpotActs[s.act] && (!fromHubSpot[s.lead] || strings.Trim(s.lead, "0123456789") != ""):
 			return nil, nil, bad("%s is about a contact HubSpot sent before, named by its record id (digits)", s.act)
+		case s.act == actHubSpotRestore && !earlierStep(deleted[s.lead], s):
+			return nil, nil, bad("hubspot-restore names a contact that a hubspot-delete on an earlier line deleted earlier in the week")
 		case (s.act == actHubSpotStage) != (s.stage != ""), s.act == actHubSpotStage && !isHHMM(s.since):
 			return nil, nil, bad("hubspot-stage, and it alone, names the stage= set in HubSpot and since=HH:MM")
 		case (s.act == actHubSpotStage || s.act == actSalesforceRetry) != (s.since != ""), s.since != "" && !isHHMM(s.since):
@@ -281,9 +291,18 @@ func parseDemoScript(text string) ([]demoLead, []demoStep, error) {
 		case demoSalesforceActs[s.act] && !fromSalesforce[s.lead]:
 			return nil, nil, bad("%s is about a Lead Salesforce sent before", s.act)
 		}
+		if s.act == actHubSpotDelete {
+			deleted[s.lead] = s
+		}
 		steps = append(steps, s)
 	}
 	return leads, steps, nil
+}
+
+// earlierStep reports whether step a, when it has an action, comes before
+// b in the week.
+func earlierStep(a, b demoStep) bool {
+	return a.act != "" && (a.day < b.day || a.day == b.day && a.at < b.at)
 }
 
 // parseDemoLead reads "DAY HH:MM KEY | COMPANY | NAME | TITLE | SOURCE |

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -91,7 +92,7 @@ func TestDemo(t *testing.T) {
 	acts := map[string][]string{}
 	erased := map[string]bool{} // lead keys
 	var wonTotal int64
-	wins := 0
+	wins, hubSpotDeleted, hubSpotRestored := 0, 0, 0
 	for _, s := range steps {
 		acts[s.lead] = append(acts[s.lead], s.act)
 		if s.act == actWon {
@@ -100,6 +101,12 @@ func TestDemo(t *testing.T) {
 		}
 		if s.act == actErase || s.act == actHubSpotErase {
 			erased[s.lead] = true
+		}
+		switch s.act {
+		case actHubSpotDelete:
+			hubSpotDeleted++
+		case actHubSpotRestore:
+			hubSpotRestored++
 		}
 	}
 	if len(cameBack) != 1 || len(erased) != 2 {
@@ -228,7 +235,8 @@ func TestDemo(t *testing.T) {
 		"→ HubSpot sends the surviving contact 4131 with hs_merged_object_ids 4132 (signed workflow webhook)",
 		"→ one person, one lead: Viborg Varme A/S stays @Jonas's (contacted), the lead sales took first",
 		"→ the duplicate's card is updated: ", "Viborg Varme (merged in the CRM into another contact); its SLA clock stopped",
-		"6 leads from HubSpot (signed webhook), 1 contact merged there folded into the lead sales took first, 1 contact deleted there closed as lost")
+		fmt.Sprintf("6 leads from HubSpot (signed webhook), 1 contact merged there folded into the lead sales took first, %s deleted there closed as lost, "+
+			"%d of them restored there and reopened; ", bot.Count(hubSpotDeleted, "contact", "contacts"), hubSpotRestored))
 	if card := demoCards(demoSection(t, out, "#sales-leads: what the channel shows"))["Viborg Varme"]; !strings.Contains(card, "merged in the CRM into another contact") {
 		t.Errorf("the duplicate's card does not say it was merged:\n%s", card)
 	}
@@ -259,6 +267,26 @@ func TestDemo(t *testing.T) {
 	if card := demoCards(demoSection(t, out, "#sales-leads: what the channel shows"))["Nyborg Værft ApS"]; !strings.Contains(card, "deleted in HubSpot") {
 		t.Errorf("the deleted contact's card does not say it was deleted in HubSpot:\n%s", card)
 	}
+	// A contact deleted in HubSpot by mistake and restored there from the
+	// recycling bin the same afternoon: the lead, claimed when deleted, is
+	// back with its rep, dated by the restore's occurredAt, its history
+	// the deletion and the restore by hubspot, its claim kept and its
+	// contact deadline the one it had; its rep then contacts it.
+	wantInOrder(t, out, "the contact deleted in HubSpot by mistake and restored",
+		"✋ Sofie claims Vejen El-service ApS",
+		"🗑  Cleaning up the Paid Search list, marketing deletes Mads Lund's contact in HubSpot by mistake",
+		`→ HubSpot's app sends contact.deletion of 4133 (webhooks API, signed) → 200 {"stored":1,"leads":[{"external_id":"4133","stage":"lost","created":false}]}`,
+		"→ the lead is closed, lost: deleted in HubSpot, dated Fri ", " 15:20 by the event's occurredAt; its data stays (a deletion is no erasure), "+
+			"and its SLA clock stopped, so its contact deadline is nobody's breach",
+		"→ its card is updated: Lost: Vejen El-service ApS\n",
+		"🔄 Sofie asks marketing why Vejen El-service's card says deleted in HubSpot; marketing restores Mads Lund's contact from HubSpot's recycling bin",
+		`→ HubSpot's app sends contact.restore of 4133 (webhooks API, signed) → 200 `+
+			`{"stored":1,"leads":[{"external_id":"4133","stage":"claimed","created":false,"restored":true,"reopened":true}]}`,
+		"→ the lead is back as it was before the deletion: claimed, @Sofie's, dated Fri ", " 16:05 by the event's occurredAt\n",
+		"→ its history: claimed by @Sofie Fri ", " 15:05 · lost (deleted in HubSpot) by hubspot Fri ", " 15:20 · claimed again by hubspot Fri ", " 16:05\n",
+		"→ its SLA clock runs again: the claim of Fri ", " 15:05 still the one measured, contact by Mon ", " 08:50, the deadline it had, counted from its arrival\n",
+		"→ its card is updated: ✋ Claimed: Vejen El-service ApS\n",
+		"📞 Sofie logs first contact with Mads Lund (Vejen El-service ApS)")
 	wantInOrder(t, out, "the GDPR delete in HubSpot",
 		"✋ Mette claims Give Elementer A/S", "📞 Mette logs first contact with Nanna Overgaard (Give Elementer A/S)",
 		"🔒 Nanna Overgaard wants no more contact and asks to have her data deleted; marketing runs HubSpot's GDPR delete on her contact",
@@ -586,6 +614,92 @@ func TestDemoQuietKeep(t *testing.T) {
 			t.Errorf("the Lead from Salesforce's stages are dated %v; want lead and mql at %s, 15 min before its SQL", dated, earlier)
 		}
 	}
+
+	restoredInHubSpot(ctx, t, s)
+}
+
+// restoredInHubSpot checks, in the database the demo kept, the lead whose
+// contact the script deletes in HubSpot and restores there: its stage
+// events from its claim on are the script's steps for it, the deletion
+// lost "deleted in HubSpot" and the restore back at the stage it had,
+// both by hubspot and dated when the script has them, and it ends as the
+// script leaves it, its first claim the one measured.
+func restoredInHubSpot(ctx context.Context, t *testing.T, s *storage.Store) {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Copenhagen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, steps, err := demoScript()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := ""
+	for _, st := range steps {
+		if st.act == actHubSpotRestore {
+			key = st.lead
+		}
+	}
+	if key == "" {
+		t.Fatal("the script restores no contact in HubSpot")
+	}
+	ids := map[string]string{}
+	for _, r := range demoReps {
+		ids[r.Name] = "slack:" + r.ID
+	}
+	var mine []demoStep
+	for _, st := range steps {
+		if st.lead == key {
+			mine = append(mine, st)
+		}
+	}
+	sort.SliceStable(mine, func(i, j int) bool { return earlierStep(mine[i], mine[j]) })
+	var want []string
+	owner, stage := "", handoff.Stage("")
+	for _, st := range mine {
+		at := time.Weekday((st.day + 1) % 7).String()[:3] + " " + st.at
+		switch st.act {
+		case actClaim:
+			owner, stage = ids[st.rep], handoff.StageClaimed
+			want = append(want, fmt.Sprintf("claimed by %s at %s", owner, at))
+		case actContact:
+			stage = handoff.StageContacted
+			want = append(want, fmt.Sprintf("contacted by %s at %s", owner, at))
+		case actHubSpotDelete:
+			want = append(want, fmt.Sprintf("lost (%s) by hubspot at %s", handoff.HubSpotDeletedReason, at))
+		case actHubSpotRestore:
+			want = append(want, fmt.Sprintf("%s by hubspot at %s", stage, at))
+		default:
+			t.Fatalf("the restored lead's step %s: the check does not know it", st.act)
+		}
+	}
+	lead, err := s.LeadByExternalID(ctx, key)
+	if err != nil {
+		t.Fatalf("the lead of the contact restored in HubSpot: %v", err)
+	}
+	events, err := s.Events(ctx, lead.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range events {
+		if e.Kind != handoff.EventStage || e.Details["implied"] != "" || e.Stage.Rank() < handoff.StageClaimed.Rank() && e.Stage != handoff.StageLost {
+			continue
+		}
+		what := string(e.Stage)
+		if e.Stage == handoff.StageLost {
+			what += " (" + e.Details["reason"] + ")"
+		}
+		got = append(got, fmt.Sprintf("%s by %s at %s", what, e.Actor, e.At.In(loc).Format("Mon 15:04")))
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("the history of %s from its claim on:\n%s\nwant:\n%s", key, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if lead.Stage != stage || "slack:"+lead.Owner.UserID != owner || lead.ClaimedAt == nil || len(want) == 0 ||
+		!strings.HasSuffix(want[0], lead.ClaimedAt.In(loc).Format("Mon 15:04")) || lead.SLABreached {
+		t.Errorf("the lead of %s is %s, %s's, claimed %v, breached %v; want %s, %s's, its first claim (%s) kept, not breached",
+			key, lead.Stage, lead.Owner.UserID, lead.ClaimedAt, lead.SLABreached, stage, owner, want)
+	}
 }
 
 func TestDemoUsage(t *testing.T) {
@@ -677,13 +791,14 @@ func TestParseDemoScript(t *testing.T) {
 	}
 	// The events of HubSpot's webhooks API about contacts it sent.
 	_, steps, err = parseDemoScript(hubspotLeads + "1 11:00 hubspot-stage 4131 stage=opportunity since=10:30 reason=Set in HubSpot.\n" +
-		"1 12:00 hubspot-delete 4132 reason=Deleted there.\n1 12:30 hubspot-erase 4131 reason=Erased there.\n")
+		"1 12:00 hubspot-delete 4132 reason=Deleted there.\n1 12:10 hubspot-restore 4132 reason=Restored there.\n1 12:30 hubspot-erase 4131 reason=Erased there.\n")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := []demoStep{
 		{day: 1, at: "11:00", act: actHubSpotStage, lead: "4131", stage: "opportunity", since: "10:30", reason: "Set in HubSpot."},
 		{day: 1, at: "12:00", act: actHubSpotDelete, lead: "4132", reason: "Deleted there."},
+		{day: 1, at: "12:10", act: actHubSpotRestore, lead: "4132", reason: "Restored there."},
 		{day: 1, at: "12:30", act: actHubSpotErase, lead: "4131", reason: "Erased there."},
 	}; !reflect.DeepEqual(steps, want) {
 		t.Errorf("steps = %+v, want %+v", steps, want)
@@ -748,6 +863,13 @@ func TestParseDemoScript(t *testing.T) {
 		hubspotLeads + "1 11:00 hubspot-stage 4131 stage=opportunity since=noon\n",
 		hubspotLeads + "1 11:00 hubspot-delete 4131 stage=lost since=10:30\n",
 		hubspotLeads + "1 11:00 claim 4131 rep=Mette since=10:30\n",
+		hubspotLeads + "1 11:00 hubspot-restore 4131\n",                                        // never deleted
+		hubspotLeads + "1 11:00 hubspot-delete 4132\n1 11:10 hubspot-restore 4131\n",           // another contact deleted
+		hubspotLeads + "1 11:00 hubspot-delete 4131\n1 10:50 hubspot-restore 4131\n",           // restored before its deletion
+		hubspotLeads + "2 09:00 hubspot-restore 4131\n1 11:00 hubspot-delete 4131\n",           // the deletion on a later line
+		hubspotLeads + "1 11:00 hubspot-erase 4131\n1 11:10 hubspot-restore 4131\n",            // erased, not deleted
+		lead + "0 09:00 hubspot-delete hs-1\n0 09:10 hubspot-restore hs-1\n",                   // not from HubSpot
+		hubspotLeads + "1 11:00 hubspot-delete 4131\n1 11:10 hubspot-restore 4131 stage=sql\n", // a stage the restore does not name
 	} {
 		if _, _, err := parseDemoScript(bad); err == nil || !strings.Contains(err.Error(), "demo script line") {
 			t.Errorf("%q: error %v, want one naming the line", bad, err)
