@@ -26,9 +26,12 @@ type Lead struct {
 	Stage       Stage
 	// Reached is the rank of the highest main-path stage ever entered (-1 for none).
 	Reached     int
-	AmountMinor int64  // deal value in minor units (øre, cents) when won
-	Reason      string // why lost or recycled
-	Attributes  map[string]any
+	AmountMinor int64 // deal value in minor units (øre, cents) when won
+	// Reason is why the lead is lost or recycled, the one it entered that
+	// stage with; none in any other stage (the reasons of a loss or return
+	// it left stay in its events, where the funnel counts them).
+	Reason     string
+	Attributes map[string]any
 
 	// Owner is the rep who claimed it; a lost or recycled lead keeps the
 	// rep who worked it (for the reports) until it is an SQL again.
@@ -146,8 +149,10 @@ func (l *Lead) Amount() float64 { return float64(l.AmountMinor) / 100 }
 // without a new SQL (lost or recycled straight back to claimed or
 // contacted) keeps its cycle's first claim and first contact, which the
 // SLA and the medians measure: a second contact does not move a met
-// deadline to a breach, nor the contact to another period. It is pure:
-// the caller persists the lead and events together.
+// deadline to a breach, nor the contact to another period. A lead that
+// enters any stage but lost or recycled loses its Reason, which its
+// history keeps; the caller sets the reason of a loss or return. It is
+// pure: the caller persists the lead and events together.
 func (l *Lead) EnterStages(t Transition, at time.Time, actor string, details map[string]string, policy Policy) []Event {
 	return l.enterStages(t, at, at, actor, details, policy)
 }
@@ -217,6 +222,9 @@ func (l *Lead) enterStages(t Transition, at, clock time.Time, actor string, deta
 	}
 	if len(t.Entered) > 0 {
 		l.Stage = t.Entered[len(t.Entered)-1]
+		if l.Stage != StageLost && l.Stage != StageRecycled {
+			l.Reason = "" // its event keeps why it was lost or recycled
+		}
 	}
 	if wasSQL && l.Stage != StageSQL {
 		// Leaving the SQL stage by any path ends the offer, as a claim does.

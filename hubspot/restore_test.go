@@ -41,7 +41,7 @@ func TestHubSpotRestoreEvent(t *testing.T) {
 		stage              handoff.Stage
 		restored, reopened bool
 		stale              bool
-		reason             string // the lead's reason, when it is lost
+		reason             string // the lead's reason: none unless it is lost
 		announced          int    // announcements the last step added
 		holds              bool   // the contact holds its address at the end
 	}{
@@ -114,7 +114,7 @@ func TestHubSpotRestoreEvent(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if l.Stage != c.stage || (c.reason != "" && l.Reason != c.reason) {
+				if l.Stage != c.stage || l.Reason != c.reason {
 					t.Errorf("lead: stage %s, reason %q; want %s, %q", l.Stage, l.Reason, c.stage, c.reason)
 				}
 				a, r := announcements(t, s, l.ID)

@@ -120,8 +120,9 @@ func TestSaveLead(t *testing.T) {
 			if fmt.Sprint(stages(events)) != "[lead mql sql recycled sql]" {
 				t.Fatalf("events = %v", stages(events))
 			}
-			if got.Reason != "no budget" || !got.SQLAt.Equal(t0.Add(2*time.Hour)) {
-				t.Fatalf("lead = reason %q sql_at %v", got.Reason, got.SQLAt)
+			// An SQL again has no reason; its return keeps it.
+			if got.Reason != "" || events[3].Details["reason"] != "no budget" || !got.SQLAt.Equal(t0.Add(2*time.Hour)) {
+				t.Fatalf("lead = reason %q (recycled for %q) sql_at %v", got.Reason, events[3].Details["reason"], got.SQLAt)
 			}
 			out, _ := s.OutboxMessages(ctx, got.ID)
 			if len(out) != 3 || out[0].Kind != handoff.OutboxAnnounceLead || out[2].Kind != handoff.OutboxAnnounceLead {
