@@ -386,7 +386,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 		if err := migrateReturnedSQLs(tx); err != nil {
 			return err
 		}
-		return migrateDeletedRecords(tx)
+		if err := migrateDeletedRecords(tx); err != nil {
+			return err
+		}
+		return migrateReopenedReasons(tx)
 	})
 }
 
