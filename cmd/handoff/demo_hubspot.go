@@ -154,6 +154,9 @@ func (d *demo) restoreInHubSpot(ctx context.Context, l *demoLeadState, reason st
 			deleted.Actor, restored.Stage, restored.At, restored.Actor,
 			before.Stage, before.Owner.UserID, before.ClaimedAt, before.ContactDueAt, before.Stage, hubspot.DeletedReason, hubspot.Actor, before.Stage, now, hubspot.Actor)
 	}
+	if lead.Reason != "" {
+		return fmt.Errorf("contact.restore of %s: the reopened lead keeps the reason %q; want none, the loss's reason in its history only", l.key, lead.Reason)
+	}
 	d.hubSpotRestored++
 	d.printf("%18s→ the lead is back as it was before the deletion: %s, %s's, dated %s by the event's occurredAt\n", "",
 		lead.Stage, d.mention(lead.Owner.UserID), d.when(restored.At))
