@@ -52,11 +52,11 @@ func fuzzedID(body []byte) string {
 	return ext
 }
 
-// FuzzPostLead posts arbitrary bodies to POST /api/leads on a real SQLite
-// store. The answer is a 2xx or a 4xx, never a 5xx; a 400 names the bad
-// field ("body" for a body refused whole); a refused body leaves the lead
-// it names as it was; an accepted one is stored, and only valid UTF-8 is
-// accepted.
+// FuzzPostLead posts arbitrary bodies to POST /api/leads on a real store
+// (SQLite, or PostgreSQL with HANDOFF_FUZZ_DIALECT). The answer is a 2xx
+// or a 4xx, never a 5xx; a 400 names the bad field ("body" for a body
+// refused whole); a refused body leaves the lead it names as it was; an
+// accepted one is stored, and only valid UTF-8 is accepted.
 func FuzzPostLead(f *testing.F) {
 	for _, seed := range []string{
 		`{"external_id":"hs-1001","name":"Ann Berg","email":"ann@berg.dk","company":"Berg ApS","title":"IT-chef","score":82}`,

@@ -38,8 +38,9 @@ func teamsSeeds(e *teamsEnv) [][]byte {
 }
 
 // FuzzTeamsActivity sends arbitrary activities with a valid Bot Framework
-// token to the endpoint on a real SQLite store: the answer is a 2xx or a
-// 4xx (an invoke's own error is in its body), never a 5xx or a panic.
+// token to the endpoint on a real store (SQLite, or PostgreSQL with
+// HANDOFF_FUZZ_DIALECT): the answer is a 2xx or a 4xx (an invoke's own
+// error is in its body), never a 5xx or a panic.
 //
 // The token is signed once and again only when it is half way to its
 // expiry (fuzzToken): an RSA signature for every input made each one

@@ -94,11 +94,11 @@ func snap(t *testing.T, s *storage.Store, ids []string) snapshot {
 }
 
 // FuzzWebhook sends arbitrary bodies, validly signed, to the webhook on a
-// real SQLite store: the answer is 200, 400 or 413, never a 5xx; a 400
-// names the property ("body" for a body refused whole); a refused body
-// stores nothing; an accepted one stores every contact it names, but for
-// events it answers unknown or ignored, which make no lead, and only
-// valid UTF-8 is accepted.
+// real store (SQLite, or PostgreSQL with HANDOFF_FUZZ_DIALECT): the answer
+// is 200, 400 or 413, never a 5xx; a 400 names the property ("body" for a
+// body refused whole); a refused body stores nothing; an accepted one
+// stores every contact it names, but for events it answers unknown or
+// ignored, which make no lead, and only valid UTF-8 is accepted.
 func FuzzWebhook(f *testing.F) {
 	for _, seed := range []string{
 		classicContact,
