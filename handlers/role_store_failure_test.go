@@ -87,14 +87,17 @@ func TestSlackRoleCheckWhenTheStoreFails(t *testing.T) {
 // client's timeout is Slack not answering, not a failure of Handoff's.
 func TestSlackReassignWhenUsersInfoOutlastsTheClientTimeout(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
-		r := newSlackRigWith(t, s, nil, &http.Client{Timeout: 100 * time.Millisecond})
+		// A timeout every other call of the rig meets in time even on a
+		// loaded machine (the form's opening, the drain's posts); the fake
+		// answers users.info only once the client gave up on it.
+		r := newSlackRigWith(t, s, nil, &http.Client{Timeout: time.Second})
 		l := r.announced(t, "owner-slow")
 		// The manager opens the form: their own users.info is read and kept.
 		if status, body := r.click(t, "UBOSS", bot.ActionReassign, l.ID); status != http.StatusOK {
 			t.Fatalf("open the form: HTTP %d %s", status, body)
 		}
 		r.drain(t)
-		r.slack.SlowNext("users.info", 1, 2*time.Second)
+		r.slack.SlowNext("users.info", 1, 30*time.Second)
 		state := fmt.Sprintf(`{"lead":%d,"channel":%q}`, l.ID, salesChannel)
 		status, body := r.send(t, "/slack/interactions", signingSecret, time.Now(),
 			slacktest.SubmitPayload("UBOSS", bot.ActionReassign, state, map[string]string{"user:owner": "UNEW"}))
