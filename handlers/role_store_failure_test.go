@@ -19,6 +19,10 @@ import (
 // (storagetest.Closed).
 const storeClosed = "database is closed"
 
+// accountUnknown is what a Slack user is told when Slack could not say
+// whether they are a full member of the workspace.
+const accountUnknown = "Sorry, I could not check your Slack account just now."
+
 // TestSlackRoleCheckWhenTheStoreFails: the sales channel's members are
 // shared between replicas through the store (SalesMembers.Share), which
 // each role check reads first. When that read fails (here: the store's
@@ -63,14 +67,88 @@ func TestSlackRoleCheckWhenTheStoreFails(t *testing.T) {
 				if got := r.lead(t, l.ID); got.Stage != handoff.StageSQL || !got.Owner.IsZero() {
 					t.Errorf("lead %s owned by %+v, want an SQL nobody owns", got.Stage, got.Owner)
 				}
-				told := []string{body}
-				for _, c := range append(r.slack.Calls("chat.postEphemeral"), r.slack.Calls("response_url")...) {
-					told = append(told, c.Param("text"))
-				}
+				told := r.told(body)
 				for _, text := range told {
 					if strings.Contains(text, "did not answer") {
 						t.Errorf("the user was told %q", text)
 					}
+				}
+				if err := storeFailureLogged(r.logs.String()+r.reqLogs.String(), storeClosed); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+	})
+}
+
+// TestSlackAccountCheckWhenTheStoreFails: every command, click and form
+// first checks that its user is a full member of the workspace
+// (Workspace.Check), which reads the users' changes the replicas share
+// through the store (Workspace.Share) before asking users.info. When
+// that read fails (here: the store's database is closed), Slack answered
+// nothing wrong: the request fails as an internal error does on its path
+// (a command's "Sorry, `/funnel` failed", logged once at error level; a
+// click's and a form's HTTP 500, logged once by the handlers), and the
+// user is not told that their Slack account could not be checked. When
+// Slack is the one that fails (users.info answers an error), the user is
+// still told so. Before, the store's failure was answered as Slack's:
+// "Sorry, I could not check your Slack account just now".
+func TestSlackAccountCheckWhenTheStoreFails(t *testing.T) {
+	type request func(t *testing.T, r *slackRig, lead int64) (int, string)
+	command := func(t *testing.T, r *slackRig, _ int64) (int, string) {
+		return r.send(t, "/slack/commands", signingSecret, time.Now(),
+			slacktest.CommandBody("UREP", salesChannel, "/funnel", "month", r.slack.ResponseURL("UREP")))
+	}
+	click := func(t *testing.T, r *slackRig, lead int64) (int, string) {
+		return r.click(t, "UREP", bot.ActionClaim, lead)
+	}
+	form := func(t *testing.T, r *slackRig, lead int64) (int, string) {
+		state := fmt.Sprintf(`{"lead":%d,"channel":%q}`, lead, salesChannel)
+		return r.send(t, "/slack/interactions", signingSecret, time.Now(),
+			slacktest.SubmitPayload("UREP", bot.ActionNotAFit, state, map[string]string{"reason": "spam"}))
+	}
+	tests := []struct {
+		name       string
+		store      bool // the store fails, else Slack's users.info
+		send       request
+		wantStatus int
+		wantTold   string // in what the user is told; "" for nothing
+	}{
+		{"StoreFailsCommand", true, command, http.StatusOK, "Sorry, `/funnel` failed. Please try again."},
+		{"StoreFailsClick", true, click, http.StatusInternalServerError, ""},
+		{"StoreFailsForm", true, form, http.StatusInternalServerError, ""},
+		{"SlackFailsCommand", false, command, http.StatusOK, accountUnknown},
+		{"SlackFailsClick", false, click, http.StatusOK, accountUnknown},
+		{"SlackFailsForm", false, form, http.StatusOK, accountUnknown},
+	}
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r := newSlackRig(t, s, nil)
+				l := r.announced(t, fmt.Sprintf("account-%d", i))
+				if tt.store {
+					r.workspace.Share(storagetest.Closed(t, s.Dialect()))
+				} else {
+					r.slack.ErrorNext("users.info", 1, "fatal_error")
+				}
+				status, body := tt.send(t, r, l.ID)
+				r.drain(t)
+				if status != tt.wantStatus {
+					t.Errorf("HTTP %d %s, want %d", status, body, tt.wantStatus)
+				}
+				if got := r.lead(t, l.ID); got.Stage != handoff.StageSQL || !got.Owner.IsZero() {
+					t.Errorf("lead %s owned by %+v, want an SQL nobody owns", got.Stage, got.Owner)
+				}
+				told := r.told(body)
+				all := strings.Join(told, "\n")
+				if tt.wantTold != "" && !strings.Contains(all, tt.wantTold) {
+					t.Errorf("the user was told %q, want %q", told, tt.wantTold)
+				}
+				if !tt.store {
+					return
+				}
+				if strings.Contains(all, "Slack account") {
+					t.Errorf("the user was told %q, that Slack failed", told)
 				}
 				if err := storeFailureLogged(r.logs.String()+r.reqLogs.String(), storeClosed); err != nil {
 					t.Error(err)
@@ -174,6 +252,16 @@ func TestTeamsRoleCheckWhenTheStoreFails(t *testing.T) {
 			})
 		}
 	})
+}
+
+// told is what the user was told: the answer to their request (body)
+// and every private message and response_url answer so far.
+func (r *slackRig) told(body string) []string {
+	told := []string{body}
+	for _, c := range append(r.slack.Calls("chat.postEphemeral"), r.slack.Calls("response_url")...) {
+		told = append(told, c.Param("text"))
+	}
+	return told
 }
 
 // storeFailureLogged returns nil when log holds one line naming the

@@ -50,6 +50,7 @@ type slackRig struct {
 	back      *channelsBack          // the App's calls of OnChannelBack
 	reqLogs   *testkit.LogBuffer     // the HTTP handlers' log (failed requests)
 	members   *slackbot.SalesMembers // the App's and the bot's, not shared
+	workspace *slackbot.Workspace    // the App's, not shared
 }
 
 // channelsBack records the channels of OnChannelBack's calls.
@@ -109,7 +110,8 @@ func newSlackRigWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 		workspaceAPI = slackbot.NewClient(slackToken, "", fake.APIURL())
 		slack.OptionHTTPClient(web)(workspaceAPI)
 	}
-	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: slackbot.NewWorkspace(workspaceAPI), Answerer: answerer,
+	workspace := slackbot.NewWorkspace(workspaceAPI)
+	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: workspace, Answerer: answerer,
 		Members: members, Managers: managers, SalesChannel: salesChannel, ManagerChannel: managerChannel, OnChannelLost: func() { lost.Add(1) }, OnChannelBack: back.add,
 		Dedup: s, Logger: slog.New(slog.NewTextHandler(logs, nil)), AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
 	mux := http.NewServeMux()
@@ -117,7 +119,7 @@ func newSlackRigWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux, mux))
 	t.Cleanup(srv.Close)
 	return &slackRig{store: s, slack: fake, disp: disp, srv: srv, answerDue: answerDue, logs: logs, reqLogs: reqLogs, members: members,
-		lost: lost, back: back}
+		workspace: workspace, lost: lost, back: back}
 }
 
 // send posts body to path signed at ts with secret, and returns the status

@@ -66,14 +66,18 @@ func (a *App) Command(ctx context.Context, cmd slackapi.SlashCommand) (any, erro
 	if !known {
 		return private(bot.Notice("I don't know `/" + bot.Escape(name) + "`.")), nil
 	}
+	c := bot.Command{Platform: Name, Name: name, Text: strings.TrimSpace(cmd.Text), UserID: cmd.UserID, Channel: cmd.ChannelID}
 	if err := a.cfg.Workspace.Check(ctx, cmd.TeamID, "", cmd.UserID); err != nil {
-		return private(a.refusal(ctx, err)), nil
+		refusal, err := a.refusal(ctx, err)
+		if err != nil {
+			refusal = a.commandAnswer(ctx, c, bot.Message{}, err) // Handoff's own failure
+		}
+		return private(refusal), nil
 	}
 	if a.cfg.Answerer == nil {
 		return private(bot.Notice("`/" + bot.Escape(name) + "` is not available yet.")), nil
 	}
 	actor := bot.Actor{Platform: Name, UserID: cmd.UserID, Channel: cmd.ChannelID, ReplyTo: cmd.ResponseURL}
-	c := bot.Command{Platform: Name, Name: name, Text: strings.TrimSpace(cmd.Text), UserID: cmd.UserID, Channel: cmd.ChannelID}
 	type answer struct {
 		msg bot.Message
 		err error
@@ -129,15 +133,27 @@ func (a *App) recordShown(ctx context.Context, msg bot.Message, responseURL stri
 	}
 }
 
-// refusal is the private answer to a request from someone Handoff does
-// not act for, or whose membership could not be checked.
-func (a *App) refusal(ctx context.Context, err error) bot.Message {
-	if handoff.ErrorCode(err) == handoff.EFORBIDDEN {
+// accountUnknown is the private answer to a request whose user Slack
+// could not place just then (auth.test or users.info did not answer).
+const accountUnknown = "Sorry, I could not check your Slack account just now. Please try again."
+
+// refusal is the private answer, logged, to a request whose user failed
+// Workspace.Check with err: someone Handoff does not act for
+// (EFORBIDDEN), or whose account Slack could not tell just then
+// (bot.IsUnanswered: accountUnknown). Any other err is Handoff's own
+// failure on the way (the store, sharing users' changes), not Slack's:
+// refusal returns it, unlogged, for its caller to answer and log as it
+// does an internal error.
+func (a *App) refusal(ctx context.Context, err error) (bot.Message, error) {
+	switch {
+	case handoff.ErrorCode(err) == handoff.EFORBIDDEN:
 		a.logger.WarnContext(ctx, "slack: request refused", "err", err)
-		return bot.ErrorNotice(err)
+		return bot.ErrorNotice(err), nil
+	case bot.IsUnanswered(err):
+		a.logger.ErrorContext(ctx, "slack: cannot check the user's membership", "err", err)
+		return bot.Notice(accountUnknown), nil
 	}
-	a.logger.ErrorContext(ctx, "slack: cannot check the user's membership", "err", err)
-	return bot.Notice("Sorry, I could not check your Slack account just now. Please try again.")
+	return bot.Message{}, err
 }
 
 // commandAnswer turns an answerer's result into what the user sees.

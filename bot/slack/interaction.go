@@ -40,7 +40,11 @@ func (a *App) click(ctx context.Context, ic slackapi.InteractionCallback) error 
 	}
 	actor := bot.Actor{Platform: Name, UserID: ic.User.ID, Channel: channel, ReplyTo: ic.ResponseURL}
 	if err := a.cfg.Workspace.Check(ctx, ic.Team.ID, ic.User.TeamID, ic.User.ID); err != nil {
-		return a.cfg.Bot.Notify(ctx, actor, a.refusal(ctx, err))
+		refusal, err := a.refusal(ctx, err)
+		if err != nil {
+			return err // Handoff's own failure: not Slack's doing
+		}
+		return a.cfg.Bot.Notify(ctx, actor, refusal)
 	}
 	for _, act := range ic.ActionCallback.BlockActions {
 		if act == nil || !strings.HasPrefix(act.ActionID, "lead.") {
@@ -97,7 +101,11 @@ func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any,
 			a.logRefused(ctx, ic, err, "err", err)
 			return onForm(ic, values, bot.ErrorNotice(err)), nil
 		}
-		return onForm(ic, values, a.refusal(ctx, err)), nil
+		refusal, err := a.refusal(ctx, err)
+		if err != nil {
+			return nil, err // Handoff's own failure: not Slack's doing
+		}
+		return onForm(ic, values, refusal), nil
 	}
 	var owner string // a Reassign form's new owner
 	if ic.View.CallbackID == bot.ActionReassign {

@@ -47,6 +47,8 @@ type socketRig struct {
 	// members is the bot's sales channel members (not shared: Share them
 	// before start).
 	members *slackbot.SalesMembers
+	// workspace is the App's (not shared: Share it before start).
+	workspace *slackbot.Workspace
 	// clock is the runner's; checks receives the ticks of each
 	// connection's liveness check, in the order of the connections.
 	clock  *testkit.Clock
@@ -93,10 +95,11 @@ func newSocketRigOn(t testing.TB, s *storage.Store, appTok string, fake *slackte
 	answerer := slowWhenAsked{&report.Reports{Store: s, Policy: policy}, release}
 	logs := &testkit.LogBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: slackbot.NewWorkspace(api), Answerer: answerer, Dedup: s, Logger: logger,
+	workspace := slackbot.NewWorkspace(api)
+	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: workspace, Answerer: answerer, Dedup: s, Logger: logger,
 		AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
 	r := &socketRig{store: s, slack: fake, disp: disp, runner: slackbot.NewSocketMode(api, app, logger), log: logs, members: members,
-		clock: testkit.NewClock(testkit.T0), checks: make(chan chan time.Time, 64), answerDue: answerDue, release: release}
+		workspace: workspace, clock: testkit.NewClock(testkit.T0), checks: make(chan chan time.Time, 64), answerDue: answerDue, release: release}
 	r.runner.PingInterval, r.runner.Now = pingInterval, r.clock.Now
 	r.runner.Ticker = func(time.Duration) (<-chan time.Time, func()) {
 		tick := make(chan time.Time)
