@@ -282,3 +282,68 @@ func storeFailureLogged(log, storeErr string) error {
 	}
 	return nil
 }
+
+// TestTeamsCommandWhenTheStoreFails: every command first checks that its
+// sender is a full member of the tenant (SalesMembers.IsGuest), which
+// reads the team's member changes the replicas share through the store.
+// When that read fails (here: the store's database is closed), Teams
+// answered nothing wrong: the command is answered as one whose answer
+// failed on Handoff's side is, "Sorry, **funnel** failed. Please try again."
+// in the sender's chat, logged once at error level with the store's
+// error. When it is the Bot Connector that does not answer, the sender is
+// still told that Handoff could not check just now that they are a full
+// member (teams.NotKnownMember), logged as a warning. Before, the store's
+// failure was answered NotKnownMember too.
+func TestTeamsCommandWhenTheStoreFails(t *testing.T) {
+	tests := []struct {
+		name     string
+		store    bool // the store fails, else the Bot Connector
+		wantTold string
+	}{
+		{"StoreFails", true, "Sorry, **funnel** failed. Please try again."},
+		{"TeamsFails", false, "could not check just now that you are a full member"},
+	}
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				e := newTeamsEnv(t, s, nil)
+				e.install()
+				if tt.store {
+					e.members.Share(storagetest.Closed(t, s.Dialect()))
+				}
+				user, personal := fmt.Sprintf("29:cmd-store-%d", i), fmt.Sprintf("a:cmd-store-%d", i)
+				a := e.activity("message", user, "Cora Command", personal)
+				a["text"] = "funnel"
+				if !tt.store {
+					e.bf.Unavailable(1000, "") // the Bot Connector does not answer
+				}
+				status, body := e.post(a, e.token())
+				e.bf.Unavailable(0, "")
+				if status != http.StatusOK {
+					t.Fatalf("HTTP %d %s, want 200", status, body)
+				}
+				before := len(e.bf.Calls())
+				e.deliver()
+				var told []string
+				for _, c := range e.bf.Calls()[before:] {
+					if c.Op == "send" {
+						told = append(told, c.ConversationID+": "+cardText(c))
+					}
+				}
+				if len(told) != 1 || !strings.HasPrefix(told[0], personal+": ") || !strings.Contains(told[0], tt.wantTold) {
+					t.Errorf("the sender was told %q, want %q once in their chat", told, tt.wantTold)
+				}
+				log := e.logs.String() + e.reqLogs.String()
+				if !tt.store {
+					if warned := e.logs.Lines("is not known"); len(warned) != 1 || !strings.Contains(warned[0], "level=WARN") {
+						t.Errorf("logged %q, want one warning that Teams could not tell\n%s", warned, log)
+					}
+					return
+				}
+				if err := storeFailureLogged(log, storeClosed); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+	})
+}

@@ -53,6 +53,7 @@ type teamsEnv struct {
 	lost      *atomic.Int32       // calls of the App's OnChannelLost
 	back      *channelsBack       // the App's calls of OnChannelBack
 	members   *teams.SalesMembers // the App's and the bot's, not shared
+	reqLogs   *testkit.LogBuffer  // the HTTP handler's log (failed requests)
 }
 
 func newTeamsEnv(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *teamsEnv {
@@ -81,7 +82,7 @@ func newTeamsEnvWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 	if answerer != nil {
 		answerer = b.Readers(answerer)
 	}
-	logs := &testkit.LogBuffer{}
+	logs, reqLogs := &testkit.LogBuffer{}, &testkit.LogBuffer{}
 	lost, back := &atomic.Int32{}, &channelsBack{}
 	app := teams.NewApp(teams.AppConfig{Bot: b, Leads: s, Store: s, Dedup: s, Platform: platform, Members: members, Policy: policy, Answerer: answerer, Now: clk.Now,
 		SalesChannel: "Sales", ManagerChannel: managersID, OnChannelLost: func() { lost.Add(1) }, OnChannelBack: back.add,
@@ -89,11 +90,11 @@ func newTeamsEnvWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil)
 	v.MinRefetch = 0
 	mux := http.NewServeMux()
-	handlers.NewTeams(v, app, []string{tenantID}, discardLogger()).Register(mux)
+	handlers.NewTeams(v, app, []string{tenantID}, slog.New(slog.NewTextHandler(reqLogs, nil))).Register(mux)
 	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux, mux))
 	t.Cleanup(srv.Close)
 	return &teamsEnv{t: t, srv: srv, bf: bf, store: s, bot: b, disp: disp, platform: platform, validator: v, clock: clk, policy: policy, logs: logs, lost: lost, back: back,
-		members: members}
+		members: members, reqLogs: reqLogs}
 }
 
 // token is a valid Bot Framework token for the fake's service URL.

@@ -1,6 +1,7 @@
 package teams
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -476,13 +477,15 @@ func isForm(c Card) bool {
 	return false
 }
 
-// refused returns the answer to the sender of act when they are not a
-// full member of the tenant (SalesMembers.IsGuest: a guest in the sales
-// channel's team or outside it, an anonymous user), whose commands Handoff
-// refuses, reports included, as Slack refuses a guest's; and when the Bot
-// Connector cannot tell (a warning), or the store failed on the way (an
-// error, not blamed on Teams), since a report is for full members only.
-func (a *App) refused(ctx context.Context, act *Activity) (bot.Message, bool) {
+// refused returns the answer to the sender of act, whose command is
+// name, when they are not a full member of the tenant
+// (SalesMembers.IsGuest: a guest in the sales channel's team or outside
+// it, an anonymous user), whose commands Handoff refuses, reports
+// included, as Slack refuses a guest's; and when the Bot Connector cannot
+// tell (NotKnownMember, a warning), since a report is for full members
+// only. When the store failed on the way, not Teams' doing, the command
+// is answered as one that failed (failed: logged as an error).
+func (a *App) refused(ctx context.Context, act *Activity, name string) (bot.Message, bool) {
 	if a.cfg.Members == nil {
 		return bot.Message{}, false
 	}
@@ -492,12 +495,19 @@ func (a *App) refused(ctx context.Context, act *Activity) (bot.Message, bool) {
 		a.logger.WarnContext(ctx, "teams: whether the sender is a full member is not known; command refused", "user", act.From.ID, "err", err)
 		return bot.Notice(NotKnownMember), true
 	case err != nil:
-		a.logger.ErrorContext(ctx, "teams: cannot check whether the sender is a full member; command refused", "user", act.From.ID, "err", err)
-		return bot.Notice(NotKnownMember), true
+		return a.failed(ctx, name, act.From.ID, err), true
 	case guest:
 		return bot.Notice(NotAMember), true
 	}
 	return bot.Message{}, false
+}
+
+// failed is the answer to user's command name that failed on Handoff's
+// side (err: an internal error, the store's), logged once at error level:
+// the command failed, and may be sent again.
+func (a *App) failed(ctx context.Context, name, user string, err error) bot.Message {
+	a.logger.ErrorContext(ctx, "teams: command failed", "command", name, "user", user, "err", err)
+	return bot.Notice("Sorry, *" + bot.Escape(cmp.Or(name, "help")) + "* failed. Please try again.")
 }
 
 // mentionTag matches the bot's own mention in a channel message.
@@ -528,7 +538,7 @@ func (a *App) command(ctx context.Context, act *Activity) error {
 	name, rest, _ := strings.Cut(strings.Join(strings.Fields(text), " "), " ")
 	name = strings.ToLower(strings.TrimPrefix(name, "/"))
 	who := actor(act)
-	if refusal, ok := a.refused(ctx, act); ok {
+	if refusal, ok := a.refused(ctx, act, name); ok {
 		return a.cfg.Bot.Notify(ctx, who, refusal)
 	}
 	known := false
@@ -560,8 +570,7 @@ func (a *App) command(ctx context.Context, act *Activity) error {
 		case err == nil:
 			msg = ans
 		case handoff.ErrorCode(err) == handoff.EINTERNAL:
-			a.logger.ErrorContext(ctx, "teams: command failed", "command", name, "user", act.From.ID, "err", err)
-			msg = bot.Notice("Sorry, *" + name + "* failed. Please try again.")
+			msg = a.failed(ctx, name, act.From.ID, err)
 		default:
 			msg = bot.ErrorNotice(err)
 		}
