@@ -226,16 +226,7 @@ func TestTeamsRoleCheckWhenTheStoreFails(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		for i, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				e := newTeamsEnv(t, s, nil)
-				e.install()
-				ann := handoff.TeamsUser{ID: annID, AADObjectID: annAAD, Name: "Ann New", TenantID: tenantID,
-					ServiceURL: e.bf.ServiceURL(), WroteIn: "a:ann-store", DMConversationID: "a:ann-store"}
-				if err := s.SaveTeamsUser(context.Background(), ann, time.Now()); err != nil {
-					t.Fatal(err)
-				}
-				e.members.Share(storagetest.Closed(t, s.Dialect()))
-				id := e.newSQL(fmt.Sprintf("store-fails-%d", i))
-				e.deliver()
+				e, id := storeFailingTeamsEnv(t, s, annID, annAAD, fmt.Sprintf("store-fails-%d", i))
 				res := tt.send(t, e, id)
 				if res.StatusCode != http.StatusInternalServerError || !strings.Contains(res.raw, "Sorry, that did not work") {
 					t.Errorf("answered %s, want the invoke error 500 of a failed card action", res.raw)
@@ -262,6 +253,27 @@ func (r *slackRig) told(body string) []string {
 		told = append(told, c.Param("text"))
 	}
 	return told
+}
+
+// storeFailingTeamsEnv returns a Teams rig, installed, whose sales
+// channel's team members are shared through a store that fails
+// (storagetest.Closed), with Ann (annID, annAAD), who wrote to the bot,
+// stored to be picked as a new owner, and the id of a new SQL (ext)
+// posted to the sales channel.
+func storeFailingTeamsEnv(t *testing.T, s *storage.Store, annID, annAAD, ext string) (*teamsEnv, int64) {
+	t.Helper()
+	e := newTeamsEnv(t, s, nil)
+	e.install()
+	chat := "a:" + strings.TrimPrefix(annID, "29:")
+	ann := handoff.TeamsUser{ID: annID, AADObjectID: annAAD, Name: "Ann New", TenantID: tenantID,
+		ServiceURL: e.bf.ServiceURL(), WroteIn: chat, DMConversationID: chat}
+	if err := s.SaveTeamsUser(context.Background(), ann, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	e.members.Share(storagetest.Closed(t, s.Dialect()))
+	id := e.newSQL(ext)
+	e.deliver()
+	return e, id
 }
 
 // storeFailureLogged returns nil when log holds one line naming the
@@ -342,6 +354,72 @@ func TestTeamsCommandWhenTheStoreFails(t *testing.T) {
 				}
 				if err := storeFailureLogged(log, storeClosed); err != nil {
 					t.Error(err)
+				}
+			})
+		}
+	})
+}
+
+// TestTeamsSubmitWhenTheStoreFails: an Action.Submit click (a message
+// activity with a value, from a client without Universal Actions) and a
+// Reassign form sent as one (from the manager's chat with the bot, where
+// the form was sent) check the sender's role, and the form its new owner,
+// reading the team's member changes the replicas share through the store.
+// When that read fails (here: the store's database is closed), Teams
+// answered nothing wrong: the activity fails as an Action.Submit's
+// internal error does, HTTP 500 logged once at error level with the
+// store's error, for Bot Framework to deliver again (and a delivery again
+// is handled, not dropped as a repeat); nothing is done, and nobody is
+// told that Teams did not answer.
+func TestTeamsSubmitWhenTheStoreFails(t *testing.T) {
+	const annID, annAAD = "29:ann-submit-store", "6d0c1b2a-3e4f-4a5b-9c8d-7e6f5a4b3c30"
+	tests := []struct {
+		name     string
+		activity func(t *testing.T, e *teamsEnv, lead int64) map[string]any
+	}{
+		{name: "Claim", activity: func(t *testing.T, e *teamsEnv, lead int64) map[string]any {
+			click := e.activity("message", ritaID, "Rita Rep", salesID+";messageid=99")
+			click["replyToId"] = "99"
+			click["value"] = map[string]any{"action": bot.ActionClaim, "value": fmt.Sprint(lead)}
+			return click
+		}},
+		{name: "ReassignForm", activity: func(t *testing.T, e *teamsEnv, lead int64) map[string]any {
+			// The manager, named in TEAMS_MANAGERS, may open the form
+			// whatever the team's members.
+			form := e.invoke(managerID, "Boss", map[string]any{"action": bot.ActionReassign, "value": fmt.Sprint(lead)})
+			data := map[string]any{"in_owner": annAAD}
+			for k, v := range formSubmitData(t, form) {
+				data[k] = v
+			}
+			submit := e.activity("message", managerID, "Boss", "a:boss-store")
+			submit["value"] = data
+			return submit
+		}},
+	}
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				e, id := storeFailingTeamsEnv(t, s, annID, annAAD, fmt.Sprintf("submit-store-%d", i))
+				a := tt.activity(t, e, id)
+				before := len(e.bf.Calls())
+				status, body := e.post(a, e.token())
+				if status != http.StatusInternalServerError {
+					t.Errorf("HTTP %d %s, want 500 (an internal error, delivered again)", status, body)
+				}
+				e.deliver()
+				for _, c := range e.bf.Calls()[before:] {
+					if text := cardText(c); strings.Contains(text, "did not answer") || strings.Contains(text, "could not check") {
+						t.Errorf("%s %s was told %s", c.Op, c.ConversationID, text)
+					}
+				}
+				if l := e.lead(id); l.Stage != handoff.StageSQL || !l.Owner.IsZero() {
+					t.Errorf("lead %s owned by %+v, want an SQL nobody owns", l.Stage, l.Owner)
+				}
+				if err := storeFailureLogged(e.logs.String()+e.reqLogs.String(), storeClosed); err != nil {
+					t.Error(err)
+				}
+				if status, body := e.post(a, e.token()); status != http.StatusInternalServerError {
+					t.Errorf("delivered again: HTTP %d %s, want 500 (handled again, not dropped)", status, body)
 				}
 			})
 		}
