@@ -65,13 +65,20 @@ func newTeamsEnv(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *
 // managers as TEAMS_MANAGERS (managerID when none).
 func newTeamsEnvWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer, policy handoff.Policy, managers ...string) *teamsEnv {
 	t.Helper()
+	return newTeamsEnvOn(t, s, s, answerer, policy, managers...)
+}
+
+// newTeamsEnvOn is newTeamsEnvWith whose Platform reads and writes the
+// stored channels and users through ps (s, or a store over it).
+func newTeamsEnvOn(t testing.TB, s *storage.Store, ps teams.Store, answerer bot.CommandAnswerer, policy handoff.Policy, managers ...string) *teamsEnv {
+	t.Helper()
 	if len(managers) == 0 {
 		managers = []string{managerID}
 	}
 	bf := teamstest.New(t)
 	clk := testkit.NewClock(time.Now().UTC())
 	conn := teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil)
-	platform := teams.NewPlatform(conn, s, tenantID)
+	platform := teams.NewPlatform(conn, ps, tenantID)
 	members := teams.NewSalesMembers(platform, "Sales")
 	b := bot.New(bot.Config{Store: s, Policy: policy, Now: clk.Now, Logger: discardLogger(),
 		Managers:     map[string]bot.Managers{teams.Name: teams.NewManagers(platform, managers)},

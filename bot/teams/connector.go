@@ -17,6 +17,7 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/internal/cache"
 )
 
 // Outbound auth facts.
@@ -228,7 +229,8 @@ func (c *Connector) ConversationMember(ctx context.Context, serviceURL, conversa
 // (when not nil). The failures of the token service and of the Bot
 // Connector (no answer, an error status, an answer that cannot be read)
 // are marked bot.Unanswered: Teams did not answer, whatever Handoff read
-// before asking.
+// before asking. In a cache's fetch, the call is noted (cache.Calling):
+// a wait for the fetch that runs out meanwhile is Teams' doing (slow).
 func (c *Connector) do(ctx context.Context, method, serviceURL, path string, body []byte, out any) error {
 	op := method + " " + path
 	if serviceURL == "" {
@@ -237,6 +239,7 @@ func (c *Connector) do(ctx context.Context, method, serviceURL, path string, bod
 	if !strings.HasSuffix(serviceURL, "/") {
 		serviceURL += "/"
 	}
+	defer cache.Calling(ctx)() // a cache's fetch waiting from here waits on Teams
 	token, err := c.accessToken(ctx)
 	if err != nil {
 		return bot.Unanswered(err)

@@ -271,13 +271,15 @@ func (p *Platform) teamOf(ctx context.Context, channel string) (serviceURL, team
 }
 
 // slow marks a cache's *cache.SlowError as Teams' failure to answer
-// (bot.Unanswered): a first fetch still under way after the cache's wait
-// is held up by its Bot Connector call, the store's reads before it being
-// quick. Any other error is as the fetch returned it: the Bot
-// Connector's marked (Connector.do), the store's not.
+// (bot.Unanswered) when the first fetch still under way after the cache's
+// wait was then calling the Bot Connector (SlowError.Calling, noted by
+// Connector.do); held up before or between its calls, by the store's reads
+// (the stored channels, users, the replicas' shared changes), it is not
+// Teams' doing and stays unmarked. Any other error is as the fetch
+// returned it: the Bot Connector's marked (Connector.do), the store's not.
 func slow(err error) error {
 	var slowErr *cache.SlowError
-	if errors.As(err, &slowErr) {
+	if errors.As(err, &slowErr) && slowErr.Calling {
 		return bot.Unanswered(err)
 	}
 	return err

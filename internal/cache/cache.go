@@ -8,9 +8,8 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
-
-	"golang.org/x/sync/singleflight"
 )
 
 // Defaults of a Cache.
@@ -36,19 +35,24 @@ type Cache[V any] struct {
 	FetchTimeout time.Duration
 	Now          func() time.Time
 
-	flight  singleflight.Group
 	mu      sync.Mutex
 	entries map[string]entry[V]
-	// fetching holds the fetch under way of each key that Get joins (one
-	// at a time: singleflight). An Update or a Forget during a fetch marks
-	// it overtaken and drops it from here and from the flight, so that a
+	// fetching holds the fetch under way of each key, which every Get and
+	// Refresh of the key joins (one at a time). An Update or a Forget
+	// during a fetch marks it overtaken and drops it from here, so that a
 	// Get after the change starts a fetch of its own.
-	fetching map[string]*inflight
+	fetching map[string]*inflight[V]
 }
 
-// inflight is one fetch of a key under way.
-type inflight struct {
-	overtaken bool // an Update or a Forget of the key came during it: it stores nothing
+// inflight is one fetch of a key under way, and, once done is closed, its
+// answer.
+type inflight[V any] struct {
+	overtaken bool // an Update or a Forget of the key came during it: it stores nothing (c.mu)
+	// calling counts the fetch's calls of its service under way (Calling).
+	calling atomic.Int32
+	done    chan struct{}
+	value   V
+	err     error
 }
 
 type entry[V any] struct {
@@ -60,20 +64,20 @@ type entry[V any] struct {
 // them.
 func New[V any](ttl time.Duration, fetch func(ctx context.Context, key string) (V, error)) *Cache[V] {
 	return &Cache[V]{fetch: fetch, ttl: ttl, Wait: DefaultWait, FetchTimeout: DefaultFetchTimeout, Now: time.Now,
-		entries: map[string]entry[V]{}, fetching: map[string]*inflight{}}
+		entries: map[string]entry[V]{}, fetching: map[string]*inflight[V]{}}
 }
 
 // Get returns key's value: the cached one when there is one (refreshing it
 // in the background when older than the TTL), else the result of a fetch.
-// It returns the fetch's error, ctx's error, or a *SlowError (the service
-// did not answer within Wait), only when no value was ever fetched.
+// It returns the fetch's error, ctx's error, or a *SlowError (the fetch
+// did not end within Wait), only when no value was ever fetched.
 func (c *Cache[V]) Get(ctx context.Context, key string) (V, error) {
 	c.mu.Lock()
 	e, ok := c.entries[key]
 	c.mu.Unlock()
 	if ok {
 		if c.Now().Sub(e.fetched) >= c.ttl {
-			c.flight.DoChan(key, func() (any, error) { return c.refresh(key) })
+			c.join(key)
 		}
 		return e.value, nil
 	}
@@ -102,65 +106,100 @@ func (c *Cache[V]) Refresh(ctx context.Context, key string) (V, error) {
 // await joins key's fetch under way, or starts one, and returns its
 // answer; it gives up with ctx, or when timeout (nil: never) fires.
 func (c *Cache[V]) await(ctx context.Context, key string, timeout <-chan time.Time) (V, error) {
-	ch := c.flight.DoChan(key, func() (any, error) { return c.refresh(key) })
+	f := c.join(key)
 	var zero V
 	select {
-	case res := <-ch:
-		if res.Err != nil {
-			return zero, res.Err
-		}
-		return res.Val.(V), nil
+	case <-f.done:
+		return f.value, f.err
 	case <-ctx.Done():
 		return zero, ctx.Err()
 	case <-timeout:
-		return zero, &SlowError{Key: key, Wait: c.Wait}
+		return zero, &SlowError{Key: key, Wait: c.Wait, Calling: f.calling.Load() > 0}
 	}
 }
 
-// SlowError is Get's error when the first fetch of Key did not end within
-// Wait (it goes on, for the next Get): the service it asks was slow.
-type SlowError struct {
-	Key  string
-	Wait time.Duration
+// join returns key's fetch under way, starting one when there is none.
+func (c *Cache[V]) join(key string) *inflight[V] {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f, ok := c.fetching[key]; ok {
+		return f
+	}
+	f := &inflight[V]{done: make(chan struct{})}
+	c.fetching[key] = f
+	go c.refresh(key, f)
+	return f
 }
 
-// Error names the key and the wait.
+// SlowError is Get's error when the first fetch of Key did not end within
+// Wait (it goes on, for the next Get). Calling says whether the fetch was
+// calling its service then (Calling): the service was slow; else the
+// fetch was held up before or between its calls (the reads of a store it
+// makes on the way).
+type SlowError struct {
+	Key     string
+	Wait    time.Duration
+	Calling bool
+}
+
+// Error names the key and the wait, and whether the service was being
+// called.
 func (e *SlowError) Error() string {
+	if !e.Calling {
+		return fmt.Sprintf("cache: no answer for %q within %v, before the service was called", e.Key, e.Wait)
+	}
 	return fmt.Sprintf("cache: no answer for %q within %v", e.Key, e.Wait)
 }
 
-// refresh fetches key and stores the value. A failed fetch keeps the old
-// value (and waits a TTL before trying again) and returns the error.
-// A fetch overtaken by an Update or a Forget of its key stores nothing: the
-// service may have answered from before the change it announced.
-func (c *Cache[V]) refresh(key string) (any, error) {
-	f := &inflight{}
-	c.mu.Lock()
-	c.fetching[key] = f
-	c.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), c.FetchTimeout)
+// callingKey is the context key of a fetch's count of calls under way.
+type callingKey struct{}
+
+// Calling notes, in the context of a Cache's fetch, that the fetch is
+// calling its service, until the returned function is called: a Get
+// whose wait runs out meanwhile says so (SlowError.Calling). Outside a
+// fetch it notes nothing.
+func Calling(ctx context.Context) (done func()) {
+	n, ok := ctx.Value(callingKey{}).(*atomic.Int32)
+	if !ok {
+		return func() {}
+	}
+	n.Add(1)
+	return func() { n.Add(-1) }
+}
+
+// refresh is the fetch f of key: it fetches key, stores the value and
+// sets f's answer, for the callers that joined it. A failed fetch keeps
+// the old value (and waits a TTL before trying again) and answers the
+// error. A fetch overtaken by an Update or a Forget of its key stores
+// nothing (the service may have answered from before the change it
+// announced) and answers the value stored since, if any, else its own.
+func (c *Cache[V]) refresh(key string, f *inflight[V]) {
+	ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), callingKey{}, &f.calling), c.FetchTimeout)
 	defer cancel()
 	v, err := c.fetch(ctx, key)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer close(f.done)
 	if c.fetching[key] == f {
 		delete(c.fetching, key)
 	}
 	if f.overtaken {
 		if e, ok := c.entries[key]; ok {
-			return e.value, nil
+			f.value = e.value
+			return
 		}
-		return v, err
+		f.value, f.err = v, err
+		return
 	}
+	f.value, f.err = v, err
 	if err != nil {
 		if old, ok := c.entries[key]; ok {
 			old.fetched = c.Now()
 			c.entries[key] = old
 		}
-		return v, err
+		return
 	}
 	c.entries[key] = entry[V]{value: v, fetched: c.Now()}
-	return v, nil
 }
 
 // Update applies change to key's value, when one is cached, for news the
@@ -193,7 +232,6 @@ func (c *Cache[V]) overtake(key string) {
 	if f, ok := c.fetching[key]; ok {
 		f.overtaken = true
 		delete(c.fetching, key)
-		c.flight.Forget(key)
 	}
 }
 

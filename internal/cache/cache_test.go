@@ -102,6 +102,36 @@ func TestCache(t *testing.T) {
 		}
 	})
 
+	// A Get whose wait runs out says whether the fetch was then calling
+	// its service (Calling) or held up on the way to it; the fetch is
+	// held until the test ends, so the wait always runs out.
+	for name, calling := range map[string]bool{"SlowBeforeTheCall": false, "SlowInTheCall": true} {
+		t.Run(name, func(t *testing.T) {
+			arrived, release := make(chan struct{}), make(chan struct{})
+			defer close(release)
+			c := cache.New(time.Minute, func(ctx context.Context, key string) (string, error) {
+				if calling {
+					defer cache.Calling(ctx)()
+				}
+				arrived <- struct{}{}
+				<-release
+				return key, nil
+			})
+			c.Wait = time.Millisecond
+			go func() { _, _ = c.Refresh(ctx, "k") }() // starts the fetch
+			<-arrived
+			_, err := c.Get(ctx, "k")
+			var slow *cache.SlowError
+			if !errors.As(err, &slow) || slow.Calling != calling {
+				t.Fatalf("Get = %v (%#v), want a SlowError whose Calling is %v", err, slow, calling)
+			}
+		})
+	}
+
+	t.Run("CallingOutsideAFetchNotesNothing", func(t *testing.T) {
+		cache.Calling(ctx)()
+	})
+
 	t.Run("RefreshFetchesNowAndKeptReadsWithoutFetching", func(t *testing.T) {
 		src := &source{value: "old"}
 		c := cache.New(time.Minute, src.fetch)

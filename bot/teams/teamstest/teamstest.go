@@ -80,6 +80,7 @@ type Server struct {
 	maxMessage   int // bytes of a message's request body; 0 for no limit
 	scope        string
 	refused      map[string]refusal // channel conversation → how posts there fail, when set
+	held         chan struct{}      // while not nil, connector calls wait for it to close (Hold)
 }
 
 // outage is how many of the next requests answer 503 Service
@@ -262,6 +263,25 @@ func (s *Server) Unavailable(n int, retryAfter string) {
 	s.mu.Unlock()
 }
 
+// Hold makes the connector calls from now on wait, unanswered, until
+// release is called (or their caller gives up): a Bot Connector that is
+// slow to answer. Released, they are answered as usual.
+func (s *Server) Hold() (release func()) {
+	held := make(chan struct{})
+	s.mu.Lock()
+	s.held = held
+	s.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			s.held = nil
+			s.mu.Unlock()
+			close(held)
+		})
+	}
+}
+
 // TokenUnavailable makes the next n token requests answer 503 Service
 // Unavailable, with retryAfter as their Retry-After ("" for none).
 func (s *Server) TokenUnavailable(n int, retryAfter string) {
@@ -384,6 +404,16 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 // connector serves v3/conversations, …/activities, …/members and
 // …/pagedmembers.
 func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	held := s.held
+	s.mu.Unlock()
+	if held != nil {
+		select {
+		case <-held:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	var segs []string
 	for _, p := range strings.Split(strings.Trim(r.URL.EscapedPath(), "/"), "/") {
 		u, err := url.PathUnescape(p)
