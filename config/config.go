@@ -38,6 +38,10 @@ const (
 	MetricsOff = "off"
 	// DefaultOutboxLease is the default HANDOFF_OUTBOX_LEASE.
 	DefaultOutboxLease = 2 * time.Minute
+	// DefaultSlackTimeout is the default SLACK_TIMEOUT.
+	DefaultSlackTimeout = 30 * time.Second
+	// DefaultTeamsTimeout is the default TEAMS_TIMEOUT.
+	DefaultTeamsTimeout = 15 * time.Second
 )
 
 // Config is everything Handoff needs to run.
@@ -97,6 +101,9 @@ type SlackConfig struct {
 	ManagerChannel string   // SLACK_MANAGER_CHANNEL, channel id for escalations and digests
 	Managers       []string // SLACK_MANAGERS, comma-separated user ids
 	ManagerGroup   string   // SLACK_MANAGER_GROUP, user group id
+	// Timeout bounds each Web API call, its answer read whole
+	// (SLACK_TIMEOUT, default 30s).
+	Timeout time.Duration
 }
 
 // Enabled reports whether Slack is configured (a bot token is set).
@@ -120,6 +127,9 @@ type TeamsConfig struct {
 	SalesChannel      string   // TEAMS_SALES_CHANNEL, conversation id
 	ManagerChannel    string   // TEAMS_MANAGER_CHANNEL, conversation id
 	Managers          []string // TEAMS_MANAGERS, comma-separated AAD object ids or emails
+	// Timeout bounds each call to the Bot Connector and to the token
+	// endpoint, its answer read whole (TEAMS_TIMEOUT, default 15s).
+	Timeout time.Duration
 }
 
 // Enabled reports whether Teams is configured (an app id is set).
@@ -160,7 +170,6 @@ func Load(getenv func(string) string) (Config, error) {
 		DatabaseURL:  cmp.Or(env("DATABASE_URL"), DefaultDatabaseURL),
 		APIToken:     env("HANDOFF_API_TOKEN"),
 		APIRateLimit: DefaultAPIRateLimit,
-		OutboxLease:  DefaultOutboxLease,
 		Slack: SlackConfig{
 			BotToken:       env("SLACK_BOT_TOKEN"),
 			SigningSecret:  env("SLACK_SIGNING_SECRET"),
@@ -193,13 +202,9 @@ func Load(getenv func(string) string) (Config, error) {
 			c.APIRateLimit = n
 		}
 	}
-	if v := env("HANDOFF_OUTBOX_LEASE"); v != "" {
-		if d, err := time.ParseDuration(v); err != nil || d < time.Second {
-			bad("HANDOFF_OUTBOX_LEASE", "invalid duration %q: want Go syntax of at least 1s, e.g. 2m", v)
-		} else {
-			c.OutboxLease = d
-		}
-	}
+	c.OutboxLease = duration(env, bad, "HANDOFF_OUTBOX_LEASE", DefaultOutboxLease, "2m")
+	c.Slack.Timeout = duration(env, bad, "SLACK_TIMEOUT", DefaultSlackTimeout, "10s")
+	c.Teams.Timeout = duration(env, bad, "TEAMS_TIMEOUT", DefaultTeamsTimeout, "10s")
 	if err := checkAddr(c.Addr); err != nil {
 		bad(cmp.Or(addrFrom, "HANDOFF_ADDR"), "invalid address %q: %v", c.Addr, err)
 	}
@@ -371,6 +376,23 @@ func checkHTTPURL(s string) error {
 		return errors.New("missing host")
 	}
 	return nil
+}
+
+// duration reads the variable key, a Go duration of at least 1s (such as
+// example); def when it is unset. Anything else (unparsable, zero,
+// negative, under a second) is reported through bad, naming key, and def
+// returned.
+func duration(env func(string) string, bad func(key, format string, args ...any), key string, def time.Duration, example string) time.Duration {
+	v := env(key)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Second {
+		bad(key, "invalid duration %q: want Go syntax of at least 1s, e.g. %s", v, example)
+		return def
+	}
+	return d
 }
 
 // splitList splits a comma-separated list, trimming spaces and dropping

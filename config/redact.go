@@ -70,6 +70,7 @@ func (s SlackConfig) redacted(m map[string]string) {
 	m["SLACK_MANAGER_CHANNEL"] = s.ManagerChannel
 	m["SLACK_MANAGERS"] = strings.Join(s.Managers, ",")
 	m["SLACK_MANAGER_GROUP"] = s.ManagerGroup
+	m["SLACK_TIMEOUT"] = s.Timeout.String()
 }
 
 func (t TeamsConfig) redacted(m map[string]string) {
@@ -85,6 +86,7 @@ func (t TeamsConfig) redacted(m map[string]string) {
 	m["TEAMS_SALES_CHANNEL"] = t.SalesChannel
 	m["TEAMS_MANAGER_CHANNEL"] = t.ManagerChannel
 	m["TEAMS_MANAGERS"] = strings.Join(t.Managers, ",")
+	m["TEAMS_TIMEOUT"] = t.Timeout.String()
 }
 
 // String returns the redacted settings.
