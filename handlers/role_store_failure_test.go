@@ -168,7 +168,7 @@ func TestSlackReassignWhenUsersInfoOutlastsTheClientTimeout(t *testing.T) {
 		// A timeout every other call of the rig meets in time even on a
 		// loaded machine (the form's opening, the drain's posts); the fake
 		// answers users.info only once the client gave up on it.
-		r := newSlackRigWith(t, s, nil, &http.Client{Timeout: time.Second})
+		r := newSlackRigWith(t, s, nil, time.Second)
 		l := r.announced(t, "owner-slow")
 		// The manager opens the form: their own users.info is read and kept.
 		if status, body := r.click(t, "UBOSS", bot.ActionReassign, l.ID); status != http.StatusOK {

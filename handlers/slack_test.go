@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack"
-
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/outbox"
@@ -74,12 +72,13 @@ func (b *channelsBack) list() []string {
 
 func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *slackRig {
 	t.Helper()
-	return newSlackRigWith(t, s, answerer, nil)
+	return newSlackRigWith(t, s, answerer, 0)
 }
 
 // newSlackRigWith is newSlackRig whose Workspace (users.info, auth.test)
-// asks Slack with web, when not nil (a client of a short timeout).
-func newSlackRigWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer, web *http.Client) *slackRig {
+// asks Slack with a Web API client of that timeout, when not 0 (a short
+// one).
+func newSlackRigWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer, timeout time.Duration) *slackRig {
 	t.Helper()
 	fake := slacktest.New(slackToken)
 	t.Cleanup(fake.Close)
@@ -89,7 +88,7 @@ func newSlackRigWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 		sales = append(sales, fmt.Sprintf("UREP%d", i), fmt.Sprintf("UREP%03d", i))
 	}
 	fake.SetMembers(salesChannel, sales...)
-	api := slackbot.NewClient(slackToken, "", fake.APIURL())
+	api := slackbot.NewClient(slackToken, "", fake.APIURL(), 0)
 	platform := slackbot.NewPlatform(api)
 	policy := handoff.DefaultPolicy()
 	members, managers := slackbot.NewSalesMembers(api, salesChannel), slackbot.NewManagers(api, nil, "SMANAGERS")
@@ -106,9 +105,8 @@ func newSlackRigWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 	answerDue := make(chan time.Time, 1)
 	logs, reqLogs, lost, back := &testkit.LogBuffer{}, &testkit.LogBuffer{}, &atomic.Int32{}, &channelsBack{}
 	workspaceAPI := api
-	if web != nil {
-		workspaceAPI = slackbot.NewClient(slackToken, "", fake.APIURL())
-		slack.OptionHTTPClient(web)(workspaceAPI)
+	if timeout != 0 {
+		workspaceAPI = slackbot.NewClient(slackToken, "", fake.APIURL(), timeout)
 	}
 	workspace := slackbot.NewWorkspace(workspaceAPI)
 	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: workspace, Answerer: answerer,

@@ -30,7 +30,7 @@ func slowSlack(t *testing.T, r *rig, onPost func()) string {
 }
 
 func dispatcherAt(r *rig, apiURL, worker string, lease time.Duration) *outbox.Dispatcher {
-	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", apiURL))
+	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", apiURL, 0))
 	return outbox.New(outbox.Config{
 		Store: r.store, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}}, Policy: handoff.DefaultPolicy(),
 		Now: r.clock.Now, Logger: quiet(), Worker: worker, Lease: lease,
@@ -207,7 +207,7 @@ func TestDispatchRenewsLeaseDuringSlowSend(t *testing.T) {
 				}
 			}
 		}
-		p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", slowSlack(t, r, onPost)))
+		p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", slowSlack(t, r, onPost), 0))
 		first := outbox.New(outbox.Config{
 			Store: spy, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}}, Policy: handoff.DefaultPolicy(),
 			Now: r.clock.Now, Logger: quiet(), Worker: "replica-1", Lease: lease,

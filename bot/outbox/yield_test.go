@@ -62,7 +62,7 @@ func hookedSlack(t *testing.T, r *rig, on func(method string)) string {
 }
 
 func yieldingDispatcher(r *rig, store outbox.Store, apiURL string, gate *busy.Gate, yield time.Duration) *outbox.Dispatcher {
-	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", apiURL))
+	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", apiURL, 0))
 	return outbox.New(outbox.Config{
 		Store: store, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}}, Policy: handoff.DefaultPolicy(),
 		Now: r.clock.Now, Logger: quiet(), Worker: "w1", Lease: time.Minute, Interactive: gate, Yield: yield,

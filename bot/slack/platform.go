@@ -18,14 +18,23 @@ import (
 // Name is the platform name stored with Slack posts and outbox messages.
 const Name = "slack"
 
+// DefaultTimeout bounds each Web API call of a client NewClient is given
+// no timeout for.
+const DefaultTimeout = 30 * time.Second
+
 // NewClient returns a Web API client for the bot token. apiURL, when not
 // "", replaces https://slack.com/api/ (GovSlack, a proxy, a fake in tests);
 // a missing final "/" is added. appToken, when not "", is the xapp- token
-// Socket Mode needs. slack-go's own retries stay off: the outbox retries.
-// An answer that failed the call and said when to come back (a 503 with
-// Retry-After) keeps its wait (askedWaits).
-func NewClient(botToken, appToken, apiURL string) *slackapi.Client {
-	opts := []slackapi.Option{slackapi.OptionHTTPClient(askedWaits{client: &http.Client{Timeout: 30 * time.Second}, now: time.Now})}
+// Socket Mode needs. timeout bounds each call, its answer read whole
+// (DefaultTimeout when 0): a call that takes longer fails.
+// slack-go's own retries stay off: the outbox retries. An answer that
+// failed the call and said when to come back (a 503 with Retry-After)
+// keeps its wait (askedWaits).
+func NewClient(botToken, appToken, apiURL string, timeout time.Duration) *slackapi.Client {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	opts := []slackapi.Option{slackapi.OptionHTTPClient(askedWaits{client: &http.Client{Timeout: timeout}, now: time.Now})}
 	if apiURL != "" {
 		if !strings.HasSuffix(apiURL, "/") {
 			apiURL += "/"

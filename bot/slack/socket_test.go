@@ -76,7 +76,7 @@ func newSocketRigOn(t testing.TB, s *storage.Store, appTok string, fake *slackte
 	t.Cleanup(fake.Close)
 	fake.EnableSocketMode(appToken)
 	fake.SetMembers(salesChannel, "UANN", "UBEN", "UCAT", "UREP", "U1", "U00099")
-	api := slackbot.NewClient(token, appTok, fake.APIURL())
+	api := slackbot.NewClient(token, appTok, fake.APIURL(), 0)
 	if web != nil {
 		slackapi.OptionHTTPClient(web)(api)
 	}

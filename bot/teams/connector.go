@@ -65,10 +65,10 @@ type Connector struct {
 
 // NewConnector returns a Connector for the bot appID and its client secret,
 // getting tokens from tokenURL (see TokenURL), over client (a new client
-// when nil).
+// when nil, whose calls only Timeout bounds).
 func NewConnector(appID, password, tokenURL string, client *http.Client) *Connector {
 	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
+		client = &http.Client{}
 	}
 	if tokenURL == "" {
 		tokenURL = TokenURL("")

@@ -72,7 +72,7 @@ func (a *app) slackPlatform(c *chat) {
 	if !cfg.Enabled() {
 		return
 	}
-	c.slackAPI = slackbot.NewClient(cfg.BotToken, cfg.AppToken, cfg.APIURL)
+	c.slackAPI = slackbot.NewClient(cfg.BotToken, cfg.AppToken, cfg.APIURL, cfg.Timeout)
 	c.slack = slackbot.NewPlatform(c.slackAPI)
 	c.targets = append(c.targets, bot.Target{Platform: c.slack, SalesChannel: cfg.SalesChannel, ManagerChannel: cfg.ManagerChannel})
 	c.slackManagers = slackbot.NewManagers(c.slackAPI, cfg.Managers, cfg.ManagerGroup)
@@ -94,7 +94,7 @@ func (a *app) teamsPlatform(c *chat) error {
 		return nil
 	}
 	conn := teamsbot.NewConnector(cfg.AppID, cfg.AppPassword, cfg.TokenURL, nil)
-	conn.Scope = cfg.TokenScope
+	conn.Scope, conn.Timeout = cfg.TokenScope, cfg.Timeout
 	c.teams = teamsbot.NewPlatform(conn, a.store, cfg.TenantID)
 	c.teams.Now = a.now // the users and pins it stores are dated on the database's time
 	c.teams.Roster = teamsbot.NewRoster(c.teams, cfg.SalesChannel)

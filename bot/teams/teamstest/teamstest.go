@@ -3,7 +3,8 @@
 // for a test RSA key, issues client-credentials tokens, and speaks the Bot
 // Connector's REST API for the calls Handoff makes, recording each. It can
 // be told to answer 429 with Retry-After, 503 (with or without
-// Retry-After), to fail the token endpoint, and to rotate its signing key. It also signs inbound tokens as the Bot
+// Retry-After), to answer slowly, to fail the token endpoint, and to
+// rotate its signing key. It also signs inbound tokens as the Bot
 // Connector service does. Like Teams, it refuses a message over about
 // 28 KB (413 MessageSizeTooBig; MaxMessageBytes), and Post takes no larger
 // answer to an invoke.
@@ -69,8 +70,9 @@ type Server struct {
 	failToken    int
 	rateLimit    int
 	retryAfter   string
-	down         outage // connector calls answering 503
-	tokenDown    outage // token requests answering 503
+	down         outage          // connector calls answering 503
+	slow         []time.Duration // the next connector calls' waits (SlowNext)
+	tokenDown    outage          // token requests answering 503
 	nextID       int
 	members      map[string]map[string]bool // conversation → its only members, when set
 	roster       map[string][]Member        // conversation → its members' details, when set
@@ -282,6 +284,17 @@ func (s *Server) Hold() (release func()) {
 	}
 }
 
+// SlowNext makes the next n connector calls wait until their caller gives
+// up (the request's context ends: a client's timeout) or d passed, and
+// then answer as usual.
+func (s *Server) SlowNext(n int, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.slow = append(s.slow, d)
+	}
+}
+
 // TokenUnavailable makes the next n token requests answer 503 Service
 // Unavailable, with retryAfter as their Retry-After ("" for none).
 func (s *Server) TokenUnavailable(n int, retryAfter string) {
@@ -430,6 +443,18 @@ func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
 		raw, _ := io.ReadAll(r.Body)
 		size = len(raw)
 		_ = json.Unmarshal(raw, &body)
+	}
+	s.mu.Lock()
+	var slow time.Duration
+	if len(s.slow) > 0 {
+		slow, s.slow = s.slow[0], s.slow[1:]
+	}
+	s.mu.Unlock()
+	if slow > 0 {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(slow):
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
