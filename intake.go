@@ -505,7 +505,7 @@ func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (
 		l.handOver(at.UTC())
 	}
 	if plan.Changed {
-		if target == StageLost || target == StageRecycled {
+		if target.HoldsReason() {
 			// The reason it enters the stage with, none when it came
 			// without one: a lead recycled after a loss is not labelled
 			// with the loss's reason, which its history keeps.

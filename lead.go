@@ -222,7 +222,7 @@ func (l *Lead) enterStages(t Transition, at, clock time.Time, actor string, deta
 	}
 	if len(t.Entered) > 0 {
 		l.Stage = t.Entered[len(t.Entered)-1]
-		if l.Stage != StageLost && l.Stage != StageRecycled {
+		if !l.Stage.HoldsReason() {
 			l.Reason = "" // its event keeps why it was lost or recycled
 		}
 	}

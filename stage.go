@@ -61,6 +61,12 @@ func (s Stage) Open() bool {
 	return r >= StageSQL.Rank() && r < StageWon.Rank()
 }
 
+// HoldsReason reports whether a lead in this stage has a reason, why it is
+// there: lost and recycled do; a lead in any other stage has none (the
+// reasons of the losses and returns it left stay in its events, where the
+// funnel counts them).
+func (s Stage) HoldsReason() bool { return s == StageLost || s == StageRecycled }
+
 // Transition is the outcome of moving a lead from one stage to another.
 type Transition struct {
 	// Changed is false when the lead is already in the target stage.

@@ -125,6 +125,14 @@ func (r leadRow) toLead() (*handoff.Lead, error) {
 		CreatedAt: fromMs(r.CreatedMs), UpdatedAt: fromMs(r.UpdatedMs), ErasedAt: fromMsPtr(r.ErasedMs),
 		SLAHolder: slaHolder(r.SLAHeld, r.SLAHolderPlatform, r.SLAHolderUserID, r.SLAHolderEmail),
 	}
+	if !l.Stage.HoldsReason() {
+		// A replica still on a version that kept a loss's or return's
+		// reason on a lead that left the stage (a rolling deploy) can
+		// write one after Migrate cleared those stored before
+		// (migrateReopenedReasons): no reader of the lead (the API, the
+		// webhooks, the cards) shows it, and the lead's next save drops it.
+		l.Reason = ""
+	}
 	if r.Attributes != "" {
 		if err := json.Unmarshal([]byte(r.Attributes), &l.Attributes); err != nil {
 			return nil, fmt.Errorf("storage: %w: lead %d attributes: %v", handoff.ErrCorrupt, r.ID, err)
