@@ -93,20 +93,16 @@ func (d *demo) deleteInHubSpot(ctx context.Context, l *demoLeadState, reason str
 // recycling bin after deleteInHubSpot deleted it: the app's subscription
 // sends contact.restore, and the lead goes back to the stage it had
 // before the deletion (handoff.StageBeforeDeletion), dated by the event's
-// occurredAt, by hubspot. The demo restores a lead sales had taken: it is
-// back with its owner, its claim kept, and its contact deadline is the
-// one it had, counted from its arrival (handoff.Lead.EnterStages).
+// occurredAt, by hubspot, without the deletion's reason. A lead sales had
+// taken is back with its owner, its claim kept, and its contact deadline
+// is the one it had, counted from its arrival (handoff.Lead.EnterStages);
+// an unclaimed SQL is announced again (restoredUnclaimed).
 func (d *demo) restoreInHubSpot(ctx context.Context, l *demoLeadState, reason string) error {
 	before := l.deleted
-	switch {
-	case before == nil:
+	if before == nil {
 		return fmt.Errorf("contact.restore of %s: the demo did not delete it in HubSpot", l.key)
-	case before.Owner.IsZero() || before.ClaimedAt == nil:
-		// An unclaimed SQL would be announced again on a new card, which
-		// the demo does not follow.
-		return fmt.Errorf("contact.restore of %s: the demo restores a lead sales had taken, not one %s", l.key, before.Stage)
 	}
-	now := d.clock.Now()
+	now, card := d.clock.Now(), l.ts
 	d.printf("%s  🔄 %s\n", d.when(now), reason)
 	raw, err := d.sendHubSpot(ctx, l.key, []any{d.hubSpotEvent("contact.restore", l.key, now, 0, nil)})
 	if err != nil {
@@ -136,7 +132,7 @@ func (d *demo) restoreInHubSpot(ctx context.Context, l *demoLeadState, reason st
 	}
 	var stages []handoff.Event
 	for _, e := range events {
-		if e.Kind == handoff.EventStage {
+		if e.Kind == handoff.EventStage && e.Details["implied"] == "" {
 			stages = append(stages, e)
 		}
 	}
@@ -144,31 +140,87 @@ func (d *demo) restoreInHubSpot(ctx context.Context, l *demoLeadState, reason st
 		return fmt.Errorf("contact.restore of %s: %d stage events, want its stage, the deletion and the restore", l.key, len(stages))
 	}
 	taken, deleted, restored := stages[len(stages)-3], stages[len(stages)-2], stages[len(stages)-1]
-	if lead.Stage != before.Stage || lead.Owner != before.Owner || lead.ClaimedAt == nil || !lead.ClaimedAt.Equal(*before.ClaimedAt) ||
-		!sameTime(lead.ContactDueAt, before.ContactDueAt) || lead.ErasedAt != nil ||
+	if lead.Stage != before.Stage || lead.ErasedAt != nil ||
 		deleted.Stage != handoff.StageLost || deleted.Details["reason"] != hubspot.DeletedReason || deleted.Actor != hubspot.Actor ||
 		restored.Stage != before.Stage || !restored.At.Equal(now) || restored.Actor != hubspot.Actor || taken.Stage != before.Stage {
-		return fmt.Errorf("contact.restore of %s: lead %s, owner %s, claimed %v, contact due %v; history ends %s by %s, %s %q by %s, %s at %s by %s; "+
-			"want it %s, %s's since %s, contact due %v, its history %s, lost %q by %s, %s at %s by %s",
-			l.key, lead.Stage, lead.Owner.UserID, lead.ClaimedAt, lead.ContactDueAt, taken.Stage, taken.Actor, deleted.Stage, deleted.Details["reason"],
-			deleted.Actor, restored.Stage, restored.At, restored.Actor,
-			before.Stage, before.Owner.UserID, before.ClaimedAt, before.ContactDueAt, before.Stage, hubspot.DeletedReason, hubspot.Actor, before.Stage, now, hubspot.Actor)
+		return fmt.Errorf("contact.restore of %s: lead %s; history ends %s by %s, %s %q by %s, %s at %s by %s; "+
+			"want it %s, its history %s, lost %q by %s, %s at %s by %s",
+			l.key, lead.Stage, taken.Stage, taken.Actor, deleted.Stage, deleted.Details["reason"], deleted.Actor, restored.Stage, restored.At, restored.Actor,
+			before.Stage, before.Stage, hubspot.DeletedReason, hubspot.Actor, before.Stage, now, hubspot.Actor)
 	}
 	if lead.Reason != "" {
 		return fmt.Errorf("contact.restore of %s: the reopened lead keeps the reason %q; want none, the loss's reason in its history only", l.key, lead.Reason)
 	}
+	var then []string // what follows its history
+	if before.ClaimedAt == nil {
+		then, err = d.restoredUnclaimed(ctx, l, before, lead, card)
+	} else {
+		then, err = d.restoredClaimed(l, before, lead)
+	}
+	if err != nil {
+		return err
+	}
 	d.hubSpotRestored++
-	d.printf("%18s→ the lead is back as it was before the deletion: %s, %s's, dated %s by the event's occurredAt\n", "",
-		lead.Stage, d.mention(lead.Owner.UserID), d.when(restored.At))
 	d.printf("%18s→ its history: %s by %s %s · lost (%s) by %s %s · %s again by %s %s\n", "",
 		taken.Stage, d.actorName(taken.Actor), d.when(taken.At), deleted.Details["reason"], d.actorName(deleted.Actor), d.when(deleted.At),
 		restored.Stage, d.actorName(restored.Actor), d.when(restored.At))
-	if lead.ContactDueAt != nil {
-		d.printf("%18s→ its SLA clock runs again: the claim of %s still the one measured, contact by %s, the deadline it had, counted from its arrival\n", "",
-			d.when(*lead.ClaimedAt), d.when(*lead.ContactDueAt))
+	for _, line := range then {
+		d.printf("%18s→ %s\n", "", line)
 	}
-	d.printf("%18s→ its card is updated: %s\n", "", d.cardHead(l.ts))
 	return nil
+}
+
+// restoredClaimed checks a lead sales had taken, restored in HubSpot
+// (before is the lead as it was before the deletion): back with its owner,
+// its claim kept and its contact deadline the one it had. It prints that,
+// and returns the lines to print after the lead's history.
+func (d *demo) restoredClaimed(l *demoLeadState, before, lead *handoff.Lead) ([]string, error) {
+	if lead.Owner != before.Owner || lead.ClaimedAt == nil || !lead.ClaimedAt.Equal(*before.ClaimedAt) || !sameTime(lead.ContactDueAt, before.ContactDueAt) {
+		return nil, fmt.Errorf("contact.restore of %s: lead %s's, claimed %v, contact due %v; want it %s's since %s, contact due %v",
+			l.key, lead.Owner.UserID, lead.ClaimedAt, lead.ContactDueAt, before.Owner.UserID, before.ClaimedAt, before.ContactDueAt)
+	}
+	d.printf("%18s→ the lead is back as it was before the deletion: %s, %s's, dated %s by the event's occurredAt\n", "",
+		lead.Stage, d.mention(lead.Owner.UserID), d.when(d.clock.Now()))
+	var then []string
+	if lead.ContactDueAt != nil {
+		then = append(then, fmt.Sprintf("its SLA clock runs again: the claim of %s still the one measured, contact by %s, the deadline it had, counted from its arrival",
+			d.when(*lead.ClaimedAt), d.when(*lead.ContactDueAt)))
+	}
+	return append(then, "its card is updated: "+d.cardHead(l.ts)), nil
+}
+
+// restoredUnclaimed checks an SQL nobody had claimed, restored in HubSpot
+// (before is the lead as it was before the deletion, card its card then):
+// an SQL again, owned by nobody, dated by the restore's occurredAt, its
+// claim deadline counted afresh from the restore's arrival (the rule of a
+// lead that becomes an SQL again, handoff.Lead.EnterStages: the
+// agreement's ClaimDue of when Handoff heard), and announced again on a
+// new card with Claim in the sales channel, which the demo's later steps
+// click. It prints that, and returns the lines to print after the lead's
+// history.
+func (d *demo) restoredUnclaimed(ctx context.Context, l *demoLeadState, before, lead *handoff.Lead, card string) ([]string, error) {
+	now := d.clock.Now()
+	due := d.policy.ClaimDue(now) // the restore arrived when HubSpot made it
+	if lead.Stage != handoff.StageSQL || !lead.Owner.IsZero() || lead.ClaimedAt != nil || lead.SQLAt == nil || !lead.SQLAt.Equal(now) ||
+		!sameTime(lead.ClaimDueAt, &due) || lead.SLABreached || before.ClaimDueAt == nil {
+		return nil, fmt.Errorf("contact.restore of %s: lead %s, owner %q, claimed %v, SQL since %v, claim due %v, breached %v; "+
+			"want an unclaimed SQL since %s, claim due %s, not breached", l.key, lead.Stage, lead.Owner.UserID, lead.ClaimedAt, lead.SQLAt,
+			lead.ClaimDueAt, lead.SLABreached, d.when(now), d.when(due))
+	}
+	if err := d.posted(ctx, l.demoLead, l.id, ""); err != nil {
+		return nil, err
+	}
+	if l.ts == "" || l.ts == card || !strings.Contains(strings.Join(d.cardLines(l.ts), "\n"), "Claim") {
+		return nil, fmt.Errorf("contact.restore of %s: the sales channel's card %q (%q), the deletion's %q; want a new card with Claim",
+			l.key, l.ts, d.cardLines(l.ts), card)
+	}
+	d.printf("%18s→ the lead is back as it was before the deletion: an SQL nobody has claimed, dated %s by the event's occurredAt, no reason on it\n", "",
+		d.when(now))
+	return []string{
+		fmt.Sprintf("its SLA clock starts again from the restore's arrival: claim by %s, not the %s it had before the deletion",
+			d.when(*lead.ClaimDueAt), d.when(*before.ClaimDueAt)),
+		fmt.Sprintf("its card is posted again, with Claim: %s; the card of its deletion stays %s", d.cardHead(l.ts), d.cardHead(card)),
+	}, nil
 }
 
 // actorName is an event's actor as the demo shows it: a person's @name

@@ -1,5 +1,5 @@
 // The demo's script, as data: the agreement, the stand-in workspace and its
-// people, and the week (demo_week.txt: 32 SQLs and what the reps do with
+// people, and the week (demo_week.txt: 33 SQLs and what the reps do with
 // them) with its reader. demo.go plays it against the real server.
 
 package main
@@ -175,19 +175,21 @@ type demoStep struct {
 	status string
 }
 
-// demoWeek is the script of the week: 32 SQLs from Danish B2B companies
+// demoWeek is the script of the week: 33 SQLs from Danish B2B companies
 // and what four reps do with them. One lead is raced for, one is returned as
 // not a fit, one is recycled after contact and comes back as an SQL, one is
 // lost and its person erased, five are won, one is never claimed and one is
 // claimed but never contacted, so the SLA clock escalates both; Slack's
 // answer to one card's post is lost; one lead comes from the website's
-// form, posted with an intake token; six come from HubSpot's webhook, two
+// form, posted with an intake token; seven come from HubSpot's webhook, two
 // of them contacts of one person that marketing merges, one that HubSpot
 // made an SQL three hours before its webhook arrived (its contact, just
 // claimed, deleted there by mistake in a list clean-up and restored from
 // HubSpot's recycling bin the same afternoon, which gives the lead back
 // to its rep as it was), one whose contact is deleted in HubSpot and
-// stays lost, and one erased there at the person's request, while a rep
+// stays lost, one deleted there before anyone claimed it and restored the
+// same afternoon (an SQL again, announced on a new card, which a rep then
+// claims), and one erased there at the person's request, while a rep
 // moves another's lifecycle stage in HubSpot. On the Monday after,
 // one comes from Salesforce's Outbound Messages, is contacted there, and
 // an older notification of it arrives last, out of order.

@@ -14,7 +14,7 @@ import (
 func TestDemoHubSpotSourcesAsHubSpotSendsThem(t *testing.T) {
 	want := map[string]string{
 		"hs-4101": "Organic Search", "4131": "Email Marketing", "4132": "Organic Search",
-		"4133": "Paid Search", "4134": "Referrals", "4135": "Paid Social",
+		"4133": "Paid Search", "4134": "Referrals", "4135": "Paid Social", "4136": "Organic Search",
 	}
 	leads, _, err := parseDemoScript(demoWeek)
 	if err != nil {

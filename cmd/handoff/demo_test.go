@@ -109,8 +109,24 @@ func TestDemo(t *testing.T) {
 			hubSpotRestored++
 		}
 	}
-	if len(cameBack) != 1 || len(erased) != 2 {
-		t.Fatalf("the script brings back %d leads as SQLs and erases %d, want 1 and 2 (through the API and in HubSpot)", len(cameBack), len(erased))
+	// A restore in HubSpot of an SQL nobody had claimed announces it again
+	// on a new card.
+	restoredUnclaimed := 0
+	for _, r := range steps {
+		if r.act != actHubSpotRestore {
+			continue
+		}
+		claimed := false
+		for _, s := range steps {
+			claimed = claimed || s.lead == r.lead && (s.act == actClaim || s.act == actRace) && earlierStep(s, r)
+		}
+		if !claimed {
+			restoredUnclaimed++
+		}
+	}
+	if len(cameBack) != 1 || len(erased) != 2 || restoredUnclaimed != 1 {
+		t.Fatalf("the script brings back %d leads as SQLs, erases %d and restores %d unclaimed in HubSpot, want 1, 2 (through the API and in HubSpot) and 1",
+			len(cameBack), len(erased), restoredUnclaimed)
 	}
 
 	e, stdout, stderr := testEnv(nil)
@@ -119,7 +135,7 @@ func TestDemo(t *testing.T) {
 	}
 	out := stdout.String()
 	// The introduction says where the week's leads come from.
-	if want := "32 SQLs arrive (23 from marketing automation through POST /api/leads, 6 from HubSpot's webhook, " +
+	if want := "33 SQLs arrive (23 from marketing automation through POST /api/leads, 7 from HubSpot's webhook, " +
 		"1 from Salesforce's Outbound Messages, 1 scored by its page views on the website, 1 from the website's form), 1 of them comes back as an SQL"; !strings.Contains(out, want) {
 		t.Errorf("the introduction does not say %q:\n%s", want, out[:min(len(out), 1000)])
 	}
@@ -172,7 +188,7 @@ func TestDemo(t *testing.T) {
 	for _, want := range []string{"→ Slack posted the card, but its answer was lost on the way back (HTTP 504)",
 		"found the card by its key and did not post it again",
 		"→ returned before contact and before its deadline (",
-		fmt.Sprintf("what the channel shows now (%d messages,", len(distinct)+len(cameBack)+1), // and chat test's
+		fmt.Sprintf("what the channel shows now (%d messages,", len(distinct)+len(cameBack)+restoredUnclaimed+1), // and chat test's
 		"  👋 Handoff can post here\n      ════════════════════════\n      This is Handoff's sales channel:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the demo does not show %q", want)
@@ -204,10 +220,10 @@ func TestDemo(t *testing.T) {
 	// Slack says she left.
 	wantInOrder(t, out, "the visit to the sales channel",
 		"Ida (marketing) joins #sales-leads",
-		"→ once she is in, /leads open lists her the 21 open leads, their owners and deadlines",
-		"→ the first page shows 1–20, most urgent first, and names the next; /leads open 2 shows her 21–21 of 21",
+		"→ once she is in, /leads open lists her the 22 open leads, their owners and deadlines",
+		"→ the first page shows 1–20, most urgent first, and names the next; /leads open 2 shows her 21–22 of 22",
 		"→ /leads open from 18, the command a page Slack or Teams cut short names to go on from the first lead it left out, "+
-			"shows her up to 20 from lead 18 on: 18–21 of 21",
+			"shows her up to 20 from lead 18 on: 18–22 of 22",
 		"→ she leaves; Slack tells Handoff at once, and /leads open answers: Sorry, lead details are only for members of the sales channel")
 
 	// A lead recycled to marketing comes back as an SQL: the API answers
@@ -235,7 +251,7 @@ func TestDemo(t *testing.T) {
 		"→ HubSpot sends the surviving contact 4131 with hs_merged_object_ids 4132 (signed workflow webhook)",
 		"→ one person, one lead: Viborg Varme A/S stays @Jonas's (contacted), the lead sales took first",
 		"→ the duplicate's card is updated: ", "Viborg Varme (merged in the CRM into another contact); its SLA clock stopped",
-		fmt.Sprintf("6 leads from HubSpot (signed webhook), 1 contact merged there folded into the lead sales took first, %s deleted there closed as lost, "+
+		fmt.Sprintf("7 leads from HubSpot (signed webhook), 1 contact merged there folded into the lead sales took first, %s deleted there closed as lost, "+
 			"%d of them restored there and reopened; ", bot.Count(hubSpotDeleted, "contact", "contacts"), hubSpotRestored))
 	if card := demoCards(demoSection(t, out, "#sales-leads: what the channel shows"))["Viborg Varme"]; !strings.Contains(card, "merged in the CRM into another contact") {
 		t.Errorf("the duplicate's card does not say it was merged:\n%s", card)
@@ -287,6 +303,31 @@ func TestDemo(t *testing.T) {
 		"→ its SLA clock runs again: the claim of Fri ", " 15:05 still the one measured, contact by Mon ", " 08:50, the deadline it had, counted from its arrival\n",
 		"→ its card is updated: ✋ Claimed: Vejen El-service ApS\n",
 		"📞 Sofie logs first contact with Mads Lund (Vejen El-service ApS)")
+	// One deleted there before anyone claimed it and restored the same
+	// day: an SQL again, nobody's, dated by the restore, its claim
+	// deadline counted afresh from the restore's arrival, its card posted
+	// again with Claim and no reason on it; a rep then claims it from that
+	// card and contacts it.
+	wantInOrder(t, out, "the unclaimed SQL deleted in HubSpot and restored",
+		"📥 New SQL from HubSpot (signed workflow webhook): Brædstrup Biogas ApS, Karen Juul (IT-chef) · Organic Search (sent as ORGANIC_SEARCH) · marketing's score 79\n",
+		"🗑  Clearing the webinar's sign-ups of duplicates, marketing takes Karen Juul's new contact for one and deletes it in HubSpot before anyone has claimed her",
+		`→ HubSpot's app sends contact.deletion of 4136 (webhooks API, signed) → 200 {"stored":1,"leads":[{"external_id":"4136","stage":"lost","created":false}]}`,
+		"→ the lead is closed, lost: deleted in HubSpot, dated Tue ", " 11:05 by the event's occurredAt; its data stays (a deletion is no erasure), "+
+			"and its SLA clock stopped, so its claim deadline is nobody's breach",
+		"→ its card is updated: Lost: Brædstrup Biogas ApS\n",
+		"🔄 Finding no other contact of Karen Juul's, marketing restores hers from HubSpot's recycling bin",
+		`→ HubSpot's app sends contact.restore of 4136 (webhooks API, signed) → 200 `+
+			`{"stored":1,"leads":[{"external_id":"4136","stage":"sql","created":false,"restored":true,"reopened":true}]}`,
+		"→ the lead is back as it was before the deletion: an SQL nobody has claimed, dated Tue ", " 14:20 by the event's occurredAt, no reason on it\n",
+		"→ its history: sql by hubspot Tue ", " 10:50 · lost (deleted in HubSpot) by hubspot Tue ", " 11:05 · sql again by hubspot Tue ", " 14:20\n",
+		"→ its SLA clock starts again from the restore's arrival: claim by Tue ", " 16:20, not the Tue ", " 12:50 it had before the deletion\n",
+		"→ its card is posted again, with Claim: ", "Brædstrup Biogas ApS; the card of its deletion stays Lost: Brædstrup Biogas ApS\n",
+		"✋ Mette claims Brædstrup Biogas ApS",
+		"📞 Mette logs first contact with Karen Juul (Brædstrup Biogas ApS)")
+	if card := demoCards(demoSection(t, out, "#sales-leads: what the channel shows"))["Brædstrup Biogas ApS"]; !mentioned(card)["Mette"] ||
+		strings.Contains(card, "deleted in HubSpot") {
+		t.Errorf("the restored SQL's new card does not show Mette's lead, or shows the deletion's reason:\n%s", card)
+	}
 	wantInOrder(t, out, "the GDPR delete in HubSpot",
 		"✋ Mette claims Give Elementer A/S", "📞 Mette logs first contact with Nanna Overgaard (Give Elementer A/S)",
 		"🔒 Nanna Overgaard wants no more contact and asks to have her data deleted; marketing runs HubSpot's GDPR delete on her contact",
@@ -618,12 +659,13 @@ func TestDemoQuietKeep(t *testing.T) {
 	restoredInHubSpot(ctx, t, s)
 }
 
-// restoredInHubSpot checks, in the database the demo kept, the lead whose
-// contact the script deletes in HubSpot and restores there: its stage
-// events from its claim on are the script's steps for it, the deletion
-// lost "deleted in HubSpot" and the restore back at the stage it had,
-// both by hubspot and dated when the script has them, and it ends as the
-// script leaves it, its first claim the one measured.
+// restoredInHubSpot checks, in the database the demo kept, each lead whose
+// contact the script deletes in HubSpot and restores there: its last
+// stage events are the script's steps on it, the deletion lost "deleted in HubSpot" and the restore back at the
+// stage it had (an SQL when nobody had claimed it), both by hubspot and
+// dated when the script has them, and it ends as the script leaves it,
+// without a reason, its first claim the one measured; an SQL restored
+// before anyone claimed it is an SQL since its restore.
 func restoredInHubSpot(ctx context.Context, t *testing.T, s *storage.Store) {
 	t.Helper()
 	loc, err := time.LoadLocation("Europe/Copenhagen")
@@ -634,71 +676,84 @@ func restoredInHubSpot(ctx context.Context, t *testing.T, s *storage.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := ""
+	var keys []string
 	for _, st := range steps {
 		if st.act == actHubSpotRestore {
-			key = st.lead
+			keys = append(keys, st.lead)
 		}
 	}
-	if key == "" {
-		t.Fatal("the script restores no contact in HubSpot")
+	if len(keys) < 2 {
+		t.Fatalf("the script restores %d contacts in HubSpot, want one sales had claimed and one nobody had", len(keys))
 	}
 	ids := map[string]string{}
 	for _, r := range demoReps {
 		ids[r.Name] = "slack:" + r.ID
 	}
-	var mine []demoStep
-	for _, st := range steps {
-		if st.lead == key {
-			mine = append(mine, st)
+	for _, key := range keys {
+		var mine []demoStep
+		for _, st := range steps {
+			if st.lead == key {
+				mine = append(mine, st)
+			}
 		}
-	}
-	sort.SliceStable(mine, func(i, j int) bool { return earlierStep(mine[i], mine[j]) })
-	var want []string
-	owner, stage := "", handoff.Stage("")
-	for _, st := range mine {
-		at := time.Weekday((st.day + 1) % 7).String()[:3] + " " + st.at
-		switch st.act {
-		case actClaim:
-			owner, stage = ids[st.rep], handoff.StageClaimed
-			want = append(want, fmt.Sprintf("claimed by %s at %s", owner, at))
-		case actContact:
-			stage = handoff.StageContacted
-			want = append(want, fmt.Sprintf("contacted by %s at %s", owner, at))
-		case actHubSpotDelete:
-			want = append(want, fmt.Sprintf("lost (%s) by hubspot at %s", handoff.HubSpotDeletedReason, at))
-		case actHubSpotRestore:
-			want = append(want, fmt.Sprintf("%s by hubspot at %s", stage, at))
-		default:
-			t.Fatalf("the restored lead's step %s: the check does not know it", st.act)
+		sort.SliceStable(mine, func(i, j int) bool { return earlierStep(mine[i], mine[j]) })
+		var want []string
+		owner, stage := "", handoff.StageSQL // a contact HubSpot sends arrives as an SQL
+		firstClaim, sqlAgain := "", ""
+		for _, st := range mine {
+			at := time.Weekday((st.day + 1) % 7).String()[:3] + " " + st.at
+			switch st.act {
+			case actClaim:
+				owner, stage = ids[st.rep], handoff.StageClaimed
+				if firstClaim == "" {
+					firstClaim = at
+				}
+				want = append(want, fmt.Sprintf("claimed by %s at %s", owner, at))
+			case actContact:
+				stage = handoff.StageContacted
+				want = append(want, fmt.Sprintf("contacted by %s at %s", owner, at))
+			case actHubSpotDelete:
+				want = append(want, fmt.Sprintf("lost (%s) by hubspot at %s", handoff.HubSpotDeletedReason, at))
+			case actHubSpotRestore:
+				if stage == handoff.StageSQL {
+					sqlAgain = at
+				}
+				want = append(want, fmt.Sprintf("%s by hubspot at %s", stage, at))
+			default:
+				t.Fatalf("the restored lead's step %s: the check does not know it", st.act)
+			}
 		}
-	}
-	lead, err := s.LeadByExternalID(ctx, key)
-	if err != nil {
-		t.Fatalf("the lead of the contact restored in HubSpot: %v", err)
-	}
-	events, err := s.Events(ctx, lead.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, e := range events {
-		if e.Kind != handoff.EventStage || e.Details["implied"] != "" || e.Stage.Rank() < handoff.StageClaimed.Rank() && e.Stage != handoff.StageLost {
-			continue
+		lead, err := s.LeadByExternalID(ctx, key)
+		if err != nil {
+			t.Fatalf("the lead of the contact restored in HubSpot: %v", err)
 		}
-		what := string(e.Stage)
-		if e.Stage == handoff.StageLost {
-			what += " (" + e.Details["reason"] + ")"
+		events, err := s.Events(ctx, lead.ID)
+		if err != nil {
+			t.Fatal(err)
 		}
-		got = append(got, fmt.Sprintf("%s by %s at %s", what, e.Actor, e.At.In(loc).Format("Mon 15:04")))
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("the history of %s from its claim on:\n%s\nwant:\n%s", key, strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	if lead.Stage != stage || "slack:"+lead.Owner.UserID != owner || lead.ClaimedAt == nil || len(want) == 0 ||
-		!strings.HasSuffix(want[0], lead.ClaimedAt.In(loc).Format("Mon 15:04")) || lead.SLABreached {
-		t.Errorf("the lead of %s is %s, %s's, claimed %v, breached %v; want %s, %s's, its first claim (%s) kept, not breached",
-			key, lead.Stage, lead.Owner.UserID, lead.ClaimedAt, lead.SLABreached, stage, owner, want)
+		var got []string // its stage events, the last as many as the script's steps on it
+		for _, e := range events {
+			if e.Kind != handoff.EventStage || e.Details["implied"] != "" {
+				continue
+			}
+			what := string(e.Stage)
+			if e.Stage == handoff.StageLost {
+				what += " (" + e.Details["reason"] + ")"
+			}
+			got = append(got, fmt.Sprintf("%s by %s at %s", what, e.Actor, e.At.In(loc).Format("Mon 15:04")))
+		}
+		got = got[max(0, len(got)-len(want)):]
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("the history of %s from its first step on:\n%s\nwant:\n%s", key, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		if lead.Stage != stage || "slack:"+lead.Owner.UserID != owner || lead.ClaimedAt == nil || firstClaim == "" ||
+			lead.ClaimedAt.In(loc).Format("Mon 15:04") != firstClaim || lead.SLABreached || lead.Reason != "" {
+			t.Errorf("the lead of %s is %s, %s's, claimed %v, breached %v, reason %q; want %s, %s's, its first claim (%s) kept, not breached, no reason",
+				key, lead.Stage, lead.Owner.UserID, lead.ClaimedAt, lead.SLABreached, lead.Reason, stage, owner, firstClaim)
+		}
+		if sqlAgain != "" && (lead.SQLAt == nil || lead.SQLAt.In(loc).Format("Mon 15:04") != sqlAgain) {
+			t.Errorf("the lead of %s, restored before anyone claimed it, is an SQL since %v; want since its restore, %s", key, lead.SQLAt, sqlAgain)
+		}
 	}
 }
 
