@@ -3,6 +3,7 @@ package bot
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 )
 
 // RoleUnknownError is the failure to tell what a user may do: their
@@ -54,6 +55,17 @@ func (e *unansweredError) Unwrap() error { return e.err }
 func IsUnanswered(err error) bool {
 	var u *unansweredError
 	return errors.As(err, &u)
+}
+
+// FailureLevel is the level a failure is logged at: slog.LevelWarn when
+// the platform did not answer (IsUnanswered: its doing, which the user is
+// asked to try again after), else slog.LevelError (Handoff's own store or
+// code failed).
+func FailureLevel(err error) slog.Level {
+	if IsUnanswered(err) {
+		return slog.LevelWarn
+	}
+	return slog.LevelError
 }
 
 // IsRoleUnknown reports whether err says a user's role could not be read.

@@ -276,6 +276,19 @@ func storeFailingTeamsEnv(t *testing.T, s *storage.Store, annID, annAAD, ext str
 	return e, id
 }
 
+// deliverTold delivers the outbox and returns what it sent, each as its
+// conversation, ": " and the message.
+func (e *teamsEnv) deliverTold() []string {
+	e.t.Helper()
+	before := len(callsOf(e.bf, "send"))
+	e.deliver()
+	var told []string
+	for _, c := range callsOf(e.bf, "send")[before:] {
+		told = append(told, c.ConversationID+": "+cardText(c))
+	}
+	return told
+}
+
 // storeFailureLogged returns nil when log holds one line naming the
 // store's error (storeErr), at error level, and no warning that the
 // platform could not tell ("is not known").
@@ -334,14 +347,7 @@ func TestTeamsCommandWhenTheStoreFails(t *testing.T) {
 				if status != http.StatusOK {
 					t.Fatalf("HTTP %d %s, want 200", status, body)
 				}
-				before := len(e.bf.Calls())
-				e.deliver()
-				var told []string
-				for _, c := range e.bf.Calls()[before:] {
-					if c.Op == "send" {
-						told = append(told, c.ConversationID+": "+cardText(c))
-					}
-				}
+				told := e.deliverTold()
 				if len(told) != 1 || !strings.HasPrefix(told[0], personal+": ") || !strings.Contains(told[0], tt.wantTold) {
 					t.Errorf("the sender was told %q, want %q once in their chat", told, tt.wantTold)
 				}

@@ -47,6 +47,7 @@ type slackRig struct {
 	lost      *atomic.Int32          // calls of the App's OnChannelLost
 	back      *channelsBack          // the App's calls of OnChannelBack
 	reqLogs   *testkit.LogBuffer     // the HTTP handlers' log (failed requests)
+	levels    *testkit.Records       // both logs' records, with their levels
 	members   *slackbot.SalesMembers // the App's and the bot's, not shared
 	workspace *slackbot.Workspace    // the App's, not shared
 }
@@ -104,6 +105,7 @@ func newSlackRigWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 	}
 	answerDue := make(chan time.Time, 1)
 	logs, reqLogs, lost, back := &testkit.LogBuffer{}, &testkit.LogBuffer{}, &atomic.Int32{}, &channelsBack{}
+	levels := testkit.NewRecords()
 	workspaceAPI := api
 	if timeout != 0 {
 		workspaceAPI = slackbot.NewClient(slackToken, "", fake.APIURL(), timeout)
@@ -111,12 +113,12 @@ func newSlackRigWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 	workspace := slackbot.NewWorkspace(workspaceAPI)
 	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: workspace, Answerer: answerer,
 		Members: members, Managers: managers, SalesChannel: salesChannel, ManagerChannel: managerChannel, OnChannelLost: func() { lost.Add(1) }, OnChannelBack: back.add,
-		Dedup: s, Logger: slog.New(slog.NewTextHandler(logs, nil)), AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
+		Dedup: s, Logger: slog.New(slog.NewMultiHandler(slog.NewTextHandler(logs, nil), levels)), AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
 	mux := http.NewServeMux()
-	(&handlers.Slack{SigningSecret: signingSecret, App: app, Logger: slog.New(slog.NewTextHandler(reqLogs, nil))}).Register(mux)
+	(&handlers.Slack{SigningSecret: signingSecret, App: app, Logger: slog.New(slog.NewMultiHandler(slog.NewTextHandler(reqLogs, nil), levels))}).Register(mux)
 	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux, mux))
 	t.Cleanup(srv.Close)
-	return &slackRig{store: s, slack: fake, disp: disp, srv: srv, answerDue: answerDue, logs: logs, reqLogs: reqLogs, members: members,
+	return &slackRig{store: s, slack: fake, disp: disp, srv: srv, answerDue: answerDue, logs: logs, reqLogs: reqLogs, levels: levels, members: members,
 		workspace: workspace, lost: lost, back: back}
 }
 

@@ -54,6 +54,7 @@ type teamsEnv struct {
 	back      *channelsBack       // the App's calls of OnChannelBack
 	members   *teams.SalesMembers // the App's and the bot's, not shared
 	reqLogs   *testkit.LogBuffer  // the HTTP handler's log (failed requests)
+	levels    *testkit.Records    // both logs' records, with their levels
 }
 
 func newTeamsEnv(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *teamsEnv {
@@ -89,19 +90,19 @@ func newTeamsEnvOn(t testing.TB, s *storage.Store, ps teams.Store, answerer bot.
 	if answerer != nil {
 		answerer = b.Readers(answerer)
 	}
-	logs, reqLogs := &testkit.LogBuffer{}, &testkit.LogBuffer{}
+	logs, reqLogs, levels := &testkit.LogBuffer{}, &testkit.LogBuffer{}, testkit.NewRecords()
 	lost, back := &atomic.Int32{}, &channelsBack{}
 	app := teams.NewApp(teams.AppConfig{Bot: b, Leads: s, Store: s, Dedup: s, Platform: platform, Members: members, Policy: policy, Answerer: answerer, Now: clk.Now,
 		SalesChannel: "Sales", ManagerChannel: managersID, OnChannelLost: func() { lost.Add(1) }, OnChannelBack: back.add,
-		Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		Logger: slog.New(slog.NewMultiHandler(slog.NewTextHandler(logs, nil), levels))})
 	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil)
 	v.MinRefetch = 0
 	mux := http.NewServeMux()
-	handlers.NewTeams(v, app, []string{tenantID}, slog.New(slog.NewTextHandler(reqLogs, nil))).Register(mux)
+	handlers.NewTeams(v, app, []string{tenantID}, slog.New(slog.NewMultiHandler(slog.NewTextHandler(reqLogs, nil), levels))).Register(mux)
 	srv := httptest.NewServer(handlers.Middleware(discardLogger(), mux, mux))
 	t.Cleanup(srv.Close)
 	return &teamsEnv{t: t, srv: srv, bf: bf, store: s, bot: b, disp: disp, platform: platform, validator: v, clock: clk, policy: policy, logs: logs, lost: lost, back: back,
-		members: members, reqLogs: reqLogs}
+		members: members, reqLogs: reqLogs, levels: levels}
 }
 
 // token is a valid Bot Framework token for the fake's service URL.

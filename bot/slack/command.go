@@ -140,29 +140,37 @@ const accountUnknown = "Sorry, I could not check your Slack account just now. Pl
 // refusal is the private answer, logged, to a request whose user failed
 // Workspace.Check with err: someone Handoff does not act for
 // (EFORBIDDEN), or whose account Slack could not tell just then
-// (bot.IsUnanswered: accountUnknown). Any other err is Handoff's own
-// failure on the way (the store, sharing users' changes), not Slack's:
-// refusal returns it, unlogged, for its caller to answer and log as it
-// does an internal error.
+// (bot.IsUnanswered: accountUnknown, a warning: Slack's doing, not
+// Handoff's). Any other err is Handoff's own failure on the way (the
+// store, sharing users' changes), not Slack's: refusal returns it,
+// unlogged, for its caller to answer and log as it does an internal
+// error.
 func (a *App) refusal(ctx context.Context, err error) (bot.Message, error) {
 	switch {
 	case handoff.ErrorCode(err) == handoff.EFORBIDDEN:
 		a.logger.WarnContext(ctx, "slack: request refused", "err", err)
 		return bot.ErrorNotice(err), nil
 	case bot.IsUnanswered(err):
-		a.logger.ErrorContext(ctx, "slack: cannot check the user's membership", "err", err)
+		a.logger.WarnContext(ctx, "slack: whether the user is a full member of the workspace is not known; request refused", "err", err)
 		return bot.Notice(accountUnknown), nil
 	}
 	return bot.Message{}, err
 }
 
-// commandAnswer turns an answerer's result into what the user sees.
+// commandAnswer turns an answerer's result into what the user sees. A
+// command whose user's role Slack could not tell (bot.IsRoleUnknown:
+// /leads and /sla ask whether they may see leads) is answered RoleUnknown
+// and logged as a warning; any other internal error as a failed command,
+// logged as an error.
 func (a *App) commandAnswer(ctx context.Context, c bot.Command, msg bot.Message, err error) bot.Message {
 	switch {
 	case err == nil:
 		return msg
+	case bot.IsRoleUnknown(err):
+		a.logger.WarnContext(ctx, "slack: whether the user may see leads is not known; command refused", "command", c.Name, "user", c.UserID, "err", err)
+		return bot.Notice(RoleUnknown)
 	case handoff.ErrorCode(err) == handoff.EINTERNAL:
-		a.logger.ErrorContext(ctx, "slack: command failed", "command", c.Name, "user", c.UserID, "err", err)
+		a.logger.Log(ctx, bot.FailureLevel(err), "slack: command failed", "command", c.Name, "user", c.UserID, "err", err)
 		return bot.Notice("Sorry, `/" + c.Name + "` failed. Please try again.")
 	}
 	return bot.ErrorNotice(err)

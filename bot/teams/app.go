@@ -284,7 +284,8 @@ func (a *App) invoke(ctx context.Context, act *Activity, who bot.Actor) *InvokeR
 		if a.roleUnknown(ctx, act, data, err) {
 			return errorResponse(503, "ServiceUnavailable", RoleUnknown)
 		}
-		a.logger.ErrorContext(ctx, "teams: card action failed", "action", data.str("action"), "user", act.From.ID, "err", err)
+		// The Bot Connector's failure (bot.IsUnanswered) is a warning.
+		a.logger.Log(ctx, bot.FailureLevel(err), "teams: card action failed", "action", data.str("action"), "user", act.From.ID, "err", err)
 		return errorResponse(500, "InternalServerError", "Sorry, that did not work. Please try again.")
 	}
 	return cardResponse(card)
@@ -461,7 +462,7 @@ func (a *App) submitMessage(ctx context.Context, act *Activity, who bot.Actor) e
 	// A form opened, or a submitted one refused on its inputs (shown
 	// again with the problem): to the user's chat, where forms are sent.
 	if err := a.cfg.Platform.SendCard(ctx, who.UserID, card); err != nil {
-		a.logger.ErrorContext(ctx, "teams: send form", "user", who.UserID, "err", err)
+		a.logger.Log(ctx, bot.FailureLevel(err), "teams: send form", "user", who.UserID, "err", err)
 		return a.cfg.Bot.Notify(ctx, who, bot.Notice("Sorry, the form could not be opened. Please try again."))
 	}
 	return nil
@@ -569,6 +570,10 @@ func (a *App) command(ctx context.Context, act *Activity) error {
 		switch {
 		case err == nil:
 			msg = ans
+		case bot.IsRoleUnknown(err):
+			// leads and sla ask whether the sender may see leads.
+			a.logger.WarnContext(ctx, "teams: whether the sender may see leads is not known; command refused", "command", name, "user", act.From.ID, "err", err)
+			msg = bot.Notice(RoleUnknown)
 		case handoff.ErrorCode(err) == handoff.EINTERNAL:
 			msg = a.failed(ctx, name, act.From.ID, err)
 		default:
