@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -337,6 +338,29 @@ func TestCIFuzzesEveryTarget(t *testing.T) {
 	}
 	for key := range listed {
 		t.Errorf(".ci/run fuzzes %s, which is no fuzz target of that package", key)
+	}
+}
+
+// pgFuzzPass is .ci/run's line that fuzzes a target on PostgreSQL: its
+// default count of inputs (PG_FUZZTIME) and its own fuzz cache.
+var pgFuzzPass = regexp.MustCompile(`FUZZTIME="\$\{PG_FUZZTIME:-(\d+)x\}" FUZZCACHEDIR="\$pg_cache/[^"]*" fuzz \$target`)
+
+// TestCIFuzzesPostgresByCount reads .ci/run: its PostgreSQL pass runs each
+// target for a count of inputs, not a time, which a loaded machine could
+// spend replaying inputs alone, and from a fuzz cache of its own, so that
+// what it replays is the committed corpus only (4-19 inputs a target), far
+// fewer than the count.
+func TestCIFuzzesPostgresByCount(t *testing.T) {
+	script, err := os.ReadFile("../../.ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := pgFuzzPass.FindSubmatch(script)
+	if m == nil {
+		t.Fatalf(".ci/run has no line matching %s", pgFuzzPass)
+	}
+	if n, err := strconv.Atoi(string(m[1])); err != nil || n < 200 {
+		t.Errorf(".ci/run fuzzes each target %sx on PostgreSQL, want at least 200x", m[1])
 	}
 }
 
