@@ -64,6 +64,12 @@ const (
 	// reached the sales channel there; its payload is a GivenUpNotice, and
 	// the note is rendered from the lead when it is sent.
 	OutboxCardGivenUp = "managers.card_given_up"
+	// OutboxEarlierCard updates, on one platform, a lead's card that a
+	// newer card replaced when the lead came back as an SQL
+	// (PostEarlierCard), to say that it came back and where to claim it;
+	// its payload is an EarlierCardNotice, and the card is rendered from
+	// the lead and its history when it is sent.
+	OutboxEarlierCard = "lead.earlier_card"
 )
 
 // GivenUpNotice is the payload of an OutboxCardGivenUp message: where the

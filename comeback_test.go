@@ -1,0 +1,80 @@
+package handoff_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+)
+
+// A card replaced by one announcing a later SQL of its lead (the lead came
+// back) is updated to say so; one replaced by another card of the same
+// SQL, or stored without its SQL time, is not.
+func TestCardCameBack(t *testing.T) {
+	first, back := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC), time.Date(2026, 11, 20, 13, 20, 0, 0, time.UTC)
+	card := func(id string, sql *time.Time) handoff.ChatPost {
+		return handoff.ChatPost{LeadID: 7, Platform: "slack", Channel: "CSALES", MessageID: id, SQLAt: sql}
+	}
+	tests := []struct {
+		name     string
+		old, cur handoff.ChatPost
+		want     bool
+	}{
+		{"came back", card("1.1", &first), card("2.2", &back), true},
+		{"a second card of one SQL", card("1.1", &back), card("2.2", &back), false},
+		{"an older SQL's card", card("1.1", &back), card("2.2", &first), false},
+		{"stored without its SQL time", card("1.1", nil), card("2.2", &back), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := handoff.CardCameBack(tt.old, tt.cur)
+			if (m != nil) != tt.want {
+				t.Fatalf("CardCameBack = %+v, want a message: %v", m, tt.want)
+			}
+			if m == nil {
+				return
+			}
+			var n handoff.EarlierCardNotice
+			if err := json.Unmarshal([]byte(m.Payload), &n); err != nil {
+				t.Fatal(err)
+			}
+			if m.Kind != handoff.OutboxEarlierCard || m.LeadID != 7 || m.Platform != "slack" ||
+				n.Channel != "CSALES" || n.MessageID != "1.1" || !n.Back.Equal(back) {
+				t.Errorf("CardCameBack = %+v with %+v; want the update of slack's CSALES/1.1 for the SQL of %s", m, n, back)
+			}
+		})
+	}
+}
+
+// How a lead last left sales before it came back is its last stage event
+// of a win, a loss or a return dated before the SQL event of its return.
+func TestLeftBefore(t *testing.T) {
+	at := func(h int) time.Time { return time.Date(2026, 11, 20, h, 0, 0, 0, time.UTC) }
+	stage := func(s handoff.Stage, h int, reason string) handoff.Event {
+		return handoff.Event{Kind: handoff.EventStage, Stage: s, At: at(h), Details: map[string]string{"reason": reason}}
+	}
+	sql1, lost, sql2 := stage(handoff.StageSQL, 8, ""), stage(handoff.StageLost, 9, "deleted in HubSpot"), stage(handoff.StageSQL, 12, "")
+	recycled, sql3 := stage(handoff.StageRecycled, 13, "No budget"), stage(handoff.StageSQL, 15, "")
+	reminder := handoff.Event{Kind: handoff.EventReminder, Stage: handoff.StageClaimed, At: at(10)}
+	history := []handoff.Event{sql1, lost, reminder, sql2, stage(handoff.StageClaimed, 12, ""), recycled, sql3}
+	tests := []struct {
+		name    string
+		history []handoff.Event
+		back    time.Time
+		want    string // the reason of the event found, "" for none
+	}{
+		{"first return", history, at(12), "deleted in HubSpot"},
+		{"second return", history, at(15), "No budget"},
+		{"never left", []handoff.Event{sql1}, at(8), ""},
+		{"left and came back at one time", []handoff.Event{sql1, stage(handoff.StageRecycled, 12, "Not now"), sql2}, at(12), "Not now"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, ok := handoff.LeftBefore(tt.history, tt.back)
+			if got := e.Details["reason"]; ok != (tt.want != "") || got != tt.want {
+				t.Errorf("LeftBefore = %+v, %v; want the event with reason %q", e, ok, tt.want)
+			}
+		})
+	}
+}
