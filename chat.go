@@ -44,7 +44,8 @@ type ChatPost struct {
 // Kinds of chat posts besides the card.
 const (
 	// PostEarlierCard is a card replaced by a newer announcement of the
-	// same lead (it came back as an SQL).
+	// same lead (it came back as an SQL), updated to say so when the newer
+	// one announces a later SQL (CardCameBack).
 	PostEarlierCard = "card.earlier"
 	// PostDirect is a direct message about the lead (the owner's contact
 	// details).

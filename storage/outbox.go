@@ -473,7 +473,9 @@ func (s *Store) OutboxMessages(ctx context.Context, leadID int64) ([]handoff.Out
 }
 
 // upsertPost stores p. A card replaces the lead's card on its platform; the
-// card it replaces is kept as a handoff.PostEarlierCard. Any other kind is added.
+// card it replaces is kept as a handoff.PostEarlierCard, and updated to say
+// that the lead came back when p announces a later SQL
+// (handoff.CardCameBack, queued with the record). Any other kind is added.
 func upsertPost(tx *gorm.DB, p handoff.ChatPost, now time.Time) error {
 	if p.Kind != "" {
 		return tx.Create(&leadMessageRow{LeadID: p.LeadID, Kind: p.Kind, Platform: p.Platform, Channel: p.Channel, MessageID: p.MessageID, CreatedMs: ms(now), ExpiresMs: msPtr(p.ExpiresAt), Notice: p.Notice}).Error
@@ -487,6 +489,12 @@ func upsertPost(tx *gorm.DB, p handoff.ChatPost, now time.Time) error {
 			earlier := leadMessageRow{LeadID: o.LeadID, Kind: handoff.PostEarlierCard, Platform: o.Platform, Channel: o.Channel, MessageID: o.MessageID, CreatedMs: ms(now)}
 			if err := tx.Create(&earlier).Error; err != nil {
 				return err
+			}
+			replaced := handoff.ChatPost{LeadID: o.LeadID, Platform: o.Platform, Channel: o.Channel, MessageID: o.MessageID, SQLAt: fromMsPtr(o.SQLMs)}
+			if m := handoff.CardCameBack(replaced, p); m != nil {
+				if err := insertOutbox(tx, now, *m); err != nil {
+					return err
+				}
 			}
 		}
 	}

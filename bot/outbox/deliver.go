@@ -18,6 +18,8 @@ func (d *Dispatcher) deliver(ctx context.Context, m handoff.OutboxMessage, refre
 		return d.refresh(ctx, m, refreshed)
 	case handoff.OutboxEraseLead:
 		return d.erase(ctx, m)
+	case handoff.OutboxEarlierCard:
+		return d.earlierCard(ctx, m)
 	case handoff.OutboxPrivate, handoff.OutboxDirect, handoff.OutboxReply, handoff.OutboxShare:
 		return d.notice(ctx, m)
 	case handoff.OutboxOwnerEmail:
@@ -84,8 +86,9 @@ func (d *Dispatcher) announce(ctx context.Context, m handoff.OutboxMessage) (str
 // SQL. A lead that left sales (recycled, lost) and came back as an SQL is
 // announced anew: a new card where new leads appear, with Claim, rather
 // than an edit of a card reps have long scrolled past; its earlier card is
-// kept as it was. Cards stored before their SQL time was recorded count as
-// announcing the current one.
+// kept, and updated to say that the lead came back (earlierCard). Cards
+// stored before their SQL time was recorded count as announcing the
+// current one.
 func announced(p handoff.ChatPost, l *handoff.Lead) bool {
 	return p.SQLAt == nil || l.SQLAt == nil || !p.SQLAt.Before(*l.SQLAt)
 }

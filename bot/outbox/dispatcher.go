@@ -41,6 +41,7 @@ type Store interface {
 	Lead(ctx context.Context, id int64) (*handoff.Lead, error)
 	ChatPosts(ctx context.Context, leadID int64) ([]handoff.ChatPost, error)
 	LeadMessages(ctx context.Context, leadID int64) ([]handoff.ChatPost, error)
+	Events(ctx context.Context, leadID int64) ([]handoff.Event, error)
 	UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (handoff.LeadChange, error)) (*handoff.Lead, error)
 }
 

@@ -1,8 +1,10 @@
 package outbox_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -47,6 +49,12 @@ func (c *countingStore) recorded() []int {
 // "chat.postMessage"), and returns the proxy's API URL.
 func hookedSlack(t *testing.T, r *rig, on func(method string)) string {
 	t.Helper()
+	return hookedSlackCalls(t, r, func(method string, _ []byte) { on(method) })
+}
+
+// hookedSlackCalls is hookedSlack whose on also gets each call's body.
+func hookedSlackCalls(t *testing.T, r *rig, on func(method string, body []byte)) string {
+	t.Helper()
 	target, err := url.Parse(r.slack.APIURL())
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +62,13 @@ func hookedSlack(t *testing.T, r *rig, on func(method string)) string {
 	target.Path = ""
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		on(req.URL.Path[strings.LastIndex(req.URL.Path, "/")+1:])
+		body, err := io.ReadAll(req.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		on(req.URL.Path[strings.LastIndex(req.URL.Path, "/")+1:], body)
 		proxy.ServeHTTP(w, req)
 	}))
 	t.Cleanup(srv.Close)

@@ -89,9 +89,9 @@ func sourceCampaign(l demoLead) string {
 }
 
 // postAgain sends marketing's SQL for a lead the script posted before and
-// sales returned: the API answers 200 (a known lead), a new card is posted
-// and the lead's SLA clock starts again, while the cycle that ended stays
-// in the SLA figures.
+// sales returned: the API answers 200 (a known lead), a new card is posted,
+// the first card says that the lead came back, and the lead's SLA clock
+// starts again, while the cycle that ended stays in the SLA figures.
 func (d *demo) postAgain(ctx context.Context, l demoLead) error {
 	st := d.leads[l.key]
 	if st == nil {
@@ -113,27 +113,32 @@ func (d *demo) postAgain(ctx context.Context, l demoLead) error {
 	if got.Stage != string(handoff.StageSQL) || got.ClaimDueAt == nil {
 		return fmt.Errorf("%s back as an SQL is %s, claim due %v", l.key, got.Stage, got.ClaimDueAt)
 	}
+	first := st.ts // its card of the SQL that sales returned
 	if err := d.posted(ctx, l, got.ID, fmt.Sprintf("🔁 SQL again: %s, %s (%s), %s by sales (%q), is sent back by marketing · %s · marketing's score %d",
 		l.company, l.name, l.title, before.Stage, before.Reason, sourceCampaign(l), l.score)); err != nil {
 		return err
 	}
 	d.printf("%18s→ POST /api/leads answers 200, not 201: a known lead, updated; a new card with Claim reaches %s\n", "", demoChannelNames[demoSales])
+	if lines := strings.Join(d.cardLines(first), "\n"); !strings.Contains(lines, "Came back as an SQL") || strings.Contains(lines, "✋ Claim") {
+		return fmt.Errorf("%s back as an SQL: its first card reads %q; want it to say that the lead came back, without Claim", l.key, lines)
+	}
+	d.printf("%18s→ its first card now reads %s, with no Claim\n", "", d.cardHead(first))
 	if before.ContactDueAt != nil {
 		outcome, _ := handoff.SettleSLA(before.ContactDueAt, before.ContactedAt, d.clock.Now())
-		first := "its first SQL cycle stays in the SLA figures (/sla, the digest)"
+		cycle := "its first SQL cycle stays in the SLA figures (/sla, the digest)"
 		if before.ClaimedAt != nil {
-			first += fmt.Sprintf(": claimed by %s %s", d.mention(before.Owner.UserID), d.when(*before.ClaimedAt))
+			cycle += fmt.Sprintf(": claimed by %s %s", d.mention(before.Owner.UserID), d.when(*before.ClaimedAt))
 		}
 		if before.ContactedAt != nil {
-			first += ", contacted " + d.when(*before.ContactedAt)
+			cycle += ", contacted " + d.when(*before.ContactedAt)
 		}
 		switch outcome {
 		case handoff.SLAMet:
-			first += ", the deadline met"
+			cycle += ", the deadline met"
 		case handoff.SLABreached:
-			first += ", the deadline missed"
+			cycle += ", the deadline missed"
 		}
-		d.printf("%18s→ %s\n", "", first)
+		d.printf("%18s→ %s\n", "", cycle)
 	}
 	d.printf("%18s→ the new cycle runs on a fresh SLA clock: claim by %s\n", "", d.when(*got.ClaimDueAt))
 	d.again = append(d.again, l.company)

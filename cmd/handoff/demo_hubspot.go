@@ -196,8 +196,9 @@ func (d *demo) restoredClaimed(l *demoLeadState, before, lead *handoff.Lead) ([]
 // lead that becomes an SQL again, handoff.Lead.EnterStages: the
 // agreement's ClaimDue of when Handoff heard), and announced again on a
 // new card with Claim in the sales channel, which the demo's later steps
-// click. It prints that, and returns the lines to print after the lead's
-// history.
+// click, while the card of its deletion is updated to say that it came
+// back (bot.EarlierCard). It prints that, and returns the lines to print
+// after the lead's history.
 func (d *demo) restoredUnclaimed(ctx context.Context, l *demoLeadState, before, lead *handoff.Lead, card string) ([]string, error) {
 	now := d.clock.Now()
 	due := d.policy.ClaimDue(now) // the restore arrived when HubSpot made it
@@ -214,12 +215,18 @@ func (d *demo) restoredUnclaimed(ctx context.Context, l *demoLeadState, before, 
 		return nil, fmt.Errorf("contact.restore of %s: the sales channel's card %q (%q), the deletion's %q; want a new card with Claim",
 			l.key, l.ts, d.cardLines(l.ts), card)
 	}
+	if old := strings.Join(d.cardLines(card), "\n"); !strings.Contains(old, "Came back as an SQL "+bot.Clock(now, now, d.policy)) ||
+		!strings.Contains(old, hubspot.DeletedReason) || strings.Contains(old, "✋ Claim") {
+		return nil, fmt.Errorf("contact.restore of %s: the card of its deletion reads %q; want it to say that the lead came back at %s, "+
+			"still saying %q, without Claim", l.key, old, d.when(now), hubspot.DeletedReason)
+	}
 	d.printf("%18s→ the lead is back as it was before the deletion: an SQL nobody has claimed, dated %s by the event's occurredAt, no reason on it\n", "",
 		d.when(now))
 	return []string{
 		fmt.Sprintf("its SLA clock starts again from the restore's arrival: claim by %s, not the %s it had before the deletion",
 			d.when(*lead.ClaimDueAt), d.when(*before.ClaimDueAt)),
-		fmt.Sprintf("its card is posted again, with Claim: %s; the card of its deletion stays %s", d.cardHead(l.ts), d.cardHead(card)),
+		fmt.Sprintf("its card is posted again, with Claim: %s; the card of its deletion now reads %s, still saying %s, and to claim it from the new card",
+			d.cardHead(l.ts), d.cardHead(card), hubspot.DeletedReason),
 	}, nil
 }
 

@@ -227,16 +227,18 @@ func TestDemo(t *testing.T) {
 		"→ she leaves; Slack tells Handoff at once, and /leads open answers: Sorry, lead details are only for members of the sales channel")
 
 	// A lead recycled to marketing comes back as an SQL: the API answers
-	// 200 for the known lead, a new card is posted, the first cycle stays
-	// in the SLA figures and the new one runs on a fresh clock.
+	// 200 for the known lead, a new card is posted, the first card says
+	// that the lead came back, the first cycle stays in the SLA figures
+	// and the new one runs on a fresh clock.
 	wantInOrder(t, out, "the lead that comes back as an SQL",
 		"♻️  Anders recycles Roskilde Klinikken ApS back to marketing",
 		"🔁 SQL again: Roskilde Klinikken ApS, Dorthe Krogh (Klinikchef), recycled by sales (\"bad timing: The clinic's board sets the budget tomorrow; nurture until then.\"), is sent back by marketing",
 		"→ POST /api/leads answers 200, not 201: a known lead, updated; a new card with Claim reaches #sales-leads",
+		"→ its first card now reads ↩️ Came back: Roskilde Klinikken ApS, with no Claim\n",
 		"→ its first SQL cycle stays in the SLA figures (/sla, the digest): claimed by @Anders Wed ", ", the deadline met",
 		"→ the new cycle runs on a fresh SLA clock: claim by Fri ", " 11:20\n",
 		"✋ Anders claims Roskilde Klinikken ApS",
-		"♻️ Back to marketing: Roskilde Klinikken ApS", "📞 Contacted: Roskilde Klinikken ApS",
+		"↩️ Came back: Roskilde Klinikken ApS", "📞 Contacted: Roskilde Klinikken ApS",
 		"1 came back as an SQL after sales returned it (Roskilde Klinikken ApS)")
 
 	// Two HubSpot contacts of one person are two SQLs until marketing
@@ -321,12 +323,26 @@ func TestDemo(t *testing.T) {
 		"→ the lead is back as it was before the deletion: an SQL nobody has claimed, dated Tue ", " 14:20 by the event's occurredAt, no reason on it\n",
 		"→ its history: sql by hubspot Tue ", " 10:50 · lost (deleted in HubSpot) by hubspot Tue ", " 11:05 · sql again by hubspot Tue ", " 14:20\n",
 		"→ its SLA clock starts again from the restore's arrival: claim by Tue ", " 16:20, not the Tue ", " 12:50 it had before the deletion\n",
-		"→ its card is posted again, with Claim: ", "Brædstrup Biogas ApS; the card of its deletion stays Lost: Brædstrup Biogas ApS\n",
+		"→ its card is posted again, with Claim: ", "Brædstrup Biogas ApS; the card of its deletion now reads ↩️ Came back: Brædstrup Biogas ApS, "+
+			"still saying deleted in HubSpot, and to claim it from the new card\n",
 		"✋ Mette claims Brædstrup Biogas ApS",
 		"📞 Mette logs first contact with Karen Juul (Brædstrup Biogas ApS)")
-	if card := demoCards(demoSection(t, out, "#sales-leads: what the channel shows"))["Brædstrup Biogas ApS"]; !mentioned(card)["Mette"] ||
+	salesLeads := demoSection(t, out, "#sales-leads: what the channel shows")
+	if card := demoCards(salesLeads)["Brædstrup Biogas ApS"]; !mentioned(card)["Mette"] ||
 		strings.Contains(card, "deleted in HubSpot") {
 		t.Errorf("the restored SQL's new card does not show Mette's lead, or shows the deletion's reason:\n%s", card)
+	}
+	// Its first card, of the deletion, says in the channel that it came
+	// back, and when, still saying why it had left, and offers no Claim.
+	var deletionCard string
+	for _, c := range strings.Split(strings.TrimSpace(salesLeads), "\n\n") {
+		if strings.Contains(c, "Came back: Brædstrup Biogas ApS") {
+			deletionCard = c
+		}
+	}
+	if !strings.Contains(deletionCard, "Came back as an SQL Tue ") || !strings.Contains(deletionCard, " 14:20") ||
+		!strings.Contains(deletionCard, "deleted in HubSpot") || strings.Contains(deletionCard, "✋ Claim") {
+		t.Errorf("the card of 4136's deletion does not say that the lead came back Tue 14:20, why it had left, without Claim:\n%s", deletionCard)
 	}
 	wantInOrder(t, out, "the GDPR delete in HubSpot",
 		"✋ Mette claims Give Elementer A/S", "📞 Mette logs first contact with Nanna Overgaard (Give Elementer A/S)",
