@@ -38,9 +38,11 @@ const (
 	MetricsOff = "off"
 	// DefaultOutboxLease is the default HANDOFF_OUTBOX_LEASE.
 	DefaultOutboxLease = 2 * time.Minute
-	// DefaultSlackTimeout is the default SLACK_TIMEOUT.
+	// DefaultSlackTimeout is the default SLACK_TIMEOUT, the only one:
+	// bot/slack bounds its calls by the timeout it is given.
 	DefaultSlackTimeout = 30 * time.Second
-	// DefaultTeamsTimeout is the default TEAMS_TIMEOUT.
+	// DefaultTeamsTimeout is the default TEAMS_TIMEOUT, the only one:
+	// bot/teams bounds its calls by the timeout it is given.
 	DefaultTeamsTimeout = 15 * time.Second
 )
 

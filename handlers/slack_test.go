@@ -89,7 +89,7 @@ func newSlackRigWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 		sales = append(sales, fmt.Sprintf("UREP%d", i), fmt.Sprintf("UREP%03d", i))
 	}
 	fake.SetMembers(salesChannel, sales...)
-	api := slackbot.NewClient(slackToken, "", fake.APIURL(), 0)
+	api := slackbot.NewClient(slackToken, "", fake.APIURL(), slacktest.ClientTimeout)
 	platform := slackbot.NewPlatform(api)
 	policy := handoff.DefaultPolicy()
 	members, managers := slackbot.NewSalesMembers(api, salesChannel), slackbot.NewManagers(api, nil, "SMANAGERS")

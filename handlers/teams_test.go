@@ -78,7 +78,7 @@ func newTeamsEnvOn(t testing.TB, s *storage.Store, ps teams.Store, answerer bot.
 	}
 	bf := teamstest.New(t)
 	clk := testkit.NewClock(time.Now().UTC())
-	conn := teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil)
+	conn := teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout)
 	platform := teams.NewPlatform(conn, ps, tenantID)
 	members := teams.NewSalesMembers(platform, "Sales")
 	b := bot.New(bot.Config{Store: s, Policy: policy, Now: clk.Now, Logger: discardLogger(),
@@ -95,7 +95,7 @@ func newTeamsEnvOn(t testing.TB, s *storage.Store, ps teams.Store, answerer bot.
 	app := teams.NewApp(teams.AppConfig{Bot: b, Leads: s, Store: s, Dedup: s, Platform: platform, Members: members, Policy: policy, Answerer: answerer, Now: clk.Now,
 		SalesChannel: "Sales", ManagerChannel: managersID, OnChannelLost: func() { lost.Add(1) }, OnChannelBack: back.add,
 		Logger: slog.New(slog.NewMultiHandler(slog.NewTextHandler(logs, nil), levels))})
-	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil)
+	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil, teamstest.ClientTimeout)
 	v.MinRefetch = 0
 	mux := http.NewServeMux()
 	handlers.NewTeams(v, app, []string{tenantID}, slog.New(slog.NewMultiHandler(slog.NewTextHandler(reqLogs, nil), levels))).Register(mux)
@@ -499,7 +499,7 @@ func TestTeamsDeliveryRetries(t *testing.T) {
 			before := e.bf.TokenCalls()
 			e.bf.FailToken(1)
 			// Force a fresh token: a new connector, as after a restart.
-			conn := teams.NewConnector(teamstest.AppID, teamstest.AppSecret, e.bf.TokenURL(), nil)
+			conn := teams.NewConnector(teamstest.AppID, teamstest.AppSecret, e.bf.TokenURL(), nil, teamstest.ClientTimeout)
 			platform := teams.NewPlatform(conn, s, tenantID)
 			disp := outbox.New(outbox.Config{Store: s, Policy: e.policy, Now: e.clock.Now, Logger: discardLogger(),
 				Targets: []bot.Target{{Platform: platform, SalesChannel: "Sales"}}, BaseBackoff: time.Second, MaxBackoff: 2 * time.Second})

@@ -51,7 +51,7 @@ func BenchmarkAnnounceCards(b *testing.B) {
 			}
 			fake := slacktest.New(botToken)
 			defer fake.Close()
-			p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", fake.APIURL(), 0))
+			p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", fake.APIURL(), slacktest.ClientTimeout))
 			d := outbox.New(outbox.Config{
 				Store: s, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}}, Policy: handoff.DefaultPolicy(),
 				Now: func() time.Time { return t0.Add(time.Minute) }, Logger: quiet(), Lease: time.Minute,

@@ -28,7 +28,7 @@ func TestDispatchTeamsPostThroughQueuesWhatTheTeamRefused(t *testing.T) {
 			TeamID: team, TeamName: "Sales Team", ServiceURL: bf.ServiceURL(), TenantID: "t1", BotID: "28:" + teamstest.AppID}, t0); err != nil {
 			t.Fatal(err)
 		}
-		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil), s, "t1")
+		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout), s, "t1")
 		config := func(worker string) outbox.Config {
 			return outbox.Config{Store: s, Targets: []bot.Target{{Platform: p, SalesChannel: "Sales Team/Sales"}}, Policy: handoff.DefaultPolicy(),
 				Now: func() time.Time { return t0 }, Logger: quiet(), Worker: worker, Lease: time.Minute}
@@ -74,7 +74,7 @@ func TestDispatchTeamsChannelByIDNeverStored(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil), s, "t1")
+		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout), s, "t1")
 		disp := outbox.New(outbox.Config{Store: s, Targets: []bot.Target{{Platform: p, SalesChannel: sales}}, Policy: handoff.DefaultPolicy(),
 			Now: func() time.Time { return t0 }, Logger: quiet(), Worker: "w", Lease: time.Minute})
 		refusedOnce := func(key string) {

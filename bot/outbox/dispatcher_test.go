@@ -53,7 +53,7 @@ func (r *rig) dispatcher(worker string) *outbox.Dispatcher {
 // config is the rig's dispatcher configuration, posting to the fake
 // Slack's CSALES, for a test to add to before outbox.New.
 func (r *rig) config(worker string) outbox.Config {
-	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", r.slack.APIURL(), 0))
+	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", r.slack.APIURL(), slacktest.ClientTimeout))
 	return outbox.Config{
 		Store: r.store, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}}, Policy: handoff.DefaultPolicy(),
 		Now: r.clock.Now, Logger: quiet(), Worker: worker, Lease: time.Minute,
@@ -348,7 +348,7 @@ func TestDispatchRunWakesAndStops(t *testing.T) {
 	s := storagetest.Open(t, storage.DialectSQLite)
 	fake := slacktest.New(botToken)
 	defer fake.Close()
-	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", fake.APIURL(), 0))
+	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", fake.APIURL(), slacktest.ClientTimeout))
 	asked := make(chan struct{}, 1)
 	d := outbox.New(outbox.Config{Store: sleepingStore{s, asked}, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}},
 		Policy: handoff.DefaultPolicy(), Logger: quiet(), Idle: time.Hour})

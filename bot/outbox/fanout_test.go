@@ -30,7 +30,7 @@ func TestDispatchSplitOnceWhenKilledBeforeTheRecord(t *testing.T) {
 			TeamID: team, TeamName: "Sales Team", ServiceURL: bf.ServiceURL(), TenantID: "t1", BotID: "28:" + teamstest.AppID}, t0); err != nil {
 			t.Fatal(err)
 		}
-		tp := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil), s, "t1")
+		tp := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout), s, "t1")
 		config := func(store outbox.Store, worker string) outbox.Config {
 			cfg := r.managersConfig(worker)
 			cfg.Store = store

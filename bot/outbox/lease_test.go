@@ -13,6 +13,7 @@ import (
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/outbox"
 	slackbot "github.com/handoff/handoff/bot/slack"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -30,7 +31,7 @@ func slowSlack(t *testing.T, r *rig, onPost func()) string {
 }
 
 func dispatcherAt(r *rig, apiURL, worker string, lease time.Duration) *outbox.Dispatcher {
-	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", apiURL, 0))
+	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", apiURL, slacktest.ClientTimeout))
 	return outbox.New(outbox.Config{
 		Store: r.store, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}}, Policy: handoff.DefaultPolicy(),
 		Now: r.clock.Now, Logger: quiet(), Worker: worker, Lease: lease,
@@ -207,7 +208,7 @@ func TestDispatchRenewsLeaseDuringSlowSend(t *testing.T) {
 				}
 			}
 		}
-		p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", slowSlack(t, r, onPost), 0))
+		p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", slowSlack(t, r, onPost), slacktest.ClientTimeout))
 		first := outbox.New(outbox.Config{
 			Store: spy, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}}, Policy: handoff.DefaultPolicy(),
 			Now: r.clock.Now, Logger: quiet(), Worker: "replica-1", Lease: lease,

@@ -31,7 +31,7 @@ func TestOfferToEmailRepErrorNamesNoEmail(t *testing.T) {
 		if err := s.SaveTeamsConversation(ctx, handoff.TeamsConversation{ConversationID: "19:sales@thread.tacv2", ServiceURL: bf.ServiceURL(), TenantID: "t1"}, t0); err != nil {
 			t.Fatal(err)
 		}
-		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil), s, "t1")
+		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout), s, "t1")
 		policy := handoff.DefaultPolicy()
 		policy.Routing = handoff.Routing{Mode: handoff.RouteRoundRobin, OfferFor: 10 * time.Minute, OfferRounds: 1, Reps: []handoff.Rep{
 			{Ref: handoff.RepRef{Platform: "teams", ID: email}, Weight: 1},

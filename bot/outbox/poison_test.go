@@ -48,7 +48,7 @@ func TestPoisonedMessagesAreParked(t *testing.T) {
 			}
 			var parked atomic.Int32
 			dispatcher := func(worker string) *outbox.Dispatcher {
-				p := bombPlatform{slackbot.NewPlatform(slackbot.NewClient(botToken, "", fake.APIURL(), 0))}
+				p := bombPlatform{slackbot.NewPlatform(slackbot.NewClient(botToken, "", fake.APIURL(), slacktest.ClientTimeout))}
 				return outbox.New(outbox.Config{
 					Store: s, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}}, Policy: handoff.DefaultPolicy(),
 					Now: func() time.Time { return t0 }, Logger: quiet(), Worker: worker, Lease: time.Minute,

@@ -61,7 +61,7 @@ func TestRoutingTeamsOfferPassTimeoutOpenClaim(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil), s, "t1")
+		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout), s, "t1")
 		policy := handoff.DefaultPolicy()
 		policy.Routing = handoff.Routing{Mode: handoff.RouteRoundRobin, OfferFor: 10 * time.Minute, OfferRounds: 2, Reps: []handoff.Rep{
 			{Ref: handoff.RepRef{Platform: "teams", ID: teamsAnn.AADObjectID}, Weight: 1},

@@ -36,7 +36,7 @@ func newRoutingRig(t *testing.T, s *storage.Store) *routingRig {
 	}}
 	b := bot.New(bot.Config{Store: s, Policy: policy, Now: r.clock.Now, Logger: quiet(),
 		Managers: map[string]bot.Managers{"slack": managerList{"UBOSS": true}}, SalesMembers: map[string]bot.SalesMembers{"slack": allSales{}}})
-	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", r.slack.APIURL(), 0))
+	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", r.slack.APIURL(), slacktest.ClientTimeout))
 	r.disp = outbox.New(outbox.Config{Store: s, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}}, Policy: policy,
 		Now: r.clock.Now, Logger: quiet(), Worker: "w1", Lease: time.Minute, Route: b.Route})
 	sched, err := scheduler.New(scheduler.Config{Store: s, Policy: policy, Now: r.clock.Now, Logger: quiet(), Routes: s, Route: b.Route})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/handoff/handoff/bot/outbox"
 	slackbot "github.com/handoff/handoff/bot/slack"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
@@ -65,7 +66,7 @@ func TestDispatchKeepsItsRecordThroughAStalledCall(t *testing.T) {
 			spy := renewSpy{Store: s, renewed: make(chan error)}
 			cfg := r.config("replica-1")
 			cfg.Store, cfg.Lease = spy, servingLease
-			cfg.Targets[0].Platform = slackbot.NewPlatform(slackbot.NewClient(botToken, "", apiURL, 0))
+			cfg.Targets[0].Platform = slackbot.NewPlatform(slackbot.NewClient(botToken, "", apiURL, slacktest.ClientTimeout))
 			cfg.Ticker = func(time.Duration) (<-chan time.Time, func()) { return ticks, func() {} }
 			d := outbox.New(cfg)
 			done := make(chan error, 1)
@@ -130,7 +131,7 @@ func TestDispatchKeepsItsRecordThroughALongBatch(t *testing.T) {
 			})
 			cfg := r.config("replica-1")
 			cfg.Lease = servingLease
-			cfg.Targets[0].Platform = slackbot.NewPlatform(slackbot.NewClient(botToken, "", apiURL, 0))
+			cfg.Targets[0].Platform = slackbot.NewPlatform(slackbot.NewClient(botToken, "", apiURL, slacktest.ClientTimeout))
 			cfg.Ticker = func(time.Duration) (<-chan time.Time, func()) { return nil, func() {} }
 			if _, err := outbox.New(cfg).RunOnce(context.Background()); err != nil {
 				t.Fatal(err)

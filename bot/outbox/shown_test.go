@@ -64,7 +64,7 @@ func openWatched(t *testing.T, dialect string, opts storage.Options) (*watchedSt
 }
 
 func watchedDispatcher(w *watchedStore, fake *slacktest.Server, policy handoff.Policy, now func() time.Time, worker string) *outbox.Dispatcher {
-	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", fake.APIURL(), 0))
+	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", fake.APIURL(), slacktest.ClientTimeout))
 	return outbox.New(outbox.Config{
 		Store: w, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}}, Policy: policy,
 		Now: now, Logger: quiet(), Worker: worker, Lease: time.Minute,

@@ -28,7 +28,7 @@ func teamsTarget(t *testing.T, s *storage.Store, bf *teamstest.Server) bot.Targe
 		ServiceURL: bf.ServiceURL(), TenantID: "t1", BotID: "28:" + teamstest.AppID}, t0); err != nil {
 		t.Fatal(err)
 	}
-	p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil), s, "t1")
+	p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout), s, "t1")
 	return bot.Target{Platform: p, SalesChannel: teamsSalesChannel}
 }
 

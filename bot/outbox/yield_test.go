@@ -18,6 +18,7 @@ import (
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/outbox"
 	slackbot "github.com/handoff/handoff/bot/slack"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/internal/busy"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
@@ -76,7 +77,7 @@ func hookedSlackCalls(t *testing.T, r *rig, on func(method string, body []byte))
 }
 
 func yieldingDispatcher(r *rig, store outbox.Store, apiURL string, gate *busy.Gate, yield time.Duration) *outbox.Dispatcher {
-	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", apiURL, 0))
+	p := slackbot.NewPlatform(slackbot.NewClient(botToken, "", apiURL, slacktest.ClientTimeout))
 	return outbox.New(outbox.Config{
 		Store: store, Targets: []bot.Target{{Platform: p, SalesChannel: "CSALES"}}, Policy: handoff.DefaultPolicy(),
 		Now: r.clock.Now, Logger: quiet(), Worker: "w1", Lease: time.Minute, Interactive: gate, Yield: yield,

@@ -162,7 +162,7 @@ func TestDispatchDigestToEveryManagersChannel(t *testing.T) {
 		disp := outbox.New(outbox.Config{
 			Store: s, Policy: p, Now: func() time.Time { return reportNow }, Logger: quiet(),
 			Targets: []bot.Target{
-				{Platform: slackbot.NewPlatform(slackbot.NewClient(botToken, "", fake.APIURL(), 0)), SalesChannel: "CSALES", ManagerChannel: "CMANAGERS"},
+				{Platform: slackbot.NewPlatform(slackbot.NewClient(botToken, "", fake.APIURL(), slacktest.ClientTimeout)), SalesChannel: "CSALES", ManagerChannel: "CMANAGERS"},
 				{Platform: teams, SalesChannel: "19:sales", ManagerChannel: "19:managers"},
 			},
 		})

@@ -22,7 +22,7 @@ import (
 func TestLongMessageFitsSlacksBlockLimit(t *testing.T) {
 	fake := slacktest.New(token)
 	defer fake.Close()
-	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL(), 0))
+	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout))
 	ctx := context.Background()
 	msg := bot.Message{Summary: "History of Acme A/S", Header: "🗂 History of Acme A/S",
 		Context: []string{"Times are Europe/Copenhagen."},

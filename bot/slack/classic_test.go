@@ -19,7 +19,7 @@ import (
 func TestEveryWriteFallsBackToTextTables(t *testing.T) {
 	fake := slacktest.New(token)
 	defer fake.Close()
-	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL(), 0))
+	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout))
 	ctx := context.Background()
 	msg := bot.Message{Summary: "Digest", Header: "Digest", Private: true,
 		Tables: []bot.Table{{Title: "Per rep", Columns: []string{"Rep", "Claimed"}, Numeric: []bool{false, true}, Rows: [][]string{{"erased", "3"}}}}}

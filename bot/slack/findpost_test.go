@@ -22,7 +22,7 @@ func TestKeyedPostsAreFoundAgain(t *testing.T) {
 	defer fake.Close()
 	since := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	fake.SetClock(func() time.Time { return since })
-	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL(), 0))
+	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout))
 	ctx := context.Background()
 	want := map[string]string{}
 	for i := range 450 { // three pages of 200

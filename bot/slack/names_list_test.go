@@ -30,7 +30,7 @@ func TestTextTablesOfManyRepsListUsers(t *testing.T) {
 	for i := range 50 { // users the table does not name: the list has more pages
 		fake.SetUser(fmt.Sprintf("U9%03d", i), slacktest.User{Name: "Other"})
 	}
-	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL(), 0))
+	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout))
 	ctx := context.Background()
 	msg := bot.Message{Summary: "Digest", Header: "Digest", Tables: []bot.Table{table}}
 	fake.ErrorNext("chat.postMessage", 1, "invalid_blocks")

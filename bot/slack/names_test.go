@@ -22,7 +22,7 @@ func TestTextTablesNameSlackUsers(t *testing.T) {
 	fake := slacktest.New(token)
 	defer fake.Close()
 	fake.SetUser("U0REP42", slacktest.User{Name: "Mette Hansen"})
-	pl := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL(), 0))
+	pl := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout))
 	ctx := context.Background()
 	p := fixtures.Policy(t)
 	now := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)

@@ -18,21 +18,18 @@ import (
 // Name is the platform name stored with Slack posts and outbox messages.
 const Name = "slack"
 
-// DefaultTimeout bounds each Web API call of a client NewClient is given
-// no timeout for.
-const DefaultTimeout = 30 * time.Second
-
 // NewClient returns a Web API client for the bot token. apiURL, when not
 // "", replaces https://slack.com/api/ (GovSlack, a proxy, a fake in tests);
 // a missing final "/" is added. appToken, when not "", is the xapp- token
 // Socket Mode needs. timeout bounds each call, its answer read whole
-// (DefaultTimeout when 0): a call that takes longer fails.
+// (SLACK_TIMEOUT, whose default is config's): a call that takes longer
+// fails. A timeout that is not positive panics: every call has a bound.
 // slack-go's own retries stay off: the outbox retries. An answer that
 // failed the call and said when to come back (a 503 with Retry-After)
 // keeps its wait (askedWaits).
 func NewClient(botToken, appToken, apiURL string, timeout time.Duration) *slackapi.Client {
 	if timeout <= 0 {
-		timeout = DefaultTimeout
+		panic("slack: NewClient: the timeout must be positive")
 	}
 	opts := []slackapi.Option{slackapi.OptionHTTPClient(askedWaits{client: &http.Client{Timeout: timeout}, now: time.Now})}
 	if apiURL != "" {

@@ -20,8 +20,8 @@ const token = "xoxb-test"
 func TestPlatformErrors(t *testing.T) {
 	fake := slacktest.New(token)
 	defer fake.Close()
-	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL(), 0))
-	wrong := slackbot.NewPlatform(slackbot.NewClient("xoxb-wrong", "", fake.APIURL(), 0))
+	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout))
+	wrong := slackbot.NewPlatform(slackbot.NewClient("xoxb-wrong", "", fake.APIURL(), slacktest.ClientTimeout))
 	fake.ChannelNotFound("CGONE")
 	msg := bot.Notice("hello")
 	ctx := context.Background()
@@ -95,7 +95,7 @@ func TestPlatformErrors(t *testing.T) {
 func TestPlatformDirectMessageAndReply(t *testing.T) {
 	fake := slacktest.New(token)
 	defer fake.Close()
-	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL(), 0))
+	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout))
 	ctx := context.Background()
 	for range 2 {
 		channel, ts, err := p.DirectMessage(ctx, "U7", bot.Notice("hi"))
@@ -126,7 +126,7 @@ func TestManagers(t *testing.T) {
 	fake := slacktest.New(token)
 	defer fake.Close()
 	fake.SetGroup("S1", "UG1", "UG2")
-	api := slackbot.NewClient(token, "", fake.APIURL(), 0)
+	api := slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout)
 	ctx := context.Background()
 	tests := []struct {
 		name    string
@@ -169,7 +169,7 @@ func TestManagersDoNotWaitOnAStalledSlack(t *testing.T) {
 	fake := slacktest.New(token)
 	defer fake.Close()
 	fake.SetGroup("S1", "UBOSS")
-	m := slackbot.NewManagers(slackbot.NewClient(token, "", fake.APIURL(), 0), nil, "S1")
+	m := slackbot.NewManagers(slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout), nil, "S1")
 	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	var mu sync.Mutex
 	m.SetClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
@@ -215,7 +215,7 @@ func TestManagersDoNotWaitOnAStalledSlack(t *testing.T) {
 func TestWorkspaceNamesTheTokensFix(t *testing.T) {
 	fake := slacktest.New(token)
 	defer fake.Close()
-	ws := slackbot.NewWorkspace(slackbot.NewClient("xoxb-wrong", "", fake.APIURL(), 0))
+	ws := slackbot.NewWorkspace(slackbot.NewClient("xoxb-wrong", "", fake.APIURL(), slacktest.ClientTimeout))
 	_, err := ws.TeamID(context.Background())
 	if want := "slack: auth.test: invalid_auth (Slack does not accept SLACK_BOT_TOKEN"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("err = %v, want it to contain %q", err, want)
@@ -230,7 +230,7 @@ func TestWorkspaceNamesTheTokensFix(t *testing.T) {
 func TestPlatformUnavailableKeepsItsRetryAfter(t *testing.T) {
 	fake := slacktest.New(token)
 	defer fake.Close()
-	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL(), 0))
+	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout))
 	ctx := context.Background()
 	tests := []struct {
 		name       string

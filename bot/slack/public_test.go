@@ -25,7 +25,7 @@ func (shareable) Answer(ctx context.Context, cmd bot.Command) (bot.Message, erro
 func TestCommandPublicAnswerIsInChannel(t *testing.T) {
 	fake := slacktest.New(token)
 	t.Cleanup(fake.Close)
-	ws := slackbot.NewWorkspace(slackbot.NewClient(token, "", fake.APIURL(), 0))
+	ws := slackbot.NewWorkspace(slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout))
 	app := slackbot.NewApp(slackbot.AppConfig{Answerer: shareable{}, Workspace: ws})
 	for text, want := range map[string]string{"month": `"response_type":"ephemeral"`, "month public": `"response_type":"in_channel"`} {
 		ack, err := app.Command(context.Background(), slackapi.SlashCommand{Command: "/funnel", Text: text, TeamID: "T0001", UserID: "U1", ChannelID: "C1"})
@@ -42,7 +42,7 @@ func TestCommandPublicAnswerIsInChannel(t *testing.T) {
 func TestReplyPublicIsInChannel(t *testing.T) {
 	fake := slacktest.New(token)
 	t.Cleanup(fake.Close)
-	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL(), 0))
+	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout))
 	msg := bot.Notice("shared")
 	msg.Private = false
 	if err := p.Reply(context.Background(), fake.ResponseURL("r1"), msg); err != nil {
@@ -75,7 +75,7 @@ func TestCommandAnswerInResponseHasTextTables(t *testing.T) {
 	fake := slacktest.New(token)
 	t.Cleanup(fake.Close)
 	fake.SetUser("U0REP42", slacktest.User{Name: "Mette Hansen"})
-	api := slackbot.NewClient(token, "", fake.APIURL(), 0)
+	api := slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout)
 	app := slackbot.NewApp(slackbot.AppConfig{Answerer: tabled{}, Workspace: slackbot.NewWorkspace(api), Platform: slackbot.NewPlatform(api)})
 	for _, tc := range []struct{ text, responseType string }{
 		{"open", slackapi.ResponseTypeEphemeral},

@@ -118,7 +118,7 @@ func newSharedReplicas(t *testing.T, dialect string) (*slacktest.Server, *testki
 	replicas := make([]sharedReplica, 2)
 	for i := range replicas {
 		s := storagetest.OpenURL(t, u, storage.Options{})
-		api := slackbot.NewClient(token, "", fake.APIURL(), 0)
+		api := slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout)
 		r := sharedReplica{managers: slackbot.NewManagers(api, nil, "SMANAGERS"), workspace: slackbot.NewWorkspace(api)}
 		r.managers.Share(s)
 		r.managers.SetClock(clock.Now)

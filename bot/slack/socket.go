@@ -68,10 +68,15 @@ type SocketMode struct {
 }
 
 // NewSocketMode returns a runner over api, which must carry the app-level
-// token (NewClient with appToken). opts tune the socketmode client (for
-// example socketmode.OptionDebug); its dialer and ping interval are the
-// runner's (PingInterval).
-func NewSocketMode(api *slackapi.Client, app *App, logger *slog.Logger, opts ...socketmode.Option) *SocketMode {
+// token (NewClient with appToken). timeout bounds each post of an answer
+// to its response_url, as NewClient's bounds each Web API call
+// (SLACK_TIMEOUT); one that is not positive panics. opts tune the
+// socketmode client (for example socketmode.OptionDebug); its dialer and
+// ping interval are the runner's (PingInterval).
+func NewSocketMode(api *slackapi.Client, app *App, logger *slog.Logger, timeout time.Duration, opts ...socketmode.Option) *SocketMode {
+	if timeout <= 0 {
+		panic("slack: NewSocketMode: the timeout must be positive")
+	}
 	if logger == nil {
 		logger = slog.Default()
 	}

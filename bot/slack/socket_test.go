@@ -76,7 +76,7 @@ func newSocketRigOn(t testing.TB, s *storage.Store, appTok string, fake *slackte
 	t.Cleanup(fake.Close)
 	fake.EnableSocketMode(appToken)
 	fake.SetMembers(salesChannel, "UANN", "UBEN", "UCAT", "UREP", "U1", "U00099")
-	api := slackbot.NewClient(token, appTok, fake.APIURL(), 0)
+	api := slackbot.NewClient(token, appTok, fake.APIURL(), slacktest.ClientTimeout)
 	if web != nil {
 		slackapi.OptionHTTPClient(web)(api)
 	}
@@ -98,7 +98,7 @@ func newSocketRigOn(t testing.TB, s *storage.Store, appTok string, fake *slackte
 	workspace := slackbot.NewWorkspace(api)
 	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: workspace, Answerer: answerer, Dedup: s, Logger: logger,
 		AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
-	r := &socketRig{store: s, slack: fake, disp: disp, runner: slackbot.NewSocketMode(api, app, logger), log: logs, members: members,
+	r := &socketRig{store: s, slack: fake, disp: disp, runner: slackbot.NewSocketMode(api, app, logger, slacktest.ClientTimeout), log: logs, members: members,
 		workspace: workspace, clock: testkit.NewClock(testkit.T0), checks: make(chan chan time.Time, 64), answerDue: answerDue, release: release}
 	r.runner.PingInterval, r.runner.Now = pingInterval, r.clock.Now
 	r.runner.Ticker = func(time.Duration) (<-chan time.Time, func()) {

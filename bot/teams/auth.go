@@ -60,6 +60,10 @@ type Validator struct {
 	Now        func() time.Time
 	KeyTTL     time.Duration
 	MinRefetch time.Duration
+	// Timeout bounds one fetch of the keys, the OpenID metadata and the
+	// JWKS it names together (NewValidator's timeout: TEAMS_TIMEOUT). Set
+	// it before the first Validate.
+	Timeout time.Duration
 
 	fetchMu sync.Mutex // one fetch at a time
 	mu      sync.RWMutex
@@ -76,9 +80,14 @@ type signingKey struct {
 
 // NewValidator returns a Validator for the bot appID with keys from
 // metadataURL (DefaultOpenIDMetadataURL when ""), fetched with client (a
-// client with a 10-second timeout when nil). An empty appID makes every
-// token fail: auth is never disabled.
-func NewValidator(appID, metadataURL string, client *http.Client) *Validator {
+// new client when nil, whose fetches only the Timeout bounds) within
+// timeout (the Timeout: TEAMS_TIMEOUT, whose default is config's); one
+// that is not positive panics. An empty appID makes every token fail:
+// auth is never disabled.
+func NewValidator(appID, metadataURL string, client *http.Client, timeout time.Duration) *Validator {
+	if timeout <= 0 {
+		panic("teams: NewValidator: the timeout must be positive")
+	}
 	if metadataURL == "" {
 		metadataURL = DefaultOpenIDMetadataURL
 	}
@@ -86,7 +95,7 @@ func NewValidator(appID, metadataURL string, client *http.Client) *Validator {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
 	return &Validator{appID: appID, metadataURL: metadataURL, client: client,
-		Issuer: Issuer, Now: time.Now, KeyTTL: 5 * 24 * time.Hour, MinRefetch: time.Minute}
+		Issuer: Issuer, Now: time.Now, KeyTTL: 5 * 24 * time.Hour, MinRefetch: time.Minute, Timeout: timeout}
 }
 
 // unauthorized and forbidden are the two ways a token fails: 401 for a

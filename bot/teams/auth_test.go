@@ -18,7 +18,7 @@ func TestValidate(t *testing.T) {
 	bf := teamstest.New(t)
 	now := time.Now()
 	svc := bf.ServiceURL()
-	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil)
+	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil, teamstest.ClientTimeout)
 	ctx := context.Background()
 	valid := func() map[string]any { return teamstest.Claims(teamstest.AppID, svc, now) }
 	with := func(k string, val any) map[string]any {
@@ -72,7 +72,7 @@ func TestValidate(t *testing.T) {
 
 func TestValidateEmptyAppIDRefusesAll(t *testing.T) {
 	bf := teamstest.New(t)
-	v := teams.NewValidator("", bf.MetadataURL(), nil)
+	v := teams.NewValidator("", bf.MetadataURL(), nil, teamstest.ClientTimeout)
 	for _, aud := range []string{"", teamstest.AppID} {
 		tok := teamstest.Sign(t, bf.Key(), teamstest.Claims(aud, bf.ServiceURL(), time.Now()))
 		if _, err := v.Validate(context.Background(), "Bearer "+tok, "msteams", bf.ServiceURL()); err == nil {
@@ -84,7 +84,7 @@ func TestValidateEmptyAppIDRefusesAll(t *testing.T) {
 func TestValidateKeyRotation(t *testing.T) {
 	bf := teamstest.New(t)
 	now := time.Now()
-	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil)
+	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil, teamstest.ClientTimeout)
 	v.MinRefetch = time.Hour
 	ctx := context.Background()
 	check := func(k teamstest.Key) error {
@@ -126,7 +126,7 @@ func TestValidateKeyRotation(t *testing.T) {
 
 func TestValidateConcurrent(t *testing.T) {
 	bf := teamstest.New(t)
-	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), &http.Client{Timeout: 30 * time.Second}) // a bound on a failing test
+	v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), &http.Client{Timeout: 30 * time.Second}, teamstest.ClientTimeout) // a bound on a failing test
 	tok := "Bearer " + teamstest.Sign(t, bf.Key(), teamstest.Claims(teamstest.AppID, bf.ServiceURL(), time.Now()))
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
@@ -151,7 +151,7 @@ func TestValidateConcurrent(t *testing.T) {
 }
 
 func TestValidateMetadataDown(t *testing.T) {
-	v := teams.NewValidator(teamstest.AppID, "http://127.0.0.1:1/openid", nil)
+	v := teams.NewValidator(teamstest.AppID, "http://127.0.0.1:1/openid", nil, teamstest.ClientTimeout)
 	_, err := v.Validate(context.Background(), "Bearer a.b.c", "msteams", "x")
 	if err == nil {
 		t.Fatal("accepted without keys")
@@ -183,7 +183,7 @@ func TestKeyFetchOutlivesTheRequest(t *testing.T) {
 		fmt.Fprintf(w, `{"issuer": %q, "jwks_uri": %q}`, teamstest.Issuer, bf.URL+"/keys")
 	}))
 	t.Cleanup(meta.Close)
-	v := teams.NewValidator(teamstest.AppID, meta.URL, nil)
+	v := teams.NewValidator(teamstest.AppID, meta.URL, nil, teamstest.ClientTimeout)
 	auth := "Bearer " + teamstest.Sign(t, bf.Key(), teamstest.Claims(teamstest.AppID, bf.ServiceURL(), time.Now()))
 
 	ctx, cancel := context.WithCancel(context.Background())

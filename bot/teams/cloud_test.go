@@ -23,8 +23,8 @@ func TestValidatorIssuer(t *testing.T) {
 		c["iss"] = iss
 		return "Bearer " + teamstest.Sign(t, bf.Key(), c)
 	}
-	public := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil)
-	usgov := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil)
+	public := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil, teamstest.ClientTimeout)
+	usgov := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), nil, teamstest.ClientTimeout)
 	usgov.Issuer = gov
 	for _, tc := range []struct {
 		name string

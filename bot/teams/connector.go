@@ -52,8 +52,8 @@ type Connector struct {
 	client          *http.Client
 	// Scope is asked for in token requests (the public cloud's Scope by
 	// default; e.g. https://api.botframework.us/.default in US Government
-	// clouds). Timeout bounds each HTTP call (15 s by default); Now is the
-	// clock. Set them before the first call.
+	// clouds). Timeout bounds each HTTP call (NewConnector's timeout:
+	// TEAMS_TIMEOUT); Now is the clock. Set them before the first call.
 	Scope   string
 	Timeout time.Duration
 	Now     func() time.Time
@@ -65,15 +65,20 @@ type Connector struct {
 
 // NewConnector returns a Connector for the bot appID and its client secret,
 // getting tokens from tokenURL (see TokenURL), over client (a new client
-// when nil, whose calls only Timeout bounds).
-func NewConnector(appID, password, tokenURL string, client *http.Client) *Connector {
+// when nil, whose calls only Timeout bounds). timeout is the Timeout
+// (TEAMS_TIMEOUT, whose default is config's); one that is not positive
+// panics: every call has a bound.
+func NewConnector(appID, password, tokenURL string, client *http.Client, timeout time.Duration) *Connector {
+	if timeout <= 0 {
+		panic("teams: NewConnector: the timeout must be positive")
+	}
 	if client == nil {
 		client = &http.Client{}
 	}
 	if tokenURL == "" {
 		tokenURL = TokenURL("")
 	}
-	return &Connector{appID: appID, password: password, tokenURL: tokenURL, client: client, Scope: Scope, Timeout: 15 * time.Second, Now: time.Now}
+	return &Connector{appID: appID, password: password, tokenURL: tokenURL, client: client, Scope: Scope, Timeout: timeout, Now: time.Now}
 }
 
 // AppID returns the bot's app id.

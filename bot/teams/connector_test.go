@@ -19,7 +19,7 @@ import (
 )
 
 func newConnector(bf *teamstest.Server) *teams.Connector {
-	return teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil)
+	return teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout)
 }
 
 func TestConnectorSendKeepsActivityID(t *testing.T) {
@@ -92,7 +92,7 @@ func TestConnectorTokenFailureNotCached(t *testing.T) {
 // to do; it stays retryable (messages wait for the admin's fix).
 func TestConnectorTokenRefusalNamesTheFix(t *testing.T) {
 	bf := teamstest.New(t)
-	c := teams.NewConnector(teamstest.AppID, "the secret's id, not its value", bf.TokenURL(), nil)
+	c := teams.NewConnector(teamstest.AppID, "the secret's id, not its value", bf.TokenURL(), nil, teamstest.ClientTimeout)
 	_, err := c.SendActivity(context.Background(), bf.ServiceURL(), "19:x", schema.Activity{Type: schema.Message})
 	want := "teams token: HTTP 401 invalid_client: AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, " +
 		"not the client secret ID, for a secret added to app '" + teamstest.AppID + "'. " +

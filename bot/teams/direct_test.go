@@ -23,7 +23,7 @@ func TestDirectMessageCanBeUpdated(t *testing.T) {
 		if err := s.SaveTeamsConversation(ctx, handoff.TeamsConversation{ConversationID: "19:g@thread.tacv2", ServiceURL: bf.ServiceURL(), TenantID: "t1"}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
-		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil), s, "t1")
+		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout), s, "t1")
 		channel, id, err := p.DirectMessage(ctx, "29:rita", bot.Notice("You claimed Berg ApS"))
 		if err != nil || channel != "29:rita" || id == "" {
 			t.Fatalf("DirectMessage = %q, %q, %v; want the user as channel and an activity id", channel, id, err)

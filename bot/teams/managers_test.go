@@ -22,7 +22,7 @@ func TestManagers(t *testing.T) {
 		if err := s.SaveTeamsUser(ctx, handoff.TeamsUser{ID: "29:aad", AADObjectID: "AAD-BOSS"}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
-		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil), s, "t1")
+		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout), s, "t1")
 		byID := teams.NewManagers(p, []string{"29:boss", "aad-boss"})
 		for user, want := range map[string]bool{"29:boss": true, "29:aad": true, "29:nobody": false} {
 			if got, err := byID.IsManager(ctx, user); err != nil || got != want {

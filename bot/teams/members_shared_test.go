@@ -38,7 +38,7 @@ func replicas(t *testing.T, dialect string, bf *teamstest.Server, n int) []repli
 			ChannelName: "Sales", TeamID: sharedTeam, ServiceURL: bf.ServiceURL(), TenantID: "t1"}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
-		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil), s, "t1")
+		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout), s, "t1")
 		out[i] = replica{store: s, platform: p, members: teams.NewSalesMembers(p, sharedSales)}
 		out[i].members.Share(s)
 	}

@@ -24,7 +24,7 @@ func TestRefusalsNameWhereTheAppMustBeBack(t *testing.T) {
 		ctx := context.Background()
 		const team, sales = "19:general@thread.tacv2", "19:sales@thread.tacv2"
 		saveSalesTeam(t, s, bf, team, sales)
-		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil), s, "t1")
+		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout), s, "t1")
 		for _, tt := range []struct {
 			status int
 			code   string

@@ -30,7 +30,7 @@ func TestCardActionWhenTheRoleCannotBeRead(t *testing.T) {
 		bf := teamstest.New(t)
 		bf.SetMembers(team, rita)
 		saveSalesTeam(t, s, bf, team, sales)
-		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil), s, "t1")
+		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout), s, "t1")
 		members := teams.NewSalesMembers(p, sales)
 		policy := handoff.DefaultPolicy()
 		b := bot.New(bot.Config{Store: s, Policy: policy, Logger: testkit.Quiet(),

@@ -36,7 +36,7 @@ func TestLargestMessagesReachTeams(t *testing.T) {
 	if err := s.SaveTeamsConversation(ctx, ref, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	pl := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil), s, "t1")
+	pl := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout), s, "t1")
 
 	p := fixtures.Policy(t)
 	long := strings.Repeat("<&*_\"", handoff.MaxFieldLen/5)

@@ -93,8 +93,8 @@ func (a *app) teamsPlatform(c *chat) error {
 	if !cfg.Enabled() {
 		return nil
 	}
-	conn := teamsbot.NewConnector(cfg.AppID, cfg.AppPassword, cfg.TokenURL, nil)
-	conn.Scope, conn.Timeout = cfg.TokenScope, cfg.Timeout
+	conn := teamsbot.NewConnector(cfg.AppID, cfg.AppPassword, cfg.TokenURL, nil, cfg.Timeout)
+	conn.Scope = cfg.TokenScope
 	c.teams = teamsbot.NewPlatform(conn, a.store, cfg.TenantID)
 	c.teams.Now = a.now // the users and pins it stores are dated on the database's time
 	c.teams.Roster = teamsbot.NewRoster(c.teams, cfg.SalesChannel)
@@ -156,7 +156,7 @@ func (a *app) wireSlackApp(c chat, b *bot.Bot, reports bot.CommandAnswerer) erro
 		OnChannelBack: func(ctx context.Context, channel string) { a.outbox.ChannelBack(ctx, slackbot.Name, channel) },
 		Dedup:         a.store, Now: a.now, Logger: a.logger})
 	if cfg.SocketMode() {
-		socket := slackbot.NewSocketMode(c.slackAPI, slackApp, a.logger)
+		socket := slackbot.NewSocketMode(c.slackAPI, slackApp, a.logger, cfg.Timeout)
 		socket.OnClaimAck = func(d time.Duration) { a.metrics.ClaimAck(slackbot.Name, d) }
 		socket.Interactive = &a.interactive
 		a.addWorker("slack-socket-mode", socket.Run)
@@ -178,7 +178,7 @@ func (a *app) wireTeamsApp(c chat, b *bot.Bot, reports bot.CommandAnswerer) {
 		OnChannelLost: func() { a.metrics.ChannelLost(teamsbot.Name) },
 		OnChannelBack: func(ctx context.Context, place string) { a.outbox.ChannelBack(ctx, teamsbot.Name, place) },
 		Policy:        a.cfg.Policy, Answerer: reports, Now: a.now, Logger: a.logger})
-	v := teamsbot.NewValidator(cfg.AppID, cfg.OpenIDMetadataURL, nil)
+	v := teamsbot.NewValidator(cfg.AppID, cfg.OpenIDMetadataURL, nil, cfg.Timeout)
 	v.Issuer = cfg.TokenIssuer
 	th := handlers.NewTeams(v, teamsApp, cfg.Tenants(), a.logger)
 	th.Metrics = a.metrics

@@ -26,6 +26,11 @@ import (
 	"time"
 )
 
+// ClientTimeout is a client timeout (SLACK_TIMEOUT) for tests whose
+// calls to the fake are not about timeouts: long enough never to end a
+// call a test waits for.
+const ClientTimeout = 30 * time.Second
+
 // Call is one request the fake received.
 type Call struct {
 	Method string     // "chat.postMessage", or "response_url" for a response URL

@@ -39,6 +39,11 @@ const (
 	Scope = "https://api.botframework.com/.default"
 )
 
+// ClientTimeout is a client timeout (TEAMS_TIMEOUT) for tests whose
+// calls to the fake are not about timeouts: long enough never to end a
+// call a test waits for.
+const ClientTimeout = 30 * time.Second
+
 // Call is one Bot Connector request the fake received.
 type Call struct {
 	Method         string // POST, PUT, GET
