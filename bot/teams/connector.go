@@ -52,8 +52,9 @@ type Connector struct {
 	client          *http.Client
 	// Scope is asked for in token requests (the public cloud's Scope by
 	// default; e.g. https://api.botframework.us/.default in US Government
-	// clouds). Timeout bounds each HTTP call (NewConnector's timeout:
-	// TEAMS_TIMEOUT); Now is the clock. Set them before the first call.
+	// clouds). Timeout bounds each call, the token it may first fetch
+	// included (NewConnector's timeout: TEAMS_TIMEOUT); Now is the clock.
+	// Set them before the first call.
 	Scope   string
 	Timeout time.Duration
 	Now     func() time.Time
@@ -84,16 +85,15 @@ func NewConnector(appID, password, tokenURL string, client *http.Client, timeout
 // AppID returns the bot's app id.
 func (c *Connector) AppID() string { return c.appID }
 
-// accessToken returns a cached token, or fetches one. A failed or empty
-// answer is never cached, so the next call tries again.
+// accessToken returns a cached token, or fetches one within ctx's
+// deadline, the call's (do). A failed or empty answer is never cached, so
+// the next call tries again.
 func (c *Connector) accessToken(ctx context.Context) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.token != "" && c.Now().Before(c.expires) {
 		return c.token, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
-	defer cancel()
 	form := url.Values{
 		"grant_type":    {"client_credentials"},
 		"client_id":     {c.appID},
@@ -245,12 +245,16 @@ func (c *Connector) do(ctx context.Context, method, serviceURL, path string, bod
 		serviceURL += "/"
 	}
 	defer cache.Calling(ctx)() // a cache's fetch waiting from here waits on Teams
+	// One deadline for the fresh token the call may need and the call:
+	// Timeout is the most a call waits on Microsoft. (A call waiting for
+	// another's token fetch waits no longer: that fetch began earlier and
+	// ends by its own deadline.)
+	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
+	defer cancel()
 	token, err := c.accessToken(ctx)
 	if err != nil {
 		return bot.Unanswered(err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
-	defer cancel()
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)

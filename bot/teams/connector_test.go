@@ -16,6 +16,7 @@ import (
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/bot/teams/teamstest"
+	"github.com/handoff/handoff/internal/testkit"
 )
 
 func newConnector(bf *teamstest.Server) *teams.Connector {
@@ -149,6 +150,56 @@ func TestConnectorTimeout(t *testing.T) {
 	_, err := c.SendActivity(context.Background(), svc.URL, "19:x", schema.Activity{Type: schema.Message})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want the call's timeout", err)
+	}
+}
+
+// TestConnectorCallWaitsOneTimeout: TEAMS_TIMEOUT is the most a Bot
+// Connector call waits, the fresh token it first needs included: the token
+// request and the call share one deadline. With the setting at 1s and the
+// token endpoint held, the token request is given up and the call is never
+// sent; with the Bot Connector held, the call is given up at the deadline
+// its token request had, not a timeout later. The deadlines are read from
+// the requests (testkit.Deadlines), never timed.
+func TestConnectorCallWaitsOneTimeout(t *testing.T) {
+	tests := []struct {
+		name string
+		held teamstest.Endpoint
+		// calls is how many requests reach the Bot Connector; says is in
+		// the error the caller (the outbox, a role check) gets.
+		calls int
+		says  string
+	}{
+		{name: "token endpoint held", held: teamstest.TokenEndpoint, calls: 0, says: "teams token: "},
+		{name: "Bot Connector held", held: teamstest.ConnectorEndpoint, calls: 1, says: "teams POST v3/conversations/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bf := teamstest.New(t)
+			deadlines := &testkit.Deadlines{}
+			c := teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), &http.Client{Transport: deadlines}, time.Second)
+			gaveUp, release := bf.HoldEndpoint(tt.held)
+			t.Cleanup(release)
+			_, err := c.SendActivity(context.Background(), bf.ServiceURL(), "19:x@thread.tacv2", schema.Activity{Type: schema.Message, Text: "hi"})
+			if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), tt.says) {
+				t.Fatalf("SendActivity = %v; want the deadline exceeded, saying %q", err, tt.says)
+			}
+			if e := <-gaveUp; e != tt.held { // the fake saw its caller give up
+				t.Fatalf("gave up at %s, want %s", e, tt.held)
+			}
+			if n := bf.ConnectorRequests(); n != tt.calls {
+				t.Errorf("requests to the Bot Connector = %d, want %d", n, tt.calls)
+			}
+			seen := deadlines.Seen()
+			if len(seen) != 1+tt.calls || seen[0].Path != "/token" {
+				t.Fatalf("requests = %+v, want the token's and %d call(s)", seen, tt.calls)
+			}
+			for _, d := range seen[1:] {
+				if !d.At.Equal(seen[0].At) {
+					t.Errorf("%s had the deadline %s, the token request %s: want one deadline for both",
+						d.Path, d.At.Format(time.RFC3339Nano), seen[0].At.Format(time.RFC3339Nano))
+				}
+			}
+		})
 	}
 }
 

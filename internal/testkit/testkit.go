@@ -1,6 +1,7 @@
 // Package testkit holds the small pieces the test rigs of bot, bot/outbox,
 // handlers, scheduler and webhook share: a settable clock, a silent
-// logger, draining an outbox dispatcher and saving a plain SQL. It imports
+// logger, draining an outbox dispatcher, saving a plain SQL and reading
+// the deadlines a client gives its requests (Deadlines). It imports
 // no database: stores and dispatchers come in as the methods it calls.
 package testkit
 

@@ -3,14 +3,16 @@
 // for a test RSA key, issues client-credentials tokens, and speaks the Bot
 // Connector's REST API for the calls Handoff makes, recording each. It can
 // be told to answer 429 with Retry-After, 503 (with or without
-// Retry-After), to answer slowly, to fail the token endpoint, and to
-// rotate its signing key. It also signs inbound tokens as the Bot
-// Connector service does. Like Teams, it refuses a message over about
+// Retry-After), to answer slowly, to hold an endpoint's answers until
+// released or their caller gives up (HoldEndpoint), to fail the token
+// endpoint, and to rotate its signing key. It also signs inbound tokens as
+// the Bot Connector service does. Like Teams, it refuses a message over about
 // 28 KB (413 MessageSizeTooBig; MaxMessageBytes), and Post takes no larger
 // answer to an invoke.
 package teamstest
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -87,7 +89,27 @@ type Server struct {
 	maxMessage   int // bytes of a message's request body; 0 for no limit
 	scope        string
 	refused      map[string]refusal // channel conversation → how posts there fail, when set
-	held         chan struct{}      // while not nil, connector calls wait for it to close (Hold)
+	holds        map[Endpoint]*hold // the endpoints held (HoldEndpoint)
+	// connectorRequests counts the requests that reached the Bot
+	// Connector, answered or not.
+	connectorRequests int
+}
+
+// Endpoint is a part of the fake that HoldEndpoint can hold.
+type Endpoint string
+
+// The fake's endpoints.
+const (
+	ConnectorEndpoint Endpoint = "connector" // the Bot Connector's v3/conversations
+	TokenEndpoint     Endpoint = "token"     // the client-credentials token endpoint
+	MetadataEndpoint  Endpoint = "openid"    // the OpenID metadata
+	KeysEndpoint      Endpoint = "keys"      // the JWKS the metadata names
+)
+
+// hold is one held endpoint: its requests wait for release to close.
+type hold struct {
+	release chan struct{}
+	gaveUp  chan Endpoint
 }
 
 // outage is how many of the next requests answer 503 Service
@@ -274,19 +296,67 @@ func (s *Server) Unavailable(n int, retryAfter string) {
 // release is called (or their caller gives up): a Bot Connector that is
 // slow to answer. Released, they are answered as usual.
 func (s *Server) Hold() (release func()) {
-	held := make(chan struct{})
+	_, release = s.HoldEndpoint(ConnectorEndpoint)
+	return release
+}
+
+// HoldEndpoint makes the requests to e from now on wait, unanswered,
+// until release is called: a Microsoft that is slow to answer. A request
+// whose caller gives up while it is held (its context ends: the client's
+// timeout, or a closed connection) is announced on gaveUp and never
+// answered; released, the others are answered as usual.
+func (s *Server) HoldEndpoint(e Endpoint) (gaveUp <-chan Endpoint, release func()) {
+	h := &hold{release: make(chan struct{}), gaveUp: make(chan Endpoint, 64)}
 	s.mu.Lock()
-	s.held = held
+	if s.holds == nil {
+		s.holds = map[Endpoint]*hold{}
+	}
+	s.holds[e] = h
 	s.mu.Unlock()
 	var once sync.Once
-	return func() {
+	return h.gaveUp, func() {
 		once.Do(func() {
 			s.mu.Lock()
-			s.held = nil
+			if s.holds[e] == h {
+				delete(s.holds, e)
+			}
 			s.mu.Unlock()
-			close(held)
+			close(h.release)
 		})
 	}
+}
+
+// wait holds a request to e while e is held, and reports whether it may
+// be answered: false when its caller gave up meanwhile.
+func (s *Server) wait(e Endpoint, r *http.Request) bool {
+	s.mu.Lock()
+	h := s.holds[e]
+	s.mu.Unlock()
+	if h == nil {
+		return true
+	}
+	// Read the body whole first: only then does the server notice the
+	// caller hanging up (the request's context ends).
+	raw, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	select {
+	case <-h.release:
+		return true
+	case <-r.Context().Done():
+		select {
+		case h.gaveUp <- e:
+		default:
+		}
+		return false
+	}
+}
+
+// ConnectorRequests counts the requests that reached the Bot Connector,
+// answered or not (Calls has only those it carried out).
+func (s *Server) ConnectorRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.connectorRequests
 }
 
 // SlowNext makes the next n connector calls wait until their caller gives
@@ -361,6 +431,23 @@ func Sign(tb testing.TB, k Key, claims map[string]any) string {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	var e Endpoint
+	switch {
+	case r.URL.Path == "/openid":
+		e = MetadataEndpoint
+	case r.URL.Path == "/keys":
+		e = KeysEndpoint
+	case r.URL.Path == "/token":
+		e = TokenEndpoint
+	case strings.HasPrefix(r.URL.Path, "/v3/conversations"):
+		e = ConnectorEndpoint
+		s.mu.Lock()
+		s.connectorRequests++
+		s.mu.Unlock()
+	}
+	if !s.wait(e, r) {
+		return
+	}
 	switch {
 	case r.Method == http.MethodGet && r.URL.Path == "/openid":
 		writeJSON(w, 200, map[string]any{"issuer": Issuer, "jwks_uri": s.URL + "/keys", "id_token_signing_alg_values_supported": []string{"RS256"}})
@@ -422,16 +509,6 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 // connector serves v3/conversations, …/activities, …/members and
 // …/pagedmembers.
 func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	held := s.held
-	s.mu.Unlock()
-	if held != nil {
-		select {
-		case <-held:
-		case <-r.Context().Done():
-			return
-		}
-	}
 	var segs []string
 	for _, p := range strings.Split(strings.Trim(r.URL.EscapedPath(), "/"), "/") {
 		u, err := url.PathUnescape(p)
