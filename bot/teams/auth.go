@@ -92,7 +92,7 @@ func NewValidator(appID, metadataURL string, client *http.Client, timeout time.D
 		metadataURL = DefaultOpenIDMetadataURL
 	}
 	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
+		client = &http.Client{}
 	}
 	return &Validator{appID: appID, metadataURL: metadataURL, client: client,
 		Issuer: Issuer, Now: time.Now, KeyTTL: 5 * 24 * time.Hour, MinRefetch: time.Minute, Timeout: timeout}
@@ -261,8 +261,8 @@ func audienceMatches(aud any, appID string) bool {
 
 // key returns the signing key kid, fetching the keys when the cache is
 // empty or stale, or when kid is unknown and no fetch happened within
-// MinRefetch. The fetch runs to its end (with its own timeout) even when
-// ctx is cancelled. An unknown kid is EUNAUTHORIZED.
+// MinRefetch. The fetch runs to its end (within its own Timeout) even
+// when ctx is cancelled. An unknown kid is EUNAUTHORIZED.
 func (v *Validator) key(ctx context.Context, kid string) (signingKey, error) {
 	v.mu.RLock()
 	k, ok := v.keys[kid]
@@ -319,6 +319,8 @@ type jwk struct {
 // fetch reads the OpenID metadata and its JWKS and replaces the cached
 // keys. A failed fetch keeps the old keys.
 func (v *Validator) fetch(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, v.Timeout) // one wait for both
+	defer cancel()
 	v.mu.Lock()
 	v.tried = v.Now()
 	v.mu.Unlock()
@@ -397,10 +399,9 @@ func (k jwk) publicKey() (*rsa.PublicKey, error) {
 	return nil, errors.New("no key material")
 }
 
-// getJSON GETs url with a timeout and decodes at most 1 MiB of JSON.
+// getJSON GETs url within ctx's deadline (fetch's) and decodes at most
+// 1 MiB of JSON.
 func (v *Validator) getJSON(ctx context.Context, url string, out any) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err

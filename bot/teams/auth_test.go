@@ -2,9 +2,11 @@ package teams_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/bot/teams/teamstest"
+	"github.com/handoff/handoff/internal/testkit"
 )
 
 func TestValidate(t *testing.T) {
@@ -204,5 +207,57 @@ func TestKeyFetchOutlivesTheRequest(t *testing.T) {
 	if metadataCalls != 1 || bf.KeyFetches() != 1 {
 		t.Fatalf("metadata fetched %d times, keys %d times; want the dropped request's fetch to finish and serve both (1, 1)",
 			metadataCalls, bf.KeyFetches())
+	}
+}
+
+// TestKeyFetchGivesUpAfterTheConfiguredTimeout: TEAMS_TIMEOUT bounds the
+// fetch of Microsoft's signing keys, the OpenID metadata and then the JWKS
+// it names, as one wait. With the setting at 1s and either held, the fake
+// sees the fetch give up, and the token cannot be checked: an internal
+// error naming what did not answer (handlers answers the activity 503
+// "cannot check the token now" and logs "teams: cannot check token");
+// every request of the fetch was sent with at most the setting left, all
+// of them with one deadline. The deadlines are read from the requests
+// (testkit.Deadlines), never timed.
+func TestKeyFetchGivesUpAfterTheConfiguredTimeout(t *testing.T) {
+	const setting = time.Second
+	tests := []struct {
+		name     string
+		held     teamstest.Endpoint
+		requests int    // of the fetch: the metadata, and the JWKS
+		says     string // in the error
+	}{
+		{name: "metadata held", held: teamstest.MetadataEndpoint, requests: 1, says: "teams auth: openid metadata: "},
+		{name: "keys held", held: teamstest.KeysEndpoint, requests: 2, says: "teams auth: jwks: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bf := teamstest.New(t)
+			deadlines := &testkit.Deadlines{}
+			v := teams.NewValidator(teamstest.AppID, bf.MetadataURL(), &http.Client{Transport: deadlines}, setting)
+			gaveUp, release := bf.HoldEndpoint(tt.held)
+			t.Cleanup(release)
+			auth := "Bearer " + teamstest.Sign(t, bf.Key(), teamstest.Claims(teamstest.AppID, bf.ServiceURL(), time.Now()))
+			_, err := v.Validate(context.Background(), auth, "msteams", bf.ServiceURL())
+			if code := handoff.ErrorCode(err); code != handoff.EINTERNAL || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), tt.says) {
+				t.Fatalf("Validate = %v (code %q); want an internal error, the deadline exceeded, saying %q", err, code, tt.says)
+			}
+			if e := <-gaveUp; e != tt.held { // the fake saw its caller give up
+				t.Fatalf("gave up at %s, want %s", e, tt.held)
+			}
+			seen := deadlines.Seen()
+			if len(seen) != tt.requests {
+				t.Fatalf("requests = %+v, want %d", seen, tt.requests)
+			}
+			for _, d := range seen {
+				if left := d.Left(); left <= 0 || left > setting {
+					t.Errorf("%s was sent with %s left to wait, want at most the setting, %s", d.Path, left, setting)
+				}
+				if !d.At.Equal(seen[0].At) {
+					t.Errorf("%s had the deadline %s, %s %s: want one deadline for the fetch",
+						d.Path, d.At.Format(time.RFC3339Nano), seen[0].Path, seen[0].At.Format(time.RFC3339Nano))
+				}
+			}
+		})
 	}
 }
