@@ -29,7 +29,7 @@ type SocketMode struct {
 	logger  *slog.Logger
 	workers int
 	// responses posts answers too big for an acknowledgement to their
-	// response_url.
+	// response_url, each post bounded by NewSocketMode's timeout.
 	responses *http.Client
 	// OnClaimAck, when set, observes how long each Claim click took from
 	// its envelope's arrival to its acknowledgement (the claim latency that
@@ -80,7 +80,7 @@ func NewSocketMode(api *slackapi.Client, app *App, logger *slog.Logger, timeout 
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &SocketMode{app: app, logger: logger, workers: 32, responses: &http.Client{Timeout: 10 * time.Second}}
+	s := &SocketMode{app: app, logger: logger, workers: 32, responses: &http.Client{Timeout: timeout}}
 	s.dial = s.dialer()
 	s.client = socketmode.New(api, append(slices.Clip(opts), socketmode.OptionDialer(s.dial))...)
 	return s

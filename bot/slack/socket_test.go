@@ -66,17 +66,18 @@ type socketRig struct {
 // the runner connects with appTok.
 func newSocketRig(t testing.TB, s *storage.Store, appTok string) *socketRig {
 	t.Helper()
-	return newSocketRigOn(t, s, appTok, slacktest.New(token), nil)
+	return newSocketRigOn(t, s, appTok, slacktest.New(token), nil, slacktest.ClientTimeout)
 }
 
 // newSocketRigOn builds the rig on fake (closed when the test ends); web,
-// when set, makes the Web API calls (a client that trusts a TLS fake).
-func newSocketRigOn(t testing.TB, s *storage.Store, appTok string, fake *slacktest.Server, web *http.Client) *socketRig {
+// when set, makes the Web API calls (a client that trusts a TLS fake);
+// timeout is SLACK_TIMEOUT.
+func newSocketRigOn(t testing.TB, s *storage.Store, appTok string, fake *slacktest.Server, web *http.Client, timeout time.Duration) *socketRig {
 	t.Helper()
 	t.Cleanup(fake.Close)
 	fake.EnableSocketMode(appToken)
 	fake.SetMembers(salesChannel, "UANN", "UBEN", "UCAT", "UREP", "U1", "U00099")
-	api := slackbot.NewClient(token, appTok, fake.APIURL(), slacktest.ClientTimeout)
+	api := slackbot.NewClient(token, appTok, fake.APIURL(), timeout)
 	if web != nil {
 		slackapi.OptionHTTPClient(web)(api)
 	}
@@ -98,7 +99,7 @@ func newSocketRigOn(t testing.TB, s *storage.Store, appTok string, fake *slackte
 	workspace := slackbot.NewWorkspace(api)
 	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: workspace, Answerer: answerer, Dedup: s, Logger: logger,
 		AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
-	r := &socketRig{store: s, slack: fake, disp: disp, runner: slackbot.NewSocketMode(api, app, logger, slacktest.ClientTimeout), log: logs, members: members,
+	r := &socketRig{store: s, slack: fake, disp: disp, runner: slackbot.NewSocketMode(api, app, logger, timeout), log: logs, members: members,
 		workspace: workspace, clock: testkit.NewClock(testkit.T0), checks: make(chan chan time.Time, 64), answerDue: answerDue, release: release}
 	r.runner.PingInterval, r.runner.Now = pingInterval, r.clock.Now
 	r.runner.Ticker = func(time.Duration) (<-chan time.Time, func()) {
@@ -454,6 +455,46 @@ func TestSocketModeCommandsAndEvents(t *testing.T) {
 		first, err := s.MarkProcessed(context.Background(), slackbot.Name, "Ev0SOCKET1", time.Now())
 		if err != nil || first {
 			t.Fatalf("MarkProcessed after deliveries = %v, %v; want already processed", first, err)
+		}
+	})
+}
+
+// TestSocketModeResponseURLGivesUpAfterTheConfiguredTimeout: SLACK_TIMEOUT
+// bounds the post of a command's answer too big for an acknowledgement to
+// its response_url, as it bounds a Web API call. With the setting at 1s
+// and Slack holding the post, the runner gives up (the fake sees its
+// request's context end) and logs the answer's failure with the client's
+// timeout; the post was sent with at most the setting left to wait (read
+// from the request, testkit.Deadlines, never timed).
+func TestSocketModeResponseURLGivesUpAfterTheConfiguredTimeout(t *testing.T) {
+	const setting = time.Second
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		r := newSocketRigOn(t, s, appToken, slacktest.New(token), nil, setting)
+		deadlines := &testkit.Deadlines{}
+		slackbot.ResponsesVia(r.runner, deadlines)
+		_, gaveUp, release := r.slack.Hold("response_url")
+		t.Cleanup(release)
+		r.start(t)
+		c := r.conn(t, 1)
+		id, err := c.SlashCommand(slacktest.CommandBody("U1", "C1", "/leads", "long-history", r.slack.ResponseURL("big")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ack := r.acked(t, id, 1)[0]; len(ack.Payload) >= 20*1024 {
+			t.Fatalf("ack of %d bytes, over Slack's 20 KB", len(ack.Payload))
+		}
+		<-gaveUp  // the fake saw the runner give up
+		r.stop(t) // the runner has handled the command: its log is written
+		const failed = "slack socket mode: answer through response_url"
+		if lines := r.log.Lines(failed); len(lines) != 1 || !strings.Contains(lines[0], "Client.Timeout exceeded") {
+			t.Fatalf("log lines %q = %q, want one with the client's timeout; log:\n%s", failed, lines, r.log.String())
+		}
+		seen := deadlines.Seen()
+		if len(seen) != 1 || seen[0].Path != "/response/big" {
+			t.Fatalf("posts to response_url = %+v, want the one to /response/big", seen)
+		}
+		if left := seen[0].Left(); left <= 0 || left > setting {
+			t.Errorf("the post was sent with %s left to wait, want at most the setting, %s", left, setting)
 		}
 	})
 }

@@ -29,7 +29,7 @@ func newTLSSocketRig(t *testing.T, s *storage.Store, trusted bool) *socketRig {
 	roots := x509.NewCertPool()
 	roots.AddCert(fake.Certificate())
 	web := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
-	r := newSocketRigOn(t, s, appToken, fake, web)
+	r := newSocketRigOn(t, s, appToken, fake, web, slacktest.ClientTimeout)
 	if trusted {
 		r.runner.TLSConfig = &tls.Config{RootCAs: roots}
 	}

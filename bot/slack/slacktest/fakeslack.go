@@ -193,18 +193,27 @@ func (s *Server) LoseNextAnswers(method string, n int) {
 // stall holds calls of one method until released.
 type stall struct {
 	arrived chan string // each held call's method, as it arrives
+	gaveUp  chan string // each held call's method, when its caller gives up
 	release chan struct{}
 }
 
 // Stall holds every call of method until release is called (a Slack that
 // hangs). Each held call is announced on arrived as it comes in.
 func (s *Server) Stall(method string) (arrived <-chan string, release func()) {
-	st := &stall{arrived: make(chan string, 64), release: make(chan struct{})}
+	arrived, _, release = s.Hold(method)
+	return arrived, release
+}
+
+// Hold is Stall that also announces on gaveUp each held call whose caller
+// gave up while it was held (its request's context ended: the client's
+// timeout, or a closed connection). Such a call too waits for release.
+func (s *Server) Hold(method string) (arrived, gaveUp <-chan string, release func()) {
+	st := &stall{arrived: make(chan string, 64), gaveUp: make(chan string, 64), release: make(chan struct{})}
 	s.mu.Lock()
 	s.stalls[method] = st
 	s.mu.Unlock()
 	var once sync.Once
-	return st.arrived, func() {
+	return st.arrived, st.gaveUp, func() {
 		once.Do(func() {
 			s.mu.Lock()
 			delete(s.stalls, method)
@@ -385,7 +394,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		case st.arrived <- call.Method:
 		default:
 		}
-		<-st.release
+		select {
+		case <-st.release:
+		case <-r.Context().Done():
+			select {
+			case st.gaveUp <- call.Method:
+			default:
+			}
+			<-st.release
+		}
 	}
 	if f != nil && !f.after {
 		s.record(call) // Slack saw it, but did nothing
