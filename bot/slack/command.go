@@ -26,6 +26,14 @@ func private(m bot.Message) commandResponse {
 	return commandResponse{ResponseType: slackapi.ResponseTypeEphemeral, Text: summary(m), Blocks: RenderClassicBlocks(m)}
 }
 
+// lateAnswerWithin bounds the making of a slash command's answer, late or
+// not: Handoff's own work (reading the store, building the report). It is
+// fixed, not SLACK_TIMEOUT: the answer's waits on Slack (the role checks,
+// through their caches; a rep's email) have shorter bounds of their own,
+// each call within SLACK_TIMEOUT, and a late answer is posted by the
+// outbox, through the client SLACK_TIMEOUT bounds.
+const lateAnswerWithin = 30 * time.Second
+
 // namesWithin bounds the wait for the names of the Slack users a command
 // answer's text tables mention, inside Slack's 3 seconds: a user not
 // named by then is written as the mention's label.
@@ -85,7 +93,7 @@ func (a *App) Command(ctx context.Context, cmd slackapi.SlashCommand) (any, erro
 	done := make(chan answer, 1)
 	began := a.cfg.Now() // the answer reads the leads after this
 	// The answer may outlive the request; it ends on its own deadline.
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lateAnswerWithin)
 	go func() {
 		defer cancel()
 		var ans answer

@@ -526,6 +526,16 @@ const HelpText = "*Handoff* hands new SQLs to sales: claim them on the cards in 
 	"A period is " + handoff.PeriodForms + ".\n\n" +
 	"Answers come to you privately, in this chat; add *public* (e.g. *funnel month public*) to share one in the channel."
 
+// answerWithin bounds the making of a command's answer: Handoff's own work
+// (reading the store, building the report) with the role check it may
+// need. It is fixed, not TEAMS_TIMEOUT: the role check's waits on Teams
+// (the members API, through a cache or, for a manager named by email,
+// directly) are each bounded by TEAMS_TIMEOUT already, and the answer is
+// posted by the outbox, through the connector TEAMS_TIMEOUT bounds. It is
+// as long as the bound on the activity's request (cmd/handoff's
+// requestTimeout), which the answer is made within.
+const answerWithin = 20 * time.Second
+
 // command answers a text message: funnel, sla, leads, away, back,
 // routing or help. Answers go
 // to the user's one-to-one chat through the outbox, so reports asked for
@@ -562,7 +572,7 @@ func (a *App) command(ctx context.Context, act *Activity) error {
 		msg = bot.ErrorNotice(named)
 	default:
 		c := bot.Command{Platform: Name, Name: name, Text: rest, UserID: act.From.ID, Channel: who.Channel}
-		actx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		actx, cancel := context.WithTimeout(ctx, answerWithin)
 		began := a.cfg.Now() // the answer reads the leads after this
 		ans, err := a.cfg.Answerer.Answer(actx, c)
 		cancel()
