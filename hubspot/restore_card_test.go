@@ -31,7 +31,7 @@ func TestHubSpotRestoredSQLUpdatesTheDeletionsCard(t *testing.T) {
 		fake := slacktest.New("xoxb-test")
 		t.Cleanup(fake.Close)
 		disp := outbox.New(outbox.Config{Store: s, Policy: handoff.DefaultPolicy(), Logger: testkit.Quiet(), Worker: "w", Lease: time.Minute,
-			Targets: []bot.Target{{Platform: slackbot.NewPlatform(slackbot.NewClient("xoxb-test", "", fake.APIURL(), 0)), SalesChannel: "CSALES"}},
+			Targets: []bot.Target{{Platform: slackbot.NewPlatform(slackbot.NewClient("xoxb-test", "", fake.APIURL(), slacktest.ClientTimeout)), SalesChannel: "CSALES"}},
 			Now:     func() time.Time { return time.UnixMilli(srv.clock.Load()).UTC() }})
 
 		post(sqlContact(880, sent.Add(-time.Minute)))
