@@ -10,14 +10,15 @@ import (
 // came back as an SQL at back (handoff.OutboxEarlierCard): who the lead
 // is, how it had left sales, as the card said then (left: its stage event
 // of a win, loss or return with its reason; nil when its history holds
-// none), and that it came back, to be claimed from its new card. It has
-// no buttons. An erased lead's is ErasedCard, as its erasure leaves every
-// earlier card.
+// none), and that it came back, pointing to its new card: in words that
+// stay true whatever becomes of that card (claimed, closed), so that the
+// card is never updated again for it. It has no buttons. An erased lead's
+// is ErasedCard, as its erasure leaves every earlier card.
 func EarlierCard(l *handoff.Lead, left *handoff.Event, back, now time.Time, p handoff.Policy) Message {
 	if l.ErasedAt != nil {
 		return ErasedCard()
 	}
-	came := "↩️ *Came back as an SQL " + Clock(back, now, p) + "*: claim it from its new card in the sales channel."
+	came := "↩️ *Came back as an SQL " + Clock(back, now, p) + "*: see its new card in the sales channel."
 	m := Message{
 		Summary:  Escape(LeadTitle(l)) + " came back as an SQL",
 		Header:   "↩️ Came back: " + LeadTitle(l),
@@ -25,22 +26,19 @@ func EarlierCard(l *handoff.Lead, left *handoff.Event, back, now time.Time, p ha
 	}
 	if left != nil {
 		m.Sections = append(m.Sections, Section{Fields: leftFields(left)})
-		m.Context = []string{"Closed " + Clock(left.At, now, p)}
+		m.Context = []string{closedLine(left.At, now, p)}
 	}
 	m.Sections = append(m.Sections, Section{Text: came})
 	return m
 }
 
-// leftFields say how a lead left sales by stage event e, as its closed
-// card said: won, lost with its reason, or back to marketing with its
+// leftFields say how a lead left sales by stage event e, in its closed
+// card's words (departure): won, or lost or back to marketing with its
 // reason.
 func leftFields(e *handoff.Event) []Field {
-	reason := Field{Key: "Reason", Value: OrDash(Escape(e.Details["reason"]))}
-	switch e.Stage {
-	case handoff.StageWon:
-		return []Field{{Key: "Was", Value: "Won"}}
-	case handoff.StageLost:
-		return []Field{{Key: "Was", Value: "Lost"}, reason}
+	was := Field{Key: "Was", Value: departure(e.Stage)}
+	if e.Stage == handoff.StageWon {
+		return []Field{was}
 	}
-	return []Field{{Key: "Was", Value: "Back to marketing"}, reason}
+	return []Field{was, {Key: "Reason", Value: OrDash(Escape(e.Details["reason"]))}}
 }

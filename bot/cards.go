@@ -128,13 +128,13 @@ func ClosedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 		amount := FormatAmount(l.AmountMinor, p.Targets.Currency)
 		m = Message{
 			Summary:  fmt.Sprintf("%s was won: %s", Escape(LeadTitle(l)), amount),
-			Header:   "🏆 Won: " + LeadTitle(l),
+			Header:   departure(handoff.StageWon) + ": " + LeadTitle(l),
 			Sections: []Section{{Text: PersonLine(l)}, {Fields: []Field{{Key: "Won by", Value: OwnerRef(l.Owner)}, {Key: "Amount", Value: amount}}}},
 		}
 	case handoff.StageLost:
 		m = Message{
 			Summary:  Escape(LeadTitle(l)) + " was lost",
-			Header:   "Lost: " + LeadTitle(l),
+			Header:   departure(handoff.StageLost) + ": " + LeadTitle(l),
 			Sections: []Section{{Text: PersonLine(l)}, {Fields: []Field{{Key: "Owner", Value: OwnerRef(l.Owner)}, {Key: "Reason", Value: OrDash(Escape(l.Reason))}}}},
 		}
 	default:
@@ -144,12 +144,31 @@ func ClosedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 		}
 		m = Message{
 			Summary:  Escape(LeadTitle(l)) + " went back to marketing",
-			Header:   "♻️ Back to marketing: " + LeadTitle(l),
+			Header:   departure(handoff.StageRecycled) + ": " + LeadTitle(l),
 			Sections: []Section{{Text: PersonLine(l)}, {Fields: fields}},
 		}
 	}
-	m.Context = []string{"Closed " + Clock(l.UpdatedAt, now, p)}
+	m.Context = []string{closedLine(l.UpdatedAt, now, p)}
 	return m
+}
+
+// departure names how a lead left sales by entering stage s, as its
+// closed card's header does: "🏆 Won", "Lost" or "♻️ Back to marketing"
+// (recycled, and any other stage).
+func departure(s handoff.Stage) string {
+	switch s {
+	case handoff.StageWon:
+		return "🏆 Won"
+	case handoff.StageLost:
+		return "Lost"
+	}
+	return "♻️ Back to marketing"
+}
+
+// closedLine is the context line of a card of a lead that left sales at
+// at (won, lost or back to marketing alike): "Closed Fri 14:05".
+func closedLine(at, now time.Time, p handoff.Policy) string {
+	return "Closed " + Clock(at, now, p)
 }
 
 // OwnerDM is the direct message a rep gets after claiming a lead: every
