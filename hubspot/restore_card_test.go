@@ -21,8 +21,8 @@ import (
 // restored later (signed contact.deletion and contact.restore through the
 // handler) is posted again on a new card with Claim, and the card of its
 // deletion, which said "deleted in HubSpot", is updated through Slack's
-// chat.update to say that the lead came back, still naming the deletion,
-// without Claim.
+// chat.update to say that the lead came back and to see its new card,
+// still naming the deletion, without Claim.
 func TestHubSpotRestoredSQLUpdatesTheDeletionsCard(t *testing.T) {
 	sent, deleted, restored := now.Add(-5*time.Hour), now.Add(-3*time.Hour), now.Add(-time.Hour)
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
@@ -68,8 +68,9 @@ func TestHubSpotRestoredSQLUpdatesTheDeletionsCard(t *testing.T) {
 				}
 			}
 		}
-		if !strings.Contains(old, "Came back as an SQL") || !strings.Contains(old, handoff.HubSpotDeletedReason) || strings.Contains(old, bot.ActionClaim) {
-			t.Fatalf("the deletion's card shows %q; want it to say that the lead came back, the deletion's reason kept, without Claim", old)
+		if !strings.Contains(old, "Came back as an SQL") || !strings.Contains(old, "see its new card in the sales channel") ||
+			!strings.Contains(old, handoff.HubSpotDeletedReason) || strings.Contains(old, bot.ActionClaim) {
+			t.Fatalf("the deletion's card shows %q; want it to say that the lead came back and to see its new card, the deletion's reason kept, without Claim", old)
 		}
 	})
 }

@@ -24,7 +24,8 @@ import (
 // A lead recycled back to marketing that later arrives as an SQL again is
 // announced anew with Claim, on a fresh SLA clock, and can be claimed; its
 // first card, which said it was recycled, is updated to say that it came
-// back, still saying why it had left, and offers no Claim.
+// back and to see its new card, still saying why it had left, and offers
+// no Claim; the claim of the new card leaves it as it is.
 func TestDispatchLeadComesBack(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
@@ -63,10 +64,12 @@ func TestDispatchLeadComesBack(t *testing.T) {
 		if len(cards) != 2 || !strings.Contains(cards[1], bot.ActionClaim) || !strings.Contains(cards[1], "New SQL") {
 			t.Fatalf("sales channel got %d cards, want a second one with Claim: %v", len(cards), cards)
 		}
-		if old := lastUpdate(r.slack, first[0].MessageID); !strings.Contains(old, "Came back as an SQL") || !strings.Contains(old, "No budget before Q1") ||
-			strings.Contains(old, bot.ActionClaim) {
-			t.Fatalf("the first card was last updated to %q; want it to say that the lead came back and why it had left, without Claim", old)
+		old := lastUpdate(r.slack, first[0].MessageID)
+		if !strings.Contains(old, "Came back as an SQL") || !strings.Contains(old, "see its new card in the sales channel") ||
+			!strings.Contains(old, "No budget before Q1") || strings.Contains(old, bot.ActionClaim) || strings.Contains(old, "claim it") {
+			t.Fatalf("the first card was last updated to %q; want it to say that the lead came back, to see its new card, and why it had left, without Claim", old)
 		}
+		firstUpdates := updatesOf(r.slack, first[0].MessageID)
 		posts, _ := s.ChatPosts(ctx, l.ID)
 		if len(posts) != 1 || posts[0].MessageID == first[0].MessageID || posts[0].SQLAt == nil || !posts[0].SQLAt.Equal(back) {
 			t.Fatalf("card after the return = %+v, want the new post for SQL time %s", posts, back)
@@ -106,6 +109,11 @@ func TestDispatchLeadComesBack(t *testing.T) {
 		last := updates[len(updates)-1]
 		if last.Param("ts") != posts[0].MessageID || !strings.Contains(last.Param("text"), "<@UB>") {
 			t.Fatalf("last update = %s %q, want the new card claimed by UB", last.Param("ts"), last.Param("text"))
+		}
+		// The first card, which says nothing the claim made false, is not
+		// updated for it.
+		if n := updatesOf(r.slack, first[0].MessageID); n != firstUpdates {
+			t.Errorf("the first card was updated %d times after the claim of the new one (was %d); want it left as it was", n, firstUpdates)
 		}
 	})
 }
@@ -218,9 +226,9 @@ func TestDispatchLeadComesBackOnTeams(t *testing.T) {
 				updated = string(body)
 			}
 		}
-		if created := teamsCards(bf); created != 2 || !strings.Contains(updated, "Came back as an SQL") || !strings.Contains(updated, "No budget before Q1") ||
-			strings.Contains(updated, bot.ActionClaim) {
-			t.Fatalf("%d cards created, the first card's activity last updated to %s; want a new card and the first one saying the lead came back, without Claim",
+		if created := teamsCards(bf); created != 2 || !strings.Contains(updated, "Came back as an SQL") || !strings.Contains(updated, "see its new card in the sales channel") ||
+			!strings.Contains(updated, "No budget before Q1") || strings.Contains(updated, bot.ActionClaim) {
+			t.Fatalf("%d cards created, the first card's activity last updated to %s; want a new card and the first one saying the lead came back, to see its new card, without Claim",
 				created, updated)
 		}
 	})
