@@ -66,7 +66,7 @@ const (
 	OutboxCardGivenUp = "managers.card_given_up"
 	// OutboxEarlierCard updates, on one platform, a lead's card that a
 	// newer card replaced when the lead came back as an SQL
-	// (PostEarlierCard), to say that it came back and where to claim it;
+	// (PostEarlierCard), to say that it came back and to see its new card;
 	// its payload is an EarlierCardNotice, and the card is rendered from
 	// the lead and its history when it is sent.
 	OutboxEarlierCard = "lead.earlier_card"

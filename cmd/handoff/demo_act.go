@@ -119,10 +119,11 @@ func (d *demo) postAgain(ctx context.Context, l demoLead) error {
 		return err
 	}
 	d.printf("%18s→ POST /api/leads answers 200, not 201: a known lead, updated; a new card with Claim reaches %s\n", "", demoChannelNames[demoSales])
-	if lines := strings.Join(d.cardLines(first), "\n"); !strings.Contains(lines, "Came back as an SQL") || strings.Contains(lines, "✋ Claim") {
-		return fmt.Errorf("%s back as an SQL: its first card reads %q; want it to say that the lead came back, without Claim", l.key, lines)
+	if lines := strings.Join(d.cardLines(first), "\n"); !strings.Contains(lines, "Came back as an SQL") ||
+		!strings.Contains(lines, "see its new card in the sales channel") || strings.Contains(lines, "✋ Claim") {
+		return fmt.Errorf("%s back as an SQL: its first card reads %q; want it to say that the lead came back and to see its new card, without Claim", l.key, lines)
 	}
-	d.printf("%18s→ its first card now reads %s, with no Claim\n", "", d.cardHead(first))
+	d.printf("%18s→ its first card now reads %s, saying to see its new card, with no Claim\n", "", d.cardHead(first))
 	if before.ContactDueAt != nil {
 		outcome, _ := handoff.SettleSLA(before.ContactDueAt, before.ContactedAt, d.clock.Now())
 		cycle := "its first SQL cycle stays in the SLA figures (/sla, the digest)"

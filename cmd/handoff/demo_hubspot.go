@@ -216,16 +216,16 @@ func (d *demo) restoredUnclaimed(ctx context.Context, l *demoLeadState, before, 
 			l.key, l.ts, d.cardLines(l.ts), card)
 	}
 	if old := strings.Join(d.cardLines(card), "\n"); !strings.Contains(old, "Came back as an SQL "+bot.Clock(now, now, d.policy)) ||
-		!strings.Contains(old, hubspot.DeletedReason) || strings.Contains(old, "✋ Claim") {
-		return nil, fmt.Errorf("contact.restore of %s: the card of its deletion reads %q; want it to say that the lead came back at %s, "+
-			"still saying %q, without Claim", l.key, old, d.when(now), hubspot.DeletedReason)
+		!strings.Contains(old, "see its new card in the sales channel") || !strings.Contains(old, hubspot.DeletedReason) || strings.Contains(old, "✋ Claim") {
+		return nil, fmt.Errorf("contact.restore of %s: the card of its deletion reads %q; want it to say that the lead came back at %s "+
+			"and to see its new card, still saying %q, without Claim", l.key, old, d.when(now), hubspot.DeletedReason)
 	}
 	d.printf("%18s→ the lead is back as it was before the deletion: an SQL nobody has claimed, dated %s by the event's occurredAt, no reason on it\n", "",
 		d.when(now))
 	return []string{
 		fmt.Sprintf("its SLA clock starts again from the restore's arrival: claim by %s, not the %s it had before the deletion",
 			d.when(*lead.ClaimDueAt), d.when(*before.ClaimDueAt)),
-		fmt.Sprintf("its card is posted again, with Claim: %s; the card of its deletion now reads %s, still saying %s, and to claim it from the new card",
+		fmt.Sprintf("its card is posted again, with Claim: %s; the card of its deletion now reads %s, still saying %s, and to see its new card",
 			d.cardHead(l.ts), d.cardHead(card), hubspot.DeletedReason),
 	}, nil
 }
