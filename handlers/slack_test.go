@@ -92,7 +92,7 @@ func newSlackRigWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 	api := slackbot.NewClient(slackToken, "", fake.APIURL(), slacktest.ClientTimeout)
 	platform := slackbot.NewPlatform(api)
 	policy := handoff.DefaultPolicy()
-	members, managers := slackbot.NewSalesMembers(api, salesChannel), slackbot.NewManagers(api, nil, "SMANAGERS")
+	members, managers := slackbot.NewSalesMembers(api, salesChannel, slacktest.ClientTimeout), slackbot.NewManagers(api, nil, "SMANAGERS", slacktest.ClientTimeout)
 	disp := outbox.New(outbox.Config{Store: s, Targets: []bot.Target{{Platform: platform, SalesChannel: salesChannel}},
 		Policy: policy, Logger: discardLogger()})
 	s.OnQueued(disp.Wake)
@@ -106,11 +106,11 @@ func newSlackRigWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 	answerDue := make(chan time.Time, 1)
 	logs, reqLogs, lost, back := &testkit.LogBuffer{}, &testkit.LogBuffer{}, &atomic.Int32{}, &channelsBack{}
 	levels := testkit.NewRecords()
-	workspaceAPI := api
+	workspaceAPI, workspaceTimeout := api, slacktest.ClientTimeout
 	if timeout != 0 {
-		workspaceAPI = slackbot.NewClient(slackToken, "", fake.APIURL(), timeout)
+		workspaceAPI, workspaceTimeout = slackbot.NewClient(slackToken, "", fake.APIURL(), timeout), timeout
 	}
-	workspace := slackbot.NewWorkspace(workspaceAPI)
+	workspace := slackbot.NewWorkspace(workspaceAPI, workspaceTimeout)
 	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: workspace, Answerer: answerer,
 		Members: members, Managers: managers, SalesChannel: salesChannel, ManagerChannel: managerChannel, OnChannelLost: func() { lost.Add(1) }, OnChannelBack: back.add,
 		Dedup: s, Logger: slog.New(slog.NewMultiHandler(slog.NewTextHandler(logs, nil), levels)), AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})

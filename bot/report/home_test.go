@@ -7,6 +7,7 @@ import (
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/report"
 	slackbot "github.com/handoff/handoff/bot/slack"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -19,7 +20,7 @@ func TestHomes(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		p := buildReportLog(t, s)
 		homes := &report.Homes{Store: s, Policy: p, Now: reports(s, p).Now,
-			Managers: map[string]bot.Managers{"slack": slackbot.NewManagers(nil, []string{"UBOSS"}, "")}}
+			Managers: map[string]bot.Managers{"slack": slackbot.NewManagers(nil, []string{"UBOSS"}, "", slacktest.ClientTimeout)}}
 		ctx := context.Background()
 
 		h, err := homes.Home(ctx, "slack", "U1")

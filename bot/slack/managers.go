@@ -28,8 +28,9 @@ type Managers struct {
 var _ bot.Managers = (*Managers)(nil)
 
 // NewManagers returns the managers named by userIDs and, when groupID is not
-// "", the members of that user group, refreshed every 5 minutes.
-func NewManagers(api *slackapi.Client, userIDs []string, groupID string) *Managers {
+// "", the members of that user group, refreshed every 5 minutes, each
+// read within timeout (SLACK_TIMEOUT, api's).
+func NewManagers(api *slackapi.Client, userIDs []string, groupID string, timeout time.Duration) *Managers {
 	m := &Managers{users: map[string]bool{}, group: groupID}
 	for _, u := range userIDs {
 		if u != "" {
@@ -47,6 +48,7 @@ func NewManagers(api *slackapi.Client, userIDs []string, groupID string) *Manage
 		}
 		return set, nil
 	})
+	m.members.FetchTimeout = timeout
 	return m
 }
 

@@ -26,9 +26,10 @@ type SalesMembers struct {
 var _ bot.SalesMembers = (*SalesMembers)(nil)
 
 // NewSalesMembers returns the members of channel (SLACK_SALES_CHANNEL); an
-// empty channel has none.
-func NewSalesMembers(api *slackapi.Client, channel string) *SalesMembers {
-	return &SalesMembers{channel: channel, members: cache.New(time.Minute, func(ctx context.Context, channel string) (map[string]bool, error) {
+// empty channel has none. timeout (SLACK_TIMEOUT, api's) bounds one read
+// of the list, every page.
+func NewSalesMembers(api *slackapi.Client, channel string, timeout time.Duration) *SalesMembers {
+	m := &SalesMembers{channel: channel, members: cache.New(time.Minute, func(ctx context.Context, channel string) (map[string]bool, error) {
 		set := map[string]bool{}
 		params := &slackapi.GetUsersInConversationParameters{ChannelID: channel, Limit: 1000}
 		for {
@@ -45,6 +46,8 @@ func NewSalesMembers(api *slackapi.Client, channel string) *SalesMembers {
 			params.Cursor = next
 		}
 	})}
+	m.members.FetchTimeout = timeout
+	return m
 }
 
 // Share makes the channel's membership events that reach this replica

@@ -28,7 +28,7 @@ func TestSalesChannelRemovalReachesEveryReplica(t *testing.T) {
 			u := storagetest.URL(t, dialect)
 			replicas := make([]*slackbot.SalesMembers, 2)
 			for i := range replicas {
-				replicas[i] = slackbot.NewSalesMembers(slackbot.NewClient("xoxb-shared", "", fake.APIURL(), slacktest.ClientTimeout), "CSALES")
+				replicas[i] = slackbot.NewSalesMembers(slackbot.NewClient("xoxb-shared", "", fake.APIURL(), slacktest.ClientTimeout), "CSALES", slacktest.ClientTimeout)
 				replicas[i].Share(storagetest.OpenURL(t, u, storage.Options{}))
 			}
 			for i := range replicas {

@@ -144,13 +144,13 @@ func TestManagers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := slackbot.NewManagers(api, tt.users, tt.group).IsManager(ctx, tt.user)
+			got, err := slackbot.NewManagers(api, tt.users, tt.group, slacktest.ClientTimeout).IsManager(ctx, tt.user)
 			if got != tt.want || (err != nil) != tt.wantErr {
 				t.Fatalf("IsManager = %v, %v; want %v, error %v", got, err, tt.want, tt.wantErr)
 			}
 		})
 	}
-	m := slackbot.NewManagers(api, nil, "S1")
+	m := slackbot.NewManagers(api, nil, "S1", slacktest.ClientTimeout)
 	for range 3 {
 		if _, err := m.IsManager(ctx, "UG1"); err != nil {
 			t.Fatal(err)
@@ -169,7 +169,7 @@ func TestManagersDoNotWaitOnAStalledSlack(t *testing.T) {
 	fake := slacktest.New(token)
 	defer fake.Close()
 	fake.SetGroup("S1", "UBOSS")
-	m := slackbot.NewManagers(slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout), nil, "S1")
+	m := slackbot.NewManagers(slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout), nil, "S1", slacktest.ClientTimeout)
 	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	var mu sync.Mutex
 	m.SetClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
@@ -215,7 +215,7 @@ func TestManagersDoNotWaitOnAStalledSlack(t *testing.T) {
 func TestWorkspaceNamesTheTokensFix(t *testing.T) {
 	fake := slacktest.New(token)
 	defer fake.Close()
-	ws := slackbot.NewWorkspace(slackbot.NewClient("xoxb-wrong", "", fake.APIURL(), slacktest.ClientTimeout))
+	ws := slackbot.NewWorkspace(slackbot.NewClient("xoxb-wrong", "", fake.APIURL(), slacktest.ClientTimeout), slacktest.ClientTimeout)
 	_, err := ws.TeamID(context.Background())
 	if want := "slack: auth.test: invalid_auth (Slack does not accept SLACK_BOT_TOKEN"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("err = %v, want it to contain %q", err, want)

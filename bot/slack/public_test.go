@@ -25,7 +25,7 @@ func (shareable) Answer(ctx context.Context, cmd bot.Command) (bot.Message, erro
 func TestCommandPublicAnswerIsInChannel(t *testing.T) {
 	fake := slacktest.New(token)
 	t.Cleanup(fake.Close)
-	ws := slackbot.NewWorkspace(slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout))
+	ws := slackbot.NewWorkspace(slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout), slacktest.ClientTimeout)
 	app := slackbot.NewApp(slackbot.AppConfig{Answerer: shareable{}, Workspace: ws})
 	for text, want := range map[string]string{"month": `"response_type":"ephemeral"`, "month public": `"response_type":"in_channel"`} {
 		ack, err := app.Command(context.Background(), slackapi.SlashCommand{Command: "/funnel", Text: text, TeamID: "T0001", UserID: "U1", ChannelID: "C1"})
@@ -76,7 +76,7 @@ func TestCommandAnswerInResponseHasTextTables(t *testing.T) {
 	t.Cleanup(fake.Close)
 	fake.SetUser("U0REP42", slacktest.User{Name: "Mette Hansen"})
 	api := slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout)
-	app := slackbot.NewApp(slackbot.AppConfig{Answerer: tabled{}, Workspace: slackbot.NewWorkspace(api), Platform: slackbot.NewPlatform(api)})
+	app := slackbot.NewApp(slackbot.AppConfig{Answerer: tabled{}, Workspace: slackbot.NewWorkspace(api, slacktest.ClientTimeout), Platform: slackbot.NewPlatform(api)})
 	for _, tc := range []struct{ text, responseType string }{
 		{"open", slackapi.ResponseTypeEphemeral},
 		{"open public", slackapi.ResponseTypeInChannel},

@@ -119,7 +119,7 @@ func newSharedReplicas(t *testing.T, dialect string) (*slacktest.Server, *testki
 	for i := range replicas {
 		s := storagetest.OpenURL(t, u, storage.Options{})
 		api := slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout)
-		r := sharedReplica{managers: slackbot.NewManagers(api, nil, "SMANAGERS"), workspace: slackbot.NewWorkspace(api)}
+		r := sharedReplica{managers: slackbot.NewManagers(api, nil, "SMANAGERS", slacktest.ClientTimeout), workspace: slackbot.NewWorkspace(api, slacktest.ClientTimeout)}
 		r.managers.Share(s)
 		r.managers.SetClock(clock.Now)
 		r.workspace.Share(s)

@@ -87,16 +87,16 @@ func newSocketRigOn(t testing.TB, s *storage.Store, appTok string, fake *slackte
 	disp := outbox.New(outbox.Config{Store: s, Targets: []bot.Target{{Platform: platform, SalesChannel: salesChannel}},
 		Policy: policy, Logger: quiet})
 	s.OnQueued(disp.Wake)
-	members := slackbot.NewSalesMembers(api, salesChannel)
+	members := slackbot.NewSalesMembers(api, salesChannel, slacktest.ClientTimeout)
 	b := bot.New(bot.Config{Store: s, Policy: policy, Logger: quiet,
-		Managers:     map[string]bot.Managers{slackbot.Name: slackbot.NewManagers(api, nil, "SMANAGERS")},
+		Managers:     map[string]bot.Managers{slackbot.Name: slackbot.NewManagers(api, nil, "SMANAGERS", slacktest.ClientTimeout)},
 		Directory:    map[string]bot.Directory{slackbot.Name: platform},
 		SalesMembers: map[string]bot.SalesMembers{slackbot.Name: members}})
 	answerDue, release := make(chan time.Time, 1), make(chan struct{})
 	answerer := slowWhenAsked{&report.Reports{Store: s, Policy: policy}, release}
 	logs := &testkit.LogBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	workspace := slackbot.NewWorkspace(api)
+	workspace := slackbot.NewWorkspace(api, slacktest.ClientTimeout)
 	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: workspace, Answerer: answerer, Dedup: s, Logger: logger,
 		AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
 	r := &socketRig{store: s, slack: fake, disp: disp, runner: slackbot.NewSocketMode(api, app, logger, timeout), log: logs, members: members,

@@ -31,9 +31,10 @@ type Workspace struct {
 // botIdentity is what auth.test says of the bot token.
 type botIdentity struct{ teamID, userID string }
 
-// NewWorkspace returns the workspace of api's bot token.
-func NewWorkspace(api *slackapi.Client) *Workspace {
-	return &Workspace{
+// NewWorkspace returns the workspace of api's bot token; timeout
+// (SLACK_TIMEOUT, api's) bounds each of its fetches.
+func NewWorkspace(api *slackapi.Client, timeout time.Duration) *Workspace {
+	w := &Workspace{
 		// The token's workspace does not change while the process runs.
 		self: cache.New(time.Duration(1<<63-1), func(ctx context.Context, _ string) (botIdentity, error) {
 			res, err := api.AuthTestContext(ctx)
@@ -53,6 +54,8 @@ func NewWorkspace(api *slackapi.Client) *Workspace {
 			return *u, nil
 		}),
 	}
+	w.self.FetchTimeout, w.users.FetchTimeout = timeout, timeout
+	return w
 }
 
 // TeamID returns the id of the bot token's workspace, asking auth.test the

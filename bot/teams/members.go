@@ -74,7 +74,7 @@ var _ bot.SalesMembers = (*SalesMembers)(nil)
 func NewSalesMembers(p *Platform, channel string) *SalesMembers {
 	m := &SalesMembers{platform: p, channel: channel, unshared: map[string]bool{}}
 	m.roles = newRoles(p, m.refreshed)
-	m.members = newWatched(5*time.Minute, m.lookup, m.refreshed)
+	m.members = newWatched(p, 5*time.Minute, m.lookup, m.refreshed)
 	return m
 }
 

@@ -9,18 +9,28 @@ import (
 	"github.com/handoff/handoff/internal/cache"
 )
 
-// newWatched returns a cache of what the Bot Connector says of each user
-// (fetch, kept for ttl) that tells changed of a user whose answer a fetch
-// found unlike the one it kept: a refresh, once the answer is ttl old,
-// finding a change Teams sent no event of (a member made a guest, or gone
-// from the sales channel's team while no replica heard of it). A user's
-// first fetch, a fetch after their answer was dropped, a failed fetch and
-// an answer unchanged tell nothing. changed runs in the fetch, detached
+// newCache returns a cache of what p's Bot Connector says (fetch, kept
+// for ttl) whose fetches wait on it at most its Timeout (TEAMS_TIMEOUT),
+// the whole fetch (a store read, each call and the token it may need)
+// as one wait.
+func newCache[V any](p *Platform, ttl time.Duration, fetch func(ctx context.Context, key string) (V, error)) *cache.Cache[V] {
+	c := cache.New(ttl, fetch)
+	c.FetchTimeout = p.conn.Timeout
+	return c
+}
+
+// newWatched returns a cache of what p's Bot Connector says of each user
+// (fetch, kept for ttl, newCache) that tells changed of a user whose
+// answer a fetch found unlike the one it kept: a refresh, once the
+// answer is ttl old, finding a change Teams sent no event of (a member
+// made a guest, or gone from the sales channel's team while no replica
+// heard of it). A user's first fetch, a fetch after their answer was
+// dropped, a failed fetch and an answer unchanged tell nothing. changed runs in the fetch, detached
 // from any request (cache.Cache), with the fetch's context.
-func newWatched[V comparable](ttl time.Duration, fetch func(ctx context.Context, userID string) (V, error),
+func newWatched[V comparable](p *Platform, ttl time.Duration, fetch func(ctx context.Context, userID string) (V, error),
 	changed func(ctx context.Context, userID string)) *cache.Cache[V] {
 	var c *cache.Cache[V]
-	c = cache.New(ttl, func(ctx context.Context, userID string) (V, error) {
+	c = newCache(p, ttl, func(ctx context.Context, userID string) (V, error) {
 		before, kept := c.Kept(userID)
 		v, err := fetch(ctx, userID)
 		if err == nil && kept && v != before {

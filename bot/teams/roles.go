@@ -54,7 +54,7 @@ var errNowhere = handoff.Errorf(handoff.ENOTFOUND, "no conversation with the use
 // of a user whose role a refresh found changed.
 func newRoles(p *Platform, changed func(ctx context.Context, userID string)) *roles {
 	r := &roles{platform: p, places: map[string]place{}}
-	r.cache = newWatched(5*time.Minute, r.lookup, changed)
+	r.cache = newWatched(p, 5*time.Minute, r.lookup, changed)
 	return r
 }
 

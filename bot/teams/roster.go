@@ -26,7 +26,7 @@ type Roster struct {
 // a name or an id); an empty channel has no members.
 func NewRoster(p *Platform, channel string) *Roster {
 	r := &Roster{platform: p, channel: channel}
-	r.members = cache.New(5*time.Minute, r.fetch)
+	r.members = newCache(p, 5*time.Minute, r.fetch)
 	// Routing asks in the background; a first answer may take longer
 	// than an interactive lookup is allowed to wait.
 	r.members.Wait = 5 * time.Second

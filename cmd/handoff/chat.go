@@ -75,11 +75,11 @@ func (a *app) slackPlatform(c *chat) {
 	c.slackAPI = slackbot.NewClient(cfg.BotToken, cfg.AppToken, cfg.APIURL, cfg.Timeout)
 	c.slack = slackbot.NewPlatform(c.slackAPI)
 	c.targets = append(c.targets, bot.Target{Platform: c.slack, SalesChannel: cfg.SalesChannel, ManagerChannel: cfg.ManagerChannel})
-	c.slackManagers = slackbot.NewManagers(c.slackAPI, cfg.Managers, cfg.ManagerGroup)
+	c.slackManagers = slackbot.NewManagers(c.slackAPI, cfg.Managers, cfg.ManagerGroup, cfg.Timeout)
 	c.slackManagers.Share(a.store)
 	c.managers[slackbot.Name] = c.slackManagers
 	c.directory[slackbot.Name] = c.slack
-	c.slackMembers = slackbot.NewSalesMembers(c.slackAPI, cfg.SalesChannel)
+	c.slackMembers = slackbot.NewSalesMembers(c.slackAPI, cfg.SalesChannel, cfg.Timeout)
 	c.slackMembers.Share(a.store)
 	c.sales[slackbot.Name] = c.slackMembers
 	if cfg.SalesChannel == "" {
@@ -145,7 +145,7 @@ func (a *app) wireSlackApp(c chat, b *bot.Bot, reports bot.CommandAnswerer) erro
 		return nil
 	}
 	cfg := a.cfg.Slack
-	workspace := slackbot.NewWorkspace(c.slackAPI)
+	workspace := slackbot.NewWorkspace(c.slackAPI, cfg.Timeout)
 	workspace.Share(a.store)
 	if _, err := workspace.TeamID(context.Background()); err != nil {
 		a.logger.Warn("slack: cannot tell the bot token's workspace yet (auth.test); Slack requests are refused until it answers", "err", err)

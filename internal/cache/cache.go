@@ -30,7 +30,13 @@ type Cache[V any] struct {
 	ttl   time.Duration
 	// Wait bounds how long Get waits for a key's first value (DefaultWait);
 	// FetchTimeout bounds one fetch (DefaultFetchTimeout); Now is the
-	// clock (time.Now). Set them before the first Get.
+	// clock (time.Now). Set them before the first Get. The two differ: a
+	// caller waits at most Wait, then answers without the value (a click
+	// is answered within the platform's few seconds), while the fetch
+	// goes on for up to FetchTimeout, for the next Get; so FetchTimeout
+	// is the service's own bound (a platform's SLACK_TIMEOUT or
+	// TEAMS_TIMEOUT, as the platform's packages set it), most often
+	// longer than Wait.
 	Wait         time.Duration
 	FetchTimeout time.Duration
 	Now          func() time.Time

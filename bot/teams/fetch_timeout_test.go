@@ -1,0 +1,88 @@
+package teams_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot/teams"
+	"github.com/handoff/handoff/bot/teams/teamstest"
+	"github.com/handoff/handoff/internal/testkit"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// announced is a transport that announces each request to the Bot
+// Connector (not the token's) on arrived before sending it on.
+type announced struct {
+	next    http.RoundTripper
+	arrived chan<- string
+}
+
+func (a announced) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.Contains(r.URL.Path, "/v3/") {
+		a.arrived <- r.URL.Path
+	}
+	return a.next.RoundTrip(r)
+}
+
+// TestCachedFetchWaitsTheConfiguredTimeout: a fetch the caches make (is
+// a user in the sales channel's team, the team's roster) goes out with
+// TEAMS_TIMEOUT's deadline, the setting low or high, not the cache's own
+// default bound. The Bot Connector is held, so the fetch is under way
+// when its deadline is read from the request (testkit.Deadlines), never
+// timed; the caller gets its answer once it is released.
+func TestCachedFetchWaitsTheConfiguredTimeout(t *testing.T) {
+	const rep = "29:1rep"
+	fetchers := []struct {
+		name  string
+		fetch func(ctx context.Context, p *teams.Platform) error
+	}{
+		{"sales channel member", func(ctx context.Context, p *teams.Platform) error {
+			_, err := teams.NewSalesMembers(p, sharedSales).IsSalesMember(ctx, rep)
+			return err
+		}},
+		{"roster", func(ctx context.Context, p *teams.Platform) error {
+			_, err := teams.NewRoster(p, sharedSales).Members(ctx)
+			return err
+		}},
+	}
+	for _, setting := range []time.Duration{time.Second, 40 * time.Second} {
+		for _, f := range fetchers {
+			t.Run(setting.String()+"/"+f.name, func(t *testing.T) {
+				storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+					ctx := context.Background()
+					bf := teamstest.New(t)
+					bf.SetMembers(sharedTeam, rep)
+					if err := s.SaveTeamsConversation(ctx, handoff.TeamsConversation{ConversationID: sharedSales, ChannelID: sharedSales,
+						ChannelName: "Sales", TeamID: sharedTeam, ServiceURL: bf.ServiceURL(), TenantID: "t1"}, time.Now()); err != nil {
+						t.Fatal(err)
+					}
+					arrived := make(chan string, 8)
+					deadlines := &testkit.Deadlines{Next: announced{next: http.DefaultTransport, arrived: arrived}}
+					p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), &http.Client{Transport: deadlines}, setting), s, "t1")
+					release := bf.Hold()
+					t.Cleanup(release)
+					done := make(chan error, 1)
+					go func() { done <- f.fetch(ctx, p) }()
+					<-arrived
+					seen := deadlines.Seen()
+					release()
+					if err := <-done; err != nil {
+						t.Fatalf("once the Bot Connector answered: %v", err)
+					}
+					held := seen[len(seen)-1]
+					if !strings.Contains(held.Path, "/v3/") {
+						t.Fatalf("requests = %+v, want a Bot Connector call last", seen)
+					}
+					if left := held.Left(); left > setting || left <= setting/2 {
+						t.Errorf("%s was sent with %s left to wait, want the setting, %s", held.Path, left, setting)
+					}
+				})
+			})
+		}
+	}
+}
