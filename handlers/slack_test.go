@@ -81,6 +81,14 @@ func newSlackRig(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer) *
 // one).
 func newSlackRigWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer, timeout time.Duration) *slackRig {
 	t.Helper()
+	return newSlackRigOf(t, s, answerer, timeout, 0)
+}
+
+// newSlackRigOf is newSlackRigWith whose App opens forms (views.open)
+// with a Web API client of formTimeout, when not 0 (a short one); the
+// outbox posts with the rig's usual client.
+func newSlackRigOf(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer, timeout, formTimeout time.Duration) *slackRig {
+	t.Helper()
 	fake := slacktest.New(slackToken)
 	t.Cleanup(fake.Close)
 	fake.SetGroup("SMANAGERS", "UBOSS")
@@ -111,7 +119,11 @@ func newSlackRigWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 		workspaceAPI, workspaceTimeout = slackbot.NewClient(slackToken, "", fake.APIURL(), timeout), timeout
 	}
 	workspace := slackbot.NewWorkspace(workspaceAPI, workspaceTimeout)
-	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: platform, Workspace: workspace, Answerer: answerer,
+	appPlatform := platform
+	if formTimeout != 0 {
+		appPlatform = slackbot.NewPlatform(slackbot.NewClient(slackToken, "", fake.APIURL(), formTimeout))
+	}
+	app := slackbot.NewApp(slackbot.AppConfig{Bot: b, Platform: appPlatform, Workspace: workspace, Answerer: answerer,
 		Members: members, Managers: managers, SalesChannel: salesChannel, ManagerChannel: managerChannel, OnChannelLost: func() { lost.Add(1) }, OnChannelBack: back.add,
 		Dedup: s, Logger: slog.New(slog.NewMultiHandler(slog.NewTextHandler(logs, nil), levels)), AnswerTimer: func(time.Duration) (<-chan time.Time, func()) { return answerDue, func() {} }})
 	mux := http.NewServeMux()

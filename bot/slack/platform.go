@@ -241,9 +241,35 @@ func (p *Platform) withClassic(ctx context.Context, msg bot.Message, send func(o
 
 // OpenForm shows f as a modal with views.open. It must be called within 3 s
 // of the click that brought triggerID, so it is not queued in the outbox.
+//
+// Its error is marked bot.Unanswered when Slack did not answer
+// (unanswered): the form could not be opened through no fault of
+// Handoff's, and the trigger, good for 3 seconds, is gone by then.
 func (p *Platform) OpenForm(ctx context.Context, triggerID string, f bot.Form) error {
 	_, err := p.api.OpenViewContext(ctx, triggerID, RenderModal(f))
-	return classify("views.open", err)
+	return unanswered(classify("views.open", err))
+}
+
+// failedBySlack lists the Slack error codes of a call Slack failed on its
+// own side.
+var failedBySlack = map[string]bool{"internal_error": true, "fatal_error": true, "service_unavailable": true, "request_timeout": true}
+
+// unanswered marks err, a call's error from classify, bot.Unanswered when
+// Slack did not answer the call: no answer at all or not within the
+// client's timeout (SLACK_TIMEOUT), a 5xx or 408, a rate limit, or a
+// Slack error of its own failure (failedBySlack). A refusal (bot.Permanent:
+// a modal Slack found invalid, an expired trigger) and a Slack error an
+// admin must mend (invalid_auth, token_revoked …) are Handoff's to answer
+// for: they stay unmarked.
+func unanswered(err error) error {
+	if err == nil || bot.IsPermanent(err) {
+		return err
+	}
+	var se slackapi.SlackErrorResponse
+	if errors.As(err, &se) && !failedBySlack[se.Err] && !rateLimited[se.Err] {
+		return err
+	}
+	return bot.Unanswered(err)
 }
 
 // Email returns the user's email from users.info (scope users:read.email).
