@@ -15,8 +15,11 @@ import (
 
 // TestCachedFetchWaitsTheConfiguredTimeout: a fetch the caches make
 // (the sales channel's members, the managers' user group, users.info)
-// goes out with SLACK_TIMEOUT's deadline, the setting low or high, not
-// the cache's own default bound. Slack is held, so the fetch is under
+// goes out with SLACK_TIMEOUT's deadline, not the cache's own default
+// bound (10 s): the setting is above it, and the deadline is checked
+// within half the setting, so a loaded machine's delays cannot fail it.
+// A setting below the default bounds every call anyway (the client's
+// own timeout: TestChatTestGivesUpAfterTheConfiguredTimeout). Slack is held, so the fetch is under
 // way when its deadline is read from the request (testkit.Deadlines),
 // never timed; the caller gets its answer once Slack is released.
 func TestCachedFetchWaitsTheConfiguredTimeout(t *testing.T) {
@@ -37,7 +40,7 @@ func TestCachedFetchWaitsTheConfiguredTimeout(t *testing.T) {
 			return slackbot.NewWorkspace(api, setting).Check(ctx, slacktest.TeamID, "", "UREP")
 		}},
 	}
-	for _, setting := range []time.Duration{time.Second, 40 * time.Second} {
+	for _, setting := range []time.Duration{40 * time.Second} {
 		for _, f := range fetchers {
 			t.Run(setting.String()+"/"+f.name, func(t *testing.T) {
 				fake := slacktest.New(token)
