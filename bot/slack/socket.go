@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	mrand "math/rand/v2"
+	"net"
 	"net/http"
 	"slices"
 	"sync"
@@ -28,6 +30,9 @@ type SocketMode struct {
 	app     *App
 	logger  *slog.Logger
 	workers int
+	// timeout is NewSocketMode's (SLACK_TIMEOUT): it bounds each
+	// handshake (dial) and each post to a response_url (responses).
+	timeout time.Duration
 	// responses posts answers too big for an acknowledgement to their
 	// response_url, each post bounded by NewSocketMode's timeout.
 	responses *http.Client
@@ -68,11 +73,12 @@ type SocketMode struct {
 }
 
 // NewSocketMode returns a runner over api, which must carry the app-level
-// token (NewClient with appToken). timeout bounds each post of an answer
-// to its response_url, as NewClient's bounds each Web API call
-// (SLACK_TIMEOUT); one that is not positive panics. opts tune the
-// socketmode client (for example socketmode.OptionDebug); its dialer and
-// ping interval are the runner's (PingInterval).
+// token (NewClient with appToken). timeout bounds each WebSocket
+// handshake (a connection Slack does not open within it is tried again)
+// and each post of an answer to its response_url, as NewClient's bounds
+// each Web API call (SLACK_TIMEOUT); one that is not positive panics.
+// opts tune the socketmode client (for example socketmode.OptionDebug);
+// its dialer and ping interval are the runner's (PingInterval).
 func NewSocketMode(api *slackapi.Client, app *App, logger *slog.Logger, timeout time.Duration, opts ...socketmode.Option) *SocketMode {
 	if timeout <= 0 {
 		panic("slack: NewSocketMode: the timeout must be positive")
@@ -80,8 +86,8 @@ func NewSocketMode(api *slackapi.Client, app *App, logger *slog.Logger, timeout 
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &SocketMode{app: app, logger: logger, workers: 32, responses: &http.Client{Timeout: timeout}}
-	s.dial = s.dialer()
+	s := &SocketMode{app: app, logger: logger, workers: 32, timeout: timeout, responses: &http.Client{Timeout: timeout}}
+	s.dial = s.dialer(timeout)
 	s.client = socketmode.New(api, append(slices.Clip(opts), socketmode.OptionDialer(s.dial))...)
 	return s
 }
@@ -209,7 +215,9 @@ func (s *SocketMode) drain(ctx context.Context) {
 		switch evt.Type {
 		case socketmode.EventTypeConnecting, socketmode.EventTypeConnected, socketmode.EventTypeHello:
 			s.logger.DebugContext(ctx, "slack socket mode", "state", string(evt.Type))
-		case socketmode.EventTypeInvalidAuth, socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError,
+		case socketmode.EventTypeConnectionError:
+			s.connectFailed(ctx, evt.Data)
+		case socketmode.EventTypeInvalidAuth, socketmode.EventTypeIncomingError,
 			socketmode.EventTypeErrorWriteFailed, socketmode.EventTypeErrorBadMessage:
 			s.logger.WarnContext(ctx, "slack socket mode", "state", string(evt.Type), "data", evt.Data)
 		case socketmode.EventTypeEventsAPI, socketmode.EventTypeInteractive, socketmode.EventTypeSlashCommand:
@@ -228,6 +236,30 @@ func (s *SocketMode) drain(ctx context.Context) {
 			}()
 		}
 	}
+}
+
+// connectFailed logs a failed attempt to connect (data, slack-go's
+// connection_error event), which slack-go tries again after a short
+// wait. One that ran out of time (apps.connections.open or the
+// WebSocket handshake: Slack did not answer) names the timeout it ran
+// out of, SLACK_TIMEOUT, so an admin on a slow network knows what to
+// raise.
+func (s *SocketMode) connectFailed(ctx context.Context, data any) {
+	const state = string(socketmode.EventTypeConnectionError)
+	ce, ok := data.(*slackapi.ConnectionErrorEvent)
+	if !ok || !isTimeout(ce.ErrorObj) {
+		s.logger.WarnContext(ctx, "slack socket mode", "state", state, "data", data)
+		return
+	}
+	s.logger.WarnContext(ctx, "slack socket mode: Slack did not answer within SLACK_TIMEOUT, connecting again",
+		"state", state, "timeout", s.timeout, "err", ce.ErrorObj)
+}
+
+// isTimeout reports whether err is a wait that ran out: a deadline of the
+// network (the handshake's) or of a context or client (a Web API call's).
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
 // handle passes one envelope to the App and acknowledges it with the App's

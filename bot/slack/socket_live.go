@@ -56,17 +56,20 @@ func (s *SocketMode) ticker(every time.Duration) (<-chan time.Time, func()) {
 }
 
 // dialer is slack-go's default WebSocket dialer (proxy from the
-// environment, 45 s handshake, a write buffer above Slack's 20 KB so a
-// response is one frame) whose connections the runner watches. The watch
-// wraps the TCP connection, to Slack or to the proxy, and the dialer runs
-// TLS over it with TLSClientConfig (SocketMode.TLSConfig, set by Run): a
+// environment, a write buffer above Slack's 20 KB so a response is one
+// frame) whose connections the runner watches, with handshake, the
+// configured timeout (SLACK_TIMEOUT), in place of slack-go's 45 s: the
+// TCP connection, TLS and the WebSocket upgrade of one connection wait
+// this long in all, as a Web API call does. The watch wraps the TCP
+// connection, to Slack or to the proxy, and the dialer runs TLS over it
+// with TLSClientConfig (SocketMode.TLSConfig, set by Run): a
 // NetDialTLSContext instead would also be used to reach an HTTP proxy,
 // speaking TLS to it.
-func (s *SocketMode) dialer() *websocket.Dialer {
+func (s *SocketMode) dialer(handshake time.Duration) *websocket.Dialer {
 	var d net.Dialer
 	return &websocket.Dialer{
 		Proxy:            http.ProxyFromEnvironment,
-		HandshakeTimeout: 45 * time.Second,
+		HandshakeTimeout: handshake,
 		WriteBufferSize:  32 * 1024,
 		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			c, err := d.DialContext(ctx, network, addr)

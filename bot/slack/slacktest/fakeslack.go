@@ -197,6 +197,34 @@ type stall struct {
 	release chan struct{}
 }
 
+// hold holds r, a call of method, until release, announcing it on
+// arrived, and on gaveUp when its caller gave up meanwhile; it reports
+// whether the caller still waits.
+func (st *stall) hold(r *http.Request, method string) (waits bool) {
+	select {
+	case st.arrived <- method:
+	default:
+	}
+	select {
+	case <-st.release:
+		return true
+	case <-r.Context().Done():
+		select {
+		case st.gaveUp <- method:
+		default:
+		}
+		<-st.release
+		return false
+	}
+}
+
+// SocketUpgrade is the method Hold and Stall take for the WebSocket
+// upgrades of Socket Mode's URLs: the app's TCP connection is accepted
+// and its upgrade request read, but nothing is answered (no 101) until
+// release, as a Slack that does not open the connection. An upgrade whose
+// app gave up meanwhile is never answered.
+const SocketUpgrade = "socket"
+
 // Stall holds every call of method until release is called (a Slack that
 // hangs). Each held call is announced on arrived as it comes in.
 func (s *Server) Stall(method string) (arrived <-chan string, release func()) {
@@ -364,6 +392,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(r.URL.Path, "/response/"):
 		call.Method = "response_url"
 	case r.URL.Path == socketPath:
+		s.mu.Lock()
+		st := s.stalls[SocketUpgrade]
+		s.mu.Unlock()
+		if st != nil && !st.hold(r, SocketUpgrade) {
+			return // the app gave up: it is not connected
+		}
 		s.serveSocket(w, r)
 		return
 	default:
@@ -390,19 +424,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		f = nil
 	}
 	if st != nil {
-		select {
-		case st.arrived <- call.Method:
-		default:
-		}
-		select {
-		case <-st.release:
-		case <-r.Context().Done():
-			select {
-			case st.gaveUp <- call.Method:
-			default:
-			}
-			<-st.release
-		}
+		st.hold(r, call.Method)
 	}
 	if f != nil && !f.after {
 		s.record(call) // Slack saw it, but did nothing
