@@ -1,0 +1,87 @@
+package slack_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	slackbot "github.com/handoff/handoff/bot/slack"
+	"github.com/handoff/handoff/bot/slack/slacktest"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// TestSocketModeFormNotOpened: a Not a fit click over Socket Mode, the
+// click code HTTP runs too, whose reasons form views.open does not open
+// is acknowledged empty; its user is told privately why and what to do,
+// through the route named (chat.postEphemeral in the click's channel, or
+// the click's response_url), and nothing else; the failure is logged once
+// as "slack: open form" at the level named, with Slack's answer, and the
+// lead is left as it was.
+func TestSocketModeFormNotOpened(t *testing.T) {
+	const formFailed = "slack: open form"
+	tests := []struct {
+		name  string
+		fail  func(f *slacktest.Server)
+		level string // of the log line
+		names string // in the log line: Slack's answer
+		told  string // the user's notice
+		via   string // the route of the notice: the fake's method
+	}{
+		{"SlackFailed", func(f *slacktest.Server) { f.ErrorNext("views.open", 1, "internal_error") },
+			"WARN", "internal_error", slackbot.FormUnanswered, "chat.postEphemeral"},
+		{"ServerError", func(f *slacktest.Server) { f.FailNext("views.open", 1, http.StatusInternalServerError, 0) },
+			"WARN", "500", slackbot.FormUnanswered, "chat.postEphemeral"},
+		{"ModalRefused", func(f *slacktest.Server) { f.ErrorNext("views.open", 1, "invalid_blocks") },
+			"ERROR", "invalid_blocks", "Sorry, the form could not be opened. Please try again.", "chat.postEphemeral"},
+	}
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r := newSocketRig(t, s, appToken)
+				r.slack.SetGroup("SMANAGERS", "UBOSS")
+				l := r.announced(t, fmt.Sprintf("sock-form-%d", i))
+				tt.fail(r.slack)
+				r.start(t)
+				c := r.conn(t, 1)
+				id, err := c.Interactive(slacktest.ClickPayload("UREP", salesChannel, "1700000000.000001", bot.ActionNotAFit, fmt.Sprint(l.ID), r.slack.ResponseURL("UREP")))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ack := r.acked(t, id, 1)[0]; ack.Payload != nil {
+					t.Fatalf("ack = %s, want an empty ack", ack.Payload)
+				}
+				r.drain(t)
+				if opens := r.slack.Calls("views.open"); len(opens) != 1 || opens[0].Param("trigger_id") != "trigger-UREP" {
+					t.Fatalf("views.open calls = %+v, want one with the click's trigger; log:\n%s", opens, r.log.String())
+				}
+				var told []string
+				for _, via := range []string{"chat.postEphemeral", "response_url"} {
+					for _, c := range r.slack.Calls(via) {
+						told = append(told, via+": "+c.Param("text"))
+					}
+				}
+				if want := tt.via + ": " + tt.told; len(told) != 1 || told[0] != want {
+					t.Errorf("the user was told %q, want only %q", told, want)
+				}
+				if eph := r.slack.Calls("chat.postEphemeral"); len(eph) == 1 && (eph[0].Param("user") != "UREP" || eph[0].Param("channel") != salesChannel) {
+					t.Errorf("private notice to %s in %s, want UREP in %s", eph[0].Param("user"), eph[0].Param("channel"), salesChannel)
+				}
+				lines := r.log.Lines(formFailed)
+				if len(lines) != 1 || !strings.Contains(lines[0], "level="+tt.level) || !strings.Contains(lines[0], tt.names) ||
+					!strings.Contains(lines[0], "form="+bot.ActionNotAFit) || !strings.Contains(lines[0], "user=UREP") {
+					t.Errorf("log lines %q = %q, want one at %s naming %q, the form and the user; log:\n%s", formFailed, lines, tt.level, tt.names, r.log.String())
+				}
+				if failed := r.log.Lines("request failed"); len(failed) != 0 {
+					t.Errorf("the click was logged as failed: %q", failed)
+				}
+				if got := r.lead(t, l.ID); got.Stage != handoff.StageSQL || !got.Owner.IsZero() {
+					t.Errorf("lead %s owned by %+v, want it as it was", got.Stage, got.Owner)
+				}
+			})
+		}
+	})
+}
