@@ -64,12 +64,13 @@ func (a *App) click(ctx context.Context, ic slackapi.InteractionCallback) error 
 		if err := a.cfg.Platform.OpenForm(ctx, ic.TriggerID, *res.Form); err != nil {
 			// The trigger is gone: the user is told through the click's
 			// channel, or its response_url (Notify).
-			a.logger.Log(ctx, bot.FailureLevel(err), "slack: open form", "form", res.Form.ID, "user", ic.User.ID, "err", err)
-			notice := "Sorry, the form could not be opened. Please try again."
-			if bot.IsUnanswered(err) {
-				notice = FormUnanswered
+			level, notice, viaResponseURL := formFailure(err)
+			a.logger.Log(ctx, level, "slack: open form", "form", res.Form.ID, "user", ic.User.ID, "err", err)
+			to := actor
+			if viaResponseURL && to.ReplyTo != "" {
+				to.Channel = "" // Notify answers through ReplyTo
 			}
-			if nerr := a.cfg.Bot.Notify(ctx, actor, bot.Notice(notice)); nerr != nil {
+			if nerr := a.cfg.Bot.Notify(ctx, to, bot.Notice(notice)); nerr != nil {
 				return nerr
 			}
 		}
@@ -83,12 +84,6 @@ func (a *App) click(ctx context.Context, ic slackapi.InteractionCallback) error 
 const RoleUnknown = "Sorry, Handoff could not check your role just now (Slack did not answer), so it did nothing. " +
 	"Please try again in a minute; if it keeps failing, ask your Slack admin to check that Handoff is still in the sales channel " +
 	"and that the managers' user group still exists."
-
-// FormUnanswered is the answer to a click whose form Slack did not open
-// because it did not answer (views.open: its outage, a rate limit, no
-// answer within SLACK_TIMEOUT): what failed, and what to do.
-const FormUnanswered = "Sorry, Handoff could not open the form just now (Slack did not answer), so it did nothing. " +
-	"Please try again in a minute."
 
 func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any, error) {
 	values := map[string]string{}

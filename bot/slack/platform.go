@@ -259,8 +259,8 @@ var failedBySlack = map[string]bool{"internal_error": true, "fatal_error": true,
 // client's timeout (SLACK_TIMEOUT), a 5xx or 408, a rate limit, or a
 // Slack error of its own failure (failedBySlack). A refusal (bot.Permanent:
 // a modal Slack found invalid, an expired trigger) and a Slack error an
-// admin must mend (invalid_auth, token_revoked …) are Handoff's to answer
-// for: they stay unmarked.
+// admin must mend (invalid_auth, token_revoked …) stay unmarked: the click
+// answers each in its own words (formFailure).
 func unanswered(err error) error {
 	if err == nil || bot.IsPermanent(err) {
 		return err
@@ -281,14 +281,21 @@ func (p *Platform) Email(ctx context.Context, userID string) (string, error) {
 	return u.Profile.Email, nil
 }
 
-// transient lists Slack error codes worth retrying. Auth errors are among
-// them: messages should survive until an admin fixes the token. So is a
-// workspace's migration to an Enterprise organization (team_added_to_org,
-// org_login_required: unavailable until it is done).
+// transient lists Slack error codes worth retrying, with tokenRefused's.
+// Auth errors are among them: messages should survive until an admin
+// fixes the token. So is a workspace's migration to an Enterprise
+// organization (team_added_to_org, org_login_required: unavailable until
+// it is done).
 var transient = map[string]bool{
 	"internal_error": true, "fatal_error": true, "service_unavailable": true, "request_timeout": true,
-	"invalid_auth": true, "not_authed": true, "account_inactive": true,
-	"token_revoked": true, "token_expired": true, "team_added_to_org": true, "org_login_required": true,
+	"team_added_to_org": true, "org_login_required": true,
+}
+
+// tokenRefused lists the Slack error codes of a bot token Slack does not
+// accept (an auth failure): every call fails alike until an admin sets a
+// token that works.
+var tokenRefused = map[string]bool{
+	"invalid_auth": true, "not_authed": true, "account_inactive": true, "token_revoked": true, "token_expired": true,
 }
 
 // rateLimited lists the Slack error codes of a rate limit answered with
@@ -346,7 +353,7 @@ func classify(method string, err error) error {
 		if rateLimited[se.Err] {
 			return &bot.RetryAfterError{After: RateLimitedWait, Err: err}
 		}
-		if transient[se.Err] {
+		if transient[se.Err] || tokenRefused[se.Err] {
 			return err
 		}
 		return bot.Permanent(err)

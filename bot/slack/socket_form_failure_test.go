@@ -18,9 +18,13 @@ import (
 // click code HTTP runs too, whose reasons form views.open does not open
 // is acknowledged empty; its user is told privately why and what to do,
 // through the route named (chat.postEphemeral in the click's channel, or
-// the click's response_url), and nothing else; the failure is logged once
-// as "slack: open form" at the level named, with Slack's answer, and the
-// lead is left as it was.
+// the click's response_url, which needs no token, when Slack refused the
+// bot token), and nothing else; the failure is logged once as "slack:
+// open form" at the level named (a warning for Slack not answering and
+// an expired trigger, Slack's timing), with Slack's answer, and the lead
+// is left as it was. The expired trigger and the refused token were
+// answered "the form could not be opened" in the channel and logged as
+// errors before.
 func TestSocketModeFormNotOpened(t *testing.T) {
 	const formFailed = "slack: open form"
 	tests := []struct {
@@ -36,7 +40,14 @@ func TestSocketModeFormNotOpened(t *testing.T) {
 		{"ServerError", func(f *slacktest.Server) { f.FailNext("views.open", 1, http.StatusInternalServerError, 0) },
 			"WARN", "500", slackbot.FormUnanswered, "chat.postEphemeral"},
 		{"ModalRefused", func(f *slacktest.Server) { f.ErrorNext("views.open", 1, "invalid_blocks") },
-			"ERROR", "invalid_blocks", "Sorry, the form could not be opened. Please try again.", "chat.postEphemeral"},
+			"ERROR", "invalid_blocks", slackbot.FormNotOpened, "chat.postEphemeral"},
+		// Slack's timing: the form was asked for after the 3 s a
+		// trigger lasts.
+		{"ExpiredTrigger", func(f *slacktest.Server) { f.ErrorNext("views.open", 1, "expired_trigger_id") },
+			"WARN", "expired_trigger_id", slackbot.FormExpired, "chat.postEphemeral"},
+		// Slack refuses the bot token: the response_url needs none.
+		{"TokenRevoked", func(f *slacktest.Server) { f.ErrorNext("views.open", 1, "token_revoked") },
+			"ERROR", "token_revoked", slackbot.FormTokenRefused, "response_url"},
 	}
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		for i, tt := range tests {
