@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/slack/slacktest"
+	"github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -372,23 +374,27 @@ func TestTeamsCommandWhenTheStoreFails(t *testing.T) {
 // the form was sent) check the sender's role, and the form its new owner,
 // reading the team's member changes the replicas share through the store.
 // When that read fails (here: the store's database is closed), Teams
-// answered nothing wrong: the activity fails as an Action.Submit's
-// internal error does, HTTP 500 logged once at error level with the
-// store's error, for Bot Framework to deliver again (and a delivery again
-// is handled, not dropped as a repeat); nothing is done, and nobody is
-// told that Teams did not answer.
+// answered nothing wrong: nothing is done, the sender is told once in
+// their chat with the bot that it could not be recorded and to try again
+// (teams.NotRecorded, as an Action.Execute click is told on its card),
+// the activity is answered 200, the failure logged once at error level
+// with the store's error, and a delivery again by Bot Framework is
+// dropped: neither told again nor run. Nobody is told that Teams did not
+// answer. Before, it was answered 500 for Bot Framework to deliver again,
+// and the sender was told nothing.
 func TestTeamsSubmitWhenTheStoreFails(t *testing.T) {
 	const annID, annAAD = "29:ann-submit-store", "6d0c1b2a-3e4f-4a5b-9c8d-7e6f5a4b3c30"
 	tests := []struct {
 		name     string
 		activity func(t *testing.T, e *teamsEnv, lead int64) map[string]any
+		toldIn   string // the sender's chat with the bot: its user when the bot opened it, else its id
 	}{
 		{name: "Claim", activity: func(t *testing.T, e *teamsEnv, lead int64) map[string]any {
 			click := e.activity("message", ritaID, "Rita Rep", salesID+";messageid=99")
 			click["replyToId"] = "99"
 			click["value"] = map[string]any{"action": bot.ActionClaim, "value": fmt.Sprint(lead)}
 			return click
-		}},
+		}, toldIn: ritaID},
 		{name: "ReassignForm", activity: func(t *testing.T, e *teamsEnv, lead int64) map[string]any {
 			// The manager, named in TEAMS_MANAGERS, may open the form
 			// whatever the team's members.
@@ -400,7 +406,7 @@ func TestTeamsSubmitWhenTheStoreFails(t *testing.T) {
 			submit := e.activity("message", managerID, "Boss", "a:boss-store")
 			submit["value"] = data
 			return submit
-		}},
+		}, toldIn: "a:boss-store"},
 	}
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		for i, tt := range tests {
@@ -408,11 +414,13 @@ func TestTeamsSubmitWhenTheStoreFails(t *testing.T) {
 				e, id := storeFailingTeamsEnv(t, s, annID, annAAD, fmt.Sprintf("submit-store-%d", i))
 				a := tt.activity(t, e, id)
 				before := len(e.bf.Calls())
-				status, body := e.post(a, e.token())
-				if status != http.StatusInternalServerError {
-					t.Errorf("HTTP %d %s, want 500 (an internal error, delivered again)", status, body)
+				if status, body := e.post(a, e.token()); status != http.StatusOK {
+					t.Errorf("HTTP %d %s, want 200 (the sender told)", status, body)
 				}
 				e.deliver()
+				if told := e.notRecordedSince(before); len(told) != 1 || told[0] != tt.toldIn {
+					t.Errorf("told %q that it was not recorded, want once in %s", told, tt.toldIn)
+				}
 				for _, c := range e.bf.Calls()[before:] {
 					if text := cardText(c); strings.Contains(text, "did not answer") || strings.Contains(text, "could not check") {
 						t.Errorf("%s %s was told %s", c.Op, c.ConversationID, text)
@@ -421,13 +429,31 @@ func TestTeamsSubmitWhenTheStoreFails(t *testing.T) {
 				if l := e.lead(id); l.Stage != handoff.StageSQL || !l.Owner.IsZero() {
 					t.Errorf("lead %s owned by %+v, want an SQL nobody owns", l.Stage, l.Owner)
 				}
+				told := len(e.bf.Calls())
+				if status, body := e.post(a, e.token()); status != http.StatusOK {
+					t.Errorf("delivered again: HTTP %d %s, want 200 (dropped)", status, body)
+				}
+				e.deliver()
+				if again := e.bf.Calls()[told:]; len(again) != 0 {
+					t.Errorf("delivered again: the Bot Connector got %+v, want nothing", again)
+				}
 				if err := storeFailureLogged(e.logs.String()+e.reqLogs.String(), storeClosed); err != nil {
 					t.Error(err)
-				}
-				if status, body := e.post(a, e.token()); status != http.StatusInternalServerError {
-					t.Errorf("delivered again: HTTP %d %s, want 500 (handled again, not dropped)", status, body)
 				}
 			})
 		}
 	})
+}
+
+// notRecordedSince returns where the Bot Connector was sent
+// teams.NotRecorded since its call before: for each, the user of the
+// personal chat the bot opened, else the conversation.
+func (e *teamsEnv) notRecordedSince(before int) []string {
+	var where []string
+	for _, c := range e.bf.Calls()[before:] {
+		if c.Op == "send" && strings.Contains(cardText(c), teams.NotRecorded) {
+			where = append(where, cmp.Or(e.bf.ChatUser(c.ConversationID), c.ConversationID))
+		}
+	}
+	return where
 }

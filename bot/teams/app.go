@@ -79,6 +79,9 @@ type AppConfig struct {
 type App struct {
 	cfg    AppConfig
 	logger *slog.Logger
+	// told are the Action.Submit deliveries whose sender was told that
+	// they could not be recorded (unrecorded).
+	told toldKeys
 }
 
 // NewApp returns the App over cfg.
@@ -118,7 +121,9 @@ func errorResponse(status int, code, msg string) *InvokeResponse {
 // Handle handles one authenticated activity. It returns the invoke response
 // to send as the HTTP body (nil for an empty 200), or an error: EINVALID
 // for an activity it cannot use (400), anything else when the store fails
-// (500, and Bot Framework retries).
+// (500, and Bot Framework retries). An Action.Submit that fails so is told
+// to its sender instead and answered 200, unless they cannot be told
+// either (unrecorded).
 //
 // A message or card action is handled once however often Teams delivers
 // it (by the conversation and activity id, with Dedup): a command answered
@@ -133,7 +138,8 @@ func errorResponse(status int, code, msg string) *InvokeResponse {
 // which changes nothing, on its own (bot.Actor's Delivery), so that a
 // delivery again claims nothing, queues nothing, and is answered with the
 // lead's card as it stands too; a click that failed recorded nothing, so
-// that its retry runs.
+// that its retry runs. An Action.Submit whose sender was told that it
+// failed is not run again: its deliveries again are dropped.
 func (a *App) Handle(ctx context.Context, act *Activity) (*InvokeResponse, error) {
 	a.remember(ctx, act)
 	if a.cfg.Members != nil {
@@ -161,18 +167,24 @@ func (a *App) Handle(ctx context.Context, act *Activity) (*InvokeResponse, error
 		}
 		return a.invoke(ctx, act, who), nil
 	case schema.Message:
+		submit := len(act.Value) > 0 && string(act.Value) != "null"
+		if submit && a.toldAlready(ctx, act) {
+			return nil, nil
+		}
 		if claimsOnce(act) {
 			who := actor(act)
 			who.Delivery = a.deliveryKey(act)
-			return nil, a.submitMessage(ctx, act, who)
+			return nil, a.unrecorded(ctx, act, a.submitMessage(ctx, act, who))
 		}
 		first, key, err := a.firstDelivery(ctx, act)
-		if err != nil || !first {
+		switch {
+		case err != nil && submit:
+			return nil, a.unrecorded(ctx, act, err)
+		case err != nil || !first:
 			return nil, err
-		}
-		if len(act.Value) > 0 && string(act.Value) != "null" {
-			err = a.submitMessage(ctx, act, actor(act))
-		} else {
+		case submit:
+			err = a.unrecorded(ctx, act, a.submitMessage(ctx, act, actor(act)))
+		default:
 			err = a.command(ctx, act)
 		}
 		if err != nil && key != "" && handoff.ErrorCode(err) != handoff.EINVALID {

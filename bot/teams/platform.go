@@ -317,17 +317,9 @@ func (p *Platform) directConversation(ctx context.Context, userID string) (servi
 		}
 	}
 	serviceURL, tenant = cmp.Or(serviceURL, DefaultServiceURL), cmp.Or(tenant, p.tenantID)
-	res, err := p.conn.CreateConversation(ctx, serviceURL, schema.ConversationParameters{
-		Bot:         schema.ChannelAccount{ID: "28:" + p.conn.AppID()},
-		Members:     []schema.ChannelAccount{{ID: u.ID}},
-		TenantID:    tenant,
-		ChannelData: map[string]interface{}{"tenant": map[string]string{"id": tenant}},
-	})
+	conversation, err = p.openDirect(ctx, serviceURL, tenant, u.ID)
 	if err != nil {
 		return "", "", err
-	}
-	if res.ID == "" {
-		return "", "", errors.New("teams: create conversation returned no id")
 	}
 	// Remembering is best effort: without it the chat is looked up again
 	// next time (Teams returns the same one). A user known only by Entra
@@ -335,9 +327,45 @@ func (p *Platform) directConversation(ctx context.Context, userID string) (servi
 	// with their first activity, and a record keyed by the Entra id would
 	// hide it (their clicks would not be recognised as theirs).
 	if !handoff.IsEntraID(u.ID) {
-		_ = p.RememberUser(ctx, handoff.TeamsUser{ID: u.ID, ServiceURL: serviceURL, TenantID: tenant, DMConversationID: res.ID})
+		_ = p.RememberUser(ctx, handoff.TeamsUser{ID: u.ID, ServiceURL: serviceURL, TenantID: tenant, DMConversationID: conversation})
 	}
-	return serviceURL, res.ID, nil
+	return serviceURL, conversation, nil
+}
+
+// openDirect returns the id of the one-to-one chat of the bot with userID
+// in tenant, through the Bot Connector at serviceURL: Teams creates it,
+// or answers the one there is.
+func (p *Platform) openDirect(ctx context.Context, serviceURL, tenant, userID string) (string, error) {
+	res, err := p.conn.CreateConversation(ctx, serviceURL, schema.ConversationParameters{
+		Bot:         schema.ChannelAccount{ID: "28:" + p.conn.AppID()},
+		Members:     []schema.ChannelAccount{{ID: userID}},
+		TenantID:    tenant,
+		ChannelData: map[string]interface{}{"tenant": map[string]string{"id": tenant}},
+	})
+	if err != nil {
+		return "", err
+	}
+	if res.ID == "" {
+		return "", errors.New("teams: create conversation returned no id")
+	}
+	return res.ID, nil
+}
+
+// tellSender sends msg to the one-to-one chat with the sender of act:
+// that chat itself when act came from it, else the chat Teams opens or
+// finds through act's service URL and tenant. Unlike DirectMessage it
+// reads and writes nothing of the store, so that it can tell the sender
+// that the store failed (App.unrecorded); its card names nobody.
+func (p *Platform) tellSender(ctx context.Context, act *Activity, msg bot.Message) error {
+	conversation := act.Conversation.ID
+	if act.Conversation.ConversationType != "personal" {
+		var err error
+		if conversation, err = p.openDirect(ctx, act.ServiceURL, cmp.Or(act.TenantID(), p.tenantID), act.From.ID); err != nil {
+			return err
+		}
+	}
+	_, err := p.conn.SendActivity(ctx, act.ServiceURL, conversation, p.cardActivity(RenderCard(msg, nil)))
+	return err
 }
 
 // cardActivity wraps card in a message activity with the card's fallback

@@ -182,6 +182,49 @@ func Each(t *testing.T, f func(t *testing.T, s *storage.Store)) {
 	}
 }
 
+// EachRaw is Each with a database/sql handle of its own on each store's
+// database (OpenRaw).
+func EachRaw(t *testing.T, f func(t *testing.T, s *storage.Store, raw *sql.DB)) {
+	t.Helper()
+	for _, d := range Dialects {
+		t.Run(d, func(t *testing.T) {
+			s, raw := OpenRaw(t, d)
+			f(t, s, raw)
+		})
+	}
+}
+
+// Hide renames each of tables away in raw's database (OpenRaw), as if it
+// were dropped: every statement on it fails with the database's own error
+// (Missing) until restore renames it back, rows and all.
+func Hide(tb testing.TB, raw *sql.DB, tables ...string) (restore func()) {
+	tb.Helper()
+	rename := func(from, to string) {
+		tb.Helper()
+		if _, err := raw.Exec("ALTER TABLE " + from + " RENAME TO " + to); err != nil {
+			tb.Fatalf("storagetest: rename %s to %s: %v", from, to, err)
+		}
+	}
+	for _, t := range tables {
+		rename(t, t+"_hidden")
+	}
+	return func() {
+		tb.Helper()
+		for _, t := range tables {
+			rename(t+"_hidden", t)
+		}
+	}
+}
+
+// Missing is what the error of the dialect's database says when a
+// statement names table and there is none (Hide).
+func Missing(dialect, table string) string {
+	if dialect == storage.DialectPostgres {
+		return `relation "` + table + `" does not exist`
+	}
+	return "no such table: " + table
+}
+
 // FailInsertsOf makes the database refuse, with an error of its own (a
 // trigger raising one), every insert of a lead whose external id is
 // externalID, as a constraint would: for tests of one record's write
@@ -228,11 +271,8 @@ func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'
 // insert of the lead externalID (FailInsertsOf).
 func EachFailingInsertsOf(t *testing.T, externalID string, f func(t *testing.T, s *storage.Store)) {
 	t.Helper()
-	for _, d := range Dialects {
-		t.Run(d, func(t *testing.T) {
-			s, raw := OpenRaw(t, d)
-			FailInsertsOf(t, raw, d, externalID)
-			f(t, s)
-		})
-	}
+	EachRaw(t, func(t *testing.T, s *storage.Store, raw *sql.DB) {
+		FailInsertsOf(t, raw, s.Dialect(), externalID)
+		f(t, s)
+	})
 }

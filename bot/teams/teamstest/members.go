@@ -140,6 +140,15 @@ func (s *Server) createdChat(conversation string, body map[string]any) {
 	s.chats[conversation] = id
 }
 
+// ChatUser returns the user of conversation when it is a personal chat
+// the fake created (POST v3/conversations with them as its member), else
+// "".
+func (s *Server) ChatUser(conversation string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.chats[conversation]
+}
+
 // genericMember is the single member API's answer for a user of no
 // roster, in the Bot Connector's wire format (a TeamsChannelAccount): the
 // Entra object id the fake's activities carry ("aad-" and the id after
