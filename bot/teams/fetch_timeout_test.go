@@ -2,6 +2,7 @@ package teams_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -30,10 +31,11 @@ func (a announced) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // TestCachedFetchWaitsTheConfiguredTimeout: a fetch the caches make (is
-// a user in the sales channel's team, the team's roster) goes out with
-// TEAMS_TIMEOUT's deadline, set when the fetch began, not the cache's own
-// default bound (10 s): each setting is above it, the default one (15 s)
-// and a raised one. A setting below the default bounds every call anyway
+// a user in the sales channel's team, the team's roster, a user's role in
+// the tenant where they wrote) goes out with TEAMS_TIMEOUT's deadline,
+// set when the fetch began, not the cache's own default bound (10 s):
+// each setting is above it, the default one (15 s) and a raised one. A
+// setting below the default bounds every call anyway
 // (TestConnectorCallWaitsOneTimeout). The Bot Connector is held, so the
 // fetch is under way when its deadline is read from the request
 // (testkit.Deadlines), never timed: the deadline is the setting after
@@ -43,17 +45,29 @@ func (a announced) RoundTrip(r *http.Request) (*http.Response, error) {
 // the call). The caller gets its answer once the Bot Connector is
 // released.
 func TestCachedFetchWaitsTheConfiguredTimeout(t *testing.T) {
-	const rep = "29:1rep"
+	const rep, outsider, chat = "29:1rep", "29:1outsider", "a:1outsider"
 	fetchers := []struct {
 		name  string
-		fetch func(ctx context.Context, p *teams.Platform) error
+		fetch func(ctx context.Context, p *teams.Platform, bf *teamstest.Server) error
 	}{
-		{"sales channel member", func(ctx context.Context, p *teams.Platform) error {
+		{"sales channel member", func(ctx context.Context, p *teams.Platform, _ *teamstest.Server) error {
 			_, err := teams.NewSalesMembers(p, sharedSales).IsSalesMember(ctx, rep)
 			return err
 		}},
-		{"roster", func(ctx context.Context, p *teams.Platform) error {
+		{"roster", func(ctx context.Context, p *teams.Platform, _ *teamstest.Server) error {
 			_, err := teams.NewRoster(p, sharedSales).Members(ctx)
+			return err
+		}},
+		{"role in the tenant", func(ctx context.Context, p *teams.Platform, bf *teamstest.Server) error {
+			// Someone who wrote to the bot in their personal chat, where
+			// their role is asked; without a sales channel, no team is.
+			m := teams.NewSalesMembers(p, "")
+			act, err := personalActivity(bf, outsider, chat)
+			if err != nil {
+				return err
+			}
+			m.Saw(act)
+			_, err = m.IsGuest(ctx, outsider)
 			return err
 		}},
 	}
@@ -79,7 +93,7 @@ func TestCachedFetchWaitsTheConfiguredTimeout(t *testing.T) {
 					t.Cleanup(release)
 					done := make(chan error, 1)
 					asked := time.Now()
-					go func() { done <- f.fetch(ctx, p) }()
+					go func() { done <- f.fetch(ctx, p, bf) }()
 					<-arrived
 					seen := deadlines.Seen()
 					release()
@@ -98,4 +112,15 @@ func TestCachedFetchWaitsTheConfiguredTimeout(t *testing.T) {
 			})
 		}
 	}
+}
+
+// personalActivity is a message from user in their personal chat with
+// the bot (chat, "a:…"), on bf, as the App gets it.
+func personalActivity(bf *teamstest.Server, user, chat string) (*teams.Activity, error) {
+	tm := teamstest.Team{Tenant: "t1", ID: sharedTeam, Name: "Sales Team", BotID: "28:" + teamstest.AppID, ServiceURL: bf.ServiceURL()}
+	raw, err := json.Marshal(tm.Activity("message", user, "Olga Outsider", chat))
+	if err != nil {
+		return nil, err
+	}
+	return teams.DecodeActivity(raw)
 }
