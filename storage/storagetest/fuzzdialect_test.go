@@ -1,12 +1,15 @@
 package storagetest_test
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"go/types"
 	"io/fs"
+	"maps"
 	"os"
 	pathpkg "path"
 	"path/filepath"
@@ -22,7 +25,7 @@ var opens = map[string]bool{"Open": true, "OpenWith": true, "OpenRaw": true, "UR
 
 // fuzzTarget is a fuzz target of the module and the calls that open a
 // store (storagetest's opens) in it or in the functions of its package it
-// calls.
+// calls (of the package it tests too, for an external test package).
 type fuzzTarget struct {
 	name  string
 	dir   string // its package's folder, from the module's root ("." for the root)
@@ -30,8 +33,9 @@ type fuzzTarget struct {
 }
 
 // storeOpen is a call that opens a store, reached from a fuzz target
-// through via: the functions and methods of the target's package called
-// on the way, outermost first (none for a call in the target itself).
+// through via: the functions, methods and variables (aliases) of the
+// target's package, or of the package it tests, named on the way,
+// outermost first (none for a call in the target itself).
 type storeOpen struct {
 	call *ast.CallExpr
 	via  []string
@@ -51,10 +55,16 @@ func fuzzTargets(t *testing.T, fset *token.FileSet) []fuzzTarget {
 // fuzzTargetsIn parses the Go files of every package under root (but
 // testdata and hidden folders) and returns the fuzz targets of their test
 // files, following the calls of each into its package's functions and
-// methods, however deep, for the calls that open a store.
+// methods, however deep, for the calls that open a store. A target of an
+// external test package (x_test) is followed into the package it tests
+// too, test files included: the helpers its export_test.go exports.
 func fuzzTargetsIn(fset *token.FileSet, root string) ([]fuzzTarget, error) {
+	module, err := modulePath(root)
+	if err != nil {
+		return nil, err
+	}
 	var targets []fuzzTarget
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || !d.IsDir() {
 			return err
 		}
@@ -69,12 +79,31 @@ func fuzzTargetsIn(fset *token.FileSet, root string) ([]fuzzTarget, error) {
 		if err != nil {
 			return err
 		}
-		for _, files := range pkgs {
-			targets = append(targets, packageFuzzTargets(fset, dir, files)...)
+		importPath := module
+		if dir != "." {
+			importPath = pathpkg.Join(module, filepath.ToSlash(dir))
 		}
+		targets = append(targets, dirFuzzTargets(fset, dir, importPath, pkgs)...)
 		return nil
 	})
 	return targets, err
+}
+
+// modulePath returns the path go.mod in root declares, "" without one.
+func modulePath(root string) (string, error) {
+	mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	for line := range strings.Lines(string(mod)) {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
+			return strings.Trim(strings.TrimSpace(rest), `"`), nil
+		}
+	}
+	return "", fmt.Errorf("%s: no module line", filepath.Join(root, "go.mod"))
 }
 
 // parsePackages parses the Go files in dir, by package clause (a test
@@ -98,56 +127,112 @@ func parsePackages(fset *token.FileSet, dir string) (map[string][]*ast.File, err
 	return pkgs, nil
 }
 
-// packageFuzzTargets returns the fuzz targets of one package's test files
-// (in dir). The package is type-checked alone, its imports stood in for
-// by empty packages, so that each identifier naming one of its own
-// functions or methods is known (go/types' Uses); what cannot be resolved
-// without the imports is left unknown, and not followed.
-func packageFuzzTargets(fset *token.FileSet, dir string, files []*ast.File) []fuzzTarget {
+// dirFuzzTargets returns the fuzz targets of the test files of the
+// packages of one folder (dir, imported as importPath), by package clause
+// in pkgs. Each package is type-checked with its imports stood in for by
+// empty packages (emptyImports), but that an external test package x_test
+// imports x, this folder's, checked first with all its files (its test
+// files included): so each identifier naming a function, method or
+// package-level variable of either is known (go/types' Uses), and what
+// cannot be resolved without the imports is left unknown, and not
+// followed.
+func dirFuzzTargets(fset *token.FileSet, dir, importPath string, pkgs map[string][]*ast.File) []fuzzTarget {
 	info := &types.Info{Defs: map[*ast.Ident]types.Object{}, Uses: map[*ast.Ident]types.Object{}}
-	conf := types.Config{Importer: emptyImports{}, Error: func(error) {}, FakeImportC: true}
-	pkg, _ := conf.Check(dir, fset, files, info) // errors: the imports' names are unknown
-	decls := map[*types.Func]*ast.FuncDecl{}
-	for _, file := range files {
-		for _, decl := range file.Decls {
-			if fn, ok := decl.(*ast.FuncDecl); ok {
-				if obj, ok := info.Defs[fn.Name].(*types.Func); ok {
-					decls[obj] = fn
-				}
-			}
-		}
-	}
+	w := callWalk{info: info, decls: map[*types.Func]*ast.FuncDecl{}, inits: map[*types.Var]ast.Expr{}}
+	checked := map[string]*types.Package{}
 	var targets []fuzzTarget
-	for _, file := range files {
-		if !strings.HasSuffix(fset.Position(file.Package).Filename, "_test.go") {
-			continue
-		}
-		for _, decl := range file.Decls {
-			fn, ok := decl.(*ast.FuncDecl)
-			if !ok || fn.Recv != nil || !strings.HasPrefix(fn.Name.Name, "Fuzz") {
+	for _, external := range []bool{false, true} { // x before x_test, which imports it
+		for _, name := range slices.Sorted(maps.Keys(pkgs)) {
+			if strings.HasSuffix(name, "_test") != external {
 				continue
 			}
-			w := callWalk{pkg: pkg, info: info, decls: decls, seen: map[*types.Func]bool{}}
-			if obj, ok := info.Defs[fn.Name].(*types.Func); ok {
-				w.seen[obj] = true
+			imports, path := emptyImports{}, cmp.Or(importPath, dir)
+			if external {
+				path += "_test"
+				if tested := checked[strings.TrimSuffix(name, "_test")]; tested != nil && importPath != "" {
+					imports[importPath] = tested
+				}
 			}
-			targets = append(targets, fuzzTarget{name: fn.Name.Name, dir: dir, opens: w.opens(fn.Body, nil)})
+			conf := types.Config{Importer: imports, Error: func(error) {}, FakeImportC: true}
+			pkg, _ := conf.Check(path, fset, pkgs[name], info) // errors: the imports' names are unknown
+			checked[name] = pkg
+			w.note(pkgs[name])
+			for _, target := range pkgFuzzTargets(fset, pkgs[name]) {
+				tw := w
+				tw.pkg, tw.seen = pkg, map[types.Object]bool{}
+				if obj := info.Defs[target.Name]; obj != nil {
+					tw.seen[obj] = true
+				}
+				targets = append(targets, fuzzTarget{name: target.Name.Name, dir: dir, opens: tw.opens(target.Body, nil)})
+			}
 		}
 	}
 	return targets
 }
 
-// callWalk follows a fuzz target's calls into its package's functions.
+// pkgFuzzTargets returns the fuzz targets of files' test files.
+func pkgFuzzTargets(fset *token.FileSet, files []*ast.File) []*ast.FuncDecl {
+	var targets []*ast.FuncDecl
+	for _, file := range files {
+		if !strings.HasSuffix(fset.Position(file.Package).Filename, "_test.go") {
+			continue
+		}
+		for _, decl := range file.Decls {
+			if fn, ok := decl.(*ast.FuncDecl); ok && fn.Recv == nil && strings.HasPrefix(fn.Name.Name, "Fuzz") {
+				targets = append(targets, fn)
+			}
+		}
+	}
+	return targets
+}
+
+// callWalk follows a fuzz target's calls into the functions of its
+// package, and of the package an external test package tests.
 type callWalk struct {
-	pkg   *types.Package
+	pkg   *types.Package // the target's
 	info  *types.Info
-	decls map[*types.Func]*ast.FuncDecl // the package's functions and methods
-	seen  map[*types.Func]bool          // read already for this target
+	decls map[*types.Func]*ast.FuncDecl // the packages' functions and methods
+	inits map[*types.Var]ast.Expr       // the packages' variables' initial values
+	seen  map[types.Object]bool         // read already for this target
+}
+
+// note records the functions, methods and package-level variables that
+// files declare, as the walk may follow them.
+func (w callWalk) note(files []*ast.File) {
+	for _, file := range files {
+		for _, decl := range file.Decls {
+			switch decl := decl.(type) {
+			case *ast.FuncDecl:
+				if obj, ok := w.info.Defs[decl.Name].(*types.Func); ok {
+					w.decls[obj] = decl
+				}
+			case *ast.GenDecl:
+				for _, spec := range decl.Specs {
+					vs, ok := spec.(*ast.ValueSpec)
+					if !ok {
+						continue
+					}
+					for i, name := range vs.Names {
+						obj, ok := w.info.Defs[name].(*types.Var)
+						switch {
+						case !ok:
+						case len(vs.Values) == len(vs.Names):
+							w.inits[obj] = vs.Values[i]
+						case len(vs.Values) == 1: // a, b = f()
+							w.inits[obj] = vs.Values[0]
+						}
+					}
+				}
+			}
+		}
+	}
 }
 
 // opens returns the calls that open a store in body, and in each function
-// or method of the package body names (called, or passed on to be
-// called), read once for a target; via is how body was reached.
+// or method the walk knows that body names (called, or passed on to be
+// called), or in the initial value of each package-level variable it
+// names (an alias, var Open = open), each read once for a target; via is
+// how body was reached.
 func (w callWalk) opens(body ast.Node, via []string) []storeOpen {
 	var found []storeOpen
 	ast.Inspect(body, func(n ast.Node) bool {
@@ -157,32 +242,60 @@ func (w callWalk) opens(body ast.Node, via []string) []storeOpen {
 				found = append(found, storeOpen{call: n, via: via})
 			}
 		case *ast.Ident:
-			fn, ok := w.info.Uses[n].(*types.Func)
-			if !ok {
+			var next ast.Node
+			var obj types.Object
+			switch o := w.info.Uses[n].(type) {
+			case *types.Func:
+				o = o.Origin()
+				if decl := w.decls[o]; decl != nil && decl.Body != nil {
+					next, obj = decl.Body, o
+				}
+			case *types.Var:
+				if init := w.inits[o.Origin()]; init != nil {
+					next, obj = init, o.Origin()
+				}
+			}
+			if next == nil || w.seen[obj] {
 				return true
 			}
-			fn = fn.Origin()
-			decl := w.decls[fn]
-			if decl == nil || decl.Body == nil || w.seen[fn] {
-				return true
-			}
-			w.seen[fn] = true
-			name := fn.Name()
-			if recv := fn.Signature().Recv(); recv != nil {
-				name = "(" + types.TypeString(recv.Type(), types.RelativeTo(w.pkg)) + ")." + name
-			}
-			found = append(found, w.opens(decl.Body, append(slices.Clip(via), name))...)
+			w.seen[obj] = true
+			found = append(found, w.opens(next, append(slices.Clip(via), w.name(obj)))...)
 		}
 		return true
 	})
 	return found
 }
 
-// emptyImports stands in for every import with an empty package of the
-// path's last element's name.
-type emptyImports struct{}
+// name is how a violation names obj, a step of its way: its name, its
+// receiver's type first for a method, its package's name first when not
+// the target's.
+func (w callWalk) name(obj types.Object) string {
+	qualifier := func(pkg *types.Package) string {
+		if pkg == w.pkg {
+			return ""
+		}
+		return pkg.Name()
+	}
+	if fn, ok := obj.(*types.Func); ok {
+		if recv := fn.Signature().Recv(); recv != nil {
+			return "(" + types.TypeString(recv.Type(), qualifier) + ")." + fn.Name()
+		}
+	}
+	if q := qualifier(obj.Pkg()); q != "" {
+		return q + "." + obj.Name()
+	}
+	return obj.Name()
+}
 
-func (emptyImports) Import(path string) (*types.Package, error) {
+// emptyImports stands in for every import with an empty package of the
+// path's last element's name, but for the packages it holds, which it
+// returns.
+type emptyImports map[string]*types.Package
+
+func (imports emptyImports) Import(path string) (*types.Package, error) {
+	if pkg, ok := imports[path]; ok {
+		return pkg, nil
+	}
 	pkg := types.NewPackage(path, pathpkg.Base(path))
 	pkg.MarkComplete()
 	return pkg, nil
@@ -211,8 +324,10 @@ func dialectViolations(fset *token.FileSet, targets []fuzzTarget) []string {
 
 // TestFuzzTargetsTakeFuzzDialect reads every fuzz target of the module: one
 // that opens a store, itself or through the functions and methods of its
-// package it calls, takes its dialect from storagetest.FuzzDialect, so
-// that HANDOFF_FUZZ_DIALECT=postgres runs the same inputs on PostgreSQL.
+// package it calls (and, from an external test package, those of the
+// package it tests, export_test.go's helpers too), takes its dialect from
+// storagetest.FuzzDialect, so that HANDOFF_FUZZ_DIALECT=postgres runs the
+// same inputs on PostgreSQL.
 func TestFuzzTargetsTakeFuzzDialect(t *testing.T) {
 	fset := token.NewFileSet()
 	targets := fuzzTargets(t, fset)
@@ -229,50 +344,77 @@ func TestFuzzTargetsTakeFuzzDialect(t *testing.T) {
 }
 
 // TestFuzzTargetsTakeFuzzDialectThroughCalls plants fuzz targets in a
-// package of their own and checks what TestFuzzTargetsTakeFuzzDialect's
-// walk finds of them: a store opened on a dialect of the target's own in
-// the target, in a function or method it calls however deep, or in the
-// function it fuzzes, and nothing of one that takes FuzzDialect through a
-// helper or opens no store.
+// package of their own (p_test, in a module) and checks what
+// TestFuzzTargetsTakeFuzzDialect's walk finds of them: a store opened on a
+// dialect of the target's own in the target, in a function or method it
+// calls however deep, in the function it fuzzes, or in a helper of the
+// package it tests that its export_test.go exports (a wrapper, an alias of
+// a function or of a method), and nothing of one that takes FuzzDialect
+// through a helper or opens no store.
 func TestFuzzTargetsTakeFuzzDialectThroughCalls(t *testing.T) {
-	const header = "package p_test\n\nimport (\n\t\"testing\"\n\n\t\"github.com/handoff/handoff/storage\"\n\t\"github.com/handoff/handoff/storage/storagetest\"\n)\n\nvar _ = storage.DialectSQLite\n\n"
+	// header is a file's package clause and imports: storage, storagetest
+	// and, for p_test with an export_test.go, p.
+	header := func(pkg, more string) string {
+		return "package " + pkg + "\n\nimport (\n\t\"testing\"\n\n\t\"github.com/handoff/handoff/storage\"\n\t\"github.com/handoff/handoff/storage/storagetest\"\n" +
+			more + ")\n\nvar _ = storage.DialectSQLite\n\n"
+	}
 	tests := []struct {
-		name string
-		src  string
-		want []string // FuzzX's violations: how each is reached ("" in the target itself)
+		name    string
+		exports string // p's export_test.go, after its package clause and imports ("": none)
+		src     string
+		want    []string // FuzzX's violations: how each is reached ("" in the target itself)
 	}{
-		{"InTheTarget", `func FuzzX(f *testing.F) { storagetest.Open(f, storage.DialectSQLite) }`, []string{""}},
-		{"ThroughAFunction", `func FuzzX(f *testing.F) { open(f) }
+		{"InTheTarget", "", `func FuzzX(f *testing.F) { storagetest.Open(f, storage.DialectSQLite) }`, []string{""}},
+		{"ThroughAFunction", "", `func FuzzX(f *testing.F) { open(f) }
 func open(f *testing.F) { storagetest.Open(f, storage.DialectSQLite) }`, []string{" through open"}},
-		{"TwoLevelsDown", `func FuzzX(f *testing.F) { _ = rig(f) }
+		{"TwoLevelsDown", "", `func FuzzX(f *testing.F) { _ = rig(f) }
 func rig(f *testing.F) int { open(f); return 1 }
 func open(f *testing.F) { storagetest.OpenWith(f, storage.DialectPostgres, nil) }`, []string{" through rig → open"}},
-		{"ThroughAMethod", `type env struct{}
+		{"ThroughAMethod", "", `type env struct{}
 func newEnv() *env { return &env{} }
 func (e *env) open(f *testing.F) { storagetest.Open(f, storage.DialectSQLite) }
 func FuzzX(f *testing.F) { e := newEnv(); e.open(f) }`, []string{" through (*env).open"}},
-		{"InTheFuzzedFunction", `func FuzzX(f *testing.F) { f.Fuzz(fuzzed) }
+		{"InTheFuzzedFunction", "", `func FuzzX(f *testing.F) { f.Fuzz(fuzzed) }
 func fuzzed(t *testing.T, b []byte) { _ = storagetest.URL(t, storage.DialectSQLite) }`, []string{" through fuzzed"}},
-		{"GenericHelper", `func FuzzX(f *testing.F) { open[int](f) }
+		{"GenericHelper", "", `func FuzzX(f *testing.F) { open[int](f) }
 func open[T any](f *testing.F) { storagetest.Open(f, storage.DialectSQLite) }`, []string{" through open"}},
-		{"Recursive", `func FuzzX(f *testing.F) { again(f, 2) }
+		{"Recursive", "", `func FuzzX(f *testing.F) { again(f, 2) }
 func again(f *testing.F, n int) { if n > 0 { again(f, n-1) }; storagetest.Open(f, storage.DialectSQLite) }`, []string{" through again"}},
-		{"FuzzDialectThroughAFunction", `func FuzzX(f *testing.F) { open(f) }
+		{"FuzzDialectThroughAFunction", "", `func FuzzX(f *testing.F) { open(f) }
 func open(f *testing.F) { storagetest.Open(f, storagetest.FuzzDialect()) }`, nil},
-		{"NoStore", `func FuzzX(f *testing.F) { helper() }
+		{"NoStore", "", `func FuzzX(f *testing.F) { helper() }
 func helper() {}`, nil},
+		{"ThroughAnExportTestWrapper", `func OpenStore(f *testing.F) { storagetest.Open(f, storage.DialectSQLite) }`,
+			`func FuzzX(f *testing.F) { p.OpenStore(f) }`, []string{" through p.OpenStore"}},
+		{"ThroughAnExportTestAlias", `var OpenStore = openStore
+func openStore(f *testing.F) { storagetest.OpenWith(f, storage.DialectPostgres, nil) }`,
+			`func FuzzX(f *testing.F) { f.Fuzz(func(t *testing.T, b []byte) { p.OpenStore(f) }) }`, []string{" through p.OpenStore → p.openStore"}},
+		{"ThroughAnExportTestMethodAlias", `type rig struct{}
+func (r *rig) open(f *testing.F) { storagetest.Open(f, storage.DialectSQLite) }
+var Open = (*rig).open`,
+			`func FuzzX(f *testing.F) { p.Open(nil, f) }`, []string{" through p.Open → (*p.rig).open"}},
+		{"FuzzDialectThroughExportTest", `func OpenStore(f *testing.F) { storagetest.Open(f, storagetest.FuzzDialect()) }`,
+			`func FuzzX(f *testing.F) { p.OpenStore(f) }`, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "p")
+			root := t.TempDir()
+			dir := filepath.Join(root, "p")
+			files := map[string]string{"go.mod": "module example.com/m\n", "p/x_test.go": header("p_test", "") + tt.src + "\n"}
+			if tt.exports != "" {
+				files["p/export_test.go"] = header("p", "") + tt.exports + "\n"
+				files["p/x_test.go"] = header("p_test", "\t\"example.com/m/p\"\n") + tt.src + "\n"
+			}
 			if err := os.Mkdir(dir, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(filepath.Join(dir, "x_test.go"), []byte(header+tt.src+"\n"), 0o644); err != nil {
-				t.Fatal(err)
+			for name, src := range files {
+				if err := os.WriteFile(filepath.Join(root, name), []byte(src), 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
 			fset := token.NewFileSet()
-			targets, err := fuzzTargetsIn(fset, filepath.Dir(dir))
+			targets, err := fuzzTargetsIn(fset, root)
 			if err != nil {
 				t.Fatal(err)
 			}
