@@ -1,12 +1,15 @@
 package teams
 
-import "context"
+import "sync"
 
-// RefreshMember waits for the refresh of what m keeps of userID's
-// membership of the sales channel's team that a request started once the
-// answer was 5 minutes old (cache.Cache.Get), or makes one: a test's
-// clock starts it, and this waits for it instead of sleeping.
-func (m *SalesMembers) RefreshMember(ctx context.Context, userID string) error {
-	_, err := m.members.Refresh(ctx, userID)
-	return err
+// TrackFetches makes what m keeps of each user (their membership of the
+// sales channel's team, their role in the tenant) fetch through one
+// WaitGroup (cache.Cache.Go) and returns its Wait, which waits for every
+// fetch started since: the refresh a request started once an answer was
+// 5 minutes old (a test's clock makes it so) is waited for instead of
+// slept on. Call it before the first IsSalesMember.
+func (m *SalesMembers) TrackFetches() (wait func()) {
+	var fetches sync.WaitGroup
+	m.members.Go, m.roles.cache.Go = fetches.Go, fetches.Go
+	return fetches.Wait
 }

@@ -37,14 +37,19 @@ type Cache[V any] struct {
 	// is the service's own bound (a platform's SLACK_TIMEOUT or
 	// TEAMS_TIMEOUT, as the platform's packages set it), most often
 	// longer than Wait.
+	//
+	// Go runs each fetch in the background (go fetch()); a test may
+	// replace it, as it replaces Now, to wait for the fetches its Gets
+	// started. Set it before the first Get too.
 	Wait         time.Duration
 	FetchTimeout time.Duration
 	Now          func() time.Time
+	Go           func(fetch func())
 
 	mu      sync.Mutex
 	entries map[string]entry[V]
-	// fetching holds the fetch under way of each key, which every Get and
-	// Refresh of the key joins (one at a time). An Update or a Forget
+	// fetching holds the fetch under way of each key, which every Get of
+	// the key joins (one at a time). An Update or a Forget
 	// during a fetch marks it overtaken and drops it from here, so that a
 	// Get after the change starts a fetch of its own.
 	fetching map[string]*inflight[V]
@@ -70,7 +75,7 @@ type entry[V any] struct {
 // them.
 func New[V any](ttl time.Duration, fetch func(ctx context.Context, key string) (V, error)) *Cache[V] {
 	return &Cache[V]{fetch: fetch, ttl: ttl, Wait: DefaultWait, FetchTimeout: DefaultFetchTimeout, Now: time.Now,
-		entries: map[string]entry[V]{}, fetching: map[string]*inflight[V]{}}
+		Go: func(fetch func()) { go fetch() }, entries: map[string]entry[V]{}, fetching: map[string]*inflight[V]{}}
 }
 
 // Get returns key's value: the cached one when there is one (refreshing it
@@ -87,9 +92,18 @@ func (c *Cache[V]) Get(ctx context.Context, key string) (V, error) {
 		}
 		return e.value, nil
 	}
+	f := c.join(key)
 	timer := time.NewTimer(c.Wait)
 	defer timer.Stop()
-	return c.await(ctx, key, timer.C)
+	var zero V
+	select {
+	case <-f.done:
+		return f.value, f.err
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	case <-timer.C:
+		return zero, &SlowError{Key: key, Wait: c.Wait, Calling: f.calling.Load() > 0}
+	}
 }
 
 // Kept returns key's cached value, fresh or stale, without fetching it;
@@ -101,39 +115,18 @@ func (c *Cache[V]) Kept(key string) (v V, ok bool) {
 	return e.value, ok
 }
 
-// Refresh fetches key now, as Get does once its value is older than the
-// TTL, and waits for the answer: it joins the fetch of key under way, if
-// any (the one a Get started), so that its caller sees what that fetch
-// did. It returns the fetch's error, or ctx's.
-func (c *Cache[V]) Refresh(ctx context.Context, key string) (V, error) {
-	return c.await(ctx, key, nil)
-}
-
-// await joins key's fetch under way, or starts one, and returns its
-// answer; it gives up with ctx, or when timeout (nil: never) fires.
-func (c *Cache[V]) await(ctx context.Context, key string, timeout <-chan time.Time) (V, error) {
-	f := c.join(key)
-	var zero V
-	select {
-	case <-f.done:
-		return f.value, f.err
-	case <-ctx.Done():
-		return zero, ctx.Err()
-	case <-timeout:
-		return zero, &SlowError{Key: key, Wait: c.Wait, Calling: f.calling.Load() > 0}
-	}
-}
-
 // join returns key's fetch under way, starting one when there is none.
 func (c *Cache[V]) join(key string) *inflight[V] {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if f, ok := c.fetching[key]; ok {
-		return f
+	f, ok := c.fetching[key]
+	if !ok {
+		f = &inflight[V]{done: make(chan struct{})}
+		c.fetching[key] = f
 	}
-	f := &inflight[V]{done: make(chan struct{})}
-	c.fetching[key] = f
-	go c.refresh(key, f)
+	c.mu.Unlock()
+	if !ok {
+		c.Go(func() { c.refresh(key, f) })
+	}
 	return f
 }
 

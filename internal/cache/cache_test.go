@@ -118,7 +118,7 @@ func TestCache(t *testing.T) {
 				return key, nil
 			})
 			c.Wait = time.Millisecond
-			go func() { _, _ = c.Refresh(ctx, "k") }() // starts the fetch
+			go func() { _, _ = c.Get(ctx, "k") }() // starts the fetch
 			<-arrived
 			_, err := c.Get(ctx, "k")
 			var slow *cache.SlowError
@@ -132,10 +132,16 @@ func TestCache(t *testing.T) {
 		cache.Calling(ctx)()
 	})
 
-	t.Run("RefreshFetchesNowAndKeptReadsWithoutFetching", func(t *testing.T) {
+	// A stale Get answers the value kept and refreshes it through Go, which
+	// a test replaces to wait for the refresh; Kept reads the value kept,
+	// fresh or stale, fetching nothing.
+	t.Run("StaleGetRefreshesThroughGoAndKeptReadsWithoutFetching", func(t *testing.T) {
 		src := &source{value: "old"}
+		at := now
 		c := cache.New(time.Minute, src.fetch)
-		c.Now = clock
+		c.Now = func() time.Time { return at }
+		var fetches sync.WaitGroup
+		c.Go = fetches.Go
 		if _, ok := c.Kept("k"); ok {
 			t.Fatal("Kept of a key never fetched says it has a value")
 		}
@@ -148,11 +154,16 @@ func TestCache(t *testing.T) {
 		if v, ok := c.Kept("k"); !ok || v != "k=old" {
 			t.Fatalf("Kept = %q, %v; want the value fetched", v, ok)
 		}
-		if v, err := c.Refresh(ctx, "k"); err != nil || v != "k=new" {
-			t.Fatalf("Refresh of a fresh value = %q, %v; want it fetched again", v, err)
+		at = at.Add(time.Minute)
+		if v, err := c.Get(ctx, "k"); err != nil || v != "k=old" {
+			t.Fatalf("Get of a stale value = %q, %v; want it at once", v, err)
+		}
+		fetches.Wait()
+		if v, ok := c.Kept("k"); !ok || v != "k=new" {
+			t.Fatalf("Kept after the refresh = %q, %v; want the value it fetched", v, ok)
 		}
 		if v, err := c.Get(ctx, "k"); err != nil || v != "k=new" {
-			t.Fatalf("Get after Refresh = %q, %v; want the value it fetched", v, err)
+			t.Fatalf("Get after the refresh = %q, %v; want the value it fetched", v, err)
 		}
 		if src.count() != 2 {
 			t.Fatalf("fetches = %d, want 2 (Kept fetches nothing)", src.count())
