@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
-	"time"
 	_ "time/tzdata"
 
 	"github.com/handoff/handoff"
@@ -93,21 +92,8 @@ func hostileLead(p handoff.Policy, st handoff.Stage) *handoff.Lead {
 // TestRenderHostileGolden shows in golden files how hostile lead data is
 // rendered: as text to read, never as a mention, link or formatting.
 func TestRenderHostileGolden(t *testing.T) {
-	p := fixtures.Policy(t)
-	now := time.Date(2026, 11, 23, 11, 45, 0, 0, time.UTC)
-	for _, tt := range []struct {
-		name string
-		msg  bot.Message
-	}{
-		{"hostile_new_lead", bot.LeadCard(hostileLead(p, handoff.StageSQL), now, p)},
-		{"hostile_recycled", bot.LeadCard(hostileLead(p, handoff.StageRecycled), now, p)},
-		{"hostile_owner_dm", bot.OwnerDM(hostileLead(p, handoff.StageClaimed), now, p)},
-	} {
-		t.Run(tt.name, func(t *testing.T) { golden(t, tt.name, map[string]any{"blocks": slackbot.RenderBlocks(tt.msg)}) })
+	for _, tt := range fixtures.HostileCards(fixtures.Policy(t), handoff.Owner{Platform: "slack", UserID: "U0REP42"}) {
+		t.Run(tt.Name, func(t *testing.T) { golden(t, tt.Name, map[string]any{"blocks": slackbot.RenderBlocks(tt.Msg)}) })
 	}
-	// A form's preview names the lead as the builders do, through bot.Escape.
-	f := bot.Form{ID: bot.ActionRecycle, State: `{"lead":42}`, Title: "Recycle", Submit: "Return it",
-		Intro:  "Send *" + bot.Escape(hostileLead(p, handoff.StageSQL).Company) + "* back to marketing for more nurturing.",
-		Inputs: []bot.Input{{ID: "reason", Label: "Why is it not ready?", Kind: bot.InputMultiline}}}
-	golden(t, "hostile_form", slackbot.RenderModal(f))
+	golden(t, "hostile_form", slackbot.RenderModal(fixtures.HostileForm()))
 }
