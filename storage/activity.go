@@ -81,21 +81,9 @@ func (s *Store) SaveActivities(ctx context.Context, externalID string, acts []ha
 			// The score stands, but when it next decays may have moved.
 			return tx.Model(&leadRow{}).Where("id = ?", lead.ID).Update("next_decay_ms", msPtr(lead.NextDecayAt)).Error
 		}
-		lead.UpdatedAt = now
-		if err := updateLeadRow(tx, lead); err != nil {
-			return err
-		}
-		if err := saveCredits(tx, change.Credits, now); err != nil {
-			return err
-		}
-		if err := rollupLeadChange(tx, row, lead); err != nil {
-			return err
-		}
-		if res.Events, err = s.insertEvents(tx, lead.ID, leadKeys(lead), change.Events, now); err != nil {
-			return err
-		}
 		queued = len(change.Outbox)
-		return insertOutbox(tx, now, change.Outbox...)
+		res.Events, err = s.writeLeadChange(tx, row, lead, change, now)
+		return err
 	})
 	if err != nil {
 		return handoff.ActivityResult{}, fmt.Errorf("storage: activities of lead %d: %w", leadID, err)

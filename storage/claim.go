@@ -275,7 +275,8 @@ func (s *Store) UpdateLead(ctx context.Context, id int64, now time.Time, fn func
 			return err
 		}
 		queued = len(change.Outbox)
-		return s.writeLeadChange(tx, row, lead, change, now)
+		_, err = s.writeLeadChange(tx, row, lead, change, now)
+		return err
 	})
 	if err != nil {
 		if handoff.ErrorCode(err) != handoff.EINTERNAL {
@@ -291,26 +292,29 @@ func (s *Store) UpdateLead(ctx context.Context, id int64, now time.Time, fn func
 // change's events, outbox messages and balance changes (the refund of an
 // offer the lead left the SQL stage without: handoff.NewChange) in tx, and
 // keeps what follows from a lead's change up to date: the funnel's rollups
-// and the routing of a Teams owner's leads. UpdateLead writes through it, and so does RecordOutbox
-// for a card's shown time (recordShown).
-func (s *Store) writeLeadChange(tx *gorm.DB, row leadRow, lead *handoff.Lead, change handoff.LeadChange, now time.Time) error {
+// and the routing of a Teams owner's leads. It returns the events as
+// stored (their ids set). UpdateLead writes through it, and so do
+// SaveActivities for a rescored lead, the merge of two records and
+// RecordOutbox for a card's shown time (recordShown).
+func (s *Store) writeLeadChange(tx *gorm.DB, row leadRow, lead *handoff.Lead, change handoff.LeadChange, now time.Time) ([]handoff.Event, error) {
 	lead.UpdatedAt = now
 	if err := updateLeadRow(tx, lead); err != nil {
-		return err
+		return nil, err
 	}
 	if err := saveCredits(tx, change.Credits, now); err != nil {
-		return err
+		return nil, err
 	}
 	if err := rollupLeadChange(tx, row, lead); err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := s.insertEvents(tx, row.ID, leadKeys(lead), change.Events, now); err != nil {
-		return err
+	events, err := s.insertEvents(tx, row.ID, leadKeys(lead), change.Events, now)
+	if err != nil {
+		return nil, err
 	}
 	if err := refreshTeamsEmail(tx, row, lead); err != nil {
-		return err
+		return nil, err
 	}
-	return insertOutbox(tx, now, change.Outbox...)
+	return events, insertOutbox(tx, now, change.Outbox...)
 }
 
 // lockLead reads lead id under a row lock in tx, or returns ENOTFOUND.

@@ -87,7 +87,8 @@ func (s *Store) foldOne(tx *gorm.DB, survivor, id string, policy handoff.Policy,
 		// The survivor has no lead: the merged record's lead is the
 		// person's, now under the survivor's id.
 		gone.ExternalID = survivor
-		return 0, s.writeLeadChange(tx, rows[gone.ID], gone, handoff.LeadChange{}, now)
+		_, err := s.writeLeadChange(tx, rows[gone.ID], gone, handoff.LeadChange{}, now)
+		return 0, err
 	}
 	if gone.MergedAway() {
 		return 0, nil
@@ -101,7 +102,7 @@ func (s *Store) foldOne(tx *gorm.DB, survivor, id string, policy handoff.Policy,
 			return 0, err
 		}
 		keep.ExternalID, dup.ExternalID = survivor, id
-		if err := s.writeLeadChange(tx, rows[keep.ID], keep, handoff.LeadChange{}, now); err != nil {
+		if _, err := s.writeLeadChange(tx, rows[keep.ID], keep, handoff.LeadChange{}, now); err != nil {
 			return 0, err
 		}
 	}
@@ -109,7 +110,8 @@ func (s *Store) foldOne(tx *gorm.DB, survivor, id string, policy handoff.Policy,
 	if keep != gone && len(change.Events) == 0 {
 		return 0, nil // a won or lost lead stays as it is
 	}
-	return len(change.Outbox), s.writeLeadChange(tx, rows[dup.ID], dup, change, now)
+	_, err = s.writeLeadChange(tx, rows[dup.ID], dup, change, now)
+	return len(change.Outbox), err
 }
 
 // leadIDsByExternalID returns the ids of the leads of the external ids a

@@ -78,7 +78,7 @@ func (s *Store) recordShown(tx *gorm.DB, outcomes []handoff.OutboxOutcome, errs 
 	slices.Sort(order)
 	for _, id := range order {
 		sl := leads[id]
-		if err := s.writeLeadChange(tx, sl.row, sl.lead, handoff.LeadChange{}, changed[id].At); err != nil {
+		if _, err := s.writeLeadChange(tx, sl.row, sl.lead, handoff.LeadChange{}, changed[id].At); err != nil {
 			return err
 		}
 	}
