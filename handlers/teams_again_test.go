@@ -8,6 +8,7 @@ import (
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/teams"
+	"github.com/handoff/handoff/internal/testkit"
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
@@ -100,7 +101,7 @@ func runClaimAgain(t *testing.T, e1, e2 *teamsEnv, newLead func(ext string) int6
 				texts, _ := sendsSince(replicas, sent)
 				refusals := refusalsSent(texts)
 				l := e1.lead(id)
-				if claims := claimEvents(t, e1.store, id); claims != tt.claims || l.Owner.UserID != tt.owner || refusals != tt.refusals {
+				if claims := testkit.ClaimEvents(t, e1.store, id); claims != tt.claims || l.Owner.UserID != tt.owner || refusals != tt.refusals {
 					t.Fatalf("claims %d, owner %q, refusals %d; want %d, %q, %d", claims, l.Owner.UserID, refusals, tt.claims, tt.owner, tt.refusals)
 				}
 				if tt.owner == "" && l.Stage != handoff.StageSQL {

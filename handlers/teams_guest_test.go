@@ -9,6 +9,7 @@ import (
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/bot/report"
 	"github.com/handoff/handoff/bot/teams"
+	"github.com/handoff/handoff/internal/testkit"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -63,7 +64,7 @@ func TestTeamsGuestIsRefused(t *testing.T) {
 			}
 		}
 		after := e.lead(id)
-		if after.Stage != before.Stage || !after.Owner.IsZero() || !after.UpdatedAt.Equal(before.UpdatedAt) || claimEvents(t, s, id) != 0 {
+		if after.Stage != before.Stage || !after.Owner.IsZero() || !after.UpdatedAt.Equal(before.UpdatedAt) || testkit.ClaimEvents(t, s, id) != 0 {
 			t.Fatalf("the guests' clicks changed the lead: stage %s, owner %+v, updated %v (was %v)", after.Stage, after.Owner, after.UpdatedAt, before.UpdatedAt)
 		}
 		if n := len(callsOf(e.bf, "update")); n != 0 {
@@ -112,7 +113,7 @@ func TestTeamsMemberMadeGuest(t *testing.T) {
 		if res := e.invoke(ritaID, "Rita Rep", map[string]any{"action": bot.ActionClaim, "value": fmt.Sprint(id)}); res.StatusCode != 403 {
 			t.Errorf("claim by a member made a guest = %s, want 403", res.raw)
 		}
-		if l := e.lead(id); !l.Owner.IsZero() || claimEvents(t, s, id) != 0 {
+		if l := e.lead(id); !l.Owner.IsZero() || testkit.ClaimEvents(t, s, id) != 0 {
 			t.Fatalf("a guest's claim changed the lead: %+v", l.Owner)
 		}
 	})

@@ -463,7 +463,7 @@ func TestTeamsConcurrentClaims(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		claims := claimEvents(t, s, id)
+		claims := testkit.ClaimEvents(t, s, id)
 		if claims != 1 {
 			t.Fatalf("claimed events = %d, want exactly 1", claims)
 		}
@@ -653,7 +653,7 @@ func TestTeamsActivityDeliveredAgain(t *testing.T) {
 					t.Fatalf("delivery %d of the claim: %d %s %s, want the card claimed by Rita", i+1, res.StatusCode, res.Type, res.Value)
 				}
 			}
-			if l, claims := e1.lead(id), claimEvents(t, e1.store, id); claims != 1 || l.Owner.UserID != ritaID {
+			if l, claims := e1.lead(id), testkit.ClaimEvents(t, e1.store, id); claims != 1 || l.Owner.UserID != ritaID {
 				t.Fatalf("claimed events = %d, owner %+v; want one claim by Rita", claims, l.Owner)
 			}
 		})
@@ -699,20 +699,4 @@ func (e *teamsEnv) redeliver(a map[string]any) teamsInvokeResponse {
 		res.raw = string(body)
 	}
 	return res
-}
-
-// claimEvents is how many times the lead was claimed.
-func claimEvents(t *testing.T, s *storage.Store, id int64) int {
-	t.Helper()
-	events, err := s.Events(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	claims := 0
-	for _, ev := range events {
-		if ev.Kind == handoff.EventStage && ev.Stage == handoff.StageClaimed {
-			claims++
-		}
-	}
-	return claims
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/internal/testkit"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -197,7 +198,7 @@ func TestClaimBatchesAcrossReplicas(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		claimed := claimedEvents(t, stores[1], r.Lead.ID)
+		claimed := testkit.ClaimEvents(t, stores[1], r.Lead.ID)
 		msgs, err := stores[1].OutboxMessages(ctx, r.Lead.ID)
 		if err != nil {
 			t.Fatal(err)

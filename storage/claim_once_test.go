@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/internal/testkit"
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
@@ -78,17 +79,7 @@ func TestClaimDeliveryRecordedOnce(t *testing.T) {
 				if _, won := claim("bob", delivery("click-3")); !won {
 					t.Fatal("a new click did not claim the released lead")
 				}
-				claims := 0
-				events, err := s.Events(ctx, id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, ev := range events {
-					if ev.Kind == handoff.EventStage && ev.Stage == handoff.StageClaimed {
-						claims++
-					}
-				}
-				if claims != 2 {
+				if claims := testkit.ClaimEvents(t, s, id); claims != 2 {
 					t.Fatalf("claimed events = %d, want 2 (rita's first delivery, bob's new click)", claims)
 				}
 

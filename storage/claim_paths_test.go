@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/internal/testkit"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -306,26 +307,10 @@ func TestClaimRaceWithUpdates(t *testing.T) {
 		}
 		wg.Wait()
 		for i, r := range res {
-			if n, claimed := wins[i].Load(), claimedEvents(t, s, r.Lead.ID); n != 1 || claimed != 1 {
+			if n, claimed := wins[i].Load(), testkit.ClaimEvents(t, s, r.Lead.ID); n != 1 || claimed != 1 {
 				t.Errorf("lead r%d: %d winners, %d claimed events; want 1 and 1", i, n, claimed)
 			}
 		}
 		checkRebuild(t, s)
 	})
-}
-
-// claimedEvents counts the claimed stage events of lead id.
-func claimedEvents(t *testing.T, s *storage.Store, id int64) int {
-	t.Helper()
-	events, err := s.Events(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	claimed := 0
-	for _, e := range events {
-		if e.Kind == handoff.EventStage && e.Stage == handoff.StageClaimed {
-			claimed++
-		}
-	}
-	return claimed
 }

@@ -1,7 +1,8 @@
 // Package testkit holds the small pieces the test rigs of bot, bot/outbox,
 // handlers, scheduler and webhook share: a settable clock, a silent
-// logger, draining an outbox dispatcher, saving a plain SQL and reading
-// the deadlines a client gives its requests (Deadlines). It imports
+// logger, draining an outbox dispatcher, saving a plain SQL, counting its
+// claims and reading the deadlines a client gives its requests
+// (Deadlines). It imports
 // no database: stores and dispatchers come in as the methods it calls.
 package testkit
 
@@ -86,6 +87,28 @@ func SaveSQL(t testing.TB, s LeadSaver, ext string) *handoff.Lead {
 		t.Fatal(err)
 	}
 	return res.Lead
+}
+
+// EventReader is the store's reading of a lead's history.
+type EventReader interface {
+	Events(ctx context.Context, leadID int64) ([]handoff.Event, error)
+}
+
+// ClaimEvents counts the times lead id was claimed: its stage events into
+// claimed.
+func ClaimEvents(t testing.TB, s EventReader, id int64) int {
+	t.Helper()
+	events, err := s.Events(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := 0
+	for _, ev := range events {
+		if ev.Kind == handoff.EventStage && ev.Stage == handoff.StageClaimed {
+			claims++
+		}
+	}
+	return claims
 }
 
 // SlackActor is a Slack user acting in the sales channel CSALES.
