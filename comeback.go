@@ -6,12 +6,18 @@ import (
 )
 
 // EarlierCardNotice is the payload of an OutboxEarlierCard message: the
-// card a lead's new card replaced on the message's platform, and when the
-// lead became the SQL the new card announces. It holds no personal data.
+// card a lead's new card replaced on the message's platform, when the lead
+// became the SQL that card had announced (Since) and the SQL the new card
+// announces (Back), and where the new card is (NewChannel, NewMessageID),
+// so that the earlier card can link to it. It holds no personal data. A
+// notice queued before Since and the new card were kept has them empty.
 type EarlierCardNotice struct {
-	Channel   string    `json:"channel"`
-	MessageID string    `json:"message_id"`
-	Back      time.Time `json:"back"`
+	Channel      string     `json:"channel"`
+	MessageID    string     `json:"message_id"`
+	Back         time.Time  `json:"back"`
+	Since        *time.Time `json:"since,omitempty"`
+	NewChannel   string     `json:"new_channel,omitempty"`
+	NewMessageID string     `json:"new_message_id,omitempty"`
 }
 
 // CardCameBack is the outbox message that updates card old, which card
@@ -20,12 +26,16 @@ type EarlierCardNotice struct {
 // sales and became an SQL again), so never for a second card of one SQL
 // nor for a card stored before its SQL time was recorded. Only the card
 // replaced is updated: a card replaced earlier already says when the lead
-// came back after it, which stays true.
+// came back after it, which stays true. The message names cur, whose
+// post is recorded in the same transaction that queues it, so the new card
+// is known whenever the update runs.
 func CardCameBack(old, cur ChatPost) *OutboxMessage {
 	if old.SQLAt == nil || cur.SQLAt == nil || !cur.SQLAt.After(*old.SQLAt) || old.MessageID == "" {
 		return nil
 	}
-	payload, _ := json.Marshal(EarlierCardNotice{Channel: old.Channel, MessageID: old.MessageID, Back: cur.SQLAt.UTC()}) // strings and a time always encode
+	since := old.SQLAt.UTC()
+	payload, _ := json.Marshal(EarlierCardNotice{Channel: old.Channel, MessageID: old.MessageID, Back: cur.SQLAt.UTC(), Since: &since,
+		NewChannel: cur.Channel, NewMessageID: cur.MessageID}) // strings and times always encode
 	return &OutboxMessage{Kind: OutboxEarlierCard, LeadID: cur.LeadID, Platform: cur.Platform, Payload: string(payload)}
 }
 

@@ -9,8 +9,9 @@ import (
 )
 
 // A card replaced by one announcing a later SQL of its lead (the lead came
-// back) is updated to say so; one replaced by another card of the same
-// SQL, or stored without its SQL time, is not.
+// back) is updated to say so, the update naming the earlier card's SQL and
+// where the new card is; one replaced by another card of the same SQL, or
+// stored without its SQL time, is not.
 func TestCardCameBack(t *testing.T) {
 	first, back := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC), time.Date(2026, 11, 20, 13, 20, 0, 0, time.UTC)
 	card := func(id string, sql *time.Time) handoff.ChatPost {
@@ -22,6 +23,8 @@ func TestCardCameBack(t *testing.T) {
 		want     bool
 	}{
 		{"came back", card("1.1", &first), card("2.2", &back), true},
+		{"came back to a sales channel since moved", card("1.1", &first),
+			handoff.ChatPost{LeadID: 7, Platform: "slack", Channel: "CNEWSALES", MessageID: "2.2", SQLAt: &back}, true},
 		{"a second card of one SQL", card("1.1", &back), card("2.2", &back), false},
 		{"an older SQL's card", card("1.1", &back), card("2.2", &first), false},
 		{"stored without its SQL time", card("1.1", nil), card("2.2", &back), false},
@@ -42,6 +45,9 @@ func TestCardCameBack(t *testing.T) {
 			if m.Kind != handoff.OutboxEarlierCard || m.LeadID != 7 || m.Platform != "slack" ||
 				n.Channel != "CSALES" || n.MessageID != "1.1" || !n.Back.Equal(back) {
 				t.Errorf("CardCameBack = %+v with %+v; want the update of slack's CSALES/1.1 for the SQL of %s", m, n, back)
+			}
+			if n.Since == nil || !n.Since.Equal(*tt.old.SQLAt) || n.NewChannel != tt.cur.Channel || n.NewMessageID != tt.cur.MessageID {
+				t.Errorf("notice %+v; want it to name the earlier card's SQL of %s and the new card %s/%s", n, tt.old.SQLAt, tt.cur.Channel, tt.cur.MessageID)
 			}
 		})
 	}
