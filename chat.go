@@ -90,8 +90,13 @@ type TeamsConversation struct {
 	ChannelName    string
 	TeamID         string
 	TeamName       string
-	BotID          string // the bot's id in the conversation ("28:<app id>")
-	Updated        time.Time
+	// GroupID is the team's Microsoft 365 group id (Teams'
+	// channelData.team.aadGroupId), which a link to a message in one of
+	// its channels needs; "" until Teams sent it (the app added to the
+	// team, a channel created or renamed there) after it was kept.
+	GroupID string
+	BotID   string // the bot's id in the conversation ("28:<app id>")
+	Updated time.Time
 }
 
 // TeamsUser is a Teams user the bot has seen in an authenticated activity.

@@ -30,6 +30,7 @@ const (
 	salesID    = "19:sales@thread.tacv2"
 	managersID = "19:managers@thread.tacv2"
 	tenantID   = "tenant-1"
+	groupID    = "6f1c2e7a-0b4d-4c55-9a4e-2d0f3b9e8c11" // the team's Microsoft 365 group
 	botID      = "28:" + teamstest.AppID
 	ritaID     = "29:rita"
 	bobID      = "29:bob"
@@ -120,7 +121,7 @@ func (e *teamsEnv) tokenWith(now time.Time, mod func(c map[string]any)) string {
 
 // team is the Teams team the test's activities come from.
 func (e *teamsEnv) team() teamstest.Team {
-	return teamstest.Team{Tenant: tenantID, ID: teamID, Name: "Sales Team", BotID: botID, ServiceURL: e.bf.ServiceURL()}
+	return teamstest.Team{Tenant: tenantID, ID: teamID, Name: "Sales Team", GroupID: groupID, BotID: botID, ServiceURL: e.bf.ServiceURL()}
 }
 
 // post sends an activity with the token ("" for none) and returns the
@@ -302,7 +303,8 @@ func TestTeamsAuth(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ref.ServiceURL != e.bf.ServiceURL() || ref.TenantID != tenantID || ref.TeamName != "Sales Team" || ref.BotID != botID || ref.ChannelName != "General" {
+			if ref.ServiceURL != e.bf.ServiceURL() || ref.TenantID != tenantID || ref.TeamName != "Sales Team" || ref.BotID != botID || ref.ChannelName != "General" ||
+				ref.GroupID != groupID {
 				t.Fatalf("stored reference = %+v", ref)
 			}
 		})

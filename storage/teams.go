@@ -21,6 +21,7 @@ type teamsConversationRow struct {
 	ChannelName    string `gorm:"size:300;index"`
 	TeamID         string `gorm:"size:300;index"`
 	TeamName       string `gorm:"size:300"`
+	GroupID        string `gorm:"size:100"`
 	BotID          string `gorm:"size:300"`
 	UpdatedMs      int64  `gorm:"not null"`
 }
@@ -29,7 +30,7 @@ func (teamsConversationRow) TableName() string { return "teams_conversations" }
 
 func (r teamsConversationRow) conversation() handoff.TeamsConversation {
 	return handoff.TeamsConversation{ConversationID: r.ConversationID, ServiceURL: r.ServiceURL, TenantID: r.TenantID,
-		ChannelID: r.ChannelID, ChannelName: r.ChannelName, TeamID: r.TeamID, TeamName: r.TeamName, BotID: r.BotID,
+		ChannelID: r.ChannelID, ChannelName: r.ChannelName, TeamID: r.TeamID, TeamName: r.TeamName, GroupID: r.GroupID, BotID: r.BotID,
 		Updated: fromMs(r.UpdatedMs)}
 }
 
@@ -75,10 +76,10 @@ func (s *Store) SaveTeamsConversation(ctx context.Context, c handoff.TeamsConver
 		return teamsInvalid("teams conversation needs an id and a service URL")
 	}
 	row := teamsConversationRow{ConversationID: c.ConversationID, ServiceURL: c.ServiceURL, TenantID: c.TenantID,
-		ChannelID: c.ChannelID, ChannelName: c.ChannelName, TeamID: c.TeamID, TeamName: c.TeamName, BotID: c.BotID,
+		ChannelID: c.ChannelID, ChannelName: c.ChannelName, TeamID: c.TeamID, TeamName: c.TeamName, GroupID: c.GroupID, BotID: c.BotID,
 		UpdatedMs: ms(now)}
 	cols := upsertColumns(map[string]string{"service_url": c.ServiceURL, "tenant_id": c.TenantID, "channel_id": c.ChannelID,
-		"channel_name": c.ChannelName, "team_id": c.TeamID, "team_name": c.TeamName, "bot_id": c.BotID})
+		"channel_name": c.ChannelName, "team_id": c.TeamID, "team_name": c.TeamName, "group_id": c.GroupID, "bot_id": c.BotID})
 	err := s.write.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "conversation_id"}},
 		DoUpdates: clause.AssignmentColumns(cols),

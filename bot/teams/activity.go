@@ -90,8 +90,9 @@ type ChannelData struct {
 		ID string `json:"id"`
 	} `json:"tenant"`
 	Team struct {
-		ID   string `json:"id"`
-		Name string `json:"name"`
+		ID         string `json:"id"`
+		Name       string `json:"name"`
+		AADGroupID string `json:"aadGroupId"` // the team's Microsoft 365 group (conversationUpdate)
 	} `json:"team"`
 	Channel struct {
 		ID   string `json:"id"`

@@ -46,7 +46,7 @@ func (a *App) install(ctx context.Context, act *Activity) error {
 		return nil
 	}
 	ref := handoff.TeamsConversation{ServiceURL: act.ServiceURL, TenantID: act.TenantID(), TeamID: cd.Team.ID,
-		TeamName: cd.Team.Name, BotID: act.Recipient.ID}
+		TeamName: cd.Team.Name, GroupID: cd.Team.AADGroupID, BotID: act.Recipient.ID}
 	switch {
 	case added || cd.EventType == "teamRenamed":
 		ref.ConversationID = handoff.TeamsBaseConversation(act.Conversation.ID)
@@ -92,8 +92,8 @@ func checkConversation(ref handoff.TeamsConversation, idField string) error {
 	bad := map[string]string{}
 	for field, v := range map[string]string{
 		idField: ref.ConversationID, "serviceUrl": ref.ServiceURL, "channelData.tenant.id": ref.TenantID,
-		"channelData.team.id": ref.TeamID, "channelData.team.name": ref.TeamName, "channelData.channel.name": ref.ChannelName,
-		"recipient.id": ref.BotID,
+		"channelData.team.id": ref.TeamID, "channelData.team.name": ref.TeamName, "channelData.team.aadGroupId": ref.GroupID,
+		"channelData.channel.name": ref.ChannelName, "recipient.id": ref.BotID,
 	} {
 		if p := handoff.CheckText(v, handoff.MaxAttributeLen); p != "" {
 			bad[field] = p

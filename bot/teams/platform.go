@@ -256,7 +256,7 @@ func (p *Platform) Render(ctx context.Context, msg bot.Message) Card {
 func (p *Platform) resolve(ctx context.Context, channel string) (handoff.TeamsConversation, error) {
 	ref, borrowed, err := p.lookup(ctx, channel)
 	if borrowed {
-		ref.TeamID, ref.TeamName = "", ""
+		ref.TeamID, ref.TeamName, ref.GroupID = "", "", ""
 	}
 	return ref, err
 }

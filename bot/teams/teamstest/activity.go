@@ -17,6 +17,7 @@ import (
 type Team struct {
 	Tenant     string // the tenant id
 	ID, Name   string // the team's id (its General channel) and name
+	GroupID    string // the team's Microsoft 365 group id, sent as aadGroupId in team member events; "" for none
 	BotID      string // the bot's id, "28:" + AppID
 	ServiceURL string // the fake's ServiceURL
 }
@@ -64,7 +65,11 @@ func (tm Team) MemberRemoved(user string) map[string]any {
 func (tm Team) membersChanged(field, eventType, user string) map[string]any {
 	a := tm.Activity("conversationUpdate", "29:admin", "Admin", tm.ID)
 	a[field] = []any{map[string]any{"id": user}}
-	a["channelData"].(map[string]any)["eventType"] = eventType
+	cd := a["channelData"].(map[string]any)
+	cd["eventType"] = eventType
+	if tm.GroupID != "" { // Teams names the team's group in its member events
+		cd["team"].(map[string]any)["aadGroupId"] = tm.GroupID
+	}
 	return a
 }
 
