@@ -56,3 +56,55 @@ func TestFunnelCountsReturningSQLOncePerPeriod(t *testing.T) {
 		}
 	})
 }
+
+// The finished SQL cycle a lead came back from is read by the time it
+// began: the rep who worked the lead in it, its claim; a cycle nobody
+// worked (returned before a claim, in time) is not kept, nor is the one
+// running, and reading either is ENOTFOUND.
+func TestSLACycleOfALeadThatCameBack(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		policy := handoff.DefaultPolicy()
+		day := func(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, time.UTC) }
+		save := func(st handoff.Stage, at time.Time) *handoff.Lead {
+			t.Helper()
+			res, err := s.SaveLead(ctx, handoff.LeadInput{ExternalID: "boomerang", Company: "Boomerang A/S", Stage: st, Reason: "not now"}, policy, at, handoff.ActorAPI)
+			if err != nil {
+				t.Fatalf("%s at %s: %v", st, at, err)
+			}
+			return res.Lead
+		}
+		ann := handoff.Owner{Platform: "slack", UserID: "UANN", Email: "ann@seller.dk"}
+		id := save(handoff.StageSQL, day(2, 9)).ID
+		if _, won, err := s.ClaimLead(ctx, id, ann, day(2, 10), "slack:UANN"); err != nil || !won {
+			t.Fatalf("claim: won %v, %v", won, err)
+		}
+		save(handoff.StageLost, day(3, 9))
+		save(handoff.StageSQL, day(9, 9))       // back: Ann's cycle ends
+		save(handoff.StageRecycled, day(9, 10)) // not a fit before anyone claimed it, in time
+		save(handoff.StageSQL, day(16, 9))      // back again: nobody's cycle ends
+		for _, tt := range []struct {
+			name  string
+			since time.Time
+			want  handoff.Owner // zero for ENOTFOUND
+		}{
+			{"worked by Ann", day(2, 9), ann},
+			{"worked by nobody", day(9, 9), handoff.Owner{}},
+			{"running", day(16, 9), handoff.Owner{}},
+			{"no cycle began then", day(2, 10), handoff.Owner{}},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				c, err := s.SLACycle(ctx, id, tt.since)
+				if tt.want.IsZero() {
+					if handoff.ErrorCode(err) != handoff.ENOTFOUND {
+						t.Errorf("SLACycle(%s) = %+v, %v; want ENOTFOUND", tt.since, c, err)
+					}
+					return
+				}
+				if err != nil || c.Owner != tt.want || !c.SQLAt.Equal(tt.since) || c.ClaimedAt == nil || !c.ClaimedAt.Equal(day(2, 10)) {
+					t.Errorf("SLACycle(%s) = %+v, %v; want Ann's cycle, claimed at %s", tt.since, c, err, day(2, 10))
+				}
+			})
+		}
+	})
+}

@@ -2,6 +2,9 @@ package storage
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"time"
 
 	"github.com/handoff/handoff"
 	"gorm.io/gorm"
@@ -65,6 +68,35 @@ func cycleRows(leadID int64, events []handoff.Event) []slaCycleRow {
 		}
 	}
 	return rows
+}
+
+// cycle is the handoff.SLACycle that row r keeps.
+func (r slaCycleRow) cycle() handoff.SLACycle {
+	c := handoff.SLACycle{Owner: handoff.Owner{Platform: r.OwnerPlatform, UserID: r.OwnerUserID, Email: r.OwnerEmail},
+		SQLAt: fromMs(r.SQLMs), ClaimedAt: fromMsPtr(r.ClaimedMs), ContactDueAt: fromMsPtr(r.ContactDueMs), ContactedAt: fromMsPtr(r.ContactedMs),
+		ShownAt: fromMsPtr(r.ShownMs), Reached: r.Reached}
+	if r.SLAHeld {
+		c.Holder = &handoff.Owner{Platform: r.SLAHolderPlatform, UserID: r.SLAHolderUserID, Email: r.SLAHolderEmail}
+	}
+	return c
+}
+
+// SLACycle returns lead leadID's finished SQL cycle that began at sqlAt,
+// as the store keeps it (handoff.SLACycle: the rep who worked the lead in
+// it, its times). It returns ENOTFOUND when none is kept: a cycle that
+// nobody claimed or contacted and whose promise was not settled (the
+// store keeps no such cycle), or one still running; and a wrapped error
+// when the read fails.
+func (s *Store) SLACycle(ctx context.Context, leadID int64, sqlAt time.Time) (handoff.SLACycle, error) {
+	var row slaCycleRow
+	err := s.db.WithContext(ctx).Where("lead_id = ? AND sql_ms = ?", leadID, ms(sqlAt)).Order("id DESC").Take(&row).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return handoff.SLACycle{}, notFound("no finished SQL cycle of lead %d from %s", leadID, sqlAt.UTC().Format(time.RFC3339))
+	case err != nil:
+		return handoff.SLACycle{}, fmt.Errorf("storage: SQL cycle of lead %d from %s: %w", leadID, sqlAt.UTC().Format(time.RFC3339), err)
+	}
+	return row.cycle(), nil
 }
 
 // cyclesWrite inserts finished cycles (none, and no statement, for no rows).
