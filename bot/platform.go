@@ -74,6 +74,15 @@ type KeyedPost struct {
 	At time.Time // when it was posted; zero if the platform does not say
 }
 
+// MessageLinker is a Platform that can link to a message it posted, so
+// that a card can point to another (a lead's earlier card to its new one).
+type MessageLinker interface {
+	// MessageLink returns the URL of message messageID in channel, or ""
+	// when the platform cannot tell (what the link needs is not known);
+	// an error when asking for it failed.
+	MessageLink(ctx context.Context, channel, messageID string) (string, error)
+}
+
 // DirectOpener is a Platform whose one-to-one conversation with a user is a
 // channel it can post to and read (Slack: a DM's channel id), so that a
 // direct message, too, can be posted once (PostFinder).

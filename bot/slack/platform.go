@@ -96,6 +96,7 @@ var (
 	_ bot.ReplyReplacer = (*Platform)(nil)
 	_ bot.PostFinder    = (*Platform)(nil)
 	_ bot.DirectOpener  = (*Platform)(nil)
+	_ bot.MessageLinker = (*Platform)(nil)
 )
 
 // NewPlatform returns the Slack platform over api.
@@ -133,6 +134,18 @@ func (p *Platform) Update(ctx context.Context, channel, ts string, msg bot.Messa
 		return err
 	})
 	return classifyIn("chat.update", channel, err)
+}
+
+// MessageLink returns the permalink of message ts in channel, from
+// chat.getPermalink (which needs no scope beyond the bot token's); Slack's
+// refusal (message_not_found, channel_not_found) is an error as classify
+// makes it.
+func (p *Platform) MessageLink(ctx context.Context, channel, ts string) (string, error) {
+	link, err := p.api.GetPermalinkContext(ctx, &slackapi.PermalinkParameters{Channel: channel, Ts: ts})
+	if err != nil {
+		return "", classify("chat.getPermalink", err)
+	}
+	return link, nil
 }
 
 // PostPrivate shows msg to userID only, with chat.postEphemeral.

@@ -271,3 +271,37 @@ func TestPlatformUnavailableKeepsItsRetryAfter(t *testing.T) {
 		t.Fatalf("post after the failures: %v", err)
 	}
 }
+
+// A message's link is its permalink from chat.getPermalink, asked with
+// the bot token as a GET; a message Slack does not find, or a channel it
+// does not know, is Slack's refusal, which retrying does not mend.
+func TestPlatformMessageLink(t *testing.T) {
+	fake := slacktest.New(token)
+	defer fake.Close()
+	p := slackbot.NewPlatform(slackbot.NewClient(token, "", fake.APIURL(), slacktest.ClientTimeout))
+	ctx := context.Background()
+	ts, err := p.Post(ctx, "CSALES", bot.Notice("a card"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.ChannelNotFound("CGONE")
+	for _, tt := range []struct {
+		name, channel, ts string
+		want              string // the link, "" for an error
+		code              string // Slack's error
+	}{
+		{"posted", "CSALES", ts, slacktest.Permalink("CSALES", ts), ""},
+		{"not found", "CSALES", "1.000001", "", "message_not_found"},
+		{"channel not found", "CGONE", ts, "", "channel_not_found"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := p.MessageLink(ctx, tt.channel, tt.ts)
+			if got != tt.want || (tt.code == "") != (err == nil) || err != nil && (!strings.Contains(err.Error(), tt.code) || !bot.IsPermanent(err)) {
+				t.Errorf("MessageLink(%s, %s) = %q, %v; want %q, Slack's %q as a permanent error", tt.channel, tt.ts, got, err, tt.want, tt.code)
+			}
+		})
+	}
+	if c := fake.Calls("chat.getPermalink"); len(c) != 3 || c[0].Param("channel") != "CSALES" || c[0].Param("message_ts") != ts {
+		t.Errorf("chat.getPermalink calls %+v; want three, the first of CSALES %s", c, ts)
+	}
+}

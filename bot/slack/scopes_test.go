@@ -46,6 +46,7 @@ func readManifest(t *testing.T) manifest {
 var webAPIScopes = map[string][]string{
 	"PostMessageContext":            {"chat:write"},                                       // chat.postMessage: cards, escalations, DMs
 	"UpdateMessageContext":          {"chat:write"},                                       // chat.update: cards
+	"GetPermalinkContext":           nil,                                                  // chat.getPermalink: an earlier card's link to the new card (no scope)
 	"PostEphemeralContext":          {"chat:write"},                                       // chat.postEphemeral: private notices in a channel
 	"OpenConversationContext":       {"im:write"},                                         // conversations.open: the owner's DM
 	"GetUserInfoContext":            {"users:read", "users:read.email"},                   // users.info with the email

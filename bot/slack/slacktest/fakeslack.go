@@ -386,6 +386,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	} else {
 		call.Form, _ = url.ParseQuery(string(body))
 	}
+	for k, v := range r.URL.Query() { // a GET method's arguments (chat.getPermalink)
+		call.Form[k] = append(call.Form[k], v...)
+	}
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/api/"):
 		call.Method = strings.TrimPrefix(r.URL.Path, "/api/")
@@ -532,6 +535,8 @@ func (s *Server) answer(c Call) map[string]any {
 			return map[string]any{"ok": false, "error": "not_in_channel"}
 		}
 		return s.history(c)
+	case "chat.getPermalink":
+		return s.permalink(ch, c.Param("message_ts"))
 	case "auth.test":
 		return map[string]any{"ok": true, "url": "https://fake.slack.com/", "team": "Fake", "user": "handoff", "team_id": TeamID, "user_id": BotUserID}
 	case "response_url":
@@ -541,6 +546,32 @@ func (s *Server) answer(c Call) map[string]any {
 		return map[string]any{"ok": true}
 	}
 	return map[string]any{"ok": false, "error": "unknown_method"}
+}
+
+// permalink is chat.getPermalink's answer for message ts in channel, as
+// Slack gives it: the message's link in the fake's workspace
+// (PermalinkPrefix, the channel, "p" and the ts without its dot), or
+// channel_not_found or message_not_found. Called with s.mu held.
+func (s *Server) permalink(channel, ts string) map[string]any {
+	if s.badChannels[channel] {
+		return map[string]any{"ok": false, "error": "channel_not_found"}
+	}
+	for _, c := range s.calls {
+		if c.Method == "chat.postMessage" && c.Param("channel") == channel && c.TS == ts && ts != "" {
+			return map[string]any{"ok": true, "channel": channel, "permalink": Permalink(channel, ts)}
+		}
+	}
+	return map[string]any{"ok": false, "error": "message_not_found"}
+}
+
+// PermalinkPrefix is where the fake's permalinks begin: its workspace's
+// archives.
+const PermalinkPrefix = "https://fake.slack.com/archives/"
+
+// Permalink is the fake's permalink of message ts in channel, as Slack
+// writes one: https://<workspace>.slack.com/archives/C123/p1358546515000008.
+func Permalink(channel, ts string) string {
+	return PermalinkPrefix + channel + "/p" + strings.Replace(ts, ".", "", 1)
 }
 
 // MaxMessageBlocks is the most blocks Slack takes in one message
