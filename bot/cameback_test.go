@@ -38,7 +38,7 @@ func TestEarlierCard(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := bot.EarlierCard(tt.lead, tt.left, fixtures.Back, fixtures.Now, p)
+			m := bot.EarlierCard(tt.lead, bot.Earlier{Left: tt.left}, fixtures.Back, fixtures.Now, p)
 			text := cardText(m)
 			if len(m.Buttons) != 0 {
 				t.Errorf("buttons %+v, want none: the lead is claimed from its new card", m.Buttons)
@@ -46,16 +46,7 @@ func TestEarlierCard(t *testing.T) {
 			if strings.Contains(strings.ToLower(text), "claim") {
 				t.Errorf("card says to claim the lead, which its new card may have been already: %s", text)
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(text, w) {
-					t.Errorf("card lacks %q: %s", w, text)
-				}
-			}
-			for _, w := range tt.notWant {
-				if strings.Contains(text, w) {
-					t.Errorf("card holds %q: %s", w, text)
-				}
-			}
+			cardHolds(t, text, tt.want, tt.notWant)
 		})
 	}
 }
@@ -73,14 +64,36 @@ func TestEarlierCardSaysTheDepartureAsItsClosedCardDid(t *testing.T) {
 			closed.UpdatedAt = left.At
 			was := bot.ClosedCard(closed, fixtures.Now, p)
 			label, _, _ := strings.Cut(was.Header, ": ")
-			m := bot.EarlierCard(fixtures.OwnedLead(p, handoff.StageSQL, owner), left, fixtures.Back, fixtures.Now, p)
+			m := bot.EarlierCard(fixtures.OwnedLead(p, handoff.StageSQL, owner), bot.Earlier{Left: left, Owner: owner}, fixtures.Back, fixtures.Now, p)
 			if text := cardText(m); !strings.Contains(text, "Was: "+label+"\n") {
 				t.Errorf("earlier card does not say %q, as its closed card's header %q did: %s", "Was: "+label, was.Header, text)
 			}
 			if strings.Join(m.Context, "\n") != strings.Join(was.Context, "\n") {
 				t.Errorf("earlier card's context %q, its closed card's %q", m.Context, was.Context)
 			}
+			// Who held it, in the closed card's words for that departure.
+			for _, f := range was.Sections[1].Fields {
+				if f.Value == bot.OwnerRef(owner) && !strings.Contains(cardText(m), f.Key+": "+f.Value+"\n") {
+					t.Errorf("earlier card does not say %q, as its closed card did: %s", f.Key+": "+f.Value, cardText(m))
+				}
+			}
 		})
+	}
+}
+
+// cardHolds fails the test unless card text holds each of want and none
+// of notWant.
+func cardHolds(t *testing.T, text string, want, notWant []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("card lacks %q: %s", w, text)
+		}
+	}
+	for _, w := range notWant {
+		if strings.Contains(text, w) {
+			t.Errorf("card holds %q: %s", w, text)
+		}
 	}
 }
 
@@ -94,4 +107,89 @@ func cardText(m bot.Message) string {
 		}
 	}
 	return strings.Join(append(lines, m.Context...), "\n")
+}
+
+// An earlier card says who held the lead and the deal's amount, in its
+// closed card's words, only where the lead has them: no owner field for a
+// lead nobody claimed, no amount for a lead without one; a win's amount is
+// the one the win recorded. Nothing of them shows for an erased lead.
+func TestEarlierCardOwnerAndAmount(t *testing.T) {
+	p := copenhagen(t)
+	owner := handoff.Owner{Platform: "slack", UserID: "U0REP42"}
+	withAmount := func(minor int64) *handoff.Lead {
+		l := fixtures.OwnedLead(p, handoff.StageSQL, owner)
+		l.AmountMinor = minor
+		return l
+	}
+	tests := []struct {
+		name    string
+		lead    *handoff.Lead
+		e       bot.Earlier
+		want    []string
+		notWant []string
+	}{
+		{"lost by its owner", withAmount(0), bot.Earlier{Left: fixtures.Left(handoff.StageLost, "Chose a competitor"), Owner: owner},
+			[]string{"Owner: <@slack:U0REP42|a Slack user>"}, []string{"Amount"}},
+		{"won, for the win's amount", withAmount(900_00), bot.Earlier{Left: fixtures.LeftWon(4_000_000), Owner: owner},
+			[]string{"Won by: <@slack:U0REP42|a Slack user>", "Amount: DKK 40,000"}, []string{"900"}},
+		{"won without an amount recorded, the lead's", withAmount(2_500_000), bot.Earlier{Left: fixtures.Left(handoff.StageWon, ""), Owner: owner},
+			[]string{"Won by:", "Amount: DKK 25,000"}, nil},
+		{"back to marketing, worked by its owner", withAmount(0), bot.Earlier{Left: fixtures.Left(handoff.StageRecycled, "No budget"), Owner: owner},
+			[]string{"Worked by: <@slack:U0REP42|a Slack user>"}, []string{"Owner:", "Amount"}},
+		{"not a fit before anyone claimed it", withAmount(0), bot.Earlier{Left: fixtures.Left(handoff.StageRecycled, "Not a fit")},
+			[]string{"Reason: Not a fit"}, []string{"Worked by", "Owner", "nobody", "Amount"}},
+		{"lost with a CRM's deal value", withAmount(1_200_000), bot.Earlier{Left: fixtures.Left(handoff.StageLost, "Timing"), Owner: owner},
+			[]string{"Owner:", "Amount: DKK 12,000"}, nil},
+		{"left unknown, its owner known", withAmount(0), bot.Earlier{Owner: owner},
+			[]string{"Owner: <@slack:U0REP42|a Slack user>"}, []string{"Was:", "Closed"}},
+		{"erased", fixtures.Erased(withAmount(4_000_000)), bot.Earlier{Left: fixtures.LeftWon(4_000_000), Owner: owner, NewCard: fixtures.NewCardURL},
+			[]string{"personal data was erased"}, []string{"U0REP42", "40,000", "Won", "teams.microsoft.com"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := bot.EarlierCard(tt.lead, tt.e, fixtures.Back, fixtures.Now, p)
+			text := cardText(m)
+			for _, s := range m.Sections {
+				if s.Link != nil {
+					text += "\n" + s.Link.URL
+				}
+			}
+			cardHolds(t, text, tt.want, tt.notWant)
+		})
+	}
+}
+
+// The words that point to the new card link to it when its URL is known;
+// without it, or for an erased lead, no section links anywhere.
+func TestEarlierCardLinksToTheNewCard(t *testing.T) {
+	p := copenhagen(t)
+	owner := handoff.Owner{Platform: "slack", UserID: "U0REP42"}
+	left := fixtures.Left(handoff.StageLost, "Timing")
+	for _, tt := range []struct {
+		name string
+		lead *handoff.Lead
+		url  string
+		want string // the link's URL, "" for none
+	}{
+		{"new card known", fixtures.OwnedLead(p, handoff.StageSQL, owner), fixtures.NewCardURL, fixtures.NewCardURL},
+		{"new card not known", fixtures.OwnedLead(p, handoff.StageSQL, owner), "", ""},
+		{"erased", fixtures.Erased(fixtures.OwnedLead(p, handoff.StageSQL, owner)), fixtures.NewCardURL, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := bot.EarlierCard(tt.lead, bot.Earlier{Left: left, Owner: owner, NewCard: tt.url}, fixtures.Back, fixtures.Now, p)
+			got := ""
+			for _, s := range m.Sections {
+				if s.Link == nil {
+					continue
+				}
+				got = s.Link.URL
+				if before, words, _, ok := bot.LinkIn(s.Text, s.Link); !ok || words != bot.NewCardWords || !strings.Contains(before, "Came back as an SQL Mon 12:30") {
+					t.Errorf("link %+v in %q; want %q linked after the return's time", s.Link, s.Text, bot.NewCardWords)
+				}
+			}
+			if got != tt.want {
+				t.Errorf("link to %q, want %q", got, tt.want)
+			}
+		})
+	}
 }

@@ -129,18 +129,18 @@ func ClosedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 		m = Message{
 			Summary:  fmt.Sprintf("%s was won: %s", Escape(LeadTitle(l)), amount),
 			Header:   departure(handoff.StageWon) + ": " + LeadTitle(l),
-			Sections: []Section{{Text: PersonLine(l)}, {Fields: []Field{{Key: "Won by", Value: OwnerRef(l.Owner)}, {Key: "Amount", Value: amount}}}},
+			Sections: []Section{{Text: PersonLine(l)}, {Fields: []Field{{Key: ownerKey(handoff.StageWon), Value: OwnerRef(l.Owner)}, {Key: "Amount", Value: amount}}}},
 		}
 	case handoff.StageLost:
 		m = Message{
 			Summary:  Escape(LeadTitle(l)) + " was lost",
 			Header:   departure(handoff.StageLost) + ": " + LeadTitle(l),
-			Sections: []Section{{Text: PersonLine(l)}, {Fields: []Field{{Key: "Owner", Value: OwnerRef(l.Owner)}, {Key: "Reason", Value: OrDash(Escape(l.Reason))}}}},
+			Sections: []Section{{Text: PersonLine(l)}, {Fields: []Field{{Key: ownerKey(handoff.StageLost), Value: OwnerRef(l.Owner)}, {Key: "Reason", Value: OrDash(Escape(l.Reason))}}}},
 		}
 	default:
 		fields := []Field{{Key: "Reason", Value: OrDash(Escape(l.Reason))}}
 		if l.ClaimedAt != nil && !l.Owner.IsZero() { // not for a Not a fit before any claim
-			fields = append([]Field{{Key: "Worked by", Value: OwnerRef(l.Owner)}}, fields...)
+			fields = append([]Field{{Key: ownerKey(handoff.StageRecycled), Value: OwnerRef(l.Owner)}}, fields...)
 		}
 		m = Message{
 			Summary:  Escape(LeadTitle(l)) + " went back to marketing",
@@ -163,6 +163,19 @@ func departure(s handoff.Stage) string {
 		return "Lost"
 	}
 	return "♻️ Back to marketing"
+}
+
+// ownerKey names who held a lead that left sales by entering stage s, as
+// its closed card's field does: "Won by", "Owner" (lost) or "Worked by"
+// (back to marketing, and any other stage).
+func ownerKey(s handoff.Stage) string {
+	switch s {
+	case handoff.StageWon:
+		return "Won by"
+	case handoff.StageLost:
+		return "Owner"
+	}
+	return "Worked by"
 }
 
 // closedLine is the context line of a card of a lead that left sales at

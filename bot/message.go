@@ -84,6 +84,34 @@ func Shown(msg Message, kind, platform, channel, messageID string, expires *time
 type Section struct {
 	Text   string  `json:"text,omitempty"`
 	Fields []Field `json:"fields,omitempty"`
+	// Link, when set, makes words of Text a link where the platform
+	// shows links; nil for none.
+	Link *Link `json:"link,omitempty"`
+}
+
+// Link makes Words, where they first appear in a section's Text, a link
+// to URL. The text reads the same without it: a renderer that shows no
+// links (terminal text), or a text cut before the words, shows it as it
+// is. URL comes from the platform (Slack's permalink) or is built from
+// what it said (a Teams deep link), never from lead data.
+type Link struct {
+	Words string `json:"words"` // Message markup, as it appears in Text
+	URL   string `json:"url"`
+}
+
+// LinkIn cuts text, a section's text as a renderer shows it (perhaps cut
+// short), around the words of l: the text before them, the words and the
+// text after them. ok is false, and before the whole text, when l is
+// nil, its URL not https or its words not in text.
+func LinkIn(text string, l *Link) (before, words, after string, ok bool) {
+	if l == nil || l.Words == "" || !strings.HasPrefix(l.URL, "https://") {
+		return text, "", "", false
+	}
+	i := strings.Index(text, l.Words)
+	if i < 0 {
+		return text, "", "", false
+	}
+	return text[:i], l.Words, text[i+len(l.Words):], true
 }
 
 // Field is one labelled value, shown in two columns where the platform can.

@@ -68,7 +68,7 @@ func TestHubSpotRestoredSQLUpdatesTheDeletionsCard(t *testing.T) {
 				}
 			}
 		}
-		if !strings.Contains(old, "Came back as an SQL") || !strings.Contains(old, "see its new card in the sales channel") ||
+		if !strings.Contains(old, "Came back as an SQL") || !strings.Contains(old, bot.NewCardWords) || !strings.Contains(old, "in the sales channel") ||
 			!strings.Contains(old, handoff.HubSpotDeletedReason) || strings.Contains(old, bot.ActionClaim) {
 			t.Fatalf("the deletion's card shows %q; want it to say that the lead came back and to see its new card, the deletion's reason kept, without Claim", old)
 		}

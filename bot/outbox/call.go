@@ -46,7 +46,7 @@ func (d *Dispatcher) call(ctx context.Context, platform, op string, f func(ctx c
 	if d.cfg.OnCall != nil {
 		d.cfg.OnCall(platform, op, outcome, time.Since(start))
 	}
-	if op != opFind { // a platform that answers a look may still fail to post
+	if op != opFind && op != opLink { // a platform that answers a look may still fail to post; a link may be built without asking it
 		d.noteCall(platform, outcome)
 	}
 	var ra *bot.RetryAfterError
@@ -62,7 +62,7 @@ func (d *Dispatcher) call(ctx context.Context, platform, op string, f func(ctx c
 
 // Methods are the methods Config.OnCall is told: every call the
 // dispatcher makes to a platform, by the name its metrics give it.
-var Methods = []string{"post", "direct", opFind, "update", "private", "reply", "email", "home"}
+var Methods = []string{"post", "direct", opFind, "update", "private", "reply", "email", "home", opLink}
 
 // callOutcome names how a platform call ended, for metrics: a platform
 // unavailable for the while it asked (bot.RetryAfterError.Unavailable)

@@ -10,16 +10,23 @@ import (
 	"github.com/handoff/handoff/bot"
 )
 
+// opLink names the calls that ask a platform for a message's link
+// (bot.MessageLinker), for metrics. They say nothing of the platform's
+// health (noteCall): Teams builds its links without asking Teams.
+const opLink = "link"
+
 // earlierCard delivers a handoff.OutboxEarlierCard message: it updates the
 // card that the lead's new card replaced when the lead came back as an SQL
-// to bot.EarlierCard, rendered from the lead and its history as they
-// stand (an erased lead's to the erased view, as its erasure leaves it).
-// A lead erased while the card was updated, whose erasure's own update
-// may have reached the platform first, has the card updated again, to the
-// erased view, so that the person never shows there once erased. A card
-// the platform no longer has is skipped; a channel that refuses the
-// update gives the message up as refused there (bot.ChannelRefused), to
-// run again when the app is back; any other failure retries it.
+// to bot.EarlierCard, rendered from the lead, its history and the SQL
+// cycle the card had announced as they stand (an erased lead's to the
+// erased view, as its erasure leaves it), linking to the new card where
+// the platform can (newCardLink). A lead erased while the card was
+// updated, whose erasure's own update may have reached the platform
+// first, has the card updated again, to the erased view, so that the
+// person never shows there once erased. A card the platform no longer has
+// is skipped; a channel that refuses the update gives the message up as
+// refused there (bot.ChannelRefused), to run again when the app is back;
+// any other failure retries it.
 func (d *Dispatcher) earlierCard(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
 	t, err := d.target(m.Platform)
 	if err != nil {
@@ -30,8 +37,9 @@ func (d *Dispatcher) earlierCard(ctx context.Context, m handoff.OutboxMessage) (
 		return "", nil, bot.Permanent(err)
 	}
 	name := t.Platform.Name()
+	link := d.newCardLink(ctx, t.Platform, m.LeadID, n)
 	for {
-		card, erased, err := d.renderEarlier(ctx, m.LeadID, n.Back)
+		card, erased, err := d.renderEarlier(ctx, m.LeadID, n, link)
 		if err != nil {
 			return "", nil, err
 		}
@@ -51,33 +59,86 @@ func (d *Dispatcher) earlierCard(ctx context.Context, m handoff.OutboxMessage) (
 			return "", nil, notFoundIsPermanent(err)
 		}
 		if lead.ErasedAt == nil {
-			return "updated", nil, nil
+			if link == "" {
+				return "updated", nil, nil
+			}
+			return "updated, linked to the new card", nil, nil
 		}
 		// Erased since it was read: shown again as erased.
 	}
 }
 
-// renderEarlier renders lead id's earlier card for its return as an SQL at
-// back, and reports whether the lead is erased.
-func (d *Dispatcher) renderEarlier(ctx context.Context, id int64, back time.Time) (bot.Message, bool, error) {
+// newCardLink is the URL of the new card that notice n names, for the
+// earlier card of lead leadID to link to: "" when the notice names none
+// (queued before notices did), or platform p cannot link to a message
+// (bot.MessageLinker) or cannot tell. The new card's post is recorded in
+// the transaction that queued n (handoff.CardCameBack), so it exists by
+// now. A failure to ask (the platform's error, a message it no longer
+// has) is logged as a warning and gives "": the card then says where its
+// new card is without a link, and its update is not lost for it.
+func (d *Dispatcher) newCardLink(ctx context.Context, p bot.Platform, leadID int64, n handoff.EarlierCardNotice) string {
+	linker, ok := p.(bot.MessageLinker)
+	if !ok || n.NewMessageID == "" {
+		return ""
+	}
+	var link string
+	err := d.call(ctx, p.Name(), opLink, func(ctx context.Context) error {
+		var err error
+		link, err = linker.MessageLink(ctx, n.NewChannel, n.NewMessageID)
+		return err
+	})
+	if err != nil {
+		d.logger.WarnContext(ctx, "outbox: the earlier card is updated without a link to the new card",
+			"lead", leadID, "platform", p.Name(), "channel", n.NewChannel, "message", n.NewMessageID, "err", err)
+		return ""
+	}
+	return link
+}
+
+// renderEarlier renders lead id's earlier card for its return as an SQL
+// that notice n names, linking to its new card at link ("" for none), and
+// reports whether the lead is erased.
+func (d *Dispatcher) renderEarlier(ctx context.Context, id int64, n handoff.EarlierCardNotice, link string) (bot.Message, bool, error) {
 	lead, err := d.cfg.Store.Lead(ctx, id)
 	if err != nil {
 		return bot.Message{}, false, notFoundIsPermanent(err)
 	}
 	now := d.cfg.Now()
 	if lead.ErasedAt != nil {
-		return bot.EarlierCard(lead, nil, back, now, d.cfg.Policy), true, nil
+		return bot.EarlierCard(lead, bot.Earlier{}, n.Back, now, d.cfg.Policy), true, nil
 	}
-	var left *handoff.Event
+	e := bot.Earlier{NewCard: link}
 	history, err := d.cfg.Store.Events(ctx, id)
 	switch {
 	case errors.Is(err, handoff.ErrCorrupt): // the card says only that it came back
 	case err != nil:
 		return bot.Message{}, false, err
 	default:
-		if e, ok := handoff.LeftBefore(history, back); ok {
-			left = &e
+		if left, ok := handoff.LeftBefore(history, n.Back); ok {
+			e.Left = &left
 		}
 	}
-	return bot.EarlierCard(lead, left, back, now, d.cfg.Policy), false, nil
+	if e.Owner, err = d.ownerBefore(ctx, id, n.Since); err != nil {
+		return bot.Message{}, false, err
+	}
+	return bot.EarlierCard(lead, e, n.Back, now, d.cfg.Policy), false, nil
+}
+
+// ownerBefore is who worked lead id in its SQL cycle that began at since,
+// the one its earlier card had announced: the cycle's owner as the store
+// keeps it. It is nobody when since is nil (a notice queued before it was
+// named) or the store keeps no such cycle (nobody claimed or contacted the
+// lead in it); a failed read is an error, for the message to retry.
+func (d *Dispatcher) ownerBefore(ctx context.Context, id int64, since *time.Time) (handoff.Owner, error) {
+	if since == nil {
+		return handoff.Owner{}, nil
+	}
+	c, err := d.cfg.Store.SLACycle(ctx, id, *since)
+	switch {
+	case handoff.ErrorCode(err) == handoff.ENOTFOUND:
+		return handoff.Owner{}, nil
+	case err != nil:
+		return handoff.Owner{}, err
+	}
+	return c.Owner, nil
 }

@@ -65,7 +65,7 @@ func TestDispatchLeadComesBack(t *testing.T) {
 			t.Fatalf("sales channel got %d cards, want a second one with Claim: %v", len(cards), cards)
 		}
 		old := lastUpdate(r.slack, first[0].MessageID)
-		if !strings.Contains(old, "Came back as an SQL") || !strings.Contains(old, "see its new card in the sales channel") ||
+		if !strings.Contains(old, "Came back as an SQL") || !strings.Contains(old, bot.NewCardWords) || !strings.Contains(old, "in the sales channel") ||
 			!strings.Contains(old, "No budget before Q1") || strings.Contains(old, bot.ActionClaim) || strings.Contains(old, "claim it") {
 			t.Fatalf("the first card was last updated to %q; want it to say that the lead came back, to see its new card, and why it had left, without Claim", old)
 		}

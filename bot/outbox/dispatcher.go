@@ -42,6 +42,7 @@ type Store interface {
 	ChatPosts(ctx context.Context, leadID int64) ([]handoff.ChatPost, error)
 	LeadMessages(ctx context.Context, leadID int64) ([]handoff.ChatPost, error)
 	Events(ctx context.Context, leadID int64) ([]handoff.Event, error)
+	SLACycle(ctx context.Context, leadID int64, sqlAt time.Time) (handoff.SLACycle, error)
 	UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (handoff.LeadChange, error)) (*handoff.Lead, error)
 }
 

@@ -128,7 +128,7 @@ func sectionBlocks(prefix string, i int, s bot.Section) []slackapi.Block {
 	var blocks []slackapi.Block
 	var text *slackapi.TextBlockObject
 	if s.Text != "" {
-		text = mrkdwn(bot.Cut(s.Text, maxSectionText))
+		text = slackapi.NewTextBlockObject(slackapi.MarkdownType, sectionText(s), false, false)
 	}
 	fields := make([]*slackapi.TextBlockObject, 0, len(s.Fields))
 	for _, f := range s.Fields {
@@ -279,6 +279,27 @@ func notListedBlocks(in bot.Input) []slackapi.Block {
 
 func mrkdwn(s string) *slackapi.TextBlockObject {
 	return slackapi.NewTextBlockObject(slackapi.MarkdownType, slackText(s), false, false)
+}
+
+// sectionText renders a section's text as Slack mrkdwn, cut to fit a
+// section, its Link's words as a Slack link (<url|words>) when the cut
+// text holds them.
+func sectionText(s bot.Section) string {
+	limit := maxSectionText
+	if s.Link != nil {
+		limit = max(limit-len(s.Link.URL)-3, 0) // the link's <, | and >
+	}
+	before, words, after, ok := bot.LinkIn(bot.Cut(s.Text, limit), s.Link)
+	if !ok {
+		return slackText(bot.Cut(s.Text, maxSectionText))
+	}
+	return slackText(before) + "<" + slackURL(s.Link.URL) + "|" + slackText(words) + ">" + slackText(after)
+}
+
+// slackURL writes url as a link's target in mrkdwn: &, < and > as Slack's
+// entities, and a | (which would end the target) percent-encoded.
+func slackURL(url string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "|", "%7C").Replace(url)
 }
 
 // slackText renders Message text as Slack mrkdwn: mentions as Slack

@@ -192,7 +192,7 @@ func renderCard(m bot.Message, names Names, rows int) Card {
 	}
 	for _, s := range m.Sections {
 		if s.Text != "" {
-			c.Body = append(c.Body, textBlock{Type: "TextBlock", Text: r.markdown(bot.Cut(s.Text, maxText)), Wrap: true})
+			c.Body = append(c.Body, textBlock{Type: "TextBlock", Text: r.sectionText(s), Wrap: true})
 		}
 		if len(s.Fields) > 0 {
 			fs := factSet{Type: "FactSet"}
@@ -375,6 +375,24 @@ func plainText(s string, names Names) string {
 // plain renders a plain-text header (no markup, but mentions).
 func (r *renderer) plain(s string) string {
 	return r.convert(bot.Escape(s), false)
+}
+
+// sectionText renders a section's text as Adaptive Card markdown, cut to
+// fit, its Link's words as a Markdown link ([words](url)) when the cut
+// text holds them.
+func (r *renderer) sectionText(s bot.Section) string {
+	text := bot.Cut(s.Text, maxText)
+	before, words, after, ok := bot.LinkIn(text, s.Link)
+	if !ok {
+		return r.markdown(text)
+	}
+	return r.markdown(before) + "[" + r.markdown(words) + "](" + markdownURL(s.Link.URL) + ")" + r.markdown(after)
+}
+
+// markdownURL writes url as a Markdown link's target: the characters that
+// would end it or break it (space, parentheses, < and >) percent-encoded.
+func markdownURL(url string) string {
+	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E").Replace(url)
 }
 
 // markdown renders bot markup as Adaptive Card markdown: *bold* becomes

@@ -12,8 +12,10 @@ import (
 // (bot/report's Render) like any other message: the header, each section's
 // text and its fields ("*Key*\nValue"), data tables and charts, the context
 // elements and the buttons. Slack's mrkdwn is bot markup already (mentions
-// <@U123>, entities &amp; &lt; &gt;); a preformatted table or chart stays
-// its section's text, without the ``` fences. A message without blocks is
+// <@U123>, entities &amp; &lt; &gt;) but for a link (<https://…|words>),
+// which is read back as the section's bot.Link and its words; a
+// preformatted table or chart stays its section's text, without the ```
+// fences. A message without blocks is
 // its fallback text.
 func (m Message) Neutral() bot.Message {
 	out := bot.Message{Summary: m.Text}
@@ -23,6 +25,7 @@ func (m Message) Neutral() bot.Message {
 			out.Header = textOf(b["text"])
 		case "section":
 			s := bot.Section{Text: strings.NewReplacer("```\n", "", "\n```", "").Replace(textOf(b["text"]))}
+			s.Text, s.Link = unlink(s.Text)
 			for _, f := range list(b["fields"]) {
 				t := textOf(f)
 				if sub := fieldRE.FindStringSubmatch(t); sub != nil {
@@ -53,6 +56,26 @@ func (m Message) Neutral() bot.Message {
 		}
 	}
 	return out
+}
+
+// unlink reads the first link of section text s (<https://…|words>, as
+// Slack writes one) back into its words and a bot.Link; s as it is and nil
+// when it holds none.
+func unlink(s string) (string, *bot.Link) {
+	i := strings.Index(s, "<https://")
+	if i < 0 {
+		return s, nil
+	}
+	j := strings.IndexByte(s[i:], '>')
+	if j < 0 {
+		return s, nil
+	}
+	url, words, ok := strings.Cut(s[i+1:i+j], "|")
+	if !ok {
+		return s, nil
+	}
+	url = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace(url)
+	return s[:i] + words + s[i+j+1:], &bot.Link{Words: words, URL: url}
 }
 
 // neutralTable reads a data_table block: its caption, the first row as the
