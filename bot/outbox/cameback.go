@@ -12,7 +12,8 @@ import (
 
 // opLink names the calls that ask a platform for a message's link
 // (bot.MessageLinker), for metrics. They say nothing of the platform's
-// health (noteCall): Teams builds its links without asking Teams.
+// health (noteCall): Teams builds its links from what the store keeps,
+// asking Teams only once for a team added before group ids were kept.
 const opLink = "link"
 
 // earlierCard delivers a handoff.OutboxEarlierCard message: it updates the

@@ -230,6 +230,22 @@ func (c *Connector) ConversationMember(ctx context.Context, serviceURL, conversa
 	return m, err
 }
 
+// TeamDetails is what the Bot Connector says of a team (GET
+// v3/teams/{teamId}): its name and its Microsoft 365 group's id.
+type TeamDetails struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	AADGroupID string `json:"aadGroupId"`
+}
+
+// TeamDetails asks the Bot Connector for team teamID's details (the bot
+// must be in the team).
+func (c *Connector) TeamDetails(ctx context.Context, serviceURL, teamID string) (TeamDetails, error) {
+	var t TeamDetails
+	err := c.do(ctx, http.MethodGet, serviceURL, "v3/teams/"+url.PathEscape(teamID), nil, &t)
+	return t, err
+}
+
 // do makes one authenticated call and decodes a JSON answer into out
 // (when not nil). The failures of the token service and of the Bot
 // Connector (no answer, an error status, an answer that cannot be read)

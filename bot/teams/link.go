@@ -3,6 +3,8 @@ package teams
 import (
 	"cmp"
 	"context"
+	"errors"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -19,10 +21,12 @@ var _ bot.MessageLinker = (*Platform)(nil)
 //	https://teams.microsoft.com/l/message/{channelId}/{messageId}?tenantId=…&groupId=…&parentMessageId=…&teamName=…&channelName=…
 //
 // built from what the store keeps of the channel and its team (its
-// Microsoft 365 group id, its name), without asking Teams. It returns ""
-// when a part is not known: a channel never stored, a team whose group id
-// Teams has not sent since the app was added, a direct chat. A store that
-// fails is an error.
+// Microsoft 365 group id, its name). A team whose group id Teams has not
+// sent since the app was added (added before Handoff kept group ids) is
+// asked about once (teamDetails), and the answer kept. It returns "" when
+// a part is not known: a channel never stored, a team Teams no longer
+// lets the bot read, a direct chat. A store that fails, or Teams not
+// answering, is an error.
 func (p *Platform) MessageLink(ctx context.Context, channel, messageID string) (string, error) {
 	if messageID == "" || isDirect(channel) {
 		return "", nil
@@ -34,15 +38,9 @@ func (p *Platform) MessageLink(ctx context.Context, channel, messageID string) (
 	if err != nil {
 		return "", err // resolve names the channel
 	}
-	team := handoff.TeamsConversation{}
-	if (ref.GroupID == "" || ref.TeamName == "") && ref.TeamID != "" {
-		// A channel created after the app was added is kept from an
-		// event that may not name the team's group: its team's General
-		// channel, kept when the app was added, does.
-		team, err = p.store.TeamsConversation(ctx, ref.TeamID)
-		if err != nil && handoff.ErrorCode(err) != handoff.ENOTFOUND {
-			return "", err
-		}
+	team, err := p.teamOfLink(ctx, ref)
+	if err != nil {
+		return "", err
 	}
 	channelID := handoff.TeamsBaseConversation(cmp.Or(ref.ChannelID, ref.ConversationID))
 	parent := messageID
@@ -64,6 +62,56 @@ func (p *Platform) MessageLink(ctx context.Context, channel, messageID string) (
 		q = append(q, kv.key+"="+queryEscape(kv.value))
 	}
 	return "https://teams.microsoft.com/l/message/" + url.PathEscape(channelID) + "/" + url.PathEscape(messageID) + "?" + strings.Join(q, "&"), nil
+}
+
+// teamOfLink is what a link to a message in channel ref needs of its team
+// that ref does not hold: the group id and name of ref's team, from the
+// team's General channel as stored (kept when the app was added, an event
+// that names the group, where a channel created later is kept from one
+// that may not), or else from Teams (teamDetails). It is empty when ref
+// holds both, or names no team.
+func (p *Platform) teamOfLink(ctx context.Context, ref handoff.TeamsConversation) (handoff.TeamsConversation, error) {
+	if (ref.GroupID != "" && ref.TeamName != "") || ref.TeamID == "" {
+		return handoff.TeamsConversation{}, nil
+	}
+	team, err := p.store.TeamsConversation(ctx, ref.TeamID)
+	if err != nil && handoff.ErrorCode(err) != handoff.ENOTFOUND {
+		return team, err
+	}
+	if cmp.Or(ref.GroupID, team.GroupID) != "" && cmp.Or(ref.TeamName, team.TeamName) != "" {
+		return team, nil
+	}
+	return p.teamDetails(ctx, ref, team)
+}
+
+// teamDetails asks Teams for the group id and name of channel ref's team
+// (the Bot Connector's team details), for a team added before Handoff
+// kept group ids, and keeps them on ref's row and on the team's General
+// channel's (team, when stored), so that Teams is asked once. A team
+// Teams does not let the bot read (it was removed from the team: 403 or
+// 404) gives an empty answer, not an error.
+func (p *Platform) teamDetails(ctx context.Context, ref, team handoff.TeamsConversation) (handoff.TeamsConversation, error) {
+	details, err := p.conn.TeamDetails(ctx, ref.ServiceURL, ref.TeamID)
+	var se *StatusError
+	if errors.As(err, &se) && (se.Code == http.StatusNotFound || se.Code == http.StatusForbidden) {
+		return handoff.TeamsConversation{}, nil
+	}
+	if err != nil {
+		return handoff.TeamsConversation{}, err
+	}
+	found := handoff.TeamsConversation{TeamID: ref.TeamID, TeamName: details.Name, GroupID: details.AADGroupID}
+	now := p.Now().UTC()
+	for _, row := range []handoff.TeamsConversation{ref, team} {
+		if row.ConversationID == "" {
+			continue
+		}
+		kept := handoff.TeamsConversation{ConversationID: row.ConversationID, ServiceURL: row.ServiceURL,
+			TeamName: found.TeamName, GroupID: found.GroupID}
+		if err := p.store.SaveTeamsConversation(ctx, kept, now); err != nil {
+			return found, err // a store that fails; the answer is asked again next time
+		}
+	}
+	return found, nil
 }
 
 // queryEscape escapes v for a link's query, a space as %20 (as Teams

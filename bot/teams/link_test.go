@@ -2,6 +2,7 @@ package teams_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,7 +52,7 @@ func TestMessageLink(t *testing.T) {
 				"https://teams.microsoft.com/l/message/19:sales@thread.tacv2/1001?tenantId=t1" + teamQuery + "&parentMessageId=1001&teamName=Sales%20%26%20Marketing&channelName=Sales%20leads"},
 			{"reply in a thread", leads + ";messageid=1700000000000", "1763897400000",
 				"https://teams.microsoft.com/l/message/19:leads@thread.tacv2/1763897400000?tenantId=t1" + teamQuery + "&parentMessageId=1700000000000&teamName=Sales%20%26%20Marketing&channelName=Leads"},
-			{"team's group not known", otherSales, "1001", ""},
+			{"team Teams does not let the bot read", otherSales, "1001", ""},
 			{"channel never stored", "19:unknown@thread.tacv2", "1001", ""},
 			{"name never stored", "Nowhere", "1001", ""},
 			{"direct chat", "29:rita", "1001", ""},
@@ -62,6 +63,76 @@ func TestMessageLink(t *testing.T) {
 					t.Errorf("MessageLink(%q, %q) = %q, %v;\nwant %q", tt.channel, tt.message, got, err, tt.want)
 				}
 			})
+		}
+	})
+}
+
+// A team added before Handoff kept group ids is asked about once: the Bot
+// Connector's team details give the group id and the team's name, the link
+// is built from them, and they are kept on the channel's row and its
+// team's General channel's, so that the next link asks Teams nothing.
+// Teams not answering is an error (the earlier card is updated without a
+// link, and the next one asks again); a team Teams does not know is no
+// link and no error.
+func TestMessageLinkAsksTeamsOnceForATeamAddedBeforeGroupIDs(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		bf := teamstest.New(t)
+		ctx := context.Background()
+		const (
+			general, sales = "19:older@thread.tacv2", "19:oldersales@thread.tacv2"
+			group          = "0c3d2b1a-9e8f-4a7b-8c6d-5e4f3a2b1c0d"
+		)
+		for _, ref := range []handoff.TeamsConversation{
+			{ConversationID: general, ChannelID: general, ChannelName: "General", TeamID: general, TeamName: "Older team"},
+			{ConversationID: sales, ChannelID: sales, ChannelName: "Sales", TeamID: general},
+		} {
+			ref.ServiceURL, ref.TenantID, ref.BotID = bf.ServiceURL(), "t1", "28:"+teamstest.AppID
+			if err := s.SaveTeamsConversation(ctx, ref, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout), s, "t1")
+		teamCalls := func() (n int) {
+			for _, c := range bf.Calls() {
+				if c.Op == "team" {
+					n++
+				}
+			}
+			return n
+		}
+
+		if got, err := p.MessageLink(ctx, sales, "1001"); got != "" || err != nil {
+			t.Fatalf("a team Teams does not know: MessageLink = %q, %v; want no link, no error", got, err)
+		}
+		bf.SetTeam(teamstest.Team{ID: general, Name: "Older team (renamed)", GroupID: group})
+		bf.Unavailable(10, "")
+		if got, err := p.MessageLink(ctx, sales, "1001"); got != "" || err == nil {
+			t.Fatalf("Teams not answering: MessageLink = %q, %v; want an error", got, err)
+		}
+		bf.Unavailable(0, "")
+		want := "https://teams.microsoft.com/l/message/19:oldersales@thread.tacv2/1001?tenantId=t1&groupId=" + group +
+			"&parentMessageId=1001&teamName=Older%20team%20%28renamed%29&channelName=Sales"
+		before := teamCalls()
+		for i := range 2 {
+			if got, err := p.MessageLink(ctx, sales, "1001"); got != want || err != nil {
+				t.Fatalf("link %d: MessageLink = %q, %v;\nwant %q", i+1, got, err, want)
+			}
+		}
+		if n := teamCalls() - before; n != 1 {
+			t.Errorf("Teams was asked for the team's details %d times for two links; want once", n)
+		}
+		for _, id := range []string{general, sales} {
+			ref, err := s.TeamsConversation(ctx, id)
+			if err != nil || ref.GroupID != group || ref.TeamName != "Older team (renamed)" || ref.ServiceURL != bf.ServiceURL() {
+				t.Errorf("stored %s = %+v, %v; want the team's group id and name kept", id, ref, err)
+			}
+		}
+		// The General channel's own link needs no call either now.
+		if got, err := p.MessageLink(ctx, general, "2002"); err != nil || !strings.Contains(got, "groupId="+group) {
+			t.Errorf("General: MessageLink = %q, %v; want a link with the group id", got, err)
+		}
+		if n := teamCalls() - before; n != 1 {
+			t.Errorf("Teams asked %d times after the General channel's link; want once in all", n)
 		}
 	})
 }

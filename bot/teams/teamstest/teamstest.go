@@ -49,7 +49,7 @@ const ClientTimeout = 30 * time.Second
 // Call is one Bot Connector request the fake received.
 type Call struct {
 	Method         string // POST, PUT, GET
-	Op             string // "create", "send", "update", "member"
+	Op             string // "create", "send", "update", "member", "members", "team"
 	ConversationID string
 	ActivityID     string
 	UserID         string // the member asked for, of a "member" call
@@ -83,6 +83,7 @@ type Server struct {
 	nextID       int
 	members      map[string]map[string]bool // conversation → its only members, when set
 	roster       map[string][]Member        // conversation → its members' details, when set
+	teams        map[string]Team            // team id → its details (SetTeam)
 	guests       map[string]bool            // users the members API calls guests
 	chats        map[string]string          // personal chat the fake created → its user
 	maxPage      int
@@ -100,7 +101,7 @@ type Endpoint string
 
 // The fake's endpoints.
 const (
-	ConnectorEndpoint Endpoint = "connector" // the Bot Connector's v3/conversations
+	ConnectorEndpoint Endpoint = "connector" // the Bot Connector's v3/conversations and v3/teams
 	TokenEndpoint     Endpoint = "token"     // the client-credentials token endpoint
 	MetadataEndpoint  Endpoint = "openid"    // the OpenID metadata
 	KeysEndpoint      Endpoint = "keys"      // the JWKS the metadata names
@@ -439,7 +440,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		e = KeysEndpoint
 	case r.URL.Path == "/token":
 		e = TokenEndpoint
-	case strings.HasPrefix(r.URL.Path, "/v3/conversations"):
+	case connectorPath(r.URL.Path):
 		e = ConnectorEndpoint
 		s.mu.Lock()
 		s.connectorRequests++
@@ -455,7 +456,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.jwks(w)
 	case r.Method == http.MethodPost && r.URL.Path == "/token":
 		s.token(w, r)
-	case strings.HasPrefix(r.URL.Path, "/v3/conversations"):
+	case connectorPath(r.URL.Path):
 		s.connector(w, r)
 	default:
 		http.NotFound(w, r)
@@ -507,7 +508,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 }
 
 // connector serves v3/conversations, …/activities, …/members and
-// …/pagedmembers.
+// …/pagedmembers, and v3/teams/{id}.
 func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
 	var segs []string
 	for _, p := range strings.Split(strings.Trim(r.URL.EscapedPath(), "/"), "/") {
@@ -518,7 +519,7 @@ func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
 		}
 		segs = append(segs, u)
 	}
-	// segs: v3 conversations [id [activities|members [id]]]
+	// segs: v3 conversations [id [activities|members [id]]], or v3 teams id
 	var body map[string]any
 	var size int
 	if r.Body != nil {
@@ -596,6 +597,10 @@ func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
 		c.Op, c.ConversationID = "members", segs[2]
 		s.calls = append(s.calls, c)
 		s.pagedMembers(w, segs[2], r.URL.Query())
+	case len(segs) == 3 && segs[1] == "teams" && r.Method == http.MethodGet:
+		c.Op, c.ConversationID = "team", segs[2]
+		s.calls = append(s.calls, c)
+		s.teamDetails(w, segs[2])
 	case len(segs) == 5 && segs[3] == "members" && r.Method == http.MethodGet:
 		c.Op, c.ConversationID, c.UserID = "member", segs[2], segs[4]
 		s.calls = append(s.calls, c)
