@@ -17,13 +17,17 @@ import (
 // do. views.open answered expired_trigger_id (the form was asked for
 // after the 3 s a click's trigger lasts: Slack's timing) is a warning,
 // and the user is told in the click's channel (chat.postEphemeral) to
-// click again. An auth failure (Slack refuses the bot token) is an error
-// for an admin to mend, and the user is told through the click's
-// response_url, which needs no token, to tell the admin. Before, both
-// were logged at error level and answered "Sorry, the form could not be
-// opened. Please try again." through chat.postEphemeral, which Slack
-// refuses too when it refuses the token.
+// click again; so is exchanged_trigger_id (a form was opened with the
+// click's trigger already: the click handled twice), and the user is told
+// that the form may be open already, and to click again if they do not
+// see it. An auth failure (Slack refuses the bot token) is an error for
+// an admin to mend, and the user is told through the click's
+// response_url, which needs no token, to tell the admin. Before, all
+// three were logged at error level and answered "Sorry, the form could
+// not be opened. Please try again." through chat.postEphemeral, which
+// Slack refuses too when it refuses the token.
 func TestSlackFormNotOpenedIsToldToTheUser(t *testing.T) {
+	refused := bot.FormAccessRefused(slackbot.Name)
 	tests := []struct {
 		name  string
 		code  string // views.open's Slack error
@@ -32,8 +36,9 @@ func TestSlackFormNotOpenedIsToldToTheUser(t *testing.T) {
 		via   string // the route that carried the notice
 	}{
 		{"ExpiredTrigger", "expired_trigger_id", slog.LevelWarn, slackbot.FormExpired, "chat.postEphemeral to UREP"},
-		{"InvalidAuth", "invalid_auth", slog.LevelError, slackbot.FormTokenRefused, "response_url /response/UREP"},
-		{"TokenRevoked", "token_revoked", slog.LevelError, slackbot.FormTokenRefused, "response_url /response/UREP"},
+		{"TriggerUsed", "exchanged_trigger_id", slog.LevelWarn, slackbot.FormTriggerUsed, "chat.postEphemeral to UREP"},
+		{"InvalidAuth", "invalid_auth", slog.LevelError, refused, "response_url /response/UREP"},
+		{"TokenRevoked", "token_revoked", slog.LevelError, refused, "response_url /response/UREP"},
 	}
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		for i, tt := range tests {

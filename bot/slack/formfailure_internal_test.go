@@ -9,16 +9,21 @@ import (
 	"time"
 
 	slackapi "github.com/slack-go/slack"
+
+	"github.com/handoff/handoff/bot"
 )
 
 // TestFormFailure: what a click whose form views.open did not open tells
 // its user, at which level it is logged, and whether the notice goes
 // through the click's response_url, for each way views.open fails, as
 // OpenForm returns it (classified and marked unanswered). Slack not
-// answering and an expired trigger are Slack's doing (warnings); a bot
-// token Slack refuses is told through the response_url, which needs none
-// (an error, for an admin to mend); anything else keeps the old answer.
+// answering, an expired trigger and a trigger already exchanged (the
+// click handled twice) are Slack's doing (warnings); a bot token Slack
+// refuses is told through the response_url, which needs none (an error,
+// for an admin to mend); anything else keeps the old answer. A trigger
+// already exchanged was answered as anything else, an error, before.
 func TestFormFailure(t *testing.T) {
+	noAnswer, refused := bot.FormUnanswered(Name), bot.FormAccessRefused(Name)
 	timeout := &url.Error{Op: "Post", URL: "https://slack.com/api/views.open", Err: context.DeadlineExceeded}
 	tests := []struct {
 		name           string
@@ -28,19 +33,20 @@ func TestFormFailure(t *testing.T) {
 		viaResponseURL bool
 	}{
 		{"ExpiredTrigger", slackapi.SlackErrorResponse{Err: "expired_trigger_id"}, slog.LevelWarn, FormExpired, false},
-		{"InvalidAuth", slackapi.SlackErrorResponse{Err: "invalid_auth"}, slog.LevelError, FormTokenRefused, true},
-		{"NotAuthed", slackapi.SlackErrorResponse{Err: "not_authed"}, slog.LevelError, FormTokenRefused, true},
-		{"AccountInactive", slackapi.SlackErrorResponse{Err: "account_inactive"}, slog.LevelError, FormTokenRefused, true},
-		{"TokenRevoked", slackapi.SlackErrorResponse{Err: "token_revoked"}, slog.LevelError, FormTokenRefused, true},
-		{"TokenExpired", slackapi.SlackErrorResponse{Err: "token_expired"}, slog.LevelError, FormTokenRefused, true},
-		{"SlackFailed", slackapi.SlackErrorResponse{Err: "internal_error"}, slog.LevelWarn, FormUnanswered, false},
-		{"RateLimitedWithoutRetryAfter", slackapi.SlackErrorResponse{Err: "ratelimited"}, slog.LevelWarn, FormUnanswered, false},
-		{"RateLimited", &slackapi.RateLimitedError{RetryAfter: time.Second}, slog.LevelWarn, FormUnanswered, false},
-		{"ServerError", slackapi.StatusCodeError{Code: http.StatusInternalServerError, Status: "500 Internal Server Error"}, slog.LevelWarn, FormUnanswered, false},
-		{"NoAnswerInTime", timeout, slog.LevelWarn, FormUnanswered, false},
-		{"ModalRefused", slackapi.SlackErrorResponse{Err: "invalid_blocks"}, slog.LevelError, FormNotOpened, false},
-		{"TriggerUnknown", slackapi.SlackErrorResponse{Err: "invalid_trigger_id"}, slog.LevelError, FormNotOpened, false},
-		{"BadRequest", slackapi.StatusCodeError{Code: http.StatusBadRequest, Status: "400 Bad Request"}, slog.LevelError, FormNotOpened, false},
+		{"TriggerUsed", slackapi.SlackErrorResponse{Err: "exchanged_trigger_id"}, slog.LevelWarn, FormTriggerUsed, false},
+		{"InvalidAuth", slackapi.SlackErrorResponse{Err: "invalid_auth"}, slog.LevelError, refused, true},
+		{"NotAuthed", slackapi.SlackErrorResponse{Err: "not_authed"}, slog.LevelError, refused, true},
+		{"AccountInactive", slackapi.SlackErrorResponse{Err: "account_inactive"}, slog.LevelError, refused, true},
+		{"TokenRevoked", slackapi.SlackErrorResponse{Err: "token_revoked"}, slog.LevelError, refused, true},
+		{"TokenExpired", slackapi.SlackErrorResponse{Err: "token_expired"}, slog.LevelError, refused, true},
+		{"SlackFailed", slackapi.SlackErrorResponse{Err: "internal_error"}, slog.LevelWarn, noAnswer, false},
+		{"RateLimitedWithoutRetryAfter", slackapi.SlackErrorResponse{Err: "ratelimited"}, slog.LevelWarn, noAnswer, false},
+		{"RateLimited", &slackapi.RateLimitedError{RetryAfter: time.Second}, slog.LevelWarn, noAnswer, false},
+		{"ServerError", slackapi.StatusCodeError{Code: http.StatusInternalServerError, Status: "500 Internal Server Error"}, slog.LevelWarn, noAnswer, false},
+		{"NoAnswerInTime", timeout, slog.LevelWarn, noAnswer, false},
+		{"ModalRefused", slackapi.SlackErrorResponse{Err: "invalid_blocks"}, slog.LevelError, bot.FormNotOpened, false},
+		{"TriggerUnknown", slackapi.SlackErrorResponse{Err: "invalid_trigger_id"}, slog.LevelError, bot.FormNotOpened, false},
+		{"BadRequest", slackapi.StatusCodeError{Code: http.StatusBadRequest, Status: "400 Bad Request"}, slog.LevelError, bot.FormNotOpened, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -20,13 +20,14 @@ import (
 // through the route named (chat.postEphemeral in the click's channel, or
 // the click's response_url, which needs no token, when Slack refused the
 // bot token), and nothing else; the failure is logged once as "slack:
-// open form" at the level named (a warning for Slack not answering and
-// an expired trigger, Slack's timing), with Slack's answer, and the lead
-// is left as it was. The expired trigger and the refused token were
-// answered "the form could not be opened" in the channel and logged as
-// errors before.
+// open form" at the level named (a warning for Slack not answering, an
+// expired trigger and a trigger already exchanged, Slack's timing), with
+// Slack's answer, and the lead is left as it was. The expired trigger,
+// the trigger already exchanged and the refused token were answered "the
+// form could not be opened" in the channel and logged as errors before.
 func TestSocketModeFormNotOpened(t *testing.T) {
 	const formFailed = "slack: open form"
+	noAnswer := bot.FormUnanswered(slackbot.Name)
 	tests := []struct {
 		name  string
 		fail  func(f *slacktest.Server)
@@ -36,18 +37,22 @@ func TestSocketModeFormNotOpened(t *testing.T) {
 		via   string // the route of the notice: the fake's method
 	}{
 		{"SlackFailed", func(f *slacktest.Server) { f.ErrorNext("views.open", 1, "internal_error") },
-			"WARN", "internal_error", slackbot.FormUnanswered, "chat.postEphemeral"},
+			"WARN", "internal_error", noAnswer, "chat.postEphemeral"},
 		{"ServerError", func(f *slacktest.Server) { f.FailNext("views.open", 1, http.StatusInternalServerError, 0) },
-			"WARN", "500", slackbot.FormUnanswered, "chat.postEphemeral"},
+			"WARN", "500", noAnswer, "chat.postEphemeral"},
 		{"ModalRefused", func(f *slacktest.Server) { f.ErrorNext("views.open", 1, "invalid_blocks") },
-			"ERROR", "invalid_blocks", slackbot.FormNotOpened, "chat.postEphemeral"},
+			"ERROR", "invalid_blocks", bot.FormNotOpened, "chat.postEphemeral"},
 		// Slack's timing: the form was asked for after the 3 s a
 		// trigger lasts.
 		{"ExpiredTrigger", func(f *slacktest.Server) { f.ErrorNext("views.open", 1, "expired_trigger_id") },
 			"WARN", "expired_trigger_id", slackbot.FormExpired, "chat.postEphemeral"},
+		// Slack's timing: a form was opened with the click's trigger
+		// already (the click handled twice).
+		{"TriggerUsed", func(f *slacktest.Server) { f.ErrorNext("views.open", 1, "exchanged_trigger_id") },
+			"WARN", "exchanged_trigger_id", slackbot.FormTriggerUsed, "chat.postEphemeral"},
 		// Slack refuses the bot token: the response_url needs none.
 		{"TokenRevoked", func(f *slacktest.Server) { f.ErrorNext("views.open", 1, "token_revoked") },
-			"ERROR", "token_revoked", slackbot.FormTokenRefused, "response_url"},
+			"ERROR", "token_revoked", bot.FormAccessRefused(slackbot.Name), "response_url"},
 	}
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		for i, tt := range tests {

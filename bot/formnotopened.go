@@ -1,0 +1,29 @@
+package bot
+
+// What a click's user is told, privately, when the platform (slack,
+// teams) did not open the form the click asked for: the same words on
+// every platform, with the platform's name in them. A platform's timing
+// that only it has (Slack's trigger, good for 3 s and once) it words
+// itself.
+
+// FormNotOpened is the answer to a click whose form failed for any reason
+// not worded apart (a form the platform refused): Handoff's own failure.
+const FormNotOpened = "Sorry, the form could not be opened. Please try again."
+
+// FormUnanswered is the answer to a click whose form the platform did not
+// open because it did not answer (its outage, a rate limit, no answer
+// within its timeout): nothing was done, and the user may try again soon.
+func FormUnanswered(platform string) string {
+	return "Sorry, Handoff could not open the form just now (" + platformTitle(platform) + " did not answer), so it did nothing. " +
+		"Please try again in a minute."
+}
+
+// FormAccessRefused is the answer to a click whose form the platform did
+// not open because it refused Handoff's credentials (Slack's bot token,
+// Teams' app id and secret): only the platform's admin can mend that, and
+// Handoff's log, at error level, says how.
+func FormAccessRefused(platform string) string {
+	name := platformTitle(platform)
+	return "Sorry, Handoff could not open the form: " + name + " refused Handoff's access, so it did nothing. " +
+		"Please tell your " + name + " admin; Handoff's log says what to fix."
+}
