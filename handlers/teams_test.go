@@ -74,12 +74,19 @@ func newTeamsEnvWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 // stored channels and users through ps (s, or a store over it).
 func newTeamsEnvOn(t testing.TB, s *storage.Store, ps teams.Store, answerer bot.CommandAnswerer, policy handoff.Policy, managers ...string) *teamsEnv {
 	t.Helper()
+	return newTeamsEnvTimed(t, s, ps, answerer, policy, teamstest.ClientTimeout, managers...)
+}
+
+// newTeamsEnvTimed is newTeamsEnvOn whose calls to the Bot Connector
+// give up after timeout (TEAMS_TIMEOUT).
+func newTeamsEnvTimed(t testing.TB, s *storage.Store, ps teams.Store, answerer bot.CommandAnswerer, policy handoff.Policy, timeout time.Duration, managers ...string) *teamsEnv {
+	t.Helper()
 	if len(managers) == 0 {
 		managers = []string{managerID}
 	}
 	bf := teamstest.New(t)
 	clk := testkit.NewClock(time.Now().UTC())
-	conn := teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout)
+	conn := teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, timeout)
 	platform := teams.NewPlatform(conn, ps, tenantID)
 	members := teams.NewSalesMembers(platform, "Sales")
 	b := bot.New(bot.Config{Store: s, Policy: policy, Now: clk.Now, Logger: discardLogger(),

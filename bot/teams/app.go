@@ -453,7 +453,9 @@ func (a *App) leadCard(ctx context.Context, value string) (Card, error) {
 // refused on its inputs, with the problem. A click whose sender's role the Bot Connector cannot
 // tell is answered there with RoleUnknown, as an Action.Execute is on its
 // card, and is no error: Bot Framework would deliver it again, unseen by
-// the user, who is asked to click again in a minute.
+// the user, who is asked to click again in a minute. A form that cannot be
+// sent to the chat is no error either: the user is told there why, once
+// the outbox can send (formFailure).
 func (a *App) submitMessage(ctx context.Context, act *Activity, who bot.Actor) error {
 	data, err := decodeData(act.Value)
 	if err != nil || act.From.ID == "" {
@@ -474,8 +476,9 @@ func (a *App) submitMessage(ctx context.Context, act *Activity, who bot.Actor) e
 	// A form opened, or a submitted one refused on its inputs (shown
 	// again with the problem): to the user's chat, where forms are sent.
 	if err := a.cfg.Platform.SendCard(ctx, who.UserID, card); err != nil {
-		a.logger.Log(ctx, bot.FailureLevel(err), "teams: send form", "user", who.UserID, "err", err)
-		return a.cfg.Bot.Notify(ctx, who, bot.Notice("Sorry, the form could not be opened. Please try again."))
+		level, notice := formFailure(err)
+		a.logger.Log(ctx, level, "teams: send form", "user", who.UserID, "err", err)
+		return a.cfg.Bot.Notify(ctx, who, bot.Notice(notice))
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
@@ -45,7 +46,10 @@ func TokenURL(tenantID string) string {
 // 429, and for a 408, 412 or 5xx that says when to come back (Retry-After,
 // as a 503 Service Unavailable may), bot.Permanent for 400/403/404 and
 // other client errors, and plain (retried) errors for 401, other 408, 412
-// and 5xx answers, and network failures. It is safe for concurrent use.
+// and 5xx answers, and network failures. Microsoft's refusal of the bot's
+// credentials (the token endpoint's 4xx, the Bot Connector's 401) is also
+// marked for what to tell a user (credentialsRefused). It is safe for
+// concurrent use.
 type Connector struct {
 	appID, password string
 	tokenURL        string
@@ -117,7 +121,11 @@ func (c *Connector) accessToken(ctx context.Context) (string, error) {
 	if resp.StatusCode != http.StatusOK {
 		// Bad credentials too are retried: messages should survive until
 		// an admin fixes the secret.
-		return "", unavailable(resp, c.Now(), tokenError(resp.StatusCode, body))
+		err := unavailable(resp, c.Now(), tokenError(resp.StatusCode, body))
+		if resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusRequestTimeout {
+			err = &credentialsError{err: err} // Handoff's request, from its configuration alone
+		}
+		return "", err
 	}
 	var tok struct {
 		AccessToken string          `json:"access_token"`
@@ -315,12 +323,31 @@ func (c *Connector) send(req *http.Request, op, token string, out any) error {
 		return &bot.RetryAfterError{After: retryAfter(resp.Header, c.Now()), Err: err}
 	case code == http.StatusUnauthorized:
 		c.forgetToken(token)
-		return err
+		return &credentialsError{err: err}
 	case code == http.StatusRequestTimeout, code == http.StatusPreconditionFailed, code >= 500:
 		return unavailable(resp, c.Now(), err)
 	default:
 		return bot.Permanent(err)
 	}
+}
+
+// credentialsError is Microsoft's refusal of the bot's credentials: the
+// token endpoint's 4xx answer to the client-credentials request, which
+// Handoff makes from its configuration alone (a wrong or expired
+// TEAMS_APP_PASSWORD, an unknown TEAMS_APP_ID or TEAMS_TENANT_ID, a scope
+// of another cloud), or the Bot Connector's 401 to the token it was given.
+// Only an admin can mend it; it is retried as the error it wraps is, so
+// that messages survive until then.
+type credentialsError struct{ err error }
+
+func (e *credentialsError) Error() string { return e.err.Error() }
+func (e *credentialsError) Unwrap() error { return e.err }
+
+// credentialsRefused reports whether err, or an error it wraps, is
+// Microsoft's refusal of the bot's credentials (credentialsError).
+func credentialsRefused(err error) bool {
+	var ce *credentialsError
+	return errors.As(err, &ce)
 }
 
 // StatusError is a Bot Connector answer other than 2xx.

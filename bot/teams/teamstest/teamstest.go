@@ -5,7 +5,8 @@
 // be told to answer 429 with Retry-After, 503 (with or without
 // Retry-After), to answer slowly, to hold an endpoint's answers until
 // released or their caller gives up (HoldEndpoint), to fail the token
-// endpoint, and to rotate its signing key. It also signs inbound tokens as
+// endpoint, to refuse the tokens it issued (RevokeTokens) or the app's
+// secret (ExpireSecret), and to rotate its signing key. It also signs inbound tokens as
 // the Bot Connector service does. Like Teams, it refuses a message over about
 // 28 KB (413 MessageSizeTooBig; MaxMessageBytes), and Post takes no larger
 // answer to an invoke.
@@ -80,6 +81,7 @@ type Server struct {
 	down         outage          // connector calls answering 503
 	slow         []time.Duration // the next connector calls' waits (SlowNext)
 	tokenDown    outage          // token requests answering 503
+	secretDead   bool            // the token endpoint refuses AppSecret as expired (ExpireSecret)
 	nextID       int
 	members      map[string]map[string]bool // conversation → its only members, when set
 	roster       map[string][]Member        // conversation → its members' details, when set
@@ -275,6 +277,25 @@ func (s *Server) SetMaxMessage(n int) {
 func (s *Server) FailToken(n int) {
 	s.mu.Lock()
 	s.failToken = n
+	s.mu.Unlock()
+}
+
+// RevokeTokens makes the Bot Connector refuse the access tokens issued
+// so far, as it refuses a token it does not take: 401 Unauthorized. A token
+// the token endpoint issues from now on is taken.
+func (s *Server) RevokeTokens() {
+	s.mu.Lock()
+	clear(s.tokens)
+	s.mu.Unlock()
+}
+
+// ExpireSecret makes the token endpoint refuse AppSecret as the Microsoft
+// identity platform refuses a client secret that has expired (401
+// invalid_client, AADSTS7000222), or, when expired is false, take it
+// again (an admin set a new one).
+func (s *Server) ExpireSecret(expired bool) {
+	s.mu.Lock()
+	s.secretDead = expired
 	s.mu.Unlock()
 }
 
@@ -493,18 +514,29 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	if s.tokenDown.answer(w, map[string]string{"error": "temporarily_unavailable"}) {
 		return
 	}
+	if s.secretDead && r.Form.Get("client_secret") == AppSecret {
+		invalidClient(w, 7000222, "AADSTS7000222: The provided client secret keys for app '"+AppID+"' are expired. "+
+			"Visit the Azure portal to create new keys for your app.")
+		return
+	}
 	if r.Form.Get("grant_type") != "client_credentials" || r.Form.Get("client_id") != AppID ||
 		r.Form.Get("client_secret") != AppSecret || r.Form.Get("scope") != s.scope {
-		// The identity platform's answer to a wrong client secret.
-		writeJSON(w, 401, map[string]any{"error": "invalid_client",
-			"error_description": "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, " +
-				"not the client secret ID, for a secret added to app '" + AppID + "'.\r\nTrace ID: 0f1e2d3c\r\nCorrelation ID: 4b5a6978\r\nTimestamp: 2026-12-03 03:20:00Z",
-			"error_codes": []int{7000215}, "trace_id": "0f1e2d3c", "correlation_id": "4b5a6978"})
+		invalidClient(w, 7000215, "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, "+
+			"not the client secret ID, for a secret added to app '"+AppID+"'.")
 		return
 	}
 	tok := fmt.Sprintf("access-%d", s.tokenCalls)
 	s.tokens[tok] = true
 	writeJSON(w, 200, map[string]any{"token_type": "Bearer", "expires_in": 3599, "access_token": tok})
+}
+
+// invalidClient answers w as the Microsoft identity platform refuses a
+// client secret: 401 invalid_client with the AADSTS error code and its
+// description, followed by the lines of a trace.
+func invalidClient(w http.ResponseWriter, code int, description string) {
+	writeJSON(w, 401, map[string]any{"error": "invalid_client",
+		"error_description": description + "\r\nTrace ID: 0f1e2d3c\r\nCorrelation ID: 4b5a6978\r\nTimestamp: 2026-12-03 03:20:00Z",
+		"error_codes":       []int{code}, "trace_id": "0f1e2d3c", "correlation_id": "4b5a6978"})
 }
 
 // connector serves v3/conversations, …/activities, …/members and
