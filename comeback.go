@@ -1,7 +1,9 @@
 package handoff
 
 import (
+	"cmp"
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -41,20 +43,28 @@ func CardCameBack(old, cur ChatPost) *OutboxMessage {
 
 // LeftBefore returns the stage event by which a lead last left sales (won,
 // lost or recycled) before it became an SQL again at back, from its
-// history (its events, oldest first): the last such event dated at or
-// before back, and ahead of the SQL event at back when the history holds
-// it. It returns false when there is none.
+// history (its events, as the store reads them): the last such event
+// recorded before the SQL event at back, whatever its date. A CRM may date
+// the return before the departure it followed (HubSpot's date of the new
+// SQL earlier than the loss Handoff had recorded), and a departure
+// recorded after the return, however dated, ended the new SQL, not the
+// one before. Events count in the order they were recorded, by ID (those
+// not stored, ID 0, in their order in history). Without the SQL event at
+// back in history, it is the last such event recorded that is dated at or
+// before back. It returns false when there is none.
 func LeftBefore(history []Event, back time.Time) (Event, bool) {
-	end := len(history)
-	for i := len(history) - 1; i >= 0; i-- {
-		if e := history[i]; e.Kind == EventStage && e.Stage == StageSQL && e.At.Equal(back) {
-			end = i
+	recorded := slices.Clone(history)
+	slices.SortStableFunc(recorded, func(a, b Event) int { return cmp.Compare(a.ID, b.ID) })
+	end, dated := len(recorded), true
+	for i := len(recorded) - 1; i >= 0; i-- {
+		if e := recorded[i]; e.Kind == EventStage && e.Stage == StageSQL && e.At.Equal(back) {
+			end, dated = i, false
 			break
 		}
 	}
 	for i := end - 1; i >= 0; i-- {
-		e := history[i]
-		if e.Kind == EventStage && closing(e.Stage) && !e.At.After(back) {
+		e := recorded[i]
+		if e.Kind == EventStage && closing(e.Stage) && (!dated || !e.At.After(back)) {
 			return e, true
 		}
 	}

@@ -2,6 +2,7 @@ package handoff_test
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -54,7 +55,12 @@ func TestCardCameBack(t *testing.T) {
 }
 
 // How a lead last left sales before it came back is its last stage event
-// of a win, a loss or a return dated before the SQL event of its return.
+// of a win, a loss or a return recorded before the SQL event of its
+// return, whatever its date: a CRM may date the return before the
+// departure it followed (events out of order), and the store reads a
+// history in the order of its dates. A departure recorded after the
+// return ended the new SQL, however it is dated. Without the SQL event of
+// the return, it is the last one dated at or before it.
 func TestLeftBefore(t *testing.T) {
 	at := func(h int) time.Time { return time.Date(2026, 11, 20, h, 0, 0, 0, time.UTC) }
 	stage := func(s handoff.Stage, h int, reason string) handoff.Event {
@@ -64,23 +70,51 @@ func TestLeftBefore(t *testing.T) {
 	recycled, sql3 := stage(handoff.StageRecycled, 13, "No budget"), stage(handoff.StageSQL, 15, "")
 	reminder := handoff.Event{Kind: handoff.EventReminder, Stage: handoff.StageClaimed, At: at(10)}
 	history := []handoff.Event{sql1, lost, reminder, sql2, stage(handoff.StageClaimed, 12, ""), recycled, sql3}
+	// twice came back twice, each time dated by its CRM before the
+	// departure it followed.
+	twice := recorded(sql1, stage(handoff.StageClaimed, 9, ""), stage(handoff.StageRecycled, 12, "No budget"), stage(handoff.StageSQL, 10, ""),
+		stage(handoff.StageLost, 16, "Chose a rival"), stage(handoff.StageSQL, 14, ""))
 	tests := []struct {
 		name    string
 		history []handoff.Event
 		back    time.Time
-		want    string // the reason of the event found, "" for none
+		want    string // the event found, its stage and reason; "" for none
 	}{
-		{"first return", history, at(12), "deleted in HubSpot"},
-		{"second return", history, at(15), "No budget"},
+		{"first return", history, at(12), "lost: deleted in HubSpot"},
+		{"second return", history, at(15), "recycled: No budget"},
 		{"never left", []handoff.Event{sql1}, at(8), ""},
-		{"left and came back at one time", []handoff.Event{sql1, stage(handoff.StageRecycled, 12, "Not now"), sql2}, at(12), "Not now"},
+		{"left and came back at one time", []handoff.Event{sql1, stage(handoff.StageRecycled, 12, "Not now"), sql2}, at(12), "recycled: Not now"},
+		{"came back dated before its loss", recorded(sql1, stage(handoff.StageClaimed, 9, ""), stage(handoff.StageLost, 14, "Chose a rival"),
+			stage(handoff.StageSQL, 11, "")), at(11), "lost: Chose a rival"},
+		{"came back twice out of order, the first return", twice, at(10), "recycled: No budget"},
+		{"came back twice out of order, the second return", twice, at(14), "lost: Chose a rival"},
+		{"a loss of the new SQL dated before it", recorded(sql1, stage(handoff.StageRecycled, 9, "No budget"), sql2,
+			stage(handoff.StageLost, 11, "Chose a rival")), at(12), "recycled: No budget"},
+		{"the return not in the history", recorded(sql1, lost), at(12), "lost: deleted in HubSpot"},
+		{"the return not in the history, a loss only after it", recorded(sql1, stage(handoff.StageLost, 13, "Chose a rival")), at(12), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e, ok := handoff.LeftBefore(tt.history, tt.back)
-			if got := e.Details["reason"]; ok != (tt.want != "") || got != tt.want {
-				t.Errorf("LeftBefore = %+v, %v; want the event with reason %q", e, ok, tt.want)
+			got := ""
+			if ok {
+				got = string(e.Stage) + ": " + e.Details["reason"]
+			}
+			if got != tt.want {
+				t.Errorf("LeftBefore = %+v, %v; want %q", e, ok, tt.want)
 			}
 		})
 	}
+}
+
+// recorded numbers events in the order they were recorded and returns
+// them in the order of their dates, as the store reads a lead's history.
+func recorded(events ...handoff.Event) []handoff.Event {
+	out := make([]handoff.Event, len(events))
+	for i, e := range events {
+		e.ID = int64(i + 1)
+		out[i] = e
+	}
+	slices.SortStableFunc(out, func(a, b handoff.Event) int { return a.At.Compare(b.At) })
+	return out
 }

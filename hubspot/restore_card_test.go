@@ -3,6 +3,7 @@ package hubspot_test
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,24 +27,9 @@ import (
 func TestHubSpotRestoredSQLUpdatesTheDeletionsCard(t *testing.T) {
 	sent, deleted, restored := now.Add(-5*time.Hour), now.Add(-3*time.Hour), now.Add(-time.Hour)
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
-		ctx := context.Background()
 		srv, post := clockedServer(t, s, sent)
-		fake := slacktest.New("xoxb-test")
-		t.Cleanup(fake.Close)
-		disp := outbox.New(outbox.Config{Store: s, Policy: handoff.DefaultPolicy(), Logger: testkit.Quiet(), Worker: "w", Lease: time.Minute,
-			Targets: []bot.Target{{Platform: slackbot.NewPlatform(slackbot.NewClient("xoxb-test", "", fake.APIURL(), slacktest.ClientTimeout)), SalesChannel: "CSALES"}},
-			Now:     func() time.Time { return time.UnixMilli(srv.clock.Load()).UTC() }})
-
-		post(sqlContact(880, sent.Add(-time.Minute)))
-		testkit.Drain(t, disp)
-		lead, err := s.LeadByExternalID(ctx, "880")
-		if err != nil {
-			t.Fatal(err)
-		}
-		first, err := s.ChatPosts(ctx, lead.ID)
-		if err != nil || len(first) != 1 {
-			t.Fatalf("cards = %+v, %v; want the SQL's card", first, err)
-		}
+		disp, fake := slackSales(t, s, srv)
+		lead, first := sqlCard(t, s, disp, post, 880, sent.Add(-time.Minute))
 		srv.clock.Store(deleted.UnixMilli())
 		post("[" + contactEvent("contact.deletion", 880, deleted) + "]")
 		testkit.Drain(t, disp)
@@ -53,26 +39,69 @@ func TestHubSpotRestoredSQLUpdatesTheDeletionsCard(t *testing.T) {
 		}
 		testkit.Drain(t, disp)
 
-		cards, err := s.ChatPosts(ctx, lead.ID)
-		if err != nil || len(cards) != 1 || cards[0].MessageID == first[0].MessageID {
-			t.Fatalf("cards after the restore = %+v, %v; want a new one", cards, err)
+		card := newCard(t, s, lead.ID, first)
+		if fresh := cardNow(t, fake, card.MessageID); !strings.Contains(fresh, bot.ActionClaim) {
+			t.Errorf("the restored SQL's new card has no Claim: %s", fresh)
 		}
-		var old string
-		for _, m := range fake.Messages("CSALES") {
-			switch m.TS {
-			case first[0].MessageID:
-				old = m.Text + blocksJSON(t, m.Blocks)
-			case cards[0].MessageID:
-				if !strings.Contains(blocksJSON(t, m.Blocks), bot.ActionClaim) {
-					t.Errorf("the restored SQL's new card has no Claim: %v", m.Blocks)
-				}
-			}
-		}
+		old := cardNow(t, fake, first.MessageID)
 		if !strings.Contains(old, "Came back as an SQL") || !strings.Contains(old, bot.NewCardWords) || !strings.Contains(old, "in the sales channel") ||
 			!strings.Contains(old, handoff.HubSpotDeletedReason) || strings.Contains(old, bot.ActionClaim) {
 			t.Fatalf("the deletion's card shows %q; want it to say that the lead came back and to see its new card, the deletion's reason kept, without Claim", old)
 		}
 	})
+}
+
+// slackSales is a dispatcher that delivers the chat work of store s to the
+// sales channel CSALES of a stand-in Slack, on srv's clock, and that Slack.
+func slackSales(t *testing.T, s *storage.Store, srv *clocked) (*outbox.Dispatcher, *slacktest.Server) {
+	t.Helper()
+	fake := slacktest.New("xoxb-test")
+	t.Cleanup(fake.Close)
+	disp := outbox.New(outbox.Config{Store: s, Policy: handoff.DefaultPolicy(), Logger: testkit.Quiet(), Worker: "w", Lease: time.Minute,
+		Targets: []bot.Target{{Platform: slackbot.NewPlatform(slackbot.NewClient("xoxb-test", "", fake.APIURL(), slacktest.ClientTimeout)), SalesChannel: "CSALES"}},
+		Now:     func() time.Time { return time.UnixMilli(srv.clock.Load()).UTC() }})
+	return disp, fake
+}
+
+// sqlCard sends contact id as an SQL last modified at modified through
+// post, delivers its card through disp and returns its lead and that card.
+func sqlCard(t *testing.T, s *storage.Store, disp *outbox.Dispatcher, post func(string) map[string]any, id int, modified time.Time) (*handoff.Lead, handoff.ChatPost) {
+	t.Helper()
+	ctx := context.Background()
+	post(sqlContact(id, modified))
+	testkit.Drain(t, disp)
+	lead, err := s.LeadByExternalID(ctx, strconv.Itoa(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cards, err := s.ChatPosts(ctx, lead.ID)
+	if err != nil || len(cards) != 1 {
+		t.Fatalf("cards = %+v, %v; want the SQL's card", cards, err)
+	}
+	return lead, cards[0]
+}
+
+// newCard is the card of lead id that replaced its card first when it
+// came back as an SQL.
+func newCard(t *testing.T, s *storage.Store, id int64, first handoff.ChatPost) handoff.ChatPost {
+	t.Helper()
+	cards, err := s.ChatPosts(context.Background(), id)
+	if err != nil || len(cards) != 1 || cards[0].MessageID == first.MessageID {
+		t.Fatalf("cards after the return = %+v, %v; want a new one", cards, err)
+	}
+	return cards[0]
+}
+
+// cardNow is what message ts of the stand-in Slack's CSALES says now, its
+// text and blocks; "" when it has no such message.
+func cardNow(t *testing.T, fake *slacktest.Server, ts string) string {
+	t.Helper()
+	for _, m := range fake.Messages("CSALES") {
+		if m.TS == ts {
+			return m.Text + blocksJSON(t, m.Blocks)
+		}
+	}
+	return ""
 }
 
 // blocksJSON is blocks as JSON, for what they say.
