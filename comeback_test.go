@@ -118,3 +118,56 @@ func recorded(events ...handoff.Event) []handoff.Event {
 	slices.SortStableFunc(out, func(a, b handoff.Event) int { return a.At.Compare(b.At) })
 	return out
 }
+
+// The departure that a lead's earlier card shows ("Closed …") is dated as
+// its history dates it, on the clock of the return the card shows beside
+// it: a CRM's loss by the CRM's time, also when its delivery reached
+// Handoff hours later (its event noting when), as a CRM's return is dated
+// by the CRM; a loss the API's sender dated by its occurred_at; any other
+// when it arrived. So the card says when the lead left, as the funnel
+// counts it: a CRM's loss made at 11:00 and heard at 14:00, then its
+// return made at 13:00, read "Closed 11:00" and "Came back 13:00", where
+// the time Handoff heard of the loss would put it after the return.
+func TestLeftBeforeDatesTheDepartureByItsHistory(t *testing.T) {
+	t0 := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	lostAt, heard := t0.Add(2*time.Hour), t0.Add(5*time.Hour) // lost at 11:00, heard at 14:00
+	backAt, backHeard := t0.Add(4*time.Hour), t0.Add(6*time.Hour)
+	policy := handoff.DefaultPolicy()
+	tests := []struct {
+		name         string
+		loss         handoff.LeadInput // the loss, heard at heard
+		wantAt       time.Time
+		wantReceived string
+	}{
+		{"a CRM's, delivered late", handoff.LeadInput{ChangedAt: &lostAt}, lostAt, heard.Format(time.RFC3339)},
+		{"the API's, with its occurred_at", handoff.LeadInput{OccurredAt: &lostAt}, lostAt, ""},
+		{"the API's, undated", handoff.LeadInput{}, heard, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &handoff.Lead{}
+			var history []handoff.Event
+			apply := func(in handoff.LeadInput, now time.Time) {
+				t.Helper()
+				in.ExternalID = "x"
+				_, events, err := in.Apply(l, now, handoff.ActorHubSpot, policy)
+				if err != nil {
+					t.Fatal(err)
+				}
+				history = append(history, events...)
+			}
+			apply(handoff.LeadInput{Stage: handoff.StageSQL}, t0)
+			loss := tt.loss
+			loss.Stage, loss.Reason = handoff.StageLost, "Chose a rival"
+			apply(loss, heard)
+			apply(handoff.LeadInput{Stage: handoff.StageSQL, ChangedAt: &backAt}, backHeard) // a CRM's return, delivered late too
+			if !l.SQLAt.Equal(backAt) {
+				t.Fatalf("came back at %s, want the CRM's %s", l.SQLAt, backAt)
+			}
+			left, ok := handoff.LeftBefore(recorded(history...), *l.SQLAt)
+			if !ok || left.Stage != handoff.StageLost || !left.At.Equal(tt.wantAt) || left.Details["received"] != tt.wantReceived {
+				t.Errorf("LeftBefore = %+v, %v; want the loss dated %s, received %q", left, ok, tt.wantAt, tt.wantReceived)
+			}
+		})
+	}
+}

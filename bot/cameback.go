@@ -10,8 +10,11 @@ import (
 // Earlier is what a lead's earlier card says besides the lead itself.
 type Earlier struct {
 	// Left is the lead's stage event of a win, loss or return, with its
-	// reason, by which it left sales before it came back; nil when its
-	// history holds none.
+	// reason, by which it left sales before it came back
+	// (handoff.LeftBefore); nil when its history holds none. The card's
+	// "Closed" line is its time as the history dates it, a CRM's for a
+	// CRM's change however late Handoff heard of it, on the clock of the
+	// return's time, which is the CRM's too.
 	Left *handoff.Event
 	// Owner is who held the lead in the SQL cycle the card announced (the
 	// rep who worked it); zero when nobody did or it is not known.

@@ -81,6 +81,43 @@ func TestEarlierCardSaysTheDepartureAsItsClosedCardDid(t *testing.T) {
 	}
 }
 
+// An earlier card's "Closed" line is the time its history gives the
+// departure, the CRM's for a CRM's change, also one delivered hours late,
+// and not when Handoff heard of it: the card's return is dated by its CRM
+// too, and the time heard would put a late loss after a return made
+// later. A departure its CRM dated after the return (events out of
+// order) shows its own time.
+func TestEarlierCardClosedWhenItsHistorySays(t *testing.T) {
+	p := copenhagen(t)
+	owner := handoff.Owner{Platform: "slack", UserID: "U0REP42"}
+	left := func(received string, after time.Duration) *handoff.Event {
+		e := fixtures.Left(handoff.StageLost, "Chose a rival")
+		if received != "" {
+			e.Details["received"] = received
+		}
+		if after != 0 {
+			e.At = fixtures.Back.Add(after)
+		}
+		return e
+	}
+	tests := []struct {
+		name    string
+		left    *handoff.Event
+		want    []string
+		notWant []string
+	}{
+		{"in chat", left("", 0), []string{"Closed Fri 14:05"}, nil},
+		{"a CRM's, heard three hours late", left("2026-11-20T16:10:00Z", 0), []string{"Closed Fri 14:05"}, []string{"17:10"}},
+		{"a CRM's, dated after the return", left("", 10*time.Minute), []string{"Closed Mon 12:40", "Came back as an SQL Mon 12:30"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := bot.EarlierCard(fixtures.OwnedLead(p, handoff.StageSQL, owner), bot.Earlier{Left: tt.left, Owner: owner}, fixtures.Back, fixtures.Now, p)
+			cardHolds(t, cardText(m), tt.want, tt.notWant)
+		})
+	}
+}
+
 // cardHolds fails the test unless card text holds each of want and none
 // of notWant.
 func cardHolds(t *testing.T, text string, want, notWant []string) {

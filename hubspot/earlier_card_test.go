@@ -15,15 +15,16 @@ import (
 // The card of an SQL whose contact HubSpot deleted, updated through
 // Slack's chat.update when the lead comes back as an SQL, says how it had
 // left and when, as its history dates it, whatever order HubSpot's
-// deliveries took: a contact sent again after its deletion, its SQL dated
-// by HubSpot before the deletion (the stage's "Became a Sales Qualified
-// Lead Date", bounded by the lead's creation here), still names the
-// deletion it followed, dated after the return. Times are the default
-// agreement's, UTC, on Friday 20 November.
+// deliveries took: a deletion delivered two hours late shows when HubSpot
+// deleted the contact, not when Handoff heard of it; a contact sent again
+// after its deletion, its SQL dated by HubSpot before the deletion (the
+// stage's "Became a Sales Qualified Lead Date", bounded by the lead's
+// creation here), still names the deletion it followed, dated after the
+// return. Times are the default agreement's, UTC, on Friday 20 November.
 func TestHubSpotEarlierCardSaysTheDepartureItsHistoryHolds(t *testing.T) {
-	sent := now.Add(-5 * time.Hour)    // 04:00, the SQL's card
-	deleted := now.Add(-4 * time.Hour) // 05:00
-	back := now.Add(-time.Hour)        // 08:00
+	sent := now.Add(-5 * time.Hour)                                // 04:00, the SQL's card
+	deleted, heard := now.Add(-4*time.Hour), now.Add(-2*time.Hour) // 05:00, heard at 07:00
+	back := now.Add(-time.Hour)                                    // 08:00
 	type delivery struct {
 		at   time.Time
 		body string
@@ -34,6 +35,12 @@ func TestHubSpotEarlierCardSaysTheDepartureItsHistoryHolds(t *testing.T) {
 		want       []string
 		notWant    []string
 	}{
+		{"deletion heard late, then restored", func(id int) []delivery {
+			return []delivery{
+				{heard, "[" + contactEvent("contact.deletion", id, deleted) + "]"},
+				{back, "[" + contactEvent("contact.restore", id, back) + "]"},
+			}
+		}, []string{"Closed Fri 05:00", "Came back as an SQL Fri 08:00"}, []string{"07:00"}},
 		{"sent again, its SQL dated before its deletion", func(id int) []delivery {
 			return []delivery{
 				{deleted, "[" + contactEvent("contact.deletion", id, deleted) + "]"},
