@@ -556,9 +556,11 @@ func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (
 // clock ahead of this one, by a small skew or more, cannot date a stage
 // in the future, where deadlines counted from it would not start) and
 // never before what Handoff already recorded of the lead (its creation
-// here, its SQL, its first claim and first contact), so that its history
-// stays in order; a t before EarliestOccurredAt is no time (a placeholder)
-// and gives now.
+// here, its SQL, its first claim and first contact, and, for a lead that
+// left sales (won, lost or recycled), its departure: EnteredStageAt), so
+// that its history stays in order and a return is never dated before the
+// departure it follows; a t before EarliestOccurredAt is no time (a
+// placeholder) and gives now.
 func (l *Lead) CRMTime(t, now time.Time) time.Time {
 	if t.Before(EarliestOccurredAt) || t.After(now) {
 		return now
@@ -567,6 +569,11 @@ func (l *Lead) CRMTime(t, now time.Time) time.Time {
 	for _, at := range []*time.Time{l.SQLAt, l.ClaimedAt, l.ContactedAt} {
 		if at != nil && at.After(floor) {
 			floor = *at
+		}
+	}
+	if closing(l.Stage) {
+		if left := l.EnteredStageAt(); left.After(floor) {
+			floor = left
 		}
 	}
 	switch {

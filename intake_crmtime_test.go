@@ -8,13 +8,21 @@ import (
 )
 
 // A CRM's time dates a stage change only within bounds: never after the
-// change reached Handoff, never before what Handoff recorded of the lead.
+// change reached Handoff, never before what Handoff recorded of the lead,
+// and, for a lead that left sales, never before its departure.
 func TestCRMTimeBounds(t *testing.T) {
 	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	created := now.Add(-48 * time.Hour)
 	sql := now.Add(-24 * time.Hour)
 	claimed := now.Add(-2 * time.Hour)
 	known := handoff.Lead{ID: 1, CreatedAt: created, SQLAt: &sql, ClaimedAt: &claimed}
+	// Lost at 11:00 yesterday, after its SQL, and changed since (a rescore).
+	lostAt := now.Add(-22 * time.Hour)
+	lost := handoff.Lead{ID: 1, CreatedAt: created, SQLAt: &sql, Stage: handoff.StageLost, StageAt: &lostAt, UpdatedAt: now.Add(-time.Hour)}
+	stored := lost // stored before StageAt was kept: its last update stands in
+	stored.StageAt = nil
+	open := lost // an SQL again: its stage's time is no departure
+	open.Stage = handoff.StageClaimed
 	for _, c := range []struct {
 		name string
 		lead handoff.Lead
@@ -29,6 +37,11 @@ func TestCRMTimeBounds(t *testing.T) {
 		{"known lead, after its claim", known, now.Add(-time.Hour), now.Add(-time.Hour)},
 		{"known lead, before its claim", known, now.Add(-3 * time.Hour), claimed},
 		{"known lead, before its creation", known, created.Add(-time.Hour), claimed},
+		{"lost lead, a return before its loss", lost, sql.Add(time.Hour), lostAt},
+		{"lost lead, a return dated as its SQL", lost, sql, lostAt},
+		{"lost lead, a return after its loss", lost, lostAt.Add(time.Hour), lostAt.Add(time.Hour)},
+		{"lost lead stored without its loss's time", stored, sql.Add(time.Hour), now.Add(-time.Hour)},
+		{"claimed lead, its stage's time no floor", open, sql.Add(time.Hour), sql.Add(time.Hour)},
 		{"created after now (a clock behind)", handoff.Lead{ID: 1, CreatedAt: now.Add(time.Minute)}, now.Add(-time.Hour), now},
 	} {
 		t.Run(c.name, func(t *testing.T) {

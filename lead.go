@@ -24,6 +24,11 @@ type Lead struct {
 	// it never does.
 	NextDecayAt *time.Time
 	Stage       Stage
+	// StageAt is when the lead entered Stage, as its history dates it: the
+	// time of the stage (or release) event recorded for it, a CRM's date
+	// for a CRM's change. Nil for a lead stored before it was kept
+	// (EnteredStageAt falls back to UpdatedAt).
+	StageAt *time.Time
 	// Reached is the rank of the highest main-path stage ever entered (-1 for none).
 	Reached     int
 	AmountMinor int64 // deal value in minor units (øre, cents) when won
@@ -138,6 +143,16 @@ type Event struct {
 	Ends *SLACycle
 }
 
+// EnteredStageAt returns when the lead entered its current stage: StageAt,
+// or, for a lead stored before StageAt was kept, its last update, which is
+// never before it.
+func (l *Lead) EnteredStageAt() time.Time {
+	if l.StageAt != nil {
+		return *l.StageAt
+	}
+	return l.UpdatedAt
+}
+
 // Amount returns the deal value in major units (kroner, dollars).
 func (l *Lead) Amount() float64 { return float64(l.AmountMinor) / 100 }
 
@@ -222,6 +237,8 @@ func (l *Lead) enterStages(t Transition, at, clock time.Time, actor string, deta
 	}
 	if len(t.Entered) > 0 {
 		l.Stage = t.Entered[len(t.Entered)-1]
+		entered := at
+		l.StageAt = &entered
 		if !l.Stage.HoldsReason() {
 			l.Reason = "" // its event keeps why it was lost or recycled
 		}

@@ -18,5 +18,7 @@ func (l *Lead) Release(now time.Time, actor string, details map[string]string) [
 	}
 	l.handOver(now)
 	l.Stage, l.Owner, l.ClaimedAt = StageSQL, Owner{}, nil
+	released := now
+	l.StageAt = &released
 	return []Event{{Kind: EventRelease, Stage: StageSQL, At: now, Actor: actor, Details: d}}
 }

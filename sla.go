@@ -96,7 +96,7 @@ func (l *Lead) TickSLA(now time.Time, p Policy) []SLAAction {
 		if p.ReleaseOnBreach && l.Stage == StageClaimed {
 			actions = append(actions, SLAAction{Kind: SLARelease, Due: *l.ContactDueAt, Owner: l.Owner})
 			l.handOver(at) // the breach stays the owner's
-			l.Stage = StageSQL
+			l.Stage, l.StageAt = StageSQL, &at
 			l.Owner = Owner{}
 			l.ClaimedAt = nil
 			// It is breached already: a new claim deadline would only repeat the alarm.
