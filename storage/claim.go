@@ -246,6 +246,7 @@ func claimColumns(owner handoff.Owner, at time.Time) map[string]any {
 		"sla_holder_user_id":  holder("user_id"),
 		"sla_holder_email":    holder("email"),
 		"stage":               handoff.StageClaimed,
+		"stage_ms":            now,
 		"reached":             gorm.Expr("CASE WHEN reached < ? THEN ? ELSE reached END", handoff.StageClaimed.Rank(), handoff.StageClaimed.Rank()),
 		"owner_platform":      owner.Platform,
 		"owner_user_id":       owner.UserID,

@@ -88,7 +88,7 @@ func leadToRow(l *handoff.Lead) (leadRow, error) {
 	row := leadRow{
 		ID: l.ID, ExternalID: l.ExternalID, Email: l.Email, Name: l.Name, Company: l.Company,
 		Title: l.Title, Phone: l.Phone, Source: l.Source, Campaign: l.Campaign, Score: l.Score,
-		ScoreReasons: l.ScoreReasons, NextDecayMs: msPtr(l.NextDecayAt), Stage: string(l.Stage), Reached: l.Reached, AmountMinor: l.AmountMinor, Reason: l.Reason,
+		ScoreReasons: l.ScoreReasons, NextDecayMs: msPtr(l.NextDecayAt), Stage: string(l.Stage), StageMs: msPtr(l.StageAt), Reached: l.Reached, AmountMinor: l.AmountMinor, Reason: l.Reason,
 		Attributes: attrs, OwnerPlatform: l.Owner.Platform, OwnerUserID: l.Owner.UserID, OwnerEmail: l.Owner.Email,
 		SQLMs: msPtr(l.SQLAt), SLAFromMs: msPtr(l.SLAFrom), ClaimedMs: msPtr(l.ClaimedAt), ContactedMs: msPtr(l.ContactedAt),
 		ClaimDueMs: msPtr(l.ClaimDueAt), ShownMs: msPtr(l.ShownAt), ContactDueMs: msPtr(l.ContactDueAt), SLABreached: l.SLABreached,
@@ -117,7 +117,7 @@ func (r leadRow) toLead() (*handoff.Lead, error) {
 	l := &handoff.Lead{
 		ID: r.ID, ExternalID: r.ExternalID, Email: r.Email, Name: r.Name, Company: r.Company,
 		Title: r.Title, Phone: r.Phone, Source: r.Source, Campaign: r.Campaign, Score: r.Score,
-		ScoreReasons: r.ScoreReasons, NextDecayAt: fromMsPtr(r.NextDecayMs), Stage: handoff.Stage(r.Stage), Reached: r.Reached, AmountMinor: r.AmountMinor, Reason: r.Reason,
+		ScoreReasons: r.ScoreReasons, NextDecayAt: fromMsPtr(r.NextDecayMs), Stage: handoff.Stage(r.Stage), StageAt: fromMsPtr(r.StageMs), Reached: r.Reached, AmountMinor: r.AmountMinor, Reason: r.Reason,
 		Owner: handoff.Owner{Platform: r.OwnerPlatform, UserID: r.OwnerUserID, Email: r.OwnerEmail},
 		SQLAt: fromMsPtr(r.SQLMs), SLAFrom: fromMsPtr(r.SLAFromMs), ClaimedAt: fromMsPtr(r.ClaimedMs), ContactedAt: fromMsPtr(r.ContactedMs),
 		ClaimDueAt: fromMsPtr(r.ClaimDueMs), ShownAt: fromMsPtr(r.ShownMs), ContactDueAt: fromMsPtr(r.ContactDueMs), SLABreached: r.SLABreached,

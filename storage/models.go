@@ -16,8 +16,12 @@ type leadRow struct {
 	Score        int
 	ScoreReasons string `gorm:"size:1000"`
 	// NextDecayMs is Lead.NextDecayAt: the scheduler rescores the lead then.
-	NextDecayMs   *int64 // indexed where set, in sparseIndexes
-	Stage         string `gorm:"size:20;not null;index"`
+	NextDecayMs *int64 // indexed where set, in sparseIndexes
+	Stage       string `gorm:"size:20;not null;index"`
+	// StageMs is handoff.Lead.StageAt: when the lead entered its stage, as
+	// its history dates it (NULL for a lead last moved before it was kept:
+	// EnteredStageAt falls back to updated_ms).
+	StageMs       *int64 `gorm:"column:stage_ms"`
 	Reached       int
 	AmountMinor   int64
 	Reason        string `gorm:"size:500"`
