@@ -61,7 +61,7 @@ func TestEarlierCardSaysTheDepartureAsItsClosedCardDid(t *testing.T) {
 		t.Run(string(st), func(t *testing.T) {
 			left := fixtures.Left(st, "No budget")
 			closed := fixtures.OwnedLead(p, st, owner)
-			closed.UpdatedAt = left.At
+			closed.StageAt = &left.At // updated since (fixtures.OwnedLead's UpdatedAt)
 			was := bot.ClosedCard(closed, fixtures.Now, p)
 			label, _, _ := strings.Cut(was.Header, ": ")
 			m := bot.EarlierCard(fixtures.OwnedLead(p, handoff.StageSQL, owner), bot.Earlier{Left: left, Owner: owner}, fixtures.Back, fixtures.Now, p)

@@ -119,8 +119,11 @@ func ContactedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 }
 
 // ClosedCard is the card of a lead that left sales' hands: won (with the
-// amount in the policy's currency), lost or recycled (with the reason). It
-// has no buttons.
+// amount in the policy's currency), lost or recycled (with the reason). Its
+// "Closed" line is when the lead left, as its history dates it
+// (Lead.EnteredStageAt: a CRM's date for a CRM's change, however late
+// Handoff heard of it), which a later update of the lead (a rescore, an
+// attribute) does not move. It has no buttons.
 func ClosedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 	var m Message
 	switch l.Stage {
@@ -148,7 +151,7 @@ func ClosedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 			Sections: []Section{{Text: PersonLine(l)}, {Fields: fields}},
 		}
 	}
-	m.Context = []string{closedLine(l.UpdatedAt, now, p)}
+	m.Context = []string{closedLine(l.EnteredStageAt(), now, p)}
 	return m
 }
 
