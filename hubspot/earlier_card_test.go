@@ -18,9 +18,9 @@ import (
 // deliveries took: a deletion delivered two hours late shows when HubSpot
 // deleted the contact, not when Handoff heard of it; a contact sent again
 // after its deletion, its SQL dated by HubSpot before the deletion (the
-// stage's "Became a Sales Qualified Lead Date", bounded by the lead's
-// creation here), still names the deletion it followed, dated after the
-// return. Times are the default agreement's, UTC, on Friday 20 November.
+// stage's "Became a Sales Qualified Lead Date"), still names the deletion
+// it followed, its return dated not before it (at the deletion's time).
+// Times are the default agreement's, UTC, on Friday 20 November.
 func TestHubSpotEarlierCardSaysTheDepartureItsHistoryHolds(t *testing.T) {
 	sent := now.Add(-5 * time.Hour)                                // 04:00, the SQL's card
 	deleted, heard := now.Add(-4*time.Hour), now.Add(-2*time.Hour) // 05:00, heard at 07:00
@@ -48,7 +48,7 @@ func TestHubSpotEarlierCardSaysTheDepartureItsHistoryHolds(t *testing.T) {
 					"hs_lifecyclestage_salesqualifiedlead_date": %q, "hs_lastmodifieddate": %d}`,
 					id, id, sent.Add(-time.Minute).Format(time.RFC3339), back.Add(-time.Minute).UnixMilli())},
 			}
-		}, []string{"Closed Fri 05:00", "Came back as an SQL Fri 04:00"}, nil},
+		}, []string{"Closed Fri 05:00", "Came back as an SQL Fri 05:00"}, []string{"04:00"}},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
