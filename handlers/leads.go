@@ -217,7 +217,10 @@ func pathID(w http.ResponseWriter, r *http.Request) (string, bool) {
 	return ext, true
 }
 
-// LeadJSON is a lead as the API shows it.
+// LeadJSON is a lead as the API shows it. StageAt is when the lead
+// entered its stage as its history dates it (handoff.Lead.StageAt), null
+// for a lead last moved before Handoff kept that time (not its last
+// update, which handoff.Lead.EnteredStageAt falls back to: no guess).
 type LeadJSON struct {
 	ID            int64          `json:"id"`
 	ExternalID    string         `json:"external_id"`
@@ -230,6 +233,7 @@ type LeadJSON struct {
 	Campaign      string         `json:"campaign,omitempty"`
 	Score         int            `json:"score"`
 	Stage         handoff.Stage  `json:"stage"`
+	StageAt       *time.Time     `json:"stage_at"`
 	Amount        float64        `json:"amount"`
 	Reason        string         `json:"reason,omitempty"`
 	Attributes    map[string]any `json:"attributes,omitempty"`
@@ -263,7 +267,7 @@ type EventJSON struct {
 func NewLeadJSON(l *handoff.Lead, events []handoff.Event) LeadJSON {
 	out := LeadJSON{
 		ID: l.ID, ExternalID: l.ExternalID, Email: l.Email, Name: l.Name, Company: l.Company, Title: l.Title,
-		Phone: l.Phone, Source: l.Source, Campaign: l.Campaign, Score: l.Score, Stage: l.Stage, Amount: l.Amount(),
+		Phone: l.Phone, Source: l.Source, Campaign: l.Campaign, Score: l.Score, Stage: l.Stage, StageAt: storedPtr(l.StageAt), Amount: l.Amount(),
 		Reason: l.Reason, Attributes: l.Attributes, Owner: l.Owner.UserID, OwnerPlatform: l.Owner.Platform,
 		OwnerEmail: l.Owner.Email, SQLAt: storedPtr(l.SQLAt), ClaimedAt: storedPtr(l.ClaimedAt), ContactedAt: storedPtr(l.ContactedAt),
 		ClaimDueAt: storedPtr(l.ClaimDueAt), ContactDueAt: storedPtr(l.ContactDueAt), SLABreached: l.SLABreached,

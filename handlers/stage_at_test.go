@@ -1,0 +1,82 @@
+package handlers_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/handlers"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// The lead the API answers (the 201 of a new lead, the 200 of a known one,
+// GET, the activities' answer) says when it entered its stage, stage_at,
+// as its history dates it: the arrival, or the occurred_at the sender
+// states; an input that changes no stage leaves it. Times are the default
+// agreement's, UTC, on Friday 20 November; the clock moves between steps.
+func TestLeadAnswersWhenItEnteredItsStage(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		clock := now.Add(-2 * time.Hour) // 07:00
+		srv := scoringServer(t, s, handoff.DefaultPolicy(), &clock)
+		for _, step := range []struct {
+			name   string
+			at     time.Time // the server's clock
+			send   func() answer
+			status int
+			stage  string
+			want   string // stage_at
+		}{
+			{"a new SQL, at its arrival", now.Add(-2 * time.Hour), func() answer {
+				return post(t, srv, `{"external_id":"sa-1","name":"Ann","stage":"sql"}`)
+			}, 201, "sql", "2026-11-20T07:00:00Z"},
+			{"lost, at its occurred_at", now, func() answer {
+				return post(t, srv, `{"external_id":"sa-1","stage":"lost","reason":"Chose a rival","occurred_at":"2026-11-20T08:15:00+01:00"}`)
+			}, 200, "lost", "2026-11-20T07:15:00Z"},
+			{"an attribute, the stage's time kept", now.Add(time.Hour), func() answer {
+				return post(t, srv, `{"external_id":"sa-1","plan":"pro"}`)
+			}, 200, "lost", "2026-11-20T07:15:00Z"},
+			{"GET", now.Add(time.Hour), func() answer {
+				return do(t, srv, "GET", "/api/leads/sa-1", "", "Bearer "+token, "")
+			}, 200, "lost", "2026-11-20T07:15:00Z"},
+			{"an activity's answer", now.Add(time.Hour), func() answer {
+				a := postActivities(t, srv, "sa-1", `{"type":"page_view","url":"https://berg.dk/pricing"}`)
+				a.body = leadOf(t, a)
+				return a
+			}, 200, "lost", "2026-11-20T07:15:00Z"},
+		} {
+			clock = step.at
+			a := step.send()
+			if a.status != step.status || a.body["stage"] != step.stage || a.body["stage_at"] != step.want {
+				t.Errorf("%s: %d, %v at %v; want %d, %s at %s", step.name, a.status, a.body["stage"], a.body["stage_at"], step.status, step.stage, step.want)
+			}
+		}
+	})
+}
+
+// A lead last moved before Handoff kept when it entered its stage says
+// stage_at null, as the other times it lacks, not its last update.
+func TestLeadJSONStageAtNullWhenUnknown(t *testing.T) {
+	entered := time.Date(2026, 11, 20, 7, 15, 0, 123456789, time.UTC)
+	for _, c := range []struct {
+		name string
+		at   *time.Time
+		want string
+	}{
+		{"kept", &entered, `"stage_at":"2026-11-20T07:15:00.123Z"`},
+		{"not kept", nil, `"stage_at":null`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l := &handoff.Lead{ID: 1, ExternalID: "x", Stage: handoff.StageLost, StageAt: c.at, UpdatedAt: now}
+			b, err := json.Marshal(handlers.NewLeadJSON(l, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(b), c.want) {
+				t.Errorf("%s; want %s", b, c.want)
+			}
+		})
+	}
+}
