@@ -490,7 +490,7 @@ func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (
 	}
 	at := now
 	if in.OccurredAt != nil {
-		at = *in.OccurredAt
+		at = l.NotBeforeDeparture(*in.OccurredAt)
 	} else if in.ChangedAt != nil {
 		at = l.CRMTime(*in.ChangedAt, now)
 	}
@@ -551,6 +551,22 @@ func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (
 	return changed, events, nil
 }
 
+// NotBeforeDeparture returns the time to date a change of l by that its
+// sender dates t: t, but for a lead that left sales (won, lost or
+// recycled) never before its departure (EnteredStageAt), so that a return,
+// or any change that follows the departure, is never dated before it and
+// the lead's history reads in order. The API's occurred_at and a CSV's
+// date are bounded by it alone (a sender may date a new lead's or an open
+// lead's stages in the past), a CRM's date by it and more (CRMTime).
+func (l *Lead) NotBeforeDeparture(t time.Time) time.Time {
+	if closing(l.Stage) {
+		if left := l.EnteredStageAt(); t.Before(left) {
+			return left
+		}
+	}
+	return t
+}
+
 // CRMTime returns the time to date a stage change of l by that a CRM says
 // it made at t, reaching Handoff at now: t, but never after now (a CRM
 // clock ahead of this one, by a small skew or more, cannot date a stage
@@ -571,11 +587,7 @@ func (l *Lead) CRMTime(t, now time.Time) time.Time {
 			floor = *at
 		}
 	}
-	if closing(l.Stage) {
-		if left := l.EnteredStageAt(); left.After(floor) {
-			floor = left
-		}
-	}
+	floor = l.NotBeforeDeparture(floor)
 	switch {
 	case floor.After(now):
 		return now

@@ -80,3 +80,46 @@ func TestLeadJSONStageAtNullWhenUnknown(t *testing.T) {
 		})
 	}
 }
+
+// A lead that left sales (lost, recycled) and comes back through the API
+// with an occurred_at before its departure is dated at the departure, as
+// a CRM's return is: its stage_at, sql_at and the return's events are the
+// departure's time, and its history, as GET answers it, reads in order,
+// ending in the return. A return dated after the departure keeps its date.
+func TestAPIReturnIsNotDatedBeforeItsDeparture(t *testing.T) {
+	for _, c := range []struct {
+		name, leave, back, want string
+	}{
+		{"lost, back before the loss", `"stage":"lost","reason":"Chose a rival"`, "2026-11-20T07:30:00Z", "2026-11-20T08:00:00Z"},
+		{"lost, back before its first SQL", `"stage":"lost","reason":"Chose a rival"`, "2026-11-20T06:00:00Z", "2026-11-20T08:00:00Z"},
+		{"recycled, back before the return to marketing", `"stage":"recycled","reason":"Not ready"`, "2026-11-20T07:59:00Z", "2026-11-20T08:00:00Z"},
+		{"lost, back after the loss", `"stage":"lost","reason":"Chose a rival"`, "2026-11-20T08:30:00Z", "2026-11-20T08:30:00Z"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+				clock := now.Add(-2 * time.Hour) // 07:00
+				srv := scoringServer(t, s, handoff.DefaultPolicy(), &clock)
+				if a := post(t, srv, `{"external_id":"rb-1","name":"Ann","stage":"sql"}`); a.status != 201 {
+					t.Fatalf("new SQL = %d %v", a.status, a.body)
+				}
+				clock = now.Add(-time.Hour) // 08:00
+				if a := post(t, srv, `{"external_id":"rb-1",`+c.leave+`}`); a.status != 200 {
+					t.Fatalf("departure = %d %v", a.status, a.body)
+				}
+				clock = now // 09:00
+				back := post(t, srv, `{"external_id":"rb-1","stage":"sql","occurred_at":"`+c.back+`"}`)
+				got := do(t, srv, "GET", "/api/leads/rb-1", "", "Bearer "+token, "")
+				for _, a := range []answer{back, got} {
+					if a.status != 200 || a.body["stage"] != "sql" || a.body["stage_at"] != c.want || a.body["sql_at"] != c.want {
+						t.Fatalf("return = %d %v at %v, sql_at %v; want 200 sql at %s", a.status, a.body["stage"], a.body["stage_at"], a.body["sql_at"], c.want)
+					}
+				}
+				events := got.body["events"].([]any)
+				last := events[len(events)-1].(map[string]any)
+				if last["kind"] != "stage" || last["stage"] != "sql" || last["at"] != c.want {
+					t.Errorf("history ends in %v; want the return, an SQL at %s: %v", last, c.want, events)
+				}
+			})
+		})
+	}
+}
