@@ -31,16 +31,17 @@ const NewCardWords = "see its new card"
 // came back as an SQL at back (handoff.OutboxEarlierCard): who the lead
 // is, how it had left sales, as the card said then (e.Left, in its closed
 // card's words: how, who held it, why, and the deal's amount, each where
-// the lead has it), and that it came back, pointing to its new card (a
-// link to it when e.NewCard is known): in words that stay true whatever
-// becomes of that card (claimed, closed), so that the card is never
-// updated again for it. It has no buttons. An erased lead's is
+// the lead has it), and that it came back, when (back, or AfterItClosed
+// for a return dated at or before the departure), pointing to its new
+// card (a link to it when e.NewCard is known): in words that stay true
+// whatever becomes of that card (claimed, closed), so that the card is
+// never updated again for it. It has no buttons. An erased lead's is
 // ErasedCard, as its erasure leaves every earlier card.
 func EarlierCard(l *handoff.Lead, e Earlier, back, now time.Time, p handoff.Policy) Message {
 	if l.ErasedAt != nil {
 		return ErasedCard()
 	}
-	came := Section{Text: "↩️ *Came back as an SQL " + Clock(back, now, p) + "*: " + NewCardWords + " in the sales channel."}
+	came := Section{Text: "↩️ *Came back as an SQL " + cameBackWhen(e.Left, back, now, p) + "*: " + NewCardWords + " in the sales channel."}
 	if e.NewCard != "" {
 		came.Link = &Link{Words: NewCardWords, URL: e.NewCard}
 	}
@@ -57,6 +58,24 @@ func EarlierCard(l *handoff.Lead, e Earlier, back, now time.Time, p handoff.Poli
 	}
 	m.Sections = append(m.Sections, came)
 	return m
+}
+
+// AfterItClosed is when an earlier card says the lead came back when its
+// return is dated at or before its departure: a return a sender dated
+// before it, which Handoff dates at the departure (Lead.NotBeforeDeparture)
+// or, stored before it did, before it. The return's time would read as if
+// the lead came back the minute it closed, or before; that it came back
+// after it closed is what is known.
+const AfterItClosed = "after it closed"
+
+// cameBackWhen is when an earlier card says the lead came back at back,
+// having left sales by left: back's time, or AfterItClosed when back is not
+// after left's (the card's "Closed" line says that time).
+func cameBackWhen(left *handoff.Event, back, now time.Time, p handoff.Policy) string {
+	if left != nil && !back.After(left.At) {
+		return AfterItClosed
+	}
+	return Clock(back, now, p)
 }
 
 // earlierFields say how lead l had left sales, in its closed card's words:

@@ -86,10 +86,8 @@ func TestEarlierCardSaysTheDepartureAsItsClosedCardDid(t *testing.T) {
 // and not when Handoff heard of it: the card's return is dated by its CRM
 // too, and the time heard would put a late loss after a return made
 // later. A departure its CRM dated after the return (events out of
-// order) shows its own time.
+// order) shows its own time, and that it came back after it closed.
 func TestEarlierCardClosedWhenItsHistorySays(t *testing.T) {
-	p := copenhagen(t)
-	owner := handoff.Owner{Platform: "slack", UserID: "U0REP42"}
 	left := func(received string, after time.Duration) *handoff.Event {
 		e := fixtures.Left(handoff.StageLost, "Chose a rival")
 		if received != "" {
@@ -100,22 +98,56 @@ func TestEarlierCardClosedWhenItsHistorySays(t *testing.T) {
 		}
 		return e
 	}
-	tests := []struct {
-		name    string
-		left    *handoff.Event
-		want    []string
-		notWant []string
-	}{
+	earlierCardsHold(t, []earlierCase{
 		{"in chat", left("", 0), []string{"Closed Fri 14:05"}, nil},
 		{"a CRM's, heard three hours late", left("2026-11-20T16:10:00Z", 0), []string{"Closed Fri 14:05"}, []string{"17:10"}},
-		{"a CRM's, dated after the return", left("", 10*time.Minute), []string{"Closed Mon 12:40", "Came back as an SQL Mon 12:30"}, nil},
-	}
-	for _, tt := range tests {
+		{"a CRM's, dated after the return", left("", 10*time.Minute), []string{"Closed Mon 12:40", "Came back as an SQL after it closed"}, []string{"12:30"}},
+	})
+}
+
+// earlierCase is the earlier card of the fixture lead, back at
+// fixtures.Back, that left by left: what it says and what it must not.
+type earlierCase struct {
+	name    string
+	left    *handoff.Event
+	want    []string
+	notWant []string
+}
+
+// earlierCardsHold checks each case's earlier card, the lead owned by a
+// Slack rep, in Copenhagen's time.
+func earlierCardsHold(t *testing.T, cases []earlierCase) {
+	t.Helper()
+	p := copenhagen(t)
+	owner := handoff.Owner{Platform: "slack", UserID: "U0REP42"}
+	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
 			m := bot.EarlierCard(fixtures.OwnedLead(p, handoff.StageSQL, owner), bot.Earlier{Left: tt.left, Owner: owner}, fixtures.Back, fixtures.Now, p)
 			cardHolds(t, cardText(m), tt.want, tt.notWant)
 		})
 	}
+}
+
+// An earlier card says when the lead came back only when its return is
+// dated after its departure: a return dated at the departure (one its
+// sender dated before it, which Handoff dates at it) or before it (stored
+// so before Handoff did) says that it came back after it closed, the
+// "Closed" line giving that time, rather than a return the minute it
+// closed, or before. A return after the departure, by seconds too, or
+// with no departure known, keeps its time.
+func TestEarlierCardCameBackAfterItClosed(t *testing.T) {
+	leftAt := func(d time.Duration) *handoff.Event {
+		e := fixtures.Left(handoff.StageLost, "Chose a rival")
+		e.At = fixtures.Back.Add(d)
+		return e
+	}
+	earlierCardsHold(t, []earlierCase{
+		{"dated at the departure", leftAt(0), []string{"Came back as an SQL after it closed*: see its new card", "Closed Mon 12:30"}, []string{"SQL Mon"}},
+		{"dated before the departure", leftAt(10 * time.Minute), []string{"Came back as an SQL after it closed*", "Closed Mon 12:40"}, []string{"12:30"}},
+		{"twenty seconds after the departure", leftAt(-20 * time.Second), []string{"Came back as an SQL Mon 12:30*", "Closed Mon 12:29"}, []string{"after it closed"}},
+		{"after the departure", leftAt(-72 * time.Hour), []string{"Came back as an SQL Mon 12:30*", "Closed Fri 12:30"}, []string{"after it closed"}},
+		{"no departure known", nil, []string{"Came back as an SQL Mon 12:30*"}, []string{"after it closed", "Closed"}},
+	})
 }
 
 // cardHolds fails the test unless card text holds each of want and none

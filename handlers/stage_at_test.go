@@ -7,7 +7,12 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/bot/outbox"
+	slackbot "github.com/handoff/handoff/bot/slack"
+	"github.com/handoff/handoff/bot/slack/slacktest"
 	"github.com/handoff/handoff/handlers"
+	"github.com/handoff/handoff/internal/testkit"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -118,6 +123,74 @@ func TestAPIReturnIsNotDatedBeforeItsDeparture(t *testing.T) {
 				last := events[len(events)-1].(map[string]any)
 				if last["kind"] != "stage" || last["stage"] != "sql" || last["at"] != c.want {
 					t.Errorf("history ends in %v; want the return, an SQL at %s: %v", last, c.want, events)
+				}
+			})
+		})
+	}
+}
+
+// A lead lost through the API and sent back as an SQL with an occurred_at
+// before the loss has its first card in the sales channel (a stand-in
+// Slack) updated to say that it came back after it closed, "Closed" at the
+// loss's time, not at a time before it nor at that minute; a return dated
+// after the loss says its time.
+func TestAPIReturnBeforeItsDepartureEarlierCard(t *testing.T) {
+	for _, c := range []struct {
+		name, back string
+		want       []string
+		notWant    []string
+	}{
+		{"back before the loss", "2026-11-20T07:30:00Z", []string{"Came back as an SQL after it closed", "Closed Fri 08:00"}, []string{"07:30", "SQL Fri"}},
+		{"back after the loss", "2026-11-20T08:30:00Z", []string{"Came back as an SQL Fri 08:30", "Closed Fri 08:00"}, []string{"after it closed"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+				clock := now.Add(-2 * time.Hour) // 07:00
+				srv := scoringServer(t, s, handoff.DefaultPolicy(), &clock)
+				fake := slacktest.New(slackToken)
+				t.Cleanup(fake.Close)
+				disp := outbox.New(outbox.Config{Store: s, Policy: handoff.DefaultPolicy(), Logger: discardLogger(), Now: func() time.Time { return clock },
+					Targets: []bot.Target{{Platform: slackbot.NewPlatform(slackbot.NewClient(slackToken, "", fake.APIURL(), slacktest.ClientTimeout)), SalesChannel: salesChannel}}})
+				for _, step := range []struct {
+					at   time.Time
+					body string
+				}{
+					{now.Add(-2 * time.Hour), `{"external_id":"ec-1","name":"Ann","company":"Berg ApS","stage":"sql"}`},
+					{now.Add(-time.Hour), `{"external_id":"ec-1","stage":"lost","reason":"Chose a rival"}`},
+					{now, `{"external_id":"ec-1","stage":"sql","occurred_at":"` + c.back + `"}`},
+				} {
+					clock = step.at
+					if a := post(t, srv, step.body); a.status != 200 && a.status != 201 {
+						t.Fatalf("%s = %d %v", step.body, a.status, a.body)
+					}
+					testkit.Drain(t, disp)
+				}
+				msgs := fake.Messages(salesChannel)
+				if len(msgs) != 2 {
+					t.Fatalf("sales channel holds %d messages, want the first card and the return's", len(msgs))
+				}
+				var earlier string
+				for _, m := range msgs {
+					blocks, err := json.Marshal(m.Blocks)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if card := m.Text + string(blocks); strings.Contains(card, "Came back: ") {
+						earlier = card
+					}
+				}
+				if earlier == "" {
+					t.Fatalf("no card says the lead came back: %+v", msgs)
+				}
+				for _, w := range c.want {
+					if !strings.Contains(earlier, w) {
+						t.Errorf("the first card lacks %q: %s", w, earlier)
+					}
+				}
+				for _, w := range c.notWant {
+					if strings.Contains(earlier, w) {
+						t.Errorf("the first card holds %q: %s", w, earlier)
+					}
 				}
 			})
 		})

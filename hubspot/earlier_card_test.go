@@ -19,7 +19,8 @@ import (
 // deleted the contact, not when Handoff heard of it; a contact sent again
 // after its deletion, its SQL dated by HubSpot before the deletion (the
 // stage's "Became a Sales Qualified Lead Date"), still names the deletion
-// it followed, its return dated not before it (at the deletion's time).
+// it followed, its return dated not before it (at the deletion's time):
+// the card says that it came back after it closed, not at that minute.
 // Times are the default agreement's, UTC, on Friday 20 November.
 func TestHubSpotEarlierCardSaysTheDepartureItsHistoryHolds(t *testing.T) {
 	sent := now.Add(-5 * time.Hour)                                // 04:00, the SQL's card
@@ -48,7 +49,7 @@ func TestHubSpotEarlierCardSaysTheDepartureItsHistoryHolds(t *testing.T) {
 					"hs_lifecyclestage_salesqualifiedlead_date": %q, "hs_lastmodifieddate": %d}`,
 					id, id, sent.Add(-time.Minute).Format(time.RFC3339), back.Add(-time.Minute).UnixMilli())},
 			}
-		}, []string{"Closed Fri 05:00", "Came back as an SQL Fri 05:00"}, []string{"04:00"}},
+		}, []string{"Closed Fri 05:00", "Came back as an SQL after it closed"}, []string{"04:00", "SQL Fri"}},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

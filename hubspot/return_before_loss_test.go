@@ -15,10 +15,10 @@ import (
 // after it had left sales (lifecycle stage "other": back to marketing, at
 // 05:00), with a "Became a Sales Qualified Lead Date" before it left, is
 // dated not before its departure: its new SQL is posted on a new card and
-// its earlier card updated to say that it came back at 05:00, the time it
-// left, not before: also when HubSpot's date falls before the earlier SQL
-// itself, which once dated the return as that SQL and left its card as
-// it was. Times are the default agreement's, UTC, on Friday 20 November.
+// its earlier card updated to say that it came back after it closed at
+// 05:00, not at the minute it left, nor before: also when HubSpot's date
+// falls before the earlier SQL itself, which once dated the return as that
+// SQL and left its card as it was. Times are the default agreement's, UTC, on Friday 20 November.
 func TestHubSpotReturnDatedBeforeItsDepartureComesBackAfterIt(t *testing.T) {
 	sent := now.Add(-5 * time.Hour)                                                          // 04:00, the SQL's card
 	left := now.Add(-4 * time.Hour)                                                          // 05:00, back to marketing
@@ -42,7 +42,7 @@ func TestHubSpotReturnDatedBeforeItsDepartureComesBackAfterIt(t *testing.T) {
 				testkit.Drain(t, disp)
 				newCard(t, s, lead.ID, first)
 				old := cardNow(t, fake, first.MessageID)
-				for _, w := range []string{"Came back: ", "Back to marketing", "Closed Fri 05:00", "Came back as an SQL Fri 05:00"} {
+				for _, w := range []string{"Came back: ", "Back to marketing", "Closed Fri 05:00", "Came back as an SQL after it closed"} {
 					if !strings.Contains(old, w) {
 						t.Errorf("the first card lacks %q: %s", w, old)
 					}
