@@ -1,10 +1,12 @@
 package slack_test
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
@@ -20,47 +22,67 @@ import (
 // through the route named (chat.postEphemeral in the click's channel, or
 // the click's response_url, which needs no token, when Slack refused the
 // bot token), and nothing else; the failure is logged once as "slack:
-// open form" at the level named (a warning for Slack not answering, an
-// expired trigger and a trigger already exchanged, Slack's timing), with
-// Slack's answer, and the lead is left as it was. The expired trigger,
-// the trigger already exchanged and the refused token were answered "the
-// form could not be opened" in the channel and logged as errors before.
+// open form" at the level named (a warning for Slack not answering: its
+// failure, or no answer within SLACK_TIMEOUT; for an expired trigger and
+// a trigger already exchanged, Slack's timing), with Slack's answer, and
+// the lead is left as it was. The expired trigger, the trigger already
+// exchanged and the refused token were answered "the form could not be
+// opened" in the channel and logged as errors before.
 func TestSocketModeFormNotOpened(t *testing.T) {
 	const formFailed = "slack: open form"
 	noAnswer := bot.FormUnanswered(slackbot.Name)
+	// slackError and serverError make views.open's next answer a Slack
+	// error code, or a 500.
+	slackError := func(code string) func(*testing.T, *slacktest.Server) {
+		return func(_ *testing.T, f *slacktest.Server) { f.ErrorNext("views.open", 1, code) }
+	}
+	serverError := func(_ *testing.T, f *slacktest.Server) {
+		f.FailNext("views.open", 1, http.StatusInternalServerError, 0)
+	}
 	tests := []struct {
-		name  string
-		fail  func(f *slacktest.Server)
-		level string // of the log line
-		names string // in the log line: Slack's answer
-		told  string // the user's notice
-		via   string // the route of the notice: the fake's method
+		name string
+		// timeout is SLACK_TIMEOUT; 0 for slacktest.ClientTimeout.
+		timeout time.Duration
+		fail    func(t *testing.T, f *slacktest.Server)
+		level   string // of the log line
+		names   string // in the log line: Slack's answer
+		told    string // the user's notice
+		via     string // the route of the notice: the fake's method
 	}{
-		{"SlackFailed", func(f *slacktest.Server) { f.ErrorNext("views.open", 1, "internal_error") },
-			"WARN", "internal_error", noAnswer, "chat.postEphemeral"},
-		{"ServerError", func(f *slacktest.Server) { f.FailNext("views.open", 1, http.StatusInternalServerError, 0) },
-			"WARN", "500", noAnswer, "chat.postEphemeral"},
-		{"ModalRefused", func(f *slacktest.Server) { f.ErrorNext("views.open", 1, "invalid_blocks") },
-			"ERROR", "invalid_blocks", bot.FormNotOpened, "chat.postEphemeral"},
+		{"SlackFailed", 0, slackError("internal_error"), "WARN", "internal_error", noAnswer, "chat.postEphemeral"},
+		{"ServerError", 0, serverError, "WARN", "500", noAnswer, "chat.postEphemeral"},
+		// Slack never answers views.open: the client gives up after
+		// SLACK_TIMEOUT (short here, so that the test does not wait the
+		// rig's), and the fake answers only once it has.
+		{"HeldPastTheClientTimeout", time.Second, func(t *testing.T, f *slacktest.Server) {
+			_, gaveUp, release := f.Hold("views.open")
+			done := make(chan struct{})
+			t.Cleanup(func() { close(done); release() })
+			go func() {
+				select {
+				case <-gaveUp: // the client gave up: Slack never answered
+					release()
+				case <-done:
+				}
+			}()
+		}, "WARN", "Client.Timeout exceeded", noAnswer, "chat.postEphemeral"},
+		{"ModalRefused", 0, slackError("invalid_blocks"), "ERROR", "invalid_blocks", bot.FormNotOpened, "chat.postEphemeral"},
 		// Slack's timing: the form was asked for after the 3 s a
 		// trigger lasts.
-		{"ExpiredTrigger", func(f *slacktest.Server) { f.ErrorNext("views.open", 1, "expired_trigger_id") },
-			"WARN", "expired_trigger_id", slackbot.FormExpired, "chat.postEphemeral"},
+		{"ExpiredTrigger", 0, slackError("expired_trigger_id"), "WARN", "expired_trigger_id", slackbot.FormExpired, "chat.postEphemeral"},
 		// Slack's timing: a form was opened with the click's trigger
 		// already (the click handled twice).
-		{"TriggerUsed", func(f *slacktest.Server) { f.ErrorNext("views.open", 1, "exchanged_trigger_id") },
-			"WARN", "exchanged_trigger_id", slackbot.FormTriggerUsed, "chat.postEphemeral"},
+		{"TriggerUsed", 0, slackError("exchanged_trigger_id"), "WARN", "exchanged_trigger_id", slackbot.FormTriggerUsed, "chat.postEphemeral"},
 		// Slack refuses the bot token: the response_url needs none.
-		{"TokenRevoked", func(f *slacktest.Server) { f.ErrorNext("views.open", 1, "token_revoked") },
-			"ERROR", "token_revoked", bot.FormAccessRefused(slackbot.Name), "response_url"},
+		{"TokenRevoked", 0, slackError("token_revoked"), "ERROR", "token_revoked", bot.FormAccessRefused(slackbot.Name), "response_url"},
 	}
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		for i, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				r := newSocketRig(t, s, appToken)
+				r := newSocketRigOn(t, s, appToken, slacktest.New(token), nil, cmp.Or(tt.timeout, slacktest.ClientTimeout))
 				r.slack.SetGroup("SMANAGERS", "UBOSS")
 				l := r.announced(t, fmt.Sprintf("sock-form-%d", i))
-				tt.fail(r.slack)
+				tt.fail(t, r.slack)
 				r.start(t)
 				c := r.conn(t, 1)
 				id, err := c.Interactive(slacktest.ClickPayload("UREP", salesChannel, "1700000000.000001", bot.ActionNotAFit, fmt.Sprint(l.ID), r.slack.ResponseURL("UREP")))
@@ -71,7 +93,8 @@ func TestSocketModeFormNotOpened(t *testing.T) {
 					t.Fatalf("ack = %s, want an empty ack", ack.Payload)
 				}
 				r.drain(t)
-				if opens := r.slack.Calls("views.open"); len(opens) != 1 || opens[0].Param("trigger_id") != "trigger-UREP" {
+				// A held views.open is recorded once the fake answers it.
+				if opens := r.slack.Wait("views.open", 1, ackPatience); len(opens) != 1 || opens[0].Param("trigger_id") != "trigger-UREP" {
 					t.Fatalf("views.open calls = %+v, want one with the click's trigger; log:\n%s", opens, r.log.String())
 				}
 				var told []string
