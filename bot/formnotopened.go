@@ -27,3 +27,14 @@ func FormAccessRefused(platform string) string {
 	return "Sorry, Handoff could not open the form: " + name + " refused Handoff's access, so it did nothing. " +
 		"Please tell your " + name + " admin; Handoff's log says what to fix."
 }
+
+// FormPlatformBusy is the answer to a click whose form the platform did
+// not open because it takes no calls from apps while it is busy with a
+// change its admins made (busy says which, in the platform's words: Slack
+// moving a workspace into its Enterprise organization): nothing was done,
+// nobody need mend anything, and the user may try again once the change
+// is done.
+func FormPlatformBusy(platform, busy string) string {
+	return "Sorry, Handoff could not open the form: " + platformTitle(platform) + " is " + busy +
+		" and takes no calls from apps until that is done, so Handoff did nothing. Please try again once it is done."
+}

@@ -22,12 +22,16 @@ import (
 // that the form may be open already, and to click again if they do not
 // see it. An auth failure (Slack refuses the bot token) is an error for
 // an admin to mend, and the user is told through the click's
-// response_url, which needs no token, to tell the admin. Before, all
-// three were logged at error level and answered "Sorry, the form could
-// not be opened. Please try again." through chat.postEphemeral, which
-// Slack refuses too when it refuses the token.
+// response_url, which needs no token, to tell the admin. A workspace
+// Slack is moving into its Enterprise organization (team_added_to_org,
+// org_login_required: Slack refuses calls until the move is done) is a
+// warning, and the user is told through the response_url, which is no
+// Web API call, to try again once the move is done. Before, all of them
+// were logged at error level and answered "Sorry, the form could not be
+// opened. Please try again." through chat.postEphemeral, which Slack
+// refuses too when it refuses the token.
 func TestSlackFormNotOpenedIsToldToTheUser(t *testing.T) {
-	refused := bot.FormAccessRefused(slackbot.Name)
+	refused, busy := bot.FormAccessRefused(slackbot.Name), bot.FormPlatformBusy(slackbot.Name, slackbot.MovingToOrg)
 	tests := []struct {
 		name  string
 		code  string // views.open's Slack error
@@ -39,6 +43,8 @@ func TestSlackFormNotOpenedIsToldToTheUser(t *testing.T) {
 		{"TriggerUsed", "exchanged_trigger_id", slog.LevelWarn, slackbot.FormTriggerUsed, "chat.postEphemeral to UREP"},
 		{"InvalidAuth", "invalid_auth", slog.LevelError, refused, "response_url /response/UREP"},
 		{"TokenRevoked", "token_revoked", slog.LevelError, refused, "response_url /response/UREP"},
+		{"MovingToOrg", "team_added_to_org", slog.LevelWarn, busy, "response_url /response/UREP"},
+		{"OrgLoginRequired", "org_login_required", slog.LevelWarn, busy, "response_url /response/UREP"},
 	}
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		for i, tt := range tests {

@@ -20,10 +20,14 @@ import (
 // answering, an expired trigger and a trigger already exchanged (the
 // click handled twice) are Slack's doing (warnings); a bot token Slack
 // refuses is told through the response_url, which needs none (an error,
-// for an admin to mend); anything else keeps the old answer. A trigger
-// already exchanged was answered as anything else, an error, before.
+// for an admin to mend); a workspace Slack is moving into its Enterprise
+// organization (team_added_to_org, org_login_required: Slack takes no
+// calls until the move is done) is a warning told through the
+// response_url, which is no Web API call; anything else keeps the old
+// answer. A trigger already exchanged, and a workspace being moved, were
+// answered as anything else, an error, before.
 func TestFormFailure(t *testing.T) {
-	noAnswer, refused := bot.FormUnanswered(Name), bot.FormAccessRefused(Name)
+	noAnswer, refused, busy := bot.FormUnanswered(Name), bot.FormAccessRefused(Name), bot.FormPlatformBusy(Name, MovingToOrg)
 	timeout := &url.Error{Op: "Post", URL: "https://slack.com/api/views.open", Err: context.DeadlineExceeded}
 	tests := []struct {
 		name           string
@@ -39,6 +43,8 @@ func TestFormFailure(t *testing.T) {
 		{"AccountInactive", slackapi.SlackErrorResponse{Err: "account_inactive"}, slog.LevelError, refused, true},
 		{"TokenRevoked", slackapi.SlackErrorResponse{Err: "token_revoked"}, slog.LevelError, refused, true},
 		{"TokenExpired", slackapi.SlackErrorResponse{Err: "token_expired"}, slog.LevelError, refused, true},
+		{"MovingToOrg", slackapi.SlackErrorResponse{Err: "team_added_to_org"}, slog.LevelWarn, busy, true},
+		{"OrgLoginRequired", slackapi.SlackErrorResponse{Err: "org_login_required"}, slog.LevelWarn, busy, true},
 		{"SlackFailed", slackapi.SlackErrorResponse{Err: "internal_error"}, slog.LevelWarn, noAnswer, false},
 		{"RateLimitedWithoutRetryAfter", slackapi.SlackErrorResponse{Err: "ratelimited"}, slog.LevelWarn, noAnswer, false},
 		{"RateLimited", &slackapi.RateLimitedError{RetryAfter: time.Second}, slog.LevelWarn, noAnswer, false},

@@ -294,15 +294,18 @@ func (p *Platform) Email(ctx context.Context, userID string) (string, error) {
 	return u.Profile.Email, nil
 }
 
-// transient lists Slack error codes worth retrying, with tokenRefused's.
-// Auth errors are among them: messages should survive until an admin
-// fixes the token. So is a workspace's migration to an Enterprise
-// organization (team_added_to_org, org_login_required: unavailable until
-// it is done).
+// transient lists Slack error codes worth retrying, with tokenRefused's
+// and movingToOrg's. Auth errors are among them: messages should survive
+// until an admin fixes the token. So is a workspace's migration to an
+// Enterprise organization (unavailable until it is done).
 var transient = map[string]bool{
 	"internal_error": true, "fatal_error": true, "service_unavailable": true, "request_timeout": true,
-	"team_added_to_org": true, "org_login_required": true,
 }
+
+// movingToOrg lists the Slack error codes of a workspace Slack is moving
+// into its Enterprise organization: Slack takes no calls from apps until
+// the move is done.
+var movingToOrg = map[string]bool{"team_added_to_org": true, "org_login_required": true}
 
 // tokenRefused lists the Slack error codes of a bot token Slack does not
 // accept (an auth failure): every call fails alike until an admin sets a
@@ -366,7 +369,7 @@ func classify(method string, err error) error {
 		if rateLimited[se.Err] {
 			return &bot.RetryAfterError{After: RateLimitedWait, Err: err}
 		}
-		if transient[se.Err] || tokenRefused[se.Err] {
+		if transient[se.Err] || tokenRefused[se.Err] || movingToOrg[se.Err] {
 			return err
 		}
 		return bot.Permanent(err)

@@ -21,13 +21,15 @@ import (
 // is acknowledged empty; its user is told privately why and what to do,
 // through the route named (chat.postEphemeral in the click's channel, or
 // the click's response_url, which needs no token, when Slack refused the
-// bot token), and nothing else; the failure is logged once as "slack:
-// open form" at the level named (a warning for Slack not answering: its
-// failure, or no answer within SLACK_TIMEOUT; for an expired trigger and
-// a trigger already exchanged, Slack's timing), with Slack's answer, and
-// the lead is left as it was. The expired trigger, the trigger already
-// exchanged and the refused token were answered "the form could not be
-// opened" in the channel and logged as errors before.
+// bot token or takes no Web API calls while it moves the workspace), and
+// nothing else; the failure is logged once as "slack: open form" at the
+// level named (a warning for Slack not answering: its failure, or no
+// answer within SLACK_TIMEOUT; for an expired trigger and a trigger
+// already exchanged, Slack's timing; and for the move), with Slack's
+// answer, and the lead is left as it was. The expired trigger,
+// the trigger already exchanged, the refused token and the workspace
+// Slack is moving into its organization were answered "the form could
+// not be opened" in the channel and logged as errors before.
 func TestSocketModeFormNotOpened(t *testing.T) {
 	const formFailed = "slack: open form"
 	noAnswer := bot.FormUnanswered(slackbot.Name)
@@ -75,6 +77,9 @@ func TestSocketModeFormNotOpened(t *testing.T) {
 		{"TriggerUsed", 0, slackError("exchanged_trigger_id"), "WARN", "exchanged_trigger_id", slackbot.FormTriggerUsed, "chat.postEphemeral"},
 		// Slack refuses the bot token: the response_url needs none.
 		{"TokenRevoked", 0, slackError("token_revoked"), "ERROR", "token_revoked", bot.FormAccessRefused(slackbot.Name), "response_url"},
+		// Slack moves the workspace into its Enterprise organization:
+		// it takes no Web API calls until that is done.
+		{"MovingToOrg", 0, slackError("team_added_to_org"), "WARN", "team_added_to_org", bot.FormPlatformBusy(slackbot.Name, slackbot.MovingToOrg), "response_url"},
 	}
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		for i, tt := range tests {
