@@ -38,3 +38,14 @@ func FormPlatformBusy(platform, busy string) string {
 	return "Sorry, Handoff could not open the form: " + platformTitle(platform) + " is " + busy +
 		" and takes no calls from apps until that is done, so Handoff did nothing. Please try again once it is done."
 }
+
+// FormAppBlocked is the answer to a click whose form the platform did not
+// send because one of its admins has blocked the app (Teams' app
+// permission policies: the Bot Connector's BotDisabledByAdmin): Handoff's
+// credentials are fine, but only the platform's admin can allow the app
+// again, and Handoff's log, at error level, says where.
+func FormAppBlocked(platform string) string {
+	name := platformTitle(platform)
+	return "Sorry, Handoff could not open the form: a " + name + " admin has blocked the Handoff app, so it did nothing. " +
+		"Please ask your " + name + " admin to allow it; Handoff's log says where."
+}

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -26,11 +27,17 @@ import (
 // Microsoft refusing Handoff's credentials (the Bot Connector's 401 to the
 // bot's token, the token endpoint's 401 to an expired client secret) is
 // logged as an error, and the user is asked to tell their Teams admin,
-// once the outbox can send again. Before, every failure was answered
-// "Sorry, the form could not be opened. Please try again." and the
-// credentials' refusal logged as a warning. Rita opened a form before
-// each (her role is known, her chat with the bot too): the form's send is
-// the click's only call to Microsoft.
+// once the outbox can send again. A Teams admin having blocked the app
+// (the Bot Connector's 403 BotDisabledByAdmin to the user's chat) is
+// logged as an error with what to do, and the user is told that an admin
+// blocked the app and to ask them to allow it: the notice goes to the
+// same chat, refused too and given up, so it reaches the user once the
+// admin has allowed the app and retried it (handoff outbox retry). Before,
+// every failure was answered "Sorry, the form could not be opened. Please
+// try again." and the credentials' refusal logged as a warning; the
+// blocked app was answered so until bot.FormAppBlocked. Rita opened a
+// form before each (her role is known, her chat with the bot too): the
+// form's send is the click's only call to Microsoft.
 func TestTeamsFormNotSentIsToldWhy(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -66,6 +73,24 @@ func TestTeamsFormNotSentIsToldWhy(t *testing.T) {
 			e.deliver()
 			return func() { e.bf.ExpireSecret(false) } // an admin set a new secret
 		}, slog.LevelError, "AADSTS7000222", bot.FormAccessRefused(teams.Name)},
+		{"AppBlockedByAdmin", 0, func(t *testing.T, e *teamsEnv) func() {
+			chat := e.chatWith(t, ritaID)
+			e.bf.Refuse(chat, http.StatusForbidden, "BotDisabledByAdmin")
+			return func() {
+				e.deliver() // the notice, to the same chat, is refused too: given up
+				dead, err := e.store.DeadOutbox(context.Background(), 0)
+				if err != nil || len(dead) == 0 || !strings.Contains(dead[len(dead)-1].LastError, "BotDisabledByAdmin") {
+					t.Fatalf("dead messages %+v, %v; want the notice, refused", dead, err)
+				}
+				// The admin allowed the app again, and ran handoff outbox
+				// retry.
+				e.bf.Refuse(chat, 0, "")
+				if _, err := e.store.RetryDeadOutbox(context.Background(), e.clock.Now(), dead[len(dead)-1].ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}, slog.LevelError, "BotDisabledByAdmin: refused by the test (a Teams admin has blocked the app: allow it in the Teams admin center",
+			bot.FormAppBlocked(teams.Name)},
 	}
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		for i, tt := range tests {
@@ -122,4 +147,17 @@ func (e *teamsEnv) formsSent(t *testing.T, lead int64) int {
 		}
 	}
 	return forms
+}
+
+// chatWith returns the conversation id of user's one-to-one chat with the
+// bot, which the bot has sent to before.
+func (e *teamsEnv) chatWith(t *testing.T, user string) string {
+	t.Helper()
+	for _, c := range callsOf(e.bf, "send") {
+		if e.bf.ChatUser(c.ConversationID) == user {
+			return c.ConversationID
+		}
+	}
+	t.Fatalf("the bot has not sent to %s's chat", user)
+	return ""
 }

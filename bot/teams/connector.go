@@ -350,6 +350,15 @@ func credentialsRefused(err error) bool {
 	return errors.As(err, &ce)
 }
 
+// appBlocked reports whether err, or an error it wraps, is the Bot
+// Connector's refusal of an app a Teams admin has blocked (403
+// BotDisabledByAdmin, whose fix the error names): Handoff's credentials
+// are fine, and only the admin can allow the app again.
+func appBlocked(err error) bool {
+	var se *StatusError
+	return errors.As(err, &se) && se.ErrorCode == "BotDisabledByAdmin"
+}
+
 // StatusError is a Bot Connector answer other than 2xx.
 type StatusError struct {
 	Op   string

@@ -20,11 +20,14 @@ import (
 // the answers of Microsoft's token endpoint and Bot Connector. Microsoft
 // refusing the bot's credentials (the token endpoint's 4xx: a wrong or
 // expired secret, an unknown tenant; the Bot Connector's 401) is an error
-// for an admin to mend; Microsoft not answering (5xx, 429) is a warning;
-// a form or chat the Bot Connector refused, and a failure of Handoff's
-// own, are errors told as before. Before, the credentials' refusals and
-// the Bot Connector's refusals were warnings, and every failure was told
-// the same words.
+// for an admin to mend; so is a Teams admin having blocked the app (the
+// Bot Connector's 403 BotDisabledByAdmin), told in words of its own, as
+// its credentials are fine; Microsoft not answering (5xx, 429) is a
+// warning; a form or chat the Bot Connector refused, and a failure of
+// Handoff's own, are errors told as before. Before, the credentials'
+// refusals and the Bot Connector's refusals were warnings, and every
+// failure was told the same words; the blocked app was told them until
+// FormAppBlocked.
 func TestFormFailure(t *testing.T) {
 	noAnswer, refused := bot.FormUnanswered(Name), bot.FormAccessRefused(Name)
 	tests := []struct {
@@ -50,6 +53,8 @@ func TestFormFailure(t *testing.T) {
 		{"BotConnectorRateLimited", "connector", http.StatusTooManyRequests, `{"error":{"code":"TooManyRequests"}}`, slog.LevelWarn, noAnswer},
 		{"FormTooLarge", "connector", http.StatusRequestEntityTooLarge, `{"error":{"code":"MessageSizeTooBig","message":"Message size too large."}}`,
 			slog.LevelError, bot.FormNotOpened},
+		{"AppBlockedByAdmin", "connector", http.StatusForbidden, `{"error":{"code":"BotDisabledByAdmin","message":"The tenant admin disabled this bot"}}`,
+			slog.LevelError, bot.FormAppBlocked(Name)},
 		{"ChatBlocked", "connector", http.StatusForbidden, `{"error":{"code":"ConversationBlockedByUser","message":"User blocked the conversation with the bot."}}`,
 			slog.LevelError, bot.FormNotOpened},
 	}

@@ -241,11 +241,13 @@ func (s *Server) roleOf(id string) string {
 	return "user"
 }
 
-// Refuse makes every post, reply and update in the channel conversation
-// (its id without ";messageid=") fail with status and the Bot Connector
-// error code, as Teams answers once the app is removed from the channel's
-// team (403 BotNotInConversationRoster) or the channel is deleted (404
-// ConversationNotFound); a status of 0 accepts them again.
+// Refuse makes every post, reply and update in the conversation (a
+// channel's, its id without ";messageid=", or a user's chat with the bot)
+// fail with status and the Bot Connector error code, as Teams answers
+// once the app is removed from the channel's team (403
+// BotNotInConversationRoster), the channel is deleted (404
+// ConversationNotFound) or a Teams admin blocks the app (403
+// BotDisabledByAdmin); a status of 0 accepts them again.
 func (s *Server) Refuse(conversation string, status int, code string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
