@@ -45,7 +45,8 @@ func TokenURL(tenantID string) string {
 // timeout. Errors are classified for the outbox: *bot.RetryAfterError for
 // 429, and for a 408, 412 or 5xx that says when to come back (Retry-After,
 // as a 503 Service Unavailable may), bot.Permanent for 400/403/404 and
-// other client errors, and plain (retried) errors for 401, other 408, 412
+// other client errors, and plain (retried) errors for 401, a 403 of a
+// Teams admin having blocked the app (BotDisabledByAdmin), other 408, 412
 // and 5xx answers, and network failures. Microsoft's refusal of the bot's
 // credentials (the token endpoint's 4xx, the Bot Connector's 401) is also
 // marked for what to tell a user (credentialsRefused). It is safe for
@@ -326,6 +327,10 @@ func (c *Connector) send(req *http.Request, op, token string, out any) error {
 		return &credentialsError{err: err}
 	case code == http.StatusRequestTimeout, code == http.StatusPreconditionFailed, code >= 500:
 		return unavailable(resp, c.Now(), err)
+	case appBlocked(err):
+		// Only a Teams admin can mend it, by allowing the app: retried,
+		// as a refused credential is, so that messages survive until then.
+		return err
 	default:
 		return bot.Permanent(err)
 	}
