@@ -389,7 +389,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 		if err := migrateDeletedRecords(tx); err != nil {
 			return err
 		}
-		return migrateReopenedReasons(tx)
+		if err := migrateReopenedReasons(tx); err != nil {
+			return err
+		}
+		return migrateStageTimes(tx)
 	})
 }
 
