@@ -116,6 +116,14 @@ func BenchmarkFunnelYear(b *testing.B) {
 // building it first when it is missing.
 func benchStore(b *testing.B, dialect string, n int) *storage.Store {
 	b.Helper()
+	// Migrating again adds any index introduced since the fixture was cached.
+	return storagetest.OpenURL(b, benchURL(b, dialect, n), storage.Options{})
+}
+
+// benchURL returns the database URL of the cached fixture of n leads,
+// building it first when it is missing.
+func benchURL(b *testing.B, dialect string, n int) string {
+	b.Helper()
 	var dbURL string
 	if dialect == storage.DialectSQLite {
 		path := filepath.Join(os.TempDir(), fmt.Sprintf("handoff-bench-funnel-v%d-%d.db", benchFixtureVersion, n))
@@ -163,8 +171,7 @@ func benchStore(b *testing.B, dialect string, n int) *storage.Store {
 			}
 		}
 	}
-	// Migrating again adds any index introduced since the fixture was cached.
-	return storagetest.OpenURL(b, dbURL, storage.Options{})
+	return dbURL
 }
 
 // buildFixture migrates a new database at dbURL and bulk-loads n leads with
