@@ -26,8 +26,9 @@ type Lead struct {
 	Stage       Stage
 	// StageAt is when the lead entered Stage, as its history dates it: the
 	// time of the stage (or release) event recorded for it, a CRM's date
-	// for a CRM's change. Nil for a lead stored before it was kept
-	// (EnteredStageAt falls back to UpdatedAt).
+	// for a CRM's change. Nil for a lead stored before it was kept whose
+	// history did not say when (the store dates the others from it once,
+	// at its migration); EnteredStageAt falls back to UpdatedAt.
 	StageAt *time.Time
 	// Reached is the rank of the highest main-path stage ever entered (-1 for none).
 	Reached     int
@@ -144,8 +145,8 @@ type Event struct {
 }
 
 // EnteredStageAt returns when the lead entered its current stage: StageAt,
-// or, for a lead stored before StageAt was kept, its last update, which is
-// never before it.
+// or, for a lead stored before StageAt was kept whose history did not
+// date it, its last update, which is never before it.
 func (l *Lead) EnteredStageAt() time.Time {
 	if l.StageAt != nil {
 		return *l.StageAt

@@ -219,8 +219,9 @@ func pathID(w http.ResponseWriter, r *http.Request) (string, bool) {
 
 // LeadJSON is a lead as the API shows it. StageAt is when the lead
 // entered its stage as its history dates it (handoff.Lead.StageAt), null
-// for a lead last moved before Handoff kept that time (not its last
-// update, which handoff.Lead.EnteredStageAt falls back to: no guess).
+// for a lead last moved before Handoff kept that time whose history does
+// not say (not its last update, which handoff.Lead.EnteredStageAt falls
+// back to: no guess).
 type LeadJSON struct {
 	ID            int64          `json:"id"`
 	ExternalID    string         `json:"external_id"`
