@@ -27,19 +27,33 @@ func (in LeadInput) OldRecord(p Policy, now time.Time) bool {
 // an SQL counts in the funnel when the record says, and is held to its
 // deadlines from then, as one the record makes an SQL is (an old record
 // imported live is announced past its claim deadline, and the default
-// import stops at it). An input from history (History) is also scored as
-// of its date, and stays history (keepAsHistory); any other at now.
+// import stops at it); but never before the lead entered the stage it is
+// moved from (notBeforeItsStage). An input from history (History) is also
+// scored as of its date, and stays history (keepAsHistory); any other at
+// now.
 func (in LeadInput) Rescore(l *Lead, activities []Activity, now time.Time, policy Policy) (bool, []Event) {
 	scored, at := now, now
 	if in.OccurredAt != nil {
-		at = *in.OccurredAt
+		at = l.notBeforeItsStage(*in.OccurredAt)
 		if in.History {
-			scored = at
+			scored = *in.OccurredAt
 		}
 	}
 	_, changed, change := l.rescore(activities, scored, at, policy)
 	in.keepAsHistory(l, change.Events)
 	return changed, change.Events
+}
+
+// notBeforeItsStage returns t, but never before l entered its current
+// stage (StageAt, when known): a stage the lead moves on to from there is
+// not dated before it, so that its history reads in order (a lead lost
+// before it was an SQL, sent back as an MQL dated before its loss, which
+// Apply dates at the loss, and made an SQL by its score).
+func (l *Lead) notBeforeItsStage(t time.Time) time.Time {
+	if l.StageAt != nil && t.Before(*l.StageAt) {
+		return *l.StageAt
+	}
+	return t
 }
 
 // keepAsHistory takes l out of the agreement (asHistory) when in records

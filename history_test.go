@@ -173,3 +173,50 @@ func TestKeepAsHistoryAfterRescoring(t *testing.T) {
 		}
 	}
 }
+
+// The stages the agreement's scoring moves a lead to after an input are
+// dated at the input's occurred_at, but never before the lead entered the
+// stage it is promoted from (Lead.StageAt), so that its history reads in
+// order: a lead lost before it was ever an SQL, sent back as an MQL dated
+// before its loss (which Apply dates at the loss), or an open MQL updated
+// with a date before it became one. Without a known stage time the
+// input's date stands.
+func TestScoringPromotionNotBeforeItsStage(t *testing.T) {
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	policy := DefaultPolicy()
+	policy.Scoring = &Scoring{MQLAt: 5, SQLAt: 10, Explicit: []ExplicitRule{{Field: "title", Matches: regexp.MustCompile(`CTO`), Points: 30}}}
+	lostAt := now.Add(-3 * time.Hour)
+	mqlAt := now.Add(-2 * time.Hour)
+	lead := func(stage Stage, reached Stage, since *time.Time) Lead {
+		return Lead{ID: 1, ExternalID: "hs-1", Email: "ann@example.com", Stage: stage, Reached: reached.Rank(), StageAt: since,
+			CreatedAt: now.Add(-48 * time.Hour), UpdatedAt: now.Add(-time.Hour)}
+	}
+	for _, c := range []struct {
+		name     string
+		lead     Lead
+		stage    Stage
+		occurred time.Time
+		want     time.Time
+	}{
+		{"new, dated a month ago", Lead{}, "", now.AddDate(0, -1, 0), now.AddDate(0, -1, 0)},
+		{"lost before SQL, back as an MQL dated before the loss", lead(StageLost, StageMQL, &lostAt), StageMQL, lostAt.Add(-time.Hour), lostAt},
+		{"lost before SQL, back as an MQL dated after the loss", lead(StageLost, StageMQL, &lostAt), StageMQL, lostAt.Add(time.Hour), lostAt.Add(time.Hour)},
+		{"an MQL, updated with a date before it became one", lead(StageMQL, StageMQL, &mqlAt), "", mqlAt.Add(-time.Hour), mqlAt},
+		{"an MQL whose stage time is not known", lead(StageMQL, StageMQL, nil), "", mqlAt.Add(-time.Hour), mqlAt.Add(-time.Hour)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l := c.lead
+			in := LeadInput{ExternalID: "hs-1", Email: "ann@example.com", Title: "CTO", Stage: c.stage, OccurredAt: &c.occurred}
+			if _, _, err := in.Apply(&l, now, ActorAPI, policy); err != nil {
+				t.Fatal(err)
+			}
+			_, events := in.Rescore(&l, nil, now, policy)
+			if l.Stage != StageSQL || len(events) == 0 {
+				t.Fatalf("stage %s after rescoring (events %+v), want sql", l.Stage, events)
+			}
+			if last := events[len(events)-1]; !last.At.Equal(c.want) || l.SQLAt == nil || !l.SQLAt.Equal(c.want) {
+				t.Errorf("an SQL since %v (event %v), want %v", l.SQLAt, last.At, c.want)
+			}
+		})
+	}
+}
