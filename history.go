@@ -48,7 +48,12 @@ func (in LeadInput) Rescore(l *Lead, activities []Activity, now time.Time, polic
 // stage (StageAt, when known): a stage the lead moves on to from there is
 // not dated before it, so that its history reads in order (a lead lost
 // before it was an SQL, sent back as an MQL dated before its loss, which
-// Apply dates at the loss, and made an SQL by its score).
+// Apply dates at the loss, and made an SQL by its score). Unlike
+// NotBeforeDeparture it holds for every stage, not only one a lead left
+// sales for, and it uses StageAt only, without EnteredStageAt's fallback
+// to the last update: for a lead stored before StageAt was kept, a later
+// update (an attribute, a rescore that moved no stage) says nothing of
+// when the stage began, and would date the promotion after its input.
 func (l *Lead) notBeforeItsStage(t time.Time) time.Time {
 	if l.StageAt != nil && t.Before(*l.StageAt) {
 		return *l.StageAt
