@@ -20,11 +20,11 @@ func (dataMigrationRow) TableName() string { return "data_migrations" }
 // tx unless data_migrations records it done, and records it done in the
 // same transaction: Migrate runs at every start, a data migration once.
 func migrateOnce(tx *gorm.DB, name, what string, change func() error) error {
-	var done int64
-	if err := tx.Model(&dataMigrationRow{}).Where("name = ?", name).Count(&done).Error; err != nil {
+	done, err := migrationDone(tx, name)
+	if err != nil {
 		return fmt.Errorf("storage: migrate %s: %w", what, err)
 	}
-	if done > 0 {
+	if done {
 		return nil
 	}
 	if err := change(); err != nil {
@@ -34,4 +34,14 @@ func migrateOnce(tx *gorm.DB, name, what string, change func() error) error {
 		return fmt.Errorf("storage: migrate %s: %w", what, err)
 	}
 	return nil
+}
+
+// migrationDone reports whether data_migrations records the data
+// migration name done, read on db.
+func migrationDone(db *gorm.DB, name string) (bool, error) {
+	var done int64
+	if err := db.Model(&dataMigrationRow{}).Where("name = ?", name).Count(&done).Error; err != nil {
+		return false, err
+	}
+	return done > 0, nil
 }

@@ -19,10 +19,10 @@ type leadRow struct {
 	NextDecayMs *int64 // indexed where set, in sparseIndexes
 	Stage       string `gorm:"size:20;not null;index"`
 	// StageMs is handoff.Lead.StageAt: when the lead entered its stage, as
-	// its history dates it. Migrate filled it in from the events for the
-	// leads last moved before it was kept (migrateStageTimes); NULL for
-	// one whose history does not say: EnteredStageAt falls back to
-	// updated_ms.
+	// its history dates it. Store.BackfillStageTimes fills it in from the
+	// events for the leads last moved before it was kept; NULL for one
+	// whose history does not say, or until the backfill reaches it:
+	// EnteredStageAt falls back to updated_ms.
 	StageMs       *int64 `gorm:"column:stage_ms"`
 	Reached       int
 	AmountMinor   int64

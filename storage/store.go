@@ -82,6 +82,12 @@ type Store struct {
 	// servers is when this process last recorded the platforms each of
 	// its outbox workers serves (outbox_servers.go).
 	servers outboxServers
+	// stageTimesBatch is how many lead ids a batch of BackfillStageTimes
+	// spans (stageTimesBatch when 0), and afterStageTimesBatch, when set,
+	// is called after each batch's commit with the leads dated so far:
+	// for tests and benchmarks.
+	stageTimesBatch      int64
+	afterStageTimesBatch func(dated int64)
 }
 
 // pgIntakeWorkers is how many intake groups commit at once on PostgreSQL.
@@ -352,6 +358,9 @@ func (s *Store) pools() []*gorm.DB {
 
 // Migrate creates or updates the tables. It is safe to run on every start
 // and by several replicas at once on PostgreSQL (an advisory lock serialises them).
+// The data migrations it runs are quick; dating the stage times of earlier
+// leads, which takes minutes over a million on PostgreSQL, is
+// BackfillStageTimes', in transactions of its own after it.
 func (s *Store) Migrate(ctx context.Context) error {
 	return s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.dialect == DialectPostgres {
@@ -389,10 +398,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		if err := migrateDeletedRecords(tx); err != nil {
 			return err
 		}
-		if err := migrateReopenedReasons(tx); err != nil {
-			return err
-		}
-		return migrateStageTimes(tx)
+		return migrateReopenedReasons(tx)
 	})
 }
 
