@@ -86,6 +86,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, now, wa
 		a.wireConnectors, // HubSpot and Salesforce webhooks
 		a.wireWebhooks,   // outgoing webhooks' delivery lane
 		a.wireChat,       // the bot, the outbox worker, Slack and Teams
+		a.wireStageTimes, // dating earlier leads' stage times, once, in the background
 	} {
 		if err := wire(); err != nil {
 			store.Close()

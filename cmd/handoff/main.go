@@ -45,7 +45,7 @@ func commands() map[string]command {
 		"import": {summary: "import leads from a CSV file: handoff import leads.csv",
 			usage: "handoff import [--batch N] [--quiet] [--old history|live] [--dry-run] [--encoding windows-1252] leads.csv|-\n\nImports a CSV export (Handoff, HubSpot or Salesforce columns); - reads standard input.\nThe file is read as UTF-8 (a UTF-16 byte order mark is recognised) unless --encoding names another;\na file that is not UTF-8 stops the import at its first bad line, before the batch holding it is saved.\nStops at the first SQL dated before its claim deadline that it would announce, unless --old says what such rows are.\n--dry-run saves nothing and says what the import would do.\nExits 1 when any row was rejected.", flags: importFlags},
 		"migrate": {summary: "create or update the database tables and exit",
-			usage: "handoff migrate\n\nCreates or updates the tables of DATABASE_URL and exits.", flags: noFlags(runMigrate)},
+			usage: "handoff migrate\n\nCreates or updates the tables of DATABASE_URL, dates once the stage times of the leads an\nearlier version stored (serve does that in the background otherwise), and exits.", flags: noFlags(runMigrate)},
 		"forget": {summary: "erase a person's data (GDPR): handoff forget --email x@y",
 			usage: "handoff forget --email x@y | --external-id ID\n\nErases a person's data, keeping the anonymous stage history.", flags: forgetFlags},
 		"outbox": {summary: "list, retry or drop chat messages given up on: handoff outbox list|retry|drop",

@@ -85,6 +85,16 @@ func runMigrate(ctx context.Context, e env) error {
 	}
 	defer s.Close()
 	fmt.Fprintf(e.stdout, "migrated %s database\n", s.Dialect())
+	// In the foreground, for an admin who would rather have it done
+	// before the replicas start; serve does it in the background.
+	b, err := s.BackfillStageTimes(ctx, func() {
+		fmt.Fprintln(e.stdout, "dating the stage times of earlier leads from their history")
+	})
+	if err != nil {
+		fmt.Fprintf(e.stdout, "dated %d leads before it stopped; handoff migrate or serve goes on from there\n", b.Dated)
+		return err
+	}
+	printStageTimes(e.stdout, b)
 	return nil
 }
 
