@@ -18,7 +18,7 @@ const stageTimesMigration = "leads-stage-ms-from-events"
 // transaction: the most a write to one of them waits for it (on SQLite,
 // whose one writer the batch holds, any write). Measured over a million
 // leads in BENCHMARKS.md, "Backfilling `stage_ms` in batches".
-const stageTimesBatch = 2000
+const stageTimesBatch = 1000
 
 // stageTimesLockKey is the PostgreSQL advisory lock (with the hash of the
 // schema's name: replicas of one deployment share it, deployments in
