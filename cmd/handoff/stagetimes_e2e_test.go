@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -82,8 +84,9 @@ func (u upgraded) dated(t *testing.T) bool {
 
 // serve starts on a store upgraded from the version before stage_ms and
 // answers at once, the backfill running in the background: on PostgreSQL,
-// with an earlier lead's row held by another transaction, the backfill
-// waits for it while serve takes a new lead and answers for it; once the
+// with an earlier lead's row held by another transaction, serve starts (a
+// start that waited for the backfill would not) and the backfill waits for
+// the row while serve takes a new lead and answers for it; once the
 // row is free, every earlier lead has its stage time, the backfill is
 // recorded done, and the log says that it started and what it dated.
 func TestServeDatesEarlierStageTimesInTheBackground(t *testing.T) {
@@ -93,6 +96,13 @@ func TestServeDatesEarlierStageTimesInTheBackground(t *testing.T) {
 			u := upgradedStore(t, dialect, 5)
 			var holder *sql.Tx
 			var holderPID int
+			// A start that waits for the backfill would wait for the
+			// held lead: past twice e2ePatience the row is let go, so that the
+			// test fails rather than hangs.
+			var letGo atomic.Bool
+			held := make(chan struct{})
+			var keep sync.Once
+			defer keep.Do(func() { close(held) })
 			if dialect == storage.DialectPostgres {
 				var err error
 				if holder, err = u.raw.BeginTx(ctx, nil); err != nil {
@@ -102,6 +112,14 @@ func TestServeDatesEarlierStageTimesInTheBackground(t *testing.T) {
 				if err := holder.QueryRow("SELECT pg_backend_pid() FROM leads WHERE id = $1 FOR UPDATE", u.ids[2]).Scan(&holderPID); err != nil {
 					t.Fatal(err)
 				}
+				go func() {
+					select {
+					case <-held:
+					case <-time.After(2 * e2ePatience):
+						letGo.Store(true)
+						holder.Rollback()
+					}
+				}()
 			}
 			logs := &testkit.LogBuffer{}
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -109,6 +127,9 @@ func TestServeDatesEarlierStageTimesInTheBackground(t *testing.T) {
 				t.Fatal(err)
 			}
 			srv := startServerLogging(t, map[string]string{"DATABASE_URL": u.url, "HANDOFF_API_TOKEN": "tok"}, ln, "http://", &testClock{}, logs)
+			if letGo.Load() {
+				t.Fatalf("serve's start waited for the backfill, held by a lead for %s", 2*e2ePatience)
+			}
 			if holder != nil {
 				waitFor(t, "the backfill to wait for the held lead", func() bool {
 					var waiting int
@@ -127,6 +148,7 @@ func TestServeDatesEarlierStageTimesInTheBackground(t *testing.T) {
 				if u.dated(t) || len(logs.Lines("dated the stage times")) > 0 {
 					t.Fatalf("the backfill finished past a lead it waits for; log:\n%s", logs)
 				}
+				keep.Do(func() { close(held) })
 				if err := holder.Commit(); err != nil {
 					t.Fatal(err)
 				}
