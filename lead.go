@@ -27,8 +27,9 @@ type Lead struct {
 	// StageAt is when the lead entered Stage, as its history dates it: the
 	// time of the stage (or release) event recorded for it, a CRM's date
 	// for a CRM's change. Nil for a lead stored before it was kept whose
-	// history did not say when (the store dates the others from it once,
-	// at its migration); EnteredStageAt falls back to UpdatedAt.
+	// history did not say when, and for the others until the store has
+	// dated them from it, once, in the background after the upgrade;
+	// EnteredStageAt falls back to UpdatedAt.
 	StageAt *time.Time
 	// Reached is the rank of the highest main-path stage ever entered (-1 for none).
 	Reached     int
