@@ -4,6 +4,7 @@
 //
 //	handoff-load fake-slack                    # a stand-in Slack for the server to post to
 //	handoff-load fake-slack -down FILE         # … that answers 503 while FILE exists (an outage)
+//	handoff-load fake-slack -post-rate 1       # … that rate-limits posts per channel as Slack does (429, Retry-After)
 //	handoff-load run -url http://127.0.0.1:8080 -token T -slack-secret S
 //	handoff-load burst -url http://127.0.0.1:8080 -token T -slack-secret S -leads 200 -clicks 200
 //
@@ -36,7 +37,8 @@ import (
 
 const usage = `usage: handoff-load fake-slack | run | burst [flags]
 
-  fake-slack  run a stand-in Slack for the server to post to (-down FILE: 503 while FILE exists)
+  fake-slack  run a stand-in Slack for the server to post to (-down FILE: 503 while FILE exists;
+              -post-rate N: posts over N a second a channel answer 429 with Retry-After)
   run         replay intake, signed claims and /api/funnel; print throughput and p50/p99
   burst       take in new leads and fire concurrent Claim clicks at them; print the clicks' p50/p99
 

@@ -117,6 +117,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"burst", "-slack-secret", "s", "-leads", "0"}, 2, "usage: handoff-load burst"},
 		{[]string{"fake-slack", "-down"}, 2, "flag needs an argument"},
 		{[]string{"fake-slack", "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"fake-slack", "-post-rate", "1", "-post-burst", "0"}, 2, "-post-burst at least 1"},
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprint(tc.args), func(t *testing.T) {
