@@ -47,16 +47,7 @@ type rule struct {
 // parser accepts and that selects only series, labels and values Handoff's
 // /metrics exports.
 func TestAlertRules(t *testing.T) {
-	raw, err := os.ReadFile("alerts.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	var file ruleFile
-	if err := dec.Decode(&file); err != nil {
-		t.Fatalf("alerts.yml: %v", err)
-	}
+	file := readRules(t)
 	families := exported(t)
 	seen := map[string]bool{}
 	n := 0
@@ -103,6 +94,22 @@ func TestAlertRules(t *testing.T) {
 	if n == 0 {
 		t.Fatal("alerts.yml has no rules")
 	}
+}
+
+// readRules reads alerts.yml strictly: an unknown key is an error.
+func readRules(t *testing.T) ruleFile {
+	t.Helper()
+	raw, err := os.ReadFile("alerts.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	var file ruleFile
+	if err := dec.Decode(&file); err != nil {
+		t.Fatalf("alerts.yml: %v", err)
+	}
+	return file
 }
 
 // checkSeries reports a selector of a series Handoff does not export, a
