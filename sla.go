@@ -25,6 +25,11 @@ type SLAAction struct {
 	Due time.Time
 	// Owner is the owner at the time of the action (empty when unclaimed).
 	Owner Owner
+	// Overdue reports that Due had passed when the lead was last saved (an
+	// SQL imported or dated after its deadline, `handoff import --old
+	// live`): the clock fires it at its first tick, and how long after Due
+	// that is says nothing of the clock.
+	Overdue bool
 }
 
 // SLATimers are the SLA clock's state on a lead: what has fired already,
@@ -58,6 +63,16 @@ func (l *Lead) NextSLADue() (time.Time, bool) {
 // It returns what happened, in order; an empty result means nothing was due.
 // It is pure and idempotent: a second call at the same time returns nothing.
 func (l *Lead) TickSLA(now time.Time, p Policy) []SLAAction {
+	saved := l.UpdatedAt
+	actions := l.tickSLA(now, p)
+	for i := range actions {
+		actions[i].Overdue = actions[i].Due.Before(saved)
+	}
+	return actions
+}
+
+// tickSLA is TickSLA but for the actions' Overdue.
+func (l *Lead) tickSLA(now time.Time, p Policy) []SLAAction {
 	var actions []SLAAction
 	if l.Stage == StageClaimed && l.NextReminderAt != nil && !now.Before(*l.NextReminderAt) {
 		// Only the latest passed reminder is worth sending; older ones are

@@ -95,6 +95,38 @@ func TestTickSLA(t *testing.T) {
 	}
 }
 
+// TestTickSLAOverdue: an action whose due time had passed when the lead
+// was last saved (an SQL imported after its deadline) is Overdue, so that
+// the scheduler leaves it out of the clock's lateness; one that fell due
+// at or after the save is not.
+func TestTickSLAOverdue(t *testing.T) {
+	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	h := func(n float64) time.Time { return t0.Add(time.Duration(n * float64(time.Hour))) }
+	p := slaPolicy(false)
+	for _, tc := range []struct {
+		name  string
+		saved time.Time
+		want  string
+	}{
+		{"SavedBeforeBoth", t0, "[escalate_claim:false escalate_contact:false]"},
+		{"SavedAtTheClaimDeadline", h(2), "[escalate_claim:false escalate_contact:false]"},
+		{"SavedBetween", h(3), "[escalate_claim:true escalate_contact:false]"},
+		{"SavedAfterBoth", h(49), "[escalate_claim:true escalate_contact:true]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := sqlLead(t, p, t0)
+			l.UpdatedAt = tc.saved
+			var got []string
+			for _, a := range l.TickSLA(h(50), p) {
+				got = append(got, fmt.Sprintf("%s:%v", a.Kind, a.Overdue))
+			}
+			if fmt.Sprint(got) != tc.want {
+				t.Fatalf("actions %v, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestNextSLADue(t *testing.T) {
 	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	p := slaPolicy(false)
