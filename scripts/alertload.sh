@@ -48,7 +48,6 @@ intake) $BIN/handoff-load run "${LOADARGS[@]}" -mix intake=1,claim=0,funnel=0 -c
 burst) $BIN/handoff-load burst "${LOADARGS[@]}" -rounds 5 -leads 200 -clicks 200 ;;
 import)
   awk -v n="${IMPORT_ROWS:-100000}" 'BEGIN{print "Record ID,First Name,Last Name,Email,Company Name,Job Title,Lifecycle Stage,HubSpot Score,Original Source,Create Date"; for(i=0;i<n;i++) printf "%d,Ann%d,Berg,ann%d@example.com,Company %d,IT Manager,salesqualifiedlead,%d,Organic Search,2026-11-%02d 10:30\n", 100000+i, i, i, i%500, i%100, 1+i%28}' > leads.csv
-  mark "import starts"
   /usr/bin/time -f "import: %e s, peak RSS %M KiB" $BIN/handoff import --quiet --old live leads.csv ;;
 ratelimit) $BIN/handoff-load run "${LOADARGS[@]}" -mix intake=1,claim=0,funnel=0 -clients 8 -requests 200 -duration 5m ;;
 outage)
@@ -62,7 +61,7 @@ esac
 mark "$LOAD ends"
 sleep 2
 for i in $(seq "${TAIL_SECONDS:-900}"); do [ "$(gauge handoff_outbox_pending)" = 0 ] && break; sleep 1; done
-mark "the outbox is empty ($(gauge handoff_outbox_pending) pending)"
+mark "the wait for an empty outbox ends: $(gauge handoff_outbox_pending) pending"
 sleep 3
 echo "posts: $(gauge 'handoff_chat_calls_total{method="post",outcome="ok",platform="slack"}') ok, $(gauge 'handoff_chat_calls_total{method="post",outcome="rate_limited",platform="slack"}') rate-limited, $(gauge 'handoff_chat_calls_total{method="post",outcome="retry",platform="slack"}') failed"
 touch "$W/stop"; wait $SC
