@@ -37,13 +37,16 @@ const stageTimesLockKey = 0x53544147
 // UPDATE (a stage event) writes. A lead whose history holds no such event,
 // or whose last one is not of its stage, keeps NULL: nothing says when it
 // entered its stage, and Lead.EnteredStageAt falls back to its last update
-// as before. Other events (a reminder, a breach, a routing step, the
-// erasure) carry the lead's stage at their time without moving it, and are
-// not read. A lead that has stage_ms is not written: not one that the new
-// code moved before the batch reached it, nor, on PostgreSQL, one it moves
-// while the batch waits for its row (READ COMMITTED checks the WHERE again
-// on the row as that write committed it, stage_ms set); SQLite's writes
-// take turns. Only stage_ms is written, so an erased lead gains back
+// as before. No write path leaves the latter (each records the event of
+// the stage it moves a lead to last, holding the lead's row): such a lead
+// came back to its stage unrecorded, and its older events of that stage
+// date a stay it left since. Other events (a reminder, a breach, a
+// routing step, the erasure) carry the lead's stage at their time without
+// moving it, and are not read. A lead that has stage_ms is not written:
+// not one that the new code moved before the batch reached it, nor, on
+// PostgreSQL, one it moves while the batch waits for its row (READ
+// COMMITTED checks the WHERE again on the row as that write committed it,
+// stage_ms set); SQLite's writes take turns. Only stage_ms is written, so an erased lead gains back
 // nothing its erasure took (its stage history is kept, and with it the
 // stage time, which the erasure leaves on a lead too). One statement per
 // database: on SQLite each lead's last event is found through
