@@ -33,7 +33,8 @@ import (
 // ("write-p50-ms", "write-max-ms": what a click on such a lead takes); it
 // fails unless every lead has its stage time afterwards (each of the
 // fixture's leads has a stage event). "recorded-ms" is Migrate and a backfill that
-// finds itself done. Run it with
+// finds itself done. A batch that took slowStageTimesBatch or more is
+// logged with its lead ids and end (UTC), to be looked into. Run it with
 //
 //	HANDOFF_BENCH_LEADS=1000000 go test ./storage/ -run '^$' -bench BenchmarkMigrateStageTimes -benchtime 1x -timeout 60m
 //
@@ -125,9 +126,18 @@ func benchStageTimes(b *testing.B, dialect string, n int, size int64) {
 		migrateTook, backfillTook, longest = migrated.Sub(start), time.Since(migrated), bf.Longest
 		batches = batches[:0]
 		prev := migrated
-		for _, end := range ends {
-			batches = append(batches, end.Sub(prev))
+		var slow []string
+		for j, end := range ends {
+			took := end.Sub(prev)
+			batches = append(batches, took)
+			if took >= slowStageTimesBatch {
+				lo := first + int64(j)*size
+				slow = append(slow, fmt.Sprintf("ids %d-%d %s to %s", lo, lo+size-1, took.Round(time.Millisecond), end.UTC().Format("15:04:05.000")))
+			}
 			prev = end
+		}
+		if len(slow) > 0 {
+			b.Logf("%d batches of %s or more (lead ids, time, end UTC): %s", len(slow), slowStageTimesBatch, strings.Join(slow, "; "))
 		}
 		b.Logf("Migrate took %s; BackfillStageTimes dated %d leads in %d batches of %d ids in %s, the longest %s; %d writes to leads of the batch being written meanwhile",
 			migrateTook.Round(time.Millisecond), bf.Dated, bf.Batches, size, backfillTook.Round(time.Millisecond), bf.Longest.Round(time.Millisecond), len(writes))
@@ -162,6 +172,10 @@ func benchStageTimes(b *testing.B, dialect string, n int, size int64) {
 	}
 	b.ReportMetric(msOf(time.Since(start)), "recorded-ms")
 }
+
+// slowStageTimesBatch is how long a batch of benchStageTimes takes at least
+// for its lead ids and end (UTC) to be logged, to be looked into.
+const slowStageTimesBatch = 250 * time.Millisecond
 
 // writeDuringBackfill updates, one after another until stop closes, a
 // lead of the batch the backfill writes next (from *next, size ids: the
