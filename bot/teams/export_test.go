@@ -2,6 +2,12 @@ package teams
 
 import "sync"
 
+// How long a team's details go unasked after Teams gave none (link.go).
+const (
+	TeamWontSayFor    = teamWontSayFor
+	TeamUnansweredFor = teamUnansweredFor
+)
+
 // TrackFetches makes what m keeps of each user (their membership of the
 // sales channel's team, their role in the tenant) fetch through one
 // WaitGroup (cache.Cache.Go) and returns its Wait, which waits for every

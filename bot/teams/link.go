@@ -7,6 +7,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
@@ -25,8 +29,8 @@ var _ bot.MessageLinker = (*Platform)(nil)
 // sent since the app was added (added before Handoff kept group ids) is
 // asked about once (teamDetails), and the answer kept. It returns "" when
 // a part is not known: a channel never stored, a team Teams no longer
-// lets the bot read, a direct chat. A store that fails, or Teams not
-// answering, is an error.
+// lets the bot read, a direct chat, a team Teams did not answer about a
+// moment ago. A store that fails, or Teams not answering, is an error.
 func (p *Platform) MessageLink(ctx context.Context, channel, messageID string) (string, error) {
 	if messageID == "" || isDirect(channel) {
 		return "", nil
@@ -69,19 +73,24 @@ func (p *Platform) MessageLink(ctx context.Context, channel, messageID string) (
 // team's General channel as stored (kept when the app was added, an event
 // that names the group, where a channel created later is kept from one
 // that may not), or else from Teams (teamDetails). It is empty when ref
-// holds both, or names no team.
+// holds both, or names no team. The links made at once for one team share
+// one look-up (the first caller's, under its ctx), and one that starts
+// after another ended reads the store again, so that Teams is asked once.
 func (p *Platform) teamOfLink(ctx context.Context, ref handoff.TeamsConversation) (handoff.TeamsConversation, error) {
 	if (ref.GroupID != "" && ref.TeamName != "") || ref.TeamID == "" {
 		return handoff.TeamsConversation{}, nil
 	}
-	team, err := p.store.TeamsConversation(ctx, ref.TeamID)
-	if err != nil && handoff.ErrorCode(err) != handoff.ENOTFOUND {
-		return team, err
-	}
-	if cmp.Or(ref.GroupID, team.GroupID) != "" && cmp.Or(ref.TeamName, team.TeamName) != "" {
-		return team, nil
-	}
-	return p.teamDetails(ctx, ref, team)
+	v, err, _ := p.teamAsks.flight.Do(ref.TeamID, func() (any, error) {
+		team, err := p.store.TeamsConversation(ctx, ref.TeamID)
+		if err != nil && handoff.ErrorCode(err) != handoff.ENOTFOUND {
+			return team, err
+		}
+		if cmp.Or(ref.GroupID, team.GroupID) != "" && cmp.Or(ref.TeamName, team.TeamName) != "" {
+			return team, nil
+		}
+		return p.teamDetails(ctx, ref, team)
+	})
+	return v.(handoff.TeamsConversation), err
 }
 
 // teamDetails asks Teams for the group id and name of channel ref's team
@@ -89,14 +98,20 @@ func (p *Platform) teamOfLink(ctx context.Context, ref handoff.TeamsConversation
 // kept group ids, and keeps them on ref's row and on the team's General
 // channel's (team, when stored), so that Teams is asked once. A team
 // Teams does not let the bot read (it was removed from the team: 403 or
-// 404) gives an empty answer, not an error.
+// 404) gives an empty answer, not an error, as does a team Teams is not
+// asked about again yet (teamWontSayFor, teamUnansweredFor).
 func (p *Platform) teamDetails(ctx context.Context, ref, team handoff.TeamsConversation) (handoff.TeamsConversation, error) {
+	if !p.teamAsks.mayAsk(ref.TeamID, p.Now()) {
+		return handoff.TeamsConversation{}, nil
+	}
 	details, err := p.conn.TeamDetails(ctx, ref.ServiceURL, ref.TeamID)
 	var se *StatusError
 	if errors.As(err, &se) && (se.Code == http.StatusNotFound || se.Code == http.StatusForbidden) {
+		p.teamAsks.holdOff(ref.TeamID, p.Now().Add(teamWontSayFor))
 		return handoff.TeamsConversation{}, nil
 	}
 	if err != nil {
+		p.teamAsks.holdOff(ref.TeamID, p.Now().Add(teamUnansweredFor))
 		return handoff.TeamsConversation{}, err
 	}
 	found := handoff.TeamsConversation{TeamID: ref.TeamID, TeamName: details.Name, GroupID: details.AADGroupID}
@@ -112,6 +127,57 @@ func (p *Platform) teamDetails(ctx context.Context, ref, team handoff.TeamsConve
 		}
 	}
 	return found, nil
+}
+
+// How long a replica leaves a team's details unasked after Teams gave
+// none (teamDetails). Teams refusing (403 or 404: the bot was removed
+// from the team) is an answer that holds until the app is added back to
+// the team, whose conversationUpdate stores the group id, which every
+// replica reads before it would ask (teamOfLink); the hour covers an
+// addition whose event did not say it (a missed event), at the cost of
+// one request an hour per team and replica. Teams not answering (5xx, a
+// timeout) is asked again a minute later, not by every card meanwhile.
+// Either way the link is left out meanwhile, as for any part not known.
+//
+// This is kept in each replica's memory, not stored: a restart, what an
+// admin does first when links do not come back, starts over; what ends
+// it on every replica at once, the app added back, is stored anyway; and
+// a stored refusal would need a column to save at most one request an
+// hour per team and replica.
+const (
+	teamWontSayFor    = time.Hour
+	teamUnansweredFor = time.Minute
+)
+
+// teamAsks is what a Platform keeps of asking Teams for teams' details:
+// the look-up under way per team (flight, keyed by team id) and when a
+// team that gave none may be asked again (after).
+type teamAsks struct {
+	flight singleflight.Group
+	mu     sync.Mutex
+	after  map[string]time.Time
+}
+
+// mayAsk reports whether Teams may be asked about team at now, forgetting
+// a hold-off that is over.
+func (a *teamAsks) mayAsk(team string, now time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if now.Before(a.after[team]) {
+		return false
+	}
+	delete(a.after, team)
+	return true
+}
+
+// holdOff leaves team unasked until then.
+func (a *teamAsks) holdOff(team string, then time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.after == nil {
+		a.after = map[string]time.Time{}
+	}
+	a.after[team] = then
 }
 
 // queryEscape escapes v for a link's query, a space as %20 (as Teams

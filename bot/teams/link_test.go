@@ -2,13 +2,16 @@ package teams_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot/teams"
 	"github.com/handoff/handoff/bot/teams/teamstest"
+	"github.com/handoff/handoff/internal/testkit"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -71,68 +74,200 @@ func TestMessageLink(t *testing.T) {
 // Connector's team details give the group id and the team's name, the link
 // is built from them, and they are kept on the channel's row and its
 // team's General channel's, so that the next link asks Teams nothing.
-// Teams not answering is an error (the earlier card is updated without a
-// link, and the next one asks again); a team Teams does not know is no
-// link and no error.
+// (What Teams' not saying or not answering does: the tests after this.)
 func TestMessageLinkAsksTeamsOnceForATeamAddedBeforeGroupIDs(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		bf := teamstest.New(t)
 		ctx := context.Background()
-		const (
-			general, sales = "19:older@thread.tacv2", "19:oldersales@thread.tacv2"
-			group          = "0c3d2b1a-9e8f-4a7b-8c6d-5e4f3a2b1c0d"
-		)
-		for _, ref := range []handoff.TeamsConversation{
-			{ConversationID: general, ChannelID: general, ChannelName: "General", TeamID: general, TeamName: "Older team"},
-			{ConversationID: sales, ChannelID: sales, ChannelName: "Sales", TeamID: general},
-		} {
-			ref.ServiceURL, ref.TenantID, ref.BotID = bf.ServiceURL(), "t1", "28:"+teamstest.AppID
-			if err := s.SaveTeamsConversation(ctx, ref, time.Now()); err != nil {
-				t.Fatal(err)
-			}
-		}
+		tm, sales := saveOlderTeam(t, s, bf, "19:older@thread.tacv2")
+		tm.Name = "Older team (renamed)"
+		bf.SetTeam(tm)
 		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout), s, "t1")
-		teamCalls := func() (n int) {
-			for _, c := range bf.Calls() {
-				if c.Op == "team" {
-					n++
-				}
-			}
-			return n
-		}
-
-		if got, err := p.MessageLink(ctx, sales, "1001"); got != "" || err != nil {
-			t.Fatalf("a team Teams does not know: MessageLink = %q, %v; want no link, no error", got, err)
-		}
-		bf.SetTeam(teamstest.Team{ID: general, Name: "Older team (renamed)", GroupID: group})
-		bf.Unavailable(10, "")
-		if got, err := p.MessageLink(ctx, sales, "1001"); got != "" || err == nil {
-			t.Fatalf("Teams not answering: MessageLink = %q, %v; want an error", got, err)
-		}
-		bf.Unavailable(0, "")
-		want := "https://teams.microsoft.com/l/message/19:oldersales@thread.tacv2/1001?tenantId=t1&groupId=" + group +
-			"&parentMessageId=1001&teamName=Older%20team%20%28renamed%29&channelName=Sales"
-		before := teamCalls()
+		want := olderTeamLink(tm, sales, "Older%20team%20%28renamed%29")
 		for i := range 2 {
 			if got, err := p.MessageLink(ctx, sales, "1001"); got != want || err != nil {
 				t.Fatalf("link %d: MessageLink = %q, %v;\nwant %q", i+1, got, err, want)
 			}
 		}
-		if n := teamCalls() - before; n != 1 {
+		if n := bf.ConnectorRequests(); n != 1 {
 			t.Errorf("Teams was asked for the team's details %d times for two links; want once", n)
 		}
-		for _, id := range []string{general, sales} {
+		for _, id := range []string{tm.ID, sales} {
 			ref, err := s.TeamsConversation(ctx, id)
-			if err != nil || ref.GroupID != group || ref.TeamName != "Older team (renamed)" || ref.ServiceURL != bf.ServiceURL() {
+			if err != nil || ref.GroupID != tm.GroupID || ref.TeamName != tm.Name || ref.ServiceURL != bf.ServiceURL() {
 				t.Errorf("stored %s = %+v, %v; want the team's group id and name kept", id, ref, err)
 			}
 		}
 		// The General channel's own link needs no call either now.
-		if got, err := p.MessageLink(ctx, general, "2002"); err != nil || !strings.Contains(got, "groupId="+group) {
+		if got, err := p.MessageLink(ctx, tm.ID, "2002"); err != nil || !strings.Contains(got, "groupId="+tm.GroupID) {
 			t.Errorf("General: MessageLink = %q, %v; want a link with the group id", got, err)
 		}
-		if n := teamCalls() - before; n != 1 {
+		if n := bf.ConnectorRequests(); n != 1 {
 			t.Errorf("Teams asked %d times after the General channel's link; want once in all", n)
 		}
 	})
+}
+
+// Links made at once to messages in a channel of a team added before
+// Handoff kept group ids (the outbox updates many cards at once) share
+// one ask of the Bot Connector for the team's details, whatever Teams
+// answers: the details (every link made), 404 (the bot was removed from
+// the team: no link) or 503 (Teams not answering: no link).
+func TestMessageLinkAsksTeamsOnceAtATime(t *testing.T) {
+	const links = 8
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		for i, tt := range []struct {
+			name   string
+			teams  func(bf *teamstest.Server, tm teamstest.Team)
+			linked bool
+		}{
+			{"Teams gives the details", func(bf *teamstest.Server, tm teamstest.Team) { bf.SetTeam(tm) }, true},
+			{"the bot was removed from the team", func(*teamstest.Server, teamstest.Team) {}, false},
+			{"Teams does not answer", func(bf *teamstest.Server, _ teamstest.Team) { bf.Unavailable(links, "") }, false},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				bf := teamstest.New(t)
+				tm, sales := saveOlderTeam(t, s, bf, fmt.Sprintf("19:older%d@thread.tacv2", i))
+				tt.teams(bf, tm)
+				p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout), s, "t1")
+				want := ""
+				if tt.linked {
+					want = olderTeamLink(tm, sales, "Older%20team")
+				}
+				got := make([]string, links)
+				start := make(chan struct{})
+				var wg sync.WaitGroup
+				for j := range got {
+					wg.Go(func() {
+						<-start
+						got[j], _ = p.MessageLink(context.Background(), sales, "1001")
+					})
+				}
+				close(start)
+				wg.Wait()
+				for j, link := range got {
+					if link != want {
+						t.Errorf("link %d = %q; want %q", j+1, link, want)
+					}
+				}
+				if n := bf.ConnectorRequests(); n != 1 {
+					t.Errorf("Teams was asked for the team's details %d times for %d links made at once; want once", n, links)
+				}
+			})
+		}
+	})
+}
+
+// After Teams gave no details of a team (the team added before Handoff
+// kept group ids), the next links do not ask again at once: they are left
+// out, with no error. Teams refusing (404: the bot was removed from the
+// team) is asked again an hour later, or not at all once the app is added
+// back, whose event names the team's group; Teams not answering (503, an
+// error to the link that asked) is asked again a minute later.
+func TestMessageLinkAfterTeamsGaveNoDetails(t *testing.T) {
+	type step struct {
+		name    string
+		advance time.Duration // the clock moved on first
+		teams   func(t *testing.T, r linkRig)
+		linked  bool
+		err     bool
+		asks    int // requests to the Bot Connector's team details
+	}
+	knows := func(_ *testing.T, r linkRig) { r.bf.Unavailable(0, ""); r.bf.SetTeam(r.team) }
+	down := func(_ *testing.T, r linkRig) { r.bf.Unavailable(100, "") }
+	addedBack := func(t *testing.T, r linkRig) {
+		app := teams.NewApp(teams.AppConfig{Platform: r.p, Store: r.s, Leads: r.s, Dedup: r.s, Logger: testkit.Quiet()})
+		if _, err := app.Handle(context.Background(), decoded(t, r.team.Installed())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		name  string
+		steps []step
+	}{
+		{"the bot was removed from the team", []step{
+			{name: "asked", asks: 1},
+			{name: "not asked again"},
+			{name: "nor within the hour", advance: teams.TeamWontSayFor - time.Second},
+			{name: "asked after it", advance: time.Second, teams: knows, linked: true, asks: 1},
+			{name: "kept", linked: true},
+		}},
+		{"the app added back", []step{
+			{name: "asked", asks: 1},
+			{name: "not asked again"},
+			{name: "its event names the group", teams: addedBack, linked: true},
+		}},
+		{"Teams does not answer", []step{
+			{name: "asked", teams: down, err: true, asks: 1},
+			{name: "not asked again"},
+			{name: "nor within the minute", advance: teams.TeamUnansweredFor - time.Second},
+			{name: "asked after it", advance: time.Second, teams: knows, linked: true, asks: 1},
+		}},
+	}
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		for i, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				bf := teamstest.New(t)
+				tm, sales := saveOlderTeam(t, s, bf, fmt.Sprintf("19:gone%d@thread.tacv2", i))
+				clock := testkit.NewClock(testkit.T0)
+				p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout), s, "t1")
+				p.Now = clock.Now
+				r := linkRig{bf: bf, s: s, p: p, team: tm}
+				for _, st := range c.steps {
+					clock.Advance(st.advance)
+					if st.teams != nil {
+						st.teams(t, r)
+					}
+					before := bf.ConnectorRequests()
+					got, err := p.MessageLink(context.Background(), sales, "1001")
+					want := ""
+					if st.linked {
+						want = olderTeamLink(tm, sales, "Older%20team")
+					}
+					if got != want || (err != nil) != st.err {
+						t.Errorf("%s: MessageLink = %q, %v;\nwant %q, error %v", st.name, got, err, want, st.err)
+					}
+					if n := bf.ConnectorRequests() - before; n != st.asks {
+						t.Errorf("%s: Teams was asked for the team's details %d times; want %d", st.name, n, st.asks)
+					}
+				}
+			})
+		}
+	})
+}
+
+// linkRig is a platform linking to messages in a channel of team, on
+// store s and the Bot Connector bf.
+type linkRig struct {
+	bf   *teamstest.Server
+	s    *storage.Store
+	p    *teams.Platform
+	team teamstest.Team
+}
+
+// saveOlderTeam stores the team general (its General channel) and its
+// channel "Sales" as Handoff kept them before it kept group ids: the
+// team's name on General, no group id, the team's id alone on Sales. It
+// returns the team as Teams knows it, with a group id, and Sales' id.
+func saveOlderTeam(t *testing.T, s *storage.Store, bf *teamstest.Server, general string) (teamstest.Team, string) {
+	t.Helper()
+	sales := strings.Replace(general, "@", "sales@", 1)
+	for _, ref := range []handoff.TeamsConversation{
+		{ConversationID: general, ChannelID: general, ChannelName: "General", TeamID: general, TeamName: "Older team"},
+		{ConversationID: sales, ChannelID: sales, ChannelName: "Sales", TeamID: general},
+	} {
+		ref.ServiceURL, ref.TenantID, ref.BotID = bf.ServiceURL(), "t1", "28:"+teamstest.AppID
+		if err := s.SaveTeamsConversation(context.Background(), ref, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return teamstest.Team{Tenant: "t1", ID: general, Name: "Older team", GroupID: "0c3d2b1a-9e8f-4a7b-8c6d-5e4f3a2b1c0d",
+		BotID: "28:" + teamstest.AppID, ServiceURL: bf.ServiceURL()}, sales
+}
+
+// olderTeamLink is the link to message 1001 in channel Sales (sales) of
+// team tm, named teamName in the link's query.
+func olderTeamLink(tm teamstest.Team, sales, teamName string) string {
+	return "https://teams.microsoft.com/l/message/" + sales + "/1001?tenantId=t1&groupId=" + tm.GroupID +
+		"&parentMessageId=1001&teamName=" + teamName + "&channelName=Sales"
 }

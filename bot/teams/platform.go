@@ -53,6 +53,8 @@ type Platform struct {
 
 	mu    sync.Mutex
 	users map[string]handoff.TeamsUser // cache of what the store holds
+
+	teamAsks teamAsks // asking Teams for teams' details (link.go)
 }
 
 var (
