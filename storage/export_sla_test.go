@@ -22,46 +22,50 @@ func (s *Store) ExplainSLA(ctx context.Context, now time.Time) (due, next string
 // On PostgreSQL sequential scans are priced out, as a table grown past a
 // few pages would price them: an empty test table is cheapest to scan.
 func (s *Store) Explain(ctx context.Context, query string, args ...any) (plan string, err error) {
-	explain := "EXPLAIN QUERY PLAN "
-	if s.dialect == DialectPostgres {
-		explain = "EXPLAIN "
-	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if s.dialect == DialectPostgres {
-			if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
-				return err
-			}
-		}
-		rows, err := tx.Raw(explain+query, args...).Rows()
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		cols, err := rows.Columns()
-		if err != nil {
-			return err
-		}
-		var lines []string
-		for rows.Next() {
-			vals, err := ScanValues(rows, len(cols))
-			if err != nil {
-				return err
-			}
-			var parts []string
-			for _, v := range vals {
-				switch v := v.(type) {
-				case string:
-					parts = append(parts, v)
-				case []byte:
-					parts = append(parts, string(v))
-				}
-			}
-			lines = append(lines, strings.Join(parts, " "))
-		}
-		plan = strings.Join(lines, "\n")
-		return rows.Err()
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) (err error) {
+		plan, err = explainIn(tx, query, args...)
+		return err
 	})
 	return plan, err
+}
+
+// explainIn is Explain in transaction tx, whose settings it keeps but for
+// sequential scans, priced out until tx ends.
+func explainIn(tx *gorm.DB, query string, args ...any) (string, error) {
+	explain := "EXPLAIN QUERY PLAN "
+	if tx.Dialector.Name() == DialectPostgres {
+		explain = "EXPLAIN "
+		if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
+			return "", err
+		}
+	}
+	rows, err := tx.Raw(explain+query, args...).Rows()
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return "", err
+	}
+	var lines []string
+	for rows.Next() {
+		vals, err := ScanValues(rows, len(cols))
+		if err != nil {
+			return "", err
+		}
+		var parts []string
+		for _, v := range vals {
+			switch v := v.(type) {
+			case string:
+				parts = append(parts, v)
+			case []byte:
+				parts = append(parts, string(v))
+			}
+		}
+		lines = append(lines, strings.Join(parts, " "))
+	}
+	return strings.Join(lines, "\n"), rows.Err()
 }
 
 // LeadIndexes returns the names of the indexes on leads.

@@ -96,14 +96,17 @@ type eventRow struct {
 
 func (eventRow) TableName() string { return "lead_events" }
 
+// outboxRow is an outbox message. Its index on (status, due_ms, id) gives
+// the due pending messages in the order the outbox takes them
+// (inIndexOrder), and the done ones in the order PruneOutbox deletes them.
 type outboxRow struct {
-	ID            int64  `gorm:"primaryKey"`
+	ID            int64  `gorm:"primaryKey;index:idx_outbox_status_due_id,priority:3"`
 	Kind          string `gorm:"size:40;not null"`
 	LeadID        int64  `gorm:"index"`
 	Platform      string `gorm:"size:20"`
 	Payload       string `gorm:"type:text"`
-	Status        string `gorm:"size:10;not null;index:idx_outbox_status_due,priority:1"`
-	DueMs         int64  `gorm:"not null;index:idx_outbox_status_due,priority:2"`
+	Status        string `gorm:"size:10;not null;index:idx_outbox_status_due_id,priority:1"`
+	DueMs         int64  `gorm:"not null;index:idx_outbox_status_due_id,priority:2"`
 	LockedUntilMs int64  `gorm:"not null;default:0"`
 	LockedBy      string `gorm:"size:100"`
 	Attempts      int    `gorm:"not null;default:0"`
@@ -191,6 +194,12 @@ var sparseIndexes = []string{
 	"DROP INDEX IF EXISTS idx_leads_next_remind_ms",
 	"DROP INDEX IF EXISTS idx_leads_claim_due_ms",
 	"CREATE INDEX IF NOT EXISTS idx_leads_parked_set ON leads (parked_ms) WHERE parked_ms IS NOT NULL",
+}
+
+// outboxIndexes drops the index on (status, due_ms) of earlier versions,
+// which idx_outbox_status_due_id replaces (outboxRow).
+var outboxIndexes = []string{
+	"DROP INDEX IF EXISTS idx_outbox_status_due",
 }
 
 var allModels = []any{&leadRow{}, &eventRow{}, &outboxRow{}, &chatPostRow{}, &leadMessageRow{}, &leaseRow{}, &scheduleRunRow{}, &trafficRow{}, &processedEventRow{}, &teamsConversationRow{}, &teamsUserRow{}, &teamsPinRow{}, &crmVersionRow{}, &activityRow{}, &secretRow{}, &dataMigrationRow{}, &slaCycleRow{}, &outboxServerRow{}, &memberStampRow{}, &memberChangeRow{}}

@@ -19,7 +19,7 @@ const pruneBatch = 5000
 // it what every erasure searches (scrubOutbox). Pending and dead messages
 // stay. It returns how many it deleted. A done message was due before it
 // was done, so the deletions find their rows by the outbox's index on
-// (status, due_ms).
+// (status, due_ms, id).
 func (s *Store) PruneOutbox(ctx context.Context, before time.Time) (int64, error) {
 	var total int64
 	for {

@@ -384,6 +384,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 				return fmt.Errorf("storage: migrate sparse indexes: %w", err)
 			}
 		}
+		for _, ddl := range outboxIndexes {
+			if err := tx.Exec(ddl).Error; err != nil {
+				return fmt.Errorf("storage: migrate outbox indexes: %w", err)
+			}
+		}
 		for _, ddl := range crmVersionIndexes {
 			if err := tx.Exec(ddl).Error; err != nil {
 				return fmt.Errorf("storage: migrate crm_versions indexes: %w", err)

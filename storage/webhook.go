@@ -53,12 +53,16 @@ func webhookMessages(routes []handoff.WebhookRoute, leadID int64, events []hando
 const queueHead = `NOT EXISTS (SELECT 1 FROM outbox p WHERE p.kind = outbox.kind AND p.status = outbox.status
 	AND p.lead_id = outbox.lead_id AND p.platform = outbox.platform AND p.id < outbox.id)`
 
+// webhookHeads keeps the webhook messages that are the first pending
+// message of their lead and endpoint (queueHead).
+func webhookHeads(q *gorm.DB) *gorm.DB {
+	return q.Where("kind = ?", handoff.OutboxWebhook).Where(queueHead)
+}
+
 // TakeWebhooks leases up to limit due webhook messages, each the oldest
 // pending message of its lead and endpoint, as TakeOutbox does for chat.
 func (s *Store) TakeWebhooks(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string) ([]handoff.OutboxMessage, error) {
-	msgs, err := s.take(ctx, now, limit, lease, worker, func(q *gorm.DB) *gorm.DB {
-		return q.Where("kind = ?", handoff.OutboxWebhook).Where(queueHead)
-	})
+	msgs, err := s.take(ctx, now, limit, lease, worker, webhookHeads)
 	if err != nil {
 		return nil, fmt.Errorf("storage: take webhooks: %w", err)
 	}
@@ -68,9 +72,7 @@ func (s *Store) TakeWebhooks(ctx context.Context, now time.Time, limit int, leas
 // NextWebhookDue returns when the first webhook message that may be sent
 // next becomes due (or its lease ends), and false when there is none.
 func (s *Store) NextWebhookDue(ctx context.Context) (time.Time, bool, error) {
-	at, ok, err := s.nextPending(ctx, func(q *gorm.DB) *gorm.DB {
-		return q.Where("kind = ?", handoff.OutboxWebhook).Where(queueHead)
-	})
+	at, ok, err := s.nextPending(ctx, webhookHeads)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("storage: next webhook due: %w", err)
 	}
