@@ -133,11 +133,15 @@ func notActivityTypeRune(r rune) bool {
 // does nothing. It never moves a lead back (see Scoring.Promotion) and is
 // pure.
 func (l *Lead) Rescore(activities []Activity, now time.Time, policy Policy) (ScoreExplained, bool, LeadChange) {
-	return l.rescore(activities, now, now, policy)
+	before := l.slaArming()
+	expl, changed, change := l.rescore(activities, now, now, policy)
+	l.armSLA(before, now)
+	return expl, changed, change
 }
 
 // rescore is Rescore at now with the stages the score moves the lead to
-// entered at at, the input's own time (LeadInput.Rescore).
+// entered at at, the input's own time (LeadInput.Rescore). Its caller
+// records when it set deadlines (armSLA), at the time of the change.
 func (l *Lead) rescore(activities []Activity, now, at time.Time, policy Policy) (ScoreExplained, bool, LeadChange) {
 	s := policy.Scoring
 	if s == nil {
@@ -151,7 +155,7 @@ func (l *Lead) rescore(activities []Activity, now, at time.Time, policy Policy) 
 	if to, ok := s.Promotion(l.Stage, l.Reached, expl.Score); ok {
 		if plan, err := PlanTransition(l.Stage, l.Reached, to); err == nil && plan.Changed {
 			details := map[string]string{"score": strconv.Itoa(expl.Score), "reasons": expl.Summary()}
-			events = l.EnterStages(plan, at.UTC(), ActorScoring, details, policy)
+			events = l.enterStages(plan, at.UTC(), at.UTC(), ActorScoring, details, policy)
 			changed = true
 		}
 	}

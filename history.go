@@ -39,8 +39,10 @@ func (in LeadInput) Rescore(l *Lead, activities []Activity, now time.Time, polic
 			scored = *in.OccurredAt
 		}
 	}
+	before := l.slaArming()
 	_, changed, change := l.rescore(activities, scored, at, policy)
 	in.keepAsHistory(l, change.Events)
+	l.armSLA(before, now)
 	return changed, change.Events
 }
 

@@ -404,6 +404,7 @@ func (in LeadInput) fillingIn(l *Lead, policy Policy) LeadInput {
 // for what the lead holds.
 func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (changed bool, events []Event, err error) {
 	isNew := l.ID == 0 && l.Stage == ""
+	before := l.slaArming()
 	if isNew && in.KnownOnly {
 		return false, nil, Errorf(ENOTFOUND, "lead %q not found", in.ExternalID)
 	}
@@ -542,6 +543,8 @@ func (in LeadInput) Apply(l *Lead, now time.Time, actor string, policy Policy) (
 		l.Owner = Owner{Email: in.OwnerEmail}
 		changed = true
 	}
+	// Deadlines set now count from the input's time (clock), set at now.
+	l.armSLA(before, now)
 	if changed {
 		if isNew {
 			l.CreatedAt = now

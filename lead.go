@@ -62,6 +62,16 @@ type Lead struct {
 	// ContactDueAt is the SLA deadline for first contact.
 	ContactDueAt *time.Time
 	SLABreached  bool
+	// SLASetAt is when Handoff last set a deadline the SLA clock acts on
+	// (ClaimDueAt, ContactDueAt, NextReminderAt: a new value, or one acting
+	// again, as a release gives back the claim deadline), by the time of
+	// the change that set it, not the time the deadline counts from: an
+	// SQL imported today and dated a month ago has it today. TickSLA
+	// judges an action Overdue against it, and a change that sets no
+	// deadline (a CRM's update of the name, a note) leaves it. Nil for a
+	// lead that has had no deadline set since it was kept, which falls
+	// back to UpdatedAt (slaSetAt).
+	SLASetAt *time.Time
 	// SLATimers says which reminders and escalations have fired.
 	SLATimers
 	// Offer is the lead's routing state under round-robin routing; nil
@@ -158,8 +168,9 @@ func (l *Lead) EnteredStageAt() time.Time {
 // Amount returns the deal value in major units (kroner, dollars).
 func (l *Lead) Amount() float64 { return float64(l.AmountMinor) / 100 }
 
-// EnterStages applies a planned transition to the lead at time at, updating
-// its timestamps and SLA deadlines under policy, and returns the events to
+// EnterStages applies a planned transition to the lead at time at (now),
+// updating its timestamps and SLA deadlines under policy (SLASetAt: at
+// when it set one), and returns the events to
 // record. A lead that leaves the SQL stage ends its offer (closeOffer); one
 // that becomes an SQL again ends its earlier SLA cycle, which its SQL event
 // carries when anything of it counts (Event.Ends, endCycle). A lead that sales takes up again
@@ -171,7 +182,10 @@ func (l *Lead) Amount() float64 { return float64(l.AmountMinor) / 100 }
 // history keeps; the caller sets the reason of a loss or return. It is
 // pure: the caller persists the lead and events together.
 func (l *Lead) EnterStages(t Transition, at time.Time, actor string, details map[string]string, policy Policy) []Event {
-	return l.enterStages(t, at, at, actor, details, policy)
+	before := l.slaArming()
+	events := l.enterStages(t, at, at, actor, details, policy)
+	l.armSLA(before, at)
+	return events
 }
 
 // enterStages is EnterStages with the SLA clock of an SQL it enters

@@ -129,8 +129,10 @@ func (l *Lead) CardShown(at time.Time, p Policy) bool {
 	shown := at
 	l.ShownAt = &shown
 	if p.ExcuseSystemDelay && l.Stage == StageSQL && l.ClaimEscalatedAt == nil {
+		before := l.slaArming()
 		due := p.ExcusedClaimDue(*l.SQLAt, at)
 		l.ClaimDueAt = &due
+		l.armSLA(before, at)
 	}
 	return true
 }

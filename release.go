@@ -17,8 +17,10 @@ func (l *Lead) Release(now time.Time, actor string, details map[string]string) [
 		d[k] = v
 	}
 	l.handOver(now)
+	before := l.slaArming()
 	l.Stage, l.Owner, l.ClaimedAt = StageSQL, Owner{}, nil
 	released := now
 	l.StageAt = &released
+	l.armSLA(before, now) // a claim deadline not escalated acts again
 	return []Event{{Kind: EventRelease, Stage: StageSQL, At: now, Actor: actor, Details: d}}
 }

@@ -25,10 +25,13 @@ type SLAAction struct {
 	Due time.Time
 	// Owner is the owner at the time of the action (empty when unclaimed).
 	Owner Owner
-	// Overdue reports that Due had passed when the lead was last saved (an
-	// SQL imported or dated after its deadline, `handoff import --old
-	// live`): the clock fires it at its first tick, and how long after Due
-	// that is says nothing of the clock.
+	// Overdue reports that Due had passed when Handoff set the deadline
+	// (Lead.SLASetAt: an SQL imported or dated after its deadline,
+	// `handoff import --old live`; a lead released after its claim
+	// deadline): the clock fires it at its first tick, and how long after
+	// Due that is says nothing of the clock. A lead saved for anything
+	// else since (a CRM's update of its name, a note) keeps it false, so
+	// that a late clock shows.
 	Overdue bool
 }
 
@@ -46,15 +49,77 @@ type SLATimers struct {
 // the same cases.
 func (l *Lead) NextSLADue() (time.Time, bool) {
 	var next time.Time
-	consider := func(t *time.Time, applies bool) {
-		if t != nil && applies && (next.IsZero() || t.Before(next)) {
+	for _, t := range l.pendingSLA() {
+		if t != nil && (next.IsZero() || t.Before(next)) {
 			next = *t
 		}
 	}
-	consider(l.ClaimDueAt, l.Stage == StageSQL && l.ClaimEscalatedAt == nil)
-	consider(l.ContactDueAt, (l.Stage == StageSQL || l.Stage == StageClaimed) && l.ContactEscalatedAt == nil)
-	consider(l.NextReminderAt, l.Stage == StageClaimed)
 	return next, !next.IsZero()
+}
+
+// pendingSLA returns the deadlines TickSLA acts on: the claim deadline,
+// the contact deadline and the next reminder, each nil when the clock does
+// not act on it (none set, fired already, or not in the lead's stage).
+func (l *Lead) pendingSLA() [3]*time.Time {
+	acting := func(t *time.Time, applies bool) *time.Time {
+		if !applies {
+			return nil
+		}
+		return t
+	}
+	return [3]*time.Time{
+		acting(l.ClaimDueAt, l.Stage == StageSQL && l.ClaimEscalatedAt == nil),
+		acting(l.ContactDueAt, (l.Stage == StageSQL || l.Stage == StageClaimed) && l.ContactEscalatedAt == nil),
+		acting(l.NextReminderAt, l.Stage == StageClaimed),
+	}
+}
+
+// slaArming is a lead's SLA deadlines as a change found them: those the
+// clock acted on (pendingSLA) and when they were set (slaSetAt).
+type slaArming struct {
+	pending [3]*time.Time
+	setAt   time.Time
+}
+
+// slaArming returns the lead's SLA deadlines before a change, for armSLA.
+func (l *Lead) slaArming() slaArming {
+	return slaArming{pending: l.pendingSLA(), setAt: l.slaSetAt()}
+}
+
+// slaSetAt returns when Handoff last set one of the lead's SLA deadlines:
+// SLASetAt, or, for a lead that has not had one set since SLASetAt was
+// kept (a row stored before it: no column value), its last save, which is
+// never before it.
+func (l *Lead) slaSetAt() time.Time {
+	if l.SLASetAt != nil {
+		return *l.SLASetAt
+	}
+	return l.UpdatedAt
+}
+
+// armSLA records, in SLASetAt, that a change of the lead at now set a
+// deadline the clock acts on, against before (the lead before the
+// change): one with a new value, or one the clock acts on again (a
+// release gives back the claim deadline, a lead taken up again its
+// contact deadline). A change that sets none leaves SLASetAt, whatever
+// else it changed. The time stops short of now at a deadline the change
+// left as it was and that fell due, on time, before now without firing
+// (the clock was late, with a change in between): that lateness stays the
+// clock's.
+func (l *Lead) armSLA(before slaArming, now time.Time) {
+	set, at := false, now
+	for i, due := range l.pendingSLA() {
+		switch was := before.pending[i]; {
+		case due == nil:
+		case was == nil || !was.Equal(*due):
+			set = true
+		case due.Before(at) && !due.Before(before.setAt):
+			at = *due
+		}
+	}
+	if set {
+		l.SLASetAt = &at
+	}
 }
 
 // TickSLA advances the lead's SLA clock to now under policy: it records
@@ -62,12 +127,16 @@ func (l *Lead) NextSLADue() (time.Time, bool) {
 // ReleaseOnBreach) releases a claimed lead that missed its contact deadline.
 // It returns what happened, in order; an empty result means nothing was due.
 // It is pure and idempotent: a second call at the same time returns nothing.
+// An action is Overdue when its due time was before its deadline was set
+// (slaSetAt); a deadline the tick moves on (the next reminder, an excused
+// claim deadline) is set now.
 func (l *Lead) TickSLA(now time.Time, p Policy) []SLAAction {
-	saved := l.UpdatedAt
+	before := l.slaArming()
 	actions := l.tickSLA(now, p)
 	for i := range actions {
-		actions[i].Overdue = actions[i].Due.Before(saved)
+		actions[i].Overdue = actions[i].Due.Before(before.setAt)
 	}
+	l.armSLA(before, now)
 	return actions
 }
 

@@ -95,29 +95,92 @@ func TestTickSLA(t *testing.T) {
 	}
 }
 
-// TestTickSLAOverdue: an action whose due time had passed when the lead
-// was last saved (an SQL imported after its deadline) is Overdue, so that
-// the scheduler leaves it out of the clock's lateness; one that fell due
-// at or after the save is not.
+// TestTickSLAOverdue: an action whose due time had passed when Handoff
+// set its deadline (an SQL imported after its deadline, a lead released
+// after its claim deadline) is Overdue, so that the scheduler leaves it
+// out of the clock's lateness; one that fell due after it was set is not,
+// however often the lead was saved for anything else since (a CRM's
+// update, a note), nor when a tick moved the deadline on (an excused claim
+// deadline, the next reminder). Each step saves the lead (UpdatedAt: its
+// time), which the old judge, the lead's last save, took for the time its
+// deadlines were set.
 func TestTickSLAOverdue(t *testing.T) {
 	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	h := func(n float64) time.Time { return t0.Add(time.Duration(n * float64(time.Hour))) }
-	p := slaPolicy(false)
+	owner := handoff.Owner{Platform: "slack", UserID: "U1"}
+	apply := func(fields map[string]any) func(*testing.T, *handoff.Lead, handoff.Policy, time.Time) {
+		return func(t *testing.T, l *handoff.Lead, p handoff.Policy, at time.Time) {
+			t.Helper()
+			in, err := handoff.ParseLeadInput(fields, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := in.Apply(l, at, handoff.ActorAPI, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	sql := apply(map[string]any{"external_id": "x"})
+	imported := apply(map[string]any{"external_id": "x", "occurred_at": t0.Format(time.RFC3339)})
+	touched := apply(map[string]any{"external_id": "x", "name": "Ann Berg", "score": float64(90)})
+	claim := func(t *testing.T, l *handoff.Lead, _ handoff.Policy, at time.Time) {
+		if _, ok := l.Claim(owner, at, "slack:U1"); !ok {
+			t.Fatal("not claimed")
+		}
+	}
+	release := func(_ *testing.T, l *handoff.Lead, _ handoff.Policy, at time.Time) { l.Release(at, "slack:U1", nil) }
+	shown := func(_ *testing.T, l *handoff.Lead, p handoff.Policy, at time.Time) { l.CardShown(at, p) }
+	tick := func(_ *testing.T, l *handoff.Lead, p handoff.Policy, at time.Time) { l.TickSLA(at, p) }
+	tickExcused := func(_ *testing.T, l *handoff.Lead, p handoff.Policy, at time.Time) {
+		p.ExcuseSystemDelay = true
+		l.TickSLA(at, p)
+	}
+	type step struct {
+		at float64 // hours after t0
+		do func(*testing.T, *handoff.Lead, handoff.Policy, time.Time)
+	}
 	for _, tc := range []struct {
-		name  string
-		saved time.Time
-		want  string
+		name   string
+		excuse bool // ExcuseSystemDelay
+		steps  []step
+		tickAt float64
+		want   string
 	}{
-		{"SavedBeforeBoth", t0, "[escalate_claim:false escalate_contact:false]"},
-		{"SavedAtTheClaimDeadline", h(2), "[escalate_claim:false escalate_contact:false]"},
-		{"SavedBetween", h(3), "[escalate_claim:true escalate_contact:false]"},
-		{"SavedAfterBoth", h(49), "[escalate_claim:true escalate_contact:true]"},
+		{"SQLOnTime", false, []step{{0, sql}}, 50, "[escalate_claim:false escalate_contact:false]"},
+		// A lead stored before SLASetAt was kept is judged by its last save.
+		{"StoredBeforeItWasKept", false, []step{{0, sql}, {3, func(_ *testing.T, l *handoff.Lead, _ handoff.Policy, _ time.Time) { l.SLASetAt = nil }}},
+			50, "[escalate_claim:true escalate_contact:false]"},
+		{"ImportedAtTheClaimDeadline", false, []step{{2, imported}}, 50, "[escalate_claim:false escalate_contact:false]"},
+		{"ImportedBetween", false, []step{{3, imported}}, 50, "[escalate_claim:true escalate_contact:false]"},
+		{"ImportedAfterBoth", false, []step{{49, imported}}, 50, "[escalate_claim:true escalate_contact:true]"},
+		{"ImportedAfterBothTouchedSince", false, []step{{49, imported}, {49.5, touched}}, 50, "[escalate_claim:true escalate_contact:true]"},
+		{"TouchedAfterTheClaimDeadline", false, []step{{0, sql}, {3, touched}}, 50, "[escalate_claim:false escalate_contact:false]"},
+		{"TouchedAfterBoth", false, []step{{0, sql}, {49, touched}}, 50, "[escalate_claim:false escalate_contact:false]"},
+		{"ReleasedAfterTheClaimDeadline", false, []step{{0, sql}, {1, claim}, {3, release}, {3.5, touched}}, 4, "[escalate_claim:true]"},
+		{"ReleasedBeforeTheClaimDeadline", false, []step{{0, sql}, {1, claim}, {1.5, release}, {2.5, touched}}, 3, "[escalate_claim:false]"},
+		// A release while the clock is behind (the contact deadline
+		// passed, unfired): the claim deadline it gives back was past,
+		// the contact deadline was the clock's to fire.
+		{"ReleasedWhileTheClockIsLate", false, []step{{0, sql}, {1, claim}, {49, release}}, 50, "[escalate_claim:true escalate_contact:false]"},
+		{"ClaimedWhileTheClockIsLate", false, []step{{0, sql}, {49, claim}}, 50, "[escalate_contact:false]"},
+		{"TakenUpAgainAfterItsContactDeadline", false, []step{{0, sql}, {1, claim}, {2, apply(map[string]any{"external_id": "x", "stage": "lost", "reason": "no budget"})},
+			{50, apply(map[string]any{"external_id": "x", "stage": "claimed"})}}, 51, "[escalate_contact:true]"},
+		// A card not shown by 2.5h has its claim deadline moved on at the
+		// tick; the agreement then stops excusing the system's delay.
+		{"ExcusedClaimDueMovedAtATickTouchedSince", false, []step{{0, sql}, {2.5, tickExcused}, {4.7, touched}}, 5, "[escalate_claim:false]"},
+		{"ExcusedClaimDueSetWhenShownTouchedSince", true, []step{{0, sql}, {2.5, tick}, {3, shown}, {5.5, touched}}, 6, "[escalate_claim:false]"},
+		{"ReminderMovedOnAtATickTouchedSince", false, []step{{0, sql}, {1, claim}, {36, tick}, {47.2, touched}}, 47.5, "[remind:false]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			l := sqlLead(t, p, t0)
-			l.UpdatedAt = tc.saved
+			p := slaPolicy(false)
+			p.ExcuseSystemDelay = tc.excuse
+			l := &handoff.Lead{}
+			for _, st := range tc.steps {
+				st.do(t, l, p, h(st.at))
+				l.UpdatedAt = h(st.at)
+			}
 			var got []string
-			for _, a := range l.TickSLA(h(50), p) {
+			for _, a := range l.TickSLA(h(tc.tickAt), p) {
 				got = append(got, fmt.Sprintf("%s:%v", a.Kind, a.Overdue))
 			}
 			if fmt.Sprint(got) != tc.want {

@@ -89,7 +89,7 @@ func New(stats OutboxStatter) *Metrics {
 		Name: "handoff_sla_reminders_total", Help: "Reminders queued for lead owners.",
 	})
 	m.schedulerLag = prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name: "handoff_scheduler_lag_seconds", Help: "Delay between an SLA timer falling due and firing; a timer already due when its lead was saved (an SQL imported after its deadline) fires at once and is left out.",
+		Name: "handoff_scheduler_lag_seconds", Help: "Delay between an SLA timer falling due and firing; a timer already due when Handoff set its deadline (an SQL imported after it) fires at once and is left out.",
 		Buckets: []float64{.01, .05, .1, .25, .5, 1, 2, 5, 10, 30, 60},
 	})
 	m.schedulerTicked = prometheus.NewGauge(prometheus.GaugeOpts{

@@ -170,7 +170,7 @@ func (s *Scheduler) slaTick(ctx context.Context, now time.Time) error {
 		}
 		for _, a := range fired {
 			s.cfg.Logger.Info("scheduler: SLA", "action", a.Kind, "due", a.Due)
-			if !a.Overdue { // due before its lead was saved: not the clock's lateness
+			if !a.Overdue { // due before Handoff set its deadline: not the clock's lateness
 				s.cfg.Metrics.SchedulerLag(now.Sub(a.Due))
 			}
 			switch a.Kind {

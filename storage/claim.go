@@ -232,6 +232,21 @@ func (s *Store) claimInBatch(ctx context.Context, item *claimItem) (*handoff.Lea
 const claimHandsOver = "NOT sla_held AND (COALESCE(owner_platform, '') <> '' OR COALESCE(owner_user_id, '') <> ''" +
 	" OR COALESCE(owner_email, '') <> '') AND (contacted_ms <= contact_due_ms OR contact_due_ms <= ?)"
 
+// claimSetsSLA is the claim's armSLA (Lead.Claim, by EnterStages) in SQL,
+// over the unclaimed SQL as it was: the claim sets a deadline the clock
+// acts on when the lead has a reminder (the clock acts on it once the lead
+// is claimed) or gets its contact deadline back (heldAgain). Its SLASetAt
+// is then the claim's time, the one parameter of claimSetsSLAAt, or the
+// contact deadline the claim leaves as it was when that fell due, on time
+// (not before it was set: slaSetAt, falling back to updated_ms), before
+// the claim without firing.
+const (
+	claimSetsSLA = "next_remind_ms IS NOT NULL OR (contact_due_ms IS NULL AND claim_due_ms IS NOT NULL" +
+		" AND sql_ms IS NOT NULL AND contact_escalated_ms IS NULL)"
+	claimSetsSLAAt = "CASE WHEN contact_escalated_ms IS NULL AND contact_due_ms < ?" +
+		" AND contact_due_ms >= COALESCE(sla_set_ms, updated_ms) THEN contact_due_ms ELSE ? END"
+)
+
 // claimColumns is Lead.Claim written as the columns of one UPDATE of an
 // unclaimed SQL, so that the database decides races.
 // TestRulesWrittenTwiceAgree checks that both give the same lead.
@@ -253,6 +268,7 @@ func claimColumns(owner handoff.Owner, at time.Time) map[string]any {
 		"owner_email":         owner.Email,
 		"claimed_ms":          now,
 		"sla_breached":        gorm.Expr("CASE WHEN claim_due_ms IS NOT NULL AND claim_due_ms < ? THEN ? ELSE sla_breached END", now, true),
+		"sla_set_ms":          gorm.Expr("CASE WHEN "+claimSetsSLA+" THEN "+claimSetsSLAAt+" ELSE sla_set_ms END", now, now),
 		"updated_ms":          now,
 		"offer_state":         gorm.Expr("CASE WHEN offer_state = '' THEN '' ELSE ? END", handoff.OfferClaimed),
 		"offer_due_ms":        nil,

@@ -91,7 +91,7 @@ func leadToRow(l *handoff.Lead) (leadRow, error) {
 		ScoreReasons: l.ScoreReasons, NextDecayMs: msPtr(l.NextDecayAt), Stage: string(l.Stage), StageMs: msPtr(l.StageAt), Reached: l.Reached, AmountMinor: l.AmountMinor, Reason: l.Reason,
 		Attributes: attrs, OwnerPlatform: l.Owner.Platform, OwnerUserID: l.Owner.UserID, OwnerEmail: l.Owner.Email,
 		SQLMs: msPtr(l.SQLAt), SLAFromMs: msPtr(l.SLAFrom), ClaimedMs: msPtr(l.ClaimedAt), ContactedMs: msPtr(l.ContactedAt),
-		ClaimDueMs: msPtr(l.ClaimDueAt), ShownMs: msPtr(l.ShownAt), ContactDueMs: msPtr(l.ContactDueAt), SLABreached: l.SLABreached,
+		ClaimDueMs: msPtr(l.ClaimDueAt), ShownMs: msPtr(l.ShownAt), ContactDueMs: msPtr(l.ContactDueAt), SLABreached: l.SLABreached, SLASetMs: msPtr(l.SLASetAt),
 		NextRemindMs: msPtr(l.NextReminderAt), ClaimEscMs: msPtr(l.ClaimEscalatedAt), ContactEscMs: msPtr(l.ContactEscalatedAt),
 		CreatedMs: ms(l.CreatedAt), UpdatedMs: ms(l.UpdatedAt),
 	}
@@ -120,7 +120,7 @@ func (r leadRow) toLead() (*handoff.Lead, error) {
 		ScoreReasons: r.ScoreReasons, NextDecayAt: fromMsPtr(r.NextDecayMs), Stage: handoff.Stage(r.Stage), StageAt: fromMsPtr(r.StageMs), Reached: r.Reached, AmountMinor: r.AmountMinor, Reason: r.Reason,
 		Owner: handoff.Owner{Platform: r.OwnerPlatform, UserID: r.OwnerUserID, Email: r.OwnerEmail},
 		SQLAt: fromMsPtr(r.SQLMs), SLAFrom: fromMsPtr(r.SLAFromMs), ClaimedAt: fromMsPtr(r.ClaimedMs), ContactedAt: fromMsPtr(r.ContactedMs),
-		ClaimDueAt: fromMsPtr(r.ClaimDueMs), ShownAt: fromMsPtr(r.ShownMs), ContactDueAt: fromMsPtr(r.ContactDueMs), SLABreached: r.SLABreached,
+		ClaimDueAt: fromMsPtr(r.ClaimDueMs), ShownAt: fromMsPtr(r.ShownMs), ContactDueAt: fromMsPtr(r.ContactDueMs), SLABreached: r.SLABreached, SLASetAt: fromMsPtr(r.SLASetMs),
 		SLATimers: handoff.SLATimers{NextReminderAt: fromMsPtr(r.NextRemindMs), ClaimEscalatedAt: fromMsPtr(r.ClaimEscMs), ContactEscalatedAt: fromMsPtr(r.ContactEscMs)},
 		CreatedAt: fromMs(r.CreatedMs), UpdatedAt: fromMs(r.UpdatedMs), ErasedAt: fromMsPtr(r.ErasedMs),
 		SLAHolder: slaHolder(r.SLAHeld, r.SLAHolderPlatform, r.SLAHolderUserID, r.SLAHolderEmail),

@@ -50,6 +50,10 @@ type leadRow struct {
 	ShownMs      *int64
 	ContactDueMs *int64 // indexed with contacted_ms in createKPIIndexes
 	SLABreached  bool   `gorm:"column:sla_breached"`
+	// SLASetMs is handoff.Lead.SLASetAt: when Handoff last set one of the
+	// SLA deadlines above or below (NULL for a lead that has had none set
+	// since it was kept: the clock judges by updated_ms, see slaSetAt).
+	SLASetMs     *int64 `gorm:"column:sla_set_ms"`
 	NextRemindMs *int64 // indexed in slaIndexes
 	ClaimEscMs   *int64 `gorm:"column:claim_escalated_ms"`
 	ContactEscMs *int64 `gorm:"column:contact_escalated_ms"`

@@ -39,7 +39,7 @@ var pgColumnTypes = map[string]map[string]string{
 	"leads": columnTypes(
 		"bigint", "id score next_decay_ms reached amount_minor sql_ms claimed_ms contacted_ms claim_due_ms shown_ms"+
 			" contact_due_ms next_remind_ms claim_escalated_ms contact_escalated_ms erased_ms parked_ms offer_due_ms"+
-			" offer_seq created_ms updated_ms sla_from_ms stage_ms",
+			" offer_seq created_ms updated_ms sla_from_ms stage_ms sla_set_ms",
 		"text", "external_id email name company title phone source campaign score_reasons stage reason attributes"+
 			" owner_platform owner_user_id owner_email erased_key parked_error offer_state offer_rep offer_tried offer_credits"+
 			" sla_holder_platform sla_holder_user_id sla_holder_email",

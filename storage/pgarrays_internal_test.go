@@ -142,7 +142,7 @@ func TestPGArrayTypes(t *testing.T) {
 	// The claims' UPDATE: a column's value typed as its column, an
 	// expression's variables by their values.
 	if want := []string{"bigint", "bigint", "text", "text", "text", "text", "bigint", "bigint", "bigint", "boolean", "bigint", "boolean",
-		"bigint", "bigint", "bigint", "text", "bigint", "bigint", "bigint", "text", "bigint"}; !reflect.DeepEqual(claimUpdateTypes, want) {
+		"bigint", "bigint", "bigint", "bigint", "bigint", "text", "bigint", "bigint", "bigint", "text", "bigint"}; !reflect.DeepEqual(claimUpdateTypes, want) {
 		t.Errorf("claimUpdateTypes %v (columns %v)\nwant %v", claimUpdateTypes, claimUpdateCols, want)
 	}
 }

@@ -22,7 +22,7 @@ var leadColumns = []string{"external_id", "email", "name", "company", "title", "
 	"shown_ms", "contact_due_ms", "sla_breached", "next_remind_ms", "claim_escalated_ms", "contact_escalated_ms",
 	"erased_ms", "erased_key", "parked_ms", "parked_error", "offer_state", "offer_rep", "offer_due_ms", "offer_seq",
 	"offer_tried", "offer_credits", "created_ms", "updated_ms",
-	"sla_held", "sla_holder_platform", "sla_holder_user_id", "sla_holder_email", "sla_from_ms", "stage_ms"}
+	"sla_held", "sla_holder_platform", "sla_holder_user_id", "sla_holder_email", "sla_from_ms", "stage_ms", "sla_set_ms"}
 
 // fields returns pointers to the row's fields: id, then leadColumns.
 func (r *leadRow) fields() []any {
@@ -32,7 +32,7 @@ func (r *leadRow) fields() []any {
 		&r.ShownMs, &r.ContactDueMs, &r.SLABreached, &r.NextRemindMs, &r.ClaimEscMs, &r.ContactEscMs,
 		&r.ErasedMs, &r.ErasedKey, &r.ParkedMs, &r.ParkedError, &r.OfferState, &r.OfferRep, &r.OfferDueMs, &r.OfferSeq,
 		&r.OfferTried, &r.OfferCredits, &r.CreatedMs, &r.UpdatedMs,
-		&r.SLAHeld, &r.SLAHolderPlatform, &r.SLAHolderUserID, &r.SLAHolderEmail, &r.SLAFromMs, &r.StageMs}
+		&r.SLAHeld, &r.SLAHolderPlatform, &r.SLAHolderUserID, &r.SLAHolderEmail, &r.SLAFromMs, &r.StageMs, &r.SLASetMs}
 }
 
 // deref is the value a field pointer of leadRow.fields points to.

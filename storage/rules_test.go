@@ -27,6 +27,7 @@ type ruleLead struct {
 	offer                *handoff.Offer
 	owner                handoff.Owner // a rep an intake named, on an unclaimed SQL
 	contacted            *time.Time
+	slaSet               *time.Time // when its deadlines were set; nil: its last save
 }
 
 func (c ruleLead) lead(name string, sqlAt time.Time) *handoff.Lead {
@@ -35,6 +36,7 @@ func (c ruleLead) lead(name string, sqlAt time.Time) *handoff.Lead {
 		ClaimDueAt: c.claimDue, ContactDueAt: c.contactDue, SLABreached: c.breached,
 		SLATimers: handoff.SLATimers{NextReminderAt: c.nextRemind, ClaimEscalatedAt: c.claimEsc, ContactEscalatedAt: c.contactEsc},
 		CreatedAt: sqlAt, UpdatedAt: sqlAt, Offer: c.offer.Clone(), Owner: c.owner, ContactedAt: c.contacted,
+		SLASetAt: c.slaSet,
 	}
 }
 
@@ -74,6 +76,21 @@ func claimRuleAgrees(t *testing.T) {
 			}
 		}
 	}
+	// When the claim sets a deadline the clock acts on (the reminder, a
+	// contact deadline given back) and when it was set before: the claim's
+	// time, or a contact deadline that fell due unfired before it.
+	for _, claimDue := range []*time.Time{nil, &after} {
+		for _, contactDue := range []*time.Time{nil, &before, &after} {
+			for _, remind := range []*time.Time{nil, &after} {
+				for _, contactEsc := range []*time.Time{nil, &before} {
+					for _, slaSet := range []*time.Time{nil, &same} {
+						cases = append(cases, ruleLead{stage: handoff.StageSQL, reached: handoff.StageSQL, claimDue: claimDue, contactDue: contactDue,
+							nextRemind: remind, contactEsc: contactEsc, slaSet: slaSet})
+					}
+				}
+			}
+		}
+	}
 	owner := handoff.Owner{Platform: "teams", UserID: "29:rita", Email: "rita@example.com"}
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
@@ -81,6 +98,9 @@ func claimRuleAgrees(t *testing.T) {
 			name := fmt.Sprintf("%s-reached-%s-due-%s-breached-%v-offer-%s", c.stage, c.reached, dueName(c.claimDue, at), c.breached, offerName(c.offer, at))
 			if c.contactDue != nil || c.owner != (handoff.Owner{}) || c.contacted != nil {
 				name += fmt.Sprintf("-contact-due-%s-contacted-%s-owner-%s", dueName(c.contactDue, at), dueName(c.contacted, at), c.owner.Email)
+			}
+			if c.nextRemind != nil || c.contactEsc != nil || c.slaSet != nil {
+				name += fmt.Sprintf("-remind-%s-contact-escalated-%v-set-%s", dueName(c.nextRemind, at), c.contactEsc != nil, dueName(c.slaSet, at))
 			}
 			t.Run(name, func(t *testing.T) {
 				id, err := s.PutOnlyLead(ctx, c.lead(fmt.Sprint("claim-", i), sqlAt))
@@ -129,8 +149,12 @@ func ruleState(l *handoff.Lead) string {
 	if l.SLAHolder != nil {
 		holder = fmt.Sprintf("%+v", *l.SLAHolder)
 	}
-	return fmt.Sprintf("stage=%s reached=%d owner=%+v holder=%s claimed=%s breached=%v updated=%s offer=%s",
-		l.Stage, l.Reached, l.Owner, holder, claimed, l.SLABreached, l.UpdatedAt.UTC().Format(time.RFC3339Nano), offer)
+	slaSet := "nil"
+	if l.SLASetAt != nil {
+		slaSet = l.SLASetAt.UTC().Format(time.RFC3339Nano)
+	}
+	return fmt.Sprintf("stage=%s reached=%d owner=%+v holder=%s claimed=%s breached=%v updated=%s offer=%s sla-set=%s",
+		l.Stage, l.Reached, l.Owner, holder, claimed, l.SLABreached, l.UpdatedAt.UTC().Format(time.RFC3339Nano), offer, slaSet)
 }
 
 // ruleOffers are the routing states a lead can be in around at: none, and
