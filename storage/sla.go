@@ -158,17 +158,19 @@ func (s *Store) fireLeadSLA(tx *gorm.DB, row leadRow, now time.Time, policy hand
 	if err != nil {
 		return nil, 0, err
 	}
-	claimDue := lead.ClaimDueAt
+	claimDue, remind := lead.ClaimDueAt, lead.NextReminderAt
 	change, actions, err := lead.FireSLA(now, policy)
 	if err != nil {
 		return nil, 0, err
 	}
 	if len(actions) == 0 {
-		if claimDue == nil || lead.ClaimDueAt == nil || claimDue.Equal(*lead.ClaimDueAt) {
+		if sameTime(claimDue, lead.ClaimDueAt) && sameTime(remind, lead.NextReminderAt) {
 			return nil, 0, nil
 		}
-		// The claim deadline of a card not shown yet moved on (excused
-		// system delay): only the deadline changes.
+		// Only a deadline moved on: the claim deadline of a card not
+		// shown yet (excused system delay), or the reminder of a lead
+		// claimed after it fell due, which is not sent. Left as it was,
+		// the lead would be due again at once, tick after tick.
 		return nil, 0, updateLeadRow(tx, lead)
 	}
 	lead.UpdatedAt = now
@@ -188,4 +190,9 @@ func (s *Store) fireLeadSLA(tx *gorm.DB, row leadRow, now time.Time, policy hand
 		return nil, 0, err
 	}
 	return actions, len(change.Outbox), nil
+}
+
+// sameTime reports whether a and b are both nil or the same instant.
+func sameTime(a, b *time.Time) bool {
+	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)
 }
