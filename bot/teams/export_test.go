@@ -19,3 +19,8 @@ func (m *SalesMembers) TrackFetches() (wait func()) {
 	m.members.Go, m.roles.cache.Go = fetches.Go, fetches.Go
 	return fetches.Wait
 }
+
+// OnTeamWait calls waiting as a link begins to wait for its team's
+// details, a look-up it started or joined (teamAsks.waiting): a test
+// orders its links by it, not by sleeping. Call it before the first link.
+func (p *Platform) OnTeamWait(waiting func(team string)) { p.teamAsks.waiting = waiting }

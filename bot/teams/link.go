@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -74,23 +75,48 @@ func (p *Platform) MessageLink(ctx context.Context, channel, messageID string) (
 // that names the group, where a channel created later is kept from one
 // that may not), or else from Teams (teamDetails). It is empty when ref
 // holds both, or names no team. The links made at once for one team share
-// one look-up (the first caller's, under its ctx), and one that starts
-// after another ended reads the store again, so that Teams is asked once.
+// one look-up (lookUpTeam), and one that starts after another ended reads
+// the store again, so that Teams is asked once. The look-up is the first
+// caller's, but not cancelled with it: each caller waits for it until its
+// own ctx ends, which ends its wait alone (an error naming ctx's), and the
+// look-up goes on for the others and for the next links, which find its
+// answer stored.
 func (p *Platform) teamOfLink(ctx context.Context, ref handoff.TeamsConversation) (handoff.TeamsConversation, error) {
 	if (ref.GroupID != "" && ref.TeamName != "") || ref.TeamID == "" {
 		return handoff.TeamsConversation{}, nil
 	}
-	v, err, _ := p.teamAsks.flight.Do(ref.TeamID, func() (any, error) {
-		team, err := p.store.TeamsConversation(ctx, ref.TeamID)
-		if err != nil && handoff.ErrorCode(err) != handoff.ENOTFOUND {
-			return team, err
-		}
-		if cmp.Or(ref.GroupID, team.GroupID) != "" && cmp.Or(ref.TeamName, team.TeamName) != "" {
-			return team, nil
-		}
-		return p.teamDetails(ctx, ref, team)
+	answer := p.teamAsks.flight.DoChan(ref.TeamID, func() (any, error) {
+		return p.lookUpTeam(ctx, ref)
 	})
-	return v.(handoff.TeamsConversation), err
+	if p.teamAsks.waiting != nil {
+		p.teamAsks.waiting(ref.TeamID)
+	}
+	select {
+	case r := <-answer:
+		return r.Val.(handoff.TeamsConversation), r.Err
+	case <-ctx.Done():
+		return handoff.TeamsConversation{}, fmt.Errorf("teams: waiting for team %s's details: %w", ref.TeamID, ctx.Err())
+	}
+}
+
+// lookUpTeam is teamOfLink's look-up of ref's team, shared by the links
+// made at once: the store's General channel of the team, else Teams'
+// answer (teamDetails). It keeps ctx's values (the first caller's) but
+// not its cancellation or deadline, since other callers wait on it; its
+// own bound is the Bot Connector's Timeout (TEAMS_TIMEOUT), the whole
+// look-up (the store's read and writes, the call and the token it may
+// need) as one wait, as a cache's fetch of what Teams says (newCache).
+func (p *Platform) lookUpTeam(ctx context.Context, ref handoff.TeamsConversation) (handoff.TeamsConversation, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.conn.Timeout)
+	defer cancel()
+	team, err := p.store.TeamsConversation(ctx, ref.TeamID)
+	if err != nil && handoff.ErrorCode(err) != handoff.ENOTFOUND {
+		return team, err
+	}
+	if cmp.Or(ref.GroupID, team.GroupID) != "" && cmp.Or(ref.TeamName, team.TeamName) != "" {
+		return team, nil
+	}
+	return p.teamDetails(ctx, ref, team)
 }
 
 // teamDetails asks Teams for the group id and name of channel ref's team
@@ -151,11 +177,14 @@ const (
 
 // teamAsks is what a Platform keeps of asking Teams for teams' details:
 // the look-up under way per team (flight, keyed by team id) and when a
-// team that gave none may be asked again (after).
+// team that gave none may be asked again (after). waiting, when set (a
+// test, before the first link), is called as a caller begins to wait for
+// a look-up it started or joined.
 type teamAsks struct {
-	flight singleflight.Group
-	mu     sync.Mutex
-	after  map[string]time.Time
+	flight  singleflight.Group
+	waiting func(team string)
+	mu      sync.Mutex
+	after   map[string]time.Time
 }
 
 // mayAsk reports whether Teams may be asked about team at now, forgetting

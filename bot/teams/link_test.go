@@ -2,6 +2,7 @@ package teams_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -154,6 +155,55 @@ func TestMessageLinkAsksTeamsOnceAtATime(t *testing.T) {
 					t.Errorf("Teams was asked for the team's details %d times for %d links made at once; want once", n, links)
 				}
 			})
+		}
+	})
+}
+
+// A link that stops waiting for its team's details (its request ended,
+// its context cancelled) stops alone, though it started the look-up: the
+// look-up goes on, not cancelled, for a link that joined it meanwhile,
+// which is made from Teams' answer, and Teams is asked once.
+func TestMessageLinkWaitsOnALookUpItsFirstCallerLeft(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		bf := teamstest.New(t)
+		tm, sales := saveOlderTeam(t, s, bf, "19:left@thread.tacv2")
+		bf.SetTeam(tm)
+		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout), s, "t1")
+		waiting := make(chan string, 2)
+		p.OnTeamWait(func(team string) { waiting <- team })
+		held := bf.HoldRequests(teamstest.ConnectorEndpoint)
+		defer held.Release()
+		type result struct {
+			link string
+			err  error
+		}
+		link := func(ctx context.Context, out chan<- result) {
+			got, err := p.MessageLink(ctx, sales, "1001")
+			out <- result{got, err}
+		}
+		first, second := make(chan result, 1), make(chan result, 1)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go link(ctx, first)
+		<-held.Arrived // the first link's look-up asks Teams, which holds its answer
+		<-waiting
+		go link(context.Background(), second)
+		<-waiting // the second link waits on the same look-up
+		cancel()
+		if r := <-first; r.link != "" || !errors.Is(r.err, context.Canceled) {
+			t.Errorf("first link, its context cancelled: MessageLink = %q, %v; want no link and its context's error", r.link, r.err)
+		}
+		held.Release()
+		if r, want := <-second, olderTeamLink(tm, sales, "Older%20team"); r.link != want || r.err != nil {
+			t.Errorf("second link: MessageLink = %q, %v;\nwant %q", r.link, r.err, want)
+		}
+		select {
+		case <-held.GaveUp:
+			t.Error("the look-up's request to Teams was cancelled with the first link")
+		default:
+		}
+		if n := bf.ConnectorRequests(); n != 1 {
+			t.Errorf("Teams was asked for the team's details %d times; want once", n)
 		}
 	})
 }

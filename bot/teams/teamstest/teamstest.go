@@ -4,7 +4,8 @@
 // Connector's REST API for the calls Handoff makes, recording each. It can
 // be told to answer 429 with Retry-After, 503 (with or without
 // Retry-After), to answer slowly, to hold an endpoint's answers until
-// released or their caller gives up (HoldEndpoint), to fail the token
+// released or their caller gives up (HoldEndpoint, HoldRequests, which
+// also says when each arrives), to fail the token
 // endpoint, to refuse the tokens it issued (RevokeTokens) or the app's
 // secret (ExpireSecret), and to rotate its signing key. It also signs inbound tokens as
 // the Bot Connector service does. Like Teams, it refuses a message over about
@@ -111,8 +112,8 @@ const (
 
 // hold is one held endpoint: its requests wait for release to close.
 type hold struct {
-	release chan struct{}
-	gaveUp  chan Endpoint
+	release         chan struct{}
+	arrived, gaveUp chan Endpoint
 }
 
 // outage is how many of the next requests answer 503 Service
@@ -330,7 +331,23 @@ func (s *Server) Hold() (release func()) {
 // timeout, or a closed connection) is announced on gaveUp and never
 // answered; released, the others are answered as usual.
 func (s *Server) HoldEndpoint(e Endpoint) (gaveUp <-chan Endpoint, release func()) {
-	h := &hold{release: make(chan struct{}), gaveUp: make(chan Endpoint, 64)}
+	h := s.HoldRequests(e)
+	return h.GaveUp, h.Release
+}
+
+// Held is an endpoint HoldRequests holds. Arrived announces each request
+// as it begins to wait (a test orders its callers by it, not by sleeping),
+// GaveUp each one whose caller gave up while it was held (never
+// answered), and Release answers the ones held and the ones after as
+// usual. Each announces up to 64 requests that were not received.
+type Held struct {
+	Arrived, GaveUp <-chan Endpoint
+	Release         func()
+}
+
+// HoldRequests is HoldEndpoint that also announces the requests held.
+func (s *Server) HoldRequests(e Endpoint) Held {
+	h := &hold{release: make(chan struct{}), arrived: make(chan Endpoint, 64), gaveUp: make(chan Endpoint, 64)}
 	s.mu.Lock()
 	if s.holds == nil {
 		s.holds = map[Endpoint]*hold{}
@@ -338,7 +355,7 @@ func (s *Server) HoldEndpoint(e Endpoint) (gaveUp <-chan Endpoint, release func(
 	s.holds[e] = h
 	s.mu.Unlock()
 	var once sync.Once
-	return h.gaveUp, func() {
+	return Held{Arrived: h.arrived, GaveUp: h.gaveUp, Release: func() {
 		once.Do(func() {
 			s.mu.Lock()
 			if s.holds[e] == h {
@@ -347,7 +364,7 @@ func (s *Server) HoldEndpoint(e Endpoint) (gaveUp <-chan Endpoint, release func(
 			s.mu.Unlock()
 			close(h.release)
 		})
-	}
+	}}
 }
 
 // wait holds a request to e while e is held, and reports whether it may
@@ -363,6 +380,10 @@ func (s *Server) wait(e Endpoint, r *http.Request) bool {
 	// caller hanging up (the request's context ends).
 	raw, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(raw))
+	select {
+	case h.arrived <- e:
+	default:
+	}
 	select {
 	case <-h.release:
 		return true
