@@ -137,7 +137,7 @@ func (p *Platform) teamDetails(ctx context.Context, ref, team handoff.TeamsConve
 		return handoff.TeamsConversation{}, nil
 	}
 	if err != nil {
-		p.teamAsks.holdOff(ref.TeamID, p.Now().Add(teamUnansweredFor))
+		p.teamAsks.holdOff(ref.TeamID, p.Now().Add(unansweredFor(err)))
 		return handoff.TeamsConversation{}, err
 	}
 	found := handoff.TeamsConversation{TeamID: ref.TeamID, TeamName: details.Name, GroupID: details.AADGroupID}
@@ -155,6 +155,19 @@ func (p *Platform) teamDetails(ctx context.Context, ref, team handoff.TeamsConve
 	return found, nil
 }
 
+// unansweredFor is how long a team's details go unasked after Teams did
+// not answer the ask with err: teamUnansweredFor, or the wait a 429 or a
+// 503 asked for (Retry-After, as the connector read it into a
+// *bot.RetryAfterError) when longer, but never more than teamWontSayFor.
+func unansweredFor(err error) time.Duration {
+	wait := teamUnansweredFor
+	var ra *bot.RetryAfterError
+	if errors.As(err, &ra) {
+		wait = max(wait, ra.After)
+	}
+	return min(wait, teamWontSayFor)
+}
+
 // How long a replica leaves a team's details unasked after Teams gave
 // none (teamDetails). Teams refusing (403 or 404: the bot was removed
 // from the team) is an answer that holds until the app is added back to
@@ -162,8 +175,13 @@ func (p *Platform) teamDetails(ctx context.Context, ref, team handoff.TeamsConve
 // replica reads before it would ask (teamOfLink); the hour covers an
 // addition whose event did not say it (a missed event), at the cost of
 // one request an hour per team and replica. Teams not answering (5xx, a
-// timeout) is asked again a minute later, not by every card meanwhile.
-// Either way the link is left out meanwhile, as for any part not known.
+// timeout) is asked again a minute later, not by every card meanwhile,
+// or later when Teams said when to come back (Retry-After on a 429, as
+// it throttles the Bot Connector, or on a 503): asking sooner would only
+// be refused again. That wait is capped at the hour, the longest a team
+// goes unasked for any answer, so that a Retry-After of hours (or a date
+// far off) does not leave links out longer than a refusal does. Either
+// way the link is left out meanwhile, as for any part not known.
 //
 // This is kept in each replica's memory, not stored: a restart, what an
 // admin does first when links do not come back, starts over; what ends

@@ -213,7 +213,9 @@ func TestMessageLinkWaitsOnALookUpItsFirstCallerLeft(t *testing.T) {
 // out, with no error. Teams refusing (404: the bot was removed from the
 // team) is asked again an hour later, or not at all once the app is added
 // back, whose event names the team's group; Teams not answering (503, an
-// error to the link that asked) is asked again a minute later.
+// error to the link that asked) is asked again a minute later, or when
+// Teams throttles (429) or is unavailable (503) and asks for longer
+// (Retry-After), then, up to the hour.
 func TestMessageLinkAfterTeamsGaveNoDetails(t *testing.T) {
 	type step struct {
 		name    string
@@ -225,10 +227,27 @@ func TestMessageLinkAfterTeamsGaveNoDetails(t *testing.T) {
 	}
 	knows := func(_ *testing.T, r linkRig) { r.bf.Unavailable(0, ""); r.bf.SetTeam(r.team) }
 	down := func(_ *testing.T, r linkRig) { r.bf.Unavailable(100, "") }
+	throttled := func(retryAfter string) func(*testing.T, linkRig) {
+		return func(_ *testing.T, r linkRig) { r.bf.RateLimit(1, retryAfter) }
+	}
+	unavailable := func(retryAfter string) func(*testing.T, linkRig) {
+		return func(_ *testing.T, r linkRig) { r.bf.Unavailable(1, retryAfter) }
+	}
 	addedBack := func(t *testing.T, r linkRig) {
 		app := teams.NewApp(teams.AppConfig{Platform: r.p, Store: r.s, Leads: r.s, Dedup: r.s, Logger: testkit.Quiet()})
 		if _, err := app.Handle(context.Background(), decoded(t, r.team.Installed())); err != nil {
 			t.Fatal(err)
+		}
+	}
+	// heldOff is Teams not answering as answer makes it (an error to
+	// the link that asked), asking for more than the minute: Teams is not
+	// asked again for wait, then is.
+	heldOff := func(answer func(*testing.T, linkRig), wait time.Duration) []step {
+		return []step{
+			{name: "asked", teams: answer, err: true, asks: 1},
+			{name: "not within the minute", advance: teams.TeamUnansweredFor},
+			{name: "nor within the wait", advance: wait - teams.TeamUnansweredFor - time.Second},
+			{name: "asked after it", advance: time.Second, teams: knows, linked: true, asks: 1},
 		}
 	}
 	cases := []struct {
@@ -253,6 +272,14 @@ func TestMessageLinkAfterTeamsGaveNoDetails(t *testing.T) {
 			{name: "nor within the minute", advance: teams.TeamUnansweredFor - time.Second},
 			{name: "asked after it", advance: time.Second, teams: knows, linked: true, asks: 1},
 		}},
+		{"Teams throttles, asking for ten minutes", heldOff(throttled("600"), 10*time.Minute)},
+		{"Teams throttles, not saying for how long", []step{
+			{name: "asked", teams: throttled(""), err: true, asks: 1},
+			{name: "not within the minute", advance: teams.TeamUnansweredFor - time.Second},
+			{name: "asked after it", advance: time.Second, teams: knows, linked: true, asks: 1},
+		}},
+		{"Teams is unavailable, asking for ten minutes", heldOff(unavailable("600"), 10*time.Minute)},
+		{"Teams throttles, asking for a day: the hour", heldOff(throttled("86400"), teams.TeamWontSayFor)},
 	}
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		for i, c := range cases {
