@@ -121,11 +121,15 @@ func (p *Platform) lookUpTeam(ctx context.Context, ref handoff.TeamsConversation
 
 // teamDetails asks Teams for the group id and name of channel ref's team
 // (the Bot Connector's team details), for a team added before Handoff
-// kept group ids, and keeps them on ref's row and on the team's General
-// channel's (team, when stored), so that Teams is asked once. A team
-// Teams does not let the bot read (it was removed from the team: 403 or
-// 404) gives an empty answer, not an error, as does a team Teams is not
-// asked about again yet (teamWontSayFor, teamUnansweredFor).
+// kept group ids, and keeps what it gives on ref's row and on the team's
+// General channel's (team, when stored), so that Teams is asked once. It
+// returns the details with what team holds of those Teams left out. A
+// team Teams does not let the bot read (it was removed from the team: 403
+// or 404) gives an empty answer, not an error, as does a team Teams is not
+// asked about again yet (teamWontSayFor, teamUnansweredFor). An answer
+// that leaves the link without the group id or the name, even with what
+// is stored, is returned as it is, and holds off the next ask as a
+// refusal does.
 func (p *Platform) teamDetails(ctx context.Context, ref, team handoff.TeamsConversation) (handoff.TeamsConversation, error) {
 	if !p.teamAsks.mayAsk(ref.TeamID, p.Now()) {
 		return handoff.TeamsConversation{}, nil
@@ -140,14 +144,20 @@ func (p *Platform) teamDetails(ctx context.Context, ref, team handoff.TeamsConve
 		p.teamAsks.holdOff(ref.TeamID, p.Now().Add(unansweredFor(err)))
 		return handoff.TeamsConversation{}, err
 	}
-	found := handoff.TeamsConversation{TeamID: ref.TeamID, TeamName: details.Name, GroupID: details.AADGroupID}
+	found := handoff.TeamsConversation{TeamID: ref.TeamID,
+		TeamName: cmp.Or(details.Name, team.TeamName), GroupID: cmp.Or(details.AADGroupID, team.GroupID)}
+	if cmp.Or(ref.GroupID, found.GroupID) == "" || cmp.Or(ref.TeamName, found.TeamName) == "" {
+		// Teams' answer, which it would give again: no link until the
+		// app's event stores the group id (teamOfLink reads it first).
+		p.teamAsks.holdOff(ref.TeamID, p.Now().Add(teamWontSayFor))
+	}
 	now := p.Now().UTC()
 	for _, row := range []handoff.TeamsConversation{ref, team} {
 		if row.ConversationID == "" {
 			continue
 		}
 		kept := handoff.TeamsConversation{ConversationID: row.ConversationID, ServiceURL: row.ServiceURL,
-			TeamName: found.TeamName, GroupID: found.GroupID}
+			TeamName: details.Name, GroupID: details.AADGroupID}
 		if err := p.store.SaveTeamsConversation(ctx, kept, now); err != nil {
 			return found, err // a store that fails; the answer is asked again next time
 		}
@@ -169,19 +179,22 @@ func unansweredFor(err error) time.Duration {
 }
 
 // How long a replica leaves a team's details unasked after Teams gave
-// none (teamDetails). Teams refusing (403 or 404: the bot was removed
-// from the team) is an answer that holds until the app is added back to
-// the team, whose conversationUpdate stores the group id, which every
-// replica reads before it would ask (teamOfLink); the hour covers an
-// addition whose event did not say it (a missed event), at the cost of
-// one request an hour per team and replica. Teams not answering (5xx, a
-// timeout) is asked again a minute later, not by every card meanwhile,
-// or later when Teams said when to come back (Retry-After on a 429, as
-// it throttles the Bot Connector, or on a 503): asking sooner would only
-// be refused again. That wait is capped at the hour, the longest a team
-// goes unasked for any answer, so that a Retry-After of hours (or a date
-// far off) does not leave links out longer than a refusal does. Either
-// way the link is left out meanwhile, as for any part not known.
+// none it can link with (teamDetails). Teams refusing (403 or 404: the
+// bot was removed from the team) is an answer that holds until the app is
+// added back to the team, whose conversationUpdate stores the group id,
+// which every replica reads before it would ask (teamOfLink); the hour
+// covers an addition whose event did not say it (a missed event), at the
+// cost of one request an hour per team and replica. An answer without
+// the group id or without the name (200, the part it gave kept) is one
+// too, which Teams would give again: it holds as long, and ends as a
+// refusal does. Teams not answering (5xx, a timeout) is asked again a
+// minute later, not by every card meanwhile, or later when Teams said
+// when to come back (Retry-After on a 429, as it throttles the Bot
+// Connector, or on a 503): asking sooner would only be refused again.
+// That wait is capped at the hour, the longest a team goes unasked for
+// any answer, so that a Retry-After of hours (or a date far off) does
+// not leave links out longer than a refusal does. Either way the link is
+// left out meanwhile, as for any part not known.
 //
 // This is kept in each replica's memory, not stored: a restart, what an
 // admin does first when links do not come back, starts over; what ends

@@ -208,14 +208,16 @@ func TestMessageLinkWaitsOnALookUpItsFirstCallerLeft(t *testing.T) {
 	})
 }
 
-// After Teams gave no details of a team (the team added before Handoff
-// kept group ids), the next links do not ask again at once: they are left
-// out, with no error. Teams refusing (404: the bot was removed from the
-// team) is asked again an hour later, or not at all once the app is added
-// back, whose event names the team's group; Teams not answering (503, an
-// error to the link that asked) is asked again a minute later, or when
-// Teams throttles (429) or is unavailable (503) and asks for longer
-// (Retry-After), then, up to the hour.
+// After Teams gave no details of a team to link with (the team added
+// before Handoff kept group ids), the next links do not ask again at
+// once: they are left out, with no error. Teams refusing (404: the bot was
+// removed from the team) is asked again an hour later, or not at all once
+// the app is added back, whose event names the team's group, and so is an
+// answer without the team's group id; Teams not answering (503, an error
+// to the link that asked) is asked again a minute later, or when Teams
+// throttles (429) or is unavailable (503) and asks for longer
+// (Retry-After), then, up to the hour. An answer without the team's name
+// links with the name stored.
 func TestMessageLinkAfterTeamsGaveNoDetails(t *testing.T) {
 	type step struct {
 		name    string
@@ -233,6 +235,15 @@ func TestMessageLinkAfterTeamsGaveNoDetails(t *testing.T) {
 	unavailable := func(retryAfter string) func(*testing.T, linkRig) {
 		return func(_ *testing.T, r linkRig) { r.bf.Unavailable(1, retryAfter) }
 	}
+	answers := func(change func(*teamstest.Team)) func(*testing.T, linkRig) {
+		return func(_ *testing.T, r linkRig) {
+			tm := r.team
+			change(&tm)
+			r.bf.SetTeam(tm)
+		}
+	}
+	noGroup := answers(func(tm *teamstest.Team) { tm.GroupID = "" })
+	noName := answers(func(tm *teamstest.Team) { tm.Name = "" })
 	addedBack := func(t *testing.T, r linkRig) {
 		app := teams.NewApp(teams.AppConfig{Platform: r.p, Store: r.s, Leads: r.s, Dedup: r.s, Logger: testkit.Quiet()})
 		if _, err := app.Handle(context.Background(), decoded(t, r.team.Installed())); err != nil {
@@ -280,6 +291,21 @@ func TestMessageLinkAfterTeamsGaveNoDetails(t *testing.T) {
 		}},
 		{"Teams is unavailable, asking for ten minutes", heldOff(unavailable("600"), 10*time.Minute)},
 		{"Teams throttles, asking for a day: the hour", heldOff(throttled("86400"), teams.TeamWontSayFor)},
+		{"Teams answers without the group id", []step{
+			{name: "asked", teams: noGroup, asks: 1},
+			{name: "not asked again"},
+			{name: "nor within the hour", advance: teams.TeamWontSayFor - time.Second},
+			{name: "asked after it", advance: time.Second, teams: knows, linked: true, asks: 1},
+		}},
+		{"Teams answers without the group id, the app added back", []step{
+			{name: "asked", teams: noGroup, asks: 1},
+			{name: "not asked again"},
+			{name: "its event names the group", teams: addedBack, linked: true},
+		}},
+		{"Teams answers without the team's name", []step{
+			{name: "asked", teams: noName, linked: true, asks: 1},
+			{name: "kept", linked: true},
+		}},
 	}
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		for i, c := range cases {

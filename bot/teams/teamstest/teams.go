@@ -6,8 +6,9 @@ import (
 )
 
 // SetTeam makes the Bot Connector know team t (GET v3/teams/{t.ID}
-// answers its name and group id, as TeamDetails); a team never set is
-// answered 404, as for a team the bot is not in.
+// answers its name and group id, as TeamDetails, leaving out either when
+// t has none); a team never set is answered 404, as for a team the bot is
+// not in.
 func (s *Server) SetTeam(t Team) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -24,8 +25,14 @@ func (s *Server) teamDetails(w http.ResponseWriter, id string) {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]string{"code": "NotFound", "message": "team not found"}})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": id, "name": t.Name, "aadGroupId": t.GroupID,
-		"type": "standard", "channelCount": 2, "memberCount": 3})
+	details := map[string]any{"id": id, "type": "standard", "channelCount": 2, "memberCount": 3}
+	if t.Name != "" {
+		details["name"] = t.Name
+	}
+	if t.GroupID != "" {
+		details["aadGroupId"] = t.GroupID
+	}
+	writeJSON(w, http.StatusOK, details)
 }
 
 // connectorPath reports whether path is the Bot Connector's: its
