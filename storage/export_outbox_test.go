@@ -2,8 +2,11 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 
+	"github.com/handoff/handoff"
 	"gorm.io/gorm"
 )
 
@@ -30,4 +33,172 @@ func (s *Store) ExplainTakeOutbox(ctx context.Context, now time.Time, platforms 
 	}
 	webhooks, err = explain(webhookHeads)
 	return chat, webhooks, err
+}
+
+// NextDueAsBefore is nextPending as it was before it read a bounded part
+// of the outbox: the MIN, over every pending message of scope, of the
+// later of its due time and its lease's end; scope the chat messages for
+// platforms (NextOutboxDue), or the webhooks' queue heads as queueHead
+// kept them before (NextWebhookDue) when webhooks.
+func (s *Store) NextDueAsBefore(ctx context.Context, webhooks bool, platforms ...string) (time.Time, bool, error) {
+	scope := chatFor(platforms)
+	if webhooks {
+		scope = webhookHeadsAsBefore
+	}
+	var row struct{ Due *int64 }
+	err := scope(s.db.WithContext(ctx).Model(&outboxRow{}).
+		Select("MIN(CASE WHEN locked_until_ms > due_ms THEN locked_until_ms ELSE due_ms END) AS due").
+		Where("status = ?", OutboxPending)).Scan(&row).Error
+	if err != nil || row.Due == nil {
+		return time.Time{}, false, err
+	}
+	return fromMs(*row.Due), true, nil
+}
+
+// webhookHeadsAsBefore is webhookHeads as it was, its NOT EXISTS
+// correlated on kind and status too.
+func webhookHeadsAsBefore(q *gorm.DB) *gorm.DB {
+	return q.Where("kind = ?", handoff.OutboxWebhook).Where(`NOT EXISTS (SELECT 1 FROM outbox p WHERE p.kind = outbox.kind
+		AND p.status = outbox.status AND p.lead_id = outbox.lead_id AND p.platform = outbox.platform AND p.id < outbox.id)`)
+}
+
+// DueWebhooksAsBefore returns the ids of the messages TakeWebhooks took
+// at now, up to limit, before its read changed (webhookHeadsAsBefore),
+// read as take reads them (inIndexOrder) but not leased.
+func (s *Store) DueWebhooksAsBefore(ctx context.Context, now time.Time, limit int) ([]int64, error) {
+	return s.dueWebhooks(ctx, now, limit, webhookHeadsAsBefore)
+}
+
+// DueWebhooks returns the ids of the messages TakeWebhooks takes at now,
+// up to limit, read as take reads them (inIndexOrder) but not leased.
+func (s *Store) DueWebhooks(ctx context.Context, now time.Time, limit int) ([]int64, error) {
+	return s.dueWebhooks(ctx, now, limit, webhookHeads)
+}
+
+func (s *Store) dueWebhooks(ctx context.Context, now time.Time, limit int, scope func(*gorm.DB) *gorm.DB) (ids []int64, err error) {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return inIndexOrder(tx, func() error { return dueOutbox(tx, now, limit, scope).Find(&ids).Error })
+	})
+	return ids, err
+}
+
+// PendingCount is OutboxStats' count of the pending messages alone.
+func (s *Store) PendingCount(ctx context.Context) (n int64, err error) {
+	err = s.db.WithContext(ctx).Model(&outboxRow{}).Where(pendingOutbox).Count(&n).Error
+	return n, err
+}
+
+// OldestPending is OutboxStats' oldest alone, read as it reads it.
+func (s *Store) OldestPending(ctx context.Context) (oldest *int64, err error) {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return inIndexOrder(tx, func() error { return oldestPending(tx).Scan(&oldest).Error })
+	})
+	return oldest, err
+}
+
+// OutboxStatsAsBefore is OutboxStats' pending count and oldest as they
+// were read before: in one read of every pending message.
+func (s *Store) OutboxStatsAsBefore(ctx context.Context) (pending int64, oldest time.Time, err error) {
+	var row struct {
+		Pending int64
+		Oldest  *int64
+	}
+	err = s.db.WithContext(ctx).Model(&outboxRow{}).Select("COUNT(*) AS pending, MIN(COALESCE(requeued_ms, created_ms)) AS oldest").
+		Where("status = ?", OutboxPending).Scan(&row).Error
+	if row.Oldest != nil {
+		oldest = fromMs(*row.Oldest)
+	}
+	return row.Pending, oldest, err
+}
+
+// outboxReads are the outbox's reads that read a bounded part of it at a
+// large backlog, by name, as SQL with their values written in: NextOutboxDue's
+// for platforms, NextWebhookDue's, TakeWebhooks' at now (a batch of 20)
+// and OutboxStats' oldest.
+func (s *Store) outboxReads(now time.Time, platforms []string) map[string]string {
+	var rows []map[string]any
+	var ids []int64
+	return map[string]string{
+		"next chat": s.db.ToSQL(func(tx *gorm.DB) *gorm.DB { return nextPendingQuery(tx, chatFor(platforms)).Find(&rows) }),
+		"next webhook": s.db.ToSQL(func(tx *gorm.DB) *gorm.DB {
+			return nextPendingQuery(tx, webhookHeads).Find(&rows)
+		}),
+		"take webhooks": s.db.ToSQL(func(tx *gorm.DB) *gorm.DB { return dueOutbox(tx, now, 20, webhookHeads).Find(&ids) }),
+		"oldest":        s.db.ToSQL(func(tx *gorm.DB) *gorm.DB { return oldestPending(tx).Find(&rows) }),
+	}
+}
+
+// outboxReadRuns runs each of the outboxReads as the store runs it.
+var outboxReadRuns = map[string]func(*gorm.DB, func() error) error{
+	"next chat": inIndexRange, "next webhook": inIndexRange, "take webhooks": inIndexOrder, "oldest": inIndexOrder,
+}
+
+// ExplainOutboxReads returns the database's plan for each of the
+// outboxReads, made as the store makes it (outboxReadRuns), one line per
+// plan step.
+func (s *Store) ExplainOutboxReads(ctx context.Context, now time.Time, platforms ...string) (map[string]string, error) {
+	plans := map[string]string{}
+	for name, q := range s.outboxReads(now, platforms) {
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			return outboxReadRuns[name](tx, func() (err error) {
+				plans[name], err = explainIn(tx, q)
+				return err
+			})
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", name, q, err)
+		}
+	}
+	return plans, nil
+}
+
+// PGOutboxRowsRead runs each of the outboxReads on PostgreSQL under
+// EXPLAIN (ANALYZE, FORMAT JSON), made as the store makes it
+// (outboxReadRuns), in a transaction rolled back, and returns how many rows
+// of outbox each read: the rows its scans of outbox returned and those
+// their conditions removed, over all their loops.
+func (s *Store) PGOutboxRowsRead(ctx context.Context, now time.Time, platforms ...string) (map[string]int64, error) {
+	read := map[string]int64{}
+	for name, q := range s.outboxReads(now, platforms) {
+		tx := s.db.WithContext(ctx).Begin()
+		if tx.Error != nil {
+			return nil, tx.Error
+		}
+		var js string
+		err := outboxReadRuns[name](tx, func() error { return tx.Raw("EXPLAIN (ANALYZE, FORMAT JSON) " + q).Row().Scan(&js) })
+		tx.Rollback()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		var plans []struct{ Plan pgPlanNode }
+		if err := json.Unmarshal([]byte(js), &plans); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		for _, p := range plans {
+			read[name] += p.Plan.outboxRowsRead()
+		}
+	}
+	return read, nil
+}
+
+// pgPlanNode is a step of a PostgreSQL plan in EXPLAIN's JSON.
+type pgPlanNode struct {
+	Relation       string       `json:"Relation Name"`
+	Rows           float64      `json:"Actual Rows"`
+	Loops          float64      `json:"Actual Loops"`
+	RemovedByCond  float64      `json:"Rows Removed by Filter"`
+	RemovedRecheck float64      `json:"Rows Removed by Index Recheck"`
+	Plans          []pgPlanNode `json:"Plans"`
+}
+
+// outboxRowsRead is the rows of outbox that n and the steps under it read.
+func (n pgPlanNode) outboxRowsRead() int64 {
+	var read int64
+	if n.Relation == "outbox" {
+		read = int64((n.Rows + n.RemovedByCond + n.RemovedRecheck) * n.Loops)
+	}
+	for _, c := range n.Plans {
+		read += c.outboxRowsRead()
+	}
+	return read
 }

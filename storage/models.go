@@ -201,9 +201,25 @@ var sparseIndexes = []string{
 }
 
 // outboxIndexes drops the index on (status, due_ms) of earlier versions,
-// which idx_outbox_status_due_id replaces (outboxRow).
+// which idx_outbox_status_due_id replaces (outboxRow), and makes the
+// partial indexes that keep the outbox's other reads from reading every
+// pending message at a large backlog: idx_outbox_pending_queued, the
+// pending messages by when they were queued (OutboxStats' oldest), and
+// indexes of the webhook messages alone, which a chat backlog does not
+// enter: idx_outbox_webhook_due, the pending ones in the order
+// TakeWebhooks takes them, and idx_outbox_webhook_queue, all by lead,
+// endpoint and status (queueHead). The first two start with status so
+// that SQLite, planning on no statistics, prefers them to
+// idx_outbox_status_due_id (and a sort). queueHead's lookup, correlated
+// on status, cannot use idx_outbox_webhook_due, of pending messages
+// alone: PostgreSQL, planning on no statistics, chose it when it could,
+// and read every pending webhook for each (BENCHMARKS.md, "The outbox
+// draining a large backlog").
 var outboxIndexes = []string{
 	"DROP INDEX IF EXISTS idx_outbox_status_due",
+	"CREATE INDEX IF NOT EXISTS idx_outbox_pending_queued ON outbox (status, " + queuedMs + ") WHERE " + pendingOutbox,
+	"CREATE INDEX IF NOT EXISTS idx_outbox_webhook_due ON outbox (status, due_ms, id) WHERE " + webhookMessage + " AND " + pendingOutbox,
+	"CREATE INDEX IF NOT EXISTS idx_outbox_webhook_queue ON outbox (lead_id, platform, status, id) WHERE " + webhookMessage,
 }
 
 var allModels = []any{&leadRow{}, &eventRow{}, &outboxRow{}, &chatPostRow{}, &leadMessageRow{}, &leaseRow{}, &scheduleRunRow{}, &trafficRow{}, &processedEventRow{}, &teamsConversationRow{}, &teamsUserRow{}, &teamsPinRow{}, &crmVersionRow{}, &activityRow{}, &secretRow{}, &dataMigrationRow{}, &slaCycleRow{}, &outboxServerRow{}, &memberStampRow{}, &memberChangeRow{}}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -129,7 +130,7 @@ func (s *Store) take(ctx context.Context, now time.Time, limit int, lease time.D
 // among those due at once), locked on PostgreSQL with SKIP LOCKED.
 func dueOutbox(tx *gorm.DB, now time.Time, limit int, scope func(*gorm.DB) *gorm.DB) *gorm.DB {
 	q := scope(tx.Model(&outboxRow{}).Select("id").
-		Where("status = ? AND due_ms <= ? AND locked_until_ms <= ?", OutboxPending, ms(now), ms(now))).
+		Where(pendingOutbox+" AND due_ms <= ? AND locked_until_ms <= ?", ms(now), ms(now))).
 		Order("due_ms, id").Limit(limit)
 	if tx.Dialector.Name() == DialectPostgres {
 		q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
@@ -158,6 +159,27 @@ func inIndexOrder(tx *gorm.DB, fn func() error) error {
 		return err
 	}
 	return tx.Exec("SET LOCAL enable_sort TO DEFAULT").Error
+}
+
+// inIndexRange runs fn as inIndexOrder does, with PostgreSQL's sequential
+// scans off too (SET LOCAL enable_seqscan, back to the default after fn):
+// fn also reads a range of an index bounded by what a subquery of its own
+// answers (nextPendingQuery), which PostgreSQL cannot know when it plans
+// it: with statistics it guessed a third of the outbox in that range and
+// read the whole table, in parallel, for the few leased messages there
+// (222-250 ms at 120,000 pending; BENCHMARKS.md, "The outbox draining a
+// large backlog"). SQLite runs fn as it is.
+func inIndexRange(tx *gorm.DB, fn func() error) error {
+	if tx.Dialector.Name() != DialectPostgres {
+		return fn()
+	}
+	if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
+		return err
+	}
+	if err := inIndexOrder(tx, fn); err != nil {
+		return err
+	}
+	return tx.Exec("SET LOCAL enable_seqscan TO DEFAULT").Error
 }
 
 // outboxOfIDs is the condition on a message's id, for a list of messages.
@@ -453,16 +475,44 @@ func (s *Store) NextOutboxDue(ctx context.Context, platforms ...string) (time.Ti
 }
 
 // nextPending returns when the earliest pending message that scope keeps
-// becomes due or its lease ends, and false when there is none.
+// becomes due or its lease ends (the later of the two), and false when
+// there is none. It reads a bounded part of the outbox, through
+// idx_outbox_status_due_id in the take's order (inIndexRange), not every
+// pending message (nextPendingQuery).
 func (s *Store) nextPending(ctx context.Context, scope func(*gorm.DB) *gorm.DB) (time.Time, bool, error) {
-	var row struct{ Due *int64 }
-	err := scope(s.db.WithContext(ctx).Model(&outboxRow{}).
-		Select("MIN(CASE WHEN locked_until_ms > due_ms THEN locked_until_ms ELSE due_ms END) AS due").
-		Where("status = ?", OutboxPending)).Scan(&row).Error
-	if err != nil || row.Due == nil {
+	var row struct{ Head, Leased *int64 }
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return inIndexRange(tx, func() error { return nextPendingQuery(tx, scope).Scan(&row).Error })
+	})
+	if err != nil {
 		return time.Time{}, false, err
 	}
-	return fromMs(*row.Due), true, nil
+	due := row.Head
+	if due == nil || row.Leased != nil && *row.Leased < *due {
+		due = row.Leased
+	}
+	if due == nil {
+		return time.Time{}, false, nil
+	}
+	return fromMs(*due), true, nil
+}
+
+// nextPendingQuery reads, of the pending messages that scope keeps, the
+// due time of the first in the take's order (due time, then id) whose
+// lease, if any, ends by its due time (head: it becomes due then, and no
+// message due after it can come sooner), and the earliest lease end of
+// those due before it (leased: each of them is leased past its due time,
+// so they are the few messages workers hold; all of scope's messages when
+// there is no head). The earlier of the two is what the MIN of the later
+// of due time and lease end over every pending message was (247.6 ms at
+// 120,000 pending on PostgreSQL; BENCHMARKS.md, "The outbox draining a
+// large backlog"), in one statement, so from one snapshot.
+func nextPendingQuery(tx *gorm.DB, scope func(*gorm.DB) *gorm.DB) *gorm.DB {
+	db := tx.Session(&gorm.Session{NewDB: true}) // each read below a statement of its own
+	pending := func() *gorm.DB { return scope(db.Model(&outboxRow{}).Where(pendingOutbox)) }
+	head := pending().Select("due_ms").Where("locked_until_ms <= due_ms").Order("due_ms, id").Limit(1)
+	return pending().Select("(?) AS head, MIN(locked_until_ms) AS leased", head).
+		Where("due_ms < COALESCE((?), ?)", head, int64(math.MaxInt64))
 }
 
 // OutboxStats describes the pending outbox.
@@ -472,15 +522,21 @@ type OutboxStats struct {
 	Oldest  time.Time // when the oldest pending message was queued (or requeued); zero when none
 }
 
-// OutboxStats counts pending and dead messages.
+// OutboxStats counts pending and dead messages, and tells when the oldest
+// pending message was queued (or requeued).
 func (s *Store) OutboxStats(ctx context.Context) (OutboxStats, error) {
 	var st OutboxStats
 	var row struct {
 		Pending int64
 		Oldest  *int64
 	}
-	db := s.db.WithContext(ctx).Model(&outboxRow{})
-	if err := db.Select("COUNT(*) AS pending, MIN(COALESCE(requeued_ms, created_ms)) AS oldest").Where("status = ?", OutboxPending).Scan(&row).Error; err != nil {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return inIndexOrder(tx, func() error {
+			return tx.Model(&outboxRow{}).Select("COUNT(*) AS pending, (?) AS oldest", oldestPending(tx)).
+				Where(pendingOutbox).Scan(&row).Error
+		})
+	})
+	if err != nil {
 		return st, fmt.Errorf("storage: outbox stats: %w", err)
 	}
 	st.Pending = row.Pending
@@ -491,6 +547,23 @@ func (s *Store) OutboxStats(ctx context.Context) (OutboxStats, error) {
 		return st, fmt.Errorf("storage: outbox stats: %w", err)
 	}
 	return st, nil
+}
+
+// pendingOutbox is the condition on a pending message, its status written
+// out rather than bound, so that the planners know a read with it may use
+// the indexes of the pending messages alone (idx_outbox_pending_queued,
+// idx_outbox_webhook_due), in a generic plan too.
+const pendingOutbox = "status = '" + OutboxPending + "'"
+
+// queuedMs is when a message was queued, or requeued (`handoff outbox
+// retry`): what idx_outbox_pending_queued orders the pending messages by.
+const queuedMs = "COALESCE(requeued_ms, created_ms)"
+
+// oldestPending reads when the oldest pending message was queued (or
+// requeued): the first entry of idx_outbox_pending_queued, read in order
+// (inIndexOrder), rather than the MIN over every pending message.
+func oldestPending(tx *gorm.DB) *gorm.DB {
+	return tx.Session(&gorm.Session{NewDB: true}).Model(&outboxRow{}).Select(queuedMs).Where(pendingOutbox).Order(queuedMs).Limit(1)
 }
 
 // OutboxMessages lists messages of a lead, oldest first (for tests and the CLI).

@@ -49,14 +49,32 @@ func webhookMessages(routes []handoff.WebhookRoute, leadID int64, events []hando
 }
 
 // queueHead keeps, of the pending webhook messages, only the first of each
-// lead and endpoint: a lead's events reach an endpoint in order.
-const queueHead = `NOT EXISTS (SELECT 1 FROM outbox p WHERE p.kind = outbox.kind AND p.status = outbox.status
-	AND p.lead_id = outbox.lead_id AND p.platform = outbox.platform AND p.id < outbox.id)`
+// lead and endpoint: a lead's events reach an endpoint in order. It looks
+// the first up in idx_outbox_webhook_queue, an index of the webhook
+// messages alone (kind written out, so that the planners know it serves),
+// by lead, endpoint and status, once for each message it keeps or not: a
+// correlated MIN, which PostgreSQL runs as a lookup of each message's
+// lead and endpoint whatever its statistics. The NOT EXISTS over the
+// earlier messages it replaces was planned, on no statistics, as a bitmap
+// AND of the lead's messages with every pending message, chat ones
+// included, for each webhook, and, given the webhooks' indexes, as an
+// anti join reading every pending webhook for each (BENCHMARKS.md, "The
+// outbox draining a large backlog"). A message none matches (a NULL lead
+// or endpoint) is the first of its queue, as it was.
+const queueHead = `outbox.id <= COALESCE((SELECT MIN(p.id) FROM outbox p WHERE p.kind = '` + handoff.OutboxWebhook + `'
+	AND p.lead_id = outbox.lead_id AND p.platform = outbox.platform AND p.status = outbox.status), outbox.id)`
+
+// webhookMessage is the condition on a webhook message, its kind written
+// out, so that the planners know a read with it may use the indexes of
+// the webhook messages alone (idx_outbox_webhook_due,
+// idx_outbox_webhook_queue) and need not read the chat messages' entries
+// of idx_outbox_status_due_id.
+const webhookMessage = "kind = '" + handoff.OutboxWebhook + "'"
 
 // webhookHeads keeps the webhook messages that are the first pending
 // message of their lead and endpoint (queueHead).
 func webhookHeads(q *gorm.DB) *gorm.DB {
-	return q.Where("kind = ?", handoff.OutboxWebhook).Where(queueHead)
+	return q.Where(webhookMessage).Where(queueHead)
 }
 
 // TakeWebhooks leases up to limit due webhook messages, each the oldest
