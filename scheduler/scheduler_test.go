@@ -52,25 +52,9 @@ func saveSQL(t *testing.T, s *storage.Store, ext string, at time.Time) *handoff.
 	return res.Lead
 }
 
-// kinds lists the lead's outbox messages of the SLA kinds.
-func slaOutbox(t *testing.T, s *storage.Store, leadID int64) []string {
-	t.Helper()
-	msgs, err := s.OutboxMessages(context.Background(), leadID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, m := range msgs {
-		if m.Kind == handoff.OutboxRemind || m.Kind == handoff.OutboxEscalate {
-			var n handoff.SLANotice
-			if err := json.Unmarshal([]byte(m.Payload), &n); err != nil {
-				t.Fatalf("payload %q: %v", m.Payload, err)
-			}
-			out = append(out, m.Kind+":"+string(n.Action))
-		}
-	}
-	return out
-}
+// slaOutbox lists the lead's reminders and escalations queued, as
+// kind:action.
+var slaOutbox = storagetest.SLAMessages
 
 func TestSLATimersFireOnceAcrossRestarts(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {

@@ -2,7 +2,10 @@ package storage
 
 import (
 	"context"
+	"database/sql"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -11,7 +14,10 @@ import (
 // ExplainSLA returns the database's plans for the SLA clock's two queries
 // (the due leads at now, the next due time), one line per plan step.
 func (s *Store) ExplainSLA(ctx context.Context, now time.Time) (due, next string, err error) {
-	if due, err = s.Explain(ctx, "SELECT * FROM leads WHERE id IN ("+dueSLAIDs(s.dialect)+") ORDER BY id LIMIT 200", map[string]any{"now": ms(now), "limit": 200}); err != nil {
+	// FireSLA's read (dueSLALeads), its bind variables given as literals.
+	at := strconv.FormatInt(ms(now), 10)
+	read := strings.NewReplacer("$1", at, "?1", at, "$2", "200", "?2", "200").Replace(selectLeadsSQL + dueSLALeads(s.dialect))
+	if due, err = s.Explain(ctx, read); err != nil {
 		return "", "", err
 	}
 	next, err = s.Explain(ctx, nextSLADue(s.dialect))
@@ -124,3 +130,67 @@ func (s *Store) ExplainRouting(ctx context.Context, now time.Time) (due, next st
 	next, err = s.Explain(ctx, nextRouteDue(s.dialect))
 	return due, next, err
 }
+
+// CountWrites counts the statements (savepoints included) and the
+// transactions run through the store's writer until stop is called, at
+// the connection pool: GORM's and the store's own SQL alike. On
+// PostgreSQL the writer is the reader too, so reads count. Not safe while
+// other goroutines use the store.
+func (s *Store) CountWrites() (statements, transactions func() int, stop func()) {
+	c := &writeCounter{ConnPool: s.write.Statement.ConnPool, counts: &writeCounts{}}
+	old := s.write.Statement.ConnPool
+	s.write.Statement.ConnPool = c
+	return func() int { return int(c.counts.statements.Load()) }, func() int { return int(c.counts.transactions.Load()) },
+		func() { s.write.Statement.ConnPool = old }
+}
+
+type writeCounts struct{ statements, transactions atomic.Int64 }
+
+// writeCounter is a connection pool that counts what runs through it and
+// through the transactions it begins (writeCounterTx).
+type writeCounter struct {
+	gorm.ConnPool
+	counts *writeCounts
+}
+
+func (c *writeCounter) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	c.counts.statements.Add(1)
+	return c.ConnPool.ExecContext(ctx, q, args...)
+}
+
+func (c *writeCounter) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	c.counts.statements.Add(1)
+	return c.ConnPool.QueryContext(ctx, q, args...)
+}
+
+func (c *writeCounter) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	c.counts.statements.Add(1)
+	return c.ConnPool.QueryRowContext(ctx, q, args...)
+}
+
+// BeginTx begins a transaction on the pool it wraps, counted.
+func (c *writeCounter) BeginTx(ctx context.Context, opts *sql.TxOptions) (gorm.ConnPool, error) {
+	var (
+		tx  gorm.ConnPool
+		err error
+	)
+	switch b := c.ConnPool.(type) {
+	case gorm.TxBeginner:
+		tx, err = b.BeginTx(ctx, opts)
+	case gorm.ConnPoolBeginner:
+		tx, err = b.BeginTx(ctx, opts)
+	default:
+		return nil, gorm.ErrInvalidTransaction
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.counts.transactions.Add(1)
+	return &writeCounterTx{writeCounter{ConnPool: tx, counts: c.counts}}, nil
+}
+
+// writeCounterTx is a transaction of a writeCounter.
+type writeCounterTx struct{ writeCounter }
+
+func (t *writeCounterTx) Commit() error   { return t.ConnPool.(gorm.TxCommitter).Commit() }
+func (t *writeCounterTx) Rollback() error { return t.ConnPool.(gorm.TxCommitter).Rollback() }

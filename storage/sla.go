@@ -3,11 +3,11 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/handoff/handoff"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // The SLA clock's three timers, each pending on a lead while its condition
@@ -45,6 +45,19 @@ func dueSLAIDs(dialect string) string {
 	return `SELECT id FROM (SELECT id FROM leads` + slaHint(dialect, "claim") + ` WHERE ` + claimPending + ` AND claim_due_ms <= @now ORDER BY claim_due_ms LIMIT @limit) c
 	UNION SELECT id FROM (SELECT id FROM leads` + slaHint(dialect, "contact") + ` WHERE ` + contactPending + ` AND contact_due_ms <= @now ORDER BY contact_due_ms LIMIT @limit) t
 	UNION SELECT id FROM (SELECT id FROM leads` + slaHint(dialect, "remind") + ` WHERE ` + remindPending + ` AND next_remind_ms <= @now ORDER BY next_remind_ms LIMIT @limit) r`
+}
+
+// dueSLALeads is the condition, for queryLeadRows (the store's own SQL,
+// not GORM's reflection), of up to $2 leads on which the SLA clock has
+// something to do at $1 (dueSLAIDs), in id order, with the dialect's
+// numbered bind variables; on PostgreSQL it locks them, skipping those
+// another replica's batch holds (SKIP LOCKED).
+func dueSLALeads(dialect string) string {
+	now, limit, lock := "?1", "?2", ""
+	if dialect == DialectPostgres {
+		now, limit, lock = "$1", "$2", " FOR UPDATE SKIP LOCKED"
+	}
+	return "id IN (" + strings.NewReplacer("@now", now, "@limit", limit).Replace(dueSLAIDs(dialect)) + ") ORDER BY id LIMIT " + limit + lock
 }
 
 // nextSLADue is the earliest due time of the three timers: the first entry
@@ -102,6 +115,18 @@ func (s *Store) nextDue(ctx context.Context, query, what string) (time.Time, boo
 // version stored) is set aside with the cause, its writes undone, and
 // skipped from then on until it changes, while every other lead's timers
 // fire. The error is for the database failing, never for one lead.
+//
+// The due leads are read and locked with one statement (dueSLALeads,
+// through the store's own SQL; SKIP LOCKED on PostgreSQL: another
+// replica's batch takes other leads), each lead's tick is decided on its
+// row as read (handoff.Lead.FireSLA), and the batch's writes are
+// set-based (fireSLABatch): one UPDATE of the SLA columns of every lead on
+// PostgreSQL (one short one a lead on SQLite), one write of the rollup,
+// one INSERT of the events and one of the outbox messages, a few
+// statements a batch where each lead had a savepoint and four or more of
+// its own. Should the batch's writes fail, they are undone and each lead
+// is written alone in a savepoint, as before, so that one lead's failure
+// parks only that lead.
 func (s *Store) FireSLA(ctx context.Context, now time.Time, policy handoff.Policy, limit int) ([]handoff.SLAAction, []handoff.Parked, error) {
 	var (
 		fired  []handoff.SLAAction
@@ -110,37 +135,60 @@ func (s *Store) FireSLA(ctx context.Context, now time.Time, policy handoff.Polic
 	)
 	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		fired, parked, queued = nil, nil, 0 // a retried transaction starts over
-		q := tx.Where("id IN ("+dueSLAIDs(s.dialect)+")", map[string]any{"now": ms(now), "limit": limit}).Order("id").Limit(limit)
+		args := []any{ms(now), limit}
 		if s.dialect == DialectPostgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+			args = append([]any{pgPlanEach}, args...)
 		}
-		var rows []leadRow
-		if err := q.Find(&rows).Error; err != nil {
+		rows, err := queryLeadRows(tx, nil, dueSLALeads(s.dialect), args)
+		if err != nil {
 			return err
 		}
-		for _, row := range rows {
-			var (
-				actions []handoff.SLAAction
-				n       int
-			)
-			err := isolate(ctx, tx, func(tx *gorm.DB) (err error) {
-				actions, n, err = s.fireLeadSLA(tx, row, now, policy)
-				return err
-			})
-			if ctx.Err() != nil {
-				return ctx.Err()
+		var firings []slaFiring
+		park := func(id int64, err error) {
+			parked = append(parked, handoff.Parked{ID: id, Cause: err.Error()})
+		}
+		for i := range rows {
+			f, err := decideSLA(&rows[i], now, policy)
+			switch {
+			case err != nil:
+				park(rows[i].ID, err)
+			case f.lead != nil:
+				firings = append(firings, f)
 			}
-			if err != nil {
-				p := handoff.Parked{ID: row.ID, Cause: err.Error()}
-				if err := tx.Model(&leadRow{}).Where("id = ?", row.ID).
-					Updates(map[string]any{"parked_ms": ms(now), "parked_error": p.Cause}).Error; err != nil {
-					return fmt.Errorf("park lead %d: %w", row.ID, err)
+		}
+		n, err := s.fireSLABatch(ctx, tx, firings, now)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err == nil {
+			for _, f := range firings {
+				fired = append(fired, f.actions...)
+			}
+			queued = n
+		} else {
+			// One lead's write failed the batch: each alone, so that only
+			// that lead is parked.
+			for _, f := range firings {
+				err := isolate(ctx, tx, func(tx *gorm.DB) (err error) {
+					n, err = s.writeSLAFirings(tx, []slaFiring{f}, now)
+					return err
+				})
+				if ctx.Err() != nil {
+					return ctx.Err()
 				}
-				parked = append(parked, p)
-				continue
+				if err != nil {
+					park(f.row.ID, err)
+					continue
+				}
+				fired = append(fired, f.actions...)
+				queued += n
 			}
-			fired = append(fired, actions...)
-			queued += n
+		}
+		for _, p := range parked {
+			if err := tx.Model(&leadRow{}).Where("id = ?", p.ID).
+				Updates(map[string]any{"parked_ms": ms(now), "parked_error": p.Cause}).Error; err != nil {
+				return fmt.Errorf("park lead %d: %w", p.ID, err)
+			}
 		}
 		return nil
 	})
@@ -149,47 +197,6 @@ func (s *Store) FireSLA(ctx context.Context, now time.Time, policy handoff.Polic
 	}
 	s.queued(queued)
 	return fired, parked, nil
-}
-
-// fireLeadSLA ticks one lead's SLA clock in tx and returns what it did and
-// how many messages it queued.
-func (s *Store) fireLeadSLA(tx *gorm.DB, row leadRow, now time.Time, policy handoff.Policy) ([]handoff.SLAAction, int, error) {
-	lead, err := row.toLead()
-	if err != nil {
-		return nil, 0, err
-	}
-	claimDue, remind := lead.ClaimDueAt, lead.NextReminderAt
-	change, actions, err := lead.FireSLA(now, policy)
-	if err != nil {
-		return nil, 0, err
-	}
-	if len(actions) == 0 {
-		if sameTime(claimDue, lead.ClaimDueAt) && sameTime(remind, lead.NextReminderAt) {
-			return nil, 0, nil
-		}
-		// Only a deadline moved on: the claim deadline of a card not
-		// shown yet (excused system delay), or the reminder of a lead
-		// claimed after it fell due, which is not sent. Left as it was,
-		// the lead would be due again at once, tick after tick.
-		return nil, 0, updateLeadRow(tx, lead)
-	}
-	lead.UpdatedAt = now
-	if err := updateLeadRow(tx, lead); err != nil {
-		return nil, 0, err
-	}
-	if err := saveCredits(tx, change.Credits, now); err != nil {
-		return nil, 0, err
-	}
-	if err := rollupLeadChange(tx, row, lead); err != nil {
-		return nil, 0, err
-	}
-	if _, err := s.insertEvents(tx, lead.ID, leadKeys(lead), change.Events, now); err != nil {
-		return nil, 0, err
-	}
-	if err := insertOutbox(tx, now, change.Outbox...); err != nil {
-		return nil, 0, err
-	}
-	return actions, len(change.Outbox), nil
 }
 
 // sameTime reports whether a and b are both nil or the same instant.

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -17,6 +18,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the driver gorm's postgres dialect uses
 
+	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/storage"
 )
 
@@ -245,6 +247,17 @@ func FailErasureOf(tb testing.TB, raw *sql.DB, dialect, externalID string) {
 		"OLD.external_id = "+quote(externalID)+" AND NEW.erased_ms IS NOT NULL", "test: erasure refused")
 }
 
+// FailLeadUpdatesOf makes the database refuse, with an error of its own (a
+// trigger raising "test: lead update refused"), every update of the lead
+// whose external id is externalID that meets when (a condition on OLD and
+// NEW): for tests of one lead's write failing among others'. raw is a
+// handle on the database (OpenRaw).
+func FailLeadUpdatesOf(tb testing.TB, raw *sql.DB, dialect, externalID, when string) {
+	tb.Helper()
+	failLeadWrites(tb, raw, dialect, "fail_lead_update", "UPDATE",
+		"OLD.external_id = "+quote(externalID)+" AND "+when, "test: lead update refused")
+}
+
 // failLeadWrites creates the trigger name, which refuses every op (INSERT,
 // UPDATE) of the leads table whose row meets when, raising msg.
 func failLeadWrites(tb testing.TB, raw *sql.DB, dialect, name, op, when, msg string) {
@@ -275,4 +288,25 @@ func EachFailingInsertsOf(t *testing.T, externalID string, f func(t *testing.T, 
 		FailInsertsOf(t, raw, s.Dialect(), externalID)
 		f(t, s)
 	})
+}
+
+// SLAMessages lists the reminders and escalations queued for the lead, in
+// the order queued, as kind:action ("sla.escalate:escalate_claim").
+func SLAMessages(tb testing.TB, s *storage.Store, leadID int64) []string {
+	tb.Helper()
+	msgs, err := s.OutboxMessages(context.Background(), leadID)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []string
+	for _, m := range msgs {
+		if m.Kind == handoff.OutboxRemind || m.Kind == handoff.OutboxEscalate {
+			var n handoff.SLANotice
+			if err := json.Unmarshal([]byte(m.Payload), &n); err != nil {
+				tb.Fatalf("payload %q: %v", m.Payload, err)
+			}
+			out = append(out, m.Kind+":"+string(n.Action))
+		}
+	}
+	return out
 }
