@@ -30,7 +30,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}()
 	var renewed time.Time // when the lease held was last taken or renewed
 	for {
-		s.cfg.Interactive.Wait(ctx, s.cfg.Yield)
+		yield := s.cfg.Yield
+		s.yield(ctx, &yield)
 		now := s.cfg.Now()
 		if !held || now.Sub(renewed) >= renew || now.Before(renewed) {
 			ok, err := s.cfg.Store.AcquireLease(ctx, LeaseName, s.cfg.Holder, now, s.cfg.LeaseTTL)
@@ -50,7 +51,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		next := renewed.Add(renew)
 		ticked := time.Now()
 		if held {
-			due, err := s.safeTick(ctx)
+			due, err := s.safeTick(ctx, yield)
 			switch {
 			case err == nil:
 				s.cfg.Metrics.SchedulerTicked(time.Now())
@@ -100,15 +101,15 @@ func (s *Scheduler) sleepUntil(ctx context.Context, t time.Time, ticked time.Tim
 	return nil
 }
 
-// safeTick runs Tick, turning a panic into an error (logged and counted
-// like a worker panic) so that the clock keeps running for every other
-// lead and job: Run retries a second later.
-func (s *Scheduler) safeTick(ctx context.Context) (due time.Time, err error) {
+// safeTick runs a tick with yield left of its Yield, turning a panic into
+// an error (logged and counted like a worker panic) so that the clock
+// keeps running for every other lead and job: Run retries a second later.
+func (s *Scheduler) safeTick(ctx context.Context, yield time.Duration) (due time.Time, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.cfg.Metrics.WorkerPanic("scheduler")
 			err = fmt.Errorf("scheduler: tick panicked: %v", p)
 		}
 	}()
-	return s.Tick(ctx)
+	return s.tick(ctx, yield)
 }

@@ -73,10 +73,14 @@ type Config struct {
 	// Interactive counts the requests people are waiting on (claim clicks,
 	// commands); a tick waits while any is in flight, for at most Yield, so
 	// that a burst of clicks, each of which wakes the clock, meets one tick
-	// after it instead of one per commit. nil never waits.
+	// after it instead of one per commit; and a tick with more SLA timers
+	// due than a batch waits likewise between batches, as the outbox's
+	// dispatcher does between messages, so that the clicks do not queue
+	// behind a backlog of escalations (an import of overdue SQLs). nil
+	// never waits.
 	Interactive *busy.Gate
-	// Yield bounds that wait (default 250 ms): timers fire at most that
-	// much later.
+	// Yield bounds those waits (default 250 ms), together, a tick: timers
+	// fire at most that much later.
 	Yield time.Duration
 }
 
@@ -131,8 +135,14 @@ const fireBatch = 200
 // failing does not hold off the others, and a lead that cannot be processed
 // is parked (logged and counted) while the others' timers fire.
 func (s *Scheduler) Tick(ctx context.Context) (time.Time, error) {
+	return s.tick(ctx, s.cfg.Yield)
+}
+
+// tick is Tick with what is left of the tick's Yield: how long it may
+// still wait for interactive requests between batches of SLA timers.
+func (s *Scheduler) tick(ctx context.Context, yield time.Duration) (time.Time, error) {
 	now := s.cfg.Now()
-	slaErr := s.slaTick(ctx, now)
+	slaErr := s.slaTick(ctx, now, yield)
 	decayErr := s.decayTick(ctx, now)
 	next, digestErr := s.digestTick(ctx, now)
 	purgeDue, purgeErr := s.purgeTick(ctx, now)
@@ -157,9 +167,14 @@ func (s *Scheduler) Tick(ctx context.Context) (time.Time, error) {
 	return next, nil
 }
 
-// slaTick fires the due SLA timers in batches.
-func (s *Scheduler) slaTick(ctx context.Context, now time.Time) error {
-	for {
+// slaTick fires the due SLA timers in batches. Before each batch after
+// the first it waits while interactive requests are in flight, out of
+// yield.
+func (s *Scheduler) slaTick(ctx context.Context, now time.Time, yield time.Duration) error {
+	for first := true; ; first = false {
+		if !first {
+			s.yield(ctx, &yield)
+		}
 		fired, parked, err := s.cfg.Store.FireSLA(ctx, now, s.cfg.Policy, fireBatch)
 		if err != nil {
 			return err
@@ -186,6 +201,16 @@ func (s *Scheduler) slaTick(ctx context.Context, now time.Time) error {
 			return nil
 		}
 	}
+}
+
+// yield waits while interactive requests are in flight, out of budget.
+func (s *Scheduler) yield(ctx context.Context, budget *time.Duration) {
+	if *budget <= 0 || s.cfg.Interactive.InFlight() == 0 {
+		return
+	}
+	start := time.Now()
+	s.cfg.Interactive.Wait(ctx, *budget)
+	*budget -= time.Since(start)
 }
 
 // decayTick rescores, in batches, the leads whose score changes now by
