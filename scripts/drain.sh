@@ -7,7 +7,8 @@
 # measures DRAIN_SECONDS (60): the posts the stand-in Slack took a second
 # (handoff_chat_calls_total), the outbox messages done a second by kind, and
 # the CPU (ms a post) of the server and of its PostgreSQL backends. Prints
-# the backlog before and after. BENCHMARKS.md, "The outbox draining a large
+# the backlog before and after, and when the scheduler fired the
+# escalations (from its log). BENCHMARKS.md, "The outbox draining a large
 # backlog". Needs PostgreSQL on 127.0.0.1:5432 for postgres and sqlite3 for
 # sqlite. DRAIN_DB names the PostgreSQL database (drain_PORT), made anew;
 # it stays after the run, for EXPLAIN. PPROF_OUT=FILE writes a CPU profile
@@ -33,6 +34,7 @@ echo "pending after the import: $(q "SELECT kind || ' ' || count(*) FROM outbox 
 HANDOFF_ADDR=127.0.0.1:$PORT HANDOFF_METRICS_ADDR=127.0.0.1:$MP HANDOFF_PPROF=${PROF:+on} $BIN/handoff serve > serve.log 2>&1 &
 SV=$!
 for i in $(seq 300); do curl -s -o /dev/null 127.0.0.1:$PORT/healthz && break; sleep 0.2; done
+TUP=$(date +%s%3N)
 sleep "$WARM"
 cpu() { awk '{print $14+$15}' /proc/$1/stat 2>/dev/null || echo 0; }
 pgcpu() { local t=0; [ "$DB" = sqlite ] && { echo 0; return; }; for p in $(pgrep -f "postgres: .*postgres $DBN "); do t=$((t+$(cpu $p))); done; echo $t; }
@@ -51,6 +53,16 @@ awk -v n=$((${N1:-0}-${N0:-0})) -v ms=$((T1-T0)) -v s=$((S1-S0)) -v p=$((P1-P0))
     n, ms/1000, n*1000/ms, n ? s*1000/hz/n : 0, n ? p*1000/hz/n : 0, s/hz, p/hz}'
 echo "done in the window: $(q "SELECT kind || ' ' || count(*) FROM outbox WHERE done_ms >= $T0 AND done_ms < $T1 GROUP BY kind ORDER BY kind" | paste -sd, -)"
 echo "pending after it: $(q "SELECT kind || ' ' || count(*) FROM outbox WHERE status = 'pending' GROUP BY kind ORDER BY kind" | paste -sd, -)"
+# The escalations the scheduler fired, from its log (a line each, logged
+# as its batch committed; times in UTC): how many, when the first and the
+# last were fired, in seconds after the server's first answer, and how
+# many in the window and in the profile's part of it (needs jq).
+jq -Rr 'fromjson? | select(.msg == "scheduler: SLA" and (.action // "" | startswith("escalate_"))) |
+    (.time[0:19] + "Z" | fromdateiso8601) * 1000 + (((.time | capture("\\.(?<f>[0-9]+)") // {f: "0"}).f + "00")[0:3] | tonumber)' serve.log |
+  awk -v up="$TUP" -v t0="$T0" -v t1="$T1" -v pp="$((T0 + ${PPROF_SECONDS:-20} * 1000))" '
+    NR == 1 {first = $1} {last = $1; n++; w += ($1 >= t0 && $1 < t1); p += ($1 >= t0 && $1 < pp)} END {
+    printf "escalations fired: %d, the first %.1f s and the last %.1f s after the server answered; %d in the window, %d in its first %d s\n",
+      n, (first-up)/1000, (last-up)/1000, w, p, (pp-t0)/1000}'
 kill $SV; wait $SV 2>/dev/null; kill $FS; wait $FS 2>/dev/null
 grep -c '"level":"ERROR"' serve.log | sed 's/^/server errors logged: /'
 rm -rf "$W"
