@@ -169,8 +169,17 @@ func (s *Scheduler) tick(ctx context.Context, yield time.Duration) (time.Time, e
 
 // slaTick fires the due SLA timers in batches. Before each batch after
 // the first it waits while interactive requests are in flight, out of
-// yield.
+// yield. With nothing due (a tick to renew the lease, or woken by a
+// commit) it reads only the next due time, three index entries, and
+// opens no write transaction.
 func (s *Scheduler) slaTick(ctx context.Context, now time.Time, yield time.Duration) error {
+	due, ok, err := s.cfg.Store.NextSLADue(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok || due.After(now) {
+		return nil
+	}
 	for first := true; ; first = false {
 		if !first {
 			s.yield(ctx, &yield)

@@ -85,3 +85,34 @@ func TestSLABatchesYieldToInteractive(t *testing.T) {
 		t.Fatalf("left due after the tick: %d actions, %v", len(again), err)
 	}
 }
+
+// A tick with no SLA timer due (most ticks: the lease's renewal every
+// 5 s, a wake by a commit) reads the next due time and fires no batch: no
+// write transaction, no read of due leads. One due is fired at the next
+// tick as before.
+func TestIdleTickFiresNoBatch(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		store := &firingStore{Store: s}
+		c := &clock{now: t0}
+		sch, err := scheduler.New(scheduler.Config{Store: store, Policy: policy(), Now: c.Now, Logger: quiet(), Holder: "a"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lead := saveSQL(t, s, "idle", t0)
+		c.now = t0.Add(time.Minute)
+		if _, err := sch.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := store.fired(); n != 0 {
+			t.Fatalf("a tick with nothing due fired %d batches, want none", n)
+		}
+		c.now = policy().ClaimDue(t0).Add(time.Second)
+		if _, err := sch.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := slaOutbox(t, s, lead.ID); len(got) != 1 || store.fired() != 1 {
+			t.Fatalf("past the claim deadline: %v queued in %d batches, want the claim's escalation in one", got, store.fired())
+		}
+	})
+}
