@@ -140,7 +140,12 @@ func errorResponse(status int, code, msg string) *InvokeResponse {
 // lead's card as it stands too; a click that failed recorded nothing, so
 // that its retry runs. An Action.Submit whose sender was told that it
 // failed is not run again: its deliveries again are dropped.
+//
+// Any activity from a team shows the bot in it, unless it says the bot
+// left: links to messages there that Teams refused to give the team's
+// details for are asked for again (Platform.heardFrom).
 func (a *App) Handle(ctx context.Context, act *Activity) (*InvokeResponse, error) {
+	a.cfg.Platform.heardFrom(act)
 	a.remember(ctx, act)
 	if a.cfg.Members != nil {
 		a.cfg.Members.Saw(act)

@@ -32,9 +32,8 @@ func (a *App) install(ctx context.Context, act *Activity) error {
 			}
 		}
 	}
-	uninstalled := act.Type == "installationUpdate" && act.Action == "remove"
-	added := act.Type == "installationUpdate" && !uninstalled || slices.ContainsFunc(act.MembersAdded, isBot)
-	if uninstalled || slices.ContainsFunc(act.MembersRemoved, isBot) {
+	added := act.Type == "installationUpdate" && act.Action != "remove" || slices.ContainsFunc(act.MembersAdded, isBot)
+	if botLeft(act) {
 		// Nothing is forgotten: the team's channels are known again when
 		// the app is added back, and a card refused meanwhile names the fix.
 		a.lost(ctx, "teams: the app was removed from a team: Handoff cannot post to its channels until it is added again",
@@ -82,6 +81,14 @@ func (a *App) install(ctx context.Context, act *Activity) error {
 		}
 	}
 	return nil
+}
+
+// botLeft reports whether act says that the app was removed from its
+// team: an installationUpdate "remove", or the bot among the members
+// removed.
+func botLeft(act *Activity) bool {
+	return act.Type == "installationUpdate" && act.Action == "remove" ||
+		slices.ContainsFunc(act.MembersRemoved, func(m schema.ChannelAccount) bool { return m.ID == act.Recipient.ID })
 }
 
 // checkConversation refuses a conversation reference holding text that

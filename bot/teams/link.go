@@ -137,20 +137,22 @@ func (p *Platform) teamDetails(ctx context.Context, ref, team handoff.TeamsConve
 	details, err := p.conn.TeamDetails(ctx, ref.ServiceURL, ref.TeamID)
 	var se *StatusError
 	if errors.As(err, &se) && (se.Code == http.StatusNotFound || se.Code == http.StatusForbidden) {
-		p.teamAsks.holdOff(ref.TeamID, p.Now().Add(teamWontSayFor))
+		p.teamAsks.asked(ref.TeamID, p.Now().Add(teamWontSayFor), true)
 		return handoff.TeamsConversation{}, nil
 	}
 	if err != nil {
-		p.teamAsks.holdOff(ref.TeamID, p.Now().Add(unansweredFor(err)))
+		p.teamAsks.asked(ref.TeamID, p.Now().Add(unansweredFor(err)), false)
 		return handoff.TeamsConversation{}, err
 	}
 	found := handoff.TeamsConversation{TeamID: ref.TeamID,
 		TeamName: cmp.Or(details.Name, team.TeamName), GroupID: cmp.Or(details.AADGroupID, team.GroupID)}
+	var again time.Time // none: the link is made
 	if cmp.Or(ref.GroupID, found.GroupID) == "" || cmp.Or(ref.TeamName, found.TeamName) == "" {
 		// Teams' answer, which it would give again: no link until the
 		// app's event stores the group id (teamOfLink reads it first).
-		p.teamAsks.holdOff(ref.TeamID, p.Now().Add(teamWontSayFor))
+		again = p.Now().Add(teamWontSayFor)
 	}
+	p.teamAsks.asked(ref.TeamID, again, true)
 	now := p.Now().UTC()
 	for _, row := range []handoff.TeamsConversation{ref, team} {
 		if row.ConversationID == "" {
@@ -180,64 +182,124 @@ func unansweredFor(err error) time.Duration {
 
 // How long a replica leaves a team's details unasked after Teams gave
 // none it can link with (teamDetails). Teams refusing (403 or 404: the
-// bot was removed from the team) is an answer that holds until the app is
-// added back to the team, whose conversationUpdate stores the group id,
-// which every replica reads before it would ask (teamOfLink); the hour
-// covers an addition whose event did not say it (a missed event), at the
-// cost of one request an hour per team and replica. An answer without
-// the group id or without the name (200, the part it gave kept) is one
-// too, which Teams would give again: it holds as long, and ends as a
-// refusal does. Teams not answering (5xx, a timeout) is asked again a
-// minute later, not by every card meanwhile, or later when Teams said
-// when to come back (Retry-After on a 429, as it throttles the Bot
-// Connector, or on a 503): asking sooner would only be refused again.
-// That wait is capped at the hour, the longest a team goes unasked for
-// any answer, so that a Retry-After of hours (or a date far off) does
-// not leave links out longer than a refusal does. Either way the link is
-// left out meanwhile, as for any part not known.
+// bot was removed from the team, or a Teams admin blocked the app) is an
+// answer that holds until the bot is in the team again. The app added
+// back sends a conversationUpdate that stores the group id, which every
+// replica reads before it would ask (teamOfLink). An admin allowing the
+// app again sends no event, but any activity the bot then receives from
+// the team (a message, a card's click, a conversationUpdate), signed as
+// the Bot Framework signs it, shows the bot there: it ends the hold-off
+// on the replica it reaches (App.Handle, Platform.heardFrom), whose next
+// link asks again, and one heard while the ask is under way keeps its
+// refusal from holding off; one saying that the bot left the team
+// (botLeft) ends nothing. The hour covers the rest (an addition whose
+// event did not say it, the replicas no activity reached, a team that
+// stays quiet), at the cost of one request an hour per team and replica,
+// and an activity's end of it costs at most the one request of the next
+// link, per activity from a team Teams still refuses: activities come at
+// a person's pace. An answer without the group id or without the name
+// (200, the part it gave kept) is one too, which Teams would give again:
+// it holds as long, and ends as a refusal does. Teams not answering
+// (5xx, a timeout) is asked again a minute later, not by every card
+// meanwhile, or later when Teams said when to come back (Retry-After on a
+// 429, as it throttles the Bot Connector, or on a 503): asking sooner
+// would only be refused again, and no activity ends that wait, since the
+// bot's being in the team says nothing of Teams' answering. That wait is
+// capped at the hour, the longest a team goes unasked for any answer, so
+// that a Retry-After of hours (or a date far off) does not leave links
+// out longer than a refusal does. Either way the link is left out
+// meanwhile, as for any part not known.
 //
 // This is kept in each replica's memory, not stored: a restart, what an
 // admin does first when links do not come back, starts over; what ends
-// it on every replica at once, the app added back, is stored anyway; and
-// a stored refusal would need a column to save at most one request an
-// hour per team and replica.
+// it on every replica at once, the app added back, is stored anyway; an
+// activity ends it on the replica it reached alone, the others asking at
+// their hour; and a stored refusal would need a column to save at most
+// one request an hour per team and replica.
 const (
 	teamWontSayFor    = time.Hour
 	teamUnansweredFor = time.Minute
 )
 
 // teamAsks is what a Platform keeps of asking Teams for teams' details:
-// the look-up under way per team (flight, keyed by team id) and when a
-// team that gave none may be asked again (after). waiting, when set (a
-// test, before the first link), is called as a caller begins to wait for
-// a look-up it started or joined.
+// the look-up under way per team (flight, keyed by team id), when a team
+// that gave none may be asked again (held), and the teams asked now, each
+// with whether an activity came from it meanwhile (asking). waiting, when
+// set (a test, before the first link), is called as a caller begins to
+// wait for a look-up it started or joined.
 type teamAsks struct {
 	flight  singleflight.Group
 	waiting func(team string)
 	mu      sync.Mutex
-	after   map[string]time.Time
+	held    map[string]holdOff
+	asking  map[string]bool
+}
+
+// holdOff is a team left unasked until a time: for Teams' answer
+// (refused: a refusal, or details without the group id), which the bot
+// heard from in the team ends too (heardFrom), or for Teams' not
+// answering, which only the time ends.
+type holdOff struct {
+	until   time.Time
+	refused bool
 }
 
 // mayAsk reports whether Teams may be asked about team at now, forgetting
-// a hold-off that is over.
+// a hold-off that is over; when it may, the ask is under way until asked.
 func (a *teamAsks) mayAsk(team string, now time.Time) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if now.Before(a.after[team]) {
+	if now.Before(a.held[team].until) {
 		return false
 	}
-	delete(a.after, team)
+	delete(a.held, team)
+	if a.asking == nil {
+		a.asking = map[string]bool{}
+	}
+	a.asking[team] = false
 	return true
 }
 
-// holdOff leaves team unasked until then.
-func (a *teamAsks) holdOff(team string, then time.Time) {
+// asked ends the ask of team that mayAsk began, leaving team unasked
+// until again (zero: it may be asked at once), for Teams' answer
+// (refused) or its not answering. A refusal does not hold off a team
+// heard from while it was asked (heardFrom): Teams may have answered
+// before the app was allowed back.
+func (a *teamAsks) asked(team string, again time.Time, refused bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.after == nil {
-		a.after = map[string]time.Time{}
+	heard := a.asking[team]
+	delete(a.asking, team)
+	if again.IsZero() || refused && heard {
+		return
 	}
-	a.after[team] = then
+	if a.held == nil {
+		a.held = map[string]holdOff{}
+	}
+	a.held[team] = holdOff{until: again, refused: refused}
+}
+
+// heardFrom ends team's hold-off for Teams' answer, the bot being in the
+// team: its details may be asked at once; a wait Teams asked for is kept.
+func (a *teamAsks) heardFrom(team string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.held[team].refused {
+		delete(a.held, team)
+	}
+	if _, ok := a.asking[team]; ok {
+		a.asking[team] = true
+	}
+}
+
+// heardFrom tells the link's look-ups (teamAsks) that act, an
+// authenticated activity, came from its team (channelData.team.id), where
+// the bot is then, unless act says that the bot left it (botLeft): Teams
+// refusing that team's details may have ended.
+func (p *Platform) heardFrom(act *Activity) {
+	if team := act.TeamsChannelData().Team.ID; team != "" && !botLeft(act) {
+		p.teamAsks.heardFrom(team)
+	}
 }
 
 // queryEscape escapes v for a link's query, a space as %20 (as Teams

@@ -216,8 +216,10 @@ func TestMessageLinkWaitsOnALookUpItsFirstCallerLeft(t *testing.T) {
 // answer without the team's group id; Teams not answering (503, an error
 // to the link that asked) is asked again a minute later, or when Teams
 // throttles (429) or is unavailable (503) and asks for longer
-// (Retry-After), then, up to the hour. An answer without the team's name
-// links with the name stored.
+// (Retry-After), then, up to the hour. An activity from the team (the bot
+// is there: an admin allowed the app again, which sends no event) ends
+// the hour, but not a wait Teams asked for. An answer without the team's
+// name links with the name stored.
 func TestMessageLinkAfterTeamsGaveNoDetails(t *testing.T) {
 	type step struct {
 		name    string
@@ -244,11 +246,21 @@ func TestMessageLinkAfterTeamsGaveNoDetails(t *testing.T) {
 	}
 	noGroup := answers(func(tm *teamstest.Team) { tm.GroupID = "" })
 	noName := answers(func(tm *teamstest.Team) { tm.Name = "" })
-	addedBack := func(t *testing.T, r linkRig) {
-		app := teams.NewApp(teams.AppConfig{Platform: r.p, Store: r.s, Leads: r.s, Dedup: r.s, Logger: testkit.Quiet()})
-		if _, err := app.Handle(context.Background(), decoded(t, r.team.Installed())); err != nil {
-			t.Fatal(err)
+	handled := func(activity func(teamstest.Team) map[string]any) func(*testing.T, linkRig) {
+		return func(t *testing.T, r linkRig) {
+			app := teams.NewApp(teams.AppConfig{Platform: r.p, Store: r.s, Leads: r.s, Dedup: r.s, Logger: testkit.Quiet()})
+			if _, err := app.Handle(context.Background(), decoded(t, activity(r.team))); err != nil {
+				t.Fatal(err)
+			}
 		}
+	}
+	addedBack := handled(teamstest.Team.Installed)
+	// heard is the app allowed again in the team (Teams would answer),
+	// which sends no event, then an activity from the team: a person
+	// added, whose event names the group but stores nothing.
+	heard := func(t *testing.T, r linkRig) {
+		knows(t, r)
+		handled(func(tm teamstest.Team) map[string]any { return tm.MemberAdded("29:newcomer") })(t, r)
 	}
 	// heldOff is Teams not answering as answer makes it (an error to
 	// the link that asked), asking for more than the minute: Teams is not
@@ -277,6 +289,11 @@ func TestMessageLinkAfterTeamsGaveNoDetails(t *testing.T) {
 			{name: "not asked again"},
 			{name: "its event names the group", teams: addedBack, linked: true},
 		}},
+		{"the bot was removed from the team, then heard from in it", []step{
+			{name: "asked", asks: 1},
+			{name: "not asked again"},
+			{name: "asked after an activity from the team", teams: heard, linked: true, asks: 1},
+		}},
 		{"Teams does not answer", []step{
 			{name: "asked", teams: down, err: true, asks: 1},
 			{name: "not asked again"},
@@ -290,6 +307,12 @@ func TestMessageLinkAfterTeamsGaveNoDetails(t *testing.T) {
 			{name: "asked after it", advance: time.Second, teams: knows, linked: true, asks: 1},
 		}},
 		{"Teams is unavailable, asking for ten minutes", heldOff(unavailable("600"), 10*time.Minute)},
+		{"Teams is unavailable, asking for ten minutes, then an activity from the team", []step{
+			{name: "asked", teams: unavailable("600"), err: true, asks: 1},
+			{name: "not after the activity", teams: heard},
+			{name: "nor within the wait", advance: 10*time.Minute - time.Second},
+			{name: "asked after it", advance: time.Second, linked: true, asks: 1},
+		}},
 		{"Teams throttles, asking for a day: the hour", heldOff(throttled("86400"), teams.TeamWontSayFor)},
 		{"Teams answers without the group id", []step{
 			{name: "asked", teams: noGroup, asks: 1},
@@ -301,6 +324,11 @@ func TestMessageLinkAfterTeamsGaveNoDetails(t *testing.T) {
 			{name: "asked", teams: noGroup, asks: 1},
 			{name: "not asked again"},
 			{name: "its event names the group", teams: addedBack, linked: true},
+		}},
+		{"Teams answers without the group id, then heard from in the team", []step{
+			{name: "asked", teams: noGroup, asks: 1},
+			{name: "not asked again"},
+			{name: "asked after an activity from the team", teams: heard, linked: true, asks: 1},
 		}},
 		{"Teams answers without the team's name", []step{
 			{name: "asked", teams: noName, linked: true, asks: 1},
