@@ -59,7 +59,9 @@ func NewChange(l *Lead, events []Event) LeadChange {
 // TestRulesWrittenTwiceAgree runs both on the same cases. An SQL that
 // someone held unclaimed (a rep an intake named, owner_email) changes hands
 // as a reassign does: a contact promise settled by then goes on counting
-// for them (handOver), not for nobody.
+// for them (handOver), not for nobody. The claim leaves the contact
+// deadline as it was, counted from the SQL's arrival: an SQL released
+// from it (its person erased) stays held to none (heldAgain).
 func (l *Lead) Claim(owner Owner, now time.Time, actor string) (LeadChange, bool) {
 	if l.Stage != StageSQL {
 		return LeadChange{}, false

@@ -299,9 +299,14 @@ func (l *Lead) StopSLAOnErasure(now time.Time) {
 // from when its SLA clock started (SLAFrom), its arrival, and not from a
 // CRM's earlier date of the SQL, which would give it back early by the
 // delivery's delay. A lead recorded as history has no claim deadline and
-// stays out.
+// stays out. So does an SQL, or a claimed lead, without a contact
+// deadline: it was released from it when its person was erased
+// (StopSLAOnErasure), and a claim or a contact holds it to none again
+// (Lead.Claim, which the store repeats in SQL, gets no policy to count one
+// with).
 func (l *Lead) heldAgain(p Policy) {
-	if l.ContactDueAt == nil && l.ClaimDueAt != nil && l.SQLAt != nil {
+	returned := l.Stage == StageLost || l.Stage == StageRecycled
+	if returned && l.ContactDueAt == nil && l.ClaimDueAt != nil && l.SQLAt != nil {
 		from := l.SQLAt
 		if l.SLAFrom != nil {
 			from = l.SLAFrom

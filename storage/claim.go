@@ -235,14 +235,15 @@ const claimHandsOver = "NOT sla_held AND (COALESCE(owner_platform, '') <> '' OR 
 // claimSetsSLA is the claim's armSLA (Lead.Claim, by EnterStages) in SQL,
 // over the unclaimed SQL as it was: the claim sets a deadline the clock
 // acts on when the lead has a reminder (the clock acts on it once the lead
-// is claimed) or gets its contact deadline back (heldAgain). Its SLASetAt
-// is then the claim's time, the one parameter of claimSetsSLAAt, or the
-// contact deadline the claim leaves as it was when that fell due, on time
-// (not before it was set: slaSetAt, falling back to updated_ms), before
-// the claim without firing.
+// is claimed). It sets no other: the contact deadline stays as it was, and
+// an SQL without one (its person erased) gets none back (heldAgain), so
+// the claim's UPDATE leaves contact_due_ms alone. Its SLASetAt is then the
+// claim's time, the one parameter of claimSetsSLAAt, or the contact
+// deadline the claim leaves as it was when that fell due, on time (not
+// before it was set: slaSetAt, falling back to updated_ms), before the
+// claim without firing.
 const (
-	claimSetsSLA = "next_remind_ms IS NOT NULL OR (contact_due_ms IS NULL AND claim_due_ms IS NOT NULL" +
-		" AND sql_ms IS NOT NULL AND contact_escalated_ms IS NULL)"
+	claimSetsSLA   = "next_remind_ms IS NOT NULL"
 	claimSetsSLAAt = "CASE WHEN contact_escalated_ms IS NULL AND contact_due_ms < ?" +
 		" AND contact_due_ms >= COALESCE(sla_set_ms, updated_ms) THEN contact_due_ms ELSE ? END"
 )

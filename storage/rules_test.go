@@ -76,9 +76,10 @@ func claimRuleAgrees(t *testing.T) {
 			}
 		}
 	}
-	// When the claim sets a deadline the clock acts on (the reminder, a
-	// contact deadline given back) and when it was set before: the claim's
-	// time, or a contact deadline that fell due unfired before it.
+	// When the claim sets a deadline the clock acts on (the reminder; an
+	// SQL without a contact deadline, its person erased, gets none back)
+	// and when it was set before: the claim's time, or a contact deadline
+	// that fell due unfired before it.
 	for _, claimDue := range []*time.Time{nil, &after} {
 		for _, contactDue := range []*time.Time{nil, &before, &after} {
 			for _, remind := range []*time.Time{nil, &after} {
@@ -135,12 +136,9 @@ func claimRuleAgrees(t *testing.T) {
 	})
 }
 
-// ruleState is what the claim may change, written for comparison.
+// ruleState is what the claim may change, written for comparison: the
+// deadlines too, which the claim gives back or leaves as they were.
 func ruleState(l *handoff.Lead) string {
-	claimed := "nil"
-	if l.ClaimedAt != nil {
-		claimed = l.ClaimedAt.UTC().Format(time.RFC3339Nano)
-	}
 	offer := "nil"
 	if l.Offer != nil {
 		offer = fmt.Sprintf("%s rep=%s until=%s seq=%d", l.Offer.State, l.Offer.Rep.Key(), l.Offer.Until.UTC().Format(time.RFC3339Nano), l.Offer.Seq)
@@ -149,12 +147,18 @@ func ruleState(l *handoff.Lead) string {
 	if l.SLAHolder != nil {
 		holder = fmt.Sprintf("%+v", *l.SLAHolder)
 	}
-	slaSet := "nil"
-	if l.SLASetAt != nil {
-		slaSet = l.SLASetAt.UTC().Format(time.RFC3339Nano)
+	return fmt.Sprintf("stage=%s reached=%d owner=%+v holder=%s claimed=%s breached=%v updated=%s offer=%s sla-set=%s"+
+		" claim-due=%s contact-due=%s remind=%s claim-escalated=%s contact-escalated=%s",
+		l.Stage, l.Reached, l.Owner, holder, ruleTime(l.ClaimedAt), l.SLABreached, l.UpdatedAt.UTC().Format(time.RFC3339Nano), offer, ruleTime(l.SLASetAt),
+		ruleTime(l.ClaimDueAt), ruleTime(l.ContactDueAt), ruleTime(l.NextReminderAt), ruleTime(l.ClaimEscalatedAt), ruleTime(l.ContactEscalatedAt))
+}
+
+// ruleTime writes a time of ruleState, "nil" for none.
+func ruleTime(t *time.Time) string {
+	if t == nil {
+		return "nil"
 	}
-	return fmt.Sprintf("stage=%s reached=%d owner=%+v holder=%s claimed=%s breached=%v updated=%s offer=%s sla-set=%s",
-		l.Stage, l.Reached, l.Owner, holder, claimed, l.SLABreached, l.UpdatedAt.UTC().Format(time.RFC3339Nano), offer, slaSet)
+	return t.UTC().Format(time.RFC3339Nano)
 }
 
 // ruleOffers are the routing states a lead can be in around at: none, and
