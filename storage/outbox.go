@@ -148,18 +148,7 @@ func dueOutbox(tx *gorm.DB, now time.Time, limit int, scope func(*gorm.DB) *gorm
 // through idx_outbox_status_due_id in order; BENCHMARKS.md, "The outbox
 // draining a large backlog"). SQLite runs fn as it is: its indexes end
 // with the rowid, the id, and it reads them in order by itself.
-func inIndexOrder(tx *gorm.DB, fn func() error) error {
-	if tx.Dialector.Name() != DialectPostgres {
-		return fn()
-	}
-	if err := tx.Exec("SET LOCAL enable_sort = off").Error; err != nil {
-		return err
-	}
-	if err := fn(); err != nil {
-		return err
-	}
-	return tx.Exec("SET LOCAL enable_sort TO DEFAULT").Error
-}
+func inIndexOrder(tx *gorm.DB, fn func() error) error { return plannerOff(tx, "enable_sort", fn) }
 
 // inIndexRange runs fn as inIndexOrder does, with PostgreSQL's sequential
 // scans off too (SET LOCAL enable_seqscan, back to the default after fn):
@@ -170,16 +159,23 @@ func inIndexOrder(tx *gorm.DB, fn func() error) error {
 // (222-250 ms at 120,000 pending; BENCHMARKS.md, "The outbox draining a
 // large backlog"). SQLite runs fn as it is.
 func inIndexRange(tx *gorm.DB, fn func() error) error {
+	return plannerOff(tx, "enable_seqscan", func() error { return inIndexOrder(tx, fn) })
+}
+
+// plannerOff runs fn in tx with PostgreSQL's planner setting off (SET
+// LOCAL, back to the default after fn, for the rest of tx). SQLite runs fn
+// as it is.
+func plannerOff(tx *gorm.DB, setting string, fn func() error) error {
 	if tx.Dialector.Name() != DialectPostgres {
 		return fn()
 	}
-	if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
+	if err := tx.Exec("SET LOCAL " + setting + " = off").Error; err != nil {
 		return err
 	}
-	if err := inIndexOrder(tx, fn); err != nil {
+	if err := fn(); err != nil {
 		return err
 	}
-	return tx.Exec("SET LOCAL enable_seqscan TO DEFAULT").Error
+	return tx.Exec("SET LOCAL " + setting + " TO DEFAULT").Error
 }
 
 // outboxOfIDs is the condition on a message's id, for a list of messages.
