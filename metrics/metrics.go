@@ -18,9 +18,13 @@ import (
 
 // OutboxStats is the outbox's state as the depth gauges report it.
 type OutboxStats struct {
-	Pending int64
-	Dead    int64
+	Pending int64     // counted up to a cap
+	Dead    int64     // counted up to a cap
 	Oldest  time.Time // when the oldest pending message was queued (or requeued); zero when none
+	// PendingCapped and DeadCapped say that the count reached its cap and
+	// stopped there: at least that many messages, not exactly that many.
+	PendingCapped bool
+	DeadCapped    bool
 }
 
 // OutboxStatter reads the outbox's state at scrape time.
@@ -393,15 +397,19 @@ type outboxCollector struct {
 }
 
 var (
-	outboxPendingDesc = prometheus.NewDesc("handoff_outbox_pending", "Outbox messages waiting to be sent.", nil, nil)
-	outboxDeadDesc    = prometheus.NewDesc("handoff_outbox_dead", "Outbox messages given up (a permanent error, or failing past the give-up deadline); see handoff outbox list.", nil, nil)
-	outboxOldestDesc  = prometheus.NewDesc("handoff_outbox_oldest_age_seconds", "Age of the oldest pending outbox message (0 when none).", nil, nil)
-	outboxUpDesc      = prometheus.NewDesc("handoff_outbox_stats_up", "1 when the outbox could be read at scrape time.", nil, nil)
+	outboxPendingDesc       = prometheus.NewDesc("handoff_outbox_pending", "Outbox messages waiting to be sent, counted up to a cap (1,000): at the cap, handoff_outbox_pending_capped says there are at least that many.", nil, nil)
+	outboxPendingCappedDesc = prometheus.NewDesc("handoff_outbox_pending_capped", "1 when handoff_outbox_pending reached its cap and stopped counting there (at least that many messages wait), 0 when it is exact.", nil, nil)
+	outboxDeadDesc          = prometheus.NewDesc("handoff_outbox_dead", "Outbox messages given up (a permanent error, or failing past the give-up deadline), counted up to a cap (1,000): at the cap, handoff_outbox_dead_capped says there are at least that many; see handoff outbox list.", nil, nil)
+	outboxDeadCappedDesc    = prometheus.NewDesc("handoff_outbox_dead_capped", "1 when handoff_outbox_dead reached its cap and stopped counting there (at least that many messages were given up), 0 when it is exact.", nil, nil)
+	outboxOldestDesc        = prometheus.NewDesc("handoff_outbox_oldest_age_seconds", "Age of the oldest pending outbox message (0 when none).", nil, nil)
+	outboxUpDesc            = prometheus.NewDesc("handoff_outbox_stats_up", "1 when the outbox could be read at scrape time.", nil, nil)
 )
 
 func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- outboxPendingDesc
+	ch <- outboxPendingCappedDesc
 	ch <- outboxDeadDesc
+	ch <- outboxDeadCappedDesc
 	ch <- outboxOldestDesc
 	ch <- outboxUpDesc
 }
@@ -420,6 +428,16 @@ func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(outboxUpDesc, prometheus.GaugeValue, 1)
 	ch <- prometheus.MustNewConstMetric(outboxPendingDesc, prometheus.GaugeValue, float64(st.Pending))
+	ch <- prometheus.MustNewConstMetric(outboxPendingCappedDesc, prometheus.GaugeValue, flag(st.PendingCapped))
 	ch <- prometheus.MustNewConstMetric(outboxDeadDesc, prometheus.GaugeValue, float64(st.Dead))
+	ch <- prometheus.MustNewConstMetric(outboxDeadCappedDesc, prometheus.GaugeValue, flag(st.DeadCapped))
 	ch <- prometheus.MustNewConstMetric(outboxOldestDesc, prometheus.GaugeValue, age)
+}
+
+// flag is a gauge's value for b: 1 when true, 0 when false.
+func flag(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -82,9 +83,16 @@ func (s *Store) dueWebhooks(ctx context.Context, now time.Time, limit int, scope
 	return ids, err
 }
 
-// PendingCount is OutboxStats' count of the pending messages alone.
+// SetOutboxCountCap makes OutboxStats stop counting at n in place of
+// outboxCountCap (n > 0).
+func (s *Store) SetOutboxCountCap(n int64) { s.countCap = n }
+
+// PendingCount is OutboxStats' count of the pending messages alone, up
+// to the store's cap, read as it reads it.
 func (s *Store) PendingCount(ctx context.Context) (n int64, err error) {
-	err = s.db.WithContext(ctx).Model(&outboxRow{}).Where(pendingOutbox).Count(&n).Error
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return inIndexScan(tx, func() error { return countUpTo(tx, pendingOutbox, s.statsCap()).Scan(&n).Error })
+	})
 	return n, err
 }
 
@@ -114,7 +122,7 @@ func (s *Store) OutboxStatsAsBefore(ctx context.Context) (pending int64, oldest 
 // outboxReads are the outbox's reads that read a bounded part of it at a
 // large backlog, by name, as SQL with their values written in: NextOutboxDue's
 // for platforms, NextWebhookDue's, TakeWebhooks' at now (a batch of 20)
-// and OutboxStats' oldest.
+// and OutboxStats' oldest and counts (up to the store's cap).
 func (s *Store) outboxReads(now time.Time, platforms []string) map[string]string {
 	var rows []map[string]any
 	var ids []int64
@@ -125,12 +133,15 @@ func (s *Store) outboxReads(now time.Time, platforms []string) map[string]string
 		}),
 		"take webhooks": s.db.ToSQL(func(tx *gorm.DB) *gorm.DB { return dueOutbox(tx, now, 20, webhookHeads).Find(&ids) }),
 		"oldest":        s.db.ToSQL(func(tx *gorm.DB) *gorm.DB { return oldestPending(tx).Find(&rows) }),
+		"pending count": s.db.ToSQL(func(tx *gorm.DB) *gorm.DB { return countUpTo(tx, pendingOutbox, s.statsCap()).Find(&rows) }),
+		"dead count":    s.db.ToSQL(func(tx *gorm.DB) *gorm.DB { return countUpTo(tx, deadOutbox, s.statsCap()).Find(&rows) }),
 	}
 }
 
 // outboxReadRuns runs each of the outboxReads as the store runs it.
 var outboxReadRuns = map[string]func(*gorm.DB, func() error) error{
 	"next chat": inIndexRange, "next webhook": inIndexRange, "take webhooks": inIndexOrder, "oldest": inIndexOrder,
+	"pending count": inIndexScan, "dead count": inIndexScan,
 }
 
 // ExplainOutboxReads returns the database's plan for each of the
@@ -150,6 +161,30 @@ func (s *Store) ExplainOutboxReads(ctx context.Context, now time.Time, platforms
 		}
 	}
 	return plans, nil
+}
+
+// SQLiteOutboxProgram returns the opcodes of SQLite's program (EXPLAIN)
+// for the outboxReads named name, in their order.
+func (s *Store) SQLiteOutboxProgram(ctx context.Context, name string) ([]string, error) {
+	q := s.outboxReads(time.Time{}, nil)[name]
+	rows, err := s.db.WithContext(ctx).Raw("EXPLAIN " + q).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var ops []string
+	for rows.Next() {
+		vals, err := ScanValues(rows, len(cols))
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, fmt.Sprintf("%s", vals[1])) // addr, opcode, p1…
+	}
+	return ops, rows.Err()
 }
 
 // PGOutboxRowsRead runs each of the outboxReads on PostgreSQL under
@@ -183,6 +218,8 @@ func (s *Store) PGOutboxRowsRead(ctx context.Context, now time.Time, platforms .
 
 // pgPlanNode is a step of a PostgreSQL plan in EXPLAIN's JSON.
 type pgPlanNode struct {
+	Node           string       `json:"Node Type"`
+	Index          string       `json:"Index Name"`
 	Relation       string       `json:"Relation Name"`
 	Rows           float64      `json:"Actual Rows"`
 	Loops          float64      `json:"Actual Loops"`
@@ -191,10 +228,14 @@ type pgPlanNode struct {
 	Plans          []pgPlanNode `json:"Plans"`
 }
 
-// outboxRowsRead is the rows of outbox that n and the steps under it read.
+// outboxRowsRead is the rows of outbox that n and the steps under it read,
+// counting as read the entries a bitmap scan of one of outbox's indexes
+// (idx_outbox_…, outbox_pkey) returned: the bitmap holds every entry the
+// index scan found, however few rows the heap scan above it returns.
 func (n pgPlanNode) outboxRowsRead() int64 {
 	var read int64
-	if n.Relation == "outbox" {
+	outboxIndex := strings.HasPrefix(n.Index, "idx_outbox_") || n.Index == "outbox_pkey"
+	if n.Relation == "outbox" || n.Node == "Bitmap Index Scan" && outboxIndex {
 		read = int64((n.Rows + n.RemovedByCond + n.RemovedRecheck) * n.Loops)
 	}
 	for _, c := range n.Plans {

@@ -88,6 +88,9 @@ type Store struct {
 	// for tests and benchmarks.
 	stageTimesBatch      int64
 	afterStageTimesBatch func(dated int64)
+	// countCap, when above 0, is where OutboxStats stops counting in place
+	// of outboxCountCap: for tests.
+	countCap int64
 }
 
 // pgIntakeWorkers is how many intake groups commit at once on PostgreSQL.

@@ -44,7 +44,7 @@ func TestServeAcceptsLeadsAndShutsDownGracefully(t *testing.T) {
 				}
 				r.Body.Close()
 			}
-			srv.metricsContain(t, `handoff_leads_received_total{source="unknown",stage="sql"} 1`, "handoff_outbox_pending 1",
+			srv.metricsContain(t, `handoff_leads_received_total{source="unknown",stage="sql"} 1`, "handoff_outbox_pending 1", "handoff_outbox_pending_capped 0",
 				"handoff_intake_duration_seconds_count 1")
 			// On the public port /metrics needs the API token.
 			for _, tc := range []struct {
