@@ -536,9 +536,10 @@ type OutboxStats struct {
 
 // outboxCountCap is where OutboxStats stops counting the pending and the
 // dead messages: it is read at every scrape of the metrics, and counting
-// every pending and every dead message took 133-160 ms of PostgreSQL's
-// time at 120,000 pending and 20,000 dead, against 1.1-1.3 ms up to the
-// cap (BENCHMARKS.md, "The outbox's counts bounded"), while the alerts'
+// every pending and every dead message took 46-61 ms of PostgreSQL's time
+// at 120,000 pending and 20,000 dead on a quiet machine (133-160 ms on a
+// busy one), against 1.1-1.4 ms up to the cap (BENCHMARKS.md, "The
+// outbox's counts bounded"), while the alerts'
 // thresholds on the counts are 0 (HandoffMessagesGivenUp, dead > 0). A
 // count kept in a row of its own would have every enqueue and completion,
 // the intake's path, contend on that row.
