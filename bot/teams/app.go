@@ -143,9 +143,12 @@ func errorResponse(status int, code, msg string) *InvokeResponse {
 //
 // Any activity from a team shows the bot in it, unless it says the bot
 // left: links to messages there that Teams refused to give the team's
-// details for are asked for again (Platform.heardFrom).
+// details for are asked for again (Platform.heardFrom). One that names
+// the team's Microsoft 365 group (its conversationUpdate events do) keeps
+// it for every replica's links when the store lacks it (keepTeamGroup).
 func (a *App) Handle(ctx context.Context, act *Activity) (*InvokeResponse, error) {
 	a.cfg.Platform.heardFrom(act)
+	a.keepTeamGroup(ctx, act)
 	a.remember(ctx, act)
 	if a.cfg.Members != nil {
 		a.cfg.Members.Saw(act)

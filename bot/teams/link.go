@@ -26,9 +26,10 @@ var _ bot.MessageLinker = (*Platform)(nil)
 //	https://teams.microsoft.com/l/message/{channelId}/{messageId}?tenantId=…&groupId=…&parentMessageId=…&teamName=…&channelName=…
 //
 // built from what the store keeps of the channel and its team (its
-// Microsoft 365 group id, its name). A team whose group id Teams has not
-// sent since the app was added (added before Handoff kept group ids) is
-// asked about once (teamDetails), and the answer kept. It returns "" when
+// Microsoft 365 group id, its name). A team whose group id no event from
+// it has brought (added before Handoff kept group ids, and no event
+// naming its group since: keepTeamGroup) is asked about once
+// (teamDetails), and the answer kept. It returns "" when
 // a part is not known: a channel never stored, a team Teams no longer
 // lets the bot read, a direct chat, a team Teams did not answer about a
 // moment ago. A store that fails, or Teams not answering, is an error.
@@ -73,7 +74,8 @@ func (p *Platform) MessageLink(ctx context.Context, channel, messageID string) (
 // that ref does not hold: the group id and name of ref's team, from the
 // team's General channel as stored (kept when the app was added, an event
 // that names the group, where a channel created later is kept from one
-// that may not), or else from Teams (teamDetails). It is empty when ref
+// that may not, or from any later event of the team naming it on any
+// replica: App.keepTeamGroup), or else from Teams (teamDetails). It is empty when ref
 // holds both, or names no team. The links made at once for one team share
 // one look-up (lookUpTeam), and one that starts after another ended reads
 // the store again, so that Teams is asked once. The look-up is the first
@@ -185,7 +187,10 @@ func unansweredFor(err error) time.Duration {
 // bot was removed from the team, or a Teams admin blocked the app) is an
 // answer that holds until the bot is in the team again. The app added
 // back sends a conversationUpdate that stores the group id, which every
-// replica reads before it would ask (teamOfLink). An admin allowing the
+// replica reads before it would ask (teamOfLink); so does any event from
+// the team that names its group (a person added to or removed from it, a
+// channel created), which keeps it where the store lacks it
+// (App.keepTeamGroup), on whichever replica it reaches. An admin allowing the
 // app again sends no event, but any activity the bot then receives from
 // the team (a message, a card's click, a conversationUpdate), signed as
 // the Bot Framework signs it, shows the bot there: it ends the hold-off
@@ -299,6 +304,50 @@ func (a *teamAsks) heardFrom(team string) {
 func (p *Platform) heardFrom(act *Activity) {
 	if team := act.TeamsChannelData().Team.ID; team != "" && !botLeft(act) {
 		p.teamAsks.heardFrom(team)
+	}
+}
+
+// keepTeamGroup keeps on the stored General channel of act's team (its
+// row's id is the team's) the team's Microsoft 365 group id, and its name,
+// that act carries (channelData.team.aadGroupId: Teams sends it in its
+// conversationUpdate events, a person added to or removed from the team
+// among them, not in messages or clicks) when the row lacks them, so that
+// every replica's next link there reads them from the store (teamOfLink)
+// without asking Teams, or being held off from asking. It reads first and
+// writes only what the row lacks: an activity without the group id, or
+// from a team whose row holds what it carries, writes nothing, and so does
+// one from a team whose General channel was never stored (no row is made
+// for it). A store that fails, or text it cannot keep, is logged and the
+// activity handled anyway: the link asks Teams, as before.
+func (a *App) keepTeamGroup(ctx context.Context, act *Activity) {
+	team := act.TeamsChannelData().Team
+	if team.ID == "" || team.AADGroupID == "" {
+		return
+	}
+	row, err := a.cfg.Platform.store.TeamsConversation(ctx, team.ID)
+	if handoff.ErrorCode(err) == handoff.ENOTFOUND || err == nil && handoff.TeamsBaseConversation(row.ConversationID) != team.ID {
+		return // a team never stored, or an id that is no channel's
+	}
+	if err != nil {
+		a.logger.WarnContext(ctx, "teams: team's group id not kept", "team_id", team.ID, "err", err)
+		return
+	}
+	kept := handoff.TeamsConversation{ConversationID: row.ConversationID, ServiceURL: row.ServiceURL}
+	if row.GroupID == "" {
+		kept.GroupID = team.AADGroupID
+	}
+	if row.TeamName == "" {
+		kept.TeamName = team.Name
+	}
+	if kept.GroupID == "" && kept.TeamName == "" {
+		return // the row holds what act carries
+	}
+	err = checkConversation(kept, "channelData.team.id")
+	if err == nil {
+		err = a.cfg.Platform.store.SaveTeamsConversation(ctx, kept, a.cfg.Now().UTC())
+	}
+	if err != nil {
+		a.logger.WarnContext(ctx, "teams: team's group id not kept", "team_id", team.ID, "err", err)
 	}
 }
 

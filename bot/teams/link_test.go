@@ -257,10 +257,11 @@ func TestMessageLinkAfterTeamsGaveNoDetails(t *testing.T) {
 	addedBack := handled(teamstest.Team.Installed)
 	// heard is the app allowed again in the team (Teams would answer),
 	// which sends no event, then an activity from the team: a person
-	// added, whose event names the group but stores nothing.
+	// added, whose event here does not name the group (one that does
+	// stores it: TestTeamsLinkKeepsTheGroupIDAnEventCarries).
 	heard := func(t *testing.T, r linkRig) {
 		knows(t, r)
-		handled(func(tm teamstest.Team) map[string]any { return tm.MemberAdded("29:newcomer") })(t, r)
+		handled(func(tm teamstest.Team) map[string]any { tm.GroupID = ""; return tm.MemberAdded("29:newcomer") })(t, r)
 	}
 	// heldOff is Teams not answering as answer makes it (an error to
 	// the link that asked), asking for more than the minute: Teams is not
@@ -401,4 +402,41 @@ func saveOlderTeam(t *testing.T, s *storage.Store, bf *teamstest.Server, general
 func olderTeamLink(tm teamstest.Team, sales, teamName string) string {
 	return "https://teams.microsoft.com/l/message/" + sales + "/1001?tenantId=t1&groupId=" + tm.GroupID +
 		"&parentMessageId=1001&teamName=" + teamName + "&channelName=Sales"
+}
+
+// A team whose General channel was stored with neither its name nor its
+// group id has both kept from a team member event that names them, and
+// its links are made from the store though Teams refuses the team's
+// details.
+func TestMessageLinkTeamNamedByAMemberEvent(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		bf := teamstest.New(t)
+		ctx := context.Background()
+		const general, sales = "19:unnamed@thread.tacv2", "19:unnamedsales@thread.tacv2"
+		for _, ref := range []handoff.TeamsConversation{
+			{ConversationID: general, ChannelID: general, ChannelName: "General", TeamID: general},
+			{ConversationID: sales, ChannelID: sales, ChannelName: "Sales", TeamID: general},
+		} {
+			ref.ServiceURL, ref.TenantID, ref.BotID = bf.ServiceURL(), "t1", "28:"+teamstest.AppID
+			if err := s.SaveTeamsConversation(ctx, ref, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tm := teamstest.Team{Tenant: "t1", ID: general, Name: "Older team", GroupID: "0c3d2b1a-9e8f-4a7b-8c6d-5e4f3a2b1c0d",
+			BotID: "28:" + teamstest.AppID, ServiceURL: bf.ServiceURL()}
+		p := teams.NewPlatform(teams.NewConnector(teamstest.AppID, teamstest.AppSecret, bf.TokenURL(), nil, teamstest.ClientTimeout), s, "t1")
+		app := teams.NewApp(teams.AppConfig{Platform: p, Store: s, Leads: s, Dedup: s, Logger: testkit.Quiet()})
+		if _, err := app.Handle(ctx, decoded(t, tm.MemberAdded("29:newcomer"))); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.TeamsConversation(ctx, general); err != nil || got.GroupID != tm.GroupID || got.TeamName != tm.Name {
+			t.Errorf("the team's General channel = %+v, %v; want its group id and name kept", got, err)
+		}
+		if got, err := p.MessageLink(ctx, sales, "1001"); err != nil || got != olderTeamLink(tm, sales, "Older%20team") {
+			t.Errorf("MessageLink = %q, %v; want the link", got, err)
+		}
+		if n := bf.ConnectorRequests(); n != 0 {
+			t.Errorf("Teams was asked for the team's details %d times; want none", n)
+		}
+	})
 }
