@@ -143,19 +143,24 @@ func errorResponse(status int, code, msg string) *InvokeResponse {
 //
 // Any activity from a team shows the bot in it, unless it says the bot
 // left: links to messages there that Teams refused to give the team's
-// details for are asked for again (Platform.heardFrom). One that names
-// the team's Microsoft 365 group (its conversationUpdate events do) keeps
-// it for every replica's links when the store lacks it (keepTeamGroup).
+// details for are asked for again (Platform.heardFrom). A team's event
+// that names its Microsoft 365 group (a conversationUpdate) keeps it for
+// every replica's links when the store lacks it (keepTeamGroup), after
+// install, so that an install's own write leaves nothing to add; messages
+// and clicks, which do not name it, are not held up by the read.
 func (a *App) Handle(ctx context.Context, act *Activity) (*InvokeResponse, error) {
 	a.cfg.Platform.heardFrom(act)
-	a.keepTeamGroup(ctx, act)
 	a.remember(ctx, act)
 	if a.cfg.Members != nil {
 		a.cfg.Members.Saw(act)
 	}
 	switch act.Type {
 	case schema.ConversationUpdate, "installationUpdate":
-		return nil, a.install(ctx, act)
+		if err := a.install(ctx, act); err != nil {
+			return nil, err
+		}
+		a.keepTeamGroup(ctx, act)
+		return nil, nil
 	case schema.Invoke:
 		if act.Name != "adaptiveCard/action" {
 			return errorResponse(400, "BadRequest", "unsupported invoke "+act.Name), nil

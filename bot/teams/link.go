@@ -309,9 +309,10 @@ func (p *Platform) heardFrom(act *Activity) {
 
 // keepTeamGroup keeps on the stored General channel of act's team (its
 // row's id is the team's) the team's Microsoft 365 group id, and its name,
-// that act carries (channelData.team.aadGroupId: Teams sends it in its
-// conversationUpdate events, a person added to or removed from the team
-// among them, not in messages or clicks) when the row lacks them, so that
+// that act, a conversationUpdate or installationUpdate (App.Handle), carries
+// (channelData.team.aadGroupId: Teams sends it in its conversationUpdate
+// events, a person added to or removed from the team among them, not in
+// messages or clicks) when the row lacks them, so that
 // every replica's next link there reads them from the store (teamOfLink)
 // without asking Teams, or being held off from asking. It reads first and
 // writes only what the row lacks: an activity without the group id, or
