@@ -21,11 +21,9 @@ func (s *Store) ExplainTakeOutbox(ctx context.Context, now time.Time, platforms 
 			var ids []int64
 			return dueOutbox(tx, now, 20, scope).Find(&ids)
 		})
-		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			return inIndexOrder(tx, func() (err error) {
-				plan, err = explainIn(tx, q)
-				return err
-			})
+		err = inIndexOrder.alone(s.db.WithContext(ctx), func(tx *gorm.DB) (err error) {
+			plan, err = explainIn(tx, q)
+			return err
 		})
 		return plan, err
 	}
@@ -77,8 +75,8 @@ func (s *Store) DueWebhooks(ctx context.Context, now time.Time, limit int) ([]in
 }
 
 func (s *Store) dueWebhooks(ctx context.Context, now time.Time, limit int, scope func(*gorm.DB) *gorm.DB) (ids []int64, err error) {
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return inIndexOrder(tx, func() error { return dueOutbox(tx, now, limit, scope).Find(&ids).Error })
+	err = inIndexOrder.alone(s.db.WithContext(ctx), func(tx *gorm.DB) error {
+		return dueOutbox(tx, now, limit, scope).Find(&ids).Error
 	})
 	return ids, err
 }
@@ -90,16 +88,16 @@ func (s *Store) SetOutboxCountCap(n int64) { s.countCap = n }
 // PendingCount is OutboxStats' count of the pending messages alone, up
 // to the store's cap, read as it reads it.
 func (s *Store) PendingCount(ctx context.Context) (n int64, err error) {
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return inIndexScan(tx, func() error { return countUpTo(tx, pendingOutbox, s.statsCap()).Scan(&n).Error })
+	err = inIndexScan.alone(s.db.WithContext(ctx), func(tx *gorm.DB) error {
+		return countUpTo(tx, pendingOutbox, s.statsCap()).Scan(&n).Error
 	})
 	return n, err
 }
 
 // OldestPending is OutboxStats' oldest alone, read as it reads it.
 func (s *Store) OldestPending(ctx context.Context) (oldest *int64, err error) {
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return inIndexOrder(tx, func() error { return oldestPending(tx).Scan(&oldest).Error })
+	err = inIndexOrder.alone(s.db.WithContext(ctx), func(tx *gorm.DB) error {
+		return oldestPending(tx).Scan(&oldest).Error
 	})
 	return oldest, err
 }
@@ -138,8 +136,9 @@ func (s *Store) outboxReads(now time.Time, platforms []string) map[string]string
 	}
 }
 
-// outboxReadRuns runs each of the outboxReads as the store runs it.
-var outboxReadRuns = map[string]func(*gorm.DB, func() error) error{
+// outboxReadRuns are the planner's settings each of the outboxReads runs
+// with, as the store runs it.
+var outboxReadRuns = map[string]plannerOff{
 	"next chat": inIndexRange, "next webhook": inIndexRange, "take webhooks": inIndexOrder, "oldest": inIndexOrder,
 	"pending count": inIndexScan, "dead count": inIndexScan,
 }
@@ -150,11 +149,9 @@ var outboxReadRuns = map[string]func(*gorm.DB, func() error) error{
 func (s *Store) ExplainOutboxReads(ctx context.Context, now time.Time, platforms ...string) (map[string]string, error) {
 	plans := map[string]string{}
 	for name, q := range s.outboxReads(now, platforms) {
-		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			return outboxReadRuns[name](tx, func() (err error) {
-				plans[name], err = explainIn(tx, q)
-				return err
-			})
+		err := outboxReadRuns[name].alone(s.db.WithContext(ctx), func(tx *gorm.DB) (err error) {
+			plans[name], err = explainIn(tx, q)
+			return err
 		})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", name, q, err)
@@ -189,19 +186,16 @@ func (s *Store) SQLiteOutboxProgram(ctx context.Context, name string) ([]string,
 
 // PGOutboxRowsRead runs each of the outboxReads on PostgreSQL under
 // EXPLAIN (ANALYZE, FORMAT JSON), made as the store makes it
-// (outboxReadRuns), in a transaction rolled back, and returns how many rows
+// (outboxReadRuns), in a transaction of its own, and returns how many rows
 // of outbox each read: the rows its scans of outbox returned and those
 // their conditions removed, over all their loops.
 func (s *Store) PGOutboxRowsRead(ctx context.Context, now time.Time, platforms ...string) (map[string]int64, error) {
 	read := map[string]int64{}
 	for name, q := range s.outboxReads(now, platforms) {
-		tx := s.db.WithContext(ctx).Begin()
-		if tx.Error != nil {
-			return nil, tx.Error
-		}
 		var js string
-		err := outboxReadRuns[name](tx, func() error { return tx.Raw("EXPLAIN (ANALYZE, FORMAT JSON) " + q).Row().Scan(&js) })
-		tx.Rollback()
+		err := outboxReadRuns[name].alone(s.db.WithContext(ctx), func(tx *gorm.DB) error {
+			return tx.Raw("EXPLAIN (ANALYZE, FORMAT JSON) " + q).Row().Scan(&js)
+		})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}

@@ -107,12 +107,17 @@ func chatFor(platforms []string) func(*gorm.DB) *gorm.DB {
 }
 
 // take leases up to limit due pending messages that scope keeps, oldest
-// due first, as TakeOutbox describes.
+// due first, as TakeOutbox describes. Its read runs with PostgreSQL's
+// sorts off, and the lease after it with them back on (within): the lease
+// reads its rows back in the take's order, a sort, which with sorts off
+// PostgreSQL still makes but prices past jit_above_cost, and compiles:
+// 63-69 ms the first time in a connection, 0.17-0.21 ms after, against
+// 0.02-0.04 ms (BENCHMARKS.md, "The planner's settings in one round trip").
 func (s *Store) take(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string, scope func(*gorm.DB) *gorm.DB) ([]handoff.OutboxMessage, error) {
 	var rows []outboxRow
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var ids []int64
-		err := inIndexOrder(tx, func() error { return dueOutbox(tx, now, limit, scope).Find(&ids).Error })
+		err := inIndexOrder.within(tx, func() error { return dueOutbox(tx, now, limit, scope).Find(&ids).Error })
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -136,58 +141,6 @@ func dueOutbox(tx *gorm.DB, now time.Time, limit int, scope func(*gorm.DB) *gorm
 		q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
 	}
 	return q
-}
-
-// inIndexOrder runs fn, a read in tx in the order of an index, with
-// PostgreSQL's sorts off (SET LOCAL enable_sort, back to the default after
-// fn), so that it reads the index in order and stops at its LIMIT. An
-// import grows the outbox by 100,000 messages at once, faster than
-// autovacuum analyses it (and never with autovacuum off): planned on no
-// statistics, the lease read every due message and sorted them, on disk,
-// for each batch of 20 (236-494 ms at 120,000 pending, against 0.3 ms
-// through idx_outbox_status_due_id in order; BENCHMARKS.md, "The outbox
-// draining a large backlog"). SQLite runs fn as it is: its indexes end
-// with the rowid, the id, and it reads them in order by itself.
-func inIndexOrder(tx *gorm.DB, fn func() error) error { return plannerOff(tx, "enable_sort", fn) }
-
-// inIndexRange runs fn as inIndexOrder does, with PostgreSQL's sequential
-// scans off too (SET LOCAL enable_seqscan, back to the default after fn):
-// fn also reads a range of an index bounded by what a subquery of its own
-// answers (nextPendingQuery), which PostgreSQL cannot know when it plans
-// it: with statistics it guessed a third of the outbox in that range and
-// read the whole table, in parallel, for the few leased messages there
-// (222-250 ms at 120,000 pending; BENCHMARKS.md, "The outbox draining a
-// large backlog"). SQLite runs fn as it is.
-func inIndexRange(tx *gorm.DB, fn func() error) error {
-	return plannerOff(tx, "enable_seqscan", func() error { return inIndexOrder(tx, fn) })
-}
-
-// inIndexScan runs fn as inIndexRange does, with PostgreSQL's bitmap
-// scans off too (SET LOCAL enable_bitmapscan, back to the default after
-// fn): fn counts up to a cap (countUpTo), which stops a scan that returns
-// the index's entries one by one, but not a bitmap scan, which reads every
-// entry of the index before it returns any. Planning on no statistics (an
-// outbox an import grew, not yet analysed) PostgreSQL chose one, and
-// counting up to 50 read 30,063 entries at 30,000 pending
-// (TestOutboxReadsReadABoundedPart). SQLite runs fn as it is.
-func inIndexScan(tx *gorm.DB, fn func() error) error {
-	return plannerOff(tx, "enable_bitmapscan", func() error { return inIndexRange(tx, fn) })
-}
-
-// plannerOff runs fn in tx with PostgreSQL's planner setting off (SET
-// LOCAL, back to the default after fn, for the rest of tx). SQLite runs fn
-// as it is.
-func plannerOff(tx *gorm.DB, setting string, fn func() error) error {
-	if tx.Dialector.Name() != DialectPostgres {
-		return fn()
-	}
-	if err := tx.Exec("SET LOCAL " + setting + " = off").Error; err != nil {
-		return err
-	}
-	if err := fn(); err != nil {
-		return err
-	}
-	return tx.Exec("SET LOCAL " + setting + " TO DEFAULT").Error
 }
 
 // outboxOfIDs is the condition on a message's id, for a list of messages.
@@ -489,8 +442,8 @@ func (s *Store) NextOutboxDue(ctx context.Context, platforms ...string) (time.Ti
 // pending message (nextPendingQuery).
 func (s *Store) nextPending(ctx context.Context, scope func(*gorm.DB) *gorm.DB) (time.Time, bool, error) {
 	var row struct{ Head, Leased *int64 }
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return inIndexRange(tx, func() error { return nextPendingQuery(tx, scope).Scan(&row).Error })
+	err := inIndexRange.alone(s.db.WithContext(ctx), func(tx *gorm.DB) error {
+		return nextPendingQuery(tx, scope).Scan(&row).Error
 	})
 	if err != nil {
 		return time.Time{}, false, err
@@ -557,11 +510,9 @@ func (s *Store) OutboxStats(ctx context.Context) (OutboxStats, error) {
 		Dead    int64
 		Oldest  *int64
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return inIndexScan(tx, func() error {
-			return tx.Raw("SELECT (?) AS pending, (?) AS dead, (?) AS oldest",
-				countUpTo(tx, pendingOutbox, limit), countUpTo(tx, deadOutbox, limit), oldestPending(tx)).Scan(&row).Error
-		})
+	err := inIndexScan.alone(s.db.WithContext(ctx), func(tx *gorm.DB) error {
+		return tx.Raw("SELECT (?) AS pending, (?) AS dead, (?) AS oldest",
+			countUpTo(tx, pendingOutbox, limit), countUpTo(tx, deadOutbox, limit), oldestPending(tx)).Scan(&row).Error
 	})
 	if err != nil {
 		return OutboxStats{}, fmt.Errorf("storage: outbox stats: %w", err)
