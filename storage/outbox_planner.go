@@ -56,7 +56,7 @@ func (p plannerOff) alone(db *gorm.DB, fn func(tx *gorm.DB) error) error {
 		return p.within(db, func() error { return fn(db) })
 	}
 	return db.Transaction(func(tx *gorm.DB) error {
-		if err := p.set(tx, "'off'"); err != nil {
+		if err := p.off(tx); err != nil {
 			return err
 		}
 		return fn(tx)
@@ -65,26 +65,37 @@ func (p plannerOff) alone(db *gorm.DB, fn func(tx *gorm.DB) error) error {
 
 // within runs fn, a read in tx, which goes on after it, with p's settings
 // off on PostgreSQL, and back to their defaults for the rest of tx once
-// fn succeeds: one statement before fn and one after.
+// fn succeeds: one statement before fn and one a setting after it
+// (SET LOCAL … TO DEFAULT, PostgreSQL's documented reset; set_config has
+// none), so one for inIndexOrder, the take's.
 func (p plannerOff) within(tx *gorm.DB, fn func() error) error {
-	if err := p.set(tx, "'off'"); err != nil {
+	if err := p.off(tx); err != nil {
 		return err
 	}
 	if err := fn(); err != nil {
 		return err
 	}
-	return p.set(tx, "NULL") // set_config's reset, as SET LOCAL … TO DEFAULT
+	if tx.Dialector.Name() != DialectPostgres {
+		return nil
+	}
+	for _, name := range plannerSettings[:p] {
+		if err := tx.Exec("SET LOCAL " + name + " TO DEFAULT").Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// set gives p's settings value (SQL) for the rest of tx, in one
-// statement, on PostgreSQL; on SQLite it does nothing.
-func (p plannerOff) set(tx *gorm.DB, value string) error {
+// off turns p's settings off for the rest of tx, in one statement
+// (set_config, local to the transaction), on PostgreSQL; on SQLite it
+// does nothing.
+func (p plannerOff) off(tx *gorm.DB) error {
 	if tx.Dialector.Name() != DialectPostgres {
 		return nil
 	}
 	calls := make([]string, p)
 	for i, name := range plannerSettings[:p] {
-		calls[i] = "set_config('" + name + "', " + value + ", true)"
+		calls[i] = "set_config('" + name + "', 'off', true)"
 	}
 	return tx.Exec("SELECT " + strings.Join(calls, ", ")).Error
 }
