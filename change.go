@@ -60,10 +60,10 @@ func NewChange(l *Lead, events []Event) LeadChange {
 // someone held unclaimed (a rep an intake named, owner_email) changes hands
 // as a reassign does: a contact promise settled by then goes on counting
 // for them (handOver), not for nobody. The claim leaves the contact
-// deadline as it was, counted from the SQL's arrival: an SQL released
-// from it (its person erased) stays held to none (heldAgain).
+// deadline as it was, counted from the SQL's arrival. An erased lead is
+// never claimed (TakeUpRefused), nor is it in the claim's UPDATE.
 func (l *Lead) Claim(owner Owner, now time.Time, actor string) (LeadChange, bool) {
-	if l.Stage != StageSQL {
+	if l.Stage != StageSQL || l.ErasedAt != nil {
 		return LeadChange{}, false
 	}
 	plan, err := PlanTransition(l.Stage, l.Reached, StageClaimed)
@@ -165,4 +165,18 @@ func slaRecord(lead *Lead, stage Stage, a SLAAction, now time.Time) (Event, Outb
 	}
 	msg.Payload = string(payload)
 	return ev, msg, nil
+}
+
+// TakeUpRefused returns the ECONFLICT error that refuses giving lead l to a
+// rep (verb says how: "claimed", "reassigned") when its personal data was
+// erased (the person asked to be forgotten, or the retention period ran
+// out), and nil otherwise: there is no one to contact, and a claim would
+// start a contact deadline nobody can meet. Closing an erased
+// lead its owner holds already (won, lost, recycled) is not refused. The
+// lead is named as bot.LeadRef names an erased one.
+func (l *Lead) TakeUpRefused(verb string) error {
+	if l.ErasedAt == nil {
+		return nil
+	}
+	return Errorf(ECONFLICT, "Lead %d (personal data erased) cannot be %s: there is no one to contact any more.", l.ID, verb)
 }

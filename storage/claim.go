@@ -39,8 +39,8 @@ func (s *Store) ClaimLeadAtStep(ctx context.Context, id int64, step int, owner h
 // reads the lead, asks allow (outside any transaction: it may ask a chat
 // platform), and claims at the routing step allow read, so that an offer
 // that moved on meanwhile is not taken. allow's error is returned as it is,
-// with the lead read; a lead that is not an SQL is returned without a
-// write. When the claim wins, the messages welcome returns for the
+// with the lead read; a lead that is not an SQL, or was erased, is
+// returned without a write. When the claim wins, the messages welcome returns for the
 // claimed lead (the new owner's direct message) are queued in the claim's
 // commit; welcome may be nil. welcome and the domain's decision run on
 // that read, outside the batch, and are used when the batch finds the lead
@@ -75,7 +75,7 @@ func (s *Store) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, 
 	if !check(lead) {
 		return lead, false, refused
 	}
-	if lead.Stage != handoff.StageSQL {
+	if lead.Stage != handoff.StageSQL || lead.ErasedAt != nil {
 		return lead, false, nil
 	}
 	if s.claims == nil || s.claimInTx {
@@ -170,7 +170,7 @@ func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff
 		if seq == anyStep {
 			seq = row.OfferSeq
 		}
-		r := tx.Model(&leadRow{}).Where("id = ? AND stage = ? AND offer_seq = ?", id, handoff.StageSQL, seq).Updates(claimColumns(owner, at))
+		r := tx.Model(&leadRow{}).Where("id = ? AND stage = ? AND offer_seq = ? AND "+claimNotErased, id, handoff.StageSQL, seq).Updates(claimColumns(owner, at))
 		if r.Error != nil {
 			return r.Error
 		}
@@ -222,6 +222,12 @@ func (s *Store) claimInBatch(ctx context.Context, item *claimItem) (*handoff.Lea
 	}
 	return lead, false, nil
 }
+
+// claimNotErased is the claim's condition that the lead's personal data
+// was not erased (Lead.Claim, TakeUpRefused), in each claim's UPDATE: an
+// erasure that commits between a click's read and its write is not
+// undone by a claim. It takes no parameter.
+const claimNotErased = "erased_ms IS NULL"
 
 // claimHandsOver is Lead.Claim's handOver in SQL, over the unclaimed SQL
 // as it was before the claim, with the claim's time as its one parameter:

@@ -309,8 +309,8 @@ func claimUpdatePG(set string) string {
 		b.WriteString("a" + strconv.Itoa(c+1))
 	}
 	// The WHERE's three args are the last three of each row.
-	fmt.Fprintf(&b, ") WHERE leads.id = v.a%d AND leads.stage = v.a%d AND leads.offer_seq = v.a%d RETURNING leads.id",
-		claimUpdateArgs-2, claimUpdateArgs-1, claimUpdateArgs)
+	fmt.Fprintf(&b, ") WHERE leads.id = v.a%d AND leads.stage = v.a%d AND leads.offer_seq = v.a%d AND leads.%s RETURNING leads.id",
+		claimUpdateArgs-2, claimUpdateArgs-1, claimUpdateArgs, claimNotErased)
 	return b.String()
 }
 
@@ -350,5 +350,5 @@ var claimUpdateSQL, claimUpdateSet, claimUpdateCols, claimUpdateArgs, claimUpdat
 	for _, name := range []string{"id", "stage", "offer_seq"} {
 		types = append(types, must(pgColumnType("leads", name)))
 	}
-	return "UPDATE leads SET " + set + " WHERE id = ? AND stage = ? AND offer_seq = ?", set, names, len(types), types
+	return "UPDATE leads SET " + set + " WHERE id = ? AND stage = ? AND offer_seq = ? AND " + claimNotErased, set, names, len(types), types
 }()

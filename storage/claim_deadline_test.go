@@ -18,7 +18,8 @@ import (
 // renders the new owner's message and keys the funnel's rollup) with the
 // lead as stored (the claim's UPDATE) and with the domain's claim of the
 // lead as it was: all held to the deadline from the SQL's arrival, and an
-// SQL released from it by an erasure to none. The funnel's rollup, its
+// SQL released from it by an erasure to none, which no path claims. The
+// funnel's rollup, its
 // figures from the leads and the events, and the per-rep compliance then
 // count the same promises.
 func TestClaimPathsKeepTheContactDeadline(t *testing.T) {
@@ -103,16 +104,20 @@ func TestClaimPathsKeepTheContactDeadline(t *testing.T) {
 					owner := handoff.Owner{Platform: "slack", UserID: "U2"}
 					at := arrival.Add(c.claimAt)
 					domain := *before
-					if _, ok := domain.Claim(owner, at, "slack:U2"); !ok {
-						t.Fatalf("%s: the domain's claim lost", c.name)
+					erased := before.ErasedAt != nil // never claimed: Lead.TakeUpRefused
+					if _, ok := domain.Claim(owner, at, "slack:U2"); ok == erased {
+						t.Fatalf("%s: the domain's claim won %v", c.name, ok)
 					}
 					returned, won, err := claim(id, owner, at)
-					if err != nil || !won {
+					if err != nil || won == erased {
 						t.Fatalf("%s: claim: won %v, err %v", c.name, won, err)
 					}
 					stored, err := s.Lead(ctx, id)
 					if err != nil {
 						t.Fatal(err)
+					}
+					if erased && (stored.Stage != handoff.StageSQL || !stored.Owner.IsZero()) {
+						t.Errorf("%s: erased, stored as %s owned by %+v after the claim, want an unclaimed sql", c.name, stored.Stage, stored.Owner)
 					}
 					want := "nil"
 					if due := policy.ContactDue(arrival); c.held {

@@ -19,6 +19,7 @@ func (s *Store) PutOnlyLead(ctx context.Context, l *handoff.Lead) (int64, error)
 		return 0, err
 	}
 	row.ID = 0
+	row.ErasedMs = msPtr(l.ErasedAt) // leadToRow leaves it to the erasure
 	if err := s.write.WithContext(ctx).Create(&row).Error; err != nil {
 		return 0, err
 	}

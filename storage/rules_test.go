@@ -28,6 +28,7 @@ type ruleLead struct {
 	owner                handoff.Owner // a rep an intake named, on an unclaimed SQL
 	contacted            *time.Time
 	slaSet               *time.Time // when its deadlines were set; nil: its last save
+	erased               *time.Time // when its personal data was erased
 }
 
 func (c ruleLead) lead(name string, sqlAt time.Time) *handoff.Lead {
@@ -36,7 +37,7 @@ func (c ruleLead) lead(name string, sqlAt time.Time) *handoff.Lead {
 		ClaimDueAt: c.claimDue, ContactDueAt: c.contactDue, SLABreached: c.breached,
 		SLATimers: handoff.SLATimers{NextReminderAt: c.nextRemind, ClaimEscalatedAt: c.claimEsc, ContactEscalatedAt: c.contactEsc},
 		CreatedAt: sqlAt, UpdatedAt: sqlAt, Offer: c.offer.Clone(), Owner: c.owner, ContactedAt: c.contacted,
-		SLASetAt: c.slaSet,
+		SLASetAt: c.slaSet, ErasedAt: c.erased,
 	}
 }
 
@@ -92,11 +93,24 @@ func claimRuleAgrees(t *testing.T) {
 			}
 		}
 	}
+	// A lead whose personal data was erased is never claimed, whatever
+	// its deadlines, owner or offer.
+	for _, st := range []handoff.Stage{handoff.StageSQL, handoff.StageClaimed} {
+		for _, due := range []*time.Time{nil, &before, &after} {
+			for _, o := range []*handoff.Offer{nil, {State: handoff.OfferOpen, Seq: 2}} {
+				cases = append(cases, ruleLead{stage: st, reached: st, claimDue: due, offer: o, erased: &before})
+			}
+		}
+	}
+	cases = append(cases, ruleLead{stage: handoff.StageSQL, reached: handoff.StageSQL, claimDue: &before, owner: handoff.Owner{Email: "named@example.com"}, erased: &before})
 	owner := handoff.Owner{Platform: "teams", UserID: "29:rita", Email: "rita@example.com"}
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
 		for i, c := range cases {
 			name := fmt.Sprintf("%s-reached-%s-due-%s-breached-%v-offer-%s", c.stage, c.reached, dueName(c.claimDue, at), c.breached, offerName(c.offer, at))
+			if c.erased != nil {
+				name += "-erased"
+			}
 			if c.contactDue != nil || c.owner != (handoff.Owner{}) || c.contacted != nil {
 				name += fmt.Sprintf("-contact-due-%s-contacted-%s-owner-%s", dueName(c.contactDue, at), dueName(c.contacted, at), c.owner.Email)
 			}
