@@ -266,7 +266,8 @@ func (b *Bot) Release(ctx context.Context, a Actor, id int64) (*handoff.Lead, er
 
 // Reassign makes the platform user to the owner of an open lead (claiming
 // it for them when unclaimed) and sends them the lead's details. Only
-// managers may; others get EFORBIDDEN.
+// managers may; others get EFORBIDDEN. A lead whose personal data was
+// erased is not reassigned (ECONFLICT): nobody new takes it up.
 func (b *Bot) Reassign(ctx context.Context, a Actor, id int64, to string) (*handoff.Lead, error) {
 	to = strings.TrimSpace(to)
 	if to == "" {
@@ -287,6 +288,9 @@ func (b *Bot) Reassign(ctx context.Context, a Actor, id int64, to string) (*hand
 	lead, err := b.update(ctx, a, id, managersOnly, true, func(l *handoff.Lead, now time.Time) ([]handoff.Event, error) {
 		if l.Owner.UserID == to && l.Owner.Platform == owner.Platform {
 			return nil, nil
+		}
+		if err := l.TakeUpRefused("reassigned"); err != nil && l.Stage.Open() {
+			return nil, err // nobody new takes up an erased lead
 		}
 		prev := l.Owner
 		var events []handoff.Event

@@ -43,12 +43,19 @@ func LeadCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 
 // NewLeadCard is the card of a new, unclaimed SQL: who the lead is, where it
 // came from, its score, the SLA in the policy's time zone, and the Claim and
-// Not a fit buttons.
+// Not a fit buttons. An erased SQL cannot be claimed
+// (handoff.Lead.TakeUpRefused): its card says so instead of its offer and
+// deadlines, and keeps only Not a fit, which takes it off sales' list.
 func NewLeadCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 	m := Message{
 		Summary:  "New SQL: " + Escape(LeadTitle(l)),
 		Header:   "🆕 New SQL: " + LeadTitle(l),
 		Sections: []Section{{Text: PersonLine(l), Fields: LeadFields(l)}},
+	}
+	if l.ErasedAt != nil {
+		m.Context = []string{ErasedNoClaim}
+		m.Buttons = []Button{button(ActionNotAFit, l, "Not a fit", StyleDefault)}
+		return m
 	}
 	if offer := offerLines(l, now, p); len(offer) > 0 {
 		m.Sections = append(m.Sections, Section{Text: offer[0]})
@@ -64,8 +71,12 @@ func NewLeadCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 	return m
 }
 
+// ErasedNoClaim is the line on the card of an erased, unclaimed SQL.
+const ErasedNoClaim = "🔒 It cannot be claimed: there is no one to contact any more. *Not a fit* takes it off the list."
+
 // ClaimedCard is the card of a claimed lead: the owner named, the contact
-// deadline, and the Log contact, Release and Reassign buttons.
+// deadline, and the Log contact, Release and Reassign buttons (no Reassign
+// for an erased lead: reassignButton).
 func ClaimedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 	text := "Claimed by " + OwnerRef(l.Owner)
 	if l.ClaimedAt != nil {
@@ -80,14 +91,23 @@ func ClaimedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 	m.Buttons = []Button{
 		button(ActionLogContact, l, "📞 Log contact", StylePrimary),
 		button(ActionRelease, l, "Release", StyleDefault),
-		button(ActionReassign, l, "Reassign", StyleDefault),
 	}
+	m.Buttons = append(m.Buttons, reassignButton(l)...)
 	return m
+}
+
+// reassignButton is the Reassign button of a claimed or contacted lead's
+// card; none for an erased lead, which nobody new takes up.
+func reassignButton(l *handoff.Lead) []Button {
+	if l.ErasedAt != nil {
+		return nil
+	}
+	return []Button{button(ActionReassign, l, "Reassign", StyleDefault)}
 }
 
 // ContactedCard is the card of a lead in first contact or opportunity: who
 // made contact and when, and the Opportunity (until reached), Won, Lost,
-// Recycle and Reassign buttons.
+// Recycle and Reassign (reassignButton) buttons.
 func ContactedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 	text := "Contacted by " + OwnerRef(l.Owner)
 	if l.ContactedAt != nil {
@@ -113,8 +133,8 @@ func ContactedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 		button(ActionWon, l, "🏆 Won", StylePrimary),
 		button(ActionLost, l, "Lost", StyleDanger),
 		button(ActionRecycle, l, "♻️ Recycle", StyleDefault),
-		button(ActionReassign, l, "Reassign", StyleDefault),
 	)
+	m.Buttons = append(m.Buttons, reassignButton(l)...)
 	return m
 }
 

@@ -17,7 +17,8 @@ import (
 // delivery, if the platform may deliver it again, is recorded: a delivery
 // again after a release must not claim). Anyone else gets an ECONFLICT
 // error naming the owner (or the lead's stage), which Act turns into a
-// private notice. Other errors are the store's.
+// private notice; so does anyone claiming an SQL whose personal data was
+// erased (handoff.Lead.TakeUpRefused). Other errors are the store's.
 func (b *Bot) Claim(ctx context.Context, a Actor, id int64) error {
 	return b.claim(ctx, a, id, false)
 }
@@ -54,6 +55,11 @@ func (b *Bot) claim(ctx context.Context, a Actor, id int64, stepped bool) error 
 	var ranOut handoff.RepRef // the rep whose offer ran out, when one did
 	lead, won, err := b.cfg.Store.ClaimLeadIf(ctx, id, owner, now, a.String(), a.delivery(), func(l *handoff.Lead) error {
 		step = l.Offer.Step()
+		if l.Stage == handoff.StageSQL {
+			if refused = l.TakeUpRefused("claimed"); refused != nil {
+				return refused
+			}
+		}
 		if !stepped && l.Stage == handoff.StageSQL && l.Offer.RanOut(now) {
 			ranOut, refused = l.Offer.Rep, errOfferRanOut
 			return refused
@@ -83,6 +89,8 @@ func (b *Bot) claim(ctx context.Context, a Actor, id int64, stepped bool) error 
 		switch {
 		case isOwner(lead, a):
 			return b.recordDelivery(ctx, a)
+		case lead.Stage == handoff.StageSQL && lead.ErasedAt != nil:
+			return lead.TakeUpRefused("claimed") // erased after the click's read
 		case lead.Stage == handoff.StageSQL && lead.Offer.Step() != step:
 			return b.movedOn(lead)
 		default:

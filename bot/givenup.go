@@ -63,7 +63,7 @@ func GivenUpCard(l *handoff.Lead, n handoff.GivenUpNotice, now time.Time, p hand
 		m.Context = nil
 	}
 	if l.Stage == handoff.StageSQL || l.Stage == handoff.StageClaimed {
-		m.Buttons = []Button{button(ActionReassign, l, "Reassign", StyleDefault)}
+		m.Buttons = reassignButton(l)
 	}
 	return m
 }

@@ -56,7 +56,7 @@ func EscalationCard(l *handoff.Lead, n handoff.SLANotice, now time.Time, p hando
 		m.Context = append(m.Context, "The lead went back to the sales channel for a new claim.")
 	}
 	if l.Stage == handoff.StageSQL || l.Stage == handoff.StageClaimed {
-		m.Buttons = []Button{button(ActionReassign, l, "Reassign", StyleDefault)}
+		m.Buttons = reassignButton(l)
 	}
 	return m
 }
