@@ -284,12 +284,22 @@ func (l *Lead) judgedBeforeContact(at time.Time) {
 // reminder is sent, and a deadline still ahead is released as for a lead
 // returned before contact (judgedBeforeContact): the figures leave it out
 // and no escalation comes. A deadline already passed stays, as does a
-// breach: erasing does not rewrite what happened.
+// breach: erasing does not rewrite what happened. One that passed before
+// the clock's tick escalated it is breached as that tick would record it
+// (SLABreached, its escalation's time now) but escalates to nobody:
+// managers could hand the lead to no one (TakeUpRefused), and a release
+// on the breach would leave it in the channel for a claim that cannot be.
 func (l *Lead) StopSLAOnErasure(now time.Time) {
 	l.NextReminderAt = nil
 	l.judgedBeforeContact(now)
 	if l.Stage == StageSQL && l.ClaimedAt == nil && l.ClaimDueAt != nil && now.Before(*l.ClaimDueAt) {
 		l.ClaimDueAt = nil
+	}
+	if l.Stage == StageSQL && l.ClaimEscalatedAt == nil && l.ClaimDueAt != nil && !now.Before(*l.ClaimDueAt) {
+		l.ClaimEscalatedAt, l.SLABreached = &now, true
+	}
+	if (l.Stage == StageSQL || l.Stage == StageClaimed) && l.ContactEscalatedAt == nil && l.ContactDueAt != nil && !now.Before(*l.ContactDueAt) {
+		l.ContactEscalatedAt, l.SLABreached = &now, true
 	}
 }
 

@@ -127,18 +127,25 @@ func TestStopSLAOnErasure(t *testing.T) {
 		lead                         handoff.Lead
 		eraseAt                      int // hours after t0
 		wantClaimDue, wantContactDue *time.Time
+		wantBreached                 bool // a deadline passed before the erasure
 	}{
 		{"unclaimed SQL before its claim deadline: both released",
-			handoff.Lead{Stage: handoff.StageSQL, SQLAt: at(0), ClaimDueAt: at(2), ContactDueAt: at(48)}, 1, nil, nil},
+			handoff.Lead{Stage: handoff.StageSQL, SQLAt: at(0), ClaimDueAt: at(2), ContactDueAt: at(48)}, 1, nil, nil, false},
 		{"unclaimed SQL past its claim deadline: the claim breach stays",
-			handoff.Lead{Stage: handoff.StageSQL, SQLAt: at(0), ClaimDueAt: at(2), ContactDueAt: at(48)}, 3, at(2), nil},
+			handoff.Lead{Stage: handoff.StageSQL, SQLAt: at(0), ClaimDueAt: at(2), ContactDueAt: at(48)}, 3, at(2), nil, true},
+		{"unclaimed SQL past its claim deadline, escalated: the claim breach stays",
+			handoff.Lead{Stage: handoff.StageSQL, SQLAt: at(0), ClaimDueAt: at(2), ContactDueAt: at(48), SLABreached: true, SLATimers: handoff.SLATimers{ClaimEscalatedAt: at(2)}}, 3, at(2), nil, true},
+		{"unclaimed SQL past its contact deadline: both breaches stay",
+			handoff.Lead{Stage: handoff.StageSQL, SQLAt: at(0), ClaimDueAt: at(2), ContactDueAt: at(48)}, 50, at(2), at(48), true},
 		{"claimed before its contact deadline: contact released, claim kept",
-			handoff.Lead{Stage: handoff.StageClaimed, SQLAt: at(0), ClaimedAt: at(1), ClaimDueAt: at(2), ContactDueAt: at(48), SLATimers: handoff.SLATimers{NextReminderAt: at(36)}}, 10, at(2), nil},
+			handoff.Lead{Stage: handoff.StageClaimed, SQLAt: at(0), ClaimedAt: at(1), ClaimDueAt: at(2), ContactDueAt: at(48), SLATimers: handoff.SLATimers{NextReminderAt: at(36)}}, 10, at(2), nil, false},
 		{"claimed past its contact deadline: both stay",
-			handoff.Lead{Stage: handoff.StageClaimed, SQLAt: at(0), ClaimedAt: at(1), ClaimDueAt: at(2), ContactDueAt: at(48)}, 50, at(2), at(48)},
+			handoff.Lead{Stage: handoff.StageClaimed, SQLAt: at(0), ClaimedAt: at(1), ClaimDueAt: at(2), ContactDueAt: at(48)}, 50, at(2), at(48), true},
 		{"contacted: nothing to release",
-			handoff.Lead{Stage: handoff.StageContacted, SQLAt: at(0), ClaimedAt: at(1), ContactedAt: at(5), ClaimDueAt: at(2), ContactDueAt: at(48)}, 10, at(2), at(48)},
+			handoff.Lead{Stage: handoff.StageContacted, SQLAt: at(0), ClaimedAt: at(1), ContactedAt: at(5), ClaimDueAt: at(2), ContactDueAt: at(48)}, 10, at(2), at(48), false},
 	}
+	policy := handoff.DefaultPolicy()
+	policy.ReleaseOnBreach = true
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := tt.lead
@@ -148,6 +155,16 @@ func TestStopSLAOnErasure(t *testing.T) {
 			}
 			if !sameTime(l.ClaimDueAt, tt.wantClaimDue) || !sameTime(l.ContactDueAt, tt.wantContactDue) {
 				t.Errorf("claim due %v, contact due %v; want %v, %v", l.ClaimDueAt, l.ContactDueAt, tt.wantClaimDue, tt.wantContactDue)
+			}
+			if l.SLABreached != tt.wantBreached {
+				t.Errorf("breached %v, want %v", l.SLABreached, tt.wantBreached)
+			}
+			// Nothing is left for the clock: no reminder, no escalation,
+			// no release, at the erasure or later.
+			for _, h := range []int{tt.eraseAt, 100} {
+				if actions := l.TickSLA(*at(h), policy); len(actions) > 0 {
+					t.Errorf("the clock at +%dh still does %+v", h, actions)
+				}
 			}
 		})
 	}

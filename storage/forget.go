@@ -129,13 +129,17 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 				// the lead by its id (an email, often); it stays parked.
 				"parked_error": "",
 			}
-			// The SLA clock stops (Lead.StopSLAOnErasure), and the funnel's
-			// rollup follows the deadlines it releases; a row that does not
-			// decode is erased all the same, without its reminders.
+			// The SLA clock stops (Lead.StopSLAOnErasure): the funnel's
+			// rollup follows the deadlines it releases, and a deadline
+			// passed unescalated is breached without an escalation. A row
+			// that does not decode is erased all the same, without its
+			// reminders.
 			keys := rowKeys(r)
 			if timed, err := r.toLead(); err == nil {
 				timed.StopSLAOnErasure(now)
 				columns["claim_due_ms"], columns["contact_due_ms"] = msPtr(timed.ClaimDueAt), msPtr(timed.ContactDueAt)
+				columns["claim_escalated_ms"], columns["contact_escalated_ms"] = msPtr(timed.ClaimEscalatedAt), msPtr(timed.ContactEscalatedAt)
+				columns["sla_breached"] = timed.SLABreached
 				keys = leadKeys(timed)
 			}
 			if err := tx.Model(&leadRow{}).Where("id = ?", r.ID).Updates(columns).Error; err != nil {
