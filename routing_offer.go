@@ -31,7 +31,8 @@ const (
 	// OfferClaimed means the lead left the SQL stage: somebody claimed it
 	// (the offered rep accepting, anyone while it was open or waiting, a
 	// manager's reassign) or it moved on otherwise (contacted, returned,
-	// lost, not a fit).
+	// lost, not a fit); or its personal data was erased while it was an
+	// SQL, which nobody takes up (EndOfferOnErasure).
 	OfferClaimed OfferState = "claimed"
 )
 
@@ -118,9 +119,10 @@ func (l *Lead) startRouting(r Routing, at time.Time) {
 }
 
 // RouteDue reports whether routing has a step to take for l at now: an
-// unclaimed SQL whose offer ended, that waits, or that was never routed.
+// unclaimed SQL whose offer ended, that waits, or that was never routed;
+// never one whose personal data was erased (TakeUpRefused).
 func (l *Lead) RouteDue(now time.Time) bool {
-	if l.Stage != StageSQL || l.Offer == nil || l.Offer.Until.IsZero() {
+	if l.Stage != StageSQL || l.Offer == nil || l.Offer.Until.IsZero() || l.ErasedAt != nil {
 		return false
 	}
 	switch l.Offer.State {
@@ -137,9 +139,10 @@ func (l *Lead) RouteDue(now time.Time) bool {
 // announced or refreshed, the offered rep's direct message and the previous
 // rep's updated one) and the changes to the reps' fairness balances: the
 // refund of the ended offer plus the new one's. It returns false and
-// changes nothing when the lead has no routing step to take.
+// changes nothing when the lead has no routing step to take (an erased
+// lead has none).
 func (l *Lead) RouteStep(r Routing, in RouteInput, ending SkipReason, reason string) (RouteDecision, LeadChange, map[string]int64, bool) {
-	if l.Stage != StageSQL || l.Offer == nil {
+	if l.Stage != StageSQL || l.Offer == nil || l.ErasedAt != nil {
 		return RouteDecision{}, LeadChange{}, nil, false
 	}
 	o := l.Offer
@@ -243,6 +246,28 @@ func (l *Lead) closeOffer() {
 		l.Offer.notify = true
 	}
 	l.Offer.State, l.Offer.Until = OfferClaimed, time.Time{}
+}
+
+// EndOfferOnErasure ends the routing of an SQL whose personal data is
+// being erased, in the erasure's transaction: nobody may take it up
+// (TakeUpRefused), so it is offered to no rep after. Its offer ends as
+// when the lead leaves the SQL stage (closeOffer), and a running offer's
+// credits are refunded, as when another rep claims it: the change to the
+// reps' balances is returned. The offered rep's direct message is left to
+// the erasure's update of every message that showed the lead
+// (OutboxEraseLead), which shows it erased, without Accept or Pass; an
+// update by OfferDM would name the lead by its anonymous id.
+func (l *Lead) EndOfferOnErasure() map[string]int64 {
+	if l.Stage != StageSQL || l.Offer == nil {
+		return nil
+	}
+	var refund map[string]int64
+	if l.Offer.Offered() && len(l.Offer.Credits) > 0 {
+		refund = RouteDecision{Credits: l.Offer.Credits}.Refund()
+	}
+	l.closeOffer()
+	l.Offer.notify = false
+	return refund
 }
 
 // takeOfferEnd returns, once, what the end of the offer that closeOffer

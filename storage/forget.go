@@ -107,6 +107,7 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 	}
 	erased, queued := 0, 0
 	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var refunds map[string]int64 // of the offers the erasure ended
 		key, err := eraseKey(tx, true)
 		if err != nil {
 			return err
@@ -131,15 +132,20 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 			}
 			// The SLA clock stops (Lead.StopSLAOnErasure): the funnel's
 			// rollup follows the deadlines it releases, and a deadline
-			// passed unescalated is breached without an escalation. A row
-			// that does not decode is erased all the same, without its
-			// reminders.
+			// passed unescalated is breached without an escalation. An
+			// SQL's routing ends (Lead.EndOfferOnErasure), its offer's
+			// credits refunded. A row that does not decode is erased all
+			// the same, without its reminders.
 			keys := rowKeys(r)
 			if timed, err := r.toLead(); err == nil {
 				timed.StopSLAOnErasure(now)
 				columns["claim_due_ms"], columns["contact_due_ms"] = msPtr(timed.ClaimDueAt), msPtr(timed.ContactDueAt)
 				columns["claim_escalated_ms"], columns["contact_escalated_ms"] = msPtr(timed.ClaimEscalatedAt), msPtr(timed.ContactEscalatedAt)
 				columns["sla_breached"] = timed.SLABreached
+				if refund := timed.EndOfferOnErasure(); timed.Offer != nil {
+					columns["offer_state"], columns["offer_due_ms"] = string(timed.Offer.State), nil
+					refunds = sumCredits(refunds, refund)
+				}
 				keys = leadKeys(timed)
 			}
 			if err := tx.Model(&leadRow{}).Where("id = ?", r.ID).Updates(columns).Error; err != nil {
@@ -204,7 +210,10 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 			queued += len(change.Outbox)
 			erased++
 		}
-		return nil
+		// One write of the balances, in the order of their keys (as a
+		// batch of claims writes its refunds): never a rep's row between
+		// two leads' in an order a routing step could hold the other way.
+		return saveCredits(tx, refunds, now)
 	})
 	if err == nil {
 		s.queued(queued)

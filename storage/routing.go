@@ -298,17 +298,24 @@ func (s *Store) DueRoutes(ctx context.Context, now time.Time, limit int) ([]int6
 // nextRouteDue reads the first entry of the partial index of routing steps
 // (idx_leads_route_due) with ORDER BY and LIMIT 1 rather than MIN, as
 // nextSLADue does. Both queries say stage = 'sql' as a literal, as the
-// index's predicate does, so that both databases can use it.
+// index's predicate does, so that both databases can use it, and pass an
+// erased lead by (routeNotErased).
 func nextRouteDue(dialect string) string {
 	return "SELECT offer_due_ms AS due FROM leads" + routeHint(dialect) +
-		" WHERE offer_due_ms IS NOT NULL AND stage = 'sql' ORDER BY offer_due_ms LIMIT 1"
+		" WHERE offer_due_ms IS NOT NULL AND stage = 'sql' AND " + routeNotErased + " ORDER BY offer_due_ms LIMIT 1"
 }
 
 // dueRoutes reads the due entries of the partial index of routing steps.
 func dueRoutes(dialect string) string {
 	return "SELECT id FROM leads" + routeHint(dialect) +
-		" WHERE offer_due_ms <= ? AND stage = 'sql' ORDER BY offer_due_ms, id LIMIT ?"
+		" WHERE offer_due_ms <= ? AND stage = 'sql' AND " + routeNotErased + " ORDER BY offer_due_ms, id LIMIT ?"
 }
+
+// routeNotErased is Lead.RouteDue's condition that the lead was not
+// erased. The erasure ends an SQL's routing (Lead.EndOfferOnErasure), so
+// the index holds no lead it erased; one erased before it did so stays
+// in the index with its offer, passed by, not taken every tick.
+const routeNotErased = "erased_ms IS NULL"
 
 // routeHint names the partial index of routing steps on SQLite, whose
 // planner without statistics prefers the index on stage: every open SQL,
@@ -324,7 +331,7 @@ func routeHint(dialect string) string {
 // WakeWaiting makes every waiting lead due for routing at now, for when a
 // rep became available (back from time off).
 func (s *Store) WakeWaiting(ctx context.Context, now time.Time) (int64, error) {
-	r := s.write.WithContext(ctx).Model(&leadRow{}).Where("offer_state = ? AND stage = ?", handoff.OfferWaiting, handoff.StageSQL).
+	r := s.write.WithContext(ctx).Model(&leadRow{}).Where("offer_state = ? AND stage = ? AND "+routeNotErased, handoff.OfferWaiting, handoff.StageSQL).
 		Update("offer_due_ms", ms(now))
 	if r.Error != nil {
 		return 0, fmt.Errorf("storage: wake waiting leads: %w", r.Error)

@@ -214,6 +214,12 @@ func routeDueRuleAgrees(t *testing.T) {
 			cases = append(cases, ruleLead{stage: st, reached: st, offer: o})
 		}
 	}
+	// An erased SQL has no routing step, whatever its offer (one erased
+	// before the erasure ended offers included): nobody can accept it.
+	erased := sqlAt.Add(time.Minute)
+	for _, o := range ruleOffers(now) {
+		cases = append(cases, ruleLead{stage: handoff.StageSQL, reached: handoff.StageSQL, offer: o, erased: &erased})
+	}
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
 		for i, c := range cases {
@@ -223,15 +229,22 @@ func routeDueRuleAgrees(t *testing.T) {
 				t.Fatal(err)
 			}
 			name := fmt.Sprintf("%s offer=%s", c.stage, offerName(c.offer, now))
+			if c.erased != nil {
+				name += " erased"
+			}
 			ids, err := s.DueRoutes(ctx, now, 10)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sqlDue, goDue := len(ids) == 1 && ids[0] == id, l.RouteDue(now); sqlDue != goDue {
+			sqlDue, goDue := len(ids) == 1 && ids[0] == id, l.RouteDue(now)
+			if sqlDue != goDue {
 				t.Errorf("%s: due at now: SQL %v, Go %v", name, sqlDue, goDue)
 			}
+			if c.erased != nil && (sqlDue || goDue) {
+				t.Errorf("%s: an erased lead is due: SQL %v, Go %v", name, sqlDue, goDue)
+			}
 			goNext, goPending := time.Time{}, false
-			if l.Offer != nil && !l.Offer.Until.IsZero() && l.Stage == handoff.StageSQL {
+			if l.Offer != nil && !l.Offer.Until.IsZero() && l.Stage == handoff.StageSQL && l.ErasedAt == nil {
 				goNext, goPending = l.Offer.Until, true
 			}
 			sqlNext, sqlPending, err := s.NextRouteDue(ctx)
