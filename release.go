@@ -6,10 +6,10 @@ import "time"
 // (its SLA clock keeps running) and returns the event to record: a release
 // by actor, with details (the previous owner is added as "from"). A
 // promise settled by now goes on counting for the rep who held the lead
-// then (handOver). A lead that is not claimed is left as it is and nothing
-// is returned.
+// then (handOver). A lead that is not claimed, or whose personal data was
+// erased (ReleaseRefused), is left as it is and nothing is returned.
 func (l *Lead) Release(now time.Time, actor string, details map[string]string) []Event {
-	if l.Stage != StageClaimed {
+	if l.Stage != StageClaimed || l.ErasedAt != nil {
 		return nil
 	}
 	d := map[string]string{"from": l.Owner.Platform + ":" + l.Owner.UserID}
@@ -23,4 +23,15 @@ func (l *Lead) Release(now time.Time, actor string, details map[string]string) [
 	l.StageAt = &released
 	l.armSLA(before, now) // a claim deadline not escalated acts again
 	return []Event{{Kind: EventRelease, Stage: StageSQL, At: now, Actor: actor, Details: d}}
+}
+
+// ReleaseRefused returns the ECONFLICT error that refuses releasing lead l
+// when its personal data was erased, and nil otherwise: released, it
+// would be an SQL nobody can claim (TakeUpRefused). Its owner closes it
+// instead. The lead is named as TakeUpRefused names it.
+func (l *Lead) ReleaseRefused() error {
+	if l.ErasedAt == nil {
+		return nil
+	}
+	return Errorf(ECONFLICT, "Lead %d (personal data erased) cannot be released: nobody could claim it. Close it instead: Lost or Recycle, with a reason.", l.ID)
 }

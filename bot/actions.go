@@ -247,8 +247,10 @@ func checkReason(reason, note string) (string, string, error) {
 
 // Release gives a claimed lead back to the open pool, so another rep can
 // claim it; its SLA clock keeps running. Only the owner or a manager may;
-// after first contact it gives ECONFLICT (use Lost or Recycle). Releasing an
-// unclaimed lead changes nothing.
+// after first contact it gives ECONFLICT (use Lost or Recycle), and so it
+// does for a lead whose personal data was erased
+// (handoff.Lead.ReleaseRefused). Releasing an unclaimed lead changes
+// nothing.
 func (b *Bot) Release(ctx context.Context, a Actor, id int64) (*handoff.Lead, error) {
 	allow := func(l *handoff.Lead, a Actor, manager bool) error {
 		if l.Stage == handoff.StageSQL && l.Owner.IsZero() {
@@ -259,6 +261,9 @@ func (b *Bot) Release(ctx context.Context, a Actor, id int64) (*handoff.Lead, er
 	return b.update(ctx, a, id, allow, false, func(l *handoff.Lead, now time.Time) ([]handoff.Event, error) {
 		if l.Stage != handoff.StageClaimed {
 			return nil, handoff.Errorf(handoff.ECONFLICT, "%s is %s; after first contact use Lost or Recycle instead.", upperFirst(LeadRef(l)), l.Stage)
+		}
+		if err := l.ReleaseRefused(); err != nil {
+			return nil, err // nobody could claim it back
 		}
 		return l.Release(now, a.String(), nil), nil
 	})

@@ -75,8 +75,9 @@ func NewLeadCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 const ErasedNoClaim = "🔒 It cannot be claimed: there is no one to contact any more. *Not a fit* takes it off the list."
 
 // ClaimedCard is the card of a claimed lead: the owner named, the contact
-// deadline, and the Log contact, Release and Reassign buttons (no Reassign
-// for an erased lead: reassignButton).
+// deadline, and the Log contact, Release and Reassign buttons (neither
+// Release nor Reassign for an erased lead, which its owner closes:
+// reassignButton, handoff.Lead.ReleaseRefused).
 func ClaimedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 	text := "Claimed by " + OwnerRef(l.Owner)
 	if l.ClaimedAt != nil {
@@ -88,9 +89,9 @@ func ClaimedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 		Sections: []Section{{Text: PersonLine(l), Fields: LeadFields(l)}, {Text: text}},
 		Context:  DeadlineContext(l, now, p),
 	}
-	m.Buttons = []Button{
-		button(ActionLogContact, l, "📞 Log contact", StylePrimary),
-		button(ActionRelease, l, "Release", StyleDefault),
+	m.Buttons = []Button{button(ActionLogContact, l, "📞 Log contact", StylePrimary)}
+	if l.ErasedAt == nil {
+		m.Buttons = append(m.Buttons, button(ActionRelease, l, "Release", StyleDefault))
 	}
 	m.Buttons = append(m.Buttons, reassignButton(l)...)
 	return m

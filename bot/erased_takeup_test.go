@@ -17,7 +17,8 @@ import (
 // rep takes it up: a claim and a manager's reassign are refused with an
 // ECONFLICT naming the lead as erased (a click's refusal queued as the
 // rep's private notice, with no owner's DM), while the owner of a lead
-// claimed before the erasure still closes it.
+// claimed before the erasure still closes it, but neither they nor a
+// manager releases it: released, it would be an SQL nobody can claim.
 func TestErasedLeadIsNotTakenUp(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
@@ -44,6 +45,14 @@ func TestErasedLeadIsNotTakenUp(t *testing.T) {
 				_, err := b.Reassign(ctx, actor("UBOSS"), id, "UNEW")
 				return err
 			}, "(personal data erased) cannot be reassigned", handoff.StageClaimed, "UOWN"},
+			{"ReleasedByItsOwner", true, func(id int64) error {
+				_, err := b.Release(ctx, actor("UOWN"), id)
+				return err
+			}, "(personal data erased) cannot be released", handoff.StageClaimed, "UOWN"},
+			{"ReleasedByAManager", true, func(id int64) error {
+				_, err := b.Release(ctx, actor("UBOSS"), id)
+				return err
+			}, "(personal data erased) cannot be released", handoff.StageClaimed, "UOWN"},
 			{"LostByItsOwner", true, func(id int64) error {
 				_, err := b.Lost(ctx, actor("UOWN"), id, "no budget")
 				return err

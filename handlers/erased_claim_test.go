@@ -19,53 +19,96 @@ import (
 // copy of the card) is answered privately with the refusal naming the
 // lead as erased, and changes nothing, in Slack and in Teams.
 func TestErasedSQLCannotBeClaimed(t *testing.T) {
-	want := func(id int64) string {
-		return fmt.Sprintf("Lead %d (personal data erased) cannot be claimed", id)
-	}
-	checkLead := func(t *testing.T, s *storage.Store, id int64) {
+	erasedClick{action: bot.ActionClaim, kept: bot.ActionNotAFit, card: "cannot be claimed",
+		refusal: "(personal data erased) cannot be claimed"}.run(t)
+}
+
+// TestErasedClaimedLeadIsNotReleased: erasing a claimed lead updates its
+// card to one without Release (Log contact stays), and its owner's click
+// on Release (an older copy of the card) is answered privately with the
+// refusal telling them to close it instead, and changes nothing, in Slack
+// and in Teams: released, it would be an SQL nobody can claim.
+func TestErasedClaimedLeadIsNotReleased(t *testing.T) {
+	erasedClick{claimed: true, action: bot.ActionRelease, kept: bot.ActionLogContact, card: "Claimed by",
+		refusal: "(personal data erased) cannot be released: nobody could claim it. Close it instead"}.run(t)
+}
+
+// erasedClick is a click on an older copy of the card of a lead erased
+// after it was posted (and claimed by the clicking rep, when claimed):
+// the erasure's update of the card (the one saying card) drops the button
+// clicked and keeps kept; the click is refused privately with refusal,
+// which follows "Lead <id> ", and changes nothing.
+type erasedClick struct {
+	claimed                     bool
+	action, kept, card, refusal string
+}
+
+func (c erasedClick) run(t *testing.T) {
+	checkLead := func(t *testing.T, s *storage.Store, id int64, owner string) {
 		t.Helper()
 		l, err := s.Lead(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if l.Stage != handoff.StageSQL || !l.Owner.IsZero() || l.ErasedAt == nil {
-			t.Errorf("lead after the click: %s owned by %+v, erased %v; want the erased sql unclaimed", l.Stage, l.Owner, l.ErasedAt)
+		want := handoff.StageSQL
+		if !c.claimed {
+			owner = ""
+		} else {
+			want = handoff.StageClaimed
+		}
+		if l.Stage != want || l.Owner.UserID != owner || l.ErasedAt == nil {
+			t.Errorf("lead after the click: %s owned by %+v, erased %v; want the erased lead %s, owned by %q", l.Stage, l.Owner, l.ErasedAt, want, owner)
 		}
 	}
 	checkCard := func(t *testing.T, updates []string) {
 		t.Helper()
-		if len(updates) == 0 {
+		var cards []string
+		for _, u := range updates {
+			if strings.Contains(u, c.card) {
+				cards = append(cards, u)
+			}
+		}
+		if len(cards) == 0 {
 			t.Fatal("the card was not updated at the erasure")
 		}
-		card := updates[len(updates)-1]
-		if strings.Contains(card, bot.ActionClaim) || !strings.Contains(card, bot.ActionNotAFit) || !strings.Contains(card, "cannot be claimed") {
-			t.Errorf("the erased SQL's card is %s, want Not a fit and no Claim", card)
+		card := cards[len(cards)-1]
+		if strings.Contains(card, c.action) || !strings.Contains(card, c.kept) {
+			t.Errorf("the erased lead's card is %s, want %s and no %s", card, c.kept, c.action)
+		}
+	}
+	checkNotices := func(t *testing.T, notices []string, id int64) {
+		t.Helper()
+		if want := fmt.Sprintf("Lead %d %s", id, c.refusal); len(notices) != 1 || !strings.Contains(notices[0], want) {
+			t.Errorf("notices to the rep %q, want one saying %q", notices, want)
 		}
 	}
 	t.Run("slack", func(t *testing.T) {
 		storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 			r := newSlackRig(t, s, nil)
 			l := r.announced(t, "gone-s")
+			if c.claimed {
+				if status, body := r.click(t, "UREP", bot.ActionClaim, l.ID); status != 200 {
+					t.Fatalf("claim click = %d %s", status, body)
+				}
+				r.drain(t)
+			}
 			before := len(r.slack.Calls("chat.update"))
 			if err := s.ForgetLead(context.Background(), "gone-s", time.Now().UTC()); err != nil {
 				t.Fatal(err)
 			}
 			r.drain(t)
 			var updates []string
-			for _, c := range r.slack.Calls("chat.update")[before:] {
-				raw, _ := json.Marshal(map[string]any{"form": c.Form, "json": c.JSON})
+			for _, u := range r.slack.Calls("chat.update")[before:] {
+				raw, _ := json.Marshal(map[string]any{"form": u.Form, "json": u.JSON})
 				updates = append(updates, string(raw))
 			}
 			checkCard(t, updates)
-			if status, body := r.click(t, "UREP", bot.ActionClaim, l.ID); status != 200 {
+			if status, body := r.click(t, "UREP", c.action, l.ID); status != 200 {
 				t.Fatalf("click = %d %s", status, body)
 			}
 			r.drain(t)
-			notices := ephemeralsTo(r.slack.Calls("chat.postEphemeral"), "UREP")
-			if len(notices) != 1 || !strings.Contains(notices[0], want(l.ID)) {
-				t.Errorf("notices to the rep %q, want one saying %q", notices, want(l.ID))
-			}
-			checkLead(t, s, l.ID)
+			checkNotices(t, ephemeralsTo(r.slack.Calls("chat.postEphemeral"), "UREP"), l.ID)
+			checkLead(t, s, l.ID, "UREP")
 		})
 	})
 	t.Run("teams", func(t *testing.T) {
@@ -74,27 +117,29 @@ func TestErasedSQLCannotBeClaimed(t *testing.T) {
 			e.install()
 			id := e.newSQL("gone-t")
 			e.deliver()
+			if c.claimed {
+				e.invoke(bobID, "Bob", map[string]any{"action": bot.ActionClaim, "value": fmt.Sprint(id)})
+				e.deliver()
+			}
 			before := len(callsOf(e.bf, "update"))
 			if err := s.ForgetLead(context.Background(), "gone-t", e.clock.Now()); err != nil {
 				t.Fatal(err)
 			}
 			e.deliver()
 			var updates []string
-			for _, c := range callsOf(e.bf, "update")[before:] {
-				updates = append(updates, cardText(c))
+			for _, u := range callsOf(e.bf, "update")[before:] {
+				updates = append(updates, cardText(u))
 			}
 			checkCard(t, updates)
 			sent := len(callsOf(e.bf, "send"))
-			e.invoke(bobID, "Bob", map[string]any{"action": bot.ActionClaim, "value": fmt.Sprint(id)})
+			e.invoke(bobID, "Bob", map[string]any{"action": c.action, "value": fmt.Sprint(id)})
 			e.deliver()
 			var notices []string
-			for _, c := range callsOf(e.bf, "send")[sent:] {
-				notices = append(notices, cardText(c))
+			for _, n := range callsOf(e.bf, "send")[sent:] {
+				notices = append(notices, cardText(n))
 			}
-			if len(notices) != 1 || !strings.Contains(notices[0], want(id)) {
-				t.Errorf("notices to the rep %q, want one saying %q", notices, want(id))
-			}
-			checkLead(t, s, id)
+			checkNotices(t, notices, id)
+			checkLead(t, s, id, bobID)
 		})
 	})
 }

@@ -41,7 +41,8 @@ func TestClaimPathsKeepTheContactDeadline(t *testing.T) {
 		{"claimed, released, claimed again", []step{{"claim", time.Hour}, {"release", 5 * time.Hour}}, 6 * time.Hour, true},
 		{"erased after its claim deadline", []step{{"erase", 3 * time.Hour}}, 4 * time.Hour, false},
 		{"erased after its claim deadline, claimed after its contact deadline", []step{{"erase", 3 * time.Hour}}, 60 * time.Hour, false},
-		{"erased while claimed, released, claimed again", []step{{"claim", time.Hour}, {"erase", 3 * time.Hour}, {"release", 4 * time.Hour}}, 5 * time.Hour, false},
+		// Erased while claimed, it is never released (Lead.ReleaseRefused).
+		{"claimed, released, erased", []step{{"claim", time.Hour}, {"release", 2 * time.Hour}, {"erase", 3 * time.Hour}}, 5 * time.Hour, false},
 	}
 	held := 0
 	for _, c := range cases {
