@@ -27,11 +27,12 @@ func (l *Lead) Release(now time.Time, actor string, details map[string]string) [
 
 // ReleaseRefused returns the ECONFLICT error that refuses releasing lead l
 // when its personal data was erased, and nil otherwise: released, it
-// would be an SQL nobody can claim (TakeUpRefused). Its owner closes it
-// instead. The lead is named as TakeUpRefused names it.
+// would be an SQL nobody can claim (TakeUpRefused). Its owner or a
+// manager closes it instead, with Lost (its claimed card's button). The
+// lead is named as TakeUpRefused names it.
 func (l *Lead) ReleaseRefused() error {
 	if l.ErasedAt == nil {
 		return nil
 	}
-	return Errorf(ECONFLICT, "Lead %d (personal data erased) cannot be released: nobody could claim it. Close it instead: Lost or Recycle, with a reason.", l.ID)
+	return Errorf(ECONFLICT, "Lead %d (personal data erased) cannot be released: nobody could claim it. Close it instead: Lost, with a reason.", l.ID)
 }

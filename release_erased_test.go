@@ -23,9 +23,9 @@ func TestErasedLeadIsNotReleased(t *testing.T) {
 	}{
 		{"claimed", StageClaimed, nil, true, ""},
 		{"erased claimed", StageClaimed, &erased, false,
-			"Lead 42 (personal data erased) cannot be released: nobody could claim it. Close it instead: Lost or Recycle, with a reason."},
+			"Lead 42 (personal data erased) cannot be released: nobody could claim it. Close it instead: Lost, with a reason."},
 		{"erased contacted", StageContacted, &erased, false,
-			"Lead 42 (personal data erased) cannot be released: nobody could claim it. Close it instead: Lost or Recycle, with a reason."},
+			"Lead 42 (personal data erased) cannot be released: nobody could claim it. Close it instead: Lost, with a reason."},
 		{"contacted", StageContacted, nil, false, ""},
 	}
 	for _, tc := range tests {

@@ -120,26 +120,36 @@ func (b *Bot) form(ctx context.Context, a Actor, action string, id int64) (*Form
 	if err != nil {
 		return nil, err
 	}
-	title := LeadTitle(l)
+	name := formName(l)
 	f := &Form{ID: action, State: state}
 	switch action {
 	case ActionNotAFit:
-		f.Title, f.Submit, f.Intro = "Not a fit", "Return it", "Send *"+Escape(title)+"* back to marketing."
+		f.Title, f.Submit, f.Intro = "Not a fit", "Return it", "Send "+name+" back to marketing."
 		f.Inputs = b.reasonInputs("Why is it not a fit?")
 	case ActionWon:
-		f.Title, f.Submit, f.Intro = "Won", "Save", "🏆 Congratulations on *"+Escape(title)+"*!"
+		f.Title, f.Submit, f.Intro = "Won", "Save", "🏆 Congratulations on "+name+"!"
 		f.Inputs = []Input{{ID: "amount", Label: "Deal value (" + currency(b.cfg.Policy) + ")", Kind: InputNumber, Placeholder: "40000"}}
 	case ActionLost:
-		f.Title, f.Submit, f.Intro = "Lost", "Save", "Close *"+Escape(title)+"* as lost."
+		f.Title, f.Submit, f.Intro = "Lost", "Save", "Close "+name+" as lost."
 		f.Inputs = b.reasonInputs("Why was it lost?")
 	case ActionRecycle:
-		f.Title, f.Submit, f.Intro = "Recycle", "Return it", "Send *"+Escape(title)+"* back to marketing for more nurturing."
+		f.Title, f.Submit, f.Intro = "Recycle", "Return it", "Send "+name+" back to marketing for more nurturing."
 		f.Inputs = b.reasonInputs("Why is it not ready?")
 	case ActionReassign:
-		f.Title, f.Submit, f.Intro = "Reassign", "Reassign", "Give *"+Escape(title)+"* to another rep."
+		f.Title, f.Submit, f.Intro = "Reassign", "Reassign", "Give "+name+" to another rep."
 		f.Inputs = []Input{{ID: "owner", Label: "New owner", Kind: InputUser}}
 	}
 	return f, nil
+}
+
+// formName names lead l in a form's intro: its title in bold, or, for a
+// lead whose personal data was erased, Handoff's id as LeadRef gives it,
+// never its anonymous external id.
+func formName(l *handoff.Lead) string {
+	if l.ErasedAt != nil {
+		return LeadRef(l)
+	}
+	return "*" + Escape(LeadTitle(l)) + "*"
 }
 
 // reasonInputs ask for a reason from the agreement's list and an optional note.

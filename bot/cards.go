@@ -75,9 +75,10 @@ func NewLeadCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 const ErasedNoClaim = "🔒 It cannot be claimed: there is no one to contact any more. *Not a fit* takes it off the list."
 
 // ClaimedCard is the card of a claimed lead: the owner named, the contact
-// deadline, and the Log contact, Release and Reassign buttons (neither
-// Release nor Reassign for an erased lead, which its owner closes:
-// reassignButton, handoff.Lead.ReleaseRefused).
+// deadline, and the Log contact, Release and Reassign buttons. An erased
+// lead has neither Release nor Reassign (handoff.Lead.ReleaseRefused,
+// reassignButton): nobody could take it up, so it has Lost instead, for
+// its owner or a manager to close it (its owner may have left).
 func ClaimedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 	text := "Claimed by " + OwnerRef(l.Owner)
 	if l.ClaimedAt != nil {
@@ -90,9 +91,11 @@ func ClaimedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 		Context:  DeadlineContext(l, now, p),
 	}
 	m.Buttons = []Button{button(ActionLogContact, l, "📞 Log contact", StylePrimary)}
-	if l.ErasedAt == nil {
-		m.Buttons = append(m.Buttons, button(ActionRelease, l, "Release", StyleDefault))
+	if l.ErasedAt != nil {
+		m.Buttons = append(m.Buttons, button(ActionLost, l, "Lost", StyleDanger))
+		return m
 	}
+	m.Buttons = append(m.Buttons, button(ActionRelease, l, "Release", StyleDefault))
 	m.Buttons = append(m.Buttons, reassignButton(l)...)
 	return m
 }

@@ -250,15 +250,37 @@ func TestCount(t *testing.T) {
 // The card of an erased lead, in every stage it can be erased in, says
 // that its personal data was erased, where it named the person, rather
 // than "Unknown person", which reads like a lead that came without a name.
+// Its buttons let nobody take it up (no Claim, Release or Reassign), and
+// every open stage keeps a way to close it: Not a fit for an unclaimed
+// SQL, Lost from the claimed card on, so that a lead whose owner left can
+// be closed by a manager.
 func TestErasedLeadCardSaysErased(t *testing.T) {
 	p := copenhagen(t)
 	owner := handoff.Owner{Platform: "slack", UserID: "U0REP42"}
-	for _, st := range []handoff.Stage{handoff.StageSQL, handoff.StageClaimed, handoff.StageContacted, handoff.StageOpportunity,
-		handoff.StageWon, handoff.StageLost, handoff.StageRecycled} {
-		t.Run(string(st), func(t *testing.T) {
-			m := bot.LeadCard(fixtures.Erased(fixtures.OwnedLead(p, st, owner)), fixtures.Now, p)
+	tests := []struct {
+		stage       handoff.Stage
+		wantButtons []string
+	}{
+		{handoff.StageSQL, []string{bot.ActionNotAFit}},
+		{handoff.StageClaimed, []string{bot.ActionLogContact, bot.ActionLost}},
+		{handoff.StageContacted, []string{bot.ActionOpportunity, bot.ActionWon, bot.ActionLost, bot.ActionRecycle}},
+		{handoff.StageOpportunity, []string{bot.ActionWon, bot.ActionLost, bot.ActionRecycle}},
+		{handoff.StageWon, nil},
+		{handoff.StageLost, nil},
+		{handoff.StageRecycled, nil},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.stage), func(t *testing.T) {
+			m := bot.LeadCard(fixtures.Erased(fixtures.OwnedLead(p, tt.stage, owner)), fixtures.Now, p)
 			if got := m.Sections[0].Text; got != bot.ErasedPerson || strings.Contains(got, "Unknown person") {
 				t.Errorf("person line %q, want %q", got, bot.ErasedPerson)
+			}
+			var got []string
+			for _, b := range m.Buttons {
+				got = append(got, b.ActionID)
+			}
+			if strings.Join(got, ",") != strings.Join(tt.wantButtons, ",") {
+				t.Errorf("buttons = %v, want %v", got, tt.wantButtons)
 			}
 		})
 	}

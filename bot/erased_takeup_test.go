@@ -17,8 +17,10 @@ import (
 // rep takes it up: a claim and a manager's reassign are refused with an
 // ECONFLICT naming the lead as erased (a click's refusal queued as the
 // rep's private notice, with no owner's DM), while the owner of a lead
-// claimed before the erasure still closes it, but neither they nor a
-// manager releases it: released, it would be an SQL nobody can claim.
+// claimed before the erasure still closes it, and so does a manager from
+// its card's Lost (the form naming the lead by Handoff's id, not its
+// anonymous external id), but neither releases it: released, it would be
+// an SQL nobody can claim.
 func TestErasedLeadIsNotTakenUp(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
@@ -56,6 +58,17 @@ func TestErasedLeadIsNotTakenUp(t *testing.T) {
 			{"LostByItsOwner", true, func(id int64) error {
 				_, err := b.Lost(ctx, actor("UOWN"), id, "no budget")
 				return err
+			}, "", handoff.StageLost, "UOWN"},
+			{"LostByAManagerFromTheCard", true, func(id int64) error {
+				res, err := b.Act(ctx, actor("UBOSS"), bot.ActionLost, fmt.Sprint(id))
+				if err != nil {
+					return err
+				}
+				f := res.Form
+				if want := fmt.Sprintf("Close lead %d (personal data erased) as lost.", id); f == nil || f.ID != bot.ActionLost || f.Intro != want {
+					t.Fatalf("the manager's click on Lost gave the form %+v, want the Lost form saying %q", f, want)
+				}
+				return b.Submit(ctx, actor("UBOSS"), f.ID, f.State, map[string]string{"reason": "not reachable", "note": "owner left"})
 			}, "", handoff.StageLost, "UOWN"},
 			{"RecycledByItsOwner", true, func(id int64) error {
 				_, err := b.Recycle(ctx, actor("UOWN"), id, "not yet")
