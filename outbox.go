@@ -121,6 +121,12 @@ type DeactivatedNotice struct {
 	// the rep as owner.
 	Returned []int64 `json:"returned,omitempty"`
 	Kept     []int64 `json:"kept,omitempty"`
+	// Erased are the ids of the rep's open leads whose personal data was
+	// erased, which still name the rep as owner: nobody takes them up
+	// (Lead.ReleaseRefused, Lead.TakeUpRefused), so a manager closes them.
+	// A payload queued before this field has none, and its note shows a
+	// kept lead erased since among them.
+	Erased []int64 `json:"erased,omitempty"`
 }
 
 // HomeRequest is the payload of an OutboxHome message: whose home.

@@ -140,19 +140,7 @@ func TestDeactivatedRepLeavesWithTheirLeads(t *testing.T) {
 		if st := states["slack:UREP1"]; !st.Deactivated || st.Away != nil || st.OpenLeads != 1 {
 			t.Errorf("deactivated rep = %+v, want deactivated, the status cleared, 1 open lead (the contacted one)", st)
 		}
-		for _, want := range []struct {
-			lead  *handoff.Lead
-			stage handoff.Stage
-			owner string
-		}{{claimed, handoff.StageSQL, ""}, {contacted, handoff.StageContacted, "UREP1"}, {other, handoff.StageClaimed, "UREP2"}} {
-			l, err := s.Lead(ctx, want.lead.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if l.Stage != want.stage || l.Owner.UserID != want.owner {
-				t.Errorf("%s: stage %s owner %q, want %s %q", l.ExternalID, l.Stage, l.Owner.UserID, want.stage, want.owner)
-			}
-		}
+		checkHeld(t, s, []held{{claimed, handoff.StageSQL, ""}, {contacted, handoff.StageContacted, "UREP1"}, {other, handoff.StageClaimed, "UREP2"}})
 		events, err := s.Events(ctx, claimed.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -161,24 +149,7 @@ func TestDeactivatedRepLeavesWithTheirLeads(t *testing.T) {
 		if last.Kind != handoff.EventRelease || last.Actor != handoff.ActorSystem || last.Details["reason"] != "deactivated" || last.Details["from"] != "slack:UREP1" {
 			t.Errorf("last event = %+v, want a release by the system for the deactivation", last)
 		}
-		msgs, err := s.OutboxMessages(ctx, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var notes []handoff.DeactivatedNotice
-		for _, m := range msgs {
-			if m.Kind == handoff.OutboxManagersNote {
-				t.Errorf("a note rendered when queued: %s", m.Payload)
-			}
-			if m.Kind != handoff.OutboxRepDeactivated {
-				continue
-			}
-			var n handoff.DeactivatedNotice
-			if err := json.Unmarshal([]byte(m.Payload), &n); err != nil {
-				t.Fatal(err)
-			}
-			notes = append(notes, n)
-		}
+		notes := deactivatedNotes(t, s)
 		want := handoff.DeactivatedNotice{Rep: handoff.RepRef{Platform: "slack", ID: "UREP1"}, InRotation: true,
 			Returned: []int64{claimed.ID}, Kept: []int64{contacted.ID}}
 		if len(notes) != 1 || !reflect.DeepEqual(notes[0], want) {
@@ -192,4 +163,52 @@ func TestDeactivatedRepLeavesWithTheirLeads(t *testing.T) {
 			t.Errorf("last outbox message of the returned lead = %s, want its card refreshed", refreshes[len(refreshes)-1].Kind)
 		}
 	})
+}
+
+// held is a lead's stage and owner (a Slack user id, "" for none) that a
+// test wants after a deactivation.
+type held struct {
+	lead  *handoff.Lead
+	stage handoff.Stage
+	owner string
+}
+
+// checkHeld checks that each lead is in the stage and owned as wanted.
+func checkHeld(t *testing.T, s *storage.Store, wants []held) {
+	t.Helper()
+	for _, want := range wants {
+		l, err := s.Lead(context.Background(), want.lead.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Stage != want.stage || l.Owner.UserID != want.owner {
+			t.Errorf("lead %d: stage %s owner %q, want %s %q", l.ID, l.Stage, l.Owner.UserID, want.stage, want.owner)
+		}
+	}
+}
+
+// deactivatedNotes returns the payloads of the managers' notes about
+// deactivated reps queued in the outbox, and fails the test for a note
+// rendered when queued (an OutboxManagersNote).
+func deactivatedNotes(t *testing.T, s *storage.Store) []handoff.DeactivatedNotice {
+	t.Helper()
+	msgs, err := s.OutboxMessages(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notes []handoff.DeactivatedNotice
+	for _, m := range msgs {
+		if m.Kind == handoff.OutboxManagersNote {
+			t.Errorf("a note rendered when queued: %s", m.Payload)
+		}
+		if m.Kind != handoff.OutboxRepDeactivated {
+			continue
+		}
+		var n handoff.DeactivatedNotice
+		if err := json.Unmarshal([]byte(m.Payload), &n); err != nil {
+			t.Fatal(err)
+		}
+		notes = append(notes, n)
+	}
+	return notes
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/handoff/handoff"
@@ -23,9 +24,10 @@ type RepChange struct {
 // RepChanged records a change of a platform user: their status as time off
 // (source slack_status: it never replaces an /away, and ends when the
 // status does) and their deactivation. A newly deactivated user leaves the
-// rotation; their claimed leads go back to the sales channel with Claim,
-// and the managers are told which leads went back and which (past first
-// contact) still name them as owner.
+// rotation; their claimed leads go back to the sales channel with Claim
+// (not one whose personal data was erased, which nobody could claim), and
+// the managers are told which leads went back and which (past first
+// contact, or erased) still name them as owner.
 func (b *Bot) RepChanged(ctx context.Context, c RepChange) error {
 	if b.cfg.Reps == nil || c.UserID == "" {
 		return nil
@@ -48,24 +50,37 @@ func (b *Bot) RepChanged(ctx context.Context, c RepChange) error {
 
 // returnLeads gives a deactivated user's claimed leads back to the sales
 // channel and tells the managers (an OutboxRepDeactivated message, which
-// names the leads by id and is rendered when it is sent).
+// names the leads by id and is rendered when it is sent): which leads went
+// back, which (past first contact) still name the user as owner, and which
+// still do because their personal data was erased: nobody takes those up
+// (handoff.Lead.ReleaseRefused), so a manager closes them.
 func (b *Bot) returnLeads(ctx context.Context, platform, userID string) error {
+	rep := platform + ":" + userID
 	leads, err := b.cfg.Reps.OpenLeads(ctx, userID, 500)
 	if err != nil {
-		return fmt.Errorf("bot: open leads of %s: %w", handoff.RepLogKey(platform+":"+userID), err)
+		return fmt.Errorf("bot: open leads of %s: %w", handoff.RepLogKey(rep), err)
 	}
-	var returned, kept []*handoff.Lead
+	var returned, kept, erased []*handoff.Lead
+	held := func(l *handoff.Lead) { // a lead that still names the user as owner
+		if l.ErasedAt != nil {
+			erased = append(erased, l)
+		} else {
+			kept = append(kept, l)
+		}
+	}
 	for _, l := range leads {
 		if l.Owner.Platform != platform || l.Owner.UserID != userID {
 			continue // an email match of another platform's user
 		}
-		if l.Stage != handoff.StageClaimed {
-			kept = append(kept, l)
+		if l.Stage != handoff.StageClaimed || l.ErasedAt != nil {
+			held(l)
 			continue
 		}
+		var found handoff.Lead // the lead as the update found it, when not released
 		lead, err := b.cfg.Store.UpdateLead(ctx, l.ID, b.now(), func(l *handoff.Lead) (handoff.LeadChange, error) {
 			events := l.Release(b.now(), handoff.ActorSystem, map[string]string{"reason": "deactivated"})
 			if len(events) == 0 {
+				found = *l
 				return handoff.LeadChange{}, errUnchanged
 			}
 			return handoff.NewChange(l, events), nil
@@ -74,16 +89,20 @@ func (b *Bot) returnLeads(ctx context.Context, platform, userID string) error {
 		case err == nil:
 			returned = append(returned, lead)
 		case errors.Is(err, errUnchanged):
+			// Moved on since it was read: erased, contacted or closed.
+			if found.Stage.Open() && found.Owner.Platform == platform && found.Owner.UserID == userID {
+				held(&found)
+			}
 		default:
-			return fmt.Errorf("bot: return lead %d of %s: %w", l.ID, handoff.RepLogKey(platform+":"+userID), err)
+			return fmt.Errorf("bot: return lead %d of %s: %w", l.ID, handoff.RepLogKey(rep), err)
 		}
 	}
-	_, inRotation := b.cfg.Policy.Routing.Rep(platform + ":" + userID)
-	if !inRotation && len(returned) == 0 && len(kept) == 0 {
+	_, inRotation := b.cfg.Policy.Routing.Rep(rep)
+	if !inRotation && len(returned) == 0 && len(kept) == 0 && len(erased) == 0 {
 		return nil
 	}
 	notice := handoff.DeactivatedNotice{Rep: handoff.RepRef{Platform: platform, ID: userID}, InRotation: inRotation,
-		Returned: LeadIDs(returned), Kept: LeadIDs(kept)}
+		Returned: LeadIDs(returned), Kept: LeadIDs(kept), Erased: LeadIDs(erased)}
 	payload, err := json.Marshal(notice)
 	if err != nil {
 		return fmt.Errorf("bot: managers' note: %w", err)
@@ -93,10 +112,13 @@ func (b *Bot) returnLeads(ctx context.Context, platform, userID string) error {
 
 // DeactivatedNote tells the managers that a user was deactivated: whether
 // they left the rotation, which of their leads went back to the sales
-// channel, and which still name them as owner (past first contact: a
-// manager reassigns them). A lead whose personal data was erased is
-// listed as such; the message shows the others (Message.Leads).
-func DeactivatedNote(rep handoff.RepRef, inRotation bool, returned, kept []*handoff.Lead) Message {
+// channel, which still name them as owner (past first contact: a manager
+// reassigns them) and which still do with their personal data erased
+// (erased, and any kept lead erased since the note was queued: nobody
+// takes those up, so a manager closes them with Lost). An erased lead is
+// named by Handoff's id as LeadRef names it, never by its anonymous
+// external id; the message shows the others (Message.Leads).
+func DeactivatedNote(rep handoff.RepRef, inRotation bool, returned, kept, erased []*handoff.Lead) Message {
 	name := RepName(rep)
 	text := "👋 " + name + " was deactivated"
 	if inRotation {
@@ -105,11 +127,20 @@ func DeactivatedNote(rep handoff.RepRef, inRotation bool, returned, kept []*hand
 	text += "."
 	m := Message{Summary: "A rep was deactivated: " + name, Header: "Rep deactivated"}
 	m.Sections = append(m.Sections, Section{Text: text})
+	toClose := slices.Clone(erased)
+	var toReassign []*handoff.Lead
+	for _, l := range kept {
+		if l.ErasedAt != nil {
+			toClose = append(toClose, l) // erased since the note was queued
+		} else {
+			toReassign = append(toReassign, l)
+		}
+	}
 	list := func(ls []*handoff.Lead) string {
 		var parts []string
 		for _, l := range ls {
 			if l.ErasedAt != nil {
-				parts = append(parts, "• 🔒 a lead whose personal data was erased")
+				parts = append(parts, "• 🔒 "+LeadRef(l))
 				continue
 			}
 			parts = append(parts, "• *"+Escape(LeadTitle(l))+"* ("+Escape(l.ExternalID)+")")
@@ -117,12 +148,21 @@ func DeactivatedNote(rep handoff.RepRef, inRotation bool, returned, kept []*hand
 		}
 		return strings.Join(parts, "\n")
 	}
+	names := func(n int) string { return map[bool]string{true: "names", false: "name"}[n == 1] }
 	if len(returned) > 0 {
 		m.Sections = append(m.Sections, Section{Text: fmt.Sprintf("%s back in the sales channel with Claim:\n%s", Count(len(returned), "lead", "leads"), list(returned))})
 	}
-	if len(kept) > 0 {
+	if n := len(toReassign); n > 0 {
 		m.Sections = append(m.Sections, Section{Text: fmt.Sprintf("%s past first contact still %s them as owner; reassign from the card:\n%s",
-			Count(len(kept), "lead", "leads"), map[bool]string{true: "names", false: "name"}[len(kept) == 1], list(kept))})
+			Count(n, "lead", "leads"), names(n), list(toReassign))})
+	}
+	if n := len(toClose); n > 0 {
+		how := "nobody can take it over, so close it with Lost from its card"
+		if n > 1 {
+			how = "nobody can take them over, so close them with Lost from their cards"
+		}
+		m.Sections = append(m.Sections, Section{Text: fmt.Sprintf("%s whose personal data was erased still %s them as owner; %s:\n%s",
+			Count(n, "lead", "leads"), names(n), how, list(toClose))})
 	}
 	return m
 }

@@ -16,7 +16,8 @@ import (
 // The managers' note about a deactivated rep names the rep's leads. Erasing
 // one of them renders the posted note again: the erased lead as erased, the
 // other lead as it was, nothing of the erased person anywhere; erasing the
-// other then leaves no lead's data in it.
+// other then leaves no lead's data in it. An erased lead is named by
+// Handoff's id ("lead 42 (personal data erased)").
 func TestEraseRendersTheDeactivatedNoteAgain(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
@@ -91,7 +92,7 @@ func TestEraseRendersTheDeactivatedNoteAgain(t *testing.T) {
 			t.Errorf("the note still shows the erased person: %s", after)
 		case !strings.Contains(after, people[1][2]):
 			t.Errorf("the note lost the lead not erased: %s", after)
-		case !strings.Contains(after, "personal data was erased") || !strings.Contains(after, "was deactivated"):
+		case !strings.Contains(after, fmt.Sprintf("lead %d (personal data erased)", ids[0])) || !strings.Contains(after, "was deactivated"):
 			t.Errorf("the note = %s, want the rep's note with the lead shown as erased", after)
 		}
 
@@ -100,7 +101,7 @@ func TestEraseRendersTheDeactivatedNoteAgain(t *testing.T) {
 		}
 		drain(t, disp)
 		noTrace(t, s, "after the second erase", people[1]...)
-		if after := lastUpdate(); strings.Contains(after, people[1][2]) || strings.Count(after, "personal data was erased") < 2 {
+		if after := lastUpdate(); strings.Contains(after, people[1][2]) || strings.Count(after, "(personal data erased)") < 2 {
 			t.Errorf("after both erases the note = %s, want both leads shown as erased", after)
 		}
 	})

@@ -215,8 +215,8 @@ func (d *Dispatcher) repDeactivated(ctx context.Context, m handoff.OutboxMessage
 
 // deactivatedNote renders the managers' note of a handoff.DeactivatedNotice
 // payload from the leads it names as they are now (an erased one as
-// erased; one no longer stored is left out). A payload that cannot be
-// read is a permanent error.
+// erased, named by Handoff's id; one no longer stored is left out). A
+// payload that cannot be read is a permanent error.
 func (d *Dispatcher) deactivatedNote(ctx context.Context, payload string) (bot.Message, error) {
 	var n handoff.DeactivatedNotice
 	if err := decodePayload(payload, &n); err != nil {
@@ -244,5 +244,9 @@ func (d *Dispatcher) deactivatedNote(ctx context.Context, payload string) (bot.M
 	if err != nil {
 		return bot.Message{}, err
 	}
-	return bot.DeactivatedNote(n.Rep, n.InRotation, returned, kept), nil
+	erased, err := load(n.Erased) // none in a payload queued before the field
+	if err != nil {
+		return bot.Message{}, err
+	}
+	return bot.DeactivatedNote(n.Rep, n.InRotation, returned, kept, erased), nil
 }

@@ -1,0 +1,123 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
+	"github.com/handoff/handoff/storage"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// TestDeactivatedNoteSections: the managers' note lists the leads that
+// went back, those to reassign, and those whose personal data was erased,
+// which it asks to close with Lost (a reassign is refused for them),
+// naming each erased lead by Handoff's id and never by its anonymous
+// external id; a kept lead erased after the note was queued is listed
+// with them, and a lead that went back and was erased since is named by
+// its id where it was.
+func TestDeactivatedNoteSections(t *testing.T) {
+	at := time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC)
+	lead := func(id int64, st handoff.Stage, erased bool) *handoff.Lead {
+		l := &handoff.Lead{ID: id, ExternalID: fmt.Sprint("hs-", id), Company: fmt.Sprint("Co ", id), Stage: st}
+		if erased {
+			l.ExternalID, l.Company, l.ErasedAt = "erased-3f9a", "", &at
+		}
+		return l
+	}
+	rep := handoff.RepRef{Platform: "slack", ID: "UREP1"}
+	tests := []struct {
+		name                   string
+		returned, kept, erased []*handoff.Lead
+		want                   []string // the sections after the first, in order
+		wantLeads              []int64  // Message.Leads: the leads shown
+	}{
+		{"one erased claimed lead", nil, nil, []*handoff.Lead{lead(1, handoff.StageClaimed, true)},
+			[]string{"1 lead whose personal data was erased still names them as owner; nobody can take it over, so close it with Lost from its card:\n• 🔒 lead 1 (personal data erased)"},
+			nil},
+		{"two erased leads beside a lead to reassign", nil, []*handoff.Lead{lead(2, handoff.StageContacted, false)},
+			[]*handoff.Lead{lead(1, handoff.StageClaimed, true), lead(3, handoff.StageOpportunity, true)},
+			[]string{
+				"1 lead past first contact still names them as owner; reassign from the card:\n• *Co 2* (hs-2)",
+				"2 leads whose personal data was erased still name them as owner; nobody can take them over, so close them with Lost from their cards:\n• 🔒 lead 1 (personal data erased)\n• 🔒 lead 3 (personal data erased)",
+			}, []int64{2}},
+		{"a kept lead erased since the note was queued", nil,
+			[]*handoff.Lead{lead(2, handoff.StageContacted, false), lead(4, handoff.StageContacted, true)}, nil,
+			[]string{
+				"1 lead past first contact still names them as owner; reassign from the card:\n• *Co 2* (hs-2)",
+				"1 lead whose personal data was erased still names them as owner; nobody can take it over, so close it with Lost from its card:\n• 🔒 lead 4 (personal data erased)",
+			}, []int64{2}},
+		{"a lead that went back, erased since", []*handoff.Lead{lead(5, handoff.StageSQL, false), lead(6, handoff.StageSQL, true)}, nil, nil,
+			[]string{"2 leads back in the sales channel with Claim:\n• *Co 5* (hs-5)\n• 🔒 lead 6 (personal data erased)"},
+			[]int64{5}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := bot.DeactivatedNote(rep, false, tt.returned, tt.kept, tt.erased)
+			var got []string
+			for _, s := range m.Sections[1:] {
+				got = append(got, s.Text)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("sections:\n%q\nwant:\n%q", got, tt.want)
+			}
+			if !slices.Equal(m.Leads, tt.wantLeads) {
+				t.Errorf("leads shown = %v, want %v", m.Leads, tt.wantLeads)
+			}
+			if all := allText(m); strings.Contains(all, handoff.ErasedIDPrefix) {
+				t.Errorf("the note names an erased lead by its anonymous id: %s", all)
+			}
+		})
+	}
+}
+
+// TestDeactivatedRepKeepsTheirErasedLeads: a deactivated rep's claimed
+// lead whose personal data was erased is not released (nobody could claim
+// it): it stays claimed by them, and the managers' note names it among
+// the erased leads to close, with an erased lead past first contact; the
+// rep's other claimed lead goes back to the channel as before.
+func TestDeactivatedRepKeepsTheirErasedLeads(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		b := repBot(s)
+		claimed, gone, goneContacted := saveLead(t, s, "e-1"), saveLead(t, s, "e-2"), saveLead(t, s, "e-3")
+		for _, l := range []*handoff.Lead{claimed, gone, goneContacted} {
+			if err := b.Claim(ctx, actor("UREP1"), l.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := b.LogContact(ctx, actor("UREP1"), goneContacted.ID); err != nil {
+			t.Fatal(err)
+		}
+		for _, ext := range []string{"e-2", "e-3"} {
+			if err := s.ForgetLead(ctx, ext, t0.Add(time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := b.RepChanged(ctx, bot.RepChange{Platform: "slack", UserID: "UREP1", Deleted: true}); err != nil {
+			t.Fatal(err)
+		}
+		checkHeld(t, s, []held{{claimed, handoff.StageSQL, ""}, {gone, handoff.StageClaimed, "UREP1"}, {goneContacted, handoff.StageContacted, "UREP1"}})
+		events, err := s.Events(ctx, gone.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			if e.Kind == handoff.EventRelease {
+				t.Errorf("the erased claimed lead has a release: %+v", e)
+			}
+		}
+		notes := deactivatedNotes(t, s)
+		want := handoff.DeactivatedNotice{Rep: handoff.RepRef{Platform: "slack", ID: "UREP1"}, InRotation: true,
+			Returned: []int64{claimed.ID}, Erased: []int64{gone.ID, goneContacted.ID}}
+		if len(notes) != 1 || !reflect.DeepEqual(notes[0], want) {
+			t.Fatalf("managers' notes = %+v, want one: %+v", notes, want)
+		}
+	})
+}
