@@ -74,7 +74,7 @@ func TestClaimKeepsTheContactDeadline(t *testing.T) {
 						t.Fatalf("claim at +%s lost", s.at)
 					}
 				case "erase":
-					l.StopSLAOnErasure(at(s.at))
+					l.StopSLAOnErasure(at(s.at), c.policy)
 				case "release":
 					if l.Release(at(s.at), "slack:U1", nil) == nil {
 						t.Fatalf("release at +%s did nothing", s.at)

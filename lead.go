@@ -280,18 +280,23 @@ func (l *Lead) judgedBeforeContact(at time.Time) {
 
 // StopSLAOnErasure ends what the SLA clock holds against a lead whose
 // personal data is erased at now (the person asked to be forgotten, or the
-// retention period ran out): nobody can contact them any more, so no
-// reminder is sent, and a deadline still ahead is released as for a lead
-// returned before contact (judgedBeforeContact): the figures leave it out
-// and no escalation comes. A deadline already passed stays, as does a
-// breach: erasing does not rewrite what happened. One that passed before
-// the clock's tick escalated it is breached as that tick would record it
-// (SLABreached, its escalation's time now) but escalates to nobody:
-// managers could hand the lead to no one (TakeUpRefused), and a release
-// on the breach would leave it in the channel for a claim that cannot be.
-func (l *Lead) StopSLAOnErasure(now time.Time) {
+// retention period ran out) under policy p: nobody can contact them any
+// more, so no reminder is sent, and a deadline still ahead is released as
+// for a lead returned before contact (judgedBeforeContact): the figures
+// leave it out and no escalation comes. A deadline already passed stays,
+// as does a breach: erasing does not rewrite what happened. One that
+// passed before the clock's tick escalated it is breached as that tick
+// would record it (SLABreached, its escalation's time now) but escalates
+// to nobody: managers could hand the lead to no one (TakeUpRefused), and a
+// release on the breach would leave it in the channel for a claim that
+// cannot be. The claim deadline is judged as the tick judges it: with
+// ExcuseSystemDelay, that of an SQL whose card never reached chat is moved
+// on past now (excuseUnshownCard), so it is released as one still ahead,
+// not breached for the system's delay.
+func (l *Lead) StopSLAOnErasure(now time.Time, p Policy) {
 	l.NextReminderAt = nil
 	l.judgedBeforeContact(now)
+	l.excuseUnshownCard(now, p)
 	if l.Stage == StageSQL && l.ClaimedAt == nil && l.ClaimDueAt != nil && now.Before(*l.ClaimDueAt) {
 		l.ClaimDueAt = nil
 	}

@@ -119,37 +119,62 @@ func TestContactPromiseWhenReturned(t *testing.T) {
 	}
 }
 
+// TestStopSLAOnErasure: an erasure releases the deadlines still ahead and
+// keeps those passed, breached as the clock's tick at the erasure would
+// breach them: with sla.excuse_system_delay, an SQL whose card never
+// reached chat is not breached for its claim deadline (the tick would move
+// it on), one whose card was shown is, and a claimed lead is left as it was.
 func TestStopSLAOnErasure(t *testing.T) {
 	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	at := func(h int) *time.Time { x := t0.Add(time.Duration(h) * time.Hour); return &x }
 	tests := []struct {
 		name                         string
+		excuse                       bool // sla.excuse_system_delay
 		lead                         handoff.Lead
 		eraseAt                      int // hours after t0
 		wantClaimDue, wantContactDue *time.Time
 		wantBreached                 bool // a deadline passed before the erasure
 	}{
-		{"unclaimed SQL before its claim deadline: both released",
+		{"unclaimed SQL before its claim deadline: both released", false,
 			handoff.Lead{Stage: handoff.StageSQL, SQLAt: at(0), ClaimDueAt: at(2), ContactDueAt: at(48)}, 1, nil, nil, false},
-		{"unclaimed SQL past its claim deadline: the claim breach stays",
+		{"unclaimed SQL past its claim deadline: the claim breach stays", false,
 			handoff.Lead{Stage: handoff.StageSQL, SQLAt: at(0), ClaimDueAt: at(2), ContactDueAt: at(48)}, 3, at(2), nil, true},
-		{"unclaimed SQL past its claim deadline, escalated: the claim breach stays",
+		{"unclaimed SQL past its claim deadline, escalated: the claim breach stays", false,
 			handoff.Lead{Stage: handoff.StageSQL, SQLAt: at(0), ClaimDueAt: at(2), ContactDueAt: at(48), SLABreached: true, SLATimers: handoff.SLATimers{ClaimEscalatedAt: at(2)}}, 3, at(2), nil, true},
-		{"unclaimed SQL past its contact deadline: both breaches stay",
+		{"unclaimed SQL past its contact deadline: both breaches stay", false,
 			handoff.Lead{Stage: handoff.StageSQL, SQLAt: at(0), ClaimDueAt: at(2), ContactDueAt: at(48)}, 50, at(2), at(48), true},
-		{"claimed before its contact deadline: contact released, claim kept",
+		{"claimed before its contact deadline: contact released, claim kept", false,
 			handoff.Lead{Stage: handoff.StageClaimed, SQLAt: at(0), ClaimedAt: at(1), ClaimDueAt: at(2), ContactDueAt: at(48), SLATimers: handoff.SLATimers{NextReminderAt: at(36)}}, 10, at(2), nil, false},
-		{"claimed past its contact deadline: both stay",
+		{"claimed past its contact deadline: both stay", false,
 			handoff.Lead{Stage: handoff.StageClaimed, SQLAt: at(0), ClaimedAt: at(1), ClaimDueAt: at(2), ContactDueAt: at(48)}, 50, at(2), at(48), true},
-		{"contacted: nothing to release",
+		{"contacted: nothing to release", false,
 			handoff.Lead{Stage: handoff.StageContacted, SQLAt: at(0), ClaimedAt: at(1), ContactedAt: at(5), ClaimDueAt: at(2), ContactDueAt: at(48)}, 10, at(2), at(48), false},
+		{"excused, card never shown, past its claim deadline: released as one still ahead", true,
+			handoff.Lead{Stage: handoff.StageSQL, SQLAt: at(0), ClaimDueAt: at(2), ContactDueAt: at(48)}, 3, nil, nil, false},
+		{"excused, card never shown, before its claim deadline: both released", true,
+			handoff.Lead{Stage: handoff.StageSQL, SQLAt: at(0), ClaimDueAt: at(2), ContactDueAt: at(48)}, 1, nil, nil, false},
+		{"excused, card never shown, past its contact deadline: the claim released, the contact breach stays", true,
+			handoff.Lead{Stage: handoff.StageSQL, SQLAt: at(0), ClaimDueAt: at(2), ContactDueAt: at(48)}, 50, nil, at(48), true},
+		{"excused, card shown an hour late, past its moved claim deadline: the claim breach stays", true,
+			handoff.Lead{Stage: handoff.StageSQL, SQLAt: at(0), ShownAt: at(1), ClaimDueAt: at(3), ContactDueAt: at(48)}, 4, at(3), nil, true},
+		{"excused, card shown an hour late, before its moved claim deadline: both released", true,
+			handoff.Lead{Stage: handoff.StageSQL, SQLAt: at(0), ShownAt: at(1), ClaimDueAt: at(3), ContactDueAt: at(48)}, 2, nil, nil, false},
+		{"excused, card of an earlier cycle shown, past its claim deadline: released as one still ahead", true,
+			handoff.Lead{Stage: handoff.StageSQL, SQLAt: at(0), ShownAt: at(-30), ClaimDueAt: at(2), ContactDueAt: at(48)}, 3, nil, nil, false},
+		{"excused, claimed late in another chat, card never shown: the claim kept, contact released", true,
+			handoff.Lead{Stage: handoff.StageClaimed, SQLAt: at(0), ClaimedAt: at(3), ClaimDueAt: at(2), ContactDueAt: at(48), SLABreached: true}, 4, at(2), nil, true},
+		{"excused, claimed in time, card never shown, past its contact deadline: both stay", true,
+			handoff.Lead{Stage: handoff.StageClaimed, SQLAt: at(0), ClaimedAt: at(1), ClaimDueAt: at(2), ContactDueAt: at(48)}, 50, at(2), at(48), true},
+		{"not excused, card never shown, past its claim deadline: the claim breach stays", false,
+			handoff.Lead{Stage: handoff.StageSQL, SQLAt: at(0), ClaimDueAt: at(2), ContactDueAt: at(48)}, 3, at(2), nil, true},
 	}
-	policy := handoff.DefaultPolicy()
-	policy.ReleaseOnBreach = true
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			policy := handoff.DefaultPolicy()
+			policy.ReleaseOnBreach = true
+			policy.ExcuseSystemDelay = tt.excuse
 			l := tt.lead
-			l.StopSLAOnErasure(*at(tt.eraseAt))
+			l.StopSLAOnErasure(*at(tt.eraseAt), policy)
 			if l.NextReminderAt != nil {
 				t.Errorf("a reminder is still due at %v", l.NextReminderAt)
 			}
@@ -158,6 +183,16 @@ func TestStopSLAOnErasure(t *testing.T) {
 			}
 			if l.SLABreached != tt.wantBreached {
 				t.Errorf("breached %v, want %v", l.SLABreached, tt.wantBreached)
+			}
+			// The erasure records a claim breach exactly when the clock's
+			// tick at the same time would escalate one.
+			ticked := tt.lead
+			ticksClaim := false
+			for _, a := range ticked.TickSLA(*at(tt.eraseAt), policy) {
+				ticksClaim = ticksClaim || a.Kind == handoff.SLAEscalateClaim
+			}
+			if erasedClaim := tt.lead.ClaimEscalatedAt == nil && l.ClaimEscalatedAt != nil; erasedClaim != ticksClaim {
+				t.Errorf("the erasure breached the claim: %v; the tick at the erasure escalates it: %v", erasedClaim, ticksClaim)
 			}
 			// Nothing is left for the clock: no reminder, no escalation,
 			// no release, at the erasure or later.

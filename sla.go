@@ -157,14 +157,7 @@ func (l *Lead) tickSLA(now time.Time, p Policy) []SLAAction {
 			actions = append(actions, SLAAction{Kind: SLARemind, Due: due, Owner: l.Owner})
 		}
 	}
-	if l.Stage == StageSQL && l.ClaimEscalatedAt == nil && l.ClaimDueAt != nil && !now.Before(*l.ClaimDueAt) && l.cardNotShown(p) {
-		// With ExcuseSystemDelay, a card that has not reached the channel
-		// yet (chat down) cannot be claimed late: the system's delay is
-		// still running, so the deadline moves on as if it were shown now,
-		// until CardShown sets it for good.
-		due := p.ExcusedClaimDue(*l.SQLAt, now)
-		l.ClaimDueAt = &due
-	}
+	l.excuseUnshownCard(now, p)
 	if l.Stage == StageSQL && l.ClaimEscalatedAt == nil && l.ClaimDueAt != nil && !now.Before(*l.ClaimDueAt) {
 		at := now
 		l.ClaimEscalatedAt = &at
@@ -212,6 +205,20 @@ func reminders(p Policy, sqlAt, due *time.Time) []time.Time {
 		out = append(out, p.Add(*sqlAt, window-r))
 	}
 	return out
+}
+
+// excuseUnshownCard moves on, under a policy that excuses the system's
+// delay, the claim deadline of an unclaimed SQL that passed by now while
+// its card has not reached the channel yet (chat down): it cannot be
+// claimed late, as the system's delay is still running, so the deadline
+// moves on as if the card were shown now (ExcusedClaimDue), until
+// CardShown sets it for good. The clock (tickSLA) and an erasure
+// (StopSLAOnErasure) judge the claim deadline through it alike.
+func (l *Lead) excuseUnshownCard(now time.Time, p Policy) {
+	if l.Stage == StageSQL && l.ClaimEscalatedAt == nil && l.ClaimDueAt != nil && !now.Before(*l.ClaimDueAt) && l.cardNotShown(p) {
+		due := p.ExcusedClaimDue(*l.SQLAt, now)
+		l.ClaimDueAt = &due
+	}
 }
 
 // cardNotShown reports whether, under a policy that excuses the system's

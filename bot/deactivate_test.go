@@ -96,7 +96,7 @@ func TestDeactivatedRepKeepsTheirErasedLeads(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, ext := range []string{"e-2", "e-3"} {
-			if err := s.ForgetLead(ctx, ext, t0.Add(time.Minute)); err != nil {
+			if err := s.ForgetLead(ctx, ext, handoff.DefaultPolicy(), t0.Add(time.Minute)); err != nil {
 				t.Fatal(err)
 			}
 		}

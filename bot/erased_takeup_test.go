@@ -84,7 +84,7 @@ func TestErasedLeadIsNotTakenUp(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				if err := s.ForgetLead(ctx, ext, t0.Add(30*time.Minute)); err != nil {
+				if err := s.ForgetLead(ctx, ext, handoff.DefaultPolicy(), t0.Add(30*time.Minute)); err != nil {
 					t.Fatal(err)
 				}
 				err := tt.do(l.ID)

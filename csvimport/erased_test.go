@@ -36,7 +36,7 @@ func TestImportDoesNotBringAnErasedLeadBack(t *testing.T) {
 		if sum := run(false); sum.Created != 3 {
 			t.Fatalf("first import = %+v", sum)
 		}
-		if err := s.ForgetLead(ctx, "gdpr-imp", now); err != nil {
+		if err := s.ForgetLead(ctx, "gdpr-imp", handoff.DefaultPolicy(), now); err != nil {
 			t.Fatal(err)
 		}
 		for _, dry := range []bool{true, false} {

@@ -93,7 +93,7 @@ func (c erasedClick) run(t *testing.T) {
 				r.drain(t)
 			}
 			before := len(r.slack.Calls("chat.update"))
-			if err := s.ForgetLead(context.Background(), "gone-s", time.Now().UTC()); err != nil {
+			if err := s.ForgetLead(context.Background(), "gone-s", handoff.DefaultPolicy(), time.Now().UTC()); err != nil {
 				t.Fatal(err)
 			}
 			r.drain(t)
@@ -122,7 +122,7 @@ func (c erasedClick) run(t *testing.T) {
 				e.deliver()
 			}
 			before := len(callsOf(e.bf, "update"))
-			if err := s.ForgetLead(context.Background(), "gone-t", e.clock.Now()); err != nil {
+			if err := s.ForgetLead(context.Background(), "gone-t", handoff.DefaultPolicy(), e.clock.Now()); err != nil {
 				t.Fatal(err)
 			}
 			e.deliver()

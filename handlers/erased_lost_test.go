@@ -46,7 +46,7 @@ func TestErasedClaimedLeadClosedByAManager(t *testing.T) {
 				t.Fatalf("claim click = %d %s", status, body)
 			}
 			r.drain(t)
-			if err := s.ForgetLead(ctx, "gone-lost-s", time.Now().UTC()); err != nil {
+			if err := s.ForgetLead(ctx, "gone-lost-s", handoff.DefaultPolicy(), time.Now().UTC()); err != nil {
 				t.Fatal(err)
 			}
 			r.drain(t)
@@ -93,7 +93,7 @@ func TestErasedClaimedLeadClosedByAManager(t *testing.T) {
 			e.invoke(bobID, "Bob", map[string]any{"action": bot.ActionClaim, "value": fmt.Sprint(id)})
 			e.deliver()
 			before := len(callsOf(e.bf, "update"))
-			if err := s.ForgetLead(context.Background(), "gone-lost-t", e.clock.Now()); err != nil {
+			if err := s.ForgetLead(context.Background(), "gone-lost-t", handoff.DefaultPolicy(), e.clock.Now()); err != nil {
 				t.Fatal(err)
 			}
 			e.deliver()

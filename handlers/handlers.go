@@ -30,7 +30,7 @@ type LeadStore interface {
 	// the external id it had.
 	ErasedLeadByExternalID(ctx context.Context, externalID string) (*handoff.Lead, error)
 	Events(ctx context.Context, leadID int64) ([]handoff.Event, error)
-	ForgetLeadAs(ctx context.Context, externalID string, now time.Time, actor string) error
+	ForgetLeadAs(ctx context.Context, externalID string, policy handoff.Policy, now time.Time, actor string) error
 	SaveActivities(ctx context.Context, externalID string, acts []handoff.Activity, policy handoff.Policy, now time.Time) (handoff.ActivityResult, error)
 	Activities(ctx context.Context, leadID int64, scoring *handoff.Scoring, now time.Time) ([]handoff.Activity, error)
 }

@@ -59,7 +59,7 @@ func TestSlackLateAnswerOfALeadErasedMeanwhile(t *testing.T) {
 			t.Fatalf("ack = %d %s, want the working-on answer", status, body)
 		}
 		<-answerer.read
-		if err := s.ForgetLead(ctx, "late-erase", time.Now()); err != nil {
+		if err := s.ForgetLead(ctx, "late-erase", handoff.DefaultPolicy(), time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		close(answerer.release)
@@ -102,7 +102,7 @@ func TestTeamsAnswerOfALeadErasedMeanwhile(t *testing.T) {
 			posted <- status
 		}()
 		<-answerer.read
-		if err := s.ForgetLead(ctx, "late-erase-teams", e.clock.Now()); err != nil {
+		if err := s.ForgetLead(ctx, "late-erase-teams", handoff.DefaultPolicy(), e.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		close(answerer.release)

@@ -197,7 +197,7 @@ func (a *API) deleteLead(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := a.Store.ForgetLeadAs(r.Context(), ext, a.now(), TokenName(r.Context())); err != nil {
+	if err := a.Store.ForgetLeadAs(r.Context(), ext, a.Policy, a.now(), TokenName(r.Context())); err != nil {
 		writeError(w, r, a.logger(), err)
 		return
 	}

@@ -42,7 +42,7 @@ func TestSlackEraseReplacesCommandAnswer(t *testing.T) {
 		if status != http.StatusOK || !strings.Contains(body, lead.Company) {
 			t.Fatalf("answer = %d %s, want the lead's history", status, body)
 		}
-		if err := s.ForgetLead(context.Background(), "sync-1", time.Now()); err != nil {
+		if err := s.ForgetLead(context.Background(), "sync-1", handoff.DefaultPolicy(), time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		r.drain(t)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
@@ -37,7 +38,7 @@ func TestTeamsEraseUpdatesPrivateNotices(t *testing.T) {
 		if tooLate == "" || dm == "" {
 			t.Fatalf("too-late notice %q, owner DM %q: want both sent", tooLate, dm)
 		}
-		if err := s.ForgetLead(ctx, "erase-t1", e.clock.Now()); err != nil {
+		if err := s.ForgetLead(ctx, "erase-t1", handoff.DefaultPolicy(), e.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		e.deliver()

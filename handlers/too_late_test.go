@@ -42,7 +42,7 @@ func settle(t *testing.T, s *storage.Store, ext string, then handoff.Stage, eras
 		}
 	}
 	if erased {
-		if err := s.ForgetLead(ctx, ext, now); err != nil {
+		if err := s.ForgetLead(ctx, ext, handoff.DefaultPolicy(), now); err != nil {
 			t.Fatal(err)
 		}
 	}

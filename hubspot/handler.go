@@ -80,7 +80,7 @@ type Store interface {
 	// in one transaction, as Handoff's own erasure
 	// does, recording actor as who asked, and returns how many;
 	// ENOTFOUND when there is none not yet erased.
-	ForgetCRMPerson(ctx context.Context, source, externalID string, now time.Time, actor string) (int, error)
+	ForgetCRMPerson(ctx context.Context, source, externalID string, policy handoff.Policy, now time.Time, actor string) (int, error)
 }
 
 // Result is one stored contact in the answer.
@@ -214,7 +214,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		if c.Erase {
-			_, err := h.Store.ForgetCRMPerson(r.Context(), Actor, c.Input.ExternalID, now().UTC(), Actor)
+			_, err := h.Store.ForgetCRMPerson(r.Context(), Actor, c.Input.ExternalID, h.Policy, now().UTC(), Actor)
 			switch {
 			case handoff.ErrorCode(err) == handoff.ENOTFOUND:
 				h.skipUnknown(r.Context(), logger, c)

@@ -68,7 +68,10 @@ func newServerOf(t testing.TB, s *storage.Store, h hubspot.Handler) *server {
 	srv := &server{}
 	s.OnQueued(func() { srv.saved.Add(1) })
 	mux := http.NewServeMux()
-	h.Secret, h.Store, h.Policy = secret, s, handoff.DefaultPolicy()
+	h.Secret, h.Store = secret, s
+	if h.Policy.ClaimWithin == 0 { // none given
+		h.Policy = handoff.DefaultPolicy()
+	}
 	if h.Now == nil {
 		h.Now = func() time.Time { return now }
 	}

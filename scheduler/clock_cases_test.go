@@ -144,7 +144,7 @@ func TestErasedLeadIsNotRemindedNorEscalated(t *testing.T) {
 					}
 				}
 				c.now = t0.Add(tt.eraseAt)
-				if err := s.ForgetLead(ctx, "forget-me", c.now); err != nil {
+				if err := s.ForgetLead(ctx, "forget-me", policy(), c.now); err != nil {
 					t.Fatal(err)
 				}
 				for _, at := range tt.ticks {

@@ -36,7 +36,7 @@ type Store interface {
 	StartSchedule(ctx context.Context, name string, at time.Time) error
 	FireSchedule(ctx context.Context, name, once string, due, now time.Time, msg handoff.OutboxMessage) (bool, error)
 	MarkRun(ctx context.Context, name string, at time.Time) error
-	PurgeExpired(ctx context.Context, cutoff, now time.Time) (int, error)
+	PurgeExpired(ctx context.Context, cutoff time.Time, policy handoff.Policy, now time.Time) (int, error)
 	PruneProcessed(ctx context.Context, before time.Time) (int64, error)
 	PruneExpiredReplies(ctx context.Context, now time.Time) (int64, error)
 	PruneOutbox(ctx context.Context, before time.Time) (int64, error)
@@ -334,7 +334,7 @@ func (s *Scheduler) purgeTick(ctx context.Context, now time.Time) (time.Time, er
 		return next, err
 	}
 	purgeNext, err := s.daily(ctx, now, PurgeName, func() error {
-		n, err := s.cfg.Store.PurgeExpired(ctx, now.Add(-s.cfg.Policy.Retention), now)
+		n, err := s.cfg.Store.PurgeExpired(ctx, now.Add(-s.cfg.Policy.Retention), s.cfg.Policy, now)
 		s.cfg.Logger.Info("scheduler: retention purge", "erased", n, "retention", s.cfg.Policy.Retention.String())
 		return err
 	})

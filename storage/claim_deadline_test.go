@@ -84,7 +84,7 @@ func TestClaimPathsKeepTheContactDeadline(t *testing.T) {
 								t.Fatalf("%s: claim at +%s: won %v, err %v", c.name, st.at, won, err)
 							}
 						case "erase":
-							if err := s.ForgetLead(ctx, in.ExternalID, at); err != nil {
+							if err := s.ForgetLead(ctx, in.ExternalID, policy, at); err != nil {
 								t.Fatal(err)
 							}
 						case "release":

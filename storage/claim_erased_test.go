@@ -39,7 +39,7 @@ func TestErasedLeadIsNotClaimed(t *testing.T) {
 						t.Fatal(err)
 					}
 					id := res.Lead.ID
-					erase := func() error { return s.ForgetLead(ctx, "gone-1", arrival.Add(time.Minute)) }
+					erase := func() error { return s.ForgetLead(ctx, "gone-1", handoff.DefaultPolicy(), arrival.Add(time.Minute)) }
 					if when == "before the read" {
 						if err := erase(); err != nil {
 							t.Fatal(err)

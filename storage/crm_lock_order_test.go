@@ -36,7 +36,7 @@ func TestCRMVersionLockedBeforeLead(t *testing.T) {
 			return err
 		}},
 		{"erasure", func(ctx context.Context, s *storage.Store) error {
-			return s.ForgetLead(ctx, crmRecord, t0.Add(time.Hour))
+			return s.ForgetLead(ctx, crmRecord, handoff.DefaultPolicy(), t0.Add(time.Hour))
 		}},
 	}
 	for _, c := range cases {
@@ -87,7 +87,7 @@ func TestCRMSaveDuringErasureOfItsLead(t *testing.T) {
 	hold, holder := holdLead(t, raw, other.Lead.ID)
 	erased := make(chan error, 1)
 	go func() {
-		n, err := s.ForgetEmail(ctx, "same@example.com", t0.Add(time.Hour))
+		n, err := s.ForgetEmail(ctx, "same@example.com", handoff.DefaultPolicy(), t0.Add(time.Hour))
 		if err == nil && n != 2 {
 			err = fmt.Errorf("erased %d of 2 leads", n)
 		}

@@ -23,12 +23,12 @@ func TestPostingAnErasedIDKeepsNoPersonalData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.ForgetLead(ctx, "p1", t0.Add(time.Minute)); err != nil {
+		if err := s.ForgetLead(ctx, "p1", policy, t0.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		anon := fmt.Sprintf("erased-%d", res.Lead.ID)
 		saveOrRefuse(t, s, map[string]any{"external_id": anon, "name": "Bo Holm", "email": "bo@holm.dk", "stage": "sql"}, t0.Add(2*time.Minute))
-		n, err := s.ForgetEmail(ctx, "bo@holm.dk", t0.Add(3*time.Minute))
+		n, err := s.ForgetEmail(ctx, "bo@holm.dk", policy, t0.Add(3*time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func TestErasedIDTakenStopsNoErasure(t *testing.T) {
 		}
 		taken := fmt.Sprintf("erased-%d", ids[1])
 		saveOrRefuse(t, s, map[string]any{"external_id": taken, "name": "Cy"}, t0.AddDate(0, 0, 10))
-		n, err := s.PurgeExpired(ctx, t0.AddDate(0, 0, 5), t0.AddDate(0, 0, 20))
+		n, err := s.PurgeExpired(ctx, t0.AddDate(0, 0, 5), policy, t0.AddDate(0, 0, 20))
 		if err != nil || n != 2 {
 			t.Fatalf("purge = %d, %v; want both expired leads erased", n, err)
 		}
@@ -94,7 +94,7 @@ func TestActivitiesOfAnErasedLeadRefused(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.ForgetLead(ctx, "v1", t0.Add(time.Minute)); err != nil {
+		if err := s.ForgetLead(ctx, "v1", policy, t0.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		url := "https://acme.example/thanks?email=ann.berg%40acme.dk"

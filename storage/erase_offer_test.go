@@ -50,7 +50,7 @@ func TestErasureEndsTheOffer(t *testing.T) {
 				if lead.Offer == nil || lead.Offer.State != tc.want {
 					t.Fatalf("offer before the erasure %+v, want %s", lead.Offer, tc.want)
 				}
-				if err := s.ForgetLead(ctx, "erase-offer", at.Add(time.Minute)); err != nil {
+				if err := s.ForgetLead(ctx, "erase-offer", handoff.DefaultPolicy(), at.Add(time.Minute)); err != nil {
 					t.Fatal(err)
 				}
 				erased, err := s.Lead(ctx, lead.ID)

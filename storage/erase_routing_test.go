@@ -46,7 +46,7 @@ func TestErasureKeepsRoutingFigures(t *testing.T) {
 		if found, _ := s.FindText(ctx, "on a call"); len(found) == 0 {
 			t.Fatal("the pass reason is nowhere before the erase")
 		}
-		if err := s.ForgetLead(ctx, "rr-erase-stats", at.Add(10*time.Minute)); err != nil {
+		if err := s.ForgetLead(ctx, "rr-erase-stats", handoff.DefaultPolicy(), at.Add(10*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		after, err := s.RoutingStats(ctx, at.Add(-time.Hour), at.Add(time.Hour))

@@ -34,7 +34,7 @@ func TestErasedSQLHasNoTimersLeft(t *testing.T) {
 		ctx := context.Background()
 		ids := saveSQLs(t, s, p, "timers", len(tests), t0)
 		for i, tt := range tests {
-			if err := s.ForgetLead(ctx, fmt.Sprint("timers-", i), t0.Add(tt.eraseAt)); err != nil {
+			if err := s.ForgetLead(ctx, fmt.Sprint("timers-", i), p, t0.Add(tt.eraseAt)); err != nil {
 				t.Fatal(err)
 			}
 		}

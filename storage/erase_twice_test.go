@@ -19,7 +19,7 @@ type erasure struct {
 
 var (
 	forgetRecord = erasure{"ForgetLead", func(ctx context.Context, s *storage.Store) (int, error) {
-		err := s.ForgetLead(ctx, crmRecord, t0.Add(2*time.Hour))
+		err := s.ForgetLead(ctx, crmRecord, handoff.DefaultPolicy(), t0.Add(2*time.Hour))
 		if handoff.ErrorCode(err) == handoff.ENOTFOUND {
 			return 0, nil
 		}
@@ -29,10 +29,10 @@ var (
 		return 1, nil
 	}}
 	forgetEmail = erasure{"ForgetEmail", func(ctx context.Context, s *storage.Store) (int, error) {
-		return s.ForgetEmail(ctx, "ann@example.com", t0.Add(2*time.Hour))
+		return s.ForgetEmail(ctx, "ann@example.com", handoff.DefaultPolicy(), t0.Add(2*time.Hour))
 	}}
 	purge = erasure{"PurgeExpired", func(ctx context.Context, s *storage.Store) (int, error) {
-		return s.PurgeExpired(ctx, t0.Add(time.Hour), t0.Add(2*time.Hour))
+		return s.PurgeExpired(ctx, t0.Add(time.Hour), handoff.DefaultPolicy(), t0.Add(2*time.Hour))
 	}}
 )
 
@@ -91,7 +91,7 @@ func TestErasureOfErasedLead(t *testing.T) {
 		ctx := context.Background()
 		id := saveCRMLead(t, s, "ann@example.com")
 		for i, want := range []int{1, 0} {
-			n, err := s.ForgetIDs(ctx, []int64{id}, t0.Add(time.Duration(i+2)*time.Hour))
+			n, err := s.ForgetIDs(ctx, []int64{id}, handoff.DefaultPolicy(), t0.Add(time.Duration(i+2)*time.Hour))
 			if err != nil || n != want {
 				t.Errorf("erasure %d: erased %d, %v; want %d", i+1, n, err, want)
 			}
@@ -100,10 +100,10 @@ func TestErasureOfErasedLead(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.ForgetLead(ctx, lead.ExternalID, t0.Add(4*time.Hour)); handoff.ErrorCode(err) != handoff.ENOTFOUND {
+		if err := s.ForgetLead(ctx, lead.ExternalID, handoff.DefaultPolicy(), t0.Add(4*time.Hour)); handoff.ErrorCode(err) != handoff.ENOTFOUND {
 			t.Fatalf("erasure by the anonymous id %q: %v, want ENOTFOUND", lead.ExternalID, err)
 		}
-		if n, err := s.PurgeExpired(ctx, t0.Add(5*time.Hour), t0.Add(5*time.Hour)); err != nil || n != 0 {
+		if n, err := s.PurgeExpired(ctx, t0.Add(5*time.Hour), handoff.DefaultPolicy(), t0.Add(5*time.Hour)); err != nil || n != 0 {
 			t.Fatalf("purge after erasure: erased %d, %v; want 0", n, err)
 		}
 		checkErasedOnce(t, s, id)

@@ -32,7 +32,7 @@ func TestForgetCRMRecord(t *testing.T) {
 		if stale || !first.Created {
 			t.Fatalf("first save: created %v, stale %v", first.Created, stale)
 		}
-		if err := s.ForgetLead(ctx, "00Q5e000001AbcD", t0.Add(time.Minute)); err != nil {
+		if err := s.ForgetLead(ctx, "00Q5e000001AbcD", policy, t0.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		if found, err := s.FindText(ctx, "00Q5e000001AbcD"); err != nil || len(found) > 0 {
@@ -53,7 +53,7 @@ func TestForgetCRMRecord(t *testing.T) {
 		if _, stale := save(v1, t0.Add(4*time.Minute)); !stale {
 			t.Fatal("an older version overwrote the new lead")
 		}
-		if err := s.ForgetLead(ctx, "00Q5e000001AbcD", t0.Add(5*time.Minute)); err != nil {
+		if err := s.ForgetLead(ctx, "00Q5e000001AbcD", policy, t0.Add(5*time.Minute)); err != nil {
 			t.Fatalf("erase again: %v", err)
 		}
 		if found, err := s.FindText(ctx, "00Q5e000001AbcD"); err != nil || len(found) > 0 {

@@ -10,6 +10,6 @@ import (
 // ForgetIDs erases the leads of ids as an erasure that chose them before
 // another erasure committed does (ForgetLead, ForgetEmail and PurgeExpired
 // choose their leads, then erase them), and returns how many it erased.
-func (s *Store) ForgetIDs(ctx context.Context, ids []int64, now time.Time) (int, error) {
-	return s.forget(ctx, ids, now, handoff.ActorSystem)
+func (s *Store) ForgetIDs(ctx context.Context, ids []int64, policy handoff.Policy, now time.Time) (int, error) {
+	return s.forget(ctx, ids, policy, now, handoff.ActorSystem)
 }

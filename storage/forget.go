@@ -39,20 +39,29 @@ func keptDetail(kind handoff.EventKind, key string) bool {
 // the stage history so the funnel still adds up. Queued chat messages that
 // carry the data are dropped and sent ones keep no copy (see
 // scrubOutbox); every chat message that showed the lead is queued for an
-// update to the erased view. It returns ENOTFOUND for an unknown lead and
-// for one already erased (by another erasure that committed first, say).
-func (s *Store) ForgetLead(ctx context.Context, externalID string, now time.Time) error {
-	return s.ForgetLeadAs(ctx, externalID, now, handoff.ActorSystem)
+// update to the erased view. Its SLA clock stops under policy, the
+// agreement in force (Lead.StopSLAOnErasure: with
+// sla.excuse_system_delay a card never shown excuses a claim deadline
+// passed). It returns ENOTFOUND for an unknown lead and for one already
+// erased (by another erasure that committed first, say).
+//
+// The policy is a parameter, as it is to SaveLead and FireSLA, rather than
+// a field of the store: the agreement is read once at start (no reload),
+// and every entry point (the API, the CLI, the scheduler's purge, a CRM's
+// erasure) already holds the one its replica runs under, so the erasure
+// judges a deadline as that replica's clock does.
+func (s *Store) ForgetLead(ctx context.Context, externalID string, policy handoff.Policy, now time.Time) error {
+	return s.ForgetLeadAs(ctx, externalID, policy, now, handoff.ActorSystem)
 }
 
 // ForgetLeadAs is ForgetLead recording actor (an API token's name, say) as
 // who erased the lead.
-func (s *Store) ForgetLeadAs(ctx context.Context, externalID string, now time.Time, actor string) error {
+func (s *Store) ForgetLeadAs(ctx context.Context, externalID string, policy handoff.Policy, now time.Time, actor string) error {
 	lead, err := s.LeadByExternalID(ctx, externalID)
 	if err != nil {
 		return err
 	}
-	n, err := s.forget(ctx, []int64{lead.ID}, now, actor)
+	n, err := s.forget(ctx, []int64{lead.ID}, policy, now, actor)
 	if err != nil {
 		return fmt.Errorf("storage: forget lead %d: %w", lead.ID, err)
 	}
@@ -64,12 +73,12 @@ func (s *Store) ForgetLeadAs(ctx context.Context, externalID string, now time.Ti
 
 // ForgetEmail erases every lead with that email address, as ForgetLead does,
 // and returns how many it erased (not those another erasure erased first).
-func (s *Store) ForgetEmail(ctx context.Context, email string, now time.Time) (int, error) {
+func (s *Store) ForgetEmail(ctx context.Context, email string, policy handoff.Policy, now time.Time) (int, error) {
 	var ids []int64
 	if err := s.db.WithContext(ctx).Model(&leadRow{}).Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Pluck("id", &ids).Error; err != nil {
 		return 0, fmt.Errorf("storage: forget %s: %w", "email", err)
 	}
-	n, err := s.forget(ctx, ids, now, handoff.ActorSystem)
+	n, err := s.forget(ctx, ids, policy, now, handoff.ActorSystem)
 	if err != nil {
 		return 0, fmt.Errorf("storage: forget by email: %w", err)
 	}
@@ -77,8 +86,9 @@ func (s *Store) ForgetEmail(ctx context.Context, email string, now time.Time) (i
 }
 
 // PurgeExpired erases the personal data of leads unchanged since before
-// cutoff (the retention period) and returns how many it erased.
-func (s *Store) PurgeExpired(ctx context.Context, cutoff, now time.Time) (int, error) {
+// cutoff (the retention period), as ForgetLead does under policy, and
+// returns how many it erased.
+func (s *Store) PurgeExpired(ctx context.Context, cutoff time.Time, policy handoff.Policy, now time.Time) (int, error) {
 	total := 0
 	for {
 		var ids []int64
@@ -90,7 +100,7 @@ func (s *Store) PurgeExpired(ctx context.Context, cutoff, now time.Time) (int, e
 		if len(ids) == 0 {
 			return total, nil
 		}
-		n, err := s.forget(ctx, ids, now, handoff.ActorSystem)
+		n, err := s.forget(ctx, ids, policy, now, handoff.ActorSystem)
 		if err != nil {
 			return total, fmt.Errorf("storage: purge: %w", err)
 		}
@@ -101,7 +111,7 @@ func (s *Store) PurgeExpired(ctx context.Context, cutoff, now time.Time) (int, e
 	}
 }
 
-func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor string) (int, error) {
+func (s *Store) forget(ctx context.Context, ids []int64, policy handoff.Policy, now time.Time, actor string) (int, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
@@ -130,15 +140,16 @@ func (s *Store) forget(ctx context.Context, ids []int64, now time.Time, actor st
 				// the lead by its id (an email, often); it stays parked.
 				"parked_error": "",
 			}
-			// The SLA clock stops (Lead.StopSLAOnErasure): the funnel's
-			// rollup follows the deadlines it releases, and a deadline
-			// passed unescalated is breached without an escalation. An
+			// The SLA clock stops (Lead.StopSLAOnErasure, under policy as
+			// the clock's tick judges it): the funnel's rollup follows the
+			// deadlines it releases, and a deadline passed unescalated is
+			// breached without an escalation. An
 			// SQL's routing ends (Lead.EndOfferOnErasure), its offer's
 			// credits refunded. A row that does not decode is erased all
 			// the same, without its reminders.
 			keys := rowKeys(r)
 			if timed, err := r.toLead(); err == nil {
-				timed.StopSLAOnErasure(now)
+				timed.StopSLAOnErasure(now, policy)
 				columns["claim_due_ms"], columns["contact_due_ms"] = msPtr(timed.ClaimDueAt), msPtr(timed.ContactDueAt)
 				columns["claim_escalated_ms"], columns["contact_escalated_ms"] = msPtr(timed.ClaimEscalatedAt), msPtr(timed.ContactEscalatedAt)
 				columns["sla_breached"] = timed.SLABreached

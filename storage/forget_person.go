@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/handoff/handoff"
 	"gorm.io/gorm"
 )
 
@@ -14,8 +15,8 @@ import (
 const maxPersonRounds = 8
 
 // ForgetCRMPerson erases, as ForgetLeadAs does (actor recorded as who
-// asked), every lead of the person whose record externalID the CRM
-// source erased at their request, and returns how many it erased. The
+// asked, the SLA clock stopped under policy), every lead of the person
+// whose record externalID the CRM source erased at their request, and returns how many it erased. The
 // person's leads are the record's own; those of the records the CRM
 // merged with it, either way (crm_versions.merged_lead_id: the lead that
 // took the surviving record's id, and the closed leads of the records
@@ -28,12 +29,12 @@ const maxPersonRounds = 8
 // person's, as a shared address such as info@ is, and stays. The leads are erased in one transaction: all of
 // them, or none when one fails. It returns ENOTFOUND when there is none:
 // an unknown record, or one whose leads were erased already.
-func (s *Store) ForgetCRMPerson(ctx context.Context, source, externalID string, now time.Time, actor string) (int, error) {
+func (s *Store) ForgetCRMPerson(ctx context.Context, source, externalID string, policy handoff.Policy, now time.Time, actor string) (int, error) {
 	ids, err := personLeads(s.db.WithContext(ctx), source, externalID)
 	if err != nil {
 		return 0, fmt.Errorf("storage: find the leads of a %s record: %w", source, err)
 	}
-	n, err := s.forget(ctx, ids, now, actor)
+	n, err := s.forget(ctx, ids, policy, now, actor)
 	if err != nil {
 		return 0, fmt.Errorf("storage: forget the leads of a %s record: %w", source, err)
 	}

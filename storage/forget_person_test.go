@@ -146,7 +146,7 @@ func TestForgetCRMPersonErasesThePersonOnly(t *testing.T) {
 						}
 					}
 				}
-				n, err := s.ForgetCRMPerson(ctx, hubspot, c.erase, t0.Add(time.Hour), hubspot)
+				n, err := s.ForgetCRMPerson(ctx, hubspot, c.erase, handoff.DefaultPolicy(), t0.Add(time.Hour), hubspot)
 				if err != nil || n != c.wanted {
 					t.Errorf("ForgetCRMPerson(%s) = %d, %v; want %d erased", c.erase, n, err, c.wanted)
 				}
@@ -187,7 +187,7 @@ func TestForgetCRMPersonFailingErasesNone(t *testing.T) {
 			}
 			// The last in the order of ids, erased after the contact's.
 			storagetest.FailErasureOf(t, raw, d, "api-301")
-			if n, err := s.ForgetCRMPerson(ctx, handoff.ActorHubSpot, "301", t0.Add(time.Hour), handoff.ActorHubSpot); err == nil || handoff.ErrorCode(err) == handoff.ENOTFOUND {
+			if n, err := s.ForgetCRMPerson(ctx, handoff.ActorHubSpot, "301", handoff.DefaultPolicy(), t0.Add(time.Hour), handoff.ActorHubSpot); err == nil || handoff.ErrorCode(err) == handoff.ENOTFOUND {
 				t.Fatalf("ForgetCRMPerson = %d, %v; want the database's refusal", n, err)
 			}
 			for i, id := range ids {

@@ -31,7 +31,7 @@ func TestForgetScrubsPassReasons(t *testing.T) {
 		if found, _ := s.FindText(ctx, reason); len(found) == 0 {
 			t.Fatal("the reason is nowhere before the erase")
 		}
-		if err := s.ForgetLead(ctx, "rr-erase", at.Add(2*time.Minute)); err != nil {
+		if err := s.ForgetLead(ctx, "rr-erase", handoff.DefaultPolicy(), at.Add(2*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		if found, err := s.FindText(ctx, "Annika"); err != nil || len(found) > 0 {

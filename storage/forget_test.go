@@ -28,7 +28,7 @@ func TestForget(t *testing.T) {
 			}
 		}
 		before, _ := s.LeadByExternalID(ctx, "p1")
-		n, err := s.ForgetEmail(ctx, "Ann@Acme.dk", t0.Add(time.Hour))
+		n, err := s.ForgetEmail(ctx, "Ann@Acme.dk", policy, t0.Add(time.Hour))
 		if err != nil || n != 2 {
 			t.Fatalf("ForgetEmail = %d, %v; want 2", n, err)
 		}
@@ -59,7 +59,7 @@ func TestForget(t *testing.T) {
 		if bo, err := s.LeadByExternalID(ctx, "p3"); err != nil || bo.Name != "Bo" {
 			t.Fatalf("another lead was touched: %+v %v", bo, err)
 		}
-		if err := s.ForgetLead(ctx, "nope", t0); handoff.ErrorCode(err) != handoff.ENOTFOUND {
+		if err := s.ForgetLead(ctx, "nope", policy, t0); handoff.ErrorCode(err) != handoff.ENOTFOUND {
 			t.Fatalf("forget unknown = %v", err)
 		}
 	})
@@ -71,11 +71,11 @@ func TestPurgeExpired(t *testing.T) {
 		policy := handoff.DefaultPolicy()
 		s.SaveLead(ctx, input(t, map[string]any{"external_id": "old", "name": "Old"}), policy, t0, handoff.ActorAPI)
 		s.SaveLead(ctx, input(t, map[string]any{"external_id": "new", "name": "New"}), policy, t0.AddDate(0, 0, 10), handoff.ActorAPI)
-		n, err := s.PurgeExpired(ctx, t0.AddDate(0, 0, 5), t0.AddDate(0, 0, 20))
+		n, err := s.PurgeExpired(ctx, t0.AddDate(0, 0, 5), policy, t0.AddDate(0, 0, 20))
 		if err != nil || n != 1 {
 			t.Fatalf("purge = %d, %v; want 1", n, err)
 		}
-		if n, _ := s.PurgeExpired(ctx, t0.AddDate(0, 0, 5), t0.AddDate(0, 0, 21)); n != 0 {
+		if n, _ := s.PurgeExpired(ctx, t0.AddDate(0, 0, 5), policy, t0.AddDate(0, 0, 21)); n != 0 {
 			t.Fatalf("second purge erased %d again", n)
 		}
 		if l, err := s.LeadByExternalID(ctx, "new"); err != nil || l.Name != "New" {
@@ -105,7 +105,7 @@ func TestPurgeErasesACorruptRecord(t *testing.T) {
 			if _, err := raw.Exec(fmt.Sprintf(`UPDATE lead_events SET details = '{"reason": "Ann is' WHERE lead_id = %d AND details <> ''`, ids[0])); err != nil {
 				t.Fatal(err)
 			}
-			n, err := s.PurgeExpired(ctx, t0.AddDate(0, 0, 5), t0.AddDate(0, 0, 20))
+			n, err := s.PurgeExpired(ctx, t0.AddDate(0, 0, 5), policy, t0.AddDate(0, 0, 20))
 			if err != nil || n != 2 {
 				t.Fatalf("purge = %d, %v; want both leads erased", n, err)
 			}
@@ -166,7 +166,7 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 			}
 		}
 
-		if err := s.ForgetLead(ctx, "gdpr-1", t0.Add(time.Minute)); err != nil {
+		if err := s.ForgetLead(ctx, "gdpr-1", policy, t0.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		for _, p := range person {
@@ -261,7 +261,7 @@ func TestErasureKeepsOtherLeadsNotices(t *testing.T) {
 			return s.RetryOutbox(ctx, m, t0, "later")
 		})
 
-		if err := s.ForgetLead(ctx, "ann-1", t0.Add(time.Minute)); err != nil {
+		if err := s.ForgetLead(ctx, "ann-1", policy, t0.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		status := map[string]string{} // a notice's text: its status

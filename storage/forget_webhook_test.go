@@ -46,7 +46,7 @@ func TestForgetScrubsWebhookPayloads(t *testing.T) {
 		if found, _ := s.FindText(ctx, note); len(found) == 0 {
 			t.Fatal("the note is nowhere before the erase")
 		}
-		if err := s.ForgetLead(ctx, "wh-1", t0.Add(time.Minute)); err != nil {
+		if err := s.ForgetLead(ctx, "wh-1", policy, t0.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		for _, text := range []string{note, "annika@bergstrom.dk"} {

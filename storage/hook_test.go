@@ -59,7 +59,7 @@ func TestOnQueued(t *testing.T) {
 				return err
 			}, 1},
 			{"an erasure refreshes the posted card", func() error {
-				return s.ForgetLead(ctx, "sql", t0)
+				return s.ForgetLead(ctx, "sql", policy, t0)
 			}, 1},
 		}
 		for _, st := range steps {

@@ -44,7 +44,7 @@ func TestKnownLeadsDecidedOnce(t *testing.T) {
 			in := input(t, step.raw)
 			if step.forget {
 				for _, st := range []*storage.Store{s, ref} {
-					if err := st.ForgetLead(ctx, "a", now); err != nil {
+					if err := st.ForgetLead(ctx, "a", policy, now); err != nil {
 						t.Fatalf("%s: forget: %v", step.name, err)
 					}
 				}

@@ -129,10 +129,10 @@ func TestErasureLocksLeadsInIDOrder(t *testing.T) {
 		erase func(ctx context.Context, s *storage.Store) (int, error)
 	}{
 		{"forget email", func(ctx context.Context, s *storage.Store) (int, error) {
-			return s.ForgetEmail(ctx, "same@example.com", t0.Add(48*time.Hour))
+			return s.ForgetEmail(ctx, "same@example.com", handoff.DefaultPolicy(), t0.Add(48*time.Hour))
 		}},
 		{"purge expired", func(ctx context.Context, s *storage.Store) (int, error) {
-			return s.PurgeExpired(ctx, t0.Add(time.Hour), t0.Add(48*time.Hour))
+			return s.PurgeExpired(ctx, t0.Add(time.Hour), handoff.DefaultPolicy(), t0.Add(48*time.Hour))
 		}},
 	}
 	for _, c := range cases {

@@ -105,7 +105,7 @@ func TestMigrateRecordsDeletedContacts(t *testing.T) {
 			if err := s.Migrate(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if n, err := s.ForgetCRMPerson(ctx, hubspot, "800", t0.Add(3*time.Hour), hubspot); err != nil || n != 4 {
+			if n, err := s.ForgetCRMPerson(ctx, hubspot, "800", policy, t0.Add(3*time.Hour), hubspot); err != nil || n != 4 {
 				t.Errorf("ForgetCRMPerson(800) = %d, %v; want 4 erased (800, 801, 802, 803)", n, err)
 			}
 			for _, c := range cases {

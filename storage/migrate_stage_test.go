@@ -100,7 +100,7 @@ func TestMigrateBackfillsStageAt(t *testing.T) {
 					case "note":
 						_, err = s.SaveLead(ctx, handoff.LeadInput{ExternalID: c.id, Attributes: map[string]any{"plan": "pro"}}, policy, hour(st.h), handoff.ActorAPI)
 					case "erase":
-						err = s.ForgetLead(ctx, c.id, hour(st.h))
+						err = s.ForgetLead(ctx, c.id, policy, hour(st.h))
 					case "forget history":
 						exec(fmt.Sprintf("DELETE FROM lead_events WHERE lead_id = %d", ids[c.id]))
 					}

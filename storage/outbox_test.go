@@ -217,7 +217,7 @@ func TestSaveLeadMessagesOfAnErasedLead(t *testing.T) {
 				}
 				id := res.Lead.ID
 				if tt.erase {
-					if err := s.ForgetLead(ctx, ext, erasedAt); err != nil {
+					if err := s.ForgetLead(ctx, ext, handoff.DefaultPolicy(), erasedAt); err != nil {
 						t.Fatal(err)
 					}
 				}

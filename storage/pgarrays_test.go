@@ -561,7 +561,7 @@ func TestPGBatchStatementTextIndependentOfBatchSize(t *testing.T) {
 				}
 			}
 			return recorded(t, s, func(r *storage.Store) error {
-				erased, err := r.ForgetEmail(ctx, "same@example.com", at.Add(time.Hour))
+				erased, err := r.ForgetEmail(ctx, "same@example.com", handoff.DefaultPolicy(), at.Add(time.Hour))
 				if err == nil && erased != n {
 					err = fmt.Errorf("erased %d of %d leads", erased, n)
 				}

@@ -221,7 +221,7 @@ func (h *rollupHistory) step() {
 			h.t.Fatal(err)
 		}
 	default: // an erasure
-		if err := h.s.ForgetLead(ctx, h.externalID(), h.now); err != nil && handoff.ErrorCode(err) != handoff.ENOTFOUND {
+		if err := h.s.ForgetLead(ctx, h.externalID(), handoff.DefaultPolicy(), h.now); err != nil && handoff.ErrorCode(err) != handoff.ENOTFOUND {
 			h.t.Fatal(err)
 		}
 	}
@@ -448,7 +448,7 @@ func TestRollupBackdatedEvents(t *testing.T) {
 		}
 		h.compare("after the Teams claim", handoff.FunnelFilter{Period: handoff.Period{Label: "days", Start: day(1), End: day(28)}, Now: h.now})
 		checkRebuild(t, s)
-		if err := s.ForgetLead(ctx, "X", h.now); err != nil {
+		if err := s.ForgetLead(ctx, "X", handoff.DefaultPolicy(), h.now); err != nil {
 			t.Fatal(err)
 		}
 		h.compare("after the erasure", handoff.FunnelFilter{Period: handoff.Period{Label: "days", Start: day(1), End: day(28)}, Now: h.now})

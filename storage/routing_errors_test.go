@@ -129,7 +129,7 @@ func TestRoutingRefreshErrorsNameNoEmail(t *testing.T) {
 			namesNoEmail(t, "the user's Entra id learnt", err, "rollup: routed leads of teams:29:bo: ", addresses...)
 			err = setOwner(s, lead.ID, handoff.Owner{Platform: "teams", UserID: boByEmail.ID, Email: boByEmail.ID}, later)
 			namesNoEmail(t, "an owner named by address", err, "rollup: routed leads of teams:(email): ", addresses...)
-			err = s.ForgetLead(context.Background(), "refresh-email", later)
+			err = s.ForgetLead(context.Background(), "refresh-email", handoff.DefaultPolicy(), later)
 			namesNoEmail(t, "the lead erased", err, "rollup: routing facts: ", addresses...)
 		})
 	}

@@ -168,10 +168,10 @@ func TestFireSLABatchFollowsEachLead(t *testing.T) {
 			t.Fatal(err)
 		}
 		claim(ids[7], t0.Add(time.Hour)) // claimed, then erased
-		if err := s.ForgetLead(ctx, "each-7", t0.Add(3*time.Hour)); err != nil {
+		if err := s.ForgetLead(ctx, "each-7", p, t0.Add(3*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.ForgetLead(ctx, "each-8", t0.Add(time.Hour)); err != nil { // erased unclaimed, before its claim deadline
+		if err := s.ForgetLead(ctx, "each-8", p, t0.Add(time.Hour)); err != nil { // erased unclaimed, before its claim deadline
 			t.Fatal(err)
 		}
 		// 9 is claimed in time, as 4 is, after the erased leads in the batch.

@@ -97,7 +97,7 @@ func TestPastWeeksSLAKeptWhenSQLAgain(t *testing.T) {
 					wantCycleFigures(t, s, when, now)
 				}
 				check("")
-				if err := s.ForgetLead(ctx, "boomerang", now); err != nil {
+				if err := s.ForgetLead(ctx, "boomerang", policy, now); err != nil {
 					t.Fatal(err)
 				}
 				check("after erasure: ")

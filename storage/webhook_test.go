@@ -27,7 +27,7 @@ func TestWebhooksQueuedWithTheirEvents(t *testing.T) {
 		if _, ok, err := s.ClaimLead(ctx, id, handoff.Owner{Platform: "slack", UserID: "U1"}, t0.Add(time.Minute), "U1"); err != nil || !ok {
 			t.Fatalf("claim: %v %v", ok, err)
 		}
-		if err := s.ForgetLead(ctx, "w1", t0.Add(2*time.Minute)); err != nil {
+		if err := s.ForgetLead(ctx, "w1", policy, t0.Add(2*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 

@@ -25,7 +25,7 @@ type eraseAfterTake struct {
 func (s *eraseAfterTake) TakeWebhooks(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string) ([]handoff.OutboxMessage, error) {
 	msgs, err := s.Store.TakeWebhooks(ctx, now, limit, lease, worker)
 	if err == nil && len(msgs) > 0 && s.externalID != "" {
-		if err := s.Store.ForgetLead(ctx, s.externalID, s.at); err != nil {
+		if err := s.Store.ForgetLead(ctx, s.externalID, handoff.DefaultPolicy(), s.at); err != nil {
 			s.t.Fatal(err)
 		}
 		s.externalID = ""

@@ -25,7 +25,7 @@ func TestErasedTellsTheFormerID(t *testing.T) {
 		snd, rcv, _ := setup(t, s, []handoff.WebhookEvent{handoff.WebhookErased})
 		crm, byEmail := newLead(t, s, "hs-7001", t0), newLead(t, s, "ann@berg.dk", t0)
 		for _, id := range []string{"hs-7001", "ann@berg.dk"} {
-			if err := s.ForgetLead(ctx, id, t0); err != nil {
+			if err := s.ForgetLead(ctx, id, handoff.DefaultPolicy(), t0); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -82,7 +82,7 @@ func TestRetriedErasedTellsTheFormerID(t *testing.T) {
 					}
 				}
 				l := newLead(t, s, "hs-7002", t0)
-				if err := s.ForgetLead(ctx, "hs-7002", t0); err != nil {
+				if err := s.ForgetLead(ctx, "hs-7002", handoff.DefaultPolicy(), t0); err != nil {
 					t.Fatal(err)
 				}
 				tc.dies(c, rcv, run)

@@ -61,7 +61,7 @@ func TestDeliveredSignedAndInOrder(t *testing.T) {
 		if _, _, err := s.ClaimLead(ctx, l.ID, handoff.Owner{Platform: "slack", UserID: "U42"}, t0, "U42"); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.ForgetLead(ctx, "hs-1", t0); err != nil {
+		if err := s.ForgetLead(ctx, "hs-1", handoff.DefaultPolicy(), t0); err != nil {
 			t.Fatal(err)
 		}
 		for i := 0; i < 5; i++ {

@@ -268,7 +268,7 @@ func TestEarlierCardOfAnErasedLead(t *testing.T) {
 				second := r.dispatcher("replica-2")
 				var armed, erased atomic.Bool
 				forget := func() {
-					if err := s.ForgetLead(ctx, ext, r.clock.Now()); err != nil {
+					if err := s.ForgetLead(ctx, ext, policy, r.clock.Now()); err != nil {
 						t.Error(err)
 					}
 					drain(t, second) // the erasure's chat work, before the update reaches Slack

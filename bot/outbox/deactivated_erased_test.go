@@ -34,7 +34,7 @@ func TestDeactivatedNoteListsErasedLeadsToClose(t *testing.T) {
 			if _, err := b.LogContact(ctx, actor("UREP1"), worked); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.ForgetLead(ctx, "gone-1", r.clock.Now()); err != nil {
+			if err := s.ForgetLead(ctx, "gone-1", handoff.DefaultPolicy(), r.clock.Now()); err != nil {
 				t.Fatal(err)
 			}
 			if err := b.RepChanged(ctx, bot.RepChange{Platform: "slack", UserID: "UREP1", Deleted: true}); err != nil {
@@ -52,7 +52,7 @@ func TestDeactivatedNoteListsErasedLeadsToClose(t *testing.T) {
 			if err := s.Enqueue(ctx, r.clock.Now(), handoff.OutboxMessage{Kind: handoff.OutboxRepDeactivated, Payload: old}); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.ForgetLead(ctx, "worked-2", r.clock.Now()); err != nil {
+			if err := s.ForgetLead(ctx, "worked-2", handoff.DefaultPolicy(), r.clock.Now()); err != nil {
 				t.Fatal(err)
 			}
 			return worked, ""

@@ -231,7 +231,7 @@ func TestDispatchCardGivenUpTellsManagers(t *testing.T) {
 			t.Fatalf("managers' channel has %d notes after a refresh was given up, want still 1", n)
 		}
 		// Erasing the lead reaches the note too.
-		if err := s.ForgetLead(ctx, l.ExternalID, r.clock.Now()); err != nil {
+		if err := s.ForgetLead(ctx, l.ExternalID, handoff.DefaultPolicy(), r.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		drain(t, disp)

@@ -51,7 +51,7 @@ func TestEraseBuildsThePostedDigestAgain(t *testing.T) {
 			t.Fatal("no digest in the managers' channel")
 		}
 
-		if err := s.ForgetLead(ctx, "gdpr-digest", r.clock.Now()); err != nil {
+		if err := s.ForgetLead(ctx, "gdpr-digest", policy, r.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		drain(t, disp)

@@ -53,7 +53,7 @@ func TestEraseRepublishesOwnersHome(t *testing.T) {
 			t.Fatalf("the owner's home after the claim = %q, want it to list the lead", before)
 		}
 
-		if err := s.ForgetLead(ctx, "gdpr-home", r.clock.Now()); err != nil {
+		if err := s.ForgetLead(ctx, "gdpr-home", policy, r.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		drain(t, disp)

@@ -40,7 +40,7 @@ func TestLateAnswerOfAnErasedLeadIsReplaced(t *testing.T) {
 		before.ReadAt = made
 
 		r.clock.Advance(10 * time.Second)
-		if err := s.ForgetLead(ctx, "gdpr-late", r.clock.Now()); err != nil {
+		if err := s.ForgetLead(ctx, "gdpr-late", policy, r.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		r.clock.Advance(10 * time.Second)

@@ -46,7 +46,7 @@ func TestEraseDropsQueuedListWrittenInMarkup(t *testing.T) {
 			t.Fatal("the queued list does not show the company: the test shows nothing")
 		}
 
-		if err := s.ForgetLead(ctx, person[0], r.clock.Now()); err != nil {
+		if err := s.ForgetLead(ctx, person[0], policy, r.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		noTrace(t, s, "after the erase", person...)

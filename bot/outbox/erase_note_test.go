@@ -79,7 +79,7 @@ func TestEraseRendersTheDeactivatedNoteAgain(t *testing.T) {
 			return text
 		}
 
-		if err := s.ForgetLead(ctx, "note-0", r.clock.Now()); err != nil {
+		if err := s.ForgetLead(ctx, "note-0", policy, r.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		drain(t, disp)
@@ -96,7 +96,7 @@ func TestEraseRendersTheDeactivatedNoteAgain(t *testing.T) {
 			t.Errorf("the note = %s, want the rep's note with the lead shown as erased", after)
 		}
 
-		if err := s.ForgetLead(ctx, "note-1", r.clock.Now()); err != nil {
+		if err := s.ForgetLead(ctx, "note-1", policy, r.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		drain(t, disp)

@@ -27,7 +27,7 @@ func TestEraseDuringAnnounceReachesTheCard(t *testing.T) {
 		var once sync.Once
 		first := dispatcherAt(r, slowSlack(t, r, func() {
 			once.Do(func() {
-				if err := s.ForgetLead(ctx, "erase-race", r.clock.Now()); err != nil {
+				if err := s.ForgetLead(ctx, "erase-race", handoff.DefaultPolicy(), r.clock.Now()); err != nil {
 					t.Error(err)
 				}
 				drain(t, second) // the erasure's work, before the card is recorded
@@ -86,7 +86,7 @@ func TestLeaseLostMidPostCardStillErased(t *testing.T) {
 		if len(cards) != 2 {
 			t.Fatalf("cards = %v, want the stalled replica's and its successor's", cards)
 		}
-		if err := s.ForgetLead(ctx, "lease-lost", r.clock.Now()); err != nil {
+		if err := s.ForgetLead(ctx, "lease-lost", handoff.DefaultPolicy(), r.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		drain(t, second)
@@ -123,7 +123,7 @@ func TestEraseDuringOwnerDMReachesIt(t *testing.T) {
 				return
 			}
 			once.Do(func() {
-				if err := s.ForgetLead(ctx, "erase-dm", r.clock.Now()); err != nil {
+				if err := s.ForgetLead(ctx, "erase-dm", handoff.DefaultPolicy(), r.clock.Now()); err != nil {
 					t.Error(err)
 				}
 				drain(t, second)

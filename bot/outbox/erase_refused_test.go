@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -24,7 +25,7 @@ func TestEraseRefusedByTheChannelRunsWhenTheAppIsBack(t *testing.T) {
 			t.Fatalf("sales channel = %+v, want the lead's card", cards)
 		}
 		r.slack.RemoveBot("CSALES")
-		if err := s.ForgetLead(ctx, "erase-refused", r.clock.Now()); err != nil {
+		if err := s.ForgetLead(ctx, "erase-refused", handoff.DefaultPolicy(), r.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		drain(t, r.disp)

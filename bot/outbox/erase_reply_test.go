@@ -62,7 +62,7 @@ func TestEraseReplacesResponseURLAnswers(t *testing.T) {
 		}
 
 		r.clock.Advance(15 * time.Minute) // "old" is 35 minutes old now, "fresh" 15
-		if err := s.ForgetLead(ctx, "gdpr-answer", r.clock.Now()); err != nil {
+		if err := s.ForgetLead(ctx, "gdpr-answer", policy, r.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		drain(t, disp)

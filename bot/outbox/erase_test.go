@@ -95,7 +95,7 @@ func TestEraseUpdatesEveryChatMessage(t *testing.T) {
 			t.Fatalf("private notices queued = %d, want the too-late one", n)
 		}
 
-		if err := s.ForgetLead(ctx, "gdpr-chat", r.clock.Now()); err != nil {
+		if err := s.ForgetLead(ctx, "gdpr-chat", policy, r.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		noTrace(t, s, "after the erase", person...)

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot/outbox"
 	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/bot/teams/teamstest"
@@ -60,7 +61,7 @@ func TestPlatformlessWorkGoesToAReplicaServingEveryPlatform(t *testing.T) {
 				if c.erase {
 					drain(t, both)
 					slackBefore, teamsBefore = len(r.slack.Calls("chat.update")), teamsUpdates(bf)
-					if err := oldStore.ForgetLead(ctx, l.ExternalID, r.clock.Now()); err != nil {
+					if err := oldStore.ForgetLead(ctx, l.ExternalID, handoff.DefaultPolicy(), r.clock.Now()); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -128,7 +129,7 @@ func TestPlatformlessWorkSplitAcrossReplicasOfDifferentPlatforms(t *testing.T) {
 					t.Fatalf("after the card: outbox = %+v, want every message done, none pending or given up", st)
 				}
 				slackBefore, teamsBefore := len(r.slack.Calls("chat.update")), teamsUpdates(bf)
-				if err := slackStore.ForgetLead(ctx, l.ExternalID, r.clock.Now()); err != nil {
+				if err := slackStore.ForgetLead(ctx, l.ExternalID, handoff.DefaultPolicy(), r.clock.Now()); err != nil {
 					t.Fatal(err)
 				}
 				rounds()
@@ -180,7 +181,7 @@ func TestPlatformlessWorkWaitsForAPlatformsReplicaToComeBack(t *testing.T) {
 				}
 				slackBefore, teamsBefore := len(r.slack.Calls("chat.update")), teamsUpdates(bf)
 				during := saveLead(t, slackStore, "during-"+gone)
-				if err := slackStore.ForgetLead(ctx, before.ExternalID, r.clock.Now()); err != nil {
+				if err := slackStore.ForgetLead(ctx, before.ExternalID, handoff.DefaultPolicy(), r.clock.Now()); err != nil {
 					t.Fatal(err)
 				}
 				drain(t, slackOnly)

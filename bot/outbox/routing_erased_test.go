@@ -31,7 +31,7 @@ func TestRoutingErasedOfferGoesToNobody(t *testing.T) {
 		r.expect(t, "offer", "DUANN00001", 1, "Offered to you", bot.ActionAccept, bot.ActionPass)
 
 		r.clock.Advance(time.Minute)
-		if err := s.ForgetLead(ctx, "rr-erased", r.clock.Now()); err != nil {
+		if err := s.ForgetLead(ctx, "rr-erased", r.policy, r.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		drain(t, r.disp)

@@ -146,7 +146,7 @@ func TestCardRecordedWhenItsLeadCannotBeShown(t *testing.T) {
 		wantShown bool
 	}{
 		{"erased", func(t *testing.T, s *storage.Store, _ *sql.DB, l *handoff.Lead) {
-			if err := s.ForgetLead(context.Background(), l.ExternalID, t0.Add(time.Minute)); err != nil {
+			if err := s.ForgetLead(context.Background(), l.ExternalID, handoff.DefaultPolicy(), t0.Add(time.Minute)); err != nil {
 				t.Fatal(err)
 			}
 		}, true},

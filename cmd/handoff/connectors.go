@@ -59,8 +59,8 @@ func (c countedSaves) FoldMerged(ctx context.Context, source, survivor string, m
 // ForgetCRMPerson erases a person's leads as
 // storage.Store.ForgetCRMPerson does, for a CRM's erasure of its record.
 // Nothing is counted: no lead is received.
-func (c countedSaves) ForgetCRMPerson(ctx context.Context, source, externalID string, now time.Time, actor string) (int, error) {
-	return c.store.ForgetCRMPerson(ctx, source, externalID, now, actor)
+func (c countedSaves) ForgetCRMPerson(ctx context.Context, source, externalID string, policy handoff.Policy, now time.Time, actor string) (int, error) {
+	return c.store.ForgetCRMPerson(ctx, source, externalID, policy, now, actor)
 }
 
 func (c countedSaves) count(res handoff.SaveResult) {
