@@ -85,7 +85,7 @@ func ClaimedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 		text += " · " + Clock(*l.ClaimedAt, now, p)
 	}
 	m := Message{
-		Summary:  fmt.Sprintf("%s was claimed by %s", Escape(LeadTitle(l)), OwnerRef(l.Owner)),
+		Summary:  fmt.Sprintf("%s was claimed by %s", TitleFirst(l), OwnerRef(l.Owner)),
 		Header:   "✋ Claimed: " + LeadTitle(l),
 		Sections: []Section{{Text: PersonLine(l), Fields: LeadFields(l)}, {Text: text}},
 		Context:  DeadlineContext(l, now, p),
@@ -123,7 +123,7 @@ func ContactedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 		text = "Opportunity worked by " + OwnerRef(l.Owner)
 	}
 	m := Message{
-		Summary:  fmt.Sprintf("%s: %s", Escape(LeadTitle(l)), l.Stage),
+		Summary:  fmt.Sprintf("%s: %s", TitleFirst(l), l.Stage),
 		Header:   header,
 		Sections: []Section{{Text: PersonLine(l), Fields: LeadFields(l)}, {Text: text}},
 	}
@@ -154,13 +154,13 @@ func ClosedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 	case handoff.StageWon:
 		amount := FormatAmount(l.AmountMinor, p.Targets.Currency)
 		m = Message{
-			Summary:  fmt.Sprintf("%s was won: %s", Escape(LeadTitle(l)), amount),
+			Summary:  fmt.Sprintf("%s was won: %s", TitleFirst(l), amount),
 			Header:   departure(handoff.StageWon) + ": " + LeadTitle(l),
 			Sections: []Section{{Text: PersonLine(l)}, {Fields: []Field{{Key: ownerKey(handoff.StageWon), Value: OwnerRef(l.Owner)}, {Key: "Amount", Value: amount}}}},
 		}
 	case handoff.StageLost:
 		m = Message{
-			Summary:  Escape(LeadTitle(l)) + " was lost",
+			Summary:  TitleFirst(l) + " was lost",
 			Header:   departure(handoff.StageLost) + ": " + LeadTitle(l),
 			Sections: []Section{{Text: PersonLine(l)}, {Fields: []Field{{Key: ownerKey(handoff.StageLost), Value: OwnerRef(l.Owner)}, {Key: "Reason", Value: OrDash(Escape(l.Reason))}}}},
 		}
@@ -170,7 +170,7 @@ func ClosedCard(l *handoff.Lead, now time.Time, p handoff.Policy) Message {
 			fields = append([]Field{{Key: ownerKey(handoff.StageRecycled), Value: OwnerRef(l.Owner)}}, fields...)
 		}
 		m = Message{
-			Summary:  Escape(LeadTitle(l)) + " went back to marketing",
+			Summary:  TitleFirst(l) + " went back to marketing",
 			Header:   departure(handoff.StageRecycled) + ": " + LeadTitle(l),
 			Sections: []Section{{Text: PersonLine(l)}, {Fields: fields}},
 		}
@@ -274,8 +274,15 @@ func button(action string, l *handoff.Lead, text string, style ButtonStyle) Butt
 }
 
 // LeadTitle is the plain-text name of the lead: its company, else its
-// person, else its external id.
+// person, else its external id. A lead whose personal data was erased has
+// none of these but an anonymous id ("erased-" and a hash), which means
+// nothing to a person: it is named by Handoff's id instead, saying so
+// ("lead 42 (personal data erased)"), as its refusals name it
+// (handoff.Lead.TakeUpRefused).
 func LeadTitle(l *handoff.Lead) string {
+	if l.ErasedAt != nil {
+		return fmt.Sprintf("lead %d (personal data erased)", l.ID)
+	}
 	for _, s := range []string{l.Company, l.Name, l.ExternalID} {
 		if s != "" {
 			return s
@@ -287,11 +294,11 @@ func LeadTitle(l *handoff.Lead) string {
 // LeadRef names lead l in a notice that refuses a click (TooLate, OwnerOnly,
 // the refusals of Release and Reassign): its title in bold and Handoff's id
 // for it ("*Acme A/S* (lead 42)"), so that the rep knows which lead it was
-// when two have the same title; for an erased lead that id alone, saying
-// so, never its anonymous external id.
+// when two have the same title; for an erased lead its title alone
+// (LeadTitle), which is that id, saying so, never its anonymous external id.
 func LeadRef(l *handoff.Lead) string {
 	if l.ErasedAt != nil {
-		return fmt.Sprintf("lead %d (personal data erased)", l.ID)
+		return LeadTitle(l)
 	}
 	return fmt.Sprintf("*%s* (lead %d)", Escape(LeadTitle(l)), l.ID)
 }
@@ -310,6 +317,16 @@ func TooLate(l *handoff.Lead) string {
 // reached its stage, a closed one (won, lost, …).
 func alreadyIn(l *handoff.Lead) error {
 	return handoff.Errorf(handoff.ECONFLICT, "%s is already %s.", upperFirst(LeadRef(l)), l.Stage)
+}
+
+// TitleFirst is the lead's title (LeadTitle), escaped, to begin a sentence
+// or stand alone as a summary: an erased lead's "Lead 42 (personal data
+// erased)" with a capital, any other as its company or person wrote it.
+func TitleFirst(l *handoff.Lead) string {
+	if l.ErasedAt != nil {
+		return upperFirst(LeadTitle(l))
+	}
+	return Escape(LeadTitle(l))
 }
 
 // upperFirst is s with its first letter in upper case.

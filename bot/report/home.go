@@ -113,7 +113,7 @@ func HomeOf(userID string, week handoff.Period, activity *handoff.RepActivity, l
 		if person := bot.PersonLine(l); person != "" {
 			line += "\n" + person
 		}
-		h.Leads = append(h.Leads, bot.Message{Summary: bot.Escape(bot.LeadTitle(l)), Sections: []bot.Section{{Text: line}}, Buttons: bot.LeadCard(l, now, p).Buttons})
+		h.Leads = append(h.Leads, bot.Message{Summary: bot.TitleFirst(l), Sections: []bot.Section{{Text: line}}, Buttons: bot.LeadCard(l, now, p).Buttons})
 	}
 	h.Week.Context = append(h.Week.Context, "Times are "+zoneName(p)+". Updated when your leads change.")
 	if open != nil {

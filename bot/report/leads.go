@@ -91,7 +91,7 @@ func HistoryMessage(l *handoff.Lead, events []handoff.Event, now time.Time, p ha
 	}
 	m := bot.Message{
 		Summary:  "History of " + bot.Escape(bot.LeadTitle(l)),
-		Header:   "📜 " + bot.LeadTitle(l) + " (" + l.ExternalID + ")",
+		Header:   "📜 " + leadName(l),
 		Sections: []bot.Section{{Text: bot.PersonLine(l), Fields: fields}},
 		Tables:   []bot.Table{t},
 		Private:  true,
@@ -162,12 +162,22 @@ func actorRef(actor string) string {
 	return bot.OrDash(bot.Escape(actor))
 }
 
-// leadRef names a lead in a table: its title and external id.
+// leadRef names a lead in a table: leadName, escaped.
 func leadRef(l *handoff.Lead) string {
-	if l.ExternalID == "" || l.ExternalID == bot.LeadTitle(l) {
-		return bot.Escape(bot.LeadTitle(l))
+	return bot.Escape(leadName(l))
+}
+
+// leadName names a lead in plain text: its title and, when that does not
+// say it already, its external id ("Acme A/S (hs-42)"), the id that
+// `/leads <id>` asks for. An erased lead's external id is an anonymous
+// hash, meaningless to a person: it is named by its title alone
+// (bot.LeadTitle: "lead 42 (personal data erased)").
+func leadName(l *handoff.Lead) string {
+	title := bot.LeadTitle(l)
+	if l.ErasedAt != nil || l.ExternalID == "" || l.ExternalID == title {
+		return title
 	}
-	return bot.Escape(bot.LeadTitle(l) + " (" + l.ExternalID + ")")
+	return title + " (" + l.ExternalID + ")"
 }
 
 func age(l *handoff.Lead, now time.Time) string {

@@ -32,7 +32,7 @@ func WhyMessage(l *handoff.Lead, events []handoff.Event, p handoff.Policy) bot.M
 	}
 	m := bot.Message{
 		Summary: "Routing of " + bot.Escape(bot.LeadTitle(l)),
-		Header:  "🧭 Routing of " + bot.LeadTitle(l) + " (" + l.ExternalID + ")",
+		Header:  "🧭 Routing of " + leadName(l),
 		Private: true,
 		Leads:   []int64{l.ID},
 	}

@@ -358,7 +358,7 @@ func TestDemo(t *testing.T) {
 		`→ HubSpot sends contact.deletion and contact.privacyDeletion of 4135 in one delivery (webhooks API, signed) → 200 `+
 			`{"stored":2,"leads":[{"external_id":"4135","stage":"lost","created":false},{"external_id":"4135","created":false,"erased":true}]}`,
 		"→ Handoff erases her lead as DELETE /api/leads/{external_id} does, with hubspot recorded as who asked; its card in #sales-leads now reads ",
-		`Lost: erased-`, ` over "🔒 Personal data erased (GDPR)"`,
+		`Lost: lead `, ` (personal data erased) over "🔒 Personal data erased (GDPR)"`,
 		"→ the CRM learns by webhook: lead.erased erased-", " by hubspot, with data.details.external_id 4135, the record HubSpot erased first, signature verified",
 		"Erased on request: 2 people (1 by DELETE /api/leads/…, 1 by HubSpot's contact.privacyDeletion)")
 	if after := out[strings.Index(out, "contact.privacyDeletion of 4135 in one delivery"):]; strings.Contains(after, "Overgaard") || strings.Contains(after, "Give Elementer") {
@@ -428,7 +428,7 @@ func TestDemo(t *testing.T) {
 	if after := out[strings.Index(out, "its history ends erased by gdpr"):]; strings.Contains(after, "Søndergaard") {
 		t.Errorf("the output names the erased person after the erasure:\n%s", after)
 	}
-	if !regexp.MustCompile(`(?m)^  Lost: erased-\S+`).MatchString(demoSection(t, out, "#sales-leads: what the channel shows")) {
+	if !regexp.MustCompile(`(?m)^  Lost: lead \d+ \(personal data erased\)`).MatchString(demoSection(t, out, "#sales-leads: what the channel shows")) {
 		t.Errorf("the channel shows no anonymous card of the erased lead:\n%s", demoSection(t, out, "#sales-leads: what the channel shows"))
 	}
 	if !strings.Contains(demoSection(t, out, "Direct messages"), ", 2 now saying the lead's personal data was erased") {
