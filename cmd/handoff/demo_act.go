@@ -352,6 +352,9 @@ func (d *demo) do(ctx context.Context, s demoStep) error {
 		return fmt.Errorf("nobody called %q", rep)
 	}
 	now := d.when(d.clock.Now())
+	if lead.ErasedAt != nil {
+		return d.doErased(ctx, s, l, lead, rep, user)
+	}
 	switch s.act {
 	case actClaim:
 		d.printf("%s  ✋ %s claims %s\n", now, rep, l.company)

@@ -1,7 +1,9 @@
 // The demo's API tokens of narrow scope and its erasure: the website's
 // form posts a lead with an intake token, which is answered a receipt and
 // refused a read; a GDPR tool erases a person with its write token, and
-// every chat message that showed them is updated.
+// every chat message that showed them is updated. An SQL nobody had claimed
+// when its person was erased cannot be claimed: a rep's click on Claim is
+// refused, and Not a fit takes it off the list.
 
 package main
 
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
 )
 
 // The demo's named tokens (HANDOFF_API_TOKENS): the website form's, which
@@ -105,6 +108,9 @@ func (d *demo) erase(ctx context.Context, l *demoLeadState, reason string) error
 		return fmt.Errorf("erase %s: no chat message was updated", l.key)
 	}
 	d.printf("%18s→ every chat message that showed him is updated: %s\n", "", strings.Join(updated, "; "))
+	if err := d.erasedSQLCard(ctx, l); err != nil {
+		return err
+	}
 	raw, err := d.request(ctx, http.MethodGet, path, demoGDPRToken, nil, http.StatusOK)
 	if err != nil {
 		return err
@@ -132,6 +138,68 @@ func (d *demo) erase(ctx context.Context, l *demoLeadState, reason string) error
 		"", path, shortErased(view.ExternalID), view.Stage, view.Source, last.Kind, last.Actor)
 	d.erased = append(d.erased, l.company)
 	return nil
+}
+
+// erasedSQLCard says, of a lead erased while it was an SQL nobody had
+// claimed, what its card in the sales channel reads now: that it cannot
+// be claimed, with Not a fit alone to take it off the list. It says
+// nothing of any other lead.
+func (d *demo) erasedSQLCard(ctx context.Context, l *demoLeadState) error {
+	lead, err := d.app.store.Lead(ctx, l.id)
+	if err != nil {
+		return err
+	}
+	if lead.Stage != handoff.StageSQL || !lead.Owner.IsZero() {
+		return nil
+	}
+	lines := strings.Join(d.cardLines(l.ts), "\n")
+	noClaim := d.plain(bot.ErasedNoClaim)
+	if !strings.Contains(lines, noClaim) || !strings.Contains(lines, "[Not a fit]") || strings.Contains(lines, "Claim]") {
+		return fmt.Errorf("erase %s: the card of the erased SQL reads %q; want it to say it cannot be claimed, with Not a fit alone", l.key, lines)
+	}
+	d.printf("%18s→ nobody had claimed him: the card reads %s, %q, with Not a fit alone and no Claim\n", "", d.cardHead(l.ts), noClaim)
+	return nil
+}
+
+// doErased plays a rep's step on lead l after its person was erased (lead
+// as the store has it now), naming the lead as Handoff does (bot.LeadTitle),
+// never by its company or person: a click on Claim, made on the card as it
+// was before the erasure reached Slack, which Handoff refuses privately
+// (the notice is narrated after the step), and Not a fit, which takes the
+// erased SQL off sales' list. Any other step is an error.
+func (d *demo) doErased(ctx context.Context, s demoStep, l *demoLeadState, lead *handoff.Lead, rep, user string) error {
+	now, name := d.when(d.clock.Now()), bot.LeadTitle(lead)
+	switch s.act {
+	case actClaim:
+		d.printf("%s  ✋ %s clicks Claim on %s, on its card as Slack showed it before the update\n", now, rep, name)
+		if err := d.click(ctx, user, bot.ActionClaim, l); err != nil {
+			return err
+		}
+		after, err := d.app.store.Lead(ctx, l.id)
+		if err != nil {
+			return err
+		}
+		if !after.Owner.IsZero() || after.Stage != lead.Stage {
+			return fmt.Errorf("the claim of %s, erased, was taken: %s, owner %q", l.key, after.Stage, after.Owner.UserID)
+		}
+		return nil
+	case actNotAFit:
+		d.printf("%s  ↩️  %s returns %s to marketing as not a fit: %q\n", now, rep, name, s.reason)
+		if err := d.form(ctx, user, bot.ActionNotAFit, l, map[string]string{"select:reason": s.code, "note": s.reason}); err != nil {
+			return err
+		}
+		if err := d.settle(ctx); err != nil {
+			return err
+		}
+		for _, line := range d.cardLines(l.ts) {
+			if strings.HasPrefix(line, "[") {
+				return fmt.Errorf("not a fit of %s, erased: its card still has buttons: %q", l.key, line)
+			}
+		}
+		d.printf("%18s→ off sales' list: its card reads %s, with no button left\n", "", d.cardHead(l.ts))
+		return nil
+	}
+	return fmt.Errorf("%s of %s after its erasure: the demo does not play that", s.act, l.key)
 }
 
 // shortErased shortens an erased lead's external id (erased- and a hash)

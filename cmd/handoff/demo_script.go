@@ -1,5 +1,5 @@
 // The demo's script, as data: the agreement, the stand-in workspace and its
-// people, and the week (demo_week.txt: 33 SQLs and what the reps do with
+// people, and the week (demo_week.txt: 34 SQLs and what the reps do with
 // them) with its reader. demo.go plays it against the real server.
 
 package main
@@ -175,10 +175,12 @@ type demoStep struct {
 	status string
 }
 
-// demoWeek is the script of the week: 33 SQLs from Danish B2B companies
+// demoWeek is the script of the week: 34 SQLs from Danish B2B companies
 // and what four reps do with them. One lead is raced for, one is returned as
 // not a fit, one is recycled after contact and comes back as an SQL, one is
-// lost and its person erased, five are won, one is never claimed and one is
+// lost and its person erased, one is erased before anyone claimed it (a
+// rep's Claim on it then refused, and Not a fit taking it off the list),
+// five are won, one is never claimed and one is
 // claimed but never contacted, so the SLA clock escalates both; Slack's
 // answer to one card's post is lost; one lead comes from the website's
 // form, posted with an intake token; seven come from HubSpot's webhook, two

@@ -124,8 +124,8 @@ func TestDemo(t *testing.T) {
 			restoredUnclaimed++
 		}
 	}
-	if len(cameBack) != 1 || len(erased) != 2 || restoredUnclaimed != 1 {
-		t.Fatalf("the script brings back %d leads as SQLs, erases %d and restores %d unclaimed in HubSpot, want 1, 2 (through the API and in HubSpot) and 1",
+	if len(cameBack) != 1 || len(erased) != 3 || restoredUnclaimed != 1 {
+		t.Fatalf("the script brings back %d leads as SQLs, erases %d and restores %d unclaimed in HubSpot, want 1, 3 (two through the API, one of them an SQL nobody had claimed, and one in HubSpot) and 1",
 			len(cameBack), len(erased), restoredUnclaimed)
 	}
 
@@ -135,7 +135,7 @@ func TestDemo(t *testing.T) {
 	}
 	out := stdout.String()
 	// The introduction says where the week's leads come from.
-	if want := "33 SQLs arrive (23 from marketing automation through POST /api/leads, 7 from HubSpot's webhook, " +
+	if want := "34 SQLs arrive (24 from marketing automation through POST /api/leads, 7 from HubSpot's webhook, " +
 		"1 from Salesforce's Outbound Messages, 1 scored by its page views on the website, 1 from the website's form), 1 of them comes back as an SQL"; !strings.Contains(out, want) {
 		t.Errorf("the introduction does not say %q:\n%s", want, out[:min(len(out), 1000)])
 	}
@@ -360,7 +360,7 @@ func TestDemo(t *testing.T) {
 		"→ Handoff erases her lead as DELETE /api/leads/{external_id} does, with hubspot recorded as who asked; its card in #sales-leads now reads ",
 		`Lost: lead `, ` (personal data erased) over "🔒 Personal data erased (GDPR)"`,
 		"→ the CRM learns by webhook: lead.erased erased-", " by hubspot, with data.details.external_id 4135, the record HubSpot erased first, signature verified",
-		"Erased on request: 2 people (1 by DELETE /api/leads/…, 1 by HubSpot's contact.privacyDeletion)")
+		"Erased on request: 3 people (2 by DELETE /api/leads/…, 1 by HubSpot's contact.privacyDeletion)")
 	if after := out[strings.Index(out, "contact.privacyDeletion of 4135 in one delivery"):]; strings.Contains(after, "Overgaard") || strings.Contains(after, "Give Elementer") {
 		t.Errorf("the output names the person erased in HubSpot after her erasure:\n%s", after)
 	}
@@ -430,6 +430,38 @@ func TestDemo(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?m)^  Lost: lead \d+ \(personal data erased\)`).MatchString(demoSection(t, out, "#sales-leads: what the channel shows")) {
 		t.Errorf("the channel shows no anonymous card of the erased lead:\n%s", demoSection(t, out, "#sales-leads: what the channel shows"))
+	}
+	// An SQL nobody had claimed is erased: its card says that it cannot be
+	// claimed, with Not a fit alone; a rep's click on Claim from the card
+	// as it was is refused privately, and Not a fit takes it off the list.
+	// Everything names it by Handoff's id, and nothing printed after the
+	// erasure names the person or the company.
+	erasedSQL := regexp.MustCompile(`✋ Sofie clicks Claim on lead (\d+) \(personal data erased\)`).FindStringSubmatch(out)
+	if erasedSQL == nil {
+		t.Fatalf("no click on Claim of the erased SQL in the output")
+	}
+	named := "lead " + erasedSQL[1] + " (personal data erased)"
+	wantInOrder(t, out, "the erasure of an SQL nobody had claimed",
+		"📥 New SQL: Middelfart Marine ApS, Niels Bruun (Indkøbschef) · web / Demo request · marketing's score 74\n",
+		"🔒 Niels Bruun writes that he has bought elsewhere and asks to have his personal data erased (GDPR) before anyone has called him",
+		"DELETE /api/leads/hs-4126 → 204",
+		"→ every chat message that showed him is updated: the card in #sales-leads shows the anonymous lead\n",
+		"→ nobody had claimed him: the card reads 🆕 New SQL: "+named+`, "🔒 It cannot be claimed: there is no one to contact any more. Not a fit takes it off the list.", with Not a fit alone and no Claim`,
+		"GET /api/leads/hs-4126 → 200, the anonymous view: external_id erased-",
+		"✋ Sofie clicks Claim on "+named+", on its card as Slack showed it before the update\n",
+		"→ only @Sofie sees: L"+named[1:]+" cannot be claimed: there is no one to contact any more.\n",
+		"↩️  Sofie returns "+named+` to marketing as not a fit: "The person asked to be forgotten: there is no one to contact."`,
+		"→ off sales' list: its card reads ♻️ Back to marketing: "+named+", with no button left\n",
+		"Erased on request: 3 people")
+	if after := out[strings.Index(out, "🔒 Niels Bruun writes"):]; strings.Contains(after[strings.Index(after, "\n"):], "Bruun") || strings.Contains(after, "Middelfart") {
+		t.Errorf("the output names the person of the erased SQL after the erasure:\n%s", after)
+	}
+	if card := demoCards(demoSection(t, out, "#sales-leads: what the channel shows"))[named]; !strings.Contains(card, "♻️ Back to marketing: "+named) ||
+		strings.Contains(card, "[") {
+		t.Errorf("the erased SQL's card is not back to marketing, or has buttons:\n%s", card)
+	}
+	if notices := demoSection(t, out, "private notices"); !strings.Contains(notices, "only @Sofie sees: L"+named[1:]+" cannot be claimed") {
+		t.Errorf("the private notices lack the refused claim of %s:\n%s", named, notices)
 	}
 	if !strings.Contains(demoSection(t, out, "Direct messages"), ", 2 now saying the lead's personal data was erased") {
 		t.Errorf("the owner's claim confirmation was not replaced:\n%s", demoSection(t, out, "Direct messages"))
