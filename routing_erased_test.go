@@ -7,10 +7,13 @@ import (
 )
 
 // TestErasureEndsTheRouting: the erasure of an unclaimed SQL ends its
-// routing as leaving the SQL stage does (closeOffer): no routing step is
-// due or taken afterwards, a running offer's credits are refunded, and no
-// offer message is queued (the erasure's own update shows every message of
-// the lead as erased). A claimed lead's ended offer is left as it was.
+// routing, whatever state it was in, as erased (OfferErased, not claimed:
+// nobody claimed it): no routing step is due or taken afterwards, a
+// running offer's credits are refunded, and no offer message is queued
+// (the erasure's own update shows every message of the lead as erased).
+// Ended again (storage's migration of leads erased before), it refunds
+// nothing more; and a Not a fit after keeps it erased. A claimed lead's
+// ended offer is left as it was.
 func TestErasureEndsTheRouting(t *testing.T) {
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	ann, bo := RepRef{Platform: "slack", ID: "U0ANN0001"}, RepRef{Platform: "slack", ID: "U0BO00002"}
@@ -23,12 +26,13 @@ func TestErasureEndsTheRouting(t *testing.T) {
 		wantRefund map[string]int64
 	}{
 		{"offered", StageSQL, Offer{State: OfferOffered, Rep: ann, Until: at.Add(15 * time.Minute), Credits: credits, Seq: 1},
-			OfferClaimed, map[string]int64{ann.Key(): 1, bo.Key(): -1}},
+			OfferErased, map[string]int64{ann.Key(): 1, bo.Key(): -1}},
 		{"offered, its time up", StageSQL, Offer{State: OfferOffered, Rep: ann, Until: at.Add(-time.Minute), Credits: credits, Seq: 1},
-			OfferClaimed, map[string]int64{ann.Key(): 1, bo.Key(): -1}},
-		{"waiting", StageSQL, Offer{State: OfferWaiting, Until: at.Add(time.Minute), Seq: 2}, OfferClaimed, nil},
-		{"pending", StageSQL, Offer{State: OfferPending, Until: at}, OfferClaimed, nil},
-		{"open to everyone", StageSQL, Offer{State: OfferOpen, Seq: 3}, OfferClaimed, nil},
+			OfferErased, map[string]int64{ann.Key(): 1, bo.Key(): -1}},
+		{"waiting", StageSQL, Offer{State: OfferWaiting, Until: at.Add(time.Minute), Seq: 2}, OfferErased, nil},
+		{"pending", StageSQL, Offer{State: OfferPending, Until: at}, OfferErased, nil},
+		{"open to everyone", StageSQL, Offer{State: OfferOpen, Seq: 3}, OfferErased, nil},
+		{"released, its offer claimed before", StageSQL, Offer{State: OfferClaimed, Rep: ann, Credits: credits, Seq: 1}, OfferErased, nil},
 		{"claimed before", StageClaimed, Offer{State: OfferClaimed, Rep: ann, Credits: credits, Seq: 1}, OfferClaimed, nil},
 	}
 	r := Routing{Mode: RouteRoundRobin, Reps: []Rep{{Ref: ann, Weight: 1}, {Ref: bo, Weight: 1}}}
@@ -50,6 +54,25 @@ func TestErasureEndsTheRouting(t *testing.T) {
 			for _, now := range []time.Time{at, at.Add(time.Hour)} {
 				if l.RouteDue(now) {
 					t.Errorf("routing due at %s", now)
+				}
+			}
+			if again := l.EndOfferOnErasure(); len(again) > 0 || l.Offer.State != tc.wantState {
+				t.Errorf("ended again: refund %v, state %s; want none, %s", again, l.Offer.State, tc.wantState)
+			}
+			if tc.stage != StageSQL {
+				return
+			}
+			plan, err := PlanTransition(l.Stage, l.Reached, StageRecycled)
+			if err != nil {
+				t.Fatal(err)
+			}
+			change := NewChange(l, l.EnterStages(plan, at.Add(2*time.Minute), ActorSystem, nil, Policy{}))
+			if l.Offer.State != OfferErased || len(change.Credits) > 0 {
+				t.Errorf("not a fit after the erasure: offer %s, credits %v; want %s, none", l.Offer.State, change.Credits, OfferErased)
+			}
+			for _, m := range change.Outbox {
+				if m.Kind == OutboxOffer {
+					t.Errorf("not a fit after the erasure queued %+v", m)
 				}
 			}
 		})

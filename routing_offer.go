@@ -31,9 +31,13 @@ const (
 	// OfferClaimed means the lead left the SQL stage: somebody claimed it
 	// (the offered rep accepting, anyone while it was open or waiting, a
 	// manager's reassign) or it moved on otherwise (contacted, returned,
-	// lost, not a fit); or its personal data was erased while it was an
-	// SQL, which nobody takes up (EndOfferOnErasure).
+	// lost, not a fit).
 	OfferClaimed OfferState = "claimed"
+	// OfferErased means the lead's personal data was erased while it was
+	// an unclaimed SQL: its routing ended then (EndOfferOnErasure), nobody
+	// claimed or accepted it, and nobody may take it up (TakeUpRefused).
+	// It stays so when the lead leaves the SQL stage after (Not a fit).
+	OfferErased OfferState = "erased"
 )
 
 // EventRouted records one routing step; its details hold the
@@ -53,7 +57,7 @@ type Offer struct {
 	Rep RepRef
 	// Until is when routing next looks at the lead: the end of the offer,
 	// the next look for a waiting lead, the SQL time for a pending one;
-	// zero once open or claimed.
+	// zero once open, claimed or erased.
 	Until time.Time
 	// Tried are the reps offered the lead before, in order, with how each
 	// offer ended.
@@ -237,9 +241,10 @@ func offerMessage(id int64, rep RepRef) OutboxMessage {
 // offered rep's direct message, if the lead was offered, for the update
 // NewChange queues; NewChange also refunds the offer's credits then, unless
 // the offered rep ends up owning the lead (the owner is set after
-// EnterStages, so it cannot be decided here).
+// EnterStages, so it cannot be decided here). An offer the erasure ended
+// (OfferErased) stays as it is.
 func (l *Lead) closeOffer() {
-	if l.Offer == nil {
+	if l.Offer == nil || l.Offer.State == OfferErased {
 		return
 	}
 	if l.Offer.Offered() {
@@ -250,23 +255,25 @@ func (l *Lead) closeOffer() {
 
 // EndOfferOnErasure ends the routing of an SQL whose personal data is
 // being erased, in the erasure's transaction: nobody may take it up
-// (TakeUpRefused), so it is offered to no rep after. Its offer ends as
-// when the lead leaves the SQL stage (closeOffer), and a running offer's
-// credits are refunded, as when another rep claims it: the change to the
-// reps' balances is returned. The offered rep's direct message is left to
-// the erasure's update of every message that showed the lead
+// (TakeUpRefused), so it is offered to no rep after. Its offer ends
+// (OfferErased, no next look), whatever state it was in, and a running
+// offer's credits are refunded, as when another rep claims it: the change
+// to the reps' balances is returned. The offered rep's direct message is
+// left to the erasure's update of every message that showed the lead
 // (OutboxEraseLead), which shows it erased, without Accept or Pass; an
-// update by OfferDM would name the lead by its anonymous id.
+// update by OfferDM would name the lead by its anonymous id. It changes
+// nothing for a lead that is not an SQL, and for one whose offer the
+// erasure ended already (no refund twice), so storage's data migration
+// runs it on the SQLs an earlier version erased without it.
 func (l *Lead) EndOfferOnErasure() map[string]int64 {
-	if l.Stage != StageSQL || l.Offer == nil {
+	if l.Stage != StageSQL || l.Offer == nil || l.Offer.State == OfferErased {
 		return nil
 	}
 	var refund map[string]int64
 	if l.Offer.Offered() && len(l.Offer.Credits) > 0 {
 		refund = RouteDecision{Credits: l.Offer.Credits}.Refund()
 	}
-	l.closeOffer()
-	l.Offer.notify = false
+	l.Offer.State, l.Offer.Until, l.Offer.notify = OfferErased, time.Time{}, false
 	return refund
 }
 

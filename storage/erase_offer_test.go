@@ -57,8 +57,8 @@ func TestErasureEndsTheOffer(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if erased.Offer == nil || erased.Offer.State != handoff.OfferClaimed || !erased.Offer.Until.IsZero() {
-					t.Errorf("offer after the erasure %+v, want ended", erased.Offer)
+				if erased.Offer == nil || erased.Offer.State != handoff.OfferErased || !erased.Offer.Until.IsZero() {
+					t.Errorf("offer after the erasure %+v, want ended as erased", erased.Offer)
 				}
 				if got := balances(t, s); !maps.Equal(got, before) {
 					t.Errorf("balances after the erasure %v, want %v as before the offer", got, before)

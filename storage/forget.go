@@ -153,10 +153,9 @@ func (s *Store) forget(ctx context.Context, ids []int64, policy handoff.Policy, 
 				columns["claim_due_ms"], columns["contact_due_ms"] = msPtr(timed.ClaimDueAt), msPtr(timed.ContactDueAt)
 				columns["claim_escalated_ms"], columns["contact_escalated_ms"] = msPtr(timed.ClaimEscalatedAt), msPtr(timed.ContactEscalatedAt)
 				columns["sla_breached"] = timed.SLABreached
-				if refund := timed.EndOfferOnErasure(); timed.Offer != nil {
-					columns["offer_state"], columns["offer_due_ms"] = string(timed.Offer.State), nil
-					refunds = sumCredits(refunds, refund)
-				}
+				offer, refund := endOfferOnErasure(timed)
+				maps.Copy(columns, offer)
+				refunds = sumCredits(refunds, refund)
 				keys = leadKeys(timed)
 			}
 			if err := tx.Model(&leadRow{}).Where("id = ?", r.ID).Updates(columns).Error; err != nil {
@@ -230,6 +229,20 @@ func (s *Store) forget(ctx context.Context, ids []int64, policy handoff.Policy, 
 		s.queued(queued)
 	}
 	return erased, err
+}
+
+// endOfferOnErasure ends the routing of erased lead l as its erasure does
+// (handoff.Lead.EndOfferOnErasure) and returns the offer columns to write,
+// none for a lead never routed, and the change to the reps' balances: the
+// refund of a running offer's credits, nil for none. The erasure and the
+// migration of the SQLs erased before it ended their routing
+// (migrateErasedOffers) both write these.
+func endOfferOnErasure(l *handoff.Lead) (map[string]any, map[string]int64) {
+	refund := l.EndOfferOnErasure()
+	if l.Offer == nil {
+		return nil, nil
+	}
+	return map[string]any{"offer_state": string(l.Offer.State), "offer_due_ms": nil}, refund
 }
 
 // withoutPassReasons is a lead's offer_tried (the reps its offer went to
