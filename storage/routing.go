@@ -313,8 +313,10 @@ func dueRoutes(dialect string) string {
 
 // routeNotErased is Lead.RouteDue's condition that the lead was not
 // erased. The erasure ends an SQL's routing (Lead.EndOfferOnErasure), so
-// the index holds no lead it erased; one erased before it did so stays
-// in the index with its offer, passed by, not taken every tick.
+// the index holds no lead it erased, and Migrate ended once the routing
+// of those erased before it did (migrateErasedOffers); one that a replica
+// of an earlier version erases during a rolling deploy stays in the index
+// with its offer, passed by, not taken every tick.
 const routeNotErased = "erased_ms IS NULL"
 
 // routeHint names the partial index of routing steps on SQLite, whose

@@ -365,7 +365,8 @@ func (s *Store) pools() []*gorm.DB {
 // leads, which takes minutes over a million on PostgreSQL, is
 // BackfillStageTimes', in transactions of its own after it.
 func (s *Store) Migrate(ctx context.Context) error {
-	return s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	queued := 0
+	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.dialect == DialectPostgres {
 			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrateLockKey).Error; err != nil {
 				return fmt.Errorf("storage: migrate lock: %w", err)
@@ -406,8 +407,17 @@ func (s *Store) Migrate(ctx context.Context) error {
 		if err := migrateDeletedRecords(tx); err != nil {
 			return err
 		}
-		return migrateReopenedReasons(tx)
+		if err := migrateReopenedReasons(tx); err != nil {
+			return err
+		}
+		n, err := migrateErasedOffers(tx)
+		queued = n
+		return err
 	})
+	if err == nil {
+		s.queued(queued)
+	}
+	return err
 }
 
 const migrateLockKey = 0x48414e44 // "HAND"
