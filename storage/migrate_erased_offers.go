@@ -67,6 +67,10 @@ func endErasedOffers(tx *gorm.DB, now time.Time) (int, error) {
 		var (
 			refunds map[string]int64
 			erase   []handoff.OutboxMessage
+			// The leads by the offer columns they get, one UPDATE each:
+			// every lead of a batch gets the same.
+			ended = map[string][]int64{}
+			cols  = map[string]map[string]any{}
 		)
 		for _, r := range rows {
 			last = r.ID
@@ -76,12 +80,16 @@ func endErasedOffers(tx *gorm.DB, now time.Time) (int, error) {
 			}
 			offered := l.Offer.Offered()
 			offer, refund := endOfferOnErasure(l)
-			if err := tx.Model(&leadRow{}).Where("id = ?", r.ID).Updates(offer).Error; err != nil {
-				return queued, err
-			}
+			key := fmt.Sprint(offer)
+			ended[key], cols[key] = append(ended[key], r.ID), offer
 			refunds = sumCredits(refunds, refund)
 			if offered {
 				erase = append(erase, handoff.OutboxMessage{Kind: handoff.OutboxEraseLead, LeadID: r.ID})
+			}
+		}
+		for key, ids := range ended {
+			if err := tx.Model(&leadRow{}).Where("id IN ?", ids).Updates(cols[key]).Error; err != nil {
+				return queued, err
 			}
 		}
 		if err := saveCredits(tx, refunds, now); err != nil {
