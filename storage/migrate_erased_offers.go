@@ -67,10 +67,10 @@ func endErasedOffers(tx *gorm.DB, now time.Time) (int, error) {
 		var (
 			refunds map[string]int64
 			erase   []handoff.OutboxMessage
-			// The leads by the offer columns they get, one UPDATE each:
-			// every lead of a batch gets the same.
-			ended = map[string][]int64{}
-			cols  = map[string]map[string]any{}
+			// The batch's leads and the offer columns they get, the same
+			// for every one (endOfferOnErasure): one UPDATE a batch.
+			ended []int64
+			cols  map[string]any
 		)
 		for _, r := range rows {
 			last = r.ID
@@ -80,15 +80,14 @@ func endErasedOffers(tx *gorm.DB, now time.Time) (int, error) {
 			}
 			offered := l.Offer.Offered()
 			offer, refund := endOfferOnErasure(l)
-			key := fmt.Sprint(offer)
-			ended[key], cols[key] = append(ended[key], r.ID), offer
+			ended, cols = append(ended, r.ID), offer
 			refunds = sumCredits(refunds, refund)
 			if offered {
 				erase = append(erase, handoff.OutboxMessage{Kind: handoff.OutboxEraseLead, LeadID: r.ID})
 			}
 		}
-		for key, ids := range ended {
-			if err := tx.Model(&leadRow{}).Where("id IN ?", ids).Updates(cols[key]).Error; err != nil {
+		if len(ended) > 0 {
+			if err := tx.Model(&leadRow{}).Where("id IN ?", ended).Updates(cols).Error; err != nil {
 				return queued, err
 			}
 		}
