@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,7 @@ type ReportStore interface {
 	SLAByRep(ctx context.Context, period handoff.Period, now time.Time) ([]handoff.RepSLA, error)
 	OpenLeadsPage(ctx context.Context, owner string, offset, limit int) ([]*handoff.Lead, int, error)
 	LeadByExternalID(ctx context.Context, externalID string) (*handoff.Lead, error)
+	Lead(ctx context.Context, id int64) (*handoff.Lead, error)
 	Events(ctx context.Context, leadID int64) ([]handoff.Event, error)
 	Activities(ctx context.Context, leadID int64, scoring *handoff.Scoring, now time.Time) ([]handoff.Activity, error)
 	RoutingStore
@@ -183,11 +185,13 @@ func isHelp(arg string) bool {
 
 // leadsUsage is the correction for a /leads with bad arguments.
 const leadsUsage = "Use `/leads [mine|open|open <page>|open from <n>|breached|<lead id>|why <lead id>]`: your open leads, all open leads (" +
-	"20 a page: `/leads open 2` is the second page, `/leads open from 17` the 20 from the 17th), the breached ones, one lead's history (the id as in the CRM) or how it was routed."
+	"20 a page: `/leads open 2` is the second page, `/leads open from 17` the 20 from the 17th), the breached ones, one lead's history (the id as in the CRM, " +
+	"or Handoff's as the lists name a lead whose personal data was erased: `/leads lead 42`) or how it was routed."
 
 // leads answers /leads [mine|open|breached|<external_id>].
 func (r *Reports) leads(ctx context.Context, cmd bot.Command, args []string) (bot.Message, error) {
 	arg := "mine"
+	args = joinHandoffID(args)
 	if len(args) == 2 && strings.EqualFold(args[0], "why") {
 		return r.why(ctx, args[1])
 	}
@@ -220,7 +224,7 @@ func (r *Reports) leads(ctx context.Context, cmd bot.Command, args []string) (bo
 	if isHelp(strings.ToLower(arg)) {
 		return bot.Notice("*/leads* lists your open leads with their deadlines; *`/leads open`* lists every open lead, " +
 			"most urgent first, 20 a page (*`/leads open 2`* the next 20); *`/leads breached`* the open SQLs past a deadline; " +
-			"*`/leads <lead id>`* shows one lead's history; *`/leads why <lead id>`* every routing decision for it."), nil
+			"*`/leads <lead id>`* shows one lead's history (the CRM's id, or Handoff's as a list names an erased lead: *`/leads lead 42`*); *`/leads why <lead id>`* every routing decision for it."), nil
 	}
 	now := r.now()
 	switch a := strings.ToLower(arg); a {
@@ -256,7 +260,10 @@ func (r *Reports) leads(ctx context.Context, cmd bot.Command, args []string) (bo
 		return bot.Message{}, err
 	}
 	m := HistoryMessage(lead, events, now, r.Policy)
-	if s := r.Policy.Scoring; s != nil {
+	// An erased lead's score is explained by nothing: its attributes and
+	// activities went with its person, so the rules would all read 0
+	// beside the score it kept for the funnel.
+	if s := r.Policy.Scoring; s != nil && lead.ErasedAt == nil {
 		acts, err := r.Store.Activities(ctx, lead.ID, s, now)
 		if err != nil {
 			return bot.Message{}, fmt.Errorf("report: activities of lead %d: %w", lead.ID, err)
@@ -269,18 +276,53 @@ func (r *Reports) leads(ctx context.Context, cmd bot.Command, args []string) (bo
 // leadEvents loads a lead by its external id and its events; an unknown
 // id is ENOTFOUND with a correction.
 func (r *Reports) leadEvents(ctx context.Context, arg string) (*handoff.Lead, []handoff.Event, error) {
-	lead, err := r.Store.LeadByExternalID(ctx, arg)
+	var lead *handoff.Lead
+	var err error
+	if id, ok := handoffID(arg); ok {
+		lead, err = r.Store.Lead(ctx, id)
+	} else {
+		lead, err = r.Store.LeadByExternalID(ctx, arg)
+	}
 	if handoff.ErrorCode(err) == handoff.ENOTFOUND {
 		return nil, nil, handoff.Errorf(handoff.ENOTFOUND, "I found no lead with the id `%s`. Use the id from the CRM, as shown by `/leads open`. %s", arg, leadsUsage)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("bot: lead by external id: %w", err)
+		return nil, nil, fmt.Errorf("bot: lead %s: %w", arg, err)
 	}
 	events, err := r.Store.Events(ctx, lead.ID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("bot: history of lead %d: %w", lead.ID, err)
 	}
 	return lead, events, nil
+}
+
+// handoffIDWord starts Handoff's own id for a lead as the lists name a lead
+// whose personal data was erased ("lead 42 (personal data erased)",
+// bot.LeadTitle), whose external id is an anonymous hash no list shows.
+const handoffIDWord = "lead "
+
+// joinHandoffID joins the last two arguments of /leads into one when they
+// are Handoff's id for a lead ("lead" and a number: /leads lead 42, /leads
+// why lead 42), so that they are read as one lead id (handoffID).
+func joinHandoffID(args []string) []string {
+	n := len(args)
+	if n < 2 || n > 3 || (n == 3 && !strings.EqualFold(args[0], "why")) || !strings.EqualFold(args[n-2], strings.TrimSpace(handoffIDWord)) {
+		return args
+	}
+	if _, err := strconv.ParseInt(args[n-1], 10, 64); err != nil {
+		return args
+	}
+	return append(slices.Clone(args[:n-2]), handoffIDWord+args[n-1])
+}
+
+// handoffID returns the id of a lead argument joined by joinHandoffID, and
+// false for any other argument (an external id).
+func handoffID(arg string) (int64, bool) {
+	if len(arg) <= len(handoffIDWord) || !strings.EqualFold(arg[:len(handoffIDWord)], handoffIDWord) {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(arg[len(handoffIDWord):], 10, 64)
+	return id, err == nil && id > 0
 }
 
 // why answers /leads why <external_id>: the lead's routing decisions.

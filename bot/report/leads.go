@@ -171,7 +171,8 @@ func leadRef(l *handoff.Lead) string {
 // say it already, its external id ("Acme A/S (hs-42)"), the id that
 // `/leads <id>` asks for. An erased lead's external id is an anonymous
 // hash, meaningless to a person: it is named by its title alone
-// (bot.LeadTitle: "lead 42 (personal data erased)").
+// (bot.LeadTitle: "lead 42 (personal data erased)"), whose "lead 42"
+// `/leads lead 42` asks for.
 func leadName(l *handoff.Lead) string {
 	title := bot.LeadTitle(l)
 	if l.ErasedAt != nil || l.ExternalID == "" || l.ExternalID == title {

@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -61,5 +62,18 @@ func TestLeadScoredIntoSQLIsExplained(t *testing.T) {
 		if len(byScoring) != 2 {
 			t.Errorf("history rows by scoring = %q, want the mql and sql moves", byScoring)
 		}
+
+		// Erased, the lead keeps its score for the funnel but nothing that
+		// explained it: /leads lead <id> shows no rules that would read 0.
+		if err := s.ForgetLead(ctx, "sc", p, reportNow); err != nil {
+			t.Fatal(err)
+		}
+		m = ask(t, &report.Reports{Store: s, Policy: p, Now: func() time.Time { return reportNow }}, "leads", fmt.Sprintf("lead %d", res.Lead.ID))
+		for _, tb := range m.Tables {
+			if strings.HasPrefix(tb.Title, "Score") {
+				t.Errorf("the erased lead's history explains its score: %q", tb.Title)
+			}
+		}
+		tableOf(t, m, "History")
 	})
 }

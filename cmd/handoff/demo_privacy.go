@@ -197,6 +197,15 @@ func (d *demo) doErased(ctx context.Context, s demoStep, l *demoLeadState, lead 
 			}
 		}
 		d.printf("%18s→ off sales' list: its card reads %s, with no button left\n", "", d.cardHead(l.ts))
+		// Its anonymous external id is on no list: the history is asked
+		// for by Handoff's id, as the card names it.
+		ref := fmt.Sprintf("lead %d", lead.ID)
+		history, err := d.ask(ctx, user, demoSales, "/leads", ref)
+		if err != nil {
+			return err
+		}
+		d.printf("%s  ❓ %s asks /leads %s (only %s sees the answer):\n", d.when(d.clock.Now()), rep, ref, rep)
+		d.card(history, "")
 		return nil
 	}
 	return fmt.Errorf("%s of %s after its erasure: the demo does not play that", s.act, l.key)

@@ -452,7 +452,12 @@ func TestDemo(t *testing.T) {
 		"→ only @Sofie sees: L"+named[1:]+" cannot be claimed: there is no one to contact any more.\n",
 		"↩️  Sofie returns "+named+` to marketing as not a fit: "The person asked to be forgotten: there is no one to contact."`,
 		"→ off sales' list: its card reads ♻️ Back to marketing: "+named+", with no button left\n",
+		"❓ Sofie asks /leads lead "+erasedSQL[1]+" (only Sofie sees the answer):\n",
+		"📜 "+named+"\n",
 		"Erased on request: 3 people")
+	if strings.Contains(out, "Score 0 (MQL") {
+		t.Errorf("the erased SQL's history explains its score by rules its erased data no longer matches:\n%s", out)
+	}
 	if after := out[strings.Index(out, "🔒 Niels Bruun writes"):]; strings.Contains(after[strings.Index(after, "\n"):], "Bruun") || strings.Contains(after, "Middelfart") {
 		t.Errorf("the output names the person of the erased SQL after the erasure:\n%s", after)
 	}
