@@ -69,7 +69,7 @@ func (b *Bot) returnLeads(ctx context.Context, platform, userID string) error {
 		}
 	}
 	for _, l := range leads {
-		if l.Owner.Platform != platform || l.Owner.UserID != userID {
+		if !namesAsOwner(l, platform, userID) {
 			continue // an email match of another platform's user
 		}
 		if l.Stage != handoff.StageClaimed || l.ErasedAt != nil {
@@ -90,7 +90,7 @@ func (b *Bot) returnLeads(ctx context.Context, platform, userID string) error {
 			returned = append(returned, lead)
 		case errors.Is(err, errUnchanged):
 			// Moved on since it was read: erased, contacted or closed.
-			if found.Stage.Open() && found.Owner.Platform == platform && found.Owner.UserID == userID {
+			if found.Stage.Open() && namesAsOwner(&found, platform, userID) {
 				held(&found)
 			}
 		default:
@@ -115,9 +115,14 @@ func (b *Bot) returnLeads(ctx context.Context, platform, userID string) error {
 // channel, which still name them as owner (past first contact: a manager
 // reassigns them) and which still do with their personal data erased
 // (erased, and any kept lead erased since the note was queued: nobody
-// takes those up, so a manager closes them with Lost). An erased lead is
-// named by Handoff's id as LeadRef names it, never by its anonymous
-// external id; the message shows the others (Message.Leads).
+// takes those up, so a manager closes them with Lost). It is rendered from
+// the leads as they are now, so it asks only what is still to do: a lead
+// taken care of since the note was queued (one that went back and was
+// claimed, one reassigned, one won, lost or sent back to marketing) is
+// listed once, under "Since then", with what became of it, and a section
+// whose every lead was taken care of goes. An erased lead is named by
+// Handoff's id as LeadRef names it, never by its anonymous external id;
+// the message shows the others (Message.Leads).
 func DeactivatedNote(rep handoff.RepRef, inRotation bool, returned, kept, erased []*handoff.Lead) Message {
 	name := RepName(rep)
 	text := "👋 " + name + " was deactivated"
@@ -127,30 +132,47 @@ func DeactivatedNote(rep handoff.RepRef, inRotation bool, returned, kept, erased
 	text += "."
 	m := Message{Summary: "A rep was deactivated: " + name, Header: "Rep deactivated"}
 	m.Sections = append(m.Sections, Section{Text: text})
-	toClose := slices.Clone(erased)
-	var toReassign []*handoff.Lead
-	for _, l := range kept {
-		if l.ErasedAt != nil {
-			toClose = append(toClose, l) // erased since the note was queued
+	var toClaim, toReassign, toClose []*handoff.Lead
+	var done []*handoff.Lead // taken care of since the note was queued
+	var became []string      // what became of each of done
+	for _, l := range returned {
+		if l.Stage.Open() && l.Owner.IsZero() {
+			toClaim = append(toClaim, l)
 		} else {
+			done, became = append(done, l), append(became, becameOf(l, "was claimed by "))
+		}
+	}
+	var erasedSince []*handoff.Lead // kept leads erased since the note was queued
+	for i, l := range append(slices.Clone(kept), erased...) {
+		switch {
+		case !l.Stage.Open() || !namesAsOwner(l, rep.Platform, rep.ID):
+			done, became = append(done, l), append(became, becameOf(l, "was reassigned to "))
+		case l.ErasedAt != nil && i < len(kept):
+			erasedSince = append(erasedSince, l)
+		case l.ErasedAt != nil:
+			toClose = append(toClose, l)
+		default:
 			toReassign = append(toReassign, l)
 		}
+	}
+	toClose = append(toClose, erasedSince...)
+	bullet := func(l *handoff.Lead) string {
+		if l.ErasedAt != nil {
+			return "• 🔒 " + LeadRef(l)
+		}
+		m.Leads = append(m.Leads, l.ID)
+		return "• *" + Escape(LeadTitle(l)) + "* (" + Escape(l.ExternalID) + ")"
 	}
 	list := func(ls []*handoff.Lead) string {
 		var parts []string
 		for _, l := range ls {
-			if l.ErasedAt != nil {
-				parts = append(parts, "• 🔒 "+LeadRef(l))
-				continue
-			}
-			parts = append(parts, "• *"+Escape(LeadTitle(l))+"* ("+Escape(l.ExternalID)+")")
-			m.Leads = append(m.Leads, l.ID)
+			parts = append(parts, bullet(l))
 		}
 		return strings.Join(parts, "\n")
 	}
 	names := func(n int) string { return map[bool]string{true: "names", false: "name"}[n == 1] }
-	if len(returned) > 0 {
-		m.Sections = append(m.Sections, Section{Text: fmt.Sprintf("%s back in the sales channel with Claim:\n%s", Count(len(returned), "lead", "leads"), list(returned))})
+	if n := len(toClaim); n > 0 {
+		m.Sections = append(m.Sections, Section{Text: fmt.Sprintf("%s back in the sales channel with Claim:\n%s", Count(n, "lead", "leads"), list(toClaim))})
 	}
 	if n := len(toReassign); n > 0 {
 		m.Sections = append(m.Sections, Section{Text: fmt.Sprintf("%s past first contact still %s them as owner; reassign from the card:\n%s",
@@ -164,5 +186,38 @@ func DeactivatedNote(rep handoff.RepRef, inRotation bool, returned, kept, erased
 		m.Sections = append(m.Sections, Section{Text: fmt.Sprintf("%s whose personal data was erased still %s them as owner; %s:\n%s",
 			Count(n, "lead", "leads"), names(n), how, list(toClose))})
 	}
+	if len(done) > 0 {
+		var parts []string
+		for i, l := range done {
+			parts = append(parts, bullet(l)+" "+became[i])
+		}
+		m.Sections = append(m.Sections, Section{Text: "Since then:\n" + strings.Join(parts, "\n")})
+	}
 	return m
+}
+
+// namesAsOwner reports whether lead l names the platform user as its owner.
+func namesAsOwner(l *handoff.Lead, platform, userID string) bool {
+	return l.Owner.Platform == platform && l.Owner.UserID == userID
+}
+
+// becameOf says what became of lead l, named in the note about a
+// deactivated rep, once it no longer waits for what the note asked: "was
+// won", "was closed as lost", "went back to marketing", or, open, that it
+// has an owner, whom taken names ("was claimed by @Bo" for a lead that
+// went back, "was reassigned to @Bo" for one the rep kept).
+func becameOf(l *handoff.Lead, taken string) string {
+	switch {
+	case l.Stage == handoff.StageWon:
+		return "was won"
+	case l.Stage == handoff.StageLost:
+		return "was closed as lost"
+	case l.Stage == handoff.StageRecycled:
+		return "went back to marketing"
+	case !l.Stage.Open():
+		return "left sales (" + string(l.Stage) + ")"
+	case l.Owner.IsZero():
+		return "is back in the sales channel"
+	}
+	return taken + OwnerRef(l.Owner)
 }

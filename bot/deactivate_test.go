@@ -21,16 +21,32 @@ import (
 // naming each erased lead by Handoff's id and never by its anonymous
 // external id; a kept lead erased after the note was queued is listed
 // with them, and a lead that went back and was erased since is named by
-// its id where it was.
+// its id where it was. The note is rendered from the leads as they are:
+// one taken care of since it was queued (claimed, reassigned, won, lost or
+// sent back to marketing) is no longer asked for but listed under "Since
+// then" with what became of it, and a section left with no lead goes with
+// its instruction.
 func TestDeactivatedNoteSections(t *testing.T) {
 	at := time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC)
-	lead := func(id int64, st handoff.Stage, erased bool) *handoff.Lead {
+	repOwner := handoff.Owner{Platform: "slack", UserID: "UREP1"}
+	bo := handoff.Owner{Platform: "slack", UserID: "UBO", Email: "bo@acme.dk"}
+	// lead is lead id in stage st, owned by owner (the rep in every stage
+	// past SQL unless told), erased or not.
+	lead := func(id int64, st handoff.Stage, erased bool, owner ...handoff.Owner) *handoff.Lead {
 		l := &handoff.Lead{ID: id, ExternalID: fmt.Sprint("hs-", id), Company: fmt.Sprint("Co ", id), Stage: st}
+		if st != handoff.StageSQL {
+			l.Owner = repOwner
+		}
+		if len(owner) > 0 {
+			l.Owner = owner[0]
+		}
 		if erased {
 			l.ExternalID, l.Company, l.ErasedAt = "erased-3f9a", "", &at
 		}
 		return l
 	}
+	nobody := handoff.Owner{}
+	ls := func(l ...*handoff.Lead) []*handoff.Lead { return l }
 	rep := handoff.RepRef{Platform: "slack", ID: "UREP1"}
 	tests := []struct {
 		name                   string
@@ -38,24 +54,59 @@ func TestDeactivatedNoteSections(t *testing.T) {
 		want                   []string // the sections after the first, in order
 		wantLeads              []int64  // Message.Leads: the leads shown
 	}{
-		{"one erased claimed lead", nil, nil, []*handoff.Lead{lead(1, handoff.StageClaimed, true)},
+		{"one erased claimed lead", nil, nil, ls(lead(1, handoff.StageClaimed, true)),
 			[]string{"1 lead whose personal data was erased still names them as owner; nobody can take it over, so close it with Lost from its card:\n• 🔒 lead 1 (personal data erased)"},
 			nil},
-		{"two erased leads beside a lead to reassign", nil, []*handoff.Lead{lead(2, handoff.StageContacted, false)},
-			[]*handoff.Lead{lead(1, handoff.StageClaimed, true), lead(3, handoff.StageOpportunity, true)},
+		{"two erased leads beside a lead to reassign", nil, ls(lead(2, handoff.StageContacted, false)),
+			ls(lead(1, handoff.StageClaimed, true), lead(3, handoff.StageOpportunity, true)),
 			[]string{
 				"1 lead past first contact still names them as owner; reassign from the card:\n• *Co 2* (hs-2)",
 				"2 leads whose personal data was erased still name them as owner; nobody can take them over, so close them with Lost from their cards:\n• 🔒 lead 1 (personal data erased)\n• 🔒 lead 3 (personal data erased)",
 			}, []int64{2}},
 		{"a kept lead erased since the note was queued", nil,
-			[]*handoff.Lead{lead(2, handoff.StageContacted, false), lead(4, handoff.StageContacted, true)}, nil,
+			ls(lead(2, handoff.StageContacted, false), lead(4, handoff.StageContacted, true)), nil,
 			[]string{
 				"1 lead past first contact still names them as owner; reassign from the card:\n• *Co 2* (hs-2)",
 				"1 lead whose personal data was erased still names them as owner; nobody can take it over, so close it with Lost from its card:\n• 🔒 lead 4 (personal data erased)",
 			}, []int64{2}},
-		{"a lead that went back, erased since", []*handoff.Lead{lead(5, handoff.StageSQL, false), lead(6, handoff.StageSQL, true)}, nil, nil,
+		{"an erased lead listed before a kept lead erased since", nil, ls(lead(4, handoff.StageContacted, true)), ls(lead(9, handoff.StageClaimed, true)),
+			[]string{"2 leads whose personal data was erased still name them as owner; nobody can take them over, so close them with Lost from their cards:\n• 🔒 lead 9 (personal data erased)\n• 🔒 lead 4 (personal data erased)"},
+			nil},
+		{"a lead that went back, erased since", ls(lead(5, handoff.StageSQL, false), lead(6, handoff.StageSQL, true)), nil, nil,
 			[]string{"2 leads back in the sales channel with Claim:\n• *Co 5* (hs-5)\n• 🔒 lead 6 (personal data erased)"},
 			[]int64{5}},
+		{"a lead that went back and was claimed since", ls(lead(5, handoff.StageSQL, false), lead(6, handoff.StageClaimed, false, bo)), nil, nil,
+			[]string{
+				"1 lead back in the sales channel with Claim:\n• *Co 5* (hs-5)",
+				"Since then:\n• *Co 6* (hs-6) was claimed by <@slack:UBO|bo@acme.dk>",
+			}, []int64{5, 6}},
+		{"every lead that went back claimed or closed since", ls(lead(5, handoff.StageContacted, false, bo), lead(6, handoff.StageRecycled, false, nobody),
+			lead(7, handoff.StageRecycled, true, nobody)), nil, nil,
+			[]string{"Since then:\n• *Co 5* (hs-5) was claimed by <@slack:UBO|bo@acme.dk>\n• *Co 6* (hs-6) went back to marketing\n• 🔒 lead 7 (personal data erased) went back to marketing"},
+			[]int64{5, 6}},
+		{"a kept lead reassigned since", nil, ls(lead(2, handoff.StageContacted, false), lead(3, handoff.StageOpportunity, false, bo)), nil,
+			[]string{
+				"1 lead past first contact still names them as owner; reassign from the card:\n• *Co 2* (hs-2)",
+				"Since then:\n• *Co 3* (hs-3) was reassigned to <@slack:UBO|bo@acme.dk>",
+			}, []int64{2, 3}},
+		{"every kept lead won, lost or sent back to marketing since", nil,
+			ls(lead(2, handoff.StageWon, false), lead(3, handoff.StageLost, false), lead(4, handoff.StageRecycled, false)), nil,
+			[]string{"Since then:\n• *Co 2* (hs-2) was won\n• *Co 3* (hs-3) was closed as lost\n• *Co 4* (hs-4) went back to marketing"},
+			[]int64{2, 3, 4}},
+		{"an erased lead closed since", nil, nil, ls(lead(1, handoff.StageClaimed, true), lead(3, handoff.StageLost, true)),
+			[]string{
+				"1 lead whose personal data was erased still names them as owner; nobody can take it over, so close it with Lost from its card:\n• 🔒 lead 1 (personal data erased)",
+				"Since then:\n• 🔒 lead 3 (personal data erased) was closed as lost",
+			}, nil},
+		{"every lead taken care of since", ls(lead(5, handoff.StageClaimed, false, bo)), ls(lead(2, handoff.StageContacted, false, bo)),
+			ls(lead(1, handoff.StageLost, true)),
+			[]string{"Since then:\n• *Co 5* (hs-5) was claimed by <@slack:UBO|bo@acme.dk>\n• *Co 2* (hs-2) was reassigned to <@slack:UBO|bo@acme.dk>\n• 🔒 lead 1 (personal data erased) was closed as lost"},
+			[]int64{5, 2}},
+		{"an older payload's kept lead erased and closed since", nil, ls(lead(2, handoff.StageContacted, false), lead(4, handoff.StageLost, true)), nil,
+			[]string{
+				"1 lead past first contact still names them as owner; reassign from the card:\n• *Co 2* (hs-2)",
+				"Since then:\n• 🔒 lead 4 (personal data erased) was closed as lost",
+			}, []int64{2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
