@@ -119,8 +119,10 @@ func (b *Bot) returnLeads(ctx context.Context, platform, userID string) error {
 // the leads as they are now, so it asks only what is still to do: a lead
 // taken care of since the note was queued (one that went back and was
 // claimed, one reassigned, one won, lost or sent back to marketing) is
-// listed once, under "Since then", with what became of it, and a section
-// whose every lead was taken care of goes. An erased lead is named by
+// listed once, under "Since then", with what became of it, a lead that
+// went back and was erased since is asked to be taken off the list with
+// Not a fit (nobody can claim it), and a section whose every lead was
+// taken care of goes. An erased lead is named by
 // Handoff's id as LeadRef names it, never by its anonymous external id;
 // the message shows the others (Message.Leads).
 func DeactivatedNote(rep handoff.RepRef, inRotation bool, returned, kept, erased []*handoff.Lead) Message {
@@ -133,12 +135,16 @@ func DeactivatedNote(rep handoff.RepRef, inRotation bool, returned, kept, erased
 	m := Message{Summary: "A rep was deactivated: " + name, Header: "Rep deactivated"}
 	m.Sections = append(m.Sections, Section{Text: text})
 	var toClaim, toReassign, toClose []*handoff.Lead
-	var done []*handoff.Lead // taken care of since the note was queued
-	var became []string      // what became of each of done
+	var unclaimable []*handoff.Lead // went back, erased since: Not a fit
+	var done []*handoff.Lead        // taken care of since the note was queued
+	var became []string             // what became of each of done
 	for _, l := range returned {
-		if l.Stage.Open() && l.Owner.IsZero() {
+		switch {
+		case l.Stage.Open() && l.Owner.IsZero() && l.ErasedAt != nil:
+			unclaimable = append(unclaimable, l)
+		case l.Stage.Open() && l.Owner.IsZero():
 			toClaim = append(toClaim, l)
-		} else {
+		default:
 			done, became = append(done, l), append(became, becameOf(l, "was claimed by "))
 		}
 	}
@@ -173,6 +179,14 @@ func DeactivatedNote(rep handoff.RepRef, inRotation bool, returned, kept, erased
 	names := func(n int) string { return map[bool]string{true: "names", false: "name"}[n == 1] }
 	if n := len(toClaim); n > 0 {
 		m.Sections = append(m.Sections, Section{Text: fmt.Sprintf("%s back in the sales channel with Claim:\n%s", Count(n, "lead", "leads"), list(toClaim))})
+	}
+	if n := len(unclaimable); n > 0 {
+		how := "nobody can claim it, so take it off the list with Not a fit from its card"
+		if n > 1 {
+			how = "nobody can claim them, so take them off the list with Not a fit from their cards"
+		}
+		m.Sections = append(m.Sections, Section{Text: fmt.Sprintf("%s back in the sales channel, whose personal data was erased since; %s:\n%s",
+			Count(n, "lead", "leads"), how, list(unclaimable))})
 	}
 	if n := len(toReassign); n > 0 {
 		m.Sections = append(m.Sections, Section{Text: fmt.Sprintf("%s past first contact still %s them as owner; reassign from the card:\n%s",

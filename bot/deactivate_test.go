@@ -21,7 +21,8 @@ import (
 // naming each erased lead by Handoff's id and never by its anonymous
 // external id; a kept lead erased after the note was queued is listed
 // with them, and a lead that went back and was erased since is named by
-// its id where it was. The note is rendered from the leads as they are:
+// its id and asked to be taken off the list with Not a fit (it cannot be
+// claimed). The note is rendered from the leads as they are:
 // one taken care of since it was queued (claimed, reassigned, won, lost or
 // sent back to marketing) is no longer asked for but listed under "Since
 // then" with what became of it, and a section left with no lead goes with
@@ -73,8 +74,13 @@ func TestDeactivatedNoteSections(t *testing.T) {
 			[]string{"2 leads whose personal data was erased still name them as owner; nobody can take them over, so close them with Lost from their cards:\n• 🔒 lead 9 (personal data erased)\n• 🔒 lead 4 (personal data erased)"},
 			nil},
 		{"a lead that went back, erased since", ls(lead(5, handoff.StageSQL, false), lead(6, handoff.StageSQL, true)), nil, nil,
-			[]string{"2 leads back in the sales channel with Claim:\n• *Co 5* (hs-5)\n• 🔒 lead 6 (personal data erased)"},
-			[]int64{5}},
+			[]string{
+				"1 lead back in the sales channel with Claim:\n• *Co 5* (hs-5)",
+				"1 lead back in the sales channel, whose personal data was erased since; nobody can claim it, so take it off the list with Not a fit from its card:\n• 🔒 lead 6 (personal data erased)",
+			}, []int64{5}},
+		{"two leads that went back, erased since", ls(lead(6, handoff.StageSQL, true), lead(7, handoff.StageSQL, true)), nil, nil,
+			[]string{"2 leads back in the sales channel, whose personal data was erased since; nobody can claim them, so take them off the list with Not a fit from their cards:\n• 🔒 lead 6 (personal data erased)\n• 🔒 lead 7 (personal data erased)"},
+			nil},
 		{"a lead that went back and was claimed since", ls(lead(5, handoff.StageSQL, false), lead(6, handoff.StageClaimed, false, bo)), nil, nil,
 			[]string{
 				"1 lead back in the sales channel with Claim:\n• *Co 5* (hs-5)",
