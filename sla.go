@@ -215,10 +215,44 @@ func reminders(p Policy, sqlAt, due *time.Time) []time.Time {
 // CardShown sets it for good. The clock (tickSLA) and an erasure
 // (StopSLAOnErasure) judge the claim deadline through it alike.
 func (l *Lead) excuseUnshownCard(now time.Time, p Policy) {
-	if l.Stage == StageSQL && l.ClaimEscalatedAt == nil && l.ClaimDueAt != nil && !now.Before(*l.ClaimDueAt) && l.cardNotShown(p) {
+	l.ClaimDueAt = l.ClaimDueAtNow(now, p)
+}
+
+// ClaimExcused reports whether the clock, ticking at now under p, would
+// move the lead's claim deadline on (excuseUnshownCard) rather than
+// escalate it: an unclaimed SQL whose claim deadline has passed, not yet
+// escalated, while its card has not been shown in chat in its SQL cycle,
+// under a policy that excuses the system's delay.
+func (l *Lead) ClaimExcused(now time.Time, p Policy) bool {
+	return l.Stage == StageSQL && l.ClaimEscalatedAt == nil && l.ClaimDueAt != nil && !now.Before(*l.ClaimDueAt) && l.cardNotShown(p)
+}
+
+// ClaimDueAtNow returns the claim deadline the lead is held to at now
+// under p, as the clock ticking at now would leave it: the stored one, or,
+// when the clock would excuse it (ClaimExcused), the one moved on as if
+// the card were shown now (ExcusedClaimDue); nil when it has none. What
+// shows or judges a claim deadline at read time (the lead lists, /sla,
+// the SLA line) reads it through this, so that it never calls late a
+// claim that the clock's next tick excuses.
+func (l *Lead) ClaimDueAtNow(now time.Time, p Policy) *time.Time {
+	if l.ClaimExcused(now, p) {
 		due := p.ExcusedClaimDue(*l.SQLAt, now)
-		l.ClaimDueAt = &due
+		return &due
 	}
+	return l.ClaimDueAt
+}
+
+// BreachedAt reports whether the lead, an open SQL (stage sql or claimed),
+// is breached at now under p as the clock ticking at now would judge it:
+// flagged as breached, past its contact deadline, or unclaimed past a
+// claim deadline the clock does not excuse (ClaimExcused). A deadline
+// breaches at its due time, as the tick escalates it then. storage's
+// breachedSQL writes the same rule in SQL for the open SQLs (/sla,
+// /leads breached, the digest, the managers' Home);
+// TestRulesWrittenTwiceAgree runs both on the same cases.
+func (l *Lead) BreachedAt(now time.Time, p Policy) bool {
+	passed := func(due *time.Time) bool { return due != nil && !now.Before(*due) }
+	return l.SLABreached || passed(l.ContactDueAt) || l.Stage == StageSQL && passed(l.ClaimDueAt) && !l.ClaimExcused(now, p)
 }
 
 // cardNotShown reports whether, under a policy that excuses the system's
