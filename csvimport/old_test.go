@@ -90,7 +90,7 @@ func TestImportOldRows(t *testing.T) {
 				}
 			}
 			// The open SQLs (/sla, /leads open, the digest) are the live ones.
-			open, err := s.OpenSQLs(ctx, now, 100)
+			open, err := s.OpenSQLs(ctx, now, im.Policy, 100)
 			if err != nil {
 				t.Fatal(err)
 			}

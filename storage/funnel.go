@@ -10,6 +10,7 @@ import (
 
 	"github.com/handoff/handoff"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // The funnel, SLA and lead-list queries. Every number is an SQL aggregate
@@ -300,25 +301,40 @@ func (s *Store) funnelCounts(ctx context.Context, f handoff.FunnelFilter, useRol
 // DefaultListLimit caps lead lists when the caller asks for no limit.
 const DefaultListLimit = 50
 
-// breachedSQL is true for an open SQL (stage sql or claimed) whose claim or
-// contact deadline has passed, or that is flagged as breached. Arguments:
-// true, maxInt64, now, maxInt64, now.
-const breachedSQL = "(l.sla_breached = ? OR COALESCE(l.contact_due_ms, ?) < ? OR (l.stage = 'sql' AND COALESCE(l.claim_due_ms, ?) < ?))"
+// breachedSQL is true for an open SQL (stage sql or claimed) that is
+// flagged as breached, whose contact deadline has passed, or, unclaimed,
+// whose claim deadline has passed and is not excused: handoff's
+// Lead.BreachedAt, as the SLA clock ticking at now would judge it
+// (TestRulesWrittenTwiceAgree). A deadline breaches at its due time; a
+// claim deadline the clock moves on (Lead.ClaimExcused: the policy
+// excuses the system's delay, the claim is not escalated, and the card
+// was not shown since the SQL time) moves past now, so the lead is still
+// unclaimed. Arguments: breachArgs.
+const breachedSQL = "(l.sla_breached = ? OR COALESCE(l.contact_due_ms, ?) <= ? OR (l.stage = 'sql' AND COALESCE(l.claim_due_ms, ?) <= ?" +
+	" AND NOT (? AND l.claim_escalated_ms IS NULL AND l.sql_ms IS NOT NULL AND (l.shown_ms IS NULL OR l.shown_ms < l.sql_ms))))"
+
+// breachArgs are breachedSQL's arguments at now under p.
+func breachArgs(now time.Time, p handoff.Policy) []any {
+	n := ms(now)
+	return []any{true, int64(math.MaxInt64), n, int64(math.MaxInt64), n, p.ExcuseSystemDelay}
+}
 
 // heldToAgreement leaves out of the open SQLs the leads recorded as history
 // (handoff import --old history), the only SQLs without a contact deadline.
 const heldToAgreement = "l.contact_due_ms IS NOT NULL"
 
-// handoff.OpenSQLs returns the open SQLs at now (not those from history):
+// OpenSQLs returns the open SQLs at now (not those from history), judged
+// under p as the SLA clock ticking at now would judge them (breachedSQL):
 // unclaimed, claimed but not yet contacted with time left, and breached, each list capped at limit
-// (DefaultListLimit when limit <= 0). It returns a wrapped error when a
-// query fails.
-func (s *Store) OpenSQLs(ctx context.Context, now time.Time, limit int) (handoff.OpenSQLs, error) {
+// (DefaultListLimit when limit <= 0). An unclaimed SQL whose passed claim
+// deadline the clock excuses (its card not shown yet) is unclaimed, after
+// those whose deadline is still ahead: the clock moves its deadline past
+// theirs. It returns a wrapped error when a query fails.
+func (s *Store) OpenSQLs(ctx context.Context, now time.Time, p handoff.Policy, limit int) (handoff.OpenSQLs, error) {
 	if limit <= 0 {
 		limit = DefaultListLimit
 	}
-	n := ms(now)
-	bArgs := []any{true, int64(math.MaxInt64), n, int64(math.MaxInt64), n}
+	bArgs := breachArgs(now, p)
 	db := s.db.WithContext(ctx)
 	var out handoff.OpenSQLs
 
@@ -345,15 +361,19 @@ func (s *Store) OpenSQLs(ctx context.Context, now time.Time, limit int) (handoff
 	lists := []struct {
 		dst   *[]*handoff.Lead
 		where string
-		order string
+		order clause.Expr
 	}{
-		{&out.Unclaimed, "l.stage = 'sql' AND NOT " + breachedSQL, "l.claim_due_ms, l.id"},
-		{&out.Waiting, "l.stage = 'claimed' AND NOT " + breachedSQL, "l.contact_due_ms, l.id"},
-		{&out.Breached, "l.stage IN ('sql', 'claimed') AND " + breachedSQL, "l.contact_due_ms, l.id"},
+		// An unclaimed SQL past its claim deadline is one the clock
+		// excuses, its deadline moved past the others'.
+		{&out.Unclaimed, "l.stage = 'sql' AND NOT " + breachedSQL,
+			clause.Expr{SQL: "CASE WHEN l.claim_due_ms <= ? THEN 1 ELSE 0 END, l.claim_due_ms, l.id", Vars: []any{ms(now)}}},
+		{&out.Waiting, "l.stage = 'claimed' AND NOT " + breachedSQL, clause.Expr{SQL: "l.contact_due_ms, l.id"}},
+		{&out.Breached, "l.stage IN ('sql', 'claimed') AND " + breachedSQL, clause.Expr{SQL: "l.contact_due_ms, l.id"}},
 	}
 	for _, li := range lists {
 		var rows []leadRow
-		err := db.Table("leads AS l").Where(li.where+" AND "+heldToAgreement, bArgs...).Order(li.order).Limit(limit).Find(&rows).Error
+		err := db.Table("leads AS l").Where(li.where+" AND "+heldToAgreement, bArgs...).
+			Order(clause.OrderBy{Expression: li.order}).Limit(limit).Find(&rows).Error
 		if err != nil {
 			return handoff.OpenSQLs{}, fmt.Errorf("storage: open sqls: %w", err)
 		}

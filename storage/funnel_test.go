@@ -467,7 +467,7 @@ func TestOpenSQLs(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		buildFunnelLog(t, s)
 		ctx := context.Background()
-		got, err := s.OpenSQLs(ctx, funnelNow, 0)
+		got, err := s.OpenSQLs(ctx, funnelNow, handoff.DefaultPolicy(), 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -485,7 +485,7 @@ func TestOpenSQLs(t *testing.T) {
 		if got.UnclaimedTotal != 2 || got.WaitingTotal != 1 || got.BreachedTotal != 2 {
 			t.Errorf("totals = %d %d %d, want 2 1 2", got.UnclaimedTotal, got.WaitingTotal, got.BreachedTotal)
 		}
-		limited, err := s.OpenSQLs(ctx, funnelNow, 1)
+		limited, err := s.OpenSQLs(ctx, funnelNow, handoff.DefaultPolicy(), 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -493,7 +493,7 @@ func TestOpenSQLs(t *testing.T) {
 			t.Errorf("limit 1: unclaimed %q breached %q total %d", externalIDs(limited.Unclaimed), externalIDs(limited.Breached), limited.BreachedTotal)
 		}
 		// Two hours later K's claim deadline has passed.
-		later, err := s.OpenSQLs(ctx, funnelNow.Add(2*time.Hour), 0)
+		later, err := s.OpenSQLs(ctx, funnelNow.Add(2*time.Hour), handoff.DefaultPolicy(), 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -29,6 +29,7 @@ type ruleLead struct {
 	contacted            *time.Time
 	slaSet               *time.Time // when its deadlines were set; nil: its last save
 	erased               *time.Time // when its personal data was erased
+	shown                *time.Time // when its card was first shown in chat
 }
 
 func (c ruleLead) lead(name string, sqlAt time.Time) *handoff.Lead {
@@ -37,7 +38,7 @@ func (c ruleLead) lead(name string, sqlAt time.Time) *handoff.Lead {
 		ClaimDueAt: c.claimDue, ContactDueAt: c.contactDue, SLABreached: c.breached,
 		SLATimers: handoff.SLATimers{NextReminderAt: c.nextRemind, ClaimEscalatedAt: c.claimEsc, ContactEscalatedAt: c.contactEsc},
 		CreatedAt: sqlAt, UpdatedAt: sqlAt, Offer: c.offer.Clone(), Owner: c.owner, ContactedAt: c.contacted,
-		SLASetAt: c.slaSet, ErasedAt: c.erased,
+		SLASetAt: c.slaSet, ErasedAt: c.erased, ShownAt: c.shown,
 	}
 }
 
@@ -47,6 +48,87 @@ func TestRulesWrittenTwiceAgree(t *testing.T) {
 	t.Run("Claim", claimRuleAgrees)
 	t.Run("SLADue", slaDueRuleAgrees)
 	t.Run("RouteDue", routeDueRuleAgrees)
+	t.Run("Breached", breachedRuleAgrees)
+}
+
+// breachedRuleAgrees checks Lead.BreachedAt against the SQL that splits
+// the open SQLs into unclaimed, waiting and breached (OpenSQLs:
+// breachedSQL), under an agreement that excuses the system's delay and one
+// that does not: an unclaimed SQL past its claim deadline whose card was
+// not shown since it became an SQL is breached only without the excuse.
+func breachedRuleAgrees(t *testing.T) {
+	sqlAt := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	now := sqlAt.Add(10 * time.Hour)
+	before, same, after := now.Add(-time.Minute), now, now.Add(time.Minute)
+	shownEarlier, shownSince := sqlAt.Add(-time.Hour), sqlAt.Add(time.Hour) // an earlier cycle's showing, this one's
+	var cases []ruleLead
+	for _, st := range []handoff.Stage{handoff.StageSQL, handoff.StageClaimed} {
+		for _, claimDue := range []*time.Time{nil, &before, &same, &after} {
+			for _, contactDue := range []*time.Time{&before, &same, &after} { // the open SQLs are those held to a contact deadline
+				for _, shown := range []*time.Time{nil, &shownEarlier, &shownSince} {
+					for _, claimEsc := range []*time.Time{nil, &before} {
+						for _, breached := range []bool{false, true} {
+							cases = append(cases, ruleLead{stage: st, reached: st, claimDue: claimDue, contactDue: contactDue,
+								shown: shown, claimEsc: claimEsc, breached: breached})
+						}
+					}
+				}
+			}
+		}
+	}
+	plain := handoff.DefaultPolicy()
+	excusing := plain
+	excusing.ExcuseSystemDelay = true
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		for i, c := range cases {
+			id, err := s.PutOnlyLead(ctx, c.lead(fmt.Sprint("breached-", i), sqlAt))
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored, err := s.Lead(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			shown := "never"
+			if c.shown != nil {
+				shown = map[bool]string{true: "earlier cycle", false: "this cycle"}[c.shown.Before(sqlAt)]
+			}
+			for _, p := range []handoff.Policy{plain, excusing} {
+				name := fmt.Sprintf("%s claim=%s contact=%s shown=%s claimEsc=%v breached=%v excuse=%v", c.stage,
+					dueName(c.claimDue, now), dueName(c.contactDue, now), shown, c.claimEsc != nil, c.breached, p.ExcuseSystemDelay)
+				want := "waiting"
+				switch {
+				case stored.BreachedAt(now, p):
+					want = "breached"
+				case stored.Stage == handoff.StageSQL:
+					want = "unclaimed"
+				}
+				open, err := s.OpenSQLs(ctx, now, p, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var listed, counted []string
+				for _, g := range []struct {
+					name  string
+					leads []*handoff.Lead
+					total int64
+				}{{"unclaimed", open.Unclaimed, open.UnclaimedTotal}, {"waiting", open.Waiting, open.WaitingTotal}, {"breached", open.Breached, open.BreachedTotal}} {
+					for _, l := range g.leads {
+						if l.ID == id {
+							listed = append(listed, g.name)
+						}
+					}
+					for range g.total {
+						counted = append(counted, g.name)
+					}
+				}
+				if len(listed) != 1 || listed[0] != want || len(counted) != 1 || counted[0] != want {
+					t.Errorf("%s: SQL lists it in %v and counts it in %v, Go judges it %s", name, listed, counted, want)
+				}
+			}
+		}
+	})
 }
 
 // claimRuleAgrees checks Lead.Claim against the claim's conditional UPDATE.

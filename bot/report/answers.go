@@ -21,7 +21,7 @@ import (
 // implements it.
 type ReportStore interface {
 	FunnelCounts(ctx context.Context, f handoff.FunnelFilter) (handoff.FunnelCounts, error)
-	OpenSQLs(ctx context.Context, now time.Time, limit int) (handoff.OpenSQLs, error)
+	OpenSQLs(ctx context.Context, now time.Time, p handoff.Policy, limit int) (handoff.OpenSQLs, error)
 	SLAByRep(ctx context.Context, period handoff.Period, now time.Time) ([]handoff.RepSLA, error)
 	OpenLeadsPage(ctx context.Context, owner string, offset, limit int) ([]*handoff.Lead, int, error)
 	LeadByExternalID(ctx context.Context, externalID string) (*handoff.Lead, error)
@@ -155,7 +155,7 @@ func (r *Reports) sla(ctx context.Context, cmd bot.Command, args []string) (bot.
 	if err != nil {
 		return bot.Message{}, slaUsage(fmt.Sprintf("I don't know the period `%s`.", arg))
 	}
-	open, err := r.Store.OpenSQLs(ctx, now, reportListLimit)
+	open, err := r.Store.OpenSQLs(ctx, now, r.Policy, reportListLimit)
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("bot: sla: %w", err)
 	}
@@ -249,7 +249,7 @@ func (r *Reports) leads(ctx context.Context, cmd bot.Command, args []string) (bo
 		list := LeadList{Leads: leads, Total: total, Offset: offset, Command: command}
 		return LeadsPageMessage(title, list, owner == "", now, r.Policy), nil
 	case "breached", "late", "overdue":
-		open, err := r.Store.OpenSQLs(ctx, now, reportListLimit)
+		open, err := r.Store.OpenSQLs(ctx, now, r.Policy, reportListLimit)
 		if err != nil {
 			return bot.Message{}, fmt.Errorf("bot: breached leads: %w", err)
 		}

@@ -15,7 +15,7 @@ import (
 type DigestStore interface {
 	FunnelCounts(ctx context.Context, f handoff.FunnelFilter) (handoff.FunnelCounts, error)
 	RepActivity(ctx context.Context, period handoff.Period, now time.Time) ([]handoff.RepActivity, error)
-	OpenSQLs(ctx context.Context, now time.Time, limit int) (handoff.OpenSQLs, error)
+	OpenSQLs(ctx context.Context, now time.Time, p handoff.Policy, limit int) (handoff.OpenSQLs, error)
 	Trend(ctx context.Context, periods []handoff.Period, now time.Time) ([]handoff.TrendPoint, error)
 	ReceivedLeads(ctx context.Context, period handoff.Period) (map[string]int, error)
 }
@@ -51,7 +51,7 @@ func BuildDigest(ctx context.Context, store DigestStore, policy handoff.Policy, 
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("bot: digest %s: %w", week.Label, err)
 	}
-	open, err := store.OpenSQLs(ctx, now, digestBreachLimit)
+	open, err := store.OpenSQLs(ctx, now, policy, digestBreachLimit)
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("bot: digest %s: %w", week.Label, err)
 	}

@@ -13,7 +13,7 @@ import (
 type HomeStore interface {
 	OpenLeadsPage(ctx context.Context, owner string, offset, limit int) ([]*handoff.Lead, int, error)
 	RepActivity(ctx context.Context, period handoff.Period, now time.Time) ([]handoff.RepActivity, error)
-	OpenSQLs(ctx context.Context, now time.Time, limit int) (handoff.OpenSQLs, error)
+	OpenSQLs(ctx context.Context, now time.Time, p handoff.Policy, limit int) (handoff.OpenSQLs, error)
 }
 
 // homeLeadLimit caps the leads a home lists, the most urgent (Slack allows
@@ -62,7 +62,7 @@ func (h *Homes) Home(ctx context.Context, platform, userID string) (bot.Home, er
 	}
 	var open *handoff.OpenSQLs
 	if manager {
-		o, err := h.Store.OpenSQLs(ctx, now, homeBreachLimit)
+		o, err := h.Store.OpenSQLs(ctx, now, h.Policy, homeBreachLimit)
 		if err != nil {
 			return bot.Home{}, fmt.Errorf("bot: home of %s:%s: %w", platform, userID, err)
 		}
