@@ -392,12 +392,12 @@ func scoreText(l *handoff.Lead) string {
 func SLALine(l *handoff.Lead, now time.Time, p handoff.Policy) string {
 	var parts []string
 	mark := "⏱ "
-	if l.ClaimDueAt != nil {
-		if left := p.Between(now, *l.ClaimDueAt); left > 0 {
-			parts = append(parts, fmt.Sprintf("Claim within %s (by %s)", FormatAgreed(left, p), Clock(*l.ClaimDueAt, now, p)))
+	if due := l.ClaimDueAtNow(now, p); due != nil { // an unshown card's moved on, as the clock does
+		if left := p.Between(now, *due); left > 0 {
+			parts = append(parts, fmt.Sprintf("Claim within %s (by %s)", FormatAgreed(left, p), Clock(*due, now, p)))
 		} else {
 			mark = "⚠️ "
-			parts = append(parts, "Claim was due "+Clock(*l.ClaimDueAt, now, p))
+			parts = append(parts, "Claim was due "+Clock(*due, now, p))
 		}
 	}
 	if l.ContactDueAt != nil {

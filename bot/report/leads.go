@@ -62,12 +62,15 @@ func LeadsPageMessage(title string, list LeadList, withOwner bool, now time.Time
 	return m
 }
 
-// nextDeadline is what the lead's owner must do next, and by when.
+// nextDeadline is what the lead's owner must do next, and by when: an
+// SQL's claim deadline as the SLA clock holds it at now (one passed while
+// its card was not shown yet, under sla.excuse_system_delay, moved on, not
+// overdue), or its contact deadline when that comes first.
 func nextDeadline(l *handoff.Lead, now time.Time, p handoff.Policy) string {
 	due, what := l.ContactDueAt, "contact"
-	switch {
-	case l.Stage == handoff.StageSQL && l.ClaimDueAt != nil:
-		due, what = l.ClaimDueAt, "claim"
+	switch claim := l.ClaimDueAtNow(now, p); {
+	case l.Stage == handoff.StageSQL && claim != nil && (due == nil || !claim.After(*due)):
+		due, what = claim, "claim"
 	case l.ContactedAt != nil || due == nil:
 		return "–"
 	}

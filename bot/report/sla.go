@@ -26,7 +26,8 @@ func SLAMessage(open handoff.OpenSQLs, reps []handoff.RepSLA, period handoff.Per
 	}
 	unclaimed := bot.Table{Title: fmt.Sprintf("Unclaimed (%d)", open.UnclaimedTotal), Columns: []string{"Lead", "Waiting", "Claim by", "Time left"}}
 	for _, l := range open.Unclaimed {
-		unclaimed.Rows = append(unclaimed.Rows, []string{leadRef(l), age(l, now), clockOrDash(l.ClaimDueAt, now, p), leftOrDash(l.ClaimDueAt, now, p)})
+		due := l.ClaimDueAtNow(now, p) // as the clock holds it: an unshown card's moved on
+		unclaimed.Rows = append(unclaimed.Rows, []string{leadRef(l), age(l, now), clockOrDash(due, now, p), leftOrDash(due, now, p)})
 	}
 	waiting := bot.Table{Title: fmt.Sprintf("Claimed, not yet contacted (%d)", open.WaitingTotal), Columns: []string{"Lead", "Owner", "Contact by", "Time left"}}
 	for _, l := range open.Waiting {
@@ -90,11 +91,12 @@ func breachTable(open handoff.OpenSQLs, now time.Time, p handoff.Policy) bot.Tab
 	t := bot.Table{Title: fmt.Sprintf("Breached (%d)", open.BreachedTotal), Columns: []string{"Lead", "Owner", "Missed", "Late by"}}
 	for _, l := range open.Breached {
 		missed, late := "claimed late", "–"
+		claimDue := l.ClaimDueAtNow(now, p)
 		switch {
 		case l.ContactDueAt != nil && now.After(*l.ContactDueAt):
 			missed, late = "contact by "+bot.Clock(*l.ContactDueAt, now, p), bot.FormatAgreed(p.Between(*l.ContactDueAt, now), p)
-		case l.Stage == handoff.StageSQL && l.ClaimDueAt != nil && now.After(*l.ClaimDueAt):
-			missed, late = "claim by "+bot.Clock(*l.ClaimDueAt, now, p), bot.FormatAgreed(p.Between(*l.ClaimDueAt, now), p)
+		case l.Stage == handoff.StageSQL && claimDue != nil && now.After(*claimDue):
+			missed, late = "claim by "+bot.Clock(*claimDue, now, p), bot.FormatAgreed(p.Between(*claimDue, now), p)
 		}
 		owner := bot.OwnerRef(l.Owner)
 		if l.Stage == handoff.StageSQL {
