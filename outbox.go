@@ -144,6 +144,14 @@ func HomeRefresh(o Owner) *OutboxMessage {
 	return &OutboxMessage{Kind: OutboxHome, Platform: o.Platform, Payload: string(payload)}
 }
 
+// OutboxCountCap is where the outbox's depth stops being counted: the
+// store's counts of the pending and of the dead messages (storage's
+// OutboxStats, which says why it stops) and the gauges that report them,
+// handoff_outbox_pending and handoff_outbox_dead, which from the cap up
+// mean at least that many. It is declared here, in the one package both
+// storage and metrics import, so that the number is written once in code.
+const OutboxCountCap = 1000
+
 // OutboxMessage is one piece of chat work waiting to be sent.
 type OutboxMessage struct {
 	ID       int64

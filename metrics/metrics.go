@@ -6,6 +6,7 @@ package metrics
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -14,12 +15,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/handoff/handoff"
 )
 
 // OutboxStats is the outbox's state as the depth gauges report it.
 type OutboxStats struct {
-	Pending int64     // counted up to a cap
-	Dead    int64     // counted up to a cap
+	Pending int64     // counted up to a cap, handoff.OutboxCountCap
+	Dead    int64     // counted up to the same cap
 	Oldest  time.Time // when the oldest pending message was queued (or requeued); zero when none
 	// PendingCapped and DeadCapped say that the count reached its cap and
 	// stopped there: at least that many messages, not exactly that many.
@@ -397,9 +400,9 @@ type outboxCollector struct {
 }
 
 var (
-	outboxPendingDesc       = prometheus.NewDesc("handoff_outbox_pending", "Outbox messages waiting to be sent, counted up to a cap (1,000): at the cap, handoff_outbox_pending_capped says there are at least that many.", nil, nil)
+	outboxPendingDesc       = prometheus.NewDesc("handoff_outbox_pending", "Outbox messages waiting to be sent, counted up to a cap ("+thousands(handoff.OutboxCountCap)+"): at the cap, handoff_outbox_pending_capped says there are at least that many.", nil, nil)
 	outboxPendingCappedDesc = prometheus.NewDesc("handoff_outbox_pending_capped", "1 when handoff_outbox_pending reached its cap and stopped counting there (at least that many messages wait), 0 when it is exact.", nil, nil)
-	outboxDeadDesc          = prometheus.NewDesc("handoff_outbox_dead", "Outbox messages given up (a permanent error, or failing past the give-up deadline), counted up to a cap (1,000): at the cap, handoff_outbox_dead_capped says there are at least that many; see handoff outbox list.", nil, nil)
+	outboxDeadDesc          = prometheus.NewDesc("handoff_outbox_dead", "Outbox messages given up (a permanent error, or failing past the give-up deadline), counted up to a cap ("+thousands(handoff.OutboxCountCap)+"): at the cap, handoff_outbox_dead_capped says there are at least that many; see handoff outbox list.", nil, nil)
 	outboxDeadCappedDesc    = prometheus.NewDesc("handoff_outbox_dead_capped", "1 when handoff_outbox_dead reached its cap and stopped counting there (at least that many messages were given up), 0 when it is exact.", nil, nil)
 	outboxOldestDesc        = prometheus.NewDesc("handoff_outbox_oldest_age_seconds", "Age of the oldest pending outbox message (0 when none).", nil, nil)
 	outboxUpDesc            = prometheus.NewDesc("handoff_outbox_stats_up", "1 when the outbox could be read at scrape time.", nil, nil)
@@ -432,6 +435,16 @@ func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(outboxDeadDesc, prometheus.GaugeValue, float64(st.Dead))
 	ch <- prometheus.MustNewConstMetric(outboxDeadCappedDesc, prometheus.GaugeValue, flag(st.DeadCapped))
 	ch <- prometheus.MustNewConstMetric(outboxOldestDesc, prometheus.GaugeValue, age)
+}
+
+// thousands writes n as the README and the descriptions write numbers,
+// with a comma between groups of three digits: 1,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // flag is a gauge's value for b: 1 when true, 0 when false.

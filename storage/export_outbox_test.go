@@ -82,7 +82,7 @@ func (s *Store) dueWebhooks(ctx context.Context, now time.Time, limit int, scope
 }
 
 // SetOutboxCountCap makes OutboxStats stop counting at n in place of
-// outboxCountCap (n > 0).
+// handoff.OutboxCountCap (n > 0).
 func (s *Store) SetOutboxCountCap(n int64) { s.countCap = n }
 
 // PendingCount is OutboxStats' count of the pending messages alone, up

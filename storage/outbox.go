@@ -478,7 +478,7 @@ func nextPendingQuery(tx *gorm.DB, scope func(*gorm.DB) *gorm.DB) *gorm.DB {
 
 // OutboxStats describes the pending outbox.
 type OutboxStats struct {
-	Pending int64     // up to the counts' cap (outboxCountCap)
+	Pending int64     // up to the counts' cap (handoff.OutboxCountCap)
 	Dead    int64     // up to the counts' cap
 	Oldest  time.Time // when the oldest pending message was queued (or requeued); zero when none
 	// PendingCapped and DeadCapped say that the count reached the cap and
@@ -487,22 +487,12 @@ type OutboxStats struct {
 	DeadCapped    bool
 }
 
-// outboxCountCap is where OutboxStats stops counting the pending and the
-// dead messages: it is read at every scrape of the metrics, and counting
-// every pending and every dead message took 46-61 ms of PostgreSQL's time
-// at 120,000 pending and 20,000 dead on a quiet machine (133-160 ms on a
-// busy one), against 1.1-1.4 ms up to the cap (BENCHMARKS.md, "The
-// outbox's counts bounded"), while the alerts'
-// thresholds on the counts are 0 (HandoffMessagesGivenUp, dead > 0). A
-// count kept in a row of its own would have every enqueue and completion,
-// the intake's path, contend on that row.
-const outboxCountCap = 1000
-
 // OutboxStats counts the pending and the dead messages, each exactly
-// below outboxCountCap and, from the cap up, as the cap with its Capped
-// flag set (each a read of at most the cap's entries of an index, whatever
-// the backlog: countUpTo), and tells when the oldest pending message was
-// queued (or requeued); in one statement, so from one snapshot.
+// below handoff.OutboxCountCap and, from the cap up, as the cap with its
+// Capped flag set (each a read of at most the cap's entries of an index,
+// whatever the backlog: countUpTo; statsCap says why), and tells when the
+// oldest pending message was queued (or requeued); in one statement, so
+// from one snapshot.
 func (s *Store) OutboxStats(ctx context.Context) (OutboxStats, error) {
 	limit := s.statsCap()
 	var row struct {
@@ -524,13 +514,21 @@ func (s *Store) OutboxStats(ctx context.Context) (OutboxStats, error) {
 	return st, nil
 }
 
-// statsCap is the store's cap on OutboxStats' counts: outboxCountCap
-// unless a test set a smaller one.
+// statsCap is the store's cap on OutboxStats' counts:
+// handoff.OutboxCountCap unless a test set a smaller one. The counts stop
+// there because they are read at every scrape of the metrics, and
+// counting every pending and every dead message took 46-61 ms of
+// PostgreSQL's time at 120,000 pending and 20,000 dead on a quiet machine
+// (133-160 ms on a busy one), against 1.1-1.4 ms up to the cap
+// (BENCHMARKS.md, "The outbox's counts bounded"), while the alerts'
+// thresholds on the counts are 0 (HandoffMessagesGivenUp, dead > 0). A
+// count kept in a row of its own would have every enqueue and completion,
+// the intake's path, contend on that row.
 func (s *Store) statsCap() int64 {
 	if s.countCap > 0 {
 		return s.countCap
 	}
-	return outboxCountCap
+	return handoff.OutboxCountCap
 }
 
 // countUpTo counts the messages that cond, a condition on their status,

@@ -89,7 +89,7 @@ type Store struct {
 	stageTimesBatch      int64
 	afterStageTimesBatch func(dated int64)
 	// countCap, when above 0, is where OutboxStats stops counting in place
-	// of outboxCountCap: for tests.
+	// of handoff.OutboxCountCap: for tests.
 	countCap int64
 }
 
