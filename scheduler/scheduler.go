@@ -29,7 +29,7 @@ type Store interface {
 	AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
 	NextSLADue(ctx context.Context) (time.Time, bool, error)
-	FireSLA(ctx context.Context, now time.Time, policy handoff.Policy, limit int) ([]handoff.SLAAction, []handoff.Parked, error)
+	FireSLA(ctx context.Context, now time.Time, policy handoff.Policy, limit int, unsent ...string) ([]handoff.SLAAction, []handoff.Parked, error)
 	NextDecayDue(ctx context.Context) (time.Time, bool, error)
 	RescoreDecayed(ctx context.Context, now time.Time, policy handoff.Policy, limit int) (int, []handoff.Parked, error)
 	LastRun(ctx context.Context, name string) (time.Time, bool, error)
@@ -82,6 +82,14 @@ type Config struct {
 	// Yield bounds those waits (default 250 ms), together, a tick: timers
 	// fire at most that much later.
 	Yield time.Duration
+	// Unsent returns the kinds of chat message that no replica delivers
+	// at now (handoff.OutboxEscalate when no platform has a managers'
+	// channel), asked before each batch of SLA timers: the batch records
+	// its breaches and reminders, refreshes the cards and reminds the
+	// owners, and queues no message of those kinds (Store.FireSLA). It is
+	// the chat configuration's, which cmd/handoff wires, not the
+	// agreement's. nil queues every kind.
+	Unsent func(ctx context.Context, now time.Time) ([]string, error)
 }
 
 // Scheduler fires due SLA timers and the weekly digest.
@@ -184,7 +192,13 @@ func (s *Scheduler) slaTick(ctx context.Context, now time.Time, yield time.Durat
 		if !first {
 			s.yield(ctx, &yield)
 		}
-		fired, parked, err := s.cfg.Store.FireSLA(ctx, now, s.cfg.Policy, fireBatch)
+		var unsent []string
+		if s.cfg.Unsent != nil {
+			if unsent, err = s.cfg.Unsent(ctx, now); err != nil {
+				return err
+			}
+		}
+		fired, parked, err := s.cfg.Store.FireSLA(ctx, now, s.cfg.Policy, fireBatch, unsent...)
 		if err != nil {
 			return err
 		}

@@ -205,8 +205,8 @@ type recordingStore struct {
 	late []time.Duration
 }
 
-func (r *recordingStore) FireSLA(ctx context.Context, now time.Time, p handoff.Policy, limit int) ([]handoff.SLAAction, []handoff.Parked, error) {
-	fired, parked, err := r.Store.FireSLA(ctx, now, p, limit)
+func (r *recordingStore) FireSLA(ctx context.Context, now time.Time, p handoff.Policy, limit int, unsent ...string) ([]handoff.SLAAction, []handoff.Parked, error) {
+	fired, parked, err := r.Store.FireSLA(ctx, now, p, limit, unsent...)
 	at := r.now()
 	r.mu.Lock()
 	defer r.mu.Unlock()

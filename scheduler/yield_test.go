@@ -21,11 +21,11 @@ type firingStore struct {
 	batches int
 }
 
-func (s *firingStore) FireSLA(ctx context.Context, now time.Time, p handoff.Policy, limit int) ([]handoff.SLAAction, []handoff.Parked, error) {
+func (s *firingStore) FireSLA(ctx context.Context, now time.Time, p handoff.Policy, limit int, unsent ...string) ([]handoff.SLAAction, []handoff.Parked, error) {
 	s.mu.Lock()
 	s.batches++
 	s.mu.Unlock()
-	return s.Store.FireSLA(ctx, now, p, limit)
+	return s.Store.FireSLA(ctx, now, p, limit, unsent...)
 }
 
 func (s *firingStore) fired() int {

@@ -116,6 +116,12 @@ func (s *Store) nextDue(ctx context.Context, query, what string) (time.Time, boo
 // skipped from then on until it changes, while every other lead's timers
 // fire. The error is for the database failing, never for one lead.
 //
+// unsent are the kinds of chat message no replica delivers (an escalation
+// when no platform has a managers' channel: scheduler.Config's Unsent):
+// the ticks record their events, refresh the cards and remind the owners
+// as ever, and queue no message of those kinds, which the outbox would
+// only have taken to mark skipped.
+//
 // The due leads are read and locked with one statement (dueSLALeads,
 // through the store's own SQL; SKIP LOCKED on PostgreSQL: another
 // replica's batch takes other leads), each lead's tick is decided on its
@@ -127,7 +133,7 @@ func (s *Store) nextDue(ctx context.Context, query, what string) (time.Time, boo
 // its own. Should the batch's writes fail, they are undone and each lead
 // is written alone in a savepoint, as before, so that one lead's failure
 // parks only that lead.
-func (s *Store) FireSLA(ctx context.Context, now time.Time, policy handoff.Policy, limit int) ([]handoff.SLAAction, []handoff.Parked, error) {
+func (s *Store) FireSLA(ctx context.Context, now time.Time, policy handoff.Policy, limit int, unsent ...string) ([]handoff.SLAAction, []handoff.Parked, error) {
 	var (
 		fired  []handoff.SLAAction
 		parked []handoff.Parked
@@ -148,7 +154,7 @@ func (s *Store) FireSLA(ctx context.Context, now time.Time, policy handoff.Polic
 			parked = append(parked, handoff.Parked{ID: id, Cause: err.Error()})
 		}
 		for i := range rows {
-			f, err := decideSLA(&rows[i], now, policy)
+			f, err := decideSLA(&rows[i], now, policy, unsent)
 			switch {
 			case err != nil:
 				park(rows[i].ID, err)

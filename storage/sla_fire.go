@@ -21,11 +21,12 @@ type slaFiring struct {
 	actions []handoff.SLAAction
 }
 
-// decideSLA ticks the SLA clock of the lead row holds at now, in memory.
-// It returns a zero slaFiring (lead nil) when the tick changes nothing,
-// and an error, a panic's included, when the lead cannot be processed
-// (it is parked).
-func decideSLA(row *leadRow, now time.Time, policy handoff.Policy) (f slaFiring, err error) {
+// decideSLA ticks the SLA clock of the lead row holds at now, in memory,
+// and leaves out of its change the messages of the kinds unsent, which no
+// replica delivers (FireSLA). It returns a zero slaFiring (lead nil) when
+// the tick changes nothing, and an error, a panic's included, when the
+// lead cannot be processed (it is parked).
+func decideSLA(row *leadRow, now time.Time, policy handoff.Policy, unsent []string) (f slaFiring, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			f, err = slaFiring{}, fmt.Errorf("panic: %v", p)
@@ -50,6 +51,7 @@ func decideSLA(row *leadRow, now time.Time, policy handoff.Policy) (f slaFiring,
 		// the lead would be due again at once, tick after tick.
 		return slaFiring{row: row, lead: lead}, nil
 	}
+	change.Outbox = slices.DeleteFunc(change.Outbox, func(m handoff.OutboxMessage) bool { return slices.Contains(unsent, m.Kind) })
 	lead.UpdatedAt = now
 	return slaFiring{row: row, lead: lead, change: change, actions: actions}, nil
 }
