@@ -158,7 +158,7 @@ func (a *app) wirePages() error {
 // digest schedule under a lease.
 func (a *app) wireScheduler() error {
 	sched, err := scheduler.New(scheduler.Config{Store: a.store, Policy: a.cfg.Policy, Now: a.now, Logger: a.logger, Metrics: a.metrics,
-		Routes: a.store, Route: a.routeLead, Interactive: &a.interactive})
+		Routes: a.store, Route: a.routeLead, Interactive: &a.interactive, Unsent: a.unsent})
 	if err != nil {
 		return err
 	}

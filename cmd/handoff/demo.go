@@ -246,7 +246,7 @@ func startDemo(ctx context.Context, dir string, logs *lockedBuffer, now time.Tim
 	// second replica would: FireSLA fires each action exactly once whoever
 	// ticks.
 	sched, err := scheduler.New(scheduler.Config{Store: a.store, Policy: cfg.Policy, Now: clock.Now, Logger: logger,
-		Holder: "handoff-demo", Metrics: a.metrics, Routes: a.store, Route: a.routeLead})
+		Holder: "handoff-demo", Metrics: a.metrics, Routes: a.store, Route: a.routeLead, Unsent: a.unsent})
 	if err != nil {
 		cancel()
 		a.Close()

@@ -174,17 +174,14 @@ func digestFlags(fs *flag.FlagSet, _ env) runFunc {
 // it posts to the managers' channel of each configured chat platform, so
 // one platform with such a channel is needed.
 func digestPoster(cfg config.Config) error {
+	if hasManagersChannel(cfg) {
+		return nil
+	}
 	var unset []string
 	if cfg.Slack.Enabled() {
-		if cfg.Slack.ManagerChannel != "" {
-			return nil
-		}
 		unset = append(unset, "SLACK_MANAGER_CHANNEL (channels.slack.managers in the agreement)")
 	}
 	if cfg.Teams.Enabled() {
-		if cfg.Teams.ManagerChannel != "" {
-			return nil
-		}
 		unset = append(unset, "TEAMS_MANAGER_CHANNEL (channels.teams.managers in the agreement)")
 	}
 	if len(unset) == 0 {
