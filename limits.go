@@ -21,6 +21,11 @@ const (
 	// MaxAttributeLen bounds an attribute's value, in characters: the text
 	// of a string, the JSON form of anything else.
 	MaxAttributeLen = 2000
+	// MaxEventIDLen bounds a platform's id of an event it may deliver
+	// again (a Slack event_id), in characters: the store remembers it to
+	// handle each event once, in a column of that size. Slack's are about
+	// a dozen.
+	MaxEventIDLen = 200
 )
 
 // EarliestOccurredAt is the earliest time an intake may date a stage

@@ -432,6 +432,12 @@ func TestSlackEvents(t *testing.T) {
 		if err != nil || first {
 			t.Fatalf("MarkProcessed after deliveries = %v, %v; want already processed", first, err)
 		}
+		// An event_id longer than the store remembers is refused, naming
+		// it, on both databases (PostgreSQL's column answered 500).
+		long := `{"type":"event_callback","team_id":"T0001","event_id":"E` + strings.Repeat("P", handoff.MaxEventIDLen) + `","event_time":1700000000,"event":{"type":"tokens_revoked"}}`
+		if status, body := r.send(t, "/slack/events", signingSecret, time.Now(), long); status != http.StatusBadRequest || !strings.Contains(body, "event_id is longer than 200 characters") {
+			t.Errorf("an overlong event_id: %d %s, want 400 naming event_id", status, body)
+		}
 	})
 }
 

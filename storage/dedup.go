@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -27,7 +28,12 @@ func (processedEventRow) TableName() string { return "processed_events" }
 // MarkProcessed records that the event key from source (e.g. "slack", an
 // event_id) is being handled, and reports whether this is the first time.
 // A unique key decides, so of concurrent deliveries exactly one is first.
+// A key longer than handoff.MaxEventIDLen characters, the size of its
+// column, is refused (EINVALID) on both databases alike.
 func (s *Store) MarkProcessed(ctx context.Context, source, key string, now time.Time) (bool, error) {
+	if utf8.RuneCountInString(key) > handoff.MaxEventIDLen { // PostgreSQL's column refuses it; SQLite's would keep it
+		return false, handoff.Errorf(handoff.EINVALID, "%s event id is longer than %d characters", source, handoff.MaxEventIDLen)
+	}
 	row := processedEventRow{Source: source, Key: key, CreatedMs: ms(now)}
 	first := false
 	err := s.tx(ctx, func(tx *gorm.DB) error {

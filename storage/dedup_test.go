@@ -2,11 +2,13 @@ package storage_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
@@ -88,4 +90,43 @@ func firstDeliveries(t *testing.T, of func(i int) *storage.Store, key string) in
 	}
 	wg.Wait()
 	return firsts.Load()
+}
+
+// An event id is remembered up to handoff.MaxEventIDLen characters, the
+// size of its column; a longer one is refused as invalid on both
+// databases alike (PostgreSQL's column refused it with an error the
+// platform's request was answered 500 for, and SQLite kept it), and
+// nothing is recorded.
+func TestMarkProcessedRefusesAnOverlongKey(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		for _, tt := range []struct {
+			name string
+			key  string
+			ok   bool
+		}{
+			{"at the limit", strings.Repeat("P", handoff.MaxEventIDLen), true},
+			{"at the limit, in characters beyond ASCII", strings.Repeat("é", handoff.MaxEventIDLen), true},
+			{"one over", strings.Repeat("P", handoff.MaxEventIDLen+1), false},
+			{"far over", "E" + strings.Repeat("P", 1600), false},
+		} {
+			first, err := s.MarkProcessed(ctx, "slack", tt.key, t0)
+			switch {
+			case tt.ok && (err != nil || !first):
+				t.Errorf("%s: first = %v, %v; want recorded", tt.name, first, err)
+			case !tt.ok && handoff.ErrorCode(err) != handoff.EINVALID:
+				t.Errorf("%s: err = %v, want EINVALID", tt.name, err)
+			case !tt.ok:
+				if n, err := s.PruneProcessed(ctx, t0.Add(time.Hour)); err != nil || n != 2 {
+					t.Errorf("%s: recorded %d keys (%v), want only the 2 at the limit", tt.name, n, err)
+				}
+				if _, err := s.MarkProcessed(ctx, "slack", strings.Repeat("P", handoff.MaxEventIDLen), t0); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.MarkProcessed(ctx, "slack", strings.Repeat("é", handoff.MaxEventIDLen), t0); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"time"
+	"unicode/utf8"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -138,6 +139,9 @@ func (a *App) Event(ctx context.Context, body []byte) (any, error) {
 	case "event_callback":
 		if env.EventID == "" {
 			return nil, handoff.Errorf(handoff.EINVALID, "event_callback without an event_id")
+		}
+		if utf8.RuneCountInString(env.EventID) > handoff.MaxEventIDLen {
+			return nil, handoff.Errorf(handoff.EINVALID, "event_id is longer than %d characters", handoff.MaxEventIDLen)
 		}
 		ours, err := a.cfg.Workspace.TeamID(ctx)
 		if err != nil {
