@@ -26,6 +26,22 @@ const (
 	// handle each event once, in a column of that size. Slack's are about
 	// a dozen.
 	MaxEventIDLen = 200
+	// MaxChatIDLen bounds a chat platform's id of a user, conversation,
+	// channel or team (a Teams "29:…" user id, a personal chat's "a:…",
+	// an Entra object id; a Slack "U…"), in characters. Teams' run to
+	// about 130; the store keeps them, and keys of the form "teams:<id>",
+	// in columns of 300.
+	MaxChatIDLen = 250
+	// MaxChatNameLen bounds a chat platform's name of a user, team or
+	// channel, in characters (Teams allows 256).
+	MaxChatNameLen = 300
+	// MaxServiceURLLen bounds a Bot Framework service URL, in characters.
+	MaxServiceURLLen = 500
+	// MaxScoreReasonsLen bounds a lead's score summary
+	// (Lead.ScoreReasons), in characters: its labels quote the values
+	// that matched (a title, an attribute of up to 2,000), and it is cut
+	// to what its column keeps.
+	MaxScoreReasonsLen = 1000
 )
 
 // EarliestOccurredAt is the earliest time an intake may date a stage
@@ -47,6 +63,32 @@ func CheckOccurredAt(t, now time.Time) string {
 		return "more than 5 minutes in the future"
 	}
 	return ""
+}
+
+// CheckLen returns "longer than max characters" when s is, or "" when
+// it is not: for an id or name that a column of max characters keeps.
+func CheckLen(s string, max int) string {
+	if len(s) <= max || utf8.RuneCountInString(s) <= max {
+		return ""
+	}
+	return fmt.Sprintf("longer than %d characters", max)
+}
+
+// CutChars is s cut to at most n characters between whole characters,
+// with "…" (within the n) when it was cut: for text kept only to be read,
+// in a column of n characters.
+func CutChars(s string, n int) string {
+	if len(s) <= n || utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	k := 0
+	for i := range s {
+		if k == n-1 {
+			return s[:i] + "…"
+		}
+		k++
+	}
+	return s
 }
 
 // CheckText returns what is wrong with s as a text field of at most max

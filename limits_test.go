@@ -65,3 +65,46 @@ func TestSingleLine(t *testing.T) {
 		t.Fatalf("SingleLine changed a line without breaks: %q", got)
 	}
 }
+
+// CheckLen counts characters, not bytes, as PostgreSQL's varchar(n) does.
+func TestCheckLen(t *testing.T) {
+	tests := []struct {
+		name, s, want string
+	}{
+		{"Empty", "", ""},
+		{"AtTheLimit", strings.Repeat("x", 5), ""},
+		{"AtTheLimitInTwoByteCharacters", strings.Repeat("é", 5), ""},
+		{"AtTheLimitInFourByteCharacters", strings.Repeat("😀", 5), ""},
+		{"OneOver", strings.Repeat("x", 6), "longer than 5 characters"},
+		{"OneOverInTwoByteCharacters", strings.Repeat("é", 6), "longer than 5 characters"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := handoff.CheckLen(tc.s, 5); got != tc.want {
+				t.Fatalf("CheckLen(%q, 5) = %q, want %q", tc.s, got, tc.want)
+			}
+		})
+	}
+}
+
+// CutChars keeps text of up to n characters and cuts a longer one to n
+// with "…", never inside a character.
+func TestCutChars(t *testing.T) {
+	tests := []struct {
+		name, s, want string
+	}{
+		{"Short", "abc", "abc"},
+		{"AtTheLimit", "abcde", "abcde"},
+		{"AtTheLimitInTwoByteCharacters", "ééééé", "ééééé"},
+		{"OneOver", "abcdef", "abcd…"},
+		{"OneOverInTwoByteCharacters", "éééééé", "éééé…"},
+		{"FarOverInFourByteCharacters", strings.Repeat("😀", 40), "😀😀😀😀…"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := handoff.CutChars(tc.s, 5); got != tc.want {
+				t.Fatalf("CutChars(%q, 5) = %q, want %q", tc.s, got, tc.want)
+			}
+		})
+	}
+}

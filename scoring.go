@@ -262,13 +262,15 @@ func (e ScoreExplained) Top(n int) []ScoreLine {
 }
 
 // Summary is one line of the top three reasons, for a card:
-// "demo_request ×1 +40 · title: CTO +30 · company_size 80 ≥ 50 +15".
+// "demo_request ×1 +40 · title: CTO +30 · company_size 80 ≥ 50 +15", cut
+// to MaxScoreReasonsLen characters (a label quotes the value that
+// matched, which may be long).
 func (e ScoreExplained) Summary() string {
 	var parts []string
 	for _, l := range e.Top(3) {
 		parts = append(parts, fmt.Sprintf("%s %+d", l.Label, l.Points))
 	}
-	return strings.Join(parts, " · ")
+	return CutChars(strings.Join(parts, " · "), MaxScoreReasonsLen)
 }
 
 // StageFor returns the stage a score earns: SQL at or above SQLAt, MQL at
