@@ -29,9 +29,9 @@ const (
 	// MaxChatIDLen bounds a chat platform's id of a user, conversation,
 	// channel or team (a Teams "29:…" user id, a personal chat's "a:…",
 	// an Entra object id; a Slack "U…"), in characters. Teams' run to
-	// about 130; the store keeps them, and keys of the form "teams:<id>",
-	// in columns of 300.
-	MaxChatIDLen = 250
+	// about 130; the store keeps them in columns of 300, and keys of the
+	// form "teams:<id>" in wider ones.
+	MaxChatIDLen = 300
 	// MaxChatNameLen bounds a chat platform's name of a user, team or
 	// channel, in characters (Teams allows 256).
 	MaxChatNameLen = 300

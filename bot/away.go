@@ -139,6 +139,10 @@ func (b *Bot) repRequest(ctx context.Context, cmd Command, withUntil bool) (away
 			return awayRequest{}, err
 		}
 		if ok {
+			if p := handoff.CheckLen(words[0], handoff.MaxChatIDLen); p != "" {
+				// The store keeps a rep's key in a column of 350.
+				return awayRequest{}, awayUsage(cmd, "A rep's mention, email or id is "+p+".")
+			}
 			req.Key, words = key, words[1:]
 		}
 	}

@@ -57,6 +57,8 @@ func TestAwayAndBack(t *testing.T) {
 			{name: "a rep for another rep", user: "UREP1", command: "away", text: "<@UREP2> until 2027-02-01",
 				wantCode: handoff.EFORBIDDEN, wantText: "Only sales managers", key: "slack:UREP2", wantAway: true,
 				wantUntil: time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC), wantReason: "parental leave"},
+			{name: "a manager names a rep by an id too long", user: "UBOSS", command: "away", text: "<@U" + strings.Repeat("P", 400) + "> until 2027-01-04",
+				wantCode: handoff.EINVALID, wantText: "A rep's mention, email or id is longer than 300 characters"},
 			{name: "a past date", user: "UREP1", command: "away", text: "until 2026-11-01", wantCode: handoff.EINVALID, wantText: "has already passed"},
 			{name: "not a date", user: "UREP1", command: "away", text: "until christmas", wantCode: handoff.EINVALID, wantText: "is not a date like 2026-12-24"},
 			{name: "until without a date", user: "UREP1", command: "away", text: "until", wantCode: handoff.EINVALID, wantText: "Until when?"},

@@ -53,6 +53,9 @@ func (s *Store) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, 
 	// any, and then reads it: a click that loses to it reads the claimed
 	// lead and neither renders the welcome it would never send nor joins
 	// a batch. Clicks of other replicas are decided by the database.
+	if err := checkClaim(owner, actor); err != nil {
+		return nil, false, err
+	}
 	done, err := s.claiming.wait(ctx, id)
 	if err != nil {
 		return nil, false, fmt.Errorf("storage: claim lead %d: %w", id, err)
@@ -133,6 +136,9 @@ func (c *claimsInFlight) wait(ctx context.Context, id int64) (done func(), err e
 const anyStep = -1
 
 func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff.Owner, now time.Time, actor string, once handoff.Delivery, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error) {
+	if err := checkClaim(owner, actor); err != nil {
+		return nil, false, err
+	}
 	at := fromMs(ms(now)) // the precision the database keeps
 	if s.claims != nil && !s.claimInTx {
 		return s.claimInBatch(ctx, &claimItem{id: id, step: step, owner: owner, at: at, actor: actor, once: once, hooks: s.hooks, welcome: welcome})

@@ -26,12 +26,12 @@ type slaCycleRow struct {
 	ID            int64  `gorm:"primaryKey"`
 	LeadID        int64  `gorm:"not null;index"`
 	OwnerPlatform string `gorm:"size:20;not null;default:''"`
-	OwnerUserID   string `gorm:"size:100;not null;default:''"`
+	OwnerUserID   string `gorm:"size:300;not null;default:''"`
 	OwnerEmail    string `gorm:"size:500;not null;default:''"`
 	// The cycle's SLAHolder, as the leads' columns of that name.
 	SLAHeld           bool   `gorm:"column:sla_held;not null;default:false"`
 	SLAHolderPlatform string `gorm:"column:sla_holder_platform;size:20;not null;default:''"`
-	SLAHolderUserID   string `gorm:"column:sla_holder_user_id;size:100;not null;default:''"`
+	SLAHolderUserID   string `gorm:"column:sla_holder_user_id;size:300;not null;default:''"`
 	SLAHolderEmail    string `gorm:"column:sla_holder_email;size:500;not null;default:''"`
 	SQLMs             int64  `gorm:"column:sql_ms;not null"`
 	ClaimedMs         *int64 `gorm:"index"`

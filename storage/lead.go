@@ -639,6 +639,9 @@ func (s *Store) insertChangeEvents(tx *gorm.DB, leadID int64, before, after roll
 }
 
 func newEventRow(leadID int64, e handoff.Event) (eventRow, error) {
+	if err := checkLen("event actor", e.Actor, actorColumnLen); err != nil {
+		return eventRow{}, err
+	}
 	details := ""
 	if len(e.Details) > 0 {
 		b, err := json.Marshal(e.Details)

@@ -77,6 +77,14 @@ func (r eventRow) toEvent() (handoff.Event, error) {
 }
 
 func leadToRow(l *handoff.Lead) (leadRow, error) {
+	if err := checkOwnerID("owner", l.Owner); err != nil {
+		return leadRow{}, err
+	}
+	if h := l.SLAHolder; h != nil {
+		if err := checkOwnerID("SLA holder", *h); err != nil {
+			return leadRow{}, err
+		}
+	}
 	attrs := ""
 	if len(l.Attributes) > 0 {
 		b, err := json.Marshal(l.Attributes)

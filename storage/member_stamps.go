@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/handoff/handoff"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -42,8 +43,12 @@ func (memberChangeRow) TableName() string { return "member_changes" }
 // entry key alone (a user's profile), or of the whole list when key is
 // "", and returns its count of changes since the first. It keeps the
 // entries of the last memberChangesKept changes only. It returns a
-// wrapped error when the write fails.
+// wrapped error when the write fails, EINVALID for a key longer than
+// handoff.MaxChatIDLen.
 func (s *Store) StampMembers(ctx context.Context, name, key string) (int64, error) {
+	if err := checkLen("member key", key, handoff.MaxChatIDLen); err != nil {
+		return 0, err
+	}
 	var gen int64
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "name"}},

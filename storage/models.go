@@ -29,14 +29,20 @@ type leadRow struct {
 	Reason        string `gorm:"size:500"`
 	Attributes    string `gorm:"type:text"`
 	OwnerPlatform string `gorm:"size:20"`
-	OwnerUserID   string `gorm:"size:100"` // indexed where set, in sparseIndexes
-	OwnerEmail    string `gorm:"size:500"`
+	// The user ids here and in sla_cycles, and lead_events.actor, were
+	// narrower in earlier versions (see actorColumnLen). Here they are
+	// text, bounded by the store (handoff.MaxChatIDLen): as varchar(300)
+	// they made PostgreSQL's estimate of a row wider, and its plans of an
+	// unanalysed leads table took other indexes than the sparse ones
+	// (TestSparseIndexesServeTheirQueries, TestPGIDListStatementsUseIndexes).
+	OwnerUserID string `gorm:"type:text"` // indexed where set, in sparseIndexes
+	OwnerEmail  string `gorm:"size:500"`
 	// SLAHeld says that the SLAHolder columns hold handoff.Lead.SLAHolder
 	// (who held the lead when its contact promise was settled, recorded as
 	// it changed hands after that), read with the owner by slaOwnerCol.
 	SLAHeld           bool   `gorm:"column:sla_held;not null;default:false"`
 	SLAHolderPlatform string `gorm:"column:sla_holder_platform;size:20;not null;default:''"`
-	SLAHolderUserID   string `gorm:"column:sla_holder_user_id;size:100;not null;default:''"`
+	SLAHolderUserID   string `gorm:"column:sla_holder_user_id;type:text;not null;default:''"`
 	SLAHolderEmail    string `gorm:"column:sla_holder_email;size:500;not null;default:''"`
 	SQLMs             *int64
 	// SLAFromMs is handoff.Lead.SLAFrom: when the SQL cycle's SLA clock
@@ -90,7 +96,7 @@ type eventRow struct {
 	Kind    string `gorm:"size:20;not null"` // indexed with stage and at_ms in createKPIIndexes
 	Stage   string `gorm:"size:20;not null"`
 	AtMs    int64  `gorm:"not null"`
-	Actor   string `gorm:"size:200"`
+	Actor   string `gorm:"size:320"`
 	Details string `gorm:"type:text"`
 	// ReasonCode and NotAFit repeat the details' reason_code and not_a_fit
 	// as columns, for the funnel's per-campaign aggregates.

@@ -344,7 +344,7 @@ func writeOutcome(tx *gorm.DB, o handoff.OutboxOutcome) error {
 	}
 	// A sent message keeps no payload: it may hold personal data that is
 	// no longer needed.
-	err := updateHeld(tx, m, map[string]any{"status": OutboxDone, "result": o.Result, "done_ms": ms(o.At), "locked_until_ms": 0, "last_error": "", "payload": ""})
+	err := updateHeld(tx, m, map[string]any{"status": OutboxDone, "result": handoff.CutChars(storableText(o.Result), resultColumnLen), "done_ms": ms(o.At), "locked_until_ms": 0, "last_error": "", "payload": ""})
 	if handoff.ErrorCode(err) == handoff.ECONFLICT && len(o.Posts) > 0 {
 		// The lease ran out while the platform took the message: the
 		// message is another worker's now, but what was posted is

@@ -23,7 +23,7 @@ type repStateRow struct {
 	AwayReason  string `gorm:"size:500;not null;default:''"`
 	// AwaySource is handoff.AwayByCommand or handoff.AwayBySlackStatus.
 	AwaySource    string `gorm:"size:20;not null;default:''"`
-	AwaySetBy     string `gorm:"size:200;not null;default:''"`
+	AwaySetBy     string `gorm:"size:320;not null;default:''"`
 	Deactivated   bool   `gorm:"not null;default:false"`
 	DeactivatedMs *int64
 	UpdatedMs     int64 `gorm:"not null"`
@@ -48,10 +48,14 @@ func (r repStateRow) away() *handoff.Away {
 // until they are back), replacing any earlier time off, except that time
 // off from a Slack status (a.Source AwayBySlackStatus) never replaces a
 // running /away. It returns
-// EINVALID without a key, and a wrapped error when the write fails.
+// EINVALID without a key or with one its column cannot hold, and a
+// wrapped error when the write fails.
 func (s *Store) SetAway(ctx context.Context, key string, a handoff.Away, now time.Time) error {
 	if key == "" {
 		return handoff.Errorf(handoff.EINVALID, "rep: a rep key is required")
+	}
+	if err := checkLens(sized{"rep key", key, repKeyColumnLen}, sized{"away's setter", a.SetBy, actorColumnLen}); err != nil {
+		return err
 	}
 	row := repStateRow{RepKey: key, AwaySinceMs: ptr(ms(now)), AwayReason: a.Reason, AwaySource: a.Source,
 		AwaySetBy: a.SetBy, UpdatedMs: ms(now)}
@@ -99,6 +103,9 @@ func (s *Store) ClearAway(ctx context.Context, key, source string, now time.Time
 func (s *Store) SetDeactivated(ctx context.Context, key string, deactivated bool, now time.Time) (bool, error) {
 	if key == "" {
 		return false, handoff.Errorf(handoff.EINVALID, "rep: a rep key is required")
+	}
+	if err := checkLen("rep key", key, repKeyColumnLen); err != nil {
+		return false, err
 	}
 	changed := false
 	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -21,7 +21,7 @@ type teamsConversationRow struct {
 	ChannelName    string `gorm:"size:300;index"`
 	TeamID         string `gorm:"size:300;index"`
 	TeamName       string `gorm:"size:300"`
-	GroupID        string `gorm:"size:100"`
+	GroupID        string `gorm:"size:300"`
 	BotID          string `gorm:"size:300"`
 	UpdatedMs      int64  `gorm:"not null"`
 }
@@ -37,7 +37,7 @@ func (r teamsConversationRow) conversation() handoff.TeamsConversation {
 type teamsUserRow struct {
 	ID               int64  `gorm:"primaryKey"`
 	UserID           string `gorm:"size:300;not null;uniqueIndex"`
-	AADObjectID      string `gorm:"column:aad_object_id;size:100;index"`
+	AADObjectID      string `gorm:"column:aad_object_id;size:300;index"`
 	Name             string `gorm:"size:300"`
 	TenantID         string `gorm:"size:100"`
 	ServiceURL       string `gorm:"size:500"`
@@ -74,6 +74,12 @@ func (s *Store) SaveTeamsConversation(ctx context.Context, c handoff.TeamsConver
 	c.ConversationID = handoff.TeamsBaseConversation(c.ConversationID)
 	if c.ConversationID == "" || c.ServiceURL == "" {
 		return teamsInvalid("teams conversation needs an id and a service URL")
+	}
+	if err := checkLens(sized{"teams conversation id", c.ConversationID, handoff.MaxChatIDLen}, sized{"teams service URL", c.ServiceURL, handoff.MaxServiceURLLen},
+		sized{"teams channel id", c.ChannelID, handoff.MaxChatIDLen}, sized{"teams channel name", c.ChannelName, handoff.MaxChatNameLen},
+		sized{"teams team id", c.TeamID, handoff.MaxChatIDLen}, sized{"teams team name", c.TeamName, handoff.MaxChatNameLen},
+		sized{"teams team's group id", c.GroupID, handoff.MaxChatIDLen}, sized{"teams bot id", c.BotID, handoff.MaxChatIDLen}); err != nil {
+		return err
 	}
 	row := teamsConversationRow{ConversationID: c.ConversationID, ServiceURL: c.ServiceURL, TenantID: c.TenantID,
 		ChannelID: c.ChannelID, ChannelName: c.ChannelName, TeamID: c.TeamID, TeamName: c.TeamName, GroupID: c.GroupID, BotID: c.BotID,
@@ -145,6 +151,11 @@ func (s *Store) LatestTeamsConversation(ctx context.Context) (handoff.TeamsConve
 func (s *Store) SaveTeamsUser(ctx context.Context, u handoff.TeamsUser, now time.Time) error {
 	if u.ID == "" {
 		return teamsInvalid("teams user needs an id")
+	}
+	if err := checkLens(sized{"teams user id", u.ID, handoff.MaxChatIDLen}, sized{"teams user's Entra object id", u.AADObjectID, handoff.MaxChatIDLen},
+		sized{"teams user's name", u.Name, handoff.MaxChatNameLen}, sized{"teams user's service URL", u.ServiceURL, handoff.MaxServiceURLLen},
+		sized{"teams user's personal chat id", u.DMConversationID, handoff.MaxChatIDLen}, sized{"teams user's conversation", u.WroteIn, handoff.MaxChatIDLen}); err != nil {
+		return err
 	}
 	row := teamsUserRow{UserID: u.ID, AADObjectID: u.AADObjectID, Name: u.Name, TenantID: u.TenantID,
 		ServiceURL: u.ServiceURL, DMConversationID: u.DMConversationID, WroteIn: u.WroteIn, UpdatedMs: ms(now)}

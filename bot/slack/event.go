@@ -124,7 +124,7 @@ func (a *App) userChanged(ctx context.Context, env eventEnvelope) error {
 // (see membership), subteam_members_changed who is a manager; the bot
 // removed from, or the archiving of, a channel Handoff posts to is warned
 // of (membership, archived). It returns EINVALID for a body that is not an
-// event.
+// event, or names an id longer than the store keeps (checkSizes).
 func (a *App) Event(ctx context.Context, body []byte) (any, error) {
 	var env eventEnvelope
 	if err := json.Unmarshal(body, &env); err != nil {
@@ -142,6 +142,9 @@ func (a *App) Event(ctx context.Context, body []byte) (any, error) {
 		}
 		if utf8.RuneCountInString(env.EventID) > handoff.MaxEventIDLen {
 			return nil, handoff.Errorf(handoff.EINVALID, "event_id is longer than %d characters", handoff.MaxEventIDLen)
+		}
+		if err := env.checkSizes(); err != nil {
+			return nil, err
 		}
 		ours, err := a.cfg.Workspace.TeamID(ctx)
 		if err != nil {

@@ -34,7 +34,8 @@ type Activity struct {
 // a type is an EINVALID error naming the field at fault, as the intake
 // names its fields: "body" for a body that is not one JSON object, the
 // field for a value of the wrong kind ("from.id": a number where a string
-// is wanted), "type" for an activity without one.
+// is wanted), "type" for an activity without one, each id, name or
+// service URL longer than the store keeps (checkSizes).
 func DecodeActivity(body []byte) (*Activity, error) {
 	var a Activity
 	err := json.Unmarshal(body, &a)
@@ -54,6 +55,9 @@ func DecodeActivity(body []byte) (*Activity, error) {
 		return nil, invalidActivity("body", err.Error())
 	case a.Type == "":
 		return nil, invalidActivity("type", "required")
+	}
+	if err := a.checkSizes(); err != nil {
+		return nil, err
 	}
 	return &a, nil
 }
