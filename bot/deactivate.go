@@ -122,10 +122,14 @@ func (b *Bot) returnLeads(ctx context.Context, platform, userID string) error {
 // listed once, under "Since then", with what became of it, a lead that
 // went back and was erased since is asked to be taken off the list with
 // Not a fit (nobody can claim it), and a section whose every lead was
-// taken care of goes. An erased lead is named by
-// Handoff's id as LeadRef names it, never by its anonymous external id;
-// the message shows the others (Message.Leads).
-func DeactivatedNote(rep handoff.RepRef, inRotation bool, returned, kept, erased []*handoff.Lead) Message {
+// taken care of goes. A lead with another owner since says how they took
+// it, by its id in taken (TakenSince, handoff.HowTaken): "was claimed by
+// @Bo", or "was reassigned to @Bo by a manager"; one whose history does
+// not say (absent from taken) reads as before, "was claimed by @Bo" for a
+// lead that went back and "was reassigned to @Bo" for one the rep kept.
+// An erased lead is named by Handoff's id as LeadRef names it, never by
+// its anonymous external id; the message shows the others (Message.Leads).
+func DeactivatedNote(rep handoff.RepRef, inRotation bool, returned, kept, erased []*handoff.Lead, taken map[int64]handoff.Taking) Message {
 	name := RepName(rep)
 	text := "👋 " + name + " was deactivated"
 	if inRotation {
@@ -145,14 +149,14 @@ func DeactivatedNote(rep handoff.RepRef, inRotation bool, returned, kept, erased
 		case l.Stage.Open() && l.Owner.IsZero():
 			toClaim = append(toClaim, l)
 		default:
-			done, became = append(done, l), append(became, becameOf(l, "was claimed by "))
+			done, became = append(done, l), append(became, becameOf(l, taken[l.ID], "was claimed by "))
 		}
 	}
 	var erasedSince []*handoff.Lead // kept leads erased since the note was queued
 	for i, l := range append(slices.Clone(kept), erased...) {
 		switch {
 		case !l.Stage.Open() || !namesAsOwner(l, rep.Platform, rep.ID):
-			done, became = append(done, l), append(became, becameOf(l, "was reassigned to "))
+			done, became = append(done, l), append(became, becameOf(l, taken[l.ID], "was reassigned to "))
 		case l.ErasedAt != nil && i < len(kept):
 			erasedSince = append(erasedSince, l)
 		case l.ErasedAt != nil:
@@ -215,12 +219,21 @@ func namesAsOwner(l *handoff.Lead, platform, userID string) bool {
 	return l.Owner.Platform == platform && l.Owner.UserID == userID
 }
 
+// TakenSince reports whether lead l, named in the note about deactivated
+// rep, is open with another owner, whose way of taking it
+// (handoff.HowTaken) the note tells.
+func TakenSince(rep handoff.RepRef, l *handoff.Lead) bool {
+	return l.Stage.Open() && !l.Owner.IsZero() && !namesAsOwner(l, rep.Platform, rep.ID)
+}
+
 // becameOf says what became of lead l, named in the note about a
 // deactivated rep, once it no longer waits for what the note asked: "was
 // won", "was closed as lost", "went back to marketing", or, open, that it
-// has an owner, whom taken names ("was claimed by @Bo" for a lead that
-// went back, "was reassigned to @Bo" for one the rep kept).
-func becameOf(l *handoff.Lead, taken string) string {
+// has an owner and how they took it ("was claimed by @Bo", "was
+// reassigned to @Bo by a manager"), or, when its history does not say,
+// unrecorded and the owner ("was claimed by " for a lead that went back,
+// "was reassigned to " for one the rep kept).
+func becameOf(l *handoff.Lead, how handoff.Taking, unrecorded string) string {
 	switch {
 	case l.Stage == handoff.StageWon:
 		return "was won"
@@ -233,5 +246,11 @@ func becameOf(l *handoff.Lead, taken string) string {
 	case l.Owner.IsZero():
 		return "is back in the sales channel"
 	}
-	return taken + OwnerRef(l.Owner)
+	switch how {
+	case handoff.TakenByClaim:
+		return "was claimed by " + OwnerRef(l.Owner)
+	case handoff.TakenByReassign:
+		return "was reassigned to " + OwnerRef(l.Owner) + " by a manager"
+	}
+	return unrecorded + OwnerRef(l.Owner)
 }

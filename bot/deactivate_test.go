@@ -26,7 +26,10 @@ import (
 // one taken care of since it was queued (claimed, reassigned, won, lost or
 // sent back to marketing) is no longer asked for but listed under "Since
 // then" with what became of it, and a section left with no lead goes with
-// its instruction.
+// its instruction. A lead with a new owner says how its history records
+// they took it, claimed or reassigned by a manager; one whose history does
+// not say reads as it did before (claimed for a lead that went back,
+// reassigned for a kept one).
 func TestDeactivatedNoteSections(t *testing.T) {
 	at := time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC)
 	repOwner := handoff.Owner{Platform: "slack", UserID: "UREP1"}
@@ -54,69 +57,91 @@ func TestDeactivatedNoteSections(t *testing.T) {
 		returned, kept, erased []*handoff.Lead
 		want                   []string // the sections after the first, in order
 		wantLeads              []int64  // Message.Leads: the leads shown
+		taken                  map[int64]handoff.Taking
 	}{
 		{"one erased claimed lead", nil, nil, ls(lead(1, handoff.StageClaimed, true)),
 			[]string{"1 lead whose personal data was erased still names them as owner; nobody can take it over, so close it with Lost from its card:\n• 🔒 lead 1 (personal data erased)"},
-			nil},
+			nil, nil},
 		{"two erased leads beside a lead to reassign", nil, ls(lead(2, handoff.StageContacted, false)),
 			ls(lead(1, handoff.StageClaimed, true), lead(3, handoff.StageOpportunity, true)),
 			[]string{
 				"1 lead past first contact still names them as owner; reassign from the card:\n• *Co 2* (hs-2)",
 				"2 leads whose personal data was erased still name them as owner; nobody can take them over, so close them with Lost from their cards:\n• 🔒 lead 1 (personal data erased)\n• 🔒 lead 3 (personal data erased)",
-			}, []int64{2}},
+			}, []int64{2}, nil},
 		{"a kept lead erased since the note was queued", nil,
 			ls(lead(2, handoff.StageContacted, false), lead(4, handoff.StageContacted, true)), nil,
 			[]string{
 				"1 lead past first contact still names them as owner; reassign from the card:\n• *Co 2* (hs-2)",
 				"1 lead whose personal data was erased still names them as owner; nobody can take it over, so close it with Lost from its card:\n• 🔒 lead 4 (personal data erased)",
-			}, []int64{2}},
+			}, []int64{2}, nil},
 		{"an erased lead listed before a kept lead erased since", nil, ls(lead(4, handoff.StageContacted, true)), ls(lead(9, handoff.StageClaimed, true)),
 			[]string{"2 leads whose personal data was erased still name them as owner; nobody can take them over, so close them with Lost from their cards:\n• 🔒 lead 9 (personal data erased)\n• 🔒 lead 4 (personal data erased)"},
-			nil},
+			nil, nil},
 		{"a lead that went back, erased since", ls(lead(5, handoff.StageSQL, false), lead(6, handoff.StageSQL, true)), nil, nil,
 			[]string{
 				"1 lead back in the sales channel with Claim:\n• *Co 5* (hs-5)",
 				"1 lead back in the sales channel, whose personal data was erased since; nobody can claim it, so take it off the list with Not a fit from its card:\n• 🔒 lead 6 (personal data erased)",
-			}, []int64{5}},
+			}, []int64{5}, nil},
 		{"two leads that went back, erased since", ls(lead(6, handoff.StageSQL, true), lead(7, handoff.StageSQL, true)), nil, nil,
 			[]string{"2 leads back in the sales channel, whose personal data was erased since; nobody can claim them, so take them off the list with Not a fit from their cards:\n• 🔒 lead 6 (personal data erased)\n• 🔒 lead 7 (personal data erased)"},
-			nil},
-		{"a lead that went back and was claimed since", ls(lead(5, handoff.StageSQL, false), lead(6, handoff.StageClaimed, false, bo)), nil, nil,
+			nil, nil},
+		{"a lead that went back, taken since, its history not saying how: as before", ls(lead(5, handoff.StageSQL, false), lead(6, handoff.StageClaimed, false, bo)), nil, nil,
 			[]string{
 				"1 lead back in the sales channel with Claim:\n• *Co 5* (hs-5)",
 				"Since then:\n• *Co 6* (hs-6) was claimed by <@slack:UBO|bo@acme.dk>",
-			}, []int64{5, 6}},
+			}, []int64{5, 6}, nil},
 		{"every lead that went back claimed or closed since", ls(lead(5, handoff.StageContacted, false, bo), lead(6, handoff.StageRecycled, false, nobody),
 			lead(7, handoff.StageRecycled, true, nobody)), nil, nil,
 			[]string{"Since then:\n• *Co 5* (hs-5) was claimed by <@slack:UBO|bo@acme.dk>\n• *Co 6* (hs-6) went back to marketing\n• 🔒 lead 7 (personal data erased) went back to marketing"},
-			[]int64{5, 6}},
-		{"a kept lead reassigned since", nil, ls(lead(2, handoff.StageContacted, false), lead(3, handoff.StageOpportunity, false, bo)), nil,
+			[]int64{5, 6}, nil},
+		{"a kept lead taken since, its history not saying how: as before", nil, ls(lead(2, handoff.StageContacted, false), lead(3, handoff.StageOpportunity, false, bo)), nil,
 			[]string{
 				"1 lead past first contact still names them as owner; reassign from the card:\n• *Co 2* (hs-2)",
 				"Since then:\n• *Co 3* (hs-3) was reassigned to <@slack:UBO|bo@acme.dk>",
-			}, []int64{2, 3}},
+			}, []int64{2, 3}, nil},
 		{"every kept lead won, lost or sent back to marketing since", nil,
 			ls(lead(2, handoff.StageWon, false), lead(3, handoff.StageLost, false), lead(4, handoff.StageRecycled, false)), nil,
 			[]string{"Since then:\n• *Co 2* (hs-2) was won\n• *Co 3* (hs-3) was closed as lost\n• *Co 4* (hs-4) went back to marketing"},
-			[]int64{2, 3, 4}},
+			[]int64{2, 3, 4}, nil},
 		{"an erased lead closed since", nil, nil, ls(lead(1, handoff.StageClaimed, true), lead(3, handoff.StageLost, true)),
 			[]string{
 				"1 lead whose personal data was erased still names them as owner; nobody can take it over, so close it with Lost from its card:\n• 🔒 lead 1 (personal data erased)",
 				"Since then:\n• 🔒 lead 3 (personal data erased) was closed as lost",
-			}, nil},
+			}, nil, nil},
 		{"every lead taken care of since", ls(lead(5, handoff.StageClaimed, false, bo)), ls(lead(2, handoff.StageContacted, false, bo)),
 			ls(lead(1, handoff.StageLost, true)),
 			[]string{"Since then:\n• *Co 5* (hs-5) was claimed by <@slack:UBO|bo@acme.dk>\n• *Co 2* (hs-2) was reassigned to <@slack:UBO|bo@acme.dk>\n• 🔒 lead 1 (personal data erased) was closed as lost"},
-			[]int64{5, 2}},
+			[]int64{5, 2}, nil},
+		{"a lead that went back and was claimed since", ls(lead(6, handoff.StageClaimed, false, bo)), nil, nil,
+			[]string{"Since then:\n• *Co 6* (hs-6) was claimed by <@slack:UBO|bo@acme.dk>"},
+			[]int64{6}, map[int64]handoff.Taking{6: handoff.TakenByClaim}},
+		{"a lead that went back and a manager reassigned since", ls(lead(5, handoff.StageSQL, false), lead(6, handoff.StageClaimed, false, bo)), nil, nil,
+			[]string{
+				"1 lead back in the sales channel with Claim:\n• *Co 5* (hs-5)",
+				"Since then:\n• *Co 6* (hs-6) was reassigned to <@slack:UBO|bo@acme.dk> by a manager",
+			}, []int64{5, 6}, map[int64]handoff.Taking{6: handoff.TakenByReassign}},
+		{"a kept lead a manager reassigned since", nil, ls(lead(3, handoff.StageOpportunity, false, bo)), nil,
+			[]string{"Since then:\n• *Co 3* (hs-3) was reassigned to <@slack:UBO|bo@acme.dk> by a manager"},
+			[]int64{3}, map[int64]handoff.Taking{3: handoff.TakenByReassign}},
+		{"a kept lead that became an SQL again and was claimed since", nil, ls(lead(3, handoff.StageClaimed, false, bo)), nil,
+			[]string{"Since then:\n• *Co 3* (hs-3) was claimed by <@slack:UBO|bo@acme.dk>"},
+			[]int64{3}, map[int64]handoff.Taking{3: handoff.TakenByClaim}},
+		{"leads claimed and reassigned since, each as recorded", ls(lead(5, handoff.StageContacted, false, bo), lead(6, handoff.StageClaimed, false, bo)),
+			ls(lead(2, handoff.StageContacted, false, bo)), nil,
+			[]string{"Since then:\n• *Co 5* (hs-5) was claimed by <@slack:UBO|bo@acme.dk>\n• *Co 6* (hs-6) was reassigned to <@slack:UBO|bo@acme.dk> by a manager\n• *Co 2* (hs-2) was reassigned to <@slack:UBO|bo@acme.dk> by a manager"},
+			[]int64{5, 6, 2}, map[int64]handoff.Taking{5: handoff.TakenByClaim, 6: handoff.TakenByReassign, 2: handoff.TakenByReassign}},
+		{"a closed lead says it was closed, however it was taken", nil, ls(lead(3, handoff.StageWon, false, bo)), nil,
+			[]string{"Since then:\n• *Co 3* (hs-3) was won"},
+			[]int64{3}, map[int64]handoff.Taking{3: handoff.TakenByReassign}},
 		{"an older payload's kept lead erased and closed since", nil, ls(lead(2, handoff.StageContacted, false), lead(4, handoff.StageLost, true)), nil,
 			[]string{
 				"1 lead past first contact still names them as owner; reassign from the card:\n• *Co 2* (hs-2)",
 				"Since then:\n• 🔒 lead 4 (personal data erased) was closed as lost",
-			}, []int64{2}},
+			}, []int64{2}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := bot.DeactivatedNote(rep, false, tt.returned, tt.kept, tt.erased)
+			m := bot.DeactivatedNote(rep, false, tt.returned, tt.kept, tt.erased, tt.taken)
 			var got []string
 			for _, s := range m.Sections[1:] {
 				got = append(got, s.Text)

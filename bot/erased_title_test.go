@@ -74,7 +74,7 @@ func TestErasedLeadNamedByHandoffsID(t *testing.T) {
 			return bot.OfferDM(l, rep, now, p)
 		}},
 		{"rep deactivated", func(e bool) bot.Message {
-			return bot.DeactivatedNote(rep, false, []*handoff.Lead{leadIn(e, handoff.StageSQL)}, nil, nil)
+			return bot.DeactivatedNote(rep, false, []*handoff.Lead{leadIn(e, handoff.StageSQL)}, nil, nil, nil)
 		}},
 		{"/leads open", func(e bool) bot.Message {
 			return report.LeadsMessage("Open leads", []*handoff.Lead{leadIn(e, handoff.StageSQL)}, true, now, p)

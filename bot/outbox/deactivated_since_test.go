@@ -16,10 +16,13 @@ import (
 
 // The managers' note about a deactivated rep is rendered from the leads as
 // they are when it is sent, and again when an erasure rewrites it: a lead
-// that went back and was claimed since, a kept lead a manager reassigned
-// and an erased lead a manager closed with Lost are no longer given the
-// note's instruction (Claim, reassign, close) but listed under "Since
-// then" with what became of them, the erased one by Handoff's id; a
+// that went back and was claimed since, one that went back and a kept
+// lead a manager reassigned, and an erased lead a manager closed with Lost
+// are no longer given the note's instruction (Claim, reassign, close) but
+// listed under "Since then" with what became of them, the erased one by
+// Handoff's id, and each lead with a new owner with how they took it, as
+// its history records: "was claimed by", "was reassigned to … by a
+// manager"; a
 // section with no lead left goes, and a lead still waiting keeps its
 // instruction. Both when the note is sent after the leads were taken care
 // of and when it was posted before and is rendered again by the erasure of
@@ -39,12 +42,8 @@ func TestDeactivatedNoteAsksOnlyWhatIsLeft(t *testing.T) {
 			storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 				ctx := context.Background()
 				policy := handoff.DefaultPolicy()
-				r := newRig(t, s)
-				disp := outbox.New(r.managersConfig("w"))
-				r.disp = disp
-				b := bot.New(bot.Config{Store: s, Reps: s, Policy: policy, Now: r.clock.Now, Logger: quiet(),
-					Managers: map[string]bot.Managers{"slack": managerList{"UBOSS": true}}, SalesMembers: map[string]bot.SalesMembers{"slack": allSales{}}})
-				back := claimedBy(t, s, r, b, "UREP1", "back-1")
+				r, disp, b := managersRig(t, s)
+				back, back2 := claimedBy(t, s, r, b, "UREP1", "back-1"), claimedBy(t, s, r, b, "UREP1", "back-2")
 				kept1, kept2 := claimedBy(t, s, r, b, "UREP1", "kept-1"), claimedBy(t, s, r, b, "UREP1", "kept-2")
 				gone := claimedBy(t, s, r, b, "UREP1", "gone-1")
 				for _, id := range []int64{kept1, kept2} {
@@ -64,9 +63,13 @@ func TestDeactivatedNoteAsksOnlyWhatIsLeft(t *testing.T) {
 						t.Fatalf("the note first posted = %+v, want it to list back-1 to claim", notes)
 					}
 				}
-				// Since then: back-1 claimed by Bo, kept-1 reassigned to Bo,
-				// the erased gone-1 closed with Lost by a manager.
+				// Since then: back-1 claimed by Bo, back-2 reassigned to Cy
+				// and kept-1 to Bo by a manager, the erased gone-1 closed
+				// with Lost by a manager.
 				if err := b.Claim(ctx, actor("UBO"), back); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := b.Reassign(ctx, actor("UBOSS"), back2, "UCY"); err != nil {
 					t.Fatal(err)
 				}
 				if _, err := b.Reassign(ctx, actor("UBOSS"), kept1, "UBO"); err != nil {
@@ -91,21 +94,43 @@ func TestDeactivatedNoteAsksOnlyWhatIsLeft(t *testing.T) {
 				if updated := notes[0].Updates > 0; updated != tt.postFirst {
 					t.Errorf("the note was updated: %v, want %v", updated, tt.postFirst)
 				}
-				var got []string
-				for _, sec := range notes[0].Neutral().Sections[1:] {
-					got = append(got, sec.Text)
-				}
 				want := []string{left, "Since then:\n" +
 					"• *Company back-1* (back-1) was claimed by <@UBO>\n" +
-					"• *Company kept-1* (kept-1) was reassigned to <@UBO>\n" +
+					"• *Company back-2* (back-2) was reassigned to <@UCY> by a manager\n" +
+					"• *Company kept-1* (kept-1) was reassigned to <@UBO> by a manager\n" +
 					fmt.Sprintf("• 🔒 lead %d (personal data erased) was closed as lost", gone)}
-				if !slices.Equal(got, want) {
-					t.Errorf("the note's sections:\n%q\nwant:\n%q", got, want)
-				}
-				if all := strings.Join(got, "\n"); strings.Contains(all, handoff.ErasedIDPrefix) {
-					t.Errorf("the note names an erased lead by its anonymous id: %s", all)
+				for i, note := range notes {
+					got := sectionTexts(note.Neutral())
+					if !slices.Equal(got, want) {
+						t.Errorf("the note's sections (version %d):\n%q\nwant:\n%q", i, got, want)
+					}
+					if all := strings.Join(got, "\n"); strings.Contains(all, handoff.ErasedIDPrefix) {
+						t.Errorf("the note names an erased lead by its anonymous id: %s", all)
+					}
 				}
 			})
 		})
 	}
+}
+
+// sectionTexts are the texts of m's sections after the first.
+func sectionTexts(m bot.Message) []string {
+	var out []string
+	for _, sec := range m.Sections[1:] {
+		out = append(out, sec.Text)
+	}
+	return out
+}
+
+// managersRig is a rig whose dispatcher posts to the managers' channel
+// CMGR, and a bot whose manager is UBOSS and whose sales channel has
+// everyone.
+func managersRig(t *testing.T, s *storage.Store) (*rig, *outbox.Dispatcher, *bot.Bot) {
+	t.Helper()
+	r := newRig(t, s)
+	disp := outbox.New(r.managersConfig("w"))
+	r.disp = disp
+	b := bot.New(bot.Config{Store: s, Reps: s, Policy: handoff.DefaultPolicy(), Now: r.clock.Now, Logger: quiet(),
+		Managers: map[string]bot.Managers{"slack": managerList{"UBOSS": true}}, SalesMembers: map[string]bot.SalesMembers{"slack": allSales{}}})
+	return r, disp, b
 }

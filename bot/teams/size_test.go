@@ -74,7 +74,7 @@ func TestLargestMessagesReachTeams(t *testing.T) {
 	for range 500 {
 		many = append(many, big(handoff.StageClaimed))
 	}
-	msgs["deactivated rep"] = bot.DeactivatedNote(handoff.RepRef{Platform: "teams", ID: repID}, true, many, many, nil)
+	msgs["deactivated rep"] = bot.DeactivatedNote(handoff.RepRef{Platform: "teams", ID: repID}, true, many, many, nil, nil)
 	var reps []handoff.RepActivity
 	for i := range 200 {
 		reps = append(reps, handoff.RepActivity{Owner: handoff.Owner{Platform: "teams", UserID: fmt.Sprintf("29:rep-%03d", i), Email: long},
