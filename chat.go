@@ -58,7 +58,9 @@ const (
 	// PostDeactivated is the managers' note about a deactivated rep that
 	// names the lead among theirs (OutboxRepDeactivated; ChatPost.Notice
 	// holds its payload): erasing the lead renders the note again, with
-	// the lead shown as erased and the others as they are.
+	// the lead shown as erased and the others as they are, and so does a
+	// change made in chat that gives it another owner or takes it out of
+	// sales (OutboxNotesOfLead).
 	PostDeactivated = "managers.deactivated"
 	// PostDigest is a weekly digest in the managers' channel whose open
 	// breaches name the lead (ChatPost.Notice holds its DigestRequest):

@@ -59,6 +59,12 @@ const (
 	// when it is sent, so that it holds no personal data and an erasure of
 	// one of the leads can render the posted note again without them.
 	OutboxRepDeactivated = "managers.deactivated"
+	// OutboxNotesOfLead updates the posted managers' notes about a
+	// deactivated rep that name the lead (its PostDeactivated posts; those
+	// of Platform only, when set), rendered again from their leads as they
+	// are. A change made in chat that gave the lead another owner or took
+	// it out of sales queues it (NotesRefresh); a claim does not.
+	OutboxNotesOfLead = "lead.notes"
 	// OutboxCardGivenUp tells every platform's managers' channel that a new
 	// SQL's card was given up (dead) on a platform, so that it never
 	// reached the sales channel there; its payload is a GivenUpNotice, and

@@ -309,7 +309,7 @@ func lockCRMVersionsToForget(tx *gorm.DB, ids []int64) error {
 // the lead when they are sent. Every other kind carries a rendered message.
 // Webhook messages (their own lane, delivered to the CRM's endpoints in
 // order per lead) are left to that lane.
-var renderedAtSend = []string{handoff.OutboxAnnounceLead, handoff.OutboxRefreshLead, handoff.OutboxEraseLead, handoff.OutboxRemind, handoff.OutboxEscalate, handoff.OutboxDigest, handoff.OutboxWebhook, handoff.OutboxRepDeactivated, handoff.OutboxEarlierCard}
+var renderedAtSend = []string{handoff.OutboxAnnounceLead, handoff.OutboxRefreshLead, handoff.OutboxEraseLead, handoff.OutboxRemind, handoff.OutboxEscalate, handoff.OutboxDigest, handoff.OutboxWebhook, handoff.OutboxRepDeactivated, handoff.OutboxNotesOfLead, handoff.OutboxEarlierCard}
 
 // scrubOutbox removes lead r's personal data from the outbox: messages
 // that carry a rendered message about it (those of the lead, and those of

@@ -12,10 +12,20 @@ import (
 // repDeactivated delivers a handoff.OutboxRepDeactivated message (its
 // payload a handoff.DeactivatedNotice) to the managers' channel of every
 // platform that has one, rendered from the leads as they are now, and
-// records it as shown for each lead it names (handoff.PostDeactivated).
+// records it (handoff.PostDeactivated) for each lead it names that is
+// stored, an erased one named by its id included: an erasure of one, or a
+// manager's action on one (handoff.OutboxNotesOfLead), renders it again.
 func (d *Dispatcher) repDeactivated(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
-	build := func() (bot.Message, error) { return d.deactivatedNote(ctx, m.Payload) }
-	return d.postToManagers(ctx, m, build, shownWithNotice(handoff.PostDeactivated, m.Payload))
+	var named []int64
+	build := func() (msg bot.Message, err error) {
+		msg, named, err = d.renderDeactivated(ctx, m.Payload)
+		return msg, err
+	}
+	shown := shownWithNotice(handoff.PostDeactivated, m.Payload)
+	return d.postToManagers(ctx, m, build, func(msg bot.Message, platform, channel, id string) []handoff.ChatPost {
+		msg.Leads = named
+		return shown(msg, platform, channel, id)
+	})
 }
 
 // deactivatedNote renders the managers' note of a handoff.DeactivatedNotice
@@ -23,9 +33,16 @@ func (d *Dispatcher) repDeactivated(ctx context.Context, m handoff.OutboxMessage
 // erased, named by Handoff's id; one no longer stored is left out). A
 // payload that cannot be read is a permanent error.
 func (d *Dispatcher) deactivatedNote(ctx context.Context, payload string) (bot.Message, error) {
+	msg, _, err := d.renderDeactivated(ctx, payload)
+	return msg, err
+}
+
+// renderDeactivated is deactivatedNote, which also returns the ids of the
+// leads the note names that are stored.
+func (d *Dispatcher) renderDeactivated(ctx context.Context, payload string) (bot.Message, []int64, error) {
 	var n handoff.DeactivatedNotice
 	if err := decodePayload(payload, &n); err != nil {
-		return bot.Message{}, bot.Permanent(err)
+		return bot.Message{}, nil, bot.Permanent(err)
 	}
 	load := func(ids []int64) ([]*handoff.Lead, error) {
 		var out []*handoff.Lead
@@ -43,21 +60,22 @@ func (d *Dispatcher) deactivatedNote(ctx context.Context, payload string) (bot.M
 	}
 	returned, err := load(n.Returned)
 	if err != nil {
-		return bot.Message{}, err
+		return bot.Message{}, nil, err
 	}
 	kept, err := load(n.Kept)
 	if err != nil {
-		return bot.Message{}, err
+		return bot.Message{}, nil, err
 	}
 	erased, err := load(n.Erased) // none in a payload queued before the field
 	if err != nil {
-		return bot.Message{}, err
+		return bot.Message{}, nil, err
 	}
-	taken, err := d.howTaken(ctx, n.Rep, slices.Concat(returned, kept, erased))
+	all := slices.Concat(returned, kept, erased)
+	taken, err := d.howTaken(ctx, n.Rep, all)
 	if err != nil {
-		return bot.Message{}, err
+		return bot.Message{}, nil, err
 	}
-	return bot.DeactivatedNote(n.Rep, n.InRotation, returned, kept, erased, taken), nil
+	return bot.DeactivatedNote(n.Rep, n.InRotation, returned, kept, erased, taken), bot.LeadIDs(all), nil
 }
 
 // howTaken reads, from its history, how the owner of each of leads that
@@ -77,4 +95,57 @@ func (d *Dispatcher) howTaken(ctx context.Context, rep handoff.RepRef, leads []*
 		taken[l.ID] = handoff.HowTaken(events, l.Owner)
 	}
 	return taken, nil
+}
+
+// notesOfLead delivers a handoff.OutboxNotesOfLead message: each posted
+// managers' note about a deactivated rep that names the lead (of
+// m.Platform only, when set) is rendered again from its leads as they are
+// now, once per note. A note whose payload cannot be read, or that the
+// platform no longer has, is left as it is; a channel that refuses the
+// update (the app is no longer in it) gives the message up as refused
+// there, to be queued again when the app is back, once the others are
+// updated; any other failure retries the whole update, which is
+// idempotent.
+func (d *Dispatcher) notesOfLead(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
+	posts, err := d.cfg.Store.LeadMessages(ctx, m.LeadID)
+	if err != nil {
+		return "", nil, err
+	}
+	rendered := map[string]bot.Message{} // by payload: a note posted on several platforms
+	updated, gone := 0, 0
+	var refused error // the first channel that refused an update
+	for _, p := range posts {
+		t, ok := d.platforms[p.Platform]
+		if !ok || p.Kind != handoff.PostDeactivated || (m.Platform != "" && m.Platform != p.Platform) {
+			continue
+		}
+		msg, ok := rendered[p.Notice]
+		if !ok {
+			if msg, err = d.deactivatedNote(ctx, p.Notice); bot.IsPermanent(err) {
+				continue
+			} else if err != nil {
+				return "", nil, fmt.Errorf("notes of lead %d: %w", m.LeadID, err)
+			}
+			rendered[p.Notice] = msg
+		}
+		err := d.call(ctx, p.Platform, "update", func(ctx context.Context) error {
+			return t.Platform.Update(ctx, p.Channel, p.MessageID, msg)
+		})
+		switch {
+		case err == nil:
+			updated++
+		case bot.RefusedBy(err) != "":
+			if refused == nil {
+				refused = fmt.Errorf("update note %s in %s %s: %w", p.MessageID, p.Platform, p.Channel, err)
+			}
+		case bot.IsPermanent(err):
+			gone++
+		default:
+			return "", nil, fmt.Errorf("update note %s in %s %s: %w", p.MessageID, p.Platform, p.Channel, err)
+		}
+	}
+	if refused != nil {
+		return "", nil, refused
+	}
+	return fmt.Sprintf("updated %d, gone %d", updated, gone), nil, nil
 }

@@ -91,8 +91,14 @@ func TestDeactivatedNoteAsksOnlyWhatIsLeft(t *testing.T) {
 				if len(notes) != 1 {
 					t.Fatalf("notes in CMGR = %+v, want one", notes)
 				}
-				if updated := notes[0].Updates > 0; updated != tt.postFirst {
-					t.Errorf("the note was updated: %v, want %v", updated, tt.postFirst)
+				if tt.postFirst && notes[0].Updates == 0 {
+					t.Errorf("the note posted first was not updated")
+				}
+				// Sent after the leads were taken care of, the note was
+				// posted as it reads now (the managers' actions queued
+				// its updates after it, rendered the same).
+				if !tt.postFirst {
+					notes = append(notes, r.slack.FirstPosts("CMGR")...)
 				}
 				want := []string{left, "Since then:\n" +
 					"• *Company back-1* (back-1) was claimed by <@UBO>\n" +

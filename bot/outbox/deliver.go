@@ -36,6 +36,8 @@ func (d *Dispatcher) deliver(ctx context.Context, m handoff.OutboxMessage, refre
 		return d.managersNote(ctx, m)
 	case handoff.OutboxRepDeactivated:
 		return d.repDeactivated(ctx, m)
+	case handoff.OutboxNotesOfLead:
+		return d.notesOfLead(ctx, m)
 	case handoff.OutboxCardGivenUp:
 		return d.cardGivenUp(ctx, m)
 	case handoff.OutboxRouteLead:

@@ -20,7 +20,7 @@ import (
 // or served lately (Store.OtherPlatforms: a part waits for a replica of
 // its platform, restarting or down a while): then every message for every platform but a
 // routing step (which needs no chat platform) is split, a lead's refresh
-// or erasure and the update of the managers' notes too, with a copy for
+// or erasure and the updates of the managers' notes too, with a copy for
 // each of others, which a replica serving it takes, so that a replica
 // lacking a platform does its own platforms' part and leaves the rest,
 // whatever the platforms of the others.
@@ -45,7 +45,7 @@ func (d *Dispatcher) fanOut(m handoff.OutboxMessage, others []string) ([]handoff
 		if !managers && len(others) == 0 {
 			return nil, false
 		}
-	case handoff.OutboxRefreshLead, handoff.OutboxEraseLead:
+	case handoff.OutboxRefreshLead, handoff.OutboxEraseLead, handoff.OutboxNotesOfLead:
 		if len(others) == 0 {
 			return nil, false
 		}

@@ -49,6 +49,19 @@ func (s *Server) Messages(channel string) []Message {
 	return out
 }
 
+// FirstPosts returns the messages posted to channel with
+// chat.postMessage, oldest first, each as it was posted, before any
+// chat.update replaced it.
+func (s *Server) FirstPosts(channel string) []Message {
+	var out []Message
+	for _, c := range s.Calls("chat.postMessage") {
+		if c.TS != "" && c.Param("channel") == channel {
+			out = append(out, messageOf(c))
+		}
+	}
+	return out
+}
+
 // Channels returns the channels that chat.postMessage posted to, in the
 // order of their first post.
 func (s *Server) Channels() []string {
