@@ -61,8 +61,11 @@ func NewChange(l *Lead, events []Event) LeadChange {
 // as a reassign does: a contact promise settled by then goes on counting
 // for them (handOver), not for nobody. The claim leaves the contact
 // deadline as it was, counted from the SQL's arrival. An erased lead is
-// never claimed (TakeUpRefused), nor is it in the claim's UPDATE.
-func (l *Lead) Claim(owner Owner, now time.Time, actor string) (LeadChange, bool) {
+// never claimed (TakeUpRefused), nor is it in the claim's UPDATE. The claim
+// is late as p's clock judges it at now: under ExcuseSystemDelay a claim
+// of an SQL whose card has not been shown in its cycle is never late
+// (ClaimExcused: the clock holds its deadline moved past now).
+func (l *Lead) Claim(owner Owner, now time.Time, p Policy, actor string) (LeadChange, bool) {
 	if l.Stage != StageSQL || l.ErasedAt != nil {
 		return LeadChange{}, false
 	}
@@ -73,7 +76,7 @@ func (l *Lead) Claim(owner Owner, now time.Time, actor string) (LeadChange, bool
 	if l.Owner != (Owner{}) {
 		l.handOver(now)
 	}
-	events := l.EnterStages(plan, now, actor, nil, Policy{})
+	events := l.EnterStages(plan, now, actor, nil, p)
 	l.Owner = owner
 	l.UpdatedAt = now
 	return NewChange(l, events), true

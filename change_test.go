@@ -57,7 +57,7 @@ func TestLeadClaim(t *testing.T) {
 		t.Run(string(st), func(t *testing.T) {
 			due := sqlAt.Add(2 * time.Hour)
 			l := &Lead{ID: 3, Stage: st, Reached: StageSQL.Rank(), SQLAt: &sqlAt, ClaimDueAt: &due}
-			change, ok := l.Claim(owner, sqlAt.Add(3*time.Hour), "slack:U1")
+			change, ok := l.Claim(owner, sqlAt.Add(3*time.Hour), Policy{}, "slack:U1")
 			if ok != (st == StageSQL) {
 				t.Fatalf("Claim of a %s lead won = %v", st, ok)
 			}

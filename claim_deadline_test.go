@@ -70,7 +70,7 @@ func TestClaimKeepsTheContactDeadline(t *testing.T) {
 			for _, s := range c.before {
 				switch s.do {
 				case "claim":
-					if _, ok := l.Claim(rep, at(s.at), "slack:U1"); !ok {
+					if _, ok := l.Claim(rep, at(s.at), handoff.Policy{}, "slack:U1"); !ok {
 						t.Fatalf("claim at +%s lost", s.at)
 					}
 				case "erase":
@@ -88,7 +88,7 @@ func TestClaimKeepsTheContactDeadline(t *testing.T) {
 			}
 			before := *l
 			claimAt := at(c.claimAt)
-			if _, ok := l.Claim(handoff.Owner{Platform: "slack", UserID: "U2"}, claimAt, "slack:U2"); !ok {
+			if _, ok := l.Claim(handoff.Owner{Platform: "slack", UserID: "U2"}, claimAt, handoff.Policy{}, "slack:U2"); !ok {
 				t.Fatal("the claim lost")
 			}
 			var want *time.Time

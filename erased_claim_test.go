@@ -45,7 +45,7 @@ func TestErasedLeadIsNotTakenUp(t *testing.T) {
 				t.Errorf("refused: %v", err)
 			}
 			before := *l
-			change, won := l.Claim(owner, sqlAt.Add(3*time.Hour), "slack:U1")
+			change, won := l.Claim(owner, sqlAt.Add(3*time.Hour), Policy{}, "slack:U1")
 			if won != tc.wantWon {
 				t.Fatalf("claim won %v, want %v", won, tc.wantWon)
 			}

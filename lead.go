@@ -221,7 +221,7 @@ func (l *Lead) enterStages(t Transition, at, clock time.Time, actor string, deta
 			if l.ClaimedAt == nil { // the cycle's first claim is the one measured
 				claimed := at
 				l.ClaimedAt = &claimed
-				if l.ClaimDueAt != nil && at.After(*l.ClaimDueAt) {
+				if l.claimLate(at, policy) {
 					l.SLABreached = true
 				}
 			}
@@ -264,6 +264,16 @@ func (l *Lead) enterStages(t Transition, at, clock time.Time, actor string, deta
 		l.closeOffer()
 	}
 	return events
+}
+
+// claimLate reports whether a claim at at misses the claim deadline as
+// p's clock holds it then (ClaimDueAtNow): a deadline the clock excuses,
+// an unshown card's, has moved past at, so such a claim is in time.
+// storage's claimColumns repeats it in the claim's UPDATE
+// (TestRulesWrittenTwiceAgree).
+func (l *Lead) claimLate(at time.Time, p Policy) bool {
+	due := l.ClaimDueAtNow(at, p)
+	return due != nil && at.After(*due)
 }
 
 // judgedBeforeContact releases an SQL that sales returns (not a fit, lost,

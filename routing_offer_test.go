@@ -69,7 +69,7 @@ func TestLeadRouteStep(t *testing.T) {
 	if _, _, _, ok := l.RouteStep(r, RouteInput{Now: at.Add(time.Hour)}, "", ""); ok {
 		t.Error("an open lead took another routing step")
 	}
-	change, won := l.Claim(Owner{Platform: "slack", UserID: "U0CY00003"}, at.Add(time.Hour), "slack:U0CY00003")
+	change, won := l.Claim(Owner{Platform: "slack", UserID: "U0CY00003"}, at.Add(time.Hour), Policy{}, "slack:U0CY00003")
 	if !won || l.Offer.State != OfferClaimed || len(change.Outbox) != 1 {
 		t.Errorf("claim of the open lead: won %v, offer %+v, outbox %+v", won, l.Offer, change.Outbox)
 	}

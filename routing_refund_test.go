@@ -69,7 +69,7 @@ func TestLeavingSQLRefundsTheOffer(t *testing.T) {
 	}{{annOwner, nil}, {cy, refund}} {
 		l := &Lead{ID: 7, Stage: StageSQL, Reached: StageSQL.Rank(), SQLAt: &at, ClaimDueAt: &at,
 			Offer: &Offer{State: OfferOffered, Rep: ann, Until: at.Add(15 * time.Minute), Credits: charge}}
-		change, ok := l.Claim(tc.owner, at, "slack:"+tc.owner.UserID)
+		change, ok := l.Claim(tc.owner, at, Policy{}, "slack:"+tc.owner.UserID)
 		if !ok || !maps.Equal(change.Credits, tc.want) {
 			t.Errorf("claim by %s: claimed %v, credits %v, want %v", tc.owner.UserID, ok, change.Credits, tc.want)
 		}

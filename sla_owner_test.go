@@ -57,7 +57,7 @@ func TestBreachStaysWithTheHolder(t *testing.T) {
 	type step func(l *handoff.Lead)
 	claim := func(o handoff.Owner, at time.Time) step {
 		return func(l *handoff.Lead) {
-			if _, ok := l.Claim(o, at, "slack:"+o.UserID); !ok {
+			if _, ok := l.Claim(o, at, handoff.Policy{}, "slack:"+o.UserID); !ok {
 				t.Fatalf("claim by %s at %v refused", o.UserID, at)
 			}
 		}
@@ -158,7 +158,7 @@ func TestOwnerNamedByIntake(t *testing.T) {
 			l := &handoff.Lead{ID: 1, Reached: -1}
 			stageMover(t, l, policy)(handoff.StageSQL, sqlAt)
 			if tt.claimedBy != nil {
-				if _, ok := l.Claim(*tt.claimedBy, early, "slack:"+tt.claimedBy.UserID); !ok {
+				if _, ok := l.Claim(*tt.claimedBy, early, handoff.Policy{}, "slack:"+tt.claimedBy.UserID); !ok {
 					t.Fatal("claim refused")
 				}
 			}
@@ -222,7 +222,7 @@ func TestClaimOfANamedOwnersLead(t *testing.T) {
 				t.Fatal(err)
 			}
 			l.ID = 1
-			if _, ok := l.Claim(claimer, tt.claimAt, "slack:UA"); !ok {
+			if _, ok := l.Claim(claimer, tt.claimAt, handoff.Policy{}, "slack:UA"); !ok {
 				t.Fatal("claim refused")
 			}
 			if l.Owner != claimer {

@@ -124,7 +124,7 @@ func TestTickSLAOverdue(t *testing.T) {
 	imported := apply(map[string]any{"external_id": "x", "occurred_at": t0.Format(time.RFC3339)})
 	touched := apply(map[string]any{"external_id": "x", "name": "Ann Berg", "score": float64(90)})
 	claim := func(t *testing.T, l *handoff.Lead, _ handoff.Policy, at time.Time) {
-		if _, ok := l.Claim(owner, at, "slack:U1"); !ok {
+		if _, ok := l.Claim(owner, at, handoff.Policy{}, "slack:U1"); !ok {
 			t.Fatal("not claimed")
 		}
 	}

@@ -50,7 +50,7 @@ func TestStageAtOnEveryStageChange(t *testing.T) {
 		{"intake, an attribute only", handoff.StageLost, apply(handoff.LeadInput{Attributes: map[string]any{"plan": "pro"}}), handoff.StageLost, time.Time{}},
 		{"HubSpot's deletion", handoff.StageClaimed, apply(handoff.HubSpotDeletion("x", crm)), handoff.StageLost, crm},
 		{"claim", handoff.StageSQL, func(l *handoff.Lead) []handoff.Event {
-			change, _ := l.Claim(handoff.Owner{Platform: "slack", UserID: "U1"}, now, "slack:U1")
+			change, _ := l.Claim(handoff.Owner{Platform: "slack", UserID: "U1"}, now, handoff.Policy{}, "slack:U1")
 			return change.Events
 		}, handoff.StageClaimed, now},
 		{"release", handoff.StageClaimed, func(l *handoff.Lead) []handoff.Event {

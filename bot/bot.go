@@ -20,8 +20,9 @@ type Store interface {
 	// posts and welcome's messages for the claimed lead (welcome may be
 	// nil) in the claim's commit. allow's error is returned as it is. A
 	// claim it wins records the delivery once (zero for none) in its
-	// commit; a delivery recorded already claims nothing.
-	ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string, once handoff.Delivery, allow func(*handoff.Lead) error, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error)
+	// commit; a delivery recorded already claims nothing. The claim is
+	// late as p's SLA clock judges it at now (handoff.Lead.Claim).
+	ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, p handoff.Policy, actor string, once handoff.Delivery, allow func(*handoff.Lead) error, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error)
 	// UpdateLead changes the lead under a row lock, writing fn's events and
 	// outbox messages in the same transaction.
 	UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (handoff.LeadChange, error)) (*handoff.Lead, error)

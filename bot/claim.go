@@ -53,7 +53,7 @@ func (b *Bot) claim(ctx context.Context, a Actor, id int64, stepped bool) error 
 		return msgs
 	}
 	var ranOut handoff.RepRef // the rep whose offer ran out, when one did
-	lead, won, err := b.cfg.Store.ClaimLeadIf(ctx, id, owner, now, a.String(), a.delivery(), func(l *handoff.Lead) error {
+	lead, won, err := b.cfg.Store.ClaimLeadIf(ctx, id, owner, now, b.cfg.Policy, a.String(), a.delivery(), func(l *handoff.Lead) error {
 		step = l.Offer.Step()
 		if l.Stage == handoff.StageSQL {
 			if refused = l.TakeUpRefused("claimed"); refused != nil {

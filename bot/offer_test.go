@@ -94,8 +94,8 @@ type interleaved struct {
 	between func()
 }
 
-func (s *interleaved) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string, once handoff.Delivery, allow func(*handoff.Lead) error, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error) {
-	return s.Store.ClaimLeadIf(ctx, id, owner, now, actor, once, func(l *handoff.Lead) error {
+func (s *interleaved) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, p handoff.Policy, actor string, once handoff.Delivery, allow func(*handoff.Lead) error, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error) {
+	return s.Store.ClaimLeadIf(ctx, id, owner, now, p, actor, once, func(l *handoff.Lead) error {
 		err := allow(l)
 		if f := s.between; f != nil {
 			s.between = nil

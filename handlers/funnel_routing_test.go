@@ -43,7 +43,7 @@ func TestFunnelAPIRouting(t *testing.T) {
 
 		accepted := save("r-1")
 		route(accepted, at)
-		if _, won, err := s.ClaimLead(ctx, accepted, handoff.Owner{Platform: ann.Platform, UserID: ann.ID}, at.Add(90*time.Second), ann.Key()); err != nil || !won {
+		if _, won, err := s.ClaimLead(ctx, accepted, handoff.Owner{Platform: ann.Platform, UserID: ann.ID}, at.Add(90*time.Second), handoff.Policy{}, ann.Key()); err != nil || !won {
 			t.Fatalf("accept: %v %v", won, err)
 		}
 		opened := save("r-2")

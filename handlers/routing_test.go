@@ -31,7 +31,7 @@ func TestRoutingAPI(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, won, err := s.ClaimLead(ctx, res.Lead.ID, handoff.Owner{Platform: "slack", UserID: user}, funnelClock.Add(-time.Minute), "slack:"+user); err != nil || !won {
+			if _, won, err := s.ClaimLead(ctx, res.Lead.ID, handoff.Owner{Platform: "slack", UserID: user}, funnelClock.Add(-time.Minute), handoff.Policy{}, "slack:"+user); err != nil || !won {
 				t.Fatalf("claim: %v %v", won, err)
 			}
 		}

@@ -89,6 +89,12 @@ func newSlackRigWith(t testing.TB, s *storage.Store, answerer bot.CommandAnswere
 // outbox posts with the rig's usual client.
 func newSlackRigOf(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer, timeout, formTimeout time.Duration) *slackRig {
 	t.Helper()
+	return newSlackRigUnder(t, s, answerer, timeout, formTimeout, handoff.DefaultPolicy())
+}
+
+// newSlackRigUnder is newSlackRigOf whose bot and outbox run under policy.
+func newSlackRigUnder(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer, timeout, formTimeout time.Duration, policy handoff.Policy) *slackRig {
+	t.Helper()
 	fake := slacktest.New(slackToken)
 	t.Cleanup(fake.Close)
 	fake.SetGroup("SMANAGERS", "UBOSS")
@@ -99,7 +105,6 @@ func newSlackRigOf(t testing.TB, s *storage.Store, answerer bot.CommandAnswerer,
 	fake.SetMembers(salesChannel, sales...)
 	api := slackbot.NewClient(slackToken, "", fake.APIURL(), slacktest.ClientTimeout)
 	platform := slackbot.NewPlatform(api)
-	policy := handoff.DefaultPolicy()
 	members, managers := slackbot.NewSalesMembers(api, salesChannel, slacktest.ClientTimeout), slackbot.NewManagers(api, nil, "SMANAGERS", slacktest.ClientTimeout)
 	disp := outbox.New(outbox.Config{Store: s, Targets: []bot.Target{{Platform: platform, SalesChannel: salesChannel}},
 		Policy: policy, Logger: discardLogger()})

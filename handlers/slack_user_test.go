@@ -24,7 +24,7 @@ func TestSlackUserChange(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, won, err := s.ClaimLead(ctx, res.Lead.ID, handoff.Owner{Platform: "slack", UserID: "UREP7"}, time.Now(), "slack:UREP7"); err != nil || !won {
+		if _, won, err := s.ClaimLead(ctx, res.Lead.ID, handoff.Owner{Platform: "slack", UserID: "UREP7"}, time.Now(), handoff.Policy{}, "slack:UREP7"); err != nil || !won {
 			t.Fatalf("claim: %v %v", won, err)
 		}
 		expires := time.Now().Add(72 * time.Hour).Truncate(time.Second)

@@ -87,7 +87,7 @@ func TestHubSpotMergeFoldsLeads(t *testing.T) {
 				post(mergeContact(101, t1, classic))
 				post(mergeContact(202, t1, classic))
 				first, second := lead("101"), lead("202")
-				if _, ok, err := s.ClaimLead(ctx, second.ID, rep, t2, "U0REP"); err != nil || !ok {
+				if _, ok, err := s.ClaimLead(ctx, second.ID, rep, t2, handoff.Policy{}, "U0REP"); err != nil || !ok {
 					t.Fatalf("claim: %v %v", ok, err)
 				}
 

@@ -78,7 +78,7 @@ func TestHubSpotRestoreEvent(t *testing.T) {
 					announced, refreshed = announcements(t, s, first.ID)
 					switch step {
 					case "claimed":
-						if _, ok, err := s.ClaimLead(ctx, first.ID, rep, claimed, rep.UserID); err != nil || !ok {
+						if _, ok, err := s.ClaimLead(ctx, first.ID, rep, claimed, handoff.Policy{}, rep.UserID); err != nil || !ok {
 							t.Fatalf("claim: %v %v", ok, err)
 						}
 					case "won":

@@ -53,7 +53,7 @@ func TestExcusedDelayLongerThanClaimWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.now = shown.Add(30 * time.Minute)
-		if _, won, err := s.ClaimLead(ctx, id, handoff.Owner{Platform: "slack", UserID: "UANN"}, c.now, "slack:UANN"); err != nil || !won {
+		if _, won, err := s.ClaimLead(ctx, id, handoff.Owner{Platform: "slack", UserID: "UANN"}, c.now, handoff.Policy{}, "slack:UANN"); err != nil || !won {
 			t.Fatalf("claim: %v %v", won, err)
 		}
 		if _, err := sch.Tick(ctx); err != nil {
@@ -139,7 +139,7 @@ func TestErasedLeadIsNotRemindedNorEscalated(t *testing.T) {
 				sch := newScheduler(t, s, c, "a")
 				lead := saveSQL(t, s, "forget-me", t0)
 				if tt.claimAt > 0 {
-					if _, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, t0.Add(tt.claimAt), "slack:U1"); err != nil || !won {
+					if _, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, t0.Add(tt.claimAt), handoff.Policy{}, "slack:U1"); err != nil || !won {
 						t.Fatalf("claim: %v %v", won, err)
 					}
 				}

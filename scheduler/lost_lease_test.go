@@ -35,7 +35,7 @@ func TestLostLeaseSendsNothingTwice(t *testing.T) {
 				l := saveSQL(t, stores[0], fmt.Sprintf("lost-%d", i), t0)
 				ids = append(ids, l.ID)
 				if i%2 == 0 {
-					if _, won, err := stores[0].ClaimLead(ctx, l.ID, handoff.Owner{Platform: "slack", UserID: "UREP"}, t0.Add(10*time.Minute), "slack:UREP"); err != nil || !won {
+					if _, won, err := stores[0].ClaimLead(ctx, l.ID, handoff.Owner{Platform: "slack", UserID: "UREP"}, t0.Add(10*time.Minute), handoff.Policy{}, "slack:UREP"); err != nil || !won {
 						t.Fatalf("claim %d: %v %v", l.ID, won, err)
 					}
 					claimed[l.ID] = true

@@ -87,7 +87,7 @@ func TestSLATimersFireOnceAcrossRestarts(t *testing.T) {
 			t.Fatal("claim breach not recorded on the lead")
 		}
 
-		if _, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, c.now, "slack:U1"); err != nil || !won {
+		if _, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, c.now, handoff.Policy{}, "slack:U1"); err != nil || !won {
 			t.Fatalf("claim: %v %v", won, err)
 		}
 		for _, at := range []time.Duration{36 * time.Hour, 47 * time.Hour, 48 * time.Hour, 49 * time.Hour} {

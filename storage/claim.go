@@ -19,20 +19,22 @@ func notFound(format string, args ...any) error {
 // ClaimLead makes owner the owner of lead id if it is still an unclaimed
 // SQL. The domain decides the change (Lead.Claim); the store writes it as
 // one conditional UPDATE, so of any number of concurrent claims exactly one
-// wins. It returns the lead as it stands after the attempt and whether this
+// wins. The claim is late as p's SLA clock judges it at now (Lead.Claim):
+// p is the agreement the process runs under, passed by the caller as
+// SaveLead's is. It returns the lead as it stands after the attempt and whether this
 // call won; a losing call changes nothing. Concurrent claims share one
 // batch, one transaction and one commit (claimJobs): in SQLite's writer,
 // and in a committer of claims of their own on PostgreSQL.
-func (s *Store) ClaimLead(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error) {
-	return s.claimLead(ctx, id, anyStep, owner, now, actor, handoff.Delivery{}, nil)
+func (s *Store) ClaimLead(ctx context.Context, id int64, owner handoff.Owner, now time.Time, p handoff.Policy, actor string) (*handoff.Lead, bool, error) {
+	return s.claimLead(ctx, id, anyStep, owner, now, p, actor, handoff.Delivery{}, nil)
 }
 
 // ClaimLeadAtStep is ClaimLead for a claim allowed on an earlier read of
 // the lead: it also loses when the lead's routing step count
 // (handoff.Offer.Step) is no longer step, so a click checked against an
 // offer that has since timed out or been passed on changes nothing.
-func (s *Store) ClaimLeadAtStep(ctx context.Context, id int64, step int, owner handoff.Owner, now time.Time, actor string) (*handoff.Lead, bool, error) {
-	return s.claimLead(ctx, id, step, owner, now, actor, handoff.Delivery{}, nil)
+func (s *Store) ClaimLeadAtStep(ctx context.Context, id int64, step int, owner handoff.Owner, now time.Time, p handoff.Policy, actor string) (*handoff.Lead, bool, error) {
+	return s.claimLead(ctx, id, step, owner, now, p, actor, handoff.Delivery{}, nil)
 }
 
 // ClaimLeadIf is ClaimLeadAtStep for a claim that allow must accept: it
@@ -48,7 +50,7 @@ func (s *Store) ClaimLeadAtStep(ctx context.Context, id int64, step int, owner h
 // delivery once (zero for none): a claim it wins records it in its commit
 // (processed_events, as MarkProcessed does), and a delivery recorded
 // already does not claim, whatever the lead.
-func (s *Store) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, actor string, once handoff.Delivery, allow func(*handoff.Lead) error, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error) {
+func (s *Store) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, now time.Time, p handoff.Policy, actor string, once handoff.Delivery, allow func(*handoff.Lead) error, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error) {
 	// A click waits for this process's claim of the lead in flight, if
 	// any, and then reads it: a click that loses to it reads the claimed
 	// lead and neither renders the welcome it would never send nor joins
@@ -82,11 +84,11 @@ func (s *Store) ClaimLeadIf(ctx context.Context, id int64, owner handoff.Owner, 
 		return lead, false, nil
 	}
 	if s.claims == nil || s.claimInTx {
-		return s.claimLead(ctx, id, step, owner, now, actor, once, welcome)
+		return s.claimLead(ctx, id, step, owner, now, p, actor, once, welcome)
 	}
 	at := fromMs(ms(now))
-	item := &claimItem{id: id, step: step, owner: owner, at: at, actor: actor, once: once, hooks: s.hooks, welcome: welcome, read: &row}
-	if change, ok := lead.Claim(owner, at, actor); ok {
+	item := &claimItem{id: id, step: step, owner: owner, at: at, policy: p, actor: actor, once: once, hooks: s.hooks, welcome: welcome, read: &row}
+	if change, ok := lead.Claim(owner, at, p, actor); ok {
 		item.readClaim = &readClaim{lead: lead, change: change}
 		if welcome != nil {
 			item.readClaim.change.Outbox = append(item.readClaim.change.Outbox, welcome(lead)...)
@@ -135,13 +137,13 @@ func (c *claimsInFlight) wait(ctx context.Context, id int64) (done func(), err e
 // lead is at.
 const anyStep = -1
 
-func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff.Owner, now time.Time, actor string, once handoff.Delivery, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error) {
+func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff.Owner, now time.Time, p handoff.Policy, actor string, once handoff.Delivery, welcome func(*handoff.Lead) []handoff.OutboxMessage) (*handoff.Lead, bool, error) {
 	if err := checkClaim(owner, actor); err != nil {
 		return nil, false, err
 	}
 	at := fromMs(ms(now)) // the precision the database keeps
 	if s.claims != nil && !s.claimInTx {
-		return s.claimInBatch(ctx, &claimItem{id: id, step: step, owner: owner, at: at, actor: actor, once: once, hooks: s.hooks, welcome: welcome})
+		return s.claimInBatch(ctx, &claimItem{id: id, step: step, owner: owner, at: at, policy: p, actor: actor, once: once, hooks: s.hooks, welcome: welcome})
 	}
 	var lead *handoff.Lead
 	won := false
@@ -159,7 +161,7 @@ func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff
 		if err != nil {
 			return err
 		}
-		change, ok := claimed.Claim(owner, at, actor)
+		change, ok := claimed.Claim(owner, at, p, actor)
 		if !ok {
 			return nil
 		}
@@ -176,7 +178,7 @@ func (s *Store) claimLead(ctx context.Context, id int64, step int, owner handoff
 		if seq == anyStep {
 			seq = row.OfferSeq
 		}
-		r := tx.Model(&leadRow{}).Where("id = ? AND stage = ? AND offer_seq = ? AND "+claimNotErased, id, handoff.StageSQL, seq).Updates(claimColumns(owner, at))
+		r := tx.Model(&leadRow{}).Where("id = ? AND stage = ? AND offer_seq = ? AND "+claimNotErased, id, handoff.StageSQL, seq).Updates(claimColumns(owner, at, p))
 		if r.Error != nil {
 			return r.Error
 		}
@@ -260,10 +262,14 @@ const (
 		" AND contact_due_ms >= COALESCE(sla_set_ms, updated_ms) THEN contact_due_ms ELSE ? END"
 )
 
-// claimColumns is Lead.Claim written as the columns of one UPDATE of an
-// unclaimed SQL, so that the database decides races.
-// TestRulesWrittenTwiceAgree checks that both give the same lead.
-func claimColumns(owner handoff.Owner, at time.Time) map[string]any {
+// claimColumns is Lead.Claim under p written as the columns of one UPDATE
+// of an unclaimed SQL, so that the database decides races.
+// TestRulesWrittenTwiceAgree checks that both give the same lead. The
+// claim is late past a claim deadline the clock does not excuse at its
+// time (Lead.claimLate, claimExcusedSQL), judged on the row the UPDATE
+// changes, not on the click's earlier read: a card shown or a deadline
+// escalated in between counts.
+func claimColumns(owner handoff.Owner, at time.Time, p handoff.Policy) map[string]any {
 	now := ms(at)
 	holder := func(col string) clause.Expr {
 		return gorm.Expr("CASE WHEN "+claimHandsOver+" THEN COALESCE(owner_"+col+", '') ELSE sla_holder_"+col+" END", now)
@@ -280,7 +286,7 @@ func claimColumns(owner handoff.Owner, at time.Time) map[string]any {
 		"owner_user_id":       owner.UserID,
 		"owner_email":         owner.Email,
 		"claimed_ms":          now,
-		"sla_breached":        gorm.Expr("CASE WHEN claim_due_ms IS NOT NULL AND claim_due_ms < ? THEN ? ELSE sla_breached END", now, true),
+		"sla_breached":        gorm.Expr("CASE WHEN claim_due_ms IS NOT NULL AND claim_due_ms < ? AND NOT "+claimExcusedSQL+" THEN ? ELSE sla_breached END", now, p.ExcuseSystemDelay, true),
 		"sla_set_ms":          gorm.Expr("CASE WHEN "+claimSetsSLA+" THEN "+claimSetsSLAAt+" ELSE sla_set_ms END", now, now),
 		"updated_ms":          now,
 		"offer_state":         gorm.Expr("CASE WHEN offer_state = '' THEN '' ELSE ? END", handoff.OfferClaimed),

@@ -22,6 +22,7 @@ type claimItem struct {
 	step    int // the routing step the claim holds at, or anyStep
 	owner   handoff.Owner
 	at      time.Time
+	policy  handoff.Policy // the agreement the claim is judged under (claimColumns)
 	actor   string
 	once    handoff.Delivery // the click's delivery, recorded when it wins; zero for none
 	hooks   []handoff.WebhookRoute
@@ -201,7 +202,7 @@ func (it *claimItem) decide(row *leadRow) (lead *handoff.Lead, change handoff.Le
 	if lead, err = row.toLead(); err != nil {
 		return nil, change, false, err
 	}
-	if change, ok = lead.Claim(it.owner, it.at, it.actor); ok && it.welcome != nil {
+	if change, ok = lead.Claim(it.owner, it.at, it.policy, it.actor); ok && it.welcome != nil {
 		change.Outbox = append(change.Outbox, it.welcome(lead)...)
 	}
 	return lead, change, ok, nil
@@ -273,7 +274,7 @@ func claimUpdates(tx *gorm.DB, claims []claimUpdate) (map[int64]bool, error) {
 
 // args are the claim's args of claimUpdateSQL.
 func (c claimUpdate) args() []any {
-	cols := claimColumns(c.item.owner, c.item.at)
+	cols := claimColumns(c.item.owner, c.item.at, c.item.policy)
 	args := make([]any, 0, claimUpdateArgs)
 	for _, name := range claimUpdateCols {
 		if e, isExpr := cols[name].(clause.Expr); isExpr {
@@ -321,7 +322,7 @@ func claimUpdatePG(set string) string {
 // PostgreSQL types: a column's (pgColumnTypes) for the value of a column,
 // the value's own (pgValueType) for an expression's variable.
 var claimUpdateSQL, claimUpdateSet, claimUpdateCols, claimUpdateArgs, claimUpdateTypes = func() (string, string, []string, int, []string) {
-	cols := claimColumns(handoff.Owner{}, time.Time{})
+	cols := claimColumns(handoff.Owner{}, time.Time{}, handoff.Policy{})
 	names := slices.Sorted(maps.Keys(cols))
 	var b strings.Builder
 	for i, name := range names {

@@ -130,7 +130,7 @@ func TestClaimLeadIfQueuesWelcome(t *testing.T) {
 				want = "Grace/U1"
 			}
 			for _, u := range []string{"U1", "U2"} {
-				_, won, err := s.ClaimLeadIf(ctx, id, handoff.Owner{Platform: "slack", UserID: u}, t0.Add(time.Minute), "slack:"+u, handoff.Delivery{}, allow, welcome)
+				_, won, err := s.ClaimLeadIf(ctx, id, handoff.Owner{Platform: "slack", UserID: u}, t0.Add(time.Minute), handoff.Policy{}, "slack:"+u, handoff.Delivery{}, allow, welcome)
 				if err != nil || won != (u == "U1") {
 					t.Fatalf("claim by %s: won %v, err %v", u, won, err)
 				}
@@ -181,7 +181,7 @@ func TestClaimBatchesAcrossReplicas(t *testing.T) {
 				defer wg.Done()
 				<-start
 				user := fmt.Sprint("U", c)
-				_, won, err := stores[c%2].ClaimLeadIf(ctx, r.Lead.ID, handoff.Owner{Platform: "slack", UserID: user}, t0.Add(time.Minute), "slack:"+user, handoff.Delivery{}, allow, welcome)
+				_, won, err := stores[c%2].ClaimLeadIf(ctx, r.Lead.ID, handoff.Owner{Platform: "slack", UserID: user}, t0.Add(time.Minute), handoff.Policy{}, "slack:"+user, handoff.Delivery{}, allow, welcome)
 				if err != nil {
 					t.Error(err)
 				}
@@ -239,7 +239,7 @@ func TestLosingClicksRenderNoWelcome(t *testing.T) {
 					defer wg.Done()
 					<-start
 					user := fmt.Sprint("U", c)
-					lead, won, err := s.ClaimLeadIf(ctx, res.Lead.ID, handoff.Owner{Platform: "slack", UserID: user}, t0.Add(time.Minute), "slack:"+user, handoff.Delivery{}, allow, welcome)
+					lead, won, err := s.ClaimLeadIf(ctx, res.Lead.ID, handoff.Owner{Platform: "slack", UserID: user}, t0.Add(time.Minute), handoff.Policy{}, "slack:"+user, handoff.Delivery{}, allow, welcome)
 					if err != nil || lead.Stage != handoff.StageClaimed {
 						t.Errorf("claim by %s: %v, %v", user, lead, err)
 					}

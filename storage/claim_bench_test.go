@@ -82,7 +82,7 @@ func benchClaims(b *testing.B, dialect string, inTx bool) {
 				defer wg.Done()
 				t0 := time.Now()
 				user := fmt.Sprint("U", j)
-				_, won, err := s.ClaimLead(ctx, r.Lead.ID, handoff.Owner{Platform: "slack", UserID: user}, claimT0.Add(time.Minute), "slack:"+user)
+				_, won, err := s.ClaimLead(ctx, r.Lead.ID, handoff.Owner{Platform: "slack", UserID: user}, claimT0.Add(time.Minute), handoff.Policy{}, "slack:"+user)
 				if err != nil || !won {
 					b.Errorf("claim: won %v, err %v", won, err)
 				}

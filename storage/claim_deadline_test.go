@@ -62,9 +62,9 @@ func TestClaimPathsKeepTheContactDeadline(t *testing.T) {
 				claim := func(id int64, owner handoff.Owner, at time.Time) (*handoff.Lead, bool, error) {
 					actor := owner.Platform + ":" + owner.UserID
 					if path == "read first" {
-						return s.ClaimLeadIf(ctx, id, owner, at, actor, handoff.Delivery{}, func(*handoff.Lead) error { return nil }, nil)
+						return s.ClaimLeadIf(ctx, id, owner, at, handoff.Policy{}, actor, handoff.Delivery{}, func(*handoff.Lead) error { return nil }, nil)
 					}
-					return s.ClaimLead(ctx, id, owner, at, actor)
+					return s.ClaimLead(ctx, id, owner, at, handoff.Policy{}, actor)
 				}
 				for i, c := range cases {
 					in, err := handoff.ParseLeadInput(map[string]any{"external_id": fmt.Sprint("due-", i), "stage": "sql", "source": "paid"}, arrival)
@@ -106,7 +106,7 @@ func TestClaimPathsKeepTheContactDeadline(t *testing.T) {
 					at := arrival.Add(c.claimAt)
 					domain := *before
 					erased := before.ErasedAt != nil // never claimed: Lead.TakeUpRefused
-					if _, ok := domain.Claim(owner, at, "slack:U2"); ok == erased {
+					if _, ok := domain.Claim(owner, at, handoff.Policy{}, "slack:U2"); ok == erased {
 						t.Fatalf("%s: the domain's claim won %v", c.name, ok)
 					}
 					returned, won, err := claim(id, owner, at)

@@ -50,9 +50,9 @@ func TestErasedLeadIsNotClaimed(t *testing.T) {
 					var got *handoff.Lead
 					var won bool
 					if path == "batch" {
-						got, won, err = s.ClaimLead(ctx, id, owner, at, "slack:U2")
+						got, won, err = s.ClaimLead(ctx, id, owner, at, handoff.Policy{}, "slack:U2")
 					} else {
-						got, won, err = s.ClaimLeadIf(ctx, id, owner, at, "slack:U2", handoff.Delivery{}, func(*handoff.Lead) error {
+						got, won, err = s.ClaimLeadIf(ctx, id, owner, at, handoff.Policy{}, "slack:U2", handoff.Delivery{}, func(*handoff.Lead) error {
 							if when == "after the read" {
 								return erase()
 							}

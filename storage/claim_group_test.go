@@ -38,7 +38,7 @@ func TestQueuedClaimsCommitAsOneBatch(t *testing.T) {
 			for i, id := range ids {
 				go func() {
 					owner := handoff.Owner{Platform: "slack", UserID: fmt.Sprintf("U%d", i)}
-					_, ok, err := s.ClaimLead(ctx, id, owner, at.Add(time.Minute), "slack:"+owner.UserID)
+					_, ok, err := s.ClaimLead(ctx, id, owner, at.Add(time.Minute), handoff.Policy{}, "slack:"+owner.UserID)
 					if err == nil && !ok {
 						err = fmt.Errorf("lead %d: claim lost", id)
 					}

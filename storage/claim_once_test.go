@@ -39,7 +39,7 @@ func TestClaimDeliveryRecordedOnce(t *testing.T) {
 				id := res.Lead.ID
 				claim := func(user string, once handoff.Delivery) (*handoff.Lead, bool) {
 					t.Helper()
-					lead, won, err := s.ClaimLeadIf(ctx, id, handoff.Owner{Platform: "teams", UserID: user}, t0.Add(time.Minute), "teams:"+user, once,
+					lead, won, err := s.ClaimLeadIf(ctx, id, handoff.Owner{Platform: "teams", UserID: user}, t0.Add(time.Minute), handoff.Policy{}, "teams:"+user, once,
 						func(*handoff.Lead) error { return nil }, nil)
 					if err != nil {
 						t.Fatal(err)

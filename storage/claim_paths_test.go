@@ -129,11 +129,11 @@ func (p claimPath) history() {
 		var won bool
 		switch {
 		case c.step == -1: // as a click claims: decided on ClaimLeadIf's read
-			if _, won, err = p.s.ClaimLeadIf(ctx, id(c.lead), owner, at, "slack:"+c.user, handoff.Delivery{}, func(*handoff.Lead) error { return nil }, nil); err != nil {
+			if _, won, err = p.s.ClaimLeadIf(ctx, id(c.lead), owner, at, handoff.Policy{}, "slack:"+c.user, handoff.Delivery{}, func(*handoff.Lead) error { return nil }, nil); err != nil {
 				t.Fatal(err)
 			}
 		default:
-			if _, won, err = p.s.ClaimLeadAtStep(ctx, id(c.lead), c.step, owner, at, "slack:"+c.user); err != nil {
+			if _, won, err = p.s.ClaimLeadAtStep(ctx, id(c.lead), c.step, owner, at, handoff.Policy{}, "slack:"+c.user); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -182,7 +182,7 @@ func (p claimPath) severalAtOnce(inOneBatch bool) {
 		return
 	}
 	for i, c := range claims {
-		if _, won, err := p.s.ClaimLead(ctx, c.ID, c.Owner, at, "slack:"+c.Owner.UserID); err != nil || won != want[i] {
+		if _, won, err := p.s.ClaimLead(ctx, c.ID, c.Owner, at, handoff.Policy{}, "slack:"+c.Owner.UserID); err != nil || won != want[i] {
 			t.Fatalf("claim %d: won %v, %v; want won %v", i, won, err, want[i])
 		}
 	}
@@ -284,7 +284,7 @@ func TestClaimRaceWithUpdates(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					user := fmt.Sprint("U", c)
-					_, won, err := s.ClaimLead(ctx, r.Lead.ID, handoff.Owner{Platform: "slack", UserID: user}, at, "slack:"+user)
+					_, won, err := s.ClaimLead(ctx, r.Lead.ID, handoff.Owner{Platform: "slack", UserID: user}, at, handoff.Policy{}, "slack:"+user)
 					if err != nil {
 						t.Error(err)
 					}

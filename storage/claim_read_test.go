@@ -23,7 +23,7 @@ func TestClaimReadsNullText(t *testing.T) {
 		t.Fatal(err)
 	}
 	allow := func(*handoff.Lead) error { return nil }
-	lead, won, err := s.ClaimLeadIf(ctx, res.Lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, t0.Add(time.Minute), "slack:U1", handoff.Delivery{}, allow, nil)
+	lead, won, err := s.ClaimLeadIf(ctx, res.Lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, t0.Add(time.Minute), handoff.Policy{}, "slack:U1", handoff.Delivery{}, allow, nil)
 	if err != nil || !won {
 		t.Fatalf("claim = won %v, %v; want won", won, err)
 	}

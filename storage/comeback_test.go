@@ -76,7 +76,7 @@ func TestSLACycleOfALeadThatCameBack(t *testing.T) {
 		}
 		ann := handoff.Owner{Platform: "slack", UserID: "UANN", Email: "ann@seller.dk"}
 		id := save(handoff.StageSQL, day(2, 9)).ID
-		if _, won, err := s.ClaimLead(ctx, id, ann, day(2, 10), "slack:UANN"); err != nil || !won {
+		if _, won, err := s.ClaimLead(ctx, id, ann, day(2, 10), handoff.Policy{}, "slack:UANN"); err != nil || !won {
 			t.Fatalf("claim: won %v, %v", won, err)
 		}
 		save(handoff.StageLost, day(3, 9))

@@ -30,7 +30,7 @@ func TestRecycledLeadCreditsItsRep(t *testing.T) {
 			return res.Lead
 		}
 		l := save(map[string]any{"external_id": "recycled-1", "name": "Dorthe Krogh"}, monday)
-		if _, won, err := s.ClaimLead(ctx, l.ID, rep, monday.Add(15*time.Minute), "slack:UANDERS"); err != nil || !won {
+		if _, won, err := s.ClaimLead(ctx, l.ID, rep, monday.Add(15*time.Minute), handoff.Policy{}, "slack:UANDERS"); err != nil || !won {
 			t.Fatalf("claim: won %v, %v", won, err)
 		}
 		save(map[string]any{"external_id": "recycled-1", "stage": "contacted"}, monday.Add(2*time.Hour))

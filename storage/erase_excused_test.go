@@ -76,7 +76,7 @@ func TestErasureExcusesAnUnshownCard(t *testing.T) {
 					}
 				}
 				if tt.claimAt > 0 {
-					if _, won, err := s.ClaimLead(ctx, id, handoff.Owner{Platform: "slack", UserID: "U1"}, t0.Add(tt.claimAt), "slack:U1"); err != nil || !won {
+					if _, won, err := s.ClaimLead(ctx, id, handoff.Owner{Platform: "slack", UserID: "U1"}, t0.Add(tt.claimAt), handoff.Policy{}, "slack:U1"); err != nil || !won {
 						t.Fatalf("claim: won %v, %v", won, err)
 					}
 				}

@@ -33,7 +33,7 @@ func TestErasureKeepsRoutingFigures(t *testing.T) {
 			t.Fatalf("pass: %v %v", ok, err)
 		}
 		taker := second.Offer.Rep
-		if _, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: taker.Platform, UserID: taker.ID}, at.Add(3*time.Minute), taker.Key()); err != nil || !won {
+		if _, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: taker.Platform, UserID: taker.ID}, at.Add(3*time.Minute), handoff.Policy{}, taker.Key()); err != nil || !won {
 			t.Fatalf("accept: %v %v", won, err)
 		}
 		before, err := s.RoutingStats(ctx, at.Add(-time.Hour), at.Add(time.Hour))

@@ -29,14 +29,14 @@ func (s *Store) PutOnlyLead(ctx context.Context, l *handoff.Lead) (int64, error)
 // ClaimSQL runs the claim's conditional UPDATE alone on lead id at at, as
 // a batch of claims writes it (claimUpdates: its own statement on each
 // database), and reports whether it changed the lead.
-func (s *Store) ClaimSQL(ctx context.Context, id int64, owner handoff.Owner, at time.Time) (bool, error) {
+func (s *Store) ClaimSQL(ctx context.Context, id int64, owner handoff.Owner, at time.Time, p handoff.Policy) (bool, error) {
 	var seq int
 	if err := s.db.WithContext(ctx).Model(&leadRow{}).Where("id = ?", id).Pluck("offer_seq", &seq).Error; err != nil {
 		return false, err
 	}
 	var won map[int64]bool
 	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) (err error) {
-		won, err = claimUpdates(tx, []claimUpdate{{item: &claimItem{id: id, owner: owner, at: at}, seq: seq}})
+		won, err = claimUpdates(tx, []claimUpdate{{item: &claimItem{id: id, owner: owner, at: at, policy: p}, seq: seq}})
 		return err
 	})
 	return won[id], err

@@ -311,7 +311,16 @@ const DefaultListLimit = 50
 // was not shown since the SQL time) moves past now, so the lead is still
 // unclaimed. Arguments: breachArgs.
 const breachedSQL = "(l.sla_breached = ? OR COALESCE(l.contact_due_ms, ?) <= ? OR (l.stage = 'sql' AND COALESCE(l.claim_due_ms, ?) <= ?" +
-	" AND NOT (? AND l.claim_escalated_ms IS NULL AND l.sql_ms IS NOT NULL AND (l.shown_ms IS NULL OR l.shown_ms < l.sql_ms))))"
+	" AND NOT " + claimExcusedSQL + "))"
+
+// claimExcusedSQL is Lead.ClaimExcused in SQL over an SQL whose claim
+// deadline has passed (the caller's condition): the clock moves it on
+// when the policy excuses the system's delay (its one argument,
+// Policy.ExcuseSystemDelay), the claim is not escalated and the card was
+// not shown since the SQL time (cardNotShown). Its columns are unqualified,
+// for breachedSQL's reads of leads alone and the claim's UPDATE
+// (claimColumns).
+const claimExcusedSQL = "(? AND claim_escalated_ms IS NULL AND sql_ms IS NOT NULL AND (shown_ms IS NULL OR shown_ms < sql_ms))"
 
 // breachArgs are breachedSQL's arguments at now under p.
 func breachArgs(now time.Time, p handoff.Policy) []any {

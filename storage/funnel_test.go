@@ -84,7 +84,7 @@ func (l funnelLog) claim(id string, owner handoff.Owner, at string) {
 	if err != nil {
 		l.t.Fatal(err)
 	}
-	if _, won, err := l.s.ClaimLead(ctx, lead.ID, owner, utc(l.t, at), "slack:"+owner.UserID); err != nil || !won {
+	if _, won, err := l.s.ClaimLead(ctx, lead.ID, owner, utc(l.t, at), handoff.Policy{}, "slack:"+owner.UserID); err != nil || !won {
 		l.t.Fatalf("ClaimLead %s: won=%v err=%v", id, won, err)
 	}
 }

@@ -110,7 +110,7 @@ func writeLeads(ctx context.Context, s *storage.Store, g, n int) error {
 			return err
 		}
 		owner := handoff.Owner{Platform: "slack", UserID: fmt.Sprintf("U%d", g)}
-		if _, won, err := s.ClaimLead(ctx, res.Lead.ID, owner, t0.Add(time.Minute), "slack:"+owner.UserID); err != nil || !won {
+		if _, won, err := s.ClaimLead(ctx, res.Lead.ID, owner, t0.Add(time.Minute), handoff.Policy{}, "slack:"+owner.UserID); err != nil || !won {
 			return fmt.Errorf("claim of lead %d: won %v, %v", res.Lead.ID, won, err)
 		}
 	}

@@ -40,11 +40,11 @@ func TestOnQueued(t *testing.T) {
 				return err
 			}, 0},
 			{"a won claim queues the refresh", func() error {
-				_, _, err := s.ClaimLead(ctx, sql.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, t0, "slack:U1")
+				_, _, err := s.ClaimLead(ctx, sql.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, t0, handoff.Policy{}, "slack:U1")
 				return err
 			}, 1},
 			{"a lost claim queues nothing", func() error {
-				_, _, err := s.ClaimLead(ctx, sql.ID, handoff.Owner{Platform: "slack", UserID: "U2"}, t0, "slack:U2")
+				_, _, err := s.ClaimLead(ctx, sql.ID, handoff.Owner{Platform: "slack", UserID: "U2"}, t0, handoff.Policy{}, "slack:U2")
 				return err
 			}, 0},
 			{"an update without chat work queues nothing", func() error {

@@ -190,7 +190,7 @@ func TestClaimLeadRace(t *testing.T) {
 			go func(i int) {
 				defer wg.Done()
 				user := fmt.Sprintf("U%d", i)
-				lead, won, err := s.ClaimLead(ctx, res.Lead.ID, handoff.Owner{Platform: "slack", UserID: user}, t0.Add(time.Minute), "slack:"+user)
+				lead, won, err := s.ClaimLead(ctx, res.Lead.ID, handoff.Owner{Platform: "slack", UserID: user}, t0.Add(time.Minute), handoff.Policy{}, "slack:"+user)
 				if err != nil {
 					t.Error(err)
 					return
@@ -227,7 +227,7 @@ func TestClaimAfterDueIsBreach(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lead, won, err := s.ClaimLead(ctx, res.Lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, t0.Add(3*time.Hour), "slack:U1")
+		lead, won, err := s.ClaimLead(ctx, res.Lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, t0.Add(3*time.Hour), handoff.Policy{}, "slack:U1")
 		if err != nil || !won {
 			t.Fatalf("claim: won=%v err=%v", won, err)
 		}

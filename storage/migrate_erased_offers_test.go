@@ -73,7 +73,7 @@ func TestMigrateEndsErasedOffers(t *testing.T) {
 		{name: "ended as claimed", erased: true, make: func(t *testing.T, s *storage.Store, id int64) {}, pre: "claimed", ended: true},
 		{name: "erased after the claim", erased: true, make: func(t *testing.T, s *storage.Store, id int64) {
 			l := route(t, s, id, req, at)
-			if _, won, err := s.ClaimLead(context.Background(), id, handoff.Owner{Platform: l.Offer.Rep.Platform, UserID: l.Offer.Rep.ID}, at.Add(time.Minute), l.Offer.Rep.Key()); err != nil || !won {
+			if _, won, err := s.ClaimLead(context.Background(), id, handoff.Owner{Platform: l.Offer.Rep.Platform, UserID: l.Offer.Rep.ID}, at.Add(time.Minute), handoff.Policy{}, l.Offer.Rep.Key()); err != nil || !won {
 				t.Fatalf("accept: %v %v", won, err)
 			}
 		}},

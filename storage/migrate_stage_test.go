@@ -89,7 +89,7 @@ func TestMigrateBackfillsStageAt(t *testing.T) {
 						}
 					case "claim":
 						var won bool
-						_, won, err = s.ClaimLead(ctx, ids[c.id], handoff.Owner{Platform: "slack", UserID: "U1"}, hour(st.h), "slack:U1")
+						_, won, err = s.ClaimLead(ctx, ids[c.id], handoff.Owner{Platform: "slack", UserID: "U1"}, hour(st.h), handoff.Policy{}, "slack:U1")
 						if err == nil && !won {
 							err = fmt.Errorf("claim lost")
 						}
@@ -338,7 +338,7 @@ func TestBackfillStageTimesKeepsWhatTheNewCodeDated(t *testing.T) {
 			if _, err := raw.Exec(fmt.Sprintf("UPDATE leads SET stage_ms = %d WHERE id = %d", planted.UnixMilli(), ids[5])); err != nil {
 				t.Error(err)
 			}
-			if _, won, err := s.ClaimLead(ctx, ids[6], handoff.Owner{Platform: "slack", UserID: "U1"}, claimed, "slack:U1"); err != nil || !won {
+			if _, won, err := s.ClaimLead(ctx, ids[6], handoff.Owner{Platform: "slack", UserID: "U1"}, claimed, handoff.Policy{}, "slack:U1"); err != nil || !won {
 				t.Errorf("claim: won %v, %v", won, err)
 			}
 		})

@@ -29,7 +29,7 @@ func TestRepIsOneRowWhateverEmailTheirLeadsLearnt(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, won, err := s.ClaimLead(ctx, res.Lead.ID, owner, monday.Add(time.Duration(i+1)*time.Minute), "slack:UANN"); err != nil || !won {
+			if _, won, err := s.ClaimLead(ctx, res.Lead.ID, owner, monday.Add(time.Duration(i+1)*time.Minute), handoff.Policy{}, "slack:UANN"); err != nil || !won {
 				t.Fatalf("claim: won %v, %v", won, err)
 			}
 			ids = append(ids, res.Lead.ID)

@@ -23,7 +23,7 @@ func TestRepStates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, won, err := s.ClaimLead(ctx, res.Lead.ID, owner, t0.Add(time.Minute), owner.Platform+":"+owner.UserID); err != nil || !won {
+			if _, won, err := s.ClaimLead(ctx, res.Lead.ID, owner, t0.Add(time.Minute), handoff.Policy{}, owner.Platform+":"+owner.UserID); err != nil || !won {
 				t.Fatalf("claim %s: won=%v err=%v", ext, won, err)
 			}
 		}

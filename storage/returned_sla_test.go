@@ -37,7 +37,7 @@ func TestReturnedSQLLeavesTheSLA(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, won, err := s.ClaimLead(ctx, l.ID, rep, at, "slack:UREP"); err != nil || !won {
+			if _, won, err := s.ClaimLead(ctx, l.ID, rep, at, handoff.Policy{}, "slack:UREP"); err != nil || !won {
 				t.Fatalf("claim %s: won=%v err=%v", id, won, err)
 			}
 		}

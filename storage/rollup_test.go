@@ -172,7 +172,7 @@ func (h *rollupHistory) step() {
 		if h.rng.IntN(4) == 0 { // a Teams rep, offered by email (routing counts the claim as theirs)
 			owner = handoff.Owner{Platform: "teams", UserID: "29:ann", Email: "ann@example.com"}
 		}
-		if _, _, err := h.s.ClaimLead(ctx, lead.ID, owner, h.now, owner.Platform+":"+owner.UserID); err != nil {
+		if _, _, err := h.s.ClaimLead(ctx, lead.ID, owner, h.now, handoff.Policy{}, owner.Platform+":"+owner.UserID); err != nil {
 			h.t.Fatal(err)
 		}
 	case op < 9: // an update: other keys and times, and maybe a back-dated stage event
@@ -505,7 +505,7 @@ func TestRoutingRollupClaim(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, now, u1.Key()); err != nil || !won {
+		if _, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, now, handoff.Policy{}, u1.Key()); err != nil || !won {
 			t.Fatalf("claim: won %v, %v", won, err)
 		}
 		from, to := now.Add(-24*time.Hour), now.Add(time.Hour)

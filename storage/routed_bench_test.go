@@ -94,7 +94,7 @@ func benchRoutedLeads(b *testing.B, dialect string, reps int) {
 		route += routed.Sub(saved)
 		all(func(j int) error {
 			rep := offered[j]
-			if _, won, err := s.ClaimLead(ctx, ids[j], handoff.Owner{Platform: rep.Platform, UserID: rep.ID}, now.Add(time.Minute), rep.Key()); err != nil || !won {
+			if _, won, err := s.ClaimLead(ctx, ids[j], handoff.Owner{Platform: rep.Platform, UserID: rep.ID}, now.Add(time.Minute), handoff.Policy{}, rep.Key()); err != nil || !won {
 				return fmt.Errorf("claim lead %d: won %v, %v", ids[j], won, err)
 			}
 			return nil

@@ -30,7 +30,7 @@ func TestRoutingStats(t *testing.T) {
 		}
 		claim := func(id int64, rep handoff.RepRef, when time.Time) {
 			t.Helper()
-			if _, won, err := s.ClaimLead(ctx, id, handoff.Owner{Platform: rep.Platform, UserID: rep.ID}, when, rep.Key()); err != nil || !won {
+			if _, won, err := s.ClaimLead(ctx, id, handoff.Owner{Platform: rep.Platform, UserID: rep.ID}, when, handoff.Policy{}, rep.Key()); err != nil || !won {
 				t.Fatalf("claim lead %d: won %v, err %v", id, won, err)
 			}
 		}
@@ -116,7 +116,7 @@ func TestRoutingMediansReadAtOnce(t *testing.T) {
 				}
 				rep := l.Offer.Rep
 				after := time.Duration(n*n%97+1) * 13 * time.Second // 13 s to 21 min, several buckets
-				if _, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: rep.Platform, UserID: rep.ID}, when.Add(after), rep.Key()); err != nil || !won {
+				if _, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: rep.Platform, UserID: rep.ID}, when.Add(after), handoff.Policy{}, rep.Key()); err != nil || !won {
 					t.Fatalf("accept %d: won %v, %v", n, won, err)
 				}
 			}

@@ -48,7 +48,7 @@ func (h routedHistory) routeAndAccept(prefix string) {
 		lead := h.route(fmt.Sprintf("%s-%d", prefix, i), req, when)
 		rep := lead.Offer.Rep
 		if _, won, err := h.s.ClaimLead(context.Background(), lead.ID, handoff.Owner{Platform: rep.Platform, UserID: rep.ID},
-			when.Add(time.Duration(i+1)*time.Minute), rep.Key()); err != nil || !won {
+			when.Add(time.Duration(i+1)*time.Minute), handoff.Policy{}, rep.Key()); err != nil || !won {
 			h.t.Fatalf("accept %d: won %v, %v", i, won, err)
 		}
 	}

@@ -50,7 +50,7 @@ func TestRoutingLargePool(t *testing.T) {
 			t.Fatal(err)
 		}
 		taker := first.Offer.Rep
-		if _, won, err := s.ClaimLead(ctx, ids[0], handoff.Owner{Platform: taker.Platform, UserID: taker.ID}, at.Add(2*time.Minute), taker.Key()); err != nil || !won {
+		if _, won, err := s.ClaimLead(ctx, ids[0], handoff.Owner{Platform: taker.Platform, UserID: taker.ID}, at.Add(2*time.Minute), handoff.Policy{}, taker.Key()); err != nil || !won {
 			t.Fatalf("accept: won %v, %v", won, err)
 		}
 

@@ -46,7 +46,7 @@ func TestLeavingSQLRefundsTheOfferInStore(t *testing.T) {
 			return err
 		}, repAnn},
 		{"claimed by another rep", func(ctx context.Context, s *storage.Store, lead *handoff.Lead, at time.Time) error {
-			_, won, err := s.ClaimLead(ctx, lead.ID, cy, at, "slack:"+cy.UserID)
+			_, won, err := s.ClaimLead(ctx, lead.ID, cy, at, handoff.Policy{}, "slack:"+cy.UserID)
 			if err == nil && !won {
 				t.Error("the claim lost")
 			}
@@ -54,7 +54,7 @@ func TestLeavingSQLRefundsTheOfferInStore(t *testing.T) {
 		}, repAnn},
 		{"claimed by another rep in a transaction", func(ctx context.Context, s *storage.Store, lead *handoff.Lead, at time.Time) error {
 			s.ClaimInTransaction()
-			_, won, err := s.ClaimLead(ctx, lead.ID, cy, at, "slack:"+cy.UserID)
+			_, won, err := s.ClaimLead(ctx, lead.ID, cy, at, handoff.Policy{}, "slack:"+cy.UserID)
 			if err == nil && !won {
 				t.Error("the claim lost")
 			}
@@ -76,7 +76,7 @@ func TestLeavingSQLRefundsTheOfferInStore(t *testing.T) {
 			return err
 		}, repAnn},
 		{"accepted by the offered rep", func(ctx context.Context, s *storage.Store, lead *handoff.Lead, at time.Time) error {
-			_, won, err := s.ClaimLeadAtStep(ctx, lead.ID, lead.Offer.Step(), handoff.Owner{Platform: repAnn.Platform, UserID: repAnn.ID}, at, "slack:"+repAnn.ID)
+			_, won, err := s.ClaimLeadAtStep(ctx, lead.ID, lead.Offer.Step(), handoff.Owner{Platform: repAnn.Platform, UserID: repAnn.ID}, at, handoff.Policy{}, "slack:"+repAnn.ID)
 			if err == nil && !won {
 				t.Error("the accept lost")
 			}

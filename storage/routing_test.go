@@ -161,7 +161,7 @@ func TestRouteLeadOfferPassTimeoutOpen(t *testing.T) {
 			t.Errorf("explained: %s", d.Explain(func(r handoff.RepRef) string { return r.ID }, time.UTC))
 		}
 		// Open to the channel: anyone may claim, as under claim routing.
-		claimed, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: "slack", UserID: "U0CY00003"}, at.Add(20*time.Minute), "slack:U0CY00003")
+		claimed, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: "slack", UserID: "U0CY00003"}, at.Add(20*time.Minute), handoff.Policy{}, "slack:U0CY00003")
 		if err != nil || !won || claimed.Offer.State != handoff.OfferClaimed {
 			t.Fatalf("claim after opening: won %v, offer %+v, err %v", won, claimed.Offer, err)
 		}
@@ -179,7 +179,7 @@ func TestRouteLeadAccept(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := len(outboxKinds(t, s, lead.ID))
-		got, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: "slack", UserID: repAnn.ID}, at.Add(time.Minute), repAnn.Key())
+		got, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: "slack", UserID: repAnn.ID}, at.Add(time.Minute), handoff.Policy{}, repAnn.Key())
 		if err != nil || !won {
 			t.Fatalf("accept: won %v, err %v", won, err)
 		}
@@ -215,7 +215,7 @@ func TestClaimLeadAtStepAfterOfferMovedOn(t *testing.T) {
 			t.Fatalf("timeout: stepped %v, offered %v, err %v", stepped, d2.Offered, err)
 		}
 		before := len(outboxKinds(t, s, lead.ID))
-		got, won, err := s.ClaimLeadAtStep(ctx, lead.ID, step, clicker, at.Add(time.Minute), d.Offered.Key())
+		got, won, err := s.ClaimLeadAtStep(ctx, lead.ID, step, clicker, at.Add(time.Minute), handoff.Policy{}, d.Offered.Key())
 		if err != nil || won {
 			t.Fatalf("late claim: won %v, err %v; want a loss", won, err)
 		}
@@ -226,7 +226,7 @@ func TestClaimLeadAtStepAfterOfferMovedOn(t *testing.T) {
 			t.Errorf("the late claim queued %v", kinds)
 		}
 		next := handoff.Owner{Platform: "slack", UserID: d2.Offered.ID}
-		if _, won, err := s.ClaimLeadAtStep(ctx, lead.ID, moved.Offer.Step(), next, at.Add(2*time.Minute), d2.Offered.Key()); err != nil || !won {
+		if _, won, err := s.ClaimLeadAtStep(ctx, lead.ID, moved.Offer.Step(), next, at.Add(2*time.Minute), handoff.Policy{}, d2.Offered.Key()); err != nil || !won {
 			t.Errorf("claim at the current step: won %v, err %v", won, err)
 		}
 	})
@@ -239,7 +239,7 @@ func TestRouteLeadAccountOwnerAndWaiting(t *testing.T) {
 		ctx := context.Background()
 		at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC) // a Monday
 		first := saveSQL(t, s, "acct-1", "Acme", at)
-		if _, won, err := s.ClaimLead(ctx, first.ID, handoff.Owner{Platform: "slack", UserID: repBo.ID}, at, repBo.Key()); err != nil || !won {
+		if _, won, err := s.ClaimLead(ctx, first.ID, handoff.Owner{Platform: "slack", UserID: repBo.ID}, at, handoff.Policy{}, repBo.Key()); err != nil || !won {
 			t.Fatal(won, err)
 		}
 		second := saveSQL(t, s, "acct-2", "ACME", at.Add(time.Minute))

@@ -185,49 +185,79 @@ func claimRuleAgrees(t *testing.T) {
 		}
 	}
 	cases = append(cases, ruleLead{stage: handoff.StageSQL, reached: handoff.StageSQL, claimDue: &before, owner: handoff.Owner{Email: "named@example.com"}, erased: &before})
+	// A claim deadline the clock excuses (its card not shown in this SQL
+	// cycle: never, or only in an earlier one) is not missed by a claim
+	// after it; one shown in this cycle, or escalated already, is.
+	shownEarlier, shownSince := sqlAt.Add(-time.Hour), sqlAt.Add(time.Hour)
+	for _, due := range []*time.Time{nil, &before, &same, &after} {
+		for _, shown := range []*time.Time{nil, &shownEarlier, &shownSince} {
+			for _, claimEsc := range []*time.Time{nil, &before} {
+				cases = append(cases, ruleLead{stage: handoff.StageSQL, reached: handoff.StageSQL, claimDue: due, shown: shown, claimEsc: claimEsc})
+			}
+		}
+	}
 	owner := handoff.Owner{Platform: "teams", UserID: "29:rita", Email: "rita@example.com"}
+	plain := handoff.DefaultPolicy()
+	excusing := plain
+	excusing.ExcuseSystemDelay = true
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
-		ctx := context.Background()
 		for i, c := range cases {
-			name := fmt.Sprintf("%s-reached-%s-due-%s-breached-%v-offer-%s", c.stage, c.reached, dueName(c.claimDue, at), c.breached, offerName(c.offer, at))
-			if c.erased != nil {
-				name += "-erased"
+			for _, p := range []handoff.Policy{plain, excusing} {
+				claimRuleCase(t, s, fmt.Sprint("claim-", i, "-", p.ExcuseSystemDelay), c, sqlAt, at, p, owner)
 			}
-			if c.contactDue != nil || c.owner != (handoff.Owner{}) || c.contacted != nil {
-				name += fmt.Sprintf("-contact-due-%s-contacted-%s-owner-%s", dueName(c.contactDue, at), dueName(c.contacted, at), c.owner.Email)
-			}
-			if c.nextRemind != nil || c.contactEsc != nil || c.slaSet != nil {
-				name += fmt.Sprintf("-remind-%s-contact-escalated-%v-set-%s", dueName(c.nextRemind, at), c.contactEsc != nil, dueName(c.slaSet, at))
-			}
-			t.Run(name, func(t *testing.T) {
-				id, err := s.PutOnlyLead(ctx, c.lead(fmt.Sprint("claim-", i), sqlAt))
-				if err != nil {
-					t.Fatal(err)
-				}
-				stored, err := s.Lead(ctx, id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				goLead := *stored
-				_, goWon := goLead.Claim(owner, at, "teams:29:rita")
-				sqlWon, err := s.ClaimSQL(ctx, id, owner, at)
-				if err != nil {
-					t.Fatal(err)
-				}
-				sqlLead, err := s.Lead(ctx, id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if goWon != sqlWon {
-					t.Fatalf("won: Go %v, SQL %v", goWon, sqlWon)
-				}
-				if !goWon {
-					goLead = *stored // a lost claim changes nothing, in either
-				}
-				if got, want := ruleState(sqlLead), ruleState(&goLead); got != want {
-					t.Errorf("after the claim\nSQL %s\nGo  %s", got, want)
-				}
-			})
+		}
+	})
+}
+
+// claimRuleCase claims lead c, stored as key, at at under p in Go and in
+// SQL, and compares the outcomes.
+func claimRuleCase(t *testing.T, s *storage.Store, key string, c ruleLead, sqlAt, at time.Time, p handoff.Policy, owner handoff.Owner) {
+	ctx := context.Background()
+	name := fmt.Sprintf("%s-reached-%s-due-%s-breached-%v-offer-%s", c.stage, c.reached, dueName(c.claimDue, at), c.breached, offerName(c.offer, at))
+	if c.erased != nil {
+		name += "-erased"
+	}
+	if c.contactDue != nil || c.owner != (handoff.Owner{}) || c.contacted != nil {
+		name += fmt.Sprintf("-contact-due-%s-contacted-%s-owner-%s", dueName(c.contactDue, at), dueName(c.contacted, at), c.owner.Email)
+	}
+	if c.nextRemind != nil || c.contactEsc != nil || c.slaSet != nil {
+		name += fmt.Sprintf("-remind-%s-contact-escalated-%v-set-%s", dueName(c.nextRemind, at), c.contactEsc != nil, dueName(c.slaSet, at))
+	}
+	if c.shown != nil || c.claimEsc != nil {
+		shown := map[bool]string{true: "earlier-cycle", false: "this-cycle"}[c.shown != nil && c.shown.Before(sqlAt)]
+		if c.shown == nil {
+			shown = "never"
+		}
+		name += fmt.Sprintf("-shown-%s-claim-escalated-%v", shown, c.claimEsc != nil)
+	}
+	name += fmt.Sprintf("-excuse-%v", p.ExcuseSystemDelay)
+	t.Run(name, func(t *testing.T) {
+		id, err := s.PutOnlyLead(ctx, c.lead(key, sqlAt))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, err := s.Lead(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		goLead := *stored
+		_, goWon := goLead.Claim(owner, at, p, "teams:29:rita")
+		sqlWon, err := s.ClaimSQL(ctx, id, owner, at, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sqlLead, err := s.Lead(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if goWon != sqlWon {
+			t.Fatalf("won: Go %v, SQL %v", goWon, sqlWon)
+		}
+		if !goWon {
+			goLead = *stored // a lost claim changes nothing, in either
+		}
+		if got, want := ruleState(sqlLead), ruleState(&goLead); got != want {
+			t.Errorf("after the claim\nSQL %s\nGo  %s", got, want)
 		}
 	})
 }

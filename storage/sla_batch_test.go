@@ -67,7 +67,7 @@ func TestFireSLABatchesRacingFireOnce(t *testing.T) {
 			claimed := map[int64]bool{}
 			for i, id := range ids {
 				if i%2 == 0 {
-					if _, won, err := stores[0].ClaimLead(ctx, id, handoff.Owner{Platform: "slack", UserID: "UREP"}, t0.Add(10*time.Minute), "slack:UREP"); err != nil || !won {
+					if _, won, err := stores[0].ClaimLead(ctx, id, handoff.Owner{Platform: "slack", UserID: "UREP"}, t0.Add(10*time.Minute), handoff.Policy{}, "slack:UREP"); err != nil || !won {
 						t.Fatalf("claim %d: %v %v", id, won, err)
 					}
 					claimed[id] = true
@@ -153,7 +153,7 @@ func TestFireSLABatchFollowsEachLead(t *testing.T) {
 		owner := handoff.Owner{Platform: "slack", UserID: "UREP"}
 		claim := func(id int64, at time.Time) {
 			t.Helper()
-			if _, won, err := s.ClaimLead(ctx, id, owner, at, "slack:UREP"); err != nil || !won {
+			if _, won, err := s.ClaimLead(ctx, id, owner, at, handoff.Policy{}, "slack:UREP"); err != nil || !won {
 				t.Fatalf("claim %d: %v %v", id, won, err)
 			}
 		}

@@ -76,7 +76,7 @@ func TestPastWeeksSLAKeptWhenSQLAgain(t *testing.T) {
 					t.Fatal(err)
 				}
 				id := res.Lead.ID
-				if _, won, err := s.ClaimLead(ctx, id, u1, at(2, 10), "slack:U1"); err != nil || !won {
+				if _, won, err := s.ClaimLead(ctx, id, u1, at(2, 10), handoff.Policy{}, "slack:U1"); err != nil || !won {
 					t.Fatalf("claim: won %v, %v", won, err)
 				}
 				// Recycled on 5 Nov (after the deadline), an SQL again on
@@ -84,7 +84,7 @@ func TestPastWeeksSLAKeptWhenSQLAgain(t *testing.T) {
 				if err := path.back(ctx, s, id); err != nil {
 					t.Fatal(err)
 				}
-				if _, won, err := s.ClaimLead(ctx, id, u2, at(16, 10), "slack:U2"); err != nil || !won {
+				if _, won, err := s.ClaimLead(ctx, id, u2, at(16, 10), handoff.Policy{}, "slack:U2"); err != nil || !won {
 					t.Fatalf("claim again: won %v, %v", won, err)
 				}
 				if _, err := s.SaveLead(ctx, handoff.LeadInput{ExternalID: "boomerang", Stage: handoff.StageContacted, OccurredAt: ptrTime(at(16, 12))},

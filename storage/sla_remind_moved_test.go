@@ -26,7 +26,7 @@ func TestReminderBeforeTheClaimMovesOn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, won, err := s.ClaimLead(ctx, res.Lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, claimed, "slack:U1"); err != nil || !won {
+		if _, won, err := s.ClaimLead(ctx, res.Lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, claimed, handoff.Policy{}, "slack:U1"); err != nil || !won {
 			t.Fatal(won, err)
 		}
 		fired, _, err := s.FireSLA(ctx, claimed, policy, 100)

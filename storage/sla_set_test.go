@@ -42,7 +42,7 @@ func TestSLASetAtRoundTrip(t *testing.T) {
 		}
 		claim := func(at time.Time) {
 			t.Helper()
-			if _, won, err := s.ClaimLead(ctx, a, handoff.Owner{Platform: "slack", UserID: "U1"}, at, "slack:U1"); err != nil || !won {
+			if _, won, err := s.ClaimLead(ctx, a, handoff.Owner{Platform: "slack", UserID: "U1"}, at, handoff.Policy{}, "slack:U1"); err != nil || !won {
 				t.Fatal(won, err)
 			}
 		}

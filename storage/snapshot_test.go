@@ -48,7 +48,7 @@ func TestRolledUpMedianReadsOneSnapshot(t *testing.T) {
 				}
 				claimed = true
 				owner := handoff.Owner{Platform: "slack", UserID: "U9"}
-				if _, won, err := s.ClaimLead(ctx, k, owner, utc(t, "2026-11-20T09:29:59Z"), "slack:U9"); err != nil || !won {
+				if _, won, err := s.ClaimLead(ctx, k, owner, utc(t, "2026-11-20T09:29:59Z"), handoff.Policy{}, "slack:U9"); err != nil || !won {
 					t.Errorf("claim K: won %v, %v", won, err)
 				}
 			})
@@ -90,7 +90,7 @@ func TestRoutingStatsReadOneSnapshot(t *testing.T) {
 				t.Fatalf("route %s: stepped %v, %v", ext, ok, err)
 			}
 			owner := handoff.Owner{Platform: repAnn.Platform, UserID: repAnn.ID}
-			if _, won, err := s.ClaimLead(ctx, lead.ID, owner, when.Add(after), repAnn.Key()); err != nil || !won {
+			if _, won, err := s.ClaimLead(ctx, lead.ID, owner, when.Add(after), handoff.Policy{}, repAnn.Key()); err != nil || !won {
 				t.Fatalf("claim %s: won %v, %v", ext, won, err)
 			}
 		}

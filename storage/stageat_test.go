@@ -47,7 +47,7 @@ func TestStageAtRoundTrip(t *testing.T) {
 		}{
 			{"new lead, an intake batch", func() {}, "s1", t0},
 			{"claimed", func() {
-				if _, won, err := s.ClaimLead(ctx, res[0].Lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, t0.Add(time.Hour), "slack:U1"); err != nil || !won {
+				if _, won, err := s.ClaimLead(ctx, res[0].Lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, t0.Add(time.Hour), handoff.Policy{}, "slack:U1"); err != nil || !won {
 					t.Fatal(won, err)
 				}
 			}, "s1", t0.Add(time.Hour)},
@@ -58,7 +58,7 @@ func TestStageAtRoundTrip(t *testing.T) {
 				save(handoff.LeadInput{ExternalID: "s1", Attributes: map[string]any{"plan": "pro"}}, t0.Add(6*time.Hour))
 			}, "s1", lostAt},
 			{"released", func() {
-				if _, won, err := s.ClaimLead(ctx, res[1].Lead.ID, handoff.Owner{Platform: "slack", UserID: "U2"}, t0.Add(time.Hour), "slack:U2"); err != nil || !won {
+				if _, won, err := s.ClaimLead(ctx, res[1].Lead.ID, handoff.Owner{Platform: "slack", UserID: "U2"}, t0.Add(time.Hour), handoff.Policy{}, "slack:U2"); err != nil || !won {
 					t.Fatal(won, err)
 				}
 				if _, err := s.UpdateLead(ctx, res[1].Lead.ID, t0.Add(3*time.Hour), func(l *handoff.Lead) (handoff.LeadChange, error) {

@@ -87,7 +87,7 @@ func TestWarmReadiesTheClaims(t *testing.T) {
 			}
 			at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 			lead := saveSQL(t, s, "after-warm", "Acme", at)
-			got, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, at.Add(time.Minute), "slack:U1")
+			got, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, at.Add(time.Minute), handoff.Policy{}, "slack:U1")
 			if err != nil || !won || got.Stage != handoff.StageClaimed {
 				t.Fatalf("a claim after Warm: %+v, won %v, %v", got, won, err)
 			}
@@ -116,7 +116,7 @@ func TestClaimsDoNotWaitForReaders(t *testing.T) {
 			}
 			done := make(chan outcome, 1)
 			go func() {
-				_, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, at.Add(time.Minute), "slack:U1")
+				_, won, err := s.ClaimLead(ctx, lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, at.Add(time.Minute), handoff.Policy{}, "slack:U1")
 				done <- outcome{won, err}
 			}()
 			var o outcome

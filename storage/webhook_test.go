@@ -24,7 +24,7 @@ func TestWebhooksQueuedWithTheirEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 		id := res.Lead.ID
-		if _, ok, err := s.ClaimLead(ctx, id, handoff.Owner{Platform: "slack", UserID: "U1"}, t0.Add(time.Minute), "U1"); err != nil || !ok {
+		if _, ok, err := s.ClaimLead(ctx, id, handoff.Owner{Platform: "slack", UserID: "U1"}, t0.Add(time.Minute), handoff.Policy{}, "U1"); err != nil || !ok {
 			t.Fatalf("claim: %v %v", ok, err)
 		}
 		if err := s.ForgetLead(ctx, "w1", policy, t0.Add(2*time.Minute)); err != nil {
@@ -86,7 +86,7 @@ func TestWebhookQueueWaitsForItsHead(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.ClaimLead(ctx, res.Lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, t0, "U1"); err != nil {
+		if _, _, err := s.ClaimLead(ctx, res.Lead.ID, handoff.Owner{Platform: "slack", UserID: "U1"}, t0, handoff.Policy{}, "U1"); err != nil {
 			t.Fatal(err)
 		}
 		msgs, _ := s.TakeWebhooks(ctx, t0, 10, time.Minute, "hooks")

@@ -87,11 +87,11 @@ func TestClaimByALongUserID(t *testing.T) {
 		}
 		l := res.Lead
 		over := handoff.Owner{Platform: "teams", UserID: chatID(handoff.MaxChatIDLen + 1)}
-		if _, _, err := s.ClaimLead(ctx, l.ID, over, t0, "teams:"+over.UserID); handoff.ErrorCode(err) != handoff.EINVALID {
+		if _, _, err := s.ClaimLead(ctx, l.ID, over, t0, handoff.DefaultPolicy(), "teams:"+over.UserID); handoff.ErrorCode(err) != handoff.EINVALID {
 			t.Fatalf("claim by an id over the limit: %v, want EINVALID", err)
 		}
 		owner := handoff.Owner{Platform: "teams", UserID: chatID(handoff.MaxChatIDLen)}
-		got, won, err := s.ClaimLead(ctx, l.ID, owner, t0, "teams:"+owner.UserID)
+		got, won, err := s.ClaimLead(ctx, l.ID, owner, t0, handoff.DefaultPolicy(), "teams:"+owner.UserID)
 		if err != nil || !won || got.Owner.UserID != owner.UserID {
 			t.Fatalf("claim by an id at the limit: won %v, %v", won, err)
 		}

@@ -48,7 +48,7 @@ func TestRefusalAnswerNotUTF8IsGivenUp(t *testing.T) {
 				s.RouteWebhooks(webhook.Routes(eps))
 				snd := &webhook.Sender{Store: s, Endpoints: eps, Now: c.now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 				l := newLead(t, s, "latin-1", t0)
-				if _, _, err := s.ClaimLead(ctx, l.ID, handoff.Owner{Platform: "slack", UserID: "U42"}, t0, "U42"); err != nil {
+				if _, _, err := s.ClaimLead(ctx, l.ID, handoff.Owner{Platform: "slack", UserID: "U42"}, t0, handoff.Policy{}, "U42"); err != nil {
 					t.Fatal(err)
 				}
 				for range 3 {

@@ -58,7 +58,7 @@ func TestDeliveredSignedAndInOrder(t *testing.T) {
 		ctx := context.Background()
 		snd, rcv, c := setup(t, s, []handoff.WebhookEvent{handoff.WebhookAnnounced, handoff.WebhookClaimed, handoff.WebhookErased})
 		l := newLead(t, s, "hs-1", t0)
-		if _, _, err := s.ClaimLead(ctx, l.ID, handoff.Owner{Platform: "slack", UserID: "U42"}, t0, "U42"); err != nil {
+		if _, _, err := s.ClaimLead(ctx, l.ID, handoff.Owner{Platform: "slack", UserID: "U42"}, t0, handoff.Policy{}, "U42"); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.ForgetLead(ctx, "hs-1", handoff.DefaultPolicy(), t0); err != nil {

@@ -29,7 +29,7 @@ func TestCardPostedDuringAClaimShowsTheClaim(t *testing.T) {
 			}
 			claimed = true
 			r.clock.Advance(time.Second)
-			if _, ok, err := s.ClaimLead(ctx, l.ID, handoff.Owner{Platform: "teams", UserID: "29:ann"}, r.clock.Now(), "29:ann"); err != nil || !ok {
+			if _, ok, err := s.ClaimLead(ctx, l.ID, handoff.Owner{Platform: "teams", UserID: "29:ann"}, r.clock.Now(), handoff.Policy{}, "29:ann"); err != nil || !ok {
 				t.Errorf("claim = %v, %v", ok, err)
 			}
 			drain(t, second) // takes the claim's refresh: no card yet

@@ -56,7 +56,7 @@ func TestBuildDigestRouting(t *testing.T) {
 		}
 		claim := func(id int64, rep handoff.RepRef, when time.Time) {
 			t.Helper()
-			if _, won, err := s.ClaimLead(ctx, id, handoff.Owner{Platform: rep.Platform, UserID: rep.ID}, when, rep.Key()); err != nil || !won {
+			if _, won, err := s.ClaimLead(ctx, id, handoff.Owner{Platform: rep.Platform, UserID: rep.ID}, when, handoff.Policy{}, rep.Key()); err != nil || !won {
 				t.Fatalf("claim %d: %v %v", id, won, err)
 			}
 		}

@@ -78,7 +78,7 @@ func (l reportLog) claim(ext string, o handoff.Owner, at string) {
 		l.t.Fatal(err)
 	}
 	when, _ := time.Parse(time.RFC3339, at)
-	if _, won, err := l.s.ClaimLead(ctx, lead.ID, o, when, o.Platform+":"+o.UserID); err != nil || !won {
+	if _, won, err := l.s.ClaimLead(ctx, lead.ID, o, when, handoff.Policy{}, o.Platform+":"+o.UserID); err != nil || !won {
 		l.t.Fatalf("ClaimLead %s: won=%v err=%v", ext, won, err)
 	}
 }

@@ -43,7 +43,7 @@ func TestLeadsWhy(t *testing.T) {
 				t.Fatalf("step %d: stepped=%v err=%v", i, stepped, err)
 			}
 		}
-		if _, won, err := s.ClaimLead(ctx, id, rep2, at.Add(time.Hour), "slack:U2"); err != nil || !won {
+		if _, won, err := s.ClaimLead(ctx, id, rep2, at.Add(time.Hour), handoff.Policy{}, "slack:U2"); err != nil || !won {
 			t.Fatalf("claim: won=%v err=%v", won, err)
 		}
 
@@ -74,7 +74,7 @@ func TestLeadsWhy(t *testing.T) {
 		if _, _, stepped, err := s.RouteLead(ctx, res.Lead.ID, d, at); err != nil || !stepped {
 			t.Fatalf("rr-2: stepped=%v err=%v", stepped, err)
 		}
-		if _, won, err := s.ClaimLead(ctx, res.Lead.ID, rep2, at.Add(5*time.Minute), "slack:U2"); err != nil || !won {
+		if _, won, err := s.ClaimLead(ctx, res.Lead.ID, rep2, at.Add(5*time.Minute), handoff.Policy{}, "slack:U2"); err != nil || !won {
 			t.Fatalf("rr-2 claim: won=%v err=%v", won, err)
 		}
 		m = ask(t, r, "leads", "why rr-2")

@@ -177,7 +177,7 @@ func TestDigestCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.ClaimLead(ctx, res.Lead.ID, handoff.Owner{Platform: "slack", UserID: "U1", Email: "ann@delta.dk"}, sqlAt.Add(30*time.Minute), "slack:U1"); err != nil {
+		if _, _, err := s.ClaimLead(ctx, res.Lead.ID, handoff.Owner{Platform: "slack", UserID: "U1", Email: "ann@delta.dk"}, sqlAt.Add(30*time.Minute), handoff.Policy{}, "slack:U1"); err != nil {
 			t.Fatal(err)
 		}
 		contacted := sqlAt.Add(3 * time.Hour)
@@ -270,7 +270,7 @@ func TestFunnelCommandRouting(t *testing.T) {
 		step("ran-out", handoff.RouteRequest{}, at)
 		step("ran-out", handoff.RouteRequest{}, at.Add(16*time.Minute))
 		accepted := step("accepted", handoff.RouteRequest{}, at.Add(time.Hour))
-		if _, won, err := s.ClaimLead(ctx, accepted, handoff.Owner{Platform: ann.Platform, UserID: ann.ID}, at.Add(time.Hour+3*time.Minute), ann.Key()); err != nil || !won {
+		if _, won, err := s.ClaimLead(ctx, accepted, handoff.Owner{Platform: ann.Platform, UserID: ann.ID}, at.Add(time.Hour+3*time.Minute), handoff.Policy{}, ann.Key()); err != nil || !won {
 			t.Fatalf("accept: %v %v", won, err)
 		}
 		step("waits", handoff.RouteRequest{States: map[string]handoff.RepState{ann.Key(): {Away: &handoff.Away{}}}}, at.Add(2*time.Hour))

@@ -104,7 +104,7 @@ func tickPastDeadlines(t *testing.T, dialect string, vars map[string]string, oth
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, won, err := a.store.ClaimLead(ctx, claimed.ID, handoff.Owner{Platform: "slack", UserID: "UANN"}, a.now(), "slack:UANN"); err != nil || !won {
+	if _, won, err := a.store.ClaimLead(ctx, claimed.ID, handoff.Owner{Platform: "slack", UserID: "UANN"}, a.now(), handoff.Policy{}, "slack:UANN"); err != nil || !won {
 		t.Fatalf("claim = %v, %v", won, err)
 	}
 	start := clock.Now()
