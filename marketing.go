@@ -106,7 +106,11 @@ func SplitClaimDelay(sqlAt, shownAt, claimedAt time.Time) (system, rep time.Dura
 // when the policy has business hours, so closed hours that cost the reps
 // nothing excuse nothing and the deadline stays inside business hours),
 // so an outage of Slack or Teams is not counted against the reps;
-// otherwise it is ClaimDue(sqlAt).
+// otherwise it is ClaimDue(sqlAt). For every sqlAt before shownAt it is
+// ClaimDue(shownAt) with the excuse, the claim window counted from the
+// showing, so the SLA clock holds every SQL it excuses at now to the same
+// deadline, ClaimDue(now), which storage's OpenSQLs orders them by
+// (TestExcusedClaimDueIsTheWindowFromTheShowing).
 func (p Policy) ExcusedClaimDue(sqlAt, shownAt time.Time) time.Time {
 	due := p.ClaimDue(sqlAt)
 	if p.ExcuseSystemDelay && shownAt.After(sqlAt) {

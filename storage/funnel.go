@@ -336,9 +336,10 @@ const heldToAgreement = "l.contact_due_ms IS NOT NULL"
 // under p as the SLA clock ticking at now would judge them (breachedSQL):
 // unclaimed, claimed but not yet contacted with time left, and breached, each list capped at limit
 // (DefaultListLimit when limit <= 0). An unclaimed SQL whose passed claim
-// deadline the clock excuses (its card not shown yet) is unclaimed, after
-// those whose deadline is still ahead: the clock moves its deadline past
-// theirs. It returns a wrapped error when a query fails.
+// deadline the clock excuses (its card not shown yet) is unclaimed, listed
+// by the deadline the clock moves it to, p.ClaimDue(now) for each such SQL
+// (Policy.ExcusedClaimDue), among the others by theirs. It returns a
+// wrapped error when a query fails.
 func (s *Store) OpenSQLs(ctx context.Context, now time.Time, p handoff.Policy, limit int) (handoff.OpenSQLs, error) {
 	if limit <= 0 {
 		limit = DefaultListLimit
@@ -373,9 +374,12 @@ func (s *Store) OpenSQLs(ctx context.Context, now time.Time, p handoff.Policy, l
 		order clause.Expr
 	}{
 		// An unclaimed SQL past its claim deadline is one the clock
-		// excuses, its deadline moved past the others'.
+		// excuses: ordered by the deadline the clock holds it to,
+		// p.ClaimDue(now) (Lead.ClaimDueAtNow), then, among those the
+		// clock holds to the same, by SQL time (the longest waiting
+		// first), which the tick that moves the deadline leaves, and id.
 		{&out.Unclaimed, "l.stage = 'sql' AND NOT " + breachedSQL,
-			clause.Expr{SQL: "CASE WHEN l.claim_due_ms <= ? THEN 1 ELSE 0 END, l.claim_due_ms, l.id", Vars: []any{ms(now)}}},
+			clause.Expr{SQL: "CASE WHEN l.claim_due_ms <= ? THEN ? ELSE l.claim_due_ms END, l.sql_ms, l.id", Vars: []any{ms(now), ms(p.ClaimDue(now))}}},
 		{&out.Waiting, "l.stage = 'claimed' AND NOT " + breachedSQL, clause.Expr{SQL: "l.contact_due_ms, l.id"}},
 		{&out.Breached, "l.stage IN ('sql', 'claimed') AND " + breachedSQL, clause.Expr{SQL: "l.contact_due_ms, l.id"}},
 	}
