@@ -67,7 +67,7 @@ func (a *API) postActivities(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, a.logger(), err)
 		return
 	}
-	out := ActivitiesJSON{Added: res.Added, Lead: NewLeadJSON(res.Lead, events)}
+	out := ActivitiesJSON{Added: res.Added, Lead: NewLeadJSON(res.Lead, events, a.now(), a.Policy)}
 	if a.Policy.Scoring != nil {
 		if out.Lead.ScoreExplained, err = a.explain(r, res.Lead); err != nil {
 			writeError(w, r, a.logger(), err)

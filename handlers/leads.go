@@ -143,7 +143,7 @@ func (a *API) postLead(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusCreated
 		w.Header().Set("Location", leadPath(res.Lead.ExternalID))
 	}
-	writeCompactJSON(w, status, NewLeadJSON(res.Lead, events))
+	writeCompactJSON(w, status, NewLeadJSON(res.Lead, events, a.now(), a.Policy))
 }
 
 // LeadReceipt answers a POST of a lead to a token that may not read leads
@@ -181,7 +181,7 @@ func (a *API) getLead(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, a.logger(), err)
 		return
 	}
-	out := NewLeadJSON(lead, events)
+	out := NewLeadJSON(lead, events, a.now(), a.Policy)
 	if out.ScoreExplained, err = a.explain(r, lead); err != nil {
 		writeError(w, r, a.logger(), err)
 		return
@@ -264,14 +264,18 @@ type EventJSON struct {
 	Details map[string]string `json:"details,omitempty"`
 }
 
-// NewLeadJSON renders a lead and its history for the API.
-func NewLeadJSON(l *handoff.Lead, events []handoff.Event) LeadJSON {
+// NewLeadJSON renders a lead and its history for the API at now under p:
+// its claim deadline is the one p's SLA clock holds it to at now
+// (Lead.ClaimDueAtNow), so an SQL whose card has not reached chat under
+// sla.excuse_system_delay shows the deadline the clock has moved on, not
+// the stored one it has passed.
+func NewLeadJSON(l *handoff.Lead, events []handoff.Event, now time.Time, p handoff.Policy) LeadJSON {
 	out := LeadJSON{
 		ID: l.ID, ExternalID: l.ExternalID, Email: l.Email, Name: l.Name, Company: l.Company, Title: l.Title,
 		Phone: l.Phone, Source: l.Source, Campaign: l.Campaign, Score: l.Score, Stage: l.Stage, StageAt: storedPtr(l.StageAt), Amount: l.Amount(),
 		Reason: l.Reason, Attributes: l.Attributes, Owner: l.Owner.UserID, OwnerPlatform: l.Owner.Platform,
 		OwnerEmail: l.Owner.Email, SQLAt: storedPtr(l.SQLAt), ClaimedAt: storedPtr(l.ClaimedAt), ContactedAt: storedPtr(l.ContactedAt),
-		ClaimDueAt: storedPtr(l.ClaimDueAt), ContactDueAt: storedPtr(l.ContactDueAt), SLABreached: l.SLABreached,
+		ClaimDueAt: storedPtr(l.ClaimDueAtNow(now, p)), ContactDueAt: storedPtr(l.ContactDueAt), SLABreached: l.SLABreached,
 		CreatedAt: stored(l.CreatedAt), UpdatedAt: stored(l.UpdatedAt), Events: make([]EventJSON, len(events)),
 	}
 	for i, e := range events {

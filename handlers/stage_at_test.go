@@ -75,7 +75,7 @@ func TestLeadJSONStageAtNullWhenUnknown(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			l := &handoff.Lead{ID: 1, ExternalID: "x", Stage: handoff.StageLost, StageAt: c.at, UpdatedAt: now}
-			b, err := json.Marshal(handlers.NewLeadJSON(l, nil))
+			b, err := json.Marshal(handlers.NewLeadJSON(l, nil, now, handoff.DefaultPolicy()))
 			if err != nil {
 				t.Fatal(err)
 			}

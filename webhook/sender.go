@@ -46,6 +46,10 @@ type Sender struct {
 	// the outbox is kept; on the database's, a database clock off by more
 	// than standardwebhooks.Tolerance had every message refused.
 	Wall func() time.Time
+	// Policy is the agreement the process runs under: a message's lead
+	// shows its claim deadline as its SLA clock holds it when the message
+	// is sent, as the API does (handlers.NewLeadJSON).
+	Policy handoff.Policy
 
 	once sync.Once
 	wake chan struct{}
@@ -279,7 +283,7 @@ func (s *Sender) deliver(ctx context.Context, m handoff.OutboxMessage) (Answer, 
 		return Answer{}, err
 	}
 	body, err := json.Marshal(Body{Type: n.Type, Timestamp: n.At.UTC(),
-		Data: EventData{Lead: handlers.NewLeadJSON(lead, events), Actor: n.Actor, Stage: n.Stage, Details: n.Details}})
+		Data: EventData{Lead: handlers.NewLeadJSON(lead, events, s.Now(), s.Policy), Actor: n.Actor, Stage: n.Stage, Details: n.Details}})
 	if err != nil {
 		return Answer{}, fmt.Errorf("%w: render: %v", errPermanent, err)
 	}

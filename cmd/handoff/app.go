@@ -217,7 +217,7 @@ func (a *app) wireWebhooks() error {
 	}
 	eps := webhookEndpoints(a.cfg)
 	a.store.RouteWebhooks(webhook.Routes(eps))
-	a.hooks = &webhook.Sender{Store: a.store, Endpoints: eps, Now: a.now, Wall: time.Now, Logger: a.logger, Lease: a.cfg.OutboxLease}
+	a.hooks = &webhook.Sender{Store: a.store, Endpoints: eps, Now: a.now, Wall: time.Now, Policy: a.cfg.Policy, Logger: a.logger, Lease: a.cfg.OutboxLease}
 	a.addWorker("webhooks", a.hooks.Run)
 	return nil
 }
