@@ -27,7 +27,8 @@ func causeTail(cause string) string {
 // when the claim is due and how the card gets posted, and offers Reassign
 // while the lead waits for an owner, so that a manager can hand it to a rep
 // meanwhile. With n.Posted set it says instead that a retry posted the card
-// then.
+// then. Its "Claim by" is the deadline p's SLA clock holds the lead to at
+// now (Lead.ClaimDueAtNow), as the other cards show it.
 func GivenUpCard(l *handoff.Lead, n handoff.GivenUpNotice, now time.Time, p handoff.Policy) Message {
 	where := "the sales channel"
 	if name := platformTitle(n.Platform); name != "" {
@@ -38,8 +39,10 @@ func GivenUpCard(l *handoff.Lead, n handoff.GivenUpNotice, now time.Time, p hand
 		{Key: "Stage", Value: string(l.Stage)},
 		{Key: "Score", Value: strconv.Itoa(l.Score)},
 	}
-	if l.Stage == handoff.StageSQL && l.ClaimDueAt != nil {
-		fields = append(fields, Field{Key: "Claim by", Value: Clock(*l.ClaimDueAt, now, p)})
+	// The claim deadline as the clock holds it now: under
+	// sla.excuse_system_delay one the card's delay has passed is moved on.
+	if due := l.ClaimDueAtNow(now, p); l.Stage == handoff.StageSQL && due != nil {
+		fields = append(fields, Field{Key: "Claim by", Value: Clock(*due, now, p)})
 	}
 	said := []Section{}
 	if len(cause) > 0 {
