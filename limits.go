@@ -37,6 +37,10 @@ const (
 	MaxChatNameLen = 300
 	// MaxServiceURLLen bounds a Bot Framework service URL, in characters.
 	MaxServiceURLLen = 500
+	// MaxRepKeyLen bounds a rep's key in the routing agreement,
+	// "slack:<id>" or "teams:<Entra id or email>", in characters: the
+	// store keeps the offered rep's key in a column of 300.
+	MaxRepKeyLen = 300
 	// MaxScoreReasonsLen bounds a lead's score summary
 	// (Lead.ScoreReasons), in characters: its labels quote the values
 	// that matched (a title, an attribute of up to 2,000), and it is cut

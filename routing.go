@@ -140,6 +140,10 @@ func (r RepRef) validate() error {
 	default:
 		return errors.New("name the rep with slack: or teams:")
 	}
+	if CheckLen(r.Key(), MaxRepKeyLen) != "" {
+		// Refused on PostgreSQL, kept on SQLite: the offered rep's column.
+		return fmt.Errorf("%s: %q makes a rep key (%s) longer than %d characters", r.Platform, CutChars(r.ID, 40), r.Platform+":<id>", MaxRepKeyLen)
+	}
 	return nil
 }
 

@@ -40,6 +40,15 @@ func TestRoutingValidate(t *testing.T) {
 			`routing.reps[4]: teams: "not an id" is neither`,
 			"routing.reps[5]: name the rep with slack: or teams:",
 		}},
+		// The store keeps the offered rep's key (slack:<id>, teams:<id>)
+		// in a column of 300: PostgreSQL refused a longer one, SQLite kept it.
+		{"OK keys at the limit", Routing{Mode: RouteRoundRobin, Reps: []Rep{slackRep("U"+strings.Repeat("A", MaxRepKeyLen-7), 1),
+			{Ref: RepRef{Platform: "teams", ID: "ann@" + strings.Repeat("b", MaxRepKeyLen-13) + ".dk"}, Weight: 1}}}, nil},
+		{"keys over the limit", Routing{Mode: RouteRoundRobin, Reps: []Rep{slackRep("U"+strings.Repeat("A", MaxRepKeyLen-6), 1),
+			{Ref: RepRef{Platform: "teams", ID: "ann@" + strings.Repeat("b", MaxRepKeyLen-12) + ".dk"}, Weight: 1}}}, []string{
+			`routing.reps[0]: slack: "UAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA…" makes a rep key (slack:<id>) longer than 300 characters`,
+			`routing.reps[1]: teams: "ann@bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb…" makes a rep key (teams:<id>) longer than 300 characters`,
+		}},
 		{"negative settings", Routing{OfferFor: -time.Minute, OfferRounds: -1, MaxOpenPerRep: -2},
 			[]string{"offer_for", "offer_rounds", "max_open_per_rep"}},
 	}

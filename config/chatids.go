@@ -28,6 +28,9 @@ var slackIDs = map[string]struct {
 // slackIDProblem says why v is not the Slack id of kind ("channel", "user",
 // "user group"), "" when it is one (or empty).
 func slackIDProblem(kind, v string) string {
+	if p := handoff.CheckLen(v, handoff.MaxChatIDLen); p != "" {
+		return fmt.Sprintf("%q is %s, more than Handoff keeps of a Slack %s id (Slack's are about a dozen)", handoff.CutChars(v, 40), p, kind)
+	}
 	id := slackIDs[kind]
 	if v == "" || id.valid(v) {
 		return ""
@@ -46,4 +49,15 @@ func teamsUserProblem(v string) string {
 		return ""
 	}
 	return fmt.Sprintf("%q is neither an Entra object id, an email nor a Teams user id (29:…): name each manager by one, not by a display name", v)
+}
+
+// teamsChannelProblem says why v cannot name a Teams channel where Handoff
+// posts, "" when it can: the store keeps a post's channel in a column of
+// handoff.MaxChatIDLen characters (a Teams conversation id runs to about
+// 130), which PostgreSQL holds to and SQLite does not.
+func teamsChannelProblem(v string) string {
+	if p := handoff.CheckLen(v, handoff.MaxChatIDLen); p != "" {
+		return fmt.Sprintf("%q is %s, more than Handoff keeps of a Teams channel (a conversation id runs to about 130)", handoff.CutChars(v, 40), p)
+	}
+	return ""
 }

@@ -244,6 +244,11 @@ func Load(getenv func(string) string) (Config, error) {
 			bad(ch.key, "%s", p)
 		}
 	}
+	for _, ch := range []struct{ key, v string }{{"TEAMS_SALES_CHANNEL", c.Teams.SalesChannel}, {"TEAMS_MANAGER_CHANNEL", c.Teams.ManagerChannel}} {
+		if p := teamsChannelProblem(ch.v); p != "" {
+			bad(ch.key, "%s", p)
+		}
+	}
 	for _, v := range c.Slack.Managers {
 		if p := slackIDProblem("user", v); p != "" {
 			bad("SLACK_MANAGERS", "%s", p)

@@ -154,6 +154,12 @@ func TestLoadEnvironmentErrors(t *testing.T) {
 		{"slack manager id cut short", "SLACK_MANAGERS", "U0MGR01, U12", []string{`config: SLACK_MANAGERS: "U12" is not a Slack user id`}, "U0MGR01"},
 		{"teams manager by display name", "TEAMS_MANAGERS", "a@contoso.com, Louise Dam", []string{`config: TEAMS_MANAGERS: "Louise Dam" is neither an Entra object id, an email nor a Teams user id (29:…)`}, "contoso"},
 		{"slack user group by handle", "SLACK_MANAGER_GROUP", "@sales-managers", []string{`SLACK_MANAGER_GROUP: "@sales-managers" is not a Slack user group id`}, ""},
+		// Posts keep their channel in a column of 300: PostgreSQL refused a
+		// longer one, SQLite kept it.
+		{"slack channel id longer than the store keeps", "SLACK_SALES_CHANNEL", "C" + strings.Repeat("A", handoff.MaxChatIDLen),
+			[]string{`config: SLACK_SALES_CHANNEL: "C` + strings.Repeat("A", 38) + `…" is longer than 300 characters, more than Handoff keeps of a Slack channel id`}, ""},
+		{"teams channel longer than the store keeps", "TEAMS_SALES_CHANNEL", "19:" + strings.Repeat("a", handoff.MaxChatIDLen-2) + "@thread.tacv2",
+			[]string{`config: TEAMS_SALES_CHANNEL: "19:` + strings.Repeat("a", 36) + `…" is longer than 300 characters, more than Handoff keeps of a Teams channel`}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -519,6 +525,11 @@ func TestChannelsFromFileAndEnvironment(t *testing.T) {
 	if _, err := parsePolicy([]byte("channels:\n  slack:\n    sales: C0123456789\n    managers: \"#sales-managers\"\n")); err == nil ||
 		!strings.Contains(err.Error(), `config: channels.slack.managers: line 4: "#sales-managers" is not a Slack channel id`) || strings.Contains(err.Error(), "sales:") {
 		t.Fatalf("a channel named, not its id: err = %v", err)
+	}
+	long := "19:" + strings.Repeat("a", handoff.MaxChatIDLen) + "@thread.tacv2"
+	if _, err := parsePolicy([]byte("channels:\n  teams:\n    sales: Sales Team/Sales\n    managers: \"" + long + "\"\n")); err == nil ||
+		!strings.Contains(err.Error(), `config: channels.teams.managers: line 4: "19:`+strings.Repeat("a", 36)+`…" is longer than 300 characters`) || strings.Contains(err.Error(), "sales:") {
+		t.Fatalf("a Teams channel longer than the store keeps: err = %v", err)
 	}
 }
 

@@ -221,10 +221,21 @@ func (b *agreementBuilder) channels(f *channelsFile) Channels {
 		ch.SlackManagers = b.slackChannel("channels.slack.managers", &f.Slack.Managers)
 	}
 	if f.Teams != nil {
-		ch.TeamsSales, _ = b.scalar("channels.teams.sales", &f.Teams.Sales)
-		ch.TeamsManagers, _ = b.scalar("channels.teams.managers", &f.Teams.Managers)
+		ch.TeamsSales = b.teamsChannel("channels.teams.sales", &f.Teams.Sales)
+		ch.TeamsManagers = b.teamsChannel("channels.teams.managers", &f.Teams.Managers)
 	}
 	return ch
+}
+
+// teamsChannel reads a Teams channel at path; one longer than the store
+// keeps is reported.
+func (b *agreementBuilder) teamsChannel(path string, n *yaml.Node) string {
+	v, _ := b.scalar(path, n)
+	if p := teamsChannelProblem(v); p != "" {
+		b.errorf(path, "line %d: %s", n.Line, p)
+		return ""
+	}
+	return v
 }
 
 // slackChannel reads a Slack channel id at path; a name is reported.

@@ -119,6 +119,9 @@ func TestRoutingCheckNamesEveryProblem(t *testing.T) {
 			`routing.max_open_per_rep: must not be negative, got "-3"`,
 			`routing.account_owner_first: invalid boolean "maybe"`,
 		}},
+		{"a rep key longer than the store keeps", "routing:\n  mode: round_robin\n  reps:\n    - teams: ann@" + strings.Repeat("b", handoff.MaxRepKeyLen-12) + ".dk\n", []string{
+			`routing.reps[0]: teams: "ann@bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb…" makes a rep key (teams:<id>) longer than 300 characters`,
+		}},
 		{"round robin needs reps", "routing:\n  mode: round_robin\n", []string{
 			`routing.reps: round_robin needs at least one rep`,
 		}},
