@@ -69,6 +69,20 @@ func CheckOccurredAt(t, now time.Time) string {
 	return ""
 }
 
+// CheckChatPost returns what is wrong with p, a chat post a platform
+// answered, as something the store keeps, or "" when nothing is: its
+// channel or message id longer than MaxChatIDLen, the size of their
+// columns ("message id is longer than 300 characters").
+func CheckChatPost(p ChatPost) string {
+	if problem := CheckLen(p.Channel, MaxChatIDLen); problem != "" {
+		return "channel is " + problem
+	}
+	if problem := CheckLen(p.MessageID, MaxChatIDLen); problem != "" {
+		return "message id is " + problem
+	}
+	return ""
+}
+
 // CheckLen returns "longer than max characters" when s is, or "" when
 // it is not: for an id or name that a column of max characters keeps.
 func CheckLen(s string, max int) string {

@@ -575,7 +575,12 @@ func (s *Store) OutboxMessages(ctx context.Context, leadID int64) ([]handoff.Out
 // card it replaces is kept as a handoff.PostEarlierCard, and updated to say
 // that the lead came back when p announces a later SQL
 // (handoff.CardCameBack, queued with the record). Any other kind is added.
+// A post whose channel or message id its columns cannot hold
+// (handoff.CheckChatPost) is refused, EINVALID, before any write.
 func upsertPost(tx *gorm.DB, p handoff.ChatPost, now time.Time) error {
+	if problem := handoff.CheckChatPost(p); problem != "" {
+		return handoff.Errorf(handoff.EINVALID, "chat post of lead %d on %s: %s", p.LeadID, p.Platform, problem)
+	}
 	if p.Kind != "" {
 		return tx.Create(&leadMessageRow{LeadID: p.LeadID, Kind: p.Kind, Platform: p.Platform, Channel: p.Channel, MessageID: p.MessageID, CreatedMs: ms(now), ExpiresMs: msPtr(p.ExpiresAt), Notice: p.Notice}).Error
 	}

@@ -19,6 +19,10 @@ const (
 	repKeyColumnLen = 350
 	// resultColumnLen holds an outbox message's result.
 	resultColumnLen = 200
+	// emailColumnLen holds an owner's and an SLA holder's email (leads,
+	// sla_cycles): one from the intake (handoff.MaxFieldLen) or one a
+	// platform answered (handoff.MaxEmailLen).
+	emailColumnLen = 500
 )
 
 // checkLen returns an EINVALID error naming what when s is longer than
@@ -31,9 +35,14 @@ func checkLen(what, s string, max int) error {
 }
 
 // checkOwnerID refuses an owner's or SLA holder's user id longer than
-// handoff.MaxChatIDLen, as the platforms' edges do.
+// handoff.MaxChatIDLen, as the platforms' edges do, and an email longer
+// than its column (emailColumnLen; the bot keeps none a platform answers
+// over handoff.MaxEmailLen).
 func checkOwnerID(what string, o handoff.Owner) error {
-	return checkLen(what+" user id", o.UserID, handoff.MaxChatIDLen)
+	if err := checkLen(what+" user id", o.UserID, handoff.MaxChatIDLen); err != nil {
+		return err
+	}
+	return checkLen(what+" email", o.Email, emailColumnLen)
 }
 
 // checkClaim refuses a claim whose owner or actor its columns cannot

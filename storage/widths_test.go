@@ -17,6 +17,39 @@ import (
 // chatID is a Teams user id of n characters.
 func chatID(n int) string { return "29:" + strings.Repeat("x", n-3) }
 
+// sizedSave is a save of values at or over their columns' sizes: it
+// succeeds when ok, else it is refused as invalid.
+type sizedSave struct {
+	name string
+	save func() error
+	ok   bool
+}
+
+// checkSaves runs each save in order and reports those that did not
+// succeed, or were not refused as invalid, as they should.
+func checkSaves(t *testing.T, saves []sizedSave) {
+	t.Helper()
+	for _, tt := range saves {
+		err := tt.save()
+		switch {
+		case tt.ok && err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case !tt.ok && handoff.ErrorCode(err) != handoff.EINVALID:
+			t.Errorf("%s: err = %v, want EINVALID", tt.name, err)
+		}
+	}
+}
+
+// savedSQL saves a new SQL of external id ext and returns it.
+func savedSQL(t *testing.T, s *storage.Store, ext string) *handoff.Lead {
+	t.Helper()
+	res, err := s.SaveLead(context.Background(), handoff.LeadInput{ExternalID: ext, Company: "Acme", Stage: handoff.StageSQL}, handoff.DefaultPolicy(), t0, handoff.ActorAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Lead
+}
+
 // What a chat platform sends is kept up to its limit on both databases
 // alike, and refused as invalid beyond it, nothing stored: PostgreSQL's
 // columns of 100 (an Entra id, a team's group) refused an id SQLite kept.
@@ -39,11 +72,7 @@ func TestChatIDsFitTheirColumns(t *testing.T) {
 			mod(&c)
 			return func() error { return s.SaveTeamsConversation(ctx, c, t0) }
 		}
-		for _, tt := range []struct {
-			name string
-			save func() error
-			ok   bool
-		}{
+		checkSaves(t, []sizedSave{
 			{"a Teams user, everything at its limit", user(func(u *handoff.TeamsUser) { u.ID = atLimit }), true},
 			{"a Teams user id over", user(func(u *handoff.TeamsUser) { u.ID = over }), false},
 			{"an Entra object id over", user(func(u *handoff.TeamsUser) { u.ID, u.AADObjectID = "29:aad", over }), false},
@@ -54,15 +83,7 @@ func TestChatIDsFitTheirColumns(t *testing.T) {
 			{"a team's group id over", conversation(func(c *handoff.TeamsConversation) { c.ConversationID, c.GroupID = "19:g", over }), false},
 			{"a member key at the limit", func() error { _, err := s.StampMembers(ctx, "teams-sales", atLimit); return err }, true},
 			{"a member key over", func() error { _, err := s.StampMembers(ctx, "teams-sales", over); return err }, false},
-		} {
-			err := tt.save()
-			switch {
-			case tt.ok && err != nil:
-				t.Errorf("%s: %v", tt.name, err)
-			case !tt.ok && handoff.ErrorCode(err) != handoff.EINVALID:
-				t.Errorf("%s: err = %v, want EINVALID", tt.name, err)
-			}
-		}
+		})
 		if u, err := s.TeamsUser(ctx, atLimit); err != nil || u.AADObjectID != strings.Repeat("é", handoff.MaxChatIDLen) {
 			t.Errorf("user at the limit read back: %+v, %v", u, err)
 		}
@@ -81,11 +102,7 @@ func TestChatIDsFitTheirColumns(t *testing.T) {
 func TestClaimByALongUserID(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
-		res, err := s.SaveLead(ctx, handoff.LeadInput{ExternalID: "long-owner", Company: "Acme", Stage: handoff.StageSQL}, handoff.DefaultPolicy(), t0, handoff.ActorAPI)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l := res.Lead
+		l := savedSQL(t, s, "long-owner")
 		over := handoff.Owner{Platform: "teams", UserID: chatID(handoff.MaxChatIDLen + 1)}
 		if _, _, err := s.ClaimLead(ctx, l.ID, over, t0, handoff.DefaultPolicy(), "teams:"+over.UserID); handoff.ErrorCode(err) != handoff.EINVALID {
 			t.Fatalf("claim by an id over the limit: %v, want EINVALID", err)
@@ -165,4 +182,42 @@ func TestMigrateWidensChatIDColumns(t *testing.T) {
 			t.Errorf("%s.%s: %s of %d characters (%v), want %d (0: text)", c.table, c.column, typ, n.Int64, err, c.want)
 		}
 	}
+}
+
+// What a chat platform answers is kept up to its columns on both
+// databases and refused as invalid beyond them, nothing written: a post's
+// channel or message id over 300 characters, an owner's email over 500
+// (PostgreSQL refused them, SQLite kept them).
+func TestPlatformAnswersFitTheirColumns(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		id := savedSQL(t, s, "answers").ID
+		post := func(channel, messageID string) func() error {
+			return func() error {
+				return s.SaveLeadMessages(ctx, t0, t0, handoff.ChatPost{LeadID: id, Platform: "slack", Kind: handoff.PostPrivate, Channel: channel, MessageID: messageID})
+			}
+		}
+		claim := func(email string) func() error {
+			return func() error {
+				_, _, err := s.ClaimLead(ctx, id, handoff.Owner{Platform: "slack", UserID: "UREP1", Email: email}, t0, handoff.DefaultPolicy(), "slack:UREP1")
+				return err
+			}
+		}
+		atLimit, over := chatID(handoff.MaxChatIDLen), chatID(handoff.MaxChatIDLen+1)
+		checkSaves(t, []sizedSave{
+			{"a post's channel over", post(over, "1.2"), false},
+			{"a post's message id over", post("D1", over), false},
+			{"a post at the limit", post(atLimit, atLimit), true},
+			{"an owner's email over", claim(strings.Repeat("é", 490) + "@example.com"), false},
+			{"an owner's email at the limit", claim(strings.Repeat("é", 488) + "@example.com"), true},
+		})
+		posts, err := s.LeadMessages(ctx, id)
+		if err != nil || len(posts) != 1 || posts[0].Channel != atLimit || posts[0].MessageID != atLimit {
+			t.Errorf("posts kept: %d, %v; want the one at the limit", len(posts), err)
+		}
+		l, err := s.Lead(ctx, id)
+		if err != nil || utf8.RuneCountInString(l.Owner.Email) != 500 {
+			t.Errorf("owner's email kept: %d characters, %v; want the one at the limit", utf8.RuneCountInString(l.Owner.Email), err)
+		}
+	})
 }
