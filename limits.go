@@ -37,6 +37,12 @@ const (
 	MaxChatNameLen = 300
 	// MaxServiceURLLen bounds a Bot Framework service URL, in characters.
 	MaxServiceURLLen = 500
+	// MaxEmailLen bounds an email a chat platform answers for a user
+	// (Slack's users.info, Teams' conversation member), in characters:
+	// 64 for the local part, "@" and 255 for the domain. The store keeps
+	// an owner's in a column of 500 and a Teams rep's key,
+	// "teams:<email>", in one of 350; a longer answer is not recorded.
+	MaxEmailLen = 320
 	// MaxRepKeyLen bounds a rep's key in the routing agreement,
 	// "slack:<id>" or "teams:<Entra id or email>", in characters: the
 	// store keeps the offered rep's key in a column of 300.

@@ -265,7 +265,9 @@ func (b *Bot) isManager(ctx context.Context, a Actor) (bool, error) {
 }
 
 // email returns the platform user's email, or "" when it cannot be found
-// quickly; a claim never waits long for it.
+// quickly (a claim never waits long for it) or the platform answered one
+// longer than handoff.MaxEmailLen, which is not kept: the store could not
+// hold it alike on both databases.
 func (b *Bot) email(ctx context.Context, platform, userID string) string {
 	dir := b.cfg.Directory[platform]
 	if dir == nil {
@@ -280,6 +282,10 @@ func (b *Bot) email(ctx context.Context, platform, userID string) string {
 	if err != nil {
 		b.logger.WarnContext(ctx, "bot: email lookup failed", "platform", platform, "user", userID, "err", err)
 		return ""
+	}
+	if p := handoff.CheckLen(email, handoff.MaxEmailLen); p != "" {
+		b.logger.WarnContext(ctx, "bot: email lookup answered an email "+p+"; not recorded", "platform", platform, "user", userID)
+		email = ""
 	}
 	b.rememberEmail(platform, userID, email)
 	return email

@@ -40,6 +40,9 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 	mctx, release := d.keepLease(context.WithoutCancel(ctx), m, log)
 	result, posts, err := d.safeDeliver(mctx, m, refreshed)
 	release()
+	if err == nil {
+		err = unkeptPost(posts)
+	}
 	now := d.cfg.Now().UTC()
 	o := handoff.OutboxOutcome{Message: m, At: now}
 	var ra *bot.RetryAfterError
@@ -86,6 +89,22 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 		o.Then = append(o.Then, *note) // the managers learn that the lead never reached sales there
 	}
 	return o, true
+}
+
+// unkeptPost is a permanent error naming the first of posts the store
+// cannot keep (handoff.CheckChatPost: a platform answered a channel or
+// message id longer than their columns, which PostgreSQL holds to and
+// SQLite does not), or nil. Such a delivery is given up whole, none of its
+// posts recorded: recorded, it would fail on PostgreSQL after every
+// attempt and be sent again; not recorded but marked sent, its card would
+// never be updated nor erased without anyone knowing.
+func unkeptPost(posts []handoff.ChatPost) error {
+	for _, p := range posts {
+		if problem := handoff.CheckChatPost(p); problem != "" {
+			return bot.Permanent(fmt.Errorf("%s answered a post Handoff cannot keep, so cannot update or erase: its %s", p.Platform, problem))
+		}
+	}
+	return nil
 }
 
 // refusedBy is the place whose refusal gave m up (bot.RefusedBy), to be

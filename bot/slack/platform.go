@@ -12,6 +12,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
 )
 
@@ -169,6 +170,10 @@ func (p *Platform) DirectChannel(ctx context.Context, userID string) (string, er
 	ch, _, _, err := p.api.OpenConversationContext(ctx, &slackapi.OpenConversationParameters{Users: []string{userID}})
 	if err != nil {
 		return "", classify("conversations.open", err)
+	}
+	if problem := handoff.CheckLen(ch.ID, handoff.MaxChatIDLen); problem != "" {
+		// A message there could not be kept, nor updated or erased later.
+		return "", bot.Permanent(fmt.Errorf("slack: conversations.open answered a channel.id %s", problem))
 	}
 	p.mu.Lock()
 	p.dms[userID] = ch.ID

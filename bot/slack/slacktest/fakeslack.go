@@ -55,10 +55,11 @@ func (c Call) Param(name string) string {
 // fault is a canned failure for the next call of a method.
 type fault struct {
 	status     int
-	retryAfter int           // seconds, for 429 (and any status when > 0)
-	after      bool          // the call is carried out before the failure (a lost answer)
-	code       string        // a Slack error answered with HTTP 200 (ErrorNext), instead of status
-	slow       time.Duration // the call is answered as usual, once the caller gave up or after this (SlowNext)
+	retryAfter int            // seconds, for 429 (and any status when > 0)
+	after      bool           // the call is carried out before the failure (a lost answer)
+	code       string         // a Slack error answered with HTTP 200 (ErrorNext), instead of status
+	slow       time.Duration  // the call is answered as usual, once the caller gave up or after this (SlowNext)
+	answer     map[string]any // fields that replace the usual answer's (AnswerNext)
 }
 
 // Server is a running fake Slack Web API. Its methods are safe for
@@ -179,6 +180,19 @@ func (s *Server) Recover(method string) {
 	delete(s.faults, method)
 }
 
+// AnswerNext makes the next n calls of method take effect as usual and
+// answer with fields in place of the usual answer's top-level fields of
+// the same names (a chat.postMessage's "ts", a conversations.open's
+// "channel" object): an answer Slack could give, for a test of what
+// Handoff does with it.
+func (s *Server) AnswerNext(method string, n int, fields map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.faults[method] = append(s.faults[method], fault{answer: fields})
+	}
+}
+
 // LoseNextAnswers makes the next n calls of method take effect (a post is
 // posted) and then answer HTTP 504, as a gateway does when the answer is
 // lost on its way back.
@@ -286,6 +300,7 @@ type User struct {
 	Restricted      bool   // a multi-channel guest
 	UltraRestricted bool   // a single-channel guest
 	Stranger        bool   // an external user seen through Slack Connect
+	Email           string // the profile's email; "" for the id, in lower case, @example.com
 }
 
 // SetUser sets what users.info answers for id, and adds id to users.list.
@@ -299,7 +314,7 @@ func (s *Server) SetUser(id string, u User) {
 func userObject(id string, info User) map[string]any {
 	return map[string]any{"id": id, "name": strings.ToLower(id), "team_id": cmp.Or(info.TeamID, TeamID),
 		"is_restricted": info.Restricted, "is_ultra_restricted": info.UltraRestricted, "is_stranger": info.Stranger,
-		"real_name": info.Name, "profile": map[string]any{"email": strings.ToLower(id) + "@example.com", "display_name": info.Name, "real_name": info.Name}}
+		"real_name": info.Name, "profile": map[string]any{"email": cmp.Or(info.Email, strings.ToLower(id)+"@example.com"), "display_name": info.Name, "real_name": info.Name}}
 }
 
 // usersPage answers users.list: the users set with SetUser, by id, limit
@@ -419,6 +434,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if latency > 0 {
 		time.Sleep(latency)
 	}
+	var fields map[string]any // AnswerNext's
+	if f != nil && f.answer != nil {
+		fields, f = f.answer, nil
+	}
 	if f != nil && f.slow > 0 {
 		select {
 		case <-r.Context().Done():
@@ -457,6 +476,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	ans := s.answer(call)
+	if ans["ok"] == true {
+		maps.Copy(ans, fields)
+	}
 	call.TS, _ = ans["ts"].(string)
 	if call.TS == "" {
 		call.TS, _ = ans["message_ts"].(string)

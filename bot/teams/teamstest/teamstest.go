@@ -84,6 +84,7 @@ type Server struct {
 	tokenDown    outage          // token requests answering 503
 	secretDead   bool            // the token endpoint refuses AppSecret as expired (ExpireSecret)
 	nextID       int
+	answerIDs    []string                   // the ids the next posts answer (AnswerIDs)
 	members      map[string]map[string]bool // conversation → its only members, when set
 	roster       map[string][]Member        // conversation → its members' details, when set
 	teams        map[string]Team            // team id → its details (SetTeam)
@@ -396,6 +397,17 @@ func (s *Server) wait(e Endpoint, r *http.Request) bool {
 	}
 }
 
+// AnswerIDs makes the next posts (a new conversation, an activity sent)
+// answer ids, one each, in place of the fake's own: the activity's id
+// (and a new channel thread's "…;messageid=<id>", a personal chat's
+// "a:dm-<id>"). Teams could answer them, for a test of what Handoff does
+// with them.
+func (s *Server) AnswerIDs(ids ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.answerIDs = append(s.answerIDs, ids...)
+}
+
 // ConnectorRequests counts the requests that reached the Bot Connector,
 // answered or not (Calls has only those it carried out).
 func (s *Server) ConnectorRequests() int {
@@ -620,6 +632,9 @@ func (s *Server) connector(w http.ResponseWriter, r *http.Request) {
 	s.nextID++
 	id := strconv.Itoa(1000 + s.nextID)
 	c := Call{Method: r.Method, Body: body, At: time.Now()}
+	if len(s.answerIDs) > 0 && r.Method == http.MethodPost && (len(segs) == 2 || len(segs) == 4 && segs[3] == "activities") {
+		id, s.answerIDs = s.answerIDs[0], s.answerIDs[1:]
+	}
 	switch {
 	case len(segs) == 2 && r.Method == http.MethodPost:
 		c.Op = "create"
