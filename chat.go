@@ -39,6 +39,13 @@ type ChatPost struct {
 	// payload, which holds no personal data: erasing one of the leads it
 	// shows renders it again from the payload.
 	Notice string
+	// Shown is, for a managers' note about a deactivated rep
+	// (PostDeactivated), the fingerprint of the note as last posted or
+	// updated (NoteFingerprint in bot/outbox), or a claim token while a
+	// worker updates it, or "" when unknown: a note rendered the same as
+	// it shows is not updated again. Every record of one note holds the
+	// same value.
+	Shown string
 }
 
 // Kinds of chat posts besides the card.
@@ -58,9 +65,10 @@ const (
 	// PostDeactivated is the managers' note about a deactivated rep that
 	// names the lead among theirs (OutboxRepDeactivated; ChatPost.Notice
 	// holds its payload): erasing the lead renders the note again, with
-	// the lead shown as erased and the others as they are, and so does a
-	// change made in chat that gives it another owner or takes it out of
-	// sales (OutboxNotesOfLead).
+	// the lead shown as erased and the others as they are, and so does
+	// any other change of the lead, which queues a refresh of its chat
+	// messages (OutboxRefreshLead, whose delivery renders these notes
+	// again too).
 	PostDeactivated = "managers.deactivated"
 	// PostDigest is a weekly digest in the managers' channel whose open
 	// breaches name the lead (ChatPost.Notice holds its DigestRequest):

@@ -159,19 +159,22 @@ func (chatPostRow) TableName() string { return "chat_posts" }
 // leadMessageRow is a chat message that showed a lead other than its
 // current card: an earlier card (the lead came back as an SQL and was
 // announced anew), the owner's direct message, a reminder, an escalation.
-// Erasing the lead updates each of them.
+// Erasing the lead updates each of them. message_id is indexed for the
+// records of one managers' note (Store.NoteShown, Store.SetNoteShown).
 type leadMessageRow struct {
 	ID        int64  `gorm:"primaryKey"`
 	LeadID    int64  `gorm:"not null;index"`
 	Kind      string `gorm:"size:40;not null"`
 	Platform  string `gorm:"size:20;not null"`
 	Channel   string `gorm:"size:300;not null"`
-	MessageID string `gorm:"size:300;not null"`
+	MessageID string `gorm:"size:300;not null;index"`
 	CreatedMs int64  `gorm:"not null"`
 	// ExpiresMs is ChatPost.ExpiresAt.
 	ExpiresMs *int64
 	// Notice is ChatPost.Notice: no personal data.
 	Notice string `gorm:"type:text;not null;default:''"`
+	// Shown is ChatPost.Shown: a managers' note's fingerprint as shown.
+	Shown string `gorm:"size:80;not null;default:''"`
 }
 
 func (leadMessageRow) TableName() string { return "lead_messages" }

@@ -372,9 +372,12 @@ func writeOutcome(tx *gorm.DB, o handoff.OutboxOutcome) error {
 // or while an earlier attempt's post waited to be found) queues the
 // lead's refresh on its platform: the refresh the change queued may have
 // run before the card was recorded, found no card there and left it as
-// it was rendered, with Claim on a claimed lead.
+// it was rendered, with Claim on a claimed lead. A managers' note about a
+// deactivated rep that names a lead changed since m was queued queues
+// the note's update for the same reason (noteChanged).
 func recordPosts(tx *gorm.DB, m handoff.OutboxMessage, posts []handoff.ChatPost, now time.Time, stray bool) error {
 	erased := map[int64]bool{}
+	notes := map[string]bool{} // the notes checked, by platform/message id
 	for _, p := range posts {
 		if stray && p.Kind == "" {
 			var n int64
@@ -393,6 +396,12 @@ func recordPosts(tx *gorm.DB, m handoff.OutboxMessage, posts []handoff.ChatPost,
 				return err
 			}
 		}
+		if _, seen := notes[p.Platform+"/"+p.MessageID]; p.Kind == handoff.PostDeactivated && !seen {
+			notes[p.Platform+"/"+p.MessageID] = true
+			if err := noteChanged(tx, m, posts, p, now); err != nil {
+				return err
+			}
+		}
 		if _, seen := erased[p.LeadID]; seen {
 			continue
 		}
@@ -408,6 +417,30 @@ func recordPosts(tx *gorm.DB, m handoff.OutboxMessage, posts []handoff.ChatPost,
 		}
 	}
 	return nil
+}
+
+// noteChanged queues the update of the managers' note p records
+// (handoff.OutboxNotesOfLead, on its platform: once per note, for one of
+// its leads) when a lead the note names (those of posts recorded with the
+// same message id), not erased, changed after message m, which posted it,
+// was queued: the change's refresh may have
+// run before the note was recorded and found no note to render again. A
+// change before the note was rendered is shown already; the update then
+// finds the note as shown (ChatPost.Shown) and leaves it. An erased lead
+// is left to its erasure's work, which renders the note too.
+func noteChanged(tx *gorm.DB, m handoff.OutboxMessage, posts []handoff.ChatPost, p handoff.ChatPost, now time.Time) error {
+	var ids []int64
+	for _, o := range posts {
+		if o.Kind == p.Kind && o.Platform == p.Platform && o.MessageID == p.MessageID {
+			ids = append(ids, o.LeadID)
+		}
+	}
+	var changed []int64
+	err := tx.Model(&leadRow{}).Where("id IN ? AND updated_ms > ? AND erased_ms IS NULL", ids, ms(m.Created)).Order("id").Limit(1).Pluck("id", &changed).Error
+	if err != nil || len(changed) == 0 {
+		return err
+	}
+	return insertOutbox(tx, now, handoff.OutboxMessage{Kind: handoff.OutboxNotesOfLead, LeadID: changed[0], Platform: p.Platform})
 }
 
 // refreshChangedCard queues the refresh of card p on its platform when
@@ -582,7 +615,7 @@ func upsertPost(tx *gorm.DB, p handoff.ChatPost, now time.Time) error {
 		return handoff.Errorf(handoff.EINVALID, "chat post of lead %d on %s: %s", p.LeadID, p.Platform, problem)
 	}
 	if p.Kind != "" {
-		return tx.Create(&leadMessageRow{LeadID: p.LeadID, Kind: p.Kind, Platform: p.Platform, Channel: p.Channel, MessageID: p.MessageID, CreatedMs: ms(now), ExpiresMs: msPtr(p.ExpiresAt), Notice: p.Notice}).Error
+		return tx.Create(&leadMessageRow{LeadID: p.LeadID, Kind: p.Kind, Platform: p.Platform, Channel: p.Channel, MessageID: p.MessageID, CreatedMs: ms(now), ExpiresMs: msPtr(p.ExpiresAt), Notice: p.Notice, Shown: p.Shown}).Error
 	}
 	var old []chatPostRow
 	if err := tx.Where("lead_id = ? AND platform = ?", p.LeadID, p.Platform).Find(&old).Error; err != nil {
@@ -631,9 +664,44 @@ func (s *Store) LeadMessages(ctx context.Context, leadID int64) ([]handoff.ChatP
 	}
 	out := make([]handoff.ChatPost, len(rows))
 	for i, r := range rows {
-		out[i] = handoff.ChatPost{LeadID: r.LeadID, Platform: r.Platform, Channel: r.Channel, MessageID: r.MessageID, Kind: r.Kind, ExpiresAt: fromMsPtr(r.ExpiresMs), Notice: r.Notice}
+		out[i] = handoff.ChatPost{LeadID: r.LeadID, Platform: r.Platform, Channel: r.Channel, MessageID: r.MessageID, Kind: r.Kind, ExpiresAt: fromMsPtr(r.ExpiresMs), Notice: r.Notice, Shown: r.Shown}
 	}
 	return out, nil
+}
+
+// NoteShown returns what the managers' note about a deactivated rep
+// posted on platform as messageID shows (handoff.ChatPost.Shown; "" when
+// unknown or not recorded), or a wrapped error when the read fails.
+func (s *Store) NoteShown(ctx context.Context, platform, messageID string) (string, error) {
+	var shown []string
+	err := s.db.WithContext(ctx).Model(&leadMessageRow{}).Where("kind = ? AND platform = ? AND message_id = ?", handoff.PostDeactivated, platform, messageID).
+		Limit(1).Pluck("shown", &shown).Error
+	if err != nil {
+		return "", fmt.Errorf("storage: note %s/%s shown: %w", platform, messageID, err)
+	}
+	if len(shown) == 0 {
+		return "", nil
+	}
+	return shown[0], nil
+}
+
+// SetNoteShown sets what the managers' note about a deactivated rep
+// posted on platform as messageID shows (handoff.ChatPost.Shown) to shown,
+// in every record of the note, if it still holds was (whatever it holds
+// when anyWas), and reports whether it did: a compare-and-set, so that of
+// replicas updating one note at once, those whose update may have landed
+// out of order find out (bot/outbox). It returns a wrapped error when the
+// write fails.
+func (s *Store) SetNoteShown(ctx context.Context, platform, messageID, was, shown string, anyWas bool) (bool, error) {
+	q := s.write.WithContext(ctx).Model(&leadMessageRow{}).Where("kind = ? AND platform = ? AND message_id = ?", handoff.PostDeactivated, platform, messageID)
+	if !anyWas {
+		q = q.Where("shown = ?", was)
+	}
+	r := q.Update("shown", shown)
+	if r.Error != nil {
+		return false, fmt.Errorf("storage: note %s/%s shown: %w", platform, messageID, r.Error)
+	}
+	return r.RowsAffected > 0, nil
 }
 
 // SaveLeadMessages records chat messages that showed leads outside the
