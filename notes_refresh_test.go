@@ -1,40 +1,43 @@
 package handoff
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
-// TestNotesRefresh: a change made in chat that gives the lead another
-// owner, or takes it out of sales, updates the notes that name it; any
-// other change does not.
+// TestNotesRefresh: an input that changes, without an event, what a
+// managers' note shows of a lead in chat (its owner, name or company)
+// refreshes its chat messages; one that queued chat work already, changed
+// something else, or changed a lead never in chat does not.
 func TestNotesRefresh(t *testing.T) {
+	sqlAt := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	rep := Owner{Platform: "slack", UserID: "UREP1"}
-	bo := Owner{Platform: "slack", UserID: "UBO", Email: "bo@acme.dk"}
+	refresh := []OutboxMessage{{Kind: OutboxRefreshLead, LeadID: 7}}
 	tests := []struct {
-		name    string
-		before  Owner
-		wasOpen bool
-		owner   Owner
-		stage   Stage
-		want    bool
+		name   string
+		change func(l *Lead)
+		sqlAt  *time.Time
+		queued []OutboxMessage
+		want   bool
 	}{
-		{"reassigned", rep, true, bo, StageContacted, true},
-		{"an SQL reassigned", Owner{}, true, bo, StageClaimed, true},
-		{"released", bo, true, Owner{}, StageSQL, true},
-		{"lost", rep, true, rep, StageLost, true},
-		{"won", rep, true, rep, StageWon, true},
-		{"recycled, not a fit", Owner{}, true, Owner{}, StageRecycled, true},
-		{"contacted", bo, true, bo, StageContacted, false},
-		{"an opportunity", rep, true, rep, StageOpportunity, false},
-		{"changed while closed", rep, false, rep, StageLost, false},
+		{"owner_email", func(l *Lead) { l.Owner = Owner{Email: "bo@acme.dk"} }, &sqlAt, nil, true},
+		{"renamed", func(l *Lead) { l.Name = "Bo Berg" }, &sqlAt, nil, true},
+		{"another company", func(l *Lead) { l.Company = "Berg & Co" }, &sqlAt, nil, true},
+		{"a title", func(l *Lead) { l.Title = "CTO" }, &sqlAt, nil, false},
+		{"a stage's work queued", func(l *Lead) { l.Owner = Owner{} }, &sqlAt, refresh, false},
+		{"never in chat", func(l *Lead) { l.Company = "Berg & Co" }, nil, nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := &Lead{ID: 7, Owner: tt.owner, Stage: tt.stage}
-			m := NotesRefresh(l, tt.before, tt.wasOpen)
-			if got := m != nil; got != tt.want {
+			before := Lead{ID: 7, Name: "Ann", Company: "Acme", Owner: rep, SQLAt: tt.sqlAt}
+			l := before
+			tt.change(&l)
+			m := NotesRefresh(&before, &l, tt.queued)
+			if (m != nil) != tt.want {
 				t.Fatalf("NotesRefresh = %+v, want a message: %v", m, tt.want)
 			}
-			if m != nil && (m.Kind != OutboxNotesOfLead || m.LeadID != 7 || m.Platform != "") {
-				t.Errorf("NotesRefresh = %+v, want the notes of lead 7 on every platform", m)
+			if m != nil && *m != (OutboxMessage{Kind: OutboxRefreshLead, LeadID: 7}) {
+				t.Errorf("NotesRefresh = %+v, want the refresh of lead 7 on every platform", m)
 			}
 		})
 	}

@@ -62,8 +62,12 @@ const (
 	// OutboxNotesOfLead updates the posted managers' notes about a
 	// deactivated rep that name the lead (its PostDeactivated posts; those
 	// of Platform only, when set), rendered again from their leads as they
-	// are. A change made in chat that gave the lead another owner or took
-	// it out of sales queues it (NotesRefresh); a claim does not.
+	// are. A refresh of the lead (OutboxRefreshLead) does the same after
+	// its cards, so no change queues this. The store queues it when a
+	// note's post is recorded after one of its leads changed since the
+	// note was queued (the change's refresh may have run before the post
+	// was recorded), the outbox when it announces a lead that came back
+	// as an SQL, and messages queued by earlier versions deliver so.
 	OutboxNotesOfLead = "lead.notes"
 	// OutboxCardGivenUp tells every platform's managers' channel that a new
 	// SQL's card was given up (dead) on a platform, so that it never

@@ -59,8 +59,8 @@ func managersOnly(l *handoff.Lead, a Actor, manager bool) error {
 // may, apply makes the change and returns its events. Whether the actor is a
 // manager is asked only of non-owners, unless askManager. A refresh of the
 // lead's chat posts is queued in the same transaction (and, when the owner
-// changed, of the previous owner's home; and, when it changed or the lead
-// left sales, of the managers' notes that name it: handoff.NotesRefresh).
+// changed, of the previous owner's home); the refresh's delivery renders
+// the managers' notes that name the lead again too.
 // When apply returns no events nothing is written and the current lead is
 // returned.
 func (b *Bot) update(ctx context.Context, a Actor, id int64, allow permit, askManager bool, apply func(l *handoff.Lead, now time.Time) ([]handoff.Event, error)) (*handoff.Lead, error) {
@@ -80,7 +80,7 @@ func (b *Bot) update(ctx context.Context, a Actor, id int64, allow permit, askMa
 		if err := allow(l, a, manager); err != nil {
 			return handoff.LeadChange{}, err
 		}
-		prev, wasOpen := l.Owner, l.Stage.Open()
+		prev := l.Owner
 		events, err := apply(l, now)
 		if err != nil {
 			return handoff.LeadChange{}, err
@@ -93,10 +93,6 @@ func (b *Bot) update(ctx context.Context, a Actor, id int64, allow permit, askMa
 		// home loses the lead.
 		if home := handoff.HomeRefresh(prev); home != nil && prev != l.Owner {
 			change.Outbox = append(change.Outbox, *home)
-		}
-		// A managers' note naming the lead shows what became of it.
-		if notes := handoff.NotesRefresh(l, prev, wasOpen); notes != nil {
-			change.Outbox = append(change.Outbox, *notes)
 		}
 		return change, nil
 	})

@@ -425,6 +425,11 @@ func decideSaves(items []saveItem, leads map[string]*handoff.Lead, activities ma
 			b.errs[i] = err
 			continue
 		}
+		var before *handoff.Lead // a stored lead as it was: NotesRefresh
+		if known && changed && lead.ID != 0 {
+			was := *lead
+			before = &was
+		}
 		if !known && changed {
 			lead = &next
 			leads[it.in.ExternalID] = lead
@@ -438,6 +443,11 @@ func decideSaves(items []saveItem, leads map[string]*handoff.Lead, activities ma
 		b.results[i] = handoff.SaveResult{Lead: lead, Changed: changed, Created: !known && changed}
 		b.eventsOf[i] = events
 		change := handoff.NewChange(lead, events)
+		if before != nil {
+			if refresh := handoff.NotesRefresh(before, lead, change.Outbox); refresh != nil {
+				change.Outbox = append(change.Outbox, *refresh)
+			}
+		}
 		b.outboxFor[i], b.creditsFor[i] = change.Outbox, change.Credits
 	}
 	return b

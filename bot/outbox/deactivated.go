@@ -13,8 +13,9 @@ import (
 // payload a handoff.DeactivatedNotice) to the managers' channel of every
 // platform that has one, rendered from the leads as they are now, and
 // records it (handoff.PostDeactivated) for each lead it names that is
-// stored, an erased one named by its id included: an erasure of one, or a
-// manager's action on one (handoff.OutboxNotesOfLead), renders it again.
+// stored, an erased one named by its id included, with the fingerprint of
+// what it posted (ChatPost.Shown): an erasure of one, or any other change
+// of one (its refresh: notesOf), renders it again.
 func (d *Dispatcher) repDeactivated(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
 	var named []int64
 	build := func() (msg bot.Message, err error) {
@@ -23,8 +24,13 @@ func (d *Dispatcher) repDeactivated(ctx context.Context, m handoff.OutboxMessage
 	}
 	shown := shownWithNotice(handoff.PostDeactivated, m.Payload)
 	return d.postToManagers(ctx, m, build, func(msg bot.Message, platform, channel, id string) []handoff.ChatPost {
+		fp := NoteFingerprint(msg)
 		msg.Leads = named
-		return shown(msg, platform, channel, id)
+		posts := shown(msg, platform, channel, id)
+		for i := range posts {
+			posts[i].Shown = fp
+		}
+		return posts
 	})
 }
 
@@ -100,52 +106,13 @@ func (d *Dispatcher) howTaken(ctx context.Context, rep handoff.RepRef, leads []*
 // notesOfLead delivers a handoff.OutboxNotesOfLead message: each posted
 // managers' note about a deactivated rep that names the lead (of
 // m.Platform only, when set) is rendered again from its leads as they are
-// now, once per note. A note whose payload cannot be read, or that the
-// platform no longer has, is left as it is; a channel that refuses the
-// update (the app is no longer in it) gives the message up as refused
-// there, to be queued again when the app is back, once the others are
-// updated; any other failure retries the whole update, which is
-// idempotent.
+// now and updated when it shows otherwise (notesOf). The store queues it
+// when a note is recorded after one of its leads changed; earlier versions
+// queued it after a manager's action in chat.
 func (d *Dispatcher) notesOfLead(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
-	posts, err := d.cfg.Store.LeadMessages(ctx, m.LeadID)
+	updated, gone, err := d.notesOf(ctx, m.LeadID, m.Platform)
 	if err != nil {
 		return "", nil, err
-	}
-	rendered := map[string]bot.Message{} // by payload: a note posted on several platforms
-	updated, gone := 0, 0
-	var refused error // the first channel that refused an update
-	for _, p := range posts {
-		t, ok := d.platforms[p.Platform]
-		if !ok || p.Kind != handoff.PostDeactivated || (m.Platform != "" && m.Platform != p.Platform) {
-			continue
-		}
-		msg, ok := rendered[p.Notice]
-		if !ok {
-			if msg, err = d.deactivatedNote(ctx, p.Notice); bot.IsPermanent(err) {
-				continue
-			} else if err != nil {
-				return "", nil, fmt.Errorf("notes of lead %d: %w", m.LeadID, err)
-			}
-			rendered[p.Notice] = msg
-		}
-		err := d.call(ctx, p.Platform, "update", func(ctx context.Context) error {
-			return t.Platform.Update(ctx, p.Channel, p.MessageID, msg)
-		})
-		switch {
-		case err == nil:
-			updated++
-		case bot.RefusedBy(err) != "":
-			if refused == nil {
-				refused = fmt.Errorf("update note %s in %s %s: %w", p.MessageID, p.Platform, p.Channel, err)
-			}
-		case bot.IsPermanent(err):
-			gone++
-		default:
-			return "", nil, fmt.Errorf("update note %s in %s %s: %w", p.MessageID, p.Platform, p.Channel, err)
-		}
-	}
-	if refused != nil {
-		return "", nil, refused
 	}
 	return fmt.Sprintf("updated %d, gone %d", updated, gone), nil, nil
 }

@@ -14,11 +14,11 @@ import (
 )
 
 // A posted managers' note about a deactivated rep is rendered again when
-// a manager acts in chat on a lead it names (a reassign, a lead closed
-// with Lost: handoff.OutboxNotesOfLead), the lead erased and named by its
-// id included, and then shows every lead as it is, one claimed before
-// included. A claim alone leaves it as posted (a claim queues no update),
-// and so does a first contact, which changes nothing the note shows.
+// a lead it names is claimed, or a manager acts in chat on one (a
+// reassign, a lead closed with Lost), the lead erased and named by its id
+// included, and then shows every lead as it is: the refresh of the lead's
+// chat messages renders the note too. A first contact, which changes
+// nothing the note shows, renders it the same and calls no chat.update.
 func TestDeactivatedNoteFollowsTheManagersActions(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
@@ -55,13 +55,13 @@ func TestDeactivatedNoteFollowsTheManagersActions(t *testing.T) {
 		}{
 			{"posted", func() error { return nil }, 0, []string{toClaim, toReassign, toClose}},
 			{"a lead that went back claimed", func() error { return b.Claim(ctx, actor("UBO"), back) },
-				0, []string{toClaim, toReassign, toClose}},
+				1, []string{toReassign, toClose, "Since then:\n" + claimed}},
 			{"the claimed lead contacted", func() error { _, err := b.LogContact(ctx, actor("UBO"), back); return err },
-				0, []string{toClaim, toReassign, toClose}},
+				1, []string{toReassign, toClose, "Since then:\n" + claimed}},
 			{"a kept lead reassigned by a manager", func() error { _, err := b.Reassign(ctx, actor("UBOSS"), kept, "UBO"); return err },
-				1, []string{toClose, "Since then:\n" + claimed + "\n" + reassigned}},
+				2, []string{toClose, "Since then:\n" + claimed + "\n" + reassigned}},
 			{"the erased lead closed with Lost", func() error { _, err := b.Lost(ctx, actor("UBOSS"), gone, "no one to contact"); return err },
-				2, []string{"Since then:\n" + claimed + "\n" + reassigned + "\n" + closed}},
+				3, []string{"Since then:\n" + claimed + "\n" + reassigned + "\n" + closed}},
 		}
 		for _, st := range steps {
 			if err := st.act(); err != nil {

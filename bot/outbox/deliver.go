@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/handoff/handoff"
@@ -52,6 +53,8 @@ func (d *Dispatcher) deliver(ctx context.Context, m handoff.OutboxMessage, refre
 // announcement per platform when several are enabled: fanOut). A platform
 // that already has a card announcing the lead's latest SQL time is
 // skipped, so an announcement is idempotent per platform and SQL time.
+// A lead that came back (it has a card already) has the managers' notes
+// that name it rendered again: an OutboxNotesOfLead message is queued.
 func (d *Dispatcher) announce(ctx context.Context, m handoff.OutboxMessage) (string, []handoff.ChatPost, error) {
 	t, err := d.target(m.Platform)
 	if err != nil {
@@ -80,6 +83,15 @@ func (d *Dispatcher) announce(ctx context.Context, m handoff.OutboxMessage) (str
 	result := id
 	if !foundAt.IsZero() {
 		result = "found the earlier attempt's post: " + id
+	}
+	if len(posts) > 0 {
+		// It came back as an SQL: a note that names it shows it open
+		// again. A new lead (no card yet) is in no note. Queued, so that
+		// a managers' channel that fails leaves the card recorded.
+		notes := handoff.OutboxMessage{Kind: handoff.OutboxNotesOfLead, LeadID: m.LeadID, Platform: m.Platform}
+		if err := d.cfg.Store.Enqueue(ctx, d.cfg.Now().UTC(), notes); err != nil {
+			return "", nil, fmt.Errorf("queue the notes of lead %d: %w", m.LeadID, err)
+		}
 	}
 	return result, []handoff.ChatPost{{LeadID: m.LeadID, Platform: name, Channel: t.SalesChannel, MessageID: id, SQLAt: lead.SQLAt, Posted: foundAt}}, nil
 }
@@ -110,8 +122,9 @@ func (d *Dispatcher) leadAndCards(ctx context.Context, id int64) (*handoff.Lead,
 }
 
 // refresh re-renders the lead and updates each of its chat posts (those of
-// m.Platform only, when set). Updating is idempotent, so a failed refresh
-// is simply retried whole.
+// m.Platform only, when set), then the managers' notes that name it where
+// they show otherwise (notesOf). Updating is idempotent, so a failed
+// refresh is simply retried whole.
 func (d *Dispatcher) refresh(ctx context.Context, m handoff.OutboxMessage, refreshed map[string]bool) (string, []handoff.ChatPost, error) {
 	key := fmt.Sprintf("%d/%s", m.LeadID, m.Platform)
 	if refreshed[key] {
@@ -136,9 +149,16 @@ func (d *Dispatcher) refresh(ctx context.Context, m handoff.OutboxMessage, refre
 		}
 		updated++
 	}
-	refreshed[key] = true
 	if err := d.enqueueHome(ctx, lead.Owner); err != nil {
 		return "", nil, err
+	}
+	notes, _, err := d.notesOf(ctx, m.LeadID, m.Platform)
+	if err != nil {
+		return "", nil, err
+	}
+	refreshed[key] = true
+	if notes > 0 {
+		return fmt.Sprintf("updated %d, notes %d", updated, notes), nil, nil
 	}
 	return fmt.Sprintf("updated %d", updated), nil, nil
 }
@@ -177,12 +197,8 @@ func (d *Dispatcher) erase(ctx context.Context, m handoff.OutboxMessage) (string
 		switch {
 		case i < len(cards):
 			msg = bot.LeadCard(lead, now, d.cfg.Policy)
-		case p.Kind == handoff.PostDeactivated, p.Kind == handoff.PostDigest:
-			again := d.deactivatedNote
-			if p.Kind == handoff.PostDigest {
-				again = d.erasedDigest
-			}
-			rendered, err := again(ctx, p.Notice)
+		case p.Kind == handoff.PostDigest:
+			rendered, err := d.erasedDigest(ctx, p.Notice)
 			if err != nil && !bot.IsPermanent(err) {
 				return "", nil, fmt.Errorf("erase lead %d: %w", m.LeadID, err)
 			}
@@ -199,7 +215,16 @@ func (d *Dispatcher) erase(ctx context.Context, m handoff.OutboxMessage) (string
 			}
 			update = func(ctx context.Context) error { return rr.ReplaceReply(ctx, p.MessageID, msg) }
 		}
-		err := d.call(ctx, p.Platform, "update", update)
+		var err error
+		if i >= len(cards) && p.Kind == handoff.PostDeactivated {
+			// Rendered again as notesOf does, unless it shows the lead
+			// erased already; a notice that cannot be read: the erased view.
+			if _, err = d.updateNote(ctx, p); errors.Is(err, errNoteUnreadable) {
+				err = d.call(ctx, p.Platform, "update", update)
+			}
+		} else {
+			err = d.call(ctx, p.Platform, "update", update)
+		}
 		where := p.Channel + "/" + p.MessageID
 		if p.Kind == handoff.PostReply {
 			where = "a response_url" // a capability, not for logs

@@ -41,6 +41,8 @@ type Store interface {
 	Lead(ctx context.Context, id int64) (*handoff.Lead, error)
 	ChatPosts(ctx context.Context, leadID int64) ([]handoff.ChatPost, error)
 	LeadMessages(ctx context.Context, leadID int64) ([]handoff.ChatPost, error)
+	NoteShown(ctx context.Context, platform, messageID string) (string, error)
+	SetNoteShown(ctx context.Context, platform, messageID, was, shown string, anyWas bool) (bool, error)
 	Events(ctx context.Context, leadID int64) ([]handoff.Event, error)
 	SLACycle(ctx context.Context, leadID int64, sqlAt time.Time) (handoff.SLACycle, error)
 	UpdateLead(ctx context.Context, id int64, now time.Time, fn func(l *handoff.Lead) (handoff.LeadChange, error)) (*handoff.Lead, error)

@@ -121,14 +121,20 @@ func (d *Dispatcher) postToManagers(ctx context.Context, m handoff.OutboxMessage
 	if err != nil {
 		return "", nil, err
 	}
-	id, _, err := d.postOnce(ctx, m, t.Platform, t.ManagerChannel, msg)
+	id, foundAt, err := d.postOnce(ctx, m, t.Platform, t.ManagerChannel, msg)
 	if err != nil {
 		return "", nil, fmt.Errorf("%s %d to %s %s: %w", m.Kind, m.ID, t.Platform.Name(), t.ManagerChannel, err)
 	}
 	if shown == nil {
 		return id, leadMessage(m.LeadID, t.Platform.Name(), handoff.PostManagers, t.ManagerChannel, id), nil
 	}
-	return id, shown(msg, t.Platform.Name(), t.ManagerChannel, id), nil
+	posts := shown(msg, t.Platform.Name(), t.ManagerChannel, id)
+	if !foundAt.IsZero() { // an earlier attempt's post, rendered then: what it shows is not known
+		for i := range posts {
+			posts[i].Shown = ""
+		}
+	}
+	return id, posts, nil
 }
 
 // showing returns the records of msg, posted on platform as id in channel,
