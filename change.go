@@ -64,7 +64,9 @@ func NewChange(l *Lead, events []Event) LeadChange {
 // never claimed (TakeUpRefused), nor is it in the claim's UPDATE. The claim
 // is late as p's clock judges it at now: under ExcuseSystemDelay a claim
 // of an SQL whose card has not been shown in its cycle is never late
-// (ClaimExcused: the clock holds its deadline moved past now).
+// (ClaimExcused: the clock holds its deadline moved past now), and the
+// lead keeps that deadline (ClaimDueAtNow), so claimed_at and
+// claim_due_at agree that the claim was in time.
 func (l *Lead) Claim(owner Owner, now time.Time, p Policy, actor string) (LeadChange, bool) {
 	if l.Stage != StageSQL || l.ErasedAt != nil {
 		return LeadChange{}, false

@@ -171,7 +171,9 @@ func (l *Lead) Amount() float64 { return float64(l.AmountMinor) / 100 }
 // EnterStages applies a planned transition to the lead at time at (now),
 // updating its timestamps and SLA deadlines under policy (SLASetAt: at
 // when it set one), and returns the events to
-// record. A lead that leaves the SQL stage ends its offer (closeOffer); one
+// record. A lead that leaves the SQL stage ends its offer (closeOffer) and
+// keeps the claim deadline the SLA clock held it to then (ClaimDueAtNow:
+// under ExcuseSystemDelay an unshown card's passed deadline moved on); one
 // that becomes an SQL again ends its earlier SLA cycle, which its SQL event
 // carries when anything of it counts (Event.Ends, endCycle). A lead that sales takes up again
 // without a new SQL (lost or recycled straight back to claimed or
@@ -199,6 +201,14 @@ func (l *Lead) enterStages(t Transition, at, clock time.Time, actor string, deta
 	}
 	var events []Event
 	wasSQL := l.Stage == StageSQL
+	if wasSQL && len(t.Entered) > 0 {
+		// The SQL stage ends here (a claim, a reassign, a loss, a win):
+		// the lead keeps the claim deadline the clock held it to at at,
+		// an excused one moved past at (ClaimDueAtNow), not the passed one
+		// stored, which no tick moves on once the lead left the stage.
+		// storage's claimColumns repeats it in the claim's UPDATE.
+		l.ClaimDueAt = l.ClaimDueAtNow(at, policy)
+	}
 	var ended *SLACycle
 	for _, st := range t.Entered {
 		switch st {

@@ -268,7 +268,12 @@ const (
 // claim is late past a claim deadline the clock does not excuse at its
 // time (Lead.claimLate, claimExcusedSQL), judged on the row the UPDATE
 // changes, not on the click's earlier read: a card shown or a deadline
-// escalated in between counts.
+// escalated in between counts. A deadline the clock excuses is stored as
+// the clock held it at the claim (Lead.ClaimDueAtNow), p.ClaimDue(at):
+// the excused deadline, ExcusedClaimDue(sqlAt, at), is the claim window
+// counted from at whatever the SQL time (in business time too), so the
+// one value serves every row, and the set's expressions read the row as
+// it was, before the claim.
 func claimColumns(owner handoff.Owner, at time.Time, p handoff.Policy) map[string]any {
 	now := ms(at)
 	holder := func(col string) clause.Expr {
@@ -287,6 +292,7 @@ func claimColumns(owner handoff.Owner, at time.Time, p handoff.Policy) map[strin
 		"owner_email":         owner.Email,
 		"claimed_ms":          now,
 		"sla_breached":        gorm.Expr("CASE WHEN claim_due_ms IS NOT NULL AND claim_due_ms < ? AND NOT "+claimExcusedSQL+" THEN ? ELSE sla_breached END", now, p.ExcuseSystemDelay, true),
+		"claim_due_ms":        gorm.Expr("CASE WHEN claim_due_ms <= ? AND "+claimExcusedSQL+" THEN ? ELSE claim_due_ms END", now, p.ExcuseSystemDelay, ms(p.ClaimDue(at))),
 		"sla_set_ms":          gorm.Expr("CASE WHEN "+claimSetsSLA+" THEN "+claimSetsSLAAt+" ELSE sla_set_ms END", now, now),
 		"updated_ms":          now,
 		"offer_state":         gorm.Expr("CASE WHEN offer_state = '' THEN '' ELSE ? END", handoff.OfferClaimed),

@@ -18,7 +18,10 @@ import (
 // cycle (never, or only in an earlier one) is claimed in time, as the
 // clock holds its deadline moved past the claim; one shown in this cycle,
 // one whose claim was escalated already, and any without the excuse are
-// claimed late. The lead the store returns and the one it stored agree.
+// claimed late. The lead the store returns and the one it stored agree,
+// and keep the claim deadline the clock held the lead to at the claim: an
+// excused one moved on to the claim window counted from the claim, so the
+// claim is not after it; any other the stored one.
 func TestClaimExcusesAnUnshownCard(t *testing.T) {
 	sqlAt := t0
 	due := sqlAt.Add(2 * time.Hour) // the default claim window
@@ -31,14 +34,15 @@ func TestClaimExcusesAnUnshownCard(t *testing.T) {
 		claimAt  time.Time
 		excuse   bool
 		breached bool
+		claimDue time.Time // as the claim leaves it
 	}{
-		{"never shown, excused", nil, nil, late, true, false},
-		{"shown in an earlier cycle, excused", &shownEarlier, nil, late, true, false},
-		{"never shown, without the excuse", nil, nil, late, false, true},
-		{"shown in this cycle", &shownSince, nil, late, true, true},
-		{"escalated already", nil, &due, late, true, true},
-		{"before the deadline, never shown", nil, nil, early, true, false},
-		{"before the deadline, without the excuse", nil, nil, early, false, false},
+		{"never shown, excused", nil, nil, late, true, false, late.Add(2 * time.Hour)},
+		{"shown in an earlier cycle, excused", &shownEarlier, nil, late, true, false, late.Add(2 * time.Hour)},
+		{"never shown, without the excuse", nil, nil, late, false, true, due},
+		{"shown in this cycle", &shownSince, nil, late, true, true, due},
+		{"escalated already", nil, &due, late, true, true, due},
+		{"before the deadline, never shown", nil, nil, early, true, false, due},
+		{"before the deadline, without the excuse", nil, nil, early, false, false, due},
 	}
 	for _, d := range storagetest.Dialects {
 		for _, path := range []string{"transaction", "batch", "read first"} {
@@ -74,6 +78,11 @@ func TestClaimExcusesAnUnshownCard(t *testing.T) {
 					}
 					if returned.SLABreached != c.breached || stored.SLABreached != c.breached {
 						t.Errorf("%s: breached %v as returned, %v as stored; want %v", c.name, returned.SLABreached, stored.SLABreached, c.breached)
+					}
+					for what, l := range map[string]*handoff.Lead{"returned": returned, "stored": stored} {
+						if l.ClaimDueAt == nil || !l.ClaimDueAt.Equal(c.claimDue) {
+							t.Errorf("%s: claim due %v as %s, want %s", c.name, l.ClaimDueAt, what, c.claimDue)
+						}
 					}
 				}
 			})

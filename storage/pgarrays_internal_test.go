@@ -140,9 +140,10 @@ func TestPGArrayTypes(t *testing.T) {
 		}
 	}
 	// The claims' UPDATE: a column's value typed as its column, an
-	// expression's variables by their values (sla_breached's: the claim's
-	// time, the policy's excuse, true).
-	if want := []string{"bigint", "bigint", "text", "text", "text", "text", "bigint", "bigint", "bigint", "boolean", "boolean", "bigint", "boolean",
+	// expression's variables by their values (claim_due_ms's: the claim's
+	// time, the policy's excuse, the deadline from the claim; sla_breached's:
+	// the claim's time, the policy's excuse, true).
+	if want := []string{"bigint", "boolean", "bigint", "bigint", "bigint", "text", "text", "text", "text", "bigint", "bigint", "bigint", "boolean", "boolean", "bigint", "boolean",
 		"bigint", "bigint", "bigint", "bigint", "bigint", "text", "bigint", "bigint", "bigint", "text", "bigint"}; !reflect.DeepEqual(claimUpdateTypes, want) {
 		t.Errorf("claimUpdateTypes %v (columns %v)\nwant %v", claimUpdateTypes, claimUpdateCols, want)
 	}

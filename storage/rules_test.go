@@ -200,11 +200,49 @@ func claimRuleAgrees(t *testing.T) {
 	plain := handoff.DefaultPolicy()
 	excusing := plain
 	excusing.ExcuseSystemDelay = true
+	// In business hours, the deadline the clock holds an excused claim to
+	// is the claim window counted from the claim (ExcusedClaimDue from the
+	// SQL time, which the UPDATE writes as ClaimDue of the claim's time):
+	// claims in open hours, near the closing, over a weekend and on a
+	// closed morning, of SQLs past their stored deadline.
+	loc, err := time.LoadLocation("Europe/Copenhagen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	office := excusing
+	office.Location = loc
+	office.BusinessHours = &handoff.BusinessHours{Start: 8 * time.Hour, End: 17 * time.Hour}
+	for d := time.Monday; d <= time.Friday; d++ {
+		office.BusinessHours.Days[d] = true
+	}
+	officeSQL := time.Date(2026, 11, 20, 14, 0, 0, 0, loc) // a Friday
+	officeDue := office.ClaimDue(officeSQL)                // 16:00
+	officeShownEarlier, officeShownSince := officeSQL.Add(-time.Hour), officeSQL.Add(time.Hour)
+	var officeCases []ruleLead
+	for _, shown := range []*time.Time{nil, &officeShownEarlier, &officeShownSince} {
+		for _, claimEsc := range []*time.Time{nil, &officeDue} {
+			officeCases = append(officeCases, ruleLead{stage: handoff.StageSQL, reached: handoff.StageSQL, claimDue: &officeDue, shown: shown, claimEsc: claimEsc})
+		}
+	}
+	officeClaims := []time.Time{
+		time.Date(2026, 11, 20, 16, 0, 0, 0, loc),  // at the deadline
+		time.Date(2026, 11, 20, 16, 30, 0, 0, loc), // half an hour before the closing: Monday 09:30
+		time.Date(2026, 11, 21, 10, 0, 0, 0, loc),  // a Saturday: Monday 10:00
+		time.Date(2026, 11, 23, 7, 15, 0, 0, loc),  // Monday before the opening: 10:00
+		time.Date(2026, 11, 23, 11, 0, 0, 0, loc),  // Monday in open hours: 13:00
+	}
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		for i, c := range cases {
 			for _, p := range []handoff.Policy{plain, excusing} {
 				claimRuleCase(t, s, fmt.Sprint("claim-", i, "-", p.ExcuseSystemDelay), c, sqlAt, at, p, owner)
 			}
+		}
+		for j, claimAt := range officeClaims {
+			t.Run("office hours, claimed "+claimAt.Format("Mon 15:04"), func(t *testing.T) {
+				for i, c := range officeCases {
+					claimRuleCase(t, s, fmt.Sprint("office-", j, "-", i), c, officeSQL, claimAt, office, owner)
+				}
+			})
 		}
 	})
 }
