@@ -29,13 +29,23 @@ import (
 // channels never had the card nor the erasure of what they showed. A
 // platform removed for good stops counting once servedLately has passed,
 // or at once when its pending messages are dropped (DropPendingOutbox).
+// The same records say on which platforms each replica has a managers'
+// channel, so that the SLA clock drops escalations only when no replica
+// serving now or lately has one anywhere (ManagersChannelServed):
+// replicas need not share that setting.
 
 // outboxServerRow says that a dispatcher (Worker) takes the chat messages
-// of Platform until UntilMs.
+// of Platform until UntilMs, and whether it has a managers' channel there:
+// NoManagers when it said it has none (ManagersChannels). The column came
+// after the table: a row an older replica wrote, or had before the
+// migration added the column, leaves it false, "may have one", so that in
+// a rolling deploy no replica's SLA clock drops the escalations an older
+// one would post (ManagersChannelServed).
 type outboxServerRow struct {
-	Worker   string `gorm:"primaryKey;size:100"`
-	Platform string `gorm:"primaryKey;size:20"`
-	UntilMs  int64  `gorm:"not null"`
+	Worker     string `gorm:"primaryKey;size:100"`
+	Platform   string `gorm:"primaryKey;size:20"`
+	UntilMs    int64  `gorm:"not null"`
+	NoManagers bool   `gorm:"not null;default:false"`
 }
 
 func (outboxServerRow) TableName() string { return "outbox_servers" }
@@ -54,10 +64,41 @@ const servedLately = 24 * time.Hour
 
 // outboxServers remembers when this process last recorded each of its
 // workers' platforms, so that a worker's rounds record them once every
-// third of their lifetime, not at every round.
+// third of their lifetime, not at every round, and on which of them each
+// worker has a managers' channel (ManagersChannels).
 type outboxServers struct {
 	mu sync.Mutex
 	at map[string]time.Time
+	// managers are, per worker that said (ManagersChannels), the
+	// platforms on which it has a managers' channel; a worker missing
+	// here may have one on each.
+	managers map[string]map[string]bool
+}
+
+// noManagers reports whether worker said it has no managers' channel on
+// platform (outboxServerRow.NoManagers).
+func (o *outboxServers) noManagers(worker, platform string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	on, said := o.managers[worker]
+	return said && !on[platform]
+}
+
+// setManagers records that worker has a managers' channel on platforms
+// and none on its others, and makes its platforms due to be recorded at
+// its next round.
+func (o *outboxServers) setManagers(worker string, platforms []string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.managers == nil {
+		o.managers = map[string]map[string]bool{}
+	}
+	on := map[string]bool{}
+	for _, p := range platforms {
+		on[p] = true
+	}
+	o.managers[worker] = on
+	delete(o.at, worker)
 }
 
 // due reports whether worker's platforms are to be recorded again at now,
@@ -108,14 +149,14 @@ func (s *Store) serveOutbox(ctx context.Context, worker string, platforms []stri
 	}
 	rows := make([]outboxServerRow, len(platforms))
 	for i, p := range platforms {
-		rows[i] = outboxServerRow{Worker: worker, Platform: p, UntilMs: ms(now.Add(ttl))}
+		rows[i] = outboxServerRow{Worker: worker, Platform: p, UntilMs: ms(now.Add(ttl)), NoManagers: s.servers.noManagers(worker, p)}
 	}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Where("until_ms <= ?", ms(now.Add(-servedLately))).Delete(&outboxServerRow{}).Error; err != nil {
 			return err
 		}
 		return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "worker"}, {Name: "platform"}},
-			DoUpdates: clause.AssignmentColumns([]string{"until_ms"})}).Create(&rows).Error
+			DoUpdates: clause.AssignmentColumns([]string{"until_ms", "no_managers"})}).Create(&rows).Error
 	})
 	if err != nil {
 		s.servers.forget(worker)
@@ -138,6 +179,32 @@ func (s *Store) OtherPlatforms(ctx context.Context, now time.Time, platforms []s
 		return nil, fmt.Errorf("storage: platforms other replicas serve: %w", err)
 	}
 	return others, nil
+}
+
+// ManagersChannels records that worker has a managers' channel on
+// platforms (those of the platforms it serves that have one) and none on
+// the other platforms it serves: its records (ServeOutbox, TakeOutbox) say
+// so from its next round on, for every replica's SLA clock to read
+// (ManagersChannelServed). A worker never named here is recorded as
+// maybe having one on each platform it serves. It writes nothing itself.
+func (s *Store) ManagersChannels(worker string, platforms ...string) {
+	s.servers.setManagers(worker, platforms)
+}
+
+// ManagersChannelServed reports whether a replica that serves, or served
+// within servedLately of now, a platform has, or may have, a managers'
+// channel there: it said so (ManagersChannels), or it did not say (an
+// older replica, or a row from before the column: outboxServerRow). An
+// escalation then may be posted by someone, and the SLA clock queues it.
+// It returns a wrapped error when the records cannot be read.
+func (s *Store) ManagersChannelServed(ctx context.Context, now time.Time) (bool, error) {
+	var workers []string
+	err := s.db.WithContext(ctx).Model(&outboxServerRow{}).Where("until_ms > ? AND no_managers = ?", ms(now.Add(-servedLately)), false).
+		Limit(1).Pluck("worker", &workers).Error
+	if err != nil {
+		return false, fmt.Errorf("storage: managers' channels of the replicas: %w", err)
+	}
+	return len(workers) > 0, nil
 }
 
 // LeaveOutbox ends worker's record of the platforms it serves at now, as

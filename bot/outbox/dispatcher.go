@@ -34,6 +34,7 @@ type Store interface {
 	RecordOutbox(ctx context.Context, outcomes ...handoff.OutboxOutcome) []error
 	NextOutboxDue(ctx context.Context, platforms ...string) (time.Time, bool, error)
 	LeaveOutbox(ctx context.Context, worker string, now time.Time) error
+	ManagersChannels(worker string, platforms ...string)
 	HastenOutbox(ctx context.Context, platform string, now time.Time) (int64, error)
 	RetryRefusedOutbox(ctx context.Context, place string, now time.Time, platforms ...string) (int64, error)
 	RefusedPlaces(ctx context.Context) ([]string, error)
@@ -194,10 +195,19 @@ func New(cfg Config) *Dispatcher {
 	d := &Dispatcher{cfg: cfg, logger: logger, platforms: map[string]bot.Target{}, wake: make(chan struct{}, 1),
 		holds: map[string]time.Time{}, health: map[string]*platformHealth{}, seen: map[string]keyedPosts{}, findWarned: map[string]time.Time{},
 		refused: map[string]bool{}, back: map[string]time.Time{}}
+	var managers []string
 	for _, t := range cfg.Targets {
 		d.platforms[t.Platform.Name()] = t
+		if t.ManagerChannel != "" {
+			managers = append(managers, t.Platform.Name())
+		}
 	}
 	d.served = slices.Sorted(maps.Keys(d.platforms))
+	// The records of the platforms it serves say where it has a managers'
+	// channel, for the SLA clocks of every replica (cmd/handoff's unsent).
+	if cfg.Store != nil {
+		cfg.Store.ManagersChannels(cfg.Worker, managers...)
+	}
 	return d
 }
 

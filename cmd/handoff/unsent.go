@@ -16,19 +16,20 @@ import (
 // channel", a row a breach. The breach's event, the card's refresh and
 // the owner's reminder are queued all the same.
 //
-// Every replica that serves a platform is taken to share its managers'
-// channel setting, the deployment's configuration (README, "Running in
-// production"). Replicas may serve different platforms, though (Teams
-// added one replica at a time): while another replica serves, or served
-// lately, a platform this one lacks (Store.OtherPlatforms, as the
-// outbox's fanOut reads it), that platform may have a managers' channel,
-// so every escalation is queued and fanOut gives it its part.
+// Replicas need not share the managers' channel setting (one added to
+// them one at a time, Teams added on one replica first): each records,
+// with the platforms it serves (outbox_servers), whether it has a
+// managers' channel there (the outbox's dispatcher, Store.ManagersChannels).
+// Escalations are dropped only when neither this replica nor any replica
+// serving now, or lately (Store.ManagersChannelServed), has one on any
+// platform; a replica that did not say (one from before the record) may
+// have one, so during a rolling deploy nothing is dropped.
 func (a *app) unsent(ctx context.Context, now time.Time) ([]string, error) {
 	if hasManagersChannel(a.cfg) {
 		return nil, nil
 	}
-	others, err := a.store.OtherPlatforms(ctx, now, chatPlatforms(a.cfg))
-	if err != nil || len(others) > 0 {
+	served, err := a.store.ManagersChannelServed(ctx, now)
+	if err != nil || served {
 		return nil, err
 	}
 	return []string{handoff.OutboxEscalate}, nil

@@ -21,14 +21,17 @@ import (
 // TestEscalationsQueuedOnlyWhereAManagersChannelTakesThem ticks the SLA
 // clock of the wired app (newApp's scheduler and store) past an unclaimed
 // lead's claim and contact deadlines and a claimed lead's reminder and
-// contact deadline: three escalations. With no managers' channel on any enabled platform, and no
-// other replica serving a platform this one lacks, no escalation is
-// queued: each was a row the outbox took only to mark "skipped: no
-// managers' channel". Everything else the breaches cause is as with a
-// managers' channel: the breach events, the cards' refreshes, the owner's
-// reminder. A platform another replica serves (outbox_servers) may have a
-// managers' channel, so then the escalations are queued, for the outbox's
-// fanOut to give that platform its part.
+// contact deadline: three escalations. With no managers' channel on any
+// enabled platform of this replica, and none on any platform another
+// replica serves or served lately (outbox_servers, as its dispatcher
+// records it: Store.ManagersChannels), no escalation is queued: each was a
+// row the outbox took only to mark "skipped: no managers' channel".
+// Everything else the breaches cause is as with a managers' channel: the
+// breach events, the cards' refreshes, the owner's reminder. Another
+// replica with a managers' channel, on this replica's platform or on
+// another, takes the escalations, so then they are queued; so they are
+// when another replica's record does not say (a replica from before the
+// record), as it may have one.
 func TestEscalationsQueuedOnlyWhereAManagersChannelTakesThem(t *testing.T) {
 	agreement := filepath.Join(t.TempDir(), "handoff.yml")
 	if err := os.WriteFile(agreement, []byte("sla:\n  claim_within: 2h\n  contact_within: 48h\n  remind_before: [1h]\n"), 0o600); err != nil {
@@ -37,23 +40,28 @@ func TestEscalationsQueuedOnlyWhereAManagersChannelTakesThem(t *testing.T) {
 	slack := map[string]string{"SLACK_BOT_TOKEN": e2eToken, "SLACK_SIGNING_SECRET": e2eSecret, "SLACK_API_URL": "http://127.0.0.1:1/",
 		"SLACK_SALES_CHANNEL": e2eSales}
 	cases := []struct {
-		name   string
-		vars   map[string]string
-		others []string // the platforms another replica serves
-		want   int      // escalations queued
+		name  string
+		vars  map[string]string
+		other *otherReplica // another replica serving at the ticks; nil for none
+		want  int           // escalations queued
 	}{
 		{"slack with a managers' channel", withVar(slack, "SLACK_MANAGER_CHANNEL", e2eManager), nil, 3},
 		{"slack without one", slack, nil, 0},
 		{"no chat platform", nil, nil, 0},
-		{"slack without one, another replica serving teams", slack, []string{"teams"}, 3},
-		{"no chat platform, another replica serving slack", nil, []string{"slack"}, 3},
+		{"slack without one, another replica with one on slack", slack, &otherReplica{platforms: []string{"slack"}, said: true, managers: []string{"slack"}}, 3},
+		{"slack without one, another replica with one on teams", slack, &otherReplica{platforms: []string{"slack", "teams"}, said: true, managers: []string{"teams"}}, 3},
+		{"slack without one, another replica without one on slack and teams", slack, &otherReplica{platforms: []string{"slack", "teams"}, said: true}, 0},
+		{"no chat platform, another replica without one on slack", nil, &otherReplica{platforms: []string{"slack"}, said: true}, 0},
+		{"slack without one, an older replica serving slack", slack, &otherReplica{platforms: []string{"slack"}}, 3},
+		{"slack without one, an older replica serving teams", slack, &otherReplica{platforms: []string{"teams"}}, 3},
+		{"no chat platform, an older replica serving slack", nil, &otherReplica{platforms: []string{"slack"}}, 3},
 	}
 	for _, dialect := range storagetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			var first []string // what the first case queued and recorded, escalations aside
 			for _, c := range cases {
 				t.Run(c.name, func(t *testing.T) {
-					escalations, rest := tickPastDeadlines(t, dialect, withVar(c.vars, "HANDOFF_CONFIG", agreement), c.others)
+					escalations, rest := tickPastDeadlines(t, dialect, withVar(c.vars, "HANDOFF_CONFIG", agreement), c.other)
 					if escalations != c.want {
 						t.Errorf("%d escalations queued, want %d", escalations, c.want)
 					}
@@ -68,14 +76,24 @@ func TestEscalationsQueuedOnlyWhereAManagersChannelTakesThem(t *testing.T) {
 	}
 }
 
+// otherReplica is another replica of the deployment, as the records of
+// the platforms it serves tell of it: whether it said where it has a
+// managers' channel (a replica from before the record did not), and
+// where.
+type otherReplica struct {
+	platforms []string
+	said      bool
+	managers  []string
+}
+
 // tickPastDeadlines wires an app on a new database of dialect with vars,
-// records that another replica serves others, saves an SQL left unclaimed
+// records that another replica (other, if any) serves, saves an SQL left unclaimed
 // and one claimed at once through the API, and ticks the app's SLA clock
 // past the first's claim deadline and the second's reminder, then past
 // the second's contact deadline. It returns how many escalations were
 // queued, and every other message queued and event recorded, as
 // "lead: kind" lines.
-func tickPastDeadlines(t *testing.T, dialect string, vars map[string]string, others []string) (int, []string) {
+func tickPastDeadlines(t *testing.T, dialect string, vars map[string]string, other *otherReplica) (int, []string) {
 	t.Helper()
 	vars = withVar(vars, "DATABASE_URL", storagetest.URL(t, dialect))
 	vars["HANDOFF_API_TOKEN"] = "tok"
@@ -110,8 +128,11 @@ func tickPastDeadlines(t *testing.T, dialect string, vars map[string]string, oth
 	start := clock.Now()
 	for _, at := range []time.Duration{47*time.Hour + 30*time.Minute, 49 * time.Hour} {
 		clock.skipTo(start.Add(at))
-		if len(others) > 0 { // the other replica running at the tick
-			if err := a.store.ServeOutbox(ctx, "another-replica", a.now(), time.Minute, others...); err != nil {
+		if other != nil { // the other replica running at the tick
+			if other.said {
+				a.store.ManagersChannels("another-replica", other.managers...)
+			}
+			if err := a.store.ServeOutbox(ctx, "another-replica", a.now(), time.Minute, other.platforms...); err != nil {
 				t.Fatal(err)
 			}
 		}
