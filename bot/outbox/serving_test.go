@@ -144,3 +144,32 @@ func TestDispatchKeepsItsRecordThroughALongBatch(t *testing.T) {
 		})
 	}
 }
+
+// A dispatcher's record of the platforms it serves says whether it has a
+// managers' channel there, from its targets (outbox.New), for every
+// replica's SLA clock (Store.ManagersChannelServed): one without a
+// managers' channel on Slack counts for none, one with CMGR counts.
+func TestDispatchRecordsWhetherItHasAManagersChannel(t *testing.T) {
+	for _, dialect := range storagetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			for _, with := range []bool{false, true} {
+				s := storagetest.Open(t, dialect)
+				r := newRig(t, s)
+				cfg := r.config("replica-1")
+				if with {
+					cfg = r.managersConfig("replica-1")
+				}
+				if _, err := outbox.New(cfg).RunOnce(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				served, err := s.ManagersChannelServed(context.Background(), r.clock.Now())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if served != with {
+					t.Errorf("a replica with a managers' channel %v recorded: a managers' channel served %v", with, served)
+				}
+			}
+		})
+	}
+}
