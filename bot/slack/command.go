@@ -63,9 +63,14 @@ func (a *App) respond(ctx context.Context, m bot.Message) commandResponse {
 // Command answers /funnel, /sla and /leads, privately unless the answer
 // is not Private (shared in the channel). An answer that takes
 // longer than AnswerWithin is acknowledged with "working on it" and sent
-// through response_url when ready. It never returns an error: failures are
+// through response_url when ready. It returns an error only for a
+// command naming an id or response_url Handoff cannot keep
+// (checkCommand: EINVALID, before any call to Slack); other failures are
 // answered to the user and logged.
 func (a *App) Command(ctx context.Context, cmd slackapi.SlashCommand) (any, error) {
+	if err := checkCommand(cmd); err != nil {
+		return nil, err
+	}
 	name := strings.TrimPrefix(strings.TrimSpace(cmd.Command), "/")
 	known := false
 	for _, c := range bot.Commands {

@@ -13,7 +13,9 @@ import (
 )
 
 // Interaction handles a button click (block_actions) or a modal submission
-// (view_submission). It returns EINVALID for a payload it cannot use, and
+// (view_submission). It returns EINVALID for a payload it cannot use (one
+// naming an id or response_url Handoff cannot keep, checkInteraction,
+// before any call to Slack), and
 // other errors when the store fails (during a role check too); never a
 // refusal (bot.IsRefusal), nor RoleUnknown when Slack could not say what
 // the user may do (bot.IsUnanswered): a click's go to the user
@@ -21,6 +23,9 @@ import (
 // in its place (onForm), and logged here, once for both transports
 // (logRefused).
 func (a *App) Interaction(ctx context.Context, ic slackapi.InteractionCallback) (any, error) {
+	if err := checkInteraction(ic); err != nil {
+		return nil, err
+	}
 	switch ic.Type {
 	case slackapi.InteractionTypeBlockActions:
 		return nil, a.click(ctx, ic)

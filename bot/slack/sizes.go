@@ -2,7 +2,12 @@ package slack
 
 import (
 	"encoding/json"
+	"net"
+	"net/url"
 	"strconv"
+	"strings"
+
+	slackapi "github.com/slack-go/slack"
 
 	"github.com/handoff/handoff"
 )
@@ -30,14 +35,96 @@ func (e eventEnvelope) checkSizes() error {
 	for i, id := range e.Event.RemovedUsers {
 		fields["event.removed_users["+strconv.Itoa(i)+"]"] = id
 	}
+	return refuseLongIDs("invalid event", fields, nil)
+}
+
+// checkCommand refuses a slash command whose user, team, channel or
+// trigger id is longer than handoff.MaxChatIDLen, or whose response_url
+// is not one Handoff can keep and answer (checkResponseURL): an EINVALID
+// error naming each such field, before Slack is asked anything about the
+// user and before anything is recorded.
+func checkCommand(cmd slackapi.SlashCommand) error {
+	fields := map[string]string{"user_id": cmd.UserID, "team_id": cmd.TeamID, "channel_id": cmd.ChannelID, "trigger_id": cmd.TriggerID}
+	return refuseLongIDs("invalid slash command", fields, map[string]string{"response_url": cmd.ResponseURL})
+}
+
+// checkInteraction refuses a click or form submission naming its user,
+// team, channel, trigger, a lead (a lead.* button's value) or a picked
+// user (a form's users_select) by an id longer than handoff.MaxChatIDLen,
+// or carrying a response_url Handoff cannot keep and answer
+// (checkResponseURL): an EINVALID error naming each such field, before
+// Slack is asked anything about the user and before anything is recorded.
+func checkInteraction(ic slackapi.InteractionCallback) error {
+	fields := map[string]string{
+		"user.id": ic.User.ID, "user.team_id": ic.User.TeamID, "team.id": ic.Team.ID,
+		"channel.id": ic.Channel.ID, "container.channel_id": ic.Container.ChannelID, "trigger_id": ic.TriggerID,
+	}
+	for i, act := range ic.ActionCallback.BlockActions {
+		if act != nil && strings.HasPrefix(act.ActionID, "lead.") {
+			fields["actions["+strconv.Itoa(i)+"].value"] = act.Value
+		}
+	}
+	if ic.View.State != nil {
+		for block, actions := range ic.View.State.Values {
+			for id, v := range actions {
+				fields["view.state.values."+block+"."+id+".selected_user"] = v.SelectedUser
+			}
+		}
+	}
+	return refuseLongIDs("invalid interaction", fields, map[string]string{"response_url": ic.ResponseURL})
+}
+
+// refuseLongIDs returns an EINVALID error, what followed by the fields,
+// naming every one of ids (field → value) longer than
+// handoff.MaxChatIDLen and every one of urls that checkResponseURL
+// refuses; nil when there is none.
+func refuseLongIDs(what string, ids, urls map[string]string) error {
 	bad := map[string]string{}
-	for name, v := range fields {
+	for name, v := range ids {
 		if p := handoff.CheckLen(v, handoff.MaxChatIDLen); p != "" {
 			bad[name] = p
 		}
 	}
+	for name, v := range urls {
+		if p := checkResponseURL(v); p != "" {
+			bad[name] = p
+		}
+	}
 	if len(bad) > 0 {
-		return handoff.Invalid("invalid event", bad)
+		return handoff.Invalid(what, bad)
 	}
 	return nil
+}
+
+// checkResponseURL returns what is wrong with s as a response_url, or ""
+// when nothing is (or it is empty: a form's submission has none): longer
+// than handoff.MaxChatIDLen, since an answer that showed leads is kept
+// with it as its message id (Slack's are about 80 characters), or not an
+// absolute https URL. Plain http is taken for a loopback host only (a
+// local fake of Slack); any other would send the answer, and the reply
+// link's power to post, in the clear.
+func checkResponseURL(s string) string {
+	if s == "" {
+		return ""
+	}
+	if p := handoff.CheckLen(s, handoff.MaxChatIDLen); p != "" {
+		return p
+	}
+	u, err := url.Parse(s)
+	if err != nil || !u.IsAbs() || u.Hostname() == "" {
+		return "not an absolute https URL"
+	}
+	switch {
+	case u.Scheme == "https":
+		return ""
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+		return ""
+	}
+	return "not an absolute https URL"
+}
+
+// isLoopback reports whether host is localhost or a loopback IP.
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
