@@ -336,7 +336,10 @@ func (p *Platform) directConversation(ctx context.Context, userID string) (servi
 
 // openDirect returns the id of the one-to-one chat of the bot with userID
 // in tenant, through the Bot Connector at serviceURL: Teams creates it,
-// or answers the one there is.
+// or answers the one there is. An id longer than handoff.MaxChatIDLen is
+// a permanent error, before anything is sent there: the store could not
+// keep it (nor a message there, to update or erase later), so every
+// attempt would open the chat again.
 func (p *Platform) openDirect(ctx context.Context, serviceURL, tenant, userID string) (string, error) {
 	res, err := p.conn.CreateConversation(ctx, serviceURL, schema.ConversationParameters{
 		Bot:         schema.ChannelAccount{ID: "28:" + p.conn.AppID()},
@@ -349,6 +352,9 @@ func (p *Platform) openDirect(ctx context.Context, serviceURL, tenant, userID st
 	}
 	if res.ID == "" {
 		return "", errors.New("teams: create conversation returned no id")
+	}
+	if problem := handoff.CheckLen(res.ID, handoff.MaxChatIDLen); problem != "" {
+		return "", bot.Permanent(fmt.Errorf("teams: create conversation answered a personal chat id %s", problem))
 	}
 	return res.ID, nil
 }
