@@ -89,6 +89,24 @@ func CheckChatPost(p ChatPost) string {
 	return ""
 }
 
+// CheckEmail returns what is wrong with s as an email a chat platform
+// answered for a user (Slack's users.info, a Teams member), said to
+// follow "an email", or "" when nothing is: "that is not valid UTF-8",
+// "with the control character U+0000" (a line break, a tab, NUL, which
+// PostgreSQL refuses and SQLite keeps), or "longer than 320 characters"
+// (MaxEmailLen). Such an email is not recorded.
+func CheckEmail(s string) string {
+	if !utf8.ValidString(s) {
+		return "that is not valid UTF-8"
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return fmt.Sprintf("with the control character %U", r)
+		}
+	}
+	return CheckLen(s, MaxEmailLen)
+}
+
 // CheckLen returns "longer than max characters" when s is, or "" when
 // it is not: for an id or name that a column of max characters keeps.
 func CheckLen(s string, max int) string {

@@ -108,3 +108,28 @@ func TestCutChars(t *testing.T) {
 		})
 	}
 }
+
+// An email a chat platform answers is kept when it is UTF-8 without
+// control characters and at most handoff.MaxEmailLen characters long.
+func TestCheckEmail(t *testing.T) {
+	local := strings.Repeat("a", handoff.MaxEmailLen-len("@example.com"))
+	for _, tt := range []struct {
+		name, email, want string
+	}{
+		{"Plain", "ann.berg@acme.dk", ""},
+		{"NonASCII", "åse@øresund.dk", ""},
+		{"AtTheLimit", local + "@example.com", ""},
+		{"OverTheLimit", local + "a@example.com", "longer than 320 characters"},
+		{"NUL", "ann\x00@acme.dk", "with the control character U+0000"},
+		{"LineBreak", "ann@acme.dk\r\n", "with the control character U+000D"},
+		{"Tab", "ann\t@acme.dk", "with the control character U+0009"},
+		{"LineSeparator", "ann\u2028@acme.dk", "with the control character U+2028"},
+		{"NotUTF8", "ann\xff@acme.dk", "that is not valid UTF-8"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := handoff.CheckEmail(tt.email); got != tt.want {
+				t.Errorf("CheckEmail(%.30q) = %q, want %q", tt.email, got, tt.want)
+			}
+		})
+	}
+}

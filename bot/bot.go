@@ -266,7 +266,8 @@ func (b *Bot) isManager(ctx context.Context, a Actor) (bool, error) {
 
 // email returns the platform user's email, or "" when it cannot be found
 // quickly (a claim never waits long for it) or the platform answered one
-// longer than handoff.MaxEmailLen, which is not kept: the store could not
+// that handoff.CheckEmail refuses (longer than handoff.MaxEmailLen, not
+// UTF-8, a control character), which is not kept: the store could not
 // hold it alike on both databases.
 func (b *Bot) email(ctx context.Context, platform, userID string) string {
 	dir := b.cfg.Directory[platform]
@@ -283,7 +284,7 @@ func (b *Bot) email(ctx context.Context, platform, userID string) string {
 		b.logger.WarnContext(ctx, "bot: email lookup failed", "platform", platform, "user", userID, "err", err)
 		return ""
 	}
-	if p := handoff.CheckLen(email, handoff.MaxEmailLen); p != "" {
+	if p := handoff.CheckEmail(email); p != "" {
 		b.logger.WarnContext(ctx, "bot: email lookup answered an email "+p+"; not recorded", "platform", platform, "user", userID)
 		email = ""
 	}

@@ -341,9 +341,11 @@ func (d *Dispatcher) ownerEmail(ctx context.Context, m handoff.OutboxMessage) (s
 	if err != nil {
 		return "", nil, fmt.Errorf("email of %s: %w", handoff.RepLogKey(m.Platform+":"+n.User), err)
 	}
-	if p := handoff.CheckLen(email, handoff.MaxEmailLen); p != "" {
+	if p := handoff.CheckEmail(email); p != "" {
 		// The store keeps an owner's email in a column PostgreSQL holds
-		// to and SQLite does not: none is recorded, the claim stands.
+		// to and SQLite does not, and PostgreSQL refuses a NUL: none is
+		// recorded, the claim stands, and the message is done (asking
+		// again would get the same answer).
 		result := "not recorded: " + m.Platform + " answered an email " + p
 		d.logger.WarnContext(ctx, "outbox: owner's email "+result, "outbox_id", m.ID, "lead", m.LeadID, "user", handoff.RepLogKey(m.Platform+":"+n.User))
 		return result, nil, nil

@@ -28,14 +28,19 @@ func emailOfLen(n int) string { return strings.Repeat("a", n-len("@example.com")
 
 // ownerEmails are emails a platform may answer for an owner: at
 // handoff.MaxEmailLen, which is kept, over it, and over the column's 500
-// (PostgreSQL refused it, SQLite kept it).
+// (PostgreSQL refused it, SQLite kept it), and with a NUL (PostgreSQL
+// refused it, so the lookup was tried again until given up; SQLite kept
+// it) or a line break. why is what the log says of one not kept.
 var ownerEmails = []struct {
 	name, email string
 	kept        bool
+	why         string
 }{
-	{"at the limit", emailOfLen(handoff.MaxEmailLen), true},
-	{"over the limit", emailOfLen(handoff.MaxEmailLen + 1), false},
-	{"over the column", emailOfLen(501), false},
+	{"at the limit", emailOfLen(handoff.MaxEmailLen), true, ""},
+	{"over the limit", emailOfLen(handoff.MaxEmailLen + 1), false, "longer than 320 characters"},
+	{"over the column", emailOfLen(501), false, "longer than 320 characters"},
+	{"with a NUL", "rep\x00one@example.com", false, "with the control character U+0000"},
+	{"with a line break", "rep@example.com\nx", false, "with the control character U+000A"},
 }
 
 // messageOf returns the lead's one outbox message of kind.
@@ -131,8 +136,9 @@ func TestSlackAnswersTheStoreCannotKeep(t *testing.T) {
 }
 
 // An owner's email that Slack's users.info or Teams' member API answers
-// is recorded up to handoff.MaxEmailLen characters; a longer one is not,
-// on both databases, the claim standing and the log saying so.
+// is recorded up to handoff.MaxEmailLen characters; a longer one, or one
+// with a control character, is not, on both databases, the lookup done
+// (not tried again), the claim standing and the log saying so.
 func TestOwnerEmailLongerThanKept(t *testing.T) {
 	for _, tt := range ownerEmails {
 		for _, platform := range []string{"slack", "teams"} {
@@ -186,7 +192,7 @@ func TestOwnerEmailLongerThanKept(t *testing.T) {
 					if want := map[bool]string{true: tt.email}[tt.kept]; got.Owner.Email != want {
 						t.Errorf("owner's email = %.40q (%d characters), want %.40q", got.Owner.Email, len(got.Owner.Email), want)
 					}
-					if noted := strings.Contains(log.String(), "not recorded: "+platform+" answered an email longer than 320 characters"); noted == tt.kept {
+					if noted := strings.Contains(log.String(), "not recorded: "+platform+" answered an email "+tt.why); noted == tt.kept {
 						t.Errorf("logged that the email was not recorded: %v, want %v:\n%s", noted, !tt.kept, log.String())
 					}
 				})
@@ -282,7 +288,7 @@ func TestReassignToAnOwnerWithALongEmail(t *testing.T) {
 				if want := map[bool]string{true: tt.email}[tt.kept]; got.Owner.Email != want {
 					t.Errorf("owner's email = %.40q (%d characters), want %.40q", got.Owner.Email, len(got.Owner.Email), want)
 				}
-				if noted := strings.Contains(log.String(), "bot: email lookup answered an email longer than 320 characters; not recorded"); noted == tt.kept {
+				if noted := strings.Contains(log.String(), "bot: email lookup answered an email "+tt.why+"; not recorded"); noted == tt.kept {
 					t.Errorf("logged that the email was not recorded: %v, want %v:\n%s", noted, !tt.kept, log.String())
 				}
 			})
