@@ -81,12 +81,16 @@ func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs ...handoff.Outb
 // worker's platforms for the other replicas to read (OtherPlatforms): a
 // worker that takes a message meant for every platform while another
 // replica serves a platform it lacks splits it into one per platform
-// (outbox_servers.go).
+// (outbox_servers.go). A worker without a managers' channel on a platform
+// leaves that platform's managers' messages to a replica serving it now
+// that has one, and takes them, to skip, only when none does
+// (leaveManagers).
 func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, worker string, platforms ...string) ([]handoff.OutboxMessage, error) {
 	if err := s.serveOutbox(ctx, worker, platforms, now, lease); err != nil {
 		return nil, fmt.Errorf("storage: take outbox: %w", err)
 	}
-	msgs, err := s.take(ctx, now, limit, lease, worker, chatFor(platforms))
+	leave, chat := s.leaveManagers(worker, platforms, now), chatFor(platforms)
+	msgs, err := s.take(ctx, now, limit, lease, worker, func(q *gorm.DB) *gorm.DB { return leave(chat(q)) })
 	if err != nil {
 		return nil, fmt.Errorf("storage: take outbox: %w", err)
 	}

@@ -32,9 +32,10 @@ type Store interface {
 	RenewOutbox(ctx context.Context, m handoff.OutboxMessage, until time.Time) error
 	CompleteOutbox(ctx context.Context, m handoff.OutboxMessage, now time.Time, result string, posts ...handoff.ChatPost) error
 	RecordOutbox(ctx context.Context, outcomes ...handoff.OutboxOutcome) []error
-	NextOutboxDue(ctx context.Context, platforms ...string) (time.Time, bool, error)
+	NextOutboxDueFor(ctx context.Context, worker string, now time.Time, platforms ...string) (time.Time, bool, error)
 	LeaveOutbox(ctx context.Context, worker string, now time.Time) error
 	ManagersChannels(worker string, platforms ...string)
+	ManagersElsewhere(ctx context.Context, now time.Time, platforms []string) ([]string, error)
 	HastenOutbox(ctx context.Context, platform string, now time.Time) (int64, error)
 	RetryRefusedOutbox(ctx context.Context, place string, now time.Time, platforms ...string) (int64, error)
 	RefusedPlaces(ctx context.Context) ([]string, error)
@@ -268,7 +269,7 @@ func (d *Dispatcher) leave(ctx context.Context) {
 // untilNextDue is how long to sleep before the next message is due,
 // at most Idle.
 func (d *Dispatcher) untilNextDue(ctx context.Context) time.Duration {
-	next, ok, err := d.cfg.Store.NextOutboxDue(ctx, d.served...)
+	next, ok, err := d.cfg.Store.NextOutboxDueFor(ctx, d.cfg.Worker, d.cfg.Now().UTC(), d.served...)
 	if err != nil {
 		d.logger.ErrorContext(ctx, "outbox: next due", "err", err)
 		return d.cfg.Idle

@@ -334,14 +334,14 @@ type sleepingStore struct {
 	asked chan struct{}
 }
 
-func (s sleepingStore) NextOutboxDue(ctx context.Context, platforms ...string) (time.Time, bool, error) {
+func (s sleepingStore) NextOutboxDueFor(ctx context.Context, worker string, now time.Time, platforms ...string) (time.Time, bool, error) {
 	defer func() {
 		select {
 		case s.asked <- struct{}{}:
 		default: // the test has not taken the last one yet
 		}
 	}()
-	return s.Store.NextOutboxDue(ctx, platforms...)
+	return s.Store.NextOutboxDueFor(ctx, worker, now, platforms...)
 }
 
 func TestDispatchRunWakesAndStops(t *testing.T) {

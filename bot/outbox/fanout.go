@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"encoding/json"
+	"slices"
 
 	"github.com/handoff/handoff"
 )
@@ -24,16 +25,19 @@ import (
 // each of others, which a replica serving it takes, so that a replica
 // lacking a platform does its own platforms' part and leaves the rest,
 // whatever the platforms of the others.
-func (d *Dispatcher) fanOut(m handoff.OutboxMessage, others []string) ([]handoff.OutboxMessage, bool) {
+//
+// elsewhere are the platforms of this worker without a managers' channel
+// on which a replica serving them now has one (Store.ManagersElsewhere): a
+// managers' message gets a copy for each of them too, which this worker's
+// take leaves to that replica (storage's leaveManagers), rather than none.
+func (d *Dispatcher) fanOut(m handoff.OutboxMessage, others, elsewhere []string) ([]handoff.OutboxMessage, bool) {
 	if m.Platform != "" || len(d.cfg.Targets)+len(others) < 2 {
 		return nil, false
 	}
 	managers := false
-	switch m.Kind {
-	case handoff.OutboxAnnounceLead:
-	case handoff.OutboxEscalate, handoff.OutboxDigest, handoff.OutboxManagersNote, handoff.OutboxRepDeactivated:
-		managers = true
-	case handoff.OutboxCardGivenUp:
+	switch {
+	case m.Kind == handoff.OutboxAnnounceLead:
+	case m.Kind == handoff.OutboxCardGivenUp:
 		// The note that the card was posted at last updates the notes
 		// of every platform in one message, unless another replica
 		// serves some of them.
@@ -45,7 +49,9 @@ func (d *Dispatcher) fanOut(m handoff.OutboxMessage, others []string) ([]handoff
 		if !managers && len(others) == 0 {
 			return nil, false
 		}
-	case handoff.OutboxRefreshLead, handoff.OutboxEraseLead, handoff.OutboxNotesOfLead:
+	case handoff.ToManagers(m.Kind):
+		managers = true
+	case m.Kind == handoff.OutboxRefreshLead, m.Kind == handoff.OutboxEraseLead, m.Kind == handoff.OutboxNotesOfLead:
 		if len(others) == 0 {
 			return nil, false
 		}
@@ -54,7 +60,7 @@ func (d *Dispatcher) fanOut(m handoff.OutboxMessage, others []string) ([]handoff
 	}
 	copies := []handoff.OutboxMessage{}
 	for _, t := range d.cfg.Targets {
-		if !managers || t.ManagerChannel != "" {
+		if !managers || t.ManagerChannel != "" || slices.Contains(elsewhere, t.Platform.Name()) {
 			copies = append(copies, handoff.OutboxMessage{Kind: m.Kind, LeadID: m.LeadID, Platform: t.Platform.Name(), Payload: m.Payload})
 		}
 	}

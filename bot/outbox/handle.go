@@ -21,9 +21,9 @@ import (
 // a panic while building or rendering it, stored data that does not
 // decode, or failing past the give-up deadline) is parked: marked dead,
 // logged and counted, so the others go on and no replica retries it.
-// others are the platforms this worker lacks that other replicas serve
-// (fanOut).
-func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased time.Time, refreshed map[string]bool, others []string) (handoff.OutboxOutcome, bool) {
+// split says which platforms a message for every platform goes to besides
+// this worker's own (fanOut).
+func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased time.Time, refreshed map[string]bool, split splitting) (handoff.OutboxOutcome, bool) {
 	log := d.logger.With("outbox_id", m.ID, "kind", m.Kind, "lead", m.LeadID, "platform", m.Platform, "attempt", m.Attempts)
 	if d.leaseShort(leased) {
 		if err := d.cfg.Store.RenewOutbox(ctx, m, d.cfg.Now().UTC().Add(d.cfg.Lease)); err != nil {
@@ -31,7 +31,7 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 			return handoff.OutboxOutcome{}, false
 		}
 	}
-	if copies, split := d.fanOut(m, others); split {
+	if copies, ok := d.fanOut(m, split.others, split.elsewhere); ok {
 		return handoff.OutboxOutcome{Message: m, At: d.cfg.Now().UTC(), Result: fmt.Sprintf("fanned out to %d", len(copies)), Then: copies}, true
 	}
 	// A message being sent when ctx ends is finished (each call has its

@@ -37,7 +37,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("outbox: take: %w", err)
 	}
 	d.forgetSeen()
-	others, err := d.otherPlatforms(ctx, taken, msgs)
+	split, err := d.splitting(ctx, taken, msgs)
 	if err != nil {
 		d.record(ctx, untried(msgs))
 		return 0, fmt.Errorf("outbox: take: %w", err)
@@ -57,7 +57,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 			pending = d.record(ctx, pending)
 		}
 		d.serve(ctx)
-		o, ok := d.handle(ctx, m, leased, refreshed, others)
+		o, ok := d.handle(ctx, m, leased, refreshed, split)
 		if !ok {
 			continue
 		}
@@ -71,15 +71,43 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	return len(msgs), nil
 }
 
-// otherPlatforms returns the platforms this worker lacks that other
-// replicas serve, or served lately, at now (Store.OtherPlatforms), read
-// only when msgs hold
-// a message fanOut may split for them.
-func (d *Dispatcher) otherPlatforms(ctx context.Context, now time.Time, msgs []handoff.OutboxMessage) ([]string, error) {
+// splitting says where the messages for every platform a round took go
+// besides this worker's platforms (fanOut).
+type splitting struct {
+	// others are the platforms this worker lacks that other replicas
+	// serve, or served lately (Store.OtherPlatforms).
+	others []string
+	// elsewhere are the platforms of this worker without a managers'
+	// channel on which a replica serving them now has one
+	// (Store.ManagersElsewhere).
+	elsewhere []string
+}
+
+// splitting reads, at now, where the messages for every platform among
+// msgs go besides this worker's platforms: the other platforms only when
+// msgs hold a message fanOut may split for them, the managers' channels
+// of other replicas only when they hold a managers' message and this
+// worker lacks a managers' channel on one of its platforms.
+func (d *Dispatcher) splitting(ctx context.Context, now time.Time, msgs []handoff.OutboxMessage) (splitting, error) {
+	var split splitting
 	if !slices.ContainsFunc(msgs, splitsFor) {
-		return nil, nil
+		return split, nil
 	}
-	return d.cfg.Store.OtherPlatforms(ctx, now, d.served)
+	var err error
+	if split.others, err = d.cfg.Store.OtherPlatforms(ctx, now, d.served); err != nil {
+		return split, err
+	}
+	var without []string
+	for _, t := range d.cfg.Targets {
+		if t.ManagerChannel == "" {
+			without = append(without, t.Platform.Name())
+		}
+	}
+	toManagers := func(m handoff.OutboxMessage) bool { return splitsFor(m) && handoff.ToManagers(m.Kind) }
+	if len(without) > 0 && slices.ContainsFunc(msgs, toManagers) {
+		split.elsewhere, err = d.cfg.Store.ManagersElsewhere(ctx, now, without)
+	}
+	return split, err
 }
 
 // untried are the outcomes that give msgs back untried.

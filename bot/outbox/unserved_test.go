@@ -130,15 +130,15 @@ func TestDispatchWarnsWhenNoReplicaServesAPlatform(t *testing.T) {
 	})
 }
 
-// dueSpy is the store, telling the test whether NextOutboxDue found a
+// dueSpy is the store, telling the test whether NextOutboxDueFor found a
 // message due for the dispatcher.
 type dueSpy struct {
 	*storage.Store
 	due chan bool
 }
 
-func (s dueSpy) NextOutboxDue(ctx context.Context, platforms ...string) (time.Time, bool, error) {
-	at, ok, err := s.Store.NextOutboxDue(ctx, platforms...)
+func (s dueSpy) NextOutboxDueFor(ctx context.Context, worker string, now time.Time, platforms ...string) (time.Time, bool, error) {
+	at, ok, err := s.Store.NextOutboxDueFor(ctx, worker, now, platforms...)
 	select {
 	case s.due <- ok:
 	default: // the test has not taken the last one yet

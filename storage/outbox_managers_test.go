@@ -1,0 +1,91 @@
+package storage_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/storage/storagetest"
+)
+
+// TestTakeLeavesManagersWorkToAReplicaWithAManagersChannel: replica "a"
+// takes (or, by NextOutboxDueFor, waits for) a message while replica "b"
+// serves some platforms. A managers' message for a platform on which "a"
+// has no managers' channel is left to "b" while "b" serves that platform
+// now with one there; one for every platform is left only when "a" has
+// none on any platform. Anything else "a" takes, as before: other kinds,
+// a "b" that serves another platform, has none, or whose record ended, and
+// an "a" that has one or never said.
+func TestTakeLeavesManagersWorkToAReplicaWithAManagersChannel(t *testing.T) {
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	type replica struct {
+		platforms []string
+		managers  []string // where it has a managers' channel
+		silent    bool     // never said (ManagersChannels not called)
+		ended     bool     // its record ended before now
+	}
+	slack, teams := []string{"slack"}, []string{"teams"}
+	both := []string{"slack", "teams"}
+	cases := []struct {
+		name     string
+		a, b     replica
+		kind     string
+		platform string
+		taken    bool
+	}{
+		{"an escalation for every platform", replica{platforms: slack}, replica{platforms: slack, managers: slack}, handoff.OutboxEscalate, "", false},
+		{"an escalation for slack", replica{platforms: slack}, replica{platforms: slack, managers: slack}, handoff.OutboxEscalate, "slack", false},
+		{"a digest", replica{platforms: slack}, replica{platforms: slack, managers: slack}, handoff.OutboxDigest, "slack", false},
+		{"a managers' note", replica{platforms: slack}, replica{platforms: slack, managers: slack}, handoff.OutboxManagersNote, "", false},
+		{"a deactivated rep's note", replica{platforms: slack}, replica{platforms: slack, managers: slack}, handoff.OutboxRepDeactivated, "slack", false},
+		{"a given-up card's note", replica{platforms: slack}, replica{platforms: slack, managers: slack}, handoff.OutboxCardGivenUp, "", false},
+		{"a card", replica{platforms: slack}, replica{platforms: slack, managers: slack}, handoff.OutboxAnnounceLead, "", true},
+		{"a reminder", replica{platforms: slack}, replica{platforms: slack, managers: slack}, handoff.OutboxRemind, "slack", true},
+		{"b's record ended", replica{platforms: slack}, replica{platforms: slack, managers: slack, ended: true}, handoff.OutboxEscalate, "slack", true},
+		{"b has none", replica{platforms: slack}, replica{platforms: slack}, handoff.OutboxEscalate, "slack", true},
+		{"b has one on teams alone", replica{platforms: slack}, replica{platforms: both, managers: teams}, handoff.OutboxEscalate, "slack", true},
+		{"b serves teams alone, for every platform", replica{platforms: slack}, replica{platforms: teams, managers: teams}, handoff.OutboxEscalate, "", true},
+		{"b did not say", replica{platforms: slack}, replica{platforms: slack, silent: true}, handoff.OutboxEscalate, "slack", false},
+		{"a has one", replica{platforms: slack, managers: slack}, replica{platforms: slack, managers: slack}, handoff.OutboxEscalate, "slack", true},
+		{"a did not say", replica{platforms: slack, silent: true}, replica{platforms: slack, managers: slack}, handoff.OutboxEscalate, "slack", true},
+		{"a has one on teams, for every platform", replica{platforms: both, managers: teams}, replica{platforms: slack, managers: slack}, handoff.OutboxEscalate, "", true},
+		{"a has one on teams, for slack", replica{platforms: both, managers: teams}, replica{platforms: slack, managers: slack}, handoff.OutboxEscalate, "slack", false},
+	}
+	for _, d := range storagetest.Dialects {
+		t.Run(d, func(t *testing.T) {
+			for _, c := range cases {
+				ctx := context.Background()
+				s := storagetest.Open(t, d)
+				serve := func(worker string, r replica, at time.Time) {
+					if !r.silent {
+						s.ManagersChannels(worker, r.managers...)
+					}
+					if err := s.ServeOutbox(ctx, worker, at, time.Minute, r.platforms...); err != nil {
+						t.Fatal(err)
+					}
+				}
+				bAt := now
+				if c.b.ended {
+					bAt = now.Add(-2 * time.Minute)
+				}
+				serve("b", c.b, bAt)
+				serve("a", c.a, now)
+				if err := s.Enqueue(ctx, now.Add(-time.Second), handoff.OutboxMessage{Kind: c.kind, Platform: c.platform, Payload: "{}"}); err != nil {
+					t.Fatal(err)
+				}
+				_, due, err := s.NextOutboxDueFor(ctx, "a", now, c.a.platforms...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				msgs, err := s.TakeOutbox(ctx, now, 10, time.Minute, "a", c.a.platforms...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if taken := len(msgs) == 1; taken != c.taken || due != c.taken {
+					t.Errorf("%s: a took it %v, found it due %v; want %v", c.name, taken, due, c.taken)
+				}
+			}
+		})
+	}
+}
