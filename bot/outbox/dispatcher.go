@@ -36,6 +36,7 @@ type Store interface {
 	LeaveOutbox(ctx context.Context, worker string, now time.Time) error
 	ManagersChannels(worker string, platforms ...string)
 	ManagersElsewhere(ctx context.Context, now time.Time, platforms []string) ([]string, error)
+	ManagersChannelServed(ctx context.Context, now time.Time) (bool, error)
 	HastenOutbox(ctx context.Context, platform string, now time.Time) (int64, error)
 	RetryRefusedOutbox(ctx context.Context, place string, now time.Time, platforms ...string) (int64, error)
 	RefusedPlaces(ctx context.Context) ([]string, error)

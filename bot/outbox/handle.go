@@ -52,7 +52,7 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 		if m.Kind == handoff.OutboxAnnounceLead && len(posts) > 0 {
 			shown := shownAt(posts, now)
 			o.Shown = d.cardShown(shown)
-			if note := handoff.CardPostedAtLast(m, shown); note != nil && d.hasManagers() {
+			if note := handoff.CardPostedAtLast(m, shown); note != nil && d.managersServed(ctx, now) {
 				o.Then = append(o.Then, *note) // the note that it was given up says it is posted now
 			}
 		}
@@ -85,7 +85,7 @@ func (d *Dispatcher) handle(ctx context.Context, m handoff.OutboxMessage, leased
 		o.Retry = now.Add(wait)
 	}
 	o.Cause = err.Error()
-	if note := handoff.CardGivenUp(m, o.Cause, o.RefusedBy != ""); o.Dead && note != nil && d.hasManagers() {
+	if note := handoff.CardGivenUp(m, o.Cause, o.RefusedBy != ""); o.Dead && note != nil && d.managersServed(ctx, now) {
 		o.Then = append(o.Then, *note) // the managers learn that the lead never reached sales there
 	}
 	return o, true

@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot"
@@ -39,6 +40,26 @@ func (d *Dispatcher) hasManagers() bool {
 		}
 	}
 	return false
+}
+
+// managersServed reports whether a note to the managers this worker
+// queues at now (a card given up, or posted at last) may be posted: it
+// has a managers' channel, or a replica serving now or lately has, or may
+// have, one (Store.ManagersChannelServed, as the SLA clock asks of an
+// escalation), whose take the note is left to (storage's TakeOutbox).
+// Asked of this worker alone, a replica without one queued no note while
+// another had one. A failed read counts as served: a note no replica can
+// post is taken and skipped.
+func (d *Dispatcher) managersServed(ctx context.Context, now time.Time) bool {
+	if d.hasManagers() {
+		return true
+	}
+	served, err := d.cfg.Store.ManagersChannelServed(ctx, now)
+	if err != nil {
+		d.logger.WarnContext(ctx, "outbox: the replicas' managers' channels cannot be read; the note is queued", "err", err)
+		return true
+	}
+	return served
 }
 
 // escalate delivers a handoff.OutboxEscalate message to the managers'

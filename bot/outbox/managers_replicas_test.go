@@ -152,3 +152,39 @@ func TestManagersNoteSplitForAReplicaWithAManagersChannel(t *testing.T) {
 		})
 	}
 }
+
+// TestGivenUpCardToldByTheReplicaWithAManagersChannel: two replicas on one
+// database serve Slack, one with a managers' channel and one without. The
+// one without gives a new SQL's card up (the app is out of the sales
+// channel): it queued no note to the managers, having no managers'
+// channel itself, so the lead that never reached sales went unseen
+// although the other replica would have posted the note. The note is now
+// queued and posted there by the replica with one.
+func TestGivenUpCardToldByTheReplicaWithAManagersChannel(t *testing.T) {
+	for _, dialect := range storagetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			u := storagetest.URL(t, dialect)
+			r := newRig(t, storagetest.OpenURL(t, u, storage.Options{}))
+			without := outbox.New(r.config("without-managers"))
+			cfg := r.managersConfig("with-managers")
+			cfg.Store = storagetest.OpenURL(t, u, storage.Options{})
+			with := outbox.New(cfg)
+			for _, d := range []*outbox.Dispatcher{without, with} { // they start: nothing to do yet
+				if _, err := d.RunOnce(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r.slack.RemoveBot("CSALES")
+			saveLead(t, r.store, "never-reached-sales")
+			drain(t, without) // takes the card and gives it up
+			drain(t, with)
+			if n := postsTo(r.slack.Calls("chat.postMessage"), "CMGR"); n != 1 {
+				t.Errorf("notes posted to the managers' channel: %d, want 1", n)
+			}
+			if st := outboxStatus(t, r.store); st.Pending != 0 || st.Dead != 1 {
+				t.Errorf("outbox = %+v, want the card given up and nothing waiting", st)
+			}
+		})
+	}
+}
