@@ -313,6 +313,11 @@ type SaveResult struct {
 	Created bool // a new lead was stored
 	Changed bool // anything was written
 	Events  []Event
+	// Queued is how many chat messages the save wrote to the outbox with
+	// the lead (an announcement, a refresh, NotesRefresh's among them;
+	// not the outgoing webhooks' messages): what the store's wake of its
+	// outbox worker counts.
+	Queued int
 }
 
 // ActivityResult is the outcome of posting activities for a lead: the lead

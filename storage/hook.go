@@ -25,13 +25,15 @@ func (s *Store) queued(n int) {
 	}
 }
 
-// queuedBy counts the chat work that saved intake results caused.
+// queuedBy counts the chat messages that saved intake results wrote to
+// the outbox, as each save counted the rows it wrote (SaveResult.Queued,
+// set by saveBatch.rowsToWrite): a refresh that handoff.NotesRefresh
+// added for a change without an event included, which the chat work of
+// the results' events alone (handoff.NewChange) does not hold.
 func queuedBy(results ...handoff.SaveResult) int {
 	n := 0
 	for _, r := range results {
-		if r.Lead != nil {
-			n += len(handoff.NewChange(r.Lead, r.Events).Outbox)
-		}
+		n += r.Queued
 	}
 	return n
 }

@@ -515,6 +515,7 @@ func (b *saveBatch) rowsToWrite(rows []leadRow) (events []eventRow, rollups []le
 			}
 			rollups = append(rollups, r)
 		}
+		b.results[i].Queued = len(b.outboxFor[i]) // the rows written next: the OnQueued count (queuedBy)
 		for _, m := range b.outboxFor[i] {
 			outbox = append(outbox, outboxRow{Kind: m.Kind, LeadID: lead.ID, Platform: m.Platform, Payload: m.Payload,
 				Status: OutboxPending, DueMs: ms(it.now), CreatedMs: ms(it.now)})
