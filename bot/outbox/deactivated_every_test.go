@@ -79,23 +79,30 @@ func TestDeactivatedNoteFollowsEveryChange(t *testing.T) {
 				t.Fatalf("%s: %v", st.name, err)
 			}
 			drain(t, disp)
-			note := deactivatedNoteIn(t, r.slack)
-			if note.Updates != st.updates {
-				t.Errorf("%s: the note was updated %d times, want %d", st.name, note.Updates, st.updates)
-			}
-			text := strings.Join(sectionTexts(note.Neutral()), "\n")
-			for _, want := range st.shows {
-				if !strings.Contains(text, want) {
-					t.Errorf("%s: the note lacks %q:\n%s", st.name, want, text)
-				}
-			}
-			for _, not := range st.showsNone {
-				if strings.Contains(text, not) {
-					t.Errorf("%s: the note still shows %q:\n%s", st.name, not, text)
-				}
-			}
+			noteShows(t, st.name, deactivatedNoteIn(t, r.slack), st.updates, st.shows, st.showsNone)
 		}
 	})
+}
+
+// noteShows checks that the note about a deactivated rep was updated
+// updates times and that its sections after the first hold each of shows
+// and none of showsNone, after step.
+func noteShows(t *testing.T, step string, note slacktest.Message, updates int, shows, showsNone []string) {
+	t.Helper()
+	if note.Updates != updates {
+		t.Errorf("%s: the note was updated %d times, want %d", step, note.Updates, updates)
+	}
+	text := strings.Join(sectionTexts(note.Neutral()), "\n")
+	for _, want := range shows {
+		if !strings.Contains(text, want) {
+			t.Errorf("%s: the note lacks %q:\n%s", step, want, text)
+		}
+	}
+	for _, not := range showsNone {
+		if strings.Contains(text, not) {
+			t.Errorf("%s: the note still shows %q:\n%s", step, not, text)
+		}
+	}
 }
 
 // A lead claimed while the note about its deactivated rep is on its way
