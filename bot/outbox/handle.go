@@ -19,7 +19,8 @@ import (
 // left to that worker: no outcome), and the lease is kept alive while the
 // message is sent. A message that cannot be delivered (a permanent error,
 // a panic while building or rendering it, stored data that does not
-// decode, or failing past the give-up deadline) is parked: marked dead,
+// decode, data of its own the store refuses as invalid, or failing past
+// the give-up deadline) is parked: marked dead,
 // logged and counted, so the others go on and no replica retries it.
 // split says which platforms a message for every platform goes to besides
 // this worker's own (fanOut).
@@ -130,7 +131,9 @@ func shownAt(posts []handoff.ChatPost, now time.Time) time.Time {
 }
 
 // safeDeliver is deliver with a panic turned into a permanent error, and
-// stored data that does not decode treated as permanent too.
+// stored data that does not decode, or a write of the delivery's own
+// data that the store refused as invalid (refusedIsPermanent), treated
+// as permanent too.
 func (d *Dispatcher) safeDeliver(ctx context.Context, m handoff.OutboxMessage, refreshed map[string]bool) (result string, posts []handoff.ChatPost, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -141,7 +144,7 @@ func (d *Dispatcher) safeDeliver(ctx context.Context, m handoff.OutboxMessage, r
 	if errors.Is(err, handoff.ErrCorrupt) {
 		err = bot.Permanent(err)
 	}
-	return result, posts, err
+	return result, posts, refusedIsPermanent(err)
 }
 
 // park reports m set aside; its outcome marks it dead.

@@ -138,14 +138,16 @@ func (d *Dispatcher) leaseShort(leased time.Time) bool {
 
 // record writes the outcomes in one transaction, with the shown time of
 // the new cards among them (their Shown), logs those that could not be
-// recorded, and returns outcomes emptied for reuse. It records even when
-// ctx has ended: a post the platform acknowledged must be marked sent.
+// recorded, gives up at once those whose record the store refused as
+// invalid (recordRefused), and returns outcomes emptied for reuse. It
+// records even when ctx has ended: a post the platform acknowledged must be marked sent.
 func (d *Dispatcher) record(ctx context.Context, outcomes []handoff.OutboxOutcome) []handoff.OutboxOutcome {
 	if len(outcomes) == 0 {
 		return outcomes
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	var refused []handoff.OutboxOutcome
 	for i, err := range d.cfg.Store.RecordOutbox(wctx, outcomes...) {
 		o := outcomes[i]
 		m := o.Message
@@ -154,6 +156,10 @@ func (d *Dispatcher) record(ctx context.Context, outcomes []handoff.OutboxOutcom
 		switch {
 		case errors.As(err, &notShown):
 			log.ErrorContext(ctx, "outbox: card shown but not recorded", "err", err)
+		case storeRefused(err) && !o.Dead && !o.Untried:
+			o.Cause = "the store refused its result: " + err.Error()
+			log.ErrorContext(ctx, "outbox: giving up: the store refused its result", "result", o.Result, "err", err)
+			refused = append(refused, o)
 		case err != nil && o.Untried:
 			log.WarnContext(ctx, "outbox: not given back; it waits for its lease to end", "err", err)
 		case err != nil && !o.Dead && o.Retry.IsZero():
@@ -164,6 +170,7 @@ func (d *Dispatcher) record(ctx context.Context, outcomes []handoff.OutboxOutcom
 			d.noteRefusals(wctx, o) // as the record: a requeue due is not lost to a shutdown
 		}
 	}
+	d.recordRefused(ctx, refused)
 	return outcomes[:0]
 }
 
