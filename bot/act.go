@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/handoff/handoff"
@@ -28,11 +27,12 @@ type Result struct {
 // not errors. It returns EINVALID for an unknown action or a bad
 // value, and other errors when the store fails.
 func (b *Bot) Act(ctx context.Context, a Actor, action, value string) (Result, error) {
-	id, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := LeadID(value)
+	if !ok {
 		return Result{}, handoff.Errorf(handoff.EINVALID, "bad lead id %q", value)
 	}
-	if err := b.ReadsLeads(ctx, a); err != nil {
+	var err error
+	if err = b.ReadsLeads(ctx, a); err != nil {
 		return b.refuse(ctx, a, err)
 	}
 	switch action {

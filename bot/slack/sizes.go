@@ -10,6 +10,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
 )
 
 // checkSizes refuses an event naming a user, channel or user group by an
@@ -35,7 +36,7 @@ func (e eventEnvelope) checkSizes() error {
 	for i, id := range e.Event.RemovedUsers {
 		fields["event.removed_users["+strconv.Itoa(i)+"]"] = id
 	}
-	return refuseLongIDs("invalid event", fields, nil)
+	return refuse("invalid event", checked{fields, chatID})
 }
 
 // checkCommand refuses a slash command whose user, team, channel or
@@ -45,23 +46,26 @@ func (e eventEnvelope) checkSizes() error {
 // user and before anything is recorded.
 func checkCommand(cmd slackapi.SlashCommand) error {
 	fields := map[string]string{"user_id": cmd.UserID, "team_id": cmd.TeamID, "channel_id": cmd.ChannelID, "trigger_id": cmd.TriggerID}
-	return refuseLongIDs("invalid slash command", fields, map[string]string{"response_url": cmd.ResponseURL})
+	return refuse("invalid slash command", checked{fields, chatID}, checked{map[string]string{"response_url": cmd.ResponseURL}, checkResponseURL})
 }
 
 // checkInteraction refuses a click or form submission naming its user,
-// team, channel, trigger, a lead (a lead.* button's value) or a picked
-// user (a form's users_select) by an id longer than handoff.MaxChatIDLen,
-// or carrying a response_url Handoff cannot keep and answer
-// (checkResponseURL): an EINVALID error naming each such field, before
-// Slack is asked anything about the user and before anything is recorded.
+// team, channel, trigger or a picked user (a form's users_select) by an
+// id longer than handoff.MaxChatIDLen, a click on a lead button (a
+// lead.* action) whose value is not a lead id (bot.LeadID: the cards set
+// it to the id, "42"), or one carrying a response_url Handoff cannot keep
+// and answer (checkResponseURL): an EINVALID error naming each such
+// field, before Slack is asked anything about the user and before
+// anything is recorded.
 func checkInteraction(ic slackapi.InteractionCallback) error {
 	fields := map[string]string{
 		"user.id": ic.User.ID, "user.team_id": ic.User.TeamID, "team.id": ic.Team.ID,
 		"channel.id": ic.Channel.ID, "container.channel_id": ic.Container.ChannelID, "trigger_id": ic.TriggerID,
 	}
+	leads := map[string]string{}
 	for i, act := range ic.ActionCallback.BlockActions {
 		if act != nil && strings.HasPrefix(act.ActionID, "lead.") {
-			fields["actions["+strconv.Itoa(i)+"].value"] = act.Value
+			leads["actions["+strconv.Itoa(i)+"].value"] = act.Value
 		}
 	}
 	if ic.View.State != nil {
@@ -71,29 +75,49 @@ func checkInteraction(ic slackapi.InteractionCallback) error {
 			}
 		}
 	}
-	return refuseLongIDs("invalid interaction", fields, map[string]string{"response_url": ic.ResponseURL})
+	return refuse("invalid interaction", checked{fields, chatID}, checked{leads, leadValue},
+		checked{map[string]string{"response_url": ic.ResponseURL}, checkResponseURL})
 }
 
-// refuseLongIDs returns an EINVALID error, what followed by the fields,
-// naming every one of ids (field → value) longer than
-// handoff.MaxChatIDLen and every one of urls that checkResponseURL
-// refuses; nil when there is none.
-func refuseLongIDs(what string, ids, urls map[string]string) error {
+// checked are values (field → value) and what to ask of each: the
+// problem with it, or "" when there is none.
+type checked struct {
+	values  map[string]string
+	problem func(string) string
+}
+
+// refuse returns an EINVALID error, what followed by the fields, naming
+// every value of checks that has a problem; nil when none has.
+func refuse(what string, checks ...checked) error {
 	bad := map[string]string{}
-	for name, v := range ids {
-		if p := handoff.CheckLen(v, handoff.MaxChatIDLen); p != "" {
-			bad[name] = p
-		}
-	}
-	for name, v := range urls {
-		if p := checkResponseURL(v); p != "" {
-			bad[name] = p
+	for _, c := range checks {
+		for name, v := range c.values {
+			if p := c.problem(v); p != "" {
+				bad[name] = p
+			}
 		}
 	}
 	if len(bad) > 0 {
 		return handoff.Invalid(what, bad)
 	}
 	return nil
+}
+
+// chatID returns what is wrong with a Slack id: longer than
+// handoff.MaxChatIDLen, the store's columns for them; "" when it is not.
+func chatID(id string) string { return handoff.CheckLen(id, handoff.MaxChatIDLen) }
+
+// leadValue returns what is wrong with a lead button's value: longer
+// than an id is kept (chatID: leading zeros make no other lead id), or
+// not a lead id (bot.LeadID); "" when it is one.
+func leadValue(v string) string {
+	if p := chatID(v); p != "" {
+		return p
+	}
+	if _, ok := bot.LeadID(v); !ok {
+		return "not a lead id (a positive number)"
+	}
+	return ""
 }
 
 // checkResponseURL returns what is wrong with s as a response_url, or ""

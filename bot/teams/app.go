@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -448,8 +447,8 @@ func (a *App) ownerUnknown(ctx context.Context, who bot.Actor, formID, owner str
 
 // leadCard is the current card of the lead whose id is value.
 func (a *App) leadCard(ctx context.Context, value string) (Card, error) {
-	id, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := bot.LeadID(value)
+	if !ok {
 		return Card{}, handoff.Errorf(handoff.EINVALID, "bad lead id %q", value)
 	}
 	lead, err := a.cfg.Leads.Lead(ctx, id)
