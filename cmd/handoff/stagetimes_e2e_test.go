@@ -89,6 +89,11 @@ func (u upgraded) dated(t *testing.T) bool {
 // the row while serve takes a new lead and answers for it; once the
 // row is free, every earlier lead has its stage time, the backfill is
 // recorded done, and the log says that it started and what it dated.
+// SQLite runs the rest but holds no row: its lock is the whole
+// database's (one writer connection, transactions begun IMMEDIATE), so
+// a held write would hold serve's own writes, the new lead's too, as
+// well as the backfill's, and it shows no waiter (no pg_locks) to tell
+// that the backfill waits; only its 10 s busy timeout would end the wait.
 func TestServeDatesEarlierStageTimesInTheBackground(t *testing.T) {
 	for _, dialect := range storagetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
