@@ -2,7 +2,8 @@
 # outbox-reads-explain.sh DB before|after|capped NOW_MS [CAP]: EXPLAIN
 # (ANALYZE, BUFFERS), in the PostgreSQL database DB on 127.0.0.1:5432, of the
 # outbox's reads that read every pending message before (NextOutboxDue for
-# Slack, NextWebhookDue, TakeWebhooks' read of 20 at NOW_MS, OutboxStats) as
+# Slack, now NextOutboxDueFor of a Slack replica that leaves no managers'
+# work to another, NextWebhookDue, TakeWebhooks' read of 20 at NOW_MS, OutboxStats) as
 # the code before (before) or after (after) made them bounded runs them, and
 # (capped) of OutboxStats once its counts stop at CAP (1000), values written
 # in, each in a transaction rolled back. BENCHMARKS.md, "The outbox draining

@@ -37,7 +37,8 @@ func (s *Store) ExplainTakeOutbox(ctx context.Context, now time.Time, platforms 
 // NextDueAsBefore is nextPending as it was before it read a bounded part
 // of the outbox: the MIN, over every pending message of scope, of the
 // later of its due time and its lease's end; scope the chat messages for
-// platforms (NextOutboxDue), or the webhooks' queue heads as queueHead
+// platforms (NextOutboxDueFor of a worker that leaves none of them to
+// another replica), or the webhooks' queue heads as queueHead
 // kept them before (NextWebhookDue) when webhooks.
 func (s *Store) NextDueAsBefore(ctx context.Context, webhooks bool, platforms ...string) (time.Time, bool, error) {
 	scope := chatFor(platforms)
@@ -118,7 +119,7 @@ func (s *Store) OutboxStatsAsBefore(ctx context.Context) (pending int64, oldest 
 }
 
 // outboxReads are the outbox's reads that read a bounded part of it at a
-// large backlog, by name, as SQL with their values written in: NextOutboxDue's
+// large backlog, by name, as SQL with their values written in: NextOutboxDueFor's
 // for platforms, NextWebhookDue's, TakeWebhooks' at now (a batch of 20)
 // and OutboxStats' oldest and counts (up to the store's cap).
 func (s *Store) outboxReads(now time.Time, platforms []string) map[string]string {

@@ -258,7 +258,7 @@ func TestOutboxLease(t *testing.T) {
 		if err := s.CompleteOutbox(ctx, expired[0], t0, "ts1", handoff.ChatPost{LeadID: 7, Platform: "slack", Channel: "C1", MessageID: "ts1"}); err != nil {
 			t.Fatal(err)
 		}
-		next, ok, err := s.NextOutboxDue(ctx)
+		next, ok, err := s.NextOutboxDueFor(ctx, "w2", t0)
 		if err != nil || !ok || !next.Equal(t0.Add(time.Hour)) {
 			t.Fatalf("next due = %v %v %v, want %v", next, ok, err, t0.Add(time.Hour))
 		}

@@ -89,8 +89,7 @@ func (s *Store) TakeOutbox(ctx context.Context, now time.Time, limit int, lease 
 	if err := s.serveOutbox(ctx, worker, platforms, now, lease); err != nil {
 		return nil, fmt.Errorf("storage: take outbox: %w", err)
 	}
-	leave, chat := s.leaveManagers(worker, platforms, now), chatFor(platforms)
-	msgs, err := s.take(ctx, now, limit, lease, worker, func(q *gorm.DB) *gorm.DB { return leave(chat(q)) })
+	msgs, err := s.take(ctx, now, limit, lease, worker, s.chatTakenBy(worker, platforms, now))
 	if err != nil {
 		return nil, fmt.Errorf("storage: take outbox: %w", err)
 	}
@@ -459,13 +458,19 @@ func refreshChangedCard(tx *gorm.DB, m handoff.OutboxMessage, p handoff.ChatPost
 	return insertOutbox(tx, now, handoff.OutboxMessage{Kind: handoff.OutboxRefreshLead, LeadID: p.LeadID, Platform: p.Platform})
 }
 
-// NextOutboxDue returns when the earliest pending chat message becomes
-// due (or its lease ends), and false when there is none. Given platforms,
-// it looks only at the messages TakeOutbox takes with them, whatever the
-// time: a worker does not wake, again and again, for a message it leaves
-// to another replica. It returns a wrapped error when the read fails.
-func (s *Store) NextOutboxDue(ctx context.Context, platforms ...string) (time.Time, bool, error) {
-	at, ok, err := s.nextPending(ctx, chatFor(platforms))
+// NextOutboxDueFor returns when the earliest pending chat message that
+// worker, serving platforms, takes at now (on the database's clock)
+// becomes due (or its lease ends), and false when there is none: the
+// messages TakeOutbox takes with the same arguments, whatever the time
+// (chatTakenBy). A worker does not wake, at once and again, for a
+// message it leaves to another replica: one for a platform it does not
+// serve, or a managers' message it leaves to a replica serving the
+// platform now with a managers' channel there (leaveManagers); should
+// that replica stop, worker takes it at its next round
+// (outbox.DefaultIdle at the latest). It returns a wrapped error when the
+// outbox cannot be read.
+func (s *Store) NextOutboxDueFor(ctx context.Context, worker string, now time.Time, platforms ...string) (time.Time, bool, error) {
+	at, ok, err := s.nextPending(ctx, s.chatTakenBy(worker, platforms, now))
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("storage: next outbox due: %w", err)
 	}

@@ -58,6 +58,15 @@ func (s *Store) leaveManagers(worker string, platforms []string, now time.Time) 
 	return func(q *gorm.DB) *gorm.DB { return q.Where("NOT (kind IN ? AND "+cond+")", args...) }
 }
 
+// chatTakenBy keeps the chat messages worker, serving platforms, takes at
+// now: those for its platforms (chatFor), less the managers' work it
+// leaves to another replica (leaveManagers). TakeOutbox takes them and
+// NextOutboxDueFor waits for them.
+func (s *Store) chatTakenBy(worker string, platforms []string, now time.Time) func(*gorm.DB) *gorm.DB {
+	leave, chat := s.leaveManagers(worker, platforms, now), chatFor(platforms)
+	return func(q *gorm.DB) *gorm.DB { return leave(chat(q)) }
+}
+
 // ManagersElsewhere returns, of platforms, those on which a replica
 // serving the platform at now (on the database's clock) has, or may have,
 // a managers' channel (outbox_servers: no_managers false), sorted: where
@@ -76,19 +85,4 @@ func (s *Store) ManagersElsewhere(ctx context.Context, now time.Time, platforms 
 		return nil, fmt.Errorf("storage: managers' channels of the replicas serving now: %w", err)
 	}
 	return served, nil
-}
-
-// NextOutboxDueFor is NextOutboxDue for worker at now (on the database's
-// clock): it leaves out the managers' messages worker's takes leave to
-// another replica at now (leaveManagers), so that a dispatcher does not
-// wake at once, and again, for a message it will not take. Should that
-// replica stop, worker takes them at its next round (outbox.DefaultIdle at
-// the latest). It returns a wrapped error when the outbox cannot be read.
-func (s *Store) NextOutboxDueFor(ctx context.Context, worker string, now time.Time, platforms ...string) (time.Time, bool, error) {
-	leave, chat := s.leaveManagers(worker, platforms, now), chatFor(platforms)
-	at, ok, err := s.nextPending(ctx, func(q *gorm.DB) *gorm.DB { return leave(chat(q)) })
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("storage: next outbox due: %w", err)
-	}
-	return at, ok, nil
 }

@@ -11,8 +11,8 @@ import (
 
 // BenchmarkPlannerSettings measures, on PostgreSQL, the outbox's reads
 // whose planner settings outbox_planner.go sets, at 30,000 pending chat
-// messages never analysed (chatBacklog): OutboxStats, NextOutboxDue for
-// Slack, and TakeOutbox's lease of 20 for no time (the same 20, due again
+// messages never analysed (chatBacklog): OutboxStats, NextOutboxDueFor
+// of a Slack replica, and TakeOutbox's lease of 20 for no time (the same 20, due again
 // at once, each time), read and lease in one transaction.
 //
 //	go test ./storage -run '^$' -bench PlannerSettings -benchtime 2000x
@@ -30,7 +30,7 @@ func BenchmarkPlannerSettings(b *testing.B) {
 		read func() error
 	}{
 		{"stats", func() error { _, err := s.OutboxStats(ctx); return err }},
-		{"next", func() error { _, _, err := s.NextOutboxDue(ctx, "slack"); return err }},
+		{"next", func() error { _, _, err := s.NextOutboxDueFor(ctx, "w", now, "slack"); return err }},
 		{"take", func() error { _, err := s.TakeOutbox(ctx, now, 20, 0, "w"); return err }},
 	} {
 		b.Run(r.name, func(b *testing.B) {

@@ -40,7 +40,7 @@ func TestOutboxReadsTurnThePlannerOffForTheReadAlone(t *testing.T) {
 		n    int // statements on the outbox in the transaction
 	}{
 		{"OutboxStats", func() error { _, err := s.OutboxStats(ctx); return err }, bitmapsOff, 1},
-		{"NextOutboxDue", func() error { _, _, err := s.NextOutboxDue(ctx, "slack"); return err }, rangeOff, 1},
+		{"NextOutboxDueFor", func() error { _, _, err := s.NextOutboxDueFor(ctx, "w", now, "slack"); return err }, rangeOff, 1},
 		{"NextWebhookDue", func() error { _, _, err := s.NextWebhookDue(ctx); return err }, rangeOff, 1},
 		{"TakeOutbox", func() error { return took(s.TakeOutbox(ctx, now, 20, time.Minute, "w")) }, sortsOff, 3},
 		{"TakeWebhooks", func() error { return took(s.TakeWebhooks(ctx, now, 20, time.Minute, "w")) }, sortsOff, 3},
@@ -113,7 +113,7 @@ func TestOutboxReadsSetThePlannerInOneStatement(t *testing.T) {
 			read func() error
 		}{
 			{"OutboxStats", func() error { _, err := s.OutboxStats(ctx); return err }},
-			{"NextOutboxDue", func() error { _, _, err := s.NextOutboxDue(ctx); return err }},
+			{"NextOutboxDueFor", func() error { _, _, err := s.NextOutboxDueFor(ctx, "w", t0, "slack"); return err }},
 			{"NextWebhookDue", func() error { _, _, err := s.NextWebhookDue(ctx); return err }},
 		} {
 			count, stop := s.CountStatements()

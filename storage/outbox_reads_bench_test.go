@@ -16,7 +16,7 @@ import (
 // webhook messages of 100 leads to two endpoints, each of the outbox's
 // reads that read a bounded part of it ("after") against the read of
 // every pending message it replaced ("before", the AsBefore exports):
-// NextOutboxDue's for Slack, NextWebhookDue's, TakeWebhooks' (a batch of
+// NextOutboxDueFor's of a Slack replica, NextWebhookDue's, TakeWebhooks' (a batch of
 // 20, not leased) and OutboxStats' (its count and oldest, and each alone
 // after).
 //
@@ -47,7 +47,7 @@ func BenchmarkOutboxReads(b *testing.B) {
 			{"stats", func(s *storage.Store) error { _, _, err := s.OutboxStatsAsBefore(ctx); return err }},
 		},
 		"after": {
-			{"next", func(s *storage.Store) error { _, _, err := s.NextOutboxDue(ctx, "slack"); return err }},
+			{"next", func(s *storage.Store) error { _, _, err := s.NextOutboxDueFor(ctx, "w", now, "slack"); return err }},
 			{"next-webhook", func(s *storage.Store) error { _, _, err := s.NextWebhookDue(ctx); return err }},
 			{"take-webhooks", func(s *storage.Store) error { _, err := s.DueWebhooks(ctx, now, 20); return err }},
 			{"stats", func(s *storage.Store) error { _, err := s.OutboxStats(ctx); return err }},

@@ -16,8 +16,10 @@ import (
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
-// NextOutboxDue, NextWebhookDue, TakeWebhooks and OutboxStats, which read
-// a bounded part of the outbox, answer as the reads of every pending
+// NextOutboxDueFor (of a worker with a managers' channel on each of its
+// platforms, which leaves nothing to another replica), NextWebhookDue,
+// TakeWebhooks and OutboxStats, which read a bounded part of the outbox,
+// answer as the reads of every pending
 // message they replace did (the AsBefore exports), over random outboxes:
 // chat messages for several platforms and webhook messages for several
 // leads and endpoints, pending, done and dead, due at shared times,
@@ -50,7 +52,8 @@ func TestOutboxReadsAnswerAsBefore(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, ok, err := s.NextOutboxDue(ctx, c.platforms...)
+				s.ManagersChannels("w", c.platforms...)
+				got, ok, err := s.NextOutboxDueFor(ctx, "w", t0, c.platforms...)
 				if c.webhooks {
 					got, ok, err = s.NextWebhookDue(ctx)
 				}
@@ -125,10 +128,10 @@ func randomOutbox(rng *rand.Rand, base int64) []string {
 }
 
 // At a backlog of 30,000 pending chat messages never analysed, as an
-// import leaves it, NextOutboxDue, NextWebhookDue, TakeWebhooks and
+// import leaves it, NextOutboxDueFor, NextWebhookDue, TakeWebhooks and
 // OutboxStats' oldest read a bounded part of the outbox, not every pending
-// message: at 120,000 pending on PostgreSQL NextOutboxDue's read of every
-// one took 247.6 ms (BENCHMARKS.md, "The outbox draining a large
+// message: at 120,000 pending on PostgreSQL the next chat message's read
+// of every one took 247.6 ms (BENCHMARKS.md, "The outbox draining a large
 // backlog"). So do OutboxStats' counts of the pending and of 2,000 dead
 // messages, up to a cap of 50 here (1,000 in the store): each reads at
 // most the cap's entries (BENCHMARKS.md, "The outbox's counts bounded").
@@ -160,8 +163,8 @@ func TestOutboxReadsReadABoundedPart(t *testing.T) {
 		"dead count":    {`idx_outbox_status_due_id\b`},
 	}
 	// On SQLite, the reads of a range of an index, not of all its pending
-	// entries: NextOutboxDue's of those due before the first one no lease
-	// holds past its due time.
+	// entries: NextOutboxDueFor's of those due before the first one no
+	// lease holds past its due time.
 	bounded := map[string]string{"next chat": `idx_outbox_status_due_id \(status=\? AND due_ms<\?\)`}
 	whole := regexp.MustCompile(`(?i)TEMP B-TREE|Sort\b|(^|\s)SCAN (outbox|p)\b|Seq Scan on outbox`)
 	storagetest.EachRaw(t, func(t *testing.T, s *storage.Store, raw *sql.DB) {
@@ -208,8 +211,8 @@ func TestOutboxReadsReadABoundedPart(t *testing.T) {
 		}
 		// Unanalysed, as an import leaves it, and analysed, as autovacuum
 		// leaves it later: PostgreSQL, knowing the outbox's size but not
-		// the head's due time, read NextOutboxDue's range by reading the
-		// whole table.
+		// the head's due time, read the next chat message's range by
+		// reading the whole table.
 		for _, analyse := range []string{"", "ANALYZE outbox"} {
 			if analyse != "" {
 				if _, err := raw.Exec(analyse); err != nil {

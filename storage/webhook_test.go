@@ -103,7 +103,7 @@ func TestWebhookQueueWaitsForItsHead(t *testing.T) {
 		if due, ok, err := s.NextWebhookDue(ctx); err != nil || !ok || !due.Equal(t0.Add(10*time.Minute)) {
 			t.Fatalf("NextWebhookDue = %v %v %v", due, ok, err)
 		}
-		if _, ok, _ := s.NextOutboxDue(ctx); ok {
+		if _, ok, _ := s.NextOutboxDueFor(ctx, "chat", t0); ok {
 			// Only webhook messages are pending besides chat work already taken.
 			chat, _ := s.TakeOutbox(ctx, t0.Add(time.Hour), 10, time.Minute, "chat")
 			for _, m := range chat {

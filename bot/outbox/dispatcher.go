@@ -267,10 +267,16 @@ func (d *Dispatcher) leave(ctx context.Context) {
 	}
 }
 
+// nextDue is when the next message this worker takes is due, and false
+// when there is none (storage's NextOutboxDueFor).
+func (d *Dispatcher) nextDue(ctx context.Context) (time.Time, bool, error) {
+	return d.cfg.Store.NextOutboxDueFor(ctx, d.cfg.Worker, d.cfg.Now().UTC(), d.served...)
+}
+
 // untilNextDue is how long to sleep before the next message is due,
 // at most Idle.
 func (d *Dispatcher) untilNextDue(ctx context.Context) time.Duration {
-	next, ok, err := d.cfg.Store.NextOutboxDueFor(ctx, d.cfg.Worker, d.cfg.Now().UTC(), d.served...)
+	next, ok, err := d.nextDue(ctx)
 	if err != nil {
 		d.logger.ErrorContext(ctx, "outbox: next due", "err", err)
 		return d.cfg.Idle

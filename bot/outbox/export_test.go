@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"time"
 
 	"github.com/handoff/handoff"
 )
@@ -10,6 +11,12 @@ import (
 // does, giving up those the store refuses.
 func (d *Dispatcher) Record(ctx context.Context, outcomes ...handoff.OutboxOutcome) {
 	d.record(ctx, outcomes)
+}
+
+// NextDue is nextDue, for tests: when the dispatcher's next message is
+// due, asked as it asks before it sleeps.
+func (d *Dispatcher) NextDue(ctx context.Context) (time.Time, bool, error) {
+	return d.nextDue(ctx)
 }
 
 // RefusedIsPermanent is refusedIsPermanent, for tests.

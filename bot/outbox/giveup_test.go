@@ -41,7 +41,7 @@ func TestDispatchGiveUpCountsOnlyFailures(t *testing.T) {
 				disp := outbox.New(cfg)
 				l := saveLead(t, s, "late")
 				for i, st := range tt.steps {
-					next, ok, err := s.NextOutboxDue(ctx)
+					next, ok, err := disp.NextDue(ctx)
 					if err != nil || !ok {
 						t.Fatalf("step %d: next due = %v, %v", i+1, ok, err)
 					}

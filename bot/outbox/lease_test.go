@@ -83,15 +83,15 @@ func TestDispatchTwoReplicasSlowSlack(t *testing.T) {
 	})
 }
 
-// throughRetries runs d and moves the clock on to the next due message,
-// at most rounds times, until the outbox is empty or done reports true,
-// and returns the waits.
+// throughRetries runs d and moves the clock on to when d's next message is
+// due (d.NextDue), at most rounds times, until the outbox is empty or done
+// reports true, and returns the waits.
 func (r *rig) throughRetries(t *testing.T, d *outbox.Dispatcher, rounds int, done func() bool) []time.Duration {
 	t.Helper()
 	var waits []time.Duration
 	for i := 0; i < rounds && !done(); i++ {
 		drain(t, d)
-		next, ok, err := r.store.NextOutboxDue(context.Background())
+		next, ok, err := d.NextDue(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/handoff/handoff"
 	"github.com/handoff/handoff/bot/outbox"
-	slackbot "github.com/handoff/handoff/bot/slack"
 	"github.com/handoff/handoff/bot/teams/teamstest"
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
@@ -67,7 +66,7 @@ func TestPlatformlessWorkGoesToAReplicaServingEveryPlatform(t *testing.T) {
 				}
 				drain(t, old) // the old replica looks first
 				if c.gone == "" {
-					if at, ok, err := oldStore.NextOutboxDue(ctx, slackbot.Name); err != nil || ok {
+					if at, ok, err := old.NextDue(ctx); err != nil || ok {
 						t.Errorf("the Slack-only replica waits for a message due at %v (%v, %v), want none it takes", at, ok, err)
 					}
 				}
