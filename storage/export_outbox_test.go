@@ -12,10 +12,10 @@ import (
 )
 
 // ExplainTakeOutbox returns the database's plans for the reads of
-// TakeOutbox (the due chat messages for platforms at now) and of
-// TakeWebhooks, batches of 20, made as take makes them (inIndexOrder), one
-// line per plan step.
-func (s *Store) ExplainTakeOutbox(ctx context.Context, now time.Time, platforms ...string) (chat, webhooks string, err error) {
+// TakeOutbox (the due chat messages worker takes, serving platforms, at
+// now) and of TakeWebhooks, batches of 20, made as take makes them
+// (inIndexOrder), one line per plan step.
+func (s *Store) ExplainTakeOutbox(ctx context.Context, now time.Time, worker string, platforms ...string) (chat, webhooks string, err error) {
 	explain := func(scope func(*gorm.DB) *gorm.DB) (plan string, err error) {
 		q := s.db.ToSQL(func(tx *gorm.DB) *gorm.DB {
 			var ids []int64
@@ -27,7 +27,7 @@ func (s *Store) ExplainTakeOutbox(ctx context.Context, now time.Time, platforms 
 		})
 		return plan, err
 	}
-	if chat, err = explain(chatFor(platforms)); err != nil {
+	if chat, err = explain(s.chatTakenBy(worker, platforms, now)); err != nil {
 		return "", "", err
 	}
 	webhooks, err = explain(webhookHeads)
@@ -119,14 +119,17 @@ func (s *Store) OutboxStatsAsBefore(ctx context.Context) (pending int64, oldest 
 }
 
 // outboxReads are the outbox's reads that read a bounded part of it at a
-// large backlog, by name, as SQL with their values written in: NextOutboxDueFor's
-// for platforms, NextWebhookDue's, TakeWebhooks' at now (a batch of 20)
-// and OutboxStats' oldest and counts (up to the store's cap).
-func (s *Store) outboxReads(now time.Time, platforms []string) map[string]string {
+// large backlog, by name, as SQL with their values written in:
+// NextOutboxDueFor's for worker serving platforms at now, NextWebhookDue's,
+// TakeWebhooks' at now (a batch of 20) and OutboxStats' oldest and counts
+// (up to the store's cap).
+func (s *Store) outboxReads(now time.Time, worker string, platforms []string) map[string]string {
 	var rows []map[string]any
 	var ids []int64
 	return map[string]string{
-		"next chat": s.db.ToSQL(func(tx *gorm.DB) *gorm.DB { return nextPendingQuery(tx, chatFor(platforms)).Find(&rows) }),
+		"next chat": s.db.ToSQL(func(tx *gorm.DB) *gorm.DB {
+			return nextPendingQuery(tx, s.chatTakenBy(worker, platforms, now)).Find(&rows)
+		}),
 		"next webhook": s.db.ToSQL(func(tx *gorm.DB) *gorm.DB {
 			return nextPendingQuery(tx, webhookHeads).Find(&rows)
 		}),
@@ -145,11 +148,11 @@ var outboxReadRuns = map[string]plannerOff{
 }
 
 // ExplainOutboxReads returns the database's plan for each of the
-// outboxReads, made as the store makes it (outboxReadRuns), one line per
-// plan step.
-func (s *Store) ExplainOutboxReads(ctx context.Context, now time.Time, platforms ...string) (map[string]string, error) {
+// outboxReads (worker's at now), made as the store makes it
+// (outboxReadRuns), one line per plan step.
+func (s *Store) ExplainOutboxReads(ctx context.Context, now time.Time, worker string, platforms ...string) (map[string]string, error) {
 	plans := map[string]string{}
-	for name, q := range s.outboxReads(now, platforms) {
+	for name, q := range s.outboxReads(now, worker, platforms) {
 		err := outboxReadRuns[name].alone(s.db.WithContext(ctx), func(tx *gorm.DB) (err error) {
 			plans[name], err = explainIn(tx, q)
 			return err
@@ -164,7 +167,7 @@ func (s *Store) ExplainOutboxReads(ctx context.Context, now time.Time, platforms
 // SQLiteOutboxProgram returns the opcodes of SQLite's program (EXPLAIN)
 // for the outboxReads named name, in their order.
 func (s *Store) SQLiteOutboxProgram(ctx context.Context, name string) ([]string, error) {
-	q := s.outboxReads(time.Time{}, nil)[name]
+	q := s.outboxReads(time.Time{}, "", nil)[name]
 	rows, err := s.db.WithContext(ctx).Raw("EXPLAIN " + q).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -185,14 +188,14 @@ func (s *Store) SQLiteOutboxProgram(ctx context.Context, name string) ([]string,
 	return ops, rows.Err()
 }
 
-// PGOutboxRowsRead runs each of the outboxReads on PostgreSQL under
-// EXPLAIN (ANALYZE, FORMAT JSON), made as the store makes it
-// (outboxReadRuns), in a transaction of its own, and returns how many rows
-// of outbox each read: the rows its scans of outbox returned and those
-// their conditions removed, over all their loops.
-func (s *Store) PGOutboxRowsRead(ctx context.Context, now time.Time, platforms ...string) (map[string]int64, error) {
+// PGOutboxRowsRead runs each of the outboxReads (worker's at now) on
+// PostgreSQL under EXPLAIN (ANALYZE, FORMAT JSON), made as the store makes
+// it (outboxReadRuns), in a transaction of its own, and returns how many
+// rows of outbox each read: the rows its scans of outbox returned and
+// those their conditions removed, over all their loops.
+func (s *Store) PGOutboxRowsRead(ctx context.Context, now time.Time, worker string, platforms ...string) (map[string]int64, error) {
 	read := map[string]int64{}
-	for name, q := range s.outboxReads(now, platforms) {
+	for name, q := range s.outboxReads(now, worker, platforms) {
 		var js string
 		err := outboxReadRuns[name].alone(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 			return tx.Raw("EXPLAIN (ANALYZE, FORMAT JSON) " + q).Row().Scan(&js)

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
@@ -18,31 +19,41 @@ import (
 // grows it faster than autovacuum analyses it, and autovacuum may be
 // off): PostgreSQL, planning on no statistics, read every due message and
 // sorted them, on disk, for each batch of 20, 236-494 ms at 120,000
-// pending (BENCHMARKS.md, "The outbox draining a large backlog").
+// pending (BENCHMARKS.md, "The outbox draining a large backlog"). So does
+// the take of a Slack replica that leaves the managers' work, ten
+// escalations at the head of the backlog, to another serving Slack with a
+// managers' channel (leaveManagers: a filter with an IN over
+// outbox_servers), as well as that other replica's.
 func TestTakeOutboxReadsTheDueInOrder(t *testing.T) {
 	// SQLite says "USE TEMP B-TREE FOR ORDER BY" and PostgreSQL "Sort" or
 	// "Incremental Sort" for a sort; "SCAN outbox" and "Seq Scan on
 	// outbox" for a full read.
 	sorted := regexp.MustCompile(`(?i)TEMP B-TREE|Sort\b|(^|\s)SCAN outbox\b|Seq Scan on outbox`)
 	storagetest.EachRaw(t, func(t *testing.T, s *storage.Store, raw *sql.DB) {
-		for _, q := range chatBacklog(s.Dialect(), 30000) {
+		ctx := context.Background()
+		for _, q := range append(chatBacklog(s.Dialect(), 30000), "UPDATE outbox SET kind = 'sla.escalate' WHERE id <= 10") {
 			if _, err := raw.Exec(q); err != nil {
 				t.Fatal(err)
 			}
 		}
-		chat, webhooks, err := s.ExplainTakeOutbox(context.Background(), t0, "slack")
-		if err != nil {
-			t.Fatal(err)
-		}
-		// The webhooks' lease reads the index of the webhook messages
-		// alone, which the chat backlog does not enter.
-		for name, read := range map[string]struct{ plan, index string }{"chat": {chat, "idx_outbox_status_due_id"}, "webhooks": {webhooks, "idx_outbox_webhook_due"}} {
-			plan := read.plan
-			if !regexp.MustCompile(read.index + `\b`).MatchString(plan) {
-				t.Errorf("%s: plan does not read %s:\n%s", name, read.index, plan)
+		for _, w := range slackReplicas(t, s, t0) {
+			chat, webhooks, err := s.ExplainTakeOutbox(ctx, t0, w, "slack")
+			if err != nil {
+				t.Fatal(err)
 			}
-			if sorted.MatchString(plan) {
-				t.Errorf("%s: plan sorts or reads the whole outbox:\n%s", name, plan)
+			// The webhooks' lease reads the index of the webhook messages
+			// alone, which the chat backlog does not enter.
+			for name, read := range map[string]struct{ plan, index string }{"chat": {chat, "idx_outbox_status_due_id"}, "webhooks": {webhooks, "idx_outbox_webhook_due"}} {
+				plan := read.plan
+				if !regexp.MustCompile(read.index + `\b`).MatchString(plan) {
+					t.Errorf("%s, %s: plan does not read %s:\n%s", w, name, read.index, plan)
+				}
+				if sorted.MatchString(plan) {
+					t.Errorf("%s, %s: plan sorts or reads the whole outbox:\n%s", w, name, plan)
+				}
+			}
+			if leaves := regexp.MustCompile(`outbox_servers\b`).MatchString(chat); leaves != (w == "without") {
+				t.Errorf("%s, chat: plan reads outbox_servers %v, want %v:\n%s", w, leaves, w == "without", chat)
 			}
 		}
 	})
@@ -69,6 +80,23 @@ func TestMigrateReplacesTheOutboxIndex(t *testing.T) {
 			t.Errorf("outbox indexes after Migrate: %v; want idx_outbox_status_due_id and not idx_outbox_status_due", names)
 		}
 	})
+}
+
+// slackReplicas records two replicas serving Slack at now and returns
+// their names: "with", which has a managers' channel there, and
+// "without", which said it has none and so leaves the managers' work to
+// "with" (leaveManagers).
+func slackReplicas(t *testing.T, s *storage.Store, now time.Time) []string {
+	t.Helper()
+	s.ManagersChannels("with", "slack")
+	s.ManagersChannels("without")
+	workers := []string{"with", "without"}
+	for _, w := range workers {
+		if err := s.ServeOutbox(context.Background(), w, now, time.Minute, "slack"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return workers
 }
 
 // chatBacklog is the SQL that queues n pending chat messages, 300 due at

@@ -33,6 +33,7 @@ func TestOutboxReadsTurnThePlannerOffForTheReadAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := t0.Add(time.Second)
+	s.ManagersChannels("without") // none: its read leaves the managers' work (an IN over outbox_servers)
 	for _, c := range []struct {
 		name string
 		read func() error
@@ -41,6 +42,7 @@ func TestOutboxReadsTurnThePlannerOffForTheReadAlone(t *testing.T) {
 	}{
 		{"OutboxStats", func() error { _, err := s.OutboxStats(ctx); return err }, bitmapsOff, 1},
 		{"NextOutboxDueFor", func() error { _, _, err := s.NextOutboxDueFor(ctx, "w", now, "slack"); return err }, rangeOff, 1},
+		{"NextOutboxDueFor leaving the managers' work", func() error { _, _, err := s.NextOutboxDueFor(ctx, "without", now, "slack"); return err }, rangeOff, 1},
 		{"NextWebhookDue", func() error { _, _, err := s.NextWebhookDue(ctx); return err }, rangeOff, 1},
 		{"TakeOutbox", func() error { return took(s.TakeOutbox(ctx, now, 20, time.Minute, "w")) }, sortsOff, 3},
 		{"TakeWebhooks", func() error { return took(s.TakeWebhooks(ctx, now, 20, time.Minute, "w")) }, sortsOff, 3},

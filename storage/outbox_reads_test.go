@@ -132,7 +132,12 @@ func randomOutbox(rng *rand.Rand, base int64) []string {
 // OutboxStats' oldest read a bounded part of the outbox, not every pending
 // message: at 120,000 pending on PostgreSQL the next chat message's read
 // of every one took 247.6 ms (BENCHMARKS.md, "The outbox draining a large
-// backlog"). So do OutboxStats' counts of the pending and of 2,000 dead
+// backlog"). NextOutboxDueFor's is read as two Slack replicas read it:
+// "with", which has a managers' channel, reads every chat message for
+// Slack; "without", which said it has none while "with" serves Slack,
+// leaves the managers' work, the escalations at the head of the backlog,
+// to it (leaveManagers: a filter with an IN over outbox_servers), and its
+// read keeps idx_outbox_status_due_id, with no sort, all the same. So do OutboxStats' counts of the pending and of 2,000 dead
 // messages, up to a cap of 50 here (1,000 in the store): each reads at
 // most the cap's entries (BENCHMARKS.md, "The outbox's counts bounded").
 // On PostgreSQL each reads at most 100 rows of outbox (EXPLAIN ANALYZE;
@@ -153,6 +158,8 @@ func TestOutboxReadsReadABoundedPart(t *testing.T) {
 			('webhook', 3, 'crm', '', 'pending', 204, 204), ('webhook', 3, 'crm', '', 'pending', 205, 205)`,
 		// 2,000 messages given up, the last queued.
 		"UPDATE outbox SET status = 'dead' WHERE id > 28000 AND id <= 30000",
+		// Ten escalations due next, which "without" leaves to "with".
+		"UPDATE outbox SET kind = 'sla.escalate' WHERE id > 5 AND id <= 15",
 	}
 	uses := map[string][]string{
 		"next chat":     {`idx_outbox_status_due_id\b`},
@@ -176,22 +183,30 @@ func TestOutboxReadsReadABoundedPart(t *testing.T) {
 			}
 		}
 		now := time.UnixMilli(1000)
-		plans, err := s.ExplainOutboxReads(ctx, now, "slack")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for name, plan := range plans {
-			t.Logf("%s:\n%s", name, plan)
-			for _, index := range uses[name] {
-				if !regexp.MustCompile(index).MatchString(plan) {
-					t.Errorf("%s: the plan does not read %s:\n%s", name, index, plan)
+		workers := slackReplicas(t, s, now)
+		for _, w := range workers {
+			plans, err := s.ExplainOutboxReads(ctx, now, w, "slack")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, plan := range plans {
+				t.Logf("%s, %s:\n%s", w, name, plan)
+				for _, index := range uses[name] {
+					if !regexp.MustCompile(index).MatchString(plan) {
+						t.Errorf("%s, %s: the plan does not read %s:\n%s", w, name, index, plan)
+					}
+				}
+				if whole.MatchString(plan) {
+					t.Errorf("%s, %s: the plan sorts or reads the whole outbox:\n%s", w, name, plan)
+				}
+				if b := bounded[name]; b != "" && s.Dialect() == storage.DialectSQLite && !regexp.MustCompile(b).MatchString(plan) {
+					t.Errorf("%s, %s: the plan does not read a range of the index (%s):\n%s", w, name, b, plan)
 				}
 			}
-			if whole.MatchString(plan) {
-				t.Errorf("%s: the plan sorts or reads the whole outbox:\n%s", name, plan)
-			}
-			if b := bounded[name]; b != "" && s.Dialect() == storage.DialectSQLite && !regexp.MustCompile(b).MatchString(plan) {
-				t.Errorf("%s: the plan does not read a range of the index (%s):\n%s", name, b, plan)
+			// The read that leaves the managers' work asks outbox_servers
+			// who serves Slack with a managers' channel.
+			if leaves := regexp.MustCompile(`outbox_servers\b`).MatchString(plans["next chat"]); leaves != (w == "without") {
+				t.Errorf("%s, next chat: the plan reads outbox_servers %v, want %v:\n%s", w, leaves, w == "without", plans["next chat"])
 			}
 		}
 		if s.Dialect() != storage.DialectPostgres {
@@ -219,18 +234,20 @@ func TestOutboxReadsReadABoundedPart(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			read, err := s.PGOutboxRowsRead(ctx, now, "slack")
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("rows of outbox read (%q): %v", analyse, read)
-			for name, n := range read {
-				if n > 100 {
-					t.Errorf("%q: %s read %d rows of the outbox, want at most 100", analyse, name, n)
+			for _, w := range workers {
+				read, err := s.PGOutboxRowsRead(ctx, now, w, "slack")
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			if len(read) != len(uses) {
-				t.Errorf("rows read by %d reads, want %d: %v", len(read), len(uses), read)
+				t.Logf("rows of outbox read (%s, %q): %v", w, analyse, read)
+				for name, n := range read {
+					if n > 100 {
+						t.Errorf("%s, %q: %s read %d rows of the outbox, want at most 100", w, analyse, name, n)
+					}
+				}
+				if len(read) != len(uses) {
+					t.Errorf("rows read by %d reads, want %d: %v", len(read), len(uses), read)
+				}
 			}
 		}
 	})
