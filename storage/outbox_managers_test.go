@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/storage"
 	"github.com/handoff/handoff/storage/storagetest"
 )
 
@@ -86,6 +87,66 @@ func TestTakeLeavesManagersWorkToAReplicaWithAManagersChannel(t *testing.T) {
 					t.Errorf("%s: a took it %v, found it due %v; want %v", c.name, taken, due, c.taken)
 				}
 			}
+		})
+	}
+}
+
+// A Slack replica without a managers' channel ("a") does not wait for an
+// escalation it leaves to "b", which serves Slack with one: while b's
+// record runs, NextOutboxDueFor tells a of the card due after the
+// escalation, not of the escalation (so its dispatcher does not wake for
+// it, at once and again, to take nothing), and tells b of the escalation.
+// Once b's record has run out (b stopped or died), it tells a of the
+// escalation, which a's take then takes, to skip.
+func TestNextOutboxDueForLeavesWhatTheTakeLeaves(t *testing.T) {
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	escalated, carded := now.Add(10*time.Second), now.Add(20*time.Second)
+	ranOut := now.Add(time.Minute) // b's record: until now plus its lease
+	steps := []struct {
+		worker string
+		at     time.Time
+		want   time.Time
+	}{
+		{"a", now, carded},
+		{"b", now, escalated},
+		{"a", ranOut.Add(-time.Millisecond), carded},
+		{"a", ranOut, escalated},
+	}
+	for name, platform := range map[string]string{"for every platform": "", "for slack": "slack"} {
+		t.Run(name, func(t *testing.T) {
+			storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+				ctx := context.Background()
+				s.ManagersChannels("a")
+				s.ManagersChannels("b", "slack")
+				for _, w := range []string{"a", "b"} {
+					if err := s.ServeOutbox(ctx, w, now, time.Minute, "slack"); err != nil {
+						t.Fatal(err)
+					}
+				}
+				err := s.Enqueue(ctx, now,
+					handoff.OutboxMessage{Kind: handoff.OutboxEscalate, Platform: platform, Payload: "{}", Due: escalated},
+					handoff.OutboxMessage{Kind: handoff.OutboxAnnounceLead, Payload: "{}", Due: carded})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, st := range steps {
+					due, ok, err := s.NextOutboxDueFor(ctx, st.worker, st.at, "slack")
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !ok || !due.Equal(st.want) {
+						t.Errorf("escalation for %q: %s at %s finds the next message due at %v (%v), want %v",
+							platform, st.worker, st.at.Sub(now), due.Sub(now), ok, st.want.Sub(now))
+					}
+				}
+				msgs, err := s.TakeOutbox(ctx, ranOut, 10, time.Minute, "a", "slack")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(msgs) != 2 || msgs[0].Kind != handoff.OutboxEscalate {
+					t.Errorf("escalation for %q: a took %+v once b's record ran out, want the escalation and the card", platform, msgs)
+				}
+			})
 		})
 	}
 }
