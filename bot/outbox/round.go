@@ -140,7 +140,8 @@ func (d *Dispatcher) leaseShort(leased time.Time) bool {
 // the new cards among them (their Shown), logs those that could not be
 // recorded, gives up at once those whose record the store refused as
 // invalid (recordRefused), and returns outcomes emptied for reuse. It
-// records even when ctx has ended: a post the platform acknowledged must be marked sent.
+// records even when ctx has ended: a post the platform acknowledged
+// must be marked sent.
 func (d *Dispatcher) record(ctx context.Context, outcomes []handoff.OutboxOutcome) []handoff.OutboxOutcome {
 	if len(outcomes) == 0 {
 		return outcomes
