@@ -47,6 +47,16 @@ const (
 	// "slack:<id>" or "teams:<Entra id or email>", in characters: the
 	// store keeps the offered rep's key in a column of 300.
 	MaxRepKeyLen = 300
+	// MaxFormStateLen bounds a form's state as a platform sends it back
+	// (a Slack view's private_metadata, a Teams form's data "state"), in
+	// characters: Slack's own limit on private_metadata. Handoff's own
+	// state, a lead id and a channel id, takes a few hundred.
+	MaxFormStateLen = 3000
+	// MaxFormIDLen bounds a form's id as a platform sends it back (a
+	// Slack view's callback_id, a Teams form's data "form"), in
+	// characters: Slack's own limit on callback_id. Handoff's are a few
+	// dozen.
+	MaxFormIDLen = 255
 	// MaxScoreReasonsLen bounds a lead's score summary
 	// (Lead.ScoreReasons), in characters: its labels quote the values
 	// that matched (a title, an attribute of up to 2,000), and it is cut
@@ -96,6 +106,29 @@ func CheckChatPost(p ChatPost) string {
 // PostgreSQL refuses and SQLite keeps), or "longer than 320 characters"
 // (MaxEmailLen). Such an email is not recorded.
 func CheckEmail(s string) string {
+	if p := checkToken(s); p != "" {
+		return p
+	}
+	return CheckLen(s, MaxEmailLen)
+}
+
+// CheckChatID returns what is wrong with s as a chat platform's id of a
+// user, channel, team or trigger, or "" when nothing is: "longer than
+// 300 characters" (MaxChatIDLen, the store's columns), "that is not
+// valid UTF-8" or "with the control character U+0000" (a line break, a
+// tab, NUL, which PostgreSQL refuses and SQLite keeps): no platform's id
+// holds one.
+func CheckChatID(s string) string {
+	if p := CheckLen(s, MaxChatIDLen); p != "" {
+		return p
+	}
+	return checkToken(s)
+}
+
+// checkToken returns what is wrong with s as one word a platform names
+// something by (an id, an email): not valid UTF-8, or holding a control
+// character, line breaks and tabs included; "" when nothing is.
+func checkToken(s string) string {
 	if !utf8.ValidString(s) {
 		return "that is not valid UTF-8"
 	}
@@ -104,7 +137,7 @@ func CheckEmail(s string) string {
 			return fmt.Sprintf("with the control character %U", r)
 		}
 	}
-	return CheckLen(s, MaxEmailLen)
+	return ""
 }
 
 // CheckLen returns "longer than max characters" when s is, or "" when

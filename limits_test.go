@@ -133,3 +133,30 @@ func TestCheckEmail(t *testing.T) {
 		})
 	}
 }
+
+// A chat platform's id (a user, channel, team or trigger a request names)
+// is taken when it is UTF-8 without control characters and at most
+// handoff.MaxChatIDLen characters long.
+func TestCheckChatID(t *testing.T) {
+	for _, tt := range []struct {
+		name, id, want string
+	}{
+		{"Empty", "", ""},
+		{"SlackChannel", "C0123ABCD", ""},
+		{"TeamsThread", "19:abc@thread.tacv2;messageid=1700000000000", ""},
+		{"AtTheLimit", strings.Repeat("C", handoff.MaxChatIDLen), ""},
+		{"OverTheLimit", strings.Repeat("C", handoff.MaxChatIDLen+1), "longer than 300 characters"},
+		{"NUL", "C01\x00", "with the control character U+0000"},
+		{"LineBreak", "C01\n", "with the control character U+000A"},
+		{"Tab", "C\t01", "with the control character U+0009"},
+		{"Escape", "C01\x1b[2J", "with the control character U+001B"},
+		{"ParagraphSeparator", "C01\u2029", "with the control character U+2029"},
+		{"NotUTF8", "C01\xff", "that is not valid UTF-8"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := handoff.CheckChatID(tt.id); got != tt.want {
+				t.Errorf("CheckChatID(%.30q) = %q, want %q", tt.id, got, tt.want)
+			}
+		})
+	}
+}

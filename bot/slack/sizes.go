@@ -103,9 +103,10 @@ func refuse(what string, checks ...checked) error {
 	return nil
 }
 
-// chatID returns what is wrong with a Slack id: longer than
-// handoff.MaxChatIDLen, the store's columns for them; "" when it is not.
-func chatID(id string) string { return handoff.CheckLen(id, handoff.MaxChatIDLen) }
+// chatID returns what is wrong with a Slack id (handoff.CheckChatID:
+// longer than handoff.MaxChatIDLen, the store's columns for them, or
+// holding a control character); "" when nothing is.
+func chatID(id string) string { return handoff.CheckChatID(id) }
 
 // leadValue returns what is wrong with a lead button's value: longer
 // than an id is kept (chatID: leading zeros make no other lead id), or
