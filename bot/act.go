@@ -164,10 +164,22 @@ func (b *Bot) reasonInputs(question string) []Input {
 // Input.ID. It returns EINVALID with Fields keyed by input id for a bad
 // answer, and EFORBIDDEN or ECONFLICT when the action is refused (not in
 // the sales channel, not the owner: for the platform to show on the form).
+// A form id that is none of Handoff's forms, or a state that is not as
+// Handoff made it (decodeFormState: too long, its lead not a positive id,
+// its channel not a chat id), is refused first, before the store or the
+// platform is asked anything: EINVALID naming "form", "state",
+// "state.lead" or "state.channel" (StateRefused). The state's channel
+// stands in for the actor's when the platform sent none (a Slack form's
+// submission).
 func (b *Bot) Submit(ctx context.Context, a Actor, formID, state string, values map[string]string) error {
-	var st formState
-	if err := decodeJSON(state, &st); err != nil || st.Lead <= 0 {
-		return handoff.Errorf(handoff.EINVALID, "bad form state %q", state)
+	switch formID {
+	case ActionNotAFit, ActionRecycle, ActionLost, ActionReassign, ActionPass, ActionWon:
+	default:
+		return handoff.Invalid("invalid form", map[string]string{"form": "not one of Handoff's forms"})
+	}
+	st, bad := decodeFormState("state", state)
+	if bad != nil {
+		return handoff.Invalid("invalid form state", bad)
 	}
 	if a.Channel == "" {
 		a.Channel = st.Channel
@@ -200,8 +212,6 @@ func (b *Bot) Submit(ctx context.Context, a Actor, formID, state string, values 
 			return &handoff.Error{Code: handoff.EINVALID, Message: "invalid amount", Fields: map[string]string{"amount": err.Error()}}
 		}
 		_, err = b.Won(ctx, a, st.Lead, minor)
-	default:
-		return handoff.Errorf(handoff.EINVALID, "unknown form %q", formID)
 	}
 	return err
 }

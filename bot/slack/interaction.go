@@ -153,8 +153,8 @@ func (a *App) submit(ctx context.Context, ic slackapi.InteractionCallback) (any,
 	}
 	fields := handoff.ErrorFields(err)
 	code := handoff.ErrorCode(err)
-	if code == handoff.EINTERNAL || (code == handoff.EINVALID && len(fields) == 0) {
-		return nil, err
+	if code == handoff.EINTERNAL || (code == handoff.EINVALID && len(fields) == 0) || bot.StateRefused(err) {
+		return nil, err // a form or state not as Handoff made it: not the user's doing
 	}
 	if bot.IsRefusal(err) {
 		a.logRefused(ctx, ic, err)

@@ -376,7 +376,7 @@ func (a *App) submitForm(ctx context.Context, who bot.Actor, data actionData) (C
 		return a.leadCard(ctx, value)
 	case code == handoff.EINTERNAL:
 		return Card{}, err
-	case code == handoff.EINVALID && handoff.ErrorFields(err) == nil:
+	case code == handoff.EINVALID && (handoff.ErrorFields(err) == nil || bot.StateRefused(err)):
 		return Card{}, err // a bad form id or state: not the user's doing
 	}
 	// Ask again for the form (the lead may have moved on meanwhile).
