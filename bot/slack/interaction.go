@@ -14,8 +14,9 @@ import (
 
 // Interaction handles a button click (block_actions) or a modal submission
 // (view_submission). It returns EINVALID for a payload it cannot use (one
-// naming an id or response_url Handoff cannot keep, checkInteraction,
-// before any call to Slack), and
+// naming an id or response_url Handoff cannot keep, or a form's
+// callback_id or private_metadata not as Handoff made it,
+// checkInteraction, before any call to Slack), and
 // other errors when the store fails (during a role check too); never a
 // refusal (bot.IsRefusal), nor RoleUnknown when Slack could not say what
 // the user may do (bot.IsUnanswered): a click's go to the user

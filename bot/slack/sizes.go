@@ -2,6 +2,7 @@ package slack
 
 import (
 	"encoding/json"
+	"maps"
 	"net"
 	"net/url"
 	"strconv"
@@ -51,12 +52,16 @@ func checkCommand(cmd slackapi.SlashCommand) error {
 
 // checkInteraction refuses a click or form submission naming its user,
 // team, channel, trigger or a picked user (a form's users_select) by an
-// id longer than handoff.MaxChatIDLen, a click on a lead button (a
-// lead.* action) whose value is not a lead id (bot.LeadID: the cards set
-// it to the id, "42"), or one carrying a response_url Handoff cannot keep
-// and answer (checkResponseURL): an EINVALID error naming each such
-// field, before Slack is asked anything about the user and before
-// anything is recorded.
+// id that is not one (chatID), a click on a lead button (a lead.*
+// action) whose value is not a lead id (bot.LeadID: the cards set it to
+// the id, "42"), a form submission whose view.callback_id is longer than
+// handoff.MaxFormIDLen or whose view.private_metadata is not a form's
+// state as Handoff made it (bot.CheckFormState: longer than
+// handoff.MaxFormStateLen, its lead or channel not an id), or one
+// carrying a response_url Handoff cannot keep and answer
+// (checkResponseURL): an EINVALID error naming each such field, before
+// Slack is asked anything about the user and before anything is
+// recorded.
 func checkInteraction(ic slackapi.InteractionCallback) error {
 	fields := map[string]string{
 		"user.id": ic.User.ID, "user.team_id": ic.User.TeamID, "team.id": ic.Team.ID,
@@ -75,8 +80,13 @@ func checkInteraction(ic slackapi.InteractionCallback) error {
 			}
 		}
 	}
-	return refuse("invalid interaction", checked{fields, chatID}, checked{leads, leadValue},
+	bad := problems(checked{fields, chatID}, checked{leads, leadValue},
 		checked{map[string]string{"response_url": ic.ResponseURL}, checkResponseURL})
+	if ic.Type == slackapi.InteractionTypeViewSubmission {
+		maps.Copy(bad, problems(checked{map[string]string{"view.callback_id": ic.View.CallbackID}, formID}))
+		maps.Copy(bad, bot.CheckFormState("view.private_metadata", ic.View.PrivateMetadata))
+	}
+	return invalid("invalid interaction", bad)
 }
 
 // checked are values (field → value) and what to ask of each: the
@@ -89,6 +99,12 @@ type checked struct {
 // refuse returns an EINVALID error, what followed by the fields, naming
 // every value of checks that has a problem; nil when none has.
 func refuse(what string, checks ...checked) error {
+	return invalid(what, problems(checks...))
+}
+
+// problems are the values of checks that have a problem, field →
+// problem; empty when none has.
+func problems(checks ...checked) map[string]string {
 	bad := map[string]string{}
 	for _, c := range checks {
 		for name, v := range c.values {
@@ -97,6 +113,12 @@ func refuse(what string, checks ...checked) error {
 			}
 		}
 	}
+	return bad
+}
+
+// invalid is an EINVALID error, what followed by the fields of bad, or
+// nil when bad is empty.
+func invalid(what string, bad map[string]string) error {
 	if len(bad) > 0 {
 		return handoff.Invalid(what, bad)
 	}
@@ -107,6 +129,11 @@ func refuse(what string, checks ...checked) error {
 // longer than handoff.MaxChatIDLen, the store's columns for them, or
 // holding a control character); "" when nothing is.
 func chatID(id string) string { return handoff.CheckChatID(id) }
+
+// formID returns what is wrong with a form's callback_id: longer than
+// handoff.MaxFormIDLen, Slack's own limit; "" when it is not. Submit
+// refuses any that is none of Handoff's forms.
+func formID(id string) string { return handoff.CheckLen(id, handoff.MaxFormIDLen) }
 
 // leadValue returns what is wrong with a lead button's value: longer
 // than an id is kept (chatID: leading zeros make no other lead id), or
