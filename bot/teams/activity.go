@@ -35,7 +35,8 @@ type Activity struct {
 // names its fields: "body" for a body that is not one JSON object, the
 // field for a value of the wrong kind ("from.id": a number where a string
 // is wanted), "type" for an activity without one, each id, name or
-// service URL longer than the store keeps (checkSizes).
+// service URL longer than the store keeps, and a submitted form's id or
+// state not as Handoff made it (checkSizes).
 func DecodeActivity(body []byte) (*Activity, error) {
 	var a Activity
 	err := json.Unmarshal(body, &a)
@@ -182,18 +183,26 @@ func invokeData(raw json.RawMessage) (actionData, error) {
 // ActionID returns the card action a click carries (an adaptiveCard/action
 // invoke, or an Action.Submit message), or "" for anything else.
 func (a *Activity) ActionID() string {
-	var d actionData
-	var err error
+	d, _ := a.cardData()
+	return d.str("action")
+}
+
+// cardData returns the data a click carries (an adaptiveCard/action
+// invoke, or an Action.Submit message) and the name of its place in the
+// activity ("value.action.data", "value"), or nil for anything else or
+// data that cannot be read.
+func (a *Activity) cardData() (actionData, string) {
 	switch {
 	case a.Type == "invoke" && a.Name == "adaptiveCard/action":
-		d, err = invokeData(a.Value)
+		if d, err := invokeData(a.Value); err == nil {
+			return d, "value.action.data"
+		}
 	case a.Type == "message" && len(a.Value) > 0:
-		d, err = decodeData(a.Value)
+		if d, err := decodeData(a.Value); err == nil {
+			return d, "value"
+		}
 	}
-	if err != nil || d == nil {
-		return ""
-	}
-	return d.str("action")
+	return nil, ""
 }
 
 // ChannelTeams is the channelId of every activity from Microsoft Teams.

@@ -1,14 +1,18 @@
 package teams
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/handoff/handoff"
+	"github.com/handoff/handoff/bot"
 )
 
 // checkSizes refuses an activity holding an id, name or service URL
 // longer than the store keeps (handoff.MaxChatIDLen, MaxChatNameLen,
-// MaxServiceURLLen): an EINVALID error naming the first such field, so that
+// MaxServiceURLLen), or a form's id or state not as Handoff sent it
+// (checkForm): an EINVALID error naming the first such field, so that
 // no database refuses it later (PostgreSQL's columns would; SQLite's
 // would keep it) and nothing of it is stored. The activity's own id and
 // replyToId are kept only hashed, or not at all.
@@ -39,6 +43,28 @@ func (a *Activity) checkSizes() error {
 		if p := handoff.CheckLen(f.v, f.max); p != "" {
 			return invalidActivity(f.name, p)
 		}
+	}
+	return checkForm(a.cardData())
+}
+
+// checkForm refuses a click's data (at place in the activity) that
+// submits a form whose id ("form") is longer than handoff.MaxFormIDLen,
+// or whose state ("state") is not as Handoff made it
+// (bot.CheckFormState: longer than handoff.MaxFormStateLen, its lead or
+// channel not an id): an EINVALID error naming the first such field, as
+// checkSizes does, before the Bot Connector or the store is asked
+// anything. Submit refuses any form id that is none of Handoff's.
+func checkForm(d actionData, place string) error {
+	_, hasState := d["state"]
+	if !hasState && d.str("action") != VerbFormSubmit {
+		return nil
+	}
+	if p := handoff.CheckLen(d.str("form"), handoff.MaxFormIDLen); p != "" {
+		return invalidActivity(place+".form", p)
+	}
+	bad := bot.CheckFormState(place+".state", d.str("state"))
+	if keys := slices.Sorted(maps.Keys(bad)); len(keys) > 0 {
+		return invalidActivity(keys[0], bad[keys[0]])
 	}
 	return nil
 }
