@@ -49,13 +49,14 @@ func (b *Bot) Act(ctx context.Context, a Actor, action, value string) (Result, e
 		_, err = b.Opportunity(ctx, a, id)
 	case ActionRelease:
 		_, err = b.Release(ctx, a, id)
-	case ActionNotAFit, ActionWon, ActionLost, ActionRecycle, ActionReassign:
+	default:
+		if !isForm(action) {
+			return Result{}, handoff.Errorf(handoff.EINVALID, "unknown action %q", action)
+		}
 		var form *Form
 		if form, err = b.form(ctx, a, action, id); err == nil {
 			return Result{Form: form}, nil
 		}
-	default:
-		return Result{}, handoff.Errorf(handoff.EINVALID, "unknown action %q", action)
 	}
 	return b.refuse(ctx, a, err, id)
 }
@@ -164,18 +165,17 @@ func (b *Bot) reasonInputs(question string) []Input {
 // Input.ID. It returns EINVALID with Fields keyed by input id for a bad
 // answer, and EFORBIDDEN or ECONFLICT when the action is refused (not in
 // the sales channel, not the owner: for the platform to show on the form).
-// A form id that is none of Handoff's forms, or a state that is not as
-// Handoff made it (decodeFormState: too long, its lead not a positive id,
+// A form id that is none of Handoff's forms (CheckFormID, which the
+// platforms' edges apply first too), or a state that is not as Handoff
+// made it (decodeFormState: too long, its lead not a positive id,
 // its channel not a chat id), is refused first, before the store or the
 // platform is asked anything: EINVALID naming "form", "state",
 // "state.lead" or "state.channel" (StateRefused). The state's channel
 // stands in for the actor's when the platform sent none (a Slack form's
 // submission).
 func (b *Bot) Submit(ctx context.Context, a Actor, formID, state string, values map[string]string) error {
-	switch formID {
-	case ActionNotAFit, ActionRecycle, ActionLost, ActionReassign, ActionPass, ActionWon:
-	default:
-		return handoff.Invalid("invalid form", map[string]string{"form": "not one of Handoff's forms"})
+	if p := CheckFormID(formID); p != "" {
+		return handoff.Invalid("invalid form", map[string]string{"form": p})
 	}
 	st, bad := decodeFormState("state", state)
 	if bad != nil {

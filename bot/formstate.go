@@ -35,6 +35,31 @@ func decodeFormState(field, state string) (formState, map[string]string) {
 	return formState{}, bad
 }
 
+// isForm reports whether id is one of the forms Act opens and Submit
+// completes: the one list of Handoff's forms.
+func isForm(id string) bool {
+	switch id {
+	case ActionNotAFit, ActionWon, ActionLost, ActionRecycle, ActionReassign, ActionPass:
+		return true
+	}
+	return false
+}
+
+// CheckFormID returns what is wrong with id, a Form's ID as a platform
+// sent it back (a Slack view's callback_id, a Teams card's "form"):
+// longer than handoff.MaxFormIDLen, or none of Handoff's forms; "" when
+// it is one. Submit refuses such an id, and the platforms' edges first,
+// before anything is asked or written.
+func CheckFormID(id string) string {
+	if isForm(id) {
+		return ""
+	}
+	if p := handoff.CheckLen(id, handoff.MaxFormIDLen); p != "" {
+		return p
+	}
+	return "not one of Handoff's forms"
+}
+
 // CheckFormState returns what is wrong with state, a Form's State as a
 // platform sent it back under the name field (a Slack view's
 // "view.private_metadata"), keyed by field or one of its parts (see
