@@ -17,10 +17,11 @@ import (
 )
 
 // A form submission (view_submission) whose view.callback_id is longer
-// than Slack's 255 characters, or whose view.private_metadata (the form's
-// state, Handoff's own, sent back by Slack) is longer than Slack's 3,000
-// or not as Handoff made it (not JSON, its lead not a positive id, its
-// channel longer than handoff.MaxChatIDLen or holding a control
+// than Slack's 255 characters or none of Handoff's forms (bot.CheckFormID:
+// Handoff opens no other modal), or whose view.private_metadata (the
+// form's state, Handoff's own, sent back by Slack) is longer than Slack's
+// 3,000 or not as Handoff made it (not JSON, its lead not a positive id,
+// its channel longer than handoff.MaxChatIDLen or holding a control
 // character), is refused 400 naming the field, on both databases, before
 // Slack is asked anything (the workspace check's users.info, for a user
 // it has not seen) and with nothing written: the lead, its events and the
@@ -51,6 +52,9 @@ func TestSlackFormStateRefused(t *testing.T) {
 			{"private_metadata too long", bot.ActionWon, good + strings.Repeat(" ", handoff.MaxFormStateLen),
 				"view.private_metadata", "longer than 3000 characters"},
 			{"callback_id too long", strings.Repeat("c", handoff.MaxFormIDLen+1), good, "view.callback_id", "longer than 255 characters"},
+			{"a callback_id none of Handoff's forms", "settings.save", good, "view.callback_id", "not one of Handoff's forms"},
+			{"a lead button's action as callback_id", bot.ActionClaim, good, "view.callback_id", "not one of Handoff's forms"},
+			{"no callback_id", "", good, "view.callback_id", "not one of Handoff's forms"},
 			{"as Handoff made it", bot.ActionWon, good, "", ""},
 		} {
 			t.Run(tt.name, func(t *testing.T) {

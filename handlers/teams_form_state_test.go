@@ -15,15 +15,16 @@ import (
 )
 
 // A form submitted from a Teams card, as an Action.Execute invoke or an
-// Action.Submit message, whose "form" is longer than
-// handoff.MaxFormIDLen or whose "state" (Handoff's own, sent back in the
-// card's data) is longer than handoff.MaxFormStateLen or not as Handoff
-// made it (its lead not a positive id, its channel longer than
-// handoff.MaxChatIDLen or holding a control character) is refused 400
-// naming the field, as an activity's other invalid fields are, on both
-// databases: before the Bot Connector is called and with nothing written
-// (not the sender, not the activity's delivery, not the lead, its events
-// or the outbox). The form as Handoff made it is saved.
+// Action.Submit message, whose "form" is longer than handoff.MaxFormIDLen
+// or none of Handoff's forms (bot.CheckFormID), or whose "state"
+// (Handoff's own, sent back in the card's data) is longer than
+// handoff.MaxFormStateLen or not as Handoff made it (its lead not a
+// positive id, its channel longer than handoff.MaxChatIDLen or holding a
+// control character) is refused 400 naming the field, as an activity's
+// other invalid fields are, on both databases: before the Bot Connector
+// is called and with nothing written (not the sender, not the activity's
+// delivery, not the lead, its events or the outbox). The form as Handoff
+// made it is saved.
 func TestTeamsFormStateRefused(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
@@ -64,6 +65,9 @@ func TestTeamsFormStateRefused(t *testing.T) {
 				{"no state", map[string]any{"action": teams.VerbFormSubmit, "form": bot.ActionWon, "value": fmt.Sprint(id)}, "state", "not a form's state"},
 				{"state too long", submit(bot.ActionWon, good+strings.Repeat(" ", handoff.MaxFormStateLen)), "state", "longer than 3000 characters"},
 				{"form too long", submit(strings.Repeat("f", handoff.MaxFormIDLen+1), good), "form", "longer than 255 characters"},
+				{"a form none of Handoff's", submit("settings.save", good), "form", "not one of Handoff's forms"},
+				{"a lead button's action as form", submit(bot.ActionClaim, good), "form", "not one of Handoff's forms"},
+				{"no form", map[string]any{"action": teams.VerbFormSubmit, "state": good, "value": fmt.Sprint(id), "in_amount": "40000"}, "form", "not one of Handoff's forms"},
 			} {
 				t.Run(way.name+"/"+tt.name, func(t *testing.T) {
 					n++

@@ -54,14 +54,14 @@ func checkCommand(cmd slackapi.SlashCommand) error {
 // team, channel, trigger or a picked user (a form's users_select) by an
 // id that is not one (chatID), a click on a lead button (a lead.*
 // action) whose value is not a lead id (bot.LeadID: the cards set it to
-// the id, "42"), a form submission whose view.callback_id is longer than
-// handoff.MaxFormIDLen or whose view.private_metadata is not a form's
-// state as Handoff made it (bot.CheckFormState: longer than
-// handoff.MaxFormStateLen, its lead or channel not an id), or one
-// carrying a response_url Handoff cannot keep and answer
-// (checkResponseURL): an EINVALID error naming each such field, before
-// Slack is asked anything about the user and before anything is
-// recorded.
+// the id, "42"), a form submission whose view.callback_id is none of
+// Handoff's forms (bot.CheckFormID: Handoff opens no other modal) or
+// whose view.private_metadata is not a form's state as Handoff made it
+// (bot.CheckFormState: longer than handoff.MaxFormStateLen, its lead or
+// channel not an id), or one carrying a response_url Handoff cannot keep
+// and answer (checkResponseURL): an EINVALID error naming each such
+// field, before Slack is asked anything about the user and before
+// anything is recorded.
 func checkInteraction(ic slackapi.InteractionCallback) error {
 	fields := map[string]string{
 		"user.id": ic.User.ID, "user.team_id": ic.User.TeamID, "team.id": ic.Team.ID,
@@ -83,7 +83,7 @@ func checkInteraction(ic slackapi.InteractionCallback) error {
 	bad := problems(checked{fields, chatID}, checked{leads, leadValue},
 		checked{map[string]string{"response_url": ic.ResponseURL}, checkResponseURL})
 	if ic.Type == slackapi.InteractionTypeViewSubmission {
-		maps.Copy(bad, problems(checked{map[string]string{"view.callback_id": ic.View.CallbackID}, formID}))
+		maps.Copy(bad, problems(checked{map[string]string{"view.callback_id": ic.View.CallbackID}, bot.CheckFormID}))
 		maps.Copy(bad, bot.CheckFormState("view.private_metadata", ic.View.PrivateMetadata))
 	}
 	return invalid("invalid interaction", bad)
@@ -129,11 +129,6 @@ func invalid(what string, bad map[string]string) error {
 // longer than handoff.MaxChatIDLen, the store's columns for them, or
 // holding a control character); "" when nothing is.
 func chatID(id string) string { return handoff.CheckChatID(id) }
-
-// formID returns what is wrong with a form's callback_id: longer than
-// handoff.MaxFormIDLen, Slack's own limit; "" when it is not. Submit
-// refuses any that is none of Handoff's forms.
-func formID(id string) string { return handoff.CheckLen(id, handoff.MaxFormIDLen) }
 
 // leadValue returns what is wrong with a lead button's value: longer
 // than an id is kept (chatID: leading zeros make no other lead id), or

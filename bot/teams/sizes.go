@@ -48,18 +48,18 @@ func (a *Activity) checkSizes() error {
 }
 
 // checkForm refuses a click's data (at place in the activity) that
-// submits a form whose id ("form") is longer than handoff.MaxFormIDLen,
-// or whose state ("state") is not as Handoff made it
+// submits a form whose id ("form") is none of Handoff's forms
+// (bot.CheckFormID), or whose state ("state") is not as Handoff made it
 // (bot.CheckFormState: longer than handoff.MaxFormStateLen, its lead or
 // channel not an id): an EINVALID error naming the first such field, as
 // checkSizes does, before the Bot Connector or the store is asked
-// anything. Submit refuses any form id that is none of Handoff's.
+// anything, the sender not remembered.
 func checkForm(d actionData, place string) error {
 	_, hasState := d["state"]
 	if !hasState && d.str("action") != VerbFormSubmit {
 		return nil
 	}
-	if p := handoff.CheckLen(d.str("form"), handoff.MaxFormIDLen); p != "" {
+	if p := bot.CheckFormID(d.str("form")); p != "" {
 		return invalidActivity(place+".form", p)
 	}
 	bad := bot.CheckFormState(place+".state", d.str("state"))
