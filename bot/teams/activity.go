@@ -34,9 +34,10 @@ type Activity struct {
 // a type is an EINVALID error naming the field at fault, as the intake
 // names its fields: "body" for a body that is not one JSON object, the
 // field for a value of the wrong kind ("from.id": a number where a string
-// is wanted), "type" for an activity without one, each id, name or
-// service URL longer than the store keeps, and a submitted form's id or
-// state not as Handoff made it (checkSizes).
+// is wanted), "type" for an activity without one, each id longer than
+// the store keeps or holding a control character, each name or service
+// URL longer than the store keeps, and a submitted form's id or state
+// not as Handoff made it (checkSizes).
 func DecodeActivity(body []byte) (*Activity, error) {
 	var a Activity
 	err := json.Unmarshal(body, &a)

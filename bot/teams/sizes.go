@@ -9,38 +9,44 @@ import (
 	"github.com/handoff/handoff/bot"
 )
 
-// checkSizes refuses an activity holding an id, name or service URL
-// longer than the store keeps (handoff.MaxChatIDLen, MaxChatNameLen,
-// MaxServiceURLLen), or a form's id or state not as Handoff sent it
-// (checkForm): an EINVALID error naming the first such field, so that
-// no database refuses it later (PostgreSQL's columns would; SQLite's
-// would keep it) and nothing of it is stored. The activity's own id and
-// replyToId are kept only hashed, or not at all.
+// checkSizes refuses an activity holding an id that is not one
+// (handoff.CheckChatID: longer than handoff.MaxChatIDLen, or with a
+// control character, such as the NUL PostgreSQL refuses and SQLite
+// keeps, or a line break), a name or service URL longer than the store
+// keeps (handoff.MaxChatNameLen, MaxServiceURLLen), or a form's id or
+// state not as Handoff sent it (checkForm): an EINVALID error naming the
+// first such field, so that no database refuses it later and nothing of
+// it is stored. Names may hold any text. The activity's own id and
+// replyToId are kept only hashed, or not at all; its tenant must be one
+// of Handoff's (CheckOrigin).
 func (a *Activity) checkSizes() error {
 	cd := a.TeamsChannelData()
+	id := handoff.CheckChatID
+	name := func(s string) string { return handoff.CheckLen(s, handoff.MaxChatNameLen) }
 	type field struct {
 		name, v string
-		max     int
+		check   func(string) string
 	}
 	fields := []field{
-		{"from.id", a.From.ID, handoff.MaxChatIDLen}, {"from.aadObjectId", a.From.AadObjectID, handoff.MaxChatIDLen},
-		{"from.name", a.From.Name, handoff.MaxChatNameLen}, {"recipient.id", a.Recipient.ID, handoff.MaxChatIDLen},
-		{"conversation.id", a.Conversation.ID, handoff.MaxChatIDLen}, {"serviceUrl", a.ServiceURL, handoff.MaxServiceURLLen},
-		{"channelData.team.id", cd.Team.ID, handoff.MaxChatIDLen}, {"channelData.team.name", cd.Team.Name, handoff.MaxChatNameLen},
-		{"channelData.team.aadGroupId", cd.Team.AADGroupID, handoff.MaxChatIDLen},
-		{"channelData.channel.id", cd.Channel.ID, handoff.MaxChatIDLen}, {"channelData.channel.name", cd.Channel.Name, handoff.MaxChatNameLen},
+		{"from.id", a.From.ID, id}, {"from.aadObjectId", a.From.AadObjectID, id},
+		{"from.name", a.From.Name, name}, {"recipient.id", a.Recipient.ID, id},
+		{"conversation.id", a.Conversation.ID, id},
+		{"serviceUrl", a.ServiceURL, func(s string) string { return handoff.CheckLen(s, handoff.MaxServiceURLLen) }},
+		{"channelData.team.id", cd.Team.ID, id}, {"channelData.team.name", cd.Team.Name, name},
+		{"channelData.team.aadGroupId", cd.Team.AADGroupID, id},
+		{"channelData.channel.id", cd.Channel.ID, id}, {"channelData.channel.name", cd.Channel.Name, name},
 	}
 	for i, m := range a.MembersAdded {
-		fields = append(fields, field{"membersAdded[" + strconv.Itoa(i) + "].id", m.ID, handoff.MaxChatIDLen})
+		fields = append(fields, field{"membersAdded[" + strconv.Itoa(i) + "].id", m.ID, id})
 	}
 	for i, m := range a.MembersRemoved {
-		fields = append(fields, field{"membersRemoved[" + strconv.Itoa(i) + "].id", m.ID, handoff.MaxChatIDLen})
+		fields = append(fields, field{"membersRemoved[" + strconv.Itoa(i) + "].id", m.ID, id})
 	}
 	for _, m := range a.Mentions() { // a rep named by @mention (away, reassign)
-		fields = append(fields, field{"entities[].mentioned.id", m.ID, handoff.MaxChatIDLen})
+		fields = append(fields, field{"entities[].mentioned.id", m.ID, id})
 	}
 	for _, f := range fields {
-		if p := handoff.CheckLen(f.v, f.max); p != "" {
+		if p := f.check(f.v); p != "" {
 			return invalidActivity(f.name, p)
 		}
 	}
