@@ -20,7 +20,8 @@ import (
 // (Handoff's own, sent back in the card's data) is longer than
 // handoff.MaxFormStateLen or not as Handoff made it (its lead not a
 // positive id, its channel longer than handoff.MaxChatIDLen or holding a
-// control character) is refused 400 naming the field, as an activity's
+// control character), or a Reassign form whose picked owner is not a
+// chat id, is refused 400 naming the field, as an activity's
 // other invalid fields are, on both databases: before the Bot Connector
 // is called and with nothing written (not the sender, not the activity's
 // delivery, not the lead, its events or the outbox). The form as Handoff
@@ -40,6 +41,9 @@ func TestTeamsFormStateRefused(t *testing.T) {
 		good := state(id, salesID)
 		submit := func(form, state string) map[string]any {
 			return map[string]any{"action": teams.VerbFormSubmit, "form": form, "state": state, "value": fmt.Sprint(id), "in_amount": "40000"}
+		}
+		reassign := func(owner string) map[string]any {
+			return map[string]any{"action": teams.VerbFormSubmit, "form": bot.ActionReassign, "state": good, "value": fmt.Sprint(id), "in_owner": owner}
 		}
 		// Each case is sent both ways: as an invoke its data is at
 		// value.action.data, as a message at value.
@@ -68,6 +72,9 @@ func TestTeamsFormStateRefused(t *testing.T) {
 				{"a form none of Handoff's", submit("settings.save", good), "form", "not one of Handoff's forms"},
 				{"a lead button's action as form", submit(bot.ActionClaim, good), "form", "not one of Handoff's forms"},
 				{"no form", map[string]any{"action": teams.VerbFormSubmit, "state": good, "value": fmt.Sprint(id), "in_amount": "40000"}, "form", "not one of Handoff's forms"},
+				{"a picked owner too long", reassign(strings.Repeat("a", handoff.MaxChatIDLen+1)), "in_owner", "longer than 300 characters"},
+				{"a picked owner with NUL", reassign("00000000-0000-0000-0000-000000000001\x00"), "in_owner", "control character U+0000"},
+				{"a picked owner with a line break", reassign("00000000-0000-0000-0000-000000000001\n"), "in_owner", "control character U+000A"},
 			} {
 				t.Run(way.name+"/"+tt.name, func(t *testing.T) {
 					n++

@@ -57,9 +57,10 @@ func (a *Activity) checkSizes() error {
 // submits a form whose id ("form") is none of Handoff's forms
 // (bot.CheckFormID), or whose state ("state") is not as Handoff made it
 // (bot.CheckFormState: longer than handoff.MaxFormStateLen, its lead or
-// channel not an id): an EINVALID error naming the first such field, as
-// checkSizes does, before the Bot Connector or the store is asked
-// anything, the sender not remembered.
+// channel not an id), or a Reassign form whose picked owner ("in_owner")
+// is not a chat id (handoff.CheckChatID): an EINVALID error naming the
+// first such field, as checkSizes does, before the Bot Connector or the
+// store is asked anything, the sender not remembered.
 func checkForm(d actionData, place string) error {
 	_, hasState := d["state"]
 	if !hasState && d.str("action") != VerbFormSubmit {
@@ -71,6 +72,14 @@ func checkForm(d actionData, place string) error {
 	bad := bot.CheckFormState(place+".state", d.str("state"))
 	if keys := slices.Sorted(maps.Keys(bad)); len(keys) > 0 {
 		return invalidActivity(keys[0], bad[keys[0]])
+	}
+	if d.str("form") == bot.ActionReassign {
+		// The people picker's answer: an Entra object id, looked up
+		// and kept as the lead's owner, as Slack's picked user is checked.
+		owner := FormInputPrefix + "owner"
+		if p := handoff.CheckChatID(d.str(owner)); p != "" {
+			return invalidActivity(place+"."+owner, p)
+		}
 	}
 	return nil
 }
