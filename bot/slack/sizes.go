@@ -37,7 +37,7 @@ func (e eventEnvelope) checkSizes() error {
 	for i, id := range e.Event.RemovedUsers {
 		fields["event.removed_users["+strconv.Itoa(i)+"]"] = id
 	}
-	return refuse("invalid event", checked{fields, chatID})
+	return refuse("invalid event", checked{fields, handoff.CheckChatID})
 }
 
 // checkCommand refuses a slash command whose user, team, channel or
@@ -47,14 +47,14 @@ func (e eventEnvelope) checkSizes() error {
 // user and before anything is recorded.
 func checkCommand(cmd slackapi.SlashCommand) error {
 	fields := map[string]string{"user_id": cmd.UserID, "team_id": cmd.TeamID, "channel_id": cmd.ChannelID, "trigger_id": cmd.TriggerID}
-	return refuse("invalid slash command", checked{fields, chatID}, checked{map[string]string{"response_url": cmd.ResponseURL}, checkResponseURL})
+	return refuse("invalid slash command", checked{fields, handoff.CheckChatID}, checked{map[string]string{"response_url": cmd.ResponseURL}, checkResponseURL})
 }
 
 // checkInteraction refuses a click or form submission naming its user,
 // team, channel, trigger or a picked user (a form's users_select) by an
-// id that is not one (chatID), a click on a lead button (a lead.*
-// action) whose value is not a lead id (bot.LeadID: the cards set it to
-// the id, "42"), a form submission whose view.callback_id is none of
+// id that is not one (handoff.CheckChatID), a click on a lead button (a
+// lead.* action) whose value is not a lead id (bot.LeadID: the cards set
+// it to the id, "42"), a form submission whose view.callback_id is none of
 // Handoff's forms (bot.CheckFormID: Handoff opens no other modal) or
 // whose view.private_metadata is not a form's state as Handoff made it
 // (bot.CheckFormState: longer than handoff.MaxFormStateLen, its lead or
@@ -80,7 +80,7 @@ func checkInteraction(ic slackapi.InteractionCallback) error {
 			}
 		}
 	}
-	bad := problems(checked{fields, chatID}, checked{leads, leadValue},
+	bad := problems(checked{fields, handoff.CheckChatID}, checked{leads, leadValue},
 		checked{map[string]string{"response_url": ic.ResponseURL}, checkResponseURL})
 	if ic.Type == slackapi.InteractionTypeViewSubmission {
 		maps.Copy(bad, problems(checked{map[string]string{"view.callback_id": ic.View.CallbackID}, bot.CheckFormID}))
@@ -125,16 +125,11 @@ func invalid(what string, bad map[string]string) error {
 	return nil
 }
 
-// chatID returns what is wrong with a Slack id (handoff.CheckChatID:
-// longer than handoff.MaxChatIDLen, the store's columns for them, or
-// holding a control character); "" when nothing is.
-func chatID(id string) string { return handoff.CheckChatID(id) }
-
 // leadValue returns what is wrong with a lead button's value: longer
-// than an id is kept (chatID: leading zeros make no other lead id), or
-// not a lead id (bot.LeadID); "" when it is one.
+// than an id is kept (handoff.CheckChatID: leading zeros make no other
+// lead id), or not a lead id (bot.LeadID); "" when it is one.
 func leadValue(v string) string {
-	if p := chatID(v); p != "" {
+	if p := handoff.CheckChatID(v); p != "" {
 		return p
 	}
 	if _, ok := bot.LeadID(v); !ok {
