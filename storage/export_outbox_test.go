@@ -128,10 +128,11 @@ func (s *Store) outboxReads(now time.Time, worker string, platforms []string) ma
 	var ids []int64
 	return map[string]string{
 		"next chat": s.db.ToSQL(func(tx *gorm.DB) *gorm.DB {
-			return nextPendingQuery(tx, s.chatTakenBy(worker, platforms, now)).Find(&rows)
+			scope, ends := s.nextChat(worker, platforms, now)
+			return nextPendingQuery(tx, scope, ends).Find(&rows)
 		}),
 		"next webhook": s.db.ToSQL(func(tx *gorm.DB) *gorm.DB {
-			return nextPendingQuery(tx, webhookHeads).Find(&rows)
+			return nextPendingQuery(tx, webhookHeads, nil).Find(&rows)
 		}),
 		"take webhooks": s.db.ToSQL(func(tx *gorm.DB) *gorm.DB { return dueOutbox(tx, now, 20, webhookHeads).Find(&ids) }),
 		"oldest":        s.db.ToSQL(func(tx *gorm.DB) *gorm.DB { return oldestPending(tx).Find(&rows) }),

@@ -465,34 +465,51 @@ func refreshChangedCard(tx *gorm.DB, m handoff.OutboxMessage, p handoff.ChatPost
 // (chatTakenBy). A worker does not wake, at once and again, for a
 // message it leaves to another replica: one for a platform it does not
 // serve, or a managers' message it leaves to a replica serving the
-// platform now with a managers' channel there (leaveManagers); should
-// that replica stop, worker takes it at its next round
-// (outbox.DefaultIdle at the latest). It returns a wrapped error when the
+// platform now with a managers' channel there (leaveManagers). While it
+// leaves such a message, due before the first it takes, it returns the
+// end of the earliest record that makes it leave it (managersLeft.ends)
+// when that comes first: should that replica die, worker takes the
+// message once its record runs out, not at its next round
+// (outbox.DefaultIdle later at most). It returns a wrapped error when the
 // outbox cannot be read.
 func (s *Store) NextOutboxDueFor(ctx context.Context, worker string, now time.Time, platforms ...string) (time.Time, bool, error) {
-	at, ok, err := s.nextPending(ctx, s.chatTakenBy(worker, platforms, now))
+	scope, ends := s.nextChat(worker, platforms, now)
+	at, ok, err := s.nextPending(ctx, scope, ends)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("storage: next outbox due: %w", err)
 	}
 	return at, ok, nil
 }
 
+// nextChat is what NextOutboxDueFor reads for worker serving platforms at
+// now: the messages it takes (chatTakenBy), and when the earliest record
+// that makes it leave managers' work ends (managersLeft.ends).
+func (s *Store) nextChat(worker string, platforms []string, now time.Time) (scope func(*gorm.DB) *gorm.DB, ends func(db, head *gorm.DB) *gorm.DB) {
+	left, chat := s.leaveManagers(worker, platforms, now), chatFor(platforms)
+	return left.taken(chat), func(db, head *gorm.DB) *gorm.DB { return left.ends(db, chat, head) }
+}
+
 // nextPending returns when the earliest pending message that scope keeps
-// becomes due or its lease ends (the later of the two), and false when
-// there is none. It reads a bounded part of the outbox, through
+// becomes due or its lease ends (the later of the two), or when the
+// record that ends selects ends, if that comes first, and false when
+// there is neither. It reads a bounded part of the outbox, through
 // idx_outbox_status_due_id in the take's order (inIndexRange), not every
-// pending message (nextPendingQuery).
-func (s *Store) nextPending(ctx context.Context, scope func(*gorm.DB) *gorm.DB) (time.Time, bool, error) {
-	var row struct{ Head, Leased *int64 }
+// pending message (nextPendingQuery). ends, given the database and the
+// head of scope's messages, selects a time or nothing; it may be nil, or
+// return nil, to add nothing to the read.
+func (s *Store) nextPending(ctx context.Context, scope func(*gorm.DB) *gorm.DB, ends func(db, head *gorm.DB) *gorm.DB) (time.Time, bool, error) {
+	var row struct{ Head, Leased, Ends *int64 }
 	err := inIndexRange.alone(s.db.WithContext(ctx), func(tx *gorm.DB) error {
-		return nextPendingQuery(tx, scope).Scan(&row).Error
+		return nextPendingQuery(tx, scope, ends).Scan(&row).Error
 	})
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	due := row.Head
-	if due == nil || row.Leased != nil && *row.Leased < *due {
-		due = row.Leased
+	var due *int64
+	for _, at := range []*int64{row.Head, row.Leased, row.Ends} {
+		if at != nil && (due == nil || *at < *due) {
+			due = at
+		}
 	}
 	if due == nil {
 		return time.Time{}, false, nil
@@ -510,12 +527,19 @@ func (s *Store) nextPending(ctx context.Context, scope func(*gorm.DB) *gorm.DB) 
 // of due time and lease end over every pending message was (247.6 ms at
 // 120,000 pending on PostgreSQL; BENCHMARKS.md, "The outbox draining a
 // large backlog"), in one statement, so from one snapshot.
-func nextPendingQuery(tx *gorm.DB, scope func(*gorm.DB) *gorm.DB) *gorm.DB {
+func nextPendingQuery(tx *gorm.DB, scope func(*gorm.DB) *gorm.DB, ends func(db, head *gorm.DB) *gorm.DB) *gorm.DB {
 	db := tx.Session(&gorm.Session{NewDB: true}) // each read below a statement of its own
 	pending := func() *gorm.DB { return scope(db.Model(&outboxRow{}).Where(pendingOutbox)) }
-	head := pending().Select("due_ms").Where("locked_until_ms <= due_ms").Order("due_ms, id").Limit(1)
-	return pending().Select("(?) AS head, MIN(locked_until_ms) AS leased", head).
-		Where("due_ms < COALESCE((?), ?)", head, int64(math.MaxInt64))
+	head := func() *gorm.DB {
+		return pending().Select("due_ms").Where("locked_until_ms <= due_ms").Order("due_ms, id").Limit(1)
+	}
+	read := pending().Select("(?) AS head, MIN(locked_until_ms) AS leased", head())
+	if ends != nil {
+		if end := ends(db, head()); end != nil {
+			read = pending().Select("(?) AS head, MIN(locked_until_ms) AS leased, (?) AS ends", head(), end)
+		}
+	}
+	return read.Where("due_ms < COALESCE((?), ?)", head(), int64(math.MaxInt64))
 }
 
 // OutboxStats describes the pending outbox.

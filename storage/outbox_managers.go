@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -18,27 +19,47 @@ import (
 // has one there (no_managers false: it said so, or it is an older
 // replica that did not say), and takes it as before when none does, so
 // that nothing waits for ever: once the replicas with one stop, or die
-// and their records run out, it takes the work and skips it.
+// and their records run out, it takes the work and skips it. Its wait
+// (NextOutboxDueFor) ends when the earliest of those records ends
+// (managersLeft.ends), so that it takes the work as a dead replica's
+// record runs out, not at its next round.
 
 // managersServedNow is the condition on a platform's name that a replica
 // serving it at the first argument (ms) has, or may have, a managers'
 // channel there, among the platforms of the second argument: an IN over
 // outbox_servers (its few rows), which the planners run once per
 // statement, not per outbox row.
-const managersServedNow = "SELECT platform FROM outbox_servers WHERE until_ms > ? AND no_managers = ? AND platform IN ?"
+const managersServedNow = "SELECT platform FROM outbox_servers WHERE " + managersServing
 
-// leaveManagers keeps, of the chat messages a take by worker serving
-// platforms at now reads, those it is to take rather than leave to
-// another replica: a managers' message (handoff.ManagersKinds) for a
-// platform on which worker said it has no managers' channel
-// (ManagersChannels) is left while a replica serving that platform now
-// has one; so is one for every platform (platform "") while worker has
-// none on any of its platforms and a replica serving one of them now has
-// one, which that replica splits (the outbox's fanOut). A worker that did
-// not say, or has one on each of its platforms, takes them all. The
-// condition adds a filter on columns of the rows the take's index finds
-// (idx_outbox_status_due_id), so its plan keeps that index.
-func (s *Store) leaveManagers(worker string, platforms []string, now time.Time) func(*gorm.DB) *gorm.DB {
+// managersServing is the condition on outbox_servers' records of the
+// replicas serving, at the first argument (ms), one of the platforms of
+// the third with a managers' channel there, or maybe one (the second:
+// false).
+const managersServing = "until_ms > ? AND no_managers = ? AND platform IN ?"
+
+// managersLeft is the managers' work a worker leaves to another replica
+// (leaveManagers): cond, with args, keeps the managers' messages it
+// leaves, and without are the platforms on which it said it has no
+// managers' channel, whose records of the replicas serving them with one
+// make it leave them. cond is "" when it leaves nothing.
+type managersLeft struct {
+	cond    string
+	args    []any
+	without []string
+	now     time.Time
+}
+
+// leaveManagers is the managers' work that worker, serving platforms,
+// leaves to another replica at now (its take keeps the rest: taken): a
+// managers' message (handoff.ManagersKinds) for a platform on which worker said it has no
+// managers' channel (ManagersChannels) is left while a replica serving
+// that platform now has one; so is one for every platform (platform "")
+// while worker has none on any of its platforms and a replica serving one
+// of them now has one, which that replica splits (the outbox's fanOut). A
+// worker that did not say, or has one on each of its platforms, leaves
+// nothing. The condition adds a filter on columns of the rows the take's
+// index finds (idx_outbox_status_due_id), so its plan keeps that index.
+func (s *Store) leaveManagers(worker string, platforms []string, now time.Time) managersLeft {
 	var without []string
 	for _, p := range platforms {
 		if s.servers.noManagers(worker, p) {
@@ -46,7 +67,7 @@ func (s *Store) leaveManagers(worker string, platforms []string, now time.Time) 
 		}
 	}
 	if len(without) == 0 {
-		return func(q *gorm.DB) *gorm.DB { return q }
+		return managersLeft{}
 	}
 	served := []any{ms(now), false, without}
 	cond, args := "platform IN ("+managersServedNow+")", served
@@ -55,7 +76,39 @@ func (s *Store) leaveManagers(worker string, platforms []string, now time.Time) 
 		args = append(args, served...)
 	}
 	args = append([]any{handoff.ManagersKinds()}, args...)
-	return func(q *gorm.DB) *gorm.DB { return q.Where("NOT (kind IN ? AND "+cond+")", args...) }
+	return managersLeft{cond: "kind IN ? AND " + cond, args: args, without: without, now: now}
+}
+
+// taken keeps, of the messages scope keeps, those the worker takes: all
+// but the managers' work it leaves.
+func (l managersLeft) taken(scope func(*gorm.DB) *gorm.DB) func(*gorm.DB) *gorm.DB {
+	if l.cond == "" {
+		return scope
+	}
+	return func(q *gorm.DB) *gorm.DB { return scope(q).Where("NOT ("+l.cond+")", l.args...) }
+}
+
+// ends selects when the earliest record that makes the worker leave
+// managers' work ends (the record of a replica serving one of without now
+// with a managers' channel there: its until_ms), as long as it leaves a
+// pending one (of those chat keeps) due before the first of before's due
+// time (the head of the messages it takes: it wakes then anyway), and
+// NULL otherwise: once that replica's record runs out, as it dies, the
+// worker takes the work, so its wait must end then, not at its next
+// round. It is nil when the worker leaves nothing: its read is the same
+// as before, with nothing added. The record read is of outbox_servers'
+// few rows, and the pending messages it looks through are those the
+// worker's own wait reads (nextPendingQuery's range), in
+// idx_outbox_status_due_id's order.
+func (l managersLeft) ends(db *gorm.DB, chat func(*gorm.DB) *gorm.DB, before *gorm.DB) *gorm.DB {
+	if l.cond == "" {
+		return nil
+	}
+	leaves := chat(db.Model(&outboxRow{}).Select("1").Where(pendingOutbox)).Where(l.cond, l.args...).
+		Where("due_ms < COALESCE((?), ?)", before, int64(math.MaxInt64)).Limit(1)
+	return db.Model(&outboxServerRow{}).Select("MIN(until_ms)").
+		Where(managersServing, ms(l.now), false, l.without).
+		Where("EXISTS (?)", leaves)
 }
 
 // chatTakenBy keeps the chat messages worker, serving platforms, takes at
@@ -63,8 +116,7 @@ func (s *Store) leaveManagers(worker string, platforms []string, now time.Time) 
 // leaves to another replica (leaveManagers). TakeOutbox takes them and
 // NextOutboxDueFor waits for them.
 func (s *Store) chatTakenBy(worker string, platforms []string, now time.Time) func(*gorm.DB) *gorm.DB {
-	leave, chat := s.leaveManagers(worker, platforms, now), chatFor(platforms)
-	return func(q *gorm.DB) *gorm.DB { return leave(chat(q)) }
+	return s.leaveManagers(worker, platforms, now).taken(chatFor(platforms))
 }
 
 // ManagersElsewhere returns, of platforms, those on which a replica
@@ -79,7 +131,7 @@ func (s *Store) ManagersElsewhere(ctx context.Context, now time.Time, platforms 
 	}
 	var served []string
 	err := s.db.WithContext(ctx).Model(&outboxServerRow{}).Distinct("platform").
-		Where("until_ms > ? AND no_managers = ? AND platform IN ?", ms(now), false, platforms).
+		Where(managersServing, ms(now), false, platforms).
 		Order("platform").Pluck("platform", &served).Error
 	if err != nil {
 		return nil, fmt.Errorf("storage: managers' channels of the replicas serving now: %w", err)

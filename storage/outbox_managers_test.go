@@ -75,7 +75,7 @@ func TestTakeLeavesManagersWorkToAReplicaWithAManagersChannel(t *testing.T) {
 				if err := s.Enqueue(ctx, now.Add(-time.Second), handoff.OutboxMessage{Kind: c.kind, Platform: c.platform, Payload: "{}"}); err != nil {
 					t.Fatal(err)
 				}
-				_, due, err := s.NextOutboxDueFor(ctx, "a", now, c.a.platforms...)
+				at, due, err := s.NextOutboxDueFor(ctx, "a", now, c.a.platforms...)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -83,8 +83,13 @@ func TestTakeLeavesManagersWorkToAReplicaWithAManagersChannel(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if taken := len(msgs) == 1; taken != c.taken || due != c.taken {
-					t.Errorf("%s: a took it %v, found it due %v; want %v", c.name, taken, due, c.taken)
+				// Left, a waits until b's record ends, when it would take it.
+				want := now.Add(time.Minute)
+				if c.taken {
+					want = now.Add(-time.Second)
+				}
+				if taken := len(msgs) == 1; taken != c.taken || !due || !at.Equal(want) {
+					t.Errorf("%s: a took it %v, waits until %v (%v); want %v, until %v", c.name, taken, at.Sub(now), due, c.taken, want.Sub(now))
 				}
 			}
 		})
@@ -148,5 +153,74 @@ func TestNextOutboxDueForLeavesWhatTheTakeLeaves(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestNextOutboxDueForEndsWithTheRecordLeavingWork: a Slack replica
+// without a managers' channel ("a") leaves an escalation to "b" (and
+// "c"), which serve Slack with one. Should b die, a takes the escalation
+// once b's record runs out; its wait (NextOutboxDueFor) ended only at the
+// next message a takes, or found none, so a took it at its next round, up
+// to outbox.DefaultIdle later. It now ends when the earliest such record
+// ends, while a leaves a pending managers' message due before the next
+// message it takes; and only then: with nothing left, or the message left
+// due after that one, the records do not count.
+func TestNextOutboxDueForEndsWithTheRecordLeavingWork(t *testing.T) {
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	bEnds, cEnds := now.Add(time.Minute), now.Add(90*time.Second) // until now (c: 30 s after) plus a minute
+	for name, platform := range map[string]string{"for every platform": "", "for slack": "slack"} {
+		escalation := func(due time.Time) handoff.OutboxMessage {
+			return handoff.OutboxMessage{Kind: handoff.OutboxEscalate, Platform: platform, Payload: "{}", Due: due}
+		}
+		card := func(due time.Time) handoff.OutboxMessage {
+			return handoff.OutboxMessage{Kind: handoff.OutboxAnnounceLead, Payload: "{}", Due: due}
+		}
+		cases := []struct {
+			name string
+			c    bool // c serves Slack with a managers' channel too
+			msgs []handoff.OutboxMessage
+			want time.Time // zero: none
+		}{
+			{name: "an escalation left", msgs: []handoff.OutboxMessage{escalation(now)}, want: bEnds},
+			{name: "an escalation left, a card after b's record", msgs: []handoff.OutboxMessage{escalation(now), card(now.Add(2 * time.Minute))}, want: bEnds},
+			{name: "an escalation left, a card before b's record", msgs: []handoff.OutboxMessage{escalation(now), card(now.Add(20 * time.Second))}, want: now.Add(20 * time.Second)},
+			{name: "an escalation left due after the card", msgs: []handoff.OutboxMessage{card(now.Add(20 * time.Second)), escalation(now.Add(30 * time.Second))}, want: now.Add(20 * time.Second)},
+			{name: "two replicas with one, the earlier record", c: true, msgs: []handoff.OutboxMessage{escalation(now)}, want: bEnds},
+			{name: "a card alone", msgs: []handoff.OutboxMessage{card(now.Add(2 * time.Minute))}, want: now.Add(2 * time.Minute)},
+			{name: "nothing", c: true},
+		}
+		for _, d := range storagetest.Dialects {
+			t.Run(d+"/"+name, func(t *testing.T) {
+				for _, c := range cases {
+					ctx := context.Background()
+					s := storagetest.Open(t, d)
+					s.ManagersChannels("a")
+					s.ManagersChannels("b", "slack")
+					s.ManagersChannels("c", "slack")
+					for _, w := range []string{"a", "b"} {
+						if err := s.ServeOutbox(ctx, w, now, time.Minute, "slack"); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if c.c {
+						if err := s.ServeOutbox(ctx, "c", cEnds.Add(-time.Minute), time.Minute, "slack"); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if len(c.msgs) > 0 {
+						if err := s.Enqueue(ctx, now, c.msgs...); err != nil {
+							t.Fatal(err)
+						}
+					}
+					due, ok, err := s.NextOutboxDueFor(ctx, "a", now, "slack")
+					if err != nil {
+						t.Fatal(err)
+					}
+					if ok != !c.want.IsZero() || ok && !due.Equal(c.want) {
+						t.Errorf("%s: a waits until %v (%v), want %v", c.name, due.Sub(now), ok, c.want.Sub(now))
+					}
+				}
+			})
+		}
 	}
 }

@@ -90,7 +90,7 @@ func (s *Store) TakeWebhooks(ctx context.Context, now time.Time, limit int, leas
 // NextWebhookDue returns when the first webhook message that may be sent
 // next becomes due (or its lease ends), and false when there is none.
 func (s *Store) NextWebhookDue(ctx context.Context) (time.Time, bool, error) {
-	at, ok, err := s.nextPending(ctx, webhookHeads)
+	at, ok, err := s.nextPending(ctx, webhookHeads, nil)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("storage: next webhook due: %w", err)
 	}

@@ -21,3 +21,9 @@ func (d *Dispatcher) NextDue(ctx context.Context) (time.Time, bool, error) {
 
 // RefusedIsPermanent is refusedIsPermanent, for tests.
 var RefusedIsPermanent = refusedIsPermanent
+
+// UntilNextDue is untilNextDue, for tests: how long the dispatcher sleeps
+// after a round that took less than a batch, unless woken.
+func (d *Dispatcher) UntilNextDue(ctx context.Context) time.Duration {
+	return d.untilNextDue(ctx)
+}

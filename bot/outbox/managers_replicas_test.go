@@ -65,14 +65,7 @@ func TestManagersWorkGoesToTheReplicaWithAManagersChannel(t *testing.T) {
 				case "died":
 					r.clock.Advance(cfg.Lease + time.Minute) // its record runs out
 				}
-				notice, err := json.Marshal(handoff.SLANotice{Action: handoff.SLAEscalateClaim, Due: t0, At: r.clock.Now()})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := r.store.Enqueue(ctx, r.clock.Now(), handoff.OutboxMessage{Kind: handoff.OutboxEscalate, LeadID: l.ID,
-					Platform: c.platform, Payload: string(notice)}); err != nil {
-					t.Fatal(err)
-				}
+				r.escalate(t, l.ID, c.platform)
 				order := []*outbox.Dispatcher{without, with}
 				if c.first == "with" {
 					order = []*outbox.Dispatcher{with, without}
@@ -83,14 +76,35 @@ func TestManagersWorkGoesToTheReplicaWithAManagersChannel(t *testing.T) {
 				for _, d := range order {
 					drain(t, d)
 				}
-				if n := postsTo(r.slack.Calls("chat.postMessage"), "CMGR"); n != c.posted {
-					t.Errorf("escalations posted to the managers' channel: %d, want %d", n, c.posted)
-				}
-				if st := outboxStatus(t, r.store); st.Pending != 0 || st.Dead != 0 {
-					t.Errorf("outbox = %+v, want every message done, none waiting or given up", st)
-				}
+				r.escalationsPosted(t, c.posted)
 			})
 		}
+	}
+}
+
+// escalate queues an escalation of lead id, for platform ("" for every
+// platform), due now.
+func (r *rig) escalate(t *testing.T, id int64, platform string) {
+	t.Helper()
+	notice, err := json.Marshal(handoff.SLANotice{Action: handoff.SLAEscalateClaim, Due: t0, At: r.clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.store.Enqueue(context.Background(), r.clock.Now(), handoff.OutboxMessage{Kind: handoff.OutboxEscalate, LeadID: id,
+		Platform: platform, Payload: string(notice)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// escalationsPosted checks that posted escalations reached the managers'
+// channel CMGR and that the outbox holds nothing pending or given up.
+func (r *rig) escalationsPosted(t *testing.T, posted int) {
+	t.Helper()
+	if n := postsTo(r.slack.Calls("chat.postMessage"), "CMGR"); n != posted {
+		t.Errorf("escalations posted to the managers' channel: %d, want %d", n, posted)
+	}
+	if st := outboxStatus(t, r.store); st.Pending != 0 || st.Dead != 0 {
+		t.Errorf("outbox = %+v, want every message done, none waiting or given up", st)
 	}
 }
 
