@@ -128,8 +128,14 @@ func (s *Store) outboxReads(now time.Time, worker string, platforms []string) ma
 	var ids []int64
 	return map[string]string{
 		"next chat": s.db.ToSQL(func(tx *gorm.DB) *gorm.DB {
+			// The record's end as PostgreSQL reads it, in the statement
+			// (SQLite reads it alone, from outbox_servers).
 			scope, ends := s.nextChat(worker, platforms, now)
-			return nextPendingQuery(tx, scope, ends).Find(&rows)
+			var end *gorm.DB
+			if ends != nil {
+				end = ends(tx.Session(&gorm.Session{NewDB: true}))
+			}
+			return nextPendingQuery(tx, scope, end).Find(&rows)
 		}),
 		"next webhook": s.db.ToSQL(func(tx *gorm.DB) *gorm.DB {
 			return nextPendingQuery(tx, webhookHeads, nil).Find(&rows)

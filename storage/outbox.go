@@ -465,13 +465,13 @@ func refreshChangedCard(tx *gorm.DB, m handoff.OutboxMessage, p handoff.ChatPost
 // (chatTakenBy). A worker does not wake, at once and again, for a
 // message it leaves to another replica: one for a platform it does not
 // serve, or a managers' message it leaves to a replica serving the
-// platform now with a managers' channel there (leaveManagers). While it
-// leaves such a message, due before the first it takes, it returns the
-// end of the earliest record that makes it leave it (managersLeft.ends)
-// when that comes first: should that replica die, worker takes the
-// message once its record runs out, not at its next round
-// (outbox.DefaultIdle later at most). It returns a wrapped error when the
-// outbox cannot be read.
+// platform now with a managers' channel there (leaveManagers). A worker
+// that leaves managers' work (it said it has no managers' channel on a
+// platform) is also given the end of the earliest record that would make
+// it leave such work (managersLeft.ends), when that comes first: should
+// that replica die, worker takes the work once its record runs out, not
+// at its next round (outbox.DefaultIdle later at most). It returns a
+// wrapped error when the outbox cannot be read.
 func (s *Store) NextOutboxDueFor(ctx context.Context, worker string, now time.Time, platforms ...string) (time.Time, bool, error) {
 	scope, ends := s.nextChat(worker, platforms, now)
 	at, ok, err := s.nextPending(ctx, scope, ends)
@@ -484,23 +484,38 @@ func (s *Store) NextOutboxDueFor(ctx context.Context, worker string, now time.Ti
 // nextChat is what NextOutboxDueFor reads for worker serving platforms at
 // now: the messages it takes (chatTakenBy), and when the earliest record
 // that makes it leave managers' work ends (managersLeft.ends).
-func (s *Store) nextChat(worker string, platforms []string, now time.Time) (scope func(*gorm.DB) *gorm.DB, ends func(db, head *gorm.DB) *gorm.DB) {
-	left, chat := s.leaveManagers(worker, platforms, now), chatFor(platforms)
-	return left.taken(chat), func(db, head *gorm.DB) *gorm.DB { return left.ends(db, chat, head) }
+func (s *Store) nextChat(worker string, platforms []string, now time.Time) (scope func(*gorm.DB) *gorm.DB, ends func(db *gorm.DB) *gorm.DB) {
+	left := s.leaveManagers(worker, platforms, now)
+	return left.taken(chatFor(platforms)), left.ends
 }
 
 // nextPending returns when the earliest pending message that scope keeps
-// becomes due or its lease ends (the later of the two), or when the
-// record that ends selects ends, if that comes first, and false when
-// there is neither. It reads a bounded part of the outbox, through
-// idx_outbox_status_due_id in the take's order (inIndexRange), not every
-// pending message (nextPendingQuery). ends, given the database and the
-// head of scope's messages, selects a time or nothing; it may be nil, or
-// return nil, to add nothing to the read.
-func (s *Store) nextPending(ctx context.Context, scope func(*gorm.DB) *gorm.DB, ends func(db, head *gorm.DB) *gorm.DB) (time.Time, bool, error) {
+// becomes due or its lease ends (the later of the two), or the time ends
+// selects, if that comes first, and false when there is neither. It
+// reads a bounded part of the outbox, through idx_outbox_status_due_id
+// in the take's order (inIndexRange), not every pending message
+// (nextPendingQuery). ends, given the database, selects a time (ms) or
+// NULL; it may be nil, or return nil, to add nothing to the read. On
+// PostgreSQL it is read as a subquery of the same statement (a statement
+// of its own would add a round trip); on SQLite as a statement of its
+// own, in the same transaction: as a subquery it made the read of a
+// replica leaving managers' work 0.2-0.4 ms slower at 120,000 pending,
+// as a statement 0.03-0.1 ms (BENCHMARKS.md, "The wait of a replica
+// leaving the managers' work ends with the record").
+func (s *Store) nextPending(ctx context.Context, scope func(*gorm.DB) *gorm.DB, ends func(db *gorm.DB) *gorm.DB) (time.Time, bool, error) {
 	var row struct{ Head, Leased, Ends *int64 }
 	err := inIndexRange.alone(s.db.WithContext(ctx), func(tx *gorm.DB) error {
-		return nextPendingQuery(tx, scope, ends).Scan(&row).Error
+		var end *gorm.DB
+		if ends != nil {
+			end = ends(tx.Session(&gorm.Session{NewDB: true}))
+		}
+		if end == nil || tx.Dialector.Name() == DialectPostgres {
+			return nextPendingQuery(tx, scope, end).Scan(&row).Error
+		}
+		if err := nextPendingQuery(tx, scope, nil).Scan(&row).Error; err != nil {
+			return err
+		}
+		return end.Scan(&row.Ends).Error
 	})
 	if err != nil {
 		return time.Time{}, false, err
@@ -526,20 +541,17 @@ func (s *Store) nextPending(ctx context.Context, scope func(*gorm.DB) *gorm.DB, 
 // there is no head). The earlier of the two is what the MIN of the later
 // of due time and lease end over every pending message was (247.6 ms at
 // 120,000 pending on PostgreSQL; BENCHMARKS.md, "The outbox draining a
-// large backlog"), in one statement, so from one snapshot.
-func nextPendingQuery(tx *gorm.DB, scope func(*gorm.DB) *gorm.DB, ends func(db, head *gorm.DB) *gorm.DB) *gorm.DB {
+// large backlog"), in one statement, so from one snapshot; with end, a
+// scalar subquery, as a third column (ends) when it is not nil.
+func nextPendingQuery(tx *gorm.DB, scope func(*gorm.DB) *gorm.DB, end *gorm.DB) *gorm.DB {
 	db := tx.Session(&gorm.Session{NewDB: true}) // each read below a statement of its own
 	pending := func() *gorm.DB { return scope(db.Model(&outboxRow{}).Where(pendingOutbox)) }
-	head := func() *gorm.DB {
-		return pending().Select("due_ms").Where("locked_until_ms <= due_ms").Order("due_ms, id").Limit(1)
+	head := pending().Select("due_ms").Where("locked_until_ms <= due_ms").Order("due_ms, id").Limit(1)
+	read := pending().Select("(?) AS head, MIN(locked_until_ms) AS leased", head)
+	if end != nil {
+		read = pending().Select("(?) AS head, MIN(locked_until_ms) AS leased, (?) AS ends", head, end)
 	}
-	read := pending().Select("(?) AS head, MIN(locked_until_ms) AS leased", head())
-	if ends != nil {
-		if end := ends(db, head()); end != nil {
-			read = pending().Select("(?) AS head, MIN(locked_until_ms) AS leased, (?) AS ends", head(), end)
-		}
-	}
-	return read.Where("due_ms < COALESCE((?), ?)", head(), int64(math.MaxInt64))
+	return read.Where("due_ms < COALESCE((?), ?)", head, int64(math.MaxInt64))
 }
 
 // OutboxStats describes the pending outbox.

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/handoff/handoff"
@@ -51,9 +50,9 @@ type managersLeft struct {
 
 // leaveManagers is the managers' work that worker, serving platforms,
 // leaves to another replica at now (its take keeps the rest: taken): a
-// managers' message (handoff.ManagersKinds) for a platform on which worker said it has no
-// managers' channel (ManagersChannels) is left while a replica serving
-// that platform now has one; so is one for every platform (platform "")
+// managers' message (handoff.ManagersKinds) for a platform on which
+// worker said it has no managers' channel (ManagersChannels) is left
+// while a replica serving that platform now has one; so is one for every platform (platform "")
 // while worker has none on any of its platforms and a replica serving one
 // of them now has one, which that replica splits (the outbox's fanOut). A
 // worker that did not say, or has one on each of its platforms, leaves
@@ -89,26 +88,21 @@ func (l managersLeft) taken(scope func(*gorm.DB) *gorm.DB) func(*gorm.DB) *gorm.
 }
 
 // ends selects when the earliest record that makes the worker leave
-// managers' work ends (the record of a replica serving one of without now
-// with a managers' channel there: its until_ms), as long as it leaves a
-// pending one (of those chat keeps) due before the first of before's due
-// time (the head of the messages it takes: it wakes then anyway), and
-// NULL otherwise: once that replica's record runs out, as it dies, the
-// worker takes the work, so its wait must end then, not at its next
-// round. It is nil when the worker leaves nothing: its read is the same
-// as before, with nothing added. The record read is of outbox_servers'
-// few rows, and the pending messages it looks through are those the
-// worker's own wait reads (nextPendingQuery's range), in
-// idx_outbox_status_due_id's order.
-func (l managersLeft) ends(db *gorm.DB, chat func(*gorm.DB) *gorm.DB, before *gorm.DB) *gorm.DB {
+// managers' work ends: the record of a replica serving one of without
+// now with a managers' channel there (its until_ms), NULL when there is
+// none. Once that replica's record runs out, as it dies, the worker takes
+// the work, so its wait ends then, not at its next round. A live
+// replica renews its record once a third of its lease has passed at its
+// rounds, which come at most outbox.DefaultIdle apart, so its record's end
+// is further off than the wait's own bound and ends it only when the
+// replica has stopped renewing it: one round, whether or not anything was
+// left. The read is of outbox_servers' few rows. It is nil when the
+// worker leaves nothing: its wait reads as before, with nothing added.
+func (l managersLeft) ends(db *gorm.DB) *gorm.DB {
 	if l.cond == "" {
 		return nil
 	}
-	leaves := chat(db.Model(&outboxRow{}).Select("1").Where(pendingOutbox)).Where(l.cond, l.args...).
-		Where("due_ms < COALESCE((?), ?)", before, int64(math.MaxInt64)).Limit(1)
-	return db.Model(&outboxServerRow{}).Select("MIN(until_ms)").
-		Where(managersServing, ms(l.now), false, l.without).
-		Where("EXISTS (?)", leaves)
+	return db.Model(&outboxServerRow{}).Select("MIN(until_ms)").Where(managersServing, ms(l.now), false, l.without)
 }
 
 // chatTakenBy keeps the chat messages worker, serving platforms, takes at

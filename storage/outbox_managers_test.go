@@ -162,9 +162,11 @@ func TestNextOutboxDueForLeavesWhatTheTakeLeaves(t *testing.T) {
 // once b's record runs out; its wait (NextOutboxDueFor) ended only at the
 // next message a takes, or found none, so a took it at its next round, up
 // to outbox.DefaultIdle later. It now ends when the earliest such record
-// ends, while a leaves a pending managers' message due before the next
-// message it takes; and only then: with nothing left, or the message left
-// due after that one, the records do not count.
+// ends, if that comes first, whatever a leaves: a live replica's record
+// ends further off than a's next round (it renews it once a third of its
+// lease has passed), so only a dying one's ends a's wait, once. With no
+// replica serving Slack with a managers' channel, the records do not
+// count.
 func TestNextOutboxDueForEndsWithTheRecordLeavingWork(t *testing.T) {
 	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	bEnds, cEnds := now.Add(time.Minute), now.Add(90*time.Second) // until now (c: 30 s after) plus a minute
@@ -176,18 +178,22 @@ func TestNextOutboxDueForEndsWithTheRecordLeavingWork(t *testing.T) {
 			return handoff.OutboxMessage{Kind: handoff.OutboxAnnounceLead, Payload: "{}", Due: due}
 		}
 		cases := []struct {
-			name string
-			c    bool // c serves Slack with a managers' channel too
-			msgs []handoff.OutboxMessage
-			want time.Time // zero: none
+			name  string
+			c     bool // c serves Slack with a managers' channel too
+			bNone bool // b has no managers' channel either
+			msgs  []handoff.OutboxMessage
+			want  time.Time // zero: none
 		}{
 			{name: "an escalation left", msgs: []handoff.OutboxMessage{escalation(now)}, want: bEnds},
 			{name: "an escalation left, a card after b's record", msgs: []handoff.OutboxMessage{escalation(now), card(now.Add(2 * time.Minute))}, want: bEnds},
 			{name: "an escalation left, a card before b's record", msgs: []handoff.OutboxMessage{escalation(now), card(now.Add(20 * time.Second))}, want: now.Add(20 * time.Second)},
 			{name: "an escalation left due after the card", msgs: []handoff.OutboxMessage{card(now.Add(20 * time.Second)), escalation(now.Add(30 * time.Second))}, want: now.Add(20 * time.Second)},
 			{name: "two replicas with one, the earlier record", c: true, msgs: []handoff.OutboxMessage{escalation(now)}, want: bEnds},
-			{name: "a card alone", msgs: []handoff.OutboxMessage{card(now.Add(2 * time.Minute))}, want: now.Add(2 * time.Minute)},
-			{name: "nothing", c: true},
+			{name: "a card alone, after b's record", msgs: []handoff.OutboxMessage{card(now.Add(2 * time.Minute))}, want: bEnds},
+			{name: "nothing", c: true, want: bEnds},
+			{name: "b without one, a card", bNone: true, msgs: []handoff.OutboxMessage{card(now.Add(2 * time.Minute))}, want: now.Add(2 * time.Minute)},
+			{name: "b without one, an escalation taken", bNone: true, msgs: []handoff.OutboxMessage{escalation(now.Add(2 * time.Minute))}, want: now.Add(2 * time.Minute)},
+			{name: "b without one, nothing", bNone: true},
 		}
 		for _, d := range storagetest.Dialects {
 			t.Run(d+"/"+name, func(t *testing.T) {
@@ -195,7 +201,11 @@ func TestNextOutboxDueForEndsWithTheRecordLeavingWork(t *testing.T) {
 					ctx := context.Background()
 					s := storagetest.Open(t, d)
 					s.ManagersChannels("a")
-					s.ManagersChannels("b", "slack")
+					if c.bNone {
+						s.ManagersChannels("b")
+					} else {
+						s.ManagersChannels("b", "slack")
+					}
 					s.ManagersChannels("c", "slack")
 					for _, w := range []string{"a", "b"} {
 						if err := s.ServeOutbox(ctx, w, now, time.Minute, "slack"); err != nil {
