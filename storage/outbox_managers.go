@@ -52,11 +52,11 @@ type managersLeft struct {
 // leaves to another replica at now (its take keeps the rest: taken): a
 // managers' message (handoff.ManagersKinds) for a platform on which
 // worker said it has no managers' channel (ManagersChannels) is left
-// while a replica serving that platform now has one; so is one for every platform (platform "")
-// while worker has none on any of its platforms and a replica serving one
-// of them now has one, which that replica splits (the outbox's fanOut). A
-// worker that did not say, or has one on each of its platforms, leaves
-// nothing. The condition adds a filter on columns of the rows the take's
+// while a replica serving that platform now has one; so is one for
+// every platform (platform "") while worker has none on any of its
+// platforms and a replica serving one of them now has one, which that
+// replica splits (the outbox's fanOut). A worker that did not say, or has
+// one on each of its platforms, leaves nothing. The condition adds a filter on columns of the rows the take's
 // index finds (idx_outbox_status_due_id), so its plan keeps that index.
 func (s *Store) leaveManagers(worker string, platforms []string, now time.Time) managersLeft {
 	var without []string
@@ -91,12 +91,11 @@ func (l managersLeft) taken(scope func(*gorm.DB) *gorm.DB) func(*gorm.DB) *gorm.
 // managers' work ends: the record of a replica serving one of without
 // now with a managers' channel there (its until_ms), NULL when there is
 // none. Once that replica's record runs out, as it dies, the worker takes
-// the work, so its wait ends then, not at its next round. A live
-// replica renews its record once a third of its lease has passed at its
-// rounds, which come at most outbox.DefaultIdle apart, so its record's end
-// is further off than the wait's own bound and ends it only when the
-// replica has stopped renewing it: one round, whether or not anything was
-// left. The read is of outbox_servers' few rows. It is nil when the
+// the work, so its wait ends then, not at its next round. A live replica
+// renews its record once a third of its lease has passed, at its rounds
+// (outbox.DefaultIdle apart at most), so its record's end is further off
+// than the wait's own bound; it ends the wait only once the replica has
+// stopped renewing it: one round, whether or not anything was left. The read is of outbox_servers' few rows. It is nil when the
 // worker leaves nothing: its wait reads as before, with nothing added.
 func (l managersLeft) ends(db *gorm.DB) *gorm.DB {
 	if l.cond == "" {

@@ -268,10 +268,10 @@ func (d *Dispatcher) leave(ctx context.Context) {
 }
 
 // nextDue is when the next message this worker takes is due, and false
-// when there is none (storage's NextOutboxDueFor). While it leaves
-// managers' work to a replica with a managers' channel, it is the end of
-// that replica's record when that comes first: should the replica die,
-// this worker takes the work as its record runs out, not up to Idle
+// when there is none (storage's NextOutboxDueFor). For a worker that
+// leaves managers' work to a replica with a managers' channel, it is the
+// end of that replica's record when that comes first: should the replica
+// die, this worker takes the work as its record runs out, not up to Idle
 // later.
 func (d *Dispatcher) nextDue(ctx context.Context) (time.Time, bool, error) {
 	return d.cfg.Store.NextOutboxDueFor(ctx, d.cfg.Worker, d.cfg.Now().UTC(), d.served...)
